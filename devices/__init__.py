@@ -1,0 +1,1 @@
+"""Device gateway: bytes from diagnostic devices to vendor-neutral result records, exactly once."""

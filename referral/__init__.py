@@ -1,0 +1,1 @@
+"""Durable referral log: SQLite storage, audit trail, exports (the bottom layer)."""

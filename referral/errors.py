@@ -1,0 +1,50 @@
+"""The root of the project's single error tree.
+
+It lives in the bottom layer (``referral``) so that every package - ``devices``, ``analytics``,
+``triage`` - can raise errors from one hierarchy without importing a layer above it. Each package
+adds its own subclasses next to its code; delivery layers (CLI, HTTP) translate the tree once.
+"""
+
+from __future__ import annotations
+
+
+class ClinicError(Exception):
+    """An error a user can act on. ``status_hint`` suggests an HTTP status, ``exit_code`` a CLI one."""
+
+    status_hint: int = 500
+    exit_code: int = 1
+    code: str = "internal_error"
+
+
+class UserInputError(ClinicError):
+    """Input from a person or a file is invalid; the message says what and where."""
+
+    status_hint, exit_code, code = 422, 2, "invalid_input"
+
+
+class ConfigError(UserInputError):
+    """A settings file, policy file or profile is invalid."""
+
+    code = "invalid_config"
+
+
+class NotFoundError(ClinicError):
+    status_hint, exit_code, code = 404, 1, "not_found"
+
+
+class ConflictError(ClinicError):
+    """The request conflicts with stored state (impossible transition, duplicate key...)."""
+
+    status_hint, exit_code, code = 409, 1, "conflict"
+
+
+class IntegrityError(ClinicError):
+    """Stored or shipped data failed an integrity check (hash mismatch, broken audit chain...)."""
+
+    status_hint, exit_code, code = 500, 1, "integrity_error"
+
+
+class DependencyMissingError(ClinicError):
+    """An optional component (R, Spark, Chromium...) is not installed; the message says how."""
+
+    status_hint, exit_code, code = 503, 1, "dependency_missing"

@@ -1,0 +1,78 @@
+"""The ``triage`` command: one Typer application whose groups live in sibling modules.
+
+Errors from the project's error tree become one line on stderr and a non-zero exit code
+(2 for invalid input); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from triage.cli import assess, demo, devices, models, referrals, report, serve, study
+from triage.cli.context import AppContext
+from triage.errors import ClinicError
+
+app = typer.Typer(
+    name="triage",
+    help="Clinic-side triage: device gateway, clinical scores, risk models, referral log, analytics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="Settings TOML file (default: $TRIAGE_CONFIG, then built-in defaults).",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    ctx.obj = AppContext(config_path=config, debug=debug)
+
+
+assess.register(app)
+app.add_typer(models.app, name="models")
+app.add_typer(devices.app, name="devices")
+app.add_typer(referrals.app, name="referrals")
+app.add_typer(study.app, name="study")
+app.add_typer(report.app, name="report")
+serve.register(app)
+demo.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point. Returns the exit code instead of raising for user errors."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, standalone_mode=False)
+    except ClinicError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 130
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        return int(code or 0)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Published clinical scores, exactly as published. Pure functions; no I/O."""

@@ -1,0 +1,120 @@
+"""Typed settings: one object, built once at start-up from a TOML file and ``TRIAGE_`` variables.
+
+Nothing here is read at import time. ``load_settings(path)`` builds the object; every component
+receives what it needs from it as arguments. Environment variables override the file and use
+``__`` for nesting, e.g. ``TRIAGE_SERVICE__PORT=8080`` or ``TRIAGE_DATABASE__PATH=/srv/clinic.db``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from triage.errors import ConfigError
+
+CONFIG_ENV = "TRIAGE_CONFIG"
+
+
+class DatabaseSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    path: Path = Field(Path("var/clinic.db"), description="SQLite referral log file")
+    busy_timeout_ms: int = Field(5000, ge=0, description="How long a writer waits for the lock")
+
+
+class ModelSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    directory: Path | None = Field(
+        None,
+        description="Folder of versioned ONNX models; default: the models shipped in the package",
+    )
+    enabled: list[str] = Field(
+        default_factory=list, description="Model names to load; empty means every shipped model"
+    )
+
+
+class PolicySettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    file: Path | None = Field(None, description="Clinic policy TOML; default: the built-in safe policy")
+
+
+class ServiceSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    host: str = Field("127.0.0.1", description="Address the web service binds to")
+    port: int = Field(8000, ge=1, le=65535, description="Port the web service binds to")
+    secret_key: str | None = Field(
+        None, description="Session signing key; generated and stored in the data folder if unset"
+    )
+    default_language: Literal["en", "zh"] = Field("zh", description="Interface language for new users")
+
+
+class GatewaySettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    profiles: list[Path] = Field(
+        default_factory=list, description="Device profile TOML files the gateway runs"
+    )
+    wire_log: bool = Field(False, description="Write a timestamped hex RX/TX log per device session")
+
+
+class Settings(BaseSettings):
+    """Every knob the application has."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRIAGE_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(Path("var"), description="Folder for run-time data (database, keys, logs)")
+    clinic_id: str = Field("clinic-demo", description="This clinic's facility id")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit arguments (the TOML file is passed this way) < environment.
+        return (env_settings, init_settings)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"settings file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path}: invalid TOML: {exc}") from None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings object from ``path`` (or ``$TRIAGE_CONFIG``), the environment and overrides.
+
+    Raises ``ConfigError`` naming the file and the field when anything is invalid.
+    """
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+    data: dict[str, Any] = _read_toml(path) if path is not None else {}
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        where = f"settings file {path}" if path else "settings"
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"{where}: {problems}") from None
