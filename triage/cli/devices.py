@@ -1,7 +1,13 @@
-"""`triage devices ...` commands."""
+"""`triage devices ...` commands for device integrators."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="devices commands.", no_args_is_help=True)
+from triage.cli import devices_link, devices_replay
+
+app = typer.Typer(
+    help="Device gateway tools: listen, replay captures, simulate devices, list ports.", no_args_is_help=True
+)
+devices_replay.register(app)
+devices_link.register(app)
