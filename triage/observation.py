@@ -1,0 +1,299 @@
+"""Canonical observations: one measured or coded result, in the canonical unit of its code.
+
+An :class:`Observation` is immutable and always valid: the code exists in
+:data:`triage.vocabulary.CONCEPTS`, numeric values are in the canonical UCUM unit and inside the
+plausibility range, coded values are one of the allowed answers, and the time is timezone-aware.
+Build one from device or user input with :meth:`Observation.create`, which parses censored
+strings (``">33.3"``, ``"<0.1"``) and converts accepted units.
+
+Censored values
+---------------
+A device may report a value outside its measuring range as ``>33.3`` (mmol/L glucose, "HI") or
+``<1.1`` ("LO"). The observation keeps the bound in ``value`` and the comparator in
+``comparator``. Rules and scores read :attr:`Observation.numeric`, the *least extreme* value the
+result is consistent with:
+
+- ``>x`` counts as just above ``x`` and ``>=x`` as ``x``: glucose ``>33.3`` is above every
+  threshold at or below 33.3, so a crisis rule at 33.3 fires; a threshold above 33.3 cannot be
+  decided from it and does not fire;
+- ``<x`` counts as just below ``x`` and ``<=x`` as ``x``: glucose ``<1.1`` is below every
+  threshold at or above 1.1, so a hypoglycaemia rule at 3.0 fires.
+
+Scores report which of their inputs were censored (see ``triage.scores.result``). The bound itself
+must lie in the plausibility range, so ``>80`` mmol/L glucose is rejected like ``80`` would be.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
+
+from triage.errors import ImplausibleValueError, UserInputError
+from triage.units import resolve_unit, to_canonical
+from triage.vocabulary import Concept, Kind, concept
+
+Comparator = Literal["<", ">", "<=", ">="]
+
+_CENSORED = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*$")
+_SYMBOLS = {"≤": "<=", "≥": ">="}
+
+
+class Status(StrEnum):
+    """Result status, as HL7 v2 OBX-11 / FHIR Observation.status use it."""
+
+    final = "final"
+    preliminary = "preliminary"
+    corrected = "corrected"
+    cannot_be_done = "cannot_be_done"
+
+
+def _range_text(c: Concept) -> str:
+    return f"{c.low:g}-{c.high:g} {c.unit}"
+
+
+def check_plausible(code: str, value: float, unit: str | None = None, *, shown: str | None = None) -> None:
+    """Raise :class:`ImplausibleValueError` if canonical ``value`` is outside the range of ``code``.
+
+    ``shown`` is the value as the user gave it (e.g. ``"266 [degF]"``) for the message.
+    """
+    c = concept(code)
+    assert c.low is not None and c.high is not None
+    if not math.isfinite(value) or value < c.low or value > c.high:
+        given = shown if shown is not None else f"{value:g} {unit or c.unit}"
+        canonical = "" if shown is None else f" (= {value:.4g} {c.unit})"
+        raise ImplausibleValueError(
+            f"{code}: value {given}{canonical} is outside the plausible range {_range_text(c)}"
+        )
+
+
+def parse_censored(raw: str) -> tuple[Comparator | None, float] | None:
+    """``">8"`` -> ``(">", 8.0)``; ``"5.6"`` -> ``(None, 5.6)``; anything else -> ``None``."""
+    text = raw.strip()
+    m = _CENSORED.match(text)
+    if m:
+        op = _SYMBOLS.get(m.group(1), m.group(1))
+        return op, float(m.group(2))  # type: ignore[return-value]
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return None, number
+
+
+class Observation(BaseModel):
+    """One result in canonical form. Construct with :meth:`create` from raw input."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    value: float | str | None
+    comparator: Comparator | None = None
+    unit: str = ""
+    observed_at: AwareDatetime
+    device: str | None = None
+    status: Status = Status.final
+    qc: bool = False
+    source_message_id: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Observation:
+        c = concept(self.code)
+        if self.status is Status.cannot_be_done:
+            if self.value is not None:
+                raise UserInputError(
+                    f"{self.code}: a cannot_be_done result carries no value, got {self.value!r}"
+                )
+            return self
+        if self.value is None:
+            raise UserInputError(f"{self.code}: value is missing (only cannot_be_done results have no value)")
+        if c.kind is Kind.CODED:
+            if not isinstance(self.value, str) or self.value not in c.answers:
+                raise UserInputError(
+                    f"{self.code}: value {self.value!r} is not an allowed answer; use one of: "
+                    f"{', '.join(c.answers)}"
+                )
+            if self.comparator is not None:
+                raise UserInputError(f"{self.code}: a coded value cannot be censored")
+            if self.unit:
+                raise UserInputError(f"{self.code}: coded observation takes no unit, got {self.unit!r}")
+            return self
+        if isinstance(self.value, str | bool):
+            raise UserInputError(f"{self.code}: value {self.value!r} must be a number in {c.unit}")
+        if self.unit != c.unit:
+            raise UserInputError(
+                f"{self.code}: unit {self.unit!r} is not the canonical unit {c.unit!r}; "
+                "use Observation.create() to convert"
+            )
+        check_plausible(self.code, float(self.value), c.unit)
+        return self
+
+    @classmethod
+    def create(
+        cls,
+        code: str,
+        value: float | int | str | None,
+        unit: str | None = None,
+        *,
+        observed_at: datetime | str,
+        status: Status | str = Status.final,
+        device: str | None = None,
+        qc: bool = False,
+        comparator: Comparator | None = None,
+        source_message_id: str | None = None,
+    ) -> Observation:
+        """Validate raw input and convert it to canonical form.
+
+        ``value`` may be a number, a numeric string, a censored string (``">8"``, ``"<0.1"``) or,
+        for coded concepts, an answer string (case-insensitive for ACVPU letters and air/oxygen).
+        Raises ``UnknownCodeError``, ``UnitError``, ``ImplausibleValueError`` or ``UserInputError``
+        naming the code, value, unit and allowed range.
+        """
+        c = concept(code)
+        st = _status(code, status)
+        when = _timestamp(code, observed_at)
+        if st is Status.cannot_be_done:
+            if value not in (None, ""):
+                raise UserInputError(f"{code}: a cannot_be_done result carries no value, got {value!r}")
+            ucum = resolve_unit(code, unit)
+            return cls(
+                code=code,
+                value=None,
+                unit=ucum,
+                observed_at=when,
+                device=device,
+                status=st,
+                qc=qc,
+                source_message_id=source_message_id,
+            )
+        if c.kind is Kind.CODED:
+            resolve_unit(code, unit)
+            answer = _answer(c, value)
+            return cls(
+                code=code,
+                value=answer,
+                observed_at=when,
+                device=device,
+                status=st,
+                qc=qc,
+                source_message_id=source_message_id,
+            )
+        op, number = _number(code, value, unit, comparator)
+        ucum = resolve_unit(code, unit)
+        shown = f"{'' if op is None else op}{number:g} {ucum}"
+        if not math.isfinite(number):
+            raise ImplausibleValueError(f"{code}: value {shown} is not a finite number")
+        canonical = to_canonical(code, number, ucum)
+        check_plausible(code, canonical, shown=shown if ucum != c.unit else None)
+        return cls(
+            code=code,
+            value=canonical,
+            comparator=op,
+            unit=c.unit,
+            observed_at=when,
+            device=device,
+            status=st,
+            qc=qc,
+            source_message_id=source_message_id,
+        )
+
+    @property
+    def loinc(self) -> str:
+        return concept(self.code).loinc
+
+    @property
+    def usable(self) -> bool:
+        """True when the result may feed a decision: final or corrected, not QC, has a value."""
+        return self.status in (Status.final, Status.corrected) and not self.qc and self.value is not None
+
+    @property
+    def censored(self) -> bool:
+        return self.comparator is not None
+
+    @property
+    def numeric(self) -> float | None:
+        """The value rules compare against (see "Censored values" above); ``None`` if not numeric."""
+        if self.value is None or isinstance(self.value, str):
+            return None
+        v = float(self.value)
+        if self.comparator == ">":
+            return math.nextafter(v, math.inf)
+        if self.comparator == "<":
+            return math.nextafter(v, -math.inf)
+        return v
+
+    def display_value(self) -> str:
+        """The value as a person reads it: ``>33.3 mmol/L``, ``A``, ``cannot be done``."""
+        if self.value is None:
+            return "cannot be done"
+        if isinstance(self.value, str):
+            return self.value
+        return f"{self.comparator or ''}{self.value:.4g} {self.unit}"
+
+
+def _status(code: str, status: Status | str) -> Status:
+    try:
+        return Status(status)
+    except ValueError:
+        raise UserInputError(
+            f"{code}: status {status!r} is not one of: {', '.join(s.value for s in Status)}"
+        ) from None
+
+
+def _timestamp(code: str, observed_at: datetime | str) -> datetime:
+    when: datetime
+    if isinstance(observed_at, str):
+        try:
+            when = datetime.fromisoformat(observed_at.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise UserInputError(
+                f"{code}: observed_at {observed_at!r} is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)"
+            ) from None
+    elif isinstance(observed_at, datetime):
+        when = observed_at
+    else:
+        raise UserInputError(f"{code}: observed_at must be an ISO 8601 time, got {observed_at!r}")
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise UserInputError(
+            f"{code}: observed_at {when.isoformat()} has no timezone; add one (e.g. +08:00 or Z)"
+        )
+    return when
+
+
+def _answer(c: Concept, value: Any) -> str:
+    if not isinstance(value, str):
+        raise UserInputError(
+            f"{c.code}: value {value!r} is not an allowed answer; use one of: {', '.join(c.answers)}"
+        )
+    text = value.strip()
+    for answer in c.answers:
+        if text == answer or text.lower() == answer.lower():
+            return answer
+    raise UserInputError(
+        f"{c.code}: value {value!r} is not an allowed answer; use one of: {', '.join(c.answers)}"
+    )
+
+
+def _number(
+    code: str, value: Any, unit: str | None, comparator: Comparator | None
+) -> tuple[Comparator | None, float]:
+    c = concept(code)
+    if isinstance(value, bool) or value is None:
+        raise UserInputError(f"{code}: value {value!r} must be a number in {unit or c.unit}")
+    if isinstance(value, int | float):
+        return comparator, float(value)
+    if isinstance(value, str):
+        parsed = parse_censored(value)
+        if parsed is None:
+            raise UserInputError(
+                f"{code}: value {value!r} is not a number or a censored number like '>33.3' or '<0.1'"
+            )
+        op, number = parsed
+        if op is not None and comparator is not None and op != comparator:
+            raise UserInputError(f"{code}: value {value!r} conflicts with comparator {comparator!r}")
+        return (op or comparator), number
+    raise UserInputError(f"{code}: value {value!r} must be a number in {unit or c.unit}")

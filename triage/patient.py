@@ -1,0 +1,94 @@
+"""Patient context: what the published scores need besides the device observations.
+
+Every field is optional except ``spo2_scale2``. ``None`` means *unknown*: each score that needs a
+field lists it under ``missing`` and never treats it as normal (a ``None`` smoker is not a
+non-smoker). ``spo2_scale2`` is the NEWS2 SpO2 Scale 2 flag and must be set explicitly by a
+clinician for a patient with confirmed hypercapnic respiratory failure (RCP 2017); it is never
+inferred.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from triage.errors import UserInputError
+
+FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
+
+
+class PatientContext(BaseModel):
+    """Demographics, history and flags; plausibility-checked, otherwise taken as given."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    patient_id: str | None = Field(None, max_length=128, description="Clinic patient identifier")
+    age: float | None = Field(None, ge=0, le=130, description="Age in years")
+    sex: Literal["female", "male"] | None = None
+    pregnant: bool | None = None
+    diabetes: bool | None = Field(None, description="Known (diagnosed) diabetes")
+    hypertension: bool | None = Field(None, description="Known (diagnosed) hypertension")
+    ckd: bool | None = Field(None, description="Known chronic kidney disease")
+    on_antihypertensives: bool | None = Field(None, description="Currently on blood-pressure medication")
+    current_smoker: bool | None = None
+    waist_cm: float | None = Field(None, ge=30, le=250, description="Waist circumference, cm")
+    bmi: float | None = Field(None, ge=8, le=90, description="Body mass index, kg/m2")
+    height_cm: float | None = Field(None, ge=40, le=250)
+    weight_kg: float | None = Field(None, ge=1, le=400)
+    family_history_ascvd: bool | None = Field(
+        None, description="Parent or sibling with atherosclerotic CVD (China-PAR definition)"
+    )
+    family_history_diabetes: FamilyHistoryDiabetes | None = Field(
+        None,
+        description="none; second_degree (grandparent, aunt, uncle, first cousin); "
+        "first_degree (parent, sibling, own child)",
+    )
+    region_north: bool | None = Field(None, description="Lives north of the Yangtze River")
+    urban: bool | None = Field(None, description="Urban (true) or rural (false) residence")
+    spo2_scale2: bool = Field(
+        False, description="NEWS2 SpO2 Scale 2 (target 88-92 %), set by a clinician only"
+    )
+    physically_active: bool | None = Field(None, description="At least 30 min physical activity daily")
+    daily_fruit_veg: bool | None = Field(None, description="Eats vegetables, fruit or berries every day")
+    history_high_glucose: bool | None = Field(None, description="Ever found to have high blood glucose")
+    region_code: str | None = Field(None, max_length=32, description="Administrative region code")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PatientContext:
+        if self.pregnant and self.sex == "male":
+            raise UserInputError("patient.pregnant: true is inconsistent with patient.sex 'male'")
+        return self
+
+    @property
+    def bmi_value(self) -> float | None:
+        """Recorded BMI, else weight / height^2 when both are known, else ``None``."""
+        if self.bmi is not None:
+            return self.bmi
+        if self.height_cm is not None and self.weight_kg is not None:
+            metres = self.height_cm / 100.0
+            return self.weight_kg / (metres * metres)
+        return None
+
+    @property
+    def family_history_diabetes_first_degree(self) -> bool | None:
+        if self.family_history_diabetes is None:
+            return None
+        return self.family_history_diabetes == "first_degree"
+
+
+def patient_from_mapping(data: object, *, where: str = "patient") -> PatientContext:
+    """Validate a decoded JSON object as a :class:`PatientContext`; errors name ``where.field``."""
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise UserInputError(f"{where}: expected an object, got {type(data).__name__}")
+    try:
+        return PatientContext.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            value = err.get("input")
+            problems.append(f"{where}.{loc}: {err['msg']} (got {value!r})")
+        raise UserInputError("; ".join(problems)) from None

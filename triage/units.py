@@ -1,0 +1,188 @@
+"""Unit conversion between the accepted units of each vocabulary code and its canonical UCUM unit.
+
+Pure functions, no I/O. Conversions are per analyte because "mg/dL" means a different factor for
+glucose, cholesterol, triglycerides and creatinine. Factors (molar masses / definitions):
+
+- glucose: 1 mmol/L = 18.016 mg/dL (molar mass of glucose 180.16 g/mol);
+- total, HDL and LDL cholesterol: 1 mmol/L = 38.67 mg/dL (386.65 g/mol);
+- triglycerides: 1 mmol/L = 88.57 mg/dL (as triolein, 885.7 g/mol);
+- creatinine: 1 mg/dL = 88.4 umol/L;
+- haemoglobin: 1 g/dL = 10 g/L;
+- HbA1c: IFCC mmol/mol = (NGSP % - 2.15) x 10.929 (IFCC-NGSP master equation);
+- temperature: C = (F - 32) x 5/9;
+- pressure: 1 kPa = 760/101.325 mmHg = 7.50062 mmHg.
+
+Common non-UCUM spellings that devices send (``mmHg``, ``°C``, ``mg/dl``, ``bpm``...) are
+normalised by :func:`normalize_unit` before lookup; anything else is a :class:`UnitError` that
+names the code, the unit and the units accepted for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from triage.errors import UnitError
+from triage.vocabulary import Kind, concept
+
+GLUCOSE_MGDL_PER_MMOLL = 18.016
+CHOLESTEROL_MGDL_PER_MMOLL = 38.67
+TRIGLYCERIDE_MGDL_PER_MMOLL = 88.57
+CREATININE_UMOLL_PER_MGDL = 88.4
+MMHG_PER_KPA = 760.0 / 101.325
+HBA1C_IFCC_SLOPE = 10.929
+HBA1C_IFCC_INTERCEPT = 2.15
+
+# Spellings seen from devices and people, mapped to the UCUM code used in the vocabulary.
+_ALIASES: dict[str, str] = {
+    "mmhg": "mm[Hg]",
+    "mm hg": "mm[Hg]",
+    "mm[hg]": "mm[Hg]",
+    "kpa": "kPa",
+    "°c": "Cel",
+    "degc": "Cel",
+    "c": "Cel",
+    "cel": "Cel",
+    "°f": "[degF]",
+    "degf": "[degF]",
+    "f": "[degF]",
+    "[degf]": "[degF]",
+    "mmol/l": "mmol/L",
+    "mg/dl": "mg/dL",
+    "umol/l": "umol/L",
+    "µmol/l": "umol/L",
+    "μmol/l": "umol/L",
+    "mmol/mol": "mmol/mol",
+    "g/l": "g/L",
+    "g/dl": "g/dL",
+    "bpm": "/min",
+    "beats/min": "/min",
+    "breaths/min": "/min",
+    "/min": "/min",
+    "1/min": "/min",
+    "{beats}/min": "/min",
+    "{breaths}/min": "/min",
+    "%": "%",
+    "kg/m2": "kg/m2",
+    "kg/m^2": "kg/m2",
+    "kg/m²": "kg/m2",
+    "10^9/l": "10*9/L",
+    "10*9/l": "10*9/L",
+    "x10^9/l": "10*9/L",
+}
+
+
+def normalize_unit(unit: str) -> str:
+    """The UCUM spelling for ``unit`` (``mmHg`` -> ``mm[Hg]``, ``°C`` -> ``Cel``); unknown spellings unchanged."""
+    stripped = unit.strip()
+    return _ALIASES.get(stripped.lower(), stripped)
+
+
+def glucose_mmol_to_mgdl(mmol_l: float) -> float:
+    return mmol_l * GLUCOSE_MGDL_PER_MMOLL
+
+
+def glucose_mgdl_to_mmol(mg_dl: float) -> float:
+    return mg_dl / GLUCOSE_MGDL_PER_MMOLL
+
+
+def cholesterol_mmol_to_mgdl(mmol_l: float) -> float:
+    return mmol_l * CHOLESTEROL_MGDL_PER_MMOLL
+
+
+def cholesterol_mgdl_to_mmol(mg_dl: float) -> float:
+    return mg_dl / CHOLESTEROL_MGDL_PER_MMOLL
+
+
+def hba1c_percent_to_mmol_mol(percent: float) -> float:
+    """NGSP/DCCT % -> IFCC mmol/mol (6.5 % -> 47.5, printed as 48)."""
+    return (percent - HBA1C_IFCC_INTERCEPT) * HBA1C_IFCC_SLOPE
+
+
+def hba1c_mmol_mol_to_percent(mmol_mol: float) -> float:
+    """IFCC mmol/mol -> NGSP/DCCT %."""
+    return mmol_mol / HBA1C_IFCC_SLOPE + HBA1C_IFCC_INTERCEPT
+
+
+def fahrenheit_to_celsius(deg_f: float) -> float:
+    return (deg_f - 32.0) * 5.0 / 9.0
+
+
+def celsius_to_fahrenheit(deg_c: float) -> float:
+    return deg_c * 9.0 / 5.0 + 32.0
+
+
+def kpa_to_mmhg(kpa: float) -> float:
+    return kpa * MMHG_PER_KPA
+
+
+def mmhg_to_kpa(mmhg: float) -> float:
+    return mmhg / MMHG_PER_KPA
+
+
+def _scale(factor: float) -> tuple[Callable[[float], float], Callable[[float], float]]:
+    return (lambda v: v * factor), (lambda v: v / factor)
+
+
+_GLUCOSE = (glucose_mgdl_to_mmol, glucose_mmol_to_mgdl)
+_CHOLESTEROL = (cholesterol_mgdl_to_mmol, cholesterol_mmol_to_mgdl)
+
+# (code, non-canonical unit) -> (to canonical, from canonical)
+_CONVERSIONS: dict[tuple[str, str], tuple[Callable[[float], float], Callable[[float], float]]] = {
+    ("glucose_fasting", "mg/dL"): _GLUCOSE,
+    ("glucose_random", "mg/dL"): _GLUCOSE,
+    ("total_cholesterol", "mg/dL"): _CHOLESTEROL,
+    ("hdl_cholesterol", "mg/dL"): _CHOLESTEROL,
+    ("ldl_cholesterol", "mg/dL"): _CHOLESTEROL,
+    ("triglycerides", "mg/dL"): _scale(1.0 / TRIGLYCERIDE_MGDL_PER_MMOLL),
+    ("creatinine", "mg/dL"): _scale(CREATININE_UMOLL_PER_MGDL),
+    ("hemoglobin", "g/dL"): _scale(10.0),
+    ("hba1c", "mmol/mol"): (hba1c_mmol_mol_to_percent, hba1c_percent_to_mmol_mol),
+    ("temperature", "[degF]"): (fahrenheit_to_celsius, celsius_to_fahrenheit),
+    ("sbp", "kPa"): (kpa_to_mmhg, mmhg_to_kpa),
+    ("dbp", "kPa"): (kpa_to_mmhg, mmhg_to_kpa),
+}
+
+
+def _accepted(code: str) -> str:
+    c = concept(code)
+    return ", ".join((c.unit, *c.accepted_units))
+
+
+def resolve_unit(code: str, unit: str | None) -> str:
+    """The UCUM unit ``unit`` stands for, checked against the units accepted for ``code``.
+
+    ``None`` or an empty unit means the canonical unit. Coded concepts take no unit.
+    """
+    c = concept(code)
+    if c.kind is Kind.CODED:
+        if unit:
+            raise UnitError(f"{code}: coded observation takes no unit, got {unit!r}")
+        return ""
+    if unit is None or not unit.strip():
+        return c.unit
+    ucum = normalize_unit(unit)
+    if ucum != c.unit and ucum not in c.accepted_units:
+        raise UnitError(f"{code}: unit {unit!r} is not accepted; use one of: {_accepted(code)}")
+    return ucum
+
+
+def to_canonical(code: str, value: float, unit: str | None) -> float:
+    """``value`` expressed in ``unit`` converted to the canonical unit of ``code``."""
+    ucum = resolve_unit(code, unit)
+    if ucum == concept(code).unit:
+        return value
+    forward, _ = _CONVERSIONS[(code, ucum)]
+    return forward(value)
+
+
+def from_canonical(code: str, value: float, unit: str) -> float:
+    """``value`` in the canonical unit of ``code`` expressed in ``unit`` (for display)."""
+    ucum = resolve_unit(code, unit)
+    if ucum == concept(code).unit:
+        return value
+    _, backward = _CONVERSIONS[(code, ucum)]
+    return backward(value)
+
+
+def canonical_unit(code: str) -> str:
+    return concept(code).unit
