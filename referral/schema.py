@@ -1,0 +1,283 @@
+"""The referral log's SQLite schema: one ordered migration set, STRICT tables, pragmas.
+
+Every table is ``STRICT`` (SQLite rejects a value of the wrong type instead of silently storing
+it) and foreign keys are enforced on every connection that :func:`connect` opens.
+
+Durability: ``journal_mode=WAL`` with ``synchronous=FULL``. In WAL mode ``FULL`` syncs the
+write-ahead log on every commit, so a transaction that :func:`connect`'s callers have committed
+survives a process kill *and* a power cut. Devices receive their ASTM/HL7 ACK and web clients
+their HTTP 201 only after that commit, so nothing acknowledged can be lost. (``NORMAL`` would be
+faster but may lose the last transactions on power loss - see ``bench/referral.py`` for the cost.)
+
+Migrations are append-only: never reorder, rename or edit an applied migration; add a new
+function at the end of this file. The device-gateway inbox migration is appended by its owner.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+MIGRATIONS = Migrations("clinic")
+
+DISPOSITIONS = (
+    "emergency_transfer",
+    "urgent_referral",
+    "routine_referral",
+    "local_care",
+    "insufficient_data",
+)
+TIERS = ("primary", "secondary", "tertiary")
+REFERRAL_STATUSES = ("proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled")
+URGENCIES = ("emergency", "urgent", "routine")
+ROLES = ("clinician", "nurse", "integrator", "analyst", "admin")
+LANGUAGES = ("en", "zh")
+SEXES = ("female", "male", "unknown")
+OBSERVATION_STATUSES = ("final", "preliminary", "corrected", "cancelled", "entered_in_error")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return f"CHECK ({column} IN ({allowed}))"
+
+
+def _run(db: Database, script: str) -> None:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@MIGRATIONS(name="0001_core")
+def m0001_core(db: Database) -> None:
+    """Settings, facilities, patients, encounters, observations, assessments, overrides."""
+    _run(
+        db,
+        f"""
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+CREATE TABLE facilities (
+    id TEXT PRIMARY KEY CHECK (length(id) > 0),
+    name TEXT NOT NULL CHECK (length(name) > 0),
+    tier TEXT NOT NULL {_one_of("tier", TIERS)},
+    region_code TEXT NOT NULL CHECK (length(region_code) > 0),
+    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+    beds INTEGER NOT NULL CHECK (beds >= 0),
+    capacity INTEGER NOT NULL CHECK (capacity >= 0),
+    digital_triage_start TEXT,
+    synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1))
+) STRICT;
+CREATE TABLE patients (
+    id INTEGER PRIMARY KEY,
+    mrn TEXT NOT NULL UNIQUE CHECK (length(mrn) > 0),
+    name TEXT,
+    sex TEXT NOT NULL DEFAULT 'unknown' {_one_of("sex", SEXES)},
+    birth_date TEXT,
+    pseudo_id TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE encounters (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    facility_id TEXT REFERENCES facilities(id),
+    started_at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    age_years INTEGER CHECK (age_years BETWEEN 0 AND 130),
+    idempotency_key TEXT UNIQUE,
+    created_by TEXT NOT NULL
+) STRICT;
+CREATE INDEX encounters_day ON encounters(day, id);
+CREATE INDEX encounters_patient ON encounters(patient_id);
+CREATE TABLE observations (
+    id INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    code TEXT NOT NULL,
+    value_num REAL,
+    value_text TEXT,
+    comparator TEXT CHECK (comparator IN ('<', '<=', '>', '>=')),
+    unit TEXT,
+    observed_at TEXT NOT NULL,
+    status TEXT NOT NULL {_one_of("status", OBSERVATION_STATUSES)},
+    qc TEXT,
+    device TEXT,
+    device_message_id TEXT
+) STRICT;
+CREATE INDEX observations_encounter ON observations(encounter_id);
+CREATE INDEX observations_device_message ON observations(device_message_id);
+CREATE TABLE assessments (
+    id INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    idempotency_key TEXT UNIQUE,
+    request_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    disposition TEXT NOT NULL {_one_of("disposition", DISPOSITIONS)},
+    urgency_rank INTEGER NOT NULL,
+    target_tier TEXT {_one_of("target_tier", TIERS)},
+    policy_version TEXT NOT NULL,
+    engine_version TEXT NOT NULL,
+    model_versions TEXT NOT NULL,
+    news2 INTEGER,
+    red_flags TEXT NOT NULL,
+    risks TEXT NOT NULL,
+    digital INTEGER NOT NULL DEFAULT 1 CHECK (digital IN (0, 1)),
+    payload TEXT NOT NULL
+) STRICT;
+CREATE INDEX assessments_encounter ON assessments(encounter_id, id);
+CREATE TABLE overrides (
+    id INTEGER PRIMARY KEY,
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+    clinician TEXT NOT NULL CHECK (length(clinician) > 0),
+    disposition TEXT NOT NULL {_one_of("disposition", DISPOSITIONS)},
+    reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX overrides_assessment ON overrides(assessment_id, id)
+""",
+    )
+
+
+@MIGRATIONS(name="0002_referrals")
+def m0002_referrals(db: Database) -> None:
+    """Referrals and their timestamped lifecycle transitions."""
+    _run(
+        db,
+        f"""
+CREATE TABLE referrals (
+    id INTEGER PRIMARY KEY,
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    from_facility TEXT REFERENCES facilities(id),
+    to_facility TEXT NOT NULL REFERENCES facilities(id),
+    urgency TEXT NOT NULL {_one_of("urgency", URGENCIES)},
+    reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    status TEXT NOT NULL {_one_of("status", REFERRAL_STATUSES)},
+    idempotency_key TEXT UNIQUE,
+    request_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sent_at TEXT,
+    accepted_at TEXT,
+    arrived_at TEXT,
+    completed_at TEXT,
+    declined_at TEXT,
+    cancelled_at TEXT,
+    justified INTEGER CHECK (justified IN (0, 1)),
+    feedback TEXT
+) STRICT;
+CREATE INDEX referrals_status ON referrals(status, id);
+CREATE INDEX referrals_encounter ON referrals(encounter_id, id);
+CREATE TABLE referral_events (
+    id INTEGER PRIMARY KEY,
+    referral_id INTEGER NOT NULL REFERENCES referrals(id),
+    from_status TEXT {_one_of("from_status", REFERRAL_STATUSES)},
+    to_status TEXT NOT NULL {_one_of("to_status", REFERRAL_STATUSES)},
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    note TEXT
+) STRICT;
+CREATE INDEX referral_events_referral ON referral_events(referral_id, id)
+""",
+    )
+
+
+@MIGRATIONS(name="0003_audit")
+def m0003_audit(db: Database) -> None:
+    """The hash-chained, append-only audit trail; triggers reject UPDATE and DELETE."""
+    _run(
+        db,
+        """
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL CHECK (length(actor) > 0),
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit table is append-only: UPDATE is rejected'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit table is append-only: DELETE is rejected'); END
+""",
+    )
+
+
+@MIGRATIONS(name="0004_users")
+def m0004_users(db: Database) -> None:
+    """Staff accounts and API tokens (the service hashes passwords; this stores strings)."""
+    _run(
+        db,
+        f"""
+CREATE TABLE users (
+    username TEXT PRIMARY KEY CHECK (length(username) > 0),
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL {_one_of("role", ROLES)},
+    language TEXT NOT NULL DEFAULT 'en' {_one_of("language", LANGUAGES)},
+    created_at TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+) STRICT;
+CREATE TABLE api_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    label TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;
+CREATE INDEX api_tokens_username ON api_tokens(username)
+""",
+    )
+
+
+def connect(path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
+    """Open the referral log with the shipped pragmas; apply pending migrations by default.
+
+    The parent folder is created if missing. ``busy_timeout`` makes a writer wait for the lock
+    instead of failing at once with "database is locked".
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(target)
+    db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    db.conn.execute("PRAGMA journal_mode = WAL")
+    db.conn.execute("PRAGMA synchronous = FULL")
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    if migrate:
+        apply_migrations(db)
+    return db
+
+
+def apply_migrations(db: Database) -> list[str]:
+    """Apply pending migrations (idempotent); return the names that were applied now.
+
+    All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
+    at the same moment cannot both apply them: the second waits, then finds nothing pending.
+    """
+    if not MIGRATIONS.pending(db):
+        return []
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            pending = [m.name for m in MIGRATIONS.pending(db)]
+            MIGRATIONS.apply(db)
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+    finally:
+        db.conn.execute("PRAGMA foreign_keys = ON")
+    return pending
+
+
+def applied_migrations(db: Database) -> list[str]:
+    return [m.name for m in MIGRATIONS.applied(db)]
