@@ -281,3 +281,66 @@ def apply_migrations(db: Database) -> list[str]:
 
 def applied_migrations(db: Database) -> list[str]:
     return [m.name for m in MIGRATIONS.applied(db)]
+
+
+@MIGRATIONS(name="0005_device_inbox")
+def m0005_device_inbox(db: Database) -> None:
+    """Device gateway inbox (owned by the gateway, ``referral/inbox.py``): raw messages, results, quarantine.
+
+    ``device_results_idempotency`` is the exactly-once key: (device, sample id, vendor test code,
+    result time). Empty strings stand for absent parts so the key always compares.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE device_messages (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL CHECK (length(device_id) > 0),
+    session_id TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    sha256 TEXT NOT NULL,
+    parsed TEXT,
+    state TEXT NOT NULL CHECK (state IN ('accepted', 'quarantined')),
+    reason TEXT,
+    result_count INTEGER NOT NULL DEFAULT 0,
+    duplicate_count INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX device_messages_device ON device_messages(device_id, received_at);
+CREATE TABLE device_results (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES device_messages(id),
+    device_id TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    vendor_code TEXT NOT NULL,
+    result_time TEXT NOT NULL,
+    patient_id TEXT,
+    code TEXT,
+    value TEXT,
+    value_num REAL,
+    comparator TEXT,
+    unit TEXT,
+    status TEXT NOT NULL,
+    is_qc INTEGER NOT NULL CHECK (is_qc IN (0, 1)),
+    flags TEXT,
+    details TEXT,
+    received_at TEXT NOT NULL,
+    delivered_at TEXT
+) STRICT;
+CREATE UNIQUE INDEX device_results_idempotency ON device_results(device_id, sample_id, vendor_code, result_time);
+CREATE INDEX device_results_undelivered ON device_results(delivered_at, id);
+CREATE TABLE device_quarantine (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER REFERENCES device_messages(id),
+    device_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    byte_offset INTEGER
+) STRICT;
+CREATE INDEX device_quarantine_device ON device_quarantine(device_id, id)
+""",
+    )

@@ -1,0 +1,282 @@
+"""The device inbox: raw device messages, their results and the quarantine, stored exactly once.
+
+Rules this module keeps:
+
+* A message and all its results are written in ONE transaction (``record_message``). The gateway
+  sends the device's final ACK only after this function returns, so an acknowledged result is
+  always on disk (``referral.schema.connect`` runs WAL with ``synchronous=FULL``).
+* ``device_results`` is unique on (device_id, sample_id, vendor_code, result_time): the
+  idempotency key. A retransmitted frame, a re-sent message or a replayed capture hits the key and
+  is counted as a duplicate, never stored twice. A message whose results are all duplicates is
+  still stored (raw bytes are evidence) and linked to nothing new.
+* ``delivered_at`` marks the hand-off to triage. Results not yet delivered survive a crash and are
+  handed over again on start (store-and-forward), so the subscriber must itself be idempotent on
+  the result id.
+* Nothing here knows about protocols or the ``devices`` package: callers pass plain records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from referral.errors import ConflictError
+
+MessageState = Literal["accepted", "quarantined"]
+
+
+def utc_now() -> str:
+    """Current time as an ISO 8601 UTC string with microseconds (sortable as text)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewDeviceResult:
+    """One result as the gateway hands it to the inbox. Empty strings, not None, for absent keys."""
+
+    device_id: str
+    sample_id: str
+    vendor_code: str
+    result_time: str
+    status: str
+    is_qc: bool
+    patient_id: str | None = None
+    code: str | None = None
+    value: str | None = None
+    value_num: float | None = None
+    comparator: str | None = None
+    unit: str | None = None
+    flags: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The idempotency key."""
+        return (self.device_id, self.sample_id, self.vendor_code, self.result_time)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewDeviceMessage:
+    device_id: str
+    session_id: str
+    protocol: str
+    raw: bytes
+    parsed: dict[str, Any] | None = None
+    state: MessageState = "accepted"
+    reason: str | None = None
+    received_at: str = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredDeviceResult(NewDeviceResult):
+    id: int
+    message_id: int
+    received_at: str
+    delivered_at: str | None
+
+
+@dataclass(frozen=True)
+class RecordedMessage:
+    """What ``record_message`` stored: the message id, the new results, how many were duplicates."""
+
+    message_id: int
+    new_results: tuple[StoredDeviceResult, ...]
+    duplicate_count: int
+
+
+def _result_row(result: NewDeviceResult, message_id: int, received_at: str) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "device_id": result.device_id,
+        "sample_id": result.sample_id,
+        "vendor_code": result.vendor_code,
+        "result_time": result.result_time,
+        "patient_id": result.patient_id,
+        "code": result.code,
+        "value": result.value,
+        "value_num": result.value_num,
+        "comparator": result.comparator,
+        "unit": result.unit,
+        "status": result.status,
+        "is_qc": int(result.is_qc),
+        "flags": result.flags,
+        "details": json.dumps(result.details, sort_keys=True) if result.details else None,
+        "received_at": received_at,
+        "delivered_at": None,
+    }
+
+
+def _stored(row: dict[str, Any]) -> StoredDeviceResult:
+    return StoredDeviceResult(
+        id=row["id"],
+        message_id=row["message_id"],
+        device_id=row["device_id"],
+        sample_id=row["sample_id"],
+        vendor_code=row["vendor_code"],
+        result_time=row["result_time"],
+        patient_id=row["patient_id"],
+        code=row["code"],
+        value=row["value"],
+        value_num=row["value_num"],
+        comparator=row["comparator"],
+        unit=row["unit"],
+        status=row["status"],
+        is_qc=bool(row["is_qc"]),
+        flags=row["flags"],
+        details=json.loads(row["details"]) if row["details"] else {},
+        received_at=row["received_at"],
+        delivered_at=row["delivered_at"],
+    )
+
+
+def record_message(
+    db: Database, message: NewDeviceMessage, results: Sequence[NewDeviceResult] = ()
+) -> RecordedMessage:
+    """Store a device message and its results in one durable transaction.
+
+    Results whose idempotency key is already stored (or repeated inside this message) are
+    counted as duplicates and not stored again. Returns only the newly stored results.
+    Raises ``ConflictError`` if a result names a different device than its message.
+    """
+    for result in results:
+        if result.device_id != message.device_id:
+            raise ConflictError(
+                f"result for device {result.device_id!r} inside a message from device {message.device_id!r}"
+            )
+    new_rows: list[dict[str, Any]] = []
+    duplicates = 0
+    with db.atomic():
+        message_id = _insert(
+            db,
+            "device_messages",
+            {
+                "device_id": message.device_id,
+                "session_id": message.session_id,
+                "protocol": message.protocol,
+                "received_at": message.received_at,
+                "raw": message.raw,
+                "sha256": hashlib.sha256(message.raw).hexdigest(),
+                "parsed": json.dumps(message.parsed, sort_keys=True, default=str)
+                if message.parsed is not None
+                else None,
+                "state": message.state,
+                "reason": message.reason,
+            },
+        )
+        for result in results:
+            row = _result_row(result, message_id, message.received_at)
+            cursor = db.execute(
+                "INSERT INTO device_results ("
+                + ", ".join(row)
+                + ") VALUES ("
+                + ", ".join("?" for _ in row)
+                + ") ON CONFLICT (device_id, sample_id, vendor_code, result_time) DO NOTHING",
+                list(row.values()),
+            )
+            if cursor.rowcount == 1:
+                row["id"] = cursor.lastrowid
+                new_rows.append(row)
+            else:
+                duplicates += 1
+        db.execute(
+            "UPDATE device_messages SET result_count = ?, duplicate_count = ? WHERE id = ?",
+            [len(new_rows), duplicates, message_id],
+        )
+    return RecordedMessage(message_id, tuple(_stored(row) for row in new_rows), duplicates)
+
+
+def record_quarantine(
+    db: Database,
+    message: NewDeviceMessage,
+    *,
+    reason: str,
+    byte_offset: int | None = None,
+) -> int:
+    """Store undecodable or unmapped input with its raw bytes and the reason; returns the quarantine id.
+
+    The raw message is stored too (state ``quarantined``), so nothing a device sent is lost.
+    """
+    with db.atomic():
+        message_id = _insert(
+            db,
+            "device_messages",
+            {
+                "device_id": message.device_id,
+                "session_id": message.session_id,
+                "protocol": message.protocol,
+                "received_at": message.received_at,
+                "raw": message.raw,
+                "sha256": hashlib.sha256(message.raw).hexdigest(),
+                "parsed": json.dumps(message.parsed, sort_keys=True, default=str)
+                if message.parsed is not None
+                else None,
+                "state": "quarantined",
+                "reason": reason,
+            },
+        )
+        return _insert(
+            db,
+            "device_quarantine",
+            {
+                "message_id": message_id,
+                "device_id": message.device_id,
+                "session_id": message.session_id,
+                "protocol": message.protocol,
+                "received_at": message.received_at,
+                "raw": message.raw,
+                "reason": reason,
+                "byte_offset": byte_offset,
+            },
+        )
+
+
+def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    cursor = db.execute(
+        f"INSERT INTO {table} (" + ", ".join(row) + ") VALUES (" + ", ".join("?" for _ in row) + ")",
+        list(row.values()),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def undelivered_results(db: Database, *, limit: int = 1000) -> list[StoredDeviceResult]:
+    """Results not yet handed to triage, oldest first (store-and-forward after a restart)."""
+    rows = db.execute_returning_dicts(
+        "SELECT * FROM device_results WHERE delivered_at IS NULL ORDER BY id LIMIT ?", [limit]
+    )
+    return [_stored(row) for row in rows]
+
+
+def mark_delivered(db: Database, result_ids: Iterable[int], *, at: str | None = None) -> int:
+    """Record the hand-off to triage; returns how many rows were newly marked."""
+    ids = list(result_ids)
+    if not ids:
+        return 0
+    when = at or utc_now()
+    with db.atomic():
+        cursor = db.execute(
+            f"UPDATE device_results SET delivered_at = ? WHERE delivered_at IS NULL AND id IN ({', '.join('?' for _ in ids)})",
+            [when, *ids],
+        )
+    return cursor.rowcount
+
+
+def results_for_device(db: Database, device_id: str) -> list[StoredDeviceResult]:
+    rows = db.execute_returning_dicts(
+        "SELECT * FROM device_results WHERE device_id = ? ORDER BY id", [device_id]
+    )
+    return [_stored(row) for row in rows]
+
+
+def quarantine_count(db: Database, device_id: str | None = None) -> int:
+    if device_id is None:
+        return int(db.execute("SELECT count(*) FROM device_quarantine").fetchone()[0])
+    return int(
+        db.execute("SELECT count(*) FROM device_quarantine WHERE device_id = ?", [device_id]).fetchone()[0]
+    )
