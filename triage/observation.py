@@ -56,7 +56,9 @@ def _range_text(c: Concept) -> str:
     return f"{c.low:g}-{c.high:g} {c.unit}"
 
 
-def check_plausible(code: str, value: float, unit: str | None = None, *, shown: str | None = None) -> None:
+def check_plausible(
+    code: str, value: float, unit: str | None = None, *, shown: str | None = None, converted: bool = False
+) -> None:
     """Raise :class:`ImplausibleValueError` if canonical ``value`` is outside the range of ``code``.
 
     ``shown`` is the value as the user gave it (e.g. ``"266 [degF]"``) for the message.
@@ -65,7 +67,7 @@ def check_plausible(code: str, value: float, unit: str | None = None, *, shown: 
     assert c.low is not None and c.high is not None
     if not math.isfinite(value) or value < c.low or value > c.high:
         given = shown if shown is not None else f"{value:g} {unit or c.unit}"
-        canonical = "" if shown is None else f" (= {value:.4g} {c.unit})"
+        canonical = f" (= {value:.4g} {c.unit})" if converted else ""
         raise ImplausibleValueError(
             f"{code}: value {given}{canonical} is outside the plausible range {_range_text(c)}"
         )
@@ -188,7 +190,7 @@ class Observation(BaseModel):
         if not math.isfinite(number):
             raise ImplausibleValueError(f"{code}: value {shown} is not a finite number")
         canonical = to_canonical(code, number, ucum)
-        check_plausible(code, canonical, shown=shown if ucum != c.unit else None)
+        check_plausible(code, canonical, shown=shown, converted=ucum != c.unit)
         return cls(
             code=code,
             value=canonical,
@@ -282,7 +284,9 @@ def _number(
     code: str, value: Any, unit: str | None, comparator: Comparator | None
 ) -> tuple[Comparator | None, float]:
     c = concept(code)
-    if isinstance(value, bool) or value is None:
+    if value is None or value == "":
+        raise UserInputError(f"{code}: value is missing (only cannot_be_done results have no value)")
+    if isinstance(value, bool):
         raise UserInputError(f"{code}: value {value!r} must be a number in {unit or c.unit}")
     if isinstance(value, int | float):
         return comparator, float(value)

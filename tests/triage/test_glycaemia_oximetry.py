@@ -1,0 +1,144 @@
+"""Glucose/HbA1c cut-offs, critical values, ketones; SpO2 categories on both scales."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.scores.glycaemia import fasting_category, glycaemia, hba1c_category, random_category
+from triage.scores.oximetry import oximetry
+
+
+@pytest.mark.parametrize(
+    ("fpg", "cat"),
+    [
+        (2.99, "hypoglycaemia_level2"),
+        (3.0, "hypoglycaemia_level1"),
+        (3.89, "hypoglycaemia_level1"),
+        (3.9, "normal"),
+        (5.59, "normal"),
+        (5.6, "ifg_ada"),
+        (6.09, "ifg_ada"),
+        (6.1, "ifg_who_china"),
+        (6.99, "ifg_who_china"),
+        (7.0, "diabetes_range"),
+    ],
+)
+def test_fasting_cut_points(fpg: float, cat: str) -> None:
+    assert fasting_category(fpg) == cat
+
+
+@pytest.mark.parametrize(
+    ("rpg", "cat"), [(11.09, "normal"), (11.1, "diabetes_range"), (3.89, "hypoglycaemia_level1")]
+)
+def test_random_cut_points(rpg: float, cat: str) -> None:
+    assert random_category(rpg) == cat
+
+
+@pytest.mark.parametrize(
+    ("a1c", "cat"),
+    [(5.69, "normal"), (5.7, "prediabetes_range"), (6.49, "prediabetes_range"), (6.5, "diabetes_range")],
+)
+def test_hba1c_cut_points(a1c: float, cat: str) -> None:
+    assert hba1c_category(a1c) == cat
+
+
+def _g(**kw: float | str | bool | None) -> str | None:
+    base: dict[str, float | str | bool | None] = {
+        "glucose_fasting": None,
+        "glucose_random": None,
+        "hba1c": None,
+        "known_diabetes": False,
+    }
+    base.update(kw)
+    return glycaemia(**base).band  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (2.99, "critical_low"),
+        (3.0, "hypoglycaemia_level1"),
+        (3.9, "normal"),
+        (22.2, "diabetes_range"),
+        (22.21, "critical_high"),
+        (33.29, "critical_high"),
+        (33.3, "hhs_range"),
+    ],
+)
+def test_random_critical_values(value: float, band: str) -> None:
+    assert _g(glucose_random=value) == band
+
+
+def test_critical_thresholds_are_settings() -> None:
+    assert _g(glucose_random=2.9, critical_low=2.8) == "hypoglycaemia_level1"
+    assert _g(glucose_random=20.0, critical_high=19.9) == "critical_high"
+
+
+def test_ketones_need_diabetes_or_hyperglycaemia() -> None:
+    assert (
+        "ketones_with_hyperglycaemia"
+        in glycaemia(
+            glucose_fasting=None, glucose_random=None, hba1c=7.0, known_diabetes=True, urine_ketones="2+"
+        ).flags
+    )
+    assert (
+        "ketones_with_hyperglycaemia"
+        not in glycaemia(
+            glucose_fasting=None, glucose_random=8.0, hba1c=None, known_diabetes=False, urine_ketones="3+"
+        ).flags
+    )
+    assert (
+        "ketones_with_hyperglycaemia"
+        in glycaemia(
+            glucose_fasting=None, glucose_random=11.1, hba1c=None, known_diabetes=None, urine_ketones="2+"
+        ).flags
+    )
+    assert (
+        "ketones_with_hyperglycaemia"
+        not in glycaemia(
+            glucose_fasting=None, glucose_random=15.0, hba1c=None, known_diabetes=True, urine_ketones="1+"
+        ).flags
+    )
+
+
+def test_single_reading_is_suspected_not_diagnosed() -> None:
+    r = glycaemia(glucose_fasting=7.2, glucose_random=None, hba1c=None, known_diabetes=False)
+    assert r.band == "diabetes_range" and "suspected" in r.detail
+
+
+def test_no_glucose_is_missing() -> None:
+    r = glycaemia(glucose_fasting=None, glucose_random=None, hba1c=None, known_diabetes=None)
+    assert r.band is None and not r.complete and "hba1c" in r.missing
+
+
+@pytest.mark.parametrize(
+    ("spo2", "band"),
+    [(91, "critical"), (92, "low"), (93, "low"), (94, "borderline"), (95, "borderline"), (96, "normal")],
+)
+def test_oximetry_scale1(spo2: float, band: str) -> None:
+    assert oximetry(spo2=spo2, on_oxygen=False, scale2=False).band == band
+
+
+@pytest.mark.parametrize(
+    ("spo2", "o2", "band"),
+    [
+        (83, False, "critical"),
+        (84, False, "low"),
+        (87, False, "low"),
+        (88, False, "target"),
+        (92, True, "target"),
+        (93, False, "normal"),
+        (93, True, "above_target"),
+        (96, True, "above_target"),
+        (97, True, "critical_high"),
+    ],
+)
+def test_oximetry_scale2(spo2: float, o2: bool, band: str) -> None:
+    r = oximetry(spo2=spo2, on_oxygen=o2, scale2=True)
+    assert r.band == band
+    assert ("spo2_critical" in r.flags) is band.startswith("critical")
+
+
+def test_oximetry_scale2_unknown_oxygen_is_reported_missing() -> None:
+    r = oximetry(spo2=95, on_oxygen=None, scale2=True)
+    assert r.missing == ("supplemental_o2",) and not r.complete

@@ -1,0 +1,54 @@
+"""CKD-EPI 2021 test vectors (risk.md 2.10) and KDIGO categories at every cut-point."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.scores.kidney import albuminuria_category, ckd_epi_2021, gfr_category, kidney
+
+
+@pytest.mark.parametrize(
+    ("sex", "age", "scr", "egfr"),
+    [
+        ("female", 60, 1.0, 64.5),
+        ("male", 50, 0.9, 104.0),
+        ("male", 70, 1.5, 49.8),
+        ("female", 40, 0.6, 116.3),
+        ("female", 65, 2.5, 20.8),
+    ],
+)
+def test_ckd_epi_vectors(sex: str, age: float, scr: float, egfr: float) -> None:
+    assert ckd_epi_2021(scr * 88.4, age, sex) == pytest.approx(egfr, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("egfr", "cat"),
+    [
+        (90, "G1"),
+        (89.9, "G2"),
+        (60, "G2"),
+        (59.9, "G3a"),
+        (45, "G3a"),
+        (44.9, "G3b"),
+        (30, "G3b"),
+        (29.9, "G4"),
+        (15, "G4"),
+        (14.9, "G5"),
+    ],
+)
+def test_gfr_categories(egfr: float, cat: str) -> None:
+    assert gfr_category(egfr) == cat
+
+
+@pytest.mark.parametrize(("acr", "cat"), [(29.9, "A1"), (30, "A2"), (300, "A2"), (300.1, "A3")])
+def test_albuminuria(acr: float, cat: str) -> None:
+    assert albuminuria_category(acr) == cat
+
+
+def test_kidney_flags_and_missing() -> None:
+    r = kidney(creatinine=2.5 * 88.4, egfr_measured=None, acr=None, age=65, sex="female")
+    assert "egfr_below_30" in r.flags
+    r = kidney(creatinine=150, egfr_measured=None, acr=None, age=None, sex="male")
+    assert r.value is None and r.missing == ("age",)
+    r = kidney(creatinine=None, egfr_measured=45, acr=400, age=None, sex=None)
+    assert r.value == 45 and "egfr_30_59" in r.flags and "albuminuria_a3" in r.flags

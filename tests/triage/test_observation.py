@@ -1,0 +1,199 @@
+"""Observation construction: units, censored values, plausibility, status/QC, timezones."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from triage import units
+from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError
+from triage.observation import Observation, Status, parse_censored
+from triage.patient import PatientContext, patient_from_mapping
+from triage.vocabulary import CONCEPTS, Kind
+
+T = "2026-11-25T08:30:00+08:00"
+
+
+@pytest.mark.parametrize(("mmol", "mgdl"), [(7.0, 126.1), (11.1, 200.0), (5.6, 100.9), (33.3, 599.9)])
+def test_glucose_conversion(mmol: float, mgdl: float) -> None:
+    assert units.glucose_mmol_to_mgdl(mmol) == pytest.approx(mgdl, abs=0.1)
+    assert units.glucose_mgdl_to_mmol(units.glucose_mmol_to_mgdl(mmol)) == pytest.approx(mmol)
+
+
+@pytest.mark.parametrize(("mmol", "mgdl"), [(5.2, 201.1), (6.2, 239.8), (1.0, 38.67), (8.0, 309.4)])
+def test_cholesterol_conversion(mmol: float, mgdl: float) -> None:
+    assert units.cholesterol_mmol_to_mgdl(mmol) == pytest.approx(mgdl, abs=0.1)
+    assert units.cholesterol_mgdl_to_mmol(mgdl) == pytest.approx(mmol, abs=0.01)
+
+
+@pytest.mark.parametrize(("pct", "ifcc"), [(6.5, 48), (5.7, 39), (7.0, 53), (10.0, 86)])
+def test_hba1c_conversion(pct: float, ifcc: int) -> None:
+    assert round(units.hba1c_percent_to_mmol_mol(pct)) == ifcc
+    assert units.hba1c_mmol_mol_to_percent(units.hba1c_percent_to_mmol_mol(pct)) == pytest.approx(pct)
+
+
+@pytest.mark.parametrize(("f", "c"), [(98.6, 37.0), (32.0, 0.0), (100.4, 38.0), (95.0, 35.0)])
+def test_fahrenheit(f: float, c: float) -> None:
+    assert units.fahrenheit_to_celsius(f) == pytest.approx(c)
+
+
+@pytest.mark.parametrize(("kpa", "mmhg"), [(16.0, 120.0), (24.0, 180.0), (101.325, 760.0)])
+def test_kpa(kpa: float, mmhg: float) -> None:
+    assert units.kpa_to_mmhg(kpa) == pytest.approx(mmhg, abs=0.05)
+
+
+def test_every_accepted_unit_converts_and_round_trips() -> None:
+    for c in CONCEPTS.values():
+        if c.kind is Kind.CODED:
+            continue
+        assert c.low is not None and c.high is not None
+        mid = (c.low + c.high) / 2
+        for unit in c.accepted_units:
+            shown = units.from_canonical(c.code, mid, unit)
+            assert units.to_canonical(c.code, shown, unit) == pytest.approx(mid), (c.code, unit)
+
+
+def test_create_converts_to_canonical() -> None:
+    o = Observation.create("glucose_fasting", 126, "mg/dl", observed_at=T)
+    assert o.unit == "mmol/L" and o.value == pytest.approx(6.99, abs=0.01)
+    assert Observation.create("temperature", "98.6", "°F", observed_at=T).value == pytest.approx(37.0)
+    assert Observation.create("sbp", 16, "kPa", observed_at=T).value == pytest.approx(120.0, abs=0.05)
+    assert Observation.create("sbp", 120, "mmHg", observed_at=T).unit == "mm[Hg]"
+    assert Observation.create("hba1c", 48, "mmol/mol", observed_at=T).value == pytest.approx(6.54, abs=0.01)
+    assert Observation.create("spo2", 97, None, observed_at=T).unit == "%"
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "unit", "words"),
+    [
+        ("spo2", 130, "%", ["spo2", "130", "%", "40-100"]),
+        ("sbp", 0, "mmHg", ["sbp", "0", "mm[Hg]", "40-300"]),
+        ("temperature", 60, "Cel", ["temperature", "60", "25-45"]),
+        ("temperature", 140, "[degF]", ["temperature", "140", "[degF]", "60", "25-45 Cel"]),
+        ("glucose_random", ">80", "mmol/L", ["glucose_random", ">80", "0.5-60"]),
+    ],
+)
+def test_implausible_values_name_code_value_unit_range(
+    code: str, value: object, unit: str, words: list[str]
+) -> None:
+    with pytest.raises(ImplausibleValueError) as info:
+        Observation.create(code, value, unit, observed_at=T)  # type: ignore[arg-type]
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_range_edges_are_inclusive() -> None:
+    assert Observation.create("spo2", 100, "%", observed_at=T).value == 100
+    assert Observation.create("spo2", 40, "%", observed_at=T).value == 40
+    with pytest.raises(ImplausibleValueError):
+        Observation.create("spo2", 39.9, "%", observed_at=T)
+    with pytest.raises(ImplausibleValueError):
+        Observation.create("spo2", 100.1, "%", observed_at=T)
+
+
+def test_unknown_unit_and_code() -> None:
+    with pytest.raises(UnitError, match=r"sbp: unit 'mg/dL' is not accepted; use one of: mm\[Hg\], kPa"):
+        Observation.create("sbp", 120, "mg/dL", observed_at=T)
+    with pytest.raises(UnknownCodeError, match="'pulse'"):
+        Observation.create("pulse", 80, "/min", observed_at=T)
+    with pytest.raises(UserInputError, match="not a finite"):
+        Observation.create("sbp", math.nan, "mmHg", observed_at=T)
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        (">8", (">", 8.0)),
+        ("<0.1", ("<", 0.1)),
+        (" >= 33.3 ", (">=", 33.3)),
+        ("≤2", ("<=", 2.0)),
+        ("5.6", (None, 5.6)),
+        ("HI", None),
+    ],
+)
+def test_parse_censored(raw: str, parsed: object) -> None:
+    assert parse_censored(raw) == parsed
+
+
+def test_censored_numeric_semantics() -> None:
+    hi = Observation.create("glucose_random", ">33.3", "mmol/L", observed_at=T)
+    assert hi.comparator == ">" and hi.value == 33.3 and hi.censored
+    assert hi.numeric is not None and hi.numeric > 33.3 and hi.numeric >= 33.3
+    lo = Observation.create("glucose_random", "<1.1", "mmol/L", observed_at=T)
+    assert lo.numeric is not None and lo.numeric < 1.1
+    assert Observation.create("glucose_random", ">=20", observed_at=T).numeric == 20
+    assert hi.display_value() == ">33.3 mmol/L"
+    mg = Observation.create("glucose_random", ">600", "mg/dL", observed_at=T)
+    assert mg.numeric is not None and mg.numeric >= 33.3
+
+
+def test_non_numeric_string_rejected_with_hint() -> None:
+    with pytest.raises(UserInputError, match="censored number like"):
+        Observation.create("glucose_random", "HI", "mmol/L", observed_at=T)
+
+
+def test_coded_values() -> None:
+    assert Observation.create("consciousness", "v", observed_at=T).value == "V"
+    assert Observation.create("supplemental_o2", "Oxygen", observed_at=T).value == "oxygen"
+    with pytest.raises(UserInputError, match="A, C, V, P, U"):
+        Observation.create("consciousness", "confused", observed_at=T)
+    with pytest.raises(UnitError):
+        Observation.create("urine_protein", "1+", "mg/dL", observed_at=T)
+
+
+def test_status_qc_and_usable() -> None:
+    assert Observation.create("sbp", 120, observed_at=T).usable
+    assert Observation.create("sbp", 120, observed_at=T, status="corrected").usable
+    assert not Observation.create("sbp", 120, observed_at=T, status="preliminary").usable
+    assert not Observation.create("sbp", 120, observed_at=T, qc=True).usable
+    cbd = Observation.create("sbp", None, observed_at=T, status=Status.cannot_be_done)
+    assert not cbd.usable and cbd.value is None and cbd.display_value() == "cannot be done"
+    with pytest.raises(UserInputError, match="status 'done'"):
+        Observation.create("sbp", 120, observed_at=T, status="done")
+    with pytest.raises(UserInputError, match="value is missing"):
+        Observation.create("sbp", None, observed_at=T)
+
+
+def test_timezone_required() -> None:
+    with pytest.raises(UserInputError, match="no timezone"):
+        Observation.create("sbp", 120, observed_at="2026-11-25T08:30:00")
+    with pytest.raises(UserInputError, match="ISO 8601"):
+        Observation.create("sbp", 120, observed_at="yesterday")
+    o = Observation.create("sbp", 120, observed_at=datetime(2026, 11, 25, tzinfo=UTC))
+    assert o.observed_at.tzinfo is not None
+    assert (
+        Observation.create("sbp", 120, observed_at="2026-11-25T00:30:00Z").observed_at.utcoffset() is not None
+    )
+
+
+def test_direct_construction_is_validated_too() -> None:
+    with pytest.raises(UserInputError, match="canonical unit"):
+        Observation(code="sbp", value=16.0, unit="kPa", observed_at=datetime.now(UTC))
+    with pytest.raises(ImplausibleValueError):
+        Observation(code="spo2", value=130.0, unit="%", observed_at=datetime.now(UTC))
+    o = Observation(code="spo2", value=97.0, unit="%", observed_at=datetime.now(UTC))
+    assert o.loinc == "59408-5"
+    with pytest.raises(Exception):  # noqa: B017 - frozen model
+        o.value = 10.0  # type: ignore[misc]
+
+
+def test_patient_context() -> None:
+    p = PatientContext(age=50, sex="male", height_cm=170, weight_kg=72.25)
+    assert p.bmi_value == pytest.approx(25.0)
+    assert PatientContext(bmi=30, height_cm=170, weight_kg=50).bmi_value == 30
+    assert PatientContext().bmi_value is None
+    assert PatientContext(family_history_diabetes="first_degree").family_history_diabetes_first_degree is True
+    assert PatientContext().spo2_scale2 is False
+    with pytest.raises(UserInputError, match="pregnant"):
+        PatientContext(sex="male", pregnant=True)
+
+
+def test_patient_from_mapping_names_fields() -> None:
+    with pytest.raises(UserInputError, match=r"patient\.age: .*less than or equal to 130.*200"):
+        patient_from_mapping({"age": 200})
+    with pytest.raises(UserInputError, match=r"patient\.smoker: Extra inputs"):
+        patient_from_mapping({"smoker": True})
+    with pytest.raises(UserInputError, match="expected an object"):
+        patient_from_mapping([1])

@@ -1,0 +1,117 @@
+"""Office blood-pressure grades and hypertensive crisis (single reading, mmHg).
+
+- Chinese 2018 guideline (中国高血压防治指南2018年修订版; 高血压基层诊疗指南 2019): normal <120 and
+  <80; high-normal 120-139 and/or 80-89; grade 1 140-159 and/or 90-99; grade 2 160-179 and/or
+  100-109; grade 3 >=180 and/or >=110; isolated systolic >=140 and <90. When SBP and DBP fall in
+  different grades the higher grade wins. ESC/ESH grades share these cut-points.
+- ACC/AHA 2017 (Whelton et al., Hypertension 2018;71:e13): normal, elevated (120-129 and <80),
+  stage 1 (130-139 or 80-89), stage 2 (>=140 or >=90).
+- Hypertensive crisis: SBP >180 and/or DBP >120 (ACC/AHA); an emergency with target-organ damage.
+- WHO HEARTS-D Annex 3 urgent same-day referral: BP >200 and/or >110 (flag ``hearts_urgent``).
+
+One reading cannot diagnose hypertension (3 separate days are needed), so bands read "in the
+grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``complete`` false).
+"""
+
+from __future__ import annotations
+
+from triage.scores.result import ScoreResult
+
+REFERENCE = (
+    "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3"
+)
+
+GRADES = ("normal", "high_normal", "grade_1", "grade_2", "grade_3")
+
+
+def sbp_grade(sbp: float) -> int:
+    """Index into GRADES for systolic pressure."""
+    if sbp < 120:
+        return 0
+    if sbp < 140:
+        return 1
+    if sbp < 160:
+        return 2
+    if sbp < 180:
+        return 3
+    return 4
+
+
+def dbp_grade(dbp: float) -> int:
+    if dbp < 80:
+        return 0
+    if dbp < 90:
+        return 1
+    if dbp < 100:
+        return 2
+    if dbp < 110:
+        return 3
+    return 4
+
+
+def acc_aha_category(sbp: float, dbp: float) -> str:
+    if sbp >= 140 or dbp >= 90:
+        return "stage_2"
+    if sbp >= 130 or dbp >= 80:
+        return "stage_1"
+    if sbp >= 120:
+        return "elevated"
+    return "normal"
+
+
+def is_crisis(sbp: float | None, dbp: float | None) -> bool:
+    return (sbp is not None and sbp > 180) or (dbp is not None and dbp > 120)
+
+
+def is_hearts_urgent(sbp: float | None, dbp: float | None) -> bool:
+    return (sbp is not None and sbp > 200) or (dbp is not None and dbp > 110)
+
+
+def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str, ...] = ()) -> ScoreResult:
+    """Chinese grade (value 0-4 = index into GRADES), ACC/AHA category and crisis flags."""
+    missing = tuple(n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None)
+    if sbp is None and dbp is None:
+        return ScoreResult(
+            name="blood_pressure",
+            value=None,
+            unit="grade",
+            band=None,
+            complete=False,
+            missing=missing,
+            detail="not classified: no blood pressure",
+            reference=REFERENCE,
+        )
+    s = sbp_grade(sbp) if sbp is not None else 0
+    d = dbp_grade(dbp) if dbp is not None else 0
+    grade = max(s, d)
+    flags: list[str] = []
+    isolated = sbp is not None and dbp is not None and sbp >= 140 and dbp < 90
+    if isolated:
+        flags.append("isolated_systolic")
+    if is_crisis(sbp, dbp):
+        flags.append("hypertensive_crisis")
+    if is_hearts_urgent(sbp, dbp):
+        flags.append("hearts_urgent")
+    components: dict[str, float | int | str | bool | None] = {
+        "sbp_grade": GRADES[s] if sbp is not None else None,
+        "dbp_grade": GRADES[d] if dbp is not None else None,
+        "acc_aha": acc_aha_category(sbp, dbp) if sbp is not None and dbp is not None else None,
+    }
+    shown = f"{'?' if sbp is None else f'{sbp:g}'}/{'?' if dbp is None else f'{dbp:g}'} mmHg"
+    detail = f"{shown}: {GRADES[grade].replace('_', ' ')} range (single reading"
+    detail += "; at least this grade, one pressure missing)" if missing else ")"
+    if "hypertensive_crisis" in flags:
+        detail += "; hypertensive crisis range (>180 and/or >120)"
+    return ScoreResult(
+        name="blood_pressure",
+        value=float(grade),
+        unit="grade",
+        band=GRADES[grade],
+        complete=not missing,
+        components=components,
+        flags=tuple(flags),
+        missing=missing,
+        censored=tuple(c for c in censored if c in ("sbp", "dbp")),
+        detail=detail,
+        reference=REFERENCE,
+    )

@@ -1,0 +1,112 @@
+"""FINDRISC, the Finnish Diabetes Risk Score (Lindström J, Tuomilehto J. Diabetes Care
+2003;26:725-731), from the original form (not the German FINDRISK variant with 35-44 -> 1).
+
+Age (completed years) <45: 0, 45-54: 2, 55-64: 3, >64: 4. BMI <25: 0, 25-30: 1, >30: 3.
+Waist men <94: 0, 94-102: 3, >102: 4; women <80: 0, 80-88: 3, >88: 4. Not physically active
+>=30 min daily: 2. Vegetables/fruit/berries not every day: 1. Ever on regular BP medication: 2.
+Ever high blood glucose: 5. Family history: second degree 3, first degree 5. Total 0-26.
+Bands (10-year type 2 diabetes risk): <7 low (1 in 100), 7-11 slightly elevated (1 in 25),
+12-14 moderate (1 in 6), 15-20 high (1 in 3), >20 very high (1 in 2).
+
+BMI and waist are printed with integer edges ("25-30", ">30"): a value above the printed upper
+edge (30.01) is in the next band. Missing items add no points (the total is a lower bound;
+``complete`` false).
+"""
+
+from __future__ import annotations
+
+import math
+
+from triage.scores.result import ScoreResult
+
+REFERENCE = "Lindström J, Tuomilehto J. Diabetes Care 2003;26:725-731 (FINDRISC)"
+
+BANDS = (
+    (20, "very_high", "1 in 2"),
+    (14, "high", "1 in 3"),
+    (11, "moderate", "1 in 6"),
+    (6, "slightly_elevated", "1 in 25"),
+    (-1, "low", "1 in 100"),
+)
+
+
+def age_points(age: float) -> int:
+    years = math.floor(age)
+    if years < 45:
+        return 0
+    if years <= 54:
+        return 2
+    if years <= 64:
+        return 3
+    return 4
+
+
+def bmi_points(bmi: float) -> int:
+    if bmi < 25:
+        return 0
+    if bmi <= 30:
+        return 1
+    return 3
+
+
+def waist_points(waist_cm: float, sex: str) -> int:
+    low, high = (94, 102) if sex == "male" else (80, 88)
+    if waist_cm < low:
+        return 0
+    if waist_cm <= high:
+        return 3
+    return 4
+
+
+def band_for(total: int) -> tuple[str, str]:
+    for floor, band, odds in BANDS:
+        if total > floor:
+            return band, odds
+    raise AssertionError("unreachable")
+
+
+def findrisc(
+    *,
+    age: float | None,
+    sex: str | None,
+    bmi: float | None,
+    waist_cm: float | None,
+    physically_active: bool | None,
+    daily_fruit_veg: bool | None,
+    on_antihypertensives: bool | None,
+    history_high_glucose: bool | None,
+    family_history_diabetes: str | None,
+    censored: tuple[str, ...] = (),
+) -> ScoreResult:
+    family = {"none": 0, "second_degree": 3, "first_degree": 5}
+    components: dict[str, int | None] = {
+        "age": None if age is None else age_points(age),
+        "bmi": None if bmi is None else bmi_points(bmi),
+        "waist": None if waist_cm is None or sex is None else waist_points(waist_cm, sex),
+        "physically_active": None if physically_active is None else (0 if physically_active else 2),
+        "daily_fruit_veg": None if daily_fruit_veg is None else (0 if daily_fruit_veg else 1),
+        "on_antihypertensives": None if on_antihypertensives is None else (2 if on_antihypertensives else 0),
+        "history_high_glucose": None if history_high_glucose is None else (5 if history_high_glucose else 0),
+        "family_history_diabetes": None
+        if family_history_diabetes is None
+        else family[family_history_diabetes],
+    }
+    missing = [k for k, v in components.items() if v is None]
+    if components["waist"] is None and waist_cm is not None:
+        missing = [m for m in missing if m != "waist"] + ["sex"]
+    total = sum(v for v in components.values() if v is not None)
+    band, odds = band_for(total)
+    detail = f"FINDRISC {'>=' if missing else ''}{total}: {band.replace('_', ' ')} (about {odds} in 10 years)"
+    if missing:
+        detail += f"; incomplete, missing {', '.join(missing)}"
+    return ScoreResult(
+        name="findrisc",
+        value=float(total),
+        band=band,
+        complete=not missing,
+        components=dict(components),
+        missing=tuple(missing),
+        censored=tuple(c for c in censored if c in ("bmi", "waist")),
+        detail=detail,
+        reference=REFERENCE,
+    )

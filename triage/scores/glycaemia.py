@@ -1,0 +1,165 @@
+"""Glucose and HbA1c diagnostic cut-offs and critical values (canonical units: mmol/L and %).
+
+Diagnostic ranges (ADA Standards of Care 2025 s2; WHO 1999/2006; 中国2型糖尿病防治指南 2020):
+
+- fasting plasma glucose: >=7.0 diabetes range; 5.6-6.9 IFG (ADA); 6.1-6.9 IFG (WHO/China);
+- HbA1c (NGSP): >=6.5 % diabetes range; 5.7-6.4 % prediabetes (ADA);
+- random plasma glucose: >=11.1 diabetes range *with classic symptoms or crisis*.
+
+One device reading is never a diagnosis: categories say ``diabetes_range`` ("suspected").
+
+Acute values: hypoglycaemia level 1 <3.9 and >=3.0, level 2 <3.0 (ADA). Critical values are
+policy settings with the risk.md defaults <3.0 (``critical_low``) and >22.2 mmol/L
+(``critical_high``). Glucose >=33.3 mmol/L (600 mg/dL) is the HHS glucose criterion
+(Umpierrez et al., Diabetes Care 2024; flag ``hhs_range``). Urine ketones >=2+ together with
+known diabetes or glucose >=11.1 mmol/L flags ``ketones_with_hyperglycaemia`` (WHO HEARTS-D
+Annex 3: urgent same-day referral).
+"""
+
+from __future__ import annotations
+
+from triage.scores.result import ScoreResult
+
+REFERENCE = (
+    "ADA Standards of Care in Diabetes-2025 s2; WHO 2006; 中国2型糖尿病防治指南 2020; "
+    "WHO HEARTS-D (2020) Annex 3; Umpierrez GE et al. Diabetes Care 2024"
+)
+
+FPG_DIABETES = 7.0
+FPG_IFG_ADA = 5.6
+FPG_IFG_WHO = 6.1
+HBA1C_DIABETES = 6.5
+HBA1C_PREDIABETES = 5.7
+RANDOM_DIABETES = 11.1
+HYPO_LEVEL1 = 3.9
+HYPO_LEVEL2 = 3.0
+HHS_GLUCOSE = 33.3
+DEFAULT_CRITICAL_LOW = 3.0
+DEFAULT_CRITICAL_HIGH = 22.2
+KETONES_2PLUS = ("2+", "3+", "4+")
+
+# Most severe first; the band is the first category found.
+SEVERITY = (
+    "critical_low",
+    "hhs_range",
+    "critical_high",
+    "hypoglycaemia_level1",
+    "diabetes_range",
+    "prediabetes_range",
+    "normal",
+)
+
+
+def fasting_category(fpg: float) -> str:
+    if fpg < HYPO_LEVEL2:
+        return "hypoglycaemia_level2"
+    if fpg < HYPO_LEVEL1:
+        return "hypoglycaemia_level1"
+    if fpg >= FPG_DIABETES:
+        return "diabetes_range"
+    if fpg >= FPG_IFG_WHO:
+        return "ifg_who_china"
+    if fpg >= FPG_IFG_ADA:
+        return "ifg_ada"
+    return "normal"
+
+
+def random_category(rpg: float) -> str:
+    if rpg < HYPO_LEVEL2:
+        return "hypoglycaemia_level2"
+    if rpg < HYPO_LEVEL1:
+        return "hypoglycaemia_level1"
+    if rpg >= RANDOM_DIABETES:
+        return "diabetes_range"
+    return "normal"
+
+
+def hba1c_category(a1c: float) -> str:
+    if a1c >= HBA1C_DIABETES:
+        return "diabetes_range"
+    if a1c >= HBA1C_PREDIABETES:
+        return "prediabetes_range"
+    return "normal"
+
+
+def glycaemia(
+    *,
+    glucose_fasting: float | None,
+    glucose_random: float | None,
+    hba1c: float | None,
+    known_diabetes: bool | None,
+    urine_ketones: str | None = None,
+    critical_low: float = DEFAULT_CRITICAL_LOW,
+    critical_high: float = DEFAULT_CRITICAL_HIGH,
+    censored: tuple[str, ...] = (),
+) -> ScoreResult:
+    found: set[str] = set()
+    components: dict[str, float | int | str | bool | None] = {}
+    glucoses = [g for g in (glucose_fasting, glucose_random) if g is not None]
+    if glucose_fasting is not None:
+        cat = fasting_category(glucose_fasting)
+        components["glucose_fasting"] = cat
+        if cat.startswith("ifg"):
+            found.add("prediabetes_range")
+        elif cat != "normal" and not cat.startswith("hypoglycaemia"):
+            found.add(cat)
+    if glucose_random is not None:
+        cat = random_category(glucose_random)
+        components["glucose_random"] = cat
+        if cat == "diabetes_range":
+            found.add(cat)
+    if hba1c is not None:
+        cat = hba1c_category(hba1c)
+        components["hba1c"] = cat
+        if cat != "normal":
+            found.add(cat)
+    for g in glucoses:
+        if g < critical_low:
+            found.add("critical_low")
+        elif g < HYPO_LEVEL1:
+            found.add("hypoglycaemia_level1")
+        if g >= HHS_GLUCOSE:
+            found.add("hhs_range")
+        if g > critical_high:
+            found.add("critical_high")
+    flags: list[str] = []
+    if urine_ketones is not None:
+        components["urine_ketones"] = urine_ketones
+        hyper = any(g >= RANDOM_DIABETES for g in glucoses)
+        if urine_ketones in KETONES_2PLUS and (known_diabetes or hyper):
+            flags.append("ketones_with_hyperglycaemia")
+    components["known_diabetes"] = known_diabetes
+    if not glucoses and hba1c is None:
+        return ScoreResult(
+            name="glycaemia",
+            value=None,
+            unit="",
+            band=None,
+            complete=False,
+            components=components,
+            flags=tuple(flags),
+            missing=("glucose_fasting", "glucose_random", "hba1c"),
+            detail="not classified: no glucose or HbA1c",
+            reference=REFERENCE,
+        )
+    if glucoses or hba1c is not None:
+        found.add("normal")
+    band = next(c for c in SEVERITY if c in found)
+    flags.extend(c for c in SEVERITY if c in found and c != "normal")
+    detail = band.replace("_", " ")
+    if band in ("diabetes_range", "prediabetes_range"):
+        detail += " (suspected from one reading; confirm with a repeat test)"
+        if known_diabetes:
+            detail = f"{band.replace('_', ' ')} in known diabetes"
+    return ScoreResult(
+        name="glycaemia",
+        value=None,
+        unit="",
+        band=band,
+        complete=True,
+        components=components,
+        flags=tuple(flags),
+        censored=tuple(c for c in censored if c in ("glucose_fasting", "glucose_random", "hba1c")),
+        detail=detail,
+        reference=REFERENCE,
+    )

@@ -1,0 +1,115 @@
+"""Kidney function: CKD-EPI 2021 race-free creatinine eGFR (Inker LA et al., NEJM
+2021;385:1737) and KDIGO 2012/2024 GFR and albuminuria categories.
+
+eGFR = 142 x min(Scr/k, 1)^a x max(Scr/k, 1)^-1.200 x 0.9938^age x 1.012 [female], Scr in
+mg/dL (umol/L / 88.4), k = 0.7 (women) / 0.9 (men), a = -0.241 (women) / -0.302 (men).
+A measured eGFR observation is used as given when no creatinine is available.
+GFR categories: G1 >=90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 <15.
+Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300. Value = eGFR in mL/min/1.73 m2.
+"""
+
+from __future__ import annotations
+
+from triage.scores.result import ScoreResult
+from triage.units import CREATININE_UMOLL_PER_MGDL
+
+REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
+
+
+def ckd_epi_2021(creatinine_umol_l: float, age: float, sex: str) -> float:
+    scr = creatinine_umol_l / CREATININE_UMOLL_PER_MGDL
+    female = sex == "female"
+    k = 0.7 if female else 0.9
+    a = -0.241 if female else -0.302
+    ratio = scr / k
+    egfr = 142.0 * min(ratio, 1.0) ** a * max(ratio, 1.0) ** -1.200 * 0.9938**age
+    return egfr * (1.012 if female else 1.0)
+
+
+def gfr_category(egfr: float) -> str:
+    if egfr >= 90:
+        return "G1"
+    if egfr >= 60:
+        return "G2"
+    if egfr >= 45:
+        return "G3a"
+    if egfr >= 30:
+        return "G3b"
+    if egfr >= 15:
+        return "G4"
+    return "G5"
+
+
+def albuminuria_category(acr_mg_g: float) -> str:
+    if acr_mg_g < 30:
+        return "A1"
+    if acr_mg_g <= 300:
+        return "A2"
+    return "A3"
+
+
+def kidney(
+    *,
+    creatinine: float | None,
+    egfr_measured: float | None,
+    acr: float | None,
+    age: float | None,
+    sex: str | None,
+    censored: tuple[str, ...] = (),
+) -> ScoreResult:
+    components: dict[str, float | int | str | bool | None] = {}
+    missing: list[str] = []
+    egfr: float | None = None
+    if creatinine is not None and age is not None and sex is not None:
+        egfr = ckd_epi_2021(creatinine, age, sex)
+        components["egfr_source"] = "ckd_epi_2021"
+    elif egfr_measured is not None:
+        egfr = egfr_measured
+        components["egfr_source"] = "reported"
+    else:
+        if creatinine is None:
+            missing.append("creatinine")
+        else:
+            missing += [n for n, v in (("age", age), ("sex", sex)) if v is None]
+    if acr is not None:
+        components["albuminuria"] = albuminuria_category(acr)
+    if egfr is not None:
+        components["gfr_category"] = gfr_category(egfr)
+    if egfr is None and acr is None:
+        return ScoreResult(
+            name="kidney",
+            value=None,
+            unit="mL/min/{1.73_m2}",
+            band=None,
+            complete=False,
+            components=components,
+            missing=tuple(missing),
+            detail="not classified: no creatinine, eGFR or ACR",
+            reference=REFERENCE,
+        )
+    flags: list[str] = []
+    if egfr is not None and egfr < 30:
+        flags.append("egfr_below_30")
+    elif egfr is not None and egfr < 60:
+        flags.append("egfr_30_59")
+    if acr is not None and acr >= 30:
+        flags.append("albuminuria_a2_a3" if acr <= 300 else "albuminuria_a3")
+    band = str(components.get("gfr_category") or components.get("albuminuria"))
+    parts = []
+    if egfr is not None:
+        parts.append(f"eGFR {egfr:.1f} mL/min/1.73m2 ({components['gfr_category']})")
+    if acr is not None:
+        parts.append(f"ACR {acr:g} mg/g ({components['albuminuria']})")
+    return ScoreResult(
+        name="kidney",
+        value=egfr,
+        unit="mL/min/{1.73_m2}",
+        band=band,
+        complete=not missing,
+        components=components,
+        flags=tuple(flags),
+        missing=tuple(missing),
+        censored=tuple(c for c in censored if c in ("creatinine", "egfr", "albumin_creatinine_ratio")),
+        detail="; ".join(parts),
+        reference=REFERENCE,
+    )

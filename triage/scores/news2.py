@@ -1,0 +1,211 @@
+"""NEWS2 (Royal College of Physicians, *National Early Warning Score (NEWS) 2*, London: RCP, 2017).
+
+Chart 1 bands, both SpO2 scales, air/oxygen, ACVPU, the single-parameter "red score" rule and the
+Chart 3/4 clinical risk and response. Values between two printed bands (e.g. a temperature of
+35.05 C, which the chart never shows because it records 0.1 C) fall into the *more abnormal* of
+the two bands: below normal, a band holds values below the lowest printed value of the next
+better band; above normal, a band holds values up to its highest printed value. For every value
+the chart can print, this is exactly the chart.
+
+Missing parameters are never scored as normal: ``value`` is then the sum of the parameters
+present (a lower bound), ``complete`` is false and ``missing`` names them.
+"""
+
+from __future__ import annotations
+
+from triage.scores.result import ScoreResult
+
+REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
+PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
+
+RESPONSES = {
+    "low": ("at least 12-hourly", "routine monitoring", 720),
+    "low_elevated": ("at least 4-6-hourly", "registered nurse to assess", 240),
+    "low_medium": (
+        "at least 1-hourly",
+        "red score: registered nurse informs medical team; urgent ward-based review",
+        60,
+    ),
+    "medium": (
+        "at least 1-hourly",
+        "urgent response: assessment by a clinician competent in acute illness",
+        60,
+    ),
+    "high": (
+        "continuous",
+        "emergency response: assessment by a critical-care team; consider transfer to level 2/3 care",
+        15,
+    ),
+}
+
+
+def score_resp_rate(rr: float) -> int:
+    if rr < 9:
+        return 3
+    if rr < 12:
+        return 1
+    if rr <= 20:
+        return 0
+    if rr <= 24:
+        return 2
+    return 3
+
+
+def score_spo2_scale1(spo2: float) -> int:
+    if spo2 < 92:
+        return 3
+    if spo2 < 94:
+        return 2
+    if spo2 < 96:
+        return 1
+    return 0
+
+
+def score_spo2_scale2(spo2: float, on_oxygen: bool) -> int:
+    """Scale 2 (hypercapnic respiratory failure, target 88-92 %); >=93 % scores only on oxygen."""
+    if spo2 < 84:
+        return 3
+    if spo2 < 86:
+        return 2
+    if spo2 < 88:
+        return 1
+    if spo2 <= 92 or not on_oxygen:
+        return 0
+    if spo2 <= 94:
+        return 1
+    if spo2 <= 96:
+        return 2
+    return 3
+
+
+def score_air_or_oxygen(on_oxygen: bool) -> int:
+    return 2 if on_oxygen else 0
+
+
+def score_sbp(sbp: float) -> int:
+    if sbp < 91:
+        return 3
+    if sbp < 101:
+        return 2
+    if sbp < 111:
+        return 1
+    if sbp <= 219:
+        return 0
+    return 3
+
+
+def score_pulse(hr: float) -> int:
+    if hr < 41:
+        return 3
+    if hr < 51:
+        return 1
+    if hr <= 90:
+        return 0
+    if hr <= 110:
+        return 1
+    if hr <= 130:
+        return 2
+    return 3
+
+
+def score_consciousness(acvpu: str) -> int:
+    """Alert scores 0; new Confusion, Voice, Pain, Unresponsive score 3."""
+    if acvpu == "A":
+        return 0
+    if acvpu in ("C", "V", "P", "U"):
+        return 3
+    raise ValueError(f"consciousness must be one of A, C, V, P, U, got {acvpu!r}")
+
+
+def score_temperature(t: float) -> int:
+    if t < 35.1:
+        return 3
+    if t < 36.1:
+        return 1
+    if t <= 38.0:
+        return 0
+    if t <= 39.0:
+        return 1
+    return 2
+
+
+def band_for(total: int, red: bool) -> str:
+    """Chart 3 clinical risk: 'low', 'low_elevated' (1-4), 'low_medium' (red score), 'medium', 'high'."""
+    if total >= 7:
+        return "high"
+    if total >= 5:
+        return "medium"
+    if red:
+        return "low_medium"
+    if total >= 1:
+        return "low_elevated"
+    return "low"
+
+
+def news2(
+    *,
+    resp_rate: float | None,
+    spo2: float | None,
+    on_oxygen: bool | None,
+    sbp: float | None,
+    heart_rate: float | None,
+    consciousness: str | None,
+    temperature: float | None,
+    scale2: bool = False,
+    censored: tuple[str, ...] = (),
+) -> ScoreResult:
+    """NEWS2 from the seven parameters (canonical units). ``scale2`` is the clinician-set flag."""
+    components: dict[str, int | None] = {}
+    missing: list[str] = []
+
+    def put(name: str, points: int | None) -> None:
+        components[name] = points
+        if points is None:
+            missing.append(name)
+
+    put("resp_rate", None if resp_rate is None else score_resp_rate(resp_rate))
+    if spo2 is None:
+        put("spo2", None)
+    elif scale2:
+        # With oxygen status unknown, Scale 2 scores >=93 % as on air (the lower bound).
+        put("spo2", score_spo2_scale2(spo2, bool(on_oxygen)))
+    else:
+        put("spo2", score_spo2_scale1(spo2))
+    put("supplemental_o2", None if on_oxygen is None else score_air_or_oxygen(on_oxygen))
+    put("sbp", None if sbp is None else score_sbp(sbp))
+    put("heart_rate", None if heart_rate is None else score_pulse(heart_rate))
+    put("consciousness", None if consciousness is None else score_consciousness(consciousness))
+    put("temperature", None if temperature is None else score_temperature(temperature))
+
+    total = sum(p for p in components.values() if p is not None)
+    red = any(p == 3 for p in components.values())
+    band = band_for(total, red)
+    monitoring, response, _ = RESPONSES[band]
+    flags = ["red_score"] if red else []
+    if total >= 7:
+        flags.append("emergency_threshold")
+    elif total >= 5:
+        flags.append("urgent_threshold")
+    detail = f"NEWS2 {'>=' if missing else ''}{total}"
+    detail += f" (scale {'2' if scale2 else '1'}): {response}; monitoring {monitoring}"
+    if missing:
+        detail += f"; incomplete, missing {', '.join(missing)}"
+    out: dict[str, int | str | None] = dict(components)
+    out["spo2_scale"] = 2 if scale2 else 1
+    return ScoreResult(
+        name="news2",
+        value=float(total),
+        band=band,
+        complete=not missing,
+        components=dict(out),
+        flags=tuple(flags),
+        missing=tuple(missing),
+        censored=tuple(c for c in censored if c in PARAMETERS),
+        detail=detail,
+        reference=REFERENCE,
+    )
+
+
+def monitoring_minutes(band: str) -> int:
+    """The Chart 4 minimum monitoring frequency for ``band``, in minutes (continuous -> 15)."""
+    return RESPONSES[band][2]

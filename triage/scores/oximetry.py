@@ -1,0 +1,65 @@
+"""Pulse-oximetry SpO2 categories (BTS 2017 oxygen guideline targets; NEWS2 Chart 1 bands).
+
+Scale 1 (most adults, target 94-98 %): <=91 ``critical`` (NEWS2 red 3 points), 92-93 ``low``
+(2 points; same-day review), 94-95 ``borderline`` (1 point), >=96 ``normal``.
+Scale 2 (clinician-set, hypercapnic respiratory failure, target 88-92 %): <=83 ``critical``,
+84-87 ``low``, 88-92 ``target``, >=93 on air ``normal``, and on oxygen 93-96 ``above_target``
+and >=97 ``critical_high`` (NEWS2 3 points: risk of oxygen-induced hypercapnia). Between printed
+values the more abnormal band applies, as in :mod:`triage.scores.news2`.
+Oximeters overestimate saturation in darker skin (Sjoding et al., NEJM 2020;383:2477): borderline
+values are reported, never rounded up.
+"""
+
+from __future__ import annotations
+
+from triage.scores.news2 import score_spo2_scale1, score_spo2_scale2
+from triage.scores.result import ScoreResult
+
+REFERENCE = "BTS guideline for oxygen use in adults 2017; RCP NEWS2 2017 Chart 1"
+
+_SCALE1 = {3: "critical", 2: "low", 1: "borderline", 0: "normal"}
+
+
+def oximetry(
+    *, spo2: float | None, on_oxygen: bool | None, scale2: bool, censored: tuple[str, ...] = ()
+) -> ScoreResult:
+    if spo2 is None:
+        return ScoreResult(
+            name="oximetry",
+            value=None,
+            unit="%",
+            band=None,
+            complete=False,
+            missing=("spo2",),
+            detail="not classified: no SpO2",
+            reference=REFERENCE,
+        )
+    missing: tuple[str, ...] = ()
+    if not scale2:
+        band = _SCALE1[score_spo2_scale1(spo2)]
+    else:
+        points = score_spo2_scale2(spo2, bool(on_oxygen))
+        if spo2 < 88:
+            band = "critical" if points == 3 else "low"
+        elif spo2 <= 92:
+            band = "target"
+        elif not on_oxygen:
+            band = "normal"
+            if on_oxygen is None:
+                missing = ("supplemental_o2",)
+        else:
+            band = "critical_high" if points == 3 else "above_target"
+    flags = ("spo2_critical",) if band in ("critical", "critical_high") else ()
+    return ScoreResult(
+        name="oximetry",
+        value=spo2,
+        unit="%",
+        band=band,
+        complete=not missing,
+        components={"scale": 2 if scale2 else 1, "on_oxygen": on_oxygen},
+        flags=flags,
+        missing=missing,
+        censored=tuple(c for c in censored if c == "spo2"),
+        detail=f"SpO2 {spo2:g} % on scale {'2' if scale2 else '1'}: {band.replace('_', ' ')}",
+        reference=REFERENCE,
+    )

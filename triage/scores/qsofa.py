@@ -1,0 +1,45 @@
+"""qSOFA (Seymour CW et al., JAMA 2016;315:762): RR >=22/min, altered mentation, SBP <=100 mmHg.
+
+One point each; >=2 means a high risk of poor outcome in suspected infection. Altered mentation
+is taken as ACVPU other than Alert (the paper uses GCS <15). Missing items add no points and make
+the total a lower bound (``complete`` false).
+"""
+
+from __future__ import annotations
+
+from triage.scores.result import ScoreResult
+
+REFERENCE = "Seymour CW et al. JAMA 2016;315(8):762-774 (qSOFA)"
+
+
+def qsofa(
+    *,
+    resp_rate: float | None,
+    consciousness: str | None,
+    sbp: float | None,
+    censored: tuple[str, ...] = (),
+) -> ScoreResult:
+    components: dict[str, int | None] = {
+        "resp_rate": None if resp_rate is None else int(resp_rate >= 22),
+        "consciousness": None if consciousness is None else int(consciousness != "A"),
+        "sbp": None if sbp is None else int(sbp <= 100),
+    }
+    missing = tuple(k for k, v in components.items() if v is None)
+    total = sum(v for v in components.values() if v is not None)
+    band = "high" if total >= 2 else "low"
+    detail = f"qSOFA {'>=' if missing else ''}{total}: " + (
+        "high risk of poor outcome if infection is suspected" if total >= 2 else "below the >=2 threshold"
+    )
+    if missing:
+        detail += f"; incomplete, missing {', '.join(missing)}"
+    return ScoreResult(
+        name="qsofa",
+        value=float(total),
+        band=band,
+        complete=not missing,
+        components=dict(components),
+        missing=missing,
+        censored=tuple(c for c in censored if c in ("resp_rate", "sbp")),
+        detail=detail,
+        reference=REFERENCE,
+    )

@@ -1,0 +1,75 @@
+"""The result every score returns: value, band, per-item components and what was missing.
+
+Conventions shared by all scores:
+
+- ``complete`` is true only when every input the score needs was present.
+- Point scores (NEWS2, CRB-65, qSOFA, FINDRISC, CDRS) with missing items report the sum of the
+  items that *were* present as ``value`` and set ``complete`` to false: the true score is at
+  least ``value`` (missing items can only add points). ``band`` is then the band of that lower
+  bound, and rules may escalate on it but never conclude "low" from it.
+- Equations (China-PAR, PCE) need every input: with anything missing, ``value`` is ``None``.
+- Classifications (blood pressure, glycaemia, oximetry, kidney) have a ``band`` and, where a
+  single number makes sense, a ``value``.
+- ``censored`` lists the inputs that were censored device values (``>33.3``), scored at their
+  bound as described in ``triage.observation``.
+- ``applicable`` is false when the inputs are outside the population the score was derived in
+  (e.g. China-PAR outside ages 35-74); ``detail`` says why and ``value`` is ``None``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ComponentValue = float | int | str | bool | None
+
+
+class ScoreResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="Score identifier, e.g. 'news2'")
+    value: float | None = Field(description="Total (points, %, or grade); lower bound when incomplete")
+    unit: str = Field("points", description="'points', '%', 'grade', 'mL/min/{1.73_m2}' ...")
+    band: str | None = Field(description="Published category for value, e.g. 'high'")
+    complete: bool = Field(description="Every input the score needs was present")
+    applicable: bool = Field(True, description="Inputs inside the population the score applies to")
+    components: dict[str, ComponentValue] = Field(
+        default_factory=dict, description="Points or category per item"
+    )
+    flags: tuple[str, ...] = Field((), description="Named findings, e.g. 'red_score', 'hypertensive_crisis'")
+    missing: tuple[str, ...] = Field((), description="Inputs the score needed but did not get")
+    censored: tuple[str, ...] = Field(
+        (), description="Inputs that were censored values scored at their bound"
+    )
+    detail: str = Field("", description="Human-readable summary, response or why not applicable")
+    reference: str = Field("", description="Published source")
+
+
+def not_applicable(
+    name: str, reason: str, *, reference: str, unit: str = "%", missing: tuple[str, ...] = ()
+) -> ScoreResult:
+    """A result for inputs outside the score's population (value ``None``)."""
+    return ScoreResult(
+        name=name,
+        value=None,
+        unit=unit,
+        band="not_applicable",
+        complete=not missing,
+        applicable=False,
+        missing=missing,
+        detail=reason,
+        reference=reference,
+    )
+
+
+def missing_result(name: str, missing: tuple[str, ...], *, reference: str, unit: str = "%") -> ScoreResult:
+    """An equation that could not be computed because inputs were missing."""
+    return ScoreResult(
+        name=name,
+        value=None,
+        unit=unit,
+        band=None,
+        complete=False,
+        missing=missing,
+        detail=f"not computed: missing {', '.join(missing)}",
+        reference=reference,
+    )
