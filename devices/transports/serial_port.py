@@ -1,0 +1,133 @@
+"""Serial and USB-serial ports through pyserial, read without a thread where the OS allows it.
+
+A port with a file descriptor (ttyS, ttyUSB, /dev/serial/by-id links, pseudo-terminals) is read
+with the event loop's fd reader; pyserial URLs without one (``loop://``) are polled in a worker
+thread. An unplugged adapter shows as ``SerialException``/``OSError`` or an empty readable read
+and becomes ``LinkClosed``; the gateway then reopens with back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+from dataclasses import dataclass
+
+import serial
+from serial.tools import list_ports
+
+from devices.transports.link import LinkClosed, LinkError, SerialSpec
+
+_READ_SIZE = 4096
+_POLL_TIMEOUT_S = 0.02
+
+
+def open_serial(spec: SerialSpec) -> SerialLink:
+    """Open the port with the profile's settings; ``LinkError`` names the port and the reason."""
+    try:
+        port = serial.serial_for_url(
+            spec.url,
+            baudrate=spec.baudrate,
+            bytesize=spec.bytesize,
+            parity=spec.parity,
+            stopbits=spec.stopbits,
+            xonxoff=spec.xonxoff,
+            rtscts=spec.rtscts,
+            dsrdtr=spec.dsrdtr,
+            timeout=0,
+            write_timeout=5,
+        )
+    except (serial.SerialException, OSError, ValueError) as exc:
+        raise LinkError(f"cannot open serial port {spec.url}: {exc}") from None
+    return SerialLink(port, spec.url)
+
+
+class SerialLink:
+    """One open serial port implementing ``Link``."""
+
+    def __init__(self, port: serial.SerialBase, label: str) -> None:
+        self._port = port
+        self.label = label
+        self._fd: int | None
+        try:
+            self._fd = port.fileno()
+        except (io.UnsupportedOperation, AttributeError):
+            self._fd = None
+            port.timeout = _POLL_TIMEOUT_S
+
+    async def read(self) -> bytes:
+        if self._fd is None:
+            while True:
+                data = await asyncio.to_thread(self._read_now)
+                if data:
+                    return data
+        loop = asyncio.get_running_loop()
+        while True:
+            readable: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(self._fd, _mark_ready, readable)
+            try:
+                await readable
+            finally:
+                loop.remove_reader(self._fd)
+            data = self._read_now()
+            if data:
+                return data
+            # Readable but empty: the device end of the line is gone (pty closed, adapter unplugged).
+            raise LinkClosed(f"{self.label}: end of file")
+
+    def _read_now(self) -> bytes:
+        if not self._port.is_open:
+            raise LinkClosed(f"{self.label}: port closed")
+        try:
+            return bytes(self._port.read(_READ_SIZE))
+        except (serial.SerialException, OSError) as exc:
+            raise LinkClosed(f"{self.label}: {exc}") from None
+
+    async def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise LinkClosed(f"{self.label}: write failed: {exc}") from None
+
+    async def close(self) -> None:
+        with contextlib.suppress(serial.SerialException, OSError):
+            self._port.close()
+
+
+def _mark_ready(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+@dataclass(frozen=True)
+class SerialPortInfo:
+    device: str
+    description: str
+    hwid: str
+    by_id: str | None
+
+
+def list_serial_ports() -> list[SerialPortInfo]:
+    """Serial ports the OS reports, with their stable ``/dev/serial/by-id`` name when there is one."""
+    by_id: dict[str, str] = {}
+    try:
+        folder = "/dev/serial/by-id"
+        for name in sorted(os.listdir(folder)):
+            by_id[os.path.realpath(os.path.join(folder, name))] = os.path.join(folder, name)
+    except OSError:
+        pass
+    ports = []
+    for info in sorted(list_ports.comports(), key=lambda p: p.device):
+        ports.append(
+            SerialPortInfo(
+                device=info.device,
+                description=info.description or "",
+                hwid=info.hwid or "",
+                by_id=by_id.get(info.device),
+            )
+        )
+    return ports
+
+
+__all__ = ["LinkError", "SerialLink", "SerialPortInfo", "list_serial_ports", "open_serial"]

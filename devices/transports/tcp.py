@@ -1,0 +1,170 @@
+"""TCP links on asyncio streams, as listener (server) and as client.
+
+Not pyserial's ``socket://``: its ``open()`` resets the input buffer and so throws away bytes a
+device sends right after connecting, such as an ASTM ``ENQ`` (devices.md section 5).
+
+A listener binds only where configured (loopback by default) and accepts only the peer addresses
+the profile allows; any other connection is closed at once and logged with the peer's address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+
+from devices.transports.link import LinkClosed, LinkError, TcpConnectSpec, TcpListenSpec
+
+log = logging.getLogger("devices.transports.tcp")
+
+_READ_SIZE = 65536
+
+
+def parse_host_port(text: str, *, what: str = "address") -> tuple[str, int]:
+    """``HOST:PORT`` or ``[v6]:PORT`` to a pair; ``LinkError`` says what is wrong."""
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not host:
+        raise LinkError(f"{what} {text!r}: expected HOST:PORT, e.g. 127.0.0.1:5000")
+    host = host.strip("[]")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise LinkError(f"{what} {text!r}: port {port_text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise LinkError(f"{what} {text!r}: port {port} is outside 0-65535")
+    return host, port
+
+
+class TcpLink:
+    """One TCP connection implementing ``Link``."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, label: str) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.label = label
+
+    @property
+    def peer(self) -> str:
+        info = self._writer.get_extra_info("peername")
+        return str(info[0]) if info else "?"
+
+    async def read(self) -> bytes:
+        try:
+            data = await self._reader.read(_READ_SIZE)
+        except (ConnectionError, OSError) as exc:
+            raise LinkClosed(f"{self.label}: {exc}") from None
+        if not data:
+            raise LinkClosed(f"{self.label}: connection closed by peer")
+        return data
+
+    async def write(self, data: bytes) -> None:
+        try:
+            self._writer.write(data)
+            await self._writer.drain()
+        except (ConnectionError, OSError) as exc:
+            raise LinkClosed(f"{self.label}: write failed: {exc}") from None
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._writer.wait_closed()
+
+
+async def connect_tcp(spec: TcpConnectSpec, *, timeout_s: float = 10.0) -> TcpLink:
+    """Connect to a device (or its terminal server). ``LinkClosed`` if it does not answer."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(spec.host, spec.port), timeout_s)
+    except (OSError, TimeoutError) as exc:
+        raise LinkClosed(f"tcp {spec.host}:{spec.port}: cannot connect: {exc}") from None
+    return TcpLink(reader, writer, f"tcp {spec.host}:{spec.port}")
+
+
+def _is_allowed(peer: str, allowed: frozenset[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for entry in allowed:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+class TcpListener:
+    """Accepts device connections on one address and hands each allowed one to ``on_link``.
+
+    ``allowed_peers`` entries are IP addresses or networks (``192.168.1.20``, ``10.0.5.0/24``).
+    """
+
+    def __init__(
+        self,
+        spec: TcpListenSpec,
+        on_link: Callable[[TcpLink], Awaitable[None]],
+        *,
+        name: str,
+        on_refused: Callable[[str], None] | None = None,
+    ) -> None:
+        for entry in spec.allowed_peers:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise LinkError(
+                    f"device {name}: allowed peer {entry!r} is not an IP address or network"
+                ) from None
+        self._spec = spec
+        self._on_link = on_link
+        self._on_refused = on_refused
+        self._name = name
+        self._server: asyncio.Server | None = None
+        self.refused = 0
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port); the port is the real one when 0 was configured."""
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("listener is not started")
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    async def start(self) -> None:
+        try:
+            self._server = await asyncio.start_server(self._accept, self._spec.host, self._spec.port)
+        except OSError as exc:
+            raise LinkError(
+                f"device {self._name}: cannot listen on {self._spec.host}:{self._spec.port}: {exc.strerror or exc}"
+            ) from None
+        log.info("device %s listening on %s:%d", self._name, *self.address)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer_info = writer.get_extra_info("peername")
+        peer = str(peer_info[0]) if peer_info else "?"
+        if not _is_allowed(peer, self._spec.allowed_peers):
+            self.refused += 1
+            log.warning(
+                "device %s: refused TCP connection from %s (not in allowed_peers %s)",
+                self._name,
+                peer,
+                sorted(self._spec.allowed_peers),
+            )
+            if self._on_refused is not None:
+                self._on_refused(peer)
+            writer.close()
+            return
+        link = TcpLink(reader, writer, f"tcp {peer}->{self._spec.host}:{self.address[1]}")
+        try:
+            await self._on_link(link)
+        finally:
+            await link.close()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
