@@ -48,3 +48,33 @@ class DependencyMissingError(ClinicError):
     """An optional component (R, Spark, Chromium...) is not installed; the message says how."""
 
     status_hint, exit_code, code = 503, 1, "dependency_missing"
+
+
+class UnknownFacilityError(NotFoundError, UserInputError):
+    """A referral or encounter names a facility that is not in the directory."""
+
+    status_hint, exit_code, code = 422, 2, "unknown_facility"
+
+
+class TransitionError(ConflictError):
+    """A referral lifecycle transition that the state machine does not allow."""
+
+    code = "impossible_transition"
+
+
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key was reused with a different request body."""
+
+    code = "idempotency_conflict"
+
+
+class AuditChainError(IntegrityError):
+    """The audit trail's hash chain is broken; the message names the first broken entry."""
+
+    code = "audit_chain_broken"
+
+
+class DatabaseBusyError(ClinicError):
+    """The referral log stayed locked by another writer for longer than the retry budget."""
+
+    status_hint, exit_code, code = 503, 1, "database_busy"

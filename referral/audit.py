@@ -1,0 +1,130 @@
+"""The append-only, hash-chained audit trail.
+
+Every write of clinical data appends one entry in the *same* transaction: who (``actor``), what
+(``action``, ``entity``, ``entity_id``, ``data``), when (``at``) and why (``reason``). Triggers in
+the schema reject UPDATE and DELETE on the table. Each entry's ``hash`` is SHA-256 over its own
+fields and the previous entry's hash, so editing, deleting or reordering any entry (even with
+the triggers dropped) breaks the chain from that entry on; :func:`verify` names the first one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral.errors import AuditChainError, UserInputError
+from referral.transactions import utc_now
+
+GENESIS_HASH = "0" * 64
+_FIELDS = ("seq", "at", "actor", "action", "entity", "entity_id", "reason", "data", "prev_hash")
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8 kept) used for hashing and storage."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(entry: Mapping[str, Any]) -> str:
+    material = canonical_json({name: entry[name] for name in _FIELDS})
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def append(
+    db: Database,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    reason: str,
+    data: Mapping[str, Any],
+) -> int:
+    """Append one entry; must be called inside the write transaction of the change it records."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("audit.append must run inside the write transaction it records")
+    if not actor.strip():
+        raise UserInputError(f"audit entry for {entity} {entity_id}: 'actor' (who) is empty")
+    last = db.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = 1 if last is None else int(last[0]) + 1
+    entry: dict[str, Any] = {
+        "seq": seq,
+        "at": utc_now(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "reason": reason,
+        "data": canonical_json(data),
+        "prev_hash": GENESIS_HASH if last is None else str(last[1]),
+    }
+    entry["hash"] = entry_hash(entry)
+    db.conn.execute(
+        "INSERT INTO audit (seq, at, actor, action, entity, entity_id, reason, data, prev_hash, hash)"
+        " VALUES (:seq, :at, :actor, :action, :entity, :entity_id, :reason, :data, :prev_hash, :hash)",
+        entry,
+    )
+    return seq
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    entries: int
+    ok: bool
+    first_broken_seq: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "ok": self.ok,
+            "first_broken_seq": self.first_broken_seq,
+            "problem": self.problem,
+        }
+
+
+def verify(db: Database) -> AuditReport:
+    """Walk the chain in ``seq`` order; report the first entry whose link or hash is wrong."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    cursor = db.conn.execute(f"SELECT {', '.join(_FIELDS)}, hash FROM audit ORDER BY seq")
+    for row in cursor:
+        entry = dict(zip((*_FIELDS, "hash"), row, strict=True))
+        count += 1
+        seq = int(entry["seq"])
+        if seq != expected_seq:
+            return AuditReport(
+                count, False, expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
+            )
+        if entry["prev_hash"] != expected_prev:
+            return AuditReport(
+                count, False, seq, f"entry {seq} does not link to entry {seq - 1} (prev_hash differs)"
+            )
+        if entry_hash(entry) != entry["hash"]:
+            return AuditReport(
+                count, False, seq, f"entry {seq} was altered (its content no longer matches its hash)"
+            )
+        expected_prev = str(entry["hash"])
+        expected_seq = seq + 1
+    return AuditReport(count, True)
+
+
+def require_intact(db: Database) -> AuditReport:
+    report = verify(db)
+    if not report.ok:
+        raise AuditChainError(f"audit chain broken at entry {report.first_broken_seq}: {report.problem}")
+    return report
+
+
+def entries_for(db: Database, entity: str, entity_id: str | int) -> list[dict[str, Any]]:
+    rows = db.query(
+        "SELECT seq, at, actor, action, reason, data FROM audit"
+        " WHERE entity = ? AND entity_id = ? ORDER BY seq",
+        [entity, str(entity_id)],
+    )
+    return [dict(row, data=json.loads(row["data"])) for row in rows]

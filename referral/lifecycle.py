@@ -1,0 +1,49 @@
+"""The referral state machine (pure): which transitions exist and what each one requires.
+
+::
+
+    proposed -> sent -> accepted -> arrived -> completed (feedback from the receiving hospital)
+        |         |  \\-> declined     |
+        |         |                   \\-> cancelled (before arrival)
+        \\---------+------> cancelled
+
+``completed``, ``declined`` and ``cancelled`` are final.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from referral.errors import TransitionError
+
+ALLOWED: Final[dict[str, frozenset[str]]] = {
+    "proposed": frozenset({"sent", "cancelled"}),
+    "sent": frozenset({"accepted", "declined", "cancelled"}),
+    "accepted": frozenset({"arrived", "cancelled"}),
+    "arrived": frozenset({"completed"}),
+    "completed": frozenset(),
+    "declined": frozenset(),
+    "cancelled": frozenset(),
+}
+STATUSES: Final = tuple(ALLOWED)
+FINAL: Final = frozenset(status for status, targets in ALLOWED.items() if not targets)
+INITIAL: Final = "proposed"
+NEEDS_NOTE: Final = frozenset({"declined", "cancelled"})
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise :class:`TransitionError` unless ``current -> target`` is allowed."""
+    if current not in ALLOWED:
+        raise TransitionError(f"unknown referral status {current!r}; known: {', '.join(STATUSES)}")
+    if target not in ALLOWED:
+        raise TransitionError(f"unknown referral status {target!r}; known: {', '.join(STATUSES)}")
+    if target not in ALLOWED[current]:
+        allowed = ", ".join(sorted(ALLOWED[current])) or "none (final status)"
+        raise TransitionError(
+            f"a referral cannot go from {current!r} to {target!r}; allowed from {current!r}: {allowed}"
+        )
+
+
+def timestamp_column(status: str) -> str:
+    """The ``referrals`` column that records when a status was reached."""
+    return "created_at" if status == INITIAL else f"{status}_at"

@@ -1,0 +1,172 @@
+"""Input shapes for every entity the referral log stores (validated before any write).
+
+``triage`` hands the log primitives and dicts; these models check them and say which field is
+wrong. Timestamps are ISO 8601 strings with a UTC offset; they are stored normalised to UTC
+except ``started_at`` of an encounter, whose *local* calendar day is the queue's "today".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from referral.errors import UserInputError
+
+Disposition = Literal[
+    "emergency_transfer", "urgent_referral", "routine_referral", "local_care", "insufficient_data"
+]
+Tier = Literal["primary", "secondary", "tertiary"]
+Urgency = Literal["emergency", "urgent", "routine"]
+Sex = Literal["female", "male", "unknown"]
+Role = Literal["clinician", "nurse", "integrator", "analyst", "admin"]
+Language = Literal["en", "zh"]
+
+URGENCY_RANK: dict[str, int] = {
+    "emergency_transfer": 0,
+    "urgent_referral": 1,
+    "insufficient_data": 2,
+    "routine_referral": 3,
+    "local_care": 4,
+}
+
+
+def aware_timestamp(value: str, field: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{field} {value!r} is not an ISO 8601 timestamp") from error
+    if parsed.tzinfo is None:
+        raise ValueError(f"{field} {value!r} has no UTC offset (e.g. +08:00)")
+    return parsed
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PatientIn(_Input):
+    mrn: str = Field(min_length=1, max_length=64, description="local medical record number")
+    name: str | None = Field(None, max_length=200)
+    sex: Sex = "unknown"
+    birth_date: date | None = None
+
+
+class EncounterIn(_Input):
+    patient_mrn: str = Field(min_length=1, max_length=64)
+    facility_id: str | None = None
+    started_at: str
+    age_years: int | None = Field(None, ge=0, le=130)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+    @field_validator("started_at")
+    @classmethod
+    def _started(cls, value: str) -> str:
+        aware_timestamp(value, "started_at")
+        return value
+
+
+class ObservationIn(_Input):
+    code: str = Field(min_length=1, max_length=64)
+    value_num: float | None = None
+    value_text: str | None = Field(None, max_length=2000)
+    comparator: Literal["<", "<=", ">", ">="] | None = None
+    unit: str | None = Field(None, max_length=32)
+    observed_at: str
+    status: Literal["final", "preliminary", "corrected", "cancelled", "entered_in_error"] = "final"
+    qc: str | None = Field(None, max_length=200)
+    device: str | None = Field(None, max_length=200)
+    device_message_id: str | None = Field(None, max_length=200)
+
+    @field_validator("observed_at")
+    @classmethod
+    def _observed(cls, value: str) -> str:
+        aware_timestamp(value, "observed_at")
+        return value
+
+
+class AssessmentIn(_Input):
+    disposition: Disposition
+    target_tier: Tier | None = None
+    policy_version: str = Field(min_length=1)
+    engine_version: str = Field(min_length=1)
+    model_versions: dict[str, str] = Field(default_factory=dict)
+    news2: int | None = Field(None, ge=0, le=20)
+    red_flags: list[str] = Field(default_factory=list)
+    risks: dict[str, float] = Field(default_factory=dict, description="model name -> probability")
+    digital: bool = True
+    payload: dict[str, Any] = Field(description="the full Assessment as JSON")
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+    @field_validator("risks")
+    @classmethod
+    def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, probability in value.items():
+            if not 0.0 <= probability <= 1.0:
+                raise ValueError(f"risk {name!r} = {probability} is not a probability in [0, 1]")
+        return value
+
+
+class OverrideIn(_Input):
+    clinician: str = Field(min_length=1)
+    disposition: Disposition
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a clinician override needs a reason")
+        return value.strip()
+
+
+class ReferralIn(_Input):
+    assessment_id: int = Field(ge=1)
+    to_facility: str = Field(min_length=1)
+    from_facility: str | None = None
+    urgency: Urgency
+    reason: str = Field(min_length=1, max_length=2000)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class FeedbackIn(_Input):
+    """What the receiving hospital reports when it completes a referral."""
+
+    justified: bool
+    diagnosis: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class FacilityIn(_Input):
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    tier: Tier
+    region_code: str = Field(min_length=1, max_length=32)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    beds: int = Field(ge=0)
+    capacity: int = Field(ge=0, description="patients per day")
+    digital_triage_start: date | None = None
+    synthetic: bool = False
+
+
+_InputT = TypeVar("_InputT", bound=BaseModel)
+
+
+def parse(model: type[_InputT], data: dict[str, Any], where: str) -> _InputT:
+    """Validate ``data``; turn pydantic's errors into one :class:`UserInputError` naming fields."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise UserInputError(f"{where}: {describe(error)}") from error
+
+
+def describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "(record)"
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        parts.append(f"{field}: {item['msg']}{shown}")
+    return "; ".join(parts)

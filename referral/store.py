@@ -1,0 +1,342 @@
+"""Clinical records: patients, encounters, observations, assessments and clinician overrides.
+
+Every function that writes runs one short :func:`referral.transactions.write` transaction that
+also appends the audit entry, and returns only after commit. Requests carrying an idempotency
+key are stored once: repeating the same request returns the stored row; reusing a key for a
+different request is an :class:`IdempotencyConflictError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import audit, facilities
+from referral.clinic import pseudonym, pseudonym_secret
+from referral.errors import IdempotencyConflictError, NotFoundError, UserInputError
+from referral.records import (
+    URGENCY_RANK,
+    AssessmentIn,
+    EncounterIn,
+    ObservationIn,
+    OverrideIn,
+    PatientIn,
+)
+from referral.transactions import utc_now, write
+
+
+def request_digest(model: Any) -> str:
+    material = audit.canonical_json(model.model_dump(mode="json", exclude={"idempotency_key"}))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    rows = list(db.query(sql, params))
+    return rows[0] if rows else None
+
+
+def _existing_by_key(db: Database, table: str, key: str | None, digest: str | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    row = _one(db, f"SELECT * FROM {table} WHERE idempotency_key = ?", [key])
+    if row is not None and digest is not None and row.get("request_sha256") != digest:
+        raise IdempotencyConflictError(
+            f"idempotency key {key!r} was already used for a different {table[:-1]} "
+            f"(id {row['id']}); use a new key for a new request"
+        )
+    return row
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+def upsert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str) -> dict[str, Any]:
+    """Create the patient with this MRN, or update its name/sex/birth date; return the row."""
+
+    def work(db: Database) -> dict[str, Any]:
+        return _upsert_patient(db, patient, actor=actor, reason=reason)
+
+    return write(db, work)
+
+
+def _upsert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str) -> dict[str, Any]:
+    existing = _one(db, "SELECT * FROM patients WHERE mrn = ?", [patient.mrn])
+    fields = {
+        "name": patient.name,
+        "sex": patient.sex,
+        "birth_date": patient.birth_date.isoformat() if patient.birth_date else None,
+    }
+    if existing is not None:
+        if all(existing[k] == v for k, v in fields.items()):
+            return existing
+        db.conn.execute(
+            "UPDATE patients SET name = :name, sex = :sex, birth_date = :birth_date WHERE id = :id",
+            {**fields, "id": existing["id"]},
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="patient.update",
+            entity="patient",
+            entity_id=existing["id"],
+            reason=reason,
+            data={"before": {k: existing[k] for k in fields}, "after": fields},
+        )
+        return {**existing, **fields}
+    pseudo = pseudonym(pseudonym_secret(db), "patient", patient.mrn)
+    cursor = db.conn.execute(
+        "INSERT INTO patients (mrn, name, sex, birth_date, pseudo_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [patient.mrn, fields["name"], fields["sex"], fields["birth_date"], pseudo, utc_now()],
+    )
+    row_id = int(cursor.lastrowid or 0)
+    audit.append(
+        db,
+        actor=actor,
+        action="patient.create",
+        entity="patient",
+        entity_id=row_id,
+        reason=reason,
+        data={"mrn": patient.mrn, **fields, "pseudo_id": pseudo},
+    )
+    return get_patient(db, row_id)
+
+
+def get_patient(db: Database, patient_id: int) -> dict[str, Any]:
+    row = _one(db, "SELECT * FROM patients WHERE id = ?", [patient_id])
+    if row is None:
+        raise NotFoundError(f"patient {patient_id} not found")
+    return row
+
+
+def find_patient(db: Database, mrn: str) -> dict[str, Any] | None:
+    return _one(db, "SELECT * FROM patients WHERE mrn = ?", [mrn])
+
+
+# --- encounters -------------------------------------------------------------------------------
+
+
+def _age_at(birth_date: str | None, started: datetime) -> int | None:
+    if birth_date is None:
+        return None
+    born = date.fromisoformat(birth_date)
+    day = started.date()
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: str) -> dict[str, Any]:
+    """Open an encounter for an existing patient (by MRN) at a known facility."""
+
+    def work(db: Database) -> dict[str, Any]:
+        existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None)
+        if existing is not None:
+            return existing
+        patient = find_patient(db, encounter.patient_mrn)
+        if patient is None:
+            raise NotFoundError(f"encounter: no patient with MRN {encounter.patient_mrn!r}")
+        if encounter.facility_id is not None:
+            facilities.require(db, encounter.facility_id, "encounter facility_id")
+        started = datetime.fromisoformat(encounter.started_at)
+        age = encounter.age_years
+        if age is None:
+            age = _age_at(patient["birth_date"], started)
+        if age is not None and not 0 <= age <= 130:
+            raise UserInputError(
+                f"encounter: age {age} from birth date {patient['birth_date']} is outside 0-130"
+            )
+        row = {
+            "patient_id": patient["id"],
+            "facility_id": encounter.facility_id,
+            "started_at": encounter.started_at,
+            "day": started.date().isoformat(),
+            "age_years": age,
+            "idempotency_key": encounter.idempotency_key,
+            "created_by": actor,
+        }
+        cursor = db.conn.execute(
+            f"INSERT INTO encounters ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
+            row,
+        )
+        row_id = int(cursor.lastrowid or 0)
+        audit.append(
+            db,
+            actor=actor,
+            action="encounter.create",
+            entity="encounter",
+            entity_id=row_id,
+            reason=reason,
+            data=row,
+        )
+        return get_encounter(db, row_id)
+
+    return write(db, work)
+
+
+def get_encounter(db: Database, encounter_id: int) -> dict[str, Any]:
+    row = _one(db, "SELECT * FROM encounters WHERE id = ?", [encounter_id])
+    if row is None:
+        raise NotFoundError(f"encounter {encounter_id} not found")
+    return row
+
+
+# --- observations -----------------------------------------------------------------------------
+
+
+def add_observations(
+    db: Database, encounter_id: int, observations: list[ObservationIn], *, actor: str, reason: str
+) -> list[int]:
+    """Store observations for an encounter in one transaction; returns their ids."""
+
+    def work(db: Database) -> list[int]:
+        get_encounter(db, encounter_id)
+        ids = []
+        for observation in observations:
+            row = {"encounter_id": encounter_id, **observation.model_dump(mode="json")}
+            cursor = db.conn.execute(
+                f"INSERT INTO observations ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
+                row,
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        audit.append(
+            db,
+            actor=actor,
+            action="observations.create",
+            entity="encounter",
+            entity_id=encounter_id,
+            reason=reason,
+            data={"observation_ids": ids, "observations": [o.model_dump(mode="json") for o in observations]},
+        )
+        return ids
+
+    return write(db, work)
+
+
+def list_observations(db: Database, encounter_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM observations WHERE encounter_id = ? ORDER BY id", [encounter_id]))
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+
+def record_assessment(
+    db: Database, encounter_id: int, assessment: AssessmentIn, *, actor: str, reason: str
+) -> dict[str, Any]:
+    """Store a triage Assessment (stored once per idempotency key)."""
+    digest = request_digest(assessment)
+
+    def work(db: Database) -> dict[str, Any]:
+        existing = _existing_by_key(db, "assessments", assessment.idempotency_key, digest)
+        if existing is not None:
+            return _decode_assessment(existing)
+        get_encounter(db, encounter_id)
+        row: dict[str, Any] = {
+            "encounter_id": encounter_id,
+            "idempotency_key": assessment.idempotency_key,
+            "request_sha256": digest,
+            "created_at": utc_now(),
+            "created_by": actor,
+            "disposition": assessment.disposition,
+            "urgency_rank": URGENCY_RANK[assessment.disposition],
+            "target_tier": assessment.target_tier,
+            "policy_version": assessment.policy_version,
+            "engine_version": assessment.engine_version,
+            "model_versions": audit.canonical_json(assessment.model_versions),
+            "news2": assessment.news2,
+            "red_flags": audit.canonical_json(assessment.red_flags),
+            "risks": audit.canonical_json(assessment.risks),
+            "digital": int(assessment.digital),
+            "payload": audit.canonical_json(assessment.payload),
+        }
+        cursor = db.conn.execute(
+            f"INSERT INTO assessments ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
+            row,
+        )
+        row_id = int(cursor.lastrowid or 0)
+        audit.append(
+            db,
+            actor=actor,
+            action="assessment.create",
+            entity="assessment",
+            entity_id=row_id,
+            reason=reason,
+            data={k: v for k, v in row.items() if k != "payload"} | {"payload_sha256": _sha(row["payload"])},
+        )
+        return get_assessment(db, row_id)
+
+    return write(db, work)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _decode_assessment(row: dict[str, Any]) -> dict[str, Any]:
+    decoded = dict(row)
+    for key in ("model_versions", "red_flags", "risks", "payload"):
+        decoded[key] = json.loads(row[key])
+    decoded["digital"] = bool(row["digital"])
+    return decoded
+
+
+def get_assessment(db: Database, assessment_id: int) -> dict[str, Any]:
+    row = _one(db, "SELECT * FROM assessments WHERE id = ?", [assessment_id])
+    if row is None:
+        raise NotFoundError(f"assessment {assessment_id} not found")
+    return _decode_assessment(row)
+
+
+def latest_assessment(db: Database, encounter_id: int) -> dict[str, Any] | None:
+    row = _one(
+        db, "SELECT * FROM assessments WHERE encounter_id = ? ORDER BY id DESC LIMIT 1", [encounter_id]
+    )
+    return None if row is None else _decode_assessment(row)
+
+
+# --- overrides --------------------------------------------------------------------------------
+
+
+def override_assessment(db: Database, assessment_id: int, override: OverrideIn) -> dict[str, Any]:
+    """A clinician replaces the engine's disposition; the reason is required and audited."""
+
+    def work(db: Database) -> dict[str, Any]:
+        assessment = get_assessment(db, assessment_id)
+        row = {
+            "assessment_id": assessment_id,
+            "clinician": override.clinician,
+            "disposition": override.disposition,
+            "reason": override.reason,
+            "created_at": utc_now(),
+        }
+        cursor = db.conn.execute(
+            f"INSERT INTO overrides ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
+            row,
+        )
+        row_id = int(cursor.lastrowid or 0)
+        audit.append(
+            db,
+            actor=override.clinician,
+            action="assessment.override",
+            entity="assessment",
+            entity_id=assessment_id,
+            reason=override.reason,
+            data={"override_id": row_id, "from": assessment["disposition"], "to": override.disposition},
+        )
+        return {"id": row_id, **row}
+
+    return write(db, work)
+
+
+def overrides_for(db: Database, assessment_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM overrides WHERE assessment_id = ? ORDER BY id", [assessment_id]))
+
+
+def final_disposition(db: Database, assessment: dict[str, Any]) -> str:
+    """The disposition after the latest clinician override, else the engine's."""
+    row = db.conn.execute(
+        "SELECT disposition FROM overrides WHERE assessment_id = ? ORDER BY id DESC LIMIT 1",
+        [assessment["id"]],
+    ).fetchone()
+    return str(row[0]) if row else str(assessment["disposition"])

@@ -1,0 +1,70 @@
+"""Short write transactions: ``BEGIN IMMEDIATE``, commit, and retry while the log is busy.
+
+``BEGIN IMMEDIATE`` takes the write lock up front, so a transaction never fails half-way with
+"database is locked" after doing work. If another writer holds the lock longer than the
+connection's ``busy_timeout``, the whole unit of work is retried (it has not written anything
+yet, so the retry is safe) with a growing pause; only after the retry budget is spent does the
+caller get a :class:`DatabaseBusyError` - never a raw ``sqlite3.OperationalError``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlite_utils import Database
+
+from referral.errors import DatabaseBusyError
+
+T = TypeVar("T")
+
+RETRY_PAUSES_S = (0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with milliseconds (``2026-05-01T08:30:00.123+00:00``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def write(db: Database, work: Callable[[Database], T]) -> T:
+    """Run ``work(db)`` in one ``BEGIN IMMEDIATE`` transaction and commit it durably.
+
+    The result is returned only after ``COMMIT`` returned, i.e. after the WAL was synced
+    (``synchronous=FULL``), so the caller may acknowledge the write to its client.
+    """
+    attempts = len(RETRY_PAUSES_S) + 1
+    for attempt in range(attempts):
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error) and attempt < attempts - 1:
+                time.sleep(RETRY_PAUSES_S[attempt])
+                continue
+            if _is_busy(error):
+                raise DatabaseBusyError(
+                    f"the referral log {db_path(db)} stayed locked by another writer; "
+                    f"gave up after {attempts} attempts - retry the request"
+                ) from error
+            raise
+        try:
+            result = work(db)
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        return result
+    raise AssertionError("unreachable: the retry loop always returns or raises")
+
+
+def db_path(db: Database) -> str:
+    row = db.conn.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else ":memory:"
