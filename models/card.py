@@ -1,0 +1,215 @@
+"""The model card (``card.json``) schema and the registry (``registry.json``) schema.
+
+One card describes one immutable version directory ``models/<name>/<version>/``: the feature
+contract the ONNX graph expects (names, order, units, dtype, training range, missing-value
+policy), where the training data came from (package, version, file, filter, sha256), the outcome,
+held-out metrics, decision thresholds, intended use and limitations, the sha256 of ``model.onnx``
+and the golden-vector file that must replay within ``parity.tolerance``.
+
+This module is pure (pydantic only): the serving loader validates cards with it and the trainer
+writes them with it, so both sides share one contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CARD_SCHEMA_VERSION: Literal[1] = 1
+REGISTRY_SCHEMA_VERSION: Literal[1] = 1
+TEACHING_LABEL = "teaching data - not for clinical use - not validated on a Chinese primary-care population"
+
+MissingPolicy = Literal["reject", "impute_median"]
+Band = Literal["low", "medium", "high"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeatureSpec(_Strict):
+    """One column of the model input, in the order given by ``index``."""
+
+    name: str = Field(description="vocabulary code or PatientContext-derived name")
+    index: int = Field(ge=0)
+    source: Literal["patient", "observation"]
+    dtype: Literal["float32"] = "float32"
+    unit: str = Field(description="UCUM unit; '1' for counts/ordinals, '{bool}' for 0/1 flags")
+    kind: Literal["continuous", "binary", "ordinal"]
+    range: tuple[float, float] = Field(description="min and max seen in the training data")
+    missing: MissingPolicy
+    median: float = Field(description="training-split median, used by impute_median")
+    description: str
+    source_column: str = Field(description="column and conversion in the source table")
+
+
+class DataProvenance(_Strict):
+    package: str = Field(description="distribution==version that ships the table")
+    files: dict[str, str] = Field(description="path inside the installed package -> sha256 of the file")
+    rows_in_source: int
+    filter: str
+    rows_used: int
+    table_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="sha256 of the used feature table (float32 X, then int8 y)"
+    )
+    licence_note: str
+
+
+class SplitSpec(_Strict):
+    method: str
+    test_size: float
+    seed: int
+    n_train: int
+    n_test: int
+    events_train: int
+    events_test: int
+
+
+class Training(_Strict):
+    data: DataProvenance
+    split: SplitSpec
+    estimator: str
+    code: str
+    versions: dict[str, str]
+    coefficients: dict[str, float] = Field(description="log-odds per feature unit (original scale)")
+    intercept: float = Field(description="log-odds at all features zero (original scale)")
+
+
+class ThresholdMetric(_Strict):
+    min_probability: float
+    flagged: int
+    sensitivity: float
+    specificity: float
+    ppv: float
+
+
+class HeldOutMetrics(_Strict):
+    n: int
+    events: int
+    auroc: float
+    auroc_ci95: tuple[float, float]
+    auroc_ci_method: str
+    brier: float
+    calibration_slope: float
+    calibration_intercept: float
+    at_thresholds: dict[str, ThresholdMetric]
+
+
+class Threshold(_Strict):
+    band: Literal["medium", "high"]
+    min_probability: float = Field(gt=0, lt=1)
+    action: str
+    source: str
+
+
+class Population(_Strict):
+    description: str
+    sex: Literal["female", "male"] | None = Field(None, description="only this sex is scored")
+    exclude_if: tuple[str, ...] = Field(
+        (), description="PatientContext flags that, when true, put a patient outside the population"
+    )
+
+
+class OnnxSpec(_Strict):
+    file: Literal["model.onnx"] = "model.onnx"
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int
+    opset: dict[str, int]
+    input: str
+    input_width: int
+    probability_output: str
+    label_output: str
+    positive_class_index: int
+
+
+class Parity(_Strict):
+    golden_file: Literal["golden.jsonl"] = "golden.jsonl"
+    rows: int = Field(ge=50)
+    inputs: str
+    reference: str
+    metric: Literal["max_abs_diff_probability"] = "max_abs_diff_probability"
+    tolerance: float = Field(gt=0, le=1e-3)
+    observed: float
+
+
+class ModelCard(_Strict):
+    schema_version: Literal[1] = CARD_SCHEMA_VERSION
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    title: str
+    outcome: str
+    population: Population
+    intended_use: str
+    not_for: tuple[str, ...]
+    limitations: tuple[str, ...]
+    label: str = TEACHING_LABEL
+    features: tuple[FeatureSpec, ...]
+    training: Training
+    metrics: HeldOutMetrics
+    calibration: str
+    thresholds: tuple[Threshold, ...]
+    onnx: OnnxSpec
+    parity: Parity
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelCard:
+        indices = [f.index for f in self.features]
+        if indices != list(range(len(self.features))):
+            raise ValueError(f"features must be listed in index order 0..{len(self.features) - 1}")
+        names = [f.name for f in self.features]
+        if len(set(names)) != len(names):
+            raise ValueError("feature names must be unique")
+        if self.onnx.input_width != len(self.features):
+            raise ValueError(f"onnx.input_width {self.onnx.input_width} != {len(self.features)} features")
+        bands = [t.band for t in self.thresholds]
+        if sorted(bands) != ["high", "medium"]:
+            raise ValueError("thresholds must define exactly one 'medium' and one 'high' band")
+        if self.threshold("medium") >= self.threshold("high"):
+            raise ValueError("the medium threshold must be below the high threshold")
+        if self.label != TEACHING_LABEL:
+            raise ValueError(f"label must be {TEACHING_LABEL!r}")
+        return self
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.features)
+
+    def threshold(self, band: Literal["medium", "high"]) -> float:
+        return next(t.min_probability for t in self.thresholds if t.band == band)
+
+    def contract_hash(self) -> str:
+        """sha256 of the ordered feature contract (name, unit, dtype); also stored in the ONNX metadata."""
+        return feature_contract_hash(self.features)
+
+
+def feature_contract_hash(features: tuple[FeatureSpec, ...] | list[FeatureSpec]) -> str:
+    text = json.dumps([[f.name, f.unit, f.dtype] for f in features], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class RegistryVersion(_Strict):
+    status: Literal["candidate", "active", "retired"]
+    approved_by: str | None = None
+    date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    note: str = ""
+
+
+class RegistryEntry(_Strict):
+    active: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    versions: dict[str, RegistryVersion]
+
+    @model_validator(mode="after")
+    def _active_listed(self) -> RegistryEntry:
+        if self.active not in self.versions:
+            raise ValueError(f"active version {self.active} is not listed under versions")
+        if self.versions[self.active].status != "active":
+            raise ValueError(f"active version {self.active} has status {self.versions[self.active].status!r}")
+        return self
+
+
+class Registry(_Strict):
+    schema_version: Literal[1] = REGISTRY_SCHEMA_VERSION
+    models: dict[str, RegistryEntry]

