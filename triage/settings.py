@@ -54,6 +54,22 @@ class ServiceSettings(BaseModel):
         None, description="Session signing key; generated and stored in the data folder if unset"
     )
     default_language: Literal["en", "zh"] = Field("zh", description="Interface language for new users")
+    session_max_age_s: int = Field(
+        8 * 3600, ge=60, le=7 * 24 * 3600, description="Staff sessions end after this many seconds"
+    )
+    idle_logout_s: int = Field(
+        30 * 60, ge=60, le=24 * 3600, description="Log out a session unused for this long (shared PCs)"
+    )
+    login_attempts_per_minute: int = Field(
+        5, ge=1, le=1000, description="Failed logins allowed per user name and per client address"
+    )
+    secure_cookies: bool = Field(
+        False, description="Mark cookies Secure (set when the service is behind HTTPS)"
+    )
+    run_gateway: bool = Field(True, description="Run the configured device gateway inside the service")
+    propose_referrals: bool = Field(
+        True, description="Propose a referral (for a clinician to confirm) when the policy says refer"
+    )
 
 
 class GatewaySettings(BaseModel):

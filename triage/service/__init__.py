@@ -1,0 +1,1 @@
+"""The clinic service: FastAPI API, staff pages, live device -> triage -> referral wiring."""

@@ -1,0 +1,158 @@
+"""Staff accounts and API tokens: argon2 hashes and token digests kept in the referral log.
+
+The referral log owns the ``users`` and ``api_tokens`` tables; this module decides what goes in
+them (hashes, never passwords; token digests, never tokens) and audits every change. There are no
+default passwords: the first administrator is created on first run (the ``/setup`` page, or
+``triage demo`` which prints generated passwords once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import audit
+from referral.transactions import utc_now, write
+from triage.errors import ConflictError, NotFoundError, UserInputError
+from triage.service.auth import Role
+from triage.service.database import Databases
+from triage.service.security import hash_password, new_api_token, token_digest, verify_password
+
+_USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: str
+    language: str
+    disabled: bool
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "role": self.role,
+            "language": self.language,
+            "disabled": self.disabled,
+        }
+
+
+def _account(row: dict[str, Any]) -> Account:
+    return Account(row["username"], row["role"], row["language"], bool(row["disabled"]))
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not 2 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
+        raise UserInputError(f"username {username!r}: use 2-64 characters from a-z, 0-9, '.', '_' and '-'")
+    return name
+
+
+class Accounts:
+    def __init__(self, databases: Databases) -> None:
+        self._dbs = databases
+
+    @property
+    def db(self) -> Database:
+        return self._dbs.get()
+
+    def count(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM users").fetchone()[0])
+
+    def get(self, username: str) -> Account | None:
+        row = self.db.conn.execute(
+            "SELECT username, role, language, disabled FROM users WHERE username = ?", [username]
+        ).fetchone()
+        return None if row is None else Account(row[0], row[1], row[2], bool(row[3]))
+
+    def list(self) -> list[Account]:
+        rows = self.db.query("SELECT username, role, language, disabled FROM users ORDER BY username")
+        return [_account(r) for r in rows]
+
+    def create(self, username: str, password: str, role: Role, language: str, *, actor: str) -> Account:
+        name = check_username(username)
+        password_hash = hash_password(password)
+        if language not in ("en", "zh"):
+            raise UserInputError(f"language {language!r}: use 'en' or 'zh'")
+
+        def work(db: Database) -> None:
+            if db.conn.execute("SELECT 1 FROM users WHERE username = ?", [name]).fetchone():
+                raise ConflictError(f"user {name!r} already exists")
+            db.conn.execute(
+                "INSERT INTO users (username, password_hash, role, language, created_at) VALUES (?, ?, ?, ?, ?)",
+                [name, password_hash, role.value, language, utc_now()],
+            )
+            audit.append(
+                db,
+                actor=actor,
+                action="user.created",
+                entity="user",
+                entity_id=name,
+                reason="account created",
+                data={"role": role.value, "language": language},
+            )
+
+        write(self.db, work)
+        return Account(name, role.value, language, False)
+
+    def create_first_admin(self, username: str, password: str, language: str) -> Account:
+        """Create the administrator; refused once any account exists (no takeover of /setup)."""
+        if self.count() > 0:
+            raise ConflictError("an administrator already exists; log in instead")
+        return self.create(username, password, Role.admin, language, actor="first-run-setup")
+
+    def authenticate(self, username: str, password: str) -> Account | None:
+        name = username.strip().lower()
+        row = self.db.conn.execute(
+            "SELECT username, role, language, disabled, password_hash FROM users WHERE username = ?", [name]
+        ).fetchone()
+        stored_hash = None if row is None or row[3] else str(row[4])
+        if not verify_password(stored_hash, password) or row is None:
+            return None
+        return Account(row[0], row[1], row[2], bool(row[3]))
+
+    def set_language(self, username: str, language: str) -> None:
+        if language not in ("en", "zh"):
+            raise UserInputError(f"language {language!r}: use 'en' or 'zh'")
+
+        def work(db: Database) -> None:
+            db.conn.execute("UPDATE users SET language = ? WHERE username = ?", [language, username])
+
+        write(self.db, work)
+
+    def issue_token(self, username: str, label: str, *, actor: str) -> str:
+        """A new API token for ``username``; the token is returned once and stored as a digest."""
+        if self.get(username) is None:
+            raise NotFoundError(f"user {username!r} does not exist")
+        if not label.strip():
+            raise UserInputError("label: describe what the token is for (e.g. 'lab analyzer bridge')")
+        token = new_api_token()
+
+        def work(db: Database) -> None:
+            db.conn.execute(
+                "INSERT INTO api_tokens (token_sha256, username, label, created_at) VALUES (?, ?, ?, ?)",
+                [token_digest(token), username, label.strip(), utc_now()],
+            )
+            audit.append(
+                db,
+                actor=actor,
+                action="token.issued",
+                entity="user",
+                entity_id=username,
+                reason=label.strip(),
+                data={"label": label.strip()},
+            )
+
+        write(self.db, work)
+        return token
+
+    def user_for_token(self, token: str) -> Account | None:
+        row = self.db.conn.execute(
+            "SELECT u.username, u.role, u.language, u.disabled FROM api_tokens t"
+            " JOIN users u ON u.username = t.username"
+            " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+            [token_digest(token)],
+        ).fetchone()
+        return None if row is None else Account(row[0], row[1], row[2], bool(row[3]))

@@ -1,0 +1,223 @@
+"""Who is asking, and may they: sessions, API tokens and role checks for every route.
+
+Every route declares the roles allowed to use it with ``Depends(allow(...))`` (or is listed in
+:data:`PUBLIC_PATHS`); ``tests/service/test_roles.py`` walks every route of the app and tries it
+with every role and without login.
+
+- Staff log in with a password and get a random session id in an HttpOnly, SameSite=Strict
+  cookie. Sessions live in memory (a restart logs everyone out), end after
+  ``service.session_max_age_s`` and after ``service.idle_logout_s`` without use.
+- Integrators and scripts send ``Authorization: Bearer <token>``.
+- Anonymous API calls get 401; anonymous page visits are redirected to the login page.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Request
+
+from triage.errors import ClinicError
+from triage.service.security import csrf_matches, new_csrf_token
+
+SESSION_COOKIE = "triage_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/login", "/logout", "/setup", "/openapi.json", "/docs", "/favicon.ico"}
+)
+
+
+class Role(StrEnum):
+    clinician = "clinician"
+    nurse = "nurse"
+    integrator = "integrator"
+    analyst = "analyst"
+    admin = "admin"
+
+
+ALL_ROLES = tuple(Role)
+CLINICAL_READ = (Role.clinician, Role.nurse, Role.admin)
+CLINICAL_WRITE = (Role.clinician, Role.nurse, Role.admin)
+CLINICIAN_ONLY = (Role.clinician, Role.admin)
+
+
+class NotAuthenticatedError(ClinicError):
+    status_hint, exit_code, code = 401, 1, "not_authenticated"
+
+
+class ForbiddenError(ClinicError):
+    status_hint, exit_code, code = 403, 1, "forbidden"
+
+
+class CsrfError(ClinicError):
+    status_hint, exit_code, code = 403, 1, "csrf_failed"
+
+
+class LoginRequiredRedirect(Exception):
+    """Raised for page routes: the app turns it into a redirect to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    role: Role
+    language: str
+    via: str  # "session" or "token"
+    csrf_token: str = ""
+    session_id: str = ""
+
+
+@dataclass
+class Session:
+    username: str
+    role: Role
+    language: str
+    csrf_token: str
+    created: float
+    last_seen: float
+
+
+@dataclass
+class SessionStore:
+    """In-memory staff sessions keyed by a random id (the cookie value)."""
+
+    max_age_s: float
+    idle_s: float
+    clock: Callable[[], float] = time.monotonic
+    _sessions: dict[str, Session] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def create(self, username: str, role: Role, language: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self._lock:
+            self._sessions[sid] = Session(username, role, language, new_csrf_token(), now, now)
+        return sid
+
+    def get(self, sid: str) -> Session | None:
+        now = self.clock()
+        with self._lock:
+            session = self._sessions.get(sid)
+            if session is None:
+                return None
+            if now - session.created > self.max_age_s or now - session.last_seen > self.idle_s:
+                del self._sessions[sid]
+                return None
+            session.last_seen = now
+            return session
+
+    def set_language(self, sid: str, language: str) -> None:
+        with self._lock:
+            if sid in self._sessions:
+                self._sessions[sid].language = language
+
+    def end(self, sid: str) -> None:
+        with self._lock:
+            self._sessions.pop(sid, None)
+
+    def end_user(self, username: str) -> None:
+        with self._lock:
+            for sid in [s for s, v in self._sessions.items() if v.username == username]:
+                del self._sessions[sid]
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/metrics"))
+
+
+def _token_principal(request: Request, token: str) -> Principal | None:
+    runtime = request.app.state.runtime
+    user = runtime.accounts.user_for_token(token)
+    if user is None:
+        return None
+    return Principal(user.username, Role(user.role), user.language, "token")
+
+
+def current_principal(request: Request) -> Principal | None:
+    """The caller, from a bearer token or a session cookie; ``None`` when anonymous."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    principal: Principal | None = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = _token_principal(request, header[7:].strip())
+        if principal is None:
+            raise NotAuthenticatedError("the API token is unknown or revoked")
+    else:
+        sid = request.cookies.get(SESSION_COOKIE)
+        if sid:
+            session = request.app.state.runtime.sessions.get(sid)
+            if session is not None:
+                principal = Principal(
+                    session.username, session.role, session.language, "session", session.csrf_token, sid
+                )
+    request.state.principal = principal
+    return principal
+
+
+async def check_csrf(request: Request, principal: Principal) -> None:
+    """Unsafe methods under a session cookie must echo the session's CSRF token."""
+    if request.method in SAFE_METHODS or principal.via != "session":
+        return
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not csrf_matches(principal.csrf_token, given):
+        raise CsrfError(
+            f"missing or wrong CSRF token: send the {CSRF_FIELD!r} form field or the {CSRF_HEADER} header"
+        )
+
+
+class RoleCheck:
+    """A FastAPI dependency that admits only ``roles``; the route table is read from it in tests."""
+
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        self.roles = roles
+
+    async def __call__(self, request: Request) -> Principal:
+        principal = current_principal(request)
+        if principal is None:
+            if is_page(request):
+                raise LoginRequiredRedirect(request.url.path)
+            raise NotAuthenticatedError("log in or send an API token (Authorization: Bearer ...)")
+        if principal.role not in self.roles:
+            allowed = ", ".join(r.value for r in self.roles)
+            raise ForbiddenError(f"role {principal.role.value!r} may not do this; allowed roles: {allowed}")
+        await check_csrf(request, principal)
+        return principal
+
+    def __repr__(self) -> str:
+        return f"allow({', '.join(r.value for r in self.roles)})"
+
+
+def allow(*roles: Role) -> RoleCheck:
+    return RoleCheck(tuple(roles) or ALL_ROLES)
+
+
+def route_roles(route: Any) -> tuple[Role, ...] | None:
+    """The roles a route admits, read from its dependencies (``None``: the route has no check)."""
+    dependant = getattr(route, "dependant", None)
+    stack = list(dependant.dependencies) if dependant is not None else []
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, RoleCheck):
+            return dep.call.roles
+        stack.extend(dep.dependencies)
+    return None

@@ -1,0 +1,85 @@
+"""Live updates for the staff pages: an in-process hub fanned out as server-sent events.
+
+The pipeline publishes small events (``queue`` when an encounter's assessment or referral changed,
+``device`` when a device link changed). Each open page holds one subscription; a slow or gone
+browser never blocks a publisher: its queue is bounded and the oldest event is dropped (the page
+re-reads the whole queue on any event, so nothing is lost by dropping). Events carry ids only,
+never patient identifiers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+KEEPALIVE_S = 15.0
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        return f"event: {self.kind}\ndata: {json.dumps(self.data, separators=(',', ':'))}\n\n".encode()
+
+
+class EventHub:
+    """Thread-safe publish; async subscribe. Bind to the running loop with :meth:`bind`."""
+
+    def __init__(self, queue_size: int = 100) -> None:
+        self._queue_size = queue_size
+        self._subscribers: set[asyncio.Queue[Event]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self.published = 0
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def _deliver(self, event: Event) -> None:
+        for queue in list(self._subscribers):
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(event)
+
+    def publish(self, kind: str, **data: Any) -> None:
+        """Publish from any thread (request handlers run in a thread pool)."""
+        event = Event(kind, data)
+        with self._lock:
+            self.published += 1
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._deliver(event)
+        else:
+            loop.call_soon_threadsafe(self._deliver, event)
+
+    async def stream(self, stop: asyncio.Event | None = None) -> AsyncIterator[bytes]:
+        """SSE bytes for one subscriber: a hello, then events, with keep-alive comments."""
+        queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
+        self._subscribers.add(queue)
+        try:
+            yield b"retry: 2000\n\n" + Event("hello").encode()
+            while stop is None or not stop.is_set():
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                yield event.encode()
+        finally:
+            self._subscribers.discard(queue)

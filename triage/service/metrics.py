@@ -1,0 +1,64 @@
+"""Prometheus metrics for one app instance (own registry, so tests can build many apps)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+class ServiceMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "triage_http_requests_total",
+            "HTTP requests by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "triage_http_request_seconds",
+            "HTTP request latency by route template",
+            ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.assessments = Counter(
+            "triage_assessments_total",
+            "Assessments stored, by disposition and source",
+            ["disposition", "source"],
+            registry=self.registry,
+        )
+        self.device_results = Counter(
+            "triage_device_results_total",
+            "Device results handled by the pipeline, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.referrals_proposed = Counter(
+            "triage_referrals_proposed_total",
+            "Referrals proposed automatically for confirmation",
+            registry=self.registry,
+        )
+        self.login_failures = Counter(
+            "triage_login_failures_total", "Failed or rate-limited logins", ["reason"], registry=self.registry
+        )
+        self.sse_clients = Gauge("triage_sse_clients", "Open live-update connections", registry=self.registry)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    async def middleware(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        matched = request.scope.get("route")
+        route = getattr(matched, "path", "unmatched")
+        if route != "/api/v1/events" and route != "/events":
+            self.latency.labels(route).observe(time.perf_counter() - start)
+        self.requests.labels(route, request.method, str(response.status_code)).inc()
+        return response

@@ -1,0 +1,175 @@
+"""Secrets and defences: password hashing, API tokens, CSRF tokens, login rate limit, headers.
+
+Rules:
+
+- Passwords are hashed with argon2id (argon2-cffi's RFC 9106 low-memory profile); the referral
+  log stores only the encoded hash string.
+- API tokens are 32 random bytes shown once; the log stores their SHA-256, so a copied database
+  file does not leak usable tokens.
+- CSRF: every staff session carries a random token; every state-changing request authenticated by
+  the session cookie must echo it in the ``csrf_token`` form field or the ``X-CSRF-Token`` header.
+  Requests authenticated by an API token carry no ambient credential and need no CSRF token.
+- Failed logins are limited per user name and per client address in a sliding one-minute window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.profiles import RFC_9106_LOW_MEMORY
+from starlette.requests import Request
+from starlette.responses import Response
+
+from triage.errors import ConfigError, UserInputError
+
+TOKEN_PREFIX = "ctk_"
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+# A hash of a random password, verified against when the user does not exist, so a login for an
+# unknown name takes as long as one for a known name (no user-name probing by timing).
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords a shared clinic PC would make guessable; the message says the rule."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserInputError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if password.strip() != password:
+        raise UserInputError("password: must not start or end with a space")
+    if len(set(password)) < 4:
+        raise UserInputError("password: must contain at least 4 different characters")
+
+
+def hash_password(password: str) -> str:
+    check_password_strength(password)
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; constant-ish time whether or not the user exists."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_api_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def generate_password() -> str:
+    """A random password for demo accounts (printed once by ``triage demo``)."""
+    return secrets.token_urlsafe(12)
+
+
+def load_secret_key(configured: str | None, data_dir: Path) -> str:
+    """The configured session key, else one generated once and kept in ``data_dir/secret_key``."""
+    if configured is not None:
+        if len(configured) < 32:
+            raise ConfigError("service.secret_key: must be at least 32 characters (or unset to generate one)")
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) < 32:
+            raise ConfigError(
+                f"{path}: the stored session key is shorter than 32 characters; delete the file"
+            )
+        return key
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="utf-8")
+    return key
+
+
+class LoginRateLimiter:
+    """Sliding-window count of failed logins per key (user name, client address)."""
+
+    def __init__(self, attempts_per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = attempts_per_minute
+        self.window_s = 60.0
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        return times
+
+    def retry_after_s(self, *keys: str) -> int:
+        """Seconds until another attempt is allowed for all ``keys`` (0: allowed now)."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                times = self._recent(key, now)
+                if len(times) >= self.limit:
+                    wait = max(wait, self.window_s - (now - times[0]))
+        return int(wait) + (1 if wait > int(wait) else 0)
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeeded(self, username_key: str) -> None:
+        with self._lock:
+            self._failures.pop(username_key, None)
+
+
+# Pages and API: only our own scripts and styles. The API docs page needs inline styles that
+# Swagger UI sets from JavaScript, so it gets 'unsafe-inline' for styles only.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+_CSP_DOCS = _CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+async def add_security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """HTTP middleware: the headers above on every response; pages are never cached."""
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    path = request.url.path
+    response.headers.setdefault("Content-Security-Policy", _CSP_DOCS if path == "/docs" else _CSP)
+    if not path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
