@@ -1,0 +1,188 @@
+"""Referrals and their lifecycle transitions (proposed -> sent -> accepted -> arrived -> completed).
+
+Each transition is checked against :mod:`referral.lifecycle`, timestamped (``<status>_at``),
+recorded in ``referral_events`` and audited, all in one transaction. A transition's time may be
+given (e.g. the arrival time the receiving hospital reports) but never before the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import audit, facilities, lifecycle
+from referral.errors import NotFoundError, TransitionError, UserInputError
+from referral.records import FeedbackIn, ReferralIn, aware_timestamp
+from referral.store import _existing_by_key, get_assessment, request_digest
+from referral.transactions import utc_now, write
+
+
+def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[str, Any]:
+    """Propose a referral for an assessment; stored once per idempotency key.
+
+    Both facilities must be in the directory: an unknown one is an :class:`UnknownFacilityError`
+    raised before anything is written.
+    """
+    digest = request_digest(referral)
+
+    def work(db: Database) -> dict[str, Any]:
+        existing = _existing_by_key(db, "referrals", referral.idempotency_key, digest)
+        if existing is not None:
+            return _decode(existing)
+        facilities.require(db, referral.to_facility, "referral to_facility")
+        assessment = get_assessment(db, referral.assessment_id)
+        from_facility = referral.from_facility
+        if from_facility is None:
+            row = db.conn.execute(
+                "SELECT facility_id FROM encounters WHERE id = ?", [assessment["encounter_id"]]
+            ).fetchone()
+            from_facility = row[0] if row else None
+        if from_facility is not None:
+            facilities.require(db, from_facility, "referral from_facility")
+        now = utc_now()
+        row_data: dict[str, Any] = {
+            "assessment_id": referral.assessment_id,
+            "encounter_id": assessment["encounter_id"],
+            "from_facility": from_facility,
+            "to_facility": referral.to_facility,
+            "urgency": referral.urgency,
+            "reason": referral.reason,
+            "status": lifecycle.INITIAL,
+            "idempotency_key": referral.idempotency_key,
+            "request_sha256": digest,
+            "created_at": now,
+            "created_by": actor,
+            "updated_at": now,
+        }
+        cursor = db.conn.execute(
+            f"INSERT INTO referrals ({', '.join(row_data)}) VALUES ({', '.join(':' + k for k in row_data)})",
+            row_data,
+        )
+        referral_id = int(cursor.lastrowid or 0)
+        db.conn.execute(
+            "INSERT INTO referral_events (referral_id, from_status, to_status, at, actor, note)"
+            " VALUES (?, NULL, ?, ?, ?, ?)",
+            [referral_id, lifecycle.INITIAL, now, actor, referral.reason],
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="referral.create",
+            entity="referral",
+            entity_id=referral_id,
+            reason=referral.reason,
+            data={k: v for k, v in row_data.items() if k != "request_sha256"},
+        )
+        return get_referral(db, referral_id)
+
+    return write(db, work)
+
+
+def _normalise_time(at: str | None, previous: str) -> str:
+    if at is None:
+        return max(utc_now(), previous)
+    try:
+        moment = aware_timestamp(at, "at")
+    except ValueError as error:
+        raise UserInputError(str(error)) from error
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    if datetime.fromisoformat(text) < datetime.fromisoformat(previous):
+        raise UserInputError(f"transition time {at} is before the referral's last change ({previous})")
+    return text
+
+
+def transition(
+    db: Database,
+    referral_id: int,
+    target: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    at: str | None = None,
+    feedback: FeedbackIn | None = None,
+) -> dict[str, Any]:
+    """Move a referral to ``target``; ``completed`` needs the receiving hospital's feedback and
+    ``declined``/``cancelled`` need a note saying why."""
+    if target == "completed" and feedback is None:
+        raise UserInputError("completing a referral needs the receiving hospital's feedback")
+    if target != "completed" and feedback is not None:
+        raise UserInputError("feedback is only recorded when a referral is completed")
+    if target in lifecycle.NEEDS_NOTE and not (note and note.strip()):
+        raise UserInputError(f"a referral can only be {target} with a note saying why")
+
+    def work(db: Database) -> dict[str, Any]:
+        current = get_referral(db, referral_id)
+        lifecycle.check_transition(current["status"], target)
+        when = _normalise_time(at, current["updated_at"])
+        column = lifecycle.timestamp_column(target)
+        assignments: dict[str, Any] = {"status": target, "updated_at": when, column: when}
+        if feedback is not None:
+            assignments["justified"] = int(feedback.justified)
+            assignments["feedback"] = audit.canonical_json(feedback.model_dump(mode="json"))
+        sets = ", ".join(f"{k} = :{k}" for k in assignments)
+        changed = db.conn.execute(
+            f"UPDATE referrals SET {sets} WHERE id = :id AND status = :current",
+            {**assignments, "id": referral_id, "current": current["status"]},
+        ).rowcount
+        if changed != 1:
+            raise TransitionError(f"referral {referral_id} changed while it was being updated")
+        db.conn.execute(
+            "INSERT INTO referral_events (referral_id, from_status, to_status, at, actor, note)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [referral_id, current["status"], target, when, actor, note],
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action=f"referral.{target}",
+            entity="referral",
+            entity_id=referral_id,
+            reason=note or f"referral {target}",
+            data={"from": current["status"], "to": target, "at": when}
+            | ({"feedback": feedback.model_dump(mode="json")} if feedback else {}),
+        )
+        return get_referral(db, referral_id)
+
+    return write(db, work)
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    decoded = dict(row)
+    decoded["feedback"] = json.loads(row["feedback"]) if row["feedback"] else None
+    decoded["justified"] = None if row["justified"] is None else bool(row["justified"])
+    return decoded
+
+
+def get_referral(db: Database, referral_id: int) -> dict[str, Any]:
+    rows = list(db.query("SELECT * FROM referrals WHERE id = ?", [referral_id]))
+    if not rows:
+        raise NotFoundError(f"referral {referral_id} not found")
+    return _decode(rows[0])
+
+
+def events(db: Database, referral_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM referral_events WHERE referral_id = ? ORDER BY id", [referral_id]))
+
+
+def list_referrals(
+    db: Database, *, status: str | None = None, limit: int = 50, since_id: int = 0
+) -> list[dict[str, Any]]:
+    """Referrals newest first, optionally of one status."""
+    if status is not None and status not in lifecycle.STATUSES:
+        raise UserInputError(
+            f"unknown referral status {status!r}; choose one of {', '.join(lifecycle.STATUSES)}"
+        )
+    where = "WHERE id > ?" + (" AND status = ?" if status else "")
+    params: list[Any] = [since_id] + ([status] if status else [])
+    rows = db.query(f"SELECT * FROM referrals {where} ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [_decode(row) for row in rows]
+
+
+def counts_by_status(db: Database) -> dict[str, int]:
+    counts = dict.fromkeys(lifecycle.STATUSES, 0)
+    for status, count in db.conn.execute("SELECT status, count(*) FROM referrals GROUP BY status"):
+        counts[str(status)] = int(count)
+    return counts

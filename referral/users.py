@@ -1,0 +1,163 @@
+"""Staff accounts and API tokens. The service hashes passwords (argon2) and tokens (SHA-256);
+this module only stores and finds the strings. Account changes are audited."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, get_args
+
+from sqlite_utils import Database
+
+from referral import audit
+from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.records import Language, Role
+from referral.transactions import utc_now, write
+
+
+def create_user(
+    db: Database,
+    username: str,
+    password_hash: str,
+    role: str,
+    *,
+    language: str = "en",
+    actor: str = "admin",
+) -> dict[str, Any]:
+    if not username.strip():
+        raise UserInputError("username is empty")
+    if role not in get_args(Role):
+        raise UserInputError(f"role {role!r} is not one of {', '.join(get_args(Role))}")
+    if language not in get_args(Language):
+        raise UserInputError(f"language {language!r} is not one of {', '.join(get_args(Language))}")
+
+    def work(db: Database) -> dict[str, Any]:
+        try:
+            db.conn.execute(
+                "INSERT INTO users (username, password_hash, role, language, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [username, password_hash, role, language, utc_now()],
+            )
+        except sqlite3.IntegrityError as error:
+            raise ConflictError(f"user {username!r} already exists") from error
+        audit.append(
+            db,
+            actor=actor,
+            action="user.create",
+            entity="user",
+            entity_id=username,
+            reason="account created",
+            data={"role": role, "language": language},
+        )
+        return _get(db, username) or {}
+
+    return write(db, work)
+
+
+def _get(db: Database, username: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    if not rows:
+        return None
+    return dict(rows[0], disabled=bool(rows[0]["disabled"]))
+
+
+def get_user(db: Database, username: str) -> dict[str, Any] | None:
+    return _get(db, username)
+
+
+def list_users(db: Database) -> list[dict[str, Any]]:
+    rows = db.query("SELECT username, role, language, created_at, disabled FROM users ORDER BY username")
+    return [dict(row, disabled=bool(row["disabled"])) for row in rows]
+
+
+def set_disabled(db: Database, username: str, disabled: bool, *, actor: str) -> None:
+    def work(db: Database) -> None:
+        changed = db.conn.execute(
+            "UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), username]
+        ).rowcount
+        if changed != 1:
+            raise NotFoundError(f"user {username!r} not found")
+        audit.append(
+            db,
+            actor=actor,
+            action="user.disable" if disabled else "user.enable",
+            entity="user",
+            entity_id=username,
+            reason="account status changed",
+            data={"disabled": disabled},
+        )
+
+    write(db, work)
+
+
+def create_token(
+    db: Database, token_sha256: str, username: str, label: str, *, actor: str = "admin"
+) -> dict[str, Any]:
+    if len(token_sha256) != 64 or any(c not in "0123456789abcdef" for c in token_sha256):
+        raise UserInputError("token_sha256 must be 64 lowercase hex characters (SHA-256 of the token)")
+
+    def work(db: Database) -> dict[str, Any]:
+        if _get(db, username) is None:
+            raise NotFoundError(f"user {username!r} not found")
+        row = {
+            "token_sha256": token_sha256,
+            "username": username,
+            "label": label,
+            "created_at": utc_now(),
+        }
+        try:
+            db.conn.execute(
+                "INSERT INTO api_tokens (token_sha256, username, label, created_at)"
+                " VALUES (:token_sha256, :username, :label, :created_at)",
+                row,
+            )
+        except sqlite3.IntegrityError as error:
+            raise ConflictError("this token is already registered") from error
+        audit.append(
+            db,
+            actor=actor,
+            action="token.create",
+            entity="user",
+            entity_id=username,
+            reason="API token issued",
+            data={"label": label, "token_sha256_prefix": token_sha256[:8]},
+        )
+        return row | {"revoked_at": None}
+
+    return write(db, work)
+
+
+def find_token(db: Database, token_sha256: str) -> dict[str, Any] | None:
+    """The live token with its user's role, or None if unknown, revoked or the user is disabled."""
+    rows = list(
+        db.query(
+            "SELECT t.token_sha256, t.username, t.label, t.created_at, u.role, u.language"
+            " FROM api_tokens t JOIN users u ON u.username = t.username"
+            " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+            [token_sha256],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def revoke_token(db: Database, token_sha256: str, *, actor: str) -> None:
+    def work(db: Database) -> None:
+        row = db.conn.execute(
+            "SELECT username FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
+            [token_sha256],
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("no live token with that hash")
+        db.conn.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_sha256 = ?", [utc_now(), token_sha256]
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="token.revoke",
+            entity="user",
+            entity_id=str(row[0]),
+            reason="API token revoked",
+            data={"token_sha256_prefix": token_sha256[:8]},
+        )
+
+    write(db, work)

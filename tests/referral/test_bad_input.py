@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from referral import audit, facilities, referrals, store
+from referral.errors import UnknownFacilityError, UserInputError
+from referral.records import OverrideIn, ReferralIn
+from referral.schema import connect
+
+from .conftest import visit
+
+HEADER = "id,name,tier,region_code,lon,lat,beds,capacity,digital_triage_start\n"
+
+
+def _snapshot(db: Database) -> tuple[int, int]:
+    return (
+        db.execute("SELECT count(*) FROM facilities").fetchone()[0],
+        db.execute("SELECT count(*) FROM audit").fetchone()[0],
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "A,Clinic,primary,330122,119.6,29.8,10,40,\nB,Hosp,quaternary,330122,119.6,29.8,10,40,\n",
+            "line 3: tier: Input should be 'primary', 'secondary' or 'tertiary' (got 'quaternary')",
+        ),
+        (
+            "A,Clinic,primary,330122,919.6,29.8,10,40,\n",
+            "line 2: lon: Input should be less than or equal to 180",
+        ),
+        ("A,Clinic,primary,330122,119.6,29.8,ten,40,\n", "line 2: beds: Input should be a valid integer"),
+        ("A,Clinic,primary,330122,119.6,29.8,10,40,2024-13-01\n", "line 2: digital_triage_start"),
+        ("A,Clinic,primary,330122,119.6,29.8,10,40,,extra\n", "line 2: more fields than the header"),
+        (
+            "A,Clinic,primary,330122,119.6,29.8,10,40,\nA,Again,primary,1,1,1,1,1,\n",
+            "line 3: id 'A' repeats line 2",
+        ),
+    ],
+)
+def test_bad_facility_csv_names_line_and_column_and_loads_nothing(
+    db: Database, tmp_path: Path, body: str, message: str
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    before = _snapshot(db)
+    with pytest.raises(UserInputError, match="nothing was loaded") as caught:
+        facilities.load_csv(db, path, actor="admin")
+    assert message in str(caught.value) and str(path) in str(caught.value)
+    assert _snapshot(db) == before
+
+
+def test_bad_header_and_bad_bytes(tmp_path: Path) -> None:
+    db = connect(tmp_path / "c.db")
+    path = tmp_path / "f.csv"
+    path.write_text("id,name,tier\nA,b,primary\n", encoding="utf-8")
+    with pytest.raises(UserInputError, match="line 1: header is missing column"):
+        facilities.load_csv(db, path, actor="admin")
+    path.write_bytes(HEADER.encode() + b"A,Cl\xffinic,primary,1,1,1,1,1,\n")
+    with pytest.raises(UserInputError, match=f"byte {len(HEADER) + 4} is not UTF-8"):
+        facilities.load_csv(db, path, actor="admin")
+    assert _snapshot(db) == (0, 0)
+
+
+def test_unknown_facility_in_referral_writes_nothing(db: Database) -> None:
+    assessment = visit(db)
+    before = (_snapshot(db), db.execute("SELECT count(*) FROM referrals").fetchone()[0])
+    with pytest.raises(UnknownFacilityError, match="to_facility 'ZJ-NOPE' is not in the facility directory"):
+        referrals.create_referral(
+            db,
+            ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-NOPE", urgency="routine", reason="r"),
+            actor="dr",
+        )
+    assert (_snapshot(db), db.execute("SELECT count(*) FROM referrals").fetchone()[0]) == before
+    assert audit.verify(db).ok
+
+
+def test_override_requires_a_reason(db: Database) -> None:
+    assessment = visit(db)
+    with pytest.raises(ValueError, match="needs a reason"):
+        OverrideIn(clinician="dr", disposition="local_care", reason="   ")
+    stored = store.override_assessment(
+        db,
+        assessment["id"],
+        OverrideIn(clinician="dr", disposition="local_care", reason="known COPD baseline"),
+    )
+    assert store.final_disposition(db, assessment) == "local_care" and stored["reason"]
