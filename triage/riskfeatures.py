@@ -1,0 +1,105 @@
+"""Build a risk model's input features from a patient context and the latest observations.
+
+Pure: no I/O, no onnxruntime. A model card names each feature and says where it comes from
+(``patient`` -> a :class:`~triage.patient.PatientContext` field, ``observation`` -> a vocabulary
+code). Unknown stays unknown: a ``None`` field or an absent observation becomes ``None`` here and
+the model applies the missing-value policy its card declares (reject or impute the training
+median, recorded and explained) - never a silent zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+from models.card import ModelCard
+from triage.errors import UserInputError
+from triage.patient import PatientContext
+
+DIPSTICK_ORDINAL: dict[str, float] = {"neg": 0.0, "trace": 1.0, "1+": 2.0, "2+": 3.0, "3+": 4.0, "4+": 5.0}
+"""Ordinal coding of dipstick grades (vocabulary answers) used by models trained on grades 0-5."""
+
+ORDINAL_OBSERVATIONS: dict[str, dict[str, float]] = {
+    "urine_protein": DIPSTICK_ORDINAL,
+    "urine_glucose": DIPSTICK_ORDINAL,
+}
+
+
+def _flag(value: bool | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _sex_male(patient: PatientContext) -> float | None:
+    return None if patient.sex is None else float(patient.sex == "male")
+
+
+PATIENT_FEATURES: dict[str, Callable[[PatientContext], float | None]] = {
+    "age": lambda p: p.age,
+    "sex_male": _sex_male,
+    "bmi": lambda p: p.bmi_value,
+    "waist_cm": lambda p: p.waist_cm,
+    "current_smoker": lambda p: _flag(p.current_smoker),
+    "diabetes": lambda p: _flag(p.diabetes),
+    "hypertension": lambda p: _flag(p.hypertension),
+    "ckd": lambda p: _flag(p.ckd),
+    "on_antihypertensives": lambda p: _flag(p.on_antihypertensives),
+    "family_history_ascvd": lambda p: _flag(p.family_history_ascvd),
+    "physically_active": lambda p: _flag(p.physically_active),
+}
+"""Features taken from the patient context; ``bmi`` falls back to a measured ``bmi`` observation."""
+
+
+def observation_value(code: str, raw: float | str) -> float:
+    """A model-ready number for an observation value; ``UserInputError`` naming the code otherwise."""
+    if code in ORDINAL_OBSERVATIONS:
+        grades = ORDINAL_OBSERVATIONS[code]
+        if not isinstance(raw, str) or raw not in grades:
+            raise UserInputError(
+                f"observation {code}: {raw!r} is not a dipstick grade; allowed: {', '.join(grades)}"
+            )
+        return grades[raw]
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise UserInputError(f"observation {code}: expected a number in canonical units, got {raw!r}")
+    if not math.isfinite(raw):
+        raise UserInputError(f"observation {code}: {raw!r} is not a finite number")
+    return float(raw)
+
+
+def feature_value(
+    name: str, source: str, patient: PatientContext, values: Mapping[str, float | str]
+) -> float | None:
+    """One feature's value, or ``None`` when it is unknown."""
+    if source == "patient":
+        getter = PATIENT_FEATURES.get(name)
+        if getter is None:
+            raise UserInputError(
+                f"risk feature {name!r}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
+            )
+        value = getter(patient)
+        if value is None and name in values:
+            return observation_value(name, values[name])
+        return None if value is None else float(value)
+    if name not in values or values[name] is None:
+        return None
+    return observation_value(name, values[name])
+
+
+def build_features(
+    card: ModelCard, patient: PatientContext, values: Mapping[str, float | str]
+) -> dict[str, float | None]:
+    """Every feature of ``card`` by name (``None`` = unknown), in card order."""
+    return {f.name: feature_value(f.name, f.source, patient, values) for f in card.features}
+
+
+def not_applicable_reason(card: ModelCard, patient: PatientContext) -> str | None:
+    """Why the patient is outside the model's population (then it is not scored), else ``None``."""
+    population = card.population
+    if population.sex is not None:
+        if patient.sex is None:
+            return f"sex unknown; the model was trained on {population.sex} patients only"
+        if patient.sex != population.sex:
+            return f"trained on {population.sex} patients only; this patient is {patient.sex}"
+    for flag in population.exclude_if:
+        if getattr(patient, flag, None) is True:
+            return f"outside the model population: patient.{flag} is true"
+    return None

@@ -1,0 +1,361 @@
+"""Serve the shipped ONNX risk models: onnxruntime + numpy only (never scikit-learn).
+
+``load_models()`` reads ``models/registry.json``, and for each model's active version checks,
+before anything is scored: the card schema, the sha256 of ``model.onnx`` against the card, the
+ONNX input (name, float32, width) and outputs against the card, the feature names stamped in the
+ONNX metadata, and a replay of the golden vectors within the card's tolerance. Any mismatch
+raises :class:`~triage.errors.ModelContractError` naming the model, the check, what was expected
+and what was found; the model is not loaded.
+
+Missing inputs follow the card: ``reject`` -> band ``not_scored`` naming the missing inputs;
+``impute_median`` -> the training median, listed in ``imputed`` and in the explanation. Inputs
+outside the training range are scored but flagged in ``out_of_range``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from pydantic import ValidationError
+
+import models
+from models.card import ModelCard, Registry
+from triage.errors import ModelContractError, NotFoundError
+from triage.patient import PatientContext
+from triage.riskfeatures import build_features, not_applicable_reason
+
+BANDS = ("low", "medium", "high", "not_scored")
+
+
+@dataclass(frozen=True)
+class RiskPrediction:
+    model: str
+    version: str
+    probability: float | None
+    threshold: float
+    band: str  # "low" | "medium" | "high" | "not_scored"
+    missing: tuple[str, ...] = ()
+    imputed: dict[str, float] = field(default_factory=dict)
+    explanation: str = ""
+    out_of_range: tuple[str, ...] = ()
+
+
+def session_options() -> ort.SessionOptions:
+    """risk.md 4.3: one intra/inter-op thread, sequential, full graph optimisation, no spinning."""
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return so
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+class RiskModel:
+    """One verified model version. Build it with :func:`load_model`."""
+
+    def __init__(self, card: ModelCard, session: ort.InferenceSession, golden_max_diff: float, path: Path):
+        self.card = card
+        self.name = card.name
+        self.version = card.version
+        self.feature_names = card.feature_names
+        self.threshold = card.threshold("high")
+        self.medium_threshold = card.threshold("medium")
+        self.golden_max_diff = golden_max_diff
+        self.path = path
+        self._session = session
+        self._input = card.onnx.input
+        self._outputs = [card.onnx.probability_output]
+        self._positive = card.onnx.positive_class_index
+        self._specs = card.features
+        # (name, reject?, median, low, high, log-odds per unit) in input order: plain floats, fast to read
+        self._plan = tuple(
+            (
+                s.name,
+                s.missing == "reject",
+                s.median,
+                s.range[0],
+                s.range[1],
+                card.training.coefficients[s.name],
+            )
+            for s in card.features
+        )
+
+    def predict_batch(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities for float32 rows in feature order (no missing values, no range checks)."""
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != len(self._specs):
+            raise ModelContractError(
+                f"model {self.name} {self.version}: input must be (rows, {len(self._specs)}) float32, got {X.shape}"
+            )
+        (proba,) = self._session.run(self._outputs, {self._input: X})
+        return np.asarray(proba[:, self._positive])
+
+    def band_for(self, probability: float) -> str:
+        if probability >= self.threshold:
+            return "high"
+        if probability >= self.medium_threshold:
+            return "medium"
+        return "low"
+
+    def not_scored(self, reason: str, missing: tuple[str, ...] = ()) -> RiskPrediction:
+        return RiskPrediction(
+            self.name,
+            self.version,
+            None,
+            self.threshold,
+            "not_scored",
+            missing,
+            {},
+            f"{self.name} not scored: {reason}.",
+        )
+
+    def predict(self, features: Mapping[str, float | None]) -> RiskPrediction:
+        """Score one patient from features by name (``None`` or absent = unknown)."""
+        row: list[float] = []
+        missing: list[str] = []
+        imputed: dict[str, float] = {}
+        out_of_range: list[str] = []
+        for name, reject, median, low, high, _ in self._plan:
+            value = features.get(name)
+            if value is None or value != value:  # None or NaN
+                if reject:
+                    missing.append(name)
+                    continue
+                value = median
+                imputed[name] = value
+            elif not low <= value <= high:
+                out_of_range.append(name)
+            row.append(value)
+        if missing:
+            return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
+        (proba,) = self._session.run(self._outputs, {self._input: np.array([row], dtype=np.float32)})
+        probability = float(proba[0, self._positive])
+        band = self.band_for(probability)
+        return RiskPrediction(
+            self.name,
+            self.version,
+            probability,
+            self.threshold,
+            band,
+            (),
+            imputed,
+            self._explain(probability, band, row, imputed, out_of_range),
+            tuple(out_of_range),
+        )
+
+    def _explain(
+        self,
+        probability: float,
+        band: str,
+        row: list[float],
+        imputed: dict[str, float],
+        out_of_range: list[str],
+    ) -> str:
+        parts = [
+            f"{self.name} {self.version}: {probability:.1%} ({band}; medium from {self.medium_threshold:.0%}, "
+            f"high from {self.threshold:.0%})"
+        ]
+        drivers = []
+        for (name, _, median, _, _, coef), value in zip(self._plan, row, strict=True):
+            contribution = coef * (value - median)
+            if name not in imputed and (contribution >= 0.05 or contribution <= -0.05):
+                drivers.append((-abs(contribution), contribution, name))
+        if drivers:
+            drivers.sort()
+            parts.append(
+                "main drivers (log-odds vs training median): "
+                + ", ".join(f"{name} {c:+.2f}" for _, c, name in drivers[:3])
+            )
+        if imputed:
+            parts.append(
+                "missing, imputed with the training median: "
+                + ", ".join(f"{k}={_fmt(v)}" for k, v in imputed.items())
+            )
+        if out_of_range:
+            specs = {s.name: s for s in self._specs}
+            parts.append(
+                "outside the training range: "
+                + ", ".join(
+                    f"{n}={_fmt(row[specs[n].index])} (trained on {_fmt(specs[n].range[0])}-{_fmt(specs[n].range[1])})"
+                    for n in out_of_range
+                )
+            )
+        parts.append(self.card.label)
+        return "; ".join(parts) + "."
+
+
+class ModelSet:
+    """The loaded models, scored together for one patient."""
+
+    def __init__(self, loaded: Mapping[str, RiskModel]):
+        self.models: dict[str, RiskModel] = dict(loaded)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {name: model.version for name, model in self.models.items()}
+
+    def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[RiskPrediction]:
+        """One prediction per model, in load order; ``values`` are canonical-unit observations by code."""
+        predictions = []
+        for model in self.models.values():
+            reason = not_applicable_reason(model.card, patient)
+            if reason is not None:
+                predictions.append(model.not_scored(reason))
+                continue
+            predictions.append(model.predict(build_features(model.card, patient, values)))
+        return predictions
+
+
+def _fail(name: str, version: str, check: str, detail: str) -> ModelContractError:
+    return ModelContractError(f"model {name} {version} refused ({check}): {detail}")
+
+
+def read_registry(directory: Path) -> Registry:
+    path = directory / "registry.json"
+    try:
+        return Registry.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise NotFoundError(f"model registry {path} does not exist") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ModelContractError(f"model registry {path} is invalid: {problems}") from None
+
+
+def _read_card(path: Path, name: str, version: str) -> ModelCard:
+    try:
+        card = ModelCard.model_validate_json((path / "card.json").read_bytes())
+    except FileNotFoundError:
+        raise _fail(name, version, "card", f"{path / 'card.json'} does not exist") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise _fail(name, version, "card schema", f"{path / 'card.json'}: {problems}") from None
+    if (card.name, card.version) != (name, version):
+        raise _fail(name, version, "card identity", f"card.json describes {card.name} {card.version}")
+    return card
+
+
+def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, version: str) -> None:
+    inputs = session.get_inputs()
+    width = len(card.features)
+    found = [(i.name, i.type, list(i.shape)) for i in inputs]
+    if (
+        len(inputs) != 1
+        or inputs[0].name != card.onnx.input
+        or inputs[0].type != "tensor(float)"
+        or len(inputs[0].shape) != 2
+        or inputs[0].shape[1] != width
+    ):
+        raise _fail(
+            name,
+            version,
+            "feature contract",
+            f"expected one input {card.onnx.input!r} tensor(float) [N, {width}], found {found}",
+        )
+    outputs = {o.name for o in session.get_outputs()}
+    if card.onnx.probability_output not in outputs:
+        raise _fail(
+            name,
+            version,
+            "outputs",
+            f"expected output {card.onnx.probability_output!r}, found {sorted(outputs)}",
+        )
+    stamped = session.get_modelmeta().custom_metadata_map.get("feature_names", "")
+    if stamped != ",".join(card.feature_names):
+        raise _fail(
+            name,
+            version,
+            "feature contract",
+            f"card features {list(card.feature_names)}, ONNX metadata says [{stamped}]",
+        )
+
+
+def _golden_max_diff(model: RiskModel, path: Path) -> float:
+    name, version, card = model.name, model.version, model.card
+    rows, expected = [], []
+    try:
+        with (path / "golden.jsonl").open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                record = json.loads(line)
+                inputs = record["inputs"]
+                if len(inputs) != len(card.features):
+                    raise _fail(
+                        name,
+                        version,
+                        "golden",
+                        f"golden.jsonl line {number}: {len(inputs)} inputs, card has {len(card.features)}",
+                    )
+                rows.append(inputs)
+                expected.append(float(record["probability"]))
+    except FileNotFoundError:
+        raise _fail(name, version, "golden", f"{path / 'golden.jsonl'} does not exist") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _fail(name, version, "golden", f"golden.jsonl is malformed: {exc}") from None
+    if len(rows) != card.parity.rows:
+        raise _fail(name, version, "golden", f"expected {card.parity.rows} rows, found {len(rows)}")
+    got = model.predict_batch(np.asarray(rows, dtype=np.float32))
+    diff = np.abs(got.astype(np.float64) - np.asarray(expected))
+    worst = int(np.argmax(diff))
+    if diff[worst] > card.parity.tolerance:
+        raise _fail(
+            name,
+            version,
+            "golden replay",
+            f"row {worst + 1}: expected probability {expected[worst]:.9f}, onnxruntime gave {float(got[worst]):.9f} "
+            f"(|diff| {diff[worst]:.2e} > tolerance {card.parity.tolerance:g})",
+        )
+    return float(diff.max())
+
+
+def load_model(path: Path, name: str, version: str) -> RiskModel:
+    """Load and verify one version directory (see the module docstring for the checks)."""
+    card = _read_card(path, name, version)
+    try:
+        data = (path / card.onnx.file).read_bytes()
+    except FileNotFoundError:
+        raise _fail(name, version, "file", f"{path / card.onnx.file} does not exist") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != card.onnx.sha256:
+        raise _fail(
+            name,
+            version,
+            "sha256",
+            f"{path / card.onnx.file} has sha256 {digest}, the card expects {card.onnx.sha256}",
+        )
+    try:
+        session = ort.InferenceSession(
+            data, sess_options=session_options(), providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises its own exception types for unreadable graphs
+        raise _fail(name, version, "onnxruntime", f"cannot create a session: {exc}") from None
+    _check_session(card, session, name, version)
+    model = RiskModel(card, session, 0.0, path)
+    model.golden_max_diff = _golden_max_diff(model, path)
+    return model
+
+
+def load_models(directory: Path | None = None, names: Iterable[str] | None = None) -> ModelSet:
+    """Load the active version of each model in ``registry.json`` (or only ``names``), verified."""
+    root = directory if directory is not None else models.MODELS_DIR
+    registry = read_registry(root)
+    wanted = list(names) if names is not None else list(registry.models)
+    unknown = [n for n in wanted if n not in registry.models]
+    if unknown:
+        raise NotFoundError(
+            f"unknown risk model(s) {', '.join(unknown)} in {root / 'registry.json'}; known: {', '.join(registry.models)}"
+        )
+    loaded = {}
+    for name in wanted:
+        version = registry.models[name].active
+        loaded[name] = load_model(root / name / version, name, version)
+    return ModelSet(loaded)
