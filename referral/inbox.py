@@ -74,6 +74,15 @@ class NewDeviceMessage:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NewQuarantineItem:
+    """A part of an accepted message that could not be used (unmapped code, unreadable record)."""
+
+    reason: str
+    raw: bytes
+    byte_offset: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class StoredDeviceResult(NewDeviceResult):
     id: int
     message_id: int
@@ -136,9 +145,12 @@ def _stored(row: dict[str, Any]) -> StoredDeviceResult:
 
 
 def record_message(
-    db: Database, message: NewDeviceMessage, results: Sequence[NewDeviceResult] = ()
+    db: Database,
+    message: NewDeviceMessage,
+    results: Sequence[NewDeviceResult] = (),
+    quarantine: Sequence[NewQuarantineItem] = (),
 ) -> RecordedMessage:
-    """Store a device message and its results in one durable transaction.
+    """Store a device message, its results and its quarantined parts in one durable transaction.
 
     Results whose idempotency key is already stored (or repeated inside this message) are
     counted as duplicates and not stored again. Returns only the newly stored results.
@@ -184,6 +196,8 @@ def record_message(
                 new_rows.append(row)
             else:
                 duplicates += 1
+        for item in quarantine:
+            _insert(db, "device_quarantine", _quarantine_row(message, message_id, item))
         db.execute(
             "UPDATE device_messages SET result_count = ?, duplicate_count = ? WHERE id = ?",
             [len(new_rows), duplicates, message_id],
@@ -220,20 +234,21 @@ def record_quarantine(
                 "reason": reason,
             },
         )
-        return _insert(
-            db,
-            "device_quarantine",
-            {
-                "message_id": message_id,
-                "device_id": message.device_id,
-                "session_id": message.session_id,
-                "protocol": message.protocol,
-                "received_at": message.received_at,
-                "raw": message.raw,
-                "reason": reason,
-                "byte_offset": byte_offset,
-            },
-        )
+        item = NewQuarantineItem(reason=reason, raw=message.raw, byte_offset=byte_offset)
+        return _insert(db, "device_quarantine", _quarantine_row(message, message_id, item))
+
+
+def _quarantine_row(message: NewDeviceMessage, message_id: int, item: NewQuarantineItem) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "device_id": message.device_id,
+        "session_id": message.session_id,
+        "protocol": message.protocol,
+        "received_at": message.received_at,
+        "raw": item.raw,
+        "reason": item.reason,
+        "byte_offset": item.byte_offset,
+    }
 
 
 def _insert(db: Database, table: str, row: dict[str, Any]) -> int:

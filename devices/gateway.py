@@ -1,0 +1,325 @@
+"""The device gateway: many devices at once, every result stored exactly once before it is ACKed.
+
+Use::
+
+    gateway = Gateway(endpoints, db_path, on_results=callback)   # clock=FakeClock() in tests
+    await gateway.run()          # until gateway.stop() or cancellation
+    gateway.status()             # -> list[DeviceStatus]
+
+Guarantees (see docs/device-gateway.md):
+
+* A message's raw bytes, parsed form and results are committed (WAL, ``synchronous=FULL``)
+  before the device gets the final ACK (``devices.session``).
+* Results are unique on (device, sample id, test, result time): resends and replays are
+  acknowledged and counted as duplicates, never stored twice (``referral.inbox``).
+* ``on_results`` receives newly stored results AFTER the commit and the ACK; a result is marked
+  delivered only when the callback returns. Undelivered results are handed over again when the
+  gateway starts, so the callback must be idempotent on ``GatewayResult.result_id``.
+* QC and non-final results are stored and delivered too, with ``auto_feed`` False and the reason
+  in ``hold_reason``: the subscriber must never feed them to a decision automatically.
+* Ordinary logs name devices, ports, peers and counts - never sample or patient identifiers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from devices.endpoint import Decoded, DeviceEndpoint
+from devices.session import Clock, MonotonicClock, SessionCounters, SessionInfo, run_session
+from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from devices.transports.serial_port import open_serial
+from devices.transports.tcp import TcpListener, connect_tcp
+from devices.wire_log import WireLog
+from referral.inbox import (
+    NewDeviceMessage,
+    StoredDeviceResult,
+    mark_delivered,
+    record_message,
+    record_quarantine,
+    undelivered_results,
+)
+from referral.schema import connect
+
+log = logging.getLogger("devices.gateway")
+
+FINAL_STATUSES = frozenset({"F", "final", "C", "corrected"})
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """A stored result handed to the subscriber. ``auto_feed`` is False for QC, non-final,
+    unmapped or unlinked results; ``hold_reason`` says why."""
+
+    result_id: int
+    stored: StoredDeviceResult
+    auto_feed: bool
+    hold_reason: str | None
+
+
+def classify(stored: StoredDeviceResult) -> GatewayResult:
+    reason = None
+    if stored.is_qc:
+        reason = "quality-control result"
+    elif stored.status not in FINAL_STATUSES:
+        reason = f"result status {stored.status!r} is not final"
+    elif stored.code is None:
+        reason = f"device test code {stored.vendor_code!r} is not mapped to the vocabulary"
+    elif not stored.patient_id:
+        reason = "no patient link"
+    return GatewayResult(stored.id, stored, reason is None, reason)
+
+
+ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
+
+
+@dataclass
+class DeviceStatus:
+    device_id: str
+    protocol: str
+    transport: str
+    link_up: bool = False
+    sessions: int = 0
+    reopen_attempts: int = 0
+    last_result_at: str | None = None
+    last_error: str | None = None
+    results: int = 0
+    duplicates: int = 0
+    messages: int = 0
+    quarantined: int = 0
+    discarded: int = 0
+    refused_peers: int = 0
+    tolerance_counts: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["tolerance_counts"] = dict(self.tolerance_counts)
+        return data
+
+
+class Gateway:
+    """Runs every configured device endpoint concurrently against one clinic database."""
+
+    def __init__(
+        self,
+        endpoints: Sequence[DeviceEndpoint],
+        db_path: Path | str,
+        *,
+        on_results: ResultsCallback | None = None,
+        clock: Clock | None = None,
+        busy_timeout_ms: int = 5000,
+        wire_log_dir: Path | None = None,
+    ) -> None:
+        ids = [e.device_id for e in endpoints]
+        if len(set(ids)) != len(ids):
+            raise LinkError(
+                f"device ids must be unique; repeated: {sorted({i for i in ids if ids.count(i) > 1})}"
+            )
+        self._endpoints = list(endpoints)
+        self._db_path = Path(db_path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._on_results = on_results
+        self._clock: Clock = clock or MonotonicClock()
+        self._wire_log_dir = wire_log_dir
+        self._status = {
+            e.device_id: DeviceStatus(e.device_id, e.protocol, e.transport_label) for e in self._endpoints
+        }
+        self._listeners: dict[str, TcpListener] = {}
+        self._delivery: asyncio.Queue[list[StoredDeviceResult]] = asyncio.Queue()
+        self._stopping = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._session_seq = 0
+        self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms)
+
+    # ----------------------------------------------------------------- public API
+    def status(self) -> list[DeviceStatus]:
+        return [self._status[e.device_id] for e in self._endpoints]
+
+    def listen_address(self, device_id: str) -> tuple[str, int]:
+        """The bound address of a TCP-listening device (after ``wait_ready``)."""
+        return self._listeners[device_id].address
+
+    async def wait_ready(self) -> None:
+        """Wait until every TCP listener is bound and serial ports had a first open attempt."""
+        await self._ready.wait()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Run until ``stop()``; a configuration error (bad port, address in use) is raised at once."""
+        pending = undelivered_results(self._db, limit=100_000)
+        if pending:
+            log.info("handing %d stored but undelivered results to the subscriber", len(pending))
+            self._delivery.put_nowait(pending)
+        tasks = [asyncio.create_task(self._deliver_forever(), name="delivery")]
+        try:
+            for endpoint in self._endpoints:
+                if isinstance(endpoint.transport, TcpListenSpec):
+                    await self._start_listener(endpoint)
+                else:
+                    tasks.append(
+                        asyncio.create_task(self._run_reconnecting(endpoint), name=endpoint.device_id)
+                    )
+            self._ready.set()
+            await self._stopping.wait()
+        finally:
+            for listener in self._listeners.values():
+                await listener.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._db.close()
+
+    # ------------------------------------------------------------ device runners
+    def _new_session(self, endpoint: DeviceEndpoint, label: str) -> tuple[SessionInfo, WireLog | None]:
+        self._session_seq += 1
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        info = SessionInfo(endpoint.device_id, f"{stamp}-{self._session_seq:04d}", endpoint.protocol, label)
+        folder = endpoint.wire_log_dir or self._wire_log_dir
+        wire = WireLog(folder, endpoint.device_id, info.session_id) if folder is not None else None
+        if wire is not None:
+            wire.note(f"session open on {label}")
+        return info, wire
+
+    async def _serve_link(self, endpoint: DeviceEndpoint, link: Link) -> None:
+        status = self._status[endpoint.device_id]
+        info, wire = self._new_session(endpoint, link.label)
+        status.link_up = True
+        status.sessions += 1
+        log.info("device %s: session %s open on %s", endpoint.device_id, info.session_id, link.label)
+        counters = SessionCounters()
+        try:
+            await run_session(
+                link,
+                endpoint.make_driver(),
+                info,
+                clock=self._clock,
+                on_message=lambda raw, inf: self._store(endpoint, raw, inf),
+                on_discard=lambda reason: self._discarded(endpoint, reason),
+                on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
+                wire_log=wire,
+                counters=counters,
+            )
+        except LinkClosed as exc:
+            status.last_error = str(exc)
+            log.info("device %s: session %s closed (%s)", endpoint.device_id, info.session_id, exc)
+        finally:
+            status.link_up = False
+            if wire is not None:
+                wire.note(f"session closed; {counters.bytes_in} bytes in, {counters.bytes_out} out")
+                wire.close()
+
+    async def _start_listener(self, endpoint: DeviceEndpoint) -> None:
+        assert isinstance(endpoint.transport, TcpListenSpec)
+        status = self._status[endpoint.device_id]
+
+        def refused(peer: str) -> None:
+            status.refused_peers += 1
+            status.last_error = f"refused connection from {peer}"
+
+        listener = TcpListener(
+            endpoint.transport,
+            lambda link: self._serve_link(endpoint, link),
+            name=endpoint.device_id,
+            on_refused=refused,
+        )
+        await listener.start()
+        self._listeners[endpoint.device_id] = listener
+
+    async def _run_reconnecting(self, endpoint: DeviceEndpoint) -> None:
+        """Serial ports and TCP clients: open, serve, and after any loss reopen with back-off."""
+        status = self._status[endpoint.device_id]
+        delay = endpoint.reopen_initial_s
+        while not self._stopping.is_set():
+            status.reopen_attempts += 1
+            try:
+                link = await self._open(endpoint)
+            except (LinkError, LinkClosed) as exc:
+                status.last_error = str(exc)
+                log.warning("device %s: %s; retrying in %.1f s", endpoint.device_id, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, endpoint.reopen_max_s)
+                continue
+            delay = endpoint.reopen_initial_s
+            try:
+                await self._serve_link(endpoint, link)
+            finally:
+                await link.close()
+            await asyncio.sleep(endpoint.reopen_initial_s)
+
+    async def _open(self, endpoint: DeviceEndpoint) -> Link:
+        transport = endpoint.transport
+        if isinstance(transport, SerialSpec):
+            return open_serial(transport)
+        if isinstance(transport, TcpConnectSpec):
+            return await connect_tcp(transport)
+        raise LinkError(f"device {endpoint.device_id}: unsupported transport {transport!r}")
+
+    # ------------------------------------------------------------- persistence
+    async def _store(self, endpoint: DeviceEndpoint, raw: bytes, info: SessionInfo) -> None:
+        """Decode and commit one complete message. Returns only after the COMMIT is durable."""
+        status = self._status[endpoint.device_id]
+        status.messages += 1
+        message = NewDeviceMessage(
+            device_id=endpoint.device_id, session_id=info.session_id, protocol=endpoint.protocol, raw=raw
+        )
+        try:
+            decoded = endpoint.decode(raw)
+        except Exception as exc:  # a decoder bug must not lose the message: keep the raw bytes
+            log.exception("device %s: decoder failed", endpoint.device_id)
+            decoded = Decoded(fatal=f"decoder error: {type(exc).__name__}")
+        if decoded.fatal is not None:
+            record_quarantine(self._db, message, reason=decoded.fatal, byte_offset=decoded.fatal_offset)
+            status.quarantined += 1
+            log.warning("device %s: message quarantined (see device_quarantine)", endpoint.device_id)
+            return
+        message = NewDeviceMessage(
+            device_id=message.device_id,
+            session_id=message.session_id,
+            protocol=message.protocol,
+            raw=raw,
+            parsed=decoded.parsed,
+            received_at=message.received_at,
+        )
+        recorded = record_message(self._db, message, decoded.results, decoded.quarantine)
+        status.results += len(recorded.new_results)
+        status.duplicates += recorded.duplicate_count
+        status.quarantined += len(decoded.quarantine)
+        if recorded.new_results:
+            status.last_result_at = message.received_at
+            self._delivery.put_nowait(list(recorded.new_results))
+        log.info(
+            "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts",
+            endpoint.device_id,
+            recorded.message_id,
+            len(recorded.new_results),
+            recorded.duplicate_count,
+            len(decoded.quarantine),
+        )
+
+    def _discarded(self, endpoint: DeviceEndpoint, reason: str) -> None:
+        self._status[endpoint.device_id].discarded += 1
+        log.warning("device %s: partial message discarded, nothing committed: %s", endpoint.device_id, reason)
+
+    async def _deliver_forever(self) -> None:
+        while True:
+            batch = await self._delivery.get()
+            results = [classify(stored) for stored in batch]
+            if self._on_results is not None:
+                try:
+                    outcome = self._on_results(results)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                except Exception:
+                    log.exception(
+                        "result subscriber failed; %d results stay undelivered until restart", len(batch)
+                    )
+                    continue
+            mark_delivered(self._db, [r.result_id for r in results])

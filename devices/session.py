@@ -1,0 +1,208 @@
+"""One device session: a link, a sans-IO protocol driver, a clock, and the persist-before-ACK rule.
+
+The driver (ASTM receiver, MLLP/HL7 receiver, line reader; see ``devices.link_drivers``) turns
+bytes and timer ticks into an ORDERED list of events. The session executes them in order:
+
+* ``Send(data)`` - write bytes to the device (ACK, NAK, an HL7 ACK message);
+* ``Received(raw)`` - a complete message: it is decoded and written to SQLite, and the COMMIT
+  returns before any later event in the same list runs. Drivers therefore put a message's final
+  acknowledgement AFTER its ``Received`` event: the device is acknowledged only for data that is
+  on disk (devices.md section 7 item 29).
+* ``Discarded(reason)`` - a partial message was dropped (receiver timeout, link abort); nothing is
+  committed and, since the final ACK was never sent, the device still owns the message.
+* ``Tolerated(switch)`` - a per-device quirk switch fired; counted in the status and wire log.
+
+Timers (15/20/30 s LIS01-A2 timers) run on an injectable ``Clock``; tests use ``FakeClock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from devices.transports.link import Link
+from devices.wire_log import WireLog
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Discarded:
+    reason: str
+    raw: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerated:
+    switch: str
+
+
+LinkEvent = Send | Received | Discarded | Tolerated
+
+
+class LinkDriver(Protocol):
+    """A sans-IO receiver for one session. ``now`` is seconds on the session's clock."""
+
+    protocol: str
+
+    def feed(self, data: bytes, now: float) -> list[LinkEvent]: ...
+
+    def poll(self, now: float) -> list[LinkEvent]:
+        """Fire timers due at ``now``."""
+        ...
+
+    def next_deadline(self) -> float | None:
+        """When ``poll`` must next be called, or None if no timer runs."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    async def sleep_until(self, deadline: float) -> None: ...
+
+
+class MonotonicClock:
+    """The real clock: ``time.monotonic`` and ``asyncio.sleep``."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    async def sleep_until(self, deadline: float) -> None:
+        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+
+
+class FakeClock:
+    """A clock that moves only when a test calls ``advance``; sleepers wake in deadline order."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    async def sleep_until(self, deadline: float) -> None:
+        if deadline <= self._now:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (deadline, next(self._order), future))
+        await future
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
+
+MessageHandler = Callable[[bytes, "SessionInfo"], Awaitable[None]]
+
+
+@dataclass
+class SessionInfo:
+    device_id: str
+    session_id: str
+    protocol: str
+    label: str
+
+
+@dataclass
+class SessionCounters:
+    bytes_in: int = 0
+    bytes_out: int = 0
+    messages: int = 0
+    discarded: int = 0
+
+
+async def run_session(
+    link: Link,
+    driver: LinkDriver,
+    info: SessionInfo,
+    *,
+    clock: Clock,
+    on_message: MessageHandler,
+    on_discard: Callable[[str], None],
+    on_tolerated: Callable[[str], None],
+    wire_log: WireLog | None = None,
+    counters: SessionCounters | None = None,
+) -> None:
+    """Drive one session until the link closes (``LinkClosed`` propagates to the caller).
+
+    ``on_message`` must persist the message durably before it returns; the session awaits it
+    before executing the next event (typically the final ACK).
+    """
+    counts = counters if counters is not None else SessionCounters()
+    read_task: asyncio.Task[bytes] = asyncio.ensure_future(link.read())
+    timer_task: asyncio.Task[None] | None = None
+    timer_deadline: float | None = None
+    try:
+        while True:
+            deadline = driver.next_deadline()
+            if deadline != timer_deadline:
+                if timer_task is not None:
+                    timer_task.cancel()
+                timer_task = (
+                    asyncio.ensure_future(clock.sleep_until(deadline)) if deadline is not None else None
+                )
+                timer_deadline = deadline
+            waiting: set[asyncio.Future[object]] = {read_task}  # type: ignore[arg-type]
+            if timer_task is not None:
+                waiting.add(timer_task)  # type: ignore[arg-type]
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            events: list[LinkEvent] = []
+            if read_task in done:
+                data = read_task.result()  # raises LinkClosed
+                counts.bytes_in += len(data)
+                if wire_log is not None:
+                    wire_log.rx(data)
+                events += driver.feed(data, clock.now())
+                read_task = asyncio.ensure_future(link.read())
+            if timer_task is not None and timer_task in done:
+                timer_task = None
+                timer_deadline = None
+                events += driver.poll(clock.now())
+            for event in events:
+                if isinstance(event, Send):
+                    if wire_log is not None:
+                        wire_log.tx(event.data)
+                    await link.write(event.data)
+                    counts.bytes_out += len(event.data)
+                elif isinstance(event, Received):
+                    counts.messages += 1
+                    await on_message(event.raw, info)
+                elif isinstance(event, Discarded):
+                    counts.discarded += 1
+                    if wire_log is not None:
+                        wire_log.note(f"partial message discarded: {event.reason}")
+                    on_discard(event.reason)
+                else:
+                    if wire_log is not None:
+                        wire_log.note(f"tolerance switch fired: {event.switch}")
+                    on_tolerated(event.switch)
+    finally:
+        for task in (read_task, timer_task):
+            if task is not None and not task.done():
+                task.cancel()
+        for task in (read_task, timer_task):
+            if task is not None:
+                # The torn-down read may end in LinkClosed or cancellation; neither matters now.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task

@@ -1,0 +1,184 @@
+"""Transports over real pseudo-terminals and loopback sockets: chunking, EOF, peer allow-list."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tty
+
+import pytest
+
+from devices.transports import (
+    LinkClosed,
+    LinkError,
+    SerialSpec,
+    TcpConnectSpec,
+    TcpListener,
+    TcpListenSpec,
+    connect_tcp,
+    open_serial,
+    parse_host_port,
+)
+from devices.transports.tcp import TcpLink
+
+
+def _pty() -> tuple[int, str]:
+    master, slave = os.openpty()
+    tty.setraw(master)
+    path = os.ttyname(slave)
+    os.close(slave)
+    return master, path
+
+
+def test_serial_link_reads_what_the_device_writes_in_any_chunking() -> None:
+    master, path = _pty()
+
+    async def scenario() -> bytes:
+        link = open_serial(SerialSpec(url=path, baudrate=9600))
+        received = b""
+        for chunk in (b"\x05", b"\x021H|\\^&", b"|||\r\x03A1\r\n"):
+            os.write(master, chunk)
+            while not received.endswith(chunk):
+                received += await asyncio.wait_for(link.read(), 2)
+        await link.write(b"\x06")
+        await link.close()
+        return received
+
+    assert asyncio.run(scenario()) == b"\x05\x021H|\\^&|||\r\x03A1\r\n"
+    assert os.read(master, 10) == b"\x06"
+    os.close(master)
+
+
+def test_serial_link_reports_unplug_as_link_closed() -> None:
+    master, path = _pty()
+
+    async def scenario() -> None:
+        link = open_serial(SerialSpec(url=path))
+        os.close(master)
+        with pytest.raises(LinkClosed):
+            await asyncio.wait_for(link.read(), 2)
+        await link.close()
+
+    asyncio.run(scenario())
+
+
+def test_loop_url_without_file_descriptor_is_polled() -> None:
+    async def scenario() -> bytes:
+        link = open_serial(SerialSpec(url="loop://"))
+        await link.write(b"SPO2=097 HR=072\r\n")
+        data = b""
+        while len(data) < 17:
+            data += await asyncio.wait_for(link.read(), 2)
+        await link.close()
+        return data
+
+    assert asyncio.run(scenario()) == b"SPO2=097 HR=072\r\n"
+
+
+def test_missing_serial_port_is_a_clear_error() -> None:
+    with pytest.raises(LinkError, match="cannot open serial port /dev/does-not-exist"):
+        open_serial(SerialSpec(url="/dev/does-not-exist"))
+
+
+def test_bad_serial_settings_name_the_setting() -> None:
+    with pytest.raises(LinkError, match="parity 'X'"):
+        SerialSpec(url="/dev/ttyS0", parity="X")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("localhost", "expected HOST:PORT"), ("h:abc", "not a number"), ("h:70000", "outside 0-65535")],
+)
+def test_host_port_errors_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(LinkError, match=message):
+        parse_host_port(text)
+
+
+def test_tcp_device_that_speaks_first_loses_no_byte() -> None:
+    """devices.md section 7 item 28: ENQ sent the instant the connection opens is read."""
+
+    async def scenario() -> bytes:
+        received: list[bytes] = []
+
+        async def serve(link: TcpLink) -> None:
+            while len(b"".join(received)) < 2:
+                received.append(await link.read())
+
+        listener = TcpListener(TcpListenSpec(host="127.0.0.1", port=0), serve, name="dev")
+        await listener.start()
+        host, port = listener.address
+        _reader, writer = await asyncio.open_connection(host, port)
+        writer.write(b"\x05\x04")
+        await writer.drain()
+        for _ in range(100):
+            if len(b"".join(received)) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        await listener.close()
+        return b"".join(received)
+
+    assert asyncio.run(scenario()) == b"\x05\x04"
+
+
+def test_connection_from_an_address_not_allowed_is_refused_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def scenario() -> tuple[bytes, int, list[str]]:
+        served: list[str] = []
+        refused: list[str] = []
+
+        async def serve(link: TcpLink) -> None:
+            served.append(link.peer)
+
+        spec = TcpListenSpec(
+            host="127.0.0.1", port=0, allowed_peers=frozenset({"10.20.30.40", "192.168.0.0/24"})
+        )
+        listener = TcpListener(spec, serve, name="hl7-monitor", on_refused=refused.append)
+        await listener.start()
+        reader, writer = await asyncio.open_connection(*listener.address)
+        data = await asyncio.wait_for(reader.read(), 2)  # EOF: the gateway closed on us
+        writer.close()
+        await listener.close()
+        return data, listener.refused, refused + served
+
+    with caplog.at_level(logging.WARNING, logger="devices.transports.tcp"):
+        data, refused_count, peers = asyncio.run(scenario())
+    assert data == b""
+    assert refused_count == 1 and peers == ["127.0.0.1"]
+    assert "refused TCP connection from 127.0.0.1" in caplog.text
+    assert "hl7-monitor" in caplog.text
+
+
+def test_listener_address_in_use_is_a_clear_error() -> None:
+    async def scenario() -> None:
+        first = TcpListener(TcpListenSpec(port=0), lambda link: asyncio.sleep(0), name="a")
+        await first.start()
+        second = TcpListener(TcpListenSpec(port=first.address[1]), lambda link: asyncio.sleep(0), name="b")
+        try:
+            with pytest.raises(LinkError, match=r"cannot listen on 127\.0\.0\.1"):
+                await second.start()
+        finally:
+            await first.close()
+
+    asyncio.run(scenario())
+
+
+def test_bad_allowed_peer_is_a_config_error() -> None:
+    with pytest.raises(LinkError, match="allowed peer 'lab-pc'"):
+        TcpListener(
+            TcpListenSpec(allowed_peers=frozenset({"lab-pc"})), lambda link: asyncio.sleep(0), name="x"
+        )
+
+
+def test_tcp_client_to_a_closed_port_raises_link_closed() -> None:
+    async def scenario() -> None:
+        listener = TcpListener(TcpListenSpec(port=0), lambda link: asyncio.sleep(0), name="a")
+        await listener.start()
+        port = listener.address[1]
+        await listener.close()
+        with pytest.raises(LinkClosed, match="cannot connect"):
+            await connect_tcp(TcpConnectSpec(host="127.0.0.1", port=port), timeout_s=2)
+
+    asyncio.run(scenario())
