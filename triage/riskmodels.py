@@ -232,7 +232,7 @@ def read_registry(directory: Path) -> Registry:
         raise ModelContractError(f"model registry {path} is invalid: {problems}") from None
 
 
-def _read_card(path: Path, name: str, version: str) -> ModelCard:
+def read_card(path: Path, name: str, version: str) -> ModelCard:
     try:
         card = ModelCard.model_validate_json((path / "card.json").read_bytes())
     except FileNotFoundError:
@@ -319,7 +319,7 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
 
 def load_model(path: Path, name: str, version: str) -> RiskModel:
     """Load and verify one version directory (see the module docstring for the checks)."""
-    card = _read_card(path, name, version)
+    card = read_card(path, name, version)
     try:
         data = (path / card.onnx.file).read_bytes()
     except FileNotFoundError:

@@ -169,21 +169,36 @@ def build(name: str, progress: Progress = _quiet) -> Built:
     return Built(card, files)
 
 
-def write(built: Built, directory: Path) -> Path:
-    """Write the version directory; refuses to change an existing one (versions are write-once)."""
+@dataclass(frozen=True)
+class FileCheck:
+    file: str
+    status: str  # "identical" | "versions_only" | "differs" | "missing"
+    detail: str
+
+    @property
+    def acceptable(self) -> bool:
+        """Identical, or (for the card and its rendering) different only in recorded library versions."""
+        return self.status == "identical" or (
+            self.status == "versions_only" and self.file in ("card.json", "CARD.md")
+        )
+
+
+def write(built: Built, directory: Path) -> tuple[Path, bool]:
+    """Write the version directory; returns ``(path, created)``. An existing directory must be
+    identical (versions are write-once), otherwise ``ConflictError``."""
     target = directory / built.card.name / built.card.version
     if target.exists():
-        differences = compare(built, target)
+        differences = [c for c in compare(built, target) if c.status != "identical"]
         if differences:
             raise ConflictError(
-                f"{target} already exists and differs ({'; '.join(differences)}); a version directory "
-                "is write-once - bump the version in the recipe"
+                f"{target} already exists and differs ({'; '.join(c.detail for c in differences)}); a version "
+                "directory is write-once - bump the version in the recipe"
             )
-        return target
+        return target, False
     target.mkdir(parents=True)
     for file, data in built.files.items():
         (target / file).write_bytes(data)
-    return target
+    return target, True
 
 
 def _card_without_versions(data: bytes) -> object:
@@ -192,22 +207,43 @@ def _card_without_versions(data: bytes) -> object:
     return card
 
 
-def compare(built: Built, target: Path) -> list[str]:
-    """Human-readable differences between a fresh build and ``target`` (empty: identical)."""
-    problems = []
+def _markdown_without_versions(data: bytes) -> list[str]:
+    return [line for line in data.decode().splitlines() if not line.startswith("- Libraries:")]
+
+
+def compare(built: Built, target: Path) -> list[FileCheck]:
+    """Compare a fresh build with the shipped directory ``target``, file by file."""
+    checks = []
     for file in FILES:
         path = target / file
+        fresh = built.files[file]
+        fresh_sha = hashlib.sha256(fresh).hexdigest()
         if not path.is_file():
-            problems.append(f"{file} is missing in {target}")
+            checks.append(FileCheck(file, "missing", f"{path} does not exist"))
             continue
         shipped = path.read_bytes()
-        if shipped == built.files[file]:
+        if shipped == fresh:
+            checks.append(FileCheck(file, "identical", f"sha256 {fresh_sha}"))
             continue
-        if file == "card.json" and _card_without_versions(shipped) == _card_without_versions(
-            built.files[file]
-        ):
-            problems.append("card.json differs only in the recorded library versions")
+        only_versions = (
+            file == "card.json" and _card_without_versions(shipped) == _card_without_versions(fresh)
+        ) or (file == "CARD.md" and _markdown_without_versions(shipped) == _markdown_without_versions(fresh))
+        if only_versions:
+            checks.append(FileCheck(file, "versions_only", "differs only in the recorded library versions"))
             continue
-        fresh, old = hashlib.sha256(built.files[file]).hexdigest(), hashlib.sha256(shipped).hexdigest()
-        problems.append(f"{file}: shipped sha256 {old[:16]}..., re-trained {fresh[:16]}...")
-    return problems
+        old = hashlib.sha256(shipped).hexdigest()
+        checks.append(FileCheck(file, "differs", f"{file}: shipped sha256 {old}, re-trained {fresh_sha}"))
+    return checks
+
+
+def check_reproduces(built: Built, target: Path) -> list[FileCheck]:
+    """``compare``, raising ``ReproducibilityError`` unless model.onnx and golden.jsonl are byte-identical."""
+    checks = compare(built, target)
+    bad = [c for c in checks if not c.acceptable]
+    if bad:
+        raise ReproducibilityError(
+            f"re-training {built.card.name} {built.card.version} does not reproduce {target}: "
+            + "; ".join(c.detail for c in bad)
+            + ". If only library versions changed, this is library drift: bump the MINOR version and re-train."
+        )
+    return checks

