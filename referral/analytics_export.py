@@ -1,0 +1,222 @@
+"""The de-identified analytics export, format ``clinic-triage-analytics/1``.
+
+This module implements ``docs/analytics-export.md`` exactly (that document is the contract with
+``analytics/``; change both in one commit). De-identification: no names, MRNs or free text; the
+patient and the encounter appear only as HMAC pseudonyms (the secret never leaves the clinic);
+ages in bands; dates cut to the day; aggregate cells under 5 suppressed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral.clinic import clinic_id, pseudonym, pseudonym_secret
+from referral.tables import ColumnType, TableFormat, sha256_file, write_table
+from referral.transactions import write
+
+FORMAT_VERSION = "clinic-triage-analytics/1"
+SMALL_CELL = 5
+AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 17, "0-17"),
+    (18, 34, "18-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+    (65, 74, "65-74"),
+    (75, None, "75+"),
+)
+UNKNOWN_AGE = "unknown"
+
+ENCOUNTER_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("format_version", "string"),
+    ("clinic_id", "string"),
+    ("record_id", "string"),
+    ("patient_pseudo_id", "string"),
+    ("age_band", "string"),
+    ("sex", "string"),
+    ("region_code", "string"),
+    ("encounter_day", "date"),
+    ("digital_triage", "bool"),
+    ("disposition", "string"),
+    ("engine_disposition", "string"),
+    ("overridden", "bool"),
+    ("news2", "int"),
+    ("red_flags", "string"),
+    ("policy_version", "string"),
+    ("referral_status", "string"),
+    ("referral_urgency", "string"),
+    ("referral_to", "string"),
+    ("hours_to_arrival", "float"),
+    ("referral_justified", "bool"),
+)
+FACILITY_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("format_version", "string"),
+    ("facility_id", "string"),
+    ("name", "string"),
+    ("tier", "string"),
+    ("region_code", "string"),
+    ("lon", "float"),
+    ("lat", "float"),
+    ("beds", "int"),
+    ("capacity", "int"),
+    ("digital_triage_start", "date"),
+)
+AGGREGATE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("format_version", "string"),
+    ("encounter_day", "date"),
+    ("age_band", "string"),
+    ("sex", "string"),
+    ("disposition", "string"),
+    ("count", "int"),
+    ("suppressed", "bool"),
+)
+
+_ENCOUNTER_SQL = """
+SELECT e.id AS encounter_id, e.facility_id, e.day, e.age_years,
+       p.sex, p.pseudo_id, f.region_code,
+       a.disposition AS engine_disposition, a.news2, a.red_flags, a.risks, a.policy_version,
+       a.digital,
+       (SELECT o.disposition FROM overrides o WHERE o.assessment_id = a.id
+        ORDER BY o.id DESC LIMIT 1) AS override_disposition,
+       r.status AS referral_status, r.urgency AS referral_urgency, r.to_facility AS referral_to,
+       r.arrived_at, r.justified AS referral_justified,
+       (SELECT created_at FROM assessments WHERE id = r.assessment_id) AS referred_assessment_at
+FROM encounters e
+JOIN patients p ON p.id = e.patient_id
+JOIN assessments a ON a.id = (SELECT max(id) FROM assessments WHERE encounter_id = e.id)
+LEFT JOIN facilities f ON f.id = e.facility_id
+LEFT JOIN referrals r ON r.id = (SELECT max(id) FROM referrals WHERE encounter_id = e.id)
+ORDER BY e.id
+"""
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return UNKNOWN_AGE
+    for low, high, label in AGE_BANDS:
+        if age >= low and (high is None or age <= high):
+            return label
+    return UNKNOWN_AGE
+
+
+def _hours(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    return round(delta.total_seconds() / 3600, 1)
+
+
+def encounter_rows(db: Database, secret: bytes, clinic: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """One de-identified row per assessed encounter; also the sorted risk model names."""
+    clinic_region = db.conn.execute("SELECT region_code FROM facilities WHERE id = ?", [clinic]).fetchone()
+    rows: list[dict[str, Any]] = []
+    models: set[str] = set()
+    for raw in db.query(_ENCOUNTER_SQL):
+        risks = json.loads(raw["risks"])
+        models.update(risks)
+        final = raw["override_disposition"] or raw["engine_disposition"]
+        row: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "clinic_id": raw["facility_id"] or clinic,
+            "record_id": pseudonym(secret, "encounter", raw["encounter_id"]),
+            "patient_pseudo_id": raw["pseudo_id"],
+            "age_band": age_band(raw["age_years"]),
+            "sex": raw["sex"],
+            "region_code": raw["region_code"] or (clinic_region[0] if clinic_region else None),
+            "encounter_day": raw["day"],
+            "digital_triage": bool(raw["digital"]),
+            "disposition": final,
+            "engine_disposition": raw["engine_disposition"],
+            "overridden": raw["override_disposition"] is not None,
+            "news2": raw["news2"],
+            "red_flags": ";".join(json.loads(raw["red_flags"])),
+            "policy_version": raw["policy_version"],
+            "referral_status": raw["referral_status"],
+            "referral_urgency": raw["referral_urgency"],
+            "referral_to": raw["referral_to"],
+            "hours_to_arrival": _hours(raw["referred_assessment_at"], raw["arrived_at"]),
+            "referral_justified": None
+            if raw["referral_justified"] is None
+            else bool(raw["referral_justified"]),
+        }
+        row.update({f"risk_{name}": float(value) for name, value in risks.items()})
+        rows.append(row)
+    return rows, sorted(models)
+
+
+def aggregate_rows(encounters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    counts = Counter((r["encounter_day"], r["age_band"], r["sex"], r["disposition"]) for r in encounters)
+    rows = []
+    for (day, band, sex, disposition), count in sorted(counts.items()):
+        small = count < SMALL_CELL
+        rows.append(
+            {
+                "format_version": FORMAT_VERSION,
+                "encounter_day": day,
+                "age_band": band,
+                "sex": sex,
+                "disposition": disposition,
+                "count": None if small else count,
+                "suppressed": small,
+            }
+        )
+    return rows
+
+
+def facility_rows(db: Database) -> tuple[list[dict[str, Any]], bool]:
+    rows = []
+    synthetic = False
+    for raw in db.query("SELECT * FROM facilities ORDER BY id"):
+        synthetic = synthetic or bool(raw["synthetic"])
+        rows.append(
+            {"format_version": FORMAT_VERSION, "facility_id": raw["id"]}
+            | {name: raw[name] for name, _ in FACILITY_COLUMNS[2:]}
+        )
+    return rows, synthetic
+
+
+def export_analytics(
+    db: Database, out_dir: Path, table_format: TableFormat = "parquet", *, today: date | None = None
+) -> dict[str, Any]:
+    """Write the export folder (tables first, ``manifest.json`` last) and return the manifest."""
+    clinic = clinic_id(db)
+    secret = write(db, pseudonym_secret)
+    encounters, models = encounter_rows(db, secret, clinic)
+    facilities, synthetic = facility_rows(db)
+    aggregates = aggregate_rows(encounters)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    risk_columns: list[tuple[str, ColumnType]] = [(f"risk_{m}", "float") for m in models]
+    tables: dict[str, Any] = {}
+    for name, rows, columns, fmt in (
+        ("encounters", encounters, [*ENCOUNTER_COLUMNS, *risk_columns], table_format),
+        ("facilities", facilities, list(FACILITY_COLUMNS), table_format),
+        ("aggregates", aggregates, list(AGGREGATE_COLUMNS), "csv"),
+    ):
+        path = out_dir / f"{name}.{fmt}"
+        count = write_table(rows, columns, path, fmt)
+        tables[name] = {"file": path.name, "rows": count, "sha256": sha256_file(path)}
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "clinic_id": clinic,
+        "export_id": uuid.uuid4().hex,
+        "exported_at": (today or datetime.now(UTC).date()).isoformat(),
+        "synthetic": synthetic,
+        "tables": tables,
+    }
+    tmp = out_dir / "manifest.json.partial"
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out_dir / "manifest.json")
+    return manifest
+
+
+def read_aggregates(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
