@@ -1,0 +1,434 @@
+"""``assess(patient, observations, policy) -> Assessment``: the routing decision.
+
+Pure given loaded models: no I/O, no global state; the clock enters only through ``now``.
+
+1. Observations are sorted into *used* and *ignored*: QC-flagged, preliminary and cannot-be-done
+   results, readings older than the policy's freshness limit or in the future never feed a
+   decision; of the rest, the latest per code is used and older ones are "superseded" (at equal
+   times a corrected result wins over a final one).
+2. Every score is computed from the used readings and the patient context; each reports what it
+   lacked (``missing_inputs`` is the union).
+3. Every rule the policy has switched on is evaluated; each that fires gives a reason with its
+   level. Risk models (if given) give a level when their probability reaches the threshold
+   (policy override, else the card), capped at ``models.max_level``.
+4. disposition = max(rule level, model level), so a model can raise but never lower a rule outcome.
+   With no usable observation at all, or when nothing escalated and no *decisive* reading (policy
+   ``decisive.codes``) was usable, the answer is ``insufficient_data``, never ``local_care``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from triage import __version__
+from triage.assessment import (
+    LEVEL_RANK,
+    Assessment,
+    Disposition,
+    IgnoredObservation,
+    ModelResult,
+    Reason,
+    Tier,
+    UsedObservation,
+)
+from triage.errors import ClinicError
+from triage.observation import Observation, Status
+from triage.patient import PatientContext
+from triage.policy import Policy
+from triage.rules import RULES, Evidence
+from triage.scores.blood_pressure import blood_pressure
+from triage.scores.cdrs import cdrs
+from triage.scores.china_par import china_par
+from triage.scores.crb65 import crb65
+from triage.scores.findrisc import findrisc
+from triage.scores.glycaemia import glycaemia
+from triage.scores.kidney import kidney
+from triage.scores.news2 import news2
+from triage.scores.oximetry import oximetry
+from triage.scores.pce import pce
+from triage.scores.qsofa import qsofa
+from triage.scores.result import ScoreResult
+from triage.units import cholesterol_mmol_to_mgdl
+
+ENGINE_VERSION = f"clinic-triage-engine {__version__}"
+
+
+class RiskPredictionLike(Protocol):
+    """What ``triage.riskmodels.RiskPrediction`` provides (owned by the risk-model area)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def probability(self) -> float: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def band(self) -> str | None: ...
+    @property
+    def missing(self) -> tuple[str, ...]: ...
+    @property
+    def imputed(self) -> Mapping[str, float]: ...
+    @property
+    def explanation(self) -> str: ...
+
+
+class ModelSetLike(Protocol):
+    """What ``triage.riskmodels.ModelSet`` provides."""
+
+    @property
+    def versions(self) -> Mapping[str, str]: ...
+
+    def predict(
+        self, patient: PatientContext, values: Mapping[str, float | str]
+    ) -> Sequence[RiskPredictionLike]: ...
+
+
+def _rank_key(o: Observation) -> tuple[datetime, int]:
+    return (o.observed_at, 1 if o.status is Status.corrected else 0)
+
+
+def select_observations(
+    observations: Iterable[Observation], policy: Policy, now: datetime
+) -> tuple[dict[str, Observation], list[IgnoredObservation]]:
+    """The latest usable observation per code, and every other one with why it was ignored."""
+    latest: dict[str, Observation] = {}
+    ignored: list[IgnoredObservation] = []
+    tolerance = timedelta(minutes=policy.freshness.future_tolerance_minutes)
+
+    def ignore(o: Observation, reason: str, detail: str) -> None:
+        ignored.append(
+            IgnoredObservation(
+                code=o.code,
+                value=o.display_value(),
+                observed_at=o.observed_at,
+                reason=reason,
+                detail=detail,
+            )
+        )
+
+    for o in observations:
+        if o.qc:
+            ignore(o, "qc", "quality-control result")
+        elif o.status is Status.cannot_be_done:
+            ignore(o, "cannot_be_done", "the device reported the test could not be done")
+        elif o.status is Status.preliminary:
+            ignore(o, "not_final", "preliminary result; only final or corrected results are used")
+        elif o.observed_at > now + tolerance:
+            ignore(o, "in_future", f"observed after the assessment time {now.isoformat()}")
+        elif now - o.observed_at > timedelta(hours=policy.freshness.max_age_hours(o.code)):
+            ignore(o, "stale", f"older than {policy.freshness.max_age_hours(o.code):g} h")
+        else:
+            current = latest.get(o.code)
+            if current is None or _rank_key(o) >= _rank_key(current):
+                if current is not None:
+                    ignore(
+                        current,
+                        "superseded",
+                        f"a later {o.code} result from {o.observed_at.isoformat()} is used",
+                    )
+                latest[o.code] = o
+            else:
+                ignore(
+                    o, "superseded", f"a later {o.code} result from {current.observed_at.isoformat()} is used"
+                )
+    return latest, ignored
+
+
+def compute_scores(
+    patient: PatientContext,
+    values: Mapping[str, float | str],
+    censored: tuple[str, ...],
+    policy: Policy,
+) -> dict[str, ScoreResult]:
+    """Every score from the selected values (canonical units) and the patient context."""
+
+    def num(code: str) -> float | None:
+        v = values.get(code)
+        return v if isinstance(v, float) else None
+
+    def coded(code: str) -> str | None:
+        v = values.get(code)
+        return v if isinstance(v, str) else None
+
+    o2 = coded("supplemental_o2")
+    on_oxygen = None if o2 is None else o2 == "oxygen"
+    consciousness = coded("consciousness")
+    rr, spo2, sbp, dbp = num("resp_rate"), num("spo2"), num("sbp"), num("dbp")
+    tc, hdl = num("total_cholesterol"), num("hdl_cholesterol")
+    tc_mg = None if tc is None else cholesterol_mmol_to_mgdl(tc)
+    hdl_mg = None if hdl is None else cholesterol_mmol_to_mgdl(hdl)
+    waist = num("waist") or patient.waist_cm
+    bmi = num("bmi") or patient.bmi_value
+    if bmi is None and num("weight") is not None and num("height") is not None:
+        h = num("height")
+        w = num("weight")
+        assert h is not None and w is not None
+        bmi = w / (h / 100.0) ** 2
+    p = patient
+    return {
+        "news2": news2(
+            resp_rate=rr,
+            spo2=spo2,
+            on_oxygen=on_oxygen,
+            sbp=sbp,
+            heart_rate=num("heart_rate"),
+            consciousness=consciousness,
+            temperature=num("temperature"),
+            scale2=p.spo2_scale2,
+            censored=censored,
+        ),
+        "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=p.spo2_scale2, censored=censored),
+        "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored),
+        "glycaemia": glycaemia(
+            glucose_fasting=num("glucose_fasting"),
+            glucose_random=num("glucose_random"),
+            hba1c=num("hba1c"),
+            known_diabetes=p.diabetes,
+            urine_ketones=coded("urine_ketones"),
+            critical_low=policy.glucose.critical_low_mmol_l,
+            critical_high=policy.glucose.critical_high_mmol_l,
+            censored=censored,
+        ),
+        "qsofa": qsofa(resp_rate=rr, consciousness=consciousness, sbp=sbp, censored=censored),
+        "crb65": crb65(
+            consciousness=consciousness, resp_rate=rr, sbp=sbp, dbp=dbp, age=p.age, censored=censored
+        ),
+        "china_par": china_par(
+            sex=p.sex,
+            age=p.age,
+            sbp=sbp,
+            on_antihypertensives=p.on_antihypertensives,
+            tc_mgdl=tc_mg,
+            hdl_mgdl=hdl_mg,
+            waist_cm=waist,
+            current_smoker=p.current_smoker,
+            diabetes=p.diabetes,
+            region_north=p.region_north,
+            urban=p.urban,
+            family_history_ascvd=p.family_history_ascvd,
+            censored=censored,
+        ),
+        "pce": pce(
+            sex=p.sex,
+            age=p.age,
+            tc_mgdl=tc_mg,
+            hdl_mgdl=hdl_mg,
+            sbp=sbp,
+            on_antihypertensives=p.on_antihypertensives,
+            current_smoker=p.current_smoker,
+            diabetes=p.diabetes,
+            censored=censored,
+        ),
+        "findrisc": findrisc(
+            age=p.age,
+            sex=p.sex,
+            bmi=bmi,
+            waist_cm=waist,
+            physically_active=p.physically_active,
+            daily_fruit_veg=p.daily_fruit_veg,
+            on_antihypertensives=p.on_antihypertensives,
+            history_high_glucose=p.history_high_glucose,
+            family_history_diabetes=p.family_history_diabetes,
+            censored=censored,
+        ),
+        "cdrs": cdrs(
+            age=p.age,
+            sex=p.sex,
+            bmi=bmi,
+            waist_cm=waist,
+            sbp=sbp,
+            family_history_diabetes=p.family_history_diabetes,
+            censored=censored,
+        ),
+        "kidney": kidney(
+            creatinine=num("creatinine"),
+            egfr_measured=num("egfr"),
+            acr=num("albumin_creatinine_ratio"),
+            age=p.age,
+            sex=p.sex,
+            censored=censored,
+        ),
+    }
+
+
+def _model_results(
+    models: ModelSetLike, patient: PatientContext, values: Mapping[str, float | str], policy: Policy
+) -> tuple[list[ModelResult], list[str]]:
+    notes: list[str] = []
+    try:
+        predictions = models.predict(patient, values)
+    except ClinicError as exc:
+        return [], [f"risk models not used: {exc}"]
+    results: list[ModelResult] = []
+    for pred in predictions:
+        setting = policy.models.for_model(pred.model)
+        if not setting.enabled:
+            notes.append(f"model {pred.model} is disabled by the policy")
+            continue
+        threshold = setting.threshold if setting.threshold is not None else pred.threshold
+        above = pred.probability >= threshold
+        results.append(
+            ModelResult(
+                model=pred.model,
+                version=pred.version,
+                probability=pred.probability,
+                threshold=threshold,
+                above_threshold=above,
+                level=policy.models.level_for(pred.model) if above else None,
+                band=pred.band,
+                missing=tuple(pred.missing),
+                imputed=dict(pred.imputed),
+                explanation=pred.explanation,
+            )
+        )
+    return results, notes
+
+
+def _max_level(levels: Iterable[Disposition]) -> Disposition | None:
+    best: Disposition | None = None
+    for level in levels:
+        if best is None or LEVEL_RANK[level] > LEVEL_RANK[best]:
+            best = level
+    return best
+
+
+def assess(
+    patient: PatientContext,
+    observations: Iterable[Observation],
+    policy: Policy,
+    models: ModelSetLike | None = None,
+    now: datetime | None = None,
+) -> Assessment:
+    """Route one patient. ``models=None`` uses scores and rules only; ``now`` defaults to the clock."""
+    when = now if now is not None else datetime.now(UTC)
+    if when.tzinfo is None:
+        raise ClinicError("assess(): now must be timezone-aware")
+    latest, ignored = select_observations(observations, policy, when)
+
+    values: dict[str, float | str] = {}
+    display: dict[str, str] = {}
+    censored: list[str] = []
+    for code, o in latest.items():
+        n = o.numeric
+        values[code] = n if n is not None else str(o.value)
+        display[code] = o.display_value()
+        if o.comparator is not None:
+            censored.append(code)
+    scores = compute_scores(patient, values, tuple(censored), policy)
+
+    evidence = Evidence(
+        values=values,
+        display=display,
+        patient=patient,
+        scores=scores,
+        glucose_critical_low=policy.glucose.critical_low_mmol_l,
+        glucose_critical_high=policy.glucose.critical_high_mmol_l,
+    )
+    reasons: list[Reason] = []
+    rechecks: list[int] = []
+    if latest:
+        for rule in RULES:
+            level = policy.rule_level(rule.name)
+            if level is None:
+                continue
+            finding = rule.check(evidence)
+            if finding is None:
+                continue
+            reasons.append(
+                Reason(
+                    rule=rule.name,
+                    level=level,
+                    red_flag=rule.red_flag,
+                    values=finding.values,
+                    detail=finding.detail,
+                    reference=rule.reference,
+                )
+            )
+            recheck = policy.rule_recheck(rule.name)
+            if recheck is not None:
+                rechecks.append(recheck)
+
+    notes: list[str] = []
+    model_results: list[ModelResult] = []
+    model_versions: dict[str, str] = {}
+    if models is not None:
+        model_versions = dict(models.versions)
+        if latest:
+            model_results, model_notes = _model_results(models, patient, values, policy)
+            notes.extend(model_notes)
+        else:
+            notes.append("risk models not run: no usable observations")
+    for m in model_results:
+        if m.level is not None:
+            reasons.append(
+                Reason(
+                    rule=f"model:{m.model}",
+                    level=m.level,
+                    source="model",
+                    values={
+                        "probability": round(m.probability, 4),
+                        "threshold": m.threshold,
+                        "version": m.version,
+                    },
+                    detail=f"{m.model} {m.version}: risk {m.probability:.1%} >= threshold {m.threshold:.1%}. {m.explanation}".strip(),
+                )
+            )
+
+    rule_level = _max_level(r.level for r in reasons if r.source == "rule")
+    model_level = _max_level(m.level for m in model_results if m.level is not None)
+    combined = _max_level(x for x in (rule_level, model_level) if x is not None)
+    decisive = [c for c in policy.decisive.codes if c in latest]
+    if not latest:
+        disposition = Disposition.insufficient_data
+        notes.append("no usable observations (all missing, QC, non-final, stale or superseded)")
+    elif combined is None or combined is Disposition.local_care:
+        if decisive:
+            disposition = Disposition.local_care
+        else:
+            disposition = Disposition.insufficient_data
+            notes.append(f"no decisive reading; measure at least one of: {', '.join(policy.decisive.codes)}")
+    else:
+        disposition = combined
+
+    recheck = min([policy.recheck_minutes[disposition], *rechecks])
+    reasons.sort(key=lambda r: (-LEVEL_RANK[r.level], not r.red_flag, r.source != "rule"))
+    missing = sorted({m for s in scores.values() for m in s.missing})
+    used = [
+        UsedObservation(
+            code=o.code,
+            loinc=o.loinc,
+            value=o.value if o.value is not None else "",
+            comparator=o.comparator,
+            unit=o.unit,
+            observed_at=o.observed_at,
+            device=o.device,
+            status=o.status.value,
+        )
+        for o in latest.values()
+    ]
+    return Assessment(
+        engine_version=ENGINE_VERSION,
+        policy_version=policy.version,
+        assessed_at=when,
+        patient_id=patient.patient_id,
+        disposition=disposition,
+        target_tier=Tier.primary
+        if disposition in (Disposition.local_care, Disposition.insufficient_data)
+        else Tier.high_tier,
+        recheck_minutes=recheck,
+        rule_level=rule_level,
+        model_level=model_level,
+        red_flags=[r.rule for r in reasons if r.red_flag],
+        reasons=reasons,
+        scores=scores,
+        models=model_results,
+        model_versions=model_versions,
+        missing_inputs=missing,
+        observations_used=used,
+        ignored_observations=ignored,
+        notes=notes,
+    )

@@ -1,0 +1,146 @@
+"""The Assessment: what ``assess()`` returns and ``triage assess`` prints as JSON.
+
+The JSON Schema generated from :class:`Assessment` is committed as ``docs/assessment.schema.json``
+(a test fails when it is out of date) and described field by field in ``docs/assessment.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.scores.result import ScoreResult
+
+SCHEMA_VERSION = 1
+
+
+class Disposition(StrEnum):
+    """Where the patient goes next, from most to least urgent."""
+
+    emergency_transfer = "emergency_transfer"
+    urgent_referral = "urgent_referral"
+    routine_referral = "routine_referral"
+    local_care = "local_care"
+    insufficient_data = "insufficient_data"
+
+
+class Tier(StrEnum):
+    primary = "primary"
+    high_tier = "high_tier"
+
+
+# Urgency order of the levels rules and models can set (insufficient_data is an outcome, not a level).
+LEVEL_RANK: dict[Disposition, int] = {
+    Disposition.local_care: 0,
+    Disposition.routine_referral: 1,
+    Disposition.urgent_referral: 2,
+    Disposition.emergency_transfer: 3,
+}
+
+# Urgency order of every final disposition (used by the property tests and consumers that sort).
+# insufficient_data ranks above local_care: "measure again now" is never a reason to relax.
+URGENCY: dict[Disposition, int] = {
+    Disposition.local_care: 0,
+    Disposition.insufficient_data: 1,
+    Disposition.routine_referral: 2,
+    Disposition.urgent_referral: 3,
+    Disposition.emergency_transfer: 4,
+}
+
+ValueType = float | int | str | bool | None
+
+
+class Reason(BaseModel):
+    """One rule or model that contributed to the disposition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str = Field(description="Rule name (see docs/assessment.md) or 'model:<name>'")
+    level: Disposition = Field(description="The disposition this reason asks for")
+    source: Literal["rule", "model"] = "rule"
+    red_flag: bool = Field(False, description="A red-flag rule: no model and no policy can lower it")
+    values: dict[str, ValueType] = Field(default_factory=dict, description="The inputs that fired it")
+    detail: str = ""
+    reference: str = ""
+
+
+class ModelResult(BaseModel):
+    """One risk model's output, as used for the decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    version: str
+    probability: float
+    threshold: float = Field(description="Threshold in force (policy override, else the model card)")
+    above_threshold: bool
+    level: Disposition | None = Field(description="Level asked for when above threshold, else null")
+    band: str | None = None
+    missing: tuple[str, ...] = ()
+    imputed: dict[str, float] = Field(default_factory=dict)
+    explanation: str = ""
+
+
+class UsedObservation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    loinc: str
+    value: float | str
+    comparator: Literal["<", ">", "<=", ">="] | None = None
+    unit: str
+    observed_at: datetime
+    device: str | None = None
+    status: str
+
+
+class IgnoredObservation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    value: str = Field(description="The value as read, e.g. '>33.3 mmol/L'")
+    observed_at: datetime
+    reason: Literal["qc", "not_final", "cannot_be_done", "superseded", "stale", "in_future"]
+    detail: str = ""
+
+
+class Assessment(BaseModel):
+    """The routing decision with everything needed to audit it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    engine_version: str
+    policy_version: str
+    assessed_at: datetime
+    patient_id: str | None = None
+    disposition: Disposition
+    target_tier: Tier
+    recheck_minutes: int = Field(description="Re-assess within this many minutes (0 = now)")
+    rule_level: Disposition | None = Field(description="Highest level any rule asked for (null: none fired)")
+    model_level: Disposition | None = Field(description="Highest level any model asked for (null: none)")
+    red_flags: list[str] = Field(default_factory=list, description="Red-flag rules that fired")
+    reasons: list[Reason] = Field(default_factory=list, description="Most urgent first")
+    scores: dict[str, ScoreResult] = Field(default_factory=dict)
+    models: list[ModelResult] = Field(default_factory=list)
+    model_versions: dict[str, str] = Field(default_factory=dict)
+    missing_inputs: list[str] = Field(default_factory=list, description="Inputs some score needed but lacked")
+    observations_used: list[UsedObservation] = Field(default_factory=list)
+    ignored_observations: list[IgnoredObservation] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Assessment` (what ``docs/assessment.schema.json`` holds)."""
+    schema = Assessment.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://clinic-triage.example/schemas/assessment-v1.json"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"

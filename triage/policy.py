@@ -1,0 +1,205 @@
+"""Clinic routing policy: which rule escalates to which disposition, model thresholds, critical
+values, freshness limits and re-check intervals.
+
+A clinic policy is a TOML file merged over the built-in ``policy_default.toml``: a clinic writes
+only what it changes. Validation refuses anything unsafe or unknown and names the file and key:
+unknown rules or keys, a red-flag rule switched off or set below its minimum, a model allowed
+above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from triage.assessment import LEVEL_RANK, Disposition
+from triage.errors import ConfigError
+from triage.rules import RULES, RULES_BY_NAME
+from triage.vocabulary import CONCEPTS
+
+DEFAULT_POLICY_FILE = "policy_default.toml"
+Level = Disposition | Literal["off"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GlucosePolicy(_Strict):
+    critical_low_mmol_l: float = Field(3.0, gt=0, le=4.0)
+    critical_high_mmol_l: float = Field(22.2, ge=11.1, le=40.0)
+
+
+class DecisivePolicy(_Strict):
+    codes: tuple[str, ...]
+
+
+class FreshnessPolicy(_Strict):
+    default_hours: float = Field(gt=0)
+    future_tolerance_minutes: float = Field(5, ge=0, le=1440)
+    hours: dict[str, float] = Field(default_factory=dict)
+
+    def max_age_hours(self, code: str) -> float:
+        return self.hours.get(code, self.default_hours)
+
+
+class RulePolicy(_Strict):
+    level: Level | None = None
+    recheck_minutes: int | None = Field(None, ge=0)
+
+
+class ModelPolicy(_Strict):
+    threshold: float | None = Field(None, gt=0, lt=1)
+    level: Disposition | None = None
+    enabled: bool = True
+
+
+class ModelsPolicy(_Strict):
+    """``[models]``: ``max_level``, ``default_level`` and one ``[models.<name>]`` table per model."""
+
+    max_level: Disposition = Disposition.routine_referral
+    default_level: Disposition = Disposition.routine_referral
+    each: dict[str, ModelPolicy] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "each" not in data:
+            fixed = {k: v for k, v in data.items() if k in ("max_level", "default_level")}
+            fixed["each"] = {k: v for k, v in data.items() if k not in ("max_level", "default_level")}
+            return fixed
+        return data
+
+    def per_model(self) -> dict[str, ModelPolicy]:
+        return self.each
+
+    def for_model(self, name: str) -> ModelPolicy:
+        return self.each.get(name, ModelPolicy())
+
+    def level_for(self, name: str) -> Disposition:
+        wanted = self.for_model(name).level or self.default_level
+        return wanted if LEVEL_RANK[wanted] <= LEVEL_RANK[self.max_level] else self.max_level
+
+
+class Policy(_Strict):
+    """The validated policy in force. Build with :func:`load_policy`."""
+
+    version: str = Field(min_length=1)
+    name: str = ""
+    source: str = "builtin"
+    glucose: GlucosePolicy
+    decisive: DecisivePolicy
+    freshness: FreshnessPolicy
+    recheck_minutes: dict[Disposition, int]
+    models: ModelsPolicy
+    rules: dict[str, RulePolicy] = Field(default_factory=dict)
+
+    def rule_level(self, name: str) -> Disposition | None:
+        """The level rule ``name`` escalates to under this policy (``None`` = off)."""
+        setting = self.rules.get(name)
+        if setting is not None and setting.level is not None:
+            return None if setting.level == "off" else Disposition(setting.level)
+        return RULES_BY_NAME[name].default
+
+    def rule_recheck(self, name: str) -> int | None:
+        setting = self.rules.get(name)
+        if setting is not None and setting.recheck_minutes is not None:
+            return setting.recheck_minutes
+        return RULES_BY_NAME[name].recheck_minutes
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _builtin() -> dict[str, Any]:
+    text = resources.files("triage").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _check_semantics(policy: Policy, where: str) -> None:
+    problems: list[str] = []
+    for name, setting in policy.rules.items():
+        rule = RULES_BY_NAME.get(name)
+        if rule is None:
+            problems.append(f"rules.{name}: unknown rule; known rules: {', '.join(r.name for r in RULES)}")
+            continue
+        if rule.red_flag and setting.level is not None:
+            assert rule.minimum is not None
+            if setting.level == "off":
+                problems.append(f"rules.{name}.level: a red-flag rule cannot be switched off")
+            elif (
+                setting.level == Disposition.insufficient_data
+                or LEVEL_RANK[Disposition(setting.level)] < LEVEL_RANK[rule.minimum]
+            ):
+                problems.append(
+                    f"rules.{name}.level: {setting.level!r} is below this red-flag rule's minimum {rule.minimum.value!r}"
+                )
+        if setting.level == Disposition.insufficient_data:
+            problems.append(f"rules.{name}.level: a rule cannot ask for 'insufficient_data'")
+    models = policy.models
+    for key in ("max_level", "default_level"):
+        level = getattr(models, key)
+        if level not in LEVEL_RANK or LEVEL_RANK[level] > LEVEL_RANK[Disposition.urgent_referral]:
+            problems.append(f"models.{key}: {level.value!r} is not allowed; at most 'urgent_referral'")
+    for name, m in models.per_model().items():
+        if m.level is not None and (
+            m.level not in LEVEL_RANK or LEVEL_RANK[m.level] > LEVEL_RANK[models.max_level]
+        ):
+            problems.append(
+                f"models.{name}.level: {m.level.value!r} is above models.max_level {models.max_level.value!r}"
+            )
+    for code in (*policy.decisive.codes, *policy.freshness.hours):
+        if code not in CONCEPTS:
+            problems.append(f"unknown observation code {code!r} in decisive.codes or freshness.hours")
+    missing = [d.value for d in Disposition if d not in policy.recheck_minutes]
+    if missing:
+        problems.append(f"recheck_minutes: missing {', '.join(missing)}")
+    if policy.glucose.critical_low_mmol_l >= policy.glucose.critical_high_mmol_l:
+        problems.append("glucose: critical_low_mmol_l must be below critical_high_mmol_l")
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
+
+
+def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy") -> Policy:
+    """Validate ``data`` merged over the built-in defaults; ``ConfigError`` names ``where`` and the key."""
+    merged = _merge(_builtin(), data)
+    merged.setdefault("source", where)
+    try:
+        policy = Policy.model_validate(merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'] if p != 'each')}: {err['msg']} (got {err.get('input')!r})"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{where}: {problems}") from None
+    _check_semantics(policy, where)
+    return policy
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The built-in policy, or the clinic policy TOML at ``path`` merged over it."""
+    if path is None:
+        return policy_from_mapping({}, where="built-in policy")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"policy file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"policy file {path} is a directory") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"policy file {path}: invalid TOML: {exc}") from None
+    data.setdefault("source", str(path))
+    return policy_from_mapping(data, where=f"policy file {path}")

@@ -1,0 +1,455 @@
+"""The routing rules: named, cited predicates over the scores and the latest usable readings.
+
+Each rule says which level it asks for by default; a clinic policy (``triage.policy``) may move a
+rule to another level or switch it off, except that a **red-flag** rule can never be switched
+off or set below its ``minimum`` level. Rules see only usable observations (final or corrected,
+not QC, fresh); censored values enter as described in ``triage.observation``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from triage.assessment import Disposition
+from triage.patient import PatientContext
+from triage.scores.glycaemia import HHS_GLUCOSE, HYPO_LEVEL1
+from triage.scores.result import ScoreResult
+
+E = Disposition.emergency_transfer
+U = Disposition.urgent_referral
+R = Disposition.routine_referral
+L = Disposition.local_care
+
+Values = dict[str, float | int | str | bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the rules read: latest usable values by code, their display form, patient, scores."""
+
+    values: Mapping[str, float | str]
+    display: Mapping[str, str]
+    patient: PatientContext
+    scores: Mapping[str, ScoreResult]
+    glucose_critical_low: float
+    glucose_critical_high: float
+
+    def score(self, name: str) -> ScoreResult | None:
+        return self.scores.get(name)
+
+    def num(self, code: str) -> float | None:
+        v = self.values.get(code)
+        return v if isinstance(v, float) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    values: Values
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    default: Disposition | None  # None: off unless the policy switches it on
+    description: str
+    reference: str
+    check: Callable[[Evidence], Finding | None] = field(repr=False)
+    red_flag: bool = False
+    minimum: Disposition | None = None  # red flags: the lowest level a policy may set
+    recheck_minutes: int | None = None
+
+
+NEWS2_REF = "RCP NEWS2 2017, Charts 3-4"
+HTN_EMERGENCY_REF = "国家基层高血压防治管理指南 2017/2020, 急诊转诊"
+HEARTS_REF = "WHO HEARTS-D (2020) Annex 3, urgent referral"
+HEARTS_ROUTINE_REF = "WHO HEARTS-D (2020) Annex 3, non-emergency referral"
+
+
+def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None:
+    s = ev.score("news2")
+    if s is None or s.value is None or s.value < low or (high is not None and s.value > high):
+        return None
+    # An incomplete NEWS2 is a lower bound (missing parameters only add points): escalation on it is safe.
+    values: Values = {"news2": s.value, "complete": s.complete}
+    values.update({k: v for k, v in s.components.items() if v})
+    return Finding(values, s.detail)
+
+
+def _news2_red(ev: Evidence) -> Finding | None:
+    s = ev.score("news2")
+    if s is None or "red_score" not in s.flags:
+        return None
+    params = {k: v for k, v in s.components.items() if v == 3 and k != "spo2_scale"}
+    shown = ", ".join(f"{k} {ev.display.get(k, '')}".strip() for k in params)
+    return Finding({**params, "news2": s.value}, f"NEWS2 red score (3 points in one parameter: {shown})")
+
+
+def _consciousness(ev: Evidence) -> Finding | None:
+    level = ev.values.get("consciousness")
+    if level is None or level == "A":
+        return None
+    return Finding({"consciousness": level}, f"consciousness {level} on ACVPU (not alert)")
+
+
+def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score("oximetry")
+        if s is None or s.band not in bands:
+            return None
+        return Finding({"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}, s.detail)
+
+    return check
+
+
+def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score("blood_pressure")
+        if s is None or flag not in s.flags:
+            return None
+        return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp")}, f"{s.detail}; {text}")
+
+    return check
+
+
+def _bp_grade(grades: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score("blood_pressure")
+        if s is None or s.band not in grades:
+            return None
+        return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, s.detail)
+
+    return check
+
+
+def _pregnancy_bp(ev: Evidence) -> Finding | None:
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if not ev.patient.pregnant:
+        return None
+    if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
+        return Finding({"sbp": sbp, "dbp": dbp, "pregnant": True}, "raised blood pressure in pregnancy")
+    return None
+
+
+def _glucose(pred: Callable[[float, Evidence], bool], text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        hits: Values = {}
+        for code in ("glucose_random", "glucose_fasting"):
+            v = ev.num(code)
+            if v is not None and pred(v, ev):
+                hits[code] = ev.display.get(code, v)
+        if not hits:
+            return None
+        shown = ", ".join(f"{k} {v}" for k, v in hits.items())
+        return Finding(hits, f"{text}: {shown}")
+
+    return check
+
+
+def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score("glycaemia")
+        if s is None or flag not in s.flags:
+            return None
+        values: Values = {
+            k: v for k, v in ev.display.items() if k.startswith(("glucose", "hba1c", "urine_ketones"))
+        }
+        return Finding(values, text)
+
+    return check
+
+
+def _score_at_least(name: str, threshold: float, text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score(name)
+        if s is None or s.value is None or s.value < threshold:
+            return None
+        return Finding({name: s.value, "complete": s.complete}, f"{s.detail} ({text})")
+
+    return check
+
+
+def _score_between(name: str, low: float, high: float, text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score(name)
+        if s is None or s.value is None or not low <= s.value <= high:
+            return None
+        return Finding({name: s.value, "complete": s.complete}, f"{s.detail} ({text})")
+
+    return check
+
+
+def _kidney_flag(flags: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.score("kidney")
+        if s is None or not set(flags) & set(s.flags):
+            return None
+        return Finding(
+            {"egfr": s.value, "acr": ev.num("albumin_creatinine_ratio"), "creatinine": ev.num("creatinine")},
+            f"{s.detail}: {text}",
+        )
+
+    return check
+
+
+def _proteinuria(ev: Evidence) -> Finding | None:
+    protein = ev.values.get("urine_protein")
+    if protein not in ("1+", "2+", "3+", "4+"):
+        return None
+    bp = ev.score("blood_pressure")
+    raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3")
+    if not (ev.patient.hypertension or raised):
+        return None
+    return Finding(
+        {"urine_protein": protein, "hypertension": ev.patient.hypertension}, "proteinuria with hypertension"
+    )
+
+
+def _total_cholesterol(ev: Evidence) -> Finding | None:
+    tc = ev.num("total_cholesterol")
+    if tc is None or tc <= 8.0:
+        return None
+    return Finding(
+        {"total_cholesterol": ev.display.get("total_cholesterol", tc)}, "total cholesterol above 8 mmol/L"
+    )
+
+
+def _diabetes_screen(ev: Evidence) -> Finding | None:
+    values: Values = {}
+    cdrs, fr = ev.score("cdrs"), ev.score("findrisc")
+    if cdrs is not None and cdrs.value is not None and cdrs.value >= 25:
+        values["cdrs"] = cdrs.value
+    if fr is not None and fr.value is not None and fr.value >= 15:
+        values["findrisc"] = fr.value
+    if not values or ev.patient.diabetes:
+        return None
+    return Finding(values, "high diabetes risk score: offer OGTT / fasting glucose and HbA1c")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "news2_emergency",
+        E,
+        "NEWS2 >= 7 (emergency response threshold)",
+        NEWS2_REF,
+        lambda ev: _news2_total(ev, 7, None),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "news2_urgent",
+        U,
+        "NEWS2 5-6 (urgent response threshold)",
+        NEWS2_REF,
+        lambda ev: _news2_total(ev, 5, 6),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "news2_red_parameter",
+        U,
+        "NEWS2: 3 points in any single parameter",
+        NEWS2_REF,
+        _news2_red,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "news2_low_elevated",
+        L,
+        "NEWS2 1-4: treat locally, re-assess 4-6-hourly",
+        NEWS2_REF,
+        lambda ev: _news2_total(ev, 1, 4),
+        recheck_minutes=240,
+    ),
+    Rule(
+        "altered_consciousness",
+        E,
+        "New confusion, or responds only to voice/pain, or unresponsive",
+        HTN_EMERGENCY_REF + " (1); " + NEWS2_REF,
+        _consciousness,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "spo2_critical",
+        U,
+        "SpO2 critical (scale 1 <=91 %; scale 2 <=83 % or >=97 % on oxygen)",
+        "BTS oxygen guideline 2017; RCP NEWS2 2017",
+        _oximetry(("critical", "critical_high")),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "spo2_low",
+        U,
+        "SpO2 low (scale 1 92-93 %; scale 2 84-87 %): same-day review",
+        "BTS oxygen guideline 2017; risk.md 2.9",
+        _oximetry(("low",)),
+    ),
+    Rule(
+        "hypertensive_crisis",
+        U,
+        "BP >180 and/or >120 mmHg",
+        "Whelton PK et al. Hypertension 2018;71:e13",
+        _bp_flag("hypertensive_crisis", "check for target-organ damage"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "bp_hearts_urgent",
+        U,
+        "BP >200 and/or >110 mmHg",
+        HEARTS_REF,
+        _bp_flag("hearts_urgent", "urgent same-day referral"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "bp_grade_3",
+        R,
+        "BP in the grade-3 range (>=180 and/or >=110 mmHg)",
+        "中国高血压防治指南 2018",
+        _bp_grade(("grade_3",)),
+    ),
+    Rule(
+        "bp_grade_1_2",
+        L,
+        "BP in the grade-1/2 range: manage and confirm in primary care",
+        "中国高血压防治指南 2018; 国家基层高血压防治管理指南 2020",
+        _bp_grade(("grade_1", "grade_2")),
+    ),
+    Rule(
+        "pregnancy_hypertension",
+        U,
+        "BP >=140 and/or >=90 mmHg in pregnancy",
+        "国家基层高血压防治管理指南 2020, 初诊转诊 (pregnancy)",
+        _pregnancy_bp,
+    ),
+    Rule(
+        "glucose_critical_low",
+        U,
+        "Glucose below the policy's critical low (default 3.0 mmol/L)",
+        "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
+        _glucose(lambda v, ev: v < ev.glucose_critical_low, "glucose below critical low"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "glucose_critical_high",
+        U,
+        "Glucose above the policy's critical high (default 22.2 mmol/L)",
+        "Kost GJ. JAMA 1990;263:704; risk.md 2.7",
+        _glucose(lambda v, ev: v > ev.glucose_critical_high, "glucose above critical high"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "glucose_hhs_range",
+        U,
+        "Glucose >=33.3 mmol/L (HHS glucose criterion): suspected HHS",
+        "Umpierrez GE et al. Diabetes Care 2024; " + HEARTS_REF,
+        _glucose(lambda v, ev: v >= HHS_GLUCOSE, "glucose in the HHS range"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "ketones_with_hyperglycaemia",
+        U,
+        "Urine ketones >=2+ with diabetes or glucose >=11.1 mmol/L",
+        HEARTS_REF,
+        _glycaemia_flag("ketones_with_hyperglycaemia", "urine ketones >=2+ with hyperglycaemia"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "hypoglycaemia_level1",
+        L,
+        "Glucose 3.0-3.8 mmol/L: treat now and re-check in 15 minutes",
+        "ADA Standards of Care 2025 s6",
+        _glucose(lambda v, ev: ev.glucose_critical_low <= v < HYPO_LEVEL1, "level 1 hypoglycaemia"),
+        recheck_minutes=15,
+    ),
+    Rule(
+        "glucose_diabetes_range",
+        L,
+        "Glucose/HbA1c in the diabetes range: confirm with a repeat test",
+        "ADA Standards of Care 2025 s2; 中国2型糖尿病防治指南 2020",
+        _glycaemia_flag("diabetes_range", "diabetes-range result (suspected; confirm)"),
+    ),
+    Rule(
+        "qsofa_high",
+        U,
+        "qSOFA >=2",
+        "Seymour CW et al. JAMA 2016;315:762",
+        _score_at_least("qsofa", 2, "high risk if infection suspected"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "crb65_high",
+        U,
+        "CRB-65 3-4 (urgent hospital admission if pneumonia)",
+        "Lim WS et al. Thorax 2003;58:377",
+        _score_at_least("crb65", 3, "urgent admission if pneumonia"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "crb65_intermediate",
+        None,
+        "CRB-65 1-2 (consider hospital if pneumonia); off by default",
+        "Lim WS et al. Thorax 2003;58:377",
+        _score_between("crb65", 1, 2, "consider hospital referral"),
+    ),
+    Rule(
+        "egfr_below_30",
+        U,
+        "eGFR <30 mL/min/1.73 m2",
+        HEARTS_REF + "; KDIGO 2024",
+        _kidney_flag(("egfr_below_30",), "eGFR below 30"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "egfr_30_59",
+        R,
+        "eGFR 30-59 mL/min/1.73 m2",
+        HEARTS_ROUTINE_REF,
+        _kidney_flag(("egfr_30_59",), "eGFR 30-59"),
+    ),
+    Rule(
+        "albuminuria",
+        R,
+        "Urine ACR >=30 mg/g",
+        HEARTS_ROUTINE_REF + "; KDIGO 2024",
+        _kidney_flag(("albuminuria_a2_a3", "albuminuria_a3"), "moderately or severely increased albuminuria"),
+    ),
+    Rule(
+        "proteinuria_with_hypertension",
+        R,
+        "Dipstick protein >=1+ with hypertension",
+        "国家基层高血压防治管理指南 2020, 初诊转诊",
+        _proteinuria,
+    ),
+    Rule(
+        "total_cholesterol_above_8", R, "Total cholesterol >8 mmol/L", HEARTS_ROUTINE_REF, _total_cholesterol
+    ),
+    Rule(
+        "cvd_risk_high",
+        L,
+        "China-PAR 10-year ASCVD risk >=10 %: risk-factor management",
+        "中国心血管病风险评估和管理指南 2019",
+        _score_at_least("china_par", 10.0, "high 10-year risk"),
+    ),
+    Rule(
+        "diabetes_risk_high",
+        L,
+        "CDRS >=25 or FINDRISC >=15 without known diabetes: screen",
+        "Zhou X et al. Diabetes Care 2013; Lindström J. Diabetes Care 2003",
+        _diabetes_screen,
+    ),
+)
+
+RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
