@@ -1,7 +1,292 @@
-"""`triage referrals ...` commands."""
+"""`triage referrals ...`: the durable referral log (migrate, list, show, export, stats, audit)."""
 
 from __future__ import annotations
 
-import typer
+import getpass
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
-app = typer.Typer(help="referrals commands.", no_args_is_help=True)
+import typer
+from sqlite_utils import Database
+
+from referral import analytics_export, audit, export, facilities, queue, referrals
+from referral.errors import AuditChainError, NotFoundError, UserInputError
+from referral.schema import MIGRATIONS, applied_migrations, apply_migrations, connect
+from triage.cli.context import AppContext
+
+app = typer.Typer(
+    help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail.",
+    no_args_is_help=True,
+)
+facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)
+app.add_typer(facilities_app, name="facilities")
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Referral log SQLite file (default: settings database.path)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    jsonl = "jsonl"
+    fhir = "fhir"
+    analytics = "analytics"
+
+
+class TableFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
+    app_ctx: AppContext = ctx.obj
+    settings = app_ctx.settings.database
+    return (db or settings.path), settings.busy_timeout_ms
+
+
+def _open(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Database:
+    path, timeout = _path(ctx, db)
+    if not create and not path.exists():
+        raise NotFoundError(
+            f"no referral log at {path}; create it with `triage referrals migrate --db {path}`"
+        )
+    return connect(path, busy_timeout_ms=timeout)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@app.command()
+def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Create the referral log or apply pending schema migrations (safe to repeat)."""
+    path, timeout = _path(ctx, db)
+    database = connect(path, busy_timeout_ms=timeout, migrate=False)
+    applied_now = apply_migrations(database)
+    result = {"db": str(path), "applied_now": applied_now, "schema": applied_migrations(database)}
+    if as_json:
+        _print_json(result)
+        return
+    if applied_now:
+        typer.echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}")
+    else:
+        typer.echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
+
+
+_LIST_COLUMNS = ("id", "status", "urgency", "from_facility", "to_facility", "created_at")
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    db: DbOption = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only this status (proposed, sent, accepted, ...).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many rows.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List referrals, newest first."""
+    rows = referrals.list_referrals(_open(ctx, db), status=status, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("no referrals" + (f" with status {status}" if status else ""))
+        return
+    widths = [max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in _LIST_COLUMNS]
+    typer.echo("  ".join(c.ljust(w) for c, w in zip(_LIST_COLUMNS, widths, strict=True)))
+    for row in rows:
+        cells = (str(row[c] or "-").ljust(w) for c, w in zip(_LIST_COLUMNS, widths, strict=True))
+        typer.echo("  ".join(cells))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    referral_id: Annotated[int, typer.Argument(metavar="ID", help="Referral id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one referral with its lifecycle events and audit entries."""
+    database = _open(ctx, db)
+    referral = referrals.get_referral(database, referral_id)
+    detail: dict[str, Any] = {
+        "referral": referral,
+        "events": referrals.events(database, referral_id),
+        "audit": audit.entries_for(database, "referral", referral_id),
+    }
+    if as_json:
+        _print_json(detail)
+        return
+    for key in ("id", "status", "urgency", "from_facility", "to_facility", "reason", "assessment_id"):
+        typer.echo(f"{key:>14}: {referral[key]}")
+    if referral["feedback"]:
+        typer.echo(f"{'feedback':>14}: {json.dumps(referral['feedback'], ensure_ascii=False)}")
+    typer.echo("events:")
+    for event in detail["events"]:
+        typer.echo(
+            f"  {event['at']}  {event['from_status'] or '-':>9} -> {event['to_status']:<9}"
+            f"  by {event['actor']}" + (f"  ({event['note']})" if event["note"] else "")
+        )
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="csv/parquet/jsonl: referral table; fhir: FHIR R4 ServiceRequest Bundle "
+            "(.ndjson path: one resource per line); analytics: de-identified export folder.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output file (folder for analytics).")],
+    db: DbOption = None,
+    table_format: Annotated[
+        TableFormat, typer.Option(help="Table format inside an analytics export.")
+    ] = TableFormat.parquet,
+) -> None:
+    """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
+    database = _open(ctx, db)
+    fmt = export_format.value
+    if fmt == "analytics":
+        if out.exists() and not out.is_dir():
+            raise UserInputError(f"--out {out} is a file; the analytics export writes a folder")
+        typer.echo(f"writing de-identified analytics export to {out}/ ...", err=True)
+        manifest = analytics_export.export_analytics(database, out, table_format.value)
+        counts = ", ".join(f"{n} {t['rows']}" for n, t in manifest["tables"].items())
+        label = " (SYNTHETIC data)" if manifest["synthetic"] else ""
+        typer.echo(f"{out}/manifest.json: {manifest['format_version']}{label}; rows: {counts}")
+        return
+    if out.is_dir():
+        raise UserInputError(f"--out {out} is a folder; give a file path for --format {fmt}")
+    if fmt == "fhir":
+        count = export.export_fhir(database, out)
+    else:
+        count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
+    typer.echo(f"{out}: {count} referral(s) as {fmt}")
+
+
+@app.command()
+def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Counts: referrals by status, encounters, assessments by disposition, overrides, audit."""
+    database = _open(ctx, db)
+
+    def count(sql: str) -> int:
+        return int(database.execute(sql).fetchone()[0])
+
+    result = {
+        "referrals_by_status": referrals.counts_by_status(database),
+        "patients": count("SELECT count(*) FROM patients"),
+        "encounters": count("SELECT count(*) FROM encounters"),
+        "assessments_by_disposition": dict(
+            database.execute(
+                "SELECT disposition, count(*) FROM assessments GROUP BY disposition ORDER BY 1"
+            ).fetchall()
+        ),
+        "overrides": count("SELECT count(*) FROM overrides"),
+        "facilities": count("SELECT count(*) FROM facilities"),
+        "audit_entries": count("SELECT count(*) FROM audit"),
+    }
+    if as_json:
+        _print_json(result)
+        return
+    for key, value in result.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+            typer.echo(f"{key}: {inner}")
+        else:
+            typer.echo(f"{key}: {value}")
+
+
+@app.command("verify-audit")
+def verify_audit(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Check the audit trail's hash chain; exit 1 and name the first broken entry if tampered."""
+    report = audit.verify(_open(ctx, db))
+    if as_json:
+        _print_json(report.as_dict())
+    if not report.ok:
+        raise AuditChainError(
+            f"audit chain broken at entry {report.first_broken_seq} of {report.entries}: {report.problem}"
+        )
+    if as_json:
+        return
+    typer.echo(f"audit chain intact: {report.entries} entries verified")
+
+
+@app.command("queue")
+def queue_command(
+    ctx: typer.Context,
+    db: DbOption = None,
+    day: Annotated[str | None, typer.Option(help="Day YYYY-MM-DD (default: today).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 500,
+    as_json: JsonOption = False,
+) -> None:
+    """The staff queue: a day's encounters with their latest assessment, most urgent first."""
+    try:
+        target = date.fromisoformat(day) if day else None
+    except ValueError as error:
+        raise UserInputError(f"--day {day!r} is not a date YYYY-MM-DD") from error
+    rows = queue.staff_queue(_open(ctx, db), target, limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("no encounters on that day")
+    for row in rows:
+        flags = ",".join(row["red_flags"]) or "-"
+        typer.echo(
+            f"{row['started_at']}  {row['mrn']:<12} {row['disposition'] or 'not assessed':<20}"
+            f" NEWS2 {row['news2'] if row['news2'] is not None else '-':<3} red flags: {flags}"
+            + ("  (overridden)" if row["overridden"] else "")
+        )
+
+
+@facilities_app.command("load")
+def facilities_load(
+    ctx: typer.Context,
+    csv_file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="Facility directory CSV.")],
+    db: DbOption = None,
+    clinic: Annotated[
+        str | None, typer.Option(help="Facility id of this clinic (recorded for exports).")
+    ] = None,
+) -> None:
+    """Load (insert or update) facilities from CSV; a bad file loads nothing and names the rows."""
+    loaded = facilities.load_csv(_open(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
+    synthetic = sum(1 for f in loaded if f.synthetic)
+    note = f" ({synthetic} marked synthetic)" if synthetic else ""
+    typer.echo(f"loaded {len(loaded)} facilities from {csv_file}{note}")
+
+
+@facilities_app.command("list")
+def facilities_list(
+    ctx: typer.Context,
+    db: DbOption = None,
+    tier: Annotated[str | None, typer.Option(help="primary, secondary or tertiary.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the facility directory."""
+    rows = facilities.list_all(_open(ctx, db), tier)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['id']:<10} {row['tier']:<10} {row['region_code']:<8} beds {row['beds']:<5} {row['name']}"
+        )

@@ -1,0 +1,113 @@
+"""`triage referrals ...` end to end on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from referral import facilities, referrals
+from referral.records import ReferralIn
+from referral.schema import connect
+from triage.cli import main
+
+from .conftest import visit
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "clinic.db"
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    assessment = visit(db)
+    referral = referrals.create_referral(
+        db,
+        ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-S01", urgency="urgent", reason="SpO2 90"),
+        actor="dr_li",
+    )
+    referrals.transition(db, referral["id"], "sent", actor="dr_li")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["referrals", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_migrate_creates_and_is_repeatable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "sub" / "new.db"
+    code, out, _ = run(capsys, "migrate", "--db", str(path))
+    assert code == 0 and "applied 5 migration(s)" in out
+    code, out, _ = run(capsys, "migrate", "--db", str(path), "--json")
+    assert code == 0 and json.loads(out)["applied_now"] == []
+
+
+def test_list_show_stats_json(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--db", str(log), "--json")
+    assert code == 0 and [r["status"] for r in json.loads(out)] == ["sent"]
+    code, out, _ = run(capsys, "list", "--db", str(log))
+    assert code == 0 and "ZJ-S01" in out and out.startswith("id")
+    code, out, _ = run(capsys, "show", "1", "--db", str(log), "--json")
+    detail = json.loads(out)
+    assert [e["to_status"] for e in detail["events"]] == ["proposed", "sent"]
+    assert [a["action"] for a in detail["audit"]] == ["referral.create", "referral.sent"]
+    code, out, _ = run(capsys, "stats", "--db", str(log), "--json")
+    assert json.loads(out)["referrals_by_status"]["sent"] == 1
+
+
+def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "show", "42", "--db", str(log))
+    assert (code, err) == (1, "error: referral 42 not found\n")
+    code, _, err = run(capsys, "list", "--db", str(tmp_path / "missing.db"))
+    assert code == 1 and "triage referrals migrate" in err
+    code, _, err = run(capsys, "list", "--status", "lost", "--db", str(log))
+    assert code == 2 and "unknown referral status 'lost'" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name\nA,B\n", encoding="utf-8")
+    code, _, err = run(capsys, "facilities", "load", str(bad), "--db", str(log))
+    assert code == 2 and "line 1: header is missing column" in err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        ("csv", "r.csv"),
+        ("parquet", "r.parquet"),
+        ("jsonl", "r.jsonl"),
+        ("fhir", "r.json"),
+        ("analytics", "out"),
+    ],
+)
+def test_export_every_format(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, name: str
+) -> None:
+    out = tmp_path / name
+    code, stdout, _ = run(capsys, "export", "--format", fmt, "--out", str(out), "--db", str(log))
+    assert code == 0, stdout
+    if fmt == "analytics":
+        assert json.loads((out / "manifest.json").read_text())["tables"]["encounters"]["rows"] == 1
+        assert "SYNTHETIC" in stdout
+    else:
+        assert out.stat().st_size > 0 and "1 referral(s)" in stdout
+
+
+def test_verify_audit_ok_and_tampered(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "verify-audit", "--db", str(log))
+    assert code == 0 and "audit chain intact" in out
+    db = Database(log)
+    db.execute("DROP TRIGGER audit_no_update")
+    db.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 11")
+    code, _, err = run(capsys, "verify-audit", "--db", str(log))
+    assert code == 1 and "broken at entry 11" in err
+    code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json")
+    assert code == 1 and json.loads(out)["first_broken_seq"] == 11
+
+
+def test_queue_command(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "queue", "--day", "2026-05-01", "--db", str(log), "--json")
+    assert code == 0 and json.loads(out)[0]["disposition"] == "urgent_referral"
+    code, _, err = run(capsys, "queue", "--day", "May 1", "--db", str(log))
+    assert code == 2 and "YYYY-MM-DD" in err
