@@ -8,7 +8,9 @@ Rules this module keeps:
 * ``device_results`` is unique on (device_id, sample_id, vendor_code, result_time): the
   idempotency key. A retransmitted frame, a re-sent message or a replayed capture hits the key and
   is counted as a duplicate, never stored twice. A message whose results are all duplicates is
-  still stored (raw bytes are evidence) and linked to nothing new.
+  still stored (raw bytes are evidence) and linked to nothing new. Exceptions, which update the
+  one row in place: a final result replaces a stored non-final one, and a correction replaces a
+  stored result with another value (``_supersede``).
 * ``delivered_at`` marks the hand-off to triage. Results not yet delivered survive a crash and are
   handed over again on start (store-and-forward), so the subscriber must itself be idempotent on
   the result id.
@@ -29,6 +31,10 @@ from sqlite_utils import Database
 from referral.errors import ConflictError
 
 MessageState = Literal["accepted", "quarantined"]
+#: Result statuses that may feed a decision; anything else (preliminary, cannot_be_done...) may be
+#: replaced later by a final result with the same key.
+FINAL_STATUSES = frozenset({"final", "corrected", "F", "C"})
+CORRECTION_STATUSES = frozenset({"corrected", "C"})
 
 
 def utc_now() -> str:
@@ -194,6 +200,8 @@ def record_message(
             if cursor.rowcount == 1:
                 row["id"] = cursor.lastrowid
                 new_rows.append(row)
+            elif (superseded := _supersede(db, row)) is not None:
+                new_rows.append(superseded)
             else:
                 duplicates += 1
         for item in quarantine:
@@ -249,6 +257,33 @@ def _quarantine_row(message: NewDeviceMessage, message_id: int, item: NewQuarant
         "reason": item.reason,
         "byte_offset": item.byte_offset,
     }
+
+
+def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
+    """Same key already stored: a FINAL result replaces a stored non-final one (e.g. the partial
+    copy of an aborted transfer), and a CORRECTED result replaces a stored one with another value.
+    The replaced row keeps its id and is handed to triage again (``delivered_at`` cleared)."""
+    key = [row["device_id"], row["sample_id"], row["vendor_code"], row["result_time"]]
+    stored = db.execute(
+        "SELECT id, status, value FROM device_results "
+        "WHERE device_id = ? AND sample_id = ? AND vendor_code = ? AND result_time = ?",
+        key,
+    ).fetchone()
+    if stored is None:
+        return None
+    result_id, old_status, old_value = stored
+    upgrade = row["status"] in FINAL_STATUSES and old_status not in FINAL_STATUSES
+    correction = row["status"] in CORRECTION_STATUSES and (
+        old_value != row["value"] or old_status != row["status"]
+    )
+    if not (upgrade or correction):
+        return None
+    columns = [c for c in row if c not in {"device_id", "sample_id", "vendor_code", "result_time"}]
+    db.execute(
+        "UPDATE device_results SET " + ", ".join(f"{c} = ?" for c in columns) + " WHERE id = ?",
+        [row[c] for c in columns] + [result_id],
+    )
+    return {**row, "id": result_id}
 
 
 def _insert(db: Database, table: str, row: dict[str, Any]) -> int:

@@ -113,3 +113,27 @@ def test_undelivered_results_survive_until_marked(db: Database, tmp_path: Path) 
     assert mark_delivered(reopened, [pending[0].id]) == 1
     assert mark_delivered(reopened, [pending[0].id]) == 0
     assert [r.id for r in undelivered_results(reopened)] == [pending[1].id]
+
+
+def _with_status(status: str, value: str = "7.1") -> NewDeviceResult:
+    base = _result()
+    return NewDeviceResult(**{**base.__dict__, "status": status, "value": value})
+
+
+def test_a_final_result_replaces_a_stored_preliminary_copy_and_is_delivered_again(db: Database) -> None:
+    first = record_message(db, _message(), [_with_status("preliminary")])
+    mark_delivered(db, [first.new_results[0].id])
+    final = record_message(db, _message(), [_with_status("final")])
+    assert [r.id for r in final.new_results] == [first.new_results[0].id]
+    assert [(r.status, r.delivered_at) for r in results_for_device(db, "afinion")] == [("final", None)]
+    assert record_message(db, _message(), [_with_status("preliminary")]).duplicate_count == 1
+    assert results_for_device(db, "afinion")[0].status == "final"
+
+
+def test_a_correction_replaces_the_value_once(db: Database) -> None:
+    record_message(db, _message(), [_with_status("final", "7.1")])
+    corrected = record_message(db, _message(), [_with_status("corrected", "6.9")])
+    assert len(corrected.new_results) == 1
+    assert record_message(db, _message(), [_with_status("corrected", "6.9")]).duplicate_count == 1
+    rows = results_for_device(db, "afinion")
+    assert [(r.status, r.value) for r in rows] == [("corrected", "6.9")]
