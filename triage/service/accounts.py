@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import audit
-from referral.transactions import utc_now, write
-from triage.errors import ConflictError, NotFoundError, UserInputError
+from referral import users
+from referral.transactions import write
+from triage.errors import ConflictError, UserInputError
 from triage.service.auth import Role
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
@@ -62,40 +62,17 @@ class Accounts:
         return int(self.db.conn.execute("SELECT count(*) FROM users").fetchone()[0])
 
     def get(self, username: str) -> Account | None:
-        row = self.db.conn.execute(
-            "SELECT username, role, language, disabled FROM users WHERE username = ?", [username]
-        ).fetchone()
-        return None if row is None else Account(row[0], row[1], row[2], bool(row[3]))
+        row = users.get_user(self.db, username)
+        return None if row is None else _account(row)
 
     def list(self) -> list[Account]:
-        rows = self.db.query("SELECT username, role, language, disabled FROM users ORDER BY username")
-        return [_account(r) for r in rows]
+        return [_account(r) for r in users.list_users(self.db)]
 
     def create(self, username: str, password: str, role: Role, language: str, *, actor: str) -> Account:
         name = check_username(username)
         password_hash = hash_password(password)
-        if language not in ("en", "zh"):
-            raise UserInputError(f"language {language!r}: use 'en' or 'zh'")
-
-        def work(db: Database) -> None:
-            if db.conn.execute("SELECT 1 FROM users WHERE username = ?", [name]).fetchone():
-                raise ConflictError(f"user {name!r} already exists")
-            db.conn.execute(
-                "INSERT INTO users (username, password_hash, role, language, created_at) VALUES (?, ?, ?, ?, ?)",
-                [name, password_hash, role.value, language, utc_now()],
-            )
-            audit.append(
-                db,
-                actor=actor,
-                action="user.created",
-                entity="user",
-                entity_id=name,
-                reason="account created",
-                data={"role": role.value, "language": language},
-            )
-
-        write(self.db, work)
-        return Account(name, role.value, language, False)
+        row = users.create_user(self.db, name, password_hash, role.value, language=language, actor=actor)
+        return _account(row)
 
     def create_first_admin(self, username: str, password: str, language: str) -> Account:
         """Create the administrator; refused once any account exists (no takeover of /setup)."""
@@ -117,6 +94,7 @@ class Accounts:
         if language not in ("en", "zh"):
             raise UserInputError(f"language {language!r}: use 'en' or 'zh'")
 
+        # A display preference, not clinical data: no audit entry.
         def work(db: Database) -> None:
             db.conn.execute("UPDATE users SET language = ? WHERE username = ?", [language, username])
 
@@ -124,35 +102,14 @@ class Accounts:
 
     def issue_token(self, username: str, label: str, *, actor: str) -> str:
         """A new API token for ``username``; the token is returned once and stored as a digest."""
-        if self.get(username) is None:
-            raise NotFoundError(f"user {username!r} does not exist")
         if not label.strip():
             raise UserInputError("label: describe what the token is for (e.g. 'lab analyzer bridge')")
         token = new_api_token()
-
-        def work(db: Database) -> None:
-            db.conn.execute(
-                "INSERT INTO api_tokens (token_sha256, username, label, created_at) VALUES (?, ?, ?, ?)",
-                [token_digest(token), username, label.strip(), utc_now()],
-            )
-            audit.append(
-                db,
-                actor=actor,
-                action="token.issued",
-                entity="user",
-                entity_id=username,
-                reason=label.strip(),
-                data={"label": label.strip()},
-            )
-
-        write(self.db, work)
+        users.create_token(self.db, token_digest(token), username, label.strip(), actor=actor)
         return token
 
     def user_for_token(self, token: str) -> Account | None:
-        row = self.db.conn.execute(
-            "SELECT u.username, u.role, u.language, u.disabled FROM api_tokens t"
-            " JOIN users u ON u.username = t.username"
-            " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
-            [token_digest(token)],
-        ).fetchone()
-        return None if row is None else Account(row[0], row[1], row[2], bool(row[3]))
+        row = users.find_token(self.db, token_digest(token))
+        if row is None:
+            return None
+        return Account(row["username"], row["role"], row["language"], False)

@@ -1,0 +1,109 @@
+"""Facilities, device status, staff accounts and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from referral import facilities
+from referral.records import FacilityIn
+from triage.service.api.deps import DbDep, RuntimeDep
+from triage.service.auth import ALL_ROLES, Principal, Role, allow
+
+router = APIRouter(tags=["admin"])
+
+Anyone = Annotated[Principal, Depends(allow(*ALL_ROLES))]
+Admin = Annotated[Principal, Depends(allow(Role.admin))]
+DeviceReader = Annotated[Principal, Depends(allow(Role.clinician, Role.nurse, Role.integrator, Role.admin))]
+
+
+class FacilityOut(BaseModel):
+    id: str
+    name: str
+    tier: str
+    region_code: str
+    lon: float
+    lat: float
+    beds: int
+    capacity: int
+    synthetic: bool
+
+
+class DeviceStatus(BaseModel):
+    device: str
+    protocol: str | None = None
+    port: str | None = None
+    link_up: bool
+    last_result_at: str | None = None
+    results: int = 0
+    errors: int = 0
+    last_error: str | None = None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+    language: Literal["en", "zh"] = "zh"
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    language: str
+    disabled: bool
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=2, max_length=64)
+    label: str = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
+class TokenOut(BaseModel):
+    username: str
+    label: str
+    token: str = Field(description="Shown once; only its SHA-256 is stored")
+
+
+@router.get("/facilities", summary="The facility directory")
+def list_facilities(
+    db: DbDep, _: Anyone, tier: Literal["primary", "secondary", "tertiary"] | None = None
+) -> list[FacilityOut]:
+    return [FacilityOut.model_validate(f) for f in facilities.list_all(db, tier)]
+
+
+@router.put("/facilities/{facility_id}", summary="Add or update a facility")
+def put_facility(facility_id: str, body: FacilityIn, db: DbDep, who: Admin) -> FacilityOut:
+    if body.id != facility_id:
+        from triage.errors import UserInputError
+
+        raise UserInputError(f"id: the body's id {body.id!r} differs from the path's {facility_id!r}")
+    facilities.upsert(db, body, actor=who.username, reason="facility directory edit")
+    return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
+
+
+@router.get("/devices", summary="Device links: up/down, last result, error counts")
+def device_status(rt: RuntimeDep, _: DeviceReader) -> list[DeviceStatus]:
+    rows: list[dict[str, Any]] = rt.device_status()
+    return [DeviceStatus.model_validate(r) for r in rows]
+
+
+@router.get("/users", summary="Staff accounts")
+def list_users(rt: RuntimeDep, _: Admin) -> list[UserOut]:
+    return [UserOut.model_validate(a.public()) for a in rt.accounts.list()]
+
+
+@router.post("/users", status_code=201, summary="Create a staff account")
+def create_user(body: UserCreate, rt: RuntimeDep, who: Admin) -> UserOut:
+    account = rt.accounts.create(body.username, body.password, body.role, body.language, actor=who.username)
+    return UserOut.model_validate(account.public())
+
+
+@router.post("/tokens", status_code=201, summary="Issue an API token for an account (shown once)")
+def create_token(body: TokenCreate, rt: RuntimeDep, who: Admin) -> TokenOut:
+    token = rt.accounts.issue_token(body.username, body.label, actor=who.username)
+    return TokenOut(username=body.username, label=body.label, token=token)

@@ -1,0 +1,333 @@
+"""Patients, encounters, observations (manual or device bridges), assessments, the staff queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from referral import queue as staff_queue
+from referral import store
+from referral.records import PatientIn
+from triage.assessment import Disposition
+from triage.errors import ClinicError, UserInputError
+from triage.observation import Observation
+from triage.service.api.deps import ClinicDep, DbDep
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.clinic import stored_assessment_view
+
+router = APIRouter(tags=["clinical"])
+
+Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
+Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+Submitter = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
+Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
+Id = Annotated[int, Field(ge=1, le=2**62)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatientCreate(_Body):
+    mrn: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number")
+    name: str | None = Field(None, max_length=200)
+    sex: Literal["female", "male", "unknown"] = "unknown"
+    birth_date: date | None = Field(None, description="ISO date, e.g. 1956-03-14")
+
+
+class PatientOut(BaseModel):
+    id: int
+    mrn: str
+    name: str | None
+    sex: str
+    birth_date: str | None
+    created_at: str
+
+
+class PatientList(BaseModel):
+    data: list[PatientOut]
+    count: int
+
+
+class ObservationEntry(_Body):
+    code: str = Field(min_length=1, max_length=64, examples=["spo2"], description="Vocabulary code")
+    value: float | str | None = Field(
+        description="Number, censored string ('>33.3') or coded answer; null only for cannot_be_done",
+        examples=[91],
+    )
+    unit: str | None = Field(None, max_length=32, examples=["%"])
+    observed_at: AwareDatetime | None = Field(None, description="With UTC offset; default: now")
+    status: Literal["final", "preliminary", "corrected", "cannot_be_done"] = "final"
+    qc: bool = Field(False, description="A quality-control run, never used for a decision")
+    device: str | None = Field(None, max_length=200)
+
+    def to_observation(self, where: str) -> Observation:
+        value = self.value
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)
+        try:
+            return Observation.create(
+                self.code,
+                value,
+                self.unit,
+                observed_at=self.observed_at or datetime.now(UTC),
+                status=self.status,
+                qc=self.qc,
+                device=self.device,
+            )
+        except ClinicError as exc:
+            raise UserInputError(f"{where}: {exc}") from None
+
+
+def validate_observations(entries: list[ObservationEntry], where: str = "observations") -> list[Observation]:
+    """All or nothing: every entry is validated before anything is written."""
+    return [entry.to_observation(f"{where}[{i}]") for i, entry in enumerate(entries)]
+
+
+class PatientContextIn(_Body):
+    """What the scores need besides the readings; unknown stays null (never read as normal)."""
+
+    diabetes: bool | None = None
+    hypertension: bool | None = None
+    ckd: bool | None = None
+    on_antihypertensives: bool | None = None
+    current_smoker: bool | None = None
+    pregnant: bool | None = None
+    waist_cm: float | None = Field(None, ge=30, le=250)
+    bmi: float | None = Field(None, ge=8, le=90)
+    height_cm: float | None = Field(None, ge=40, le=250)
+    weight_kg: float | None = Field(None, ge=1, le=400)
+    family_history_ascvd: bool | None = None
+    region_north: bool | None = None
+    urban: bool | None = None
+    spo2_scale2: bool = Field(False, description="NEWS2 SpO2 Scale 2, set by a clinician only")
+
+
+class EncounterCreate(_Body):
+    mrn: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+    age_years: int | None = Field(None, ge=0, le=130)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class EncounterOut(BaseModel):
+    id: int
+    patient_id: int
+    facility_id: str | None
+    started_at: str
+    day: str
+    age_years: int | None
+    created_by: str
+
+
+class ObservationOut(BaseModel):
+    id: int
+    code: str
+    value_num: float | None
+    value_text: str | None
+    comparator: str | None
+    unit: str | None
+    observed_at: str
+    status: str
+    qc: str | None
+    device: str | None
+
+
+class AssessmentOut(BaseModel):
+    id: int
+    encounter_id: int
+    created_at: str
+    created_by: str
+    disposition: str
+    news2: int | None
+    red_flags: list[str]
+    risks: dict[str, float]
+    assessment: dict[str, Any] = Field(description="The engine's full Assessment (see docs/assessment.md)")
+
+
+class EncounterDetail(BaseModel):
+    encounter: EncounterOut
+    patient: PatientOut
+    observations: list[ObservationOut]
+    assessment: AssessmentOut | None
+    final_disposition: str | None
+
+
+class AssessRequest(_Body):
+    context: PatientContextIn | None = None
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class WalkInAssessment(_Body):
+    """One call for a walk-in: register (or find) the patient, open an encounter, store the
+    readings, assess and store the assessment."""
+
+    patient: PatientCreate
+    age_years: int | None = Field(None, ge=0, le=130)
+    context: PatientContextIn | None = None
+    observations: list[ObservationEntry] = Field(min_length=1, max_length=200)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class OverrideCreate(_Body):
+    disposition: Disposition
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required)")
+
+
+class OverrideOut(BaseModel):
+    id: int
+    assessment_id: int
+    clinician: str
+    disposition: str
+    reason: str
+    created_at: str
+
+
+class ObservationIds(BaseModel):
+    ids: list[int]
+
+
+class QueueItem(BaseModel):
+    encounter_id: int
+    started_at: str
+    mrn: str
+    name: str | None
+    age_years: int | None
+    assessment_id: int | None
+    disposition: str | None
+    overridden: bool
+    news2: int | None
+    red_flags: list[str]
+
+
+def _patient_in(body: PatientCreate) -> PatientIn:
+    return PatientIn(mrn=body.mrn, name=body.name, sex=body.sex, birth_date=body.birth_date)
+
+
+@router.get("/patients", summary="List patients, newest first")
+def list_patients(
+    db: DbDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> PatientList:
+    rows = db.query("SELECT * FROM patients ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset])
+    count = int(db.conn.execute("SELECT count(*) FROM patients").fetchone()[0])
+    return PatientList(data=[PatientOut.model_validate(r) for r in rows], count=count)
+
+
+@router.post("/patients", status_code=201, summary="Register a patient (or update by MRN)")
+def create_patient(body: PatientCreate, db: DbDep, clinic: ClinicDep, who: Writer) -> PatientOut:
+    return PatientOut.model_validate(clinic.register_patient(db, _patient_in(body), actor=who.username))
+
+
+@router.get("/patients/{patient_id}", summary="One patient")
+def get_patient(patient_id: Id, db: DbDep, _: Reader) -> PatientOut:
+    return PatientOut.model_validate(store.get_patient(db, patient_id))
+
+
+@router.post("/encounters", status_code=201, summary="Open an encounter for a registered patient")
+def create_encounter(body: EncounterCreate, db: DbDep, clinic: ClinicDep, who: Writer) -> EncounterOut:
+    row = clinic.open_encounter(
+        db, body.mrn, actor=who.username, age_years=body.age_years, key=body.idempotency_key
+    )
+    return EncounterOut.model_validate(row)
+
+
+def encounter_detail(db: Any, encounter_id: int) -> EncounterDetail:
+    encounter = store.get_encounter(db, encounter_id)
+    latest = store.latest_assessment(db, encounter_id)
+    return EncounterDetail(
+        encounter=EncounterOut.model_validate(encounter),
+        patient=PatientOut.model_validate(store.get_patient(db, int(encounter["patient_id"]))),
+        observations=[ObservationOut.model_validate(o) for o in store.list_observations(db, encounter_id)],
+        assessment=None if latest is None else AssessmentOut.model_validate(stored_assessment_view(latest)),
+        final_disposition=None if latest is None else store.final_disposition(db, latest),
+    )
+
+
+@router.get("/encounters/{encounter_id}", summary="An encounter with readings and latest assessment")
+def get_encounter(encounter_id: Id, db: DbDep, _: Reader) -> EncounterDetail:
+    return encounter_detail(db, encounter_id)
+
+
+@router.post(
+    "/encounters/{encounter_id}/observations",
+    status_code=201,
+    summary="Add readings (manual entry or a device bridge); all or nothing",
+)
+def add_observations(
+    encounter_id: Id,
+    body: Annotated[list[ObservationEntry], Field(min_length=1, max_length=200)],
+    db: DbDep,
+    clinic: ClinicDep,
+    who: Submitter,
+) -> ObservationIds:
+    observations = validate_observations(body)
+    store.get_encounter(db, encounter_id)
+    return ObservationIds(
+        ids=clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="manual entry")
+    )
+
+
+@router.post(
+    "/encounters/{encounter_id}/assessments",
+    status_code=201,
+    summary="Assess the encounter's readings now and store the result",
+)
+def assess_encounter(
+    encounter_id: Id, body: AssessRequest, db: DbDep, clinic: ClinicDep, who: Writer
+) -> AssessmentOut:
+    context = body.context.model_dump() if body.context else None
+    row = clinic.assess_encounter(
+        db, encounter_id, actor=who.username, source="api", context=context, key=body.idempotency_key
+    )
+    return AssessmentOut.model_validate(stored_assessment_view(row))
+
+
+@router.post("/assessments", status_code=201, summary="Walk-in: register, record readings, assess, store")
+def walk_in(body: WalkInAssessment, db: DbDep, clinic: ClinicDep, who: Submitter) -> AssessmentOut:
+    observations = validate_observations(body.observations)
+    context = body.context.model_dump() if body.context else None
+    if context is not None:
+        clinic.check_context(context)
+    clinic.register_patient(db, _patient_in(body.patient), actor=who.username)
+    key = body.idempotency_key
+    encounter = clinic.open_encounter(
+        db,
+        body.patient.mrn,
+        actor=who.username,
+        age_years=body.age_years,
+        key=f"{key}:encounter" if key else None,
+    )
+    if key is None or not store.list_observations(db, int(encounter["id"])):
+        clinic.add_observations(db, int(encounter["id"]), observations, actor=who.username, reason="walk-in")
+    row = clinic.assess_encounter(
+        db, int(encounter["id"]), actor=who.username, source="api", context=context, key=key
+    )
+    return AssessmentOut.model_validate(stored_assessment_view(row))
+
+
+@router.get("/assessments/{assessment_id}", summary="One stored assessment")
+def get_assessment(assessment_id: Id, db: DbDep, _: Reader) -> AssessmentOut:
+    return AssessmentOut.model_validate(stored_assessment_view(store.get_assessment(db, assessment_id)))
+
+
+@router.post(
+    "/assessments/{assessment_id}/overrides",
+    status_code=201,
+    summary="Clinician override of the decision (reason required, audited)",
+)
+def override_assessment(
+    assessment_id: Id, body: OverrideCreate, db: DbDep, clinic: ClinicDep, who: Clinician
+) -> OverrideOut:
+    return OverrideOut.model_validate(
+        clinic.override(db, assessment_id, body.disposition, body.reason, actor=who.username)
+    )
+
+
+@router.get("/queue", summary="Today's queue, most urgent first")
+def queue(db: DbDep, _: Reader) -> list[QueueItem]:
+    return [QueueItem.model_validate(row) for row in staff_queue.staff_queue(db)]

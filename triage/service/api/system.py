@@ -1,0 +1,49 @@
+"""Liveness, readiness, Prometheus metrics and the API docs page (served offline)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from triage.service.api.deps import RuntimeDep
+from triage.service.auth import Principal, Role, allow
+
+router = APIRouter(tags=["system"])
+
+_DOCS = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Clinic triage API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>
+"""
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: database, policy, models and gateway are up",
+    responses={503: {"description": "Not ready; `reason` says what is missing"}},
+)
+def readyz(rt: RuntimeDep) -> Response:
+    body: dict[str, Any] = {"ready": rt.ready, "reason": None if rt.ready else rt.not_ready_reason}
+    return JSONResponse(body, status_code=200 if rt.ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(
+    rt: RuntimeDep,
+    _: Annotated[Principal, Depends(allow(Role.admin, Role.integrator, Role.analyst))],
+) -> Response:
+    return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+@router.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    return HTMLResponse(_DOCS)

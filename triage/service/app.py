@@ -1,0 +1,123 @@
+"""The app factory: ``create_app(settings)`` builds the clinic service (API, pages, live wiring).
+
+Nothing is read at import time. The lifespan opens the referral log (applying migrations), loads
+the policy and risk models, and starts the device gateway as a supervised task when profiles are
+configured; ``/readyz`` answers 200 only when all of that is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from triage.errors import ClinicError
+from triage.service import api, pages
+from triage.service.accounts import Accounts
+from triage.service.auth import LoginRequiredRedirect, SessionStore, is_page
+from triage.service.database import Databases
+from triage.service.events import EventHub
+from triage.service.metrics import ServiceMetrics
+from triage.service.pages.rendering import render_error
+from triage.service.runtime import Runtime
+from triage.service.security import LoginRateLimiter, add_security_headers, load_secret_key
+from triage.service.wiring import start_clinic, stop_clinic
+from triage.settings import Settings
+
+log = logging.getLogger("triage.service")
+STATIC = Path(__file__).with_name("static")
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "service"
+    return f"{tag}-{route.name}"
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"] or ["body"]
+        value = err.get("input")
+        shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
+        parts.append(f"{'.'.join(loc)}: {err.get('msg', 'invalid')}{shown}")
+    return "; ".join(parts)[:2000]
+
+
+def error_body(message: str, code: str, status: int) -> dict[str, object]:
+    return {"ok": False, "error": message, "code": code, "status": status}
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    databases = Databases(settings.database.path, settings.database.busy_timeout_ms)
+    svc = settings.service
+    return Runtime(
+        settings=settings,
+        databases=databases,
+        accounts=Accounts(databases),
+        sessions=SessionStore(svc.session_max_age_s, svc.idle_logout_s),
+        limiter=LoginRateLimiter(svc.login_attempts_per_minute),
+        hub=EventHub(),
+        metrics=ServiceMetrics(),
+        secret_key=load_secret_key(svc.secret_key, settings.data_dir),
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the service. Raises ``ConfigError`` for invalid settings before anything starts."""
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.hub.bind(asyncio.get_running_loop())
+        await start_clinic(runtime)
+        try:
+            yield
+        finally:
+            await stop_clinic(runtime)
+            runtime.databases.close_all()
+
+    app = FastAPI(
+        title="Clinic triage service",
+        version="1",
+        summary="Device results, triage assessments and referrals for a primary-care clinic",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.runtime = runtime
+    app.middleware("http")(runtime.metrics.middleware)
+    app.middleware("http")(add_security_headers)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(ClinicError)
+    async def clinic_error(request: Request, exc: ClinicError) -> Response:
+        status = exc.status_hint
+        if status >= 500:
+            log.error("request failed: %s %s: %s", request.method, request.url.path, exc.code)
+        if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
+            return render_error(request, str(exc), status)
+        return JSONResponse(error_body(str(exc), exc.code, status), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        message = describe_validation(exc)
+        if is_page(request):
+            return render_error(request, message, 422)
+        return JSONResponse(error_body(message, "invalid_input", 422), status_code=422)
+
+    @app.exception_handler(LoginRequiredRedirect)
+    async def login_required(request: Request, exc: LoginRequiredRedirect) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

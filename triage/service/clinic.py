@@ -1,0 +1,241 @@
+"""Clinical operations shared by the API, the pages and the device pipeline.
+
+Each operation validates input with the triage core (``Observation.create``, ``PatientContext``),
+computes with ``assess()``, writes through the referral log's store (one audited transaction per
+write) and publishes a ``queue`` event so open staff pages refresh. Nothing is stored when
+validation fails: observations are all validated before the first write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import store
+from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
+from triage.assessment import Assessment, Disposition
+from triage.errors import NotFoundError, UserInputError
+from triage.observation import Observation
+from triage.patient import PatientContext
+from triage.service.events import EventHub
+from triage.service.metrics import ServiceMetrics
+
+URGENT = frozenset({"emergency_transfer", "urgent_referral"})
+REFERRAL_URGENCY = {
+    "emergency_transfer": "emergency",
+    "urgent_referral": "urgent",
+    "routine_referral": "routine",
+}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def observation_row(obs: Observation) -> ObservationIn:
+    """The referral log's shape of a validated observation."""
+    numeric = obs.value if isinstance(obs.value, float | int) else None
+    text = obs.value if isinstance(obs.value, str) else None
+    status = "final" if obs.status.value == "cannot_be_done" else obs.status.value
+    return ObservationIn(
+        code=obs.code,
+        value_num=numeric,
+        value_text=text if obs.status.value != "cannot_be_done" else "cannot_be_done",
+        comparator=obs.comparator,
+        unit=obs.unit or None,
+        observed_at=obs.observed_at.isoformat(),
+        status=status,
+        qc="qc" if obs.qc else None,
+        device=obs.device,
+        device_message_id=obs.source_message_id,
+    )
+
+
+def observation_from_row(row: dict[str, Any]) -> Observation:
+    """Rebuild a stored observation (already canonical) for a re-assessment."""
+    if row.get("value_text") == "cannot_be_done":
+        value: Any = None
+        status = "cannot_be_done"
+    else:
+        value = row["value_num"] if row["value_num"] is not None else row["value_text"]
+        status = row["status"]
+    return Observation.create(
+        row["code"],
+        value,
+        row["unit"],
+        observed_at=row["observed_at"],
+        status=status,
+        device=row["device"],
+        qc=bool(row["qc"]),
+        comparator=row["comparator"],
+        source_message_id=row["device_message_id"],
+    )
+
+
+def assessment_record(result: Assessment, idempotency_key: str | None = None) -> AssessmentIn:
+    news2 = result.scores.get("news2")
+    risks = {m.model: m.probability for m in result.models if m.probability is not None}
+    # The referral log's tier vocabulary is primary/secondary/tertiary; the engine's "high_tier"
+    # means "above primary care", recorded as the first tier above primary.
+    tier = "primary" if result.target_tier.value == "primary" else "secondary"
+    return AssessmentIn(
+        disposition=result.disposition.value,
+        target_tier=tier,
+        policy_version=result.policy_version,
+        engine_version=result.engine_version,
+        model_versions=dict(result.model_versions),
+        news2=None if news2 is None or news2.value is None else int(news2.value),
+        red_flags=list(result.red_flags),
+        risks=risks,
+        payload=result.model_dump(mode="json"),
+        idempotency_key=idempotency_key,
+    )
+
+
+@dataclass
+class Engine:
+    """What ``assess()`` needs besides the inputs: the loaded policy and risk models."""
+
+    policy: Any
+    models: Any
+
+    def assess(self, patient: PatientContext, observations: list[Observation]) -> Assessment:
+        from triage.assess import assess
+
+        return assess(patient, observations, self.policy, models=self.models, now=now_utc())
+
+
+class Clinic:
+    """The operations; one instance per service, shared across threads (state lives in SQLite)."""
+
+    def __init__(
+        self, engine: Engine, hub: EventHub, metrics: ServiceMetrics, facility_id: str | None
+    ) -> None:
+        self.engine = engine
+        self.hub = hub
+        self.metrics = metrics
+        self.facility_id = facility_id
+
+    # --- patients and encounters ---------------------------------------------------------------
+
+    def register_patient(self, db: Database, patient: PatientIn, *, actor: str) -> dict[str, Any]:
+        return store.upsert_patient(db, patient, actor=actor, reason="patient registered")
+
+    def open_encounter(
+        self, db: Database, mrn: str, *, actor: str, age_years: int | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        facility = self.facility_id if self._facility_known(db) else None
+        encounter = EncounterIn(
+            patient_mrn=mrn,
+            facility_id=facility,
+            started_at=now_utc().astimezone().isoformat(),
+            age_years=age_years,
+            idempotency_key=key,
+        )
+        return store.open_encounter(db, encounter, actor=actor, reason="encounter opened")
+
+    def _facility_known(self, db: Database) -> bool:
+        if self.facility_id is None:
+            return False
+        return (
+            db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [self.facility_id]).fetchone()
+            is not None
+        )
+
+    def add_observations(
+        self, db: Database, encounter_id: int, observations: list[Observation], *, actor: str, reason: str
+    ) -> list[int]:
+        if not observations:
+            raise UserInputError("observations: send at least one observation")
+        ids = store.add_observations(
+            db, encounter_id, [observation_row(o) for o in observations], actor=actor, reason=reason
+        )
+        self.hub.publish("queue", encounter_id=encounter_id)
+        return ids
+
+    # --- assessment ------------------------------------------------------------------------------
+
+    def context_for(
+        self, db: Database, encounter: dict[str, Any], extra: dict[str, Any] | None
+    ) -> PatientContext:
+        patient = store.get_patient(db, int(encounter["patient_id"]))
+        fields: dict[str, Any] = dict(extra or {})
+        fields.setdefault("patient_id", patient["pseudo_id"])
+        if encounter.get("age_years") is not None:
+            fields.setdefault("age", encounter["age_years"])
+        if patient["sex"] in ("female", "male"):
+            fields.setdefault("sex", patient["sex"])
+        try:
+            return PatientContext.model_validate(fields)
+        except ValueError as exc:
+            raise UserInputError(f"patient context: {exc}") from None
+
+    def check_context(self, context: dict[str, Any]) -> None:
+        """Validate extra patient context before anything is written."""
+        try:
+            PatientContext.model_validate(context)
+        except ValueError as exc:
+            raise UserInputError(f"context: {exc}") from None
+
+    def assess_encounter(
+        self,
+        db: Database,
+        encounter_id: int,
+        *,
+        actor: str,
+        source: str,
+        context: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Assess every stored observation of the encounter and store the result."""
+        encounter = store.get_encounter(db, encounter_id)
+        observations = [observation_from_row(r) for r in store.list_observations(db, encounter_id)]
+        patient = self.context_for(db, encounter, context)
+        result = self.engine.assess(patient, observations)
+        stored = store.record_assessment(
+            db, encounter_id, assessment_record(result, key), actor=actor, reason=f"assessment ({source})"
+        )
+        self.metrics.assessments.labels(result.disposition.value, source).inc()
+        self.hub.publish("queue", encounter_id=encounter_id, urgent=result.disposition.value in URGENT)
+        return stored
+
+    def override(
+        self, db: Database, assessment_id: int, disposition: Disposition, reason: str, *, actor: str
+    ) -> dict[str, Any]:
+        if not reason.strip():
+            raise UserInputError("reason: an override needs a reason")
+        row = store.override_assessment(
+            db, assessment_id, OverrideIn(clinician=actor, disposition=disposition.value, reason=reason)
+        )
+        encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
+        self.hub.publish("queue", encounter_id=encounter_id)
+        return row
+
+
+def stored_assessment_view(row: dict[str, Any]) -> dict[str, Any]:
+    """An assessment row as the API returns it (the full engine output under ``assessment``)."""
+    return {
+        "id": row["id"],
+        "encounter_id": row["encounter_id"],
+        "created_at": row["created_at"],
+        "created_by": row["created_by"],
+        "disposition": row["disposition"],
+        "news2": row["news2"],
+        "red_flags": row["red_flags"],
+        "risks": row["risks"],
+        "assessment": row["payload"],
+    }
+
+
+def require_found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    if row is None:
+        raise NotFoundError(f"{what} not found")
+    return row
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

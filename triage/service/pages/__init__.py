@@ -1,0 +1,13 @@
+"""Server-rendered staff pages (Jinja + vendored htmx; live queue over server-sent events)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from triage.service.pages import account, staff
+
+router = APIRouter(include_in_schema=False)
+router.include_router(account.router)
+router.include_router(staff.router)
+
+__all__ = ["router"]

@@ -1,0 +1,137 @@
+"""Login, logout, first-run administrator setup and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from triage.errors import UserInputError
+from triage.service.auth import ALL_ROLES, SESSION_COOKIE, Principal, Role, allow, current_principal
+from triage.service.i18n import catalogue
+from triage.service.pages.rendering import language_for, render
+from triage.service.runtime import Runtime
+
+router = APIRouter()
+
+
+def _runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def safe_next(path: str | None) -> str:
+    """Only same-site paths (no ``//host`` or scheme) are followed after login."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def _set_session(response: Response, rt: Runtime, sid: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        sid,
+        max_age=rt.settings.service.session_max_age_s,
+        httponly=True,
+        samesite="strict",
+        secure=rt.settings.service.secure_cookies,
+        path="/",
+    )
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    rt = _runtime(request)
+    if rt.accounts.count() == 0:
+        return RedirectResponse("/setup", status_code=303)
+    return render(request, "login.html", None, next=safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    rt = _runtime(request)
+    t = catalogue(language_for(request, None))
+    name_key = f"user:{username.strip().lower()}"
+    client_key = f"addr:{request.client.host if request.client else 'unknown'}"
+    wait = rt.limiter.retry_after_s(name_key, client_key)
+    if wait:
+        rt.metrics.login_failures.labels("rate_limited").inc()
+        response = render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            error=t("login.limited", seconds=wait),
+            next=safe_next(next),
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    account = rt.accounts.authenticate(username, password)
+    if account is None:
+        rt.limiter.failed(name_key, client_key)
+        rt.metrics.login_failures.labels("bad_credentials").inc()
+        return render(
+            request, "login.html", None, status_code=401, error=t("login.failed"), next=safe_next(next)
+        )
+    rt.limiter.succeeded(name_key)
+    sid = rt.sessions.create(account.username, Role(account.role), account.language)
+    redirect = RedirectResponse(safe_next(next), status_code=303)
+    _set_session(redirect, rt, sid)
+    return redirect
+
+
+@router.post("/logout")
+def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES))]) -> Response:
+    rt = _runtime(request)
+    rt.sessions.end(who.session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/setup")
+def setup_page(request: Request) -> Response:
+    if _runtime(request).accounts.count() > 0:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "setup.html", None)
+
+
+@router.post("/setup")
+def setup(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    language: Annotated[str, Form(max_length=2)] = "zh",
+) -> Response:
+    rt = _runtime(request)
+    if rt.accounts.count() > 0:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        account = rt.accounts.create_first_admin(username, password, language)
+    except UserInputError as exc:
+        return render(request, "setup.html", None, status_code=422, error=str(exc), username=username)
+    sid = rt.sessions.create(account.username, Role.admin, account.language)
+    response = RedirectResponse("/", status_code=303)
+    _set_session(response, rt, sid)
+    return response
+
+
+@router.post("/language")
+def switch_language(
+    request: Request,
+    who: Annotated[Principal, Depends(allow(*ALL_ROLES))],
+    language: Annotated[str, Form(pattern="^(en|zh)$")],
+    back: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    rt = _runtime(request)
+    rt.accounts.set_language(who.username, language)
+    rt.sessions.set_language(who.session_id, language)
+    request.state.principal = None
+    current_principal(request)
+    return RedirectResponse(safe_next(back), status_code=303)

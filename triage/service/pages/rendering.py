@@ -1,0 +1,48 @@
+"""Jinja rendering for staff pages: the user's language, CSRF token and safe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from triage.service.auth import CSRF_FIELD, Principal
+from triage.service.i18n import catalogue
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+URGENT = ("emergency_transfer", "urgent_referral")
+
+
+def language_for(request: Request, principal: Principal | None) -> str:
+    if principal is not None:
+        return principal.language
+    runtime = request.app.state.runtime
+    return str(request.cookies.get("triage_lang") or runtime.settings.service.default_language)
+
+
+def render(
+    request: Request, template: str, principal: Principal | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    language = language_for(request, principal)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "t": catalogue(language),
+            "lang": language,
+            "user": principal,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": principal.csrf_token if principal else "",
+            "urgent": URGENT,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def render_error(request: Request, message: str, status_code: int) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    return render(request, "error.html", principal, status_code=status_code, message=message)

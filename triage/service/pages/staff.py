@@ -1,0 +1,221 @@
+"""Staff screens: today's queue (live), encounter view with actions, referrals, devices."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from referral import facilities, referrals, store
+from referral import queue as staff_queue
+from triage.assessment import Disposition
+from triage.errors import UserInputError
+from triage.service.api.deps import clinic as clinic_dep
+from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.pages.rendering import render
+from triage.service.runtime import Runtime
+
+router = APIRouter()
+Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
+Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
+Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.nurse, Role.integrator, Role.admin))]
+ReferralReader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def queue_rows(request: Request) -> list[dict[str, Any]]:
+    db = _rt(request).databases.get()
+    rows = staff_queue.staff_queue(db)
+    if not rows:
+        return rows
+    ids = [r["encounter_id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    latest: dict[int, str] = {}
+    for encounter_id, status in db.conn.execute(
+        f"SELECT encounter_id, status FROM referrals WHERE id IN (SELECT max(id) FROM referrals"
+        f" WHERE encounter_id IN ({marks}) GROUP BY encounter_id)",
+        ids,
+    ):
+        latest[int(encounter_id)] = str(status)
+    for row in rows:
+        row["referral_status"] = latest.get(int(row["encounter_id"]))
+    return rows
+
+
+def home_for(principal: Principal) -> str:
+    if principal.role in CLINICAL_READ:
+        return "/queue"
+    if principal.role is Role.integrator:
+        return "/devices"
+    return "/referrals"
+
+
+@router.get("/")
+def home(who: Annotated[Principal, Depends(allow(*tuple(Role)))]) -> Response:
+    return RedirectResponse(home_for(who), status_code=303)
+
+
+@router.get("/queue")
+def queue_page(request: Request, who: Reader) -> Response:
+    return render(request, "queue.html", who, rows=queue_rows(request), synthetic=_synthetic(request))
+
+
+@router.get("/queue/rows")
+def queue_fragment(request: Request, who: Reader) -> Response:
+    return render(request, "_queue.html", who, rows=queue_rows(request))
+
+
+@router.get("/events")
+async def events(request: Request, who: Reader) -> StreamingResponse:
+    rt = _rt(request)
+
+    async def stream() -> Any:
+        rt.metrics.sse_clients.inc()
+        try:
+            async for chunk in rt.hub.stream():
+                if await request.is_disconnected():
+                    break
+                yield chunk
+        finally:
+            rt.metrics.sse_clients.dec()
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _synthetic(request: Request) -> bool:
+    return bool(_rt(request).extras.get("synthetic"))
+
+
+def _referral_targets(request: Request) -> list[dict[str, Any]]:
+    db = _rt(request).databases.get()
+    return [f for f in facilities.list_all(db) if f["tier"] != "primary"]
+
+
+@router.get("/encounters/{encounter_id}")
+def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response:
+    db = _rt(request).databases.get()
+    encounter = store.get_encounter(db, encounter_id)
+    patient = store.get_patient(db, int(encounter["patient_id"]))
+    latest = store.latest_assessment(db, encounter_id)
+    overrides = store.overrides_for(db, int(latest["id"])) if latest else []
+    refs = list(db.query("SELECT * FROM referrals WHERE encounter_id = ? ORDER BY id DESC", [encounter_id]))
+    return render(
+        request,
+        "encounter.html",
+        who,
+        encounter=encounter,
+        patient=patient,
+        observations=store.list_observations(db, encounter_id),
+        assessment=latest,
+        final=store.final_disposition(db, latest) if latest else None,
+        overrides=overrides,
+        referrals=refs,
+        targets=_referral_targets(request),
+        dispositions=[d.value for d in Disposition],
+        can_decide=who.role in CLINICIAN_ONLY,
+        synthetic=_synthetic(request),
+    )
+
+
+@router.post("/assessments/{assessment_id}/override")
+def override(
+    request: Request,
+    assessment_id: int,
+    who: Clinician,
+    disposition: Annotated[Disposition, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    db = _rt(request).databases.get()
+    if not reason.strip():
+        raise UserInputError("reason: an override needs a reason (the field was empty)")
+    clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
+    encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
+@router.post("/assessments/{assessment_id}/refer")
+def refer(
+    request: Request,
+    assessment_id: int,
+    who: Clinician,
+    to_facility: Annotated[str, Form(max_length=64)],
+    urgency: Annotated[str, Form(pattern="^(emergency|urgent|routine)$")],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    from referral.records import ReferralIn
+
+    rt = _rt(request)
+    db = rt.databases.get()
+    if not reason.strip():
+        raise UserInputError("reason: a referral needs a reason (the field was empty)")
+    row = referrals.create_referral(
+        db,
+        ReferralIn(
+            assessment_id=assessment_id, to_facility=to_facility, urgency=urgency, reason=reason.strip()
+        ),
+        actor=who.username,
+    )
+    row = referrals.transition(
+        db, int(row["id"]), "sent", actor=who.username, note="created and sent by clinician"
+    )
+    rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
+    return RedirectResponse(f"/encounters/{row['encounter_id']}", status_code=303)
+
+
+@router.post("/referrals/{referral_id}/status")
+def referral_status(
+    request: Request,
+    referral_id: int,
+    who: Clinician,
+    status: Annotated[str, Form(pattern="^(sent|accepted|arrived|declined|cancelled)$")],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=200)] = "/referrals",
+) -> Response:
+    rt = _rt(request)
+    row = referrals.transition(
+        rt.databases.get(), referral_id, status, actor=who.username, note=note.strip() or None
+    )
+    rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
+    target = back if back.startswith("/") and not back.startswith("//") else "/referrals"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/referrals")
+def referrals_page(request: Request, who: ReferralReader) -> Response:
+    db = _rt(request).databases.get()
+    rows = list(
+        db.query(
+            "SELECT r.*, p.mrn, p.name FROM referrals r JOIN encounters e ON e.id = r.encounter_id"
+            " JOIN patients p ON p.id = e.patient_id ORDER BY r.id DESC LIMIT 200"
+        )
+    )
+    if who.role is Role.analyst:
+        for row in rows:  # analysts see the referral flow, not who the patient is
+            row["mrn"], row["name"] = "-", None
+    return render(
+        request,
+        "referrals.html",
+        who,
+        rows=rows,
+        can_decide=who.role in CLINICIAN_ONLY,
+        synthetic=_synthetic(request),
+    )
+
+
+@router.get("/devices")
+def devices_page(request: Request, who: Staff) -> Response:
+    return render(request, "devices.html", who, devices=_rt(request).device_status())
+
+
+@router.get("/devices/rows")
+def devices_fragment(request: Request, who: Staff) -> Response:
+    return render(request, "_devices.html", who, devices=_rt(request).device_status())

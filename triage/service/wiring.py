@@ -1,0 +1,60 @@
+"""Start and stop the clinical parts of a running service: engine, device gateway, pipeline.
+
+Readiness (``/readyz``) turns true only after the referral log is migrated, the policy and every
+enabled risk model loaded and verified, and - when device profiles are configured - the gateway
+is listening. A failure leaves the service up but not ready, with the reason in ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from triage.errors import ClinicError
+from triage.service.clinic import Clinic, Engine
+from triage.service.runtime import Runtime
+
+log = logging.getLogger("triage.service")
+
+
+def load_engine(runtime: Runtime) -> Engine:
+    from triage.policy import load_policy
+    from triage.riskmodels import load_models
+
+    settings = runtime.settings
+    policy = load_policy(settings.policy.file)
+    models = load_models(settings.models.directory, settings.models.enabled or None)
+    return Engine(policy=policy, models=models)
+
+
+async def start_clinic(runtime: Runtime) -> None:
+    runtime.ready = False
+    try:
+        await asyncio.to_thread(runtime.databases.migrate)
+        runtime.not_ready_reason = "loading policy and risk models"
+        engine = await asyncio.to_thread(load_engine, runtime)
+        clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id)
+        runtime.extras["clinic"] = clinic
+        if runtime.settings.gateway.profiles and runtime.settings.service.run_gateway:
+            from triage.service.pipeline import start_gateway
+
+            runtime.not_ready_reason = "starting the device gateway"
+            await start_gateway(runtime, clinic)
+    except ClinicError as exc:
+        runtime.not_ready_reason = f"{exc.code}: {exc}"
+        log.error("service not ready: %s", runtime.not_ready_reason)
+        return
+    runtime.ready = True
+    runtime.not_ready_reason = ""
+
+
+async def stop_clinic(runtime: Runtime) -> None:
+    runtime.ready = False
+    task = runtime.extras.pop("gateway_task", None)
+    gateway = runtime.extras.pop("gateway", None)
+    if gateway is not None:
+        gateway.stop()
+    if isinstance(task, asyncio.Task):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, 5)
