@@ -11,7 +11,7 @@ import typer
 import models
 from models.card import ModelCard
 from models.card_markdown import render_card
-from triage.errors import ClinicError, DependencyMissingError, NotFoundError
+from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError
 from triage.riskmodels import load_model, read_card, read_registry
 
 app = typer.Typer(
@@ -143,8 +143,7 @@ def verify(
                 typer.echo(f"FAIL  {r['error']}")
     failed = [r for r in results if not r["ok"]]
     if failed:
-        typer.echo(f"error: {len(failed)} of {len(results)} model versions failed verification", err=True)
-        raise typer.Exit(1)
+        raise ModelContractError(f"{len(failed)} of {len(results)} model versions failed verification")
 
 
 @app.command("train")

@@ -1,0 +1,85 @@
+"""`triage models list/show/verify/train` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.models.conftest import MODEL_NAMES
+from triage.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_json_shows_every_card(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models", "list", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["name"] for r in rows] == list(MODEL_NAMES)
+    assert all(r["active"] and r["label"].startswith("teaching data") for r in rows)
+
+
+def test_list_text_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models", "list")
+    assert code == 0 and "cvd10" in out and "AUROC" in out
+    code, out, _ = run(capsys, "models", "show", "ckd")
+    assert code == 0 and "# ckd 1.0.0" in out and "TEACHING DATA - NOT FOR CLINICAL USE" in out
+    code, out, _ = run(capsys, "models", "show", "ckd", "--json")
+    assert json.loads(out)["onnx"]["input_width"] == 9
+
+
+def test_show_unknown_model_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "models", "show", "heart")
+    assert code == 1
+    assert err.strip() == "error: unknown model 'heart'; known: cvd10, stroke10, diabetes, ckd"
+
+
+def test_verify_passes_on_the_shipped_models(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models", "verify")
+    assert code == 0
+    assert out.count("ok    ") == 4 and "64 golden rows replayed" in out
+
+
+def test_verify_fails_on_a_tampered_copy(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    onnx = model_dir / "ckd" / "1.0.0" / "model.onnx"
+    data = bytearray(onnx.read_bytes())
+    data[-1] ^= 0xFF
+    onnx.write_bytes(bytes(data))
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, err = run(capsys, "models", "verify", "--json")
+    assert code == 1
+    results = {r["name"]: r for r in json.loads(out)}
+    assert not results["ckd"]["ok"] and "refused (sha256)" in results["ckd"]["error"]
+    assert results["cvd10"]["ok"]
+    assert "1 of 4 model versions failed verification" in err
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="needs the training extra (make test)"
+)
+def test_train_check_reports_byte_for_byte_reproduction(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "models", "train", "diabetes", "--check")
+    assert code == 0, err
+    assert "reproduced diabetes 1.0.0 byte for byte: model.onnx sha256 c88ef4a3" in out
+    assert "... diabetes: fitting on 372 rows" in err
+
+
+def test_serving_modules_never_import_sklearn() -> None:
+    code = (
+        "import sys, triage.riskmodels, triage.riskfeatures, triage.cli; "
+        "triage.riskmodels.load_models(); "
+        "bad = sorted(m for m in sys.modules if m.startswith(('sklearn', 'skl2onnx', 'models.training'))); "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -1,0 +1,147 @@
+"""Missing, imputed, out-of-range and not-applicable inputs: defined, recorded, never silent zeros."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.errors import UserInputError
+from triage.patient import PatientContext
+from triage.riskfeatures import DIPSTICK_ORDINAL, build_features, observation_value
+from triage.riskmodels import ModelSet, load_models
+
+
+@pytest.fixture(scope="module")
+def model_set() -> ModelSet:
+    return load_models()
+
+
+FULL_PATIENT = PatientContext(
+    age=58,
+    sex="male",
+    current_smoker=False,
+    diabetes=False,
+    on_antihypertensives=True,
+    bmi=26.5,
+    hypertension=True,
+)
+FULL_VALUES: dict[str, float | str] = {
+    "sbp": 148.0,
+    "dbp": 88.0,
+    "total_cholesterol": 5.6,
+    "heart_rate": 72.0,
+    "glucose_random": 6.1,
+    "urine_sg": 1.015,
+    "urine_protein": "trace",
+    "creatinine": 95.0,
+    "hemoglobin": 141.0,
+}
+
+
+def _by_model(model_set: ModelSet, patient: PatientContext, values: dict[str, float | str]) -> dict:
+    return {p.model: p for p in model_set.predict(patient, values)}
+
+
+def test_complete_inputs_are_scored_without_imputation(model_set: ModelSet) -> None:
+    out = _by_model(model_set, FULL_PATIENT, FULL_VALUES)
+    for name in ("cvd10", "stroke10", "ckd"):
+        p = out[name]
+        assert p.probability is not None and 0 < p.probability < 1
+        assert p.band in ("low", "medium", "high")
+        assert p.imputed == {} and p.missing == () and p.out_of_range == ()
+        assert "not for clinical use" in p.explanation
+        assert "main drivers" in p.explanation
+
+
+def test_missing_required_input_is_not_scored_and_named(model_set: ModelSet) -> None:
+    values = {k: v for k, v in FULL_VALUES.items() if k != "sbp"}
+    patient = FULL_PATIENT.model_copy(update={"current_smoker": None})
+    p = _by_model(model_set, patient, values)["cvd10"]
+    assert p.band == "not_scored" and p.probability is None
+    assert p.missing == ("sbp", "current_smoker")
+    assert "required inputs missing: sbp, current_smoker" in p.explanation
+
+
+def test_missing_optional_input_uses_the_recorded_training_median(model_set: ModelSet) -> None:
+    model = model_set.models["cvd10"]
+    values = {k: v for k, v in FULL_VALUES.items() if k not in ("heart_rate", "glucose_random")}
+    p = _by_model(model_set, FULL_PATIENT, values)["cvd10"]
+    medians = {f.name: f.median for f in model.card.features}
+    assert p.imputed == {"heart_rate": medians["heart_rate"], "glucose_random": medians["glucose_random"]}
+    assert medians["heart_rate"] != 0.0  # imputation is the median, never a silent zero
+    assert "imputed with the training median: heart_rate=75" in p.explanation
+    # the score equals scoring with the medians written in explicitly
+    explicit = model.predict({**build_features(model.card, FULL_PATIENT, FULL_VALUES), **p.imputed})
+    assert p.probability == explicit.probability
+
+
+def test_values_outside_the_training_range_are_flagged(model_set: ModelSet) -> None:
+    patient = FULL_PATIENT.model_copy(update={"age": 84})
+    p = _by_model(model_set, patient, {**FULL_VALUES, "sbp": 262.0})["cvd10"]
+    assert p.probability is not None
+    assert p.out_of_range == ("age", "sbp")
+    assert "outside the training range: age=84 (trained on 32-70), sbp=262" in p.explanation
+
+
+def test_population_rules_keep_patients_outside_the_training_population_unscored(model_set: ModelSet) -> None:
+    out = _by_model(model_set, FULL_PATIENT, FULL_VALUES)
+    assert out["diabetes"].band == "not_scored"
+    assert "trained on female patients only; this patient is male" in out["diabetes"].explanation
+    woman = FULL_PATIENT.model_copy(update={"sex": "female"})
+    assert _by_model(model_set, woman, FULL_VALUES)["diabetes"].probability is not None
+    known = woman.model_copy(update={"diabetes": True})
+    assert "patient.diabetes is true" in _by_model(model_set, known, FULL_VALUES)["diabetes"].explanation
+    known_ckd = FULL_PATIENT.model_copy(update={"ckd": True})
+    assert _by_model(model_set, known_ckd, FULL_VALUES)["ckd"].band == "not_scored"
+
+
+def test_unknown_sex_is_missing_not_female(model_set: ModelSet) -> None:
+    patient = FULL_PATIENT.model_copy(update={"sex": None})
+    out = _by_model(model_set, patient, FULL_VALUES)
+    assert out["cvd10"].missing == ("sex_male",)
+    assert "sex unknown" in out["diabetes"].explanation
+
+
+def test_bands_follow_the_card_thresholds(model_set: ModelSet) -> None:
+    model = model_set.models["cvd10"]
+    assert model.threshold == 0.10
+    assert [model.band_for(x) for x in (0.01, 0.05, 0.0999, 0.10, 0.9)] == [
+        "low",
+        "medium",
+        "medium",
+        "high",
+        "high",
+    ]
+
+
+def test_dipstick_grades_map_to_the_training_ordinal() -> None:
+    assert [observation_value("urine_protein", g) for g in ("neg", "trace", "1+", "4+")] == [
+        0.0,
+        1.0,
+        2.0,
+        5.0,
+    ]
+    assert list(DIPSTICK_ORDINAL) == ["neg", "trace", "1+", "2+", "3+", "4+"]
+
+
+@pytest.mark.parametrize(
+    ("code", "raw", "message"),
+    [
+        ("urine_protein", "5+", "not a dipstick grade"),
+        ("urine_protein", 2.0, "not a dipstick grade"),
+        ("sbp", "high", "expected a number"),
+        ("sbp", float("nan"), "not a finite number"),
+        ("sbp", True, "expected a number"),
+    ],
+)
+def test_bad_observation_values_are_user_errors(code: str, raw: float | str, message: str) -> None:
+    with pytest.raises(UserInputError, match=message):
+        observation_value(code, raw)
+
+
+def test_bmi_comes_from_height_and_weight_or_a_measured_observation(model_set: ModelSet) -> None:
+    card = model_set.models["diabetes"].card
+    no_bmi = PatientContext(age=40, sex="female", height_cm=160, weight_kg=64)
+    assert build_features(card, no_bmi, {"glucose_random": 6.0})["bmi"] == pytest.approx(25.0)
+    measured = PatientContext(age=40, sex="female")
+    assert build_features(card, measured, {"bmi": 31.0})["bmi"] == 31.0
+    assert build_features(card, measured, {})["bmi"] is None

