@@ -1,0 +1,112 @@
+"""Crash and concurrency tests with real writer processes on a real SQLite file.
+
+A line printed by the writer is a write that was acknowledged after commit (see writer.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from referral import audit, facilities
+from referral.schema import connect
+
+from .conftest import visit
+
+ROOT = Path(__file__).resolve().parents[2]
+STREAM = 10_000
+KILL_AFTER_ACKS = 1_500
+
+
+def _prepared(path: Path) -> int:
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    assessment_id = int(visit(db)["id"])
+    db.close()
+    return assessment_id
+
+
+def _writer(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.referral.writer", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_sigkill_mid_stream_loses_no_acknowledged_write(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.db"
+    assessment_id = _prepared(path)
+    writer = _writer("referrals", str(path), str(STREAM), "crash", str(assessment_id))
+    assert writer.stdout is not None
+    acknowledged: list[tuple[str, int]] = []
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < KILL_AFTER_ACKS and time.monotonic() < deadline:
+        line = writer.stdout.readline()
+        if not line:
+            break
+        _, key, row_id = line.split()
+        acknowledged.append((key, int(row_id)))
+    writer.send_signal(signal.SIGKILL)  # no clean-up of any kind: the process just vanishes
+    rest, _ = writer.communicate(timeout=30)
+    # lines already in the pipe when the kill landed were acknowledged too
+    acknowledged += [(k, int(i)) for _, k, i in (line.split() for line in rest.splitlines())]
+    assert writer.returncode == -signal.SIGKILL
+    assert KILL_AFTER_ACKS <= len(acknowledged) < STREAM, "the kill must land mid-stream"
+
+    db = connect(path)  # "restart": reopen, recover the WAL, run migrations
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = dict(db.execute("SELECT idempotency_key, id FROM referrals").fetchall())
+    missing = [key for key, row_id in acknowledged if stored.get(key) != row_id]
+    assert missing == []
+    # at most the one write in flight at the kill may be stored without its ACK
+    assert len(acknowledged) <= len(stored) <= len(acknowledged) + 1
+    events = db.execute("SELECT count(*) FROM referral_events").fetchone()[0]
+    creates = db.execute("SELECT count(*) FROM audit WHERE action = 'referral.create'").fetchone()[0]
+    assert events == creates == len(stored)  # referral, event and audit entry: all or nothing
+    report = audit.verify(db)
+    assert report.ok, report.problem
+    print(f"crash test: {len(acknowledged)} acknowledged, {len(stored)} stored, audit {report.entries} ok")
+
+
+def _collect(writer: subprocess.Popen[str]) -> tuple[list[str], list[str], str]:
+    out, err = writer.communicate(timeout=60)
+    acks = [line.split()[1] for line in out.splitlines() if line.startswith("ack ")]
+    errors = [line for line in out.splitlines() if line.startswith("ERROR")]
+    return acks, errors, err
+
+
+def test_gateway_and_service_writers_together_lose_nothing_and_never_see_locks(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.db"
+    assessment_id = _prepared(path)
+    seconds = "4"
+    gateway = _writer("gateway", str(path), seconds, "gw")
+    service = _writer("service", str(path), seconds, "svc", str(assessment_id))
+    gw_acks, gw_errors, gw_err = _collect(gateway)
+    svc_acks, svc_errors, svc_err = _collect(service)
+    assert (gateway.returncode, service.returncode) == (0, 0), gw_err + svc_err
+    assert gw_errors == [] and svc_errors == [], (gw_errors + svc_errors)[:5]
+    assert "locked" not in gw_err + svc_err
+    assert len(gw_acks) > 50 and len(svc_acks) > 50, "both writers must really have run"
+
+    db: Database = connect(path)
+    encounters = {
+        r[0] for r in db.execute("SELECT idempotency_key FROM encounters WHERE idempotency_key IS NOT NULL")
+    }
+    assessed = {
+        r[0] for r in db.execute("SELECT idempotency_key FROM assessments WHERE idempotency_key IS NOT NULL")
+    }
+    sent = {r[0] for r in db.execute("SELECT idempotency_key FROM referrals WHERE status = 'sent'")}
+    assert set(gw_acks) <= encounters and set(gw_acks) <= assessed
+    assert set(svc_acks) <= sent
+    assert audit.verify(db).ok
+    print(f"concurrency: gateway {len(gw_acks)} + service {len(svc_acks)} acknowledged, 0 errors")

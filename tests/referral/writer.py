@@ -1,0 +1,115 @@
+"""A separate writer process for the crash and concurrency tests (run with ``python -m``).
+
+It prints one line per write *after* the write's transaction committed - exactly when a real
+gateway would send its ACK or the service its HTTP 201 - so a printed line is an acknowledged
+write that must survive anything that happens afterwards. Any exception is printed as an
+``ERROR`` line (a lock error reaching a user would show up here) and the writer goes on.
+
+    python -m tests.referral.writer referrals DB COUNT PREFIX ASSESSMENT_ID
+    python -m tests.referral.writer gateway DB SECONDS PREFIX
+    python -m tests.referral.writer service DB SECONDS PREFIX ASSESSMENT_ID
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from referral import referrals, store
+from referral.records import AssessmentIn, EncounterIn, ObservationIn, ReferralIn
+from referral.schema import connect
+
+STAMP = "2026-05-01T09:00:00+08:00"
+
+
+def _referral(db_assessment: int, key: str) -> ReferralIn:
+    return ReferralIn(
+        assessment_id=db_assessment,
+        to_facility="ZJ-S01",
+        urgency="urgent",
+        reason="writer",
+        idempotency_key=key,
+    )
+
+
+def stream_referrals(path: str, count: int, prefix: str, assessment_id: int) -> None:
+    db = connect(path)
+    for i in range(count):
+        stored = referrals.create_referral(db, _referral(assessment_id, f"{prefix}-{i}"), actor="writer")
+        print(f"ack {prefix}-{i} {stored['id']}", flush=True)
+
+
+def gateway(path: str, seconds: float, prefix: str) -> None:
+    """Device-gateway style: an encounter, its device observations and the engine's assessment."""
+    db = connect(path)
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        key = f"{prefix}-{i}"
+        try:
+            encounter = store.open_encounter(
+                db,
+                EncounterIn(patient_mrn="MRN-1", facility_id="ZJ-C01", started_at=STAMP, idempotency_key=key),
+                actor="gateway",
+                reason="device result",
+            )
+            store.add_observations(
+                db,
+                encounter["id"],
+                [
+                    ObservationIn(
+                        code="spo2", value_num=93, unit="%", observed_at=STAMP, device_message_id=key
+                    )
+                ],
+                actor="gateway",
+                reason="device result",
+            )
+            store.record_assessment(
+                db,
+                encounter["id"],
+                AssessmentIn(
+                    disposition="local_care",
+                    policy_version="p1",
+                    engine_version="e1",
+                    payload={},
+                    idempotency_key=key,
+                ),
+                actor="engine",
+                reason="triage",
+            )
+            print(f"ack {key} {encounter['id']}", flush=True)
+        except Exception as error:  # reported to the test, which requires zero of these
+            print(f"ERROR {key} {type(error).__name__}: {error}", flush=True)
+        i += 1
+
+
+def service(path: str, seconds: float, prefix: str, assessment_id: int) -> None:
+    """Web-service style: referrals created and moved along their lifecycle."""
+    db = connect(path)
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        key = f"{prefix}-{i}"
+        try:
+            stored = referrals.create_referral(db, _referral(assessment_id, key), actor="service")
+            referrals.transition(db, stored["id"], "sent", actor="service")
+            print(f"ack {key} {stored['id']}", flush=True)
+        except Exception as error:
+            print(f"ERROR {key} {type(error).__name__}: {error}", flush=True)
+        i += 1
+
+
+def main(argv: list[str]) -> None:
+    mode, path = argv[0], argv[1]
+    if mode == "referrals":
+        stream_referrals(path, int(argv[2]), argv[3], int(argv[4]))
+    elif mode == "gateway":
+        gateway(path, float(argv[2]), argv[3])
+    elif mode == "service":
+        service(path, float(argv[2]), argv[3], int(argv[4]))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
