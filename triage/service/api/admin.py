@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral import facilities
 from referral.records import FacilityIn
+from referral.transactions import write
 from triage.service.api.deps import DbDep, RuntimeDep
 from triage.service.auth import ALL_ROLES, Principal, Role, allow
 
@@ -82,7 +83,7 @@ def put_facility(facility_id: str, body: FacilityIn, db: DbDep, who: Admin) -> F
         from triage.errors import UserInputError
 
         raise UserInputError(f"id: the body's id {body.id!r} differs from the path's {facility_id!r}")
-    facilities.upsert(db, body, actor=who.username, reason="facility directory edit")
+    write(db, lambda d: facilities.upsert(d, body, actor=who.username, reason="facility directory edit"))
     return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
 
 

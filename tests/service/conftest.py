@@ -1,0 +1,93 @@
+"""Fixtures: a real service on a real SQLite file (in-process ASGI client), one user per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from referral import facilities
+from referral.records import FacilityIn
+from referral.transactions import write
+from triage.service import create_app
+from triage.service.auth import SESSION_COOKIE, Role
+from triage.settings import Settings, load_settings
+
+PASSWORD = "clinic-pass-2026"
+
+
+@dataclass
+class Staff:
+    app: FastAPI
+    client: TestClient
+    tokens: dict[Role, str]
+
+    def bearer(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def login(self, role: Role) -> str:
+        """Log the client in as ``role`` through the form; returns the session's CSRF token."""
+        response = self.client.post(
+            "/login", data={"username": role.value, "password": PASSWORD}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+        sid = self.client.cookies[SESSION_COOKIE]
+        session = self.app.state.runtime.sessions.get(sid)
+        assert session is not None
+        return str(session.csrf_token)
+
+
+def make_settings(tmp_path: Path, **service: object) -> Settings:
+    return load_settings(
+        None,
+        data_dir=tmp_path,
+        database={"path": tmp_path / "clinic.db"},
+        service={"default_language": "en", **service},
+    )
+
+
+def seed(app: FastAPI) -> dict[Role, str]:
+    runtime = app.state.runtime
+    tokens = {}
+    for role in Role:
+        runtime.accounts.create(role.value, PASSWORD, role, "en", actor="test-setup")
+        tokens[role] = runtime.accounts.issue_token(
+            role.value, f"{role.value} test token", actor="test-setup"
+        )
+    db = runtime.databases.get()
+    for fid, tier in (("clinic-demo", "primary"), ("county-hospital", "secondary")):
+        facility = FacilityIn(
+            id=fid,
+            name=fid.replace("-", " ").title(),
+            tier=tier,
+            region_code="R1",
+            lon=104.0,
+            lat=30.6,
+            beds=20,
+            capacity=100,
+            synthetic=True,
+        )
+        write(db, lambda d, f=facility: facilities.upsert(d, f, actor="test-setup", reason="test directory"))
+    return tokens
+
+
+@pytest.fixture
+def staff(tmp_path: Path) -> Iterator[Staff]:
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as client:
+        yield Staff(app, client, seed(app))
+
+
+WALK_IN = {
+    "patient": {"mrn": "MRN-001", "name": "Synthetic Patient", "sex": "male"},
+    "age_years": 70,
+    "observations": [
+        {"code": "spo2", "value": 86, "unit": "%"},
+        {"code": "heart_rate", "value": 128, "unit": "/min"},
+        {"code": "resp_rate", "value": 26, "unit": "/min"},
+    ],
+}
