@@ -35,7 +35,7 @@ class DeviceEndpoint:
     protocol: str
     transport: SerialSpec | TcpListenSpec | TcpConnectSpec
     make_driver: Callable[[], LinkDriver]
-    decode: Callable[[bytes], Decoded]
+    decode: Callable[[bytes, str], Decoded]  # (raw message, received_at ISO time) -> records
     wire_log_dir: Path | None = None
     reopen_initial_s: float = 0.5
     reopen_max_s: float = 30.0

@@ -38,6 +38,7 @@ from devices.transports.serial_port import open_serial
 from devices.transports.tcp import TcpListener, connect_tcp
 from devices.wire_log import WireLog
 from referral.inbox import (
+    FINAL_STATUSES,
     NewDeviceMessage,
     StoredDeviceResult,
     mark_delivered,
@@ -48,8 +49,6 @@ from referral.inbox import (
 from referral.schema import connect
 
 log = logging.getLogger("devices.gateway")
-
-FINAL_STATUSES = frozenset({"F", "final", "C", "corrected"})
 
 
 @dataclass(frozen=True)
@@ -271,7 +270,7 @@ class Gateway:
             device_id=endpoint.device_id, session_id=info.session_id, protocol=endpoint.protocol, raw=raw
         )
         try:
-            decoded = endpoint.decode(raw)
+            decoded = endpoint.decode(raw, message.received_at)
         except Exception as exc:  # a decoder bug must not lose the message: keep the raw bytes
             log.exception("device %s: decoder failed", endpoint.device_id)
             decoded = Decoded(fatal=f"decoder error: {type(exc).__name__}")

@@ -1,0 +1,229 @@
+"""Adapters from the sans-IO codecs (``devices.codecs``) to the gateway's ``LinkDriver`` events.
+
+The one rule that matters here: a message's final acknowledgement is emitted AFTER its
+``Received`` event, so the session commits the message before the device hears the ACK.
+
+* ASTM: the receiver runs with ``hold_final_ack``; the ACK of the frame holding the L record is
+  released by ``confirm_message`` and placed after ``Received`` in the event list.
+* HL7/MLLP: the ACK message is built only for a complete frame and placed after ``Received``.
+* Line protocols have no acknowledgement: every complete line is a message.
+
+Tolerance switches that fire are reported as ``Tolerated`` events (counter difference per feed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from devices.codecs import astm_link, astm_records
+from devices.endpoint import Decoded, DeviceEndpoint
+from devices.profile import DeviceProfile
+from devices.results import DeviceResult, Quarantine
+from devices.session import Clock, Discarded, LinkDriver, LinkEvent, Received, Send, Tolerated
+from devices.tolerance import ToleranceCounter
+from devices.transports.link import LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from referral.inbox import NewDeviceResult, NewQuarantineItem
+
+
+class _ToleranceDiff:
+    def __init__(self, counter: ToleranceCounter, device_id: str) -> None:
+        self._counter = counter
+        self._device_id = device_id
+        self._seen = self._counts()
+
+    def _counts(self) -> dict[str, int]:
+        return {switch: n for (dev, switch), n in self._counter.snapshot().items() if dev == self._device_id}
+
+    def events(self) -> list[LinkEvent]:
+        now = self._counts()
+        fired: list[LinkEvent] = []
+        for switch, count in now.items():
+            fired += [Tolerated(switch)] * (count - self._seen.get(switch, 0))
+        self._seen = now
+        return fired
+
+
+class AstmDriver:
+    """Host-side ASTM E1381 receiver for one session."""
+
+    protocol = "astm"
+
+    def __init__(self, profile: DeviceProfile, clock: Callable[[], float], counter: ToleranceCounter) -> None:
+        self._receiver = astm_link.AstmReceiver(profile, clock, counter=counter, hold_final_ack=True)
+        self._tolerance = _ToleranceDiff(counter, profile.device_id)
+
+    def _drain(self) -> list[LinkEvent]:
+        events: list[LinkEvent] = []
+        before = self._receiver.data_to_send()
+        if before:
+            events.append(Send(before))
+        while (event := self._receiver.next_event()) is not None:
+            if isinstance(event, astm_link.MessageReceived):
+                events.append(Received(event.data))
+                # Safe to release now: the session executes the Send after Received has committed.
+                self._receiver.confirm_message()
+                held = self._receiver.data_to_send()
+                if held:
+                    events.append(Send(held))
+            elif isinstance(event, astm_link.MessageDiscarded):
+                events.append(Discarded(event.reason, event.data))
+        events += self._tolerance.events()
+        return events
+
+    def feed(self, data: bytes, now: float) -> list[LinkEvent]:
+        self._receiver.receive_data(data)
+        events = self._drain()
+        # Bytes buffered while the final ACK was held (only noise, the sender waits) are processed now.
+        self._receiver.receive_data(b"")
+        return events + self._drain()
+
+    def poll(self, now: float) -> list[LinkEvent]:
+        self._receiver.handle_timeout(now)
+        return self._drain()
+
+    def next_deadline(self) -> float | None:
+        return self._receiver.next_deadline()
+
+
+# ------------------------------------------------------------------ decoding
+
+
+def _result_time(result: DeviceResult, received_at: str) -> str:
+    """The result-time part of the idempotency key. Devices without a result clock (line
+    protocols) get the receipt time: each reading is then its own result."""
+    if result.observed_at is not None:
+        return result.observed_at.isoformat()
+    return f"received {received_at}"
+
+
+def _number(value: str) -> tuple[float | None, str | None]:
+    text = value.strip()
+    comparator = None
+    for prefix in ("<=", ">=", "<", ">"):
+        if text.startswith(prefix):
+            comparator, text = prefix, text[len(prefix) :].strip()
+            break
+    try:
+        return float(text), comparator
+    except ValueError:
+        return None, None
+
+
+def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
+    value_num, comparator = _number(result.value)
+    return NewDeviceResult(
+        device_id=result.device_id,
+        sample_id=result.sample_id or "",
+        vendor_code=result.vendor_code,
+        result_time=_result_time(result, received_at),
+        status=result.status,
+        is_qc=result.qc,
+        patient_id=result.patient_id,
+        code=result.code,
+        value=result.value,
+        value_num=value_num,
+        comparator=comparator,
+        unit=result.unit,
+        flags=",".join(result.flags) or None,
+        details={
+            k: v
+            for k, v in {
+                "raw_value": result.raw_value,
+                "device_unit": result.device_unit,
+                "reference_range": result.reference_range,
+                "comments": list(result.comments),
+                "byte_offset": result.byte_offset,
+            }.items()
+            if v not in (None, "", [])
+        },
+    )
+
+
+def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[[bytes, str], Decoded]:
+    """The profile's codec as the gateway's ``decode(raw, received_at)``."""
+    decode = _codec_for(profile)
+
+    def decoder(raw: bytes, received_at: str) -> Decoded:
+        results, quarantined = decode(profile, raw, counter=counter)
+        if not results and quarantined and len(quarantined) == 1 and quarantined[0].raw == raw:
+            only = quarantined[0]
+            return Decoded(fatal=f"{only.reason}: {only.detail}", fatal_offset=only.byte_offset)
+        return Decoded(
+            results=[to_inbox_result(r, received_at) for r in results],
+            quarantine=[
+                NewQuarantineItem(reason=f"{q.reason}: {q.detail}", raw=q.raw, byte_offset=q.byte_offset)
+                for q in quarantined
+            ],
+            parsed={"results": len(results), "quarantined": len(quarantined), "protocol": profile.protocol},
+        )
+
+    return decoder
+
+
+def _codec_for(profile: DeviceProfile) -> Callable[..., tuple[list[DeviceResult], list[Quarantine]]]:
+    if profile.protocol == "astm":
+        return astm_records.decode_message
+    raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no decoder yet")
+
+
+# ------------------------------------------------------------------ endpoints
+
+LOOPBACK_PEERS = frozenset({"127.0.0.1", "::1"})
+
+
+def transport_from_profile(profile: DeviceProfile) -> SerialSpec | TcpListenSpec | TcpConnectSpec:
+    """The profile's transport. A TCP listener binds loopback unless the profile sets ``host``,
+    and accepts only loopback peers unless it lists ``allowed_peers``."""
+    where = f"device profile {profile.device_id}"
+    if profile.serial is not None and profile.tcp is not None:
+        raise LinkError(f"{where}: has both [serial] and [tcp]; a device uses one transport")
+    if profile.serial is not None:
+        serial = profile.serial
+        if not serial.port:
+            raise LinkError(f"{where}: [serial] has no port (e.g. /dev/ttyUSB0); set it or pass --port")
+        return SerialSpec(
+            url=serial.port,
+            baudrate=serial.baud,
+            bytesize=serial.bytesize,
+            parity=serial.parity,
+            stopbits=serial.stopbits,
+            xonxoff=serial.xonxoff,
+            rtscts=serial.rtscts,
+        )
+    if profile.tcp is not None:
+        tcp = profile.tcp
+        if tcp.mode == "connect":
+            return TcpConnectSpec(host=tcp.host, port=tcp.port)
+        host = tcp.host if "host" in tcp.model_fields_set else "127.0.0.1"
+        return TcpListenSpec(
+            host=host, port=tcp.port, allowed_peers=frozenset(tcp.allowed_peers) or LOOPBACK_PEERS
+        )
+    raise LinkError(f"{where}: no transport; add a [serial] or [tcp] table, or pass --port / --tcp-listen")
+
+
+def make_driver_factory(
+    profile: DeviceProfile, clock: Callable[[], float], counter: ToleranceCounter
+) -> Callable[[], LinkDriver]:
+    if profile.protocol == "astm":
+        return lambda: AstmDriver(profile, clock, counter)
+    raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
+
+
+def endpoint_from_profile(
+    profile: DeviceProfile,
+    *,
+    clock: Clock,
+    transport: SerialSpec | TcpListenSpec | TcpConnectSpec | None = None,
+    wire_log_dir: Path | None = None,
+) -> DeviceEndpoint:
+    """Everything the gateway needs for one profile; ``transport`` overrides the profile's."""
+    counter = ToleranceCounter()
+    return DeviceEndpoint(
+        device_id=profile.device_id,
+        protocol=profile.protocol,
+        transport=transport or transport_from_profile(profile),
+        make_driver=make_driver_factory(profile, clock.now, counter),
+        decode=make_decoder(profile, counter),
+        wire_log_dir=wire_log_dir,
+    )

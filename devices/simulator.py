@@ -1,0 +1,285 @@
+"""Simulated instruments: play SYNTHETIC samples (or a trace) to the gateway as a real device would.
+
+``SimulatedDevice(kind, connect, samples)`` with ``await device.run()``:
+
+* ``astm-analyzer``: the LIS01-A2 *instrument* side (``devices.codecs.astm_link.AstmSender``):
+  ENQ, frames, waits for each ACK, retransmits on NAK, aborts after 6 tries and resends the
+  whole message, EOT;
+* ``hl7-monitor``: an MLLP client that sends ORU^R01 and waits for the ACK with MSA-2 equal to
+  its MSH-10, resending on timeout or a negative ACK;
+* ``pulse-oximeter``: one ASCII line per reading, no acknowledgement.
+
+``connect`` opens (and after a disconnect re-opens) the link: a pty master, a serial port or a
+TCP connection. ``FaultPlan`` injects random chunking, byte corruption, lost replies (dropped
+ACKs), disconnects and slow drip. Every message is kept until the device got its ACK, so a fault
+never makes the simulator give up a message: the report lists what was acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from devices.codecs.astm_link import AstmSender, MessageAborted, MessageSent
+from devices.profile import DeviceProfile
+from devices.session import Clock, MonotonicClock
+from devices.simulated_results import (
+    DeviceKind,
+    SimulatedSample,
+    astm_records,
+    hl7_message,
+    oximeter_line,
+    simulator_profile,
+)
+from devices.transports.link import Link, LinkClosed
+
+VT, FS_CR = b"\x0b", b"\x1c\r"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultPlan:
+    """What goes wrong on the wire. Rates are probabilities per byte (corruption, lost replies)
+    or per write burst (disconnects)."""
+
+    max_chunk: int = 0  # 0: each burst in one write; else random pieces of 1..max_chunk bytes
+    corruption_rate: float = 0.0  # device -> gateway byte flipped
+    drop_ack_rate: float = 0.0  # gateway -> device byte lost (ACK, NAK, HL7 ACK bytes)
+    disconnect_rate: float = 0.0  # connection dropped before a burst (needs a re-connecting link)
+    drip_s: float = 0.0  # pause between pieces
+
+    def __post_init__(self) -> None:
+        for name in ("corruption_rate", "drop_ack_rate", "disconnect_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"fault rate {name}={value} must be between 0 and 1")
+        if self.max_chunk < 0 or self.drip_s < 0:
+            raise ValueError("max_chunk and drip_s must not be negative")
+
+
+def corrupt(data: bytes, rate: float, rng: random.Random) -> bytes:
+    """Flip each byte with probability ``rate`` (xor with a random non-zero mask)."""
+    if rate <= 0:
+        return data
+    out = bytearray(data)
+    for i in range(len(out)):
+        if rng.random() < rate:
+            out[i] ^= rng.randrange(1, 256)
+    return bytes(out)
+
+
+def chunks(data: bytes, max_chunk: int, rng: random.Random) -> list[bytes]:
+    """Split ``data`` at random points into pieces of 1..max_chunk bytes (whole if max_chunk is 0)."""
+    if max_chunk <= 0 or len(data) <= 1:
+        return [data] if data else []
+    pieces, start = [], 0
+    while start < len(data):
+        size = rng.randint(1, max_chunk)
+        pieces.append(data[start : start + size])
+        start += size
+    return pieces
+
+
+def drop_bytes(data: bytes, rate: float, rng: random.Random) -> bytes:
+    if rate <= 0:
+        return data
+    return bytes(b for b in data if rng.random() >= rate)
+
+
+class FaultyLink:
+    """Wraps a device-side ``Link`` and applies a ``FaultPlan``."""
+
+    def __init__(self, link: Link, plan: FaultPlan, rng: random.Random) -> None:
+        self._link = link
+        self._plan = plan
+        self._rng = rng
+        self.label = link.label
+        self.disconnects = 0
+
+    async def write(self, data: bytes) -> None:
+        if self._plan.disconnect_rate and self._rng.random() < self._plan.disconnect_rate:
+            self.disconnects += 1
+            await self._link.close()
+            raise LinkClosed(f"{self.label}: disconnect injected")
+        data = corrupt(data, self._plan.corruption_rate, self._rng)
+        for piece in chunks(data, self._plan.max_chunk, self._rng):
+            await self._link.write(piece)
+            if self._plan.drip_s:
+                await asyncio.sleep(self._plan.drip_s)
+
+    async def read(self) -> bytes:
+        while True:
+            data = drop_bytes(await self._link.read(), self._plan.drop_ack_rate, self._rng)
+            if data:
+                return data
+
+    async def close(self) -> None:
+        await self._link.close()
+
+
+@dataclass
+class SimulationReport:
+    kind: DeviceKind
+    messages: int
+    acknowledged: list[str] = field(default_factory=list)  # sample ids, in acknowledgement order
+    aborted: int = 0
+    frames_sent: int = 0  # ASTM frames written, retransmissions included
+    reconnects: int = 0
+
+    @property
+    def unacknowledged(self) -> int:
+        return self.messages - len(set(self.acknowledged))
+
+
+class SimulatedDevice:
+    """One simulated instrument. ``connect`` returns a fresh device-side link each time it is called."""
+
+    def __init__(
+        self,
+        kind: DeviceKind,
+        connect: Callable[[], Awaitable[Link]],
+        samples: Sequence[SimulatedSample],
+        *,
+        rng: random.Random | None = None,
+        faults: FaultPlan | None = None,
+        clock: Clock | None = None,
+        profile: DeviceProfile | None = None,
+        interval_s: float = 0.0,
+        max_reconnects: int = 1000,
+    ) -> None:
+        self.kind = kind
+        self._connect = connect
+        self._samples = list(samples)
+        self._rng = rng or random.Random(0)
+        self._faults = faults or FaultPlan()
+        self._clock: Clock = clock or MonotonicClock()
+        base = profile or simulator_profile(kind, f"sim-{kind}")
+        self.profile = base.model_copy(update={"link": base.link.model_copy(update={"role": "instrument"})})
+        self._interval_s = interval_s
+        self._max_reconnects = max_reconnects
+        self.report = SimulationReport(kind, len(self._samples))
+
+    async def _open(self) -> FaultyLink:
+        return FaultyLink(await self._connect(), self._faults, self._rng)
+
+    async def run(self) -> SimulationReport:
+        """Send every sample until each one is acknowledged (or, for line devices, written)."""
+        pending = list(self._samples)
+        while pending:
+            link = await self._open()
+            try:
+                if self.kind == "astm-analyzer":
+                    await self._run_astm(link, pending)
+                elif self.kind == "hl7-monitor":
+                    await self._run_hl7(link, pending)
+                else:
+                    await self._run_lines(link, pending)
+            except LinkClosed:
+                self.report.reconnects += 1
+                if self.report.reconnects > self._max_reconnects:
+                    raise
+            finally:
+                with contextlib.suppress(LinkClosed, OSError):
+                    await link.close()
+        return self.report
+
+    async def _wait(self, read_task: asyncio.Task[bytes], deadline: float | None) -> bytes | None:
+        """The next bytes from the gateway, or None when ``deadline`` passes first."""
+        if deadline is None:
+            return await read_task
+        timer = asyncio.ensure_future(self._clock.sleep_until(deadline))
+        done, _ = await asyncio.wait({read_task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        timer.cancel()
+        return read_task.result() if read_task in done else None
+
+    async def _run_astm(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+        sender = AstmSender(self.profile, self._clock.now)
+        messages = [tuple(astm_records(sample)) for sample in pending]
+        by_records = dict(zip(messages, pending, strict=True))
+        out = sender.send(messages[0])
+        for records in messages[1:]:
+            sender.enqueue(records)
+        read_task: asyncio.Task[bytes] | None = None
+        try:
+            while True:
+                out += sender.data_to_send()
+                if out:
+                    await link.write(out)
+                    out = b""
+                while (event := sender.next_event()) is not None:
+                    if isinstance(event, MessageSent):
+                        sample = by_records[event.records]
+                        self.report.acknowledged.append(sample.sample_id)
+                        pending.remove(sample)
+                    elif isinstance(event, MessageAborted):
+                        self.report.aborted += 1
+                if sender.pending == 0 and sender.state == "idle":
+                    return
+                if read_task is None:
+                    read_task = asyncio.ensure_future(link.read())
+                data = await self._wait(read_task, sender.next_deadline())
+                if data is None:
+                    sender.handle_timeout(self._clock.now())
+                else:
+                    read_task = None
+                    sender.receive_data(data)
+        finally:
+            self.report.frames_sent += sender.transmissions
+            if read_task is not None:
+                read_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, LinkClosed, Exception):
+                    await read_task
+
+    async def _run_hl7(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+        timeout = self.profile.link.reply_timeout
+        for sample in list(pending):
+            control_id = sample.sample_id
+            frame = VT + hl7_message(sample, control_id) + FS_CR
+            while True:
+                await link.write(frame)
+                reply = await self._read_mllp(link, self._clock.now() + timeout)
+                if reply is not None and _acknowledges(reply, control_id):
+                    self.report.acknowledged.append(sample.sample_id)
+                    pending.remove(sample)
+                    break
+                self.report.aborted += 1
+            if self._interval_s:
+                await asyncio.sleep(self._interval_s)
+
+    async def _read_mllp(self, link: FaultyLink, deadline: float) -> bytes | None:
+        buffer = b""
+        read_task = asyncio.ensure_future(link.read())
+        try:
+            while True:
+                data = await self._wait(read_task, deadline)
+                if data is None:
+                    return None
+                buffer += data
+                start, end = buffer.find(VT), buffer.find(FS_CR)
+                if start != -1 and end > start:
+                    return buffer[start + 1 : end]
+                read_task = asyncio.ensure_future(link.read())
+        finally:
+            if not read_task.done():
+                read_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, LinkClosed, Exception):
+                    await read_task
+
+    async def _run_lines(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+        for sample in list(pending):
+            await link.write(oximeter_line(sample))
+            self.report.acknowledged.append(sample.sample_id)
+            pending.remove(sample)
+            if self._interval_s:
+                await asyncio.sleep(self._interval_s)
+
+
+def _acknowledges(reply: bytes, control_id: str) -> bool:
+    """True for an HL7 ACK whose MSA-1 is AA/CA and MSA-2 echoes ``control_id``."""
+    for segment in reply.replace(b"\n", b"\r").split(b"\r"):
+        if segment.startswith(b"MSA"):
+            fields = segment.decode("latin-1").split("|")
+            return len(fields) > 2 and fields[1] in ("AA", "CA") and fields[2] == control_id
+    return False
