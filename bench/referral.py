@@ -1,0 +1,214 @@
+"""Referral log benchmark: durable writes per second and the staff-queue query at 1M rows.
+
+    python -m bench referral            (or: make bench)
+
+1. Durable referral writes/s through the real API (``referrals.create_referral``: referral row,
+   lifecycle event and hash-chained audit entry in one ``BEGIN IMMEDIATE`` transaction), with the
+   shipped setting ``journal_mode=WAL, synchronous=FULL``. Target >= 1,000/s. Peers measured in
+   the same run: the same API with ``synchronous=NORMAL`` (not power-safe) and a bare sqlite3
+   one-row INSERT + COMMIT loop with the shipped pragmas, so the cost of durability and of the
+   audit trail are both visible.
+2. p50/p99 of the staff queue (``queue.staff_queue``: one day's encounters with their latest
+   assessment and override, most urgent first) with 1,000,000 encounters and 1,000,000
+   assessments over 1,000 days (~1,000 encounters a day). Target p99 <= 50 ms. Peer: the same
+   query without the ``encounters_day`` index. Bulk rows are generated with executemany in one
+   transaction and bypass the audit trail (they measure reads, not writes).
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from referral import facilities, queue, referrals, store
+from referral.records import AssessmentIn, EncounterIn, PatientIn, ReferralIn
+from referral.schema import connect
+
+WRITES = 3_000
+ROWS = 1_000_000
+DAYS = 1_000
+PATIENTS = 100_000
+QUERIES = 300
+FIRST_DAY = date(2023, 8, 1)
+DISPOSITIONS = (
+    "emergency_transfer",
+    "urgent_referral",
+    "insufficient_data",
+    "routine_referral",
+    "local_care",
+)
+WEIGHTS = (1, 6, 3, 20, 70)
+
+
+def _prepared(path: Path, synchronous: str) -> tuple[object, int]:
+    db = connect(path)
+    db.conn.execute(f"PRAGMA synchronous = {synchronous}")
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="bench", clinic="ZJ-C01")
+    store.upsert_patient(db, PatientIn(mrn="B-1", sex="male"), actor="bench", reason="bench")
+    encounter = store.open_encounter(
+        db,
+        EncounterIn(patient_mrn="B-1", facility_id="ZJ-C01", started_at="2026-05-01T09:00:00+08:00"),
+        actor="bench",
+        reason="bench",
+    )
+    assessment = store.record_assessment(
+        db,
+        encounter["id"],
+        AssessmentIn(disposition="urgent_referral", policy_version="p", engine_version="e", payload={}),
+        actor="bench",
+        reason="bench",
+    )
+    return db, int(assessment["id"])
+
+
+def referral_writes(folder: Path, synchronous: str) -> float:
+    db, assessment_id = _prepared(folder / f"writes-{synchronous}.db", synchronous)
+    start = time.perf_counter()
+    for i in range(WRITES):
+        referrals.create_referral(
+            db,  # type: ignore[arg-type]
+            ReferralIn(
+                assessment_id=assessment_id,
+                to_facility="ZJ-S01",
+                urgency="urgent",
+                reason="bench",
+                idempotency_key=f"bench-{i}",
+            ),
+            actor="bench",
+        )
+    return WRITES / (time.perf_counter() - start)
+
+
+def bare_inserts(folder: Path) -> float:
+    conn = sqlite3.connect(folder / "bare.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT, body TEXT) STRICT")
+    start = time.perf_counter()
+    for i in range(WRITES):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (key, body) VALUES (?, ?)", [f"k{i}", "bench"])
+        conn.execute("COMMIT")
+    rate = WRITES / (time.perf_counter() - start)
+    conn.close()
+    return rate
+
+
+def fill_million(path: Path) -> float:
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="bench", clinic="ZJ-C01")
+    rng = random.Random(4)
+    start = time.perf_counter()
+    conn = db.conn
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO patients (id, mrn, sex, pseudo_id, created_at) VALUES (?, ?, 'unknown', ?, '2023-01-01')",
+        ((i, f"M{i}", f"{i:032x}") for i in range(1, PATIENTS + 1)),
+    )
+    per_day = ROWS // DAYS
+
+    def encounters() -> object:
+        for i in range(1, ROWS + 1):
+            day = FIRST_DAY + timedelta(days=(i - 1) // per_day)
+            minute = (i * 7) % 600
+            started = f"{day.isoformat()}T{8 + minute // 60:02d}:{minute % 60:02d}:00+08:00"
+            yield (
+                i,
+                rng.randint(1, PATIENTS),
+                "ZJ-C01",
+                started,
+                day.isoformat(),
+                rng.randint(1, 95),
+                "bench",
+            )
+
+    conn.executemany(
+        "INSERT INTO encounters (id, patient_id, facility_id, started_at, day, age_years, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        encounters(),  # type: ignore[arg-type]
+    )
+    ranks = {d: r for r, d in enumerate(DISPOSITIONS)}
+
+    def assessments() -> object:
+        for i in range(1, ROWS + 1):
+            disposition = rng.choices(DISPOSITIONS, WEIGHTS)[0]
+            yield (i, i, f"{i:064x}", disposition, ranks[disposition], rng.randint(0, 12))
+
+    conn.executemany(
+        "INSERT INTO assessments (id, encounter_id, request_sha256, created_at, created_by, disposition,"
+        " urgency_rank, policy_version, engine_version, model_versions, news2, red_flags, risks, payload)"
+        " VALUES (?, ?, ?, '2023-01-01T00:00:00+00:00', 'bench', ?, ?, 'p', 'e', '{}', ?, '[]', '{}', '{}')",
+        assessments(),  # type: ignore[arg-type]
+    )
+    conn.executemany(
+        "INSERT INTO overrides (assessment_id, clinician, disposition, reason, created_at)"
+        " VALUES (?, 'dr', 'local_care', 'bench', '2023-01-01')",
+        ((i,) for i in range(1, ROWS + 1, 97)),
+    )
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+def queue_latencies(path: Path, runs: int) -> list[float]:
+    db = connect(path)
+    rng = random.Random(5)
+    timings = []
+    for _ in range(runs):
+        day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+        start = time.perf_counter()
+        rows = queue.staff_queue(db, day)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert rows, f"no queue rows for {day}"
+    return timings
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-referral-") as tmp:
+        folder = Path(tmp)
+        print(f"durable referral writes ({WRITES} each, files in {folder.parent}):", flush=True)
+        full = referral_writes(folder, "FULL")
+        normal = referral_writes(folder, "NORMAL")
+        bare = bare_inserts(folder)
+        verdict = "meets" if full >= 1000 else "MISSES"
+        print(
+            f"  shipped (WAL, synchronous=FULL, full API + audit): {full:8.0f} writes/s  target >= 1000: {verdict}"
+        )
+        print(
+            f"  peer: same API, synchronous=NORMAL (not power-safe): {normal:6.0f} writes/s  FULL/NORMAL = {full / normal:.2f}"
+        )
+        print(
+            f"  peer: bare sqlite3 INSERT+COMMIT, WAL + FULL:       {bare:8.0f} writes/s  API/bare = {full / bare:.2f}"
+        )
+
+        db_path = folder / "million.db"
+        print(f"generating {ROWS:,} encounters + {ROWS:,} assessments over {DAYS} days ...", flush=True)
+        seconds = fill_million(db_path)
+        print(f"  generated in {seconds:.1f} s")
+        timings = queue_latencies(db_path, QUERIES)
+        verdict = "meets" if p99(timings) <= 50 else "MISSES"
+        print(
+            f"  staff queue ({ROWS // DAYS} rows/day, {QUERIES} random days): p50 {statistics.median(timings):.2f} ms,"
+            f" p99 {p99(timings):.2f} ms  target p99 <= 50 ms: {verdict}"
+        )
+        db = connect(db_path)
+        db.conn.execute("DROP INDEX encounters_day")
+        db.conn.close()
+        peer = queue_latencies(db_path, 10)
+        print(
+            f"  peer: same query without the encounters_day index (10 runs): p50 {statistics.median(peer):.1f} ms"
+            f"  -> indexed is {statistics.median(peer) / statistics.median(timings):.0f}x faster"
+        )
+
+
+if __name__ == "__main__":
+    main()
