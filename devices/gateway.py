@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.session import Clock, MonotonicClock, SessionCounters, SessionInfo, run_session
+from devices.session import Clock, Junk, MonotonicClock, SessionCounters, SessionInfo, run_session
 from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import TcpListener, connect_tcp
@@ -203,6 +203,7 @@ class Gateway:
                 on_message=lambda raw, inf: self._store(endpoint, raw, inf),
                 on_discard=lambda reason: self._discarded(endpoint, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
+                on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),
                 wire_log=wire,
                 counters=counters,
             )
@@ -301,6 +302,16 @@ class Gateway:
             len(recorded.new_results),
             recorded.duplicate_count,
             len(decoded.quarantine),
+        )
+
+    def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo) -> None:
+        message = NewDeviceMessage(
+            device_id=endpoint.device_id, session_id=info.session_id, protocol=endpoint.protocol, raw=junk.raw
+        )
+        record_quarantine(self._db, message, reason=junk.reason, byte_offset=junk.offset)
+        self._status[endpoint.device_id].quarantined += 1
+        log.warning(
+            "device %s: %d stray bytes quarantined (%s)", endpoint.device_id, len(junk.raw), junk.reason
         )
 
     def _discarded(self, endpoint: DeviceEndpoint, reason: str) -> None:

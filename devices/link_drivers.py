@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from devices.codecs import astm_link, astm_records
+from devices.codecs import astm_link, astm_records, hl7, mllp
 from devices.endpoint import Decoded, DeviceEndpoint
+from devices.errors import CodecError
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine
-from devices.session import Clock, Discarded, LinkDriver, LinkEvent, Received, Send, Tolerated
+from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Received, Send, Tolerated
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from referral.inbox import NewDeviceResult, NewQuarantineItem
@@ -84,6 +85,51 @@ class AstmDriver:
 
     def next_deadline(self) -> float | None:
         return self._receiver.next_deadline()
+
+
+class Hl7Driver:
+    """HL7 v2 over MLLP, receiving side: one ACK per message on the same connection, sent after
+    the message is stored. MSA-2 echoes MSH-10; enhanced mode (CA) when MSH-15/16 ask for it; an
+    inbound ACK is never acknowledged; a message whose MSH cannot be read is stored (quarantined)
+    and not acknowledged, so the device keeps it."""
+
+    protocol = "hl7"
+
+    def __init__(self, profile: DeviceProfile, counter: ToleranceCounter) -> None:
+        self._profile = profile
+        self._counter = counter
+        end = bytes.fromhex(profile.hl7.end_bytes)
+        self._decoder = mllp.MllpDecoder(start=profile.hl7.start_byte, end=end)
+        self._start, self._end = profile.hl7.start_byte, end
+        self._tolerance = _ToleranceDiff(counter, profile.device_id)
+
+    def feed(self, data: bytes, now: float) -> list[LinkEvent]:
+        events: list[LinkEvent] = []
+        for item in self._decoder.feed(data):
+            if isinstance(item, mllp.MllpMessage):
+                events += self._message(item.data)
+            elif isinstance(item, mllp.MllpJunk):
+                events.append(Junk("bytes outside an MLLP frame", item.data, item.offset))
+            else:
+                events.append(Discarded(f"MLLP frame of {item.size} bytes without end bytes; dropped"))
+        return events + self._tolerance.events()
+
+    def _message(self, raw: bytes) -> list[LinkEvent]:
+        try:
+            message = hl7.parse_message(raw, self._profile, self._counter)
+        except CodecError:
+            return [Received(raw)]
+        if not hl7.needs_ack(message):
+            return []  # an inbound ACK: never acknowledged, carries no results
+        enhanced = hl7.uses_enhanced_mode(message, self._profile)
+        ack = hl7.build_ack(message, "AA", enhanced)
+        return [Received(raw), Send(mllp.frame(ack, self._start, self._end))]
+
+    def poll(self, now: float) -> list[LinkEvent]:
+        return []
+
+    def next_deadline(self) -> float | None:
+        return None
 
 
 # ------------------------------------------------------------------ decoding
@@ -164,6 +210,8 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
 def _codec_for(profile: DeviceProfile) -> Callable[..., tuple[list[DeviceResult], list[Quarantine]]]:
     if profile.protocol == "astm":
         return astm_records.decode_message
+    if profile.protocol == "hl7":
+        return hl7.decode_message
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no decoder yet")
 
 
@@ -207,6 +255,8 @@ def make_driver_factory(
 ) -> Callable[[], LinkDriver]:
     if profile.protocol == "astm":
         return lambda: AstmDriver(profile, clock, counter)
+    if profile.protocol == "hl7":
+        return lambda: Hl7Driver(profile, counter)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
 
 

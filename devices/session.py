@@ -11,6 +11,7 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Discarded(reason)`` - a partial message was dropped (receiver timeout, link abort); nothing is
   committed and, since the final ACK was never sent, the device still owns the message.
 * ``Tolerated(switch)`` - a per-device quirk switch fired; counted in the status and wire log.
+* ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
 
 Timers (15/20/30 s LIS01-A2 timers) run on an injectable ``Clock``; tests use ``FakeClock``.
 """
@@ -51,7 +52,16 @@ class Tolerated:
     switch: str
 
 
-LinkEvent = Send | Received | Discarded | Tolerated
+@dataclass(frozen=True, slots=True)
+class Junk:
+    """Bytes that belong to no message (e.g. outside an MLLP frame): quarantined with their offset."""
+
+    reason: str
+    raw: bytes
+    offset: int
+
+
+LinkEvent = Send | Received | Discarded | Tolerated | Junk
 
 
 class LinkDriver(Protocol):
@@ -141,6 +151,7 @@ async def run_session(
     on_message: MessageHandler,
     on_discard: Callable[[str], None],
     on_tolerated: Callable[[str], None],
+    on_junk: Callable[[Junk, SessionInfo], None],
     wire_log: WireLog | None = None,
     counters: SessionCounters | None = None,
 ) -> None:
@@ -193,6 +204,12 @@ async def run_session(
                     if wire_log is not None:
                         wire_log.note(f"partial message discarded: {event.reason}")
                     on_discard(event.reason)
+                elif isinstance(event, Junk):
+                    if wire_log is not None:
+                        wire_log.note(
+                            f"quarantined {len(event.raw)} bytes at offset {event.offset}: {event.reason}"
+                        )
+                    on_junk(event, info)
                 else:
                     if wire_log is not None:
                         wire_log.note(f"tolerance switch fired: {event.switch}")

@@ -210,4 +210,6 @@ def simulator_profile(kind: DeviceKind, device_id: str, **transport: Any) -> Dev
     }
     if protocol == "line":
         data["line_grammar"] = "nonin"
+    if protocol == "hl7":
+        data["tolerance"] = {"mindray_msh16_result_kind": True}  # MSH-16 = 2 marks QC messages
     return profile_from_dict(data, source=f"<simulator profile {kind}>")
