@@ -84,6 +84,36 @@ def feature_value(
     return observation_value(name, values[name])
 
 
+FeatureGetter = Callable[[PatientContext, Mapping[str, float | str]], float | None]
+
+
+def _getter(name: str, source: str) -> FeatureGetter:
+    def get(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
+        return feature_value(name, source, patient, values)
+
+    if source == "patient" and name not in PATIENT_FEATURES:
+        raise UserInputError(
+            f"risk feature {name!r}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
+        )
+    if source == "observation" and name not in ORDINAL_OBSERVATIONS:
+
+        def get_number(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
+            raw = values.get(name)
+            if raw is None:
+                return None
+            if type(raw) is float and raw - raw == 0.0:  # finite float: the common case, no further checks
+                return raw
+            return observation_value(name, raw)
+
+        return get_number
+    return get
+
+
+def compile_features(card: ModelCard) -> tuple[tuple[str, FeatureGetter], ...]:
+    """Per-feature getters in card order, built once per model (scoring is on the hot path)."""
+    return tuple((f.name, _getter(f.name, f.source)) for f in card.features)
+
+
 def build_features(
     card: ModelCard, patient: PatientContext, values: Mapping[str, float | str]
 ) -> dict[str, float | None]:

@@ -28,7 +28,7 @@ import models
 from models.card import ModelCard, Registry
 from triage.errors import ModelContractError, NotFoundError
 from triage.patient import PatientContext
-from triage.riskfeatures import build_features, not_applicable_reason
+from triage.riskfeatures import compile_features, not_applicable_reason
 
 BANDS = ("low", "medium", "high", "not_scored")
 
@@ -78,6 +78,9 @@ class RiskModel:
         self._outputs = [card.onnx.probability_output]
         self._positive = card.onnx.positive_class_index
         self._specs = card.features
+        self._prefix = f"{self.name} {self.version}: "
+        self._bands_text = f"; medium from {self.medium_threshold:.0%}, high from {self.threshold:.0%})"
+        self._suffix = f"; {card.label}."
         # (name, reject?, median, low, high, log-odds per unit) in input order: plain floats, fast to read
         self._plan = tuple(
             (
@@ -162,37 +165,28 @@ class RiskModel:
         imputed: dict[str, float],
         out_of_range: list[str],
     ) -> str:
-        parts = [
-            f"{self.name} {self.version}: {probability:.1%} ({band}; medium from {self.medium_threshold:.0%}, "
-            f"high from {self.threshold:.0%})"
-        ]
+        text = f"{self._prefix}{probability * 100:.1f}% ({band}{self._bands_text}"
         drivers = []
         for (name, _, median, _, _, coef), value in zip(self._plan, row, strict=True):
             contribution = coef * (value - median)
-            if name not in imputed and (contribution >= 0.05 or contribution <= -0.05):
+            if (contribution >= 0.05 or contribution <= -0.05) and name not in imputed:
                 drivers.append((-abs(contribution), contribution, name))
         if drivers:
             drivers.sort()
-            parts.append(
-                "main drivers (log-odds vs training median): "
-                + ", ".join(f"{name} {c:+.2f}" for _, c, name in drivers[:3])
+            text += "; main drivers (log-odds vs training median): " + ", ".join(
+                f"{name} {c:+.2f}" for _, c, name in drivers[:3]
             )
         if imputed:
-            parts.append(
-                "missing, imputed with the training median: "
-                + ", ".join(f"{k}={_fmt(v)}" for k, v in imputed.items())
+            text += "; missing, imputed with the training median: " + ", ".join(
+                f"{k}={_fmt(v)}" for k, v in imputed.items()
             )
         if out_of_range:
             specs = {s.name: s for s in self._specs}
-            parts.append(
-                "outside the training range: "
-                + ", ".join(
-                    f"{n}={_fmt(row[specs[n].index])} (trained on {_fmt(specs[n].range[0])}-{_fmt(specs[n].range[1])})"
-                    for n in out_of_range
-                )
+            text += "; outside the training range: " + ", ".join(
+                f"{n}={_fmt(row[specs[n].index])} (trained on {_fmt(specs[n].range[0])}-{_fmt(specs[n].range[1])})"
+                for n in out_of_range
             )
-        parts.append(self.card.label)
-        return "; ".join(parts) + "."
+        return text + self._suffix
 
 
 class ModelSet:
@@ -200,6 +194,7 @@ class ModelSet:
 
     def __init__(self, loaded: Mapping[str, RiskModel]):
         self.models: dict[str, RiskModel] = dict(loaded)
+        self._getters = {name: compile_features(model.card) for name, model in self.models.items()}
 
     @property
     def versions(self) -> dict[str, str]:
@@ -208,12 +203,13 @@ class ModelSet:
     def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[RiskPrediction]:
         """One prediction per model, in load order; ``values`` are canonical-unit observations by code."""
         predictions = []
-        for model in self.models.values():
+        for name, model in self.models.items():
             reason = not_applicable_reason(model.card, patient)
             if reason is not None:
                 predictions.append(model.not_scored(reason))
                 continue
-            predictions.append(model.predict(build_features(model.card, patient, values)))
+            features = {feature: get(patient, values) for feature, get in self._getters[name]}
+            predictions.append(model.predict(features))
         return predictions
 
 

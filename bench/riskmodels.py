@@ -1,0 +1,125 @@
+"""Risk-model latency and throughput: onnxruntime (the serving path) against scikit-learn, same run.
+
+Peers named by issue 2 section 6: scikit-learn single-row ``predict_proba`` of the same fitted
+models (rebuilt deterministically by ``models.training.pipeline.fit_estimator``), and batch
+scoring throughput with onnxruntime (target >= 100,000 patients/s with all models). Threads are
+capped at one (OMP/OpenBLAS/MKL via the Makefile, ``threadpool_limits(1)`` here, ORT session
+options in ``triage.riskmodels``) as risk.md 4.3/4.6 explain.
+
+``python -m bench riskmodels``. The engine's ``bench/triage.py`` may reuse ``sklearn_single_row``
+and ``onnx_batch_throughput`` to compare ``assess()`` against the sklearn path in its own run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+
+from triage.patient import PatientContext
+from triage.riskmodels import ModelSet, load_models
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+PATIENT = PatientContext(
+    age=61, sex="female", current_smoker=True, diabetes=False, on_antihypertensives=False, bmi=27.4
+)
+VALUES: dict[str, float | str] = {
+    "sbp": 152.0,
+    "dbp": 91.0,
+    "total_cholesterol": 6.2,
+    "heart_rate": 78.0,
+    "glucose_random": 7.4,
+    "urine_sg": 1.015,
+    "urine_protein": "1+",
+    "creatinine": 104.0,
+    "hemoglobin": 128.0,
+}
+
+
+def percentiles(fn: Callable[[], object], calls: int) -> tuple[float, float]:
+    """(p50, p99) in microseconds over ``calls`` consecutive calls (after a short warm-up)."""
+    for _ in range(min(200, calls)):
+        fn()
+    samples = np.empty(calls)
+    for i in range(calls):
+        start = time.perf_counter_ns()
+        fn()
+        samples[i] = time.perf_counter_ns() - start
+    p50, p99 = np.percentile(samples, [50, 99]) / 1000.0
+    return float(p50), float(p99)
+
+
+def sklearn_single_row(names: list[str], calls: int = 2000) -> dict[str, tuple[float, float]]:
+    """Per model (p50, p99) µs of scikit-learn ``predict_proba`` on one row; also ``"all"`` (all models in turn)."""
+    from threadpoolctl import threadpool_limits
+
+    from models.training.pipeline import fit_estimator
+
+    fitted = {name: fit_estimator(name) for name in names}
+    rows = {name: X[:1].astype(np.float64) for name, (_, X) in fitted.items()}
+    out: dict[str, tuple[float, float]] = {}
+    with threadpool_limits(1):
+        for name, (estimator, _) in fitted.items():
+            out[name] = percentiles(partial(estimator.predict_proba, rows[name]), calls)
+
+        def every() -> None:
+            for name, (estimator, _) in fitted.items():
+                estimator.predict_proba(rows[name])
+
+        out["all"] = percentiles(every, calls // 2)
+    return out
+
+
+def onnx_batch_throughput(model_set: ModelSet, patients: int = 100_000, repeats: int = 5) -> float:
+    """Patients per second when every model scores a batch of ``patients`` rows (best of ``repeats``)."""
+    rng = np.random.default_rng(0)
+    batches = {}
+    for name, model in model_set.models.items():
+        low = np.array([f.range[0] for f in model.card.features], dtype=np.float32)
+        high = np.array([f.range[1] for f in model.card.features], dtype=np.float32)
+        batches[name] = (low + rng.random((patients, len(low)), dtype=np.float32) * (high - low)).astype(
+            np.float32
+        )
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for name, model in model_set.models.items():
+            model.predict_batch(batches[name])
+        best = min(best, time.perf_counter() - start)
+    return patients / best
+
+
+def main() -> None:
+    model_set = load_models()
+    names = list(model_set.models)
+    print(f"models: {', '.join(f'{n} {v}' for n, v in model_set.versions.items())}; 1 thread everywhere")
+
+    ort_all = percentiles(lambda: model_set.predict(PATIENT, VALUES), 5000)
+    ort_one = {
+        n: percentiles(partial(m.predict_batch, np.zeros((1, len(m.feature_names)), np.float32)), 5000)
+        for n, m in model_set.models.items()
+    }
+    sk = sklearn_single_row(names)
+
+    print(f"{'model':<10} {'ORT 1-row p50/p99 us':>22} {'sklearn 1-row p50/p99 us':>26} {'ratio p50':>10}")
+    for n in names:
+        (o50, o99), (s50, s99) = ort_one[n], sk[n]
+        print(f"{n:<10} {o50:>10.1f} / {o99:>9.1f} {s50:>12.1f} / {s99:>11.1f} {s50 / o50:>9.1f}x")
+    (a50, a99), (s50, s99) = ort_all, sk["all"]
+    print(
+        f"ModelSet.predict (all {len(names)} models: features, missing/imputation, ORT, explanation): "
+        f"p50 {a50:.1f} us, p99 {a99:.1f} us"
+    )
+    print(f"sklearn predict_proba, all {len(names)} models one row each: p50 {s50:.1f} us, p99 {s99:.1f} us")
+    print(f"ratio sklearn / ModelSet.predict at p50: {s50 / a50:.1f}x (target for assess(): >= 20x)")
+
+    throughput = onnx_batch_throughput(model_set)
+    print(
+        f"batch scoring, all {len(names)} models, 100,000 patients: {throughput:,.0f} patients/s "
+        f"(target >= 100,000: {throughput / 100_000:.1f}x the target)"
+    )
