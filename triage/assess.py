@@ -19,7 +19,7 @@ Pure given loaded models: no I/O, no global state; the clock enters only through
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from triage import __version__
@@ -31,13 +31,12 @@ from triage.assessment import (
     ModelResult,
     Reason,
     Tier,
-    UsedObservation,
 )
 from triage.errors import ClinicError
 from triage.observation import Observation, Status
 from triage.patient import PatientContext
 from triage.policy import Policy
-from triage.rules import RULES, Evidence
+from triage.rules import Evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
 from triage.scores.china_par import china_par
@@ -63,7 +62,7 @@ class RiskPredictionLike(Protocol):
     @property
     def version(self) -> str: ...
     @property
-    def probability(self) -> float: ...
+    def probability(self) -> float | None: ...
     @property
     def threshold(self) -> float: ...
     @property
@@ -97,7 +96,8 @@ def select_observations(
     """The latest usable observation per code, and every other one with why it was ignored."""
     latest: dict[str, Observation] = {}
     ignored: list[IgnoredObservation] = []
-    tolerance = timedelta(minutes=policy.freshness.future_tolerance_minutes)
+    rt = policy.runtime()
+    tolerance, max_age, default_age = rt.future_tolerance, rt.max_age, rt.default_age
 
     def ignore(o: Observation, reason: str, detail: str) -> None:
         ignored.append(
@@ -119,7 +119,7 @@ def select_observations(
             ignore(o, "not_final", "preliminary result; only final or corrected results are used")
         elif o.observed_at > now + tolerance:
             ignore(o, "in_future", f"observed after the assessment time {now.isoformat()}")
-        elif now - o.observed_at > timedelta(hours=policy.freshness.max_age_hours(o.code)):
+        elif now - o.observed_at > max_age.get(o.code, default_age):
             ignore(o, "stale", f"older than {policy.freshness.max_age_hours(o.code):g} h")
         else:
             current = latest.get(o.code)
@@ -270,7 +270,7 @@ def _model_results(
             notes.append(f"model {pred.model} is disabled by the policy")
             continue
         threshold = setting.threshold if setting.threshold is not None else pred.threshold
-        above = pred.probability >= threshold
+        above = pred.probability is not None and pred.probability >= threshold
         results.append(
             ModelResult(
                 model=pred.model,
@@ -283,6 +283,7 @@ def _model_results(
                 missing=tuple(pred.missing),
                 imputed=dict(pred.imputed),
                 explanation=pred.explanation,
+                out_of_range=tuple(getattr(pred, "out_of_range", ())),
             )
         )
     return results, notes
@@ -310,19 +311,17 @@ def assess(
     latest, ignored = select_observations(observations, policy, when)
 
     values: dict[str, float | str] = {}
-    display: dict[str, str] = {}
     censored: list[str] = []
     for code, o in latest.items():
         n = o.numeric
         values[code] = n if n is not None else str(o.value)
-        display[code] = o.display_value()
         if o.comparator is not None:
             censored.append(code)
     scores = compute_scores(patient, values, tuple(censored), policy)
 
     evidence = Evidence(
         values=values,
-        display=display,
+        latest=latest,
         patient=patient,
         scores=scores,
         glucose_critical_low=policy.glucose.critical_low_mmol_l,
@@ -331,10 +330,7 @@ def assess(
     reasons: list[Reason] = []
     rechecks: list[int] = []
     if latest:
-        for rule in RULES:
-            level = policy.rule_level(rule.name)
-            if level is None:
-                continue
+        for rule, level, recheck in policy.runtime().active_rules:
             finding = rule.check(evidence)
             if finding is None:
                 continue
@@ -348,7 +344,6 @@ def assess(
                     reference=rule.reference,
                 )
             )
-            recheck = policy.rule_recheck(rule.name)
             if recheck is not None:
                 rechecks.append(recheck)
 
@@ -363,7 +358,7 @@ def assess(
         else:
             notes.append("risk models not run: no usable observations")
     for m in model_results:
-        if m.level is not None:
+        if m.level is not None and m.probability is not None:
             reasons.append(
                 Reason(
                     rule=f"model:{m.model}",
@@ -397,19 +392,6 @@ def assess(
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     reasons.sort(key=lambda r: (-LEVEL_RANK[r.level], not r.red_flag, r.source != "rule"))
     missing = sorted({m for s in scores.values() for m in s.missing})
-    used = [
-        UsedObservation(
-            code=o.code,
-            loinc=o.loinc,
-            value=o.value if o.value is not None else "",
-            comparator=o.comparator,
-            unit=o.unit,
-            observed_at=o.observed_at,
-            device=o.device,
-            status=o.status.value,
-        )
-        for o in latest.values()
-    ]
     return Assessment(
         engine_version=ENGINE_VERSION,
         policy_version=policy.version,
@@ -428,7 +410,7 @@ def assess(
         models=model_results,
         model_versions=model_versions,
         missing_inputs=missing,
-        observations_used=used,
+        observations_used=list(latest.values()),
         ignored_observations=ignored,
         notes=notes,
     )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage.observation import Observation
 from triage.scores.result import ScoreResult
 
 SCHEMA_VERSION = 1
@@ -75,7 +76,9 @@ class ModelResult(BaseModel):
 
     model: str
     version: str
-    probability: float
+    probability: float | None = Field(
+        description="Predicted probability; null when the model could not score"
+    )
     threshold: float = Field(description="Threshold in force (policy override, else the model card)")
     above_threshold: bool
     level: Disposition | None = Field(description="Level asked for when above threshold, else null")
@@ -83,19 +86,7 @@ class ModelResult(BaseModel):
     missing: tuple[str, ...] = ()
     imputed: dict[str, float] = Field(default_factory=dict)
     explanation: str = ""
-
-
-class UsedObservation(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    loinc: str
-    value: float | str
-    comparator: Literal["<", ">", "<=", ">="] | None = None
-    unit: str
-    observed_at: datetime
-    device: str | None = None
-    status: str
+    out_of_range: tuple[str, ...] = Field((), description="Inputs outside the model's training range")
 
 
 class IgnoredObservation(BaseModel):
@@ -129,7 +120,9 @@ class Assessment(BaseModel):
     models: list[ModelResult] = Field(default_factory=list)
     model_versions: dict[str, str] = Field(default_factory=dict)
     missing_inputs: list[str] = Field(default_factory=list, description="Inputs some score needed but lacked")
-    observations_used: list[UsedObservation] = Field(default_factory=list)
+    observations_used: list[Observation] = Field(
+        default_factory=list, description="The latest usable reading per code, in canonical units"
+    )
     ignored_observations: list[IgnoredObservation] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -144,3 +137,7 @@ def json_schema() -> dict[str, Any]:
 
 def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # regenerate: python -m triage.assessment > docs/assessment.schema.json
+    print(json_schema_text(), end="")

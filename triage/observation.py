@@ -31,7 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, computed_field, model_validator
 
 from triage.errors import ImplausibleValueError, UserInputError
 from triage.units import resolve_unit, to_canonical
@@ -203,8 +203,10 @@ class Observation(BaseModel):
             source_message_id=source_message_id,
         )
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def loinc(self) -> str:
+        """The LOINC code of ``code`` (included when serialised)."""
         return concept(self.code).loinc
 
     @property

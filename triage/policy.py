@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from triage.assessment import LEVEL_RANK, Disposition
 from triage.errors import ConfigError
-from triage.rules import RULES, RULES_BY_NAME
+from triage.rules import RULES, RULES_BY_NAME, Rule
 from triage.vocabulary import CONCEPTS
 
 DEFAULT_POLICY_FILE = "policy_default.toml"
@@ -86,6 +88,14 @@ class ModelsPolicy(_Strict):
         return wanted if LEVEL_RANK[wanted] <= LEVEL_RANK[self.max_level] else self.max_level
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyRuntime:
+    active_rules: tuple[tuple[Rule, Disposition, int | None], ...]  # (rule, level, re-check minutes)
+    max_age: dict[str, timedelta]
+    default_age: timedelta
+    future_tolerance: timedelta
+
+
 class Policy(_Strict):
     """The validated policy in force. Build with :func:`load_policy`."""
 
@@ -98,6 +108,23 @@ class Policy(_Strict):
     recheck_minutes: dict[Disposition, int]
     models: ModelsPolicy
     rules: dict[str, RulePolicy] = Field(default_factory=dict)
+    _runtime: PolicyRuntime | None = PrivateAttr(None)
+
+    def runtime(self) -> PolicyRuntime:
+        """Look-up tables derived once from this policy (active rules, freshness limits)."""
+        if self._runtime is None:
+            active = []
+            for rule in RULES:
+                level = self.rule_level(rule.name)
+                if level is not None:
+                    active.append((rule, level, self.rule_recheck(rule.name)))
+            self._runtime = PolicyRuntime(
+                active_rules=tuple(active),
+                max_age={code: timedelta(hours=h) for code, h in self.freshness.hours.items()},
+                default_age=timedelta(hours=self.freshness.default_hours),
+                future_tolerance=timedelta(minutes=self.freshness.future_tolerance_minutes),
+            )
+        return self._runtime
 
     def rule_level(self, name: str) -> Disposition | None:
         """The level rule ``name`` escalates to under this policy (``None`` = off)."""

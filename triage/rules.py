@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from triage.assessment import Disposition
+from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.scores.glycaemia import HHS_GLUCOSE, HYPO_LEVEL1
 from triage.scores.result import ScoreResult
@@ -29,7 +30,7 @@ class Evidence:
     """What the rules read: latest usable values by code, their display form, patient, scores."""
 
     values: Mapping[str, float | str]
-    display: Mapping[str, str]
+    latest: Mapping[str, Observation]
     patient: PatientContext
     scores: Mapping[str, ScoreResult]
     glucose_critical_low: float
@@ -37,6 +38,11 @@ class Evidence:
 
     def score(self, name: str) -> ScoreResult | None:
         return self.scores.get(name)
+
+    def shown(self, code: str) -> str:
+        """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none."""
+        o = self.latest.get(code)
+        return "" if o is None else o.display_value()
 
     def num(self, code: str) -> float | None:
         v = self.values.get(code)
@@ -82,7 +88,7 @@ def _news2_red(ev: Evidence) -> Finding | None:
     if s is None or "red_score" not in s.flags:
         return None
     params = {k: v for k, v in s.components.items() if v == 3 and k != "spo2_scale"}
-    shown = ", ".join(f"{k} {ev.display.get(k, '')}".strip() for k in params)
+    shown = ", ".join(f"{k} {ev.shown(k)}".strip() for k in params)
     return Finding({**params, "news2": s.value}, f"NEWS2 red score (3 points in one parameter: {shown})")
 
 
@@ -138,7 +144,7 @@ def _glucose(pred: Callable[[float, Evidence], bool], text: str) -> Callable[[Ev
         for code in ("glucose_random", "glucose_fasting"):
             v = ev.num(code)
             if v is not None and pred(v, ev):
-                hits[code] = ev.display.get(code, v)
+                hits[code] = ev.shown(code)
         if not hits:
             return None
         shown = ", ".join(f"{k} {v}" for k, v in hits.items())
@@ -152,9 +158,8 @@ def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None
         s = ev.score("glycaemia")
         if s is None or flag not in s.flags:
             return None
-        values: Values = {
-            k: v for k, v in ev.display.items() if k.startswith(("glucose", "hba1c", "urine_ketones"))
-        }
+        codes = ("glucose_fasting", "glucose_random", "hba1c", "urine_ketones")
+        values: Values = {k: ev.shown(k) for k in codes if k in ev.latest}
         return Finding(values, text)
 
     return check
@@ -210,9 +215,7 @@ def _total_cholesterol(ev: Evidence) -> Finding | None:
     tc = ev.num("total_cholesterol")
     if tc is None or tc <= 8.0:
         return None
-    return Finding(
-        {"total_cholesterol": ev.display.get("total_cholesterol", tc)}, "total cholesterol above 8 mmol/L"
-    )
+    return Finding({"total_cholesterol": ev.shown("total_cholesterol")}, "total cholesterol above 8 mmol/L")
 
 
 def _diabetes_screen(ev: Evidence) -> Finding | None:

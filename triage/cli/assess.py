@@ -1,9 +1,167 @@
-"""`triage assess` command."""
+"""`triage assess`: route one or more patients from JSON files (or stdin) and print the Assessment."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from triage.assess import ModelSetLike, assess
+from triage.assess_request import parse_request, parse_time
+from triage.assessment import Assessment
+from triage.errors import ClinicError, UserInputError
+from triage.policy import Policy, load_policy
+
+HELP = """Route patients: scores, rules and risk models -> disposition with reasons.
+
+FILE is a JSON document {"patient": {...}, "observations": [...], "policy": "optional.toml",
+"assessed_at": "optional ISO time"} (see docs/assessment.md); "-" reads stdin. Several files may
+be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an array of
+{"file", "assessment"} objects for several files). Invalid input exits 2 naming the file and field.
+"""
+
+
+def _read(path: str) -> tuple[Any, Path | None, str]:
+    if path == "-":
+        text = sys.stdin.read()
+        where, base = "stdin", None
+    else:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UserInputError(f"{path}: file does not exist") from None
+        except IsADirectoryError:
+            raise UserInputError(f"{path}: is a directory, expected a JSON file") from None
+        except UnicodeDecodeError as exc:
+            raise UserInputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        where, base = path, p.parent
+    try:
+        return json.loads(text), base, where
+    except json.JSONDecodeError as exc:
+        raise UserInputError(
+            f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def _load_models(ctx: typer.Context, wanted: bool | None) -> ModelSetLike | None:
+    """Models from the registry: required with --models, skipped with --no-models, else if present."""
+    if wanted is False:
+        return None
+    settings = ctx.obj.settings
+    try:
+        from triage.riskmodels import load_models
+
+        names = settings.models.enabled or None
+        return load_models(settings.models.directory, names)
+    except (ImportError, ClinicError) as exc:
+        if wanted:
+            raise
+        typer.echo(f"note: risk models not loaded ({exc}); scores and rules only", err=True)
+        return None
+
+
+def _table(a: Assessment, title: str | None) -> str:
+    lines = []
+    if title:
+        lines.append(f"== {title}")
+    lines.append(
+        f"disposition: {a.disposition.value}  (tier {a.target_tier.value}; re-check in {a.recheck_minutes} min)"
+    )
+    if a.red_flags:
+        lines.append(f"red flags:   {', '.join(a.red_flags)}")
+    for r in a.reasons:
+        lines.append(f"  [{r.level.value:<18}] {r.rule}: {r.detail}")
+    lines.append("scores:")
+    for s in a.scores.values():
+        shown = "-" if s.value is None else f"{s.value:.4g}"
+        state = "" if s.complete else f"  (incomplete: missing {', '.join(s.missing)})"
+        lines.append(f"  {s.name:<15} {shown:>7} {s.unit:<6} {s.band or '-'}{state}")
+    for m in a.models:
+        p = "not scored" if m.probability is None else f"{m.probability:.1%} vs threshold {m.threshold:.1%}"
+        lines.append(f"  model {m.model} {m.version}: {p}")
+    for i in a.ignored_observations:
+        lines.append(f"  ignored {i.code} {i.value} ({i.reason}: {i.detail})")
+    for n in a.notes:
+        lines.append(f"  note: {n}")
+    lines.append(f"policy {a.policy_version}; {a.engine_version}; assessed {a.assessed_at.isoformat()}")
+    return "\n".join(lines)
+
+
+def run_assess(
+    ctx: typer.Context,
+    files: list[str],
+    policy_file: Path | None,
+    use_models: bool | None,
+    now_text: str | None,
+    pretty: bool,
+    table: bool,
+) -> int:
+    now = parse_time(now_text, "--now") if now_text else None
+    base_policy: Policy | None = None
+    policies: dict[Path | None, Policy] = {}
+    models = _load_models(ctx, use_models)
+    results: list[tuple[str, Assessment]] = []
+    failures = 0
+    for path in files:
+        try:
+            data, base, where = _read(path)
+            request = parse_request(data, base_dir=base, where=where)
+            chosen = policy_file or request.policy_path or ctx.obj.settings.policy.file
+            if chosen not in policies:
+                policies[chosen] = load_policy(chosen)
+            policy = policies[chosen]
+            base_policy = base_policy or policy
+            results.append(
+                (
+                    path,
+                    assess(request.patient, request.observations, policy, models, request.assessed_at or now),
+                )
+            )
+        except UserInputError as exc:
+            if len(files) == 1:
+                raise
+            failures += 1
+            typer.echo(f"error: {exc}", err=True)
+    if table:
+        typer.echo("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results))
+    elif len(files) == 1 and results:
+        typer.echo(results[0][1].model_dump_json(indent=2 if pretty else None))
+    else:
+        payload = [{"file": path, "assessment": a.model_dump(mode="json")} for path, a in results]
+        typer.echo(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False))
+    return 2 if failures else 0
 
 
 def register(app: typer.Typer) -> None:
     """Add `triage assess` to the root application."""
+
+    @app.command("assess", help=HELP)
+    def assess_command(
+        ctx: typer.Context,
+        files: list[str] = typer.Argument(..., metavar="FILE...", help="Input JSON file(s); '-' for stdin."),
+        policy_file: Path | None = typer.Option(
+            None,
+            "--policy",
+            "-p",
+            help="Clinic policy TOML (overrides the input's and the settings' policy).",
+        ),
+        use_models: bool | None = typer.Option(
+            None,
+            "--models/--no-models",
+            help="Use the ONNX risk models (default: when the model registry loads) or rules and scores only.",
+        ),
+        now: str | None = typer.Option(
+            None,
+            "--now",
+            help="Assessment time, ISO 8601 with timezone (default: the input's assessed_at, else now).",
+        ),
+        pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
+        table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
+    ) -> None:
+        code = run_assess(ctx, files, policy_file, use_models, now, pretty, table)
+        if code:
+            raise typer.Exit(code)

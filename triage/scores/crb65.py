@@ -45,6 +45,17 @@ def crb65(
     missing_inputs = [names[m] for m in missing if m in names]
     if "blood_pressure" in missing:
         missing_inputs += [n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None]
+    if all(v is None for v in components.values()):
+        return ScoreResult(
+            name="crb65",
+            value=None,
+            band=None,
+            complete=False,
+            components=dict(components),
+            missing=tuple(missing_inputs),
+            detail="not computed: no inputs",
+            reference=REFERENCE,
+        )
     total = sum(v for v in components.values() if v is not None)
     band = band_for(total)
     detail = f"CRB-65 {'>=' if missing else ''}{total}: {band} risk"

@@ -177,6 +177,17 @@ def news2(
     put("consciousness", None if consciousness is None else score_consciousness(consciousness))
     put("temperature", None if temperature is None else score_temperature(temperature))
 
+    if all(v is None for v in components.values()):
+        return ScoreResult(
+            name="news2",
+            value=None,
+            band=None,
+            complete=False,
+            components=dict(components),
+            missing=tuple(missing),
+            detail="not computed: no inputs",
+            reference=REFERENCE,
+        )
     total = sum(p for p in components.values() if p is not None)
     red = any(p == 3 for p in components.values())
     band = band_for(total, red)

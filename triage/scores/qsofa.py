@@ -25,6 +25,17 @@ def qsofa(
         "sbp": None if sbp is None else int(sbp <= 100),
     }
     missing = tuple(k for k, v in components.items() if v is None)
+    if all(v is None for v in components.values()):
+        return ScoreResult(
+            name="qsofa",
+            value=None,
+            band=None,
+            complete=False,
+            components=dict(components),
+            missing=tuple(missing),
+            detail="not computed: no inputs",
+            reference=REFERENCE,
+        )
     total = sum(v for v in components.values() if v is not None)
     band = "high" if total >= 2 else "low"
     detail = f"qSOFA {'>=' if missing else ''}{total}: " + (

@@ -1,0 +1,135 @@
+"""The ``triage assess`` input document: patient, observations, optional policy and time.
+
+```json
+{
+  "patient": {"patient_id": "demo-001", "age": 58, "sex": "male", ...},
+  "observations": [
+    {"code": "sbp", "value": 150, "unit": "mmHg", "observed_at": "2026-11-25T08:30:00+08:00",
+     "status": "final", "device": "omron-hbp", "qc": false},
+    {"code": "glucose_random", "value": ">33.3", "unit": "mmol/L", "observed_at": "..."}
+  ],
+  "policy": "clinic-policy.toml",
+  "assessed_at": "2026-11-25T08:40:00+08:00"
+}
+```
+
+``policy`` (optional) is a path, relative to the input file's folder. ``assessed_at`` (optional)
+fixes the assessment time, so a saved case gives the same answer later; by default the clock is
+used. Every error names the field: ``observations[2].value: ...``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError
+from triage.observation import Observation
+from triage.patient import PatientContext, patient_from_mapping
+
+OBSERVATION_KEYS = frozenset(
+    {"code", "value", "unit", "observed_at", "status", "device", "qc", "comparator", "source_message_id"}
+)
+TOP_KEYS = frozenset({"patient", "observations", "policy", "assessed_at", "note", "synthetic"})
+
+
+@dataclass(frozen=True)
+class AssessRequest:
+    patient: PatientContext
+    observations: list[Observation]
+    policy_path: Path | None
+    assessed_at: datetime | None
+
+
+def _field_for(exc: UserInputError) -> str:
+    if isinstance(exc, UnknownCodeError):
+        return "code"
+    if isinstance(exc, UnitError):
+        return "unit"
+    if isinstance(exc, ImplausibleValueError):
+        return "value"
+    text = str(exc)
+    for key in ("observed_at", "status", "comparator"):
+        if key in text:
+            return key
+    return "value"
+
+
+def parse_observation(item: Any, where: str) -> Observation:
+    """One observation object; errors are prefixed with ``where.<field>``."""
+    if not isinstance(item, dict):
+        raise UserInputError(f"{where}: expected an object with code, value, unit, observed_at; got {item!r}")
+    unknown = sorted(set(item) - OBSERVATION_KEYS)
+    if unknown:
+        raise UserInputError(
+            f"{where}.{unknown[0]}: unknown field; allowed: {', '.join(sorted(OBSERVATION_KEYS))}"
+        )
+    for key in ("code", "observed_at"):
+        if key not in item:
+            raise UserInputError(f"{where}.{key}: required")
+    if not isinstance(item["code"], str):
+        raise UserInputError(f"{where}.code: must be a string, got {item['code']!r}")
+    for key in ("unit", "device", "source_message_id", "status", "comparator"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise UserInputError(f"{where}.{key}: must be a string, got {item[key]!r}")
+    qc = item.get("qc", False)
+    if not isinstance(qc, bool):
+        raise UserInputError(f"{where}.qc: must be true or false, got {qc!r}")
+    comparator = item.get("comparator")
+    if comparator is not None and comparator not in ("<", ">", "<=", ">="):
+        raise UserInputError(f"{where}.comparator: must be one of <, >, <=, >=; got {comparator!r}")
+    try:
+        return Observation.create(
+            item["code"],
+            item.get("value"),
+            item.get("unit"),
+            observed_at=item["observed_at"],
+            status=item.get("status", "final"),
+            device=item.get("device"),
+            qc=qc,
+            comparator=comparator,
+            source_message_id=item.get("source_message_id"),
+        )
+    except UserInputError as exc:
+        raise type(exc)(f"{where}.{_field_for(exc)}: {exc}") from None
+
+
+def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "input") -> AssessRequest:
+    """Validate a decoded JSON document; ``UserInputError`` names ``where`` and the field."""
+    if not isinstance(data, dict):
+        raise UserInputError(f"{where}: expected a JSON object with 'patient' and 'observations'")
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        raise UserInputError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
+    patient = patient_from_mapping(data.get("patient", {}), where=f"{where}: patient")
+    raw = data.get("observations", [])
+    if not isinstance(raw, list):
+        raise UserInputError(f"{where}: observations: expected a list, got {type(raw).__name__}")
+    observations = [parse_observation(item, f"{where}: observations[{i}]") for i, item in enumerate(raw)]
+    policy_path: Path | None = None
+    if data.get("policy") is not None:
+        if not isinstance(data["policy"], str) or not data["policy"].strip():
+            raise UserInputError(f"{where}: policy: expected a file path string, got {data['policy']!r}")
+        policy_path = Path(data["policy"])
+        if not policy_path.is_absolute() and base_dir is not None:
+            policy_path = base_dir / policy_path
+    assessed_at: datetime | None = None
+    if data.get("assessed_at") is not None:
+        assessed_at = parse_time(data["assessed_at"], f"{where}: assessed_at")
+    return AssessRequest(patient, observations, policy_path, assessed_at)
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    if not isinstance(value, str):
+        raise UserInputError(f"{where}: expected an ISO 8601 time string, got {value!r}")
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UserInputError(
+            f"{where}: {value!r} is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)"
+        ) from None
+    if when.tzinfo is None:
+        raise UserInputError(f"{where}: {value!r} has no timezone; add one (e.g. +08:00 or Z)")
+    return when
