@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from devices.codecs import astm_link, astm_records, hl7, mllp
+from devices.codecs import astm_link, astm_records, hl7, lines, mllp
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
 from devices.profile import DeviceProfile
@@ -132,6 +132,27 @@ class Hl7Driver:
         return None
 
 
+class LineDriver:
+    """Line protocols (oximeters, BP monitors, strip readers): each line or packet is a message.
+    There is no acknowledgement, so each unit is stored as it completes."""
+
+    protocol = "line"
+
+    def __init__(self, profile: DeviceProfile, counter: ToleranceCounter) -> None:
+        self._framer = lines.LineFramer(profile.line_grammar or "nonin")
+        self._tolerance = _ToleranceDiff(counter, profile.device_id)
+
+    def feed(self, data: bytes, now: float) -> list[LinkEvent]:
+        events: list[LinkEvent] = [Received(unit) for unit, _offset in self._framer.feed(data)]
+        return events + self._tolerance.events()
+
+    def poll(self, now: float) -> list[LinkEvent]:
+        return []
+
+    def next_deadline(self) -> float | None:
+        return None
+
+
 # ------------------------------------------------------------------ decoding
 
 
@@ -212,6 +233,8 @@ def _codec_for(profile: DeviceProfile) -> Callable[..., tuple[list[DeviceResult]
         return astm_records.decode_message
     if profile.protocol == "hl7":
         return hl7.decode_message
+    if profile.protocol == "line":
+        return lines.decode_message
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no decoder yet")
 
 
@@ -257,6 +280,8 @@ def make_driver_factory(
         return lambda: AstmDriver(profile, clock, counter)
     if profile.protocol == "hl7":
         return lambda: Hl7Driver(profile, counter)
+    if profile.protocol == "line":
+        return lambda: LineDriver(profile, counter)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
 
 

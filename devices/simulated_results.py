@@ -204,7 +204,13 @@ def simulator_profile(kind: DeviceKind, device_id: str, **transport: Any) -> Dev
         "synthetic_samples": True,
         "encoding": "ascii" if protocol != "astm" else "latin-1",
         "mapping": {
-            a.vendor_code: {"code": a.code, "unit": a.unit, "device_units": [a.unit]} for a in ANALYTES[kind]
+            # Line devices send no unit text; the others must send exactly the mapped unit.
+            a.vendor_code: {
+                "code": a.code,
+                "unit": a.unit,
+                "device_units": [a.unit] if protocol != "line" else [],
+            }
+            for a in ANALYTES[kind]
         },
         **transport,
     }

@@ -37,6 +37,7 @@ from devices.simulated_results import (
 from devices.transports.link import Link, LinkClosed
 
 VT, FS_CR = b"\x0b", b"\x1c\r"
+LINE_LINGER_S = 0.3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,12 +269,15 @@ class SimulatedDevice:
                     await read_task
 
     async def _run_lines(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+        """No acknowledgement exists: a line counts as delivered once written. The link stays
+        open for ``LINE_LINGER_S`` after the last line (closing a pty drops unread bytes)."""
         for sample in list(pending):
             await link.write(oximeter_line(sample))
             self.report.acknowledged.append(sample.sample_id)
             pending.remove(sample)
             if self._interval_s:
                 await asyncio.sleep(self._interval_s)
+        await asyncio.sleep(LINE_LINGER_S)
 
 
 def _acknowledges(reply: bytes, control_id: str) -> bool:
