@@ -1,0 +1,637 @@
+"""ASTM E1381 / CLSI LIS01-A2 link layer as sans-IO state machines (h11 style).
+
+Nothing here reads or writes a port or looks at a wall clock. The caller (the gateway):
+
+1. feeds received bytes with ``receive_data(data)``;
+2. drains ``next_event()`` until it returns ``None``;
+3. writes ``data_to_send()`` to the wire;
+4. calls ``handle_timeout(now)`` when ``next_deadline()`` (a value of the injected ``clock``)
+   has passed.
+
+:class:`AstmReceiver` answers ENQ and frames (ACK/NAK), applies the frame-number rules (1..7, 0;
+a resent frame with the last accepted number is ACKed and not appended twice), joins ETB frames,
+and emits one :class:`MessageReceived` per LIS2 message (H ... L). :class:`AstmSender` runs
+establishment, transfer (each record starts a new frame, ``frame_text_size`` text per frame) and
+termination, retransmits on NAK, aborts after exactly ``max_tries`` (6) failed tries and keeps the
+whole message for a full resend. :class:`AstmEndpoint` combines both on one wire and resolves
+contention (the instrument has priority; the host yields and waits 20 s for the instrument's ENQ).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from devices.codecs.astm_frame import (
+    ACK,
+    CR,
+    ENQ,
+    EOT,
+    EOT_I,
+    LF,
+    NAK,
+    STX_I,
+    build_frame,
+    scan_frame,
+    split_records,
+    verify_checksum_case,
+)
+from devices.errors import SenderStateError
+from devices.profile import DeviceProfile
+from devices.tolerance import ToleranceCounter
+
+log = logging.getLogger("devices.astm_link")
+Clock = Callable[[], float]
+
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEstablished:
+    """The peer sent ENQ and we answered ACK: a transfer phase begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnqRefused:
+    """The peer sent ENQ while we were busy; we answered NAK."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameAccepted:
+    number: int
+    final: bool
+    size: int
+    duplicate: bool = False  # same FN as the last accepted frame: ACKed, not appended
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRejected:
+    """We NAKed a frame; the sender will resend it. ``offset`` counts bytes since creation."""
+
+    reason: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A complete LIS2 message: the joined frame text (records separated by CR).
+
+    ``complete`` is False when the message ended without an L record (EOT, or a new H record).
+    With ``hold_final_ack`` the ACK of the frame holding the L record is written only after the
+    caller calls :meth:`AstmReceiver.confirm_message` (persist first, then ACK).
+    """
+
+    data: bytes
+    complete: bool
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDiscarded:
+    """A partial message was dropped (receiver timeout); nothing of it was committed."""
+
+    reason: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    reason: str  # "eot" | "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent:
+    """Every frame of a queued message was acknowledged."""
+
+    records: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAborted:
+    """The sender gave up (6 failed tries, or a timeout); the message is queued again in full."""
+
+    reason: str
+    records: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Contention:
+    """Both sides sent ENQ. ``yielded`` is True when we (the host) yielded to the instrument."""
+
+    yielded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptRequested:
+    """The receiver answered a frame with EOT: positive acknowledgement plus a request to stop."""
+
+
+Event = (
+    LinkEstablished
+    | EnqRefused
+    | FrameAccepted
+    | FrameRejected
+    | MessageReceived
+    | MessageDiscarded
+    | SessionEnded
+    | MessageSent
+    | MessageAborted
+    | Contention
+    | InterruptRequested
+)
+
+
+# ---------------------------------------------------------------- receiver
+
+
+class _RState(Enum):
+    NEUTRAL = "neutral"
+    RECEIVING = "receiving"
+
+
+class AstmReceiver:
+    """The receiving side of LIS01-A2 (normally the host). See the module docstring for the loop."""
+
+    def __init__(
+        self,
+        profile: DeviceProfile,
+        clock: Clock,
+        *,
+        counter: ToleranceCounter | None = None,
+        hold_final_ack: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.counter = counter or ToleranceCounter()
+        self.hold_final_ack = hold_final_ack
+        self.busy = False  # set True to answer ENQ with NAK
+        self._buf = bytearray()
+        self._consumed = 0  # bytes dropped from the front of _buf since creation
+        self._out = bytearray()
+        self._events: deque[Event] = deque()
+        self._state = _RState.NEUTRAL
+        self._deadline: float | None = None
+        self._pending = bytearray()
+        self._record_start = 0
+        self._last_fn: int | None = None
+        self._last_text: bytes | None = None
+        self._prev_fn: int | None = None
+        self._prev_text: bytes | None = None
+        self._trailer_start: int | None = None
+        self._trailer_bytes = b""
+        self._interrupt = False
+        self._held: bytes | None = None
+
+    # -- public API
+
+    @property
+    def state(self) -> str:
+        return self._state.value
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes exactly as read from the wire, in any chunking."""
+        self._buf += data
+        self._process()
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    def data_to_send(self) -> bytes:
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def next_deadline(self) -> float | None:
+        return self._deadline
+
+    def handle_timeout(self, now: float) -> None:
+        """30 s without a frame or EOT: discard the partial message, go neutral."""
+        if self._deadline is None or now < self._deadline or self._state is not _RState.RECEIVING:
+            return
+        partial = bytes(self._pending)
+        if partial:
+            self._events.append(MessageDiscarded("receiver timeout: no frame or EOT within 30 s", partial))
+        self._events.append(SessionEnded("timeout"))
+        self._to_neutral()
+
+    def request_interrupt(self) -> None:
+        """Answer the next good frame with EOT (receiver interrupt) instead of ACK."""
+        self._interrupt = True
+
+    def confirm_message(self) -> None:
+        """With ``hold_final_ack``: the message is persisted, write the held ACK now."""
+        if self._held is not None:
+            self._out += self._held
+            self._held = None
+
+    def reject_message(self) -> None:
+        """With ``hold_final_ack``: the message could not be stored; NAK the final frame so the
+        sender resends it (its text is removed, so the resend completes the message again)."""
+        if self._held is None:
+            return
+        self._held = None
+        self._pending = self._pending[: self._record_start]
+        self._last_fn, self._last_text = self._prev_fn, self._prev_text
+        self._out += NAK
+
+    # -- internals
+
+    def _reset_session(self) -> None:
+        self._pending = bytearray()  # text of the current LIS2 message
+        self._record_start = 0  # where the current LIS01 message (record) starts in _pending
+        self._last_fn = None
+        self._last_text = None
+        self._prev_fn = None
+        self._prev_text = None
+        self._trailer_start = None
+        self._trailer_bytes = b""
+
+    def _to_neutral(self) -> None:
+        self._state = _RState.NEUTRAL
+        self._deadline = None
+        self._reset_session()
+
+    def _arm(self) -> None:
+        self._deadline = self.clock() + self.profile.link.receive_timeout
+
+    def _drop(self, n: int) -> None:
+        del self._buf[:n]
+        self._consumed += n
+
+    def _process(self) -> None:
+        while self._buf:
+            if self._state is _RState.NEUTRAL:
+                idx = self._buf.find(ENQ)
+                if idx < 0:
+                    self._drop(len(self._buf))  # characters outside a session are ignored
+                    return
+                self._drop(idx + 1)
+                if self.busy:
+                    self._out += NAK
+                    self._events.append(EnqRefused())
+                    continue
+                self._out += ACK
+                self._state = _RState.RECEIVING
+                self._reset_session()
+                self._arm()
+                self._events.append(LinkEstablished())
+                continue
+            if self._held is not None:
+                return  # waiting for confirm_message(); the sender cannot send before our ACK
+            # RECEIVING: skip to STX or EOT
+            i = 0
+            n = len(self._buf)
+            while i < n and self._buf[i] != STX_I and self._buf[i] != EOT_I:
+                i += 1
+            if i:
+                self._note_trailer(bytes(self._buf[:i]))
+                self._drop(i)
+                if not self._buf:
+                    return
+            if self._buf[0] == EOT_I:
+                self._drop(1)
+                self._check_trailer()
+                self._end_session()
+                continue
+            frame = scan_frame(self._buf, 0, self.profile.link.max_receive_frame)
+            if frame is None:
+                return
+            self._check_trailer()
+            offset = self._consumed
+            self._arm()
+            problem = frame.problem
+            if problem is None or problem == "checksum":
+                problem = verify_checksum_case(
+                    self._buf, frame, self.profile.tolerance, self.counter, self._dev
+                )
+            if problem is not None:
+                self._drop(frame.end)
+                self._out += NAK
+                self._events.append(FrameRejected(problem, offset))
+                continue
+            self._drop(frame.end)
+            self._trailer_start = self._consumed
+            self._trailer_bytes = b""
+            self._accept(frame.number, frame.text, frame.final, offset)
+
+    @property
+    def _dev(self) -> str:
+        return self.profile.device_id
+
+    def _note_trailer(self, data: bytes) -> None:
+        if self._trailer_start is not None:
+            self._trailer_bytes += data
+
+    def _check_trailer(self) -> None:
+        if self._trailer_start is None:
+            return
+        if self._trailer_bytes != CR + LF:
+            self.counter.fire(self._dev, "missing_lf_after_checksum", f"trailer {self._trailer_bytes!r}")
+        self._trailer_start = None
+
+    def _accept(self, number: int | None, text: bytes, final: bool, offset: int) -> None:
+        assert number is not None
+        tol = self.profile.tolerance
+        expected = 1 if self._last_fn is None else (self._last_fn + 1) % 8
+        if self._last_fn is not None and number == self._last_fn and text == self._last_text:
+            self._out += ACK
+            self._events.append(FrameAccepted(number, final, len(text), duplicate=True))
+            return
+        if number != expected:
+            if self._last_fn is not None and number == self._last_fn and not tol.lenient_frame_numbers:
+                # LIS01-A2 6.5.1.1: same FN as the last accepted frame is a resend - ACK, don't append.
+                self._out += ACK
+                self._events.append(FrameAccepted(number, final, len(text), duplicate=True))
+                return
+            if not tol.lenient_frame_numbers:
+                self._out += NAK
+                reason = f"frame number {number}, expected {expected} (profile switch lenient_frame_numbers accepts)"
+                self._events.append(FrameRejected(reason, offset))
+                return
+            self.counter.fire(self._dev, "lenient_frame_numbers", f"got {number}, expected {expected}")
+        if not final and text.endswith(CR):
+            if not tol.cr_etb_record_end:
+                self._out += NAK
+                reason = (
+                    "record ends in an intermediate (ETB) frame (profile switch cr_etb_record_end accepts)"
+                )
+                self._events.append(FrameRejected(reason, offset))
+                return
+            self.counter.fire(self._dev, "cr_etb_record_end", f"frame {number}")
+        if final and text and not text.endswith(CR):
+            if not tol.no_cr_before_etx:
+                self._out += NAK
+                reason = "final frame text does not end with CR (profile switch no_cr_before_etx accepts)"
+                self._events.append(FrameRejected(reason, offset))
+                return
+            self.counter.fire(self._dev, "no_cr_before_etx", f"frame {number}")
+            text = text + CR
+        self._prev_fn, self._prev_text = self._last_fn, self._last_text
+        self._last_fn, self._last_text = number, text
+        first_line = text.split(CR, 1)[0].split(LF, 1)[-1]
+        if (
+            first_line.startswith(b"H")
+            and bytes(self._pending[self._record_start :]) == b""
+            and self._pending
+        ):
+            # a new header while the previous message had no L record
+            self._emit(complete=False, offset=offset)
+        self._pending += text
+        reply = EOT if self._interrupt else ACK
+        self._interrupt = False
+        self._events.append(FrameAccepted(number, final, len(text)))
+        if final:
+            record = bytes(self._pending[self._record_start :])
+            last = record.rstrip(b"\r\n").rsplit(CR, 1)[-1].rsplit(LF, 1)[-1]
+            if last[:1] == b"L" and (len(last) == 1 or not last[1:2].isalnum()):
+                self._emit(complete=True, offset=offset)
+                if self.hold_final_ack:
+                    self._held = reply
+                    return
+            else:
+                self._record_start = len(self._pending)
+        self._out += reply
+
+    def _emit(self, *, complete: bool, offset: int) -> None:
+        self._events.append(MessageReceived(bytes(self._pending), complete, offset))
+        self._pending = bytearray()
+        self._record_start = 0
+
+    def _end_session(self) -> None:
+        if self._pending:
+            self._emit(complete=False, offset=self._consumed)
+        self._events.append(SessionEnded("eot"))
+        self._to_neutral()
+
+
+# ---------------------------------------------------------------- sender
+
+
+class _SState(Enum):
+    IDLE = "idle"
+    WAIT_ENQ_REPLY = "wait_enq_reply"
+    TRANSFER = "transfer"
+    BACKOFF = "backoff"  # after NAK to ENQ (10 s), contention (instrument 1 s), abort or interrupt hold
+    YIELDED = "yielded"  # host yielded to the instrument after contention (20 s)
+
+
+class AstmSender:
+    """The sending side of LIS01-A2. Queue messages with :meth:`send` (a list of records, each
+    without its CR terminator); the sender establishes, transfers and terminates on its own."""
+
+    def __init__(self, profile: DeviceProfile, clock: Clock) -> None:
+        self.profile = profile
+        self.clock = clock
+        self._queue: deque[tuple[bytes, ...]] = deque()
+        self._out = bytearray()
+        self._events: deque[Event] = deque()
+        self._state = _SState.IDLE
+        self._deadline: float | None = None
+        self._frames: list[bytes] = []
+        self._index = 0
+        self._failed = 0
+        self._current: tuple[bytes, ...] | None = None
+        self.transmissions = 0  # frames written, including retransmissions (for metrics and tests)
+
+    @property
+    def state(self) -> str:
+        return self._state.value
+
+    @property
+    def pending(self) -> int:
+        """Messages not yet fully acknowledged (queued or in transfer)."""
+        return len(self._queue) + (1 if self._current is not None else 0)
+
+    def send(self, records: list[bytes] | tuple[bytes, ...]) -> bytes:
+        """Queue one LIS2 message; returns any bytes to write now (ENQ when the link is idle)."""
+        if not records:
+            raise SenderStateError("cannot send an empty ASTM message (give at least H and L records)")
+        split_records(list(records), self.profile.link.frame_text_size)  # validate now, not mid-session
+        self._queue.append(tuple(records))
+        if self._state is _SState.IDLE:
+            self._establish()
+        return self.data_to_send()
+
+    def enqueue(self, records: list[bytes] | tuple[bytes, ...]) -> None:
+        """Queue a message without starting establishment (the peer is mid-session)."""
+        if not records:
+            raise SenderStateError("cannot send an empty ASTM message (give at least H and L records)")
+        split_records(list(records), self.profile.link.frame_text_size)
+        self._queue.append(tuple(records))
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    def data_to_send(self) -> bytes:
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def next_deadline(self) -> float | None:
+        return self._deadline
+
+    def receive_data(self, data: bytes) -> bytes:
+        """Feed the peer's replies; returns ENQ bytes seen during establishment that belong to the
+        peer's own session (contention) so an :class:`AstmEndpoint` can route them."""
+        routed = bytearray()
+        for i, byte in enumerate(data):
+            b = bytes([byte])
+            if self._state is _SState.WAIT_ENQ_REPLY:
+                if b == ACK:
+                    self._start_transfer()
+                elif b == NAK:
+                    self._backoff(self.profile.link.nak_backoff)
+                elif b == ENQ:
+                    if self.profile.link.role == "host":
+                        self._state = _SState.YIELDED
+                        self._deadline = self.clock() + self.profile.link.contention_wait
+                        self._events.append(Contention(yielded=True))
+                        routed += data[i:]
+                        return bytes(routed)
+                    self._backoff(self.profile.link.contention_backoff)
+                    self._events.append(Contention(yielded=False))
+                # other characters while waiting for the ENQ reply are ignored
+            elif self._state is _SState.TRANSFER:
+                if b == ACK:
+                    self._frame_done()
+                elif b == EOT:
+                    self._events.append(InterruptRequested())
+                    self._frame_done(interrupted=True)
+                else:
+                    self._frame_failed(f"reply {b!r} to frame")
+            else:
+                routed += b
+        return bytes(routed)
+
+    def handle_timeout(self, now: float) -> None:
+        if self._deadline is None or now < self._deadline:
+            return
+        if self._state is _SState.WAIT_ENQ_REPLY:
+            self._out += EOT
+            self._events.append(MessageAborted("no reply to ENQ within 15 s", self._queue[0]))
+            self._backoff(self.profile.link.nak_backoff)
+        elif self._state is _SState.TRANSFER:
+            self._abort("no reply to frame within 15 s")
+        elif self._state in (_SState.BACKOFF, _SState.YIELDED):
+            self._state = _SState.IDLE
+            self._deadline = None
+            if self._queue:
+                self._establish()
+
+    def peer_session_ended(self) -> None:
+        """The peer's session (the one we yielded to, or one that arrived while we were idle) is
+        over: resume sending what is queued."""
+        if self._state in (_SState.YIELDED, _SState.IDLE):
+            self._state = _SState.IDLE
+            self._deadline = None
+            if self._queue:
+                self._establish()
+
+    # -- internals
+
+    def _establish(self) -> None:
+        self._out += ENQ
+        self._state = _SState.WAIT_ENQ_REPLY
+        self._deadline = self.clock() + self.profile.link.reply_timeout
+
+    def _backoff(self, seconds: float) -> None:
+        self._state = _SState.BACKOFF
+        self._deadline = self.clock() + seconds
+
+    def _start_transfer(self) -> None:
+        self._current = self._queue.popleft()
+        texts = split_records(list(self._current), self.profile.link.frame_text_size)
+        self._frames = [build_frame(n + 1, text, final) for n, (text, final) in enumerate(texts)]
+        self._index = 0
+        self._state = _SState.TRANSFER
+        self._write_frame()
+
+    def _write_frame(self) -> None:
+        self._out += self._frames[self._index]
+        self.transmissions += 1
+        self._deadline = self.clock() + self.profile.link.reply_timeout
+
+    def _frame_done(self, *, interrupted: bool = False) -> None:
+        self._index += 1
+        self._failed = 0
+        if self._index < len(self._frames):
+            self._write_frame()  # an interrupt mid-message is ignored; the message is finished first
+            return
+        assert self._current is not None
+        self._out += EOT
+        self._events.append(MessageSent(self._current))
+        self._current = None
+        if interrupted:
+            self._backoff(self.profile.link.reply_timeout)  # hold ENQ for 15 s after an interrupt
+            return
+        self._state = _SState.IDLE
+        self._deadline = None
+        if self._queue:
+            self._establish()
+
+    def _frame_failed(self, why: str) -> None:
+        self._failed += 1
+        if self._failed >= self.profile.link.max_tries:
+            self._abort(f"{self._failed} failed tries of frame {self._index + 1} (last: {why})")
+            return
+        self._write_frame()
+
+    def _abort(self, reason: str) -> None:
+        assert self._current is not None
+        self._out += EOT
+        self._queue.appendleft(self._current)  # the whole message is sent again later
+        self._events.append(MessageAborted(reason, self._current))
+        self._current = None
+        self._failed = 0
+        self._backoff(self.profile.link.nak_backoff)
+
+
+# ---------------------------------------------------------------- endpoint
+
+
+class AstmEndpoint:
+    """Receiver and sender sharing one wire, with contention resolved (instrument priority)."""
+
+    def __init__(
+        self,
+        profile: DeviceProfile,
+        clock: Clock,
+        *,
+        counter: ToleranceCounter | None = None,
+        hold_final_ack: bool = False,
+    ) -> None:
+        self.receiver = AstmReceiver(profile, clock, counter=counter, hold_final_ack=hold_final_ack)
+        self.sender = AstmSender(profile, clock)
+
+    def send(self, records: list[bytes] | tuple[bytes, ...]) -> bytes:
+        if self.receiver.state != "neutral":
+            self.sender.enqueue(records)  # sent when the peer's session ends
+            return b""
+        return self.sender.send(records)
+
+    def receive_data(self, data: bytes) -> None:
+        if self.sender.state in ("wait_enq_reply", "transfer"):
+            data = self.sender.receive_data(data)
+        if data:
+            self.receiver.receive_data(data)
+
+    def next_event(self) -> Event | None:
+        event = self.sender.next_event() or self.receiver.next_event()
+        if isinstance(event, SessionEnded):
+            self.sender.peer_session_ended()
+        return event
+
+    def data_to_send(self) -> bytes:
+        return self.receiver.data_to_send() + self.sender.data_to_send()
+
+    def next_deadline(self) -> float | None:
+        times = [t for t in (self.receiver.next_deadline(), self.sender.next_deadline()) if t is not None]
+        return min(times) if times else None
+
+    def handle_timeout(self, now: float) -> None:
+        self.receiver.handle_timeout(now)
+        self.sender.handle_timeout(now)

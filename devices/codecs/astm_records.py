@@ -1,0 +1,342 @@
+"""ASTM E1394 / CLSI LIS2-A2 records: delimiters from the header, escapes, the record hierarchy
+(H P O R C M Q L, many patients per message) and the mapping to :class:`DeviceResult`.
+
+Records are split on the byte level (CR, the record delimiter, is 0x0D in every encoding a device
+may use), so every record and every problem has a byte offset; each record is then decoded with
+the profile's character encoding. Field ``n`` is 1-based and field 1 is the record type, so the
+header's message control ID is H.3 and a result's value is R.4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devices.errors import CodecError
+from devices.mapping import Fields, build_result, parse_timestamp, result_status
+from devices.profile import DeviceProfile
+from devices.results import INCOMPLETE, DeviceResult, Quarantine, message_id
+from devices.tolerance import ToleranceCounter
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    field: str = "|"
+    repeat: str = "\\"
+    component: str = "^"
+    escape: str = "&"
+
+    def header_text(self) -> str:
+        return f"H{self.field}{self.repeat}{self.component}{self.escape}"
+
+
+DEFAULT = Delimiters()
+
+
+def delimiters_from_header(
+    header: str, profile: DeviceProfile | None = None, counter: ToleranceCounter | None = None
+) -> Delimiters:
+    """Read the delimiter set from an H record (``H|\\^&|...``, ``H|@^\\|...``)."""
+    if len(header) < 5 or header[0] != "H":
+        raise CodecError(f"message does not start with an H record: {header[:20]!r}")
+    fd = header[1]
+    end = header.find(fd, 2)
+    spec = header[2:end] if end >= 0 else header[2:5]
+    if len(spec) == 4 and spec[0] == spec[1]:
+        if profile is None or not profile.tolerance.doubled_backslash_header:
+            raise CodecError(
+                f"header delimiter field {spec!r} has 4 characters (doubled {spec[0]!r}); "
+                "profile switch doubled_backslash_header reads it as " + repr(spec[1:])
+            )
+        if counter is not None:
+            counter.fire(profile.device_id, "doubled_backslash_header", spec)
+        spec = spec[1:]
+    if len(spec) != 3 or len({fd, *spec}) != 4:
+        raise CodecError(
+            f"header delimiter field {spec!r} must be 3 distinct characters (repeat, component, escape)"
+        )
+    return Delimiters(fd, spec[0], spec[1], spec[2])
+
+
+def unescape(text: str, d: Delimiters) -> str:
+    """Resolve ``&F& &S& &R& &E& &Xhh..& &H& &N&`` (with the header's escape character).
+    ``&Z..&`` local escapes and unknown sequences are kept as sent."""
+    e = d.escape
+    if e not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        j = text.find(e, i + 1) if c == e else -1
+        if j < 0:
+            out.append(c)
+            i += 1
+            continue
+        seq = text[i + 1 : j]
+        simple = {"F": d.field, "S": d.component, "R": d.repeat, "E": d.escape, "H": "", "N": ""}
+        if seq in simple:
+            out.append(simple[seq])
+        elif (
+            seq[:1] == "X"
+            and len(seq) > 1
+            and len(seq) % 2 == 1
+            and all(h in "0123456789ABCDEFabcdef" for h in seq[1:])
+        ):
+            out.append(bytes.fromhex(seq[1:]).decode("latin-1"))
+        else:
+            out.append(text[i : j + 1])
+        i = j + 1
+    return "".join(out)
+
+
+def escape(text: str, d: Delimiters) -> str:
+    """Screen delimiters out of data (the escape character first)."""
+    e = d.escape
+    text = text.replace(e, f"{e}E{e}")
+    return text.replace(d.field, f"{e}F{e}").replace(d.component, f"{e}S{e}").replace(d.repeat, f"{e}R{e}")
+
+
+def encode_record(record_type: str, fields: list[list[str] | str], d: Delimiters = DEFAULT) -> bytes:
+    """Build one record (without CR) from fields 2..n; each field is a string or a component list.
+    Data is escaped, so no delimiter can leak; the header's delimiter field is written as is."""
+    parts = [record_type]
+    for f in fields:
+        parts.append(d.component.join(escape(c, d) for c in f) if isinstance(f, list) else escape(f, d))
+    if record_type == "H":
+        return (d.header_text() + d.field + d.field.join(parts[1:])).encode("latin-1")
+    return d.field.join(parts).encode("latin-1")
+
+
+@dataclass(slots=True)
+class Record:
+    """One record: raw field texts (``fields[0]`` is the type) and its byte offset."""
+
+    fields: list[str]
+    offset: int
+    delimiters: Delimiters
+    comments: list[Record] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return self.fields[0][:1].upper() if self.fields and self.fields[0] else ""
+
+    def raw(self, n: int) -> str:
+        """Field ``n`` (1-based, field 1 = record type) as sent, '' if omitted."""
+        return self.fields[n - 1] if 0 < n <= len(self.fields) else ""
+
+    def repeats(self, n: int) -> list[str]:
+        return self.raw(n).split(self.delimiters.repeat)
+
+    def components(self, n: int, repeat: int = 0) -> list[str]:
+        reps = self.repeats(n)
+        text = reps[repeat] if repeat < len(reps) else ""
+        return [unescape(c, self.delimiters) for c in text.split(self.delimiters.component)]
+
+    def text(self, n: int) -> str:
+        """Field ``n`` unescaped, components and repeats kept with their delimiters."""
+        return unescape(self.raw(n), self.delimiters) if n != 2 or self.type != "H" else self.raw(n)
+
+    def ref(self, spec: str) -> str:
+        """``"O.3"`` -> first non-empty component of field 3 (stripped)."""
+        n = int(spec.split(".", 1)[1])
+        for c in self.components(n):
+            if c.strip():
+                return c.strip()
+        return ""
+
+
+@dataclass(slots=True)
+class AstmMessage:
+    header: Record
+    records: list[Record]
+    delimiters: Delimiters
+    terminator: str | None  # L.3 code ('N', 'T', 'E'...), None when there is no L record
+
+    @property
+    def complete(self) -> bool:
+        return self.terminator is not None and self.terminator not in ("T", "E", "R")
+
+
+def split_record_bytes(
+    raw: bytes, profile: DeviceProfile, counter: ToleranceCounter
+) -> list[tuple[int, bytes]]:
+    """(offset, bytes) of each non-empty record. LF as separator needs ``lf_record_separator``."""
+    has_lf = b"\n" in raw
+    if has_lf and not profile.tolerance.lf_record_separator:
+        at = raw.index(b"\n")
+        raise CodecError(
+            f"byte {at}: LF inside ASTM record text (records end with CR; "
+            "profile switch lf_record_separator accepts LF and CR LF)"
+        )
+    if has_lf:
+        counter.fire(profile.device_id, "lf_record_separator")
+    out: list[tuple[int, bytes]] = []
+    start = 0
+    n = len(raw)
+    i = 0
+    while i <= n:
+        if i == n or raw[i] in (0x0D, 0x0A):
+            if i > start:
+                out.append((start, raw[start:i]))
+            start = i + 1
+        i += 1
+    return out
+
+
+def parse_message(
+    raw: bytes, profile: DeviceProfile, counter: ToleranceCounter | None = None, *, base_offset: int = 0
+) -> AstmMessage:
+    """Parse one LIS2 message (H ... L). Raises :class:`CodecError` with a byte offset."""
+    counter = counter or ToleranceCounter()
+    parts = split_record_bytes(raw, profile, counter)
+    if not parts:
+        raise CodecError(f"byte {base_offset}: empty ASTM message")
+    records: list[Record] = []
+    delims: Delimiters | None = None
+    terminator: str | None = None
+    last: Record | None = None
+    for off, data in parts:
+        try:
+            text = data.decode(profile.encoding)
+        except UnicodeDecodeError as exc:
+            raise CodecError(
+                f"byte {base_offset + off + exc.start}: byte 0x{data[exc.start]:02X} is not valid "
+                f"{profile.encoding} (set the profile's encoding)"
+            ) from None
+        if delims is None:
+            try:
+                delims = delimiters_from_header(text, profile, counter)
+            except CodecError as exc:
+                raise CodecError(f"byte {base_offset + off}: {exc}") from None
+            hdr = Record(
+                [text[0], text[2:].split(delims.field, 1)[0], *text.split(delims.field)[2:]], off, delims
+            )
+            records.append(hdr)
+            last = hdr
+            continue
+        rec = Record(text.split(delims.field), base_offset + off, delims)
+        if rec.type == "H":
+            raise CodecError(f"byte {base_offset + off}: second H record inside one message")
+        if rec.type == "C" and last is not None:
+            last.comments.append(rec)  # a comment applies to the preceding record
+            continue
+        if rec.type == "L":
+            terminator = rec.raw(3).strip().upper()[:1] or "N"
+        records.append(rec)
+        last = rec
+    assert delims is not None
+    return AstmMessage(records[0], records, delims, terminator)
+
+
+def split_messages(raw: bytes) -> list[tuple[int, bytes]]:
+    """Cut a record stream (joined frame text) into messages at each H record."""
+    starts = [0]
+    i = 0
+    while True:
+        j = min((k for k in (raw.find(b"\rH", i), raw.find(b"\nH", i)) if k >= 0), default=-1)
+        if j < 0:
+            break
+        starts.append(j + 1)
+        i = j + 1
+    starts = sorted(set(starts))
+    bounds = [*starts[1:], len(raw)]
+    return [(s, raw[s:e]) for s, e in zip(starts, bounds, strict=True) if raw[s:e].strip(b"\r\n")]
+
+
+def decode_message(
+    profile: DeviceProfile,
+    raw: bytes,
+    *,
+    counter: ToleranceCounter | None = None,
+    base_offset: int = 0,
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """One LIS2 message -> results and quarantined items. An unparseable message is quarantined
+    whole with the reason; nothing raises for bad device data."""
+    counter = counter or ToleranceCounter()
+    mid = message_id(raw)
+    try:
+        msg = parse_message(raw, profile, counter, base_offset=base_offset)
+    except CodecError as exc:
+        reason = "undecodable_bytes" if "is not valid" in str(exc) else "unparseable_message"
+        return [], [Quarantine(reason, raw, base_offset, profile.device_id, str(exc))]
+    zone = profile.zone
+    fields = profile.astm
+    header = msg.header
+    qc_message = header.raw(12).strip().upper()[:1] == "Q"
+    complete = msg.complete
+    if msg.terminator is None and profile.tolerance.missing_l_record:
+        counter.fire(profile.device_id, "missing_l_record")
+        complete = True
+    results: list[DeviceResult] = []
+    problems: list[Quarantine] = []
+    patient_id: str | None = None
+    sample_id: str | None = None
+    order_qc = False
+    order_time = header_time = None
+    bad_times: list[str] = []
+
+    def ts(text: str) -> object:
+        try:
+            return parse_timestamp(text, zone)
+        except ValueError as exc:
+            bad_times.append(str(exc))
+            return None
+
+    header_time = ts(header.raw(14))
+    for rec in msg.records:
+        kind = rec.type
+        if kind == "P":
+            patient_id = next((v for v in (rec.ref(s) for s in fields.patient_id_fields) if v), None)
+            sample_id, order_qc, order_time = None, False, None
+        elif kind == "O":
+            sample_id = next((v for v in (rec.ref(s) for s in fields.sample_id_fields) if v), None)
+            specimen = [c.strip().upper() for c in rec.components(16)]
+            order_qc = rec.raw(12).strip().upper() == "Q" or any(
+                c.startswith(p) for c in specimen for p in fields.qc_specimen_prefixes if c
+            )
+            order_time = ts(rec.raw(7)) or ts(rec.raw(23))
+        elif kind == "R":
+            comps = rec.components(3)
+            vendor = "^".join(
+                comps[i - 1].strip() if i <= len(comps) else "" for i in fields.test_code_components
+            )
+            value_parts = rec.components(4)
+            while value_parts and not value_parts[-1].strip():
+                value_parts.pop()
+            while value_parts and not value_parts[0].strip():
+                value_parts.pop(0)
+            raw_value = "^".join(value_parts)
+            status = result_status(rec.raw(9), profile, counter)
+            flags = tuple(f.strip() for f in rec.repeats(7) if f.strip())
+            if not complete:
+                flags += (INCOMPLETE,)
+                if status == "final":
+                    status = "preliminary"
+            when = ts(rec.raw(13)) or ts(rec.raw(12)) or order_time or header_time
+            ref = rec.components(6)[0].strip() or None
+            comments = tuple(
+                " ".join(x for x in c.components(4) if x.strip()).strip() or c.text(4) for c in rec.comments
+            )
+            f = Fields(
+                protocol="astm",
+                message_id=mid,
+                sample_id=sample_id,
+                patient_id=patient_id,
+                vendor_code=vendor,
+                raw_value=raw_value,
+                device_unit=rec.components(5)[0].strip() or None,
+                status=status,
+                qc=qc_message or order_qc,
+                flags=flags,
+                observed_at=when,  # type: ignore[arg-type]
+                reference_range=ref,
+                byte_offset=rec.offset,
+                comments=tuple(c for c in comments if c),
+            )
+            result, problem = build_result(f, profile, counter, raw)
+            results.append(result)
+            if problem is not None:
+                problems.append(problem)
+    for bad in bad_times:
+        problems.append(Quarantine("bad_timestamp", raw, base_offset, profile.device_id, bad))
+    return results, problems

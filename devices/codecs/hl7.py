@@ -1,0 +1,331 @@
+"""HL7 v2.x messages (ORU^R01 and ACK): parsing, escapes, MSH-18 character sets, ACK building
+and the mapping of OBX results to :class:`DeviceResult`. Framing is in :mod:`devices.codecs.mllp`.
+
+Segments end with CR; LF or CR LF is accepted only with the profile switch
+``lf_segment_separator``. MSH-1 is the field separator and MSH-2 the encoding characters, so
+splitting the MSH segment on the field separator puts MSH-n at index n-1 (other segments: n).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from devices.errors import CodecError, SenderStateError
+from devices.mapping import Fields, build_result, parse_timestamp, result_status
+from devices.profile import DeviceProfile
+from devices.results import DeviceResult, Quarantine, message_id
+from devices.tolerance import ToleranceCounter
+
+#: MSH-18 character set names (HL7 table 0211) -> Python codecs.
+CHARSETS: dict[str, str] = {
+    "ASCII": "ascii",
+    "8859/1": "latin-1",
+    "8859/2": "iso8859-2",
+    "8859/5": "iso8859-5",
+    "8859/15": "iso8859-15",
+    "UNICODE UTF-8": "utf-8",
+    "UTF-8": "utf-8",
+    "UNICODE": "utf-8",
+    "GB 18030-2000": "gb18030",
+    "GB18030": "gb18030",
+    "ISO IR87": "iso2022_jp",
+    "KS X 1001": "euc_kr",
+    "BIG-5": "big5",
+    "CNS 11643-1992": "big5",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    field: str = "|"
+    component: str = "^"
+    repeat: str = "~"
+    escape: str = "\\"
+    subcomponent: str = "&"
+
+
+def unescape(text: str, enc: Encoding) -> str:
+    """Resolve ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh..\\ \\.br\\ \\H\\ \\N\\`` left to right (so
+    ``\\E\\R\\`` is a literal escape character followed by ``R\\``, not a repeat)."""
+    e = enc.escape
+    if e not in text:
+        return text
+    simple = {
+        "F": enc.field,
+        "S": enc.component,
+        "T": enc.subcomponent,
+        "R": enc.repeat,
+        "E": e,
+        "H": "",
+        "N": "",
+    }
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        j = text.find(e, i + 1) if c == e else -1
+        if j < 0:
+            out.append(c)
+            i += 1
+            continue
+        seq = text[i + 1 : j]
+        if seq in simple:
+            out.append(simple[seq])
+        elif seq == ".br":
+            out.append("\n")
+        elif (
+            seq[:1] == "X"
+            and len(seq) > 1
+            and len(seq) % 2 == 1
+            and all(h in "0123456789ABCDEFabcdef" for h in seq[1:])
+        ):
+            out.append(bytes.fromhex(seq[1:]).decode("latin-1"))
+        else:
+            out.append(text[i : j + 1])
+        i = j + 1
+    return "".join(out)
+
+
+def escape(text: str, enc: Encoding = Encoding()) -> str:
+    e = enc.escape
+    text = text.replace(e, f"{e}E{e}")
+    for ch, code in ((enc.field, "F"), (enc.component, "S"), (enc.subcomponent, "T"), (enc.repeat, "R")):
+        text = text.replace(ch, f"{e}{code}{e}")
+    return text.replace("\r", f"{e}.br{e}").replace("\n", f"{e}.br{e}")
+
+
+@dataclass(slots=True)
+class Segment:
+    name: str
+    fields: list[str]  # fields[n] is field n (for MSH, fields[1] is MSH-1 = the separator)
+    offset: int
+    enc: Encoding
+
+    def raw(self, n: int) -> str:
+        return self.fields[n] if 0 <= n < len(self.fields) else ""
+
+    def components(self, n: int, repeat: int = 0) -> list[str]:
+        reps = self.raw(n).split(self.enc.repeat)
+        text = reps[repeat] if repeat < len(reps) else ""
+        return [unescape(c, self.enc) for c in text.split(self.enc.component)]
+
+    def first(self, n: int) -> str:
+        return self.components(n)[0].strip()
+
+
+@dataclass(slots=True)
+class Hl7Message:
+    segments: list[Segment]
+    enc: Encoding
+    charset: str  # Python codec used
+
+    @property
+    def msh(self) -> Segment:
+        return self.segments[0]
+
+    @property
+    def control_id(self) -> str:
+        return self.msh.raw(10)
+
+    @property
+    def message_type(self) -> str:
+        return self.msh.first(9)
+
+    def all(self, name: str) -> list[Segment]:
+        return [s for s in self.segments if s.name == name]
+
+
+def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter | None = None) -> Hl7Message:
+    """Parse one HL7 message (MLLP already removed). Raises :class:`CodecError` with an offset."""
+    counter = counter or ToleranceCounter()
+    if not raw.startswith(b"MSH") or len(raw) < 8:
+        raise CodecError(f"byte 0: HL7 message must start with MSH, got {raw[:10]!r}")
+    if b"\n" in raw:
+        if not profile.tolerance.lf_segment_separator:
+            at = raw.index(b"\n")
+            raise CodecError(
+                f"byte {at}: LF in HL7 message (segments end with CR; "
+                "profile switch lf_segment_separator accepts LF and CR LF)"
+            )
+        counter.fire(profile.device_id, "lf_segment_separator")
+    fs = chr(raw[3])
+    msh_end = min((i for i in (raw.find(b"\r"), raw.find(b"\n")) if i >= 0), default=len(raw))
+    msh_fields = raw[:msh_end].decode("latin-1").split(fs)
+    chars = msh_fields[1] if len(msh_fields) > 1 else ""
+    if len(chars) < 3:
+        raise CodecError(f"byte 4: MSH-2 encoding characters {chars!r} are incomplete (need e.g. ^~\\&)")
+    enc = Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
+    declared = msh_fields[17].split(enc.repeat)[0].strip().upper() if len(msh_fields) > 17 else ""
+    charset = profile.encoding
+    if declared:
+        if declared not in CHARSETS:
+            raise CodecError(
+                f"MSH-18 character set {declared!r} is not supported (known: {', '.join(CHARSETS)})"
+            )
+        charset = CHARSETS[declared]
+    segments: list[Segment] = []
+    start = 0
+    n = len(raw)
+    i = 0
+    while i <= n:
+        if i == n or raw[i] in (0x0D, 0x0A):
+            if i > start:
+                chunk = raw[start:i]
+                try:
+                    text = chunk.decode(charset)
+                except UnicodeDecodeError as exc:
+                    raise CodecError(
+                        f"byte {start + exc.start}: byte 0x{chunk[exc.start]:02X} is not valid {charset} "
+                        f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding})"
+                    ) from None
+                parts = text.split(fs)
+                name = parts[0]
+                fields = [name, fs, *parts[1:]] if name == "MSH" else parts
+                segments.append(Segment(name, fields, start, enc))
+            start = i + 1
+        i += 1
+    return Hl7Message(segments, enc, charset)
+
+
+def needs_ack(message: Hl7Message) -> bool:
+    """Every message is acknowledged except an acknowledgement."""
+    return message.message_type.upper() != "ACK"
+
+
+def uses_enhanced_mode(message: Hl7Message, profile: DeviceProfile) -> bool:
+    """Enhanced acknowledgement mode when MSH-15 or MSH-16 is set (unless MSH-16 is Mindray's
+    result kind, see the ``mindray_msh16_result_kind`` switch)."""
+    msh16 = "" if profile.tolerance.mindray_msh16_result_kind else message.msh.raw(16).strip()
+    return bool(message.msh.raw(15).strip() or msh16)
+
+
+_ENHANCED = {"AA": "CA", "AE": "CE", "AR": "CR"}
+
+
+def build_ack(
+    message: Hl7Message,
+    code: str = "AA",
+    enhanced: bool = False,
+    *,
+    text: str = "",
+    now: datetime | None = None,
+) -> bytes:
+    """The ACK for ``message`` (segments joined with CR, no MLLP framing): MSA-1 is ``code``
+    (AA/AE/AR, or CA/CE/CR in enhanced mode) and MSA-2 echoes MSH-10. Refuses to ACK an ACK."""
+    if not needs_ack(message):
+        raise SenderStateError("an ACK message is never acknowledged")
+    if code not in _ENHANCED:
+        raise SenderStateError(f"ACK code must be AA, AE or AR, got {code!r}")
+    ack_code = _ENHANCED[code] if enhanced else code
+    enc = message.enc
+    msh = message.msh
+    ts = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+    trigger = msh.components(9)[1] if len(msh.components(9)) > 1 else ""
+    seps = enc.component + enc.repeat + enc.escape + enc.subcomponent
+    control = message.control_id
+    header = [
+        "MSH",
+        seps,
+        msh.raw(5),
+        msh.raw(6),
+        msh.raw(3),
+        msh.raw(4),
+        ts,
+        "",
+        enc.component.join(("ACK", trigger)) if trigger else "ACK",
+        f"ACK{control}"[:199],
+        msh.raw(11),
+        msh.raw(12),
+    ]
+    if msh.raw(18):
+        header += ["", "", "", "", "", msh.raw(18)]
+    msa = ["MSA", ack_code, control]
+    if text:
+        msa.append(escape(text, enc))
+    return (enc.field.join(header) + "\r" + enc.field.join(msa) + "\r").encode(
+        message.charset, errors="replace"
+    )
+
+
+def decode_message(
+    profile: DeviceProfile,
+    raw: bytes,
+    *,
+    counter: ToleranceCounter | None = None,
+    base_offset: int = 0,
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """One HL7 message -> results (one per OBX) and quarantined items."""
+    counter = counter or ToleranceCounter()
+    mid = message_id(raw)
+    try:
+        msg = parse_message(raw, profile, counter)
+    except CodecError as exc:
+        reason = "undecodable_bytes" if "is not valid" in str(exc) else "unparseable_message"
+        return [], [Quarantine(reason, raw, base_offset, profile.device_id, str(exc))]
+    if not needs_ack(msg):
+        return [], []
+    msh = msg.msh
+    qc = False
+    if profile.tolerance.mindray_msh16_result_kind and msh.raw(16).strip() in ("1", "2"):
+        counter.fire(profile.device_id, "mindray_msh16_result_kind", f"MSH-16={msh.raw(16).strip()}")
+        qc = True
+    zone = profile.zone
+    results: list[DeviceResult] = []
+    problems: list[Quarantine] = []
+    patient_id: str | None = None
+    sample_id: str | None = None
+    obr_time: datetime | None = None
+
+    def ts(seg: Segment, n: int) -> datetime | None:
+        try:
+            return parse_timestamp(seg.first(n), zone)
+        except ValueError as exc:
+            problems.append(
+                Quarantine("bad_timestamp", raw, base_offset + seg.offset, profile.device_id, str(exc))
+            )
+            return None
+
+    msh_time = ts(msh, 7)
+    for seg in msg.segments:
+        if seg.name == "PID":
+            patient_id = seg.first(3) or seg.first(2) or None
+            sample_id = None
+        elif seg.name == "OBR":
+            sample_id = seg.first(3) or seg.first(2) or None
+            obr_time = ts(seg, 7)
+        elif seg.name == "OBX":
+            obx3 = seg.components(3)
+            if profile.hl7.code_from == "obx4":
+                vendor = seg.first(4)
+            elif profile.hl7.code_from == "obx3_text":
+                vendor = obx3[1].strip() if len(obx3) > 1 else ""
+            else:
+                vendor = obx3[0].strip()
+            parts = seg.components(5)
+            while parts and not parts[-1].strip():
+                parts.pop()
+            f = Fields(
+                protocol="hl7",
+                message_id=mid,
+                sample_id=sample_id,
+                patient_id=patient_id,
+                vendor_code=vendor,
+                raw_value=enc_join(parts, msg.enc),
+                device_unit=seg.first(6) or None,
+                status=result_status(seg.raw(11), profile, counter, "hl7"),
+                qc=qc,
+                flags=tuple(x.strip() for x in seg.raw(8).split(msg.enc.repeat) if x.strip()),
+                observed_at=ts(seg, 14) or obr_time or msh_time,
+                reference_range=seg.first(7) or None,
+                byte_offset=base_offset + seg.offset,
+            )
+            result, problem = build_result(f, profile, counter, raw)
+            results.append(result)
+            if problem is not None:
+                problems.append(problem)
+    return results, problems
+
+
+def enc_join(parts: list[str], enc: Encoding) -> str:
+    return enc.component.join(parts)

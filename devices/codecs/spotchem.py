@@ -1,0 +1,90 @@
+"""Arkray SPOTCHEM EL printer-style output: ``STX YY/MM/DD HH:MM ID# <id> [<specimen>] <analyte>
+<value> <unit> ... ETX``, fixed-width text with runs of spaces, no frame number, no checksum.
+
+Because there is no checksum, the grammar is strict: the whole text between the ID/specimen
+header and ETX must be analyte/value/unit triples, otherwise the packet is quarantined.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from devices.mapping import Fields, build_result
+from devices.profile import DeviceProfile
+from devices.results import DeviceResult, Quarantine, message_id
+from devices.tolerance import ToleranceCounter
+
+_HEAD = re.compile(
+    r"^\s*(?P<date>\d{2}/\d{2}/\d{2})\s+(?P<time>\d{2}:\d{2})\s+ID#\s*(?P<sid>\S+)\s+\[(?P<spec>[^\]]*)\]"
+)
+_TRIPLE = re.compile(
+    r"\s*(?P<name>[A-Za-z][A-Za-z0-9+-]*)\s+(?P<value>[<>]?-?\d+(?:\.\d+)?|-{2,})\s+(?P<unit>\S+)"
+)
+
+
+def decode_message(
+    profile: DeviceProfile,
+    raw: bytes,
+    *,
+    counter: ToleranceCounter | None = None,
+    base_offset: int = 0,
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    counter = counter or ToleranceCounter()
+    dev = profile.device_id
+    packet = raw.rstrip(b"\r\n")
+    if len(packet) < 2 or packet[0] != 0x02 or packet[-1] != 0x03:
+        return [], [
+            Quarantine("unparseable_message", raw, base_offset, dev, "not an STX ... ETX SPOTCHEM packet")
+        ]
+    try:
+        text = packet[1:-1].decode(profile.encoding)
+    except UnicodeDecodeError as exc:
+        detail = f"byte 0x{packet[1 + exc.start]:02X} at {base_offset + 1 + exc.start} is not valid {profile.encoding}"
+        return [], [Quarantine("undecodable_bytes", raw, base_offset, dev, detail)]
+    head = _HEAD.match(text)
+    if head is None:
+        detail = "header 'YY/MM/DD HH:MM ID# <id> [<specimen>]' not found"
+        return [], [Quarantine("unparseable_message", raw, base_offset, dev, detail)]
+    try:
+        when = datetime.strptime(f"{head['date']} {head['time']}", "%y/%m/%d %H:%M").replace(
+            tzinfo=profile.zone
+        )
+    except ValueError:
+        return [], [Quarantine("bad_timestamp", raw, base_offset, dev, f"{head['date']} {head['time']}")]
+    pos = head.end()
+    triples = []
+    while pos < len(text) and text[pos:].strip():
+        m = _TRIPLE.match(text, pos)
+        if m is None:
+            detail = (
+                f"character {pos + 1}: cannot read analyte value unit from {text[pos : pos + 30].strip()!r}"
+            )
+            return [], [Quarantine("unparseable_message", raw, base_offset + 1 + pos, dev, detail)]
+        triples.append((m["name"], m["value"], m["unit"], base_offset + 1 + m.start("name")))
+        pos = m.end()
+    mid = message_id(raw)
+    results: list[DeviceResult] = []
+    problems: list[Quarantine] = []
+    for name, value, unit, offset in triples:
+        f = Fields(
+            protocol="line",
+            message_id=mid,
+            sample_id=head["sid"],
+            patient_id=None,
+            vendor_code=name,
+            raw_value=value,
+            device_unit=unit,
+            status="final",
+            qc=False,
+            flags=(),
+            observed_at=when,
+            reference_range=None,
+            byte_offset=offset,
+            comments=(head["spec"].strip(),) if head["spec"].strip() else (),
+        )
+        result, problem = build_result(f, profile, counter, raw)
+        results.append(result)
+        if problem is not None:
+            problems.append(problem)
+    return results, problems

@@ -1,0 +1,100 @@
+"""bioMérieux mini VIDAS result packets: ``STX RS tag value | RS tag value | ... GS c1 c2``.
+
+Each field is a two-letter tag followed by its value and ``|``, fields separated by RS (0x1E).
+The two characters after GS are a hex checksum: the sum of the bytes after STX up to and
+including GS, modulo 256 (the device sends lowercase hex; both cases are accepted because that
+is the vendor's own format, and the value is always verified). Dates are ``MM/DD/YY``, times
+``HH:MM``. Tags used: ``mt`` message type (``rsl`` = result), ``pi`` patient id, ``ci`` sample id,
+``rt`` test code, ``rn`` test name, ``td``/``tt`` date/time, ``qn`` quantitative value (index),
+``ql`` qualitative result. One packet yields ``<rt>`` (``qn``) and ``<rt>/ql`` (``ql``) results.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from devices.mapping import Fields, build_result
+from devices.profile import DeviceProfile
+from devices.results import DeviceResult, Quarantine, message_id
+from devices.tolerance import ToleranceCounter
+
+STX, RS, GS = 0x02, 0x1E, 0x1D
+
+
+def checksum(body: bytes) -> str:
+    return f"{sum(body) & 0xFF:02x}"
+
+
+def decode_message(
+    profile: DeviceProfile,
+    raw: bytes,
+    *,
+    counter: ToleranceCounter | None = None,
+    base_offset: int = 0,
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    counter = counter or ToleranceCounter()
+    dev = profile.device_id
+    packet = raw.rstrip(b"\r\n")
+    gs = packet.rfind(bytes([GS]))
+    if not packet or packet[0] != STX or gs < 0 or len(packet) != gs + 3:
+        return [], [
+            Quarantine("unparseable_message", raw, base_offset, dev, "not an STX ... GS cc VIDAS packet")
+        ]
+    sent = packet[gs + 1 :].decode("latin-1")
+    expected = checksum(packet[1 : gs + 1])
+    if sent.lower() != expected:
+        detail = f"checksum mismatch: packet says {sent!r}, computed {expected!r}"
+        return [], [Quarantine("checksum_mismatch", raw, base_offset + gs + 1, dev, detail)]
+    try:
+        body = packet[1:gs].decode(profile.encoding)
+    except UnicodeDecodeError as exc:
+        detail = f"byte 0x{packet[1 + exc.start]:02X} at {base_offset + 1 + exc.start} is not valid {profile.encoding}"
+        return [], [Quarantine("undecodable_bytes", raw, base_offset, dev, detail)]
+    tags: dict[str, str] = {}
+    for item in body.split("\x1e"):
+        if not item:
+            continue
+        if len(item) < 3 or not item.endswith("|"):
+            return [], [Quarantine("unparseable_message", raw, base_offset, dev, f"bad VIDAS field {item!r}")]
+        tags[item[:2]] = item[2:-1]
+    if tags.get("mt") != "rsl":
+        return [], []  # not a result packet (nothing to report)
+    when = None
+    if tags.get("td"):
+        try:
+            when = datetime.strptime(f"{tags['td']} {tags.get('tt', '00:00')}", "%m/%d/%y %H:%M").replace(
+                tzinfo=profile.zone
+            )
+        except ValueError:
+            detail = f"date {tags['td']!r} time {tags.get('tt')!r} is not MM/DD/YY HH:MM"
+            return [], [Quarantine("bad_timestamp", raw, base_offset, dev, detail)]
+    test = tags.get("rt", "").strip()
+    if not test:
+        return [], [
+            Quarantine("unparseable_message", raw, base_offset, dev, "VIDAS result without rt (test code)")
+        ]
+    mid = message_id(raw)
+    results: list[DeviceResult] = []
+    problems: list[Quarantine] = []
+    for code, value in ((test, tags.get("qn", "")), (f"{test}/ql", tags.get("ql", ""))):
+        f = Fields(
+            protocol="line",
+            message_id=mid,
+            sample_id=tags.get("ci", "").strip() or None,
+            patient_id=tags.get("pi", "").strip() or None,
+            vendor_code=code,
+            raw_value=value,
+            device_unit=None,
+            status="final",
+            qc=False,
+            flags=(),
+            observed_at=when,
+            reference_range=None,
+            byte_offset=base_offset,
+            comments=(tags["rn"],) if tags.get("rn") else (),
+        )
+        result, problem = build_result(f, profile, counter, raw)
+        results.append(result)
+        if problem is not None:
+            problems.append(problem)
+    return results, problems

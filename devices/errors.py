@@ -1,0 +1,26 @@
+"""Device-gateway errors, subclasses of the project's single error tree (``referral.errors``)."""
+
+from __future__ import annotations
+
+from referral.errors import ClinicError, ConfigError, UserInputError
+
+__all__ = ["ClinicError", "CodecError", "ConfigError", "ProfileError", "SenderStateError", "UserInputError"]
+
+
+class ProfileError(ConfigError):
+    """A device profile (TOML) is invalid; the message names the file and the field."""
+
+    code = "invalid_device_profile"
+
+
+class CodecError(UserInputError):
+    """Bytes from a device (or a capture file) cannot be decoded; says where (byte offset) and why."""
+
+    code = "undecodable_device_data"
+
+
+class SenderStateError(ClinicError):
+    """A sans-IO state machine was driven in a way its protocol does not allow (a programming error
+    in the caller, e.g. queueing an empty message)."""
+
+    status_hint, exit_code, code = 500, 1, "protocol_misuse"

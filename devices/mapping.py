@@ -1,0 +1,168 @@
+"""From decoded vendor fields to :class:`~devices.results.DeviceResult`: value normalisation,
+status, device time and the profile's mapping table. Pure functions shared by every codec."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from devices.profile import DeviceProfile
+from devices.results import IGNORED, NO_VALUE, DeviceResult, Quarantine, ResultStatus
+from devices.tolerance import ToleranceCounter
+
+_DECIMAL_COMMA = re.compile(r"^([<>]=?)?\s*[-+]?\d+,\d+$")
+_NUMBER = re.compile(r"^([<>]=?)?\s*([-+]?(?:\d+\.?\d*|\.\d+))$")
+_TS = re.compile(
+    r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2})(?:\.\d+)?)?)?\s*(?:([+-])(\d{2})(\d{2}))?$"
+)
+
+#: LIS2-A2 R.9 / HL7 OBX-11 result status -> our status. Anything else is preliminary.
+_FINAL = {"F", "R", "V"}
+_STATUS: dict[str, ResultStatus] = {"C": "corrected", "X": "cannot_be_done", "D": "cannot_be_done"}
+
+
+def result_status(
+    code: str, profile: DeviceProfile, counter: ToleranceCounter, protocol: str = "astm"
+) -> ResultStatus:
+    """Map a one-letter status; empty is preliminary unless ``missing_result_status`` is on.
+    ASTM ``R`` (previously transmitted) is final; HL7 ``R`` (not verified) is preliminary."""
+    c = code.strip().upper()[:1]
+    if not c:
+        if profile.tolerance.missing_result_status:
+            counter.fire(profile.device_id, "missing_result_status")
+            return "final"
+        return "preliminary"
+    if c in _FINAL and not (protocol == "hl7" and c == "R"):
+        return "final"
+    return _STATUS.get(c, "preliminary")
+
+
+def parse_timestamp(text: str, zone: ZoneInfo) -> datetime | None:
+    """``YYYYMMDD[HHMM[SS[.s]]][+-HHMM]`` in the device's zone (``zone`` when none is given).
+    Returns None for an empty field; raises ValueError for anything else that is not a time."""
+    t = text.strip()
+    if not t:
+        return None
+    m = _TS.match(t)
+    if not m:
+        raise ValueError(f"not a timestamp (YYYYMMDDHHMMSS): {t!r}")
+    y, mo, d, h, mi, s, sign, zh, zm = m.groups()
+    tz: timezone | ZoneInfo = zone
+    if sign:
+        delta = timedelta(hours=int(zh), minutes=int(zm))
+        tz = timezone(delta if sign == "+" else -delta)
+    return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), tzinfo=tz)
+
+
+def normalise_value(
+    text: str, profile: DeviceProfile, counter: ToleranceCounter
+) -> tuple[str, tuple[str, ...]]:
+    """Strip padding; "no value" tokens become empty (flag ``no_value``), never zero; a decimal
+    comma becomes a point only when the profile's ``decimal_comma`` switch is on."""
+    value = text.strip()
+    if not value or value in profile.no_value_tokens or set(value) == {"-"}:
+        return "", (NO_VALUE,)
+    if _DECIMAL_COMMA.match(value) and profile.tolerance.decimal_comma:
+        counter.fire(profile.device_id, "decimal_comma", value)
+        value = value.replace(",", ".")
+    return value, ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """One result's fields as decoded by a codec, before mapping."""
+
+    protocol: str
+    message_id: str
+    sample_id: str | None
+    patient_id: str | None
+    vendor_code: str
+    raw_value: str
+    device_unit: str | None
+    status: ResultStatus
+    qc: bool
+    flags: tuple[str, ...]
+    observed_at: datetime | None
+    reference_range: str | None
+    byte_offset: int | None
+    comments: tuple[str, ...] = ()
+
+
+def build_result(
+    f: Fields, profile: DeviceProfile, counter: ToleranceCounter, raw: bytes
+) -> tuple[DeviceResult, Quarantine | None]:
+    """Apply normalisation and the mapping table; unmapped or wrong-unit results also yield a
+    :class:`Quarantine` (the result is still returned, with ``code=None``)."""
+    value, extra = normalise_value(f.raw_value, profile, counter)
+    flags = f.flags + extra
+    entry = profile.mapping.get(f.vendor_code)
+    code: str | None = None
+    unit = f.device_unit or None
+    scale: float | None = None
+    problem: Quarantine | None = None
+    where = f"sample {f.sample_id or '?'} test {f.vendor_code!r}"
+    if entry is None:
+        if f.vendor_code in profile.ignored_codes:
+            flags += (IGNORED,)
+        elif not f.qc:
+            problem = Quarantine(
+                "unmapped_code",
+                raw,
+                f.byte_offset,
+                profile.device_id,
+                f"{where}: vendor code not in the mapping table of profile {profile.device_id!r}",
+            )
+    else:
+        device_unit = (f.device_unit or "").strip()
+        if entry.device_units and device_unit not in entry.device_units:
+            problem = Quarantine(
+                "unexpected_unit",
+                raw,
+                f.byte_offset,
+                profile.device_id,
+                f"{where}: device unit {device_unit!r}, profile expects one of {list(entry.device_units)}",
+            )
+        else:
+            code = entry.code
+            unit = entry.unit if entry.unit is not None else (device_unit or None)
+            scale = entry.scale
+            if entry.answers and value:
+                answers = {k.casefold(): v for k, v in entry.answers.items()}
+                value = answers.get(value.casefold(), value)
+            if scale is not None and value:
+                m = _NUMBER.match(value)
+                if m is None:
+                    problem = Quarantine(
+                        "unscalable_value",
+                        raw,
+                        f.byte_offset,
+                        profile.device_id,
+                        f"{where}: value {value!r} is not a number, cannot apply scale {scale}",
+                    )
+                    code = None
+                else:
+                    value = f"{m.group(1) or ''}{float(m.group(2)) * scale:.10g}"
+    result = DeviceResult(
+        device_id=profile.device_id,
+        protocol=f.protocol,
+        message_id=f.message_id,
+        sample_id=f.sample_id,
+        patient_id=f.patient_id,
+        vendor_code=f.vendor_code,
+        code=code,
+        value=value,
+        unit=unit,
+        status=f.status,
+        qc=f.qc,
+        flags=flags,
+        observed_at=f.observed_at,
+        reference_range=f.reference_range,
+        byte_offset=f.byte_offset,
+        raw_value=f.raw_value,
+        device_unit=f.device_unit,
+        scale=scale,
+        comments=f.comments,
+    )
+    return result, problem

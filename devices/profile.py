@@ -1,0 +1,235 @@
+"""Per-device profiles: one declarative TOML file per device (transport, protocol, switches, mapping).
+
+A profile says everything the gateway and the codecs need to know about one device and nothing
+is guessed: serial or TCP settings, the protocol, the character encoding, the time zone of the
+device clock, the tolerance switches that may fire, which fields hold the sample and patient ids,
+and the mapping table from vendor test codes to triage vocabulary codes and units. Bundled
+profiles live in ``devices/profiles/``; :func:`load_profile` reads any file and reports problems
+with the file name and the field.
+"""
+
+from __future__ import annotations
+
+import codecs
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from devices.errors import ProfileError
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+
+Protocol = Literal["astm", "hl7", "line"]
+LineGrammar = Literal["nonin", "bp_csv", "urine_strip", "vidas", "spotchem"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SerialSettings(_Strict):
+    """RS-232 / USB-serial settings (LIS01-A2 default 9600 8N1)."""
+
+    port: str | None = None  # /dev/ttyUSB0, /dev/serial/by-id/..., or a pyserial URL
+    baud: int = 9600
+    bytesize: Literal[5, 6, 7, 8] = 8
+    parity: Literal["N", "E", "O", "M", "S"] = "N"
+    stopbits: float = Field(default=1, description="1, 1.5 or 2")
+    xonxoff: bool = False
+    rtscts: bool = False
+
+    @field_validator("stopbits")
+    @classmethod
+    def _stopbits(cls, value: float) -> float:
+        if value not in (1, 1.5, 2):
+            raise ValueError(f"stopbits must be 1, 1.5 or 2, got {value}")
+        return value
+
+
+class TcpSettings(_Strict):
+    """TCP transport: the gateway listens for the device, or connects to it."""
+
+    mode: Literal["listen", "connect"] = "listen"
+    host: str = "0.0.0.0"
+    port: int = Field(ge=1, le=65535)
+    allowed_peers: tuple[str, ...] = ()
+
+
+class LinkSettings(_Strict):
+    """ASTM E1381 / LIS01-A2 link-layer settings (timers in seconds, spec values by default)."""
+
+    frame_text_size: int = Field(default=240, ge=16, le=64000)  # text per frame when sending
+    max_receive_frame: int = Field(default=64000, ge=240, le=1_000_000)
+    reply_timeout: float = 15.0  # sender waits for ACK to ENQ or frame; also post-interrupt hold
+    receive_timeout: float = 30.0  # receiver waits for next frame or EOT
+    contention_wait: float = 20.0  # host waits for the instrument's ENQ after contention
+    nak_backoff: float = 10.0  # sender waits after a NAK to its ENQ
+    contention_backoff: float = 1.0  # instrument re-sends ENQ after contention
+    max_tries: int = Field(default=6, ge=1, le=20)  # failed tries of one frame before abort
+    role: Literal["host", "instrument"] = "host"
+
+
+class ToleranceSwitches(_Strict):
+    """Explicit relaxations. Each one that fires is counted and logged (devices.tolerance)."""
+
+    lowercase_checksum: bool = False
+    lenient_frame_numbers: bool = False
+    cr_etb_record_end: bool = False
+    missing_lf_after_checksum: bool = False
+    no_cr_before_etx: bool = False
+    lf_record_separator: bool = False
+    doubled_backslash_header: bool = False
+    missing_l_record: bool = False
+    missing_result_status: bool = False
+    decimal_comma: bool = False
+    lf_segment_separator: bool = False
+    mindray_msh16_result_kind: bool = False
+
+
+class MappingEntry(_Strict):
+    """One vendor test code -> vocabulary code.
+
+    ``unit`` is the UCUM unit the value is in (passed to triage, which converts to canonical);
+    ``device_units`` are the unit texts the device may send for it - any other unit quarantines
+    the result. ``scale`` multiplies numeric values (e.g. 0.1 when the device reports tenths);
+    ``answers`` maps vendor answer texts to vocabulary answers (case-insensitive).
+    """
+
+    code: str
+    unit: str | None = None
+    device_units: tuple[str, ...] = ()
+    scale: float | None = None
+    answers: dict[str, str] = Field(default_factory=dict)
+
+
+class AstmFields(_Strict):
+    """Where this device puts things in its LIS2-A2 records (1-based field.component numbers)."""
+
+    test_code_components: tuple[int, ...] = (4,)  # components of R.3 joined with '^'
+    sample_id_fields: tuple[str, ...] = ("O.3", "O.4")  # first non-empty wins
+    patient_id_fields: tuple[str, ...] = ("P.3", "P.4", "P.5")
+    qc_specimen_prefixes: tuple[str, ...] = ("CTRL", "QC")  # O.16 components marking QC
+
+
+class Hl7Fields(_Strict):
+    """Where this device puts things in its HL7 ORU messages."""
+
+    code_from: Literal["obx3_id", "obx3_text", "obx4"] = "obx3_id"
+    start_byte: int = 0x0B
+    end_bytes: str = "1c0d"  # hex
+    charset_default: str = "ASCII"
+
+
+class DeviceProfile(_Strict):
+    """Everything known about one device. Loaded from TOML by :func:`load_profile`."""
+
+    device_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    description: str = ""
+    vendor: str = ""
+    model: str = ""
+    protocol: Protocol
+    line_grammar: LineGrammar | None = None
+    synthetic_samples: bool = False  # the profile's example data is synthetic (teaching) data
+    encoding: str = "latin-1"
+    timezone: str = "Asia/Shanghai"
+    serial: SerialSettings | None = None
+    tcp: TcpSettings | None = None
+    link: LinkSettings = LinkSettings()
+    tolerance: ToleranceSwitches = ToleranceSwitches()
+    astm: AstmFields = AstmFields()
+    hl7: Hl7Fields = Hl7Fields()
+    line_skip_patterns: tuple[str, ...] = ()  # regexes of lines to skip (power-up banners, headers)
+    no_value_tokens: tuple[str, ...] = ("---", "--", "-----", "----")
+    ignored_codes: tuple[str, ...] = ()  # known vendor codes triage does not use (not quarantined)
+    mapping: dict[str, MappingEntry] = Field(default_factory=dict)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"unknown character encoding {value!r} (use e.g. latin-1, cp1252, utf-8)"
+            ) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai, UTC)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _grammar_matches_protocol(self) -> DeviceProfile:
+        if self.protocol == "line" and self.line_grammar is None:
+            raise ValueError(
+                "protocol 'line' needs line_grammar (nonin, bp_csv, urine_strip, vidas, spotchem)"
+            )
+        if self.protocol != "line" and self.line_grammar is not None:
+            raise ValueError(f"line_grammar is only for protocol 'line', not {self.protocol!r}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _format_errors(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def profile_from_dict(data: dict[str, object], *, source: str = "<profile>") -> DeviceProfile:
+    """Validate a parsed profile; ``ProfileError`` names ``source`` and each bad field."""
+    try:
+        return DeviceProfile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(f"{source}: invalid device profile: {_format_errors(exc)}") from None
+
+
+def load_profile(path: Path | str) -> DeviceProfile:
+    """Read a profile TOML file. A bare name (``sysmex-xn550``) means a bundled profile."""
+    p = Path(path)
+    if not p.suffix and not p.exists():
+        p = PROFILE_DIR / f"{p.name}.toml"
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = ", ".join(bundled_profile_names())
+        raise ProfileError(f"{p}: device profile not found (bundled profiles: {known})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{p}: cannot read device profile: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{p}: not valid TOML: {exc}") from None
+    return profile_from_dict(data, source=str(p))
+
+
+def bundled_profile_names() -> list[str]:
+    return sorted(f.stem for f in PROFILE_DIR.glob("*.toml"))
+
+
+def generic_profile(protocol: Protocol, line_grammar: LineGrammar | None = None) -> DeviceProfile:
+    """The bundled generic profile for a protocol (strict: no tolerance switch on); for line
+    protocols, the bundled profile of that grammar."""
+    if protocol == "line":
+        names = {
+            "nonin": "nonin-oximeter",
+            "bp_csv": "bp-monitor",
+            "urine_strip": "urine-strip",
+            "vidas": "biomerieux-mini_vidas",
+            "spotchem": "arkray-spotchem_el",
+        }
+        return load_profile(PROFILE_DIR / f"{names[line_grammar or 'nonin']}.toml")
+    return load_profile(PROFILE_DIR / f"generic-{protocol}.toml")

@@ -1,0 +1,83 @@
+"""The vendor-neutral records the gateway stores and triage consumes.
+
+Every protocol's ``decode_message(profile, raw, ...)`` returns ``(results, quarantined)``:
+one :class:`DeviceResult` per result the device reported (mapped to a vocabulary code when the
+profile's mapping table knows the vendor code) and one :class:`Quarantine` per thing that could
+not be turned into a trustworthy result (unmapped code, undecodable bytes, unparseable message),
+with the raw bytes kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done"]
+
+#: Flag added to results of a message whose L record says it was cut short (T, E, R codes) or
+#: that has no L record; such results are downgraded to ``preliminary``.
+INCOMPLETE = "incomplete_message"
+#: Flag for a result with a "no value" token (``---``, ``-----``...) or an empty value.
+NO_VALUE = "no_value"
+#: Flag for a vendor code the profile lists as known but not used by triage.
+IGNORED = "ignored_by_profile"
+
+
+def message_id(raw: bytes) -> str:
+    """The message identity used everywhere: SHA-256 of the raw message bytes, hex."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceResult:
+    """One result as the device reported it, after decoding and profile mapping.
+
+    ``value`` is the value text after decoding: escapes resolved, padding stripped, decimal comma
+    normalised only when the profile's ``decimal_comma`` switch is on, the profile's answer map
+    applied. ``raw_value`` is the field exactly as received. ``code`` is ``None`` when the
+    vendor code is not in the profile's mapping table. ``unit`` is the unit the mapping table
+    declares for the code (the device's own unit text if unmapped).
+    """
+
+    device_id: str
+    protocol: str
+    message_id: str
+    sample_id: str | None
+    patient_id: str | None
+    vendor_code: str
+    code: str | None
+    value: str
+    unit: str | None
+    status: ResultStatus
+    qc: bool
+    flags: tuple[str, ...]
+    observed_at: datetime | None
+    reference_range: str | None
+    byte_offset: int | None
+    raw_value: str = ""
+    device_unit: str | None = None
+    scale: float | None = None
+    comments: tuple[str, ...] = ()
+
+    @property
+    def idempotency_key(self) -> str:
+        """Device + sample + test + result time: a retransmitted result has the same key."""
+        when = self.observed_at.isoformat() if self.observed_at else ""
+        return "|".join((self.device_id, self.sample_id or "", self.patient_id or "", self.vendor_code, when))
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine:
+    """Something that could not become a trustworthy result; a person must look at it."""
+
+    reason: str  # short machine code: unmapped_code, undecodable_bytes, unparseable_message, ...
+    raw: bytes
+    byte_offset: int | None
+    device_id: str
+    detail: str
+
+    def describe(self) -> str:
+        where = f"byte {self.byte_offset}" if self.byte_offset is not None else "unknown offset"
+        return f"{self.device_id}: {where}: {self.reason}: {self.detail}"

@@ -1,0 +1,68 @@
+"""Tolerance switches: every relaxation of a protocol rule is explicit, counted and logged.
+
+A device profile turns individual switches on (see :class:`devices.profile.ToleranceSwitches`).
+When a codec relies on a switch it calls :meth:`ToleranceCounter.fire`, which increments a
+per-(device, switch) counter and emits a ``WARNING`` log record on the ``devices.tolerance``
+logger naming the device, the switch and what was tolerated. Integrity rules are never relaxed
+silently: without the switch the same input is rejected (NAK or quarantine) with a message that
+names the switch that would accept it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+
+log = logging.getLogger("devices.tolerance")
+
+SWITCHES: dict[str, str] = {
+    "lowercase_checksum": "ASTM frame checksum sent in lowercase hex",
+    "lenient_frame_numbers": "ASTM frame number out of sequence, accepted without NAK",
+    "cr_etb_record_end": "ASTM record ended at an intermediate (ETB) frame",
+    "missing_lf_after_checksum": "ASTM frame trailer after the checksum was not CR LF",
+    "no_cr_before_etx": "ASTM final record not terminated by CR before ETX",
+    "lf_record_separator": "LF or CR LF used as the ASTM record separator",
+    "doubled_backslash_header": "ASTM header delimiter field written as \\\\^& (doubled backslash)",
+    "missing_l_record": "ASTM message ended without an L (terminator) record",
+    "missing_result_status": "ASTM result status R.9 empty, taken as final",
+    "decimal_comma": "decimal comma in a numeric value normalised to a point",
+    "lf_segment_separator": "LF or CR LF used as the HL7 segment separator",
+    "mindray_msh16_result_kind": "HL7 MSH-16 read as Mindray result kind (0 patient, 1 calibration, 2 QC)",
+}
+
+
+class ToleranceCounter:
+    """Thread-safe counts of tolerance switches that fired, keyed by (device_id, switch)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def fire(self, device_id: str, switch: str, detail: str = "") -> None:
+        """Record that ``switch`` was needed to accept input from ``device_id``."""
+        if switch not in SWITCHES:
+            raise ValueError(f"unknown tolerance switch {switch!r}")
+        with self._lock:
+            self._counts[(device_id, switch)] += 1
+        log.warning(
+            "device %s: tolerance switch %s fired (%s)%s",
+            device_id,
+            switch,
+            SWITCHES[switch],
+            f": {detail}" if detail else "",
+            extra={"device_id": device_id, "tolerance_switch": switch},
+        )
+
+    def count(self, device_id: str, switch: str) -> int:
+        with self._lock:
+            return self._counts[(device_id, switch)]
+
+    def snapshot(self) -> dict[tuple[str, str], int]:
+        """A copy of all counts (for metrics export)."""
+        with self._lock:
+            return dict(self._counts)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
