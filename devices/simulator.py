@@ -23,7 +23,9 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from devices.codecs.astm_frame import scan_frame
 from devices.codecs.astm_link import AstmSender, MessageAborted, MessageSent
+from devices.codecs.astm_records import split_messages
 from devices.profile import DeviceProfile
 from devices.session import Clock, MonotonicClock
 from devices.simulated_results import (
@@ -38,6 +40,54 @@ from devices.transports.link import Link, LinkClosed
 
 VT, FS_CR = b"\x0b", b"\x1c\r"
 LINE_LINGER_S = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedMessage:
+    """A message taken from a capture: ASTM records (no CR), or one HL7 message, or one line."""
+
+    label: str
+    payload: tuple[bytes, ...]
+
+
+Playable = SimulatedSample | RecordedMessage
+
+
+def _label(item: Playable) -> str:
+    return item.sample_id if isinstance(item, SimulatedSample) else item.label
+
+
+def trace_messages(raw: bytes, protocol: str) -> list[RecordedMessage]:
+    """Messages in a capture file, ready to be played again as a device would send them.
+
+    ASTM: frame texts are joined (checksums are not trusted; the sender re-frames) and cut at
+    each H record. HL7: MLLP frames, or CR-separated segments cut at each MSH. Line: one per line.
+    """
+    if protocol == "astm":
+        text = bytearray()
+        i = 0
+        while (start := raw.find(b"\x02", i)) != -1:
+            frame = scan_frame(raw, start, 1_000_000)
+            if frame is None:
+                break
+            text += frame.text
+            i = max(frame.end, start + 1)
+        if not text:  # a record dump without link framing
+            text = bytearray(raw.replace(b"\r\n", b"\r").replace(b"\n", b"\r"))
+        messages = []
+        for offset, message in split_messages(bytes(text)):
+            records = tuple(r for r in message.split(b"\r") if r.strip())
+            messages.append(RecordedMessage(f"message at byte {offset}", records))
+        return messages
+    if protocol == "hl7":
+        if b"\x0b" in raw:
+            bodies = [part.split(b"\x1c", 1)[0] for part in raw.split(b"\x0b")[1:]]
+        else:
+            normalised = raw.replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+            bodies = [b"MSH" + part for part in normalised.split(b"MSH")[1:]]
+        return [RecordedMessage(f"message {n + 1}", (body,)) for n, body in enumerate(bodies) if body.strip()]
+    lines_found = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    return [RecordedMessage(f"line {n + 1}", (line,)) for n, line in enumerate(lines_found) if line.strip()]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,7 +191,7 @@ class SimulatedDevice:
         self,
         kind: DeviceKind,
         connect: Callable[[], Awaitable[Link]],
-        samples: Sequence[SimulatedSample],
+        samples: Sequence[Playable],
         *,
         rng: random.Random | None = None,
         faults: FaultPlan | None = None,
@@ -195,9 +245,12 @@ class SimulatedDevice:
         timer.cancel()
         return read_task.result() if read_task in done else None
 
-    async def _run_astm(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+    async def _run_astm(self, link: FaultyLink, pending: list[Playable]) -> None:
         sender = AstmSender(self.profile, self._clock.now)
-        messages = [tuple(astm_records(sample)) for sample in pending]
+        messages = [
+            tuple(astm_records(item)) if isinstance(item, SimulatedSample) else item.payload
+            for item in pending
+        ]
         by_records = dict(zip(messages, pending, strict=True))
         out = sender.send(messages[0])
         for records in messages[1:]:
@@ -212,7 +265,7 @@ class SimulatedDevice:
                 while (event := sender.next_event()) is not None:
                     if isinstance(event, MessageSent):
                         sample = by_records[event.records]
-                        self.report.acknowledged.append(sample.sample_id)
+                        self.report.acknowledged.append(_label(sample))
                         pending.remove(sample)
                     elif isinstance(event, MessageAborted):
                         self.report.aborted += 1
@@ -233,16 +286,20 @@ class SimulatedDevice:
                 with contextlib.suppress(asyncio.CancelledError, LinkClosed, Exception):
                     await read_task
 
-    async def _run_hl7(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+    async def _run_hl7(self, link: FaultyLink, pending: list[Playable]) -> None:
         timeout = self.profile.link.reply_timeout
         for sample in list(pending):
-            control_id = sample.sample_id
-            frame = VT + hl7_message(sample, control_id) + FS_CR
+            if isinstance(sample, SimulatedSample):
+                control_id, body = sample.sample_id, hl7_message(sample, sample.sample_id)
+            else:
+                body = sample.payload[0]
+                control_id = _control_id(body)
+            frame = VT + body + FS_CR
             while True:
                 await link.write(frame)
                 reply = await self._read_mllp(link, self._clock.now() + timeout)
                 if reply is not None and _acknowledges(reply, control_id):
-                    self.report.acknowledged.append(sample.sample_id)
+                    self.report.acknowledged.append(_label(sample))
                     pending.remove(sample)
                     break
                 self.report.aborted += 1
@@ -268,16 +325,26 @@ class SimulatedDevice:
                 with contextlib.suppress(asyncio.CancelledError, LinkClosed, Exception):
                     await read_task
 
-    async def _run_lines(self, link: FaultyLink, pending: list[SimulatedSample]) -> None:
+    async def _run_lines(self, link: FaultyLink, pending: list[Playable]) -> None:
         """No acknowledgement exists: a line counts as delivered once written. The link stays
         open for ``LINE_LINGER_S`` after the last line (closing a pty drops unread bytes)."""
         for sample in list(pending):
-            await link.write(oximeter_line(sample))
-            self.report.acknowledged.append(sample.sample_id)
+            line = (
+                oximeter_line(sample) if isinstance(sample, SimulatedSample) else sample.payload[0] + b"\r\n"
+            )
+            await link.write(line)
+            self.report.acknowledged.append(_label(sample))
             pending.remove(sample)
             if self._interval_s:
                 await asyncio.sleep(self._interval_s)
         await asyncio.sleep(LINE_LINGER_S)
+
+
+def _control_id(message: bytes) -> str:
+    """MSH-10 of an HL7 message (MSH-1 is the field separator, so MSH-10 is index 9)."""
+    msh = message.replace(b"\n", b"\r").split(b"\r", 1)[0].decode("latin-1")
+    fields = msh.split(msh[3:4] or "|")
+    return fields[9] if len(fields) > 9 else ""
 
 
 def _acknowledges(reply: bytes, control_id: str) -> bool:

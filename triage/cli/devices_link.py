@@ -2,8 +2,369 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from devices.gateway import DeviceStatus, Gateway, GatewayResult
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import DeviceProfile, load_profile, profile_from_dict
+from devices.session import MonotonicClock
+from devices.simulated_results import DEVICE_KINDS, DeviceKind, generate_samples, simulator_profile
+from devices.simulator import FaultPlan, Playable, SimulatedDevice, SimulationReport, trace_messages
+from devices.transports.link import Link, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from devices.transports.pty import open_pty
+from devices.transports.serial_port import list_serial_ports, open_serial
+from devices.transports.tcp import connect_tcp, parse_host_port
+from triage.cli.context import AppContext
+from triage.errors import UserInputError
+
+PROTOCOLS = ("astm", "hl7", "line")
+KIND_PROTOCOL = {"astm-analyzer": "astm", "hl7-monitor": "hl7", "pulse-oximeter": "line"}
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _result_line(result: GatewayResult) -> str:
+    r = result.stored
+    what = r.code or f"(unmapped {r.vendor_code})"
+    value = f"{r.comparator or ''}{r.value or ''} {r.unit or ''}".strip()
+    held = "auto" if result.auto_feed else f"held: {result.hold_reason}"
+    sample = r.sample_id or "-"
+    return f"{r.received_at[11:19]}  {r.device_id}  sample {sample}  {what} = {value}  [{r.status}; {held}]"
+
+
+def _result_json(result: GatewayResult) -> str:
+    r = result.stored
+    return json.dumps(
+        {
+            "result_id": result.result_id,
+            "device_id": r.device_id,
+            "sample_id": r.sample_id or None,
+            "patient_id": r.patient_id,
+            "vendor_code": r.vendor_code,
+            "code": r.code,
+            "value": r.value,
+            "value_num": r.value_num,
+            "comparator": r.comparator,
+            "unit": r.unit,
+            "status": r.status,
+            "qc": r.is_qc,
+            "result_time": r.result_time,
+            "received_at": r.received_at,
+            "auto_feed": result.auto_feed,
+            "hold_reason": result.hold_reason,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _flag_profile(protocol: str, device_id: str) -> DeviceProfile:
+    """A profile for flag-only use: no mapping table, so every result is shown but held."""
+    if protocol not in PROTOCOLS:
+        raise UserInputError(f"--protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    data: dict[str, Any] = {"device_id": device_id, "protocol": protocol}
+    if protocol == "line":
+        data["line_grammar"] = "nonin"
+    return profile_from_dict(data, source="command-line flags")
+
+
+def _transport_from_flags(
+    port: str | None,
+    baud: int,
+    bytesize: int,
+    parity: str,
+    stopbits: float,
+    tcp_listen: str | None,
+    allow_peer: list[str],
+) -> SerialSpec | TcpListenSpec | None:
+    if port and tcp_listen:
+        raise UserInputError("give either --port or --tcp-listen, not both")
+    if port:
+        if bytesize not in (5, 6, 7, 8):
+            raise UserInputError(f"--bytesize {bytesize}: must be 5, 6, 7 or 8")
+        return SerialSpec(
+            url=port,
+            baudrate=baud,
+            bytesize=bytesize,  # type: ignore[arg-type]
+            parity=parity.upper(),  # type: ignore[arg-type]
+            stopbits=stopbits,
+        )
+    if tcp_listen:
+        host, tcp_port = parse_host_port(tcp_listen, what="--tcp-listen")
+        peers = frozenset(allow_peer) if allow_peer else frozenset({"127.0.0.1", "::1"})
+        return TcpListenSpec(host=host, port=tcp_port, allowed_peers=peers)
+    return None
+
+
+def _print_status(statuses: list[DeviceStatus]) -> None:
+    for s in statuses:
+        tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
+        _err(
+            f"{s.device_id}: {s.messages} messages, {s.results} new results, {s.duplicates} duplicates, "
+            f"{s.quarantined} quarantined, {s.discarded} partial messages discarded, "
+            f"{s.refused_peers} refused connections; tolerance switches fired: {tolerated}"
+        )
 
 
 def register(app: typer.Typer) -> None:
     """Add the live-link commands to the devices group."""
+
+    @app.command("listen")
+    def listen(
+        ctx: typer.Context,
+        profile: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--profile",
+                help="Device profile TOML (repeat for several devices; a bare name is a bundled profile).",
+            ),
+        ] = None,
+        port: Annotated[
+            str | None,
+            typer.Option(help="Serial port: /dev/ttyUSB0, /dev/serial/by-id/..., or a pyserial URL."),
+        ] = None,
+        baud: Annotated[int, typer.Option(help="Serial baud rate.")] = 9600,
+        bytesize: Annotated[int, typer.Option(help="Serial data bits (5-8).")] = 8,
+        parity: Annotated[str, typer.Option(help="Serial parity: N, E, O, M or S.")] = "N",
+        stopbits: Annotated[float, typer.Option(help="Serial stop bits: 1, 1.5 or 2.")] = 1,
+        protocol: Annotated[str | None, typer.Option(help="astm, hl7 or line (without --profile).")] = None,
+        tcp_listen: Annotated[
+            str | None,
+            typer.Option("--tcp-listen", help="Listen for the device on HOST:PORT (loopback by default)."),
+        ] = None,
+        allow_peer: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--allow-peer",
+                help="IP address or network allowed to connect (repeatable; default loopback).",
+            ),
+        ] = None,
+        device_id: Annotated[
+            str, typer.Option("--device-id", help="Device id when no profile is given.")
+        ] = "device-1",
+        db: Annotated[
+            Path | None, typer.Option(help="Clinic SQLite database (default: settings database.path).")
+        ] = None,
+        wire_log: Annotated[
+            Path | None,
+            typer.Option(
+                "--wire-log", help="Write a per-session hex RX/TX log here. It CONTAINS PATIENT DATA."
+            ),
+        ] = None,
+        json_output: Annotated[
+            bool, typer.Option("--json", help="One JSON object per result on stdout.")
+        ] = False,
+    ) -> None:
+        """Receive results from devices, store each exactly once, and print them as they arrive.
+
+        Every message is committed to the database before the device gets its final ACK. Results
+        that are QC, not final, unmapped or without a patient are printed as "held". Ctrl-C stops.
+        """
+        app_ctx: AppContext = ctx.obj
+        settings = app_ctx.settings
+        clock = MonotonicClock()
+        flag_transport = _transport_from_flags(
+            port, baud, bytesize, parity, stopbits, tcp_listen, allow_peer or []
+        )
+        profiles: list[DeviceProfile]
+        if profile:
+            profiles = [load_profile(p) for p in profile]
+        elif protocol:
+            profiles = [_flag_profile(protocol, device_id)]
+        elif settings.gateway.profiles:
+            profiles = [load_profile(p) for p in settings.gateway.profiles]
+        else:
+            raise UserInputError(
+                "nothing to listen to: give --profile FILE, or --protocol with --port/--tcp-listen"
+            )
+        if flag_transport is not None and len(profiles) != 1:
+            raise UserInputError("--port/--tcp-listen apply to one device; give a single --profile")
+        wire_dir = wire_log or (settings.data_dir / "wire-logs" if settings.gateway.wire_log else None)
+        endpoints = [endpoint_from_profile(p, clock=clock, transport=flag_transport) for p in profiles]
+        db_path = db or settings.database.path
+
+        def show(results: list[GatewayResult]) -> None:
+            for result in results:
+                typer.echo(_result_json(result) if json_output else _result_line(result))
+
+        gateway = Gateway(
+            endpoints,
+            db_path,
+            on_results=show,
+            clock=clock,
+            busy_timeout_ms=settings.database.busy_timeout_ms,
+            wire_log_dir=wire_dir,
+        )
+
+        async def main() -> None:
+            task = asyncio.create_task(gateway.run())
+            ready = asyncio.create_task(gateway.wait_ready())
+            await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                await task  # a configuration error: raise it
+            for endpoint in endpoints:
+                where = endpoint.transport_label
+                if isinstance(endpoint.transport, TcpListenSpec):
+                    host, bound = gateway.listen_address(endpoint.device_id)
+                    where = f"tcp listen {host}:{bound}"
+                _err(f"listening: {endpoint.device_id} ({endpoint.protocol}) on {where}; database {db_path}")
+            if wire_dir is not None:
+                _err(f"wire log (contains patient data): {wire_dir}")
+            _err("press Ctrl-C to stop")
+            await task
+
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            _err("stopped")
+        finally:
+            _print_status(gateway.status())
+
+    @app.command("simulate")
+    def simulate(
+        kind: Annotated[
+            str, typer.Option(help=f"Device to simulate: {', '.join(DEVICE_KINDS)}.")
+        ] = "astm-analyzer",
+        trace: Annotated[
+            Path | None,
+            typer.Option(help="Play the messages of this capture file instead of generated results."),
+        ] = None,
+        count: Annotated[int, typer.Option(min=1, help="Number of generated samples.")] = 5,
+        seed: Annotated[int, typer.Option(help="Seed for generated values and fault injection.")] = 1,
+        pty: Annotated[
+            bool, typer.Option("--pty", help="Create a pseudo-terminal and print its path.")
+        ] = False,
+        port: Annotated[
+            str | None, typer.Option(help="Write to this serial port (e.g. a null-modem cable).")
+        ] = None,
+        tcp: Annotated[str | None, typer.Option(help="Connect to the gateway at HOST:PORT.")] = None,
+        baud: Annotated[int, typer.Option(help="Serial baud rate for --port.")] = 9600,
+        chunk: Annotated[
+            int, typer.Option(min=0, help="Fault: split writes into random pieces of 1..N bytes.")
+        ] = 0,
+        corrupt: Annotated[
+            float, typer.Option(help="Fault: probability of corrupting each byte sent.")
+        ] = 0.0,
+        drop_ack: Annotated[
+            float, typer.Option("--drop-ack", help="Fault: probability of losing each reply byte.")
+        ] = 0.0,
+        disconnect: Annotated[
+            float, typer.Option(help="Fault: probability of a disconnect before each write (TCP).")
+        ] = 0.0,
+        drip: Annotated[float, typer.Option(help="Fault: seconds between pieces (slow drip).")] = 0.0,
+        interval: Annotated[float, typer.Option(help="Seconds between samples.")] = 0.0,
+        wait: Annotated[
+            float,
+            typer.Option(help="With --pty: seconds to wait for the gateway to open the port before sending."),
+        ] = 0.0,
+    ) -> None:
+        """Play SYNTHETIC results (or a capture) to a gateway as an instrument would, with fault injection.
+
+        ASTM waits for every ACK and resends on NAK; HL7 waits for each ACK; line devices just write.
+        Prints which messages the gateway acknowledged.
+        """
+        if kind not in DEVICE_KINDS:
+            raise UserInputError(f"--kind {kind!r}: choose one of {', '.join(DEVICE_KINDS)}")
+        device_kind: DeviceKind = kind
+        targets = [t for t in (pty, port is not None, tcp is not None) if t]
+        if len(targets) != 1:
+            raise UserInputError("give exactly one of --pty, --port PATH or --tcp HOST:PORT")
+        try:
+            faults = FaultPlan(
+                max_chunk=chunk,
+                corruption_rate=corrupt,
+                drop_ack_rate=drop_ack,
+                disconnect_rate=disconnect,
+                drip_s=drip,
+            )
+        except ValueError as exc:
+            raise UserInputError(str(exc)) from None
+        items: list[Playable]
+        if trace is not None:
+            try:
+                raw = trace.read_bytes()
+            except OSError as exc:
+                raise UserInputError(f"--trace {trace}: cannot read: {exc.strerror}") from None
+            items = list(trace_messages(raw, KIND_PROTOCOL[kind]))
+            if not items:
+                raise UserInputError(f"--trace {trace}: no {KIND_PROTOCOL[kind]} messages found")
+        else:
+            items = list(generate_samples(device_kind, random.Random(seed), count))
+        report = asyncio.run(
+            _simulate(device_kind, items, faults, seed, pty, port, tcp, baud, interval, wait)
+        )
+        typer.echo(
+            f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} messages acknowledged, "
+            f"{report.aborted} aborted tries, {report.reconnects} reconnects (SYNTHETIC data unless --trace)"
+        )
+        if report.unacknowledged:
+            raise typer.Exit(1)
+
+    @app.command("ports")
+    def ports(
+        json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """List the serial ports this computer has, with their stable /dev/serial/by-id names."""
+        found = list_serial_ports()
+        if json_output:
+            typer.echo(json.dumps([p.__dict__ for p in found], indent=2))
+            return
+        if not found:
+            typer.echo(
+                "no serial ports found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM* when plugged in)"
+            )
+            return
+        for p in found:
+            typer.echo(f"{p.device}\t{p.by_id or '-'}\t{p.description}\t{p.hwid}")
+
+
+async def _simulate(
+    kind: DeviceKind,
+    items: list[Playable],
+    faults: FaultPlan,
+    seed: int,
+    pty: bool,
+    port: str | None,
+    tcp: str | None,
+    baud: int,
+    interval: float,
+    wait: float,
+) -> SimulationReport:
+    link_holder: list[Link] = []
+    if pty:
+        master = open_pty()
+        link_holder.append(master)
+        typer.echo(
+            f"pty: {master.slave_path}  (e.g. triage devices listen --port {master.slave_path} "
+            f"--protocol {KIND_PROTOCOL[kind]})"
+        )
+        sys.stdout.flush()
+        if wait:
+            await asyncio.sleep(wait)
+
+    async def connect() -> Link:
+        if link_holder:
+            return link_holder.pop()
+        if port is not None:
+            return open_serial(SerialSpec(url=port, baudrate=baud))
+        if tcp is not None:
+            host, tcp_port = parse_host_port(tcp, what="--tcp")
+            return await connect_tcp(TcpConnectSpec(host=host, port=tcp_port))
+        raise LinkError("the pseudo-terminal was closed; a simulated pty device cannot reconnect")
+
+    profile = simulator_profile(kind, f"sim-{kind}")
+    device = SimulatedDevice(
+        kind, connect, items, rng=random.Random(seed), faults=faults, profile=profile, interval_s=interval
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        return await device.run()
+    return device.report
