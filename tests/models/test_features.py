@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from triage.errors import UserInputError
 from triage.patient import PatientContext
 from triage.riskfeatures import DIPSTICK_ORDINAL, build_features, observation_value
-from triage.riskmodels import ModelSet, load_models
+from triage.riskmodels import ModelSet, RiskModel, load_models
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +147,47 @@ def test_bmi_comes_from_height_and_weight_or_a_measured_observation(model_set: M
     measured = PatientContext(age=40, sex="female")
     assert build_features(card, measured, {"bmi": 31.0})["bmi"] == 31.0
     assert build_features(card, measured, {})["bmi"] is None
+
+
+@pytest.fixture(scope="module")
+def cvd10(model_set: ModelSet) -> RiskModel:
+    return model_set.models["cvd10"]
+
+
+@given(
+    data=st.dictionaries(
+        st.sampled_from(
+            [
+                "age",
+                "sex_male",
+                "sbp",
+                "dbp",
+                "total_cholesterol",
+                "bmi",
+                "heart_rate",
+                "glucose_random",
+                "current_smoker",
+                "diabetes",
+                "on_antihypertensives",
+            ]
+        ),
+        st.one_of(st.none(), st.floats(min_value=-1e4, max_value=1e4, width=32), st.just(float("nan"))),
+    )
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_feature_combination_is_scored_or_refused_with_reasons(cvd10: RiskModel, data: dict) -> None:
+    p = cvd10.predict(data)
+    required = [f.name for f in cvd10.card.features if f.missing == "reject"]
+    unknown = [n for n in required if data.get(n) is None or data[n] != data[n]]
+    if unknown:
+        assert p.band == "not_scored" and p.probability is None and list(p.missing) == unknown
+    else:
+        assert p.probability is not None and 0.0 <= p.probability <= 1.0
+        assert p.band in ("low", "medium", "high")
+        assert set(p.imputed) == {
+            f.name
+            for f in cvd10.card.features
+            if f.missing == "impute_median" and (data.get(f.name) is None or data[f.name] != data[f.name])
+        }
+        assert all(name in p.explanation for name in p.imputed)
+        assert all(name in p.explanation for name in p.out_of_range)
