@@ -38,8 +38,11 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
     """Run ``work(db)`` in one ``BEGIN IMMEDIATE`` transaction and commit it durably.
 
     The result is returned only after ``COMMIT`` returned, i.e. after the WAL was synced
-    (``synchronous=FULL``), so the caller may acknowledge the write to its client.
+    (``synchronous=FULL``), so the caller may acknowledge the write to its client. Called inside
+    another ``write``, it joins that transaction (savepoint) and the outer one commits.
     """
+    if db.conn.in_transaction:
+        return _nested(db, work)
     attempts = len(RETRY_PAUSES_S) + 1
     for attempt in range(attempts):
         try:
@@ -63,6 +66,21 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
             raise
         return result
     raise AssertionError("unreachable: the retry loop always returns or raises")
+
+
+def _nested(db: Database, work: Callable[[Database], T]) -> T:
+    """Called inside an open write transaction: join it under a savepoint (the outer
+    transaction commits; a failure here undoes only this unit of work)."""
+    db.conn.execute("SAVEPOINT referral_write")
+    try:
+        result = work(db)
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK TO SAVEPOINT referral_write")
+            db.conn.execute("RELEASE SAVEPOINT referral_write")
+        raise
+    db.conn.execute("RELEASE SAVEPOINT referral_write")
+    return result
 
 
 def db_path(db: Database) -> str:

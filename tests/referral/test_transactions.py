@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from referral import audit, store
+from referral.errors import DatabaseBusyError, NotFoundError
+from referral.records import PatientIn
+from referral.schema import connect
+from referral.transactions import write
+
+
+def test_nested_write_joins_the_outer_transaction(db: Database) -> None:
+    def outer(db: Database) -> None:
+        store.upsert_patient(db, PatientIn(mrn="A"), actor="svc", reason="r")
+        with pytest.raises(NotFoundError):
+            store.get_encounter(db, 999)
+        store.upsert_patient(db, PatientIn(mrn="B"), actor="svc", reason="r")
+
+    write(db, outer)
+    assert {p["mrn"] for p in db.query("SELECT mrn FROM patients")} == {"A", "B"}
+    assert audit.verify(db).ok
+
+
+def test_failed_outer_transaction_leaves_nothing(db: Database) -> None:
+    before = audit.verify(db).entries
+
+    def outer(db: Database) -> None:
+        store.upsert_patient(db, PatientIn(mrn="A"), actor="svc", reason="r")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write(db, outer)
+    assert db.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
+    assert audit.verify(db).entries == before
+
+
+def test_writer_waits_for_a_lock_and_gives_a_clear_error_only_when_it_never_frees(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    connect(path)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, lambda: holder.execute("COMMIT")).start()
+    waiting = connect(path, busy_timeout_ms=50)
+    start = time.monotonic()
+    store.upsert_patient(waiting, PatientIn(mrn="late"), actor="svc", reason="r")  # retried, succeeds
+    assert time.monotonic() - start >= 0.25
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(DatabaseBusyError, match="stayed locked by another writer"):
+        store.upsert_patient(
+            connect(path, busy_timeout_ms=10), PatientIn(mrn="never"), actor="svc", reason="r"
+        )
+    holder.execute("ROLLBACK")
+    holder.close()
