@@ -2,8 +2,95 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
 import typer
+
+from devices.profile import generic_profile, load_profile
+from triage.errors import UserInputError
+from triage.intake import observation_record, replay_capture
+
+ProtocolName = Literal["astm", "hl7", "line"]
 
 
 def register(app: typer.Typer) -> None:
     """Add the replay command to the devices group."""
+
+    @app.command("replay")
+    def replay(
+        file: Path = typer.Argument(
+            ..., help="Capture file: raw bytes as the device sent them (or a vendor sample)."
+        ),
+        protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7 or line."),
+        profile: str | None = typer.Option(
+            None,
+            "--profile",
+            help="Device profile TOML file, or the name of a bundled profile (e.g. sysmex-xn550). "
+            "Default: the strict generic profile of the protocol.",
+        ),
+        received_at: str | None = typer.Option(
+            None,
+            "--received-at",
+            help="ISO time with zone used for results that carry no device time (e.g. oximeter lines).",
+        ),
+        verbose: bool = typer.Option(
+            False, "--verbose", "-v", help="Log every tolerance switch as it fires."
+        ),
+    ) -> None:
+        """Print one JSON object per canonical observation on stdout (sample/patient id, code, value,
+        unit, status, device time). Problems go to stderr with byte offsets. Exit 0 if everything
+        parsed, 1 if anything was quarantined. QC results, codes the profile ignores and "no value"
+        readings are reported on stderr and never printed as observations."""
+        if protocol not in ("astm", "hl7", "line"):
+            raise UserInputError(f"--protocol must be astm, hl7 or line, got {protocol!r}")
+        prof = load_profile(profile) if profile else generic_profile(protocol)  # type: ignore[arg-type]
+        if prof.protocol != protocol:
+            raise UserInputError(
+                f"profile {prof.device_id!r} is for protocol {prof.protocol!r}, not {protocol!r}"
+            )
+        when = None
+        if received_at:
+            try:
+                when = datetime.fromisoformat(received_at)
+            except ValueError:
+                raise UserInputError(f"--received-at {received_at!r} is not an ISO time") from None
+            if when.tzinfo is None:
+                raise UserInputError(f"--received-at {received_at!r} needs a time zone (e.g. +08:00)")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise UserInputError(f"{file}: cannot read capture file: {exc.strerror or exc}") from None
+        tol_log = logging.getLogger("devices.tolerance")
+        handler: logging.Handler = logging.StreamHandler() if verbose else logging.NullHandler()
+        tol_log.addHandler(handler)
+        tol_log.propagate = False
+        try:
+            report = replay_capture(prof, data, received_at=when)
+        finally:
+            tol_log.removeHandler(handler)
+            tol_log.propagate = True
+        for result, obs in report.observations:
+            typer.echo(json.dumps(observation_record(result, obs), ensure_ascii=False))
+        err = typer.get_text_stream("stderr")
+        for q in report.quarantined:
+            where = f"byte {q.byte_offset}" if q.byte_offset is not None else "end of file"
+            err.write(f"{file}: {where}: quarantined ({q.reason}): {q.detail}\n")
+        kinds: dict[str, int] = {}
+        for _, refusal in report.held_back:
+            kinds[refusal.reason] = kinds.get(refusal.reason, 0) + 1
+        held = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
+        switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
+        synthetic = " [profile sample data is SYNTHETIC]" if prof.synthetic_samples else ""
+        err.write(
+            f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
+            f"{len(report.results)} result(s), {len(report.observations)} observation(s), "
+            f"{len(report.quarantined)} quarantined; not for triage: {held}; tolerance switches fired: {switches}\n"
+        )
+        if report.quarantined:
+            # SystemExit, not typer.Exit: the root main() runs click with standalone_mode=False,
+            # where typer.Exit's code would be returned and lost.
+            raise SystemExit(1)

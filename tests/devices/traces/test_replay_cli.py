@@ -1,0 +1,96 @@
+"""`triage devices replay` end to end through the real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.devices.traces.golden_io import DATA
+from triage.cli import main
+
+
+def test_replay_prints_observations_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "devices",
+            "replay",
+            str(DATA / "sysmex-xn550.astm"),
+            "--protocol",
+            "astm",
+            "--profile",
+            "sysmex-xn550",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert {r["code"] for r in rows} == {"wbc", "hemoglobin", "hematocrit", "platelets"}
+    hgb = next(r for r in rows if r["code"] == "hemoglobin")
+    assert (hgb["value"], hgb["unit"], hgb["status"], hgb["sample_id"], hgb["patient_id"]) == (
+        80.0,
+        "g/L",
+        "final",
+        "27",
+        "37182",
+    )
+    assert hgb["device_time"] == "2024-06-27T13:54:07+08:00"
+    assert "41 result(s), 4 observation(s), 0 quarantined" in err
+    assert "missing_lf_after_checksum x1" in err
+
+
+def test_replay_exits_1_and_reports_offsets_when_quarantined(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "devices",
+            "replay",
+            str(DATA / "roche-cobas_c311.astm"),
+            "-p",
+            "astm",
+            "--profile",
+            "roche-cobas_c311",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    assert "byte 294: quarantined (unmapped_code): sample 11625 test '685/'" in err
+
+
+def test_strict_generic_profile_rejects_quirks_with_the_switch_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["devices", "replay", str(DATA / "horiba-yumizen_h550.astm"), "-p", "astm"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "lf_record_separator" in err
+
+
+def test_replay_labels_synthetic_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["devices", "replay", str(DATA / "bp-monitor.txt"), "-p", "line", "--profile", "bp-monitor"])
+    _, err = capsys.readouterr()
+    assert code == 0
+    assert "SYNTHETIC" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", "dicom"], "--protocol must be astm, hl7 or line"),
+        (["-p", "hl7", "--profile", "sysmex-xn550"], "is for protocol 'astm', not 'hl7'"),
+        (["-p", "astm", "--profile", "no-such-device"], "device profile not found"),
+        (["-p", "line", "--profile", "nonin-oximeter", "--received-at", "10:00"], "is not an ISO time"),
+    ],
+)
+def test_user_errors_are_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["devices", "replay", str(DATA / "sysmex-xn550.astm"), *args])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_missing_file_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["devices", "replay", str(tmp_path / "none.astm"), "-p", "astm"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "cannot read capture file" in err

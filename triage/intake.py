@@ -1,0 +1,156 @@
+"""From a device's :class:`~devices.results.DeviceResult` to a triage :class:`Observation`.
+
+Devices never import triage, so the vocabulary code and unit in a result are plain strings from
+the device profile; this is where they are validated (code, unit, plausibility, censoring) by
+:meth:`Observation.create`. Results that must not feed triage are refused with a reason:
+
+- ``qc``: a quality-control result (never reaches triage);
+- ``ignored``: a vendor code the profile lists as known but not used by triage;
+- ``no_value``: the device sent a "no value" token (``---``) - missing, never zero;
+- ``unmapped``: the vendor code is not in the profile's mapping table (quarantine);
+- ``no_time``: neither the device nor the caller gave a time (quarantine);
+- ``invalid``: the vocabulary rejected code, unit or value (quarantine).
+
+Non-final results (preliminary, results of an incomplete message) become observations with their
+status, and the decision engine does not auto-feed them; corrected results carry status
+``corrected``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from devices.capture import read_capture
+from devices.decode import decode_message
+from devices.profile import DeviceProfile
+from devices.results import IGNORED, NO_VALUE, DeviceResult, Quarantine
+from devices.tolerance import ToleranceCounter
+from triage.errors import ClinicError, UserInputError
+from triage.observation import Observation
+
+RefusalReason = Literal["qc", "ignored", "no_value", "unmapped", "no_time", "invalid"]
+
+#: Refusals that are expected and need no person: everything else goes to the quarantine.
+BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value"})
+
+
+class IntakeRefused(UserInputError):
+    """A device result that does not become an observation; ``reason`` says why."""
+
+    code = "device_result_refused"
+
+    def __init__(self, reason: RefusalReason, message: str) -> None:
+        super().__init__(message)
+        self.reason: RefusalReason = reason
+
+    @property
+    def needs_review(self) -> bool:
+        return self.reason not in BENIGN
+
+
+def _where(result: DeviceResult) -> str:
+    offset = f" byte {result.byte_offset}" if result.byte_offset is not None else ""
+    return f"{result.device_id}{offset} sample {result.sample_id or '?'} test {result.vendor_code!r}"
+
+
+def observation_from_result(result: DeviceResult, *, received_at: datetime | None = None) -> Observation:
+    """Validate one device result as a canonical observation, or raise :class:`IntakeRefused`.
+
+    ``received_at`` is used only when the device sent no time of its own.
+    """
+    where = _where(result)
+    if result.qc:
+        raise IntakeRefused("qc", f"{where}: quality-control result, never used for triage")
+    if result.code is None:
+        if IGNORED in result.flags:
+            raise IntakeRefused("ignored", f"{where}: code not used by triage (profile ignored_codes)")
+        raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
+    if NO_VALUE in result.flags and result.status != "cannot_be_done":
+        raise IntakeRefused("no_value", f"{where}: device sent no value ({result.raw_value.strip()!r})")
+    when = result.observed_at or received_at
+    if when is None:
+        raise IntakeRefused("no_time", f"{where}: the device sent no result time and none was given")
+    if when.tzinfo is None:
+        raise IntakeRefused("no_time", f"{where}: result time {when.isoformat()} has no time zone")
+    value: str | None = None if result.status == "cannot_be_done" else result.value
+    try:
+        return Observation.create(
+            result.code,
+            value,
+            result.unit,
+            observed_at=when,
+            status=result.status,
+            device=result.device_id,
+            qc=False,
+            source_message_id=result.message_id,
+        )
+    except ClinicError as exc:
+        raise IntakeRefused("invalid", f"{where}: {exc}") from None
+
+
+# ---------------------------------------------------------------- capture replay
+
+
+@dataclass
+class ReplayReport:
+    """What replaying one capture produced (see ``triage devices replay``)."""
+
+    profile: DeviceProfile
+    messages: int = 0
+    results: list[DeviceResult] = field(default_factory=list)
+    observations: list[tuple[DeviceResult, Observation]] = field(default_factory=list)
+    quarantined: list[Quarantine] = field(default_factory=list)
+    held_back: list[tuple[DeviceResult, IntakeRefused]] = field(default_factory=list)
+    tolerance: dict[str, int] = field(default_factory=dict)
+
+
+def replay_capture(
+    profile: DeviceProfile, data: bytes, *, received_at: datetime | None = None
+) -> ReplayReport:
+    """Parse a whole capture with ``profile``: messages through the protocol codecs, results
+    through :func:`observation_from_result`. Nothing raises for bad device data."""
+    counter = ToleranceCounter()
+    report = ReplayReport(profile)
+    for item in read_capture(profile, data, counter):
+        if isinstance(item, Quarantine):
+            report.quarantined.append(item)
+            continue
+        report.messages += 1
+        results, problems = decode_message(profile, item.raw, counter=counter, base_offset=item.offset)
+        report.results.extend(results)
+        report.quarantined.extend(problems)
+        for result in results:
+            try:
+                obs = observation_from_result(result, received_at=received_at)
+            except IntakeRefused as exc:
+                if exc.needs_review:
+                    if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec
+                        report.quarantined.append(
+                            Quarantine(exc.reason, item.raw, result.byte_offset, profile.device_id, str(exc))
+                        )
+                else:
+                    report.held_back.append((result, exc))
+                continue
+            report.observations.append((result, obs))
+    report.tolerance = {switch: n for (_, switch), n in sorted(counter.snapshot().items())}
+    return report
+
+
+def observation_record(result: DeviceResult, obs: Observation) -> dict[str, object]:
+    """The JSON object replay prints for one canonical observation."""
+    return {
+        "device_id": result.device_id,
+        "sample_id": result.sample_id,
+        "patient_id": result.patient_id,
+        "code": obs.code,
+        "value": obs.value,
+        "comparator": obs.comparator,
+        "unit": obs.unit,
+        "status": obs.status.value,
+        "device_time": result.observed_at.isoformat() if result.observed_at else None,
+        "vendor_code": result.vendor_code,
+        "message_id": result.message_id,
+        "byte_offset": result.byte_offset,
+    }
