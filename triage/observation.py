@@ -102,6 +102,14 @@ class Observation(BaseModel):
     qc: bool = False
     source_message_id: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_loinc(cls, data: Any) -> Any:
+        # ``loinc`` is derived from ``code`` and appears in serialised output; accept it back.
+        if isinstance(data, dict) and "loinc" in data:
+            data = {k: v for k, v in data.items() if k != "loinc"}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Observation:
         c = concept(self.code)

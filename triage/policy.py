@@ -171,7 +171,7 @@ def _check_semantics(policy: Policy, where: str) -> None:
                 or LEVEL_RANK[Disposition(setting.level)] < LEVEL_RANK[rule.minimum]
             ):
                 problems.append(
-                    f"rules.{name}.level: {setting.level!r} is below this red-flag rule's minimum {rule.minimum.value!r}"
+                    f"rules.{name}.level: '{setting.level}' is below this red-flag rule's minimum '{rule.minimum}'"
                 )
         if setting.level == Disposition.insufficient_data:
             problems.append(f"rules.{name}.level: a rule cannot ask for 'insufficient_data'")
@@ -190,6 +190,9 @@ def _check_semantics(policy: Policy, where: str) -> None:
     for code in (*policy.decisive.codes, *policy.freshness.hours):
         if code not in CONCEPTS:
             problems.append(f"unknown observation code {code!r} in decisive.codes or freshness.hours")
+    problems += [
+        f"recheck_minutes.{d}: must be 0 or more, got {m}" for d, m in policy.recheck_minutes.items() if m < 0
+    ]
     missing = [d.value for d in Disposition if d not in policy.recheck_minutes]
     if missing:
         problems.append(f"recheck_minutes: missing {', '.join(missing)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -197,7 +198,7 @@ class FakeModels:
     def versions(self) -> dict[str, str]:
         return {p.model: p.version for p in self.predictions}
 
-    def predict(self, patient: PatientContext, values: dict[str, float | str]) -> list[FakePrediction]:
+    def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[FakePrediction]:
         self.seen.append(dict(values))
         return self.predictions
 
@@ -266,7 +267,7 @@ def test_models_not_run_without_usable_observations(policy: Policy) -> None:
 
 def test_model_failure_keeps_rules_working(policy: Policy) -> None:
     class Broken(FakeModels):
-        def predict(self, patient: PatientContext, values: dict[str, float | str]) -> list[FakePrediction]:
+        def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[FakePrediction]:
             raise NotFoundError("model file gone")
 
     a = assess(P, [ob("spo2", 88), *normal_vitals()[2:]], policy, models=Broken([]), now=NOW)

@@ -100,6 +100,7 @@ def run_assess(
     pretty: bool,
     table: bool,
 ) -> int:
+    """Assess every file and print the results; returns how many files were invalid."""
     now = parse_time(now_text, "--now") if now_text else None
     base_policy: Policy | None = None
     policies: dict[Path | None, Policy] = {}
@@ -133,7 +134,7 @@ def run_assess(
     else:
         payload = [{"file": path, "assessment": a.model_dump(mode="json")} for path, a in results]
         typer.echo(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False))
-    return 2 if failures else 0
+    return failures
 
 
 def register(app: typer.Typer) -> None:
@@ -162,6 +163,8 @@ def register(app: typer.Typer) -> None:
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
     ) -> None:
-        code = run_assess(ctx, files, policy_file, use_models, now, pretty, table)
-        if code:
-            raise typer.Exit(code)
+        failures = run_assess(ctx, files, policy_file, use_models, now, pretty, table)
+        if failures:
+            raise UserInputError(
+                f"{failures} of {len(files)} input files were invalid (see the errors above)"
+            )

@@ -1,0 +1,190 @@
+"""`triage assess` through the real CLI entry point: JSON, stdin, several files, errors (exit 2)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from triage.assessment import Assessment
+from triage.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_single_file_prints_assessment_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "assess", str(EXAMPLES / "urgent-referral.json"), "--no-models")
+    assert code == 0, err
+    a = Assessment.model_validate_json(out)
+    assert a.disposition.value == "urgent_referral" and a.patient_id == "demo-urgent-01"
+    assert a.model_versions == {}
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = {
+        "patient": {"age": 40},
+        "observations": [{"code": "spo2", "value": 89, "unit": "%", "observed_at": "2026-11-25T08:00:00Z"}],
+        "assessed_at": "2026-11-25T08:05:00Z",
+    }
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(doc)))
+    code, out, _ = run(capsys, "assess", "-", "--no-models", "--pretty")
+    assert code == 0
+    assert json.loads(out)["disposition"] == "urgent_referral"
+    assert out.startswith("{\n")
+
+
+def test_several_files_and_table(capsys: pytest.CaptureFixture[str]) -> None:
+    files = sorted(str(p) for p in EXAMPLES.glob("*.json"))
+    code, out, _ = run(capsys, "assess", *files, "--no-models")
+    assert code == 0
+    payload = json.loads(out)
+    assert [item["file"] for item in payload] == files
+    assert {item["assessment"]["disposition"] for item in payload} == {
+        "routine_referral",
+        "urgent_referral",
+        "emergency_transfer",
+        "insufficient_data",
+        "local_care",
+    }
+    code, out, _ = run(capsys, "assess", *files[:2], "--no-models", "--table")
+    assert code == 0 and "disposition:" in out and f"== {files[0]}" in out
+
+
+def test_with_real_models(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present")
+    code, out, err = run(capsys, "assess", str(EXAMPLES / "routine-referral.json"), "--models")
+    assert code == 0, err
+    a = Assessment.model_validate_json(out)
+    assert a.model_versions and a.models
+
+
+def test_now_option_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(EXAMPLES / "urgent-referral.json")
+    code, out, _ = run(capsys, "assess", path, "--no-models", "--now", "2026-11-30T10:00:00+08:00")
+    assert code == 0
+    # the input's own assessed_at wins over --now, so saved cases stay reproducible
+    assert json.loads(out)["disposition"] == "urgent_referral"
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"patient": {"age": 200}}, "patient.age: Input should be less than or equal to 130"),
+        (
+            {
+                "patient": {},
+                "observations": [
+                    {"code": "spo2", "value": 130, "unit": "%", "observed_at": "2026-11-25T08:00:00Z"}
+                ],
+            },
+            "observations[0].value: spo2: value 130 % is outside the plausible range 40-100 %",
+        ),
+        (
+            {
+                "observations": [
+                    {},
+                    {},
+                    {"code": "sbp", "value": 120, "unit": "mg/dL", "observed_at": "2026-11-25T08:00:00Z"},
+                ]
+            },
+            "observations[0].code: required",
+        ),
+        (
+            {
+                "observations": [
+                    {"code": "sbp", "value": 120, "unit": "mg/dL", "observed_at": "2026-11-25T08:00:00Z"}
+                ]
+            },
+            "observations[0].unit: sbp: unit 'mg/dL' is not accepted",
+        ),
+        (
+            {"observations": [{"code": "sbp", "value": 120, "observed_at": "2026-11-25T08:00:00"}]},
+            "observations[0].observed_at: sbp: observed_at 2026-11-25T08:00:00 has no timezone",
+        ),
+        (
+            {"observations": [{"code": "pulse", "value": 1, "observed_at": "2026-11-25T08:00:00Z"}]},
+            "observations[0].code: unknown observation code 'pulse'",
+        ),
+        (
+            {
+                "observations": [
+                    {"code": "sbp", "value": 120, "observed_at": "2026-11-25T08:00:00Z", "qc": "no"}
+                ]
+            },
+            "observations[0].qc: must be true or false",
+        ),
+        (
+            {"observations": [{"code": "sbp", "value": "high", "observed_at": "2026-11-25T08:00:00Z"}]},
+            "observations[0].value: sbp: value 'high' is not a number",
+        ),
+        ({"observations": {}}, "observations: expected a list"),
+        ({"patients": {}}, "unknown field 'patients'"),
+        ([], "expected a JSON object"),
+        ({"assessed_at": "noon"}, "assessed_at: 'noon' is not an ISO 8601 time"),
+    ],
+)
+def test_invalid_input_exits_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], doc: object, message: str
+) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: {path}: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"patient": {', encoding="utf-8")
+    code, _, err = run(capsys, "assess", str(bad), "--no-models")
+    assert code == 2 and "invalid JSON at line 1, column 14" in err
+    code, _, err = run(capsys, "assess", str(tmp_path / "none.json"), "--no-models")
+    assert code == 2 and "file does not exist" in err
+
+
+def test_one_bad_file_among_several_keeps_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"patient": {"age": -1}}', encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(EXAMPLES / "local-care.json"), str(bad), "--no-models")
+    assert code == 2
+    assert "patient.age" in err
+    assert [item["file"] for item in json.loads(out)] == [str(EXAMPLES / "local-care.json")]
+
+
+def test_policy_option_and_policy_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text(
+        'version = "clinic-7"\n[rules.hypertensive_crisis]\nlevel = "emergency_transfer"\n', encoding="utf-8"
+    )
+    code, out, _ = run(
+        capsys, "assess", str(EXAMPLES / "urgent-referral.json"), "--no-models", "--policy", str(policy)
+    )
+    assert code == 0
+    a = json.loads(out)
+    assert a["policy_version"] == "clinic-7" and a["disposition"] == "emergency_transfer"
+    policy.write_text('[rules.news2_emergency]\nlevel = "off"\n', encoding="utf-8")
+    code, _, err = run(
+        capsys, "assess", str(EXAMPLES / "urgent-referral.json"), "--no-models", "--policy", str(policy)
+    )
+    assert code == 2 and f"policy file {policy}" in err and "rules.news2_emergency.level" in err
+
+
+def test_help_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "assess", "--help")
+    assert code == 0
+    for option in ("--policy", "--models", "--no-models", "--now", "--pretty", "--table"):
+        assert option in out

@@ -1,0 +1,105 @@
+"""Clinic policy TOML: merging over safe defaults and validation that names the file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from triage.assessment import Disposition
+from triage.errors import ConfigError
+from triage.policy import load_policy
+from triage.rules import RULES
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "clinic.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_builtin_defaults() -> None:
+    p = load_policy()
+    assert p.version == "builtin-2026.11"
+    assert p.rule_level("news2_emergency") is Disposition.emergency_transfer
+    assert p.rule_level("crb65_intermediate") is None  # off by default
+    assert p.models.max_level is Disposition.routine_referral
+    assert p.glucose.critical_low_mmol_l == 3.0 and p.glucose.critical_high_mmol_l == 22.2
+    assert all(r.minimum is not None for r in RULES if r.red_flag)
+
+
+def test_clinic_file_merges_over_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+version = "clinic-42-v3"
+[glucose]
+critical_high_mmol_l = 25.0
+[rules.crb65_intermediate]
+level = "routine_referral"
+[rules.spo2_low]
+level = "local_care"
+recheck_minutes = 30
+[models.cvd10]
+threshold = 0.25
+""",
+    )
+    p = load_policy(path)
+    assert p.version == "clinic-42-v3" and p.source == str(path)
+    assert p.glucose.critical_high_mmol_l == 25.0 and p.glucose.critical_low_mmol_l == 3.0
+    assert p.rule_level("crb65_intermediate") is Disposition.routine_referral
+    assert p.rule_level("spo2_low") is Disposition.local_care and p.rule_recheck("spo2_low") == 30
+    assert p.models.for_model("cvd10").threshold == 0.25
+    assert p.freshness.max_age_hours("sbp") == 24  # untouched defaults survive
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            '[rules.news2_emergency]\nlevel = "off"',
+            "rules.news2_emergency.level: a red-flag rule cannot be switched off",
+        ),
+        (
+            '[rules.hypertensive_crisis]\nlevel = "routine_referral"',
+            "rules.hypertensive_crisis.level: 'routine_referral' is below",
+        ),
+        ('[rules.no_such_rule]\nlevel = "local_care"', "rules.no_such_rule: unknown rule"),
+        (
+            '[rules.spo2_low]\nlevel = "insufficient_data"',
+            "rules.spo2_low.level: a rule cannot ask for 'insufficient_data'",
+        ),
+        ('[rules.spo2_low]\nlevel = "soon"', "rules.spo2_low.level"),
+        (
+            '[models]\nmax_level = "emergency_transfer"',
+            "models.max_level: 'emergency_transfer' is not allowed",
+        ),
+        (
+            '[models.cvd10]\nlevel = "urgent_referral"',
+            "models.cvd10.level: 'urgent_referral' is above models.max_level",
+        ),
+        ("[models.cvd10]\nthreshold = 1.5", "models.cvd10.threshold"),
+        ("[models.cvd10]\nthreshhold = 0.5", "models.cvd10.threshhold: Extra inputs"),
+        ('[glucose]\ncritical_low_mmol_l = "low"', "glucose.critical_low_mmol_l"),
+        ("[glucose]\ncritical_low_mmol_l = 3.5\ncritical_high_mmol_l = 3.0", "glucose.critical_high_mmol_l"),
+        ('[decisive]\ncodes = ["pulse"]', "unknown observation code 'pulse'"),
+        ("colour = 1", "colour: Extra inputs"),
+        ("[recheck_minutes]\nlocal_care = -5", "recheck_minutes.local_care"),
+    ],
+)
+def test_invalid_policies_name_file_and_key(tmp_path: Path, text: str, key: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert key in message
+
+
+def test_unreadable_policy_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_policy(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_policy(write(tmp_path, "version = "))
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_policy(tmp_path)
