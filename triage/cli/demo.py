@@ -1,9 +1,53 @@
-"""`triage demo` command."""
+"""`triage demo`: the whole pipeline live on embedded defaults (what `make run` runs)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add `triage demo` to the root application."""
+
+    @app.command("demo")
+    def demo(
+        ctx: typer.Context,
+        host: str = typer.Option("127.0.0.1", "--host", help="Address the demo service binds to."),
+        port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port the demo service binds to."),
+        seconds: float | None = typer.Option(
+            None,
+            "--seconds",
+            min=1,
+            help="Stop by itself after this many seconds (default: run until Ctrl-C).",
+        ),
+        interval: float = typer.Option(
+            4.0, "--interval", min=0.2, max=600, help="Seconds between synthetic patients."
+        ),
+        data_dir: Path | None = typer.Option(
+            None, "--data-dir", help="Empty folder for the demo database (default: a new temporary folder)."
+        ),
+    ) -> None:
+        """Run a live demo: fresh database, demo accounts, simulated devices on ptys, the service.
+
+        Synthetic patients arrive every few seconds from an ASTM analyzer, an HL7 monitor and a
+        pulse oximeter; a few are urgent. The demo passwords are printed once. Ctrl-C stops it.
+        """
+        import asyncio
+
+        from triage.service.demo import prepare, run_demo
+
+        settings, passwords = prepare(ctx.obj.settings, data_dir, host, port)
+        typer.echo("clinic-triage demo - SYNTHETIC patients, not for clinical use")
+        typer.echo(f"data folder: {settings.data_dir}")
+        typer.echo("demo accounts (shown once):")
+        for username, password in passwords.items():
+            typer.echo(f"  {username:<8} {password}")
+        try:
+            measured = asyncio.run(
+                run_demo(settings, seconds=seconds, interval_s=interval, echo=lambda line: typer.echo(line))
+            )
+        except KeyboardInterrupt:
+            typer.echo("demo stopped", err=True)
+            return
+        typer.echo(f"demo stopped after {measured} synthetic patients", err=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,9 +71,18 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the service. Raises ``ConfigError`` for invalid settings before anything starts."""
+def create_app(
+    settings: Settings, *, device_endpoints: Sequence[Any] | None = None, synthetic: bool = False
+) -> FastAPI:
+    """Build the service. Raises ``ConfigError`` for invalid settings before anything starts.
+
+    ``device_endpoints`` (``devices.endpoint.DeviceEndpoint``) replace the profiles in the settings
+    (``triage demo`` passes its simulated devices); ``synthetic`` labels every page as demo data.
+    """
     runtime = build_runtime(settings)
+    if device_endpoints is not None:
+        runtime.extras["device_endpoints"] = list(device_endpoints)
+    runtime.extras["synthetic"] = synthetic
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

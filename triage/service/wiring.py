@@ -36,13 +36,14 @@ async def start_clinic(runtime: Runtime) -> None:
         engine = await asyncio.to_thread(load_engine, runtime)
         clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id)
         runtime.extras["clinic"] = clinic
-        if runtime.settings.gateway.profiles and runtime.settings.service.run_gateway:
+        endpoints = runtime.extras.get("device_endpoints")
+        if (endpoints or runtime.settings.gateway.profiles) and runtime.settings.service.run_gateway:
             from triage.service.pipeline import start_gateway
 
             runtime.not_ready_reason = "starting the device gateway"
-            await start_gateway(runtime, clinic)
-    except ClinicError as exc:
-        runtime.not_ready_reason = f"{exc.code}: {exc}"
+            await start_gateway(runtime, clinic, endpoints)
+    except (ClinicError, OSError) as exc:
+        runtime.not_ready_reason = f"{getattr(exc, 'code', 'os_error')}: {exc}"
         log.error("service not ready: %s", runtime.not_ready_reason)
         return
     runtime.ready = True

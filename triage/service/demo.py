@@ -1,0 +1,223 @@
+"""The live demo behind ``make run``: service, simulated devices on pseudo-terminals, SYNTHETIC patients.
+
+A fresh database and facility directory in a new folder, demo accounts with generated passwords
+(printed once), three simulated instruments - an ASTM analyzer, an HL7 monitor and a pulse
+oximeter - each on its own pty that the real device gateway reads like a serial port, and the
+service on ``http://127.0.0.1:8000``. Every few seconds a new synthetic patient is measured;
+about one in four is unwell enough to be urgent. Everything is labelled as demo data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from triage.service.auth import Role
+from triage.service.security import generate_password
+from triage.settings import Settings
+
+DEMO_CLINIC = "ZJ-C01"
+FACILITIES_CSV = Path(__file__).resolve().parents[2] / "referral" / "data" / "demo_facilities.csv"
+DEVICES = (
+    ("astm-analyzer", "demo-analyzer"),
+    ("hl7-monitor", "demo-monitor"),
+    ("pulse-oximeter", "demo-oximeter"),
+)
+DEMO_USERS = (("admin", Role.admin), ("doctor", Role.clinician), ("nurse", Role.nurse))
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    mrn: str
+    vitals: dict[str, float]
+    labs: dict[str, float]
+    oximeter: dict[str, float]
+
+
+class _KeepOpen:
+    """The simulator closes its link after each run; the demo's pty must outlive those runs."""
+
+    def __init__(self, link: Any) -> None:
+        self.link = link
+        self.label = link.label
+
+    async def read(self) -> bytes:
+        data: bytes = await self.link.read()
+        return data
+
+    async def write(self, data: bytes) -> None:
+        await self.link.write(data)
+
+    async def close(self) -> None:
+        return None
+
+
+def demo_patient(index: int, rng: random.Random) -> DemoPatient:
+    """Patient ``index``: mostly well; every fourth hypoxic and tachypnoeic, every seventh hyperglycaemic."""
+    mrn = f"DEMO-{index:04d}"
+    vitals = {
+        "sbp": round(rng.gauss(132, 14)),
+        "dbp": round(rng.gauss(80, 8)),
+        "heart_rate": round(rng.gauss(78, 9)),
+        "spo2": round(min(100, rng.gauss(97, 1))),
+        "resp_rate": round(rng.gauss(16, 2)),
+        "temperature": round(rng.gauss(36.8, 0.3), 1),
+    }
+    labs = {"glucose_random": round(rng.gauss(6.2, 1.0), 1), "hba1c": round(rng.gauss(5.9, 0.5), 1)}
+    if index % 4 == 2:
+        vitals.update(spo2=86, resp_rate=27, heart_rate=128, temperature=38.9, sbp=96)
+    if index % 7 == 5:
+        labs.update(glucose_random=24.5, hba1c=11.2)
+    oximeter = {"spo2": vitals["spo2"], "heart_rate": vitals["heart_rate"]}
+    return DemoPatient(mrn, vitals, labs, oximeter)
+
+
+def prepare(
+    settings: Settings, data_dir: Path | None, host: str, port: int
+) -> tuple[Settings, dict[str, str]]:
+    """A fresh demo folder: migrated database, facility directory, demo accounts. Returns passwords."""
+    from referral import facilities
+    from referral.schema import connect
+    from triage.service.accounts import Accounts
+    from triage.service.database import Databases
+
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="triage-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "demo-clinic.db"
+    if db_path.exists():
+        from triage.errors import ConflictError
+
+        raise ConflictError(
+            f"{db_path} already exists; the demo starts from a fresh folder (omit --data-dir)"
+        )
+    demo = settings.model_copy(
+        update={
+            "data_dir": folder,
+            "clinic_id": DEMO_CLINIC,
+            "database": settings.database.model_copy(update={"path": db_path}),
+            "service": settings.service.model_copy(update={"host": host, "port": port}),
+        }
+    )
+    db = connect(db_path)
+    facilities.load_csv(db, FACILITIES_CSV, actor="triage-demo", clinic=DEMO_CLINIC)
+    db.close()
+    databases = Databases(db_path, demo.database.busy_timeout_ms)
+    accounts = Accounts(databases)
+    passwords = {}
+    for username, role in DEMO_USERS:
+        passwords[username] = generate_password()
+        accounts.create(
+            username, passwords[username], role, demo.service.default_language, actor="triage-demo"
+        )
+    databases.close_all()
+    return demo, passwords
+
+
+class DemoDevices:
+    """Three pty pairs, the gateway endpoints that read their slave ends, and the simulators."""
+
+    def __init__(self) -> None:
+        from devices.link_drivers import endpoint_from_profile
+        from devices.session import MonotonicClock
+        from devices.simulated_results import simulator_profile
+        from devices.transports.pty import open_pty
+
+        clock = MonotonicClock()
+        self.links: dict[str, Any] = {}
+        self.endpoints: list[Any] = []
+        for kind, device_id in DEVICES:
+            link = open_pty()
+            self.links[kind] = link
+            profile = simulator_profile(kind, device_id, serial={"port": link.slave_path})  # type: ignore[arg-type]
+            self.endpoints.append(endpoint_from_profile(profile, clock=clock))
+
+    async def measure(self, patient: DemoPatient, index: int) -> None:
+        """Send one patient's readings from all three devices at once."""
+        from devices.simulated_results import ZONE, sample_from_values
+        from devices.simulator import SimulatedDevice
+
+        now = datetime.now(ZONE).replace(microsecond=0)
+        plan = (
+            ("hl7-monitor", patient.mrn, patient.vitals),
+            ("astm-analyzer", patient.mrn, patient.labs),
+            ("pulse-oximeter", "", patient.oximeter),
+        )
+        runs = []
+        for kind, patient_id, values in plan:
+            sample = sample_from_values(kind, patient_id, f"S{index:05d}-{kind[:3]}", values, observed_at=now)  # type: ignore[arg-type]
+            link = _KeepOpen(self.links[kind])
+
+            async def connect(link: _KeepOpen = link) -> Any:
+                return link
+
+            runs.append(SimulatedDevice(kind, connect, [sample]).run())  # type: ignore[arg-type]
+        await asyncio.gather(*runs)
+
+    async def close(self) -> None:
+        for link in self.links.values():
+            with contextlib.suppress(OSError):
+                await link.close()
+
+
+async def run_demo(
+    settings: Settings,
+    *,
+    seconds: float | None,
+    interval_s: float,
+    echo: Callable[[str], None],
+    seed: int = 7,
+) -> int:
+    """Run the demo until Ctrl-C or ``seconds``; returns how many patients were measured."""
+    import uvicorn
+
+    from triage.service.app import create_app
+
+    devices = DemoDevices()
+    app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
+    config = uvicorn.Config(
+        app, host=settings.service.host, port=settings.service.port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(), name="uvicorn")
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.05)
+    if serving.done():
+        await devices.close()
+        serving.result()
+        return 0
+    echo(f"clinic service: http://{settings.service.host}:{settings.service.port}/  (API docs: /docs)")
+    measured = 0
+
+    async def stream() -> None:
+        nonlocal measured
+        rng = random.Random(seed)
+        while True:
+            measured += 1
+            await devices.measure(demo_patient(measured, rng), measured)
+            await asyncio.sleep(interval_s)
+
+    patients = asyncio.create_task(stream(), name="demo-patients")
+    if seconds is not None:
+
+        async def stop_later() -> None:
+            await asyncio.sleep(seconds)
+            server.should_exit = True
+
+        stopper = asyncio.create_task(stop_later())
+    try:
+        await serving
+    finally:
+        patients.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await patients
+        if seconds is not None:
+            stopper.cancel()
+        await devices.close()
+    return measured

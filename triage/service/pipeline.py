@@ -1,0 +1,217 @@
+"""Live wiring: device result -> Observation -> assess -> store -> queue event -> proposed referral.
+
+The device gateway commits every result to the referral log's inbox and ACKs the device before it
+calls :meth:`DevicePipeline.on_results`; a batch is marked delivered only when that call returns,
+so a crash in between re-delivers it on the next start. Delivery is therefore idempotent: an
+observation whose device result (``source_message_id`` = ``inbox:<result id>``) is already stored
+is not stored again.
+
+Rules:
+
+- Only results the gateway marks ``auto_feed`` (final, not QC, mapped, linked to a patient) reach a
+  decision; the others are counted and stay in the inbox for a person to review.
+- The device's patient id is the clinic record number (MRN). Results for one patient on one day
+  join that day's latest encounter, so an analyzer's glucose and a monitor's vital signs are
+  assessed together.
+- When the assessment asks for a referral and policy allows proposals, a referral is created in
+  status ``proposed`` - never sent: a clinician confirms it on the encounter page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import facilities, referrals, store
+from referral.inbox import StoredDeviceResult
+from referral.records import PatientIn, ReferralIn
+from triage.errors import ClinicError
+from triage.observation import Observation
+from triage.service.clinic import REFERRAL_URGENCY, Clinic
+from triage.service.runtime import Runtime
+
+log = logging.getLogger("triage.service.pipeline")
+ACTOR = "device-gateway"
+
+
+def observation_from_stored(result: StoredDeviceResult) -> Observation:
+    """A stored inbox result as a validated observation (raises ``UserInputError`` naming it)."""
+    assert result.code is not None
+    value: Any = result.value_num if result.value_num is not None else result.value
+    status = {"F": "final", "C": "corrected"}.get(result.status, result.status)
+    return Observation.create(
+        result.code,
+        value,
+        result.unit,
+        observed_at=result.result_time,
+        status=status,
+        device=result.device_id,
+        qc=result.is_qc,
+        comparator=result.comparator,  # type: ignore[arg-type]
+        source_message_id=f"inbox:{result.id}",
+    )
+
+
+class DevicePipeline:
+    def __init__(self, runtime: Runtime, clinic: Clinic) -> None:
+        self.runtime = runtime
+        self.clinic = clinic
+
+    async def on_results(self, results: Sequence[Any]) -> None:
+        """The gateway's callback (``list[GatewayResult]``); the work runs off the event loop."""
+        await asyncio.to_thread(self.handle, results)
+
+    def handle(self, results: Sequence[Any]) -> None:
+        metrics = self.runtime.metrics
+        by_patient: dict[str, list[Observation]] = defaultdict(list)
+        for item in results:
+            stored: StoredDeviceResult = item.stored
+            if not item.auto_feed:
+                metrics.device_results.labels("held").inc()
+                continue
+            try:
+                by_patient[str(stored.patient_id)].append(observation_from_stored(stored))
+            except ClinicError as exc:
+                metrics.device_results.labels("rejected").inc()
+                log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc.code)
+        db = self.runtime.databases.get()
+        for mrn, observations in by_patient.items():
+            try:
+                self.assess_patient(db, mrn, observations)
+                metrics.device_results.labels("assessed").inc(len(observations))
+            except ClinicError as exc:
+                metrics.device_results.labels("failed").inc(len(observations))
+                log.error("device results for one patient could not be assessed: %s", exc.code)
+
+    def _encounter_for(self, db: Database, mrn: str) -> dict[str, Any]:
+        patient = store.find_patient(db, mrn)
+        if patient is None:
+            patient = store.upsert_patient(
+                db, PatientIn(mrn=mrn), actor=ACTOR, reason="patient first seen by a device"
+            )
+        row = db.conn.execute(
+            "SELECT id FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
+            [patient["id"], date.today().isoformat()],
+        ).fetchone()
+        if row is not None:
+            return store.get_encounter(db, int(row[0]))
+        return self.clinic.open_encounter(db, mrn, actor=ACTOR)
+
+    def assess_patient(self, db: Database, mrn: str, observations: list[Observation]) -> dict[str, Any]:
+        encounter = self._encounter_for(db, mrn)
+        encounter_id = int(encounter["id"])
+        seen = {
+            row[0]
+            for row in db.conn.execute(
+                "SELECT device_message_id FROM observations WHERE encounter_id = ?", [encounter_id]
+            )
+        }
+        fresh = [o for o in observations if o.source_message_id not in seen]
+        if fresh:
+            self.clinic.add_observations(db, encounter_id, fresh, actor=ACTOR, reason="device result")
+        assessment = self.clinic.assess_encounter(db, encounter_id, actor=ACTOR, source="device")
+        if self.runtime.settings.service.propose_referrals:
+            self.propose_referral(db, assessment)
+        return assessment
+
+    def propose_referral(self, db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
+        urgency = REFERRAL_URGENCY.get(str(assessment["disposition"]))
+        if urgency is None:
+            return None
+        open_referral = db.conn.execute(
+            "SELECT id FROM referrals WHERE encounter_id = ? AND status NOT IN ('cancelled', 'declined', 'completed')",
+            [assessment["encounter_id"]],
+        ).fetchone()
+        if open_referral is not None:
+            return None
+        targets = [f for f in facilities.list_all(db) if f["tier"] != "primary"]
+        if not targets:
+            log.warning("no secondary or tertiary facility in the directory: referral not proposed")
+            return None
+        target = targets[0]
+        reasons = assessment["payload"].get("reasons") or []
+        text = "; ".join(str(r.get("rule")) for r in reasons[:4]) or str(assessment["disposition"])
+        row = referrals.create_referral(
+            db,
+            ReferralIn(
+                assessment_id=int(assessment["id"]),
+                to_facility=str(target["id"]),
+                urgency=urgency,
+                reason=f"proposed by triage: {text}",
+            ),
+            actor=ACTOR,
+        )
+        self.runtime.metrics.referrals_proposed.inc()
+        self.runtime.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
+        return row
+
+
+def status_rows(gateway: Any) -> list[dict[str, Any]]:
+    rows = []
+    for status in gateway.status():
+        rows.append(
+            {
+                "device": status.device_id,
+                "protocol": status.protocol,
+                "port": status.transport,
+                "link_up": status.link_up,
+                "last_result_at": status.last_result_at,
+                "results": status.results,
+                "errors": status.quarantined + status.discarded + status.refused_peers,
+                "last_error": status.last_error,
+            }
+        )
+    return rows
+
+
+async def start_gateway(runtime: Runtime, clinic: Clinic, endpoints: Sequence[Any] | None = None) -> None:
+    """Start the gateway as a supervised task: a crash is logged and the service turns not-ready."""
+    from devices.gateway import Gateway
+
+    if endpoints is None:
+        endpoints = endpoints_from_settings(runtime)
+    pipeline = DevicePipeline(runtime, clinic)
+    gateway = Gateway(
+        list(endpoints),
+        runtime.settings.database.path,
+        on_results=pipeline.on_results,
+        busy_timeout_ms=runtime.settings.database.busy_timeout_ms,
+        wire_log_dir=runtime.settings.data_dir / "wire" if runtime.settings.gateway.wire_log else None,
+    )
+    runtime.extras["gateway"] = gateway
+    runtime.extras["pipeline"] = pipeline
+    runtime.device_status = lambda: status_rows(gateway)
+
+    async def supervise() -> None:
+        try:
+            await gateway.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            runtime.ready = False
+            runtime.not_ready_reason = f"device gateway stopped: {exc}"
+            log.error("device gateway stopped: %s", exc)
+
+    task = asyncio.create_task(supervise(), name="device-gateway")
+    runtime.extras["gateway_task"] = task
+    ready = asyncio.create_task(gateway.wait_ready())
+    await asyncio.wait({ready, task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    if not ready.done():
+        ready.cancel()
+
+
+def endpoints_from_settings(runtime: Runtime) -> list[Any]:
+    from devices.link_drivers import endpoint_from_profile
+    from devices.profile import load_profile
+    from devices.session import MonotonicClock
+
+    clock = MonotonicClock()
+    return [
+        endpoint_from_profile(load_profile(path), clock=clock) for path in runtime.settings.gateway.profiles
+    ]
