@@ -86,6 +86,22 @@ class ThresholdMetric(_Strict):
     ppv: float
 
 
+class SubgroupMetric(_Strict):
+    n: int
+    events: int
+    auroc: float | None = Field(description="None when the subgroup has only one outcome class")
+    mean_predicted: float
+    observed_rate: float
+
+
+class CalibrationBin(_Strict):
+    """One quantile group of held-out predictions (calibration plot data)."""
+
+    n: int
+    mean_predicted: float
+    observed_rate: float
+
+
 class HeldOutMetrics(_Strict):
     n: int
     events: int
@@ -96,6 +112,8 @@ class HeldOutMetrics(_Strict):
     calibration_slope: float
     calibration_intercept: float
     at_thresholds: dict[str, ThresholdMetric]
+    calibration_bins: tuple[CalibrationBin, ...]
+    subgroups: dict[str, SubgroupMetric]
 
 
 class Threshold(_Strict):

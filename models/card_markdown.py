@@ -47,6 +47,21 @@ def render_card(card: ModelCard) -> str:
         f"- Brier score: {m.brier:.4f}",
         f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",
         "",
+        "Calibration (quintiles of predicted risk): "
+        + "; ".join(
+            f"predicted {_pct(b.mean_predicted)} vs observed {_pct(b.observed_rate)} (n={b.n})"
+            for b in m.calibration_bins
+        )
+        + ".",
+        "",
+        "| subgroup | n | events | AUROC | mean predicted | observed |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {label} | {g.n} | {g.events} | {'-' if g.auroc is None else f'{g.auroc:.3f}'} "
+            f"| {_pct(g.mean_predicted)} | {_pct(g.observed_rate)} |"
+            for label, g in m.subgroups.items()
+        ],
+        "",
         "## Decision thresholds",
         "",
         "| band | probability at least | action | source | sensitivity | specificity | PPV |",

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from models.card import (
+    CalibrationBin,
     DataProvenance,
     FeatureSpec,
     HeldOutMetrics,
@@ -18,6 +19,7 @@ from models.card import (
     OnnxSpec,
     Parity,
     SplitSpec,
+    SubgroupMetric,
     ThresholdMetric,
     Training,
 )
@@ -51,6 +53,16 @@ def _quiet(_: str) -> None:
     return None
 
 
+def _subgroups(names: list[str], X: np.ndarray) -> dict[str, np.ndarray]:
+    """Held-out subgroups reported in the card: age below/at least 50, and sex when it is an input."""
+    age = X[:, names.index("age")]
+    groups = {"age<50": age < 50, "age>=50": age >= 50}
+    if "sex_male" in names:
+        male = X[:, names.index("sex_male")] == 1
+        groups.update({"sex=female": ~male, "sex=male": male})
+    return {label: mask for label, mask in groups.items() if mask.any()}
+
+
 def build(name: str, progress: Progress = _quiet) -> Built:
     recipe = recipe_for(name)
     progress(f"{name}: loading and checking the packaged table")
@@ -79,6 +91,11 @@ def build(name: str, progress: Progress = _quiet) -> Built:
         calibration_slope=round(slope, 4),
         calibration_intercept=round(intercept, 4),
         at_thresholds=at,
+        calibration_bins=tuple(CalibrationBin.model_validate(b) for b in metrics.calibration_bins(y, p)),
+        subgroups={
+            label: SubgroupMetric.model_validate(metrics.subgroup(y[mask], p[mask]))
+            for label, mask in _subgroups(recipe.feature_names, prepared.X_test).items()
+        },
     )
 
     progress(f"{name}: golden vectors")

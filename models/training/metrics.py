@@ -86,3 +86,27 @@ def operating_point(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str,
         "specificity": round(int(np.sum(~flagged & ~pos)) / max(int((~pos).sum()), 1), 4),
         "ppv": round(tp / max(tp + fp, 1), 4),
     }
+
+
+def calibration_bins(y: np.ndarray, p: np.ndarray, groups: int = 5) -> list[dict[str, float | int]]:
+    """Mean predicted probability and observed event rate in ``groups`` quantile groups of ``p``."""
+    order = np.argsort(p, kind="stable")
+    return [
+        {
+            "n": len(idx),
+            "mean_predicted": round(float(p[idx].mean()), 4),
+            "observed_rate": round(float(y[idx].mean()), 4),
+        }
+        for idx in np.array_split(order, groups)
+    ]
+
+
+def subgroup(y: np.ndarray, p: np.ndarray) -> dict[str, float | int | None]:
+    both = 0 < int(y.sum()) < len(y)
+    return {
+        "n": len(y),
+        "events": int(y.sum()),
+        "auroc": round(auroc(y, p), 4) if both else None,
+        "mean_predicted": round(float(p.mean()), 4),
+        "observed_rate": round(float(y.mean()), 4),
+    }
