@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from referral.errors import UserInputError
 
@@ -84,6 +91,14 @@ class ObservationIn(_Input):
     def _observed(cls, value: str) -> str:
         aware_timestamp(value, "observed_at")
         return value
+
+    @model_validator(mode="after")
+    def _has_value(self) -> ObservationIn:
+        if self.value_num is None and self.value_text is None:
+            raise ValueError(f"observation {self.code!r} has neither value_num nor value_text")
+        if self.comparator is not None and self.value_num is None:
+            raise ValueError(f"observation {self.code!r}: comparator {self.comparator} needs value_num")
+        return self
 
 
 class AssessmentIn(_Input):

@@ -89,3 +89,12 @@ def test_override_requires_a_reason(db: Database) -> None:
         OverrideIn(clinician="dr", disposition="local_care", reason="known COPD baseline"),
     )
     assert store.final_disposition(db, assessment) == "local_care" and stored["reason"]
+
+
+def test_observation_needs_a_value_and_a_zoned_time() -> None:
+    from referral.records import ObservationIn, parse
+
+    with pytest.raises(UserInputError, match=r"device msg-1: .*neither value_num nor value_text"):
+        parse(ObservationIn, {"code": "spo2", "observed_at": "2026-05-01T09:00:00+08:00"}, "device msg-1")
+    with pytest.raises(UserInputError, match=r"observed_at: .*has no UTC offset"):
+        parse(ObservationIn, {"code": "spo2", "value_num": 95, "observed_at": "2026-05-01T09:00:00"}, "form")
