@@ -435,6 +435,7 @@ class AstmSender:
         self._index = 0
         self._failed = 0
         self._current: tuple[bytes, ...] | None = None
+        self._interrupted = False
         self.transmissions = 0  # frames written, including retransmissions (for metrics and tests)
 
     @property
@@ -500,7 +501,8 @@ class AstmSender:
                     self._frame_done()
                 elif b == EOT:
                     self._events.append(InterruptRequested())
-                    self._frame_done(interrupted=True)
+                    self._interrupted = True
+                    self._frame_done()
                 else:
                     self._frame_failed(f"reply {b!r} to frame")
             else:
@@ -555,7 +557,7 @@ class AstmSender:
         self.transmissions += 1
         self._deadline = self.clock() + self.profile.link.reply_timeout
 
-    def _frame_done(self, *, interrupted: bool = False) -> None:
+    def _frame_done(self) -> None:
         self._index += 1
         self._failed = 0
         if self._index < len(self._frames):
@@ -565,7 +567,8 @@ class AstmSender:
         self._out += EOT
         self._events.append(MessageSent(self._current))
         self._current = None
-        if interrupted:
+        if self._interrupted:
+            self._interrupted = False
             self._backoff(self.profile.link.reply_timeout)  # hold ENQ for 15 s after an interrupt
             return
         self._state = _SState.IDLE
@@ -587,6 +590,7 @@ class AstmSender:
         self._events.append(MessageAborted(reason, self._current))
         self._current = None
         self._failed = 0
+        self._interrupted = False
         self._backoff(self.profile.link.nak_backoff)
 
 
