@@ -41,7 +41,7 @@ TRACES = Path(__file__).parents[1] / "traces" / "data"
 
 
 def drain(machine: AstmReceiver | AstmSender | AstmEndpoint) -> list[object]:
-    events = []
+    events: list[object] = []
     while (e := machine.next_event()) is not None:
         events.append(e)
     return events
