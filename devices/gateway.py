@@ -148,6 +148,16 @@ class Gateway:
         """Wait until every TCP listener is bound and serial ports had a first open attempt."""
         await self._ready.wait()
 
+    async def serve_link(self, device_id: str, link: Link) -> None:
+        """Run one session for ``device_id`` over an already open link (in-process simulations,
+        links opened by the caller). Returns when the link closes."""
+        endpoint = next((e for e in self._endpoints if e.device_id == device_id), None)
+        if endpoint is None:
+            raise LinkError(
+                f"unknown device id {device_id!r}; configured: {[e.device_id for e in self._endpoints]}"
+            )
+        await self._serve_link(endpoint, link)
+
     def stop(self) -> None:
         self._stopping.set()
 

@@ -115,6 +115,12 @@ class FakeClock:
         heapq.heappush(self._sleepers, (deadline, next(self._order), future))
         await future
 
+    def next_wakeup(self) -> float | None:
+        """The earliest deadline anyone sleeps until, or None."""
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)
+        return self._sleepers[0][0] if self._sleepers else None
+
     def advance(self, seconds: float) -> None:
         self._now += seconds
         while self._sleepers and self._sleepers[0][0] <= self._now:

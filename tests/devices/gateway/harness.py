@@ -1,0 +1,92 @@
+"""Shared test helpers: a gateway running in the test's event loop, pty pairs, DB queries."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from devices.endpoint import DeviceEndpoint
+from devices.gateway import Gateway, GatewayResult
+from devices.session import Clock, FakeClock
+from devices.transports.link import Link
+
+
+@asynccontextmanager
+async def running_gateway(
+    endpoints: Sequence[DeviceEndpoint],
+    db_path: Path,
+    *,
+    clock: Clock | None = None,
+    wire_log_dir: Path | None = None,
+    delivered: list[GatewayResult] | None = None,
+) -> AsyncIterator[Gateway]:
+    sink = delivered if delivered is not None else []
+    gateway = Gateway(endpoints, db_path, on_results=sink.extend, clock=clock, wire_log_dir=wire_log_dir)
+    task = asyncio.create_task(gateway.run())
+    ready = asyncio.create_task(gateway.wait_ready())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        await task
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+        await asyncio.wait_for(task, 10)
+
+
+def result_keys(db_path: Path) -> list[tuple[str, str, str]]:
+    """(sample id, vendor code, status) of every stored result, in id order."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT sample_id, vendor_code, status FROM device_results ORDER BY id"
+        ).fetchall()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+def count(db_path: Path, table: str) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+async def wait_until(predicate: object, timeout_s: float = 5.0) -> None:
+    """Poll ``predicate()`` every 10 ms until it is true; AssertionError on timeout."""
+    assert callable(predicate)
+    for _ in range(int(timeout_s / 0.01)):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"condition not reached within {timeout_s:.1f} s")
+
+
+class ProgressLink:
+    """Counts bytes moved through a link, so an auto-advancing fake clock knows when all is idle."""
+
+    def __init__(self, link: Link, progress: list[int]) -> None:
+        self._link = link
+        self._progress = progress
+        self.label = link.label
+
+    async def read(self) -> bytes:
+        data = await self._link.read()
+        self._progress[0] += 1
+        return data
+
+    async def write(self, data: bytes) -> None:
+        self._progress[0] += 1
+        await self._link.write(data)
+
+    async def close(self) -> None:
+        await self._link.close()
+
+
+async def advance_when_idle(clock: FakeClock, progress: list[int], stop: asyncio.Event) -> None:
+    """Move the fake clock to the next timer whenever nothing has moved for a while."""
+    while not stop.is_set():
+        seen = progress[0]
+        for _ in range(30):
+            await asyncio.sleep(0)
+        if progress[0] == seen and (wake := clock.next_wakeup()) is not None:
+            clock.advance(max(0.0, wake - clock.now()))
