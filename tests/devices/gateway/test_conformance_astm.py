@@ -1,0 +1,227 @@
+"""ASTM over a real pseudo-terminal against the running gateway (devices.md section 7 items 1, 3, 6,
+17, 29, 30). The test plays the instrument byte by byte through the pty master; timers run on a
+fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devices.codecs.astm_frame import ACK, ENQ, EOT, build_frame
+from devices.endpoint import DeviceEndpoint
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import DeviceProfile
+from devices.session import FakeClock
+from devices.simulated_results import astm_records, sample_from_values, simulator_profile
+from devices.transports.link import SerialSpec
+from devices.transports.pty import PtyLink, open_pty
+from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+
+SAMPLE = sample_from_values("astm-analyzer", "SIM-P1", "SIM-S1", {"glucose_random": 13.2, "hba1c": 9.1})
+
+
+def _frames() -> list[bytes]:
+    records = astm_records(SAMPLE)
+    return [build_frame(n + 1, record + b"\r", True) for n, record in enumerate(records)]
+
+
+async def _expect(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
+    data = await asyncio.wait_for(pty.read(), timeout_s)
+    assert data == wanted, f"expected {wanted!r}, got {data!r}"
+
+
+def _setup(
+    tmp_path: Path, profile: DeviceProfile | None = None
+) -> tuple[PtyLink, FakeClock, DeviceEndpoint, Path]:
+    pty = open_pty()
+    clock = FakeClock()
+    endpoint = endpoint_from_profile(
+        profile or simulator_profile("astm-analyzer", "analyzer"),
+        clock=clock,
+        transport=SerialSpec(url=pty.slave_path),
+    )
+    return pty, clock, endpoint, tmp_path / "clinic.db"
+
+
+def test_final_ack_is_sent_only_after_the_message_is_committed(tmp_path: Path) -> None:
+    """Item 29: at the instant the device reads the final ACK, another connection sees the results."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+    seen_at_final_ack: list[int] = []
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock):
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for index, frame in enumerate(frames):
+                await pty.write(frame)
+                await _expect(pty, ACK)
+                if index == len(frames) - 1:
+                    with sqlite3.connect(db_path) as other:
+                        seen_at_final_ack.append(
+                            other.execute("SELECT count(*) FROM device_results").fetchone()[0]
+                        )
+                else:
+                    assert count(db_path, "device_results") == 0  # nothing before the message is complete
+            await pty.write(EOT)
+            await pty.close()
+
+    asyncio.run(scenario())
+    assert seen_at_final_ack == [2]
+
+
+@pytest.mark.parametrize("style", ["bytes", "coalesced"])
+def test_any_chunking_gives_the_same_stored_results(tmp_path: Path, style: str) -> None:
+    """Item 1 over a real pty: one byte per write, and ENQ + first frame in one write."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock):
+            if style == "coalesced":
+                await pty.write(ENQ + frames[0])
+                reply = b""
+                while len(reply) < 2:
+                    reply += await asyncio.wait_for(pty.read(), 3)
+                assert reply == ACK + ACK
+                rest = frames[1:]
+            else:
+                await pty.write(ENQ)
+                await _expect(pty, ACK)
+                rest = frames
+            for frame in rest:
+                if style == "bytes":
+                    for byte in frame:
+                        await pty.write(bytes([byte]))
+                else:
+                    await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+
+    asyncio.run(scenario())
+    assert result_keys(db_path) == [("SIM-S1", "GLU", "final"), ("SIM-S1", "HbA1c", "final")]
+
+
+def test_a_resent_final_frame_after_a_lost_ack_is_acked_and_not_stored_twice(tmp_path: Path) -> None:
+    """Items 3 and 17: same FN again (our ACK was lost) is ACKed, and the result is not doubled."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(frames[-1])  # the device never saw our ACK and sends the frame again
+            await _expect(pty, ACK)
+            await pty.write(EOT)
+            # ... and later the whole message again in a new session (abort and full resend).
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: gateway.status()[0].duplicates == 2)
+            await pty.close()
+
+    asyncio.run(scenario())
+    assert result_keys(db_path) == [("SIM-S1", "GLU", "final"), ("SIM-S1", "HbA1c", "final")]
+    assert count(db_path, "device_messages") == 2  # both copies kept as evidence
+
+
+def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_nothing(tmp_path: Path) -> None:
+    """Item 6 with a fake clock: after 30 s without a frame the partial message is dropped."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames[:3]:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            clock.advance(29.0)
+            await asyncio.sleep(0.05)
+            assert gateway.status()[0].discarded == 0
+            clock.advance(1.5)
+            await wait_until(lambda: gateway.status()[0].discarded == 1)
+            assert count(db_path, "device_messages") == 0 and count(db_path, "device_results") == 0
+            # The link is neutral again: a complete message afterwards is stored normally.
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log(tmp_path: Path) -> None:
+    """Item 30: a lowercase checksum, accepted by the profile switch, shows in status and wire log."""
+    base = simulator_profile("astm-analyzer", "analyzer")
+    profile = base.model_copy(
+        update={"tolerance": base.tolerance.model_copy(update={"lowercase_checksum": True})}
+    )
+    pty, clock, endpoint, db_path = _setup(tmp_path, profile)
+    wire_dir = tmp_path / "wire"
+    frames = _frames()
+    lower = frames[0][:-4] + frames[0][-4:-2].lower() + frames[0][-2:]
+    assert lower != frames[0], "the test frame must have a letter in its checksum"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire_dir) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(lower)
+            await _expect(pty, ACK)
+            for frame in frames[1:]:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            assert gateway.status()[0].tolerance_counts == {"lowercase_checksum": 1}
+            await pty.close()
+
+    asyncio.run(scenario())
+    (log_file,) = (wire_dir / "analyzer").glob("*.wire.log")
+    text = log_file.read_text()
+    assert "tolerance switch fired: lowercase_checksum" in text
+    assert " RX 0001  05  |<ENQ>|" in text and " TX 0001  06  |<ACK>|" in text
+
+
+def test_ordinary_logs_carry_no_patient_or_sample_identifiers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The wire log (opt-in) has identifiers; the ordinary log never does."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock):
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(scenario())
+    assert "message 1 stored: 2 new results" in caplog.text
+    for identifier in ("SIM-P1", "SIM-S1", "SYNTHETIC", "13.2"):
+        assert identifier not in caplog.text
