@@ -84,6 +84,29 @@ def feature_value(
     return observation_value(name, values[name])
 
 
+SUBSTITUTES: dict[str, tuple[str, ...]] = {"glucose_random": ("glucose_fasting",)}
+"""When an observation feature is unknown, these codes stand in for it (in order), and the
+prediction's explanation says so: a fasting glucose is a plasma glucose taken at a known time,
+closer to the patient's truth than the training median."""
+
+
+def substitute(
+    features: dict[str, float | None], names: tuple[str, ...], values: Mapping[str, float | str]
+) -> list[str]:
+    """Fill unknown ``names`` from their stand-in codes in ``values``; returns what was done."""
+    notes = []
+    for name in names:
+        if features.get(name) is not None:
+            continue
+        for alternative in SUBSTITUTES[name]:
+            raw = values.get(alternative)
+            if raw is not None:
+                features[name] = observation_value(alternative, raw)
+                notes.append(f"{name} taken from {alternative} ({features[name]:g}; no {name} recorded)")
+                break
+    return notes
+
+
 FeatureGetter = Callable[[PatientContext, Mapping[str, float | str]], float | None]
 
 
@@ -109,6 +132,11 @@ def _getter(name: str, source: str) -> FeatureGetter:
     return get
 
 
+def substitutable(card: ModelCard) -> tuple[str, ...]:
+    """The card's observation features that have stand-ins in :data:`SUBSTITUTES`."""
+    return tuple(f.name for f in card.features if f.source == "observation" and f.name in SUBSTITUTES)
+
+
 def compile_features(card: ModelCard) -> tuple[tuple[str, FeatureGetter], ...]:
     """Per-feature getters in card order, built once per model (scoring is on the hot path)."""
     return tuple((f.name, _getter(f.name, f.source)) for f in card.features)
@@ -117,7 +145,7 @@ def compile_features(card: ModelCard) -> tuple[tuple[str, FeatureGetter], ...]:
 def build_features(
     card: ModelCard, patient: PatientContext, values: Mapping[str, float | str]
 ) -> dict[str, float | None]:
-    """Every feature of ``card`` by name (``None`` = unknown), in card order."""
+    """Every feature of ``card`` by name (``None`` = unknown), in card order (no stand-ins applied)."""
     return {f.name: feature_value(f.name, f.source, patient, values) for f in card.features}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,7 @@ import models
 from models.card import ModelCard, Registry
 from triage.errors import ModelContractError, NotFoundError
 from triage.patient import PatientContext
-from triage.riskfeatures import compile_features, not_applicable_reason
+from triage.riskfeatures import compile_features, not_applicable_reason, substitutable, substitute
 
 BANDS = ("low", "medium", "high", "not_scored")
 
@@ -123,8 +123,9 @@ class RiskModel:
             f"{self.name} not scored: {reason}.",
         )
 
-    def predict(self, features: Mapping[str, float | None]) -> RiskPrediction:
-        """Score one patient from features by name (``None`` or absent = unknown)."""
+    def predict(self, features: Mapping[str, float | None], notes: Sequence[str] = ()) -> RiskPrediction:
+        """Score one patient from features by name (``None`` or absent = unknown); ``notes`` (how
+        inputs were obtained, e.g. a stand-in code) are added to the explanation."""
         row: list[float] = []
         missing: list[str] = []
         imputed: dict[str, float] = {}
@@ -153,7 +154,7 @@ class RiskModel:
             band,
             (),
             imputed,
-            self._explain(probability, band, row, imputed, out_of_range),
+            self._explain(probability, band, row, imputed, out_of_range, notes),
             tuple(out_of_range),
         )
 
@@ -164,6 +165,7 @@ class RiskModel:
         row: list[float],
         imputed: dict[str, float],
         out_of_range: list[str],
+        notes: Sequence[str] = (),
     ) -> str:
         text = f"{self._prefix}{probability * 100:.1f}% ({band}{self._bands_text}"
         drivers = []
@@ -186,6 +188,8 @@ class RiskModel:
                 f"{n}={_fmt(row[specs[n].index])} (trained on {_fmt(specs[n].range[0])}-{_fmt(specs[n].range[1])})"
                 for n in out_of_range
             )
+        if notes:
+            text += "; " + "; ".join(notes)
         return text + self._suffix
 
 
@@ -195,6 +199,7 @@ class ModelSet:
     def __init__(self, loaded: Mapping[str, RiskModel]):
         self.models: dict[str, RiskModel] = dict(loaded)
         self._getters = {name: compile_features(model.card) for name, model in self.models.items()}
+        self._substitutable = {name: substitutable(model.card) for name, model in self.models.items()}
 
     @property
     def versions(self) -> dict[str, str]:
@@ -209,7 +214,10 @@ class ModelSet:
                 predictions.append(model.not_scored(reason))
                 continue
             features = {feature: get(patient, values) for feature, get in self._getters[name]}
-            predictions.append(model.predict(features))
+            notes = (
+                substitute(features, self._substitutable[name], values) if self._substitutable[name] else []
+            )
+            predictions.append(model.predict(features, notes))
         return predictions
 
 

@@ -191,3 +191,16 @@ def test_any_feature_combination_is_scored_or_refused_with_reasons(cvd10: RiskMo
         }
         assert all(name in p.explanation for name in p.imputed)
         assert all(name in p.explanation for name in p.out_of_range)
+
+
+def test_a_fasting_glucose_stands_in_for_a_missing_random_glucose_and_says_so(model_set: ModelSet) -> None:
+    values = {k: v for k, v in FULL_VALUES.items() if k != "glucose_random"}
+    out = _by_model(model_set, FULL_PATIENT, {**values, "glucose_fasting": 8.5})
+    p = out["cvd10"]
+    assert "glucose_random" not in p.imputed
+    assert "glucose_random taken from glucose_fasting (8.5; no glucose_random recorded)" in p.explanation
+    direct = _by_model(model_set, FULL_PATIENT, {**values, "glucose_random": 8.5})["cvd10"]
+    assert p.probability == direct.probability
+    # a recorded random glucose is always preferred
+    both = _by_model(model_set, FULL_PATIENT, {**FULL_VALUES, "glucose_fasting": 8.5})["cvd10"]
+    assert "taken from" not in both.explanation
