@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from devices.profile import DeviceProfile
-from devices.results import IGNORED, NO_VALUE, DeviceResult, Quarantine, ResultStatus
+from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
 
 _DECIMAL_COMMA = re.compile(r"^([<>]=?)?\s*[-+]?\d+,\d+$")
@@ -62,6 +62,8 @@ def normalise_value(
     """Strip padding; "no value" tokens become empty (flag ``no_value``), never zero; a decimal
     comma becomes a point only when the profile's ``decimal_comma`` switch is on."""
     value = text.strip()
+    if value == '""':
+        return "", (DELETE,)
     if not value or value in profile.no_value_tokens or set(value) == {"-"}:
         return "", (NO_VALUE,)
     if _DECIMAL_COMMA.match(value) and profile.tolerance.decimal_comma:

@@ -21,6 +21,8 @@ ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done"]
 INCOMPLETE = "incomplete_message"
 #: Flag for a result with a "no value" token (``---``, ``-----``...) or an empty value.
 NO_VALUE = "no_value"
+#: Flag for a result whose value field was ``""``: LIS2-A2 5.4.9 "delete the stored value", not empty.
+DELETE = "delete_value"
 #: Flag for a vendor code the profile lists as known but not used by triage.
 IGNORED = "ignored_by_profile"
 

@@ -25,7 +25,7 @@ from typing import Literal
 from devices.capture import read_capture
 from devices.decode import decode_message
 from devices.profile import DeviceProfile
-from devices.results import IGNORED, NO_VALUE, DeviceResult, Quarantine
+from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
@@ -67,6 +67,8 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
         if IGNORED in result.flags:
             raise IntakeRefused("ignored", f"{where}: code not used by triage (profile ignored_codes)")
         raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
+    if DELETE in result.flags:
+        raise IntakeRefused("invalid", f'{where}: device sent "" (delete the stored value); a person must review')
     if NO_VALUE in result.flags and result.status != "cannot_be_done":
         raise IntakeRefused("no_value", f"{where}: device sent no value ({result.raw_value.strip()!r})")
     when = result.observed_at or received_at

@@ -63,11 +63,13 @@ class LineFramer:
         while self._buf:
             if self.grammar in ("vidas", "spotchem"):
                 start = self._buf.find(b"\x02")
-                if start < 0 or start > 0:
-                    junk = self._buf if start < 0 else self._buf[:start]
+                if start < 0:
+                    break  # bytes before any STX are reported once a packet starts, or at flush()
+                if start > 0:
+                    junk = bytes(self._buf[:start])
                     if junk.strip(b"\r\n"):
-                        out.append((bytes(junk), self._offset))
-                    self._take(len(junk))
+                        out.append((junk, self._offset))
+                    self._take(start)
                     continue
                 end_mark = b"\x1d" if self.grammar == "vidas" else b"\x03"
                 end = self._buf.find(end_mark, 1)

@@ -1,0 +1,166 @@
+"""HL7 v2.x and MLLP (checklist items 18-22)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from devices.codecs.hl7 import (
+    Encoding,
+    build_ack,
+    decode_message,
+    escape,
+    needs_ack,
+    parse_message,
+    unescape,
+    uses_enhanced_mode,
+)
+from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, frame
+from devices.errors import SenderStateError
+from devices.profile import profile_from_dict
+
+ORU = (
+    "MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|MSG0001|P|2.3.1||||0||ASCII|||\r"
+    "PID|1||PAT-9^^^CLINIC||Wang^Li||19600101|M\r"
+    "OBR|1||S-123|^^^CHEM|||20240301101000\r"
+    "OBX|1|NM|GLU^Glucose^LN||7.8|mmol/L|3.9-6.1|H|||F|||20240301101400\r"
+    "OBX|2|NM|CREA^Creatinine||98|umol/L|44-133|N|||C\r"
+    "OBX|3|ST|NOTE^Note||a\\F\\b\\S\\c\\E\\R\\E\\d\\.br\\e\\X41\\|||||F\r"
+).encode("ascii")
+
+
+def profile(**extra: object) -> object:
+    data: dict[str, object] = {
+        "device_id": "mindray-bs380",
+        "protocol": "hl7",
+        "mapping": {
+            "GLU": {"code": "glucose_random", "unit": "mmol/L"},
+            "CREA": {"code": "creatinine", "unit": "umol/L"},
+        },
+        "ignored_codes": ["NOTE"],
+    }
+    data.update(extra)
+    return profile_from_dict(data)
+
+
+# ---- 18. MLLP reads
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 10_000])
+def test_partial_and_coalesced_reads_give_every_message(chunk: int) -> None:
+    stream = (
+        frame(ORU)
+        + frame(ORU.replace(b"MSG0001", b"MSG0002"))
+        + b"\r\n"
+        + frame(ORU.replace(b"MSG0001", b"MSG0003"))
+    )
+    dec = MllpDecoder()
+    events = []
+    for i in range(0, len(stream), chunk):
+        events += dec.feed(stream[i : i + chunk])
+    msgs = [e for e in events if isinstance(e, MllpMessage)]
+    assert [parse_message(m.data, profile()).control_id for m in msgs] == ["MSG0001", "MSG0002", "MSG0003"]
+    assert msgs[1].offset == len(ORU) + 3
+    assert not any(isinstance(e, MllpJunk) for e in events)
+
+
+def test_message_longer_than_any_read_buffer_and_junk_reported() -> None:
+    big = ORU + b"NTE|1||" + b"x" * 200_000 + b"\r"
+    dec = MllpDecoder()
+    events = dec.feed(b"garbage" + frame(big)[:100_000])
+    assert isinstance(events[0], MllpJunk) and events[0].data == b"garbage"
+    events = dec.feed(frame(big)[100_000:])
+    assert isinstance(events[0], MllpMessage) and events[0].data == big
+
+
+def test_lf_segment_ends_need_the_switch() -> None:
+    lf = ORU.replace(b"\r", b"\n")
+    _, problems = decode_message(profile(), lf)
+    assert problems[0].reason == "unparseable_message" and "lf_segment_separator" in problems[0].detail
+    results, _ = decode_message(profile(tolerance={"lf_segment_separator": True}), lf)
+    assert len(results) == 3
+
+
+# ---- 19. ACK
+
+
+def test_ack_echoes_control_id_and_never_acks_an_ack() -> None:
+    msg = parse_message(ORU, profile())
+    now = datetime(2024, 3, 1, 10, 16, tzinfo=UTC)
+    ack = build_ack(msg, "AA", now=now)
+    assert ack.startswith(b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01|ACKMSG0001|P|2.3.1")
+    assert b"\rMSA|AA|MSG0001\r" in ack
+    parsed = parse_message(ack, profile())
+    assert not needs_ack(parsed)
+    with pytest.raises(SenderStateError):
+        build_ack(parsed)
+    assert decode_message(profile(), ack) == ([], [])
+
+
+def test_enhanced_mode_uses_commit_codes() -> None:
+    enhanced = ORU.replace(b"2.3.1||||0||ASCII", b"2.3.1|||AL|NE||ASCII")
+    msg = parse_message(enhanced, profile())
+    assert uses_enhanced_mode(msg, profile())
+    assert b"MSA|CE|MSG0001|bad\\F\\value" in build_ack(msg, "AE", enhanced=True, text="bad|value")
+    assert b"MSA|CR|" in build_ack(msg, "AR", enhanced=True)
+
+
+# ---- 20. character sets
+
+
+def test_msh18_charset_decodes_names_and_bad_bytes_are_quarantined() -> None:
+    name = "王丽"
+    msg = ORU.replace(b"ASCII", b"UNICODE UTF-8").replace(b"Wang^Li", name.encode("utf-8"))
+    parsed = parse_message(msg, profile())
+    assert parsed.all("PID")[0].raw(5) == name
+    gb = ORU.replace(b"ASCII", b"GB 18030-2000").replace(b"Wang^Li", name.encode("gb18030"))
+    assert parse_message(gb, profile()).all("PID")[0].raw(5) == name
+    broken = ORU.replace(b"Wang^Li", "Zoë".encode("latin-1"))  # declared ASCII
+    results, problems = decode_message(profile(), broken)
+    assert results == [] and problems[0].reason == "undecodable_bytes" and problems[0].raw == broken
+
+
+# ---- 21. escapes
+
+
+def test_escapes_including_escaped_escape_followed_by_r() -> None:
+    enc = Encoding()
+    assert unescape("a\\F\\b\\S\\c\\E\\R\\E\\d\\.br\\e\\X41\\", enc) == "a|b^c\\R\\d\neA"
+    assert unescape("\\T\\\\R\\", enc) == "&~"
+    assert unescape("\\E\\R\\", enc) == "\\R\\"  # python-hl7#84: not a repeat
+    assert unescape(escape("x|y^z~w\\v&u", enc), enc) == "x|y^z~w\\v&u"
+    results, _ = decode_message(profile(), ORU)
+    assert results[2].value == "a|b^c\\R\\d\neA"
+
+
+# ---- 22. results, status, Mindray QC
+
+
+def test_oru_results_map_with_status_and_time() -> None:
+    results, problems = decode_message(profile(), ORU)
+    glu, crea, _ = results
+    assert (glu.code, glu.value, glu.unit, glu.status, glu.flags) == (
+        "glucose_random",
+        "7.8",
+        "mmol/L",
+        "final",
+        ("H",),
+    )
+    assert (glu.patient_id, glu.sample_id, glu.reference_range) == ("PAT-9", "S-123", "3.9-6.1")
+    assert glu.observed_at is not None and glu.observed_at.isoformat() == "2024-03-01T10:14:00+08:00"
+    assert crea.status == "corrected" and crea.observed_at is not None and crea.observed_at.minute == 10
+    assert problems == []
+
+
+def test_mindray_qc_message_goes_to_qc_never_to_patients() -> None:
+    qc = (
+        b"MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|Q1|P|2.3.1||||2||ASCII|||\r"
+        b"OBR|1||QC-L1|^^^CHEM\rOBX|1|NM|1|GLU|5.2|mmol/L||N|||F\r"
+    )
+    prof = profile(tolerance={"mindray_msh16_result_kind": True}, hl7={"code_from": "obx4"})
+    results, problems = decode_message(prof, qc)
+    assert len(results) == 1 and results[0].qc and results[0].vendor_code == "GLU"
+    assert problems == []  # QC results are not quarantined, they are held back from triage
+    empty_qc = b"MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|Q2|P|2.3.1||||2||ASCII|||\r"
+    assert decode_message(prof, empty_qc) == ([], [])
