@@ -18,7 +18,7 @@ from devices.codecs.hl7 import (
 )
 from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, frame
 from devices.errors import SenderStateError
-from devices.profile import profile_from_dict
+from devices.profile import DeviceProfile, profile_from_dict
 
 ORU = (
     "MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|MSG0001|P|2.3.1||||0||ASCII|||\r"
@@ -30,7 +30,7 @@ ORU = (
 ).encode("ascii")
 
 
-def profile(**extra: object) -> object:
+def profile(**extra: object) -> DeviceProfile:
     data: dict[str, object] = {
         "device_id": "mindray-bs380",
         "protocol": "hl7",
