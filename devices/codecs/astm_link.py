@@ -300,6 +300,12 @@ class AstmReceiver:
             frame = scan_frame(self._buf, 0, self.profile.link.max_receive_frame)
             if frame is None:
                 return
+            strict_trailer = not self.profile.tolerance.missing_lf_after_checksum and frame.problem in (
+                None,
+                "checksum",
+            )
+            if strict_trailer and len(self._buf) < frame.end + 2:
+                return  # wait for CR LF before answering
             self._check_trailer()
             offset = self._consumed
             self._arm()
@@ -308,14 +314,25 @@ class AstmReceiver:
                 problem = verify_checksum_case(
                     self._buf, frame, self.profile.tolerance, self.counter, self._dev
                 )
+            end = frame.end
+            if strict_trailer:
+                trailer = bytes(self._buf[end : end + 2])
+                if trailer == CR + LF:
+                    end += 2
+                elif problem is None:
+                    problem = (
+                        f"frame trailer {trailer!r} is not CR LF "
+                        "(profile switch missing_lf_after_checksum accepts it)"
+                    )
             if problem is not None:
-                self._drop(frame.end)
+                self._drop(end)
                 self._out += NAK
                 self._events.append(FrameRejected(problem, offset))
                 continue
-            self._drop(frame.end)
-            self._trailer_start = self._consumed
-            self._trailer_bytes = b""
+            self._drop(end)
+            if not strict_trailer:
+                self._trailer_start = self._consumed
+                self._trailer_bytes = b""
             self._accept(frame.number, frame.text, frame.final, offset)
 
     @property

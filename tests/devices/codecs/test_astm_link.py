@@ -200,7 +200,7 @@ def test_record_crossing_frames_and_many_records_in_one_frame() -> None:
 
 def test_cr_etb_record_end_is_naked_without_switch() -> None:
     c111 = (TRACES / "roche-cobas_c111.astm").read_bytes()
-    strict = AstmReceiver(strict_profile(), FakeClock())
+    strict = AstmReceiver(strict_profile(tolerance={"missing_lf_after_checksum": True}), FakeClock())
     strict.receive_data(ENQ + c111)
     rejected = [e for e in drain(strict) if isinstance(e, FrameRejected)]
     assert rejected and "cr_etb_record_end" in rejected[0].reason
@@ -466,3 +466,19 @@ def test_hold_final_ack_until_confirmed_and_resend_after_reject() -> None:
     assert len(messages(drain(rx))) == 1 and rx.data_to_send() == b""
     rx.confirm_message()
     assert rx.data_to_send() == ACK
+
+
+def test_strict_receiver_naks_a_frame_without_cr_lf_and_switch_accepts_it() -> None:
+    frame = build_frame(1, b"H|\\^&\r", True)
+    strict = AstmReceiver(strict_profile(), FakeClock())
+    strict.receive_data(ENQ + frame[:-1])
+    assert strict.data_to_send() == ACK  # waiting for the trailer before answering
+    strict.receive_data(b"\x02")
+    assert strict.data_to_send() == NAK
+    counter = ToleranceCounter()
+    lenient = AstmReceiver(
+        strict_profile(tolerance={"missing_lf_after_checksum": True}), FakeClock(), counter=counter
+    )
+    lenient.receive_data(ENQ + frame[:-2] + frames_for(SAMPLE)[0][:0] + EOT)
+    assert lenient.data_to_send() == ACK + ACK
+    assert counter.count("test-analyzer", "missing_lf_after_checksum") == 1
