@@ -22,9 +22,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
-        import uvicorn
-
         from triage.service import create_app
+        from triage.service.server import ClinicServer
 
         settings = ctx.obj.settings
         bind_host = host or settings.service.host
@@ -33,11 +32,4 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             f"clinic service on http://{bind_host}:{bind_port}/ (API docs: /docs); Ctrl-C stops", err=True
         )
-        uvicorn.run(
-            application,
-            host=bind_host,
-            port=bind_port,
-            log_level=log_level,
-            access_log=False,  # access lines would carry URLs with patient record numbers
-            server_header=False,
-        )
+        ClinicServer(application, bind_host, bind_port, log_level).run()

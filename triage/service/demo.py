@@ -175,16 +175,12 @@ async def run_demo(
     seed: int = 7,
 ) -> int:
     """Run the demo until Ctrl-C or ``seconds``; returns how many patients were measured."""
-    import uvicorn
-
     from triage.service.app import create_app
+    from triage.service.server import ClinicServer
 
     devices = DemoDevices()
     app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
-    config = uvicorn.Config(
-        app, host=settings.service.host, port=settings.service.port, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
+    server = ClinicServer(app, settings.service.host, settings.service.port)
     serving = asyncio.create_task(server.serve(), name="uvicorn")
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
@@ -208,7 +204,7 @@ async def run_demo(
 
         async def stop_later() -> None:
             await asyncio.sleep(seconds)
-            server.should_exit = True
+            server.stop()
 
         stopper = asyncio.create_task(stop_later())
     try:

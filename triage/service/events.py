@@ -37,6 +37,7 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self.published = 0
+        self.closed = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -50,6 +51,11 @@ class EventHub:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(event)
+
+    def close(self) -> None:
+        """End every open stream (the server is shutting down); safe from any thread."""
+        self.closed = True
+        self.publish("bye")
 
     def publish(self, kind: str, **data: Any) -> None:
         """Publish from any thread (request handlers run in a thread pool)."""
@@ -74,12 +80,14 @@ class EventHub:
         self._subscribers.add(queue)
         try:
             yield b"retry: 2000\n\n" + Event("hello").encode()
-            while stop is None or not stop.is_set():
+            while not self.closed and (stop is None or not stop.is_set()):
                 try:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
+                if event.kind == "bye":
+                    return
                 yield event.encode()
         finally:
             self._subscribers.discard(queue)

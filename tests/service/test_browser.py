@@ -1,0 +1,184 @@
+"""The staff pages in a real Chromium against `triage demo` (real uvicorn, gateway, simulated devices).
+
+One demo process serves every browser test in this module; it is stopped with SIGINT (Ctrl-C) at
+the end and must exit cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "screenshots" / "queue-urgent.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="chromium not installed: run `make test` as root (installs Debian's chromium) or `apt-get install chromium`",
+    ),
+]
+
+
+@dataclass
+class Demo:
+    url: str
+    passwords: dict[str, str]
+    process: subprocess.Popen[str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    port = free_port()
+    env = {**os.environ, "TRIAGE_SERVICE__DEFAULT_LANGUAGE": "en"}
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("triage")),
+            "demo",
+            "--port",
+            str(port),
+            "--interval",
+            "1.5",
+            "--seconds",
+            "170",
+            "--data-dir",
+            str(tmp_path_factory.mktemp("demo")),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    passwords: dict[str, str] = {}
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    for line in process.stdout:
+        match = re.match(r"^\s+(admin|doctor|nurse)\s+(\S+)$", line)
+        if match:
+            passwords[match.group(1)] = match.group(2)
+        if line.startswith("clinic service:") or time.monotonic() > deadline:
+            break
+    if set(passwords) != {"admin", "doctor", "nurse"}:
+        process.kill()
+        pytest.fail(f"the demo did not print its accounts: {process.communicate(timeout=10)[1][-2000:]}")
+    yield Demo(f"http://127.0.0.1:{port}", passwords, process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def wait_until(condition: object, timeout_s: float) -> None:
+    """Poll ``condition`` (the page's CSP forbids Playwright's eval-based wait_for_function)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"condition not met within {timeout_s} s"
+        time.sleep(0.2)
+
+
+def login(browser: object, demo: Demo, user: str) -> object:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{demo.url}/queue")
+    assert "/login" in page.url
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", demo.passwords[user])
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/queue$"))
+    return page
+
+
+def test_device_results_arrive_live_and_urgent_cases_are_on_top(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "doctor")
+    rows = page.locator("table.queue tbody tr")  # type: ignore[attr-defined]
+    before = rows.count()
+    # No reload: the page must update itself over server-sent events as devices send results.
+    wait_until(lambda: rows.count() > before, 20)
+    page.wait_for_selector("tr.urgent", timeout=30000)
+    first = rows.first
+    assert "urgent" in (first.get_attribute("class") or "")
+    assert first.get_attribute("data-disposition") in ("emergency_transfer", "urgent_referral")
+    text = first.inner_text()
+    assert "⚠" in text and ("EMERGENCY TRANSFER" in text or "URGENT REFERRAL" in text)
+    assert page.locator(".alert-urgent").is_visible()
+    assert page.locator(".synthetic").is_visible(), "demo data is labelled as synthetic"
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+
+def test_confirm_referral_override_with_reason_and_see_it_listed(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "doctor")
+    page.wait_for_selector("tr.urgent", timeout=30000)
+    # An urgent device result proposes a referral; the clinician confirms it.
+    proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
+    wait_until(lambda: proposed.count() > 0, 30)
+    row = proposed.first
+    encounter = row.get_attribute("data-encounter")
+    row.locator("a").first.click()
+    page.wait_for_url(re.compile(rf".*/encounters/{encounter}$"))
+    assert page.locator("#decision.urgent").is_visible()
+    assert page.locator("ul.reasons li").count() > 0, "the decision shows its reasons"
+    page.click("button[name=status][value=sent]")
+    page.wait_for_selector("#encounter-referrals .s-sent")
+    # Override: the reason is required (the browser refuses an empty one), then recorded.
+    page.select_option("#override-form select[name=disposition]", "emergency_transfer")
+    page.click("#override-form button[type=submit]")
+    assert page.url.endswith(f"/encounters/{encounter}"), "empty reason: the form is not sent"
+    page.fill("#override-form textarea[name=reason]", "Patient looks worse in person")
+    page.click("#override-form button[type=submit]")
+    page.wait_for_selector("text=Patient looks worse in person")
+    page.click("header nav a[href='/referrals']")
+    listed = page.locator("tr[data-referral]", has=page.locator(f"a[href='/encounters/{encounter}']"))
+    assert listed.count() >= 1
+    assert "Sent" in listed.first.inner_text()
+
+
+def test_nurse_cannot_confirm_and_device_panel_shows_links(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "nurse")
+    page.goto(f"{demo.url}/devices")
+    page.wait_for_selector("tr[data-device=demo-monitor]")
+    assert page.locator("tr[data-device] .up").count() == 3, "all three simulated links are up"
+    page.goto(f"{demo.url}/queue")
+    page.wait_for_selector("table.queue tbody tr")
+    page.locator("table.queue tbody tr a").first.click()
+    assert page.locator("#override-form").count() == 0
+    assert page.locator("button[name=status][value=sent]").count() == 0

@@ -1,0 +1,37 @@
+"""uvicorn's server, told to end live-update streams when asked to stop (Ctrl-C, SIGTERM).
+
+Server-sent-event responses never finish by themselves, so a plain uvicorn would wait for them
+until its graceful-shutdown timeout; ending them first makes Ctrl-C stop at once and cleanly.
+"""
+
+from __future__ import annotations
+
+from types import FrameType
+
+import uvicorn
+from fastapi import FastAPI
+
+
+class ClinicServer(uvicorn.Server):
+    def __init__(self, app: FastAPI, host: str, port: int, log_level: str = "warning") -> None:
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level=log_level,
+                access_log=False,  # access lines would carry URLs naming patients' encounters
+                server_header=False,
+                timeout_graceful_shutdown=3,
+            )
+        )
+        self.fastapi_app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.fastapi_app.state.runtime.hub.close()
+        super().handle_exit(sig, frame)
+
+    def stop(self) -> None:
+        """Stop from inside the event loop (``triage demo --seconds``)."""
+        self.fastapi_app.state.runtime.hub.close()
+        self.should_exit = True
