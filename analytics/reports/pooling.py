@@ -1,0 +1,255 @@
+"""Pooling many clinics' analytics exports into one DuckDB table, out of core.
+
+Steps: find and check the inputs (:mod:`analytics.reports.sources`), skip older copies of a clinic
+exported twice, stage every accepted table with the contract's types, reject rows that break the
+contract (uncastable value, value outside a closed vocabulary, missing key) with the file, the
+first row number and a count, then de-duplicate on ``record_id`` across files. The result is the
+``encounters`` and ``facilities`` relations of one DuckDB connection (spilling to ``work``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analytics.reports.errors import ReportInputError
+from analytics.reports.schema import (
+    ALLOWED_VALUES,
+    ENCOUNTER_TYPES,
+    FACILITY_TYPES,
+    NOT_NULL,
+    TIERS,
+)
+from analytics.reports.sources import TABLE_SUFFIXES, Rejection, Source, SourceFinder, scan_sql
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Pool:
+    con: duckdb.DuckDBPyConnection
+    sources: list[Source]
+    rejections: list[Rejection]
+    risk_columns: list[str]
+    synthetic: bool
+    rows_read: int = 0
+    rows_pooled: int = 0
+    facilities: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def connect(work: Path, memory_limit: str = "3GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    work.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(work / "spill")})
+    con.execute("SET preserve_insertion_order = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _cast(column: str, target: str, actual: str | None) -> str:
+    if actual is None:
+        return f"CAST(NULL AS {target})"
+    if actual.upper() == target:
+        return _q(column)
+    return f"TRY_CAST({_q(column)} AS {target})"
+
+
+def _problem_sql(columns: dict[str, str], risk_columns: list[str]) -> tuple[str, str]:
+    """CASE expressions naming the first contract break of a row, and the offending value."""
+    checks: list[tuple[str, str, str]] = []
+    for name in NOT_NULL:
+        checks.append((f"{_q(name)} IS NULL", f"{name} is empty", "NULL"))
+    for name, target in list(ENCOUNTER_TYPES.items()) + [(r, "DOUBLE") for r in risk_columns if r in columns]:
+        actual = columns.get(name)
+        if actual is not None and actual.upper() != target:
+            checks.append(
+                (
+                    f"{_q(name)} IS NOT NULL AND TRY_CAST({_q(name)} AS {target}) IS NULL",
+                    f"{name} is not a valid {target.lower()}",
+                    f"CAST({_q(name)} AS VARCHAR)",
+                )
+            )
+    for name, allowed in ALLOWED_VALUES.items():
+        values = ", ".join(_lit(v) for v in allowed)
+        checks.append(
+            (
+                f"{_q(name)} IS NOT NULL AND CAST({_q(name)} AS VARCHAR) NOT IN ({values})",
+                f"{name} outside the allowed values",
+                f"CAST({_q(name)} AS VARCHAR)",
+            )
+        )
+    problem = "CASE " + " ".join(f"WHEN {cond} THEN {_lit(msg)}" for cond, msg, _ in checks) + " END"
+    value = "CASE " + " ".join(f"WHEN {cond} THEN {val}" for cond, _, val in checks) + " END"
+    return problem, value
+
+
+def _stage_select(index: int, source: Source, risk_columns: list[str]) -> str:
+    cols = source.columns
+    parts = [f"{index} AS _src"]
+    if source.fmt == "parquet":
+        scan = f"read_parquet({_lit(str(source.encounters))}, file_row_number = true)"
+        parts.append("file_row_number + 1 AS _row")
+    else:
+        scan = scan_sql(source.encounters, source.fmt)
+        parts.append("row_number() OVER () + " + ("1" if source.fmt == "csv" else "0") + " AS _row")
+    for name, target in ENCOUNTER_TYPES.items():
+        parts.append(f"{_cast(name, target, cols.get(name))} AS {_q(name)}")
+    for name in risk_columns:
+        parts.append(f"{_cast(name, 'DOUBLE', cols.get(name))} AS {_q(name)}")
+    problem, value = _problem_sql(cols, risk_columns)
+    parts.append(f"{problem} AS _problem")
+    parts.append(f"{value} AS _bad_value")
+    return f"SELECT {', '.join(parts)} FROM {scan}"
+
+
+def pool(
+    paths: Sequence[Path],
+    work: Path,
+    *,
+    facilities_file: Path | None = None,
+    memory_limit: str = "3GB",
+    progress: Progress | None = None,
+) -> Pool:
+    """Pool the inputs; raise only when nothing usable remains (the message lists why)."""
+    say = progress or (lambda _msg: None)
+    con = connect(work, memory_limit)
+    finder = SourceFinder(con, work)
+    say(f"checking {len(paths)} input path(s)")
+    for path in paths:
+        finder.add(path)
+    finder.drop_double_exports()
+    sources, rejections = finder.sources, finder.rejections
+    if not sources:
+        reasons = "; ".join(f"{r.source}: {r.reason}" for r in rejections[:5]) or "no inputs"
+        raise ReportInputError(f"no usable encounters table among the inputs ({reasons})")
+    risk_columns = sorted({r for s in sources for r in s.risk_columns})
+    say(f"staging {len(sources)} encounters table(s)")
+    union = " UNION ALL ".join(_stage_select(i, s, risk_columns) for i, s in enumerate(sources))
+    con.execute(f"CREATE TABLE staged AS {union}")
+    result = Pool(con, sources, rejections, risk_columns, any(s.synthetic for s in sources))
+    result.rows_read = int(_scalar(con, "SELECT count(*) FROM staged"))
+    for src, problem, rows, first_row, value in con.execute(
+        "SELECT _src, _problem, count(*), min(_row), any_value(_bad_value) FROM staged"
+        " WHERE _problem IS NOT NULL GROUP BY ALL ORDER BY 1, 2"
+    ).fetchall():
+        source = sources[int(src)]
+        where = "line" if source.fmt == "csv" else "row"
+        rejections.append(
+            Rejection(source.label, f"{problem} (first at {where} {first_row}, value {value!r})", int(rows))
+        )
+    say("de-duplicating on record_id")
+    columns = ", ".join(_q(c) for c in [*ENCOUNTER_TYPES, *risk_columns])
+    duplicates = int(
+        _scalar(con, "SELECT count(*) - count(DISTINCT record_id) FROM staged WHERE _problem IS NULL")
+    )
+    if duplicates:
+        con.execute(
+            "CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _src, _row) AS _rank"
+            " FROM staged WHERE _problem IS NULL"
+        )
+        for src, rows, first_row in con.execute(
+            "SELECT _src, count(*), min(_row) FROM ranked WHERE _rank > 1 GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            source = sources[int(src)]
+            rejections.append(
+                Rejection(
+                    source.label, f"duplicate record_id, already pooled (first at row {first_row})", int(rows)
+                )
+            )
+        con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM ranked WHERE _rank = 1")
+        con.execute("DROP TABLE staged")
+    else:
+        con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM staged WHERE _problem IS NULL")
+    result.rows_pooled = int(_scalar(con, "SELECT count(*) FROM encounters"))
+    say(f"pooled {result.rows_pooled:,} encounter(s) from {len(sources)} table(s)")
+    result.facilities = _pool_facilities(con, sources, facilities_file, rejections)
+    if result.facilities == 0:
+        result.notes.append("no facility directory: network, map and capacity sections are empty")
+    return result
+
+
+def _facility_select(priority: int, path: Path, fmt: str, columns: dict[str, str]) -> str:
+    parts = [f"{priority} AS _priority"]
+    for name, target in FACILITY_TYPES.items():
+        parts.append(f"{_cast(name, target, columns.get(name))} AS {_q(name)}")
+    return f"SELECT {', '.join(parts)} FROM {scan_sql(path, fmt)}"
+
+
+def _pool_facilities(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], override: Path | None, rejections: list[Rejection]
+) -> int:
+    selects: list[tuple[str, str]] = []
+    if override is not None:
+        if not override.is_file():
+            raise ReportInputError(f"--facilities {override}: no such file")
+        fmt = TABLE_SUFFIXES.get(override.suffix.lower())
+        if fmt is None:
+            raise ReportInputError(
+                f"--facilities {override}: expected a .parquet, .csv or .jsonl facilities table"
+            )
+        cols = {
+            str(r[0]): str(r[1])
+            for r in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(override, fmt)}").fetchall()
+        }
+        missing = [c for c in FACILITY_TYPES if c not in cols and c != "format_version"]
+        if missing:
+            raise ReportInputError(f"--facilities {override}: missing column(s) {', '.join(missing)}")
+        selects.append((str(override), _facility_select(0, override, fmt, cols)))
+    seen: set[Path] = set()
+    for i, source in enumerate(sources, start=1):
+        if source.facilities is None or source.facilities in seen:
+            continue
+        seen.add(source.facilities)
+        cols = {
+            str(r[0]): str(r[1])
+            for r in con.execute(
+                f"DESCRIBE SELECT * FROM {scan_sql(source.facilities, source.facilities_fmt)}"
+            ).fetchall()
+        }
+        selects.append(
+            (str(source.facilities), _facility_select(i, source.facilities, source.facilities_fmt, cols))
+        )
+    if not selects:
+        con.execute(
+            "CREATE TABLE facilities AS SELECT "
+            + ", ".join(f"CAST(NULL AS {t}) AS {_q(n)}" for n, t in FACILITY_TYPES.items())
+            + " WHERE false"
+        )
+        return 0
+    union = " UNION ALL ".join(f"SELECT {_lit(label)} AS _label, * FROM ({sql})" for label, sql in selects)
+    con.execute(f"CREATE TABLE facilities_raw AS {union}")
+    tiers = ", ".join(_lit(t) for t in TIERS)
+    for label, rows, fid in con.execute(
+        f"SELECT _label, count(*), min(facility_id) FROM facilities_raw WHERE facility_id IS NULL OR tier NOT IN ({tiers})"
+        " OR tier IS NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall():
+        rejections.append(
+            Rejection(
+                label,
+                f"facility rows without an id or with a tier outside {'/'.join(TIERS)} (e.g. {fid!r})",
+                rows,
+            )
+        )
+    names = ", ".join(_q(n) for n in FACILITY_TYPES)
+    con.execute(
+        f"CREATE TABLE facilities AS SELECT {names} FROM facilities_raw WHERE facility_id IS NOT NULL"
+        f" AND tier IN ({tiers}) QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY _priority) = 1"
+    )
+    return int(_scalar(con, "SELECT count(*) FROM facilities"))
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    rows = con.execute(sql).fetchall()
+    return 0 if not rows or rows[0][0] is None else int(rows[0][0])

@@ -1,0 +1,75 @@
+"""The analytics export format v1 as the report reads it (``docs/analytics-export.md``).
+
+Pure constants: the reader's view of the contract. ``tests/analytics/reports`` checks that they
+match the producer in ``referral.analytics_export``.
+"""
+
+from __future__ import annotations
+
+FORMAT_VERSION = "clinic-triage-analytics/1"
+SMALL_CELL = 5
+"""Counts from 1 to SMALL_CELL - 1 are suppressed in every published table."""
+
+ENCOUNTER_TYPES: dict[str, str] = {
+    "format_version": "VARCHAR",
+    "clinic_id": "VARCHAR",
+    "record_id": "VARCHAR",
+    "patient_pseudo_id": "VARCHAR",
+    "age_band": "VARCHAR",
+    "sex": "VARCHAR",
+    "region_code": "VARCHAR",
+    "encounter_day": "DATE",
+    "digital_triage": "BOOLEAN",
+    "disposition": "VARCHAR",
+    "engine_disposition": "VARCHAR",
+    "overridden": "BOOLEAN",
+    "news2": "INTEGER",
+    "red_flags": "VARCHAR",
+    "policy_version": "VARCHAR",
+    "referral_status": "VARCHAR",
+    "referral_urgency": "VARCHAR",
+    "referral_to": "VARCHAR",
+    "hours_to_arrival": "DOUBLE",
+    "referral_justified": "BOOLEAN",
+}
+"""Encounter columns in contract order with the type the pooled table stores them as."""
+
+FACILITY_TYPES: dict[str, str] = {
+    "format_version": "VARCHAR",
+    "facility_id": "VARCHAR",
+    "name": "VARCHAR",
+    "tier": "VARCHAR",
+    "region_code": "VARCHAR",
+    "lon": "DOUBLE",
+    "lat": "DOUBLE",
+    "beds": "INTEGER",
+    "capacity": "INTEGER",
+    "digital_triage_start": "DATE",
+}
+
+DISPOSITIONS = (
+    "emergency_transfer",
+    "urgent_referral",
+    "routine_referral",
+    "local_care",
+    "insufficient_data",
+)
+REFERRAL_DISPOSITIONS = ("emergency_transfer", "urgent_referral", "routine_referral")
+REFERRAL_STATUSES = ("proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled")
+URGENCIES = ("emergency", "urgent", "routine")
+AGE_BANDS = ("0-17", "18-34", "35-44", "45-54", "55-64", "65-74", "75+", "unknown")
+SEXES = ("female", "male", "unknown")
+TIERS = ("primary", "secondary", "tertiary")
+RISK_PREFIX = "risk_"
+
+ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
+    "disposition": DISPOSITIONS,
+    "engine_disposition": DISPOSITIONS,
+    "age_band": AGE_BANDS,
+    "sex": SEXES,
+    "referral_status": REFERRAL_STATUSES,
+    "referral_urgency": URGENCIES,
+}
+"""Closed vocabularies; a row with any other value is rejected (NULL is allowed where nullable)."""
+
+NOT_NULL = ("clinic_id", "record_id", "encounter_day", "disposition", "region_code")

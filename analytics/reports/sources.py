@@ -1,0 +1,293 @@
+"""Finding and checking the inputs of a pooled report (file level).
+
+An input path is one of: an export folder (``manifest.json`` + tables), a folder holding export
+folders (e.g. ``triage report generate`` output), a single encounters table (``.parquet``,
+``.csv``, ``.jsonl``/``.json``) or a clinic's SQLite referral log (``.sqlite``, ``.sqlite3``,
+``.db``), which is exported through ``referral.analytics_export`` first. Every problem becomes a
+:class:`Rejection` naming the file; nothing is dropped without one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analytics.reports.errors import ReportInputError
+from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
+
+TABLE_SUFFIXES = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".ndjson": "jsonl",
+}
+SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
+
+
+@dataclass
+class Rejection:
+    source: str
+    reason: str
+    rows: int | None = None
+    """Rows affected (None: the whole file)."""
+
+
+@dataclass
+class Source:
+    """One encounters table that passed the file-level checks."""
+
+    label: str
+    encounters: Path
+    fmt: str
+    clinic_ids: list[str]
+    exported_at: str = ""
+    facilities: Path | None = None
+    facilities_fmt: str = ""
+    risk_columns: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def scan_sql(path: Path, fmt: str) -> str:
+    """A DuckDB table function reading ``path`` with every column as read from the file."""
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if fmt == "parquet":
+        return f"read_parquet({quoted})"
+    if fmt == "csv":
+        return f"read_csv({quoted}, header = true, all_varchar = true, sample_size = -1)"
+    return f"read_json({quoted}, format = 'newline_delimited', sample_size = -1)"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path, fmt)}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+class SourceFinder:
+    """Walks the input paths, checks them, and collects accepted sources and rejections."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, work: Path) -> None:
+        self.con = con
+        self.work = work
+        self.sources: list[Source] = []
+        self.rejections: list[Rejection] = []
+
+    def add(self, path: Path) -> None:
+        if not path.exists():
+            raise ReportInputError(f"{path}: no such file or folder")
+        if path.is_dir():
+            if (path / "manifest.json").exists():
+                self._export_folder(path)
+                return
+            children = sorted(p for p in path.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+            if not children:
+                self.rejections.append(
+                    Rejection(
+                        str(path),
+                        "no manifest.json (an interrupted export?) and no export folders inside;"
+                        " pass single table files by name",
+                    )
+                )
+            for child in children:
+                self._export_folder(child)
+            return
+        suffix = path.suffix.lower()
+        if suffix in SQLITE_SUFFIXES:
+            self._clinic_database(path)
+        elif suffix in TABLE_SUFFIXES:
+            self._table(path, TABLE_SUFFIXES[suffix], str(path), None)
+        else:
+            self.rejections.append(
+                Rejection(
+                    str(path), f"unknown file type {suffix!r} (expected .parquet, .csv, .jsonl or .sqlite)"
+                )
+            )
+
+    def _export_folder(self, folder: Path) -> None:
+        manifest_path = folder / "manifest.json"
+        try:
+            manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            self.rejections.append(Rejection(str(manifest_path), f"unreadable manifest: {exc}"))
+            return
+        version = manifest.get("format_version")
+        if version != FORMAT_VERSION:
+            self.rejections.append(
+                Rejection(
+                    str(manifest_path),
+                    f"format_version {version!r} is not supported (expected {FORMAT_VERSION!r})",
+                )
+            )
+            return
+        tables = manifest.get("tables") or {}
+        entry = tables.get("encounters") if isinstance(tables, dict) else None
+        if not isinstance(entry, dict) or "file" not in entry:
+            self.rejections.append(Rejection(str(manifest_path), "manifest lists no encounters table"))
+            return
+        encounters = folder / str(entry["file"])
+        if not encounters.exists():
+            self.rejections.append(Rejection(str(encounters), "listed in manifest.json but missing"))
+            return
+        if entry.get("sha256") and _sha256(encounters) != entry["sha256"]:
+            self.rejections.append(
+                Rejection(
+                    str(encounters),
+                    "sha256 differs from manifest.json (file changed or truncated after export)",
+                )
+            )
+            return
+        facilities = None
+        fac_entry = tables.get("facilities")
+        if isinstance(fac_entry, dict) and (folder / str(fac_entry.get("file", ""))).is_file():
+            facilities = folder / str(fac_entry["file"])
+        self._table(
+            encounters,
+            TABLE_SUFFIXES.get(encounters.suffix.lower(), "csv"),
+            str(encounters),
+            manifest,
+            facilities,
+        )
+
+    def _clinic_database(self, path: Path) -> None:
+        from referral.analytics_export import export_analytics
+        from referral.errors import ClinicError
+        from referral.schema import connect
+
+        target = Path(tempfile.mkdtemp(prefix="export-", dir=self.work))
+        try:
+            db = connect(path)
+            try:
+                export_analytics(db, target, "parquet")
+            finally:
+                db.conn.close()
+        except ClinicError as exc:
+            self.rejections.append(Rejection(str(path), f"cannot export this referral log: {exc}"))
+            return
+        except Exception as exc:  # a file that is not a referral log at all
+            self.rejections.append(Rejection(str(path), f"not a readable clinic referral log: {exc}"))
+            return
+        before = len(self.sources)
+        self._export_folder(target)
+        for source in self.sources[before:]:
+            source.label = f"{path} (exported)"
+
+    def _table(
+        self,
+        path: Path,
+        fmt: str,
+        label: str,
+        manifest: dict[str, Any] | None,
+        facilities: Path | None = None,
+    ) -> None:
+        try:
+            columns = _columns(self.con, path, fmt)
+        except duckdb.Error as exc:
+            self.rejections.append(Rejection(label, f"cannot read as {fmt}: {str(exc).splitlines()[0]}"))
+            return
+        missing = [c for c in ENCOUNTER_TYPES if c not in columns]
+        if set(FACILITY_TYPES) <= set(columns) and missing:
+            self.rejections.append(
+                Rejection(
+                    label,
+                    "this is a facilities table; pass it with --facilities (or the whole export folder)",
+                )
+            )
+            return
+        if missing:
+            self.rejections.append(Rejection(label, f"missing column(s): {', '.join(missing)}"))
+            return
+        scan = scan_sql(path, fmt)
+        versions = [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT CAST(format_version AS VARCHAR) FROM {scan} ORDER BY 1 NULLS FIRST LIMIT 3"
+            ).fetchall()
+        ]
+        if versions != [FORMAT_VERSION] and versions:
+            wrong = [v for v in versions if v != FORMAT_VERSION]
+            self.rejections.append(
+                Rejection(
+                    label, f"format_version {wrong[0]!r} is not supported (expected {FORMAT_VERSION!r})"
+                )
+            )
+            return
+        clinics = [
+            r[0] for r in self.con.execute(f"SELECT DISTINCT clinic_id FROM {scan} ORDER BY 1").fetchall()
+        ]
+        if manifest is not None and [c for c in clinics if c is not None] not in (
+            [],
+            [manifest.get("clinic_id")],
+        ):
+            self.rejections.append(
+                Rejection(
+                    label,
+                    f"clinic_id values {clinics[:3]} differ from manifest clinic_id {manifest.get('clinic_id')!r}",
+                )
+            )
+            return
+        fac_fmt = ""
+        if facilities is not None:
+            fac_fmt = TABLE_SUFFIXES.get(facilities.suffix.lower(), "csv")
+            fac_cols = _columns(self.con, facilities, fac_fmt)
+            fac_missing = [c for c in FACILITY_TYPES if c not in fac_cols]
+            if fac_missing:
+                self.rejections.append(
+                    Rejection(
+                        str(facilities),
+                        f"facilities table ignored: missing column(s) {', '.join(fac_missing)}",
+                    )
+                )
+                facilities = None
+        self.sources.append(
+            Source(
+                label=label,
+                encounters=path,
+                fmt=fmt,
+                clinic_ids=[str(c) for c in clinics if c is not None],
+                exported_at=str((manifest or {}).get("exported_at", "")),
+                facilities=facilities,
+                facilities_fmt=fac_fmt,
+                risk_columns=sorted(c for c in columns if c.startswith(RISK_PREFIX)),
+                synthetic=bool((manifest or {}).get("synthetic", False)),
+                columns=columns,
+            )
+        )
+
+    def drop_double_exports(self) -> None:
+        """A clinic exported twice: keep the latest export, reject the older copies by name."""
+        keep: list[Source] = []
+        owner: dict[str, Source] = {}
+        order = sorted(enumerate(self.sources), key=lambda p: (p[1].exported_at, p[0]), reverse=True)
+        dropped: set[int] = set()
+        for index, source in order:
+            clash = next((owner[c] for c in source.clinic_ids if c in owner), None)
+            if clash is not None:
+                dropped.add(index)
+                clinic = next(c for c in source.clinic_ids if c in owner)
+                when = f" (exported {clash.exported_at})" if clash.exported_at else ""
+                self.rejections.append(
+                    Rejection(
+                        source.label,
+                        f"clinic {clinic} exported twice: kept the later export {clash.label}{when}, skipped this one",
+                    )
+                )
+                continue
+            for c in source.clinic_ids:
+                owner[c] = source
+        keep = [s for i, s in enumerate(self.sources) if i not in dropped]
+        self.sources = keep
