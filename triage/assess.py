@@ -35,7 +35,7 @@ from triage.assessment import (
 from triage.errors import ClinicError
 from triage.observation import Observation, Status
 from triage.patient import PatientContext
-from triage.policy import Policy
+from triage.policy import Policy, PolicyRuntime
 from triage.rules import Evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
@@ -91,12 +91,12 @@ def _rank_key(o: Observation) -> tuple[datetime, int]:
 
 
 def select_observations(
-    observations: Iterable[Observation], policy: Policy, now: datetime
+    observations: Iterable[Observation], policy: Policy, now: datetime, runtime: PolicyRuntime | None = None
 ) -> tuple[dict[str, Observation], list[IgnoredObservation]]:
     """The latest usable observation per code, and every other one with why it was ignored."""
     latest: dict[str, Observation] = {}
     ignored: list[IgnoredObservation] = []
-    rt = policy.runtime()
+    rt = runtime or policy.runtime()
     tolerance, max_age, default_age = rt.future_tolerance, rt.max_age, rt.default_age
 
     def ignore(o: Observation, reason: str, detail: str) -> None:
@@ -308,7 +308,8 @@ def assess(
     when = now if now is not None else datetime.now(UTC)
     if when.tzinfo is None:
         raise ClinicError("assess(): now must be timezone-aware")
-    latest, ignored = select_observations(observations, policy, when)
+    runtime = policy.runtime()
+    latest, ignored = select_observations(observations, policy, when, runtime)
 
     values: dict[str, float | str] = {}
     censored: list[str] = []
@@ -330,7 +331,7 @@ def assess(
     reasons: list[Reason] = []
     rechecks: list[int] = []
     if latest:
-        for rule, level, recheck in policy.runtime().active_rules:
+        for rule, level, recheck in runtime.active_rules:
             finding = rule.check(evidence)
             if finding is None:
                 continue

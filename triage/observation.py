@@ -110,15 +110,19 @@ class Observation(BaseModel):
             data = {k: v for k, v in data.items() if k != "loinc"}
         return data
 
-    @model_validator(mode="after")
-    def _check(self) -> Observation:
+    def model_post_init(self, context: Any, /) -> None:
+        # Runs when an Observation is built (create(), the constructor, model_validate) but not when
+        # an existing, already-checked instance is passed on inside another model.
+        self._check()
+
+    def _check(self) -> None:
         c = concept(self.code)
         if self.status is Status.cannot_be_done:
             if self.value is not None:
                 raise UserInputError(
                     f"{self.code}: a cannot_be_done result carries no value, got {self.value!r}"
                 )
-            return self
+            return
         if self.value is None:
             raise UserInputError(f"{self.code}: value is missing (only cannot_be_done results have no value)")
         if c.kind is Kind.CODED:
@@ -131,7 +135,7 @@ class Observation(BaseModel):
                 raise UserInputError(f"{self.code}: a coded value cannot be censored")
             if self.unit:
                 raise UserInputError(f"{self.code}: coded observation takes no unit, got {self.unit!r}")
-            return self
+            return
         if isinstance(self.value, str | bool):
             raise UserInputError(f"{self.code}: value {self.value!r} must be a number in {c.unit}")
         if self.unit != c.unit:
@@ -140,7 +144,6 @@ class Observation(BaseModel):
                 "use Observation.create() to convert"
             )
         check_plausible(self.code, float(self.value), c.unit)
-        return self
 
     @classmethod
     def create(

@@ -15,7 +15,7 @@ grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``compl
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = (
     "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3"
@@ -111,7 +111,7 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
         components=components,
         flags=tuple(flags),
         missing=missing,
-        censored=tuple(c for c in censored if c in ("sbp", "dbp")),
+        censored=among(censored, ("sbp", "dbp")),
         detail=detail,
         reference=REFERENCE,
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from triage.scores.result import ScoreResult, not_applicable
+from triage.scores.result import ScoreResult, among, not_applicable
 
 REFERENCE = "Zhou X et al. Diabetes Care 2013;36:3944-3952; 中国2型糖尿病防治指南 2020 (CDS)"
 OGTT_THRESHOLD = 25
@@ -109,7 +109,7 @@ def cdrs(
         complete=not missing,
         components=dict(components),
         missing=tuple(missing),
-        censored=tuple(c for c in censored if c in ("sbp", "waist", "bmi")),
+        censored=among(censored, ("sbp", "waist", "bmi")),
         detail=detail,
         reference=REFERENCE,
     )

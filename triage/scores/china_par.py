@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from triage.scores.result import ScoreResult, missing_result, not_applicable
+from triage.scores.result import ScoreResult, among, missing_result, not_applicable
 
 REFERENCE = (
     "Yang X et al. Circulation 2016;134:1430-1440 (China-PAR), Data Supplement Table S1; "
@@ -187,7 +187,7 @@ def china_par(
         band=band,
         complete=True,
         components={"linear_predictor": lp, "sex": sex, "treated_sbp": bool(on_antihypertensives)},
-        censored=tuple(c for c in censored if c in ("sbp", "total_cholesterol", "hdl_cholesterol", "waist")),
+        censored=among(censored, ("sbp", "total_cholesterol", "hdl_cholesterol", "waist")),
         detail=f"China-PAR 10-year ASCVD risk {risk:.1f} % ({band})",
         reference=REFERENCE,
     )

@@ -11,7 +11,7 @@ pressure alone when that one fires.
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = "Lim WS et al. Thorax 2003;58:377-382 (CRB-65); NICE NG138"
 
@@ -68,7 +68,7 @@ def crb65(
         complete=not missing,
         components=dict(components),
         missing=tuple(missing_inputs),
-        censored=tuple(c for c in censored if c in ("resp_rate", "sbp", "dbp")),
+        censored=among(censored, ("resp_rate", "sbp", "dbp")),
         detail=detail,
         reference=REFERENCE,
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = "Lindström J, Tuomilehto J. Diabetes Care 2003;26:725-731 (FINDRISC)"
 
@@ -106,7 +106,7 @@ def findrisc(
         complete=not missing,
         components=dict(components),
         missing=tuple(missing),
-        censored=tuple(c for c in censored if c in ("bmi", "waist")),
+        censored=among(censored, ("bmi", "waist")),
         detail=detail,
         reference=REFERENCE,
     )

@@ -18,7 +18,7 @@ Annex 3: urgent same-day referral).
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = (
     "ADA Standards of Care in Diabetes-2025 s2; WHO 2006; 中国2型糖尿病防治指南 2020; "
@@ -159,7 +159,7 @@ def glycaemia(
         complete=True,
         components=components,
         flags=tuple(flags),
-        censored=tuple(c for c in censored if c in ("glucose_fasting", "glucose_random", "hba1c")),
+        censored=among(censored, ("glucose_fasting", "glucose_random", "hba1c")),
         detail=detail,
         reference=REFERENCE,
     )

@@ -10,7 +10,7 @@ Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300. Value = eGFR in mL/min/1.73
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 from triage.units import CREATININE_UMOLL_PER_MGDL
 
 REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
@@ -109,7 +109,7 @@ def kidney(
         components=components,
         flags=tuple(flags),
         missing=tuple(missing),
-        censored=tuple(c for c in censored if c in ("creatinine", "egfr", "albumin_creatinine_ratio")),
+        censored=among(censored, ("creatinine", "egfr", "albumin_creatinine_ratio")),
         detail="; ".join(parts),
         reference=REFERENCE,
     )

@@ -13,7 +13,7 @@ present (a lower bound), ``complete`` is false and ``missing`` names them.
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
@@ -211,7 +211,7 @@ def news2(
         components=dict(out),
         flags=tuple(flags),
         missing=tuple(missing),
-        censored=tuple(c for c in censored if c in PARAMETERS),
+        censored=among(censored, PARAMETERS),
         detail=detail,
         reference=REFERENCE,
     )

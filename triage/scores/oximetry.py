@@ -13,7 +13,7 @@ values are reported, never rounded up.
 from __future__ import annotations
 
 from triage.scores.news2 import score_spo2_scale1, score_spo2_scale2
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = "BTS guideline for oxygen use in adults 2017; RCP NEWS2 2017 Chart 1"
 
@@ -59,7 +59,7 @@ def oximetry(
         components={"scale": 2 if scale2 else 1, "on_oxygen": on_oxygen},
         flags=flags,
         missing=missing,
-        censored=tuple(c for c in censored if c == "spo2"),
+        censored=among(censored, ("spo2",)),
         detail=f"SpO2 {spo2:g} % on scale {'2' if scale2 else '1'}: {band.replace('_', ' ')}",
         reference=REFERENCE,
     )

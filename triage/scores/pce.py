@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from triage.scores.result import ScoreResult, missing_result, not_applicable
+from triage.scores.result import ScoreResult, among, missing_result, not_applicable
 
 REFERENCE = "Goff DC Jr et al. Circulation 2014;129(suppl 2):S49-S73, Table A (Pooled Cohort Equations)"
 
@@ -229,7 +229,7 @@ def pce(
         band=band,
         complete=True,
         components={"race_equation": race, "sex": sex, "treated_sbp": bool(on_antihypertensives)},
-        censored=tuple(c for c in censored if c in ("sbp", "total_cholesterol", "hdl_cholesterol")),
+        censored=among(censored, ("sbp", "total_cholesterol", "hdl_cholesterol")),
         detail=f"Pooled Cohort Equations 10-year ASCVD risk {risk:.1f} % ({band}); "
         "derived in US cohorts, may overestimate in Chinese adults",
         reference=REFERENCE,

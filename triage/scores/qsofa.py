@@ -7,7 +7,7 @@ the total a lower bound (``complete`` false).
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, among
 
 REFERENCE = "Seymour CW et al. JAMA 2016;315(8):762-774 (qSOFA)"
 
@@ -50,7 +50,7 @@ def qsofa(
         complete=not missing,
         components=dict(components),
         missing=missing,
-        censored=tuple(c for c in censored if c in ("resp_rate", "sbp")),
+        censored=among(censored, ("resp_rate", "sbp")),
         detail=detail,
         reference=REFERENCE,
     )

@@ -44,6 +44,13 @@ class ScoreResult(BaseModel):
     reference: str = Field("", description="Published source")
 
 
+def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
+    """The censored inputs that belong to a score (``()`` fast when nothing was censored)."""
+    if not censored:
+        return ()
+    return tuple(c for c in censored if c in inputs)
+
+
 def not_applicable(
     name: str, reason: str, *, reference: str, unit: str = "%", missing: tuple[str, ...] = ()
 ) -> ScoreResult:
