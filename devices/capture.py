@@ -50,12 +50,21 @@ def read_capture(
         receiver.receive_data(b"\x05")
         receiver.receive_data(data)
         receiver.receive_data(b"\x04")
+        tainted: str | None = None
         while (event := receiver.next_event()) is not None:
             if isinstance(event, FrameRejected):
                 where = max(event.offset - 1, 0)
                 yield Quarantine("bad_frame", data[where : where + 64], where, dev, event.reason)
+                tainted = tainted or f"frame at byte {where} was rejected ({event.reason})"
             elif isinstance(event, MessageReceived):
-                yield CapturedMessage(event.data, max(event.offset - 1, 0), event.complete)
+                if tainted is not None:
+                    # On a link the sender would resend the frame; a capture cannot, and frame
+                    # numbers realign after 8 frames, so the joined text is not trustworthy.
+                    detail = f"message not used: {tainted} and a capture has no resend"
+                    yield Quarantine("incomplete_message", event.data, max(event.offset - 1, 0), dev, detail)
+                    tainted = None
+                else:
+                    yield CapturedMessage(event.data, max(event.offset - 1, 0), event.complete)
             elif isinstance(event, MessageDiscarded):
                 yield Quarantine("incomplete_message", event.data, None, dev, event.reason)
         return
