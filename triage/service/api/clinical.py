@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from referral import queue as staff_queue
 from referral import store
@@ -35,7 +35,16 @@ class PatientCreate(_Body):
     mrn: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number")
     name: str | None = Field(None, max_length=200)
     sex: Literal["female", "male", "unknown"] = "unknown"
-    birth_date: date | None = Field(None, description="ISO date, e.g. 1956-03-14")
+    birth_date: date | None = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_birth(cls, value: date | None) -> date | None:
+        if value is not None:
+            today = date.today()
+            if value > today or today.year - value.year > 130:
+                raise ValueError(f"birth date {value} is not between {today.year - 130} and today")
+        return value
 
 
 class PatientOut(BaseModel):

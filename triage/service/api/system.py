@@ -36,7 +36,16 @@ def readyz(rt: RuntimeDep) -> Response:
     return JSONResponse(body, status_code=200 if rt.ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {}}},
+        401: {"description": "Not logged in"},
+        403: {"description": "Role not allowed"},
+    },
+)
 def metrics(
     rt: RuntimeDep,
     _: Annotated[Principal, Depends(allow(Role.admin, Role.integrator, Role.analyst))],
