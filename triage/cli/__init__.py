@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit code instead of raising for user errors."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        app(args=argv, standalone_mode=False)
+        # In non-standalone mode click returns the code of a `typer.Exit(n)` instead of raising.
+        result = app(args=argv, standalone_mode=False)
     except ClinicError as exc:
         if debug:
             raise
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

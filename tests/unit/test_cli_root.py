@@ -1,0 +1,49 @@
+"""The root CLI: help everywhere, one-line errors, exit codes preserved."""
+
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+import triage.cli as cli
+
+
+def test_exit_code_of_typer_exit_is_returned(monkeypatch) -> None:
+    probe = typer.Typer()
+
+    @probe.command()
+    def fail() -> None:
+        raise typer.Exit(3)
+
+    monkeypatch.setattr(cli, "app", probe)
+    assert cli.main([]) == 3
+
+
+def test_clinic_error_is_one_line_and_exit_code(monkeypatch, capsys) -> None:
+    probe = typer.Typer()
+
+    @probe.command()
+    def bad() -> None:
+        raise cli.ClinicError("something is wrong here")
+
+    monkeypatch.setattr(cli, "app", probe)
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "error: something is wrong here"
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    import click
+
+    root = typer.main.get_command(cli.app)
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        result = runner.invoke(cli.app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert cmd.help or cmd.short_help, f"no help text for {' '.join(path)}"
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+
+    walk(root, [])
