@@ -1,0 +1,112 @@
+"""`triage devices listen | simulate | ports`: errors say what is wrong; a real listen + simulate run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from triage.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["devices", "simulate"], "give exactly one of --pty, --port PATH or --tcp HOST:PORT"),
+        (["devices", "simulate", "--kind", "toaster", "--pty"], "--kind 'toaster': choose one of"),
+        (["devices", "simulate", "--pty", "--corrupt", "2"], "corruption_rate=2.0 must be between 0 and 1"),
+        (["devices", "listen"], "nothing to listen to"),
+        (
+            ["devices", "listen", "--protocol", "fax", "--port", "/dev/null"],
+            "--protocol 'fax': choose one of",
+        ),
+        (["devices", "listen", "--protocol", "astm", "--port", "a", "--tcp-listen", "b:1"], "not both"),
+        (["devices", "listen", "--protocol", "hl7", "--tcp-listen", "localhost"], "expected HOST:PORT"),
+        (["devices", "listen", "--profile", "/nonexistent/analyzer.toml"], "device profile not found"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_code_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["--config", str(_settings(tmp_path)), *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_ports_json_lists_what_pyserial_sees(capsys: pytest.CaptureFixture[str]) -> None:
+    from serial.tools import list_ports
+
+    assert main(["devices", "ports", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(p["device"] for p in listed) == sorted(p.device for p in list_ports.comports())
+    assert all(set(p) == {"device", "description", "hwid", "by_id"} for p in listed)
+
+
+def _settings(tmp_path: Path) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(f'data_dir = "{tmp_path}"\n[database]\npath = "{tmp_path / "clinic.db"}"\n')
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
+    triage = Path(sys.executable).with_name("triage")
+    port = _free_port()
+    db_path = tmp_path / "clinic.db"
+    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
+    listen = subprocess.Popen(
+        [str(triage), "devices", "listen", "--protocol", "hl7", "--tcp-listen", f"127.0.0.1:{port}"]
+        + ["--json", "--db", str(db_path), "--wire-log", str(tmp_path / "wire")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        simulate = None
+        for _ in range(100):  # the listener needs a moment to import and bind
+            simulate = subprocess.run(
+                [str(triage), "devices", "simulate", "--kind", "hl7-monitor", "--count", "3"]
+                + ["--tcp", f"127.0.0.1:{port}", "--chunk", "5", "--seed", "4"],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=60,
+                check=False,
+            )
+            if simulate.returncode == 0 or "cannot connect" not in simulate.stderr + simulate.stdout:
+                break
+            time.sleep(0.2)
+        assert simulate is not None and simulate.returncode == 0, simulate.stderr if simulate else ""
+        assert "3/3 messages acknowledged" in simulate.stdout
+        time.sleep(0.3)
+    finally:
+        listen.send_signal(signal.SIGINT)
+        out, err = listen.communicate(timeout=20)
+    assert listen.returncode == 0, err
+    rows = [json.loads(line) for line in out.decode().splitlines()]
+    assert len(rows) == 18  # 3 samples x 6 vital signs
+    assert {r["hold_reason"] for r in rows} == {"device test code 'SBP' is not mapped to the vocabulary"} | {
+        f"device test code '{c}' is not mapped to the vocabulary" for c in ("DBP", "HR", "SPO2", "RR", "TEMP")
+    }
+    stderr = err.decode()
+    assert f"listening: device-1 (hl7) on tcp listen 127.0.0.1:{port}" in stderr
+    assert "wire log (contains patient data)" in stderr
+    assert "device-1: 3 messages, 18 new results, 0 duplicates" in stderr
+    assert list((tmp_path / "wire" / "device-1").glob("*.wire.log"))
