@@ -47,3 +47,10 @@ def test_every_command_has_help() -> None:
                 walk(sub, [*path, name])
 
     walk(root, [])
+
+
+def test_usage_errors_are_one_message_not_a_traceback(capsys) -> None:
+    assert cli.main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert "No such command" in err
+    assert "Traceback" not in err
