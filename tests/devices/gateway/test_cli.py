@@ -70,8 +70,20 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
     db_path = tmp_path / "clinic.db"
     env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
     listen = subprocess.Popen(
-        [str(triage), "devices", "listen", "--protocol", "hl7", "--tcp-listen", f"127.0.0.1:{port}"]
-        + ["--json", "--db", str(db_path), "--wire-log", str(tmp_path / "wire")],
+        [
+            str(triage),
+            "devices",
+            "listen",
+            "--protocol",
+            "hl7",
+            "--tcp-listen",
+            f"127.0.0.1:{port}",
+            "--json",
+            "--db",
+            str(db_path),
+            "--wire-log",
+            str(tmp_path / "wire"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -81,8 +93,21 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
         simulate = None
         for _ in range(100):  # the listener needs a moment to import and bind
             simulate = subprocess.run(
-                [str(triage), "devices", "simulate", "--kind", "hl7-monitor", "--count", "3"]
-                + ["--tcp", f"127.0.0.1:{port}", "--chunk", "5", "--seed", "4"],
+                [
+                    str(triage),
+                    "devices",
+                    "simulate",
+                    "--kind",
+                    "hl7-monitor",
+                    "--count",
+                    "3",
+                    "--tcp",
+                    f"127.0.0.1:{port}",
+                    "--chunk",
+                    "5",
+                    "--seed",
+                    "4",
+                ],
                 capture_output=True,
                 text=True,
                 env=env,
