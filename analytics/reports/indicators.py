@@ -1,0 +1,126 @@
+"""Indicators derived from the engines' count tables (pure pandas, no engine, no I/O).
+
+Rates are computed from unsuppressed counts, then suppression (:mod:`analytics.reports.suppress`)
+blanks every small count and every rate built from one before anything is published.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+import pandas as pd
+
+from analytics.reports.suppress import add_rates, suppress
+
+REGION_RATES = {
+    "local_share": ("local_care", "encounters"),
+    "referral_rate": ("referred", "encounters"),
+    "digital_share": ("digital", "encounters"),
+    "urgent_on_time_share": ("urgent_on_time", "urgent_arrived"),
+    "justified_share": ("justified", "completed"),
+}
+
+
+def region_month(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per region and month: encounters, local share, referral rate, urgency, timeliness, feedback."""
+    out = add_rates(counts, REGION_RATES)
+    small_urgent = (out["urgent_arrived"] > 0) & (out["urgent_arrived"] < 5)
+    out["urgent_median_hours"] = out["urgent_median_hours"].mask(small_urgent)
+    counts_cols = [c for c in counts.columns if c not in ("region_code", "month", "urgent_median_hours")]
+    return suppress(out, counts_cols, REGION_RATES)
+
+
+def tier_month(counts: pd.DataFrame) -> pd.DataFrame:
+    """Encounters by the tier where care happened (primary = kept local), with each tier's share."""
+    totals = counts.groupby(["region_code", "month"])["encounters"].transform("sum")
+    out = counts.assign(region_month_total=totals)
+    out = add_rates(out, {"share": ("encounters", "region_month_total")})
+    return suppress(
+        out, ["encounters", "region_month_total"], {"share": ("encounters", "region_month_total")}
+    )
+
+
+def network(edges: pd.DataFrame, facilities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Edges (clinic -> hospital) and receiving hospitals with standardized in-degree centrality.
+
+    In-degree = number of distinct clinics referring to the hospital; standardized by (N - 1),
+    N = facilities in the network (as UCINET's normalized degree and networkx degree centrality).
+    """
+    nodes = sorted(set(edges["source"]) | set(edges["target"]))
+    denominator = max(len(nodes) - 1, 1)
+    hospitals = (
+        edges.groupby("target")
+        .agg(in_degree=("source", "nunique"), referrals=("referrals", "sum"))
+        .reset_index()
+        .rename(columns={"target": "facility_id"})
+    )
+    hospitals["standardized_in_degree"] = hospitals["in_degree"] / denominator
+    info = facilities[["facility_id", "name", "tier", "region_code", "lon", "lat", "beds", "capacity"]]
+    hospitals = hospitals.merge(info, on="facility_id", how="left").sort_values(
+        "standardized_in_degree", ascending=False, kind="stable"
+    )
+    hospitals["in_degree"] = hospitals["in_degree"].astype("Int64")
+    hospitals["referrals"] = hospitals["referrals"].astype("Int64")
+    edge_out = suppress(edges, ["referrals"])
+    return edge_out.reset_index(drop=True), suppress(hospitals, ["referrals"]).reset_index(drop=True)
+
+
+def _days(month: str) -> int:
+    year, mon = (int(p) for p in month.split("-"))
+    return calendar.monthrange(year, mon)[1]
+
+
+def tier_load(
+    clinic_month: pd.DataFrame, hospital_month: pd.DataFrame, facilities: pd.DataFrame
+) -> pd.DataFrame:
+    """Load by tier against capacity, per month.
+
+    Primary: encounters per day at the pooled clinics against their daily capacity. Secondary and
+    tertiary: referral arrivals per day from the pooled clinics against the hospitals' daily
+    capacity, and arrivals per 100 beds per month (the bed-normalised referral burden). This is
+    the load the pooled clinics create, not the hospitals' total occupancy.
+    """
+    fac = facilities.set_index("facility_id")
+    primary = clinic_month.groupby("month").agg(patients=("encounters", "sum")).reset_index()
+    clinics = clinic_month.groupby("month")["clinic_id"].unique()
+    primary["tier"] = "primary"
+    primary["capacity_per_day"] = [
+        float(fac.reindex(list(clinics[m]))["capacity"].astype("Float64").sum()) for m in primary["month"]
+    ]
+    primary["beds"] = [
+        float(fac.reindex(list(clinics[m]))["beds"].astype("Float64").sum()) for m in primary["month"]
+    ]
+    hosp = hospital_month.merge(
+        fac[["tier", "capacity", "beds"]], left_on="facility_id", right_index=True, how="left"
+    )
+    hosp["tier"] = hosp["tier"].fillna("unknown")
+    second = (
+        hosp.groupby(["month", "tier"])
+        .agg(patients=("arrivals", "sum"), capacity_per_day=("capacity", "sum"), beds=("beds", "sum"))
+        .reset_index()
+    )
+    out = pd.concat([primary, second], ignore_index=True)
+    days = out["month"].map(_days).astype(float)
+    out["patients_per_day"] = out["patients"].astype(float) / days
+    cap = out["capacity_per_day"].astype("Float64").astype(float)
+    out["load_vs_capacity"] = out["patients_per_day"] / cap.where(cap > 0)
+    beds = out["beds"].astype("Float64").astype(float)
+    out["patients_per_100_beds"] = out["patients"].astype(float) / beds.where(beds > 0) * 100.0
+    out["patients"] = out["patients"].astype("Int64")
+    out = out[
+        [
+            "month",
+            "tier",
+            "patients",
+            "patients_per_day",
+            "capacity_per_day",
+            "load_vs_capacity",
+            "beds",
+            "patients_per_100_beds",
+        ]
+    ]
+    out = out.sort_values(["month", "tier"]).reset_index(drop=True)
+    hidden = suppress(out, ["patients"])
+    for col in ("patients_per_day", "load_vs_capacity", "patients_per_100_beds"):
+        hidden[col] = hidden[col].mask(hidden["patients"].isna())
+    return hidden

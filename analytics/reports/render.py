@@ -1,0 +1,255 @@
+"""Writing a report: CSV and Parquet tables, PNG plots, one self-contained HTML page.
+
+Everything written here comes from the suppressed tables of :mod:`analytics.reports.report`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analytics.reports.report import Report
+
+SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, frame in tables.items():
+        csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+        frame.to_csv(csv_path, index=False)
+        frame.to_parquet(parquet_path, index=False)
+        written += [csv_path, parquet_path]
+    return written
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _title(fig: Figure, text: str, synthetic: bool) -> None:
+    fig.suptitle(text + ("  [SYNTHETIC]" if synthetic else ""), fontsize=11)
+
+
+def plot_local_share(region_month: pd.DataFrame, synthetic: bool) -> bytes:
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for region, rows in region_month.groupby("region_code"):
+        ax.plot(rows["month"], rows["local_share"], marker=".", label=str(region))
+    ax.set_ylabel("share resolved locally")
+    ax.tick_params(axis="x", rotation=90, labelsize=7)
+    ax.legend(fontsize=7)
+    _title(fig, "Encounters resolved in primary care, by region", synthetic)
+    return _png(fig)
+
+
+def plot_tiers(tier_month: pd.DataFrame, synthetic: bool) -> bytes:
+    pivot = tier_month.pivot_table(index="month", columns="tier", values="encounters", aggfunc="sum").fillna(
+        0
+    )
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    pivot.plot.area(ax=ax, linewidth=0)
+    ax.set_ylabel("encounters")
+    _title(fig, "Encounters by tier of care (all regions)", synthetic)
+    return _png(fig)
+
+
+def plot_network(
+    edges: pd.DataFrame, hospitals: pd.DataFrame, facilities: pd.DataFrame, synthetic: bool
+) -> bytes:
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    where: dict[str, tuple[float, float]] = {
+        str(f): (float(x), float(y))
+        for f, x, y in zip(facilities["facility_id"], facilities["lon"], facilities["lat"], strict=True)
+    }
+    for source, target in zip(edges["source"], edges["target"], strict=True):
+        if source in where and target in where:
+            (x0, y0), (x1, y1) = where[source], where[target]
+            ax.plot([x0, x1], [y0, y1], color="#999999", linewidth=0.4, alpha=0.6)
+    clinics = facilities[facilities["tier"] == "primary"]
+    ax.scatter(clinics["lon"], clinics["lat"], s=10, color="#4477aa", label="clinic")
+    placed = hospitals.dropna(subset=["lon", "lat"])
+    points = ax.scatter(
+        placed["lon"],
+        placed["lat"],
+        s=40 + 800 * placed["standardized_in_degree"],
+        c=placed["standardized_in_degree"],
+        cmap="Reds",
+        edgecolors="black",
+        label="hospital (size: standardized in-degree)",
+    )
+    fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.legend(fontsize=7, loc="lower right")
+    _title(fig, "Referral network (clinic -> hospital)", synthetic)
+    return _png(fig)
+
+
+def plot_load(load: pd.DataFrame, synthetic: bool) -> bytes:
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for tier, rows in load.groupby("tier"):
+        ax.plot(rows["month"], rows["load_vs_capacity"], marker=".", label=str(tier))
+    ax.set_ylabel("patients per day / capacity")
+    ax.tick_params(axis="x", rotation=90, labelsize=7)
+    ax.legend(fontsize=7)
+    _title(fig, "Load by tier against capacity", synthetic)
+    return _png(fig)
+
+
+def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool) -> bytes:
+    done = (
+        per_clinic[per_clinic.get("status", pd.Series(dtype=object)) == "estimated"]
+        if len(per_clinic)
+        else per_clinic
+    )
+    fig, ax = plt.subplots(figsize=(7, 0.6 + 0.22 * (len(done) + len(summary))))
+    labels: list[str] = []
+    y = 0
+    for row in done.to_dict("records"):
+        ax.errorbar(
+            row["effect"],
+            y,
+            xerr=[[row["effect"] - row["ci_low"]], [row["ci_high"] - row["effect"]]],
+            fmt="o",
+            color="#4477aa",
+            markersize=3,
+        )
+        labels.append(str(row["clinic_id"]))
+        y += 1
+    for row in summary.to_dict("records"):
+        ax.errorbar(
+            row["effect"],
+            y,
+            xerr=[[row["effect"] - row["ci_low"]], [row["ci_high"] - row["effect"]]],
+            fmt="D",
+            color="#cc3311",
+        )
+        labels.append(str(row["method"]))
+        y += 1
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("change in local-resolution share at digital-triage start (95% CI)")
+    _title(fig, "H3: effect of digital triage on local resolution", synthetic)
+    return _png(fig)
+
+
+def plot_policy(curve: pd.DataFrame, synthetic: bool) -> bytes:
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for risk, rows in curve.groupby("risk_threshold"):
+        ax.plot(rows["load_shift"], rows["sensitivity"], marker="o", label=f"risk >= {risk:.2f}")
+        for row in rows.itertuples(index=False):
+            ax.annotate(str(row.news2_threshold), (row.load_shift, row.sensitivity), fontsize=6)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("projected load shift to hospitals (share of all encounters; <0 = kept local)")
+    ax.set_ylabel("sensitivity for confirmed cases")
+    ax.legend(fontsize=7, title="labels: NEWS2 threshold", title_fontsize=7)
+    _title(fig, "Policy trade-off: load shift vs missed confirmed cases", synthetic)
+    return _png(fig)
+
+
+def _img(data: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+
+
+def _table(frame: pd.DataFrame, limit: int = 60) -> str:
+    shown = frame.head(limit)
+    note = (
+        f"<p>First {limit} of {len(frame)} rows; all rows in the CSV/Parquet file.</p>"
+        if len(frame) > limit
+        else ""
+    )
+    return (
+        shown.to_html(index=False, na_rep="suppressed/-", float_format=lambda v: f"{v:.3f}", border=0) + note
+    )
+
+
+def _summary_html(summary: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v) if isinstance(v, dict) else str(v))}</td></tr>"
+        for k, v in summary.items()
+    )
+    return f"<table>{rows}</table>"
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:12px}td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
+.banner{background:#b00020;color:#fff;padding:.5em 1em;font-weight:bold}img{max-width:100%}"""
+
+
+def write_report(report: Report, out: Path) -> dict[str, Path]:
+    """Write ``report.html``, ``summary.json``, ``tables/*.csv|parquet`` and ``plots/*.png``."""
+    out.mkdir(parents=True, exist_ok=True)
+    t = report.tables
+    write_tables(t, out / "tables")
+    facilities = t["hospital_centrality"]
+    plots: dict[str, bytes] = {
+        "local_share": plot_local_share(t["region_month"], report.synthetic),
+        "tiers": plot_tiers(t["tier_month"], report.synthetic),
+        "load": plot_load(t["tier_load"], report.synthetic),
+        "h3": plot_h3(t["h3_its_by_clinic"], t["h3_summary"], report.synthetic),
+        "policy": plot_policy(t["policy_curve"], report.synthetic),
+    }
+    if len(t["network_edges"]):
+        plots["network"] = plot_network(t["network_edges"], facilities, report.facilities, report.synthetic)
+    (out / "plots").mkdir(exist_ok=True)
+    for name, data in plots.items():
+        (out / "plots" / f"{name}.png").write_bytes(data)
+    (out / "summary.json").write_text(
+        json.dumps(report.summary, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    banner = f'<p class="banner">{SYNTHETIC_BANNER}</p>' if report.synthetic else ""
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
+    sections = [
+        ("Key figures", _summary_html(report.summary)),
+        (
+            "Rejected inputs",
+            _table(t["rejections"]) if len(t["rejections"]) else "<p>Nothing was rejected.</p>",
+        ),
+        ("By region and month", _img(plots["local_share"], "local share") + _table(t["region_month"])),
+        ("Encounters by tier", _img(plots["tiers"], "tiers") + _table(t["tier_month"])),
+        (
+            "Referral network",
+            (
+                _img(plots["network"], "network")
+                if "network" in plots
+                else "<p>No referrals with a destination.</p>"
+            )
+            + _table(t["hospital_centrality"]),
+        ),
+        ("Load by tier against capacity", _img(plots["load"], "load") + _table(t["tier_load"])),
+        (
+            "H3: digital triage and local resolution",
+            _img(plots["h3"], "H3") + _table(t["h3_summary"]) + _table(t["h3_its_by_clinic"]),
+        ),
+        ("Counterfactual policy thresholds", _img(plots["policy"], "policy") + _table(t["policy_curve"])),
+        ("Sources", _table(t["sources"])),
+    ]
+    body = "".join(f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections)
+    page = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Tier imbalance report</title>"
+        f"<style>{CSS}</style></head><body>{banner}<h1>Tier imbalance and digital-triage impact</h1>"
+        f"<p>Engine: {html.escape(report.engine)}. Counts from 1 to 4 are suppressed everywhere.</p>"
+        f"<ul>{notes}</ul>{body}{banner}</body></html>"
+    )
+    (out / "report.html").write_text(page, encoding="utf-8")
+    return {
+        "html": out / "report.html",
+        "summary": out / "summary.json",
+        "tables": out / "tables",
+        "plots": out / "plots",
+    }

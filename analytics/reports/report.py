@@ -1,0 +1,201 @@
+"""Building the imbalance and impact report: pool -> engine queries -> indicators -> tables.
+
+This module wires the pure cores to an engine; :mod:`analytics.reports.render` writes the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analytics.reports import impact, indicators
+from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_pooled, spark_session
+from analytics.reports.errors import ReportInputError
+from analytics.reports.pooling import Pool, pool
+from analytics.reports.queries import REPORT_QUERIES, replay_histogram
+from analytics.reports.simulate import Thresholds, replay
+from analytics.reports.suppress import suppress
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Report:
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
+    engine: str
+    synthetic: bool
+    notes: list[str] = field(default_factory=list)
+    facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engine:
+    if name == "duckdb":
+        return DuckDBEngine(pooled.con)
+    if name == "spark":
+        progress("writing the pooled tables as Parquet for Spark")
+        enc, fac = export_pooled(pooled.con, work / "pooled")
+        progress("starting Spark")
+        return SparkEngine(spark_session(), enc, fac)
+    raise ReportInputError(f"--engine {name!r}: expected duckdb or spark")
+
+
+def rejections_table(pooled: Pool) -> pd.DataFrame:
+    rows = [{"source": r.source, "reason": r.reason, "rows": r.rows} for r in pooled.rejections]
+    frame = pd.DataFrame(rows, columns=["source", "reason", "rows"])
+    frame["rows"] = frame["rows"].astype("Int64")
+    return frame
+
+
+def sources_table(pooled: Pool) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "source": s.label,
+                "clinics": ", ".join(s.clinic_ids),
+                "exported_at": s.exported_at,
+                "synthetic": s.synthetic,
+            }
+            for s in pooled.sources
+        ],
+        columns=["source", "clinics", "exported_at", "synthetic"],
+    )
+
+
+def build(
+    inputs: Sequence[Path],
+    work: Path,
+    *,
+    engine: str = "duckdb",
+    facilities_file: Path | None = None,
+    risk_model: str | None = None,
+    grid: list[Thresholds] | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    say = progress or (lambda _m: None)
+    pooled = pool(inputs, work, facilities_file=facilities_file, progress=say)
+    runner = open_engine(engine, pooled, work, say)
+    raw: dict[str, pd.DataFrame] = {}
+    for name, sql in REPORT_QUERIES.items():
+        say(f"query {name} on {runner.name}")
+        raw[name] = runner.run(sql)
+    risk_column = _risk_column(pooled, risk_model)
+    say(f"query replay_histogram on {runner.name}")
+    histogram = runner.run(replay_histogram(risk_column))
+    return assemble(raw, histogram, pooled, runner.name, risk_column, grid, say)
+
+
+def _risk_column(pooled: Pool, risk_model: str | None) -> str | None:
+    if risk_model is None:
+        return pooled.risk_columns[0] if pooled.risk_columns else None
+    column = f"risk_{risk_model}"
+    if column not in pooled.risk_columns:
+        found = ", ".join(c.removeprefix("risk_") for c in pooled.risk_columns) or "none"
+        raise ReportInputError(f"--risk-model {risk_model!r}: not in the pooled exports (found: {found})")
+    return column
+
+
+def assemble(
+    raw: dict[str, pd.DataFrame],
+    histogram: pd.DataFrame,
+    pooled: Pool,
+    engine: str,
+    risk_column: str | None,
+    grid: list[Thresholds] | None,
+    say: Progress,
+) -> Report:
+    """Turn the engine's count tables into the published (suppressed) tables and key figures."""
+    from analytics.reports.simulate import default_grid
+
+    facilities = raw["facilities"]
+    tables: dict[str, pd.DataFrame] = {}
+    say("computing indicators")
+    tables["region_month"] = indicators.region_month(raw["region_month"])
+    tables["tier_month"] = indicators.tier_month(raw["tier_month"])
+    tables["network_edges"], tables["hospital_centrality"] = indicators.network(raw["network"], facilities)
+    tables["tier_load"] = indicators.tier_load(raw["clinic_month"], raw["hospital_month"], facilities)
+    say("estimating the H3 effect (interrupted time series, difference-in-differences)")
+    directory = dict(zip(facilities["facility_id"], facilities["digital_triage_start"], strict=True))
+    starts = impact.start_months(raw["clinic_month"], directory)
+    per_clinic = impact.its_per_clinic(raw["clinic_month"], starts)
+    its = impact.pooled_its(per_clinic)
+    did = impact.stacked_did(raw["clinic_month"], starts)
+    tables["h3_its_by_clinic"] = per_clinic
+    tables["h3_summary"] = pd.DataFrame(
+        [
+            e.row(m)
+            for m, e in (
+                ("interrupted time series (pooled)", its),
+                ("stacked difference-in-differences", did),
+            )
+            if e
+        ]
+    )
+    clinic_counts = raw["clinic_month"].drop(columns=["first_digital_day"])
+    tables["clinic_month"] = suppress(
+        indicators.add_rates(clinic_counts, {"local_share": ("local_care", "encounters")}),
+        ["encounters", "local_care", "digital"],
+        {"local_share": ("local_care", "encounters")},
+    )
+    say("replaying alternative policy thresholds")
+    curve = replay(histogram, grid or default_grid())
+    tables["policy_curve"] = suppress(
+        curve,
+        ["referred", "confirmed", "confirmed_referred", "missed"],
+        {"sensitivity": ("confirmed_referred", "confirmed")},
+    )
+    tables["rejections"] = rejections_table(pooled)
+    tables["sources"] = sources_table(pooled)
+    totals = raw["region_month"][
+        [
+            "encounters",
+            "local_care",
+            "referred",
+            "urgent_referrals",
+            "urgent_arrived",
+            "urgent_on_time",
+            "completed",
+            "justified",
+        ]
+    ].sum()
+    summary: dict[str, Any] = {
+        "engine": engine,
+        "synthetic": pooled.synthetic,
+        "rows_read": pooled.rows_read,
+        "rows_pooled": pooled.rows_pooled,
+        "rows_rejected": int(sum(r.rows or 0 for r in pooled.rejections)),
+        "files_rejected": sum(1 for r in pooled.rejections if r.rows is None),
+        "sources": len(pooled.sources),
+        "clinics": int(raw["clinic_month"]["clinic_id"].nunique()),
+        "regions": int(raw["region_month"]["region_code"].nunique()),
+        "months": int(raw["region_month"]["month"].nunique()),
+        "local_share": _ratio(totals["local_care"], totals["encounters"]),
+        "referral_rate": _ratio(totals["referred"], totals["encounters"]),
+        "urgent_on_time_share": _ratio(totals["urgent_on_time"], totals["urgent_arrived"]),
+        "justified_share": _ratio(totals["justified"], totals["completed"]),
+        "risk_column": risk_column,
+        "h3_its": None if its is None else its.row("its"),
+        "h3_did": None if did is None else did.row("did"),
+    }
+    top = tables["hospital_centrality"].head(1)
+    if len(top):
+        summary["top_hospital"] = {
+            "facility_id": str(top["facility_id"].iloc[0]),
+            "standardized_in_degree": float(top["standardized_in_degree"].iloc[0]),
+        }
+    notes = list(pooled.notes)
+    notes.append(
+        "Policy sensitivity is measured on completed referrals with hospital feedback only; patients kept"
+        " local have no confirmed outcome, so it is an upper bound."
+    )
+    if pooled.synthetic:
+        notes.insert(0, "SYNTHETIC data: at least one input export is marked synthetic (teaching/test data).")
+    return Report(tables, summary, engine, pooled.synthetic, notes, facilities)
+
+
+def _ratio(num: Any, den: Any) -> float | None:
+    return None if not den else float(num) / float(den)

@@ -1,0 +1,99 @@
+"""Counterfactual policy replay on the pooled log (pure).
+
+The pooled log keeps, per assessment, the inputs of the referral decision: NEWS2, the model
+risk, whether a red flag fired. Replaying a policy "refer when a red flag fired, or NEWS2 >= n,
+or risk >= r" on those stored values gives, for each threshold pair:
+
+* the projected load shift: referred share under the policy minus the observed referred share
+  (positive = more patients sent to hospitals, negative = more kept in primary care);
+* sensitivity for confirmed high-risk cases: of the completed referrals the receiving hospital
+  confirmed as justified, the share the policy would still refer; ``missed`` counts the others.
+
+Red flags always refer (a red flag is never lowered). Sensitivity is measured only on cases that
+were referred and got feedback - the log has no outcome for patients kept local - so it is an
+upper bound for the policy's real sensitivity; the report says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.reports.errors import ReportInputError
+
+
+@dataclass(frozen=True, order=True)
+class Thresholds:
+    news2: int
+    risk: float
+    """Model risk threshold, on the 0.01 grid the replay histogram keeps."""
+
+    @property
+    def label(self) -> str:
+        return f"NEWS2>={self.news2} or risk>={self.risk:.2f}"
+
+
+_ITEM = re.compile(r"^\s*(\d{1,2})\s*:\s*(0(?:\.\d{1,2})?|1(?:\.0{1,2})?)\s*$")
+
+
+def parse_thresholds(items: list[str]) -> list[Thresholds]:
+    """Parse ``NEWS2:RISK`` pairs such as ``5:0.20`` (also comma-separated in one item)."""
+    out: list[Thresholds] = []
+    for item in items:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            match = _ITEM.match(part)
+            if match is None:
+                raise ReportInputError(
+                    f"--thresholds {part.strip()!r}: expected NEWS2:RISK, e.g. 5:0.20"
+                    " (NEWS2 a whole number 0-20, risk 0-1 with at most 2 decimals)"
+                )
+            news2, risk = int(match.group(1)), float(match.group(2))
+            if news2 > 20:
+                raise ReportInputError(f"--thresholds {part.strip()!r}: NEWS2 {news2} is outside 0-20")
+            out.append(Thresholds(news2, risk))
+    return sorted(set(out))
+
+
+def default_grid() -> list[Thresholds]:
+    return [Thresholds(n, r) for r in (0.15, 0.20, 0.30) for n in range(2, 10)]
+
+
+def replay(histogram: pd.DataFrame, grid: list[Thresholds]) -> pd.DataFrame:
+    """One row per threshold pair: referred, load shift, confirmed cases caught and missed."""
+    h = histogram
+    n = h["encounters"].astype("float64")
+    total = float(n.sum())
+    observed = float((n * h["referred"]).sum())
+    confirmed = float((n * h["confirmed"]).sum())
+    rows: list[dict[str, object]] = []
+    news2 = h["news2"].astype("Float64")
+    risk = h["risk_pct"].astype("Float64")
+    for t in grid:
+        refer = (
+            (h["red_flag"] == 1)
+            | (news2 >= t.news2).fillna(False).astype(bool)
+            | (risk >= round(t.risk * 100)).fillna(False).astype(bool)
+        )
+        referred = float(n[refer].sum())
+        caught = float((n * h["confirmed"])[refer].sum())
+        rows.append(
+            {
+                "policy": t.label,
+                "news2_threshold": t.news2,
+                "risk_threshold": t.risk,
+                "encounters": int(total),
+                "referred": int(referred),
+                "referred_share": referred / total if total else float("nan"),
+                "observed_referred_share": observed / total if total else float("nan"),
+                "load_shift": (referred - observed) / total if total else float("nan"),
+                "confirmed": int(confirmed),
+                "confirmed_referred": int(caught),
+                "missed": int(confirmed - caught),
+                "sensitivity": caught / confirmed if confirmed else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
