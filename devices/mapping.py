@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from devices.profile import DeviceProfile
@@ -39,6 +40,7 @@ def result_status(
     return _STATUS.get(c, "preliminary")
 
 
+@lru_cache(maxsize=4096)
 def parse_timestamp(text: str, zone: ZoneInfo) -> datetime | None:
     """``YYYYMMDD[HHMM[SS[.s]]][+-HHMM]`` in the device's zone (``zone`` when none is given).
     Returns None for an empty field; raises ValueError for anything else that is not a time."""
@@ -72,7 +74,7 @@ def normalise_value(
     return value, ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fields:
     """One result's fields as decoded by a codec, before mapping."""
 

@@ -390,11 +390,7 @@ class AstmReceiver:
         self._prev_fn, self._prev_text = self._last_fn, self._last_text
         self._last_fn, self._last_text = number, text
         first_line = text.split(CR, 1)[0].split(LF, 1)[-1]
-        if (
-            first_line.startswith(b"H")
-            and bytes(self._pending[self._record_start :]) == b""
-            and self._pending
-        ):
+        if self._pending and len(self._pending) == self._record_start and first_line.startswith(b"H"):
             # a new header while the previous message had no L record
             self._emit(complete=False, offset=offset)
         self._pending += text

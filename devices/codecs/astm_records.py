@@ -9,6 +9,7 @@ header's message control ID is H.3 and a result's value is R.4.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from devices.errors import CodecError
@@ -16,6 +17,8 @@ from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
 from devices.results import INCOMPLETE, DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+
+_RECORD = re.compile(rb"[^\r\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,17 +173,7 @@ def split_record_bytes(
         )
     if has_lf:
         counter.fire(profile.device_id, "lf_record_separator")
-    out: list[tuple[int, bytes]] = []
-    start = 0
-    n = len(raw)
-    i = 0
-    while i <= n:
-        if i == n or raw[i] in (0x0D, 0x0A):
-            if i > start:
-                out.append((start, raw[start:i]))
-            start = i + 1
-        i += 1
-    return out
+    return [(m.start(), m.group()) for m in _RECORD.finditer(raw)]
 
 
 def parse_message(

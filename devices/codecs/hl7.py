@@ -8,6 +8,7 @@ splitting the MSH segment on the field separator puts MSH-n at index n-1 (other 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,6 +17,8 @@ from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+
+_SEGMENT = re.compile(rb"[^\r\n]+")
 
 #: MSH-18 character set names (HL7 table 0211) -> Python codecs.
 CHARSETS: dict[str, str] = {
@@ -165,26 +168,19 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
             )
         charset = CHARSETS[declared]
     segments: list[Segment] = []
-    start = 0
-    n = len(raw)
-    i = 0
-    while i <= n:
-        if i == n or raw[i] in (0x0D, 0x0A):
-            if i > start:
-                chunk = raw[start:i]
-                try:
-                    text = chunk.decode(charset)
-                except UnicodeDecodeError as exc:
-                    raise CodecError(
-                        f"byte {start + exc.start}: byte 0x{chunk[exc.start]:02X} is not valid {charset} "
-                        f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding})"
-                    ) from None
-                parts = text.split(fs)
-                name = parts[0]
-                fields = [name, fs, *parts[1:]] if name == "MSH" else parts
-                segments.append(Segment(name, fields, start, enc))
-            start = i + 1
-        i += 1
+    for m in _SEGMENT.finditer(raw):
+        start, chunk = m.start(), m.group()
+        try:
+            text = chunk.decode(charset)
+        except UnicodeDecodeError as exc:
+            raise CodecError(
+                f"byte {start + exc.start}: byte 0x{chunk[exc.start]:02X} is not valid {charset} "
+                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding})"
+            ) from None
+        parts = text.split(fs)
+        name = parts[0]
+        fields = [name, fs, *parts[1:]] if name == "MSH" else parts
+        segments.append(Segment(name, fields, start, enc))
     return Hl7Message(segments, enc, charset)
 
 
