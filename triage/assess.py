@@ -96,7 +96,7 @@ def select_observations(
     """The latest usable observation per code, and every other one with why it was ignored."""
     latest: dict[str, Observation] = {}
     ignored: list[IgnoredObservation] = []
-    rt = runtime or policy.runtime()
+    rt = runtime or policy.runtime
     tolerance, max_age, default_age = rt.future_tolerance, rt.max_age, rt.default_age
 
     def ignore(o: Observation, reason: str, detail: str) -> None:
@@ -308,7 +308,7 @@ def assess(
     when = now if now is not None else datetime.now(UTC)
     if when.tzinfo is None:
         raise ClinicError("assess(): now must be timezone-aware")
-    runtime = policy.runtime()
+    runtime = policy.runtime
     latest, ignored = select_observations(observations, policy, when, runtime)
 
     values: dict[str, float | str] = {}

@@ -31,7 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, computed_field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from triage.errors import ImplausibleValueError, UserInputError
 from triage.units import resolve_unit, to_canonical
@@ -101,19 +101,19 @@ class Observation(BaseModel):
     status: Status = Status.final
     qc: bool = False
     source_message_id: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_loinc(cls, data: Any) -> Any:
-        # ``loinc`` is derived from ``code`` and appears in serialised output; accept it back.
-        if isinstance(data, dict) and "loinc" in data:
-            data = {k: v for k, v in data.items() if k != "loinc"}
-        return data
+    loinc: str = Field("", description="LOINC code of ``code``; filled in from the vocabulary")
 
     def model_post_init(self, context: Any, /) -> None:
         # Runs when an Observation is built (create(), the constructor, model_validate) but not when
         # an existing, already-checked instance is passed on inside another model.
         self._check()
+        expected = concept(self.code).loinc
+        if not self.loinc:
+            object.__setattr__(self, "loinc", expected)
+        elif self.loinc != expected:
+            raise UserInputError(
+                f"{self.code}: loinc {self.loinc!r} does not match the vocabulary's {expected!r}"
+            )
 
     def _check(self) -> None:
         c = concept(self.code)
@@ -213,12 +213,6 @@ class Observation(BaseModel):
             qc=qc,
             source_message_id=source_message_id,
         )
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def loinc(self) -> str:
-        """The LOINC code of ``code`` (included when serialised)."""
-        return concept(self.code).loinc
 
     @property
     def usable(self) -> bool:

@@ -13,11 +13,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from triage.assessment import LEVEL_RANK, Disposition
 from triage.errors import ConfigError
@@ -108,23 +109,21 @@ class Policy(_Strict):
     recheck_minutes: dict[Disposition, int]
     models: ModelsPolicy
     rules: dict[str, RulePolicy] = Field(default_factory=dict)
-    _runtime: PolicyRuntime | None = PrivateAttr(None)
 
+    @cached_property
     def runtime(self) -> PolicyRuntime:
         """Look-up tables derived once from this policy (active rules, freshness limits)."""
-        if self._runtime is None:
-            active = []
-            for rule in RULES:
-                level = self.rule_level(rule.name)
-                if level is not None:
-                    active.append((rule, level, self.rule_recheck(rule.name)))
-            self._runtime = PolicyRuntime(
-                active_rules=tuple(active),
-                max_age={code: timedelta(hours=h) for code, h in self.freshness.hours.items()},
-                default_age=timedelta(hours=self.freshness.default_hours),
-                future_tolerance=timedelta(minutes=self.freshness.future_tolerance_minutes),
-            )
-        return self._runtime
+        active = []
+        for rule in RULES:
+            level = self.rule_level(rule.name)
+            if level is not None:
+                active.append((rule, level, self.rule_recheck(rule.name)))
+        return PolicyRuntime(
+            active_rules=tuple(active),
+            max_age={code: timedelta(hours=h) for code, h in self.freshness.hours.items()},
+            default_age=timedelta(hours=self.freshness.default_hours),
+            future_tolerance=timedelta(minutes=self.freshness.future_tolerance_minutes),
+        )
 
     def rule_level(self, name: str) -> Disposition | None:
         """The level rule ``name`` escalates to under this policy (``None`` = off)."""
