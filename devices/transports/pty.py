@@ -26,6 +26,13 @@ class PtyLink:
         self.label = f"pty {slave_path}"
         os.set_blocking(master_fd, False)
 
+    @property
+    def master_fd(self) -> int:
+        """The master file descriptor (for callers that drive the device side with blocking I/O)."""
+        if self._fd is None:
+            raise LinkClosed(f"{self.label}: closed")
+        return self._fd
+
     async def read(self) -> bytes:
         loop = asyncio.get_running_loop()
         while True:
