@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import statistics
@@ -29,7 +30,8 @@ from referral import facilities, queue, referrals, store
 from referral.records import AssessmentIn, EncounterIn, PatientIn, ReferralIn
 from referral.schema import connect
 
-WRITES = 3_000
+WRITES = 2_000
+ROUNDS = 3
 ROWS = 1_000_000
 DAYS = 1_000
 PATIENTS = 100_000
@@ -66,8 +68,8 @@ def _prepared(path: Path, synchronous: str) -> tuple[object, int]:
     return db, int(assessment["id"])
 
 
-def referral_writes(folder: Path, synchronous: str) -> float:
-    db, assessment_id = _prepared(folder / f"writes-{synchronous}.db", synchronous)
+def referral_writes(folder: Path, synchronous: str, round_no: int) -> float:
+    db, assessment_id = _prepared(folder / f"writes-{synchronous}-{round_no}.db", synchronous)
     start = time.perf_counter()
     for i in range(WRITES):
         referrals.create_referral(
@@ -84,8 +86,8 @@ def referral_writes(folder: Path, synchronous: str) -> float:
     return WRITES / (time.perf_counter() - start)
 
 
-def bare_inserts(folder: Path) -> float:
-    conn = sqlite3.connect(folder / "bare.db", isolation_level=None)
+def bare_inserts(folder: Path, round_no: int) -> float:
+    conn = sqlite3.connect(folder / f"bare-{round_no}.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT, body TEXT) STRICT")
@@ -105,6 +107,7 @@ def fill_million(path: Path) -> float:
     rng = random.Random(4)
     start = time.perf_counter()
     conn = db.conn
+    conn.execute("PRAGMA cache_size = -400000")
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO patients (id, mrn, sex, pseudo_id, created_at) VALUES (?, ?, 'unknown', ?, '2023-01-01')",
@@ -112,20 +115,15 @@ def fill_million(path: Path) -> float:
     )
     per_day = ROWS // DAYS
 
+    stamps = [f"T{8 + m // 60:02d}:{m % 60:02d}:00+08:00" for m in range(600)]
+    days = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(DAYS)]
+    patients = [rng.randint(1, PATIENTS) for _ in range(4096)]
+    ages = [rng.randint(1, 95) for _ in range(4096)]
+
     def encounters() -> object:
         for i in range(1, ROWS + 1):
-            day = FIRST_DAY + timedelta(days=(i - 1) // per_day)
-            minute = (i * 7) % 600
-            started = f"{day.isoformat()}T{8 + minute // 60:02d}:{minute % 60:02d}:00+08:00"
-            yield (
-                i,
-                rng.randint(1, PATIENTS),
-                "ZJ-C01",
-                started,
-                day.isoformat(),
-                rng.randint(1, 95),
-                "bench",
-            )
+            day = days[(i - 1) // per_day]
+            yield (i, patients[i % 4096], "ZJ-C01", day + stamps[(i * 7) % 600], day, ages[i % 4093], "bench")
 
     conn.executemany(
         "INSERT INTO encounters (id, patient_id, facility_id, started_at, day, age_years, created_by)"
@@ -133,11 +131,12 @@ def fill_million(path: Path) -> float:
         encounters(),  # type: ignore[arg-type]
     )
     ranks = {d: r for r, d in enumerate(DISPOSITIONS)}
+    drawn = rng.choices(DISPOSITIONS, WEIGHTS, k=ROWS)
+    news2 = [rng.randint(0, 12) for _ in range(64)]
 
     def assessments() -> object:
-        for i in range(1, ROWS + 1):
-            disposition = rng.choices(DISPOSITIONS, WEIGHTS)[0]
-            yield (i, i, f"{i:064x}", disposition, ranks[disposition], rng.randint(0, 12))
+        for i, disposition in enumerate(drawn, start=1):
+            yield (i, i, f"{i:064x}", disposition, ranks[disposition], news2[i % 64])
 
     conn.executemany(
         "INSERT INTO assessments (id, encounter_id, request_sha256, created_at, created_by, disposition,"
@@ -175,14 +174,24 @@ def p99(values: list[float]) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-referral-") as tmp:
         folder = Path(tmp)
-        print(f"durable referral writes ({WRITES} each, files in {folder.parent}):", flush=True)
-        full = referral_writes(folder, "FULL")
-        normal = referral_writes(folder, "NORMAL")
-        bare = bare_inserts(folder)
+        load = os.getloadavg()[0]
+        print(
+            f"durable referral writes ({WRITES} per run, {ROUNDS} interleaved rounds, median;"
+            f" files in {folder.parent}; load average {load:.1f} on {os.cpu_count()} CPUs):",
+            flush=True,
+        )
+        runs: dict[str, list[float]] = {"full": [], "normal": [], "bare": []}
+        for round_no in range(ROUNDS):
+            runs["full"].append(referral_writes(folder, "FULL", round_no))
+            runs["normal"].append(referral_writes(folder, "NORMAL", round_no))
+            runs["bare"].append(bare_inserts(folder, round_no))
+        full, normal, bare = (statistics.median(runs[k]) for k in ("full", "normal", "bare"))
+        spread = ", ".join(f"{v:.0f}" for v in runs["full"])
         verdict = "meets" if full >= 1000 else "MISSES"
         print(
             f"  shipped (WAL, synchronous=FULL, full API + audit): {full:8.0f} writes/s  target >= 1000: {verdict}"
         )
+        print(f"    (rounds: {spread} writes/s - fsync latency depends on other load on the disk)")
         print(
             f"  peer: same API, synchronous=NORMAL (not power-safe): {normal:6.0f} writes/s  FULL/NORMAL = {full / normal:.2f}"
         )
