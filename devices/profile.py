@@ -45,7 +45,7 @@ class SerialSettings(_Strict):
     @classmethod
     def _stopbits(cls, value: float) -> float:
         if value not in (1, 1.5, 2):
-            raise ValueError(f"stopbits must be 1, 1.5 or 2, got {value}")
+            raise ValueError(f"stopbits must be 1, 1.5 or 2, got {value:g}")
         return value
 
 
