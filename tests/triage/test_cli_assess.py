@@ -188,3 +188,12 @@ def test_help_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for option in ("--policy", "--models", "--no-models", "--now", "--pretty", "--table"):
         assert option in out
+
+
+def test_schema_option_and_no_files(capsys: pytest.CaptureFixture[str]) -> None:
+    from triage.assessment import json_schema_text
+
+    code, out, _ = run(capsys, "assess", "--schema")
+    assert code == 0 and out == json_schema_text()
+    code, out, err = run(capsys, "assess")
+    assert code == 2 and "give at least one input FILE" in err

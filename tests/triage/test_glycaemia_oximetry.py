@@ -142,3 +142,11 @@ def test_oximetry_scale2(spo2: float, o2: bool, band: str) -> None:
 def test_oximetry_scale2_unknown_oxygen_is_reported_missing() -> None:
     r = oximetry(spo2=95, on_oxygen=None, scale2=True)
     assert r.missing == ("supplemental_o2",) and not r.complete
+
+
+def test_ketones_with_unknown_diabetes_report_it_missing() -> None:
+    r = glycaemia(
+        glucose_fasting=None, glucose_random=8.0, hba1c=None, known_diabetes=None, urine_ketones="2+"
+    )
+    assert r.missing == ("diabetes",) and not r.complete
+    assert "ketones_with_hyperglycaemia" not in r.flags

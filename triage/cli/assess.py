@@ -11,7 +11,7 @@ import typer
 
 from triage.assess import ModelSetLike, assess
 from triage.assess_request import parse_request, parse_time
-from triage.assessment import Assessment
+from triage.assessment import Assessment, json_schema_text
 from triage.errors import ClinicError, UserInputError
 from triage.policy import Policy, load_policy
 
@@ -143,7 +143,9 @@ def register(app: typer.Typer) -> None:
     @app.command("assess", help=HELP)
     def assess_command(
         ctx: typer.Context,
-        files: list[str] = typer.Argument(..., metavar="FILE...", help="Input JSON file(s); '-' for stdin."),
+        files: list[str] | None = typer.Argument(
+            None, metavar="FILE...", help="Input JSON file(s); '-' for stdin."
+        ),
         policy_file: Path | None = typer.Option(
             None,
             "--policy",
@@ -162,7 +164,15 @@ def register(app: typer.Typer) -> None:
         ),
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
+        schema: bool = typer.Option(False, "--schema", help="Print the Assessment JSON Schema and exit."),
     ) -> None:
+        if schema:
+            typer.echo(json_schema_text(), nl=False)
+            return
+        if not files:
+            raise UserInputError(
+                "give at least one input FILE (or '-' for stdin); see `triage assess --help`"
+            )
         failures = run_assess(ctx, files, policy_file, use_models, now, pretty, table)
         if failures:
             raise UserInputError(

@@ -123,11 +123,14 @@ def glycaemia(
         if g > critical_high:
             found.add("critical_high")
     flags: list[str] = []
+    missing: tuple[str, ...] = ()
     if urine_ketones is not None:
         components["urine_ketones"] = urine_ketones
         hyper = any(g >= RANDOM_DIABETES for g in glucoses)
         if urine_ketones in KETONES_2PLUS and (known_diabetes or hyper):
             flags.append("ketones_with_hyperglycaemia")
+        elif urine_ketones in KETONES_2PLUS and known_diabetes is None:
+            missing = ("diabetes",)  # ketones >=2+ would be urgent in a known diabetic
     components["known_diabetes"] = known_diabetes
     if not glucoses and hba1c is None:
         return ScoreResult(
@@ -156,9 +159,10 @@ def glycaemia(
         value=None,
         unit="",
         band=band,
-        complete=True,
+        complete=not missing,
         components=components,
         flags=tuple(flags),
+        missing=missing,
         censored=among(censored, ("glucose_fasting", "glucose_random", "hba1c")),
         detail=detail,
         reference=REFERENCE,
