@@ -10,10 +10,25 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
+from typing import Any, cast
 
 from sqlite_utils import Database
 
 from referral.schema import connect
+
+
+class ThreadBoundDatabase:
+    """Stands in for a ``Database`` and resolves to the calling thread's connection on each use.
+
+    FastAPI may resolve a dependency in one pool thread and run the endpoint in another; handing
+    the endpoint this proxy keeps every SQLite call on a connection of the thread making it.
+    """
+
+    def __init__(self, databases: Databases) -> None:
+        self._databases = databases
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._databases.get(), name)
 
 
 class Databases:
@@ -36,6 +51,10 @@ class Databases:
             with self._lock:
                 self._all.append(db)
         return db
+
+    def bound(self) -> Database:
+        """A proxy that always uses the current thread's connection (see ``ThreadBoundDatabase``)."""
+        return cast(Database, ThreadBoundDatabase(self))
 
     def close_all(self) -> None:
         with self._lock:

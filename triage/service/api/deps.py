@@ -18,7 +18,7 @@ def runtime(request: Request) -> Runtime:
 
 
 def database(request: Request) -> Database:
-    return runtime(request).databases.get()
+    return runtime(request).databases.bound()
 
 
 def clinic(request: Request) -> Clinic:

@@ -1,0 +1,191 @@
+"""Clinic service under load: `triage serve` in a subprocess, a real HTTP load generator on loopback.
+
+Measures, in one run:
+
+1. cold start: process start -> ``/readyz`` 200 (all risk models loaded, gateway listening);
+2. sustained walk-in assessments per second for ``BENCH_SERVICE_SECONDS`` (default 60) with every
+   database write included (patient, encounter, observations, assessment, audit - synchronous=FULL),
+   from ``BENCH_SERVICE_CLIENTS`` (default 16) concurrent keep-alive clients; p50/p99 latency, errors;
+3. resident memory (VmRSS) of the server with all models loaded and the gateway running, idle and
+   after the load.
+
+The peer is the issue's target for this 2-core edge box: >= 300 assessments/s, p99 <= 50 ms,
+zero errors, RSS <= 400 MB, cold start <= 3 s. Ratios are printed against those targets.
+
+Run: ``.venv/bin/python -m bench service`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+TARGET_RATE = 300.0
+TARGET_P99_MS = 50.0
+TARGET_RSS_MB = 400.0
+TARGET_COLD_S = 3.0
+
+PROFILE = """
+device_id = "bench-monitor"
+description = "HL7 monitor listener (benchmark; no traffic)"
+protocol = "hl7"
+encoding = "latin-1"
+
+[tcp]
+mode = "listen"
+port = {port}
+
+[mapping.SPO2]
+code = "spo2"
+unit = "%"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(folder: Path) -> str:
+    """A database with an integrator account and its API token; returns the token."""
+    from triage.service.accounts import Accounts
+    from triage.service.auth import Role
+    from triage.service.database import Databases
+
+    databases = Databases(folder / "bench.db", 5000)
+    databases.migrate()
+    accounts = Accounts(databases)
+    accounts.create("bench", "bench-password-1", Role.integrator, "en", actor="bench")
+    token = accounts.issue_token("bench", "load generator", actor="bench")
+    databases.close_all()
+    return token
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def walk_in(n: int) -> dict[str, object]:
+    unwell = n % 5 == 0
+    return {
+        "patient": {"mrn": f"BENCH-{n:07d}", "sex": "female" if n % 2 else "male"},
+        "age_years": 40 + n % 40,
+        "observations": [
+            {"code": "spo2", "value": 88 if unwell else 97, "unit": "%"},
+            {"code": "heart_rate", "value": 118 if unwell else 76, "unit": "/min"},
+            {"code": "resp_rate", "value": 24 if unwell else 15, "unit": "/min"},
+            {"code": "sbp", "value": 128, "unit": "mm[Hg]"},
+            {"code": "dbp", "value": 82, "unit": "mm[Hg]"},
+            {"code": "temperature", "value": 37.1, "unit": "Cel"},
+        ],
+    }
+
+
+async def load(base: str, token: str, seconds: float, clients: int) -> tuple[list[float], int, int]:
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    deadline = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=10) as client:
+
+        async def worker() -> None:
+            nonlocal errors, counter
+            while time.perf_counter() < deadline:
+                counter += 1
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/api/v1/assessments", json=walk_in(counter))
+                    ok = response.status_code == 201
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                if not ok:
+                    errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return latencies, errors, counter
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    seconds = float(os.environ.get("BENCH_SERVICE_SECONDS", "60"))
+    clients = int(os.environ.get("BENCH_SERVICE_CLIENTS", "16"))
+    folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    token = prepare(folder)
+    profile = folder / "monitor.toml"
+    profile.write_text(PROFILE.format(port=free_port()), encoding="utf-8")
+    port = free_port()
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "TRIAGE_DATA_DIR": str(folder),
+        "TRIAGE_DATABASE__PATH": str(folder / "bench.db"),
+        "TRIAGE_GATEWAY__PROFILES": f'["{profile}"]',
+    }
+    command = [str(Path(sys.executable).with_name("triage")), "serve", "--port", str(port)]
+    print(f"server: {' '.join(command)}  (data in {folder}, gateway profile {profile.name})")
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        cold = None
+        while time.perf_counter() - started < 30:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    cold = time.perf_counter() - started
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.02)
+        if cold is None:
+            raise SystemExit(f"server never became ready: {httpx.get(f'{base}/readyz').text}")
+        idle_rss = rss_mb(server.pid)
+        print(f"ready after {cold:.2f} s; loading", flush=True)
+        latencies, errors, sent = asyncio.run(load(base, token, seconds, clients))
+        loaded_rss = rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(15)
+    rate = len(latencies) / seconds
+    p50 = percentile(latencies, 0.50) * 1000
+    p99 = percentile(latencies, 0.99) * 1000
+    print(
+        f"load: {clients} concurrent keep-alive clients (httpx asyncio), {seconds:.0f} s, POST /api/v1/assessments"
+    )
+    print(f"  assessments/s      {rate:8.1f}   target >= {TARGET_RATE:.0f}   ratio {rate / TARGET_RATE:5.2f}")
+    print(f"  p50 latency ms     {p50:8.1f}   mean {statistics.fmean(latencies) * 1000:.1f}")
+    print(
+        f"  p99 latency ms     {p99:8.1f}   target <= {TARGET_P99_MS:.0f}    ratio {p99 / TARGET_P99_MS:5.2f}"
+    )
+    print(f"  errors             {errors:8d}   of {sent} requests   target 0")
+    print(
+        f"  RSS MB idle/loaded {idle_rss:6.0f} / {loaded_rss:4.0f}   target <= {TARGET_RSS_MB:.0f}  ratio {loaded_rss / TARGET_RSS_MB:5.2f}"
+    )
+    print(
+        f"  cold start to /readyz s {cold:5.2f}   target <= {TARGET_COLD_S:.0f}    ratio {cold / TARGET_COLD_S:5.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
