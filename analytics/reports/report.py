@@ -199,3 +199,40 @@ def assemble(
 
 def _ratio(num: Any, den: Any) -> float | None:
     return None if not den else float(num) / float(den)
+
+
+@dataclass
+class PolicyReplay:
+    curve: pd.DataFrame
+    synthetic: bool
+    rejections: pd.DataFrame
+    risk_column: str | None
+    rows_pooled: int
+
+
+def simulate_policy(
+    inputs: Sequence[Path],
+    work: Path,
+    *,
+    engine: str = "duckdb",
+    risk_model: str | None = None,
+    grid: list[Thresholds] | None = None,
+    progress: Progress | None = None,
+) -> PolicyReplay:
+    """Pool the inputs and replay the stored assessments under each threshold pair."""
+    from analytics.reports.simulate import default_grid
+
+    say = progress or (lambda _m: None)
+    pooled = pool(inputs, work, progress=say)
+    runner = open_engine(engine, pooled, work, say)
+    risk_column = _risk_column(pooled, risk_model)
+    say(f"query replay_histogram on {runner.name}")
+    curve = replay(runner.run(replay_histogram(risk_column)), grid or default_grid())
+    published = suppress(
+        curve,
+        ["referred", "confirmed", "confirmed_referred", "missed"],
+        {"sensitivity": ("confirmed_referred", "confirmed")},
+    )
+    return PolicyReplay(
+        published, pooled.synthetic, rejections_table(pooled), risk_column, pooled.rows_pooled
+    )

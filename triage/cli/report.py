@@ -1,7 +1,261 @@
-"""`triage report ...` commands."""
+"""`triage report ...`: pooled imbalance/impact reports, policy simulation, synthetic data."""
 
 from __future__ import annotations
 
+import json
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="report commands.", no_args_is_help=True)
+from analytics.reports.errors import ReportInputError
+
+app = typer.Typer(
+    help="Regional reports from pooled analytics exports: tier imbalance, H3 impact, policy simulation.",
+    no_args_is_help=True,
+)
+
+
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class TableFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+InputOption = Annotated[
+    list[Path],
+    typer.Option(
+        "--input",
+        "-i",
+        help="Analytics export folder, folder of export folders, encounters table (.parquet/.csv/.jsonl)"
+        " or clinic referral log (.sqlite/.db). Repeat for more.",
+    ),
+]
+EngineOption = Annotated[
+    EngineName,
+    typer.Option(
+        "--engine",
+        help="Query engine: duckdb (embedded) or spark (local mode, or SPARK_REMOTE/SPARK_MASTER).",
+    ),
+]
+RiskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--risk-model", help="Model whose risk column the policy replay uses (default: the first found)."
+    ),
+]
+MemoryOption = Annotated[
+    str, typer.Option("--memory-limit", help="DuckDB memory limit; larger data spills to disk.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+
+
+def _progress(quiet: bool) -> Any:
+    def say(message: str) -> None:
+        if not quiet:
+            typer.echo(f"... {message}", err=True)
+
+    return say
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * float(value):.1f}%"
+
+
+@app.command("imbalance")
+def imbalance(
+    inputs: InputOption,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for report.html, tables/ and plots/.")
+    ] = Path("report"),
+    engine: EngineOption = EngineName.duckdb,
+    facilities: Annotated[
+        Path | None,
+        typer.Option(
+            "--facilities", help="Regional facility directory (.csv/.parquet/.jsonl); wins over the exports'."
+        ),
+    ] = None,
+    risk_model: RiskOption = None,
+    memory_limit: MemoryOption = "3GB",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with code 2 if any input or row was rejected.")
+    ] = False,
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+) -> None:
+    """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
+    from analytics.reports.render import SYNTHETIC_BANNER, write_report
+    from analytics.reports.report import build
+
+    say = _progress(quiet)
+    with tempfile.TemporaryDirectory(prefix="triage-report-") as work:
+        report = build(
+            inputs,
+            Path(work),
+            engine=engine.value,
+            facilities_file=facilities,
+            risk_model=risk_model,
+            progress=say,
+        )
+        say(f"writing {out}")
+        written = write_report(report, out)
+    s = report.summary
+    rejected = report.tables["rejections"]
+    if as_json:
+        payload = s | {
+            "report": str(written["html"]),
+            "rejections": rejected.astype(object).where(rejected.notna(), None).to_dict("records"),
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str))
+    else:
+        if report.synthetic:
+            typer.echo(SYNTHETIC_BANNER)
+        typer.echo(
+            f"pooled {s['rows_pooled']:,} encounters from {s['clinics']} clinic(s) in {s['regions']} region(s),"
+            f" {s['months']} month(s) [engine: {s['engine']}]"
+        )
+        typer.echo(
+            f"local share {_pct(s['local_share'])}, referral rate {_pct(s['referral_rate'])},"
+            f" urgent arrivals on time {_pct(s['urgent_on_time_share'])},"
+            f" referrals confirmed justified {_pct(s['justified_share'])}"
+        )
+        for key, label in (
+            ("h3_its", "H3 interrupted time series"),
+            ("h3_did", "H3 difference-in-differences"),
+        ):
+            est = s.get(key)
+            if est:
+                typer.echo(
+                    f"{label}: local share {100 * est['effect']:+.1f} points"
+                    f" (95% CI {100 * est['ci_low']:+.1f} to {100 * est['ci_high']:+.1f}; {est['clinics']} clinics)"
+                )
+            else:
+                typer.echo(
+                    f"{label}: not estimable (no clinic with enough months before and after its start)"
+                )
+        if len(rejected):
+            typer.echo(f"rejected ({len(rejected)}):")
+            for row in rejected.to_dict("records"):
+                rows = "" if row["rows"] is None or row["rows"] != row["rows"] else f" [{row['rows']} row(s)]"
+                typer.echo(f"  {row['source']}: {row['reason']}{rows}")
+        else:
+            typer.echo("nothing rejected")
+        typer.echo(f"report: {written['html']}")
+    if strict and len(rejected):
+        raise typer.Exit(2)
+
+
+@app.command("simulate")
+def simulate(
+    inputs: InputOption,
+    thresholds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--thresholds",
+            "-t",
+            help="Policy NEWS2:RISK pairs to replay, e.g. 5:0.20 (repeat or comma-separate);"
+            " default: NEWS2 2-9 x risk 0.15/0.20/0.30.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for policy_curve.csv/.parquet and policy.png.")
+    ] = Path("report"),
+    engine: EngineOption = EngineName.duckdb,
+    risk_model: RiskOption = None,
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+) -> None:
+    """Replay pooled assessments under alternative thresholds: load shift vs missed confirmed cases."""
+    from analytics.reports.render import SYNTHETIC_BANNER, plot_policy, write_tables
+    from analytics.reports.report import simulate_policy
+    from analytics.reports.simulate import parse_thresholds
+
+    grid = parse_thresholds(thresholds) if thresholds else None
+    say = _progress(quiet)
+    with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:
+        result = simulate_policy(
+            inputs, Path(work), engine=engine.value, risk_model=risk_model, grid=grid, progress=say
+        )
+    write_tables({"policy_curve": result.curve, "rejections": result.rejections}, out)
+    (out / "policy.png").write_bytes(plot_policy(result.curve, result.synthetic))
+    curve = result.curve
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "synthetic": result.synthetic,
+                    "risk_column": result.risk_column,
+                    "encounters": result.rows_pooled,
+                    "curve": curve.astype(object).where(curve.notna(), None).to_dict("records"),
+                    "plot": str(out / "policy.png"),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    if result.synthetic:
+        typer.echo(SYNTHETIC_BANNER)
+    typer.echo(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
+    typer.echo(f"{'policy':<28} {'referred':>9} {'load shift':>11} {'sensitivity':>12} {'missed':>8}")
+    for row in curve.to_dict("records"):
+        sens = (
+            "suppressed" if row["sensitivity"] != row["sensitivity"] else f"{100 * row['sensitivity']:.1f}%"
+        )
+        missed = "<5" if row["missed"] is None or row["missed"] != row["missed"] else str(row["missed"])
+        typer.echo(
+            f"{row['policy']:<28} {100 * row['referred_share']:>8.1f}% {100 * row['load_shift']:>+10.1f}pt"
+            f" {sens:>12} {missed:>8}"
+        )
+    typer.echo(f"curve: {out / 'policy_curve.csv'}  plot: {out / 'policy.png'}")
+    if len(result.rejections):
+        typer.echo(f"note: {len(result.rejections)} rejection(s), listed in {out / 'rejections.csv'}")
+
+
+@app.command("generate")
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Empty or new folder for the export folders.")],
+    clinics: Annotated[
+        int, typer.Option("--clinics", min=2, max=5000, help="Number of synthetic clinics.")
+    ] = 24,
+    rows: Annotated[
+        int, typer.Option("--rows", min=100, help="Total encounters over all clinics.")
+    ] = 200_000,
+    months: Annotated[int, typer.Option("--months", min=8, max=120, help="Months of data.")] = 24,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 7,
+    table_format: Annotated[
+        TableFormat, typer.Option("--format", help="Encounters/facilities table format.")
+    ] = (TableFormat.parquet),
+    as_json: JsonOption = False,
+) -> None:
+    """Write SYNTHETIC multi-clinic analytics exports (staggered digital-triage starts, known H3 effect)."""
+    from analytics.reports.generate import GeneratorSpec
+    from analytics.reports.generate import generate as run
+
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ReportInputError(f"--out {out}: exists and is not an empty folder; choose a new folder")
+    spec = GeneratorSpec(
+        clinics=clinics, rows=rows, months=months, seed=seed, table_format=table_format.value
+    )
+
+    def progress(done: int, total: int) -> None:
+        if not as_json and (done == total or done % max(1, total // 10) == 0):
+            typer.echo(f"... {done}/{total} clinic exports written", err=True)
+
+    truth = run(spec, out, progress)
+    if as_json:
+        typer.echo(json.dumps(truth | {"out": str(out)}, indent=2))
+        return
+    typer.echo(
+        f"SYNTHETIC: {truth['rows']:,} encounters in {truth['clinics']} clinic exports under {out}"
+        f" ({truth['clinics_never_started']} never start digital triage)"
+    )
+    typer.echo(f"planted H3 effect on the local share: {100 * truth['true_effect_local_share']:+.1f} points")
+    typer.echo(f"try: triage report imbalance --input {out} --out {out}-report")
