@@ -1,0 +1,36 @@
+"""Both interface catalogues carry the same keys and every key the templates use."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from triage.service.i18n import catalogue, catalogue_data
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "triage" / "service" / "templates"
+
+
+def test_catalogues_have_the_same_keys() -> None:
+    assert set(catalogue_data("en")) == set(catalogue_data("zh"))
+
+
+def test_every_literal_key_in_the_templates_exists() -> None:
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"t\('([a-z0-9_.]+[a-z0-9_])'\)", template.read_text(encoding="utf-8")))
+    assert used, "templates use the catalogue"
+    assert used - set(catalogue_data("en")) == set()
+
+
+def test_every_disposition_and_referral_status_has_text() -> None:
+    from referral.lifecycle import STATUSES
+    from triage.assessment import Disposition
+
+    keys = {f"disposition.{d.value}" for d in Disposition} | {f"status.{s}" for s in STATUSES}
+    assert keys - set(catalogue_data("en")) == set()
+
+
+def test_text_is_chosen_per_language_with_values() -> None:
+    assert catalogue("zh")("queue.urgent_count", count=2) == "2 例紧急病例需要立即处理"
+    assert catalogue("en")("queue.urgent_count", count=2) == "2 urgent case(s) need attention now"
+    assert catalogue("fr").language == "zh", "unknown languages fall back to the default"
