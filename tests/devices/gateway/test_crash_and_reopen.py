@@ -27,6 +27,7 @@ from devices.transports.tcp import connect_tcp
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
+KILLS = 4
 
 
 def _stored_samples(db_path: Path) -> Counter[str]:
@@ -55,13 +56,13 @@ def test_killing_the_gateway_at_random_moments_loses_no_acknowledged_result(tmp_
     db_path = tmp_path / "clinic.db"
     port_file = tmp_path / "port"
     rng = random.Random(29)
-    samples = generate_samples("astm-analyzer", rng, 40, id_prefix="CRASH")
+    samples = generate_samples("astm-analyzer", rng, 150, id_prefix="CRASH")
     results_per_sample = len(samples[0].results)
     pending: list[SimulatedSample] = list(samples)
     kills = 0
     while pending:
         process, port = _start_gateway(db_path, port_file)
-        last_round = kills == 4
+        last_round = kills == KILLS
 
         async def connect(port: int = port) -> Link:
             return await connect_tcp(TcpConnectSpec(host="127.0.0.1", port=port), timeout_s=1)
@@ -77,7 +78,7 @@ def test_killing_the_gateway_at_random_moments_loses_no_acknowledged_result(tmp_
         ) -> None:
             task = asyncio.create_task(device.run())
             if not last_round:
-                await asyncio.sleep(rng.uniform(0.05, 0.5))
+                await asyncio.sleep(rng.uniform(0.02, 0.2))
                 process.send_signal(signal.SIGKILL)  # crash at an arbitrary point of the byte stream
             with contextlib.suppress(LinkClosed, TimeoutError):  # the device sees the gateway die
                 await asyncio.wait_for(task, 30)
@@ -93,7 +94,7 @@ def test_killing_the_gateway_at_random_moments_loses_no_acknowledged_result(tmp_
         missing = [s for s in acknowledged if stored[s] != results_per_sample]
         assert not missing, f"acknowledged but not stored after kill {kills}: {missing}"
         pending = [s for s in pending if s.sample_id not in acknowledged]
-    assert kills == 4
+    assert kills >= 3, "the gateway must have been killed mid-stream several times"
     stored = _stored_samples(db_path)
     assert stored == Counter({s.sample_id: results_per_sample for s in samples})  # exactly once each
 
