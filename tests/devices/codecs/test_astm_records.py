@@ -206,3 +206,12 @@ def test_garbage_is_an_unparseable_message() -> None:
     assert results == [] and problems[0].reason == "unparseable_message"
     _, problems = decode_message(strict_profile(), b"H|\\^&\rR|1|^^^X|1\nL|1|N\r")
     assert "lf_record_separator" in problems[0].detail
+
+
+def test_timestamps_keep_the_sender_offset_or_use_the_profile_zone() -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^X|5|u||||F||||20240101120000+0100\rR|2|^^^X|5|u||||F||||20240101120000\rL|1|N\r"
+    (a, b), _ = decode_message(strict_profile(timezone="UTC"), raw)
+    assert a.observed_at is not None and a.observed_at.isoformat() == "2024-01-01T12:00:00+01:00"
+    assert b.observed_at is not None and b.observed_at.isoformat() == "2024-01-01T12:00:00+00:00"
+    _, problems = decode_message(strict_profile(), raw.replace(b"20240101120000+0100", b"2024-01-01"))
+    assert problems[0].reason == "bad_timestamp"

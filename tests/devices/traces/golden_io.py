@@ -37,6 +37,7 @@ TRACES: dict[str, str] = {
     "nonin-oximeter.txt": "nonin-oximeter",
     "bp-monitor.txt": "bp-monitor",
     "urine-strip.txt": "urine-strip",
+    "mindray-bs380.hl7": "mindray-bs380",
 }
 
 

@@ -94,3 +94,30 @@ def test_missing_file_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixt
     code = main(["devices", "replay", str(tmp_path / "none.astm"), "-p", "astm"])
     _, err = capsys.readouterr()
     assert code == 2 and "cannot read capture file" in err
+
+
+def test_hl7_capture_without_mllp_framing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    framed = (DATA / "mindray-bs380.hl7").read_bytes()
+    plain = framed.replace(b"\x0b", b"").replace(b"\x1c\r", b"\r")
+    capture = tmp_path / "plain.hl7"
+    capture.write_bytes(plain)
+    code = main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380"])
+    out, err = capsys.readouterr()
+    assert code == 1  # the unmapped UA result
+    assert [json.loads(line)["code"] for line in out.splitlines()] == [
+        "glucose_random",
+        "creatinine",
+        "total_cholesterol",
+        "glucose_random",
+    ]
+    assert "3 message(s)" in err and "1 qc" in err
+
+
+def test_bytes_outside_mllp_frames_are_quarantined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capture = tmp_path / "noisy.hl7"
+    capture.write_bytes(b"NOISE" + (DATA / "mindray-bs380.hl7").read_bytes())
+    code = main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "byte 0: quarantined (bytes_outside_frame)" in err
