@@ -1,0 +1,220 @@
+"""Reading a study data folder (embedded or bring-your-own) into fit-ready frames.
+
+The format is documented in ``docs/study-data-format.md``: ``study.json`` lists frames; each
+frame has a node table and either individual moves (origin, destination) or an edge list, and
+optionally dyadic covariate matrices (computed from coordinates and dialect when absent).
+Every problem raises ``StudyDataError`` naming the file, the row or column, and the value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.study.geography import cultural_proximity, geographic_proximity
+from referral.errors import UserInputError
+
+REQUIRED_NODE_COLUMNS = ("id", "lon", "lat")
+
+
+class StudyDataError(UserInputError):
+    code = "invalid_study_data"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One network of the study: nodes, binary ties, flows and dyadic covariates."""
+
+    key: str
+    title: str
+    table: str
+    nodes: pd.DataFrame
+    edges: pd.DataFrame  # source, target, movers (ties only, movers >= min_movers)
+    edgecov: dict[str, np.ndarray]
+    min_movers: int
+    synthetic: bool
+    n_moves: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    def adjacency(self) -> np.ndarray:
+        index = {node: i for i, node in enumerate(self.nodes["id"])}
+        adj = np.zeros((self.n, self.n), dtype=np.int8)
+        adj[self.edges["source"].map(index).to_numpy(), self.edges["target"].map(index).to_numpy()] = 1
+        return adj
+
+
+@dataclass(frozen=True)
+class StudyData:
+    folder: Path
+    title: str
+    synthetic: bool
+    frames: list[Frame]
+    manifest: dict[str, Any]
+
+
+def _read_csv(path: Path, what: str) -> pd.DataFrame:
+    if not path.exists():
+        raise StudyDataError(f"{what} file {path} does not exist")
+    try:
+        return pd.read_csv(
+            path, dtype={"id": str, "origin": str, "destination": str, "source": str, "target": str}
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise StudyDataError(f"{path}: cannot read as CSV: {exc}") from None
+
+
+def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.DataFrame:
+    for column in (*REQUIRED_NODE_COLUMNS, *attributes):
+        if column not in nodes.columns:
+            raise StudyDataError(f"{path}: missing column {column!r} (columns: {', '.join(nodes.columns)})")
+    nodes = nodes.copy()
+    nodes["id"] = nodes["id"].astype(str)
+    duplicated = nodes["id"][nodes["id"].duplicated()]
+    if len(duplicated):
+        raise StudyDataError(f"{path}: node id {duplicated.iloc[0]!r} appears more than once")
+    for column in ("lon", "lat", *attributes):
+        numeric = pd.to_numeric(nodes[column], errors="coerce")
+        bad = numeric.isna()
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            raise StudyDataError(
+                f"{path}: row {row + 2}, column {column!r}: value {nodes[column].iloc[row]!r} is not a number"
+            )
+        nodes[column] = numeric.astype(float)
+    return nodes
+
+
+def _ties_from_moves(
+    moves: pd.DataFrame, path: Path, ids: set[str], min_movers: int
+) -> tuple[pd.DataFrame, int]:
+    for column in ("origin", "destination"):
+        if column not in moves.columns:
+            raise StudyDataError(f"{path}: missing column {column!r}")
+        unknown = ~moves[column].astype(str).isin(ids)
+        if unknown.any():
+            row = int(np.argmax(unknown.to_numpy()))
+            raise StudyDataError(
+                f"{path}: row {row + 2}: {column} {moves[column].iloc[row]!r} is not a node id of the frame"
+            )
+    movers = moves[moves["origin"] != moves["destination"]].groupby(["origin", "destination"]).size()
+    edges = (
+        movers.rename("movers").reset_index().rename(columns={"origin": "source", "destination": "target"})
+    )
+    return edges[edges["movers"] >= min_movers].reset_index(drop=True), len(moves)
+
+
+def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers: int) -> pd.DataFrame:
+    columns = list(edges.columns)
+    if len(columns) < 2:
+        raise StudyDataError(f"{path}: an edge list needs at least two columns (source, target)")
+    edges = edges.rename(columns={columns[0]: "source", columns[1]: "target"})
+    for column in ("source", "target"):
+        edges[column] = edges[column].astype(str)
+        unknown = ~edges[column].isin(ids)
+        if unknown.any():
+            row = int(np.argmax(unknown.to_numpy()))
+            raise StudyDataError(
+                f"{path}: row {row + 2}: {column} {edges[column].iloc[row]!r} is not a node id"
+            )
+    weight = columns[2] if len(columns) > 2 else None
+    if weight is not None:
+        edges["movers"] = pd.to_numeric(edges[weight], errors="coerce")
+        if edges["movers"].isna().any():
+            row = int(np.argmax(edges["movers"].isna().to_numpy()))
+            raise StudyDataError(f"{path}: row {row + 2}: weight {edges[weight].iloc[row]!r} is not a number")
+        edges = edges[edges["movers"] >= min_movers]
+    else:
+        edges["movers"] = 1
+    edges = edges[edges["source"] != edges["target"]].drop_duplicates(["source", "target"])
+    return edges[["source", "target", "movers"]].reset_index(drop=True)
+
+
+def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
+    frame = pd.read_csv(path, index_col=0, dtype={0: str})
+    frame.index = frame.index.astype(str)
+    frame.columns = frame.columns.astype(str)
+    if frame.shape[0] != frame.shape[1]:
+        raise StudyDataError(
+            f"{path}: the matrix is not square ({frame.shape[0]} rows, {frame.shape[1]} columns)"
+        )
+    missing = [node for node in ids if node not in frame.index or node not in frame.columns]
+    if missing:
+        raise StudyDataError(f"{path}: node id {missing[0]!r} has no row/column in the matrix")
+    values = frame.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
+    if values.isna().to_numpy().any():
+        row, col = np.argwhere(values.isna().to_numpy())[0]
+        raise StudyDataError(f"{path}: cell ({ids[row]}, {ids[col]}) is not a number")
+    return values.to_numpy(dtype=float)
+
+
+def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str]) -> Frame:
+    key = str(spec.get("key", "frame"))
+    nodes_path = folder / str(spec.get("nodes", f"{key}/nodes.csv"))
+    nodes = _check_nodes(_read_csv(nodes_path, "nodes"), nodes_path, attributes)
+    ids = nodes["id"].tolist()
+    min_movers = int(spec.get("min_movers", 1))
+    n_moves: int | None = None
+    if "moves" in spec:
+        moves_path = folder / str(spec["moves"])
+        edges, n_moves = _ties_from_moves(_read_csv(moves_path, "moves"), moves_path, set(ids), min_movers)
+    elif "edges" in spec:
+        edges_path = folder / str(spec["edges"])
+        edges = _ties_from_edges(_read_csv(edges_path, "edges"), edges_path, set(ids), min_movers)
+    else:
+        raise StudyDataError(f"{folder / 'study.json'}: frame {key!r} needs either 'moves' or 'edges'")
+    edgecov: dict[str, np.ndarray] = {}
+    for name, rel in dict(spec.get("edgecov", {})).items():
+        edgecov[name] = _read_matrix(folder / str(rel), ids)
+    notes = []
+    if "GeoProx" not in edgecov:
+        edgecov["GeoProx"] = geographic_proximity(nodes["lon"], nodes["lat"])
+        notes.append("GeoProx computed from coordinates (100 km / great-circle distance)")
+    if "CulProx" not in edgecov:
+        if "dialect" not in nodes.columns:
+            raise StudyDataError(
+                f"{nodes_path}: no CulProx matrix given and no 'dialect' column to compute it"
+            )
+        edgecov["CulProx"] = cultural_proximity(nodes["dialect"].fillna("").astype(str))
+        notes.append("CulProx computed from the dialect column (same dialect region = 1)")
+    return Frame(
+        key=key,
+        title=str(spec.get("title", key)),
+        table=str(spec.get("table", "")),
+        nodes=nodes,
+        edges=edges,
+        edgecov=edgecov,
+        min_movers=min_movers,
+        synthetic=bool(spec.get("synthetic", False)),
+        n_moves=n_moves,
+        notes=notes,
+    )
+
+
+def load_study(folder: Path, attributes: list[str]) -> StudyData:
+    manifest_path = folder / "study.json"
+    if not manifest_path.exists():
+        raise StudyDataError(f"{folder}: no study.json (see docs/study-data-format.md)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise StudyDataError(f"{manifest_path}: invalid JSON: {exc}") from None
+    specs = manifest.get("frames")
+    if not isinstance(specs, list) or not specs:
+        raise StudyDataError(f"{manifest_path}: 'frames' must be a non-empty list")
+    frames = [load_frame(folder, spec, attributes) for spec in specs]
+    return StudyData(
+        folder=folder,
+        title=str(manifest.get("title", folder.name)),
+        synthetic=bool(manifest.get("synthetic", False)),
+        frames=frames,
+        manifest=manifest,
+    )

@@ -1,0 +1,163 @@
+"""The study's figures, drawn with matplotlib (Agg) as PNG files.
+
+Maps are points on longitude/latitude (no basemap download). Plot labels use administrative
+codes because the default fonts carry no CJK glyphs; the report's tables give the names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import networkx as nx
+import pandas as pd
+
+from analytics.study.dataset import Frame
+
+SYNTHETIC_MARK = "SYNTHETIC flows and facility counts"
+
+
+def _stamp(fig: plt.Figure, synthetic: bool) -> None:
+    if synthetic:
+        fig.text(0.99, 0.01, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8, color="#b00020")
+
+
+def in_degree_centrality(frame: Frame) -> pd.DataFrame:
+    """Standardized in-degree centrality C_i = indegree_i / (n - 1) (Freeman), per unit."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(frame.nodes["id"])
+    graph.add_edges_from(zip(frame.edges["source"], frame.edges["target"], strict=True))
+    centrality = nx.in_degree_centrality(graph)
+    out = (
+        frame.nodes[["id", "name", "lon", "lat"]].copy()
+        if "name" in frame.nodes
+        else frame.nodes[["id", "lon", "lat"]].copy()
+    )
+    out["in_degree"] = [graph.in_degree(i) for i in out["id"]]
+    out["std_in_degree"] = [centrality[i] for i in out["id"]]
+    return out.sort_values("std_in_degree", ascending=False).reset_index(drop=True)
+
+
+def network_map(frame: Frame, path: Path) -> Path:
+    """Figure 2: the binary mobility network on longitude/latitude."""
+    lonlat = frame.nodes.set_index("id")[["lon", "lat"]]
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    src = lonlat.loc[frame.edges["source"]].to_numpy()
+    dst = lonlat.loc[frame.edges["target"]].to_numpy()
+    for (x0, y0), (x1, y1) in zip(src, dst, strict=True):
+        ax.plot([x0, x1], [y0, y1], color="#1f77b4", alpha=0.06, linewidth=0.6)
+    indeg = frame.edges["target"].value_counts().reindex(frame.nodes["id"]).fillna(0).to_numpy()
+    ax.scatter(
+        frame.nodes["lon"], frame.nodes["lat"], s=8 + 60 * indeg / max(indeg.max(), 1), c="#d62728", zorder=3
+    )
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_title(
+        f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges)} ties (>= {frame.min_movers} mover)"
+    )
+    ax.set_aspect("equal", adjustable="datalim")
+    _stamp(fig, frame.synthetic)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def facility_maps(frame: Frame, path: Path) -> Path:
+    """Figure 6: primary care facilities and high-tier hospitals per unit."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+    for ax, column, title in zip(
+        axes, ("PCF", "HTH"), ("primary care facilities", "high-tier hospitals"), strict=True
+    ):
+        points = ax.scatter(
+            frame.nodes["lon"], frame.nodes["lat"], c=frame.nodes[column], cmap="viridis", s=22
+        )
+        fig.colorbar(points, ax=ax, label=column)
+        ax.set_title(f"{title} ({column})")
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        ax.set_aspect("equal", adjustable="datalim")
+    fig.suptitle(f"Figure 6 - {frame.title}")
+    _stamp(fig, frame.synthetic)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: int = 20) -> Path:
+    """Figure 7: standardized in-degree centrality, top units and the map."""
+    fig, (bars, ax) = plt.subplots(1, 2, figsize=(13, 5.5))
+    head = centrality.head(top)
+    bars.barh(head["id"][::-1], head["std_in_degree"][::-1], color="#2ca02c")
+    bars.set_xlabel("standardized in-degree (in-degree / (n - 1))")
+    bars.set_title(f"top {top} receiving units")
+    points = ax.scatter(
+        centrality["lon"], centrality["lat"], c=centrality["std_in_degree"], cmap="magma_r", s=22
+    )
+    fig.colorbar(points, ax=ax, label="standardized in-degree")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    fig.suptitle(f"Figure 7 - {frame.title}")
+    _stamp(fig, frame.synthetic)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
+    """Figures 3 and 5: patients and bed occupancy by tier, each bar tagged with its status."""
+    fig, (patients, beds) = plt.subplots(1, 2, figsize=(12, 4.8))
+    visits = figures[figures["measure"] == "visits_or_patients"]
+    patients.bar(
+        visits["label"],
+        visits["value"] / 1e6,
+        color=["#d62728" if "high" in t else "#1f77b4" for t in visits["tier"]],
+    )
+    patients.set_ylabel("million")
+    patients.set_title("Figure 3 - patients by tier")
+    patients.tick_params(axis="x", labelrotation=20)
+    occ = figures[figures["measure"] == "bed_occupancy"]
+    beds.bar(occ["label"], occ["value"], color=["#d62728" if "high" in t else "#1f77b4" for t in occ["tier"]])
+    beds.set_ylabel("bed occupancy, %")
+    beds.set_title("Figure 5 - bed occupancy by tier")
+    beds.tick_params(axis="x", labelrotation=20)
+    for ax, part in ((patients, visits), (beds, occ)):
+        for i, status in enumerate(part["status"]):
+            ax.annotate(
+                status,
+                (i, 0),
+                textcoords="offset points",
+                xytext=(0, 3),
+                ha="center",
+                fontsize=7,
+                rotation=90,
+            )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
+    """Share of possible incoming ties realised, by HTH quintile of the receiving unit."""
+    adj = frame.adjacency()
+    n = frame.n
+    received = adj.sum(axis=0) / max(n - 1, 1)
+    quintile = pd.qcut(frame.nodes["HTH"].rank(method="first"), 5, labels=[f"Q{i}" for i in range(1, 6)])
+    share = pd.Series(received).groupby(quintile.to_numpy(), observed=True).mean()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar(share.index.astype(str), share.to_numpy(), color="#9467bd")
+    ax.set_xlabel("receiving unit's HTH quintile")
+    ax.set_ylabel("share of possible incoming ties")
+    ax.set_title(f"Attraction by high-tier hospitals - {frame.key}")
+    _stamp(fig, frame.synthetic)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

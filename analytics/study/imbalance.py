@@ -1,0 +1,50 @@
+"""The tier-imbalance figures (study Figures 3 and 5), each tagged real/official or quoted."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.study.generator import DATA_DIR
+
+#: (indicator in national_health_2021.csv, measure, label, tier)
+ROWS = (
+    ("visits_hospitals", "visits_or_patients", "China 2021 hospital visits", "high"),
+    ("visits_primary_care", "visits_or_patients", "China 2021 primary-care visits", "primary"),
+    ("study_patients_high_tier", "visits_or_patients", "study: high-tier patients", "high"),
+    ("study_patients_primary_care", "visits_or_patients", "study: primary-care patients", "primary"),
+    ("hospital_bed_occupancy_rate", "bed_occupancy", "China 2021 hospitals", "high"),
+    ("study_bed_occupancy_high_tier", "bed_occupancy", "study: high-tier", "high"),
+    ("study_bed_occupancy_primary_care", "bed_occupancy", "study: primary care", "primary"),
+    ("study_zj_provincial_average", "bed_occupancy", "study: Zhejiang average", "high"),
+    ("study_zj_chsc_utilisation", "bed_occupancy", "study: Zhejiang CHSC", "primary"),
+    ("study_zj_clinic_utilisation", "bed_occupancy", "study: Zhejiang clinics", "primary"),
+)
+
+
+def imbalance_table() -> pd.DataFrame:
+    """National and Zhejiang tier figures with their status (official or quoted_by_study_unverified)."""
+    raw = {str(r["indicator"]): r for r in pd.read_csv(DATA_DIR / "national_health_2021.csv").to_dict("records")}
+    rows = []
+    for indicator, measure, label, tier in ROWS:
+        record = raw[indicator]
+        rows.append(
+            {
+                "indicator": indicator,
+                "measure": measure,
+                "label": label,
+                "tier": tier,
+                "value": float(record["value"]),
+                "unit": record["unit"],
+                "status": record["status"],
+                "source": record["source"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def occupancy_summary(table: pd.DataFrame) -> dict[str, float]:
+    values = table.set_index("indicator")["value"]
+    return {
+        "bed_occupancy_high_tier": float(values["study_bed_occupancy_high_tier"]),
+        "bed_occupancy_primary_care": float(values["study_bed_occupancy_primary_care"]),
+    }

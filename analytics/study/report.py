@@ -1,0 +1,65 @@
+"""The rebuild's HTML report: tables, figures (embedded PNG), comparison and hypotheses."""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.study.comparison import HypothesisCheck
+from analytics.study.generator import ATTRIBUTION, SYNTHETIC_NOTICE
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
+th:first-child,td:first-child{text-align:left}
+.banner{background:#fde8ea;border:2px solid #b00020;padding:.75rem 1rem;font-weight:600}
+.ok{color:#1b5e20;font-weight:600}.no{color:#b00020;font-weight:600}
+img{max-width:100%;border:1px solid #ddd;margin:.5rem 0}
+.note{color:#555;font-size:.85rem}
+"""
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    title: str
+    html: str
+
+
+def table_html(frame: pd.DataFrame, index: bool = True) -> str:
+    return frame.to_html(index=index, border=0, escape=True, na_rep="")
+
+
+def image_html(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def hypotheses_html(checks: list[HypothesisCheck]) -> str:
+    rows = "".join(
+        f"<tr><td>{c.hypothesis}</td><td>{html.escape(c.statement)}</td>"
+        f'<td class="{"ok" if c.supported else "no"}">{"supported" if c.supported else "not supported"}</td>'
+        f"<td>{html.escape(c.evidence)}</td></tr>"
+        for c in checks
+    )
+    return f"<table><tr><th>hypothesis</th><th>statement</th><th>rebuild</th><th>evidence</th></tr>{rows}</table>"
+
+
+def render(
+    path: Path, title: str, synthetic: bool, sections: list[ReportSection], attribution: str = ATTRIBUTION
+) -> Path:
+    banner = f'<p class="banner">{html.escape(SYNTHETIC_NOTICE)}</p>' if synthetic else ""
+    body = "".join(f"<h2>{html.escape(s.title)}</h2>{s.html}" for s in sections)
+    document = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>{banner}{body}"
+        f"<h2>Data sources and attribution</h2><p class='note'>{html.escape(attribution)}</p>"
+        "</body></html>"
+    )
+    path.write_text(document, encoding="utf-8")
+    return path
