@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.study.comparison import HypothesisCheck
+from analytics.study.hypothesis import HypothesisCheck
 from analytics.study.generator import ATTRIBUTION, SYNTHETIC_NOTICE
 
 STYLE = """
