@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.study.hypothesis import HypothesisCheck
 from analytics.study.generator import ATTRIBUTION, SYNTHETIC_NOTICE
+from analytics.study.hypothesis import HypothesisCheck
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
