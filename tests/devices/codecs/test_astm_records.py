@@ -214,4 +214,4 @@ def test_timestamps_keep_the_sender_offset_or_use_the_profile_zone() -> None:
     assert a.observed_at is not None and a.observed_at.isoformat() == "2024-01-01T12:00:00+01:00"
     assert b.observed_at is not None and b.observed_at.isoformat() == "2024-01-01T12:00:00+00:00"
     _, problems = decode_message(strict_profile(), raw.replace(b"20240101120000+0100", b"2024-01-01"))
-    assert problems[0].reason == "bad_timestamp"
+    assert "bad_timestamp" in {p.reason for p in problems}
