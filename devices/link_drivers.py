@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from devices.codecs import astm_link, astm_records, hl7, lines, mllp
+from devices.codecs import astm_link, hl7, lines, mllp
+from devices.decode import decode_message
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
 from devices.profile import DeviceProfile
-from devices.results import DeviceResult, Quarantine
+from devices.results import DeviceResult
 from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Received, Send, Tolerated
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
@@ -209,10 +210,9 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
 
 def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[[bytes, str], Decoded]:
     """The profile's codec as the gateway's ``decode(raw, received_at)``."""
-    decode = _codec_for(profile)
 
     def decoder(raw: bytes, received_at: str) -> Decoded:
-        results, quarantined = decode(profile, raw, counter=counter)
+        results, quarantined = decode_message(profile, raw, counter=counter)
         if not results and quarantined and len(quarantined) == 1 and quarantined[0].raw == raw:
             only = quarantined[0]
             return Decoded(fatal=f"{only.reason}: {only.detail}", fatal_offset=only.byte_offset)
@@ -226,16 +226,6 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
         )
 
     return decoder
-
-
-def _codec_for(profile: DeviceProfile) -> Callable[..., tuple[list[DeviceResult], list[Quarantine]]]:
-    if profile.protocol == "astm":
-        return astm_records.decode_message
-    if profile.protocol == "hl7":
-        return hl7.decode_message
-    if profile.protocol == "line":
-        return lines.decode_message
-    raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no decoder yet")
 
 
 # ------------------------------------------------------------------ endpoints
