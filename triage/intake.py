@@ -68,7 +68,9 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
             raise IntakeRefused("ignored", f"{where}: code not used by triage (profile ignored_codes)")
         raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
     if DELETE in result.flags:
-        raise IntakeRefused("invalid", f'{where}: device sent "" (delete the stored value); a person must review')
+        raise IntakeRefused(
+            "invalid", f'{where}: device sent "" (delete the stored value); a person must review'
+        )
     if NO_VALUE in result.flags and result.status != "cannot_be_done":
         raise IntakeRefused("no_value", f"{where}: device sent no value ({result.raw_value.strip()!r})")
     when = result.observed_at or received_at
