@@ -23,7 +23,9 @@ ROWS = (
 
 def imbalance_table() -> pd.DataFrame:
     """National and Zhejiang tier figures with their status (official or quoted_by_study_unverified)."""
-    raw = {str(r["indicator"]): r for r in pd.read_csv(DATA_DIR / "national_health_2021.csv").to_dict("records")}
+    raw = {
+        str(r["indicator"]): r for r in pd.read_csv(DATA_DIR / "national_health_2021.csv").to_dict("records")
+    }
     rows = []
     for indicator, measure, label, tier in ROWS:
         record = raw[indicator]
