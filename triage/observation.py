@@ -201,6 +201,10 @@ class Observation(BaseModel):
         if not math.isfinite(number):
             raise ImplausibleValueError(f"{code}: value {shown} is not a finite number")
         canonical = to_canonical(code, number, ucum)
+        if ucum != c.unit:
+            # Drop binary representation noise from the conversion (102.2 F -> 39.000000000000014 C)
+            # so that a converted value on a published cut-point scores exactly like the cut-point.
+            canonical = round(canonical, 9)
         check_plausible(code, canonical, shown=shown, converted=ucum != c.unit)
         return cls(
             code=code,

@@ -197,3 +197,15 @@ def test_patient_from_mapping_names_fields() -> None:
         patient_from_mapping({"smoker": True})
     with pytest.raises(UserInputError, match="expected an object"):
         patient_from_mapping([1])
+
+
+@pytest.mark.parametrize(
+    ("f", "c"),
+    [(95.0, 35.0), (95.18, 35.1), (96.8, 36.0), (96.98, 36.1), (100.4, 38.0), (102.2, 39.0), (102.38, 39.1)],
+)
+def test_converted_cut_points_are_exact(f: float, c: float) -> None:
+    from triage.scores.news2 import score_temperature
+
+    o = Observation.create("temperature", f, "[degF]", observed_at=T)
+    assert o.value == c
+    assert score_temperature(o.value) == score_temperature(c)
