@@ -199,6 +199,7 @@ class SimulatedDevice:
         profile: DeviceProfile | None = None,
         interval_s: float = 0.0,
         max_reconnects: int = 1000,
+        close_when_done: bool = True,
     ) -> None:
         self.kind = kind
         self._connect = connect
@@ -210,6 +211,7 @@ class SimulatedDevice:
         self.profile = base.model_copy(update={"link": base.link.model_copy(update={"role": "instrument"})})
         self._interval_s = interval_s
         self._max_reconnects = max_reconnects
+        self._close_when_done = close_when_done  # False: leave the link open (e.g. a pty reused later)
         self.report = SimulationReport(kind, len(self._samples))
 
     async def _open(self) -> FaultyLink:
@@ -229,9 +231,16 @@ class SimulatedDevice:
                     await self._run_lines(link, pending)
             except LinkClosed:
                 self.report.reconnects += 1
+                with contextlib.suppress(LinkClosed, OSError):
+                    await link.close()
                 if self.report.reconnects > self._max_reconnects:
                     raise
-            finally:
+                continue
+            except BaseException:
+                with contextlib.suppress(LinkClosed, OSError):
+                    await link.close()
+                raise
+            if self._close_when_done:
                 with contextlib.suppress(LinkClosed, OSError):
                     await link.close()
         return self.report
