@@ -12,6 +12,7 @@ import csv
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral.clinic import clinic_id, pseudonym, pseudonym_secret
-from referral.tables import ColumnType, TableFormat, sha256_file, write_table
+from referral.tables import ColumnType, TableFormat, TableWriter, sha256_file
 from referral.transactions import write
 
 FORMAT_VERSION = "clinic-triage-analytics/1"
 SMALL_CELL = 5
+BATCH = 20_000
 AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
     (0, 17, "0-17"),
     (18, 34, "18-34"),
@@ -114,14 +116,20 @@ def _hours(start: str | None, end: str | None) -> float | None:
     return round(delta.total_seconds() / 3600, 1)
 
 
-def encounter_rows(db: Database, secret: bytes, clinic: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """One de-identified row per assessed encounter; also the sorted risk model names."""
+def risk_models(db: Database) -> list[str]:
+    """Model names found in the risks of any exported (latest) assessment, sorted."""
+    rows = db.conn.execute(
+        "SELECT DISTINCT j.key FROM encounters e"
+        " JOIN assessments a ON a.id = (SELECT max(id) FROM assessments WHERE encounter_id = e.id),"
+        " json_each(a.risks) j ORDER BY 1"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def encounter_rows(db: Database, secret: bytes, clinic: str) -> Iterator[dict[str, Any]]:
+    """One de-identified row per assessed encounter, in encounter order (streamed)."""
     clinic_region = db.conn.execute("SELECT region_code FROM facilities WHERE id = ?", [clinic]).fetchone()
-    rows: list[dict[str, Any]] = []
-    models: set[str] = set()
     for raw in db.query(_ENCOUNTER_SQL):
-        risks = json.loads(raw["risks"])
-        models.update(risks)
         final = raw["override_disposition"] or raw["engine_disposition"]
         row: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
@@ -147,13 +155,13 @@ def encounter_rows(db: Database, secret: bytes, clinic: str) -> tuple[list[dict[
             if raw["referral_justified"] is None
             else bool(raw["referral_justified"]),
         }
+        risks = json.loads(raw["risks"])
         row.update({f"risk_{name}": float(value) for name, value in risks.items()})
-        rows.append(row)
-    return rows, sorted(models)
+        yield row
 
 
-def aggregate_rows(encounters: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    counts = Counter((r["encounter_day"], r["age_band"], r["sex"], r["disposition"]) for r in encounters)
+def aggregate_rows(counts: Counter[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+    """Cells keyed (encounter_day, age_band, sex, disposition); counts under 5 suppressed."""
     rows = []
     for (day, band, sex, disposition), count in sorted(counts.items()):
         small = count < SMALL_CELL
@@ -184,25 +192,58 @@ def facility_rows(db: Database) -> tuple[list[dict[str, Any]], bool]:
 
 
 def export_analytics(
-    db: Database, out_dir: Path, table_format: TableFormat = "parquet", *, today: date | None = None
+    db: Database,
+    out_dir: Path,
+    table_format: TableFormat = "parquet",
+    *,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Write the export folder (tables first, ``manifest.json`` last) and return the manifest."""
+    """Write the export folder (tables first, ``manifest.json`` last) and return the manifest.
+
+    Encounters are streamed in batches of :data:`BATCH` rows, so memory stays flat however
+    large the log is; ``progress(done, total)`` is called after each batch.
+    """
     clinic = clinic_id(db)
     secret = write(db, pseudonym_secret)
-    encounters, models = encounter_rows(db, secret, clinic)
-    facilities, synthetic = facility_rows(db)
-    aggregates = aggregate_rows(encounters)
+    total = int(db.conn.execute("SELECT count(DISTINCT encounter_id) FROM assessments").fetchone()[0])
+    risk_columns: list[tuple[str, ColumnType]] = [(f"risk_{m}", "float") for m in risk_models(db)]
     out_dir.mkdir(parents=True, exist_ok=True)
-    risk_columns: list[tuple[str, ColumnType]] = [(f"risk_{m}", "float") for m in models]
     tables: dict[str, Any] = {}
+
+    def finish(name: str, writer: TableWriter) -> None:
+        count = writer.close()
+        tables[name] = {"file": writer.path.name, "rows": count, "sha256": sha256_file(writer.path)}
+
+    encounters = TableWriter(
+        out_dir / f"encounters.{table_format}", [*ENCOUNTER_COLUMNS, *risk_columns], table_format
+    )
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    try:
+        batch: list[dict[str, Any]] = []
+        for row in encounter_rows(db, secret, clinic):
+            counts[(row["encounter_day"], row["age_band"], row["sex"], row["disposition"])] += 1
+            batch.append(row)
+            if len(batch) == BATCH:
+                encounters.write(batch)
+                batch = []
+                if progress is not None:
+                    progress(encounters.rows, total)
+        encounters.write(batch)
+    except BaseException:
+        encounters.abort()
+        raise
+    finish("encounters", encounters)
+    if progress is not None:
+        progress(encounters.rows, total)
+    facilities, synthetic = facility_rows(db)
     for name, rows, columns, fmt in (
-        ("encounters", encounters, [*ENCOUNTER_COLUMNS, *risk_columns], table_format),
-        ("facilities", facilities, list(FACILITY_COLUMNS), table_format),
-        ("aggregates", aggregates, list(AGGREGATE_COLUMNS), "csv"),
+        ("facilities", facilities, FACILITY_COLUMNS, table_format),
+        ("aggregates", aggregate_rows(counts), AGGREGATE_COLUMNS, "csv"),
     ):
-        path = out_dir / f"{name}.{fmt}"
-        count = write_table(rows, columns, path, fmt)
-        tables[name] = {"file": path.name, "rows": count, "sha256": sha256_file(path)}
+        writer = TableWriter(out_dir / f"{name}.{fmt}", columns, fmt)
+        writer.write(rows)
+        finish(name, writer)
     manifest = {
         "format_version": FORMAT_VERSION,
         "clinic_id": clinic,

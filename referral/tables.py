@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,6 +39,67 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+class TableWriter:
+    """Stream batches of rows into one table file; the file appears under its name only when
+    :meth:`close` succeeds (it is written to ``<name>.partial`` first)."""
+
+    def __init__(
+        self, path: Path, columns: Sequence[tuple[str, ColumnType]], table_format: TableFormat
+    ) -> None:
+        if table_format not in TABLE_FORMATS:
+            raise UserInputError(f"unknown table format {table_format!r}; use one of {TABLE_FORMATS}")
+        self.path = path
+        self.columns = list(columns)
+        self.names = [name for name, _ in columns]
+        self.format = table_format
+        self.rows = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = path.with_name(path.name + ".partial")
+        self._schema = pa.schema([pa.field(name, _ARROW[kind]) for name, kind in columns])
+        self._parquet: pq.ParquetWriter | None = None
+        self._handle: IO[str] | None = None
+        if table_format == "parquet":
+            self._parquet = pq.ParquetWriter(self._tmp, self._schema)
+        else:
+            newline = "" if table_format == "csv" else None
+            self._handle = self._tmp.open("w", encoding="utf-8", newline=newline)
+            if table_format == "csv":
+                csv.writer(self._handle).writerow(self.names)
+
+    def write(self, rows: Sequence[dict[str, Any]]) -> None:
+        if self._parquet is not None:
+            data = {name: [row.get(name) for row in rows] for name in self.names}
+            self._parquet.write_table(pa.Table.from_pydict(data, schema=self._schema))
+        elif self.format == "csv":
+            assert self._handle is not None
+            writer = csv.writer(self._handle)
+            for row in rows:
+                writer.writerow([_csv_value(row.get(name)) for name in self.names])
+        else:
+            assert self._handle is not None
+            for row in rows:
+                record = {n: row.get(n) for n in self.names}
+                self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.rows += len(rows)
+
+    def close(self) -> int:
+        if self._parquet is not None:
+            if self.rows == 0:
+                self._parquet.write_table(self._schema.empty_table())
+            self._parquet.close()
+        if self._handle is not None:
+            self._handle.close()
+        self._tmp.replace(self.path)
+        return self.rows
+
+    def abort(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._handle is not None:
+            self._handle.close()
+        self._tmp.unlink(missing_ok=True)
+
+
 def write_table(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[tuple[str, ColumnType]],
@@ -46,27 +107,13 @@ def write_table(
     table_format: TableFormat,
 ) -> int:
     """Write ``rows`` (only the declared columns, in order) to ``path``; return the row count."""
-    names = [name for name, _ in columns]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    if table_format == "csv":
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(names)
-            for row in rows:
-                writer.writerow([_csv_value(row.get(name)) for name in names])
-    elif table_format == "jsonl":
-        with tmp.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps({n: row.get(n) for n in names}, ensure_ascii=False) + "\n")
-    elif table_format == "parquet":
-        schema = pa.schema([pa.field(name, _ARROW[kind]) for name, kind in columns])
-        data = {name: [row.get(name) for row in rows] for name in names}
-        pq.write_table(pa.Table.from_pydict(data, schema=schema), tmp)
-    else:
-        raise UserInputError(f"unknown table format {table_format!r}; use one of {TABLE_FORMATS}")
-    tmp.replace(path)
-    return len(rows)
+    writer = TableWriter(path, columns, table_format)
+    try:
+        writer.write(rows)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
 
 
 def sha256_file(path: Path) -> str:

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from referral import analytics_export, export, referrals, store
 from referral.records import FeedbackIn, OverrideIn, ReferralIn
-from referral.tables import sha256_file
+from referral.tables import TableFormat, sha256_file
 
 from .conftest import visit
 
@@ -189,3 +189,28 @@ def test_record_ids_are_stable_across_exports(filled: Database, tmp_path: Path) 
 )
 def test_age_bands(age: int | None, band: str) -> None:
     assert analytics_export.age_band(age) == band
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_analytics_export_streams_in_batches(
+    filled: Database, tmp_path: Path, fmt: TableFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = analytics_export.export_analytics(filled, tmp_path / "whole", fmt)
+    monkeypatch.setattr(analytics_export, "BATCH", 4)
+    seen: list[tuple[int, int]] = []
+    batched = analytics_export.export_analytics(
+        filled,
+        tmp_path / "batched",
+        fmt,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(4, 15), (8, 15), (12, 15), (15, 15)]
+    for table in ("encounters", "facilities", "aggregates"):
+        assert batched["tables"][table]["rows"] == whole["tables"][table]["rows"]
+        if fmt != "parquet":  # parquet row groups differ, the rows do not
+            assert batched["tables"][table]["sha256"] == whole["tables"][table]["sha256"]
+    if fmt == "parquet":
+        assert pq.read_table(tmp_path / "batched" / "encounters.parquet").equals(
+            pq.read_table(tmp_path / "whole" / "encounters.parquet")
+        )
+    assert not list((tmp_path / "batched").glob("*.partial"))

@@ -169,7 +169,11 @@ def export_command(
         if out.exists() and not out.is_dir():
             raise UserInputError(f"--out {out} is a file; the analytics export writes a folder")
         typer.echo(f"writing de-identified analytics export to {out}/ ...", err=True)
-        manifest = analytics_export.export_analytics(database, out, table_format.value)
+
+        def progress(done: int, total: int) -> None:
+            typer.echo(f"  encounters {done:,}/{total:,}", err=True)
+
+        manifest = analytics_export.export_analytics(database, out, table_format.value, progress=progress)
         counts = ", ".join(f"{n} {t['rows']}" for n, t in manifest["tables"].items())
         label = " (SYNTHETIC data)" if manifest["synthetic"] else ""
         typer.echo(f"{out}/manifest.json: {manifest['format_version']}{label}; rows: {counts}")
