@@ -188,7 +188,7 @@ def register(app: typer.Typer) -> None:
             )
         if flag_transport is not None and len(profiles) != 1:
             raise UserInputError("--port/--tcp-listen apply to one device; give a single --profile")
-        wire_dir = wire_log or (settings.data_dir / "wire-logs" if settings.gateway.wire_log else None)
+        wire_dir = wire_log or (settings.data_dir / "wire" if settings.gateway.wire_log else None)
         endpoints = [endpoint_from_profile(p, clock=clock, transport=flag_transport) for p in profiles]
         db_path = db or settings.database.path
 

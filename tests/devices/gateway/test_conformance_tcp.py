@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from devices.codecs.astm_frame import ACK, ENQ, EOT, build_frame
 from devices.endpoint import DeviceEndpoint
 from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
+from devices.profile import TcpSettings
 from devices.session import MonotonicClock
 from devices.simulated_results import (
     DeviceKind,
@@ -19,7 +21,9 @@ from devices.simulated_results import (
     sample_from_values,
     simulator_profile,
 )
-from devices.transports.link import TcpListenSpec
+from devices.simulator import SimulatedDevice
+from devices.transports.link import Link, TcpListenSpec
+from devices.transports.tcp import TcpLink
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
 
 VT, FS_CR = b"\x0b", b"\x1c\r"
@@ -184,3 +188,50 @@ def test_a_connection_from_an_address_not_in_the_profile_is_refused(tmp_path: Pa
     data, refused = asyncio.run(scenario())
     assert data == b"" and refused == 1
     assert count(db_path, "device_messages") == 0
+
+
+def test_gateway_as_tcp_client_reconnects_with_backoff_after_the_device_drops(tmp_path: Path) -> None:
+    """Profile ``[tcp] mode = "connect"``: the device (or its terminal server) listens; the gateway
+    connects, and after the device closes the connection it connects again."""
+    db_path = tmp_path / "clinic.db"
+    batches = [
+        [sample_from_values("astm-analyzer", "SIM-P5", f"SIM-C{n}", {"glucose_random": 7.0 + n})]
+        for n in (1, 2)
+    ]
+
+    async def scenario() -> int:
+        connections = 0
+        done = asyncio.Event()
+
+        async def device_side(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            if connections > len(batches):
+                await reader.read()  # stay connected quietly
+                return
+            link = TcpLink(reader, writer, "device side")
+
+            async def connect() -> Link:
+                return link
+
+            report = await SimulatedDevice("astm-analyzer", connect, batches[connections - 1]).run()
+            assert report.unacknowledged == 0  # run() closes the connection afterwards
+            if connections == len(batches):
+                done.set()
+
+        server = await asyncio.start_server(device_side, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        profile = simulator_profile("astm-analyzer", "analyzer").model_copy(
+            update={"tcp": TcpSettings(mode="connect", host="127.0.0.1", port=port)}
+        )
+        endpoint = dataclasses.replace(endpoint_from_profile(profile, clock=CLOCK), reopen_initial_s=0.05)
+        async with running_gateway([endpoint], db_path, clock=CLOCK) as gateway:
+            await asyncio.wait_for(done.wait(), 10)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            sessions = gateway.status()[0].sessions
+        server.close()
+        return sessions
+
+    sessions = asyncio.run(scenario())
+    assert sessions >= 2
+    assert result_keys(db_path) == [("SIM-C1", "GLU", "final"), ("SIM-C2", "GLU", "final")]
