@@ -130,7 +130,13 @@ def build_result(
             )
         else:
             code = entry.code
-            unit = entry.unit if entry.unit is not None else (device_unit or None)
+            # The profile's unit stands for the device's unit text only when the device sends none
+            # or one of the listed spellings; any other unit goes to triage as sent, which
+            # converts it (kPa -> mmHg) or rejects it - a unit is never silently relabelled.
+            if device_unit and not entry.device_units:
+                unit = device_unit
+            else:
+                unit = entry.unit if entry.unit is not None else (device_unit or None)
             scale = entry.scale
             if entry.answers and value:
                 answers = {k.casefold(): v for k, v in entry.answers.items()}

@@ -93,8 +93,9 @@ class MappingEntry(_Strict):
     """One vendor test code -> vocabulary code.
 
     ``unit`` is the UCUM unit the value is in (passed to triage, which converts to canonical);
-    ``device_units`` are the unit texts the device may send for it - any other unit quarantines
-    the result. ``scale`` multiplies numeric values (e.g. 0.1 when the device reports tenths);
+    ``device_units`` are the device's spellings of that unit - when listed, any other unit
+    quarantines the result; when empty, a unit the device does send is passed to triage as sent
+    (never relabelled) and ``unit`` applies only to values sent without a unit. ``scale`` multiplies numeric values (e.g. 0.1 when the device reports tenths);
     ``answers`` maps vendor answer texts to vocabulary answers (case-insensitive).
     """
 

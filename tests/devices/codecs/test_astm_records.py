@@ -215,3 +215,16 @@ def test_timestamps_keep_the_sender_offset_or_use_the_profile_zone() -> None:
     assert b.observed_at is not None and b.observed_at.isoformat() == "2024-01-01T12:00:00+00:00"
     _, problems = decode_message(strict_profile(), raw.replace(b"20240101120000+0100", b"2024-01-01"))
     assert "bad_timestamp" in {p.reason for p in problems}
+
+
+def test_a_unit_the_device_sends_is_never_relabelled_by_the_profile() -> None:
+    prof = strict_profile(mapping={"GLU": {"code": "glucose_random", "unit": "mmol/L"}})
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^GLU|126|mg/dL||||F\rR|2|^^^GLU|7.0|||||F\rL|1|N\r"
+    (sent, bare), _ = decode_message(prof, raw)
+    assert (sent.code, sent.unit) == ("glucose_random", "mg/dL")  # triage converts 126 mg/dL
+    assert bare.unit == "mmol/L"  # no unit sent: the profile's unit applies
+    strict_units = strict_profile(
+        mapping={"GLU": {"code": "glucose_random", "unit": "mmol/L", "device_units": ["mmol/L"]}}
+    )
+    _, problems = decode_message(strict_units, raw)
+    assert problems[0].reason == "unexpected_unit" and "mg/dL" in problems[0].detail
