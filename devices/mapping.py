@@ -135,10 +135,20 @@ def build_result(
             # converts it (kPa -> mmHg) or rejects it - a unit is never silently relabelled.
             if device_unit and not entry.device_units:
                 unit = device_unit
+                if entry.scale is not None:
+                    problem = Quarantine(
+                        "unexpected_unit",
+                        raw,
+                        f.byte_offset,
+                        profile.device_id,
+                        f"{where}: device unit {device_unit!r} is not one the profile's scale {entry.scale} "
+                        "applies to (list it in device_units)",
+                    )
+                    code = None
             else:
                 unit = entry.unit if entry.unit is not None else (device_unit or None)
-            scale = entry.scale
-            if entry.answers and value:
+            scale = entry.scale if code is not None else None
+            if code is not None and entry.answers and value:
                 answers = {k.casefold(): v for k, v in entry.answers.items()}
                 value = answers.get(value.casefold(), value)
             if scale is not None and value:

@@ -228,3 +228,13 @@ def test_a_unit_the_device_sends_is_never_relabelled_by_the_profile() -> None:
     )
     _, problems = decode_message(strict_units, raw)
     assert problems[0].reason == "unexpected_unit" and "mg/dL" in problems[0].detail
+
+
+def test_scale_applies_only_to_the_profile_unit() -> None:
+    entry = {"code": "creatinine", "unit": "umol/L", "scale": 10.0}
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^CRE|9.8|||||F\rR|2|^^^CRE|98|umol/L||||F\rR|3|^^^CRE|>9.8|||||F\rL|1|N\r"
+    (bare, with_unit, censored), problems = decode_message(strict_profile(mapping={"CRE": entry}), raw)
+    assert (bare.value, bare.unit, bare.code) == ("98", "umol/L", "creatinine")
+    assert (with_unit.value, with_unit.code) == ("98", None)  # not scaled, quarantined
+    assert censored.value == ">98"
+    assert [p.reason for p in problems] == ["unexpected_unit"]
