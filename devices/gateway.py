@@ -220,6 +220,17 @@ class Gateway:
         except LinkClosed as exc:
             status.last_error = str(exc)
             log.info("device %s: session %s closed (%s)", endpoint.device_id, info.session_id, exc)
+        except Exception as exc:
+            # Typically the database refused the commit (disk full, lock timeout). The final ACK was
+            # not sent, so the device still owns the message: drop the link and let it resend.
+            status.last_error = f"session failed: {type(exc).__name__}: {exc}"
+            log.error(
+                "device %s: session %s failed, link closed without acknowledging: %s: %s",
+                endpoint.device_id,
+                info.session_id,
+                type(exc).__name__,
+                exc,
+            )
         finally:
             status.link_up = False
             if wire is not None:

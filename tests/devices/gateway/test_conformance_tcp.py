@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, build_frame
-from devices.endpoint import DeviceEndpoint
+from devices.endpoint import Decoded, DeviceEndpoint
 from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import TcpSettings
@@ -235,3 +235,41 @@ def test_gateway_as_tcp_client_reconnects_with_backoff_after_the_device_drops(tm
     sessions = asyncio.run(scenario())
     assert sessions >= 2
     assert result_keys(db_path) == [("SIM-C1", "GLU", "final"), ("SIM-C2", "GLU", "final")]
+
+
+def test_a_failed_commit_is_never_acknowledged_and_the_resent_message_is_stored(tmp_path: Path) -> None:
+    """If the database refuses the commit, the device gets no final ACK, the link is dropped, the
+    gateway keeps running, and the message the device sends again is stored once."""
+    db_path = tmp_path / "clinic.db"
+    endpoint = _endpoint("hl7-monitor")
+    failures = [1]
+
+    def flaky_decode(raw: bytes, received_at: str) -> Decoded:
+        decoded = endpoint.decode(raw, received_at)
+        if failures and failures.pop():
+            bad = dataclasses.replace(decoded.results[0], device_id="someone-else")  # refused by the store
+            return dataclasses.replace(decoded, results=[bad, *decoded.results[1:]])
+        return decoded
+
+    flaky = dataclasses.replace(endpoint, decode=flaky_decode)
+    message = VT + _hl7("S1") + FS_CR
+
+    async def scenario() -> tuple[bytes, list[bytes]]:
+        async with running_gateway([flaky], db_path) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+            writer.write(message)
+            await writer.drain()
+            first = await asyncio.wait_for(reader.read(), 3)  # closed without an ACK
+            writer.close()
+            assert "session failed: ConflictError" in (gateway.status()[0].last_error or "")
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+            writer.write(message)
+            await writer.drain()
+            acks = await _read_acks(reader, 1)
+            writer.close()
+            return first, acks
+
+    first, acks = asyncio.run(scenario())
+    assert first == b""
+    assert _msa(acks[0])[2] == "CTL-S1"
+    assert count(db_path, "device_results") == 2 and count(db_path, "device_messages") == 1
