@@ -143,8 +143,17 @@ def compute_scores(
     values: Mapping[str, float | str],
     censored: tuple[str, ...],
     policy: Policy,
+    latest: Mapping[str, Observation] | None = None,
 ) -> dict[str, ScoreResult]:
-    """Every score from the selected values (canonical units) and the patient context."""
+    """Every score from the selected values (canonical units) and the patient context.
+
+    ``latest`` (the selected observations) lets glucose reported in mg/dL be compared with the
+    mg/dL member of each published cut-off pair (see ``triage.scores.glycaemia``).
+    """
+
+    def mgdl(code: str) -> float | None:
+        o = latest.get(code) if latest is not None else None
+        return None if o is None else o.reported_numeric("mg/dL")
 
     def num(code: str) -> float | None:
         v = values.get(code)
@@ -191,6 +200,8 @@ def compute_scores(
             urine_ketones=coded("urine_ketones"),
             critical_low=policy.glucose.critical_low_mmol_l,
             critical_high=policy.glucose.critical_high_mmol_l,
+            glucose_fasting_mgdl=mgdl("glucose_fasting"),
+            glucose_random_mgdl=mgdl("glucose_random"),
             censored=censored,
         ),
         "qsofa": qsofa(resp_rate=rr, consciousness=consciousness, sbp=sbp, censored=censored),
@@ -318,7 +329,7 @@ def assess(
         values[code] = n if n is not None else str(o.value)
         if o.comparator is not None:
             censored.append(code)
-    scores = compute_scores(patient, values, tuple(censored), policy)
+    scores = compute_scores(patient, values, tuple(censored), policy, latest)
 
     evidence = Evidence(
         values=values,

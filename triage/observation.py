@@ -102,6 +102,8 @@ class Observation(BaseModel):
     qc: bool = False
     source_message_id: str | None = None
     loinc: str = Field("", description="LOINC code of ``code``; filled in from the vocabulary")
+    reported_value: float | None = Field(None, description="The number as received, when it was converted")
+    reported_unit: str | None = Field(None, description="The unit as received (UCUM), when it was converted")
 
     def model_post_init(self, context: Any, /) -> None:
         # Runs when an Observation is built (create(), the constructor, model_validate) but not when
@@ -206,11 +208,14 @@ class Observation(BaseModel):
             # so that a converted value on a published cut-point scores exactly like the cut-point.
             canonical = round(canonical, 9)
         check_plausible(code, canonical, shown=shown, converted=ucum != c.unit)
+        converted = ucum != c.unit
         return cls(
             code=code,
             value=canonical,
             comparator=op,
             unit=c.unit,
+            reported_value=number if converted else None,
+            reported_unit=ucum if converted else None,
             observed_at=when,
             device=device,
             status=st,
@@ -227,17 +232,18 @@ class Observation(BaseModel):
     def censored(self) -> bool:
         return self.comparator is not None
 
+    def reported_numeric(self, unit: str) -> float | None:
+        """Like :attr:`numeric` but in ``unit``, when the value was received in that unit."""
+        if self.reported_unit != unit or self.reported_value is None:
+            return None
+        return _nudge(self.reported_value, self.comparator)
+
     @property
     def numeric(self) -> float | None:
         """The value rules compare against (see "Censored values" above); ``None`` if not numeric."""
         if self.value is None or isinstance(self.value, str):
             return None
-        v = float(self.value)
-        if self.comparator == ">":
-            return math.nextafter(v, math.inf)
-        if self.comparator == "<":
-            return math.nextafter(v, -math.inf)
-        return v
+        return _nudge(float(self.value), self.comparator)
 
     def display_value(self) -> str:
         """The value as a person reads it: ``>33.3 mmol/L``, ``A``, ``cannot be done``."""
@@ -246,6 +252,14 @@ class Observation(BaseModel):
         if isinstance(self.value, str):
             return self.value
         return f"{self.comparator or ''}{self.value:.4g} {self.unit}"
+
+
+def _nudge(v: float, comparator: str | None) -> float:
+    if comparator == ">":
+        return math.nextafter(v, math.inf)
+    if comparator == "<":
+        return math.nextafter(v, -math.inf)
+    return v
 
 
 def _status(code: str, status: Status | str) -> Status:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from triage.assessment import Disposition
 from triage.observation import Observation
 from triage.patient import PatientContext
-from triage.scores.glycaemia import HHS_GLUCOSE, HYPO_LEVEL1
 from triage.scores.result import ScoreResult
 
 E = Disposition.emergency_transfer
@@ -138,21 +137,6 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
     return None
 
 
-def _glucose(pred: Callable[[float, Evidence], bool], text: str) -> Callable[[Evidence], Finding | None]:
-    def check(ev: Evidence) -> Finding | None:
-        hits: Values = {}
-        for code in ("glucose_random", "glucose_fasting"):
-            v = ev.num(code)
-            if v is not None and pred(v, ev):
-                hits[code] = ev.shown(code)
-        if not hits:
-            return None
-        shown = ", ".join(f"{k} {v}" for k, v in hits.items())
-        return Finding(hits, f"{text}: {shown}")
-
-    return check
-
-
 def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
         s = ev.score("glycaemia")
@@ -160,7 +144,8 @@ def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None
             return None
         codes = ("glucose_fasting", "glucose_random", "hba1c", "urine_ketones")
         values: Values = {k: ev.shown(k) for k in codes if k in ev.latest}
-        return Finding(values, text)
+        shown = ", ".join(f"{k} {v}" for k, v in values.items())
+        return Finding(values, f"{text}: {shown}" if shown else text)
 
     return check
 
@@ -335,7 +320,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose below the policy's critical low (default 3.0 mmol/L)",
         "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
-        _glucose(lambda v, ev: v < ev.glucose_critical_low, "glucose below critical low"),
+        _glycaemia_flag("critical_low", "glucose below the critical low"),
         red_flag=True,
         minimum=U,
     ),
@@ -344,7 +329,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose above the policy's critical high (default 22.2 mmol/L)",
         "Kost GJ. JAMA 1990;263:704; risk.md 2.7",
-        _glucose(lambda v, ev: v > ev.glucose_critical_high, "glucose above critical high"),
+        _glycaemia_flag("critical_high", "glucose above the critical high"),
         red_flag=True,
         minimum=U,
     ),
@@ -353,7 +338,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose >=33.3 mmol/L (HHS glucose criterion): suspected HHS",
         "Umpierrez GE et al. Diabetes Care 2024; " + HEARTS_REF,
-        _glucose(lambda v, ev: v >= HHS_GLUCOSE, "glucose in the HHS range"),
+        _glycaemia_flag("hhs_range", "glucose in the HHS range (>=33.3 mmol/L, 600 mg/dL)"),
         red_flag=True,
         minimum=U,
     ),
@@ -371,7 +356,7 @@ RULES: tuple[Rule, ...] = (
         L,
         "Glucose 3.0-3.8 mmol/L: treat now and re-check in 15 minutes",
         "ADA Standards of Care 2025 s6",
-        _glucose(lambda v, ev: ev.glucose_critical_low <= v < HYPO_LEVEL1, "level 1 hypoglycaemia"),
+        _glycaemia_flag("hypoglycaemia_level1", "level 1 hypoglycaemia: treat, re-check in 15 minutes"),
         recheck_minutes=15,
     ),
     Rule(

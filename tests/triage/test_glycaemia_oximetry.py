@@ -150,3 +150,56 @@ def test_ketones_with_unknown_diabetes_report_it_missing() -> None:
     )
     assert r.missing == ("diabetes",) and not r.complete
     assert "ketones_with_hyperglycaemia" not in r.flags
+
+
+@pytest.mark.parametrize(
+    ("mgdl", "cat"),
+    [
+        (53, "hypoglycaemia_level2"),
+        (54, "hypoglycaemia_level1"),
+        (69, "hypoglycaemia_level1"),
+        (70, "normal"),
+        (99, "normal"),
+        (100, "ifg_ada"),
+        (109, "ifg_ada"),
+        (110, "ifg_who_china"),
+        (125, "ifg_who_china"),
+        (126, "diabetes_range"),
+    ],
+)
+def test_fasting_cut_points_in_mg_dl(mgdl: float, cat: str) -> None:
+    from triage.units import glucose_mgdl_to_mmol
+
+    assert fasting_category(glucose_mgdl_to_mmol(mgdl), mgdl) == cat
+
+
+@pytest.mark.parametrize(("mgdl", "cat"), [(199, "normal"), (200, "diabetes_range")])
+def test_random_cut_points_in_mg_dl(mgdl: float, cat: str) -> None:
+    from triage.units import glucose_mgdl_to_mmol
+
+    assert random_category(glucose_mgdl_to_mmol(mgdl), mgdl) == cat
+
+
+def test_mg_dl_readings_classify_as_printed_through_assess() -> None:
+    from tests.triage.conftest import NOW, ob
+    from triage.assess import assess
+    from triage.patient import PatientContext
+    from triage.policy import load_policy
+
+    policy = load_policy()
+    p = PatientContext(age=50, sex="female", diabetes=False)
+    fpg = assess(p, [ob("glucose_fasting", 126, "mg/dL")], policy, now=NOW)
+    assert fpg.scores["glycaemia"].components["glucose_fasting"] == "diabetes_range"
+    assert (
+        fpg.observations_used[0].reported_value == 126 and fpg.observations_used[0].reported_unit == "mg/dL"
+    )
+    hi = assess(p, [ob("glucose_random", 600, "mg/dL")], policy, now=NOW)
+    assert "glucose_hhs_range" in hi.red_flags
+    below = assess(p, [ob("glucose_random", 599, "mg/dL")], policy, now=NOW)
+    assert "glucose_hhs_range" not in below.red_flags
+    hypo = assess(p, [ob("glucose_random", 70, "mg/dL")], policy, now=NOW)
+    assert "hypoglycaemia_level1" not in {r.rule for r in hypo.reasons}
+    hypo = assess(p, [ob("glucose_random", 69, "mg/dL")], policy, now=NOW)
+    assert "hypoglycaemia_level1" in {r.rule for r in hypo.reasons}
+    censored = assess(p, [ob("glucose_random", ">600", "mg/dL")], policy, now=NOW)
+    assert "glucose_hhs_range" in censored.red_flags

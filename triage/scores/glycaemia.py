@@ -6,6 +6,13 @@ Diagnostic ranges (ADA Standards of Care 2025 s2; WHO 1999/2006; 中国2型糖�
 - HbA1c (NGSP): >=6.5 % diabetes range; 5.7-6.4 % prediabetes (ADA);
 - random plasma glucose: >=11.1 diabetes range *with classic symptoms or crisis*.
 
+Cut-offs are published as pairs (7.0 mmol/L = 126 mg/dL, 5.6 = 100, 6.1 = 110, 11.1 = 200,
+3.9 = 70, 3.0 = 54, 33.3 = 600) that are not exact conversions of each other (126 / 18.016 =
+6.994). A glucose reported in mg/dL is therefore compared with the mg/dL member of each pair
+(``*_mgdl`` arguments), one reported in mmol/L with the mmol/L member, so a reading exactly on a
+printed cut-off is classified as printed in either unit. The policy's critical values are
+settings in mmol/L and are compared in mmol/L.
+
 One device reading is never a diagnosis: categories say ``diabetes_range`` ("suspected").
 
 Acute values: hypoglycaemia level 1 <3.9 and >=3.0, level 2 <3.0 (ADA). Critical values are
@@ -34,6 +41,14 @@ RANDOM_DIABETES = 11.1
 HYPO_LEVEL1 = 3.9
 HYPO_LEVEL2 = 3.0
 HHS_GLUCOSE = 33.3
+# mg/dL members of the published pairs
+FPG_DIABETES_MGDL = 126.0
+FPG_IFG_ADA_MGDL = 100.0
+FPG_IFG_WHO_MGDL = 110.0
+RANDOM_DIABETES_MGDL = 200.0
+HYPO_LEVEL1_MGDL = 70.0
+HYPO_LEVEL2_MGDL = 54.0
+HHS_GLUCOSE_MGDL = 600.0
 DEFAULT_CRITICAL_LOW = 3.0
 DEFAULT_CRITICAL_HIGH = 22.2
 KETONES_2PLUS = ("2+", "3+", "4+")
@@ -50,26 +65,32 @@ SEVERITY = (
 )
 
 
-def fasting_category(fpg: float) -> str:
-    if fpg < HYPO_LEVEL2:
+def _ge(mmol: float, mgdl: float | None, cut: float, cut_mgdl: float) -> bool:
+    """``value >= cut`` in the unit the value was reported in."""
+    return mgdl >= cut_mgdl if mgdl is not None else mmol >= cut
+
+
+def fasting_category(fpg: float, mgdl: float | None = None) -> str:
+    """Category of a fasting glucose (mmol/L; ``mgdl`` = the value as reported in mg/dL, if it was)."""
+    if not _ge(fpg, mgdl, HYPO_LEVEL2, HYPO_LEVEL2_MGDL):
         return "hypoglycaemia_level2"
-    if fpg < HYPO_LEVEL1:
+    if not _ge(fpg, mgdl, HYPO_LEVEL1, HYPO_LEVEL1_MGDL):
         return "hypoglycaemia_level1"
-    if fpg >= FPG_DIABETES:
+    if _ge(fpg, mgdl, FPG_DIABETES, FPG_DIABETES_MGDL):
         return "diabetes_range"
-    if fpg >= FPG_IFG_WHO:
+    if _ge(fpg, mgdl, FPG_IFG_WHO, FPG_IFG_WHO_MGDL):
         return "ifg_who_china"
-    if fpg >= FPG_IFG_ADA:
+    if _ge(fpg, mgdl, FPG_IFG_ADA, FPG_IFG_ADA_MGDL):
         return "ifg_ada"
     return "normal"
 
 
-def random_category(rpg: float) -> str:
-    if rpg < HYPO_LEVEL2:
+def random_category(rpg: float, mgdl: float | None = None) -> str:
+    if not _ge(rpg, mgdl, HYPO_LEVEL2, HYPO_LEVEL2_MGDL):
         return "hypoglycaemia_level2"
-    if rpg < HYPO_LEVEL1:
+    if not _ge(rpg, mgdl, HYPO_LEVEL1, HYPO_LEVEL1_MGDL):
         return "hypoglycaemia_level1"
-    if rpg >= RANDOM_DIABETES:
+    if _ge(rpg, mgdl, RANDOM_DIABETES, RANDOM_DIABETES_MGDL):
         return "diabetes_range"
     return "normal"
 
@@ -91,20 +112,27 @@ def glycaemia(
     urine_ketones: str | None = None,
     critical_low: float = DEFAULT_CRITICAL_LOW,
     critical_high: float = DEFAULT_CRITICAL_HIGH,
+    glucose_fasting_mgdl: float | None = None,
+    glucose_random_mgdl: float | None = None,
     censored: tuple[str, ...] = (),
 ) -> ScoreResult:
+    """Classify the glucose/HbA1c results (mmol/L, %); ``*_mgdl``: the value as reported in mg/dL."""
     found: set[str] = set()
     components: dict[str, float | int | str | bool | None] = {}
-    glucoses = [g for g in (glucose_fasting, glucose_random) if g is not None]
+    glucoses = [
+        (g, mg)
+        for g, mg in ((glucose_fasting, glucose_fasting_mgdl), (glucose_random, glucose_random_mgdl))
+        if g is not None
+    ]
     if glucose_fasting is not None:
-        cat = fasting_category(glucose_fasting)
+        cat = fasting_category(glucose_fasting, glucose_fasting_mgdl)
         components["glucose_fasting"] = cat
         if cat.startswith("ifg"):
             found.add("prediabetes_range")
         elif cat != "normal" and not cat.startswith("hypoglycaemia"):
             found.add(cat)
     if glucose_random is not None:
-        cat = random_category(glucose_random)
+        cat = random_category(glucose_random, glucose_random_mgdl)
         components["glucose_random"] = cat
         if cat == "diabetes_range":
             found.add(cat)
@@ -113,12 +141,12 @@ def glycaemia(
         components["hba1c"] = cat
         if cat != "normal":
             found.add(cat)
-    for g in glucoses:
+    for g, mg in glucoses:
         if g < critical_low:
             found.add("critical_low")
-        elif g < HYPO_LEVEL1:
+        elif not _ge(g, mg, HYPO_LEVEL1, HYPO_LEVEL1_MGDL):
             found.add("hypoglycaemia_level1")
-        if g >= HHS_GLUCOSE:
+        if _ge(g, mg, HHS_GLUCOSE, HHS_GLUCOSE_MGDL):
             found.add("hhs_range")
         if g > critical_high:
             found.add("critical_high")
@@ -126,7 +154,7 @@ def glycaemia(
     missing: tuple[str, ...] = ()
     if urine_ketones is not None:
         components["urine_ketones"] = urine_ketones
-        hyper = any(g >= RANDOM_DIABETES for g in glucoses)
+        hyper = any(_ge(g, mg, RANDOM_DIABETES, RANDOM_DIABETES_MGDL) for g, mg in glucoses)
         if urine_ketones in KETONES_2PLUS and (known_diabetes or hyper):
             flags.append("ketones_with_hyperglycaemia")
         elif urine_ketones in KETONES_2PLUS and known_diabetes is None:
