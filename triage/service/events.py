@@ -63,7 +63,7 @@ class EventHub:
         with self._lock:
             self.published += 1
         loop = self._loop
-        if loop is None or loop.is_closed():
+        if loop is None or loop.is_closed() or (not self._subscribers and kind != "bye"):
             return
         try:
             running = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ import logging
 
 from triage.errors import ClinicError
 from triage.service.clinic import Clinic, Engine
+from triage.service.commit import GroupCommitter
 from triage.service.runtime import Runtime
 
 log = logging.getLogger("triage.service")
@@ -36,6 +37,9 @@ async def start_clinic(runtime: Runtime) -> None:
         engine = await asyncio.to_thread(load_engine, runtime)
         clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id)
         runtime.extras["clinic"] = clinic
+        committer = GroupCommitter(runtime.settings.database.path, runtime.settings.database.busy_timeout_ms)
+        committer.start()
+        runtime.extras["committer"] = committer
         endpoints = runtime.extras.get("device_endpoints")
         if (endpoints or runtime.settings.gateway.profiles) and runtime.settings.service.run_gateway:
             from triage.service.pipeline import start_gateway
@@ -59,3 +63,6 @@ async def stop_clinic(runtime: Runtime) -> None:
     if isinstance(task, asyncio.Task):
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, 5)
+    committer = runtime.extras.pop("committer", None)
+    if isinstance(committer, GroupCommitter):
+        await asyncio.to_thread(committer.stop)

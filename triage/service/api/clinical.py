@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from sqlite_utils import Database
 
 from referral import queue as staff_queue
 from referral import store
@@ -14,7 +15,7 @@ from referral.records import PatientIn
 from triage.assessment import Disposition
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
-from triage.service.api.deps import ClinicDep, DbDep
+from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep, committer
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import stored_assessment_view
 
@@ -297,25 +298,31 @@ def assess_encounter(
 
 
 @router.post("/assessments", status_code=201, summary="Walk-in: register, record readings, assess, store")
-def walk_in(body: WalkInAssessment, db: DbDep, clinic: ClinicDep, who: Submitter) -> AssessmentOut:
+def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> AssessmentOut:
     observations = validate_observations(body.observations)
     context = body.context.model_dump() if body.context else None
     if context is not None:
         clinic.check_context(context)
-    clinic.register_patient(db, _patient_in(body.patient), actor=who.username)
     key = body.idempotency_key
-    encounter = clinic.open_encounter(
-        db,
-        body.patient.mrn,
-        actor=who.username,
-        age_years=body.age_years,
-        key=f"{key}:encounter" if key else None,
-    )
-    if key is None or not store.list_observations(db, int(encounter["id"])):
-        clinic.add_observations(db, int(encounter["id"]), observations, actor=who.username, reason="walk-in")
-    row = clinic.assess_encounter(
-        db, int(encounter["id"]), actor=who.username, source="api", context=context, key=key
-    )
+
+    def unit(db: Database) -> dict[str, Any]:
+        clinic.register_patient(db, _patient_in(body.patient), actor=who.username)
+        encounter = clinic.open_encounter(
+            db,
+            body.patient.mrn,
+            actor=who.username,
+            age_years=body.age_years,
+            key=f"{key}:encounter" if key else None,
+        )
+        encounter_id = int(encounter["id"])
+        if key is None or not store.list_observations(db, encounter_id):
+            clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="walk-in")
+        return clinic.assess_encounter(
+            db, encounter_id, actor=who.username, source="api", context=context, key=key
+        )
+
+    # One durable commit shared with concurrent requests (triage/service/commit.py).
+    row = committer(rt).run(unit)
     return AssessmentOut.model_validate(stored_assessment_view(row))
 
 

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from triage.errors import DependencyMissingError
 from triage.service.clinic import Clinic
+from triage.service.commit import GroupCommitter
 from triage.service.runtime import Runtime
 
 
@@ -31,3 +32,10 @@ def clinic(request: Request) -> Clinic:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 DbDep = Annotated[Database, Depends(database)]
 ClinicDep = Annotated[Clinic, Depends(clinic)]
+
+
+def committer(rt: Runtime) -> GroupCommitter:
+    found = rt.extras.get("committer")
+    if not isinstance(found, GroupCommitter):
+        raise DependencyMissingError(f"the database writer is not running: {rt.not_ready_reason}")
+    return found
