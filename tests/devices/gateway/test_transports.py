@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import tty
 
 import pytest
+import serial
 
 from devices.transports import (
     LinkClosed,
     LinkError,
+    SerialLink,
     SerialSpec,
     TcpConnectSpec,
     TcpListener,
@@ -182,3 +185,41 @@ def test_tcp_client_to_a_closed_port_raises_link_closed() -> None:
             await connect_tcp(TcpConnectSpec(host="127.0.0.1", port=port), timeout_s=2)
 
     asyncio.run(scenario())
+
+
+class _UnpluggedAdapter:
+    """A pyserial port whose USB adapter is pulled mid-frame: the only fault a pty cannot produce."""
+
+    is_open = True
+    timeout: float | None = 0.0
+
+    def __init__(self) -> None:
+        self._chunks = [b"\x05", b"\x021H|\\^&|||SIM"]
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")
+
+    def read(self, size: int) -> bytes:
+        if self._chunks:
+            return self._chunks.pop(0)
+        raise serial.SerialException("device reports readiness to read but returned no data")
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+def test_serial_exception_mid_frame_becomes_link_closed() -> None:
+    """devices.md item 27: the session ends cleanly (LinkClosed), so the gateway reopens the port."""
+
+    async def scenario() -> bytes:
+        link = SerialLink(_UnpluggedAdapter(), "/dev/serial/by-id/usb-test")  # type: ignore[arg-type]
+        received = await link.read() + await link.read()
+        with pytest.raises(LinkClosed, match="usb-test: device reports readiness"):
+            await link.read()
+        await link.close()
+        return received
+
+    assert asyncio.run(scenario()).startswith(b"\x05\x021H")
