@@ -200,6 +200,7 @@ class SimulatedDevice:
         interval_s: float = 0.0,
         max_reconnects: int = 1000,
         close_when_done: bool = True,
+        on_acknowledged: Callable[[str], None] | None = None,
     ) -> None:
         self.kind = kind
         self._connect = connect
@@ -212,7 +213,13 @@ class SimulatedDevice:
         self._interval_s = interval_s
         self._max_reconnects = max_reconnects
         self._close_when_done = close_when_done  # False: leave the link open (e.g. a pty reused later)
+        self._on_acknowledged = on_acknowledged  # progress: called with each acknowledged label
         self.report = SimulationReport(kind, len(self._samples))
+
+    def _acknowledged(self, item: Playable) -> None:
+        self.report.acknowledged.append(_label(item))
+        if self._on_acknowledged is not None:
+            self._on_acknowledged(_label(item))
 
     async def _open(self) -> FaultyLink:
         return FaultyLink(await self._connect(), self._faults, self._rng)
@@ -274,7 +281,7 @@ class SimulatedDevice:
                 while (event := sender.next_event()) is not None:
                     if isinstance(event, MessageSent):
                         sample = by_records[event.records]
-                        self.report.acknowledged.append(_label(sample))
+                        self._acknowledged(sample)
                         pending.remove(sample)
                     elif isinstance(event, MessageAborted):
                         self.report.aborted += 1
@@ -308,7 +315,7 @@ class SimulatedDevice:
                 await link.write(frame)
                 reply = await self._read_mllp(link, self._clock.now() + timeout)
                 if reply is not None and _acknowledges(reply, control_id):
-                    self.report.acknowledged.append(_label(sample))
+                    self._acknowledged(sample)
                     pending.remove(sample)
                     break
                 self.report.aborted += 1
@@ -342,7 +349,7 @@ class SimulatedDevice:
                 oximeter_line(sample) if isinstance(sample, SimulatedSample) else sample.payload[0] + b"\r\n"
             )
             await link.write(line)
-            self.report.acknowledged.append(_label(sample))
+            self._acknowledged(sample)
             pending.remove(sample)
             if self._interval_s:
                 await asyncio.sleep(self._interval_s)

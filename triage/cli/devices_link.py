@@ -362,8 +362,22 @@ async def _simulate(
         raise LinkError("the pseudo-terminal was closed; a simulated pty device cannot reconnect")
 
     profile = simulator_profile(kind, f"sim-{kind}")
+    done = 0
+
+    def progress(label: str) -> None:
+        nonlocal done
+        done += 1
+        _err(f"[{done}/{len(items)}] acknowledged: {label}")
+
     device = SimulatedDevice(
-        kind, connect, items, rng=random.Random(seed), faults=faults, profile=profile, interval_s=interval
+        kind,
+        connect,
+        items,
+        rng=random.Random(seed),
+        faults=faults,
+        profile=profile,
+        interval_s=interval,
+        on_acknowledged=progress,
     )
     with contextlib.suppress(KeyboardInterrupt):
         return await device.run()
