@@ -1,0 +1,186 @@
+"""Every routing rule fires at its trigger and not on the near side of it (through assess())."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.triage.conftest import NOW, ob
+from triage.assess import assess
+from triage.observation import Observation
+from triage.patient import PatientContext
+from triage.policy import Policy, policy_from_mapping
+from triage.rules import RULES
+
+Reading = tuple[str, float | str, str | None]
+
+# rule -> (patient, readings that fire it, readings just on the other side)
+CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
+    "news2_emergency": (
+        {},
+        [
+            ("resp_rate", 25, None),
+            ("spo2", 94, None),
+            ("sbp", 110, None),
+            ("heart_rate", 91, None),
+            ("consciousness", "A", None),
+            ("temperature", 38.1, None),
+            ("supplemental_o2", "air", None),
+        ],
+        [
+            ("resp_rate", 25, None),
+            ("spo2", 94, None),
+            ("sbp", 111, None),
+            ("heart_rate", 91, None),
+            ("consciousness", "A", None),
+            ("temperature", 38.1, None),
+            ("supplemental_o2", "air", None),
+        ],
+    ),
+    "news2_urgent": (
+        {},
+        [("resp_rate", 21, None), ("spo2", 94, None), ("heart_rate", 91, None), ("temperature", 38.1, None)],
+        [("resp_rate", 21, None), ("spo2", 94, None), ("heart_rate", 91, None), ("temperature", 38.0, None)],
+    ),
+    "news2_red_parameter": ({}, [("heart_rate", 131, None)], [("heart_rate", 130, None)]),
+    "news2_low_elevated": ({}, [("heart_rate", 91, None)], [("heart_rate", 90, None)]),
+    "altered_consciousness": ({}, [("consciousness", "C", None)], [("consciousness", "A", None)]),
+    "spo2_critical": ({}, [("spo2", 91, None)], [("spo2", 92, None)]),
+    "spo2_low": ({}, [("spo2", 93, None)], [("spo2", 94, None)]),
+    "hypertensive_crisis": (
+        {},
+        [("sbp", 181, None), ("dbp", 90, None)],
+        [("sbp", 180, None), ("dbp", 120, None)],
+    ),
+    "bp_hearts_urgent": (
+        {},
+        [("sbp", 150, None), ("dbp", 111, None)],
+        [("sbp", 200, None), ("dbp", 110, None)],
+    ),
+    "bp_grade_3": ({}, [("sbp", 180, None), ("dbp", 80, None)], [("sbp", 179, None), ("dbp", 109, None)]),
+    "bp_grade_1_2": ({}, [("sbp", 140, None), ("dbp", 80, None)], [("sbp", 139, None), ("dbp", 89, None)]),
+    "pregnancy_hypertension": (
+        {"pregnant": True, "sex": "female"},
+        [("sbp", 120, None), ("dbp", 90, None)],
+        [("sbp", 139, None), ("dbp", 89, None)],
+    ),
+    "glucose_critical_low": ({}, [("glucose_random", 2.9, None)], [("glucose_random", 3.0, None)]),
+    "glucose_critical_high": ({}, [("glucose_random", 22.3, None)], [("glucose_random", 22.2, None)]),
+    "glucose_hhs_range": ({}, [("glucose_random", 33.3, None)], [("glucose_random", 33.2, None)]),
+    "ketones_with_hyperglycaemia": (
+        {"diabetes": True},
+        [("glucose_random", 9.0, None), ("urine_ketones", "2+", None)],
+        [("glucose_random", 9.0, None), ("urine_ketones", "1+", None)],
+    ),
+    "hypoglycaemia_level1": ({}, [("glucose_random", 3.8, None)], [("glucose_random", 3.9, None)]),
+    "glucose_diabetes_range": ({}, [("hba1c", 6.5, None)], [("hba1c", 6.4, None)]),
+    "qsofa_high": (
+        {},
+        [("resp_rate", 22, None), ("sbp", 100, None)],
+        [("resp_rate", 21, None), ("sbp", 100, None)],
+    ),
+    "crb65_high": (
+        {"age": 65},
+        [("resp_rate", 30, None), ("sbp", 89, None), ("dbp", 70, None)],
+        [("resp_rate", 29, None), ("sbp", 89, None), ("dbp", 70, None)],
+    ),
+    "egfr_below_30": (
+        {},
+        [("egfr", 29.9, None), ("spo2", 98, None)],
+        [("egfr", 30, None), ("spo2", 98, None)],
+    ),
+    "egfr_30_59": ({}, [("egfr", 59.9, None), ("spo2", 98, None)], [("egfr", 60, None), ("spo2", 98, None)]),
+    "albuminuria": (
+        {},
+        [("albumin_creatinine_ratio", 30, None), ("spo2", 98, None)],
+        [("albumin_creatinine_ratio", 29.9, None), ("spo2", 98, None)],
+    ),
+    "proteinuria_with_hypertension": (
+        {"hypertension": True},
+        [("urine_protein", "1+", None), ("spo2", 98, None)],
+        [("urine_protein", "trace", None), ("spo2", 98, None)],
+    ),
+    "total_cholesterol_above_8": (
+        {},
+        [("total_cholesterol", 8.1, None), ("spo2", 98, None)],
+        [("total_cholesterol", 8.0, None), ("spo2", 98, None)],
+    ),
+}
+CVD = {
+    "sex": "male",
+    "age": 60,
+    "on_antihypertensives": False,
+    "current_smoker": True,
+    "diabetes": True,
+    "region_north": True,
+    "urban": False,
+    "family_history_ascvd": False,
+    "waist_cm": 90,
+}
+DIAB = {
+    "sex": "male",
+    "age": 60,
+    "bmi": 27,
+    "waist_cm": 90,
+    "family_history_diabetes": "none",
+    "diabetes": False,
+}
+
+
+def _obs(readings: list[Reading]) -> list[Observation]:
+    return [ob(code, value, unit) for code, value, unit in readings]
+
+
+def _fired(policy: Policy, patient: dict[str, object], readings: list[Reading]) -> set[str]:
+    a = assess(PatientContext(**patient), _obs(readings), policy, now=NOW)  # type: ignore[arg-type]
+    return {r.rule for r in a.reasons}
+
+
+ALL_ON = policy_from_mapping({"rules": {"crb65_intermediate": {"level": "routine_referral"}}})
+
+
+def test_every_rule_has_a_case() -> None:
+    covered = set(CASES) | {"crb65_intermediate", "cvd_risk_high", "diabetes_risk_high"}
+    assert covered == {r.name for r in RULES}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_fires_at_trigger_not_below(rule: str) -> None:
+    patient, fire, near = CASES[rule]
+    assert rule in _fired(ALL_ON, patient, fire)
+    assert rule not in _fired(ALL_ON, patient, near)
+
+
+def test_crb65_intermediate_only_when_switched_on(policy: Policy) -> None:
+    readings: list[Reading] = [
+        ("resp_rate", 30, None),
+        ("sbp", 120, None),
+        ("dbp", 80, None),
+        ("consciousness", "A", None),
+    ]
+    assert "crb65_intermediate" in _fired(ALL_ON, {"age": 50}, readings)
+    assert "crb65_intermediate" not in _fired(policy, {"age": 50}, readings)
+
+
+def test_cvd_risk_high_at_ten_percent(policy: Policy) -> None:
+    readings: list[Reading] = [
+        ("sbp", 140, None),
+        ("total_cholesterol", 5.5, None),
+        ("hdl_cholesterol", 1.2, None),
+    ]
+    a = assess(PatientContext(**CVD), _obs(readings), policy, now=NOW)  # type: ignore[arg-type]
+    risk = a.scores["china_par"].value
+    assert risk is not None and risk >= 10 and "cvd_risk_high" in {r.rule for r in a.reasons}
+    young = {**CVD, "age": 40, "current_smoker": False, "diabetes": False}
+    b = assess(PatientContext(**young), _obs(readings), policy, now=NOW)  # type: ignore[arg-type]
+    assert b.scores["china_par"].value is not None and b.scores["china_par"].value < 10
+    assert "cvd_risk_high" not in {r.rule for r in b.reasons}
+
+
+def test_diabetes_risk_high_at_cdrs_25(policy: Policy) -> None:
+    # CDRS: age 60-64 16 + male 2 + BMI 24-29.9 3 + waist 90-94.9 8 + SBP 110-119 1 = 30
+    assert "diabetes_risk_high" in _fired(policy, DIAB, [("sbp", 115, None)])
+    # age 40-44 11 + male 2 + BMI 22-23.9 1 + waist 75-79.9 3 + SBP <110 0 + no family history = 17
+    slim = {**DIAB, "age": 42, "bmi": 23, "waist_cm": 77}
+    assert "diabetes_risk_high" not in _fired(policy, slim, [("sbp", 105, None)])
+    known = {**DIAB, "diabetes": True}
+    assert "diabetes_risk_high" not in _fired(policy, known, [("sbp", 115, None)])
