@@ -131,7 +131,7 @@ def _obs(readings: list[Reading]) -> list[Observation]:
 
 
 def _fired(policy: Policy, patient: dict[str, object], readings: list[Reading]) -> set[str]:
-    a = assess(PatientContext(**patient), _obs(readings), policy, now=NOW)  # type: ignore[arg-type]
+    a = assess(PatientContext(**patient), _obs(readings), policy, now=NOW)
     return {r.rule for r in a.reasons}
 
 
@@ -167,11 +167,11 @@ def test_cvd_risk_high_at_ten_percent(policy: Policy) -> None:
         ("total_cholesterol", 5.5, None),
         ("hdl_cholesterol", 1.2, None),
     ]
-    a = assess(PatientContext(**CVD), _obs(readings), policy, now=NOW)  # type: ignore[arg-type]
+    a = assess(PatientContext(**CVD), _obs(readings), policy, now=NOW)
     risk = a.scores["china_par"].value
     assert risk is not None and risk >= 10 and "cvd_risk_high" in {r.rule for r in a.reasons}
     young = {**CVD, "age": 40, "current_smoker": False, "diabetes": False}
-    b = assess(PatientContext(**young), _obs(readings), policy, now=NOW)  # type: ignore[arg-type]
+    b = assess(PatientContext(**young), _obs(readings), policy, now=NOW)
     assert b.scores["china_par"].value is not None and b.scores["china_par"].value < 10
     assert "cvd_risk_high" not in {r.rule for r in b.reasons}
 
