@@ -105,7 +105,10 @@ def _stage_select(index: int, source: Source, risk_columns: list[str]) -> str:
         scan = scan_sql(source.encounters, source.fmt)
         parts.append("row_number() OVER () + " + ("1" if source.fmt == "csv" else "0") + " AS _row")
     for name, target in ENCOUNTER_TYPES.items():
-        parts.append(f"{_cast(name, target, cols.get(name))} AS {_q(name)}")
+        value = _cast(name, target, cols.get(name))
+        if name == "red_flags":  # "empty if none"; CSV cannot tell an empty string from null
+            value = f"COALESCE({value}, '')"
+        parts.append(f"{value} AS {_q(name)}")
     for name in risk_columns:
         parts.append(f"{_cast(name, 'DOUBLE', cols.get(name))} AS {_q(name)}")
     problem, value = _problem_sql(cols, risk_columns)

@@ -1,0 +1,128 @@
+"""`triage report ...`: files written, key figures printed, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from triage.cli import main
+
+Generated = tuple[Path, dict[str, Any]]
+
+
+def test_imbalance_writes_html_tables_and_plots(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report"
+    assert main(["report", "imbalance", "--input", str(generated[0]), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "SYNTHETIC DATA" in printed.out
+    assert "H3 interrupted time series: local share +" in printed.out
+    assert "nothing rejected" in printed.out
+    assert "... pooled" in printed.err
+    page = (out / "report.html").read_text()
+    assert page.count("SYNTHETIC DATA") == 2 and page.count("data:image/png;base64,") == 6
+    for name in (
+        "region_month",
+        "tier_month",
+        "network_edges",
+        "hospital_centrality",
+        "tier_load",
+        "h3_summary",
+        "policy_curve",
+        "rejections",
+    ):
+        assert (out / "tables" / f"{name}.csv").is_file()
+        csv = pd.read_csv(out / "tables" / f"{name}.csv")
+        parquet = pd.read_parquet(out / "tables" / f"{name}.parquet")
+        assert len(csv) == len(parquet)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rows_pooled"] == generated[1]["rows"] and summary["synthetic"] is True
+    assert {p.name for p in (out / "plots").iterdir()} >= {"network.png", "h3.png", "policy.png", "load.png"}
+
+
+def test_imbalance_json_lists_rejections_and_strict_exits_2(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    twice = tmp_path / "twice"
+    shutil.copytree(first, twice)
+    args = [
+        "report",
+        "imbalance",
+        "-i",
+        str(first),
+        "-i",
+        str(twice),
+        "-o",
+        str(tmp_path / "r"),
+        "--json",
+        "-q",
+    ]
+    assert main(args) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert len(payload["rejections"]) == 1
+    assert "exported twice" in payload["rejections"][0]["reason"]
+    assert main([*args, "--strict"]) == 2
+
+
+def test_bad_inputs_give_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["report", "imbalance", "-i", str(tmp_path / "missing"), "-o", str(tmp_path / "r"), "-q"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "missing: no such file or folder" in err
+    bad = tmp_path / "bad.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(bad)
+    assert main(["report", "imbalance", "-i", str(bad), "-o", str(tmp_path / "r"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "no usable encounters table" in err and "bad.parquet: missing column(s): format_version" in err
+    assert "Traceback" not in err
+
+
+def test_simulate_prints_the_curve(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim"
+    assert (
+        main(["report", "simulate", "-i", str(generated[0]), "-t", "3:0.20,7:0.30", "-o", str(out), "-q"])
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "NEWS2>=3 or risk>=0.20" in text and "NEWS2>=7 or risk>=0.30" in text
+    assert (out / "policy.png").is_file() and len(pd.read_csv(out / "policy_curve.csv")) == 2
+    assert main(["report", "simulate", "-i", str(generated[0]), "-t", "high"]) == 2
+    assert "expected NEWS2:RISK" in capsys.readouterr().err
+    assert main(["report", "simulate", "-i", str(generated[0]), "--risk-model", "nope", "-q"]) == 2
+    assert "not in the pooled exports (found: cvd10)" in capsys.readouterr().err
+
+
+def test_generate_refuses_a_non_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "gen"
+    assert (
+        main(["report", "generate", "--clinics", "3", "--rows", "600", "--months", "8", "--out", str(out)])
+        == 0
+    )
+    assert "SYNTHETIC" in capsys.readouterr().out
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 3
+    assert main(["report", "generate", "--out", str(out)]) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+
+
+def test_spark_engine_without_java_or_pyspark_says_how(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    code = main(
+        ["report", "imbalance", "-i", str(generated[0]), "-o", str(tmp_path / "r"), "--engine", "spark", "-q"]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "pyspark" in err or "Java 17" in err

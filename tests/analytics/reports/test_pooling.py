@@ -1,0 +1,163 @@
+"""Pooling: formats, validation, rejections by file, double exports, de-duplication."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from analytics.reports.errors import ReportInputError
+from analytics.reports.generate import GeneratorSpec, generate
+from analytics.reports.pooling import pool
+from analytics.reports.schema import ENCOUNTER_TYPES, FORMAT_VERSION, SMALL_CELL
+from referral import analytics_export
+
+Generated = tuple[Path, dict[str, Any]]
+
+
+def _first_export(generated: Generated) -> Path:
+    return sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+
+
+def test_contract_constants_match_the_producer() -> None:
+    assert FORMAT_VERSION == analytics_export.FORMAT_VERSION
+    assert SMALL_CELL == analytics_export.SMALL_CELL
+    assert list(ENCOUNTER_TYPES) == [name for name, _ in analytics_export.ENCOUNTER_COLUMNS]
+
+
+def test_pools_every_clinic_export(generated: Generated, tmp_path: Path) -> None:
+    out, truth = generated
+    pooled = pool([out], tmp_path)
+    assert pooled.rows_pooled == pooled.rows_read == truth["rows"]
+    assert len(pooled.sources) == truth["clinics"]
+    assert pooled.rejections == []
+    assert pooled.risk_columns == ["risk_cvd10"]
+    assert pooled.synthetic
+    assert pooled.facilities == truth["clinics"] + 6  # 3 hospitals in each of 2 regions
+
+
+def _copy(export: Path, dest: Path) -> Path:
+    shutil.copytree(export, dest)
+    return dest
+
+
+def _edit_manifest(folder: Path, **changes: Any) -> None:
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(changes)
+    path.write_text(json.dumps(manifest))
+
+
+def test_wrong_version_missing_column_and_double_export_are_named(
+    generated: Generated, tmp_path: Path
+) -> None:
+    exports = sorted(p for p in generated[0].iterdir() if p.is_dir())
+    old_version = _copy(exports[0], tmp_path / "old")
+    _edit_manifest(old_version, format_version="clinic-triage-analytics/0")
+    table = pq.read_table(exports[1] / "encounters.parquet")
+    no_disposition = tmp_path / "no_disposition.parquet"
+    pq.write_table(table.drop_columns(["disposition"]), no_disposition)
+    again = _copy(exports[2], tmp_path / "again")
+    _edit_manifest(again, exported_at="2030-01-01")
+    pooled = pool([exports[2], exports[3], old_version, no_disposition, again], tmp_path / "work")
+    reasons = {r.source: r.reason for r in pooled.rejections}
+    assert (
+        "format_version 'clinic-triage-analytics/0' is not supported"
+        in reasons[str(old_version / "manifest.json")]
+    )
+    assert reasons[str(no_disposition)] == "missing column(s): disposition"
+    twice = reasons[str(exports[2] / "encounters.parquet")]
+    assert "exported twice" in twice and str(again / "encounters.parquet") in twice
+    expected = sum(pq.read_metadata(e / "encounters.parquet").num_rows for e in (exports[2], exports[3]))
+    assert pooled.rows_pooled == expected
+
+
+def test_row_level_problems_are_counted_with_line_numbers(generated: Generated, tmp_path: Path) -> None:
+    frame = pd.read_parquet(_first_export(generated) / "encounters.parquet").head(50)
+    frame["encounter_day"] = frame["encounter_day"].astype(str)
+    frame.loc[3, "disposition"] = "send_home"
+    frame.loc[7, "encounter_day"] = "2024-13-45"
+    frame.loc[9, "record_id"] = None
+    duplicated = pd.concat([frame, frame.iloc[[10, 11]]])
+    path = tmp_path / "rows.csv"
+    duplicated.to_csv(path, index=False)
+    pooled = pool([path], tmp_path / "work")
+    by_reason = {r.reason.split(" (")[0]: r for r in pooled.rejections}
+    assert by_reason["disposition outside the allowed values"].rows == 1
+    assert "line 5" in by_reason["disposition outside the allowed values"].reason
+    assert "'send_home'" in by_reason["disposition outside the allowed values"].reason
+    assert "line 9" in by_reason["encounter_day is not a valid date"].reason
+    assert by_reason["record_id is empty"].rows == 1
+    assert by_reason["duplicate record_id, already pooled"].rows == 2
+    assert pooled.rows_pooled == 50 - 3
+    assert pooled.rows_read == 52
+
+
+def test_tampered_table_and_interrupted_export_are_rejected(generated: Generated, tmp_path: Path) -> None:
+    export = _copy(_first_export(generated), tmp_path / "tampered")
+    with (export / "encounters.parquet").open("ab") as handle:
+        handle.write(b"x")
+    interrupted = tmp_path / "interrupted"
+    interrupted.mkdir()
+    (interrupted / "encounters.csv").write_text("a\n1\n")
+    with pytest.raises(ReportInputError) as info:
+        pool([export, interrupted], tmp_path / "work")
+    assert "sha256 differs from manifest.json" in str(info.value)
+    assert str(interrupted) in str(info.value)
+
+
+def test_missing_path_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportInputError, match="no such file"):
+        pool([tmp_path / "nope"], tmp_path / "work")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_csv_and_jsonl_exports_pool_like_parquet(fmt: str, tmp_path: Path) -> None:
+    spec = GeneratorSpec(clinics=3, rows=900, months=8, seed=3)
+    generate(spec, tmp_path / "parquet")
+    generate(GeneratorSpec(clinics=3, rows=900, months=8, seed=3, table_format=fmt), tmp_path / fmt)  # type: ignore[arg-type]
+    sql = "SELECT * FROM encounters ORDER BY record_id"
+    a = pool([tmp_path / "parquet"], tmp_path / "w1").con.execute(sql).df()
+    b = pool([tmp_path / fmt], tmp_path / "w2").con.execute(sql).df()
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_clinic_referral_log_is_exported_and_pooled(tmp_path: Path) -> None:
+    from referral import facilities, store
+    from referral.records import AssessmentIn, EncounterIn, PatientIn
+    from referral.schema import connect
+
+    db = connect(tmp_path / "clinic.db")
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    for i in range(6):
+        mrn = f"MRN-{i}"
+        store.upsert_patient(db, PatientIn(mrn=mrn, name="Test Patient", sex="male"), actor="n", reason="r")
+        enc = store.open_encounter(
+            db,
+            EncounterIn(patient_mrn=mrn, facility_id="ZJ-C01", started_at="2026-05-01T09:00:00+08:00"),
+            actor="n",
+            reason="v",
+        )
+        assessment = AssessmentIn.model_validate(
+            {
+                "disposition": "local_care",
+                "target_tier": "primary",
+                "policy_version": "p1",
+                "engine_version": "0.1.0",
+                "news2": i,
+                "red_flags": [],
+                "risks": {"cvd10": 0.05 * i},
+                "payload": {},
+            }
+        )
+        store.record_assessment(db, enc["id"], assessment, actor="engine", reason="triage")
+    db.conn.close()
+    pooled = pool([tmp_path / "clinic.db"], tmp_path / "work")
+    assert pooled.rows_pooled == 6
+    assert pooled.sources[0].label.endswith("clinic.db (exported)")
+    assert pooled.con.execute("SELECT count(DISTINCT clinic_id) FROM encounters").fetchall() == [(1,)]
