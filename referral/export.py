@@ -8,12 +8,13 @@ pseudonymous id, never the name or MRN. The de-identified regional analytics exp
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from referral.tables import ColumnType, TableFormat, write_table
+from referral.tables import ColumnType, TableFormat, TableWriter
 
 REFERRAL_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("referral_id", "int"),
@@ -55,17 +56,29 @@ ORDER BY r.id
 """
 
 
-def referral_rows(db: Database) -> list[dict[str, Any]]:
-    rows = []
+def referral_rows(db: Database) -> Iterator[dict[str, Any]]:
+    """Every referral with its encounter day, engine disposition and pseudonymous patient id."""
     for row in db.query(_REFERRAL_SQL):
         item = dict(row)
         item["justified"] = None if row["justified"] is None else bool(row["justified"])
-        rows.append(item)
-    return rows
+        yield item
 
 
-def export_referrals(db: Database, out: Path, table_format: TableFormat) -> int:
-    return write_table(referral_rows(db), REFERRAL_COLUMNS, out, table_format)
+def export_referrals(db: Database, out: Path, table_format: TableFormat, batch: int = 20_000) -> int:
+    """Stream the referral table to ``out`` in batches; returns the row count."""
+    writer = TableWriter(out, REFERRAL_COLUMNS, table_format)
+    try:
+        rows: list[dict[str, Any]] = []
+        for row in referral_rows(db):
+            rows.append(row)
+            if len(rows) == batch:
+                writer.write(rows)
+                rows = []
+        writer.write(rows)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
 
 
 # --- FHIR R4 ----------------------------------------------------------------------------------

@@ -214,3 +214,9 @@ def test_analytics_export_streams_in_batches(
             pq.read_table(tmp_path / "whole" / "encounters.parquet")
         )
     assert not list((tmp_path / "batched").glob("*.partial"))
+
+
+def test_referral_export_batches_give_the_same_file(filled: Database, tmp_path: Path) -> None:
+    assert export.export_referrals(filled, tmp_path / "one.csv", "csv", batch=1) == 2
+    export.export_referrals(filled, tmp_path / "all.csv", "csv")
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "all.csv").read_bytes()
