@@ -12,9 +12,10 @@ from referral import queue as staff_queue
 from triage.assessment import Disposition
 from triage.errors import UserInputError
 from triage.service.api.deps import clinic as clinic_dep
-from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.pages.rendering import render
 from triage.service.runtime import Runtime
+from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
@@ -62,7 +63,14 @@ def home(who: Annotated[Principal, Depends(allow(*tuple(Role)))]) -> Response:
 
 @router.get("/queue")
 def queue_page(request: Request, who: Reader) -> Response:
-    return render(request, "queue.html", who, rows=queue_rows(request), synthetic=_synthetic(request))
+    return render(
+        request,
+        "queue.html",
+        who,
+        rows=queue_rows(request),
+        synthetic=_synthetic(request),
+        can_record=who.role in CLINICAL_WRITE,
+    )
 
 
 @router.get("/queue/rows")
@@ -122,6 +130,8 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         targets=_referral_targets(request),
         dispositions=[d.value for d in Disposition],
         can_decide=who.role in CLINICIAN_ONLY,
+        can_record=who.role in CLINICAL_WRITE,
+        concepts=sorted(CONCEPTS.values(), key=lambda c: c.display),
         synthetic=_synthetic(request),
     )
 
