@@ -96,7 +96,7 @@ def test_gateway_and_service_writers_together_lose_nothing_and_never_see_locks(t
     assert (gateway.returncode, service.returncode) == (0, 0), gw_err + svc_err
     assert gw_errors == [] and svc_errors == [], (gw_errors + svc_errors)[:5]
     assert "locked" not in gw_err + svc_err
-    assert len(gw_acks) > 50 and len(svc_acks) > 50, "both writers must really have run"
+    assert len(gw_acks) > 20 and len(svc_acks) > 20, "both writers must really have run"
 
     db: Database = connect(path)
     encounters = {
