@@ -66,9 +66,9 @@ def normalise_value(
     value = text.strip()
     if value == '""':
         return "", (DELETE,)
-    if not value or value in profile.no_value_tokens or set(value) == {"-"}:
+    if not value or value in profile.no_value_tokens or not value.strip("-"):
         return "", (NO_VALUE,)
-    if _DECIMAL_COMMA.match(value) and profile.tolerance.decimal_comma:
+    if "," in value and _DECIMAL_COMMA.match(value) and profile.tolerance.decimal_comma:
         counter.fire(profile.device_id, "decimal_comma", value)
         value = value.replace(",", ".")
     return value, ()
@@ -106,7 +106,6 @@ def build_result(
     unit = f.device_unit or None
     scale: float | None = None
     problem: Quarantine | None = None
-    where = f"sample {f.sample_id or '?'} test {f.vendor_code!r}"
     if entry is None:
         if f.vendor_code in profile.ignored_codes:
             flags += (IGNORED,)
@@ -116,7 +115,7 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"{where}: vendor code not in the mapping table of profile {profile.device_id!r}",
+                f"sample {f.sample_id or '?'} test {f.vendor_code!r}: vendor code not in the mapping table of profile {profile.device_id!r}",
             )
     else:
         device_unit = (f.device_unit or "").strip()
@@ -126,7 +125,7 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"{where}: device unit {device_unit!r}, profile expects one of {list(entry.device_units)}",
+                f"sample {f.sample_id or '?'} test {f.vendor_code!r}: device unit {device_unit!r}, profile expects one of {list(entry.device_units)}",
             )
         else:
             code = entry.code
@@ -141,7 +140,7 @@ def build_result(
                         raw,
                         f.byte_offset,
                         profile.device_id,
-                        f"{where}: device unit {device_unit!r} is not one the profile's scale {entry.scale} "
+                        f"sample {f.sample_id or '?'} test {f.vendor_code!r}: device unit {device_unit!r} is not one the profile's scale {entry.scale} "
                         "applies to (list it in device_units)",
                     )
                     code = None
@@ -159,7 +158,7 @@ def build_result(
                         raw,
                         f.byte_offset,
                         profile.device_id,
-                        f"{where}: value {value!r} is not a number, cannot apply scale {scale}",
+                        f"sample {f.sample_id or '?'} test {f.vendor_code!r}: value {value!r} is not a number, cannot apply scale {scale}",
                     )
                     code = None
                 else:

@@ -20,7 +20,7 @@ STX_I, ETX_I, ETB_I, EOT_I, ENQ_I = 0x02, 0x03, 0x17, 0x04, 0x05
 RESTRICTED = frozenset(
     {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0A, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17}
 )
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_PAIR = re.compile(rb"[0-9A-Fa-f]{2}")
 _CONTROL = re.compile(rb"[\x02\x03\x04\x05\x17]")
 
 
@@ -65,6 +65,9 @@ class Frame:
 def scan_frame(buf: bytes | bytearray, start: int, max_frame: int) -> Frame | None:
     """Parse the frame whose STX is at ``buf[start]``; ``None`` if more bytes are needed.
 
+    ``problem`` is ``"checksum"`` when the checksum is not exactly the uppercase value: call
+    :func:`verify_checksum_case` for the verdict (a lowercase checksum may be allowed by switch).
+
     A frame interrupted by another STX, ENQ or EOT before its end is returned with a problem and
     ``end`` at the interrupting byte, so the caller can NAK it and resynchronise.
     """
@@ -89,9 +92,9 @@ def scan_frame(buf: bytes | bytearray, start: int, max_frame: int) -> Frame | No
     text = body[1:-1]
     if number is None:
         return Frame(None, text, final, start, i + 3, f"frame number {chr(fn_byte)!r} is not 0-7")
-    if not all(c in _HEX for c in sent):
+    if _HEX_PAIR.fullmatch(sent) is None:
         return Frame(number, text, final, start, i + 3, f"checksum {sent!r} is not two hex digits")
-    return Frame(number, text, final, start, i + 3, None if sent.upper() == checksum(body) else "checksum")
+    return Frame(number, text, final, start, i + 3, None if sent == checksum(body) else "checksum")
 
 
 def verify_checksum_case(

@@ -310,7 +310,7 @@ class AstmReceiver:
             offset = self._consumed
             self._arm()
             problem = frame.problem
-            if problem is None or problem == "checksum":
+            if problem == "checksum":  # mismatch, or lowercase hex (allowed only by its switch)
                 problem = verify_checksum_case(
                     self._buf, frame, self.profile.tolerance, self.counter, self._dev
                 )
