@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--profile",
             help="Device profile TOML file, or the name of a bundled profile (e.g. sysmex-xn550). "
-            "Default: the strict generic profile of the protocol.",
+            "Default: the strict generic profile (generic-astm, generic-hl7; for line: nonin-oximeter).",
         ),
         received_at: str | None = typer.Option(
             None,
