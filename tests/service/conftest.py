@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,11 +76,25 @@ def seed(app: FastAPI) -> dict[Role, str]:
     return tokens
 
 
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Role, str]]:
+    """One seeded database (argon2 hashing is slow on purpose), copied for every test."""
+    folder = tmp_path_factory.mktemp("seeded")
+    app = create_app(make_settings(folder))
+    with TestClient(app):
+        tokens = seed(app)
+    return folder, tokens
+
+
 @pytest.fixture
-def staff(tmp_path: Path) -> Iterator[Staff]:
+def staff(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Staff]:
+    folder, tokens = seeded
+    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+        if (folder / name).exists():
+            shutil.copy(folder / name, tmp_path / name)
     app = create_app(make_settings(tmp_path))
     with TestClient(app) as client:
-        yield Staff(app, client, seed(app))
+        yield Staff(app, client, tokens)
 
 
 WALK_IN = {
