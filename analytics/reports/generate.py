@@ -120,9 +120,15 @@ def _hex_ids(rng: np.random.Generator, n: int) -> pa.Array:
 
 
 def clinic_table(
-    spec: GeneratorSpec, clinic: Facility, hospitals: list[Facility], n: int, index: int
+    spec: GeneratorSpec,
+    clinic: Facility,
+    hospitals: list[Facility],
+    n: int,
+    index: int,
+    provincial: str | None = None,
 ) -> pa.Table:
-    """The encounters table of one synthetic clinic (``n`` rows)."""
+    """The encounters table of one synthetic clinic (``n`` rows); ``provincial``: a tertiary
+    hospital outside the region that draws part of the tertiary referrals."""
     rng = np.random.default_rng([spec.seed, 2, index])
     days_total = (_add_months(spec.first_day, spec.months) - spec.first_day).days
     day_offset = np.sort(rng.integers(0, days_total, n))
@@ -156,6 +162,8 @@ def clinic_table(
         np.isin(final, ["emergency_transfer", "urgent_referral"]), 0.65, 0.35
     ) > rng.random(n)
     to = np.where(to_tertiary, rng.choice(tertiary, n), rng.choice(secondary, n)).astype(object)
+    if provincial is not None:  # some tertiary referrals bypass the region for the provincial centre
+        to[to_tertiary & (rng.random(n) < 0.25)] = provincial
     to[~referred] = None
     status = rng.choice(
         np.array(
@@ -315,7 +323,8 @@ def generate(
     truth_treated = 0
     for i, (clinic, n) in enumerate(zip(clinics, sizes, strict=True)):
         hospitals = [h for h in directory if h.tier != "primary" and h.region_code == clinic.region_code]
-        table = clinic_table(spec, clinic, hospitals, int(n), i)
+        provincial = directory[0].facility_id if clinic.region_code != directory[0].region_code else None
+        table = clinic_table(spec, clinic, hospitals, int(n), i, provincial)
         digital = table.column("digital_triage").to_numpy(zero_copy_only=False)
         engine_local = table.column("engine_disposition").to_numpy(zero_copy_only=False) == "local_care"
         truth_treated += int(digital.sum())
