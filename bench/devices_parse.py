@@ -7,7 +7,8 @@ with 24 OBX segments. Three stages are timed separately:
 
 - records: LIS2/HL7 parsing only (``parse_message``);
 - decode: parsing + mapping to ``DeviceResult`` (``decode_message``) with the device profile;
-- link+decode (ASTM): wire bytes through ``AstmReceiver`` (frames, checksums, ACKs) then decode.
+- link (ASTM): wire bytes through ``AstmReceiver`` (frames, checksums, ACKs), one frame per record;
+- link+decode (ASTM): the link stage then decode.
 
 The issue's target is 50,000 records/s per core; the ratio column is measured/target.
 """
@@ -77,6 +78,12 @@ def main() -> None:
         {"device_id": "bench-hl7", "protocol": "hl7", "mapping": {"6690": {"code": "wbc", "unit": "10*9/L"}}}
     )
 
+    def link_only() -> None:
+        rx = AstmReceiver(xn, lambda: 0.0)
+        rx.receive_data(wire)
+        while rx.next_event() is not None:
+            pass
+
     def link_and_decode() -> None:
         rx = AstmReceiver(xn, lambda: 0.0)
         rx.receive_data(wire)
@@ -88,6 +95,7 @@ def main() -> None:
     rows = [
         ("ASTM records (parse_message)", _rate(lambda: astm_records.parse_message(text, xn), n_astm)),
         ("ASTM decode (parse + map)", _rate(lambda: astm_records.decode_message(xn, text), n_astm)),
+        ("ASTM link only (frames, ACKs)", _rate(link_only, n_astm)),
         ("ASTM link + decode (wire bytes)", _rate(link_and_decode, n_astm)),
         ("HL7 segments (parse_message)", _rate(lambda: hl7.parse_message(hl7_msg, hl7_prof), n_hl7)),
         ("HL7 decode (parse + map)", _rate(lambda: hl7.decode_message(hl7_prof, hl7_msg), n_hl7)),

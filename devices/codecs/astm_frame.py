@@ -50,7 +50,7 @@ def split_records(records: list[bytes], frame_text_size: int = 240) -> list[tupl
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Frame:
     """A frame found in a buffer. ``problem`` is None when the frame is intact."""
 

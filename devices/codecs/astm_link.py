@@ -20,6 +20,7 @@ contention (the instrument has priority; the host yields and waits 20 s for the 
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,6 @@ from devices.codecs.astm_frame import (
     EOT_I,
     LF,
     NAK,
-    STX_I,
     build_frame,
     scan_frame,
     split_records,
@@ -44,6 +44,7 @@ from devices.profile import DeviceProfile
 from devices.tolerance import ToleranceCounter
 
 log = logging.getLogger("devices.astm_link")
+_STX_OR_EOT = re.compile(rb"[\x02\x04]")
 Clock = Callable[[], float]
 
 
@@ -283,10 +284,8 @@ class AstmReceiver:
             if self._held is not None:
                 return  # waiting for confirm_message(); the sender cannot send before our ACK
             # RECEIVING: skip to STX or EOT
-            i = 0
-            n = len(self._buf)
-            while i < n and self._buf[i] != STX_I and self._buf[i] != EOT_I:
-                i += 1
+            m = _STX_OR_EOT.search(self._buf)
+            i = len(self._buf) if m is None else m.start()
             if i:
                 self._note_trailer(bytes(self._buf[:i]))
                 self._drop(i)
@@ -389,8 +388,11 @@ class AstmReceiver:
             text = text + CR
         self._prev_fn, self._prev_text = self._last_fn, self._last_text
         self._last_fn, self._last_text = number, text
-        first_line = text.split(CR, 1)[0].split(LF, 1)[-1]
-        if self._pending and len(self._pending) == self._record_start and first_line.startswith(b"H"):
+        if (
+            self._pending
+            and len(self._pending) == self._record_start
+            and text.split(CR, 1)[0].split(LF, 1)[-1].startswith(b"H")
+        ):
             # a new header while the previous message had no L record
             self._emit(complete=False, offset=offset)
         self._pending += text
