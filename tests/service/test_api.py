@@ -125,9 +125,11 @@ def test_bad_input_is_422_with_what_and_where_and_nothing_stored(staff: Staff) -
 
 def test_health_readiness_metrics_and_offline_docs(staff: Staff) -> None:
     assert staff.client.get("/healthz").json() == {"status": "ok"}
+    staff.client.get("/api/v1/queue", headers=staff.bearer(Role.nurse))
     assert staff.client.get("/readyz").json()["ready"] is True
     metrics = staff.client.get("/metrics", headers=staff.bearer(Role.admin))
     assert "triage_http_requests_total" in metrics.text
+    assert 'route="/api/v1/queue"' in metrics.text, "labels carry the full route template"
     docs = staff.client.get("/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower() and "https://" not in docs

@@ -130,4 +130,5 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    runtime.metrics.learn_routes(app.routes)
     return app

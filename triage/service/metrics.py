@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from starlette.responses import Response
 class ServiceMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.route_paths: dict[int, str] = {}
         self.requests = Counter(
             "triage_http_requests_total",
             "HTTP requests by route template, method and status",
@@ -48,6 +50,13 @@ class ServiceMetrics:
         )
         self.sse_clients = Gauge("triage_sse_clients", "Open live-update connections", registry=self.registry)
 
+    def learn_routes(self, routes: list[Any]) -> None:
+        """Remember each route's full path template (included routers keep their own paths)."""
+        from fastapi.routing import iter_route_contexts
+
+        for context in iter_route_contexts(routes):
+            self.route_paths[id(context.route)] = context.path
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -57,7 +66,7 @@ class ServiceMetrics:
         start = time.perf_counter()
         response = await call_next(request)
         matched = request.scope.get("route")
-        route = getattr(matched, "path", "unmatched")
+        route = self.route_paths.get(id(matched)) or getattr(matched, "path", "unmatched")
         if route != "/api/v1/events" and route != "/events":
             self.latency.labels(route).observe(time.perf_counter() - start)
         self.requests.labels(route, request.method, str(response.status_code)).inc()
