@@ -55,7 +55,8 @@ class ServiceMetrics:
         from fastapi.routing import iter_route_contexts
 
         for context in iter_route_contexts(routes):
-            self.route_paths[id(context.route)] = context.path
+            if context.path:
+                self.route_paths[id(context.route)] = context.path
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
