@@ -131,9 +131,16 @@ class Record:
         return self.raw(n).split(self.delimiters.repeat)
 
     def components(self, n: int, repeat: int = 0) -> list[str]:
-        reps = self.repeats(n)
-        text = reps[repeat] if repeat < len(reps) else ""
-        return [unescape(c, self.delimiters) for c in text.split(self.delimiters.component)]
+        """Components of repeat ``repeat`` of field ``n``, each unescaped."""
+        d = self.delimiters
+        text = self.fields[n - 1] if 0 < n <= len(self.fields) else ""
+        if d.repeat in text:
+            reps = text.split(d.repeat)
+            text = reps[repeat] if repeat < len(reps) else ""
+        elif repeat:
+            text = ""
+        parts = text.split(d.component)
+        return [unescape(c, d) for c in parts] if d.escape in text else parts
 
     def text(self, n: int) -> str:
         """Field ``n`` unescaped, components and repeats kept with their delimiters."""
