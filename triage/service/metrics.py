@@ -40,6 +40,12 @@ class ServiceMetrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.device_to_queue = Histogram(
+            "triage_device_result_to_queue_seconds",
+            "From a device result stored in the inbox to its assessment published to the queue",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5),
+            registry=self.registry,
+        )
         self.referrals_proposed = Counter(
             "triage_referrals_proposed_total",
             "Referrals proposed automatically for confirmation",

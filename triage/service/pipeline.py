@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -70,6 +70,7 @@ class DevicePipeline:
     def handle(self, results: Sequence[Any]) -> None:
         metrics = self.runtime.metrics
         by_patient: dict[str, list[Observation]] = defaultdict(list)
+        received: dict[str, str] = {}
         for item in results:
             stored: StoredDeviceResult = item.stored
             if not item.auto_feed:
@@ -77,6 +78,7 @@ class DevicePipeline:
                 continue
             try:
                 by_patient[str(stored.patient_id)].append(observation_from_stored(stored))
+                received.setdefault(str(stored.patient_id), stored.received_at)
             except ClinicError as exc:
                 metrics.device_results.labels("rejected").inc()
                 log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc.code)
@@ -85,6 +87,8 @@ class DevicePipeline:
             try:
                 self.assess_patient(db, mrn, observations)
                 metrics.device_results.labels("assessed").inc(len(observations))
+                arrived = datetime.fromisoformat(received[mrn])
+                metrics.device_to_queue.observe(max(0.0, (datetime.now(UTC) - arrived).total_seconds()))
             except ClinicError as exc:
                 metrics.device_results.labels("failed").inc(len(observations))
                 log.error("device results for one patient could not be assessed: %s", exc.code)
