@@ -62,6 +62,9 @@ class ModelPolicy(_Strict):
     enabled: bool = True
 
 
+_DEFAULT_MODEL_POLICY = ModelPolicy()
+
+
 class ModelsPolicy(_Strict):
     """``[models]``: ``max_level``, ``default_level`` and one ``[models.<name>]`` table per model."""
 
@@ -82,7 +85,7 @@ class ModelsPolicy(_Strict):
         return self.each
 
     def for_model(self, name: str) -> ModelPolicy:
-        return self.each.get(name, ModelPolicy())
+        return self.each.get(name) or _DEFAULT_MODEL_POLICY
 
     def level_for(self, name: str) -> Disposition:
         wanted = self.for_model(name).level or self.default_level
