@@ -32,12 +32,17 @@ class _ToleranceDiff:
     def __init__(self, counter: ToleranceCounter, device_id: str) -> None:
         self._counter = counter
         self._device_id = device_id
+        self._total = counter.total()
         self._seen = self._counts()
 
     def _counts(self) -> dict[str, int]:
         return {switch: n for (dev, switch), n in self._counter.snapshot().items() if dev == self._device_id}
 
     def events(self) -> list[LinkEvent]:
+        total = self._counter.total()
+        if total == self._total:  # nothing fired anywhere since the last look (the common case)
+            return []
+        self._total = total
         now = self._counts()
         fired: list[LinkEvent] = []
         for switch, count in now.items():

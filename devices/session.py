@@ -173,7 +173,11 @@ async def run_session(
     try:
         while True:
             deadline = driver.next_deadline()
-            if deadline != timer_deadline:
+            # Keep a pending timer unless the driver now needs an earlier wake-up (or none): waking
+            # early is harmless, poll() fires nothing before the deadline and a new timer is armed.
+            if deadline != timer_deadline and (
+                timer_deadline is None or deadline is None or deadline < timer_deadline
+            ):
                 if timer_task is not None:
                     timer_task.cancel()
                 timer_task = (

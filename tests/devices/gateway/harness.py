@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -82,11 +83,25 @@ class ProgressLink:
         await self._link.close()
 
 
-async def advance_when_idle(clock: FakeClock, progress: list[int], stop: asyncio.Event) -> None:
-    """Move the fake clock to the next timer whenever nothing has moved for a while."""
+async def advance_when_idle(
+    clock: FakeClock,
+    progress: list[int],
+    stop: asyncio.Event,
+    *,
+    jump_rate: float = 0.0,
+    rng: random.Random | None = None,
+) -> int:
+    """Move the fake clock to the next timer whenever nothing has moved for a while. With
+    ``jump_rate``, also jump 1-40 s at random moments (bytes in flight, timers firing mid-message).
+    Returns the number of jumps."""
+    jumps = 0
     while not stop.is_set():
         seen = progress[0]
         for _ in range(30):
             await asyncio.sleep(0)
-        if progress[0] == seen and (wake := clock.next_wakeup()) is not None:
+        if rng is not None and rng.random() < jump_rate:
+            jumps += 1
+            clock.advance(rng.uniform(1.0, 40.0))
+        elif progress[0] == seen and (wake := clock.next_wakeup()) is not None:
             clock.advance(max(0.0, wake - clock.now()))
+    return jumps
