@@ -86,3 +86,10 @@ def test_pages_speak_the_users_language(staff: Staff) -> None:
     assert "No patients yet today" in staff.client.get("/queue").text
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh", "back": "/queue"})
     assert "今天还没有病人" in staff.client.get("/queue").text
+
+
+def test_an_expired_session_sends_live_fragments_to_the_login_page(staff: Staff) -> None:
+    response = staff.client.get("/queue/rows", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert response.status_code == 204 and response.headers["hx-redirect"] == "/login"
+    page = staff.client.get("/queue", follow_redirects=False)
+    assert page.headers["location"] == "/login?next=/queue"

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -126,7 +127,12 @@ def create_app(
 
     @app.exception_handler(LoginRequiredRedirect)
     async def login_required(request: Request, exc: LoginRequiredRedirect) -> Response:
-        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+        target = f"/login?next={quote(exc.next_path)}"
+        if request.headers.get("hx-request"):
+            # A live fragment of an expired session: send the whole page to the login screen
+            # instead of swapping the login form into the queue table.
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(target, status_code=303)
 
     app.include_router(api.router)
     app.include_router(pages.router)
