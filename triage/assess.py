@@ -274,6 +274,8 @@ def _model_results(
         predictions = models.predict(patient, values)
     except ClinicError as exc:
         return [], [f"risk models not used: {exc}"]
+    except Exception as exc:  # a model runtime failure must never block the rules' decision
+        return [], [f"risk models failed ({type(exc).__name__}: {exc}); decision from scores and rules only"]
     results: list[ModelResult] = []
     for pred in predictions:
         setting = policy.models.for_model(pred.model)

@@ -275,6 +275,17 @@ def test_model_failure_keeps_rules_working(policy: Policy) -> None:
     assert any("model file gone" in n for n in a.notes)
 
 
+def test_model_runtime_crash_never_blocks_a_red_flag(policy: Policy) -> None:
+    class Crashing(FakeModels):
+        def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[FakePrediction]:
+            raise RuntimeError("onnxruntime: bad allocation")
+
+    obs = [ob("consciousness", "U"), *normal_vitals()[:-2]]
+    a = assess(P, obs, policy, models=Crashing([]), now=NOW)
+    assert a.disposition is Disposition.emergency_transfer and a.models == []
+    assert any("RuntimeError" in n for n in a.notes)
+
+
 def test_real_models_integration(policy: Policy) -> None:
     riskmodels = pytest.importorskip(
         "triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present"
