@@ -383,7 +383,7 @@ def assess(
                         "threshold": m.threshold,
                         "version": m.version,
                     },
-                    detail=f"{m.model} {m.version}: risk {m.probability:.1%} >= threshold {m.threshold:.1%}. {m.explanation}".strip(),
+                    detail=f"risk {m.probability:.1%} >= threshold {m.threshold:.1%}. {m.explanation}".strip(),
                 )
             )
 
