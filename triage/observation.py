@@ -251,7 +251,10 @@ class Observation(BaseModel):
             return "cannot be done"
         if isinstance(self.value, str):
             return self.value
-        return f"{self.comparator or ''}{self.value:.4g} {self.unit}"
+        shown = f"{self.comparator or ''}{self.value:.4g} {self.unit}"
+        if self.reported_unit is not None and self.reported_value is not None:
+            shown += f" (reported {self.comparator or ''}{self.reported_value:g} {self.reported_unit})"
+        return shown
 
 
 def _nudge(v: float, comparator: str | None) -> float:

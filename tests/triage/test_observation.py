@@ -209,3 +209,13 @@ def test_converted_cut_points_are_exact(f: float, c: float) -> None:
     o = Observation.create("temperature", f, "[degF]", observed_at=T)
     assert o.value == c
     assert score_temperature(o.value) == score_temperature(c)
+
+
+def test_display_shows_the_reported_unit() -> None:
+    o = Observation.create("hba1c", 62, "mmol/mol", observed_at=T)
+    assert o.display_value() == "7.823 % (reported 62 mmol/mol)"
+    assert (
+        Observation.create("glucose_random", ">600", "mg/dL", observed_at=T)
+        .display_value()
+        .endswith("(reported >600 mg/dL)")
+    )
