@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, Tcp
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import TcpListener, connect_tcp
 from devices.wire_log import WireLog
+from referral.errors import ConfigError
 from referral.inbox import (
     FINAL_STATUSES,
     NewDeviceMessage,
@@ -134,7 +136,10 @@ class Gateway:
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
         self._session_seq = 0
-        self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms)
+        try:
+            self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the clinic database {self._db_path}: {exc}") from None
 
     # ----------------------------------------------------------------- public API
     def status(self) -> list[DeviceStatus]:

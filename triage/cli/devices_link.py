@@ -205,12 +205,16 @@ def register(app: typer.Typer) -> None:
             wire_log_dir=wire_dir,
         )
 
+        started = False
+
         async def main() -> None:
+            nonlocal started
             task = asyncio.create_task(gateway.run())
             ready = asyncio.create_task(gateway.wait_ready())
             await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
             if task.done():
                 await task  # a configuration error: raise it
+            started = True
             for endpoint in endpoints:
                 where = endpoint.transport_label
                 if isinstance(endpoint.transport, TcpListenSpec):
@@ -227,7 +231,8 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             _err("stopped")
         finally:
-            _print_status(gateway.status())
+            if started:
+                _print_status(gateway.status())
 
     @app.command("simulate")
     def simulate(

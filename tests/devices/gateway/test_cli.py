@@ -32,6 +32,19 @@ ROOT = Path(__file__).resolve().parents[3]
         (["devices", "listen", "--protocol", "astm", "--port", "a", "--tcp-listen", "b:1"], "not both"),
         (["devices", "listen", "--protocol", "hl7", "--tcp-listen", "localhost"], "expected HOST:PORT"),
         (["devices", "listen", "--profile", "/nonexistent/analyzer.toml"], "device profile not found"),
+        (
+            [
+                "devices",
+                "listen",
+                "--protocol",
+                "astm",
+                "--port",
+                "/dev/null",
+                "--db",
+                "/proc/none/clinic.db",
+            ],
+            "cannot open the clinic database /proc/none/clinic.db",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_code_2(
