@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import sys
@@ -18,7 +17,7 @@ from devices.profile import DeviceProfile, load_profile, profile_from_dict
 from devices.session import MonotonicClock
 from devices.simulated_results import DEVICE_KINDS, DeviceKind, generate_samples, simulator_profile
 from devices.simulator import FaultPlan, Playable, SimulatedDevice, SimulationReport, trace_messages
-from devices.transports.link import Link, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
@@ -384,6 +383,14 @@ async def _simulate(
         interval_s=interval,
         on_acknowledged=progress,
     )
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         return await device.run()
-    return device.report
+    except KeyboardInterrupt:
+        return device.report
+    except LinkClosed as exc:
+        hint = (
+            "is `triage devices listen --tcp-listen HOST:PORT` running there?"
+            if tcp
+            else "is the device end open?"
+        )
+        raise LinkError(f"{exc}; {hint}") from None

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
         (["devices", "simulate"], "give exactly one of --pty, --port PATH or --tcp HOST:PORT"),
         (["devices", "simulate", "--kind", "toaster", "--pty"], "--kind 'toaster': choose one of"),
         (["devices", "simulate", "--pty", "--corrupt", "2"], "corruption_rate=2.0 must be between 0 and 1"),
+        (["devices", "simulate", "--tcp", "127.0.0.1:1"], "cannot connect"),
         (["devices", "listen"], "nothing to listen to"),
         (
             ["devices", "listen", "--protocol", "fax", "--port", "/dev/null"],
