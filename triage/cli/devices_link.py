@@ -220,6 +220,11 @@ def register(app: typer.Typer) -> None:
                     host, bound = gateway.listen_address(endpoint.device_id)
                     where = f"tcp listen {host}:{bound}"
                 _err(f"listening: {endpoint.device_id} ({endpoint.protocol}) on {where}; database {db_path}")
+            for p in profiles:
+                if not p.mapping:
+                    _err(
+                        f"{p.device_id}: no mapping table, so every result is shown as held; use --profile FILE"
+                    )
             if wire_dir is not None:
                 _err(f"wire log (contains patient data): {wire_dir}")
             _err("press Ctrl-C to stop")
@@ -327,6 +332,7 @@ def register(app: typer.Typer) -> None:
                 "no serial ports found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM* when plugged in)"
             )
             return
+        typer.echo("PORT\tBY-ID (stable name to use in profiles)\tDESCRIPTION\tHARDWARE ID")
         for p in found:
             typer.echo(f"{p.device}\t{p.by_id or '-'}\t{p.description}\t{p.hwid}")
 
