@@ -16,8 +16,9 @@ from devices.link_drivers import endpoint_from_profile
 from devices.profile import PROFILE_DIR, load_profile
 from devices.session import MonotonicClock
 from devices.simulator import SimulatedDevice, trace_messages
-from devices.transports.link import Link, SerialSpec
+from devices.transports.link import Link, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.pty import open_pty
+from devices.transports.tcp import connect_tcp
 from tests.devices.gateway.harness import running_gateway, wait_until
 
 TRACES = Path(__file__).resolve().parents[1] / "traces" / "data"
@@ -74,3 +75,57 @@ def test_trace_through_the_gateway_is_stored_exactly_once(name: str, tmp_path: P
     no_time = {(s, v) for s, v, t in expected if not t}
     stored_keys = {(s, v, "" if (s, v) in no_time else t) for s, v, t in stored}
     assert stored_keys == expected, f"{name}: stored {len(stored_keys)} results, expected {len(expected)}"
+
+
+def test_hl7_capture_played_over_tcp_is_stored_once_and_replay_adds_nothing(tmp_path: Path) -> None:
+    """`triage devices simulate --trace FILE --kind hl7-monitor` path: MLLP capture -> messages ->
+    a simulated monitor waiting for each ACK -> gateway (generic HL7 profile)."""
+    profile = load_profile(PROFILE_DIR / "generic-hl7.toml")
+    messages = trace_messages((TRACES / "mindray-bs380.hl7").read_bytes(), "hl7")
+    assert messages and all(m.payload[0].startswith(b"MSH") for m in messages)
+    expected = sum(len(decode_message(profile, m.payload[0])[0]) for m in messages)
+    assert expected > 0
+    db_path = tmp_path / "clinic.db"
+    clock = MonotonicClock()
+
+    async def scenario() -> None:
+        endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            address = gateway.listen_address(profile.device_id)
+            for _round in range(2):
+
+                async def connect() -> Link:
+                    return await connect_tcp(TcpConnectSpec(host=address[0], port=address[1]))
+
+                report = await asyncio.wait_for(SimulatedDevice("hl7-monitor", connect, messages).run(), 20)
+                assert report.unacknowledged == 0
+            assert gateway.status()[0].duplicates == expected
+
+    asyncio.run(scenario())
+    assert sum(_keys_in_db(db_path).values()) == expected
+
+
+def test_oximeter_capture_played_over_a_pty_stores_every_reading(tmp_path: Path) -> None:
+    """Line protocol: no acknowledgement, so every reading line is its own result set; the
+    power-up banner is skipped by the profile, '---' readings are kept as missing values."""
+    profile = load_profile(PROFILE_DIR / "nonin-oximeter.toml")
+    raw = (TRACES / "nonin-oximeter.txt").read_bytes()
+    lines = trace_messages(raw, "line")
+    expected = sum(len(decode_message(profile, m.payload[0])[0]) for m in lines)
+    assert expected > 0
+    db_path = tmp_path / "clinic.db"
+    clock = MonotonicClock()
+
+    async def scenario() -> None:
+        pty = open_pty()
+        endpoint = endpoint_from_profile(profile, clock=clock, transport=SerialSpec(url=pty.slave_path))
+        async with running_gateway([endpoint], db_path, clock=clock):
+            await asyncio.sleep(0.1)  # the gateway has the port open before the device talks
+
+            async def connect() -> Link:
+                return pty
+
+            await asyncio.wait_for(SimulatedDevice("pulse-oximeter", connect, lines).run(), 10)
+            await wait_until(lambda: sum(_keys_in_db(db_path).values()) == expected)
+
+    asyncio.run(scenario())
