@@ -11,6 +11,7 @@ record; ordinary logs never contain it. One file per session:
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,9 +51,11 @@ class WireLog:
 
     def __init__(self, folder: Path, device_id: str, session_id: str) -> None:
         target = folder / _SAFE_NAME.sub("_", device_id)
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = target / f"{_SAFE_NAME.sub('_', session_id)}.wire.log"
-        self._file: TextIO | None = self.path.open("a", encoding="ascii")
+        # Owner-only: the file holds patient identifiers and results.
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._file: TextIO | None = os.fdopen(descriptor, "a", encoding="ascii")
 
     def _write(self, direction: str, data: bytes) -> None:
         if self._file is None or not data:

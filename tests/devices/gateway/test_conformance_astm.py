@@ -197,6 +197,7 @@ def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log
 
     asyncio.run(scenario())
     (log_file,) = (wire_dir / "analyzer").glob("*.wire.log")
+    assert log_file.stat().st_mode & 0o777 == 0o600  # patient data: owner only
     text = log_file.read_text()
     assert "tolerance switch fired: lowercase_checksum" in text
     assert " RX 0001  05  |<ENQ>|" in text and " TX 0001  06  |<ACK>|" in text
