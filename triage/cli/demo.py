@@ -36,7 +36,9 @@ def register(app: typer.Typer) -> None:
         import asyncio
 
         from triage.service.demo import prepare, run_demo
+        from triage.service.server import check_port_free
 
+        check_port_free(host, port)
         settings, passwords = prepare(ctx.obj.settings, data_dir, host, port)
         typer.echo("clinic-triage demo - SYNTHETIC patients, not for clinical use")
         typer.echo(f"data folder: {settings.data_dir}")

@@ -23,11 +23,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
         from triage.service import create_app
-        from triage.service.server import ClinicServer
+        from triage.service.server import ClinicServer, check_port_free
 
         settings = ctx.obj.settings
         bind_host = host or settings.service.host
         bind_port = port or settings.service.port
+        check_port_free(bind_host, bind_port)
         application = create_app(settings)
         typer.echo(
             f"clinic service on http://{bind_host}:{bind_port}/ (API docs: /docs); Ctrl-C stops", err=True

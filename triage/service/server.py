@@ -6,10 +6,25 @@ until its graceful-shutdown timeout; ending them first makes Ctrl-C stop at once
 
 from __future__ import annotations
 
+import socket
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+
+from triage.errors import UserInputError
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early with a clear message instead of uvicorn's bind error after start-up."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop the other program or choose --port"
+        ) from None
 
 
 class ClinicServer(uvicorn.Server):
