@@ -13,8 +13,9 @@ Guarantees (see docs/device-gateway.md):
 * Results are unique on (device, sample id, test, result time): resends and replays are
   acknowledged and counted as duplicates, never stored twice (``referral.inbox``).
 * ``on_results`` receives newly stored results AFTER the commit and the ACK; a result is marked
-  delivered only when the callback returns. Undelivered results are handed over again when the
-  gateway starts, so the callback must be idempotent on ``GatewayResult.result_id``.
+  delivered only when the callback returns. A failing callback gets the same batch again after a
+  back-off; undelivered results are also handed over again when the gateway starts, so the
+  callback must be idempotent on ``GatewayResult.result_id``.
 * QC and non-final results are stored and delivered too, with ``auto_feed`` False and the reason
   in ``hold_reason``: the subscriber must never feed them to a decision automatically.
 * Ordinary logs name devices, ports, peers and counts - never sample or patient identifiers.
@@ -116,6 +117,7 @@ class Gateway:
         clock: Clock | None = None,
         busy_timeout_ms: int = 5000,
         wire_log_dir: Path | None = None,
+        delivery_retry_s: float = 1.0,
     ) -> None:
         ids = [e.device_id for e in endpoints]
         if len(set(ids)) != len(ids):
@@ -128,6 +130,7 @@ class Gateway:
         self._on_results = on_results
         self._clock: Clock = clock or MonotonicClock()
         self._wire_log_dir = wire_log_dir
+        self._delivery_retry_s = delivery_retry_s
         self._status = {
             e.device_id: DeviceStatus(e.device_id, e.protocol, e.transport_label) for e in self._endpoints
         }
@@ -345,17 +348,26 @@ class Gateway:
         log.warning("device %s: partial message discarded, nothing committed: %s", endpoint.device_id, reason)
 
     async def _deliver_forever(self) -> None:
+        """Hand batches to the subscriber in order. A failing subscriber gets the same batch again
+        after a back-off (doubling up to 60 s); later batches wait, nothing is skipped."""
         while True:
             batch = await self._delivery.get()
             results = [classify(stored) for stored in batch]
-            if self._on_results is not None:
+            delay = self._delivery_retry_s
+            while self._on_results is not None:
                 try:
                     outcome = self._on_results(results)
                     if inspect.isawaitable(outcome):
                         await outcome
-                except Exception:
-                    log.exception(
-                        "result subscriber failed; %d results stay undelivered until restart", len(batch)
+                    break
+                except Exception as exc:
+                    log.error(
+                        "result subscriber failed (%s: %s); retrying %d results in %.1f s",
+                        type(exc).__name__,
+                        exc,
+                        len(batch),
+                        delay,
                     )
-                    continue
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 60.0)
             mark_delivered(self._db, [r.result_id for r in results])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, build_frame
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.gateway import GatewayResult
+from devices.gateway import Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import TcpSettings
 from devices.session import MonotonicClock
@@ -273,3 +273,40 @@ def test_a_failed_commit_is_never_acknowledged_and_the_resent_message_is_stored(
     assert first == b""
     assert _msa(acks[0])[2] == "CTL-S1"
     assert count(db_path, "device_results") == 2 and count(db_path, "device_messages") == 1
+
+
+def test_a_failing_subscriber_gets_the_same_results_again_until_it_succeeds(tmp_path: Path) -> None:
+    """Results are marked delivered only after the subscriber returns; a failure is retried."""
+    db_path = tmp_path / "clinic.db"
+    calls: list[int] = []
+
+    def flaky_subscriber(results: list[GatewayResult]) -> None:
+        calls.append(len(results))
+        if len(calls) < 3:
+            raise RuntimeError("triage database is locked")
+
+    async def scenario() -> None:
+        gateway = Gateway(
+            [_endpoint("hl7-monitor")], db_path, on_results=flaky_subscriber, delivery_retry_s=0.02
+        )
+        task = asyncio.create_task(gateway.run())
+        await gateway.wait_ready()
+        reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+        writer.write(VT + _hl7("S1") + FS_CR)
+        await writer.drain()
+        await _read_acks(reader, 1)
+        await wait_until(lambda: len(calls) == 3)
+        await wait_until(lambda: count_undelivered(db_path) == 0)
+        writer.close()
+        gateway.stop()
+        await task
+
+    asyncio.run(scenario())
+    assert calls == [2, 2, 2]
+
+
+def count_undelivered(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return int(
+            conn.execute("SELECT count(*) FROM device_results WHERE delivered_at IS NULL").fetchone()[0]
+        )
