@@ -1,0 +1,129 @@
+"""Immutable ERGM results laid out as R's ``summary(ergm)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+
+def stars(p: float) -> str:
+    """R's significance codes: 0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1."""
+    if p < 0.001:
+        return "***"
+    if p < 0.01:
+        return "**"
+    if p < 0.05:
+        return "*"
+    if p < 0.1:
+        return "."
+    return ""
+
+
+@dataclass(frozen=True)
+class ErgmResult:
+    formula: str
+    terms: tuple[str, ...]
+    coef: np.ndarray
+    cov: np.ndarray
+    loglik: float
+    n_nodes: int
+    n_dyads: int
+    directed: bool
+    valued: bool
+    method: str
+    iterations: int
+    null_loglik: float = float("nan")
+    backend: str = "python"
+    notes: tuple[str, ...] = ()
+    probabilities: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.cov))
+
+    @property
+    def z(self) -> np.ndarray:
+        return self.coef / self.se
+
+    @property
+    def p(self) -> np.ndarray:
+        return 2 * norm.sf(np.abs(self.z))
+
+    @property
+    def aic(self) -> float:
+        return -2 * self.loglik + 2 * len(self.terms)
+
+    @property
+    def bic(self) -> float:
+        """BIC with the number of dyads as the sample size, as R's ergm computes it."""
+        return -2 * self.loglik + len(self.terms) * float(np.log(self.n_dyads))
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {"coef": self.coef, "se": self.se, "z": self.z, "p": self.p},
+            index=pd.Index(self.terms, name="term"),
+        )
+        frame["stars"] = [stars(p) for p in frame["p"]]
+        return frame
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        q = norm.ppf(0.5 + level / 2)
+        lo, hi = self.coef - q * self.se, self.coef + q * self.se
+        pct = f"{100 * (1 - level) / 2:g} %", f"{100 * (1 + level) / 2:g} %"
+        return pd.DataFrame({pct[0]: lo, pct[1]: hi}, index=pd.Index(self.terms, name="term"))
+
+    def odds_ratios(self, level: float = 0.95) -> pd.DataFrame:
+        """exp(coef) with its confidence interval (rate ratios for valued models)."""
+        ci = self.conf_int(level)
+        label = "rate_ratio" if self.valued else "odds_ratio"
+        out = pd.DataFrame({label: np.exp(self.coef)}, index=ci.index)
+        for column in ci.columns:
+            out[column] = np.exp(ci[column].to_numpy())
+        return out
+
+    def to_json_dict(self) -> dict[str, Any]:
+        rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
+        return {
+            "terms": [
+                {"term": t, "coef": float(c), "se": float(s), "z": float(z), "p": float(p)}
+                for t, c, s, z, p in rows
+            ],
+            "loglik": self.loglik,
+            "aic": self.aic,
+            "bic": self.bic,
+            "n_nodes": self.n_nodes,
+            "n_dyads": self.n_dyads,
+            "directed": self.directed,
+        }
+
+    def summary(self) -> str:
+        frame = self.to_frame()
+        lines = [
+            "Call:",
+            f"ergm(formula = {self.formula})",
+            "",
+            f"{self.method} Results:",
+            "",
+        ]
+        header = f"{'':<24}{'Estimate':>12}{'Std. Error':>12}{'z value':>9}{'Pr(>|z|)':>10}"
+        lines.append(header)
+        for term, row in frame.iterrows():
+            p = float(row["p"])
+            ptext = "< 1e-04" if p < 1e-4 else f"{p:.6f}"
+            lines.append(
+                f"{term!s:<24}{row['coef']:>12.6g}{row['se']:>12.6g}{row['z']:>9.3f}{ptext:>10} {row['stars']}"
+            )
+        lines += ["---", "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
+        df_resid = self.n_dyads - len(self.terms)
+        if not self.valued:
+            lines.append(
+                f"     Null Deviance: {-2 * self.null_loglik:.1f}  on {self.n_dyads} degrees of freedom"
+            )
+        lines.append(f" Residual Deviance: {-2 * self.loglik:.1f}  on {df_resid} degrees of freedom")
+        lines += ["", f"AIC: {self.aic:.1f}  BIC: {self.bic:.1f}  (Smaller is better. MC Std. Err. = 0)"]
+        lines += [f"Note: {note}" for note in self.notes]
+        return "\n".join(lines)

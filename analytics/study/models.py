@@ -1,0 +1,88 @@
+"""The study's Models 1-3, fitted per frame and laid out side by side like its Tables 3 and 4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.ergm import ErgmResult, Network, ergm
+from analytics.study.dataset import Frame
+from analytics.study.generator import NODE_TERMS
+
+NODE_ATTRIBUTES = list(NODE_TERMS)
+_MODEL1 = "edges + " + " + ".join(f'nodeicov("{a}")' for a in NODE_ATTRIBUTES)
+FORMULAS = {
+    "Model 1": _MODEL1,
+    "Model 2": _MODEL1 + ' + edgecov("GeoProx")',
+    "Model 3": _MODEL1 + ' + edgecov("GeoProx") + edgecov("CulProx")',
+}
+
+
+@dataclass(frozen=True)
+class FrameFits:
+    frame: Frame
+    fits: dict[str, ErgmResult]
+
+    @property
+    def best(self) -> str:
+        """The model with the lowest AIC (the study picks Model 3 by AIC and BIC)."""
+        return min(self.fits, key=lambda name: self.fits[name].aic)
+
+
+def network_of(frame: Frame) -> Network:
+    return Network(
+        nodes=frame.nodes[["id", *NODE_ATTRIBUTES]],
+        edges=frame.edges[["source", "target"]],
+        directed=True,
+        edgecov=frame.edgecov,
+    )
+
+
+def fit_frame(frame: Frame, backend: str = "python") -> FrameFits:
+    net = network_of(frame)
+    return FrameFits(frame, {name: ergm(formula, net, backend=backend) for name, formula in FORMULAS.items()})
+
+
+def _cell(coef: float, se: float, stars: str) -> str:
+    return f"{coef:.4f}{stars} ({se:.4f})"
+
+
+def side_by_side(fits: FrameFits) -> pd.DataFrame:
+    """Models as columns, terms as rows: 'coef*** (se)', then AIC, BIC and N (nodes) rows."""
+    columns: dict[str, dict[str, str]] = {}
+    order: list[str] = []
+    for name, result in fits.fits.items():
+        table = result.to_frame()
+        column: dict[str, str] = {}
+        for term, row in table.iterrows():
+            column[str(term)] = _cell(float(row["coef"]), float(row["se"]), str(row["stars"]))
+            if term not in order:
+                order.append(str(term))
+        column["AIC"] = f"{result.aic:.4f}"
+        column["BIC"] = f"{result.bic:.4f}"
+        column["N"] = str(result.n_nodes)
+        column["dyads"] = str(result.n_dyads)
+        columns[name] = column
+    rows = [*order, "AIC", "BIC", "N", "dyads"]
+    return pd.DataFrame(
+        {name: [col.get(r, "") for r in rows] for name, col in columns.items()},
+        index=pd.Index(rows, name="term"),
+    )
+
+
+def long_table(fits: FrameFits) -> pd.DataFrame:
+    """One row per (model, term): numeric coef, se, z, p and stars, for CSV/Parquet output."""
+    parts = []
+    for name, result in fits.fits.items():
+        table = result.to_frame().reset_index().rename(columns={"index": "term"})
+        if "term" not in table.columns:
+            table = table.rename(columns={table.columns[0]: "term"})
+        table.insert(0, "model", name)
+        table.insert(0, "frame", fits.frame.key)
+        table["aic"] = result.aic
+        table["bic"] = result.bic
+        table["n_nodes"] = result.n_nodes
+        table["n_dyads"] = result.n_dyads
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)

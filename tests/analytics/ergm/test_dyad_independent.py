@@ -1,0 +1,143 @@
+"""Dyad-independent ERGMs: exact MLE checked against an independent logistic/Poisson fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from analytics.ergm import Network, ergm, parse_formula
+from analytics.errors import FormulaError, NetworkInputError
+
+
+@pytest.fixture(scope="module")
+def toy() -> tuple[Network, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(11)
+    n = 40
+    nodes = pd.DataFrame(
+        {"id": [f"v{k}" for k in range(n)], "x": rng.normal(50, 10, n), "g": rng.choice(["a", "b", "c"], n)}
+    )
+    m = rng.random((n, n))
+    adj = (rng.random((n, n)) < 0.15).astype(int)
+    np.fill_diagonal(adj, 0)
+    s, t = np.nonzero(adj)
+    edges = pd.DataFrame(
+        {
+            "source": nodes["id"].to_numpy()[s],
+            "target": nodes["id"].to_numpy()[t],
+            "w": rng.poisson(2, len(s)) + 1,
+        }
+    )
+    return Network(nodes, edges, edgecov={"M": m}), {
+        "adj": adj,
+        "m": m,
+        "x": nodes["x"].to_numpy(),
+        "g": nodes["g"].to_numpy(),
+    }
+
+
+def _dyads(n: int) -> tuple[np.ndarray, np.ndarray]:
+    i, j = np.nonzero(~np.eye(n, dtype=bool))
+    return i, j
+
+
+def test_binary_model_matches_logistic_regression_to_many_digits(toy) -> None:
+    net, raw = toy
+    result = ergm(
+        'edges + nodeicov("x") + nodeocov("x") + edgecov("M") + nodefactor("g") + nodematch("g") + absdiff("x")',
+        net,
+    )
+    i, j = _dyads(net.n)
+    x, g, m = raw["x"], raw["g"], raw["m"]
+    design = np.column_stack(
+        [
+            np.ones(len(i)),
+            x[j],
+            x[i],
+            m[i, j],
+            (g[i] == "b").astype(float) + (g[j] == "b"),
+            (g[i] == "c").astype(float) + (g[j] == "c"),
+            (g[i] == g[j]).astype(float),
+            np.abs(x[i] - x[j]),
+        ]
+    )
+    ref = sm.Logit(raw["adj"][i, j], design).fit(disp=0, tol=1e-12, maxiter=100)
+    np.testing.assert_allclose(result.coef, ref.params, rtol=1e-7)
+    np.testing.assert_allclose(result.se, ref.bse, rtol=1e-6)
+    assert result.loglik == pytest.approx(ref.llf, rel=1e-10)
+    assert result.aic == pytest.approx(ref.aic, rel=1e-10)
+    # BIC uses the number of dyads, as R's ergm does.
+    assert result.bic == pytest.approx(-2 * ref.llf + 8 * np.log(net.n * (net.n - 1)), rel=1e-10)
+    assert result.terms == (
+        "edges",
+        "nodeicov.x",
+        "nodeocov.x",
+        "edgecov.M",
+        "nodefactor.g.b",
+        "nodefactor.g.c",
+        "nodematch.g",
+        "absdiff.x",
+    )
+
+
+def test_valued_poisson_model_matches_poisson_glm(toy) -> None:
+    net, raw = toy
+    result = ergm('sum + nodeicov("x") + edgecov("M")', net, response="w", reference="Poisson")
+    assert result.terms == ("sum", "nodeicov.sum.x", "edgecov.sum.M")
+    i, j = _dyads(net.n)
+    y = np.zeros((net.n, net.n))
+    y[net.src, net.dst] = net.edges["w"].to_numpy()
+    ref = sm.GLM(
+        y[i, j], np.column_stack([np.ones(len(i)), raw["x"][j], raw["m"][i, j]]), family=sm.families.Poisson()
+    ).fit(tol=1e-13)
+    np.testing.assert_allclose(result.coef, ref.params, rtol=1e-7)
+    np.testing.assert_allclose(result.se, ref.bse, rtol=1e-6)
+    assert result.loglik == pytest.approx(ref.llf, rel=1e-10)
+
+
+def test_undirected_counts_each_pair_once() -> None:
+    nodes = pd.DataFrame({"id": list("abcde"), "x": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    edges = pd.DataFrame({"source": ["a", "b", "c", "e"], "target": ["b", "c", "d", "a"]})
+    result = ergm('edges + nodecov("x")', Network(nodes, edges, directed=False))
+    assert result.n_dyads == 10
+    assert not result.directed
+
+
+def test_results_object_views(toy) -> None:
+    net, _ = toy
+    result = ergm('edges + nodeicov("x")', net)
+    frame = result.to_frame()
+    assert list(frame.columns) == ["coef", "se", "z", "p", "stars"]
+    ci = result.conf_int()
+    assert (ci.iloc[:, 0] < result.coef).all() and (ci.iloc[:, 1] > result.coef).all()
+    odds = result.odds_ratios()
+    assert odds["odds_ratio"].to_numpy() == pytest.approx(np.exp(result.coef))
+    text = result.summary()
+    assert "Maximum Likelihood Results" in text and "nodeicov.x" in text and "BIC" in text
+    payload = result.to_json_dict()
+    assert payload["n_dyads"] == net.n * (net.n - 1) and payload["terms"][0]["term"] == "edges"
+
+
+def test_formula_parsing_and_errors(toy) -> None:
+    net, _ = toy
+    terms = parse_formula("net ~ edges + nodeicov('x') + nodefactor(\"g\", levels=-1)")
+    assert [t.name for t in terms] == ["edges", "nodeicov", "nodefactor"]
+    assert terms[2].kwargs == (("levels", "-1"),)
+    with pytest.raises(FormulaError, match="unknown or unsupported term 'banana'"):
+        ergm("edges + banana('x')", net)
+    with pytest.raises(NetworkInputError, match="no node attribute 'nope'"):
+        ergm("edges + nodeicov('nope')", net)
+    with pytest.raises(NetworkInputError, match="no dyadic covariate 'Q'"):
+        ergm("edges + edgecov('Q')", net)
+    with pytest.raises(FormulaError, match="unbalanced"):
+        ergm("edges + nodeicov('x'", net)
+
+
+def test_bad_network_input_names_the_place() -> None:
+    nodes = pd.DataFrame({"id": ["a", "b"], "x": ["1", "zwei"]})
+    with pytest.raises(NetworkInputError, match="row 1: target 'z' is not a node id"):
+        Network(nodes, pd.DataFrame({"source": ["a"], "target": ["z"]}))
+    net = Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}))
+    with pytest.raises(NetworkInputError, match="node 'b' has non-numeric value 'zwei'"):
+        ergm("edges + nodeicov('x')", net)
