@@ -13,8 +13,8 @@ Guarantees (see docs/device-gateway.md):
 * Results are unique on (device, sample id, test, result time): resends and replays are
   acknowledged and counted as duplicates, never stored twice (``referral.inbox``).
 * ``on_results`` receives newly stored results AFTER the commit and the ACK; a result is marked
-  delivered only when the callback returns. A failing callback gets the same batch again after a
-  back-off; undelivered results are also handed over again when the gateway starts, so the
+  delivered only when the callback returns. A batch the callback fails on is queued again after a
+  back-off while later batches go ahead; undelivered results are also handed over again when the gateway starts, so the
   callback must be idempotent on ``GatewayResult.result_id``.
 * QC and non-final results are stored and delivered too, with ``auto_feed`` False and the reason
   in ``hold_reason``: the subscriber must never feed them to a decision automatically.
@@ -135,7 +135,7 @@ class Gateway:
             e.device_id: DeviceStatus(e.device_id, e.protocol, e.transport_label) for e in self._endpoints
         }
         self._listeners: dict[str, TcpListener] = {}
-        self._delivery: asyncio.Queue[list[StoredDeviceResult]] = asyncio.Queue()
+        self._delivery: asyncio.Queue[tuple[list[StoredDeviceResult], int]] = asyncio.Queue()
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
         self._session_seq = 0
@@ -174,7 +174,7 @@ class Gateway:
         pending = undelivered_results(self._db, limit=100_000)
         if pending:
             log.info("handing %d stored but undelivered results to the subscriber", len(pending))
-            self._delivery.put_nowait(pending)
+            self._delivery.put_nowait((pending, 0))
         tasks = [asyncio.create_task(self._deliver_forever(), name="delivery")]
         try:
             for endpoint in self._endpoints:
@@ -323,7 +323,7 @@ class Gateway:
         status.quarantined += len(decoded.quarantine)
         if recorded.new_results:
             status.last_result_at = message.received_at
-            self._delivery.put_nowait(list(recorded.new_results))
+            self._delivery.put_nowait((list(recorded.new_results), 0))
         log.info(
             "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts",
             endpoint.device_id,
@@ -348,26 +348,27 @@ class Gateway:
         log.warning("device %s: partial message discarded, nothing committed: %s", endpoint.device_id, reason)
 
     async def _deliver_forever(self) -> None:
-        """Hand batches to the subscriber in order. A failing subscriber gets the same batch again
-        after a back-off (doubling up to 60 s); later batches wait, nothing is skipped."""
+        """Hand batches to the subscriber. A batch the subscriber fails on is queued again after a
+        back-off (doubling up to 60 s) while later batches go ahead, so one bad batch never holds
+        back other patients' results; nothing is marked delivered until the subscriber returns."""
+        loop = asyncio.get_running_loop()
         while True:
-            batch = await self._delivery.get()
+            batch, attempt = await self._delivery.get()
             results = [classify(stored) for stored in batch]
-            delay = self._delivery_retry_s
-            while self._on_results is not None:
+            if self._on_results is not None:
                 try:
                     outcome = self._on_results(results)
                     if inspect.isawaitable(outcome):
                         await outcome
-                    break
                 except Exception as exc:
+                    delay = min(self._delivery_retry_s * 2**attempt, 60.0)
                     log.error(
-                        "result subscriber failed (%s: %s); retrying %d results in %.1f s",
+                        "result subscriber failed (%s: %s); %d results queued again in %.1f s",
                         type(exc).__name__,
                         exc,
                         len(batch),
                         delay,
                     )
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 60.0)
+                    loop.call_later(delay, self._delivery.put_nowait, (batch, attempt + 1))
+                    continue
             mark_delivered(self._db, [r.result_id for r in results])
