@@ -21,6 +21,7 @@ from analytics.reports.schema import (
     ENCOUNTER_TYPES,
     FACILITY_TYPES,
     NOT_NULL,
+    POOLED_TYPES,
     TIERS,
 )
 from analytics.reports.sources import TABLE_SUFFIXES, Rejection, Source, SourceFinder, scan_sql
@@ -44,7 +45,7 @@ class Pool:
 def connect(work: Path, memory_limit: str = "3GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
     work.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(work / "spill")})
-    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
@@ -101,10 +102,10 @@ def _stage_select(index: int, source: Source, risk_columns: list[str]) -> str:
     if source.fmt == "parquet":
         scan = f"read_parquet({_lit(str(source.encounters))}, file_row_number = true)"
         parts.append("file_row_number + 1 AS _row")
-    else:
-        scan = scan_sql(source.encounters, source.fmt)
-        parts.append("row_number() OVER () + " + ("1" if source.fmt == "csv" else "0") + " AS _row")
-    for name, target in ENCOUNTER_TYPES.items():
+    else:  # text files are read once into a table numbered in file order (line 1 = CSV header)
+        scan = f"raw_{index}"
+        parts.append("_row")
+    for name, target in POOLED_TYPES.items():
         value = _cast(name, target, cols.get(name))
         if name == "red_flags":  # "empty if none"; CSV cannot tell an empty string from null
             value = f"COALESCE({value}, '')"
@@ -139,8 +140,16 @@ def pool(
         raise ReportInputError(f"no usable encounters table among the inputs ({reasons})")
     risk_columns = sorted({r for s in sources for r in s.risk_columns})
     say(f"staging {len(sources)} encounters table(s)")
+    for i, source in enumerate(sources):
+        if source.fmt != "parquet":
+            offset = 1 if source.fmt == "csv" else 0
+            con.execute(
+                f"CREATE TABLE raw_{i} AS SELECT row_number() OVER () + {offset} AS _row, *"
+                f" FROM {scan_sql(source.encounters, source.fmt)}"
+            )
+    # A view: Parquet is scanned in place, each query reads only its columns; nothing is copied.
     union = " UNION ALL ".join(_stage_select(i, s, risk_columns) for i, s in enumerate(sources))
-    con.execute(f"CREATE TABLE staged AS {union}")
+    con.execute(f"CREATE VIEW staged AS {union}")
     result = Pool(con, sources, rejections, risk_columns, any(s.synthetic for s in sources))
     result.rows_read = int(_scalar(con, "SELECT count(*) FROM staged"))
     for src, problem, rows, first_row, value in con.execute(
@@ -153,10 +162,15 @@ def pool(
             Rejection(source.label, f"{problem} (first at {where} {first_row}, value {value!r})", int(rows))
         )
     say("de-duplicating on record_id")
-    columns = ", ".join(_q(c) for c in [*ENCOUNTER_TYPES, *risk_columns])
+    columns = ", ".join(_q(c) for c in [*POOLED_TYPES, *risk_columns])
+    # Distinct 64-bit hashes prove distinct ids; only a hash tie needs the exact (costly) check.
     duplicates = int(
-        _scalar(con, "SELECT count(*) - count(DISTINCT record_id) FROM staged WHERE _problem IS NULL")
+        _scalar(con, "SELECT count(*) - count(DISTINCT hash(record_id)) FROM staged WHERE _problem IS NULL")
     )
+    if duplicates:
+        duplicates = int(
+            _scalar(con, "SELECT count(*) - count(DISTINCT record_id) FROM staged WHERE _problem IS NULL")
+        )
     if duplicates:
         con.execute(
             "CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _src, _row) AS _rank"
@@ -172,9 +186,10 @@ def pool(
                 )
             )
         con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM ranked WHERE _rank = 1")
-        con.execute("DROP TABLE staged")
-    else:
+    elif any(r.rows is not None for r in rejections):
         con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM staged WHERE _problem IS NULL")
+    else:  # every row passed: skip re-evaluating the checks in each query
+        con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM staged")
     result.rows_pooled = int(_scalar(con, "SELECT count(*) FROM encounters"))
     say(f"pooled {result.rows_pooled:,} encounter(s) from {len(sources)} table(s)")
     result.facilities = _pool_facilities(con, sources, facilities_file, rejections)

@@ -34,6 +34,12 @@ ENCOUNTER_TYPES: dict[str, str] = {
 }
 """Encounter columns in contract order with the type the pooled table stores them as."""
 
+NOT_POOLED = ("format_version", "patient_pseudo_id", "policy_version")
+"""Checked on input but not carried into the pooled table (no report query uses them; the
+pseudonymous patient id is 640 MB of incompressible text at 20M rows)."""
+
+POOLED_TYPES: dict[str, str] = {k: v for k, v in ENCOUNTER_TYPES.items() if k not in NOT_POOLED}
+
 FACILITY_TYPES: dict[str, str] = {
     "format_version": "VARCHAR",
     "facility_id": "VARCHAR",
