@@ -86,9 +86,13 @@ class GroupCommitter:
 
     def run(self, unit: Callable[[Database], T]) -> T:
         """Run ``unit(db)`` in the next batch; return (or raise) once the batch is committed."""
+        return self.submit(unit).result()
+
+    def submit(self, unit: Callable[[Database], T]) -> Future[T]:
+        """Queue ``unit`` for the next batch; the future resolves after the batch's commit."""
         future: Future[T] = Future()
         self._queue.put((unit, future))
-        return future.result()
+        return future
 
     def _loop(self) -> None:
         db = connect(self._path, busy_timeout_ms=self._busy_timeout_ms, migrate=False)

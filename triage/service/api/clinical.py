@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -298,7 +299,7 @@ def assess_encounter(
 
 
 @router.post("/assessments", status_code=201, summary="Walk-in: register, record readings, assess, store")
-def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> AssessmentOut:
+async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> AssessmentOut:
     observations = validate_observations(body.observations)
     context = body.context.model_dump() if body.context else None
     if context is not None:
@@ -321,8 +322,9 @@ def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Subm
             db, encounter_id, actor=who.username, source="api", context=context, key=key
         )
 
-    # One durable commit shared with concurrent requests (triage/service/commit.py).
-    row = committer(rt).run(unit)
+    # One durable commit shared with concurrent requests (triage/service/commit.py); the event
+    # loop waits for it without holding a worker thread.
+    row = await asyncio.wrap_future(committer(rt).submit(unit))
     return AssessmentOut.model_validate(stored_assessment_view(row))
 
 

@@ -1,4 +1,8 @@
-"""Shared request dependencies: the runtime, a database connection, the clinic operations."""
+"""Shared request dependencies: the runtime, a database connection, the clinic operations.
+
+The dependencies are ``async`` on purpose: they only read application state, and FastAPI runs
+plain ``def`` dependencies in its thread pool, which costs a thread hop per request.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +17,31 @@ from triage.service.commit import GroupCommitter
 from triage.service.runtime import Runtime
 
 
-def runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
 
 
-def database(request: Request) -> Database:
-    return runtime(request).databases.bound()
-
-
 def clinic(request: Request) -> Clinic:
-    found = runtime(request).extras.get("clinic")
+    """The clinic operations (for page handlers that call it directly)."""
+    found = runtime_of(request).extras.get("clinic")
     if not isinstance(found, Clinic):
-        raise DependencyMissingError(f"the triage engine is not loaded: {runtime(request).not_ready_reason}")
+        raise DependencyMissingError(
+            f"the triage engine is not loaded: {runtime_of(request).not_ready_reason}"
+        )
     return found
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
-DbDep = Annotated[Database, Depends(database)]
-ClinicDep = Annotated[Clinic, Depends(clinic)]
+async def runtime_dep(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+async def database_dep(request: Request) -> Database:
+    return runtime_of(request).databases.bound()
+
+
+async def clinic_dep(request: Request) -> Clinic:
+    return clinic(request)
 
 
 def committer(rt: Runtime) -> GroupCommitter:
@@ -39,3 +49,8 @@ def committer(rt: Runtime) -> GroupCommitter:
     if not isinstance(found, GroupCommitter):
         raise DependencyMissingError(f"the database writer is not running: {rt.not_ready_reason}")
     return found
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
+DbDep = Annotated[Database, Depends(database_dep)]
+ClinicDep = Annotated[Clinic, Depends(clinic_dep)]
