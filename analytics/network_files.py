@@ -1,0 +1,112 @@
+"""Reading networks for `triage study fit` from CSV files, with errors that say what and where.
+
+- NODES.csv: a column ``id`` and one column per attribute.
+- EDGES.csv: the first two columns are sender and receiver ids (``source,target`` or
+  ``from,to``); further columns (weights, counts) are kept for valued models.
+- A dyadic covariate is a square matrix CSV (first column and header row are node ids) or a long
+  CSV ``source,target,value`` (absent pairs are 0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics.ergm import Network
+from analytics.errors import NetworkInputError
+
+
+def _read(path: Path, what: str) -> pd.DataFrame:
+    if not path.exists():
+        raise NetworkInputError(f"{what} file {path} does not exist")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise NetworkInputError(f"{path}: cannot read as CSV: {exc}") from None
+
+
+def read_nodes(path: Path) -> pd.DataFrame:
+    nodes = _read(path, "nodes")
+    if "id" not in nodes.columns:
+        raise NetworkInputError(f"{path}: no 'id' column (columns: {', '.join(nodes.columns)})")
+    for column in nodes.columns:
+        if column == "id":
+            continue
+        numeric = pd.to_numeric(nodes[column], errors="coerce")
+        if numeric.notna().all():
+            nodes[column] = numeric
+    return nodes
+
+
+def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
+    edges = _read(path, "edges")
+    if len(edges.columns) < 2:
+        raise NetworkInputError(f"{path}: needs sender and receiver columns")
+    first, second = edges.columns[:2]
+    edges = edges.rename(columns={first: "source", second: "target"})
+    for column in ("source", "target"):
+        unknown = ~edges[column].isin(node_ids)
+        if unknown.any():
+            row = int(np.argmax(unknown.to_numpy()))
+            raise NetworkInputError(
+                f"{path}: line {row + 2}: {column} {edges[column].iloc[row]!r} is not an id in the nodes file"
+            )
+    for column in edges.columns[2:]:
+        numeric = pd.to_numeric(edges[column], errors="coerce")
+        if numeric.isna().any():
+            row = int(np.argmax(numeric.isna().to_numpy()))
+            raise NetworkInputError(
+                f"{path}: line {row + 2}: {column} {edges[column].iloc[row]!r} is not a number"
+            )
+        edges[column] = numeric
+    return edges
+
+
+def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
+    """A square matrix CSV or a long ``source,target,value`` CSV, as an n x n array in node order."""
+    table = _read(path, "dyadic covariate")
+    index = {node: k for k, node in enumerate(ids)}
+    n = len(ids)
+    long_form = [c.lower() for c in table.columns[:3]] in (
+        ["source", "target", "value"],
+        ["from", "to", "value"],
+    )
+    if long_form:
+        matrix = np.zeros((n, n))
+        for line, (a, b, v) in enumerate(table.iloc[:, :3].itertuples(index=False), start=2):
+            if a not in index or b not in index:
+                bad = a if a not in index else b
+                raise NetworkInputError(f"{path}: line {line}: {bad!r} is not an id in the nodes file")
+            try:
+                matrix[index[a], index[b]] = float(v)
+            except ValueError:
+                raise NetworkInputError(f"{path}: line {line}: value {v!r} is not a number") from None
+        return matrix
+    rows = table.iloc[:, 0].tolist()
+    cols = list(table.columns[1:])
+    if len(rows) != len(cols):
+        raise NetworkInputError(f"{path}: the matrix is not square ({len(rows)} rows, {len(cols)} columns)")
+    missing = [node for node in ids if node not in set(rows) or node not in set(cols)]
+    if missing:
+        raise NetworkInputError(f"{path}: node {missing[0]!r} has no row or column in the matrix")
+    body = table.set_index(table.columns[0])
+    values = body.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna().to_numpy()
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise NetworkInputError(
+            f"{path}: cell ({ids[r]}, {ids[c]}) value {body.loc[ids[r], ids[c]]!r} is not a number"
+        )
+    return values.to_numpy(dtype=float)
+
+
+def read_network(
+    nodes_path: Path, edges_path: Path, edgecov: dict[str, Path] | None = None, directed: bool = True
+) -> Network:
+    nodes = read_nodes(nodes_path)
+    ids = nodes["id"].tolist()
+    edges = read_edges(edges_path, set(ids))
+    matrices = {name: read_dyadic(path, ids) for name, path in (edgecov or {}).items()}
+    return Network(nodes, edges, directed=directed, edgecov=matrices)

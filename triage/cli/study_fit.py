@@ -1,0 +1,74 @@
+"""`triage study fit`: an ERGM on the analyst's own CSV files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from referral.errors import UserInputError
+
+
+def register(app: typer.Typer) -> None:
+    """Add `fit` to the study group."""
+    app.command("fit")(fit_command)
+
+
+def _edgecov_pairs(values: list[str]) -> dict[str, Path]:
+    pairs: dict[str, Path] = {}
+    for value in values:
+        name, eq, path = value.partition("=")
+        if not eq or not name or not path:
+            raise UserInputError(f"--edgecov {value!r}: expected NAME=FILE.csv")
+        pairs[name] = Path(path)
+    return pairs
+
+
+def fit_command(
+    nodes: Annotated[
+        Path, typer.Option("--nodes", help="NODES.csv: column 'id' and one column per attribute.")
+    ],
+    edges: Annotated[
+        Path, typer.Option("--edges", help="EDGES.csv: sender, receiver [, weight ...] columns.")
+    ],
+    formula: Annotated[
+        str,
+        typer.Option(
+            "--formula", help='statnet formula, e.g. \'edges + nodeicov("HTH") + edgecov("GeoProx")\'.'
+        ),
+    ],
+    edgecov: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--edgecov",
+            help="NAME=FILE.csv dyadic covariate (square matrix or long source,target,value); repeat.",
+        ),
+    ] = None,
+    undirected: Annotated[
+        bool, typer.Option("--undirected", help="Treat the network as undirected.")
+    ] = False,
+    response: Annotated[
+        str | None, typer.Option("--response", help="Edge column with counts, for a valued model.")
+    ] = None,
+    reference: Annotated[
+        str, typer.Option("--reference", help="bernoulli (binary ties) or poisson (counts).")
+    ] = "bernoulli",
+    backend: Annotated[
+        str, typer.Option("--backend", help="python (exact MLE here) or r (R's ergm, else glm, via rpy2).")
+    ] = "python",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
+) -> None:
+    """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm)."""
+    from analytics.ergm import ergm
+    from analytics.network_files import read_network
+
+    if response is not None and reference == "bernoulli":
+        reference = "poisson"
+    net = read_network(nodes, edges, _edgecov_pairs(edgecov or []), directed=not undirected)
+    result = ergm(formula, net, response=response, reference=reference, backend=backend)
+    if as_json:
+        typer.echo(json.dumps(result.to_json_dict(), indent=2))
+    else:
+        typer.echo(result.summary())
