@@ -91,6 +91,9 @@ def main() -> None:
         ]
         args = ["report", "imbalance", "--input", str(data), "--out", str(out), "--json", "--quiet"]
         print(f"command: triage {' '.join(args)}")
+        print(
+            f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f} (other work slows the figures)"
+        )
         seconds, gib, done = _run(command + args)
         if done.returncode != 0:
             print(f"FAILED ({done.returncode}): {done.stderr.strip()[-400:]}")
