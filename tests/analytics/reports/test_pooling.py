@@ -161,3 +161,25 @@ def test_clinic_referral_log_is_exported_and_pooled(tmp_path: Path) -> None:
     assert pooled.rows_pooled == 6
     assert pooled.sources[0].label.endswith("clinic.db (exported)")
     assert pooled.con.execute("SELECT count(DISTINCT clinic_id) FROM encounters").fetchall() == [(1,)]
+
+
+def test_facilities_file_wins_and_bad_rows_are_listed(generated: Generated, tmp_path: Path) -> None:
+    directory = pd.read_parquet(_first_export(generated) / "facilities.parquet")
+    directory.loc[directory["facility_id"] == "SYN-H11", "name"] = "Regional directory name"
+    directory.loc[directory["facility_id"] == "SYN-H12", "tier"] = "quaternary"
+    path = tmp_path / "directory.csv"
+    directory.to_csv(path, index=False)
+    pooled = pool([generated[0]], tmp_path / "work", facilities_file=path)
+    names = dict(pooled.con.execute("SELECT facility_id, name FROM facilities").fetchall())
+    assert names["SYN-H11"] == "Regional directory name"
+    assert names["SYN-H12"] == "Synthetic secondary hospital 1.2"  # the override row was rejected
+    bad = [r for r in pooled.rejections if r.source == str(path)]
+    assert (
+        len(bad) == 1
+        and bad[0].rows == 1
+        and "quaternary" not in bad[0].reason
+        and "tier outside" in bad[0].reason
+    )
+    with pytest.raises(ReportInputError, match="--facilities .*missing column"):
+        pd.DataFrame({"facility_id": ["x"]}).to_csv(tmp_path / "thin.csv", index=False)
+        pool([generated[0]], tmp_path / "work2", facilities_file=tmp_path / "thin.csv")
