@@ -180,6 +180,6 @@ def test_facilities_file_wins_and_bad_rows_are_listed(generated: Generated, tmp_
         and "quaternary" not in bad[0].reason
         and "tier outside" in bad[0].reason
     )
-    with pytest.raises(ReportInputError, match="--facilities .*missing column"):
+    with pytest.raises(ReportInputError, match=r"--facilities .*missing column"):
         pd.DataFrame({"facility_id": ["x"]}).to_csv(tmp_path / "thin.csv", index=False)
         pool([generated[0]], tmp_path / "work2", facilities_file=tmp_path / "thin.csv")
