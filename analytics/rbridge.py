@@ -9,6 +9,7 @@ under a lock (it is single-threaded and not fork-safe).
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -78,10 +79,21 @@ function(n, directed, src, dst, values, attrs, covs, rhs, response, valued) {
 
 
 def _r() -> Any:
+    # rpy2 puts R's library folders (including the system's libpython) first on LD_LIBRARY_PATH
+    # while it starts R; every later subprocess of ours would inherit it and load the wrong
+    # libpython. R is running by the time the import returns, so the variable is put back.
+    saved = os.environ.get("LD_LIBRARY_PATH")
     try:
         import rpy2.robjects as ro
+
+        ro.r("invisible(NULL)")
     except Exception as exc:  # ImportError, or R's shared library missing
         raise DependencyMissingError(f"the R backend needs R and rpy2 ({exc}); {HOW_TO_ENABLE}") from None
+    finally:
+        if saved is None:
+            os.environ.pop("LD_LIBRARY_PATH", None)
+        else:
+            os.environ["LD_LIBRARY_PATH"] = saved
     return ro
 
 
