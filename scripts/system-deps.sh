@@ -6,6 +6,8 @@ want=()
 command -v R >/dev/null 2>&1 || want+=(r-base-core r-base-dev)
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
 command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+# A CJK font so the Chinese interface renders in the browser tests and screenshots.
+{ command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; } || want+=(fonts-wqy-microhei)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: not root or no apt-get; tests needing ${want[*]} will skip." >&2
