@@ -8,7 +8,7 @@ are accumulated block by block, so the dyad table is never held in memory whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,12 +37,31 @@ def _design(stats: list[Statistic], i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return x
 
 
-def _scales(stats: list[Statistic], n: int, directed: bool) -> np.ndarray:
+#: Below this many design cells (dyads x terms) the design blocks are built once and kept.
+CACHE_CELLS = 8_000_000
+
+
+def _blocks(
+    stats: list[Statistic],
+    n: int,
+    directed: bool,
+    cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(i, j, X) per block of dyads; from ``cache`` when given, else built on the fly."""
+    if cache is not None:
+        yield from cache
+        return
+    for i, j in dyad_blocks(n, directed):
+        yield i, j, _design(stats, i, j)
+
+
+def _scales(
+    stats: list[Statistic], blocks: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> np.ndarray:
     total = np.zeros(len(stats))
     total_sq = np.zeros(len(stats))
     count = 0
-    for i, j in dyad_blocks(n, directed):
-        x = _design(stats, i, j)
+    for i, _, x in blocks:
         total += x.sum(axis=0)
         total_sq += (x * x).sum(axis=0)
         count += len(i)
@@ -63,9 +82,10 @@ def fit_dyad_independent(
     progress: Progress | None = None,
 ) -> Fit:
     p = len(stats)
-    scale = _scales(stats, n, directed)
-    beta = np.zeros(p)
     n_dyads = n * (n - 1) // (1 if directed else 2)
+    cache = list(_blocks(stats, n, directed, None)) if n_dyads * p <= CACHE_CELLS else None
+    scale = _scales(stats, _blocks(stats, n, directed, cache))
+    beta = np.zeros(p)
     if valued:
         mean_y = y.sum() / n_dyads
         intercept = [k for k, s in enumerate(stats) if s.name == "sum"]
@@ -76,8 +96,8 @@ def fit_dyad_independent(
         grad = np.zeros(p)
         hess = np.zeros((p, p))
         new_loglik = 0.0
-        for i, j in dyad_blocks(n, directed):
-            x = _design(stats, i, j) / scale
+        for i, j, raw in _blocks(stats, n, directed, cache):
+            x = raw / scale
             yy = y[i, j]
             eta = x @ beta
             if valued:
@@ -117,8 +137,8 @@ def fit_dyad_independent(
     cov = cov_scaled / np.outer(scale, scale)
     # Recompute the log-likelihood at the final estimate.
     final = 0.0
-    for i, j in dyad_blocks(n, directed):
-        eta = _design(stats, i, j) @ coef
+    for i, j, raw in _blocks(stats, n, directed, cache):
+        eta = raw @ coef
         yy = y[i, j]
         if valued:
             final += float(np.sum(yy * eta - np.exp(eta) - gammaln(yy + 1)))
