@@ -6,6 +6,9 @@ match the producer in ``referral.analytics_export``.
 
 from __future__ import annotations
 
+# The export's value sets are the referral log's own (the producer of the format).
+from referral.schema import DISPOSITIONS, REFERRAL_STATUSES, SEXES, URGENCIES
+
 FORMAT_VERSION = "clinic-triage-analytics/1"
 SMALL_CELL = 5
 """Counts from 1 to SMALL_CELL - 1 are suppressed in every published table."""
@@ -53,18 +56,8 @@ FACILITY_TYPES: dict[str, str] = {
     "digital_triage_start": "DATE",
 }
 
-DISPOSITIONS = (
-    "emergency_transfer",
-    "urgent_referral",
-    "routine_referral",
-    "local_care",
-    "insufficient_data",
-)
 REFERRAL_DISPOSITIONS = ("emergency_transfer", "urgent_referral", "routine_referral")
-REFERRAL_STATUSES = ("proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled")
-URGENCIES = ("emergency", "urgent", "routine")
 AGE_BANDS = ("0-17", "18-34", "35-44", "45-54", "55-64", "65-74", "75+", "unknown")
-SEXES = ("female", "male", "unknown")
 TIERS = ("primary", "secondary", "tertiary")
 RISK_PREFIX = "risk_"
 
