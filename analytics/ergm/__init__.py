@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from analytics.ergm.dependent import dependent_terms, exact_edges_mutual, fit_mcmc
 from analytics.ergm.formula import TermSpec, parse_formula
 from analytics.ergm.mle import fit_dyad_independent
 from analytics.ergm.network import Network
 from analytics.ergm.results import ErgmResult, stars
-from analytics.ergm.terms import build_statistics
+from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
 from analytics.errors import FormulaError
 
 __all__ = ["ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
@@ -42,6 +43,10 @@ def ergm(
     if backend != "python":
         raise FormulaError(f"backend must be 'python' or 'r', not {backend!r}")
     terms = parse_formula(formula)
+    if any(t.name in DEPENDENT_TERMS for t in terms):
+        if valued:
+            raise FormulaError("dyad-dependent terms are supported for binary networks only")
+        return _fit_dependent(formula, terms, network, seed, progress)
     stats = build_statistics(terms, network, valued)
     y = network.response(response if valued else None)
     fit = fit_dyad_independent(stats, y, network.n, network.directed, valued, progress=progress)
@@ -58,5 +63,53 @@ def ergm(
         valued=valued,
         method="Maximum Likelihood",
         iterations=fit.iterations,
+        network=network,
         notes=("Poisson log-likelihood as glm reports it (including -sum(log y!))",) if valued else (),
+    )
+
+
+def _fit_dependent(
+    formula: str,
+    terms: list[TermSpec],
+    network: Network,
+    seed: int | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> ErgmResult:
+    rhs = formula.split("~", 1)[-1].strip()
+    if [t.name for t in terms] == ["edges", "mutual"] and network.directed:
+        coef, cov, loglik = exact_edges_mutual(network)
+        return ErgmResult(
+            formula=rhs,
+            terms=("edges", "mutual"),
+            coef=coef,
+            cov=cov,
+            loglik=loglik,
+            n_nodes=network.n,
+            n_dyads=network.n_dyads,
+            directed=True,
+            valued=False,
+            method="Maximum Likelihood (exact: edges + mutual as independent dyad states)",
+            iterations=0,
+            network=network,
+        )
+    dependent = dependent_terms(terms, network)
+    fit = fit_mcmc(dependent, network, seed=seed, progress=progress)
+    return ErgmResult(
+        formula=rhs,
+        terms=tuple(t.name for t in dependent),
+        coef=fit.coef,
+        cov=fit.cov,
+        loglik=float("nan"),
+        n_nodes=network.n,
+        n_dyads=network.n_dyads,
+        directed=network.directed,
+        valued=False,
+        method="Monte Carlo Maximum Likelihood",
+        iterations=fit.iterations,
+        mcmc_se=fit.mcmc_se,
+        diagnostics=fit.diagnostics,
+        network=network,
+        notes=(
+            "log-likelihood not estimated for MCMC fits (no bridge sampling), so AIC and BIC are not available",
+        ),
     )

@@ -40,6 +40,9 @@ class ErgmResult:
     backend: str = "python"
     notes: tuple[str, ...] = ()
     probabilities: Any = field(default=None, repr=False, compare=False)
+    mcmc_se: Any = field(default=None, repr=False, compare=False)
+    diagnostics: dict[str, Any] | None = field(default=None, compare=False)
+    network: Any = field(default=None, repr=False, compare=False)
 
     @property
     def se(self) -> np.ndarray:
@@ -85,6 +88,16 @@ class ErgmResult:
             out[column] = np.exp(ci[column].to_numpy())
         return out
 
+    def gof(self, nsim: int = 100, seed: int | None = None) -> pd.DataFrame:
+        """Degree-distribution goodness of fit (in- and out-degree when directed)."""
+        from analytics.ergm.degree_gof import degree_gof
+
+        if self.network is None or self.valued:
+            raise ValueError(
+                "goodness of fit needs a binary model fitted in Python (the network is kept with it)"
+            )
+        return degree_gof(self.formula, self.coef, self.network, nsim=nsim, seed=seed)
+
     def to_json_dict(self) -> dict[str, Any]:
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
         return {
@@ -125,5 +138,16 @@ class ErgmResult:
             )
         lines.append(f" Residual Deviance: {-2 * self.loglik:.1f}  on {df_resid} degrees of freedom")
         lines += ["", f"AIC: {self.aic:.1f}  BIC: {self.bic:.1f}  (Smaller is better. MC Std. Err. = 0)"]
+        if self.diagnostics is not None:
+            d = self.diagnostics
+            lines += [
+                "",
+                f"MCMC: {'converged' if d['converged'] else 'NOT converged'} after {d['iterations']} iterations; "
+                f"{d['draws']} draws every {d['interval']} toggles after {d['burnin']}; seed {d['seed']}",
+                "MCMC standard errors: "
+                + ", ".join(f"{t} {s:.4g}" for t, s in zip(self.terms, self.mcmc_se, strict=True)),
+                "t-ratios (simulated - observed) / sd: " + ", ".join(f"{t:.3f}" for t in d["t_ratio"]),
+                "effective sample sizes: " + ", ".join(f"{e:.0f}" for e in d["effective_size"]),
+            ]
         lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)
