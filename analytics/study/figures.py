@@ -161,3 +161,25 @@ def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: bool) -> Path:
+    """Goodness of fit: observed degree counts against the simulated 95% range."""
+    kinds = list(dict.fromkeys(table["statistic"]))
+    fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4), squeeze=False)
+    for ax, kind in zip(axes[0], kinds, strict=True):
+        part = table[table["statistic"] == kind]
+        ax.fill_between(
+            part["degree"], part["sim_low"], part["sim_high"], color="#cccccc", label="simulated 95% range"
+        )
+        ax.plot(part["degree"], part["sim_mean"], color="#555555", label="simulated mean")
+        ax.plot(part["degree"], part["observed"], "o", color="#d62728", markersize=3, label="observed")
+        ax.set_xlabel(kind)
+        ax.set_ylabel("number of units")
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    _stamp(fig, synthetic)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

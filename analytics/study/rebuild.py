@@ -92,11 +92,19 @@ def rebuild(
         centrality = figures.in_degree_centrality(frame)
         _write_table(out, f"figure7_centrality_{frame.key}", centrality, files)
         tables[f"centrality_{frame.key}"] = centrality
+        gof = fits[frame.key].fits["Model 3"].gof(nsim=40, seed=seed)
+        _write_table(out, f"gof_degree_{frame.key}", gof, files)
         pngs = [
             figures.network_map(frame, out / f"figure2_network_{frame.key}.png"),
             figures.facility_maps(frame, out / f"figure6_facilities_{frame.key}.png"),
             figures.centrality_chart(frame, centrality, out / f"figure7_centrality_{frame.key}.png"),
             figures.tie_probability_by_hth(frame, out / f"attraction_hth_{frame.key}.png"),
+            figures.degree_gof_chart(
+                gof,
+                f"Goodness of fit, Model 3 - {frame.title}",
+                out / f"gof_degree_{frame.key}.png",
+                frame.synthetic,
+            ),
         ]
         files += pngs
         top = centrality.head(10)

@@ -38,6 +38,8 @@ def test_writes_report_tables_and_figures(rebuilt) -> None:
         "figure6_facilities_national.png",
         "figure7_centrality_zhejiang.csv",
         "figures3_5_imbalance.png",
+        "gof_degree_zhejiang.csv",
+        "gof_degree_national.png",
     ):
         assert (out / name).exists(), name
     assert steps[0].startswith("generating") and steps[-1] == "done"
@@ -60,7 +62,7 @@ def test_report_is_labelled_synthetic_and_attributed(rebuilt) -> None:
     assert "SYNTHETIC DATA" in html
     assert "leiii/census" in html and "CC BY 4.0" in html
     assert "H1a" in html and "H2b" in html
-    assert html.count("data:image/png;base64,") >= 9
+    assert html.count("data:image/png;base64,") >= 11
 
 
 def test_centrality_is_standardized_in_degree(rebuilt) -> None:
