@@ -14,6 +14,9 @@ Rules this module keeps:
 * ``delivered_at`` marks the hand-off to triage. Results not yet delivered survive a crash and are
   handed over again on start (store-and-forward), so the subscriber must itself be idempotent on
   the result id.
+* Results that carry no patient id are linked to the patient of the device's association in
+  force at the message's receipt time (``referral.associations``), in the same transaction, with
+  the provenance in ``details["patient_link"]`` and an audit entry. A device's own patient id wins.
 * Nothing here knows about protocols or the ``devices`` package: callers pass plain records.
 """
 
@@ -28,6 +31,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from referral.associations import audit_links, link_unidentified
 from referral.errors import ConflictError
 
 MessageState = Literal["accepted", "quarantined"]
@@ -168,6 +172,7 @@ def record_message(
                 f"result for device {result.device_id!r} inside a message from device {message.device_id!r}"
             )
     new_rows: list[dict[str, Any]] = []
+    linked_ids: list[int] = []
     duplicates = 0
     with db.atomic():
         message_id = _insert(
@@ -187,7 +192,9 @@ def record_message(
                 "reason": message.reason,
             },
         )
-        for result in results:
+        # After the first write, so the lookup runs under this transaction's write lock.
+        stamped, association = link_unidentified(db, message.device_id, message.received_at, results)
+        for result in stamped:
             row = _result_row(result, message_id, message.received_at)
             cursor = db.execute(
                 "INSERT INTO device_results ("
@@ -204,6 +211,11 @@ def record_message(
                 new_rows.append(superseded)
             else:
                 duplicates += 1
+                continue
+            if association is not None and "patient_link" in result.details:
+                linked_ids.append(int(new_rows[-1]["id"]))
+        if association is not None and linked_ids:
+            audit_links(db, association, message_id=message_id, result_ids=linked_ids)
         for item in quarantine:
             _insert(db, "device_quarantine", _quarantine_row(message, message_id, item))
         db.execute(

@@ -344,3 +344,36 @@ CREATE TABLE device_quarantine (
 CREATE INDEX device_quarantine_device ON device_quarantine(device_id, id)
 """,
     )
+
+
+@MIGRATIONS(name="0006_device_associations")
+def m0006_device_associations(db: Database) -> None:
+    """Bedside device -> patient encounter associations (``referral/associations.py``).
+
+    While an association is active (``ended_at`` NULL) results from that device that carry no
+    patient id are linked to its patient. The partial unique index allows at most one active
+    association per device; ended rows are kept (history, provenance of linked results).
+    Times are ISO 8601 UTC with microseconds, the format of ``device_results.received_at``.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE device_associations (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL CHECK (length(device_id) > 0),
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    started_at TEXT NOT NULL,
+    started_by TEXT NOT NULL CHECK (length(started_by) > 0),
+    ended_at TEXT,
+    ended_by TEXT,
+    end_reason TEXT,
+    CHECK ((ended_at IS NULL) = (ended_by IS NULL)),
+    CHECK ((ended_at IS NULL) = (end_reason IS NULL)),
+    CHECK (ended_at IS NULL OR ended_at >= started_at)
+) STRICT;
+CREATE UNIQUE INDEX device_associations_active ON device_associations(device_id) WHERE ended_at IS NULL;
+CREATE INDEX device_associations_device ON device_associations(device_id, started_at);
+CREATE INDEX device_associations_encounter ON device_associations(encounter_id)
+""",
+    )

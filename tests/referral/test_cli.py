@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from referral import facilities, referrals
 from referral.records import ReferralIn
-from referral.schema import connect
+from referral.schema import MIGRATIONS, connect
 from triage.cli import main
 
 from .conftest import visit
@@ -40,7 +40,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_migrate_creates_and_is_repeatable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "sub" / "new.db"
     code, out, _ = run(capsys, "migrate", "--db", str(path))
-    assert code == 0 and "applied 5 migration(s)" in out
+    assert code == 0 and f"applied {len(MIGRATIONS._migrations)} migration(s)" in out
     code, out, _ = run(capsys, "migrate", "--db", str(path), "--json")
     assert code == 0 and json.loads(out)["applied_now"] == []
 
