@@ -6,7 +6,9 @@ import asyncio
 import random
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -14,7 +16,7 @@ from referral import facilities
 from referral.transactions import write
 from tests.service.conftest import make_settings
 from triage.service import create_app
-from triage.service.demo import FACILITIES_CSV, DemoDevices, demo_patient
+from triage.service.demo import DEMO_NURSE, FACILITIES_CSV, DemoDevices, admit_with_oximeter, demo_patient
 
 
 def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_path: Path) -> None:
@@ -29,6 +31,7 @@ def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_
         assert client.get("/readyz").json()["ready"] is True
         urgent = demo_patient(2, random.Random(1))  # every 4th-from-2 demo patient is hypoxic
         assert urgent.vitals["spo2"] == 86
+        encounter_id = admit_with_oximeter(runtime, urgent)  # the demo's simulated nurse
         sent = time.monotonic()
         asyncio.run(devices.measure(urgent, 1))
         deadline = sent + 10
@@ -46,8 +49,18 @@ def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_
         assert any(a["disposition"] in ("emergency_transfer", "urgent_referral") for a in assessments)
         mrns = [row[0] for row in db.conn.execute("SELECT mrn FROM patients")]
         assert mrns == [urgent.mrn]
+        oximeter = wait_for(
+            lambda: list(db.query("SELECT * FROM observations WHERE device = 'demo-oximeter'")), 2
+        )
+        assert {o["code"]: o["value_num"] for o in oximeter} == {
+            "spo2": urgent.oximeter["spo2"],
+            "heart_rate": urgent.oximeter["heart_rate"],
+        }, "the oximeter's readings reach the patient it is attached to"
+        assert {o["encounter_id"] for o in oximeter} == {encounter_id}
         observations = {row[0] for row in db.conn.execute("SELECT device FROM observations")}
-        assert observations == {"demo-monitor", "demo-analyzer"}, "the oximeter has no patient link"
+        assert observations == {"demo-monitor", "demo-analyzer", "demo-oximeter"}
+        encounters = list(db.query("SELECT id, created_by FROM encounters"))
+        assert encounters == [{"id": encounter_id, "created_by": DEMO_NURSE}], "one encounter, the nurse's"
         links = {d["device"]: d for d in runtime.device_status()}
         assert set(links) == {"demo-analyzer", "demo-monitor", "demo-oximeter"}
         assert all(d["link_up"] for d in links.values())
@@ -55,4 +68,34 @@ def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_
         latency = runtime.metrics.render().decode()
         counted = re.search(r"^triage_device_result_to_queue_seconds_count (\S+)$", latency, re.M)
         assert counted is not None and float(counted.group(1)) >= 1, "device-to-queue latency is measured"
+    asyncio.run(devices.close())
+
+
+def wait_for(
+    probe: Callable[[], list[dict[str, Any]]], count: int, timeout_s: float = 10
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout_s
+    rows = probe()
+    while len(rows) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+        rows = probe()
+    return rows
+
+
+def test_oximeter_readings_are_held_when_the_oximeter_is_not_attached(tmp_path: Path) -> None:
+    devices = DemoDevices()
+    app = create_app(make_settings(tmp_path), device_endpoints=devices.endpoints)
+    with TestClient(app):
+        runtime = app.state.runtime
+        db = runtime.databases.get()
+        well = demo_patient(1, random.Random(3))
+        asyncio.run(devices.measure(well, 1))
+        held = wait_for(
+            lambda: list(db.query("SELECT * FROM device_results WHERE device_id = 'demo-oximeter'")), 2
+        )
+        assert len(held) == 2 and all(r["patient_id"] is None for r in held)
+        wait_for(lambda: list(db.query("SELECT * FROM observations WHERE device = 'demo-monitor'")), 1)
+        devices_seen = {row[0] for row in db.conn.execute("SELECT device FROM observations")}
+        assert "demo-oximeter" not in devices_seen and "demo-monitor" in devices_seen
+        assert runtime.metrics.device_results.labels("held")._value.get() >= 2
     asyncio.run(devices.close())

@@ -5,6 +5,11 @@ A fresh database and facility directory in a new folder, demo accounts with gene
 oximeter - each on its own pty that the real device gateway reads like a serial port, and the
 service on ``http://127.0.0.1:8000``. Every few seconds a new synthetic patient is measured;
 about one in four is unwell enough to be urgent. Everything is labelled as demo data.
+
+The oximeter sends no patient id. Before each patient is measured the demo simulates the nurse
+(actor ``demo-nurse``): it registers the patient, opens the encounter and attaches the oximeter
+to it through the same code path as the "attach device" control (replacing the previous
+patient's association), so the oximeter's SpO2 and pulse reach this patient's assessment.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ DEVICES = (
     ("pulse-oximeter", "demo-oximeter"),
 )
 DEMO_USERS = (("admin", Role.admin), ("doctor", Role.clinician), ("nurse", Role.nurse))
+#: The actor of what the demo does in the nurse's place (registering, attaching the oximeter).
+DEMO_NURSE = "demo-nurse"
+OXIMETER_ID = dict(DEVICES)["pulse-oximeter"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,32 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         labs.update(glucose_random=24.5, hba1c=11.2)
     oximeter = {"spo2": vitals["spo2"], "heart_rate": vitals["heart_rate"]}
     return DemoPatient(mrn, vitals, labs, oximeter)
+
+
+def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
+    """The demo simulating the nurse: register the patient, open the encounter, attach the
+    oximeter to it (replacing any earlier association); returns the encounter id."""
+    from referral.records import PatientIn
+    from triage.errors import DependencyMissingError
+    from triage.service import associations
+    from triage.service.clinic import Clinic
+
+    clinic = runtime.extras.get("clinic")
+    if not isinstance(clinic, Clinic):
+        raise DependencyMissingError(f"the triage engine is not loaded: {runtime.not_ready_reason}")
+    db = runtime.databases.get()
+    clinic.register_patient(db, PatientIn(mrn=patient.mrn), actor=DEMO_NURSE)
+    encounter = clinic.open_encounter(db, patient.mrn, actor=DEMO_NURSE)
+    associations.attach(
+        runtime,
+        db,
+        OXIMETER_ID,
+        int(encounter["id"]),
+        actor=DEMO_NURSE,
+        replace=True,
+        reason="demo: the simulated nurse attaches the oximeter to this SYNTHETIC patient",
+    )
+    return int(encounter["id"])
 
 
 def prepare(
@@ -196,7 +230,9 @@ async def run_demo(
         rng = random.Random(seed)
         while True:
             measured += 1
-            await devices.measure(demo_patient(measured, rng), measured)
+            patient = demo_patient(measured, rng)
+            await asyncio.to_thread(admit_with_oximeter, app.state.runtime, patient)
+            await devices.measure(patient, measured)
             await asyncio.sleep(interval_s)
 
     patients = asyncio.create_task(stream(), name="demo-patients")

@@ -13,6 +13,8 @@ Rules:
 - The device's patient id is the clinic record number (MRN). Results for one patient on one day
   join that day's latest encounter, so an analyzer's glucose and a monitor's vital signs are
   assessed together.
+- A result the inbox linked through a device association (no patient id from the device; see
+  ``referral/associations.py``) joins the associated encounter itself.
 - When the assessment asks for a referral and policy allows proposals, a referral is created in
   status ``proposed`` - never sent: a clinician confirms it on the encounter page.
 """
@@ -40,6 +42,14 @@ log = logging.getLogger("triage.service.pipeline")
 ACTOR = "device-gateway"
 
 
+def observed_at(result: StoredDeviceResult) -> str:
+    """The result's own time; devices without a result clock (line protocols such as pulse
+    oximeters) store ``received <time>`` instead, and the reading is taken as observed then."""
+    if result.result_time.startswith("received "):
+        return result.received_at
+    return result.result_time
+
+
 def observation_from_stored(result: StoredDeviceResult) -> Observation:
     """A stored inbox result as a validated observation (raises ``UserInputError`` naming it)."""
     assert result.code is not None
@@ -49,13 +59,21 @@ def observation_from_stored(result: StoredDeviceResult) -> Observation:
         result.code,
         value,
         result.unit,
-        observed_at=result.result_time,
+        observed_at=observed_at(result),
         status=status,
         device=result.device_id,
         qc=result.is_qc,
         comparator=result.comparator,  # type: ignore[arg-type]
         source_message_id=f"inbox:{result.id}",
     )
+
+
+def linked_encounter(result: StoredDeviceResult) -> int | None:
+    """The encounter of the device association that linked this result, if one did."""
+    link = result.details.get("patient_link")
+    if isinstance(link, dict) and isinstance(link.get("encounter_id"), int):
+        return int(link["encounter_id"])
+    return None
 
 
 class DevicePipeline:
@@ -69,31 +87,38 @@ class DevicePipeline:
 
     def handle(self, results: Sequence[Any]) -> None:
         metrics = self.runtime.metrics
-        by_patient: dict[str, list[Observation]] = defaultdict(list)
-        received: dict[str, str] = {}
+        by_patient: dict[tuple[str, int | None], list[Observation]] = defaultdict(list)
+        received: dict[tuple[str, int | None], str] = {}
         for item in results:
             stored: StoredDeviceResult = item.stored
             if not item.auto_feed:
                 metrics.device_results.labels("held").inc()
                 continue
+            key = (str(stored.patient_id), linked_encounter(stored))
             try:
-                by_patient[str(stored.patient_id)].append(observation_from_stored(stored))
-                received.setdefault(str(stored.patient_id), stored.received_at)
+                observation = observation_from_stored(stored)
             except ClinicError as exc:
                 metrics.device_results.labels("rejected").inc()
-                log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc.code)
+                log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc)
+                continue
+            by_patient[key].append(observation)
+            received.setdefault(key, stored.received_at)
         db = self.runtime.databases.get()
-        for mrn, observations in by_patient.items():
+        for (mrn, encounter_id), observations in by_patient.items():
             try:
-                self.assess_patient(db, mrn, observations)
+                self.assess_patient(db, mrn, observations, encounter_id=encounter_id)
                 metrics.device_results.labels("assessed").inc(len(observations))
-                arrived = datetime.fromisoformat(received[mrn])
+                arrived = datetime.fromisoformat(received[(mrn, encounter_id)])
                 metrics.device_to_queue.observe(max(0.0, (datetime.now(UTC) - arrived).total_seconds()))
             except ClinicError as exc:
                 metrics.device_results.labels("failed").inc(len(observations))
                 log.error("device results for one patient could not be assessed: %s", exc.code)
 
-    def _encounter_for(self, db: Database, mrn: str) -> dict[str, Any]:
+    def _encounter_for(self, db: Database, mrn: str, encounter_id: int | None = None) -> dict[str, Any]:
+        if encounter_id is not None:
+            encounter = store.get_encounter(db, encounter_id)
+            if store.get_patient(db, int(encounter["patient_id"]))["mrn"] == mrn:
+                return encounter
         patient = store.find_patient(db, mrn)
         if patient is None:
             patient = store.upsert_patient(
@@ -107,8 +132,10 @@ class DevicePipeline:
             return store.get_encounter(db, int(row[0]))
         return self.clinic.open_encounter(db, mrn, actor=ACTOR)
 
-    def assess_patient(self, db: Database, mrn: str, observations: list[Observation]) -> dict[str, Any]:
-        encounter = self._encounter_for(db, mrn)
+    def assess_patient(
+        self, db: Database, mrn: str, observations: list[Observation], *, encounter_id: int | None = None
+    ) -> dict[str, Any]:
+        encounter = self._encounter_for(db, mrn, encounter_id)
         encounter_id = int(encounter["id"])
         seen = {
             row[0]

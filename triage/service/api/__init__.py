@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from triage.service.api import admin, clinical, referrals, system
+from triage.service.api import admin, associations, clinical, referrals, system
 
 
 class ErrorOut(BaseModel):
@@ -40,6 +40,7 @@ v1 = APIRouter(prefix="/api/v1", responses=ERRORS)
 v1.include_router(clinical.router)
 v1.include_router(referrals.router)
 v1.include_router(admin.router)
+v1.include_router(associations.router)
 router.include_router(v1)
 
 __all__ = ["router"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from triage.service.pages import account, entry, staff
+from triage.service.pages import account, association, entry, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
 router.include_router(staff.router)
 router.include_router(entry.router)
+router.include_router(association.router)
 
 __all__ = ["router"]

@@ -13,6 +13,7 @@ from triage.assessment import Disposition
 from triage.errors import UserInputError
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.rendering import render
 from triage.service.runtime import Runtime
 from triage.vocabulary import CONCEPTS
@@ -133,6 +134,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         can_record=who.role in CLINICAL_WRITE,
         concepts=sorted(CONCEPTS.values(), key=lambda c: c.display),
         synthetic=_synthetic(request),
+        **encounter_context(request, who, encounter_id),
     )
 
 
@@ -223,9 +225,9 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
 
 @router.get("/devices")
 def devices_page(request: Request, who: Staff) -> Response:
-    return render(request, "devices.html", who, devices=_rt(request).device_status())
+    return render(request, "devices.html", who, **device_rows(request, who))
 
 
 @router.get("/devices/rows")
 def devices_fragment(request: Request, who: Staff) -> Response:
-    return render(request, "_devices.html", who, devices=_rt(request).device_status())
+    return render(request, "_devices.html", who, **device_rows(request, who))

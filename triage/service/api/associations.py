@@ -1,0 +1,105 @@
+"""Device association: attach a bedside device (pulse oximeter) to a patient's encounter.
+
+While attached, results from the device that carry no patient id are linked to that patient and
+fed to triage; results with their own patient id are never re-linked. Nurses, clinicians and
+admins attach and detach; integrators may read (without the patient's record number).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from referral.associations import Association
+from triage.service import associations as attaching
+from triage.service.api.deps import DbDep, RuntimeDep
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
+
+router = APIRouter(tags=["devices"])
+
+Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
+DeviceId = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="The device id of its profile (`device_id`), e.g. `nonin-oximeter`",
+        examples=["nonin-oximeter"],
+    ),
+]
+
+
+class AssociationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    encounter_id: int = Field(ge=1, le=2**62, description="The patient's open encounter")
+    replace: bool = Field(
+        False,
+        description="If the device is attached to another encounter, end that association"
+        " (reason 'replaced') instead of answering 409",
+    )
+
+
+class AssociationOut(BaseModel):
+    id: int
+    device_id: str
+    encounter_id: int
+    patient_id: int
+    mrn: str | None = Field(description="The patient's record number; null for integrators")
+    started_at: str
+    started_by: str
+    ended_at: str | None
+    ended_by: str | None
+    end_reason: str | None
+    active: bool
+
+
+class AssociationList(BaseModel):
+    data: list[AssociationOut]
+    count: int
+
+
+def association_out(association: Association, who: Principal) -> AssociationOut:
+    data = association.as_dict()
+    if who.role not in CLINICAL_READ:
+        data["mrn"] = None  # integrators see which encounter a device serves, not who the patient is
+    return AssociationOut.model_validate(data)
+
+
+@router.get("/devices/associations", summary="Devices attached to a patient's encounter now")
+def list_associations(db: DbDep, who: Reader) -> AssociationList:
+    rows = [association_out(a, who) for a in attaching.attached_by_device(db).values()]
+    return AssociationList(data=rows, count=len(rows))
+
+
+@router.post(
+    "/devices/{device_id}/association",
+    status_code=201,
+    summary="Attach a device to an encounter: its results without a patient id go to that patient",
+)
+def attach_device(
+    device_id: DeviceId, body: AssociationCreate, db: DbDep, rt: RuntimeDep, who: Writer
+) -> AssociationOut:
+    association = attaching.attach(
+        rt, db, device_id, body.encounter_id, actor=who.username, replace=body.replace
+    )
+    return association_out(association, who)
+
+
+@router.delete(
+    "/devices/{device_id}/association",
+    summary="Detach a device: its later results without a patient id are held for review",
+)
+def detach_device(
+    device_id: DeviceId,
+    db: DbDep,
+    rt: RuntimeDep,
+    who: Writer,
+    reason: Annotated[
+        str,
+        Query(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)"),
+    ],
+) -> AssociationOut:
+    return association_out(attaching.detach(rt, db, device_id, actor=who.username, reason=reason), who)

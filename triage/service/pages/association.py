@@ -1,0 +1,84 @@
+"""Staff pages for device association: "attach device" on the encounter page, "detach" on the
+encounter page and on the device status panel. The work is ``triage.service.associations``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from referral import associations
+from triage.errors import UserInputError
+from triage.service import associations as attaching
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
+from triage.service.i18n import catalogue
+from triage.service.runtime import Runtime
+
+router = APIRouter()
+Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def encounter_context(request: Request, who: Principal, encounter_id: int) -> dict[str, Any]:
+    """What the encounter page needs for its device box: attached devices and attachable ones."""
+    rt = _rt(request)
+    db = rt.databases.get()
+    return {
+        "attached": associations.for_encounter(db, encounter_id),
+        "attachable": attaching.known_devices(rt, db),
+        "can_attach": who.role in CLINICAL_WRITE,
+    }
+
+
+def device_rows(request: Request, who: Principal) -> dict[str, Any]:
+    """The device status rows, each with the encounter it is attached to (if any)."""
+    rt = _rt(request)
+    rows = [dict(row) for row in rt.device_status()]
+    attached = attaching.attached_by_device(rt.databases.get())
+    for row in rows:
+        row["attached"] = attached.get(str(row["device"]))
+    return {
+        "devices": rows,
+        "can_attach": who.role in CLINICAL_WRITE,
+        "show_patient": who.role in CLINICAL_READ,
+    }
+
+
+def _back(back: str, default: str) -> str:
+    return back if back.startswith("/") and not back.startswith("//") else default
+
+
+@router.post("/encounters/{encounter_id}/devices")
+def attach(
+    request: Request,
+    encounter_id: int,
+    who: Writer,
+    device_id: Annotated[str, Form(max_length=64)] = "",
+    replace: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    if not device_id.strip():
+        raise UserInputError("device: choose the device to attach (the field was empty)")
+    rt = _rt(request)
+    attaching.attach(
+        rt, rt.databases.get(), device_id.strip(), encounter_id, actor=who.username, replace=bool(replace)
+    )
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
+@router.post("/devices/{device_id}/detach")
+def detach(
+    request: Request,
+    device_id: str,
+    who: Writer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=200)] = "/devices",
+) -> Response:
+    text = reason.strip() or catalogue(who.language)("assoc.panel_reason")
+    rt = _rt(request)
+    attaching.detach(rt, rt.databases.get(), device_id, actor=who.username, reason=text)
+    return RedirectResponse(_back(back, "/devices"), status_code=303)
