@@ -111,8 +111,23 @@ class AssessmentIn(_Input):
     red_flags: list[str] = Field(default_factory=list)
     risks: dict[str, float] = Field(default_factory=dict, description="model name -> probability")
     digital: bool = True
-    payload: dict[str, Any] = Field(description="the full Assessment as JSON")
+    payload: dict[str, Any] | None = Field(None, description="the full Assessment as a JSON object")
+    payload_json: str | None = Field(
+        None,
+        description="the full Assessment already serialised as one JSON object (the engine's own "
+        "serialisation, stored as given); give this or `payload`",
+    )
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_payload(self) -> AssessmentIn:
+        if (self.payload is None) == (self.payload_json is None):
+            raise ValueError("give exactly one of payload (an object) or payload_json (its JSON text)")
+        if self.payload_json is not None:
+            text = self.payload_json.strip()
+            if not (text.startswith("{") and text.endswith("}")):
+                raise ValueError("payload_json must be the JSON text of one object")
+        return self
 
     @field_validator("risks")
     @classmethod

@@ -119,7 +119,8 @@ def find_patient(db: Database, mrn: str) -> dict[str, Any] | None:
 # --- encounters -------------------------------------------------------------------------------
 
 
-def _age_at(birth_date: str | None, started: datetime) -> int | None:
+def age_at(birth_date: str | None, started: datetime) -> int | None:
+    """Age in whole years on the (local) day of ``started``; ``None`` without a birth date."""
     if birth_date is None:
         return None
     born = date.fromisoformat(birth_date)
@@ -142,7 +143,7 @@ def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: 
         started = datetime.fromisoformat(encounter.started_at)
         age = encounter.age_years
         if age is None:
-            age = _age_at(patient["birth_date"], started)
+            age = age_at(patient["birth_date"], started)
         if age is not None and not 0 <= age <= 130:
             raise UserInputError(
                 f"encounter: age {age} from birth date {patient['birth_date']} is outside 0-130"
@@ -224,13 +225,36 @@ def list_observations(db: Database, encounter_id: int) -> list[dict[str, Any]]:
 def record_assessment(
     db: Database, encounter_id: int, assessment: AssessmentIn, *, actor: str, reason: str
 ) -> dict[str, Any]:
-    """Store a triage Assessment (stored once per idempotency key)."""
-    digest = request_digest(assessment)
+    """Store a triage Assessment (stored once per idempotency key); returns the decoded row."""
+    return _decode_assessment(insert_assessment(db, encounter_id, assessment, actor=actor, reason=reason))
+
+
+def assessment_digest(assessment: AssessmentIn, payload_text: str) -> str:
+    """The request fingerprint of an assessment: its key fields, then the payload text as stored."""
+    fields = assessment.model_dump(mode="json", exclude={"idempotency_key", "payload", "payload_json"})
+    material = audit.canonical_json(fields) + "\n" + payload_text
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def insert_assessment(
+    db: Database, encounter_id: int, assessment: AssessmentIn, *, actor: str, reason: str
+) -> dict[str, Any]:
+    """Like :func:`record_assessment`, but returns the row as stored: JSON columns stay text.
+
+    The payload is stored as given in ``payload_json`` (serialised once by the engine), else as
+    canonical JSON of ``payload``; the audit entry records its SHA-256.
+    """
+    payload_text = (
+        assessment.payload_json
+        if assessment.payload_json is not None
+        else audit.canonical_json(assessment.payload)
+    )
+    digest = assessment_digest(assessment, payload_text)
 
     def work(db: Database) -> dict[str, Any]:
         existing = _existing_by_key(db, "assessments", assessment.idempotency_key, digest)
         if existing is not None:
-            return _decode_assessment(existing)
+            return existing
         get_encounter(db, encounter_id)
         row: dict[str, Any] = {
             "encounter_id": encounter_id,
@@ -248,7 +272,7 @@ def record_assessment(
             "red_flags": audit.canonical_json(assessment.red_flags),
             "risks": audit.canonical_json(assessment.risks),
             "digital": int(assessment.digital),
-            "payload": audit.canonical_json(assessment.payload),
+            "payload": payload_text,
         }
         cursor = db.conn.execute(
             f"INSERT INTO assessments ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
@@ -262,11 +286,17 @@ def record_assessment(
             entity="assessment",
             entity_id=row_id,
             reason=reason,
-            data={k: v for k, v in row.items() if k != "payload"} | {"payload_sha256": _sha(row["payload"])},
+            data={k: v for k, v in row.items() if k != "payload"} | {"payload_sha256": _sha(payload_text)},
         )
-        return get_assessment(db, row_id)
+        return {"id": row_id, **row}
 
     return write(db, work)
+
+
+def assessment_by_key(db: Database, key: str) -> dict[str, Any] | None:
+    """The assessment stored under an idempotency key (decoded), or ``None``."""
+    row = _one(db, "SELECT * FROM assessments WHERE idempotency_key = ?", [key])
+    return None if row is None else _decode_assessment(row)
 
 
 def _sha(text: str) -> str:

@@ -30,7 +30,7 @@ from triage.service.events import EventHub
 from triage.service.metrics import ServiceMetrics
 from triage.service.pages.rendering import render_error
 from triage.service.runtime import Runtime
-from triage.service.security import LoginRateLimiter, add_security_headers, load_secret_key
+from triage.service.security import LoginRateLimiter, SecurityHeaders, load_secret_key
 from triage.service.wiring import start_clinic, stop_clinic
 from triage.settings import Settings
 
@@ -105,8 +105,9 @@ def create_app(
         generate_unique_id_function=_operation_id,
     )
     app.state.runtime = runtime
-    app.middleware("http")(runtime.metrics.middleware)
-    app.middleware("http")(add_security_headers)
+    # Outermost first: security headers wrap metrics, as the two BaseHTTPMiddleware did before.
+    app.add_middleware(runtime.metrics.middleware)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(ClinicError)

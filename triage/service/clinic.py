@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import store
+from referral.clinic import SECRET_KEY, get_setting, pseudonym
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
 from triage.assessment import Assessment, Disposition
 from triage.errors import NotFoundError, UserInputError
@@ -91,9 +92,39 @@ def assessment_record(result: Assessment, idempotency_key: str | None = None) ->
         news2=None if news2 is None or news2.value is None else int(news2.value),
         red_flags=list(result.red_flags),
         risks=risks,
-        payload=result.model_dump(mode="json"),
+        payload_json=result.model_dump_json(),
         idempotency_key=idempotency_key,
     )
+
+
+def patient_context(
+    extra: dict[str, Any] | None, pseudo_id: str | None, age: int | None, sex: str | None
+) -> PatientContext:
+    """The scores' patient context: the request's extra fields, then what the log knows."""
+    fields: dict[str, Any] = dict(extra or {})
+    fields.setdefault("patient_id", pseudo_id)
+    if age is not None:
+        fields.setdefault("age", age)
+    if sex in ("female", "male"):
+        fields.setdefault("sex", sex)
+    try:
+        return PatientContext.model_validate(fields)
+    except ValueError as exc:
+        raise UserInputError(f"patient context: {exc}") from None
+
+
+@dataclass(frozen=True)
+class PreparedAssessment:
+    """A walk-in assessed before its rows are written, for the patient the request describes.
+
+    ``assumed`` is (pseudonymous id, age, sex) it was computed for; the writer checks them against
+    the rows it stores and recomputes when they differ, so the stored decision always belongs to
+    the stored patient and readings.
+    """
+
+    record: AssessmentIn
+    disposition: str
+    assumed: tuple[str | None, int | None, str | None]
 
 
 @dataclass
@@ -119,6 +150,7 @@ class Clinic:
         self.hub = hub
         self.metrics = metrics
         self.facility_id = facility_id
+        self._secret: bytes | None = None
 
     # --- patients and encounters ---------------------------------------------------------------
 
@@ -163,16 +195,65 @@ class Clinic:
         self, db: Database, encounter: dict[str, Any], extra: dict[str, Any] | None
     ) -> PatientContext:
         patient = store.get_patient(db, int(encounter["patient_id"]))
-        fields: dict[str, Any] = dict(extra or {})
-        fields.setdefault("patient_id", patient["pseudo_id"])
-        if encounter.get("age_years") is not None:
-            fields.setdefault("age", encounter["age_years"])
-        if patient["sex"] in ("female", "male"):
-            fields.setdefault("sex", patient["sex"])
-        try:
-            return PatientContext.model_validate(fields)
-        except ValueError as exc:
-            raise UserInputError(f"patient context: {exc}") from None
+        return patient_context(extra, patient["pseudo_id"], encounter.get("age_years"), patient["sex"])
+
+    def pseudonym_for(self, db: Database, mrn: str) -> str | None:
+        """The pseudonymous id the log gives (or gave) this MRN; ``None`` before the clinic's
+        secret exists (the first patient ever creates it)."""
+        if self._secret is None:
+            value = get_setting(db, SECRET_KEY)
+            if value is None:
+                return None
+            self._secret = bytes.fromhex(value)
+        return pseudonym(self._secret, "patient", mrn)
+
+    def prepare_walk_in(
+        self,
+        pseudo_id: str | None,
+        age: int | None,
+        sex: str | None,
+        observations: list[Observation],
+        extra: dict[str, Any] | None,
+        key: str | None,
+    ) -> PreparedAssessment:
+        """Assess a walk-in from its request alone (no database work): the CPU part of a walk-in,
+        done before the request joins the single writer."""
+        context = patient_context(extra, pseudo_id, age, sex)
+        result = self.engine.assess(context, observations)
+        sex_used = sex if sex in ("female", "male") else None
+        return PreparedAssessment(
+            assessment_record(result, key), result.disposition.value, (pseudo_id, age, sex_used)
+        )
+
+    def record_walk_in(
+        self,
+        db: Database,
+        encounter: dict[str, Any],
+        patient: dict[str, Any],
+        prepared: PreparedAssessment,
+        *,
+        actor: str,
+        context: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Store a prepared walk-in assessment (row as stored, JSON columns as text); when the
+        stored patient differs from what it was computed for, assess the stored rows instead."""
+        encounter_id = int(encounter["id"])
+        sex = patient["sex"] if patient["sex"] in ("female", "male") else None
+        if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed:
+            return self.assess_encounter(
+                db,
+                encounter_id,
+                actor=actor,
+                source="api",
+                context=context,
+                key=prepared.record.idempotency_key,
+            )
+        row = store.insert_assessment(
+            db, encounter_id, prepared.record, actor=actor, reason="assessment (api)"
+        )
+        self.metrics.assessments.labels(prepared.disposition, "api").inc()
+        self.hub.publish("queue", encounter_id=encounter_id, urgent=prepared.disposition in URGENT)
+        return row
 
     def check_context(self, context: dict[str, Any]) -> None:
         """Validate extra patient context before anything is written."""
@@ -229,6 +310,18 @@ def stored_assessment_view(row: dict[str, Any]) -> dict[str, Any]:
         "risks": row["risks"],
         "assessment": row["payload"],
     }
+
+
+def stored_assessment_json(row: dict[str, Any]) -> bytes:
+    """The API's JSON of an assessment row, decoded or as stored (JSON columns as text: the
+    payload text is spliced in, not parsed and serialised again)."""
+    if not isinstance(row["payload"], str):
+        return json.dumps(stored_assessment_view(row), ensure_ascii=False).encode("utf-8")
+    head = {k: v for k, v in stored_assessment_view(row).items() if k != "assessment"}
+    for name in ("red_flags", "risks"):
+        head[name] = json.loads(row[name])
+    text = json.dumps(head, ensure_ascii=False)
+    return f'{text[:-1]}, "assessment": {row["payload"]}}}'.encode()
 
 
 def require_found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:

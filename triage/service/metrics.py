@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ServiceMetrics:
@@ -67,14 +65,33 @@ class ServiceMetrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
-    async def middleware(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        matched = request.scope.get("route")
-        route = self.route_paths.get(id(matched)) or getattr(matched, "path", "unmatched")
-        if route != "/api/v1/events" and route != "/events":
-            self.latency.labels(route).observe(time.perf_counter() - start)
-        self.requests.labels(route, request.method, str(response.status_code)).inc()
-        return response
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """ASGI middleware counting requests by route template, method and status, with latency.
+
+        Plain ASGI (no ``BaseHTTPMiddleware`` task per request); the router records the matched
+        route in the shared ``scope``, read after the response is sent.
+        """
+
+        async def metered(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            start = time.perf_counter()
+            status = 500
+
+            async def send_status(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = int(message["status"])
+                await send(message)
+
+            try:
+                await app(scope, receive, send_status)
+            finally:
+                matched = scope.get("route")
+                route = self.route_paths.get(id(matched)) or getattr(matched, "path", "unmatched")
+                if route != "/api/v1/events" and route != "/events":
+                    self.latency.labels(route).observe(time.perf_counter() - start)
+                self.requests.labels(route, scope["method"], str(status)).inc()
+
+        return metered

@@ -20,14 +20,13 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage.errors import ConfigError, UserInputError
 
@@ -161,15 +160,39 @@ SECURITY_HEADERS = {
 }
 
 
-async def add_security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """HTTP middleware: the headers above on every response; pages are never cached."""
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    path = request.url.path
-    response.headers.setdefault("Content-Security-Policy", _CSP_DOCS if path == "/docs" else _CSP)
-    if not path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+_STATIC_HEADERS = [
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers above on every HTTP response; pages are never cached.
+
+    A plain ASGI wrapper (not ``BaseHTTPMiddleware``): it only edits the response-start message,
+    so it adds no task or stream per request. A header the route set itself is kept.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra = [
+            *_STATIC_HEADERS,
+            (b"content-security-policy", (_CSP_DOCS if path == "/docs" else _CSP).encode("latin-1")),
+        ]
+        if not path.startswith("/static/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in extra if item[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -35,6 +35,7 @@ class ClinicServer(uvicorn.Server):
                 host=host,
                 port=port,
                 log_level=log_level,
+                http="httptools",
                 access_log=False,  # access lines would carry URLs naming patients' encounters
                 server_header=False,
                 timeout_graceful_shutdown=3,

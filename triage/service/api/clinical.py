@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlite_utils import Database
 
@@ -14,11 +14,11 @@ from referral import queue as staff_queue
 from referral import store
 from referral.records import PatientIn
 from triage.assessment import Disposition
-from triage.errors import ClinicError, UserInputError
+from triage.errors import ClinicError, ConflictError, UserInputError
 from triage.observation import Observation
 from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep, committer
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
-from triage.service.clinic import stored_assessment_view
+from triage.service.clinic import stored_assessment_json, stored_assessment_view
 
 router = APIRouter(tags=["clinical"])
 
@@ -298,16 +298,36 @@ def assess_encounter(
     return AssessmentOut.model_validate(stored_assessment_view(row))
 
 
-@router.post("/assessments", status_code=201, summary="Walk-in: register, record readings, assess, store")
-async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> AssessmentOut:
+@router.post(
+    "/assessments",
+    status_code=201,
+    response_model=AssessmentOut,
+    summary="Walk-in: register, record readings, assess, store",
+)
+async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> Response:
+    """With an ``idempotency_key``, repeating the request returns the stored assessment; the key
+    must not be reused for another patient (409)."""
     observations = validate_observations(body.observations)
     context = body.context.model_dump() if body.context else None
     if context is not None:
         clinic.check_context(context)
     key = body.idempotency_key
+    patient_in = _patient_in(body.patient)
+    age = body.age_years
+    if age is None and body.patient.birth_date is not None:
+        age = store.age_at(body.patient.birth_date.isoformat(), datetime.now().astimezone())
+    # The CPU part (scores, rules, models, serialisation) runs here, before the request joins the
+    # single writer; the writer only stores rows (and recomputes if the stored patient differs).
+    pseudo = clinic.pseudonym_for(rt.databases.get(), body.patient.mrn)
+    prepared = clinic.prepare_walk_in(pseudo, age, body.patient.sex, observations, context, key)
 
     def unit(db: Database) -> dict[str, Any]:
-        clinic.register_patient(db, _patient_in(body.patient), actor=who.username)
+        if key is not None:
+            existing = store.assessment_by_key(db, key)
+            if existing is not None:
+                _same_patient(db, existing, body.patient.mrn, key)
+                return existing
+        patient = clinic.register_patient(db, patient_in, actor=who.username)
         encounter = clinic.open_encounter(
             db,
             body.patient.mrn,
@@ -316,16 +336,26 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
             key=f"{key}:encounter" if key else None,
         )
         encounter_id = int(encounter["id"])
-        if key is None or not store.list_observations(db, encounter_id):
-            clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="walk-in")
-        return clinic.assess_encounter(
-            db, encounter_id, actor=who.username, source="api", context=context, key=key
-        )
+        if key is not None and store.list_observations(db, encounter_id):
+            return clinic.assess_encounter(
+                db, encounter_id, actor=who.username, source="api", context=context, key=key
+            )
+        clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="walk-in")
+        return clinic.record_walk_in(db, encounter, patient, prepared, actor=who.username, context=context)
 
     # One durable commit shared with concurrent requests (triage/service/commit.py); the event
     # loop waits for it without holding a worker thread.
     row = await asyncio.wrap_future(committer(rt).submit(unit))
-    return AssessmentOut.model_validate(stored_assessment_view(row))
+    return Response(stored_assessment_json(row), status_code=201, media_type="application/json")
+
+
+def _same_patient(db: Database, assessment: dict[str, Any], mrn: str, key: str) -> None:
+    encounter = store.get_encounter(db, int(assessment["encounter_id"]))
+    if store.get_patient(db, int(encounter["patient_id"]))["mrn"] != mrn:
+        raise ConflictError(
+            f"idempotency key {key!r} was already used for another patient's walk-in "
+            f"(assessment {assessment['id']}); use a new key for a new request"
+        )
 
 
 @router.get("/assessments/{assessment_id}", summary="One stored assessment")
