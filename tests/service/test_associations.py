@@ -1,0 +1,259 @@
+"""Device association through the service: real gateway on ptys, simulators, real SQLite file.
+
+A nurse attaches the pulse oximeter (no patient id on the wire) to a patient's encounter; its
+readings then reach that patient's assessment. Results with their own patient id are never moved,
+results already held stay held, and detaching stops the linking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from referral import audit
+from tests.service.conftest import Staff, make_settings
+from triage.service import create_app
+from triage.service.auth import Role
+from triage.service.demo import DemoDevices, DemoPatient, demo_patient
+
+OXIMETER = "demo-oximeter"
+MONITOR = "demo-monitor"
+
+
+@dataclass
+class Ward:
+    staff: Staff
+    devices: DemoDevices
+
+    @property
+    def db(self) -> Any:
+        return self.staff.app.state.runtime.databases.get()
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, list(params)))
+
+    def encounter(self, mrn: str) -> int:
+        """Register the patient and open an encounter, as the nurse at the desk."""
+        client, headers = self.staff.client, self.staff.bearer(Role.nurse)
+        assert client.post("/api/v1/patients", json={"mrn": mrn}, headers=headers).status_code == 201
+        opened = client.post("/api/v1/encounters", json={"mrn": mrn}, headers=headers)
+        assert opened.status_code == 201, opened.text
+        return int(opened.json()["id"])
+
+    def attach(self, device: str, encounter_id: int, role: Role = Role.nurse, **body: Any) -> Any:
+        return self.staff.client.post(
+            f"/api/v1/devices/{device}/association",
+            json={"encounter_id": encounter_id, **body},
+            headers=self.staff.bearer(role),
+        )
+
+    def detach(self, device: str, reason: str | None, role: Role = Role.nurse) -> Any:
+        params = {} if reason is None else {"reason": reason}
+        return self.staff.client.delete(
+            f"/api/v1/devices/{device}/association", params=params, headers=self.staff.bearer(role)
+        )
+
+    def measure(self, patient: DemoPatient, index: int) -> None:
+        asyncio.run(self.devices.measure(patient, index))
+
+
+def wait_for(
+    probe: Callable[[], list[dict[str, Any]]], count: int, timeout_s: float = 10
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout_s
+    rows = probe()
+    while len(rows) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+        rows = probe()
+    return rows
+
+
+@pytest.fixture
+def ward(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Ward]:
+    folder, tokens = seeded
+    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+        if (folder / name).exists():
+            shutil.copy(folder / name, tmp_path / name)
+    devices = DemoDevices()
+    app = create_app(make_settings(tmp_path), device_endpoints=devices.endpoints)
+    with TestClient(app) as client:
+        yield Ward(Staff(app, client, tokens), devices)
+    asyncio.run(devices.close())
+
+
+def patient(index: int) -> DemoPatient:
+    return demo_patient(index, random.Random(index))
+
+
+def test_attached_oximeter_feeds_the_patient_until_detached(ward: Ward) -> None:
+    first, second = patient(1), patient(3)
+    encounter_id = ward.encounter(first.mrn)
+    later = ward.encounter(first.mrn)  # the association decides, not "the day's latest encounter"
+    attached = ward.attach(OXIMETER, encounter_id)
+    assert attached.status_code == 201, attached.text
+    association = attached.json()
+    assert association["active"] and association["started_by"] == "nurse" and association["mrn"] == first.mrn
+
+    ward.measure(first, 1)
+    readings = wait_for(lambda: ward.rows("SELECT * FROM observations WHERE device = ?", OXIMETER), 2)
+    assert {(r["encounter_id"], r["code"], r["value_num"]) for r in readings} == {
+        (encounter_id, "spo2", first.oximeter["spo2"]),
+        (encounter_id, "heart_rate", first.oximeter["heart_rate"]),
+    }
+    stored = ward.rows("SELECT patient_id, details FROM device_results WHERE device_id = ?", OXIMETER)
+    assert [r["patient_id"] for r in stored] == [first.mrn, first.mrn]
+    assert (
+        f"patient linked by device association #{association['id']}, started by nurse" in stored[0]["details"]
+    )
+    monitor = wait_for(lambda: ward.rows("SELECT * FROM observations WHERE device = ?", MONITOR), 6)
+    assert {r["encounter_id"] for r in monitor} == {later}, (
+        "results with the patient's id join the day's latest encounter as before"
+    )
+    assessed = wait_for(
+        lambda: ward.rows("SELECT * FROM assessments WHERE encounter_id = ?", encounter_id), 1
+    )
+    assert assessed, "the oximeter's readings reach the patient's assessment"
+
+    ended = ward.detach(OXIMETER, "patient went home")
+    assert ended.status_code == 200 and ended.json()["end_reason"] == "patient went home"
+    assert ward.detach(OXIMETER, "again").status_code == 404
+    ward.measure(second, 2)
+    held = wait_for(
+        lambda: ward.rows(
+            "SELECT * FROM device_results WHERE device_id = ? AND patient_id IS NULL", OXIMETER
+        ),
+        2,
+    )
+    assert len(held) == 2, "after detaching, the oximeter's readings are held again"
+    delivered = wait_for(
+        lambda: ward.rows(
+            "SELECT * FROM device_results WHERE device_id = ? AND delivered_at IS NOT NULL", OXIMETER
+        ),
+        4,
+    )
+    assert len(delivered) == 4, "the pipeline has seen the held readings"
+    assert len(ward.rows("SELECT * FROM observations WHERE device = ?", OXIMETER)) == 2
+    actions = [e["action"] for e in audit.entries_for(ward.db, "device_association", association["id"])]
+    assert actions == ["device_association.start", "device_result.link", "device_association.end"]
+    assert audit.verify(ward.db).ok
+
+
+def test_conflict_replace_and_clear_errors(ward: Ward) -> None:
+    one, two = ward.encounter("MRN-A"), ward.encounter("MRN-B")
+    first = ward.attach(OXIMETER, one).json()
+    assert ward.attach(OXIMETER, one).json()["id"] == first["id"], "repeating is harmless"
+    conflict = ward.attach(OXIMETER, two)
+    assert conflict.status_code == 409 and f"already attached to encounter {one}" in conflict.json()["error"]
+    moved = ward.attach(OXIMETER, two, replace=True)
+    assert moved.status_code == 201 and moved.json()["encounter_id"] == two
+    old = ward.rows("SELECT * FROM device_associations WHERE id = ?", first["id"])[0]
+    assert old["end_reason"] == "replaced" and old["ended_by"] == "nurse"
+    listed = ward.staff.client.get(
+        "/api/v1/devices/associations", headers=ward.staff.bearer(Role.nurse)
+    ).json()
+    assert [(a["device_id"], a["encounter_id"]) for a in listed["data"]] == [(OXIMETER, two)]
+
+    unknown_device = ward.attach("no-such-device", two)
+    assert unknown_device.status_code == 404 and "demo-oximeter" in unknown_device.json()["error"]
+    unknown_encounter = ward.attach(OXIMETER, 99999)
+    assert (
+        unknown_encounter.status_code == 404
+        and "encounter 99999 not found" in unknown_encounter.json()["error"]
+    )
+    assert ward.detach(OXIMETER, None).status_code == 422, "detaching needs a reason"
+    assert ward.detach(OXIMETER, "   ").status_code == 422
+    assert ward.attach("bad id!", two).status_code == 422
+    assert ward.rows("SELECT count(*) AS n FROM device_associations WHERE ended_at IS NULL")[0]["n"] == 1
+
+
+def test_own_patient_id_is_never_relinked_and_held_results_stay_held(ward: Ward) -> None:
+    earlier, bystander, measured = patient(5), patient(6), patient(7)
+    ward.measure(earlier, 1)  # nobody attached: the oximeter's readings are held
+    wait_for(lambda: ward.rows("SELECT * FROM device_results WHERE device_id = ?", OXIMETER), 2)
+    wait_for(lambda: ward.rows("SELECT * FROM observations WHERE device = ?", MONITOR), 1)
+    bystander_encounter = ward.encounter(bystander.mrn)
+    # The monitor sends its own patient id: attaching it to someone else must not move its results.
+    assert ward.attach(MONITOR, bystander_encounter).status_code == 201
+    assert ward.attach(OXIMETER, bystander_encounter).status_code == 201
+    ward.measure(measured, 2)
+    wait_for(lambda: ward.rows("SELECT * FROM observations WHERE device = ?", OXIMETER), 2)
+    monitor = wait_for(lambda: ward.rows("SELECT * FROM device_results WHERE device_id = ?", MONITOR), 12)
+    assert {r["patient_id"] for r in monitor} == {earlier.mrn, measured.mrn}
+    assert all("patient_link" not in (r["details"] or "") for r in monitor)
+    stored = wait_for(
+        lambda: ward.rows("SELECT * FROM device_results WHERE device_id = ? ORDER BY id", OXIMETER), 4
+    )
+    assert [r["patient_id"] for r in stored] == [None, None, bystander.mrn, bystander.mrn], (
+        "readings already in the inbox before the association stay held"
+    )
+    on_bystander = ward.rows("SELECT device FROM observations WHERE encounter_id = ?", bystander_encounter)
+    assert {r["device"] for r in on_bystander} == {OXIMETER}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_who_may_attach_read_and_detach(ward: Ward, role: Role) -> None:
+    encounter_id = ward.encounter(f"MRN-{role.value}")
+    writes = role in (Role.nurse, Role.clinician, Role.admin)
+    attached = ward.attach(OXIMETER, encounter_id, role=role)
+    assert attached.status_code == (201 if writes else 403)
+    if not writes:
+        assert ward.attach(OXIMETER, encounter_id).status_code == 201
+    listed = ward.staff.client.get("/api/v1/devices/associations", headers=ward.staff.bearer(role))
+    assert listed.status_code == (200 if writes or role is Role.integrator else 403)
+    if listed.status_code == 200:
+        row = listed.json()["data"][0]
+        assert row["encounter_id"] == encounter_id
+        assert row["mrn"] == (None if role is Role.integrator else f"MRN-{role.value}")
+    assert ward.detach(OXIMETER, "done", role=role).status_code == (200 if writes else 403)
+
+
+def test_staff_pages_attach_and_detach_with_csrf_in_both_languages(ward: Ward) -> None:
+    encounter_id = ward.encounter("MRN-PAGE")
+    client = ward.staff.client
+    csrf = ward.staff.login(Role.nurse)
+    page = client.get(f"/encounters/{encounter_id}").text
+    assert 'id="attach-form"' in page and f'<option value="{OXIMETER}">' in page
+    refused = client.post(f"/encounters/{encounter_id}/devices", data={"device_id": OXIMETER})
+    assert refused.status_code == 403, "no CSRF token, no attach"
+    done = client.post(
+        f"/encounters/{encounter_id}/devices",
+        data={"csrf_token": csrf, "device_id": OXIMETER},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/encounters/{encounter_id}"
+    page = client.get(f"/encounters/{encounter_id}").text
+    assert f'data-device="{OXIMETER}"' in page.split('id="encounter-devices"')[1]
+    panel = client.get("/devices/rows").text
+    row = panel.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
+    assert f"Encounter #{encounter_id}" in row and "MRN-PAGE" in row and "Detach" in row
+    switched = client.post("/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False)
+    assert switched.status_code == 303
+    chinese = client.get("/devices/rows").text
+    assert "关联患者" in chinese and f"就诊 #{encounter_id}" in chinese and "解除关联" in chinese
+    assert "关联设备" in client.get(f"/encounters/{encounter_id}").text
+    detached = client.post(
+        f"/devices/{OXIMETER}/detach",
+        data={"csrf_token": csrf, "reason": "measurement finished", "back": f"/encounters/{encounter_id}"},
+        follow_redirects=False,
+    )
+    assert detached.status_code == 303
+    assert ward.rows("SELECT end_reason FROM device_associations")[0]["end_reason"] == "measurement finished"
+    assert 'class="attached"><span class="empty">' in client.get("/devices/rows").text.replace("\n", "")
+
+
+def test_integrators_see_the_panel_without_patient_or_detach(ward: Ward) -> None:
+    encounter_id = ward.encounter("MRN-HIDDEN")
+    assert ward.attach(OXIMETER, encounter_id).status_code == 201
+    panel = ward.staff.client.get("/devices/rows", headers=ward.staff.bearer(Role.integrator)).text
+    row = panel.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
+    assert f"Encounter #{encounter_id}" in row
+    assert "MRN-HIDDEN" not in row and "Detach" not in row
