@@ -70,3 +70,13 @@ def test_clinical_decisions_are_clinicians_only(staff: Staff, role: Role) -> Non
         headers=staff.bearer(role),
     )
     assert (response.status_code != 403) == (role in (Role.clinician, Role.admin))
+
+
+def test_device_association_routes_are_in_the_matrix_with_their_roles(staff: Staff) -> None:
+    table = {(method, path): set(roles or ()) for method, path, roles in routes(staff)}
+    writers = {Role.clinician, Role.nurse, Role.admin}
+    assert table[("GET", "/api/v1/devices/associations")] == writers | {Role.integrator}
+    assert table[("POST", "/api/v1/devices/{device_id}/association")] == writers
+    assert table[("DELETE", "/api/v1/devices/{device_id}/association")] == writers
+    assert table[("POST", "/encounters/{encounter_id}/devices")] == writers
+    assert table[("POST", "/devices/{device_id}/detach")] == writers
