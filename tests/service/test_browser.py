@@ -189,6 +189,32 @@ def test_nurse_cannot_confirm_and_device_panel_shows_links(browser: object, demo
     assert page.locator("button[name=status][value=sent]").count() == 0
 
 
+def test_demo_nurse_attaches_the_oximeter_and_a_nurse_detaches_it(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "nurse")
+    page.goto(f"{demo.url}/devices")
+    row = page.locator("tr[data-device=demo-oximeter]")
+    link = row.locator("td.attached a")
+    wait_until(lambda: link.count() > 0, 20)
+    assert "demo-nurse" in row.inner_text(), "the demo simulates the nurse who attached it"
+    href = str(link.first.get_attribute("href"))
+    assert re.fullmatch(r"/encounters/\d+", href)
+    page.goto(f"{demo.url}{href}")
+    assert page.locator("#attach-form select[name=device_id] option[value=demo-oximeter]").count() == 1
+
+    def oximeter_reading_shown() -> bool:
+        page.reload()
+        return page.locator("td", has_text="demo-oximeter").count() >= 2
+
+    wait_until(oximeter_reading_shown, 15)  # SpO2 and pulse, recorded for this patient
+    page.goto(f"{demo.url}/devices")
+    attached_now = str(row.locator("td.attached a").first.get_attribute("href"))
+    row.locator("button", has_text="Detach").click()
+    page.wait_for_url(re.compile(r".*/devices$"))
+    # Detached; the demo's nurse attaches it to the NEXT patient a moment later, never this one.
+    after = row.locator("td.attached a")
+    assert after.count() == 0 or after.first.get_attribute("href") != attached_now
+
+
 def test_api_docs_render_offline_under_the_content_security_policy(browser: object, demo: Demo) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     requested: list[str] = []
