@@ -32,7 +32,8 @@ from referral.transactions import write
 if TYPE_CHECKING:
     from referral.inbox import NewDeviceResult
 
-DEVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$")
+#: The device id rule of device profiles (``devices.profile``).
+DEVICE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 REPLACED = "replaced"
 _COLUMNS = (
     "a.id, a.device_id, a.encounter_id, a.patient_id, p.mrn, a.started_at, a.started_by,"
@@ -101,7 +102,7 @@ def _utc_text(at: str) -> str:
 def check_device_id(device_id: str) -> str:
     if not DEVICE_ID.match(device_id):
         raise UserInputError(
-            f"device id {device_id!r}: use 1-64 letters, digits or . _ : @ / - (starting with a letter or digit)"
+            f"device id {device_id!r}: use 1-64 letters, digits, '.', '_' or '-' (as in device profiles)"
         )
     return device_id
 
