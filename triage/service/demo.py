@@ -223,6 +223,10 @@ async def run_demo(
         serving.result()
         return 0
     echo(f"clinic service: http://{settings.service.host}:{settings.service.port}/  (API docs: /docs)")
+    echo(
+        f"the demo plays the nurse ({DEMO_NURSE}): before each patient is measured it attaches the"
+        f" pulse oximeter ({OXIMETER_ID}, which sends no patient id) to that patient's encounter"
+    )
     measured = 0
 
     async def stream() -> None:
