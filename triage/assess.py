@@ -285,7 +285,7 @@ def _model_results(
         threshold = setting.threshold if setting.threshold is not None else pred.threshold
         above = pred.probability is not None and pred.probability >= threshold
         results.append(
-            ModelResult(
+            ModelResult.of(
                 model=pred.model,
                 version=pred.version,
                 probability=pred.probability,
@@ -349,7 +349,7 @@ def assess(
             if finding is None:
                 continue
             reasons.append(
-                Reason(
+                Reason.of(
                     rule=rule.name,
                     level=level,
                     red_flag=rule.red_flag,
@@ -374,7 +374,7 @@ def assess(
     for m in model_results:
         if m.level is not None and m.probability is not None:
             reasons.append(
-                Reason(
+                Reason.of(
                     rule=f"model:{m.model}",
                     level=m.level,
                     source="model",

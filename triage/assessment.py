@@ -7,6 +7,7 @@ The JSON Schema generated from :class:`Assessment` is committed as ``docs/assess
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -14,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.observation import Observation
-from triage.scores.result import ScoreResult
+from triage.scores.result import ScoreResult, trusted
 
 SCHEMA_VERSION = 1
 
@@ -68,6 +69,32 @@ class Reason(BaseModel):
     detail: str = ""
     reference: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        rule: str,
+        level: Disposition,
+        source: Literal["rule", "model"] = "rule",
+        red_flag: bool = False,
+        values: Mapping[str, ValueType] | None = None,
+        detail: str = "",
+        reference: str = "",
+    ) -> Reason:
+        """The engine's constructor: typed arguments, no validator run (see ``trusted``)."""
+        return trusted(
+            cls,
+            {
+                "rule": rule,
+                "level": Disposition(level),
+                "source": source,
+                "red_flag": red_flag,
+                "values": {} if values is None else dict(values),
+                "detail": detail,
+                "reference": reference,
+            },
+        )
+
 
 class ModelResult(BaseModel):
     """One risk model's output, as used for the decision."""
@@ -87,6 +114,40 @@ class ModelResult(BaseModel):
     imputed: dict[str, float] = Field(default_factory=dict)
     explanation: str = ""
     out_of_range: tuple[str, ...] = Field((), description="Inputs outside the model's training range")
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        model: str,
+        version: str,
+        probability: float | None,
+        threshold: float,
+        above_threshold: bool,
+        level: Disposition | None,
+        band: str | None = None,
+        missing: Iterable[str] = (),
+        imputed: Mapping[str, float] | None = None,
+        explanation: str = "",
+        out_of_range: Iterable[str] = (),
+    ) -> ModelResult:
+        """The engine's constructor: typed arguments, no validator run (see ``trusted``)."""
+        return trusted(
+            cls,
+            {
+                "model": model,
+                "version": version,
+                "probability": None if probability is None else float(probability),
+                "threshold": float(threshold),
+                "above_threshold": above_threshold,
+                "level": None if level is None else Disposition(level),
+                "band": band,
+                "missing": tuple(missing),
+                "imputed": {} if imputed is None else {k: float(v) for k, v in imputed.items()},
+                "explanation": explanation,
+                "out_of_range": tuple(out_of_range),
+            },
+        )
 
 
 class IgnoredObservation(BaseModel):

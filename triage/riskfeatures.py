@@ -114,10 +114,20 @@ def _getter(name: str, source: str) -> FeatureGetter:
     def get(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
         return feature_value(name, source, patient, values)
 
-    if source == "patient" and name not in PATIENT_FEATURES:
-        raise UserInputError(
-            f"risk feature {name!r}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
-        )
+    if source == "patient":
+        if name not in PATIENT_FEATURES:
+            raise UserInputError(
+                f"risk feature {name!r}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
+            )
+        field = PATIENT_FEATURES[name]
+
+        def get_patient(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
+            value = field(patient)
+            if value is None:
+                return observation_value(name, values[name]) if name in values else None
+            return float(value)
+
+        return get_patient
     if source == "observation" and name not in ORDINAL_OBSERVATIONS:
 
         def get_number(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:

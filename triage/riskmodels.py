@@ -74,6 +74,11 @@ class RiskModel:
         self.golden_max_diff = golden_max_diff
         self.path = path
         self._session = session
+        # The binding's run method: the public ``InferenceSession.run`` re-checks the input names
+        # and provider options on every call (about 5 us); a single row pays that four times per
+        # assessment. Same arguments and results; the public method when the binding is absent.
+        binding = getattr(session, "_sess", None)
+        self._run = binding.run if binding is not None and hasattr(binding, "run") else session.run
         self._input = card.onnx.input
         self._outputs = [card.onnx.probability_output]
         self._positive = card.onnx.positive_class_index
@@ -126,12 +131,15 @@ class RiskModel:
     def predict(self, features: Mapping[str, float | None], notes: Sequence[str] = ()) -> RiskPrediction:
         """Score one patient from features by name (``None`` or absent = unknown); ``notes`` (how
         inputs were obtained, e.g. a stand-in code) are added to the explanation."""
+        return self.predict_row([features.get(name) for name in self.feature_names], notes)
+
+    def predict_row(self, values: Sequence[float | None], notes: Sequence[str] = ()) -> RiskPrediction:
+        """Like :meth:`predict`, with the features as a sequence in card order."""
         row: list[float] = []
         missing: list[str] = []
         imputed: dict[str, float] = {}
         out_of_range: list[str] = []
-        for name, reject, median, low, high, _ in self._plan:
-            value = features.get(name)
+        for (name, reject, median, low, high, _), value in zip(self._plan, values, strict=True):
             if value is None or value != value:  # None or NaN
                 if reject:
                     missing.append(name)
@@ -143,7 +151,7 @@ class RiskModel:
             row.append(value)
         if missing:
             return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
-        (proba,) = self._session.run(self._outputs, {self._input: np.array([row], dtype=np.float32)})
+        (proba,) = self._run(self._outputs, {self._input: np.array([row], dtype=np.float32)}, None)
         probability = float(proba[0, self._positive])
         band = self.band_for(probability)
         return RiskPrediction(
@@ -168,11 +176,11 @@ class RiskModel:
         notes: Sequence[str] = (),
     ) -> str:
         text = f"{self._prefix}{probability * 100:.1f}% ({band}{self._bands_text}"
-        drivers = []
-        for (name, _, median, _, _, coef), value in zip(self._plan, row, strict=True):
-            contribution = coef * (value - median)
-            if (contribution >= 0.05 or contribution <= -0.05) and name not in imputed:
-                drivers.append((-abs(contribution), contribution, name))
+        drivers = [
+            (-abs(c), c, name)
+            for (name, _, median, _, _, coef), value in zip(self._plan, row, strict=True)
+            if ((c := coef * (value - median)) >= 0.05 or c <= -0.05) and name not in imputed
+        ]
         if drivers:
             drivers.sort()
             text += "; main drivers (log-odds vs training median): " + ", ".join(
@@ -199,7 +207,10 @@ class ModelSet:
     def __init__(self, loaded: Mapping[str, RiskModel]):
         self.models: dict[str, RiskModel] = dict(loaded)
         self._getters = {name: compile_features(model.card) for name, model in self.models.items()}
-        self._substitutable = {name: substitutable(model.card) for name, model in self.models.items()}
+        self._stand_ins = {
+            name: tuple((model.feature_names.index(f), f) for f in substitutable(model.card))
+            for name, model in self.models.items()
+        }
 
     @property
     def versions(self) -> dict[str, str]:
@@ -213,11 +224,14 @@ class ModelSet:
             if reason is not None:
                 predictions.append(model.not_scored(reason))
                 continue
-            features = {feature: get(patient, values) for feature, get in self._getters[name]}
-            notes = (
-                substitute(features, self._substitutable[name], values) if self._substitutable[name] else []
-            )
-            predictions.append(model.predict(features, notes))
+            row = [get(patient, values) for _, get in self._getters[name]]
+            notes: list[str] = []
+            for index, feature in self._stand_ins[name]:
+                if row[index] is None:
+                    found: dict[str, float | None] = {feature: None}
+                    notes.extend(substitute(found, (feature,), values))
+                    row[index] = found[feature]
+            predictions.append(model.predict_row(row, notes))
         return predictions
 
 

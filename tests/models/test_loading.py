@@ -49,6 +49,23 @@ def test_single_row_predict_agrees_with_the_batch_path() -> None:
     assert prediction.imputed == {} and prediction.missing == ()
 
 
+def test_single_row_path_gives_the_public_run_results_exactly() -> None:
+    """Single rows go through the session binding's run (no per-call input checks); every golden
+    row must score bit-for-bit as the public ``InferenceSession.run`` does."""
+    for model in load_models().models.values():
+        assert model._run is not model._session.run, "the binding's run is used for single rows"
+        golden = [json.loads(line) for line in (model.path / "golden.jsonl").read_text().splitlines()]
+        batch = model.predict_batch(np.array([g["inputs"] for g in golden], dtype=np.float32))
+        for g, expected in zip(golden[:20], batch, strict=False):
+            row = np.array([g["inputs"]], dtype=np.float32)
+            (public,) = model._session.run(model._outputs, {model._input: row})
+            single = model.predict_row([float(v) for v in row[0]])
+            assert single.probability == float(public[0, model._positive])
+            assert single.probability == pytest.approx(
+                float(expected), abs=1e-6
+            )  # batch kernels: float32 ulps
+
+
 def test_names_select_models_and_unknown_names_are_refused() -> None:
     assert list(load_models(names=["ckd"]).models) == ["ckd"]
     with pytest.raises(NotFoundError, match=r"unknown risk model\(s\) nope.*known: cvd10"):

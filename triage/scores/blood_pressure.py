@@ -71,7 +71,7 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
     """Chinese grade (value 0-4 = index into GRADES), ACC/AHA category and crisis flags."""
     missing = tuple(n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None)
     if sbp is None and dbp is None:
-        return ScoreResult(
+        return ScoreResult.of(
             name="blood_pressure",
             value=None,
             unit="grade",
@@ -102,7 +102,7 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
     detail += "; at least this grade, one pressure missing)" if missing else ")"
     if "hypertensive_crisis" in flags:
         detail += "; hypertensive crisis range (>180 and/or >120)"
-    return ScoreResult(
+    return ScoreResult.of(
         name="blood_pressure",
         value=float(grade),
         unit="grade",

@@ -102,7 +102,7 @@ def cdrs(
     )
     if missing:
         detail += f"; incomplete, missing {', '.join(missing)}"
-    return ScoreResult(
+    return ScoreResult.of(
         name="cdrs",
         value=float(total),
         band=band,

@@ -180,7 +180,7 @@ def china_par(
     )
     risk = risk_percent(lp, male=male)
     band = category(risk)
-    return ScoreResult(
+    return ScoreResult.of(
         name="china_par",
         value=risk,
         unit="%",

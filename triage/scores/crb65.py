@@ -46,7 +46,7 @@ def crb65(
     if "blood_pressure" in missing:
         missing_inputs += [n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None]
     if all(v is None for v in components.values()):
-        return ScoreResult(
+        return ScoreResult.of(
             name="crb65",
             value=None,
             band=None,
@@ -61,7 +61,7 @@ def crb65(
     detail = f"CRB-65 {'>=' if missing else ''}{total}: {band} risk"
     if missing_inputs:
         detail += f"; incomplete, missing {', '.join(missing_inputs)}"
-    return ScoreResult(
+    return ScoreResult.of(
         name="crb65",
         value=float(total),
         band=band,

@@ -99,7 +99,7 @@ def findrisc(
     detail = f"FINDRISC {'>=' if missing else ''}{total}: {band.replace('_', ' ')} (about {odds} in 10 years)"
     if missing:
         detail += f"; incomplete, missing {', '.join(missing)}"
-    return ScoreResult(
+    return ScoreResult.of(
         name="findrisc",
         value=float(total),
         band=band,

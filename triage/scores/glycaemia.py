@@ -161,7 +161,7 @@ def glycaemia(
             missing = ("diabetes",)  # ketones >=2+ would be urgent in a known diabetic
     components["known_diabetes"] = known_diabetes
     if not glucoses and hba1c is None:
-        return ScoreResult(
+        return ScoreResult.of(
             name="glycaemia",
             value=None,
             unit="",
@@ -182,7 +182,7 @@ def glycaemia(
         detail += " (suspected from one reading; confirm with a repeat test)"
         if known_diabetes:
             detail = f"{band.replace('_', ' ')} in known diabetes"
-    return ScoreResult(
+    return ScoreResult.of(
         name="glycaemia",
         value=None,
         unit="",

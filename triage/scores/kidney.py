@@ -76,7 +76,7 @@ def kidney(
     if egfr is not None:
         components["gfr_category"] = gfr_category(egfr)
     if egfr is None and acr is None:
-        return ScoreResult(
+        return ScoreResult.of(
             name="kidney",
             value=None,
             unit="mL/min/{1.73_m2}",
@@ -100,7 +100,7 @@ def kidney(
         parts.append(f"eGFR {egfr:.1f} mL/min/1.73m2 ({components['gfr_category']})")
     if acr is not None:
         parts.append(f"ACR {acr:g} mg/g ({components['albuminuria']})")
-    return ScoreResult(
+    return ScoreResult.of(
         name="kidney",
         value=egfr,
         unit="mL/min/{1.73_m2}",

@@ -178,7 +178,7 @@ def news2(
     put("temperature", None if temperature is None else score_temperature(temperature))
 
     if all(v is None for v in components.values()):
-        return ScoreResult(
+        return ScoreResult.of(
             name="news2",
             value=None,
             band=None,
@@ -203,7 +203,7 @@ def news2(
         detail += f"; incomplete, missing {', '.join(missing)}"
     out: dict[str, int | str | None] = dict(components)
     out["spo2_scale"] = 2 if scale2 else 1
-    return ScoreResult(
+    return ScoreResult.of(
         name="news2",
         value=float(total),
         band=band,

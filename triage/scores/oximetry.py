@@ -24,7 +24,7 @@ def oximetry(
     *, spo2: float | None, on_oxygen: bool | None, scale2: bool, censored: tuple[str, ...] = ()
 ) -> ScoreResult:
     if spo2 is None:
-        return ScoreResult(
+        return ScoreResult.of(
             name="oximetry",
             value=None,
             unit="%",
@@ -50,7 +50,7 @@ def oximetry(
         else:
             band = "critical_high" if points == 3 else "above_target"
     flags = ("spo2_critical",) if band in ("critical", "critical_high") else ()
-    return ScoreResult(
+    return ScoreResult.of(
         name="oximetry",
         value=spo2,
         unit="%",

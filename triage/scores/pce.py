@@ -222,7 +222,7 @@ def pce(
         diabetes=bool(diabetes),
     )
     band = category(risk)
-    return ScoreResult(
+    return ScoreResult.of(
         name="pce",
         value=risk,
         unit="%",

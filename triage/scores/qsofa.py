@@ -26,7 +26,7 @@ def qsofa(
     }
     missing = tuple(k for k, v in components.items() if v is None)
     if all(v is None for v in components.values()):
-        return ScoreResult(
+        return ScoreResult.of(
             name="qsofa",
             value=None,
             band=None,
@@ -43,7 +43,7 @@ def qsofa(
     )
     if missing:
         detail += f"; incomplete, missing {', '.join(missing)}"
-    return ScoreResult(
+    return ScoreResult.of(
         name="qsofa",
         value=float(total),
         band=band,

@@ -18,9 +18,29 @@ Conventions shared by all scores:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 ComponentValue = float | int | str | bool | None
+_set_attribute = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(cls: type[M], fields: dict[str, Any]) -> M:
+    """An instance of a pydantic model from already-normalised field values, without validation.
+
+    For the engine's own hot-path outputs only (each model's ``of`` constructor normalises its
+    arguments as validation would; tests compare every such instance with its validated twin).
+    ``fields`` must hold every field, in declaration order.
+    """
+    instance = cls.__new__(cls)
+    _set_attribute(instance, "__dict__", fields)
+    _set_attribute(instance, "__pydantic_fields_set__", set(fields))
+    _set_attribute(instance, "__pydantic_extra__", None)
+    _set_attribute(instance, "__pydantic_private__", None)
+    return instance
 
 
 class ScoreResult(BaseModel):
@@ -43,6 +63,45 @@ class ScoreResult(BaseModel):
     detail: str = Field("", description="Human-readable summary, response or why not applicable")
     reference: str = Field("", description="Published source")
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        name: str,
+        value: float | None,
+        band: str | None,
+        complete: bool,
+        unit: str = "points",
+        applicable: bool = True,
+        components: Mapping[str, ComponentValue] | None = None,
+        flags: Iterable[str] = (),
+        missing: Iterable[str] = (),
+        censored: Iterable[str] = (),
+        detail: str = "",
+        reference: str = "",
+    ) -> ScoreResult:
+        """The constructor the scores use: arguments typed here (and checked by mypy), normalised
+        exactly as validation would (numbers to float, sequences to tuples), without running the
+        validator - twelve results per assessment made validation a fifth of ``assess()``.
+        ``tests/triage/test_score_result.py`` proves the result equals the validated one."""
+        return trusted(
+            cls,
+            {
+                "name": name,
+                "value": None if value is None else float(value),
+                "unit": unit,
+                "band": band,
+                "complete": complete,
+                "applicable": applicable,
+                "components": {} if components is None else dict(components),
+                "flags": tuple(flags),
+                "missing": tuple(missing),
+                "censored": tuple(censored),
+                "detail": detail,
+                "reference": reference,
+            },
+        )
+
 
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
     """The censored inputs that belong to a score (``()`` fast when nothing was censored)."""
@@ -55,7 +114,7 @@ def not_applicable(
     name: str, reason: str, *, reference: str, unit: str = "%", missing: tuple[str, ...] = ()
 ) -> ScoreResult:
     """A result for inputs outside the score's population (value ``None``)."""
-    return ScoreResult(
+    return ScoreResult.of(
         name=name,
         value=None,
         unit=unit,
@@ -70,7 +129,7 @@ def not_applicable(
 
 def missing_result(name: str, missing: tuple[str, ...], *, reference: str, unit: str = "%") -> ScoreResult:
     """An equation that could not be computed because inputs were missing."""
-    return ScoreResult(
+    return ScoreResult.of(
         name=name,
         value=None,
         unit=unit,
