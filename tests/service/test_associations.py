@@ -123,6 +123,16 @@ def test_attached_oximeter_feeds_the_patient_until_detached(ward: Ward) -> None:
     )
     assert assessed, "the oximeter's readings reach the patient's assessment"
 
+    page = ward.staff.client.get(
+        f"/encounters/{encounter_id}", headers=ward.staff.bearer(Role.clinician)
+    ).text
+    provenance = f"linked to this patient by device association #{association['id']} (nurse)"
+    assert page.count(provenance) == 2, "each linked reading shows where its patient link came from"
+    assert (
+        provenance
+        not in ward.staff.client.get(f"/encounters/{later}", headers=ward.staff.bearer(Role.nurse)).text
+    )
+
     ended = ward.detach(OXIMETER, "patient went home")
     assert ended.status_code == 200 and ended.json()["end_reason"] == "patient went home"
     assert ward.detach(OXIMETER, "again").status_code == 404

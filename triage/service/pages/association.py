@@ -3,6 +3,7 @@ encounter page and on the device status panel. The work is ``triage.service.asso
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -32,7 +33,32 @@ def encounter_context(request: Request, who: Principal, encounter_id: int) -> di
         "attached": associations.for_encounter(db, encounter_id),
         "attachable": attaching.known_devices(rt, db),
         "can_attach": who.role in CLINICAL_WRITE,
+        "linked_by": linked_readings(db, encounter_id),
     }
+
+
+def linked_readings(db: Any, encounter_id: int) -> dict[int, dict[str, Any]]:
+    """Observation id -> the ``patient_link`` of the device result it came from, for readings a
+    device association linked to this patient (shown next to the reading as provenance)."""
+    sources: dict[int, int] = {}
+    for observation_id, source in db.conn.execute(
+        "SELECT id, device_message_id FROM observations WHERE encounter_id = ? AND device_message_id LIKE 'inbox:%'",
+        [encounter_id],
+    ):
+        tail = str(source)[len("inbox:") :]
+        if tail.isdigit():
+            sources[int(tail)] = int(observation_id)
+    if not sources:
+        return {}
+    marks = ",".join("?" * len(sources))
+    found: dict[int, dict[str, Any]] = {}
+    for result_id, details in db.conn.execute(
+        f"SELECT id, details FROM device_results WHERE id IN ({marks}) AND details IS NOT NULL", list(sources)
+    ):
+        link = json.loads(details).get("patient_link")
+        if isinstance(link, dict):
+            found[sources[int(result_id)]] = link
+    return found
 
 
 def device_rows(request: Request, who: Principal) -> dict[str, Any]:
