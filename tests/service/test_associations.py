@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,13 @@ def test_attached_oximeter_feeds_the_patient_until_detached(ward: Ward) -> None:
         (encounter_id, "spo2", first.oximeter["spo2"]),
         (encounter_id, "heart_rate", first.oximeter["heart_rate"]),
     }
-    stored = ward.rows("SELECT patient_id, details FROM device_results WHERE device_id = ?", OXIMETER)
+    stored = ward.rows(
+        "SELECT patient_id, details, received_at FROM device_results WHERE device_id = ?", OXIMETER
+    )
+    observed = {datetime.fromisoformat(r["observed_at"]) for r in readings}
+    assert observed == {datetime.fromisoformat(stored[0]["received_at"])}, (
+        "no device clock: observed at receipt"
+    )
     assert [r["patient_id"] for r in stored] == [first.mrn, first.mrn]
     assert (
         f"patient linked by device association #{association['id']}, started by nurse" in stored[0]["details"]

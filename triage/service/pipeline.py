@@ -46,7 +46,8 @@ def observed_at(result: StoredDeviceResult) -> str:
     """The result's own time; devices without a result clock (line protocols such as pulse
     oximeters) store ``received <time>`` instead, and the reading is taken as observed then."""
     if result.result_time.startswith("received "):
-        return result.received_at
+        # In the clinic's local time, like encounter start times and the devices' own clocks.
+        return datetime.fromisoformat(result.received_at).astimezone().isoformat()
     return result.result_time
 
 
