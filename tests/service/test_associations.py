@@ -249,6 +249,7 @@ def test_staff_pages_attach_and_detach_with_csrf_in_both_languages(ward: Ward) -
     assert done.status_code == 303 and done.headers["location"] == f"/encounters/{encounter_id}"
     page = client.get(f"/encounters/{encounter_id}").text
     assert f'data-device="{OXIMETER}"' in page.split('id="encounter-devices"')[1]
+    assert f'<option value="{OXIMETER}">{OXIMETER} (Encounter #{encounter_id})</option>' in page
     panel = client.get("/devices/rows").text
     row = panel.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
     assert f"Encounter #{encounter_id}" in row and "MRN-PAGE" in row and "Detach" in row

@@ -32,6 +32,7 @@ def encounter_context(request: Request, who: Principal, encounter_id: int) -> di
     return {
         "attached": associations.for_encounter(db, encounter_id),
         "attachable": attaching.known_devices(rt, db),
+        "attached_now": attaching.attached_by_device(db),
         "can_attach": who.role in CLINICAL_WRITE,
         "linked_by": linked_readings(db, encounter_id),
     }
