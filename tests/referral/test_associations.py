@@ -6,11 +6,14 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from referral import associations, audit
+from referral import associations, audit, facilities
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, results_for_device
+from referral.schema import connect
 
 from .conftest import visit
 
@@ -152,11 +155,15 @@ def test_unlabelled_results_are_linked_with_provenance_and_audit(db: Database) -
 
 def test_own_patient_id_and_qc_are_never_relinked(db: Database) -> None:
     associations.associate(db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang")
-    send(db, reading("SPO2", 95, patient_id="MRN-7"), reading("HR", 70, qc=True))
-    stored = {r.vendor_code: r for r in results_for_device(db, OXIMETER)}
-    assert stored["SPO2"].patient_id == "MRN-7" and "patient_link" not in stored["SPO2"].details
-    assert stored["HR"].patient_id is None and "patient_link" not in stored["HR"].details
-    assert "device_result.link" not in audit_actions(db)
+    # One message mixing a result with its own patient id, a QC result and an unlabelled one.
+    send(db, reading("SPO2", 95, patient_id="MRN-7"), reading("HR", 70, qc=True), reading("HR", 88, at="t2"))
+    stored = {(r.vendor_code, r.result_time): r for r in results_for_device(db, OXIMETER)}
+    own, qc, unlabelled = stored[("SPO2", "t1")], stored[("HR", "t1")], stored[("HR", "t2")]
+    assert own.patient_id == "MRN-7" and "patient_link" not in own.details
+    assert qc.patient_id is None and "patient_link" not in qc.details
+    assert unlabelled.patient_id == "MRN-1" and "patient_link" in unlabelled.details
+    links = [e for e in audit.entries_for(db, "device_association", 1) if e["action"] == "device_result.link"]
+    assert [e["data"]["result_ids"] for e in links] == [[unlabelled.id]]
 
 
 def test_only_the_association_in_force_at_receipt_links(db: Database) -> None:
@@ -180,3 +187,77 @@ def test_only_the_association_in_force_at_receipt_links(db: Database) -> None:
         if e["action"] == "device_result.link"
     ]
     assert [e["data"]["result_ids"] for e in links] == [[r.id for r in stored if r.result_time == "t2"]]
+
+
+DEVICES = ("oxi-a", "oxi-b")
+Op = tuple[str, int, int]  # (action, device index, encounter index)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["attach", "replace", "end", "send", "send_own"]),
+            st.integers(0, 1),
+            st.integers(0, 2),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_linking_follows_the_association_in_force(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[Op]
+) -> None:
+    """Model check: every stored result carries the patient of the association in force when it was
+    received (or its own id, or none), whatever the order of attach/replace/end/send."""
+    db = connect(tmp_path_factory.mktemp("model") / "clinic.db")
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    encounters = [encounter_of(db, f"MRN-{i}") for i in range(3)]
+    active: dict[str, int] = {}  # device -> encounter index (the model)
+    expected: list[str | None] = []
+    for n, (action, d, e) in enumerate(ops):
+        device = DEVICES[d]
+        if action in ("attach", "replace"):
+            try:
+                associations.associate(
+                    db, device, encounters[e], actor="nurse", replace_existing=action == "replace"
+                )
+            except ConflictError:
+                assert action == "attach" and device in active and active[device] != e
+                continue
+            active[device] = e
+        elif action == "end":
+            try:
+                associations.end(db, device, actor="nurse", reason="done")
+            except NotFoundError:
+                assert device not in active
+                continue
+            del active[device]
+        else:
+            own = "MRN-OWN" if action == "send_own" else None
+            result = NewDeviceResult(
+                device_id=device,
+                sample_id="",
+                vendor_code="SPO2",
+                result_time=f"t{n}",
+                status="final",
+                is_qc=False,
+                patient_id=own,
+                code="spo2",
+                value="95",
+                value_num=95.0,
+                unit="%",
+            )
+            message = NewDeviceMessage(
+                device_id=device,
+                session_id="s",
+                protocol="line",
+                raw=b"SPO2=095",
+                received_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+            )
+            record_message(db, message, [result])
+            expected.append(own or (f"MRN-{active[device]}" if device in active else None))
+    stored = [row[0] for row in db.conn.execute("SELECT patient_id FROM device_results ORDER BY id")]
+    assert stored == expected
+    assert audit.verify(db).ok
+    db.close()
