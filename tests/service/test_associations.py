@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from referral import audit
+from referral.inbox import NewDeviceMessage, record_message
 from tests.service.conftest import Staff, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
@@ -275,3 +276,25 @@ def test_integrators_see_the_panel_without_patient_or_detach(ward: Ward) -> None
     row = panel.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
     assert f"Encounter #{encounter_id}" in row
     assert "MRN-HIDDEN" not in row and "Detach" not in row
+
+
+def test_without_an_inhouse_gateway_devices_seen_in_the_log_can_be_attached(staff: Staff) -> None:
+    """`triage devices listen` may run the gateway as its own process on the same database."""
+    db = staff.app.state.runtime.databases.get()
+    message = NewDeviceMessage(
+        device_id="ward-oximeter", session_id="s", protocol="line", raw=b"SPO2=097 HR=072"
+    )
+    record_message(db, message, [])
+    headers = staff.bearer(Role.nurse)
+    staff.client.post("/api/v1/patients", json={"mrn": "MRN-LOG"}, headers=headers)
+    encounter_id = staff.client.post("/api/v1/encounters", json={"mrn": "MRN-LOG"}, headers=headers).json()[
+        "id"
+    ]
+    unseen = staff.client.post(
+        "/api/v1/devices/never-seen/association", json={"encounter_id": encounter_id}, headers=headers
+    )
+    assert unseen.status_code == 404 and "known devices: ward-oximeter" in unseen.json()["error"]
+    seen = staff.client.post(
+        "/api/v1/devices/ward-oximeter/association", json={"encounter_id": encounter_id}, headers=headers
+    )
+    assert seen.status_code == 201, seen.text
