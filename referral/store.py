@@ -35,8 +35,11 @@ def request_digest(model: Any) -> str:
 
 
 def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    rows = list(db.query(sql, params))
-    return rows[0] if rows else None
+    cursor = db.conn.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
 def _existing_by_key(db: Database, table: str, key: str | None, digest: str | None) -> dict[str, Any] | None:

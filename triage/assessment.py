@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.observation import Observation
-from triage.scores.result import ScoreResult, trusted
+from triage.scores.result import ScoreResult
+from triage.trusted import trusted
 
 SCHEMA_VERSION = 1
 

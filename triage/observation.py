@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from triage.errors import ImplausibleValueError, UserInputError
+from triage.trusted import trusted
 from triage.units import resolve_unit, to_canonical
 from triage.vocabulary import Concept, Kind, concept
 
@@ -199,16 +200,41 @@ class Observation(BaseModel):
             )
         op, number = _number(code, value, unit, comparator)
         ucum = resolve_unit(code, unit)
-        shown = f"{'' if op is None else op}{number:g} {ucum}"
         if not math.isfinite(number):
-            raise ImplausibleValueError(f"{code}: value {shown} is not a finite number")
-        canonical = to_canonical(code, number, ucum)
-        if ucum != c.unit:
+            raise ImplausibleValueError(f"{code}: value {_shown(op, number, ucum)} is not a finite number")
+        converted = ucum != c.unit
+        canonical = to_canonical(code, number, ucum) if converted else number
+        if converted:
             # Drop binary representation noise from the conversion (102.2 F -> 39.000000000000014 C)
             # so that a converted value on a published cut-point scores exactly like the cut-point.
             canonical = round(canonical, 9)
-        check_plausible(code, canonical, shown=shown, converted=ucum != c.unit)
-        converted = ucum != c.unit
+        assert c.low is not None and c.high is not None
+        if not c.low <= canonical <= c.high:
+            check_plausible(code, canonical, shown=_shown(op, number, ucum), converted=converted)
+        if (
+            qc.__class__ is bool
+            and (device is None or device.__class__ is str)
+            and (source_message_id is None or source_message_id.__class__ is str)
+        ):
+            # Everything is checked and in canonical form: build without running the validator
+            # again (``tests/triage/test_observation.py`` compares with the validated twin).
+            return trusted(
+                cls,
+                {
+                    "code": code,
+                    "value": canonical,
+                    "comparator": op,
+                    "unit": c.unit,
+                    "observed_at": when,
+                    "device": device,
+                    "status": st,
+                    "qc": qc,
+                    "source_message_id": source_message_id,
+                    "loinc": c.loinc,
+                    "reported_value": number if converted else None,
+                    "reported_unit": ucum if converted else None,
+                },
+            )
         return cls(
             code=code,
             value=canonical,
@@ -255,6 +281,10 @@ class Observation(BaseModel):
         if self.reported_unit is not None and self.reported_value is not None:
             shown += f" (reported {self.comparator or ''}{self.reported_value:g} {self.reported_unit})"
         return shown
+
+
+def _shown(op: str | None, number: float, ucum: str) -> str:
+    return f"{'' if op is None else op}{number:g} {ucum}"
 
 
 def _nudge(v: float, comparator: str | None) -> float:

@@ -6,12 +6,15 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage import units
 from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation, Status, parse_censored
 from triage.patient import PatientContext, patient_from_mapping
-from triage.vocabulary import CONCEPTS, Kind
+from triage.units import from_canonical
+from triage.vocabulary import CONCEPTS, Kind, concept
 
 T = "2026-11-25T08:30:00+08:00"
 
@@ -219,3 +222,50 @@ def test_display_shows_the_reported_unit() -> None:
         .display_value()
         .endswith("(reported >600 mg/dL)")
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reading=st.sampled_from(
+        [
+            ("spo2", "%"),
+            ("heart_rate", "/min"),
+            ("temperature", "Cel"),
+            ("temperature", "[degF]"),
+            ("glucose_random", "mmol/L"),
+            ("glucose_random", "mg/dL"),
+            ("hba1c", "%"),
+            ("hba1c", "mmol/mol"),
+            ("sbp", "mm[Hg]"),
+            ("sbp", "kPa"),
+            ("creatinine", "umol/L"),
+        ]
+    ),
+    fraction=st.floats(0, 1),
+    censor=st.sampled_from([None, ">", "<"]),
+    qc=st.booleans(),
+    device=st.one_of(st.none(), st.just("bench-01")),
+)
+def test_created_observations_equal_their_validated_twin(reading, fraction, censor, qc, device) -> None:  # type: ignore[no-untyped-def]
+    """``create`` builds numeric observations without re-running the validator; the result must be
+    what validation builds from the same data: same JSON, same Python types, field by field."""
+    code, unit = reading
+    c = concept(code)
+    assert c.low is not None and c.high is not None
+    canonical = c.low + (c.high - c.low) * fraction
+    value = round(from_canonical(code, canonical, unit), 2)
+    text = f"{censor}{value}" if censor else value
+    try:
+        o = Observation.create(
+            code, text, unit, observed_at="2026-11-25T08:00:00+08:00", qc=qc, device=device
+        )
+    except ImplausibleValueError:
+        return  # rounding in the reported unit stepped outside the range: refused, nothing to compare
+    # qc given as 0/1 takes create()'s validated branch: an independent twin from the same input
+    twin = Observation.create(
+        code, text, unit, observed_at="2026-11-25T08:00:00+08:00", qc=int(qc), device=device
+    )
+    assert type(twin.__dict__["qc"]) is bool
+    assert o.model_dump_json() == twin.model_dump_json()
+    assert {k: type(v) for k, v in o.__dict__.items()} == {k: type(v) for k, v in twin.__dict__.items()}
+    assert o == twin and o.loinc == c.loinc

@@ -19,28 +19,12 @@ Conventions shared by all scores:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage.trusted import trusted
+
 ComponentValue = float | int | str | bool | None
-_set_attribute = object.__setattr__
-M = TypeVar("M", bound=BaseModel)
-
-
-def trusted(cls: type[M], fields: dict[str, Any]) -> M:
-    """An instance of a pydantic model from already-normalised field values, without validation.
-
-    For the engine's own hot-path outputs only (each model's ``of`` constructor normalises its
-    arguments as validation would; tests compare every such instance with its validated twin).
-    ``fields`` must hold every field, in declaration order.
-    """
-    instance = cls.__new__(cls)
-    _set_attribute(instance, "__dict__", fields)
-    _set_attribute(instance, "__pydantic_fields_set__", set(fields))
-    _set_attribute(instance, "__pydantic_extra__", None)
-    _set_attribute(instance, "__pydantic_private__", None)
-    return instance
 
 
 class ScoreResult(BaseModel):
