@@ -87,6 +87,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def walk_in(n: int) -> dict[str, object]:
     unwell = n % 5 == 0
     return {
@@ -245,6 +251,7 @@ def main() -> None:
     started = time.perf_counter()
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     results: list[tuple[str, tuple[float, float, float, int, int]]] = []
+    cpu_per_request: float | None = None
     try:
         cold = None
         while time.perf_counter() - started < 30:
@@ -260,7 +267,9 @@ def main() -> None:
         idle_rss = rss_mb(server.pid)
         print(f"ready after {cold:.2f} s; loading", flush=True)
         if shutil.which("wrk") and not os.environ.get("BENCH_SERVICE_HTTPX"):
+            cpu_before = cpu_seconds(server.pid)
             paced = run_wrk(base, token, seconds, clients, folder, offered)
+            cpu_per_request = (cpu_seconds(server.pid) - cpu_before) / max(1, paced[4]) * 1000
             results.append(
                 (
                     f"sustained: {offered:.0f}/s offered for {seconds:.0f} s on a fixed timetable, "
@@ -299,6 +308,11 @@ def main() -> None:
         server.wait(15)
     for label, (rate, p50, p99, errors, sent) in results:
         _row(label, rate, p50, p99, errors, sent)
+    if cpu_per_request is not None:
+        print(
+            f"server CPU per walk-in (sustained run): {cpu_per_request:.2f} ms, i.e. one core serves at most "
+            f"{1000 / cpu_per_request:.0f}/s"
+        )
     rate, _, p99, errors, _ = results[0][1]
     met = rate >= TARGET_RATE and p99 <= TARGET_P99_MS and errors == 0
     print(

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from fastapi.testclient import TestClient
 from referral import audit
 from referral.inbox import NewDeviceMessage, record_message
 from tests.service.conftest import Staff, make_settings
+from tests.service.test_pipeline import wait_for
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import DemoDevices, DemoPatient, demo_patient
@@ -66,17 +66,6 @@ class Ward:
 
     def measure(self, patient: DemoPatient, index: int) -> None:
         asyncio.run(self.devices.measure(patient, index))
-
-
-def wait_for(
-    probe: Callable[[], list[dict[str, Any]]], count: int, timeout_s: float = 10
-) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout_s
-    rows = probe()
-    while len(rows) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-        rows = probe()
-    return rows
 
 
 @pytest.fixture
