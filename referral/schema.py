@@ -377,3 +377,26 @@ CREATE INDEX device_associations_device ON device_associations(device_id, starte
 CREATE INDEX device_associations_encounter ON device_associations(encounter_id)
 """,
     )
+
+
+@MIGRATIONS(name="0007_staff_sessions")
+def m0007_staff_sessions(db: Database) -> None:
+    """Staff web sessions (``referral/sessions.py``), so a service restart does not log staff out.
+
+    Only the SHA-256 of the session cookie is stored: a copied database holds no usable session.
+    Times are Unix seconds (the service checks idle and absolute expiry against the wall clock).
+    """
+    _run(
+        db,
+        f"""
+CREATE TABLE staff_sessions (
+    id_sha256 TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    language TEXT NOT NULL {_one_of("language", LANGUAGES)},
+    csrf_token TEXT NOT NULL CHECK (length(csrf_token) > 0),
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL CHECK (last_seen >= created_at)
+) STRICT;
+CREATE INDEX staff_sessions_username ON staff_sessions(username)
+""",
+    )

@@ -76,6 +76,8 @@ def set_disabled(db: Database, username: str, disabled: bool, *, actor: str) -> 
         ).rowcount
         if changed != 1:
             raise NotFoundError(f"user {username!r} not found")
+        if disabled:  # a disabled account is logged out everywhere (re-enabling revives nothing)
+            db.conn.execute("DELETE FROM staff_sessions WHERE username = ?", [username])
         audit.append(
             db,
             actor=actor,

@@ -64,7 +64,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings=settings,
         databases=databases,
         accounts=Accounts(databases),
-        sessions=SessionStore(svc.session_max_age_s, svc.idle_logout_s),
+        sessions=SessionStore(databases, svc.session_max_age_s, svc.idle_logout_s),
         limiter=LoginRateLimiter(svc.login_attempts_per_minute),
         hub=EventHub(),
         metrics=ServiceMetrics(),

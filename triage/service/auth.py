@@ -14,17 +14,18 @@ with every role and without login.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from fastapi import Request
 
+from referral import sessions
 from triage.errors import ClinicError
-from triage.service.security import csrf_matches, new_csrf_token
+from triage.service.database import Databases
+from triage.service.security import csrf_matches, new_csrf_token, token_digest
 
 SESSION_COOKIE = "triage_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -89,48 +90,65 @@ class Session:
     last_seen: float
 
 
-@dataclass
 class SessionStore:
-    """In-memory staff sessions keyed by a random id (the cookie value)."""
+    """Staff sessions kept in the referral log (``referral.sessions``), keyed by the SHA-256 of a
+    random cookie value: a restart of the service does not log staff out, a disabled account is
+    refused on its next request, and the account's current role applies.
 
-    max_age_s: float
-    idle_s: float
-    clock: Callable[[], float] = time.monotonic
-    _sessions: dict[str, Session] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    Limits: ``max_age_s`` from login, ``idle_s`` without a request (wall clock; ``last_seen`` is
+    written at most once a minute, so idleness is measured to the minute).
+    """
+
+    TOUCH_EVERY_S = 60.0
+
+    def __init__(
+        self,
+        databases: Databases,
+        max_age_s: float,
+        idle_s: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._databases = databases
+        self.max_age_s = max_age_s
+        self.idle_s = idle_s
+        self.clock = clock
 
     def create(self, username: str, role: Role, language: str) -> str:
+        """A new session for a just-authenticated account; returns the cookie value."""
         sid = secrets.token_urlsafe(32)
-        now = self.clock()
-        with self._lock:
-            self._sessions[sid] = Session(username, role, language, new_csrf_token(), now, now)
+        db = self._databases.get()
+        sessions.create(db, token_digest(sid), username, language, new_csrf_token(), self.clock())
+        sessions.purge_expired(db, self.clock(), self.max_age_s, self.idle_s)
         return sid
 
     def get(self, sid: str) -> Session | None:
         now = self.clock()
-        with self._lock:
-            session = self._sessions.get(sid)
-            if session is None:
-                return None
-            if now - session.created > self.max_age_s or now - session.last_seen > self.idle_s:
-                del self._sessions[sid]
-                return None
-            session.last_seen = now
-            return session
+        db = self._databases.get()
+        key = token_digest(sid)
+        row = sessions.find(db, key)
+        if row is None:
+            return None
+        if (
+            row["disabled"]
+            or now - row["created_at"] > self.max_age_s
+            or now - row["last_seen"] > self.idle_s
+        ):
+            sessions.end(db, key)
+            return None
+        if now - row["last_seen"] >= self.TOUCH_EVERY_S:
+            sessions.touch(db, key, now)
+        return Session(
+            row["username"], Role(row["role"]), row["language"], row["csrf_token"], row["created_at"], now
+        )
 
     def set_language(self, sid: str, language: str) -> None:
-        with self._lock:
-            if sid in self._sessions:
-                self._sessions[sid].language = language
+        sessions.set_language(self._databases.get(), token_digest(sid), language)
 
     def end(self, sid: str) -> None:
-        with self._lock:
-            self._sessions.pop(sid, None)
+        sessions.end(self._databases.get(), token_digest(sid))
 
     def end_user(self, username: str) -> None:
-        with self._lock:
-            for sid in [s for s, v in self._sessions.items() if v.username == username]:
-                del self._sessions[sid]
+        sessions.end_user(self._databases.get(), username)
 
 
 def is_page(request: Request) -> bool:
