@@ -14,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -34,9 +35,14 @@ TOKEN_PREFIX = "ctk_"
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
-# A hash of a random password, verified against when the user does not exist, so a login for an
-# unknown name takes as long as one for a known name (no user-name probing by timing).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, verified against when the user does not exist, so a login for
+    an unknown name takes as long as one for a known name (no user-name probing by timing). Made
+    on first use: hashing is slow on purpose and would add 0.2 s to every start."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_password_strength(password: str) -> None:
@@ -57,7 +63,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; constant-ish time whether or not the user exists."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
