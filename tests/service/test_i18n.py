@@ -32,5 +32,6 @@ def test_every_disposition_and_referral_status_has_text() -> None:
 
 def test_text_is_chosen_per_language_with_values() -> None:
     assert catalogue("zh")("queue.urgent_count", count=2) == "2 例紧急病例需要立即处理"
-    assert catalogue("en")("queue.urgent_count", count=2) == "2 urgent case(s) need attention now"
+    assert catalogue("en")("queue.urgent_count", count=2) == "2 urgent cases need attention now"
+    assert catalogue("en")("queue.urgent_count_one") == "1 urgent case needs attention now"
     assert catalogue("fr").language == "zh", "unknown languages fall back to the default"
