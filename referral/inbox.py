@@ -154,6 +154,10 @@ def _stored(row: dict[str, Any]) -> StoredDeviceResult:
     )
 
 
+#: A ``device_results`` row (as a dict) as a :class:`StoredDeviceResult` (``referral.review`` reads rows too).
+stored_from_row = _stored
+
+
 def record_message(
     db: Database,
     message: NewDeviceMessage,

@@ -400,3 +400,29 @@ CREATE TABLE staff_sessions (
 CREATE INDEX staff_sessions_username ON staff_sessions(username)
 """,
     )
+
+
+@MIGRATIONS(name="0008_device_result_review")
+def m0008_device_result_review(db: Database) -> None:
+    """Staff review of held device results (``referral/review.py``): assigned to an encounter, or
+    dismissed. One review per result (the primary key); the device result itself is never edited.
+
+    ``observation_id`` is the observation an assigned result was stored as (same transaction).
+    """
+    _run(
+        db,
+        """
+CREATE TABLE device_result_reviews (
+    result_id INTEGER PRIMARY KEY REFERENCES device_results(id),
+    state TEXT NOT NULL CHECK (state IN ('assigned', 'dismissed')),
+    encounter_id INTEGER REFERENCES encounters(id),
+    observation_id INTEGER REFERENCES observations(id),
+    reviewed_by TEXT NOT NULL CHECK (length(reviewed_by) > 0),
+    reviewed_at TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    CHECK ((state = 'assigned') = (encounter_id IS NOT NULL)),
+    CHECK (state = 'assigned' OR observation_id IS NULL)
+) STRICT;
+CREATE INDEX device_result_reviews_encounter ON device_result_reviews(encounter_id)
+""",
+    )

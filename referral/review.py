@@ -1,0 +1,289 @@
+"""The held device results worklist: results a person must assign to an encounter or dismiss.
+
+A device result is *held* when it is not a QC result, no observation was stored from it
+(``observations.device_message_id = 'inbox:<id>'``) and nobody has reviewed it yet. Each held row
+says why (:data:`WHY`): it has no patient link, its status is not final, its vendor code is not
+mapped to the vocabulary, or triage did not accept it although it was complete. QC results are
+not patient results: they are only counted (:func:`qc_counts`).
+
+Rules this module keeps:
+
+* One review per result (``device_result_reviews`` primary key); a second one is a
+  :class:`ConflictError`, and so is reviewing a result already stored as an observation.
+* Only a final (or corrected), mapped result may be *assigned*: an unmapped one has no vocabulary
+  code and a preliminary one must not feed a decision - both can only be *dismissed*
+  (:class:`UserInputError` saying so). A result that carries the device's own patient id can be
+  assigned only to an encounter of that patient (:class:`ConflictError`).
+* A reason is required for both, and every review is written with an audit entry in the same
+  transaction. :func:`assign` is called by the service inside the transaction that also stores
+  the observation (``referral.transactions.write`` nests), so the review, the observation and
+  their audit entries commit together or not at all.
+* Device results themselves are never edited (they are evidence of what the device sent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from referral import audit
+from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, utc_now
+from referral.transactions import write
+
+Why = Literal["no_patient_link", "not_final", "unmapped", "not_accepted"]
+#: Why a result is held, in the words the worklist shows (the service translates the codes).
+WHY: dict[Why, str] = {
+    "no_patient_link": "no patient link (no patient id from the device and no device association)",
+    "not_final": "result status is not final",
+    "unmapped": "device test code is not mapped to the vocabulary",
+    "not_accepted": "complete, but triage did not accept it (value or unit rejected)",
+}
+ReviewState = Literal["assigned", "dismissed"]
+REASON_LIMIT = 2000
+
+# Not QC, not reviewed, no observation stored from it. A complete (final, mapped, linked) result
+# is listed only after its hand-off to triage, so one still in flight is never offered twice.
+_HELD_WHERE = (
+    "r.is_qc = 0"
+    " AND NOT EXISTS (SELECT 1 FROM device_result_reviews v WHERE v.result_id = r.id)"
+    " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.device_message_id = 'inbox:' || r.id)"
+    " AND (r.delivered_at IS NOT NULL OR r.code IS NULL OR coalesce(r.patient_id, '') = ''"
+    f" OR r.status NOT IN ({', '.join(repr(s) for s in sorted(FINAL_STATUSES))}))"
+)
+
+
+@dataclass(frozen=True)
+class HeldResult:
+    result: StoredDeviceResult
+    why: tuple[Why, ...]
+
+    @property
+    def assignable(self) -> bool:
+        """Final and mapped: it may be assigned to an encounter (otherwise only dismissed)."""
+        return "not_final" not in self.why and "unmapped" not in self.why
+
+    def as_dict(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "id": r.id,
+            "device_id": r.device_id,
+            "received_at": r.received_at,
+            "result_time": r.result_time,
+            "sample_id": r.sample_id,
+            "vendor_code": r.vendor_code,
+            "code": r.code,
+            "value": r.value,
+            "unit": r.unit,
+            "status": r.status,
+            "patient_id": r.patient_id or None,
+            "why": list(self.why),
+            "why_text": [WHY[w] for w in self.why],
+            "assignable": self.assignable,
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    result_id: int
+    state: ReviewState
+    encounter_id: int | None
+    observation_id: int | None
+    reviewed_by: str
+    reviewed_at: str
+    reason: str
+
+
+def why_held(result: StoredDeviceResult) -> tuple[Why, ...]:
+    """Every reason the result did not feed triage by itself (in the gateway's order)."""
+    found: list[Why] = []
+    if result.status not in FINAL_STATUSES:
+        found.append("not_final")
+    if result.code is None:
+        found.append("unmapped")
+    if not result.patient_id:
+        found.append("no_patient_link")
+    return tuple(found) or ("not_accepted",)
+
+
+def held_results(db: Database, limit: int = 100, offset: int = 0) -> list[HeldResult]:
+    """Held results, newest first."""
+    if not 1 <= limit <= 1000:
+        raise UserInputError(f"held results: limit {limit} is outside 1..1000")
+    if offset < 0:
+        raise UserInputError(f"held results: offset {offset} is negative")
+    rows = db.execute_returning_dicts(
+        f"SELECT r.* FROM device_results r WHERE {_HELD_WHERE} ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        [limit, offset],
+    )
+    return [HeldResult(stored, why_held(stored)) for stored in map(stored_from_row, rows)]
+
+
+def held_count(db: Database) -> dict[str, int]:
+    """Held results by device id."""
+    rows = db.conn.execute(
+        f"SELECT r.device_id, count(*) FROM device_results r WHERE {_HELD_WHERE} GROUP BY r.device_id"
+        " ORDER BY r.device_id"
+    )
+    return {str(device): int(n) for device, n in rows}
+
+
+def qc_counts(db: Database) -> dict[str, int]:
+    """QC results by device id (not patient results: counted, never listed for review)."""
+    rows = db.conn.execute(
+        "SELECT device_id, count(*) FROM device_results WHERE is_qc = 1 GROUP BY device_id ORDER BY device_id"
+    )
+    return {str(device): int(n) for device, n in rows}
+
+
+def get_review(db: Database, result_id: int) -> Review | None:
+    row = db.conn.execute(
+        "SELECT result_id, state, encounter_id, observation_id, reviewed_by, reviewed_at, reason"
+        " FROM device_result_reviews WHERE result_id = ?",
+        [result_id],
+    ).fetchone()
+    return None if row is None else Review(*row)
+
+
+def _check_text(value: str, field: str, result_id: int) -> str:
+    text = value.strip()
+    if not text:
+        raise UserInputError(f"device result {result_id}: {field!r} is empty - say why")
+    if len(text) > REASON_LIMIT:
+        raise UserInputError(
+            f"device result {result_id}: {field!r} is {len(text)} characters; at most {REASON_LIMIT}"
+        )
+    return text
+
+
+def _reviewable(db: Database, result_id: int, doing: str) -> StoredDeviceResult:
+    rows = db.execute_returning_dicts("SELECT * FROM device_results WHERE id = ?", [result_id])
+    if not rows:
+        raise NotFoundError(f"cannot {doing} device result {result_id}: no such result in the inbox")
+    result = stored_from_row(rows[0])
+    if result.is_qc:
+        raise ConflictError(
+            f"cannot {doing} device result {result_id}: it is a quality-control result, not a patient result"
+        )
+    done = get_review(db, result_id)
+    if done is not None:
+        where = f" to encounter {done.encounter_id}" if done.encounter_id is not None else ""
+        raise ConflictError(
+            f"cannot {doing} device result {result_id}: it was already {done.state}{where}"
+            f" by {done.reviewed_by} at {done.reviewed_at[:19]}"
+        )
+    stored = db.conn.execute(
+        "SELECT encounter_id FROM observations WHERE device_message_id = ? LIMIT 1", [f"inbox:{result_id}"]
+    ).fetchone()
+    if stored is not None:
+        raise ConflictError(
+            f"cannot {doing} device result {result_id}: it is already stored as an observation"
+            f" of encounter {stored[0]}"
+        )
+    return result
+
+
+def assign(
+    db: Database,
+    result_id: int,
+    encounter_id: int,
+    *,
+    actor: str,
+    reason: str,
+) -> StoredDeviceResult:
+    """Record that a held result belongs to the encounter; returns the result.
+
+    The caller stores the observation in the same transaction: it calls this inside its own
+    ``write``, then stores the observation and names it with :func:`set_observation`.
+    """
+    reason = _check_text(reason, "reason", result_id)
+    actor = _check_text(actor, "actor", result_id)
+
+    def work(db: Database) -> StoredDeviceResult:
+        result = _reviewable(db, result_id, "assign")
+        if result.code is None:
+            raise UserInputError(
+                f"device result {result_id}: vendor code {result.vendor_code!r} is not mapped to the"
+                " vocabulary, so it cannot be assigned to an encounter - dismiss it, or map the code"
+                " in the device profile"
+            )
+        if result.status not in FINAL_STATUSES:
+            raise UserInputError(
+                f"device result {result_id}: status {result.status!r} is not final; only final or"
+                " corrected results feed decisions - dismiss it, or wait for the final result"
+            )
+        encounter = db.conn.execute(
+            "SELECT e.id, p.mrn FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?",
+            [encounter_id],
+        ).fetchone()
+        if encounter is None:
+            raise NotFoundError(
+                f"cannot assign device result {result_id}: encounter {encounter_id} not found"
+            )
+        if result.patient_id and result.patient_id != encounter[1]:
+            raise ConflictError(
+                f"device result {result_id} carries another patient's id from the device; it can be"
+                f" assigned only to an encounter of that patient, not to encounter {encounter_id}"
+            )
+        _insert(db, result, "assigned", actor, reason, encounter_id, None)
+        return result
+
+    return write(db, work)
+
+
+def set_observation(db: Database, result_id: int, observation_id: int) -> None:
+    """Name the observation an assigned result was stored as (inside the assigning transaction)."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("set_observation must run inside the transaction that assigned the result")
+    db.conn.execute(
+        "UPDATE device_result_reviews SET observation_id = ? WHERE result_id = ? AND state = 'assigned'",
+        [observation_id, result_id],
+    )
+
+
+def dismiss(db: Database, result_id: int, *, actor: str, reason: str) -> StoredDeviceResult:
+    """Record that a held result is not to be used (test strip, wrong sample...); a reason is required."""
+    reason = _check_text(reason, "reason", result_id)
+    actor = _check_text(actor, "actor", result_id)
+
+    def work(db: Database) -> StoredDeviceResult:
+        result = _reviewable(db, result_id, "dismiss")
+        _insert(db, result, "dismissed", actor, reason, None, None)
+        return result
+
+    return write(db, work)
+
+
+def _insert(
+    db: Database,
+    result: StoredDeviceResult,
+    state: ReviewState,
+    actor: str,
+    reason: str,
+    encounter_id: int | None,
+    observation_id: int | None,
+) -> None:
+    now = utc_now()
+    db.conn.execute(
+        "INSERT INTO device_result_reviews"
+        " (result_id, state, encounter_id, observation_id, reviewed_by, reviewed_at, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [result.id, state, encounter_id, observation_id, actor, now, reason],
+    )
+    audit.append(
+        db,
+        actor=actor,
+        action=f"device_result.{'assign' if state == 'assigned' else 'dismiss'}",
+        entity="device_result",
+        entity_id=result.id,
+        reason=reason,
+        data={
+            "device_id": result.device_id,
+            "message_id": result.message_id,
+            "encounter_id": encounter_id,
+            "why_held": list(why_held(result)),
+            "reviewed_at": now,
+        },
+    )
