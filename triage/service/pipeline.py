@@ -152,7 +152,9 @@ class DevicePipeline:
             self.propose_referral(db, assessment)
         return assessment
 
-    def propose_referral(self, db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
+    def propose_referral(
+        self, db: Database, assessment: dict[str, Any], *, actor: str = ACTOR
+    ) -> dict[str, Any] | None:
         urgency = REFERRAL_URGENCY.get(str(assessment["disposition"]))
         if urgency is None:
             return None
@@ -177,7 +179,7 @@ class DevicePipeline:
                 urgency=urgency,
                 reason=f"proposed by triage: {text}",
             ),
-            actor=ACTOR,
+            actor=actor,
         )
         self.runtime.metrics.referrals_proposed.inc()
         self.runtime.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from triage.service.api import admin, associations, clinical, referrals, system
+from triage.service.api import admin, associations, clinical, held, referrals, system
 
 
 class ErrorOut(BaseModel):
@@ -41,6 +41,7 @@ v1.include_router(clinical.router)
 v1.include_router(referrals.router)
 v1.include_router(admin.router)
 v1.include_router(associations.router)
+v1.include_router(held.router)
 router.include_router(v1)
 
 __all__ = ["router"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from triage.service.pages import account, association, entry, staff
+from triage.service.pages import account, association, entry, held, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
 router.include_router(staff.router)
 router.include_router(entry.router)
 router.include_router(association.router)
+router.include_router(held.router)
 
 __all__ = ["router"]

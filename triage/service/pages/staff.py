@@ -14,6 +14,7 @@ from triage.errors import UserInputError
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.pages.association import device_rows, encounter_context
+from triage.service.pages.held import held_context
 from triage.service.pages.rendering import render
 from triage.service.runtime import Runtime
 from triage.vocabulary import CONCEPTS
@@ -225,7 +226,7 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
 
 @router.get("/devices")
 def devices_page(request: Request, who: Staff) -> Response:
-    return render(request, "devices.html", who, **device_rows(request, who))
+    return render(request, "devices.html", who, **device_rows(request, who), **held_context(request, who))
 
 
 @router.get("/devices/rows")

@@ -1,0 +1,292 @@
+"""The held device results worklist through the service: real gateway on ptys, real SQLite file.
+
+An oximeter reading with no association is held; a nurse assigns it to the patient's encounter,
+where it becomes an observation and the encounter is re-assessed. An unmapped analyzer code can
+be dismissed but never assigned; QC results are counted, never listed; a result is reviewed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from referral import audit
+from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
+from tests.service.conftest import Staff, make_settings
+from tests.service.test_associations import OXIMETER, Ward
+from tests.service.test_pipeline import wait_for
+from tests.service.test_roles import routes
+from triage.service import create_app
+from triage.service.auth import Role
+from triage.service.demo import DemoDevices, demo_patient
+
+ANALYZER = "lab-analyzer"
+
+
+@pytest.fixture
+def ward(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Ward]:
+    folder, tokens = seeded
+    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+        if (folder / name).exists():
+            shutil.copy(folder / name, tmp_path / name)
+    devices = DemoDevices()
+    app = create_app(make_settings(tmp_path), device_endpoints=devices.endpoints)
+    with TestClient(app) as client:
+        yield Ward(Staff(app, client, tokens), devices)
+    asyncio.run(devices.close())
+
+
+def held(staff: Staff, role: Role = Role.nurse, **params: Any) -> Any:
+    response = staff.client.get("/api/v1/devices/held", params=params, headers=staff.bearer(role))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assign(
+    staff: Staff, result_id: int, encounter_id: int, reason: str = "hers", role: Role = Role.nurse
+) -> Any:
+    return staff.client.post(
+        f"/api/v1/devices/results/{result_id}/assign",
+        json={"encounter_id": encounter_id, "reason": reason},
+        headers=staff.bearer(role),
+    )
+
+
+def dismiss(staff: Staff, result_id: int, reason: str = "test strip", role: Role = Role.nurse) -> Any:
+    return staff.client.post(
+        f"/api/v1/devices/results/{result_id}/dismiss", json={"reason": reason}, headers=staff.bearer(role)
+    )
+
+
+def settled(ward: Ward, timeout_s: float = 10) -> None:
+    """Every stored device result handed to triage (the pipeline has finished with them)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not ward.rows("SELECT id FROM device_results WHERE delivered_at IS NULL"):
+            return
+        time.sleep(0.05)
+    raise AssertionError("device results were not delivered to triage in time")
+
+
+def lab_result(
+    vendor: str, *, code: str | None, sample: str, status: str = "final", qc: bool = False
+) -> NewDeviceResult:
+    return NewDeviceResult(
+        device_id=ANALYZER,
+        sample_id=sample,
+        vendor_code=vendor,
+        result_time="2026-11-25T09:00:00+08:00",
+        status=status,
+        is_qc=qc,
+        code=code,
+        value="7.4",
+        value_num=7.4,
+        unit="mmol/L",
+    )
+
+
+def lab_message(staff: Staff, *results: NewDeviceResult) -> list[int]:
+    """An ASTM analyzer's message as the gateway stores it (analyzer not run by this service)."""
+    db = staff.app.state.runtime.databases.get()
+    message = NewDeviceMessage(device_id=ANALYZER, session_id="s1", protocol="astm", raw=b"H|\\^&|||LAB")
+    stored = record_message(db, message, results).new_results
+    mark_delivered(db, [r.id for r in stored])
+    return [r.id for r in stored]
+
+
+def open_encounter(staff: Staff, mrn: str) -> int:
+    headers = staff.bearer(Role.nurse)
+    assert staff.client.post("/api/v1/patients", json={"mrn": mrn}, headers=headers).status_code == 201
+    opened = staff.client.post("/api/v1/encounters", json={"mrn": mrn}, headers=headers)
+    assert opened.status_code == 201, opened.text
+    return int(opened.json()["id"])
+
+
+def test_unattached_oximeter_reading_is_held_then_assigned_and_assessed(ward: Ward) -> None:
+    measured = demo_patient(21, random.Random(21))
+    encounter_id = ward.encounter(measured.mrn)
+    ward.measure(measured, 1)  # nobody attached the oximeter: its two readings are held
+    wait_for(lambda: ward.rows("SELECT id FROM device_results WHERE device_id = ?", OXIMETER), 2)
+    settled(ward)
+    listed = held(ward.staff)
+    rows = {r["code"]: r for r in listed["data"] if r["device_id"] == OXIMETER}
+    assert set(rows) == {"spo2", "heart_rate"} and listed["by_device"] == {OXIMETER: 2}
+    assert rows["spo2"]["why"] == ["no_patient_link"] and rows["spo2"]["assignable"] is True
+    assert listed["total"] == 2 and listed["qc_by_device"] == {}
+    before = ward.rows("SELECT id FROM assessments WHERE encounter_id = ?", encounter_id)
+    assert not ward.rows("SELECT id FROM observations WHERE device = ?", OXIMETER)
+
+    spo2 = rows["spo2"]["id"]
+    done = assign(ward.staff, spo2, encounter_id, reason="oximeter was on Mrs X, not attached")
+    assert done.status_code == 201, done.text
+    body = done.json()
+    stored = ward.rows("SELECT * FROM observations WHERE device = ?", OXIMETER)
+    assert [
+        (o["id"], o["encounter_id"], o["code"], o["value_num"], o["device_message_id"]) for o in stored
+    ] == [(body["observation_id"], encounter_id, "spo2", measured.oximeter["spo2"], f"inbox:{spo2}")]
+    after = ward.rows("SELECT * FROM assessments WHERE encounter_id = ? ORDER BY id", encounter_id)
+    assert len(after) == len(before) + 1 and after[-1]["id"] == body["assessment_id"]
+    assert after[-1]["created_by"] == "nurse" and body["disposition"] == after[-1]["disposition"]
+    detail = ward.staff.client.get(
+        f"/api/v1/encounters/{encounter_id}", headers=ward.staff.bearer(Role.clinician)
+    )
+    readings = {(o["id"], o["device"]) for o in detail.json()["observations"]}
+    assert (body["observation_id"], OXIMETER) in readings, "the reading appears in the encounter"
+    assert detail.json()["assessment"]["id"] == body["assessment_id"]
+    assert [r["id"] for r in held(ward.staff)["data"]] == [rows["heart_rate"]["id"]]
+
+    again = assign(ward.staff, spo2, encounter_id)
+    assert (
+        again.status_code == 409
+        and f"already assigned to encounter {encounter_id} by nurse" in again.json()["error"]
+    )
+    assert dismiss(ward.staff, spo2).status_code == 409
+    assert dismiss(ward.staff, rows["heart_rate"]["id"], reason="   ").status_code == 422
+    gone = dismiss(ward.staff, rows["heart_rate"]["id"], reason="probe fell off, reading not hers")
+    assert gone.status_code == 200 and gone.json()["state"] == "dismissed"
+    assert held(ward.staff)["data"] == []
+    actions = [e["action"] for e in audit.entries_for(ward.db, "device_result", spo2)]
+    assert actions == ["device_result.assign"]
+    assert audit.verify(ward.db).ok
+
+
+def test_unmapped_code_can_only_be_dismissed_and_qc_is_only_counted(staff: Staff) -> None:
+    encounter_id = open_encounter(staff, "MRN-LAB")
+    unmapped, preliminary, qc = lab_message(
+        staff,
+        lab_result("XGLU", code=None, sample="L1"),
+        lab_result("GLU", code="glucose_random", sample="L2", status="preliminary"),
+        lab_result("GLU", code="glucose_random", sample="QC1", qc=True),
+    )
+    listed = held(staff)
+    assert [r["id"] for r in listed["data"]] == [preliminary, unmapped]
+    assert listed["qc_by_device"] == {ANALYZER: 1} and listed["by_device"] == {ANALYZER: 2}
+    by_id = {r["id"]: r for r in listed["data"]}
+    assert by_id[unmapped]["why"] == ["unmapped", "no_patient_link"] and not by_id[unmapped]["assignable"]
+    assert by_id[preliminary]["why"] == ["not_final", "no_patient_link"]
+
+    refused = assign(staff, unmapped, encounter_id)
+    assert refused.status_code == 422 and "'XGLU' is not mapped to the vocabulary" in refused.json()["error"]
+    not_final = assign(staff, preliminary, encounter_id)
+    assert not_final.status_code == 422 and "status 'preliminary' is not final" in not_final.json()["error"]
+    assert assign(staff, qc, encounter_id).status_code == 409
+    missing = assign(staff, 987654, encounter_id)
+    assert missing.status_code == 404 and "device result 987654" in missing.json()["error"]
+    assert assign(staff, preliminary, 424242).status_code == 422, "not final is checked first"
+    assert dismiss(staff, unmapped, reason="").status_code == 422
+    assert dismiss(staff, unmapped).status_code == 200
+    second = dismiss(staff, unmapped, reason="again")
+    assert second.status_code == 409 and "already dismissed by nurse" in second.json()["error"]
+    assert [r["id"] for r in held(staff)["data"]] == [preliminary]
+    db = staff.app.state.runtime.databases.get()
+    assert db.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
+
+
+def test_unknown_encounter_is_a_404(staff: Staff) -> None:
+    (result_id,) = lab_message(staff, lab_result("GLU", code="glucose_random", sample="L9"))
+    missing = assign(staff, result_id, 424242)
+    assert missing.status_code == 404 and "encounter 424242 not found" in missing.json()["error"]
+    assert [r["id"] for r in held(staff)["data"]] == [result_id], "nothing recorded"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_who_may_read_assign_and_dismiss(staff: Staff, role: Role) -> None:
+    encounter_id = open_encounter(staff, f"MRN-{role.value}")
+    first, second = lab_message(
+        staff,
+        lab_result("GLU", code="glucose_random", sample="P1"),
+        lab_result("GLU", code="glucose_random", sample="P2", status="preliminary"),
+    )
+    db = staff.app.state.runtime.databases.get()
+    db.execute("UPDATE device_results SET patient_id = ? WHERE id = ?", [f"MRN-{role.value}", second])
+    db.conn.commit()
+    writes = role in (Role.nurse, Role.clinician, Role.admin)
+    reads = writes or role is Role.integrator
+    response = staff.client.get("/api/v1/devices/held", headers=staff.bearer(role))
+    assert response.status_code == (200 if reads else 403)
+    if reads:
+        patient_ids = {r["id"]: r["patient_id"] for r in response.json()["data"]}
+        assert patient_ids[second] == (None if role is Role.integrator else f"MRN-{role.value}")
+    assert assign(staff, first, encounter_id, role=role).status_code == (201 if writes else 403)
+    assert dismiss(staff, second, role=role).status_code == (200 if writes else 403)
+
+
+def test_new_routes_are_in_the_role_matrix(staff: Staff) -> None:
+    table = {(method, path): set(roles or ()) for method, path, roles in routes(staff)}
+    writers = {Role.clinician, Role.nurse, Role.admin}
+    assert table[("GET", "/api/v1/devices/held")] == writers | {Role.integrator}
+    assert table[("POST", "/api/v1/devices/results/{result_id}/assign")] == writers
+    assert table[("POST", "/api/v1/devices/results/{result_id}/dismiss")] == writers
+    assert table[("POST", "/devices/results/{result_id}/assign")] == writers
+    assert table[("POST", "/devices/results/{result_id}/dismiss")] == writers
+
+
+def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> None:
+    encounter_id = open_encounter(staff, "MRN-DESK")
+    glucose, unmapped, _ = lab_message(
+        staff,
+        lab_result("GLU", code="glucose_random", sample="D1"),
+        lab_result("XGLU", code=None, sample="D2"),
+        lab_result("GLU", code="glucose_random", sample="QC2", qc=True),
+    )
+    client = staff.client
+    csrf = staff.login(Role.nurse)
+    page = client.get("/devices").text
+    section = page.split('id="held"')[1]
+    assert (
+        "Held results" in section
+        and f"{ANALYZER}: 2 held" in section
+        and f"{ANALYZER}: 1 QC results" in section
+    )
+    row = section.split(f'data-result="{glucose}"')[1].split("</tr>")[0]
+    assert "D1" in row and "7.4 mmol/L" in row and "No patient link" in row
+    assert f'<option value="{encounter_id}">Encounter #{encounter_id} · MRN-DESK' in row
+    unmapped_row = section.split(f'data-result="{unmapped}"')[1].split("</tr>")[0]
+    assert (
+        "Code not mapped" in unmapped_row
+        and "assign-form" not in unmapped_row
+        and "dismiss-form" in unmapped_row
+    )
+    assert "QC2" not in section
+
+    url = f"/devices/results/{glucose}/assign"
+    assert client.post(url, data={"encounter_id": str(encounter_id), "reason": "hers"}).status_code == 403
+    empty = client.post(url, data={"csrf_token": csrf, "encounter_id": "", "reason": "hers"})
+    assert empty.status_code == 422 and "choose the encounter" in empty.text
+    done = client.post(
+        url,
+        data={"csrf_token": csrf, "encounter_id": str(encounter_id), "reason": "label torn"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/devices#held"
+    db = staff.app.state.runtime.databases.get()
+    assert db.execute(
+        "SELECT encounter_id FROM observations WHERE device_message_id = ?", [f"inbox:{glucose}"]
+    ).fetchone() == (encounter_id,)
+    no_reason = client.post(f"/devices/results/{unmapped}/dismiss", data={"csrf_token": csrf, "reason": " "})
+    assert no_reason.status_code == 422 and "&#39;reason&#39; is empty" in no_reason.text
+
+    switched = client.post("/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False)
+    assert switched.status_code == 303
+    chinese = client.get("/devices").text.split('id="held"')[1]
+    assert "待处理结果" in chinese and "代码未映射到词表" in chinese and "作废" in chinese
+    gone = client.post(
+        f"/devices/results/{unmapped}/dismiss",
+        data={"csrf_token": csrf, "reason": "试纸"},
+        follow_redirects=False,
+    )
+    assert gone.status_code == 303
+    assert "没有待处理结果" in client.get("/devices").text
+
+    lab_message(staff, lab_result("GLU", code="glucose_random", sample="D3"))
+    client.cookies.clear()
+    integrator = client.get("/devices", headers=staff.bearer(Role.integrator)).text.split('id="held"')[1]
+    assert "D3" in integrator and "assign-form" not in integrator and "dismiss-form" not in integrator

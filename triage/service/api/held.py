@@ -1,0 +1,135 @@
+"""Held device results: results that did not reach a patient by themselves (no patient link, not
+final, unmapped code, or not accepted by triage). Staff assign them to an encounter or dismiss
+them, with a reason; QC results are never listed, only counted.
+
+Clinical roles and integrators may read (integrators without the device's patient id); nurses,
+clinicians and admins assign and dismiss.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from referral import review
+from triage.service import held
+from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
+
+router = APIRouter(tags=["devices"])
+
+Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
+ResultId = Annotated[int, Path(ge=1, le=2**62, description="The device result's id in the inbox")]
+Reason = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)")
+WhyCode = Literal["no_patient_link", "not_final", "unmapped", "not_accepted"]
+
+
+class HeldOut(BaseModel):
+    id: int
+    device_id: str
+    received_at: str
+    result_time: str
+    sample_id: str
+    vendor_code: str
+    code: str | None = Field(description="The vocabulary code; null when the vendor code is unmapped")
+    value: str | None
+    unit: str | None
+    status: str
+    patient_id: str | None = Field(description="The patient id the device sent; null for integrators")
+    why: list[WhyCode]
+    why_text: list[str]
+    assignable: bool = Field(description="False: the result can only be dismissed (unmapped or not final)")
+
+
+class HeldList(BaseModel):
+    data: list[HeldOut]
+    count: int = Field(description="Rows in this page")
+    total: int = Field(description="Held results in all")
+    by_device: dict[str, int] = Field(description="Held results by device id")
+    qc_by_device: dict[str, int] = Field(description="QC results by device id (never listed for review)")
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    encounter_id: int = Field(ge=1, le=2**62, description="The encounter the result belongs to")
+    reason: str = Reason
+
+
+class DismissIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Reason
+
+
+class AssignedOut(BaseModel):
+    result_id: int
+    encounter_id: int
+    observation_id: int
+    assessment_id: int
+    disposition: str
+    referral_id: int | None = Field(description="A referral proposed by the new assessment, if any")
+
+
+class ReviewOut(BaseModel):
+    result_id: int
+    state: Literal["assigned", "dismissed"]
+    encounter_id: int | None
+    observation_id: int | None
+    reviewed_by: str
+    reviewed_at: str
+    reason: str
+
+
+@router.get("/devices/held", summary="Held device results waiting for a person: why each is held")
+def list_held(
+    db: DbDep,
+    who: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> HeldList:
+    rows = []
+    for item in review.held_results(db, limit, offset):
+        data = item.as_dict()
+        if who.role not in CLINICAL_READ:
+            data["patient_id"] = None
+        rows.append(HeldOut.model_validate(data))
+    counts = review.held_count(db)
+    return HeldList(
+        data=rows,
+        count=len(rows),
+        total=sum(counts.values()),
+        by_device=counts,
+        qc_by_device=review.qc_counts(db),
+    )
+
+
+@router.post(
+    "/devices/results/{result_id}/assign",
+    status_code=201,
+    summary="Assign a held result to an encounter: stored as its observation, the encounter re-assessed",
+)
+def assign_result(
+    result_id: ResultId, body: AssignIn, db: DbDep, rt: RuntimeDep, clinic: ClinicDep, who: Writer
+) -> AssignedOut:
+    done = held.assign(rt, clinic, db, result_id, body.encounter_id, actor=who.username, reason=body.reason)
+    return AssignedOut(
+        result_id=done.result_id,
+        encounter_id=done.encounter_id,
+        observation_id=done.observation_id,
+        assessment_id=int(done.assessment["id"]),
+        disposition=str(done.assessment["disposition"]),
+        referral_id=None if done.referral is None else int(done.referral["id"]),
+    )
+
+
+@router.post(
+    "/devices/results/{result_id}/dismiss",
+    summary="Dismiss a held result (test strip, wrong sample...): kept in the inbox, never used",
+)
+def dismiss_result(result_id: ResultId, body: DismissIn, db: DbDep, rt: RuntimeDep, who: Writer) -> ReviewOut:
+    done = held.dismiss(rt, db, result_id, actor=who.username, reason=body.reason)
+    return ReviewOut.model_validate(done.__dict__)

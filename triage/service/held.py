@@ -1,0 +1,90 @@
+"""Held device results: the one code path of the API and the devices page (``referral/review.py``
+stores and audits).
+
+Assigning a held result to an encounter stores it as an observation of that encounter - the
+pipeline's conversion (``observation_from_stored``), device and ``inbox:<id>`` provenance kept -
+in the same transaction as the review and its audit entry, then re-assesses the encounter as the
+pipeline does and proposes a referral when the policy says so. The queue and the device panel are
+told at once (``hub.publish``). Log lines name result and encounter ids, never a patient.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import review
+from referral.inbox import StoredDeviceResult
+from referral.transactions import write
+from triage.service.clinic import Clinic
+from triage.service.pipeline import DevicePipeline, observation_from_stored
+from triage.service.runtime import Runtime
+
+log = logging.getLogger("triage.service.held")
+SOURCE = "held device result"
+
+
+@dataclass(frozen=True)
+class Assigned:
+    result_id: int
+    encounter_id: int
+    observation_id: int
+    assessment: dict[str, Any]
+    referral: dict[str, Any] | None
+
+
+def assign(
+    runtime: Runtime,
+    clinic: Clinic,
+    db: Database,
+    result_id: int,
+    encounter_id: int,
+    *,
+    actor: str,
+    reason: str,
+) -> Assigned:
+    """Assign a held result to the encounter: review + observation in one transaction, then assess."""
+
+    def work(db: Database) -> tuple[StoredDeviceResult, int]:
+        result = review.assign(db, result_id, encounter_id, actor=actor, reason=reason)
+        observation = observation_from_stored(result)  # a rejected value undoes the review too
+        (observation_id,) = clinic.add_observations(
+            db, encounter_id, [observation], actor=actor, reason=f"{SOURCE} assigned: {reason.strip()}"
+        )
+        review.set_observation(db, result_id, observation_id)
+        return result, observation_id
+
+    result, observation_id = write(db, work)
+    runtime.metrics.device_results.labels("assigned").inc()
+    log.info("device result %d assigned to encounter %d by %s", result_id, encounter_id, actor)
+    assessment = clinic.assess_encounter(db, encounter_id, actor=actor, source=SOURCE)
+    referral = None
+    if runtime.settings.service.propose_referrals:
+        referral = DevicePipeline(runtime, clinic).propose_referral(db, assessment, actor=actor)
+    runtime.hub.publish("device", device=result.device_id)
+    return Assigned(result_id, encounter_id, observation_id, assessment, referral)
+
+
+def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reason: str) -> review.Review:
+    """Dismiss a held result (test strip, wrong sample...); a reason is required."""
+    result = review.dismiss(db, result_id, actor=actor, reason=reason)
+    runtime.metrics.device_results.labels("dismissed").inc()
+    log.info("device result %d dismissed by %s", result_id, actor)
+    runtime.hub.publish("device", device=result.device_id)
+    done = review.get_review(db, result_id)
+    assert done is not None
+    return done
+
+
+def open_encounters(db: Database, day: str | None = None) -> list[dict[str, Any]]:
+    """Today's encounters (newest first) with the patient's record number, for the assign form."""
+    rows = db.conn.execute(
+        "SELECT e.id, p.mrn, e.started_at FROM encounters e JOIN patients p ON p.id = e.patient_id"
+        " WHERE e.day = ? ORDER BY e.id DESC LIMIT 500",
+        [day or date.today().isoformat()],
+    )
+    return [{"id": int(i), "mrn": str(mrn), "started_at": str(at)} for i, mrn, at in rows]

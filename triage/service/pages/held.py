@@ -1,0 +1,75 @@
+"""The "Held results" section of the devices page: device results a person must assign to one of
+today's encounters or dismiss, with a reason. The work is ``triage.service.held``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from referral import review
+from triage.errors import UserInputError
+from triage.service import held
+from triage.service.api.deps import clinic
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
+from triage.service.runtime import Runtime
+
+router = APIRouter()
+Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+BACK = "/devices#held"
+PAGE_ROWS = 200
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def held_context(request: Request, who: Principal) -> dict[str, Any]:
+    """What the devices page needs for its held results section."""
+    db = _rt(request).databases.get()
+    can_review = who.role in CLINICAL_WRITE
+    counts = review.held_count(db)
+    return {
+        "held": [h.as_dict() for h in review.held_results(db, PAGE_ROWS)],
+        "held_counts": counts,
+        "held_total": sum(counts.values()),
+        "held_page_rows": PAGE_ROWS,
+        "qc_counts": review.qc_counts(db),
+        "can_review": can_review,
+        "held_show_patient": who.role in CLINICAL_READ,
+        "open_encounters": held.open_encounters(db) if can_review else [],
+    }
+
+
+@router.post("/devices/results/{result_id}/assign")
+def assign(
+    request: Request,
+    result_id: int,
+    who: Writer,
+    encounter_id: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    chosen = encounter_id.strip()
+    if not chosen.isdigit():
+        raise UserInputError(
+            f"device result {result_id}: choose the encounter it belongs to (none was chosen)"
+        )
+    rt = _rt(request)
+    held.assign(
+        rt, clinic(request), rt.databases.get(), result_id, int(chosen), actor=who.username, reason=reason
+    )
+    return RedirectResponse(BACK, status_code=303)
+
+
+@router.post("/devices/results/{result_id}/dismiss")
+def dismiss(
+    request: Request,
+    result_id: int,
+    who: Writer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    rt = _rt(request)
+    held.dismiss(rt, rt.databases.get(), result_id, actor=who.username, reason=reason)
+    return RedirectResponse(BACK, status_code=303)
