@@ -9,7 +9,10 @@ not patient results: they are only counted (:func:`qc_counts`).
 Rules this module keeps:
 
 * One review per result (``device_result_reviews`` primary key); a second one is a
-  :class:`ConflictError`, and so is reviewing a result already stored as an observation.
+  :class:`ConflictError`, and so is reviewing a result already stored as an observation. When the
+  device later replaces the result (a final result for a dismissed preliminary one, same
+  idempotency key, ``referral.inbox._supersede``), the new version is held again and its review
+  replaces the old row; the audit trail keeps both.
 * Only a final (or corrected), mapped result may be *assigned*: an unmapped one has no vocabulary
   code and a preliminary one must not feed a decision - both can only be *dismissed*
   (:class:`UserInputError` saying so). A result that carries the device's own patient id can be
@@ -44,11 +47,13 @@ WHY: dict[Why, str] = {
 ReviewState = Literal["assigned", "dismissed"]
 REASON_LIMIT = 2000
 
-# Not QC, not reviewed, no observation stored from it. A complete (final, mapped, linked) result
+# Not QC, not reviewed since its current version arrived (a final result that replaces a
+# dismissed preliminary one is a new result to review), no observation stored from it. A complete (final, mapped, linked) result
 # is listed only after its hand-off to triage, so one still in flight is never offered twice.
 _HELD_WHERE = (
     "r.is_qc = 0"
-    " AND NOT EXISTS (SELECT 1 FROM device_result_reviews v WHERE v.result_id = r.id)"
+    " AND NOT EXISTS (SELECT 1 FROM device_result_reviews v"
+    " WHERE v.result_id = r.id AND v.reviewed_at >= r.received_at)"
     " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.device_message_id = 'inbox:' || r.id)"
     " AND (r.delivered_at IS NOT NULL OR r.code IS NULL OR coalesce(r.patient_id, '') = ''"
     f" OR r.status NOT IN ({', '.join(repr(s) for s in sorted(FINAL_STATUSES))}))"
@@ -168,7 +173,7 @@ def _reviewable(db: Database, result_id: int, doing: str) -> StoredDeviceResult:
             f"cannot {doing} device result {result_id}: it is a quality-control result, not a patient result"
         )
     done = get_review(db, result_id)
-    if done is not None:
+    if done is not None and done.reviewed_at >= result.received_at:
         where = f" to encounter {done.encounter_id}" if done.encounter_id is not None else ""
         raise ConflictError(
             f"cannot {doing} device result {result_id}: it was already {done.state}{where}"
@@ -266,6 +271,11 @@ def _insert(
     observation_id: int | None,
 ) -> None:
     now = utc_now()
+    # A review of an earlier version of this result (replaced since by a final or corrected one)
+    # gives way; the audit trail keeps it and this entry names it.
+    earlier = get_review(db, result.id)
+    if earlier is not None:
+        db.conn.execute("DELETE FROM device_result_reviews WHERE result_id = ?", [result.id])
     db.conn.execute(
         "INSERT INTO device_result_reviews"
         " (result_id, state, encounter_id, observation_id, reviewed_by, reviewed_at, reason)"
@@ -285,5 +295,8 @@ def _insert(
             "encounter_id": encounter_id,
             "why_held": list(why_held(result)),
             "reviewed_at": now,
+            "replaces": None
+            if earlier is None
+            else {"state": earlier.state, "reviewed_at": earlier.reviewed_at},
         },
     )

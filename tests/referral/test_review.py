@@ -221,3 +221,22 @@ def test_the_schema_refuses_inconsistent_reviews(db: Database) -> None:
             " VALUES (?, 'dismissed', 'n', 't', ' ')",
             [result_id],
         )
+
+
+def test_a_final_result_replacing_a_dismissed_preliminary_one_is_held_again(db: Database) -> None:
+    encounter_id = int(visit(db, mrn="MRN-6")["encounter_id"])
+    (result_id,) = send(db, result("GLU", status="preliminary"))
+    review.dismiss(db, result_id, actor="nurse1", reason="wait for the final result")
+    assert held_ids(db) == {}
+    (final_id,) = send(db, result("GLU", status="final"))
+    assert final_id == result_id, "the final result replaces the stored preliminary row"
+    assert held_ids(db) == {result_id: ["no_patient_link"]}
+    review.assign(db, result_id, encounter_id, actor="nurse2", reason="hers, final now")
+    done = review.get_review(db, result_id)
+    assert done is not None and (done.state, done.reviewed_by) == ("assigned", "nurse2")
+    entries = audit.entries_for(db, "device_result", result_id)
+    assert [e["action"] for e in entries] == ["device_result.dismiss", "device_result.assign"]
+    assert entries[1]["data"]["replaces"]["state"] == "dismissed"
+    with pytest.raises(ConflictError, match="already assigned"):
+        review.dismiss(db, result_id, actor="nurse1", reason="again")
+    assert held_ids(db) == {}
