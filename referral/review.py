@@ -152,6 +152,16 @@ def get_review(db: Database, result_id: int) -> Review | None:
     return None if row is None else Review(*row)
 
 
+def assigned_readings(db: Database, encounter_id: int) -> dict[int, Review]:
+    """Observation id -> the review that assigned its device result to this encounter (provenance)."""
+    rows = db.conn.execute(
+        "SELECT result_id, state, encounter_id, observation_id, reviewed_by, reviewed_at, reason"
+        " FROM device_result_reviews WHERE encounter_id = ? AND observation_id IS NOT NULL",
+        [encounter_id],
+    )
+    return {int(row[3]): Review(*row) for row in rows}
+
+
 def _check_text(value: str, field: str, result_id: int) -> str:
     text = value.strip()
     if not text:

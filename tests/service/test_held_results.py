@@ -271,6 +271,8 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
     assert db.execute(
         "SELECT encounter_id FROM observations WHERE device_message_id = ?", [f"inbox:{glucose}"]
     ).fetchone() == (encounter_id,)
+    patient_page = client.get(f"/encounters/{encounter_id}").text
+    assert "held device result assigned to this patient by nurse: label torn" in patient_page
     no_reason = client.post(f"/devices/results/{unmapped}/dismiss", data={"csrf_token": csrf, "reason": " "})
     assert no_reason.status_code == 422 and "&#39;reason&#39; is empty" in no_reason.text
 

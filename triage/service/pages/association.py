@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from referral import associations
+from referral import associations, review
 from triage.errors import UserInputError
 from triage.service import associations as attaching
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
@@ -35,6 +35,7 @@ def encounter_context(request: Request, who: Principal, encounter_id: int) -> di
         "attached_now": attaching.attached_by_device(db),
         "can_attach": who.role in CLINICAL_WRITE,
         "linked_by": linked_readings(db, encounter_id),
+        "assigned_by": review.assigned_readings(db, encounter_id),
     }
 
 
