@@ -3,6 +3,7 @@ today's encounters or dismiss, with a reason. The work is ``triage.service.held`
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -32,7 +33,7 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
     can_review = who.role in CLINICAL_WRITE
     counts = review.held_count(db)
     return {
-        "held": [h.as_dict() for h in review.held_results(db, PAGE_ROWS)],
+        "held": [_row(h) for h in review.held_results(db, PAGE_ROWS)],
         "held_counts": counts,
         "held_total": sum(counts.values()),
         "held_page_rows": PAGE_ROWS,
@@ -41,6 +42,15 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
         "held_show_patient": who.role in CLINICAL_READ,
         "open_encounters": held.open_encounters(db) if can_review else [],
     }
+
+
+def _row(item: review.HeldResult) -> dict[str, Any]:
+    """A held row for the page, with the receipt time in the clinic's local time."""
+    row = item.as_dict()
+    row["received_local"] = (
+        datetime.fromisoformat(row["received_at"]).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    )
+    return row
 
 
 @router.post("/devices/results/{result_id}/assign")
