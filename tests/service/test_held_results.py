@@ -292,3 +292,34 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
     client.cookies.clear()
     integrator = client.get("/devices", headers=staff.bearer(Role.integrator)).text.split('id="held"')[1]
     assert "D3" in integrator and "assign-form" not in integrator and "dismiss-form" not in integrator
+
+
+def test_a_value_triage_rejected_stays_held_when_assigning_fails(staff: Staff) -> None:
+    encounter_id = open_encounter(staff, "MRN-ODD")
+    implausible = NewDeviceResult(
+        device_id=ANALYZER,
+        sample_id="O1",
+        vendor_code="GLU",
+        result_time="2026-11-25T09:00:00+08:00",
+        status="final",
+        is_qc=False,
+        patient_id="MRN-ODD",
+        code="glucose_random",
+        value="600",
+        value_num=600.0,
+        unit="mmol/L",
+    )
+    (result_id,) = lab_message(staff, implausible)
+    (row,) = held(staff)["data"]
+    assert row["id"] == result_id and row["why"] == ["not_accepted"] and row["patient_id"] == "MRN-ODD"
+    refused = assign(staff, result_id, encounter_id)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == (
+        f"device result {result_id} cannot be stored as an observation: glucose_random: value 600 mmol/L"
+        " is outside the plausible range 0.5-60 mmol/L - dismiss it"
+    )
+    assert [r["id"] for r in held(staff)["data"]] == [result_id], "the refused assignment recorded nothing"
+    db = staff.app.state.runtime.databases.get()
+    assert db.execute("SELECT count(*) FROM device_result_reviews").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
+    assert dismiss(staff, result_id, reason="analyser fault, sample repeated").status_code == 200

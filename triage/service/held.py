@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from referral import review
 from referral.inbox import StoredDeviceResult
 from referral.transactions import write
+from triage.errors import UserInputError
 from triage.service.clinic import Clinic
 from triage.service.pipeline import DevicePipeline, observation_from_stored
 from triage.service.runtime import Runtime
@@ -51,7 +52,12 @@ def assign(
 
     def work(db: Database) -> tuple[StoredDeviceResult, int]:
         result = review.assign(db, result_id, encounter_id, actor=actor, reason=reason)
-        observation = observation_from_stored(result)  # a rejected value undoes the review too
+        try:
+            observation = observation_from_stored(result)
+        except UserInputError as exc:  # raised inside the transaction: the review is undone too
+            raise UserInputError(
+                f"device result {result_id} cannot be stored as an observation: {exc} - dismiss it"
+            ) from None
         (observation_id,) = clinic.add_observations(
             db, encounter_id, [observation], actor=actor, reason=f"{SOURCE} assigned: {reason.strip()}"
         )
