@@ -323,3 +323,32 @@ def test_a_value_triage_rejected_stays_held_when_assigning_fails(staff: Staff) -
     assert db.execute("SELECT count(*) FROM device_result_reviews").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
     assert dismiss(staff, result_id, reason="analyser fault, sample repeated").status_code == 200
+
+
+def test_an_assigned_low_spo2_proposes_a_referral_by_the_nurse(staff: Staff) -> None:
+    encounter_id = open_encounter(staff, "MRN-LOW")
+    low = NewDeviceResult(
+        device_id="ward-oximeter",
+        sample_id="",
+        vendor_code="SPO2",
+        result_time="received 2026-11-25T02:10:00+00:00",
+        status="final",
+        is_qc=False,
+        code="spo2",
+        value="84",
+        value_num=84.0,
+        unit="%",
+    )
+    db = staff.app.state.runtime.databases.get()
+    message = NewDeviceMessage(device_id="ward-oximeter", session_id="s", protocol="line", raw=b"SPO2=084")
+    (stored,) = record_message(db, message, [low]).new_results
+    done = assign(staff, stored.id, encounter_id, reason="probe on her finger, not attached")
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert (
+        body["disposition"] in ("emergency_transfer", "urgent_referral") and body["referral_id"] is not None
+    )
+    referral = db.execute(
+        "SELECT encounter_id, status, created_by FROM referrals WHERE id = ?", [body["referral_id"]]
+    ).fetchone()
+    assert referral == (encounter_id, "proposed", "nurse"), "proposed, never sent, by who assigned it"
