@@ -19,6 +19,20 @@ from .conftest import visit
 ANALYZER = "lab-analyzer"
 
 
+def store_glucose(db: Database, encounter_id: int, result_id: int, *, actor: str, reason: str) -> list[int]:
+    """The device result ``result_id`` stored as a glucose observation of the encounter."""
+    observation = ObservationIn(
+        code="glucose_fasting",
+        value_num=6.1,
+        unit="mmol/L",
+        observed_at="2026-05-01T09:00:00+08:00",
+        status="final",
+        device=ANALYZER,
+        device_message_id=f"inbox:{result_id}",
+    )
+    return add_observations(db, encounter_id, [observation], actor=actor, reason=reason)
+
+
 def result(
     vendor: str,
     *,
@@ -65,23 +79,7 @@ def test_held_lists_why_and_never_qc_or_fed_results(db: Database) -> None:
         result("GLU", patient_id="MRN-1", sample="E"),
         result("GLU", patient_id="MRN-1", sample="F"),
     )
-    add_observations(
-        db,
-        encounter_id,
-        [
-            ObservationIn(
-                code="glucose_fasting",
-                value_num=6.1,
-                unit="mmol/L",
-                observed_at="2026-05-01T09:00:00+08:00",
-                status="final",
-                device=ANALYZER,
-                device_message_id=f"inbox:{fed}",
-            )
-        ],
-        actor="device-gateway",
-        reason="device result",
-    )
+    store_glucose(db, encounter_id, fed, actor="device-gateway", reason="device result")
     assert held_ids(db) == {
         rejected: ["not_accepted"],
         preliminary: ["not_final"],
@@ -117,23 +115,7 @@ def test_assign_records_review_and_audit_in_one_transaction(db: Database) -> Non
 
     def work(db: Database) -> int:
         review.assign(db, result_id, encounter_id, actor="nurse1", reason="Mrs X's sample, label torn")
-        ids = add_observations(
-            db,
-            encounter_id,
-            [
-                ObservationIn(
-                    code="glucose_fasting",
-                    value_num=6.1,
-                    unit="mmol/L",
-                    observed_at="2026-05-01T09:00:00+08:00",
-                    status="final",
-                    device=ANALYZER,
-                    device_message_id=f"inbox:{result_id}",
-                )
-            ],
-            actor="nurse1",
-            reason="held device result assigned",
-        )
+        ids = store_glucose(db, encounter_id, result_id, actor="nurse1", reason="held device result assigned")
         review.set_observation(db, result_id, ids[0])
         return ids[0]
 

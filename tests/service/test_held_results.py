@@ -7,41 +7,25 @@ be dismissed but never assigned; QC results are counted, never listed; a result 
 
 from __future__ import annotations
 
-import asyncio
 import random
-import shutil
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from referral import audit
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
-from tests.service.conftest import Staff, make_settings
+from tests.service import test_associations
+from tests.service.conftest import Staff
 from tests.service.test_associations import OXIMETER, Ward
 from tests.service.test_pipeline import wait_for
 from tests.service.test_roles import routes
-from triage.service import create_app
 from triage.service.auth import Role
-from triage.service.demo import DemoDevices, demo_patient
+from triage.service.demo import demo_patient
+
+ward = test_associations.ward  # the same fixture: the demo's devices on ptys and the service
 
 ANALYZER = "lab-analyzer"
-
-
-@pytest.fixture
-def ward(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Ward]:
-    folder, tokens = seeded
-    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
-        if (folder / name).exists():
-            shutil.copy(folder / name, tmp_path / name)
-    devices = DemoDevices()
-    app = create_app(make_settings(tmp_path), device_endpoints=devices.endpoints)
-    with TestClient(app) as client:
-        yield Ward(Staff(app, client, tokens), devices)
-    asyncio.run(devices.close())
 
 
 def held(staff: Staff, role: Role = Role.nurse, **params: Any) -> Any:
