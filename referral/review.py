@@ -27,6 +27,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlite_utils import Database
@@ -113,24 +114,37 @@ def why_held(result: StoredDeviceResult) -> tuple[Why, ...]:
     return tuple(found) or ("not_accepted",)
 
 
-def held_results(db: Database, limit: int = 100, offset: int = 0) -> list[HeldResult]:
-    """Held results, newest first."""
+def held_since(days: int, now: datetime | None = None) -> str:
+    """The receipt-time bound (inbox format) of a worklist covering the last ``days`` days."""
+    if not 1 <= days <= 3650:
+        raise UserInputError(f"held results: days {days} is outside 1..3650")
+    return ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="microseconds")
+
+
+def held_results(db: Database, limit: int = 100, offset: int = 0, since: str = "") -> list[HeldResult]:
+    """Held results received at or after ``since`` (see :func:`held_since`; all when empty), newest first."""
     if not 1 <= limit <= 1000:
         raise UserInputError(f"held results: limit {limit} is outside 1..1000")
     if offset < 0:
         raise UserInputError(f"held results: offset {offset} is negative")
     rows = db.execute_returning_dicts(
-        f"SELECT r.* FROM device_results r WHERE {_HELD_WHERE} ORDER BY r.id DESC LIMIT ? OFFSET ?",
-        [limit, offset],
+        f"SELECT r.* FROM device_results r WHERE r.received_at >= ? AND {_HELD_WHERE}"
+        " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        [since, limit, offset],
     )
     return [HeldResult(stored, why_held(stored)) for stored in map(stored_from_row, rows)]
 
 
-def held_count(db: Database) -> dict[str, int]:
-    """Held results by device id."""
+def held_count(db: Database, since: str = "") -> dict[str, int]:
+    """Held results by device id, received at or after ``since`` (all when empty).
+
+    The window keeps the worklist fast on a clinic's years-long inbox: it reads only the window's
+    rows through ``device_results_received``.
+    """
     rows = db.conn.execute(
-        f"SELECT r.device_id, count(*) FROM device_results r WHERE {_HELD_WHERE} GROUP BY r.device_id"
-        " ORDER BY r.device_id"
+        f"SELECT r.device_id, count(*) FROM device_results r WHERE r.received_at >= ? AND {_HELD_WHERE}"
+        " GROUP BY r.device_id ORDER BY r.device_id",
+        [since],
     )
     return {str(device): int(n) for device, n in rows}
 

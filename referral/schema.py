@@ -426,3 +426,10 @@ CREATE TABLE device_result_reviews (
 CREATE INDEX device_result_reviews_encounter ON device_result_reviews(encounter_id)
 """,
     )
+
+
+@MIGRATIONS(name="0009_device_results_received")
+def m0009_device_results_received(db: Database) -> None:
+    """Device results by receipt time: the held-results worklist reads one window (30 days by
+    default) of a years-long inbox instead of all of it."""
+    _run(db, "CREATE INDEX device_results_received ON device_results(received_at)")

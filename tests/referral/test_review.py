@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 from sqlite_utils import Database
@@ -222,3 +223,29 @@ def test_a_final_result_replacing_a_dismissed_preliminary_one_is_held_again(db: 
     with pytest.raises(ConflictError, match="already assigned"):
         review.dismiss(db, result_id, actor="nurse1", reason="again")
     assert held_ids(db) == {}
+
+
+def test_the_worklist_window_reads_only_recent_results_through_its_index(db: Database) -> None:
+    old, recent = send(db, result("GLU", sample="OLD"), result("GLU", sample="NEW"))
+    db.conn.execute(
+        "UPDATE device_results SET received_at = ? WHERE id = ?", ["2026-01-01T08:00:00.000000+00:00", old]
+    )
+    now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    db.conn.execute(
+        "UPDATE device_results SET received_at = ? WHERE id = ?", ["2026-11-20T08:00:00.000000+00:00", recent]
+    )
+    month = review.held_since(30, now)
+    assert [h.result.id for h in review.held_results(db, since=month)] == [recent]
+    assert review.held_count(db, month) == {ANALYZER: 1}
+    year = review.held_since(365, now)
+    assert {h.result.id for h in review.held_results(db, since=year)} == {old, recent}
+    assert review.held_count(db) == {ANALYZER: 2}, "no window: everything held"
+    plan = " ".join(
+        str(row[-1])
+        for row in db.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM device_results r WHERE r.received_at >= ?", [month]
+        )
+    )
+    assert "device_results_received" in plan
+    with pytest.raises(UserInputError, match="days 0"):
+        review.held_since(0)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from referral import audit
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
+from referral.transactions import write
 from tests.service import test_associations
 from tests.service.conftest import Staff
 from tests.service.test_associations import OXIMETER, Ward
@@ -336,3 +338,27 @@ def test_an_assigned_low_spo2_proposes_a_referral_by_the_nurse(staff: Staff) -> 
         "SELECT encounter_id, status, created_by FROM referrals WHERE id = ?", [body["referral_id"]]
     ).fetchone()
     assert referral == (encounter_id, "proposed", "nurse"), "proposed, never sent, by who assigned it"
+
+
+def test_the_worklist_shows_the_last_30_days_and_reaches_further_with_days(staff: Staff) -> None:
+    old, recent = lab_message(
+        staff, lab_result("GLU", code=None, sample="OLD"), lab_result("GLU", code=None, sample="NEW")
+    )
+    db = staff.app.state.runtime.databases.get()
+    sixty_days_ago = (datetime.now(UTC) - timedelta(days=60)).isoformat(timespec="microseconds")
+    write(
+        db,
+        lambda d: d.conn.execute(
+            "UPDATE device_results SET received_at = ? WHERE id = ?", [sixty_days_ago, old]
+        ),
+    )
+    default = held(staff)
+    assert default["days"] == 30 and [r["id"] for r in default["data"]] == [recent]
+    assert default["total"] == 1
+    wider = held(staff, days=90)
+    assert {r["id"] for r in wider["data"]} == {old, recent} and wider["total"] == 2
+    refused = staff.client.get("/api/v1/devices/held", params={"days": 0}, headers=staff.bearer(Role.nurse))
+    assert refused.status_code == 422
+    page = staff.client.get("/devices", headers=staff.bearer(Role.nurse)).text
+    assert f'data-result="{recent}"' in page and f'data-result="{old}"' not in page
+    assert "last 30 days" in page

@@ -19,6 +19,7 @@ from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
+HELD_DAYS = 30  # the worklist's default window: older held results are listed with ?days=
 
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
@@ -45,10 +46,11 @@ class HeldOut(BaseModel):
 
 
 class HeldList(BaseModel):
+    days: int = Field(description="The window: results received in the last this many days")
     data: list[HeldOut]
     count: int = Field(description="Rows in this page")
-    total: int = Field(description="Held results in all")
-    by_device: dict[str, int] = Field(description="Held results by device id")
+    total: int = Field(description="Held results in the window")
+    by_device: dict[str, int] = Field(description="Held results in the window by device id")
     qc_by_device: dict[str, int] = Field(description="QC results by device id (never listed for review)")
 
 
@@ -90,15 +92,18 @@ def list_held(
     who: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    days: Annotated[int, Query(ge=1, le=3650, description="Results received in the last N days")] = HELD_DAYS,
 ) -> HeldList:
+    since = review.held_since(days)
     rows = []
-    for item in review.held_results(db, limit, offset):
+    for item in review.held_results(db, limit, offset, since):
         data = item.as_dict()
         if who.role not in CLINICAL_READ:
             data["patient_id"] = None
         rows.append(HeldOut.model_validate(data))
-    counts = review.held_count(db)
+    counts = review.held_count(db, since)
     return HeldList(
+        days=days,
         data=rows,
         count=len(rows),
         total=sum(counts.values()),

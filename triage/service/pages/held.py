@@ -20,6 +20,7 @@ router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 BACK = "/devices#held"
 PAGE_ROWS = 200
+HELD_DAYS = 30  # results received in the last 30 days; the API's ?days= reaches further back
 
 
 def _rt(request: Request) -> Runtime:
@@ -31,9 +32,11 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
     """What the devices page needs for its held results section."""
     db = _rt(request).databases.get()
     can_review = who.role in CLINICAL_WRITE
-    counts = review.held_count(db)
+    since = review.held_since(HELD_DAYS)
+    counts = review.held_count(db, since)
     return {
-        "held": [_row(h) for h in review.held_results(db, PAGE_ROWS)],
+        "held": [_row(h) for h in review.held_results(db, PAGE_ROWS, 0, since)],
+        "held_days": HELD_DAYS,
         "held_counts": counts,
         "held_total": sum(counts.values()),
         "held_page_rows": PAGE_ROWS,
