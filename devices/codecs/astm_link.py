@@ -22,10 +22,23 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 
+from devices.codecs.astm_events import (
+    Clock,
+    Contention,
+    EnqRefused,
+    Event,
+    FrameAccepted,
+    FrameRejected,
+    InterruptRequested,
+    LinkEstablished,
+    MessageAborted,
+    MessageDiscarded,
+    MessageReceived,
+    MessageSent,
+    SessionEnded,
+)
 from devices.codecs.astm_frame import (
     ACK,
     CR,
@@ -34,116 +47,35 @@ from devices.codecs.astm_frame import (
     EOT_I,
     LF,
     NAK,
-    build_frame,
     scan_frame,
-    split_records,
     verify_checksum_case,
 )
-from devices.errors import SenderStateError
+from devices.codecs.astm_sender import AstmSender
 from devices.profile import DeviceProfile
 from devices.tolerance import ToleranceCounter
 
+# The link layer's names in one place (events from astm_events, the sender from astm_sender).
+__all__ = [
+    "AstmEndpoint",
+    "AstmReceiver",
+    "AstmSender",
+    "Clock",
+    "Contention",
+    "EnqRefused",
+    "Event",
+    "FrameAccepted",
+    "FrameRejected",
+    "InterruptRequested",
+    "LinkEstablished",
+    "MessageAborted",
+    "MessageDiscarded",
+    "MessageReceived",
+    "MessageSent",
+    "SessionEnded",
+]
+
 log = logging.getLogger("devices.astm_link")
 _STX_OR_EOT = re.compile(rb"[\x02\x04]")
-Clock = Callable[[], float]
-
-
-# ---------------------------------------------------------------- events
-
-
-@dataclass(frozen=True, slots=True)
-class LinkEstablished:
-    """The peer sent ENQ and we answered ACK: a transfer phase begins."""
-
-
-@dataclass(frozen=True, slots=True)
-class EnqRefused:
-    """The peer sent ENQ while we were busy; we answered NAK."""
-
-
-@dataclass(frozen=True, slots=True)
-class FrameAccepted:
-    number: int
-    final: bool
-    size: int
-    duplicate: bool = False  # same FN as the last accepted frame: ACKed, not appended
-
-
-@dataclass(frozen=True, slots=True)
-class FrameRejected:
-    """We NAKed a frame; the sender will resend it. ``offset`` counts bytes since creation."""
-
-    reason: str
-    offset: int
-
-
-@dataclass(frozen=True, slots=True)
-class MessageReceived:
-    """A complete LIS2 message: the joined frame text (records separated by CR).
-
-    ``complete`` is False when the message ended without an L record (EOT, or a new H record).
-    With ``hold_final_ack`` the ACK of the frame holding the L record is written only after the
-    caller calls :meth:`AstmReceiver.confirm_message` (persist first, then ACK).
-    """
-
-    data: bytes
-    complete: bool
-    offset: int
-
-
-@dataclass(frozen=True, slots=True)
-class MessageDiscarded:
-    """A partial message was dropped (receiver timeout); nothing of it was committed."""
-
-    reason: str
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class SessionEnded:
-    reason: str  # "eot" | "timeout"
-
-
-@dataclass(frozen=True, slots=True)
-class MessageSent:
-    """Every frame of a queued message was acknowledged."""
-
-    records: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageAborted:
-    """The sender gave up (6 failed tries, or a timeout); the message is queued again in full."""
-
-    reason: str
-    records: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Contention:
-    """Both sides sent ENQ. ``yielded`` is True when we (the host) yielded to the instrument."""
-
-    yielded: bool
-
-
-@dataclass(frozen=True, slots=True)
-class InterruptRequested:
-    """The receiver answered a frame with EOT: positive acknowledgement plus a request to stop."""
-
-
-Event = (
-    LinkEstablished
-    | EnqRefused
-    | FrameAccepted
-    | FrameRejected
-    | MessageReceived
-    | MessageDiscarded
-    | SessionEnded
-    | MessageSent
-    | MessageAborted
-    | Contention
-    | InterruptRequested
-)
 
 
 # ---------------------------------------------------------------- receiver
@@ -421,192 +353,6 @@ class AstmReceiver:
             self._emit(complete=False, offset=self._consumed)
         self._events.append(SessionEnded("eot"))
         self._to_neutral()
-
-
-# ---------------------------------------------------------------- sender
-
-
-class _SState(Enum):
-    IDLE = "idle"
-    WAIT_ENQ_REPLY = "wait_enq_reply"
-    TRANSFER = "transfer"
-    BACKOFF = "backoff"  # after NAK to ENQ (10 s), contention (instrument 1 s), abort or interrupt hold
-    YIELDED = "yielded"  # host yielded to the instrument after contention (20 s)
-
-
-class AstmSender:
-    """The sending side of LIS01-A2. Queue messages with :meth:`send` (a list of records, each
-    without its CR terminator); the sender establishes, transfers and terminates on its own."""
-
-    def __init__(self, profile: DeviceProfile, clock: Clock) -> None:
-        self.profile = profile
-        self.clock = clock
-        self._queue: deque[tuple[bytes, ...]] = deque()
-        self._out = bytearray()
-        self._events: deque[Event] = deque()
-        self._state = _SState.IDLE
-        self._deadline: float | None = None
-        self._frames: list[bytes] = []
-        self._index = 0
-        self._failed = 0
-        self._current: tuple[bytes, ...] | None = None
-        self._interrupted = False
-        self.transmissions = 0  # frames written, including retransmissions (for metrics and tests)
-
-    @property
-    def state(self) -> str:
-        return self._state.value
-
-    @property
-    def pending(self) -> int:
-        """Messages not yet fully acknowledged (queued or in transfer)."""
-        return len(self._queue) + (1 if self._current is not None else 0)
-
-    def send(self, records: list[bytes] | tuple[bytes, ...]) -> bytes:
-        """Queue one LIS2 message; returns any bytes to write now (ENQ when the link is idle)."""
-        if not records:
-            raise SenderStateError("cannot send an empty ASTM message (give at least H and L records)")
-        split_records(list(records), self.profile.link.frame_text_size)  # validate now, not mid-session
-        self._queue.append(tuple(records))
-        if self._state is _SState.IDLE:
-            self._establish()
-        return self.data_to_send()
-
-    def enqueue(self, records: list[bytes] | tuple[bytes, ...]) -> None:
-        """Queue a message without starting establishment (the peer is mid-session)."""
-        if not records:
-            raise SenderStateError("cannot send an empty ASTM message (give at least H and L records)")
-        split_records(list(records), self.profile.link.frame_text_size)
-        self._queue.append(tuple(records))
-
-    def next_event(self) -> Event | None:
-        return self._events.popleft() if self._events else None
-
-    def data_to_send(self) -> bytes:
-        out = bytes(self._out)
-        self._out.clear()
-        return out
-
-    def next_deadline(self) -> float | None:
-        return self._deadline
-
-    def receive_data(self, data: bytes) -> bytes:
-        """Feed the peer's replies; returns ENQ bytes seen during establishment that belong to the
-        peer's own session (contention) so an :class:`AstmEndpoint` can route them."""
-        routed = bytearray()
-        for i, byte in enumerate(data):
-            b = bytes([byte])
-            if self._state is _SState.WAIT_ENQ_REPLY:
-                if b == ACK:
-                    self._start_transfer()
-                elif b == NAK:
-                    self._backoff(self.profile.link.nak_backoff)
-                elif b == ENQ:
-                    if self.profile.link.role == "host":
-                        self._state = _SState.YIELDED
-                        self._deadline = self.clock() + self.profile.link.contention_wait
-                        self._events.append(Contention(yielded=True))
-                        routed += data[i:]
-                        return bytes(routed)
-                    self._backoff(self.profile.link.contention_backoff)
-                    self._events.append(Contention(yielded=False))
-                # other characters while waiting for the ENQ reply are ignored
-            elif self._state is _SState.TRANSFER:
-                if b == ACK:
-                    self._frame_done()
-                elif b == EOT:
-                    self._events.append(InterruptRequested())
-                    self._interrupted = True
-                    self._frame_done()
-                else:
-                    self._frame_failed(f"reply {b!r} to frame")
-            else:
-                routed += b
-        return bytes(routed)
-
-    def handle_timeout(self, now: float) -> None:
-        if self._deadline is None or now < self._deadline:
-            return
-        if self._state is _SState.WAIT_ENQ_REPLY:
-            self._out += EOT
-            self._events.append(MessageAborted("no reply to ENQ within 15 s", self._queue[0]))
-            self._backoff(self.profile.link.nak_backoff)
-        elif self._state is _SState.TRANSFER:
-            self._abort("no reply to frame within 15 s")
-        elif self._state in (_SState.BACKOFF, _SState.YIELDED):
-            self._state = _SState.IDLE
-            self._deadline = None
-            if self._queue:
-                self._establish()
-
-    def peer_session_ended(self) -> None:
-        """The peer's session (the one we yielded to, or one that arrived while we were idle) is
-        over: resume sending what is queued."""
-        if self._state in (_SState.YIELDED, _SState.IDLE):
-            self._state = _SState.IDLE
-            self._deadline = None
-            if self._queue:
-                self._establish()
-
-    # -- internals
-
-    def _establish(self) -> None:
-        self._out += ENQ
-        self._state = _SState.WAIT_ENQ_REPLY
-        self._deadline = self.clock() + self.profile.link.reply_timeout
-
-    def _backoff(self, seconds: float) -> None:
-        self._state = _SState.BACKOFF
-        self._deadline = self.clock() + seconds
-
-    def _start_transfer(self) -> None:
-        self._current = self._queue.popleft()
-        texts = split_records(list(self._current), self.profile.link.frame_text_size)
-        self._frames = [build_frame(n + 1, text, final) for n, (text, final) in enumerate(texts)]
-        self._index = 0
-        self._state = _SState.TRANSFER
-        self._write_frame()
-
-    def _write_frame(self) -> None:
-        self._out += self._frames[self._index]
-        self.transmissions += 1
-        self._deadline = self.clock() + self.profile.link.reply_timeout
-
-    def _frame_done(self) -> None:
-        self._index += 1
-        self._failed = 0
-        if self._index < len(self._frames):
-            self._write_frame()  # an interrupt mid-message is ignored; the message is finished first
-            return
-        assert self._current is not None
-        self._out += EOT
-        self._events.append(MessageSent(self._current))
-        self._current = None
-        if self._interrupted:
-            self._interrupted = False
-            self._backoff(self.profile.link.reply_timeout)  # hold ENQ for 15 s after an interrupt
-            return
-        self._state = _SState.IDLE
-        self._deadline = None
-        if self._queue:
-            self._establish()
-
-    def _frame_failed(self, why: str) -> None:
-        self._failed += 1
-        if self._failed >= self.profile.link.max_tries:
-            self._abort(f"{self._failed} failed tries of frame {self._index + 1} (last: {why})")
-            return
-        self._write_frame()
-
-    def _abort(self, reason: str) -> None:
-        assert self._current is not None
-        self._out += EOT
-        self._queue.appendleft(self._current)  # the whole message is sent again later
-        self._events.append(MessageAborted(reason, self._current))
-        self._current = None
-        self._failed = 0
-        self._interrupted = False
-        self._backoff(self.profile.link.nak_backoff)
 
 
 # ---------------------------------------------------------------- endpoint

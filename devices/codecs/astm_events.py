@@ -1,0 +1,104 @@
+"""Events of the ASTM E1381 / LIS01-A2 link layer (``devices.codecs.astm_link``), shared by its
+receiver, its sender (``devices.codecs.astm_sender``) and the endpoint that combines them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEstablished:
+    """The peer sent ENQ and we answered ACK: a transfer phase begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnqRefused:
+    """The peer sent ENQ while we were busy; we answered NAK."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameAccepted:
+    number: int
+    final: bool
+    size: int
+    duplicate: bool = False  # same FN as the last accepted frame: ACKed, not appended
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRejected:
+    """We NAKed a frame; the sender will resend it. ``offset`` counts bytes since creation."""
+
+    reason: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A complete LIS2 message: the joined frame text (records separated by CR).
+
+    ``complete`` is False when the message ended without an L record (EOT, or a new H record).
+    With ``hold_final_ack`` the ACK of the frame holding the L record is written only after the
+    caller calls :meth:`AstmReceiver.confirm_message` (persist first, then ACK).
+    """
+
+    data: bytes
+    complete: bool
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDiscarded:
+    """A partial message was dropped (receiver timeout); nothing of it was committed."""
+
+    reason: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    reason: str  # "eot" | "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent:
+    """Every frame of a queued message was acknowledged."""
+
+    records: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAborted:
+    """The sender gave up (6 failed tries, or a timeout); the message is queued again in full."""
+
+    reason: str
+    records: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Contention:
+    """Both sides sent ENQ. ``yielded`` is True when we (the host) yielded to the instrument."""
+
+    yielded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptRequested:
+    """The receiver answered a frame with EOT: positive acknowledgement plus a request to stop."""
+
+
+Event = (
+    LinkEstablished
+    | EnqRefused
+    | FrameAccepted
+    | FrameRejected
+    | MessageReceived
+    | MessageDiscarded
+    | SessionEnded
+    | MessageSent
+    | MessageAborted
+    | Contention
+    | InterruptRequested
+)
