@@ -8,17 +8,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from triage.errors import UserInputError
+from triage.service.api.deps import runtime_of
 from triage.service.auth import ALL_ROLES, SESSION_COOKIE, Principal, Role, allow, current_principal
 from triage.service.i18n import catalogue
 from triage.service.pages.rendering import language_for, render
 from triage.service.runtime import Runtime
 
 router = APIRouter()
-
-
-def _runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
 
 
 def safe_next(path: str | None) -> str:
@@ -42,7 +38,7 @@ def _set_session(response: Response, rt: Runtime, sid: str) -> None:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     if rt.accounts.count() == 0:
         return RedirectResponse("/setup", status_code=303)
     return render(request, "login.html", None, next=safe_next(next))
@@ -55,7 +51,7 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     t = catalogue(language_for(request, None))
     name_key = f"user:{username.strip().lower()}"
     client_key = f"addr:{request.client.host if request.client else 'unknown'}"
@@ -88,7 +84,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES))]) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     rt.sessions.end(who.session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -97,7 +93,7 @@ def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES)
 
 @router.get("/setup")
 def setup_page(request: Request) -> Response:
-    if _runtime(request).accounts.count() > 0:
+    if runtime_of(request).accounts.count() > 0:
         return RedirectResponse("/login", status_code=303)
     return render(request, "setup.html", None)
 
@@ -109,7 +105,7 @@ def setup(
     password: Annotated[str, Form(max_length=200)],
     language: Annotated[str, Form(max_length=2)] = "zh",
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     if rt.accounts.count() > 0:
         return RedirectResponse("/login", status_code=303)
     try:
@@ -129,7 +125,7 @@ def switch_language(
     language: Annotated[str, Form(pattern="^(en|zh)$")],
     back: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     rt.accounts.set_language(who.username, language)
     rt.sessions.set_language(who.session_id, language)
     request.state.principal = None

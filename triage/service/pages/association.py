@@ -12,22 +12,17 @@ from fastapi.responses import RedirectResponse, Response
 from referral import associations, review
 from triage.errors import UserInputError
 from triage.service import associations as attaching
+from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import catalogue
-from triage.service.runtime import Runtime
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 
 
-def _rt(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
 def encounter_context(request: Request, who: Principal, encounter_id: int) -> dict[str, Any]:
     """What the encounter page needs for its device box: attached devices and attachable ones."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     db = rt.databases.get()
     return {
         "attached": associations.for_encounter(db, encounter_id),
@@ -65,7 +60,7 @@ def linked_readings(db: Any, encounter_id: int) -> dict[int, dict[str, Any]]:
 
 def device_rows(request: Request, who: Principal) -> dict[str, Any]:
     """The device status rows, each with the encounter it is attached to (if any)."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     rows = [dict(row) for row in rt.device_status()]
     attached = attaching.attached_by_device(rt.databases.get())
     for row in rows:
@@ -91,7 +86,7 @@ def attach(
 ) -> Response:
     if not device_id.strip():
         raise UserInputError("device: choose the device to attach (the field was empty)")
-    rt = _rt(request)
+    rt = runtime_of(request)
     attaching.attach(
         rt, rt.databases.get(), device_id.strip(), encounter_id, actor=who.username, replace=bool(replace)
     )
@@ -107,6 +102,6 @@ def detach(
     back: Annotated[str, Form(max_length=200)] = "/devices",
 ) -> Response:
     text = reason.strip() or catalogue(who.language)("assoc.panel_reason")
-    rt = _rt(request)
+    rt = runtime_of(request)
     attaching.detach(rt, rt.databases.get(), device_id, actor=who.username, reason=text)
     return RedirectResponse(_back(back, "/devices"), status_code=303)

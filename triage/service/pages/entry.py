@@ -12,16 +12,11 @@ from referral.records import PatientIn
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 from triage.service.api.deps import clinic as clinic_dep
+from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
-from triage.service.runtime import Runtime
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
-
-
-def _rt(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
 
 
 @router.post("/walk-ins")
@@ -38,7 +33,7 @@ def walk_in(
         if not age_years.strip().isdigit() or int(age_years) > 130:
             raise UserInputError(f"age: {age_years!r} is not a whole number of years from 0 to 130")
         age = int(age_years)
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     clinic.register_patient(
         db,
@@ -65,7 +60,7 @@ def add_reading(
         )
     except ClinicError as exc:
         raise UserInputError(f"reading: {exc}") from None
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
@@ -73,6 +68,6 @@ def add_reading(
 
 @router.post("/encounters/{encounter_id}/assess")
 def assess_now(request: Request, encounter_id: int, who: Writer) -> Response:
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     clinic_dep(request).assess_encounter(db, encounter_id, actor=who.username, source="page")
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)

@@ -12,9 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from referral import review
 from triage.errors import UserInputError
 from triage.service import held
-from triage.service.api.deps import clinic
+from triage.service.api.deps import clinic, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
-from triage.service.runtime import Runtime
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -23,14 +22,9 @@ PAGE_ROWS = 200
 HELD_DAYS = 30  # results received in the last 30 days; the API's ?days= reaches further back
 
 
-def _rt(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
 def held_context(request: Request, who: Principal) -> dict[str, Any]:
     """What the devices page needs for its held results section."""
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     can_review = who.role in CLINICAL_WRITE
     since = review.held_since(HELD_DAYS)
     counts = review.held_count(db, since)
@@ -69,7 +63,7 @@ def assign(
         raise UserInputError(
             f"device result {result_id}: choose the encounter it belongs to (none was chosen)"
         )
-    rt = _rt(request)
+    rt = runtime_of(request)
     held.assign(
         rt, clinic(request), rt.databases.get(), result_id, int(chosen), actor=who.username, reason=reason
     )
@@ -83,6 +77,6 @@ def dismiss(
     who: Writer,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     held.dismiss(rt, rt.databases.get(), result_id, actor=who.username, reason=reason)
     return RedirectResponse(BACK, status_code=303)

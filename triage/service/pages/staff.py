@@ -12,11 +12,11 @@ from referral import queue as staff_queue
 from triage.assessment import Disposition
 from triage.errors import UserInputError
 from triage.service.api.deps import clinic as clinic_dep
+from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.held import held_context
 from triage.service.pages.rendering import render
-from triage.service.runtime import Runtime
 from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
@@ -26,13 +26,8 @@ Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.nurse, Role.inte
 ReferralReader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
 
 
-def _rt(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
 def queue_rows(request: Request) -> list[dict[str, Any]]:
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     rows = staff_queue.staff_queue(db)
     if not rows:
         return rows
@@ -82,7 +77,7 @@ def queue_fragment(request: Request, who: Reader) -> Response:
 
 @router.get("/events")
 async def events(request: Request, who: Reader) -> StreamingResponse:
-    rt = _rt(request)
+    rt = runtime_of(request)
 
     async def stream() -> Any:
         rt.metrics.sse_clients.inc()
@@ -102,17 +97,17 @@ async def events(request: Request, who: Reader) -> StreamingResponse:
 
 
 def _synthetic(request: Request) -> bool:
-    return bool(_rt(request).extras.get("synthetic"))
+    return bool(runtime_of(request).extras.get("synthetic"))
 
 
 def _referral_targets(request: Request) -> list[dict[str, Any]]:
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     return [f for f in facilities.list_all(db) if f["tier"] != "primary"]
 
 
 @router.get("/encounters/{encounter_id}")
 def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response:
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     encounter = store.get_encounter(db, encounter_id)
     patient = store.get_patient(db, int(encounter["patient_id"]))
     latest = store.latest_assessment(db, encounter_id)
@@ -147,7 +142,7 @@ def override(
     disposition: Annotated[Disposition, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     if not reason.strip():
         raise UserInputError("reason: an override needs a reason (the field was empty)")
     clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
@@ -166,7 +161,7 @@ def refer(
 ) -> Response:
     from referral.records import ReferralIn
 
-    rt = _rt(request)
+    rt = runtime_of(request)
     db = rt.databases.get()
     if not reason.strip():
         raise UserInputError("reason: a referral needs a reason (the field was empty)")
@@ -193,7 +188,7 @@ def referral_status(
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=200)] = "/referrals",
 ) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     row = referrals.transition(
         rt.databases.get(), referral_id, status, actor=who.username, note=note.strip() or None
     )
@@ -204,7 +199,7 @@ def referral_status(
 
 @router.get("/referrals")
 def referrals_page(request: Request, who: ReferralReader) -> Response:
-    db = _rt(request).databases.get()
+    db = runtime_of(request).databases.get()
     rows = list(
         db.query(
             "SELECT r.*, p.mrn, p.name FROM referrals r JOIN encounters e ON e.id = r.encounter_id"
