@@ -1,10 +1,14 @@
 """Events of the ASTM E1381 / LIS01-A2 link layer (``devices.codecs.astm_link``), shared by its
-receiver, its sender (``devices.codecs.astm_sender``) and the endpoint that combines them."""
+receiver, its sender (``devices.codecs.astm_sender``) and the endpoint that combines them, and
+:class:`LinkSide`, the sans-IO output both sides give their caller."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from devices.profile import DeviceProfile
 
 Clock = Callable[[], float]
 
@@ -102,3 +106,26 @@ Event = (
     | Contention
     | InterruptRequested
 )
+
+
+class LinkSide:
+    """One side of the link as its caller drives it: drain :meth:`next_event`, write
+    :meth:`data_to_send`, call ``handle_timeout`` once :meth:`next_deadline` has passed."""
+
+    def __init__(self, profile: DeviceProfile, clock: Clock) -> None:
+        self.profile = profile
+        self.clock = clock
+        self._out = bytearray()
+        self._events: deque[Event] = deque()
+        self._deadline: float | None = None
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    def data_to_send(self) -> bytes:
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def next_deadline(self) -> float | None:
+        return self._deadline

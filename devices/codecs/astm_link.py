@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import deque
 from enum import Enum
 
 from devices.codecs.astm_events import (
@@ -33,6 +32,7 @@ from devices.codecs.astm_events import (
     FrameRejected,
     InterruptRequested,
     LinkEstablished,
+    LinkSide,
     MessageAborted,
     MessageDiscarded,
     MessageReceived,
@@ -86,7 +86,7 @@ class _RState(Enum):
     RECEIVING = "receiving"
 
 
-class AstmReceiver:
+class AstmReceiver(LinkSide):
     """The receiving side of LIS01-A2 (normally the host). See the module docstring for the loop."""
 
     def __init__(
@@ -97,17 +97,13 @@ class AstmReceiver:
         counter: ToleranceCounter | None = None,
         hold_final_ack: bool = False,
     ) -> None:
-        self.profile = profile
-        self.clock = clock
+        super().__init__(profile, clock)
         self.counter = counter or ToleranceCounter()
         self.hold_final_ack = hold_final_ack
         self.busy = False  # set True to answer ENQ with NAK
         self._buf = bytearray()
         self._consumed = 0  # bytes dropped from the front of _buf since creation
-        self._out = bytearray()
-        self._events: deque[Event] = deque()
         self._state = _RState.NEUTRAL
-        self._deadline: float | None = None
         self._pending = bytearray()
         self._record_start = 0
         self._last_fn: int | None = None
@@ -129,17 +125,6 @@ class AstmReceiver:
         """Feed bytes exactly as read from the wire, in any chunking."""
         self._buf += data
         self._process()
-
-    def next_event(self) -> Event | None:
-        return self._events.popleft() if self._events else None
-
-    def data_to_send(self) -> bytes:
-        out = bytes(self._out)
-        self._out.clear()
-        return out
-
-    def next_deadline(self) -> float | None:
-        return self._deadline
 
     def handle_timeout(self, now: float) -> None:
         """30 s without a frame or EOT: discard the partial message, go neutral."""

@@ -14,8 +14,8 @@ from enum import Enum
 from devices.codecs.astm_events import (
     Clock,
     Contention,
-    Event,
     InterruptRequested,
+    LinkSide,
     MessageAborted,
     MessageSent,
 )
@@ -32,18 +32,14 @@ class _SState(Enum):
     YIELDED = "yielded"  # host yielded to the instrument after contention (20 s)
 
 
-class AstmSender:
+class AstmSender(LinkSide):
     """The sending side of LIS01-A2. Queue messages with :meth:`send` (a list of records, each
     without its CR terminator); the sender establishes, transfers and terminates on its own."""
 
     def __init__(self, profile: DeviceProfile, clock: Clock) -> None:
-        self.profile = profile
-        self.clock = clock
+        super().__init__(profile, clock)
         self._queue: deque[tuple[bytes, ...]] = deque()
-        self._out = bytearray()
-        self._events: deque[Event] = deque()
         self._state = _SState.IDLE
-        self._deadline: float | None = None
         self._frames: list[bytes] = []
         self._index = 0
         self._failed = 0
@@ -76,17 +72,6 @@ class AstmSender:
             raise SenderStateError("cannot send an empty ASTM message (give at least H and L records)")
         split_records(list(records), self.profile.link.frame_text_size)
         self._queue.append(tuple(records))
-
-    def next_event(self) -> Event | None:
-        return self._events.popleft() if self._events else None
-
-    def data_to_send(self) -> bytes:
-        out = bytes(self._out)
-        self._out.clear()
-        return out
-
-    def next_deadline(self) -> float | None:
-        return self._deadline
 
     def receive_data(self, data: bytes) -> bytes:
         """Feed the peer's replies; returns ENQ bytes seen during establishment that belong to the
