@@ -14,11 +14,14 @@ outside the training range are scored but flagged in ``out_of_range``.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -55,6 +58,34 @@ def session_options() -> ort.SessionOptions:
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return so
+
+
+class _RowSlot:
+    """One thread's input and output buffers, bound to a session once (onnxruntime IOBinding).
+
+    ``InferenceSession.run`` with a numpy feed costs a new input array, the feed dict, the output
+    array and its wrapping on every call; for one row that is about a third of the model's time.
+    Here the row is written into a fixed float32 buffer and the probabilities land in another, so a
+    run passes no Python objects. Bindings are not shared between threads: each thread that scores
+    gets its own slot (``RiskModel._local``), while the session itself is shared as usual.
+    """
+
+    __slots__ = ("binding", "proba", "row", "run", "target")
+
+    def __init__(self, session: ort.InferenceSession, input_name: str, output: str, width: int, classes: int):
+        self.row = (ctypes.c_float * width)()
+        self.proba = (ctypes.c_float * classes)()
+        self.binding = session.io_binding()
+        self.binding.bind_input(input_name, "cpu", 0, np.float32, [1, width], ctypes.addressof(self.row))
+        self.binding.bind_output(output, "cpu", 0, np.float32, [1, classes], ctypes.addressof(self.proba))
+        native = getattr(session, "_sess", None)
+        if native is not None and hasattr(native, "run_with_iobinding"):
+            # the binding's own method: the public one re-checks graph-capture state on every call
+            self.run: Callable[[Any, None], None] = native.run_with_iobinding
+            self.target: Any = self.binding._iobinding
+        else:
+            self.run = session.run_with_iobinding
+            self.target = self.binding
 
 
 def _fmt(value: float) -> str:
@@ -98,6 +129,25 @@ class RiskModel:
             )
             for s in card.features
         )
+        self._drivers = tuple((name, median, coef) for name, _, median, _, _, coef in self._plan)
+        # Single rows are scored through buffers bound to the session once per thread (see
+        # :class:`_RowSlot`); the class count is read from one run on the training medians.
+        medians = np.array([[s.median for s in card.features]], np.float32)
+        try:
+            (probe,) = session.run(self._outputs, {self._input: medians})
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise _fail(
+                self.name, self.version, "onnxruntime", f"cannot score the training medians: {exc}"
+            ) from None
+        if probe.ndim != 2 or probe.shape[0] != 1 or not 0 <= self._positive < probe.shape[1]:
+            raise _fail(
+                self.name,
+                self.version,
+                "outputs",
+                f"{self._outputs[0]!r} must be (rows, classes) with class {self._positive}, got {probe.shape}",
+            )
+        self._classes = int(probe.shape[1])
+        self._local = threading.local()
 
     def predict_batch(self, X: np.ndarray) -> np.ndarray:
         """Probabilities for float32 rows in feature order (no missing values, no range checks)."""
@@ -151,9 +201,14 @@ class RiskModel:
             row.append(value)
         if missing:
             return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
-        (proba,) = self._run(self._outputs, {self._input: np.array([row], dtype=np.float32)}, None)
-        probability = float(proba[0, self._positive])
-        band = self.band_for(probability)
+        probability = self._score(row)
+        band = (
+            "high"
+            if probability >= self.threshold
+            else "medium"
+            if probability >= self.medium_threshold
+            else "low"
+        )
         return RiskPrediction(
             self.name,
             self.version,
@@ -166,6 +221,18 @@ class RiskModel:
             tuple(out_of_range),
         )
 
+    def _score(self, row: list[float]) -> float:
+        """The positive-class probability of one complete row, through this thread's bound buffers."""
+        try:
+            slot = self._local.slot
+        except AttributeError:
+            slot = self._local.slot = _RowSlot(
+                self._session, self._input, self._outputs[0], len(row), self._classes
+            )
+        slot.row[:] = row
+        slot.run(slot.target, None)
+        return slot.proba[self._positive]
+
     def _explain(
         self,
         probability: float,
@@ -176,10 +243,12 @@ class RiskModel:
         notes: Sequence[str] = (),
     ) -> str:
         text = f"{self._prefix}{probability * 100:.1f}% ({band}{self._bands_text}"
+        # Log-odds contribution of each input against the training median; an imputed input is the
+        # median, so it contributes exactly 0 and never passes the 0.05 cut.
         drivers = [
             (-abs(c), c, name)
-            for (name, _, median, _, _, coef), value in zip(self._plan, row, strict=True)
-            if ((c := coef * (value - median)) >= 0.05 or c <= -0.05) and name not in imputed
+            for (name, median, coef), value in zip(self._drivers, row, strict=True)
+            if (c := coef * (value - median)) >= 0.05 or c <= -0.05
         ]
         if drivers:
             drivers.sort()
