@@ -48,6 +48,43 @@ class RiskPrediction:
     explanation: str = ""
     out_of_range: tuple[str, ...] = ()
 
+    @classmethod
+    def scored(
+        cls,
+        model: str,
+        version: str,
+        probability: float,
+        threshold: float,
+        band: str,
+        imputed: dict[str, float],
+        explanation: str,
+        out_of_range: tuple[str, ...],
+    ) -> RiskPrediction:
+        """A scored prediction (nothing missing), built by the engine: the same fields the
+        constructor sets, without the frozen dataclass's per-field ``object.__setattr__`` (a
+        microsecond per model). ``tests/triage/test_riskmodel_rows.py`` compares with the constructor."""
+        prediction = _new_object(cls)
+        _set_attribute(
+            prediction,
+            "__dict__",
+            {
+                "model": model,
+                "version": version,
+                "probability": probability,
+                "threshold": threshold,
+                "band": band,
+                "missing": (),
+                "imputed": imputed,
+                "explanation": explanation,
+                "out_of_range": out_of_range,
+            },
+        )
+        return prediction
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
 
 def session_options() -> ort.SessionOptions:
     """risk.md 4.3: one intra/inter-op thread, sequential, full graph optimisation, no spinning."""
@@ -209,13 +246,12 @@ class RiskModel:
             if probability >= self.medium_threshold
             else "low"
         )
-        return RiskPrediction(
+        return RiskPrediction.scored(
             self.name,
             self.version,
             probability,
             self.threshold,
             band,
-            (),
             imputed,
             self._explain(probability, band, row, imputed, out_of_range, notes),
             tuple(out_of_range),
@@ -253,7 +289,7 @@ class RiskModel:
         if drivers:
             drivers.sort()
             text += "; main drivers (log-odds vs training median): " + ", ".join(
-                f"{name} {c:+.2f}" for _, c, name in drivers[:3]
+                [f"{name} {c:+.2f}" for _, c, name in drivers[:3]]
             )
         if imputed:
             text += "; missing, imputed with the training median: " + ", ".join(

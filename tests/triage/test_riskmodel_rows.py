@@ -4,13 +4,14 @@ threads score at once, and the explanation must be the one the plain formula giv
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from triage.riskmodels import ModelSet, RiskModel, load_models
+from triage.riskmodels import ModelSet, RiskModel, RiskPrediction, load_models
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,28 @@ def test_explanation_drivers_follow_the_plain_formula(model_set: ModelSet) -> No
             else:
                 assert "main drivers" not in p.explanation
     assert checked > 50
+
+
+def test_scored_predictions_equal_the_constructor_built_twin(model_set: ModelSet) -> None:
+    """``RiskPrediction.scored`` skips the frozen dataclass's ``__init__``: same fields, same types."""
+    compared = 0
+    for model in model_set.models.values():
+        for row in _golden_rows(model)[:20]:
+            p = model.predict_row(row)
+            twin = RiskPrediction(
+                p.model,
+                p.version,
+                p.probability,
+                p.threshold,
+                p.band,
+                (),
+                dict(p.imputed),
+                p.explanation,
+                tuple(p.out_of_range),
+            )
+            assert p == twin
+            assert vars(p) == vars(twin)
+            assert [type(v) for v in vars(p).values()] == [type(v) for v in vars(twin).values()]
+            assert list(vars(p)) == [f.name for f in dataclasses.fields(RiskPrediction)]
+            compared += 1
+    assert compared == 80
