@@ -97,7 +97,8 @@ def select_observations(
     latest: dict[str, Observation] = {}
     ignored: list[IgnoredObservation] = []
     rt = runtime or policy.runtime
-    tolerance, max_age, default_age = rt.future_tolerance, rt.max_age, rt.default_age
+    max_age, default_age = rt.max_age, rt.default_age
+    future = now + rt.future_tolerance
 
     def ignore(o: Observation, reason: str, detail: str) -> None:
         ignored.append(
@@ -117,7 +118,7 @@ def select_observations(
             ignore(o, "cannot_be_done", "the device reported the test could not be done")
         elif o.status is Status.preliminary:
             ignore(o, "not_final", "preliminary result; only final or corrected results are used")
-        elif o.observed_at > now + tolerance:
+        elif o.observed_at > future:
             ignore(o, "in_future", f"observed after the assessment time {now.isoformat()}")
         elif now - o.observed_at > max_age.get(o.code, default_age):
             ignore(o, "stale", f"older than {policy.freshness.max_age_hours(o.code):g} h")
@@ -277,8 +278,9 @@ def _model_results(
     except Exception as exc:  # a model runtime failure must never block the rules' decision
         return [], [f"risk models failed ({type(exc).__name__}: {exc}); decision from scores and rules only"]
     results: list[ModelResult] = []
+    runtime = policy.runtime
     for pred in predictions:
-        setting = policy.models.for_model(pred.model)
+        setting = runtime.model(pred.model)
         if not setting.enabled:
             notes.append(f"model {pred.model} is disabled by the policy")
             continue
@@ -291,12 +293,12 @@ def _model_results(
                 probability=pred.probability,
                 threshold=threshold,
                 above_threshold=above,
-                level=policy.models.level_for(pred.model) if above else None,
+                level=setting.level if above else None,
                 band=pred.band,
-                missing=tuple(pred.missing),
-                imputed=dict(pred.imputed),
+                missing=pred.missing,
+                imputed=pred.imputed,
                 explanation=pred.explanation,
-                out_of_range=tuple(getattr(pred, "out_of_range", ())),
+                out_of_range=getattr(pred, "out_of_range", ()),
             )
         )
     return results, notes
@@ -327,10 +329,14 @@ def assess(
     values: dict[str, float | str] = {}
     censored: list[str] = []
     for code, o in latest.items():
-        n = o.numeric
-        values[code] = n if n is not None else str(o.value)
+        value = o.value
         if o.comparator is not None:
             censored.append(code)
+        elif value.__class__ is float:  # uncensored number: ``numeric`` is the value itself
+            values[code] = value
+            continue
+        n = o.numeric
+        values[code] = n if n is not None else str(value)
     scores = compute_scores(patient, values, tuple(censored), policy, latest)
 
     evidence = Evidence(

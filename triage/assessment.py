@@ -87,7 +87,7 @@ class Reason(BaseModel):
             cls,
             {
                 "rule": rule,
-                "level": Disposition(level),
+                "level": level if level.__class__ is Disposition else Disposition(level),
                 "source": source,
                 "red_flag": red_flag,
                 "values": {} if values is None else dict(values),
@@ -141,7 +141,7 @@ class ModelResult(BaseModel):
                 "probability": None if probability is None else float(probability),
                 "threshold": float(threshold),
                 "above_threshold": above_threshold,
-                "level": None if level is None else Disposition(level),
+                "level": level if level is None or level.__class__ is Disposition else Disposition(level),
                 "band": band,
                 "missing": tuple(missing),
                 "imputed": {} if imputed is None else {k: float(v) for k, v in imputed.items()},

@@ -88,8 +88,21 @@ class ModelsPolicy(_Strict):
         return self.each.get(name) or _DEFAULT_MODEL_POLICY
 
     def level_for(self, name: str) -> Disposition:
-        wanted = self.for_model(name).level or self.default_level
+        return self.level_of(self.for_model(name))
+
+    def level_of(self, setting: ModelPolicy) -> Disposition:
+        """The level a model with ``setting`` asks for: its own, else the default, capped at max_level."""
+        wanted = setting.level or self.default_level
         return wanted if LEVEL_RANK[wanted] <= LEVEL_RANK[self.max_level] else self.max_level
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRuntime:
+    """One model's policy, resolved: switched on?, threshold override (``None``: the card's), level."""
+
+    enabled: bool
+    threshold: float | None
+    level: Disposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,12 @@ class PolicyRuntime:
     max_age: dict[str, timedelta]
     default_age: timedelta
     future_tolerance: timedelta
+    models: dict[str, ModelRuntime]  # the models named in the policy
+    other_models: ModelRuntime  # every other model
+
+    def model(self, name: str) -> ModelRuntime:
+        """``models.for_model(name)`` and ``models.level_for(name)``, resolved once per policy."""
+        return self.models.get(name, self.other_models)
 
 
 class Policy(_Strict):
@@ -121,11 +140,17 @@ class Policy(_Strict):
             level = self.rule_level(rule.name)
             if level is not None:
                 active.append((rule, level, self.rule_recheck(rule.name)))
+
+        def resolved(setting: ModelPolicy) -> ModelRuntime:
+            return ModelRuntime(setting.enabled, setting.threshold, self.models.level_of(setting))
+
         return PolicyRuntime(
             active_rules=tuple(active),
             max_age={code: timedelta(hours=h) for code, h in self.freshness.hours.items()},
             default_age=timedelta(hours=self.freshness.default_hours),
             future_tolerance=timedelta(minutes=self.freshness.future_tolerance_minutes),
+            models={name: resolved(setting) for name, setting in self.models.each.items()},
+            other_models=resolved(_DEFAULT_MODEL_POLICY),
         )
 
     def rule_level(self, name: str) -> Disposition | None:

@@ -103,3 +103,34 @@ def test_unreadable_policy_files(tmp_path: Path) -> None:
         load_policy(write(tmp_path, "version = "))
     with pytest.raises(ConfigError, match="is a directory"):
         load_policy(tmp_path)
+
+
+def test_runtime_model_settings_match_the_policy_lookups() -> None:
+    """``assess()`` reads model settings from ``policy.runtime`` (resolved once); they must be what
+    ``models.for_model`` / ``models.level_for`` say, for listed and unlisted models alike."""
+    from triage.policy import policy_from_mapping
+
+    policies = [
+        load_policy(),
+        policy_from_mapping(
+            {
+                "models": {
+                    "max_level": "urgent_referral",
+                    "default_level": "local_care",
+                    "cvd10": {"threshold": 0.05, "level": "urgent_referral"},
+                    "ckd": {"enabled": False},
+                    "diabetes": {"level": "routine_referral"},
+                }
+            }
+        ),
+        policy_from_mapping({"models": {"max_level": "local_care", "stroke10": {"threshold": 0.3}}}),
+    ]
+    for policy in policies:
+        for name in ("cvd10", "stroke10", "diabetes", "ckd", "not-in-any-policy"):
+            setting = policy.runtime.model(name)
+            expected = policy.models.for_model(name)
+            assert (setting.enabled, setting.threshold, setting.level) == (
+                expected.enabled,
+                expected.threshold,
+                policy.models.level_for(name),
+            ), (policy.models, name)
