@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from triage.patient import PatientContext
+from triage.riskfeatures import build_features, not_applicable_reason, substitutable, substitute
 from triage.riskmodels import ModelSet, RiskModel, RiskPrediction, load_models
 
 
@@ -107,3 +109,38 @@ def test_scored_predictions_equal_the_constructor_built_twin(model_set: ModelSet
             assert list(vars(p)) == [f.name for f in dataclasses.fields(RiskPrediction)]
             compared += 1
     assert compared == 80
+
+
+PATIENTS = [
+    PatientContext(
+        age=58, sex="male", current_smoker=False, diabetes=False, on_antihypertensives=True, bmi=26.5
+    ),
+    PatientContext(age=61, sex="female", current_smoker=True, hypertension=True, bmi=31.0, waist_cm=95),
+    PatientContext(age=47, sex="female", diabetes=True),
+    PatientContext(sex="male"),
+    PatientContext(age=90, sex="female", bmi=19.0, current_smoker=False, hypertension=False, ckd=True),
+]
+VALUES: list[dict[str, float | str]] = [
+    {"sbp": 148.0, "dbp": 88.0, "total_cholesterol": 5.6, "heart_rate": 72.0, "glucose_random": 6.1},
+    {"sbp": 262.0, "dbp": 130.0, "glucose_fasting": 8.5, "urine_protein": "2+", "creatinine": 95.0},
+    {"urine_sg": 1.015, "urine_protein": "trace", "hemoglobin": 141.0, "glucose_random": 11.0},
+    {},
+]
+
+
+def test_set_prediction_equals_each_model_scored_on_its_own(model_set: ModelSet) -> None:
+    """``ModelSet.predict`` prepares every row first and runs onnxruntime back to back; the result
+    must be what scoring each model alone (features, stand-ins, ``predict``) gives."""
+    for patient in PATIENTS:
+        for values in VALUES:
+            got = model_set.predict(patient, values)
+            expected = []
+            for model in model_set.models.values():
+                reason = not_applicable_reason(model.card, patient)
+                if reason is not None:
+                    expected.append(model.not_scored(reason))
+                    continue
+                features = build_features(model.card, patient, values)
+                notes = substitute(features, substitutable(model.card), values)
+                expected.append(model.predict(features, notes))
+            assert got == expected, (patient, values)
