@@ -412,7 +412,7 @@ def assess(
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     reasons.sort(key=lambda r: (-LEVEL_RANK[r.level], not r.red_flag, r.source != "rule"))
     missing = sorted({m for s in scores.values() for m in s.missing})
-    return Assessment(
+    return Assessment.of(
         engine_version=ENGINE_VERSION,
         policy_version=policy.version,
         assessed_at=when,

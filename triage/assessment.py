@@ -188,6 +188,66 @@ class Assessment(BaseModel):
     ignored_observations: list[IgnoredObservation] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        engine_version: str,
+        policy_version: str,
+        assessed_at: datetime,
+        patient_id: str | None,
+        disposition: Disposition,
+        target_tier: Tier,
+        recheck_minutes: int,
+        rule_level: Disposition | None,
+        model_level: Disposition | None,
+        red_flags: list[str],
+        reasons: list[Reason],
+        scores: dict[str, ScoreResult],
+        models: list[ModelResult],
+        model_versions: dict[str, str],
+        missing_inputs: list[str],
+        observations_used: list[Observation],
+        ignored_observations: list[IgnoredObservation],
+        notes: list[str],
+    ) -> Assessment:
+        """``assess()``'s constructor: every part was built by the engine's own typed constructors
+        (or validated on the way in), so the record is assembled without walking it again; the
+        lists and dicts become the record's own (the caller passes new ones). Anything that is not
+        exactly the declared type takes the validated route. ``tests/triage/test_assessment_of.py``
+        compares with the validated twin."""
+        fields: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "engine_version": engine_version,
+            "policy_version": policy_version,
+            "assessed_at": assessed_at,
+            "patient_id": patient_id,
+            "disposition": disposition,
+            "target_tier": target_tier,
+            "recheck_minutes": recheck_minutes,
+            "rule_level": rule_level,
+            "model_level": model_level,
+            "red_flags": red_flags,
+            "reasons": reasons,
+            "scores": scores,
+            "models": models,
+            "model_versions": model_versions,
+            "missing_inputs": missing_inputs,
+            "observations_used": observations_used,
+            "ignored_observations": ignored_observations,
+            "notes": notes,
+        }
+        if (
+            assessed_at.__class__ is datetime
+            and recheck_minutes.__class__ is int
+            and disposition.__class__ is Disposition
+            and target_tier.__class__ is Tier
+            and (rule_level is None or rule_level.__class__ is Disposition)
+            and (model_level is None or model_level.__class__ is Disposition)
+        ):
+            return trusted(cls, fields)
+        return cls.model_validate(fields)
+
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Assessment` (what ``docs/assessment.schema.json`` holds)."""
