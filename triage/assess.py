@@ -86,6 +86,9 @@ class ModelSetLike(Protocol):
     ) -> Sequence[RiskPredictionLike]: ...
 
 
+_CANNOT_BE_DONE, _PRELIMINARY = Status.cannot_be_done, Status.preliminary
+
+
 def _rank_key(o: Observation) -> tuple[datetime, int]:
     return (o.observed_at, 1 if o.status is Status.corrected else 0)
 
@@ -112,11 +115,12 @@ def select_observations(
         )
 
     for o in observations:
+        status = o.status
         if o.qc:
             ignore(o, "qc", "quality-control result")
-        elif o.status is Status.cannot_be_done:
+        elif status is _CANNOT_BE_DONE:
             ignore(o, "cannot_be_done", "the device reported the test could not be done")
-        elif o.status is Status.preliminary:
+        elif status is _PRELIMINARY:
             ignore(o, "not_final", "preliminary result; only final or corrected results are used")
         elif o.observed_at > future:
             ignore(o, "in_future", f"observed after the assessment time {now.isoformat()}")
@@ -156,28 +160,24 @@ def compute_scores(
         o = latest.get(code) if latest is not None else None
         return None if o is None else o.reported_numeric("mg/dL")
 
-    def num(code: str) -> float | None:
-        v = values.get(code)
-        return v if isinstance(v, float) else None
+    # numbers and coded answers by code, each looked up once below
+    number = {code: v for code, v in values.items() if isinstance(v, float)}.get
+    answer = {code: v for code, v in values.items() if isinstance(v, str)}.get
 
-    def coded(code: str) -> str | None:
-        v = values.get(code)
-        return v if isinstance(v, str) else None
-
-    o2 = coded("supplemental_o2")
+    o2 = answer("supplemental_o2")
     on_oxygen = None if o2 is None else o2 == "oxygen"
-    consciousness = coded("consciousness")
-    rr, spo2, sbp, dbp = num("resp_rate"), num("spo2"), num("sbp"), num("dbp")
-    tc, hdl = num("total_cholesterol"), num("hdl_cholesterol")
+    consciousness = answer("consciousness")
+    rr, spo2, sbp, dbp = number("resp_rate"), number("spo2"), number("sbp"), number("dbp")
+    tc, hdl = number("total_cholesterol"), number("hdl_cholesterol")
     tc_mg = None if tc is None else cholesterol_mmol_to_mgdl(tc)
     hdl_mg = None if hdl is None else cholesterol_mmol_to_mgdl(hdl)
-    waist = num("waist") or patient.waist_cm
-    bmi = num("bmi") or patient.bmi_value
-    if bmi is None and num("weight") is not None and num("height") is not None:
-        h = num("height")
-        w = num("weight")
-        assert h is not None and w is not None
-        bmi = w / (h / 100.0) ** 2
+    waist = number("waist") or patient.waist_cm
+    bmi = number("bmi") or patient.bmi_value
+    if bmi is None:
+        h = number("height")
+        w = number("weight")
+        if w is not None and h is not None:
+            bmi = w / (h / 100.0) ** 2
     p = patient
     return {
         "news2": news2(
@@ -185,20 +185,20 @@ def compute_scores(
             spo2=spo2,
             on_oxygen=on_oxygen,
             sbp=sbp,
-            heart_rate=num("heart_rate"),
+            heart_rate=number("heart_rate"),
             consciousness=consciousness,
-            temperature=num("temperature"),
+            temperature=number("temperature"),
             scale2=p.spo2_scale2,
             censored=censored,
         ),
         "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=p.spo2_scale2, censored=censored),
         "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored),
         "glycaemia": glycaemia(
-            glucose_fasting=num("glucose_fasting"),
-            glucose_random=num("glucose_random"),
-            hba1c=num("hba1c"),
+            glucose_fasting=number("glucose_fasting"),
+            glucose_random=number("glucose_random"),
+            hba1c=number("hba1c"),
             known_diabetes=p.diabetes,
-            urine_ketones=coded("urine_ketones"),
+            urine_ketones=answer("urine_ketones"),
             critical_low=policy.glucose.critical_low_mmol_l,
             critical_high=policy.glucose.critical_high_mmol_l,
             glucose_fasting_mgdl=mgdl("glucose_fasting"),
@@ -257,9 +257,9 @@ def compute_scores(
             censored=censored,
         ),
         "kidney": kidney(
-            creatinine=num("creatinine"),
-            egfr_measured=num("egfr"),
-            acr=num("albumin_creatinine_ratio"),
+            creatinine=number("creatinine"),
+            egfr_measured=number("egfr"),
+            acr=number("albumin_creatinine_ratio"),
             age=p.age,
             sex=p.sex,
             censored=censored,

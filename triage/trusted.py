@@ -16,13 +16,22 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 _set_attribute = object.__setattr__
+_new_object = object.__new__  # what ``cls.__new__`` resolves to for a pydantic model, without the lookup
+_FIELD_NAMES: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def trusted(cls: type[M], fields: dict[str, Any]) -> M:
     """An instance of ``cls`` from already-normalised values: every field, in declaration order."""
-    instance = cls.__new__(cls)
+    instance = _new_object(cls)
     _set_attribute(instance, "__dict__", fields)
-    _set_attribute(instance, "__pydantic_fields_set__", set(fields))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(cls.model_fields)
+    # a new set per instance (pydantic's copies update their own); copied from the class's names,
+    # which is cheaper than hashing the keys again - unless a field is left out
+    _set_attribute(
+        instance, "__pydantic_fields_set__", set(names) if len(fields) == len(names) else set(fields)
+    )
     _set_attribute(instance, "__pydantic_extra__", None)
     _set_attribute(instance, "__pydantic_private__", None)
     return instance
