@@ -15,6 +15,7 @@ function at the end of this file. The device-gateway inbox migration is appended
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
@@ -237,15 +238,18 @@ CREATE INDEX api_tokens_username ON api_tokens(username)
     )
 
 
-def connect(path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
+def connect(
+    path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True, any_thread: bool = False
+) -> Database:
     """Open the referral log with the shipped pragmas; apply pending migrations by default.
 
     The parent folder is created if missing. ``busy_timeout`` makes a writer wait for the lock
-    instead of failing at once with "database is locked".
+    instead of failing at once with "database is locked". ``any_thread``: the connection may be
+    used from several threads, one at a time (the caller serialises its use).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(target)
+    db = Database(sqlite3.connect(str(target), check_same_thread=False)) if any_thread else Database(target)
     db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.conn.execute("PRAGMA journal_mode = WAL")
     db.conn.execute("PRAGMA synchronous = FULL")

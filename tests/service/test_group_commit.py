@@ -1,64 +1,113 @@
-"""Group commit: units share one commit, a failing unit rolls back alone, store writes nest."""
+"""Group commit: units share one commit, a failing unit rolls back alone, store writes nest,
+and the event loop stays free while a commit waits for another writer."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
-from referral import store
+from referral import audit, store
 from referral.records import PatientIn
 from referral.schema import connect
 from triage.errors import UserInputError
 from triage.service.commit import GroupCommitter
 
 
+def _register(i: int) -> Callable[[Database], int]:
+    def unit(db: Database) -> int:
+        row = store.upsert_patient(db, PatientIn(mrn=f"M{i}"), actor="test", reason="t")
+        if i % 5 == 0:
+            raise UserInputError(f"unit {i} refused")
+        return int(row["id"])
+
+    return unit
+
+
 def test_units_commit_together_and_a_failure_rolls_back_alone(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
     connect(path).close()
-    committer = GroupCommitter(path, 5000)
-    committer.start()
-    results: dict[int, object] = {}
 
-    def register(i: int) -> None:
-        def unit(db: Database) -> int:
-            row = store.upsert_patient(db, PatientIn(mrn=f"M{i}"), actor="test", reason="t")
-            if i % 5 == 0:
-                raise UserInputError(f"unit {i} refused")
-            return int(row["id"])
+    async def scenario() -> tuple[GroupCommitter, list[object]]:
+        committer = GroupCommitter(path, 5000)
+        committer.start()
+        results = await asyncio.gather(
+            *(committer.run(_register(i)) for i in range(40)), return_exceptions=True
+        )
+        await committer.stop()
+        return committer, list(results)
 
-        try:
-            results[i] = committer.run(unit)
-        except UserInputError as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=register, args=(i,)) for i in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    committer.stop()
+    committer, results = asyncio.run(scenario())
     db = connect(path)
     stored = {row[0] for row in db.conn.execute("SELECT mrn FROM patients")}
     assert stored == {f"M{i}" for i in range(40) if i % 5}
     assert all(isinstance(results[i], UserInputError) for i in range(0, 40, 5))
+    assert all(isinstance(results[i], int) for i in range(40) if i % 5)
     assert committer.units == 40 and committer.batches < 40, "units were batched"
-    from referral import audit
-
     assert audit.verify(db).ok and audit.verify(db).entries == 32
 
 
 def test_a_unit_sees_its_own_writes_before_the_commit(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
     connect(path).close()
-    committer = GroupCommitter(path, 5000)
-    committer.start()
 
     def unit(db: Database) -> str | None:
         store.upsert_patient(db, PatientIn(mrn="A"), actor="t", reason="t")
         found = store.find_patient(db, "A")
         return None if found is None else str(found["mrn"])
 
-    assert committer.run(unit) == "A"
-    committer.stop()
+    async def scenario() -> str | None:
+        committer = GroupCommitter(path, 5000)
+        committer.start()
+        try:
+            return await committer.run(unit)
+        finally:
+            await committer.stop()
+
+    assert asyncio.run(scenario()) == "A"
+
+
+def test_waiting_for_another_writer_does_not_block_the_event_loop(tmp_path: Path) -> None:
+    """Another process-like writer holds the log for 0.6 s: the unit waits (off the loop), the loop
+    keeps ticking meanwhile, and the unit is stored once the other writer commits."""
+    path = tmp_path / "clinic.db"
+    connect(path).close()
+    other = connect(path, migrate=False, any_thread=True)
+    other.conn.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.6, lambda: other.conn.execute("COMMIT"))
+
+    async def scenario() -> tuple[int, int]:
+        committer = GroupCommitter(path, 5000)
+        committer.start()
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        clock = asyncio.create_task(ticker())
+        released.start()
+        row_id = await committer.run(_register(1))
+        clock.cancel()
+        await committer.stop()
+        return row_id, ticks
+
+    started = time.monotonic()
+    row_id, ticks = asyncio.run(scenario())
+    assert time.monotonic() - started >= 0.55, "the unit waited for the other writer"
+    assert ticks >= 20, f"the event loop was blocked while waiting (only {ticks} ticks of 10 ms)"
+    assert connect(path).conn.execute("SELECT id FROM patients").fetchone()[0] == row_id
+    other.close()
+
+
+def test_run_before_start_is_refused(tmp_path: Path) -> None:
+    committer = GroupCommitter(tmp_path / "clinic.db", 5000)
+    with pytest.raises(RuntimeError, match="not started"):
+        asyncio.run(committer.run(_register(1)))

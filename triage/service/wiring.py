@@ -65,4 +65,4 @@ async def stop_clinic(runtime: Runtime) -> None:
             await asyncio.wait_for(task, 5)
     committer = runtime.extras.pop("committer", None)
     if isinstance(committer, GroupCommitter):
-        await asyncio.to_thread(committer.stop)
+        await committer.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -343,9 +342,8 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
         clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="walk-in")
         return clinic.record_walk_in(db, encounter, patient, prepared, actor=who.username, context=context)
 
-    # One durable commit shared with concurrent requests (triage/service/commit.py); the event
-    # loop waits for it without holding a worker thread.
-    row = await asyncio.wrap_future(committer(rt).submit(unit))
+    # One durable commit shared with concurrent requests (triage/service/commit.py).
+    row = await committer(rt).run(unit)
     return Response(stored_assessment_json(row), status_code=201, media_type="application/json")
 
 
