@@ -304,12 +304,12 @@ def _model_results(
     return results, notes
 
 
+_RANK_OF = LEVEL_RANK.__getitem__
+
+
 def _max_level(levels: Iterable[Disposition]) -> Disposition | None:
-    best: Disposition | None = None
-    for level in levels:
-        if best is None or LEVEL_RANK[level] > LEVEL_RANK[best]:
-            best = level
-    return best
+    """The most urgent level (the first of equals), ``None`` for none."""
+    return max(levels, key=_RANK_OF, default=None)
 
 
 def assess(
@@ -393,9 +393,9 @@ def assess(
                 )
             )
 
-    rule_level = _max_level(r.level for r in reasons if r.source == "rule")
-    model_level = _max_level(m.level for m in model_results if m.level is not None)
-    combined = _max_level(x for x in (rule_level, model_level) if x is not None)
+    rule_level = _max_level([r.level for r in reasons if r.source == "rule"])
+    model_level = _max_level([m.level for m in model_results if m.level is not None])
+    combined = _max_level([x for x in (rule_level, model_level) if x is not None])
     decisive = [c for c in policy.decisive.codes if c in latest]
     if not latest:
         disposition = Disposition.insufficient_data

@@ -35,9 +35,6 @@ class Evidence:
     glucose_critical_low: float
     glucose_critical_high: float
 
-    def score(self, name: str) -> ScoreResult | None:
-        return self.scores.get(name)
-
     def shown(self, code: str) -> str:
         """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none."""
         o = self.latest.get(code)
@@ -73,7 +70,7 @@ HEARTS_ROUTINE_REF = "WHO HEARTS-D (2020) Annex 3, non-emergency referral"
 
 
 def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None:
-    s = ev.score("news2")
+    s = ev.scores.get("news2")
     if s is None or s.value is None or s.value < low or (high is not None and s.value > high):
         return None
     # An incomplete NEWS2 is a lower bound (missing parameters only add points): escalation on it is safe.
@@ -83,7 +80,7 @@ def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None
 
 
 def _news2_red(ev: Evidence) -> Finding | None:
-    s = ev.score("news2")
+    s = ev.scores.get("news2")
     if s is None or "red_score" not in s.flags:
         return None
     params = {k: v for k, v in s.components.items() if v == 3 and k != "spo2_scale"}
@@ -100,7 +97,7 @@ def _consciousness(ev: Evidence) -> Finding | None:
 
 def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score("oximetry")
+        s = ev.scores.get("oximetry")
         if s is None or s.band not in bands:
             return None
         return Finding({"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}, s.detail)
@@ -110,7 +107,7 @@ def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
 
 def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score("blood_pressure")
+        s = ev.scores.get("blood_pressure")
         if s is None or flag not in s.flags:
             return None
         return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp")}, f"{s.detail}; {text}")
@@ -120,7 +117,7 @@ def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
 
 def _bp_grade(grades: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score("blood_pressure")
+        s = ev.scores.get("blood_pressure")
         if s is None or s.band not in grades:
             return None
         return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, s.detail)
@@ -139,7 +136,7 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
 
 def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score("glycaemia")
+        s = ev.scores.get("glycaemia")
         if s is None or flag not in s.flags:
             return None
         codes = ("glucose_fasting", "glucose_random", "hba1c", "urine_ketones")
@@ -152,7 +149,7 @@ def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None
 
 def _score_at_least(name: str, threshold: float, text: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score(name)
+        s = ev.scores.get(name)
         if s is None or s.value is None or s.value < threshold:
             return None
         return Finding({name: s.value, "complete": s.complete}, f"{s.detail} ({text})")
@@ -162,7 +159,7 @@ def _score_at_least(name: str, threshold: float, text: str) -> Callable[[Evidenc
 
 def _score_between(name: str, low: float, high: float, text: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score(name)
+        s = ev.scores.get(name)
         if s is None or s.value is None or not low <= s.value <= high:
             return None
         return Finding({name: s.value, "complete": s.complete}, f"{s.detail} ({text})")
@@ -171,9 +168,11 @@ def _score_between(name: str, low: float, high: float, text: str) -> Callable[[E
 
 
 def _kidney_flag(flags: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
+    wanted = frozenset(flags)
+
     def check(ev: Evidence) -> Finding | None:
-        s = ev.score("kidney")
-        if s is None or not set(flags) & set(s.flags):
+        s = ev.scores.get("kidney")
+        if s is None or wanted.isdisjoint(s.flags):
             return None
         return Finding(
             {"egfr": s.value, "acr": ev.num("albumin_creatinine_ratio"), "creatinine": ev.num("creatinine")},
@@ -187,7 +186,7 @@ def _proteinuria(ev: Evidence) -> Finding | None:
     protein = ev.values.get("urine_protein")
     if protein not in ("1+", "2+", "3+", "4+"):
         return None
-    bp = ev.score("blood_pressure")
+    bp = ev.scores.get("blood_pressure")
     raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3")
     if not (ev.patient.hypertension or raised):
         return None
@@ -205,7 +204,7 @@ def _total_cholesterol(ev: Evidence) -> Finding | None:
 
 def _diabetes_screen(ev: Evidence) -> Finding | None:
     values: Values = {}
-    cdrs, fr = ev.score("cdrs"), ev.score("findrisc")
+    cdrs, fr = ev.scores.get("cdrs"), ev.scores.get("findrisc")
     if cdrs is not None and cdrs.value is not None and cdrs.value >= 25:
         values["cdrs"] = cdrs.value
     if fr is not None and fr.value is not None and fr.value >= 15:

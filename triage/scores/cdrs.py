@@ -93,7 +93,7 @@ def cdrs(
         else (6 if family_history_diabetes == "first_degree" else 0),
     }
     missing = [k for k, v in components.items() if v is None]
-    total = sum(v for v in components.values() if v is not None)
+    total = sum([v for v in components.values() if v is not None])
     band = "high" if total >= OGTT_THRESHOLD else "low"
     detail = f"CDRS {'>=' if missing else ''}{total}: " + (
         "at or above 25, screen with an OGTT"

@@ -45,7 +45,8 @@ def crb65(
     missing_inputs = [names[m] for m in missing if m in names]
     if "blood_pressure" in missing:
         missing_inputs += [n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None]
-    if all(v is None for v in components.values()):
+    present = [v for v in components.values() if v is not None]
+    if not present:
         return ScoreResult.of(
             name="crb65",
             value=None,
@@ -56,7 +57,7 @@ def crb65(
             detail="not computed: no inputs",
             reference=REFERENCE,
         )
-    total = sum(v for v in components.values() if v is not None)
+    total = sum(present)
     band = band_for(total)
     detail = f"CRB-65 {'>=' if missing else ''}{total}: {band} risk"
     if missing_inputs:

@@ -94,7 +94,7 @@ def findrisc(
     missing = [k for k, v in components.items() if v is None]
     if components["waist"] is None and waist_cm is not None:
         missing = [m for m in missing if m != "waist"] + ["sex"]
-    total = sum(v for v in components.values() if v is not None)
+    total = sum([v for v in components.values() if v is not None])
     band, odds = band_for(total)
     detail = f"FINDRISC {'>=' if missing else ''}{total}: {band.replace('_', ' ')} (about {odds} in 10 years)"
     if missing:

@@ -177,7 +177,8 @@ def news2(
     put("consciousness", None if consciousness is None else score_consciousness(consciousness))
     put("temperature", None if temperature is None else score_temperature(temperature))
 
-    if all(v is None for v in components.values()):
+    present = [p for p in components.values() if p is not None]
+    if not present:
         return ScoreResult.of(
             name="news2",
             value=None,
@@ -188,8 +189,8 @@ def news2(
             detail="not computed: no inputs",
             reference=REFERENCE,
         )
-    total = sum(p for p in components.values() if p is not None)
-    red = any(p == 3 for p in components.values())
+    total = sum(present)
+    red = 3 in present
     band = band_for(total, red)
     monitoring, response, _ = RESPONSES[band]
     flags = ["red_score"] if red else []

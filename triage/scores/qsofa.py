@@ -25,7 +25,8 @@ def qsofa(
         "sbp": None if sbp is None else int(sbp <= 100),
     }
     missing = tuple(k for k, v in components.items() if v is None)
-    if all(v is None for v in components.values()):
+    present = [v for v in components.values() if v is not None]
+    if not present:
         return ScoreResult.of(
             name="qsofa",
             value=None,
@@ -36,7 +37,7 @@ def qsofa(
             detail="not computed: no inputs",
             reference=REFERENCE,
         )
-    total = sum(v for v in components.values() if v is not None)
+    total = sum(present)
     band = "high" if total >= 2 else "low"
     detail = f"qSOFA {'>=' if missing else ''}{total}: " + (
         "high risk of poor outcome if infection is suspected" if total >= 2 else "below the >=2 threshold"
