@@ -135,7 +135,7 @@ def create_app(
             return Response(status_code=204, headers={"HX-Redirect": "/login"})
         return RedirectResponse(target, status_code=303)
 
-    app.include_router(api.router)
+    api.include(app)
     app.include_router(pages.router)
     runtime.metrics.learn_routes(app.routes)
     return app
