@@ -144,7 +144,7 @@ class ModelResult(BaseModel):
                 "level": level if level is None or level.__class__ is Disposition else Disposition(level),
                 "band": band,
                 "missing": tuple(missing),
-                "imputed": {} if imputed is None else {k: float(v) for k, v in imputed.items()},
+                "imputed": {k: float(v) for k, v in imputed.items()} if imputed else {},
                 "explanation": explanation,
                 "out_of_range": tuple(out_of_range),
             },

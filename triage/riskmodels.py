@@ -343,6 +343,17 @@ class ModelSet:
             name: tuple((model.feature_names.index(f), f) for f in substitutable(model.card))
             for name, model in self.models.items()
         }
+        # models whose card limits the population (sex, exclusions) are checked per patient
+        self._screened = {
+            name: model.card.population.sex is not None or bool(model.card.population.exclude_if)
+            for name, model in self.models.items()
+        }
+        # models with the same features (name and source, in order) share one row per patient
+        first: dict[tuple[tuple[str, str], ...], str] = {}
+        self._row_of = {
+            name: first.setdefault(tuple((f.name, f.source) for f in model.card.features), name)
+            for name, model in self.models.items()
+        }
 
     @property
     def versions(self) -> dict[str, str]:
@@ -356,18 +367,17 @@ class ModelSet:
         run cost about twice as much inside ``assess()`` as in a loop of runs)."""
         predictions: list[RiskPrediction] = []
         pending: list[tuple[int, RiskModel, PreparedRow, list[str]]] = []
+        rows: dict[str, tuple[list[float | None], list[str]]] = {}
         for name, model in self.models.items():
-            reason = not_applicable_reason(model.card, patient)
-            if reason is not None:
-                predictions.append(model.not_scored(reason))
-                continue
-            row = [get(patient, values) for _, get in self._getters[name]]
-            notes: list[str] = []
-            for index, feature in self._stand_ins[name]:
-                if row[index] is None:
-                    found: dict[str, float | None] = {feature: None}
-                    notes.extend(substitute(found, (feature,), values))
-                    row[index] = found[feature]
+            if self._screened[name]:
+                reason = not_applicable_reason(model.card, patient)
+                if reason is not None:
+                    predictions.append(model.not_scored(reason))
+                    continue
+            built = rows.get(self._row_of[name])
+            if built is None:
+                built = rows[self._row_of[name]] = self._features(name, patient, values)
+            row, notes = built
             prepared = model.prepare(row)
             if isinstance(prepared, RiskPrediction):
                 predictions.append(prepared)
@@ -378,6 +388,20 @@ class ModelSet:
         for (position, model, prepared, notes), probability in zip(pending, probabilities, strict=True):
             predictions[position] = model.finish(probability, prepared, notes)
         return predictions
+
+    def _features(
+        self, name: str, patient: PatientContext, values: Mapping[str, float | str]
+    ) -> tuple[list[float | None], list[str]]:
+        """Model ``name``'s features in card order (``None`` = unknown) with stand-ins applied, and
+        what was stood in (models with the same features share the result)."""
+        row = [get(patient, values) for _, get in self._getters[name]]
+        notes: list[str] = []
+        for index, feature in self._stand_ins[name]:
+            if row[index] is None:
+                found: dict[str, float | None] = {feature: None}
+                notes.extend(substitute(found, (feature,), values))
+                row[index] = found[feature]
+        return row, notes
 
 
 def _fail(name: str, version: str, check: str, detail: str) -> ModelContractError:
