@@ -67,6 +67,12 @@ class ServiceSettings(BaseModel):
         False, description="Mark cookies Secure (set when the service is behind HTTPS)"
     )
     run_gateway: bool = Field(True, description="Run the configured device gateway inside the service")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Processes serving HTTP (about one per CPU core); the first also runs the device gateway",
+    )
     propose_referrals: bool = Field(
         True, description="Propose a referral (for a clinician to confirm) when the policy says refer"
     )

@@ -17,20 +17,41 @@ def register(app: typer.Typer) -> None:
         port: int | None = typer.Option(
             None, "--port", min=1, max=65535, help="Port to bind (default: service.port, 8000)."
         ),
+        workers: int | None = typer.Option(
+            None,
+            "--workers",
+            min=1,
+            max=16,
+            help="Processes serving HTTP, about one per CPU core (default: service.workers, 1). "
+            "The first also runs the device gateway.",
+        ),
         log_level: str = typer.Option(
             "warning", "--log-level", help="uvicorn log level: debug, info, warning, error."
         ),
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
         from triage.service import create_app
-        from triage.service.server import ClinicServer, check_port_free
+        from triage.service.acceptor import bind_listener
+        from triage.service.server import ClinicServer
+        from triage.service.workers import WorkerPool
 
         settings = ctx.obj.settings
         bind_host = host or settings.service.host
         bind_port = port or settings.service.port
-        check_port_free(bind_host, bind_port)
+        count = workers or settings.service.workers
+        listener = bind_listener(bind_host, bind_port)
         application = create_app(settings)
+        pool = WorkerPool(settings, listener, application.state.runtime.hub, count, log_level)
+        application.state.runtime.extras["workers"] = pool
+        pool.start()
+        processes = "1 process" if count == 1 else f"{count} processes"
         typer.echo(
-            f"clinic service on http://{bind_host}:{bind_port}/ (API docs: /docs); Ctrl-C stops", err=True
+            f"clinic service on http://{bind_host}:{bind_port}/ ({processes}; API docs: /docs); Ctrl-C stops",
+            err=True,
         )
-        ClinicServer(application, bind_host, bind_port, log_level).run()
+        try:
+            server = ClinicServer(application, bind_host, bind_port, log_level, connections=pool.acceptor())
+            server.run()
+        finally:
+            pool.stop()
+            listener.close()

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from triage.errors import ClinicError
-from triage.service import api, pages
+from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
 from triage.service.auth import LoginRequiredRedirect, SessionStore, is_page
 from triage.service.database import Databases
@@ -57,30 +57,42 @@ def error_body(message: str, code: str, status: int) -> dict[str, object]:
     return {"ok": False, "error": message, "code": code, "status": status}
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
     databases = Databases(settings.database.path, settings.database.busy_timeout_ms)
     svc = settings.service
+    hub = EventHub()
+    limiter = LoginRateLimiter(svc.login_attempts_per_minute)
+    # With several worker processes, every process counts every failed login.
+    limiter.share = hub.share
+    hub.on_message("login", limiter.heard)
     return Runtime(
         settings=settings,
         databases=databases,
         accounts=Accounts(databases),
         sessions=SessionStore(databases, svc.session_max_age_s, svc.idle_logout_s),
-        limiter=LoginRateLimiter(svc.login_attempts_per_minute),
-        hub=EventHub(),
+        limiter=limiter,
+        hub=hub,
         metrics=ServiceMetrics(),
         secret_key=load_secret_key(svc.secret_key, settings.data_dir),
+        worker=worker,
     )
 
 
 def create_app(
-    settings: Settings, *, device_endpoints: Sequence[Any] | None = None, synthetic: bool = False
+    settings: Settings,
+    *,
+    device_endpoints: Sequence[Any] | None = None,
+    synthetic: bool = False,
+    worker: int = 0,
 ) -> FastAPI:
     """Build the service. Raises ``ConfigError`` for invalid settings before anything starts.
 
     ``device_endpoints`` (``devices.endpoint.DeviceEndpoint``) replace the profiles in the settings
-    (``triage demo`` passes its simulated devices); ``synthetic`` labels every page as demo data.
+    (``triage demo`` passes its simulated devices); ``synthetic`` labels every page as demo data;
+    ``worker`` numbers the process among ``triage serve --workers`` (0 is the primary).
     """
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, worker)
+    shared_state.install(runtime)
     if device_endpoints is not None:
         runtime.extras["device_endpoints"] = list(device_endpoints)
     runtime.extras["synthetic"] = synthetic

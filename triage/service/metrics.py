@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -62,8 +65,13 @@ class ServiceMetrics:
             if context.path:
                 self.route_paths[id(context.route)] = context.path
 
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
+    def render(self, others: Iterable[str] = ()) -> bytes:
+        """The exposition text; with ``others`` (other processes' texts), everything added up."""
+        own = generate_latest(self.registry)
+        texts = [text for text in others if text]
+        if not texts:
+            return own
+        return merge_expositions([own.decode(), *texts])
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         """ASGI middleware counting requests by route template, method and status, with latency.
@@ -95,3 +103,33 @@ class ServiceMetrics:
                 self.requests.labels(route, scope["method"], str(status)).inc()
 
         return metered
+
+
+def merge_expositions(texts: list[str]) -> bytes:
+    """Add up the metrics of several processes: counters, histograms and gauges are summed per
+    label set; ``_created`` timestamps keep the earliest."""
+    families: dict[str, Metric] = {}
+    values: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            if family.name not in families:
+                families[family.name] = Metric(family.name, family.documentation, family.type, family.unit)
+                values[family.name] = {}
+            merged = values[family.name]
+            for sample in family.samples:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                if sample.name.endswith("_created"):
+                    merged[key] = min(merged.get(key, sample.value), sample.value)
+                else:
+                    merged[key] = merged.get(key, 0.0) + sample.value
+    for name, metric in families.items():
+        for (sample_name, labels), value in values[name].items():
+            metric.add_sample(sample_name, dict(labels), value)
+
+    class _Merged:
+        def collect(self) -> Iterator[Metric]:
+            yield from families.values()
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Merged())
+    return generate_latest(registry)

@@ -25,6 +25,7 @@ class Runtime:
     hub: EventHub
     metrics: ServiceMetrics
     secret_key: str
+    worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     ready: bool = False
     not_ready_reason: str = "starting"
     device_status: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -119,6 +120,9 @@ class LoginRateLimiter:
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        # Set when the service runs several processes: tells the others (see ``heard``), so the
+        # limit counts attempts on every process, not per process.
+        self.share: Callable[[dict[str, Any]], None] | None = None
 
     def _recent(self, key: str, now: float) -> deque[float]:
         times = self._failures.setdefault(key, deque())
@@ -142,10 +146,23 @@ class LoginRateLimiter:
         with self._lock:
             for key in keys:
                 self._recent(key, now).append(now)
+        if self.share is not None:
+            self.share({"t": "login", "failed": list(keys)})
 
     def succeeded(self, username_key: str) -> None:
         with self._lock:
             self._failures.pop(username_key, None)
+        if self.share is not None:
+            self.share({"t": "login", "succeeded": username_key})
+
+    def heard(self, message: dict[str, Any]) -> None:
+        """Another worker process of this service saw a failed or successful login."""
+        now = self._clock()
+        with self._lock:
+            for key in message.get("failed") or []:
+                self._recent(str(key), now).append(now)
+            if isinstance(message.get("succeeded"), str):
+                self._failures.pop(message["succeeded"], None)
 
 
 # Pages and API: only our own scripts and styles. The API docs page needs inline styles that

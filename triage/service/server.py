@@ -2,10 +2,15 @@
 
 Server-sent-event responses never finish by themselves, so a plain uvicorn would wait for them
 until its graceful-shutdown timeout; ending them first makes Ctrl-C stop at once and cleanly.
+
+Given a ``connections`` source (``triage serve``), the server takes its connections from it - the
+primary's :class:`~triage.service.acceptor.Acceptor`, or a worker's
+:class:`~triage.service.acceptor.HandedConnections` - instead of its own accept loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from types import FrameType
 
@@ -13,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from triage.errors import UserInputError
+from triage.service.acceptor import ConnectionSource
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -28,7 +34,15 @@ def check_port_free(host: str, port: int) -> None:
 
 
 class ClinicServer(uvicorn.Server):
-    def __init__(self, app: FastAPI, host: str, port: int, log_level: str = "warning") -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        host: str,
+        port: int,
+        log_level: str = "warning",
+        *,
+        connections: ConnectionSource | None = None,
+    ) -> None:
         super().__init__(
             uvicorn.Config(
                 app,
@@ -45,6 +59,29 @@ class ClinicServer(uvicorn.Server):
             )
         )
         self.fastapi_app = app
+        self.connections = connections
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.connections is None:
+            await super().startup(sockets)
+            return
+        # An empty socket list: uvicorn runs the lifespan and opens no listener of its own.
+        await super().startup([])
+        if self.should_exit or not self.started:
+            return
+        config = self.config
+
+        def protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state
+            )
+
+        self.connections.start(asyncio.get_running_loop(), protocol)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.connections is not None:
+            await asyncio.to_thread(self.connections.stop)
+        await super().shutdown(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.fastapi_app.state.runtime.hub.close()

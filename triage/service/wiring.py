@@ -15,6 +15,7 @@ from triage.errors import ClinicError
 from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
 from triage.service.runtime import Runtime
+from triage.service.shared_state import share_forever
 
 log = logging.getLogger("triage.service")
 
@@ -31,6 +32,8 @@ def load_engine(runtime: Runtime) -> Engine:
 
 async def start_clinic(runtime: Runtime) -> None:
     runtime.ready = False
+    if runtime.hub.peer_count:  # ``serve --workers``: tell the other processes how we are
+        runtime.extras["sharing_task"] = asyncio.get_running_loop().create_task(share_forever(runtime))
     try:
         await asyncio.to_thread(runtime.databases.migrate)
         runtime.not_ready_reason = "loading policy and risk models"
@@ -56,6 +59,9 @@ async def start_clinic(runtime: Runtime) -> None:
 
 async def stop_clinic(runtime: Runtime) -> None:
     runtime.ready = False
+    sharing = runtime.extras.pop("sharing_task", None)
+    if isinstance(sharing, asyncio.Task):
+        sharing.cancel()
     task = runtime.extras.pop("gateway_task", None)
     gateway = runtime.extras.pop("gateway", None)
     if gateway is not None:

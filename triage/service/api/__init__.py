@@ -35,7 +35,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-
 def include(app: FastAPI) -> None:
     """Add the API to ``app``, each module's router directly under its prefix: one level of
     included routers for a request to walk through instead of three (routing was about a tenth

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from triage.service.api.deps import RuntimeDep
 from triage.service.auth import Principal, Role, allow
+from triage.service.shared_state import PeerState, readiness
 
 router = APIRouter(tags=["system"])
 
@@ -32,8 +33,9 @@ def healthz() -> dict[str, str]:
     responses={503: {"description": "Not ready; `reason` says what is missing"}},
 )
 def readyz(rt: RuntimeDep) -> Response:
-    body: dict[str, Any] = {"ready": rt.ready, "reason": None if rt.ready else rt.not_ready_reason}
-    return JSONResponse(body, status_code=200 if rt.ready else 503)
+    ready, reason = readiness(rt)
+    body: dict[str, Any] = {"ready": ready, "reason": None if ready else reason, "worker": rt.worker}
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get(
@@ -50,7 +52,9 @@ def metrics(
     rt: RuntimeDep,
     _: Annotated[Principal, Depends(allow(Role.admin, Role.integrator, Role.analyst))],
 ) -> Response:
-    return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4")
+    state = rt.extras.get("peer_state")
+    others = state.metrics.values() if isinstance(state, PeerState) else ()
+    return Response(rt.metrics.render(others), media_type="text/plain; version=0.0.4")
 
 
 @router.get("/docs", include_in_schema=False)

@@ -1,0 +1,238 @@
+"""`triage serve --workers 2`: a real primary and worker process on loopback, one SQLite file.
+
+Checks that connections go round both processes, that walk-ins served by either are stored once
+and counted by /metrics on either, that a live update reaches a page open on the other process,
+that failed logins count across processes, that the primary's device status and readiness reach
+the worker, that a killed worker is started again, and that Ctrl-C ends every process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from referral import audit
+from referral.schema import connect
+from triage.service.accounts import Accounts
+from triage.service.auth import Role
+from triage.service.database import Databases
+
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+PROFILE = """
+device_id = "ward-monitor"
+description = "HL7 monitor listener (test; no traffic)"
+protocol = "hl7"
+encoding = "latin-1"
+
+[tcp]
+mode = "listen"
+port = {port}
+
+[mapping.SPO2]
+code = "spo2"
+unit = "%"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen[str]
+    base: str
+    token: str
+    db_path: Path
+    log: Path
+
+    def fresh(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        """One request on a new connection (so the primary deals it to the next process)."""
+        headers = {"Authorization": f"Bearer {self.token}", "Connection": "close"}
+        with httpx.Client(base_url=self.base, timeout=10) as client:
+            return client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    def children(self) -> list[int]:
+        pid = self.process.pid
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(x) for x in text.split()]
+
+
+def walk_in(n: int) -> dict[str, object]:
+    return {
+        "patient": {"mrn": f"W-{n:04d}", "sex": "female"},
+        "age_years": 50,
+        "observations": [
+            {"code": "spo2", "value": 97, "unit": "%"},
+            {"code": "heart_rate", "value": 80, "unit": "/min"},
+            {"code": "resp_rate", "value": 16, "unit": "/min"},
+        ],
+    }
+
+
+def wait_until_both_ready(service: Service, deadline_s: float = 60) -> None:
+    seen: set[int] = set()
+    started = time.monotonic()
+    while time.monotonic() - started < deadline_s:
+        try:
+            response = service.fresh("GET", "/readyz")
+            if response.status_code == 200:
+                seen.add(int(response.json()["worker"]))
+        except httpx.TransportError:
+            pass
+        if seen == {0, 1}:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"only workers {sorted(seen)} became ready")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    folder = tmp_path_factory.mktemp("workers")
+    db_path = folder / "clinic.db"
+    databases = Databases(db_path, 5000)
+    databases.migrate()
+    accounts = Accounts(databases)
+    accounts.create("admin", "admin-password-1", Role.admin, "en", actor="test-setup")
+    token = accounts.issue_token("admin", "workers test", actor="test-setup")
+    databases.close_all()
+    profile = folder / "monitor.toml"
+    profile.write_text(PROFILE.format(port=free_port()), encoding="utf-8")
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRIAGE_DATA_DIR": str(folder),
+        "TRIAGE_DATABASE__PATH": str(db_path),
+        "TRIAGE_GATEWAY__PROFILES": f'["{profile}"]',
+        "TRIAGE_SERVICE__DEFAULT_LANGUAGE": "en",
+        "TRIAGE_SERVICE__LOGIN_ATTEMPTS_PER_MINUTE": "3",
+    }
+    log = (folder / "serve.log").open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        [TRIAGE, "serve", "--workers", "2", "--port", str(port)], env=env, stderr=log, text=True
+    )
+    running = Service(process, f"http://127.0.0.1:{port}", token, db_path, folder / "serve.log")
+    try:
+        wait_until_both_ready(running)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def test_connections_are_dealt_round_both_processes(service: Service) -> None:
+    workers = [service.fresh("GET", "/readyz").json()["worker"] for _ in range(8)]
+    assert workers.count(0) == 4 and workers.count(1) == 4, workers
+
+
+def test_walk_ins_on_either_process_are_stored_once_and_counted_by_any_metrics(service: Service) -> None:
+    for n in range(6):
+        response = service.fresh("POST", "/api/v1/assessments", json=walk_in(n))
+        assert response.status_code == 201, response.text
+    db = connect(service.db_path, migrate=False)
+    stored = db.conn.execute(
+        "SELECT count(*) FROM assessments a JOIN encounters e ON e.id = a.encounter_id "
+        "JOIN patients p ON p.id = e.patient_id WHERE p.mrn LIKE 'W-%'"
+    ).fetchone()[0]
+    assert stored == 6
+    report = audit.verify(db)
+    assert report.ok, report.problem
+    db.close()
+    time.sleep(2.5)  # each process shares its metrics every two seconds
+    for _ in range(2):  # one scrape answered by each process
+        text = service.fresh("GET", "/metrics").text
+        counted = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("triage_assessments_total{")
+        )
+        assert counted >= 6, text
+
+
+def test_a_live_update_reaches_a_page_open_on_the_other_process(service: Service) -> None:
+    headers = {"Authorization": f"Bearer {service.token}"}
+    received: list[str] = []
+    with httpx.Client(base_url=service.base, headers=headers, timeout=10) as client:
+        worker = client.get("/readyz").json()["worker"]
+        with client.stream("GET", "/events") as stream:
+            assert stream.status_code == 200
+
+            def read() -> None:
+                for line in stream.iter_lines():
+                    received.append(line)
+                    if line.startswith("event: queue"):
+                        return
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            time.sleep(0.3)
+            for n in range(100, 110):  # new connections alternate; stop once the other process answered
+                posted = service.fresh("POST", "/api/v1/assessments", json=walk_in(n))
+                assert posted.status_code == 201
+                if service.fresh("GET", "/readyz").json()["worker"] == worker:
+                    break  # this walk-in went to the other process (they alternate)
+            reader.join(5)
+    assert "event: queue" in received, received
+
+
+def test_failed_logins_count_across_processes(service: Service) -> None:
+    form = {"username": "admin", "password": "wrong-password", "next": "/"}
+    statuses = [service.fresh("POST", "/login", data=form).status_code for _ in range(4)]
+    assert statuses[:3] == [401, 401, 401], statuses
+    assert statuses[3] == 429, "the fourth attempt (on either process) is refused: 3 a minute"
+    again = service.fresh("POST", "/login", data=form)
+    assert again.status_code == 429, "still refused on the other process"
+
+
+def test_the_worker_shows_the_primary_s_devices_and_readiness(service: Service) -> None:
+    for _ in range(2):
+        response = service.fresh("GET", "/api/v1/devices")
+        assert response.status_code == 200, response.text
+        assert [row["device"] for row in response.json()] == ["ward-monitor"]
+        assert service.fresh("GET", "/readyz").json()["ready"] is True
+
+
+def test_a_worker_that_dies_is_started_again(service: Service) -> None:
+    (worker_pid,) = service.children()
+    os.kill(worker_pid, signal.SIGKILL)
+    # Meanwhile the primary serves the dead worker's share itself: no request fails.
+    for n in range(200, 206):
+        assert service.fresh("POST", "/api/v1/assessments", json=walk_in(n)).status_code == 201
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if service.children() and service.children() != [worker_pid]:
+            break
+        time.sleep(0.2)
+    (restarted,) = service.children()
+    assert restarted != worker_pid
+    wait_until_both_ready(service)
+
+
+def test_ctrl_c_ends_every_process(service: Service) -> None:
+    children = service.children()
+    assert children
+    service.process.send_signal(signal.SIGINT)
+    assert service.process.wait(15) == 130, "stopped by Ctrl-C (the shell's 128 + SIGINT)"
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    log = service.log.read_text(encoding="utf-8")
+    assert "Traceback" not in log, log
+    assert "worker 1 (pid" in log, "the killed worker was reported before it was started again"

@@ -1,0 +1,103 @@
+"""The line between the service's worker processes (``triage serve --workers N``).
+
+The primary process (which also runs the device gateway) holds one socket pair with each worker
+it started. Small JSON messages travel on it: live-update events, failed logins (so the login
+limit counts attempts made on any process), and each process's metrics snapshot. The primary
+relays what one worker says to the others, so every process hears everything.
+
+The pair is ``SOCK_SEQPACKET``: one ``send`` is one message, never split or merged. Sends never
+block a request: if the other side is not reading, the message is dropped and counted (events
+are hints to re-read the queue; nothing clinical travels here). When the other end closes - a
+worker ended, or the primary did - the link reports it once, so the primary can start a new
+worker and a worker can stop instead of serving on alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("triage.service")
+MAX_MESSAGE = 1 << 20
+
+Message = dict[str, Any]
+
+
+def link_pair() -> tuple[socket.socket, socket.socket]:
+    """A connected pair: keep one end, hand the other to the child process."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    for end in (ours, theirs):
+        end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, MAX_MESSAGE)
+    return ours, theirs
+
+
+class PeerLink:
+    """One end of the line to another process of the same service."""
+
+    def __init__(self, sock: socket.socket, name: str) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self.name = name
+        self.dropped = 0
+        self.closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def send(self, message: Message) -> bool:
+        """Send one message now, from any thread; False when it could not be sent."""
+        if self.closed:
+            return False
+        data = json.dumps(message, separators=(",", ":")).encode()
+        if len(data) > MAX_MESSAGE:
+            self.dropped += 1
+            return False
+        try:
+            self.sock.send(data)
+        except BlockingIOError:
+            self.dropped += 1
+            return False
+        except OSError:
+            return False  # the other side is gone; the reader reports it
+        return True
+
+    def listen(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        on_message: Callable[[PeerLink, Message], None],
+        on_closed: Callable[[PeerLink], None],
+    ) -> None:
+        """Call ``on_message`` on the event loop for each message; ``on_closed`` once at the end."""
+        self._loop = loop
+
+        def readable() -> None:
+            while True:
+                try:
+                    data = self.sock.recv(MAX_MESSAGE)
+                except BlockingIOError:
+                    return
+                except OSError:
+                    data = b""
+                if not data:
+                    self.close()
+                    on_closed(self)
+                    return
+                try:
+                    message = json.loads(data)
+                except ValueError:
+                    log.error("ignored a malformed message from %s (%d bytes)", self.name, len(data))
+                    continue
+                if isinstance(message, dict):
+                    on_message(self, message)
+
+        loop.add_reader(self.sock.fileno(), readable)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self.sock.fileno())
+        self.sock.close()

@@ -1,0 +1,98 @@
+"""What the processes of one service tell each other every second (``serve --workers N``).
+
+- The primary, which alone runs the device gateway, sends its readiness and the device links'
+  status. A worker answers ``/readyz`` with its own readiness and the primary's, and shows the
+  devices as the primary last reported them (at most about a second old). A worker that has heard
+  nothing from the primary for :data:`PRIMARY_SILENT_S` is not ready.
+- Every process sends its Prometheus metrics; ``/metrics`` on any process adds them up, so a
+  scrape counts the requests and assessments of the whole service, whichever process answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from triage.service.peers import Message
+from triage.service.runtime import Runtime
+
+STATE_EVERY_S = 1.0
+PRIMARY_SILENT_S = 5.0
+
+
+class PeerState:
+    """This process's view of the others: the primary's last word and everyone's metrics."""
+
+    def __init__(self) -> None:
+        self.primary: Message | None = None
+        self.primary_heard_at = 0.0
+        self.metrics: dict[int, str] = {}
+
+    def heard_primary(self, message: Message) -> None:
+        self.primary = message
+        self.primary_heard_at = time.monotonic()
+
+    def heard_metrics(self, message: Message) -> None:
+        self.metrics[int(message.get("worker", -1))] = str(message.get("text", ""))
+
+    def primary_ready(self) -> tuple[bool, str]:
+        if self.primary is None:
+            return False, "waiting for the primary process"
+        silent = time.monotonic() - self.primary_heard_at
+        if silent > PRIMARY_SILENT_S:
+            return False, f"no word from the primary process for {silent:.0f} s"
+        if not self.primary.get("ready"):
+            return False, f"primary process: {self.primary.get('reason') or 'not ready'}"
+        return True, ""
+
+    def devices(self) -> list[dict[str, Any]]:
+        rows = (self.primary or {}).get("devices") or []
+        return [dict(row) for row in rows if isinstance(row, dict)]
+
+
+def install(runtime: Runtime) -> PeerState:
+    """Listen for the others' state; on a worker, read readiness and devices from the primary."""
+    state = PeerState()
+    runtime.extras["peer_state"] = state
+    runtime.hub.on_message("primary", state.heard_primary)
+    runtime.hub.on_message("metrics", state.heard_metrics)
+    if runtime.worker != 0:
+        runtime.device_status = state.devices
+    return state
+
+
+def readiness(runtime: Runtime) -> tuple[bool, str]:
+    """This process's readiness, and on a worker the primary's too."""
+    if not runtime.ready:
+        return False, runtime.not_ready_reason
+    state = runtime.extras.get("peer_state")
+    if runtime.worker != 0 and isinstance(state, PeerState):
+        return state.primary_ready()
+    return True, ""
+
+
+async def share_forever(runtime: Runtime) -> None:
+    """Send this process's state to the others every second until cancelled."""
+    tick = 0
+    while True:
+        with contextlib.suppress(Exception):  # a failed snapshot must never stop the sharing
+            if runtime.worker == 0:
+                runtime.hub.share(
+                    {
+                        "t": "primary",
+                        "ready": runtime.ready,
+                        "reason": runtime.not_ready_reason,
+                        "devices": _jsonable(runtime.device_status()),
+                    }
+                )
+            if tick % 2 == 0:
+                text = runtime.metrics.render().decode()
+                runtime.hub.share({"t": "metrics", "worker": runtime.worker, "text": text})
+        tick += 1
+        await asyncio.sleep(STATE_EVERY_S)
+
+
+def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()} for row in rows]

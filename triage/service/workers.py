@@ -1,0 +1,184 @@
+"""Several processes serving one clinic: ``triage serve --workers N``.
+
+One Python process runs one core at a time (the interpreter lock), so on a 2-core clinic box a
+single process leaves half the machine idle under load. With ``--workers N`` the process started
+by ``triage serve`` (the *primary*) binds the socket, starts N-1 *workers* and serves too:
+
+- the primary accepts every connection and deals them round the processes in turn, passing each
+  worker's share over a Unix socket (:mod:`triage.service.acceptor`); each process then serves its
+  connections to the end (keep-alive included);
+- only the primary runs the device gateway and its pipeline;
+- all of them write to the one referral log, taking turns (:mod:`referral.writer_lock`); staff
+  sessions live in the log, so any process can answer any request;
+- live-update events, failed logins and metrics travel between them on socket pairs
+  (:mod:`triage.service.peers`), relayed by the primary;
+- the primary watches its workers: one that dies is started again (after 1, 2, 5, 10, then 30 s),
+  and workers end when the primary ends.
+
+A worker gets the primary's settings object on its standard input, as JSON: it never re-reads the
+settings file or the environment, so every process runs with exactly the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+from triage.service.acceptor import Acceptor, HandedConnections, hand_over
+from triage.service.events import EventHub
+from triage.service.peers import PeerLink, link_pair
+from triage.settings import Settings
+
+log = logging.getLogger("triage.service")
+RESTART_PAUSES_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+@dataclass
+class _Worker:
+    index: int
+    process: subprocess.Popen[bytes]
+    channel: socket.socket  # connections handed to this worker go here
+    restarts: int = 0
+
+
+class WorkerPool:
+    """The primary's side: start, watch, restart and stop the other worker processes."""
+
+    def __init__(
+        self, settings: Settings, listener: socket.socket, hub: EventHub, count: int, log_level: str
+    ) -> None:
+        self._settings = settings
+        self._listener = listener
+        self._hub = hub
+        self._count = count
+        self._log_level = log_level
+        self._workers: dict[int, _Worker] = {}
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._turn = 0
+        self.handed: dict[int, int] = {}
+
+    def acceptor(self) -> Acceptor:
+        """The primary's acceptor, dealing connections round the processes."""
+        return Acceptor(self._listener, self._deal if self._count > 1 else None)
+
+    def _deal(self, connection: socket.socket) -> bool:
+        """Called by the accept thread: True when the connection went to a worker."""
+        self._turn = (self._turn + 1) % self._count
+        if self._turn == 0:
+            return False  # the primary's turn
+        with self._lock:
+            worker = self._workers.get(self._turn)
+        if worker is None or worker.process.poll() is not None or not hand_over(worker.channel, connection):
+            return False  # that worker is down or not listening: serve it here
+        self.handed[worker.index] = self.handed.get(worker.index, 0) + 1
+        return True
+
+    @property
+    def count(self) -> int:
+        """Processes serving HTTP, the primary included."""
+        return self._count
+
+    def start(self) -> None:
+        for index in range(1, self._count):
+            self._spawn(index, restarts=0)
+
+    def pids(self) -> dict[int, int]:
+        with self._lock:
+            return {index: worker.process.pid for index, worker in self._workers.items()}
+
+    def _spawn(self, index: int, restarts: int) -> None:
+        ours, theirs = link_pair()
+        channel, worker_channel = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        channel.setblocking(False)
+        payload = {
+            "settings": self._settings.model_dump(mode="json"),
+            "index": index,
+            "log_level": self._log_level,
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "triage.service.workers",
+                str(worker_channel.fileno()),
+                str(theirs.fileno()),
+            ],
+            pass_fds=(worker_channel.fileno(), theirs.fileno()),
+            stdin=subprocess.PIPE,
+        )
+        theirs.close()
+        worker_channel.close()
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(payload).encode())
+        process.stdin.close()
+        with self._lock:
+            old = self._workers.get(index)
+            if old is not None:
+                old.channel.close()
+            self._workers[index] = _Worker(index, process, channel, restarts)
+        self._hub.join(PeerLink(ours, f"worker {index}"), relay=True)
+        threading.Thread(
+            target=self._watch, args=(index, process), name=f"watch-worker-{index}", daemon=True
+        ).start()
+
+    def _watch(self, index: int, process: subprocess.Popen[bytes]) -> None:
+        code = process.wait()
+        if self._stopping.is_set():
+            return
+        with self._lock:
+            restarts = self._workers[index].restarts
+        pause = RESTART_PAUSES_S[min(restarts, len(RESTART_PAUSES_S) - 1)]
+        log.error(
+            "worker %d (pid %d) ended with code %s; starting it again in %.0f s",
+            index,
+            process.pid,
+            code,
+            pause,
+        )
+        if self._stopping.wait(pause):
+            return
+        self._spawn(index, restarts + 1)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Ask every worker to finish (SIGTERM: graceful), then kill what is left."""
+        self._stopping.set()
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            if worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+
+
+def run_worker(channel_fd: int, link_fd: int) -> None:
+    """A worker process: the primary's settings from stdin, then serve until told to stop."""
+    from triage.service import create_app
+    from triage.service.server import ClinicServer
+
+    payload = json.loads(sys.stdin.buffer.read())
+    settings = Settings.model_validate(payload["settings"])
+    # The device gateway runs in the primary only: one process owns each serial port and socket.
+    service = settings.service.model_copy(update={"run_gateway": False})
+    settings = settings.model_copy(update={"service": service})
+    app = create_app(settings, worker=int(payload["index"]))
+    connections = HandedConnections(socket.socket(fileno=channel_fd))
+    server = ClinicServer(app, service.host, service.port, str(payload["log_level"]), connections=connections)
+    link = PeerLink(socket.socket(fileno=link_fd), "primary")
+    app.state.runtime.hub.join(link, relay=False, on_closed=lambda _: server.stop())
+    server.run()
+
+
+if __name__ == "__main__":
+    run_worker(int(sys.argv[1]), int(sys.argv[2]))
