@@ -111,6 +111,7 @@ class PreparedRow(NamedTuple):
     row: list[float]
     imputed: dict[str, float]
     out_of_range: list[str]
+    drivers: list[tuple[float, float, str]]  # (-|log-odds|, log-odds, name) of inputs reaching 0.05
 
 
 class _RowSlot:
@@ -184,7 +185,6 @@ class RiskModel:
             )
             for s in card.features
         )
-        self._drivers = tuple((name, median, coef) for name, _, median, _, _, coef in self._plan)
         # Single rows are scored through buffers bound to the session once per thread (see
         # :class:`_RowSlot`); the class count is read from one run on the training medians.
         medians = np.array([[s.median for s in card.features]], np.float32)
@@ -248,23 +248,35 @@ class RiskModel:
     def prepare(self, values: Sequence[float | None]) -> PreparedRow | RiskPrediction:
         """The model's input row from features in card order: missing values imputed with the
         training median or, when the card rejects them, a ``not_scored`` prediction instead."""
+        if len(values) != len(self._plan):
+            raise ModelContractError(
+                f"model {self.name} {self.version}: {len(values)} feature values given, "
+                f"the card has {len(self._plan)} ({', '.join(self.feature_names)})"
+            )
         row: list[float] = []
         missing: list[str] = []
         imputed: dict[str, float] = {}
         out_of_range: list[str] = []
-        for (name, reject, median, low, high, _), value in zip(self._plan, values, strict=True):
+        drivers: list[tuple[float, float, str]] = []
+        for index, (name, reject, median, low, high, coef) in enumerate(self._plan):
+            value = values[index]
             if value is None or value != value:  # None or NaN
                 if reject:
                     missing.append(name)
                     continue
-                value = median
+                value = median  # an imputed input contributes nothing to the drivers
                 imputed[name] = value
-            elif not low <= value <= high:
-                out_of_range.append(name)
+            else:
+                if not low <= value <= high:
+                    out_of_range.append(name)
+                # log-odds contribution against the training median, kept when it reaches 0.05
+                contribution = coef * (value - median)
+                if contribution >= 0.05 or contribution <= -0.05:
+                    drivers.append((-abs(contribution), contribution, name))
             row.append(value)
         if missing:
             return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
-        return PreparedRow(row, imputed, out_of_range)
+        return PreparedRow(row, imputed, out_of_range, drivers)
 
     def finish(self, probability: float, prepared: PreparedRow, notes: Sequence[str] = ()) -> RiskPrediction:
         """The prediction for a prepared row the model scored at ``probability``."""
@@ -276,7 +288,7 @@ class RiskModel:
             self.threshold,
             band,
             prepared.imputed,
-            self._explain(probability, band, prepared.row, prepared.imputed, prepared.out_of_range, notes),
+            self._explain(probability, band, prepared, notes),
             tuple(prepared.out_of_range),
         )
 
@@ -297,22 +309,10 @@ class RiskModel:
         return self._score(prepared.row)
 
     def _explain(
-        self,
-        probability: float,
-        band: str,
-        row: list[float],
-        imputed: dict[str, float],
-        out_of_range: list[str],
-        notes: Sequence[str] = (),
+        self, probability: float, band: str, prepared: PreparedRow, notes: Sequence[str] = ()
     ) -> str:
         text = f"{self._prefix}{probability * 100:.1f}% ({band}{self._bands_text}"
-        # Log-odds contribution of each input against the training median; an imputed input is the
-        # median, so it contributes exactly 0 and never passes the 0.05 cut.
-        drivers = [
-            (-abs(c), c, name)
-            for (name, median, coef), value in zip(self._drivers, row, strict=True)
-            if (c := coef * (value - median)) >= 0.05 or c <= -0.05
-        ]
+        row, imputed, out_of_range, drivers = prepared
         if drivers:
             drivers.sort()
             text += "; main drivers (log-odds vs training median): " + ", ".join(

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from triage.errors import ModelContractError
 from triage.patient import PatientContext
 from triage.riskfeatures import build_features, not_applicable_reason, substitutable, substitute
 from triage.riskmodels import ModelSet, RiskModel, RiskPrediction, load_models
@@ -144,3 +145,11 @@ def test_set_prediction_equals_each_model_scored_on_its_own(model_set: ModelSet)
                 notes = substitute(features, substitutable(model.card), values)
                 expected.append(model.predict(features, notes))
             assert got == expected, (patient, values)
+
+
+def test_a_row_of_the_wrong_width_is_refused_with_the_card_features(model_set: ModelSet) -> None:
+    model = model_set.models["diabetes"]
+    with pytest.raises(
+        ModelContractError, match=r"diabetes 1\.0\.0: 3 feature values given, the card has 4 \(age"
+    ):
+        model.predict_row([50.0, 27.0, 6.0])
