@@ -12,8 +12,13 @@ Measures, in one run:
 3. saturation: the same walk-ins with no pacing (each connection sends as soon as it has its
    answer) for ``BENCH_SERVICE_SATURATION_SECONDS`` (default 20): the most the box can do, and the
    latency then (with 16 connections waiting, latency = 16 / throughput by Little's law);
-4. resident memory (VmRSS) of the server with all models loaded and the gateway running, idle and
-   after the load.
+4. resident memory of the server with all models loaded and the gateway running, idle and after
+   the load: VmRSS summed over its processes (shared library pages counted once per process,
+   the conservative figure) and PSS (each shared page split between the processes sharing it).
+
+Each of these runs once per process count in ``BENCH_SERVICE_WORKERS`` (default ``1,2``: one
+process, then ``triage serve --workers 2`` - the primary with the gateway plus one worker, one
+per core of this box).
 
 The peer is the issue's target for this 2-core edge box: >= 300 assessments/s sustained, p99 <=
 50 ms, zero errors, RSS <= 400 MB, cold start <= 3 s. Ratios are printed against those targets.
@@ -80,17 +85,40 @@ def prepare(folder: Path) -> str:
     return token
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def process_tree(pid: int) -> list[int]:
+    """The server and its worker processes."""
+    pids = [pid]
+    try:  # children are listed per thread; the workers are started from a helper thread
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            for child in task.read_text().split():
+                pids += process_tree(int(child))
+    except OSError:
+        pass
+    return pids
+
+
+def _status_kb(path: str, field: str) -> int:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB, summed over the server's processes."""
+    pids = process_tree(pid)
+    rss = sum(_status_kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
+    pss = sum(_status_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+    return rss / 1024, pss / 1024
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time the server's processes have used so far (all their threads)."""
+    total = 0.0
+    for p in process_tree(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def walk_in(n: int) -> dict[str, object]:
@@ -226,13 +254,26 @@ def _row(label: str, rate: float, p50: float, p99: float, errors: int, sent: int
     print(f"  errors             {errors:8d}   of {sent} requests   target 0")
 
 
-def main() -> None:
-    seconds = float(os.environ.get("BENCH_SERVICE_SECONDS", "60"))
-    saturation_s = float(os.environ.get("BENCH_SERVICE_SATURATION_SECONDS", "20"))
-    clients = int(os.environ.get("BENCH_SERVICE_CLIENTS", "16"))
-    # Offered a little above the target, so that the rate achieved (start-up and the last partial
-    # interval included) must itself reach the target.
-    offered = float(os.environ.get("BENCH_SERVICE_RATE", str(TARGET_RATE + 5)))
+def wait_ready(base: str, workers: int, started: float) -> tuple[float, float]:
+    """Seconds until the first ``/readyz`` 200, and until every process answered 200 (new
+    connections go round the processes, so each poll may reach another one)."""
+    first = None
+    seen: set[int] = set()
+    while time.perf_counter() - started < 60:
+        try:
+            response = httpx.get(f"{base}/readyz", timeout=1, headers={"Connection": "close"})
+            if response.status_code == 200:
+                first = first or time.perf_counter() - started
+                seen.add(int(response.json().get("worker", 0)))
+                if len(seen) >= workers:
+                    return first, time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"server never became ready: {httpx.get(f'{base}/readyz').text}")
+
+
+def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, offered: float) -> bool:
     folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
     token = prepare(folder)
     profile = folder / "monitor.toml"
@@ -245,7 +286,15 @@ def main() -> None:
         "TRIAGE_DATABASE__PATH": str(folder / "bench.db"),
         "TRIAGE_GATEWAY__PROFILES": f'["{profile}"]',
     }
-    command = [str(Path(sys.executable).with_name("triage")), "serve", "--port", str(port)]
+    command = [
+        str(Path(sys.executable).with_name("triage")),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    print(f"\n--- {workers} process{'es' if workers > 1 else ''} ---")
     print(f"server: {' '.join(command)}  (data in {folder}, gateway profile {profile.name})")
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
@@ -253,19 +302,9 @@ def main() -> None:
     results: list[tuple[str, tuple[float, float, float, int, int]]] = []
     cpu_per_request: float | None = None
     try:
-        cold = None
-        while time.perf_counter() - started < 30:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    cold = time.perf_counter() - started
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        if cold is None:
-            raise SystemExit(f"server never became ready: {httpx.get(f'{base}/readyz').text}")
-        idle_rss = rss_mb(server.pid)
-        print(f"ready after {cold:.2f} s; loading", flush=True)
+        cold, all_ready = wait_ready(base, workers, started)
+        idle_rss, idle_pss = memory_mb(server.pid)
+        print(f"ready after {cold:.2f} s (every process: {all_ready:.2f} s); loading", flush=True)
         if shutil.which("wrk") and not os.environ.get("BENCH_SERVICE_HTTPX"):
             cpu_before = cpu_seconds(server.pid)
             paced = run_wrk(base, token, seconds, clients, folder, offered)
@@ -302,7 +341,7 @@ def main() -> None:
                     ),
                 )
             )
-        loaded_rss = rss_mb(server.pid)
+        loaded_rss, loaded_pss = memory_mb(server.pid)
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(15)
@@ -310,8 +349,8 @@ def main() -> None:
         _row(label, rate, p50, p99, errors, sent)
     if cpu_per_request is not None:
         print(
-            f"server CPU per walk-in (sustained run): {cpu_per_request:.2f} ms, i.e. one core serves at most "
-            f"{1000 / cpu_per_request:.0f}/s"
+            f"server CPU per walk-in (sustained run, all processes): {cpu_per_request:.2f} ms, i.e. "
+            f"{workers} core(s) serve at most {1000 * workers / cpu_per_request:.0f}/s"
         )
     rate, _, p99, errors, _ = results[0][1]
     met = rate >= TARGET_RATE and p99 <= TARGET_P99_MS and errors == 0
@@ -319,11 +358,26 @@ def main() -> None:
         f"sustained target (>= {TARGET_RATE:.0f}/s, p99 <= {TARGET_P99_MS:.0f} ms, 0 errors): {'met' if met else 'NOT met'}"
     )
     print(
-        f"RSS MB idle/loaded {idle_rss:6.0f} / {loaded_rss:4.0f}   target <= {TARGET_RSS_MB:.0f}  ratio {loaded_rss / TARGET_RSS_MB:5.2f}"
+        f"memory MB, RSS summed idle/loaded {idle_rss:6.0f} / {loaded_rss:4.0f}   target <= {TARGET_RSS_MB:.0f}"
+        f"  ratio {loaded_rss / TARGET_RSS_MB:5.2f}   (PSS {idle_pss:.0f} / {loaded_pss:.0f})"
     )
     print(
         f"cold start to /readyz s {cold:5.2f}   target <= {TARGET_COLD_S:.0f}    ratio {cold / TARGET_COLD_S:5.2f}"
+        f"   (every process ready: {all_ready:.2f} s)"
     )
+    return met
+
+
+def main() -> None:
+    seconds = float(os.environ.get("BENCH_SERVICE_SECONDS", "60"))
+    saturation_s = float(os.environ.get("BENCH_SERVICE_SATURATION_SECONDS", "20"))
+    clients = int(os.environ.get("BENCH_SERVICE_CLIENTS", "16"))
+    # Offered a little above the target, so that the rate achieved (start-up and the last partial
+    # interval included) must itself reach the target.
+    offered = float(os.environ.get("BENCH_SERVICE_RATE", str(TARGET_RATE + 5)))
+    modes = [int(x) for x in os.environ.get("BENCH_SERVICE_WORKERS", "1,2").split(",") if x.strip()]
+    for workers in modes:
+        run_mode(workers, seconds, saturation_s, clients, offered)
 
 
 if __name__ == "__main__":

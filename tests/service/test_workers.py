@@ -66,9 +66,9 @@ class Service:
             return client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     def children(self) -> list[int]:
-        pid = self.process.pid
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(x) for x in text.split()]
+        """Child processes of every thread (the workers are started from a helper thread)."""
+        tasks = Path(f"/proc/{self.process.pid}/task").glob("*/children")
+        return sorted(int(x) for task in tasks for x in task.read_text().split())
 
 
 def walk_in(n: int) -> dict[str, object]:

@@ -41,9 +41,9 @@ def register(app: typer.Typer) -> None:
         count = workers or settings.service.workers
         listener = bind_listener(bind_host, bind_port)
         application = create_app(settings)
-        pool = WorkerPool(settings, listener, application.state.runtime.hub, count, log_level)
-        application.state.runtime.extras["workers"] = pool
-        pool.start()
+        runtime = application.state.runtime
+        pool = WorkerPool(settings, listener, runtime.hub, count, log_level, runtime.extras["peer_state"])
+        runtime.extras["workers"] = pool  # started once this process is ready (see wiring)
         processes = "1 process" if count == 1 else f"{count} processes"
         typer.echo(
             f"clinic service on http://{bind_host}:{bind_port}/ ({processes}; API docs: /docs); Ctrl-C stops",

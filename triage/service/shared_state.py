@@ -4,6 +4,9 @@
   status. A worker answers ``/readyz`` with its own readiness and the primary's, and shows the
   devices as the primary last reported them (at most about a second old). A worker that has heard
   nothing from the primary for :data:`PRIMARY_SILENT_S` is not ready.
+- Each worker sends its own readiness: the primary deals connections only to workers that said
+  they are ready in the last :data:`WORKER_SILENT_S` (a worker still loading its models, or hung,
+  gets none).
 - Every process sends its Prometheus metrics; ``/metrics`` on any process adds them up, so a
   scrape counts the requests and assessments of the whole service, whichever process answers.
 """
@@ -20,6 +23,7 @@ from triage.service.runtime import Runtime
 
 STATE_EVERY_S = 1.0
 PRIMARY_SILENT_S = 5.0
+WORKER_SILENT_S = 3.0
 
 
 class PeerState:
@@ -29,6 +33,23 @@ class PeerState:
         self.primary: Message | None = None
         self.primary_heard_at = 0.0
         self.metrics: dict[int, str] = {}
+        self._workers_ready: dict[int, float] = {}
+
+    def heard_worker(self, message: Message) -> None:
+        index = int(message.get("worker", -1))
+        if message.get("ready"):
+            self._workers_ready[index] = time.monotonic()
+        else:
+            self._workers_ready.pop(index, None)
+
+    def worker_ready(self, index: int) -> bool:
+        said = self._workers_ready.get(index)
+        return said is not None and time.monotonic() - said <= WORKER_SILENT_S
+
+    def forget_worker(self, index: int) -> None:
+        """A worker ended: what it said no longer holds (its successor will speak for itself)."""
+        self._workers_ready.pop(index, None)
+        self.metrics.pop(index, None)
 
     def heard_primary(self, message: Message) -> None:
         self.primary = message
@@ -58,6 +79,7 @@ def install(runtime: Runtime) -> PeerState:
     runtime.extras["peer_state"] = state
     runtime.hub.on_message("primary", state.heard_primary)
     runtime.hub.on_message("metrics", state.heard_metrics)
+    runtime.hub.on_message("worker", state.heard_worker)
     if runtime.worker != 0:
         runtime.device_status = state.devices
     return state
@@ -76,9 +98,13 @@ def readiness(runtime: Runtime) -> tuple[bool, str]:
 async def share_forever(runtime: Runtime) -> None:
     """Send this process's state to the others every second until cancelled."""
     tick = 0
+    while not runtime.ready and runtime.worker != 0:  # a worker speaks up the moment it is ready
+        await asyncio.sleep(0.05)
     while True:
         with contextlib.suppress(Exception):  # a failed snapshot must never stop the sharing
-            if runtime.worker == 0:
+            if runtime.worker != 0:
+                runtime.hub.share({"t": "worker", "worker": runtime.worker, "ready": runtime.ready})
+            else:
                 runtime.hub.share(
                     {
                         "t": "primary",

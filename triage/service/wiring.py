@@ -32,7 +32,9 @@ def load_engine(runtime: Runtime) -> Engine:
 
 async def start_clinic(runtime: Runtime) -> None:
     runtime.ready = False
-    if runtime.hub.peer_count:  # ``serve --workers``: tell the other processes how we are
+    pool = runtime.extras.get("workers")
+    if runtime.worker != 0 or getattr(pool, "count", 1) > 1:
+        # ``serve --workers``: tell the other processes how this one is, every second.
         runtime.extras["sharing_task"] = asyncio.get_running_loop().create_task(share_forever(runtime))
     try:
         await asyncio.to_thread(runtime.databases.migrate)
@@ -55,6 +57,8 @@ async def start_clinic(runtime: Runtime) -> None:
         return
     runtime.ready = True
     runtime.not_ready_reason = ""
+    if pool is not None:
+        await asyncio.to_thread(pool.start)  # the workers start once the primary is ready
 
 
 async def stop_clinic(runtime: Runtime) -> None:

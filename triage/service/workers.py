@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from triage.service.acceptor import Acceptor, HandedConnections, hand_over
 from triage.service.events import EventHub
 from triage.service.peers import PeerLink, link_pair
+from triage.service.shared_state import PeerState
 from triage.settings import Settings
 
 log = logging.getLogger("triage.service")
@@ -51,9 +52,16 @@ class WorkerPool:
     """The primary's side: start, watch, restart and stop the other worker processes."""
 
     def __init__(
-        self, settings: Settings, listener: socket.socket, hub: EventHub, count: int, log_level: str
+        self,
+        settings: Settings,
+        listener: socket.socket,
+        hub: EventHub,
+        count: int,
+        log_level: str,
+        state: PeerState | None = None,
     ) -> None:
         self._settings = settings
+        self._state = state or PeerState()
         self._listener = listener
         self._hub = hub
         self._count = count
@@ -75,8 +83,13 @@ class WorkerPool:
             return False  # the primary's turn
         with self._lock:
             worker = self._workers.get(self._turn)
-        if worker is None or worker.process.poll() is not None or not hand_over(worker.channel, connection):
-            return False  # that worker is down or not listening: serve it here
+        if (
+            worker is None
+            or worker.process.poll() is not None
+            or not self._state.worker_ready(worker.index)
+            or not hand_over(worker.channel, connection)
+        ):
+            return False  # that worker is down, still starting or not listening: serve it here
         self.handed[worker.index] = self.handed.get(worker.index, 0) + 1
         return True
 
@@ -86,14 +99,20 @@ class WorkerPool:
         return self._count
 
     def start(self) -> None:
+        """Start the workers (the service calls this once the primary is ready, so their start-up
+        does not slow the primary's on a small box)."""
+        if self._stopping.is_set():
+            return
         for index in range(1, self._count):
-            self._spawn(index, restarts=0)
+            if index not in self._workers:
+                self._spawn(index, restarts=0)
 
     def pids(self) -> dict[int, int]:
         with self._lock:
             return {index: worker.process.pid for index, worker in self._workers.items()}
 
     def _spawn(self, index: int, restarts: int) -> None:
+        self._state.forget_worker(index)
         ours, theirs = link_pair()
         channel, worker_channel = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         channel.setblocking(False)
