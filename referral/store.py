@@ -197,8 +197,9 @@ def add_observations(
     def work(db: Database) -> list[int]:
         get_encounter(db, encounter_id)
         ids = []
-        for observation in observations:
-            row = {"encounter_id": encounter_id, **observation.model_dump(mode="json")}
+        dumped = [o.model_dump(mode="json") for o in observations]
+        for fields in dumped:
+            row = {"encounter_id": encounter_id, **fields}
             cursor = db.conn.execute(
                 f"INSERT INTO observations ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
                 row,
@@ -211,7 +212,7 @@ def add_observations(
             entity="encounter",
             entity_id=encounter_id,
             reason=reason,
-            data={"observation_ids": ids, "observations": [o.model_dump(mode="json") for o in observations]},
+            data={"observation_ids": ids, "observations": dumped},
         )
         return ids
 

@@ -130,15 +130,16 @@ def create_token(
 
 def find_token(db: Database, token_sha256: str) -> dict[str, Any] | None:
     """The live token with its user's role, or None if unknown, revoked or the user is disabled."""
-    rows = list(
-        db.query(
-            "SELECT t.token_sha256, t.username, t.label, t.created_at, u.role, u.language"
-            " FROM api_tokens t JOIN users u ON u.username = t.username"
-            " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
-            [token_sha256],
-        )
+    # A plain cursor: every API request asks this, and sqlite-utils' ``query`` wraps each read in
+    # a savepoint (three statements instead of one).
+    cursor = db.conn.execute(
+        "SELECT t.token_sha256, t.username, t.label, t.created_at, u.role, u.language"
+        " FROM api_tokens t JOIN users u ON u.username = t.username"
+        " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+        [token_sha256],
     )
-    return rows[0] if rows else None
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
 
 
 def revoke_token(db: Database, token_sha256: str, *, actor: str) -> None:
