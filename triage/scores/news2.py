@@ -155,27 +155,23 @@ def news2(
     censored: tuple[str, ...] = (),
 ) -> ScoreResult:
     """NEWS2 from the seven parameters (canonical units). ``scale2`` is the clinician-set flag."""
-    components: dict[str, int | None] = {}
-    missing: list[str] = []
-
-    def put(name: str, points: int | None) -> None:
-        components[name] = points
-        if points is None:
-            missing.append(name)
-
-    put("resp_rate", None if resp_rate is None else score_resp_rate(resp_rate))
     if spo2 is None:
-        put("spo2", None)
+        spo2_points = None
     elif scale2:
         # With oxygen status unknown, Scale 2 scores >=93 % as on air (the lower bound).
-        put("spo2", score_spo2_scale2(spo2, bool(on_oxygen)))
+        spo2_points = score_spo2_scale2(spo2, bool(on_oxygen))
     else:
-        put("spo2", score_spo2_scale1(spo2))
-    put("supplemental_o2", None if on_oxygen is None else score_air_or_oxygen(on_oxygen))
-    put("sbp", None if sbp is None else score_sbp(sbp))
-    put("heart_rate", None if heart_rate is None else score_pulse(heart_rate))
-    put("consciousness", None if consciousness is None else score_consciousness(consciousness))
-    put("temperature", None if temperature is None else score_temperature(temperature))
+        spo2_points = score_spo2_scale1(spo2)
+    components: dict[str, int | None] = {
+        "resp_rate": None if resp_rate is None else score_resp_rate(resp_rate),
+        "spo2": spo2_points,
+        "supplemental_o2": None if on_oxygen is None else score_air_or_oxygen(on_oxygen),
+        "sbp": None if sbp is None else score_sbp(sbp),
+        "heart_rate": None if heart_rate is None else score_pulse(heart_rate),
+        "consciousness": None if consciousness is None else score_consciousness(consciousness),
+        "temperature": None if temperature is None else score_temperature(temperature),
+    }
+    missing = [name for name, points in components.items() if points is None]
 
     present = [p for p in components.values() if p is not None]
     if not present:
