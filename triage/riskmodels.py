@@ -253,19 +253,18 @@ class RiskModel:
                 f"model {self.name} {self.version}: {len(values)} feature values given, "
                 f"the card has {len(self._plan)} ({', '.join(self.feature_names)})"
             )
-        row: list[float] = []
+        row: list[float] = list(values)  # type: ignore[arg-type]  # every None is replaced or refused below
         missing: list[str] = []
         imputed: dict[str, float] = {}
         out_of_range: list[str] = []
         drivers: list[tuple[float, float, str]] = []
         for index, (name, reject, median, low, high, coef) in enumerate(self._plan):
-            value = values[index]
+            value = row[index]
             if value is None or value != value:  # None or NaN
                 if reject:
                     missing.append(name)
                     continue
-                value = median  # an imputed input contributes nothing to the drivers
-                imputed[name] = value
+                row[index] = imputed[name] = median  # an imputed input contributes nothing to the drivers
             else:
                 if not low <= value <= high:
                     out_of_range.append(name)
@@ -273,7 +272,6 @@ class RiskModel:
                 contribution = coef * (value - median)
                 if contribution >= 0.05 or contribution <= -0.05:
                     drivers.append((-abs(contribution), contribution, name))
-            row.append(value)
         if missing:
             return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
         return PreparedRow(row, imputed, out_of_range, drivers)
