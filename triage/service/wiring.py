@@ -58,7 +58,10 @@ async def start_clinic(runtime: Runtime) -> None:
     runtime.ready = True
     runtime.not_ready_reason = ""
     if pool is not None:
-        await asyncio.to_thread(pool.start)  # the workers start once the primary is ready
+        try:
+            await asyncio.to_thread(pool.start)  # the workers start once the primary is ready
+        except OSError as exc:
+            log.error("could not start the worker processes (%s); this process serves alone", exc)
 
 
 async def stop_clinic(runtime: Runtime) -> None:
