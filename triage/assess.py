@@ -269,28 +269,35 @@ def compute_scores(
 
 def _model_results(
     models: ModelSetLike, patient: PatientContext, values: Mapping[str, float | str], policy: Policy
-) -> tuple[list[ModelResult], list[str]]:
+) -> tuple[list[ModelResult], list[str], list[Reason]]:
+    """Each model's result under the policy, notes, and a reason for each model at its threshold."""
     notes: list[str] = []
     try:
         predictions = models.predict(patient, values)
     except ClinicError as exc:
-        return [], [f"risk models not used: {exc}"]
+        return [], [f"risk models not used: {exc}"], []
     except Exception as exc:  # a model runtime failure must never block the rules' decision
-        return [], [f"risk models failed ({type(exc).__name__}: {exc}); decision from scores and rules only"]
+        return (
+            [],
+            [f"risk models failed ({type(exc).__name__}: {exc}); decision from scores and rules only"],
+            [],
+        )
     results: list[ModelResult] = []
+    reasons: list[Reason] = []
     runtime = policy.runtime
     for pred in predictions:
         setting = runtime.model(pred.model)
         if not setting.enabled:
             notes.append(f"model {pred.model} is disabled by the policy")
             continue
-        threshold = setting.threshold if setting.threshold is not None else pred.threshold
-        above = pred.probability is not None and pred.probability >= threshold
+        threshold = float(setting.threshold if setting.threshold is not None else pred.threshold)
+        probability = pred.probability
+        above = probability is not None and probability >= threshold
         results.append(
             ModelResult.of(
                 model=pred.model,
                 version=pred.version,
-                probability=pred.probability,
+                probability=probability,
                 threshold=threshold,
                 above_threshold=above,
                 level=setting.level if above else None,
@@ -301,7 +308,23 @@ def _model_results(
                 out_of_range=getattr(pred, "out_of_range", ()),
             )
         )
-    return results, notes
+        if above:
+            assert probability is not None
+            probability = float(probability)
+            reasons.append(
+                Reason.of(
+                    rule=f"model:{pred.model}",
+                    level=setting.level,
+                    source="model",
+                    values={
+                        "probability": round(probability, 4),
+                        "threshold": threshold,
+                        "version": pred.version,
+                    },
+                    detail=f"risk {probability:.1%} >= threshold {threshold:.1%}. {pred.explanation}".strip(),
+                )
+            )
+    return results, notes, reasons
 
 
 _RANK_OF = LEVEL_RANK.__getitem__
@@ -373,25 +396,11 @@ def assess(
     if models is not None:
         model_versions = dict(models.versions)
         if latest:
-            model_results, model_notes = _model_results(models, patient, values, policy)
+            model_results, model_notes, model_reasons = _model_results(models, patient, values, policy)
             notes.extend(model_notes)
+            reasons.extend(model_reasons)
         else:
             notes.append("risk models not run: no usable observations")
-    for m in model_results:
-        if m.level is not None and m.probability is not None:
-            reasons.append(
-                Reason.of(
-                    rule=f"model:{m.model}",
-                    level=m.level,
-                    source="model",
-                    values={
-                        "probability": round(m.probability, 4),
-                        "threshold": m.threshold,
-                        "version": m.version,
-                    },
-                    detail=f"risk {m.probability:.1%} >= threshold {m.threshold:.1%}. {m.explanation}".strip(),
-                )
-            )
 
     rule_level = _max_level([r.level for r in reasons if r.source == "rule"])
     model_level = _max_level([m.level for m in model_results if m.level is not None])
