@@ -161,8 +161,14 @@ def compute_scores(
         return None if o is None else o.reported_numeric("mg/dL")
 
     # numbers and coded answers by code, each looked up once below
-    number = {code: v for code, v in values.items() if isinstance(v, float)}.get
-    answer = {code: v for code, v in values.items() if isinstance(v, str)}.get
+    numbers: dict[str, float] = {}
+    answers: dict[str, str] = {}
+    for code, v in values.items():
+        if isinstance(v, float):
+            numbers[code] = v
+        elif isinstance(v, str):
+            answers[code] = v
+    number, answer = numbers.get, answers.get
 
     o2 = answer("supplemental_o2")
     on_oxygen = None if o2 is None else o2 == "oxygen"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from triage.assessment import Disposition
 from triage.observation import Observation
@@ -45,8 +46,9 @@ class Evidence:
         return v if isinstance(v, float) else None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """What a rule found: the inputs that fired it and a readable detail."""
+
     values: Values
     detail: str
 
