@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 
@@ -32,9 +34,10 @@ def register(app: typer.Typer) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
-        from triage.service.server import ClinicServer
+        from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
         from triage.service.workers import WorkerPool
 
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         settings = ctx.obj.settings
         bind_host = host or settings.service.host
         bind_port = port or settings.service.port

@@ -33,6 +33,13 @@ def check_port_free(host: str, port: int) -> None:
         ) from None
 
 
+# The event loop thread is busy nearly all the time under load; the threads beside it (the
+# group committer's fsync, the acceptor) only need the interpreter for a moment. Python's default
+# 5 ms switch interval made them wait up to that long for it - while holding the referral log's
+# write turn. ``triage serve`` and its workers use 1 ms.
+SWITCH_INTERVAL_S = 0.001
+
+
 class ClinicServer(uvicorn.Server):
     def __init__(
         self,

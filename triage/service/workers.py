@@ -184,8 +184,9 @@ class WorkerPool:
 def run_worker(channel_fd: int, link_fd: int) -> None:
     """A worker process: the primary's settings from stdin, then serve until told to stop."""
     from triage.service import create_app
-    from triage.service.server import ClinicServer
+    from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
 
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     payload = json.loads(sys.stdin.buffer.read())
     settings = Settings.model_validate(payload["settings"])
     # The device gateway runs in the primary only: one process owns each serial port and socket.
