@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
         runtime = application.state.runtime
         pool = WorkerPool(settings, listener, runtime.hub, count, log_level, runtime.extras["peer_state"])
         runtime.extras["workers"] = pool  # started once this process is ready (see wiring)
+        runtime.extras["freeze_gc"] = True
         processes = "1 process" if count == 1 else f"{count} processes"
         typer.echo(
             f"clinic service on http://{bind_host}:{bind_port}/ ({processes}; API docs: /docs); Ctrl-C stops",

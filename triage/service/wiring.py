@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 from triage.errors import ClinicError
@@ -55,6 +56,12 @@ async def start_clinic(runtime: Runtime) -> None:
         runtime.not_ready_reason = f"{getattr(exc, 'code', 'os_error')}: {exc}"
         log.error("service not ready: %s", runtime.not_ready_reason)
         return
+    if runtime.extras.get("freeze_gc"):
+        # Everything loaded so far (code, schemas, models) lives as long as the process. Python's
+        # full garbage collection walked all of it: a 124 ms pause every few thousand walk-ins,
+        # the worst latency a request saw. Frozen, a full collection only walks what came after.
+        gc.collect()
+        gc.freeze()
     runtime.ready = True
     runtime.not_ready_reason = ""
     if pool is not None:

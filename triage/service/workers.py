@@ -193,6 +193,7 @@ def run_worker(channel_fd: int, link_fd: int) -> None:
     service = settings.service.model_copy(update={"run_gateway": False})
     settings = settings.model_copy(update={"service": service})
     app = create_app(settings, worker=int(payload["index"]))
+    app.state.runtime.extras["freeze_gc"] = True
     connections = HandedConnections(socket.socket(fileno=channel_fd))
     server = ClinicServer(app, service.host, service.port, str(payload["log_level"]), connections=connections)
     link = PeerLink(socket.socket(fileno=link_fd), "primary")
