@@ -68,10 +68,11 @@ class ServiceSettings(BaseModel):
     )
     run_gateway: bool = Field(True, description="Run the configured device gateway inside the service")
     workers: int = Field(
-        1,
-        ge=1,
+        0,
+        ge=0,
         le=16,
-        description="Processes serving HTTP (about one per CPU core); the first also runs the device gateway",
+        description="Processes serving HTTP; the first also runs the device gateway. 0 (the default): "
+        "one per CPU core, at most 2 (about 180 MB each)",
     )
     propose_referrals: bool = Field(
         True, description="Propose a referral (for a clinician to confirm) when the policy says refer"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -22,10 +23,10 @@ def register(app: typer.Typer) -> None:
         workers: int | None = typer.Option(
             None,
             "--workers",
-            min=1,
+            min=0,
             max=16,
-            help="Processes serving HTTP, about one per CPU core (default: service.workers, 1). "
-            "The first also runs the device gateway.",
+            help="Processes serving HTTP; the first also runs the device gateway. 0 (the default, "
+            "service.workers): one per CPU core, at most 2.",
         ),
         log_level: str = typer.Option(
             "warning", "--log-level", help="uvicorn log level: debug, info, warning, error."
@@ -41,7 +42,9 @@ def register(app: typer.Typer) -> None:
         settings = ctx.obj.settings
         bind_host = host or settings.service.host
         bind_port = port or settings.service.port
-        count = workers or settings.service.workers
+        count = settings.service.workers if workers is None else workers
+        if count == 0:
+            count = min(2, os.cpu_count() or 1)
         listener = bind_listener(bind_host, bind_port)
         application = create_app(settings)
         runtime = application.state.runtime
