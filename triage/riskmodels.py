@@ -21,6 +21,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -86,7 +87,7 @@ class RiskPrediction:
 _PLACEHOLDER = RiskPrediction("", "", None, 0.0, "not_scored")  # replaced before predict() returns
 _new_object = object.__new__
 _set_attribute = object.__setattr__
-_at_most, _times, _minus = operator.le, operator.mul, operator.sub
+_at_most, _at_least, _times, _minus = operator.le, operator.ge, operator.mul, operator.sub
 
 
 def session_options() -> ort.SessionOptions:
@@ -269,13 +270,10 @@ class RiskModel:
             # Every input known and inside the training range (the usual case): the contributions
             # in one pass of builtins, the same products as the loop below.
             contributions = list(map(_times, self._coefs, map(_minus, row, self._medians)))
+            sizes = list(map(abs, contributions))
             names = self._names
-            return PreparedRow(
-                row,
-                {},
-                [],
-                [(-abs(c), c, names[i]) for i, c in enumerate(contributions) if c >= 0.05 or c <= -0.05],
-            )
+            kept = compress(range(len(sizes)), map(_at_least, sizes, repeat(0.05)))  # |c| >= 0.05
+            return PreparedRow(row, {}, [], [(-sizes[i], contributions[i], names[i]) for i in kept])
         missing: list[str] = []
         imputed: dict[str, float] = {}
         out_of_range: list[str] = []
