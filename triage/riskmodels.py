@@ -17,11 +17,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
-import operator
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -87,7 +85,6 @@ class RiskPrediction:
 _PLACEHOLDER = RiskPrediction("", "", None, 0.0, "not_scored")  # replaced before predict() returns
 _new_object = object.__new__
 _set_attribute = object.__setattr__
-_at_most, _at_least, _times, _minus = operator.le, operator.ge, operator.mul, operator.sub
 
 
 def session_options() -> ort.SessionOptions:
@@ -188,10 +185,6 @@ class RiskModel:
             )
             for s in card.features
         )
-        # the same plan by column, for the all-known, all-in-range case (see ``prepare``)
-        self._names, _, self._medians, self._lows, self._highs, self._coefs = (
-            tuple(column) for column in zip(*self._plan, strict=True)
-        )
         # Single rows are scored through buffers bound to the session once per thread (see
         # :class:`_RowSlot`); the class count is read from one run on the training medians.
         medians = np.array([[s.median for s in card.features]], np.float32)
@@ -261,19 +254,6 @@ class RiskModel:
                 f"the card has {len(self._plan)} ({', '.join(self.feature_names)})"
             )
         row: list[float] = list(values)  # type: ignore[arg-type]  # every None is replaced or refused below
-        if (
-            None not in row
-            and (total := sum(row)) == total  # no NaN
-            and all(map(_at_most, self._lows, row))
-            and all(map(_at_most, row, self._highs))
-        ):
-            # Every input known and inside the training range (the usual case): the contributions
-            # in one pass of builtins, the same products as the loop below.
-            contributions = list(map(_times, self._coefs, map(_minus, row, self._medians)))
-            sizes = list(map(abs, contributions))
-            names = self._names
-            kept = compress(range(len(sizes)), map(_at_least, sizes, repeat(0.05)))  # |c| >= 0.05
-            return PreparedRow(row, {}, [], [(-sizes[i], contributions[i], names[i]) for i in kept])
         missing: list[str] = []
         imputed: dict[str, float] = {}
         out_of_range: list[str] = []
