@@ -48,20 +48,16 @@ TARGET_P99_MS = 50.0
 TARGET_RSS_MB = 400.0
 TARGET_COLD_S = 3.0
 
-PROFILE = """
-device_id = "bench-monitor"
-description = "HL7 monitor listener (benchmark; no traffic)"
-protocol = "hl7"
-encoding = "latin-1"
 
-[tcp]
-mode = "listen"
-port = {port}
+def listener_profile(port: int) -> str:
+    """The shipped generic HL7 listener profile, on ``port`` (the gateway runs; no traffic)."""
+    from devices.profile import PROFILE_DIR
 
-[mapping.SPO2]
-code = "spo2"
-unit = "%"
-"""
+    text = (PROFILE_DIR / "generic-hl7.toml").read_text(encoding="utf-8")
+    shipped = "port = 2575"
+    if shipped not in text:
+        raise SystemExit(f"bench: {PROFILE_DIR / 'generic-hl7.toml'} no longer says {shipped!r}")
+    return text.replace(shipped, f"port = {port}")
 
 
 def free_port() -> int:
@@ -277,7 +273,7 @@ def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, of
     folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
     token = prepare(folder)
     profile = folder / "monitor.toml"
-    profile.write_text(PROFILE.format(port=free_port()), encoding="utf-8")
+    profile.write_text(listener_profile(free_port()), encoding="utf-8")
     port = free_port()
     env = {
         **os.environ,

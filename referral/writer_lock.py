@@ -27,22 +27,22 @@ class WriterLock:
         self.path: Path | None = None if name in ("", ":memory:") else Path(name + ".writer-lock")
         self._fd: int | None = None
 
+    def _descriptor(self, path: Path) -> int:
+        if self._fd is None:
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._fd
+
     def acquire(self) -> None:
         """Wait for this writer's turn, blocking in the kernel (call it off the event loop)."""
-        if self.path is None:
-            return
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        if self.path is not None:
+            fcntl.flock(self._descriptor(self.path), fcntl.LOCK_EX)
 
     def try_acquire(self) -> bool:
         """Take the turn if it is free right now (never waits)."""
         if self.path is None:
             return True
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._descriptor(self.path), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True

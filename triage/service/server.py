@@ -17,20 +17,12 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from triage.errors import UserInputError
-from triage.service.acceptor import ConnectionSource
+from triage.service.acceptor import ConnectionSource, bind_listener
 
 
 def check_port_free(host: str, port: int) -> None:
     """Fail early with a clear message instead of uvicorn's bind error after start-up."""
-    try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
-    except OSError as exc:
-        raise UserInputError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop the other program or choose --port"
-        ) from None
+    bind_listener(host, port).close()
 
 
 # The event loop thread is busy nearly all the time under load; the threads beside it (the

@@ -70,7 +70,6 @@ class WorkerPool:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._turn = 0
-        self.handed: dict[int, int] = {}
 
     def acceptor(self) -> Acceptor:
         """The primary's acceptor, dealing connections round the processes."""
@@ -83,15 +82,13 @@ class WorkerPool:
             return False  # the primary's turn
         with self._lock:
             worker = self._workers.get(self._turn)
-        if (
-            worker is None
-            or worker.process.poll() is not None
-            or not self._state.worker_ready(worker.index)
-            or not hand_over(worker.channel, connection)
-        ):
-            return False  # that worker is down, still starting or not listening: serve it here
-        self.handed[worker.index] = self.handed.get(worker.index, 0) + 1
-        return True
+        # A worker that is down, still starting or not listening: the primary serves it.
+        return (
+            worker is not None
+            and worker.process.poll() is None
+            and self._state.worker_ready(worker.index)
+            and hand_over(worker.channel, connection)
+        )
 
     @property
     def count(self) -> int:
@@ -106,10 +103,6 @@ class WorkerPool:
         for index in range(1, self._count):
             if index not in self._workers:
                 self._spawn(index, restarts=0)
-
-    def pids(self) -> dict[int, int]:
-        with self._lock:
-            return {index: worker.process.pid for index, worker in self._workers.items()}
 
     def _spawn(self, index: int, restarts: int) -> None:
         self._state.forget_worker(index)
