@@ -58,6 +58,7 @@ unit: $(VENV)/.test-installed
 	$(BIN)/pytest -q tests/unit
 
 bench: $(VENV)/.test-installed
+	@bash scripts/system-deps.sh bench
 	$(BIN)/python -m bench
 
 clean:
