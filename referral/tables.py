@@ -11,24 +11,20 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, Literal
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from referral.errors import UserInputError
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 TableFormat = Literal["csv", "parquet", "jsonl"]
 TABLE_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "jsonl")
 ColumnType = Literal["string", "int", "float", "bool", "date"]
 
-_ARROW: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.string(),
-}
+# pyarrow is imported when a Parquet file is written, not with this module: the clinic service
+# imports the exports but never writes Parquet, and pyarrow costs a process about 30 MB.
+_ARROW_TYPES = {"string": "string", "int": "int64", "float": "float64", "bool": "bool_", "date": "string"}
 
 
 def _csv_value(value: Any) -> Any:
@@ -55,11 +51,16 @@ class TableWriter:
         self.rows = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = path.with_name(path.name + ".partial")
-        self._schema = pa.schema([pa.field(name, _ARROW[kind]) for name, kind in columns])
         self._parquet: pq.ParquetWriter | None = None
         self._handle: IO[str] | None = None
         if table_format == "parquet":
-            self._parquet = pq.ParquetWriter(self._tmp, self._schema)
+            import pyarrow as pa
+            import pyarrow.parquet as parquet
+
+            types = {kind: getattr(pa, name)() for kind, name in _ARROW_TYPES.items()}
+            self._schema = pa.schema([pa.field(name, types[kind]) for name, kind in columns])
+            self._table = pa.Table
+            self._parquet = parquet.ParquetWriter(self._tmp, self._schema)
         else:
             newline = "" if table_format == "csv" else None
             self._handle = self._tmp.open("w", encoding="utf-8", newline=newline)
@@ -69,7 +70,7 @@ class TableWriter:
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
         if self._parquet is not None:
             data = {name: [row.get(name) for row in rows] for name in self.names}
-            self._parquet.write_table(pa.Table.from_pydict(data, schema=self._schema))
+            self._parquet.write_table(self._table.from_pydict(data, schema=self._schema))
         elif self.format == "csv":
             assert self._handle is not None
             writer = csv.writer(self._handle)

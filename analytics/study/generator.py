@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics.study import DEFAULT_SEED
 from analytics.study.geography import cultural_proximity, geographic_proximity
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-DEFAULT_SEED = 20231101
 #: 2020 census population of mainland China, the denominator of the frames' population shares.
 NATIONAL_POPULATION_2020 = 1_411_778_724
 

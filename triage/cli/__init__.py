@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+import referral  # noqa: F401  - first: sqlite-utils without pandas (see referral/__init__.py)
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
 from triage.errors import ClinicError

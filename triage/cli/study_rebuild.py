@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from analytics.study.generator import DEFAULT_SEED
+from analytics.study import DEFAULT_SEED
 
 
 def register(app: typer.Typer) -> None:
