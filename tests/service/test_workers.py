@@ -1,7 +1,8 @@
 """`triage serve --workers 2`: a real primary and worker process on loopback, one SQLite file.
 
 Checks that connections go round both processes, that walk-ins served by either are stored once
-and counted by /metrics on either, that a live update reaches a page open on the other process,
+and counted by /metrics on either, that the primary writes the worker's walk-ins and the worker
+answers with the primary's errors, that a live update reaches a page open on the other process,
 that failed logins count across processes, that the primary's device status and readiness reach
 the worker, that a killed worker is started again, and that Ctrl-C ends every process.
 """
@@ -165,6 +166,35 @@ def test_walk_ins_on_either_process_are_stored_once_and_counted_by_any_metrics(s
             if line.startswith("triage_assessments_total{")
         )
         assert counted >= 6, text
+
+
+def test_the_primary_writes_the_worker_s_walk_ins(service: Service) -> None:
+    def handed_over() -> float:
+        text = service.fresh("GET", "/metrics").text
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("triage_writer_line_walk_ins_total")
+        )
+
+    time.sleep(2.5)  # metrics are shared every two seconds
+    before = handed_over()
+    for n in range(300, 306):  # new connections alternate: three go to the worker
+        assert service.fresh("POST", "/api/v1/assessments", json=walk_in(n)).status_code == 201
+    time.sleep(2.5)
+    assert handed_over() - before == 3
+
+
+def test_an_error_raised_by_the_primary_reaches_the_worker_s_client(service: Service) -> None:
+    first = {**walk_in(400), "idempotency_key": "key-400"}
+    assert service.fresh("POST", "/api/v1/assessments", json=first).status_code == 201
+    other = {**walk_in(401), "idempotency_key": "key-400"}  # the same key for another patient
+    answers = [service.fresh("POST", "/api/v1/assessments", json=other) for _ in range(2)]
+    assert [a.status_code for a in answers] == [409, 409], [a.text for a in answers]
+    assert all("another patient" in a.json()["error"] for a in answers), answers[0].text
+    again = [service.fresh("POST", "/api/v1/assessments", json=first) for _ in range(2)]
+    assert [a.status_code for a in again] == [201, 201]
+    assert again[0].json()["id"] == again[1].json()["id"], "the stored assessment, from either process"
 
 
 def test_a_live_update_reaches_a_page_open_on_the_other_process(service: Service) -> None:

@@ -181,11 +181,17 @@ class Clinic:
     def add_observations(
         self, db: Database, encounter_id: int, observations: list[Observation], *, actor: str, reason: str
     ) -> list[int]:
-        if not observations:
-            raise UserInputError("observations: send at least one observation")
-        ids = store.add_observations(
+        return self.add_observation_rows(
             db, encounter_id, [observation_row(o) for o in observations], actor=actor, reason=reason
         )
+
+    def add_observation_rows(
+        self, db: Database, encounter_id: int, rows: list[ObservationIn], *, actor: str, reason: str
+    ) -> list[int]:
+        """Store validated observations already in the referral log's shape."""
+        if not rows:
+            raise UserInputError("observations: send at least one observation")
+        ids = store.add_observations(db, encounter_id, rows, actor=actor, reason=reason)
         self.hub.publish("queue", encounter_id=encounter_id)
         return ids
 

@@ -55,6 +55,11 @@ class ServiceMetrics:
         self.login_failures = Counter(
             "triage_login_failures_total", "Failed or rate-limited logins", ["reason"], registry=self.registry
         )
+        self.walk_ins_for_workers = Counter(
+            "triage_writer_line_walk_ins_total",
+            "Walk-ins that other service processes handed to this one to store (serve --workers)",
+            registry=self.registry,
+        )
         self.sse_clients = Gauge("triage_sse_clients", "Open live-update connections", registry=self.registry)
 
     def learn_routes(self, routes: list[Any]) -> None:

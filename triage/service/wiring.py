@@ -17,6 +17,7 @@ from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
 from triage.service.runtime import Runtime
 from triage.service.shared_state import share_forever
+from triage.service.writer import WriterService
 
 log = logging.getLogger("triage.service")
 
@@ -66,7 +67,10 @@ async def start_clinic(runtime: Runtime) -> None:
     runtime.not_ready_reason = ""
     if pool is not None:
         try:
-            await asyncio.to_thread(pool.start)  # the workers start once the primary is ready
+            # The workers start once the primary is ready; the primary writes their walk-ins.
+            writes = WriterService(runtime, clinic)
+            runtime.extras["writer_service"] = writes
+            await asyncio.to_thread(pool.start, writes.attach)
         except OSError as exc:
             log.error("could not start the worker processes (%s); this process serves alone", exc)
 

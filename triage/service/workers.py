@@ -8,8 +8,11 @@ by ``triage serve`` (the *primary*) binds the socket, starts N-1 *workers* and s
   worker's share over a Unix socket (:mod:`triage.service.acceptor`); each process then serves its
   connections to the end (keep-alive included);
 - only the primary runs the device gateway and its pipeline;
-- all of them write to the one referral log, taking turns (:mod:`referral.writer_lock`); staff
-  sessions live in the log, so any process can answer any request;
+- the primary writes every process's walk-ins: workers hand them over on a writer line
+  (:mod:`triage.service.writer`) and answer once the primary's commit returned. Other writes (rare:
+  logins, referrals, overrides) each process makes itself, taking turns
+  (:mod:`referral.writer_lock`); staff sessions live in the log, so any process can answer any
+  request;
 - live-update events, failed logins and metrics travel between them on socket pairs
   (:mod:`triage.service.peers`), relayed by the primary;
 - the primary watches its workers: one that dies is started again (after 1, 2, 5, 10, then 30 s),
@@ -28,12 +31,14 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from triage.service.acceptor import Acceptor, HandedConnections, hand_over
 from triage.service.events import EventHub
 from triage.service.peers import PeerLink, link_pair
 from triage.service.shared_state import PeerState
+from triage.service.writer import line_pair
 from triage.settings import Settings
 
 log = logging.getLogger("triage.service")
@@ -70,6 +75,7 @@ class WorkerPool:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._turn = 0
+        self._serve_writes: Callable[[socket.socket, str], None] | None = None
 
     def acceptor(self) -> Acceptor:
         """The primary's acceptor, dealing connections round the processes."""
@@ -95,11 +101,13 @@ class WorkerPool:
         """Processes serving HTTP, the primary included."""
         return self._count
 
-    def start(self) -> None:
+    def start(self, serve_writes: Callable[[socket.socket, str], None] | None = None) -> None:
         """Start the workers (the service calls this once the primary is ready, so their start-up
-        does not slow the primary's on a small box)."""
+        does not slow the primary's on a small box). ``serve_writes`` takes the primary's end of
+        each worker's writer line; without it the workers write their walk-ins themselves."""
         if self._stopping.is_set():
             return
+        self._serve_writes = serve_writes
         for index in range(1, self._count):
             if index not in self._workers:
                 self._spawn(index, restarts=0)
@@ -109,6 +117,7 @@ class WorkerPool:
         ours, theirs = link_pair()
         channel, worker_channel = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         channel.setblocking(False)
+        writes, worker_writes = line_pair()
         payload = {
             "settings": self._settings.model_dump(mode="json"),
             "index": index,
@@ -121,12 +130,18 @@ class WorkerPool:
                 "triage.service.workers",
                 str(worker_channel.fileno()),
                 str(theirs.fileno()),
+                str(worker_writes.fileno()) if self._serve_writes else "-",
             ],
-            pass_fds=(worker_channel.fileno(), theirs.fileno()),
+            pass_fds=(worker_channel.fileno(), theirs.fileno(), worker_writes.fileno()),
             stdin=subprocess.PIPE,
         )
         theirs.close()
         worker_channel.close()
+        worker_writes.close()
+        if self._serve_writes is not None:
+            self._serve_writes(writes, f"worker {index}")
+        else:
+            writes.close()
         assert process.stdin is not None
         process.stdin.write(json.dumps(payload).encode())
         process.stdin.close()
@@ -174,10 +189,11 @@ class WorkerPool:
                 worker.process.wait()
 
 
-def run_worker(channel_fd: int, link_fd: int) -> None:
+def run_worker(channel_fd: int, link_fd: int, writes_fd: int | None) -> None:
     """A worker process: the primary's settings from stdin, then serve until told to stop."""
     from triage.service import create_app
     from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
+    from triage.service.writer import WriterLink
 
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     payload = json.loads(sys.stdin.buffer.read())
@@ -187,6 +203,8 @@ def run_worker(channel_fd: int, link_fd: int) -> None:
     settings = settings.model_copy(update={"service": service})
     app = create_app(settings, worker=int(payload["index"]))
     app.state.runtime.extras["freeze_gc"] = True
+    if writes_fd is not None:
+        app.state.runtime.extras["writer_link"] = WriterLink(socket.socket(fileno=writes_fd))
     connections = HandedConnections(socket.socket(fileno=channel_fd))
     server = ClinicServer(app, service.host, service.port, str(payload["log_level"]), connections=connections)
     link = PeerLink(socket.socket(fileno=link_fd), "primary")
@@ -195,4 +213,4 @@ def run_worker(channel_fd: int, link_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    run_worker(int(sys.argv[1]), int(sys.argv[2]))
+    run_worker(int(sys.argv[1]), int(sys.argv[2]), None if sys.argv[3] == "-" else int(sys.argv[3]))

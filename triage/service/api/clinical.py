@@ -7,17 +7,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from sqlite_utils import Database
 
 from referral import queue as staff_queue
 from referral import store
 from referral.records import PatientIn
 from triage.assessment import Disposition
-from triage.errors import ClinicError, ConflictError, UserInputError
+from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
-from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep, committer
+from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
-from triage.service.clinic import stored_assessment_json, stored_assessment_view
+from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
+from triage.service.walk_ins import WalkIn
+from triage.service.writer import store_walk_in
 
 router = APIRouter(tags=["clinical"])
 
@@ -318,42 +319,17 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     # The CPU part (scores, rules, models, serialisation) runs here, before the request joins the
     # single writer; the writer only stores rows (and recomputes if the stored patient differs).
     pseudo = clinic.pseudonym_for(rt.databases.get(), body.patient.mrn)
-    prepared = clinic.prepare_walk_in(pseudo, age, body.patient.sex, observations, context, key)
-
-    def unit(db: Database) -> dict[str, Any]:
-        if key is not None:
-            existing = store.assessment_by_key(db, key)
-            if existing is not None:
-                _same_patient(db, existing, body.patient.mrn, key)
-                return existing
-        patient = clinic.register_patient(db, patient_in, actor=who.username)
-        encounter = clinic.open_encounter(
-            db,
-            body.patient.mrn,
-            actor=who.username,
-            age_years=body.age_years,
-            key=f"{key}:encounter" if key else None,
-        )
-        encounter_id = int(encounter["id"])
-        if key is not None and store.list_observations(db, encounter_id):
-            return clinic.assess_encounter(
-                db, encounter_id, actor=who.username, source="api", context=context, key=key
-            )
-        clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="walk-in")
-        return clinic.record_walk_in(db, encounter, patient, prepared, actor=who.username, context=context)
-
-    # One durable commit shared with concurrent requests (triage/service/commit.py).
-    row = await committer(rt).run(unit)
+    walk_in = WalkIn(
+        actor=who.username,
+        patient=patient_in,
+        age_years=body.age_years,
+        key=key,
+        observations=[observation_row(o) for o in observations],
+        context=context,
+        prepared=clinic.prepare_walk_in(pseudo, age, body.patient.sex, observations, context, key),
+    )
+    row = await store_walk_in(rt, clinic, walk_in)
     return Response(stored_assessment_json(row), status_code=201, media_type="application/json")
-
-
-def _same_patient(db: Database, assessment: dict[str, Any], mrn: str, key: str) -> None:
-    encounter = store.get_encounter(db, int(assessment["encounter_id"]))
-    if store.get_patient(db, int(encounter["patient_id"]))["mrn"] != mrn:
-        raise ConflictError(
-            f"idempotency key {key!r} was already used for another patient's walk-in "
-            f"(assessment {assessment['id']}); use a new key for a new request"
-        )
 
 
 @router.get("/assessments/{assessment_id}", summary="One stored assessment")
