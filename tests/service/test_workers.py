@@ -189,37 +189,41 @@ def test_an_error_raised_by_the_primary_reaches_the_worker_s_client(service: Ser
     first = {**walk_in(400), "idempotency_key": "key-400"}
     assert service.fresh("POST", "/api/v1/assessments", json=first).status_code == 201
     other = {**walk_in(401), "idempotency_key": "key-400"}  # the same key for another patient
-    answers = [service.fresh("POST", "/api/v1/assessments", json=other) for _ in range(2)]
-    assert [a.status_code for a in answers] == [409, 409], [a.text for a in answers]
+    answers = [service.fresh("POST", "/api/v1/assessments", json=other) for _ in range(3)]
+    assert [a.status_code for a in answers] == [409, 409, 409], [a.text for a in answers]
     assert all("another patient" in a.json()["error"] for a in answers), answers[0].text
-    again = [service.fresh("POST", "/api/v1/assessments", json=first) for _ in range(2)]
-    assert [a.status_code for a in again] == [201, 201]
-    assert again[0].json()["id"] == again[1].json()["id"], "the stored assessment, from either process"
+    again = [service.fresh("POST", "/api/v1/assessments", json=first) for _ in range(3)]
+    assert [a.status_code for a in again] == [201, 201, 201]
+    assert len({a.json()["id"] for a in again}) == 1, "the stored assessment, from either process"
 
 
 def test_a_live_update_reaches_a_page_open_on_the_other_process(service: Service) -> None:
+    # Every walk-in is stored (and its event published) by the primary: a page open on the worker
+    # hears of it only through the line between the processes.
     headers = {"Authorization": f"Bearer {service.token}"}
     received: list[str] = []
-    with httpx.Client(base_url=service.base, headers=headers, timeout=10) as client:
-        worker = client.get("/readyz").json()["worker"]
-        with client.stream("GET", "/events") as stream:
-            assert stream.status_code == 200
+    for _ in range(3):
+        client = httpx.Client(base_url=service.base, headers=headers, timeout=10)
+        if client.get("/readyz").json()["worker"] == 1:
+            break
+        client.close()
+    else:
+        raise AssertionError("no connection went to the worker")
+    with client.stream("GET", "/events") as stream:
+        assert stream.status_code == 200
 
-            def read() -> None:
-                for line in stream.iter_lines():
-                    received.append(line)
-                    if line.startswith("event: queue"):
-                        return
+        def read() -> None:
+            for line in stream.iter_lines():
+                received.append(line)
+                if line.startswith("event: queue"):
+                    return
 
-            reader = threading.Thread(target=read, daemon=True)
-            reader.start()
-            time.sleep(0.3)
-            for n in range(100, 110):  # new connections alternate; stop once the other process answered
-                posted = service.fresh("POST", "/api/v1/assessments", json=walk_in(n))
-                assert posted.status_code == 201
-                if service.fresh("GET", "/readyz").json()["worker"] == worker:
-                    break  # this walk-in went to the other process (they alternate)
-            reader.join(5)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        time.sleep(0.3)
+        assert service.fresh("POST", "/api/v1/assessments", json=walk_in(100)).status_code == 201
+        reader.join(5)
+    client.close()
     assert "event: queue" in received, received
 
 
@@ -233,7 +237,7 @@ def test_failed_logins_count_across_processes(service: Service) -> None:
 
 
 def test_the_worker_shows_the_primary_s_devices_and_readiness(service: Service) -> None:
-    for _ in range(2):
+    for _ in range(3):
         response = service.fresh("GET", "/api/v1/devices")
         assert response.status_code == 200, response.text
         assert [row["device"] for row in response.json()] == ["ward-monitor"]
