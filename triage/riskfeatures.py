@@ -48,6 +48,21 @@ PATIENT_FEATURES: dict[str, Callable[[PatientContext], float | None]] = {
 }
 """Features taken from the patient context; ``bmi`` falls back to a measured ``bmi`` observation."""
 
+PATIENT_FIELDS: dict[str, str] = {
+    "age": "age",
+    "waist_cm": "waist_cm",
+    "current_smoker": "current_smoker",
+    "diabetes": "diabetes",
+    "hypertension": "hypertension",
+    "ckd": "ckd",
+    "on_antihypertensives": "on_antihypertensives",
+    "family_history_ascvd": "family_history_ascvd",
+    "physically_active": "physically_active",
+}
+"""The patient features above that are one PatientContext field as a number (a flag as 0/1):
+:func:`feature_row` reads them from the record's fields without a getter per feature
+(``tests/triage/test_riskmodel_rows.py`` checks they agree with :data:`PATIENT_FEATURES`)."""
+
 
 def observation_value(code: str, raw: float | str) -> float:
     """A model-ready number for an observation value; ``UserInputError`` naming the code otherwise."""
@@ -140,6 +155,51 @@ def _getter(name: str, source: str) -> FeatureGetter:
 
         return get_number
     return get
+
+
+RowPlan = tuple[tuple[str, str | None, FeatureGetter | None], ...]
+
+
+def row_plan(card: ModelCard) -> RowPlan:
+    """How :func:`feature_row` reads each feature of ``card``, in card order: ``(name, field,
+    None)`` for a :data:`PATIENT_FIELDS` feature, ``(name, None, None)`` for a numeric observation,
+    ``(name, None, getter)`` for everything else. Built once per model."""
+    plan: list[tuple[str, str | None, FeatureGetter | None]] = []
+    for f in card.features:
+        getter = _getter(f.name, f.source)  # also refuses unknown patient features
+        if f.source == "patient" and f.name in PATIENT_FIELDS:
+            plan.append((f.name, PATIENT_FIELDS[f.name], None))
+        elif f.source == "observation" and f.name not in ORDINAL_OBSERVATIONS:
+            plan.append((f.name, None, None))
+        else:
+            plan.append((f.name, None, getter))
+    return tuple(plan)
+
+
+def feature_row(
+    plan: RowPlan, patient: PatientContext, values: Mapping[str, float | str]
+) -> list[float | None]:
+    """The features of a :func:`row_plan` in card order (``None`` = unknown): the same values as
+    the per-feature getters of :func:`compile_features`, in one loop over the patient's fields."""
+    fields = patient.__dict__
+    get = values.get
+    row: list[float | None] = []
+    for name, field, getter in plan:
+        if field is not None:  # a PatientContext field, else a measured observation of that name
+            value = fields[field]
+            if value is None:
+                row.append(observation_value(name, values[name]) if name in values else None)
+            else:
+                row.append(float(value))
+        elif getter is None:  # a numeric observation
+            raw = get(name)
+            if raw is None or (raw.__class__ is float and raw - raw == 0.0):  # unknown, or a finite float
+                row.append(raw)
+            else:
+                row.append(observation_value(name, raw))
+        else:
+            row.append(getter(patient, values))
+    return row
 
 
 def substitutable(card: ModelCard) -> tuple[str, ...]:

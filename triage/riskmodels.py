@@ -31,7 +31,14 @@ import models
 from models.card import ModelCard, Registry
 from triage.errors import ModelContractError, NotFoundError
 from triage.patient import PatientContext
-from triage.riskfeatures import compile_features, not_applicable_reason, substitutable, substitute
+from triage.riskfeatures import (
+    compile_features,
+    feature_row,
+    not_applicable_reason,
+    row_plan,
+    substitutable,
+    substitute,
+)
 
 BANDS = ("low", "medium", "high", "not_scored")
 
@@ -278,7 +285,13 @@ class RiskModel:
 
     def finish(self, probability: float, prepared: PreparedRow, notes: Sequence[str] = ()) -> RiskPrediction:
         """The prediction for a prepared row the model scored at ``probability``."""
-        band = self.band_for(probability)
+        # band_for, inline
+        if probability >= self.threshold:
+            band = "high"
+        elif probability >= self.medium_threshold:
+            band = "medium"
+        else:
+            band = "low"
         return RiskPrediction.scored(
             self.name,
             self.version,
@@ -337,6 +350,7 @@ class ModelSet:
     def __init__(self, loaded: Mapping[str, RiskModel]):
         self.models: dict[str, RiskModel] = dict(loaded)
         self._getters = {name: compile_features(model.card) for name, model in self.models.items()}
+        self._plans = {name: row_plan(model.card) for name, model in self.models.items()}
         self._stand_ins = {
             name: tuple((model.feature_names.index(f), f) for f in substitutable(model.card))
             for name, model in self.models.items()
@@ -382,7 +396,7 @@ class ModelSet:
             else:
                 pending.append((len(predictions), model, prepared, notes))
                 predictions.append(_PLACEHOLDER)
-        probabilities = [model.score(prepared) for _, model, prepared, _ in pending]
+        probabilities = [model._score(prepared.row) for _, model, prepared, _ in pending]
         for (position, model, prepared, notes), probability in zip(pending, probabilities, strict=True):
             predictions[position] = model.finish(probability, prepared, notes)
         return predictions
@@ -392,7 +406,7 @@ class ModelSet:
     ) -> tuple[list[float | None], list[str]]:
         """Model ``name``'s features in card order (``None`` = unknown) with stand-ins applied, and
         what was stood in (models with the same features share the result)."""
-        row = [get(patient, values) for _, get in self._getters[name]]
+        row = feature_row(self._plans[name], patient, values)
         notes: list[str] = []
         for index, feature in self._stand_ins[name]:
             if row[index] is None:

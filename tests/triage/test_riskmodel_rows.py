@@ -16,7 +16,17 @@ from hypothesis import strategies as st
 
 from triage.errors import ModelContractError
 from triage.patient import PatientContext
-from triage.riskfeatures import build_features, not_applicable_reason, substitutable, substitute
+from triage.riskfeatures import (
+    PATIENT_FEATURES,
+    PATIENT_FIELDS,
+    build_features,
+    compile_features,
+    feature_row,
+    not_applicable_reason,
+    row_plan,
+    substitutable,
+    substitute,
+)
 from triage.riskmodels import ModelSet, PreparedRow, RiskModel, RiskPrediction, load_models
 
 
@@ -206,3 +216,34 @@ def test_prepared_rows_follow_the_plain_rules(model_set: ModelSet, data: st.Data
         assert isinstance(got, PreparedRow) and got == expected
     else:
         assert isinstance(got, RiskPrediction) and got.missing == expected
+
+
+def test_feature_rows_equal_the_per_feature_getters(model_set: ModelSet) -> None:
+    """``feature_row`` reads plain patient fields and numeric observations in one loop: every
+    feature must come out as its getter gives it (value and type), also when a patient field is
+    unknown and a measured observation of that name stands in."""
+    patients = [*PATIENTS, PatientContext(age=40, sex="male", height_cm=170, weight_kg=80, ckd=False)]
+    values_list: list[dict[str, float | str]] = [
+        *VALUES,
+        {"bmi": 31.0, "waist_cm": 90.0, "sbp": 120.0, "urine_protein": "neg", "urine_sg": 1.02},
+    ]
+    compared = 0
+    for model in model_set.models.values():
+        plan = row_plan(model.card)
+        getters = compile_features(model.card)
+        for patient in patients:
+            for values in values_list:
+                got = feature_row(plan, patient, values)
+                expected = [get(patient, values) for _, get in getters]
+                assert got == expected, (model.name, patient, values)
+                assert [type(v) for v in got] == [type(v) for v in expected]
+                compared += 1
+    assert compared == 4 * 6 * 5
+
+
+def test_plain_patient_fields_are_the_patient_features_they_stand_for() -> None:
+    for name, field in PATIENT_FIELDS.items():
+        for value in (None, True, False, 0.0, 61.0):
+            patient = PatientContext.model_construct(**{field: value})
+            expected = PATIENT_FEATURES[name](patient)
+            assert (None if value is None else float(value)) == expected, name
