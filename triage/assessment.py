@@ -10,13 +10,14 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.observation import Observation
 from triage.scores.result import ScoreResult
-from triage.trusted import trusted
+from triage.trusted import trusted, trusted_builder
 
 SCHEMA_VERSION = 1
 
@@ -83,8 +84,7 @@ class Reason(BaseModel):
         reference: str = "",
     ) -> Reason:
         """The engine's constructor: typed arguments, no validator run (see ``trusted``)."""
-        return trusted(
-            cls,
+        return (_build_reason if cls is Reason else partial(trusted, cls))(
             {
                 "rule": rule,
                 "level": level if level.__class__ is Disposition else Disposition(level),
@@ -133,8 +133,7 @@ class ModelResult(BaseModel):
         out_of_range: Iterable[str] = (),
     ) -> ModelResult:
         """The engine's constructor: typed arguments, no validator run (see ``trusted``)."""
-        return trusted(
-            cls,
+        return (_build_model_result if cls is ModelResult else partial(trusted, cls))(
             {
                 "model": model,
                 "version": version,
@@ -245,8 +244,13 @@ class Assessment(BaseModel):
             and (rule_level is None or rule_level.__class__ is Disposition)
             and (model_level is None or model_level.__class__ is Disposition)
         ):
-            return trusted(cls, fields)
+            return _build_assessment(fields) if cls is Assessment else trusted(cls, fields)
         return cls.model_validate(fields)
+
+
+_build_reason = trusted_builder(Reason)
+_build_model_result = trusted_builder(ModelResult)
+_build_assessment = trusted_builder(Assessment)
 
 
 def json_schema() -> dict[str, Any]:

@@ -107,7 +107,7 @@ def cdrs(
         value=float(total),
         band=band,
         complete=not missing,
-        components=dict(components),
+        components=components,
         missing=tuple(missing),
         censored=among(censored, ("sbp", "waist", "bmi")),
         detail=detail,

@@ -104,7 +104,7 @@ def findrisc(
         value=float(total),
         band=band,
         complete=not missing,
-        components=dict(components),
+        components=components,
         missing=tuple(missing),
         censored=among(censored, ("bmi", "waist")),
         detail=detail,

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage.trusted import trusted
+from triage.trusted import trusted_builder
 
 ComponentValue = float | int | str | bool | None
 
@@ -68,8 +68,7 @@ class ScoreResult(BaseModel):
         exactly as validation would (numbers to float, sequences to tuples), without running the
         validator - twelve results per assessment made validation a fifth of ``assess()``.
         ``tests/triage/test_score_result.py`` proves the result equals the validated one."""
-        return trusted(
-            cls,
+        return _build(
             {
                 "name": name,
                 "value": None if value is None else float(value),
@@ -85,6 +84,9 @@ class ScoreResult(BaseModel):
                 "reference": reference,
             },
         )
+
+
+_build = trusted_builder(ScoreResult)
 
 
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
