@@ -30,7 +30,7 @@ def test_a_created_app_with_its_models_imports_no_heavy_library(tmp_path: object
         "from triage.service import create_app\n"
         "from triage.service.wiring import load_engine\n"
         "from triage.settings import Settings\n"
-        f"app = create_app(Settings(database={{'path': r'{tmp_path}/log.db'}}))\n"
+        f"app = create_app(Settings(data_dir=r'{tmp_path}', database={{'path': r'{tmp_path}/log.db'}}))\n"
         "load_engine(app.state.runtime)\n"
     )
     assert _imported_after(code) == []
