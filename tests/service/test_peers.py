@@ -1,4 +1,4 @@
-"""The pieces under `serve --workers`: the peer line, the writers' turn, merged metrics."""
+"""The pieces under `serve --workers`: the peer line, gathered events, the writers' turn, merged metrics."""
 
 from __future__ import annotations
 
@@ -69,6 +69,37 @@ def test_the_primary_relays_one_worker_s_events_to_the_others() -> None:
 
     asyncio.run(scenario())
     assert received[-1] == b'event: queue\ndata: {"encounter_id":3}\n\n'
+
+
+def test_events_for_other_processes_are_gathered_into_one_message_in_order() -> None:
+    hub = EventHub()
+    ours, theirs = link_pair()
+    hub.join(PeerLink(ours, "worker 1"), relay=True)
+    other = PeerLink(theirs, "primary")
+    got: list[dict[str, object]] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        hub.bind(loop)
+        other.listen(loop, lambda _, message: got.append(message), lambda _: None)
+        for n in range(5):
+            hub.publish("queue", encounter_id=n, urgent=n == 3)
+        publisher = threading.Thread(target=lambda: hub.publish("device", device="ward-monitor"))
+        publisher.start()  # a request handler's thread
+        publisher.join()
+        await asyncio.sleep(0.2)
+        hub.publish("queue", encounter_id=9)
+        await asyncio.sleep(0.2)
+
+    asyncio.run(scenario())
+    assert got == [
+        {
+            "t": "events",
+            "events": [["queue", {"encounter_id": n, "urgent": n == 3}] for n in range(5)]
+            + [["device", {"device": "ward-monitor"}]],
+        },
+        {"t": "events", "events": [["queue", {"encounter_id": 9}]]},
+    ]
 
 
 def test_writers_take_turns_across_descriptors(tmp_path: Path) -> None:
