@@ -181,14 +181,16 @@ def compute_scores(
     tc, hdl = number("total_cholesterol"), number("hdl_cholesterol")
     tc_mg = None if tc is None else cholesterol_mmol_to_mgdl(tc)
     hdl_mg = None if hdl is None else cholesterol_mmol_to_mgdl(hdl)
-    waist = number("waist") or patient.waist_cm
+    pf = patient.__dict__  # the patient's fields, each read once (see select_observations)
+    age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
+    smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]
+    waist = number("waist") or pf["waist_cm"]
     bmi = number("bmi") or patient.bmi_value
     if bmi is None:
         h = number("height")
         w = number("weight")
         if w is not None and h is not None:
             bmi = w / (h / 100.0) ** 2
-    p = patient
     return {
         "news2": news2(
             resp_rate=rr,
@@ -198,16 +200,16 @@ def compute_scores(
             heart_rate=number("heart_rate"),
             consciousness=consciousness,
             temperature=number("temperature"),
-            scale2=p.spo2_scale2,
+            scale2=scale2,
             censored=censored,
         ),
-        "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=p.spo2_scale2, censored=censored),
+        "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored),
         "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored),
         "glycaemia": glycaemia(
             glucose_fasting=number("glucose_fasting"),
             glucose_random=number("glucose_random"),
             hba1c=number("hba1c"),
-            known_diabetes=p.diabetes,
+            known_diabetes=diabetes,
             urine_ketones=answer("urine_ketones"),
             critical_low=policy.glucose.critical_low_mmol_l,
             critical_high=policy.glucose.critical_high_mmol_l,
@@ -217,61 +219,61 @@ def compute_scores(
         ),
         "qsofa": qsofa(resp_rate=rr, consciousness=consciousness, sbp=sbp, censored=censored),
         "crb65": crb65(
-            consciousness=consciousness, resp_rate=rr, sbp=sbp, dbp=dbp, age=p.age, censored=censored
+            consciousness=consciousness, resp_rate=rr, sbp=sbp, dbp=dbp, age=age, censored=censored
         ),
         "china_par": china_par(
-            sex=p.sex,
-            age=p.age,
+            sex=sex,
+            age=age,
             sbp=sbp,
-            on_antihypertensives=p.on_antihypertensives,
+            on_antihypertensives=treated,
             tc_mgdl=tc_mg,
             hdl_mgdl=hdl_mg,
             waist_cm=waist,
-            current_smoker=p.current_smoker,
-            diabetes=p.diabetes,
-            region_north=p.region_north,
-            urban=p.urban,
-            family_history_ascvd=p.family_history_ascvd,
+            current_smoker=smoker,
+            diabetes=diabetes,
+            region_north=pf["region_north"],
+            urban=pf["urban"],
+            family_history_ascvd=pf["family_history_ascvd"],
             censored=censored,
         ),
         "pce": pce(
-            sex=p.sex,
-            age=p.age,
+            sex=sex,
+            age=age,
             tc_mgdl=tc_mg,
             hdl_mgdl=hdl_mg,
             sbp=sbp,
-            on_antihypertensives=p.on_antihypertensives,
-            current_smoker=p.current_smoker,
-            diabetes=p.diabetes,
+            on_antihypertensives=treated,
+            current_smoker=smoker,
+            diabetes=diabetes,
             censored=censored,
         ),
         "findrisc": findrisc(
-            age=p.age,
-            sex=p.sex,
+            age=age,
+            sex=sex,
             bmi=bmi,
             waist_cm=waist,
-            physically_active=p.physically_active,
-            daily_fruit_veg=p.daily_fruit_veg,
-            on_antihypertensives=p.on_antihypertensives,
-            history_high_glucose=p.history_high_glucose,
-            family_history_diabetes=p.family_history_diabetes,
+            physically_active=pf["physically_active"],
+            daily_fruit_veg=pf["daily_fruit_veg"],
+            on_antihypertensives=treated,
+            history_high_glucose=pf["history_high_glucose"],
+            family_history_diabetes=family_diabetes,
             censored=censored,
         ),
         "cdrs": cdrs(
-            age=p.age,
-            sex=p.sex,
+            age=age,
+            sex=sex,
             bmi=bmi,
             waist_cm=waist,
             sbp=sbp,
-            family_history_diabetes=p.family_history_diabetes,
+            family_history_diabetes=family_diabetes,
             censored=censored,
         ),
         "kidney": kidney(
             creatinine=number("creatinine"),
             egfr_measured=number("egfr"),
             acr=number("albumin_creatinine_ratio"),
-            age=p.age,
-            sex=p.sex,
+            age=age,
+            sex=sex,
             censored=censored,
         ),
     }

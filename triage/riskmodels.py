@@ -322,12 +322,14 @@ class RiskModel:
     def _explain(
         self, probability: float, band: str, prepared: PreparedRow, notes: Sequence[str] = ()
     ) -> str:
-        text = f"{self._prefix}{probability * 100:.1f}% ({band}{self._bands_text}"
+        # %-formats: "%.1f" % x is f"{x:.1f}" and "%+.2f" % x is f"{x:+.2f}" (the same digits)
+        # without a __format__ call per number; four numbers per model and assessment
+        text = "%s%.1f%% (%s%s" % (self._prefix, probability * 100, band, self._bands_text)  # noqa: UP031
         row, imputed, out_of_range, drivers = prepared
         if drivers:
             drivers.sort()
             text += "; main drivers (log-odds vs training median): " + ", ".join(
-                [f"{name} {c:+.2f}" for _, c, name in drivers[:3]]
+                ["%s %+.2f" % (name, c) for _, c, name in drivers[:3]]  # noqa: UP031
             )
         if imputed:
             text += "; missing, imputed with the training median: " + ", ".join(
