@@ -39,6 +39,18 @@ class Event:
         return f"event: {self.kind}\ndata: {json.dumps(self.data, separators=(',', ':'))}\n\n".encode()
 
 
+def _call_on(loop: asyncio.AbstractEventLoop, callback: Callable[..., Any], *args: Any) -> None:
+    """Call now when on ``loop``'s thread, else hand the call to the loop (publishers run anywhere)."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        callback(*args)
+    else:
+        loop.call_soon_threadsafe(callback, *args)
+
+
 class EventHub:
     """Thread-safe publish; async subscribe. Bind to the running loop with :meth:`bind`."""
 
@@ -129,14 +141,7 @@ class EventHub:
         loop = self._loop
         if loop is None or loop.is_closed() or (not self._subscribers and kind != "bye"):
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._deliver(event)
-        else:
-            loop.call_soon_threadsafe(self._deliver, event)
+        _call_on(loop, self._deliver, event)
 
     def _share_soon(self, kind: str, data: dict[str, Any]) -> None:
         """Queue an event for the other processes; the first one queued schedules the send."""
@@ -149,14 +154,7 @@ class EventHub:
         if loop is None or loop.is_closed():
             self._send_outgoing()
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            loop.call_later(SHARE_EVERY_S, self._send_outgoing)
-        else:
-            loop.call_soon_threadsafe(loop.call_later, SHARE_EVERY_S, self._send_outgoing)
+        _call_on(loop, loop.call_later, SHARE_EVERY_S, self._send_outgoing)
 
     def _send_outgoing(self) -> None:
         with self._lock:

@@ -27,6 +27,29 @@ MAX_MESSAGE = 1 << 20
 Message = dict[str, Any]
 
 
+def drain(sock: socket.socket, size: int) -> tuple[list[bytes], bool]:
+    """Every packet waiting on a non-blocking ``SOCK_SEQPACKET`` socket, and whether the other end
+    has gone (closed, or the socket failed)."""
+    packets: list[bytes] = []
+    while True:
+        try:
+            data = sock.recv(size)
+        except BlockingIOError:
+            return packets, False
+        except OSError:
+            return packets, True
+        if not data:
+            return packets, True
+        packets.append(data)
+
+
+def hang_up(sock: socket.socket, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Stop watching ``sock`` on ``loop`` (if it was) and close it."""
+    if loop is not None and not loop.is_closed():
+        loop.remove_reader(sock.fileno())
+    sock.close()
+
+
 def link_pair() -> tuple[socket.socket, socket.socket]:
     """A connected pair: keep one end, hand the other to the child process."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -73,17 +96,8 @@ class PeerLink:
         self._loop = loop
 
         def readable() -> None:
-            while True:
-                try:
-                    data = self.sock.recv(MAX_MESSAGE)
-                except BlockingIOError:
-                    return
-                except OSError:
-                    data = b""
-                if not data:
-                    self.close()
-                    on_closed(self)
-                    return
+            packets, ended = drain(self.sock, MAX_MESSAGE)
+            for data in packets:
                 try:
                     message = json.loads(data)
                 except ValueError:
@@ -91,6 +105,9 @@ class PeerLink:
                     continue
                 if isinstance(message, dict):
                     on_message(self, message)
+            if ended:
+                self.close()
+                on_closed(self)
 
         loop.add_reader(self.sock.fileno(), readable)
 
@@ -98,6 +115,4 @@ class PeerLink:
         if self.closed:
             return
         self.closed = True
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.remove_reader(self.sock.fileno())
-        self.sock.close()
+        hang_up(self.sock, self._loop)

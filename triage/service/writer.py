@@ -30,6 +30,7 @@ from typing import Any
 from triage.errors import ClinicError
 from triage.service.api.deps import committer
 from triage.service.clinic import Clinic
+from triage.service.peers import drain, hang_up
 from triage.service.runtime import Runtime
 from triage.service.walk_ins import WalkIn, decode_row, encode_row
 
@@ -122,16 +123,8 @@ class WriterLink:
         return decode_row(reply, payload)
 
     def _readable(self) -> None:
-        while True:
-            try:
-                data = self.sock.recv(self.largest * 2 + 65536)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                self.close()
-                return
+        packets, ended = drain(self.sock, self.largest * 2 + 65536)
+        for data in packets:
             try:
                 reply, payload = _unframe(data)
                 future = self._pending.pop(int(reply["id"]))
@@ -140,15 +133,15 @@ class WriterLink:
                 continue
             if not future.done():
                 future.set_result((reply, payload))
+        if ended:
+            self.close()
 
     def close(self) -> None:
         """Fail what is in flight (the primary is gone) and stop using the line."""
         if self.closed:
             return
         self.closed = True
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.remove_reader(self.sock.fileno())
-        self.sock.close()
+        hang_up(self.sock, self._loop)
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
@@ -182,20 +175,13 @@ class WriterService:
         largest = _largest_packet(sock) * 2 + 65536
 
         def readable() -> None:
-            while True:
-                try:
-                    data = sock.recv(largest)
-                except BlockingIOError:
-                    return
-                except OSError:
-                    data = b""
-                if not data:  # the worker ended; its restart brings a new line
-                    self._loop.remove_reader(sock.fileno())
-                    sock.close()
-                    return
+            packets, ended = drain(sock, largest)
+            for data in packets:
                 task = self._loop.create_task(self._answer(sock, name, data))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+            if ended:  # the worker ended; its restart brings a new line
+                hang_up(sock, self._loop)
 
         self._loop.add_reader(sock.fileno(), readable)
 
