@@ -31,12 +31,13 @@ from triage.assessment import (
     ModelResult,
     Reason,
     Tier,
+    reason,
 )
 from triage.errors import ClinicError
 from triage.observation import Observation, Status
 from triage.patient import PatientContext
 from triage.policy import Policy, PolicyRuntime
-from triage.rules import Evidence
+from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
 from triage.scores.china_par import china_par
@@ -330,21 +331,19 @@ def _model_results(
             probability = float(probability)
             levels.append(setting.level)
             reasons.append(
-                Reason.of(
-                    rule=f"model:{name}",
-                    level=setting.level,
-                    source="model",
-                    values={
-                        "probability": round(probability, 4),
-                        "threshold": threshold,
-                        "version": pred.version,
-                    },
+                reason(
+                    f"model:{name}",
+                    setting.level,
+                    "model",
+                    False,
+                    {"probability": round(probability, 4), "threshold": threshold, "version": pred.version},
                     # "%.1f%%" % (x * 100) is f"{x:.1%}" (the same multiplication and digits) without
                     # a __format__ call per number: about a third cheaper
-                    detail=(
+                    (
                         "risk %.1f%% >= threshold %.1f%%. %s"  # noqa: UP031
                         % (probability * 100, threshold * 100, explanation)
                     ).strip(),
+                    "",
                 )
             )
     return results, notes, reasons, levels
@@ -386,14 +385,8 @@ def assess(
         values[code] = n if n is not None else str(value)
     scores = compute_scores(patient, values, tuple(censored), policy, latest)
 
-    evidence = Evidence(
-        values=values,
-        latest=latest,
-        patient=patient,
-        scores=scores,
-        glucose_critical_low=policy.glucose.critical_low_mmol_l,
-        glucose_critical_high=policy.glucose.critical_high_mmol_l,
-    )
+    glucose = policy.glucose
+    ev = evidence(values, latest, patient, scores, glucose.critical_low_mmol_l, glucose.critical_high_mmol_l)
     reasons: list[Reason] = []
     # each reason's place in the answer, (urgency, not a red flag, from a model, position in
     # ``reasons``): sorted, the stable order of (-rank, not red_flag, source != "rule"), kept
@@ -404,7 +397,7 @@ def assess(
     rechecks: list[int] = []
     if latest:
         for rule, level, recheck in runtime.active_rules:
-            finding = rule.check(evidence)
+            finding = rule.check(ev)
             if finding is None:
                 continue
             red_flag = rule.red_flag
@@ -413,14 +406,7 @@ def assess(
             order.append((-LEVEL_RANK[level], not red_flag, False, len(order)))
             rule_levels.append(level)
             reasons.append(
-                Reason.of(
-                    rule=rule.name,
-                    level=level,
-                    red_flag=red_flag,
-                    values=finding.values,
-                    detail=finding.detail,
-                    reference=rule.reference,
-                )
+                reason(rule.name, level, "rule", red_flag, finding.values, finding.detail, rule.reference)
             )
             if recheck is not None:
                 rechecks.append(recheck)

@@ -84,17 +84,9 @@ class Reason(BaseModel):
         reference: str = "",
     ) -> Reason:
         """The engine's constructor: typed arguments, no validator run (see ``trusted``)."""
-        return (_build_reason if cls is Reason else partial(trusted, cls))(
-            {
-                "rule": rule,
-                "level": level if level.__class__ is Disposition else Disposition(level),
-                "source": source,
-                "red_flag": red_flag,
-                "values": {} if values is None else dict(values),
-                "detail": detail,
-                "reference": reference,
-            },
-        )
+        if cls is Reason:
+            return reason(rule, level, source, red_flag, values, detail, reference)
+        return trusted(cls, reason(rule, level, source, red_flag, values, detail, reference).__dict__)
 
 
 class ModelResult(BaseModel):
@@ -249,6 +241,32 @@ class Assessment(BaseModel):
 
 
 _build_reason = trusted_builder(Reason)
+
+
+def reason(
+    rule: str,
+    level: Disposition,
+    source: Literal["rule", "model"],
+    red_flag: bool,
+    values: Mapping[str, ValueType] | None,
+    detail: str,
+    reference: str,
+) -> Reason:
+    """:meth:`Reason.of` with every argument given by position (``assess()``'s hot path: a call
+    with seven keywords costs more than building the record)."""
+    return _build_reason(
+        {
+            "rule": rule,
+            "level": level if level.__class__ is Disposition else Disposition(level),
+            "source": source,
+            "red_flag": red_flag,
+            "values": {} if values is None else dict(values),
+            "detail": detail,
+            "reference": reference,
+        }
+    )
+
+
 _build_model_result = trusted_builder(ModelResult)
 _build_assessment = trusted_builder(Assessment)
 

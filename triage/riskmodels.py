@@ -275,10 +275,13 @@ class RiskModel:
             else:
                 if not low <= value <= high:
                     out_of_range.append(name)
-                # log-odds contribution against the training median, kept when it reaches 0.05
+                # log-odds contribution against the training median, kept when it reaches 0.05;
+                # sorted by -|contribution| (no abs() call: the sign is known in each branch)
                 contribution = coef * (value - median)
-                if contribution >= 0.05 or contribution <= -0.05:
-                    drivers.append((-abs(contribution), contribution, name))
+                if contribution >= 0.05:
+                    drivers.append((-contribution, contribution, name))
+                elif contribution <= -0.05:
+                    drivers.append((contribution, contribution, name))
         if missing:
             return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
         return PreparedRow(row, imputed, out_of_range, drivers)

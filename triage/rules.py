@@ -46,6 +46,36 @@ class Evidence:
         return v if isinstance(v, float) else None
 
 
+_EVIDENCE_FIELDS = ("values", "latest", "patient", "scores", "glucose_critical_low", "glucose_critical_high")
+# the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
+_SET_EVIDENCE = tuple(Evidence.__dict__[name].__set__ for name in _EVIDENCE_FIELDS)
+
+
+def evidence(
+    values: Mapping[str, float | str],
+    latest: Mapping[str, Observation],
+    patient: PatientContext,
+    scores: Mapping[str, ScoreResult],
+    glucose_critical_low: float,
+    glucose_critical_high: float,
+) -> Evidence:
+    """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
+    ``__init__`` goes through ``object.__setattr__`` six times); ``tests/triage/test_rules.py``
+    compares with the constructor."""
+    ev = _new_object(Evidence)
+    set_values, set_latest, set_patient, set_scores, set_low, set_high = _SET_EVIDENCE
+    set_values(ev, values)
+    set_latest(ev, latest)
+    set_patient(ev, patient)
+    set_scores(ev, scores)
+    set_low(ev, glucose_critical_low)
+    set_high(ev, glucose_critical_high)
+    return ev
+
+
+_new_object = object.__new__
+
+
 class Finding(NamedTuple):
     """What a rule found: the inputs that fired it and a readable detail."""
 

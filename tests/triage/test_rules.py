@@ -9,7 +9,7 @@ from triage.assess import assess
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.policy import Policy, policy_from_mapping
-from triage.rules import RULES
+from triage.rules import RULES, Evidence, evidence
 
 Reading = tuple[str, float | str, str | None]
 
@@ -184,3 +184,14 @@ def test_diabetes_risk_high_at_cdrs_25(policy: Policy) -> None:
     assert "diabetes_risk_high" not in _fired(policy, slim, [("sbp", 105, None)])
     known = {**DIAB, "diabetes": True}
     assert "diabetes_risk_high" not in _fired(policy, known, [("sbp", 115, None)])
+
+
+def test_evidence_set_through_its_slots_equals_the_constructed_one() -> None:
+    patient = PatientContext(age=50, sex="male")
+    latest = {"sbp": ob("sbp", 150)}
+    parts = ({"sbp": 150.0}, latest, patient, {}, 3.0, 22.2)
+    fast = evidence(*parts)
+    assert fast == Evidence(*parts)
+    assert [getattr(fast, name) for name in Evidence.__slots__] == list(parts)
+    with pytest.raises(AttributeError):
+        fast.values = {}  # type: ignore[misc]  # still frozen
