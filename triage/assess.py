@@ -31,6 +31,7 @@ from triage.assessment import (
     ModelResult,
     Reason,
     Tier,
+    model_result,
     reason,
 )
 from triage.errors import ClinicError
@@ -312,18 +313,18 @@ def _model_results(
         above = probability is not None and probability >= threshold
         explanation = pred.explanation
         results.append(
-            ModelResult.of(
-                model=name,
-                version=pred.version,
-                probability=probability,
-                threshold=threshold,
-                above_threshold=above,
-                level=setting.level if above else None,
-                band=pred.band,
-                missing=pred.missing,
-                imputed=pred.imputed,
-                explanation=explanation,
-                out_of_range=getattr(pred, "out_of_range", ()),
+            model_result(
+                name,
+                pred.version,
+                probability,
+                threshold,
+                above,
+                setting.level if above else None,
+                pred.band,
+                pred.missing,
+                pred.imputed,
+                explanation,
+                getattr(pred, "out_of_range", ()),
             )
         )
         if above:

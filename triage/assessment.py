@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -125,21 +124,20 @@ class ModelResult(BaseModel):
         out_of_range: Iterable[str] = (),
     ) -> ModelResult:
         """The engine's constructor: typed arguments, no validator run (see ``trusted``)."""
-        return (_build_model_result if cls is ModelResult else partial(trusted, cls))(
-            {
-                "model": model,
-                "version": version,
-                "probability": None if probability is None else float(probability),
-                "threshold": float(threshold),
-                "above_threshold": above_threshold,
-                "level": level if level is None or level.__class__ is Disposition else Disposition(level),
-                "band": band,
-                "missing": tuple(missing),
-                "imputed": {k: float(v) for k, v in imputed.items()} if imputed else {},
-                "explanation": explanation,
-                "out_of_range": tuple(out_of_range),
-            },
+        made = model_result(
+            model,
+            version,
+            probability,
+            threshold,
+            above_threshold,
+            level,
+            band,
+            missing,
+            imputed,
+            explanation,
+            out_of_range,
         )
+        return made if cls is ModelResult else trusted(cls, made.__dict__)
 
 
 class IgnoredObservation(BaseModel):
@@ -268,6 +266,39 @@ def reason(
 
 
 _build_model_result = trusted_builder(ModelResult)
+
+
+def model_result(
+    model: str,
+    version: str,
+    probability: float | None,
+    threshold: float,
+    above_threshold: bool,
+    level: Disposition | None,
+    band: str | None,
+    missing: Iterable[str],
+    imputed: Mapping[str, float] | None,
+    explanation: str,
+    out_of_range: Iterable[str],
+) -> ModelResult:
+    """:meth:`ModelResult.of` with every argument given by position (``assess()``'s hot path)."""
+    return _build_model_result(
+        {
+            "model": model,
+            "version": version,
+            "probability": None if probability is None else float(probability),
+            "threshold": float(threshold),
+            "above_threshold": above_threshold,
+            "level": level if level is None or level.__class__ is Disposition else Disposition(level),
+            "band": band,
+            "missing": tuple(missing),
+            "imputed": {k: float(v) for k, v in imputed.items()} if imputed else {},
+            "explanation": explanation,
+            "out_of_range": tuple(out_of_range),
+        }
+    )
+
+
 _build_assessment = trusted_builder(Assessment)
 
 
