@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from triage.assessment import Disposition, Reason
 from triage.scores.result import ScoreResult
-from triage.trusted import trusted
+from triage.trusted import trusted, trusted_builder
 
 
 def test_fields_set_is_every_field_and_not_shared_between_instances() -> None:
@@ -31,3 +31,12 @@ def test_a_partial_field_mapping_records_only_the_fields_given() -> None:
     del fields["reference"]
     partial = trusted(ScoreResult, fields)
     assert partial.model_fields_set == set(ScoreResult.model_fields) - {"reference"}
+
+
+def test_records_built_by_the_class_builder_equal_trusted_ones() -> None:
+    fields = dict(ScoreResult.of(name="a", value=1, band="low", complete=True, flags=("x",)).__dict__)
+    built = trusted_builder(ScoreResult)(dict(fields))
+    twin = trusted(ScoreResult, dict(fields))
+    assert built == twin and built.model_fields_set == twin.model_fields_set == set(ScoreResult.model_fields)
+    assert built.model_fields_set is not trusted_builder(ScoreResult)(dict(fields)).model_fields_set
+    assert built.__pydantic_extra__ is None and built.__pydantic_private__ is None
