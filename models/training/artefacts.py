@@ -41,6 +41,7 @@ from models.training.pipeline import (
 from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, TEST_SIZE
 
 FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md")
+GOLDEN_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,12 @@ def build(name: str, progress: Progress = _quiet) -> Built:
             f"{name}: onnxruntime differs from scikit-learn by {observed:.2e} on the golden rows "
             f"(tolerance {PARITY_TOLERANCE:.0e}); the conversion is not faithful"
         )
+    # The reference probability is written to GOLDEN_DIGITS significant digits: scikit-learn's
+    # float64 result differs in its last bit from one CPU to another (OpenBLAS chooses its kernels
+    # by CPU; seen on a new VM), and the file must reproduce byte for byte on any machine. The
+    # rounding (at most 5e-11) is far below the parity tolerance.
     golden_lines = "".join(
-        json.dumps({"inputs": [float(v) for v in row], "probability": float(q)}) + "\n"
+        json.dumps({"inputs": [float(v) for v in row], "probability": float(f"{q:.{GOLDEN_DIGITS}g}")}) + "\n"
         for row, q in zip(golden, expected, strict=True)
     ).encode()
 
