@@ -28,9 +28,11 @@ from triage.assessment import (
     Assessment,
     Disposition,
     IgnoredObservation,
+    IgnoredReason,
     ModelResult,
     Reason,
     Tier,
+    ignored_observation,
     model_result,
     reason,
 )
@@ -105,16 +107,8 @@ def select_observations(
     max_age, default_age = rt.max_age, rt.default_age
     future = now + rt.future_tolerance
 
-    def ignore(o: Observation, reason: str, detail: str) -> None:
-        ignored.append(
-            IgnoredObservation(
-                code=o.code,
-                value=o.display_value(),
-                observed_at=o.observed_at,
-                reason=reason,
-                detail=detail,
-            )
-        )
+    def ignore(o: Observation, reason: IgnoredReason, detail: str) -> None:
+        ignored.append(ignored_observation(o.code, o.display_value(), o.observed_at, reason, detail))
 
     for o in observations:
         # the record's fields read from its __dict__: a pydantic record's attributes take

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,14 +140,40 @@ class ModelResult(BaseModel):
         return made if cls is ModelResult else trusted(cls, made.__dict__)
 
 
+IgnoredReason = Literal["qc", "not_final", "cannot_be_done", "superseded", "stale", "in_future"]
+
+
 class IgnoredObservation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     code: str
     value: str = Field(description="The value as read, e.g. '>33.3 mmol/L'")
     observed_at: datetime
-    reason: Literal["qc", "not_final", "cannot_be_done", "superseded", "stale", "in_future"]
+    reason: IgnoredReason
     detail: str = ""
+
+
+_build_ignored = trusted_builder(IgnoredObservation)
+_IGNORED_REASONS = frozenset(get_args(IgnoredReason))
+
+
+def ignored_observation(
+    code: str, value: str, observed_at: datetime, reason: IgnoredReason, detail: str
+) -> IgnoredObservation:
+    """``IgnoredObservation(...)`` for the engine: arguments of exactly the declared types are what
+    validation would return unchanged, so the record is built without it (``assess()`` makes one
+    per ignored reading); anything else is validated."""
+    if (
+        code.__class__ is str
+        and value.__class__ is str
+        and observed_at.__class__ is datetime
+        and reason in _IGNORED_REASONS
+        and detail.__class__ is str
+    ):
+        return _build_ignored(
+            {"code": code, "value": value, "observed_at": observed_at, "reason": reason, "detail": detail}
+        )
+    return IgnoredObservation(code=code, value=value, observed_at=observed_at, reason=reason, detail=detail)
 
 
 class Assessment(BaseModel):

@@ -96,3 +96,17 @@ def test_values_not_of_the_exact_type_take_the_validated_route() -> None:
     fields = _fields(a)
     assert Assessment.of(**{**fields, "recheck_minutes": True}).recheck_minutes.__class__ is int
     assert_same_as_validated(a)
+
+
+def test_ignored_observations_built_by_the_engine_equal_the_validated_ones() -> None:
+    from triage.assessment import IgnoredObservation, ignored_observation
+
+    for when in (NOW, _Clock(2026, 11, 25, 8, 0, tzinfo=NOW.tzinfo)):
+        for reason in ("qc", "stale", "superseded"):
+            mine = ignored_observation("sbp", "150 mm[Hg]", when, reason, "older than 24 h")  # type: ignore[arg-type]
+            theirs = IgnoredObservation(
+                code="sbp", value="150 mm[Hg]", observed_at=when, reason=reason, detail="older than 24 h"
+            )
+            assert mine == theirs and mine.model_dump_json() == theirs.model_dump_json()
+            assert _types(dict(mine.__dict__)) == _types(dict(theirs.__dict__))
+            assert mine.model_fields_set == theirs.model_fields_set
