@@ -21,6 +21,7 @@ Missing items add no points (the total is a lower bound; ``complete`` false).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 from triage.scores.result import ScoreResult, among, not_applicable
 
@@ -31,14 +32,19 @@ AGE_RANGE = (20, 74)
 _AGE = ((25, 0), (35, 4), (40, 8), (45, 11), (50, 12), (55, 13), (60, 15), (65, 16), (75, 18))
 _WAIST_POINTS = (0, 3, 5, 7, 8, 10)
 _SBP = ((110, 0), (120, 1), (130, 3), (140, 6), (150, 7), (160, 8))
+# the same tables split for bisect: the first band whose (exclusive) upper limit is above the value
+_AGE_UPPER, _AGE_POINTS = zip(*_AGE, strict=True)
+_SBP_UPPER, _SBP_POINTS = zip(*_SBP, strict=True)
+# waist band edges (inclusive lower limits): 75, 80, ... 95 cm for men, 70 ... 90 cm for women
+_WAIST_EDGES = {"male": tuple(75 + 5 * i for i in range(5)), "female": tuple(70 + 5 * i for i in range(5))}
 
 
 def age_points(age: float) -> int:
     years = math.floor(age)
-    for upper, points in _AGE:
-        if years < upper:
-            return points
-    raise ValueError(f"age {age} is outside 20-74")
+    band = bisect_right(_AGE_UPPER, years)  # the first band with years < its upper limit
+    if band == len(_AGE_POINTS):
+        raise ValueError(f"age {age} is outside 20-74")
+    return _AGE_POINTS[band]
 
 
 def bmi_points(bmi: float) -> int:
@@ -52,17 +58,13 @@ def bmi_points(bmi: float) -> int:
 
 
 def waist_points(waist_cm: float, sex: str) -> int:
-    start = 75 if sex == "male" else 70
-    edges = [start + 5 * i for i in range(5)]
-    index = sum(1 for e in edges if waist_cm >= e)
-    return _WAIST_POINTS[index]
+    edges = _WAIST_EDGES["male" if sex == "male" else "female"]
+    return _WAIST_POINTS[bisect_right(edges, waist_cm)]  # the number of edges at or below the waist
 
 
 def sbp_points(sbp: float) -> int:
-    for upper, points in _SBP:
-        if sbp < upper:
-            return points
-    return 10
+    band = bisect_right(_SBP_UPPER, sbp)  # the first band with sbp < its upper limit
+    return _SBP_POINTS[band] if band < len(_SBP_POINTS) else 10
 
 
 def cdrs(

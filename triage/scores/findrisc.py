@@ -30,6 +30,9 @@ BANDS = (
 )
 
 
+_FAMILY_POINTS = {"none": 0, "second_degree": 3, "first_degree": 5}
+
+
 def age_points(age: float) -> int:
     years = math.floor(age)
     if years < 45:
@@ -78,7 +81,7 @@ def findrisc(
     family_history_diabetes: str | None,
     censored: tuple[str, ...] = (),
 ) -> ScoreResult:
-    family = {"none": 0, "second_degree": 3, "first_degree": 5}
+    family = _FAMILY_POINTS
     components: dict[str, int | None] = {
         "age": None if age is None else age_points(age),
         "bmi": None if bmi is None else bmi_points(bmi),
