@@ -151,7 +151,7 @@ def china_par(
     if sex != "female":
         needed["urban"] = urban
         needed["family_history_ascvd"] = family_history_ascvd
-    missing = tuple(k for k, v in needed.items() if v is None)
+    missing = tuple([k for k, v in needed.items() if v is None])
     if age is not None and not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
         return not_applicable(
             "china_par",

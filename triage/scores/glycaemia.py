@@ -176,7 +176,7 @@ def glycaemia(
     if glucoses or hba1c is not None:
         found.add("normal")
     band = next(c for c in SEVERITY if c in found)
-    flags.extend(c for c in SEVERITY if c in found and c != "normal")
+    flags.extend([c for c in SEVERITY if c in found and c != "normal"])
     detail = band.replace("_", " ")
     if band in ("diabetes_range", "prediabetes_range"):
         detail += " (suspected from one reading; confirm with a repeat test)"

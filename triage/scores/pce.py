@@ -192,7 +192,7 @@ def pce(
         "current_smoker": current_smoker,
         "diabetes": diabetes,
     }
-    missing = tuple(k for k, v in needed.items() if v is None)
+    missing = tuple([k for k, v in needed.items() if v is None])
     for name, value, (lo, hi), unit in (
         ("age", age, AGE_RANGE, "years"),
         ("total_cholesterol", tc_mgdl, TC_RANGE, "mg/dL"),

@@ -24,7 +24,7 @@ def qsofa(
         "consciousness": None if consciousness is None else int(consciousness != "A"),
         "sbp": None if sbp is None else int(sbp <= 100),
     }
-    missing = tuple(k for k, v in components.items() if v is None)
+    missing = tuple([k for k, v in components.items() if v is None])
     present = [v for v in components.values() if v is not None]
     if not present:
         return ScoreResult.of(

@@ -93,7 +93,7 @@ def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]
     """The censored inputs that belong to a score (``()`` fast when nothing was censored)."""
     if not censored:
         return ()
-    return tuple(c for c in censored if c in inputs)
+    return tuple([c for c in censored if c in inputs])
 
 
 def not_applicable(
