@@ -69,6 +69,14 @@ def test_a_malformed_walk_in_is_refused_with_what_was_wrong() -> None:
         WalkIn.decode(header, payload)
 
 
+def test_a_walk_in_that_fails_validation_is_refused_without_patient_data_in_the_message() -> None:
+    header, payload = a_walk_in().encode()
+    header["patient"] = {**header["patient"], "sex": "Zhang San's secret"}
+    with pytest.raises(Exception, match=r"malformed \(sex: ") as caught:
+        WalkIn.decode(header, payload)
+    assert "Zhang San" not in str(caught.value) and "M-1" not in str(caught.value)
+
+
 def test_a_stored_row_travels_with_its_payload_text() -> None:
     row = {"id": 7, "encounter_id": 3, "payload": PAYLOAD, "risks": '{"cvd10": 0.12}'}
     header, payload = encode_row(row)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlite_utils import Database
 
 from referral import store
@@ -110,8 +111,15 @@ class WalkIn:
                     AssessmentIn.model_validate(record), str(header["disposition"]), (pseudo, age, sex)
                 ),
             )
+        except ValidationError as exc:  # where and what, never the values (patient data)
+            where = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)
+            )
+            raise UserInputError(f"walk-in from another service process: malformed ({where})") from None
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserInputError(f"walk-in from another service process: malformed ({exc})") from None
+            raise UserInputError(
+                f"walk-in from another service process: malformed ({type(exc).__name__} {exc})"
+            ) from None
 
 
 def encode_row(row: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
