@@ -69,7 +69,6 @@ async def start_clinic(runtime: Runtime) -> None:
         try:
             # The workers start once the primary is ready; the primary writes their walk-ins.
             writes = WriterService(runtime, clinic)
-            runtime.extras["writer_service"] = writes
             await asyncio.to_thread(pool.start, writes.attach)
         except OSError as exc:
             log.error("could not start the worker processes (%s); this process serves alone", exc)
