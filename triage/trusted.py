@@ -28,14 +28,18 @@ _FIELD_NAMES: dict[type[BaseModel], frozenset[str]] = {}
 
 def trusted(cls: type[M], fields: dict[str, Any]) -> M:
     """An instance of ``cls`` from already-normalised values: every field, in declaration order."""
-    instance = _new_object(cls)
-    _set_dict(instance, fields)
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = frozenset(cls.model_fields)
     # a new set per instance (pydantic's copies update their own); copied from the class's names,
     # which is cheaper than hashing the keys again - unless a field is left out
-    _set_fields_set(instance, set(names) if len(fields) == len(names) else set(fields))
+    return _assemble(cls, fields, set(names) if len(fields) == len(names) else set(fields))
+
+
+def _assemble(cls: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:
+    instance = _new_object(cls)
+    _set_dict(instance, fields)
+    _set_fields_set(instance, fields_set)
     _set_extra(instance, None)
     _set_private(instance, None)
     return instance
@@ -47,11 +51,6 @@ def trusted_builder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
     names = frozenset(cls.model_fields)
 
     def build(fields: dict[str, Any]) -> M:
-        instance = _new_object(cls)
-        _set_dict(instance, fields)
-        _set_fields_set(instance, set(names))
-        _set_extra(instance, None)
-        _set_private(instance, None)
-        return instance
+        return _assemble(cls, fields, set(names))
 
     return build

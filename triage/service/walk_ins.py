@@ -16,7 +16,6 @@ assessment carried as it is, never parsed and serialised again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -127,7 +126,7 @@ def encode_row(row: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     payload = row.get("payload")
     if isinstance(payload, str):
         return {"row": {k: v for k, v in row.items() if k != "payload"}}, payload.encode()
-    return {"row": json.loads(json.dumps(row, default=str))}, b""
+    return {"row": row}, b""  # JSON columns already decoded: they travel in the header
 
 
 def decode_row(header: dict[str, Any], payload: bytes) -> dict[str, Any]:
