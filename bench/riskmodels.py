@@ -19,6 +19,7 @@ from functools import partial
 
 import numpy as np
 
+from bench.timing import percentiles
 from triage.patient import PatientContext
 from triage.riskmodels import ModelSet, RiskPrediction, load_models
 
@@ -41,38 +42,35 @@ VALUES: dict[str, float | str] = {
 }
 
 
-def percentiles(fn: Callable[[], object], calls: int) -> tuple[float, float]:
-    """(p50, p99) in microseconds over ``calls`` consecutive calls (after a short warm-up)."""
-    for _ in range(min(200, calls)):
-        fn()
-    samples = np.empty(calls)
-    for i in range(calls):
-        start = time.perf_counter_ns()
-        fn()
-        samples[i] = time.perf_counter_ns() - start
-    p50, p99 = np.percentile(samples, [50, 99]) / 1000.0
-    return float(p50), float(p99)
+def sklearn_calls(names: list[str]) -> dict[str, Callable[[], object]]:
+    """Per model, a call of scikit-learn ``predict_proba`` on one row of its training features;
+    also ``"all"``: every model in turn (the work ``assess()`` does with ONNX)."""
+    from models.training.pipeline import fit_estimator
+
+    fitted = {name: fit_estimator(name) for name in names}
+    calls: dict[str, Callable[[], object]] = {
+        name: partial(estimator.predict_proba, X[:1].astype(np.float64))
+        for name, (estimator, X) in fitted.items()
+    }
+    each = [calls[name] for name in names]
+
+    def every() -> None:
+        for call in each:
+            call()
+
+    calls["all"] = every
+    return calls
 
 
 def sklearn_single_row(names: list[str], calls: int = 2000) -> dict[str, tuple[float, float]]:
     """Per model (p50, p99) µs of scikit-learn ``predict_proba`` on one row; also ``"all"`` (all models in turn)."""
     from threadpoolctl import threadpool_limits
 
-    from models.training.pipeline import fit_estimator
-
-    fitted = {name: fit_estimator(name) for name in names}
-    rows = {name: X[:1].astype(np.float64) for name, (_, X) in fitted.items()}
-    out: dict[str, tuple[float, float]] = {}
     with threadpool_limits(1):
-        for name, (estimator, _) in fitted.items():
-            out[name] = percentiles(partial(estimator.predict_proba, rows[name]), calls)
-
-        def every() -> None:
-            for name, (estimator, _) in fitted.items():
-                estimator.predict_proba(rows[name])
-
-        out["all"] = percentiles(every, calls // 2)
-    return out
+        return {
+            name: percentiles(call, calls if name != "all" else calls // 2, warm_up=200)
+            for name, call in sklearn_calls(names).items()
+        }
 
 
 def onnx_batch_throughput(model_set: ModelSet, patients: int = 100_000, repeats: int = 5) -> float:
