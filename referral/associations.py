@@ -11,6 +11,15 @@ by ``referral.inbox.record_message`` inside the same transaction). Rules:
 * The association in force is the one active at the result's *receipt* time: results received
   before it started stay unlinked (held for a person to review); results received after it ended
   are not linked either.
+* Every association expires: ``expires_at`` (``started_at`` + the clinic's maximum, setting
+  ``device_associations.max_duration_s``, 12 hours by default) is fixed when the device is
+  attached, and a result received at or after it is never linked, whether or not the end has been
+  written yet. The end (reason ``expired``, ``ended_at`` = ``expires_at``, audited) is written
+  lazily in the first transaction that notices it (:func:`expire_due`): a result arriving for the
+  device, a listing, an attach or a detach. A result held because of it says so
+  (``details["association_expired"]``).
+* Encounters have no end in this log (no discharge or close), so nothing ends an association
+  with its encounter; the expiry bounds it instead.
 * A result that carries its own patient id is never re-linked, and QC results are never linked.
 * Every start and end is written with an audit entry in the same transaction; so is every link.
 """
@@ -20,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -35,9 +44,16 @@ if TYPE_CHECKING:
 #: The device id rule of device profiles (``devices.profile``).
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 REPLACED = "replaced"
+EXPIRED = "expired"
+#: Who ends an expired association (the audit actor: no person did it).
+EXPIRY_ACTOR = "system"
+#: Bounds and default of the maximum duration (setting ``device_associations.max_duration_s``).
+MIN_DURATION = timedelta(minutes=1)
+MAX_DURATION = timedelta(days=7)
+DEFAULT_DURATION = timedelta(hours=12)
 _COLUMNS = (
     "a.id, a.device_id, a.encounter_id, a.patient_id, p.mrn, a.started_at, a.started_by,"
-    " a.ended_at, a.ended_by, a.end_reason"
+    " a.expires_at, a.ended_at, a.ended_by, a.end_reason"
 )
 _FROM = "device_associations a JOIN patients p ON p.id = a.patient_id"
 
@@ -56,13 +72,19 @@ class Association:
     mrn: str
     started_at: str
     started_by: str
+    expires_at: str | None  # None only for associations that ended before expiry existed
     ended_at: str | None
     ended_by: str | None
     end_reason: str | None
 
     @property
     def active(self) -> bool:
+        """Not ended (it may still have expired if the end is not written yet: :meth:`expired`)."""
         return self.ended_at is None
+
+    def expired(self, at: str) -> bool:
+        """Whether ``at`` (stored format) is at or after the expiry: nothing received then is linked."""
+        return self.expires_at is None or at >= self.expires_at
 
     @property
     def note(self) -> str:
@@ -82,9 +104,10 @@ def _row(row: Sequence[Any]) -> Association:
         mrn=str(row[4]),
         started_at=str(row[5]),
         started_by=str(row[6]),
-        ended_at=row[7],
-        ended_by=row[8],
-        end_reason=row[9],
+        expires_at=row[7],
+        ended_at=row[8],
+        ended_by=row[9],
+        end_reason=row[10],
     )
 
 
@@ -99,12 +122,26 @@ def _utc_text(at: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def when(at: str) -> str:
+    """A stored time for a message: ``2026-05-01 13:00:00 UTC``."""
+    return f"{at[:19].replace('T', ' ')} UTC"
+
+
 def check_device_id(device_id: str) -> str:
     if not DEVICE_ID.match(device_id):
         raise UserInputError(
             f"device id {device_id!r}: use 1-64 letters, digits, '.', '_' or '-' (as in device profiles)"
         )
     return device_id
+
+
+def check_max_duration(max_duration: timedelta) -> timedelta:
+    if not MIN_DURATION <= max_duration <= MAX_DURATION:
+        raise UserInputError(
+            f"device association: maximum duration {max_duration} is outside"
+            f" {MIN_DURATION} .. {MAX_DURATION} (setting device_associations.max_duration_s)"
+        )
+    return max_duration
 
 
 def _check_text(value: str, field: str, limit: int = 500) -> str:
@@ -136,19 +173,42 @@ def active_for_device(db: Database, device_id: str) -> Association | None:
 
 def active_at(db: Database, device_id: str, at: str) -> Association | None:
     """The device's association in force at ``at`` (an ISO time with offset): started at or
-    before it and not ended at or before it."""
+    before it, not expired at or before it and not ended at or before it."""
     at = _utc_text(at)
     row = db.conn.execute(
-        f"SELECT {_COLUMNS} FROM {_FROM} WHERE a.device_id = ? AND a.started_at <= ?"
+        f"SELECT {_COLUMNS} FROM {_FROM} WHERE a.device_id = ? AND a.started_at <= ? AND a.expires_at > ?"
         " AND (a.ended_at IS NULL OR a.ended_at > ?) ORDER BY a.started_at DESC LIMIT 1",
-        [device_id, at, at],
+        [device_id, at, at, at],
     ).fetchone()
     return None if row is None else _row(row)
 
 
+def expired_at(db: Database, device_id: str, at: str) -> Association | None:
+    """The device's association that had expired by ``at`` and was the last one started before it,
+    if it ran until its expiry (not detached or replaced earlier): why a result received at ``at``
+    found no association in force."""
+    at = _utc_text(at)
+    row = db.conn.execute(
+        f"SELECT {_COLUMNS} FROM {_FROM} WHERE a.device_id = ? AND a.started_at <= ?"
+        " ORDER BY a.started_at DESC LIMIT 1",
+        [device_id, at],
+    ).fetchone()
+    if row is None:
+        return None
+    last = _row(row)
+    ran_to_expiry = last.ended_at is None or last.end_reason == EXPIRED
+    return last if last.expires_at is not None and last.expired(at) and ran_to_expiry else None
+
+
 def list_active(db: Database) -> list[Association]:
-    """Every active association, by device id."""
+    """Every active association, by device id (call :func:`expire_due` first to end expired ones)."""
     rows = db.conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE a.ended_at IS NULL ORDER BY a.device_id")
+    return [_row(row) for row in rows]
+
+
+def list_all(db: Database, *, limit: int = 1000) -> list[Association]:
+    """Associations active and ended, newest first."""
+    rows = db.conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} ORDER BY a.id DESC LIMIT ?", [limit])
     return [_row(row) for row in rows]
 
 
@@ -179,15 +239,19 @@ def associate(
     actor: str,
     replace_existing: bool = False,
     reason: str = "device attached to the patient",
+    max_duration: timedelta = DEFAULT_DURATION,
 ) -> Association:
-    """Attach ``device_id`` to the encounter's patient from now on; returns the association.
+    """Attach ``device_id`` to the encounter's patient from now until now + ``max_duration``;
+    returns the association.
 
     Attaching a device to the encounter it is already attached to returns that association
-    unchanged (a repeated click is harmless).
+    unchanged (a repeated click is harmless; it does not extend the expiry). An expired
+    association of the device is ended first (reason ``expired``), so it never conflicts.
     """
     check_device_id(device_id)
     actor = _check_text(actor, "actor", 200)
     reason = _check_text(reason, "reason", 2000)
+    check_max_duration(max_duration)
 
     def work(db: Database) -> Association:
         encounter = db.conn.execute(
@@ -196,6 +260,8 @@ def associate(
         if encounter is None:
             raise NotFoundError(f"cannot attach device {device_id!r}: encounter {encounter_id} not found")
         now = utc_now()
+        _expire(db, now, device_id)
+        expires = (datetime.fromisoformat(now) + max_duration).isoformat(timespec="microseconds")
         current = active_for_device(db, device_id)
         if current is not None:
             if current.encounter_id == encounter_id:
@@ -208,9 +274,10 @@ def associate(
                 )
             _end(db, current, actor=actor, reason=REPLACED, at=now)
         cursor = db.conn.execute(
-            "INSERT INTO device_associations (device_id, encounter_id, patient_id, started_at, started_by)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [device_id, encounter_id, int(encounter[1]), now, actor],
+            "INSERT INTO device_associations"
+            " (device_id, encounter_id, patient_id, started_at, started_by, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [device_id, encounter_id, int(encounter[1]), now, actor, expires],
         )
         association_id = int(cursor.lastrowid or 0)
         audit.append(
@@ -225,6 +292,7 @@ def associate(
                 "encounter_id": encounter_id,
                 "patient_id": int(encounter[1]),
                 "started_at": now,
+                "expires_at": expires,
                 "replaces": current.id if current is not None else None,
             },
         )
@@ -236,28 +304,72 @@ def associate(
 def end(db: Database, device_id: str, *, actor: str, reason: str) -> Association:
     """End the device's active association (a reason is required); returns the ended row.
 
-    Raises ``NotFoundError`` when the device has no active association.
+    Raises ``NotFoundError`` when the device has no active association, saying when the last one
+    expired if that is why (an expired association is ended as ``expired`` first, and that end
+    is kept).
     """
     check_device_id(device_id)
     actor = _check_text(actor, "actor", 200)
     reason = _check_text(reason, "reason", 2000)
+    expire_due(db, device_id=device_id)
 
     def work(db: Database) -> Association:
         current = active_for_device(db, device_id)
         if current is None:
-            raise NotFoundError(f"device {device_id!r} is not attached to any encounter")
+            last = history(db, device_id, limit=1)
+            expired = (
+                f" (association #{last[0].id} expired at {when(str(last[0].ended_at))})"
+                if last and last[0].end_reason == EXPIRED
+                else ""
+            )
+            raise NotFoundError(f"device {device_id!r} is not attached to any encounter{expired}")
         _end(db, current, actor=actor, reason=reason, at=utc_now())
         return get(db, current.id)
 
     return write(db, work)
 
 
-def _end(db: Database, current: Association, *, actor: str, reason: str, at: str) -> None:
+def expire_due(db: Database, *, device_id: str | None = None, now: str | None = None) -> list[Association]:
+    """End every active association (of ``device_id``, or all) whose expiry is at or before
+    ``now`` (default: the current time), with reason ``expired`` and an audit entry each; returns
+    the ended rows. Reads first and takes the write lock only when something is due, so listing
+    pages may call it on every refresh."""
+    at = _utc_text(now) if now is not None else utc_now()
+    if not _due(db, at, device_id):
+        return []
+    return write(db, lambda db: _expire(db, at, device_id))
+
+
+def _due(db: Database, at: str, device_id: str | None) -> list[Association]:
+    where = "" if device_id is None else " AND a.device_id = ?"
+    rows = db.conn.execute(
+        f"SELECT {_COLUMNS} FROM {_FROM} WHERE a.ended_at IS NULL AND a.expires_at <= ?{where} ORDER BY a.id",
+        [at] if device_id is None else [at, device_id],
+    )
+    return [_row(row) for row in rows]
+
+
+def _expire(db: Database, at: str, device_id: str | None = None) -> list[Association]:
+    """Inside a write transaction: end the associations due at ``at`` (see :func:`expire_due`)."""
+    ended = []
+    for current in _due(db, at, device_id):
+        expires = str(current.expires_at)
+        _end(db, current, actor=EXPIRY_ACTOR, reason=EXPIRED, at=expires, noticed_at=at)
+        ended.append(get(db, current.id))
+    return ended
+
+
+def _end(
+    db: Database, current: Association, *, actor: str, reason: str, at: str, noticed_at: str | None = None
+) -> None:
     db.conn.execute(
         "UPDATE device_associations SET ended_at = ?, ended_by = ?, end_reason = ?"
         " WHERE id = ? AND ended_at IS NULL",
         [at, actor, reason, current.id],
     )
+    data = {"device_id": current.device_id, "encounter_id": current.encounter_id, "ended_at": at}
+    if noticed_at is not None:
+        data |= {"expires_at": current.expires_at, "noticed_at": noticed_at}
     audit.append(
         db,
         actor=actor,
@@ -265,7 +377,7 @@ def _end(db: Database, current: Association, *, actor: str, reason: str, at: str
         entity="device_association",
         entity_id=current.id,
         reason=reason,
-        data={"device_id": current.device_id, "encounter_id": current.encounter_id, "ended_at": at},
+        data=data,
     )
 
 
@@ -280,25 +392,38 @@ def link_unidentified(
 
     The patient link is the patient's record number (``device_results.patient_id`` holds MRNs),
     and ``details["patient_link"]`` keeps the provenance: association id, encounter, who started it.
+    An association that has expired by ``received_at`` (or by now) is ended here, in the storing
+    transaction, and the results it did not link say so in ``details["association_expired"]``.
     """
     if not any(not r.patient_id and not r.is_qc for r in results):
         return list(results), None
+    _expire(db, max(_utc_text(received_at), utc_now()), device_id)
     association = active_at(db, device_id, received_at)
     if association is None:
-        return list(results), None
+        lapsed = expired_at(db, device_id, received_at)
+        if lapsed is None:
+            return list(results), None
+        expired = {"association_id": lapsed.id, "expired_at": lapsed.expires_at}
+        return _stamp(results, association_expired=expired), None
     link = {
         "association_id": association.id,
         "encounter_id": association.encounter_id,
         "started_by": association.started_by,
         "note": association.note,
     }
-    linked = [
-        replace(r, patient_id=association.mrn, details={**r.details, "patient_link": link})
+    return _stamp(results, patient_link=link, patient_id=association.mrn), association
+
+
+def _stamp(
+    results: Sequence[NewDeviceResult], patient_id: str | None = None, **details: Any
+) -> list[NewDeviceResult]:
+    """``details`` (and ``patient_id`` if given) added to each result without a patient id, QC excepted."""
+    return [
+        replace(r, patient_id=patient_id or r.patient_id, details={**r.details, **details})
         if not r.patient_id and not r.is_qc
         else r
         for r in results
     ]
-    return linked, association
 
 
 def audit_links(
@@ -318,4 +443,15 @@ def audit_links(
             "message_id": message_id,
             "result_ids": list(result_ids),
         },
+    )
+
+
+def expired_note(details: dict[str, Any]) -> str | None:
+    """Why a held result found no association, when it expired: "device association #N expired
+    at <time>" (``details`` of a stored device result); None otherwise."""
+    lapsed = details.get("association_expired")
+    if not isinstance(lapsed, dict):
+        return None
+    return (
+        f"device association #{lapsed.get('association_id')} expired at {when(str(lapsed.get('expired_at')))}"
     )

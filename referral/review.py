@@ -33,6 +33,7 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from referral import audit
+from referral.associations import expired_note
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, utc_now
 from referral.transactions import write
@@ -86,9 +87,15 @@ class HeldResult:
             "status": r.status,
             "patient_id": r.patient_id or None,
             "why": list(self.why),
-            "why_text": [WHY[w] for w in self.why],
+            "why_text": [self._why_text(w) for w in self.why],
+            "association_expired": r.details.get("association_expired"),
             "assignable": self.assignable,
         }
+
+    def _why_text(self, why: Why) -> str:
+        """``WHY[why]``; for a result that found its device's association expired, which one and when."""
+        note = expired_note(self.result.details) if why == "no_patient_link" else None
+        return f"no patient link: {note}" if note else WHY[why]
 
 
 @dataclass(frozen=True)

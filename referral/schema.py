@@ -16,6 +16,7 @@ function at the end of this file. The device-gateway inbox migration is appended
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
@@ -437,3 +438,64 @@ def m0009_device_results_received(db: Database) -> None:
     """Device results by receipt time: the held-results worklist reads one window (30 days by
     default) of a years-long inbox instead of all of it."""
     _run(db, "CREATE INDEX device_results_received ON device_results(received_at)")
+
+
+@MIGRATIONS(name="0010_device_association_expiry")
+def m0010_device_association_expiry(db: Database) -> None:
+    """Device associations expire (``referral/associations.py``): ``expires_at`` is fixed when a
+    device is attached (``started_at`` + the clinic's maximum, setting
+    ``device_associations.max_duration_s``); a result received at or after it is not linked.
+
+    The table is rebuilt (SQLite cannot add a table constraint) so that an active association
+    without an expiry cannot exist. Associations active when this migration runs get the default
+    maximum, 12 hours after they started (so one attached days ago ends at once); ended ones keep
+    ``expires_at`` NULL: no limit was in force while they ran.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE device_associations_0010 (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL CHECK (length(device_id) > 0),
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    started_at TEXT NOT NULL,
+    started_by TEXT NOT NULL CHECK (length(started_by) > 0),
+    expires_at TEXT,
+    ended_at TEXT,
+    ended_by TEXT,
+    end_reason TEXT,
+    CHECK ((ended_at IS NULL) = (ended_by IS NULL)),
+    CHECK ((ended_at IS NULL) = (end_reason IS NULL)),
+    CHECK (ended_at IS NULL OR ended_at >= started_at),
+    CHECK (ended_at IS NOT NULL OR expires_at IS NOT NULL),
+    CHECK (expires_at IS NULL OR expires_at > started_at)
+) STRICT;
+INSERT INTO device_associations_0010
+    (id, device_id, encounter_id, patient_id, started_at, started_by, ended_at, ended_by, end_reason)
+    SELECT id, device_id, encounter_id, patient_id, started_at, started_by, ended_at, ended_by, end_reason
+    FROM device_associations WHERE ended_at IS NOT NULL
+""",
+    )
+    active = db.conn.execute(
+        "SELECT id, device_id, encounter_id, patient_id, started_at, started_by FROM device_associations"
+        " WHERE ended_at IS NULL"
+    ).fetchall()
+    for row in active:
+        expires = datetime.fromisoformat(row[4]) + timedelta(hours=12)
+        db.execute(
+            "INSERT INTO device_associations_0010"
+            " (id, device_id, encounter_id, patient_id, started_at, started_by, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [*row, expires.isoformat(timespec="microseconds")],
+        )
+    _run(
+        db,
+        """
+DROP TABLE device_associations;
+ALTER TABLE device_associations_0010 RENAME TO device_associations;
+CREATE UNIQUE INDEX device_associations_active ON device_associations(device_id) WHERE ended_at IS NULL;
+CREATE INDEX device_associations_device ON device_associations(device_id, started_at);
+CREATE INDEX device_associations_encounter ON device_associations(encounter_id)
+""",
+    )

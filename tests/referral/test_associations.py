@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from referral import associations, audit, facilities
+from referral import associations, audit, facilities, review
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, results_for_device
-from referral.schema import connect
+from referral.schema import MIGRATIONS, apply_migrations, connect
 
 from .conftest import visit
 
@@ -130,9 +131,16 @@ def test_the_schema_allows_one_active_association_per_device(db: Database) -> No
     first = associations.associate(db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang")
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         db.execute(
+            "INSERT INTO device_associations"
+            " (device_id, encounter_id, patient_id, started_at, started_by, expires_at)"
+            " VALUES (?, ?, ?, ?, 'x', ?)",
+            [OXIMETER, first.encounter_id, first.patient_id, associations.utc_now(), first.expires_at],
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="expires_at IS NOT NULL"):
+        db.execute(
             "INSERT INTO device_associations (device_id, encounter_id, patient_id, started_at, started_by)"
-            " VALUES (?, ?, ?, ?, 'x')",
-            [OXIMETER, first.encounter_id, first.patient_id, associations.utc_now()],
+            " VALUES ('other-oximeter', ?, ?, ?, 'x')",
+            [first.encounter_id, first.patient_id, associations.utc_now()],
         )
 
 
@@ -261,3 +269,144 @@ def test_linking_follows_the_association_in_force(
     assert stored == expected
     assert audit.verify(db).ok
     db.close()
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+
+def shifted(at: str, **delta: float) -> str:
+    return (datetime.fromisoformat(at) + timedelta(**delta)).isoformat(timespec="microseconds")
+
+
+def age(db: Database, association_id: int, hours: float) -> associations.Association:
+    """Move an association ``hours`` into the past (as if attached that long ago)."""
+    row = associations.get(db, association_id)
+    db.execute(
+        "UPDATE device_associations SET started_at = ?, expires_at = ? WHERE id = ?",
+        [shifted(row.started_at, hours=-hours), shifted(str(row.expires_at), hours=-hours), association_id],
+    )
+    db.conn.commit()
+    return associations.get(db, association_id)
+
+
+def test_expiry_is_started_at_plus_the_maximum_and_the_maximum_is_bounded(db: Database) -> None:
+    encounter = encounter_of(db, "MRN-1")
+    default = associations.associate(db, OXIMETER, encounter, actor="nurse_wang")
+    assert default.expires_at == shifted(default.started_at, hours=12)
+    start = audit.entries_for(db, "device_association", default.id)[0]
+    assert start["data"]["expires_at"] == default.expires_at
+    for wrong in (timedelta(seconds=59), timedelta(days=7, seconds=1)):
+        with pytest.raises(UserInputError, match=r"device_associations\.max_duration_s"):
+            associations.associate(db, "oxi-2", encounter, actor="nurse_wang", max_duration=wrong)
+    for edge in (timedelta(minutes=1), timedelta(days=7)):
+        a = associations.associate(
+            db, f"oxi-{edge.total_seconds():.0f}", encounter, actor="n", max_duration=edge
+        )
+        assert a.expires_at == shifted(a.started_at, seconds=edge.total_seconds())
+
+
+def test_results_at_the_expiry_are_held_and_the_end_is_written_with_them(db: Database) -> None:
+    association = associations.associate(
+        db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang", max_duration=timedelta(minutes=1)
+    )
+    expires = str(association.expires_at)
+    # Exactly at the expiry: not linked; the association is ended in the storing transaction.
+    send(db, reading("SPO2", 91, at="t-expiry"), received_at=expires)
+    ended = associations.get(db, association.id)
+    assert (ended.ended_at, ended.ended_by, ended.end_reason) == (expires, "system", "expired")
+    # Just before the expiry (received then, stored now): still linked - receipt time decides.
+    send(db, reading("SPO2", 92, at="t-before"), received_at=shifted(expires, microseconds=-1))
+    stored = {r.result_time: r for r in results_for_device(db, OXIMETER)}
+    assert stored["t-before"].patient_id == "MRN-1"
+    assert stored["t-before"].details["patient_link"]["association_id"] == association.id
+    held = stored["t-expiry"]
+    assert held.patient_id is None and "patient_link" not in held.details
+    assert held.details["association_expired"] == {"association_id": association.id, "expired_at": expires}
+    entries = audit.entries_for(db, "device_association", association.id)
+    assert [(e["action"], e["actor"], e["reason"]) for e in entries] == [
+        ("device_association.start", "nurse_wang", "device attached to the patient"),
+        ("device_association.end", "system", "expired"),
+        ("device_result.link", "device-gateway", association.note),
+    ]
+    assert entries[1]["data"]["ended_at"] == expires and entries[1]["data"]["noticed_at"] >= expires
+    assert audit.verify(db).ok
+
+    worklist = {h.result.result_time: h.as_dict() for h in review.held_results(db)}
+    assert list(worklist) == ["t-expiry"]
+    assert worklist["t-expiry"]["why"] == ["no_patient_link"]
+    assert worklist["t-expiry"]["why_text"] == [
+        f"no patient link: device association #{association.id} expired at {expires[:10]} {expires[11:19]} UTC"
+    ]
+
+
+def test_nothing_links_after_the_expiry_even_before_the_end_is_written(db: Database) -> None:
+    association = associations.associate(
+        db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang", max_duration=timedelta(minutes=1)
+    )
+    expires = str(association.expires_at)
+    assert associations.active_at(db, OXIMETER, shifted(expires, microseconds=-1)) == association
+    assert associations.active_at(db, OXIMETER, expires) is None
+    assert associations.active_at(db, OXIMETER, shifted(expires, days=3)) is None
+    assert associations.get(db, association.id).active, "reading wrote nothing"
+    assert associations.expired_at(db, OXIMETER, expires) == association
+    assert associations.expired_at(db, OXIMETER, shifted(expires, microseconds=-1)) is None
+
+
+def test_a_detached_association_is_not_reported_as_expired(db: Database) -> None:
+    association = associations.associate(
+        db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang", max_duration=timedelta(minutes=1)
+    )
+    associations.end(db, OXIMETER, actor="nurse_wang", reason="patient left")
+    send(db, reading("SPO2", 90), received_at=shifted(str(association.expires_at), seconds=1))
+    (held,) = results_for_device(db, OXIMETER)
+    assert held.patient_id is None and "association_expired" not in held.details
+    assert associations.get(db, association.id).end_reason == "patient left"
+
+
+def test_listing_ends_expired_associations_once(db: Database) -> None:
+    stale = associations.associate(db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang")
+    fresh = associations.associate(db, "oxi-2", encounter_of(db, "MRN-2"), actor="nurse_li")
+    stale = age(db, stale.id, hours=13)
+    assert associations.expire_due(db, now=shifted(str(stale.expires_at), microseconds=-1)) == []
+    (ended,) = associations.expire_due(db)
+    assert (ended.id, ended.end_reason, ended.ended_at) == (stale.id, "expired", stale.expires_at)
+    assert [a.id for a in associations.list_active(db)] == [fresh.id]
+    assert associations.expire_due(db) == [], "already ended: nothing written twice"
+    assert audit_actions(db) == ["device_association.start"] * 2 + ["device_association.end"]
+    assert [a.id for a in associations.list_all(db)] == [fresh.id, stale.id]
+
+
+def test_attach_after_expiry_is_not_a_conflict_and_detach_says_it_expired(db: Database) -> None:
+    first = associations.associate(db, OXIMETER, encounter_of(db, "MRN-1"), actor="nurse_wang")
+    first = age(db, first.id, hours=12)
+    second = associations.associate(db, OXIMETER, encounter_of(db, "MRN-2"), actor="nurse_li")
+    old = associations.get(db, first.id)
+    assert (old.end_reason, old.ended_by, old.ended_at) == ("expired", "system", first.expires_at)
+    assert associations.active_for_device(db, OXIMETER) == second
+    age(db, second.id, hours=12)
+    with pytest.raises(
+        NotFoundError, match=rf"not attached to any encounter \(association #{second.id} expired at"
+    ):
+        associations.end(db, OXIMETER, actor="nurse_li", reason="done")
+    assert associations.get(db, second.id).end_reason == "expired", "the expiry is kept, not rolled back"
+
+
+def test_migration_gives_active_associations_the_default_expiry(tmp_path: Path) -> None:
+    db = connect(tmp_path / "old.db", migrate=False)
+    MIGRATIONS.apply(db, stop_before="0010_device_association_expiry")
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    encounter = encounter_of(db, "MRN-1")
+    started = "2026-05-01T01:00:00.000000+00:00"
+    for device, ended in (("oxi-active", None), ("oxi-ended", "2026-05-04T01:00:00.000000+00:00")):
+        db.execute(
+            "INSERT INTO device_associations (device_id, encounter_id, patient_id, started_at, started_by,"
+            " ended_at, ended_by, end_reason) SELECT ?, id, patient_id, ?, 'n', ?, ?, ? FROM encounters WHERE id = ?",
+            [device, started, ended, ended and "n", ended and "done", encounter],
+        )
+    db.conn.commit()
+    apply_migrations(db)
+    active = associations.history(db, "oxi-active")[0]
+    assert active.expires_at == "2026-05-01T13:00:00.000000+00:00" and active.active
+    assert associations.history(db, "oxi-ended")[0].expires_at is None
+    (expired,) = associations.expire_due(db)
+    assert expired.device_id == "oxi-active" and expired.ended_at == active.expires_at
