@@ -21,6 +21,10 @@ Rules this module keeps:
   transaction. :func:`assign` is called by the service inside the transaction that also stores
   the observation (``referral.transactions.write`` nests), so the review, the observation and
   their audit entries commit together or not at all.
+* A device correction of a result already stored as an observation that triage could not use
+  (``referral.corrections``, state ``held``) is listed too, with why ``correction_rejected``; it
+  can only be dismissed, and the dismissal is recorded on the correction (the review that assigned
+  the result, if any, is kept as the reading's provenance).
 * Device results themselves are never edited (they are evidence of what the device sent).
 """
 
@@ -32,19 +36,21 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from referral import audit
+from referral import audit, corrections
 from referral.associations import expired_note
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, utc_now
 from referral.transactions import write
 
-Why = Literal["no_patient_link", "not_final", "unmapped", "not_accepted"]
+Why = Literal["no_patient_link", "not_final", "unmapped", "not_accepted", "correction_rejected"]
 #: Why a result is held, in the words the worklist shows (the service translates the codes).
 WHY: dict[Why, str] = {
     "no_patient_link": "no patient link (no patient id from the device and no device association)",
     "not_final": "result status is not final",
     "unmapped": "device test code is not mapped to the vocabulary",
     "not_accepted": "complete, but triage did not accept it (value or unit rejected)",
+    "correction_rejected": "the device corrected a reading already stored for a patient, but the corrected"
+    " value cannot be used; the original reading is withdrawn from the decision",
 }
 ReviewState = Literal["assigned", "dismissed"]
 REASON_LIMIT = 2000
@@ -52,13 +58,15 @@ REASON_LIMIT = 2000
 # Not QC, not reviewed since its current version arrived (a final result that replaces a
 # dismissed preliminary one is a new result to review), no observation stored from it. A complete (final, mapped, linked) result
 # is listed only after its hand-off to triage, so one still in flight is never offered twice.
+# Or: a device correction of a result already stored as an observation that triage could not use,
+# not yet dismissed (``referral.corrections``).
 _HELD_WHERE = (
-    "r.is_qc = 0"
-    " AND NOT EXISTS (SELECT 1 FROM device_result_reviews v"
+    "r.is_qc = 0 AND ((NOT EXISTS (SELECT 1 FROM device_result_reviews v"
     " WHERE v.result_id = r.id AND v.reviewed_at >= r.received_at)"
     " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.device_message_id = 'inbox:' || r.id)"
     " AND (r.delivered_at IS NOT NULL OR r.code IS NULL OR coalesce(r.patient_id, '') = ''"
-    f" OR r.status NOT IN ({', '.join(repr(s) for s in sorted(FINAL_STATUSES))}))"
+    f" OR r.status NOT IN ({', '.join(repr(s) for s in sorted(FINAL_STATUSES))})))"
+    f" OR {corrections.OPEN_HELD})"
 )
 
 
@@ -69,8 +77,9 @@ class HeldResult:
 
     @property
     def assignable(self) -> bool:
-        """Final and mapped: it may be assigned to an encounter (otherwise only dismissed)."""
-        return "not_final" not in self.why and "unmapped" not in self.why
+        """Final and mapped: it may be assigned to an encounter (otherwise only dismissed). A
+        rejected correction is already a reading of its encounter: it can only be dismissed."""
+        return not {"not_final", "unmapped", "correction_rejected"} & set(self.why)
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
@@ -135,11 +144,14 @@ def held_results(db: Database, limit: int = 100, offset: int = 0, since: str = "
     if offset < 0:
         raise UserInputError(f"held results: offset {offset} is negative")
     rows = db.execute_returning_dicts(
-        f"SELECT r.* FROM device_results r WHERE r.received_at >= ? AND {_HELD_WHERE}"
-        " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        f"SELECT r.*, {corrections.OPEN_HELD} AS correction_held FROM device_results r"
+        f" WHERE r.received_at >= ? AND {_HELD_WHERE} ORDER BY r.id DESC LIMIT ? OFFSET ?",
         [since, limit, offset],
     )
-    return [HeldResult(stored, why_held(stored)) for stored in map(stored_from_row, rows)]
+    return [
+        HeldResult(stored, ("correction_rejected",) if row["correction_held"] else why_held(stored))
+        for row, stored in zip(rows, map(stored_from_row, rows), strict=True)
+    ]
 
 
 def held_count(db: Database, since: str = "") -> dict[str, int]:
@@ -210,6 +222,11 @@ def _reviewable(db: Database, result_id: int, doing: str) -> StoredDeviceResult:
             f"cannot {doing} device result {result_id}: it was already {done.state}{where}"
             f" by {done.reviewed_by} at {done.reviewed_at[:19]}"
         )
+    if held := corrections.open_held(db, result_id):
+        raise ConflictError(
+            f"cannot {doing} device result {result_id}: it is a reading of encounter {held[0].encounter_id}"
+            f" whose device correction could not be used ({held[0].held_reason}) - dismiss the correction"
+        )
     stored = db.conn.execute(
         "SELECT encounter_id FROM observations WHERE device_message_id = ? LIMIT 1", [f"inbox:{result_id}"]
     ).fetchone()
@@ -279,15 +296,30 @@ def set_observation(db: Database, result_id: int, observation_id: int) -> None:
     )
 
 
-def dismiss(db: Database, result_id: int, *, actor: str, reason: str) -> StoredDeviceResult:
-    """Record that a held result is not to be used (test strip, wrong sample...); a reason is required."""
+def dismiss(db: Database, result_id: int, *, actor: str, reason: str) -> tuple[StoredDeviceResult, Review]:
+    """Record that a held result is not to be used (test strip, wrong sample...); a reason is required.
+
+    A held device correction (``referral.corrections``) is dismissed on the correction itself: the
+    corrected value is not used and the reading it withdrew stays withdrawn; an earlier review of
+    the result (the assignment that made it a reading) is kept.
+    """
     reason = _check_text(reason, "reason", result_id)
     actor = _check_text(actor, "actor", result_id)
 
-    def work(db: Database) -> StoredDeviceResult:
+    def work(db: Database) -> tuple[StoredDeviceResult, Review]:
+        if corrections.open_held(db, result_id):
+            (row,) = db.execute_returning_dicts("SELECT * FROM device_results WHERE id = ?", [result_id])
+            first = corrections.dismiss_held(db, result_id, actor=actor, reason=reason)[0]
+            assert first.reviewed_by is not None and first.reviewed_at is not None
+            done = Review(
+                result_id, "dismissed", first.encounter_id, None, first.reviewed_by, first.reviewed_at, reason
+            )
+            return stored_from_row(row), done
         result = _reviewable(db, result_id, "dismiss")
         _insert(db, result, "dismissed", actor, reason, None, None)
-        return result
+        review = get_review(db, result_id)
+        assert review is not None
+        return result, review
 
     return write(db, work)
 

@@ -499,3 +499,45 @@ CREATE INDEX device_associations_device ON device_associations(device_id, starte
 CREATE INDEX device_associations_encounter ON device_associations(encounter_id)
 """,
     )
+
+
+@MIGRATIONS(name="0011_observation_corrections")
+def m0011_observation_corrections(db: Database) -> None:
+    """Device corrections of results already stored as observations (``referral/corrections.py``).
+
+    Append-only: the corrected observation is a new ``observations`` row (status ``corrected``)
+    and nothing stored is edited or deleted. Each row records one correction of the device
+    result ``result_id`` in encounter ``encounter_id``: the observation it took out of the
+    decision (``replaces_id``; NULL when an earlier correction had already withdrawn it), and
+    either the new observation (``applied``) or why triage rejected the corrected value
+    (``held``: nothing from that result is used until a person reviews it). ``reviewed_*`` are
+    set once, when a person dismisses a held correction from the worklist.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE observation_corrections (
+    id INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    result_id INTEGER NOT NULL REFERENCES device_results(id),
+    message_id INTEGER NOT NULL REFERENCES device_messages(id),
+    replaces_id INTEGER UNIQUE REFERENCES observations(id),
+    state TEXT NOT NULL CHECK (state IN ('applied', 'held')),
+    correction_id INTEGER UNIQUE REFERENCES observations(id),
+    old_value TEXT NOT NULL,
+    new_value TEXT NOT NULL,
+    held_reason TEXT,
+    corrected_at TEXT NOT NULL,
+    reviewed_by TEXT,
+    reviewed_at TEXT,
+    review_reason TEXT,
+    CHECK ((state = 'applied') = (correction_id IS NOT NULL)),
+    CHECK ((state = 'held') = (held_reason IS NOT NULL)),
+    CHECK (state = 'held' OR reviewed_at IS NULL),
+    CHECK ((reviewed_at IS NULL) = (reviewed_by IS NULL)),
+    CHECK ((reviewed_at IS NULL) = (review_reason IS NULL))
+) STRICT;
+CREATE INDEX observation_corrections_result ON observation_corrections(result_id, id);
+CREATE INDEX observation_corrections_encounter ON observation_corrections(encounter_id, id)
+""",
+    )

@@ -18,6 +18,13 @@ def test_fresh_database_gets_every_migration_and_pragmas(tmp_path: Path) -> None
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 
 
+def test_migrations_are_registered_in_name_order() -> None:
+    """Pending migrations apply in registration order; two changes landing in either order
+    (e.g. 0010 added after 0011 was appended) must still apply by name."""
+    names = [m.name for m in MIGRATIONS._migrations]
+    assert names == sorted(names)
+
+
 def test_migrations_are_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
     first = connect(path)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import store
+from referral import corrections, store
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
 from triage.assessment import Assessment, Disposition
@@ -280,7 +280,8 @@ class Clinic:
     ) -> dict[str, Any]:
         """Assess every stored observation of the encounter and store the result."""
         encounter = store.get_encounter(db, encounter_id)
-        observations = [observation_from_row(r) for r in store.list_observations(db, encounter_id)]
+        # Not the readings a device correction replaced (they stay stored and shown).
+        observations = [observation_from_row(r) for r in corrections.observations_in_force(db, encounter_id)]
         patient = self.context_for(db, encounter, context)
         result = self.engine.assess(patient, observations)
         stored = store.record_assessment(

@@ -77,12 +77,12 @@ def assign(
 
 def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reason: str) -> review.Review:
     """Dismiss a held result (test strip, wrong sample...); a reason is required."""
-    result = review.dismiss(db, result_id, actor=actor, reason=reason)
+    result, done = review.dismiss(db, result_id, actor=actor, reason=reason)
     runtime.metrics.device_results.labels("dismissed").inc()
     log.info("device result %d dismissed by %s", result_id, actor)
     runtime.hub.publish("device", device=result.device_id)
-    done = review.get_review(db, result_id)
-    assert done is not None
+    if done.encounter_id is not None:  # a held device correction: its patient page changes
+        runtime.hub.publish("queue", encounter_id=done.encounter_id)
     return done
 
 

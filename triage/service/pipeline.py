@@ -35,6 +35,7 @@ from referral.inbox import StoredDeviceResult
 from referral.records import PatientIn, ReferralIn
 from triage.errors import ClinicError
 from triage.observation import Observation
+from triage.service import corrections
 from triage.service.clinic import REFERRAL_URGENCY, Clinic
 from triage.service.runtime import Runtime
 
@@ -90,8 +91,13 @@ class DevicePipeline:
         metrics = self.runtime.metrics
         by_patient: dict[tuple[str, int | None], list[Observation]] = defaultdict(list)
         received: dict[tuple[str, int | None], str] = {}
+        db = self.runtime.databases.get()
+        again: set[int] = set()
         for item in results:
             stored: StoredDeviceResult = item.stored
+            if (redelivered := self.apply_correction(db, stored, item.hold_reason)) is not None:
+                again |= redelivered
+                continue
             if not item.auto_feed:
                 metrics.device_results.labels("held").inc()
                 continue
@@ -104,7 +110,6 @@ class DevicePipeline:
                 continue
             by_patient[key].append(observation)
             received.setdefault(key, stored.received_at)
-        db = self.runtime.databases.get()
         for (mrn, encounter_id), observations in by_patient.items():
             try:
                 self.assess_patient(db, mrn, observations, encounter_id=encounter_id)
@@ -114,6 +119,48 @@ class DevicePipeline:
             except ClinicError as exc:
                 metrics.device_results.labels("failed").inc(len(observations))
                 log.error("device results for one patient could not be assessed: %s", exc.code)
+        for encounter_id in sorted(again):
+            try:
+                self.reassess(db, encounter_id)
+            except ClinicError as exc:
+                log.error("encounter %d could not be assessed again: %s", encounter_id, exc.code)
+
+    def apply_correction(
+        self, db: Database, stored: StoredDeviceResult, hold_reason: str | None
+    ) -> set[int] | None:
+        """A result already stored as an observation (the device corrected it, or this is a
+        re-delivery) is applied to, or held for, the encounter that holds it (``corrections``).
+
+        Returns None for a result that never became an observation, else the encounters to assess
+        again because it was re-delivered unchanged before any correction (e.g. after a crash
+        between storing it and its assessment, as the pipeline always did for a re-delivery).
+        """
+        try:
+            outcome = corrections.correct(
+                db,
+                self.clinic,
+                stored,
+                hold_reason,
+                actor=ACTOR,
+                convert=observation_from_stored,
+                propose=self.propose_referral if self.runtime.settings.service.propose_referrals else None,
+            )
+        except ClinicError as exc:
+            self.runtime.metrics.device_results.labels("failed").inc()
+            log.error("device %s: correction of result %d failed: %s", stored.device_id, stored.id, exc.code)
+            return set()
+        if outcome is None:
+            return None
+        for place in outcome:
+            if place.correction is not None:
+                self.runtime.metrics.device_results.labels(f"correction_{place.correction.state}").inc()
+        return {p.encounter_id for p in outcome if p.correction is None and not p.corrected_before}
+
+    def reassess(self, db: Database, encounter_id: int) -> dict[str, Any]:
+        assessment = self.clinic.assess_encounter(db, encounter_id, actor=ACTOR, source="device")
+        if self.runtime.settings.service.propose_referrals:
+            self.propose_referral(db, assessment)
+        return assessment
 
     def _encounter_for(self, db: Database, mrn: str, encounter_id: int | None = None) -> dict[str, Any]:
         if encounter_id is not None:
@@ -147,10 +194,7 @@ class DevicePipeline:
         fresh = [o for o in observations if o.source_message_id not in seen]
         if fresh:
             self.clinic.add_observations(db, encounter_id, fresh, actor=ACTOR, reason="device result")
-        assessment = self.clinic.assess_encounter(db, encounter_id, actor=ACTOR, source="device")
-        if self.runtime.settings.service.propose_referrals:
-            self.propose_referral(db, assessment)
-        return assessment
+        return self.reassess(db, encounter_id)
 
     def propose_referral(
         self, db: Database, assessment: dict[str, Any], *, actor: str = ACTOR

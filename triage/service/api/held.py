@@ -25,7 +25,12 @@ Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 ResultId = Annotated[int, Path(ge=1, le=2**62, description="The device result's id in the inbox")]
 Reason = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)")
-WhyCode = Literal["no_patient_link", "not_final", "unmapped", "not_accepted"]
+WhyCode = Literal["no_patient_link", "not_final", "unmapped", "not_accepted", "correction_rejected"]
+
+
+class ExpiredLinkOut(BaseModel):
+    association_id: int
+    expired_at: str
 
 
 class HeldOut(BaseModel):
@@ -42,7 +47,12 @@ class HeldOut(BaseModel):
     patient_id: str | None = Field(description="The patient id the device sent; null for integrators")
     why: list[WhyCode]
     why_text: list[str]
-    assignable: bool = Field(description="False: the result can only be dismissed (unmapped or not final)")
+    association_expired: ExpiredLinkOut | None = Field(
+        None, description="The device's association had expired when the result arrived: which one, when"
+    )
+    assignable: bool = Field(
+        description="False: the result can only be dismissed (unmapped, not final, or a rejected correction)"
+    )
 
 
 class HeldList(BaseModel):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from referral import review
+from referral import corrections, review
 from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import clinic, runtime_of
@@ -44,10 +44,32 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
 def _row(item: review.HeldResult) -> dict[str, Any]:
     """A held row for the page, with the receipt time in the clinic's local time."""
     row = item.as_dict()
-    row["received_local"] = (
-        datetime.fromisoformat(row["received_at"]).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    )
+    row["received_local"] = _local(row["received_at"])
+    lapsed = row.get("association_expired")  # the device association had expired: which one, when
+    row["expired_local"] = _local(lapsed["expired_at"]) if lapsed else None
     return row
+
+
+def _local(at: str) -> str:
+    return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:
+    """The patient page's marks for device corrections: which reading a correction replaced or
+    withdrew, which reading is a correction (and of what), and the corrections still held."""
+    replaced_by: dict[int, dict[str, Any]] = {}
+    corrected_by: dict[int, dict[str, Any]] = {}
+    for item in corrections.for_encounter(db, encounter_id):
+        view = {**item.__dict__, "at": _local(item.corrected_at)}
+        if item.replaces_id is not None:
+            replaced_by[item.replaces_id] = view
+        if item.correction_id is not None:
+            corrected_by[item.correction_id] = view
+    held_now = []
+    for item in corrections.open_held_in(db, encounter_id):
+        code = db.conn.execute("SELECT code, vendor_code FROM device_results WHERE id = ?", [item.result_id])
+        held_now.append({**item.__dict__, "at": _local(item.corrected_at), "code": next(code)[0]})
+    return {"replaced_by": replaced_by, "corrected_by": corrected_by, "corrections_held": held_now}
 
 
 @router.post("/devices/results/{result_id}/assign")

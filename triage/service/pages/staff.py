@@ -15,7 +15,7 @@ from triage.service.api.deps import clinic as clinic_dep
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.pages.association import device_rows, encounter_context
-from triage.service.pages.held import held_context
+from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render
 from triage.vocabulary import CONCEPTS
 
@@ -131,6 +131,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         concepts=sorted(CONCEPTS.values(), key=lambda c: c.display),
         synthetic=_synthetic(request),
         **encounter_context(request, who, encounter_id),
+        **correction_context(db, encounter_id),
     )
 
 
