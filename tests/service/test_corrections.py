@@ -14,7 +14,7 @@ from typing import Any
 
 from devices.gateway import classify
 from referral import audit
-from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message
+from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, results_for_device
 from tests.service.conftest import Staff
 from tests.service.test_held_results import assign, dismiss, held, open_encounter
 from triage.service.auth import Role
@@ -119,7 +119,9 @@ def test_a_device_correction_replaces_the_stored_reading_in_the_decision(staff: 
         "assessment.create",
     ]
     db = staff.app.state.runtime.databases.get()
-    (entry,) = [e for e in audit.entries_for(db, "encounter", encounter_id) if e["action"] == "observation.correct"]
+    (entry,) = [
+        e for e in audit.entries_for(db, "encounter", encounter_id) if e["action"] == "observation.correct"
+    ]
     data = json.loads(entry["data"]) if isinstance(entry["data"], str) else entry["data"]
     assert data["old_value"] == "28.0 mmol/L" and data["new_value"] == "6.2 mmol/L"
     assert data["replaces_observation"] == original["id"] and data["result_id"] == result_id
@@ -128,3 +130,135 @@ def test_a_device_correction_replaces_the_stored_reading_in_the_decision(staff: 
     text = page(staff, encounter_id)
     assert "corrected by the device at" in text and "replaces 28.0 mmol/L" in text
     assert "replaced by a device correction at" in text and "(6.2 mmol/L); not used" in text
+
+
+def test_a_correction_that_does_not_change_the_value_is_not_a_new_event(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("6.2"))
+    (encounter,) = rows(staff, "SELECT DISTINCT encounter_id FROM observations")
+    encounter_id = int(encounter["encounter_id"])
+    before = len(rows(staff, "SELECT seq FROM audit"))
+    # Status C, same value: the inbox hands the row over again, but nothing about the patient changed.
+    assert deliver(staff, result("6.2", "corrected")) == [result_id]
+    assert len(rows(staff, "SELECT id FROM observations")) == 1
+    assert not rows(staff, "SELECT id FROM observation_corrections")
+    assert "observation.correct" not in actions(staff, encounter_id)
+
+    deliver(staff, result("2.8", "corrected"))
+    after = len(rows(staff, "SELECT seq FROM audit"))
+    assessments = len(rows(staff, "SELECT id FROM assessments"))
+    # The same correction handed over again (a crash before it was marked delivered): nothing new.
+    runtime = staff.app.state.runtime
+    db = runtime.databases.get()
+    (again,) = [classify(r) for r in results_by_id(staff, result_id)]
+    DevicePipeline(runtime, runtime.extras["clinic"]).handle([again])
+    assert len(rows(staff, "SELECT seq FROM audit")) == after
+    assert len(rows(staff, "SELECT id FROM assessments")) == assessments
+    assert [r["new_value"] for r in rows(staff, "SELECT new_value FROM observation_corrections")] == [
+        "2.8 mmol/L"
+    ]
+    assert used_glucose(staff, encounter_id) == [2.8] and before < after
+    assert audit.verify(db).ok
+
+
+def results_by_id(staff: Staff, result_id: int) -> list[Any]:
+    db = staff.app.state.runtime.databases.get()
+    return [r for r in results_for_device(db, ANALYZER) if r.id == result_id]
+
+
+def test_a_correction_that_raises_urgency_proposes_a_referral(staff: Staff) -> None:
+    deliver(staff, result("6.2"))
+    (encounter,) = rows(staff, "SELECT DISTINCT encounter_id FROM observations")
+    assert not rows(staff, "SELECT id FROM referrals")
+    deliver(staff, result("28.0", "corrected"))
+    (referral,) = rows(staff, "SELECT * FROM referrals")
+    assert referral["status"] == "proposed" and referral["encounter_id"] == encounter["encounter_id"]
+    assert referral["created_by"] == "device-gateway"
+
+
+def test_a_rejected_correction_withdraws_the_reading_and_is_held_for_review(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("6.2"))
+    (encounter,) = rows(staff, "SELECT DISTINCT encounter_id FROM observations")
+    encounter_id = int(encounter["encounter_id"])
+    assert red_flags(staff, encounter_id) == []
+    deliver(staff, result("80", "corrected"))  # outside the plausible range (0.5-60 mmol/L)
+    # The device said 6.2 was wrong: it no longer counts, and nothing replaces it.
+    assert used_glucose(staff, encounter_id) == []
+    assert len(rows(staff, "SELECT id FROM observations")) == 1, "the rejected value is not an observation"
+    (correction,) = rows(staff, "SELECT * FROM observation_corrections")
+    assert correction["state"] == "held" and correction["correction_id"] is None
+    assert (
+        correction["new_value"] == "80 mmol/L"
+        and "triage rejected the corrected value" in correction["held_reason"]
+    )
+    assert "observation.correction_held" in actions(staff, encounter_id)
+    text = page(staff, encounter_id)
+    assert "Device correction held for review: glucose_random" in text and "80 mmol/L" in text
+    assert "not used: the device corrected this reading" in text
+
+    listed = held(staff)
+    (row,) = [r for r in listed["data"] if r["id"] == result_id]
+    assert row["why"] == ["correction_rejected"] and row["assignable"] is False
+    refused = assign(staff, result_id, encounter_id)
+    assert refused.status_code == 409 and "dismiss the correction" in refused.json()["error"]
+    done = dismiss(staff, result_id, reason="analyzer fault, sample re-run")
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "dismissed" and done.json()["encounter_id"] == encounter_id
+    assert result_id not in [r["id"] for r in held(staff)["data"]]
+    assert dismiss(staff, result_id).status_code == 409, "reviewed once"
+    assert used_glucose(staff, encounter_id) == [], "a dismissed correction does not bring the old value back"
+    text = page(staff, encounter_id)
+    assert "Device correction held for review" not in text
+    assert "correction dismissed by nurse: analyzer fault, sample re-run" in text
+    assert "observation.correction_dismiss" in actions(staff, encounter_id)
+
+    # A usable correction later: applied, the reading is back in the decision.
+    deliver(staff, result("5.9", "corrected"))
+    assert used_glucose(staff, encounter_id) == [5.9]
+    states = [
+        (r["state"], r["replaces_id"])
+        for r in rows(staff, "SELECT * FROM observation_corrections ORDER BY id")
+    ]
+    assert states == [("held", correction["replaces_id"]), ("applied", None)]
+
+
+def test_a_correction_naming_another_patient_is_held(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("6.2"))
+    (encounter,) = rows(staff, "SELECT DISTINCT encounter_id FROM observations")
+    deliver(staff, result("5.1", "corrected", patient_id="MRN-OTHER"))
+    (correction,) = rows(staff, "SELECT * FROM observation_corrections")
+    assert correction["state"] == "held" and correction["held_reason"] == (
+        "device correction names another patient than the stored reading"
+    )
+    assert used_glucose(staff, int(encounter["encounter_id"])) == []
+    assert not rows(staff, "SELECT id FROM patients WHERE mrn = 'MRN-OTHER'"), (
+        "nothing reaches the other patient"
+    )
+    assert [r["why"] for r in held(staff)["data"] if r["id"] == result_id] == [["correction_rejected"]]
+
+
+def test_a_correction_of_an_assigned_result_is_applied_to_that_reading(staff: Staff) -> None:
+    encounter_id = open_encounter(staff, "MRN-ASSIGNED")
+    (result_id,) = deliver(staff, result("28.0", patient_id=None))  # no patient id: held
+    assert [r["id"] for r in held(staff)["data"]] == [result_id]
+    assert assign(staff, result_id, encounter_id, reason="her sample, label torn").status_code == 201
+    assert used_glucose(staff, encounter_id) == [28.0]
+
+    deliver(staff, result("2.8", "corrected", patient_id=None))
+    assert used_glucose(staff, encounter_id) == [2.8]
+    assert not held(staff)["data"], "an applied correction is not a held result"
+    text = page(staff, encounter_id)
+    assert "held device result assigned to this patient by nurse: her sample, label torn" in text
+    assert "replaces 28.0 mmol/L" in text
+    (correction,) = rows(staff, "SELECT * FROM observation_corrections")
+    assert correction["encounter_id"] == encounter_id and correction["state"] == "applied"
+
+
+def test_a_correction_of_a_held_result_that_never_became_a_reading_stays_held(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("28.0", patient_id=None))
+    deliver(staff, result("2.8", "corrected", patient_id=None))
+    (row,) = held(staff)["data"]
+    assert (row["id"], row["value"], row["why"]) == (result_id, "2.8", ["no_patient_link"])
+    assert row["assignable"] is True
+    assert not rows(staff, "SELECT id FROM observations") and not rows(
+        staff, "SELECT id FROM observation_corrections"
+    )
