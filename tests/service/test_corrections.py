@@ -127,6 +127,10 @@ def test_a_device_correction_replaces_the_stored_reading_in_the_decision(staff: 
     assert data["replaces_observation"] == original["id"] and data["result_id"] == result_id
     assert entry["actor"] == "device-gateway" and audit.verify(db).ok
 
+    detail = staff.client.get(
+        f"/api/v1/encounters/{encounter_id}", headers=staff.bearer(Role.clinician)
+    ).json()
+    assert [(o["value_num"], o["in_force"]) for o in detail["observations"]] == [(28.0, False), (6.2, True)]
     text = page(staff, encounter_id)
     assert "corrected by the device at" in text and "replaces 28.0 mmol/L" in text
     assert "replaced by a device correction at" in text and "(6.2 mmol/L); not used" in text

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from referral import corrections, store
 from referral import queue as staff_queue
-from referral import store
 from referral.records import PatientIn
 from triage.assessment import Disposition
 from triage.errors import ClinicError, UserInputError
@@ -144,6 +144,9 @@ class ObservationOut(BaseModel):
     status: str
     qc: str | None
     device: str | None
+    in_force: bool = Field(
+        True, description="False: a device correction replaced or withdrew this reading (kept as history)"
+    )
 
 
 class AssessmentOut(BaseModel):
@@ -250,10 +253,14 @@ def create_encounter(body: EncounterCreate, db: DbDep, clinic: ClinicDep, who: W
 def encounter_detail(db: Any, encounter_id: int) -> EncounterDetail:
     encounter = store.get_encounter(db, encounter_id)
     latest = store.latest_assessment(db, encounter_id)
+    in_force = {int(o["id"]) for o in corrections.observations_in_force(db, encounter_id)}
     return EncounterDetail(
         encounter=EncounterOut.model_validate(encounter),
         patient=PatientOut.model_validate(store.get_patient(db, int(encounter["patient_id"]))),
-        observations=[ObservationOut.model_validate(o) for o in store.list_observations(db, encounter_id)],
+        observations=[
+            ObservationOut.model_validate({**o, "in_force": o["id"] in in_force})
+            for o in store.list_observations(db, encounter_id)
+        ],
         assessment=None if latest is None else AssessmentOut.model_validate(stored_assessment_view(latest)),
         final_disposition=None if latest is None else store.final_disposition(db, latest),
     )
