@@ -278,7 +278,9 @@ def _quarantine_row(message: NewDeviceMessage, message_id: int, item: NewQuarant
 def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     """Same key already stored: a FINAL result replaces a stored non-final one (e.g. the partial
     copy of an aborted transfer), and a CORRECTED result replaces a stored one with another value.
-    The replaced row keeps its id and is handed to triage again (``delivered_at`` cleared)."""
+    The replaced row keeps its id and is handed to triage again (``delivered_at`` cleared); when it
+    was already stored as an observation, the service corrects that observation
+    (``referral.corrections``), keeping the original."""
     key = [row["device_id"], row["sample_id"], row["vendor_code"], row["result_time"]]
     stored = db.execute(
         "SELECT id, status, value FROM device_results "

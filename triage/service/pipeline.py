@@ -17,6 +17,8 @@ Rules:
   ``referral/associations.py``) joins the associated encounter itself.
 - When the assessment asks for a referral and policy allows proposals, a referral is created in
   status ``proposed`` - never sent: a clinician confirms it on the encounter page.
+- A result already stored as an observation (a device correction, or a re-delivery) goes to the
+  encounter that holds it: ``triage.service.corrections`` applies or holds the correction there.
 """
 
 from __future__ import annotations
