@@ -1,20 +1,25 @@
-"""ERGM engine: statnet-style formulas fitted by exact MLE (dyad-independent).
+"""ERGM engine: statnet-style formulas fitted by exact MLE (dyad-independent) or MCMC-MLE.
 
 ``ergm(formula, network)`` returns an :class:`ErgmResult` whose term names, estimates, standard
-errors, log-likelihood, AIC and BIC follow R's ergm (BIC uses the number of dyads).
+errors, log-likelihood, AIC and BIC follow R's ergm (BIC uses the number of dyads). The
+log-likelihood of an MCMC fit is estimated by bridge sampling (``analytics/ergm/bridge.py``), as
+R's ``logLik.ergm`` does, with its Monte Carlo standard error on the result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
+from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES, bridge_loglik
 from analytics.ergm.dependent import dependent_terms, exact_edges_mutual, fit_mcmc
 from analytics.ergm.formula import TermSpec, parse_formula
 from analytics.ergm.mle import fit_dyad_independent
 from analytics.ergm.network import Network
 from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
-from analytics.errors import FormulaError
+from analytics.errors import ConvergenceError, FormulaError
 
 __all__ = ["ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
 
@@ -28,8 +33,14 @@ def ergm(
     backend: str = "python",
     seed: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    bridges: int = DEFAULT_BRIDGES,
+    bridge_draws: int = DEFAULT_BRIDGE_DRAWS,
 ) -> ErgmResult:
-    """Fit ``formula`` to ``network``; ``reference="poisson"`` with ``response`` for counts."""
+    """Fit ``formula`` to ``network``; ``reference="poisson"`` with ``response`` for counts.
+
+    ``bridges`` and ``bridge_draws`` set the bridge sampling that estimates the log-likelihood
+    (hence AIC and BIC) of an MCMC fit; ``bridges=0`` skips it (log-likelihood, AIC, BIC NaN).
+    """
     reference = reference.lower()
     if reference not in ("bernoulli", "poisson"):
         raise FormulaError(f"reference must be 'bernoulli' or 'poisson', not {reference!r}")
@@ -46,7 +57,7 @@ def ergm(
     if any(t.name in DEPENDENT_TERMS for t in terms):
         if valued:
             raise FormulaError("dyad-dependent terms are supported for binary networks only")
-        return _fit_dependent(formula, terms, network, seed, progress)
+        return _fit_dependent(formula, terms, network, seed, progress, bridges, bridge_draws)
     stats = build_statistics(terms, network, valued)
     y = network.response(response if valued else None)
     fit = fit_dyad_independent(stats, y, network.n, network.directed, valued, progress=progress)
@@ -74,6 +85,8 @@ def _fit_dependent(
     network: Network,
     seed: int | None,
     progress: Callable[[str, int, int], None] | None,
+    bridges: int,
+    bridge_draws: int,
 ) -> ErgmResult:
     rhs = formula.split("~", 1)[-1].strip()
     if [t.name for t in terms] == ["edges", "mutual"] and network.directed:
@@ -84,6 +97,7 @@ def _fit_dependent(
             coef=coef,
             cov=cov,
             loglik=loglik,
+            null_loglik=-network.n_dyads * float(np.log(2.0)),
             n_nodes=network.n,
             n_dyads=network.n_dyads,
             directed=True,
@@ -94,12 +108,35 @@ def _fit_dependent(
         )
     dependent = dependent_terms(terms, network)
     fit = fit_mcmc(dependent, network, seed=seed, progress=progress)
+    loglik, loglik_se, loglik_method = float("nan"), float("nan"), "not estimated"
+    notes: tuple[str, ...] = ()
+    if bridges == 0:
+        notes = ("log-likelihood not estimated (bridges=0), so AIC and BIC are not available",)
+    else:
+        try:
+            bridge = bridge_loglik(
+                dependent,
+                network,
+                fit.coef,
+                seed=seed,
+                bridges=bridges,
+                draws=bridge_draws,
+                interval=fit.interval,
+                progress=progress,
+            )
+        except ConvergenceError as exc:
+            notes = (f"log-likelihood not estimated: the dyad-independent start has no MLE ({exc})",)
+        else:
+            loglik, loglik_se, loglik_method = bridge.loglik, bridge.mc_se, bridge.method
     return ErgmResult(
         formula=rhs,
         terms=tuple(t.name for t in dependent),
         coef=fit.coef,
         cov=fit.cov,
-        loglik=float("nan"),
+        loglik=loglik,
+        loglik_mc_se=loglik_se,
+        loglik_method=loglik_method,
+        null_loglik=-network.n_dyads * float(np.log(2.0)),
         n_nodes=network.n,
         n_dyads=network.n_dyads,
         directed=network.directed,
@@ -109,7 +146,5 @@ def _fit_dependent(
         mcmc_se=fit.mcmc_se,
         diagnostics=fit.diagnostics,
         network=network,
-        notes=(
-            "log-likelihood not estimated for MCMC fits (no bridge sampling), so AIC and BIC are not available",
-        ),
+        notes=notes,
     )

@@ -156,6 +156,7 @@ class McmcFit:
     observed: np.ndarray
     diagnostics: dict[str, object]
     iterations: int
+    interval: int  # toggles between recorded draws
 
 
 def _mple(chain: Chain, y: np.ndarray, directed: bool) -> np.ndarray:
@@ -184,7 +185,8 @@ def _mple(chain: Chain, y: np.ndarray, directed: bool) -> np.ndarray:
     return beta
 
 
-def _effective_size(series: np.ndarray) -> np.ndarray:
+def effective_size(series: np.ndarray) -> np.ndarray:
+    """Per column: draws / (1 + 2 * sum of autocorrelations, cut where they drop below 0.05)."""
     out = np.empty(series.shape[1])
     for k in range(series.shape[1]):
         s = series[:, k] - series[:, k].mean()
@@ -202,6 +204,15 @@ def _effective_size(series: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The first burn-in of a chain, in sampling intervals.
+BURNIN_INTERVALS = 20
+
+
+def default_interval(n_dyads: int) -> int:
+    """Toggles between recorded draws: a twentieth of the dyads, at least 10."""
+    return max(10, n_dyads // 20)
+
+
 def fit_mcmc(
     terms: list[DependentTerm],
     net: Network,
@@ -216,8 +227,8 @@ def fit_mcmc(
     chain = Chain(terms, y, net.directed)
     observed = chain.stats.copy()
     theta = _mple(chain, y, net.directed)
-    interval = interval or max(10, net.n_dyads // 20)
-    burnin = 20 * interval
+    interval = interval or default_interval(net.n_dyads)
+    burnin = BURNIN_INTERVALS * interval
     sim = np.empty((0, len(terms)))
     for iteration in range(1, max_iter + 1):
         if progress:
@@ -254,7 +265,7 @@ def fit_mcmc(
         cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         raise ConvergenceError("the sampled statistics are collinear; the model is degenerate") from None
-    ess = _effective_size(sim)
+    ess = effective_size(sim)
     mcmc_var = np.diag(cov @ info @ cov) / np.maximum(ess, 1.0)
     sd = sim.std(axis=0)
     t_ratio = np.where(sd > 0, (sim.mean(axis=0) - observed) / np.where(sd > 0, sd, 1), 0.0)
@@ -279,7 +290,7 @@ def fit_mcmc(
         "burnin": burnin,
         "seed": seed,
     }
-    return McmcFit(theta, cov, np.sqrt(mcmc_var), observed, diagnostics, iteration)
+    return McmcFit(theta, cov, np.sqrt(mcmc_var), observed, diagnostics, iteration, interval)
 
 
 def exact_edges_mutual(net: Network) -> tuple[np.ndarray, np.ndarray, float]:

@@ -135,14 +135,27 @@ def fit_dyad_independent(
     cov_scaled = np.linalg.inv(hess)
     coef = beta / scale
     cov = cov_scaled / np.outer(scale, scale)
-    # Recompute the log-likelihood at the final estimate.
-    final = 0.0
-    for i, j, raw in _blocks(stats, n, directed, cache):
+    final = _loglik(coef, y, valued, _blocks(stats, n, directed, cache))
+    null = -n_dyads * np.log(2.0) if not valued else float("nan")
+    return Fit(coef, cov, final, null, iteration, n_dyads)
+
+
+def _loglik(
+    coef: np.ndarray, y: np.ndarray, valued: bool, blocks: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> float:
+    total = 0.0
+    for i, j, raw in blocks:
         eta = raw @ coef
         yy = y[i, j]
         if valued:
-            final += float(np.sum(yy * eta - np.exp(eta) - gammaln(yy + 1)))
+            total += float(np.sum(yy * eta - np.exp(eta) - gammaln(yy + 1)))
         else:
-            final += float(np.sum(yy * eta - np.logaddexp(0.0, eta)))
-    null = -n_dyads * np.log(2.0) if not valued else float("nan")
-    return Fit(coef, cov, final, null, iteration, n_dyads)
+            total += float(np.sum(yy * eta - np.logaddexp(0.0, eta)))
+    return total
+
+
+def loglik_at(
+    stats: list[Statistic], y: np.ndarray, n: int, directed: bool, coef: np.ndarray, valued: bool = False
+) -> float:
+    """The exact log-likelihood of a dyad-independent model at ``coef`` (not only at its MLE)."""
+    return _loglik(np.asarray(coef, dtype=float), y, valued, _blocks(stats, n, directed, None))

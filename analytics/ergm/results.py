@@ -37,6 +37,10 @@ class ErgmResult:
     method: str
     iterations: int
     null_loglik: float = float("nan")
+    #: Monte Carlo standard error of ``loglik`` (0 when it is exact, as in R's summary).
+    loglik_mc_se: float = 0.0
+    #: How ``loglik`` was obtained: "exact", or the bridge sampling that estimated it.
+    loglik_method: str = "exact"
     backend: str = "python"
     notes: tuple[str, ...] = ()
     probabilities: Any = field(default=None, repr=False, compare=False)
@@ -55,6 +59,11 @@ class ErgmResult:
     @property
     def p(self) -> np.ndarray:
         return 2 * norm.sf(np.abs(self.z))
+
+    @property
+    def loglik_estimated(self) -> bool:
+        """True when the log-likelihood (so deviance, AIC and BIC) is a Monte Carlo estimate."""
+        return self.loglik_mc_se > 0 or self.loglik_method.startswith("bridge")
 
     @property
     def aic(self) -> float:
@@ -106,6 +115,8 @@ class ErgmResult:
                 for t, c, s, z, p in rows
             ],
             "loglik": self.loglik,
+            "loglik_mc_se": self.loglik_mc_se,
+            "loglik_method": self.loglik_method,
             "aic": self.aic,
             "bic": self.bic,
             "n_nodes": self.n_nodes,
@@ -137,7 +148,16 @@ class ErgmResult:
                 f"     Null Deviance: {-2 * self.null_loglik:.1f}  on {self.n_dyads} degrees of freedom"
             )
         lines.append(f" Residual Deviance: {-2 * self.loglik:.1f}  on {df_resid} degrees of freedom")
-        lines += ["", f"AIC: {self.aic:.1f}  BIC: {self.bic:.1f}  (Smaller is better. MC Std. Err. = 0)"]
+        lines.append("")
+        if np.isnan(self.loglik):
+            lines.append("AIC: not available  BIC: not available  (no log-likelihood)")
+        else:
+            lines.append(
+                f"AIC: {self.aic:.1f}  BIC: {self.bic:.1f}  "
+                f"(Smaller is better. MC Std. Err. = {self.loglik_mc_se:.4g})"
+            )
+        if self.loglik_estimated:
+            lines.append(f"Deviance, AIC and BIC are MCMC estimates: log-likelihood by {self.loglik_method}")
         if self.diagnostics is not None:
             d = self.diagnostics
             lines += [

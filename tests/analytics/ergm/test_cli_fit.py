@@ -64,7 +64,18 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "edgecov.GeoProx",
         "edgecov.CulProx",
     ]
-    assert set(payload) == {"terms", "loglik", "aic", "bic", "n_nodes", "n_dyads", "directed"}
+    assert set(payload) == {
+        "terms",
+        "loglik",
+        "loglik_mc_se",
+        "loglik_method",
+        "aic",
+        "bic",
+        "n_nodes",
+        "n_dyads",
+        "directed",
+    }
+    assert payload["loglik_method"] == "exact" and payload["loglik_mc_se"] == 0.0
     assert payload["n_dyads"] == 15 * 14 and payload["directed"] is True
 
 

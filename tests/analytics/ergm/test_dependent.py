@@ -70,7 +70,11 @@ def test_florentine_edges_triangle_matches_statnet_within_monte_carlo_error() ->
     assert fit.coef[0] == pytest.approx(-1.68, abs=0.2)
     assert fit.coef[1] == pytest.approx(0.16, abs=0.3)
     assert fit.se[0] == pytest.approx(0.35, abs=0.1)
-    assert np.isnan(fit.aic)
+    # statnet prints Residual Deviance 108.1 on 118 df, AIC 112.1 and BIC 117.6 for this fit (its
+    # log-likelihood also by bridge sampling); ours is within rounding plus Monte Carlo error.
+    assert fit.loglik_mc_se < 0.05
+    assert fit.aic == pytest.approx(112.1, abs=0.05 + 4 * 2 * fit.loglik_mc_se)
+    assert fit.bic == pytest.approx(117.6, abs=0.1 + 4 * 2 * fit.loglik_mc_se)
     text = fit.summary()
     assert "Monte Carlo Maximum Likelihood Results" in text and "effective sample sizes" in text
     assert fit.diagnostics is not None and fit.diagnostics["seed"] == 3
@@ -92,7 +96,8 @@ def test_gwesp_recovers_a_simulated_directed_network() -> None:
     chain.sample(truth, np.random.default_rng(1), draws=1, interval=1, burnin=60_000)
     s, t = np.nonzero(chain.a)
     net = Network(nodes, pd.DataFrame({"source": s.astype(str), "target": t.astype(str)}))
-    fit = ergm("edges + gwesp(0.5, fixed=TRUE)", net, seed=2)
+    # The estimates are what is tested here; the bridge (its log-likelihood) is skipped to save time.
+    fit = ergm("edges + gwesp(0.5, fixed=TRUE)", net, seed=2, bridges=0)
     assert fit.terms == ("edges", "gwesp.fixed.0.5")
     assert np.all(np.abs(fit.coef - truth) < 3 * fit.se), (fit.coef, fit.se)
 
