@@ -228,6 +228,51 @@ def history(db: Database, device_id: str, *, limit: int = 100) -> list[Associati
     return [_row(row) for row in rows]
 
 
+def encounter_of_day(db: Database, mrn: str, day: str) -> int:
+    """The patient's latest encounter on ``day`` (the clinic's local date, ``encounters.day``)."""
+    patient = db.conn.execute("SELECT id FROM patients WHERE mrn = ?", [mrn]).fetchone()
+    if patient is None:
+        raise NotFoundError(f"no patient with record number {mrn!r}")
+    row = db.conn.execute(
+        "SELECT id FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
+        [patient[0], day],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"patient {mrn!r} has no encounter on {day}: open one first, or name the encounter"
+        )
+    return int(row[0])
+
+
+def logged_devices(db: Database) -> list[str]:
+    """Distinct device ids in ``device_messages`` (index skip-scan: one lookup per device)."""
+    found: list[str] = []
+    row = db.conn.execute("SELECT min(device_id) FROM device_messages").fetchone()
+    while row is not None and row[0] is not None:
+        found.append(str(row[0]))
+        row = db.conn.execute(
+            "SELECT min(device_id) FROM device_messages WHERE device_id > ?", [found[-1]]
+        ).fetchone()
+    return found
+
+
+def known_devices(db: Database, configured: Sequence[str]) -> list[str]:
+    """Devices staff may attach: ``configured`` (the gateway's devices) first, then others seen in the log."""
+    return [*configured, *(d for d in logged_devices(db) if d not in configured)]
+
+
+def require_known(device_id: str, known: Sequence[str]) -> None:
+    """Only devices the clinic knows may be attached (configured in the gateway, or seen in the
+    log): a typo must be an error, not an association that silently never links anything."""
+    check_device_id(device_id)
+    if device_id not in known:
+        listed = ", ".join(known) if known else "none"
+        raise NotFoundError(
+            f"device {device_id!r} is unknown here: it is not configured in the device gateway and"
+            f" has never sent a result (known devices: {listed})"
+        )
+
+
 # --- writes -----------------------------------------------------------------------------------
 
 
@@ -269,7 +314,7 @@ def associate(
             if not replace_existing:
                 raise ConflictError(
                     f"device {device_id!r} is already attached to encounter {current.encounter_id}"
-                    f" (association #{current.id}, started {current.started_at[:19]} by {current.started_by});"
+                    f" (association #{current.id}, started {when(current.started_at)} by {current.started_by});"
                     " detach it first or ask to replace it"
                 )
             _end(db, current, actor=actor, reason=REPLACED, at=now)

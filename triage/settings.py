@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +23,7 @@ from pydantic_settings import (
 from triage.errors import ConfigError
 
 CONFIG_ENV = "TRIAGE_CONFIG"
+MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = 60, 7 * 24 * 3600  # referral.associations.MIN/MAX_DURATION
 
 
 class DatabaseSettings(BaseModel):
@@ -87,6 +89,32 @@ class GatewaySettings(BaseModel):
     wire_log: bool = Field(False, description="Write a timestamped hex RX/TX log per device session")
 
 
+class DeviceAssociationSettings(BaseModel):
+    """Bedside devices attached to a patient's encounter (``referral/associations.py``)."""
+
+    model_config = {"extra": "forbid"}
+    max_duration_s: int = Field(
+        12 * 3600,
+        description="An attached device's results without a patient id are linked to the patient for at"
+        " most this many seconds (60 = 1 minute .. 604800 = 7 days); later ones are held for review. "
+        "Default 12 hours: one clinic day or shift, so a device nobody detached never reaches the next "
+        "day's patients",
+    )
+
+    @field_validator("max_duration_s")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        if not MIN_ASSOCIATION_S <= value <= MAX_ASSOCIATION_S:
+            raise ValueError(
+                f"{value} seconds is outside {MIN_ASSOCIATION_S} (1 minute) .. {MAX_ASSOCIATION_S} (7 days)"
+            )
+        return value
+
+    @property
+    def max_duration(self) -> timedelta:
+        return timedelta(seconds=self.max_duration_s)
+
+
 class Settings(BaseSettings):
     """Every knob the application has."""
 
@@ -102,6 +130,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    device_associations: DeviceAssociationSettings = Field(default_factory=DeviceAssociationSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -8,11 +8,12 @@ results already held stay held, and detaching stops the linking.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.service.test_pipeline import wait_for
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import DemoDevices, DemoPatient, demo_patient
+from triage.settings import DeviceAssociationSettings
 
 OXIMETER = "demo-oximeter"
 MONITOR = "demo-monitor"
@@ -287,3 +289,133 @@ def test_without_an_inhouse_gateway_devices_seen_in_the_log_can_be_attached(staf
         "/api/v1/devices/ward-oximeter/association", json={"encounter_id": encounter_id}, headers=headers
     )
     assert seen.status_code == 201, seen.text
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+
+def moved_back(db: Any, association_id: int, hours: float) -> dict[str, Any]:
+    """As if the association had been attached ``hours`` ago; returns its row."""
+    row = dict(db.query("SELECT * FROM device_associations WHERE id = ?", [association_id]).__next__())
+    back = {
+        key: (datetime.fromisoformat(row[key]) - timedelta(hours=hours)).isoformat(timespec="microseconds")
+        for key in ("started_at", "expires_at")
+    }
+    db.execute(
+        "UPDATE device_associations SET started_at = ?, expires_at = ? WHERE id = ?",
+        [*back.values(), association_id],
+    )
+    db.conn.commit()
+    return {**row, **back}
+
+
+def local(at: str, shape: str = "%Y-%m-%d %H:%M") -> str:
+    return datetime.fromisoformat(at).astimezone().strftime(shape)
+
+
+def test_an_expired_association_holds_the_readings_and_says_why(ward: Ward) -> None:
+    measured = patient(9)
+    encounter_id = ward.encounter(measured.mrn)
+    attached = ward.attach(OXIMETER, encounter_id).json()
+    started = datetime.fromisoformat(attached["started_at"])
+    assert datetime.fromisoformat(attached["expires_at"]) - started == timedelta(hours=12), "the default"
+    row = moved_back(ward.db, attached["id"], hours=13)  # attached yesterday, never detached
+
+    ward.measure(measured, 1)
+    stored = wait_for(lambda: ward.rows("SELECT * FROM device_results WHERE device_id = ?", OXIMETER), 2)
+    assert [r["patient_id"] for r in stored] == [None, None], "not linked to yesterday's patient"
+    expired = {"association_id": attached["id"], "expired_at": row["expires_at"]}
+    assert all(json.loads(r["details"])["association_expired"] == expired for r in stored)
+    ended = ward.rows("SELECT * FROM device_associations WHERE id = ?", attached["id"])[0]
+    assert (ended["end_reason"], ended["ended_by"], ended["ended_at"]) == (
+        "expired",
+        "system",
+        row["expires_at"],
+    )
+    entries = audit.entries_for(ward.db, "device_association", attached["id"])
+    assert [(e["action"], e["actor"], e["reason"]) for e in entries][1:] == [
+        ("device_association.end", "system", "expired")
+    ]
+    wait_for(
+        lambda: ward.rows(
+            "SELECT * FROM device_results WHERE delivered_at IS NOT NULL AND device_id = ?", OXIMETER
+        ),
+        2,
+    )
+    assert ward.rows("SELECT * FROM observations WHERE device = ?", OXIMETER) == []
+
+    held = ward.staff.client.get("/api/v1/devices/held", headers=ward.staff.bearer(Role.nurse)).json()
+    mine = [h for h in held["data"] if h["device_id"] == OXIMETER]
+    assert len(mine) == 2 and all(h["association_expired"] == expired for h in mine)
+    when = f"{row['expires_at'][:10]} {row['expires_at'][11:19]} UTC"
+    assert mine[0]["why_text"] == [f"no patient link: device association #{attached['id']} expired at {when}"]
+    csrf = ward.staff.login(Role.nurse)
+    page = ward.staff.client.get("/devices").text.split('id="held"')[1]
+    assert (
+        f"(device association #{attached['id']} expired at {local(row['expires_at'], '%Y-%m-%d %H:%M:%S')})"
+        in page
+    )
+    ward.staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    page = ward.staff.client.get("/devices").text.split('id="held"')[1]
+    assert f"（设备关联 #{attached['id']} 已于 {local(row['expires_at'], '%Y-%m-%d %H:%M:%S')} 到期）" in page
+
+
+def test_pages_and_api_show_when_each_association_expires(ward: Ward) -> None:
+    encounter_id = ward.encounter("MRN-EXPIRES")
+    attached = ward.attach(OXIMETER, encounter_id).json()
+    listed = ward.staff.client.get("/api/v1/devices/associations", headers=ward.staff.bearer(Role.integrator))
+    assert [a["expires_at"] for a in listed.json()["data"]] == [attached["expires_at"]]
+    expires = local(attached["expires_at"])
+    csrf = ward.staff.login(Role.nurse)
+    box = ward.staff.client.get(f"/encounters/{encounter_id}").text.split('id="encounter-devices"')[1]
+    assert f"expires {expires}" in box and "for at most 12 hours" in box
+    row = ward.staff.client.get("/devices/rows").text.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
+    assert f"expires {expires}" in row
+    ward.staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    row = ward.staff.client.get("/devices/rows").text.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
+    assert f"{expires} 到期" in row
+    assert "最长 12 小时" in ward.staff.client.get(f"/encounters/{encounter_id}").text
+
+    moved_back(ward.db, attached["id"], hours=12)
+    row = ward.staff.client.get("/devices/rows").text.split(f'data-device="{OXIMETER}"')[1].split("</tr>")[0]
+    assert "到期" not in row and "未关联" in row, "the panel ends the expired association and shows none"
+    assert ward.rows("SELECT end_reason FROM device_associations")[0]["end_reason"] == "expired"
+
+
+def test_the_clinic_sets_the_maximum_duration(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> None:
+    folder, tokens = seeded
+    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+        if (folder / name).exists():
+            shutil.copy(folder / name, tmp_path / name)
+    settings = make_settings(tmp_path).model_copy(
+        update={"device_associations": DeviceAssociationSettings(max_duration_s=90)}
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        staff = Staff(app, client, tokens)
+        db = app.state.runtime.databases.get()
+        record_message(
+            db, NewDeviceMessage(device_id="ward-oximeter", session_id="s", protocol="line", raw=b"x"), []
+        )
+        headers = staff.bearer(Role.nurse)
+        ids = []
+        for mrn in ("MRN-90A", "MRN-90B"):
+            client.post("/api/v1/patients", json={"mrn": mrn}, headers=headers)
+            ids.append(client.post("/api/v1/encounters", json={"mrn": mrn}, headers=headers).json()["id"])
+        first = client.post(
+            "/api/v1/devices/ward-oximeter/association", json={"encounter_id": ids[0]}, headers=headers
+        )
+        assert first.status_code == 201, first.text
+        started = datetime.fromisoformat(first.json()["started_at"])
+        assert datetime.fromisoformat(first.json()["expires_at"]) - started == timedelta(seconds=90)
+        page = client.get(f"/encounters/{ids[0]}", headers=headers).text
+        assert "for at most 1.5 min" in page
+        moved_back(db, first.json()["id"], hours=1)
+        second = client.post(
+            "/api/v1/devices/ward-oximeter/association", json={"encounter_id": ids[1]}, headers=headers
+        )
+        assert second.status_code == 201, "an expired association is no conflict"
+        old = db.query(
+            "SELECT end_reason FROM device_associations WHERE id = ?", [first.json()["id"]]
+        ).__next__()
+        assert old["end_reason"] == "expired"

@@ -4,7 +4,8 @@ pages and the demo's simulated nurse (``referral/associations.py`` stores and au
 A device can be attached only if the clinic knows it: configured in this service's gateway, or it
 has sent at least one message to the referral log (a gateway run by ``triage devices listen``
 writes to the same log). A typo in a device id is therefore an error, not an association that
-silently never links anything.
+silently never links anything. An association lasts at most ``device_associations.max_duration_s``
+(expired ones are ended when the associations are listed, see ``referral/associations.py``).
 """
 
 from __future__ import annotations
@@ -13,27 +14,12 @@ from sqlite_utils import Database
 
 from referral import associations
 from referral.associations import Association
-from triage.errors import NotFoundError
 from triage.service.runtime import Runtime
-
-
-def logged_devices(db: Database) -> list[str]:
-    """Distinct device ids in ``device_messages`` (index skip-scan: one lookup per device)."""
-    found: list[str] = []
-    row = db.conn.execute("SELECT min(device_id) FROM device_messages").fetchone()
-    while row is not None and row[0] is not None:
-        found.append(str(row[0]))
-        row = db.conn.execute(
-            "SELECT min(device_id) FROM device_messages WHERE device_id > ?", [found[-1]]
-        ).fetchone()
-    return found
 
 
 def known_devices(runtime: Runtime, db: Database) -> list[str]:
     """Devices staff may attach: the gateway's configured devices first, then others seen in the log."""
-    configured = [str(row["device"]) for row in runtime.device_status()]
-    seen = [d for d in logged_devices(db) if d not in configured]
-    return configured + seen
+    return associations.known_devices(db, [str(row["device"]) for row in runtime.device_status()])
 
 
 def attach(
@@ -46,17 +32,17 @@ def attach(
     replace: bool = False,
     reason: str = "device attached to the patient",
 ) -> Association:
-    """Attach ``device_id`` to the encounter (``ConflictError`` if attached elsewhere and not ``replace``)."""
-    associations.check_device_id(device_id)
-    known = known_devices(runtime, db)
-    if device_id not in known:
-        listed = ", ".join(known) if known else "none"
-        raise NotFoundError(
-            f"device {device_id!r} is unknown here: it is not configured in the device gateway and"
-            f" has never sent a result (known devices: {listed})"
-        )
+    """Attach ``device_id`` to the encounter until the clinic's maximum duration has passed
+    (``ConflictError`` if attached elsewhere and not ``replace``)."""
+    associations.require_known(device_id, known_devices(runtime, db))
     association = associations.associate(
-        db, device_id, encounter_id, actor=actor, replace_existing=replace, reason=reason
+        db,
+        device_id,
+        encounter_id,
+        actor=actor,
+        replace_existing=replace,
+        reason=reason,
+        max_duration=runtime.settings.device_associations.max_duration,
     )
     runtime.hub.publish("device", device=device_id)
     return association
@@ -69,6 +55,13 @@ def detach(runtime: Runtime, db: Database, device_id: str, *, actor: str, reason
     return association
 
 
-def attached_by_device(db: Database) -> dict[str, Association]:
-    """Active associations keyed by device id (for the device status panel)."""
+def expire_due(runtime: Runtime, db: Database) -> None:
+    """End expired associations (reason ``expired``) and tell the device panels."""
+    for ended in associations.expire_due(db):
+        runtime.hub.publish("device", device=ended.device_id)
+
+
+def attached_by_device(runtime: Runtime, db: Database) -> dict[str, Association]:
+    """Active associations keyed by device id (for the device status panel), expired ones ended first."""
+    expire_due(runtime, db)
     return {a.device_id: a for a in associations.list_active(db)}

@@ -1,7 +1,8 @@
 """Device association: attach a bedside device (pulse oximeter) to a patient's encounter.
 
-While attached, results from the device that carry no patient id are linked to that patient and
-fed to triage; results with their own patient id are never re-linked. Nurses, clinicians and
+While attached, and at most until the association expires (``expires_at``), results from the
+device that carry no patient id are linked to that patient and fed to triage; results with their
+own patient id are never re-linked. Nurses, clinicians and
 admins attach and detach; integrators may read (without the patient's record number).
 """
 
@@ -50,9 +51,14 @@ class AssociationOut(BaseModel):
     mrn: str | None = Field(description="The patient's record number; null for integrators")
     started_at: str
     started_by: str
+    expires_at: str | None = Field(
+        description="Results received from this time on are not linked (started_at + the clinic's"
+        " maximum, setting device_associations.max_duration_s); null only for associations ended"
+        " before expiry existed"
+    )
     ended_at: str | None
     ended_by: str | None
-    end_reason: str | None
+    end_reason: str | None = Field(description="Why it ended: the detach reason, 'replaced' or 'expired'")
     active: bool
 
 
@@ -68,9 +74,12 @@ def association_out(association: Association, who: Principal) -> AssociationOut:
     return AssociationOut.model_validate(data)
 
 
-@router.get("/devices/associations", summary="Devices attached to a patient's encounter now")
-def list_associations(db: DbDep, who: Reader) -> AssociationList:
-    rows = [association_out(a, who) for a in attaching.attached_by_device(db).values()]
+@router.get(
+    "/devices/associations",
+    summary="Devices attached to a patient's encounter now, each with its expiry (expired ones are ended first)",
+)
+def list_associations(db: DbDep, rt: RuntimeDep, who: Reader) -> AssociationList:
+    rows = [association_out(a, who) for a in attaching.attached_by_device(rt, db).values()]
     return AssociationList(data=rows, count=len(rows))
 
 

@@ -4,12 +4,14 @@ encounter page and on the device status panel. The work is ``triage.service.asso
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from referral import associations, review
+from referral.associations import Association
 from triage.errors import UserInputError
 from triage.service import associations as attaching
 from triage.service.api.deps import runtime_of
@@ -24,13 +26,36 @@ def encounter_context(request: Request, who: Principal, encounter_id: int) -> di
     """What the encounter page needs for its device box: attached devices and attachable ones."""
     rt = runtime_of(request)
     db = rt.databases.get()
+    attached_now = attaching.attached_by_device(rt, db)  # ends expired associations first
     return {
-        "attached": associations.for_encounter(db, encounter_id),
+        "attached": [shown(a) for a in associations.for_encounter(db, encounter_id)],
         "attachable": attaching.known_devices(rt, db),
-        "attached_now": attaching.attached_by_device(db),
+        "attached_now": attached_now,
+        "max_duration": duration(rt.settings.device_associations.max_duration_s),
         "can_attach": who.role in CLINICAL_WRITE,
         "linked_by": linked_readings(db, encounter_id),
         "assigned_by": review.assigned_readings(db, encounter_id),
+    }
+
+
+def local_time(at: str, shape: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the clinic's local time."""
+    return datetime.fromisoformat(at).astimezone().strftime(shape)
+
+
+def duration(seconds: int) -> tuple[str, str]:
+    """The message key and number that say ``seconds`` in whole hours, else in minutes."""
+    if seconds % 3600 == 0:
+        return "assoc.hours", str(seconds // 3600)
+    return "assoc.minutes", f"{seconds / 60:g}"
+
+
+def shown(association: Association) -> dict[str, Any]:
+    """An association for a page: its fields, with start and expiry in the clinic's local time."""
+    return {
+        **association.as_dict(),
+        "started_local": local_time(association.started_at, "%H:%M:%S"),
+        "expires_local": local_time(association.expires_at) if association.expires_at else None,
     }
 
 
@@ -62,9 +87,10 @@ def device_rows(request: Request, who: Principal) -> dict[str, Any]:
     """The device status rows, each with the encounter it is attached to (if any)."""
     rt = runtime_of(request)
     rows = [dict(row) for row in rt.device_status()]
-    attached = attaching.attached_by_device(rt.databases.get())
+    attached = attaching.attached_by_device(rt, rt.databases.get())
     for row in rows:
-        row["attached"] = attached.get(str(row["device"]))
+        association = attached.get(str(row["device"]))
+        row["attached"] = shown(association) if association else None
     return {
         "devices": rows,
         "can_attach": who.role in CLINICAL_WRITE,
