@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from triage.cli import devices_link, devices_replay
+from triage.cli import devices_associations, devices_link, devices_replay
 
 app = typer.Typer(
-    help="Device gateway tools: listen, replay captures, simulate devices, list ports.", no_args_is_help=True
+    help="Device gateway tools: listen, replay captures, simulate devices, list ports, device associations.",
+    no_args_is_help=True,
 )
 devices_replay.register(app)
 devices_link.register(app)
+app.add_typer(devices_associations.app, name="associations")

@@ -51,7 +51,7 @@ def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
     return (db or settings.path), settings.busy_timeout_ms
 
 
-def _open(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Database:
+def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Database:
     path, timeout = _path(ctx, db)
     if not create and not path.exists():
         raise NotFoundError(
@@ -60,8 +60,16 @@ def _open(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Datab
     return connect(path, busy_timeout_ms=timeout)
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Aligned columns under a header line; empty cells print as '-'."""
+    widths = [max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns]
+    typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        typer.echo("  ".join(str(row[c] or "-").ljust(w) for c, w in zip(columns, widths, strict=True)))
 
 
 def _actor() -> str:
@@ -79,7 +87,7 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     applied_now = apply_migrations(database)
     result = {"db": str(path), "applied_now": applied_now, "schema": applied_migrations(database)}
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     if applied_now:
         typer.echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}")
@@ -101,18 +109,14 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """List referrals, newest first."""
-    rows = referrals.list_referrals(_open(ctx, db), status=status, limit=limit)
+    rows = referrals.list_referrals(open_log(ctx, db), status=status, limit=limit)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("no referrals" + (f" with status {status}" if status else ""))
         return
-    widths = [max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in _LIST_COLUMNS]
-    typer.echo("  ".join(c.ljust(w) for c, w in zip(_LIST_COLUMNS, widths, strict=True)))
-    for row in rows:
-        cells = (str(row[c] or "-").ljust(w) for c, w in zip(_LIST_COLUMNS, widths, strict=True))
-        typer.echo("  ".join(cells))
+    print_table(rows, _LIST_COLUMNS)
 
 
 @app.command()
@@ -123,7 +127,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one referral with its lifecycle events and audit entries."""
-    database = _open(ctx, db)
+    database = open_log(ctx, db)
     referral = referrals.get_referral(database, referral_id)
     detail: dict[str, Any] = {
         "referral": referral,
@@ -131,7 +135,7 @@ def show(
         "audit": audit.entries_for(database, "referral", referral_id),
     }
     if as_json:
-        _print_json(detail)
+        print_json(detail)
         return
     for key in ("id", "status", "urgency", "from_facility", "to_facility", "reason", "assessment_id"):
         typer.echo(f"{key:>14}: {referral[key]}")
@@ -163,7 +167,7 @@ def export_command(
     ] = TableFormat.parquet,
 ) -> None:
     """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
-    database = _open(ctx, db)
+    database = open_log(ctx, db)
     fmt = export_format.value
     if fmt == "analytics":
         if out.exists() and not out.is_dir():
@@ -190,7 +194,7 @@ def export_command(
 @app.command()
 def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts: referrals by status, encounters, assessments by disposition, overrides, audit."""
-    database = _open(ctx, db)
+    database = open_log(ctx, db)
 
     def count(sql: str) -> int:
         return int(database.execute(sql).fetchone()[0])
@@ -209,7 +213,7 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
         "audit_entries": count("SELECT count(*) FROM audit"),
     }
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     for key, value in result.items():
         if isinstance(value, dict):
@@ -222,9 +226,9 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
 @app.command("verify-audit")
 def verify_audit(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Check the audit trail's hash chain; exit 1 and name the first broken entry if tampered."""
-    report = audit.verify(_open(ctx, db))
+    report = audit.verify(open_log(ctx, db))
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     if not report.ok:
         raise AuditChainError(
             f"audit chain broken at entry {report.first_broken_seq} of {report.entries}: {report.problem}"
@@ -247,9 +251,9 @@ def queue_command(
         target = date.fromisoformat(day) if day else None
     except ValueError as error:
         raise UserInputError(f"--day {day!r} is not a date YYYY-MM-DD") from error
-    rows = queue.staff_queue(_open(ctx, db), target, limit)
+    rows = queue.staff_queue(open_log(ctx, db), target, limit)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("no encounters on that day")
@@ -272,7 +276,7 @@ def facilities_load(
     ] = None,
 ) -> None:
     """Load (insert or update) facilities from CSV; a bad file loads nothing and names the rows."""
-    loaded = facilities.load_csv(_open(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
+    loaded = facilities.load_csv(open_log(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
     synthetic = sum(1 for f in loaded if f.synthetic)
     note = f" ({synthetic} marked synthetic)" if synthetic else ""
     typer.echo(f"loaded {len(loaded)} facilities from {csv_file}{note}")
@@ -286,9 +290,9 @@ def facilities_list(
     as_json: JsonOption = False,
 ) -> None:
     """List the facility directory."""
-    rows = facilities.list_all(_open(ctx, db), tier)
+    rows = facilities.list_all(open_log(ctx, db), tier)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for row in rows:
         typer.echo(

@@ -1,0 +1,147 @@
+"""`triage devices associations ...`: bedside devices attached to a patient's encounter.
+
+The same rules as the staff pages and the API (``referral/associations.py``): only devices the
+clinic knows (configured in ``[gateway] profiles`` or seen in the log) can be attached, at most
+one encounter per device, and every association expires after ``device_associations.max_duration_s``.
+Listing ends expired associations first (reason ``expired``, audited), as the pages do.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from devices.profile import load_profile
+from referral import associations
+from referral.associations import Association, when
+from referral.errors import UserInputError
+from triage.cli.context import AppContext
+from triage.cli.referrals import DbOption, JsonOption, open_log, print_json, print_table
+
+app = typer.Typer(
+    help="Device associations: attach a bedside device (e.g. a pulse oximeter) to a patient's encounter,"
+    " detach it, list them.",
+    no_args_is_help=True,
+)
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who does it (a staff name; recorded in the audit trail).")
+]
+DeviceArgument = Annotated[
+    str, typer.Argument(metavar="DEVICE_ID", help="The device id of its profile, e.g. demo-oximeter.")
+]
+_COLUMNS = ("id", "device", "encounter", "mrn", "started", "by", "expires", "ended", "end_reason")
+
+
+def _cells(a: Association) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "device": a.device_id,
+        "encounter": a.encounter_id,
+        "mrn": a.mrn,
+        "started": when(a.started_at),
+        "by": a.started_by,
+        "expires": when(a.expires_at) if a.expires_at else None,
+        "ended": when(a.ended_at) if a.ended_at else None,
+        "end_reason": a.end_reason,
+    }
+
+
+def _summary(verb: str, a: Association) -> str:
+    text = f"{verb} {a.device_id} - encounter {a.encounter_id} ({a.mrn}), association #{a.id}"
+    if a.ended_at:
+        return f"{text}: ended {when(a.ended_at)} by {a.ended_by} ({a.end_reason})"
+    return f"{text}: expires {when(str(a.expires_at))}"
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    include_ended: Annotated[
+        bool, typer.Option("--all", help="Include ended associations (newest first).")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="With --all: at most this many rows.")] = 200,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the devices attached now, each with its expiry (expired ones are ended first)."""
+    database = open_log(ctx, db)
+    associations.expire_due(database)
+    rows = (
+        associations.list_all(database, limit=limit) if include_ended else associations.list_active(database)
+    )
+    if as_json:
+        print_json([a.as_dict() for a in rows])
+        return
+    if not rows:
+        typer.echo("no device associations" if include_ended else "no device is attached")
+        return
+    print_table([_cells(a) for a in rows], _COLUMNS)
+
+
+@app.command()
+def attach(
+    ctx: typer.Context,
+    device_id: DeviceArgument,
+    actor: ActorOption,
+    encounter: Annotated[int | None, typer.Option("--encounter", min=1, help="The encounter id.")] = None,
+    mrn: Annotated[
+        str | None,
+        typer.Option("--mrn", help="Instead of --encounter: the patient's latest encounter today."),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="If the device is attached elsewhere, end that (reason 'replaced')."),
+    ] = False,
+    reason: Annotated[
+        str, typer.Option(help="Why (audited).")
+    ] = "device attached to the patient (triage CLI)",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Attach a device: its results without a patient id go to that patient until detached or expired."""
+    if (encounter is None) == (mrn is None):
+        raise UserInputError("attach: give the encounter with exactly one of --encounter N or --mrn MRN")
+    app_ctx: AppContext = ctx.obj
+    settings = app_ctx.settings
+    database = open_log(ctx, db)
+    configured = [load_profile(path).device_id for path in settings.gateway.profiles]
+    associations.require_known(device_id, associations.known_devices(database, configured))
+    encounter_id = (
+        encounter
+        if encounter is not None
+        else associations.encounter_of_day(database, str(mrn), date.today().isoformat())
+    )
+    before = associations.active_for_device(database, device_id)
+    association = associations.associate(
+        database,
+        device_id,
+        encounter_id,
+        actor=actor,
+        replace_existing=replace,
+        reason=reason,
+        max_duration=settings.device_associations.max_duration,
+    )
+    if as_json:
+        print_json(association.as_dict())
+        return
+    unchanged = before is not None and before.id == association.id
+    typer.echo(_summary("already attached:" if unchanged else "attached", association))
+
+
+@app.command()
+def detach(
+    ctx: typer.Context,
+    device_id: DeviceArgument,
+    actor: ActorOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required, audited).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Detach a device: its later results without a patient id are held for review."""
+    association = associations.end(open_log(ctx, db), device_id, actor=actor, reason=reason)
+    if as_json:
+        print_json(association.as_dict())
+        return
+    typer.echo(_summary("detached", association))
