@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,9 +26,40 @@ class FrameFits:
     fits: dict[str, ErgmResult]
 
     @property
-    def best(self) -> str:
-        """The model with the lowest AIC (the study picks Model 3 by AIC and BIC)."""
-        return min(self.fits, key=lambda name: self.fits[name].aic)
+    def best(self) -> str | None:
+        """The model with the lowest AIC (the study picks Model 3 by AIC and BIC).
+
+        Models without an AIC (NaN: log-likelihood not estimated) are left out rather than
+        compared - ``min`` over NaN would return an arbitrary model; ``best_note`` says which.
+        None when no model has an AIC.
+        """
+        ranked = [name for name in self.fits if not math.isnan(self.fits[name].aic)]
+        return min(ranked, key=lambda name: self.fits[name].aic) if ranked else None
+
+    def best_note(self) -> str:
+        """'Lowest AIC: <model>.', saying which models were not compared and when the lead is
+        within Monte Carlo error (MCMC fits estimate their log-likelihood, so their AIC)."""
+        best = self.best
+        missing = [name for name in self.fits if math.isnan(self.fits[name].aic)]
+        if best is None:
+            return "No model has an AIC (log-likelihood not estimated)."
+        text = f"Lowest AIC: {best}."
+        if missing:
+            text += f" Not compared (no AIC): {', '.join(missing)}."
+        others = sorted(
+            (name for name in self.fits if name != best and name not in missing),
+            key=lambda name: self.fits[name].aic,
+        )
+        if others:
+            a, b = self.fits[best], self.fits[others[0]]
+            # The AIC's Monte Carlo standard error is twice the log-likelihood's.
+            se = 2 * math.hypot(a.loglik_mc_se, b.loglik_mc_se)
+            if se > 0 and b.aic - a.aic < 2 * se:
+                text += (
+                    f" Its lead over {others[0]} ({b.aic - a.aic:.2f}) is within two Monte Carlo"
+                    f" standard errors ({se:.2f}) of the MCMC-estimated AICs."
+                )
+        return text
 
 
 def network_of(frame: Frame) -> Network:
@@ -48,8 +80,20 @@ def _cell(coef: float, se: float, stars: str) -> str:
     return f"{coef:.4f}{stars} ({se:.4f})"
 
 
+def _criterion(value: float, result: ErgmResult) -> str:
+    """AIC or BIC as printed: NA when missing, marked with its Monte Carlo SE for MCMC fits."""
+    if math.isnan(value):
+        return "NA"
+    if result.loglik_estimated:
+        return f"{value:.4f} (MCMC estimate, MC s.e. {2 * result.loglik_mc_se:.2g})"
+    return f"{value:.4f}"
+
+
 def side_by_side(fits: FrameFits) -> pd.DataFrame:
-    """Models as columns, terms as rows: 'coef*** (se)', then AIC, BIC and N (nodes) rows."""
+    """Models as columns, terms as rows: 'coef*** (se)', then AIC, BIC and N (nodes) rows.
+
+    An MCMC fit's AIC and BIC carry "(MCMC estimate, MC s.e. ...)"; a missing one reads NA.
+    """
     columns: dict[str, dict[str, str]] = {}
     order: list[str] = []
     for name, result in fits.fits.items():
@@ -59,8 +103,8 @@ def side_by_side(fits: FrameFits) -> pd.DataFrame:
             column[str(term)] = _cell(float(row["coef"]), float(row["se"]), str(row["stars"]))
             if term not in order:
                 order.append(str(term))
-        column["AIC"] = f"{result.aic:.4f}"
-        column["BIC"] = f"{result.bic:.4f}"
+        column["AIC"] = _criterion(result.aic, result)
+        column["BIC"] = _criterion(result.bic, result)
         column["N"] = str(result.n_nodes)
         column["dyads"] = str(result.n_dyads)
         columns[name] = column
@@ -82,6 +126,7 @@ def long_table(fits: FrameFits) -> pd.DataFrame:
         table.insert(0, "frame", fits.frame.key)
         table["aic"] = result.aic
         table["bic"] = result.bic
+        table["loglik_mc_se"] = result.loglik_mc_se  # 0 when exact; AIC/BIC s.e. is twice it
         table["n_nodes"] = result.n_nodes
         table["n_dyads"] = result.n_dyads
         parts.append(table)

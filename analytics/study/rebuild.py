@@ -81,7 +81,7 @@ def rebuild(
             if frame.n_moves
             else ""
         )
-        note += ". " + " ".join(frame.notes) + f" Lowest AIC: {fits[frame.key].best}.</p>"
+        note += ". " + " ".join(frame.notes) + f" {fits[frame.key].best_note()}</p>"
         sections.append(ReportSection(f"{label}: {frame.title} - Models 1-3", note + table_html(wide)))
 
     tick("drawing figures", 3, total)
