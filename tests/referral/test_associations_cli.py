@@ -180,38 +180,14 @@ def test_devices_configured_in_the_gateway_can_be_attached(
     profile = Path(__file__).parents[2] / "devices" / "profiles" / "nonin-oximeter.toml"
     config = tmp_path / "clinic.toml"
     config.write_text(f"[gateway]\nprofiles = [{json.dumps(str(profile))}]\n", encoding="utf-8")
-    code = main(
-        [
-            "--config",
-            str(config),
-            "devices",
-            "associations",
-            "attach",
-            "nonin-oximeter",
-            "--encounter",
-            "2",
-            "--actor",
-            "nurse_li",
-            "--db",
-            str(log),
-        ]
-    )
-    out, err = capsys.readouterr()
+
+    def attach(device: str) -> tuple[int, str, str]:
+        args = ["attach", device, "--encounter", "2", "--actor", "nurse_li", "--db", str(log)]
+        code = main(["--config", str(config), "devices", "associations", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = attach("nonin-oximeter")
     assert code == 0 and out.startswith("attached nonin-oximeter - encounter 2 (MRN-2)"), err
-    code = main(
-        [
-            "--config",
-            str(config),
-            "devices",
-            "associations",
-            "attach",
-            "other",
-            "--encounter",
-            "2",
-            "--actor",
-            "n",
-            "--db",
-            str(log),
-        ]
-    )
-    assert code == 1 and f"(known devices: nonin-oximeter, {OXIMETER})" in capsys.readouterr().err
+    code, _, err = attach("other")
+    assert code == 1 and f"(known devices: nonin-oximeter, {OXIMETER})" in err
