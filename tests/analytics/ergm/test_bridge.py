@@ -19,6 +19,7 @@ from scipy.special import logsumexp
 from analytics.ergm import Network, ergm, parse_formula
 from analytics.ergm.bridge import bridge_loglik
 from analytics.ergm.dependent import dependent_terms, exact_edges_mutual
+from tests.analytics.ergm.conftest import reciprocal_network
 
 N = 4
 PAIRS = [(i, j) for i in range(N) for j in range(N) if i != j]
@@ -97,18 +98,7 @@ def test_edges_mutual_bridge_matches_enumeration_and_closed_form(every_graph) ->
 
 
 def test_edges_mutual_bridge_matches_closed_form_on_600_dyads() -> None:
-    rng = np.random.default_rng(4)
-    n = 25
-    adj = (rng.random((n, n)) < 0.12).astype(int)
-    np.fill_diagonal(adj, 0)
-    for i, j in zip(*np.nonzero(adj), strict=True):
-        if rng.random() < 0.4:
-            adj[j, i] = 1
-    s, t = np.nonzero(adj)
-    net = Network(
-        pd.DataFrame({"id": [str(k) for k in range(n)]}),
-        pd.DataFrame({"source": s.astype(str), "target": t.astype(str)}),
-    )
+    net = reciprocal_network()  # 25 nodes
     coef, _, closed_form = exact_edges_mutual(net)
     bridge = bridge_loglik(dependent_terms(parse_formula("edges + mutual"), net), net, coef, seed=2)
     # The path from the edges-only start to a strong mutual effect is long (the log-likelihood

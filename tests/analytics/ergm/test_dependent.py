@@ -9,20 +9,7 @@ import pytest
 
 from analytics.ergm import Network, ergm, parse_formula
 from analytics.ergm.dependent import Chain, dependent_terms, fit_mcmc
-
-
-def _reciprocal_network(seed: int = 4, n: int = 25) -> Network:
-    rng = np.random.default_rng(seed)
-    adj = (rng.random((n, n)) < 0.12).astype(int)
-    np.fill_diagonal(adj, 0)
-    for i, j in zip(*np.nonzero(adj), strict=True):
-        if rng.random() < 0.4:
-            adj[j, i] = 1
-    s, t = np.nonzero(adj)
-    return Network(
-        pd.DataFrame({"id": [str(k) for k in range(n)]}),
-        pd.DataFrame({"source": s.astype(str), "target": t.astype(str)}),
-    )
+from tests.analytics.ergm.conftest import reciprocal_network
 
 
 def _florentine() -> Network:
@@ -33,7 +20,7 @@ def _florentine() -> Network:
 
 
 def test_edges_mutual_closed_form_matches_the_dyad_census() -> None:
-    net = _reciprocal_network()
+    net = reciprocal_network()
     fit = ergm("edges + mutual", net)
     assert fit.method.startswith("Maximum Likelihood (exact")
     y = net.response(None)
@@ -51,7 +38,7 @@ def test_edges_mutual_closed_form_matches_the_dyad_census() -> None:
 
 
 def test_mcmc_agrees_with_the_exact_edges_mutual_mle() -> None:
-    net = _reciprocal_network()
+    net = reciprocal_network()
     exact = ergm("edges + mutual", net)
     terms = dependent_terms(parse_formula("edges + mutual"), net)
     mcmc = fit_mcmc(terms, net, seed=11)
