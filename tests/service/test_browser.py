@@ -38,6 +38,7 @@ class Demo:
     url: str
     passwords: dict[str, str]
     process: subprocess.Popen[str]
+    data_dir: Path
 
 
 def free_port() -> int:
@@ -49,6 +50,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     port = free_port()
+    data_dir = tmp_path_factory.mktemp("demo")
     env = {**os.environ, "TRIAGE_SERVICE__DEFAULT_LANGUAGE": "en"}
     process = subprocess.Popen(
         [
@@ -61,7 +63,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             "--seconds",
             "170",
             "--data-dir",
-            str(tmp_path_factory.mktemp("demo")),
+            str(data_dir),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -81,7 +83,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     if set(passwords) != {"admin", "doctor", "nurse"}:
         process.kill()
         pytest.fail(f"the demo did not print its accounts: {process.communicate(timeout=10)[1][-2000:]}")
-    yield Demo(f"http://127.0.0.1:{port}", passwords, process)
+    yield Demo(f"http://127.0.0.1:{port}", passwords, process, data_dir)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
@@ -213,6 +215,55 @@ def test_demo_nurse_attaches_the_oximeter_and_a_nurse_detaches_it(browser: objec
     # Detached; the demo's nurse attaches it to the NEXT patient a moment later, never this one.
     after = row.locator("td.attached a")
     assert after.count() == 0 or after.first.get_attribute("href") != attached_now
+
+
+def hold_unmapped_result(demo: Demo, sample: str) -> int:
+    """An analyzer result with a code the vocabulary does not map, stored in the running demo's
+    referral log by another process (as a second gateway would): held at once for a person."""
+    from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message
+    from referral.schema import connect
+
+    db = connect(demo.data_dir / "demo-clinic.db", migrate=False)
+    try:
+        result = NewDeviceResult(
+            device_id="browser-analyzer",
+            sample_id=sample,
+            vendor_code="XYZ-UNMAPPED",
+            result_time="2026-11-25T09:00:00+08:00",
+            status="final",
+            is_qc=False,
+            code=None,
+            value="7.4",
+            value_num=7.4,
+            unit="mmol/L",
+        )
+        message = NewDeviceMessage(
+            device_id="browser-analyzer", session_id=sample, protocol="astm", raw=b"H|"
+        )
+        (stored,) = record_message(db, message, [result]).new_results
+        return stored.id
+    finally:
+        db.close()
+
+
+def test_held_results_appear_live_but_never_while_a_nurse_is_typing(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "nurse")
+    page.goto(f"{demo.url}/devices")
+    page.wait_for_selector("section#held")
+    first = hold_unmapped_result(demo, "BROWSER-1")
+    row = page.locator(f"tr[data-result='{first}']")
+    wait_until(lambda: row.count() == 1, 15)  # without a reload
+    reason = row.locator(".dismiss-form input[name=reason]")
+    reason.fill("half-typed reason")
+    second = hold_unmapped_result(demo, "BROWSER-2")
+    time.sleep(7)  # longer than one refresh period (5 s)
+    assert page.locator(f"tr[data-result='{second}']").count() == 0, (
+        "the section waits while a reason is typed"
+    )
+    assert reason.input_value() == "half-typed reason", "what the nurse typed is kept"
+    reason.fill("")
+    page.locator("h1").click()  # focus leaves the section
+    wait_until(lambda: page.locator(f"tr[data-result='{second}']").count() == 1, 15)
 
 
 def test_api_docs_render_offline_under_the_content_security_policy(browser: object, demo: Demo) -> None:

@@ -213,6 +213,8 @@ def test_new_routes_are_in_the_role_matrix(staff: Staff) -> None:
     assert table[("POST", "/api/v1/devices/results/{result_id}/dismiss")] == writers
     assert table[("POST", "/devices/results/{result_id}/assign")] == writers
     assert table[("POST", "/devices/results/{result_id}/dismiss")] == writers
+    # the section alone, re-read by the devices page: whoever may open the page may read it
+    assert table[("GET", "/devices/held")] == table[("GET", "/devices/rows")] == table[("GET", "/devices")]
 
 
 def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> None:
@@ -242,6 +244,9 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
         and "dismiss-form" in unmapped_row
     )
     assert "QC2" not in section
+    fragment = client.get("/devices/held").text  # what the page re-reads while nobody types in it
+    assert fragment.lstrip().startswith('<section id="held"') and "<html" not in fragment
+    assert f'data-result="{glucose}"' in fragment and f'data-result="{unmapped}"' in fragment
 
     url = f"/devices/results/{glucose}/assign"
     assert client.post(url, data={"encounter_id": str(encounter_id), "reason": "hers"}).status_code == 403

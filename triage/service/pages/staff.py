@@ -228,3 +228,9 @@ def devices_page(request: Request, who: Staff) -> Response:
 @router.get("/devices/rows")
 def devices_fragment(request: Request, who: Staff) -> Response:
     return render(request, "_devices.html", who, **device_rows(request, who))
+
+
+@router.get("/devices/held")
+def held_fragment(request: Request, who: Staff) -> Response:
+    """The held results section alone: the devices page re-reads it while nobody is typing in it."""
+    return render(request, "_held.html", who, **held_context(request, who))
