@@ -89,13 +89,16 @@ def _fit_dependent(
     bridge_draws: int,
 ) -> ErgmResult:
     rhs = formula.split("~", 1)[-1].strip()
-    if [t.name for t in terms] == ["edges", "mutual"] and network.directed:
+    names = [t.name for t in terms]
+    if sorted(names) == ["edges", "mutual"] and network.directed:
+        # Either order: the closed form is (edges, mutual); report the terms as the formula has them.
         coef, cov, loglik = exact_edges_mutual(network)
+        order = [("edges", "mutual").index(name) for name in names]
         return ErgmResult(
             formula=rhs,
-            terms=("edges", "mutual"),
-            coef=coef,
-            cov=cov,
+            terms=tuple(names),
+            coef=coef[order],
+            cov=cov[np.ix_(order, order)],
             loglik=loglik,
             null_loglik=-network.n_dyads * float(np.log(2.0)),
             n_nodes=network.n,

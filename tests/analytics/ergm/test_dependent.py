@@ -37,6 +37,23 @@ def test_edges_mutual_closed_form_matches_the_dyad_census() -> None:
     assert np.isfinite(fit.aic) and fit.bic > fit.aic
 
 
+def test_edges_mutual_in_either_order_is_the_same_exact_fit() -> None:
+    net = reciprocal_network()
+    forward, backward = ergm("edges + mutual", net), ergm("mutual + edges", net)
+    assert backward.method == forward.method
+    assert forward.method.startswith("Maximum Likelihood (exact")
+    # Terms as the formula writes them (as R lays them out); the same estimates by name.
+    assert forward.terms == ("edges", "mutual") and backward.terms == ("mutual", "edges")
+    assert dict(zip(backward.terms, backward.coef, strict=True)) == pytest.approx(
+        dict(zip(forward.terms, forward.coef, strict=True))
+    )
+    assert dict(zip(backward.terms, backward.se, strict=True)) == pytest.approx(
+        dict(zip(forward.terms, forward.se, strict=True))
+    )
+    np.testing.assert_allclose(backward.cov, forward.cov[::-1, ::-1])
+    assert backward.loglik == forward.loglik
+
+
 def test_mcmc_agrees_with_the_exact_edges_mutual_mle() -> None:
     net = reciprocal_network()
     exact = ergm("edges + mutual", net)
