@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,12 @@ def stars(p: float) -> str:
     if p < 0.1:
         return "."
     return ""
+
+
+def json_number(value: float) -> float | None:
+    """``value`` as a float, or None (JSON null) when it is NaN or infinite: strict JSON has neither."""
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True)
@@ -108,17 +115,19 @@ class ErgmResult:
         return degree_gof(self.formula, self.coef, self.network, nsim=nsim, seed=seed)
 
     def to_json_dict(self) -> dict[str, Any]:
+        """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None."""
+        columns = ("coef", "se", "z", "p")
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
         return {
             "terms": [
-                {"term": t, "coef": float(c), "se": float(s), "z": float(z), "p": float(p)}
-                for t, c, s, z, p in rows
+                {"term": term} | {k: json_number(v) for k, v in zip(columns, values, strict=True)}
+                for term, *values in rows
             ],
-            "loglik": self.loglik,
-            "loglik_mc_se": self.loglik_mc_se,
+            "loglik": json_number(self.loglik),
+            "loglik_mc_se": json_number(self.loglik_mc_se),
             "loglik_method": self.loglik_method,
-            "aic": self.aic,
-            "bic": self.bic,
+            "aic": json_number(self.aic),
+            "bic": json_number(self.bic),
             "n_nodes": self.n_nodes,
             "n_dyads": self.n_dyads,
             "directed": self.directed,

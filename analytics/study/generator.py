@@ -267,7 +267,9 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, progress: Progress | None 
         writer = csv.writer(fh)
         writer.writerow(["column", "status", "unit", "meaning"])
         writer.writerows(COLUMN_DICTIONARY)
-    (out_dir / "study.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out_dir / "study.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8"
+    )
     (out_dir / "ATTRIBUTION.txt").write_text(ATTRIBUTION + "\n\n" + SYNTHETIC_NOTICE + "\n", encoding="utf-8")
     if progress:
         progress("generated", len(FRAMES), len(FRAMES))

@@ -69,6 +69,6 @@ def fit_command(
     net = read_network(nodes, edges, _edgecov_pairs(edgecov or []), directed=not undirected)
     result = ergm(formula, net, response=response, reference=reference, backend=backend)
     if as_json:
-        typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        typer.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
     else:
         typer.echo(result.summary())

@@ -61,7 +61,7 @@ def rebuild_command(
             ],
             "files": [str(p) for p in result.files],
         }
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
         return
     if result.synthetic:
         typer.secho(

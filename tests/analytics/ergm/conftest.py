@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -21,3 +24,12 @@ def reciprocal_network(seed: int = 4, n: int = 25) -> Network:
         pd.DataFrame({"id": [str(k) for k in range(n)]}),
         pd.DataFrame({"source": s.astype(str), "target": t.astype(str)}),
     )
+
+
+def strict_json_loads(text: str) -> Any:
+    """``json.loads`` that rejects NaN and Infinity, as strict JSON parsers (RFC 8259) do."""
+
+    def reject(constant: str) -> None:
+        raise ValueError(f"not strict JSON: {constant}")
+
+    return json.loads(text, parse_constant=reject)

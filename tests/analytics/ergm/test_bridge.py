@@ -11,6 +11,9 @@ used here it was under 0.001 (about 1e-4 to 6e-4).
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +22,7 @@ from scipy.special import logsumexp
 from analytics.ergm import Network, ergm, parse_formula
 from analytics.ergm.bridge import bridge_loglik
 from analytics.ergm.dependent import dependent_terms, exact_edges_mutual
-from tests.analytics.ergm.conftest import reciprocal_network
+from tests.analytics.ergm.conftest import reciprocal_network, strict_json_loads
 
 N = 4
 PAIRS = [(i, j) for i in range(N) for j in range(N) if i != j]
@@ -184,3 +187,16 @@ def test_bridge_settings_and_reporting(fitted) -> None:
     skipped = ergm("edges + triangle", net, seed=5, bridges=0)
     assert np.isnan(skipped.loglik) and np.isnan(skipped.aic) and not skipped.loglik_estimated
     assert "AIC: not available" in skipped.summary() and "bridges=0" in skipped.notes[0]
+
+
+def test_json_of_a_fit_without_a_loglik_is_strict_with_nulls() -> None:
+    fit = ergm("edges + triangle", _network(OBSERVED["a"]), seed=5, bridges=0)
+    payload = strict_json_loads(json.dumps(fit.to_json_dict()))
+    assert payload["loglik"] is None and payload["aic"] is None and payload["bic"] is None
+    assert payload["loglik_mc_se"] is None and payload["loglik_method"] == "not estimated"
+    assert [t["coef"] for t in payload["terms"]] == pytest.approx(list(fit.coef))
+    # Missing standard errors (and so z and p) are null too.
+    broken = dataclasses.replace(fit, cov=np.full_like(fit.cov, np.nan))
+    rows = strict_json_loads(json.dumps(broken.to_json_dict()))["terms"]
+    assert all(r["se"] is None and r["z"] is None and r["p"] is None for r in rows)
+    assert [r["coef"] for r in rows] == pytest.approx(list(fit.coef))
