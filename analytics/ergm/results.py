@@ -115,7 +115,10 @@ class ErgmResult:
         return degree_gof(self.formula, self.coef, self.network, nsim=nsim, seed=seed)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None."""
+        """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None.
+
+        ``seed`` is the seed of an MCMC fit (and its bridge sampling), None for exact fits.
+        """
         columns = ("coef", "se", "z", "p")
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
         return {
@@ -131,6 +134,9 @@ class ErgmResult:
             "n_nodes": self.n_nodes,
             "n_dyads": self.n_dyads,
             "directed": self.directed,
+            "method": self.method,
+            # The seed of the MCMC fit and its bridge sampling; None when nothing was sampled.
+            "seed": self.diagnostics.get("seed") if self.diagnostics else None,
         }
 
     def summary(self) -> str:

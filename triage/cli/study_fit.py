@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
 
 
@@ -24,6 +25,12 @@ def _edgecov_pairs(values: list[str]) -> dict[str, Path]:
             raise UserInputError(f"--edgecov {value!r}: expected NAME=FILE.csv")
         pairs[name] = Path(path)
     return pairs
+
+
+def _check_at_least(option: str, value: int | None, least: int) -> None:
+    """One line naming the option (exit 2) instead of a sampler's traceback."""
+    if value is not None and value < least:
+        raise UserInputError(f"{option} {value}: must be at least {least}")
 
 
 def fit_command(
@@ -58,16 +65,52 @@ def fit_command(
     backend: Annotated[
         str, typer.Option("--backend", help="python (exact MLE here) or r (R's ergm, else glm, via rpy2).")
     ] = "python",
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed",
+            help="Seed of the MCMC fit and its bridge sampling (dyad-dependent terms): "
+            "the same seed gives the same fit.",
+        ),
+    ] = DEFAULT_SEED,
+    bridges: Annotated[
+        int | None,
+        typer.Option(
+            "--bridges",
+            help="Bridges that estimate an MCMC fit's log-likelihood, AIC and BIC "
+            "(default 16, as R's ergm); 0 skips them.",
+        ),
+    ] = None,
+    bridge_draws: Annotated[
+        int | None,
+        typer.Option(
+            "--bridge-draws",
+            help="Networks drawn per bridge (default 256, at least 2); more draws, smaller MC error.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
 ) -> None:
     """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm)."""
     from analytics.ergm import ergm
+    from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
     from analytics.network_files import read_network
 
+    _check_at_least("--seed", seed, 0)
+    _check_at_least("--bridges", bridges, 0)
+    _check_at_least("--bridge-draws", bridge_draws, 2)
     if response is not None and reference == "bernoulli":
         reference = "poisson"
     net = read_network(nodes, edges, _edgecov_pairs(edgecov or []), directed=not undirected)
-    result = ergm(formula, net, response=response, reference=reference, backend=backend)
+    result = ergm(
+        formula,
+        net,
+        response=response,
+        reference=reference,
+        backend=backend,
+        seed=seed,
+        bridges=DEFAULT_BRIDGES if bridges is None else bridges,
+        bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
+    )
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
     else:

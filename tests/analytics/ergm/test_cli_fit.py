@@ -8,7 +8,28 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
+from analytics.study import DEFAULT_SEED
+from tests.analytics.ergm.conftest import strict_json_loads
 from triage.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
+#: A dyad-dependent fit on the 12-unit example (132 dyads), with a short bridge: about 0.5 s.
+MCMC_FIT = [
+    "study",
+    "fit",
+    "--nodes",
+    str(EXAMPLE / "nodes.csv"),
+    "--edges",
+    str(EXAMPLE / "edges.csv"),
+    "--formula",
+    'edges + mutual + nodeicov("HTH")',
+    "--bridges",
+    "2",
+    "--bridge-draws",
+    "20",
+    "--json",
+]
 
 
 def _files(tmp_path: Path) -> dict[str, Path]:
@@ -74,8 +95,11 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "n_nodes",
         "n_dyads",
         "directed",
+        "method",
+        "seed",
     }
     assert payload["loglik_method"] == "exact" and payload["loglik_mc_se"] == 0.0
+    assert payload["method"] == "Maximum Likelihood" and payload["seed"] is None  # no sampling
     assert payload["n_dyads"] == 15 * 14 and payload["directed"] is True
 
 
@@ -115,3 +139,47 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
     square.write_text("id,u0,u1\nu0,0,1\n", encoding="utf-8")
     assert main([*base, "--edges", str(f["edges"]), "--edgecov", f"G={square}"]) == 2
     assert "not square" in capsys.readouterr().err
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 0
+    return capsys.readouterr().out
+
+
+def test_seed_repeats_an_mcmc_fit_and_another_seed_changes_it(capsys: pytest.CaptureFixture[str]) -> None:
+    default = _run(MCMC_FIT, capsys)
+    assert _run([*MCMC_FIT, "--seed", str(DEFAULT_SEED)], capsys) == default
+    other = _run([*MCMC_FIT, "--seed", "7"], capsys)
+    first, second = strict_json_loads(default), strict_json_loads(other)
+    assert first["method"] == "Monte Carlo Maximum Likelihood"
+    assert (first["seed"], second["seed"]) == (DEFAULT_SEED, 7)
+    assert first["loglik_method"].startswith("bridge sampling: 2 bridges x 20 draws")
+    assert [t["coef"] for t in first["terms"]] != [t["coef"] for t in second["terms"]]
+
+
+def test_mcmc_fit_without_a_loglik_prints_strict_json(capsys: pytest.CaptureFixture[str]) -> None:
+    payload = strict_json_loads(_run([*MCMC_FIT, "--bridges", "0", "--seed", "1"], capsys))
+    assert payload["loglik"] is None and payload["aic"] is None and payload["bic"] is None
+    assert payload["loglik_method"] == "not estimated" and payload["seed"] == 1
+    summary = _run([a for a in MCMC_FIT if a != "--json"] + ["--seed", "1"], capsys)
+    assert "; seed 1" in summary  # the text output names the seed too
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--seed", "-1"), ("--bridges", "-1"), ("--bridge-draws", "1"), ("--bridge-draws", "0")],
+)
+def test_bad_sampling_settings_exit_2_naming_the_option(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*MCMC_FIT, option, value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {option} {value}:"), err
+
+
+def test_help_states_the_engine_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["study", "fit", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert f"(default {DEFAULT_BRIDGES}, as R's ergm)" in text
+    assert f"(default {DEFAULT_BRIDGE_DRAWS}, at least 2)" in text
+    assert f"[default: {DEFAULT_SEED}]" in text
