@@ -17,7 +17,7 @@ from scipy.special import expit
 
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.network import Network
-from analytics.ergm.terms import build_statistics
+from analytics.ergm.terms import build_statistics, check_arguments
 from analytics.errors import ConvergenceError, FormulaError
 
 Progress = Callable[[str, int, int], None]
@@ -34,22 +34,28 @@ class DependentTerm:
 def dependent_terms(terms: list[TermSpec], net: Network) -> list[DependentTerm]:
     out: list[DependentTerm] = []
     for spec in terms:
-        if spec.name == "edges":
-            out.append(DependentTerm("edges", "edges"))
-        elif spec.name == "mutual":
-            if not net.directed:
+        if spec.name in ("edges", "mutual", "triangle"):
+            check_arguments(spec)
+            if spec.name == "mutual" and not net.directed:
                 raise FormulaError("term mutual: only for directed networks")
-            out.append(DependentTerm("mutual", "mutual"))
-        elif spec.name == "triangle":
-            out.append(DependentTerm("triangle", "triangle"))
+            out.append(DependentTerm(spec.name, spec.name))
         elif spec.name == "gwesp":
+            check_arguments(spec, positional=2, keywords=("decay", "fixed"))
             kwargs = dict(spec.kwargs)
             raw = kwargs.get("decay", spec.args[0] if spec.args else None)
+            fixed = kwargs.get("fixed", spec.args[1] if len(spec.args) > 1 else None)
             if raw is None:
                 raise FormulaError("term gwesp: give a fixed decay, e.g. gwesp(0.5, fixed=TRUE)")
-            if kwargs.get("fixed", "TRUE").upper() not in ("TRUE", "T"):
-                raise FormulaError("term gwesp: only fixed=TRUE (a fixed decay) is supported")
-            decay = float(raw)
+            if fixed is None or fixed.upper() not in ("TRUE", "T"):
+                # R's default is fixed=FALSE, a curved model with the decay estimated: not this one
+                raise FormulaError(
+                    "term gwesp: only a fixed decay is supported; write gwesp(0.5, fixed=TRUE)"
+                    " (R's default, fixed=FALSE, estimates the decay as a curved model)"
+                )
+            try:
+                decay = float(raw)
+            except ValueError:
+                raise FormulaError(f"term gwesp: decay {raw!r} is not a number") from None
             out.append(DependentTerm(f"gwesp.fixed.{decay:g}", "gwesp", decay=decay))
         else:
             for stat in build_statistics([spec], net, valued=False):

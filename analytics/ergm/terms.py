@@ -54,9 +54,27 @@ def _factor(codes: np.ndarray, level: int) -> Column:
     return lambda i, j: (codes[i] == level).astype(float) + (codes[j] == level).astype(float)
 
 
+def check_arguments(spec: TermSpec, positional: int = 0, keywords: tuple[str, ...] = ()) -> None:
+    """Refuse arguments a term does not take here: R would use them (``nodematch("x", diff=TRUE)``
+    is another statistic), so dropping them would silently fit a different model."""
+    if len(spec.args) > positional:
+        takes = (
+            f"at most {positional} positional argument{'s' if positional != 1 else ''}"
+            if positional
+            else "no arguments"
+        )
+        got = ", ".join(repr(a) for a in spec.args)
+        raise FormulaError(f"term {spec.name}: takes {takes} here; got {got}")
+    for key, value in spec.kwargs:
+        if key not in keywords:
+            supported = f" (supported: {', '.join(k + '=' for k in keywords)})" if keywords else ""
+            raise FormulaError(f"term {spec.name}: argument {key}={value!r} is not supported here{supported}")
+
+
 def _one_arg(spec: TermSpec) -> str:
     if len(spec.args) != 1:
         raise FormulaError(f'term {spec.name} needs exactly one attribute name, e.g. {spec.name}("x")')
+    check_arguments(spec, positional=1)
     return spec.args[0]
 
 
@@ -67,6 +85,7 @@ def build_statistics(terms: list[TermSpec], net: Network, valued: bool) -> list[
     for spec in terms:
         name = spec.name
         if name in ("edges", "sum"):
+            check_arguments(spec)
             if valued != (name == "sum"):
                 raise FormulaError(f"term {name}: use 'edges' for binary and 'sum' for valued (count) models")
             stats.append(Statistic(name, _constant))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -9,6 +11,7 @@ import pytest
 
 from analytics.ergm import Network, ergm, parse_formula
 from analytics.ergm.dependent import Chain, dependent_terms, fit_mcmc
+from analytics.errors import FormulaError
 from tests.analytics.ergm.conftest import reciprocal_network
 
 
@@ -104,6 +107,27 @@ def test_gwesp_recovers_a_simulated_directed_network() -> None:
     fit = ergm("edges + gwesp(0.5, fixed=TRUE)", net, seed=2, bridges=0)
     assert fit.terms == ("edges", "gwesp.fixed.0.5")
     assert np.all(np.abs(fit.coef - truth) < 3 * fit.se), (fit.coef, fit.se)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("edges + mutual(same='x')", "term mutual: argument same='x' is not supported here"),
+        ("edges + triangle('x')", "term triangle: takes no arguments here; got 'x'"),
+        ("edges + gwesp(0.5)", "only a fixed decay is supported"),
+        ("edges + gwesp(0.5, FALSE)", "only a fixed decay is supported"),
+        ("edges + gwesp(0.5, fixed=TRUE, cutoff=10)", "term gwesp: argument cutoff='10' is not supported"),
+        ("edges + gwesp(decay=abc, fixed=TRUE)", "term gwesp: decay 'abc' is not a number"),
+    ],
+)
+def test_dependent_terms_refuse_arguments_they_would_ignore(formula: str, message: str) -> None:
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        dependent_terms(parse_formula(formula), _florentine())
+
+
+def test_gwesp_takes_fixed_by_position_as_r_does() -> None:
+    (term,) = dependent_terms(parse_formula("gwesp(0.25, TRUE)"), _florentine())
+    assert term.name == "gwesp.fixed.0.25" and term.decay == 0.25
 
 
 def test_change_statistics_match_recounting() -> None:

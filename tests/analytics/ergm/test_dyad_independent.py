@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,6 +134,23 @@ def test_formula_parsing_and_errors(toy) -> None:
         ergm("edges + edgecov('Q')", net)
     with pytest.raises(FormulaError, match="unbalanced"):
         ergm("edges + nodeicov('x'", net)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("edges + nodematch('g', diff=TRUE)", "term nodematch: argument diff='TRUE' is not supported here"),
+        ("edges + absdiff('x', pow=2)", "term absdiff: argument pow='2' is not supported here"),
+        ("edges + nodeicov('x', 'y')", "term nodeicov needs exactly one attribute name"),
+        ("edges(1) + nodeicov('x')", "term edges: takes no arguments here; got '1'"),
+    ],
+)
+def test_arguments_a_term_does_not_take_are_refused_not_dropped(toy, formula: str, message: str) -> None:
+    # R would use them (nodematch(diff=TRUE) is one statistic per level): dropping one would fit
+    # another model under the formula's name
+    net, _ = toy
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        ergm(formula, net)
 
 
 def test_bad_network_input_names_the_place() -> None:
