@@ -168,12 +168,15 @@ def held_count(db: Database, since: str = "") -> dict[str, int]:
     return {str(device): int(n) for device, n in rows}
 
 
+#: read through the partial index ``device_results_qc`` (migration 0012): QC rows only
+QC_COUNTS = (
+    "SELECT device_id, count(*) FROM device_results WHERE is_qc = 1 GROUP BY device_id ORDER BY device_id"
+)
+
+
 def qc_counts(db: Database) -> dict[str, int]:
     """QC results by device id (not patient results: counted, never listed for review)."""
-    rows = db.conn.execute(
-        "SELECT device_id, count(*) FROM device_results WHERE is_qc = 1 GROUP BY device_id ORDER BY device_id"
-    )
-    return {str(device): int(n) for device, n in rows}
+    return {str(device): int(n) for device, n in db.conn.execute(QC_COUNTS)}
 
 
 def get_review(db: Database, result_id: int) -> Review | None:

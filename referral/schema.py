@@ -541,3 +541,11 @@ CREATE INDEX observation_corrections_result ON observation_corrections(result_id
 CREATE INDEX observation_corrections_encounter ON observation_corrections(encounter_id, id)
 """,
     )
+
+
+@MIGRATIONS(name="0012_device_results_qc")
+def m0012_device_results_qc(db: Database) -> None:
+    """QC results by device, for the devices page's QC counts (``referral.review.qc_counts``): a
+    partial index holds only the QC rows, so counting them no longer reads the whole inbox (the
+    held section re-reads the counts every 5 s while the page is open)."""
+    _run(db, "CREATE INDEX device_results_qc ON device_results(device_id) WHERE is_qc = 1")
