@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from devices.codecs import escapes
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
@@ -63,33 +64,10 @@ def delimiters_from_header(
 def unescape(text: str, d: Delimiters) -> str:
     """Resolve ``&F& &S& &R& &E& &Xhh..& &H& &N&`` (with the header's escape character).
     ``&Z..&`` local escapes and unknown sequences are kept as sent."""
-    e = d.escape
-    if e not in text:
+    if d.escape not in text:
         return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        j = text.find(e, i + 1) if c == e else -1
-        if j < 0:
-            out.append(c)
-            i += 1
-            continue
-        seq = text[i + 1 : j]
-        simple = {"F": d.field, "S": d.component, "R": d.repeat, "E": d.escape, "H": "", "N": ""}
-        if seq in simple:
-            out.append(simple[seq])
-        elif (
-            seq[:1] == "X"
-            and len(seq) > 1
-            and len(seq) % 2 == 1
-            and all(h in "0123456789ABCDEFabcdef" for h in seq[1:])
-        ):
-            out.append(bytes.fromhex(seq[1:]).decode("latin-1"))
-        else:
-            out.append(text[i : j + 1])
-        i = j + 1
-    return "".join(out)
+    named = {"F": d.field, "S": d.component, "R": d.repeat, "E": d.escape, "H": "", "N": ""}
+    return escapes.resolve(text, d.escape, named)
 
 
 def escape(text: str, d: Delimiters) -> str:

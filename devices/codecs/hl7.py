@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from devices.codecs import escapes
 from devices.errors import CodecError, SenderStateError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
@@ -54,7 +55,7 @@ def unescape(text: str, enc: Encoding) -> str:
     e = enc.escape
     if e not in text:
         return text
-    simple = {
+    named = {
         "F": enc.field,
         "S": enc.component,
         "T": enc.subcomponent,
@@ -62,32 +63,9 @@ def unescape(text: str, enc: Encoding) -> str:
         "E": e,
         "H": "",
         "N": "",
+        ".br": "\n",
     }
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        j = text.find(e, i + 1) if c == e else -1
-        if j < 0:
-            out.append(c)
-            i += 1
-            continue
-        seq = text[i + 1 : j]
-        if seq in simple:
-            out.append(simple[seq])
-        elif seq == ".br":
-            out.append("\n")
-        elif (
-            seq[:1] == "X"
-            and len(seq) > 1
-            and len(seq) % 2 == 1
-            and all(h in "0123456789ABCDEFabcdef" for h in seq[1:])
-        ):
-            out.append(bytes.fromhex(seq[1:]).decode("latin-1"))
-        else:
-            out.append(text[i : j + 1])
-        i = j + 1
-    return "".join(out)
+    return escapes.resolve(text, e, named)
 
 
 def escape(text: str, enc: Encoding = Encoding()) -> str:
