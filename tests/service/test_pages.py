@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from tests.service.conftest import Staff
 from triage.service.auth import Role
+from triage.service.pages.clock import clock, duration, local_time
 
 
 def test_nurse_opens_a_walk_in_records_readings_and_assesses(staff: Staff) -> None:
@@ -52,3 +59,90 @@ def test_forms_without_the_csrf_token_are_refused(staff: Staff) -> None:
     response = staff.client.post("/walk-ins", data={"mrn": "W-78"})
     assert response.status_code == 403
     assert staff.client.get("/api/v1/patients", headers=staff.bearer(Role.nurse)).json()["count"] == 0
+
+
+@pytest.fixture
+def clinic_in_utc() -> Iterator[None]:
+    """The service's zone set to UTC for one test (the pages show times in the service's zone)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missing(
+    staff: Staff, clinic_in_utc: None
+) -> None:
+    # a monitor in Beijing time: stored with its +08:00 offset, shown in the clinic's zone (UTC here)
+    seen = (datetime.now(UTC) - timedelta(minutes=10)).astimezone(timezone(timedelta(hours=8)))
+    readings = [
+        {"code": code, "value": value, "unit": unit, "observed_at": seen.isoformat()}
+        for code, value, unit in (
+            ("sbp", 118, "mm[Hg]"),
+            ("dbp", 76, "mm[Hg]"),
+            ("heart_rate", 72, "/min"),
+            ("resp_rate", 14, "/min"),
+            ("spo2", 98, "%"),
+            ("temperature", 36.8, "Cel"),
+            ("consciousness", "A", None),
+            ("supplemental_o2", "air", None),
+        )
+    ]
+    body = {"patient": {"mrn": "TZ-1", "sex": "male"}, "age_years": 50, "observations": readings}
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    assessment = made.json()
+    staff.login(Role.nurse)
+    html = staff.client.get(f"/encounters/{assessment['encounter_id']}").text
+    rows = html.split('data-observation="')[1:]
+    assert len(rows) == len(readings)
+    utc_clock, beijing_clock = seen.astimezone(UTC).strftime("%H:%M:%S"), seen.strftime("%H:%M:%S")
+    assert all(utc_clock in row and beijing_clock not in row for row in rows), "not the stored text's zone"
+
+    minutes = assessment["assessment"]["recheck_minutes"]
+    shown = {15: "15 min", 60: "1 h", 240: "4 h", 720: "12 h", 1440: "1 day", 43200: "30 days"}[minutes]
+    assert f"Recheck in {shown}" in html and "minutes" not in html.split('id="decision"')[1][:400]
+    missing = assessment["assessment"]["missing_inputs"]
+    assert missing and f"(the scores above are incomplete without them): {', '.join(missing)}" in html
+    # a model that could not score says why, in the engine's words (e.g. cholesterol missing)
+    unscored = [m for m in assessment["assessment"]["models"] if m["probability"] is None]
+    assert unscored and all(m["explanation"] in html for m in unscored)
+
+
+def test_an_insufficient_decision_says_what_to_measure(staff: Staff) -> None:
+    body = {"patient": {"mrn": "TZ-2", "sex": "female"}, "age_years": 40, "observations": []}
+    body["observations"] = [{"code": "hemoglobin", "value": 128, "unit": "g/L"}]
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    assessment = made.json()
+    assert assessment["assessment"]["disposition"] == "insufficient_data"
+    staff.login(Role.nurse)
+    html = staff.client.get(f"/encounters/{assessment['encounter_id']}").text
+    decision = html.split('id="decision"')[1].split("</div>")[0]
+    assert "no decisive reading; measure at least one of: sbp" in decision
+    assert "No rule or risk model fired." in html
+
+
+def test_page_clock_and_durations() -> None:
+    today = datetime(2026, 12, 4, 12, 0, tzinfo=UTC).astimezone()
+    at = datetime(2026, 12, 4, 9, 30, 5, tzinfo=UTC)
+    assert clock(at.isoformat(), today) == at.astimezone().strftime("%H:%M:%S")
+    earlier = at - timedelta(days=2)
+    assert clock(earlier.isoformat(), today) == earlier.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert clock(None) == "-" and clock("not a time") == "not a time"
+    assert local_time("2026-12-04T09:30:00") == "2026-12-04 09:30", "no offset: shown as stored"
+    assert [duration(m) for m in (15, 60, 90, 720, 1440, 2880, 43200, 0)] == [
+        ("duration.minutes", 15),
+        ("duration.hours", 1),
+        ("duration.minutes", 90),
+        ("duration.hours", 12),
+        ("duration.day", 1),
+        ("duration.days", 2),
+        ("duration.days", 30),
+        ("duration.minutes", 0),
+    ]

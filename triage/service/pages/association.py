@@ -4,7 +4,6 @@ encounter page and on the device status panel. The work is ``triage.service.asso
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,6 +16,7 @@ from triage.service import associations as attaching
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import catalogue
+from triage.service.pages.clock import local_time
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -36,11 +36,6 @@ def encounter_context(request: Request, who: Principal, encounter_id: int) -> di
         "linked_by": linked_readings(db, encounter_id),
         "assigned_by": review.assigned_readings(db, encounter_id),
     }
-
-
-def local_time(at: str, shape: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the clinic's local time."""
-    return datetime.fromisoformat(at).astimezone().strftime(shape)
 
 
 def duration(seconds: int) -> tuple[str, str]:

@@ -3,7 +3,6 @@ today's encounters or dismiss, with a reason. The work is ``triage.service.held`
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,6 +13,7 @@ from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import clinic, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
+from triage.service.pages.clock import local_time
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -51,7 +51,7 @@ def _row(item: review.HeldResult) -> dict[str, Any]:
 
 
 def _local(at: str) -> str:
-    return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return local_time(at, "%Y-%m-%d %H:%M:%S")
 
 
 def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:

@@ -11,8 +11,13 @@ from fastapi.templating import Jinja2Templates
 
 from triage.service.auth import CSRF_FIELD, Principal
 from triage.service.i18n import catalogue
+from triage.service.pages.clock import clock, duration, local_time
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+# every time on a page in the clinic's local time (``clock``), never a slice of the stored text
+TEMPLATES.env.filters["local"] = local_time
+TEMPLATES.env.filters["clock"] = clock
+TEMPLATES.env.globals["duration"] = duration
 URGENT = ("emergency_transfer", "urgent_referral")
 
 

@@ -1,0 +1,45 @@
+"""Times and durations on staff pages, in the clinic's local time (the service machine's zone).
+
+Stored times keep the offset they arrived with: a monitor sends ``...+08:00``, a reading observed
+at receipt is stored in the service's zone, staff actions in UTC. Slicing the stored text would
+show each in its own zone on one page; every page time goes through :func:`local_time` instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def local_time(at: str | None, shape: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored ISO time in the clinic's local time; ``-`` for none. Text that is not an ISO time
+    is shown as stored (a page never hides a stored value); a time without an offset too."""
+    if not at:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    return (moment.astimezone() if moment.tzinfo is not None else moment).strftime(shape)
+
+
+def clock(at: str | None, today: datetime | None = None) -> str:
+    """The local time of day (``14:05:09``), with the date in front when it is not today."""
+    if not at:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    local = moment.astimezone() if moment.tzinfo is not None else moment
+    now = today or datetime.now().astimezone()
+    return local.strftime("%H:%M:%S" if local.date() == now.date() else "%Y-%m-%d %H:%M:%S")
+
+
+def duration(minutes: int) -> tuple[str, int]:
+    """The message key and number that say ``minutes`` in the largest whole unit: days, hours or
+    minutes (``43200`` -> ``("duration.days", 30)``)."""
+    if minutes and minutes % 1440 == 0:
+        return ("duration.day" if minutes == 1440 else "duration.days"), minutes // 1440
+    if minutes and minutes % 60 == 0:
+        return "duration.hours", minutes // 60
+    return "duration.minutes", minutes
