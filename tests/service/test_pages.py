@@ -146,3 +146,19 @@ def test_page_clock_and_durations() -> None:
         ("duration.days", 30),
         ("duration.minutes", 0),
     ]
+
+
+def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(staff: Staff) -> None:
+    nurse = staff.bearer(Role.nurse)
+    made = staff.client.post(
+        "/api/v1/assessments",
+        json={"patient": {"mrn": "HD-1"}, "observations": [{"code": "spo2", "value": 97, "unit": "%"}]},
+        headers=nurse,
+    )
+    assert made.status_code == 201, made.text
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made.json()['encounter_id']}"
+    heading = staff.client.get(page).text.split("<h1>")[1].split("</h1>")[0]
+    assert "HD-1 <small>sex not recorded · age not recorded</small>" in heading, heading
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    assert "性别未记录 · 年龄未记录" in staff.client.get(page).text.split("</h1>")[0]
