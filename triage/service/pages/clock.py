@@ -10,29 +10,29 @@ from __future__ import annotations
 from datetime import datetime
 
 
-def local_time(at: str | None, shape: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored ISO time in the clinic's local time; ``-`` for none. Text that is not an ISO time
-    is shown as stored (a page never hides a stored value); a time without an offset too."""
-    if not at:
-        return "-"
+def _local(at: str) -> datetime | None:
+    """``at`` in the clinic's local time (kept as it is without an offset); None if not ISO."""
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
-        return at
-    return (moment.astimezone() if moment.tzinfo is not None else moment).strftime(shape)
+        return None
+    return moment.astimezone() if moment.tzinfo is not None else moment
+
+
+def local_time(at: str | None, shape: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored ISO time in the clinic's local time; ``-`` for none. Text that is not an ISO time
+    is shown as stored (a page never hides a stored value); a time without an offset too."""
+    moment = _local(at) if at else None
+    return "-" if not at else at if moment is None else moment.strftime(shape)
 
 
 def clock(at: str | None, today: datetime | None = None) -> str:
     """The local time of day (``14:05:09``), with the date in front when it is not today."""
-    if not at:
-        return "-"
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        return at
-    local = moment.astimezone() if moment.tzinfo is not None else moment
+    moment = _local(at) if at else None
+    if moment is None:
+        return local_time(at)
     now = today or datetime.now().astimezone()
-    return local.strftime("%H:%M:%S" if local.date() == now.date() else "%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%H:%M:%S" if moment.date() == now.date() else "%Y-%m-%d %H:%M:%S")
 
 
 def duration(minutes: int) -> tuple[str, int]:
