@@ -20,10 +20,12 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from triage.errors import ConfigError
 
 CONFIG_ENV = "TRIAGE_CONFIG"
-MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = 60, 7 * 24 * 3600  # referral.associations.MIN/MAX_DURATION
+#: The storage layer's bounds (``referral.associations``), in the setting's unit.
+MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 
 
 class DatabaseSettings(BaseModel):
@@ -94,7 +96,7 @@ class DeviceAssociationSettings(BaseModel):
 
     model_config = {"extra": "forbid"}
     max_duration_s: int = Field(
-        12 * 3600,
+        int(DEFAULT_DURATION.total_seconds()),
         description="An attached device's results without a patient id are linked to the patient for at"
         " most this many seconds (60 = 1 minute .. 604800 = 7 days); later ones are held for review. "
         "Default 12 hours: one clinic day or shift, so a device nobody detached never reaches the next "
