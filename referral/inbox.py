@@ -70,6 +70,11 @@ class NewDeviceResult:
         """The idempotency key."""
         return (self.device_id, self.sample_id, self.vendor_code, self.result_time)
 
+    @property
+    def shown_value(self) -> str:
+        """The value as the device sent it, for people: ``>33.3 mmol/L``."""
+        return f"{self.comparator or ''}{self.value or ''} {self.unit or ''}".strip()
+
 
 @dataclass(frozen=True, kw_only=True)
 class NewDeviceMessage:

@@ -35,10 +35,9 @@ def _err(text: str) -> None:
 def _result_line(result: GatewayResult) -> str:
     r = result.stored
     what = r.code or f"(unmapped {r.vendor_code})"
-    value = f"{r.comparator or ''}{r.value or ''} {r.unit or ''}".strip()
     held = "auto" if result.auto_feed else f"held: {result.hold_reason}"
     sample = r.sample_id or "-"
-    return f"{r.received_at[11:19]}  {r.device_id}  sample {sample}  {what} = {value}  [{r.status}; {held}]"
+    return f"{r.received_at[11:19]}  {r.device_id}  sample {sample}  {what} = {r.shown_value}  [{r.status}; {held}]"
 
 
 def _result_json(result: GatewayResult) -> str:

@@ -49,11 +49,6 @@ class Corrected:
     corrected_before: bool  # a correction of this result was recorded in the encounter earlier
 
 
-def device_value(result: StoredDeviceResult) -> str:
-    """The value as the device sent it: ``2.8 mmol/L``."""
-    return f"{result.comparator or ''}{result.value or ''} {result.unit or ''}".strip()
-
-
 def _validated(
     result: StoredDeviceResult,
     hold_reason: str | None,
@@ -126,7 +121,7 @@ def correct(
     for place in places:
         observation, reason = _validated(result, hold_reason, place.mrn, convert)
         row = None if observation is None else observation_row(observation)
-        new_value = device_value(result) if row is None else corrections.value_text(row.model_dump())
+        new_value = result.shown_value if row is None else corrections.value_text(row.model_dump())
         outcome = write(
             db,
             partial(
