@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from referral import audit
+from referral import audit, store
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.transactions import write
 
@@ -230,18 +230,15 @@ def history(db: Database, device_id: str, *, limit: int = 100) -> list[Associati
 
 def encounter_of_day(db: Database, mrn: str, day: str) -> int:
     """The patient's latest encounter on ``day`` (the clinic's local date, ``encounters.day``)."""
-    patient = db.conn.execute("SELECT id FROM patients WHERE mrn = ?", [mrn]).fetchone()
+    patient = store.find_patient(db, mrn)
     if patient is None:
         raise NotFoundError(f"no patient with record number {mrn!r}")
-    row = db.conn.execute(
-        "SELECT id FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
-        [patient[0], day],
-    ).fetchone()
-    if row is None:
+    encounter = store.latest_encounter_on(db, int(patient["id"]), day)
+    if encounter is None:
         raise NotFoundError(
             f"patient {mrn!r} has no encounter on {day}: open one first, or name the encounter"
         )
-    return int(row[0])
+    return int(encounter["id"])
 
 
 def logged_devices(db: Database) -> list[str]:

@@ -186,6 +186,15 @@ def get_encounter(db: Database, encounter_id: int) -> dict[str, Any]:
     return row
 
 
+def latest_encounter_on(db: Database, patient_id: int, day: str) -> dict[str, Any] | None:
+    """The patient's latest encounter on ``day`` (the clinic's local date, ``encounters.day``)."""
+    return _one(
+        db,
+        "SELECT * FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
+        [patient_id, day],
+    )
+
+
 # --- observations -----------------------------------------------------------------------------
 
 

@@ -174,12 +174,9 @@ class DevicePipeline:
             patient = store.upsert_patient(
                 db, PatientIn(mrn=mrn), actor=ACTOR, reason="patient first seen by a device"
             )
-        row = db.conn.execute(
-            "SELECT id FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
-            [patient["id"], date.today().isoformat()],
-        ).fetchone()
-        if row is not None:
-            return store.get_encounter(db, int(row[0]))
+        today = store.latest_encounter_on(db, int(patient["id"]), date.today().isoformat())
+        if today is not None:
+            return today
         return self.clinic.open_encounter(db, mrn, actor=ACTOR)
 
     def assess_patient(
