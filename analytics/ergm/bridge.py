@@ -94,7 +94,10 @@ def bridge_loglik(
     ConvergenceError when the dyad-independent start has no MLE (separation).
     """
     if bridges < 1 or draws < 2:
-        raise ValueError("bridge sampling needs at least 1 bridge and 2 draws per bridge")
+        raise ValueError(
+            f"bridge sampling needs at least 1 bridge and 2 draws per bridge, not bridges={bridges},"
+            f" draws={draws} (ergm(bridges=0) skips it)"
+        )
     coef = np.asarray(coef, dtype=float)
     y = net.response(None)
     independent = [k for k, t in enumerate(terms) if t.kind in _INDEPENDENT_KINDS]

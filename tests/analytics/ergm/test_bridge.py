@@ -151,6 +151,15 @@ def test_zero_dependent_coefficients_reduce_to_the_start_exactly() -> None:
     assert bridge.mc_se == pytest.approx(0, abs=1e-9)
 
 
+def test_too_few_bridges_or_draws_are_refused_with_the_values_given() -> None:
+    net = _network(OBSERVED["b"])
+    terms = dependent_terms(parse_formula("edges + triangle"), net)
+    with pytest.raises(ValueError, match="not bridges=0, draws=256"):
+        bridge_loglik(terms, net, np.zeros(2), seed=1, bridges=0)
+    with pytest.raises(ValueError, match="not bridges=16, draws=1"):
+        bridge_loglik(terms, net, np.zeros(2), seed=1, draws=1)
+
+
 @pytest.fixture(scope="module")
 def fitted():
     steps: list[tuple[str, int, int]] = []
