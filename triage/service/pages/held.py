@@ -67,8 +67,8 @@ def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:
             corrected_by[item.correction_id] = view
     held_now = []
     for item in corrections.open_held_in(db, encounter_id):
-        code = db.conn.execute("SELECT code, vendor_code FROM device_results WHERE id = ?", [item.result_id])
-        held_now.append({**item.__dict__, "at": _local(item.corrected_at), "code": next(code)[0]})
+        (code,) = db.conn.execute("SELECT code FROM device_results WHERE id = ?", [item.result_id]).fetchone()
+        held_now.append({**item.__dict__, "at": _local(item.corrected_at), "code": code})
     return {"replaced_by": replaced_by, "corrected_by": corrected_by, "corrections_held": held_now}
 
 
