@@ -90,6 +90,7 @@ def _fit_dependent(
 ) -> ErgmResult:
     rhs = formula.split("~", 1)[-1].strip()
     names = [t.name for t in terms]
+    null_loglik = -network.n_dyads * float(np.log(2.0))  # every dyad a fair coin (R's null model)
     if sorted(names) == ["edges", "mutual"] and network.directed:
         # Either order: the closed form is (edges, mutual); report the terms as the formula has them.
         coef, cov, loglik = exact_edges_mutual(network)
@@ -100,7 +101,7 @@ def _fit_dependent(
             coef=coef[order],
             cov=cov[np.ix_(order, order)],
             loglik=loglik,
-            null_loglik=-network.n_dyads * float(np.log(2.0)),
+            null_loglik=null_loglik,
             n_nodes=network.n,
             n_dyads=network.n_dyads,
             directed=True,
@@ -139,7 +140,7 @@ def _fit_dependent(
         loglik=loglik,
         loglik_mc_se=loglik_se,
         loglik_method=loglik_method,
-        null_loglik=-network.n_dyads * float(np.log(2.0)),
+        null_loglik=null_loglik,
         n_nodes=network.n,
         n_dyads=network.n_dyads,
         directed=network.directed,
