@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tests.service.conftest import Staff
+from tests.service.conftest import WALK_IN, Staff
+from triage.rules import RULES
 from triage.service.auth import Role
 from triage.service.pages.clock import clock, duration, local_time
+from triage.service.pages.rendering import rule_label
 
 
 def test_nurse_opens_a_walk_in_records_readings_and_assesses(staff: Staff) -> None:
@@ -162,3 +164,28 @@ def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(st
     assert "HD-1 <small>sex not recorded · age not recorded</small>" in heading, heading
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     assert "性别未记录 · 年龄未记录" in staff.client.get(page).text.split("</h1>")[0]
+
+
+def test_every_rule_has_a_label_in_both_languages_and_the_english_one_is_its_description() -> None:
+    for rule in RULES:
+        assert rule_label("en", rule.name) == rule.description
+        assert rule_label("zh", rule.name) not in (rule.name, rule.description), rule.name
+    assert rule_label("zh", "model:cvd10") == "风险模型 cvd10 达到或超过阈值"
+    assert rule_label("en", "a_rule_added_later") == "a_rule_added_later", "an unknown rule still shows"
+
+
+def test_queue_and_patient_page_name_red_flags_in_the_user_s_language(staff: Staff) -> None:
+    made = staff.client.post(
+        "/api/v1/assessments",
+        json={**WALK_IN, "patient": {"mrn": "RF-1", "sex": "male"}},
+        headers=staff.bearer(Role.nurse),
+    )
+    assert made.status_code == 201, made.text
+    flags = made.json()["assessment"]["red_flags"]
+    assert "spo2_critical" in flags
+    csrf = staff.login(Role.nurse)
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    queue = staff.client.get("/queue/rows").text
+    assert '<span class="flag" data-rule="spo2_critical">血氧饱和度危急' in queue
+    patient = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
+    assert '<strong data-rule="spo2_critical">血氧饱和度危急' in patient

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,16 @@ def language_for(request: Request, principal: Principal | None) -> str:
     return str(request.cookies.get("triage_lang") or runtime.settings.service.default_language)
 
 
+def rule_label(language: str, name: str) -> str:
+    """A rule's (or ``model:<name>`` reason's) label in the user's language; the rule name itself
+    when the catalogue has none, so a new rule still shows."""
+    text = catalogue(language)
+    if name.startswith("model:"):
+        return text("rule.model", name=name.removeprefix("model:"))
+    label = text(f"rule.{name}")
+    return name if label == f"rule.{name}" else label
+
+
 def render(
     request: Request, template: str, principal: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -37,6 +48,7 @@ def render(
         template,
         {
             "t": catalogue(language),
+            "rule": partial(rule_label, language),
             "lang": language,
             "user": principal,
             "csrf_field": CSRF_FIELD,
