@@ -128,36 +128,38 @@ def stacked_did(
     stacks: list[pd.DataFrame] = []
     cohorts = sorted({s for s in starts.values() if s is not None})
     for g in cohorts:
-        treated = [c for c, s in starts.items() if s == g]
-        controls = [c for c, s in starts.items() if s is None or s >= g + window]
+        rows = data[(data["t"] >= g - window) & (data["t"] < g + window) & (data["encounters"] > 0)]
+        # A clinic seen on one side of g only is absorbed by its own fixed effect and identifies
+        # nothing (a clinic whose first month is its start month would make the panel singular).
+        seen = set(rows.loc[rows["t"] < g, "clinic_id"]) & set(rows.loc[rows["t"] >= g, "clinic_id"])
+        treated = [c for c, s in starts.items() if s == g and c in seen]
+        controls = [c for c, s in starts.items() if (s is None or s >= g + window) and c in seen]
         if not treated or not controls:
             continue
-        part = data[
-            data["clinic_id"].isin(treated + controls) & (data["t"] >= g - window) & (data["t"] < g + window)
-        ]
+        part = rows[rows["clinic_id"].isin(treated + controls)]
         part = part.assign(
             stack=g,
             d=((part["clinic_id"].isin(treated)) & (part["t"] >= g)).astype(float),
         )
-        if part["d"].sum() == 0 or (part["t"] < g).sum() == 0:
-            continue
         stacks.append(part)
     if not stacks:
         return None
     panel = pd.concat(stacks, ignore_index=True)
-    panel = panel[panel["encounters"] > 0]
     w = panel["encounters"].to_numpy(dtype=float)
     y = (panel["local_care"] / panel["encounters"]).to_numpy(dtype=float)
     d = panel["d"].to_numpy(dtype=float)
     unit = pd.factorize(panel["stack"].astype(str) + "|" + panel["clinic_id"].astype(str))[0]
     period = pd.factorize(panel["stack"].astype(str) + "|" + panel["t"].astype(str))[0]
     y_dm, d_dm = _demean(y, w, unit, period), _demean(d, w, unit, period)
-    beta = float(np.sum(w * d_dm * y_dm) / np.sum(w * d_dm * d_dm))
+    information = float(np.sum(w * d_dm * d_dm))
+    if information <= 1e-12 * float(np.sum(w * d * d)):
+        return None  # treatment absorbed by the fixed effects: not estimable
+    beta = float(np.sum(w * d_dm * y_dm)) / information
     resid = y_dm - beta * d_dm
     clusters = pd.factorize(panel["clinic_id"])[0]
     scores = np.bincount(clusters, weights=w * d_dm * resid)
     groups = int(clusters.max()) + 1
-    variance = groups / (groups - 1) * float(np.sum(scores**2)) / float(np.sum(w * d_dm * d_dm)) ** 2
+    variance = groups / (groups - 1) * float(np.sum(scores**2)) / information**2
     se = math.sqrt(variance)
     crit = float(stats.t.ppf(0.975, groups - 1))
     treated_clinics = panel.loc[panel["d"] > 0, "clinic_id"].nunique()

@@ -44,7 +44,10 @@ class Pool:
 
 def connect(work: Path, memory_limit: str = "3GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
     work.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(work / "spill")})
+    try:
+        con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(work / "spill")})
+    except duckdb.Error as exc:
+        raise ReportInputError(f"--memory-limit {memory_limit!r}: {exc} (e.g. 3GB, 500MB)") from None
     con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analytics.reports import jsonout
 from analytics.reports.report import Report
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
@@ -180,7 +180,7 @@ def _table(frame: pd.DataFrame, limit: int = 60) -> str:
 
 def _summary_html(summary: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v) if isinstance(v, dict) else str(v))}</td></tr>"
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(jsonout.dumps(v, indent=None) if isinstance(v, dict) else str(v))}</td></tr>"
         for k, v in summary.items()
     )
     return f"<table>{rows}</table>"
@@ -209,9 +209,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     (out / "plots").mkdir(exist_ok=True)
     for name, data in plots.items():
         (out / "plots" / f"{name}.png").write_bytes(data)
-    (out / "summary.json").write_text(
-        json.dumps(report.summary, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+    (out / "summary.json").write_text(jsonout.dumps(report.summary) + "\n", encoding="utf-8")
     banner = f'<p class="banner">{SYNTHETIC_BANNER}</p>' if report.synthetic else ""
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
     sections = [

@@ -74,10 +74,11 @@ def build(
     facilities_file: Path | None = None,
     risk_model: str | None = None,
     grid: list[Thresholds] | None = None,
+    memory_limit: str = "3GB",
     progress: Progress | None = None,
 ) -> Report:
     say = progress or (lambda _m: None)
-    pooled = pool(inputs, work, facilities_file=facilities_file, progress=say)
+    pooled = pool(inputs, work, facilities_file=facilities_file, memory_limit=memory_limit, progress=say)
     runner = open_engine(engine, pooled, work, say)
     raw: dict[str, pd.DataFrame] = {}
     for name, sql in REPORT_QUERIES.items():
@@ -217,13 +218,14 @@ def simulate_policy(
     engine: str = "duckdb",
     risk_model: str | None = None,
     grid: list[Thresholds] | None = None,
+    memory_limit: str = "3GB",
     progress: Progress | None = None,
 ) -> PolicyReplay:
     """Pool the inputs and replay the stored assessments under each threshold pair."""
     from analytics.reports.simulate import default_grid
 
     say = progress or (lambda _m: None)
-    pooled = pool(inputs, work, progress=say)
+    pooled = pool(inputs, work, memory_limit=memory_limit, progress=say)
     runner = open_engine(engine, pooled, work, say)
     risk_column = _risk_column(pooled, risk_model)
     say(f"query replay_histogram on {runner.name}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from analytics.reports import jsonout
 from analytics.reports.errors import ReportInputError
 
 app = typer.Typer(
@@ -65,6 +65,12 @@ def _progress(quiet: bool) -> Any:
     return say
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an --out that is a file before any work is done (it would fail at the end)."""
+    if out.exists() and not out.is_dir():
+        raise ReportInputError(f"--out {out}: is a file; give a folder (it is created if missing)")
+
+
 def _pct(value: Any) -> str:
     return "-" if value is None else f"{100 * float(value):.1f}%"
 
@@ -94,6 +100,7 @@ def imbalance(
     from analytics.reports.render import SYNTHETIC_BANNER, write_report
     from analytics.reports.report import build
 
+    _check_out(out)
     say = _progress(quiet)
     with tempfile.TemporaryDirectory(prefix="triage-report-") as work:
         report = build(
@@ -102,6 +109,7 @@ def imbalance(
             engine=engine.value,
             facilities_file=facilities,
             risk_model=risk_model,
+            memory_limit=memory_limit,
             progress=say,
         )
         say(f"writing {out}")
@@ -109,11 +117,7 @@ def imbalance(
     s = report.summary
     rejected = report.tables["rejections"]
     if as_json:
-        payload = s | {
-            "report": str(written["html"]),
-            "rejections": rejected.astype(object).where(rejected.notna(), None).to_dict("records"),
-        }
-        typer.echo(json.dumps(payload, indent=2, default=str))
+        typer.echo(jsonout.dumps(s | {"report": written["html"], "rejections": rejected}))
     else:
         if report.synthetic:
             typer.echo(SYNTHETIC_BANNER)
@@ -126,9 +130,13 @@ def imbalance(
             f" urgent arrivals on time {_pct(s['urgent_on_time_share'])},"
             f" referrals confirmed justified {_pct(s['justified_share'])}"
         )
-        for key, label in (
-            ("h3_its", "H3 interrupted time series"),
-            ("h3_did", "H3 difference-in-differences"),
+        for key, label, why in (
+            ("h3_its", "H3 interrupted time series", "no clinic with 3 months before and after its start"),
+            (
+                "h3_did",
+                "H3 difference-in-differences",
+                "no clinic with months before and after its start and a later or never starter to compare",
+            ),
         ):
             est = s.get(key)
             if est:
@@ -137,9 +145,7 @@ def imbalance(
                     f" (95% CI {100 * est['ci_low']:+.1f} to {100 * est['ci_high']:+.1f}; {est['clinics']} clinics)"
                 )
             else:
-                typer.echo(
-                    f"{label}: not estimable (no clinic with enough months before and after its start)"
-                )
+                typer.echo(f"{label}: not estimable ({why})")
         if len(rejected):
             typer.echo(f"rejected ({len(rejected)}):")
             for row in rejected.to_dict("records"):
@@ -169,6 +175,7 @@ def simulate(
     ] = Path("report"),
     engine: EngineOption = EngineName.duckdb,
     risk_model: RiskOption = None,
+    memory_limit: MemoryOption = "3GB",
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
@@ -178,26 +185,31 @@ def simulate(
     from analytics.reports.simulate import parse_thresholds
 
     grid = parse_thresholds(thresholds) if thresholds else None
+    _check_out(out)
     say = _progress(quiet)
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:
         result = simulate_policy(
-            inputs, Path(work), engine=engine.value, risk_model=risk_model, grid=grid, progress=say
+            inputs,
+            Path(work),
+            engine=engine.value,
+            risk_model=risk_model,
+            grid=grid,
+            memory_limit=memory_limit,
+            progress=say,
         )
     write_tables({"policy_curve": result.curve, "rejections": result.rejections}, out)
     (out / "policy.png").write_bytes(plot_policy(result.curve, result.synthetic))
     curve = result.curve
     if as_json:
         typer.echo(
-            json.dumps(
+            jsonout.dumps(
                 {
                     "synthetic": result.synthetic,
                     "risk_column": result.risk_column,
                     "encounters": result.rows_pooled,
-                    "curve": curve.astype(object).where(curve.notna(), None).to_dict("records"),
-                    "plot": str(out / "policy.png"),
-                },
-                indent=2,
-                default=str,
+                    "curve": curve,
+                    "plot": out / "policy.png",
+                }
             )
         )
         return
@@ -251,7 +263,7 @@ def generate(
 
     truth = run(spec, out, progress)
     if as_json:
-        typer.echo(json.dumps(truth | {"out": str(out)}, indent=2))
+        typer.echo(jsonout.dumps(truth | {"out": out}))
         return
     typer.echo(
         f"SYNTHETIC: {truth['rows']:,} encounters in {truth['clinics']} clinic exports under {out}"

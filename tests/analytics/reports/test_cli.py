@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from analytics.reports.generate import GeneratorSpec, generate
 from triage.cli import main
 
 Generated = tuple[Path, dict[str, Any]]
@@ -126,3 +128,87 @@ def test_spark_engine_without_java_or_pyspark_says_how(
     assert code == 1
     err = capsys.readouterr().err
     assert "pyspark" in err or "Java 17" in err
+
+
+def _strict(text: str) -> Any:
+    """json.loads that refuses NaN and Infinity, as JavaScript's JSON.parse and jq do."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not strict JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_and_summary_are_strict_json_with_null_for_missing_numbers(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from analytics.reports import impact
+
+    # An estimate that could not be computed (NaN, infinite bounds) must come out as null.
+    monkeypatch.setattr(
+        impact,
+        "pooled_its",
+        lambda _per_clinic: impact.Estimate(float("nan"), -math.inf, math.inf, math.nan, 3),
+    )
+    out = tmp_path / "r"
+    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "--json", "-q"]) == 0
+    payload = _strict(capsys.readouterr().out)
+    assert payload["h3_its"] == {
+        "method": "its",
+        "effect": None,
+        "ci_low": None,
+        "ci_high": None,
+        "se": None,
+        "clinics": 3,
+    }
+    assert payload["rows_pooled"] == generated[1]["rows"] and payload["rejections"] == []
+    assert _strict((out / "summary.json").read_text())["h3_its"]["effect"] is None
+
+
+def test_simulate_json_is_strict_with_suppressed_cells_as_null(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = tmp_path / "small"
+    generate(GeneratorSpec(clinics=2, rows=100, months=8, seed=7), small)
+    assert main(["report", "simulate", "-i", str(small), "-o", str(tmp_path / "s"), "--json", "-q"]) == 0
+    curve = _strict(capsys.readouterr().out)["curve"]
+    suppressed = [row for row in curve if row["sensitivity"] is None]
+    assert suppressed and all(isinstance(row["encounters"], int) for row in curve)
+
+
+def test_out_that_is_a_file_is_refused_before_any_work(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "taken.txt"
+    taken.write_text("not a folder")
+    for command in ("imbalance", "simulate"):
+        assert main(["report", command, "-i", str(generated[0]), "-o", str(taken)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err == f"error: --out {taken}: is a file; give a folder (it is created if missing)\n"
+    assert taken.read_text() == "not a folder"
+
+
+def test_memory_limit_reaches_duckdb(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in ("imbalance", "simulate"):
+        args = ["report", command, "-i", str(generated[0]), "-o", str(tmp_path / command), "-q"]
+        assert main([*args, "--memory-limit", "lots"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: --memory-limit 'lots': ") and err.count("\n") == 1
+    assert (
+        main(
+            [
+                "report",
+                "simulate",
+                "-i",
+                str(generated[0]),
+                "-o",
+                str(tmp_path / "s"),
+                "-q",
+                "--memory-limit",
+                "500MB",
+            ]
+        )
+        == 0
+    )

@@ -84,3 +84,30 @@ def test_did_needs_later_starters(window: int) -> None:
         }
     )
     assert impact.stacked_did(frame, {"a": 2024 * 12 + 2}, window=window) is None
+
+
+def _months(clinic: str, first: int, last: int) -> list[dict[str, Any]]:
+    return [
+        {"clinic_id": clinic, "month": f"2024-{m:02d}", "encounters": 100, "local_care": 50 + m}
+        for m in range(first, last + 1)
+    ]
+
+
+def test_did_of_a_clinic_first_seen_in_its_start_month_is_not_estimable_not_a_crash() -> None:
+    # Clinic "a" exports from April on and triages digitally from its first month: it has no month
+    # before its start, so its fixed effect absorbs the treatment (this divided by zero before).
+    clinic_month = pd.DataFrame(_months("a", 4, 12) + _months("b", 1, 12))
+    starts = {"a": 2024 * 12 + 3, "b": None}
+    assert impact.stacked_did(clinic_month, starts) is None
+
+
+def test_did_ignores_a_start_cohort_seen_on_one_side_only_and_keeps_the_others() -> None:
+    rows = _months("a", 4, 12) + _months("c", 1, 12) + _months("b", 1, 12)
+    clinic_month = pd.DataFrame(rows)
+    for row in clinic_month.itertuples():
+        if row.clinic_id == "c" and int(row.month[5:]) >= 6:
+            clinic_month.loc[row.Index, "local_care"] += 20  # a +0.20 level change at c's start
+    starts = {"a": 2024 * 12 + 3, "c": 2024 * 12 + 5, "b": None}
+    did = impact.stacked_did(clinic_month, starts)
+    assert did is not None and did.n == 1
+    assert did.effect == pytest.approx(0.20)
