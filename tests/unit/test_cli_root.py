@@ -54,3 +54,34 @@ def test_usage_errors_are_one_message_not_a_traceback(capsys) -> None:
     err = capsys.readouterr().err
     assert "No such command" in err
     assert "Traceback" not in err
+
+
+def test_usage_errors_are_one_error_line_naming_the_command(capsys) -> None:
+    cases = [
+        (["report", "imbalance", "-i", "x", "--engine", "foo"], "triage report imbalance: Invalid value"),
+        (["study", "fit"], "triage study fit: Missing option '--nodes'"),
+        (["referrals", "export", "--format", "xml", "--out", "x"], "'xml' is not one of 'csv'"),
+        (["nope"], "triage: No such command 'nope'"),
+    ]
+    for argv, expected in cases:
+        assert cli.main(argv) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+        assert expected in captured.err and "Value error" not in captured.err
+        assert captured.err.rstrip().endswith("--help`)")
+
+
+def test_help_paragraphs_are_not_hard_wrapped_at_the_source_width() -> None:
+    """Each paragraph of every command's help is one line; the help screen wraps it to the terminal."""
+    root = typer.main.get_command(cli.app)
+
+    def walk(cmd: Any, path: str) -> None:
+        for paragraph in (cmd.help or "").split("\n\n"):
+            assert "\n" not in paragraph, f"{path}: hard-wrapped help paragraph {paragraph!r}"
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(root, "triage")
+    replay = root.commands["devices"].commands["replay"]  # type: ignore[attr-defined]
+    assert replay.get_short_help_str(limit=200).startswith("Parse a capture file")

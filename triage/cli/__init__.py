@@ -6,6 +6,7 @@ Errors from the project's error tree become one line on stderr and a non-zero ex
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -49,12 +50,42 @@ serve.register(app)
 demo.register(app)
 
 
+def _usage_message(exc: Exception) -> str:
+    """Click's usage error as one line, naming the command and where its help is."""
+    text = exc.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
+    message = " ".join(text.split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return message
+    return f"{ctx.command_path}: {message} (see `{ctx.command_path} --help`)"
+
+
+def _unwrap_help(app: typer.Typer) -> None:
+    """Join the hard-wrapped lines of every help paragraph (blank lines between paragraphs stay).
+
+    Typer re-flows only a help text's first paragraph; the others kept the source's line breaks,
+    which then broke mid-sentence on a terminal of another width. Docstrings stay wrapped at the
+    source's line length; the help screen wraps to the terminal.
+    """
+    for info in app.registered_commands:
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if text:
+            paragraphs = inspect.cleandoc(text).split("\n\n")
+            info.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _unwrap_help(group.typer_instance)
+
+
+_unwrap_help(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit code instead of raising for user errors."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         # In non-standalone mode click returns the code of a `typer.Exit(n)` instead of raising.
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False, prog_name="triage")
     except ClinicError as exc:
         if debug:
             raise
@@ -70,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         # Usage errors (missing argument, unknown command...) come from the click that typer
         # bundles; recognise them by their base class name rather than one import path.
         if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
-            exc.show()  # type: ignore[attr-defined]
+            typer.echo(f"error: {_usage_message(exc)}", err=True)
             return int(getattr(exc, "exit_code", 2))
         raise
     return result if isinstance(result, int) else 0

@@ -41,10 +41,12 @@ def register(app: typer.Typer) -> None:
             False, "--verbose", "-v", help="Log every tolerance switch as it fires."
         ),
     ) -> None:
-        """Print one JSON object per canonical observation on stdout (sample/patient id, code, value,
+        """Parse a capture file with the gateway's codecs into canonical observations.
+
+        Prints one JSON object per canonical observation on stdout (sample/patient id, code, value,
         unit, status, device time). Problems go to stderr with byte offsets. Exit 0 if everything
-        parsed, 1 if anything was quarantined. QC results, codes the profile ignores and "no value"
-        readings are reported on stderr and never printed as observations."""
+        parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
+        ignores and "no value" readings are reported on stderr and never printed as observations."""
         if protocol not in ("astm", "hl7", "line"):
             raise UserInputError(f"--protocol must be astm, hl7 or line, got {protocol!r}")
         prof = load_profile(profile) if profile else generic_profile(protocol)  # type: ignore[arg-type]
