@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from referral import basis
+from referral.basis import BasisChange
 from referral.tables import ColumnType, TableFormat, TableWriter
 
 REFERRAL_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
@@ -39,6 +41,8 @@ REFERRAL_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("news2", "int"),
     ("policy_version", "string"),
     ("patient_pseudo_id", "string"),
+    ("basis_review_needed", "bool"),
+    ("basis_corrected_at", "string"),
 )
 
 _REFERRAL_SQL = """
@@ -47,7 +51,10 @@ SELECT r.id AS referral_id, r.status, r.urgency, r.from_facility, r.to_facility,
        r.declined_at, r.cancelled_at, r.justified, r.feedback, r.idempotency_key,
        r.encounter_id, e.day AS encounter_day, r.assessment_id,
        a.disposition AS engine_disposition, a.news2, a.policy_version,
-       p.pseudo_id AS patient_pseudo_id
+       p.pseudo_id AS patient_pseudo_id,
+       EXISTS (SELECT 1 FROM referral_basis_changes b WHERE b.referral_id = r.id AND b.resolved_at IS NULL)
+           AS basis_review_needed,
+       (SELECT max(b.changed_at) FROM referral_basis_changes b WHERE b.referral_id = r.id) AS basis_corrected_at
 FROM referrals r
 JOIN encounters e ON e.id = r.encounter_id
 JOIN assessments a ON a.id = r.assessment_id
@@ -57,10 +64,13 @@ ORDER BY r.id
 
 
 def referral_rows(db: Database) -> Iterator[dict[str, Any]]:
-    """Every referral with its encounter day, engine disposition and pseudonymous patient id."""
+    """Every referral with its encounter day, engine disposition and pseudonymous patient id, and
+    whether a device corrected its basis (``basis_corrected_at``: the latest such correction;
+    ``basis_review_needed``: one nobody has reviewed yet, ``referral.basis``)."""
     for row in db.query(_REFERRAL_SQL):
         item = dict(row)
         item["justified"] = None if row["justified"] is None else bool(row["justified"])
+        item["basis_review_needed"] = bool(row["basis_review_needed"])
         yield item
 
 
@@ -99,8 +109,14 @@ PSEUDONYM_SYSTEM = "https://clinic-triage.example/fhir/patient-pseudo-id"
 SNOMED = "http://snomed.info/sct"
 
 
-def service_request(row: dict[str, Any]) -> dict[str, Any]:
-    """One referral as a FHIR R4 ``ServiceRequest`` resource."""
+def basis_note(change: BasisChange) -> dict[str, Any]:
+    """A FHIR ``Annotation`` saying that a device corrected the referral's basis, and its review."""
+    return {"text": f"basis corrected by a device: {change.summary()}", "time": change.changed_at}
+
+
+def service_request(row: dict[str, Any], basis_changes: list[BasisChange] | None = None) -> dict[str, Any]:
+    """One referral as a FHIR R4 ``ServiceRequest`` resource; each device correction of its basis
+    is a ``note``."""
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "id": f"referral-{row['referral_id']}",
@@ -126,12 +142,18 @@ def service_request(row: dict[str, Any]) -> dict[str, Any]:
         if feedback.get("diagnosis"):
             text += f"; diagnosis: {feedback['diagnosis']}"
         resource["note"] = [{"text": text, "time": row["completed_at"]}]
+    if basis_changes:
+        resource["note"] = resource.get("note", []) + [basis_note(c) for c in basis_changes]
     return resource
 
 
 def fhir_bundle(db: Database) -> dict[str, Any]:
+    changes = basis.for_referrals(db)
     entries = [
-        {"fullUrl": f"urn:clinic-triage:referral:{row['referral_id']}", "resource": service_request(row)}
+        {
+            "fullUrl": f"urn:clinic-triage:referral:{row['referral_id']}",
+            "resource": service_request(row, changes.get(int(row["referral_id"]))),
+        }
         for row in referral_rows(db)
     ]
     return {"resourceType": "Bundle", "type": "collection", "total": len(entries), "entry": entries}

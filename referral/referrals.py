@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
-from referral import audit, facilities, lifecycle
+from referral import audit, basis, facilities, lifecycle
 from referral.errors import NotFoundError, TransitionError, UserInputError
 from referral.records import FeedbackIn, ReferralIn, aware_timestamp
 from referral.store import _existing_by_key, get_assessment, request_digest
@@ -116,6 +116,8 @@ def transition(
     def work(db: Database) -> dict[str, Any]:
         current = get_referral(db, referral_id)
         lifecycle.check_transition(current["status"], target)
+        if target == "sent":  # the clinic's own decision: not on a basis nobody has reviewed
+            basis.require_reviewed(db, referral_id, target)
         when = _normalise_time(at, current["updated_at"])
         column = lifecycle.timestamp_column(target)
         assignments: dict[str, Any] = {"status": target, "updated_at": when, column: when}
@@ -134,6 +136,12 @@ def transition(
             " VALUES (?, ?, ?, ?, ?, ?)",
             [referral_id, current["status"], target, when, actor, note],
         )
+        closed = []
+        if target in lifecycle.FINAL:  # a corrected basis is moot once the referral is final
+            reason = note or f"referral {target}"
+            closed = basis.close(
+                db, referral_id, cast(basis.Resolution, target), actor=actor, reason=reason, at=when
+            )
         audit.append(
             db,
             actor=actor,
@@ -142,7 +150,8 @@ def transition(
             entity_id=referral_id,
             reason=note or f"referral {target}",
             data={"from": current["status"], "to": target, "at": when}
-            | ({"feedback": feedback.model_dump(mode="json")} if feedback else {}),
+            | ({"feedback": feedback.model_dump(mode="json")} if feedback else {})
+            | ({"basis_changes_closed": closed} if closed else {}),
         )
         return get_referral(db, referral_id)
 

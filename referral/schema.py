@@ -549,3 +549,45 @@ def m0012_device_results_qc(db: Database) -> None:
     partial index holds only the QC rows, so counting them no longer reads the whole inbox (the
     held section re-reads the counts every 5 s while the page is open)."""
     _run(db, "CREATE INDEX device_results_qc ON device_results(device_id) WHERE is_qc = 1")
+
+
+@MIGRATIONS(name="0013_referral_basis_changes")
+def m0013_referral_basis_changes(db: Database) -> None:
+    """Referrals whose basis a device later corrected (``referral/basis.py``).
+
+    One row per referral and device correction of a reading that referral's assessment used: the
+    value it used (``old_value``), the value in force now (``new_value``; NULL: withdrawn, the
+    correction is held), the re-assessment's disposition and whether it is less urgent than the
+    referral. The referral row itself is not edited. A row is open until a person resolves it once:
+    ``acknowledged`` ("reviewed, keep", with a reason) or the referral reaching a final status.
+    """
+    _run(
+        db,
+        f"""
+CREATE TABLE referral_basis_changes (
+    id INTEGER PRIMARY KEY,
+    referral_id INTEGER NOT NULL REFERENCES referrals(id),
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    correction_id INTEGER NOT NULL REFERENCES observation_corrections(id),
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+    code TEXT NOT NULL CHECK (length(code) > 0),
+    old_value TEXT NOT NULL,
+    new_value TEXT,
+    disposition TEXT NOT NULL {_one_of("disposition", DISPOSITIONS)},
+    referral_urgency TEXT NOT NULL {_one_of("referral_urgency", URGENCIES)},
+    referral_status TEXT NOT NULL {_one_of("referral_status", REFERRAL_STATUSES)},
+    less_urgent INTEGER NOT NULL CHECK (less_urgent IN (0, 1)),
+    changed_at TEXT NOT NULL,
+    resolution TEXT CHECK (resolution IN ('acknowledged', 'cancelled', 'declined', 'completed')),
+    resolved_at TEXT,
+    resolved_by TEXT,
+    resolution_reason TEXT,
+    CHECK ((resolved_at IS NULL) = (resolution IS NULL)),
+    CHECK ((resolved_at IS NULL) = (resolved_by IS NULL)),
+    CHECK ((resolved_at IS NULL) = (resolution_reason IS NULL)),
+    CHECK (resolution_reason IS NULL OR length(trim(resolution_reason)) > 0)
+) STRICT;
+CREATE UNIQUE INDEX referral_basis_changes_once ON referral_basis_changes(referral_id, correction_id);
+CREATE INDEX referral_basis_changes_open ON referral_basis_changes(encounter_id) WHERE resolved_at IS NULL
+""",
+    )

@@ -1,0 +1,310 @@
+"""Referrals whose basis a device later corrected: flagged for a clinician, never cancelled.
+
+A referral is made from an assessment, and that assessment used certain readings
+(``observations_used`` in its stored payload, each with the ``source_message_id`` of the device
+result it came from, ``inbox:<result id>``). When a device corrects one of those results
+(``referral.corrections``) the encounter is re-assessed, but the referral still stands on the old
+value. This module records that its basis changed:
+
+* **Which referrals** - precise linkage, not "everything older than the correction": every
+  referral of the corrected encounter that is still open to a decision (a status from which it
+  can be cancelled: proposed, sent, accepted; :data:`FLAGGED_STATUSES`) whose assessment used the
+  corrected device result. A correction of a reading the referral's assessment did not use (an
+  older reading of the same code, another test) leaves it alone; a final referral (completed,
+  declined, cancelled) and one whose patient has arrived are not flagged.
+* **What** - one row in ``referral_basis_changes`` per referral and correction (migration
+  ``0013_referral_basis_changes``): when, the code, the value the referral's assessment used ->
+  the value now in force (``None``: withdrawn, the device's correction is held for review), the
+  disposition of the re-assessment and whether it is less urgent than the referral
+  (:data:`referral.records.URGENCY_RANK`: emergency > urgent > insufficient data > routine >
+  local care). An audit entry ``referral.basis_changed`` in the same transaction as the
+  correction.
+* **Cleared** only by a person: :func:`acknowledge` ("reviewed, keep", with a reason; audited
+  ``referral.basis_reviewed``) or by the referral reaching a final status
+  (``referral.referrals.transition``: cancelled with its note, or declined / completed), which
+  closes the open changes in the transition's own transaction. While a change is open the clinic
+  cannot send the referral (:func:`require_reviewed`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Final, Literal
+
+from sqlite_utils import Database
+
+from referral import audit, lifecycle
+from referral.corrections import Correction, value_text
+from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.records import URGENCY_RANK
+from referral.transactions import utc_now, write
+
+#: Referrals a corrected basis is flagged on: those a clinician can still cancel.
+FLAGGED_STATUSES: Final = tuple(s for s, targets in lifecycle.ALLOWED.items() if "cancelled" in targets)
+#: The disposition a referral of each urgency stands for.
+URGENCY_DISPOSITION: Final = {
+    "emergency": "emergency_transfer",
+    "urgent": "urgent_referral",
+    "routine": "routine_referral",
+}
+Resolution = Literal["acknowledged", "cancelled", "declined", "completed"]
+_COLUMNS = (
+    "id, referral_id, encounter_id, correction_id, assessment_id, code, old_value, new_value, disposition,"
+    " referral_urgency, referral_status, less_urgent, changed_at, resolution, resolved_at, resolved_by,"
+    " resolution_reason"
+)
+
+
+class BasisReviewError(ConflictError):
+    """The referral's basis was corrected and nobody has reviewed that yet."""
+
+    code = "basis_review_needed"
+
+
+@dataclass(frozen=True)
+class BasisChange:
+    id: int
+    referral_id: int
+    encounter_id: int
+    correction_id: int
+    assessment_id: int  # the re-assessment after the correction
+    code: str
+    old_value: str  # the value the referral's assessment used
+    new_value: str | None  # the value in force now; None: withdrawn
+    disposition: str  # of the re-assessment
+    referral_urgency: str
+    referral_status: str  # when the correction arrived
+    less_urgent: bool  # the re-assessment is less urgent than the referral
+    changed_at: str
+    resolution: Resolution | None
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution_reason: str | None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.new_value is None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"withdrawn": self.withdrawn, "open": self.open}
+
+    def summary(self) -> str:
+        """The change in words (CLI, exports): what changed, the re-assessment, and its review."""
+        text = (
+            f"{self.code} {self.old_value} -> {self.new_value or 'withdrawn'} after the referral was"
+            f" {self.referral_status}; re-assessed: {self.disposition}"
+            + (" (less urgent than the referral)" if self.less_urgent else "")
+        )
+        if self.open:
+            return f"{text}; REVIEW NEEDED"
+        return (
+            f"{text}; {self.resolution} by {self.resolved_by} at {self.resolved_at}: {self.resolution_reason}"
+        )
+
+
+def _changes(db: Database, where: str, params: Iterable[Any] = ()) -> list[BasisChange]:
+    rows = db.conn.execute(f"SELECT {_COLUMNS} FROM referral_basis_changes WHERE {where}", list(params))
+    found = []
+    for row in rows:
+        values = list(row)
+        values[11] = bool(values[11])  # less_urgent
+        found.append(BasisChange(*values))
+    return found
+
+
+def _basis_reading(payload: Any, source: str) -> Mapping[str, Any] | None:
+    """The reading from device result ``source`` that an assessment's payload used, if any."""
+    data = json.loads(payload) if isinstance(payload, str | bytes) else payload
+    for used in (data or {}).get("observations_used") or ():
+        if used.get("source_message_id") == source:
+            return dict(used)
+    return None
+
+
+def _shown(reading: Mapping[str, Any]) -> str:
+    value = reading.get("value")
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return value_text(
+        {
+            "value_num": value if numeric else None,
+            "value_text": None if numeric else value,
+            "comparator": reading.get("comparator"),
+            "unit": reading.get("unit"),
+        }
+    )
+
+
+def less_urgent(disposition: str, urgency: str) -> bool:
+    """Is ``disposition`` less urgent than a referral of ``urgency``?"""
+    return URGENCY_RANK[disposition] > URGENCY_RANK[URGENCY_DISPOSITION[urgency]]
+
+
+def flag(
+    db: Database, correction: Correction, assessment: Mapping[str, Any], *, actor: str
+) -> list[BasisChange]:
+    """Flag every open referral of the correction's encounter whose assessment used the corrected
+    device result. Runs inside the caller's write transaction (the correction's), after the
+    re-assessment ``assessment`` was stored and before any new referral is proposed from it.
+
+    A held correction that withdrew nothing (the reading was already withdrawn) changes no basis.
+    """
+    if not db.conn.in_transaction:
+        raise RuntimeError("basis.flag must run inside the correction's write transaction")
+    if correction.state == "held" and correction.replaces_id is None:
+        return []
+    source = f"inbox:{correction.result_id}"
+    new_value = correction.new_value if correction.state == "applied" else None
+    disposition = str(assessment["disposition"])
+    marks = ", ".join("?" * len(FLAGGED_STATUSES))
+    candidates = db.conn.execute(
+        "SELECT r.id, r.urgency, r.status, a.payload FROM referrals r JOIN assessments a ON a.id = r.assessment_id"
+        f" WHERE r.encounter_id = ? AND r.status IN ({marks}) AND r.assessment_id != ? ORDER BY r.id",
+        [correction.encounter_id, *FLAGGED_STATUSES, assessment["id"]],
+    ).fetchall()
+    at = utc_now()
+    flagged = []
+    for referral_id, urgency, status, payload in candidates:
+        reading = _basis_reading(payload, source)
+        if reading is None:
+            continue  # the referral's assessment did not use this result
+        old_value = _shown(reading)
+        weaker = less_urgent(disposition, str(urgency))
+        cursor = db.conn.execute(
+            "INSERT INTO referral_basis_changes (referral_id, encounter_id, correction_id, assessment_id, code,"
+            " old_value, new_value, disposition, referral_urgency, referral_status, less_urgent, changed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                referral_id,
+                correction.encounter_id,
+                correction.id,
+                assessment["id"],
+                str(reading["code"]),
+                old_value,
+                new_value,
+                disposition,
+                urgency,
+                status,
+                int(weaker),
+                at,
+            ],
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="referral.basis_changed",
+            entity="referral",
+            entity_id=referral_id,
+            reason=f"device correction of {reading['code']} the referral was based on: {old_value} -> "
+            f"{new_value or 'withdrawn'}; re-assessed: {disposition}",
+            data={
+                "basis_change": cursor.lastrowid,
+                "correction": correction.id,
+                "result_id": correction.result_id,
+                "code": reading["code"],
+                "old_value": old_value,
+                "new_value": new_value,
+                "withdrawn": new_value is None,
+                "assessment_id": assessment["id"],
+                "disposition": disposition,
+                "referral_urgency": urgency,
+                "referral_status": status,
+                "less_urgent": weaker,
+            },
+        )
+        flagged.extend(_changes(db, "id = ?", [cursor.lastrowid]))
+    return flagged
+
+
+def open_for(db: Database, referral_id: int) -> list[BasisChange]:
+    """The referral's basis changes nobody has reviewed yet, oldest first."""
+    return _changes(db, "referral_id = ? AND resolved_at IS NULL ORDER BY id", [referral_id])
+
+
+def for_referrals(db: Database, referral_ids: Iterable[int] | None = None) -> dict[int, list[BasisChange]]:
+    """Basis changes by referral id, oldest first (all referrals when ``referral_ids`` is None)."""
+    if referral_ids is None:
+        found = _changes(db, "1 ORDER BY id")
+    else:
+        ids = sorted({int(i) for i in referral_ids})
+        found = _changes(db, f"referral_id IN ({', '.join('?' * len(ids))}) ORDER BY id", ids) if ids else []
+    grouped: dict[int, list[BasisChange]] = defaultdict(list)
+    for change in found:
+        grouped[change.referral_id].append(change)
+    return dict(grouped)
+
+
+def open_in_encounters(db: Database, encounter_ids: Iterable[int]) -> dict[int, list[BasisChange]]:
+    """Open basis changes by encounter id (the queue shows them), oldest first."""
+    ids = sorted({int(i) for i in encounter_ids})
+    if not ids:
+        return {}
+    grouped: dict[int, list[BasisChange]] = defaultdict(list)
+    where = f"encounter_id IN ({', '.join('?' * len(ids))}) AND resolved_at IS NULL ORDER BY id"
+    for change in _changes(db, where, ids):
+        grouped[change.encounter_id].append(change)
+    return dict(grouped)
+
+
+def require_reviewed(db: Database, referral_id: int, target: str) -> None:
+    """Refuse to send a referral whose corrected basis nobody has reviewed."""
+    pending = open_for(db, referral_id)
+    if pending:
+        last = pending[-1]
+        raise BasisReviewError(
+            f"referral {referral_id} cannot be {target}: a device corrected its basis ({last.code} "
+            f"{last.old_value} -> {last.new_value or 'withdrawn'}); review it first - acknowledge "
+            "(reviewed, keep, with a reason) or cancel the referral"
+        )
+
+
+def close(
+    db: Database, referral_id: int, resolution: Resolution, *, actor: str, reason: str, at: str
+) -> list[int]:
+    """Close the referral's open basis changes (inside the caller's transaction); their ids."""
+    pending = [c.id for c in open_for(db, referral_id)]
+    if pending:
+        db.conn.execute(
+            "UPDATE referral_basis_changes SET resolution = ?, resolved_at = ?, resolved_by = ?,"
+            f" resolution_reason = ? WHERE id IN ({', '.join('?' * len(pending))}) AND resolved_at IS NULL",
+            [resolution, at, actor, reason, *pending],
+        )
+    return pending
+
+
+def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> list[BasisChange]:
+    """A clinician reviewed the corrected basis and keeps the referral, saying why. Closes every
+    open change of the referral at once, with an audit entry in the same transaction."""
+    why = reason.strip()
+    if not why:
+        raise UserInputError("reason: acknowledging a corrected referral basis needs a reason (it was empty)")
+    if not actor.strip():
+        raise UserInputError("actor: say who reviewed the referral (it was empty)")
+
+    def work(db: Database) -> list[BasisChange]:
+        row = db.conn.execute("SELECT status FROM referrals WHERE id = ?", [referral_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"referral {referral_id} not found")
+        closed = close(db, referral_id, "acknowledged", actor=actor, reason=why, at=utc_now())
+        if not closed:
+            raise ConflictError(
+                f"referral {referral_id} has no corrected basis waiting for review (status {row[0]})"
+            )
+        audit.append(
+            db,
+            actor=actor,
+            action="referral.basis_reviewed",
+            entity="referral",
+            entity_id=referral_id,
+            reason=why,
+            data={"basis_changes": closed, "resolution": "acknowledged", "status": row[0]},
+        )
+        return _changes(db, f"id IN ({', '.join('?' * len(closed))}) ORDER BY id", closed)
+
+    return write(db, work)
