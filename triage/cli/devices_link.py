@@ -22,6 +22,7 @@ from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
+from triage.cli.referrals import print_table
 from triage.errors import UserInputError
 
 PROTOCOLS = ("astm", "hl7", "line")
@@ -268,11 +269,13 @@ def register(app: typer.Typer) -> None:
         disconnect: Annotated[
             float, typer.Option(help="Fault: probability of a disconnect before each write (TCP).")
         ] = 0.0,
-        drip: Annotated[float, typer.Option(help="Fault: seconds between pieces (slow drip).")] = 0.0,
-        interval: Annotated[float, typer.Option(help="Seconds between samples.")] = 0.0,
+        drip: Annotated[float, typer.Option(min=0, help="Fault: seconds between pieces (slow drip).")] = 0.0,
+        interval: Annotated[float, typer.Option(min=0, help="Seconds between samples.")] = 0.0,
         wait: Annotated[
             float,
-            typer.Option(help="With --pty: seconds to wait for the gateway to open the port before sending."),
+            typer.Option(
+                min=0, help="With --pty: seconds to wait for the gateway to open the port before sending."
+            ),
         ] = 0.0,
     ) -> None:
         """Play SYNTHETIC results (or a capture) to a gateway as an instrument would, with fault injection.
@@ -286,16 +289,16 @@ def register(app: typer.Typer) -> None:
         targets = [t for t in (pty, port is not None, tcp is not None) if t]
         if len(targets) != 1:
             raise UserInputError("give exactly one of --pty, --port PATH or --tcp HOST:PORT")
-        try:
-            faults = FaultPlan(
-                max_chunk=chunk,
-                corruption_rate=corrupt,
-                drop_ack_rate=drop_ack,
-                disconnect_rate=disconnect,
-                drip_s=drip,
-            )
-        except ValueError as exc:
-            raise UserInputError(str(exc)) from None
+        for option, rate in (("--corrupt", corrupt), ("--drop-ack", drop_ack), ("--disconnect", disconnect)):
+            if not 0 <= rate <= 1:
+                raise UserInputError(f"{option} {rate}: a probability, from 0 to 1")
+        faults = FaultPlan(
+            max_chunk=chunk,
+            corruption_rate=corrupt,
+            drop_ack_rate=drop_ack,
+            disconnect_rate=disconnect,
+            drip_s=drip,
+        )
         items: list[Playable]
         if trace is not None:
             try:
@@ -331,9 +334,12 @@ def register(app: typer.Typer) -> None:
                 "no serial ports found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM* when plugged in)"
             )
             return
-        typer.echo("PORT\tBY-ID (stable name to use in profiles)\tDESCRIPTION\tHARDWARE ID")
-        for p in found:
-            typer.echo(f"{p.device}\t{p.by_id or '-'}\t{p.description}\t{p.hwid}")
+        rows = [
+            {"port": p.device, "by_id": p.by_id, "description": p.description, "hardware_id": p.hwid}
+            for p in found
+        ]
+        print_table(rows, ("port", "by_id", "description", "hardware_id"))
+        typer.echo("by_id: the stable name to use in a profile's [serial] port")
 
 
 async def _simulate(

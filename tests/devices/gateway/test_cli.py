@@ -23,7 +23,14 @@ ROOT = Path(__file__).resolve().parents[3]
     [
         (["devices", "simulate"], "give exactly one of --pty, --port PATH or --tcp HOST:PORT"),
         (["devices", "simulate", "--kind", "toaster", "--pty"], "--kind 'toaster': choose one of"),
-        (["devices", "simulate", "--pty", "--corrupt", "2"], "corruption_rate=2.0 must be between 0 and 1"),
+        (["devices", "simulate", "--pty", "--corrupt", "2"], "--corrupt 2.0: a probability, from 0 to 1"),
+        (
+            ["devices", "simulate", "--pty", "--drop-ack", "-0.5"],
+            "--drop-ack -0.5: a probability, from 0 to 1",
+        ),
+        (["devices", "simulate", "--pty", "--interval", "-1"], "Invalid value for '--interval'"),
+        (["devices", "simulate", "--pty", "--wait", "-3"], "Invalid value for '--wait'"),
+        (["devices", "simulate", "--pty", "--drip", "-1"], "Invalid value for '--drip'"),
         (["devices", "simulate", "--tcp", "127.0.0.1:1"], "cannot connect"),
         (["devices", "listen"], "nothing to listen to"),
         (
@@ -64,6 +71,28 @@ def test_ports_json_lists_what_pyserial_sees(capsys: pytest.CaptureFixture[str])
     listed = json.loads(capsys.readouterr().out)
     assert sorted(p["device"] for p in listed) == sorted(p.device for p in list_ports.comports())
     assert all(set(p) == {"device", "description", "hwid", "by_id"} for p in listed)
+
+
+def test_ports_table_is_aligned_like_the_other_tables(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from devices.transports.serial_port import SerialPortInfo
+    from triage.cli import devices_link
+
+    found = [
+        SerialPortInfo(
+            "/dev/ttyUSB0", "FT232R USB UART", "USB VID:PID=0403:6001", "/dev/serial/by-id/usb-FTDI-0"
+        ),
+        SerialPortInfo("/dev/ttyS0", "n/a", "n/a", None),
+    ]
+    monkeypatch.setattr(devices_link, "list_serial_ports", lambda: found)
+    assert main(["devices", "ports"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "\t" not in "".join(lines)
+    assert lines[0].split() == ["port", "by_id", "description", "hardware_id"]
+    columns = [lines[0].index(name) for name in ("by_id", "description", "hardware_id")]
+    assert [lines[1].index(v) for v in ("/dev/serial/by-id/usb-FTDI-0", "FT232R", "USB VID")] == columns
+    assert lines[2].split()[:2] == ["/dev/ttyS0", "-"]
 
 
 def _settings(tmp_path: Path) -> Path:
