@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analytics.study import DEFAULT_SEED
+from referral.errors import UserInputError
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +41,10 @@ def rebuild_command(
     from analytics.study.rebuild import rebuild
 
     if backend not in ("python", "r"):
-        raise typer.BadParameter("must be 'python' or 'r'", param_hint="--backend")
+        raise UserInputError(f"--backend {backend!r}: choose python or r")
+    if data is not None and not (data / "study.json").is_file():
+        # Checked before the progress bar starts, so the error is the only line printed.
+        raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True, disable=as_json
     ) as bar:

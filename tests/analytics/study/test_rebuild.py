@@ -100,3 +100,21 @@ def test_cli_bad_data_exits_2_naming_the_file(tmp_path: Path) -> None:
         '{"frames": [{"key": "x", "nodes": "nodes.csv", "edges": "e.csv"}]}', encoding="utf-8"
     )
     assert main(["study", "rebuild", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--data", "no-such-folder"], "error: --data no-such-folder: no study.json there"),
+        (["--backend", "julia"], "error: --backend 'julia': choose python or r"),
+    ],
+)
+def test_cli_bad_option_is_the_only_line_printed(
+    option: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from triage.cli import main
+
+    assert main(["study", "rebuild", *option, "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(expected) and captured.err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
