@@ -60,6 +60,13 @@ def rows(staff: Staff, sql: str, *params: Any) -> list[dict[str, Any]]:
     return list(staff.app.state.runtime.databases.get().query(sql, list(params)))
 
 
+def last_actions(staff: Staff, count: int) -> list[str]:
+    """The audit trail's last ``count`` actions, oldest first."""
+    return [r["action"] for r in rows(staff, "SELECT action FROM audit ORDER BY seq DESC LIMIT ?", count)][
+        ::-1
+    ]
+
+
 def used_glucose(staff: Staff, encounter_id: int) -> list[Any]:
     """The glucose values the encounter's latest assessment was computed from."""
     (latest,) = rows(
@@ -112,11 +119,13 @@ def test_a_device_correction_replaces_the_stored_reading_in_the_decision(staff: 
         "applied",
     )
     assert (correction["old_value"], correction["new_value"]) == ("28.0 mmol/L", "6.2 mmol/L")
-    # The correction, its observation and the new assessment: one transaction, audited in order.
-    assert [r["action"] for r in rows(staff, "SELECT action FROM audit ORDER BY seq DESC LIMIT 3")][::-1] == [
+    # The correction, its observation, the new assessment and the flag on the referral proposed
+    # from 28.0 (tests/service/test_referral_basis.py): one transaction, audited in order.
+    assert last_actions(staff, 4) == [
         "observations.create",
         "observation.correct",
         "assessment.create",
+        "referral.basis_changed",
     ]
     db = staff.app.state.runtime.databases.get()
     (entry,) = [

@@ -1,4 +1,5 @@
-"""`triage referrals ...`: the durable referral log (migrate, list, show, export, stats, audit)."""
+"""`triage referrals ...`: the durable referral log (migrate, list, show, export, stats, audit), and
+referrals whose basis a device corrected (list them, acknowledge "reviewed, keep", cancel)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from typing import Annotated, Any
 import typer
 from sqlite_utils import Database
 
-from referral import analytics_export, audit, export, facilities, queue, referrals
+from referral import analytics_export, audit, basis, export, facilities, queue, referrals
 from referral.errors import AuditChainError, NotFoundError, UserInputError
 from referral.schema import MIGRATIONS, applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
 
 app = typer.Typer(
-    help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail.",
+    help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
+    " review referrals whose basis a device corrected (basis-changes, acknowledge, cancel).",
     no_args_is_help=True,
 )
 facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)
@@ -29,6 +31,10 @@ DbOption = Annotated[
     typer.Option("--db", help="Referral log SQLite file (default: settings database.path)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Referral id.")]
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who decides (a clinician's name; recorded in the audit trail).")
+]
 
 
 class ExportFormat(StrEnum):
@@ -122,16 +128,18 @@ def list_command(
 @app.command()
 def show(
     ctx: typer.Context,
-    referral_id: Annotated[int, typer.Argument(metavar="ID", help="Referral id.")],
+    referral_id: IdArgument,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show one referral with its lifecycle events and audit entries."""
+    """Show one referral with its lifecycle events, device corrections of its basis and audit entries."""
     database = open_log(ctx, db)
     referral = referrals.get_referral(database, referral_id)
+    changes = basis.for_referrals(database, [referral_id]).get(referral_id, [])
     detail: dict[str, Any] = {
         "referral": referral,
         "events": referrals.events(database, referral_id),
+        "basis_changes": [c.as_dict() for c in changes],
         "audit": audit.entries_for(database, "referral", referral_id),
     }
     if as_json:
@@ -147,6 +155,77 @@ def show(
             f"  {event['at']}  {event['from_status'] or '-':>9} -> {event['to_status']:<9}"
             f"  by {event['actor']}" + (f"  ({event['note']})" if event["note"] else "")
         )
+    if changes:
+        typer.echo("basis corrected by a device:")
+        for change in changes:
+            typer.echo(f"  {_basis_line(change)}")
+
+
+def _basis_line(change: basis.BasisChange) -> str:
+    return f"{change.changed_at}  {change.summary()}"
+
+
+@app.command("basis-changes")
+def basis_changes_command(
+    ctx: typer.Context,
+    include_reviewed: Annotated[
+        bool, typer.Option("--all", help="Include changes already reviewed (acknowledged or closed).")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Referrals whose basis a device corrected and nobody has reviewed yet (with --all: every one)."""
+    changes = [
+        change
+        for found in basis.for_referrals(open_log(ctx, db)).values()
+        for change in found
+        if include_reviewed or change.open
+    ]
+    changes.sort(key=lambda c: c.id)
+    if as_json:
+        print_json([c.as_dict() for c in changes])
+        return
+    if not changes:
+        typer.echo(
+            "no referral basis changes" if include_reviewed else "no referral waits for a basis review"
+        )
+        return
+    for change in changes:
+        typer.echo(f"referral {change.referral_id} (encounter {change.encounter_id}): {_basis_line(change)}")
+
+
+@app.command()
+def acknowledge(
+    ctx: typer.Context,
+    referral_id: IdArgument,
+    actor: ActorOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why the referral stands (required, audited).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reviewed, keep: keep a referral whose basis a device corrected, saying why (audited)."""
+    closed = basis.acknowledge(open_log(ctx, db), referral_id, actor=actor, reason=reason)
+    if as_json:
+        print_json([c.as_dict() for c in closed])
+        return
+    typer.echo(f"referral {referral_id}: {len(closed)} basis change(s) reviewed by {actor}, referral kept")
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    referral_id: IdArgument,
+    actor: ActorOption,
+    note: Annotated[str, typer.Option("--note", help="Why it is cancelled (required, audited).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel a referral (not after the patient arrived), with a note; closes open basis changes."""
+    row = referrals.transition(open_log(ctx, db), referral_id, "cancelled", actor=actor, note=note)
+    if as_json:
+        print_json(row)
+        return
+    typer.echo(f"referral {referral_id}: cancelled by {actor} ({note.strip()})")
 
 
 @app.command("export")

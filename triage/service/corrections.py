@@ -16,6 +16,10 @@ id). The correction goes to the encounter that holds the reading, never to "toda
 * Either way, in the same transaction, the encounter is re-assessed and, when policy says so, a
   referral is proposed (never sent), like a new device reading. A correction that changes nothing
   records nothing.
+* A referral already made from an assessment that used the corrected reading and still open to a
+  decision (proposed, sent, accepted) is never cancelled here: it is flagged in the same
+  transaction (``referral.basis``: old -> new value, the new disposition, less urgent or not), and
+  a clinician acknowledges or cancels it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import corrections
+from referral import basis, corrections
 from referral.inbox import StoredDeviceResult
 from referral.records import ObservationIn
 from referral.transactions import write
@@ -47,6 +51,7 @@ class Corrected:
     correction: corrections.Correction | None
     assessment: dict[str, Any] | None
     corrected_before: bool  # a correction of this result was recorded in the encounter earlier
+    flagged: tuple[basis.BasisChange, ...] = ()  # referrals whose basis this correction changed
 
 
 def _validated(
@@ -93,9 +98,10 @@ def _record(
     if recorded is None:
         return Corrected(place.encounter_id, None, None, earlier)
     assessment = clinic.assess_encounter(db, place.encounter_id, actor=actor, source="device correction")
+    flagged = basis.flag(db, recorded, assessment, actor=actor)  # before a new referral is proposed
     if propose is not None:
         propose(db, assessment)
-    return Corrected(place.encounter_id, recorded, assessment, earlier)
+    return Corrected(place.encounter_id, recorded, assessment, earlier, tuple(flagged))
 
 
 def correct(
@@ -146,5 +152,11 @@ def correct(
                 outcome.correction.state,
                 outcome.encounter_id,
             )
+            for change in outcome.flagged:
+                log.warning(
+                    "referral %d: its basis was corrected (basis change %d); flagged for review",
+                    change.referral_id,
+                    change.id,
+                )
         done.append(outcome)
     return done

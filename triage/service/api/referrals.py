@@ -1,4 +1,6 @@
-"""Referrals: create, list, read, change status (the lifecycle is the referral log's)."""
+"""Referrals: create, list, read, change status (the lifecycle is the referral log's), and review a
+basis a device corrected after the referral was made (``referral.basis``: acknowledge "reviewed,
+keep" with a reason, or cancel it through the status route)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from referral import referrals
+from referral import basis, referrals
 from referral.records import ReferralIn
 from triage.service.api.deps import DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
@@ -37,6 +39,35 @@ class StatusChange(BaseModel):
     note: str | None = Field(None, max_length=2000, description="Required for declined and cancelled")
 
 
+class BasisReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"\S",
+        description="Why the referral stands (required, audited)",
+    )
+
+
+class BasisChangeOut(BaseModel):
+    id: int
+    changed_at: str = Field(description="When the device's correction was recorded")
+    code: str = Field(description="The vocabulary code of the corrected reading")
+    old_value: str = Field(description="The value the referral's assessment used, e.g. '28.0 mmol/L'")
+    new_value: str | None = Field(description="The value in force now; null when withdrawn")
+    withdrawn: bool = Field(description="The correction was held: the reading no longer counts at all")
+    disposition: str = Field(description="The disposition of the re-assessment after the correction")
+    less_urgent: bool = Field(description="That disposition is less urgent than the referral")
+    referral_status: str = Field(description="The referral's status when the correction arrived")
+    correction_id: int
+    assessment_id: int = Field(description="The re-assessment after the correction")
+    open: bool = Field(description="Nobody has reviewed it yet")
+    resolution: Literal["acknowledged", "cancelled", "declined", "completed"] | None
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution_reason: str | None
+
+
 class ReferralOut(BaseModel):
     id: int
     assessment_id: int
@@ -49,10 +80,28 @@ class ReferralOut(BaseModel):
     created_at: str
     created_by: str
     updated_at: str
+    basis_review_needed: bool = Field(
+        description="A device corrected a reading this referral was based on and nobody has reviewed it"
+    )
+    basis_changes: list[BasisChangeOut] = Field(description="Device corrections of its basis, oldest first")
 
 
 def publish(rt: Any, row: dict[str, Any]) -> None:
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
+
+
+def referral_out(db: Any, rows: list[dict[str, Any]]) -> list[ReferralOut]:
+    """Referral rows with their basis changes (one query for all of them)."""
+    changes = basis.for_referrals(db, [r["id"] for r in rows])
+    found = []
+    for row in rows:
+        mine = [c.as_dict() for c in changes.get(int(row["id"]), [])]
+        found.append(
+            ReferralOut.model_validate(
+                row | {"basis_changes": mine, "basis_review_needed": any(c["open"] for c in mine)}
+            )
+        )
+    return found
 
 
 @router.get("/referrals", summary="Referrals, newest first")
@@ -62,19 +111,19 @@ def list_referrals(
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ReferralOut]:
-    return [ReferralOut.model_validate(r) for r in referrals.list_referrals(db, status=status, limit=limit)]
+    return referral_out(db, referrals.list_referrals(db, status=status, limit=limit))
 
 
 @router.post("/referrals", status_code=201, summary="Create a referral (status: proposed)")
 def create_referral(body: ReferralCreate, db: DbDep, rt: RuntimeDep, who: Clinician) -> ReferralOut:
     row = referrals.create_referral(db, ReferralIn(**body.model_dump()), actor=who.username)
     publish(rt, row)
-    return ReferralOut.model_validate(row)
+    return referral_out(db, [row])[0]
 
 
 @router.get("/referrals/{referral_id}", summary="One referral")
 def get_referral(referral_id: Id, db: DbDep, _: Reader) -> ReferralOut:
-    return ReferralOut.model_validate(referrals.get_referral(db, referral_id))
+    return referral_out(db, [referrals.get_referral(db, referral_id)])[0]
 
 
 @router.post("/referrals/{referral_id}/status", summary="Move a referral along its lifecycle")
@@ -83,4 +132,18 @@ def change_status(
 ) -> ReferralOut:
     row = referrals.transition(db, referral_id, body.status, actor=who.username, note=body.note)
     publish(rt, row)
-    return ReferralOut.model_validate(row)
+    return referral_out(db, [row])[0]
+
+
+@router.post(
+    "/referrals/{referral_id}/basis-review",
+    summary="Reviewed, keep: a clinician keeps a referral whose basis a device corrected",
+    responses={409: {"description": "The referral has no corrected basis waiting for review"}},
+)
+def review_basis(
+    referral_id: Id, body: BasisReview, db: DbDep, rt: RuntimeDep, who: Clinician
+) -> ReferralOut:
+    basis.acknowledge(db, referral_id, actor=who.username, reason=body.reason)
+    row = referrals.get_referral(db, referral_id)
+    publish(rt, row)
+    return referral_out(db, [row])[0]

@@ -15,6 +15,7 @@ from triage.service.api.deps import clinic as clinic_dep
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.pages.association import device_rows, encounter_context
+from triage.service.pages.basis import by_referral, open_by_encounter
 from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render
 from triage.vocabulary import CONCEPTS
@@ -40,8 +41,10 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
         ids,
     ):
         latest[int(encounter_id)] = str(status)
+    corrected = open_by_encounter(db, ids)  # referrals whose basis a device corrected, unreviewed
     for row in rows:
         row["referral_status"] = latest.get(int(row["encounter_id"]))
+        row["basis_changes"] = corrected.get(int(row["encounter_id"]), [])
     return rows
 
 
@@ -124,6 +127,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         final=store.final_disposition(db, latest) if latest else None,
         overrides=overrides,
         referrals=refs,
+        basis=by_referral(db, [r["id"] for r in refs]),
         targets=_referral_targets(request),
         dispositions=[d.value for d in Disposition],
         can_decide=who.role in CLINICIAN_ONLY,
@@ -215,6 +219,7 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
         "referrals.html",
         who,
         rows=rows,
+        basis=by_referral(db, [r["id"] for r in rows]),
         can_decide=who.role in CLINICIAN_ONLY,
         synthetic=_synthetic(request),
     )
