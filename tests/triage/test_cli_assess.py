@@ -67,6 +67,21 @@ def test_with_real_models(capsys: pytest.CaptureFixture[str]) -> None:
     assert a.model_versions and a.models
 
 
+def test_table_says_why_a_model_did_not_score_and_keeps_its_columns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present")
+    code, out, err = run(capsys, "assess", str(EXAMPLES / "urgent-referral.json"), "--models", "--table")
+    assert code == 0, err
+    assert "model cvd10 1.0.0: not scored (missing total_cholesterol)" in out
+    lines = out.splitlines()
+    news2 = next(line for line in lines if line.startswith("  news2 "))
+    kidney = next(line for line in lines if line.startswith("  kidney "))
+    # The band column starts at the same place on every line, however long the unit.
+    unit = "mL/min/{1.73_m2}"
+    assert news2.index("low_elevated") == kidney.index(unit) + len(unit) + 1
+
+
 def test_now_option_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(EXAMPLES / "urgent-referral.json")
     code, out, _ = run(capsys, "assess", path, "--no-models", "--now", "2026-11-30T10:00:00+08:00")

@@ -76,12 +76,18 @@ def _table(a: Assessment, title: str | None) -> str:
     for r in a.reasons:
         lines.append(f"  [{r.level.value:<18}] {r.rule}: {r.detail}")
     lines.append("scores:")
+    unit_width = max((len(s.unit) for s in a.scores.values()), default=0)
     for s in a.scores.values():
         shown = "-" if s.value is None else f"{s.value:.4g}"
         state = "" if s.complete else f"  (incomplete: missing {', '.join(s.missing)})"
-        lines.append(f"  {s.name:<15} {shown:>7} {s.unit:<6} {s.band or '-'}{state}")
+        lines.append(f"  {s.name:<15} {shown:>7} {s.unit:<{unit_width}} {s.band or '-'}{state}")
     for m in a.models:
-        p = "not scored" if m.probability is None else f"{m.probability:.1%} vs threshold {m.threshold:.1%}"
+        if m.probability is not None:
+            p = f"{m.probability:.1%} vs threshold {m.threshold:.1%}"
+        elif m.missing:
+            p = f"not scored (missing {', '.join(m.missing)})"
+        else:
+            p = f"not scored ({m.explanation.removeprefix(f'{m.model} not scored: ').rstrip('.')})"
         lines.append(f"  model {m.model} {m.version}: {p}")
     for i in a.ignored_observations:
         lines.append(f"  ignored {i.code} {i.value} ({i.reason}: {i.detail})")
