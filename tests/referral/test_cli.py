@@ -111,3 +111,27 @@ def test_queue_command(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and json.loads(out)[0]["disposition"] == "urgent_referral"
     code, _, err = run(capsys, "queue", "--day", "May 1", "--db", str(log))
     assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_a_file_that_is_not_a_referral_log_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "notes.db"
+    junk.write_text("this is not SQLite\n" * 100, encoding="utf-8")
+    for argv in (["referrals", "list"], ["referrals", "migrate"], ["devices", "associations", "list"]):
+        assert main([*argv, "--db", str(junk)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: {junk}: not a usable referral log (SQLite: file is not a database)\n"
+
+
+def test_facilities_list_checks_the_tier_and_says_when_empty(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "facilities", "list", "--tier", "quaternary", "--db", str(log))
+    assert code == 2 and err == "error: --tier 'quaternary': choose one of primary, secondary, tertiary\n"
+    code, out, _ = run(capsys, "facilities", "list", "--tier", "tertiary", "--db", str(log))
+    assert code == 0 and out and "no facilities" not in out
+    empty = tmp_path / "empty.db"
+    assert run(capsys, "migrate", "--db", str(empty))[0] == 0
+    code, out, _ = run(capsys, "facilities", "list", "--db", str(empty))
+    assert (code, out) == (0, "no facilities; load them with `triage referrals facilities load FILE.csv`\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import sqlite3
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlite_utils import Database
 
 from referral import analytics_export, audit, basis, export, facilities, queue, referrals
 from referral.errors import AuditChainError, NotFoundError, UserInputError
-from referral.schema import MIGRATIONS, applied_migrations, apply_migrations, connect
+from referral.schema import MIGRATIONS, TIERS, applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
 
 app = typer.Typer(
@@ -63,7 +64,15 @@ def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Da
         raise NotFoundError(
             f"no referral log at {path}; create it with `triage referrals migrate --db {path}`"
         )
-    return connect(path, busy_timeout_ms=timeout)
+    return _connect(path, timeout)
+
+
+def _connect(path: Path, timeout: int, *, migrate: bool = True) -> Database:
+    """Open the log; a file that is not SQLite (or is damaged) is one line naming it, not a traceback."""
+    try:
+        return connect(path, busy_timeout_ms=timeout, migrate=migrate)
+    except sqlite3.DatabaseError as exc:
+        raise UserInputError(f"{path}: not a usable referral log (SQLite: {exc})") from None
 
 
 def print_json(value: Any) -> None:
@@ -89,7 +98,7 @@ def _actor() -> str:
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Create the referral log or apply pending schema migrations (safe to repeat)."""
     path, timeout = _path(ctx, db)
-    database = connect(path, busy_timeout_ms=timeout, migrate=False)
+    database = _connect(path, timeout, migrate=False)
     applied_now = apply_migrations(database)
     result = {"db": str(path), "applied_now": applied_now, "schema": applied_migrations(database)}
     if as_json:
@@ -369,9 +378,18 @@ def facilities_list(
     as_json: JsonOption = False,
 ) -> None:
     """List the facility directory."""
+    if tier is not None and tier not in TIERS:
+        raise UserInputError(f"--tier {tier!r}: choose one of {', '.join(TIERS)}")
     rows = facilities.list_all(open_log(ctx, db), tier)
     if as_json:
         print_json(rows)
+        return
+    if not rows:
+        typer.echo(
+            "no facilities"
+            + (f" of tier {tier}" if tier else "")
+            + "; load them with `triage referrals facilities load FILE.csv`"
+        )
         return
     for row in rows:
         typer.echo(
