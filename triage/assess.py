@@ -39,6 +39,15 @@ from triage.assessment import (
 from triage.errors import ClinicError
 from triage.observation import Observation, Status
 from triage.patient import PatientContext
+from triage.phrases import (
+    MODEL_DISABLED,
+    MODEL_REASON,
+    MODELS_FAILED,
+    MODELS_NOT_RUN,
+    MODELS_NOT_USED,
+    NO_DECISIVE,
+    NO_USABLE,
+)
 from triage.policy import Policy, PolicyRuntime
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
@@ -275,6 +284,10 @@ def compute_scores(
     }
 
 
+# a model reason's detail as a %-format (see the comment where it is used)
+_MODEL_REASON = MODEL_REASON.printf({"probability": "%.1f%%", "threshold": "%.1f%%", "explanation": "%s"})
+
+
 def _model_results(
     models: ModelSetLike, patient: PatientContext, values: Mapping[str, float | str], policy: Policy
 ) -> tuple[list[ModelResult], list[str], list[Reason], list[Disposition]]:
@@ -284,11 +297,11 @@ def _model_results(
     try:
         predictions = models.predict(patient, values)
     except ClinicError as exc:
-        return [], [f"risk models not used: {exc}"], [], []
+        return [], [MODELS_NOT_USED.format(error=exc)], [], []
     except Exception as exc:  # a model runtime failure must never block the rules' decision
         return (
             [],
-            [f"risk models failed ({type(exc).__name__}: {exc}); decision from scores and rules only"],
+            [MODELS_FAILED.format(error=f"{type(exc).__name__}: {exc}")],
             [],
             [],
         )
@@ -300,7 +313,7 @@ def _model_results(
         name = pred.model
         setting = runtime.model(name)
         if not setting.enabled:
-            notes.append(f"model {name} is disabled by the policy")
+            notes.append(MODEL_DISABLED.format(model=name))
             continue
         threshold = float(setting.threshold if setting.threshold is not None else pred.threshold)
         probability = pred.probability
@@ -334,10 +347,7 @@ def _model_results(
                     {"probability": round(probability, 4), "threshold": threshold, "version": pred.version},
                     # "%.1f%%" % (x * 100) is f"{x:.1%}" (the same multiplication and digits) without
                     # a __format__ call per number: about a third cheaper
-                    (
-                        "risk %.1f%% >= threshold %.1f%%. %s"  # noqa: UP031
-                        % (probability * 100, threshold * 100, explanation)
-                    ).strip(),
+                    (_MODEL_REASON % (probability * 100, threshold * 100, explanation)).strip(),
                     "",
                 )
             )
@@ -421,7 +431,7 @@ def assess(
                 order.append((-LEVEL_RANK[level], True, True, len(order)))
             reasons.extend(model_reasons)
         else:
-            notes.append("risk models not run: no usable observations")
+            notes.append(MODELS_NOT_RUN.template)
 
     rule_level = _max_level(rule_levels)
     model_level = _max_level(model_levels)  # the levels of the models at their threshold
@@ -429,13 +439,13 @@ def assess(
     decisive = [c for c in policy.decisive.codes if c in latest]
     if not latest:
         disposition = Disposition.insufficient_data
-        notes.append("no usable observations (all missing, QC, non-final, stale or superseded)")
+        notes.append(NO_USABLE.template)
     elif combined is None or combined is Disposition.local_care:
         if decisive:
             disposition = Disposition.local_care
         else:
             disposition = Disposition.insufficient_data
-            notes.append(f"no decisive reading; measure at least one of: {', '.join(policy.decisive.codes)}")
+            notes.append(NO_DECISIVE.format(codes=", ".join(policy.decisive.codes)))
     else:
         disposition = combined
 

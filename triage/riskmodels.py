@@ -31,6 +31,7 @@ import models
 from models.card import ModelCard, Registry
 from triage.errors import ModelContractError, NotFoundError
 from triage.patient import PatientContext
+from triage.phrases import DRIVERS, IMPUTED, INPUTS_MISSING, NOT_SCORED, OUT_OF_RANGE, RANGE_ITEM, SCORED
 from triage.riskfeatures import (
     compile_features,
     feature_row,
@@ -155,6 +156,13 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+_INPUTS_MISSING = INPUTS_MISSING.printf({"inputs": "%s"})
+# the explanation's clauses whose list comes last: "; " and the text before the list
+_DRIVERS, _IMPUTED, _OUT_OF_RANGE = (
+    "; " + p.format(**{p.fields[0]: ""}) for p in (DRIVERS, IMPUTED, OUT_OF_RANGE)
+)
+
+
 class RiskModel:
     """One verified model version. Build it with :func:`load_model`."""
 
@@ -177,8 +185,15 @@ class RiskModel:
         self._outputs = [card.onnx.probability_output]
         self._positive = card.onnx.positive_class_index
         self._specs = card.features
-        self._prefix = f"{self.name} {self.version}: "
-        self._bands_text = f"; medium from {self.medium_threshold:.0%}, high from {self.threshold:.0%})"
+        self._not_scored = NOT_SCORED.printf({"reason": "%s"}, model=self.name)
+        # the explanation's first clause as a %-format: probability and band filled per prediction
+        self._head = SCORED.printf(
+            {"probability": "%.1f%%", "band": "%s"},
+            model=self.name,
+            version=self.version,
+            medium=f"{self.medium_threshold:.0%}",
+            high=f"{self.threshold:.0%}",
+        )
         self._suffix = f"; {card.label}."
         # (name, reject?, median, low, high, log-odds per unit) in input order: plain floats, fast to read
         self._plan = tuple(
@@ -237,7 +252,7 @@ class RiskModel:
             "not_scored",
             missing,
             {},
-            f"{self.name} not scored: {reason}.",
+            self._not_scored % reason,
         )
 
     def predict(self, features: Mapping[str, float | None], notes: Sequence[str] = ()) -> RiskPrediction:
@@ -283,7 +298,7 @@ class RiskModel:
                 elif contribution <= -0.05:
                     drivers.append((contribution, contribution, name))
         if missing:
-            return self.not_scored("required inputs missing: " + ", ".join(missing), tuple(missing))
+            return self.not_scored(_INPUTS_MISSING % ", ".join(missing), tuple(missing))
         return PreparedRow(row, imputed, out_of_range, drivers)
 
     def finish(self, probability: float, prepared: PreparedRow, notes: Sequence[str] = ()) -> RiskPrediction:
@@ -327,21 +342,24 @@ class RiskModel:
     ) -> str:
         # %-formats: "%.1f" % x is f"{x:.1f}" and "%+.2f" % x is f"{x:+.2f}" (the same digits)
         # without a __format__ call per number; four numbers per model and assessment
-        text = "%s%.1f%% (%s%s" % (self._prefix, probability * 100, band, self._bands_text)  # noqa: UP031
+        text = self._head % (probability * 100, band)
         row, imputed, out_of_range, drivers = prepared
         if drivers:
             drivers.sort()
-            text += "; main drivers (log-odds vs training median): " + ", ".join(
+            text += _DRIVERS + ", ".join(
                 ["%s %+.2f" % (name, c) for _, c, name in drivers[:3]]  # noqa: UP031
             )
         if imputed:
-            text += "; missing, imputed with the training median: " + ", ".join(
-                f"{k}={_fmt(v)}" for k, v in imputed.items()
-            )
+            text += _IMPUTED + ", ".join(f"{k}={_fmt(v)}" for k, v in imputed.items())
         if out_of_range:
             specs = {s.name: s for s in self._specs}
-            text += "; outside the training range: " + ", ".join(
-                f"{n}={_fmt(row[specs[n].index])} (trained on {_fmt(specs[n].range[0])}-{_fmt(specs[n].range[1])})"
+            text += _OUT_OF_RANGE + ", ".join(
+                RANGE_ITEM.format(
+                    feature=n,
+                    value=_fmt(row[specs[n].index]),
+                    low=_fmt(specs[n].range[0]),
+                    high=_fmt(specs[n].range[1]),
+                )
                 for n in out_of_range
             )
         if notes:

@@ -1,0 +1,122 @@
+"""The engine's fixed English phrasings with parameters - notes and model explanations - defined once.
+
+The engine writes its notes (``triage.assess``) and risk-model explanations (``triage.riskmodels``,
+``triage.riskfeatures``) from these templates, and the staff pages match the stored English against
+the same templates to show it in the user's language (``triage.service.pages.engine_text``, catalogue
+keys ``engine.<key>``). English stays the language of record: the Assessment JSON is unchanged, and
+text that no phrase matches is shown as it is. A phrase's pattern is derived from its template, so
+the two cannot drift; change a template here and the English catalogue entry with it (a test
+compares them).
+
+Pure: no I/O, no framework.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from string import Formatter
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """The template as a regular expression: literal text exact, each ``{field}`` a named group
+    (a field repeated in the template must repeat the same text)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for literal, name, _, _ in Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        seen.add(name)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One fixed phrasing: ``key`` names it in the interface catalogues (``engine.<key>``)."""
+
+    key: str
+    template: str
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", _pattern(self.template))
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for _, name, _, _ in Formatter().parse(self.template) if name))
+
+    def format(self, **values: object) -> str:
+        return self.template.format(**values)
+
+    def match(self, text: str) -> dict[str, str] | None:
+        """The fields of ``text`` if it is this phrase, else ``None``."""
+        found = self.pattern.fullmatch(text)
+        return None if found is None else found.groupdict()
+
+    def printf(self, specs: Mapping[str, str], **bound: object) -> str:
+        """The template as a ``%``-format for a hot path: each field in ``specs`` becomes its
+        ``%``-conversion (one argument per occurrence, in template order), each field in
+        ``bound`` its text (``%`` doubled)."""
+        out: list[str] = []
+        for literal, name, _, _ in Formatter().parse(self.template):
+            out.append(literal.replace("%", "%%"))
+            if name is not None:
+                out.append(specs[name] if name in specs else str(bound[name]).replace("%", "%%"))
+        return "".join(out)
+
+
+# --- notes (triage.assess) ---------------------------------------------------------------------
+MODELS_NOT_USED = Phrase("models_not_used", "risk models not used: {error}")
+MODELS_FAILED = Phrase("models_failed", "risk models failed ({error}); decision from scores and rules only")
+MODEL_DISABLED = Phrase("model_disabled", "model {model} is disabled by the policy")
+MODELS_NOT_RUN = Phrase("models_not_run", "risk models not run: no usable observations")
+NO_USABLE = Phrase("no_usable", "no usable observations (all missing, QC, non-final, stale or superseded)")
+NO_DECISIVE = Phrase("no_decisive", "no decisive reading; measure at least one of: {codes}")
+NOTES = (MODELS_NOT_USED, MODELS_FAILED, MODEL_DISABLED, MODELS_NOT_RUN, NO_USABLE, NO_DECISIVE)
+
+# --- a model reason's detail (triage.assess) ---------------------------------------------------
+MODEL_REASON = Phrase("model_reason", "risk {probability} >= threshold {threshold}. {explanation}")
+
+# --- model explanations (triage.riskmodels, triage.riskfeatures) -------------------------------
+# not scored: the whole explanation, with one of the reasons below
+NOT_SCORED = Phrase("not_scored", "{model} not scored: {reason}.")
+INPUTS_MISSING = Phrase("inputs_missing", "required inputs missing: {inputs}")
+SEX_UNKNOWN = Phrase("sex_unknown", "sex unknown; the model was trained on {sex} patients only")
+SEX_MISMATCH = Phrase("sex_mismatch", "trained on {sex} patients only; this patient is {patient_sex}")
+EXCLUDED = Phrase("excluded", "outside the model population: patient.{flag} is true")
+NOT_SCORED_REASONS = (INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED)
+# scored: clauses joined by "; " (a clause's parentheses may hold "; " too), ending in "."
+SCORED = Phrase("scored", "{model} {version}: {probability} ({band}; medium from {medium}, high from {high})")
+DRIVERS = Phrase("drivers", "main drivers (log-odds vs training median): {drivers}")
+IMPUTED = Phrase("imputed", "missing, imputed with the training median: {imputed}")
+OUT_OF_RANGE = Phrase("out_of_range", "outside the training range: {ranges}")
+RANGE_ITEM = Phrase("range_item", "{feature}={value} (trained on {low}-{high})")  # joined by ", "
+STAND_IN = Phrase("stand_in", "{feature} taken from {alternative} ({value}; no {feature} recorded)")
+# the label every shipped model card carries (card data, not the engine's: a test checks the cards)
+TEACHING_DATA = Phrase(
+    "teaching_data",
+    "teaching data - not for clinical use - not validated on a Chinese primary-care population",
+)
+CLAUSES = (SCORED, DRIVERS, IMPUTED, OUT_OF_RANGE, STAND_IN, TEACHING_DATA)
+
+
+def clauses(explanation: str) -> list[str]:
+    """A scored explanation's clauses (its final "." removed first): split at every "; " outside
+    parentheses (a clause's parentheses may hold "; ")."""
+    found, depth, start = [], 0, 0
+    for i, char in enumerate(explanation):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == ";" and depth == 0 and explanation.startswith("; ", i):
+            found.append(explanation[start:i])
+            start = i + 2
+    found.append(explanation[start:])
+    return found
+
+
+PHRASES = (*NOTES, MODEL_REASON, NOT_SCORED, *NOT_SCORED_REASONS, *CLAUSES, RANGE_ITEM)
