@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from triage.service.auth import CSRF_FIELD, Principal
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import clock, duration, local_time
+from triage.service.pages.engine_text import EngineText
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 # every time on a page in the clinic's local time (``clock``), never a slice of the stored text
@@ -49,6 +50,8 @@ def render(
         {
             "t": catalogue(language),
             "rule": partial(rule_label, language),
+            # the engine's English (details, notes, explanations) in the user's language
+            "engine_text": partial(EngineText, language),
             "lang": language,
             "user": principal,
             "csrf_field": CSRF_FIELD,

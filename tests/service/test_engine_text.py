@@ -1,0 +1,305 @@
+"""The engine's English on the staff pages in the user's language: reason details from per-rule
+templates filled with the values each rule produces, notes and model explanations through the
+engine's own phrasings, the English record wherever that cannot be done."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from string import Formatter
+from typing import Any
+
+import pytest
+
+from tests.service.conftest import Staff
+from tests.triage.conftest import NOW, normal_vitals, ob
+from tests.triage.test_phrases import _patients, engine_notes
+from tests.triage.test_rules import ALL_ON, CASES, CVD, DIAB
+from triage import phrases
+from triage.assess import assess
+from triage.observation import Observation
+from triage.patient import PatientContext
+from triage.policy import Policy, load_policy, policy_from_mapping
+from triage.riskmodels import ModelSet, load_models
+from triage.rules import RULES
+from triage.service.auth import Role
+from triage.service.i18n import catalogue_data
+from triage.service.pages.engine_text import EngineText
+from triage.vocabulary import CONCEPTS
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SCALE2 = policy_from_mapping({"rules": {"crb65_intermediate": {"level": "routine_referral"}}})
+
+
+@pytest.fixture(scope="module")
+def model_set() -> ModelSet:
+    return load_models()
+
+
+def _payload(
+    patient: PatientContext, observations: list[Observation], policy: Policy, models: Any = None
+) -> dict[str, Any]:
+    """The Assessment as the pages get it: the stored JSON, parsed."""
+    payload: dict[str, Any] = json.loads(
+        assess(patient, observations, policy, models, now=NOW).model_dump_json()
+    )
+    return payload
+
+
+def _firing() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(rule, assessment) for every rule, driven through assess() with readings that fire it, and
+    variants whose values take other shapes (censored, converted, incomplete, one pressure, scale 2)."""
+    for rule, (patient, readings, _) in CASES.items():
+        yield rule, _payload(PatientContext(**patient), [ob(c, v, u) for c, v, u in readings], ALL_ON)
+    crb = [ob("resp_rate", 30), ob("sbp", 120), ob("dbp", 80), ob("consciousness", "A")]
+    yield "crb65_intermediate", _payload(PatientContext(age=50), crb, ALL_ON)
+    lipids = [ob("sbp", 140), ob("total_cholesterol", 5.5), ob("hdl_cholesterol", 1.2)]
+    yield "cvd_risk_high", _payload(PatientContext(**CVD), lipids, ALL_ON)
+    yield "diabetes_risk_high", _payload(PatientContext(**DIAB), [ob("sbp", 115)], ALL_ON)
+    # other shapes of the same values
+    yield "glucose_hhs_range", _payload(PatientContext(), [ob("glucose_random", ">600", "mg/dL")], ALL_ON)
+    yield "glucose_diabetes_range", _payload(PatientContext(), [ob("hba1c", 62, "mmol/mol")], ALL_ON)
+    yield "hypertensive_crisis", _payload(PatientContext(), [ob("sbp", ">250")], ALL_ON)
+    yield (
+        "news2_emergency",
+        _payload(PatientContext(), [ob("resp_rate", 30), ob("spo2", 88), ob("sbp", 85)], ALL_ON),
+    )
+    yield (
+        "total_cholesterol_above_8",
+        _payload(PatientContext(), [ob("total_cholesterol", 350, "mg/dL")], ALL_ON),
+    )
+    on_oxygen = [ob("spo2", 98), ob("supplemental_o2", "oxygen")]
+    yield "spo2_critical", _payload(PatientContext(spo2_scale2=True), on_oxygen, SCALE2)
+    yield "egfr_below_30", _payload(PatientContext(age=70, sex="female"), [ob("creatinine", 300)], ALL_ON)
+    yield "albuminuria", _payload(PatientContext(), [ob("albumin_creatinine_ratio", 45)], ALL_ON)
+    yield "altered_consciousness", _payload(PatientContext(), [ob("consciousness", "U")], ALL_ON)
+    diab = {**DIAB, "age": 70, "waist_cm": 105, "bmi": 32, "on_antihypertensives": True}
+    yield (
+        "diabetes_risk_high",
+        _payload(PatientContext(**diab, physically_active=False), [ob("sbp", 150)], ALL_ON),
+    )
+
+
+FIRING = list(_firing())
+
+
+def _reasons(rule: str, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    found = [r for r in payload["reasons"] if r["rule"] == rule]
+    assert found, f"{rule} did not fire"
+    return found
+
+
+def test_every_rule_has_a_detail_template_in_both_languages() -> None:
+    for language in ("en", "zh"):
+        templates = {
+            k.removeprefix("rule_detail.") for k in catalogue_data(language) if k.startswith("rule_detail.")
+        }
+        assert templates == {r.name for r in RULES}, language
+
+
+def test_every_rule_is_fired_here() -> None:
+    assert {rule for rule, _ in FIRING} == {r.name for r in RULES}
+
+
+@pytest.mark.parametrize(("rule", "payload"), FIRING, ids=[f"{r}-{i}" for i, (r, _) in enumerate(FIRING)])
+def test_each_rule_detail_fills_with_the_values_the_rule_produces(rule: str, payload: dict[str, Any]) -> None:
+    for reason in _reasons(rule, payload):
+        en = EngineText("en", payload).rule_detail(reason)  # strict: raises when a value is missing
+        zh = EngineText("zh", payload).rule_detail(reason)
+        for text in (en, zh):
+            assert text and "{" not in text and "}" not in text and "None" not in text
+        assert not CJK.search(en) and CJK.search(zh), (en, zh)
+        # the numbers that fired the rule are shown (as the rule reported them, one decimal at most)
+        for value in reason["values"].values():
+            if isinstance(value, float) and value == int(value):
+                assert str(int(value)) in zh, (value, zh)
+
+
+def _zh_detail(payload: dict[str, Any], rule: str) -> str:
+    return EngineText("zh", payload).detail(_reasons(rule, payload)[0])
+
+
+def test_chinese_details_read_as_written() -> None:
+    bp = _payload(PatientContext(), [ob("sbp", 196), ob("dbp", 124)], ALL_ON)
+    assert _zh_detail(bp, "hypertensive_crisis") == (
+        "血压 196/124 mmHg，达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害"
+    )
+    assert _zh_detail(bp, "bp_grade_3") == "血压 196/124 mmHg：3 级高血压范围（单次测量）"
+    one = _payload(PatientContext(), [ob("sbp", ">250")], ALL_ON)
+    assert _zh_detail(one, "hypertensive_crisis").startswith("血压 >250/? mmHg，")
+    hhs = _payload(
+        PatientContext(), [ob("glucose_random", ">600", "mg/dL"), ob("urine_ketones", "2+")], ALL_ON
+    )
+    assert _zh_detail(hhs, "glucose_hhs_range").endswith(
+        "：随机血糖 >33.3 mmol/L（原始报告值 >600 mg/dL）、尿酮体（试纸） 2+"
+    )
+    red = _payload(PatientContext(), [ob("resp_rate", 28), ob("spo2", 90), ob("sbp", 88)], ALL_ON)
+    assert _zh_detail(red, "news2_red_parameter") == (
+        "NEWS2 红色评分（单项参数 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg"
+    )
+    assert _zh_detail(red, "news2_emergency") == (
+        "早期预警评分 NEWS2 ≥9 分（血氧饱和度量表 1）；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分"
+        "（评分不完整，为下限）"
+    )
+    kidney = _payload(PatientContext(), [ob("egfr", 45.06), ob("albumin_creatinine_ratio", 45)], ALL_ON)
+    assert (
+        _zh_detail(kidney, "egfr_30_59")
+        == "eGFR 45.1 mL/min/1.73 m²；尿白蛋白/肌酐比 45 mg/g：eGFR 处于 30-59"
+    )
+    spo2 = _payload(PatientContext(), [ob("spo2", 93)], ALL_ON)
+    assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（量表 1）：偏低"
+    confused = _payload(PatientContext(), [ob("consciousness", "C")], ALL_ON)
+    assert _zh_detail(confused, "altered_consciousness") == "ACVPU 评估为 C：新发意识模糊（非清醒）"
+
+
+def test_a_detail_that_cannot_be_filled_is_the_engines_english() -> None:
+    payload = _payload(PatientContext(), [ob("sbp", 196), ob("dbp", 124)], ALL_ON)
+    grade = _reasons("bp_grade_3", payload)[0]
+    text = EngineText("zh", payload)
+    assert text.detail({**grade, "rule": "a_new_rule"}) == grade["detail"], "no template"
+    assert text.detail({**grade, "values": {"sbp": 196.0, "dbp": 124.0}}) == grade["detail"], (
+        "a value missing"
+    )
+    assert text.detail({**grade, "values": {**grade["values"], "grade": "grade_9"}}) == grade["detail"]
+    egfr = {"rule": "egfr_30_59", "values": {"egfr": None, "acr": None}, "detail": "eGFR 30-59 (old)"}
+    assert text.detail(egfr) == "eGFR 30-59 (old)", "nothing to show: not a half-filled template"
+    glucose = {"rule": "glucose_critical_low", "values": {}, "detail": "glucose below the critical low"}
+    assert text.detail(glucose) == "glucose below the critical low"
+    text.text = {k: v for k, v in text.text.items() if k != "rule_detail.bp_grade_3"}
+    assert text.detail(grade) == grade["detail"], "the catalogue lacks the template"
+
+
+# --- notes and explanations ---------------------------------------------------------------------
+
+
+def _without_conversions(template: str) -> str:
+    return "".join(
+        literal + ("" if name is None else "{" + name + "}")
+        for literal, name, _, _ in Formatter().parse(template)
+    )
+
+
+@pytest.mark.parametrize("phrase", phrases.PHRASES, ids=lambda p: p.key)
+def test_the_english_catalogue_is_the_engines_phrase(phrase: phrases.Phrase) -> None:
+    en, zh = catalogue_data("en")[f"engine.{phrase.key}"], catalogue_data("zh")[f"engine.{phrase.key}"]
+    assert _without_conversions(en) == phrase.template
+    assert {name for _, name, _, _ in Formatter().parse(zh) if name} == set(phrase.fields)
+    assert CJK.search(zh) or phrase.key == "range_item"
+
+
+def _english_words(phrase: phrases.Phrase) -> set[str]:
+    return {
+        w for literal, *_ in Formatter().parse(phrase.template) for w in re.findall(r"[a-z]{4,}", literal)
+    }
+
+
+def _assert_translated(
+    original: str, zh: str, candidates: tuple[phrases.Phrase, ...], fields: str = ""
+) -> None:
+    assert zh != original and CJK.search(zh)
+    for phrase in candidates:
+        left = {w for w in _english_words(phrase) if w not in fields and w in zh.split()}
+        assert not left, (phrase.key, zh)
+
+
+def test_every_note_round_trips(model_set: ModelSet) -> None:
+    notes = engine_notes(model_set, load_policy())
+    assert len(notes) == len(phrases.NOTES)
+    for note in notes:
+        assert EngineText("en").note(note) == note
+        zh = EngineText("zh").note(note)
+        _assert_translated(note, zh, phrases.NOTES, fields="no registry boom RuntimeError")
+    decisive = EngineText("zh").note(next(n for n in notes if n.startswith("no decisive")))
+    assert decisive.startswith("缺少可用于决策的关键读数；请至少测量以下一项：收缩压、舒张压、血氧饱和度、")
+
+
+def test_every_explanation_and_model_reason_round_trips(model_set: ModelSet) -> None:
+    policy = load_policy()
+    explanations, details = set(), []
+    for patient, observations in _patients():
+        payload = _payload(patient, observations, policy, model_set)
+        explanations |= {m["explanation"] for m in payload["models"]}
+        details += [(payload, r) for r in payload["reasons"] if r["source"] == "model"]
+    known = (*phrases.CLAUSES, phrases.NOT_SCORED, *phrases.NOT_SCORED_REASONS, phrases.RANGE_ITEM)
+    for text in explanations:
+        assert EngineText("en").explanation(text) == text
+        zh = EngineText("zh").explanation(text)
+        _assert_translated(text, zh, known)
+        assert zh.endswith("。") and "; " not in zh
+    assert details, "a model reached its threshold"
+    for payload, reason in details:
+        assert EngineText("en", payload).detail(reason) == reason["detail"]
+        zh = EngineText("zh", payload).detail(reason)
+        assert zh.startswith("风险 ") and "，达到阈值 " in zh
+        _assert_translated(reason["detail"], zh, (phrases.MODEL_REASON, *known))
+
+
+def test_unknown_text_passes_through() -> None:
+    zh = EngineText("zh")
+    assert zh.note("call the duty doctor") == "call the duty doctor"
+    known = phrases.DRIVERS.format(drivers="age +1.20")
+    text = f"m 2.0: 12.0% (high; medium from 5%, high from 10%); {known}; a clause nobody wrote."
+    assert zh.explanation(text) == (
+        "m 2.0：12.0%（高风险；5% 起为中风险，10% 起为高风险）；主要影响因素（相对训练集中位数的对数几率）：年龄 +1.20"
+        "；a clause nobody wrote。"
+    )
+    assert zh.explanation("something else entirely") == "something else entirely。"
+    not_scored = phrases.NOT_SCORED.format(model="m", reason="a new reason")
+    assert zh.explanation(not_scored) == "m 未评分：a new reason。"
+    sex = phrases.NOT_SCORED.format(
+        model="m", reason=phrases.SEX_MISMATCH.format(sex="female", patient_sex="other")
+    )
+    # a value the catalogue cannot name: that reason stays English, as an unknown one would
+    assert zh.explanation(sex) == "m 未评分：trained on female patients only; this patient is other。"
+
+
+def test_every_name_the_text_may_use_has_a_label() -> None:
+    features = {f for m in load_models().models.values() for f in m.feature_names}
+    for language in ("en", "zh"):
+        names = {k.removeprefix("name.") for k in catalogue_data(language) if k.startswith("name.")}
+        assert set(CONCEPTS) <= names and features <= names, language
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def _walk_in(staff: Staff, mrn: str, observations: list[dict[str, Any]]) -> dict[str, Any]:
+    body = {"patient": {"mrn": mrn, "sex": "male"}, "age_years": 58, "observations": observations}
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    result: dict[str, Any] = made.json()
+    return result
+
+
+def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff) -> None:
+    crisis = _walk_in(
+        staff,
+        "ZH-1",
+        [{"code": "sbp", "value": 196, "unit": "mm[Hg]"}, {"code": "dbp", "value": 124, "unit": "mm[Hg]"}],
+    )
+    unsure = _walk_in(staff, "ZH-2", [{"code": "hemoglobin", "value": 128, "unit": "g/L"}])
+    csrf = staff.login(Role.nurse)
+    english = staff.client.get(f"/encounters/{crisis['encounter_id']}").text
+    assert "BP 196/124 mmHg: hypertensive crisis range" in english
+    switched = staff.client.post(
+        "/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False
+    )
+    assert switched.status_code == 303
+    page = staff.client.get(f"/encounters/{crisis['encounter_id']}").text
+    reasons = page.split('class="reasons"')[1].split("</ul>")[0]
+    record = next(r["detail"] for r in crisis["assessment"]["reasons"] if r["rule"] == "hypertensive_crisis")
+    assert "血压 196/124 mmHg，达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害" in reasons
+    assert f'title="{record.replace(">", "&gt;")}"' in reasons, "the English record on hover"
+    unscored = [m for m in crisis["assessment"]["models"] if m["probability"] is None]
+    assert unscored and all(m["explanation"] not in page for m in unscored)
+    assert "未评分：缺少必需的输入：" in page
+    decision = staff.client.get(f"/encounters/{unsure['encounter_id']}").text.split('id="decision"')[1]
+    assert "缺少可用于决策的关键读数；请至少测量以下一项：收缩压、" in decision.split("</div>")[0]
+    stored = staff.client.get(f"/api/v1/assessments/{crisis['id']}", headers=staff.bearer(Role.nurse))
+    assert record in stored.text and "高血压危象" not in stored.text, "the API keeps the engine's English"
+
+
+def test_normal_vitals_have_no_reasons_to_translate() -> None:
+    payload = _payload(PatientContext(age=40), normal_vitals(), load_policy())
+    assert payload["reasons"] == [] and payload["notes"] == []
