@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from analytics.reports import jsonout
 from analytics.reports.errors import ReportInputError
 
 app = typer.Typer(
@@ -97,6 +96,7 @@ def imbalance(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
+    from analytics.reports import jsonout
     from analytics.reports.render import SYNTHETIC_BANNER, write_report
     from analytics.reports.report import build
 
@@ -180,6 +180,7 @@ def simulate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Replay pooled assessments under alternative thresholds: load shift vs missed confirmed cases."""
+    from analytics.reports import jsonout
     from analytics.reports.render import SYNTHETIC_BANNER, plot_policy, write_tables
     from analytics.reports.report import simulate_policy
     from analytics.reports.simulate import parse_thresholds
@@ -248,6 +249,7 @@ def generate(
     as_json: JsonOption = False,
 ) -> None:
     """Write SYNTHETIC multi-clinic analytics exports (staggered digital-triage starts, known H3 effect)."""
+    from analytics.reports import jsonout
     from analytics.reports.generate import GeneratorSpec
     from analytics.reports.generate import generate as run
 
