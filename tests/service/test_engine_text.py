@@ -23,6 +23,7 @@ from triage.patient import PatientContext
 from triage.policy import Policy, load_policy, policy_from_mapping
 from triage.riskmodels import ModelSet, load_models
 from triage.rules import RULES
+from triage.scores.news2 import RESPONSES as NEWS2_RESPONSES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
 from triage.service.pages.engine_text import EngineText
@@ -139,8 +140,8 @@ def test_chinese_details_read_as_written() -> None:
         "NEWS2 红色评分（单项参数 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg"
     )
     assert _zh_detail(red, "news2_emergency") == (
-        "早期预警评分 NEWS2 ≥9 分（血氧饱和度量表 1）；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分"
-        "（评分不完整，为下限）"
+        "早期预警评分 NEWS2 ≥9 分（血氧饱和度量表 1）：紧急抢救响应：由重症监护团队评估；考虑转入二级/三级监护；"
+        "持续监测；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分（评分不完整，为下限）"
     )
     kidney = _payload(PatientContext(), [ob("egfr", 45.06), ob("albumin_creatinine_ratio", 45)], ALL_ON)
     assert (
@@ -151,6 +152,20 @@ def test_chinese_details_read_as_written() -> None:
     assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（量表 1）：偏低"
     confused = _payload(PatientContext(), [ob("consciousness", "C")], ALL_ON)
     assert _zh_detail(confused, "altered_consciousness") == "ACVPU 评估为 C：新发意识模糊（非清醒）"
+
+
+@pytest.mark.parametrize("band", list(NEWS2_RESPONSES))
+def test_news2_details_keep_the_clinical_response_of_the_band(band: str) -> None:
+    """The NEWS2 rules' details carry the RCP Chart 4 response and monitoring of the band, in
+    English exactly as the score states it (so the two cannot drift) and in Chinese."""
+    monitoring, response, _ = NEWS2_RESPONSES[band]
+    assert catalogue_data("en")[f"detail.news2_response.{band}"] == f"{response}; monitoring {monitoring}"
+    assert CJK.search(catalogue_data("zh")[f"detail.news2_response.{band}"])
+    urgent = _payload(PatientContext(), [ob("resp_rate", 22), ob("heart_rate", 115), ob("spo2", 95)], ALL_ON)
+    assert urgent["scores"]["news2"]["band"] == "medium"
+    en = EngineText("en", urgent).detail(_reasons("news2_urgent", urgent)[0])
+    assert f": {NEWS2_RESPONSES['medium'][1]}; monitoring at least 1-hourly; points: " in en
+    assert "紧急响应：由具备急症处理能力的临床医生评估" in _zh_detail(urgent, "news2_urgent")
 
 
 def test_a_detail_that_cannot_be_filled_is_the_engines_english() -> None:

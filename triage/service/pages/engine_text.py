@@ -16,7 +16,8 @@ most), with a conversion after the colon ``{key:text}`` (the catalogue's ``detai
 and ``{code:reading}`` (the reading of that code as used: comparator, number, unit, as reported);
 derived (``_DERIVED``): ``{at_least}`` and ``{incomplete}`` (a score with missing items is a lower
 bound), ``{bp}`` (``sbp/dbp``), ``{points}`` (NEWS2 points per parameter), ``{readings}`` (each
-reading named), ``{kidney}`` (eGFR, ACR, creatinine), ``{scores}`` (the risk scores that fired).
+reading named), ``{kidney}`` (eGFR, ACR, creatinine), ``{scores}`` (the risk scores that fired),
+``{response}`` (the NEWS2 clinical response and monitoring of the assessment's NEWS2 band).
 Phrase fields are the matched text, or with a conversion ``{field:codes}`` (a list of codes by
 name), ``{field:label}``, ``{field:named}`` (a list whose items start with a name),
 ``{field:text}`` (``engine.value.<text>``), ``{field:reason}`` and ``{field:ranges}`` (nested
@@ -54,6 +55,7 @@ class EngineText:
         self.text: dict[str, str] = catalogue_data(language)
         payload = payload or {}
         self.observations = {o["code"]: o for o in payload.get("observations_used") or ()}
+        self.scores: Mapping[str, Any] = payload.get("scores") or {}
 
     # --- helpers -----------------------------------------------------------------------------
     def _key(self, key: str) -> str:
@@ -164,7 +166,7 @@ class _PhraseField:
         return converters[spec]()
 
 
-_DERIVED = frozenset({"at_least", "incomplete", "bp", "points", "readings", "kidney", "scores"})
+_DERIVED = frozenset({"at_least", "incomplete", "bp", "points", "readings", "kidney", "scores", "response"})
 
 
 class _DetailFields:
@@ -234,6 +236,12 @@ class _DetailFields:
         if not parts:
             raise KeyError("kidney")
         return self.owner._key("list.clauses").join(parts)
+
+    def _response(self) -> str:
+        """The NEWS2 Chart 4 clinical response and monitoring of the assessment's NEWS2 band
+        (``detail.news2_response.<band>``)."""
+        band = (self.owner.scores.get("news2") or {}).get("band")
+        return self.owner._key(f"detail.news2_response.{band}")
 
     def _scores(self) -> str:
         return self._listed(
