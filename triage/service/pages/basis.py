@@ -16,16 +16,14 @@ from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICIAN_ONLY, Principal, allow
 from triage.service.pages.account import safe_next
 from triage.service.pages.clock import local_time
-from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 
 
 def shown(change: BasisChange) -> dict[str, Any]:
-    """A basis change for a page: the reading's name, ``28.0 -> 2.8 mmol/L`` (the unit once when
-    both values share it), the local time, and the resolution."""
-    concept = CONCEPTS.get(change.code)
+    """A basis change for a page: ``28.0 -> 2.8 mmol/L`` (the unit once when both values share
+    it), the local time, and the resolution (the template names the reading: ``name(code)``)."""
     old = change.old_value
     if change.new_value is not None:
         unit = change.new_value.partition(" ")[2]
@@ -33,7 +31,6 @@ def shown(change: BasisChange) -> dict[str, Any]:
             old = old.removesuffix(f" {unit}")
     return {
         **change.as_dict(),
-        "label": concept.display if concept is not None else change.code,
         "old_shown": old,
         "at": local_time(change.changed_at),
         "resolved_local": local_time(change.resolved_at) if change.resolved_at else None,

@@ -14,6 +14,7 @@ from triage.service.auth import CSRF_FIELD, Principal
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import clock, duration, local_time
 from triage.service.pages.engine_text import EngineText
+from triage.vocabulary import CONCEPTS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 # every time on a page in the clinic's local time (``clock``), never a slice of the stored text
@@ -40,6 +41,16 @@ def rule_label(language: str, name: str) -> str:
     return name if label == f"rule.{name}" else label
 
 
+def code_name(language: str, code: str) -> str:
+    """An observation code named in the user's language (``name.<code>``); the vocabulary's
+    display name, or the code itself, when the catalogue has none."""
+    label = catalogue(language)(f"name.{code}")
+    if label != f"name.{code}":
+        return label
+    concept = CONCEPTS.get(code)
+    return concept.display if concept is not None else code
+
+
 def render(
     request: Request, template: str, principal: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -50,6 +61,7 @@ def render(
         {
             "t": catalogue(language),
             "rule": partial(rule_label, language),
+            "name": partial(code_name, language),
             # the engine's English (details, notes, explanations) in the user's language
             "engine_text": partial(EngineText, language),
             "lang": language,
