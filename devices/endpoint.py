@@ -20,10 +20,13 @@ from referral.inbox import NewDeviceResult, NewQuarantineItem
 @dataclass(frozen=True, kw_only=True)
 class Decoded:
     """One decoded message: results to store, parts to quarantine, or a ``fatal`` reason (whole
-    message quarantined, e.g. undecodable bytes at ``fatal_offset``)."""
+    message quarantined, e.g. undecodable bytes at ``fatal_offset``). ``with_result`` of the
+    ``quarantine`` items are problems of a result that is stored too (unmapped code, unexpected
+    unit: the result is kept with ``code=None`` and held); the others never became a result."""
 
     results: list[NewDeviceResult] = field(default_factory=list)
     quarantine: list[NewQuarantineItem] = field(default_factory=list)
+    with_result: int = 0
     parsed: dict[str, Any] | None = None
     fatal: str | None = None
     fatal_offset: int | None = None

@@ -65,17 +65,23 @@ class GatewayResult:
     hold_reason: str | None
 
 
-def classify(stored: StoredDeviceResult) -> GatewayResult:
-    reason = None
+def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
+    """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
+    of ``qc``, ``not_final``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
     if stored.is_qc:
-        reason = "quality-control result"
-    elif stored.status not in FINAL_STATUSES:
-        reason = f"result status {stored.status!r} is not final"
-    elif stored.code is None:
-        reason = f"device test code {stored.vendor_code!r} is not mapped to the vocabulary"
-    elif not stored.patient_id:
-        reason = "no patient link"
-    return GatewayResult(stored.id, stored, reason is None, reason)
+        return "qc", "quality-control result"
+    if stored.status not in FINAL_STATUSES:
+        return "not_final", f"result status {stored.status!r} is not final"
+    if stored.code is None:
+        return "unmapped", f"device test code {stored.vendor_code!r} is not mapped to the vocabulary"
+    if not stored.patient_id:
+        return "no_patient", "no patient link"
+    return None
+
+
+def classify(stored: StoredDeviceResult) -> GatewayResult:
+    held = hold(stored)
+    return GatewayResult(stored.id, stored, held is None, held[1] if held else None)
 
 
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
@@ -91,7 +97,12 @@ class DeviceStatus:
     reopen_attempts: int = 0
     last_result_at: str | None = None
     last_error: str | None = None
+    #: Every count is of its own things, none counted twice: ``results`` newly stored results
+    #: (``held`` of them, by hold kind, not for automatic triage - an unmapped code is one of
+    #: these, not also ``quarantined``); ``duplicates`` resent results not stored again;
+    #: ``quarantined`` messages, parts and stray bytes kept only in quarantine, never a result.
     results: int = 0
+    held: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     messages: int = 0
     quarantined: int = 0
@@ -101,6 +112,7 @@ class DeviceStatus:
 
     def as_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
+        data["held"] = dict(self.held)
         data["tolerance_counts"] = dict(self.tolerance_counts)
         return data
 
@@ -319,18 +331,22 @@ class Gateway:
         )
         recorded = record_message(self._db, message, decoded.results, decoded.quarantine)
         status.results += len(recorded.new_results)
+        status.held.update(held[0] for stored in recorded.new_results if (held := hold(stored)))
         status.duplicates += recorded.duplicate_count
-        status.quarantined += len(decoded.quarantine)
+        # A problem of a stored (or duplicate) result is counted with that result, not again here.
+        status.quarantined += len(decoded.quarantine) - decoded.with_result
         if recorded.new_results:
             status.last_result_at = message.received_at
             self._delivery.put_nowait((list(recorded.new_results), 0))
         log.info(
-            "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts",
+            "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts "
+            "(%d of them problems of a result, e.g. an unmapped code)",
             endpoint.device_id,
             recorded.message_id,
             len(recorded.new_results),
             recorded.duplicate_count,
             len(decoded.quarantine),
+            decoded.with_result,
         )
 
     def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo) -> None:

@@ -228,6 +228,7 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
                 for q in quarantined
             ],
             parsed={"results": len(results), "quarantined": len(quarantined), "protocol": profile.protocol},
+            with_result=sum(q.with_result for q in quarantined),
         )
 
     return decoder

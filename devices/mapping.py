@@ -4,7 +4,7 @@ status, device time and the profile's mapping table. Pure functions shared by ev
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -98,7 +98,8 @@ def build_result(
     f: Fields, profile: DeviceProfile, counter: ToleranceCounter, raw: bytes
 ) -> tuple[DeviceResult, Quarantine | None]:
     """Apply normalisation and the mapping table; unmapped or wrong-unit results also yield a
-    :class:`Quarantine` (the result is still returned, with ``code=None``)."""
+    :class:`Quarantine` (the result is still returned, with ``code=None``, and the quarantine
+    item says so: ``with_result``)."""
     value, extra = normalise_value(f.raw_value, profile, counter)
     flags = f.flags + extra
     entry = profile.mapping.get(f.vendor_code)
@@ -184,4 +185,6 @@ def build_result(
         scale=scale,
         comments=f.comments,
     )
-    return result, problem
+    # Every problem found here belongs to a result that is kept (with code None), so it is
+    # counted with the results, not as something that failed to become one.
+    return result, (replace(problem, with_result=True) if problem is not None else None)

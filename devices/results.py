@@ -79,6 +79,9 @@ class Quarantine:
     byte_offset: int | None
     device_id: str
     detail: str
+    #: True when the result itself is kept too (with ``code=None``: unmapped code, unexpected
+    #: unit): the problem of a result, not something that failed to become one.
+    with_result: bool = False
 
     def describe(self) -> str:
         where = f"byte {self.byte_offset}" if self.byte_offset is not None else "unknown offset"

@@ -104,14 +104,33 @@ def _transport_from_flags(
     return None
 
 
+HOLD_WORDS = {
+    "qc": "QC",
+    "not_final": "not final",
+    "unmapped": "code not mapped",
+    "no_patient": "no patient link",
+}
+
+
+def status_line(s: DeviceStatus) -> str:
+    """The per-device counts at the end of ``listen``. Each result is in exactly one bucket: new
+    (for triage or held, with why) or duplicate; quarantined counts only what became no result."""
+    held = sum(s.held.values())
+    why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(s.held.items()))
+    tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
+    return (
+        f"{s.device_id}: {s.messages} messages; {s.results} new results stored "
+        f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
+        f"{s.duplicates} duplicate results not stored again; "
+        f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
+        f"{s.discarded} partial messages discarded; {s.refused_peers} refused connections; "
+        f"tolerance switches fired: {tolerated}"
+    )
+
+
 def _print_status(statuses: list[DeviceStatus]) -> None:
     for s in statuses:
-        tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
-        _err(
-            f"{s.device_id}: {s.messages} messages, {s.results} new results, {s.duplicates} duplicates, "
-            f"{s.quarantined} quarantined, {s.discarded} partial messages discarded, "
-            f"{s.refused_peers} refused connections; tolerance switches fired: {tolerated}"
-        )
+        _err(status_line(s))
 
 
 def register(app: typer.Typer) -> None:

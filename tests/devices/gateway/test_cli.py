@@ -176,5 +176,9 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
     stderr = err.decode()
     assert f"listening: device-1 (hl7) on tcp listen 127.0.0.1:{port}" in stderr
     assert "wire log (contains patient data)" in stderr
-    assert "device-1: 3 messages, 18 new results, 0 duplicates" in stderr
+    # No mapping table: every result is new and held as unmapped, counted once (not also quarantined).
+    assert (
+        "device-1: 3 messages; 18 new results stored (0 for triage, 18 held: 18 code not mapped); "
+        "0 duplicate results not stored again; 0 quarantined without a result"
+    ) in stderr
     assert list((tmp_path / "wire" / "device-1").glob("*.wire.log"))

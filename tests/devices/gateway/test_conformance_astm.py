@@ -13,6 +13,7 @@ import pytest
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, build_frame
 from devices.endpoint import DeviceEndpoint
+from devices.gateway import DeviceStatus, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import DeviceProfile
 from devices.session import FakeClock
@@ -226,3 +227,48 @@ def test_ordinary_logs_carry_no_patient_or_sample_identifiers(
     assert "message 1 stored: 2 new results" in caplog.text
     for identifier in ("SIM-P1", "SIM-S1", "SYNTHETIC", "13.2"):
         assert identifier not in caplog.text
+
+
+def test_an_unmapped_result_is_counted_once_as_a_held_new_result_not_also_quarantined(
+    tmp_path: Path,
+) -> None:
+    """An unmapped code is stored as a held result (and noted in device_quarantine for review);
+    the status counts it once: a new, held result - not also quarantined. Resent, it is a duplicate."""
+    from triage.cli.devices_link import status_line
+
+    full = simulator_profile("astm-analyzer", "analyzer")
+    profile = full.model_copy(update={"mapping": {k: v for k, v in full.mapping.items() if k != "HbA1c"}})
+    pty, clock, endpoint, db_path = _setup(tmp_path, profile)
+    frames = _frames()
+    delivered: list[GatewayResult] = []
+
+    async def send_message() -> None:
+        await pty.write(ENQ)
+        await _expect(pty, ACK)
+        for frame in frames:
+            await pty.write(frame)
+            await _expect(pty, ACK)
+        await pty.write(EOT)
+
+    async def scenario() -> DeviceStatus:
+        async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
+            await send_message()
+            await wait_until(lambda: gateway.status()[0].messages == 1)
+            assert _counts(gateway.status()[0]) == (2, {"unmapped": 1}, 0, 0)
+            await send_message()  # the whole message again: both results are duplicates
+            await wait_until(lambda: gateway.status()[0].messages == 2)
+            await pty.close()
+            return gateway.status()[0]
+
+    status = asyncio.run(scenario())
+    assert _counts(status) == (2, {"unmapped": 1}, 2, 0)
+    assert count(db_path, "device_quarantine") == 2  # the unmapped code is still kept for review, per copy
+    assert sorted((r.stored.vendor_code, r.auto_feed) for r in delivered) == [("GLU", True), ("HbA1c", False)]
+    line = status_line(status)
+    assert "2 messages; 2 new results stored (1 for triage, 1 held: 1 code not mapped); 2 duplicate" in line
+    assert "0 quarantined without a result" in line
+
+
+def _counts(status: DeviceStatus) -> tuple[int, dict[str, int], int, int]:
+    """(new results, held by kind, duplicates, quarantined without a result)."""
+    return status.results, dict(status.held), status.duplicates, status.quarantined
