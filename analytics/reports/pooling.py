@@ -35,11 +35,24 @@ class Pool:
     sources: list[Source]
     rejections: list[Rejection]
     risk_columns: list[str]
-    synthetic: bool
+    synthetic: bool | None
+    """True if any source is SYNTHETIC; None if none is but some have no manifest (unknown)."""
     rows_read: int = 0
     rows_pooled: int = 0
     facilities: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+def synthetic_flag(sources: list[Source]) -> bool | None:
+    """True if any source is SYNTHETIC, else None if any has unknown provenance, else False."""
+    if any(s.synthetic for s in sources):
+        return True
+    return None if any(s.synthetic is None for s in sources) else False
+
+
+def provenance_unknown(sources: list[Source]) -> list[str]:
+    """The sources without a manifest: nothing says whether they are real or SYNTHETIC."""
+    return [s.label for s in sources if s.synthetic is None]
 
 
 def connect(work: Path, memory_limit: str = "3GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -153,7 +166,7 @@ def pool(
     # A view: Parquet is scanned in place, each query reads only its columns; nothing is copied.
     union = " UNION ALL ".join(_stage_select(i, s, risk_columns) for i, s in enumerate(sources))
     con.execute(f"CREATE VIEW staged AS {union}")
-    result = Pool(con, sources, rejections, risk_columns, any(s.synthetic for s in sources))
+    result = Pool(con, sources, rejections, risk_columns, synthetic_flag(sources))
     result.rows_read = int(_scalar(con, "SELECT count(*) FROM staged"))
     for src, problem, rows, first_row, value in con.execute(
         "SELECT _src, _problem, count(*), min(_row), any_value(_bad_value) FROM staged"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,16 @@ from analytics.reports import jsonout
 from analytics.reports.report import Report
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
+PROVENANCE_BANNER = "PROVENANCE UNKNOWN - no manifest, so nothing says whether this is real or SYNTHETIC data"
+
+
+def data_banners(synthetic: bool | None, provenance_unknown: Sequence[str]) -> list[str]:
+    """What a report must say about its data wherever it appears: SYNTHETIC if any input is, and
+    which inputs came without a manifest (a bare table: real or SYNTHETIC cannot be told)."""
+    banners = [SYNTHETIC_BANNER] if synthetic else []
+    if provenance_unknown:
+        banners.append(f"{PROVENANCE_BANNER}: {', '.join(provenance_unknown)}")
+    return banners
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
@@ -42,11 +53,13 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _title(fig: Figure, text: str, synthetic: bool) -> None:
-    fig.suptitle(text + ("  [SYNTHETIC]" if synthetic else ""), fontsize=11)
+def _title(fig: Figure, text: str, synthetic: bool | None) -> None:
+    """``synthetic`` None: provenance unknown (an input without a manifest)."""
+    label = {True: "  [SYNTHETIC]", None: "  [provenance unknown: no manifest]"}.get(synthetic, "")
+    fig.suptitle(text + label, fontsize=11)
 
 
-def plot_local_share(region_month: pd.DataFrame, synthetic: bool) -> bytes:
+def plot_local_share(region_month: pd.DataFrame, synthetic: bool | None) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for region, rows in region_month.groupby("region_code"):
         ax.plot(rows["month"], rows["local_share"], marker=".", label=str(region))
@@ -57,7 +70,7 @@ def plot_local_share(region_month: pd.DataFrame, synthetic: bool) -> bytes:
     return _png(fig)
 
 
-def plot_tiers(tier_month: pd.DataFrame, synthetic: bool) -> bytes:
+def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None) -> bytes:
     pivot = tier_month.pivot_table(index="month", columns="tier", values="encounters", aggfunc="sum").fillna(
         0
     )
@@ -69,7 +82,7 @@ def plot_tiers(tier_month: pd.DataFrame, synthetic: bool) -> bytes:
 
 
 def plot_network(
-    edges: pd.DataFrame, hospitals: pd.DataFrame, facilities: pd.DataFrame, synthetic: bool
+    edges: pd.DataFrame, hospitals: pd.DataFrame, facilities: pd.DataFrame, synthetic: bool | None
 ) -> bytes:
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     where: dict[str, tuple[float, float]] = {
@@ -100,7 +113,7 @@ def plot_network(
     return _png(fig)
 
 
-def plot_load(load: pd.DataFrame, synthetic: bool) -> bytes:
+def plot_load(load: pd.DataFrame, synthetic: bool | None) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for tier, rows in load.groupby("tier"):
         ax.plot(rows["month"], rows["load_vs_capacity"], marker=".", label=str(tier))
@@ -111,7 +124,7 @@ def plot_load(load: pd.DataFrame, synthetic: bool) -> bytes:
     return _png(fig)
 
 
-def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool) -> bytes:
+def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> bytes:
     done = (
         per_clinic[per_clinic.get("status", pd.Series(dtype=object)) == "estimated"]
         if len(per_clinic)
@@ -148,7 +161,7 @@ def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool) ->
     return _png(fig)
 
 
-def plot_policy(curve: pd.DataFrame, synthetic: bool) -> bytes:
+def plot_policy(curve: pd.DataFrame, synthetic: bool | None) -> bytes:
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for risk, rows in curve.groupby("risk_threshold"):
         ax.plot(rows["load_shift"], rows["sensitivity"], marker="o", label=f"risk >= {risk:.2f}")
@@ -210,7 +223,10 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     for name, data in plots.items():
         (out / "plots" / f"{name}.png").write_bytes(data)
     (out / "summary.json").write_text(jsonout.dumps(report.summary) + "\n", encoding="utf-8")
-    banner = f'<p class="banner">{SYNTHETIC_BANNER}</p>' if report.synthetic else ""
+    banner = "".join(
+        f'<p class="banner">{html.escape(b)}</p>'
+        for b in data_banners(report.synthetic, report.provenance_unknown)
+    )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
     sections = [
         ("Key figures", _summary_html(report.summary)),

@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.reports import impact, indicators
 from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_pooled, spark_session
 from analytics.reports.errors import ReportInputError
-from analytics.reports.pooling import Pool, pool
+from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.simulate import Thresholds, replay
 from analytics.reports.suppress import suppress
@@ -28,9 +28,12 @@ class Report:
     tables: dict[str, pd.DataFrame]
     summary: dict[str, Any]
     engine: str
-    synthetic: bool
+    synthetic: bool | None
+    """True: some input is SYNTHETIC; None: none is, but some input's provenance is unknown."""
     notes: list[str] = field(default_factory=list)
     facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    provenance_unknown: list[str] = field(default_factory=list)
+    """Inputs without a manifest: whether they are real or SYNTHETIC cannot be told."""
 
 
 def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engine:
@@ -166,6 +169,7 @@ def assemble(
     summary: dict[str, Any] = {
         "engine": engine,
         "synthetic": pooled.synthetic,
+        "provenance_unknown": provenance_unknown(pooled.sources),
         "rows_read": pooled.rows_read,
         "rows_pooled": pooled.rows_pooled,
         "rows_rejected": int(sum(r.rows or 0 for r in pooled.rejections)),
@@ -193,9 +197,16 @@ def assemble(
         "Policy sensitivity is measured on completed referrals with hospital feedback only; patients kept"
         " local have no confirmed outcome, so it is an upper bound."
     )
+    unknown = summary["provenance_unknown"]
+    if unknown:
+        notes.insert(
+            0,
+            f"Provenance unknown: {len(unknown)} input table(s) came without a manifest, so nothing says"
+            f" whether they are real or SYNTHETIC data: {', '.join(unknown)}.",
+        )
     if pooled.synthetic:
         notes.insert(0, "SYNTHETIC data: at least one input export is marked synthetic (teaching/test data).")
-    return Report(tables, summary, engine, pooled.synthetic, notes, facilities)
+    return Report(tables, summary, engine, pooled.synthetic, notes, facilities, unknown)
 
 
 def _ratio(num: Any, den: Any) -> float | None:
@@ -205,10 +216,11 @@ def _ratio(num: Any, den: Any) -> float | None:
 @dataclass
 class PolicyReplay:
     curve: pd.DataFrame
-    synthetic: bool
+    synthetic: bool | None
     rejections: pd.DataFrame
     risk_column: str | None
     rows_pooled: int
+    provenance_unknown: list[str] = field(default_factory=list)
 
 
 def simulate_policy(
@@ -236,5 +248,10 @@ def simulate_policy(
         {"sensitivity": ("confirmed_referred", "confirmed")},
     )
     return PolicyReplay(
-        published, pooled.synthetic, rejections_table(pooled), risk_column, pooled.rows_pooled
+        published,
+        pooled.synthetic,
+        rejections_table(pooled),
+        risk_column,
+        pooled.rows_pooled,
+        provenance_unknown(pooled.sources),
     )

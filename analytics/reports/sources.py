@@ -51,7 +51,9 @@ class Source:
     facilities: Path | None = None
     facilities_fmt: str = ""
     risk_columns: list[str] = field(default_factory=list)
-    synthetic: bool = False
+    synthetic: bool | None = False
+    """The manifest's ``synthetic`` flag; ``None`` for a table without a manifest (provenance
+    unknown: the rows themselves do not say whether they are real or SYNTHETIC)."""
     columns: dict[str, str] = field(default_factory=dict)
 
 
@@ -76,6 +78,15 @@ def _sha256(path: Path) -> str:
 def _columns(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> dict[str, str]:
     rows = con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path, fmt)}").fetchall()
     return {str(r[0]): str(r[1]) for r in rows}
+
+
+def _listed_in_manifest(table: Path) -> bool:
+    """Whether ``table`` is the encounters table its folder's ``manifest.json`` lists."""
+    try:
+        manifest = json.loads((table.parent / "manifest.json").read_text(encoding="utf-8"))
+        return bool(manifest["tables"]["encounters"]["file"] == table.name)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 class SourceFinder:
@@ -110,7 +121,10 @@ class SourceFinder:
         if suffix in SQLITE_SUFFIXES:
             self._clinic_database(path)
         elif suffix in TABLE_SUFFIXES:
-            self._table(path, TABLE_SUFFIXES[suffix], str(path), None)
+            if _listed_in_manifest(path):
+                self._export_folder(path.parent)  # a table of an export folder: read with its manifest
+            else:
+                self._table(path, TABLE_SUFFIXES[suffix], str(path), None)
         else:
             self.rejections.append(
                 Rejection(
@@ -263,7 +277,7 @@ class SourceFinder:
                 facilities=facilities,
                 facilities_fmt=fac_fmt,
                 risk_columns=sorted(c for c in columns if c.startswith(RISK_PREFIX)),
-                synthetic=bool((manifest or {}).get("synthetic", False)),
+                synthetic=None if manifest is None else bool(manifest.get("synthetic", False)),
                 columns=columns,
             )
         )

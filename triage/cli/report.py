@@ -97,7 +97,7 @@ def imbalance(
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
     from analytics.reports import jsonout
-    from analytics.reports.render import SYNTHETIC_BANNER, write_report
+    from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
     _check_out(out)
@@ -119,8 +119,8 @@ def imbalance(
     if as_json:
         typer.echo(jsonout.dumps(s | {"report": written["html"], "rejections": rejected}))
     else:
-        if report.synthetic:
-            typer.echo(SYNTHETIC_BANNER)
+        for banner in data_banners(report.synthetic, report.provenance_unknown):
+            typer.echo(banner)
         typer.echo(
             f"pooled {s['rows_pooled']:,} encounters from {s['clinics']} clinic(s) in {s['regions']} region(s),"
             f" {s['months']} month(s) [engine: {s['engine']}]"
@@ -181,7 +181,7 @@ def simulate(
 ) -> None:
     """Replay pooled assessments under alternative thresholds: load shift vs missed confirmed cases."""
     from analytics.reports import jsonout
-    from analytics.reports.render import SYNTHETIC_BANNER, plot_policy, write_tables
+    from analytics.reports.render import data_banners, plot_policy, write_tables
     from analytics.reports.report import simulate_policy
     from analytics.reports.simulate import parse_thresholds
 
@@ -206,6 +206,7 @@ def simulate(
             jsonout.dumps(
                 {
                     "synthetic": result.synthetic,
+                    "provenance_unknown": result.provenance_unknown,
                     "risk_column": result.risk_column,
                     "encounters": result.rows_pooled,
                     "curve": curve,
@@ -214,8 +215,8 @@ def simulate(
             )
         )
         return
-    if result.synthetic:
-        typer.echo(SYNTHETIC_BANNER)
+    for banner in data_banners(result.synthetic, result.provenance_unknown):
+        typer.echo(banner)
     typer.echo(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
     typer.echo(f"{'policy':<28} {'referred':>9} {'load shift':>11} {'sensitivity':>12} {'missed':>8}")
     for row in curve.to_dict("records"):

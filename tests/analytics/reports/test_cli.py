@@ -212,3 +212,61 @@ def test_memory_limit_reaches_duckdb(
         )
         == 0
     )
+
+
+def test_a_bare_table_says_its_provenance_is_unknown_and_a_table_of_an_export_keeps_its_label(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the manifest says whether data is SYNTHETIC: a table passed without one is never shown
+    as if it were real; a table passed by name inside its export folder is read with its manifest."""
+    folder = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    bare = tmp_path / "encounters.parquet"
+    shutil.copy(folder / "encounters.parquet", bare)
+
+    out = tmp_path / "bare"
+    assert main(["report", "imbalance", "-i", str(bare), "-o", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC DATA" not in printed
+    assert (
+        f"PROVENANCE UNKNOWN - no manifest, so nothing says whether this is real or SYNTHETIC data: {bare}"
+        in (printed.splitlines()[0])
+    )
+    page = (out / "report.html").read_text()
+    assert (
+        page.count("PROVENANCE UNKNOWN - no manifest") == 2 and "Provenance unknown: 1 input table(s)" in page
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["synthetic"] is None and summary["provenance_unknown"] == [str(bare)]
+    assert pd.read_csv(out / "tables" / "sources.csv")["synthetic"].isna().all()
+
+    assert (
+        main(
+            [
+                "report",
+                "simulate",
+                "-i",
+                str(bare),
+                "-t",
+                "5:0.20",
+                "-o",
+                str(tmp_path / "sim"),
+                "--json",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["synthetic"] is None and payload["provenance_unknown"] == [str(bare)]
+    assert (
+        main(["report", "simulate", "-i", str(bare), "-t", "5:0.20", "-o", str(tmp_path / "sim"), "-q"]) == 0
+    )
+    assert capsys.readouterr().out.startswith("PROVENANCE UNKNOWN - no manifest")
+
+    out = tmp_path / "listed"
+    table = folder / "encounters.parquet"
+    assert main(["report", "imbalance", "-i", str(table), "-o", str(out), "--json", "-q"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["synthetic"] is True and payload["provenance_unknown"] == []
+    page = (out / "report.html").read_text()
+    assert page.count("SYNTHETIC DATA") == 2 and "PROVENANCE UNKNOWN" not in page
