@@ -58,6 +58,27 @@ def test_list_show_stats_json(log: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert json.loads(out)["referrals_by_status"]["sent"] == 1
 
 
+def test_tables_have_no_trailing_spaces_and_stay_aligned(
+    log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from triage.cli.referrals import print_table
+
+    print_table(
+        [{"id": 1, "name": "a", "note": ""}, {"id": 22, "name": "longer", "note": "x"}],
+        ("id", "name", "note"),
+    )
+    assert capsys.readouterr().out.splitlines() == ["id  name    note", "1   a       -", "22  longer  x"]
+    print_table([{"a": "1", "b": None}], ("a", "b"))  # an empty last cell prints '-': nothing to pad
+    assert capsys.readouterr().out == "a  b\n1  -\n"
+    code, out, _ = run(capsys, "list", "--db", str(log))
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2 and all(line == line.rstrip() for line in lines)
+    header = lines[0].split()
+    assert [lines[0].index(c) for c in header[1:]] == [
+        lines[1].index(v, lines[0].index(c)) for c, v in zip(header[1:], lines[1].split()[1:], strict=True)
+    ]
+
+
 def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "show", "42", "--db", str(log))
     assert (code, err) == (1, "error: referral 42 not found\n")

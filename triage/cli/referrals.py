@@ -80,11 +80,15 @@ def print_json(value: Any) -> None:
 
 
 def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    """Aligned columns under a header line; empty cells print as '-'."""
+    """Aligned columns under a header line; empty cells print as '-'; no trailing spaces."""
     widths = [max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns]
-    typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
+
+    typer.echo(line(list(columns)))
     for row in rows:
-        typer.echo("  ".join(str(row[c] or "-").ljust(w) for c, w in zip(columns, widths, strict=True)))
+        typer.echo(line([str(row[c] or "-") for c in columns]))
 
 
 def _actor() -> str:
