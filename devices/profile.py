@@ -198,23 +198,32 @@ def profile_from_dict(data: dict[str, object], *, source: str = "<profile>") -> 
         raise ProfileError(f"{source}: invalid device profile: {_format_errors(exc)}") from None
 
 
-def load_profile(path: Path | str) -> DeviceProfile:
-    """Read a profile TOML file. A bare name (``sysmex-xn550``) means a bundled profile."""
+def load_profile(path: Path | str, *, option: str = "") -> DeviceProfile:
+    """Read a profile TOML file. A bare name (``sysmex-xn550``) means a bundled profile.
+
+    Errors name what the user gave - ``option`` (e.g. ``--profile``) and the name or path as
+    typed, never the bundled file it was resolved to - and for a name, the bundled names."""
+    given = f"{option} {path}" if option else str(path)
     p = Path(path)
-    if not p.suffix and not p.exists():
+    bundled = not p.suffix and not p.exists()
+    if bundled:
         p = PROFILE_DIR / f"{p.name}.toml"
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         known = ", ".join(bundled_profile_names())
-        raise ProfileError(f"{p}: device profile not found (bundled profiles: {known})") from None
+        if bundled:
+            raise ProfileError(f"{given}: unknown device profile; known: {known}") from None
+        raise ProfileError(
+            f"{given}: device profile not found: no such file (or give a bundled name: {known})"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{p}: cannot read device profile: {exc}") from None
+        raise ProfileError(f"{given}: cannot read device profile: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{p}: not valid TOML: {exc}") from None
-    return profile_from_dict(data, source=str(p))
+        raise ProfileError(f"{given}: not valid TOML: {exc}") from None
+    return profile_from_dict(data, source=given if not bundled else f"{given} ({p})")
 
 
 def bundled_profile_names() -> list[str]:

@@ -195,7 +195,7 @@ def register(app: typer.Typer) -> None:
         )
         profiles: list[DeviceProfile]
         if profile:
-            profiles = [load_profile(p) for p in profile]
+            profiles = [load_profile(p, option="--profile") for p in profile]
         elif protocol:
             profiles = [_flag_profile(protocol, device_id)]
         elif settings.gateway.profiles:

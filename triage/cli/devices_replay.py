@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         ignores and "no value" readings are reported on stderr and never printed as observations."""
         if protocol not in ("astm", "hl7", "line"):
             raise UserInputError(f"--protocol must be astm, hl7 or line, got {protocol!r}")
-        prof = load_profile(profile) if profile else generic_profile(protocol)  # type: ignore[arg-type]
+        prof = load_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
         if prof.protocol != protocol:
             raise UserInputError(
                 f"profile {prof.device_id!r} is for protocol {prof.protocol!r}, not {protocol!r}"

@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parents[3]
         ),
         (["devices", "listen", "--protocol", "astm", "--port", "a", "--tcp-listen", "b:1"], "not both"),
         (["devices", "listen", "--protocol", "hl7", "--tcp-listen", "localhost"], "expected HOST:PORT"),
-        (["devices", "listen", "--profile", "/nonexistent/analyzer.toml"], "device profile not found"),
+        (
+            ["devices", "listen", "--profile", "/nonexistent/analyzer.toml"],
+            "error: --profile /nonexistent/analyzer.toml: device profile not found: no such file",
+        ),
         (
             [
                 "devices",
@@ -62,6 +65,19 @@ def test_bad_input_is_one_clear_line_and_exit_code_2(
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_an_unknown_profile_name_is_named_as_typed_with_the_known_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from devices.profile import PROFILE_DIR, bundled_profile_names
+
+    code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", "sysmex-xn999"])
+    err = capsys.readouterr().err
+    known = ", ".join(bundled_profile_names())
+    assert code == 2
+    assert err == f"error: --profile sysmex-xn999: unknown device profile; known: {known}\n"
+    assert str(PROFILE_DIR) not in err and "sysmex-xn550, sysmex-xp100" in known
 
 
 def test_ports_json_lists_what_pyserial_sees(capsys: pytest.CaptureFixture[str]) -> None:

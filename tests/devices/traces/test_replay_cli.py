@@ -79,7 +79,10 @@ def test_replay_labels_synthetic_samples(capsys: pytest.CaptureFixture[str]) -> 
     [
         (["-p", "dicom"], "--protocol must be astm, hl7 or line"),
         (["-p", "hl7", "--profile", "sysmex-xn550"], "is for protocol 'astm', not 'hl7'"),
-        (["-p", "astm", "--profile", "no-such-device"], "device profile not found"),
+        (
+            ["-p", "astm", "--profile", "no-such-device"],
+            "error: --profile no-such-device: unknown device profile; known: abbott-afinion2, ",
+        ),
         (["-p", "line", "--profile", "nonin-oximeter", "--received-at", "10:00"], "is not an ISO time"),
     ],
 )
