@@ -13,9 +13,11 @@
 }
 ```
 
-``policy`` (optional) is a path, relative to the input file's folder. ``assessed_at`` (optional)
-fixes the assessment time, so a saved case gives the same answer later; by default the clock is
-used. Every error names the field: ``observations[2].value: ...``.
+Every field is optional: ``patient`` defaults to ``{}`` (nothing known), ``observations`` to ``[]``
+- a document without readings (even ``{}``) is valid and its answer is ``insufficient_data``, the
+engine's answer for no usable reading. ``policy`` (optional) is a path, relative to the input
+file's folder. ``assessed_at`` (optional) fixes the assessment time, so a saved case gives the same
+answer later; by default the clock is used. Every error names the field: ``observations[2].value: ...``.
 """
 
 from __future__ import annotations
@@ -99,7 +101,11 @@ def parse_observation(item: Any, where: str) -> Observation:
 def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "input") -> AssessRequest:
     """Validate a decoded JSON document; ``UserInputError`` names ``where`` and the field."""
     if not isinstance(data, dict):
-        raise UserInputError(f"{where}: expected a JSON object with 'patient' and 'observations'")
+        raise UserInputError(
+            f"{where}: expected a JSON object whose fields are all optional: 'patient' (an object),"
+            f" 'observations' (a list; none: insufficient_data), 'policy', 'assessed_at';"
+            f" got {_json_kind(data)}"
+        )
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
         raise UserInputError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
@@ -119,6 +125,18 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
     if data.get("assessed_at") is not None:
         assessed_at = parse_time(data["assessed_at"], f"{where}: assessed_at")
     return AssessRequest(patient, observations, policy_path, assessed_at)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else type(value).__name__
 
 
 def parse_time(value: Any, where: str) -> datetime:

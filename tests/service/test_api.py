@@ -123,6 +123,30 @@ def test_bad_input_is_422_with_what_and_where_and_nothing_stored(staff: Staff) -
     assert after == before, "a rejected request stores nothing"
 
 
+def test_no_readings_is_insufficient_data_as_in_triage_assess_and_a_walk_in_needs_one(staff: Staff) -> None:
+    """The engine's answer for no readings is insufficient_data here as for `triage assess` with {}:
+    an encounter assessed before any reading. A walk-in records readings, so it needs at least one."""
+    nurse = staff.bearer(Role.nurse)
+    assert staff.client.post("/api/v1/patients", json={"mrn": "MRN-EMPTY"}, headers=nurse).status_code == 201
+    encounter = staff.client.post("/api/v1/encounters", json={"mrn": "MRN-EMPTY"}, headers=nurse).json()
+    response = staff.client.post(f"/api/v1/encounters/{encounter['id']}/assessments", json={}, headers=nurse)
+    assert response.status_code == 201, response.text
+    assert response.json()["disposition"] == "insufficient_data"
+    assert (
+        "no usable observations (all missing, QC, non-final, stale or superseded)"
+        in (response.json()["assessment"]["notes"])
+    )
+    for body, error in (
+        ({}, "patient: Field required; observations: Field required"),
+        (
+            {"patient": {"mrn": "MRN-EMPTY"}, "observations": []},
+            "observations: List should have at least 1 item after validation, not 0",
+        ),
+    ):
+        response = staff.client.post("/api/v1/assessments", json=body, headers=nurse)
+        assert (response.status_code, response.json()["error"]) == (422, error)
+
+
 def test_health_readiness_metrics_and_offline_docs(staff: Staff) -> None:
     assert staff.client.get("/healthz").json() == {"status": "ok"}
     staff.client.get("/api/v1/queue", headers=staff.bearer(Role.nurse))

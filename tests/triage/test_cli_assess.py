@@ -143,7 +143,12 @@ def test_now_option_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         ({"observations": {}}, "observations: expected a list"),
         ({"patients": {}}, "unknown field 'patients'"),
-        ([], "expected a JSON object"),
+        (
+            [],
+            "expected a JSON object whose fields are all optional: 'patient' (an object),"
+            " 'observations' (a list; none: insufficient_data), 'policy', 'assessed_at'; got an array",
+        ),
+        ("case", "whose fields are all optional: 'patient' (an object), 'observations' (a list"),
         ({"assessed_at": "noon"}, "assessed_at: 'noon' is not an ISO 8601 time"),
     ],
 )
@@ -158,6 +163,21 @@ def test_invalid_input_exits_2_naming_the_field(
     assert err.startswith(f"error: {path}: ")
     assert message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("doc", [{}, {"patient": {"age": 60}}, {"observations": []}])
+def test_a_document_without_readings_is_valid_and_insufficient_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], doc: dict[str, object]
+) -> None:
+    """Every field is optional (docs/assessment.md, and the non-object error says so): no readings
+    is the engine's documented answer insufficient_data, not an input error."""
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models", "--now", "2026-11-25T10:00:00+08:00")
+    assert (code, err) == (0, "")
+    a = Assessment.model_validate_json(out)
+    assert a.disposition.value == "insufficient_data" and a.observations_used == []
+    assert "no usable observations (all missing, QC, non-final, stale or superseded)" in a.notes
 
 
 def test_unreadable_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
