@@ -82,6 +82,40 @@ def test_table_says_why_a_model_did_not_score_and_keeps_its_columns(
     assert news2.index("low_elevated") == kidney.index(unit) + len(unit) + 1
 
 
+def test_table_gives_the_reason_of_the_engines_not_scored_phrase(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The table's "not scored (...)" is the reason inside triage.phrases.NOT_SCORED - the phrasing
+    the engine writes - not a prefix stripped by hand."""
+    pytest.importorskip("triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present")
+    from triage.phrases import NOT_SCORED
+
+    at = "2026-11-25T10:00:00+08:00"
+    doc = {
+        "assessed_at": at,
+        "patient": {"age": 58, "sex": "male", "diabetes": True, "ckd": True, "bmi": 31.0},
+        "observations": [
+            {"code": code, "value": value, "observed_at": at}
+            for code, value in (("total_cholesterol", 5.0), ("sbp", 150), ("glucose_random", 9))
+        ],
+    }
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--models")
+    assert code == 0, err
+    unscored = [
+        m for m in Assessment.model_validate_json(out).models if m.probability is None and not m.missing
+    ]
+    assert {m.model for m in unscored} >= {"diabetes", "ckd"}
+    code, table, err = run(capsys, "assess", str(path), "--models", "--table")
+    assert code == 0, err
+    for m in unscored:
+        found = NOT_SCORED.match(m.explanation)
+        assert found is not None and found["model"] == m.model
+        assert f"  model {m.model} {m.version}: not scored ({found['reason']})\n" in table
+    assert "model ckd 1.0.0: not scored (outside the model population: patient.ckd is true)" in table
+
+
 def test_now_option_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(EXAMPLES / "urgent-referral.json")
     code, out, _ = run(capsys, "assess", path, "--no-models", "--now", "2026-11-30T10:00:00+08:00")

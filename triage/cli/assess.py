@@ -13,6 +13,7 @@ from triage.assess import ModelSetLike, assess
 from triage.assess_request import parse_request, parse_time
 from triage.assessment import Assessment, json_schema_text
 from triage.errors import ClinicError, UserInputError
+from triage.phrases import NOT_SCORED
 from triage.policy import Policy, load_policy
 
 HELP = """Route patients: scores, rules and risk models -> disposition with reasons.
@@ -86,8 +87,9 @@ def _table(a: Assessment, title: str | None) -> str:
             p = f"{m.probability:.1%} vs threshold {m.threshold:.1%}"
         elif m.missing:
             p = f"not scored (missing {', '.join(m.missing)})"
-        else:
-            p = f"not scored ({m.explanation.removeprefix(f'{m.model} not scored: ').rstrip('.')})"
+        else:  # the reason inside the engine's own phrasing; any other text shown whole
+            found = NOT_SCORED.match(m.explanation)
+            p = f"not scored ({found['reason'] if found else m.explanation})"
         lines.append(f"  model {m.model} {m.version}: {p}")
     for i in a.ignored_observations:
         lines.append(f"  ignored {i.code} {i.value} ({i.reason}: {i.detail})")
