@@ -127,16 +127,12 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
     return AssessRequest(patient, observations, policy_path, assessed_at)
 
 
+_JSON_KINDS = {list: "an array", str: "a string", bool: "true or false", int: "a number", float: "a number"}
+
+
 def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return "a number"
-    return "null" if value is None else type(value).__name__
+    """What a decoded JSON value is, in JSON's words."""
+    return "null" if value is None else _JSON_KINDS.get(type(value), type(value).__name__)
 
 
 def parse_time(value: Any, where: str) -> datetime:

@@ -35,6 +35,16 @@ async def _expect(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
     assert data == wanted, f"expected {wanted!r}, got {data!r}"
 
 
+async def _send_message(pty: PtyLink, frames: list[bytes]) -> None:
+    """One whole session: ENQ, every frame acknowledged, EOT."""
+    await pty.write(ENQ)
+    await _expect(pty, ACK)
+    for frame in frames:
+        await pty.write(frame)
+        await _expect(pty, ACK)
+    await pty.write(EOT)
+
+
 def _setup(
     tmp_path: Path, profile: DeviceProfile | None = None
 ) -> tuple[PtyLink, FakeClock, DeviceEndpoint, Path]:
@@ -125,12 +135,7 @@ def test_a_resent_final_frame_after_a_lost_ack_is_acked_and_not_stored_twice(tmp
             await _expect(pty, ACK)
             await pty.write(EOT)
             # ... and later the whole message again in a new session (abort and full resend).
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames:
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _send_message(pty, frames)
             await wait_until(lambda: gateway.status()[0].duplicates == 2)
             await pty.close()
 
@@ -158,12 +163,7 @@ def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_noth
             await wait_until(lambda: gateway.status()[0].discarded == 1)
             assert count(db_path, "device_messages") == 0 and count(db_path, "device_results") == 0
             # The link is neutral again: a complete message afterwards is stored normally.
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames:
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
 
@@ -213,12 +213,7 @@ def test_ordinary_logs_carry_no_patient_or_sample_identifiers(
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock):
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames:
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
 
@@ -242,20 +237,12 @@ def test_an_unmapped_result_is_counted_once_as_a_held_new_result_not_also_quaran
     frames = _frames()
     delivered: list[GatewayResult] = []
 
-    async def send_message() -> None:
-        await pty.write(ENQ)
-        await _expect(pty, ACK)
-        for frame in frames:
-            await pty.write(frame)
-            await _expect(pty, ACK)
-        await pty.write(EOT)
-
     async def scenario() -> DeviceStatus:
         async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
-            await send_message()
+            await _send_message(pty, frames)
             await wait_until(lambda: gateway.status()[0].messages == 1)
             assert _counts(gateway.status()[0]) == (2, {"unmapped": 1}, 0, 0)
-            await send_message()  # the whole message again: both results are duplicates
+            await _send_message(pty, frames)  # the whole message again: both results are duplicates
             await wait_until(lambda: gateway.status()[0].messages == 2)
             await pty.close()
             return gateway.status()[0]
