@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES, bridge_loglik
-from analytics.ergm.dependent import dependent_terms, exact_edges_mutual, fit_mcmc
+from analytics.ergm.dependent import MAX_ITERATIONS, dependent_terms, exact_edges_mutual, fit_mcmc
 from analytics.ergm.formula import TermSpec, parse_formula
 from analytics.ergm.mle import fit_dyad_independent
 from analytics.ergm.network import Network
@@ -21,7 +21,13 @@ from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
 from analytics.errors import ConvergenceError, FormulaError
 
-__all__ = ["ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
+__all__ = ["NOT_CONVERGED", "ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
+
+#: The note (and the CLI's warning) on an MCMC fit that did not pass its convergence test.
+NOT_CONVERGED = (
+    "MCMC-MLE did not converge in {iterations} iterations: the estimates may be inaccurate;"
+    " try more iterations, another seed or a simpler model"
+)
 
 
 def ergm(
@@ -35,12 +41,17 @@ def ergm(
     progress: Callable[[str, int, int], None] | None = None,
     bridges: int = DEFAULT_BRIDGES,
     bridge_draws: int = DEFAULT_BRIDGE_DRAWS,
+    max_iterations: int = MAX_ITERATIONS,
 ) -> ErgmResult:
     """Fit ``formula`` to ``network``; ``reference="poisson"`` with ``response`` for counts.
 
     ``bridges`` and ``bridge_draws`` set the bridge sampling that estimates the log-likelihood
     (hence AIC and BIC) of an MCMC fit; ``bridges=0`` skips it (log-likelihood, AIC, BIC NaN).
+    ``max_iterations`` bounds the MCMC-MLE iterations; a fit that has not passed its convergence
+    test by then is returned with ``converged`` False and a note.
     """
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
     reference = reference.lower()
     if reference not in ("bernoulli", "poisson"):
         raise FormulaError(f"reference must be 'bernoulli' or 'poisson', not {reference!r}")
@@ -57,7 +68,7 @@ def ergm(
     if any(t.name in DEPENDENT_TERMS for t in terms):
         if valued:
             raise FormulaError("dyad-dependent terms are supported for binary networks only")
-        return _fit_dependent(formula, terms, network, seed, progress, bridges, bridge_draws)
+        return _fit_dependent(formula, terms, network, seed, progress, bridges, bridge_draws, max_iterations)
     stats = build_statistics(terms, network, valued)
     y = network.response(response if valued else None)
     fit = fit_dyad_independent(stats, y, network.n, network.directed, valued, progress=progress)
@@ -87,6 +98,7 @@ def _fit_dependent(
     progress: Callable[[str, int, int], None] | None,
     bridges: int,
     bridge_draws: int,
+    max_iterations: int,
 ) -> ErgmResult:
     rhs = formula.split("~", 1)[-1].strip()
     names = [t.name for t in terms]
@@ -111,11 +123,13 @@ def _fit_dependent(
             network=network,
         )
     dependent = dependent_terms(terms, network)
-    fit = fit_mcmc(dependent, network, seed=seed, progress=progress)
+    fit = fit_mcmc(dependent, network, seed=seed, max_iter=max_iterations, progress=progress)
     loglik, loglik_se, loglik_method = float("nan"), float("nan"), "not estimated"
     notes: tuple[str, ...] = ()
+    if not fit.converged:
+        notes += (NOT_CONVERGED.format(iterations=fit.iterations),)
     if bridges == 0:
-        notes = ("log-likelihood not estimated (bridges=0), so AIC and BIC are not available",)
+        notes += ("log-likelihood not estimated (bridges=0), so AIC and BIC are not available",)
     else:
         try:
             bridge = bridge_loglik(
@@ -129,7 +143,7 @@ def _fit_dependent(
                 progress=progress,
             )
         except ConvergenceError as exc:
-            notes = (f"log-likelihood not estimated: the dyad-independent start has no MLE ({exc})",)
+            notes += (f"log-likelihood not estimated: the dyad-independent start has no MLE ({exc})",)
         else:
             loglik, loglik_se, loglik_method = bridge.loglik, bridge.mc_se, bridge.method
     return ErgmResult(

@@ -9,12 +9,15 @@ estimate - until the observed statistics sit inside the sample and the estimate 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
+from analytics.ergm.convergence import convergence_test, hummel_steplength, target_effective_size
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.network import Network
 from analytics.ergm.terms import build_statistics, check_arguments
@@ -78,6 +81,8 @@ class Chain:
         }
         self.a = np.zeros((self.n, self.n), dtype=np.int64)
         self.sp = np.zeros((self.n, self.n), dtype=np.int64)
+        # Only triangle and gwesp read the two-path matrix; without them it is not kept (half a toggle's cost).
+        self.two_paths = any(t.kind in ("triangle", "gwesp") for t in terms)
         self.stats = np.zeros(len(terms))
         for i, j in zip(*np.nonzero(adjacency), strict=True):
             if directed or i < j:
@@ -89,6 +94,8 @@ class Chain:
             d = value - self.a[a, b]
             if d:
                 self.a[a, b] = value
+                if not self.two_paths:
+                    continue
                 self.sp[a, :] += d * self.a[b, :]
                 self.sp[:, b] += d * self.a[:, a]
                 # the two updates double-count nothing: a != b and there are no loops
@@ -127,7 +134,7 @@ class Chain:
             delta = -self.change(i, j)
         else:
             delta = self.change(i, j)
-        if np.log(u) < float(theta @ delta):
+        if math.log(u) < float(theta @ delta):
             if not present:
                 self._set(i, j, 1)
             self.stats += delta
@@ -160,9 +167,10 @@ class McmcFit:
     cov: np.ndarray
     mcmc_se: np.ndarray
     observed: np.ndarray
-    diagnostics: dict[str, object]
+    diagnostics: dict[str, Any]
     iterations: int
     interval: int  # toggles between recorded draws
+    converged: bool
 
 
 def _mple(chain: Chain, y: np.ndarray, directed: bool) -> np.ndarray:
@@ -212,6 +220,13 @@ def effective_size(series: np.ndarray) -> np.ndarray:
 
 #: The first burn-in of a chain, in sampling intervals.
 BURNIN_INTERVALS = 20
+#: MCMC-MLE iterations before a fit is reported as not converged (ergm 3's ``MCMLE.maxit``; ergm 4,
+#: with a compiled sampler, allows 60).
+MAX_ITERATIONS = 20
+#: Draws per iteration at first, and the most the sample is boosted to (ergm boosts it by
+#: ``MCMLE.confidence.boost = 2`` when the estimate is near but not yet shown to be converged).
+DRAWS = 1500
+MAX_DRAWS_FACTOR = 8
 
 
 def default_interval(n_dyads: int) -> int:
@@ -219,15 +234,53 @@ def default_interval(n_dyads: int) -> int:
     return max(10, n_dyads // 20)
 
 
+def _geyer_thompson_step(sim: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The step that makes the importance-weighted mean of ``sim`` equal ``target``.
+
+    It maximises the importance-sampled log-likelihood ratio
+    l(theta + s) - l(theta) ~ s . target - log mean exp(s . sim) by Newton's method.
+    """
+    centered = sim - target
+    step = np.zeros(sim.shape[1])
+    for _ in range(30):
+        w = centered @ step
+        w = np.exp(w - w.max())
+        w /= w.sum()
+        mean = w @ centered
+        cov = (centered - mean).T @ ((centered - mean) * w[:, None])
+        try:
+            newton = np.linalg.solve(cov + 1e-9 * np.eye(len(step)), -mean)
+        except np.linalg.LinAlgError:
+            raise ConvergenceError(
+                "MCMC sample has no variation in a statistic: the model is degenerate"
+            ) from None
+        newton = np.clip(newton, -1.0, 1.0)
+        step += newton
+        if np.max(np.abs(newton)) < 1e-6:
+            break
+    return step
+
+
 def fit_mcmc(
     terms: list[DependentTerm],
     net: Network,
     seed: int | None,
-    draws: int = 1500,
+    draws: int = DRAWS,
     interval: int | None = None,
-    max_iter: int = 12,
+    max_iter: int = MAX_ITERATIONS,
     progress: Progress | None = None,
 ) -> McmcFit:
+    """MCMC-MLE from the MPLE, judged and reported at the estimate it returns.
+
+    Every iteration samples at the current estimate and applies ergm's convergence test
+    (``convergence.convergence_test``) to that sample; a fit stops there, so the estimate
+    returned is the one the test (and every diagnostic) was computed at. Otherwise it takes a
+    Geyer-Thompson step with Hummel's step length; when the estimate is near the tolerance
+    region but the sample was too small to show it, the next sample is made big enough (up to
+    ``MAX_DRAWS_FACTOR`` times ``draws``). A fit still unproven after ``max_iter`` samples returns
+    its last estimate with ``converged`` False. The final sample has at least ``2 * draws`` draws
+    (the chain runs on at the estimate when the last one had fewer).
+    """
     rng = np.random.default_rng(seed)
     y = net.response(None)
     chain = Chain(terms, y, net.directed)
@@ -235,37 +288,35 @@ def fit_mcmc(
     theta = _mple(chain, y, net.directed)
     interval = interval or default_interval(net.n_dyads)
     burnin = BURNIN_INTERVALS * interval
-    sim = np.empty((0, len(terms)))
+    size, final_size = draws, 2 * draws
+    steps: list[float] = []
     for iteration in range(1, max_iter + 1):
         if progress:
             progress("MCMC-MLE", iteration, max_iter)
-        sim = chain.sample(theta, rng, draws, interval, burnin)
-        centered = sim - observed
-        # Geyer-Thompson: maximise l(t) - l(theta) ~ -log mean exp((t - theta) . (g_sim - g_obs)).
-        step_total = np.zeros(len(terms))
-        for _ in range(30):
-            w = centered @ step_total
-            w = np.exp(w - w.max())
-            w /= w.sum()
-            mean = w @ centered
-            cov = (centered - mean).T @ ((centered - mean) * w[:, None])
-            try:
-                newton = np.linalg.solve(cov + 1e-9 * np.eye(len(terms)), -mean)
-            except np.linalg.LinAlgError:
-                raise ConvergenceError(
-                    "MCMC sample has no variation in a statistic: the model is degenerate"
-                ) from None
-            newton = np.clip(newton, -1.0, 1.0)
-            step_total += newton
-            if np.max(np.abs(newton)) < 1e-6:
-                break
-        sd = sim.std(axis=0)
-        t_ratio = np.where(sd > 0, (sim.mean(axis=0) - observed) / np.where(sd > 0, sd, 1), 0.0)
-        theta = theta + step_total
-        if np.max(np.abs(t_ratio)) < 0.1 and np.max(np.abs(step_total)) < 0.05:
+        sim = chain.sample(theta, rng, size, interval, burnin)
+        ess = effective_size(sim)
+        test = convergence_test(sim, observed, ess)
+        if test.converged and len(sim) < final_size:
+            # The chain is at the estimate already: run it on, no burn-in, and judge all the draws.
+            sim = np.vstack([sim, chain.sample(theta, rng, final_size - len(sim), interval, 0)])
+            ess = effective_size(sim)
+            test = convergence_test(sim, observed, ess)
+        if test.converged or iteration == max_iter:
             break
-    # Final sample at the estimate: Fisher information = covariance of the statistics.
-    sim = chain.sample(theta, rng, draws * 2, interval, burnin)
+        if test.distance < 2:
+            # Near the tolerance region (ergm's d2 < 2) but not shown inside it: a sample big enough
+            # to show it next time, from this one's effective size per draw (ergm boosts it too).
+            per_draw = max(float(ess.min()), 1.0) / len(sim)
+            wanted = math.ceil(target_effective_size(len(terms)) / per_draw)
+            size = max(size, min(wanted, MAX_DRAWS_FACTOR * draws))
+        mean = sim.mean(axis=0)
+        gamma = hummel_steplength(sim, observed)
+        steps.append(gamma)
+        theta = theta + _geyer_thompson_step(sim, mean + gamma * (observed - mean))
+    if len(sim) < final_size:  # not converged: still report at the estimate, on enough draws
+        sim = np.vstack([sim, chain.sample(theta, rng, final_size - len(sim), interval, 0)])
+        test = convergence_test(sim, observed, effective_size(sim))
+    # Fisher information = covariance of the statistics at the estimate.
     info = np.cov(sim.T).reshape(len(terms), len(terms))
     try:
         cov = np.linalg.inv(info)
@@ -280,15 +331,14 @@ def fit_mcmc(
     geweke = (first.mean(axis=0) - last.mean(axis=0)) / np.sqrt(
         first.var(axis=0) / max(len(first), 1) + last.var(axis=0) / max(len(last), 1) + 1e-12
     )
-    # Converged when the observed statistics equal the simulated means within Monte Carlo error
-    # (z computed with the effective sample size), the criterion ergm's Hotelling test is after.
-    mc_z = t_ratio * np.sqrt(np.maximum(ess, 1.0))
-    converged = bool(np.max(np.abs(mc_z)) < 3.0)
-    diagnostics: dict[str, object] = {
-        "converged": converged,
+    diagnostics: dict[str, Any] = {
+        "converged": test.converged,
         "iterations": iteration,
+        "max_iterations": max_iter,
+        "convergence_p": test.p_value,
+        "tolerance_distance": test.distance,
+        "step_lengths": steps,
         "t_ratio": t_ratio.tolist(),
-        "mc_z": mc_z.tolist(),
         "effective_size": ess.tolist(),
         "geweke_z": geweke.tolist(),
         "draws": len(sim),
@@ -296,7 +346,7 @@ def fit_mcmc(
         "burnin": burnin,
         "seed": seed,
     }
-    return McmcFit(theta, cov, np.sqrt(mcmc_var), observed, diagnostics, iteration, interval)
+    return McmcFit(theta, cov, np.sqrt(mcmc_var), observed, diagnostics, iteration, interval, test.converged)
 
 
 def exact_edges_mutual(net: Network) -> tuple[np.ndarray, np.ndarray, float]:

@@ -73,6 +73,11 @@ class ErgmResult:
         return self.loglik_mc_se > 0 or self.loglik_method.startswith("bridge")
 
     @property
+    def converged(self) -> bool | None:
+        """Whether an MCMC fit passed its convergence test at the estimate; None for exact fits."""
+        return None if self.diagnostics is None else bool(self.diagnostics["converged"])
+
+    @property
     def aic(self) -> float:
         return -2 * self.loglik + 2 * len(self.terms)
 
@@ -117,7 +122,8 @@ class ErgmResult:
     def to_json_dict(self) -> dict[str, Any]:
         """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None.
 
-        ``seed`` is the seed of an MCMC fit (and its bridge sampling), None for exact fits.
+        ``seed`` is the seed of an MCMC fit (and its bridge sampling) and ``converged`` its
+        convergence test's verdict; both are None for exact fits.
         """
         columns = ("coef", "se", "z", "p")
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
@@ -137,6 +143,7 @@ class ErgmResult:
             "method": self.method,
             # The seed of the MCMC fit and its bridge sampling; None when nothing was sampled.
             "seed": self.diagnostics.get("seed") if self.diagnostics else None,
+            "converged": self.converged,
         }
 
     def summary(self) -> str:
@@ -175,9 +182,11 @@ class ErgmResult:
             lines.append(f"Deviance, AIC and BIC are MCMC estimates: log-likelihood by {self.loglik_method}")
         if self.diagnostics is not None:
             d = self.diagnostics
+            verdict = "converged" if d["converged"] else "NOT converged"
             lines += [
                 "",
-                f"MCMC: {'converged' if d['converged'] else 'NOT converged'} after {d['iterations']} iterations; "
+                f"MCMC: {verdict} after {d['iterations']} of at most {d['max_iterations']} iterations "
+                f"(convergence test at the estimate: p = {d['convergence_p']:.2g}, converged below 0.01); "
                 f"{d['draws']} draws every {d['interval']} toggles after {d['burnin']}; seed {d['seed']}",
                 "MCMC standard errors: "
                 + ", ".join(f"{t} {s:.4g}" for t, s in zip(self.terms, self.mcmc_se, strict=True)),

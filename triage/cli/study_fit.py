@@ -88,16 +88,30 @@ def fit_command(
             help="Networks drawn per bridge (default 256, at least 2); more draws, smaller MC error.",
         ),
     ] = None,
+    max_iterations: Annotated[
+        int | None,
+        typer.Option(
+            "--max-iterations",
+            help="MCMC-MLE iterations before a fit is reported as not converged (default 20).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
 ) -> None:
-    """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm)."""
+    """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm).
+
+    An MCMC fit that did not pass its convergence test is still printed, then a warning on
+    stderr says what to try, and the exit code is 1.
+    """
     from analytics.ergm import ergm
     from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
+    from analytics.ergm.dependent import MAX_ITERATIONS
     from analytics.network_files import read_network
 
     _check_at_least("--seed", seed, 0)
     _check_at_least("--bridges", bridges, 0)
     _check_at_least("--bridge-draws", bridge_draws, 2)
+    _check_at_least("--max-iterations", max_iterations, 1)
+    iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
     if response is not None and reference == "bernoulli":
         reference = "poisson"
     net = read_network(nodes, edges, _edgecov_pairs(edgecov or []), directed=not undirected)
@@ -110,8 +124,18 @@ def fit_command(
         seed=seed,
         bridges=DEFAULT_BRIDGES if bridges is None else bridges,
         bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
+        max_iterations=iterations,
     )
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
     else:
         typer.echo(result.summary())
+    if result.converged is False:
+        d = result.diagnostics or {}
+        typer.echo(
+            f"warning: the MCMC fit did not converge in {result.iterations} iterations (convergence test"
+            f" p = {d.get('convergence_p', float('nan')):.2g}, needs < 0.01), so its estimates may be"
+            f" inaccurate; try --max-iterations {2 * iterations}, another --seed, or a simpler model",
+            err=True,
+        )
+        raise typer.Exit(1)

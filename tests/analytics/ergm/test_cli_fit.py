@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
+from analytics.ergm.dependent import MAX_ITERATIONS, fit_mcmc
 from analytics.study import DEFAULT_SEED
 from tests.analytics.ergm.conftest import strict_json_loads
 from triage.cli import main
@@ -97,9 +99,11 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "directed",
         "method",
         "seed",
+        "converged",
     }
     assert payload["loglik_method"] == "exact" and payload["loglik_mc_se"] == 0.0
     assert payload["method"] == "Maximum Likelihood" and payload["seed"] is None  # no sampling
+    assert payload["converged"] is None  # no MCMC, nothing to converge
     assert payload["n_dyads"] == 15 * 14 and payload["directed"] is True
 
 
@@ -167,7 +171,13 @@ def test_mcmc_fit_without_a_loglik_prints_strict_json(capsys: pytest.CaptureFixt
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--seed", "-1"), ("--bridges", "-1"), ("--bridge-draws", "1"), ("--bridge-draws", "0")],
+    [
+        ("--seed", "-1"),
+        ("--bridges", "-1"),
+        ("--bridge-draws", "1"),
+        ("--bridge-draws", "0"),
+        ("--max-iterations", "0"),
+    ],
 )
 def test_bad_sampling_settings_exit_2_naming_the_option(
     option: str, value: str, capsys: pytest.CaptureFixture[str]
@@ -183,3 +193,27 @@ def test_help_states_the_engine_defaults(capsys: pytest.CaptureFixture[str]) -> 
     assert f"(default {DEFAULT_BRIDGES}, as R's ergm)" in text
     assert f"(default {DEFAULT_BRIDGE_DRAWS}, at least 2)" in text
     assert f"[default: {DEFAULT_SEED}]" in text
+    assert f"(default {MAX_ITERATIONS})" in text
+
+
+def test_the_documented_example_converges(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/ergm.md's command, word for word (it printed "MCMC: NOT converged after 2 iterations").
+    argv = ["study", "fit", "--nodes", str(EXAMPLE / "nodes.csv"), "--edges", str(EXAMPLE / "edges.csv")]
+    assert main([*argv, "--formula", 'edges + mutual + nodeicov("HTH")']) == 0
+    captured = capsys.readouterr()
+    assert "\nMCMC: converged after " in captured.out and "NOT converged" not in captured.out
+    assert captured.err == ""
+
+
+def test_a_fit_that_did_not_converge_is_printed_then_warns_and_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10 draws a sample can never show convergence (test_convergence.py says why).
+    monkeypatch.setattr("analytics.ergm.fit_mcmc", functools.partial(fit_mcmc, draws=10))
+    assert main([*MCMC_FIT, "--max-iterations", "2"]) == 1
+    captured = capsys.readouterr()
+    payload = strict_json_loads(captured.out)  # the fit is still printed, in full
+    assert payload["converged"] is False and payload["method"] == "Monte Carlo Maximum Likelihood"
+    (warning,) = captured.err.splitlines()
+    assert warning.startswith("warning: the MCMC fit did not converge in 2 iterations")
+    assert "try --max-iterations 4, another --seed, or a simpler model" in warning
