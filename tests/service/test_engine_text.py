@@ -141,7 +141,8 @@ def test_chinese_details_read_as_written() -> None:
     )
     assert _zh_detail(red, "news2_emergency") == (
         "早期预警评分 NEWS2 ≥9 分（血氧饱和度量表 1）：紧急抢救响应：由重症监护团队评估；考虑转入二级/三级监护；"
-        "持续监测；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分（评分不完整，为下限）"
+        "持续监测；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分（评分不完整，缺少吸氧状态、心率、意识水平（ACVPU）、体温，"
+        "为下限）"
     )
     kidney = _payload(PatientContext(), [ob("egfr", 45.06), ob("albumin_creatinine_ratio", 45)], ALL_ON)
     assert (
@@ -152,6 +153,38 @@ def test_chinese_details_read_as_written() -> None:
     assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（量表 1）：偏低"
     confused = _payload(PatientContext(), [ob("consciousness", "C")], ALL_ON)
     assert _zh_detail(confused, "altered_consciousness") == "ACVPU 评估为 C：新发意识模糊（非清醒）"
+
+
+@pytest.mark.parametrize("rule", ["news2_urgent", "news2_low_elevated", "qsofa_high", "crb65_high"])
+def test_an_incomplete_score_names_the_readings_it_lacks(rule: str) -> None:
+    """The engine's English says which readings an incomplete score is missing (what to measure
+    next); the page says it too, in either language, never only "incomplete"."""
+    for fired, payload in FIRING:
+        if fired != rule:
+            continue
+        for reason in _reasons(rule, payload):
+            if reason["values"].get("complete") is not False:
+                continue
+            score = next(s for name, s in payload["scores"].items() if name in reason["values"])
+            assert score["missing"]
+            for language in ("en", "zh"):
+                text = EngineText(language, payload)
+                shown = text.detail(reason)
+                assert shown != reason["detail"], "rendered from the template, not the fallback"
+                for code in score["missing"]:
+                    assert text.label(code) in shown, (language, code, shown)
+            return
+    pytest.fail(f"no incomplete {rule} fired here")
+
+
+def test_an_incomplete_score_without_its_missing_list_is_the_engines_english() -> None:
+    payload = next(p for rule, p in FIRING if rule == "qsofa_high")
+    reason = _reasons("qsofa_high", payload)[0]
+    payload = {
+        **payload,
+        "scores": {**payload["scores"], "qsofa": {**payload["scores"]["qsofa"], "missing": []}},
+    }
+    assert EngineText("zh", payload).detail(reason) == reason["detail"]
 
 
 @pytest.mark.parametrize("band", list(NEWS2_RESPONSES))

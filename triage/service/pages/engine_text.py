@@ -15,8 +15,9 @@ Detail template fields (``str.format``): every key of ``values`` (numbers to one
 most), with a conversion after the colon ``{key:text}`` (the catalogue's ``detail.<key>.<value>``)
 and ``{code:reading}`` (the reading of that code as used: comparator, number, unit, as reported);
 derived (``_DERIVED``): ``{at_least}`` and ``{incomplete}`` (a score with missing items is a lower
-bound), ``{bp}`` (``sbp/dbp``), ``{points}`` (NEWS2 points per parameter), ``{readings}`` (each
-reading named), ``{kidney}`` (eGFR, ACR, creatinine), ``{scores}`` (the risk scores that fired),
+bound; ``{incomplete}`` names the readings it lacks), ``{bp}`` (``sbp/dbp``), ``{points}`` (NEWS2
+points per parameter), ``{readings}`` (each reading named), ``{kidney}`` (eGFR, ACR, creatinine),
+``{scores}`` (the risk scores that fired),
 ``{response}`` (the NEWS2 clinical response and monitoring of the assessment's NEWS2 band).
 Phrase fields are the matched text, or with a conversion ``{field:codes}`` (a list of codes by
 name), ``{field:label}``, ``{field:named}`` (a list whose items start with a name),
@@ -190,7 +191,18 @@ class _DetailFields:
         return "" if self._complete() else self.owner._key("detail.at_least")
 
     def _incomplete(self) -> str:
-        return "" if self._complete() else self.owner._key("detail.incomplete")
+        """Empty for a complete score; else that it is a lower bound and which readings it lacks
+        (the score's ``missing``, as the engine's English says), or ``KeyError`` (the English)."""
+        if self._complete():
+            return ""
+        missing = [
+            code
+            for name, score in self.owner.scores.items()
+            if name in self.given and isinstance(score, Mapping)
+            for code in score.get("missing") or ()
+        ]
+        listed = self._listed([self.owner.label(str(code)) for code in dict.fromkeys(missing)])
+        return self.owner._key("detail.incomplete").format(missing=listed)
 
     def _pressure(self, code: str) -> str:
         value = self.given.get(code)
