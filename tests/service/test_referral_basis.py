@@ -369,6 +369,12 @@ def test_the_cli_lists_acknowledges_and_cancels(staff: Staff, capsys: pytest.Cap
     assert "re-assessed: local_care (less urgent than the referral); REVIEW NEEDED" in out
     code, out, _ = cli(capsys, staff, "basis-changes", "--json")
     assert code == 0 and [(c["referral_id"], c["open"]) for c in json.loads(out)] == [(first, True)]
+    # the referral list says so too, so it cannot be missed there
+    code, out, _ = cli(capsys, staff, "list")
+    (line,) = [row for row in out.splitlines()[1:] if row.split()[0] == str(first)]
+    assert code == 0 and out.splitlines()[0].endswith("basis") and line.endswith("REVIEW NEEDED")
+    code, out, _ = cli(capsys, staff, "list", "--json")
+    assert {r["id"]: r["basis_review_needed"] for r in json.loads(out)}[first] is True
 
     # Bad input: one line, exit 2 (unknown referral: not found, exit 1), nothing recorded.
     code, _, err = cli(capsys, staff, "acknowledge", str(first), "--actor", "dr_wu", "--reason", "  ")
@@ -393,6 +399,7 @@ def test_the_cli_lists_acknowledges_and_cancels(staff: Staff, capsys: pytest.Cap
     code, out, _ = cli(capsys, staff, "show", str(first))
     assert "acknowledged by dr_wu at" in out and ": rechecked: 27.9" in out
     assert cli(capsys, staff, "basis-changes")[1] == "no referral waits for a basis review\n"
+    assert "REVIEW NEEDED" not in cli(capsys, staff, "list")[1]
     assert "acknowledged by dr_wu" in cli(capsys, staff, "basis-changes", "--all")[1]
 
     # Cancelling clears it too: the note is required.

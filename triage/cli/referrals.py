@@ -114,7 +114,7 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         typer.echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
 
 
-_LIST_COLUMNS = ("id", "status", "urgency", "from_facility", "to_facility", "created_at")
+_LIST_COLUMNS = ("id", "status", "urgency", "from_facility", "to_facility", "created_at", "basis")
 
 
 @app.command("list")
@@ -127,15 +127,22 @@ def list_command(
     limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many rows.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
-    """List referrals, newest first."""
-    rows = referrals.list_referrals(open_log(ctx, db), status=status, limit=limit)
+    """List referrals, newest first; 'basis: REVIEW NEEDED' marks one whose basis a device
+    corrected and nobody has reviewed (`triage referrals basis-changes`)."""
+    database = open_log(ctx, db)
+    rows = referrals.list_referrals(database, status=status, limit=limit)
+    changes = basis.for_referrals(database, [r["id"] for r in rows])
+    for row in rows:
+        row["basis_review_needed"] = any(c.open for c in changes.get(int(row["id"]), []))
     if as_json:
         print_json(rows)
         return
     if not rows:
         typer.echo("no referrals" + (f" with status {status}" if status else ""))
         return
-    print_table(rows, _LIST_COLUMNS)
+    print_table(
+        [r | {"basis": "REVIEW NEEDED" if r["basis_review_needed"] else None} for r in rows], _LIST_COLUMNS
+    )
 
 
 @app.command()
