@@ -23,7 +23,8 @@ from analytics.errors import ConvergenceError, FormulaError
 
 __all__ = ["NOT_CONVERGED", "ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
 
-#: The note (and the CLI's warning) on an MCMC fit that did not pass its convergence test.
+#: The note on an MCMC fit that did not pass its convergence test (``triage study fit`` prints its own
+#: warning, which names its options: --max-iterations, --seed).
 NOT_CONVERGED = (
     "MCMC-MLE did not converge in {iterations} iterations: the estimates may be inaccurate;"
     " try more iterations, another seed or a simpler model"
