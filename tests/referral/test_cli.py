@@ -61,7 +61,7 @@ def test_list_show_stats_json(log: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_tables_have_no_trailing_spaces_and_stay_aligned(
     log: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from triage.cli.referrals import print_table
+    from triage.cli.output import print_table
 
     print_table(
         [{"id": 1, "name": "a", "note": ""}, {"id": 22, "name": "longer", "note": "x"}],

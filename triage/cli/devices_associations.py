@@ -18,7 +18,8 @@ from referral import associations
 from referral.associations import Association, when
 from referral.errors import UserInputError
 from triage.cli.context import AppContext
-from triage.cli.referrals import DbOption, JsonOption, open_log, print_json, print_table
+from triage.cli.output import print_json, print_table
+from triage.cli.referrals import DbOption, JsonOption, open_log
 
 app = typer.Typer(
     help="Device associations: attach a bedside device (e.g. a pulse oximeter) to a patient's encounter,"

@@ -22,7 +22,7 @@ from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
-from triage.cli.referrals import print_table
+from triage.cli.output import print_table
 from triage.errors import UserInputError
 
 PROTOCOLS = ("astm", "hl7", "line")

@@ -18,6 +18,7 @@ from referral import analytics_export, audit, basis, export, facilities, queue, 
 from referral.errors import AuditChainError, NotFoundError, UserInputError
 from referral.schema import MIGRATIONS, TIERS, applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
+from triage.cli.output import print_json, print_table
 
 app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
@@ -73,22 +74,6 @@ def _connect(path: Path, timeout: int, *, migrate: bool = True) -> Database:
         return connect(path, busy_timeout_ms=timeout, migrate=migrate)
     except sqlite3.DatabaseError as exc:
         raise UserInputError(f"{path}: not a usable referral log (SQLite: {exc})") from None
-
-
-def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    """Aligned columns under a header line; empty cells print as '-'; no trailing spaces."""
-    widths = [max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
-
-    typer.echo(line(list(columns)))
-    for row in rows:
-        typer.echo(line([str(row[c] or "-") for c in columns]))
 
 
 def _actor() -> str:
