@@ -99,7 +99,12 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
 
 @dataclass
 class ReplayReport:
-    """What replaying one capture produced (see ``triage devices replay``)."""
+    """What replaying one capture produced (see ``triage devices replay``).
+
+    Every result is in exactly one of ``observations``, ``held_back`` (benign: QC, ignored codes,
+    no value) or :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
+    unexpected unit, invalid value); ``quarantined`` also holds what never became a result
+    (:meth:`without_result`: undecodable bytes, unparseable messages)."""
 
     profile: DeviceProfile
     messages: int = 0
@@ -108,6 +113,14 @@ class ReplayReport:
     quarantined: list[Quarantine] = field(default_factory=list)
     held_back: list[tuple[DeviceResult, IntakeRefused]] = field(default_factory=list)
     tolerance: dict[str, int] = field(default_factory=dict)
+
+    def for_review(self) -> list[Quarantine]:
+        """The quarantine items that are problems of a result (each result at most once)."""
+        return [q for q in self.quarantined if q.with_result]
+
+    def without_result(self) -> list[Quarantine]:
+        """The quarantine items that never became a result."""
+        return [q for q in self.quarantined if not q.with_result]
 
 
 def replay_capture(
@@ -132,7 +145,14 @@ def replay_capture(
                 if exc.needs_review:
                     if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec
                         report.quarantined.append(
-                            Quarantine(exc.reason, item.raw, result.byte_offset, profile.device_id, str(exc))
+                            Quarantine(
+                                exc.reason,
+                                item.raw,
+                                result.byte_offset,
+                                profile.device_id,
+                                str(exc),
+                                with_result=True,
+                            )
                         )
                 else:
                     report.held_back.append((result, exc))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,13 @@ from triage.errors import UserInputError
 from triage.intake import observation_record, replay_capture
 
 ProtocolName = Literal["astm", "hl7", "line"]
+
+
+def _counted(label: str, reasons: Iterable[str]) -> str:
+    """``"3 for review (2 unmapped_code, 1 invalid)"`` - kinds most frequent first - or ``"0 for review"``."""
+    counts = Counter(reasons)
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{counts.total()} {label} ({kinds})" if counts else f"0 {label}"
 
 
 def register(app: typer.Typer) -> None:
@@ -81,16 +90,17 @@ def register(app: typer.Typer) -> None:
         for q in report.quarantined:
             where = f"byte {q.byte_offset}" if q.byte_offset is not None else "end of file"
             err.write(f"{file}: {where}: quarantined ({q.reason}): {q.detail}\n")
-        kinds: dict[str, int] = {}
-        for _, refusal in report.held_back:
-            kinds[refusal.reason] = kinds.get(refusal.reason, 0) + 1
-        held = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
         synthetic = " [profile sample data is SYNTHETIC]" if prof.synthetic_samples else ""
+        # each result counted once: observation, for review (quarantined with its result) or not
+        # for triage; then what was quarantined without ever becoming a result
         err.write(
             f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
-            f"{len(report.results)} result(s), {len(report.observations)} observation(s), "
-            f"{len(report.quarantined)} quarantined; not for triage: {held}; tolerance switches fired: {switches}\n"
+            f"{len(report.results)} result(s): {len(report.observations)} observation(s), "
+            f"{_counted('for review', (q.reason for q in report.for_review()))}, "
+            f"{_counted('not for triage', (r.reason for _, r in report.held_back))}; "
+            f"{len(report.without_result())} quarantined without a result; "
+            f"tolerance switches fired: {switches}\n"
         )
         if report.quarantined:
             # SystemExit, not typer.Exit: the root main() runs click with standalone_mode=False,

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.traces.golden_io import DATA
+from devices.profile import load_profile
+from tests.devices.traces.golden_io import DATA, RECEIVED_AT, TRACES
 from triage.cli import main
+from triage.intake import replay_capture
 
 
 def test_replay_prints_observations_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -36,7 +38,9 @@ def test_replay_prints_observations_and_exits_0(capsys: pytest.CaptureFixture[st
         "37182",
     )
     assert hgb["device_time"] == "2024-06-27T13:54:07+08:00"
-    assert "41 result(s), 4 observation(s), 0 quarantined" in err
+    assert (
+        "41 result(s): 4 observation(s), 0 for review, 37 not for triage (37 ignored); 0 quarantined" in err
+    )
     assert "missing_lf_after_checksum x1" in err
 
 
@@ -124,3 +128,45 @@ def test_bytes_outside_mllp_frames_are_quarantined(
     code = main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380"])
     _, err = capsys.readouterr()
     assert code == 1 and "byte 0: quarantined (bytes_outside_frame)" in err
+
+
+@pytest.mark.parametrize("trace", sorted(TRACES))
+def test_every_result_is_counted_in_exactly_one_bucket(trace: str) -> None:
+    """observation, for review (quarantined with its result) or not for triage - never two."""
+    report = replay_capture(load_profile(TRACES[trace]), (DATA / trace).read_bytes(), received_at=RECEIVED_AT)
+    review = report.for_review()
+    assert len(report.observations) + len(review) + len(report.held_back) == len(report.results)
+    offsets = [r.byte_offset for r, _ in report.observations]
+    offsets += [q.byte_offset for q in review] + [r.byte_offset for r, _ in report.held_back]
+    assert sorted(offsets, key=str) == sorted((r.byte_offset for r in report.results), key=str)
+    assert len(review) + len(report.without_result()) == len(report.quarantined)
+
+
+def test_replay_summary_counts_an_unmapped_result_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "devices",
+            "replay",
+            str(DATA / "roche-cobas_c311.astm"),
+            "-p",
+            "astm",
+            "--profile",
+            "roche-cobas_c311",
+        ]
+    )
+    _, err = capsys.readouterr()
+    assert code == 1
+    summary = err.splitlines()[-1]
+    assert (
+        "7 result(s): 0 observation(s), 7 for review (7 unmapped_code), 0 not for triage; "
+        "0 quarantined without a result" in summary
+    )
+
+
+def test_replay_summary_counts_what_never_became_a_result(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["devices", "replay", str(DATA / "horiba-yumizen_h550.astm"), "-p", "astm"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert (
+        "0 result(s): 0 observation(s), 0 for review, 0 not for triage; 1 quarantined without a result" in err
+    )
