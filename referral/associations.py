@@ -18,8 +18,12 @@ by ``referral.inbox.record_message`` inside the same transaction). Rules:
   lazily in the first transaction that notices it (:func:`expire_due`): a result arriving for the
   device, a listing, an attach or a detach. A result held because of it says so
   (``details["association_expired"]``).
-* Encounters have no end in this log (no discharge or close), so nothing ends an association
-  with its encounter; the expiry bounds it instead.
+* Closing the encounter (the visit ends, ``referral/closure.py``) ends every association of it
+  in the closing transaction, with reason ``encounter_closed`` (:func:`end_for_encounter`): a
+  pulse oximeter still on the bed links nothing to a patient who has gone home, and its next
+  results are held for review like any unlinked result. A closed encounter cannot get a device
+  attached (:class:`ConflictError`: open a new encounter). The expiry still bounds an association
+  whose encounter is never closed.
 * A result that carries its own patient id is never re-linked, and QC results are never linked.
 * Every start and end is written with an audit entry in the same transaction; so is every link.
 """
@@ -36,7 +40,7 @@ from sqlite_utils import Database
 
 from referral import audit, store
 from referral.errors import ConflictError, NotFoundError, UserInputError
-from referral.transactions import write
+from referral.transactions import when, write
 
 if TYPE_CHECKING:
     from referral.inbox import NewDeviceResult
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 REPLACED = "replaced"
 EXPIRED = "expired"
+ENCOUNTER_CLOSED = "encounter_closed"
 #: Who ends an expired association (the audit actor: no person did it).
 EXPIRY_ACTOR = "system"
 #: Bounds and default of the maximum duration (setting ``device_associations.max_duration_s``).
@@ -120,11 +125,6 @@ def _utc_text(at: str) -> str:
     if moment.tzinfo is None:
         raise UserInputError(f"device association lookup: time {at!r} has no UTC offset")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def when(at: str) -> str:
-    """A stored time for a message: ``2026-05-01 13:00:00 UTC``."""
-    return f"{at[:19].replace('T', ' ')} UTC"
 
 
 def check_device_id(device_id: str) -> str:
@@ -296,11 +296,7 @@ def associate(
     check_max_duration(max_duration)
 
     def work(db: Database) -> Association:
-        encounter = db.conn.execute(
-            "SELECT id, patient_id FROM encounters WHERE id = ?", [encounter_id]
-        ).fetchone()
-        if encounter is None:
-            raise NotFoundError(f"cannot attach device {device_id!r}: encounter {encounter_id} not found")
+        encounter = store.require_open(db, encounter_id, f"cannot attach device {device_id!r}")
         now = utc_now()
         _expire(db, now, device_id)
         expires = (datetime.fromisoformat(now) + max_duration).isoformat(timespec="microseconds")
@@ -319,7 +315,7 @@ def associate(
             "INSERT INTO device_associations"
             " (device_id, encounter_id, patient_id, started_at, started_by, expires_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [device_id, encounter_id, int(encounter[1]), now, actor, expires],
+            [device_id, encounter_id, int(encounter["patient_id"]), now, actor, expires],
         )
         association_id = int(cursor.lastrowid or 0)
         audit.append(
@@ -332,7 +328,7 @@ def associate(
             data={
                 "device_id": device_id,
                 "encounter_id": encounter_id,
-                "patient_id": int(encounter[1]),
+                "patient_id": int(encounter["patient_id"]),
                 "started_at": now,
                 "expires_at": expires,
                 "replaces": current.id if current is not None else None,
@@ -347,8 +343,8 @@ def end(db: Database, device_id: str, *, actor: str, reason: str) -> Association
     """End the device's active association (a reason is required); returns the ended row.
 
     Raises ``NotFoundError`` when the device has no active association, saying when the last one
-    expired if that is why (an expired association is ended as ``expired`` first, and that end
-    is kept).
+    expired, or that its encounter was closed, if that is why (an expired association is ended as
+    ``expired`` first, and that end is kept).
     """
     check_device_id(device_id)
     actor = _check_text(actor, "actor", 200)
@@ -359,16 +355,32 @@ def end(db: Database, device_id: str, *, actor: str, reason: str) -> Association
         current = active_for_device(db, device_id)
         if current is None:
             last = history(db, device_id, limit=1)
-            expired = (
-                f" (association #{last[0].id} expired at {when(str(last[0].ended_at))})"
-                if last and last[0].end_reason == EXPIRED
-                else ""
-            )
-            raise NotFoundError(f"device {device_id!r} is not attached to any encounter{expired}")
+            why = ""
+            if last and last[0].end_reason == EXPIRED:
+                why = f" (association #{last[0].id} expired at {when(str(last[0].ended_at))})"
+            elif last and last[0].end_reason == ENCOUNTER_CLOSED:
+                why = (
+                    f" (association #{last[0].id} ended when encounter {last[0].encounter_id} was closed"
+                    f" at {when(str(last[0].ended_at))} by {last[0].ended_by})"
+                )
+            raise NotFoundError(f"device {device_id!r} is not attached to any encounter{why}")
         _end(db, current, actor=actor, reason=reason, at=utc_now())
         return get(db, current.id)
 
     return write(db, work)
+
+
+def end_for_encounter(db: Database, encounter_id: int, *, actor: str, at: str) -> list[Association]:
+    """Inside the write transaction that closes the encounter: end its active associations at
+    ``at`` with reason ``encounter_closed`` (one audit entry each); returns the ended rows. One
+    whose expiry had passed is ended as ``expired`` at its expiry instead, as anywhere else, and is
+    not returned."""
+    _expire(db, at)
+    ended = []
+    for current in for_encounter(db, encounter_id):
+        _end(db, current, actor=actor, reason=ENCOUNTER_CLOSED, at=at)
+        ended.append(get(db, current.id))
+    return ended
 
 
 def expire_due(db: Database, *, device_id: str | None = None, now: str | None = None) -> list[Association]:

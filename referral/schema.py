@@ -591,3 +591,31 @@ CREATE UNIQUE INDEX referral_basis_changes_once ON referral_basis_changes(referr
 CREATE INDEX referral_basis_changes_open ON referral_basis_changes(encounter_id) WHERE resolved_at IS NULL
 """,
     )
+
+
+@MIGRATIONS(name="0014_encounter_close")
+def m0014_encounter_close(db: Database) -> None:
+    """Encounters can be closed: the visit ends (``referral/closure.py``).
+
+    ``closed_at`` (ISO 8601 UTC with microseconds, the format of the device association times),
+    ``closed_by`` and ``close_reason`` are set together, once: the trigger rejects any later change
+    of them (a closed encounter is never reopened; the patient's next visit is a new encounter).
+    Existing encounters stay open (NULL). Closing ends the encounter's device associations (reason
+    ``encounter_closed``) in the same transaction; its referrals are not touched.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE encounters ADD COLUMN closed_at TEXT;
+ALTER TABLE encounters ADD COLUMN closed_by TEXT;
+ALTER TABLE encounters ADD COLUMN close_reason TEXT CHECK (
+    (closed_at IS NULL) = (closed_by IS NULL)
+    AND (closed_at IS NULL) = (close_reason IS NULL)
+    AND (closed_by IS NULL OR length(trim(closed_by)) > 0)
+    AND (close_reason IS NULL OR length(trim(close_reason)) > 0)
+);
+CREATE TRIGGER encounters_close_once BEFORE UPDATE OF closed_at, closed_by, close_reason ON encounters
+WHEN OLD.closed_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a closed encounter stays closed: its close cannot be changed'); END
+""",
+    )

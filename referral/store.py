@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from referral import audit, facilities
 from referral.clinic import pseudonym, pseudonym_secret
-from referral.errors import IdempotencyConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, IdempotencyConflictError, NotFoundError, UserInputError
 from referral.records import (
     URGENCY_RANK,
     AssessmentIn,
@@ -26,7 +26,7 @@ from referral.records import (
     OverrideIn,
     PatientIn,
 )
-from referral.transactions import utc_now, write
+from referral.transactions import utc_now, when, write
 
 
 def request_digest(model: Any) -> str:
@@ -186,11 +186,29 @@ def get_encounter(db: Database, encounter_id: int) -> dict[str, Any]:
     return row
 
 
-def latest_encounter_on(db: Database, patient_id: int, day: str) -> dict[str, Any] | None:
-    """The patient's latest encounter on ``day`` (the clinic's local date, ``encounters.day``)."""
+def require_open(db: Database, encounter_id: int, doing: str) -> dict[str, Any]:
+    """The encounter, if it is not closed; ``doing`` names the refused work in the error
+    (``NotFoundError`` for an unknown encounter, ``ConflictError`` for a closed one)."""
+    row = _one(db, "SELECT * FROM encounters WHERE id = ?", [encounter_id])
+    if row is None:
+        raise NotFoundError(f"{doing}: encounter {encounter_id} not found")
+    if row.get("closed_at") is not None:  # .get: a log saved before migration 0014 has no close
+        raise ConflictError(
+            f"{doing}: encounter {encounter_id} was closed at {when(row['closed_at'])} by"
+            f" {row['closed_by']} ({row['close_reason']}); open a new encounter"
+        )
+    return row
+
+
+def latest_encounter_on(
+    db: Database, patient_id: int, day: str, *, open_only: bool = False
+) -> dict[str, Any] | None:
+    """The patient's latest encounter on ``day`` (the clinic's local date, ``encounters.day``);
+    with ``open_only``, the latest one not closed."""
+    still_open = " AND closed_at IS NULL" if open_only else ""
     return _one(
         db,
-        "SELECT * FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
+        f"SELECT * FROM encounters WHERE patient_id = ? AND day = ?{still_open} ORDER BY id DESC LIMIT 1",
         [patient_id, day],
     )
 
@@ -201,10 +219,11 @@ def latest_encounter_on(db: Database, patient_id: int, day: str) -> dict[str, An
 def add_observations(
     db: Database, encounter_id: int, observations: list[ObservationIn], *, actor: str, reason: str
 ) -> list[int]:
-    """Store observations for an encounter in one transaction; returns their ids."""
+    """Store observations for an encounter in one transaction; returns their ids. A closed
+    encounter takes none (``ConflictError``)."""
 
     def work(db: Database) -> list[int]:
-        get_encounter(db, encounter_id)
+        require_open(db, encounter_id, "new readings")
         ids = []
         dumped = [o.model_dump(mode="json") for o in observations]
         for fields in dumped:
@@ -236,10 +255,18 @@ def list_observations(db: Database, encounter_id: int) -> list[dict[str, Any]]:
 
 
 def record_assessment(
-    db: Database, encounter_id: int, assessment: AssessmentIn, *, actor: str, reason: str
+    db: Database,
+    encounter_id: int,
+    assessment: AssessmentIn,
+    *,
+    actor: str,
+    reason: str,
+    after_close: bool = False,
 ) -> dict[str, Any]:
     """Store a triage Assessment (stored once per idempotency key); returns the decoded row."""
-    return _decode_assessment(insert_assessment(db, encounter_id, assessment, actor=actor, reason=reason))
+    return _decode_assessment(
+        insert_assessment(db, encounter_id, assessment, actor=actor, reason=reason, after_close=after_close)
+    )
 
 
 def assessment_digest(assessment: AssessmentIn, payload_text: str) -> str:
@@ -250,12 +277,24 @@ def assessment_digest(assessment: AssessmentIn, payload_text: str) -> str:
 
 
 def insert_assessment(
-    db: Database, encounter_id: int, assessment: AssessmentIn, *, actor: str, reason: str
+    db: Database,
+    encounter_id: int,
+    assessment: AssessmentIn,
+    *,
+    actor: str,
+    reason: str,
+    after_close: bool = False,
 ) -> dict[str, Any]:
     """Like :func:`record_assessment`, but returns the row as stored: JSON columns stay text.
 
     The payload is stored as given in ``payload_json`` (serialised once by the engine), else as
     canonical JSON of ``payload``; the audit entry records its SHA-256.
+
+    A closed encounter takes no new assessment (``ConflictError``: open a new encounter); a
+    repeated request with a stored idempotency key still returns its assessment. ``after_close``
+    is only for the re-assessment after a device corrected a reading the encounter already holds
+    (``triage/service/corrections.py``): the record must follow the correction, and a referral
+    made from the old value must be flagged, whether or not the visit has ended.
     """
     payload_text = (
         assessment.payload_json
@@ -268,7 +307,10 @@ def insert_assessment(
         existing = _existing_by_key(db, "assessments", assessment.idempotency_key, digest)
         if existing is not None:
             return existing
-        get_encounter(db, encounter_id)
+        if after_close:
+            get_encounter(db, encounter_id)
+        else:
+            require_open(db, encounter_id, "a new assessment")
         row: dict[str, Any] = {
             "encounter_id": encounter_id,
             "idempotency_key": assessment.idempotency_key,

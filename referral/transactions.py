@@ -29,6 +29,11 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def when(at: str) -> str:
+    """A stored UTC time for a message: ``2026-05-01 13:00:00 UTC``."""
+    return f"{at[:19].replace('T', ' ')} UTC"
+
+
 def _is_busy(error: sqlite3.OperationalError) -> bool:
     text = str(error).lower()
     return "database is locked" in text or "database is busy" in text

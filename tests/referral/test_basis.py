@@ -28,7 +28,7 @@ def test_an_older_log_gains_the_table_and_its_referrals_carry_on(tmp_path: Path)
     )
     db.conn.commit()
     assert "referral_basis_changes" not in db.table_names()
-    assert apply_migrations(db) == ["0013_referral_basis_changes"]
+    assert apply_migrations(db)[0] == "0013_referral_basis_changes"  # then any later ones
     assert basis.for_referrals(db, [ref["id"]]) == {} and basis.open_for(db, ref["id"]) == []
     assert referrals.transition(db, ref["id"], "sent", actor="dr_li")["status"] == "sent"
     with pytest.raises(ConflictError, match="no corrected basis waiting for review"):

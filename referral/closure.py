@@ -1,0 +1,112 @@
+"""Closing an encounter: the patient's visit ends (migration ``0014_encounter_close``).
+
+Rules this module keeps:
+
+* One write transaction: the encounter's ``closed_at`` / ``closed_by`` / ``close_reason``, the end
+  of every active device association of the encounter (reason ``encounter_closed``, one
+  ``device_association.end`` audit entry each, ``referral/associations.py``) and the
+  ``encounter.closed`` audit entry (who, why, which associations it ended) commit together. A
+  device result received after the close is not linked to the patient: it is held for review like
+  any unlinked result.
+* Once: an unknown encounter is a :class:`NotFoundError`, an encounter already closed a
+  :class:`ConflictError` naming when, by whom and why; a trigger keeps the close from being
+  changed afterwards. There is no reopening: the patient's next visit is a new encounter.
+* After the close the encounter takes no new readings, assessments or device attachments
+  (``referral.store.require_open``: a :class:`ConflictError` saying "open a new encounter"). A
+  device's correction of a reading the encounter already holds is still recorded and re-assessed
+  (``triage/service/corrections.py``), so the record follows the device and a referral made from
+  the old value is flagged.
+* Referrals of the encounter are not touched: a referral outlives the visit and goes on through
+  its own lifecycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import associations, audit, store
+from referral.associations import Association
+from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.transactions import when, write
+
+#: At most this many characters in a close reason (after trimming).
+REASON_LIMIT = 500
+ACTOR_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A closed encounter (its row, ``closed_*`` set) and the device associations the close ended."""
+
+    encounter: dict[str, Any]
+    ended: tuple[Association, ...]
+
+
+def _text(value: str, field: str, encounter_id: int, limit: int) -> str:
+    text = value.strip()
+    if not text:
+        raise UserInputError(f"closing encounter {encounter_id}: {field!r} is empty (it is required)")
+    if len(text) > limit:
+        raise UserInputError(
+            f"closing encounter {encounter_id}: {field!r} is {len(text)} characters; at most {limit}"
+        )
+    return text
+
+
+def closed_text(encounter: dict[str, Any]) -> str:
+    """``closed at <time> by <who> (<reason>)`` of a closed encounter row."""
+    return (
+        f"closed at {when(encounter['closed_at'])} by {encounter['closed_by']} ({encounter['close_reason']})"
+    )
+
+
+def close(db: Database, encounter_id: int, *, actor: str, reason: str) -> Closure:
+    """Close the encounter now and end its device associations, in one audited transaction.
+
+    ``reason`` is required (trimmed, at most :data:`REASON_LIMIT` characters). Raises
+    ``NotFoundError`` for an unknown encounter and ``ConflictError`` for one already closed.
+    """
+    actor = _text(actor, "actor", encounter_id, ACTOR_LIMIT)
+    reason = _text(reason, "reason", encounter_id, REASON_LIMIT)
+
+    def work(db: Database) -> Closure:
+        try:
+            encounter = store.get_encounter(db, encounter_id)
+        except NotFoundError:
+            raise NotFoundError(f"cannot close encounter {encounter_id}: not found") from None
+        if encounter["closed_at"] is not None:
+            raise ConflictError(f"encounter {encounter_id} is already {closed_text(encounter)}")
+        now = associations.utc_now()
+        ended = associations.end_for_encounter(db, encounter_id, actor=actor, at=now)
+        db.conn.execute(
+            "UPDATE encounters SET closed_at = ?, closed_by = ?, close_reason = ? WHERE id = ?",
+            [now, actor, reason, encounter_id],
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="encounter.closed",
+            entity="encounter",
+            entity_id=encounter_id,
+            reason=reason,
+            data={
+                "closed_at": now,
+                "ended_associations": [a.id for a in ended],
+                "devices": [a.device_id for a in ended],
+            },
+        )
+        return Closure(store.get_encounter(db, encounter_id), tuple(ended))
+
+    return write(db, work)
+
+
+def ended_by_close(db: Database, encounter_id: int) -> list[Association]:
+    """The device associations that closing the encounter ended (empty while it is open)."""
+    return [
+        a
+        for a in associations.for_encounter(db, encounter_id, active_only=False)
+        if a.end_reason == associations.ENCOUNTER_CLOSED
+    ]
