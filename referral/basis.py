@@ -7,11 +7,16 @@ result it came from, ``inbox:<result id>``). When a device corrects one of those
 value. This module records that its basis changed:
 
 * **Which referrals** - precise linkage, not "everything older than the correction": every
-  referral of the corrected encounter that is still open to a decision (a status from which it
-  can be cancelled: proposed, sent, accepted; :data:`FLAGGED_STATUSES`) whose assessment used the
-  corrected device result. A correction of a reading the referral's assessment did not use (an
-  older reading of the same code, another test) leaves it alone; a final referral (completed,
-  declined, cancelled) and one whose patient has arrived are not flagged.
+  referral of the corrected encounter that is not final (:data:`FLAGGED_STATUSES`: proposed,
+  sent, accepted, arrived) whose assessment used the corrected device result. A correction of a
+  reading the referral's assessment did not use (an older reading of the same code, another test)
+  leaves it alone; a final referral (completed, declined, cancelled) is not flagged.
+* **For information** when the patient has already arrived (:data:`INFORMATIONAL_STATUSES`): the
+  referral can no longer be cancelled, but the referring clinician and the receiving hospital
+  still need to know that the transfer stood on a value a device corrected (glucose 28.0 -> 8.2
+  after arrival). Such a change (:attr:`BasisChange.informational`, from ``referral_status``) blocks
+  nothing and is cleared only by :func:`acknowledge` with a note; cancelling is refused with a
+  message saying so (:func:`refuse_cancel`), and completion leaves it open.
 * **What** - one row in ``referral_basis_changes`` per referral and correction (migration
   ``0013_referral_basis_changes``): when, the code, the value the referral's assessment used ->
   the value now in force (``None``: withdrawn, the device's correction is held for review), the
@@ -22,8 +27,9 @@ value. This module records that its basis changed:
 * **Cleared** only by a person: :func:`acknowledge` ("reviewed, keep", with a reason; audited
   ``referral.basis_reviewed``) or by the referral reaching a final status
   (``referral.referrals.transition``: cancelled with its note, or declined / completed), which
-  closes the open changes in the transition's own transaction. While a change is open the clinic
-  cannot send the referral (:func:`require_reviewed`).
+  closes the open changes that asked whether the referral should go ahead (not the informational
+  ones) in the transition's own transaction. While a change is open the clinic cannot send the
+  referral (:func:`require_reviewed`).
 """
 
 from __future__ import annotations
@@ -38,12 +44,14 @@ from sqlite_utils import Database
 
 from referral import audit, lifecycle
 from referral.corrections import Correction, value_text
-from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, NotFoundError, TransitionError, UserInputError
 from referral.records import URGENCY_RANK
 from referral.transactions import utc_now, write
 
-#: Referrals a corrected basis is flagged on: those a clinician can still cancel.
-FLAGGED_STATUSES: Final = tuple(s for s, targets in lifecycle.ALLOWED.items() if "cancelled" in targets)
+#: Referrals a corrected basis is flagged on: every one that is not final.
+FLAGGED_STATUSES: Final = tuple(s for s in lifecycle.STATUSES if s not in lifecycle.FINAL)
+#: Of those, the ones past cancelling (the patient has arrived): their flag is for information.
+INFORMATIONAL_STATUSES: Final = tuple(s for s in FLAGGED_STATUSES if "cancelled" not in lifecycle.ALLOWED[s])
 #: The disposition a referral of each urgency stands for.
 URGENCY_DISPOSITION: Final = {
     "emergency": "emergency_transfer",
@@ -92,18 +100,30 @@ class BasisChange:
     def open(self) -> bool:
         return self.resolved_at is None
 
+    @property
+    def informational(self) -> bool:
+        """The correction came after the patient arrived: nothing to decide, only to acknowledge."""
+        return self.referral_status in INFORMATIONAL_STATUSES
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"withdrawn": self.withdrawn, "open": self.open}
+        return asdict(self) | {
+            "withdrawn": self.withdrawn,
+            "open": self.open,
+            "informational": self.informational,
+        }
 
     def summary(self) -> str:
         """The change in words (CLI, exports): what changed, the re-assessment, and its review."""
+        after = "the patient arrived" if self.informational else f"the referral was {self.referral_status}"
         text = (
-            f"{self.code} {self.old_value} -> {self.new_value or 'withdrawn'} after the referral was"
-            f" {self.referral_status}; re-assessed: {self.disposition}"
+            f"{self.code} {self.old_value} -> {self.new_value or 'withdrawn'} after {after};"
+            f" re-assessed: {self.disposition}"
             + (" (less urgent than the referral)" if self.less_urgent else "")
         )
         if self.open:
-            return f"{text}; REVIEW NEEDED"
+            return f"{text}; REVIEW NEEDED" + (
+                " (for information: acknowledge with a note)" if self.informational else ""
+            )
         return (
             f"{text}; {self.resolution} by {self.resolved_by} at {self.resolved_at}: {self.resolution_reason}"
         )
@@ -149,8 +169,8 @@ def less_urgent(disposition: str, urgency: str) -> bool:
 def flag(
     db: Database, correction: Correction, assessment: Mapping[str, Any], *, actor: str
 ) -> list[BasisChange]:
-    """Flag every open referral of the correction's encounter whose assessment used the corrected
-    device result. Runs inside the caller's write transaction (the correction's), after the
+    """Flag every referral of the correction's encounter that is not final and whose assessment used
+    the corrected device result (an arrived one for information). Runs inside the caller's write transaction (the correction's), after the
     re-assessment ``assessment`` was stored and before any new referral is proposed from it.
 
     A held correction that withdrew nothing (the reading was already withdrawn) changes no basis.
@@ -216,6 +236,7 @@ def flag(
                 "referral_urgency": urgency,
                 "referral_status": status,
                 "less_urgent": weaker,
+                "informational": status in INFORMATIONAL_STATUSES,
             },
         )
         flagged.extend(_changes(db, "id = ?", [cursor.lastrowid]))
@@ -264,11 +285,30 @@ def require_reviewed(db: Database, referral_id: int, target: str) -> None:
         )
 
 
+def refuse_cancel(db: Database, referral_id: int, status: str) -> None:
+    """Refuse to cancel a referral whose patient has arrived while a device's correction of its basis
+    waits for acknowledgement, saying what to do instead (the lifecycle's own refusal would only
+    name the allowed transitions)."""
+    pending = open_for(db, referral_id) if status in INFORMATIONAL_STATUSES else []
+    if pending:
+        last = pending[-1]
+        raise TransitionError(
+            f"referral {referral_id} cannot be cancelled: the patient has arrived (status {status});"
+            f" the device's correction of its basis ({last.code} {last.old_value} ->"
+            f" {last.new_value or 'withdrawn'}) is for information - acknowledge it with a note"
+            " (basis review) instead"
+        )
+
+
 def close(
     db: Database, referral_id: int, resolution: Resolution, *, actor: str, reason: str, at: str
 ) -> list[int]:
-    """Close the referral's open basis changes (inside the caller's transaction); their ids."""
-    pending = [c.id for c in open_for(db, referral_id)]
+    """Close the referral's open basis changes (inside the caller's transaction); their ids.
+
+    A final status (``resolution`` other than ``acknowledged``) closes only the changes that asked
+    whether the referral should go ahead; an informational one stays open until a person
+    acknowledges it."""
+    pending = [c.id for c in open_for(db, referral_id) if resolution == "acknowledged" or not c.informational]
     if pending:
         db.conn.execute(
             "UPDATE referral_basis_changes SET resolution = ?, resolved_at = ?, resolved_by = ?,"
@@ -279,8 +319,9 @@ def close(
 
 
 def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> list[BasisChange]:
-    """A clinician reviewed the corrected basis and keeps the referral, saying why. Closes every
-    open change of the referral at once, with an audit entry in the same transaction."""
+    """A clinician reviewed the corrected basis and keeps the referral, saying why (for an arrived
+    patient: took note of it, with a note). Closes every open change of the referral at once, with
+    an audit entry in the same transaction."""
     why = reason.strip()
     if not why:
         raise UserInputError("reason: acknowledging a corrected referral basis needs a reason (it was empty)")
@@ -296,6 +337,7 @@ def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> l
             raise ConflictError(
                 f"referral {referral_id} has no corrected basis waiting for review (status {row[0]})"
             )
+        changes = _changes(db, f"id IN ({', '.join('?' * len(closed))}) ORDER BY id", closed)
         audit.append(
             db,
             actor=actor,
@@ -303,8 +345,13 @@ def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> l
             entity="referral",
             entity_id=referral_id,
             reason=why,
-            data={"basis_changes": closed, "resolution": "acknowledged", "status": row[0]},
+            data={
+                "basis_changes": closed,
+                "resolution": "acknowledged",
+                "status": row[0],
+                "informational": [c.id for c in changes if c.informational],
+            },
         )
-        return _changes(db, f"id IN ({', '.join('?' * len(closed))}) ORDER BY id", closed)
+        return changes
 
     return write(db, work)

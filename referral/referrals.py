@@ -115,6 +115,8 @@ def transition(
 
     def work(db: Database) -> dict[str, Any]:
         current = get_referral(db, referral_id)
+        if target == "cancelled":  # an arrived patient's corrected basis: say what to do instead
+            basis.refuse_cancel(db, referral_id, current["status"])
         lifecycle.check_transition(current["status"], target)
         if target == "sent":  # the clinic's own decision: not on a basis nobody has reviewed
             basis.require_reviewed(db, referral_id, target)

@@ -208,10 +208,17 @@ def acknowledge(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Reviewed, keep: keep a referral whose basis a device corrected, saying why (audited)."""
+    """Reviewed, keep: keep a referral whose basis a device corrected, saying why (audited); for an
+    arrived patient, acknowledge the correction with a note."""
     closed = basis.acknowledge(open_log(ctx, db), referral_id, actor=actor, reason=reason)
     if as_json:
         print_json([c.as_dict() for c in closed])
+        return
+    if all(c.informational for c in closed):
+        typer.echo(
+            f"referral {referral_id}: {len(closed)} basis change(s) acknowledged by {actor}"
+            " (for information: the patient had arrived)"
+        )
         return
     typer.echo(f"referral {referral_id}: {len(closed)} basis change(s) reviewed by {actor}, referral kept")
 

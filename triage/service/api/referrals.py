@@ -59,6 +59,10 @@ class BasisChangeOut(BaseModel):
     disposition: str = Field(description="The disposition of the re-assessment after the correction")
     less_urgent: bool = Field(description="That disposition is less urgent than the referral")
     referral_status: str = Field(description="The referral's status when the correction arrived")
+    informational: bool = Field(
+        description="The patient had already arrived: nothing is blocked and the referral can no longer"
+        " be cancelled, but a clinician acknowledges it with a note (basis-review)"
+    )
     correction_id: int
     assessment_id: int = Field(description="The re-assessment after the correction")
     open: bool = Field(description="Nobody has reviewed it yet")
@@ -138,6 +142,9 @@ def change_status(
 @router.post(
     "/referrals/{referral_id}/basis-review",
     summary="Reviewed, keep: a clinician keeps a referral whose basis a device corrected",
+    description="Closes every open basis change of the referral at once (audit `referral.basis_reviewed`)."
+    " For an arrived patient the change is for information: this is how a clinician acknowledges it,"
+    " with a note (an arrived referral cannot be cancelled).",
     responses={409: {"description": "The referral has no corrected basis waiting for review"}},
 )
 def review_basis(
