@@ -179,15 +179,27 @@ def events(db: Database, referral_id: int) -> list[dict[str, Any]]:
 
 
 def list_referrals(
-    db: Database, *, status: str | None = None, limit: int = 50, since_id: int = 0
+    db: Database,
+    *,
+    status: str | None = None,
+    basis_review_needed: bool | None = None,
+    limit: int = 50,
+    since_id: int = 0,
 ) -> list[dict[str, Any]]:
-    """Referrals newest first, optionally of one status."""
+    """Referrals newest first, optionally of one status and only those whose basis a device
+    corrected and nobody has reviewed (``basis_review_needed=True``) or only the others (False).
+    Filtered in SQL, so ``limit`` counts the referrals that match."""
     if status is not None and status not in lifecycle.STATUSES:
         raise UserInputError(
             f"unknown referral status {status!r}; choose one of {', '.join(lifecycle.STATUSES)}"
         )
     where = "WHERE id > ?" + (" AND status = ?" if status else "")
     params: list[Any] = [since_id] + ([status] if status else [])
+    if basis_review_needed is not None:
+        where += (" AND " if basis_review_needed else " AND NOT ") + (
+            "EXISTS (SELECT 1 FROM referral_basis_changes b"
+            " WHERE b.referral_id = referrals.id AND b.resolved_at IS NULL)"
+        )
     rows = db.query(f"SELECT * FROM referrals {where} ORDER BY id DESC LIMIT ?", [*params, limit])
     return [_decode(row) for row in rows]
 

@@ -109,13 +109,24 @@ def list_command(
     status: Annotated[
         str | None, typer.Option(help="Only this status (proposed, sent, accepted, ...).")
     ] = None,
+    basis_review_needed: Annotated[
+        bool | None,
+        typer.Option(
+            "--basis-review-needed/--no-basis-review-needed",
+            help="Only referrals whose basis a device corrected and nobody has reviewed (the"
+            " worklist), or with --no-...: only the others. Applied before --limit.",
+            show_default=False,
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many rows.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List referrals, newest first; 'basis: REVIEW NEEDED' marks one whose basis a device
     corrected and nobody has reviewed (`triage referrals basis-changes`)."""
     database = open_log(ctx, db)
-    rows = referrals.list_referrals(database, status=status, limit=limit)
+    rows = referrals.list_referrals(
+        database, status=status, basis_review_needed=basis_review_needed, limit=limit
+    )
     changes = basis.for_referrals(database, [r["id"] for r in rows])
     for row in rows:
         row["basis_review_needed"] = any(c.open for c in changes.get(int(row["id"]), []))
@@ -123,7 +134,12 @@ def list_command(
         print_json(rows)
         return
     if not rows:
-        typer.echo("no referrals" + (f" with status {status}" if status else ""))
+        wanted = [f"with status {status}"] if status else []
+        if basis_review_needed is not None:
+            wanted.append(
+                "awaiting a basis review" if basis_review_needed else "without a basis review pending"
+            )
+        typer.echo(" ".join(["no referrals", *wanted]))
         return
     print_table(
         [r | {"basis": "REVIEW NEEDED" if r["basis_review_needed"] else None} for r in rows], _LIST_COLUMNS

@@ -113,9 +113,18 @@ def list_referrals(
     db: DbDep,
     _: Reader,
     status: Status | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    basis_review_needed: Annotated[
+        bool | None,
+        Query(
+            description="true: only referrals whose basis a device corrected and nobody has reviewed"
+            " (the worklist of basis reviews, informational ones of arrived patients included);"
+            " false: only the others; absent: all. Applied before `limit`"
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many (after the filters)")] = 50,
 ) -> list[ReferralOut]:
-    return referral_out(db, referrals.list_referrals(db, status=status, limit=limit))
+    found = referrals.list_referrals(db, status=status, basis_review_needed=basis_review_needed, limit=limit)
+    return referral_out(db, found)
 
 
 @router.post("/referrals", status_code=201, summary="Create a referral (status: proposed)")
