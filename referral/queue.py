@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -18,7 +18,7 @@ from referral.records import URGENCY_RANK
 UNASSESSED_RANK = 5
 
 _QUEUE_SQL = """
-SELECT e.id AS encounter_id, e.started_at, e.age_years, e.facility_id,
+SELECT e.id AS encounter_id, e.started_at, e.age_years, e.facility_id, e.closed_at, e.closed_by,
        p.id AS patient_id, p.mrn, p.name, p.sex,
        a.id AS assessment_id, a.created_at AS assessed_at, a.disposition AS engine_disposition,
        a.news2, a.red_flags, a.target_tier, a.policy_version,
@@ -33,17 +33,29 @@ LEFT JOIN (
            CASE ov.disposition {rank_cases} END AS rank
     FROM overrides ov
 ) o ON o.id = (SELECT max(id) FROM overrides WHERE assessment_id = a.id)
-WHERE e.day = :day
+WHERE e.day = :day{state}
 ORDER BY rank, e.started_at, e.id
 LIMIT :limit
 """
-QUEUE_SQL = _QUEUE_SQL.format(rank_cases=" ".join(f"WHEN '{d}' THEN {r}" for d, r in URGENCY_RANK.items()))
+_RANK_CASES = " ".join(f"WHEN '{d}' THEN {r}" for d, r in URGENCY_RANK.items())
+#: Which encounters a queue lists: all of the day's, only those still open, or only closed ones
+#: (``referral/closure.py``: the visit ended).
+QueueState = Literal["all", "open", "closed"]
+_STATE_SQL: dict[str, str] = {
+    "all": "",
+    "open": " AND e.closed_at IS NULL",
+    "closed": " AND e.closed_at IS NOT NULL",
+}
 
 
-def staff_queue(db: Database, day: date | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    """Encounters of ``day`` (default: today, local time) with the final disposition shown."""
+def staff_queue(
+    db: Database, day: date | None = None, limit: int = 500, state: QueueState = "all"
+) -> list[dict[str, Any]]:
+    """Encounters of ``day`` (default: today, local time) with the final disposition shown;
+    ``state`` keeps only the open or only the closed ones."""
     target = (day or date.today()).isoformat()
-    rows = db.query(QUEUE_SQL, {"day": target, "limit": limit, "unassessed": UNASSESSED_RANK})
+    sql = _QUEUE_SQL.format(rank_cases=_RANK_CASES, state=_STATE_SQL[state])
+    rows = db.query(sql, {"day": target, "limit": limit, "unassessed": UNASSESSED_RANK})
     queue = []
     for row in rows:
         item = dict(row)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from devices.profile import load_profile
-from referral import associations
+from referral import associations, closure, store
 from referral.associations import Association, when
 from referral.errors import UserInputError
 from triage.cli.context import AppContext
@@ -23,7 +23,7 @@ from triage.cli.referrals import DbOption, JsonOption, open_log
 
 app = typer.Typer(
     help="Device associations: attach a bedside device (e.g. a pulse oximeter) to a patient's encounter,"
-    " detach it, list them.",
+    " detach it, list them; close an encounter, which detaches its devices.",
     no_args_is_help=True,
 )
 ActorOption = Annotated[
@@ -129,6 +129,33 @@ def attach(
         return
     unchanged = before is not None and before.id == association.id
     typer.echo(_summary("already attached:" if unchanged else "attached", association))
+
+
+@app.command("close-encounter")
+def close_encounter(
+    ctx: typer.Context,
+    encounter_id: Annotated[int, typer.Argument(metavar="ENCOUNTER_ID", min=1, help="The encounter id.")],
+    actor: ActorOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why the visit ends (required, audited).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close an encounter (the patient's visit ends): every device attached to it is detached
+    (reason 'encounter_closed'), so its later results are held for review; the encounter takes no
+    new readings, assessments or devices; its referrals go on."""
+    database = open_log(ctx, db)
+    closed = closure.close(database, encounter_id, actor=actor, reason=reason)
+    encounter = closed.encounter
+    if as_json:
+        print_json({"encounter": encounter, "ended_associations": [a.as_dict() for a in closed.ended]})
+        return
+    mrn = store.get_patient(database, int(encounter["patient_id"]))["mrn"]
+    typer.echo(f"closed encounter {encounter_id} ({mrn}): {closure.closed_text(encounter)}")
+    if not closed.ended:
+        typer.echo("no device was attached")
+        return
+    typer.echo("detached:")
+    print_table([_cells(a) for a in closed.ended], _COLUMNS)
 
 
 @app.command()

@@ -277,15 +277,29 @@ class Clinic:
         source: str,
         context: dict[str, Any] | None = None,
         key: str | None = None,
+        correcting: bool = False,
     ) -> dict[str, Any]:
-        """Assess every stored observation of the encounter and store the result."""
-        encounter = store.get_encounter(db, encounter_id)
+        """Assess every stored observation of the encounter and store the result.
+
+        A closed encounter is refused before anything is computed (``ConflictError``: open a new
+        encounter), except with ``correcting``: the re-assessment after a device corrected a
+        reading the encounter holds (``triage/service/corrections.py``).
+        """
+        if correcting:
+            encounter = store.get_encounter(db, encounter_id)
+        else:
+            encounter = store.require_open(db, encounter_id, "a new assessment")
         # Not the readings a device correction replaced (they stay stored and shown).
         observations = [observation_from_row(r) for r in corrections.observations_in_force(db, encounter_id)]
         patient = self.context_for(db, encounter, context)
         result = self.engine.assess(patient, observations)
         stored = store.record_assessment(
-            db, encounter_id, assessment_record(result, key), actor=actor, reason=f"assessment ({source})"
+            db,
+            encounter_id,
+            assessment_record(result, key),
+            actor=actor,
+            reason=f"assessment ({source})",
+            after_close=correcting,
         )
         self.metrics.assessments.labels(result.disposition.value, source).inc()
         self.hub.publish("queue", encounter_id=encounter_id, urgent=result.disposition.value in URGENT)

@@ -97,7 +97,9 @@ def _record(
     )
     if recorded is None:
         return Corrected(place.encounter_id, None, None, earlier)
-    assessment = clinic.assess_encounter(db, place.encounter_id, actor=actor, source="device correction")
+    assessment = clinic.assess_encounter(
+        db, place.encounter_id, actor=actor, source="device correction", correcting=True
+    )  # also after the visit was closed: the record follows the device, and referrals get flagged
     flagged = basis.flag(db, recorded, assessment, actor=actor)  # before a new referral is proposed
     if propose is not None:
         propose(db, assessment)

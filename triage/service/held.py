@@ -87,10 +87,11 @@ def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reaso
 
 
 def open_encounters(db: Database, day: str | None = None) -> list[dict[str, Any]]:
-    """Today's encounters (newest first) with the patient's record number, for the assign form."""
+    """Today's encounters not closed (newest first) with the patient's record number, for the
+    assign form (a closed encounter takes no readings)."""
     rows = db.conn.execute(
         "SELECT e.id, p.mrn, e.started_at FROM encounters e JOIN patients p ON p.id = e.patient_id"
-        " WHERE e.day = ? ORDER BY e.id DESC LIMIT 500",
+        " WHERE e.day = ? AND e.closed_at IS NULL ORDER BY e.id DESC LIMIT 500",
         [day or date.today().isoformat()],
     )
     return [{"id": int(i), "mrn": str(mrn), "started_at": str(at)} for i, mrn, at in rows]

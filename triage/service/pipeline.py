@@ -11,10 +11,13 @@ Rules:
 - Only results the gateway marks ``auto_feed`` (final, not QC, mapped, linked to a patient) reach a
   decision; the others are counted and stay in the inbox for a person to review.
 - The device's patient id is the clinic record number (MRN). Results for one patient on one day
-  join that day's latest encounter, so an analyzer's glucose and a monitor's vital signs are
-  assessed together.
+  join that day's latest encounter that is not closed, so an analyzer's glucose and a monitor's
+  vital signs are assessed together. When every encounter of the day is closed (the visit ended,
+  ``referral/closure.py``), a new encounter is opened, as when there is none: a late result is
+  triaged and shown in the queue, never added to a closed visit.
 - A result the inbox linked through a device association (no patient id from the device; see
-  ``referral/associations.py``) joins the associated encounter itself.
+  ``referral/associations.py``) joins the associated encounter itself - unless that encounter was
+  closed between the link and this hand-off; it is then treated as a result with the patient's id.
 - When the assessment asks for a referral and policy allows proposals, a referral is created in
   status ``proposed`` - never sent: a clinician confirms it on the encounter page.
 - A result already stored as an observation (a device correction, or a re-delivery) goes to the
@@ -167,14 +170,15 @@ class DevicePipeline:
     def _encounter_for(self, db: Database, mrn: str, encounter_id: int | None = None) -> dict[str, Any]:
         if encounter_id is not None:
             encounter = store.get_encounter(db, encounter_id)
-            if store.get_patient(db, int(encounter["patient_id"]))["mrn"] == mrn:
+            is_open = encounter["closed_at"] is None
+            if is_open and store.get_patient(db, int(encounter["patient_id"]))["mrn"] == mrn:
                 return encounter
         patient = store.find_patient(db, mrn)
         if patient is None:
             patient = store.upsert_patient(
                 db, PatientIn(mrn=mrn), actor=ACTOR, reason="patient first seen by a device"
             )
-        today = store.latest_encounter_on(db, int(patient["id"]), date.today().isoformat())
+        today = store.latest_encounter_on(db, int(patient["id"]), date.today().isoformat(), open_only=True)
         if today is not None:
             return today
         return self.clinic.open_encounter(db, mrn, actor=ACTOR)

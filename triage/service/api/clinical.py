@@ -1,4 +1,5 @@
-"""Patients, encounters, observations (manual or device bridges), assessments, the staff queue."""
+"""Patients, encounters (opened and closed), observations (manual or device bridges), assessments,
+the staff queue."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from referral import corrections, store
 from referral import queue as staff_queue
+from referral.closure import REASON_LIMIT
+from referral.queue import QueueState
 from referral.records import PatientIn
 from triage.assessment import Disposition
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
+from triage.service import closure as closing
+from triage.service.api.associations import AssociationOut, association_out
 from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
@@ -131,6 +136,26 @@ class EncounterOut(BaseModel):
     day: str
     age_years: int | None
     created_by: str
+    closed_at: str | None = Field(
+        None,
+        description="When the visit was closed (ISO 8601 UTC); null while open. A closed encounter"
+        " takes no new readings, assessments or devices",
+    )
+    closed_by: str | None = Field(None, description="Who closed it; null while open")
+    close_reason: str | None = Field(None, description="Why it was closed; null while open")
+
+
+class EncounterClose(_Body):
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT)
+    ] = Field(description="Why the visit ends (required, trimmed, audited), e.g. 'discharged home'")
+
+
+class EncounterClosed(BaseModel):
+    encounter: EncounterOut
+    ended_associations: list[AssociationOut] = Field(
+        description="The device associations the close ended (end_reason 'encounter_closed')"
+    )
 
 
 class ObservationOut(BaseModel):
@@ -209,6 +234,7 @@ class QueueItem(BaseModel):
     mrn: str
     name: str | None
     age_years: int | None
+    closed_at: str | None = Field(None, description="When the visit was closed; null while open")
     assessment_id: int | None
     disposition: str | None
     overridden: bool
@@ -269,6 +295,23 @@ def encounter_detail(db: Any, encounter_id: int) -> EncounterDetail:
 @router.get("/encounters/{encounter_id}", summary="An encounter with readings and latest assessment")
 def get_encounter(encounter_id: Id, db: DbDep, _: Reader) -> EncounterDetail:
     return encounter_detail(db, encounter_id)
+
+
+@router.post(
+    "/encounters/{encounter_id}/close",
+    summary="Close the encounter (the visit ends): its devices are detached, its referrals go on",
+)
+def close_encounter(
+    encounter_id: Id, body: EncounterClose, db: DbDep, rt: RuntimeDep, who: Writer
+) -> EncounterClosed:
+    """404 for an unknown encounter, 409 for one already closed. After the close, results from the
+    detached devices are held for review, and new readings, assessments and device attachments for
+    this encounter are refused (409: open a new encounter)."""
+    closed = closing.close_encounter(rt, db, encounter_id, actor=who.username, reason=body.reason)
+    return EncounterClosed(
+        encounter=EncounterOut.model_validate(closed.encounter),
+        ended_associations=[association_out(a, who) for a in closed.ended],
+    )
 
 
 @router.post(
@@ -358,5 +401,12 @@ def override_assessment(
 
 
 @router.get("/queue", summary="Today's queue, most urgent first")
-def queue(db: DbDep, _: Reader) -> list[QueueItem]:
-    return [QueueItem.model_validate(row) for row in staff_queue.staff_queue(db)]
+def queue(
+    db: DbDep,
+    _: Reader,
+    state: Annotated[
+        QueueState,
+        Query(description="Only the encounters still open, or only the closed ones (default: all)"),
+    ] = "all",
+) -> list[QueueItem]:
+    return [QueueItem.model_validate(row) for row in staff_queue.staff_queue(db, state=state)]

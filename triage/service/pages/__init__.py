@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from triage.service.pages import account, association, basis, entry, held, staff
+from triage.service.pages import account, association, basis, closure, entry, held, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
@@ -13,5 +13,6 @@ router.include_router(entry.router)
 router.include_router(association.router)
 router.include_router(held.router)
 router.include_router(basis.router)
+router.include_router(closure.router)
 
 __all__ = ["router"]

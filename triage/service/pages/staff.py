@@ -16,6 +16,7 @@ from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
+from triage.service.pages.closure import closure_context
 from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render
 from triage.vocabulary import CONCEPTS
@@ -136,6 +137,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         synthetic=_synthetic(request),
         **encounter_context(request, who, encounter_id),
         **correction_context(db, encounter_id),
+        **closure_context(db, encounter, who),
     )
 
 

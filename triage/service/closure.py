@@ -1,0 +1,21 @@
+"""Closing an encounter (the visit ends): the one code path of the API and the staff pages
+(``referral/closure.py`` stores and audits it, in one transaction with the end of the
+encounter's device associations)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from referral import closure
+from referral.closure import Closure
+from triage.service.runtime import Runtime
+
+
+def close_encounter(runtime: Runtime, db: Database, encounter_id: int, *, actor: str, reason: str) -> Closure:
+    """Close the encounter; after the commit, tell the open pages: the queue, and the device panels
+    of the devices it detached."""
+    closed = closure.close(db, encounter_id, actor=actor, reason=reason)
+    runtime.hub.publish("queue", encounter_id=encounter_id)
+    for ended in closed.ended:
+        runtime.hub.publish("device", device=ended.device_id)
+    return closed

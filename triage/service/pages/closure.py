@@ -1,0 +1,46 @@
+"""The encounter page's "Close visit" form and what a closed encounter shows (the banner: when,
+by whom, why, and which devices the close detached). The work is ``triage.service.closure``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlite_utils import Database
+
+from referral import closure
+from referral.closure import REASON_LIMIT
+from triage.errors import UserInputError
+from triage.service import closure as closing
+from triage.service.api.deps import runtime_of
+from triage.service.auth import CLINICAL_WRITE, Principal, allow
+
+router = APIRouter()
+Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+
+
+def closure_context(db: Database, encounter: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """``closed`` (the encounter is closed), the devices its close detached, and whether this
+    user may close it."""
+    closed = encounter.get("closed_at") is not None
+    return {
+        "closed": closed,
+        "detached_at_close": closure.ended_by_close(db, int(encounter["id"])) if closed else [],
+        "can_close": not closed and who.role in CLINICAL_WRITE,
+        "close_reason_limit": REASON_LIMIT,
+    }
+
+
+@router.post("/encounters/{encounter_id}/close")
+def close(
+    request: Request,
+    encounter_id: int,
+    who: Writer,
+    reason: Annotated[str, Form(max_length=2000)] = "",  # the log says when it is over REASON_LIMIT
+) -> Response:
+    if not reason.strip():
+        raise UserInputError("reason: closing a visit needs a reason (the field was empty)")
+    rt = runtime_of(request)
+    closing.close_encounter(rt, rt.databases.get(), encounter_id, actor=who.username, reason=reason)
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
