@@ -196,6 +196,7 @@ def fit_in_r(formula: str, net: Network, *, response: str | None, reference: str
         method="Maximum Likelihood (R ergm)" if use_ergm else "Maximum Likelihood (R glm on the dyad table)",
         iterations=0,
         backend="r",
+        network=net,  # kept, as a Python fit keeps it: gof() simulates from R's estimates on it
         notes=(
             (version,)
             if use_ergm

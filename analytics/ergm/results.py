@@ -115,7 +115,7 @@ class ErgmResult:
 
         if self.network is None or self.valued:
             raise ValueError(
-                "goodness of fit needs a binary model fitted in Python (the network is kept with it)"
+                "goodness of fit needs a binary (not valued) model whose network was kept with the fit"
             )
         return degree_gof(self.formula, self.coef, self.network, nsim=nsim, seed=seed)
 

@@ -156,7 +156,8 @@ def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
-def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str]) -> Frame:
+def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str], synthetic: bool = False) -> Frame:
+    """One frame of ``study.json``; ``synthetic`` is the study's flag, which a frame may override."""
     key = str(spec.get("key", "frame"))
     nodes_path = folder / str(spec.get("nodes", f"{key}/nodes.csv"))
     nodes = _check_nodes(_read_csv(nodes_path, "nodes"), nodes_path, attributes)
@@ -193,7 +194,7 @@ def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str]) -> Fra
         edges=edges,
         edgecov=edgecov,
         min_movers=min_movers,
-        synthetic=bool(spec.get("synthetic", False)),
+        synthetic=bool(spec.get("synthetic", synthetic)),
         n_moves=n_moves,
         notes=notes,
     )
@@ -210,11 +211,12 @@ def load_study(folder: Path, attributes: list[str]) -> StudyData:
     specs = manifest.get("frames")
     if not isinstance(specs, list) or not specs:
         raise StudyDataError(f"{manifest_path}: 'frames' must be a non-empty list")
-    frames = [load_frame(folder, spec, attributes) for spec in specs]
+    synthetic = bool(manifest.get("synthetic", False))
+    frames = [load_frame(folder, spec, attributes, synthetic) for spec in specs]
     return StudyData(
         folder=folder,
         title=str(manifest.get("title", folder.name)),
-        synthetic=bool(manifest.get("synthetic", False)),
+        synthetic=synthetic,
         frames=frames,
         manifest=manifest,
     )

@@ -16,7 +16,7 @@ import pandas as pd
 from analytics.study import figures
 from analytics.study.comparison import coefficient_comparison, hypotheses
 from analytics.study.dataset import StudyData, StudyDataError, load_study
-from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, generate
+from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, SYNTHETIC_NOTICE, generate
 from analytics.study.hypothesis import HypothesisCheck
 from analytics.study.imbalance import imbalance_table, occupancy_summary
 from analytics.study.models import NODE_ATTRIBUTES, FrameFits, fit_frame, long_table, side_by_side
@@ -43,6 +43,20 @@ def _write_table(out: Path, name: str, table: pd.DataFrame, files: list[Path], i
     files += [csv_path, parquet_path]
 
 
+def supplied_data_labels(data: Path) -> tuple[str, str]:
+    """The SYNTHETIC notice and the attribution for an analyst's own folder (``--data``).
+
+    The embedded dataset's texts name its generator and the census sources; neither describes data
+    someone else made, so a report on it says only what its ``study.json`` declares.
+    """
+    notice = (
+        f"SYNTHETIC DATA: {data / 'study.json'} marks this study data as generated. It is not "
+        "observed data; conclusions drawn from it reflect how it was made."
+    )
+    attribution = f"Study data: {data} (given with --data); its sources are for its provider to state."
+    return notice, attribution
+
+
 def rebuild(
     out: Path,
     data: Path | None = None,
@@ -54,9 +68,14 @@ def rebuild(
     out.mkdir(parents=True, exist_ok=True)
     tick = progress or (lambda step, done, total: None)
     total = 6
+    notice, attribution = SYNTHETIC_NOTICE, ATTRIBUTION
     if data is None:
         tick("generating the embedded dataset (real geography, SYNTHETIC flows)", 0, total)
         data = generate(out / "data", seed=seed)
+        embedded = True
+    else:
+        notice, attribution = supplied_data_labels(data)
+        embedded = False
     tick("reading the study data", 1, total)
     study: StudyData = load_study(data, NODE_ATTRIBUTES)
     keys = [f.key for f in study.frames]
@@ -140,13 +159,19 @@ def rebuild(
         tables["comparison"] = comparison
         _write_table(out, "comparison_with_paper", comparison, files)
         checks = hypotheses(fits["national"], fits["zhejiang"], occupancy_summary(imbalance))
-        caveat = (
-            "<p class='note'>The embedded flows are SYNTHETIC and were generated with coefficients set near the "
-            "paper's estimates, so agreement here shows the pipeline recovers what the generator put in; it is "
-            "not independent evidence. Run the rebuild on real data with --data to test the hypotheses.</p>"
-            if study.synthetic
-            else ""
-        )
+        caveat = ""
+        if study.synthetic and embedded:
+            caveat = (
+                "<p class='note'>The embedded flows are SYNTHETIC and were generated with coefficients set near "
+                "the paper's estimates, so agreement here shows the pipeline recovers what the generator put in; "
+                "it is not independent evidence. Run the rebuild on real data with --data to test the "
+                "hypotheses.</p>"
+            )
+        elif study.synthetic:
+            caveat = (
+                "<p class='note'>This data is marked SYNTHETIC, so agreement with the paper here is not "
+                "evidence for the hypotheses.</p>"
+            )
         sections.append(
             ReportSection(
                 "Comparison with the published estimates (Model 3)",
@@ -163,7 +188,7 @@ def rebuild(
         )
     tick("writing the report", 5, total)
     report = render(
-        out / "report.html", f"Study rebuild - {study.title}", study.synthetic, sections, ATTRIBUTION
+        out / "report.html", f"Study rebuild - {study.title}", study.synthetic, sections, attribution, notice
     )
     files.append(report)
     tick("done", total, total)

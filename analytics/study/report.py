@@ -50,9 +50,15 @@ def hypotheses_html(checks: list[HypothesisCheck]) -> str:
 
 
 def render(
-    path: Path, title: str, synthetic: bool, sections: list[ReportSection], attribution: str = ATTRIBUTION
+    path: Path,
+    title: str,
+    synthetic: bool,
+    sections: list[ReportSection],
+    attribution: str = ATTRIBUTION,
+    notice: str = SYNTHETIC_NOTICE,
 ) -> Path:
-    banner = f'<p class="banner">{html.escape(SYNTHETIC_NOTICE)}</p>' if synthetic else ""
+    """Write the report; ``notice`` is the SYNTHETIC banner's text (shown when ``synthetic``)."""
+    banner = f'<p class="banner">{html.escape(notice)}</p>' if synthetic else ""
     body = "".join(f"<h2>{html.escape(s.title)}</h2>{s.html}" for s in sections)
     document = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

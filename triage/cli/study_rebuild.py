@@ -69,7 +69,9 @@ def rebuild_command(
         return
     if result.synthetic:
         typer.secho(
-            "SYNTHETIC: the embedded flows and facility counts are generated (see the report's notice).",
+            "SYNTHETIC: the embedded flows and facility counts are generated (see the report's notice)."
+            if data is None
+            else f"SYNTHETIC: {data / 'study.json'} marks this study data as generated (see the report's notice).",
             fg=typer.colors.RED,
         )
     for name, table in result.tables.items():

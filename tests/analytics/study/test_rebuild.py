@@ -93,6 +93,36 @@ def test_cli_on_worked_example(tmp_path: Path) -> None:
     assert payload["hypotheses"] == []
 
 
+def test_supplied_synthetic_data_is_labelled_as_its_own_not_as_the_embedded_dataset(tmp_path: Path) -> None:
+    # The worked example is marked synthetic by its study.json; the CLI line, the report's banner
+    # and its attribution must not describe it as the embedded generator's data or the census.
+    outcome = CliRunner().invoke(app, ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert f"SYNTHETIC: {EXAMPLE / 'study.json'} marks this study data as generated" in outcome.output
+    assert "embedded" not in outcome.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in html and "marks this study data as generated" in html
+    assert "generator.py" not in html and "leiii/census" not in html
+    assert f"Study data: {EXAMPLE} (given with --data)" in html
+
+
+def test_a_frame_takes_the_studys_synthetic_flag_unless_it_sets_its_own(tmp_path: Path) -> None:
+    # docs/study-data-format.md shows the flag at the top level only; the figures of every frame
+    # must then carry the SYNTHETIC stamp as well as the report's banner.
+    from analytics.study.dataset import load_study
+    from analytics.study.models import NODE_ATTRIBUTES
+
+    spec = json.loads((EXAMPLE / "study.json").read_text(encoding="utf-8"))
+    del spec["frames"][0]["synthetic"]
+    spec["frames"].append(dict(spec["frames"][0], key="real", synthetic=False))
+    for name in ("nodes.csv", "edges.csv"):
+        (tmp_path / name).write_bytes((EXAMPLE / name).read_bytes())
+    (tmp_path / "study.json").write_text(json.dumps(spec), encoding="utf-8")
+    study = load_study(tmp_path, NODE_ATTRIBUTES)
+    assert study.synthetic is True
+    assert [f.synthetic for f in study.frames] == [True, False]
+
+
 def test_cli_bad_data_exits_2_naming_the_file(tmp_path: Path) -> None:
     from triage.cli import main
 
@@ -118,3 +148,20 @@ def test_cli_bad_option_is_the_only_line_printed(
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.startswith(expected) and captured.err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.r
+def test_r_backend_rebuilds_with_goodness_of_fit(tmp_path: Path) -> None:
+    # `--backend r` is documented for the rebuild; Model 3's goodness of fit simulates from R's
+    # estimates on the network, so it must not need a Python fit.
+    from analytics.rbridge import r_available
+
+    ok, why = r_available()
+    if not ok:
+        pytest.skip(f"R backend unavailable: {why}")
+    outcome = CliRunner().invoke(
+        app, ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path), "--backend", "r", "--json"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    gof = pd.read_csv(tmp_path / "gof_degree_region.csv")
+    assert len(gof) > 0 and (tmp_path / "gof_degree_region.png").exists()
