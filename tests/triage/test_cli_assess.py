@@ -121,7 +121,21 @@ def test_now_option_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "assess", path, "--no-models", "--now", "2026-11-30T10:00:00+08:00")
     assert code == 0
     # the input's own assessed_at wins over --now, so saved cases stay reproducible
-    assert json.loads(out)["disposition"] == "urgent_referral"
+    assessment = json.loads(out)
+    assert assessment["disposition"] == "urgent_referral"
+    saved = json.loads((EXAMPLES / "urgent-referral.json").read_text(encoding="utf-8"))
+    assert assessment["assessed_at"] == saved["assessed_at"]
+
+
+def test_now_help_says_an_inputs_assessed_at_wins() -> None:
+    # The help once read "(default: the input's assessed_at, else now)", as if --now overrode it.
+    import typer.main
+
+    from triage.cli import app
+
+    assess_command = typer.main.get_command(app).commands["assess"]
+    (now,) = [p for p in assess_command.params if "--now" in getattr(p, "opts", ())]
+    assert "for inputs without assessed_at" in now.help and "assessed_at wins" in now.help
 
 
 @pytest.mark.parametrize(

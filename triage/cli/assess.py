@@ -168,7 +168,8 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(
             None,
             "--now",
-            help="Assessment time, ISO 8601 with timezone (default: the input's assessed_at, else now).",
+            help="Assessment time, ISO 8601 with timezone, for inputs without assessed_at (an input's own "
+            "assessed_at wins; default: now).",
         ),
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
