@@ -176,6 +176,7 @@ def record(
                 [observation],
                 actor=actor,
                 reason=f"device correction of result {result.id}",
+                after_close=True,  # the record follows the device after the visit ended too
             )
         replaces = None if now.in_force is None else int(now.in_force["id"])
         state: CorrectionState = "held" if observation is None else "applied"

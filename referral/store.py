@@ -217,13 +217,23 @@ def latest_encounter_on(
 
 
 def add_observations(
-    db: Database, encounter_id: int, observations: list[ObservationIn], *, actor: str, reason: str
+    db: Database,
+    encounter_id: int,
+    observations: list[ObservationIn],
+    *,
+    actor: str,
+    reason: str,
+    after_close: bool = False,
 ) -> list[int]:
     """Store observations for an encounter in one transaction; returns their ids. A closed
-    encounter takes none (``ConflictError``)."""
+    encounter takes none (``ConflictError``), except with ``after_close``: only for a device's
+    correction of a reading the encounter already holds (``referral/corrections.py``)."""
 
     def work(db: Database) -> list[int]:
-        require_open(db, encounter_id, "new readings")
+        if after_close:
+            get_encounter(db, encounter_id)
+        else:
+            require_open(db, encounter_id, "new readings")
         ids = []
         dumped = [o.model_dump(mode="json") for o in observations]
         for fields in dumped:

@@ -3,6 +3,7 @@ gateway's later results, the staff page in both languages, the queue filter."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from referral import audit
 from tests.service.conftest import WALK_IN, Staff
 from tests.service.test_associations import MONITOR, OXIMETER, Ward, patient
 from tests.service.test_associations import ward as ward  # the fixture: a gateway on ptys
+from tests.service.test_corrections import deliver, result, rows, used_glucose
 from tests.service.test_pipeline import wait_for
 from triage.service.auth import Role
 
@@ -202,3 +204,26 @@ def test_a_clinician_still_decides_on_a_closed_visit(staff: Staff) -> None:
     assert 'id="override-form"' in page and 'id="refer-form"' in page, (
         "the visit's decision can still be overridden or referred: a referral outlives the visit"
     )
+
+
+def test_a_device_correction_still_reaches_the_closed_visit_and_new_results_a_new_one(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("28.0"))
+    (encounter,) = rows(staff, "SELECT DISTINCT encounter_id FROM observations")
+    encounter_id = int(encounter["encounter_id"])
+    assert close(staff, encounter_id).status_code == 200
+
+    assert deliver(staff, result("6.2", "corrected")) == [result_id]
+    assert used_glucose(staff, encounter_id) == [6.2], (
+        "the lab's correction of a reading the visit holds is applied and re-assessed after the close"
+    )
+    (correction,) = rows(staff, "SELECT encounter_id, state FROM observation_corrections")
+    assert (correction["encounter_id"], correction["state"]) == (encounter_id, "applied")
+
+    earlier = (datetime.now().astimezone() - timedelta(minutes=1)).replace(microsecond=0)
+    deliver(staff, result("5.1", at=earlier.isoformat()))  # another sample of the same patient
+    later = rows(staff, "SELECT DISTINCT encounter_id FROM observations WHERE value_num = 5.1")
+    assert [r["encounter_id"] for r in later] != [encounter_id] and len(later) == 1, (
+        "a new result for the patient opens a new encounter, never the closed visit"
+    )
+    (reopened,) = rows(staff, "SELECT closed_at FROM encounters WHERE id = ?", later[0]["encounter_id"])
+    assert reopened["closed_at"] is None
