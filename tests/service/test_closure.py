@@ -13,6 +13,7 @@ from tests.service.conftest import WALK_IN, Staff
 from tests.service.test_associations import MONITOR, OXIMETER, Ward, patient
 from tests.service.test_associations import ward as ward  # the fixture: a gateway on ptys
 from tests.service.test_corrections import deliver, result, rows, used_glucose
+from tests.service.test_held_results import assign, settled
 from tests.service.test_pipeline import wait_for
 from triage.service.auth import Role
 
@@ -58,6 +59,13 @@ def test_closing_detaches_the_oximeter_and_its_next_readings_are_held(ward: Ward
         2,
     )
     assert all("patient_link" not in (r["details"] or "") for r in held)
+    settled(ward)
+    refused = assign(ward.staff, int(held[0]["id"]), encounter_id)
+    assert refused.status_code == 409 and "open a new encounter" in refused.json()["error"], (
+        "a held reading cannot be assigned to the closed visit either"
+    )
+    worklist = ward.staff.client.get("/devices/held", headers=ward.staff.bearer(Role.nurse)).text
+    assert f'<option value="{encounter_id}">' not in worklist, "nor is it offered in the assign form"
     on_closed = ward.rows("SELECT * FROM observations WHERE encounter_id = ?", encounter_id)
     assert len(on_closed) == at_close, "nothing reaches the closed visit after the close"
     # The monitor sends the patient's own id: its next results open a new encounter, never the closed one.
