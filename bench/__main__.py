@@ -7,11 +7,29 @@ import pkgutil
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).parent
+
+
+def benchmarks() -> list[str]:
+    """The benchmark modules: those that define ``main()`` (``timing`` is a helper they share)."""
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(HERE)])
+        if not m.name.startswith("_") and "\ndef main(" in (HERE / f"{m.name}.py").read_text(encoding="utf-8")
+    )
+
 
 def main(argv: list[str]) -> int:
-    here = Path(__file__).parent
-    names = argv or sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
-    for name in names:
+    known = benchmarks()
+    unknown = [name for name in argv if name not in known]
+    if unknown:
+        print(
+            f"error: no benchmark named {', '.join(unknown)}; usage: python -m bench [NAME ...]"
+            f" with NAME one of {', '.join(known)} (none: all of them)",
+            file=sys.stderr,
+        )
+        return 2
+    for name in argv or known:
         module = importlib.import_module(f"bench.{name}")
         print(f"\n=== bench/{name}.py  (python -m bench {name}) ===", flush=True)
         module.main()
