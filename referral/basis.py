@@ -7,16 +7,17 @@ result it came from, ``inbox:<result id>``). When a device corrects one of those
 value. This module records that its basis changed:
 
 * **Which referrals** - precise linkage, not "everything older than the correction": every
-  referral of the corrected encounter that is not final (:data:`FLAGGED_STATUSES`: proposed,
-  sent, accepted, arrived) whose assessment used the corrected device result. A correction of a
-  reading the referral's assessment did not use (an older reading of the same code, another test)
-  leaves it alone; a final referral (completed, declined, cancelled) is not flagged.
-* **For information** when the patient has already arrived (:data:`INFORMATIONAL_STATUSES`): the
-  referral can no longer be cancelled, but the referring clinician and the receiving hospital
-  still need to know that the transfer stood on a value a device corrected (glucose 28.0 -> 8.2
-  after arrival). Such a change (:attr:`BasisChange.informational`, from ``referral_status``) blocks
-  nothing and is cleared only by :func:`acknowledge` with a note; cancelling is refused with a
-  message saying so (:func:`refuse_cancel`), and completion leaves it open.
+  referral of the corrected encounter whose patient is or may be transferred
+  (:data:`FLAGGED_STATUSES`: proposed, sent, accepted, arrived, completed) and whose assessment
+  used the corrected device result. A correction of a reading the referral's assessment did not
+  use (an older reading of the same code, another test) leaves it alone; a referral that ended
+  without a transfer (declined, cancelled) is not flagged.
+* **For information** when the patient has already arrived (:data:`INFORMATIONAL_STATUSES`:
+  arrived, completed): the referral can no longer be cancelled, but the referring clinician and
+  the receiving hospital still need to know that the transfer stood on a value a device corrected
+  (glucose 28.0 -> 8.2 after arrival). Such a change (:attr:`BasisChange.informational`, from
+  ``referral_status``) blocks nothing and is cleared only by :func:`acknowledge` with a note;
+  cancelling is refused with a message saying so (:func:`refuse_cancel`).
 * **What** - one row in ``referral_basis_changes`` per referral and correction (migration
   ``0013_referral_basis_changes``): when, the code, the value the referral's assessment used ->
   the value now in force (``None``: withdrawn, the device's correction is held for review), the
@@ -25,11 +26,13 @@ value. This module records that its basis changed:
   local care). An audit entry ``referral.basis_changed`` in the same transaction as the
   correction.
 * **Cleared** only by a person: :func:`acknowledge` ("reviewed, keep", with a reason; audited
-  ``referral.basis_reviewed``) or by the referral reaching a final status
-  (``referral.referrals.transition``: cancelled with its note, or declined / completed), which
-  closes the open changes that asked whether the referral should go ahead (not the informational
-  ones) in the transition's own transaction. While a change is open the clinic cannot send the
-  referral (:func:`require_reviewed`).
+  ``referral.basis_reviewed``) or by the referral ending without a transfer
+  (``referral.referrals.transition``: cancelled with its note, or declined), which closes the
+  open changes that asked whether the referral should go ahead (not the informational ones) in
+  the transition's own transaction. Completion closes nothing: the patient was transferred on the
+  old value, so whoever has not yet reviewed the change must still acknowledge it (the receiving
+  hospital may not know). While a change is open the clinic cannot send the referral
+  (:func:`require_reviewed`).
 """
 
 from __future__ import annotations
@@ -48,8 +51,10 @@ from referral.errors import ConflictError, NotFoundError, TransitionError, UserI
 from referral.records import URGENCY_RANK
 from referral.transactions import utc_now, write
 
-#: Referrals a corrected basis is flagged on: every one that is not final.
-FLAGGED_STATUSES: Final = tuple(s for s in lifecycle.STATUSES if s not in lifecycle.FINAL)
+#: Final statuses of a referral that ended without a transfer: a corrected basis is moot.
+NOT_TRANSFERRED: Final = ("declined", "cancelled")
+#: Referrals a corrected basis is flagged on: every one whose patient is or may be transferred.
+FLAGGED_STATUSES: Final = tuple(s for s in lifecycle.STATUSES if s not in NOT_TRANSFERRED)
 #: Of those, the ones past cancelling (the patient has arrived): their flag is for information.
 INFORMATIONAL_STATUSES: Final = tuple(s for s in FLAGGED_STATUSES if "cancelled" not in lifecycle.ALLOWED[s])
 #: The disposition a referral of each urgency stands for.
@@ -102,7 +107,8 @@ class BasisChange:
 
     @property
     def informational(self) -> bool:
-        """The correction came after the patient arrived: nothing to decide, only to acknowledge."""
+        """The correction came after the patient arrived (or the referral was completed): nothing
+        to decide, only to acknowledge."""
         return self.referral_status in INFORMATIONAL_STATUSES
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,7 +120,11 @@ class BasisChange:
 
     def summary(self) -> str:
         """The change in words (CLI, exports): what changed, the re-assessment, and its review."""
-        after = "the patient arrived" if self.informational else f"the referral was {self.referral_status}"
+        after = (
+            "the patient arrived"
+            if self.referral_status == "arrived"
+            else f"the referral was {self.referral_status}"
+        )
         text = (
             f"{self.code} {self.old_value} -> {self.new_value or 'withdrawn'} after {after};"
             f" re-assessed: {self.disposition}"
@@ -305,9 +315,11 @@ def close(
 ) -> list[int]:
     """Close the referral's open basis changes (inside the caller's transaction); their ids.
 
-    A final status (``resolution`` other than ``acknowledged``) closes only the changes that asked
+    Ending without a transfer (``declined``, ``cancelled``) closes only the changes that asked
     whether the referral should go ahead; an informational one stays open until a person
-    acknowledges it."""
+    acknowledges it. ``completed`` closes nothing: the patient went on the old value."""
+    if resolution == "completed":
+        return []
     pending = [c.id for c in open_for(db, referral_id) if resolution == "acknowledged" or not c.informational]
     if pending:
         db.conn.execute(

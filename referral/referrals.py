@@ -139,7 +139,7 @@ def transition(
             [referral_id, current["status"], target, when, actor, note],
         )
         closed = []
-        if target in lifecycle.FINAL:  # a corrected basis is moot once the referral is final
+        if target in lifecycle.FINAL:  # moot once the referral ended without a transfer (basis.close)
             reason = note or f"referral {target}"
             closed = basis.close(
                 db, referral_id, cast(basis.Resolution, target), actor=actor, reason=reason, at=when

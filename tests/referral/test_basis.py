@@ -52,9 +52,9 @@ def test_less_urgent_follows_the_queue_order(disposition: str, urgency: str, wea
     assert basis.less_urgent(disposition, urgency) is weaker
 
 
-def test_every_referral_not_final_is_flagged_an_arrived_one_for_information() -> None:
-    assert basis.FLAGGED_STATUSES == ("proposed", "sent", "accepted", "arrived")
-    assert basis.INFORMATIONAL_STATUSES == ("arrived",)
+def test_every_referral_that_may_transfer_is_flagged_after_arrival_for_information() -> None:
+    assert basis.FLAGGED_STATUSES == ("proposed", "sent", "accepted", "arrived", "completed")
+    assert basis.INFORMATIONAL_STATUSES == ("arrived", "completed")
 
 
 def test_a_resolution_needs_who_when_and_why(tmp_path: Path) -> None:

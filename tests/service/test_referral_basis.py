@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from referral import audit, export, referrals
-from referral.records import FeedbackIn
 from tests.service.conftest import Staff
 from tests.service.test_corrections import deliver, last_actions, page, result, rows
 from triage.cli import main
@@ -267,21 +266,13 @@ def test_a_correction_of_a_reading_the_referral_did_not_use_leaves_it_alone(staf
     assert "referral.basis_changed" not in referral_actions(staff, referral_id)
 
 
-@pytest.mark.parametrize("final", ["cancelled", "declined", "completed"])
-def test_a_final_referral_is_not_flagged(staff: Staff, final: str) -> None:
+@pytest.mark.parametrize("final", ["cancelled", "declined"])
+def test_a_referral_that_ended_without_a_transfer_is_not_flagged(staff: Staff, final: str) -> None:
     referral_id, _ = proposed_on(staff)
     db = staff.app.state.runtime.databases.get()
-    path = {
-        "cancelled": ["cancelled"],
-        "declined": ["sent", "declined"],
-        "completed": ["sent", "accepted", "arrived"],
-    }
+    path = {"cancelled": ["cancelled"], "declined": ["sent", "declined"]}
     for target in path[final]:
         referrals.transition(db, referral_id, target, actor="dr_test", note="hospital reply")
-    if final == "completed":
-        referrals.transition(
-            db, referral_id, "completed", actor="hospital", feedback=FeedbackIn(justified=True)
-        )
     deliver(staff, result("8.2", "corrected"))
     assert rows(staff, "SELECT state FROM observation_corrections") == [{"state": "applied"}]
     assert not rows(staff, "SELECT id FROM referral_basis_changes")

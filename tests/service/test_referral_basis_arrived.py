@@ -184,3 +184,45 @@ def test_a_referral_whose_patient_was_not_transferred_stays_unflagged(staff: Sta
     assert rows(staff, "SELECT state FROM observation_corrections") == [{"state": "applied"}]
     assert not rows(staff, "SELECT id FROM referral_basis_changes")
     assert referral(staff, referral_id)["basis_review_needed"] is False
+
+
+def test_a_completed_referral_is_flagged_for_information(
+    staff: Staff, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The patient was transferred and the hospital closed the referral; the lab then corrects the
+    glucose the transfer stood on: the clinician must still acknowledge it (tell the hospital)."""
+    referral_id, encounter_id = arrived_on(staff)
+    db = staff.app.state.runtime.databases.get()
+    referrals.transition(db, referral_id, "completed", actor="hospital", feedback=FeedbackIn(justified=True))
+    deliver(staff, result("8.2", "corrected"))
+
+    (change,) = rows(staff, "SELECT referral_status, resolved_at FROM referral_basis_changes")
+    assert change == {"referral_status": "completed", "resolved_at": None}
+    body = referral(staff, referral_id)
+    assert body["status"] == "completed" and body["basis_review_needed"] is True
+    assert body["basis_changes"][0]["informational"] is True
+    text = text_of(page(staff, encounter_id))
+    assert "8.2 mmol/L after this referral was completed" in text and FOR_INFORMATION in text
+    code, out, _ = cli(capsys, staff, "basis-changes")
+    assert code == 0
+    assert f"referral {referral_id} " in out and "after the referral was completed" in out
+    assert keep(staff, referral_id, "hospital told").json()["basis_review_needed"] is False
+
+
+def test_completion_never_closes_a_review_nobody_made(staff: Staff) -> None:
+    """Flagged while sent, then accepted, arrived and completed without anyone reviewing it: the
+    patient went on the old value, so the flag stays until a clinician acknowledges it."""
+    referral_id, _ = proposed_on(staff)
+    assert status(staff, referral_id, "sent").status_code == 200
+    deliver(staff, result("8.2", "corrected"))
+    for target in ("accepted", "arrived"):
+        assert status(staff, referral_id, target).status_code == 200
+    db = staff.app.state.runtime.databases.get()
+    referrals.transition(db, referral_id, "completed", actor="hospital", feedback=FeedbackIn(justified=False))
+
+    assert referral(staff, referral_id)["basis_review_needed"] is True
+    assert "basis_changes_closed" not in audit_entry(staff, referral_id, "referral.completed")["data"]
+    (change,) = rows(staff, "SELECT referral_status, resolution FROM referral_basis_changes")
+    assert change == {"referral_status": "sent", "resolution": None}
+    acknowledged = keep(staff, referral_id, "reviewed after the transfer; hospital told")
+    assert acknowledged.status_code == 200 and acknowledged.json()["basis_review_needed"] is False
