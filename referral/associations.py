@@ -40,6 +40,7 @@ from sqlite_utils import Database
 
 from referral import audit, store
 from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.records import required_text
 from referral.transactions import when, write
 
 if TYPE_CHECKING:
@@ -145,12 +146,7 @@ def check_max_duration(max_duration: timedelta) -> timedelta:
 
 
 def _check_text(value: str, field: str, limit: int = 500) -> str:
-    text = value.strip()
-    if not text:
-        raise UserInputError(f"device association: {field!r} is empty")
-    if len(text) > limit:
-        raise UserInputError(f"device association: {field!r} is {len(text)} characters; at most {limit}")
-    return text
+    return required_text(value, field, "device association", limit)
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from sqlite_utils import Database
 
 from referral import associations, audit, store
 from referral.associations import Association
-from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, NotFoundError
+from referral.records import required_text
 from referral.transactions import when, write
 
 #: At most this many characters in a close reason (after trimming).
@@ -45,17 +46,6 @@ class Closure:
     ended: tuple[Association, ...]
 
 
-def _text(value: str, field: str, encounter_id: int, limit: int) -> str:
-    text = value.strip()
-    if not text:
-        raise UserInputError(f"closing encounter {encounter_id}: {field!r} is empty (it is required)")
-    if len(text) > limit:
-        raise UserInputError(
-            f"closing encounter {encounter_id}: {field!r} is {len(text)} characters; at most {limit}"
-        )
-    return text
-
-
 def closed_text(encounter: dict[str, Any]) -> str:
     """``closed at <time> by <who> (<reason>)`` of a closed encounter row."""
     return (
@@ -69,8 +59,9 @@ def close(db: Database, encounter_id: int, *, actor: str, reason: str) -> Closur
     ``reason`` is required (trimmed, at most :data:`REASON_LIMIT` characters). Raises
     ``NotFoundError`` for an unknown encounter and ``ConflictError`` for one already closed.
     """
-    actor = _text(actor, "actor", encounter_id, ACTOR_LIMIT)
-    reason = _text(reason, "reason", encounter_id, REASON_LIMIT)
+    where = f"closing encounter {encounter_id}"
+    actor = required_text(actor, "actor", where, ACTOR_LIMIT, empty_hint=" (it is required)")
+    reason = required_text(reason, "reason", where, REASON_LIMIT, empty_hint=" (it is required)")
 
     def work(db: Database) -> Closure:
         try:

@@ -39,6 +39,17 @@ URGENCY_RANK: dict[str, int] = {
 }
 
 
+def required_text(value: str, field: str, where: str, limit: int, *, empty_hint: str = "") -> str:
+    """``value`` trimmed: a reason, an actor. A :class:`UserInputError` naming ``where`` and
+    ``field`` when it is empty (``empty_hint`` added to the message) or over ``limit`` characters."""
+    text = value.strip()
+    if not text:
+        raise UserInputError(f"{where}: {field!r} is empty{empty_hint}")
+    if len(text) > limit:
+        raise UserInputError(f"{where}: {field!r} is {len(text)} characters; at most {limit}")
+    return text
+
+
 def aware_timestamp(value: str, field: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)

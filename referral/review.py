@@ -40,6 +40,7 @@ from referral import audit, corrections
 from referral.associations import expired_note
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, utc_now
+from referral.records import required_text
 from referral.transactions import write
 
 Why = Literal["no_patient_link", "not_final", "unmapped", "not_accepted", "correction_rejected"]
@@ -199,14 +200,7 @@ def assigned_readings(db: Database, encounter_id: int) -> dict[int, Review]:
 
 
 def _check_text(value: str, field: str, result_id: int) -> str:
-    text = value.strip()
-    if not text:
-        raise UserInputError(f"device result {result_id}: {field!r} is empty - say why")
-    if len(text) > REASON_LIMIT:
-        raise UserInputError(
-            f"device result {result_id}: {field!r} is {len(text)} characters; at most {REASON_LIMIT}"
-        )
-    return text
+    return required_text(value, field, f"device result {result_id}", REASON_LIMIT, empty_hint=" - say why")
 
 
 def _reviewable(db: Database, result_id: int, doing: str) -> StoredDeviceResult:
