@@ -40,6 +40,12 @@ from triage.errors import ClinicError
 from triage.observation import Observation, Status
 from triage.patient import PatientContext
 from triage.phrases import (
+    IGNORED_CANNOT_BE_DONE,
+    IGNORED_IN_FUTURE,
+    IGNORED_PRELIMINARY,
+    IGNORED_QC,
+    IGNORED_STALE,
+    IGNORED_SUPERSEDED,
     MODEL_DISABLED,
     MODEL_REASON,
     MODELS_FAILED,
@@ -100,6 +106,13 @@ class ModelSetLike(Protocol):
 
 
 _CANNOT_BE_DONE, _PRELIMINARY = Status.cannot_be_done, Status.preliminary
+# why a reading was not used (triage.phrases): fixed texts, and %-formats for the ones with values
+# ("%g" is format(hours, "g"), the same digits)
+_QC_DETAIL, _CANNOT_BE_DONE_DETAIL = IGNORED_QC.template, IGNORED_CANNOT_BE_DONE.template
+_PRELIMINARY_DETAIL = IGNORED_PRELIMINARY.template
+_IN_FUTURE_DETAIL = IGNORED_IN_FUTURE.printf({"assessed_at": "%s"})
+_STALE_DETAIL = IGNORED_STALE.printf({"hours": "%g"})
+_SUPERSEDED_DETAIL = IGNORED_SUPERSEDED.printf({"code": "%s", "observed_at": "%s"})
 
 
 def _rank_key(o: Observation) -> tuple[datetime, int]:
@@ -125,30 +138,24 @@ def select_observations(
         fields = o.__dict__
         status = fields["status"]
         if fields["qc"]:
-            ignore(o, "qc", "quality-control result")
+            ignore(o, "qc", _QC_DETAIL)
         elif status is _CANNOT_BE_DONE:
-            ignore(o, "cannot_be_done", "the device reported the test could not be done")
+            ignore(o, "cannot_be_done", _CANNOT_BE_DONE_DETAIL)
         elif status is _PRELIMINARY:
-            ignore(o, "not_final", "preliminary result; only final or corrected results are used")
+            ignore(o, "not_final", _PRELIMINARY_DETAIL)
         elif (observed_at := fields["observed_at"]) > future:
-            ignore(o, "in_future", f"observed after the assessment time {now.isoformat()}")
+            ignore(o, "in_future", _IN_FUTURE_DETAIL % now.isoformat())
         elif now - observed_at > max_age.get(code := fields["code"], default_age):
-            ignore(o, "stale", f"older than {policy.freshness.max_age_hours(code):g} h")
+            ignore(o, "stale", _STALE_DETAIL % policy.freshness.max_age_hours(code))
         else:
             current = latest.get(code)
             if current is None:
                 latest[code] = o
             elif _rank_key(o) >= _rank_key(current):
-                ignore(
-                    current,
-                    "superseded",
-                    f"a later {o.code} result from {o.observed_at.isoformat()} is used",
-                )
+                ignore(current, "superseded", _SUPERSEDED_DETAIL % (o.code, o.observed_at.isoformat()))
                 latest[code] = o
             else:
-                ignore(
-                    o, "superseded", f"a later {o.code} result from {current.observed_at.isoformat()} is used"
-                )
+                ignore(o, "superseded", _SUPERSEDED_DETAIL % (o.code, current.observed_at.isoformat()))
     return latest, ignored
 
 

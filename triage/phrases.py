@@ -1,8 +1,9 @@
-"""The engine's fixed English phrasings with parameters - notes and model explanations - defined once.
+"""The engine's fixed English phrasings with parameters - notes, why a reading was not used, model
+explanations - defined once.
 
-The engine writes its notes (``triage.assess``) and risk-model explanations (``triage.riskmodels``,
-``triage.riskfeatures``) from these templates, and the staff pages match the stored English against
-the same templates to show it in the user's language (``triage.service.pages.engine_text``, catalogue
+The engine writes its notes and ignored readings' details (``triage.assess``) and risk-model
+explanations (``triage.riskmodels``, ``triage.riskfeatures``) from these templates, and the staff
+pages match the stored English against the same templates to show it in the user's language (``triage.service.pages.engine_text``, catalogue
 keys ``engine.<key>``). English stays the language of record: the Assessment JSON is unchanged, and
 text that no phrase matches is shown as it is. A phrase's pattern is derived from its template, so
 the two cannot drift; change a template here and the English catalogue entry with it (a test
@@ -77,6 +78,24 @@ NO_USABLE = Phrase("no_usable", "no usable observations (all missing, QC, non-fi
 NO_DECISIVE = Phrase("no_decisive", "no decisive reading; measure at least one of: {codes}")
 NOTES = (MODELS_NOT_USED, MODELS_FAILED, MODEL_DISABLED, MODELS_NOT_RUN, NO_USABLE, NO_DECISIVE)
 
+# --- why a reading was not used: an ignored observation's detail (triage.assess.select_observations)
+IGNORED_QC = Phrase("ignored_qc", "quality-control result")
+IGNORED_CANNOT_BE_DONE = Phrase("ignored_cannot_be_done", "the device reported the test could not be done")
+IGNORED_PRELIMINARY = Phrase(
+    "ignored_preliminary", "preliminary result; only final or corrected results are used"
+)
+IGNORED_IN_FUTURE = Phrase("ignored_in_future", "observed after the assessment time {assessed_at}")
+IGNORED_STALE = Phrase("ignored_stale", "older than {hours} h")
+IGNORED_SUPERSEDED = Phrase("ignored_superseded", "a later {code} result from {observed_at} is used")
+IGNORED = (
+    IGNORED_QC,
+    IGNORED_CANNOT_BE_DONE,
+    IGNORED_PRELIMINARY,
+    IGNORED_IN_FUTURE,
+    IGNORED_STALE,
+    IGNORED_SUPERSEDED,
+)
+
 # --- a model reason's detail (triage.assess) ---------------------------------------------------
 MODEL_REASON = Phrase("model_reason", "risk {probability} >= threshold {threshold}. {explanation}")
 
@@ -119,4 +138,4 @@ def clauses(explanation: str) -> list[str]:
     return found
 
 
-PHRASES = (*NOTES, MODEL_REASON, NOT_SCORED, *NOT_SCORED_REASONS, *CLAUSES, RANGE_ITEM)
+PHRASES = (*NOTES, *IGNORED, MODEL_REASON, NOT_SCORED, *NOT_SCORED_REASONS, *CLAUSES, RANGE_ITEM)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from string import Formatter
 from typing import Any
 
 import pytest
 
 from tests.service.conftest import Staff
-from tests.triage.conftest import NOW, normal_vitals, ob
-from tests.triage.test_phrases import _patients, engine_notes
+from tests.triage.conftest import NOW, RECENT, normal_vitals, ob
+from tests.triage.test_phrases import _patients, engine_notes, ignored_readings
 from tests.triage.test_rules import ALL_ON, CASES, CVD, DIAB
 from triage import phrases
 from triage.assess import assess
@@ -26,7 +27,8 @@ from triage.rules import RULES
 from triage.scores.news2 import RESPONSES as NEWS2_RESPONSES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
-from triage.service.pages.engine_text import EngineText
+from triage.service.pages.clock import clock
+from triage.service.pages.engine_text import EngineText, number
 from triage.vocabulary import CONCEPTS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -124,11 +126,16 @@ def _zh_detail(payload: dict[str, Any], rule: str) -> str:
 def test_chinese_details_read_as_written() -> None:
     bp = _payload(PatientContext(), [ob("sbp", 196), ob("dbp", 124)], ALL_ON)
     assert _zh_detail(bp, "hypertensive_crisis") == (
-        "血压 196/124 mmHg，达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害"
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害"
     )
-    assert _zh_detail(bp, "bp_grade_3") == "血压 196/124 mmHg：3 级高血压范围（单次测量）"
+    assert _zh_detail(bp, "bp_grade_3") == "血压 196/124 mmHg：3级高血压范围（单次测量）"
+    assert _zh_detail(bp, "bp_hearts_urgent") == (
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊"
+    )
     one = _payload(PatientContext(), [ob("sbp", ">250")], ALL_ON)
-    assert _zh_detail(one, "hypertensive_crisis").startswith("血压 >250/? mmHg，")
+    assert _zh_detail(one, "hypertensive_crisis").startswith(
+        "血压 >250/? mmHg：3级高血压范围（单次测量；缺少一项血压，至少为此级别）；达高血压危象范围"
+    )
     hhs = _payload(
         PatientContext(), [ob("glucose_random", ">600", "mg/dL"), ob("urine_ketones", "2+")], ALL_ON
     )
@@ -145,9 +152,9 @@ def test_chinese_details_read_as_written() -> None:
         "为下限）"
     )
     kidney = _payload(PatientContext(), [ob("egfr", 45.06), ob("albumin_creatinine_ratio", 45)], ALL_ON)
-    assert (
-        _zh_detail(kidney, "egfr_30_59")
-        == "eGFR 45.1 mL/min/1.73 m²；尿白蛋白/肌酐比 45 mg/g：eGFR 处于 30-59"
+    assert _zh_detail(kidney, "egfr_30_59") == (
+        "估算肾小球滤过率 eGFR 45.1 mL/min/1.73 m²（CKD 分期 G3a）；尿白蛋白/肌酐比值 ACR 45 mg/g（白蛋白尿分期 A2）"
+        "：eGFR 处于 30-59"
     )
     spo2 = _payload(PatientContext(), [ob("spo2", 93)], ALL_ON)
     assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（量表 1）：偏低"
@@ -206,9 +213,10 @@ def test_a_detail_that_cannot_be_filled_is_the_engines_english() -> None:
     grade = _reasons("bp_grade_3", payload)[0]
     text = EngineText("zh", payload)
     assert text.detail({**grade, "rule": "a_new_rule"}) == grade["detail"], "no template"
-    assert text.detail({**grade, "values": {"sbp": 196.0, "dbp": 124.0}}) == grade["detail"], (
-        "a value missing"
-    )
+    no_grade = {**grade, "values": {"sbp": 196.0, "dbp": 124.0}}
+    assert text.detail(no_grade) == "血压 196/124 mmHg：3级高血压范围（单次测量）", "the assessment's grade"
+    without_score = EngineText("zh", {**payload, "scores": {}})
+    assert without_score.detail(no_grade) == grade["detail"], "a value missing"
     assert text.detail({**grade, "values": {**grade["values"], "grade": "grade_9"}}) == grade["detail"]
     egfr = {"rule": "egfr_30_59", "values": {"egfr": None, "acr": None}, "detail": "eGFR 30-59 (old)"}
     assert text.detail(egfr) == "eGFR 30-59 (old)", "nothing to show: not a half-filled template"
@@ -216,6 +224,241 @@ def test_a_detail_that_cannot_be_filled_is_the_engines_english() -> None:
     assert text.detail(glucose) == "glucose below the critical low"
     text.text = {k: v for k, v in text.text.items() if k != "rule_detail.bp_grade_3"}
     assert text.detail(grade) == grade["detail"], "the catalogue lacks the template"
+
+
+@pytest.mark.parametrize(
+    ("readings", "gfr", "albuminuria"),
+    [
+        ([ob("egfr", 95), ob("albumin_creatinine_ratio", 35)], "G1", "A2"),
+        ([ob("egfr", 75), ob("albumin_creatinine_ratio", 420)], "G2", "A3"),
+        ([ob("egfr", 50), ob("albumin_creatinine_ratio", 12)], "G3a", "A1"),
+        ([ob("egfr", 35.55)], "G3b", None),
+        ([ob("egfr", 20), ob("albumin_creatinine_ratio", 45)], "G4", "A2"),
+        ([ob("egfr", 10)], "G5", None),
+        ([ob("albumin_creatinine_ratio", 45)], None, "A2"),
+    ],
+)
+def test_kidney_details_name_the_kdigo_stages(
+    readings: list[Observation], gfr: str | None, albuminuria: str | None
+) -> None:
+    """The engine's English names the eGFR and ACR stages (G3a, A2); both languages keep them as codes."""
+    payload = _payload(PatientContext(), readings, ALL_ON)
+    kidney = [r for r in payload["reasons"] if r["rule"] in ("egfr_below_30", "egfr_30_59", "albuminuria")]
+    assert kidney, "a kidney rule fired"
+    for reason in kidney:
+        en, zh = EngineText("en", payload).rule_detail(reason), EngineText("zh", payload).rule_detail(reason)
+        egfr, acr = reason["values"]["egfr"], reason["values"]["acr"]
+        if gfr is not None:
+            assert f"({gfr})" in reason["detail"]
+            assert f"eGFR {number(egfr)} mL/min/1.73 m² ({gfr})" in en, en
+            assert f"估算肾小球滤过率 eGFR {number(egfr)} mL/min/1.73 m²（CKD 分期 {gfr}）" in zh, zh
+        if albuminuria is not None:
+            assert f"({albuminuria})" in reason["detail"]
+            assert f"ACR {number(acr)} mg/g ({albuminuria})" in en, en
+            assert f"尿白蛋白/肌酐比值 ACR {number(acr)} mg/g（白蛋白尿分期 {albuminuria}）" in zh, zh
+        else:
+            assert "ACR" not in zh
+
+
+def test_a_kidney_detail_without_its_stage_is_the_engines_english() -> None:
+    payload = _payload(PatientContext(), [ob("egfr", 45), ob("albumin_creatinine_ratio", 45)], ALL_ON)
+    reason = _reasons("egfr_30_59", payload)[0]
+    kidney = payload["scores"]["kidney"]
+    for components in ({"gfr_category": "G3a"}, {"albuminuria": "A2", "gfr_category": None}):
+        changed = {**payload, "scores": {**payload["scores"], "kidney": {**kidney, "components": components}}}
+        for language in ("en", "zh"):
+            assert EngineText(language, changed).detail(reason) == reason["detail"], (language, components)
+    assert EngineText("zh", {**payload, "scores": {}}).detail(reason) == reason["detail"]
+
+
+def test_blood_pressure_details_keep_the_grade_and_its_caveat_in_both_languages() -> None:
+    """The hypertensive-crisis and HEARTS details say the grade range, as the engine's English does,
+    and with one pressure missing that the grade is a lower bound."""
+    one = _payload(PatientContext(), [ob("sbp", 205)], ALL_ON)
+    crisis = _reasons("hypertensive_crisis", one)[0]
+    assert "grade 3 range (single reading; at least this grade, one pressure missing)" in crisis["detail"]
+    assert EngineText("en", one).detail(crisis) == (
+        "BP 205/? mmHg: grade 3 range (single reading; at least this grade, one pressure missing); "
+        "hypertensive crisis range (>180 and/or >120 mmHg); check for target-organ damage"
+    )
+    both = _payload(PatientContext(), [ob("sbp", 150), ob("dbp", 125)], ALL_ON)
+    hearts = _reasons("bp_hearts_urgent", both)[0]
+    assert hearts["detail"].startswith("150/125 mmHg: grade 3 range (single reading)")
+    assert _zh_detail(both, "bp_hearts_urgent") == (
+        "血压 150/125 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊"
+    )
+    grade_2 = _payload(PatientContext(), [ob("dbp", 105)], ALL_ON)
+    assert (
+        _zh_detail(grade_2, "bp_grade_1_2")
+        == "血压 ?/105 mmHg：2级高血压范围（单次测量；缺少一项血压，至少为此级别）"
+    )
+    no_band = {
+        **both,
+        "scores": {**both["scores"], "blood_pressure": {**both["scores"]["blood_pressure"], "band": None}},
+    }
+    assert EngineText("zh", no_band).detail(hearts) == hearts["detail"], "no grade: the engine's English"
+
+
+# --- the scores table -----------------------------------------------------------------------------
+
+
+def _every_band() -> dict[str, set[str]]:
+    """Every band each score can give, from the scores' own band functions."""
+    from triage.scores import china_par, crb65, findrisc, glycaemia, kidney, news2, oximetry, pce
+    from triage.scores.blood_pressure import GRADES
+
+    totals = range(0, 30)
+    return {
+        "news2": {news2.band_for(t, red) for t in totals for red in (False, True)},
+        "oximetry": {
+            oximetry.oximetry(spo2=v, on_oxygen=on, scale2=scale2).band
+            for v in range(40, 101)
+            for on in (False, True)
+            for scale2 in (False, True)
+        },
+        "blood_pressure": set(GRADES),
+        "glycaemia": set(glycaemia.SEVERITY),
+        "qsofa": {"low", "high"},
+        "crb65": {crb65.band_for(t) for t in range(5)},
+        "china_par": {china_par.category(r / 10) for r in range(0, 1000)} | {"not_applicable"},
+        "pce": {pce.category(r / 10) for r in range(0, 1000)} | {"not_applicable"},
+        "findrisc": {findrisc.band_for(t)[0] for t in totals},
+        "cdrs": {"low", "high", "not_applicable"},
+        "kidney": {kidney.gfr_category(e) for e in range(0, 150)}
+        | {kidney.albuminuria_category(a) for a in range(0, 400)},
+    }
+
+
+def test_every_score_and_band_has_a_name_in_both_languages() -> None:
+    bands = _every_band()
+    assessed = _payload(PatientContext(age=50), normal_vitals(), ALL_ON)["scores"]
+    assert set(bands) == set(assessed), "every score the engine gives is listed here"
+    for language in ("en", "zh"):
+        text = catalogue_data(language)
+        for name, names in bands.items():
+            assert f"score.{name}" in text, (language, name)
+            for band in names:
+                assert f"score.{name}.{band}" in text, (language, name, band)
+                if language == "zh":
+                    assert CJK.search(text[f"score.{name}.{band}"]), (name, band)
+    zh = catalogue_data("zh")
+    for kept in ("NEWS2", "qSOFA", "CRB-65", "China-PAR", "FINDRISC"):
+        assert any(v.startswith(kept) for k, v in zh.items() if k.count(".") == 1 and k.startswith("score."))
+    assert zh["score.cdrs"] == "中国糖尿病风险评分（CDRS）" and "汇总队列方程（PCE）" in zh["score.pce"]
+    scored = [n for n in bands if n != "kidney"]
+    assert all(CJK.search(zh[f"score.{n}"]) for n in scored)
+
+
+def test_the_scores_table_in_chinese() -> None:
+    payload = _payload(
+        PatientContext(age=66, sex="male"),
+        [
+            ob("resp_rate", 22),
+            ob("heart_rate", 96),
+            ob("spo2", 93),
+            ob("sbp", 196),
+            ob("dbp", 104),
+            ob("creatinine", 160),
+            ob("albumin_creatinine_ratio", 45),
+        ],
+        ALL_ON,
+    )
+    zh, en, scores = EngineText("zh", payload), EngineText("en", payload), payload["scores"]
+    rows = {
+        name: (zh.score_name(name), zh.score_value(s), zh.score_band(name, s)) for name, s in scores.items()
+    }
+    assert rows["news2"] == ("NEWS2 早期预警评分", "5 分", "中风险")
+    assert rows["oximetry"] == ("脉搏血氧饱和度", "93 %", "偏低")
+    assert rows["blood_pressure"] == ("血压分级", "", "3级高血压范围"), "a grade is named, not its index"
+    assert rows["kidney"] == (
+        "肾功能（eGFR，KDIGO 分期）",
+        "40.7 mL/min/1.73 m²",
+        "G3b（中到重度下降）；A2（白蛋白尿中度增加）",
+    )
+    assert rows["crb65"][2] == "中风险" and rows["china_par"][1:] == ("", "")
+    assert (
+        en.score_name("news2"),
+        en.score_value(scores["news2"]),
+        en.score_band("news2", scores["news2"]),
+    ) == (
+        "NEWS2",
+        "5 points",
+        "medium",
+    )
+    assert en.score_band("kidney", scores["kidney"]) == (
+        "G3b (moderately to severely decreased); A2 (moderately increased albuminuria)"
+    )
+
+
+def test_a_score_or_band_the_catalogue_does_not_know_is_shown_as_the_engine_wrote_it() -> None:
+    zh = EngineText("zh")
+    assert zh.score_name("a_new_score") == "a_new_score"
+    assert zh.score_band("news2", {"band": "a_new_band"}) == "a_new_band"
+    assert zh.score_band("kidney", {"band": "G9", "components": {"gfr_category": "G9"}}) == "G9"
+    assert zh.score_band("kidney", {"band": "G3a", "components": {}}) == "G3a（轻到中度下降）"
+    assert (
+        zh.score_band("qsofa", {"band": None}) == ""
+        and zh.score_value({"value": None, "unit": "points"}) == ""
+    )
+    assert zh.score_value({"value": 7.25, "unit": "furlongs"}) == "7.2 furlongs"
+
+
+# --- readings the assessment did not use ----------------------------------------------------------
+
+
+def test_every_ignored_reading_reads_in_chinese_with_its_values() -> None:
+    policy = load_policy()
+    ignored = ignored_readings(policy)
+    zh, en = EngineText("zh"), EngineText("en")
+    by_reason = {i["reason"]: i for i in ignored}
+    assert set(by_reason) == {"qc", "not_final", "cannot_be_done", "in_future", "stale", "superseded"}
+    for reading in ignored:
+        shown = zh.ignored(reading)
+        _assert_translated(reading["detail"], shown, phrases.IGNORED)
+        assert en.ignored(reading) != "" and not CJK.search(en.ignored(reading))
+    hours = f"{policy.freshness.max_age_hours('resp_rate'):g}"
+    assert zh.ignored(by_reason["stale"]) == f"测量时间已超过 {hours} 小时，已过期"
+    later = clock(RECENT.isoformat())
+    assert zh.ignored(by_reason["superseded"]) == f"已采用 {later} 的较新体温结果"
+    assert en.ignored(by_reason["superseded"]) == f"a later temperature result from {later} is used"
+    assert zh.ignored(by_reason["in_future"]) == f"测量时间晚于评估时间 {clock(NOW.isoformat())}"
+    assert zh.ignored(by_reason["qc"]) == "质控结果"
+    assert zh.ignored(by_reason["not_final"]) == "初步结果；仅采用最终结果或更正结果"
+    assert zh.ignored(by_reason["cannot_be_done"]) == "设备报告该项检测无法完成"
+
+
+def test_an_ignored_reading_that_cannot_be_rendered_is_the_engines_english() -> None:
+    stale = next(i for i in ignored_readings(load_policy()) if i["reason"] == "stale")
+    zh = EngineText("zh")
+    assert zh.ignored({**stale, "detail": "older than the moon"}) == "older than the moon", "no phrase"
+    assert zh.ignored({**stale, "detail": None}) == ""
+    zh.text = {k: v for k, v in zh.text.items() if k != "engine.ignored_stale"}
+    assert zh.ignored(stale) == stale["detail"], "the catalogue lacks the template"
+    odd = phrases.IGNORED_SUPERSEDED.format(code="sbp", observed_at="yesterday")
+    assert EngineText("zh").ignored({"detail": odd}) == "已采用 yesterday 的较新收缩压结果", (
+        "a stored time as stored"
+    )
+
+
+def test_a_readings_value_reads_in_the_pages_language() -> None:
+    zh, en = EngineText("zh"), EngineText("en")
+    assert zh.value("150 mm[Hg]") == "150 mmHg" and zh.value("22 /min") == "22 次/分"
+    assert zh.value(">33.3 mmol/L (reported >600 mg/dL)") == ">33.3 mmol/L（原始报告值 >600 mg/dL）"
+    assert en.value(">33.3 mmol/L (reported >600 mg/dL)") == ">33.3 mmol/L (reported >600 mg/dL)"
+    assert zh.value("neg") == "阴性" and zh.value("2+") == "2+" and zh.value("A") == "A"
+    assert zh.value("cannot be done") == "cannot be done", "another shape: as it is"
+    assert (
+        zh.measurement(None, 37.9, None, "Cel") == "37.9 °C"
+        and zh.measurement("<", 1.1, None, "mmol/L") == "<1.1 mmol/L"
+    )
+    assert (
+        zh.measurement(None, 96.0, None, "/min") == "96 次/分"
+        and zh.measurement(None, None, "air", None) == "未吸氧"
+    )
+    assert (
+        zh.names(["current_smoker", "region_north", "a_new_field"])
+        == "目前吸烟、居住在北方（长江以北）、a_new_field"
+    )
 
 
 # --- notes and explanations ---------------------------------------------------------------------
@@ -329,7 +572,7 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     unsure = _walk_in(staff, "ZH-2", [{"code": "hemoglobin", "value": 128, "unit": "g/L"}])
     csrf = staff.login(Role.nurse)
     english = staff.client.get(f"/encounters/{crisis['encounter_id']}").text
-    assert "BP 196/124 mmHg: hypertensive crisis range" in english
+    assert "BP 196/124 mmHg: grade 3 range (single reading); hypertensive crisis range" in english
     assert '<td data-code="sbp">systolic BP</td>' in english, "readings named, not by their code"
     switched = staff.client.post(
         "/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False
@@ -339,7 +582,10 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     reasons = page.split('class="reasons"')[1].split("</ul>")[0]
     assert '<td data-code="sbp">收缩压</td>' in page and '<option value="sbp">收缩压' in page
     record = next(r["detail"] for r in crisis["assessment"]["reasons"] if r["rule"] == "hypertensive_crisis")
-    assert "血压 196/124 mmHg，达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害" in reasons
+    assert (
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害"
+        in reasons
+    )
     assert f'title="{record.replace(">", "&gt;")}"' in reasons, "the English record on hover"
     unscored = [m for m in crisis["assessment"]["models"] if m["probability"] is None]
     assert unscored and all(m["explanation"] not in page for m in unscored)
@@ -348,6 +594,70 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     assert "缺少可用于决策的关键读数；请至少测量以下一项：收缩压、" in decision.split("</div>")[0]
     stored = staff.client.get(f"/api/v1/assessments/{crisis['id']}", headers=staff.bearer(Role.nurse))
     assert record in stored.text and "高血压危象" not in stored.text, "the API keeps the engine's English"
+
+
+def _between(page: str, start: str, end: str) -> str:
+    return page.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_chinese(staff: Staff) -> None:
+    old = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    made = _walk_in(
+        staff,
+        "ZH-3",
+        [
+            {"code": "sbp", "value": 196, "unit": "mm[Hg]"},
+            {"code": "dbp", "value": 104, "unit": "mm[Hg]"},
+            {"code": "resp_rate", "value": 22, "unit": "/min"},
+            {"code": "creatinine", "value": 160, "unit": "umol/L"},
+            {"code": "albumin_creatinine_ratio", "value": 45, "unit": "mg/g"},
+            {"code": "glucose_random", "value": 12.0, "unit": "mmol/L", "observed_at": old},
+            {"code": "spo2", "value": 97, "unit": "%", "qc": True},
+        ],
+    )
+    ignored = {i["reason"]: i for i in made["assessment"]["ignored_observations"]}
+    assert set(ignored) == {"stale", "qc"}
+    csrf = staff.login(Role.clinician)
+    english = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    assert "<h3>Readings not used by this assessment</h3>" in english
+    assert f"random glucose 12 mmol/L ({clock(old)}): {ignored['stale']['detail']}" in english
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    # the scores table: names and bands in Chinese, published names kept, KDIGO stages as codes
+    assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td>' in page
+    assert '<tr data-score="blood_pressure"><td>血压分级</td><td></td><td>3级高血压范围</td></tr>' in page
+    kidney = _between(page, '<tr data-score="kidney">', "</tr>")
+    assert "42.8 mL/min/1.73 m²" in kidney and "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
+    table = _between(page, "<h2>评分</h2>", "</table>")
+    assert "中国糖尿病风险评分（CDRS）" in table and not re.search(r">[a-z_]+<|points|grade", table)
+    # the readings the assessment did not use, named, with why, the English on hover
+    unused = _between(page, '<ul class="ignored">', "</ul>")
+    stale = _between(unused, 'data-reason="stale"', "</li>")
+    assert f'title="{ignored["stale"]["detail"]}"' in stale
+    assert f"随机血糖 12 mmol/L（{clock(old)}）：测量时间已超过 24 小时，已过期" in stale
+    assert "血氧饱和度 97 %" in unused and "：质控结果" in unused
+    assert "<h3>本次评估未采用的测量结果</h3>" in page
+    # the rest of the page: missing inputs by name, versions, readings' units, referral choices
+    missing = _between(page, 'class="missing"', "</p>")
+    assert "目前吸烟、" in missing and "current_smoker" not in missing and ", " not in missing
+    assert "策略 builtin-" in page and "· 引擎 clinic-triage-engine" in page
+    assert "22 次/分" in page and "160 μmol/L" in page
+    assert '<option value="routine" selected>常规</option>' in page and "(二级)" in page
+    referred = staff.client.post(
+        f"/assessments/{made['id']}/refer",
+        data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "BP"},
+        follow_redirects=False,
+    )
+    assert referred.status_code == 303, referred.text
+    row = _between(
+        staff.client.get(f"/encounters/{made['encounter_id']}").text, 'id="encounter-referrals"', "</tr>"
+    )
+    assert "<td>紧急</td>" in row and ">urgent<" not in row
+    assert "<td>紧急</td>" in staff.client.get("/referrals").text
+    stored = staff.client.get(f"/api/v1/assessments/{made['id']}", headers=staff.bearer(Role.nurse)).text
+    assert ignored["stale"]["detail"] in stored and "已过期" not in stored, (
+        "the API keeps the engine's English"
+    )
 
 
 def test_normal_vitals_have_no_reasons_to_translate() -> None:

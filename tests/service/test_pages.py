@@ -13,6 +13,7 @@ import pytest
 from tests.service.conftest import WALK_IN, Staff
 from triage.rules import RULES
 from triage.service.auth import Role
+from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock, duration, local_time
 from triage.service.pages.rendering import rule_label
 
@@ -110,7 +111,8 @@ def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missin
     shown = {15: "15 min", 60: "1 h", 240: "4 h", 720: "12 h", 1440: "1 day", 43200: "30 days"}[minutes]
     assert f"Recheck in {shown}" in html and "minutes" not in html.split('id="decision"')[1][:400]
     missing = assessment["assessment"]["missing_inputs"]
-    assert missing and f"(the scores above are incomplete without them): {', '.join(missing)}" in html
+    named = ", ".join(catalogue_data("en")[f"name.{code}"] for code in missing)  # by name, not by code
+    assert missing and f"(the scores above are incomplete without them): {named}" in html
     # a model that could not score says why, in the engine's words (e.g. cholesterol missing)
     unscored = [m for m in assessment["assessment"]["models"] if m["probability"] is None]
     assert unscored and all(m["explanation"] in html for m in unscored)

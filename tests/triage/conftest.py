@@ -35,6 +35,18 @@ def normal_vitals() -> list[Observation]:
     return obs
 
 
+def unusable_readings() -> list[Observation]:
+    """One reading the engine ignores for each reason that does not depend on another reading: QC,
+    preliminary, cannot be done, in the future (of ``NOW``), stale."""
+    return [
+        ob("sbp", 150, qc=True),
+        ob("dbp", 95, status="preliminary"),
+        ob("spo2", None, status="cannot_be_done"),
+        ob("heart_rate", 80, observed_at=NOW + timedelta(hours=1)),
+        ob("resp_rate", 18, observed_at=NOW - timedelta(days=30)),
+    ]
+
+
 @pytest.fixture(scope="session")
 def policy() -> Policy:
     return load_policy()

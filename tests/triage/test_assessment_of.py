@@ -6,14 +6,14 @@ readings of every kind."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.triage.conftest import NOW, ob
+from tests.triage.conftest import NOW, ob, unusable_readings
 from tests.triage.test_safety_properties import patients, to_obs, vital_sets
 from triage.assess import assess
 from triage.assess_request import parse_request
@@ -74,13 +74,7 @@ def test_example_assessments_with_models_equal_their_validated_form() -> None:
 
 
 def test_ignored_readings_and_no_usable_input_equal_their_validated_form() -> None:
-    readings = [
-        ob("sbp", 150, qc=True),
-        ob("dbp", 95, status="preliminary"),
-        ob("spo2", None, status="cannot_be_done"),
-        ob("heart_rate", 80, observed_at=NOW + timedelta(hours=1)),
-        ob("resp_rate", 18, observed_at=NOW - timedelta(days=30)),
-    ]
+    readings = unusable_readings()
     a = assess(PatientContext(patient_id="t-1", age=50), readings, POLICY, _models(), now=NOW)
     assert a.disposition == "insufficient_data" and len(a.ignored_observations) == 5
     assert_same_as_validated(a)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from string import Formatter
 
 import pytest
 
 import models
-from tests.triage.conftest import NOW, normal_vitals, ob
+from tests.triage.conftest import NOW, RECENT, normal_vitals, ob, unusable_readings
 from triage import phrases
 from triage.assess import ModelSetLike, assess
 from triage.errors import ClinicError
@@ -199,3 +200,21 @@ def test_every_note_the_engine_writes_is_a_known_phrase(model_set: ModelSet, pol
     assert matched == {p.key for p in phrases.NOTES}
     decisive = next(n for n in notes if n.startswith("no decisive"))
     assert phrases.NO_DECISIVE.match(decisive) == {"codes": ", ".join(policy.decisive.codes)}
+
+
+def ignored_readings(policy: Policy) -> list[dict[str, str]]:
+    """One reading ignored for each reason the engine has, from assess(), as the stored JSON has them."""
+    superseded = [ob("temperature", 37.0, observed_at=NOW - timedelta(minutes=40)), ob("temperature", 37.4)]
+    readings = [*unusable_readings(), *superseded]
+    a = assess(PatientContext(age=50), readings, policy, now=NOW)
+    return [json.loads(i.model_dump_json()) for i in a.ignored_observations]
+
+
+def test_every_ignored_readings_detail_is_a_known_phrase(policy: Policy) -> None:
+    ignored = ignored_readings(policy)
+    matched = {_match_any(i["detail"], phrases.IGNORED)[0].key for i in ignored}
+    assert matched == {p.key for p in phrases.IGNORED}
+    by_reason = {i["reason"]: i["detail"] for i in ignored}
+    assert by_reason["stale"] == f"older than {policy.freshness.max_age_hours('resp_rate'):g} h"
+    assert by_reason["superseded"] == f"a later temperature result from {RECENT.isoformat()} is used"
+    assert by_reason["in_future"] == f"observed after the assessment time {NOW.isoformat()}"

@@ -5,8 +5,13 @@ changes it. The pages show
 
 - each reason's detail from the catalogue template ``rule_detail.<rule>``, filled from the
   reason's ``values`` (the inputs that fired the rule) and the readings the assessment used;
-- notes, model reasons and model explanations by matching the engine's own phrasings
-  (``triage.phrases``, the templates the engine writes them with) and filling ``engine.<key>``.
+- notes, why a reading was not used (ignored readings), model reasons and model explanations by
+  matching the engine's own phrasings (``triage.phrases``, the templates the engine writes them
+  with) and filling ``engine.<key>``;
+- the scores table: each score's name (``score.<name>``), value with its unit and band
+  (``score.<name>.<band>``; kidney: the KDIGO G and A stages);
+- readings as stored (``value``: a reading's value, an answer by ``detail.answer.<value>``, a unit
+  by ``unit.<ucum>``) and lists of codes by name (``names``).
 
 Whatever cannot be rendered completely - no template, a value the template needs is absent or
 null, text no phrase matches - is shown as the engine wrote it, never half-filled.
@@ -15,14 +20,17 @@ Detail template fields (``str.format``): every key of ``values`` (numbers to one
 most), with a conversion after the colon ``{key:text}`` (the catalogue's ``detail.<key>.<value>``)
 and ``{code:reading}`` (the reading of that code as used: comparator, number, unit, as reported);
 derived (``_DERIVED``): ``{at_least}`` and ``{incomplete}`` (a score with missing items is a lower
-bound; ``{incomplete}`` names the readings it lacks), ``{bp}`` (``sbp/dbp``), ``{points}`` (NEWS2
-points per parameter), ``{readings}`` (each reading named), ``{kidney}`` (eGFR, ACR, creatinine),
-``{scores}`` (the risk scores that fired),
+bound; ``{incomplete}`` names the readings it lacks), ``{bp}`` (``sbp/dbp``), ``{grade}`` and
+``{single}`` (the assessment's blood-pressure grade, and "single reading", with "at least this
+grade" when a pressure is missing), ``{points}`` (NEWS2 points per parameter), ``{readings}`` (each
+reading named), ``{kidney}`` (eGFR and ACR with their KDIGO stages, creatinine), ``{scores}`` (the
+risk scores that fired),
 ``{response}`` (the NEWS2 clinical response and monitoring of the assessment's NEWS2 band).
 Phrase fields are the matched text, or with a conversion ``{field:codes}`` (a list of codes by
 name), ``{field:label}``, ``{field:named}`` (a list whose items start with a name),
-``{field:text}`` (``engine.value.<text>``), ``{field:reason}`` and ``{field:ranges}`` (nested
-phrases), ``{field:explanation}``.
+``{field:text}`` (``engine.value.<text>``), ``{field:time}`` (an ISO time in the clinic's local
+time, as every page time), ``{field:reason}`` and ``{field:ranges}`` (nested phrases),
+``{field:explanation}``.
 """
 
 from __future__ import annotations
@@ -35,10 +43,16 @@ from triage import phrases
 from triage.phrases import Phrase
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
 from triage.service.i18n import catalogue_data
+from triage.service.pages.clock import clock
 from triage.vocabulary import CONCEPTS
 
 _SCORE_NAMES = {"cdrs": "CDRS", "findrisc": "FINDRISC"}
 _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts with ("age +1.22", "bmi=27")
+# a reading as the engine shows it (``Observation.display_value``): "<op><number> <unit>", with
+# " (reported <op><number> <unit>)" when it was converted
+_SHOWN = re.compile(
+    r"(?P<value>[<>]?=?[0-9.eE+-]+) (?P<unit>\S+)(?: \(reported (?P<reported>\S+) (?P<reported_unit>\S+)\))?"
+)
 _FAILED = (KeyError, ValueError, IndexError, TypeError)
 
 
@@ -72,6 +86,32 @@ class EngineText:
 
     def unit(self, ucum: str) -> str:
         return self.text.get(f"unit.{ucum}", ucum)
+
+    def names(self, codes: list[str]) -> str:
+        """Codes (observations, patient fields, model features) by name, as a list."""
+        return self._join([self.label(str(code)) for code in codes])
+
+    def value(self, shown: str) -> str:
+        """A reading's value as the engine shows it (``>33.3 mmol/L``, ``neg``, ``cannot be done``)
+        with its unit or answer in the page's language; as it is when it has another shape."""
+        found = _SHOWN.fullmatch(shown)
+        if found is None:
+            return self.text.get(f"detail.answer.{shown}", shown)
+        text = f"{found['value']} {self.unit(found['unit'])}"
+        if found["reported"] is not None:
+            reported = f"{found['reported']} {self.unit(found['reported_unit'])}"
+            text += self.text.get("detail.reported", " ({value})").format(value=reported)
+        return text
+
+    def measurement(
+        self, comparator: str | None, number: float | None, answer: str | None, unit: str | None
+    ) -> str:
+        """A stored reading (its columns) as a person reads it: ``>33.3 mmol/L``, ``96 次/分``, ``阴性``
+        (every digit stored, no trailing ``.0``)."""
+        if number is None:
+            return self.value(answer or "")
+        shown = f"{comparator or ''}{number:g}"
+        return f"{shown} {self.unit(unit)}" if unit else shown
 
     def reading(self, code: str, value: object = None) -> str:
         """The reading of ``code`` the assessment used, as a person reads it; ``value`` (the
@@ -112,9 +152,13 @@ class EngineText:
         template = self._key(f"rule_detail.{rule}")
         return template.format_map(_DetailFields(self, reason.get("values") or {}))
 
-    # --- notes and explanations --------------------------------------------------------------
+    # --- notes, ignored readings and explanations ---------------------------------------------
     def note(self, text: str) -> str:
         return self.phrase(text, phrases.NOTES)
+
+    def ignored(self, reading: Mapping[str, Any]) -> str:
+        """Why an ignored reading (``ignored_observations``) was not used."""
+        return self.phrase(str(reading.get("detail") or ""), phrases.IGNORED)
 
     def explanation(self, text: str) -> str:
         """A model explanation: "not scored" whole, a scored one clause by clause."""
@@ -141,6 +185,31 @@ class EngineText:
                 return text
         return text
 
+    # --- the scores table --------------------------------------------------------------------
+    def score_name(self, name: str) -> str:
+        """A score by name (``score.<name>``): published names kept, descriptive names translated."""
+        return self.text.get(f"score.{name}", name)
+
+    def score_value(self, score: Mapping[str, Any]) -> str:
+        """A score's value with its unit; empty for none and for a grade (its band names it: the
+        value is the grade's index, not a number a person reads)."""
+        value, unit = score.get("value"), str(score.get("unit") or "")
+        if not isinstance(value, int | float) or unit == "grade":
+            return ""
+        return f"{number(value)} {self.unit(unit)}".rstrip()
+
+    def score_band(self, name: str, score: Mapping[str, Any]) -> str:
+        """A score's band (``score.<name>.<band>``); kidney: its KDIGO GFR and albuminuria stages.
+        A band the catalogue does not know is shown as the engine wrote it."""
+        if name == "kidney":
+            components = score.get("components") or {}
+            stages = [components.get(k) for k in ("gfr_category", "albuminuria") if components.get(k)]
+            if stages:
+                sep = self.text.get("list.clauses", "; ")
+                return sep.join(self.text.get(f"score.kidney.{stage}", str(stage)) for stage in stages)
+        band = score.get("band")
+        return "" if band is None else self.text.get(f"score.{name}.{band}", str(band))
+
 
 class _PhraseField:
     """A matched phrase field: as matched, or converted by the format spec."""
@@ -158,6 +227,7 @@ class _PhraseField:
                 [_NAMED.sub(lambda m: owner.label(m[1]), item, 1) for item in value.split(", ")]
             ),
             "text": lambda: owner._key(f"engine.value.{value}"),
+            "time": lambda: clock(value),
             "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
             "ranges": lambda: owner._join(
                 [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]
@@ -167,7 +237,9 @@ class _PhraseField:
         return converters[spec]()
 
 
-_DERIVED = frozenset({"at_least", "incomplete", "bp", "points", "readings", "kidney", "scores", "response"})
+_DERIVED = frozenset(
+    {"at_least", "incomplete", "bp", "grade", "single", "points", "readings", "kidney", "scores", "response"}
+)
 
 
 class _DetailFields:
@@ -214,6 +286,25 @@ class _DetailFields:
     def _bp(self) -> str:
         return f"{self._pressure('sbp')}/{self._pressure('dbp')}"
 
+    def _score(self, name: str) -> Mapping[str, Any]:
+        """The assessment's result of score ``name``; ``KeyError`` without one (the English)."""
+        score = self.owner.scores[name]
+        if not isinstance(score, Mapping):
+            raise KeyError(name)
+        return score
+
+    def _grade(self) -> _DetailValue:
+        """The assessment's blood-pressure grade (its band), for ``{grade:text}``."""
+        band = self._score("blood_pressure").get("band")
+        if band is None:
+            raise KeyError("blood_pressure band")
+        return _DetailValue(self.owner, "grade", band)
+
+    def _single(self) -> str:
+        """A single reading's caveat; with a pressure missing also that the grade is a lower bound."""
+        partial = bool(self._score("blood_pressure").get("missing"))
+        return self.owner._key("detail.single_reading_partial" if partial else "detail.single_reading")
+
     def _points(self) -> str:
         points = self.owner._key("detail.points")
         return self._listed(
@@ -240,11 +331,19 @@ class _DetailFields:
         )
 
     def _kidney(self) -> str:
-        parts = [
-            self.owner._key(f"detail.{key}").format(value=number(self.given[key]))
-            for key in ("egfr", "acr", "creatinine")
-            if self.given.get(key) is not None
-        ]
+        """eGFR and ACR with the KDIGO stages the assessment gave them (``G3a``, ``A2``), creatinine."""
+        components = self._score("kidney").get("components") or {}
+
+        def part(key: str, stage: str | None) -> str:
+            values = {"value": number(self.given[key])}
+            if stage is not None:
+                values["stage"] = str(components[stage] or "")
+                if not values["stage"]:
+                    raise KeyError(stage)
+            return self.owner._key(f"detail.{key}").format(**values)
+
+        stages = {"egfr": "gfr_category", "acr": "albuminuria", "creatinine": None}
+        parts = [part(key, stage) for key, stage in stages.items() if self.given.get(key) is not None]
         if not parts:
             raise KeyError("kidney")
         return self.owner._key("list.clauses").join(parts)
