@@ -201,6 +201,7 @@ class SimulatedDevice:
         max_reconnects: int = 1000,
         close_when_done: bool = True,
         on_acknowledged: Callable[[str], None] | None = None,
+        on_aborted: Callable[[str], None] | None = None,
     ) -> None:
         self.kind = kind
         self._connect = connect
@@ -214,7 +215,13 @@ class SimulatedDevice:
         self._max_reconnects = max_reconnects
         self._close_when_done = close_when_done  # False: leave the link open (e.g. a pty reused later)
         self._on_acknowledged = on_acknowledged  # progress: called with each acknowledged label
+        self._on_aborted = on_aborted  # called with why each try failed (it is tried again)
         self.report = SimulationReport(kind, len(self._samples))
+
+    def _aborted(self, reason: str) -> None:
+        self.report.aborted += 1
+        if self._on_aborted is not None:
+            self._on_aborted(reason)
 
     def _acknowledged(self, item: Playable) -> None:
         self.report.acknowledged.append(_label(item))
@@ -284,7 +291,7 @@ class SimulatedDevice:
                         self._acknowledged(sample)
                         pending.remove(sample)
                     elif isinstance(event, MessageAborted):
-                        self.report.aborted += 1
+                        self._aborted(event.reason)
                 if sender.pending == 0 and sender.state == "idle":
                     return
                 if read_task is None:
@@ -318,7 +325,11 @@ class SimulatedDevice:
                     self._acknowledged(sample)
                     pending.remove(sample)
                     break
-                self.report.aborted += 1
+                self._aborted(
+                    f"no ACK of message {control_id} within {timeout:g} s"
+                    if reply is None
+                    else f"the reply did not accept message {control_id}"
+                )
             if self._interval_s:
                 await asyncio.sleep(self._interval_s)
 

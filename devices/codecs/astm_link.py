@@ -132,7 +132,12 @@ class AstmReceiver(LinkSide):
             return
         partial = bytes(self._pending)
         if partial:
-            self._events.append(MessageDiscarded("receiver timeout: no frame or EOT within 30 s", partial))
+            self._events.append(
+                MessageDiscarded(
+                    f"receiver timeout: no frame or EOT within {self.profile.link.receive_timeout:g} s",
+                    partial,
+                )
+            )
         self._events.append(SessionEnded("timeout"))
         self._to_neutral()
 

@@ -112,10 +112,14 @@ class AstmSender(LinkSide):
             return
         if self._state is _SState.WAIT_ENQ_REPLY:
             self._out += EOT
-            self._events.append(MessageAborted("no reply to ENQ within 15 s", self._queue[0]))
+            self._events.append(
+                MessageAborted(
+                    f"no reply to ENQ within {self.profile.link.reply_timeout:g} s", self._queue[0]
+                )
+            )
             self._backoff(self.profile.link.nak_backoff)
         elif self._state is _SState.TRANSFER:
-            self._abort("no reply to frame within 15 s")
+            self._abort(f"no reply to frame within {self.profile.link.reply_timeout:g} s")
         elif self._state in (_SState.BACKOFF, _SState.YIELDED):
             self._state = _SState.IDLE
             self._deadline = None

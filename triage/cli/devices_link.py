@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -228,6 +229,25 @@ def register(app: typer.Typer) -> None:
         async def main() -> None:
             nonlocal started
             task = asyncio.create_task(gateway.run())
+            # SIGTERM (systemd, docker stop, kill) stops the gateway as Ctrl-C does: links closed,
+            # the counts printed, exit 0 - not a silent death
+            terminated = False
+
+            def terminate() -> None:
+                nonlocal terminated
+                terminated = True
+                task.cancel()
+
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
+            try:
+                await _serve(task)
+            except asyncio.CancelledError:
+                if not terminated:
+                    raise
+                _err("stopped (SIGTERM)")
+
+        async def _serve(task: asyncio.Task[None]) -> None:
+            nonlocal started
             ready = asyncio.create_task(gateway.wait_ready())
             await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
             if task.done():
@@ -403,6 +423,17 @@ async def _simulate(
         done += 1
         _err(f"[{done}/{len(items)}] acknowledged: {label}")
 
+    tries = 0
+
+    def retrying(reason: str) -> None:
+        # a real instrument retries for ever; say so, so a link nobody listens to is not silent
+        nonlocal tries
+        tries += 1
+        hint = ""
+        if tries == 1:
+            hint = f" (is `triage devices listen --protocol {KIND_PROTOCOL[kind]}` running on the other end?)"
+        _err(f"[{done}/{len(items)}] try {tries} failed: {reason}; trying again{hint}")
+
     device = SimulatedDevice(
         kind,
         connect,
@@ -412,6 +443,7 @@ async def _simulate(
         profile=profile,
         interval_s=interval,
         on_acknowledged=progress,
+        on_aborted=retrying,
     )
     try:
         return await device.run()

@@ -198,3 +198,45 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
         "0 duplicate results not stored again; 0 quarantined without a result"
     ) in stderr
     assert list((tmp_path / "wire" / "device-1").glob("*.wire.log"))
+
+
+def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
+    """systemd, docker stop and kill send SIGTERM: the gateway stops as on Ctrl-C - links closed,
+    the per-device counts printed, exit 0 - instead of dying silently."""
+    triage = Path(sys.executable).with_name("triage")
+    port = _free_port()
+    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
+    listen = subprocess.Popen(
+        [
+            str(triage),
+            "devices",
+            "listen",
+            "--protocol",
+            "hl7",
+            "--tcp-listen",
+            f"127.0.0.1:{port}",
+            "--db",
+            str(tmp_path / "clinic.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # bound and serving once a connection is accepted
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert listen.poll() is None and time.monotonic() < deadline, "listen did not start"
+                time.sleep(0.1)
+        time.sleep(0.3)
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        _, err = listen.communicate(timeout=20)
+    stderr = err.decode()
+    assert listen.returncode == 0, stderr
+    assert "stopped (SIGTERM)" in stderr and "Traceback" not in stderr
+    assert "device-1: 0 messages; 0 new results stored" in stderr

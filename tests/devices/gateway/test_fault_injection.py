@@ -9,9 +9,12 @@ final, every message acknowledged to the device, nothing lost, nothing doubled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import DeviceProfile
@@ -191,3 +194,39 @@ def test_faulty_sessions_over_a_pty(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     _assert_exactly_once(db_path, samples)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("astm-analyzer", "no reply to ENQ within 0.3 s"), ("hl7-monitor", "no ACK of message")],
+)
+def test_a_device_with_nobody_listening_says_why_each_try_failed(kind: DeviceKind, expected: str) -> None:
+    """Nobody on the other end of the pty: a real instrument retries for ever, and so does the
+    simulator - but every failed try is reported (``on_aborted``), with the profile's own timer."""
+    reasons: list[str] = []
+
+    async def scenario() -> None:
+        pty = open_pty()
+
+        async def connect() -> Link:
+            return pty
+
+        device = SimulatedDevice(
+            kind,
+            connect,
+            generate_samples(kind, random.Random(1), 1),
+            profile=_fast_timers(kind, "nobody-listens"),
+            on_aborted=reasons.append,
+        )
+        run = asyncio.ensure_future(device.run())
+        while len(reasons) < 2:
+            assert not run.done()
+            await asyncio.sleep(0.05)
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        await pty.close()
+        assert device.report.aborted >= 2 and device.report.unacknowledged == 1
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert expected in reasons[0], reasons
