@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
             4.0, "--interval", min=0.2, max=600, help="Seconds between synthetic patients."
         ),
         data_dir: Path | None = typer.Option(
-            None, "--data-dir", help="Empty folder for the demo database (default: a new temporary folder)."
+            None,
+            "--data-dir",
+            help="Folder for the demo database; it must not hold a demo-clinic.db yet (default: a new temporary folder).",
         ),
     ) -> None:
         """Run a live demo: fresh database, demo accounts, simulated devices on ptys, the service.
