@@ -10,8 +10,9 @@ import pytest
 from referral import associations, audit
 from referral.schema import connect
 from referral.transactions import when
+from triage.cli import main
 
-from .test_associations_cli import OXIMETER, run
+from .test_associations_cli import OXIMETER, TODAY, run
 from .test_associations_cli import log as log  # the fixture: a clinic log with patients seen today
 
 
@@ -70,3 +71,21 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
     body = json.loads(out)
     assert code == 0 and body["ended_associations"] == []
     assert (body["encounter"]["id"], body["encounter"]["close_reason"]) == (encounter, "done")
+
+
+def test_the_queue_lists_open_or_closed_visits(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    encounter = encounter_of(log, "MRN-1")
+    run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", "went home")
+
+    def queue(*args: str) -> tuple[int, str, str]:
+        code = main(["referrals", "queue", "--day", TODAY[:10], "--db", str(log), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    listed = {state: queue("--state", state, "--json") for state in ("all", "open", "closed")}
+    mrns = {state: sorted(r["mrn"] for r in json.loads(out)) for state, (_, out, _) in listed.items()}
+    assert mrns == {"all": ["MRN-1", "MRN-2"], "open": ["MRN-2"], "closed": ["MRN-1"]}
+    code, out, _ = queue("--state", "closed")
+    assert code == 0 and "MRN-1" in out and out.rstrip().endswith("(visit closed)")
+    code, out, err = queue("--state", "shut")
+    assert (code, out) == (2, "") and err == "error: --state 'shut': choose one of all, open, closed\n"

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import typer
 from sqlite_utils import Database
@@ -351,6 +351,7 @@ def queue_command(
     db: DbOption = None,
     day: Annotated[str | None, typer.Option(help="Day YYYY-MM-DD (default: today).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100000)] = 500,
+    state: Annotated[str, typer.Option(help="Which visits: all, open (not yet closed) or closed.")] = "all",
     as_json: JsonOption = False,
 ) -> None:
     """The staff queue: a day's encounters with their latest assessment, most urgent first."""
@@ -358,18 +359,21 @@ def queue_command(
         target = date.fromisoformat(day) if day else None
     except ValueError as error:
         raise UserInputError(f"--day {day!r} is not a date YYYY-MM-DD") from error
-    rows = queue.staff_queue(open_log(ctx, db), target, limit)
+    if state not in get_args(queue.QueueState):
+        raise UserInputError(f"--state {state!r}: choose one of {', '.join(get_args(queue.QueueState))}")
+    rows = queue.staff_queue(open_log(ctx, db), target, limit, cast(queue.QueueState, state))
     if as_json:
         print_json(rows)
         return
     if not rows:
-        typer.echo("no encounters on that day")
+        typer.echo("no encounters on that day" if state == "all" else f"no {state} encounters on that day")
     for row in rows:
         flags = ",".join(row["red_flags"]) or "-"
         typer.echo(
             f"{row['started_at']}  {row['mrn']:<12} {row['disposition'] or 'not assessed':<20}"
             f" NEWS2 {row['news2'] if row['news2'] is not None else '-':<3} red flags: {flags}"
             + ("  (overridden)" if row["overridden"] else "")
+            + ("  (visit closed)" if row.get("closed_at") else "")
         )
 
 
