@@ -1,6 +1,7 @@
 """Dyad-dependent ERGM terms (mutual, triangle, gwesp) by MCMC-MLE, and the exact edges + mutual MLE.
 
-The sampler toggles random dyads with Metropolis acceptance, keeping the two-path matrix
+The sampler toggles dyads chosen by a Metropolis-Hastings proposal (statnet's TNT by default, or
+uniform random toggles: ``analytics/ergm/proposal.py``), keeping the two-path matrix
 ``sp = A @ A`` up to date so triangle and gwesp change statistics cost O(n). MCMC-MLE follows
 ergm: start at the MPLE (a logistic regression of the change statistics), then repeat
 Geyer-Thompson steps - maximise the importance-sampled log-likelihood ratio around the current
@@ -20,10 +21,21 @@ from scipy.special import expit
 from analytics.ergm.convergence import convergence_test, hummel_steplength, target_effective_size
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.network import Network
+from analytics.ergm.proposal import (
+    DEFAULT_PROPOSAL,
+    TIE_PROBABILITY,
+    TNT,
+    TieList,
+    check_proposal,
+    tnt_log_ratio,
+)
 from analytics.ergm.terms import build_statistics, check_arguments
 from analytics.errors import ConvergenceError, FormulaError
 
 Progress = Callable[[str, int, int], None]
+
+#: Proposals whose random numbers the TNT sampler draws at a time.
+_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -67,12 +79,25 @@ def dependent_terms(terms: list[TermSpec], net: Network) -> list[DependentTerm]:
 
 
 class Chain:
-    """A network state with its statistics, updated toggle by toggle."""
+    """A network state with its statistics, updated toggle by toggle by a Metropolis-Hastings proposal.
 
-    def __init__(self, terms: list[DependentTerm], adjacency: np.ndarray, directed: bool) -> None:
+    ``proposal`` is ``"TNT"`` (statnet's default) or ``"random"`` (uniform random toggles); see
+    ``analytics/ergm/proposal.py``.
+    """
+
+    def __init__(
+        self,
+        terms: list[DependentTerm],
+        adjacency: np.ndarray,
+        directed: bool,
+        proposal: str = DEFAULT_PROPOSAL,
+    ) -> None:
         self.terms = terms
         self.directed = directed
+        self.proposal = check_proposal(proposal)
         self.n = adjacency.shape[0]
+        self.n_dyads = self.n * (self.n - 1) // (1 if directed else 2)
+        self.ties = TieList(self.n)
         idx = np.arange(self.n)
         self.cov = {
             t.name: t.column(np.repeat(idx, self.n), np.tile(idx, self.n)).reshape(self.n, self.n)
@@ -88,6 +113,7 @@ class Chain:
             if directed or i < j:
                 self.stats += self.change(int(i), int(j))
                 self._set(int(i), int(j), 1)
+                self.ties.add(int(i), int(j))
 
     def _set(self, i: int, j: int, value: int) -> None:
         for a, b in ((i, j),) if self.directed else ((i, j), (j, i)):
@@ -128,15 +154,27 @@ class Chain:
         return out
 
     def toggle(self, i: int, j: int, theta: np.ndarray, u: float) -> bool:
+        """Propose toggling i -> j with a symmetric proposal: accept when u < exp(theta . delta)."""
+        return self._toggle_below(i, j, theta, math.log(u))
+
+    def _toggle_below(self, i: int, j: int, theta: np.ndarray, threshold: float) -> bool:
+        """Toggle i -> j when ``threshold`` < theta . delta.
+
+        ``threshold`` is log u minus the log proposal ratio log q(reverse) / q(forward), which is 0
+        for a symmetric proposal (Metropolis-Hastings acceptance with u uniform).
+        """
         present = self.a[i, j] == 1
         if present:
             self._set(i, j, 0)
             delta = -self.change(i, j)
         else:
             delta = self.change(i, j)
-        if math.log(u) < float(theta @ delta):
-            if not present:
+        if threshold < float(theta @ delta):
+            if present:
+                self.ties.remove(i, j)
+            else:
                 self._set(i, j, 1)
+                self.ties.add(i, j)
             self.stats += delta
             return True
         if present:
@@ -146,6 +184,9 @@ class Chain:
     def sample(
         self, theta: np.ndarray, rng: np.random.Generator, draws: int, interval: int, burnin: int
     ) -> np.ndarray:
+        """``draws`` statistics vectors, one every ``interval`` proposals after ``burnin`` proposals."""
+        if self.proposal == TNT:
+            return self._sample_tnt(theta, rng, draws, interval, burnin)
         total = burnin + draws * interval
         ii = rng.integers(0, self.n, total)
         jj = rng.integers(0, self.n - 1, total)
@@ -158,6 +199,34 @@ class Chain:
             self.toggle(int(ii[step]), int(jj[step]), theta, float(uu[step]))
             if step >= burnin and (step - burnin) % interval == interval - 1:
                 out[(step - burnin) // interval] = self.stats
+        return out
+
+    def _sample_tnt(
+        self, theta: np.ndarray, rng: np.random.Generator, draws: int, interval: int, burnin: int
+    ) -> np.ndarray:
+        total = burnin + draws * interval
+        out = np.empty((draws, len(self.terms)))
+        n, dyads, a, keys = self.n, self.n_dyads, self.a, self.ties.keys
+        for begin in range(0, total, _BLOCK):  # random numbers a block at a time: bounded memory
+            size = min(_BLOCK, total - begin)
+            ii = rng.integers(0, n, size)
+            jj = rng.integers(0, n - 1, size)
+            jj = jj + (jj >= ii)  # uniform over j != i
+            if not self.directed:
+                ii, jj = np.minimum(ii, jj), np.maximum(ii, jj)
+            dyad_i, dyad_j = ii.tolist(), jj.tolist()
+            log_u = np.log(rng.random(size)).tolist()
+            tie_u = rng.random(size).tolist()  # below TIE_PROBABILITY: a tie step; u / P chooses the tie
+            for k in range(size):
+                ties, u = len(keys), tie_u[k]
+                if u < TIE_PROBABILITY and ties:
+                    i, j = divmod(keys[min(int(u / TIE_PROBABILITY * ties), ties - 1)], n)
+                else:
+                    i, j = dyad_i[k], dyad_j[k]
+                self._toggle_below(i, j, theta, log_u[k] - tnt_log_ratio(a[i, j] == 1, ties, dyads))
+                step = begin + k
+                if step >= burnin and (step - burnin) % interval == interval - 1:
+                    out[(step - burnin) // interval] = self.stats
         return out
 
 
@@ -269,6 +338,7 @@ def fit_mcmc(
     interval: int | None = None,
     max_iter: int = MAX_ITERATIONS,
     progress: Progress | None = None,
+    proposal: str = DEFAULT_PROPOSAL,
 ) -> McmcFit:
     """MCMC-MLE from the MPLE, judged and reported at the estimate it returns.
 
@@ -283,7 +353,7 @@ def fit_mcmc(
     """
     rng = np.random.default_rng(seed)
     y = net.response(None)
-    chain = Chain(terms, y, net.directed)
+    chain = Chain(terms, y, net.directed, proposal)
     observed = chain.stats.copy()
     theta = _mple(chain, y, net.directed)
     interval = interval or default_interval(net.n_dyads)
@@ -344,6 +414,7 @@ def fit_mcmc(
         "draws": len(sim),
         "interval": interval,
         "burnin": burnin,
+        "proposal": chain.proposal,
         "seed": seed,
     }
     return McmcFit(theta, cov, np.sqrt(mcmc_var), observed, diagnostics, iteration, interval, test.converged)
