@@ -17,6 +17,7 @@ from analytics.ergm.dependent import MAX_ITERATIONS, dependent_terms, exact_edge
 from analytics.ergm.formula import TermSpec, parse_formula
 from analytics.ergm.mle import fit_dyad_independent
 from analytics.ergm.network import Network
+from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
 from analytics.errors import ConvergenceError, FormulaError
@@ -43,16 +44,20 @@ def ergm(
     bridges: int = DEFAULT_BRIDGES,
     bridge_draws: int = DEFAULT_BRIDGE_DRAWS,
     max_iterations: int = MAX_ITERATIONS,
+    proposal: str = DEFAULT_PROPOSAL,
 ) -> ErgmResult:
     """Fit ``formula`` to ``network``; ``reference="poisson"`` with ``response`` for counts.
 
     ``bridges`` and ``bridge_draws`` set the bridge sampling that estimates the log-likelihood
     (hence AIC and BIC) of an MCMC fit; ``bridges=0`` skips it (log-likelihood, AIC, BIC NaN).
     ``max_iterations`` bounds the MCMC-MLE iterations; a fit that has not passed its convergence
-    test by then is returned with ``converged`` False and a note.
+    test by then is returned with ``converged`` False and a note. ``proposal`` is the MCMC
+    sampler's Metropolis-Hastings proposal: ``"TNT"`` (statnet's default, tie / no tie) or
+    ``"random"`` (uniform random toggles), for the fit and its bridge sampling.
     """
     if max_iterations < 1:
         raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
+    proposal = check_proposal(proposal)
     reference = reference.lower()
     if reference not in ("bernoulli", "poisson"):
         raise FormulaError(f"reference must be 'bernoulli' or 'poisson', not {reference!r}")
@@ -69,7 +74,9 @@ def ergm(
     if any(t.name in DEPENDENT_TERMS for t in terms):
         if valued:
             raise FormulaError("dyad-dependent terms are supported for binary networks only")
-        return _fit_dependent(formula, terms, network, seed, progress, bridges, bridge_draws, max_iterations)
+        return _fit_dependent(
+            formula, terms, network, seed, progress, bridges, bridge_draws, max_iterations, proposal
+        )
     stats = build_statistics(terms, network, valued)
     y = network.response(response if valued else None)
     fit = fit_dyad_independent(stats, y, network.n, network.directed, valued, progress=progress)
@@ -100,6 +107,7 @@ def _fit_dependent(
     bridges: int,
     bridge_draws: int,
     max_iterations: int,
+    proposal: str,
 ) -> ErgmResult:
     rhs = formula.split("~", 1)[-1].strip()
     names = [t.name for t in terms]
@@ -124,7 +132,9 @@ def _fit_dependent(
             network=network,
         )
     dependent = dependent_terms(terms, network)
-    fit = fit_mcmc(dependent, network, seed=seed, max_iter=max_iterations, progress=progress)
+    fit = fit_mcmc(
+        dependent, network, seed=seed, max_iter=max_iterations, progress=progress, proposal=proposal
+    )
     loglik, loglik_se, loglik_method = float("nan"), float("nan"), "not estimated"
     notes: tuple[str, ...] = ()
     if not fit.converged:
@@ -142,6 +152,7 @@ def _fit_dependent(
                 draws=bridge_draws,
                 interval=fit.interval,
                 progress=progress,
+                proposal=proposal,
             )
         except ConvergenceError as exc:
             notes += (f"log-likelihood not estimated: the dyad-independent start has no MLE ({exc})",)

@@ -122,8 +122,9 @@ class ErgmResult:
     def to_json_dict(self) -> dict[str, Any]:
         """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None.
 
-        ``seed`` is the seed of an MCMC fit (and its bridge sampling) and ``converged`` its
-        convergence test's verdict; both are None for exact fits.
+        ``seed`` and ``proposal`` are the seed and the Metropolis-Hastings proposal of an MCMC fit
+        (and its bridge sampling) and ``converged`` its convergence test's verdict; all are None
+        for exact fits.
         """
         columns = ("coef", "se", "z", "p")
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
@@ -143,6 +144,8 @@ class ErgmResult:
             "method": self.method,
             # The seed of the MCMC fit and its bridge sampling; None when nothing was sampled.
             "seed": self.diagnostics.get("seed") if self.diagnostics else None,
+            # The MCMC proposal ("TNT" or "random"); None when nothing was sampled.
+            "proposal": self.diagnostics.get("proposal") if self.diagnostics else None,
             "converged": self.converged,
         }
 
@@ -187,7 +190,8 @@ class ErgmResult:
                 "",
                 f"MCMC: {verdict} after {d['iterations']} of at most {d['max_iterations']} iterations "
                 f"(convergence test at the estimate: p = {d['convergence_p']:.2g}, converged below 0.01); "
-                f"{d['draws']} draws every {d['interval']} toggles after {d['burnin']}; seed {d['seed']}",
+                f"{d['draws']} draws every {d['interval']} proposals ({d['proposal']}) after {d['burnin']};"
+                f" seed {d['seed']}",
                 "MCMC standard errors: "
                 + ", ".join(f"{t} {s:.4g}" for t, s in zip(self.terms, self.mcmc_se, strict=True)),
                 "t-ratios (simulated - observed) / sd: " + ", ".join(f"{t:.3f}" for t in d["t_ratio"]),

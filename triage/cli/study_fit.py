@@ -95,6 +95,14 @@ def fit_command(
             help="MCMC-MLE iterations before a fit is reported as not converged (default 20).",
         ),
     ] = None,
+    proposal: Annotated[
+        str | None,
+        typer.Option(
+            "--proposal",
+            help="MCMC proposal of a fit with dyad-dependent terms: TNT (tie / no tie; the default, "
+            "as statnet's) or random (uniform random toggles).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
 ) -> None:
     """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm).
@@ -105,12 +113,17 @@ def fit_command(
     from analytics.ergm import ergm
     from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
     from analytics.ergm.dependent import MAX_ITERATIONS
+    from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
     from analytics.network_files import read_network
 
     _check_at_least("--seed", seed, 0)
     _check_at_least("--bridges", bridges, 0)
     _check_at_least("--bridge-draws", bridge_draws, 2)
     _check_at_least("--max-iterations", max_iterations, 1)
+    try:
+        proposal = check_proposal(DEFAULT_PROPOSAL if proposal is None else proposal)
+    except ValueError as exc:
+        raise UserInputError(f"--proposal {proposal}: {exc}") from None
     iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
     if response is not None and reference == "bernoulli":
         reference = "poisson"
@@ -125,6 +138,7 @@ def fit_command(
         bridges=DEFAULT_BRIDGES if bridges is None else bridges,
         bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
         max_iterations=iterations,
+        proposal=proposal,
     )
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))

@@ -11,6 +11,7 @@ import pytest
 
 from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
 from analytics.ergm.dependent import MAX_ITERATIONS, fit_mcmc
+from analytics.ergm.proposal import DEFAULT_PROPOSAL
 from analytics.study import DEFAULT_SEED
 from tests.analytics.ergm.conftest import strict_json_loads
 from triage.cli import main
@@ -99,11 +100,12 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "directed",
         "method",
         "seed",
+        "proposal",
         "converged",
     }
     assert payload["loglik_method"] == "exact" and payload["loglik_mc_se"] == 0.0
     assert payload["method"] == "Maximum Likelihood" and payload["seed"] is None  # no sampling
-    assert payload["converged"] is None  # no MCMC, nothing to converge
+    assert payload["converged"] is None and payload["proposal"] is None  # no MCMC
     assert payload["n_dyads"] == 15 * 14 and payload["directed"] is True
 
 
@@ -177,6 +179,7 @@ def test_mcmc_fit_without_a_loglik_prints_strict_json(capsys: pytest.CaptureFixt
         ("--bridge-draws", "1"),
         ("--bridge-draws", "0"),
         ("--max-iterations", "0"),
+        ("--proposal", "gibbs"),
     ],
 )
 def test_bad_sampling_settings_exit_2_naming_the_option(
@@ -187,6 +190,16 @@ def test_bad_sampling_settings_exit_2_naming_the_option(
     assert len(err.splitlines()) == 1 and err.startswith(f"error: {option} {value}:"), err
 
 
+def test_proposal_is_recorded_and_the_old_one_is_selectable(capsys: pytest.CaptureFixture[str]) -> None:
+    default = strict_json_loads(_run(MCMC_FIT, capsys))
+    assert default["proposal"] == DEFAULT_PROPOSAL == "TNT"
+    random = strict_json_loads(_run([*MCMC_FIT, "--proposal", "random"], capsys))
+    assert random["proposal"] == "random"
+    assert [t["coef"] for t in random["terms"]] != [t["coef"] for t in default["terms"]]
+    summary = _run([a for a in MCMC_FIT if a != "--json"] + ["--proposal", "RANDOM"], capsys)
+    assert " proposals (random) after " in summary
+
+
 def test_help_states_the_engine_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["study", "fit", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.replace("│", " ").split())
@@ -194,6 +207,7 @@ def test_help_states_the_engine_defaults(capsys: pytest.CaptureFixture[str]) -> 
     assert f"(default {DEFAULT_BRIDGE_DRAWS}, at least 2)" in text
     assert f"[default: {DEFAULT_SEED}]" in text
     assert f"(default {MAX_ITERATIONS})" in text
+    assert "TNT (tie / no tie; the default, as statnet's)" in text
 
 
 def test_the_documented_example_converges(capsys: pytest.CaptureFixture[str]) -> None:
