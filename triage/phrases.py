@@ -1,10 +1,11 @@
 """The engine's fixed English phrasings with parameters - notes, why a reading was not used, model
-explanations - defined once.
+explanations, each score's detail - defined once.
 
-The engine writes its notes and ignored readings' details (``triage.assess``) and risk-model
-explanations (``triage.riskmodels``, ``triage.riskfeatures``) from these templates, and the staff
+The engine writes its notes and ignored readings' details (``triage.assess``), risk-model
+explanations (``triage.riskmodels``, ``triage.riskfeatures``) and each score's detail
+(``triage.scores``) from these templates, and the staff
 pages match the stored English against the same templates to show it in the user's language (``triage.service.pages.engine_text``, catalogue
-keys ``engine.<key>``). English stays the language of record: the Assessment JSON is unchanged, and
+keys ``engine.<key>``, for a score's detail ``score_detail.<score>.<key>`` or ``score_detail.<key>``). English stays the language of record: the Assessment JSON is unchanged, and
 text that no phrase matches is shown as it is. A phrase's pattern is derived from its template, so
 the two cannot drift; change a template here and the English catalogue entry with it (a test
 compares them).
@@ -120,6 +121,74 @@ TEACHING_DATA = Phrase(
     "teaching data - not for clinical use - not validated on a Chinese primary-care population",
 )
 CLAUSES = (SCORED, DRIVERS, IMPUTED, OUT_OF_RANGE, STAND_IN, TEACHING_DATA)
+
+
+# --- a score's detail (triage.scores; ScoreResult.detail) ----------------------------------------
+# the staff pages fill ``score_detail.<score>.<key>`` (else ``score_detail.<key>``) from the match
+OUTSIDE_AGES = Phrase("outside_ages", "age {age} is outside the derivation ages {low}-{high}")
+OUTSIDE_RANGE = Phrase(
+    "outside_range", "{input} {value} {unit} is outside the equations' range {low}-{high} {unit}"
+)
+NOT_COMPUTED = Phrase("not_computed", "not computed: missing {inputs}")
+NO_INPUTS = Phrase("no_inputs", "not computed: no inputs")
+NOT_CLASSIFIED = Phrase("not_classified", "not classified: no {inputs}")
+# a point score with missing items ends with this clause (the pages leave it out: the band is marked
+# incomplete and the missing readings are listed under the scores)
+INCOMPLETE = Phrase("incomplete", "; incomplete, missing {missing}")
+NEWS2 = Phrase("news2", "NEWS2 {total} (scale {scale}): {response}; monitoring {monitoring}")
+QSOFA_HIGH = Phrase("qsofa_high", "qSOFA {total}: high risk of poor outcome if infection is suspected")
+QSOFA_LOW = Phrase("qsofa_low", "qSOFA {total}: below the >=2 threshold")
+CRB65 = Phrase("crb65", "CRB-65 {total}: {band} risk")
+CDRS_HIGH = Phrase("cdrs_high", "CDRS {total}: at or above 25, screen with an OGTT")
+CDRS_LOW = Phrase("cdrs_low", "CDRS {total}: below the OGTT screening threshold of 25")
+FINDRISC = Phrase("findrisc", "FINDRISC {total}: {band} (about {odds} in 10 years)")
+CHINA_PAR = Phrase("china_par", "China-PAR 10-year ASCVD risk {risk} % ({band})")
+PCE = Phrase(
+    "pce",
+    "Pooled Cohort Equations 10-year ASCVD risk {risk} % ({band}); "
+    "derived in US cohorts, may overestimate in Chinese adults",
+)
+OXIMETRY = Phrase("oximetry", "SpO2 {spo2} % on scale {scale}: {band}")
+BLOOD_PRESSURE = Phrase("blood_pressure", "{bp} mmHg: {grade} range (single reading)")
+BLOOD_PRESSURE_PARTIAL = Phrase(
+    "blood_pressure_partial",
+    "{bp} mmHg: {grade} range (single reading; at least this grade, one pressure missing)",
+)
+_CRISIS = "; hypertensive crisis range (>180 and/or >120)"
+BLOOD_PRESSURE_CRISIS = Phrase("blood_pressure_crisis", BLOOD_PRESSURE.template + _CRISIS)
+BLOOD_PRESSURE_PARTIAL_CRISIS = Phrase(
+    "blood_pressure_partial_crisis", BLOOD_PRESSURE_PARTIAL.template + _CRISIS
+)
+GLYCAEMIA_SUSPECTED = Phrase(
+    "glycaemia_suspected", "{band} (suspected from one reading; confirm with a repeat test)"
+)
+GLYCAEMIA_KNOWN = Phrase("glycaemia_known", "{band} in known diabetes")
+GLYCAEMIA = Phrase("glycaemia", "{band}")  # the band's words alone (normal, hhs range, ...)
+_EGFR, _ACR = "eGFR {egfr} mL/min/1.73m2 ({gfr_category})", "ACR {acr} mg/g ({albuminuria})"
+KIDNEY_EGFR = Phrase("kidney_egfr", _EGFR)
+KIDNEY_ACR = Phrase("kidney_acr", _ACR)
+KIDNEY = Phrase("kidney", f"{_EGFR}; {_ACR}")
+SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
+    "news2": (NEWS2, NO_INPUTS),
+    "qsofa": (QSOFA_HIGH, QSOFA_LOW, NO_INPUTS),
+    "crb65": (CRB65, NO_INPUTS),
+    "cdrs": (CDRS_HIGH, CDRS_LOW, OUTSIDE_AGES),
+    "findrisc": (FINDRISC,),
+    "china_par": (CHINA_PAR, OUTSIDE_AGES, NOT_COMPUTED),
+    "pce": (PCE, OUTSIDE_RANGE, NOT_COMPUTED),
+    "oximetry": (OXIMETRY, NOT_CLASSIFIED),
+    "blood_pressure": (
+        BLOOD_PRESSURE,
+        BLOOD_PRESSURE_PARTIAL,
+        BLOOD_PRESSURE_CRISIS,
+        BLOOD_PRESSURE_PARTIAL_CRISIS,
+        NOT_CLASSIFIED,
+    ),
+    "glycaemia": (GLYCAEMIA_SUSPECTED, GLYCAEMIA_KNOWN, NOT_CLASSIFIED, GLYCAEMIA),
+    "kidney": (KIDNEY, KIDNEY_EGFR, KIDNEY_ACR, NOT_CLASSIFIED),
+}
+"""Each score's detail phrasings, the ones to try first first (a score's detail may end with
+``INCOMPLETE``)."""
 
 
 def clauses(explanation: str) -> list[str]:

@@ -15,7 +15,20 @@ grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``compl
 
 from __future__ import annotations
 
+from triage import phrases
 from triage.scores.result import ScoreResult, among
+
+_NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="blood pressure")
+# (one pressure missing, crisis range) -> the detail's %-format
+_DETAILS = {
+    (partial, crisis): phrase.printf({"bp": "%s", "grade": "%s"})
+    for partial, crisis, phrase in (
+        (False, False, phrases.BLOOD_PRESSURE),
+        (True, False, phrases.BLOOD_PRESSURE_PARTIAL),
+        (False, True, phrases.BLOOD_PRESSURE_CRISIS),
+        (True, True, phrases.BLOOD_PRESSURE_PARTIAL_CRISIS),
+    )
+}
 
 REFERENCE = (
     "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3"
@@ -78,7 +91,7 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
             band=None,
             complete=False,
             missing=missing,
-            detail="not classified: no blood pressure",
+            detail=_NOT_CLASSIFIED,
             reference=REFERENCE,
         )
     s = sbp_grade(sbp) if sbp is not None else 0
@@ -97,11 +110,11 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
         "dbp_grade": GRADES[d] if dbp is not None else None,
         "acc_aha": acc_aha_category(sbp, dbp) if sbp is not None and dbp is not None else None,
     }
-    shown = f"{'?' if sbp is None else f'{sbp:g}'}/{'?' if dbp is None else f'{dbp:g}'} mmHg"
-    detail = f"{shown}: {GRADES[grade].replace('_', ' ')} range (single reading"
-    detail += "; at least this grade, one pressure missing)" if missing else ")"
-    if "hypertensive_crisis" in flags:
-        detail += "; hypertensive crisis range (>180 and/or >120)"
+    shown = f"{'?' if sbp is None else f'{sbp:g}'}/{'?' if dbp is None else f'{dbp:g}'}"
+    detail = _DETAILS[bool(missing), "hypertensive_crisis" in flags] % (
+        shown,
+        GRADES[grade].replace("_", " "),
+    )
     return ScoreResult.of(
         name="blood_pressure",
         value=float(grade),

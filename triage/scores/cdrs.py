@@ -23,11 +23,15 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
-from triage.scores.result import ScoreResult, among, not_applicable
+from triage import phrases
+from triage.scores.result import ScoreResult, among, incomplete, not_applicable
 
 REFERENCE = "Zhou X et al. Diabetes Care 2013;36:3944-3952; 中国2型糖尿病防治指南 2020 (CDS)"
 OGTT_THRESHOLD = 25
 AGE_RANGE = (20, 74)
+_OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%g"}, low=AGE_RANGE[0], high=AGE_RANGE[1])
+_HIGH = phrases.CDRS_HIGH.printf({"total": "%s%s"})
+_LOW = phrases.CDRS_LOW.printf({"total": "%s%s"})
 
 _AGE = ((25, 0), (35, 4), (40, 8), (45, 11), (50, 12), (55, 13), (60, 15), (65, 16), (75, 18))
 _WAIST_POINTS = (0, 3, 5, 7, 8, 10)
@@ -80,7 +84,7 @@ def cdrs(
     if age is not None and not AGE_RANGE[0] <= math.floor(age) <= AGE_RANGE[1]:
         return not_applicable(
             "cdrs",
-            f"age {age:g} is outside the derivation ages {AGE_RANGE[0]}-{AGE_RANGE[1]}",
+            _OUTSIDE_AGES % age,
             reference=REFERENCE,
             unit="points",
         )
@@ -97,13 +101,9 @@ def cdrs(
     missing = [k for k, v in components.items() if v is None]
     total = sum([v for v in components.values() if v is not None])
     band = "high" if total >= OGTT_THRESHOLD else "low"
-    detail = f"CDRS {'>=' if missing else ''}{total}: " + (
-        "at or above 25, screen with an OGTT"
-        if band == "high"
-        else "below the OGTT screening threshold of 25"
-    )
+    detail = (_HIGH if band == "high" else _LOW) % ((">=" if missing else ""), total)
     if missing:
-        detail += f"; incomplete, missing {', '.join(missing)}"
+        detail += incomplete(missing)
     return ScoreResult.of(
         name="cdrs",
         value=float(total),

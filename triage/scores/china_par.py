@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 
+from triage import phrases
 from triage.scores.result import ScoreResult, among, missing_result, not_applicable
 
 REFERENCE = (
@@ -31,6 +32,8 @@ REFERENCE = (
     "中国心血管病风险评估和管理指南 2019"
 )
 AGE_RANGE = (35.0, 74.0)
+_OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%g"}, low=f"{AGE_RANGE[0]:g}", high=f"{AGE_RANGE[1]:g}")
+_DETAIL = phrases.CHINA_PAR.printf({"risk": "%.1f", "band": "%s"})
 
 MEN = {
     "ln_age": 31.966,
@@ -155,7 +158,7 @@ def china_par(
     if age is not None and not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
         return not_applicable(
             "china_par",
-            f"age {age:g} is outside the derivation ages {AGE_RANGE[0]:g}-{AGE_RANGE[1]:g}",
+            _OUTSIDE_AGES % age,
             reference=REFERENCE,
             missing=missing,
         )
@@ -188,6 +191,6 @@ def china_par(
         complete=True,
         components={"linear_predictor": lp, "sex": sex, "treated_sbp": bool(on_antihypertensives)},
         censored=among(censored, ("sbp", "total_cholesterol", "hdl_cholesterol", "waist")),
-        detail=f"China-PAR 10-year ASCVD risk {risk:.1f} % ({band})",
+        detail=_DETAIL % (risk, band),
         reference=REFERENCE,
     )

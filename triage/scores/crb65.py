@@ -11,7 +11,10 @@ pressure alone when that one fires.
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult, among
+from triage import phrases
+from triage.scores.result import NO_INPUTS, ScoreResult, among, incomplete
+
+_DETAIL = phrases.CRB65.printf({"total": "%s%s", "band": "%s"})
 
 REFERENCE = "Lim WS et al. Thorax 2003;58:377-382 (CRB-65); NICE NG138"
 
@@ -54,14 +57,14 @@ def crb65(
             complete=False,
             components=components,
             missing=tuple(missing_inputs),
-            detail="not computed: no inputs",
+            detail=NO_INPUTS,
             reference=REFERENCE,
         )
     total = sum(present)
     band = band_for(total)
-    detail = f"CRB-65 {'>=' if missing else ''}{total}: {band} risk"
+    detail = _DETAIL % ((">=" if missing else ""), total, band)
     if missing_inputs:
-        detail += f"; incomplete, missing {', '.join(missing_inputs)}"
+        detail += incomplete(missing_inputs)
     return ScoreResult.of(
         name="crb65",
         value=float(total),

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 
-from triage.scores.result import ScoreResult, among
+from triage import phrases
+from triage.scores.result import ScoreResult, among, incomplete
 
 REFERENCE = "Lindström J, Tuomilehto J. Diabetes Care 2003;26:725-731 (FINDRISC)"
 
@@ -61,6 +62,9 @@ def waist_points(waist_cm: float, sex: str) -> int:
     return 4
 
 
+_DETAIL = phrases.FINDRISC.printf({"total": "%s%s", "band": "%s", "odds": "%s"})
+
+
 def band_for(total: int) -> tuple[str, str]:
     for floor, band, odds in BANDS:
         if total > floor:
@@ -99,9 +103,9 @@ def findrisc(
         missing = [m for m in missing if m != "waist"] + ["sex"]
     total = sum([v for v in components.values() if v is not None])
     band, odds = band_for(total)
-    detail = f"FINDRISC {'>=' if missing else ''}{total}: {band.replace('_', ' ')} (about {odds} in 10 years)"
+    detail = _DETAIL % ((">=" if missing else ""), total, band.replace("_", " "), odds)
     if missing:
-        detail += f"; incomplete, missing {', '.join(missing)}"
+        detail += incomplete(missing)
     return ScoreResult.of(
         name="findrisc",
         value=float(total),

@@ -25,7 +25,12 @@ Annex 3: urgent same-day referral).
 
 from __future__ import annotations
 
+from triage import phrases
 from triage.scores.result import ScoreResult, among
+
+_NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="glucose or HbA1c")
+_SUSPECTED = phrases.GLYCAEMIA_SUSPECTED.printf({"band": "%s"})
+_KNOWN = phrases.GLYCAEMIA_KNOWN.printf({"band": "%s"})
 
 REFERENCE = (
     "ADA Standards of Care in Diabetes-2025 s2; WHO 2006; 中国2型糖尿病防治指南 2020; "
@@ -170,7 +175,7 @@ def glycaemia(
             components=components,
             flags=tuple(flags),
             missing=("glucose_fasting", "glucose_random", "hba1c"),
-            detail="not classified: no glucose or HbA1c",
+            detail=_NOT_CLASSIFIED,
             reference=REFERENCE,
         )
     if glucoses or hba1c is not None:
@@ -179,9 +184,7 @@ def glycaemia(
     flags.extend([c for c in SEVERITY if c in found and c != "normal"])
     detail = band.replace("_", " ")
     if band in ("diabetes_range", "prediabetes_range"):
-        detail += " (suspected from one reading; confirm with a repeat test)"
-        if known_diabetes:
-            detail = f"{band.replace('_', ' ')} in known diabetes"
+        detail = (_KNOWN if known_diabetes else _SUSPECTED) % detail
     return ScoreResult.of(
         name="glycaemia",
         value=None,

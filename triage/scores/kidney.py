@@ -10,8 +10,14 @@ Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300. Value = eGFR in mL/min/1.73
 
 from __future__ import annotations
 
+from triage import phrases
 from triage.scores.result import ScoreResult, among
 from triage.units import CREATININE_UMOLL_PER_MGDL
+
+_NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="creatinine, eGFR or ACR")
+_EGFR = phrases.KIDNEY_EGFR.printf({"egfr": "%.1f", "gfr_category": "%s"})
+_ACR = phrases.KIDNEY_ACR.printf({"acr": "%g", "albuminuria": "%s"})
+_BOTH = phrases.KIDNEY.printf({"egfr": "%.1f", "gfr_category": "%s", "acr": "%g", "albuminuria": "%s"})
 
 REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
 
@@ -84,7 +90,7 @@ def kidney(
             complete=False,
             components=components,
             missing=tuple(missing),
-            detail="not classified: no creatinine, eGFR or ACR",
+            detail=_NOT_CLASSIFIED,
             reference=REFERENCE,
         )
     flags: list[str] = []
@@ -95,11 +101,12 @@ def kidney(
     if acr is not None and acr >= 30:
         flags.append("albuminuria_a2_a3" if acr <= 300 else "albuminuria_a3")
     band = str(components.get("gfr_category") or components.get("albuminuria"))
-    parts = []
-    if egfr is not None:
-        parts.append(f"eGFR {egfr:.1f} mL/min/1.73m2 ({components['gfr_category']})")
-    if acr is not None:
-        parts.append(f"ACR {acr:g} mg/g ({components['albuminuria']})")
+    if egfr is None:
+        detail = _ACR % (acr, components["albuminuria"])
+    elif acr is None:
+        detail = _EGFR % (egfr, components["gfr_category"])
+    else:
+        detail = _BOTH % (egfr, components["gfr_category"], acr, components["albuminuria"])
     return ScoreResult.of(
         name="kidney",
         value=egfr,
@@ -110,6 +117,6 @@ def kidney(
         flags=tuple(flags),
         missing=tuple(missing),
         censored=among(censored, ("creatinine", "egfr", "albumin_creatinine_ratio")),
-        detail="; ".join(parts),
+        detail=detail,
         reference=REFERENCE,
     )

@@ -13,7 +13,10 @@ present (a lower bound), ``complete`` is false and ``missing`` names them.
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult, among
+from triage import phrases
+from triage.scores.result import NO_INPUTS, ScoreResult, among, incomplete
+
+_DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s", "monitoring": "%s"})
 
 REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
@@ -182,7 +185,7 @@ def news2(
             complete=False,
             components=components,
             missing=tuple(missing),
-            detail="not computed: no inputs",
+            detail=NO_INPUTS,
             reference=REFERENCE,
         )
     total = sum(present)
@@ -194,10 +197,9 @@ def news2(
         flags.append("emergency_threshold")
     elif total >= 5:
         flags.append("urgent_threshold")
-    detail = f"NEWS2 {'>=' if missing else ''}{total}"
-    detail += f" (scale {'2' if scale2 else '1'}): {response}; monitoring {monitoring}"
+    detail = _DETAIL % ((">=" if missing else ""), total, "2" if scale2 else "1", response, monitoring)
     if missing:
-        detail += f"; incomplete, missing {', '.join(missing)}"
+        detail += incomplete(missing)
     out: dict[str, int | str | None] = dict(components)
     out["spo2_scale"] = 2 if scale2 else 1
     return ScoreResult.of(

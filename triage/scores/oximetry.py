@@ -12,8 +12,12 @@ values are reported, never rounded up.
 
 from __future__ import annotations
 
+from triage import phrases
 from triage.scores.news2 import score_spo2_scale1, score_spo2_scale2
 from triage.scores.result import ScoreResult, among
+
+_DETAIL = phrases.OXIMETRY.printf({"spo2": "%g", "scale": "%s", "band": "%s"})
+_NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="SpO2")
 
 REFERENCE = "BTS guideline for oxygen use in adults 2017; RCP NEWS2 2017 Chart 1"
 
@@ -31,7 +35,7 @@ def oximetry(
             band=None,
             complete=False,
             missing=("spo2",),
-            detail="not classified: no SpO2",
+            detail=_NOT_CLASSIFIED,
             reference=REFERENCE,
         )
     missing: tuple[str, ...] = ()
@@ -60,6 +64,6 @@ def oximetry(
         flags=flags,
         missing=missing,
         censored=among(censored, ("spo2",)),
-        detail=f"SpO2 {spo2:g} % on scale {'2' if scale2 else '1'}: {band.replace('_', ' ')}",
+        detail=_DETAIL % (spo2, "2" if scale2 else "1", band.replace("_", " ")),
         reference=REFERENCE,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from triage import phrases
 from triage.scores.result import ScoreResult, among, missing_result, not_applicable
 
 REFERENCE = "Goff DC Jr et al. Circulation 2014;129(suppl 2):S49-S73, Table A (Pooled Cohort Equations)"
@@ -124,6 +125,10 @@ AGE_RANGE = (40.0, 79.0)
 TC_RANGE = (130.0, 320.0)
 HDL_RANGE = (20.0, 100.0)
 SBP_RANGE = (90.0, 200.0)
+_OUTSIDE_RANGE = phrases.OUTSIDE_RANGE.printf(
+    {"input": "%s", "value": "%.4g", "unit": "%s", "low": "%g", "high": "%g"}
+)
+_DETAIL = phrases.PCE.printf({"risk": "%.1f", "band": "%s"})
 
 
 def category(risk_percent: float) -> str:
@@ -202,7 +207,7 @@ def pce(
         if value is not None and not lo <= value <= hi:
             return not_applicable(
                 "pce",
-                f"{name} {value:.4g} {unit} is outside the equations' range {lo:g}-{hi:g} {unit}",
+                _OUTSIDE_RANGE % (name, value, unit, lo, hi, unit),
                 reference=REFERENCE,
                 missing=missing,
             )
@@ -230,7 +235,6 @@ def pce(
         complete=True,
         components={"race_equation": race, "sex": sex, "treated_sbp": bool(on_antihypertensives)},
         censored=among(censored, ("sbp", "total_cholesterol", "hdl_cholesterol")),
-        detail=f"Pooled Cohort Equations 10-year ASCVD risk {risk:.1f} % ({band}); "
-        "derived in US cohorts, may overestimate in Chinese adults",
+        detail=_DETAIL % (risk, band),
         reference=REFERENCE,
     )

@@ -7,7 +7,11 @@ the total a lower bound (``complete`` false).
 
 from __future__ import annotations
 
-from triage.scores.result import ScoreResult, among
+from triage import phrases
+from triage.scores.result import NO_INPUTS, ScoreResult, among, incomplete
+
+_HIGH = phrases.QSOFA_HIGH.printf({"total": "%s%s"})
+_LOW = phrases.QSOFA_LOW.printf({"total": "%s%s"})
 
 REFERENCE = "Seymour CW et al. JAMA 2016;315(8):762-774 (qSOFA)"
 
@@ -34,16 +38,14 @@ def qsofa(
             complete=False,
             components=components,
             missing=tuple(missing),
-            detail="not computed: no inputs",
+            detail=NO_INPUTS,
             reference=REFERENCE,
         )
     total = sum(present)
     band = "high" if total >= 2 else "low"
-    detail = f"qSOFA {'>=' if missing else ''}{total}: " + (
-        "high risk of poor outcome if infection is suspected" if total >= 2 else "below the >=2 threshold"
-    )
+    detail = (_HIGH if total >= 2 else _LOW) % ((">=" if missing else ""), total)
     if missing:
-        detail += f"; incomplete, missing {', '.join(missing)}"
+        detail += incomplete(missing)
     return ScoreResult.of(
         name="qsofa",
         value=float(total),

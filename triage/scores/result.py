@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage import phrases
 from triage.trusted import trusted_builder
 
 ComponentValue = float | int | str | bool | None
@@ -89,6 +90,16 @@ class ScoreResult(BaseModel):
 _build = trusted_builder(ScoreResult)
 
 
+_NOT_COMPUTED = phrases.NOT_COMPUTED.printf({"inputs": "%s"})
+_INCOMPLETE = phrases.INCOMPLETE.printf({"missing": "%s"})
+NO_INPUTS = phrases.NO_INPUTS.template
+
+
+def incomplete(missing: Iterable[str]) -> str:
+    """The clause a point score's detail ends with when items are missing."""
+    return _INCOMPLETE % ", ".join(missing)
+
+
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
     """The censored inputs that belong to a score (``()`` fast when nothing was censored)."""
     if not censored:
@@ -122,6 +133,6 @@ def missing_result(name: str, missing: tuple[str, ...], *, reference: str, unit:
         band=None,
         complete=False,
         missing=missing,
-        detail=f"not computed: missing {', '.join(missing)}",
+        detail=_NOT_COMPUTED % ", ".join(missing),
         reference=reference,
     )
