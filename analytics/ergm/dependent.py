@@ -181,6 +181,15 @@ class Chain:
             self._set(i, j, 1)
         return False
 
+    def _uniform_dyads(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """``size`` uniformly chosen dyads (i, j), i != j (i < j in an undirected network)."""
+        ii = rng.integers(0, self.n, size)
+        jj = rng.integers(0, self.n - 1, size)
+        jj = jj + (jj >= ii)  # uniform over j != i
+        if not self.directed:
+            ii, jj = np.minimum(ii, jj), np.maximum(ii, jj)
+        return ii, jj
+
     def sample(
         self, theta: np.ndarray, rng: np.random.Generator, draws: int, interval: int, burnin: int
     ) -> np.ndarray:
@@ -188,11 +197,7 @@ class Chain:
         if self.proposal == TNT:
             return self._sample_tnt(theta, rng, draws, interval, burnin)
         total = burnin + draws * interval
-        ii = rng.integers(0, self.n, total)
-        jj = rng.integers(0, self.n - 1, total)
-        jj = jj + (jj >= ii)  # uniform over j != i
-        if not self.directed:
-            ii, jj = np.minimum(ii, jj), np.maximum(ii, jj)
+        ii, jj = self._uniform_dyads(rng, total)
         uu = rng.random(total)
         out = np.empty((draws, len(self.terms)))
         for step in range(total):
@@ -209,11 +214,7 @@ class Chain:
         n, dyads, a, keys = self.n, self.n_dyads, self.a, self.ties.keys
         for begin in range(0, total, _BLOCK):  # random numbers a block at a time: bounded memory
             size = min(_BLOCK, total - begin)
-            ii = rng.integers(0, n, size)
-            jj = rng.integers(0, n - 1, size)
-            jj = jj + (jj >= ii)  # uniform over j != i
-            if not self.directed:
-                ii, jj = np.minimum(ii, jj), np.maximum(ii, jj)
+            ii, jj = self._uniform_dyads(rng, size)
             dyad_i, dyad_j = ii.tolist(), jj.tolist()
             log_u = np.log(rng.random(size)).tolist()
             tie_u = rng.random(size).tolist()  # below TIE_PROBABILITY: a tie step; u / P chooses the tie
