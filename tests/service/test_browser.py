@@ -274,3 +274,28 @@ def test_api_docs_render_offline_under_the_content_security_policy(browser: obje
     page.wait_for_selector(".swagger-ui .info .title", timeout=15000)
     assert "Clinic triage service" in page.inner_text(".swagger-ui .info .title")
     assert all(url.startswith(demo.url) for url in requested), "nothing is loaded from another host"
+
+
+def test_each_score_says_why_on_its_own_line_under_it_on_a_phone(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "doctor")
+    page.wait_for_selector("table.queue tbody tr a", timeout=30000)
+    page.set_viewport_size({"width": 360, "height": 780})  # type: ignore[attr-defined]
+    page.locator("table.queue tbody tr a").first.click()
+    page.wait_for_selector("table.scores tr.score-detail")
+    scores, details = (
+        page.locator("table.scores tr[data-score]"),
+        page.locator("table.scores tr.score-detail"),
+    )
+    assert details.count() == scores.count(), "one line per score"
+    # the detail adds no width: the table is as wide as the reasons list above it in the same card
+    table, reasons = page.locator("table.scores").bounding_box(), page.locator("ul.reasons").bounding_box()
+    assert table is not None and reasons is not None and table["width"] <= reasons["width"] + 1
+    for i in range(details.count()):
+        row, cell = scores.nth(i).bounding_box(), details.nth(i).locator("td").bounding_box()
+        text = details.nth(i).locator("small").bounding_box()
+        assert row is not None and cell is not None and text is not None
+        assert abs(cell["width"] - row["width"]) < 1 and cell["y"] >= row["y"] + row["height"] - 1, (
+            "under it, full width"
+        )
+        assert text["x"] + text["width"] <= cell["x"] + cell["width"] + 0.5, "wrapped inside its cell"
+        assert details.nth(i).inner_text().strip()

@@ -403,6 +403,207 @@ def test_a_score_or_band_the_catalogue_does_not_know_is_shown_as_the_engine_wrot
     assert zh.score_value({"value": 7.25, "unit": "furlongs"}) == "7.2 furlongs"
 
 
+# --- a score's detail: why it says what it says ---------------------------------------------------
+
+_CHOICES: dict[str, tuple[object, ...]] = {
+    "sex": ("male", "female"),
+    "family_history_diabetes": ("none", "first_degree", "second_degree"),
+    "consciousness": ("A", "C", "V", "P", "U"),
+    "urine_ketones": ("neg", "trace", "1+", "2+", "3+"),
+    "race": ("white", "african_american"),
+}
+_SPANS = {
+    "age": (10, 95),
+    "sbp": (60, 240),
+    "dbp": (30, 140),
+    "bmi": (15, 45),
+    "waist_cm": (55, 130),
+    "tc_mgdl": (90, 380),
+    "hdl_mgdl": (10, 120),
+    "resp_rate": (4, 40),
+    "spo2": (70, 100),
+    "heart_rate": (30, 180),
+    "temperature": (33, 42),
+    "glucose_fasting": (1.5, 35),
+    "glucose_random": (1.5, 40),
+    "hba1c": (4, 14),
+    "creatinine": (30, 900),
+    "egfr_measured": (5, 130),
+    "acr": (1, 900),
+}
+
+
+def _score_results() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every score on random inputs (some missing) and on none, as the Assessment JSON holds it."""
+    import importlib
+    import inspect
+    import random
+
+    rng = random.Random(6)
+    for name in phrases.SCORE_DETAILS:
+        score = getattr(importlib.import_module(f"triage.scores.{name}"), name)
+        params = [
+            p for p in inspect.signature(score).parameters.values() if p.default is inspect.Parameter.empty
+        ]
+        nothing = {p.name: False if p.name == "scale2" else None for p in params}
+        yield name, json.loads(score(**nothing).model_dump_json())
+        for _ in range(400):
+            kwargs: dict[str, object] = {}
+            for p in params:
+                if p.name == "scale2":
+                    kwargs[p.name] = rng.random() < 0.3
+                elif rng.random() < 0.15:
+                    kwargs[p.name] = None
+                elif p.name in _CHOICES:
+                    kwargs[p.name] = rng.choice(_CHOICES[p.name])
+                elif "bool" in str(p.annotation):
+                    kwargs[p.name] = rng.random() < 0.5
+                else:
+                    kwargs[p.name] = round(rng.uniform(*_SPANS[p.name]), rng.choice((0, 1)))
+            yield name, json.loads(score(**kwargs).model_dump_json())
+
+
+def _body(detail: str) -> str:
+    """A detail without the clause naming a point score's missing items (the page leaves it out)."""
+    head, sep, tail = detail.partition(phrases.INCOMPLETE.template.split("{")[0])
+    assert not sep or phrases.INCOMPLETE.match(sep + tail) is not None
+    return head
+
+
+def test_every_score_detail_is_a_phrase_of_its_score_and_reads_in_chinese() -> None:
+    seen: dict[str, set[str]] = {name: set() for name in phrases.SCORE_DETAILS}
+    for name, score in _score_results():
+        detail, body = score["detail"], _body(score["detail"])
+        found = [p for p in phrases.SCORE_DETAILS[name] if p.match(body) is not None]
+        assert found, (name, detail)
+        seen[name].add(found[0].key)
+        zh = EngineText("zh").score_detail(name, score)
+        _assert_translated(detail, zh, (found[0],), fields=" ".join(found[0].match(body).values()))
+        assert "{" not in zh and "incomplete" not in zh
+        en = EngineText("en").score_detail(name, score)
+        assert en == body or found[0] in (phrases.NOT_COMPUTED, phrases.OUTSIDE_RANGE), (en, body)
+    unseen = {n: {p.key for p in ps} - seen[n] for n, ps in phrases.SCORE_DETAILS.items()}
+    assert unseen == {n: set() for n in unseen}, "every phrase is written by its score"
+
+
+def test_the_english_catalogue_is_the_score_details_phrase() -> None:
+    en, zh = catalogue_data("en"), catalogue_data("zh")
+    for name, candidates in phrases.SCORE_DETAILS.items():
+        for phrase in candidates:
+            key = next(
+                k for k in (f"score_detail.{name}.{phrase.key}", f"score_detail.{phrase.key}") if k in en
+            )
+            assert _without_conversions(en[key]) == phrase.template, key
+            assert {n for _, n, _, _ in Formatter().parse(zh[key]) if n} <= set(phrase.fields), key
+            assert CJK.search(zh[key]) or phrase is phrases.GLYCAEMIA, key
+
+
+def _score(name: str, **inputs: Any) -> dict[str, Any]:
+    import importlib
+
+    result = getattr(importlib.import_module(f"triage.scores.{name}"), name)(**inputs)
+    return dict(json.loads(result.model_dump_json()))
+
+
+_CVD = {
+    "on_antihypertensives": False,
+    "current_smoker": True,
+    "diabetes": False,
+    "tc_mgdl": 200.0,
+    "hdl_mgdl": 45.0,
+}
+
+
+def test_score_details_in_chinese_with_their_values() -> None:
+    zh, en = EngineText("zh"), EngineText("en")
+    china_par = _score(
+        "china_par",
+        sex="male",
+        age=30,
+        sbp=150,
+        waist_cm=None,
+        region_north=True,
+        urban=None,
+        family_history_ascvd=False,
+        **_CVD,
+    )
+    assert china_par["detail"] == "age 30 is outside the derivation ages 35-74"
+    assert zh.score_detail("china_par", china_par) == "年龄 30 岁，超出该评分推导人群的年龄范围（35-74 岁）"
+    pce = _score("pce", sex="female", age=58, sbp=210, **_CVD)
+    assert zh.score_detail("pce", pce) == "收缩压 210 mmHg，超出方程的适用范围（90-200 mmHg）"
+    assert en.score_detail("pce", pce) == "systolic BP 210 mmHg is outside the equations' range 90-200 mmHg"
+    old = _score("cdrs", age=80, sex="male", bmi=None, waist_cm=None, sbp=None, family_history_diabetes=None)
+    assert zh.score_detail("cdrs", old) == "年龄 80 岁，超出该评分推导人群的年龄范围（20-74 岁）"
+    lacking = _score(
+        "pce", sex="female", age=58, sbp=130, **{**_CVD, "tc_mgdl": None, "current_smoker": None}
+    )
+    assert zh.score_detail("pce", lacking) == "未计算：缺少总胆固醇、目前吸烟"
+    assert en.score_detail("pce", lacking) == "not computed: missing total cholesterol, current smoker"
+    news2 = _score(
+        "news2",
+        resp_rate=22,
+        spo2=93,
+        on_oxygen=False,
+        sbp=120,
+        heart_rate=96,
+        consciousness="A",
+        temperature=None,
+    )
+    assert news2["band"] == "medium" and "incomplete, missing temperature" in news2["detail"]
+    response = catalogue_data("zh")["detail.news2_response.medium"]
+    assert zh.score_detail("news2", news2) == f"NEWS2 >=5 分（SpO2 量表 1）：{response}", (
+        "the missing list is below"
+    )
+    findrisc = _score(
+        "findrisc",
+        age=66,
+        sex="male",
+        bmi=31.0,
+        waist_cm=104.0,
+        physically_active=False,
+        daily_fruit_veg=False,
+        on_antihypertensives=True,
+        history_high_glucose=False,
+        family_history_diabetes="first_degree",
+    )
+    assert (
+        zh.score_detail("findrisc", findrisc)
+        == "FINDRISC 21 分：极高风险（10 年内约每 2 人中 1 人发生 2 型糖尿病）"
+    )
+    crisis = _score("blood_pressure", sbp=196, dbp=None)
+    assert zh.score_detail("blood_pressure", crisis) == (
+        "血压 196/? mmHg：3级高血压范围（单次测量；缺少一项血压，至少为此级别）；达高血压危象范围（>180 和/或 >120 mmHg）"
+    )
+    kidney = _score("kidney", creatinine=None, egfr_measured=52.0, acr=None, age=60, sex="female")
+    assert zh.score_detail("kidney", kidney) == "估算肾小球滤过率 eGFR 52.0 mL/min/1.73 m²（CKD 分期 G3a）"
+    glucose = _score("glycaemia", glucose_fasting=7.4, glucose_random=None, hba1c=None, known_diabetes=True)
+    assert zh.score_detail("glycaemia", glucose) == "糖尿病范围（已知糖尿病）"
+    assert zh.score_detail("oximetry", _score("oximetry", spo2=None, on_oxygen=None, scale2=False)) == (
+        "未分级：没有血氧饱和度读数"
+    )
+
+
+def test_a_score_detail_that_cannot_be_filled_is_the_engines_english() -> None:
+    zh = EngineText("zh")
+    crb65 = _score("crb65", consciousness="A", resp_rate=32, sbp=None, dbp=None, age=70)
+    assert "; incomplete, missing sbp, dbp" in crb65["detail"]
+    assert zh.score_detail("crb65", crb65) == "CRB-65 >=2 分：中风险"
+    unknown_band = {**crb65, "band": "a_new_band"}
+    assert zh.score_detail("crb65", unknown_band) == crb65["detail"], "whole, with its missing items"
+    assert zh.score_detail("crb65", {**crb65, "detail": "a new remark"}) == "a new remark"
+    assert zh.score_detail("a_new_score", {"detail": "age 30 is outside the derivation ages 35-74"}) == (
+        "age 30 is outside the derivation ages 35-74"
+    )
+    odd = {"band": "high", "detail": "FINDRISC 20: high (about one in three in 10 years)"}
+    assert zh.score_detail("findrisc", odd) == odd["detail"]
+    unit = {
+        "band": "not_applicable",
+        "detail": "age 30 furlongs is outside the equations' range 40-79 furlongs",
+    }
+    assert zh.score_detail("pce", unit) == unit["detail"]
+    assert zh.score_detail("news2", {"band": None, "detail": ""}) == ""
+
+
 # --- readings the assessment did not use ----------------------------------------------------------
 
 
@@ -629,7 +830,16 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     kidney = _between(page, '<tr data-score="kidney">', "</tr>")
     assert "42.8 mL/min/1.73 m²" in kidney and "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
     table = _between(page, "<h2>评分</h2>", "</table>")
-    assert "中国糖尿病风险评分（CDRS）" in table and not re.search(r">[a-z_]+<|points|grade", table)
+    shown = re.sub(r' title="[^"]*"', "", table)  # the engine's English record, on hover
+    assert "中国糖尿病风险评分（CDRS）" in shown and not re.search(r">[a-z_]+<|points|grade", shown)
+    details = re.findall(
+        r'<tr class="score-detail" data-detail-of="(\w+)"><td colspan="3"><small title="([^"]*)">([^<]*)<',
+        table,
+    )
+    assert {name for name, _, _ in details} == set(made["assessment"]["scores"]), (
+        "every score says why, in Chinese"
+    )
+    assert all(CJK.search(zh) and english for _, english, zh in details)
     # the readings the assessment did not use, named, with why, the English on hover
     unused = _between(page, '<ul class="ignored">', "</ul>")
     stale = _between(unused, 'data-reason="stale"', "</li>")
@@ -661,6 +871,36 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     assert ignored["stale"]["detail"] in stored and "已过期" not in stored, (
         "the API keeps the engine's English"
     )
+
+
+def test_the_patient_page_says_why_china_par_does_not_apply_in_both_languages(staff: Staff) -> None:
+    body = {
+        "patient": {"mrn": "DETAIL-30", "sex": "male"},
+        "age_years": 30,
+        "observations": [{"code": "sbp", "value": 150, "unit": "mm[Hg]"}],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    record = made.json()["assessment"]["scores"]["china_par"]["detail"]
+    assert record == "age 30 is outside the derivation ages 35-74"
+    csrf = staff.login(Role.clinician)
+    url = f"/encounters/{made.json()['encounter_id']}"
+    english = _between(
+        staff.client.get(url).text, '<tr class="score-detail" data-detail-of="china_par">', "</tr>"
+    )
+    assert english == f'<td colspan="3"><small>{record}</small></td>', "the English is the record: no hover"
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    page = staff.client.get(url).text
+    assert (
+        '<tr data-score="china_par"><td>China-PAR 10 年动脉粥样硬化性心血管病风险</td><td>-</td><td>不适用'
+        in page
+    )
+    chinese = _between(page, '<tr class="score-detail" data-detail-of="china_par">', "</tr>")
+    assert chinese == (
+        f'<td colspan="3"><small title="{record}">年龄 30 岁，超出该评分推导人群的年龄范围（35-74 岁）</small></td>'
+    )
+    pce = _between(page, '<tr class="score-detail" data-detail-of="pce">', "</tr>")
+    assert "年龄 30 岁，超出方程的适用范围（40-79 岁）" in pce
 
 
 def test_normal_vitals_have_no_reasons_to_translate() -> None:

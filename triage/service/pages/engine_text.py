@@ -9,7 +9,10 @@ changes it. The pages show
   matching the engine's own phrasings (``triage.phrases``, the templates the engine writes them
   with) and filling ``engine.<key>``;
 - the scores table: each score's name (``score.<name>``), value with its unit and band
-  (``score.<name>.<band>``; kidney: the KDIGO G and A stages);
+  (``score.<name>.<band>``; kidney: the KDIGO G and A stages), and why it says so: its detail
+  matched against the phrasings the score wrote it with (``triage.phrases.SCORE_DETAILS``) and
+  filled into ``score_detail.<name>.<key>`` (else ``score_detail.<key>``), without the clause
+  naming a point score's missing items (the page marks the band incomplete and lists them);
 - readings as stored (``value``: a reading's value, an answer by ``detail.answer.<value>``, a unit
   by ``unit.<ucum>``) and lists of codes by name (``names``).
 
@@ -30,7 +33,9 @@ Phrase fields are the matched text, or with a conversion ``{field:codes}`` (a li
 name), ``{field:label}``, ``{field:named}`` (a list whose items start with a name),
 ``{field:text}`` (``engine.value.<text>``), ``{field:time}`` (an ISO time in the clinic's local
 time, as every page time), ``{field:reason}`` and ``{field:ranges}`` (nested phrases),
-``{field:explanation}``.
+``{field:explanation}``; in a score's detail also ``{field:unit}`` (``score_detail.unit.<unit>``),
+``{field:band}`` (the score's band, ``score.<name>.<band>``), ``{field:response}`` (the NEWS2
+response of the score's band) and ``{field:odds}`` (FINDRISC's "1 in 3", ``score_detail.odds``).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts wi
 _SHOWN = re.compile(
     r"(?P<value>[<>]?=?[0-9.eE+-]+) (?P<unit>\S+)(?: \(reported (?P<reported>\S+) (?P<reported_unit>\S+)\))?"
 )
+_ODDS = re.compile(r"(?P<one>\d+) in (?P<of>\d+)")  # FINDRISC's "about 1 in 3"
 _FAILED = (KeyError, ValueError, IndexError, TypeError)
 
 
@@ -210,12 +216,51 @@ class EngineText:
         band = score.get("band")
         return "" if band is None else self.text.get(f"score.{name}.{band}", str(band))
 
+    def score_detail(self, name: str, score: Mapping[str, Any]) -> str:
+        """Why a score says what it says (its ``detail``) from ``score_detail.<name>.<key>`` (else
+        ``score_detail.<key>``) of the phrase the engine wrote it with, without the clause naming
+        missing items (the band is marked incomplete, the missing readings are listed); the
+        engine's English whole when no phrase matches or the template cannot be filled."""
+        text = str(score.get("detail") or "")
+        body, tail = text, phrases.INCOMPLETE.template.split("{", 1)[0]
+        if tail in text:
+            body = text[: text.index(tail)]
+        for candidate in phrases.SCORE_DETAILS.get(name, ()):
+            found = candidate.match(body)
+            if found is None:
+                continue
+            try:
+                key = f"score_detail.{name}.{candidate.key}"
+                template = self.text[key] if key in self.text else self._key(f"score_detail.{candidate.key}")
+                fields = {k: _PhraseField(self, v, (name, score)) for k, v in found.items()}
+                return template.format_map(fields)
+            except _FAILED:
+                return text
+        return text
+
 
 class _PhraseField:
     """A matched phrase field: as matched, or converted by the format spec."""
 
-    def __init__(self, owner: EngineText, value: str):
-        self.owner, self.value = owner, value
+    def __init__(self, owner: EngineText, value: str, score: tuple[str, Mapping[str, Any]] | None = None):
+        self.owner, self.value, self.score = owner, value, score
+
+    def _band(self) -> str:
+        """The band of the score whose detail this field is in (``score.<name>.<band>``)."""
+        name, score = self.score or ("", {})
+        return self.owner._key(f"score.{name}.{score.get('band')}")
+
+    def _response(self) -> str:
+        """The NEWS2 Chart 4 response and monitoring of the score's band."""
+        _, score = self.score or ("", {})
+        return self.owner._key(f"detail.news2_response.{score.get('band')}")
+
+    def _odds(self) -> str:
+        """FINDRISC's "1 in 3" (``score_detail.odds``)."""
+        found = _ODDS.fullmatch(self.value)
+        if found is None:
+            raise ValueError(f"odds {self.value!r}")
+        return self.owner._key("score_detail.odds").format(**found.groupdict())
 
     def __format__(self, spec: str) -> str:
         owner, value = self.owner, self.value
@@ -233,6 +278,10 @@ class _PhraseField:
                 [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]
             ),
             "explanation": lambda: owner.explanation(value),
+            "unit": lambda: owner._key(f"score_detail.unit.{value}"),
+            "band": self._band,
+            "response": self._response,
+            "odds": self._odds,
         }
         return converters[spec]()
 
