@@ -299,3 +299,98 @@ def test_each_score_says_why_on_its_own_line_under_it_on_a_phone(browser: object
         )
         assert text["x"] + text["width"] <= cell["x"] + cell["width"] + 0.5, "wrapped inside its cell"
         assert details.nth(i).inner_text().strip()
+
+
+# Every element with a box that reaches past the right edge of the window, except inside a table's
+# own scroll region (.table-scroll: reachable by scrolling it), and every element that hides part of
+# its own text (overflow hidden/clip with more content than room).
+OUT_OF_VIEW = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  const named = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    if (!box.width || style.visibility === 'hidden' || el.closest('.table-scroll') && !el.matches('.table-scroll')) continue;
+    if (box.right > width + 0.5 || box.left < -0.5) found.push(named(el) + ' spans ' + Math.round(box.left) + '-' + Math.round(box.right));
+    const hides = /hidden|clip/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+    if (hides && el.innerText.trim()) found.push(named(el) + ' hides part of its text');
+  }
+  return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, found: found};
+}"""
+
+
+def staff_pages(page: object, demo: Demo) -> list[str]:
+    """The pages a clinician uses: the queue, an urgent patient with a proposed referral (forms,
+    reasons, scores with their detail rows, models), the referrals list, devices with held results."""
+    page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
+    proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))  # type: ignore[attr-defined]
+    wait_until(lambda: proposed.count() > 0, 30)
+    encounter = proposed.first.get_attribute("data-encounter")
+    return ["/queue", f"/encounters/{encounter}", "/referrals", "/devices"]
+
+
+def assert_fits(page: object, where: str) -> None:
+    seen = page.evaluate(OUT_OF_VIEW)  # type: ignore[attr-defined]
+    assert seen["scroll"] <= seen["inner"], (
+        f"{where} scrolls sideways ({seen['scroll']} px): {seen['found'][:8]}"
+    )
+    assert not seen["found"], f"{where}: out of view: {seen['found'][:8]}"
+
+
+def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: Demo, tmp_path: Path) -> None:
+    for language in ("en", "zh"):
+        anonymous = browser.new_context(viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+        anonymous.add_cookies([{"name": "triage_lang", "value": language, "url": demo.url}])
+        login_page = anonymous.new_page()
+        login_page.goto(f"{demo.url}/login")
+        assert login_page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")
+        assert_fits(login_page, f"/login ({language})")
+        anonymous.close()
+    hold_unmapped_result(demo, "PHONE-HELD-0001-WITH-A-LONG-SAMPLE-IDENTIFIER")
+    page = login(browser, demo, "doctor")
+    page.set_viewport_size({"width": 360, "height": 740})  # type: ignore[attr-defined]
+    paths = staff_pages(page, demo)
+    try:
+        for language in ("en", "zh"):
+            if language == "zh":
+                page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
+                page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+                page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
+            for path in paths:
+                page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
+                assert page.evaluate("document.documentElement.lang") == (
+                    "zh-CN" if language == "zh" else "en"
+                )  # type: ignore[attr-defined]
+                assert_fits(page, f"{path} ({language})")
+            page.goto(f"{demo.url}/devices")  # type: ignore[attr-defined]
+            assert page.locator("section#held table.held tbody tr").count() >= 1, "held readings are shown"  # type: ignore[attr-defined]
+            page.goto(f"{demo.url}{paths[1]}")  # type: ignore[attr-defined]
+            assert page.locator("#encounter-referrals .s-proposed").count() >= 1  # type: ignore[attr-defined]
+            # a wide table scrolls in its own region, which a keyboard user can reach
+            region = page.locator(".table-scroll", has=page.locator("#encounter-referrals"))  # type: ignore[attr-defined]
+            assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
+            page.screenshot(path=str(tmp_path / f"encounter-{language}.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
+            page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+
+
+def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "doctor")
+    paths = staff_pages(page, demo)
+    for path in paths:
+        page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
+        assert_fits(page, path)
+        for region in page.locator(".table-scroll").all():  # type: ignore[attr-defined]
+            assert region.evaluate("el => el.scrollWidth <= el.clientWidth"), (
+                f"{path}: no table scrolls at 1280 px"
+            )
+    header = [page.locator(f"header.top {part}").bounding_box() for part in (".brand", "nav", ".who")]  # type: ignore[attr-defined]
+    assert all(box is not None for box in header)
+    assert len({round(box["y"] + box["height"] / 2) for box in header if box}) == 1, "the header is one line"
+    page.goto(f"{demo.url}{paths[1]}")  # type: ignore[attr-defined]
+    readings, devices = (page.locator(".grid > .card").nth(i).bounding_box() for i in (0, 1))  # type: ignore[attr-defined]
+    assert readings is not None and devices is not None
+    assert readings["y"] == devices["y"] and devices["x"] > readings["x"] + readings["width"], (
+        "cards side by side"
+    )
