@@ -366,6 +366,11 @@ def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: 
             assert page.locator("section#held table.held tbody tr").count() >= 1, "held readings are shown"  # type: ignore[attr-defined]
             page.goto(f"{demo.url}{paths[1]}")  # type: ignore[attr-defined]
             assert page.locator("#encounter-referrals .s-proposed").count() >= 1  # type: ignore[attr-defined]
+            # a proposed referral's Confirm and Cancel sit on a row under it, in view without scrolling
+            for action in ("sent", "cancelled"):
+                button = page.locator(f"#encounter-referrals button[name=status][value={action}]").first  # type: ignore[attr-defined]
+                box = button.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (action, box)
             # a wide table scrolls in its own region, which a keyboard user can reach
             region = page.locator(".table-scroll", has=page.locator("#encounter-referrals"))  # type: ignore[attr-defined]
             assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
