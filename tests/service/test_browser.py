@@ -319,6 +319,13 @@ OUT_OF_VIEW = """() => {
 }"""
 
 
+# Cells of a scrolled table with more than three characters squeezed narrower than three
+# (Chinese may break between any two characters).
+NARROW_COLUMNS = """() => [...document.querySelectorAll('.table-scroll td:not([colspan])')]
+  .filter((td) => td.innerText.trim().length > 3 && td.getBoundingClientRect().width < 2.9 * parseFloat(getComputedStyle(td).fontSize))
+  .map((td) => Math.round(td.getBoundingClientRect().width) + ' px: ' + td.innerText.trim().slice(0, 20))"""
+
+
 def staff_pages(page: object, demo: Demo) -> list[str]:
     """The pages a clinician uses: the queue, an urgent patient with a proposed referral (forms,
     reasons, scores with their detail rows, models), the referrals list, devices with held results."""
@@ -362,6 +369,10 @@ def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: 
                     "zh-CN" if language == "zh" else "en"
                 )  # type: ignore[attr-defined]
                 assert_fits(page, f"{path} ({language})")
+                narrow = page.evaluate(NARROW_COLUMNS)  # type: ignore[attr-defined]
+                assert not narrow, (
+                    f"{path} ({language}): columns squeezed to a character or two: {narrow[:5]}"
+                )
             page.goto(f"{demo.url}/devices")  # type: ignore[attr-defined]
             assert page.locator("section#held table.held tbody tr").count() >= 1, "held readings are shown"  # type: ignore[attr-defined]
             page.goto(f"{demo.url}{paths[1]}")  # type: ignore[attr-defined]
