@@ -123,31 +123,34 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
-    triage = Path(sys.executable).with_name("triage")
-    port = _free_port()
-    db_path = tmp_path / "clinic.db"
-    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
-    listen = subprocess.Popen(
+def _listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
+    """``triage devices listen`` for one HL7 device on a loopback port, as a real process."""
+    return subprocess.Popen(
         [
-            str(triage),
+            str(Path(sys.executable).with_name("triage")),
             "devices",
             "listen",
             "--protocol",
             "hl7",
             "--tcp-listen",
             f"127.0.0.1:{port}",
-            "--json",
             "--db",
-            str(db_path),
-            "--wire-log",
-            str(tmp_path / "wire"),
+            str(tmp_path / "clinic.db"),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
         cwd=tmp_path,
     )
+
+
+def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
+    triage = Path(sys.executable).with_name("triage")
+    port = _free_port()
+    tmp_path / "clinic.db"
+    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
+    listen = _listen_hl7(tmp_path, port, "--json", "--wire-log", str(tmp_path / "wire"))
     try:
         simulate = None
         for _ in range(100):  # the listener needs a moment to import and bind
@@ -203,26 +206,8 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
 def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
     """systemd, docker stop and kill send SIGTERM: the gateway stops as on Ctrl-C - links closed,
     the per-device counts printed, exit 0 - instead of dying silently."""
-    triage = Path(sys.executable).with_name("triage")
     port = _free_port()
-    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
-    listen = subprocess.Popen(
-        [
-            str(triage),
-            "devices",
-            "listen",
-            "--protocol",
-            "hl7",
-            "--tcp-listen",
-            f"127.0.0.1:{port}",
-            "--db",
-            str(tmp_path / "clinic.db"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    )
+    listen = _listen_hl7(tmp_path, port)
     try:
         deadline = time.monotonic() + 60
         while True:  # bound and serving once a connection is accepted

@@ -44,18 +44,20 @@ def test_replay_prints_observations_and_exits_0(capsys: pytest.CaptureFixture[st
     assert "missing_lf_after_checksum x1" in err
 
 
+#: a Roche capture whose 7 results the bundled profile leaves unmapped (quarantined, exit 1)
+COBAS_C311 = [
+    "devices",
+    "replay",
+    str(DATA / "roche-cobas_c311.astm"),
+    "-p",
+    "astm",
+    "--profile",
+    "roche-cobas_c311",
+]
+
+
 def test_replay_exits_1_and_reports_offsets_when_quarantined(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        [
-            "devices",
-            "replay",
-            str(DATA / "roche-cobas_c311.astm"),
-            "-p",
-            "astm",
-            "--profile",
-            "roche-cobas_c311",
-        ]
-    )
+    code = main(COBAS_C311)
     out, err = capsys.readouterr()
     assert code == 1
     assert out == ""
@@ -143,17 +145,7 @@ def test_every_result_is_counted_in_exactly_one_bucket(trace: str) -> None:
 
 
 def test_replay_summary_counts_an_unmapped_result_once(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        [
-            "devices",
-            "replay",
-            str(DATA / "roche-cobas_c311.astm"),
-            "-p",
-            "astm",
-            "--profile",
-            "roche-cobas_c311",
-        ]
-    )
+    code = main(COBAS_C311)
     _, err = capsys.readouterr()
     assert code == 1
     summary = err.splitlines()[-1]
