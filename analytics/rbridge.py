@@ -1,10 +1,12 @@
 """The R backend (adapter): the same formula fitted in R through rpy2.
 
 With R's ``ergm`` package installed (``install.packages(c("ergm", "ergm.count"))``), the formula
-runs in ``ergm()`` itself. Otherwise dyad-independent models are fitted with R's ``glm`` on a dyad
-table that R builds from the node attributes and covariate matrices - independently of the Python
-term code - so the two backends can be compared. rpy2 is imported lazily, and embedded R is used
-under a lock (it is single-threaded and not fork-safe).
+runs in ``ergm()`` itself, with the seed, the MCMC proposal and the MCMC-MLE iteration bound of the
+Python engine passed through ``control.ergm()`` (``ergm_control_args``). Otherwise dyad-independent
+models are fitted with R's ``glm`` on a dyad table that R builds from the node attributes and
+covariate matrices - independently of the Python term code - so the two backends can be compared;
+that fit is exact and samples nothing. rpy2 is imported lazily, and embedded R is used under a lock
+(it is single-threaded and not fork-safe).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.ergm.dependent import MAX_ITERATIONS
 from analytics.ergm.formula import parse_formula
 from analytics.ergm.network import Network
+from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult
 from analytics.errors import DependencyMissingError, FormulaError
 
@@ -59,9 +63,11 @@ function(n, directed, y, kinds, names, args, attrs, covs, valued) {
 
 
 _R_ERGM = r"""
-function(n, directed, src, dst, values, attrs, covs, rhs, response, valued) {
+function(n, directed, src, dst, values, attrs, covs, rhs, response, valued, control_args) {
   suppressMessages(library(ergm))
   if (valued) suppressMessages(library(ergm.count))
+  if (!is.null(control_args$seed)) set.seed(control_args$seed)
+  ctrl <- do.call(control.ergm, control_args)
   net <- network::network.initialize(n, directed = directed)
   if (length(src) > 0) network::add.edges(net, as.integer(src), as.integer(dst))
   for (a in names(attrs)) network::set.vertex.attribute(net, a, attrs[[a]])
@@ -69,13 +75,63 @@ function(n, directed, src, dst, values, attrs, covs, rhs, response, valued) {
   if (valued) network::set.edge.attribute(net, response, as.numeric(values))
   f <- as.formula(paste("net ~", rhs))
   environment(f) <- environment()
-  fit <- if (valued) ergm(f, response = response, reference = ~Poisson)
-         else ergm(f, control = control.ergm(MPLE.type = "logitreg"))
+  fit <- if (valued) ergm(f, response = response, reference = ~Poisson, control = ctrl)
+         else ergm(f, control = ctrl)
   list(coef = unname(coef(fit)), vcov = unname(as.matrix(vcov(fit))),
        loglik = as.numeric(logLik(fit)),
        version = paste(R.version.string, "ergm", as.character(packageVersion("ergm"))))
 }
 """
+
+
+#: The largest seed R takes: set.seed() and control.ergm(seed=) read it as an R integer.
+R_MAX_SEED = 2**31 - 1
+
+
+def ergm_control_args(
+    *,
+    dependent: bool,
+    valued: bool,
+    seed: int | None,
+    proposal: str = DEFAULT_PROPOSAL,
+    max_iterations: int = MAX_ITERATIONS,
+) -> dict[str, int | str]:
+    """The arguments of R's ``control.ergm()`` that make R's ergm fit as this engine would.
+
+    * ``seed``: ``control.ergm(seed=)``, which ``ergm()`` passes to ``set.seed()`` (the R code
+      also calls ``set.seed()`` itself first); None leaves R's generator alone. Values above
+      ``R_MAX_SEED`` or below 0 are refused (R reads the seed as a 32-bit integer).
+    * ``proposal`` (``"TNT"`` or ``"random"``, any case): ``MCMC.prop.weights``, the name statnet
+      documents for choosing the Metropolis-Hastings proposal ("TNT" or "random"; "default" picks
+      TNT for an unconstrained binary network). Only for binary models with dyad-dependent terms:
+      other fits sample nothing, and a Poisson-reference (ergm.count) model has its own proposals.
+    * ``max_iterations``: ``MCMLE.maxit``, the bound on MCMC-MLE iterations (ergm 4's default is
+      60, this engine's 20), again only when there is a chain.
+    * ``MPLE.type = "logitreg"`` for binary models, as before (R's in-house logistic regression).
+    """
+    if seed is not None and not 0 <= seed <= R_MAX_SEED:
+        raise ValueError(f"seed must be between 0 and {R_MAX_SEED} for R's set.seed(), not {seed}")
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
+    args: dict[str, int | str] = {}
+    if not valued:
+        args["MPLE.type"] = "logitreg"
+        if dependent:
+            args["MCMC.prop.weights"] = check_proposal(proposal)
+            args["MCMLE.maxit"] = max_iterations
+    if seed is not None:
+        args["seed"] = seed
+    return args
+
+
+def _r_list(ro: Any, args: dict[str, int | str]) -> Any:
+    """A named R list of length-1 vectors: integers as R integers, text as character."""
+    return ro.ListVector(
+        {
+            name: ro.IntVector([value]) if isinstance(value, int) else ro.StrVector([value])
+            for name, value in args.items()
+        }
+    )
 
 
 def _r() -> Any:
@@ -113,27 +169,62 @@ def r_has_ergm() -> bool:
         return bool(ro.r('as.integer(requireNamespace("ergm", quietly = TRUE))')[0])
 
 
-def fit_in_r(formula: str, net: Network, *, response: str | None, reference: str) -> ErgmResult:
-    """Fit in R: ``ergm()`` when installed, else ``glm`` on the dyad table (dyad-independent only)."""
-    from analytics.ergm.terms import build_statistics
+def fit_in_r(
+    formula: str,
+    net: Network,
+    *,
+    response: str | None,
+    reference: str,
+    seed: int | None = None,
+    proposal: str = DEFAULT_PROPOSAL,
+    max_iterations: int = MAX_ITERATIONS,
+) -> ErgmResult:
+    """Fit in R: ``ergm()`` when installed, else ``glm`` on the dyad table (dyad-independent only).
 
-    ro = _r()
+    ``seed``, ``proposal`` and ``max_iterations`` reach R's ``ergm()`` through
+    ``ergm_control_args``; the glm path samples nothing and does not need them. Dyad-dependent
+    terms need R's ergm package: without it a ``DependencyMissingError`` says how to install it.
+    """
+    from analytics.ergm.dependent import dependent_terms
+    from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
+
     valued = reference == "poisson"
     terms = parse_formula(formula)
-    stats = build_statistics(terms, net, valued)  # validates the formula and gives R's names
+    dependent = any(t.name in DEPENDENT_TERMS for t in terms)
+    try:
+        control = ergm_control_args(
+            dependent=dependent, valued=valued, seed=seed, proposal=proposal, max_iterations=max_iterations
+        )
+    except ValueError as exc:
+        raise FormulaError(f"R backend: {exc}") from None
     kinds: list[str] = []
     args: list[str] = []
-    for spec in terms:
-        if spec.name == "nodefactor":
-            levels = sorted(set(net.attribute(spec.args[0]).astype(str)))
-            for level in levels[1:]:
-                kinds.append("nodefactor")
-                args.append(f"{spec.args[0]}\u0001{level}")
-        else:
-            kinds.append(spec.name)
-            args.append(spec.args[0] if spec.args else "")
-    if len(kinds) != len(stats):
-        raise FormulaError("internal: R term list does not match the Python statistics")
+    if dependent:
+        if valued:
+            raise FormulaError("dyad-dependent terms are supported for binary networks only")
+        names = [t.name for t in dependent_terms(terms, net)]  # validates, gives R's names
+    else:
+        stats = build_statistics(terms, net, valued)  # validates the formula and gives R's names
+        names = [s.name for s in stats]
+        for spec in terms:
+            if spec.name == "nodefactor":
+                levels = sorted(set(net.attribute(spec.args[0]).astype(str)))
+                for level in levels[1:]:
+                    kinds.append("nodefactor")
+                    args.append(f"{spec.args[0]}\u0001{level}")
+            else:
+                kinds.append(spec.name)
+                args.append(spec.args[0] if spec.args else "")
+        if len(kinds) != len(stats):
+            raise FormulaError("internal: R term list does not match the Python statistics")
+    ro = _r()
+    use_ergm = r_has_ergm()
+    if dependent and not use_ergm:
+        found = ", ".join(sorted({t.name for t in terms if t.name in DEPENDENT_TERMS}))
+        raise DependencyMissingError(
+            f"the R backend fits dyad-dependent terms ({found}) only with R's ergm package, which is not"
+            " installed here (in R: install.packages('ergm')); without it, use --backend python"
+        )
     attrs: dict[str, Any] = {}
     for column in net.nodes.columns:
         if column == "id":
@@ -150,7 +241,6 @@ def fit_in_r(formula: str, net: Network, *, response: str | None, reference: str
         for name, m in (net.edgecov or {}).items()
     }
     y = net.response(response if valued else None)
-    use_ergm = r_has_ergm()
     with _LOCK:
         if use_ergm:
             values = y[net.src, net.dst]
@@ -165,6 +255,7 @@ def fit_in_r(formula: str, net: Network, *, response: str | None, reference: str
                 formula.split("~", 1)[-1],
                 response or "",
                 valued,
+                _r_list(ro, control),
             )
         else:
             fit = ro.r(_R_GLM)(
@@ -172,19 +263,20 @@ def fit_in_r(formula: str, net: Network, *, response: str | None, reference: str
                 net.directed,
                 ro.FloatVector(y.flatten(order="F").tolist()),
                 ro.StrVector(kinds),
-                ro.StrVector([s.name for s in stats]),
+                ro.StrVector(names),
                 ro.StrVector(args),
                 ro.ListVector(attrs),
                 ro.ListVector(covs),
                 valued,
             )
         coef = np.array(fit.rx2("coef"), dtype=float)
-        cov = np.array(fit.rx2("vcov"), dtype=float).reshape(len(stats), len(stats), order="F")
+        cov = np.array(fit.rx2("vcov"), dtype=float).reshape(len(names), len(names), order="F")
         loglik = float(fit.rx2("loglik")[0])
         version = str(fit.rx2("version")[0])
+    settings = ", ".join(f"{name} = {value!r}" for name, value in control.items())
     return ErgmResult(
         formula=formula.split("~", 1)[-1].strip(),
-        terms=tuple(s.name for s in stats),
+        terms=tuple(names),
         coef=coef,
         cov=cov,
         loglik=loglik,
@@ -198,7 +290,7 @@ def fit_in_r(formula: str, net: Network, *, response: str | None, reference: str
         backend="r",
         network=net,  # kept, as a Python fit keeps it: gof() simulates from R's estimates on it
         notes=(
-            (version,)
+            (version, f"control.ergm({settings})")
             if use_ergm
             else (
                 f"{version}; R's ergm package not installed, fitted with glm (exact for dyad-independent models)",

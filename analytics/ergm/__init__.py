@@ -53,7 +53,9 @@ def ergm(
     ``max_iterations`` bounds the MCMC-MLE iterations; a fit that has not passed its convergence
     test by then is returned with ``converged`` False and a note. ``proposal`` is the MCMC
     sampler's Metropolis-Hastings proposal: ``"TNT"`` (statnet's default, tie / no tie) or
-    ``"random"`` (uniform random toggles), for the fit and its bridge sampling.
+    ``"random"`` (uniform random toggles), for the fit and its bridge sampling. With
+    ``backend="r"``, ``seed``, ``proposal`` and ``max_iterations`` go to R's ``ergm()`` as
+    ``control.ergm()`` arguments (``analytics.rbridge.ergm_control_args``); the bridge settings do not.
     """
     if max_iterations < 1:
         raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
@@ -67,7 +69,15 @@ def ergm(
     if backend == "r":
         from analytics.rbridge import fit_in_r
 
-        return fit_in_r(formula, network, response=response, reference=reference)
+        return fit_in_r(
+            formula,
+            network,
+            response=response,
+            reference=reference,
+            seed=seed,
+            proposal=proposal,
+            max_iterations=max_iterations,
+        )
     if backend != "python":
         raise FormulaError(f"backend must be 'python' or 'r', not {backend!r}")
     terms = parse_formula(formula)

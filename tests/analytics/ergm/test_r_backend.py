@@ -77,3 +77,100 @@ def test_r_ergm_package_path(net: Network) -> None:
         )
     formula = 'edges + nodeicov("HTH") + edgecov("GeoProx")'
     _agree(ergm(formula, net), ergm(formula, net, backend="r"))
+
+
+# --- seed, proposal and iteration bound reach R's ergm (control.ergm arguments) ---------------
+
+
+def test_control_args_of_a_dependent_binary_model_carry_seed_proposal_and_iterations() -> None:
+    from analytics.rbridge import ergm_control_args
+
+    args = ergm_control_args(dependent=True, valued=False, seed=7, proposal="random", max_iterations=40)
+    assert args == {"MPLE.type": "logitreg", "MCMC.prop.weights": "random", "MCMLE.maxit": 40, "seed": 7}
+    # statnet spells its default proposal "TNT"; any case is accepted, as --proposal does
+    assert (
+        ergm_control_args(dependent=True, valued=False, seed=None, proposal="tnt")["MCMC.prop.weights"]
+        == "TNT"
+    )
+
+
+def test_control_args_of_fits_that_sample_nothing_carry_only_the_seed() -> None:
+    from analytics.rbridge import ergm_control_args
+
+    # a dyad-independent model is fitted exactly (MPLE = MLE): no chain, so no proposal or bound
+    assert ergm_control_args(dependent=False, valued=False, seed=3, proposal="random") == {
+        "MPLE.type": "logitreg",
+        "seed": 3,
+    }
+    # ergm.count (Poisson reference) has its own proposals: TNT / random are binary-network names
+    assert ergm_control_args(dependent=False, valued=True, seed=3) == {"seed": 3}
+    assert ergm_control_args(dependent=False, valued=False, seed=None) == {"MPLE.type": "logitreg"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"seed": 2**31}, "seed must be between 0 and 2147483647"),
+        ({"seed": -1}, "seed must be between 0"),
+        ({"seed": 1, "proposal": "gibbs"}, "proposal must be one of TNT, random"),
+        ({"seed": 1, "max_iterations": 0}, "max_iterations must be at least 1"),
+    ],
+)
+def test_control_args_refuse_what_r_cannot_take(kwargs: dict[str, object], message: str) -> None:
+    from analytics.rbridge import ergm_control_args
+
+    with pytest.raises(ValueError, match=message):
+        ergm_control_args(dependent=True, valued=False, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_seed_reaches_the_r_backend(net: Network) -> None:
+    # ergm() hands its seed to the R backend, which checks it before R is even started; before
+    # the seed was passed on, an R fit silently ignored it
+    from analytics.errors import FormulaError
+
+    with pytest.raises(FormulaError, match="R backend: seed must be between 0 and 2147483647"):
+        ergm('edges + nodeicov("HTH")', net, backend="r", seed=2**31)
+
+
+@needs_r
+@pytest.mark.r
+def test_control_args_arrive_in_r_as_integer_seed_and_character_proposal() -> None:
+    from analytics.rbridge import _r, _r_list, ergm_control_args
+
+    ro = _r()
+    args = ergm_control_args(
+        dependent=True, valued=False, seed=20231101, proposal="random", max_iterations=20
+    )
+    check = ro.r(
+        "function(a) c(is.integer(a$seed), a$seed == 20231101L, is.character(a$MCMC.prop.weights),"
+        " a$MCMC.prop.weights == 'random', is.integer(a$MCMLE.maxit), a$MPLE.type == 'logitreg')"
+    )
+    assert list(check(_r_list(ro, args))) == [True] * 6
+
+
+@needs_r
+@pytest.mark.r
+def test_dependent_terms_without_r_ergm_say_how_to_get_it(net: Network) -> None:
+    from analytics.errors import DependencyMissingError
+    from analytics.rbridge import r_has_ergm
+
+    if r_has_ergm():
+        pytest.skip("R's ergm package is installed here: the dependent fit runs (next test)")
+    with pytest.raises(DependencyMissingError, match=r"dyad-dependent terms \(mutual\) only with R's ergm"):
+        ergm("edges + mutual", net, backend="r", seed=1)
+
+
+@needs_r
+@pytest.mark.r
+def test_r_ergm_honours_seed_and_proposal(net: Network) -> None:
+    from analytics.rbridge import r_has_ergm
+
+    if not r_has_ergm():
+        pytest.skip(
+            "R's ergm package is not installed (not in Debian; in R: install.packages(c('ergm', 'ergm.count')))"
+        )
+    formula = "edges + mutual + triangle"
+    first = ergm(formula, net, backend="r", seed=11, proposal="random")
+    again = ergm(formula, net, backend="r", seed=11, proposal="random")
+    np.testing.assert_array_equal(first.coef, again.coef)  # same seed, same chain, same fit
+    assert "control.ergm(MPLE.type = 'logitreg', MCMC.prop.weights = 'random'" in " ".join(first.notes)
