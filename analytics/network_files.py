@@ -22,15 +22,30 @@ def _read(path: Path, what: str) -> pd.DataFrame:
     if not path.exists():
         raise NetworkInputError(f"{what} file {path} does not exist")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise NetworkInputError(f"{path}: the {what} file is empty (not even a header row)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise NetworkInputError(f"{path}: cannot read as CSV: {exc}") from None
+    if table.empty:
+        raise NetworkInputError(f"{path}: the {what} file has a header row but no data rows")
+    return table
 
 
 def read_nodes(path: Path) -> pd.DataFrame:
+    """NODES.csv; an empty or repeated id is refused naming its line (line 1 is the header)."""
     nodes = _read(path, "nodes")
     if "id" not in nodes.columns:
         raise NetworkInputError(f"{path}: no 'id' column (columns: {', '.join(nodes.columns)})")
+    empty = nodes["id"].str.strip() == ""
+    if empty.any():
+        raise NetworkInputError(f"{path}: line {int(np.argmax(empty.to_numpy())) + 2}, column 'id': empty id")
+    repeated = nodes["id"].duplicated()
+    if repeated.any():
+        row = int(np.argmax(repeated.to_numpy()))
+        node = nodes["id"].iloc[row]
+        first = int(np.argmax((nodes["id"] == node).to_numpy()))
+        raise NetworkInputError(f"{path}: line {row + 2}, column 'id': id {node!r} repeats line {first + 2}")
     for column in nodes.columns:
         if column == "id":
             continue
@@ -109,4 +124,4 @@ def read_network(
     ids = nodes["id"].tolist()
     edges = read_edges(edges_path, set(ids))
     matrices = {name: read_dyadic(path, ids) for name, path in (edgecov or {}).items()}
-    return Network(nodes, edges, directed=directed, edgecov=matrices)
+    return Network(nodes, edges, directed=directed, edgecov=matrices, nodes_file=str(nodes_path))

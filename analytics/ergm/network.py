@@ -18,6 +18,8 @@ class Network:
     edges: pd.DataFrame
     directed: bool = True
     edgecov: dict[str, np.ndarray] | None = None
+    #: The file the nodes were read from, in file order (line = row + 2); errors name it and the line.
+    nodes_file: str | None = None
     index: dict[str, int] = field(init=False, repr=False)
     src: np.ndarray = field(init=False, repr=False)
     dst: np.ndarray = field(init=False, repr=False)
@@ -74,8 +76,9 @@ class Network:
         values = pd.to_numeric(self.attribute(name), errors="coerce")
         if values.isna().any():
             row = int(np.argmax(values.isna().to_numpy()))
+            where = f"{self.nodes_file}: line {row + 2}, column {name!r}: " if self.nodes_file else ""
             raise NetworkInputError(
-                f"node attribute {name!r}: node {self.nodes['id'].iloc[row]!r} has non-numeric value {self.attribute(name).iloc[row]!r}"
+                f"{where}node attribute {name!r}: node {self.nodes['id'].iloc[row]!r} has non-numeric value {self.attribute(name).iloc[row]!r}"
             )
         return values.to_numpy(dtype=float)
 

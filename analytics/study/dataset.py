@@ -68,7 +68,9 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
         return pd.read_csv(
             path, dtype={"id": str, "origin": str, "destination": str, "source": str, "target": str}
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+    except pd.errors.EmptyDataError:
+        raise StudyDataError(f"{path}: the {what} file is empty (not even a header row)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise StudyDataError(f"{path}: cannot read as CSV: {exc}") from None
 
 
@@ -78,9 +80,16 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
             raise StudyDataError(f"{path}: missing column {column!r} (columns: {', '.join(nodes.columns)})")
     nodes = nodes.copy()
     nodes["id"] = nodes["id"].astype(str)
-    duplicated = nodes["id"][nodes["id"].duplicated()]
-    if len(duplicated):
-        raise StudyDataError(f"{path}: node id {duplicated.iloc[0]!r} appears more than once")
+    if nodes.empty:
+        raise StudyDataError(f"{path}: the nodes file has a header row but no data rows")
+    repeated = nodes["id"].duplicated()
+    if repeated.any():
+        row = int(np.argmax(repeated.to_numpy()))
+        node = nodes["id"].iloc[row]
+        first = int(np.argmax((nodes["id"] == node).to_numpy()))
+        raise StudyDataError(
+            f"{path}: row {row + 2}, column 'id': node id {node!r} appears more than once (also row {first + 2})"
+        )
     for column in ("lon", "lat", *attributes):
         numeric = pd.to_numeric(nodes[column], errors="coerce")
         bad = numeric.isna()
@@ -127,10 +136,13 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
             )
     weight = columns[2] if len(columns) > 2 else None
     if weight is not None:
-        edges["movers"] = pd.to_numeric(edges[weight], errors="coerce")
+        raw = edges[weight]  # kept: the weight column may itself be called "movers"
+        edges["movers"] = pd.to_numeric(raw, errors="coerce")
         if edges["movers"].isna().any():
             row = int(np.argmax(edges["movers"].isna().to_numpy()))
-            raise StudyDataError(f"{path}: row {row + 2}: weight {edges[weight].iloc[row]!r} is not a number")
+            raise StudyDataError(
+                f"{path}: row {row + 2}, column {weight!r}: weight {raw.iloc[row]!r} is not a number"
+            )
         edges = edges[edges["movers"] >= min_movers]
     else:
         edges["movers"] = 1
@@ -139,7 +151,14 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
 
 
 def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
-    frame = pd.read_csv(path, index_col=0, dtype={0: str})
+    if not path.exists():
+        raise StudyDataError(f"dyadic covariate file {path} does not exist")
+    try:
+        frame = pd.read_csv(path, index_col=0, dtype={0: str})
+    except pd.errors.EmptyDataError:
+        raise StudyDataError(f"{path}: the dyadic covariate file is empty (not even a header row)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise StudyDataError(f"{path}: cannot read as CSV: {exc}") from None
     frame.index = frame.index.astype(str)
     frame.columns = frame.columns.astype(str)
     if frame.shape[0] != frame.shape[1]:

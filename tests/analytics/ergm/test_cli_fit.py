@@ -147,6 +147,42 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
     assert "not square" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("nodes_text", "message"),
+    [
+        ("", "nodes.csv: the nodes file is empty (not even a header row)"),
+        ("id,HTH\n", "nodes.csv: the nodes file has a header row but no data rows"),
+        ("id,HTH\nu0,1\nu1,2\nu0,3\n", "nodes.csv: line 4, column 'id': id 'u0' repeats line 2"),
+        ("id,HTH\nu0,1\n,2\n", "nodes.csv: line 3, column 'id': empty id"),
+        (
+            "id,HTH\nu0,1\nu1,many\n",
+            "nodes.csv: line 3, column 'HTH': node attribute 'HTH': node 'u1' has non-numeric value 'many'",
+        ),
+    ],
+)
+def test_a_bad_nodes_file_names_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], nodes_text: str, message: str
+) -> None:
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text(nodes_text, encoding="utf-8")
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target\nu0,u1\n", encoding="utf-8")
+    argv = [
+        "study",
+        "fit",
+        "--nodes",
+        str(nodes),
+        "--edges",
+        str(edges),
+        "--formula",
+        'edges + nodeicov("HTH")',
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1  # one line, no traceback
+
+
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     assert main(argv) == 0
     return capsys.readouterr().out

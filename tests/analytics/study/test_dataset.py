@@ -84,3 +84,61 @@ def test_non_square_matrix_is_rejected(tmp_path: Path) -> None:
 def test_missing_manifest(tmp_path: Path) -> None:
     with pytest.raises(StudyDataError, match=r"no study\.json"):
         load_study(tmp_path, list(NODE_TERMS))
+
+
+def _write_manifest_edgecov(folder: Path, name: str) -> None:
+    manifest = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    manifest["frames"][0]["edgecov"] = {"GeoProx": name}
+    (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_repeated_node_id_names_both_rows(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    nodes = folder / "nodes.csv"
+    lines = nodes.read_text(encoding="utf-8").splitlines()
+    lines[3] = "R01" + lines[3][3:]  # row 4 of the file repeats row 2's id
+    nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(
+        StudyDataError,
+        match=r"nodes.csv: row 4, column 'id': node id 'R01' appears more than once \(also row 2\)",
+    ):
+        load_study(folder, list(NODE_TERMS))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", r"nodes.csv: the nodes file is empty \(not even a header row\)"),
+        (None, "nodes.csv: the nodes file has a header row but no data rows"),
+    ],
+)
+def test_empty_nodes_file_says_so(tmp_path: Path, text: str | None, message: str) -> None:
+    folder = _copy(tmp_path)
+    nodes = folder / "nodes.csv"
+    header = nodes.read_text(encoding="utf-8").splitlines()[0] + "\n"
+    nodes.write_text(header if text is None else text, encoding="utf-8")
+    with pytest.raises(StudyDataError, match=message):
+        load_study(folder, list(NODE_TERMS))
+
+
+def test_bad_weight_names_the_value_as_written(tmp_path: Path) -> None:
+    # the weight column of the example is called "movers", the name the loader gives its parsed
+    # copy: the message showed np.float64(nan) instead of what the file says
+    folder = _copy(tmp_path)
+    edges = folder / "edges.csv"
+    edges.write_text(edges.read_text(encoding="utf-8") + "R01,R02,many\n", encoding="utf-8")
+    with pytest.raises(
+        StudyDataError, match=r"edges.csv: row \d+, column 'movers': weight 'many' is not a number"
+    ):
+        load_study(folder, list(NODE_TERMS))
+
+
+def test_missing_or_empty_matrix_file_is_a_located_error(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _write_manifest_edgecov(folder, "absent.csv")
+    with pytest.raises(StudyDataError, match=r"dyadic covariate file .*absent.csv does not exist"):
+        load_study(folder, list(NODE_TERMS))
+    (folder / "empty.csv").write_text("", encoding="utf-8")
+    _write_manifest_edgecov(folder, "empty.csv")
+    with pytest.raises(StudyDataError, match=r"empty.csv: the dyadic covariate file is empty"):
+        load_study(folder, list(NODE_TERMS))
