@@ -28,7 +28,7 @@ from triage.scores.news2 import RESPONSES as NEWS2_RESPONSES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock
-from triage.service.pages.engine_text import EngineText, number
+from triage.service.pages.engine_text import EngineText, bounds, number
 from triage.vocabulary import CONCEPTS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -191,7 +191,8 @@ def test_an_incomplete_score_without_its_missing_list_is_the_engines_english() -
         **payload,
         "scores": {**payload["scores"], "qsofa": {**payload["scores"]["qsofa"], "missing": []}},
     }
-    assert EngineText("zh", payload).detail(reason) == reason["detail"]
+    assert EngineText("zh", payload).detail(reason) == bounds(reason["detail"])
+    assert reason["detail"].startswith("qSOFA >=2") and bounds(reason["detail"]).startswith("qSOFA ≥2")
 
 
 @pytest.mark.parametrize("band", list(NEWS2_RESPONSES))
@@ -352,16 +353,42 @@ def test_every_explanation_and_model_reason_round_trips(model_set: ModelSet) -> 
         details += [(payload, r) for r in payload["reasons"] if r["source"] == "model"]
     known = (*phrases.CLAUSES, phrases.NOT_SCORED, *phrases.NOT_SCORED_REASONS, phrases.RANGE_ITEM)
     for text in explanations:
-        assert EngineText("en").explanation(text) == text
+        assert EngineText("en").explanation(text) == _shown_in_english(text)
         zh = EngineText("zh").explanation(text)
         _assert_translated(text, zh, known)
         assert zh.endswith("。") and "; " not in zh
     assert details, "a model reached its threshold"
     for payload, reason in details:
-        assert EngineText("en", payload).detail(reason) == reason["detail"]
+        assert EngineText("en", payload).detail(reason) == bounds(reason["detail"])
         zh = EngineText("zh", payload).detail(reason)
         assert zh.startswith("风险 ") and "，达到阈值 " in zh
         _assert_translated(reason["detail"], zh, (phrases.MODEL_REASON, *known))
+
+
+def _shown_in_english(explanation: str) -> str:
+    """A model explanation as the English page shows it: the engine's words, a model that was not
+    scored named by what it estimates (its code is beside it), comparators as ≥ and ≤."""
+    found = phrases.NOT_SCORED.match(explanation)
+    if found is None:
+        return bounds(explanation)
+    label = catalogue_data("en")[f"model.{found['model']}"]
+    return bounds(label + explanation.removeprefix(found["model"]))
+
+
+def test_every_shipped_model_has_a_name_in_both_languages(model_set: ModelSet) -> None:
+    for language in ("en", "zh"):
+        text = EngineText(language)
+        for model in model_set.models:
+            assert text.model_name(model) != model, (language, model)
+            assert CJK.search(text.model_name(model)) or language == "en", model
+    assert EngineText("zh").model_name("cvd10") == "10 年心血管病风险"
+    assert EngineText("en").model_name("a_model_added_later") == "a_model_added_later", "its code still shows"
+    not_scored = phrases.NOT_SCORED.format(model="ckd", reason=phrases.INPUTS_MISSING.format(inputs="age"))
+    assert EngineText("zh").explanation(not_scored) == "慢性肾脏病的可能性 未评分：缺少必需的输入：年龄。"
+    assert (
+        EngineText("en").explanation(not_scored)
+        == "Chronic kidney disease not scored: required inputs missing: age."
+    )
 
 
 def test_unknown_text_passes_through() -> None:

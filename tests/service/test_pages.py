@@ -15,6 +15,7 @@ from triage.rules import RULES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock, duration, local_time
+from triage.service.pages.engine_text import bounds
 from triage.service.pages.rendering import rule_label
 
 
@@ -115,7 +116,7 @@ def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missin
     assert missing and f"(the scores above are incomplete without them): {named}" in html
     # a model that could not score says why, in the engine's words (e.g. cholesterol missing)
     unscored = [m for m in assessment["assessment"]["models"] if m["probability"] is None]
-    assert unscored and all(m["explanation"] in html for m in unscored)
+    assert unscored and all(m["explanation"].split(" not scored: ")[1] in html for m in unscored)
 
 
 def test_an_insufficient_decision_says_what_to_measure(staff: Staff) -> None:
@@ -170,9 +171,16 @@ def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(st
 
 def test_every_rule_has_a_label_in_both_languages_and_the_english_one_is_its_description() -> None:
     for rule in RULES:
-        assert rule_label("en", rule.name) == rule.description
+        assert rule_label("en", rule.name) == bounds(rule.description), "the rule's words, ≥ and ≤ as written"
         assert rule_label("zh", rule.name) not in (rule.name, rule.description), rule.name
-    assert rule_label("zh", "model:cvd10") == "风险模型 cvd10 达到或超过阈值"
+        for language in ("en", "zh"):
+            assert ">=" not in rule_label(language, rule.name) and "<=" not in rule_label(language, rule.name)
+    assert rule_label("en", "news2_emergency") == "NEWS2 ≥7 (emergency response threshold)"
+    assert rule_label("zh", "model:cvd10") == "10 年心血管病风险（风险模型）达到或超过阈值"
+    assert (
+        rule_label("en", "model:cvd10")
+        == "10-year cardiovascular risk (risk model) at or above its threshold"
+    )
     assert rule_label("en", "a_rule_added_later") == "a_rule_added_later", "an unknown rule still shows"
 
 
@@ -191,3 +199,47 @@ def test_queue_and_patient_page_name_red_flags_in_the_user_s_language(staff: Sta
     assert '<span class="flag" data-rule="spo2_critical">血氧饱和度危急' in queue
     patient = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
     assert '<strong data-rule="spo2_critical">血氧饱和度危急' in patient
+
+
+def _without_hovers(html: str) -> str:
+    """The page's text without ``title`` attributes (the hover keeps the engine's record)."""
+    return re.sub(r' title="[^"]*"', "", html)
+
+
+def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_read_naturally(
+    staff: Staff,
+) -> None:
+    body = {
+        "patient": {"mrn": "RM-1", "sex": "male"},
+        "age_years": 66,
+        "context": {"current_smoker": True, "diabetes": False},
+        "observations": [
+            {"code": "sbp", "value": 168, "unit": "mm[Hg]"},
+            {"code": "total_cholesterol", "value": 6.8, "unit": "mmol/L"},
+            *WALK_IN["observations"],  # no consciousness or temperature: NEWS2 is a lower bound
+        ],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    stored = made.json()["assessment"]
+    assert [m["model"] for m in stored["models"]][:1] == ["cvd10"], "the record keeps the code"
+    assert stored["scores"]["news2"]["complete"] is False and ">=" in stored["scores"]["news2"]["detail"]
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made.json()['encounter_id']}"
+    english = staff.client.get(page).text
+    title = "10-year cardiovascular disease risk (Framingham teaching cohort, logistic regression)"
+    assert (
+        '<tr data-model="cvd10"><td>10-year cardiovascular risk '
+        f'<small class="model-code" title="{title}">cvd10 1.0.0</small></td>'
+    ) in english
+    assert "<td>ckd 1.0.0</td>" not in english and "Chronic kidney disease not scored: " in english
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    chinese = staff.client.get(page).text
+    assert '<tr data-model="cvd10"><td>10 年心血管病风险 <small class="model-code"' in chinese
+    assert "慢性肾脏病的可能性 未评分：" in chinese
+    news2 = chinese.split('data-score="news2"')[1].split("</tr>")[0]
+    assert "<td>≥" in news2 and " 分</td>" in news2, news2
+    assert "NEWS2 ≥" in chinese.split('data-detail-of="news2"')[1].split("</tr>")[0]
+    for html in (english, chinese):
+        shown = _without_hovers(html)
+        assert "&gt;=" not in shown and "&lt;=" not in shown, "no ASCII comparator on the page"

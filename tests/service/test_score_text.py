@@ -19,7 +19,7 @@ from triage.patient import PatientContext
 from triage.policy import load_policy
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock
-from triage.service.pages.engine_text import EngineText
+from triage.service.pages.engine_text import EngineText, bounds
 
 # --- the scores table -----------------------------------------------------------------------------
 
@@ -89,7 +89,7 @@ def test_the_scores_table_in_chinese() -> None:
     rows = {
         name: (zh.score_name(name), zh.score_value(s), zh.score_band(name, s)) for name, s in scores.items()
     }
-    assert rows["news2"] == ("NEWS2 早期预警评分", "5 分", "中风险")
+    assert rows["news2"] == ("NEWS2 早期预警评分", "≥5 分", "中风险"), "a lower bound: items are missing"
     assert rows["oximetry"] == ("脉搏血氧饱和度", "93 %", "偏低")
     assert rows["blood_pressure"] == ("血压分级", "", "3级高血压范围"), "a grade is named, not its index"
     assert rows["kidney"] == (
@@ -104,7 +104,7 @@ def test_the_scores_table_in_chinese() -> None:
         en.score_band("news2", scores["news2"]),
     ) == (
         "NEWS2",
-        "5 points",
+        "≥5 points",
         "medium",
     )
     assert en.score_band("kidney", scores["kidney"]) == (
@@ -203,7 +203,8 @@ def test_every_score_detail_is_a_phrase_of_its_score_and_reads_in_chinese() -> N
         _assert_translated(detail, zh, (found[0],), fields=" ".join(found[0].match(body).values()))
         assert "{" not in zh and "incomplete" not in zh
         en = EngineText("en").score_detail(name, score)
-        assert en == body or found[0] in (phrases.NOT_COMPUTED, phrases.OUTSIDE_RANGE), (en, body)
+        assert en == bounds(body) or found[0] in (phrases.NOT_COMPUTED, phrases.OUTSIDE_RANGE), (en, body)
+        assert ">=" not in zh + en and "<=" not in zh + en, "a bound reads ≥ / ≤ in both languages"
     unseen = {n: {p.key for p in ps} - seen[n] for n, ps in phrases.SCORE_DETAILS.items()}
     assert unseen == {n: set() for n in unseen}, "every phrase is written by its score"
 
@@ -273,7 +274,7 @@ def test_score_details_in_chinese_with_their_values() -> None:
     )
     assert news2["band"] == "medium" and "incomplete, missing temperature" in news2["detail"]
     response = catalogue_data("zh")["detail.news2_response.medium"]
-    assert zh.score_detail("news2", news2) == f"NEWS2 >=5 分（SpO2 量表 1）：{response}", (
+    assert zh.score_detail("news2", news2) == f"NEWS2 ≥5 分（SpO2 量表 1）：{response}", (
         "the missing list is below"
     )
     findrisc = _score(
@@ -309,9 +310,9 @@ def test_a_score_detail_that_cannot_be_filled_is_the_engines_english() -> None:
     zh = EngineText("zh")
     crb65 = _score("crb65", consciousness="A", resp_rate=32, sbp=None, dbp=None, age=70)
     assert "; incomplete, missing sbp, dbp" in crb65["detail"]
-    assert zh.score_detail("crb65", crb65) == "CRB-65 >=2 分：中风险"
+    assert zh.score_detail("crb65", crb65) == "CRB-65 ≥2 分：中风险"
     unknown_band = {**crb65, "band": "a_new_band"}
-    assert zh.score_detail("crb65", unknown_band) == crb65["detail"], "whole, with its missing items"
+    assert zh.score_detail("crb65", unknown_band) == bounds(crb65["detail"]), "whole, with its missing items"
     assert zh.score_detail("crb65", {**crb65, "detail": "a new remark"}) == "a new remark"
     assert zh.score_detail("a_new_score", {"detail": "age 30 is outside the derivation ages 35-74"}) == (
         "age 30 is outside the derivation ages 35-74"

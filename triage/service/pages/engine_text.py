@@ -16,6 +16,9 @@ changes it. The pages show
 - readings as stored (``value``: a reading's value, an answer by ``detail.answer.<value>``, a unit
   by ``unit.<ucum>``) and lists of codes by name (``names``).
 
+Comparators read as a person writes them in both languages (``bounds``: ``>=`` as ≥, ``<=`` as ≤,
+"NEWS2 ≥5 分"; a point score with items missing shows its value as a lower bound, "≥5 分").
+
 Whatever cannot be rendered completely - no template, a value the template needs is absent or
 null, text no phrase matches - is shown as the engine wrote it, never half-filled.
 
@@ -30,7 +33,7 @@ reading named), ``{kidney}`` (eGFR and ACR with their KDIGO stages, creatinine),
 risk scores that fired),
 ``{response}`` (the NEWS2 clinical response and monitoring of the assessment's NEWS2 band).
 Phrase fields are the matched text, or with a conversion ``{field:codes}`` (a list of codes by
-name), ``{field:label}``, ``{field:named}`` (a list whose items start with a name),
+name), ``{field:label}``, ``{field:model}`` (a risk model by name, ``model.<name>``), ``{field:named}`` (a list whose items start with a name),
 ``{field:text}`` (``engine.value.<text>``), ``{field:time}`` (an ISO time in the clinic's local
 time, as every page time), ``{field:reason}`` and ``{field:ranges}`` (nested phrases),
 ``{field:explanation}``; in a score's detail also ``{field:unit}`` (``score_detail.unit.<unit>``),
@@ -58,8 +61,16 @@ _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts wi
 _SHOWN = re.compile(
     r"(?P<value>[<>]?=?[0-9.eE+-]+) (?P<unit>\S+)(?: \(reported (?P<reported>\S+) (?P<reported_unit>\S+)\))?"
 )
+# ">= 7" is written "≥7" (a bound before a number), ">= threshold" keeps its space
+_LOWER_BOUND, _UPPER_BOUND = re.compile(r">= ?(?=[0-9])|>="), re.compile(r"<= ?(?=[0-9])|<=")
 _ODDS = re.compile(r"(?P<one>\d+) in (?P<of>\d+)")  # FINDRISC's "about 1 in 3"
 _FAILED = (KeyError, ValueError, IndexError, TypeError)
+
+
+def bounds(text: str) -> str:
+    """Comparators as a person writes them: ``>=`` as ≥ and ``<=`` as ≤ ("NEWS2 ≥5", "≥5 分").
+    The engine's record (Assessment JSON, the hover) keeps its ASCII; only the page changes."""
+    return _LOWER_BOUND.sub("≥", _UPPER_BOUND.sub("≤", text))
 
 
 def number(value: float) -> str:
@@ -93,6 +104,11 @@ class EngineText:
     def unit(self, ucum: str) -> str:
         return self.text.get(f"unit.{ucum}", ucum)
 
+    def model_name(self, model: str) -> str:
+        """A risk model by what it estimates (``model.<name>``: "10 年心血管病风险"); the model's code
+        when the catalogue has none. The code and version stay on the page beside it."""
+        return self.text.get(f"model.{model}", model)
+
     def names(self, codes: list[str]) -> str:
         """Codes (observations, patient fields, model features) by name, as a list."""
         return self._join([self.label(str(code)) for code in codes])
@@ -102,12 +118,12 @@ class EngineText:
         with its unit or answer in the page's language; as it is when it has another shape."""
         found = _SHOWN.fullmatch(shown)
         if found is None:
-            return self.text.get(f"detail.answer.{shown}", shown)
+            return bounds(self.text.get(f"detail.answer.{shown}", shown))
         text = f"{found['value']} {self.unit(found['unit'])}"
         if found["reported"] is not None:
             reported = f"{found['reported']} {self.unit(found['reported_unit'])}"
             text += self.text.get("detail.reported", " ({value})").format(value=reported)
-        return text
+        return bounds(text)
 
     def measurement(
         self, comparator: str | None, number: float | None, answer: str | None, unit: str | None
@@ -116,7 +132,7 @@ class EngineText:
         (every digit stored, no trailing ``.0``)."""
         if number is None:
             return self.value(answer or "")
-        shown = f"{comparator or ''}{number:g}"
+        shown = bounds(f"{comparator or ''}{number:g}")
         return f"{shown} {self.unit(unit)}" if unit else shown
 
     def reading(self, code: str, value: object = None) -> str:
@@ -145,9 +161,9 @@ class EngineText:
     def detail(self, reason: Mapping[str, Any]) -> str:
         """A reason's detail in the page's language; the engine's English when it cannot be filled."""
         try:
-            return self.rule_detail(reason)
+            return bounds(self.rule_detail(reason))
         except _FAILED:
-            return str(reason.get("detail") or "")
+            return bounds(str(reason.get("detail") or ""))
 
     def rule_detail(self, reason: Mapping[str, Any]) -> str:
         """A reason's detail from its catalogue template; ``KeyError`` (or ``ValueError``...) when
@@ -160,22 +176,24 @@ class EngineText:
 
     # --- notes, ignored readings and explanations ---------------------------------------------
     def note(self, text: str) -> str:
-        return self.phrase(text, phrases.NOTES)
+        return bounds(self.phrase(text, phrases.NOTES))
 
     def ignored(self, reading: Mapping[str, Any]) -> str:
         """Why an ignored reading (``ignored_observations``) was not used."""
-        return self.phrase(str(reading.get("detail") or ""), phrases.IGNORED)
+        return bounds(self.phrase(str(reading.get("detail") or ""), phrases.IGNORED))
 
     def explanation(self, text: str) -> str:
         """A model explanation: "not scored" whole, a scored one clause by clause."""
         if phrases.NOT_SCORED.match(text) is not None:
-            return self.phrase(text, (phrases.NOT_SCORED,))
+            return bounds(self.phrase(text, (phrases.NOT_SCORED,)))
         body = text.removesuffix(".")
         try:
             end, sep = self._key("list.end"), self._key("list.clauses")
         except KeyError:
-            return text
-        return sep.join(self.phrase(clause, phrases.CLAUSES) for clause in phrases.clauses(body)) + end
+            return bounds(text)
+        return bounds(
+            sep.join(self.phrase(clause, phrases.CLAUSES) for clause in phrases.clauses(body)) + end
+        )
 
     def phrase(self, text: str, candidates: tuple[Phrase, ...]) -> str:
         """``text`` through the first phrase it matches; unchanged when none does or the
@@ -202,7 +220,9 @@ class EngineText:
         value, unit = score.get("value"), str(score.get("unit") or "")
         if not isinstance(value, int | float) or unit == "grade":
             return ""
-        return f"{number(value)} {self.unit(unit)}".rstrip()
+        # a point score with items missing is a lower bound: "≥5 分", as its detail says
+        at_least = "≥" if unit == "points" and score.get("complete") is False else ""
+        return f"{at_least}{number(value)} {self.unit(unit)}".rstrip()
 
     def score_band(self, name: str, score: Mapping[str, Any]) -> str:
         """A score's band (``score.<name>.<band>``); kidney: its KDIGO GFR and albuminuria stages.
@@ -217,6 +237,10 @@ class EngineText:
         return "" if band is None else self.text.get(f"score.{name}.{band}", str(band))
 
     def score_detail(self, name: str, score: Mapping[str, Any]) -> str:
+        """Why a score says what it says, comparators as a person writes them (see :meth:`_score_detail`)."""
+        return bounds(self._score_detail(name, score))
+
+    def _score_detail(self, name: str, score: Mapping[str, Any]) -> str:
         """Why a score says what it says (its ``detail``) from ``score_detail.<name>.<key>`` (else
         ``score_detail.<key>``) of the phrase the engine wrote it with, without the clause naming
         missing items (the band is marked incomplete, the missing readings are listed); the
@@ -268,6 +292,7 @@ class _PhraseField:
             "": lambda: value,
             "codes": lambda: owner._join([owner.label(c) for c in value.split(", ")]),
             "label": lambda: owner.label(value),
+            "model": lambda: owner.model_name(value),
             "named": lambda: owner._join(
                 [_NAMED.sub(lambda m: owner.label(m[1]), item, 1) for item in value.split(", ")]
             ),

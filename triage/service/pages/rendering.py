@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from triage.service.auth import CSRF_FIELD, Principal
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import clock, duration, local_time
-from triage.service.pages.engine_text import EngineText
+from triage.service.pages.engine_text import EngineText, bounds
 from triage.vocabulary import CONCEPTS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
@@ -32,13 +32,13 @@ def language_for(request: Request, principal: Principal | None) -> str:
 
 
 def rule_label(language: str, name: str) -> str:
-    """A rule's (or ``model:<name>`` reason's) label in the user's language; the rule name itself
-    when the catalogue has none, so a new rule still shows."""
+    """A rule's (or ``model:<name>`` reason's) label in the user's language, comparators written
+    ≥ and ≤; the rule name itself when the catalogue has none, so a new rule still shows."""
     text = catalogue(language)
     if name.startswith("model:"):
-        return text("rule.model", name=name.removeprefix("model:"))
+        return text("rule.model", name=EngineText(language).model_name(name.removeprefix("model:")))
     label = text(f"rule.{name}")
-    return name if label == f"rule.{name}" else label
+    return name if label == f"rule.{name}" else bounds(label)
 
 
 def code_name(language: str, code: str) -> str:

@@ -104,6 +104,14 @@ def _synthetic(request: Request) -> bool:
     return bool(runtime_of(request).extras.get("synthetic"))
 
 
+def _model_titles(request: Request) -> dict[tuple[str, str], str]:
+    """The loaded risk models' card titles by (name, version): the hover of a model's code on the
+    patient page (an assessment made by a version no longer loaded shows its code alone)."""
+    clinic = runtime_of(request).extras.get("clinic")
+    models = getattr(getattr(getattr(clinic, "engine", None), "models", None), "models", None) or {}
+    return {(name, model.version): model.card.title for name, model in models.items()}
+
+
 def _referral_targets(request: Request) -> list[dict[str, Any]]:
     db = runtime_of(request).databases.get()
     return [f for f in facilities.list_all(db) if f["tier"] != "primary"]
@@ -130,6 +138,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         referrals=refs,
         basis=by_referral(db, [r["id"] for r in refs]),
         targets=_referral_targets(request),
+        model_titles=_model_titles(request),
         dispositions=[d.value for d in Disposition],
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
