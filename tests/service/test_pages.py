@@ -243,3 +243,36 @@ def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_rea
     for html in (english, chinese):
         shown = _without_hovers(html)
         assert "&gt;=" not in shown and "&lt;=" not in shown, "no ASCII comparator on the page"
+
+
+def test_the_queue_shows_an_incomplete_news2_as_the_lower_bound_it_is(staff: Staff) -> None:
+    partial = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
+    whole = {
+        "patient": {"mrn": "Q-ALL", "sex": "female"},
+        "age_years": 40,
+        "observations": [
+            {"code": code, "value": value, "unit": unit}
+            for code, value, unit in (
+                ("resp_rate", 16, "/min"),
+                ("spo2", 97, "%"),
+                ("sbp", 120, "mm[Hg]"),
+                ("heart_rate", 72, "/min"),
+                ("temperature", 36.8, "Cel"),
+                ("consciousness", "A", None),
+                ("supplemental_o2", "air", None),
+            )
+        ],
+    }
+    complete = staff.client.post("/api/v1/assessments", json=whole, headers=staff.bearer(Role.nurse))
+    assert partial.status_code == complete.status_code == 201
+    assert partial.json()["assessment"]["scores"]["news2"]["complete"] is False
+    assert complete.json()["assessment"]["scores"]["news2"]["complete"] is True
+    csrf = staff.login(Role.nurse)
+    for language, hover in (("en", "a lower bound: some NEWS2 items were not measured"), ("zh", "下限：")):
+        staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+        rows = staff.client.get("/queue/rows").text
+        mine = rows.split(f'data-encounter="{partial.json()["encounter_id"]}"')[1].split("</tr>")[0]
+        news2 = int(partial.json()["assessment"]["scores"]["news2"]["value"])
+        assert f'<td class="news2"><span title="{hover}' in mine and f">≥{news2}</span></td>" in mine, mine
+        other = rows.split(f'data-encounter="{complete.json()["encounter_id"]}"')[1].split("</tr>")[0]
+        assert '<td class="news2">0</td>' in other, other

@@ -43,10 +43,25 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
     ):
         latest[int(encounter_id)] = str(status)
     corrected = open_by_encounter(db, ids)  # referrals whose basis a device corrected, unreviewed
+    partial = _news2_lower_bounds(db, [r["assessment_id"] for r in rows if r["news2"] is not None])
     for row in rows:
         row["referral_status"] = latest.get(int(row["encounter_id"]))
         row["basis_changes"] = corrected.get(int(row["encounter_id"]), [])
+        row["news2_at_least"] = row["assessment_id"] in partial
     return rows
+
+
+def _news2_lower_bounds(db: Any, assessment_ids: list[int]) -> set[int]:
+    """The assessments whose NEWS2 lacks items (a lower bound: the queue shows "≥5", as the
+    patient page does)."""
+    if not assessment_ids:
+        return set()
+    marks = ",".join("?" * len(assessment_ids))
+    sql = (
+        f"SELECT id FROM assessments WHERE id IN ({marks})"
+        " AND json_extract(payload, '$.scores.news2.complete') = 0"
+    )
+    return {int(row[0]) for row in db.conn.execute(sql, assessment_ids)}
 
 
 def home_for(principal: Principal) -> str:
