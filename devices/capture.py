@@ -7,6 +7,8 @@ complete messages, through the same codecs the live gateway uses.
   has no resend), and the message it belonged to is reported incomplete.
 - ASTM without framing (plain records, as in many vendor sample files): cut at H records.
 - HL7: MLLP frames if the file has a start byte, else messages cut at ``MSH`` segments.
+- POCT1-A2: XML messages cut at each root element's end tag (every message of the
+  conversation is yielded; only observation messages carry results).
 - line: the profile's line grammar framer.
 """
 
@@ -20,6 +22,7 @@ from devices.codecs.astm_link import AstmReceiver, FrameRejected, MessageDiscard
 from devices.codecs.astm_records import split_messages
 from devices.codecs.lines import LineFramer
 from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow
+from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aJunk
 from devices.profile import DeviceProfile
 from devices.results import Quarantine
 from devices.tolerance import ToleranceCounter
@@ -90,6 +93,26 @@ def read_capture(
         for s, e in zip(starts, [*starts[1:], len(data)], strict=True):
             raw = data[s:e].rstrip(b"\r\n") + b"\r"
             yield CapturedMessage(raw, s)
+        return
+    if profile.protocol == "poct1a":
+        poct = Poct1aFramer(profile.poct1a.max_message_size)
+        for item in poct.feed(data):
+            if isinstance(item, Poct1aFrame):
+                yield CapturedMessage(item.data, item.offset)
+            elif isinstance(item, Poct1aJunk):
+                yield Quarantine(
+                    "bytes_outside_message", item.data, item.offset, dev, "bytes outside a POCT1-A2 message"
+                )
+            else:
+                yield Quarantine(
+                    "oversized_message",
+                    b"",
+                    item.offset,
+                    dev,
+                    f"POCT1-A2 message {item.root} over {item.size} bytes",
+                )
+        if poct.buffered:
+            yield Quarantine("incomplete_message", b"", None, dev, "capture ends inside a POCT1-A2 message")
         return
     assert profile.line_grammar is not None
     framer = LineFramer(profile.line_grammar)

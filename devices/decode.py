@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devices.codecs import astm_records, hl7, lines
+from devices.codecs import astm_records, hl7, lines, poct1a_results
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
@@ -16,9 +16,12 @@ def decode_message(
     base_offset: int = 0,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """Decode one complete message (ASTM: joined frame text H..L; HL7: the message inside MLLP;
-    line: one line or packet) with the profile's protocol. Never raises for bad device data."""
+    line: one line or packet; POCT1-A2: one XML message) with the profile's protocol. Never
+    raises for bad device data."""
     if profile.protocol == "astm":
         return astm_records.decode_message(profile, raw, counter=counter, base_offset=base_offset)
     if profile.protocol == "hl7":
         return hl7.decode_message(profile, raw, counter=counter, base_offset=base_offset)
+    if profile.protocol == "poct1a":
+        return poct1a_results.decode_message(profile, raw, counter=counter, base_offset=base_offset)
     return lines.decode_message(profile, raw, counter=counter, base_offset=base_offset)

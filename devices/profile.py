@@ -22,7 +22,7 @@ from devices.errors import ProfileError
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
-Protocol = Literal["astm", "hl7", "line"]
+Protocol = Literal["astm", "hl7", "line", "poct1a"]
 LineGrammar = Literal["nonin", "bp_csv", "urine_strip", "vidas", "spotchem"]
 
 
@@ -124,6 +124,21 @@ class Hl7Fields(_Strict):
     charset_default: str = "ASCII"
 
 
+class Poct1aSettings(_Strict):
+    """POCT1-A2 conversation, host side (``devices.poct1a_conversation``).
+
+    ``after_status`` is what the host does after acknowledging a device status (DST.R01):
+    ``request_observations`` sends REQ.R01 ROBS when the device has observations (END.R01 when
+    it has none, and after its EOT.R01 of the observations topic); ``start_continuous`` sends
+    DTV.R01 START_CONTINUOUS once and keeps the conversation open; ``wait`` sends nothing.
+    ``application_timeout`` (seconds) applies until the device's HEL.R01 announces its own
+    DCP.application_timeout."""
+
+    after_status: Literal["request_observations", "start_continuous", "wait"] = "request_observations"
+    application_timeout: float = Field(default=60.0, gt=0, le=3600)
+    max_message_size: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+
 class DeviceProfile(_Strict):
     """Everything known about one device. Loaded from TOML by :func:`load_profile`."""
 
@@ -142,6 +157,7 @@ class DeviceProfile(_Strict):
     tolerance: ToleranceSwitches = ToleranceSwitches()
     astm: AstmFields = AstmFields()
     hl7: Hl7Fields = Hl7Fields()
+    poct1a: Poct1aSettings = Poct1aSettings()
     line_skip_patterns: tuple[str, ...] = ()  # regexes of lines to skip (power-up banners, headers)
     no_value_tokens: tuple[str, ...] = ("---", "--", "-----", "----")
     ignored_codes: tuple[str, ...] = ()  # known vendor codes triage does not use (not quarantined)

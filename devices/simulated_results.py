@@ -8,7 +8,8 @@ Three simulated device kinds, each with the profile the gateway needs to read it
 
 * ``astm-analyzer``: ASTM E1394 records (glucose, HbA1c, WBC, haemoglobin, platelets);
 * ``hl7-monitor``: HL7 v2.3.1 ORU^R01 vital signs (BP, heart rate, SpO2, respiratory rate, temperature);
-* ``pulse-oximeter``: Nonin-style ASCII lines ``SPO2=097 HR=072``.
+* ``pulse-oximeter``: Nonin-style ASCII lines ``SPO2=097 HR=072``;
+* ``poct1a-meter``: a POCT1-A2 glucose/HbA1c meter dock (``devices.simulated_poct1a``).
 
 Callers choose the patients and values (``sample_from_values``) or let ``generate_samples`` draw them.
 """
@@ -23,8 +24,15 @@ from zoneinfo import ZoneInfo
 
 from devices.profile import DeviceProfile, profile_from_dict
 
-DeviceKind = Literal["astm-analyzer", "hl7-monitor", "pulse-oximeter"]
-DEVICE_KINDS: tuple[DeviceKind, ...] = ("astm-analyzer", "hl7-monitor", "pulse-oximeter")
+DeviceKind = Literal["astm-analyzer", "hl7-monitor", "pulse-oximeter", "poct1a-meter"]
+DEVICE_KINDS: tuple[DeviceKind, ...] = ("astm-analyzer", "hl7-monitor", "pulse-oximeter", "poct1a-meter")
+#: The protocol each simulated kind speaks.
+KIND_PROTOCOL: dict[DeviceKind, str] = {
+    "astm-analyzer": "astm",
+    "hl7-monitor": "hl7",
+    "pulse-oximeter": "line",
+    "poct1a-meter": "poct1a",
+}
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -59,6 +67,10 @@ ANALYTES: dict[DeviceKind, tuple[Analyte, ...]] = {
     "pulse-oximeter": (
         Analyte("SPO2", "spo2", "%", 97.0, 1.8, 80.0, 100.0, 0),
         Analyte("HR", "heart_rate", "/min", 79.0, 13.0, 40.0, 170.0, 0),
+    ),
+    "poct1a-meter": (
+        Analyte("Glu", "glucose_random", "mmol/L", 6.4, 2.2, 1.1, 33.3, 1),
+        Analyte("HbA1c", "hba1c", "%", 6.1, 1.3, 4.0, 14.0, 1),
     ),
 }
 
@@ -194,7 +206,7 @@ def simulator_profile(kind: DeviceKind, device_id: str, **transport: Any) -> Dev
 
     ``transport`` may carry ``serial={...}`` or ``tcp={...}`` tables as in a profile file.
     """
-    protocol = {"astm-analyzer": "astm", "hl7-monitor": "hl7", "pulse-oximeter": "line"}[kind]
+    protocol = KIND_PROTOCOL[kind]
     data: dict[str, Any] = {
         "device_id": device_id,
         "description": f"Simulated {kind} (SYNTHETIC data)",
@@ -202,7 +214,7 @@ def simulator_profile(kind: DeviceKind, device_id: str, **transport: Any) -> Dev
         "model": kind,
         "protocol": protocol,
         "synthetic_samples": True,
-        "encoding": "ascii" if protocol != "astm" else "latin-1",
+        "encoding": {"astm": "latin-1", "poct1a": "utf-8"}.get(protocol, "ascii"),
         "mapping": {
             # Line devices send no unit text; the others must send exactly the mapped unit.
             a.vendor_code: {

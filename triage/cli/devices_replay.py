@@ -16,7 +16,7 @@ from devices.profile import generic_profile, load_profile
 from triage.errors import UserInputError
 from triage.intake import observation_record, replay_capture
 
-ProtocolName = Literal["astm", "hl7", "line"]
+ProtocolName = Literal["astm", "hl7", "line", "poct1a"]
 
 
 def _counted(label: str, reasons: Iterable[str]) -> str:
@@ -34,12 +34,13 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(
             ..., help="Capture file: raw bytes as the device sent them (or a vendor sample)."
         ),
-        protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7 or line."),
+        protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7, line or poct1a."),
         profile: str | None = typer.Option(
             None,
             "--profile",
             help="Device profile TOML file, or the name of a bundled profile (e.g. sysmex-xn550). "
-            "Default: the strict generic profile (generic-astm, generic-hl7; for line: nonin-oximeter).",
+            "Default: the strict generic profile (generic-astm, generic-hl7, generic-poct1a; "
+            "for line: nonin-oximeter).",
         ),
         received_at: str | None = typer.Option(
             None,
@@ -56,8 +57,8 @@ def register(app: typer.Typer) -> None:
         unit, status, device time). Problems go to stderr with byte offsets. Exit 0 if everything
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
         ignores and "no value" readings are reported on stderr and never printed as observations."""
-        if protocol not in ("astm", "hl7", "line"):
-            raise UserInputError(f"--protocol must be astm, hl7 or line, got {protocol!r}")
+        if protocol not in ("astm", "hl7", "line", "poct1a"):
+            raise UserInputError(f"--protocol must be astm, hl7, line or poct1a, got {protocol!r}")
         prof = load_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
         if prof.protocol != protocol:
             raise UserInputError(

@@ -38,6 +38,7 @@ TRACES: dict[str, str] = {
     "bp-monitor.txt": "bp-monitor",
     "urine-strip.txt": "urine-strip",
     "mindray-bs380.hl7": "mindray-bs380",
+    "poct1a-glucose_meter.xml": "poct1a-glucose_meter",
 }
 
 
