@@ -192,13 +192,17 @@ def pool(
             "CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _src, _row) AS _rank"
             " FROM staged WHERE _problem IS NULL"
         )
-        for src, rows, first_row in con.execute(
-            "SELECT _src, count(*), min(_row) FROM ranked WHERE _rank > 1 GROUP BY 1 ORDER BY 1"
+        for src, rows, first_row, record_id in con.execute(
+            "SELECT _src, count(*), min(_row), arg_min(record_id, _row) FROM ranked WHERE _rank > 1"
+            " GROUP BY 1 ORDER BY 1"
         ).fetchall():
             source = sources[int(src)]
+            where = "line" if source.fmt == "csv" else "row"
             rejections.append(
                 Rejection(
-                    source.label, f"duplicate record_id, already pooled (first at row {first_row})", int(rows)
+                    source.label,
+                    f"duplicate record_id, already pooled (first at {where} {first_row}, record_id {record_id!r})",
+                    int(rows),
                 )
             )
         con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM ranked WHERE _rank = 1")
@@ -207,11 +211,48 @@ def pool(
     else:  # every row passed: skip re-evaluating the checks in each query
         con.execute(f"CREATE VIEW encounters AS SELECT {columns} FROM staged")
     result.rows_pooled = int(_scalar(con, "SELECT count(*) FROM encounters"))
+    if result.rows_pooled == 0:
+        reasons = "; ".join(f"{r.source}: {r.reason}" for r in rejections[:5])
+        raise ReportInputError(
+            f"no encounter rows left to report on: every row of {len(sources)} table(s) was rejected ({reasons})"
+        )
     say(f"pooled {result.rows_pooled:,} encounter(s) from {len(sources)} table(s)")
     result.facilities = _pool_facilities(con, sources, facilities_file, rejections)
     if result.facilities == 0:
         result.notes.append("no facility directory: network, map and capacity sections are empty")
     return result
+
+
+def _facility_value_rejections(
+    con: duckdb.DuckDBPyConnection, label: str, path: Path, fmt: str, columns: dict[str, str]
+) -> list[Rejection]:
+    """A facility value that does not parse as its type (``beds`` 'lots') is left empty: say so.
+
+    The row is kept (its id and tier are usable); the rejection names the column, the first line
+    (CSV, header = line 1) or row, the value and how many rows have such a value.
+    """
+    found: list[Rejection] = []
+    offset, where = (1, "line") if fmt == "csv" else (0, "row")
+    for name, target in FACILITY_TYPES.items():
+        actual = columns.get(name)
+        if actual is None or actual.upper() == target or name == "format_version":
+            continue
+        rows, first, value = con.execute(
+            f"SELECT count(*), min(_n), arg_min(CAST({_q(name)} AS VARCHAR), _n) FROM"
+            f" (SELECT row_number() OVER () + {offset} AS _n, {_q(name)} FROM {scan_sql(path, fmt)})"
+            f" WHERE {_q(name)} IS NOT NULL AND trim(CAST({_q(name)} AS VARCHAR)) <> ''"
+            f" AND TRY_CAST({_q(name)} AS {target}) IS NULL"
+        ).fetchone() or (0, None, None)
+        if rows:
+            found.append(
+                Rejection(
+                    label,
+                    f"facility {name} is not a valid {target.lower()} (first at {where} {first},"
+                    f" value {value!r}); left empty",
+                    int(rows),
+                )
+            )
+    return found
 
 
 def _facility_select(priority: int, path: Path, fmt: str, columns: dict[str, str]) -> str:
@@ -228,6 +269,8 @@ def _pool_facilities(
     if override is not None:
         if not override.is_file():
             raise ReportInputError(f"--facilities {override}: no such file")
+        if override.stat().st_size == 0:
+            raise ReportInputError(f"--facilities {override}: empty file (0 bytes, not even a header row)")
         fmt = TABLE_SUFFIXES.get(override.suffix.lower())
         if fmt is None:
             raise ReportInputError(
@@ -241,6 +284,7 @@ def _pool_facilities(
         if missing:
             raise ReportInputError(f"--facilities {override}: missing column(s) {', '.join(missing)}")
         selects.append((str(override), _facility_select(0, override, fmt, cols)))
+        rejections.extend(_facility_value_rejections(con, str(override), override, fmt, cols))
     seen: set[Path] = set()
     for i, source in enumerate(sources, start=1):
         if source.facilities is None or source.facilities in seen:
@@ -254,6 +298,11 @@ def _pool_facilities(
         }
         selects.append(
             (str(source.facilities), _facility_select(i, source.facilities, source.facilities_fmt, cols))
+        )
+        rejections.extend(
+            _facility_value_rejections(
+                con, str(source.facilities), source.facilities, source.facilities_fmt, cols
+            )
         )
     if not selects:
         con.execute(

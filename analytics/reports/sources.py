@@ -208,6 +208,9 @@ class SourceFinder:
         manifest: dict[str, Any] | None,
         facilities: Path | None = None,
     ) -> None:
+        if path.is_file() and path.stat().st_size == 0:
+            self.rejections.append(Rejection(label, "empty file (0 bytes, not even a header row)"))
+            return
         try:
             columns = _columns(self.con, path, fmt)
         except duckdb.Error as exc:
@@ -232,7 +235,10 @@ class SourceFinder:
                 f"SELECT DISTINCT CAST(format_version AS VARCHAR) FROM {scan} ORDER BY 1 NULLS FIRST LIMIT 3"
             ).fetchall()
         ]
-        if versions != [FORMAT_VERSION] and versions:
+        if not versions:  # the query above returns a row for any row of the table
+            self.rejections.append(Rejection(label, "no data rows (the table has its columns but no rows)"))
+            return
+        if versions != [FORMAT_VERSION]:
             wrong = [v for v in versions if v != FORMAT_VERSION]
             self.rejections.append(
                 Rejection(

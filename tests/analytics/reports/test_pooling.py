@@ -183,3 +183,57 @@ def test_facilities_file_wins_and_bad_rows_are_listed(generated: Generated, tmp_
     with pytest.raises(ReportInputError, match=r"--facilities .*missing column"):
         pd.DataFrame({"facility_id": ["x"]}).to_csv(tmp_path / "thin.csv", index=False)
         pool([generated[0]], tmp_path / "work2", facilities_file=tmp_path / "thin.csv")
+
+
+def test_empty_and_header_only_tables_say_so(generated: Generated, tmp_path: Path) -> None:
+    # both used to read as "missing column(s): <every column>" (empty file) or to crash the report
+    # with a traceback (header only: zero rows reached the H3 estimates)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text(",".join(ENCOUNTER_TYPES) + "\n")
+    with pytest.raises(ReportInputError) as info:
+        pool([empty, header_only], tmp_path / "work")
+    assert f"{empty}: empty file (0 bytes, not even a header row)" in str(info.value)
+    assert f"{header_only}: no data rows" in str(info.value)
+    pooled = pool([header_only, _first_export(generated)], tmp_path / "work2")
+    assert [(r.source, r.reason) for r in pooled.rejections] == [
+        (str(header_only), "no data rows (the table has its columns but no rows)")
+    ]
+
+
+def test_nothing_left_after_row_rejections_is_a_user_error(generated: Generated, tmp_path: Path) -> None:
+    frame = pd.read_parquet(_first_export(generated) / "encounters.parquet").head(5)
+    frame["disposition"] = "send_home"
+    path = tmp_path / "all_bad.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ReportInputError, match=r"no encounter rows left .*all_bad.csv: disposition outside"):
+        pool([path], tmp_path / "work")
+
+
+def test_duplicate_record_id_names_the_line_and_the_id(generated: Generated, tmp_path: Path) -> None:
+    frame = pd.read_parquet(_first_export(generated) / "encounters.parquet").head(20)
+    path = tmp_path / "dup.csv"
+    pd.concat([frame, frame.iloc[[4]]]).to_csv(path, index=False)
+    pooled = pool([path], tmp_path / "work")
+    (dup,) = pooled.rejections
+    assert dup.reason == (
+        f"duplicate record_id, already pooled (first at line 22, record_id {frame['record_id'].iloc[4]!r})"
+    )
+
+
+def test_facility_value_that_does_not_parse_is_listed_not_dropped_silently(
+    generated: Generated, tmp_path: Path
+) -> None:
+    directory = pd.read_parquet(_first_export(generated) / "facilities.parquet").astype(str)
+    directory.loc[1, "beds"] = "lots"
+    path = tmp_path / "directory.csv"
+    directory.to_csv(path, index=False)
+    pooled = pool([generated[0]], tmp_path / "work", facilities_file=path)
+    bad = [r for r in pooled.rejections if r.source == str(path)]
+    assert [(r.reason, r.rows) for r in bad] == [
+        ("facility beds is not a valid integer (first at line 3, value 'lots'); left empty", 1)
+    ]
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ReportInputError, match=r"--facilities .*empty.csv: empty file"):
+        pool([generated[0]], tmp_path / "work2", facilities_file=tmp_path / "empty.csv")
