@@ -42,6 +42,8 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
             "9",
             "--interval",
             "1",
+            "--close-after",
+            "1",
             "--port",
             str(free_port()),
             "--data-dir",
@@ -61,6 +63,17 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
         db.execute("SELECT count(*) FROM assessments WHERE created_by = 'device-gateway'").fetchone()[0] >= 1
     )
     assert db.execute("SELECT count(*) FROM facilities WHERE synthetic = 1").fetchone()[0] > 0
+    assert "closes the visit" in result.stdout, "the demo says what its nurse does"
+    closed = db.execute(
+        "SELECT closed_by, close_reason FROM encounters WHERE closed_at IS NOT NULL"
+    ).fetchall()
+    assert closed, "the simulated nurse closes finished visits"
+    assert all(by == "demo-nurse" and "SYNTHETIC" in why for by, why in closed)
+    waiting = db.execute(
+        "SELECT count(*) FROM encounters e JOIN referrals r ON r.encounter_id = e.id"
+        " WHERE e.closed_at IS NOT NULL AND r.status = 'proposed'"
+    ).fetchone()[0]
+    assert waiting == 0, "a visit whose referral waits for a clinician stays open"
     again = subprocess.run(
         [TRIAGE, "demo", "--data-dir", str(tmp_path), "--port", str(free_port())],
         capture_output=True,

@@ -24,6 +24,14 @@ def register(app: typer.Typer) -> None:
         interval: float = typer.Option(
             4.0, "--interval", min=0.2, max=600, help="Seconds between synthetic patients."
         ),
+        close_after: float = typer.Option(
+            30.0,
+            "--close-after",
+            min=0,
+            max=3600,
+            help="Seconds after an assessment that the simulated nurse closes a finished visit"
+            " (local care, or a referral a clinician has sent); visits waiting for a clinician stay open.",
+        ),
         data_dir: Path | None = typer.Option(
             None,
             "--data-dir",
@@ -33,7 +41,9 @@ def register(app: typer.Typer) -> None:
         """Run a live demo: fresh database, demo accounts, simulated devices on ptys, the service.
 
         Synthetic patients arrive every few seconds from an ASTM analyzer, an HL7 monitor and a
-        pulse oximeter; a few are urgent. The demo passwords are printed once. Ctrl-C stops it.
+        pulse oximeter; a few are urgent. A simulated nurse attaches the oximeter to each patient
+        and closes finished visits (local care, or a referral a clinician has sent). The demo
+        passwords are printed once. Ctrl-C stops it.
         """
         import asyncio
 
@@ -49,7 +59,13 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  {username:<8} {password}")
         try:
             measured = asyncio.run(
-                run_demo(settings, seconds=seconds, interval_s=interval, echo=lambda line: typer.echo(line))
+                run_demo(
+                    settings,
+                    seconds=seconds,
+                    interval_s=interval,
+                    echo=lambda line: typer.echo(line),
+                    close_after_s=close_after,
+                )
             )
         except KeyboardInterrupt:
             typer.echo("demo stopped", err=True)

@@ -10,6 +10,14 @@ The oximeter sends no patient id. Before each patient is measured the demo simul
 (actor ``demo-nurse``): it registers the patient, opens the encounter and attaches the oximeter
 to it through the same code path as the "attach device" control (replacing the previous
 patient's association), so the oximeter's SpO2 and pulse reach this patient's assessment.
+
+The simulated nurse also ends visits, so the demo shows the whole lifecycle: a while after its
+assessment (``close_after_s``, long enough to open the patient) a visit whose decision is local
+care is closed ("sent home with advice"), and a visit whose referral a clinician has confirmed
+(sent onwards) is closed ("left for the referral hospital"). A visit waiting for a clinician - a
+proposed or declined referral, a referral decision nobody has acted on, too little data - stays
+open in the queue. Only the visits the demo opened are closed; every close reason says "demo"
+and "SYNTHETIC".
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import random
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +47,17 @@ DEMO_USERS = (("admin", Role.admin), ("doctor", Role.clinician), ("nurse", Role.
 #: The actor of what the demo does in the nurse's place (registering, attaching the oximeter).
 DEMO_NURSE = "demo-nurse"
 OXIMETER_ID = dict(DEVICES)["pulse-oximeter"]
+#: Seconds after its latest assessment that the simulated nurse closes a finished visit.
+CLOSE_AFTER_S = 30.0
+#: Referral statuses that mean the patient has left for the receiving hospital.
+_LEFT_FOR_REFERRAL = ("sent", "accepted", "arrived", "completed")
+#: Referral statuses that still need a clinician: the visit stays open.
+_WAITING = ("proposed", "declined")
+CLOSE_REASONS = {
+    "local_care": "demo (SYNTHETIC patient): local care - advice given, sent home; closed by the simulated nurse",
+    "referred": "demo (SYNTHETIC patient): referral sent by a clinician - left for the referral hospital;"
+    " closed by the simulated nurse",
+}
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,44 @@ def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
         reason="demo: the simulated nurse attaches the oximeter to this SYNTHETIC patient",
     )
     return int(encounter["id"])
+
+
+def close_finished_visits(runtime: Any, *, after_s: float = CLOSE_AFTER_S) -> dict[int, str]:
+    """The demo simulating the nurse at the end of a visit: close each visit the demo opened
+    whose latest assessment is at least ``after_s`` old and which needs nobody any more - its
+    final decision (a clinician's override counts) is local care, or a clinician has sent one of
+    its referrals - and none of its referrals waits for a clinician (proposed, declined). Returns
+    the closed encounters with the reason each was closed for (``CLOSE_REASONS``)."""
+    from referral import store
+    from triage.service.closure import close_encounter
+
+    db = runtime.databases.get()
+    cutoff = datetime.now(UTC) - timedelta(seconds=after_s)
+    candidates = db.conn.execute(
+        "SELECT e.id, max(a.id) FROM encounters e JOIN assessments a ON a.encounter_id = e.id"
+        " WHERE e.closed_at IS NULL AND e.created_by = ? GROUP BY e.id",
+        [DEMO_NURSE],
+    ).fetchall()
+    closed: dict[int, str] = {}
+    for encounter_id, assessment_id in candidates:
+        assessment = store.get_assessment(db, int(assessment_id))
+        if datetime.fromisoformat(str(assessment["created_at"])) > cutoff:
+            continue  # just assessed: the trainee has time to open the patient
+        statuses = {
+            str(row[0])
+            for row in db.conn.execute("SELECT status FROM referrals WHERE encounter_id = ?", [encounter_id])
+        }
+        if statuses & set(_WAITING):
+            continue  # a clinician has to confirm, cancel or redirect the referral first
+        if statuses & set(_LEFT_FOR_REFERRAL):
+            why = "referred"
+        elif store.final_disposition(db, assessment) == "local_care":
+            why = "local_care"
+        else:
+            continue  # a referral decision nobody acted on yet, or too little data
+        close_encounter(runtime, db, int(encounter_id), actor=DEMO_NURSE, reason=CLOSE_REASONS[why])
+        closed[int(encounter_id)] = why
+    return closed
 
 
 def prepare(
@@ -207,6 +264,7 @@ async def run_demo(
     interval_s: float,
     echo: Callable[[str], None],
     seed: int = 7,
+    close_after_s: float = CLOSE_AFTER_S,
 ) -> int:
     """Run the demo until Ctrl-C or ``seconds``; returns how many patients were measured."""
     from triage.service.app import create_app
@@ -225,7 +283,9 @@ async def run_demo(
     echo(f"clinic service: http://{settings.service.host}:{settings.service.port}/  (API docs: /docs)")
     echo(
         f"the demo plays the nurse ({DEMO_NURSE}): before each patient is measured it attaches the"
-        f" pulse oximeter ({OXIMETER_ID}, which sends no patient id) to that patient's encounter"
+        f" pulse oximeter ({OXIMETER_ID}, which sends no patient id) to that patient's encounter;"
+        f" {close_after_s:g} s after an assessment it closes the visit if the patient can go home"
+        " (local care) or a clinician has sent the referral - visits waiting for a clinician stay open"
     )
     measured = 0
 
@@ -235,6 +295,7 @@ async def run_demo(
         while True:
             measured += 1
             patient = demo_patient(measured, rng)
+            await asyncio.to_thread(close_finished_visits, app.state.runtime, after_s=close_after_s)
             await asyncio.to_thread(admit_with_oximeter, app.state.runtime, patient)
             await devices.measure(patient, measured)
             await asyncio.sleep(interval_s)

@@ -1,0 +1,106 @@
+"""The demo's simulated nurse ends visits (`triage demo`): local care is sent home after a while,
+a referral waits for a clinician and the visit closes once it is sent; only the demo's own visits,
+every close labelled demo and SYNTHETIC. Real gateway on ptys, real simulators, real SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from referral import facilities, referrals
+from referral.transactions import write
+from tests.service.conftest import WALK_IN, make_settings, seed
+from tests.service.test_pipeline import wait_for
+from triage.service import create_app
+from triage.service.auth import Role
+from triage.service.demo import (
+    CLOSE_REASONS,
+    DEMO_NURSE,
+    FACILITIES_CSV,
+    DemoDevices,
+    admit_with_oximeter,
+    close_finished_visits,
+    demo_patient,
+)
+
+
+def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_clinician_sent_it(
+    tmp_path: Path,
+) -> None:
+    devices = DemoDevices()
+    settings = make_settings(tmp_path).model_copy(update={"clinic_id": "ZJ-C01"})
+    app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
+    with TestClient(app) as client:
+        runtime = app.state.runtime
+        db = runtime.databases.get()
+        rows = facilities.parse_csv(FACILITIES_CSV.read_text(encoding="utf-8"), "demo")
+        write(db, lambda d: [facilities.upsert(d, f, actor="test", reason="directory") for f in rows])
+        tokens = seed(app)
+        rng = random.Random(1)
+        well, urgent = demo_patient(1, rng), demo_patient(2, rng)
+        seen = {}
+        for index, patient in ((1, well), (2, urgent)):
+            seen[patient.mrn] = admit_with_oximeter(runtime, patient)
+            asyncio.run(devices.measure(patient, index))
+            wait_for(
+                lambda e=seen[patient.mrn]: list(
+                    db.query("SELECT id FROM observations WHERE encounter_id = ?", [e])
+                ),
+                10,
+            )
+        wait_for(lambda: list(db.query("SELECT id FROM referrals")), 1)
+        walk_in = client.post(
+            "/api/v1/assessments",
+            json={**WALK_IN, "observations": [{"code": "spo2", "value": 98, "unit": "%"}]},
+            headers={"Authorization": f"Bearer {tokens[Role.nurse]}"},
+        )
+        assert walk_in.status_code == 201 and walk_in.json()["disposition"] == "local_care"
+
+        def disposition(encounter_id: int) -> str:
+            return str(
+                db.conn.execute(
+                    "SELECT disposition FROM assessments WHERE encounter_id = ? ORDER BY id DESC LIMIT 1",
+                    [encounter_id],
+                ).fetchone()[0]
+            )
+
+        assert disposition(seen[well.mrn]) == "local_care"
+        assert disposition(seen[urgent.mrn]) in ("emergency_transfer", "urgent_referral")
+
+        assert close_finished_visits(runtime, after_s=60) == {}, "just assessed: the visit stays a while"
+        assert close_finished_visits(runtime, after_s=0) == {seen[well.mrn]: "local_care"}
+        closed = db.conn.execute(
+            "SELECT closed_by, close_reason FROM encounters WHERE id = ?", [seen[well.mrn]]
+        ).fetchone()
+        assert closed == (DEMO_NURSE, CLOSE_REASONS["local_care"])
+        assert "demo" in closed[1] and "SYNTHETIC" in closed[1]
+        open_ids = {r[0] for r in db.conn.execute("SELECT id FROM encounters WHERE closed_at IS NULL")}
+        assert open_ids == {seen[urgent.mrn], walk_in.json()["encounter_id"]}, (
+            "a proposed referral waits for a clinician; a visit the demo did not open is never closed"
+        )
+
+        referral = next(iter(db.query("SELECT id, status FROM referrals")))
+        assert referral["status"] == "proposed"
+        assert close_finished_visits(runtime, after_s=0) == {}
+        write(db, lambda d: referrals.transition(d, referral["id"], "sent", actor="doctor", note="confirmed"))
+        assert close_finished_visits(runtime, after_s=0) == {seen[urgent.mrn]: "referred"}
+        reason = db.conn.execute(
+            "SELECT close_reason FROM encounters WHERE id = ?", [seen[urgent.mrn]]
+        ).fetchone()[0]
+        assert reason == CLOSE_REASONS["referred"] and "SYNTHETIC" in reason
+        assert next(iter(db.query("SELECT status FROM referrals")))["status"] == "sent", "referral untouched"
+        assert close_finished_visits(runtime, after_s=0) == {}, "each visit is closed once"
+
+        # what a trainee sees: the queue marks both, the patient page says who closed it and why
+        client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
+        queue = client.get("/queue/rows").text
+        for encounter_id in (seen[well.mrn], seen[urgent.mrn]):
+            row = queue.split(f'data-encounter="{encounter_id}"')[1].split("</tr>")[0]
+            assert "visit closed" in row, row
+        page = client.get(f"/encounters/{seen[well.mrn]}").text
+        assert 'id="closed-banner"' in page and f"by {DEMO_NURSE}" in page
+        assert "local care - advice given, sent home" in page and "Demo data" in page
+    asyncio.run(devices.close())
