@@ -18,8 +18,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from analytics.reports import jsonout
+from analytics.reports.key_figures import key_figures
 from analytics.reports.report import Report
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
@@ -59,26 +61,39 @@ def _title(fig: Figure, text: str, synthetic: bool | None) -> None:
     fig.suptitle(text + label, fontsize=11)
 
 
-def plot_local_share(region_month: pd.DataFrame, synthetic: bool | None) -> bytes:
+def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for region, rows in region_month.groupby("region_code"):
         ax.plot(rows["month"], rows["local_share"], marker=".", label=str(region))
-    ax.set_ylabel("share resolved locally")
+    ax.set_ylabel("resolved locally (% of encounters)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("month")
     ax.tick_params(axis="x", rotation=90, labelsize=7)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, title="region", title_fontsize=7)
     _title(fig, "Encounters resolved in primary care, by region", synthetic)
-    return _png(fig)
+    return fig
 
 
-def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None) -> bytes:
+def plot_local_share(region_month: pd.DataFrame, synthetic: bool | None) -> bytes:
+    return _png(local_share_figure(region_month, synthetic))
+
+
+def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     pivot = tier_month.pivot_table(index="month", columns="tier", values="encounters", aggfunc="sum").fillna(
         0
     )
     fig, ax = plt.subplots(figsize=(8, 3.6))
     pivot.plot.area(ax=ax, linewidth=0)
-    ax.set_ylabel("encounters")
+    ax.set_ylabel("encounters per month")
+    ax.set_xlabel("month")
+    # outside the axes: inside, the legend covered the stacked areas it explains
+    ax.legend(title="tier of care", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _title(fig, "Encounters by tier of care (all regions)", synthetic)
-    return _png(fig)
+    return fig
+
+
+def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None) -> bytes:
+    return _png(tiers_figure(tier_month, synthetic))
 
 
 def plot_network(
@@ -117,62 +132,80 @@ def plot_load(load: pd.DataFrame, synthetic: bool | None) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for tier, rows in load.groupby("tier"):
         ax.plot(rows["month"], rows["load_vs_capacity"], marker=".", label=str(tier))
-    ax.set_ylabel("patients per day / capacity")
+    ax.set_ylabel("patients per day / daily capacity (%)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("month")
     ax.tick_params(axis="x", rotation=90, labelsize=7)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, title="tier", title_fontsize=7)
     _title(fig, "Load by tier against capacity", synthetic)
     return _png(fig)
 
 
-def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> bytes:
+def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> Figure:
+    """Effects in percentage points, as the CLI and the key figures state them."""
     done = (
         per_clinic[per_clinic.get("status", pd.Series(dtype=object)) == "estimated"]
         if len(per_clinic)
         else per_clinic
     )
-    fig, ax = plt.subplots(figsize=(7, 0.6 + 0.22 * (len(done) + len(summary))))
+    fig, ax = plt.subplots(figsize=(7, 1.0 + 0.22 * (len(done) + len(summary))))
     labels: list[str] = []
     y = 0
-    for row in done.to_dict("records"):
-        ax.errorbar(
-            row["effect"],
-            y,
-            xerr=[[row["effect"] - row["ci_low"]], [row["ci_high"] - row["effect"]]],
-            fmt="o",
-            color="#4477aa",
-            markersize=3,
-        )
-        labels.append(str(row["clinic_id"]))
-        y += 1
-    for row in summary.to_dict("records"):
-        ax.errorbar(
-            row["effect"],
-            y,
-            xerr=[[row["effect"] - row["ci_low"]], [row["ci_high"] - row["effect"]]],
-            fmt="D",
-            color="#cc3311",
-        )
-        labels.append(str(row["method"]))
-        y += 1
+    for rows, marker, color, name in (
+        (done, "o", "#4477aa", "clinic_id"),
+        (summary, "D", "#cc3311", "method"),
+    ):
+        for row in rows.to_dict("records"):
+            effect, low, high = (100 * row[k] for k in ("effect", "ci_low", "ci_high"))
+            ax.errorbar(
+                effect, y, xerr=[[effect - low], [high - effect]], fmt=marker, color=color, markersize=4
+            )
+            labels.append(str(row[name]))
+            y += 1
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    ax.set_xlabel("change in local-resolution share at digital-triage start (95% CI)")
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("change in local-resolution share at digital-triage start (percentage points, 95% CI)")
+    left_out = len(per_clinic) - len(done)
+    if left_out:
+        ax.set_title(
+            f"not shown: {left_out} clinic(s) without 3 months on each side of a start (see the table)",
+            fontsize=8,
+        )
     _title(fig, "H3: effect of digital triage on local resolution", synthetic)
-    return _png(fig)
+    return fig
+
+
+def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> bytes:
+    return _png(h3_figure(per_clinic, summary, synthetic))
+
+
+def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
+    """Load shift in percentage points against sensitivity in %, each point labelled NEWS2>=n."""
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    for risk, rows in curve.groupby("risk_threshold"):
+        ax.plot(100 * rows["load_shift"], 100 * rows["sensitivity"], marker="o", label=f"risk >= {risk:.2f}")
+        # thresholds that give the same point (the risk threshold decides) share one label, "6-9",
+        # instead of printing their digits on top of each other
+        same: dict[tuple[float, float], list[int]] = {}
+        for row in rows.to_dict("records"):
+            point = (round(100 * float(row["load_shift"]), 6), round(100 * float(row["sensitivity"]), 6))
+            same.setdefault(point, []).append(int(row["news2_threshold"]))
+        for point, thresholds in same.items():
+            low, high = min(thresholds), max(thresholds)
+            label = str(low) if low == high else f"{low}-{high}"
+            ax.annotate(label, point, textcoords="offset points", xytext=(4, -10), fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel(
+        "projected change in referrals (percentage points of all encounters; < 0 = more kept local)"
+    )
+    ax.set_ylabel("sensitivity for confirmed cases (%, an upper bound)")
+    ax.legend(fontsize=8, title="point labels: NEWS2 threshold", title_fontsize=8)
+    _title(fig, "Policy trade-off: load shift vs missed confirmed cases", synthetic)
+    return fig
 
 
 def plot_policy(curve: pd.DataFrame, synthetic: bool | None) -> bytes:
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for risk, rows in curve.groupby("risk_threshold"):
-        ax.plot(rows["load_shift"], rows["sensitivity"], marker="o", label=f"risk >= {risk:.2f}")
-        for row in rows.itertuples(index=False):
-            ax.annotate(str(row.news2_threshold), (row.load_shift, row.sensitivity), fontsize=6)
-    ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("projected load shift to hospitals (share of all encounters; <0 = kept local)")
-    ax.set_ylabel("sensitivity for confirmed cases")
-    ax.legend(fontsize=7, title="labels: NEWS2 threshold", title_fontsize=7)
-    _title(fig, "Policy trade-off: load shift vs missed confirmed cases", synthetic)
-    return _png(fig)
+    return _png(policy_figure(curve, synthetic))
 
 
 def _img(data: bytes, alt: str) -> str:
@@ -193,10 +226,10 @@ def _table(frame: pd.DataFrame, limit: int = 60) -> str:
 
 def _summary_html(summary: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(jsonout.dumps(v, indent=None) if isinstance(v, dict) else str(v))}</td></tr>"
-        for k, v in summary.items()
+        f"<tr><th style='text-align:left'>{html.escape(label)}</th><td style='text-align:left'>{html.escape(value)}</td></tr>"
+        for label, value in key_figures(summary)
     )
-    return f"<table>{rows}</table>"
+    return f"<table>{rows}</table><p>Every figure, unrounded: <code>summary.json</code>.</p>"
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}

@@ -70,10 +70,6 @@ def _check_out(out: Path) -> None:
         raise ReportInputError(f"--out {out}: is a file; give a folder (it is created if missing)")
 
 
-def _pct(value: Any) -> str:
-    return "-" if value is None else f"{100 * float(value):.1f}%"
-
-
 @app.command("imbalance")
 def imbalance(
     inputs: InputOption,
@@ -97,6 +93,7 @@ def imbalance(
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
     from analytics.reports import jsonout
+    from analytics.reports.key_figures import H3_LABELS, h3_estimate, percent
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
@@ -126,26 +123,12 @@ def imbalance(
             f" {s['months']} month(s) [engine: {s['engine']}]"
         )
         typer.echo(
-            f"local share {_pct(s['local_share'])}, referral rate {_pct(s['referral_rate'])},"
-            f" urgent arrivals on time {_pct(s['urgent_on_time_share'])},"
-            f" referrals confirmed justified {_pct(s['justified_share'])}"
+            f"local share {percent(s['local_share'])}, referral rate {percent(s['referral_rate'])},"
+            f" urgent arrivals on time {percent(s['urgent_on_time_share'])},"
+            f" referrals confirmed justified {percent(s['justified_share'])}"
         )
-        for key, label, why in (
-            ("h3_its", "H3 interrupted time series", "no clinic with 3 months before and after its start"),
-            (
-                "h3_did",
-                "H3 difference-in-differences",
-                "no clinic with months before and after its start and a later or never starter to compare",
-            ),
-        ):
-            est = s.get(key)
-            if est:
-                typer.echo(
-                    f"{label}: local share {100 * est['effect']:+.1f} points"
-                    f" (95% CI {100 * est['ci_low']:+.1f} to {100 * est['ci_high']:+.1f}; {est['clinics']} clinics)"
-                )
-            else:
-                typer.echo(f"{label}: not estimable ({why})")
+        for key, label in H3_LABELS.items():
+            typer.echo(f"{label}: {h3_estimate(key, s.get(key))}")
         if len(rejected):
             typer.echo(f"rejected ({len(rejected)}):")
             for row in rejected.to_dict("records"):

@@ -1,0 +1,67 @@
+"""The report's key figures as an analyst reads them: percentages, points with their 95% CI.
+
+One wording for the CLI and the HTML page, so the two never disagree (the page used to show the
+raw ``summary.json`` values: 0.9688178580734822 and the H3 estimates as JSON objects).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Why an H3 estimate can be missing, per method (the data cannot identify it).
+NOT_ESTIMABLE = {
+    "h3_its": "no clinic with 3 months before and after its start",
+    "h3_did": "no clinic with months before and after its start and a later or never starter to compare",
+}
+H3_LABELS = {
+    "h3_its": "H3 interrupted time series",
+    "h3_did": "H3 difference-in-differences",
+}
+
+
+def percent(value: Any) -> str:
+    """A share (0-1) as a percentage with one decimal; '-' for a suppressed or missing value."""
+    return "-" if value is None or value != value else f"{100 * float(value):.1f}%"
+
+
+def h3_estimate(key: str, estimate: dict[str, Any] | None) -> str:
+    """An H3 effect on the local share in percentage points, with its 95% CI and clinic count."""
+    if not estimate:
+        return f"not estimable ({NOT_ESTIMABLE[key]})"
+    return (
+        f"local share {100 * estimate['effect']:+.1f} points"
+        f" (95% CI {100 * estimate['ci_low']:+.1f} to {100 * estimate['ci_high']:+.1f};"
+        f" {estimate['clinics']} clinics)"
+    )
+
+
+def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows of the report's summary, in reading order."""
+    data = {True: "SYNTHETIC", False: "real (every manifest says so)", None: "provenance unknown"}
+    rows = [
+        ("data", data[summary.get("synthetic")]),
+        (
+            "encounters pooled",
+            f"{summary['rows_pooled']:,} of {summary['rows_read']:,} read"
+            f" ({summary['rows_rejected']:,} rows and {summary['files_rejected']} files rejected)",
+        ),
+        ("clinics / regions / months", f"{summary['clinics']} / {summary['regions']} / {summary['months']}"),
+        ("resolved in primary care (local share)", percent(summary.get("local_share"))),
+        ("referral rate", percent(summary.get("referral_rate"))),
+        ("urgent referrals arriving on time", percent(summary.get("urgent_on_time_share"))),
+        ("completed referrals confirmed justified", percent(summary.get("justified_share"))),
+    ]
+    rows += [(H3_LABELS[key], h3_estimate(key, summary.get(key))) for key in H3_LABELS]
+    top = summary.get("top_hospital")
+    if top:
+        rows.append(
+            (
+                "most central receiving hospital",
+                f"{top['facility_id']} (standardized in-degree {top['standardized_in_degree']:.3f})",
+            )
+        )
+    rows += [
+        ("policy replay risk column", str(summary.get("risk_column") or "none")),
+        ("engine", summary["engine"]),
+    ]
+    return rows

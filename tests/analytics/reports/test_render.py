@@ -1,0 +1,111 @@
+"""What an analyst reads in a report: key figures in %, points and CIs; plot axes with units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from analytics.reports.key_figures import h3_estimate, key_figures
+from analytics.reports.render import h3_figure, local_share_figure, policy_figure, tiers_figure
+from triage.cli import main
+
+Generated = tuple[Path, dict[str, Any]]
+
+SUMMARY = {
+    "engine": "duckdb",
+    "synthetic": True,
+    "rows_read": 200000,
+    "rows_pooled": 199990,
+    "rows_rejected": 10,
+    "files_rejected": 0,
+    "clinics": 24,
+    "regions": 4,
+    "months": 24,
+    "local_share": 0.57781,
+    "referral_rate": 0.41208,
+    "urgent_on_time_share": 0.9688178580734822,
+    "justified_share": None,
+    "risk_column": "risk_cvd10",
+    "h3_its": {"effect": 0.1627, "ci_low": 0.1535, "ci_high": 0.1719, "se": 0.0047, "clinics": 20},
+    "h3_did": None,
+    "top_hospital": {"facility_id": "SYN-H11", "standardized_in_degree": 0.6857142857142857},
+}
+
+
+def test_key_figures_are_percentages_and_points_with_their_interval() -> None:
+    rows = dict(key_figures(SUMMARY))
+    assert rows["data"] == "SYNTHETIC"
+    assert rows["encounters pooled"] == "199,990 of 200,000 read (10 rows and 0 files rejected)"
+    assert rows["urgent referrals arriving on time"] == "96.9%"
+    assert rows["completed referrals confirmed justified"] == "-"  # suppressed
+    assert (
+        rows["H3 interrupted time series"] == "local share +16.3 points (95% CI +15.3 to +17.2; 20 clinics)"
+    )
+    assert rows["H3 difference-in-differences"].startswith("not estimable (no clinic with months before")
+    assert rows["most central receiving hospital"] == "SYN-H11 (standardized in-degree 0.686)"
+    assert h3_estimate("h3_its", None).startswith("not estimable")
+
+
+def test_report_page_shows_key_figures_not_raw_json(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report"
+    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    page = (out / "report.html").read_text(encoding="utf-8")
+    key = page[page.index("<h2>Key figures</h2>") : page.index("<h2>Rejected inputs</h2>")]
+    assert "&quot;" not in key and "{" not in key  # the H3 estimates used to be JSON objects
+    assert "urgent_on_time_share" not in key
+    its_line = next(line for line in printed.splitlines() if line.startswith("H3 interrupted time series: "))
+    assert its_line.removeprefix("H3 interrupted time series: ") in key  # the CLI and the page agree
+    assert "points (95% CI" in key
+
+
+def test_plot_axes_state_units() -> None:
+    months = ["2024-01", "2024-02"]
+    region_month = pd.DataFrame({"region_code": ["R1", "R1"], "month": months, "local_share": [0.5, 0.6]})
+    ax = local_share_figure(region_month, True).axes[0]
+    assert ax.get_xlabel() == "month" and "%" in ax.get_ylabel()
+    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    tier_month = pd.DataFrame(
+        {"month": months * 2, "tier": ["primary"] * 2 + ["tertiary"] * 2, "encounters": [5, 6, 7, 8]}
+    )
+    tiers = tiers_figure(tier_month, True).axes[0]
+    assert tiers.get_xlabel() == "month" and tiers.get_ylabel() == "encounters per month"
+    legend = tiers.get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 > tiers.get_window_extent().x1 - 1  # outside
+
+
+def test_h3_plot_is_in_points_and_says_which_clinics_are_left_out() -> None:
+    per_clinic = pd.DataFrame(
+        {
+            "clinic_id": ["C1", "C2"],
+            "status": ["estimated", "never started"],
+            "effect": [0.16, None],
+            "ci_low": [0.12, None],
+            "ci_high": [0.20, None],
+        }
+    )
+    summary = pd.DataFrame({"method": ["pooled"], "effect": [0.15], "ci_low": [0.14], "ci_high": [0.16]})
+    ax = h3_figure(per_clinic, summary, True).axes[0]
+    assert "percentage points" in ax.get_xlabel()
+    _, high = ax.get_xlim()
+    assert high > 15  # 16 points, not 0.16
+    assert "not shown: 1 clinic(s)" in ax.get_title()
+
+
+def test_policy_plot_merges_labels_of_thresholds_that_give_the_same_point() -> None:
+    curve = pd.DataFrame(
+        {
+            "risk_threshold": [0.2] * 4,
+            "news2_threshold": [3, 4, 5, 6],
+            "load_shift": [-0.10, -0.20, -0.20, -0.20],
+            "sensitivity": [0.9, 0.7, 0.7, 0.7],
+        }
+    )
+    ax = policy_figure(curve, True).axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["3", "4-6"]
+    assert "percentage points" in ax.get_xlabel() and "upper bound" in ax.get_ylabel()
