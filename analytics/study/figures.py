@@ -1,11 +1,14 @@
 """The study's figures, drawn with matplotlib (Agg) as PNG files.
 
-Maps are points on longitude/latitude (no basemap download). Plot labels use administrative
-codes because the default fonts carry no CJK glyphs; the report's tables give the names.
+Maps are points on longitude/latitude (no basemap download). Figure 7 labels units with their
+Chinese names and codes ("上海市 310100") when a CJK font is installed (`cjk_font_family`; Debian's
+fonts-wqy-microhei or fonts-noto-cjk, which `make test` installs as root), and with codes alone
+otherwise, since matplotlib's default fonts have no CJK glyphs and would draw empty boxes.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib
@@ -14,10 +17,54 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
+from matplotlib import font_manager
 
 from analytics.study.dataset import Frame
 
 SYNTHETIC_MARK = "SYNTHETIC flows and facility counts"
+#: CJK font families matplotlib can draw Chinese place names with, in order of preference.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
+_CJK_FILE_HINTS = ("wqy", "notosanscjk", "notoserifcjk", "sourcehan", "droidsansfallback", "uming", "ukai")
+
+
+@functools.cache
+def cjk_font_family() -> str | None:
+    """The first installed family of ``CJK_FAMILIES``, or None.
+
+    matplotlib lists fonts from a cache built on its first run; a CJK font installed after that
+    (as `make test` does) is missing from it, so font files whose names say CJK are registered.
+    """
+
+    def installed() -> str | None:
+        names = {font.name for font in font_manager.fontManager.ttflist}
+        return next((family for family in CJK_FAMILIES if family in names), None)
+
+    found = installed()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(hint in Path(path).name.lower().replace("-", "") for hint in _CJK_FILE_HINTS):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = installed()
+    return found
+
+
+def unit_labels(centrality: pd.DataFrame) -> tuple[list[str], str | None]:
+    """Bar labels "name code" with a CJK font (returned too), else the codes alone."""
+    family = cjk_font_family()
+    if family is None or "name" not in centrality:
+        return [str(i) for i in centrality["id"]], None
+    return [f"{name} {code}" for name, code in zip(centrality["name"], centrality["id"], strict=True)], family
 
 
 def _stamp(fig: plt.Figure, synthetic: bool) -> None:
@@ -88,11 +135,16 @@ def facility_maps(frame: Frame, path: Path) -> Path:
     return path
 
 
-def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: int = 20) -> Path:
-    """Figure 7: standardized in-degree centrality, top units and the map."""
+def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> plt.Figure:
+    """Figure 7: standardized in-degree centrality, top units (named where a CJK font allows) and the map."""
     fig, (bars, ax) = plt.subplots(1, 2, figsize=(13, 5.5))
-    head = centrality.head(top)
-    bars.barh(head["id"][::-1], head["std_in_degree"][::-1], color="#2ca02c")
+    head = centrality.head(top).iloc[::-1]
+    labels, family = unit_labels(head)
+    bars.barh(range(len(head)), head["std_in_degree"], color="#2ca02c")
+    bars.set_yticks(range(len(head)), labels, fontsize=9)
+    if family is not None:
+        for label in bars.get_yticklabels():
+            label.set_fontfamily([family, "DejaVu Sans"])
     bars.set_xlabel("standardized in-degree (in-degree / (n - 1))")
     bars.set_title(f"top {top} receiving units")
     points = ax.scatter(
@@ -105,6 +157,12 @@ def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: in
     fig.suptitle(f"Figure 7 - {frame.title}")
     _stamp(fig, frame.synthetic)
     fig.tight_layout()
+    return fig
+
+
+def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: int = 20) -> Path:
+    """Figure 7 as a PNG file."""
+    fig = centrality_figure(frame, centrality, top)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -1,0 +1,43 @@
+"""The study's figures as an analyst reads them: Chinese place names drawn, not empty boxes."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from analytics.study import figures
+from analytics.study.dataset import Frame, load_study
+from analytics.study.generator import NODE_TERMS
+
+
+@pytest.fixture(scope="module")
+def zhejiang(study_folder: Path) -> Frame:
+    return next(f for f in load_study(study_folder, list(NODE_TERMS)).frames if f.key == "zhejiang")
+
+
+def test_figure7_names_units_in_chinese_with_a_cjk_font(zhejiang: Frame) -> None:
+    if figures.cjk_font_family() is None:
+        pytest.skip("no CJK font: apt-get install fonts-wqy-microhei (make test does as root)")
+    centrality = figures.in_degree_centrality(zhejiang)
+    fig = figures.centrality_figure(zhejiang, centrality)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    top = centrality.iloc[0]
+    assert labels[-1] == f"{top['name']} {top['id']}"  # the top unit is the top bar
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for boxes
+        fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_figure7_falls_back_to_codes_without_a_cjk_font(
+    zhejiang: Frame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figures, "cjk_font_family", lambda: None)
+    centrality = figures.in_degree_centrality(zhejiang)
+    fig = figures.centrality_figure(zhejiang, centrality)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[-1] == str(centrality.iloc[0]["id"])
+    plt.close(fig)
