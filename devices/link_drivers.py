@@ -7,6 +7,8 @@ The one rule that matters here: a message's final acknowledgement is emitted AFT
   released by ``confirm_message`` and placed after ``Received`` in the event list.
 * HL7/MLLP: the ACK message is built only for a complete frame and placed after ``Received``.
 * Line protocols have no acknowledgement: every complete line is a message.
+* POCT1-A2: the conversation driver is :class:`devices.poct1a_conversation.Poct1aDriver`; an
+  observation message's ACK.R01 is placed after its ``Received``.
 
 Tolerance switches that fire are reported as ``Tolerated`` events (counter difference per feed).
 """
@@ -20,6 +22,7 @@ from devices.codecs import astm_link, hl7, lines, mllp
 from devices.decode import decode_message
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
+from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult
 from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Received, Send, Tolerated
@@ -278,6 +281,8 @@ def make_driver_factory(
         return lambda: Hl7Driver(profile, counter)
     if profile.protocol == "line":
         return lambda: LineDriver(profile, counter)
+    if profile.protocol == "poct1a":
+        return lambda: Poct1aDriver(profile)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
 
 

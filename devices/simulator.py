@@ -7,7 +7,9 @@
   whole message, EOT;
 * ``hl7-monitor``: an MLLP client that sends ORU^R01 and waits for the ACK with MSA-2 equal to
   its MSH-10, resending on timeout or a negative ACK;
-* ``pulse-oximeter``: one ASCII line per reading, no acknowledgement.
+* ``pulse-oximeter``: one ASCII line per reading, no acknowledgement;
+* ``poct1a-meter``: a POCT1-A2 device (HEL, DST, OBS..., EOT) that waits for an ACK.R01 echoing
+  each control id and resends an observation as SVC.reason_cd RES until it is accepted.
 
 ``connect`` opens (and after a disconnect re-opens) the link: a pty master, a serial port or a
 TCP connection. ``FaultPlan`` injects random chunking, byte corruption, lost replies (dropped
@@ -19,13 +21,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import itertools
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from devices import simulated_poct1a
 from devices.codecs.astm_frame import scan_frame
 from devices.codecs.astm_link import AstmSender, MessageAborted, MessageSent
 from devices.codecs.astm_records import split_messages
+from devices.codecs.poct1a import (
+    OBSERVATION_TYPES,
+    Poct1aFrame,
+    Poct1aFramer,
+    Poct1aMessage,
+    build_ack,
+    parse_message,
+    recover_control_id,
+)
+from devices.errors import CodecError
 from devices.profile import DeviceProfile
 from devices.session import Clock, MonotonicClock
 from devices.simulated_results import (
@@ -61,7 +76,8 @@ def trace_messages(raw: bytes, protocol: str) -> list[RecordedMessage]:
     """Messages in a capture file, ready to be played again as a device would send them.
 
     ASTM: frame texts are joined (checksums are not trusted; the sender re-frames) and cut at
-    each H record. HL7: MLLP frames, or CR-separated segments cut at each MSH. Line: one per line.
+    each H record. HL7: MLLP frames, or CR-separated segments cut at each MSH. POCT1-A2: the
+    observation messages (OBS.R01/R02), played as recorded. Line: one per line.
     """
     if protocol == "astm":
         text = bytearray()
@@ -79,6 +95,12 @@ def trace_messages(raw: bytes, protocol: str) -> list[RecordedMessage]:
             records = tuple(r for r in message.split(b"\r") if r.strip())
             messages.append(RecordedMessage(f"message at byte {offset}", records))
         return messages
+    if protocol == "poct1a":
+        found = []
+        for event in Poct1aFramer().feed(raw):
+            if isinstance(event, Poct1aFrame) and parse_message_type(event.data) in OBSERVATION_TYPES:
+                found.append(RecordedMessage(f"message at byte {event.offset}", (event.data,)))
+        return found
     if protocol == "hl7":
         if b"\x0b" in raw:
             bodies = [part.split(b"\x1c", 1)[0] for part in raw.split(b"\x0b")[1:]]
@@ -241,6 +263,8 @@ class SimulatedDevice:
                     await self._run_astm(link, pending)
                 elif self.kind == "hl7-monitor":
                     await self._run_hl7(link, pending)
+                elif self.kind == "poct1a-meter":
+                    await self._run_poct1a(link, pending)
                 else:
                     await self._run_lines(link, pending)
             except LinkClosed:
@@ -352,6 +376,70 @@ class SimulatedDevice:
                 with contextlib.suppress(asyncio.CancelledError, LinkClosed, Exception):
                     await read_task
 
+    async def _run_poct1a(self, link: FaultyLink, pending: list[Playable]) -> None:
+        """A POCT1-A2 meter dock: HEL and DST (new observations) until each is acknowledged, then
+        waits for the host's REQ/DTV, sends one OBS per sample - resent as SVC.reason_cd RES with
+        a new control id until an ACK.R01 AA echoes it - then EOT and waits for the host's END.
+        Host messages (REQ, DTV) are acknowledged; an END from the host before the work is done
+        ends the connection (the device connects again)."""
+        timeout = self.profile.link.reply_timeout
+        replies = simulated_poct1a.HostReplies(link, self._wait)
+        numbers = itertools.count(1)
+
+        async def answer(message: Poct1aMessage) -> None:
+            if message.message_type == "END.R01":
+                raise LinkClosed(f"{link.label}: the host ended the conversation")
+            if message.message_type != "ACK.R01":
+                await link.write(build_ack(str(next(numbers)), message.control_id))
+
+        async def exchange(build: Callable[[str], bytes], what: str) -> bool:
+            data = build(str(next(numbers)))
+            control_id = recover_control_id(data) or ""  # a recorded message keeps its own id
+            await link.write(data)
+            deadline = self._clock.now() + timeout
+            while (reply := await replies.next(deadline)) is not None:
+                if reply.message_type == "ACK.R01" and reply.value("ACK/ACK.ack_control_id") == control_id:
+                    if reply.value("ACK/ACK.type_cd") == "AA":
+                        return True
+                    self._aborted(f"the host refused {what} {control_id}: {reply.value('ACK/ACK.note_txt')}")
+                    return False
+                await answer(reply)
+            self._aborted(f"no ACK.R01 of {what} {control_id} within {timeout:g} s")
+            return False
+
+        try:
+            while not await exchange(simulated_poct1a.hello, "HEL.R01"):
+                pass
+            while not await exchange(lambda cid: simulated_poct1a.status(cid, len(pending)), "DST.R01"):
+                pass
+            request = await replies.next(self._clock.now() + timeout)  # REQ ROBS, DTV, or nothing
+            if request is not None:
+                await answer(request)
+            for item in list(pending):
+                resend = False
+                while True:
+                    build: Callable[[str], bytes] = (
+                        functools.partial(simulated_poct1a.observation, item, resend=resend)
+                        if isinstance(item, SimulatedSample)
+                        else functools.partial(_recorded, item.payload[0])
+                    )
+                    if await exchange(build, "OBS"):
+                        self._acknowledged(item)
+                        pending.remove(item)
+                        break
+                    resend = True
+                if self._interval_s:
+                    await asyncio.sleep(self._interval_s)
+            while not await exchange(simulated_poct1a.end_of_topic, "EOT.R01"):
+                pass
+            deadline = self._clock.now() + timeout
+            while (reply := await replies.next(deadline)) is not None:
+                if reply.message_type == "END.R01":
+                    break
+                await answer(reply)
+        finally:
+            await replies.close()
+
     async def _run_lines(self, link: FaultyLink, pending: list[Playable]) -> None:
         """No acknowledgement exists: a line counts as delivered once written. The link stays
         open for ``LINE_LINGER_S`` after the last line (closing a pty drops unread bytes)."""
@@ -365,6 +453,19 @@ class SimulatedDevice:
             if self._interval_s:
                 await asyncio.sleep(self._interval_s)
         await asyncio.sleep(LINE_LINGER_S)
+
+
+def _recorded(raw: bytes, control_id: str) -> bytes:
+    """A recorded message is played as it was (with its own control id)."""
+    return raw
+
+
+def parse_message_type(raw: bytes) -> str | None:
+    """The message type of a POCT1-A2 message, or None if it does not parse."""
+    try:
+        return parse_message(raw).message_type
+    except CodecError:
+        return None
 
 
 def _control_id(message: bytes) -> str:

@@ -16,7 +16,13 @@ from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import DeviceProfile, load_profile, profile_from_dict
 from devices.session import MonotonicClock
-from devices.simulated_results import DEVICE_KINDS, DeviceKind, generate_samples, simulator_profile
+from devices.simulated_results import (
+    DEVICE_KINDS,
+    KIND_PROTOCOL,
+    DeviceKind,
+    generate_samples,
+    simulator_profile,
+)
 from devices.simulator import FaultPlan, Playable, SimulatedDevice, SimulationReport, trace_messages
 from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.pty import open_pty
@@ -26,8 +32,7 @@ from triage.cli.context import AppContext
 from triage.cli.output import print_table
 from triage.errors import UserInputError
 
-PROTOCOLS = ("astm", "hl7", "line")
-KIND_PROTOCOL = {"astm-analyzer": "astm", "hl7-monitor": "hl7", "pulse-oximeter": "line"}
+PROTOCOLS = ("astm", "hl7", "line", "poct1a")
 
 
 def _err(text: str) -> None:
@@ -155,7 +160,9 @@ def register(app: typer.Typer) -> None:
         bytesize: Annotated[int, typer.Option(help="Serial data bits (5-8).")] = 8,
         parity: Annotated[str, typer.Option(help="Serial parity: N, E, O, M or S.")] = "N",
         stopbits: Annotated[float, typer.Option(help="Serial stop bits: 1, 1.5 or 2.")] = 1,
-        protocol: Annotated[str | None, typer.Option(help="astm, hl7 or line (without --profile).")] = None,
+        protocol: Annotated[
+            str | None, typer.Option(help="astm, hl7, line or poct1a (without --profile).")
+        ] = None,
         tcp_listen: Annotated[
             str | None,
             typer.Option("--tcp-listen", help="Listen for the device on HOST:PORT (loopback by default)."),
@@ -319,7 +326,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Play SYNTHETIC results (or a capture) to a gateway as an instrument would, with fault injection.
 
-        ASTM waits for every ACK and resends on NAK; HL7 waits for each ACK; line devices just write.
+        ASTM waits for every ACK and resends on NAK; HL7 waits for each ACK; a POCT1-A2 meter
+        (poct1a-meter) runs HEL, DST, OBS..., EOT and resends an unacknowledged result as RES;
+        line devices just write.
         Prints which messages the gateway acknowledged.
         """
         if kind not in DEVICE_KINDS:

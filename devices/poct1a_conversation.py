@@ -1,0 +1,180 @@
+"""The host side of a POCT1-A2 conversation, as a gateway ``LinkDriver`` (sans-IO).
+
+A point-of-care device (or its dock) connects and leads::
+
+    device                          host (this driver)
+    HEL.R01  hello, capabilities -> ACK.R01 AA    (reads DCP.application_timeout)
+    DST.R01  status              -> ACK.R01 AA    (notes DST.new_observations_qty), then
+                                    REQ.R01 ROBS  when it has observations (after_status
+                                                  "request_observations", the default), or
+                                    END.R01       when it has none, or
+                                    DTV.R01 START_CONTINUOUS once ("start_continuous"), or
+                                    nothing ("wait")
+    ACK.R01  of our REQ/DTV/END  -> (never acknowledged)
+    OBS.R01 / OBS.R02, repeated  -> stored, THEN ACK.R01 AA (persist before ACK)
+    EOT.R01  end of topic OBS    -> ACK.R01 AA, then END.R01 NRM (request mode)
+    END.R01                      -> (conversation over; nothing sent)
+
+Every ACK echoes the acknowledged message's ``HDR.control_id`` in ``ACK.ack_control_id``. A
+message that does not parse (malformed XML, DOCTYPE, unknown root, no control id) is stored whole
+in quarantine and answered ``AE`` with the reason in ``ACK.note_txt`` (its control id when it can
+still be read). Silence longer than the application timeout (the device's
+``DCP.application_timeout``, else the profile's) while a conversation is open ends it: a partial
+message is discarded (nothing committed, so the device still owns it) and END.R01 is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from devices.codecs.poct1a import (
+    OBSERVATION_TYPES,
+    Poct1aError,
+    Poct1aFrame,
+    Poct1aFramer,
+    Poct1aJunk,
+    Poct1aMessage,
+    build_ack,
+    build_directive,
+    build_end,
+    build_request_observations,
+    parse_message,
+    recover_control_id,
+)
+from devices.profile import DeviceProfile
+from devices.session import Discarded, Junk, LinkEvent, Received, Send
+
+#: Bounds on a device-announced application timeout (seconds).
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1.0, 3600.0
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+class Poct1aDriver:
+    """One POCT1-A2 conversation per session (a device that reconnects starts a new one)."""
+
+    protocol = "poct1a"
+
+    def __init__(self, profile: DeviceProfile, wall_clock: Callable[[], datetime] | None = None) -> None:
+        self._settings = profile.poct1a
+        self._framer = Poct1aFramer(profile.poct1a.max_message_size)
+        self._wall = wall_clock or (lambda: datetime.now(profile.zone))
+        self._sent = 0
+        self._open = False
+        self._continuous = False
+        self._deadline: float | None = None
+        #: What the device said about itself (for tests and the wire log reader).
+        self.timeout_s = profile.poct1a.application_timeout
+        self.device_max_message: int | None = None
+        self.new_observations: int | None = None
+        self.acknowledged_by_device: list[tuple[str, str]] = []  # (our control id, AA/AE)
+
+    # ----------------------------------------------------------------- LinkDriver
+    def feed(self, data: bytes, now: float) -> list[LinkEvent]:
+        events: list[LinkEvent] = []
+        for item in self._framer.feed(data):
+            if isinstance(item, Poct1aFrame):
+                events += self._message(item.data)
+            elif isinstance(item, Poct1aJunk):
+                events.append(Junk("bytes outside a POCT1-A2 message", item.data, item.offset))
+            else:
+                events.append(
+                    Discarded(
+                        f"POCT1-A2 message {item.root} at byte {item.offset} is over "
+                        f"{self._framer.max_size} bytes (profile [poct1a] max_message_size); dropped"
+                    )
+                )
+        if data and self._open:
+            self._deadline = now + self.timeout_s
+        return events
+
+    def poll(self, now: float) -> list[LinkEvent]:
+        if self._deadline is None or now < self._deadline:
+            return []
+        events: list[LinkEvent] = []
+        if self._framer.buffered:
+            events.append(
+                Discarded(
+                    f"no complete POCT1-A2 message within the application timeout of {self.timeout_s:g} s; "
+                    f"{self._framer.buffered} bytes discarded"
+                )
+            )
+            self._framer.reset()
+        events.append(Send(self._end("")))
+        return events
+
+    def next_deadline(self) -> float | None:
+        return self._deadline
+
+    # ----------------------------------------------------------------- messages
+    def _control_id(self) -> str:
+        self._sent += 1
+        return str(self._sent)
+
+    def _ack(self, acked: str, code: str = "AA", note: str = "") -> bytes:
+        return build_ack(self._control_id(), acked, code, note=note[:200], now=self._wall())
+
+    def _end(self, reason: str) -> bytes:
+        self._open = False
+        self._deadline = None
+        return build_end(self._control_id(), reason, now=self._wall())
+
+    def _message(self, raw: bytes) -> list[LinkEvent]:
+        try:
+            message = parse_message(raw)
+        except Poct1aError as exc:
+            # Stored whole (the decoder quarantines it for the same reason), then refused.
+            self._open = True
+            return [Received(raw), Send(self._ack(recover_control_id(raw) or "", "AE", str(exc)))]
+        kind = message.message_type
+        if kind == "ACK.R01":  # an acknowledgement is never acknowledged
+            acked = message.value("ACK/ACK.ack_control_id") or ""
+            self.acknowledged_by_device.append((acked, message.value("ACK/ACK.type_cd") or ""))
+            return []
+        if kind == "END.R01":
+            self._open = False
+            self._deadline = None
+            return []
+        self._open = True
+        if kind in OBSERVATION_TYPES:
+            # Persist before ACK: the session commits Received before it sends the ACK.
+            return [Received(raw), Send(self._ack(message.control_id))]
+        events: list[LinkEvent] = [Send(self._ack(message.control_id))]
+        if kind == "HEL.R01":
+            self._hello(message)
+        elif kind == "DST.R01":
+            events += self._status(message)
+        elif kind == "EOT.R01":
+            topic = (message.value("EOT/EOT.topic_cd") or "").upper()
+            if topic == "OBS" and self._settings.after_status == "request_observations":
+                events.append(Send(self._end("NRM")))
+        return events
+
+    def _hello(self, message: Poct1aMessage) -> None:
+        for element in message.root.walk():
+            if element.tag == "DCP":
+                timeout = _number(element.value("DCP.application_timeout"))
+                if timeout is not None and timeout > 0:
+                    self.timeout_s = min(max(timeout, MIN_TIMEOUT_S), MAX_TIMEOUT_S)
+            elif element.tag == "DSC":
+                size = _number(element.value("DSC.max_message_sz"))
+                self.device_max_message = int(size) if size else None
+
+    def _status(self, message: Poct1aMessage) -> list[LinkEvent]:
+        qty = _number(message.value("DST/DST.new_observations_qty"))
+        self.new_observations = int(qty) if qty is not None else None
+        mode = self._settings.after_status
+        if mode == "request_observations":
+            if self.new_observations == 0:
+                return [Send(self._end("NRM"))]
+            return [Send(build_request_observations(self._control_id(), now=self._wall()))]
+        if mode == "start_continuous" and not self._continuous:
+            self._continuous = True
+            return [Send(build_directive(self._control_id(), "START_CONTINUOUS", now=self._wall()))]
+        return []

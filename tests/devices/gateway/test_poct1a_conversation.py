@@ -1,0 +1,261 @@
+"""POCT1-A2 conversations (checklist item 25): the host driver's replies and timers, and a
+simulated meter dock against the listening gateway over real loopback TCP - every message ACKed
+with its control id echoed, results stored once (a RES resend too), QC never fed to triage, and
+malformed XML quarantined while earlier results stay."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from devices import simulated_poct1a
+from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aMessage, build_ack, parse_message
+from devices.endpoint import DeviceEndpoint
+from devices.gateway import GatewayResult
+from devices.link_drivers import endpoint_from_profile
+from devices.poct1a_conversation import Poct1aDriver
+from devices.profile import DeviceProfile, load_profile
+from devices.session import Discarded, LinkEvent, MonotonicClock, Received, Send
+from devices.simulated_results import SimulatedSample, generate_samples, sample_from_values, simulator_profile
+from devices.simulator import FaultPlan, SimulatedDevice
+from devices.transports.link import Link, TcpListenSpec
+from devices.transports.tcp import TcpLink
+from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+
+ZONE = ZoneInfo("Asia/Shanghai")
+PROFILE = load_profile("poct1a-glucose_meter")
+CLOCK = MonotonicClock()
+
+
+def _sample(sample_id: str, glucose: float = 5.8, qc: bool = False) -> SimulatedSample:
+    when = datetime(2026, 1, 5, 8, int(sample_id[-1]), tzinfo=ZONE)
+    return sample_from_values(
+        "poct1a-meter", "SIM-P1", sample_id, {"glucose_random": glucose}, observed_at=when, qc=qc
+    )
+
+
+def _sent(events: list[LinkEvent]) -> list[Poct1aMessage]:
+    return [parse_message(e.data) for e in events if isinstance(e, Send)]
+
+
+def _profile(**poct1a: object) -> DeviceProfile:
+    return PROFILE.model_copy(update={"poct1a": PROFILE.poct1a.model_copy(update=poct1a)})
+
+
+# ------------------------------------------------------------------ the driver alone
+
+
+def test_the_host_acks_hello_and_status_with_the_control_id_and_requests_the_observations() -> None:
+    driver = Poct1aDriver(PROFILE)
+    hello = _sent(driver.feed(simulated_poct1a.hello("00041", timeout_s=90), 0.0))
+    assert [
+        (m.message_type, m.value("ACK/ACK.type_cd"), m.value("ACK/ACK.ack_control_id")) for m in hello
+    ] == [("ACK.R01", "AA", "00041")]
+    assert driver.timeout_s == 90 and driver.next_deadline() == 90.0
+    replies = _sent(driver.feed(simulated_poct1a.status("00042", 3), 1.0))
+    assert [m.message_type for m in replies] == ["ACK.R01", "REQ.R01"]
+    assert replies[0].value("ACK/ACK.ack_control_id") == "00042"
+    assert replies[1].value("REQ/REQ.request_cd") == "ROBS"
+    assert driver.new_observations == 3
+    assert len({m.control_id for m in hello + replies}) == 3  # the host's own ids never repeat
+
+
+def test_an_observation_is_received_before_its_ack_and_an_ack_is_never_acked() -> None:
+    driver = Poct1aDriver(PROFILE)
+    raw = simulated_poct1a.observation(_sample("S1"), "7")
+    events = driver.feed(raw, 0.0)
+    assert isinstance(events[0], Received) and events[0].raw == raw
+    assert [m.value("ACK/ACK.ack_control_id") for m in _sent(events)] == ["7"]
+    assert isinstance(events[1], Send)  # persist before ACK: Received comes first
+    assert driver.feed(build_ack("8", "2"), 1.0) == []
+    assert driver.acknowledged_by_device == [("2", "AA")]
+
+
+def test_no_new_observations_ends_the_conversation_and_eot_of_observations_ends_it_too() -> None:
+    driver = Poct1aDriver(PROFILE)
+    assert [m.message_type for m in _sent(driver.feed(simulated_poct1a.status("1", 0), 0.0))] == [
+        "ACK.R01",
+        "END.R01",
+    ]
+    assert driver.next_deadline() is None
+    driver = Poct1aDriver(PROFILE)
+    end = _sent(driver.feed(simulated_poct1a.end_of_topic("9"), 0.0))
+    assert [m.message_type for m in end] == ["ACK.R01", "END.R01"]
+    assert end[1].value("TRM/TRM.reason_cd") == "NRM"
+    assert driver.feed(b'<END.R01><HDR><HDR.control_id V="10"/></HDR></END.R01>', 1.0) == []
+
+
+def test_start_continuous_is_sent_once_and_wait_sends_nothing() -> None:
+    driver = Poct1aDriver(_profile(after_status="start_continuous"))
+    first = _sent(driver.feed(simulated_poct1a.status("1", 2), 0.0))
+    assert [(m.message_type, m.value("DTV/DTV.command_cd")) for m in first][1] == (
+        "DTV.R01",
+        "START_CONTINUOUS",
+    )
+    assert [m.message_type for m in _sent(driver.feed(simulated_poct1a.status("2", 1), 1.0))] == ["ACK.R01"]
+    assert [m.message_type for m in _sent(driver.feed(simulated_poct1a.end_of_topic("3"), 2.0))] == [
+        "ACK.R01"
+    ]
+    waiting = Poct1aDriver(_profile(after_status="wait"))
+    assert [m.message_type for m in _sent(waiting.feed(simulated_poct1a.status("1", 2), 0.0))] == ["ACK.R01"]
+
+
+def test_malformed_xml_is_stored_for_quarantine_and_refused_with_ae_naming_the_problem() -> None:
+    driver = Poct1aDriver(PROFILE)
+    bad = b'<OBS.R01><HDR><HDR.control_id V="00077"/></HDR><SVC><PT></SVC></OBS.R01>'
+    events = driver.feed(bad, 0.0)
+    assert isinstance(events[0], Received) and events[0].raw == bad
+    (ack,) = _sent(events)
+    assert (ack.value("ACK/ACK.type_cd"), ack.value("ACK/ACK.ack_control_id")) == ("AE", "00077")
+    assert "malformed XML: mismatched tag" in (ack.value("ACK/ACK.note_txt") or "")
+
+
+def test_silence_past_the_application_timeout_discards_a_partial_message_and_ends() -> None:
+    driver = Poct1aDriver(PROFILE)
+    driver.feed(simulated_poct1a.hello("1", timeout_s=30), 100.0)
+    partial = simulated_poct1a.observation(_sample("S1"), "2")[:120]
+    assert driver.feed(partial, 110.0) == []
+    assert driver.next_deadline() == 140.0
+    assert driver.poll(139.9) == []
+    events = driver.poll(140.0)
+    assert isinstance(events[0], Discarded) and "application timeout of 30 s; 120 bytes" in events[0].reason
+    assert [m.message_type for m in _sent(events)] == ["END.R01"]
+    assert driver.next_deadline() is None
+    # the device starts again: the discarded half never joins the next message
+    assert isinstance(driver.feed(simulated_poct1a.observation(_sample("S1"), "3"), 200.0)[0], Received)
+
+
+# ------------------------------------------------------------------ over loopback TCP
+
+
+def _endpoint(profile: DeviceProfile) -> DeviceEndpoint:
+    return endpoint_from_profile(profile, clock=CLOCK, transport=TcpListenSpec(port=0))
+
+
+async def _conversation(address: tuple[str, int], messages: list[bytes], replies: int) -> list[Poct1aMessage]:
+    reader, writer = await asyncio.open_connection(*address)
+    framer, got = Poct1aFramer(), list[Poct1aMessage]()
+    writer.write(b"".join(messages))
+    await writer.drain()
+    while len(got) < replies:
+        data = await asyncio.wait_for(reader.read(4096), 3)
+        got += [parse_message(e.data) for e in framer.feed(data) if isinstance(e, Poct1aFrame)]
+    writer.close()
+    return got
+
+
+def test_a_simulated_meter_is_stored_once_each_ack_echoes_its_id_and_qc_is_held(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    samples = [*generate_samples("poct1a-meter", random.Random(3), 4), _sample("Q1", 5.5, qc=True)]
+    profile = simulator_profile("poct1a-meter", "meter")
+
+    async def scenario() -> list[str]:
+        async with running_gateway([_endpoint(profile)], db_path, delivered=delivered) as gateway:
+            host, port = gateway.listen_address("meter")
+
+            async def connect() -> Link:
+                reader, writer = await asyncio.open_connection(host, port)
+                return TcpLink(reader, writer, f"{host}:{port}")
+
+            device = SimulatedDevice("poct1a-meter", connect, samples, faults=FaultPlan(max_chunk=37))
+            report = await asyncio.wait_for(device.run(), 20)
+            await wait_until(lambda: len(delivered) == 9)
+            (status,) = gateway.status()
+            assert (status.results, status.duplicates, status.quarantined) == (9, 0, 0)
+            return report.acknowledged
+
+    acknowledged = asyncio.run(scenario())
+    assert acknowledged == [s.sample_id for s in samples]
+    assert sorted(result_keys(db_path)) == sorted(
+        (s.sample_id, r.vendor_code, "final") for s in samples for r in s.results
+    )
+    qc = [r for r in delivered if r.stored.is_qc]
+    assert len(qc) == 1 and not qc[0].auto_feed and qc[0].hold_reason == "quality-control result"
+    assert all(r.auto_feed for r in delivered if not r.stored.is_qc)
+
+
+def test_a_res_resend_is_acked_again_but_stored_once(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    sample = _sample("S1", 14.2)
+
+    async def scenario() -> list[Poct1aMessage]:
+        async with running_gateway([_endpoint(PROFILE)], db_path) as gateway:
+            messages = [
+                simulated_poct1a.hello("1"),
+                simulated_poct1a.status("2", 1),
+                simulated_poct1a.observation(sample, "3"),
+                simulated_poct1a.observation(sample, "4", resend=True),
+            ]
+            replies = await _conversation(gateway.listen_address(PROFILE.device_id), messages, 5)
+            await wait_until(lambda: gateway.status()[0].duplicates == 1)
+            return replies
+
+    replies = asyncio.run(scenario())
+    acks = [m.value("ACK/ACK.ack_control_id") for m in replies if m.message_type == "ACK.R01"]
+    assert acks == ["1", "2", "3", "4"]
+    assert [m.message_type for m in replies].count("REQ.R01") == 1
+    assert result_keys(db_path) == [("S1", "Glu", "final")]
+    assert count(db_path, "device_messages") == 2
+
+
+def test_malformed_xml_is_quarantined_while_the_earlier_results_stay(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    bad = b'<OBS.R01><HDR><HDR.control_id V="6"/></HDR><SVC><PT><PT.patient_id V="P2"></SVC></OBS.R01>'
+
+    async def scenario() -> list[Poct1aMessage]:
+        async with running_gateway([_endpoint(PROFILE)], db_path) as gateway:
+            messages = [simulated_poct1a.observation(_sample("S5"), "5"), b"\n", bad]
+            replies = await _conversation(gateway.listen_address(PROFILE.device_id), messages, 2)
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            return replies
+
+    replies = asyncio.run(scenario())
+    assert [(m.value("ACK/ACK.type_cd"), m.value("ACK/ACK.ack_control_id")) for m in replies] == [
+        ("AA", "5"),
+        ("AE", "6"),
+    ]
+    assert result_keys(db_path) == [("S5", "Glu", "final")]
+    with sqlite3.connect(db_path) as conn:
+        raw, reason, offset = conn.execute(
+            "SELECT raw, reason, byte_offset FROM device_quarantine"
+        ).fetchone()
+    assert raw == bad and "malformed XML: mismatched tag" in reason and offset == bad.index(b"</SVC>") + 2
+
+
+def test_lost_acks_and_disconnects_lead_to_res_resends_that_are_stored_exactly_once(tmp_path: Path) -> None:
+    """The meter resends an unacknowledged result as RES (new control id, same observation); the
+    gateway acknowledges it again and counts it as a duplicate, never stores it twice."""
+    db_path = tmp_path / "clinic.db"
+    profile = simulator_profile("poct1a-meter", "meter")
+    impatient = profile.model_copy(update={"link": profile.link.model_copy(update={"reply_timeout": 0.3})})
+    samples = generate_samples("poct1a-meter", random.Random(5), 15, qc_rate=0.2)
+    faults = FaultPlan(max_chunk=50, drop_ack_rate=0.002, disconnect_rate=0.05)
+
+    async def scenario() -> tuple[int, int]:
+        async with running_gateway([_endpoint(profile)], db_path) as gateway:
+            host, port = gateway.listen_address("meter")
+
+            async def connect() -> Link:
+                reader, writer = await asyncio.open_connection(host, port)
+                return TcpLink(reader, writer, f"{host}:{port}")
+
+            device = SimulatedDevice(
+                "poct1a-meter", connect, samples, rng=random.Random(5), faults=faults, profile=impatient
+            )
+            report = await asyncio.wait_for(device.run(), 60)
+            assert report.unacknowledged == 0
+            await wait_until(lambda: gateway.status()[0].results == 30)
+            return report.aborted, gateway.status()[0].duplicates
+
+    aborted, duplicates = asyncio.run(scenario())
+    assert aborted > 0 and duplicates > 0  # ACKs were lost, results resent
+    keys = result_keys(db_path)
+    assert len(keys) == len(set(keys)) == 30
+    with sqlite3.connect(db_path) as conn:
+        raws = [bytes(r[0]) for r in conn.execute("SELECT raw FROM device_messages")]
+    assert any(b'<SVC.reason_cd V="RES"/>' in raw for raw in raws)
