@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,7 @@ def rebuild_command(
     ] = DEFAULT_SEED,
     backend: Annotated[str, typer.Option("--backend", help="Fitting backend: python or r.")] = "python",
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary instead of text.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Rebuild the study: Figure 2 edge lists, Tables 3 and 4 (Models 1-3), Figures 3, 5, 6, 7,
     the comparison with the published estimates, and an HTML report, all in --out."""
@@ -45,15 +47,25 @@ def rebuild_command(
     if data is not None and not (data / "study.json").is_file():
         # Checked before the progress bar starts, so the error is the only line printed.
         raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True, disable=as_json
-    ) as bar:
-        task = bar.add_task("starting", total=6)
+    silent = as_json or quiet
+    if silent or sys.stderr.isatty():
+        # On a terminal: a bar that is gone when the work is done.
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True, disable=silent
+        ) as bar:
+            task = bar.add_task("starting", total=6)
 
-        def tick(step: str, done: int, total: int) -> None:
-            bar.update(task, description=step, completed=done, total=total)
+            def tick(step: str, done: int, total: int) -> None:
+                bar.update(task, description=step, completed=done, total=total)
 
-        result = rebuild(out, data=data, seed=seed, backend=backend, progress=tick)
+            result = rebuild(out, data=data, seed=seed, backend=backend, progress=tick)
+    else:
+        # Redirected (a log, CI): the bar would draw nothing; say each step on stderr, as
+        # `triage report` does.
+        def say(step: str, done: int, total: int) -> None:
+            typer.echo(f"... [{done}/{total}] {step}", err=True)
+
+        result = rebuild(out, data=data, seed=seed, backend=backend, progress=say)
     if as_json:
         payload = {
             "out": str(result.out),

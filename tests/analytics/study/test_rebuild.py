@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analytics.study.rebuild import rebuild
-from triage.cli import app
+from triage.cli import app, main
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
 
@@ -165,3 +165,17 @@ def test_r_backend_rebuilds_with_goodness_of_fit(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
     gof = pd.read_csv(tmp_path / "gof_degree_region.csv")
     assert len(gof) > 0 and (tmp_path / "gof_degree_region.png").exists()
+
+
+def test_cli_progress_is_shown_on_stderr_when_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a rich bar draws nothing when stderr is redirected, so a logged rebuild showed no progress
+    # for its whole run (14 s on the embedded dataset); it now says each step, as `triage report`
+    example = Path(__file__).resolve().parents[3] / "examples" / "study"
+    assert main(["study", "rebuild", "--data", str(example), "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "... [2/6] fitting Models 1-3 for region (12 units, 132 dyads)" in err
+    assert err.rstrip().endswith("... [6/6] done")
+    assert main(["study", "rebuild", "--data", str(example), "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
