@@ -31,6 +31,9 @@ REFERRAL_URGENCY = {
     "urgent_referral": "urgent",
     "routine_referral": "routine",
 }
+#: How a referral the pipeline proposes begins its reason, followed by the rules ("; "-separated);
+#: the pages name the rules in the user's language (``pages/rendering.referral_reason``).
+PROPOSED_BY_TRIAGE = "proposed by triage: "
 
 
 def now_utc() -> datetime:

@@ -41,7 +41,7 @@ from referral.records import PatientIn, ReferralIn
 from triage.errors import ClinicError
 from triage.observation import Observation
 from triage.service import corrections
-from triage.service.clinic import REFERRAL_URGENCY, Clinic
+from triage.service.clinic import PROPOSED_BY_TRIAGE, REFERRAL_URGENCY, Clinic
 from triage.service.runtime import Runtime
 
 log = logging.getLogger("triage.service.pipeline")
@@ -224,7 +224,7 @@ class DevicePipeline:
                 assessment_id=int(assessment["id"]),
                 to_facility=str(target["id"]),
                 urgency=urgency,
-                reason=f"proposed by triage: {text}",
+                reason=f"{PROPOSED_BY_TRIAGE}{text}",
             ),
             actor=actor,
         )

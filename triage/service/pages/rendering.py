@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from triage.service.auth import CSRF_FIELD, Principal
+from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import clock, duration, local_time
 from triage.service.pages.engine_text import EngineText, bounds
@@ -41,6 +42,17 @@ def rule_label(language: str, name: str) -> str:
     return name if label == f"rule.{name}" else bounds(label)
 
 
+def referral_reason(language: str, reason: str) -> str:
+    """A referral's reason as stored, except the one the pipeline writes when it proposes a
+    referral ("proposed by triage: <rule>; <rule>"), which names the rules in the user's language."""
+    rules = reason.removeprefix(PROPOSED_BY_TRIAGE)
+    if rules == reason:
+        return reason
+    text = catalogue(language)
+    names = text("list.clauses").join(rule_label(language, rule) for rule in rules.split("; "))
+    return text("referrals.proposed_by_triage", rules=names)
+
+
 def code_name(language: str, code: str) -> str:
     """An observation code named in the user's language (``name.<code>``); the vocabulary's
     display name, or the code itself, when the catalogue has none."""
@@ -62,6 +74,7 @@ def render(
             "t": catalogue(language),
             "rule": partial(rule_label, language),
             "name": partial(code_name, language),
+            "referral_reason": partial(referral_reason, language),
             # the engine's English (details, notes, explanations) in the user's language
             "engine_text": partial(EngineText, language),
             "lang": language,

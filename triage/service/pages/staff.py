@@ -139,7 +139,13 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
     patient = store.get_patient(db, int(encounter["patient_id"]))
     latest = store.latest_assessment(db, encounter_id)
     overrides = store.overrides_for(db, int(latest["id"])) if latest else []
-    refs = list(db.query("SELECT * FROM referrals WHERE encounter_id = ? ORDER BY id DESC", [encounter_id]))
+    refs = list(
+        db.query(
+            "SELECT r.*, f.name AS facility_name FROM referrals r LEFT JOIN facilities f ON f.id = r.to_facility"
+            " WHERE r.encounter_id = ? ORDER BY r.id DESC",
+            [encounter_id],
+        )
+    )
     return render(
         request,
         "encounter.html",
@@ -233,8 +239,9 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
     db = runtime_of(request).databases.get()
     rows = list(
         db.query(
-            "SELECT r.*, p.mrn, p.name FROM referrals r JOIN encounters e ON e.id = r.encounter_id"
-            " JOIN patients p ON p.id = e.patient_id ORDER BY r.id DESC LIMIT 200"
+            "SELECT r.*, p.mrn, p.name, f.name AS facility_name FROM referrals r"
+            " JOIN encounters e ON e.id = r.encounter_id JOIN patients p ON p.id = e.patient_id"
+            " LEFT JOIN facilities f ON f.id = r.to_facility ORDER BY r.id DESC LIMIT 200"
         )
     )
     if who.role is Role.analyst:

@@ -1,0 +1,139 @@
+"""What a nurse or doctor reads on the staff pages, in both languages: a closed visit is no longer
+an urgent case, who changed a decision, the signed-in role, referrals by facility name and the
+rules that proposed them, readings entered by hand. Real service, real SQLite, forms with CSRF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.conftest import WALK_IN, Staff
+from triage.service.auth import Role
+from triage.service.clinic import PROPOSED_BY_TRIAGE
+
+
+def _walk_in(staff: Staff, mrn: str) -> dict[str, Any]:
+    made = staff.client.post(
+        "/api/v1/assessments",
+        json={**WALK_IN, "patient": {"mrn": mrn, "sex": "male"}},
+        headers=staff.bearer(Role.nurse),
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["disposition"] == "emergency_transfer"
+    result: dict[str, Any] = made.json()
+    return result
+
+
+def _row(html: str, encounter_id: int) -> str:
+    return html.split(f'data-encounter="{encounter_id}"')[1].split("</tr>")[0]
+
+
+def _opening(html: str, encounter_id: int) -> str:
+    """The ``<tr ...>`` tag of an encounter's queue row."""
+    return "<tr" + html.split(f'data-encounter="{encounter_id}"')[0].rsplit("<tr", 1)[1]
+
+
+def _language(staff: Staff, csrf: str, language: str) -> None:
+    staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+
+
+def test_a_closed_visit_is_no_longer_counted_or_shown_as_an_urgent_case(staff: Staff) -> None:
+    still_here, gone = _walk_in(staff, "U-1"), _walk_in(staff, "U-2")
+    csrf = staff.login(Role.nurse)
+    assert "2 urgent cases need attention now" in staff.client.get("/queue/rows").text
+    closed = staff.client.post(
+        f"/api/v1/encounters/{gone['encounter_id']}/close",
+        json={"reason": "left by ambulance"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert closed.status_code == 200, closed.text
+    for language, banner in (("en", "1 urgent case needs attention now"), ("zh", "例紧急病例")):
+        _language(staff, csrf, language)
+        rows = staff.client.get("/queue/rows").text
+        assert banner in rows and "2 urgent" not in rows and "2 例" not in rows
+        assert 'class="row urgent d-emergency_transfer"' in _opening(rows, still_here["encounter_id"])
+        assert 'class="row closed d-emergency_transfer"' in _opening(rows, gone["encounter_id"])
+
+
+def test_who_changed_a_decision_and_the_signed_in_role_read_in_the_user_s_language(staff: Staff) -> None:
+    made = _walk_in(staff, "O-1")
+    changed = staff.client.post(
+        f"/api/v1/assessments/{made['id']}/overrides",
+        json={"disposition": "urgent_referral", "reason": "seen by the doctor"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert changed.status_code == 201, changed.text
+    csrf = staff.login(Role.nurse)
+    for language, mark, role in (
+        ("en", "changed by clinician", "nurse (nurse)"),
+        ("zh", "已由 clinician 更改", "nurse (护士)"),
+    ):
+        _language(staff, csrf, language)
+        page = staff.client.get("/queue").text
+        assert f'<small class="overridden">{mark}</small>' in _row(page, made["encounter_id"])
+        assert f"<span>{role}</span>" in page
+
+
+def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Staff) -> None:
+    made = _walk_in(staff, "R-1")
+    for reason in (
+        f"{PROPOSED_BY_TRIAGE}spo2_critical; news2_emergency",
+        "family asks for the county hospital",
+    ):
+        created = staff.client.post(
+            "/api/v1/referrals",
+            json={
+                "assessment_id": made["id"],
+                "to_facility": "county-hospital",
+                "urgency": "emergency",
+                "reason": reason,
+            },
+            headers=staff.bearer(Role.clinician),
+        )
+        assert created.status_code == 201, created.text
+        if reason.startswith(PROPOSED_BY_TRIAGE):
+            staff.client.post(
+                f"/api/v1/referrals/{created.json()['id']}/status",
+                json={"status": "cancelled", "note": "a second one follows"},
+                headers=staff.bearer(Role.clinician),
+            )
+    csrf = staff.login(Role.clinician)
+    expected = {
+        "en": (
+            "Proposed by triage: SpO2 critical (scale 1 ≤91 %; scale 2 ≤83 % or ≥97 % on oxygen);"
+            " NEWS2 ≥7 (emergency response threshold)",
+            "Emergency",
+        ),
+        "zh": (
+            "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
+            "急诊",
+        ),
+    }
+    for language, (proposed, urgency) in expected.items():
+        _language(staff, csrf, language)
+        for page in (f"/encounters/{made['encounter_id']}", "/referrals"):
+            html = staff.client.get(page).text
+            assert f'<td class="reason">{proposed}</td>' in html, (language, page)
+            assert '<td class="reason">family asks for the county hospital</td>' in html, (
+                "typed text as typed"
+            )
+            assert 'County Hospital <small class="facility-id">county-hospital</small>' in html
+            assert f"<td>{urgency}</td>" in html
+            assert "proposed by triage" not in html and "spo2_critical;" not in html
+
+
+def test_a_reading_entered_by_hand_says_so_in_the_user_s_language(staff: Staff) -> None:
+    made = _walk_in(staff, "M-1")
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made['encounter_id']}"
+    added = staff.client.post(
+        f"{page}/readings",
+        data={"csrf_token": csrf, "code": "temperature", "value": "38.2", "unit": ""},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    for language, words in (("en", "entered by hand"), ("zh", "手工录入")):
+        _language(staff, csrf, language)
+        rows = staff.client.get(page).text.split('data-observation="')[1:]
+        by_hand = [r for r in rows if 'data-code="temperature"' in r]
+        assert len(by_hand) == 1 and f"<td>{words}</td>" in by_hand[0], by_hand
+        assert "manual entry" not in staff.client.get(page).text
