@@ -37,10 +37,14 @@ def data_banners(synthetic: bool | None, provenance_unknown: Sequence[str]) -> l
     return banners
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool | None) -> list[Path]:
+    """Every table as CSV and Parquet, each row carrying the report's ``synthetic`` flag in a last
+    column (True: some input is SYNTHETIC; empty: provenance unknown), so a table copied out of the
+    report still says what its numbers are; ``sources`` has a flag per input already."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name, frame in tables.items():
+    for name, table in tables.items():
+        frame = table if "synthetic" in table.columns else table.assign(synthetic=synthetic)
         csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
         frame.to_csv(csv_path, index=False)
         frame.to_parquet(parquet_path, index=False)
@@ -241,7 +245,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     """Write ``report.html``, ``summary.json``, ``tables/*.csv|parquet`` and ``plots/*.png``."""
     out.mkdir(parents=True, exist_ok=True)
     t = report.tables
-    write_tables(t, out / "tables")
+    write_tables(t, out / "tables", report.synthetic)
     facilities = t["hospital_centrality"]
     plots: dict[str, bytes] = {
         "local_share": plot_local_share(t["region_month"], report.synthetic),

@@ -35,12 +35,33 @@ class RebuildResult:
     files: list[Path]
 
 
-def _write_table(out: Path, name: str, table: pd.DataFrame, files: list[Path], index: bool = False) -> None:
+def _write_table(
+    out: Path,
+    name: str,
+    table: pd.DataFrame,
+    files: list[Path],
+    index: bool = False,
+    synthetic: bool | None = None,
+) -> None:
+    """CSV and Parquet. ``synthetic`` labels a table built from (partly) SYNTHETIC data: a last
+    ``synthetic`` column in a tidy table, a final ``data`` row in a paper-layout table (``index``),
+    so the file says so wherever it is copied to."""
+    if synthetic is not None and not index and "synthetic" not in table.columns:
+        table = table.assign(synthetic=synthetic)
+    if synthetic and index:
+        note = pd.DataFrame(
+            [[SYNTHETIC_TABLE_NOTE] + [None] * (len(table.columns) - 1)], columns=table.columns
+        )
+        table = pd.concat([table, note.set_axis(pd.Index(["data"], name=table.index.name))])
     csv_path = out / f"{name}.csv"
     table.to_csv(csv_path, index=index)
     parquet_path = out / f"{name}.parquet"
     (table.reset_index() if index else table).to_parquet(parquet_path, index=False)
     files += [csv_path, parquet_path]
+
+
+#: The footnote row of a paper-layout table built from SYNTHETIC data.
+SYNTHETIC_TABLE_NOTE = "SYNTHETIC flows and facility counts (not the study's data)"
 
 
 def supplied_data_labels(data: Path) -> tuple[str, str]:
@@ -91,8 +112,10 @@ def rebuild(
         wide = side_by_side(fits[frame.key])
         name = f"table_{frame.key}"
         tables[name] = wide
-        _write_table(out, name, wide, files, index=True)
-        _write_table(out, f"coefficients_{frame.key}", long_table(fits[frame.key]), files)
+        _write_table(out, name, wide, files, index=True, synthetic=frame.synthetic)
+        _write_table(
+            out, f"coefficients_{frame.key}", long_table(fits[frame.key]), files, synthetic=frame.synthetic
+        )
         label = frame.table or f"Frame {i + 1}"
         note = f"<p class='note'>{frame.n} units, {len(frame.edges)} ties"
         note += (
@@ -106,13 +129,14 @@ def rebuild(
     tick("drawing figures", 3, total)
     for frame in study.frames:
         edges_path = out / f"figure2_edges_{frame.key}.csv"
-        frame.edges.to_csv(edges_path, index=False)
+        edges = frame.edges if "synthetic" in frame.edges else frame.edges.assign(synthetic=frame.synthetic)
+        edges.to_csv(edges_path, index=False)
         files.append(edges_path)
         centrality = figures.in_degree_centrality(frame)
-        _write_table(out, f"figure7_centrality_{frame.key}", centrality, files)
+        _write_table(out, f"figure7_centrality_{frame.key}", centrality, files, synthetic=frame.synthetic)
         tables[f"centrality_{frame.key}"] = centrality
         gof = fits[frame.key].fits["Model 3"].gof(nsim=40, seed=seed)
-        _write_table(out, f"gof_degree_{frame.key}", gof, files)
+        _write_table(out, f"gof_degree_{frame.key}", gof, files, synthetic=frame.synthetic)
         pngs = [
             figures.network_map(frame, out / f"figure2_network_{frame.key}.png"),
             figures.facility_maps(frame, out / f"figure6_facilities_{frame.key}.png"),
@@ -157,7 +181,8 @@ def rebuild(
             ignore_index=True,
         )
         tables["comparison"] = comparison
-        _write_table(out, "comparison_with_paper", comparison, files)
+        compared = [f.synthetic for f in study.frames if f.key in ("national", "zhejiang")]
+        _write_table(out, "comparison_with_paper", comparison, files, synthetic=any(compared))
         checks = hypotheses(fits["national"], fits["zhejiang"], occupancy_summary(imbalance))
         caveat = ""
         if study.synthetic and embedded:

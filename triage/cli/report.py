@@ -181,7 +181,7 @@ def simulate(
             memory_limit=memory_limit,
             progress=say,
         )
-    write_tables({"policy_curve": result.curve, "rejections": result.rejections}, out)
+    write_tables({"policy_curve": result.curve, "rejections": result.rejections}, out, result.synthetic)
     (out / "policy.png").write_bytes(plot_policy(result.curve, result.synthetic))
     curve = result.curve
     if as_json:

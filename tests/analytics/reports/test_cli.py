@@ -238,6 +238,7 @@ def test_a_bare_table_says_its_provenance_is_unknown_and_a_table_of_an_export_ke
     summary = json.loads((out / "summary.json").read_text())
     assert summary["synthetic"] is None and summary["provenance_unknown"] == [str(bare)]
     assert pd.read_csv(out / "tables" / "sources.csv")["synthetic"].isna().all()
+    assert pd.read_csv(out / "tables" / "region_month.csv")["synthetic"].isna().all()  # unknown, not False
 
     assert (
         main(
@@ -270,3 +271,19 @@ def test_a_bare_table_says_its_provenance_is_unknown_and_a_table_of_an_export_ke
     assert payload["synthetic"] is True and payload["provenance_unknown"] == []
     page = (out / "report.html").read_text()
     assert page.count("SYNTHETIC DATA") == 2 and "PROVENANCE UNKNOWN" not in page
+
+
+def test_every_table_file_says_it_is_synthetic(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the banner is on the page, plots and CLI; a table copied out of tables/ said nothing
+    out, sim = tmp_path / "report", tmp_path / "sim"
+    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
+    assert main(["report", "simulate", "-i", str(generated[0]), "-t", "5:0.20", "-o", str(sim), "-q"]) == 0
+    capsys.readouterr()
+    tables = sorted((out / "tables").glob("*.csv")) + sorted(sim.glob("*.csv"))
+    assert len(tables) >= 12
+    for path in tables:
+        for frame in (pd.read_csv(path), pd.read_parquet(path.with_suffix(".parquet"))):
+            assert "synthetic" in frame.columns, path.name
+            assert frame["synthetic"].eq(True).all(), path.name
