@@ -60,6 +60,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             str(port),
             "--interval",
             "1.5",
+            "--close-after",
+            "5",
             "--seconds",
             "170",
             "--data-dir",
@@ -410,3 +412,36 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
     assert readings["y"] == devices["y"] and devices["x"] > readings["x"] + readings["width"], (
         "cards side by side"
     )
+
+
+# Short labels that must read as one piece: a closed visit's tag in the queue and, in Chinese, a
+# score's value ("≥11 分") - each element whose text the browser laid out on more than one line.
+BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, table.scores td.value')]
+  .filter((el) => el.innerText.trim())
+  .filter((el) => { const range = document.createRange(); range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1; })
+  .map((el) => el.innerText.trim())"""
+
+
+def test_closed_visits_and_score_values_read_in_one_piece_in_chinese(browser: object, demo: Demo) -> None:
+    page = login(browser, demo, "nurse")
+    closed = page.locator("table.queue tbody tr.closed")  # type: ignore[attr-defined]
+    wait_until(lambda: closed.count() > 0, 60)  # the demo's nurse sends local care home after 5 s
+    assert "visit closed" in closed.first.inner_text() and "urgent" not in (
+        closed.first.get_attribute("class") or ""
+    )
+    encounter = closed.first.get_attribute("data-encounter")
+    page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
+    try:
+        for width, height in ((1280, 900), (360, 740)):
+            page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
+            for path in ("/queue", f"/encounters/{encounter}"):
+                page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
+                page.wait_for_selector("small.closed" if path == "/queue" else "#closed-banner")  # type: ignore[attr-defined]
+                assert "demo-nurse" in page.inner_text("body") or path == "/queue"  # type: ignore[attr-defined]
+                broken = page.evaluate(BROKEN_LABELS)  # type: ignore[attr-defined]
+                assert not broken, f"{path} at {width} px: broken across lines: {broken[:5]}"
+                assert_fits(page, f"{path} (zh, {width} px)")
+    finally:
+        page.click("form[action='/language'] button")  # type: ignore[attr-defined]
