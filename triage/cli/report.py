@@ -70,6 +70,17 @@ def _check_out(out: Path) -> None:
         raise ReportInputError(f"--out {out}: is a file; give a folder (it is created if missing)")
 
 
+def _echo_rejections(rejected: Any) -> None:
+    """Every rejection, one line each, as both `imbalance` and `simulate` print them."""
+    if len(rejected):
+        typer.echo(f"rejected ({len(rejected)}):")
+        for row in rejected.to_dict("records"):
+            rows = "" if row["rows"] is None or row["rows"] != row["rows"] else f" [{row['rows']} row(s)]"
+            typer.echo(f"  {row['source']}: {row['reason']}{rows}")
+    else:
+        typer.echo("nothing rejected")
+
+
 @app.command("imbalance")
 def imbalance(
     inputs: InputOption,
@@ -129,13 +140,7 @@ def imbalance(
         )
         for key, label in H3_LABELS.items():
             typer.echo(f"{label}: {h3_estimate(key, s.get(key))}")
-        if len(rejected):
-            typer.echo(f"rejected ({len(rejected)}):")
-            for row in rejected.to_dict("records"):
-                rows = "" if row["rows"] is None or row["rows"] != row["rows"] else f" [{row['rows']} row(s)]"
-                typer.echo(f"  {row['source']}: {row['reason']}{rows}")
-        else:
-            typer.echo("nothing rejected")
+        _echo_rejections(rejected)
         typer.echo(f"report: {written['html']}")
     if strict and len(rejected):
         raise typer.Exit(2)
@@ -194,6 +199,7 @@ def simulate(
                     "encounters": result.rows_pooled,
                     "curve": curve,
                     "plot": out / "policy.png",
+                    "rejections": result.rejections,
                 }
             )
         )
@@ -211,9 +217,8 @@ def simulate(
             f"{row['policy']:<28} {100 * row['referred_share']:>8.1f}% {100 * row['load_shift']:>+10.1f}pt"
             f" {sens:>12} {missed:>8}"
         )
+    _echo_rejections(result.rejections)
     typer.echo(f"curve: {out / 'policy_curve.csv'}  plot: {out / 'policy.png'}")
-    if len(result.rejections):
-        typer.echo(f"note: {len(result.rejections)} rejection(s), listed in {out / 'rejections.csv'}")
 
 
 @app.command("generate")

@@ -287,3 +287,22 @@ def test_every_table_file_says_it_is_synthetic(
         for frame in (pd.read_csv(path), pd.read_parquet(path.with_suffix(".parquet"))):
             assert "synthetic" in frame.columns, path.name
             assert frame["synthetic"].eq(True).all(), path.name
+
+
+def test_simulate_lists_rejections_as_imbalance_does(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # simulate printed only "note: 1 rejection(s), listed in ..."; both commands now print each one
+    first = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    twice = tmp_path / "twice"
+    shutil.copytree(first, twice)
+    base = ["-i", str(first), "-i", str(twice), "-q"]
+    assert main(["report", "simulate", *base, "-t", "5:0.20", "-o", str(tmp_path / "s")]) == 0
+    simulated = capsys.readouterr().out
+    assert main(["report", "imbalance", *base, "-o", str(tmp_path / "r")]) == 0
+    imbalance = capsys.readouterr().out
+    listed = [line for line in simulated.splitlines() if line.startswith("rejected") or line.startswith("  ")]
+    assert listed and listed[0] == "rejected (1):" and "exported twice" in listed[1]
+    assert all(line in imbalance.splitlines() for line in listed)
+    assert main(["report", "simulate", *base, "-t", "5:0.20", "-o", str(tmp_path / "s"), "--json"]) == 0
+    assert "exported twice" in json.loads(capsys.readouterr().out)["rejections"][0]["reason"]
