@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analytics.study.dataset import Frame
 
@@ -162,13 +163,15 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
 
 def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: int = 20) -> Path:
     """Figure 7 as a PNG file."""
-    fig = centrality_figure(frame, centrality, top)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(centrality_figure(frame, centrality, top), path)
 
 
 def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
+    """Figures 3 and 5 as a PNG file."""
+    return _save(imbalance_figure(figures), path)
+
+
+def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
     """Figures 3 and 5: patients and bed occupancy by tier, each bar tagged with its status."""
     fig, (patients, beds) = plt.subplots(1, 2, figsize=(12, 4.8))
     visits = figures[figures["measure"] == "visits_or_patients"]
@@ -177,7 +180,7 @@ def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
         visits["value"] / 1e6,
         color=["#d62728" if "high" in t else "#1f77b4" for t in visits["tier"]],
     )
-    patients.set_ylabel("million")
+    patients.set_ylabel("visits or patients, million")
     patients.set_title("Figure 3 - patients by tier")
     patients.tick_params(axis="x", labelrotation=20)
     occ = figures[figures["measure"] == "bed_occupancy"]
@@ -197,13 +200,11 @@ def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
                 rotation=90,
             )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
-    """Share of possible incoming ties realised, by HTH quintile of the receiving unit."""
+def tie_probability_figure(frame: Frame) -> plt.Figure:
+    """Share of possible incoming ties realised (%), by HTH quintile of the receiving unit."""
     adj = frame.adjacency()
     n = frame.n
     received = adj.sum(axis=0) / max(n - 1, 1)
@@ -212,17 +213,21 @@ def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.bar(share.index.astype(str), share.to_numpy(), color="#9467bd")
     ax.set_xlabel("receiving unit's HTH quintile")
-    ax.set_ylabel("share of possible incoming ties")
+    ax.set_ylabel("possible incoming ties realised (%)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"Attraction by high-tier hospitals - {frame.key}")
     _stamp(fig, frame.synthetic)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: bool) -> Path:
-    """Goodness of fit: observed degree counts against the simulated 95% range."""
+def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
+    """The attraction chart as a PNG file."""
+    return _save(tie_probability_figure(frame), path)
+
+
+def degree_gof_figure(table: pd.DataFrame, title: str, synthetic: bool) -> plt.Figure:
+    """Goodness of fit: observed degree counts against the simulated 95% range (whole-number axes)."""
     kinds = list(dict.fromkeys(table["statistic"]))
     fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4), squeeze=False)
     for ax, kind in zip(axes[0], kinds, strict=True):
@@ -234,10 +239,21 @@ def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: boo
         ax.plot(part["degree"], part["observed"], "o", color="#d62728", markersize=3, label="observed")
         ax.set_xlabel(kind)
         ax.set_ylabel("number of units")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # degrees and unit counts are whole
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
     fig.suptitle(title)
     _stamp(fig, synthetic)
     fig.tight_layout()
+    return fig
+
+
+def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: bool) -> Path:
+    """The goodness-of-fit chart as a PNG file."""
+    return _save(degree_gof_figure(table, title, synthetic), path)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -41,3 +41,31 @@ def test_figure7_falls_back_to_codes_without_a_cjk_font(
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[-1] == str(centrality.iloc[0]["id"])
     plt.close(fig)
+
+
+def test_goodness_of_fit_axes_are_whole_numbers(zhejiang: Frame) -> None:
+    from analytics.study.models import fit_frame
+
+    gof = fit_frame(zhejiang).fits["Model 3"].gof(nsim=10, seed=1)
+    fig = figures.degree_gof_figure(gof, "gof", True)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for tick in (*ax.get_xticks(), *ax.get_yticks()):
+            assert float(tick).is_integer(), tick  # "12.5 units" read as a count of units
+    plt.close(fig)
+
+
+def test_attraction_chart_is_in_percent(zhejiang: Frame) -> None:
+    fig = figures.tie_probability_figure(zhejiang)
+    ax = fig.axes[0]
+    assert "(%)" in ax.get_ylabel() and ax.yaxis.get_major_formatter()(0.05, 0).endswith("%")
+    plt.close(fig)
+
+
+def test_figure3_axis_says_what_the_millions_count() -> None:
+    from analytics.study.imbalance import imbalance_table
+
+    fig = figures.imbalance_figure(imbalance_table())
+    assert fig.axes[0].get_ylabel() == "visits or patients, million"  # was "million"
+    assert fig.axes[1].get_ylabel() == "bed occupancy, %"
+    plt.close(fig)
