@@ -4,6 +4,7 @@ parsing with byte offsets, observations -> DeviceResult (OBS.R01 patient, OBS.R0
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -56,7 +57,7 @@ STREAM = b"\r\n".join(CONVERSATION)
 OFFSETS = [STREAM.index(message) for message in CONVERSATION]
 
 
-def _frames(events: list[object]) -> list[tuple[bytes, int]]:
+def _frames(events: Sequence[object]) -> list[tuple[bytes, int]]:
     return [(e.data, e.offset) for e in events if isinstance(e, Poct1aFrame)]
 
 
