@@ -337,7 +337,7 @@ def test_every_note_round_trips(model_set: ModelSet) -> None:
     notes = engine_notes(model_set, load_policy())
     assert len(notes) == len(phrases.NOTES)
     for note in notes:
-        assert EngineText("en").note(note) == note
+        assert EngineText("en").note(note) == _shown_in_english(note)
         zh = EngineText("zh").note(note)
         _assert_translated(note, zh, phrases.NOTES, fields="no registry boom RuntimeError")
     decisive = EngineText("zh").note(next(n for n in notes if n.startswith("no decisive")))
@@ -359,20 +359,25 @@ def test_every_explanation_and_model_reason_round_trips(model_set: ModelSet) -> 
         assert zh.endswith("。") and "; " not in zh
     assert details, "a model reached its threshold"
     for payload, reason in details:
-        assert EngineText("en", payload).detail(reason) == bounds(reason["detail"])
+        assert EngineText("en", payload).detail(reason) == _shown_in_english(reason["detail"])
         zh = EngineText("zh", payload).detail(reason)
         assert zh.startswith("风险 ") and "，达到阈值 " in zh
         _assert_translated(reason["detail"], zh, (phrases.MODEL_REASON, *known))
 
 
-def _shown_in_english(explanation: str) -> str:
-    """A model explanation as the English page shows it: the engine's words, a model that was not
-    scored named by what it estimates (its code is beside it), comparators as ≥ and ≤."""
-    found = phrases.NOT_SCORED.match(explanation)
-    if found is None:
-        return bounds(explanation)
-    label = catalogue_data("en")[f"model.{found['model']}"]
-    return bounds(label + explanation.removeprefix(found["model"]))
+def _shown_in_english(text: str) -> str:
+    """A note or model explanation as the English page shows it: the engine's words, with every
+    reading and model feature named (``sbp`` -> "systolic BP"; not the flag in "patient.<flag>"), a
+    model that was not scored named by what it estimates (its code is beside it), comparators as
+    ≥ and ≤."""
+    en = catalogue_data("en")
+    found = phrases.NOT_SCORED.match(text)
+    if found is not None:
+        text = en[f"model.{found['model']}"] + text.removeprefix(found["model"])
+    named = {k.removeprefix("name."): v for k, v in en.items() if k.startswith("name.")}
+    codes = sorted((c for c in named if named[c] != c), key=len, reverse=True)
+    pattern = re.compile(r"(?<![.\w])(" + "|".join(map(re.escape, codes)) + r")(?!\w)")
+    return bounds(pattern.sub(lambda m: named[m[1]], text))
 
 
 def test_every_shipped_model_has_a_name_in_both_languages(model_set: ModelSet) -> None:
@@ -489,8 +494,11 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     page = staff.client.get(f"/encounters/{made['encounter_id']}").text
     # the scores table: names and bands in Chinese, published names kept, KDIGO stages as codes
-    assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td>' in page
-    assert '<tr data-score="blood_pressure"><td>血压分级</td><td></td><td>3级高血压范围</td></tr>' in page
+    assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td class="value">' in page
+    assert (
+        '<tr data-score="blood_pressure"><td>血压分级</td><td class="value"></td><td>3级高血压范围</td></tr>'
+        in page
+    )
     kidney = _between(page, '<tr data-score="kidney">', "</tr>")
     assert "42.8 mL/min/1.73 m²" in kidney and "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
     table = _between(page, "<h2>评分</h2>", "</table>")
@@ -556,7 +564,7 @@ def test_the_patient_page_says_why_china_par_does_not_apply_in_both_languages(st
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     page = staff.client.get(url).text
     assert (
-        '<tr data-score="china_par"><td>China-PAR 10 年动脉粥样硬化性心血管病风险</td><td>-</td><td>不适用'
+        '<tr data-score="china_par"><td>China-PAR 10 年动脉粥样硬化性心血管病风险</td><td class="value">-</td><td>不适用'
         in page
     )
     chinese = _between(page, '<tr class="score-detail" data-detail-of="china_par">', "</tr>")

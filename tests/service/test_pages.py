@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.service.conftest import WALK_IN, Staff
+from tests.service.test_engine_text import _shown_in_english
 from triage.rules import RULES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
@@ -114,9 +115,9 @@ def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missin
     missing = assessment["assessment"]["missing_inputs"]
     named = ", ".join(catalogue_data("en")[f"name.{code}"] for code in missing)  # by name, not by code
     assert missing and f"(the scores above are incomplete without them): {named}" in html
-    # a model that could not score says why, in the engine's words (e.g. cholesterol missing)
+    # a model that could not score says why, in the engine's words with readings named (e.g. cholesterol missing)
     unscored = [m for m in assessment["assessment"]["models"] if m["probability"] is None]
-    assert unscored and all(m["explanation"].split(" not scored: ")[1] in html for m in unscored)
+    assert unscored and all(_shown_in_english(m["explanation"]) in html for m in unscored), "named, not coded"
 
 
 def test_an_insufficient_decision_says_what_to_measure(staff: Staff) -> None:
@@ -129,7 +130,7 @@ def test_an_insufficient_decision_says_what_to_measure(staff: Staff) -> None:
     staff.login(Role.nurse)
     html = staff.client.get(f"/encounters/{assessment['encounter_id']}").text
     decision = html.split('id="decision"')[1].split("</div>")[0]
-    assert "no decisive reading; measure at least one of: sbp" in decision
+    assert "no decisive reading; measure at least one of: systolic BP, diastolic BP" in decision
     assert "No rule or risk model fired." in html
 
 
