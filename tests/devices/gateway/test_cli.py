@@ -9,7 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,20 +125,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
-    """``triage devices listen`` for one HL7 device on a loopback port, as a real process."""
+def listen_process(tmp_path: Path, port: int, *args: str) -> subprocess.Popen[bytes]:
+    """``triage devices listen ARGS`` on a loopback port, as a real process."""
     return subprocess.Popen(
         [
             str(Path(sys.executable).with_name("triage")),
             "devices",
             "listen",
-            "--protocol",
-            "hl7",
+            *args,
             "--tcp-listen",
             f"127.0.0.1:{port}",
             "--db",
             str(tmp_path / "clinic.db"),
-            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -145,54 +145,75 @@ def _listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[byte
     )
 
 
-def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
-    triage = Path(sys.executable).with_name("triage")
+def _listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
+    """``triage devices listen`` for one HL7 device on a loopback port, as a real process."""
+    return listen_process(tmp_path, port, "--protocol", "hl7", *extra)
+
+
+def simulate_when_listening(tmp_path: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """``triage devices simulate ARGS --tcp 127.0.0.1:PORT``, tried again while the listener is
+    still importing and binding; asserts it exited 0."""
+    simulate = None
+    for _ in range(100):
+        simulate = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("triage")),
+                "devices",
+                "simulate",
+                *args,
+                "--tcp",
+                f"127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        if simulate.returncode == 0 or "cannot connect" not in simulate.stderr + simulate.stdout:
+            break
+        time.sleep(0.2)
+    assert simulate is not None and simulate.returncode == 0, simulate.stderr if simulate else ""
+    return simulate
+
+
+@dataclass(frozen=True)
+class ListenRun:
+    port: int
+    simulate: subprocess.CompletedProcess[str]
+    rows: list[dict[str, Any]]  # what listen --json printed
+    stderr: str  # listen's
+
+
+def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: list[str]) -> ListenRun:
+    """``triage devices listen LISTEN_ARGS --json`` and ``triage devices simulate SIMULATE_ARGS``
+    as real processes over a loopback port; the listener stopped with Ctrl-C (SIGINT), exit 0."""
     port = _free_port()
-    tmp_path / "clinic.db"
-    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
-    listen = _listen_hl7(tmp_path, port, "--json", "--wire-log", str(tmp_path / "wire"))
+    listen = listen_process(tmp_path, port, *listen_args, "--json")
     try:
-        simulate = None
-        for _ in range(100):  # the listener needs a moment to import and bind
-            simulate = subprocess.run(
-                [
-                    str(triage),
-                    "devices",
-                    "simulate",
-                    "--kind",
-                    "hl7-monitor",
-                    "--count",
-                    "3",
-                    "--tcp",
-                    f"127.0.0.1:{port}",
-                    "--chunk",
-                    "5",
-                    "--seed",
-                    "4",
-                ],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-                timeout=60,
-                check=False,
-            )
-            if simulate.returncode == 0 or "cannot connect" not in simulate.stderr + simulate.stdout:
-                break
-            time.sleep(0.2)
-        assert simulate is not None and simulate.returncode == 0, simulate.stderr if simulate else ""
-        assert "3/3 messages acknowledged" in simulate.stdout
+        simulate = simulate_when_listening(tmp_path, port, *simulate_args)
         time.sleep(0.3)
     finally:
         listen.send_signal(signal.SIGINT)
         out, err = listen.communicate(timeout=20)
     assert listen.returncode == 0, err
     rows = [json.loads(line) for line in out.decode().splitlines()]
+    return ListenRun(port, simulate, rows, err.decode())
+
+
+def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
+    run = listen_and_simulate(
+        tmp_path,
+        ["--protocol", "hl7", "--wire-log", str(tmp_path / "wire")],
+        ["--kind", "hl7-monitor", "--count", "3", "--chunk", "5", "--seed", "4"],
+    )
+    assert "3/3 messages acknowledged" in run.simulate.stdout
+    rows, stderr, port = run.rows, run.stderr, run.port
     assert len(rows) == 18  # 3 samples x 6 vital signs
     assert {r["hold_reason"] for r in rows} == {"device test code 'SBP' is not mapped to the vocabulary"} | {
         f"device test code '{c}' is not mapped to the vocabulary" for c in ("DBP", "HR", "SPO2", "RR", "TEMP")
     }
-    stderr = err.decode()
     assert f"listening: device-1 (hl7) on tcp listen 127.0.0.1:{port}" in stderr
     assert "wire log (contains patient data)" in stderr
     # No mapping table: every result is new and held as unmapped, counted once (not also quarantined).
