@@ -137,3 +137,66 @@ def test_a_reading_entered_by_hand_says_so_in_the_user_s_language(staff: Staff) 
         by_hand = [r for r in rows if 'data-code="temperature"' in r]
         assert len(by_hand) == 1 and f"<td>{words}</td>" in by_hand[0], by_hand
         assert "manual entry" not in staff.client.get(page).text
+
+
+def test_closed_visits_follow_the_open_ones_in_the_queue(staff: Staff) -> None:
+    gone, still_here = _walk_in(staff, "S-1"), _walk_in(staff, "S-2")
+    well = staff.client.post(
+        "/api/v1/assessments",
+        json={
+            **WALK_IN,
+            "patient": {"mrn": "S-3"},
+            "observations": [{"code": "spo2", "value": 98, "unit": "%"}],
+        },
+        headers=staff.bearer(Role.nurse),
+    )
+    assert well.status_code == 201 and well.json()["disposition"] == "local_care"
+    staff.login(Role.nurse)
+    rows = staff.client.get("/queue/rows").text
+    assert rows.index(f'data-encounter="{gone["encounter_id"]}"') < rows.index(
+        f'data-encounter="{well.json()["encounter_id"]}"'
+    ), "open: most urgent first"
+    closed = staff.client.post(
+        f"/api/v1/encounters/{gone['encounter_id']}/close",
+        json={"reason": "left by ambulance"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert closed.status_code == 200
+    rows = staff.client.get("/queue/rows").text
+    order = [
+        rows.index(f'data-encounter="{e}"')
+        for e in (still_here["encounter_id"], well.json()["encounter_id"], gone["encounter_id"])
+    ]
+    assert order == sorted(order), "the open visits, most urgent first, then the closed one"
+
+
+def test_a_referral_starts_at_the_decision_s_urgency_and_an_override_names_its_decision(staff: Staff) -> None:
+    made = _walk_in(staff, "F-1")
+    csrf = staff.login(Role.clinician)
+    page = f"/encounters/{made['encounter_id']}"
+    html = staff.client.get(page).text
+    refer = html.split('id="refer-form"')[1].split("</form>")[0]
+    assert '<option value="emergency" selected>' in refer and 'routine" selected' not in refer
+    override = html.split('id="override-form"')[1].split("</form>")[0]
+    assert (
+        '<select name="disposition" required><option value="">- choose the new decision -</option>'
+        in override
+    )
+    assert " selected" not in override, "no decision is preselected: the clinician chooses one"
+    changed = staff.client.post(
+        f"/assessments/{made['id']}/override",
+        data={"csrf_token": csrf, "disposition": "local_care", "reason": "seen, well"},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    refer = staff.client.get(page).text.split('id="refer-form"')[1].split("</form>")[0]
+    assert '<option value="routine" selected>' in refer, "after the override: the decision now in force"
+
+
+def test_demo_data_is_labelled_on_every_page_errors_and_login_included(staff: Staff) -> None:
+    staff.app.state.runtime.extras["synthetic"] = True
+    assert "Demo data: synthetic patients" in staff.client.get("/login").text
+    staff.login(Role.nurse)
+    for path, status in (("/queue", 200), ("/devices", 200), ("/referrals", 200), ("/encounters/99999", 404)):
+        response = staff.client.get(path)
+        assert response.status_code == status and "Demo data: synthetic patients" in response.text, path

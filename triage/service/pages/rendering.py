@@ -67,6 +67,8 @@ def render(
     request: Request, template: str, principal: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     language = language_for(request, principal)
+    # demo data is labelled on every page, errors and login included
+    context.setdefault("synthetic", bool(request.app.state.runtime.extras.get("synthetic")))
     return TEMPLATES.TemplateResponse(
         request,
         template,

@@ -14,6 +14,7 @@ from triage.errors import UserInputError
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.clinic import REFERRAL_URGENCY
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
 from triage.service.pages.closure import closure_context
@@ -42,6 +43,9 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
         ids,
     ):
         latest[int(encounter_id)] = str(status)
+    # visits still open first (most urgent first, as the log orders them), then the closed ones:
+    # a closed visit needs nobody now, however urgent its decision was
+    rows.sort(key=lambda row: row["closed_at"] is not None)
     corrected = open_by_encounter(db, ids)  # referrals whose basis a device corrected, unreviewed
     partial = _news2_lower_bounds(db, [r["assessment_id"] for r in rows if r["news2"] is not None])
     for row in rows:
@@ -84,7 +88,6 @@ def queue_page(request: Request, who: Reader) -> Response:
         "queue.html",
         who,
         rows=queue_rows(request),
-        synthetic=_synthetic(request),
         can_record=who.role in CLINICAL_WRITE,
     )
 
@@ -113,10 +116,6 @@ async def events(request: Request, who: Reader) -> StreamingResponse:
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
-
-
-def _synthetic(request: Request) -> bool:
-    return bool(runtime_of(request).extras.get("synthetic"))
 
 
 def _model_titles(request: Request) -> dict[tuple[str, str], str]:
@@ -164,7 +163,9 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
         concepts=sorted(CONCEPTS.values(), key=lambda c: c.display),
-        synthetic=_synthetic(request),
+        referral_urgency=REFERRAL_URGENCY.get(
+            store.final_disposition(db, latest) if latest else "", "routine"
+        ),
         **encounter_context(request, who, encounter_id),
         **correction_context(db, encounter_id),
         **closure_context(db, encounter, who),
@@ -254,7 +255,6 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
         rows=rows,
         basis=by_referral(db, [r["id"] for r in rows]),
         can_decide=who.role in CLINICIAN_ONLY,
-        synthetic=_synthetic(request),
     )
 
 
