@@ -200,3 +200,44 @@ def test_demo_data_is_labelled_on_every_page_errors_and_login_included(staff: St
     for path, status in (("/queue", 200), ("/devices", 200), ("/referrals", 200), ("/encounters/99999", 404)):
         response = staff.client.get(path)
         assert response.status_code == status and "Demo data: synthetic patients" in response.text, path
+
+
+def test_a_reading_triage_cannot_take_is_explained_in_the_user_s_language_with_the_way_back(
+    staff: Staff,
+) -> None:
+    made = _walk_in(staff, "E-1")
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made['encounter_id']}"
+    back = f'<a href="{page}">'
+    expected = {
+        "en": (
+            "SpO2 186 % is outside the plausible range 40-100 %: the reading was not recorded.",
+            "Back to the patient",
+        ),
+        "zh": ("血氧饱和度 186 % 超出可信范围（40-100 %），读数未记录。", "返回病人页面"),
+    }
+    for language, (sentence, back_words) in expected.items():
+        _language(staff, csrf, language)
+        typed = staff.client.post(
+            f"{page}/readings", data={"csrf_token": csrf, "code": "spo2", "value": "186", "unit": ""}
+        )
+        assert typed.status_code == 422
+        assert sentence in typed.text and f"{back}{back_words}</a>" in typed.text, typed.text
+        assert "reading: spo2: value 186 % is outside the plausible range 40-100 %" in typed.text, (
+            "the record"
+        )
+        words = staff.client.post(
+            f"{page}/readings", data={"csrf_token": csrf, "code": "heart_rate", "value": "fast", "unit": ""}
+        )
+        assert words.status_code == 422 and back in words.text
+        assert (
+            "heart rate: the reading was not recorded" if language == "en" else "心率：读数未记录"
+        ) in words.text
+    observations = staff.client.get(
+        f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse)
+    )
+    assert len(observations.json()["observations"]) == len(WALK_IN["observations"]), "nothing was stored"
+    closed = staff.client.post(f"{page}/close", data={"csrf_token": csrf, "reason": "went home"})
+    assert closed.status_code == 200
+    again = staff.client.post(f"{page}/assess", data={"csrf_token": csrf})
+    assert again.status_code == 409 and back in again.text, "any form on the patient page leads back to it"

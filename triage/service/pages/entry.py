@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -9,14 +10,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from referral.records import PatientIn
-from triage.errors import ClinicError, UserInputError
+from triage.errors import ClinicError, ImplausibleValueError, UserInputError
 from triage.observation import Observation
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
+from triage.service.i18n import catalogue
+from triage.service.pages.engine_text import EngineText
+from triage.service.pages.rendering import code_name, render
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+# the engine's words for a value outside a reading's plausible range (``triage.observation``)
+_IMPLAUSIBLE = re.compile(r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$")
 
 
 @router.post("/walk-ins")
@@ -59,11 +65,40 @@ def add_reading(
             code, value.strip(), unit.strip() or None, observed_at=datetime.now(UTC), device="manual entry"
         )
     except ClinicError as exc:
-        raise UserInputError(f"reading: {exc}") from None
+        return _not_recorded(request, who, encounter_id, code, exc)
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
+def _not_recorded(
+    request: Request, who: Principal, encounter_id: int, code: str, exc: ClinicError
+) -> Response:
+    """A typed reading triage cannot take: said in the user's language with the reading by name
+    (a value outside the plausible range with the range and its unit), the engine's words under
+    it, and the way back to the patient (the form is on the patient page)."""
+    text, engine = catalogue(who.language), EngineText(who.language)
+    found = _IMPLAUSIBLE.fullmatch(str(exc)) if isinstance(exc, ImplausibleValueError) else None
+    if found is not None:
+        unit = engine.unit(found["unit"])
+        message = text(
+            "entry.implausible",
+            name=code_name(who.language, code),
+            given=engine.value(found["given"]),
+            range=f"{found['low']}-{found['high']} {unit}",
+        )
+    else:
+        message = text("entry.not_recorded", name=code_name(who.language, code))
+    return render(
+        request,
+        "error.html",
+        who,
+        status_code=exc.status_hint if exc.status_hint < 500 else 422,
+        message=message,
+        detail=f"reading: {exc}",
+        back=f"/encounters/{encounter_id}",
+    )
 
 
 @router.post("/encounters/{encounter_id}/assess")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ TEMPLATES.env.filters["local"] = local_time
 TEMPLATES.env.filters["clock"] = clock
 TEMPLATES.env.globals["duration"] = duration
 URGENT = ("emergency_transfer", "urgent_referral")
+_FROM_PATIENT = re.compile(r"^/encounters/(\d+)/")
 
 
 def language_for(request: Request, principal: Principal | None) -> str:
@@ -91,5 +93,8 @@ def render(
 
 
 def render_error(request: Request, message: str, status_code: int) -> HTMLResponse:
+    """The error page; a form posted from a patient's page (``/encounters/<id>/...``) leads back to it."""
     principal = getattr(request.state, "principal", None)
-    return render(request, "error.html", principal, status_code=status_code, message=message)
+    found = _FROM_PATIENT.match(request.url.path)
+    back = f"/encounters/{found[1]}" if found and request.method == "POST" else "/"
+    return render(request, "error.html", principal, status_code=status_code, message=message, back=back)
