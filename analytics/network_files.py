@@ -18,6 +18,16 @@ from analytics.ergm import Network
 from analytics.errors import NetworkInputError
 
 
+def first_repeat(ids: pd.Series) -> tuple[str, int, int] | None:
+    """The first id that repeats an earlier one: (id, its row, the earlier row), rows from 0."""
+    repeated = ids.duplicated().to_numpy()
+    if not repeated.any():
+        return None
+    row = int(np.argmax(repeated))
+    node = ids.iloc[row]
+    return str(node), row, int(np.argmax((ids == node).to_numpy()))
+
+
 def _read(path: Path, what: str) -> pd.DataFrame:
     if not path.exists():
         raise NetworkInputError(f"{what} file {path} does not exist")
@@ -40,11 +50,9 @@ def read_nodes(path: Path) -> pd.DataFrame:
     empty = nodes["id"].str.strip() == ""
     if empty.any():
         raise NetworkInputError(f"{path}: line {int(np.argmax(empty.to_numpy())) + 2}, column 'id': empty id")
-    repeated = nodes["id"].duplicated()
-    if repeated.any():
-        row = int(np.argmax(repeated.to_numpy()))
-        node = nodes["id"].iloc[row]
-        first = int(np.argmax((nodes["id"] == node).to_numpy()))
+    repeat = first_repeat(nodes["id"])
+    if repeat is not None:
+        node, row, first = repeat
         raise NetworkInputError(f"{path}: line {row + 2}, column 'id': id {node!r} repeats line {first + 2}")
     for column in nodes.columns:
         if column == "id":

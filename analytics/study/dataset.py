@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.network_files import first_repeat
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError
 
@@ -82,11 +83,9 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
     nodes["id"] = nodes["id"].astype(str)
     if nodes.empty:
         raise StudyDataError(f"{path}: the nodes file has a header row but no data rows")
-    repeated = nodes["id"].duplicated()
-    if repeated.any():
-        row = int(np.argmax(repeated.to_numpy()))
-        node = nodes["id"].iloc[row]
-        first = int(np.argmax((nodes["id"] == node).to_numpy()))
+    repeat = first_repeat(nodes["id"])
+    if repeat is not None:
+        node, row, first = repeat
         raise StudyDataError(
             f"{path}: row {row + 2}, column 'id': node id {node!r} appears more than once (also row {first + 2})"
         )
