@@ -53,6 +53,7 @@ OBSERVATION_TYPES = frozenset({"OBS.R01", "OBS.R02"})
 VERSION = "POCT1"
 
 _ROOT_NAME = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*)")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CONTROL_ID = re.compile(rb"<HDR\.control_id\s+V\s*=\s*([\"'])([^\"'<>]{0,64})\1")
 
 
@@ -324,6 +325,8 @@ def parse_xml(raw: bytes) -> Element:
         raise Poct1aError(
             max(parser.ErrorByteIndex, 0), f"malformed XML: {expat.ErrorString(exc.code)}"
         ) from None
+    except LookupError as exc:  # <?xml encoding="..."?> names a codec Python does not have
+        raise Poct1aError(0, f"the XML declaration names an unknown character encoding ({exc})") from None
     if not top:
         raise Poct1aError(0, "no XML element in the message")
     return top[0]
@@ -378,10 +381,16 @@ def _stamp(now: datetime | None) -> str:
     return (now or datetime.now(UTC)).isoformat(timespec="seconds")
 
 
+def _attr(text: str) -> str:
+    """A quoted, escaped attribute value; characters XML 1.0 does not allow (C0 controls other
+    than tab, LF, CR; U+FFFE, U+FFFF; lone surrogates) become U+FFFD."""
+    return quoteattr(_NOT_XML.sub("\ufffd", text))
+
+
 def v_element(tag: str, value: str, **attrs: str) -> str:
     """``<tag V="value" .../>`` with the values XML-escaped."""
-    extra = "".join(f" {name}={quoteattr(text)}" for name, text in attrs.items())
-    return f"<{tag} V={quoteattr(value)}{extra}/>"
+    extra = "".join(f" {name}={_attr(text)}" for name, text in attrs.items())
+    return f"<{tag} V={_attr(value)}{extra}/>"
 
 
 def build_message(message_type: str, control_id: str, body: str, now: datetime | None = None) -> bytes:

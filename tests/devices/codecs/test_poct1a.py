@@ -316,3 +316,45 @@ def test_host_requests_directives_and_end_parse_back() -> None:
     )
     assert parse_message(build_end("4")).value("TRM/TRM.reason_cd") == "NRM"
     assert parse_message(build_end("5", "")).root.child("TRM") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(min_value=0, max_value=len(STREAM) - 1), st.integers(1, 255)), max_size=8),
+    st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=20),
+)
+def test_corrupted_bytes_in_any_chunking_never_crash_the_framer_or_the_parser(
+    flips: list[tuple[int, int]], cuts: list[int]
+) -> None:
+    """Each framed message either parses or is a Poct1aError (a CodecError) - never another
+    exception - and no byte is framed twice."""
+    data = bytearray(STREAM)
+    for at, mask in flips:
+        data[at] ^= mask
+    framer = Poct1aFramer()
+    points = [0, *sorted(cuts), len(data)]
+    framed = 0
+    for start, end in itertools.pairwise(points):
+        for event in framer.feed(bytes(data[start:end])):
+            if isinstance(event, Poct1aFrame):
+                framed += len(event.data)
+                try:
+                    decode_message(PROFILE, event.data)
+                    parse_message(event.data)
+                except Poct1aError:
+                    pass
+    assert framed <= len(data)
+
+
+def test_an_unknown_declared_encoding_is_a_clear_error_not_a_crash() -> None:
+    """Found by the corruption property test: a flipped byte in encoding="UTF-8"."""
+    raw = CONVERSATION[0].replace(b'encoding="UTF-8"', b'encoding="TTF-8"')
+    with pytest.raises(Poct1aError, match="byte 0: the XML declaration names an unknown character encoding"):
+        parse_message(raw)
+
+
+def test_characters_xml_does_not_allow_never_make_an_ack_unreadable() -> None:
+    """Found by the driver property test: a control id read from noise held a control character."""
+    ack = parse_message(build_ack("1", "A\x01B", "AE", note="bad\x00 byte \ufffe"))
+    assert ack.value("ACK/ACK.ack_control_id") == "A\ufffdB"
+    assert ack.value("ACK/ACK.note_txt") == "bad\ufffd byte \ufffd"
