@@ -282,7 +282,7 @@ def make_driver_factory(
     if profile.protocol == "line":
         return lambda: LineDriver(profile, counter)
     if profile.protocol == "poct1a":
-        return lambda: Poct1aDriver(profile)
+        return lambda: Poct1aDriver(profile, tolerated=_ToleranceDiff(counter, profile.device_id).events)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
 
 

@@ -61,8 +61,17 @@ class Poct1aDriver:
 
     protocol = "poct1a"
 
-    def __init__(self, profile: DeviceProfile, wall_clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        profile: DeviceProfile,
+        wall_clock: Callable[[], datetime] | None = None,
+        tolerated: Callable[[], list[LinkEvent]] | None = None,
+    ) -> None:
+        """``wall_clock`` stamps HDR.creation_dttm (default: now in the profile's zone);
+        ``tolerated`` returns the tolerance switches fired since it was last called (the decoder
+        fires them while storing a message), reported as events after each feed."""
         self._settings = profile.poct1a
+        self._tolerated = tolerated or list
         self._framer = Poct1aFramer(profile.poct1a.max_message_size)
         self._wall = wall_clock or (lambda: datetime.now(profile.zone))
         self._sent = 0
@@ -92,7 +101,7 @@ class Poct1aDriver:
                 )
         if data and self._open:
             self._deadline = now + self.timeout_s
-        return events
+        return events + self._tolerated()
 
     def poll(self, now: float) -> list[LinkEvent]:
         if self._deadline is None or now < self._deadline:

@@ -12,6 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from devices import simulated_poct1a
 from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aMessage, build_ack, parse_message
 from devices.endpoint import DeviceEndpoint
@@ -36,6 +39,17 @@ def _sample(sample_id: str, glucose: float = 5.8, qc: bool = False) -> Simulated
     return sample_from_values(
         "poct1a-meter", "SIM-P1", sample_id, {"glucose_random": glucose}, observed_at=when, qc=qc
     )
+
+
+CONVERSATION_BYTES = b"".join(
+    [
+        simulated_poct1a.hello("1"),
+        simulated_poct1a.status("2", 2),
+        simulated_poct1a.observation(_sample("S1"), "3"),
+        simulated_poct1a.observation(_sample("Q2", qc=True), "4"),
+        simulated_poct1a.end_of_topic("5"),
+    ]
+)
 
 
 def _sent(events: list[LinkEvent]) -> list[Poct1aMessage]:
@@ -136,14 +150,25 @@ def _endpoint(profile: DeviceProfile) -> DeviceEndpoint:
     return endpoint_from_profile(profile, clock=CLOCK, transport=TcpListenSpec(port=0))
 
 
-async def _conversation(address: tuple[str, int], messages: list[bytes], replies: int) -> list[Poct1aMessage]:
+async def _conversation(
+    address: tuple[str, int], messages: list[bytes], replies: int, *, one_by_one: bool = False
+) -> list[Poct1aMessage]:
+    """Send ``messages`` (all in one write, or each after the reply to the one before) and
+    return the first ``replies`` host messages."""
     reader, writer = await asyncio.open_connection(*address)
     framer, got = Poct1aFramer(), list[Poct1aMessage]()
-    writer.write(b"".join(messages))
-    await writer.drain()
-    while len(got) < replies:
-        data = await asyncio.wait_for(reader.read(4096), 3)
-        got += [parse_message(e.data) for e in framer.feed(data) if isinstance(e, Poct1aFrame)]
+
+    async def read(until: int) -> None:
+        while len(got) < until:
+            data = await asyncio.wait_for(reader.read(4096), 3)
+            got.extend(parse_message(e.data) for e in framer.feed(data) if isinstance(e, Poct1aFrame))
+
+    for n, message in enumerate(messages if one_by_one else [b"".join(messages)], start=1):
+        writer.write(message)
+        await writer.drain()
+        if one_by_one and n < len(messages):
+            await read(n)
+    await read(replies)
     writer.close()
     return got
 
@@ -259,3 +284,38 @@ def test_lost_acks_and_disconnects_lead_to_res_resends_that_are_stored_exactly_o
     with sqlite3.connect(db_path) as conn:
         raws = [bytes(r[0]) for r in conn.execute("SELECT raw FROM device_messages")]
     assert any(b'<SVC.reason_cd V="RES"/>' in raw for raw in raws)
+
+
+def test_a_tolerance_switch_fired_while_storing_is_counted_for_the_device(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    comma = PROFILE.model_copy(
+        update={"tolerance": PROFILE.tolerance.model_copy(update={"decimal_comma": True})}
+    )
+    first = simulated_poct1a.observation(_sample("S1"), "1").replace(b'V="5.8"', b'V="5,8"')
+
+    async def scenario() -> dict[str, int]:
+        async with running_gateway([_endpoint(comma)], db_path) as gateway:
+            messages = [first, simulated_poct1a.end_of_topic("2")]
+            await _conversation(gateway.listen_address(comma.device_id), messages, 3, one_by_one=True)
+            await wait_until(lambda: bool(gateway.status()[0].tolerance_counts))
+            return dict(gateway.status()[0].tolerance_counts)
+
+    assert asyncio.run(scenario()) == {"decimal_comma": 1}
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT value FROM device_results").fetchall() == [("5.8",)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.integers(min_value=0, max_value=len(CONVERSATION_BYTES)))
+def test_any_bytes_anywhere_in_a_conversation_never_crash_the_driver(noise: bytes, at: int) -> None:
+    """Whatever arrives, the driver answers with events; every message it hands on for storing
+    is followed by exactly one ACK.R01 (AA, or AE when it did not parse)."""
+    driver = Poct1aDriver(PROFILE)
+    events = driver.feed(CONVERSATION_BYTES[:at] + noise + CONVERSATION_BYTES[at:], 0.0)
+    events += driver.poll(10_000.0)
+    for n, event in enumerate(events):
+        if isinstance(event, Received):
+            reply = events[n + 1]
+            assert isinstance(reply, Send)
+            ack = parse_message(reply.data)
+            assert ack.message_type == "ACK.R01" and ack.value("ACK/ACK.type_cd") in ("AA", "AE")
