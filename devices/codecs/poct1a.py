@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
@@ -53,6 +54,7 @@ OBSERVATION_TYPES = frozenset({"OBS.R01", "OBS.R02"})
 VERSION = "POCT1"
 
 _ROOT_NAME = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*)")
+_SPACE = re.compile(rb"\s+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CONTROL_ID = re.compile(rb"<HDR\.control_id\s+V\s*=\s*([\"'])([^\"'<>]{0,64})\1")
 
@@ -87,6 +89,11 @@ class Poct1aOverflow:
 
 
 Poct1aEvent = Poct1aFrame | Poct1aJunk | Poct1aOverflow
+
+
+@lru_cache(maxsize=64)
+def _end_tag(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(b"</" + re.escape(name) + rb"\s*>")
 
 
 def _prolog_end(buf: bytes | bytearray, i: int) -> int | None:
@@ -149,9 +156,9 @@ class Poct1aFramer:
                 self._skipping = None
                 events.append(Poct1aOverflow(root, size + m.end(), offset))
                 continue
-            stripped = len(self._buf) - len(self._buf.lstrip())
-            if stripped:
-                self._take(stripped)
+            space = _SPACE.match(self._buf)
+            if space is not None:
+                self._take(space.end())
                 continue
             if self._buf.startswith(b"<!--"):  # a comment between messages is no data
                 end = self._buf.find(b"-->", 4)
@@ -198,7 +205,7 @@ class Poct1aFramer:
             return self._too_big(root)
         if buf[tag_end - 1] == ord("/"):  # <ROOT .../>
             return Poct1aFrame(self._take(tag_end + 1), offset)
-        end_tag = re.compile(b"</" + re.escape(m.group(1)) + rb"\s*>")
+        end_tag = _end_tag(m.group(1))
         close = end_tag.search(buf, tag_end + 1)
         if close is None:
             if len(buf) > self.max_size:
