@@ -24,7 +24,7 @@ from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile, load_profile
 from devices.session import Discarded, LinkEvent, MonotonicClock, Received, Send
 from devices.simulated_results import SimulatedSample, generate_samples, sample_from_values, simulator_profile
-from devices.simulator import FaultPlan, SimulatedDevice
+from devices.simulator import FaultPlan, SimulatedDevice, trace_messages
 from devices.transports.link import Link, TcpListenSpec
 from devices.transports.tcp import TcpLink
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
@@ -319,3 +319,29 @@ def test_any_bytes_anywhere_in_a_conversation_never_crash_the_driver(noise: byte
             assert isinstance(reply, Send)
             ack = parse_message(reply.data)
             assert ack.message_type == "ACK.R01" and ack.value("ACK/ACK.type_cd") in ("AA", "AE")
+
+
+def test_the_synthetic_capture_played_twice_is_stored_once(tmp_path: Path) -> None:
+    """`triage devices simulate --trace FILE --kind poct1a-meter` path: the capture's OBS.R01/R02
+    messages, played as recorded (their own control ids, the RES resend included), twice."""
+    raw = (Path(__file__).parents[1] / "traces" / "data" / "poct1a-glucose_meter.xml").read_bytes()
+    messages = trace_messages(raw, "poct1a")
+    assert [parse_message(m.payload[0]).message_type for m in messages] == ["OBS.R02"] + ["OBS.R01"] * 4
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> tuple[int, int]:
+        async with running_gateway([_endpoint(PROFILE)], db_path) as gateway:
+            host, port = gateway.listen_address(PROFILE.device_id)
+
+            async def connect() -> Link:
+                reader, writer = await asyncio.open_connection(host, port)
+                return TcpLink(reader, writer, f"{host}:{port}")
+
+            for _round in range(2):
+                report = await asyncio.wait_for(SimulatedDevice("poct1a-meter", connect, messages).run(), 20)
+                assert report.unacknowledged == 0
+            await wait_until(lambda: gateway.status()[0].messages == 10)
+            return gateway.status()[0].results, gateway.status()[0].duplicates
+
+    assert asyncio.run(scenario()) == (5, 7)  # the RES resend and the whole second round
+    assert len(result_keys(db_path)) == 5
