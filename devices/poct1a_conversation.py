@@ -25,6 +25,7 @@ message is discarded (nothing committed, so the device still owns it) and END.R0
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -78,11 +79,12 @@ class Poct1aDriver:
         self._open = False
         self._continuous = False
         self._deadline: float | None = None
-        #: What the device said about itself (for tests and the wire log reader).
+        #: What the device said: its timeout and maximum message size (HEL.R01), its last count
+        #: of new observations (DST.R01) and its latest acknowledgements of our messages.
         self.timeout_s = profile.poct1a.application_timeout
         self.device_max_message: int | None = None
         self.new_observations: int | None = None
-        self.acknowledged_by_device: list[tuple[str, str]] = []  # (our control id, AA/AE)
+        self.acknowledged_by_device: deque[tuple[str, str]] = deque(maxlen=64)  # (our control id, AA/AE)
 
     # ----------------------------------------------------------------- LinkDriver
     def feed(self, data: bytes, now: float) -> list[LinkEvent]:

@@ -86,7 +86,7 @@ def test_an_observation_is_received_before_its_ack_and_an_ack_is_never_acked() -
     assert [m.value("ACK/ACK.ack_control_id") for m in _sent(events)] == ["7"]
     assert isinstance(events[1], Send)  # persist before ACK: Received comes first
     assert driver.feed(build_ack("8", "2"), 1.0) == []
-    assert driver.acknowledged_by_device == [("2", "AA")]
+    assert list(driver.acknowledged_by_device) == [("2", "AA")]
 
 
 def test_no_new_observations_ends_the_conversation_and_eot_of_observations_ends_it_too() -> None:
