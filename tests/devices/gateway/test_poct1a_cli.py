@@ -1,11 +1,17 @@
 """`triage devices listen --profile poct1a-glucose_meter` and `triage devices simulate --kind
-poct1a-meter` as real processes over loopback TCP (checklist item 25)."""
+poct1a-meter` as real processes over loopback TCP, and `triage devices replay -p poct1a`
+(checklist item 25)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
 from tests.devices.gateway.test_cli import listen_and_simulate
+from tests.devices.traces.golden_io import DATA
+from triage.cli import main
 
 
 def test_a_simulated_poct1a_meter_reaches_a_listening_gateway_and_its_results_feed_triage(
@@ -24,3 +30,23 @@ def test_a_simulated_poct1a_meter_reaches_a_listening_gateway_and_its_results_fe
     assert all(r["auto_feed"] and r["patient_id"].startswith("SIM-P") for r in run.rows)
     assert f"listening: poct1a-glucose_meter (poct1a) on tcp listen 127.0.0.1:{run.port}" in run.stderr
     assert "poct1a-glucose_meter: 3 messages; 6 new results stored (6 for triage, 0 held)" in run.stderr
+
+
+def test_replay_of_the_synthetic_capture_says_it_is_synthetic_and_keeps_qc_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    capture = str(DATA / "poct1a-glucose_meter.xml")
+    assert main(["devices", "replay", capture, "-p", "poct1a", "--profile", "poct1a-glucose_meter"]) == 0
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["code"], r["value"], r["unit"]) for r in rows][-2:] == [
+        ("hba1c", 8.9, "%"),
+        ("glucose_random", 6.21669627, "mmol/L"),  # 112 mg/dL, converted by triage
+    ]
+    assert "[profile sample data is SYNTHETIC]: 9 message(s), 6 result(s): 5 observation(s)" in err
+    assert "1 not for triage (1 qc)" in err
+    # the strict generic profile has no mapping table: everything is for review, exit 1
+    assert main(["devices", "replay", capture, "-p", "poct1a"]) == 1
+    assert "profile generic-poct1a: 9 message(s), 6 result(s): 0 observation(s), 5 for review" in (
+        capsys.readouterr().err
+    )
