@@ -414,16 +414,19 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
     )
 
 
-# Short labels that must read as one piece: a closed visit's tag in the queue and, in Chinese, a
-# score's value ("≥11 分") - each element whose text the browser laid out on more than one line.
-BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, table.scores td.value')]
+# Short labels that must read as one piece: a closed visit's tag in the queue, a referral's urgency
+# (急诊) and, in Chinese, a score's value ("≥11 分") - each element whose text the browser laid out
+# on more than one line.
+BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency, table.scores td.value')]
   .filter((el) => el.innerText.trim())
   .filter((el) => { const range = document.createRange(); range.selectNodeContents(el);
     return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1; })
   .map((el) => el.innerText.trim())"""
 
 
-def test_closed_visits_and_score_values_read_in_one_piece_in_chinese(browser: object, demo: Demo) -> None:
+def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
+    browser: object, demo: Demo
+) -> None:
     page = login(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")  # type: ignore[attr-defined]
     wait_until(lambda: closed.count() > 0, 60)  # the demo's nurse sends local care home after 5 s
@@ -431,15 +434,21 @@ def test_closed_visits_and_score_values_read_in_one_piece_in_chinese(browser: ob
         closed.first.get_attribute("class") or ""
     )
     encounter = closed.first.get_attribute("data-encounter")
+    referred = staff_pages(page, demo)[1]  # an urgent patient whose referral waits for a clinician
+    page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
     page.click("form[action='/language'] button")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
     try:
         for width, height in ((1280, 900), (360, 740)):
             page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
-            for path in ("/queue", f"/encounters/{encounter}"):
+            for path in ("/queue", f"/encounters/{encounter}", referred, "/referrals"):
                 page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
-                page.wait_for_selector("small.closed" if path == "/queue" else "#closed-banner")  # type: ignore[attr-defined]
-                assert "demo-nurse" in page.inner_text("body") or path == "/queue"  # type: ignore[attr-defined]
+                ready = {"/queue": "small.closed", f"/encounters/{encounter}": "#closed-banner"}.get(
+                    path, "td.urgency"
+                )
+                page.wait_for_selector(ready)  # type: ignore[attr-defined]
+                if path == f"/encounters/{encounter}":  # closed by the demo's nurse, who says so
+                    assert "demo-nurse" in page.inner_text("#closed-banner")  # type: ignore[attr-defined]
                 broken = page.evaluate(BROKEN_LABELS)  # type: ignore[attr-defined]
                 assert not broken, f"{path} at {width} px: broken across lines: {broken[:5]}"
                 assert_fits(page, f"{path} (zh, {width} px)")

@@ -117,7 +117,7 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
                 "typed text as typed"
             )
             assert 'County Hospital <small class="facility-id">county-hospital</small>' in html
-            assert f"<td>{urgency}</td>" in html
+            assert f'<td class="urgency">{urgency}</td>' in html
             assert "proposed by triage" not in html and "spo2_critical;" not in html
 
 
