@@ -22,7 +22,9 @@ from triage.service.pages.rendering import code_name, render
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 # the engine's words for a value outside a reading's plausible range (``triage.observation``)
-_IMPLAUSIBLE = re.compile(r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$")
+_IMPLAUSIBLE = re.compile(
+    r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$"
+)
 
 
 @router.post("/walk-ins")
