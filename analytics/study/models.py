@@ -77,6 +77,11 @@ def fit_frame(frame: Frame, backend: str = "python") -> FrameFits:
 
 
 def _cell(coef: float, se: float, stars: str) -> str:
+    """'coef*** (se)' with four decimals as the paper prints them, except where four decimals
+    would show 0.0000 (a coefficient per person or per CNY): three significant digits instead,
+    so the estimate and its standard error can still be read ('-1.54e-05 (1.65e-05)')."""
+    if any(value != 0 and abs(value) < 0.00005 for value in (coef, se)):
+        return f"{coef:.3g}{stars} ({se:.3g})"
     return f"{coef:.4f}{stars} ({se:.4f})"
 
 

@@ -71,3 +71,13 @@ def test_mcmc_estimated_aic_is_marked_and_a_close_lead_flagged(fits: FrameFits) 
     # A precise estimate does not trigger the warning.
     precise = _with(fits, {first: {"loglik_mc_se": gap / 100, "loglik_method": BRIDGE}})
     assert "Monte Carlo" not in precise.best_note()
+
+
+def test_tiny_coefficients_are_readable_not_zero() -> None:
+    from analytics.study.models import _cell
+
+    # GDP per capita in CNY and facility counts give coefficients of 1e-5 to 1e-6, which four
+    # decimals printed as "0.0000 (0.0000)" - unreadable, and the stars sat on a zero
+    assert _cell(3.399715e-06, 3.711283e-06, "") == "3.4e-06 (3.71e-06)"
+    assert _cell(-1.538e-05, 1.653e-05, "*") == "-1.54e-05* (1.65e-05)"
+    assert _cell(0.012518, 0.000660, "***") == "0.0125*** (0.0007)"  # the paper's layout otherwise
