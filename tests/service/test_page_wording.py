@@ -241,3 +241,29 @@ def test_a_reading_triage_cannot_take_is_explained_in_the_user_s_language_with_t
     assert closed.status_code == 200
     again = staff.client.post(f"{page}/assess", data={"csrf_token": csrf})
     assert again.status_code == 409 and back in again.text, "any form on the patient page leads back to it"
+
+
+def test_a_unit_typed_as_the_page_shows_it_is_understood(staff: Staff) -> None:
+    made = _walk_in(staff, "T-1")
+    csrf = staff.login(Role.nurse)
+    _language(staff, csrf, "zh")
+    page = f"/encounters/{made['encounter_id']}"
+    form = staff.client.get(page).text.split('id="reading-form"')[1].split("</form>")[0]
+    assert '<option value="heart_rate">心率 (次/分)</option>' in form and "(/min)" not in form
+    assert '<option value="creatinine">肌酐 (μmol/L)</option>' in form
+    for code, value, unit in (
+        ("heart_rate", "96", "次/分"),
+        ("creatinine", "88", "μmol/L"),
+        ("sbp", "150", "mmHg"),
+    ):
+        typed = staff.client.post(
+            f"{page}/readings", data={"csrf_token": csrf, "code": code, "value": value, "unit": unit}
+        )
+        assert typed.status_code == 200, typed.text  # back on the patient page
+    stored = staff.client.get(f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse))
+    units = {o["code"]: o["unit"] for o in stored.json()["observations"] if o["device"] == "manual entry"}
+    assert units == {"heart_rate": "/min", "creatinine": "umol/L", "sbp": "mm[Hg]"}
+    wrong = staff.client.post(
+        f"{page}/readings", data={"csrf_token": csrf, "code": "heart_rate", "value": "96", "unit": "次"}
+    )
+    assert wrong.status_code == 422 and "心率：读数未记录" in wrong.text

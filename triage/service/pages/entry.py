@@ -15,7 +15,7 @@ from triage.observation import Observation
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
-from triage.service.i18n import catalogue
+from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages.engine_text import EngineText
 from triage.service.pages.rendering import code_name, render
 
@@ -64,7 +64,7 @@ def add_reading(
 ) -> Response:
     try:
         observation = Observation.create(
-            code, value.strip(), unit.strip() or None, observed_at=datetime.now(UTC), device="manual entry"
+            code, value.strip(), typed_unit(unit), observed_at=datetime.now(UTC), device="manual entry"
         )
     except ClinicError as exc:
         return _not_recorded(request, who, encounter_id, code, exc)
@@ -72,6 +72,22 @@ def add_reading(
     clinic = clinic_dep(request)
     clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
+def typed_unit(unit: str) -> str | None:
+    """A unit typed in the reading form: a unit as the pages show it (次/分, µmol/L, ×10⁹/L, in
+    either language: ``unit.<code>``) is taken as its code; anything else as typed (the vocabulary
+    knows its own aliases, e.g. mmHg, bpm, °C); blank is the reading's canonical unit."""
+    typed = unit.strip()
+    if not typed:
+        return None
+    shown = {
+        text: key.removeprefix("unit.")
+        for language in LANGUAGES
+        for key, text in catalogue_data(language).items()
+        if key.startswith("unit.")
+    }
+    return shown.get(typed, typed)
 
 
 def _not_recorded(
