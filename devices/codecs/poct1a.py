@@ -251,9 +251,13 @@ class Element:
         return c.attrs[attr].strip()
 
     def walk(self) -> Iterator[Element]:
-        yield self
-        for c in self.children:
-            yield from c.walk()
+        """This element and all below it, in document order (no recursion: nesting depth is
+        the sender's choice)."""
+        stack = [self]
+        while stack:
+            element = stack.pop()
+            yield element
+            stack.extend(reversed(element.children))
 
 
 @dataclass(frozen=True, slots=True)

@@ -358,3 +358,11 @@ def test_characters_xml_does_not_allow_never_make_an_ack_unreadable() -> None:
     ack = parse_message(build_ack("1", "A\x01B", "AE", note="bad\x00 byte \ufffe"))
     assert ack.value("ACK/ACK.ack_control_id") == "A\ufffdB"
     assert ack.value("ACK/ACK.note_txt") == "bad\ufffd byte \ufffd"
+
+
+def test_deeply_nested_elements_neither_recurse_nor_crash() -> None:
+    depth = 50_000
+    raw = _obs("<X>" * depth + "</X>" * depth, kind="HEL.R01")
+    message = parse_message(raw)
+    assert sum(1 for _ in message.root.walk()) == 4 + depth  # root, HDR and its two values, the Xs
+    assert [e.tag for e in message.root.walk()][:4] == ["HEL.R01", "HDR", "HDR.control_id", "HDR.version_id"]
