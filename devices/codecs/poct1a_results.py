@@ -17,7 +17,8 @@ and ``OBS.status_cd``.
   kept as preliminary, so it is held for a person.
 * The result time is ``SVC.observation_dttm`` (an ``OBS.observation_dttm`` wins); without an
   offset it is in the profile's zone. A RES resend carries the same time, so the gateway's
-  exactly-once key (device, sample, test, result time) stores it once.
+  exactly-once key (device, sample, test, result time) stores it once. The sample id is
+  ``ORD.order_id``, else ``PT <patient id>`` (QC: ``CTC <lot>``): see :func:`sample_id`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Poct1aObservation:
     patient_id: str | None
     operator_id: str | None
     order_id: str | None
+    control_material: str | None  # CTC lot number (or name) of a QC observation
     reason: str | None  # NEW or RES
     role: str | None  # OBS (patient), LQC, CAL, ...
     qc: bool
@@ -70,7 +72,12 @@ class Poct1aObservation:
 
 
 def _observation(
-    obs: Element, svc: Element, patient_id: str | None, operator_id: str | None, qc: bool
+    obs: Element,
+    svc: Element,
+    patient_id: str | None,
+    operator_id: str | None,
+    qc: bool,
+    control: Element | None = None,
 ) -> Poct1aObservation:
     quantity = obs.child("OBS.value")
     value = obs.value("OBS.value")
@@ -93,6 +100,9 @@ def _observation(
         patient_id=patient_id,
         operator_id=operator_id,
         order_id=order.value("ORD.order_id") if order is not None else None,
+        control_material=(control.value("CTC.lot_number") or control.value("CTC.name"))
+        if control is not None
+        else None,
         reason=svc.value("SVC.reason_cd"),
         role=svc.value("SVC.role_cd"),
         qc=qc,
@@ -117,11 +127,26 @@ def observations(message: Poct1aMessage) -> list[Poct1aObservation]:
                 found.append(
                     _observation(obs, svc, pt.value("PT.patient_id") or None, pt_operator or operator, qc)
                 )
-        for holder in (svc, *svc.all("CTC")):
-            for obs in holder.all("OBS"):
-                found.append(_observation(obs, svc, None, operator, True))
+        for obs in svc.all("OBS"):
+            found.append(_observation(obs, svc, None, operator, True))
+        for ctc in svc.all("CTC"):
+            for obs in ctc.all("OBS"):
+                found.append(_observation(obs, svc, None, operator, True, ctc))
     found.sort(key=lambda o: o.offset)
     return found
+
+
+def sample_id(obs: Poct1aObservation) -> str | None:
+    """The order id; without one ``PT <patient id>`` (QC: ``CTC <lot>``), so that two
+    patients measured in the same second through one profile (several meters behind one dock)
+    never share the exactly-once key (device, sample, test, time) and lose a result."""
+    if obs.order_id:
+        return obs.order_id
+    if obs.patient_id:
+        return f"PT {obs.patient_id}"
+    if obs.control_material:
+        return f"CTC {obs.control_material}"
+    return None
 
 
 def _status(code: str | None) -> ResultStatus:
@@ -173,7 +198,7 @@ def decode_message(
         fields = Fields(
             protocol="poct1a",
             message_id=mid,
-            sample_id=obs.order_id,
+            sample_id=sample_id(obs),
             patient_id=obs.patient_id,
             vendor_code=obs.observation_id,
             raw_value=obs.value,

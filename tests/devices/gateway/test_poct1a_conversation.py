@@ -31,6 +31,7 @@ from tests.devices.gateway.harness import count, result_keys, running_gateway, w
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PROFILE = load_profile("poct1a-glucose_meter")
+WHEN = datetime(2026, 1, 5, 8, 30, tzinfo=ZONE)
 CLOCK = MonotonicClock()
 
 
@@ -345,3 +346,27 @@ def test_the_synthetic_capture_played_twice_is_stored_once(tmp_path: Path) -> No
 
     assert asyncio.run(scenario()) == (5, 7)  # the RES resend and the whole second round
     assert len(result_keys(db_path)) == 5
+
+
+def test_two_patients_measured_in_the_same_second_without_order_ids_are_both_stored(tmp_path: Path) -> None:
+    """Several meters behind one dock share a profile: without ORD.order_id the sample id is the
+    patient (``PT <id>``), so the second patient's result is not taken for a resend of the first."""
+    db_path = tmp_path / "clinic.db"
+
+    def reading(control_id: str, patient: str) -> bytes:
+        raw = simulated_poct1a.observation(
+            sample_from_values("poct1a-meter", patient, "X", {"glucose_random": 7.0}, observed_at=WHEN),
+            control_id,
+        )
+        return raw.replace(b'<ORD><ORD.order_id V="X"/></ORD>', b"")
+
+    async def scenario() -> None:
+        async with running_gateway([_endpoint(PROFILE)], db_path) as gateway:
+            messages = [reading("1", "SIM-P1"), reading("2", "SIM-P2"), reading("3", "SIM-P1")]
+            await _conversation(gateway.listen_address(PROFILE.device_id), messages, 3)
+            await wait_until(lambda: gateway.status()[0].messages == 3)
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT sample_id, patient_id FROM device_results ORDER BY id").fetchall()
+    assert rows == [("PT SIM-P1", "SIM-P1"), ("PT SIM-P2", "SIM-P2")]  # the third is a resend of the first
