@@ -267,3 +267,18 @@ def test_a_unit_typed_as_the_page_shows_it_is_understood(staff: Staff) -> None:
         f"{page}/readings", data={"csrf_token": csrf, "code": "heart_rate", "value": "96", "unit": "次"}
     )
     assert wrong.status_code == 422 and "心率：读数未记录" in wrong.text
+
+
+def test_the_reading_form_preselects_no_measurement_and_says_what_a_blank_unit_means(staff: Staff) -> None:
+    made = _walk_in(staff, "C-1")
+    csrf = staff.login(Role.nurse)
+    for language, choose, unit in (
+        ("en", "- choose the measurement -", "Unit (leave blank for the unit in brackets above)"),
+        ("zh", "- 选择测量项目 -", "单位（留空即为上方括号中的单位）"),
+    ):
+        _language(staff, csrf, language)
+        form = staff.client.get(f"/encounters/{made['encounter_id']}").text.split('id="reading-form"')[1]
+        form = form.split("</form>")[0]
+        assert f'<select name="code" required><option value="">{choose}</option>' in form
+        assert " selected" not in form, "the nurse picks the measurement; none is taken for granted"
+        assert f"{unit} <input" in form and "canonical" not in form
