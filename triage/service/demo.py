@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from triage.service.auth import Role
 from triage.service.security import generate_password
@@ -66,6 +66,8 @@ class DemoPatient:
     vitals: dict[str, float]
     labs: dict[str, float]
     oximeter: dict[str, float]
+    sex: Literal["female", "male", "unknown"] = "unknown"
+    age_years: int | None = None
 
 
 class _KeepOpen:
@@ -87,7 +89,9 @@ class _KeepOpen:
 
 
 def demo_patient(index: int, rng: random.Random) -> DemoPatient:
-    """Patient ``index``: mostly well; every fourth hypoxic and tachypnoeic, every seventh hyperglycaemic."""
+    """Patient ``index``: mostly well; every fourth hypoxic and tachypnoeic, every seventh
+    hyperglycaemic; women and men in turn, aged 28 to 82 (as the nurse registers them, so the page
+    shows who the patient is and the scores can use the age)."""
     mrn = f"DEMO-{index:04d}"
     vitals = {
         "sbp": round(rng.gauss(132, 14)),
@@ -103,7 +107,9 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
     if index % 7 == 5:
         labs.update(glucose_random=24.5, hba1c=11.2)
     oximeter = {"spo2": vitals["spo2"], "heart_rate": vitals["heart_rate"]}
-    return DemoPatient(mrn, vitals, labs, oximeter)
+    return DemoPatient(
+        mrn, vitals, labs, oximeter, sex="female" if index % 2 else "male", age_years=28 + (index * 17) % 55
+    )
 
 
 def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
@@ -118,8 +124,8 @@ def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
     if not isinstance(clinic, Clinic):
         raise DependencyMissingError(f"the triage engine is not loaded: {runtime.not_ready_reason}")
     db = runtime.databases.get()
-    clinic.register_patient(db, PatientIn(mrn=patient.mrn), actor=DEMO_NURSE)
-    encounter = clinic.open_encounter(db, patient.mrn, actor=DEMO_NURSE)
+    clinic.register_patient(db, PatientIn(mrn=patient.mrn, sex=patient.sex), actor=DEMO_NURSE)
+    encounter = clinic.open_encounter(db, patient.mrn, actor=DEMO_NURSE, age_years=patient.age_years)
     associations.attach(
         runtime,
         db,
