@@ -415,9 +415,9 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
 
 
 # Short labels that must read as one piece: a closed visit's tag in the queue, a referral's urgency
-# (急诊) and, in Chinese, a score's value ("≥11 分") - each element whose text the browser laid out
-# on more than one line.
-BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency, table.scores td.value')]
+# (急诊) and, in Chinese, a score's value ("≥11 分") and its mark （不完整） - each element whose text the
+# browser laid out on more than one line.
+BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency, table.scores td.value, span.incomplete')]
   .filter((el) => el.innerText.trim())
   .filter((el) => { const range = document.createRange(); range.selectNodeContents(el);
     return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1; })

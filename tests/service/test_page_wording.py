@@ -282,3 +282,14 @@ def test_the_reading_form_preselects_no_measurement_and_says_what_a_blank_unit_m
         assert f'<select name="code" required><option value="">{choose}</option>' in form
         assert " selected" not in form, "the nurse picks the measurement; none is taken for granted"
         assert f"{unit} <input" in form and "canonical" not in form
+
+
+def test_a_reason_s_detail_follows_its_decision_with_the_language_s_colon(staff: Staff) -> None:
+    made = _walk_in(staff, "P-1")
+    csrf = staff.login(Role.nurse)
+    for language, colon in (("en", "EMERGENCY TRANSFER: <span"), ("zh", "紧急转运：<span")):
+        _language(staff, csrf, language)
+        reasons = staff.client.get(f"/encounters/{made['encounter_id']}").text.split('<ul class="reasons">')[
+            1
+        ]
+        assert colon in reasons.split("</li>")[0], reasons[:400]
