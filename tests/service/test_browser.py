@@ -415,9 +415,10 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
 
 
 # Short labels that must read as one piece: a closed visit's tag in the queue, a referral's urgency
-# (急诊) and, in Chinese, a score's value ("≥11 分") and its mark （不完整） - each element whose text the
-# browser laid out on more than one line.
-BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency, table.scores td.value, span.incomplete')]
+# (急诊), a record number and a referral's date-time (not broken at a hyphen) and, in Chinese, a
+# score's value ("≥11 分") and its mark （不完整） - each element whose text the browser laid out on more
+# than one line.
+BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency, table.scores td.value, span.incomplete, span.mrn, td.created')]
   .filter((el) => el.innerText.trim())
   .filter((el) => { const range = document.createRange(); range.selectNodeContents(el);
     return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1; })
@@ -435,6 +436,10 @@ def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
     )
     encounter = closed.first.get_attribute("data-encounter")
     referred = staff_pages(page, demo)[1]  # an urgent patient whose referral waits for a clinician
+    for path in ("/queue", "/referrals"):  # in English at 1280 px too
+        page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
+        broken = page.evaluate(BROKEN_LABELS)  # type: ignore[attr-defined]
+        assert not broken, f"{path} (en): broken across lines: {broken[:5]}"
     page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
     page.click("form[action='/language'] button")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
