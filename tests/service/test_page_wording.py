@@ -293,3 +293,27 @@ def test_a_reason_s_detail_follows_its_decision_with_the_language_s_colon(staff:
             1
         ]
         assert colon in reasons.split("</li>")[0], reasons[:400]
+
+
+def test_the_queue_gives_the_age_with_its_unit(staff: Staff) -> None:
+    named = staff.client.post(
+        "/api/v1/assessments",
+        json={**WALK_IN, "patient": {"mrn": "A-1", "name": "Synthetic Patient"}},  # 70 years
+        headers=staff.bearer(Role.nurse),
+    ).json()
+    unnamed = staff.client.post(
+        "/api/v1/assessments",
+        json={**WALK_IN, "patient": {"mrn": "A-2"}, "age_years": 45},
+        headers=staff.bearer(Role.nurse),
+    )
+    assert unnamed.status_code == 201
+    csrf = staff.login(Role.nurse)
+    for language, seventy, forty_five in (("en", "70 years", "45 years"), ("zh", "70 岁", "45 岁")):
+        _language(staff, csrf, language)
+        rows = staff.client.get("/queue/rows").text
+        first = _row(rows, named["encounter_id"])
+        assert f'<small><span class="mrn">A-1</span> · <span class="age">{seventy}</span></small>' in first
+        second = _row(rows, unnamed.json()["encounter_id"])
+        assert (
+            f'<span class="mrn">A-2</span></a> <small><span class="age">{forty_five}</span></small>' in second
+        )
