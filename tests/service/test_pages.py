@@ -19,6 +19,18 @@ from triage.service.pages.clock import clock, duration, local_time
 from triage.service.pages.engine_text import bounds
 from triage.service.pages.rendering import rule_label
 
+# every NEWS2 item measured, all normal (NEWS2 0, complete)
+NORMAL_VITALS: tuple[tuple[str, float | str, str | None], ...] = (
+    ("sbp", 118, "mm[Hg]"),
+    ("dbp", 76, "mm[Hg]"),
+    ("heart_rate", 72, "/min"),
+    ("resp_rate", 14, "/min"),
+    ("spo2", 98, "%"),
+    ("temperature", 36.8, "Cel"),
+    ("consciousness", "A", None),
+    ("supplemental_o2", "air", None),
+)
+
 
 def test_nurse_opens_a_walk_in_records_readings_and_assesses(staff: Staff) -> None:
     csrf = staff.login(Role.nurse)
@@ -87,16 +99,7 @@ def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missin
     seen = (datetime.now(UTC) - timedelta(minutes=10)).astimezone(timezone(timedelta(hours=8)))
     readings = [
         {"code": code, "value": value, "unit": unit, "observed_at": seen.isoformat()}
-        for code, value, unit in (
-            ("sbp", 118, "mm[Hg]"),
-            ("dbp", 76, "mm[Hg]"),
-            ("heart_rate", 72, "/min"),
-            ("resp_rate", 14, "/min"),
-            ("spo2", 98, "%"),
-            ("temperature", 36.8, "Cel"),
-            ("consciousness", "A", None),
-            ("supplemental_o2", "air", None),
-        )
+        for code, value, unit in NORMAL_VITALS
     ]
     body = {"patient": {"mrn": "TZ-1", "sex": "male"}, "age_years": 50, "observations": readings}
     made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
@@ -251,18 +254,7 @@ def test_the_queue_shows_an_incomplete_news2_as_the_lower_bound_it_is(staff: Sta
     whole = {
         "patient": {"mrn": "Q-ALL", "sex": "female"},
         "age_years": 40,
-        "observations": [
-            {"code": code, "value": value, "unit": unit}
-            for code, value, unit in (
-                ("resp_rate", 16, "/min"),
-                ("spo2", 97, "%"),
-                ("sbp", 120, "mm[Hg]"),
-                ("heart_rate", 72, "/min"),
-                ("temperature", 36.8, "Cel"),
-                ("consciousness", "A", None),
-                ("supplemental_o2", "air", None),
-            )
-        ],
+        "observations": [{"code": code, "value": value, "unit": unit} for code, value, unit in NORMAL_VITALS],
     }
     complete = staff.client.post("/api/v1/assessments", json=whole, headers=staff.bearer(Role.nurse))
     assert partial.status_code == complete.status_code == 201
