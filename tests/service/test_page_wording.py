@@ -317,3 +317,19 @@ def test_the_queue_gives_the_age_with_its_unit(staff: Staff) -> None:
         assert (
             f'<span class="mrn">A-2</span></a> <small><span class="age">{forty_five}</span></small>' in second
         )
+
+
+def test_a_reading_superseded_by_one_from_the_same_time_says_so() -> None:
+    from triage import phrases
+    from triage.service.pages.engine_text import EngineText
+
+    at, later = "2026-05-01T08:30:00+00:00", "2026-05-01T08:45:00+00:00"
+    same = {
+        "code": "spo2",
+        "observed_at": at,
+        "detail": phrases.IGNORED_SUPERSEDED.format(code="spo2", observed_at=at),
+    }
+    assert EngineText("en").ignored(same) == "another SpO2 result from the same time, received later, is used"
+    assert EngineText("zh").ignored(same) == "已采用同一时间、较晚收到的另一血氧饱和度结果"
+    newer = {**same, "detail": phrases.IGNORED_SUPERSEDED.format(code="spo2", observed_at=later)}
+    assert EngineText("en").ignored(newer).startswith("a later SpO2 result from ")

@@ -179,8 +179,17 @@ class EngineText:
         return bounds(self.phrase(text, phrases.NOTES))
 
     def ignored(self, reading: Mapping[str, Any]) -> str:
-        """Why an ignored reading (``ignored_observations``) was not used."""
-        return bounds(self.phrase(str(reading.get("detail") or ""), phrases.IGNORED))
+        """Why an ignored reading (``ignored_observations``) was not used. A reading superseded by
+        one from the same time as the page shows it (a monitor and an oximeter in the same second)
+        says "from the same time" rather than "a later ... from <that same time>"."""
+        detail = str(reading.get("detail") or "")
+        found = phrases.IGNORED_SUPERSEDED.match(detail)
+        if found is not None and clock(found["observed_at"]) == clock(str(reading.get("observed_at") or "")):
+            try:
+                return self._key("engine.ignored_superseded_same_time").format(code=self.label(found["code"]))
+            except _FAILED:
+                pass
+        return bounds(self.phrase(detail, phrases.IGNORED))
 
     def explanation(self, text: str) -> str:
         """A model explanation: "not scored" whole, a scored one clause by clause."""
