@@ -108,12 +108,15 @@ class DeviceStatus:
     quarantined: int = 0
     discarded: int = 0
     refused_peers: int = 0
+    #: The device's AE or ESC to one of the gateway's own messages (POCT1-A2 REQ/DTV), by what.
+    refused_by_device: Counter[str] = field(default_factory=Counter)
     tolerance_counts: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
         data["held"] = dict(self.held)
         data["tolerance_counts"] = dict(self.tolerance_counts)
+        data["refused_by_device"] = dict(self.refused_by_device)
         return data
 
 
@@ -236,6 +239,7 @@ class Gateway:
                 on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),
                 wire_log=wire,
                 counters=counters,
+                on_refused=lambda what: self._refused_by_device(endpoint, what),
             )
         except LinkClosed as exc:
             status.last_error = str(exc)
@@ -358,6 +362,12 @@ class Gateway:
         log.warning(
             "device %s: %d stray bytes quarantined (%s)", endpoint.device_id, len(junk.raw), junk.reason
         )
+
+    def _refused_by_device(self, endpoint: DeviceEndpoint, what: str) -> None:
+        status = self._status[endpoint.device_id]
+        status.refused_by_device.update([what])
+        status.last_error = f"the device refused {what} (its note is in the wire log)"
+        log.warning("device %s: the device refused %s; conversation ended", endpoint.device_id, what)
 
     def _discarded(self, endpoint: DeviceEndpoint, reason: str) -> None:
         self._status[endpoint.device_id].discarded += 1

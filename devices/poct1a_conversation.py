@@ -5,12 +5,15 @@ A point-of-care device (or its dock) connects and leads::
     device                          host (this driver)
     HEL.R01  hello, capabilities -> ACK.R01 AA    (reads DCP.application_timeout)
     DST.R01  status              -> ACK.R01 AA    (notes DST.new_observations_qty), then
+                                    DTV.R01 SET_TIME once, when the profile sets set_time, then
                                     REQ.R01 ROBS  when it has observations (after_status
                                                   "request_observations", the default), or
                                     END.R01       when it has none, or
                                     DTV.R01 START_CONTINUOUS once ("start_continuous"), or
                                     nothing ("wait")
-    ACK.R01  of our REQ/DTV/END  -> (never acknowledged)
+    ACK.R01  of our REQ/DTV/END  -> (never acknowledged); an AE to our REQ/DTV ends the
+                                    conversation: END.R01, nothing requested again
+    ESC.R01  (escape)            -> ACK.R01 AA, then END.R01 (the device could not handle ours)
     OBS.R01 / OBS.R02, repeated  -> stored, THEN ACK.R01 AA (persist before ACK)
     EOT.R01  end of topic OBS    -> ACK.R01 AA, then END.R01 NRM (request mode)
     END.R01                      -> (conversation over; nothing sent)
@@ -21,6 +24,11 @@ in quarantine and answered ``AE`` with the reason in ``ACK.note_txt`` (its contr
 still be read). Silence longer than the application timeout (the device's
 ``DCP.application_timeout``, else the profile's) while a conversation is open ends it: a partial
 message is discarded (nothing committed, so the device still owns it) and END.R01 is sent.
+
+A device's AE to our REQ/DTV, or its ESC, is reported as a ``Refused`` event (counted for the
+device, its note written to the session's wire log) and ends the conversation with END.R01; the
+host never sends a REQ/DTV again on that connection, so a device that cannot do what we ask is not
+asked for ever. A device that reconnects starts a new conversation.
 """
 
 from __future__ import annotations
@@ -44,10 +52,18 @@ from devices.codecs.poct1a import (
     recover_control_id,
 )
 from devices.profile import DeviceProfile
-from devices.session import Discarded, Junk, LinkEvent, Received, Send
+from devices.session import Discarded, Junk, LinkEvent, Received, Refused, Send
 
 #: Bounds on a device-announced application timeout (seconds).
 MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1.0, 3600.0
+
+
+def _note(message: Poct1aMessage) -> str:
+    """The device's free text in a message (``ACK.note_txt``, ``ESC.note_txt``...), or ''."""
+    for element in message.root.walk():
+        if element.tag.endswith(".note_txt") and element.attrs.get("V", "").strip():
+            return element.attrs["V"].strip()[:500]
+    return ""
 
 
 def _number(text: str | None) -> float | None:
@@ -78,6 +94,11 @@ class Poct1aDriver:
         self._sent = 0
         self._open = False
         self._continuous = False
+        self._time_set = False
+        #: Our REQ/DTV messages not yet acknowledged by the device: control id -> what it was.
+        self._asked: dict[str, str] = {}
+        #: The device refused something we sent (AE or ESC): nothing is asked again.
+        self.refused = False
         self._deadline: float | None = None
         #: What the device said: its timeout and maximum message size (HEL.R01), its last count
         #: of new observations (DST.R01) and its latest acknowledgements of our messages.
@@ -146,7 +167,11 @@ class Poct1aDriver:
         kind = message.message_type
         if kind == "ACK.R01":  # an acknowledgement is never acknowledged
             acked = message.value("ACK/ACK.ack_control_id") or ""
-            self.acknowledged_by_device.append((acked, message.value("ACK/ACK.type_cd") or ""))
+            code = (message.value("ACK/ACK.type_cd") or "").upper()
+            self.acknowledged_by_device.append((acked, code))
+            what = self._asked.pop(acked, None)
+            if what is not None and code == "AE":
+                return self._refusal(f"{what} with AE", _note(message))
             return []
         if kind == "END.R01":
             self._open = False
@@ -161,11 +186,29 @@ class Poct1aDriver:
             self._hello(message)
         elif kind == "DST.R01":
             events += self._status(message)
+        elif kind == "ESC.R01":
+            events += self._refusal("a host message with ESC.R01", _note(message))
         elif kind == "EOT.R01":
             topic = (message.value("EOT/EOT.topic_cd") or "").upper()
             if topic == "OBS" and self._settings.after_status == "request_observations":
                 events.append(Send(self._end("NRM")))
         return events
+
+    def _refusal(self, what: str, note: str) -> list[LinkEvent]:
+        """The device refused something we sent: count it, log its note, ask nothing again and
+        end the conversation (once: a second refusal before the device's END sends no more)."""
+        self.refused = True
+        self._asked.clear()
+        events: list[LinkEvent] = [Refused(what, note)]
+        if self._open:
+            events.append(Send(self._end("")))
+        return events
+
+    def _ask(self, what: str, build: Callable[[str], bytes]) -> Send:
+        control_id = self._control_id()
+        if len(self._asked) < 16:  # a device that never acknowledges cannot grow this
+            self._asked[control_id] = what
+        return Send(build(control_id))
 
     def _hello(self, message: Poct1aMessage) -> None:
         for element in message.root.walk():
@@ -180,12 +223,30 @@ class Poct1aDriver:
     def _status(self, message: Poct1aMessage) -> list[LinkEvent]:
         qty = _number(message.value("DST/DST.new_observations_qty"))
         self.new_observations = int(qty) if qty is not None else None
+        if self.refused:  # the device refused what we asked: never ask again on this connection
+            return []
+        events: list[LinkEvent] = []
+        if self._settings.set_time and not self._time_set:
+            # The device sets its clock to this message's HDR.creation_dttm (our wall clock).
+            self._time_set = True
+            events.append(
+                self._ask("DTV.R01 SET_TIME", lambda cid: build_directive(cid, "SET_TIME", now=self._wall()))
+            )
         mode = self._settings.after_status
         if mode == "request_observations":
             if self.new_observations == 0:
-                return [Send(self._end("NRM"))]
-            return [Send(build_request_observations(self._control_id(), now=self._wall()))]
+                return [*events, Send(self._end("NRM"))]
+            return [
+                *events,
+                self._ask("REQ.R01 ROBS", lambda cid: build_request_observations(cid, now=self._wall())),
+            ]
         if mode == "start_continuous" and not self._continuous:
             self._continuous = True
-            return [Send(build_directive(self._control_id(), "START_CONTINUOUS", now=self._wall()))]
-        return []
+            return [
+                *events,
+                self._ask(
+                    "DTV.R01 START_CONTINUOUS",
+                    lambda cid: build_directive(cid, "START_CONTINUOUS", now=self._wall()),
+                ),
+            ]
+        return events

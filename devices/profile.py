@@ -132,9 +132,12 @@ class Poct1aSettings(_Strict):
     it has none, and after its EOT.R01 of the observations topic); ``start_continuous`` sends
     DTV.R01 START_CONTINUOUS once and keeps the conversation open; ``wait`` sends nothing.
     ``application_timeout`` (seconds) applies until the device's HEL.R01 announces its own
-    DCP.application_timeout."""
+    DCP.application_timeout. ``set_time`` sends DTV.R01 SET_TIME once per conversation, after the
+    first DST.R01 and before the request or directive: the device sets its clock to the
+    directive's HDR.creation_dttm (the gateway's clock, in the profile's zone). Off by default."""
 
     after_status: Literal["request_observations", "start_continuous", "wait"] = "request_observations"
+    set_time: bool = False
     application_timeout: float = Field(default=60.0, gt=0, le=3600)
     max_message_size: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 

@@ -12,6 +12,8 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
   committed and, since the final ACK was never sent, the device still owns the message.
 * ``Tolerated(switch)`` - a per-device quirk switch fired; counted in the status and wire log.
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
+* ``Refused(what, note)`` - the device refused one of the host's own messages (a POCT1-A2 ``AE``
+  or ``ESC`` to a REQ/DTV): counted, and the device's note written to the session (wire) log.
 
 Timers (15/20/30 s LIS01-A2 timers) run on an injectable ``Clock``; tests use ``FakeClock``.
 """
@@ -61,7 +63,16 @@ class Junk:
     offset: int
 
 
-LinkEvent = Send | Received | Discarded | Tolerated | Junk
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The device refused a message the host sent: ``what`` names it (``REQ.R01 ROBS``, no patient
+    data), ``note`` is the device's own text (may name anything, so it goes to the wire log only)."""
+
+    what: str
+    note: str
+
+
+LinkEvent = Send | Received | Discarded | Tolerated | Junk | Refused
 
 
 class LinkDriver(Protocol):
@@ -160,6 +171,7 @@ async def run_session(
     on_junk: Callable[[Junk, SessionInfo], None],
     wire_log: WireLog | None = None,
     counters: SessionCounters | None = None,
+    on_refused: Callable[[str], None] | None = None,
 ) -> None:
     """Drive one session until the link closes (``LinkClosed`` propagates to the caller).
 
@@ -220,6 +232,11 @@ async def run_session(
                             f"quarantined {len(event.raw)} bytes at offset {event.offset}: {event.reason}"
                         )
                     on_junk(event, info)
+                elif isinstance(event, Refused):
+                    if wire_log is not None:
+                        wire_log.note(f"the device refused {event.what}: {event.note or '(no note)'}")
+                    if on_refused is not None:
+                        on_refused(event.what)
                 else:
                     if wire_log is not None:
                         wire_log.note(f"tolerance switch fired: {event.switch}")

@@ -12,7 +12,8 @@
   each control id and resends an observation as SVC.reason_cd RES until it is accepted.
 
 ``connect`` opens (and after a disconnect re-opens) the link: a pty master, a serial port or a
-TCP connection. ``FaultPlan`` injects random chunking, byte corruption, lost replies (dropped
+TCP connection - or, for a device that is the TCP *server* (profile ``[tcp] mode = "connect"``:
+the gateway connects to it), :meth:`DeviceServer.accept`, the next connection the gateway opens. ``FaultPlan`` injects random chunking, byte corruption, lost replies (dropped
 ACKs), disconnects and slow drip. Every message is kept until the device got its ACK, so a fault
 never makes the simulator give up a message: the report lists what was acknowledged.
 """
@@ -52,6 +53,7 @@ from devices.simulated_results import (
     simulator_profile,
 )
 from devices.transports.link import Link, LinkClosed
+from devices.transports.tcp import TcpLink
 
 VT, FS_CR = b"\x0b", b"\x1c\r"
 LINE_LINGER_S = 0.3
@@ -110,6 +112,46 @@ def trace_messages(raw: bytes, protocol: str) -> list[RecordedMessage]:
         return [RecordedMessage(f"message {n + 1}", (body,)) for n, body in enumerate(bodies) if body.strip()]
     lines_found = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
     return [RecordedMessage(f"line {n + 1}", (line,)) for n, line in enumerate(lines_found) if line.strip()]
+
+
+class DeviceServer:
+    """The device side as a TCP server (a dock or terminal server the gateway connects to):
+    ``accept()`` returns the next connection the gateway opens, so it serves as a simulated
+    device's ``connect``. Connections nobody accepted wait in order; each stays open until the
+    device side closes it or the server stops. Use as ``async with DeviceServer(host, port)``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host, self._port = host, port
+        self._server: asyncio.Server | None = None
+        self._waiting: asyncio.Queue[TcpLink] = asyncio.Queue()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port): the real port when 0 was asked for."""
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("the device server is not started")
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        self._waiting.put_nowait(TcpLink(reader, writer, f"device server <- {peer[0] if peer else '?'}"))
+
+    async def accept(self) -> Link:
+        """The next connection from the gateway (waits for one)."""
+        return await self._waiting.get()
+
+    async def __aenter__(self) -> DeviceServer:
+        self._server = await asyncio.start_server(self._connected, self._host, self._port)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._server is not None:
+            self._server.close()
+            while not self._waiting.empty():
+                await self._waiting.get_nowait().close()
+            await self._server.wait_closed()
+            self._server = None
 
 
 @dataclass(frozen=True, kw_only=True)

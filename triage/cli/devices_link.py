@@ -124,13 +124,17 @@ def status_line(s: DeviceStatus) -> str:
     held = sum(s.held.values())
     why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(s.held.items()))
     tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
+    # Only devices that can refuse the gateway's own requests (POCT1-A2) ever have a refusal.
+    refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
+    total = sum(s.refused_by_device.values())
+    refusals = f"{total} requests refused by the device ({refused}); " if total else ""
     return (
         f"{s.device_id}: {s.messages} messages; {s.results} new results stored "
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
         f"{s.duplicates} duplicate results not stored again; "
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
         f"{s.discarded} partial messages discarded; {s.refused_peers} refused connections; "
-        f"tolerance switches fired: {tolerated}"
+        f"{refusals}tolerance switches fired: {tolerated}"
     )
 
 

@@ -6,6 +6,7 @@ malformed XML quarantined while earlier results stay."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import sqlite3
 from datetime import datetime
@@ -16,18 +17,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices import simulated_poct1a
-from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aMessage, build_ack, parse_message
+from devices.codecs.poct1a import (
+    Poct1aFrame,
+    Poct1aFramer,
+    Poct1aMessage,
+    build_ack,
+    build_end,
+    build_message,
+    parse_message,
+    v_element,
+)
 from devices.endpoint import DeviceEndpoint
-from devices.gateway import GatewayResult
+from devices.gateway import DeviceStatus, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.poct1a_conversation import Poct1aDriver
-from devices.profile import DeviceProfile, load_profile
-from devices.session import Discarded, LinkEvent, MonotonicClock, Received, Send
+from devices.profile import DeviceProfile, TcpSettings, load_profile
+from devices.session import Discarded, LinkEvent, MonotonicClock, Received, Refused, Send
 from devices.simulated_results import SimulatedSample, generate_samples, sample_from_values, simulator_profile
-from devices.simulator import FaultPlan, SimulatedDevice, trace_messages
+from devices.simulator import DeviceServer, FaultPlan, SimulatedDevice, SimulationReport, trace_messages
 from devices.transports.link import Link, TcpListenSpec
 from devices.transports.tcp import TcpLink
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+from triage.cli.devices_link import status_line
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PROFILE = load_profile("poct1a-glucose_meter")
@@ -370,3 +381,186 @@ def test_two_patients_measured_in_the_same_second_without_order_ids_are_both_sto
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT sample_id, patient_id FROM device_results ORDER BY id").fetchall()
     assert rows == [("PT SIM-P1", "SIM-P1"), ("PT SIM-P2", "SIM-P2")]  # the third is a resend of the first
+
+
+# ------------------------------------------------------------------ the device refuses what we ask
+
+
+def _refusal(control_id: str, of: str, note: str) -> bytes:
+    return build_ack(control_id, of, "AE", note=note)
+
+
+def _escape(control_id: str, note: str) -> bytes:
+    body = "<ESC>" + v_element("ESC.note_txt", note) + "</ESC>"
+    return build_message("ESC.R01", control_id, body)
+
+
+def test_an_ae_to_our_request_ends_the_conversation_and_the_request_is_never_repeated() -> None:
+    driver = Poct1aDriver(PROFILE)
+    driver.feed(simulated_poct1a.hello("1"), 0.0)
+    (_ack, request) = _sent(driver.feed(simulated_poct1a.status("2", 3), 1.0))
+    events = driver.feed(_refusal("3", request.control_id, "ROBS not supported in this mode"), 2.0)
+    assert events[0] == Refused("REQ.R01 ROBS with AE", "ROBS not supported in this mode")
+    assert [m.message_type for m in _sent(events)] == ["END.R01"] and driver.next_deadline() is None
+    # the device carries on with another status: acknowledged, nothing asked again
+    assert [m.message_type for m in _sent(driver.feed(simulated_poct1a.status("4", 3), 3.0))] == ["ACK.R01"]
+    # an AE to something we never sent, or an AA, is no refusal
+    assert driver.feed(_refusal("5", "999", "?"), 4.0) == []
+
+
+def test_an_escape_is_acknowledged_counted_and_ends_the_conversation_once() -> None:
+    driver = Poct1aDriver(_profile(after_status="start_continuous"))
+    driver.feed(simulated_poct1a.status("1", 0), 0.0)
+    events = driver.feed(_escape("2", "unexpected message DTV.R01"), 1.0)
+    assert Refused("a host message with ESC.R01", "unexpected message DTV.R01") in events
+    assert [(m.message_type, m.value("ACK/ACK.ack_control_id")) for m in _sent(events)] == [
+        ("ACK.R01", "2"),
+        ("END.R01", None),
+    ]
+    # the device's END after its ESC ends it on its side; nothing more is sent
+    assert driver.feed(build_end("3"), 2.0) == []
+
+
+def test_a_refusal_over_tcp_is_counted_written_to_the_session_log_and_ends_with_end(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    wire = tmp_path / "wire"
+
+    async def scenario() -> tuple[list[Poct1aMessage], DeviceStatus]:
+        async with running_gateway([_endpoint(PROFILE)], db_path, wire_log_dir=wire) as gateway:
+            address = gateway.listen_address(PROFILE.device_id)
+            reader, writer = await asyncio.open_connection(*address)
+            framer, got = Poct1aFramer(), list[Poct1aMessage]()
+
+            async def read(until: int) -> None:
+                while len(got) < until:
+                    data = await asyncio.wait_for(reader.read(4096), 3)
+                    got.extend(parse_message(e.data) for e in framer.feed(data) if isinstance(e, Poct1aFrame))
+
+            writer.write(simulated_poct1a.hello("1") + simulated_poct1a.status("2", 2))
+            await read(3)  # ACK, ACK, REQ
+            request = got[2]
+            writer.write(_refusal("3", request.control_id, "operator lockout: ROBS refused"))
+            await read(4)  # END
+            writer.write(simulated_poct1a.status("4", 2))  # asked again? no: ACK only
+            await read(5)
+            writer.write(_escape("5", "cannot process REQ.R01"))
+            await read(7)  # ACK of the ESC, END
+            writer.close()
+            await wait_until(lambda: not gateway.status()[0].link_up)
+            return got, gateway.status()[0]
+
+    replies, status = asyncio.run(scenario())
+    assert [m.message_type for m in replies] == [
+        "ACK.R01", "ACK.R01", "REQ.R01", "END.R01", "ACK.R01", "ACK.R01", "END.R01"
+    ]  # fmt: skip
+    assert status.refused_by_device == {"REQ.R01 ROBS with AE": 1, "a host message with ESC.R01": 1}
+    assert "2 requests refused by the device (1 REQ.R01 ROBS with AE, 1 a host message with ESC.R01)" in (
+        status_line(status)
+    )
+    (log_file,) = (wire / PROFILE.device_id).glob("*.wire.log")
+    text = log_file.read_text()  # the device's own words only in the session's wire log
+    assert "the device refused REQ.R01 ROBS with AE: operator lockout: ROBS refused" in text
+    assert "the device refused a host message with ESC.R01: cannot process REQ.R01" in text
+    assert "lockout" not in (status.last_error or "")
+
+
+# ------------------------------------------------------------------ setting the device's clock
+
+
+def test_set_time_is_sent_once_after_the_first_status_only_when_the_profile_asks() -> None:
+    wall = datetime(2026, 3, 1, 9, 15, 0, tzinfo=ZONE)
+    driver = Poct1aDriver(_profile(set_time=True), wall_clock=lambda: wall)
+    first = _sent(driver.feed(simulated_poct1a.status("1", 2), 0.0))
+    assert [
+        (m.message_type, m.value("DTV/DTV.command_cd") or m.value("REQ/REQ.request_cd")) for m in first
+    ] == [
+        ("ACK.R01", None),
+        ("DTV.R01", "SET_TIME"),
+        ("REQ.R01", "ROBS"),
+    ]
+    assert first[1].created == "2026-03-01T09:15:00+08:00"  # the time the device sets its clock to
+    assert [m.message_type for m in _sent(driver.feed(simulated_poct1a.status("2", 2), 1.0))] == [
+        "ACK.R01",
+        "REQ.R01",
+    ]
+    plain = _sent(Poct1aDriver(PROFILE).feed(simulated_poct1a.status("1", 2), 0.0))
+    assert "DTV.R01" not in [m.message_type for m in plain]  # off by default
+
+
+def test_a_simulated_meter_acknowledges_set_time_over_tcp_and_its_results_are_stored(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    profile = simulator_profile("poct1a-meter", "meter")
+    timed = profile.model_copy(update={"poct1a": profile.poct1a.model_copy(update={"set_time": True})})
+    samples = generate_samples("poct1a-meter", random.Random(8), 2)
+
+    async def scenario() -> list[tuple[str, str]]:
+        driver_holder: list[Poct1aDriver] = []
+        endpoint = _endpoint(timed)
+        make = endpoint.make_driver
+
+        def remember() -> Poct1aDriver:
+            driver = make()
+            assert isinstance(driver, Poct1aDriver)
+            driver_holder.append(driver)
+            return driver
+
+        endpoint = dataclasses.replace(endpoint, make_driver=remember)
+        async with running_gateway([endpoint], db_path) as gateway:
+            host, port = gateway.listen_address("meter")
+
+            async def connect() -> Link:
+                reader, writer = await asyncio.open_connection(host, port)
+                return TcpLink(reader, writer, f"{host}:{port}")
+
+            report = await asyncio.wait_for(SimulatedDevice("poct1a-meter", connect, samples).run(), 20)
+            assert report.unacknowledged == 0 and report.aborted == 0
+            await wait_until(lambda: gateway.status()[0].results == 4)
+        return list(driver_holder[0].acknowledged_by_device)
+
+    acknowledged = asyncio.run(scenario())
+    # ours: 1 ACK of HEL, 2 ACK of DST, 3 DTV SET_TIME, 4 REQ ROBS - the meter accepted both
+    assert acknowledged[:2] == [("3", "AA"), ("4", "AA")]
+
+
+# ------------------------------------------------------------------ the gateway connects to the device
+
+
+def test_a_meter_dock_acting_as_the_server_is_reached_by_the_gateway_and_stored_once(tmp_path: Path) -> None:
+    """Profile ``[tcp] mode = "connect"``: the dock listens, the gateway connects (and connects
+    again after every disconnect); the dock still leads the conversation with HEL. Lost replies
+    and disconnects make it resend as RES over a new connection: every result stored once."""
+    db_path = tmp_path / "clinic.db"
+    samples = generate_samples("poct1a-meter", random.Random(11), 8, qc_rate=0.2)
+    faults = FaultPlan(max_chunk=41, drop_ack_rate=0.002, disconnect_rate=0.2)
+
+    async def scenario() -> tuple[SimulationReport, DeviceStatus]:
+        async with DeviceServer() as dock:
+            host, port = dock.address
+            base = simulator_profile("poct1a-meter", "meter")
+            profile = base.model_copy(
+                update={
+                    "tcp": TcpSettings(mode="connect", host=host, port=port),
+                    "link": base.link.model_copy(update={"reply_timeout": 0.3}),
+                }
+            )
+            endpoint = dataclasses.replace(endpoint_from_profile(profile, clock=CLOCK), reopen_initial_s=0.05)
+            assert endpoint.transport_label == f"tcp connect {host}:{port}"
+            async with running_gateway([endpoint], db_path, clock=CLOCK) as gateway:
+                device = SimulatedDevice(
+                    "poct1a-meter",
+                    dock.accept,
+                    samples,
+                    rng=random.Random(11),
+                    faults=faults,
+                    profile=profile,
+                )
+                report = await asyncio.wait_for(device.run(), 60)
+                expected = sum(len(s.results) for s in samples)
+                await wait_until(lambda: gateway.status()[0].results == expected)
+                return report, gateway.status()[0]
+
+    report, status = asyncio.run(scenario())
+    assert report.unacknowledged == 0 and report.reconnects > 0 and status.sessions > 1
+    keys = result_keys(db_path)
+    assert len(keys) == len(set(keys)) == sum(len(s.results) for s in samples)
+    assert status.quarantined == 0 and status.refused_by_device == {}
