@@ -80,6 +80,7 @@ def referral_writes(folder: Path, synchronous: str, round_no: int) -> float:
                 urgency="urgent",
                 reason="bench",
                 idempotency_key=f"bench-{i}",
+                alongside_open=True,  # every write refers the same encounter
             ),
             actor="bench",
         )

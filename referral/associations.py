@@ -304,7 +304,14 @@ def associate(
                 raise ConflictError(
                     f"device {device_id!r} is already attached to encounter {current.encounter_id}"
                     f" (association #{current.id}, started {when(current.started_at)} by {current.started_by});"
-                    " detach it first or ask to replace it"
+                    " detach it first or ask to replace it",
+                    says="error.device_attached",
+                    params={
+                        "device": device_id,
+                        "encounter": current.encounter_id,
+                        "started_at": current.started_at,
+                        "user": current.started_by,
+                    },
                 )
             _end(db, current, actor=actor, reason=REPLACED, at=now)
         cursor = db.conn.execute(

@@ -69,7 +69,11 @@ def close(db: Database, encounter_id: int, *, actor: str, reason: str) -> Closur
         except NotFoundError:
             raise NotFoundError(f"cannot close encounter {encounter_id}: not found") from None
         if encounter["closed_at"] is not None:
-            raise ConflictError(f"encounter {encounter_id} is already {closed_text(encounter)}")
+            raise ConflictError(
+                f"encounter {encounter_id} is already {closed_text(encounter)}",
+                says="error.already_closed",
+                params={"closed_at": encounter["closed_at"], "user": encounter["closed_by"]},
+            )
         now = associations.utc_now()
         ended = associations.end_for_encounter(db, encounter_id, actor=actor, at=now)
         db.conn.execute(

@@ -7,13 +7,27 @@ adds its own subclasses next to its code; delivery layers (CLI, HTTP) translate 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class ClinicError(Exception):
-    """An error a user can act on. ``status_hint`` suggests an HTTP status, ``exit_code`` a CLI one."""
+    """An error a user can act on. ``status_hint`` suggests an HTTP status, ``exit_code`` a CLI one.
+
+    The message is English and stable (API clients and logs read it). ``says`` optionally names a
+    message the staff pages show instead, in the user's language, filled from ``params`` (plain
+    values: ids, names, ISO times); the English message is shown under it.
+    """
 
     status_hint: int = 500
     exit_code: int = 1
     code: str = "internal_error"
+
+    def __init__(
+        self, *args: object, says: str | None = None, params: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(*args)
+        self.says = says
+        self.params: dict[str, object] = dict(params or {})
 
 
 class UserInputError(ClinicError):
@@ -60,6 +74,12 @@ class TransitionError(ConflictError):
     """A referral lifecycle transition that the state machine does not allow."""
 
     code = "impossible_transition"
+
+
+class OpenReferralError(ConflictError):
+    """The encounter already has an open referral and the request did not ask for another one."""
+
+    code = "open_referral_exists"
 
 
 class IdempotencyConflictError(ConflictError):

@@ -44,7 +44,10 @@ def required_text(value: str, field: str, where: str, limit: int, *, empty_hint:
     ``field`` when it is empty (``empty_hint`` added to the message) or over ``limit`` characters."""
     text = value.strip()
     if not text:
-        raise UserInputError(f"{where}: {field!r} is empty{empty_hint}")
+        raise UserInputError(
+            f"{where}: {field!r} is empty{empty_hint}",
+            says="error.reason_empty" if field == "reason" else None,
+        )
     if len(text) > limit:
         raise UserInputError(f"{where}: {field!r} is {len(text)} characters; at most {limit}")
     return text
@@ -169,6 +172,8 @@ class ReferralIn(_Input):
     urgency: Urgency
     reason: str = Field(min_length=1, max_length=2000)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    # True: the clinician knows the encounter has an open referral and wants another one
+    alongside_open: bool = False
 
 
 class FeedbackIn(_Input):

@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlite_utils import Database
 
 from referral import audit, basis, facilities, lifecycle
-from referral.errors import NotFoundError, TransitionError, UserInputError
+from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError
 from referral.records import FeedbackIn, ReferralIn, aware_timestamp
 from referral.store import _existing_by_key, get_assessment, request_digest
 from referral.transactions import utc_now, write
@@ -24,7 +24,9 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
     """Propose a referral for an assessment; stored once per idempotency key.
 
     Both facilities must be in the directory: an unknown one is an :class:`UnknownFacilityError`
-    raised before anything is written.
+    raised before anything is written. An encounter with an open referral (proposed, sent or
+    accepted) gets a second one only when ``referral.alongside_open`` says so (the audit entry
+    names the open ones); otherwise :class:`OpenReferralError` names the open referral.
     """
     digest = request_digest(referral)
 
@@ -42,6 +44,9 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
             from_facility = row[0] if row else None
         if from_facility is not None:
             facilities.require(db, from_facility, "referral from_facility")
+        already = open_referrals(db, int(assessment["encounter_id"]))
+        if already and not referral.alongside_open:
+            raise _open_referral_error(already[0])
         now = utc_now()
         row_data: dict[str, Any] = {
             "assessment_id": referral.assessment_id,
@@ -74,11 +79,45 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
             entity="referral",
             entity_id=referral_id,
             reason=referral.reason,
-            data={k: v for k, v in row_data.items() if k != "request_sha256"},
+            data={k: v for k, v in row_data.items() if k != "request_sha256"}
+            | ({"alongside_open": [int(r["id"]) for r in already]} if already else {}),
         )
         return get_referral(db, referral_id)
 
     return write(db, work)
+
+
+OPEN_STATUSES = ("proposed", "sent", "accepted")
+
+
+def open_referrals(db: Database, encounter_id: int) -> list[dict[str, Any]]:
+    """The encounter's open referrals (proposed, sent or accepted), newest first, with the
+    receiving facility's name."""
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    return list(
+        db.query(
+            "SELECT r.*, f.name AS facility_name FROM referrals r"
+            " LEFT JOIN facilities f ON f.id = r.to_facility"
+            f" WHERE r.encounter_id = ? AND r.status IN ({marks}) ORDER BY r.id DESC",
+            [encounter_id, *OPEN_STATUSES],
+        )
+    )
+
+
+def _open_referral_error(existing: dict[str, Any]) -> OpenReferralError:
+    facility = existing.get("facility_name") or existing["to_facility"]
+    return OpenReferralError(
+        f"encounter {existing['encounter_id']} already has an open referral #{existing['id']}"
+        f" ({existing['status']}, {existing['urgency']}, to {facility}); a second referral is created"
+        " only when the request says so (alongside_open: true)",
+        says="error.open_referral",
+        params={
+            "status": existing["status"],
+            "urgency": existing["urgency"],
+            "facility": facility,
+            "referral_id": existing["id"],
+        },
+    )
 
 
 def _normalise_time(at: str | None, previous: str) -> str:
@@ -111,7 +150,11 @@ def transition(
     if target != "completed" and feedback is not None:
         raise UserInputError("feedback is only recorded when a referral is completed")
     if target in lifecycle.NEEDS_NOTE and not (note and note.strip()):
-        raise UserInputError(f"a referral can only be {target} with a note saying why")
+        raise UserInputError(
+            f"a referral can only be {target} with a note saying why",
+            says="error.referral_note",
+            params={"status": target},
+        )
 
     def work(db: Database) -> dict[str, Any]:
         current = get_referral(db, referral_id)

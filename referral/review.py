@@ -217,7 +217,9 @@ def _reviewable(db: Database, result_id: int, doing: str) -> StoredDeviceResult:
         where = f" to encounter {done.encounter_id}" if done.encounter_id is not None else ""
         raise ConflictError(
             f"cannot {doing} device result {result_id}: it was already {done.state}{where}"
-            f" by {done.reviewed_by} at {done.reviewed_at[:19]}"
+            f" by {done.reviewed_by} at {done.reviewed_at[:19]}",
+            says="error.held_reviewed",
+            params={"user": done.reviewed_by, "reviewed_at": done.reviewed_at},
         )
     if held := corrections.open_held(db, result_id):
         raise ConflictError(
@@ -275,7 +277,9 @@ def assign(
         if result.patient_id and result.patient_id != encounter[1]:
             raise ConflictError(
                 f"device result {result_id} carries another patient's id from the device; it can be"
-                f" assigned only to an encounter of that patient, not to encounter {encounter_id}"
+                f" assigned only to an encounter of that patient, not to encounter {encounter_id}",
+                says="error.held_other_patient",
+                params={"patient": result.patient_id},
             )
         _insert(db, result, "assigned", actor, reason, encounter_id, None)
         return result

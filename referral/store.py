@@ -195,7 +195,9 @@ def require_open(db: Database, encounter_id: int, doing: str) -> dict[str, Any]:
     if row.get("closed_at") is not None:  # .get: a log saved before migration 0014 has no close
         raise ConflictError(
             f"{doing}: encounter {encounter_id} was closed at {when(row['closed_at'])} by"
-            f" {row['closed_by']} ({row['close_reason']}); open a new encounter"
+            f" {row['closed_by']} ({row['close_reason']}); open a new encounter",
+            says="error.encounter_closed",
+            params={"closed_at": row["closed_at"], "user": row["closed_by"], "reason": row["close_reason"]},
         )
     return row
 

@@ -29,6 +29,7 @@ def _referral(db_assessment: int, key: str) -> ReferralIn:
         urgency="urgent",
         reason="writer",
         idempotency_key=key,
+        alongside_open=True,  # a stream of referrals for one encounter
     )
 
 

@@ -44,6 +44,7 @@ def flagged_and_newer(staff: Staff, newer: int = 3) -> tuple[int, list[int]]:
                 "to_facility": "county-hospital",
                 "urgency": "routine",
                 "reason": f"follow-up {number}",
+                "alongside_open": True,  # the flagged referral is still open
             },
             headers=staff.bearer(Role.clinician),
         )

@@ -53,8 +53,13 @@ def describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts)[:2000]
 
 
-def error_body(message: str, code: str, status: int) -> dict[str, object]:
-    return {"ok": False, "error": message, "code": code, "status": status}
+def error_body(
+    message: str, code: str, status: int, context: dict[str, object] | None = None
+) -> dict[str, object]:
+    """The JSON error: the English message and the stable ``code``; ``context`` (when the error
+    carries values, e.g. the open referral's ``referral_id``) for programs to act on."""
+    body: dict[str, object] = {"ok": False, "error": message, "code": code, "status": status}
+    return body | ({"context": context} if context else {})
 
 
 def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
@@ -128,8 +133,8 @@ def create_app(
         if status >= 500:
             log.error("request failed: %s %s: %s", request.method, request.url.path, exc.code)
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
-            return render_error(request, str(exc), status)
-        return JSONResponse(error_body(str(exc), exc.code, status), status_code=status)
+            return render_error(request, str(exc), status, exc)
+        return JSONResponse(error_body(str(exc), exc.code, status, exc.params), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -29,6 +29,12 @@ class ReferralCreate(BaseModel):
     urgency: Literal["emergency", "urgent", "routine"]
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    alongside_open: bool = Field(
+        False,
+        description="The encounter already has an open referral (proposed, sent or accepted) and a"
+        " second one is deliberate; without it such a request is refused with 409"
+        " `open_referral_exists` naming the open referral (`context.referral_id`)",
+    )
 
 
 class StatusChange(BaseModel):
@@ -127,7 +133,12 @@ def list_referrals(
     return referral_out(db, found)
 
 
-@router.post("/referrals", status_code=201, summary="Create a referral (status: proposed)")
+@router.post(
+    "/referrals",
+    status_code=201,
+    summary="Create a referral (status: proposed)",
+    responses={409: {"description": "The encounter has an open referral (`open_referral_exists`)"}},
+)
 def create_referral(body: ReferralCreate, db: DbDep, rt: RuntimeDep, who: Clinician) -> ReferralOut:
     row = referrals.create_referral(db, ReferralIn(**body.model_dump()), actor=who.username)
     publish(rt, row)

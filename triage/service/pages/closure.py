@@ -40,7 +40,9 @@ def close(
     reason: Annotated[str, Form(max_length=2000)] = "",  # the log says when it is over REASON_LIMIT
 ) -> Response:
     if not reason.strip():
-        raise UserInputError("reason: closing a visit needs a reason (the field was empty)")
+        raise UserInputError(
+            "reason: closing a visit needs a reason (the field was empty)", says="error.reason_empty"
+        )
     rt = runtime_of(request)
     closing.close_encounter(rt, rt.databases.get(), encounter_id, actor=who.username, reason=reason)
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)

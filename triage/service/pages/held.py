@@ -83,7 +83,8 @@ def assign(
     chosen = encounter_id.strip()
     if not chosen.isdigit():
         raise UserInputError(
-            f"device result {result_id}: choose the encounter it belongs to (none was chosen)"
+            f"device result {result_id}: choose the encounter it belongs to (none was chosen)",
+            says="error.held_choose_encounter",
         )
     rt = runtime_of(request)
     held.assign(

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from triage.errors import ClinicError
 from triage.service.auth import CSRF_FIELD, Principal
 from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.i18n import catalogue
@@ -92,9 +93,41 @@ def render(
     )
 
 
-def render_error(request: Request, message: str, status_code: int) -> HTMLResponse:
-    """The error page; a form posted from a patient's page (``/encounters/<id>/...``) leads back to it."""
+def render_error(
+    request: Request, message: str, status_code: int, error: ClinicError | None = None
+) -> HTMLResponse:
+    """The error page; a form posted from a patient's page (``/encounters/<id>/...``) leads back to it.
+
+    The page says the error in the user's language (:func:`error_text`), the English ``message``
+    (what the API and the log say) under it when the two differ."""
     principal = getattr(request.state, "principal", None)
     found = _FROM_PATIENT.match(request.url.path)
     back = f"/encounters/{found[1]}" if found and request.method == "POST" else "/"
-    return render(request, "error.html", principal, status_code=status_code, message=message, back=back)
+    shown = error_text(language_for(request, principal), message, error)
+    detail = message if shown != message else None
+    return render(
+        request, "error.html", principal, status_code=status_code, message=shown, detail=detail, back=back
+    )
+
+
+def error_text(language: str, message: str, error: ClinicError | None) -> str:
+    """An error in the user's language: the error's own message (``error.says``, its ``params``
+    filled in: a ``*_at`` time in the clinic's local time, a referral ``status`` or ``urgency`` by
+    its name), else a sentence for its kind (``error.code.<code>``: a form field not valid, a
+    conflict with the record...); the English message itself when the catalogue has neither."""
+    text = catalogue(language)
+    code = error.code if error is not None else "invalid_input"
+    if error is not None and error.says and text(error.says) != error.says:
+        return text(error.says, **{name: _shown(text, name, value) for name, value in error.params.items()})
+    if language == "en":
+        return message
+    general = text(f"error.code.{code}")
+    return text("error.code.other") if general == f"error.code.{code}" else general
+
+
+def _shown(text: Any, name: str, value: object) -> object:
+    if name.endswith("_at"):
+        return local_time(str(value))
+    if name in ("status", "urgency"):
+        return text(f"{name}.{value}")
+    return value

@@ -156,6 +156,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         final=store.final_disposition(db, latest) if latest else None,
         overrides=overrides,
         referrals=refs,
+        open_referrals=[r for r in refs if r["status"] in referrals.OPEN_STATUSES],
         basis=by_referral(db, [r["id"] for r in refs]),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
@@ -182,7 +183,9 @@ def override(
 ) -> Response:
     db = runtime_of(request).databases.get()
     if not reason.strip():
-        raise UserInputError("reason: an override needs a reason (the field was empty)")
+        raise UserInputError(
+            "reason: an override needs a reason (the field was empty)", says="error.reason_empty"
+        )
     clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
     encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
@@ -196,17 +199,26 @@ def refer(
     to_facility: Annotated[str, Form(max_length=64)],
     urgency: Annotated[str, Form(pattern="^(emergency|urgent|routine)$")],
     reason: Annotated[str, Form(max_length=2000)] = "",
+    alongside_open: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
+    """Create and send a referral; a visit with an open referral gets another one only when the
+    form's confirmation is ticked (``alongside_open``), else the page names the open one."""
     from referral.records import ReferralIn
 
     rt = runtime_of(request)
     db = rt.databases.get()
     if not reason.strip():
-        raise UserInputError("reason: a referral needs a reason (the field was empty)")
+        raise UserInputError(
+            "reason: a referral needs a reason (the field was empty)", says="error.reason_empty"
+        )
     row = referrals.create_referral(
         db,
         ReferralIn(
-            assessment_id=assessment_id, to_facility=to_facility, urgency=urgency, reason=reason.strip()
+            assessment_id=assessment_id,
+            to_facility=to_facility,
+            urgency=urgency,
+            reason=reason.strip(),
+            alongside_open=alongside_open == "1",
         ),
         actor=who.username,
     )

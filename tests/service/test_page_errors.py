@@ -1,0 +1,172 @@
+"""What the staff pages say when a form cannot be done, in the user's language (the English the
+API and the log keep is shown under it), and the guard against a second open referral for one
+visit, on the page and on the API. Real service, real SQLite, forms with CSRF."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.service.conftest import WALK_IN, Staff
+from triage.service.auth import Role
+
+
+def _walk_in(staff: Staff, mrn: str) -> dict[str, Any]:
+    """An emergency walk-in."""
+    made = staff.client.post(
+        "/api/v1/assessments",
+        json={**WALK_IN, "patient": {"mrn": mrn, "sex": "male"}},
+        headers=staff.bearer(Role.nurse),
+    )
+    assert made.status_code == 201, made.text
+    result: dict[str, Any] = made.json()
+    return result
+
+
+def _chinese(staff: Staff, role: Role) -> str:
+    csrf = staff.login(role)
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    return csrf
+
+
+def _alert(page: str) -> str:
+    return page.split('<p class="error" role="alert">')[1].split("</p>")[0]
+
+
+def _proposed(staff: Staff, made: dict[str, Any]) -> int:
+    """A referral proposed for the walk-in (over the API, as a clinician's tool would)."""
+    body = {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "emergency"}
+    referred = staff.client.post(
+        "/api/v1/referrals", json={**body, "reason": "SpO2 86"}, headers=staff.bearer(Role.clinician)
+    )
+    assert referred.status_code == 201, referred.text
+    return int(referred.json()["id"])
+
+
+def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(staff: Staff) -> None:
+    made = _walk_in(staff, "ERR-1")
+    encounter = made["encounter_id"]
+    closed = staff.client.post(
+        f"/api/v1/encounters/{encounter}/close",
+        json={"reason": "went home"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert closed.status_code == 200, closed.text
+    csrf = _chinese(staff, Role.clinician)
+    page = staff.client.post(
+        f"/encounters/{encounter}/readings", data={"csrf_token": csrf, "code": "spo2", "value": "95"}
+    )
+    assert page.status_code == 409
+    alert = _alert(page.text)
+    assert (
+        "该就诊已于" in alert
+        and "由 clinician 关闭（went home）" in alert
+        and "请为该患者开启新的就诊" in alert
+    )
+    assert "open a new encounter" not in alert
+    assert "open a new encounter" in page.text.split('class="error-detail">')[1], "the English under it"
+    assert '<a href="/encounters/' in page.text and "返回病人页面" in page.text
+    # the same refusal on the API: the English text and its code, unchanged for integrators
+    api = staff.client.post(
+        f"/api/v1/encounters/{encounter}/observations",
+        json=[{"code": "spo2", "value": 95, "unit": "%"}],
+        headers=staff.bearer(Role.nurse),
+    )
+    assert api.status_code == 409 and api.json()["code"] == "conflict"
+    assert api.json()["error"].endswith("(went home); open a new encounter")
+    # closing it again, and the other forms' refusals
+    again = staff.client.post(f"/encounters/{encounter}/close", data={"csrf_token": csrf, "reason": "again"})
+    assert again.status_code == 409 and "该就诊已关闭" in _alert(again.text)
+    override = staff.client.post(
+        f"/assessments/{made['id']}/override",
+        data={"csrf_token": csrf, "disposition": "routine_referral", "reason": " "},
+    )
+    assert override.status_code == 422 and _alert(override.text) == "请填写原因（该栏为空）。"
+    refer = staff.client.post(
+        f"/assessments/{made['id']}/refer",
+        data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": ""},
+    )
+    assert refer.status_code == 422 and _alert(refer.text) == "请填写原因（该栏为空）。"
+
+
+def test_other_refusals_read_in_chinese_and_an_unlisted_one_says_its_kind(staff: Staff) -> None:
+    made = _walk_in(staff, "ERR-2")
+    referral = _proposed(staff, made)
+    csrf = _chinese(staff, Role.clinician)
+    cancelled = staff.client.post(
+        f"/referrals/{referral}/status", data={"csrf_token": csrf, "status": "cancelled", "note": ""}
+    )
+    assert cancelled.status_code == 422 and _alert(cancelled.text) == "将转诊改为“已取消”需要填写原因。"
+    unknown = staff.client.post(
+        "/devices/results/1/assign", data={"csrf_token": csrf, "encounter_id": "", "reason": "x"}
+    )
+    assert unknown.status_code == 422 and _alert(unknown.text) == "请选择该结果所属的就诊（未选择）。"
+    # an error without its own sentence: what kind it is in Chinese, the English under it
+    bad = staff.client.post(
+        f"/assessments/{made['id']}/override",
+        data={"csrf_token": csrf, "disposition": "maybe", "reason": "x"},
+    )
+    assert bad.status_code == 422 and _alert(bad.text) == "表单中有数值无效（说明见下方）。"
+    assert "disposition" in bad.text.split('class="error-detail">')[1]
+    missing = staff.client.post("/referrals/999999/status", data={"csrf_token": csrf, "status": "sent"})
+    assert missing.status_code == 404 and _alert(missing.text) == "未找到该记录（说明见下方）。"
+
+
+def test_the_api_refuses_a_second_open_referral_unless_the_request_says_it_is_deliberate(
+    staff: Staff,
+) -> None:
+    made = _walk_in(staff, "REF-2")
+    proposed = _proposed(staff, made)
+    body = {
+        "assessment_id": made["id"],
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "BP",
+    }
+    refused = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    assert refused.status_code == 409, refused.text
+    error = refused.json()
+    assert error["code"] == "open_referral_exists" and error["context"]["referral_id"] == proposed
+    assert f"open referral #{proposed} (proposed, emergency, to County Hospital)" in error["error"]
+    deliberate = staff.client.post(
+        "/api/v1/referrals", json={**body, "alongside_open": True}, headers=staff.bearer(Role.clinician)
+    )
+    assert deliberate.status_code == 201, deliberate.text
+    db = staff.app.state.runtime.databases.get()
+    (data,) = db.conn.execute(
+        "SELECT data FROM audit WHERE action = 'referral.create' AND entity_id = ?",
+        [str(deliberate.json()["id"])],
+    ).fetchone()
+    assert json.loads(data)["alongside_open"] == [proposed], "the audit names the open referral"
+    # once the open ones are closed, a new referral needs no confirmation
+    for referral in (proposed, deliberate.json()["id"]):
+        done = staff.client.post(
+            f"/api/v1/referrals/{referral}/status",
+            json={"status": "cancelled", "note": "duplicate"},
+            headers=staff.bearer(Role.clinician),
+        )
+        assert done.status_code == 200, done.text
+    fresh = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    assert fresh.status_code == 201, fresh.text
+
+
+def test_the_page_shows_the_open_referral_and_creates_another_only_when_confirmed(staff: Staff) -> None:
+    made = _walk_in(staff, "REF-3")
+    proposed = _proposed(staff, made)
+    csrf = _chinese(staff, Role.clinician)
+    page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    form = page.split('id="refer-form"')[1].split("</form>")[0]
+    assert f"该就诊已有未结束的转诊 #{proposed}（已建议 - 待确认，急诊，转往 County Hospital）" in form
+    assert 'name="alongside_open" value="1" required' in form
+    fields = {"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "BP"}
+    refused = staff.client.post(f"/assessments/{made['id']}/refer", data=fields, follow_redirects=False)
+    assert refused.status_code == 409
+    assert f"该就诊已有未结束的转诊 #{proposed}" in _alert(refused.text)
+    count = "SELECT count(*) FROM referrals WHERE encounter_id = ?"
+    db = staff.app.state.runtime.databases.get()
+    assert db.conn.execute(count, [made["encounter_id"]]).fetchone()[0] == 1
+    confirmed = staff.client.post(
+        f"/assessments/{made['id']}/refer", data={**fields, "alongside_open": "1"}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303, confirmed.text
+    assert db.conn.execute(count, [made["encounter_id"]]).fetchone()[0] == 2
