@@ -80,3 +80,21 @@ def test_device_association_routes_are_in_the_matrix_with_their_roles(staff: Sta
     assert table[("DELETE", "/api/v1/devices/{device_id}/association")] == writers
     assert table[("POST", "/encounters/{encounter_id}/devices")] == writers
     assert table[("POST", "/devices/{device_id}/detach")] == writers
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_links_and_paths_are_shown_only_to_roles_whose_work_uses_the_api(
+    staff: Staff, role: Role
+) -> None:
+    """Nurses and clinicians work on the pages: no "API" in the navigation and no API path in
+    the held results' help; admins, integrators and analysts keep them."""
+    csrf = staff.login(role)
+    page = "/devices" if role is not Role.analyst else "/referrals"
+    for language, label in (("en", ">API</a>"), ("zh", ">接口</a>")):
+        staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+        html = staff.client.get(page).text
+        uses_api = role in (Role.admin, Role.integrator, Role.analyst)
+        assert (label in html and 'href="/docs"' in html) is uses_api, (role, language)
+        if page == "/devices":
+            assert ("/api/v1/devices/held" in html) is uses_api, (role, language)
+            assert "30" in html.split('id="held"')[1].split("</small>")[0], "the window is still said"

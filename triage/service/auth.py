@@ -48,6 +48,9 @@ ALL_ROLES = tuple(Role)
 CLINICAL_READ = (Role.clinician, Role.nurse, Role.admin)
 CLINICAL_WRITE = (Role.clinician, Role.nurse, Role.admin)
 CLINICIAN_ONLY = (Role.clinician, Role.admin)
+# the roles whose work uses the API itself (device bridges, exports, metrics): the pages show
+# them API links and paths; clinicians and nurses work on the pages and never see them
+API_USERS = (Role.admin, Role.integrator, Role.analyst)
 
 
 class NotAuthenticatedError(ClinicError):

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from triage.errors import ClinicError
-from triage.service.auth import CSRF_FIELD, Principal
+from triage.service.auth import API_USERS, CSRF_FIELD, Principal
 from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import clock, duration, local_time
@@ -87,6 +87,7 @@ def render(
             "csrf_field": CSRF_FIELD,
             "csrf_token": principal.csrf_token if principal else "",
             "urgent": URGENT,
+            "shows_api": principal is not None and principal.role in API_USERS,
             **context,
         },
         status_code=status_code,
