@@ -15,7 +15,7 @@ from tests.service.test_engine_text import _shown_in_english
 from triage.rules import RULES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
-from triage.service.pages.clock import clock, duration, local_time
+from triage.service.pages.clock import clock, duration, local_time, stamp
 from triage.service.pages.engine_text import bounds
 from triage.service.pages.rendering import rule_label
 
@@ -155,6 +155,37 @@ def test_page_clock_and_durations() -> None:
         ("duration.days", 30),
         ("duration.minutes", 0),
     ]
+
+
+def test_a_stamp_is_the_time_today_and_the_date_before_with_both_on_hover() -> None:
+    today = datetime(2026, 12, 4, 12, 0, tzinfo=UTC).astimezone()
+    at = datetime(2026, 12, 4, 9, 30, 5, tzinfo=UTC).astimezone()
+    full = at.strftime("%Y-%m-%d %H:%M")
+    assert stamp(at.isoformat(), today) == (
+        f'<time datetime="{at.isoformat()}" title="{full}">{at.strftime("%H:%M")}</time>'
+    )
+    older = at - timedelta(days=3)
+    shown = stamp(older.isoformat(), today)
+    assert f'title="{older.strftime("%Y-%m-%d %H:%M")}">{older.strftime("%Y-%m-%d")}</time>' in shown
+    assert stamp(None) == "-" and stamp("<not a time>") == "&lt;not a time&gt;"
+
+
+def test_today_s_override_shows_its_time_with_the_date_on_hover_in_both_languages(staff: Staff) -> None:
+    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse)).json()
+    changed = staff.client.post(
+        f"/api/v1/assessments/{made['id']}/overrides",
+        json={"disposition": "urgent_referral", "reason": "seen by the doctor"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert changed.status_code == 201, changed.text
+    at = datetime.fromisoformat(changed.json()["created_at"]).astimezone()
+    csrf = staff.login(Role.clinician)
+    for language in ("en", "zh"):
+        staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+        html = staff.client.get(f"/encounters/{made['encounter_id']}").text
+        entry = html.split('<li class="override">')[1].split("</li>")[0]
+        assert entry.startswith(f'<time datetime="{at.isoformat()}" title="{at.strftime("%Y-%m-%d %H:%M")}">')
+        assert f">{at.strftime('%H:%M')}</time> clinician:" in entry, entry
 
 
 def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(staff: Staff) -> None:

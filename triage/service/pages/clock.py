@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from markupsafe import Markup, escape
+
 
 def _local(at: str) -> datetime | None:
     """``at`` in the clinic's local time (kept as it is without an offset); None if not ISO."""
@@ -33,6 +35,18 @@ def clock(at: str | None, today: datetime | None = None) -> str:
         return local_time(at)
     now = today or datetime.now().astimezone()
     return moment.strftime("%H:%M:%S" if moment.date() == now.date() else "%Y-%m-%d %H:%M:%S")
+
+
+def stamp(at: str | None, today: datetime | None = None) -> Markup:
+    """A record's time in a list (a decision's override history): ``14:05`` when it is today, the
+    date (``2026-12-03``) when older, the full local date and time on hover either way."""
+    moment = _local(at) if at else None
+    if moment is None:
+        return Markup(escape(local_time(at)))
+    now = today or datetime.now().astimezone()
+    full = moment.strftime("%Y-%m-%d %H:%M")
+    shown = moment.strftime("%H:%M" if moment.date() == now.date() else "%Y-%m-%d")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(moment.isoformat(), full, shown)
 
 
 def duration(minutes: int) -> tuple[str, int]:

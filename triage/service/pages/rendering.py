@@ -15,7 +15,7 @@ from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
 from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.i18n import catalogue
-from triage.service.pages.clock import clock, duration, local_time
+from triage.service.pages.clock import clock, duration, local_time, stamp
 from triage.service.pages.engine_text import EngineText, bounds
 from triage.vocabulary import CONCEPTS
 
@@ -23,6 +23,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / 
 # every time on a page in the clinic's local time (``clock``), never a slice of the stored text
 TEMPLATES.env.filters["local"] = local_time
 TEMPLATES.env.filters["clock"] = clock
+TEMPLATES.env.filters["stamp"] = stamp
 TEMPLATES.env.globals["duration"] = duration
 URGENT = ("emergency_transfer", "urgent_referral")
 _FROM_PATIENT = re.compile(r"^/encounters/(\d+)/")
