@@ -165,12 +165,23 @@ class LineDriver:
 # ------------------------------------------------------------------ decoding
 
 
-def _result_time(result: DeviceResult, received_at: str) -> str:
-    """The result-time part of the idempotency key. Devices without a result clock (line
-    protocols) get the receipt time: each reading is then its own result."""
+def result_time(result: DeviceResult, received_at: str) -> str:
+    """The result-time part of the exactly-once key (device, sample id, test, result time): the
+    device's own time as sent. Devices without a result clock (line protocols) get the receipt
+    time: each reading is then its own result."""
     if result.observed_at is not None:
         return result.observed_at.isoformat()
     return f"received {received_at}"
+
+
+def key_sample_id(result: DeviceResult) -> str:
+    """The sample part of the exactly-once key: the device's sample id; without one the patient
+    (``PT <patient id>``), so that patients measured at the same device time for the same test
+    without a sample id (an ASTM message of 20 P records with empty O.3, as the Euroimmun
+    analyzer sends) are not taken for resends of the first and dropped; '' when neither exists."""
+    if result.sample_id:
+        return result.sample_id
+    return f"PT {result.patient_id}" if result.patient_id else ""
 
 
 def _number(value: str) -> tuple[float | None, str | None]:
@@ -190,9 +201,9 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
     value_num, comparator = _number(result.value)
     return NewDeviceResult(
         device_id=result.device_id,
-        sample_id=result.sample_id or "",
+        sample_id=key_sample_id(result),
         vendor_code=result.vendor_code,
-        result_time=_result_time(result, received_at),
+        result_time=result_time(result, received_at),
         status=result.status,
         is_qc=result.qc,
         patient_id=result.patient_id,
