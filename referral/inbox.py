@@ -280,6 +280,15 @@ def _quarantine_row(message: NewDeviceMessage, message_id: int, item: NewQuarant
     }
 
 
+def replaces(status: str, value: str | None, stored_status: str, stored_value: str | None) -> bool:
+    """Whether a result with the key of a stored one replaces it (a final result replaces a
+    non-final one; a correction replaces another value or status) instead of being a duplicate -
+    a resend - that is not stored again. ``triage devices replay`` applies the same rule."""
+    upgrade = status in FINAL_STATUSES and stored_status not in FINAL_STATUSES
+    correction = status in CORRECTION_STATUSES and (stored_value != value or stored_status != status)
+    return upgrade or correction
+
+
 def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     """Same key already stored: a FINAL result replaces a stored non-final one (e.g. the partial
     copy of an aborted transfer), and a CORRECTED result replaces a stored one with another value.
@@ -295,11 +304,7 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     if stored is None:
         return None
     result_id, old_status, old_value = stored
-    upgrade = row["status"] in FINAL_STATUSES and old_status not in FINAL_STATUSES
-    correction = row["status"] in CORRECTION_STATUSES and (
-        old_value != row["value"] or old_status != row["status"]
-    )
-    if not (upgrade or correction):
+    if not replaces(row["status"], row["value"], old_status, old_value):
         return None
     columns = [c for c in row if c not in {"device_id", "sample_id", "vendor_code", "result_time"}]
     db.execute(

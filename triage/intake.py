@@ -24,9 +24,11 @@ from typing import Literal
 
 from devices.capture import read_capture
 from devices.decode import decode_message
+from devices.link_drivers import key_sample_id, result_time
 from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
+from referral.inbox import replaces
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 
@@ -102,9 +104,11 @@ class ReplayReport:
     """What replaying one capture produced (see ``triage devices replay``).
 
     Every result is in exactly one of ``observations``, ``held_back`` (benign: QC, ignored codes,
-    no value) or :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
-    unexpected unit, invalid value); ``quarantined`` also holds what never became a result
-    (:meth:`without_result`: undecodable bytes, unparseable messages)."""
+    no value), :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
+    unexpected unit, invalid value) or ``resends`` (same exactly-once key as an earlier result,
+    which it does not replace: the gateway acknowledges it and stores nothing);
+    ``quarantined`` also holds what never became a result (:meth:`without_result`: undecodable
+    bytes, unparseable messages)."""
 
     profile: DeviceProfile
     messages: int = 0
@@ -112,6 +116,9 @@ class ReplayReport:
     observations: list[tuple[DeviceResult, Observation]] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
     held_back: list[tuple[DeviceResult, IntakeRefused]] = field(default_factory=list)
+    #: Results with the exactly-once key of an earlier one that they do not replace (a resent
+    #: message, a POCT1-A2 RES): (the resend, the earlier result). The gateway stores them once.
+    resends: list[tuple[DeviceResult, DeviceResult]] = field(default_factory=list)
     tolerance: dict[str, int] = field(default_factory=dict)
 
     def for_review(self) -> list[Quarantine]:
@@ -130,6 +137,7 @@ def replay_capture(
     through :func:`observation_from_result`. Nothing raises for bad device data."""
     counter = ToleranceCounter()
     report = ReplayReport(profile)
+    stored: dict[tuple[str, str, str], DeviceResult] = {}
     for item in read_capture(profile, data, counter):
         if isinstance(item, Quarantine):
             report.quarantined.append(item)
@@ -137,8 +145,19 @@ def replay_capture(
         report.messages += 1
         results, problems = decode_message(profile, item.raw, counter=counter, base_offset=item.offset)
         report.results.extend(results)
-        report.quarantined.extend(problems)
         for result in results:
+            earlier = _resent(stored, result)
+            if earlier is not None:
+                report.resends.append((result, earlier))
+                # its problems were counted with the first copy, as the gateway counts them
+                problems = [
+                    p for p in problems if not (p.with_result and p.byte_offset == result.byte_offset)
+                ]
+        report.quarantined.extend(problems)
+        resent = {id(r) for r, _ in report.resends}
+        for result in results:
+            if id(result) in resent:
+                continue
             try:
                 obs = observation_from_result(result, received_at=received_at)
             except IntakeRefused as exc:
@@ -160,6 +179,21 @@ def replay_capture(
             report.observations.append((result, obs))
     report.tolerance = {switch: n for (_, switch), n in sorted(counter.snapshot().items())}
     return report
+
+
+def _resent(stored: dict[tuple[str, str, str], DeviceResult], result: DeviceResult) -> DeviceResult | None:
+    """The earlier result that ``result`` repeats under the gateway's exactly-once key (device,
+    sample id, test, device result time) without replacing it (``referral.inbox.replaces``), or
+    None - and then ``result`` is what the gateway would hold under that key. A result without a
+    device time (line protocols) is keyed by its receipt time live, so it is never a resend."""
+    if result.observed_at is None:
+        return None
+    key = (key_sample_id(result), result.vendor_code, result_time(result, received_at=""))
+    earlier = stored.get(key)
+    if earlier is not None and not replaces(result.status, result.value, earlier.status, earlier.value):
+        return earlier
+    stored[key] = result
+    return None
 
 
 def observation_record(result: DeviceResult, obs: Observation) -> dict[str, object]:

@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
         """Parse a capture file with the gateway's codecs into canonical observations.
 
         Prints one JSON object per canonical observation on stdout (sample/patient id, code, value,
-        unit, status, device time). Problems go to stderr with byte offsets. Exit 0 if everything
+        unit, status, device time); a result resent under the gateway's exactly-once key is
+        named on stderr and printed once. Problems go to stderr with byte offsets. Exit 0 if everything
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
         ignores and "no value" readings are reported on stderr and never printed as observations."""
         if protocol not in ("astm", "hl7", "line", "poct1a"):
@@ -91,15 +92,24 @@ def register(app: typer.Typer) -> None:
         for q in report.quarantined:
             where = f"byte {q.byte_offset}" if q.byte_offset is not None else "end of file"
             err.write(f"{file}: {where}: quarantined ({q.reason}): {q.detail}\n")
+        for resend, earlier in report.resends:
+            err.write(
+                f"{file}: byte {resend.byte_offset}: resend of the result at byte {earlier.byte_offset} "
+                f"(sample {resend.sample_id}, test {resend.vendor_code}, time "
+                f"{resend.observed_at.isoformat() if resend.observed_at else '?'}): the gateway stores it once\n"
+            )
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
+        resent = f", {len(report.resends)} resend(s) of an earlier result" if report.resends else ""
         synthetic = " [profile sample data is SYNTHETIC]" if prof.synthetic_samples else ""
-        # each result counted once: observation, for review (quarantined with its result) or not
-        # for triage; then what was quarantined without ever becoming a result
+        # each result counted once: observation, for review (quarantined with its result), not
+        # for triage, or a resend the gateway would not store again; then what was quarantined
+        # without ever becoming a result
         err.write(
             f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
             f"{len(report.results)} result(s): {len(report.observations)} observation(s), "
             f"{_counted('for review', (q.reason for q in report.for_review()))}, "
-            f"{_counted('not for triage', (r.reason for _, r in report.held_back))}; "
+            f"{_counted('not for triage', (r.reason for _, r in report.held_back))}"
+            f"{resent}; "
             f"{len(report.without_result())} quarantined without a result; "
             f"tolerance switches fired: {switches}\n"
         )

@@ -72,6 +72,8 @@ def replay_summary(trace: str) -> dict[str, object]:
         ],
         "quarantined": [{"reason": q.reason, "byte_offset": q.byte_offset} for q in report.quarantined],
         "not_for_triage": sorted({refusal.reason for _, refusal in report.held_back}),
+        # (byte of the resend, byte of the earlier result): the gateway stores these once
+        "resends": [[resend.byte_offset, earlier.byte_offset] for resend, earlier in report.resends],
         "tolerance": report.tolerance,
     }
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from devices.profile import load_profile
+from devices.simulated_results import astm_records, sample_from_values, simulator_profile
 from tests.devices.traces.golden_io import DATA, RECEIVED_AT, TRACES
 from triage.cli import main
 from triage.intake import replay_capture
+
+WHEN = datetime(2026, 1, 5, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_replay_prints_observations_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,12 +139,15 @@ def test_bytes_outside_mllp_frames_are_quarantined(
 
 @pytest.mark.parametrize("trace", sorted(TRACES))
 def test_every_result_is_counted_in_exactly_one_bucket(trace: str) -> None:
-    """observation, for review (quarantined with its result) or not for triage - never two."""
+    """observation, for review (quarantined with its result), not for triage or a resend of an
+    earlier result - never two."""
     report = replay_capture(load_profile(TRACES[trace]), (DATA / trace).read_bytes(), received_at=RECEIVED_AT)
     review = report.for_review()
-    assert len(report.observations) + len(review) + len(report.held_back) == len(report.results)
+    buckets = len(report.observations) + len(review) + len(report.held_back) + len(report.resends)
+    assert buckets == len(report.results)
     offsets = [r.byte_offset for r, _ in report.observations]
     offsets += [q.byte_offset for q in review] + [r.byte_offset for r, _ in report.held_back]
+    offsets += [r.byte_offset for r, _ in report.resends]
     assert sorted(offsets, key=str) == sorted((r.byte_offset for r in report.results), key=str)
     assert len(review) + len(report.without_result()) == len(report.quarantined)
 
@@ -162,3 +170,55 @@ def test_replay_summary_counts_what_never_became_a_result(capsys: pytest.Capture
     assert (
         "0 result(s): 0 observation(s), 0 for review, 0 not for triage; 1 quarantined without a result" in err
     )
+
+
+def test_a_resent_message_is_named_and_counted_as_the_gateway_stores_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An HL7 capture with every message sent twice (ACKs lost): the second copies' results are
+    resends - the gateway acknowledges them and stores nothing - named on stderr, printed once."""
+    once = (DATA / "mindray-bs380.hl7").read_bytes()
+    capture = tmp_path / "twice.hl7"
+    capture.write_bytes(once + once)
+    assert main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380"]) == 1
+    out, err = capsys.readouterr()
+    single = replay_capture(load_profile("mindray-bs380"), once)
+    assert len(out.splitlines()) == len(single.observations) == 4  # each observation printed once
+    assert err.count("): the gateway stores it once") == len(single.results) == 7
+    assert "6 message(s), 14 result(s): 4 observation(s), 1 for review (1 unmapped_code), " in err
+    assert "2 not for triage (1 ignored, 1 qc), 7 resend(s) of an earlier result;" in err
+
+
+def _astm(patient: str, sample: str, value: str, status: str = "F") -> bytes:
+    """One ASTM message (records, no link framing) of a glucose result at ``WHEN``."""
+    sample_ = sample_from_values("astm-analyzer", patient, sample, {"glucose_random": 5.0}, observed_at=WHEN)
+    text = b"\r".join(astm_records(sample_)) + b"\r"
+    return text.replace(b"|5.0|", f"|{value}|".encode()).replace(b"||F||", f"||{status}||".encode())
+
+
+def test_replay_resends_follow_the_gateways_exactly_once_rule() -> None:
+    """Same key as the earlier result: a resend unless it replaces it (a correction with another
+    value, a final after a preliminary); patients without a sample id at the same time are each
+    their own result (the key takes the patient); a line reading has no device time, never a resend."""
+    profile = simulator_profile("astm-analyzer", "analyzer")
+    capture = b"".join(
+        [
+            _astm("SIM-P1", "SIM-S1", "5.8", "P"),
+            _astm("SIM-P1", "SIM-S1", "5.8"),  # final replaces preliminary
+            _astm("SIM-P1", "SIM-S1", "5.8"),  # resend
+            _astm("SIM-P1", "SIM-S1", "6.1", "C"),  # correction
+            _astm("SIM-P1", "SIM-S1", "6.1", "C"),  # resend of the correction
+            _astm("SIM-P2", "", "7.0"),
+            _astm("SIM-P3", "", "7.0"),  # another patient, no sample id, same time: not a resend
+        ]
+    )
+    report = replay_capture(profile, capture)
+    assert len(report.results) == 7
+    assert [(r.byte_offset, e.byte_offset) for r, e in report.resends] == [
+        (report.results[2].byte_offset, report.results[1].byte_offset),
+        (report.results[4].byte_offset, report.results[3].byte_offset),
+    ]
+    assert [r.patient_id for r, _ in report.observations][-2:] == ["SIM-P2", "SIM-P3"]
+    oximeter = (DATA / "nonin-oximeter.txt").read_bytes()
+    lines = replay_capture(load_profile("nonin-oximeter"), oximeter + oximeter, received_at=RECEIVED_AT)
+    assert lines.resends == [] and len(lines.results) > 0
