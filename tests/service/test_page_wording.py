@@ -4,6 +4,7 @@ rules that proposed them, readings entered by hand. Real service, real SQLite, f
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.service.conftest import WALK_IN, Staff
@@ -282,6 +283,37 @@ def test_the_reading_form_preselects_no_measurement_and_says_what_a_blank_unit_m
         assert f'<select name="code" required><option value="">{choose}</option>' in form
         assert " selected" not in form, "the nurse picks the measurement; none is taken for granted"
         assert f"{unit} <input" in form and "canonical" not in form
+
+
+def test_the_reading_form_groups_the_measurements_as_a_nurse_works_in_both_languages(staff: Staff) -> None:
+    made = _walk_in(staff, "C-2")
+    csrf = staff.login(Role.nurse)
+    for language, groups in (
+        (
+            "en",
+            ["Vital signs (observed at the bedside)", "Body measurements", "Laboratory", "Urine dipstick"],
+        ),
+        ("zh", ["生命体征（床旁观察）", "身体测量", "化验", "尿液试纸"]),
+    ):
+        _language(staff, csrf, language)
+        form = staff.client.get(f"/encounters/{made['encounter_id']}").text.split('id="reading-form"')[1]
+        select = form.split("</select>")[0]
+        assert re.findall(r'<optgroup label="([^"]+)">', select) == groups
+        chunks = dict(zip(groups, select.split("<optgroup")[1:], strict=True))
+        vital = re.findall(r'<option value="(\w+)">', chunks[groups[0]])
+        assert vital == [
+            "resp_rate",
+            "spo2",
+            "supplemental_o2",
+            "sbp",
+            "dbp",
+            "heart_rate",
+            "consciousness",
+            "temperature",
+        ], "the NEWS2 chart's order, the same in both languages"
+        assert re.findall(r'<option value="(\w+)">', chunks[groups[3]])[0] == "urine_protein"
+        laboratory = chunks[groups[2]]
+        assert "total_cholesterol" in laboratory and "creatinine" in laboratory and "urine_" not in laboratory
 
 
 def test_a_reason_s_detail_follows_its_decision_with_the_language_s_colon(staff: Staff) -> None:

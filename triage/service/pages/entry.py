@@ -18,6 +18,7 @@ from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages.engine_text import EngineText
 from triage.service.pages.rendering import code_name, render
+from triage.vocabulary import CONCEPTS, Concept
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -72,6 +73,39 @@ def add_reading(
     clinic = clinic_dep(request)
     clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
+# The reading form's groups, in the order a nurse works: what is observed at the bedside, body
+# measurements, laboratory results (every code not named here), the urine dipstick
+VITAL_SIGNS = (  # the NEWS2 chart's order
+    "resp_rate",
+    "spo2",
+    "supplemental_o2",
+    "sbp",
+    "dbp",
+    "heart_rate",
+    "consciousness",
+    "temperature",
+)
+BODY = ("height", "weight", "waist", "bmi")
+
+
+def reading_groups() -> list[tuple[str, list[Concept]]]:
+    """The reading form's choices as (group message key, concepts): vital signs in the NEWS2
+    chart's order, body measurements, laboratory and urine dipstick in the vocabulary's order
+    (the same in both languages, never sorted by the English name)."""
+    vital = [CONCEPTS[code] for code in VITAL_SIGNS if code in CONCEPTS]
+    body = [CONCEPTS[code] for code in BODY if code in CONCEPTS]
+    rest = [c for c in CONCEPTS.values() if c.code not in VITAL_SIGNS and c.code not in BODY]
+    dipstick = [c for c in rest if c.code.startswith("urine_")]
+    laboratory = [c for c in rest if not c.code.startswith("urine_")]
+    groups = [
+        ("entry.group_vital", vital),
+        ("entry.group_body", body),
+        ("entry.group_laboratory", laboratory),
+        ("entry.group_dipstick", dipstick),
+    ]
+    return [(key, concepts) for key, concepts in groups if concepts]
 
 
 def typed_unit(unit: str) -> str | None:

@@ -18,9 +18,9 @@ from triage.service.clinic import REFERRAL_URGENCY
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
 from triage.service.pages.closure import closure_context
+from triage.service.pages.entry import reading_groups
 from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render
-from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
@@ -163,7 +163,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         dispositions=[d.value for d in Disposition],
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
-        concepts=sorted(CONCEPTS.values(), key=lambda c: c.display),
+        reading_groups=reading_groups(),
         referral_urgency=REFERRAL_URGENCY.get(
             store.final_disposition(db, latest) if latest else "", "routine"
         ),
