@@ -5,6 +5,7 @@ every close labelled demo and SYNTHETIC. Real gateway on ptys, real simulators, 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from pathlib import Path
 
@@ -105,4 +106,79 @@ def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_
         assert (well.sex, urgent.sex) == ("female", "male") and well.age_years is not None
         assert f"Female · {well.age_years} years" in page.split("</h1>")[0], "the nurse registered who it is"
         assert "local care - advice given, sent home" in page and "Demo data" in page
+    asyncio.run(devices.close())
+
+
+def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -> None:
+    """120 demo patients through the real engine as the demo nurse records them: NEWS2 complete
+    for everyone (consciousness and air/oxygen typed), the risk models score on most, about half go
+    home, some are referred, emergencies are rare."""
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from triage.observation import Observation
+    from triage.policy import load_policy
+    from triage.riskmodels import load_models
+    from triage.service.clinic import Engine, patient_context
+    from triage.settings import load_settings
+
+    settings = load_settings(None)
+    engine = Engine(
+        policy=load_policy(settings.policy.file),
+        models=load_models(settings.models.directory, settings.models.enabled or None),
+    )
+    rng, now = random.Random(7), datetime.now(UTC)
+    mix: Counter[str] = Counter()
+    scored = 0
+    for index in range(1, 121):
+        patient = demo_patient(index, rng)
+        assert patient.mrn.startswith("DEMO-")
+        values = {**patient.vitals, **patient.labs, **patient.typed}
+        readings = [Observation.create(c, v, None, observed_at=now, device="demo") for c, v in values.items()]
+        result = engine.assess(
+            patient_context(patient.history, None, patient.age_years, patient.sex), readings
+        )
+        assert result.scores["news2"].complete, f"{patient.mrn}: NEWS2 is a lower bound"
+        mix[result.disposition.value] += 1
+        scored += any(m.probability is not None and m.model == "cvd10" for m in result.models)
+    assert 0.35 <= mix["local_care"] / 120 <= 0.65, mix
+    assert mix["routine_referral"] >= 12 and mix["urgent_referral"] >= 6, mix
+    assert 0 < mix["emergency_transfer"] <= 12, f"emergencies are rare: {mix}"
+    assert mix["insufficient_data"] == 0 and scored >= 60, (mix, scored)
+
+
+def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tmp_path: Path) -> None:
+    from triage.service.demo import assess_with_history, record_by_hand
+
+    devices = DemoDevices()
+    settings = make_settings(tmp_path).model_copy(update={"clinic_id": "ZJ-C01"})
+    app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
+    with TestClient(app) as client:
+        runtime = app.state.runtime
+        db = runtime.databases.get()
+        rows = facilities.parse_csv(FACILITIES_CSV.read_text(encoding="utf-8"), "demo")
+        write(db, lambda d: [facilities.upsert(d, f, actor="test", reason="directory") for f in rows])
+        seed(app)
+        rng = random.Random(7)
+        patients = [demo_patient(index, rng) for index in range(1, 4)]
+        patient = patients[2]  # DEMO-0003: a laboratory slip, a smoker
+        assert "total_cholesterol" in patient.typed and patient.history["current_smoker"]
+        encounter = admit_with_oximeter(runtime, patient)
+        typed = record_by_hand(runtime, encounter, patient)
+        assert len(typed) == len(patient.typed)
+        asyncio.run(devices.measure(patient, 3))
+        assessment = assess_with_history(runtime, encounter, patient)
+        assert assessment is not None and assessment["created_by"] == DEMO_NURSE
+        payload = assessment["payload"]
+        payload = payload if isinstance(payload, dict) else json.loads(payload)
+        assert payload["scores"]["news2"]["complete"], "consciousness and air typed: NEWS2 is complete"
+        models = {m["model"]: m["probability"] for m in payload["models"]}
+        assert models["cvd10"] is not None and models["ckd"] is not None, models
+        by_hand = db.conn.execute(
+            "SELECT code FROM observations WHERE encounter_id = ? AND device = 'manual entry'", [encounter]
+        ).fetchall()
+        assert {row[0] for row in by_hand} == set(patient.typed)
+        client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
+        page = client.get(f"/encounters/{encounter}").text
+        assert "Demo data" in page and "≥" not in page.split('data-score="news2"')[1].split("</tr>")[0]
     asyncio.run(devices.close())

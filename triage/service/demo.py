@@ -4,7 +4,14 @@ A fresh database and facility directory in a new folder, demo accounts with gene
 (printed once), three simulated instruments - an ASTM analyzer, an HL7 monitor and a pulse
 oximeter - each on its own pty that the real device gateway reads like a serial port, and the
 service on ``http://127.0.0.1:8000``. Every few seconds a new synthetic patient is measured;
-about one in four is unwell enough to be urgent. Everything is labelled as demo data.
+about one in six is unwell enough for an urgent referral or an emergency transfer (one in twelve),
+some bring risk factors and laboratory results that make a risk model propose a routine referral,
+about half go home with local care. Everything is labelled as demo data.
+
+The simulated nurse types what a nurse observes by hand on arrival - consciousness (ACVPU), air or
+oxygen, height and weight, a laboratory slip's cholesterol and creatinine, a urine dipstick - so
+NEWS2 is complete (not "≥N"), and once the devices' results are in presses "assess now" with the
+history it asked (smoking, known diabetes, blood-pressure medicine), so the risk models score.
 
 The oximeter sends no patient id. Before each patient is measured the demo simulates the nurse
 (actor ``demo-nurse``): it registers the patient, opens the encounter and attaches the oximeter
@@ -27,7 +34,7 @@ import contextlib
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -62,12 +69,19 @@ CLOSE_REASONS = {
 
 @dataclass(frozen=True)
 class DemoPatient:
+    """A SYNTHETIC patient: what the devices send (``vitals`` by the monitor, ``labs`` by the
+    analyzer, ``oximeter``), what the nurse observes and types (``typed``: consciousness, air or
+    oxygen, height and weight, a laboratory slip's lipids and creatinine, a urine dipstick) and the
+    history the nurse asks (``history``: smoking, known diabetes, blood-pressure medicine)."""
+
     mrn: str
     vitals: dict[str, float]
     labs: dict[str, float]
     oximeter: dict[str, float]
     sex: Literal["female", "male", "unknown"] = "unknown"
     age_years: int | None = None
+    typed: dict[str, float | str] = field(default_factory=dict)
+    history: dict[str, bool] = field(default_factory=dict)
 
 
 class _KeepOpen:
@@ -89,9 +103,14 @@ class _KeepOpen:
 
 
 def demo_patient(index: int, rng: random.Random) -> DemoPatient:
-    """Patient ``index``: mostly well; every fourth hypoxic and tachypnoeic, every seventh
-    hyperglycaemic; women and men in turn, aged 28 to 82 (as the nurse registers them, so the page
-    shows who the patient is and the scores can use the age)."""
+    """Patient ``index``: mostly well; every fourth unwell with a fever and fast breathing (an
+    urgent referral), one in twelve of them severely unwell - hypoxic, hypotensive, newly confused
+    (an emergency transfer); every seventh hyperglycaemic with known diabetes; women and men in
+    turn, aged 28 to 82 (as the nurse registers them, so the page shows who the patient is and the
+    scores can use the age). The nurse records for everyone what a nurse observes by hand -
+    consciousness (ACVPU) and air or oxygen, height and weight - and asks the history; two
+    patients in three bring a laboratory slip (total and HDL cholesterol, creatinine) and give a
+    urine sample, so the cardiovascular and kidney risk models can score."""
     mrn = f"DEMO-{index:04d}"
     vitals = {
         "sbp": round(rng.gauss(132, 14)),
@@ -102,13 +121,41 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         "temperature": round(rng.gauss(36.8, 0.3), 1),
     }
     labs = {"glucose_random": round(rng.gauss(6.2, 1.0), 1), "hba1c": round(rng.gauss(5.9, 0.5), 1)}
-    if index % 4 == 2:
+    typed: dict[str, float | str] = {
+        "consciousness": "A",  # alert
+        "supplemental_o2": "air",
+        "height": round(rng.gauss(165, 8)),
+        "weight": round(rng.gauss(66, 10)),
+    }
+    if index % 12 == 2:
         vitals.update(spo2=86, resp_rate=27, heart_rate=128, temperature=38.9, sbp=96)
+        typed.update(consciousness="C")  # new confusion
+    elif index % 6 == 2:
+        vitals.update(spo2=95, resp_rate=23, heart_rate=104, temperature=38.4)
     if index % 7 == 5:
         labs.update(glucose_random=24.5, hba1c=11.2)
+    if index % 3 != 1:
+        typed.update(
+            total_cholesterol=round(rng.gauss(5.4, 0.9), 1),
+            hdl_cholesterol=round(rng.gauss(1.3, 0.25), 1),
+            creatinine=round(rng.gauss(80, 15)),
+            urine_protein="neg" if index % 5 else "1+",
+        )
+    history = {
+        "current_smoker": index % 3 == 0,
+        "diabetes": index % 7 == 5,
+        "on_antihypertensives": vitals["sbp"] >= 145 or index % 5 == 1,
+    }
     oximeter = {"spo2": vitals["spo2"], "heart_rate": vitals["heart_rate"]}
     return DemoPatient(
-        mrn, vitals, labs, oximeter, sex="female" if index % 2 else "male", age_years=28 + (index * 17) % 55
+        mrn,
+        vitals,
+        labs,
+        oximeter,
+        sex="female" if index % 2 else "male",
+        age_years=28 + (index * 17) % 55,
+        typed=typed,
+        history=history,
     )
 
 
@@ -116,13 +163,9 @@ def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
     """The demo simulating the nurse: register the patient, open the encounter, attach the
     oximeter to it (replacing any earlier association); returns the encounter id."""
     from referral.records import PatientIn
-    from triage.errors import DependencyMissingError
     from triage.service import associations
-    from triage.service.clinic import Clinic
 
-    clinic = runtime.extras.get("clinic")
-    if not isinstance(clinic, Clinic):
-        raise DependencyMissingError(f"the triage engine is not loaded: {runtime.not_ready_reason}")
+    clinic = _clinic(runtime)
     db = runtime.databases.get()
     clinic.register_patient(db, PatientIn(mrn=patient.mrn, sex=patient.sex), actor=DEMO_NURSE)
     encounter = clinic.open_encounter(db, patient.mrn, actor=DEMO_NURSE, age_years=patient.age_years)
@@ -136,6 +179,70 @@ def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
         reason="demo: the simulated nurse attaches the oximeter to this SYNTHETIC patient",
     )
     return int(encounter["id"])
+
+
+def record_by_hand(runtime: Any, encounter_id: int, patient: DemoPatient) -> list[int]:
+    """The demo simulating the nurse on the patient's arrival: type what a nurse observes by hand
+    (consciousness, air or oxygen, height, weight) and the laboratory slip's values, as "manual
+    entry" readings of ``demo-nurse``, before the devices measure (so every assessment of the
+    visit has them); returns the observation ids."""
+    from triage.observation import Observation
+
+    now = datetime.now(UTC)
+    readings = [
+        Observation.create(code, value, None, observed_at=now, device="manual entry")
+        for code, value in patient.typed.items()
+    ]
+    if not readings:
+        return []
+    return list(
+        _clinic(runtime).add_observations(
+            runtime.databases.get(),
+            encounter_id,
+            readings,
+            actor=DEMO_NURSE,
+            reason="demo: typed by the simulated nurse (SYNTHETIC patient)",
+        )
+    )
+
+
+def assess_with_history(
+    runtime: Any, encounter_id: int, patient: DemoPatient, *, wait_s: float = 10.0
+) -> dict[str, Any] | None:
+    """The demo simulating the nurse once the devices' results are in: "assess now" with the
+    history the nurse asked (smoking, known diabetes, blood-pressure medicine), which the risk
+    models need. Waits up to ``wait_s`` for the devices' readings and their assessment; returns
+    the assessment (``None`` if the readings did not arrive in time)."""
+    import time
+
+    db = runtime.databases.get()
+    expected = len(patient.vitals) + len(patient.labs) + len(patient.oximeter)
+    deadline, last = time.monotonic() + wait_s, None
+    while time.monotonic() < deadline:
+        (count,) = db.conn.execute(
+            "SELECT count(*) FROM observations WHERE encounter_id = ? AND device != 'manual entry'",
+            [encounter_id],
+        ).fetchone()
+        latest = db.conn.execute(
+            "SELECT max(id) FROM assessments WHERE encounter_id = ?", [encounter_id]
+        ).fetchone()[0]
+        if count >= expected and latest is not None and latest == last:
+            return _clinic(runtime).assess_encounter(
+                db, encounter_id, actor=DEMO_NURSE, source="page", context=dict(patient.history)
+            )
+        last = latest if count >= expected else None
+        time.sleep(0.2)
+    return None
+
+
+def _clinic(runtime: Any) -> Any:
+    from triage.errors import DependencyMissingError
+    from triage.service.clinic import Clinic
+
+    clinic = runtime.extras.get("clinic")
+    if not isinstance(clinic, Clinic):
+        raise DependencyMissingError(f"the triage engine is not loaded: {runtime.not_ready_reason}")
+    return clinic
 
 
 def close_finished_visits(runtime: Any, *, after_s: float = CLOSE_AFTER_S) -> dict[int, str]:
@@ -302,8 +409,10 @@ async def run_demo(
             measured += 1
             patient = demo_patient(measured, rng)
             await asyncio.to_thread(close_finished_visits, app.state.runtime, after_s=close_after_s)
-            await asyncio.to_thread(admit_with_oximeter, app.state.runtime, patient)
+            encounter_id = await asyncio.to_thread(admit_with_oximeter, app.state.runtime, patient)
+            await asyncio.to_thread(record_by_hand, app.state.runtime, encounter_id, patient)
             await devices.measure(patient, measured)
+            await asyncio.to_thread(assess_with_history, app.state.runtime, encounter_id, patient)
             await asyncio.sleep(interval_s)
 
     patients = asyncio.create_task(stream(), name="demo-patients")
