@@ -35,16 +35,24 @@ def h3_estimate(key: str, estimate: dict[str, Any] | None) -> str:
     )
 
 
+def encounters_pooled(summary: dict[str, Any]) -> str:
+    """Rows pooled of rows read and what was rejected, each count of its own input: the same
+    words on the report page ("encounters pooled") and in ``triage report imbalance``'s output."""
+    return (
+        f"{summary['rows_pooled']:,} of {summary['rows_read']:,} read"
+        f" ({summary['encounter_rows_rejected']:,} encounter rows rejected;"
+        f" facilities tables: {summary['facility_rows_rejected']:,} rows rejected,"
+        f" {summary['facility_values_left_empty']:,} values left empty;"
+        f" {summary['files_rejected']} files rejected)"
+    )
+
+
 def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, value) rows of the report's summary, in reading order."""
     data = {True: "SYNTHETIC", False: "real (every manifest says so)", None: "provenance unknown"}
     rows = [
         ("data", data[summary.get("synthetic")]),
-        (
-            "encounters pooled",
-            f"{summary['rows_pooled']:,} of {summary['rows_read']:,} read"
-            f" ({summary['rows_rejected']:,} rows and {summary['files_rejected']} files rejected)",
-        ),
+        ("encounters pooled", encounters_pooled(summary)),
         ("clinics / regions / months", f"{summary['clinics']} / {summary['regions']} / {summary['months']}"),
         ("resolved in primary care (local share)", percent(summary.get("local_share"))),
         ("referral rate", percent(summary.get("referral_rate"))),

@@ -250,6 +250,8 @@ def _facility_value_rejections(
                     f"facility {name} is not a valid {target.lower()} (first at {where} {first},"
                     f" value {value!r}); left empty",
                     int(rows),
+                    table="facilities",
+                    rows_kept=True,
                 )
             )
     return found
@@ -323,6 +325,7 @@ def _pool_facilities(
                 label,
                 f"facility rows without an id or with a tier outside {'/'.join(TIERS)} (e.g. {fid!r})",
                 rows,
+                table="facilities",
             )
         )
     names = ", ".join(_q(n) for n in FACILITY_TYPES)

@@ -18,6 +18,7 @@ from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.simulate import Thresholds, replay
+from analytics.reports.sources import Rejection
 from analytics.reports.suppress import suppress
 
 Progress = Callable[[str], None]
@@ -48,10 +49,27 @@ def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engi
 
 
 def rejections_table(pooled: Pool) -> pd.DataFrame:
-    rows = [{"source": r.source, "reason": r.reason, "rows": r.rows} for r in pooled.rejections]
-    frame = pd.DataFrame(rows, columns=["source", "reason", "rows"])
+    """One row per rejection: the file, which kind of input it is (``encounters`` or
+    ``facilities``), the reason and the rows it affected (empty: the whole file)."""
+    rows = [
+        {"source": r.source, "table": r.table, "reason": r.reason, "rows": r.rows} for r in pooled.rejections
+    ]
+    frame = pd.DataFrame(rows, columns=["source", "table", "reason", "rows"])
     frame["rows"] = frame["rows"].astype("Int64")
     return frame
+
+
+def rejection_counts(rejections: Sequence[Rejection]) -> dict[str, int]:
+    """What was rejected, each count of its own things: encounter rows and facility rows left
+    out of the pool, facility values left empty (their rows kept), whole files (or tables)."""
+    return {
+        "encounter_rows_rejected": sum(r.rows or 0 for r in rejections if r.table == "encounters"),
+        "facility_rows_rejected": sum(
+            r.rows or 0 for r in rejections if r.table == "facilities" and not r.rows_kept
+        ),
+        "facility_values_left_empty": sum(r.rows or 0 for r in rejections if r.rows_kept),
+        "files_rejected": sum(1 for r in rejections if r.rows is None),
+    }
 
 
 def sources_table(pooled: Pool) -> pd.DataFrame:
@@ -172,8 +190,7 @@ def assemble(
         "provenance_unknown": provenance_unknown(pooled.sources),
         "rows_read": pooled.rows_read,
         "rows_pooled": pooled.rows_pooled,
-        "rows_rejected": int(sum(r.rows or 0 for r in pooled.rejections)),
-        "files_rejected": sum(1 for r in pooled.rejections if r.rows is None),
+        **rejection_counts(pooled.rejections),
         "sources": len(pooled.sources),
         "clinics": int(raw["clinic_month"]["clinic_id"].nunique()),
         "regions": int(raw["region_month"]["region_code"].nunique()),

@@ -37,6 +37,10 @@ class Rejection:
     reason: str
     rows: int | None = None
     """Rows affected (None: the whole file)."""
+    table: str = "encounters"
+    """The kind of input file: ``encounters`` or ``facilities``."""
+    rows_kept: bool = False
+    """The rows stay pooled with the value left empty (a facility value that does not parse)."""
 
 
 @dataclass
@@ -270,6 +274,7 @@ class SourceFinder:
                     Rejection(
                         str(facilities),
                         f"facilities table ignored: missing column(s) {', '.join(fac_missing)}",
+                        table="facilities",
                     )
                 )
                 facilities = None

@@ -104,7 +104,7 @@ def imbalance(
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
     from analytics.reports import jsonout
-    from analytics.reports.key_figures import H3_LABELS, h3_estimate, percent
+    from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, percent
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
@@ -133,6 +133,7 @@ def imbalance(
             f"pooled {s['rows_pooled']:,} encounters from {s['clinics']} clinic(s) in {s['regions']} region(s),"
             f" {s['months']} month(s) [engine: {s['engine']}]"
         )
+        typer.echo(f"encounters pooled: {encounters_pooled(s)}")
         typer.echo(
             f"local share {percent(s['local_share'])}, referral rate {percent(s['referral_rate'])},"
             f" urgent arrivals on time {percent(s['urgent_on_time_share'])},"
@@ -159,7 +160,12 @@ def simulate(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for policy_curve.csv/.parquet and policy.png.")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for tables/policy_curve.csv|.parquet, tables/rejections.* and plots/policy.png.",
+        ),
     ] = Path("report"),
     engine: EngineOption = EngineName.duckdb,
     risk_model: RiskOption = None,
@@ -186,8 +192,13 @@ def simulate(
             memory_limit=memory_limit,
             progress=say,
         )
-    write_tables({"policy_curve": result.curve, "rejections": result.rejections}, out, result.synthetic)
-    (out / "policy.png").write_bytes(plot_policy(result.curve, result.synthetic))
+    # The layout of `imbalance` (same default --out): tables/ and plots/.
+    write_tables(
+        {"policy_curve": result.curve, "rejections": result.rejections}, out / "tables", result.synthetic
+    )
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    plot = out / "plots" / "policy.png"
+    plot.write_bytes(plot_policy(result.curve, result.synthetic))
     curve = result.curve
     if as_json:
         typer.echo(
@@ -198,7 +209,8 @@ def simulate(
                     "risk_column": result.risk_column,
                     "encounters": result.rows_pooled,
                     "curve": curve,
-                    "plot": out / "policy.png",
+                    "tables": out / "tables",
+                    "plot": plot,
                     "rejections": result.rejections,
                 }
             )
@@ -218,7 +230,7 @@ def simulate(
             f" {sens:>12} {missed:>8}"
         )
     _echo_rejections(result.rejections)
-    typer.echo(f"curve: {out / 'policy_curve.csv'}  plot: {out / 'policy.png'}")
+    typer.echo(f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {plot}")
 
 
 @app.command("generate")

@@ -97,7 +97,14 @@ def test_simulate_prints_the_curve(
     )
     text = capsys.readouterr().out
     assert "NEWS2>=3 or risk>=0.20" in text and "NEWS2>=7 or risk>=0.30" in text
-    assert (out / "policy.png").is_file() and len(pd.read_csv(out / "policy_curve.csv")) == 2
+    # the layout of `imbalance`: tables/ and plots/, nothing at the top of --out
+    assert (out / "plots" / "policy.png").is_file()
+    assert len(pd.read_csv(out / "tables" / "policy_curve.csv")) == 2
+    assert (out / "tables" / "policy_curve.parquet").is_file() and (
+        out / "tables" / "rejections.csv"
+    ).is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["plots", "tables"]
+    assert f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {out / 'plots' / 'policy.png'}" in text
     assert main(["report", "simulate", "-i", str(generated[0]), "-t", "high"]) == 2
     assert "expected NEWS2:RISK" in capsys.readouterr().err
     assert main(["report", "simulate", "-i", str(generated[0]), "--risk-model", "nope", "-q"]) == 2
@@ -281,7 +288,7 @@ def test_every_table_file_says_it_is_synthetic(
     assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
     assert main(["report", "simulate", "-i", str(generated[0]), "-t", "5:0.20", "-o", str(sim), "-q"]) == 0
     capsys.readouterr()
-    tables = sorted((out / "tables").glob("*.csv")) + sorted(sim.glob("*.csv"))
+    tables = sorted((out / "tables").glob("*.csv")) + sorted((sim / "tables").glob("*.csv"))
     assert len(tables) >= 12
     for path in tables:
         for frame in (pd.read_csv(path), pd.read_parquet(path.with_suffix(".parquet"))):
@@ -306,3 +313,40 @@ def test_simulate_lists_rejections_as_imbalance_does(
     assert all(line in imbalance.splitlines() for line in listed)
     assert main(["report", "simulate", *base, "-t", "5:0.20", "-o", str(tmp_path / "s"), "--json"]) == 0
     assert "exported twice" in json.loads(capsys.readouterr().out)["rejections"][0]["reason"]
+
+
+def test_rejected_rows_are_counted_per_input_file_kind_alike_in_summary_cli_and_page(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """summary.json said rows_rejected = encounter rows + facility rows + facility values left
+    empty (whose rows are kept): each is now its own count, and the CLI prints the report page's words."""
+    export = next(p for p in generated[0].iterdir() if (p / "manifest.json").is_file())
+    table = pd.read_parquet(next(export.glob("encounters.*")))
+    bad = tmp_path / "bad_rows.csv"
+    rows = table.head(7).assign(clinic_id="SYN-C-EXTRA", record_id=[f"extra-{n}" for n in range(7)])
+    rows.loc[rows.index[:5], "disposition"] = "teleport"  # 5 encounter rows rejected, 2 pooled
+    rows.to_csv(bad, index=False)
+    directory = pd.read_parquet(export / "facilities.parquet")
+    directory["beds"] = directory["beds"].astype("object")
+    directory.loc[directory.index[:2], "tier"] = "quaternary"  # 2 facility rows
+    directory.loc[directory.index[2:5], "beds"] = "lots"  # 3 values left empty, rows kept
+    facilities = tmp_path / "directory.csv"
+    directory.to_csv(facilities, index=False)
+    out = tmp_path / "report"
+    args = ["report", "imbalance", "-i", str(generated[0]), "-i", str(bad), "--facilities", str(facilities)]
+    assert main([*args, "-o", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert "rows_rejected" not in summary
+    assert (
+        summary["encounter_rows_rejected"],
+        summary["facility_rows_rejected"],
+        summary["facility_values_left_empty"],
+    ) == (5, 2, 3)
+    words = (
+        "5 encounter rows rejected; facilities tables: 2 rows rejected, 3 values left empty; 0 files rejected"
+    )
+    line = next(line for line in printed.splitlines() if line.startswith("encounters pooled: "))
+    assert words in line and line.removeprefix("encounters pooled: ") in (out / "report.html").read_text()
+    rejections = pd.read_csv(out / "tables" / "rejections.csv")
+    assert sorted(rejections["table"]) == ["encounters", "facilities", "facilities"]

@@ -19,7 +19,9 @@ SUMMARY = {
     "synthetic": True,
     "rows_read": 200000,
     "rows_pooled": 199990,
-    "rows_rejected": 10,
+    "encounter_rows_rejected": 10,
+    "facility_rows_rejected": 2,
+    "facility_values_left_empty": 3,
     "files_rejected": 0,
     "clinics": 24,
     "regions": 4,
@@ -38,7 +40,10 @@ SUMMARY = {
 def test_key_figures_are_percentages_and_points_with_their_interval() -> None:
     rows = dict(key_figures(SUMMARY))
     assert rows["data"] == "SYNTHETIC"
-    assert rows["encounters pooled"] == "199,990 of 200,000 read (10 rows and 0 files rejected)"
+    assert rows["encounters pooled"] == (
+        "199,990 of 200,000 read (10 encounter rows rejected; facilities tables: 2 rows rejected,"
+        " 3 values left empty; 0 files rejected)"
+    )
     assert rows["urgent referrals arriving on time"] == "96.9%"
     assert rows["completed referrals confirmed justified"] == "-"  # suppressed
     assert (
