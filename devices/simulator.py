@@ -141,11 +141,19 @@ class DeviceServer:
         """The next connection from the gateway (waits for one)."""
         return await self._waiting.get()
 
-    async def __aenter__(self) -> DeviceServer:
+    async def start(self) -> None:
+        """Listen (``OSError`` when the address cannot be bound)."""
         self._server = await asyncio.start_server(self._connected, self._host, self._port)
+
+    async def __aenter__(self) -> DeviceServer:
+        await self.start()
         return self
 
     async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop listening and close the connections nobody accepted."""
         if self._server is not None:
             self._server.close()
             while not self._waiting.empty():

@@ -7,6 +7,7 @@ import json
 import random
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,14 @@ from devices.simulated_results import (
     generate_samples,
     simulator_profile,
 )
-from devices.simulator import FaultPlan, Playable, SimulatedDevice, SimulationReport, trace_messages
+from devices.simulator import (
+    DeviceServer,
+    FaultPlan,
+    Playable,
+    SimulatedDevice,
+    SimulationReport,
+    trace_messages,
+)
 from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
@@ -306,6 +314,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Write to this serial port (e.g. a null-modem cable).")
         ] = None,
         tcp: Annotated[str | None, typer.Option(help="Connect to the gateway at HOST:PORT.")] = None,
+        tcp_listen: Annotated[
+            str | None,
+            typer.Option(
+                "--tcp-listen",
+                help="Be the TCP server (a dock): wait on HOST:PORT for the gateway to connect "
+                '(profile [tcp] mode = "connect").',
+            ),
+        ] = None,
         baud: Annotated[int, typer.Option(help="Serial baud rate for --port.")] = 9600,
         chunk: Annotated[
             int, typer.Option(min=0, help="Fault: split writes into random pieces of 1..N bytes.")
@@ -338,9 +354,11 @@ def register(app: typer.Typer) -> None:
         if kind not in DEVICE_KINDS:
             raise UserInputError(f"--kind {kind!r}: choose one of {', '.join(DEVICE_KINDS)}")
         device_kind: DeviceKind = kind
-        targets = [t for t in (pty, port is not None, tcp is not None) if t]
+        targets = [t for t in (pty, port is not None, tcp is not None, tcp_listen is not None) if t]
         if len(targets) != 1:
-            raise UserInputError("give exactly one of --pty, --port PATH or --tcp HOST:PORT")
+            raise UserInputError(
+                "give exactly one of --pty, --port PATH, --tcp HOST:PORT or --tcp-listen HOST:PORT"
+            )
         for option, rate in (("--corrupt", corrupt), ("--drop-ack", drop_ack), ("--disconnect", disconnect)):
             if not 0 <= rate <= 1:
                 raise UserInputError(f"{option} {rate}: a probability, from 0 to 1")
@@ -363,7 +381,7 @@ def register(app: typer.Typer) -> None:
         else:
             items = list(generate_samples(device_kind, random.Random(seed), count))
         report = asyncio.run(
-            _simulate(device_kind, items, faults, seed, pty, port, tcp, baud, interval, wait)
+            _simulate(device_kind, items, faults, seed, pty, port, tcp, baud, interval, wait, tcp_listen)
         )
         typer.echo(
             f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} messages acknowledged, "
@@ -405,7 +423,25 @@ async def _simulate(
     baud: int,
     interval: float,
     wait: float,
+    tcp_listen: str | None = None,
 ) -> SimulationReport:
+    if tcp_listen is not None:
+        host, listen_port = parse_host_port(tcp_listen, what="--tcp-listen")
+        server = DeviceServer(host, listen_port)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise UserInputError(f"--tcp-listen {tcp_listen}: cannot listen: {exc.strerror or exc}") from None
+        try:
+            bound = server.address
+            typer.echo(
+                f"listening on {bound[0]}:{bound[1]} for the gateway (a profile with [tcp] mode = "
+                f'"connect", host = "{bound[0]}", port = {bound[1]})'
+            )
+            sys.stdout.flush()
+            return await _simulate_over(kind, items, faults, seed, server.accept, interval, None)
+        finally:
+            await server.close()
     link_holder: list[Link] = []
     if pty:
         master = open_pty()
@@ -428,6 +464,18 @@ async def _simulate(
             return await connect_tcp(TcpConnectSpec(host=host, port=tcp_port))
         raise LinkError("the pseudo-terminal was closed; a simulated pty device cannot reconnect")
 
+    return await _simulate_over(kind, items, faults, seed, connect, interval, tcp)
+
+
+async def _simulate_over(
+    kind: DeviceKind,
+    items: list[Playable],
+    faults: FaultPlan,
+    seed: int,
+    connect: Callable[[], Awaitable[Link]],
+    interval: float,
+    tcp: str | None,
+) -> SimulationReport:
     profile = simulator_profile(kind, f"sim-{kind}")
     done = 0
 

@@ -5,11 +5,15 @@ poct1a-meter` as real processes over loopback TCP, and `triage devices replay -p
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.test_cli import listen_and_simulate
+from tests.devices.gateway.test_cli import _free_port, _settings, listen_and_simulate
 from tests.devices.traces.golden_io import DATA
 from triage.cli import main
 
@@ -53,3 +57,43 @@ def test_replay_of_the_synthetic_capture_says_it_is_synthetic_and_keeps_qc_out(
     assert "profile generic-poct1a: 9 message(s), 6 result(s): 0 observation(s), 4 for review" in (
         capsys.readouterr().err
     )
+
+
+def test_a_meter_dock_as_the_tcp_server_is_reached_by_listen_with_a_connect_mode_profile(
+    tmp_path: Path,
+) -> None:
+    """`simulate --tcp-listen` plays a dock that is the server; `listen --profile` with
+    ``[tcp] mode = "connect"`` connects to it: both real processes over loopback."""
+    port = _free_port()
+    bundled = (Path(__file__).parents[3] / "devices" / "profiles" / "poct1a-glucose_meter.toml").read_text()
+    profile = tmp_path / "dock.toml"
+    profile.write_text(
+        bundled.replace(
+            '[tcp]\nmode = "listen"\nport = 5200',
+            f'[tcp]\nmode = "connect"\nhost = "127.0.0.1"\nport = {port}',
+        )
+    )
+    triage = str(Path(sys.executable).with_name("triage"))
+    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
+    dock = subprocess.Popen(
+        [triage, "devices", "simulate", "--kind", "poct1a-meter", "--count", "2", "--tcp-listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    listen = subprocess.Popen(
+        [triage, "devices", "listen", "--profile", str(profile), "--db", str(tmp_path / "clinic.db"), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        dock_out, dock_err = dock.communicate(timeout=60)
+    finally:
+        listen.send_signal(signal.SIGINT)
+        out, err = listen.communicate(timeout=20)
+        if dock.poll() is None:
+            dock.kill()
+    assert dock.returncode == 0, dock_err
+    assert f"listening on 127.0.0.1:{port} for the gateway" in dock_out
+    assert "poct1a-meter: 2/2 messages acknowledged" in dock_out
+    assert listen.returncode == 0, err
+    assert f"listening: poct1a-glucose_meter (poct1a) on tcp connect 127.0.0.1:{port}" in err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert sorted(r["code"] for r in rows) == ["glucose_random", "glucose_random", "hba1c", "hba1c"]
