@@ -53,7 +53,7 @@ from devices.simulated_results import (
     simulator_profile,
 )
 from devices.transports.link import Link, LinkClosed
-from devices.transports.tcp import TcpLink
+from devices.transports.tcp import TcpLink, bound_address
 
 VT, FS_CR = b"\x0b", b"\x1c\r"
 LINE_LINGER_S = 0.3
@@ -128,10 +128,7 @@ class DeviceServer:
     @property
     def address(self) -> tuple[str, int]:
         """The bound (host, port): the real port when 0 was asked for."""
-        if self._server is None or not self._server.sockets:
-            raise RuntimeError("the device server is not started")
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return str(host), int(port)
+        return bound_address(self._server, "the device server")
 
     async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")

@@ -97,6 +97,14 @@ def _is_allowed(peer: str, allowed: frozenset[str]) -> bool:
     return False
 
 
+def bound_address(server: asyncio.Server | None, what: str) -> tuple[str, int]:
+    """The (host, port) a started server is bound to: the real port when 0 was asked for."""
+    if server is None or not server.sockets:
+        raise RuntimeError(f"{what} is not started")
+    host, port = server.sockets[0].getsockname()[:2]
+    return str(host), int(port)
+
+
 class TcpListener:
     """Accepts device connections on one address and hands each allowed one to ``on_link``.
 
@@ -128,10 +136,7 @@ class TcpListener:
     @property
     def address(self) -> tuple[str, int]:
         """The bound (host, port); the port is the real one when 0 was configured."""
-        if self._server is None or not self._server.sockets:
-            raise RuntimeError("listener is not started")
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return str(host), int(port)
+        return bound_address(self._server, "listener")
 
     async def start(self) -> None:
         try:

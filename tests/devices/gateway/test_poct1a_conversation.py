@@ -162,19 +162,35 @@ def _endpoint(profile: DeviceProfile) -> DeviceEndpoint:
     return endpoint_from_profile(profile, clock=CLOCK, transport=TcpListenSpec(port=0))
 
 
+class _DeviceEnd:
+    """The device end of a loopback TCP connection: ``got`` holds the host's messages read so far."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self._reader = reader
+        self._framer = Poct1aFramer()
+        self.got: list[Poct1aMessage] = []
+
+    @classmethod
+    async def connect(cls, address: tuple[str, int]) -> _DeviceEnd:
+        return cls(*await asyncio.open_connection(*address))
+
+    async def read(self, until: int) -> None:
+        """Read until the host has sent ``until`` messages in all (3 s per read at most)."""
+        while len(self.got) < until:
+            data = await asyncio.wait_for(self._reader.read(4096), 3)
+            self.got.extend(
+                parse_message(e.data) for e in self._framer.feed(data) if isinstance(e, Poct1aFrame)
+            )
+
+
 async def _conversation(
     address: tuple[str, int], messages: list[bytes], replies: int, *, one_by_one: bool = False
 ) -> list[Poct1aMessage]:
     """Send ``messages`` (all in one write, or each after the reply to the one before) and
     return the first ``replies`` host messages."""
-    reader, writer = await asyncio.open_connection(*address)
-    framer, got = Poct1aFramer(), list[Poct1aMessage]()
-
-    async def read(until: int) -> None:
-        while len(got) < until:
-            data = await asyncio.wait_for(reader.read(4096), 3)
-            got.extend(parse_message(e.data) for e in framer.feed(data) if isinstance(e, Poct1aFrame))
-
+    device = await _DeviceEnd.connect(address)
+    writer, read, got = device.writer, device.read, device.got
     for n, message in enumerate(messages if one_by_one else [b"".join(messages)], start=1):
         writer.write(message)
         await writer.drain()
@@ -427,15 +443,8 @@ def test_a_refusal_over_tcp_is_counted_written_to_the_session_log_and_ends_with_
 
     async def scenario() -> tuple[list[Poct1aMessage], DeviceStatus]:
         async with running_gateway([_endpoint(PROFILE)], db_path, wire_log_dir=wire) as gateway:
-            address = gateway.listen_address(PROFILE.device_id)
-            reader, writer = await asyncio.open_connection(*address)
-            framer, got = Poct1aFramer(), list[Poct1aMessage]()
-
-            async def read(until: int) -> None:
-                while len(got) < until:
-                    data = await asyncio.wait_for(reader.read(4096), 3)
-                    got.extend(parse_message(e.data) for e in framer.feed(data) if isinstance(e, Poct1aFrame))
-
+            device = await _DeviceEnd.connect(gateway.listen_address(PROFILE.device_id))
+            writer, read, got = device.writer, device.read, device.got
             writer.write(simulated_poct1a.hello("1") + simulated_poct1a.status("2", 2))
             await read(3)  # ACK, ACK, REQ
             request = got[2]
