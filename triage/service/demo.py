@@ -396,7 +396,9 @@ async def run_demo(
     echo(f"clinic service: http://{settings.service.host}:{settings.service.port}/  (API docs: /docs)")
     echo(
         f"the demo plays the nurse ({DEMO_NURSE}): before each patient is measured it attaches the"
-        f" pulse oximeter ({OXIMETER_ID}, which sends no patient id) to that patient's encounter;"
+        f" pulse oximeter ({OXIMETER_ID}, which sends no patient id) to that patient's encounter and"
+        " types what a nurse observes by hand (consciousness, air or oxygen, height, weight, a lab"
+        " slip); once the devices' results are in it assesses with the history it asked;"
         f" {close_after_s:g} s after an assessment it closes the visit if the patient can go home"
         " (local care) or a clinician has sent the referral - visits waiting for a clinician stay open"
     )
