@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["devices", "simulate"], "give exactly one of --pty, --port PATH or --tcp HOST:PORT"),
+        (
+            ["devices", "simulate"],
+            "give exactly one of --pty, --port PATH, --tcp HOST:PORT or --tcp-listen HOST:PORT",
+        ),
         (["devices", "simulate", "--kind", "toaster", "--pty"], "--kind 'toaster': choose one of"),
         (["devices", "simulate", "--pty", "--corrupt", "2"], "--corrupt 2.0: a probability, from 0 to 1"),
         (
