@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from referral import facilities, referrals
@@ -28,18 +31,27 @@ from triage.service.demo import (
 )
 
 
-def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_clinician_sent_it(
-    tmp_path: Path,
-) -> None:
+@contextmanager
+def demo_service(tmp_path: Path) -> Iterator[tuple[FastAPI, TestClient, DemoDevices, dict[Role, str]]]:
+    """The demo's service with its simulated devices on ptys, the demo facility directory and the
+    test accounts (their tokens)."""
     devices = DemoDevices()
     settings = make_settings(tmp_path).model_copy(update={"clinic_id": "ZJ-C01"})
     app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
     with TestClient(app) as client:
-        runtime = app.state.runtime
-        db = runtime.databases.get()
+        db = app.state.runtime.databases.get()
         rows = facilities.parse_csv(FACILITIES_CSV.read_text(encoding="utf-8"), "demo")
         write(db, lambda d: [facilities.upsert(d, f, actor="test", reason="directory") for f in rows])
-        tokens = seed(app)
+        yield app, client, devices, seed(app)
+    asyncio.run(devices.close())
+
+
+def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_clinician_sent_it(
+    tmp_path: Path,
+) -> None:
+    with demo_service(tmp_path) as (app, client, devices, tokens):
+        runtime = app.state.runtime
+        db = runtime.databases.get()
         rng = random.Random(1)
         well, urgent = demo_patient(1, rng), demo_patient(2, rng)
         seen = {}
@@ -106,7 +118,6 @@ def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_
         assert (well.sex, urgent.sex) == ("female", "male") and well.age_years is not None
         assert f"Female · {well.age_years} years" in page.split("</h1>")[0], "the nurse registered who it is"
         assert "local care - advice given, sent home" in page and "Demo data" in page
-    asyncio.run(devices.close())
 
 
 def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -> None:
@@ -150,15 +161,9 @@ def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -
 def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tmp_path: Path) -> None:
     from triage.service.demo import assess_with_history, record_by_hand
 
-    devices = DemoDevices()
-    settings = make_settings(tmp_path).model_copy(update={"clinic_id": "ZJ-C01"})
-    app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
-    with TestClient(app) as client:
+    with demo_service(tmp_path) as (app, client, devices, _):
         runtime = app.state.runtime
         db = runtime.databases.get()
-        rows = facilities.parse_csv(FACILITIES_CSV.read_text(encoding="utf-8"), "demo")
-        write(db, lambda d: [facilities.upsert(d, f, actor="test", reason="directory") for f in rows])
-        seed(app)
         rng = random.Random(7)
         patients = [demo_patient(index, rng) for index in range(1, 4)]
         patient = patients[2]  # DEMO-0003: a laboratory slip, a smoker
@@ -181,4 +186,3 @@ def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tm
         client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
         page = client.get(f"/encounters/{encounter}").text
         assert "Demo data" in page and "≥" not in page.split('data-score="news2"')[1].split("</tr>")[0]
-    asyncio.run(devices.close())

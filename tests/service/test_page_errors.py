@@ -7,20 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import Staff
+from tests.service.test_page_wording import _walk_in  # an emergency walk-in
 from triage.service.auth import Role
-
-
-def _walk_in(staff: Staff, mrn: str) -> dict[str, Any]:
-    """An emergency walk-in."""
-    made = staff.client.post(
-        "/api/v1/assessments",
-        json={**WALK_IN, "patient": {"mrn": mrn, "sex": "male"}},
-        headers=staff.bearer(Role.nurse),
-    )
-    assert made.status_code == 201, made.text
-    result: dict[str, Any] = made.json()
-    return result
 
 
 def _chinese(staff: Staff, role: Role) -> str:
