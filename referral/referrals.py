@@ -44,7 +44,7 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
             from_facility = row[0] if row else None
         if from_facility is not None:
             facilities.require(db, from_facility, "referral from_facility")
-        already = open_referrals(db, int(assessment["encounter_id"]))
+        already = open_referrals(db, int(assessment["encounter_id"]), limit=OPEN_LISTED)
         if already and not referral.alongside_open:
             raise _open_referral_error(already[0])
         now = utc_now()
@@ -88,17 +88,22 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
 
 
 OPEN_STATUSES = ("proposed", "sent", "accepted")
+#: How many of an encounter's open referrals a new one's audit entry names (the newest): a clinic
+#: has one or two; a stream of deliberate referrals (a bridge, the benchmark) must not make each
+#: write read and record all the earlier ones.
+OPEN_LISTED = 5
 
 
-def open_referrals(db: Database, encounter_id: int) -> list[dict[str, Any]]:
+def open_referrals(db: Database, encounter_id: int, limit: int | None = None) -> list[dict[str, Any]]:
     """The encounter's open referrals (proposed, sent or accepted), newest first, with the
-    receiving facility's name."""
+    receiving facility's name; at most ``limit`` of them."""
     marks = ", ".join("?" * len(OPEN_STATUSES))
     return list(
         db.query(
             "SELECT r.*, f.name AS facility_name FROM referrals r"
             " LEFT JOIN facilities f ON f.id = r.to_facility"
-            f" WHERE r.encounter_id = ? AND r.status IN ({marks}) ORDER BY r.id DESC",
+            f" WHERE r.encounter_id = ? AND r.status IN ({marks}) ORDER BY r.id DESC"
+            + (f" LIMIT {int(limit)}" if limit is not None else ""),
             [encounter_id, *OPEN_STATUSES],
         )
     )
