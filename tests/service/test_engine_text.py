@@ -500,7 +500,9 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
         in page
     )
     kidney = _between(page, '<tr data-score="kidney">', "</tr>")
-    assert "42.8 mL/min/1.73 m²" in kidney and "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
+    # a long value's unit is its own element (under the number on a phone)
+    assert '<td class="value compound">42.8 <span class="unit">mL/min/1.73 m²</span></td>' in kidney
+    assert "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
     table = _between(page, "<h2>评分</h2>", "</table>")
     shown = re.sub(r' title="[^"]*"', "", table)  # the engine's English record, on hover
     assert "中国糖尿病风险评分（CDRS）" in shown and not re.search(r">[a-z_]+<|points|grade", shown)
