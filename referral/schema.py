@@ -619,3 +619,22 @@ WHEN OLD.closed_at IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a closed encounter stays closed: its close cannot be changed'); END
 """,
     )
+
+
+@MIGRATIONS(name="0015_encounter_context")
+def m0015_encounter_context(db: Database) -> None:
+    """The patient history stated for a visit (``referral/encounter_context.py``).
+
+    ``context`` is a JSON object of patient-context fields (smoking, known diabetes, blood-pressure
+    medicine, waist, ...) given with an assessment; later assessments of the encounter (a device
+    result arriving, "assess now" on the page) start from it, so what the patient said is not
+    forgotten by the next re-assessment. Existing encounters have none (NULL).
+    """
+    _run(
+        db,
+        """
+ALTER TABLE encounters ADD COLUMN context TEXT CHECK (
+    context IS NULL OR (json_valid(context) AND json_type(context) = 'object')
+)
+""",
+    )

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import corrections, store
+from referral import corrections, encounter_context, store
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
 from triage.assessment import Assessment, Disposition
@@ -248,7 +248,9 @@ class Clinic:
         stored patient differs from what it was computed for, assess the stored rows instead."""
         encounter_id = int(encounter["id"])
         sex = patient["sex"] if patient["sex"] in ("female", "male") else None
-        if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed:
+        if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed or (
+            encounter_context.stated(encounter)  # history stated earlier in this visit counts too
+        ):
             return self.assess_encounter(
                 db,
                 encounter_id,
@@ -257,6 +259,8 @@ class Clinic:
                 context=context,
                 key=prepared.record.idempotency_key,
             )
+        if context:
+            encounter_context.remember(db, encounter_id, context, actor=actor)
         row = store.insert_assessment(
             db, encounter_id, prepared.record, actor=actor, reason="assessment (api)"
         )
@@ -294,7 +298,10 @@ class Clinic:
             encounter = store.require_open(db, encounter_id, "a new assessment")
         # Not the readings a device correction replaced (they stay stored and shown).
         observations = [observation_from_row(r) for r in corrections.observations_in_force(db, encounter_id)]
-        patient = self.context_for(db, encounter, context)
+        # the history stated earlier in this visit, then this request's (which wins and is kept)
+        patient = self.context_for(db, encounter, {**encounter_context.stated(encounter), **(context or {})})
+        if context:
+            encounter_context.remember(db, encounter_id, context, actor=actor)
         result = self.engine.assess(patient, observations)
         stored = store.record_assessment(
             db,

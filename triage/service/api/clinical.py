@@ -341,7 +341,7 @@ def add_observations(
 def assess_encounter(
     encounter_id: Id, body: AssessRequest, db: DbDep, clinic: ClinicDep, who: Writer
 ) -> AssessmentOut:
-    context = body.context.model_dump() if body.context else None
+    context = body.context.model_dump(exclude_unset=True) if body.context else None
     row = clinic.assess_encounter(
         db, encounter_id, actor=who.username, source="api", context=context, key=body.idempotency_key
     )
@@ -358,7 +358,7 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     """With an ``idempotency_key``, repeating the request returns the stored assessment; the key
     must not be reused for another patient (409)."""
     observations = validate_observations(body.observations)
-    context = body.context.model_dump() if body.context else None
+    context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None:
         clinic.check_context(context)
     key = body.idempotency_key
