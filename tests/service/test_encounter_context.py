@@ -71,3 +71,31 @@ def test_a_later_answer_replaces_the_earlier_one_and_is_audited(staff: Staff) ->
     # the answers given once stay: an assessment with no context uses smoker = False and the rest
     third = staff.client.post(f"/api/v1/encounters/{encounter_id}/assessments", json={}, headers=nurse)
     assert _cvd(third.json())["probability"] == _cvd(again.json())["probability"]
+
+
+def test_the_page_asks_the_history_keeps_it_and_shows_it_next_time(staff: Staff) -> None:
+    no_history = {k: v for k, v in VISIT.items() if k != "context"} | {
+        "patient": {"mrn": "MRN-HIST-2", "name": "Synthetic Patient", "sex": "male"}
+    }
+    made = staff.client.post("/api/v1/assessments", json=no_history, headers=staff.bearer(Role.nurse)).json()
+    assert _cvd(made)["probability"] is None, "without the history the model cannot score"
+    page = f"/encounters/{made['encounter_id']}"
+    csrf = staff.login(Role.nurse)
+    html = staff.client.get(page).text
+    assert "Patient history" in html and 'name="current_smoker"' in html
+
+    answered = {"csrf_token": csrf, "diabetes": "no", "on_antihypertensives": "yes", "current_smoker": "yes"}
+    assert staff.client.post(f"{page}/assess", data=answered, follow_redirects=False).status_code == 303
+
+    latest = staff.client.get(
+        f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse)
+    ).json()
+    assert _cvd(latest["assessment"])["probability"] is not None, "the answers let the model score"
+    html = staff.client.get(page).text
+    smoker = html.split('name="current_smoker"')[1].split("</select>")[0]
+    assert '<option value="yes" selected>' in smoker, "the answer is shown on the next visit to the page"
+    ckd = html.split('name="ckd"')[1].split("</select>")[0]
+    assert '<option value="" selected>' in ckd, "a question never asked stays blank"
+    assert 'name="pregnant"' not in html, "a man is not asked whether he is pregnant"
+    bad = staff.client.post(f"{page}/assess", data={"csrf_token": csrf, "current_smoker": "maybe"})
+    assert bad.status_code == 422 and "current_smoker" in bad.text

@@ -153,8 +153,70 @@ def _not_recorded(
     )
 
 
+# The history a nurse asks, on the "assess now" form: yes / no / not known, or left as stated before.
+HISTORY_QUESTIONS = (
+    "diabetes",
+    "hypertension",
+    "ckd",
+    "on_antihypertensives",
+    "current_smoker",
+    "family_history_ascvd",
+    "pregnant",
+)
+_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
+Answer = Annotated[str, Form(max_length=8)]
+
+
+def history_answers(answers: dict[str, str]) -> dict[str, bool | None]:
+    """The form's answers as patient-context fields; a question left blank is not changed."""
+    context: dict[str, bool | None] = {}
+    for question in HISTORY_QUESTIONS:
+        answer = answers.get(question, "")
+        if not answer:
+            continue
+        if answer not in _ANSWERS:
+            raise UserInputError(f"history {question}: answer {answer!r} is not one of yes, no, unknown")
+        context[question] = _ANSWERS[answer]
+    return context
+
+
+def history_form_values(stated: dict[str, object]) -> dict[str, str]:
+    """What the form shows for each question: the answer stated earlier in the visit, or blank."""
+    values: dict[str, str] = {}
+    for question in HISTORY_QUESTIONS:
+        if question in stated:
+            answer = stated[question]
+            values[question] = "yes" if answer is True else "no" if answer is False else "unknown"
+    return values
+
+
 @router.post("/encounters/{encounter_id}/assess")
-def assess_now(request: Request, encounter_id: int, who: Writer) -> Response:
+def assess_now(
+    request: Request,
+    encounter_id: int,
+    who: Writer,
+    diabetes: Answer = "",
+    hypertension: Answer = "",
+    ckd: Answer = "",
+    on_antihypertensives: Answer = "",
+    current_smoker: Answer = "",
+    family_history_ascvd: Answer = "",
+    pregnant: Answer = "",
+) -> Response:
+    """Assess the visit's readings now; the history answered on the form is kept for the visit."""
+    context = history_answers(
+        {
+            "diabetes": diabetes,
+            "hypertension": hypertension,
+            "ckd": ckd,
+            "on_antihypertensives": on_antihypertensives,
+            "current_smoker": current_smoker,
+            "family_history_ascvd": family_history_ascvd,
+            "pregnant": pregnant,
+        }
+    )
     db = runtime_of(request).databases.get()
-    clinic_dep(request).assess_encounter(db, encounter_id, actor=who.username, source="page")
+    clinic_dep(request).assess_encounter(
+        db, encounter_id, actor=who.username, source="page", context=context or None
+    )
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)

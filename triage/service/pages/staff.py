@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from referral import encounter_context as visit_history
 from referral import facilities, referrals, store
 from referral import queue as staff_queue
 from triage.assessment import Disposition
@@ -18,7 +19,7 @@ from triage.service.clinic import REFERRAL_URGENCY
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
 from triage.service.pages.closure import closure_context
-from triage.service.pages.entry import reading_groups
+from triage.service.pages.entry import HISTORY_QUESTIONS, history_form_values, reading_groups
 from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render
 
@@ -164,6 +165,8 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
         reading_groups=reading_groups(),
+        history_questions=HISTORY_QUESTIONS,
+        history=history_form_values(visit_history.stated(encounter)),
         referral_urgency=REFERRAL_URGENCY.get(
             store.final_disposition(db, latest) if latest else "", "routine"
         ),
