@@ -7,7 +7,10 @@
         |         |                   \\-> cancelled (before arrival)
         \\---------+------> cancelled
 
-``completed``, ``declined`` and ``cancelled`` are final.
+``completed``, ``declined`` and ``cancelled`` are final. Every other status is **open**
+(:data:`OPEN_STATUSES`): an arrived patient's referral stays open until the receiving hospital's
+feedback completes it. The second-referral guard (``referral.referrals.open_referrals``) and the
+device pipeline's automatic proposal both read this one definition.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
 }
 STATUSES: Final = tuple(ALLOWED)
 FINAL: Final = frozenset(status for status, targets in ALLOWED.items() if not targets)
+#: Not final: the referral is still going on (proposed, sent, accepted, arrived), in lifecycle order.
+OPEN_STATUSES: Final = tuple(status for status in STATUSES if status not in FINAL)
 INITIAL: Final = "proposed"
 NEEDS_NOTE: Final = frozenset({"declined", "cancelled"})
 

@@ -24,8 +24,8 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
     """Propose a referral for an assessment; stored once per idempotency key.
 
     Both facilities must be in the directory: an unknown one is an :class:`UnknownFacilityError`
-    raised before anything is written. An encounter with an open referral (proposed, sent or
-    accepted) gets a second one only when ``referral.alongside_open`` says so (the audit entry
+    raised before anything is written. An encounter with an open referral (proposed, sent,
+    accepted or arrived: not yet completed, declined or cancelled) gets a second one only when ``referral.alongside_open`` says so (the audit entry
     names the open ones); otherwise :class:`OpenReferralError` names the open referral.
     """
     digest = request_digest(referral)
@@ -87,7 +87,6 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
     return write(db, work)
 
 
-OPEN_STATUSES = ("proposed", "sent", "accepted")
 #: How many of an encounter's open referrals a new one's audit entry names (the newest): a clinic
 #: has one or two; a stream of deliberate referrals (a bridge, the benchmark) must not make each
 #: write read and record all the earlier ones.
@@ -95,16 +94,16 @@ OPEN_LISTED = 5
 
 
 def open_referrals(db: Database, encounter_id: int, limit: int | None = None) -> list[dict[str, Any]]:
-    """The encounter's open referrals (proposed, sent or accepted), newest first, with the
-    receiving facility's name; at most ``limit`` of them."""
-    marks = ", ".join("?" * len(OPEN_STATUSES))
+    """The encounter's open referrals (:data:`referral.lifecycle.OPEN_STATUSES`: proposed, sent,
+    accepted or arrived), newest first, with the receiving facility's name; at most ``limit``."""
+    marks = ", ".join("?" * len(lifecycle.OPEN_STATUSES))
     return list(
         db.query(
             "SELECT r.*, f.name AS facility_name FROM referrals r"
             " LEFT JOIN facilities f ON f.id = r.to_facility"
             f" WHERE r.encounter_id = ? AND r.status IN ({marks}) ORDER BY r.id DESC"
             + (f" LIMIT {int(limit)}" if limit is not None else ""),
-            [encounter_id, *OPEN_STATUSES],
+            [encounter_id, *lifecycle.OPEN_STATUSES],
         )
     )
 

@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from referral import audit, lifecycle, referrals
-from referral.errors import TransitionError, UserInputError
+from referral.errors import OpenReferralError, TransitionError, UserInputError
 from referral.records import FeedbackIn, ReferralIn
 
 from .conftest import visit
@@ -102,3 +102,52 @@ def test_transition_time_cannot_go_backwards(db: Database) -> None:
         referrals.transition(db, rid, "sent", actor="dr_li", at="2001-01-01T00:00:00+00:00")
     with pytest.raises(UserInputError, match="no UTC offset"):
         referrals.transition(db, rid, "sent", actor="dr_li", at="2099-01-01T00:00:00")
+
+
+def test_open_statuses_are_the_ones_not_final_and_arrived_is_one() -> None:
+    assert lifecycle.OPEN_STATUSES == ("proposed", "sent", "accepted", "arrived")
+    assert set(lifecycle.OPEN_STATUSES) | lifecycle.FINAL == set(lifecycle.STATUSES)
+
+
+#: Open until completed, declined or cancelled: the patient may still be at the receiving hospital.
+STILL_OPEN = {"proposed", "sent", "accepted", "arrived"}
+SECOND_AFTER = {
+    "proposed": [],
+    "sent": ["sent"],
+    "accepted": ["sent", "accepted"],
+    "arrived": ["sent", "accepted", "arrived"],
+    "completed": ["sent", "accepted", "arrived", "completed"],
+    "declined": ["sent", "declined"],
+    "cancelled": ["cancelled"],
+}
+
+
+@pytest.mark.parametrize("status", list(SECOND_AFTER))
+def test_a_second_referral_needs_confirmation_while_the_first_is_open(db: Database, status: str) -> None:
+    """An arrived patient's referral is open until the receiving hospital completes it: a second
+    referral for the visit is refused unless it says it is deliberate (``alongside_open``)."""
+    first = _referral(db)
+    rid = int(str(first["id"]))
+    for target in SECOND_AFTER[status]:
+        feedback = FeedbackIn(justified=True, diagnosis="pneumonia") if target == "completed" else None
+        note = "bed shortage" if target in ("declined", "cancelled") else None
+        referrals.transition(db, rid, target, actor="dr_li", note=note, feedback=feedback)
+    encounter_id = int(str(first["encounter_id"]))
+    assert [r["id"] for r in referrals.open_referrals(db, encounter_id)] == (
+        [rid] if status in STILL_OPEN else []
+    )
+    second = ReferralIn(
+        assessment_id=int(str(first["assessment_id"])),
+        to_facility="ZJ-S01",
+        urgency="routine",
+        reason="follow-up",
+    )
+    if status in STILL_OPEN:
+        with pytest.raises(OpenReferralError, match=rf"open referral #{rid} \({status}, urgent"):
+            referrals.create_referral(db, second, actor="dr_li")
+        made = referrals.create_referral(
+            db, second.model_copy(update={"alongside_open": True}), actor="dr_li"
+        )
+        assert audit.entries_for(db, "referral", made["id"])[0]["data"]["alongside_open"] == [rid]
+    else:
+        assert referrals.create_referral(db, second, actor="dr_li")["status"] == "proposed"

@@ -205,12 +205,8 @@ class DevicePipeline:
         urgency = REFERRAL_URGENCY.get(str(assessment["disposition"]))
         if urgency is None:
             return None
-        open_referral = db.conn.execute(
-            "SELECT id FROM referrals WHERE encounter_id = ? AND status NOT IN ('cancelled', 'declined', 'completed')",
-            [assessment["encounter_id"]],
-        ).fetchone()
-        if open_referral is not None:
-            return None
+        if referrals.open_referrals(db, int(assessment["encounter_id"]), limit=1):
+            return None  # the encounter's referral is still going on (referral.lifecycle.OPEN_STATUSES)
         targets = [f for f in facilities.list_all(db) if f["tier"] != "primary"]
         if not targets:
             log.warning("no secondary or tertiary facility in the directory: referral not proposed")

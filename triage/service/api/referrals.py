@@ -31,7 +31,7 @@ class ReferralCreate(BaseModel):
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
     alongside_open: bool = Field(
         False,
-        description="The encounter already has an open referral (proposed, sent or accepted) and a"
+        description="The encounter already has an open referral (proposed, sent, accepted or arrived) and a"
         " second one is deliberate; without it such a request is refused with 409"
         " `open_referral_exists` naming the open referral (`context.referral_id`)",
     )

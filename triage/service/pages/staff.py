@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from referral import encounter_context as visit_history
-from referral import facilities, referrals, store
+from referral import facilities, lifecycle, referrals, store
 from referral import queue as staff_queue
 from triage.assessment import Disposition
 from triage.errors import UserInputError
@@ -157,7 +157,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
         final=store.final_disposition(db, latest) if latest else None,
         overrides=overrides,
         referrals=refs,
-        open_referrals=[r for r in refs if r["status"] in referrals.OPEN_STATUSES],
+        open_referrals=[r for r in refs if r["status"] in lifecycle.OPEN_STATUSES],
         basis=by_referral(db, [r["id"] for r in refs]),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
