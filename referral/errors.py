@@ -16,6 +16,10 @@ class ClinicError(Exception):
     The message is English and stable (API clients and logs read it). ``says`` optionally names a
     message the staff pages show instead, in the user's language, filled from ``params`` (plain
     values: ids, names, ISO times); the English message is shown under it.
+
+    An error keeps its message, ``says``, ``params`` and any attribute a subclass sets when it is
+    pickled (passed to or from another process): :meth:`__reduce__` rebuilds it without calling
+    the subclass's ``__init__``, whose arguments need not be the message.
     """
 
     status_hint: int = 500
@@ -28,6 +32,17 @@ class ClinicError(Exception):
         super().__init__(*args)
         self.says = says
         self.params: dict[str, object] = dict(params or {})
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _restore, (type(self), self.args, dict(self.__dict__))
+
+
+def _restore(cls: type[ClinicError], args: tuple[object, ...], state: dict[str, object]) -> ClinicError:
+    """Unpickle a :class:`ClinicError`: the same class, message, ``says``, ``params`` and attributes."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class UserInputError(ClinicError):

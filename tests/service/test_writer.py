@@ -14,9 +14,10 @@ import socket
 import pytest
 
 from referral.records import AssessmentIn, ObservationIn, PatientIn
+from triage.errors import ConflictError
 from triage.service.clinic import PreparedAssessment
 from triage.service.walk_ins import WalkIn, decode_row, encode_row
-from triage.service.writer import ForwardedError, WriterGoneError, WriterLink, line_pair
+from triage.service.writer import ForwardedError, WriterGoneError, WriterLink, error_reply, line_pair
 
 PAYLOAD = '{"disposition": "local_care", "note": "quotes \\" and newlines \\n stay as sent", "zh": "本地"}'
 
@@ -111,6 +112,32 @@ def test_the_answer_and_the_primary_s_errors_reach_the_worker() -> None:
         with pytest.raises(ForwardedError, match="already used") as caught:
             await refused
         assert (caught.value.status_hint, caught.value.code) == (409, "conflict")
+        link.close()
+        ours.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_refusal_keeps_its_message_key_and_params_across_the_line() -> None:
+    async def scenario() -> None:
+        ours, theirs = line_pair()
+        ours.setblocking(False)
+        link = WriterLink(theirs)
+        loop = asyncio.get_running_loop()
+        refused = loop.create_task(link.store(a_walk_in()))
+        header, _ = await _primary_reads(ours)
+        closed = ConflictError(
+            "new readings: encounter 3 was closed at ... by nurse1 (went home); open a new encounter",
+            says="error.encounter_closed",
+            params={"closed_at": "2026-12-04T08:00:00+00:00", "user": "nurse1", "reason": "went home"},
+        )
+        answer = {"id": header["id"], "error": error_reply(closed)}
+        await loop.sock_sendall(ours, json.dumps(answer).encode() + b"\n")
+        with pytest.raises(ForwardedError, match="open a new encounter") as caught:
+            await refused
+        forwarded = caught.value
+        assert (forwarded.status_hint, forwarded.code) == (409, "conflict")
+        assert (forwarded.says, forwarded.params) == (closed.says, closed.params)
         link.close()
         ours.close()
 

@@ -10,7 +10,7 @@ primary's commit, so "acknowledged means durable" holds for every process.
 A message is one packet: a JSON header line, a newline, then raw bytes (the assessment's JSON
 text, passed on as it is). Requests carry an ``id``; the answer carries the same ``id`` and
 either the stored row or the error the primary raised (:class:`ForwardedError` re-raises it in
-the worker with the same HTTP status and code).
+the worker with the same HTTP status, code, message key and params).
 
 When the line is not there (one process, or a walk-in too big for one packet) the process
 writes itself, taking turns with the others (:mod:`referral.writer_lock`). When the primary goes
@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 from triage.errors import ClinicError
@@ -39,12 +40,45 @@ BUFFER = 4 << 20  # socket buffer asked for; the kernel may grant less (net.core
 
 
 class ForwardedError(ClinicError):
-    """An error the primary raised while storing a worker's walk-in, re-raised in the worker."""
+    """An error the primary raised while storing a worker's walk-in, re-raised in the worker with
+    its HTTP status, code, message key (``says``) and ``params``."""
 
-    def __init__(self, message: str, status_hint: int, code: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        status_hint: int,
+        code: str,
+        *,
+        says: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, says=says, params=params)
         self.status_hint = status_hint
         self.code = code
+
+    @classmethod
+    def from_reply(cls, error: dict[str, Any]) -> ForwardedError:
+        """The error of a writer-line answer (:func:`error_reply`)."""
+        says, params = error.get("says"), error.get("params")
+        return cls(
+            str(error.get("message")),
+            int(error.get("status", 500)),
+            str(error.get("code")),
+            says=says if isinstance(says, str) else None,
+            params=params if isinstance(params, dict) else None,
+        )
+
+
+def error_reply(exc: ClinicError) -> dict[str, Any]:
+    """A :class:`ClinicError` as the writer line carries it: message, status, code, ``says`` and
+    ``params``, so the worker's page can still say it in the user's language."""
+    return {
+        "message": str(exc),
+        "status": exc.status_hint,
+        "code": exc.code,
+        "says": exc.says,
+        "params": exc.params,
+    }
 
 
 class WriterGoneError(ClinicError):
@@ -117,9 +151,7 @@ class WriterLink:
         reply, payload = await future
         error = reply.get("error")
         if isinstance(error, dict):
-            raise ForwardedError(
-                str(error.get("message")), int(error.get("status", 500)), str(error.get("code"))
-            )
+            raise ForwardedError.from_reply(error)
         return decode_row(reply, payload)
 
     def _readable(self) -> None:
@@ -195,10 +227,7 @@ class WriterService:
             reply, payload = encode_row(row)
             self._runtime.metrics.walk_ins_for_workers.inc()
         except ClinicError as exc:
-            reply, payload = (
-                {"error": {"message": str(exc), "status": exc.status_hint, "code": exc.code}},
-                b"",
-            )
+            reply, payload = {"error": error_reply(exc)}, b""
         except ValueError as exc:
             log.error("ignored a malformed request from %s on the writer line: %s", name, exc)
             if ident is None:
