@@ -23,6 +23,12 @@ from analytics.reports.suppress import suppress
 
 Progress = Callable[[str], None]
 
+#: ``summary.json``'s format (its first key, ``format_version``). 2: rejections counted per kind
+#: (``encounter_rows_rejected``, ``facility_rows_rejected``, ``facility_values_left_empty``,
+#: ``files_rejected``). 1 (files without the key): one ``rows_rejected`` summing encounter rows,
+#: facility rows and facility values left empty. Changes are listed in docs/analytics-reports.md.
+SUMMARY_FORMAT = "clinic-triage-report-summary/2"
+
 
 @dataclass
 class Report:
@@ -185,6 +191,7 @@ def assemble(
         ]
     ].sum()
     summary: dict[str, Any] = {
+        "format_version": SUMMARY_FORMAT,
         "engine": engine,
         "synthetic": pooled.synthetic,
         "provenance_unknown": provenance_unknown(pooled.sources),
