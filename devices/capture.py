@@ -9,6 +9,8 @@ complete messages, through the same codecs the live gateway uses.
 - HL7: MLLP frames if the file has a start byte, else messages cut at ``MSH`` segments.
 - POCT1-A2: XML messages cut at each root element's end tag (every message of the
   conversation is yielded; only observation messages carry results).
+- BLE: GATT lines (``<uuid> <hex>``), each glucose measurement paired with its context by
+  sequence number (RACP responses and gateway commands are skipped).
 - line: the profile's line grammar framer.
 """
 
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 
 from devices.codecs.astm_link import AstmReceiver, FrameRejected, MessageDiscarded, MessageReceived
 from devices.codecs.astm_records import split_messages
+from devices.codecs.gatt_lines import GattBadLine, GattFailure
+from devices.codecs.gatt_records import AssembledRecord, read_records
 from devices.codecs.lines import LineFramer
 from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow
 from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aJunk
@@ -113,6 +117,17 @@ def read_capture(
                 )
         if poct.buffered:
             yield Quarantine("incomplete_message", b"", None, dev, "capture ends inside a POCT1-A2 message")
+        return
+    if profile.protocol == "ble":
+        for record in read_records(data):
+            if isinstance(record, AssembledRecord):
+                yield CapturedMessage(record.raw, record.offset)
+            elif isinstance(record, GattBadLine):
+                yield Quarantine("unreadable_line", record.raw, record.offset, dev, record.reason)
+            elif isinstance(record, GattFailure):
+                continue  # the link's report of a refused GATT operation: no data
+            else:
+                yield Quarantine("stray_value", record.raw, record.offset, dev, record.reason)
         return
     assert profile.line_grammar is not None
     framer = LineFramer(profile.line_grammar)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devices.codecs import astm_records, hl7, lines, poct1a_results
+from devices.codecs import astm_records, gatt_records, hl7, lines, poct1a_results
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
@@ -16,7 +16,7 @@ def decode_message(
     base_offset: int = 0,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """Decode one complete message (ASTM: joined frame text H..L; HL7: the message inside MLLP;
-    line: one line or packet; POCT1-A2: one XML message) with the profile's protocol. Never
+    line: one line or packet; POCT1-A2: one XML message; BLE: one record's GATT lines) with the profile's protocol. Never
     raises for bad device data."""
     if profile.protocol == "astm":
         return astm_records.decode_message(profile, raw, counter=counter, base_offset=base_offset)
@@ -24,4 +24,6 @@ def decode_message(
         return hl7.decode_message(profile, raw, counter=counter, base_offset=base_offset)
     if profile.protocol == "poct1a":
         return poct1a_results.decode_message(profile, raw, counter=counter, base_offset=base_offset)
+    if profile.protocol == "ble":
+        return gatt_records.decode_message(profile, raw, counter=counter, base_offset=base_offset)
     return lines.decode_message(profile, raw, counter=counter, base_offset=base_offset)

@@ -22,7 +22,7 @@ from devices.errors import ProfileError
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
-Protocol = Literal["astm", "hl7", "line", "poct1a"]
+Protocol = Literal["astm", "hl7", "line", "poct1a", "ble"]
 LineGrammar = Literal["nonin", "bp_csv", "urine_strip", "vidas", "spotchem"]
 
 
@@ -142,6 +142,29 @@ class Poct1aSettings(_Strict):
     max_message_size: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
 
+class BleSettings(_Strict):
+    """A Bluetooth LE personal health device (``devices.transports.ble``, needs the ``ble`` extra).
+
+    The device is found by ``address`` (a MAC address; a UUID on macOS) or, without one, by its
+    advertised ``name``. ``service`` decides the conversation: ``glucose`` fetches stored records
+    through the Record Access Control Point (``devices.glucose_fetch``), ``blood_pressure``
+    subscribes to Blood Pressure Measurement indications. ``scan_timeout`` bounds a search for the
+    device, ``response_timeout`` the silence allowed while the meter owes records or a RACP
+    response (seconds)."""
+
+    address: str | None = None
+    name: str | None = None
+    service: Literal["glucose", "blood_pressure"]
+    scan_timeout: float = Field(default=10.0, gt=0, le=300)
+    response_timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _found_somehow(self) -> BleSettings:
+        if not (self.address or self.name):
+            raise ValueError("[ble] needs address (e.g. C4:7C:8D:6A:12:34) or name (the advertised name)")
+        return self
+
+
 class DeviceProfile(_Strict):
     """Everything known about one device. Loaded from TOML by :func:`load_profile`."""
 
@@ -161,6 +184,7 @@ class DeviceProfile(_Strict):
     astm: AstmFields = AstmFields()
     hl7: Hl7Fields = Hl7Fields()
     poct1a: Poct1aSettings = Poct1aSettings()
+    ble: BleSettings | None = None
     line_skip_patterns: tuple[str, ...] = ()  # regexes of lines to skip (power-up banners, headers)
     no_value_tokens: tuple[str, ...] = ("---", "--", "-----", "----")
     ignored_codes: tuple[str, ...] = ()  # known vendor codes triage does not use (not quarantined)
@@ -194,6 +218,12 @@ class DeviceProfile(_Strict):
             )
         if self.protocol != "line" and self.line_grammar is not None:
             raise ValueError(f"line_grammar is only for protocol 'line', not {self.protocol!r}")
+        if self.protocol == "ble" and self.ble is None:
+            raise ValueError("protocol 'ble' needs a [ble] table (address or name, and service)")
+        if self.protocol != "ble" and self.ble is not None:
+            raise ValueError(f"[ble] is only for protocol 'ble', not {self.protocol!r}")
+        if self.ble is not None and (self.serial is not None or self.tcp is not None):
+            raise ValueError("a BLE device has no [serial] or [tcp] table")
         return self
 
     @property
@@ -251,7 +281,7 @@ def bundled_profile_names() -> list[str]:
 
 def generic_profile(protocol: Protocol, line_grammar: LineGrammar | None = None) -> DeviceProfile:
     """The bundled generic profile for a protocol (strict: no tolerance switch on); for line
-    protocols, the bundled profile of that grammar."""
+    protocols, the bundled profile of that grammar; for BLE, the bundled glucose meter."""
     if protocol == "line":
         names = {
             "nonin": "nonin-oximeter",
@@ -261,4 +291,6 @@ def generic_profile(protocol: Protocol, line_grammar: LineGrammar | None = None)
             "spotchem": "arkray-spotchem_el",
         }
         return load_profile(PROFILE_DIR / f"{names[line_grammar or 'nonin']}.toml")
+    if protocol == "ble":
+        return load_profile(PROFILE_DIR / "ble-glucose_meter.toml")
     return load_profile(PROFILE_DIR / f"generic-{protocol}.toml")

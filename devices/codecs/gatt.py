@@ -1,4 +1,4 @@
-"""Bluetooth LE health characteristics (pure decoding; there is no BLE transport in this release).
+"""Bluetooth LE Blood Pressure Measurement 0x2A35 (pure decoding; the BLE link is ``devices.transports.ble``).
 
 Blood Pressure Measurement (0x2A35) values are IEEE-11073 16-bit SFLOATs: a 4-bit signed exponent
 and a 12-bit signed mantissa. The special values NaN (0x07FF), NRes (0x0800), +INF (0x07FE),
@@ -10,6 +10,9 @@ The flags byte decides which fields follow - reading fixed offsets is the classi
 
 :func:`bp_results` maps a measurement to :class:`DeviceResult` records with vendor codes ``SYS``,
 ``DIA``, ``MAP`` and ``PR`` (units ``mm[Hg]`` or ``kPa`` as sent; triage converts kPa to mmHg).
+The user id is the monitor's own user slot (1, 2... ; 0xFF unknown user), not a clinic patient id:
+it is kept as a comment and never used as the patient link (a patient is linked through a device
+association).
 """
 
 from __future__ import annotations
@@ -18,27 +21,12 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime
 
+from devices.codecs.ieee11073 import sfloat
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
-
-SPECIAL = {0x07FF: "NaN", 0x0800: "NRes", 0x07FE: "+INF", 0x0802: "-INF", 0x0801: "reserved"}
-
-
-def sfloat(raw: int) -> float | None:
-    """Decode a 16-bit IEEE-11073 SFLOAT; None for the special (no value) codes."""
-    raw &= 0xFFFF
-    if raw in SPECIAL:
-        return None
-    mantissa = raw & 0x0FFF
-    if mantissa >= 0x0800:
-        mantissa -= 0x1000
-    exponent = raw >> 12
-    if exponent >= 0x8:
-        exponent -= 0x10
-    return round(mantissa * 10.0**exponent, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +103,7 @@ def bp_results(
             protocol="ble",
             message_id=mid,
             sample_id=None,
-            patient_id=str(m.user_id) if m.user_id is not None else None,
+            patient_id=None,
             vendor_code=code,
             raw_value="" if value is None else f"{value:g}",
             device_unit=unit,
@@ -125,6 +113,7 @@ def bp_results(
             observed_at=when,
             reference_range=None,
             byte_offset=0,
+            comments=(f"monitor user {m.user_id}",) if m.user_id is not None else (),
         )
         result, problem = build_result(f, profile, counter, data)
         results.append(result)

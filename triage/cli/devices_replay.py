@@ -16,7 +16,7 @@ from devices.profile import generic_profile, load_profile
 from triage.errors import UserInputError
 from triage.intake import observation_record, replay_capture
 
-ProtocolName = Literal["astm", "hl7", "line", "poct1a"]
+ProtocolName = Literal["astm", "hl7", "line", "poct1a", "ble"]
 
 
 def _counted(label: str, reasons: Iterable[str]) -> str:
@@ -32,15 +32,17 @@ def register(app: typer.Typer) -> None:
     @app.command("replay")
     def replay(
         file: Path = typer.Argument(
-            ..., help="Capture file: raw bytes as the device sent them (or a vendor sample)."
+            ...,
+            help="Capture file: raw bytes as the device sent them (or a vendor sample); for ble, "
+            "'<uuid> <hex>' lines of GATT values.",
         ),
-        protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7, line or poct1a."),
+        protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7, line, poct1a or ble."),
         profile: str | None = typer.Option(
             None,
             "--profile",
             help="Device profile TOML file, or the name of a bundled profile (e.g. sysmex-xn550). "
             "Default: the strict generic profile (generic-astm, generic-hl7, generic-poct1a; "
-            "for line: nonin-oximeter).",
+            "for line: nonin-oximeter; for ble: ble-glucose_meter).",
         ),
         received_at: str | None = typer.Option(
             None,
@@ -58,8 +60,8 @@ def register(app: typer.Typer) -> None:
         named on stderr and printed once. Problems go to stderr with byte offsets. Exit 0 if everything
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
         ignores and "no value" readings are reported on stderr and never printed as observations."""
-        if protocol not in ("astm", "hl7", "line", "poct1a"):
-            raise UserInputError(f"--protocol must be astm, hl7, line or poct1a, got {protocol!r}")
+        if protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
+            raise UserInputError(f"--protocol must be astm, hl7, line, poct1a or ble, got {protocol!r}")
         prof = load_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
         if prof.protocol != protocol:
             raise UserInputError(

@@ -67,3 +67,8 @@ def test_kpa_reading_becomes_mmhg_in_triage_and_specials_are_missing() -> None:
     assert obs.unit == "mm[Hg]" and obs.value == pytest.approx(120.0, abs=0.01)
     _, problems = bp_results(prof, b"\x00\x01")
     assert problems[0].reason == "unparseable_message"
+
+
+def test_the_monitors_user_id_is_kept_but_never_taken_for_a_patient_id() -> None:
+    results, _ = bp_results(load_profile("ble-bp_monitor"), build(0x08, sf(128), sf(82), sf(97)))
+    assert all(r.patient_id is None and "monitor user 3" in r.comments for r in results)

@@ -39,6 +39,7 @@ TRACES: dict[str, str] = {
     "urine-strip.txt": "urine-strip",
     "mindray-bs380.hl7": "mindray-bs380",
     "poct1a-glucose_meter.xml": "poct1a-glucose_meter",
+    "ble-glucose_meter.txt": "ble-glucose_meter",
 }
 
 

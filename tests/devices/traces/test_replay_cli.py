@@ -88,7 +88,7 @@ def test_replay_labels_synthetic_samples(capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-p", "dicom"], "--protocol must be astm, hl7, line or poct1a"),
+        (["-p", "dicom"], "--protocol must be astm, hl7, line, poct1a or ble"),
         (["-p", "hl7", "--profile", "sysmex-xn550"], "is for protocol 'astm', not 'hl7'"),
         (
             ["-p", "astm", "--profile", "no-such-device"],

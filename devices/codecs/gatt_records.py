@@ -1,0 +1,220 @@
+"""GATT values -> stored messages -> results, for ``protocol = "ble"`` profiles (pure).
+
+One stored message is one record, written as GATT lines (``devices.codecs.gatt_lines``):
+
+* a Glucose Measurement 0x2A18, followed by its Context 0x2A34 when the meter sent one with the
+  same sequence number (:class:`RecordAssembler` pairs them);
+* a Blood Pressure Measurement 0x2A35 (``devices.codecs.gatt``).
+
+The glucose record's sequence number is its sample id (``seq 12``), so the gateway's
+exactly-once key (device, sample id, test, device time) drops a record the meter sends again -
+after a reconnect in the middle of a transfer, or because it ignored the "from sequence N"
+filter and sent everything - and still stores a new record that reuses an old number after the
+meter's memory was cleared (its device time differs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devices.codecs import gatt
+from devices.codecs.gatt_glucose import (
+    CONTEXT_UUID,
+    FASTING,
+    MEASUREMENT_UUID,
+    SAMPLE_LOCATIONS,
+    SAMPLE_TYPES,
+    UNTRUSTWORTHY,
+    GlucoseContext,
+    GlucoseMeasurement,
+    decode_context,
+    decode_measurement,
+)
+from devices.codecs.gatt_lines import GattBadLine, GattFailure, GattLineReader, GattValue, value_line
+from devices.errors import CodecError
+from devices.mapping import Fields, build_result
+from devices.profile import DeviceProfile
+from devices.results import DeviceResult, Quarantine, message_id
+from devices.tolerance import ToleranceCounter
+
+BP_UUID = "2a35"
+#: Characteristics whose values are records (a glucose context travels with its measurement).
+RECORD_UUIDS = frozenset({MEASUREMENT_UUID, BP_UUID})
+#: Sample id of a glucose record: this prefix and the record's sequence number.
+SEQUENCE_PREFIX = "seq "
+#: Flag of a glucose result whose meter clock was not set (no device time).
+TIME_UNKNOWN = "device_time_unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class AssembledRecord:
+    raw: bytes  # the record's GATT lines
+    offset: int  # of its first line
+
+
+@dataclass(frozen=True, slots=True)
+class StrayValue:
+    """A value that belongs to no record (a context whose measurement never came)."""
+
+    raw: bytes
+    offset: int
+    reason: str
+
+
+def _sequence(data: bytes) -> int | None:
+    return int.from_bytes(data[1:3], "little") if len(data) >= 3 else None
+
+
+class RecordAssembler:
+    """Pairs each glucose measurement with the context of the same sequence number (sans-IO).
+
+    A measurement that announces a context (flags bit 4) waits for it; it is given up (stored
+    alone) when another record arrives or :meth:`flush` is called (the RACP procedure ended)."""
+
+    def __init__(self) -> None:
+        self._pending: GattValue | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._pending is not None
+
+    def add(self, value: GattValue) -> list[AssembledRecord | StrayValue]:
+        if value.uuid == CONTEXT_UUID:
+            pending, seq = self._pending, _sequence(value.data)
+            if pending is not None and seq is not None and seq == _sequence(pending.data):
+                self._pending = None
+                raw = value_line(pending.uuid, pending.data) + value_line(value.uuid, value.data)
+                return [AssembledRecord(raw, pending.offset)]
+            return [
+                StrayValue(
+                    value_line(value.uuid, value.data),
+                    value.offset,
+                    f"glucose context for sequence {seq} without its measurement",
+                )
+            ]
+        if value.uuid not in RECORD_UUIDS:
+            return []
+        out = self.flush()
+        if value.uuid == MEASUREMENT_UUID and value.data[:1] and value.data[0] & 0x10:
+            self._pending = value
+            return out
+        return [*out, AssembledRecord(value_line(value.uuid, value.data), value.offset)]
+
+    def flush(self) -> list[AssembledRecord | StrayValue]:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return []
+        return [AssembledRecord(value_line(pending.uuid, pending.data), pending.offset)]
+
+
+def read_records(data: bytes) -> list[AssembledRecord | StrayValue | GattBadLine | GattFailure]:
+    """A capture of GATT lines -> records in file order (RACP responses and other values that
+    are not records are skipped; unreadable lines and stray contexts are reported)."""
+    reader, assembler = GattLineReader(), RecordAssembler()
+    out: list[AssembledRecord | StrayValue | GattBadLine | GattFailure] = []
+    for line in [*reader.feed(data), *reader.flush()]:
+        if isinstance(line, GattValue):
+            out += assembler.add(line)
+        else:
+            out.append(line)
+    return [*out, *assembler.flush()]
+
+
+def _values(raw: bytes) -> list[GattValue]:
+    values = []
+    for line in GattLineReader().feed(raw if raw.endswith(b"\n") else raw + b"\n"):
+        if not isinstance(line, GattValue):
+            detail = (
+                line.reason if isinstance(line, GattBadLine) else f"link failure on {line.uuid}: {line.text}"
+            )
+            raise CodecError(detail)
+        values.append(line)
+    if not values:
+        raise CodecError("no GATT value in the message")
+    return values
+
+
+def decode_message(
+    profile: DeviceProfile,
+    raw: bytes,
+    *,
+    counter: ToleranceCounter | None = None,
+    base_offset: int = 0,
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """One stored record (its GATT lines) -> results. Never raises for bad device data: the
+    whole record is quarantined with the reason (field and byte offset)."""
+    counter = counter or ToleranceCounter()
+    try:
+        values = _values(raw)
+        first = values[0]
+        if first.uuid == MEASUREMENT_UUID:
+            measurement = decode_measurement(first.data)
+            context = None
+            if len(values) > 1:
+                if values[1].uuid != CONTEXT_UUID or len(values) > 2:
+                    raise CodecError("a glucose record is a 2a18 measurement and at most one 2a34 context")
+                context = decode_context(values[1].data)
+                if context.sequence != measurement.sequence:
+                    raise CodecError(
+                        f"glucose context sequence {context.sequence} does not match measurement "
+                        f"sequence {measurement.sequence}"
+                    )
+            return glucose_results(profile, measurement, context, raw, counter, base_offset)
+        if first.uuid == BP_UUID and len(values) == 1:
+            return gatt.bp_results(profile, first.data, counter=counter)
+        raise CodecError(f"characteristic {first.uuid} is not one this gateway decodes (2a18, 2a35)")
+    except CodecError as exc:
+        return [], [Quarantine("unparseable_message", raw, base_offset, profile.device_id, str(exc))]
+
+
+def glucose_results(
+    profile: DeviceProfile,
+    m: GlucoseMeasurement,
+    context: GlucoseContext | None,
+    raw: bytes,
+    counter: ToleranceCounter,
+    base_offset: int = 0,
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """A decoded glucose record -> one result (vendor code ``GLU`` or ``GLU-FASTING``); none when
+    the record carries no concentration field."""
+    if m.unit is None:
+        return [], []
+    value, unit = m.value_and_unit()
+    flags = [f"sensor:{name}" for name in m.annunciations]
+    if value and "result_above_range" in m.annunciations:
+        value = f">{value}"
+    elif value and "result_below_range" in m.annunciations:
+        value = f"<{value}"
+    when = m.time
+    trusted = not (UNTRUSTWORTHY & set(m.annunciations))
+    if when is None:
+        flags.append(TIME_UNKNOWN)
+        trusted = False
+    comments = [f"record sequence {m.sequence}"]
+    if m.sample_type is not None:
+        comments.append(f"sample {SAMPLE_TYPES.get(m.sample_type, f'type {m.sample_type}')}")
+    if m.sample_location is not None:
+        comments.append(f"site {SAMPLE_LOCATIONS.get(m.sample_location, f'location {m.sample_location}')}")
+    if context is not None and context.meal_name:
+        comments.append(f"meal {context.meal_name}")
+    elif m.context_follows and context is None:
+        comments.append("context announced but not received")
+    fasting = context is not None and context.meal == FASTING
+    f = Fields(
+        protocol="ble",
+        message_id=message_id(raw),
+        sample_id=f"{SEQUENCE_PREFIX}{m.sequence}",
+        patient_id=None,
+        vendor_code="GLU-FASTING" if fasting else "GLU",
+        raw_value=value,
+        device_unit=unit,
+        status="final" if trusted else "preliminary",
+        qc=m.control_solution,
+        flags=tuple(flags),
+        observed_at=when.replace(tzinfo=profile.zone) if when is not None else None,
+        reference_range=None,
+        byte_offset=base_offset,
+        comments=tuple(comments),
+    )
+    result, problem = build_result(f, profile, counter, raw)
+    return [result], [problem] if problem is not None else []
