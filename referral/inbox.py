@@ -10,7 +10,10 @@ Rules this module keeps:
   is counted as a duplicate, never stored twice. A message whose results are all duplicates is
   still stored (raw bytes are evidence) and linked to nothing new. Exceptions, which update the
   one row in place: a final result replaces a stored non-final one, and a correction replaces a
-  stored result with another value (``_supersede``).
+  stored result with another value (``_supersede``). The row then holds the version in force;
+  every version it replaced is kept in ``details["replaced"]`` (value, status, message, receipt
+  time; oldest first) and a ``device_result.replaced`` audit entry records old -> new, so staff
+  can see what a correction changed (:attr:`StoredDeviceResult.corrected_from`).
 * ``delivered_at`` marks the hand-off to triage. Results not yet delivered survive a crash and are
   handed over again on start (store-and-forward), so the subscriber must itself be idempotent on
   the result id.
@@ -31,6 +34,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from referral import audit
 from referral.associations import audit_links, link_unidentified
 from referral.errors import ConflictError
 
@@ -103,6 +107,17 @@ class StoredDeviceResult(NewDeviceResult):
     message_id: int
     received_at: str
     delivered_at: str | None
+
+    @property
+    def corrected_from(self) -> str | None:
+        """For a device correction that changed the value: the value it replaced, as shown
+        (``28.0 mmol/L``); None otherwise (not a correction, nothing replaced, same value)."""
+        replaced = self.details.get("replaced")
+        if self.status not in CORRECTION_STATUSES or not isinstance(replaced, list) or not replaced:
+            return None
+        before = {k: replaced[-1].get(k) or "" for k in ("comparator", "value", "unit")}
+        shown = f"{before['comparator']}{before['value']} {before['unit']}".strip()
+        return shown if shown != self.shown_value else None
 
 
 @dataclass(frozen=True)
@@ -294,24 +309,43 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     copy of an aborted transfer), and a CORRECTED result replaces a stored one with another value.
     The replaced row keeps its id and is handed to triage again (``delivered_at`` cleared); when it
     was already stored as an observation, the service corrects that observation
-    (``referral.corrections``), keeping the original."""
+    (``referral.corrections``), keeping the original. The version replaced is appended to the
+    row's ``details["replaced"]`` and audited (``device_result.replaced``)."""
     key = [row["device_id"], row["sample_id"], row["vendor_code"], row["result_time"]]
-    stored = db.execute(
-        "SELECT id, status, value FROM device_results "
+    stored = db.execute_returning_dicts(
+        "SELECT id, status, value, comparator, unit, message_id, received_at, details FROM device_results "
         "WHERE device_id = ? AND sample_id = ? AND vendor_code = ? AND result_time = ?",
         key,
-    ).fetchone()
-    if stored is None:
+    )
+    if not stored:
         return None
-    result_id, old_status, old_value = stored
-    if not replaces(row["status"], row["value"], old_status, old_value):
+    (old,) = stored
+    if not replaces(row["status"], row["value"], old["status"], old["value"]):
         return None
+    version = {k: old[k] for k in ("value", "comparator", "unit", "status", "message_id", "received_at")}
+    earlier = json.loads(old["details"]).get("replaced", []) if old["details"] else []
+    details = json.loads(row["details"]) if row["details"] else {}
+    row = {**row, "details": json.dumps(details | {"replaced": [*earlier, version]}, sort_keys=True)}
     columns = [c for c in row if c not in {"device_id", "sample_id", "vendor_code", "result_time"}]
     db.execute(
         "UPDATE device_results SET " + ", ".join(f"{c} = ?" for c in columns) + " WHERE id = ?",
-        [row[c] for c in columns] + [result_id],
+        [row[c] for c in columns] + [old["id"]],
     )
-    return {**row, "id": result_id}
+    correction = row["status"] in CORRECTION_STATUSES
+    audit.append(
+        db,
+        actor="device-gateway",
+        action="device_result.replaced",
+        entity="device_result",
+        entity_id=old["id"],
+        reason="device correction" if correction else "final result replaces a non-final one",
+        data={
+            "message_id": row["message_id"],
+            "from": version,
+            "to": {k: row[k] for k in ("value", "comparator", "unit", "status")},
+        },
+    )
+    return {**row, "id": old["id"]}
 
 
 def _insert(db: Database, table: str, row: dict[str, Any]) -> int:

@@ -95,6 +95,7 @@ class HeldResult:
             "value": r.value,
             "unit": r.unit,
             "status": r.status,
+            "corrected_from": r.corrected_from,
             "patient_id": r.patient_id or None,
             "why": list(self.why),
             "why_text": [self._why_text(w) for w in self.why],

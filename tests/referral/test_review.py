@@ -218,8 +218,13 @@ def test_a_final_result_replacing_a_dismissed_preliminary_one_is_held_again(db: 
     done = review.get_review(db, result_id)
     assert done is not None and (done.state, done.reviewed_by) == ("assigned", "nurse2")
     entries = audit.entries_for(db, "device_result", result_id)
-    assert [e["action"] for e in entries] == ["device_result.dismiss", "device_result.assign"]
-    assert entries[1]["data"]["replaces"]["state"] == "dismissed"
+    actions = [e["action"] for e in entries]
+    assert actions == ["device_result.dismiss", "device_result.replaced", "device_result.assign"]
+    assert (
+        entries[1]["data"]["from"]["status"] == "preliminary"
+        and entries[1]["data"]["to"]["status"] == "final"
+    )
+    assert entries[2]["data"]["replaces"]["state"] == "dismissed"
     with pytest.raises(ConflictError, match="already assigned"):
         review.dismiss(db, result_id, actor="nurse1", reason="again")
     assert held_ids(db) == {}

@@ -275,3 +275,54 @@ def test_a_correction_of_a_held_result_that_never_became_a_reading_stays_held(st
     assert not rows(staff, "SELECT id FROM observations") and not rows(
         staff, "SELECT id FROM observation_corrections"
     )
+
+
+def _held_row(staff: Staff, result_id: int) -> str:
+    """The result's row in the devices page's held results table."""
+    text = staff.client.get("/devices").text
+    return text.split(f'<tr data-result="{result_id}">')[1].split("</tr>")[0]
+
+
+def test_a_held_result_s_correction_shows_the_value_it_replaced(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("28.0", patient_id=None))
+    assert [r["corrected_from"] for r in held(staff)["data"]] == [None], "not a correction"
+    deliver(staff, result("2.8", "corrected", patient_id=None))
+    deliver(staff, result("3.1", "corrected", patient_id=None))  # corrected twice: the last one before
+    (row,) = held(staff)["data"]
+    assert (row["id"], row["value"], row["status"]) == (result_id, "3.1", "corrected")
+    assert row["corrected_from"] == "2.8 mmol/L" and row["assignable"] is True
+
+    # every version stays in the inbox row and in the audit trail
+    (stored,) = results_by_id(staff, result_id)
+    assert [(v["value"], v["status"]) for v in stored.details["replaced"]] == [
+        ("28.0", "final"),
+        ("2.8", "corrected"),
+    ]
+    db = staff.app.state.runtime.databases.get()
+    entries = [
+        e
+        for e in audit.entries_for(db, "device_result", result_id)
+        if e["action"] == "device_result.replaced"
+    ]
+    changes = [(e["data"]["from"]["value"], e["data"]["to"]["value"]) for e in entries]
+    assert changes == [("28.0", "2.8"), ("2.8", "3.1")] and audit.verify(db).ok
+
+    csrf = staff.login(Role.nurse)
+    shown = _held_row(staff, result_id)
+    assert (
+        "3.1 mmol/L" in shown and '<small class="corrected-from">corrected from 2.8 mmol/L</small>' in shown
+    )
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    assert "已更正，原值 2.8 mmol/L" in _held_row(staff, result_id)
+
+    # the correction still counts as the result: assigned, the corrected value is the reading
+    encounter_id = open_encounter(staff, "MRN-HELD-C")
+    assert assign(staff, result_id, encounter_id, reason="her sample").status_code == 201
+    assert used_glucose(staff, encounter_id) == [3.1]
+
+
+def test_a_correction_to_the_same_value_says_nothing_was_corrected(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("28.0", patient_id=None))
+    deliver(staff, result("28.0", "corrected", patient_id=None))  # status C, value unchanged
+    (row,) = held(staff)["data"]
+    assert (row["id"], row["status"], row["corrected_from"]) == (result_id, "corrected", None)

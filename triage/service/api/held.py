@@ -44,6 +44,11 @@ class HeldOut(BaseModel):
     value: str | None
     unit: str | None
     status: str
+    corrected_from: str | None = Field(
+        None,
+        description="A device correction (status C) that changed the value: the value it replaced, as"
+        " shown (`28.0 mmol/L`); every earlier version stays in the inbox and the audit trail",
+    )
     patient_id: str | None = Field(description="The patient id the device sent; null for integrators")
     why: list[WhyCode]
     why_text: list[str]
