@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from devices.codecs import astm_records, gatt_records, hl7, lines, poct1a_results
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine
@@ -14,10 +16,12 @@ def decode_message(
     *,
     counter: ToleranceCounter | None = None,
     base_offset: int = 0,
+    received_at: datetime | None = None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """Decode one complete message (ASTM: joined frame text H..L; HL7: the message inside MLLP;
-    line: one line or packet; POCT1-A2: one XML message; BLE: one record's GATT lines) with the profile's protocol. Never
-    raises for bad device data."""
+    line: one line or packet; POCT1-A2: one XML message; BLE: one record's GATT lines) with the
+    profile's protocol. ``received_at`` (live only) lets the BLE codec hold a stored record that
+    is older than the profile allows. Never raises for bad device data."""
     if profile.protocol == "astm":
         return astm_records.decode_message(profile, raw, counter=counter, base_offset=base_offset)
     if profile.protocol == "hl7":
@@ -25,5 +29,7 @@ def decode_message(
     if profile.protocol == "poct1a":
         return poct1a_results.decode_message(profile, raw, counter=counter, base_offset=base_offset)
     if profile.protocol == "ble":
-        return gatt_records.decode_message(profile, raw, counter=counter, base_offset=base_offset)
+        return gatt_records.decode_message(
+            profile, raw, counter=counter, base_offset=base_offset, received_at=received_at
+        )
     return lines.decode_message(profile, raw, counter=counter, base_offset=base_offset)

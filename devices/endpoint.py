@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devices.session import LinkDriver
-from devices.transports.link import SerialSpec, TcpConnectSpec, TcpListenSpec
+from devices.transports.link import BleSpec, SerialSpec, TcpConnectSpec, TcpListenSpec
 from referral.inbox import NewDeviceResult, NewQuarantineItem
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,12 +39,21 @@ class Decoded:
 class DeviceEndpoint:
     device_id: str
     protocol: str
-    transport: SerialSpec | TcpListenSpec | TcpConnectSpec
+    transport: SerialSpec | TcpListenSpec | TcpConnectSpec | BleSpec
     make_driver: Callable[[], LinkDriver]
+    #: For a conversation that resumes from what is stored (a glucose meter's RACP fetch asks for
+    #: records after the last stored sequence number): builds the driver from the clinic database.
+    make_resumed_driver: Callable[[Database], LinkDriver] | None = None
     decode: Callable[[bytes, str], Decoded]  # (raw message, received_at ISO time) -> records
     wire_log_dir: Path | None = None
     reopen_initial_s: float = 0.5
     reopen_max_s: float = 30.0
+
+    def new_driver(self, db: Database) -> LinkDriver:
+        """A fresh driver for one session."""
+        if self.make_resumed_driver is not None:
+            return self.make_resumed_driver(db)
+        return self.make_driver()
 
     @property
     def transport_label(self) -> str:
@@ -50,4 +62,6 @@ class DeviceEndpoint:
             return f"serial {t.url} {t.baudrate} {t.bytesize}{t.parity}{t.stopbits:g}"
         if isinstance(t, TcpListenSpec):
             return f"tcp listen {t.host}:{t.port}"
+        if isinstance(t, BleSpec):
+            return t.label
         return f"tcp connect {t.host}:{t.port}"

@@ -35,7 +35,16 @@ from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.session import Clock, Junk, MonotonicClock, SessionCounters, SessionInfo, run_session
-from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from devices.transports.ble import open_ble
+from devices.transports.link import (
+    BleSpec,
+    Link,
+    LinkClosed,
+    LinkError,
+    SerialSpec,
+    TcpConnectSpec,
+    TcpListenSpec,
+)
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import TcpListener, connect_tcp
 from devices.wire_log import WireLog
@@ -230,7 +239,7 @@ class Gateway:
         try:
             await run_session(
                 link,
-                endpoint.make_driver(),
+                endpoint.new_driver(self._db),
                 info,
                 clock=self._clock,
                 on_message=lambda raw, inf: self._store(endpoint, raw, inf),
@@ -305,6 +314,8 @@ class Gateway:
             return open_serial(transport)
         if isinstance(transport, TcpConnectSpec):
             return await connect_tcp(transport)
+        if isinstance(transport, BleSpec):
+            return await open_ble(transport)
         raise LinkError(f"device {endpoint.device_id}: unsupported transport {transport!r}")
 
     # ------------------------------------------------------------- persistence

@@ -9,6 +9,10 @@ The one rule that matters here: a message's final acknowledgement is emitted AFT
 * Line protocols have no acknowledgement: every complete line is a message.
 * POCT1-A2: the conversation driver is :class:`devices.poct1a_conversation.Poct1aDriver`; an
   observation message's ACK.R01 is placed after its ``Received``.
+* Bluetooth LE: a glucose meter's stored records are fetched by
+  :class:`devices.glucose_fetch.GlucoseFetchDriver`, resuming after the last stored sequence
+  number; a blood-pressure monitor's indications by
+  :class:`devices.gatt_subscription.SubscriptionDriver`. There is no application ACK to hold.
 
 Tolerance switches that fire are reported as ``Tolerated`` events (counter difference per feed).
 """
@@ -16,19 +20,27 @@ Tolerance switches that fire are reported as ``Tolerated`` events (counter diffe
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devices.codecs import astm_link, hl7, lines, mllp
+from devices.codecs.gatt_records import SEQUENCE_PREFIX
 from devices.decode import decode_message
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
+from devices.gatt_subscription import MEASUREMENTS, SubscriptionDriver
+from devices.glucose_fetch import GlucoseFetchDriver
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult
 from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Received, Send, Tolerated
 from devices.tolerance import ToleranceCounter
-from devices.transports.link import LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
-from referral.inbox import NewDeviceResult, NewQuarantineItem
+from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class _ToleranceDiff:
@@ -231,7 +243,9 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
     """The profile's codec as the gateway's ``decode(raw, received_at)``."""
 
     def decoder(raw: bytes, received_at: str) -> Decoded:
-        results, quarantined = decode_message(profile, raw, counter=counter)
+        results, quarantined = decode_message(
+            profile, raw, counter=counter, received_at=datetime.fromisoformat(received_at)
+        )
         if not results and quarantined and len(quarantined) == 1 and quarantined[0].raw == raw:
             only = quarantined[0]
             return Decoded(fatal=f"{only.reason}: {only.detail}", fatal_offset=only.byte_offset)
@@ -253,10 +267,14 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
 LOOPBACK_PEERS = frozenset({"127.0.0.1", "::1"})
 
 
-def transport_from_profile(profile: DeviceProfile) -> SerialSpec | TcpListenSpec | TcpConnectSpec:
+def transport_from_profile(profile: DeviceProfile) -> SerialSpec | TcpListenSpec | TcpConnectSpec | BleSpec:
     """The profile's transport. A TCP listener binds loopback unless the profile sets ``host``,
     and accepts only loopback peers unless it lists ``allowed_peers``."""
     where = f"device profile {profile.device_id}"
+    if profile.ble is not None:
+        return BleSpec(
+            address=profile.ble.address, name=profile.ble.name, scan_timeout=profile.ble.scan_timeout
+        )
     if profile.serial is not None and profile.tcp is not None:
         raise LinkError(f"{where}: has both [serial] and [tcp]; a device uses one transport")
     if profile.serial is not None:
@@ -294,6 +312,11 @@ def make_driver_factory(
         return lambda: LineDriver(profile, counter)
     if profile.protocol == "poct1a":
         return lambda: Poct1aDriver(profile, tolerated=_ToleranceDiff(counter, profile.device_id).events)
+    if profile.protocol == "ble" and profile.ble is not None:
+        if profile.ble.service == "glucose":
+            return lambda: GlucoseFetchDriver(profile, last_sequence=None)
+        uuid = MEASUREMENTS[profile.ble.service]
+        return lambda: SubscriptionDriver(uuid)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
 
 
@@ -301,16 +324,24 @@ def endpoint_from_profile(
     profile: DeviceProfile,
     *,
     clock: Clock,
-    transport: SerialSpec | TcpListenSpec | TcpConnectSpec | None = None,
+    transport: SerialSpec | TcpListenSpec | TcpConnectSpec | BleSpec | None = None,
     wire_log_dir: Path | None = None,
 ) -> DeviceEndpoint:
     """Everything the gateway needs for one profile; ``transport`` overrides the profile's."""
     counter = ToleranceCounter()
+    resumed: Callable[[Database], LinkDriver] | None = None
+    if profile.ble is not None and profile.ble.service == "glucose":
+
+        def resumed(db: Database) -> LinkDriver:
+            last = last_sample_number(db, profile.device_id, SEQUENCE_PREFIX)
+            return GlucoseFetchDriver(profile, last_sequence=last)
+
     return DeviceEndpoint(
         device_id=profile.device_id,
         protocol=profile.protocol,
         transport=transport or transport_from_profile(profile),
         make_driver=make_driver_factory(profile, clock.now, counter),
         decode=make_decoder(profile, counter),
+        make_resumed_driver=resumed,
         wire_log_dir=wire_log_dir,
     )

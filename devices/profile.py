@@ -150,13 +150,17 @@ class BleSettings(_Strict):
     through the Record Access Control Point (``devices.glucose_fetch``), ``blood_pressure``
     subscribes to Blood Pressure Measurement indications. ``scan_timeout`` bounds a search for the
     device, ``response_timeout`` the silence allowed while the meter owes records or a RACP
-    response (seconds)."""
+    response (seconds). ``max_record_age`` (seconds; default 15 minutes): a stored glucose record
+    measured longer ago than this before it reached the gateway is held for review (it may be an
+    earlier patient's reading left in the meter; a meter whose clock is wrong by more than this
+    has every reading held until its clock is set)."""
 
     address: str | None = None
     name: str | None = None
     service: Literal["glucose", "blood_pressure"]
     scan_timeout: float = Field(default=10.0, gt=0, le=300)
     response_timeout: float = Field(default=30.0, gt=0, le=600)
+    max_record_age: float = Field(default=900.0, gt=0, le=30 * 86400)
 
     @model_validator(mode="after")
     def _found_somehow(self) -> BleSettings:

@@ -386,6 +386,25 @@ def results_for_device(db: Database, device_id: str) -> list[StoredDeviceResult]
     return [_stored(row) for row in rows]
 
 
+def last_sample_number(db: Database, device_id: str, prefix: str) -> int | None:
+    """The number in the sample id (``<prefix><number>``) of the result stored last for
+    ``device_id`` among those with such a sample id, or None. A Bluetooth glucose meter's
+    records have sample id ``seq <sequence number>``: the gateway asks the meter for the records
+    after this one. "Stored last" is by storage order, not the highest number, so a meter whose
+    numbering restarted is followed from its new numbers on."""
+    row = db.execute(
+        "SELECT sample_id FROM device_results WHERE device_id = ? AND substr(sample_id, 1, ?) = ?"
+        " ORDER BY id DESC LIMIT 1",
+        [device_id, len(prefix), prefix],
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        return int(str(row[0])[len(prefix) :])
+    except ValueError:
+        return None
+
+
 def quarantine_count(db: Database, device_id: str | None = None) -> int:
     if device_id is None:
         return int(db.execute("SELECT count(*) FROM device_quarantine").fetchone()[0])

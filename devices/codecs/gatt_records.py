@@ -16,6 +16,7 @@ meter's memory was cleared (its device time differs).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from devices.codecs import gatt
 from devices.codecs.gatt_glucose import (
@@ -44,6 +45,9 @@ RECORD_UUIDS = frozenset({MEASUREMENT_UUID, BP_UUID})
 SEQUENCE_PREFIX = "seq "
 #: Flag of a glucose result whose meter clock was not set (no device time).
 TIME_UNKNOWN = "device_time_unknown"
+#: Flag of a glucose record measured longer before it reached the gateway than the profile's
+#: ``[ble] max_record_age`` allows: it may be another patient's reading left in the meter.
+OLD_RECORD = "old_stored_record"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +144,11 @@ def decode_message(
     *,
     counter: ToleranceCounter | None = None,
     base_offset: int = 0,
+    received_at: datetime | None = None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """One stored record (its GATT lines) -> results. Never raises for bad device data: the
-    whole record is quarantined with the reason (field and byte offset)."""
+    whole record is quarantined with the reason (field and byte offset). ``received_at`` (live
+    only) holds a glucose record older than the profile's ``max_record_age``."""
     counter = counter or ToleranceCounter()
     try:
         values = _values(raw)
@@ -159,7 +165,7 @@ def decode_message(
                         f"glucose context sequence {context.sequence} does not match measurement "
                         f"sequence {measurement.sequence}"
                     )
-            return glucose_results(profile, measurement, context, raw, counter, base_offset)
+            return glucose_results(profile, measurement, context, raw, counter, base_offset, received_at)
         if first.uuid == BP_UUID and len(values) == 1:
             return gatt.bp_results(profile, first.data, counter=counter)
         raise CodecError(f"characteristic {first.uuid} is not one this gateway decodes (2a18, 2a35)")
@@ -174,9 +180,15 @@ def glucose_results(
     raw: bytes,
     counter: ToleranceCounter,
     base_offset: int = 0,
+    received_at: datetime | None = None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """A decoded glucose record -> one result (vendor code ``GLU`` or ``GLU-FASTING``); none when
-    the record carries no concentration field."""
+    the record carries no concentration field.
+
+    A meter's memory holds earlier readings, possibly of other patients; the gateway links a
+    result without a patient id to the patient the meter is attached to when it *arrives*. So a
+    record whose meter time is more than ``[ble] max_record_age`` before ``received_at`` is held
+    (``preliminary``, flag ``old_stored_record``) for a person to place, never fed automatically."""
     if m.unit is None:
         return [], []
     value, unit = m.value_and_unit()
@@ -189,6 +201,12 @@ def glucose_results(
     trusted = not (UNTRUSTWORTHY & set(m.annunciations))
     if when is None:
         flags.append(TIME_UNKNOWN)
+        trusted = False
+    observed_at = when.replace(tzinfo=profile.zone) if when is not None else None
+    limit = profile.ble.max_record_age if profile.ble is not None else None
+    age = received_at - observed_at if observed_at is not None and received_at is not None else None
+    if age is not None and limit is not None and age > timedelta(seconds=limit):
+        flags.append(OLD_RECORD)
         trusted = False
     comments = [f"record sequence {m.sequence}"]
     if m.sample_type is not None:
@@ -211,7 +229,7 @@ def glucose_results(
         status="final" if trusted else "preliminary",
         qc=m.control_solution,
         flags=tuple(flags),
-        observed_at=when.replace(tzinfo=profile.zone) if when is not None else None,
+        observed_at=observed_at,
         reference_range=None,
         byte_offset=base_offset,
         comments=tuple(comments),

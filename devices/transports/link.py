@@ -85,4 +85,22 @@ class TcpConnectSpec:
             raise LinkError(f"TCP device address {self.host}:{self.port}: port must be 1-65535")
 
 
-TransportSpec = SerialSpec | TcpListenSpec | TcpConnectSpec
+@dataclass(frozen=True, kw_only=True)
+class BleSpec:
+    """A Bluetooth LE device, found by ``address`` or else by its advertised ``name``
+    (``devices.transports.ble``; needs the optional ``bleak`` package)."""
+
+    address: str | None = None
+    name: str | None = None
+    scan_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not (self.address or self.name):
+            raise LinkError("Bluetooth LE device: give its address or its advertised name")
+
+    @property
+    def label(self) -> str:
+        return f"ble {self.address}" if self.address else f"ble name {self.name!r}"
+
+
+TransportSpec = SerialSpec | TcpListenSpec | TcpConnectSpec | BleSpec

@@ -32,6 +32,7 @@ from devices.simulator import (
     SimulationReport,
     trace_messages,
 )
+from devices.transports.ble import require_bleak
 from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
@@ -226,6 +227,13 @@ def register(app: typer.Typer) -> None:
             )
         if flag_transport is not None and len(profiles) != 1:
             raise UserInputError("--port/--tcp-listen apply to one device; give a single --profile")
+        ble = [p.device_id for p in profiles if p.protocol == "ble"]
+        if ble and flag_transport is not None:
+            raise UserInputError(
+                f"--port/--tcp-listen do not apply to the Bluetooth LE device {ble[0]}: its profile's [ble] table says how to find it"
+            )
+        if ble:
+            require_bleak()  # one line naming the install command, before anything starts
         wire_dir = wire_log or (settings.data_dir / "wire" if settings.gateway.wire_log else None)
         endpoints = [endpoint_from_profile(p, clock=clock, transport=flag_transport) for p in profiles]
         db_path = db or settings.database.path

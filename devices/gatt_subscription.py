@@ -1,0 +1,57 @@
+"""A Bluetooth LE device that reports each measurement as it is taken (a blood-pressure monitor's
+0x2A35 indications), as a gateway ``LinkDriver`` (sans-IO).
+
+On connect (the first ``poll``, due at once) the driver subscribes to the measurement
+characteristic; every value is then one ``Received`` message (one record), committed by the
+session as it arrives. The Bluetooth stack confirms an indication itself, so there is no
+application acknowledgement to hold; the device decides when to disconnect. A refused
+subscription is a ``Refused`` event and the gateway disconnects.
+"""
+
+from __future__ import annotations
+
+from devices.codecs.gatt_lines import (
+    DISCONNECT,
+    GattBadLine,
+    GattFailure,
+    GattLineReader,
+    subscribe_command,
+    value_line,
+)
+from devices.session import Junk, LinkEvent, Received, Refused, Send
+
+#: The measurement characteristic of each subscription service.
+MEASUREMENTS = {"blood_pressure": "2a35"}
+
+
+class SubscriptionDriver:
+    protocol = "ble"
+
+    def __init__(self, measurement_uuid: str) -> None:
+        self._uuid = measurement_uuid
+        self._reader = GattLineReader()
+        self._deadline: float | None = 0.0
+
+    def next_deadline(self) -> float | None:
+        return self._deadline
+
+    def poll(self, now: float) -> list[LinkEvent]:
+        if self._deadline is None or now < self._deadline:
+            return []
+        self._deadline = None
+        return [Send(subscribe_command(self._uuid))]
+
+    def feed(self, data: bytes, now: float) -> list[LinkEvent]:
+        events: list[LinkEvent] = []
+        for line in self._reader.feed(data):
+            if isinstance(line, GattBadLine):
+                events.append(Junk(line.reason, line.raw, line.offset))
+            elif isinstance(line, GattFailure):
+                code = f"ATT error 0x{line.att_code:02X}: " if line.att_code is not None else ""
+                events += [
+                    Refused(f"subscribe {line.uuid}", f"{code}{line.text or 'refused'}"),
+                    Send(DISCONNECT),
+                ]
+            elif line.uuid == self._uuid:
+                events.append(Received(value_line(line.uuid, line.data)))
+        return events

@@ -1,0 +1,70 @@
+"""A Bluetooth LE blood-pressure monitor through the real gateway (real SQLite file): the gateway
+subscribes to Blood Pressure Measurement 0x2A35 indications and stores each one as it comes; the
+monitor's user slot never becomes a patient id. The monitor is the fake GATT client of
+test_ble_link.py (no Bluetooth controller on the test machines)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import struct
+from pathlib import Path
+
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import load_profile
+from devices.session import MonotonicClock
+from devices.transports.ble import open_ble
+from devices.transports.link import BleSpec, TcpListenSpec
+from tests.devices.ble.meter import sfloat_bits
+from tests.devices.ble.test_ble_link import FakeClient
+from tests.devices.gateway.harness import running_gateway, wait_until
+
+PROFILE = load_profile("ble-bp_monitor")
+BP = "00002a35-0000-1000-8000-00805f9b34fb"
+
+
+def indication(flags: int, sys_: tuple[int, int], dia: tuple[int, int], pulse: int, minute: int) -> bytes:
+    data = bytes([flags | 0x02 | 0x04 | 0x08]) + struct.pack(
+        "<HHH", sfloat_bits(*sys_), sfloat_bits(*dia), 0x07FF
+    )
+    return (
+        data
+        + struct.pack("<HBBBBB", 2026, 11, 20, 9, minute, 0)
+        + struct.pack("<H", sfloat_bits(pulse, 0))
+        + b"\x02"
+    )
+
+
+def test_each_indication_is_stored_with_the_vocabulary_codes(tmp_path: Path) -> None:
+    db = tmp_path / "clinic.db"
+
+    async def scenario() -> list[str]:
+        endpoint = endpoint_from_profile(PROFILE, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
+        made: list[FakeClient] = []
+        async with running_gateway([endpoint], db) as gateway:
+            link = await open_ble(
+                BleSpec(name="BP Monitor"), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
+            )
+            session = asyncio.create_task(gateway.serve_link(endpoint.device_id, link))
+            await wait_until(lambda: ("start_notify", BP) in made[0].calls)
+            made[0].notify(BP, indication(0x00, (142, 0), (91, 0), 77, 15))
+            made[0].notify(BP, indication(0x01, (160, -1), (107, -1), 70, 20))  # kPa
+            await wait_until(lambda: gateway.status()[0].results == 8)
+            made[0].drop()
+            await asyncio.wait_for(session, 5)
+            return [f"{s.results} {s.duplicates} {s.quarantined}" for s in gateway.status()]
+
+    assert asyncio.run(scenario()) == ["8 0 0"]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT vendor_code, code, value, unit, patient_id FROM device_results"
+            " WHERE vendor_code != 'MAP' ORDER BY id"  # mean arterial: stored, not a vocabulary code
+        ).fetchall()
+    assert rows == [
+        ("SYS", "sbp", "142", "mm[Hg]", None),
+        ("DIA", "dbp", "91", "mm[Hg]", None),
+        ("PR", "heart_rate", "77", "/min", None),
+        ("SYS", "sbp", "16", "kPa", None),
+        ("DIA", "dbp", "10.7", "kPa", None),
+        ("PR", "heart_rate", "70", "/min", None),
+    ]
