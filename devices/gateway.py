@@ -288,7 +288,12 @@ class Gateway:
         self._listeners[endpoint.device_id] = listener
 
     async def _run_reconnecting(self, endpoint: DeviceEndpoint) -> None:
-        """Serial ports and TCP clients: open, serve, and after any loss reopen with back-off."""
+        """Serial ports and TCP clients: open, serve, and after any loss reopen with back-off.
+
+        The pause before the next attempt starts at ``reopen_initial_s`` and doubles up to
+        ``reopen_max_s`` while the device is absent (the open fails) or idle (a session ends
+        without a complete message: a POCT1-A2 dock that closes after every conversation, with
+        nothing new); a session that brought a message sets it back to ``reopen_initial_s``."""
         status = self._status[endpoint.device_id]
         delay = endpoint.reopen_initial_s
         while not self._stopping.is_set():
@@ -298,15 +303,20 @@ class Gateway:
             except (LinkError, LinkClosed) as exc:
                 status.last_error = str(exc)
                 log.warning("device %s: %s; retrying in %.1f s", endpoint.device_id, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, endpoint.reopen_max_s)
-                continue
-            delay = endpoint.reopen_initial_s
-            try:
-                await self._serve_link(endpoint, link)
-            finally:
-                await link.close()
-            await asyncio.sleep(endpoint.reopen_initial_s)
+            else:
+                before = status.messages
+                try:
+                    await self._serve_link(endpoint, link)
+                finally:
+                    await link.close()
+                if status.messages > before:  # a complete message came: not idle
+                    delay = endpoint.reopen_initial_s
+                else:
+                    log.info(
+                        "device %s: session ended with no message; next in %.1f s", endpoint.device_id, delay
+                    )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, endpoint.reopen_max_s)
 
     async def _open(self, endpoint: DeviceEndpoint) -> Link:
         transport = endpoint.transport
