@@ -13,6 +13,7 @@ from referral import referrals
 from referral.records import FeedbackIn
 from tests.service.conftest import Staff
 from tests.service.test_corrections import deliver, result, rows
+from tests.service.test_page_errors import _refer
 from triage.service.auth import Role
 
 
@@ -47,13 +48,7 @@ def test_an_arrived_referral_is_open_for_the_guard_and_for_the_device_pipeline(s
     (latest,) = rows(
         staff, "SELECT id FROM assessments WHERE encounter_id = ? ORDER BY id DESC LIMIT 1", encounter_id
     )
-    body = {
-        "assessment_id": latest["id"],
-        "to_facility": "county-hospital",
-        "urgency": "urgent",
-        "reason": "x",
-    }
-    refused = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    refused = _refer(staff, int(latest["id"]))
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "open_referral_exists"
     assert refused.json()["context"]["referral_id"] == referral_id

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 from tests.service.conftest import Staff
 from tests.service.test_page_wording import _walk_in  # an emergency walk-in
 from triage.service.auth import Role
@@ -30,6 +32,17 @@ def _proposed(staff: Staff, made: dict[str, Any]) -> int:
     )
     assert referred.status_code == 201, referred.text
     return int(referred.json()["id"])
+
+
+def _refer(staff: Staff, assessment_id: int, **extra: Any) -> httpx.Response:
+    """A clinician's urgent referral of the assessment to the county hospital, over the API."""
+    body = {
+        "assessment_id": assessment_id,
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "BP",
+    }
+    return staff.client.post("/api/v1/referrals", json=body | extra, headers=staff.bearer(Role.clinician))
 
 
 def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(staff: Staff) -> None:
@@ -106,20 +119,12 @@ def test_the_api_refuses_a_second_open_referral_unless_the_request_says_it_is_de
 ) -> None:
     made = _walk_in(staff, "REF-2")
     proposed = _proposed(staff, made)
-    body = {
-        "assessment_id": made["id"],
-        "to_facility": "county-hospital",
-        "urgency": "urgent",
-        "reason": "BP",
-    }
-    refused = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    refused = _refer(staff, made["id"])
     assert refused.status_code == 409, refused.text
     error = refused.json()
     assert error["code"] == "open_referral_exists" and error["context"]["referral_id"] == proposed
     assert f"open referral #{proposed} (proposed, emergency, to County Hospital)" in error["error"]
-    deliberate = staff.client.post(
-        "/api/v1/referrals", json={**body, "alongside_open": True}, headers=staff.bearer(Role.clinician)
-    )
+    deliberate = _refer(staff, made["id"], alongside_open=True)
     assert deliberate.status_code == 201, deliberate.text
     db = staff.app.state.runtime.databases.get()
     (data,) = db.conn.execute(
@@ -135,7 +140,7 @@ def test_the_api_refuses_a_second_open_referral_unless_the_request_says_it_is_de
             headers=staff.bearer(Role.clinician),
         )
         assert done.status_code == 200, done.text
-    fresh = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    fresh = _refer(staff, made["id"])
     assert fresh.status_code == 201, fresh.text
 
 

@@ -112,18 +112,8 @@ def test_the_answer_and_the_primary_s_errors_reach_the_worker() -> None:
         with pytest.raises(ForwardedError, match="already used") as caught:
             await refused
         assert (caught.value.status_hint, caught.value.code) == (409, "conflict")
-        link.close()
-        ours.close()
 
-    asyncio.run(scenario())
-
-
-def test_a_refusal_keeps_its_message_key_and_params_across_the_line() -> None:
-    async def scenario() -> None:
-        ours, theirs = line_pair()
-        ours.setblocking(False)
-        link = WriterLink(theirs)
-        loop = asyncio.get_running_loop()
+        # an error with a message key and params keeps both (the page says it in the user's language)
         refused = loop.create_task(link.store(a_walk_in()))
         header, _ = await _primary_reads(ours)
         closed = ConflictError(
@@ -131,8 +121,8 @@ def test_a_refusal_keeps_its_message_key_and_params_across_the_line() -> None:
             says="error.encounter_closed",
             params={"closed_at": "2026-12-04T08:00:00+00:00", "user": "nurse1", "reason": "went home"},
         )
-        answer = {"id": header["id"], "error": error_reply(closed)}
-        await loop.sock_sendall(ours, json.dumps(answer).encode() + b"\n")
+        reply = {"id": header["id"], "error": error_reply(closed)}
+        await loop.sock_sendall(ours, json.dumps(reply).encode() + b"\n")
         with pytest.raises(ForwardedError, match="open a new encounter") as caught:
             await refused
         forwarded = caught.value
