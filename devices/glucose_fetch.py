@@ -35,6 +35,8 @@ before a failure are already stored.
 
 from __future__ import annotations
 
+import logging
+
 from devices.codecs import racp
 from devices.codecs.gatt_glucose import CONTEXT_UUID, MEASUREMENT_UUID
 from devices.codecs.gatt_lines import (
@@ -51,6 +53,8 @@ from devices.errors import CodecError
 from devices.profile import DeviceProfile
 from devices.session import Junk, LinkEvent, Received, Refused, Send
 
+log = logging.getLogger("devices.glucose_fetch")
+
 #: Due at once: the session polls as soon as the link is up.
 AT_CONNECT = 0.0
 
@@ -63,6 +67,7 @@ class GlucoseFetchDriver:
 
     def __init__(self, profile: DeviceProfile, *, last_sequence: int | None) -> None:
         assert profile.ble is not None
+        self._device_id = profile.device_id
         self._timeout = profile.ble.response_timeout
         self.last_sequence = last_sequence
         self._reader = GattLineReader()
@@ -76,8 +81,12 @@ class GlucoseFetchDriver:
         self._newest: int | None = None
         #: True once the meter said it is done (or the fetch failed) and the gateway disconnected.
         self.finished = False
-        #: Why the fetch fell back or ended early, for tests and logs (no patient data).
+        #: Why the fetch fell back or ended early (also logged; sequence numbers only, no patient data).
         self.notes: list[str] = []
+
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        log.info("device %s: %s", self._device_id, text)
 
     # ----------------------------------------------------------------- LinkDriver
     def next_deadline(self) -> float | None:
@@ -150,12 +159,12 @@ class GlucoseFetchDriver:
         return [*self._records(self._assembler.flush()), Send(DISCONNECT)]
 
     def _fail(self, what: str, note: str) -> list[LinkEvent]:
-        self.notes.append(f"{what}: {note}")
+        self._note(f"{what}: {note}")
         return [Refused(what, note), *self._finish()]
 
     def _failure(self, failure: GattFailure) -> list[LinkEvent]:
         if failure.uuid == CONTEXT_UUID:
-            self.notes.append("the meter has no glucose context characteristic; records come without meal")
+            self._note("the meter has no glucose context characteristic; records come without meal")
             return []
         if (
             failure.uuid == racp.RACP_UUID
@@ -163,7 +172,7 @@ class GlucoseFetchDriver:
             and not self._aborted_once
         ):
             self._aborted_once = True
-            self.notes.append("procedure already in progress: aborted it and asked again")
+            self._note("procedure already in progress: aborted it and asked again")
             return [Send(write_command(racp.RACP_UUID, racp.abort()))]
         code = f"ATT error 0x{failure.att_code:02X}: " if failure.att_code is not None else ""
         what = (
@@ -196,7 +205,7 @@ class GlucoseFetchDriver:
                 return [*events, self._ask(racp.last_record())]
             newest, last = self._newest, self.last_sequence
             if self.step == "last" and newest is not None and last is not None and newest < last:
-                self.notes.append(
+                self._note(
                     f"the meter's newest record is sequence {newest}, below the last stored {last}: "
                     "its numbering restarted (memory cleared or wrapped); asking for all records"
                 )
@@ -204,14 +213,12 @@ class GlucoseFetchDriver:
                 return [*events, self._ask(racp.all_records())]
             return [*events, *self._finish()]
         if code in racp.UNSUPPORTED and self.step == "from":
-            self.notes.append(
+            self._note(
                 f"the meter cannot filter by sequence number ({response.text}); asking for all records"
             )
             self.step = "all"
             return [*events, self._ask(racp.all_records())]
         if code in racp.UNSUPPORTED and self.step == "last":
-            self.notes.append(
-                f"the meter cannot report its last record ({response.text}); restart not checked"
-            )
+            self._note(f"the meter cannot report its last record ({response.text}); restart not checked")
             return [*events, *self._finish()]
         return [*events, *self._fail(what, response.text)]

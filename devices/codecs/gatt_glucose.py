@@ -41,8 +41,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from devices.codecs.ieee11073 import Number, decimal_text, read_date_time, read_uint, sfloat_parts
-from devices.errors import CodecError
+from devices.codecs.ieee11073 import (
+    FlaggedFields,
+    Number,
+    decimal_text,
+    read_date_time,
+    read_uint,
+    sfloat_parts,
+)
 
 MEASUREMENT_UUID = "2a18"
 CONTEXT_UUID = "2a34"
@@ -126,11 +132,7 @@ class GlucoseMeasurement:
     @property
     def annunciations(self) -> tuple[str, ...]:
         bits = self.annunciation or 0
-        return tuple(
-            name if bit in ANNUNCIATIONS else f"reserved_bit_{bit}"
-            for bit, name in ((b, ANNUNCIATIONS.get(b, "")) for b in range(16))
-            if bits & (1 << bit)
-        )
+        return tuple(ANNUNCIATIONS.get(bit, f"reserved_bit_{bit}") for bit in range(16) if bits >> bit & 1)
 
     def value_and_unit(self) -> tuple[str, str]:
         """The concentration as vocabulary text and unit: ('95', 'mg/dL') or ('5.3', 'mmol/L');
@@ -146,38 +148,25 @@ def decode_measurement(data: bytes) -> GlucoseMeasurement:
     flags = read_uint(data, 0, 1, "glucose measurement flags")
     sequence = read_uint(data, 1, 2, "glucose measurement sequence number")
     base_time = read_date_time(data, 3, "glucose measurement base time")
-    pos = 10
-    offset = None
-    if flags & 0x01:
-        offset = read_uint(data, pos, 2, "glucose measurement time offset")
-        offset = offset - 0x10000 if offset >= 0x8000 else offset
-        pos += 2
-    concentration = unit = sample_type = location = None
-    if flags & 0x02:
-        concentration = sfloat_parts(read_uint(data, pos, 2, "glucose concentration"))
-        unit = "mol/L" if flags & 0x04 else "kg/L"
-        type_location = read_uint(data, pos + 2, 1, "glucose type-sample location")
-        sample_type, location = type_location & 0x0F, type_location >> 4
-        pos += 3
-    annunciation = None
-    if flags & 0x08:
-        annunciation = read_uint(data, pos, 2, "glucose sensor status annunciation")
-        pos += 2
-    if len(data) != pos:
-        raise CodecError(
-            f"glucose measurement flags 0x{flags:02X} announce {pos} bytes, got {len(data)} "
-            f"(unexpected bytes from byte {pos})"
-        )
+    fields = FlaggedFields(data, "glucose measurement", flags, 10)
+    offset = fields.take(0x01, 2, "glucose measurement time offset")
+    if offset is not None and offset >= 0x8000:
+        offset -= 0x10000
+    raw_concentration = fields.take(0x02, 2, "glucose concentration")
+    type_location = fields.take(0x02, 1, "glucose type-sample location")
+    annunciation = fields.take(0x08, 2, "glucose sensor status annunciation")
+    fields.end()
+    present = raw_concentration is not None and type_location is not None
     return GlucoseMeasurement(
-        sequence,
-        base_time,
-        offset,
-        concentration,
-        unit,
-        sample_type,
-        location,
-        annunciation,
-        bool(flags & 0x10),
+        sequence=sequence,
+        base_time=base_time,
+        time_offset_min=offset,
+        concentration=sfloat_parts(raw_concentration) if raw_concentration is not None else None,
+        unit=("mol/L" if flags & 0x04 else "kg/L") if present else None,
+        sample_type=type_location & 0x0F if type_location is not None else None,
+        sample_location=type_location >> 4 if type_location is not None else None,
+        annunciation=annunciation,
+        context_follows=bool(flags & 0x10),
     )
 
 
@@ -198,35 +187,19 @@ def decode_context(data: bytes) -> GlucoseContext:
     """Decode one 0x2A34 notification; :class:`CodecError` names the field and byte offset."""
     flags = read_uint(data, 0, 1, "glucose context flags")
     sequence = read_uint(data, 1, 2, "glucose context sequence number")
-    pos = 3
-    if flags & 0x80:
-        read_uint(data, pos, 1, "glucose context extended flags")
-        pos += 1
-    if flags & 0x01:
-        read_uint(data, pos, 3, "glucose context carbohydrate")
-        pos += 3
-    meal = None
-    if flags & 0x02:
-        meal = read_uint(data, pos, 1, "glucose context meal")
-        pos += 1
-    tester = health = None
-    if flags & 0x04:
-        tester_health = read_uint(data, pos, 1, "glucose context tester-health")
-        tester, health = tester_health & 0x0F, tester_health >> 4
-        pos += 1
-    if flags & 0x08:
-        read_uint(data, pos, 3, "glucose context exercise")
-        pos += 3
-    if flags & 0x10:
-        read_uint(data, pos, 3, "glucose context medication")
-        pos += 3
-    hba1c = None
-    if flags & 0x40:
-        hba1c = sfloat_parts(read_uint(data, pos, 2, "glucose context HbA1c"))
-        pos += 2
-    if len(data) != pos:
-        raise CodecError(
-            f"glucose context flags 0x{flags:02X} announce {pos} bytes, got {len(data)} "
-            f"(unexpected bytes from byte {pos})"
-        )
-    return GlucoseContext(sequence, meal, tester, health, hba1c)
+    fields = FlaggedFields(data, "glucose context", flags, 3)
+    fields.take(0x80, 1, "glucose context extended flags")
+    fields.take(0x01, 3, "glucose context carbohydrate")
+    meal = fields.take(0x02, 1, "glucose context meal")
+    tester_health = fields.take(0x04, 1, "glucose context tester-health")
+    fields.take(0x08, 3, "glucose context exercise")
+    fields.take(0x10, 3, "glucose context medication")
+    hba1c = fields.take(0x40, 2, "glucose context HbA1c")
+    fields.end()
+    return GlucoseContext(
+        sequence=sequence,
+        meal=meal,
+        tester=tester_health & 0x0F if tester_health is not None else None,
+        health=tester_health >> 4 if tester_health is not None else None,
+        hba1c=sfloat_parts(hba1c) if hba1c is not None else None,
+    )

@@ -103,3 +103,27 @@ def read_date_time(data: bytes, offset: int, field: str) -> datetime | None:
         raise CodecError(
             f"{field} at byte {offset}: {year}-{month}-{day} {hour}:{minute}:{second} is not a time: {exc}"
         ) from None
+
+
+class FlaggedFields:
+    """The fields of a characteristic whose flags byte says which optional fields follow, read in
+    order from ``start``. Each read names the field and its byte offset when bytes are missing;
+    :meth:`end` refuses bytes the flags did not announce (a misread flag would shift every field)."""
+
+    def __init__(self, data: bytes, what: str, flags: int, start: int) -> None:
+        self._data, self._what, self._flags, self.pos = data, what, flags, start
+
+    def take(self, bit: int, size: int, field: str) -> int | None:
+        """The next ``size``-byte unsigned field when flag ``bit`` is set, else None."""
+        if not self._flags & bit:
+            return None
+        value = read_uint(self._data, self.pos, size, field)
+        self.pos += size
+        return value
+
+    def end(self) -> None:
+        if len(self._data) != self.pos:
+            raise CodecError(
+                f"{self._what} flags 0x{self._flags:02X} announce {self.pos} bytes, got {len(self._data)} "
+                f"(unexpected bytes from byte {self.pos})"
+            )

@@ -11,10 +11,13 @@ there is no Bluetooth controller on the test machines (see that module)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from devices.codecs import racp
 from devices.codecs.gatt_lines import DISCONNECT, subscribe_command, value_line, write_command
@@ -186,11 +189,15 @@ def test_a_reconnect_in_the_middle_of_a_transfer_loses_and_repeats_nothing(tmp_p
     assert [s for s, _ in stored(db)] == [f"seq {n}" for n in range(1, 6)]
 
 
-def test_a_memory_clear_that_restarts_the_numbering_is_followed(tmp_path: Path) -> None:
+def test_a_memory_clear_that_restarts_the_numbering_is_followed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     db = tmp_path / "clinic.db"
     fetch(db, ScriptedMeter(_records(1, 2, 3, 4)))
     meter = ScriptedMeter(_records(1, 2, minutes_ago=2))  # cleared, then two new readings (new times)
-    status = fetch(db, meter)
+    with caplog.at_level(logging.INFO, logger="devices.glucose_fetch"):
+        status = fetch(db, meter)
+    assert "newest record is sequence 2, below the last stored 4: its numbering restarted" in caplog.text
     assert meter.requests == [racp.records_from(5), racp.last_record(), racp.all_records()]
     assert (status.results, status.duplicates) == (2, 0)
     assert [s for s, _ in stored(db)][-2:] == ["seq 1", "seq 2"]
