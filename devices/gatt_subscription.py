@@ -1,5 +1,6 @@
 """A Bluetooth LE device that reports each measurement as it is taken (a blood-pressure monitor's
-0x2A35 indications), as a gateway ``LinkDriver`` (sans-IO).
+0x2A35, a thermometer's 0x2A1C, a pulse oximeter's 0x2A5E spot-check indications), as a gateway
+``LinkDriver`` (sans-IO).
 
 On connect (the first ``poll``, due at once) the driver subscribes to the measurement
 characteristic; every value is then one ``Received`` message (one record), committed by the
@@ -21,7 +22,7 @@ from devices.codecs.gatt_lines import (
 from devices.session import Junk, LinkEvent, Received, Refused, Send
 
 #: The measurement characteristic of each subscription service.
-MEASUREMENTS = {"blood_pressure": "2a35"}
+MEASUREMENTS = {"blood_pressure": "2a35", "thermometer": "2a1c", "pulse_oximeter": "2a5e"}
 
 
 class SubscriptionDriver:

@@ -148,7 +148,8 @@ class BleSettings(_Strict):
     The device is found by ``address`` (a MAC address; a UUID on macOS) or, without one, by its
     advertised ``name``. ``service`` decides the conversation: ``glucose`` fetches stored records
     through the Record Access Control Point (``devices.glucose_fetch``), ``blood_pressure``
-    subscribes to Blood Pressure Measurement indications. ``scan_timeout`` bounds a search for the
+    subscribes to Blood Pressure Measurement indications, ``thermometer`` to Temperature
+    Measurement and ``pulse_oximeter`` to PLX Spot-check Measurement ones. ``scan_timeout`` bounds a search for the
     device, ``response_timeout`` the silence allowed while the meter owes records or a RACP
     response (seconds). ``max_record_age`` (seconds; default 15 minutes): a stored glucose record
     measured longer ago than this before it reached the gateway is held for review (it may be an
@@ -157,7 +158,7 @@ class BleSettings(_Strict):
 
     address: str | None = None
     name: str | None = None
-    service: Literal["glucose", "blood_pressure"]
+    service: Literal["glucose", "blood_pressure", "thermometer", "pulse_oximeter"]
     scan_timeout: float = Field(default=10.0, gt=0, le=300)
     response_timeout: float = Field(default=30.0, gt=0, le=600)
     max_record_age: float = Field(default=900.0, gt=0, le=30 * 86400)

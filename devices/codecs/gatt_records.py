@@ -4,7 +4,8 @@ One stored message is one record, written as GATT lines (``devices.codecs.gatt_l
 
 * a Glucose Measurement 0x2A18, followed by its Context 0x2A34 when the meter sent one with the
   same sequence number (:class:`RecordAssembler` pairs them);
-* a Blood Pressure Measurement 0x2A35 (``devices.codecs.gatt``).
+* a Blood Pressure Measurement 0x2A35 (``devices.codecs.gatt``), a Temperature Measurement
+  0x2A1C or a PLX Spot-check Measurement 0x2A5E (``devices.codecs.gatt_vitals``).
 
 The glucose record's sequence number is its sample id (``seq 12``), so the gateway's
 exactly-once key (device, sample id, test, device time) drops a record the meter sends again -
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from devices.codecs import gatt
+from devices.codecs import gatt, gatt_vitals
 from devices.codecs.gatt_glucose import (
     CONTEXT_UUID,
     FASTING,
@@ -40,7 +41,9 @@ from devices.tolerance import ToleranceCounter
 
 BP_UUID = "2a35"
 #: Characteristics whose values are records (a glucose context travels with its measurement).
-RECORD_UUIDS = frozenset({MEASUREMENT_UUID, BP_UUID})
+RECORD_UUIDS = frozenset(
+    {MEASUREMENT_UUID, BP_UUID, gatt_vitals.TEMPERATURE_UUID, gatt_vitals.PLX_SPOT_CHECK_UUID}
+)
 #: Sample id of a glucose record: this prefix and the record's sequence number.
 SEQUENCE_PREFIX = "seq "
 #: Flag of a glucose result whose meter clock was not set (no device time).
@@ -166,9 +169,19 @@ def decode_message(
                         f"sequence {measurement.sequence}"
                     )
             return glucose_results(profile, measurement, context, raw, counter, base_offset, received_at)
-        if first.uuid == BP_UUID and len(values) == 1:
+        if len(values) == 1 and first.uuid == BP_UUID:
             return gatt.bp_results(profile, first.data, counter=counter)
-        raise CodecError(f"characteristic {first.uuid} is not one this gateway decodes (2a18, 2a35)")
+        if len(values) == 1 and first.uuid == gatt_vitals.TEMPERATURE_UUID:
+            return gatt_vitals.temperature_results(
+                profile, gatt_vitals.decode_temperature(first.data), raw, counter
+            )
+        if len(values) == 1 and first.uuid == gatt_vitals.PLX_SPOT_CHECK_UUID:
+            return gatt_vitals.spot_check_results(
+                profile, gatt_vitals.decode_spot_check(first.data), raw, counter
+            )
+        raise CodecError(
+            f"characteristic {first.uuid} is not one this gateway decodes (2a18 [+ 2a34], 2a35, 2a1c, 2a5e)"
+        )
     except CodecError as exc:
         return [], [Quarantine("unparseable_message", raw, base_offset, profile.device_id, str(exc))]
 

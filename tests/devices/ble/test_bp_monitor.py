@@ -1,6 +1,6 @@
-"""A Bluetooth LE blood-pressure monitor through the real gateway (real SQLite file): the gateway
-subscribes to Blood Pressure Measurement 0x2A35 indications and stores each one as it comes; the
-monitor's user slot never becomes a patient id. The monitor is the fake GATT client of
+"""Bluetooth LE devices that report each measurement as it is taken, through the real gateway (real
+SQLite file): a blood-pressure monitor (0x2A35 indications; its user slot never becomes a patient
+id), a pulse oximeter (0x2A5E spot-checks) and a thermometer (0x2A1C). The monitor is the fake GATT client of
 test_ble_link.py (no Bluetooth controller on the test machines)."""
 
 from __future__ import annotations
@@ -68,3 +68,33 @@ def test_each_indication_is_stored_with_the_vocabulary_codes(tmp_path: Path) -> 
         ("DIA", "dbp", "10.7", "kPa", None),
         ("PR", "heart_rate", "70", "/min", None),
     ]
+
+
+def test_a_pulse_oximeter_and_a_thermometer_subscribe_to_their_own_measurement(tmp_path: Path) -> None:
+    from tests.devices.codecs.test_gatt_vitals import spot_check, temperature
+
+    async def one(profile_name: str, uuid: str, value: bytes) -> list[tuple[str, str, str]]:
+        db = tmp_path / f"{profile_name}.db"
+        endpoint = endpoint_from_profile(
+            load_profile(profile_name), clock=MonotonicClock(), transport=TcpListenSpec(port=0)
+        )
+        made: list[FakeClient] = []
+        async with running_gateway([endpoint], db) as gateway:
+            link = await open_ble(
+                BleSpec(name=profile_name), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
+            )
+            session = asyncio.create_task(gateway.serve_link(endpoint.device_id, link))
+            full = f"0000{uuid}-0000-1000-8000-00805f9b34fb"
+            await wait_until(lambda: ("start_notify", full) in made[0].calls)
+            made[0].notify(full, value)
+            await wait_until(lambda: gateway.status()[0].messages == 1)
+            made[0].drop()
+            await asyncio.wait_for(session, 5)
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT code, value, unit FROM device_results ORDER BY id").fetchall()
+
+    assert asyncio.run(one("ble-pulse_oximeter", "2a5e", spot_check(0x01))) == [
+        ("spo2", "97", "%"),
+        ("heart_rate", "72", "/min"),
+    ]
+    assert asyncio.run(one("ble-thermometer", "2a1c", temperature(0x02))) == [("temperature", "37.12", "Cel")]

@@ -1,0 +1,230 @@
+"""Bluetooth LE Health Thermometer 0x2A1C and Pulse Oximeter PLX Spot-check 0x2A5E (pure).
+
+Temperature Measurement (0x1809 service, indicated)::
+
+    flags u8 | temperature FLOAT (32-bit) | [time stamp, 7 bytes] (bit 1) | [type u8] (bit 2)
+
+    bit 0: Fahrenheit (else Celsius). Vendor code ``TEMP``, unit ``Cel`` or ``[degF]`` (triage
+    converts). The FLOAT specials (NaN, NRes, +-INF, reserved) are "no value".
+
+PLX Spot-check Measurement (0x1822 service, indicated)::
+
+    flags u8 | SpO2 SFLOAT % | pulse rate SFLOAT /min | [time stamp] (bit 0)
+    | [measurement status u16] (bit 1) | [device and sensor status u24] (bit 2)
+    | [pulse amplitude index SFLOAT %] (bit 3)          bit 4: the device clock is not set
+
+    Vendor codes ``SPO2`` (%) and ``PR`` (/min). A reading the oximeter marks as data for
+    demonstration or testing is QC; one it marks as ongoing, early estimate, unavailable,
+    questionable or invalid, one sent from its storage (it may be an earlier patient's), or taken with a device or sensor problem (malfunction, inadequate or
+    poor signal, low perfusion, erratic or non-pulsatile signal, questionable pulse, interference,
+    sensor off the patient, unknown, displaced, malfunctioning or disconnected sensor), is
+    ``preliminary``: held for a person, never fed automatically. Every status bit is kept as a flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from devices.codecs.ieee11073 import (
+    FlaggedFields,
+    Number,
+    decimal_text,
+    float32_parts,
+    read_date_time,
+    read_uint,
+    sfloat_parts,
+)
+from devices.mapping import Fields, build_result
+from devices.profile import DeviceProfile
+from devices.results import DeviceResult, Quarantine, message_id
+from devices.tolerance import ToleranceCounter
+
+TEMPERATURE_UUID = "2a1c"
+PLX_SPOT_CHECK_UUID = "2a5e"
+
+TEMPERATURE_TYPES = {
+    1: "armpit",
+    2: "body",
+    3: "ear",
+    4: "finger",
+    5: "gastro-intestinal tract",
+    6: "mouth",
+    7: "rectum",
+    8: "toe",
+    9: "tympanum",
+}
+MEASUREMENT_STATUS = {
+    5: "measurement_ongoing",
+    6: "early_estimated_data",
+    7: "validated_data",
+    8: "fully_qualified_data",
+    9: "data_from_storage",
+    10: "data_for_demonstration",
+    11: "data_for_testing",
+    12: "calibration_ongoing",
+    13: "measurement_unavailable",
+    14: "questionable_measurement",
+    15: "invalid_measurement",
+}
+SENSOR_STATUS = {
+    0: "extended_display_update_ongoing",
+    1: "equipment_malfunction",
+    2: "signal_processing_irregularity",
+    3: "inadequate_signal",
+    4: "poor_signal",
+    5: "low_perfusion",
+    6: "erratic_signal",
+    7: "nonpulsatile_signal",
+    8: "questionable_pulse",
+    9: "signal_analysis_ongoing",
+    10: "sensor_interference",
+    11: "sensor_unconnected_to_user",
+    12: "unknown_sensor_connected",
+    13: "sensor_displaced",
+    14: "sensor_malfunctioning",
+    15: "sensor_disconnected",
+}
+QC_STATUS = frozenset({"data_for_demonstration", "data_for_testing"})
+#: Statuses that hold the reading for a person (never fed automatically).
+UNTRUSTWORTHY = frozenset(
+    {
+        "data_from_storage",
+        "measurement_ongoing",
+        "early_estimated_data",
+        "calibration_ongoing",
+        "measurement_unavailable",
+        "questionable_measurement",
+        "invalid_measurement",
+        "equipment_malfunction",
+        "signal_processing_irregularity",
+        "inadequate_signal",
+        "poor_signal",
+        "low_perfusion",
+        "erratic_signal",
+        "nonpulsatile_signal",
+        "questionable_pulse",
+        "signal_analysis_ongoing",
+        "sensor_interference",
+        "sensor_unconnected_to_user",
+        "unknown_sensor_connected",
+        "sensor_displaced",
+        "sensor_malfunctioning",
+        "sensor_disconnected",
+    }
+)
+
+
+def _bits(value: int | None, names: dict[int, str], width: int) -> tuple[str, ...]:
+    bits = value or 0
+    return tuple(names.get(bit, f"reserved_bit_{bit}") for bit in range(width) if bits >> bit & 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Temperature:
+    value: Number | None
+    unit: str  # "Cel" or "[degF]"
+    timestamp: datetime | None
+    site: int | None
+
+
+def decode_temperature(data: bytes) -> Temperature:
+    """Decode one 0x2A1C indication; :class:`CodecError` names the field and byte offset."""
+    flags = read_uint(data, 0, 1, "temperature flags")
+    value = float32_parts(read_uint(data, 1, 4, "temperature value"))
+    timestamp = read_date_time(data, 5, "temperature time stamp") if flags & 0x02 else None
+    fields = FlaggedFields(data, "temperature", flags, 12 if flags & 0x02 else 5)
+    site = fields.take(0x04, 1, "temperature type")
+    fields.end()
+    return Temperature(value, "[degF]" if flags & 0x01 else "Cel", timestamp, site)
+
+
+@dataclass(frozen=True, slots=True)
+class SpotCheck:
+    spo2: Number | None
+    pulse: Number | None
+    timestamp: datetime | None
+    measurement_status: tuple[str, ...]
+    sensor_status: tuple[str, ...]
+    clock_not_set: bool
+
+
+def decode_spot_check(data: bytes) -> SpotCheck:
+    """Decode one 0x2A5E indication; :class:`CodecError` names the field and byte offset."""
+    flags = read_uint(data, 0, 1, "PLX spot-check flags")
+    spo2 = sfloat_parts(read_uint(data, 1, 2, "PLX SpO2"))
+    pulse = sfloat_parts(read_uint(data, 3, 2, "PLX pulse rate"))
+    timestamp = read_date_time(data, 5, "PLX time stamp") if flags & 0x01 else None
+    fields = FlaggedFields(data, "PLX spot-check", flags, 12 if flags & 0x01 else 5)
+    measurement = fields.take(0x02, 2, "PLX measurement status")
+    sensor = fields.take(0x04, 3, "PLX device and sensor status")
+    fields.take(0x08, 2, "PLX pulse amplitude index")
+    fields.end()
+    clock_not_set = bool(flags & 0x10)
+    return SpotCheck(
+        spo2,
+        pulse,
+        None if clock_not_set else timestamp,
+        _bits(measurement, MEASUREMENT_STATUS, 16),
+        _bits(sensor, SENSOR_STATUS, 24),
+        clock_not_set,
+    )
+
+
+def _result(
+    profile: DeviceProfile,
+    raw: bytes,
+    counter: ToleranceCounter,
+    code: str,
+    value: Number | None,
+    unit: str,
+    when: datetime | None,
+    *,
+    flags: tuple[str, ...] = (),
+    trusted: bool = True,
+    qc: bool = False,
+    comments: tuple[str, ...] = (),
+) -> tuple[DeviceResult, Quarantine | None]:
+    f = Fields(
+        protocol="ble",
+        message_id=message_id(raw),
+        sample_id=None,
+        patient_id=None,
+        vendor_code=code,
+        raw_value=decimal_text(value) if value is not None else "",
+        device_unit=unit,
+        status="final" if trusted else "preliminary",
+        qc=qc,
+        flags=flags,
+        observed_at=when.replace(tzinfo=profile.zone) if when is not None else None,
+        reference_range=None,
+        byte_offset=0,
+        comments=comments,
+    )
+    return build_result(f, profile, counter, raw)
+
+
+def temperature_results(
+    profile: DeviceProfile, t: Temperature, raw: bytes, counter: ToleranceCounter
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    site = () if t.site is None else (f"site {TEMPERATURE_TYPES.get(t.site, f'type {t.site}')}",)
+    result, problem = _result(profile, raw, counter, "TEMP", t.value, t.unit, t.timestamp, comments=site)
+    return [result], [problem] if problem is not None else []
+
+
+def spot_check_results(
+    profile: DeviceProfile, s: SpotCheck, raw: bytes, counter: ToleranceCounter
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    statuses = s.measurement_status + s.sensor_status
+    flags = tuple(f"plx:{name}" for name in statuses) + (("device_clock_not_set",) if s.clock_not_set else ())
+    trusted = not (UNTRUSTWORTHY & set(statuses))
+    qc = bool(QC_STATUS & set(statuses))
+    results, problems = [], []
+    for code, value, unit in (("SPO2", s.spo2, "%"), ("PR", s.pulse, "/min")):
+        result, problem = _result(
+            profile, raw, counter, code, value, unit, s.timestamp, flags=flags, trusted=trusted, qc=qc
+        )
+        results.append(result)
+        if problem is not None:
+            problems.append(problem)
+    return results, problems
