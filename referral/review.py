@@ -25,7 +25,9 @@ Rules this module keeps:
   (``referral.corrections``, state ``held``) is listed too, with why ``correction_rejected``; it
   can only be dismissed, and the dismissal is recorded on the correction (the review that assigned
   the result, if any, is kept as the reading's provenance).
-* Device results themselves are never edited (they are evidence of what the device sent).
+* A device's correction replaces its inbox row in place (the row is the version in force), but the
+  replaced versions stay in the row's ``details["replaced"]`` and in a ``device_result.replaced``
+  audit entry (``referral.inbox``), and the raw message is kept: nothing the device sent is lost.
 """
 
 from __future__ import annotations
