@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from referral.errors import ClinicError, ConfigError, UserInputError
 
-__all__ = ["ClinicError", "CodecError", "ConfigError", "ProfileError", "SenderStateError", "UserInputError"]
+__all__ = [
+    "ClinicError",
+    "CodecError",
+    "ConfigError",
+    "OperatorListError",
+    "ProfileError",
+    "SenderStateError",
+    "UserInputError",
+]
 
 
 class ProfileError(ConfigError):
@@ -24,3 +32,10 @@ class SenderStateError(ClinicError):
     in the caller, e.g. queueing an empty message)."""
 
     status_hint, exit_code, code = 500, 1, "protocol_misuse"
+
+
+class OperatorListError(ConfigError):
+    """A clinic's operator list file (who may use a point-of-care meter) is invalid; the message
+    names the file, the line and the column."""
+
+    code = "invalid_operator_list"

@@ -11,7 +11,8 @@
   :class:`CodecError`) naming the byte offset in the message.
 * Every value sits in a ``V`` attribute (``<HDR.control_id V="00017"/>``); units in ``U``.
 * :func:`build_ack`, :func:`build_request_observations`, :func:`build_directive` and
-  :func:`build_end` write the host's replies.
+  :func:`build_end` write the host's replies; operator lists (``OPL.R01``, ``EOT.R01``) are
+  built in :mod:`devices.codecs.poct1a_operators`.
 
 Results (``OBS.R01`` patient, ``OBS.R02`` QC/calibration) are decoded in
 :mod:`devices.codecs.poct1a_results`; the conversation is run by
@@ -45,8 +46,8 @@ MESSAGE_TYPES = frozenset(
         "KPA.R01",  # keep-alive
         "OBS.R01",  # patient observations
         "OBS.R02",  # non-patient observations (QC, calibration)
-        "OPL.R01",  # operator list (host)
-        "OPL.R02",  # operator list, complete replacement (host)
+        "OPL.R01",  # operator list, complete: replaces the device's (host; codecs.poct1a_operators)
+        "OPL.R02",  # operator list, incremental update (host)
         "REQ.R01",  # request (host), e.g. ROBS: send observations
     }
 )
