@@ -8,7 +8,8 @@ The one rule that matters here: a message's final acknowledgement is emitted AFT
 * HL7/MLLP: the ACK message is built only for a complete frame and placed after ``Received``.
 * Line protocols have no acknowledgement: every complete line is a message.
 * POCT1-A2: the conversation driver is :class:`devices.poct1a_conversation.Poct1aDriver`; an
-  observation message's ACK.R01 is placed after its ``Received``.
+  observation message's ACK.R01 is placed after its ``Received``. A profile's operator list is
+  read when the driver factory is built (an invalid file stops ``listen`` before it starts).
 * Bluetooth LE: a glucose meter's stored records are fetched by
   :class:`devices.glucose_fetch.GlucoseFetchDriver`, resuming after the last stored sequence
   number; a blood-pressure monitor's indications by
@@ -31,6 +32,7 @@ from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
 from devices.gatt_subscription import MEASUREMENTS, SubscriptionDriver
 from devices.glucose_fetch import GlucoseFetchDriver
+from devices.operator_delivery import OperatorListDelivery
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult
@@ -311,7 +313,12 @@ def make_driver_factory(
     if profile.protocol == "line":
         return lambda: LineDriver(profile, counter)
     if profile.protocol == "poct1a":
-        return lambda: Poct1aDriver(profile, tolerated=_ToleranceDiff(counter, profile.device_id).events)
+        # One operator list per profile, shared by its sessions: it remembers what each meter holds.
+        operators = profile.poct1a.operator_list
+        delivery = OperatorListDelivery(Path(operators)) if operators else None
+        return lambda: Poct1aDriver(
+            profile, tolerated=_ToleranceDiff(counter, profile.device_id).events, operator_lists=delivery
+        )
     if profile.protocol == "ble" and profile.ble is not None:
         if profile.ble.service == "glucose":
             return lambda: GlucoseFetchDriver(profile, last_sequence=None)

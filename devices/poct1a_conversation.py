@@ -6,6 +6,10 @@ A point-of-care device (or its dock) connects and leads::
     HEL.R01  hello, capabilities -> ACK.R01 AA    (reads DCP.application_timeout)
     DST.R01  status              -> ACK.R01 AA    (notes DST.new_observations_qty), then
                                     DTV.R01 SET_TIME once, when the profile sets set_time, then
+                                    OPL.R01 operator list, when the profile names one and this
+                                      meter has not acknowledged this list yet (one message per
+                                      DSC.max_message_sz, each waiting for its ACK), then
+                                      EOT.R01 OPL (end of topic; waits for its ACK), then
                                     REQ.R01 ROBS  when it has observations (after_status
                                                   "request_observations", the default), or
                                     END.R01       when it has none, or
@@ -29,12 +33,20 @@ A device's AE to our REQ/DTV, or its ESC, is reported as a ``Refused`` event (co
 device, its note written to the session's wire log) and ends the conversation with END.R01; the
 host never sends a REQ/DTV again on that connection, so a device that cannot do what we ask is not
 asked for ever. A device that reconnects starts a new conversation.
+
+The operator list is never a reason to lose results: the device's AE to an OPL.R01 (or to the
+EOT.R01 closing it), or silence past the application timeout while the host waits for that ACK,
+is reported as a ``Refused`` event too (counted, note in the wire log), the remaining pages are
+not sent, the topic is closed and the conversation goes on to the observations. Only a list the
+meter acknowledged completely (every OPL.R01 and the EOT.R01 with AA) is recorded as delivered
+(``devices.operator_delivery``); any other outcome sends it again in the next conversation.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from devices.codecs.poct1a import (
@@ -51,6 +63,9 @@ from devices.codecs.poct1a import (
     parse_message,
     recover_control_id,
 )
+from devices.codecs.poct1a_operators import build_end_of_topic, build_operator_list, operator_pages
+from devices.operator_delivery import OperatorListDelivery, OperatorListOffer
+from devices.operator_list import Operator
 from devices.profile import DeviceProfile
 from devices.session import Discarded, Junk, LinkEvent, Received, Refused, Send
 
@@ -73,6 +88,18 @@ def _number(text: str | None) -> float | None:
         return None
 
 
+@dataclass(slots=True)
+class _OperatorTopic:
+    """An operator list on its way to the meter: pages still to send, the control id whose ACK
+    the host waits for, whether every message so far was accepted, and whether EOT was sent."""
+
+    offer: OperatorListOffer
+    pages: list[tuple[Operator, ...]] = field(default_factory=list)
+    waiting: str = ""
+    accepted: bool = True
+    closing: bool = False
+
+
 class Poct1aDriver:
     """One POCT1-A2 conversation per session (a device that reconnects starts a new one)."""
 
@@ -83,10 +110,13 @@ class Poct1aDriver:
         profile: DeviceProfile,
         wall_clock: Callable[[], datetime] | None = None,
         tolerated: Callable[[], list[LinkEvent]] | None = None,
+        operator_lists: OperatorListDelivery | None = None,
     ) -> None:
-        """``wall_clock`` stamps HDR.creation_dttm (default: now in the profile's zone);
-        ``tolerated`` returns the tolerance switches fired since it was last called (the decoder
-        fires them while storing a message), reported as events after each feed."""
+        """``wall_clock`` stamps HDR.creation_dttm (default: now in the profile's zone) and says
+        which day it is for operators' certifications; ``tolerated`` returns the tolerance
+        switches fired since it was last called (the decoder fires them while storing a message),
+        reported as events after each feed; ``operator_lists`` is the profile's operator list
+        (``devices.link_drivers`` builds it from ``[poct1a] operator_list``), None for none."""
         self._settings = profile.poct1a
         self._tolerated = tolerated or list
         self._framer = Poct1aFramer(profile.poct1a.max_message_size)
@@ -95,6 +125,13 @@ class Poct1aDriver:
         self._open = False
         self._continuous = False
         self._time_set = False
+        self._operator_lists = operator_lists
+        self._topic: _OperatorTopic | None = None
+        #: The meter (DEV.device_id, else DEV.serial_id of its HEL.R01; '' before a hello): the
+        #: operator list it acknowledged is remembered under this name.
+        self.meter = ""
+        #: Operator lists this conversation delivered completely (every message acknowledged AA).
+        self.operator_lists_delivered = 0
         #: Our REQ/DTV messages not yet acknowledged by the device: control id -> what it was.
         self._asked: dict[str, str] = {}
         #: The device refused something we sent (AE or ESC): nothing is asked again.
@@ -138,6 +175,9 @@ class Poct1aDriver:
                 )
             )
             self._framer.reset()
+        if self._topic is not None:  # the meter never acknowledged the list: go on to the results
+            events += self._topic_unanswered(now)
+            return events
         events.append(Send(self._end("")))
         return events
 
@@ -169,6 +209,8 @@ class Poct1aDriver:
             acked = message.value("ACK/ACK.ack_control_id") or ""
             code = (message.value("ACK/ACK.type_cd") or "").upper()
             self.acknowledged_by_device.append((acked, code))
+            if self._topic is not None and acked == self._topic.waiting:
+                return self._topic_acknowledged(code, _note(message))
             what = self._asked.pop(acked, None)
             if what is not None and code == "AE":
                 return self._refusal(f"{what} with AE", _note(message))
@@ -176,6 +218,7 @@ class Poct1aDriver:
         if kind == "END.R01":
             self._open = False
             self._deadline = None
+            self._topic = None
             return []
         self._open = True
         if kind in OBSERVATION_TYPES:
@@ -199,6 +242,7 @@ class Poct1aDriver:
         end the conversation (once: a second refusal before the device's END sends no more)."""
         self.refused = True
         self._asked.clear()
+        self._topic = None  # an operator list in flight is abandoned with the conversation
         events: list[LinkEvent] = [Refused(what, note)]
         if self._open:
             events.append(Send(self._end("")))
@@ -212,7 +256,9 @@ class Poct1aDriver:
 
     def _hello(self, message: Poct1aMessage) -> None:
         for element in message.root.walk():
-            if element.tag == "DCP":
+            if element.tag == "DEV":
+                self.meter = element.value("DEV.device_id") or element.value("DEV.serial_id") or ""
+            elif element.tag == "DCP":
                 timeout = _number(element.value("DCP.application_timeout"))
                 if timeout is not None and timeout > 0:
                     self.timeout_s = min(max(timeout, MIN_TIMEOUT_S), MAX_TIMEOUT_S)
@@ -223,7 +269,8 @@ class Poct1aDriver:
     def _status(self, message: Poct1aMessage) -> list[LinkEvent]:
         qty = _number(message.value("DST/DST.new_observations_qty"))
         self.new_observations = int(qty) if qty is not None else None
-        if self.refused:  # the device refused what we asked: never ask again on this connection
+        if self.refused or self._topic is not None:
+            # refused: never ask again on this connection; a list in flight: its end asks next
             return []
         events: list[LinkEvent] = []
         if self._settings.set_time and not self._time_set:
@@ -232,21 +279,74 @@ class Poct1aDriver:
             events.append(
                 self._ask("DTV.R01 SET_TIME", lambda cid: build_directive(cid, "SET_TIME", now=self._wall()))
             )
+        offer = self._operator_lists.offer(self.meter, self._wall().date()) if self._operator_lists else None
+        if offer is not None:
+            self._topic = _OperatorTopic(offer, operator_pages(offer.operators, self.device_max_message))
+            return [*events, self._next_page()]
+        return [*events, *self._after_status()]
+
+    def _after_status(self) -> list[LinkEvent]:
+        """What the profile's ``after_status`` asks once the status (and any list) is done."""
         mode = self._settings.after_status
         if mode == "request_observations":
             if self.new_observations == 0:
-                return [*events, Send(self._end("NRM"))]
-            return [
-                *events,
-                self._ask("REQ.R01 ROBS", lambda cid: build_request_observations(cid, now=self._wall())),
-            ]
+                return [Send(self._end("NRM"))]
+            return [self._ask("REQ.R01 ROBS", lambda cid: build_request_observations(cid, now=self._wall()))]
         if mode == "start_continuous" and not self._continuous:
             self._continuous = True
             return [
-                *events,
                 self._ask(
                     "DTV.R01 START_CONTINUOUS",
                     lambda cid: build_directive(cid, "START_CONTINUOUS", now=self._wall()),
-                ),
+                )
             ]
-        return events
+        return []
+
+    # ----------------------------------------------------------------- the operator list topic
+    def _next_page(self) -> Send:
+        assert self._topic is not None
+        self._topic.waiting = self._control_id()
+        page = self._topic.pages.pop(0)
+        return Send(build_operator_list(self._topic.waiting, page, now=self._wall()))
+
+    def _close_topic(self) -> Send:
+        assert self._topic is not None
+        self._topic.waiting = self._control_id()
+        self._topic.closing = True
+        return Send(build_end_of_topic(self._topic.waiting, "OPL", now=self._wall()))
+
+    def _topic_acknowledged(self, code: str, note: str) -> list[LinkEvent]:
+        """The meter's ACK of our OPL.R01 or of the EOT.R01 closing it."""
+        topic = self._topic
+        assert topic is not None
+        events: list[LinkEvent] = []
+        if code != "AA":
+            topic.accepted = False
+            topic.pages.clear()
+            what = "EOT.R01 closing the operator list" if topic.closing else "OPL.R01 operator list"
+            events.append(Refused(f"{what} with {code or 'no ACK.type_cd'}", note))
+        if not topic.closing:
+            return [*events, self._next_page() if topic.pages else self._close_topic()]
+        self._topic = None
+        if topic.accepted and self._operator_lists is not None:
+            self._operator_lists.acknowledged(self.meter, topic.offer.digest)
+            self.operator_lists_delivered += 1
+        return [*events, *self._after_status()]
+
+    def _topic_unanswered(self, now: float) -> list[LinkEvent]:
+        """No ACK of our OPL.R01/EOT.R01 within the application timeout: counted, the topic
+        closed without waiting, and the conversation goes on (a new timeout runs)."""
+        topic = self._topic
+        assert topic is not None
+        what = "EOT.R01 closing the operator list" if topic.closing else "OPL.R01 operator list"
+        events: list[LinkEvent] = [
+            Refused(
+                f"{what} (no ACK.R01 within the application timeout)",
+                f"{self.timeout_s:g} s without an answer",
+            )
+        ]
+        if not topic.closing:
+            events.append(self._close_topic())
+        self._topic = None
+        self._deadline = now + self.timeout_s
+        return [*events, *self._after_status()]

@@ -134,10 +134,15 @@ class Poct1aSettings(_Strict):
     ``application_timeout`` (seconds) applies until the device's HEL.R01 announces its own
     DCP.application_timeout. ``set_time`` sends DTV.R01 SET_TIME once per conversation, after the
     first DST.R01 and before the request or directive: the device sets its clock to the
-    directive's HDR.creation_dttm (the gateway's clock, in the profile's zone). Off by default."""
+    directive's HDR.creation_dttm (the gateway's clock, in the profile's zone). Off by default.
+    ``operator_list`` names the clinic's operator list file (CSV: operator_id, name,
+    permission_level, expires; ``devices.operator_list``), relative to the profile's folder or
+    absolute: after the status (and SET_TIME) the host sends the certified operators as OPL.R01,
+    closed by EOT.R01, to each meter that does not hold this list yet. None: no list is sent."""
 
     after_status: Literal["request_observations", "start_continuous", "wait"] = "request_observations"
     set_time: bool = False
+    operator_list: str | None = None
     application_timeout: float = Field(default=60.0, gt=0, le=3600)
     max_message_size: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
@@ -277,7 +282,12 @@ def load_profile(path: Path | str, *, option: str = "") -> DeviceProfile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{given}: not valid TOML: {exc}") from None
-    return profile_from_dict(data, source=given if not bundled else f"{given} ({p})")
+    profile = profile_from_dict(data, source=given if not bundled else f"{given} ({p})")
+    operators = profile.poct1a.operator_list
+    if operators and not Path(operators).is_absolute():  # relative to the profile, not the cwd
+        settings = profile.poct1a.model_copy(update={"operator_list": str(p.parent.resolve() / operators)})
+        profile = profile.model_copy(update={"poct1a": settings})
+    return profile
 
 
 def bundled_profile_names() -> list[str]:

@@ -41,6 +41,7 @@ from devices.codecs.poct1a import (
     parse_message,
     recover_control_id,
 )
+from devices.codecs.poct1a_operators import ListedOperator, listed_operators
 from devices.errors import CodecError
 from devices.profile import DeviceProfile
 from devices.session import Clock, MonotonicClock
@@ -169,6 +170,7 @@ class FaultPlan:
     drop_ack_rate: float = 0.0  # gateway -> device byte lost (ACK, NAK, HL7 ACK bytes)
     disconnect_rate: float = 0.0  # connection dropped before a burst (needs a re-connecting link)
     drip_s: float = 0.0  # pause between pieces
+    refuse_operator_list: bool = False  # a POCT1-A2 meter answers the host's OPL.R01 with AE
 
     def __post_init__(self) -> None:
         for name in ("corruption_rate", "drop_ack_rate", "disconnect_rate"):
@@ -247,6 +249,11 @@ class SimulationReport:
     aborted: int = 0
     frames_sent: int = 0  # ASTM frames written, retransmissions included
     reconnects: int = 0
+    #: POCT1-A2: the operator list the meter holds (the last one the host closed with EOT.R01)
+    #: and how many lists it accepted, and refused (``FaultPlan.refuse_operator_list``).
+    operators: list[ListedOperator] = field(default_factory=list)
+    operator_lists: int = 0
+    operator_lists_refused: int = 0
 
     @property
     def unacknowledged(self) -> int:
@@ -427,17 +434,38 @@ class SimulatedDevice:
         """A POCT1-A2 meter dock: HEL and DST (new observations) until each is acknowledged, then
         waits for the host's REQ/DTV, sends one OBS per sample - resent as SVC.reason_cd RES with
         a new control id until an ACK.R01 AA echoes it - then EOT and waits for the host's END.
-        Host messages (REQ, DTV) are acknowledged; an END from the host before the work is done
-        ends the connection (the device connects again)."""
+        Host messages (REQ, DTV, OPL, EOT) are acknowledged; an operator list (OPL.R01 pages,
+        then EOT.R01 OPL) replaces the one the meter holds (``report.operators``), or is refused
+        with AE when the fault plan says so; an END from the host before the work is done ends
+        the connection (the device connects again)."""
         timeout = self.profile.link.reply_timeout
         replies = simulated_poct1a.HostReplies(link, self._wait)
         numbers = itertools.count(1)
+        incoming: list[ListedOperator] = []  # pages of an operator list not yet closed by EOT
 
         async def answer(message: Poct1aMessage) -> None:
-            if message.message_type == "END.R01":
+            kind = message.message_type
+            if kind == "END.R01":
                 raise LinkClosed(f"{link.label}: the host ended the conversation")
-            if message.message_type != "ACK.R01":
-                await link.write(build_ack(str(next(numbers)), message.control_id))
+            if kind == "ACK.R01":
+                return
+            code, note = "AA", ""
+            if kind.startswith("OPL.") and self._faults.refuse_operator_list:
+                code, note = "AE", "operator list refused (fault injected by the simulator)"
+                self.report.operator_lists_refused += 1
+            elif kind.startswith("OPL."):
+                incoming.extend(listed_operators(message))
+            elif kind == "EOT.R01" and message.value("EOT/EOT.topic_cd") == "OPL":
+                if not self._faults.refuse_operator_list:
+                    self.report.operators = list(incoming)
+                    self.report.operator_lists += 1
+                incoming.clear()
+            await link.write(build_ack(str(next(numbers)), message.control_id, code, note=note))
+
+        def asks_for_results(message: Poct1aMessage) -> bool:
+            return (
+                message.message_type == "REQ.R01" or message.value("DTV/DTV.command_cd") == "START_CONTINUOUS"
+            )
 
         async def exchange(build: Callable[[str], bytes], what: str) -> bool:
             data = build(str(next(numbers)))
@@ -459,9 +487,11 @@ class SimulatedDevice:
                 pass
             while not await exchange(lambda cid: simulated_poct1a.status(cid, len(pending)), "DST.R01"):
                 pass
-            request = await replies.next(self._clock.now() + timeout)  # REQ ROBS, DTV, or nothing
-            if request is not None:
+            # The host's turn: SET_TIME, an operator list, then REQ ROBS or START_CONTINUOUS - or nothing.
+            while (request := await replies.next(self._clock.now() + timeout)) is not None:
                 await answer(request)
+                if asks_for_results(request):
+                    break
             for item in list(pending):
                 resend = False
                 while True:

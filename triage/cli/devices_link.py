@@ -8,6 +8,7 @@ import random
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ import typer
 
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
+from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile, load_profile, profile_from_dict
 from devices.session import MonotonicClock
 from devices.simulated_results import (
@@ -236,6 +238,10 @@ def register(app: typer.Typer) -> None:
             require_bleak()  # one line naming the install command, before anything starts
         wire_dir = wire_log or (settings.data_dir / "wire" if settings.gateway.wire_log else None)
         endpoints = [endpoint_from_profile(p, clock=clock, transport=flag_transport) for p in profiles]
+        for p in profiles:  # read (and checked) above; say now who the meters will accept
+            if p.protocol == "poct1a" and p.poct1a.operator_list:
+                operators = read_operator_list(Path(p.poct1a.operator_list))
+                _err(f"{p.device_id}: {operators.describe(datetime.now(p.zone).date())}")
         db_path = db or settings.database.path
 
         def show(results: list[GatewayResult]) -> None:
@@ -344,6 +350,13 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(help="Fault: probability of a disconnect before each write (TCP).")
         ] = 0.0,
         drip: Annotated[float, typer.Option(min=0, help="Fault: seconds between pieces (slow drip).")] = 0.0,
+        refuse_operator_list: Annotated[
+            bool,
+            typer.Option(
+                "--refuse-operator-list",
+                help="Fault (poct1a-meter): answer the host's operator list (OPL.R01) with AE.",
+            ),
+        ] = False,
         interval: Annotated[float, typer.Option(min=0, help="Seconds between samples.")] = 0.0,
         wait: Annotated[
             float,
@@ -355,8 +368,8 @@ def register(app: typer.Typer) -> None:
         """Play SYNTHETIC results (or a capture) to a gateway as an instrument would, with fault injection.
 
         ASTM waits for every ACK and resends on NAK; HL7 waits for each ACK; a POCT1-A2 meter
-        (poct1a-meter) runs HEL, DST, OBS..., EOT and resends an unacknowledged result as RES;
-        line devices just write.
+        (poct1a-meter) runs HEL, DST, OBS..., EOT, resends an unacknowledged result as RES and
+        accepts the host's operator list (prints who it holds); line devices just write.
         Prints which messages the gateway acknowledged.
         """
         if kind not in DEVICE_KINDS:
@@ -376,6 +389,7 @@ def register(app: typer.Typer) -> None:
             drop_ack_rate=drop_ack,
             disconnect_rate=disconnect,
             drip_s=drip,
+            refuse_operator_list=refuse_operator_list,
         )
         items: list[Playable]
         if trace is not None:
@@ -395,6 +409,8 @@ def register(app: typer.Typer) -> None:
             f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} messages acknowledged, "
             f"{report.aborted} aborted tries, {report.reconnects} reconnects (SYNTHETIC data unless --trace)"
         )
+        if report.operator_lists or report.operator_lists_refused:
+            typer.echo(_operators_line(report))
         if report.unacknowledged:
             raise typer.Exit(1)
 
@@ -418,6 +434,23 @@ def register(app: typer.Typer) -> None:
         ]
         print_table(rows, ("port", "by_id", "description", "hardware_id"))
         typer.echo("by_id: the stable name to use in a profile's [serial] port")
+
+
+def _operators_line(report: SimulationReport) -> str:
+    """What the simulated meter did with the host's operator lists, and who it now lets measure."""
+    who = "; ".join(
+        f"{o.operator_id} {o.name or '?'} (level {o.permission_level or '?'}, until {o.expires or '?'})"
+        for o in report.operators
+    )
+    refused = (
+        f", {report.operator_lists_refused} OPL.R01 refused (fault injected)"
+        if report.operator_lists_refused
+        else ""
+    )
+    return (
+        f"operator lists accepted: {report.operator_lists}{refused}; the meter holds {len(report.operators)} operator(s)"
+        + (f": {who}" if who else "")
+    )
 
 
 async def _simulate(

@@ -97,3 +97,94 @@ def test_a_meter_dock_as_the_tcp_server_is_reached_by_listen_with_a_connect_mode
     assert f"listening: poct1a-glucose_meter (poct1a) on tcp connect 127.0.0.1:{port}" in err
     rows = [json.loads(line) for line in out.splitlines()]
     assert sorted(r["code"] for r in rows) == ["glucose_random", "glucose_random", "hba1c", "hba1c"]
+
+
+# ------------------------------------------------------------------ operator lists
+
+
+def _profile_with_operators(tmp_path: Path, operators: str | None = None) -> Path:
+    """The bundled glucose meter profile with ``operator_list = "operators.csv"`` (relative to
+    the profile), and that file: the SYNTHETIC sample unless ``operators`` is given."""
+    bundled = (Path(__file__).parents[3] / "devices" / "profiles" / "poct1a-glucose_meter.toml").read_text()
+    profile = tmp_path / "meter.toml"
+    profile.write_text(
+        bundled.replace('# operator_list = "operators.csv"', 'operator_list = "operators.csv"')
+    )
+    sample = Path(__file__).parents[3] / "devices" / "profiles" / "poct1a-operators-SYNTHETIC.csv"
+    (tmp_path / "operators.csv").write_text(
+        operators if operators is not None else sample.read_text("utf-8"), "utf-8"
+    )
+    return profile
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "operator_id,name,permission_level,expires\nN1,Li Wei,1,2027-06-30\nN2,Wang Fang,1,2027-02-30\n",
+            "operators.csv line 3, column 4: expires '2027-02-30' is not a date (YYYY-MM-DD, the last valid day)",
+        ),
+        (
+            "operator_id,name,permission_level,expires\nN1,Li Wei,1,2027-06-30\nN1,Wang Fang,4,2027-06-30\n",
+            "operators.csv line 3, column 1: operator_id 'N1' is already on line 2",
+        ),
+        (
+            "operator_id,name,level,expires\n",
+            "operators.csv line 1, column 3: unknown column 'level' "
+            "(the columns are operator_id, name, permission_level, expires)",
+        ),
+    ],
+)
+def test_listen_with_a_bad_operator_list_names_the_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, message: str
+) -> None:
+    profile = _profile_with_operators(tmp_path, rows)
+    argv = ["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)]
+    code = main([*argv, "--tcp-listen", f"127.0.0.1:{_free_port()}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err == f"error: {tmp_path / message}\n"
+    (tmp_path / "operators.csv").unlink()
+    assert main([*argv, "--tcp-listen", f"127.0.0.1:{_free_port()}"]) == 2
+    assert (
+        f"error: {tmp_path / 'operators.csv'}: operator list not found (no such file)"
+        in capsys.readouterr().err
+    )
+
+
+def test_listen_sends_the_operator_list_to_a_simulated_meter_and_says_who_was_left_out(
+    tmp_path: Path,
+) -> None:
+    run = listen_and_simulate(
+        tmp_path,
+        ["--profile", str(_profile_with_operators(tmp_path))],
+        ["--kind", "poct1a-meter", "--count", "2"],
+    )
+    assert (
+        "operator lists accepted: 1; the meter holds 3 operator(s): "
+        "SYN-N001 Zhang Min (SYNTHETIC) (level 1, until 2099-12-31); "
+        "SYN-N002 王小红（虚构） (level 1, until 2099-12-31); "
+        "SYN-N003 Chen & <Li> (SYNTHETIC) (level 4, until 2099-12-31)"
+    ) in run.simulate.stdout
+    assert (
+        f"poct1a-glucose_meter: operator list {tmp_path / 'operators.csv'}: 3 operator(s) sent to the meters; "
+        "1 left out, certification expired: SYN-N004 Liu Yang (SYNTHETIC) (expired 2020-06-30)"
+    ) in run.stderr
+    assert len(run.rows) == 4 and "refused by the device" not in run.stderr
+
+
+def test_a_meter_refusing_the_operator_list_is_counted_by_listen_and_its_results_still_arrive(
+    tmp_path: Path,
+) -> None:
+    run = listen_and_simulate(
+        tmp_path,
+        ["--profile", str(_profile_with_operators(tmp_path))],
+        ["--kind", "poct1a-meter", "--count", "2", "--refuse-operator-list"],
+    )
+    assert "poct1a-meter: 2/2 messages acknowledged" in run.simulate.stdout
+    assert (
+        "operator lists accepted: 0, 1 OPL.R01 refused (fault injected); the meter holds 0 operator(s)"
+        in (run.simulate.stdout)
+    )
+    assert "1 requests refused by the device (1 OPL.R01 operator list with AE)" in run.stderr
+    assert sorted(r["code"] for r in run.rows) == ["glucose_random", "glucose_random", "hba1c", "hba1c"]
