@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import random
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from devices import simulated_poct1a
 from devices.codecs.poct1a import Poct1aMessage, build_ack, parse_message
@@ -247,3 +250,32 @@ def test_a_refused_set_time_ends_the_conversation_and_abandons_the_list_in_fligh
     ]
     assert driver.feed(build_ack("3", opl.control_id), 2.0) == []  # nothing more after our END
     assert driver.operator_lists_delivered == 0
+
+
+def test_a_certification_running_out_sends_the_list_again_without_that_operator(tmp_path: Path) -> None:
+    operators = _operators(tmp_path, "SYN-N006,Sun Li (SYNTHETIC),1,2026-12-05\n")
+    delivery = OperatorListDelivery(operators)
+    today, tomorrow = date(2026, 12, 5), date(2026, 12, 6)
+    offer = delivery.offer("M1", today)
+    assert offer is not None and offer.operators[-1].operator_id == "SYN-N006"  # valid through its last day
+    delivery.acknowledged("M1", offer.digest)
+    assert delivery.offer("M1", today) is None
+    assert delivery.offer("M2", today) is not None  # another meter behind the same dock
+    later = delivery.offer("M1", tomorrow)
+    assert later is not None and "SYN-N006" not in [o.operator_id for o in later.operators]
+
+
+def test_an_edit_that_breaks_the_file_is_logged_with_its_line_and_the_last_valid_list_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    operators = _operators(tmp_path)
+    delivery = OperatorListDelivery(operators)
+    offer = delivery.offer("M1", date(2026, 12, 5))
+    assert offer is not None
+    delivery.acknowledged("M1", offer.digest)
+    with operators.open("a", encoding="utf-8") as f:
+        f.write("SYN-N007,Ma Jun (SYNTHETIC),1,2027-13-01\n")
+    with caplog.at_level(logging.ERROR, logger="devices.operator_list"):
+        assert delivery.offer("M1", date(2026, 12, 5)) is None  # the meter keeps what it holds
+    assert f"{operators} line 12, column 4: expires '2027-13-01' is not a date" in caplog.text
+    assert "the meters keep the last valid list" in caplog.text
