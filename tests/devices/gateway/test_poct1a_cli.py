@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.test_cli import _free_port, _settings, listen_and_simulate
+from tests.devices.gateway.test_cli import ListenRun, _free_port, _settings, listen_and_simulate
 from tests.devices.traces.golden_io import DATA
 from triage.cli import main
 
@@ -117,6 +117,14 @@ def _profile_with_operators(tmp_path: Path, operators: str | None = None) -> Pat
     return profile
 
 
+def _listen_with_operators(tmp_path: Path, *simulate_args: str) -> ListenRun:
+    """`listen` with the operator-list profile and a simulated meter sending two samples."""
+    profile = _profile_with_operators(tmp_path)
+    return listen_and_simulate(
+        tmp_path, ["--profile", str(profile)], ["--kind", "poct1a-meter", "--count", "2", *simulate_args]
+    )
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
@@ -155,11 +163,7 @@ def test_listen_with_a_bad_operator_list_names_the_file_line_and_column(
 def test_listen_sends_the_operator_list_to_a_simulated_meter_and_says_who_was_left_out(
     tmp_path: Path,
 ) -> None:
-    run = listen_and_simulate(
-        tmp_path,
-        ["--profile", str(_profile_with_operators(tmp_path))],
-        ["--kind", "poct1a-meter", "--count", "2"],
-    )
+    run = _listen_with_operators(tmp_path)
     assert (
         "operator lists accepted: 1; the meter holds 3 operator(s): "
         "SYN-N001 Zhang Min (SYNTHETIC) (level 1, until 2099-12-31); "
@@ -176,11 +180,7 @@ def test_listen_sends_the_operator_list_to_a_simulated_meter_and_says_who_was_le
 def test_a_meter_refusing_the_operator_list_is_counted_by_listen_and_its_results_still_arrive(
     tmp_path: Path,
 ) -> None:
-    run = listen_and_simulate(
-        tmp_path,
-        ["--profile", str(_profile_with_operators(tmp_path))],
-        ["--kind", "poct1a-meter", "--count", "2", "--refuse-operator-list"],
-    )
+    run = _listen_with_operators(tmp_path, "--refuse-operator-list")
     assert "poct1a-meter: 2/2 messages acknowledged" in run.simulate.stdout
     assert (
         "operator lists accepted: 0, 1 OPL.R01 refused (fault injected); the meter holds 0 operator(s)"
