@@ -218,7 +218,9 @@ def test_a_meter_gets_the_list_once_and_again_only_after_the_file_changes_its_re
     assert len(keys) == len(set(keys)) == 12 and status.refused_by_device == {}
 
 
-def test_a_meter_refusing_the_list_is_counted_logged_and_its_results_are_still_stored(tmp_path: Path) -> None:
+def test_a_meter_refusing_the_list_is_counted_logged_and_its_results_are_still_stored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     db_path = tmp_path / "clinic.db"
     wire = tmp_path / "wire"
     profile = _profile(_operators(tmp_path))
@@ -232,7 +234,14 @@ def test_a_meter_refusing_the_list_is_counted_logged_and_its_results_are_still_s
             await wait_until(lambda: gateway.status()[0].results == 8)
             return refusing, later, gateway.status()[0]
 
-    refusing, later, status = asyncio.run(scenario())
+    with caplog.at_level(logging.WARNING, logger="devices.gateway"):
+        refusing, later, status = asyncio.run(scenario())
+    # the ordinary log names the refusal and never claims the conversation ended (it went on)
+    assert (
+        "device meter: the device refused OPL.R01 operator list with AE (its note is in the wire log)"
+        in caplog.text
+    )
+    assert "conversation ended" not in caplog.text
     assert (refusing.operator_lists_refused, refusing.operator_lists, refusing.unacknowledged) == (1, 0, 0)
     assert (later.operator_lists, len(later.operators)) == (1, 3)
     assert status.refused_by_device == {"OPL.R01 operator list with AE": 1}
