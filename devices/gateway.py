@@ -388,7 +388,9 @@ class Gateway:
         status = self._status[endpoint.device_id]
         status.refused_by_device.update([what])
         status.last_error = f"the device refused {what} (its note is in the wire log)"
-        log.warning("device %s: the device refused %s (its note is in the wire log)", endpoint.device_id, what)
+        log.warning(
+            "device %s: the device refused %s (its note is in the wire log)", endpoint.device_id, what
+        )
 
     def _discarded(self, endpoint: DeviceEndpoint, reason: str) -> None:
         self._status[endpoint.device_id].discarded += 1
