@@ -10,7 +10,9 @@ glucose, cholesterol, triglycerides and creatinine. Factors (molar masses / defi
 - haemoglobin: 1 g/dL = 10 g/L;
 - HbA1c: IFCC mmol/mol = (NGSP % - 2.15) x 10.929 (IFCC-NGSP master equation);
 - temperature: C = (F - 32) x 5/9;
-- pressure: 1 kPa = 760/101.325 mmHg = 7.50062 mmHg.
+- pressure: 1 kPa = 760/101.325 mmHg = 7.50062 mmHg;
+- body weight: 1 [lb_av] (avoirdupois pound) = 0.45359237 kg exactly;
+- body height: 1 [in_i] (international inch) = 2.54 cm exactly.
 
 Common non-UCUM spellings that devices send (``mmHg``, ``°C``, ``mg/dl``, ``bpm``...) are
 normalised by :func:`normalize_unit` before lookup; anything else is a :class:`UnitError` that
@@ -31,6 +33,8 @@ CREATININE_UMOLL_PER_MGDL = 88.4
 MMHG_PER_KPA = 760.0 / 101.325
 HBA1C_IFCC_SLOPE = 10.929
 HBA1C_IFCC_INTERCEPT = 2.15
+KG_PER_POUND = 0.45359237
+CM_PER_INCH = 2.54
 
 # Spellings seen from devices and people, mapped to the UCUM code used in the vocabulary.
 _ALIASES: dict[str, str] = {
@@ -68,6 +72,14 @@ _ALIASES: dict[str, str] = {
     "10^9/l": "10*9/L",
     "10*9/l": "10*9/L",
     "x10^9/l": "10*9/L",
+    "kg": "kg",
+    "lb": "[lb_av]",
+    "lbs": "[lb_av]",
+    "[lb_av]": "[lb_av]",
+    "cm": "cm",
+    "in": "[in_i]",
+    "inch": "[in_i]",
+    "[in_i]": "[in_i]",
 }
 
 
@@ -119,6 +131,22 @@ def mmhg_to_kpa(mmhg: float) -> float:
     return mmhg / MMHG_PER_KPA
 
 
+def pounds_to_kg(pounds: float) -> float:
+    return pounds * KG_PER_POUND
+
+
+def kg_to_pounds(kg: float) -> float:
+    return kg / KG_PER_POUND
+
+
+def inches_to_cm(inches: float) -> float:
+    return inches * CM_PER_INCH
+
+
+def cm_to_inches(cm: float) -> float:
+    return cm / CM_PER_INCH
+
+
 def _scale(factor: float) -> tuple[Callable[[float], float], Callable[[float], float]]:
     return (lambda v: v * factor), (lambda v: v / factor)
 
@@ -140,6 +168,8 @@ _CONVERSIONS: dict[tuple[str, str], tuple[Callable[[float], float], Callable[[fl
     ("temperature", "[degF]"): (fahrenheit_to_celsius, celsius_to_fahrenheit),
     ("sbp", "kPa"): (kpa_to_mmhg, mmhg_to_kpa),
     ("dbp", "kPa"): (kpa_to_mmhg, mmhg_to_kpa),
+    ("weight", "[lb_av]"): (pounds_to_kg, kg_to_pounds),
+    ("height", "[in_i]"): (inches_to_cm, cm_to_inches),
 }
 
 

@@ -62,8 +62,8 @@ CONCEPTS: dict[str, Concept] = {
         _n("temperature", "Body temperature", "8310-5", "Cel", 25, 45, ("[degF]",)),
         _c("consciousness", "Level of consciousness (ACVPU)", "67775-7", ("A", "C", "V", "P", "U")),
         _c("supplemental_o2", "Inhaled oxygen (air or oxygen)", "3150-0", ("air", "oxygen")),
-        _n("height", "Body height", "8302-2", "cm", 40, 250),
-        _n("weight", "Body weight", "29463-7", "kg", 1, 400),
+        _n("height", "Body height", "8302-2", "cm", 40, 250, ("[in_i]",)),
+        _n("weight", "Body weight", "29463-7", "kg", 1, 400, ("[lb_av]",)),
         _n("waist", "Waist circumference", "8280-0", "cm", 30, 250),
         _n("bmi", "Body mass index", "39156-5", "kg/m2", 8, 90),
         # Chemistry

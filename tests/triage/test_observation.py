@@ -47,6 +47,31 @@ def test_kpa(kpa: float, mmhg: float) -> None:
     assert units.kpa_to_mmhg(kpa) == pytest.approx(mmhg, abs=0.05)
 
 
+@pytest.mark.parametrize(("lb", "kg"), [(1.0, 0.45359237), (154.0, 69.853225), (220.46, 99.9990)])
+def test_pounds_and_kilograms_both_ways(lb: float, kg: float) -> None:
+    assert units.pounds_to_kg(lb) == pytest.approx(kg, abs=1e-4)
+    assert units.kg_to_pounds(units.pounds_to_kg(lb)) == pytest.approx(lb)
+    assert units.to_canonical("weight", lb, "lb") == pytest.approx(kg, abs=1e-4)
+    assert units.from_canonical("weight", kg, "[lb_av]") == pytest.approx(lb, abs=1e-3)
+
+
+@pytest.mark.parametrize(("inch", "cm"), [(1.0, 2.54), (65.0, 165.1), (70.5, 179.07)])
+def test_inches_and_centimetres_both_ways(inch: float, cm: float) -> None:
+    assert units.inches_to_cm(inch) == pytest.approx(cm)
+    assert units.cm_to_inches(cm) == pytest.approx(inch)
+    assert units.to_canonical("height", inch, "[in_i]") == pytest.approx(cm)
+    assert units.from_canonical("height", cm, "in") == pytest.approx(inch)
+
+
+def test_imperial_body_measurements_become_observations_in_canonical_units() -> None:
+    w = Observation.create("weight", 154, "[lb_av]", observed_at=T)
+    h = Observation.create("height", 65, "[in_i]", observed_at=T)
+    assert (w.value, w.unit) == (pytest.approx(69.853, abs=0.001), "kg")
+    assert (h.value, h.unit) == (pytest.approx(165.1), "cm")
+    with pytest.raises(UnitError, match=r"weight: unit 'stone' is not accepted; use one of: kg, \[lb_av\]"):
+        Observation.create("weight", 11, "stone", observed_at=T)
+
+
 def test_every_accepted_unit_converts_and_round_trips() -> None:
     for c in CONCEPTS.values():
         if c.kind is Kind.CODED:
