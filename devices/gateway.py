@@ -113,6 +113,9 @@ class DeviceStatus:
     results: int = 0
     held: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
+    #: Readings of a continuous device not stored because they repeat the last stored one
+    #: (``devices.continuous_sampling``); not messages, not results.
+    unchanged: int = 0
     messages: int = 0
     quarantined: int = 0
     discarded: int = 0
@@ -249,6 +252,7 @@ class Gateway:
                 wire_log=wire,
                 counters=counters,
                 on_refused=lambda what: self._refused_by_device(endpoint, what),
+                on_unchanged=lambda: setattr(status, "unchanged", status.unchanged + 1),
             )
         except LinkClosed as exc:
             status.last_error = str(exc)
@@ -267,7 +271,12 @@ class Gateway:
         finally:
             status.link_up = False
             if wire is not None:
-                wire.note(f"session closed; {counters.bytes_in} bytes in, {counters.bytes_out} out")
+                unchanged = (
+                    f"; {counters.unchanged} unchanged readings not stored" if counters.unchanged else ""
+                )
+                wire.note(
+                    f"session closed; {counters.bytes_in} bytes in, {counters.bytes_out} out{unchanged}"
+                )
                 wire.close()
 
     async def _start_listener(self, endpoint: DeviceEndpoint) -> None:

@@ -12,21 +12,25 @@ The one rule that matters here: a message's final acknowledgement is emitted AFT
   read when the driver factory is built (an invalid file stops ``listen`` before it starts).
 * Bluetooth LE: a glucose meter's stored records are fetched by
   :class:`devices.glucose_fetch.GlucoseFetchDriver`, resuming after the last stored sequence
-  number; a blood-pressure monitor's indications by
-  :class:`devices.gatt_subscription.SubscriptionDriver`. There is no application ACK to hold.
+  number; a blood-pressure monitor's, thermometer's, oximeter's or weight scale's values by
+  :class:`devices.gatt_subscription.SubscriptionDriver` (a continuous oximeter's repeated
+  readings thinned by :class:`devices.continuous_sampling.UnchangedReadings`). There is no
+  application ACK to hold.
 
 Tolerance switches that fire are reported as ``Tolerated`` events (counter difference per feed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.codecs import astm_link, hl7, lines, mllp
 from devices.codecs.gatt_records import SEQUENCE_PREFIX
+from devices.codecs.gatt_vitals import decode_continuous
+from devices.continuous_sampling import UnchangedReadings
 from devices.decode import decode_message
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
@@ -323,8 +327,20 @@ def make_driver_factory(
         if profile.ble.service == "glucose":
             return lambda: GlucoseFetchDriver(profile, last_sequence=None)
         uuid = MEASUREMENTS[profile.ble.service]
+        if profile.ble.service == "pulse_oximeter_continuous":
+            every = profile.ble.unchanged_every
+            return lambda: SubscriptionDriver(uuid, UnchangedReadings(every, plx_content))
         return lambda: SubscriptionDriver(uuid)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
+
+
+def plx_content(value: bytes) -> Hashable | None:
+    """What a PLX continuous reading says (for ``UnchangedReadings``); None for unreadable bytes,
+    which are always stored so the codec quarantines each with the reason."""
+    try:
+        return decode_continuous(value).content
+    except CodecError:
+        return None
 
 
 def endpoint_from_profile(

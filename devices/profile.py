@@ -154,24 +154,43 @@ class BleSettings(_Strict):
     advertised ``name``. ``service`` decides the conversation: ``glucose`` fetches stored records
     through the Record Access Control Point (``devices.glucose_fetch``), ``blood_pressure``
     subscribes to Blood Pressure Measurement indications, ``thermometer`` to Temperature
-    Measurement and ``pulse_oximeter`` to PLX Spot-check Measurement ones. ``scan_timeout`` bounds a search for the
+    Measurement, ``pulse_oximeter`` to PLX Spot-check Measurement, ``weight_scale`` to Weight
+    Measurement ones and ``pulse_oximeter_continuous`` to PLX Continuous Measurement
+    notifications (about one a second). ``scan_timeout`` bounds a search for the
     device, ``response_timeout`` the silence allowed while the meter owes records or a RACP
     response (seconds). ``max_record_age`` (seconds; default 15 minutes): a stored glucose record
     measured longer ago than this before it reached the gateway is held for review (it may be an
     earlier patient's reading left in the meter; a meter whose clock is wrong by more than this
-    has every reading held until its clock is set)."""
+    has every reading held until its clock is set).
+
+    ``unchanged_every`` (seconds; continuous oximetry only, default 60): a reading identical to
+    the last one stored (same SpO2, pulse rate and statuses) is stored again only after this long
+    - a changed reading is stored at once; 0 stores every reading."""
 
     address: str | None = None
     name: str | None = None
-    service: Literal["glucose", "blood_pressure", "thermometer", "pulse_oximeter"]
+    service: Literal[
+        "glucose",
+        "blood_pressure",
+        "thermometer",
+        "pulse_oximeter",
+        "weight_scale",
+        "pulse_oximeter_continuous",
+    ]
     scan_timeout: float = Field(default=10.0, gt=0, le=300)
     response_timeout: float = Field(default=30.0, gt=0, le=600)
     max_record_age: float = Field(default=900.0, gt=0, le=30 * 86400)
+    unchanged_every: float = Field(default=60.0, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _found_somehow(self) -> BleSettings:
         if not (self.address or self.name):
             raise ValueError("[ble] needs address (e.g. C4:7C:8D:6A:12:34) or name (the advertised name)")
+        if "unchanged_every" in self.model_fields_set and self.service != "pulse_oximeter_continuous":
+            raise ValueError(
+                f"[ble] unchanged_every applies to service 'pulse_oximeter_continuous' only, "
+                f"not {self.service!r} (its readings are each stored)"
+            )
         return self
 
 

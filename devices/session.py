@@ -14,6 +14,9 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
 * ``Refused(what, note)`` - the device refused one of the host's own messages (a POCT1-A2 ``AE``
   or ``ESC`` to a REQ/DTV): counted, and the device's note written to the session (wire) log.
+* ``Unchanged()`` - a continuous device's reading identical to the last one stored, within the
+  profile's interval (``devices.continuous_sampling``): counted, not stored (its bytes are in the
+  wire log's rx lines).
 
 Timers (15/20/30 s LIS01-A2 timers) run on an injectable ``Clock``; tests use ``FakeClock``.
 """
@@ -72,7 +75,12 @@ class Refused:
     note: str
 
 
-LinkEvent = Send | Received | Discarded | Tolerated | Junk | Refused
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A reading the same as the last one stored: counted, not stored."""
+
+
+LinkEvent = Send | Received | Discarded | Tolerated | Junk | Refused | Unchanged
 
 
 class LinkDriver(Protocol):
@@ -157,6 +165,7 @@ class SessionCounters:
     bytes_out: int = 0
     messages: int = 0
     discarded: int = 0
+    unchanged: int = 0
 
 
 async def run_session(
@@ -172,6 +181,7 @@ async def run_session(
     wire_log: WireLog | None = None,
     counters: SessionCounters | None = None,
     on_refused: Callable[[str], None] | None = None,
+    on_unchanged: Callable[[], None] | None = None,
 ) -> None:
     """Drive one session until the link closes (``LinkClosed`` propagates to the caller).
 
@@ -237,6 +247,10 @@ async def run_session(
                         wire_log.note(f"the device refused {event.what}: {event.note or '(no note)'}")
                     if on_refused is not None:
                         on_refused(event.what)
+                elif isinstance(event, Unchanged):
+                    counts.unchanged += 1
+                    if on_unchanged is not None:
+                        on_unchanged()
                 else:
                     if wire_log is not None:
                         wire_log.note(f"tolerance switch fired: {event.switch}")

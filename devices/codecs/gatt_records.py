@@ -5,7 +5,8 @@ One stored message is one record, written as GATT lines (``devices.codecs.gatt_l
 * a Glucose Measurement 0x2A18, followed by its Context 0x2A34 when the meter sent one with the
   same sequence number (:class:`RecordAssembler` pairs them);
 * a Blood Pressure Measurement 0x2A35 (``devices.codecs.gatt``), a Temperature Measurement
-  0x2A1C or a PLX Spot-check Measurement 0x2A5E (``devices.codecs.gatt_vitals``).
+  0x2A1C, a PLX Spot-check 0x2A5E or a PLX Continuous Measurement 0x2A5F
+  (``devices.codecs.gatt_vitals``) or a Weight Measurement 0x2A9D (``devices.codecs.gatt_weight``).
 
 The glucose record's sequence number is its sample id (``seq 12``), so the gateway's
 exactly-once key (device, sample id, test, device time) drops a record the meter sends again -
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from devices.codecs import gatt, gatt_vitals
+from devices.codecs import gatt, gatt_vitals, gatt_weight
 from devices.codecs.gatt_glucose import (
     CONTEXT_UUID,
     FASTING,
@@ -42,7 +43,14 @@ from devices.tolerance import ToleranceCounter
 BP_UUID = "2a35"
 #: Characteristics whose values are records (a glucose context travels with its measurement).
 RECORD_UUIDS = frozenset(
-    {MEASUREMENT_UUID, BP_UUID, gatt_vitals.TEMPERATURE_UUID, gatt_vitals.PLX_SPOT_CHECK_UUID}
+    {
+        MEASUREMENT_UUID,
+        BP_UUID,
+        gatt_vitals.TEMPERATURE_UUID,
+        gatt_vitals.PLX_SPOT_CHECK_UUID,
+        gatt_vitals.PLX_CONTINUOUS_UUID,
+        gatt_weight.WEIGHT_UUID,
+    }
 )
 #: Sample id of a glucose record: this prefix and the record's sequence number.
 SEQUENCE_PREFIX = "seq "
@@ -179,8 +187,15 @@ def decode_message(
             return gatt_vitals.spot_check_results(
                 profile, gatt_vitals.decode_spot_check(first.data), raw, counter
             )
+        if len(values) == 1 and first.uuid == gatt_vitals.PLX_CONTINUOUS_UUID:
+            return gatt_vitals.continuous_results(
+                profile, gatt_vitals.decode_continuous(first.data), raw, counter
+            )
+        if len(values) == 1 and first.uuid == gatt_weight.WEIGHT_UUID:
+            return gatt_weight.weight_results(profile, gatt_weight.decode_weight(first.data), raw, counter)
         raise CodecError(
-            f"characteristic {first.uuid} is not one this gateway decodes (2a18 [+ 2a34], 2a35, 2a1c, 2a5e)"
+            f"characteristic {first.uuid} is not one this gateway decodes "
+            "(2a18 [+ 2a34], 2a35, 2a1c, 2a5e, 2a5f, 2a9d)"
         )
     except CodecError as exc:
         return [], [Quarantine("unparseable_message", raw, base_offset, profile.device_id, str(exc))]

@@ -1,4 +1,4 @@
-"""Bluetooth LE Health Thermometer 0x2A1C and Pulse Oximeter PLX Spot-check 0x2A5E (pure).
+"""Bluetooth LE Health Thermometer 0x2A1C, PLX Spot-check 0x2A5E and PLX Continuous 0x2A5F (pure).
 
 Temperature Measurement (0x1809 service, indicated)::
 
@@ -19,6 +19,20 @@ PLX Spot-check Measurement (0x1822 service, indicated)::
     poor signal, low perfusion, erratic or non-pulsatile signal, questionable pulse, interference,
     sensor off the patient, unknown, displaced, malfunctioning or disconnected sensor), is
     ``preliminary``: held for a person, never fed automatically. Every status bit is kept as a flag.
+
+PLX Continuous Measurement (0x1822 service, notified about once a second)::
+
+    flags u8 | SpO2 SFLOAT % | pulse rate SFLOAT /min (SpO2PR-Normal)
+    | [SpO2, pulse rate SFLOAT] (bit 0, SpO2PR-Fast) | [SpO2, pulse rate SFLOAT] (bit 1, SpO2PR-Slow)
+    | [measurement status u16] (bit 2) | [device and sensor status u24] (bit 3)
+    | [pulse amplitude index SFLOAT %] (bit 4)
+
+    The Normal pair becomes ``SPO2`` and ``PR`` (no time stamp: the receipt time is the reading's
+    time); Fast and Slow averages are kept as a comment. The statuses are read as for the
+    spot-check: "measurement ongoing" and "early estimated data" (the oximeter has not settled),
+    a sensor off the finger or disconnected, low perfusion... make the reading ``preliminary``
+    with the reason in a comment (``held by the oximeter's status: sensor_disconnected``);
+    "validated data" and no status at all are final.
 """
 
 from __future__ import annotations
@@ -42,6 +56,7 @@ from devices.tolerance import ToleranceCounter
 
 TEMPERATURE_UUID = "2a1c"
 PLX_SPOT_CHECK_UUID = "2a5e"
+PLX_CONTINUOUS_UUID = "2a5f"
 
 TEMPERATURE_TYPES = {
     1: "armpit",
@@ -171,7 +186,50 @@ def decode_spot_check(data: bytes) -> SpotCheck:
     )
 
 
-def _result(
+@dataclass(frozen=True, slots=True)
+class ContinuousReading:
+    spo2: Number | None
+    pulse: Number | None
+    fast: tuple[Number | None, Number | None] | None
+    slow: tuple[Number | None, Number | None] | None
+    measurement_status: tuple[str, ...]
+    sensor_status: tuple[str, ...]
+    pulse_amplitude: Number | None
+
+    @property
+    def content(self) -> tuple[object, ...]:
+        """What the reading says, without the pulse amplitude index (which moves with every beat):
+        two readings with the same content are the same reading repeated."""
+        return (self.spo2, self.pulse, self.measurement_status, self.sensor_status)
+
+
+def decode_continuous(data: bytes) -> ContinuousReading:
+    """Decode one 0x2A5F notification; :class:`CodecError` names the field and byte offset."""
+    flags = read_uint(data, 0, 1, "PLX continuous flags")
+    spo2 = sfloat_parts(read_uint(data, 1, 2, "PLX SpO2"))
+    pulse = sfloat_parts(read_uint(data, 3, 2, "PLX pulse rate"))
+    fields = FlaggedFields(data, "PLX continuous", flags, 5)
+    pairs = []
+    for bit, name in ((0x01, "fast"), (0x02, "slow")):
+        s = fields.take(bit, 2, f"PLX SpO2 ({name})")
+        p = fields.take(bit, 2, f"PLX pulse rate ({name})")
+        pairs.append(None if s is None or p is None else (sfloat_parts(s), sfloat_parts(p)))
+    measurement = fields.take(0x04, 2, "PLX measurement status")
+    sensor = fields.take(0x08, 3, "PLX device and sensor status")
+    amplitude = fields.take(0x10, 2, "PLX pulse amplitude index")
+    fields.end()
+    return ContinuousReading(
+        spo2,
+        pulse,
+        pairs[0],
+        pairs[1],
+        _bits(measurement, MEASUREMENT_STATUS, 16),
+        _bits(sensor, SENSOR_STATUS, 24),
+        None if amplitude is None else sfloat_parts(amplitude),
+    )
+
+
+def vital_result(
     profile: DeviceProfile,
     raw: bytes,
     counter: ToleranceCounter,
@@ -208,21 +266,62 @@ def temperature_results(
     profile: DeviceProfile, t: Temperature, raw: bytes, counter: ToleranceCounter
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     site = () if t.site is None else (f"site {TEMPERATURE_TYPES.get(t.site, f'type {t.site}')}",)
-    result, problem = _result(profile, raw, counter, "TEMP", t.value, t.unit, t.timestamp, comments=site)
+    result, problem = vital_result(profile, raw, counter, "TEMP", t.value, t.unit, t.timestamp, comments=site)
     return [result], [problem] if problem is not None else []
 
 
 def spot_check_results(
     profile: DeviceProfile, s: SpotCheck, raw: bytes, counter: ToleranceCounter
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
+    extra = ("device_clock_not_set",) if s.clock_not_set else ()
     statuses = s.measurement_status + s.sensor_status
-    flags = tuple(f"plx:{name}" for name in statuses) + (("device_clock_not_set",) if s.clock_not_set else ())
-    trusted = not (UNTRUSTWORTHY & set(statuses))
+    return _oximeter_results(profile, raw, counter, s.spo2, s.pulse, s.timestamp, statuses, extra, ())
+
+
+def continuous_results(
+    profile: DeviceProfile, c: ContinuousReading, raw: bytes, counter: ToleranceCounter
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    averages = []
+    for name, pair in (("fast", c.fast), ("slow", c.slow)):
+        if pair is not None:
+            shown = ["-" if n is None else decimal_text(n) for n in pair]
+            averages.append(f"{name} SpO2 {shown[0]} %, pulse {shown[1]} /min")
+    statuses = c.measurement_status + c.sensor_status
+    return _oximeter_results(profile, raw, counter, c.spo2, c.pulse, None, statuses, (), tuple(averages))
+
+
+def _oximeter_results(
+    profile: DeviceProfile,
+    raw: bytes,
+    counter: ToleranceCounter,
+    spo2: Number | None,
+    pulse: Number | None,
+    when: datetime | None,
+    statuses: tuple[str, ...],
+    extra_flags: tuple[str, ...],
+    comments: tuple[str, ...],
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """SpO2 and pulse rate of one oximeter reading: QC for demonstration or test data, held
+    (``preliminary``, with the statuses that hold it in a comment) for an untrustworthy one."""
+    flags = tuple(f"plx:{name}" for name in statuses) + extra_flags
+    holding = [name for name in statuses if name in UNTRUSTWORTHY]
+    if holding:
+        comments = (*comments, f"held by the oximeter's status: {', '.join(holding)}")
     qc = bool(QC_STATUS & set(statuses))
     results, problems = [], []
-    for code, value, unit in (("SPO2", s.spo2, "%"), ("PR", s.pulse, "/min")):
-        result, problem = _result(
-            profile, raw, counter, code, value, unit, s.timestamp, flags=flags, trusted=trusted, qc=qc
+    for code, value, unit in (("SPO2", spo2, "%"), ("PR", pulse, "/min")):
+        result, problem = vital_result(
+            profile,
+            raw,
+            counter,
+            code,
+            value,
+            unit,
+            when,
+            flags=flags,
+            trusted=not holding,
+            qc=qc,
+            comments=comments,
         )
         results.append(result)
         if problem is not None:

@@ -139,10 +139,12 @@ def status_line(s: DeviceStatus) -> str:
     refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
     total = sum(s.refused_by_device.values())
     refusals = f"{total} requests refused by the device ({refused}); " if total else ""
+    # Only a continuous device (a PLX oximeter) thins repeated readings.
+    unchanged = f"{s.unchanged} unchanged readings not stored; " if s.unchanged else ""
     return (
         f"{s.device_id}: {s.messages} messages; {s.results} new results stored "
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
-        f"{s.duplicates} duplicate results not stored again; "
+        f"{s.duplicates} duplicate results not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
         f"{s.discarded} partial messages discarded; {s.refused_peers} refused connections; "
         f"{refusals}tolerance switches fired: {tolerated}"

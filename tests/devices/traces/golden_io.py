@@ -40,6 +40,8 @@ TRACES: dict[str, str] = {
     "mindray-bs380.hl7": "mindray-bs380",
     "poct1a-glucose_meter.xml": "poct1a-glucose_meter",
     "ble-glucose_meter.txt": "ble-glucose_meter",
+    "ble-weight_scale.txt": "ble-weight_scale",
+    "ble-pulse_oximeter_continuous.txt": "ble-pulse_oximeter_continuous",
 }
 
 
