@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from devices.codecs.gatt_lines import GattFailure, GattLineReader, GattValue
+from devices.gateway import Gateway
 from devices.transports.ble import BleakMissingError, att_code, open_ble, require_bleak
 from devices.transports.link import BleSpec, LinkClosed, LinkError
+from tests.devices.gateway.harness import wait_until
 from triage.cli import main
 
 SPEC = BleSpec(address="C4:7C:8D:6A:12:34")
@@ -56,6 +58,21 @@ class FakeClient:
 
     def drop(self) -> None:
         asyncio.get_running_loop().call_soon(self.disconnected, self)
+
+
+async def subscribed_fake(
+    gateway: Gateway, device_id: str, uuid: str
+) -> tuple[FakeClient, asyncio.Task[None]]:
+    """A fake device connected to ``gateway`` as ``device_id``'s BLE link, once the gateway has
+    subscribed to the 16-bit ``uuid``; the task is the gateway's session (it ends on ``drop``)."""
+    made: list[FakeClient] = []
+    link = await open_ble(
+        BleSpec(name=device_id), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
+    )
+    session = asyncio.create_task(gateway.serve_link(device_id, link))
+    full = f"0000{uuid}-0000-1000-8000-00805f9b34fb"
+    await wait_until(lambda: ("start_notify", full) in made[0].calls)
+    return made[0], session
 
 
 def lines(data: bytes) -> list[object]:

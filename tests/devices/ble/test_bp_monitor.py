@@ -13,10 +13,9 @@ from pathlib import Path
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
 from devices.session import MonotonicClock
-from devices.transports.ble import open_ble
-from devices.transports.link import BleSpec, TcpListenSpec
+from devices.transports.link import TcpListenSpec
 from tests.devices.ble.meter import sfloat_bits
-from tests.devices.ble.test_ble_link import FakeClient
+from tests.devices.ble.test_ble_link import subscribed_fake
 from tests.devices.gateway.harness import running_gateway, wait_until
 
 PROFILE = load_profile("ble-bp_monitor")
@@ -40,17 +39,12 @@ def test_each_indication_is_stored_with_the_vocabulary_codes(tmp_path: Path) -> 
 
     async def scenario() -> list[str]:
         endpoint = endpoint_from_profile(PROFILE, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
-        made: list[FakeClient] = []
         async with running_gateway([endpoint], db) as gateway:
-            link = await open_ble(
-                BleSpec(name="BP Monitor"), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
-            )
-            session = asyncio.create_task(gateway.serve_link(endpoint.device_id, link))
-            await wait_until(lambda: ("start_notify", BP) in made[0].calls)
-            made[0].notify(BP, indication(0x00, (142, 0), (91, 0), 77, 15))
-            made[0].notify(BP, indication(0x01, (160, -1), (107, -1), 70, 20))  # kPa
+            monitor, session = await subscribed_fake(gateway, endpoint.device_id, "2a35")
+            monitor.notify(BP, indication(0x00, (142, 0), (91, 0), 77, 15))
+            monitor.notify(BP, indication(0x01, (160, -1), (107, -1), 70, 20))  # kPa
             await wait_until(lambda: gateway.status()[0].results == 8)
-            made[0].drop()
+            monitor.drop()
             await asyncio.wait_for(session, 5)
             return [f"{s.results} {s.duplicates} {s.quarantined}" for s in gateway.status()]
 
@@ -78,17 +72,11 @@ def test_a_pulse_oximeter_and_a_thermometer_subscribe_to_their_own_measurement(t
         endpoint = endpoint_from_profile(
             load_profile(profile_name), clock=MonotonicClock(), transport=TcpListenSpec(port=0)
         )
-        made: list[FakeClient] = []
         async with running_gateway([endpoint], db) as gateway:
-            link = await open_ble(
-                BleSpec(name=profile_name), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
-            )
-            session = asyncio.create_task(gateway.serve_link(endpoint.device_id, link))
-            full = f"0000{uuid}-0000-1000-8000-00805f9b34fb"
-            await wait_until(lambda: ("start_notify", full) in made[0].calls)
-            made[0].notify(full, value)
+            device, session = await subscribed_fake(gateway, endpoint.device_id, uuid)
+            device.notify(f"0000{uuid}-0000-1000-8000-00805f9b34fb", value)
             await wait_until(lambda: gateway.status()[0].messages == 1)
-            made[0].drop()
+            device.drop()
             await asyncio.wait_for(session, 5)
         with sqlite3.connect(db) as conn:
             return conn.execute("SELECT code, value, unit FROM device_results ORDER BY id").fetchall()

@@ -16,10 +16,9 @@ from devices.gatt_subscription import SubscriptionDriver
 from devices.link_drivers import endpoint_from_profile, plx_content
 from devices.profile import load_profile
 from devices.session import MonotonicClock, Received, Send, Unchanged
-from devices.transports.ble import open_ble
-from devices.transports.link import BleSpec, TcpListenSpec
+from devices.transports.link import TcpListenSpec
 from tests.devices.ble.meter import sfloat_bits
-from tests.devices.ble.test_ble_link import FakeClient
+from tests.devices.ble.test_ble_link import subscribed_fake
 from tests.devices.codecs.test_gatt_vitals import continuous
 from tests.devices.codecs.test_gatt_weight import weight
 from tests.devices.gateway.harness import running_gateway, wait_until
@@ -78,17 +77,12 @@ def test_the_gateway_stores_changes_and_counts_the_repeats(tmp_path: Path) -> No
 
     async def scenario() -> str:
         endpoint = endpoint_from_profile(profile, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
-        made: list[FakeClient] = []
         async with running_gateway([endpoint], db) as gateway:
-            link = await open_ble(
-                BleSpec(name="Pulse Oximeter"), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
-            )
-            session = asyncio.create_task(gateway.serve_link(endpoint.device_id, link))
-            await wait_until(lambda: ("start_notify", PLX) in made[0].calls)
+            oximeter, session = await subscribed_fake(gateway, endpoint.device_id, "2a5f")
             for value in [continuous(0x00)] * 4 + [continuous(0x00, spo2=sfloat_bits(91, 0))]:
-                made[0].notify(PLX, value)
+                oximeter.notify(PLX, value)
             await wait_until(lambda: gateway.status()[0].messages == 2)
-            made[0].drop()
+            oximeter.drop()
             await asyncio.wait_for(session, 5)
             (status,) = gateway.status()
             assert (status.messages, status.results, status.unchanged) == (2, 4, 3)
@@ -112,17 +106,12 @@ def test_a_weight_scale_stores_every_weighing(tmp_path: Path) -> None:
 
     async def scenario() -> int:
         endpoint = endpoint_from_profile(profile, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
-        made: list[FakeClient] = []
         async with running_gateway([endpoint], db) as gateway:
-            link = await open_ble(
-                BleSpec(name="Weight Scale"), make_client=lambda cb: made.append(FakeClient(cb)) or made[-1]
-            )
-            session = asyncio.create_task(gateway.serve_link(endpoint.device_id, link))
-            await wait_until(lambda: ("start_notify", WEIGHT) in made[0].calls)
-            made[0].notify(WEIGHT, weight(0x0E))
-            made[0].notify(WEIGHT, weight(0x01, 15400))  # the same scale in pounds
+            scale, session = await subscribed_fake(gateway, endpoint.device_id, "2a9d")
+            scale.notify(WEIGHT, weight(0x0E))
+            scale.notify(WEIGHT, weight(0x01, 15400))  # the same scale in pounds
             await wait_until(lambda: gateway.status()[0].messages == 2)
-            made[0].drop()
+            scale.drop()
             await asyncio.wait_for(session, 5)
             return gateway.status()[0].unchanged
 
