@@ -17,7 +17,7 @@ meter's memory was cleared (its device time differs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from devices.codecs import gatt, gatt_vitals, gatt_weight
@@ -149,6 +149,32 @@ def _values(raw: bytes) -> list[GattValue]:
     return values
 
 
+def _single_value_results(
+    profile: DeviceProfile, value: GattValue, raw: bytes, counter: ToleranceCounter
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """A blood-pressure, thermometer, oximeter or weight record: one characteristic value."""
+    if value.uuid == BP_UUID:
+        return gatt.bp_results(profile, value.data, counter=counter)
+    if value.uuid == gatt_vitals.TEMPERATURE_UUID:
+        return gatt_vitals.temperature_results(
+            profile, gatt_vitals.decode_temperature(value.data), raw, counter
+        )
+    if value.uuid == gatt_vitals.PLX_SPOT_CHECK_UUID:
+        return gatt_vitals.spot_check_results(
+            profile, gatt_vitals.decode_spot_check(value.data), raw, counter
+        )
+    if value.uuid == gatt_vitals.PLX_CONTINUOUS_UUID:
+        return gatt_vitals.continuous_results(
+            profile, gatt_vitals.decode_continuous(value.data), raw, counter
+        )
+    if value.uuid == gatt_weight.WEIGHT_UUID:
+        return gatt_weight.weight_results(profile, gatt_weight.decode_weight(value.data), raw, counter)
+    raise CodecError(
+        f"characteristic {value.uuid} is not one this gateway decodes "
+        "(2a18 [+ 2a34], 2a35, 2a1c, 2a5e, 2a5f, 2a9d)"
+    )
+
+
 def decode_message(
     profile: DeviceProfile,
     raw: bytes,
@@ -177,26 +203,15 @@ def decode_message(
                         f"sequence {measurement.sequence}"
                     )
             return glucose_results(profile, measurement, context, raw, counter, base_offset, received_at)
-        if len(values) == 1 and first.uuid == BP_UUID:
-            return gatt.bp_results(profile, first.data, counter=counter)
-        if len(values) == 1 and first.uuid == gatt_vitals.TEMPERATURE_UUID:
-            return gatt_vitals.temperature_results(
-                profile, gatt_vitals.decode_temperature(first.data), raw, counter
+        if len(values) == 1:
+            results, problems = _single_value_results(profile, first, raw, counter)
+            # the codecs of single-value records number bytes from the record; replay and the
+            # quarantine name the record's place in the capture or session
+            return (
+                [replace(r, byte_offset=base_offset) for r in results],
+                [replace(q, byte_offset=base_offset) for q in problems],
             )
-        if len(values) == 1 and first.uuid == gatt_vitals.PLX_SPOT_CHECK_UUID:
-            return gatt_vitals.spot_check_results(
-                profile, gatt_vitals.decode_spot_check(first.data), raw, counter
-            )
-        if len(values) == 1 and first.uuid == gatt_vitals.PLX_CONTINUOUS_UUID:
-            return gatt_vitals.continuous_results(
-                profile, gatt_vitals.decode_continuous(first.data), raw, counter
-            )
-        if len(values) == 1 and first.uuid == gatt_weight.WEIGHT_UUID:
-            return gatt_weight.weight_results(profile, gatt_weight.decode_weight(first.data), raw, counter)
-        raise CodecError(
-            f"characteristic {first.uuid} is not one this gateway decodes "
-            "(2a18 [+ 2a34], 2a35, 2a1c, 2a5e, 2a5f, 2a9d)"
-        )
+        raise CodecError(f"characteristic {first.uuid} cannot be followed by {values[1].uuid} in one record")
     except CodecError as exc:
         return [], [Quarantine("unparseable_message", raw, base_offset, profile.device_id, str(exc))]
 

@@ -211,3 +211,18 @@ def test_random_bytes_never_crash_the_vitals_codecs(data: bytes) -> None:
     for uuid, profile in (("2a1c", THERMOMETER), ("2a5e", OXIMETER), ("2a5f", CONTINUOUS)):
         results, problems = decode_message(profile, value_line(uuid, data))
         assert results or problems
+
+
+def test_a_records_results_and_problems_carry_its_place_in_the_capture() -> None:
+    for profile, uuid, value in [
+        (THERMOMETER, "2a1c", temperature(0x02)),
+        (OXIMETER, "2a5e", spot_check(0x01)),
+        (CONTINUOUS, "2a5f", continuous(0x00)),
+    ]:
+        results, _ = decode_message(profile, value_line(uuid, value), base_offset=120)
+        assert {r.byte_offset for r in results} == {120}, uuid
+    # a blood-pressure record the codec cannot read: quarantined at the record's place, not byte 0
+    _, (problem,) = decode_message(
+        load_profile("ble-bp_monitor"), value_line("2a35", b"\x00\x01"), base_offset=77
+    )
+    assert (problem.reason, problem.byte_offset) == ("unparseable_message", 77)
