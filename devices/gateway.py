@@ -272,7 +272,9 @@ class Gateway:
             status.link_up = False
             if wire is not None:
                 unchanged = (
-                    f"; {counters.unchanged} unchanged readings not stored" if counters.unchanged else ""
+                    f"; {counters.unchanged} readings without a significant change not stored"
+                    if counters.unchanged
+                    else ""
                 )
                 wire.note(
                     f"session closed; {counters.bytes_in} bytes in, {counters.bytes_out} out{unchanged}"

@@ -8,8 +8,8 @@ characteristic; every value is then one ``Received`` message (one record), commi
 session as it arrives. The Bluetooth stack confirms an indication itself, so there is no
 application acknowledgement to hold; the device decides when to disconnect. A refused
 subscription is a ``Refused`` event and the gateway disconnects. A continuous device's readings
-go through ``devices.continuous_sampling``: one that repeats the last stored reading within the
-profile's interval is an ``Unchanged`` event, not a message.
+go through ``devices.continuous_sampling``: one without a significant change since the last stored
+reading, within the profile's interval, is an ``Unchanged`` event, not a message.
 """
 
 from __future__ import annotations

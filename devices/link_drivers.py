@@ -14,7 +14,8 @@ The one rule that matters here: a message's final acknowledgement is emitted AFT
   :class:`devices.glucose_fetch.GlucoseFetchDriver`, resuming after the last stored sequence
   number; a blood-pressure monitor's, thermometer's, oximeter's or weight scale's values by
   :class:`devices.gatt_subscription.SubscriptionDriver` (a continuous oximeter's repeated
-  readings thinned by :class:`devices.continuous_sampling.UnchangedReadings`). There is no
+  readings thinned by :class:`devices.continuous_sampling.UnchangedReadings`: a significant
+  change at once, the rest once per ``[ble] store_every``). There is no
   application ACK to hold.
 
 Tolerance switches that fire are reported as ``Tolerated`` events (counter difference per feed).
@@ -22,14 +23,14 @@ Tolerance switches that fire are reported as ``Tolerated`` events (counter diffe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.codecs import astm_link, hl7, lines, mllp
 from devices.codecs.gatt_records import SEQUENCE_PREFIX
-from devices.codecs.gatt_vitals import decode_continuous
+from devices.codecs.gatt_vitals import ContinuousReading, decode_continuous
 from devices.continuous_sampling import UnchangedReadings
 from devices.decode import decode_message
 from devices.endpoint import Decoded, DeviceEndpoint
@@ -328,17 +329,21 @@ def make_driver_factory(
             return lambda: GlucoseFetchDriver(profile, last_sequence=None)
         uuid = MEASUREMENTS[profile.ble.service]
         if profile.ble.service == "pulse_oximeter_continuous":
-            every = profile.ble.unchanged_every
-            return lambda: SubscriptionDriver(uuid, UnchangedReadings(every, plx_content))
+            ble = profile.ble
+
+            def same(a: ContinuousReading, b: ContinuousReading) -> bool:
+                return a.close_to(b, ble.store_spo2_change, ble.store_pulse_change)
+
+            return lambda: SubscriptionDriver(uuid, UnchangedReadings(ble.store_every, plx_reading, same))
         return lambda: SubscriptionDriver(uuid)
     raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
 
 
-def plx_content(value: bytes) -> Hashable | None:
-    """What a PLX continuous reading says (for ``UnchangedReadings``); None for unreadable bytes,
-    which are always stored so the codec quarantines each with the reason."""
+def plx_reading(value: bytes) -> ContinuousReading | None:
+    """A PLX continuous reading for ``UnchangedReadings``; None for unreadable bytes, which are
+    always stored so the codec quarantines each with the reason."""
     try:
-        return decode_continuous(value).content
+        return decode_continuous(value)
     except CodecError:
         return None
 

@@ -163,9 +163,12 @@ class BleSettings(_Strict):
     earlier patient's reading left in the meter; a meter whose clock is wrong by more than this
     has every reading held until its clock is set).
 
-    ``unchanged_every`` (seconds; continuous oximetry only, default 60): a reading identical to
-    the last one stored (same SpO2, pulse rate and statuses) is stored again only after this long
-    - a changed reading is stored at once; 0 stores every reading."""
+    Continuous oximetry only (``devices.continuous_sampling``): a reading whose SpO2 differs from
+    the last stored one by ``store_spo2_change`` points or more (default 1: every whole-percent
+    change), whose pulse rate differs by ``store_pulse_change`` /min or more (default 5), or
+    whose statuses or missing values differ, is stored at once; any other is stored only when
+    ``store_every`` seconds (default 60; 0 stores every reading) have passed since the last
+    stored one."""
 
     address: str | None = None
     name: str | None = None
@@ -180,15 +183,18 @@ class BleSettings(_Strict):
     scan_timeout: float = Field(default=10.0, gt=0, le=300)
     response_timeout: float = Field(default=30.0, gt=0, le=600)
     max_record_age: float = Field(default=900.0, gt=0, le=30 * 86400)
-    unchanged_every: float = Field(default=60.0, ge=0, le=3600)
+    store_every: float = Field(default=60.0, ge=0, le=3600)
+    store_spo2_change: float = Field(default=1.0, gt=0, le=20)
+    store_pulse_change: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _found_somehow(self) -> BleSettings:
         if not (self.address or self.name):
             raise ValueError("[ble] needs address (e.g. C4:7C:8D:6A:12:34) or name (the advertised name)")
-        if "unchanged_every" in self.model_fields_set and self.service != "pulse_oximeter_continuous":
+        sampling = sorted({"store_every", "store_spo2_change", "store_pulse_change"} & self.model_fields_set)
+        if sampling and self.service != "pulse_oximeter_continuous":
             raise ValueError(
-                f"[ble] unchanged_every applies to service 'pulse_oximeter_continuous' only, "
+                f"[ble] {', '.join(sampling)} applies to service 'pulse_oximeter_continuous' only, "
                 f"not {self.service!r} (its readings are each stored)"
             )
         return self

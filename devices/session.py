@@ -14,8 +14,8 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
 * ``Refused(what, note)`` - the device refused one of the host's own messages (a POCT1-A2 ``AE``
   or ``ESC`` to a REQ/DTV): counted, and the device's note written to the session (wire) log.
-* ``Unchanged()`` - a continuous device's reading identical to the last one stored, within the
-  profile's interval (``devices.continuous_sampling``): counted, not stored (its bytes are in the
+* ``Unchanged()`` - a continuous device's reading without a significant change since the last one
+  stored, within the profile's interval (``devices.continuous_sampling``): counted, not stored (its bytes are in the
   wire log's rx lines).
 
 Timers (15/20/30 s LIS01-A2 timers) run on an injectable ``Clock``; tests use ``FakeClock``.

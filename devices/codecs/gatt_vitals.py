@@ -196,11 +196,20 @@ class ContinuousReading:
     sensor_status: tuple[str, ...]
     pulse_amplitude: Number | None
 
-    @property
-    def content(self) -> tuple[object, ...]:
-        """What the reading says, without the pulse amplitude index (which moves with every beat):
-        two readings with the same content are the same reading repeated."""
-        return (self.spo2, self.pulse, self.measurement_status, self.sensor_status)
+    def close_to(self, other: ContinuousReading, spo2_change: float, pulse_change: float) -> bool:
+        """Whether this reading says nothing significant that ``other`` did not: the same statuses,
+        the same values present, SpO2 within ``spo2_change`` points and pulse rate within
+        ``pulse_change`` /min (exclusive). The pulse amplitude index, which moves with every beat,
+        and the Fast/Slow averages are not compared."""
+        if (self.measurement_status, self.sensor_status) != (other.measurement_status, other.sensor_status):
+            return False
+        return _within(self.spo2, other.spo2, spo2_change) and _within(self.pulse, other.pulse, pulse_change)
+
+
+def _within(a: Number | None, b: Number | None, change: float) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a[0] * 10.0 ** a[1] - b[0] * 10.0 ** b[1]) < change
 
 
 def decode_continuous(data: bytes) -> ContinuousReading:

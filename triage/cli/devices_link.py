@@ -140,7 +140,7 @@ def status_line(s: DeviceStatus) -> str:
     total = sum(s.refused_by_device.values())
     refusals = f"{total} requests refused by the device ({refused}); " if total else ""
     # Only a continuous device (a PLX oximeter) thins repeated readings.
-    unchanged = f"{s.unchanged} unchanged readings not stored; " if s.unchanged else ""
+    unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
     return (
         f"{s.device_id}: {s.messages} messages; {s.results} new results stored "
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "

@@ -177,12 +177,20 @@ def test_continuous_status_makes_results_qc_or_held_with_the_reason() -> None:
     assert [(r.value, NO_VALUE in r.flags) for r in gap] == [("", True), ("", True)]
 
 
-def test_a_reading_says_the_same_whatever_its_pulse_amplitude() -> None:
-    a = decode_continuous(continuous(0x10, amplitude=sfloat_bits(32, -1)))
-    b = decode_continuous(continuous(0x10, amplitude=sfloat_bits(41, -1)))
-    assert a.content == b.content
-    assert a.content != decode_continuous(continuous(0x10, spo2=sfloat_bits(95, 0))).content
-    assert a.content != decode_continuous(continuous(0x18, sensor=1 << 15)).content
+def test_a_reading_is_close_to_another_unless_a_value_moved_a_step_or_a_status_changed() -> None:
+    base = decode_continuous(continuous(0x10, amplitude=sfloat_bits(32, -1)))
+
+    def close(**changes: int) -> bool:
+        flags = 0x18 if "sensor" in changes else 0x10
+        return decode_continuous(continuous(flags, **changes)).close_to(base, 1, 5)
+
+    assert close(amplitude=sfloat_bits(41, -1))  # the pulse amplitude index moves with every beat
+    assert close(pr=sfloat_bits(85, 0)) and not close(pr=sfloat_bits(86, 0))  # 81 -> 85 / 86 /min
+    assert close(pr=sfloat_bits(77, 0)) and not close(pr=sfloat_bits(76, 0))
+    assert not close(spo2=sfloat_bits(95, 0))  # any whole-percent change of SpO2 (step 1)
+    assert close(spo2=sfloat_bits(963, -1))  # 96.3 % against 96 %
+    assert not close(spo2=0x07FF)  # a value disappearing
+    assert not close(sensor=1 << 15)  # the sensor disconnected
 
 
 def test_truncated_vitals_name_the_field_and_offset() -> None:

@@ -91,11 +91,12 @@ def test_a_coarse_scale_sends_multiples_of_the_fixed_step() -> None:
     assert decode_weight(weight(0x00, 0xFFFE)).weight == (5 * 0xFFFE, -3)
 
 
-def test_unchanged_every_belongs_to_continuous_oximetry_only() -> None:
+def test_the_sampling_settings_belong_to_continuous_oximetry_only() -> None:
     data = SCALE.model_dump(exclude_defaults=True)
-    data["ble"] = {**data["ble"], "unchanged_every": 30}
+    data["ble"] = {**data["ble"], "store_every": 30, "store_pulse_change": 3}
     with pytest.raises(
-        ProfileError, match="unchanged_every applies to service 'pulse_oximeter_continuous' only"
+        ProfileError,
+        match="store_every, store_pulse_change applies to service 'pulse_oximeter_continuous' only",
     ):
         profile_from_dict(data)
 
