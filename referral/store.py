@@ -136,9 +136,15 @@ def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: 
 
     def work(db: Database) -> dict[str, Any]:
         existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None)
-        if existing is not None:
-            return existing
         patient = find_patient(db, encounter.patient_mrn)
+        if existing is not None:
+            if patient is None or patient["id"] != existing["patient_id"]:
+                # Never hand one patient's encounter to a request about another.
+                raise IdempotencyConflictError(
+                    f"idempotency key {encounter.idempotency_key!r} was already used for another"
+                    f" patient's encounter (id {existing['id']}); use a new key for a new request"
+                )
+            return existing
         if patient is None:
             raise NotFoundError(f"encounter: no patient with MRN {encounter.patient_mrn!r}")
         if encounter.facility_id is not None:
