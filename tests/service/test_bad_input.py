@@ -38,3 +38,30 @@ def test_an_encounter_key_reused_for_another_patient_is_409_not_the_first_patien
     )
     assert unknown.status_code == 409, unknown.text
     assert stored(staff, "encounters", "audit") == before
+
+
+def test_assess_now_repeated_with_its_idempotency_key_returns_the_stored_assessment(staff: Staff) -> None:
+    nurse = staff.bearer(Role.nurse)
+    for mrn in ("AK-1", "AK-2"):
+        assert staff.client.post("/api/v1/patients", json={"mrn": mrn}, headers=nurse).status_code == 201
+    one, two = (
+        staff.client.post("/api/v1/encounters", json={"mrn": mrn}, headers=nurse).json()["id"]
+        for mrn in ("AK-1", "AK-2")
+    )
+    reading = [{"code": "spo2", "value": 91, "unit": "%"}]
+    assert (
+        staff.client.post(f"/api/v1/encounters/{one}/observations", json=reading, headers=nurse).status_code
+        == 201
+    )
+    body = {"idempotency_key": "assess-1", "context": {"current_smoker": True}}
+    first = staff.client.post(f"/api/v1/encounters/{one}/assessments", json=body, headers=nurse)
+    assert first.status_code == 201, first.text
+    before = stored(staff, "assessments", "encounters", "audit")
+    again = staff.client.post(f"/api/v1/encounters/{one}/assessments", json=body, headers=nurse)
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json(), "a retry gets the stored assessment"
+    other = staff.client.post(f"/api/v1/encounters/{two}/assessments", json=body, headers=nurse)
+    assert other.status_code == 409, other.text
+    assert other.json()["code"] == "idempotency_conflict"
+    assert f"already used for an assessment of encounter {one}" in other.json()["error"]
+    assert stored(staff, "assessments", "encounters", "audit") == before, "nothing stored twice"

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from referral import corrections, encounter_context, store
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
+from referral.errors import IdempotencyConflictError
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
 from triage.assessment import Assessment, Disposition
 from triage.errors import NotFoundError, UserInputError
@@ -290,8 +291,21 @@ class Clinic:
 
         A closed encounter is refused before anything is computed (``ConflictError``: open a new
         encounter), except with ``correcting``: the re-assessment after a device corrected a
-        reading the encounter holds (``triage/service/corrections.py``).
+        reading the encounter holds (``triage/service/corrections.py``). With ``key``, a request
+        repeated for the same encounter returns the stored assessment; for another encounter it is
+        an ``IdempotencyConflictError``.
         """
+        if key is not None:
+            # A retry returns what the first request stored (a new assessment of the same readings
+            # differs at least in its time, so the stored request fingerprint never matches it).
+            earlier = store.assessment_by_key(db, key)
+            if earlier is not None:
+                if int(earlier["encounter_id"]) != encounter_id:
+                    raise IdempotencyConflictError(
+                        f"idempotency key {key!r} was already used for an assessment of encounter"
+                        f" {earlier['encounter_id']} (id {earlier['id']}); use a new key for a new request"
+                    )
+                return earlier
         if correcting:
             encounter = store.get_encounter(db, encounter_id)
         else:
