@@ -184,6 +184,10 @@ class FeedbackIn(_Input):
     note: str | None = Field(None, max_length=2000)
 
 
+MAX_BEDS = 100_000
+MAX_CAPACITY = 1_000_000  # patients per day
+
+
 class FacilityIn(_Input):
     id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
@@ -191,8 +195,10 @@ class FacilityIn(_Input):
     region_code: str = Field(min_length=1, max_length=32)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    beds: int = Field(ge=0)
-    capacity: int = Field(ge=0, description="patients per day")
+    # Upper bounds far above any hospital (the largest have about 10,000 beds); without them a
+    # number past SQLite's 64-bit integers reached the database and failed there.
+    beds: int = Field(ge=0, le=MAX_BEDS)
+    capacity: int = Field(ge=0, le=MAX_CAPACITY, description="patients per day")
     digital_triage_start: date | None = None
     synthetic: bool = False
 

@@ -65,3 +65,32 @@ def test_assess_now_repeated_with_its_idempotency_key_returns_the_stored_assessm
     assert other.json()["code"] == "idempotency_conflict"
     assert f"already used for an assessment of encounter {one}" in other.json()["error"]
     assert stored(staff, "assessments", "encounters", "audit") == before, "nothing stored twice"
+
+
+def test_a_facility_with_more_beds_than_a_64_bit_integer_is_422_and_the_directory_unchanged(
+    staff: Staff,
+) -> None:
+    admin = staff.bearer(Role.admin)
+    facility = {
+        "id": "county-hospital",
+        "name": "County Hospital",
+        "tier": "secondary",
+        "region_code": "R1",
+        "lon": 104.0,
+        "lat": 30.6,
+        "beds": 20,
+        "capacity": 100,
+    }
+    before = stored(staff, "facilities", "audit")
+    for field, value in (("beds", 2**63), ("capacity", 10**30), ("beds", 100_001)):
+        response = staff.client.put(
+            "/api/v1/facilities/county-hospital", json=facility | {field: value}, headers=admin
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"].startswith(f"{field}: Input should be less than or equal to")
+        assert f"(got {value})" in response.json()["error"]
+    assert stored(staff, "facilities", "audit") == before
+    fine = staff.client.put(
+        "/api/v1/facilities/county-hospital", json=facility | {"beds": 4300}, headers=admin
+    )
+    assert fine.status_code == 200 and fine.json()["beds"] == 4300, fine.text
