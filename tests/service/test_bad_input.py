@@ -4,6 +4,7 @@ refused with a 4xx naming the field or the reason, never a 500, and nothing stor
 from __future__ import annotations
 
 from tests.service.conftest import Staff
+from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
 
 
@@ -94,3 +95,67 @@ def test_a_facility_with_more_beds_than_a_64_bit_integer_is_422_and_the_director
         "/api/v1/facilities/county-hospital", json=facility | {"beds": 4300}, headers=admin
     )
     assert fine.status_code == 200 and fine.json()["beds"] == 4300, fine.text
+
+
+PAGE_FORMS = {
+    "/encounters/{}": None,
+    "/encounters/{}/readings": {"code": "spo2", "value": "95"},
+    "/encounters/{}/assess": {},
+    "/encounters/{}/devices": {"device_id": "ox-1"},
+    "/encounters/{}/close": {"reason": "home"},
+    "/assessments/{}/override": {"disposition": "local_care", "reason": "seen"},
+    "/assessments/{}/refer": {"to_facility": "county-hospital", "urgency": "urgent", "reason": "BP"},
+    "/referrals/{}/status": {"status": "accepted"},
+    "/referrals/{}/basis-review": {"reason": "keep"},
+    "/devices/results/{}/assign": {"encounter_id": "1", "reason": "mine"},
+    "/devices/results/{}/dismiss": {"reason": "strip"},
+}
+
+
+def test_a_page_s_record_id_out_of_range_is_422_naming_it_not_a_500(staff: Staff) -> None:
+    csrf = staff.login(Role.admin)
+    before = stored(staff, "encounters", "assessments", "referrals", "audit")
+    for template, form in PAGE_FORMS.items():
+        for wrong in (str(2**63), str(2**64), "0", "-1"):
+            path = template.format(wrong)
+            if form is None:
+                response = staff.client.get(path)
+            else:
+                response = staff.client.post(path, data={**form, "csrf_token": csrf})
+            assert response.status_code == 422, (path, response.status_code)
+            field = template.split("/")[1][:-1] + "_id"  # encounters -> encounter_id
+            field = "result_id" if template.startswith("/devices") else field
+            assert f"{field}: Input should be" in response.text, (path, response.text[-800:])
+    assert stored(staff, "encounters", "assessments", "referrals", "audit") == before
+
+
+def test_the_walk_in_form_refuses_a_blank_record_number_and_a_superscript_age_with_422(
+    staff: Staff,
+) -> None:
+    csrf = staff.login(Role.nurse)
+    before = stored(staff, "patients", "encounters", "audit")
+    for form, says in (
+        ({"mrn": "   "}, "mrn: the record number was empty"),
+        ({"mrn": "PG-1", "age_years": "²"}, "age: &#39;²&#39; is not a whole number of years"),
+    ):
+        response = staff.client.post("/walk-ins", data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert response.status_code == 422, (form, response.status_code)
+        assert says in response.text, response.text[-800:]
+    assert stored(staff, "patients", "encounters", "audit") == before
+    fine = staff.client.post(
+        "/walk-ins", data={"mrn": "PG-2", "age_years": "３０", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert fine.status_code == 303, "full-width digits are a number"
+
+
+def test_the_held_result_form_refuses_an_encounter_id_past_64_bits(staff: Staff) -> None:
+    (result_id,) = lab_message(staff, lab_result("GLU", code="glucose_random", sample="BIG-1"))
+    csrf = staff.login(Role.nurse)
+    before = stored(staff, "observations", "device_result_reviews", "audit")
+    for wrong in (str(2**63), "9" * 20, "²"):
+        response = staff.client.post(
+            f"/devices/results/{result_id}/assign",
+            data={"encounter_id": wrong, "reason": "x", "csrf_token": csrf},
+        )
+        assert response.status_code == 422, (wrong, response.status_code)
+    assert stored(staff, "observations", "device_result_reviews", "audit") == before

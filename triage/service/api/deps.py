@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlite_utils import Database
 
 from triage.errors import DependencyMissingError
@@ -54,3 +54,8 @@ def committer(rt: Runtime) -> GroupCommitter:
 RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
 DbDep = Annotated[Database, Depends(database_dep)]
 ClinicDep = Annotated[Clinic, Depends(clinic_dep)]
+
+MAX_ID = 2**62
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id in the referral log")]
+"""A record id in a page's path: out of range is a 422 naming it (SQLite stores 64-bit ids; a
+larger number failed in the database as a 500)."""

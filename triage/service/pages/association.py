@@ -13,7 +13,7 @@ from referral import associations, review
 from referral.associations import Association
 from triage.errors import UserInputError
 from triage.service import associations as attaching
-from triage.service.api.deps import runtime_of
+from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import local_time
@@ -100,7 +100,7 @@ def _back(back: str, default: str) -> str:
 @router.post("/encounters/{encounter_id}/devices")
 def attach(
     request: Request,
-    encounter_id: int,
+    encounter_id: RecordId,
     who: Writer,
     device_id: Annotated[str, Form(max_length=64)] = "",
     replace: Annotated[str, Form(max_length=8)] = "",

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from referral import basis
 from referral.basis import BasisChange
-from triage.service.api.deps import runtime_of
+from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICIAN_ONLY, Principal, allow
 from triage.service.pages.account import safe_next
 from triage.service.pages.clock import local_time
@@ -55,7 +55,7 @@ def open_by_encounter(db: Any, encounter_ids: Iterable[int]) -> dict[int, list[d
 @router.post("/referrals/{referral_id}/basis-review")
 def review(
     request: Request,
-    referral_id: int,
+    referral_id: RecordId,
     who: Clinician,
     reason: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=200)] = "/referrals",

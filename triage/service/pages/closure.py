@@ -13,7 +13,7 @@ from referral import closure
 from referral.closure import REASON_LIMIT
 from triage.errors import UserInputError
 from triage.service import closure as closing
-from triage.service.api.deps import runtime_of
+from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 
 router = APIRouter()
@@ -35,7 +35,7 @@ def closure_context(db: Database, encounter: dict[str, Any], who: Principal) -> 
 @router.post("/encounters/{encounter_id}/close")
 def close(
     request: Request,
-    encounter_id: int,
+    encounter_id: RecordId,
     who: Writer,
     reason: Annotated[str, Form(max_length=2000)] = "",  # the log says when it is over REASON_LIMIT
 ) -> Response:

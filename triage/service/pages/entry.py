@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from referral.records import PatientIn
 from triage.errors import ClinicError, ImplausibleValueError, UserInputError
 from triage.observation import Observation
+from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
-from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages.engine_text import EngineText
@@ -37,9 +37,12 @@ def walk_in(
     sex: Annotated[str, Form(pattern="^(female|male|unknown)$")] = "unknown",
     age_years: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
+    if not mrn.strip():
+        raise UserInputError("mrn: the record number was empty (only spaces)")
     age = None
     if age_years.strip():
-        if not age_years.strip().isdigit() or int(age_years) > 130:
+        # isdecimal, not isdigit: '²' is a digit that int() refuses
+        if not age_years.strip().isdecimal() or int(age_years) > 130:
             raise UserInputError(f"age: {age_years!r} is not a whole number of years from 0 to 130")
         age = int(age_years)
     db = runtime_of(request).databases.get()
@@ -57,7 +60,7 @@ def walk_in(
 @router.post("/encounters/{encounter_id}/readings")
 def add_reading(
     request: Request,
-    encounter_id: int,
+    encounter_id: RecordId,
     who: Writer,
     code: Annotated[str, Form(max_length=64)],
     value: Annotated[str, Form(max_length=32)],
@@ -193,7 +196,7 @@ def history_form_values(stated: dict[str, object]) -> dict[str, str]:
 @router.post("/encounters/{encounter_id}/assess")
 def assess_now(
     request: Request,
-    encounter_id: int,
+    encounter_id: RecordId,
     who: Writer,
     diabetes: Answer = "",
     hypertension: Answer = "",

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from referral import corrections, review
 from triage.errors import UserInputError
 from triage.service import held
-from triage.service.api.deps import clinic, runtime_of
+from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
 from triage.service.pages.clock import local_time
 
@@ -75,13 +75,13 @@ def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:
 @router.post("/devices/results/{result_id}/assign")
 def assign(
     request: Request,
-    result_id: int,
+    result_id: RecordId,
     who: Writer,
     encounter_id: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     chosen = encounter_id.strip()
-    if not chosen.isdigit():
+    if not chosen.isdecimal() or not 1 <= int(chosen) <= MAX_ID:
         raise UserInputError(
             f"device result {result_id}: choose the encounter it belongs to (none was chosen)",
             says="error.held_choose_encounter",
@@ -96,7 +96,7 @@ def assign(
 @router.post("/devices/results/{result_id}/dismiss")
 def dismiss(
     request: Request,
-    result_id: int,
+    result_id: RecordId,
     who: Writer,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:

@@ -12,8 +12,8 @@ from referral import facilities, lifecycle, referrals, store
 from referral import queue as staff_queue
 from triage.assessment import Disposition
 from triage.errors import UserInputError
+from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
-from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import REFERRAL_URGENCY
 from triage.service.pages.association import device_rows, encounter_context
@@ -133,7 +133,7 @@ def _referral_targets(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/encounters/{encounter_id}")
-def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response:
+def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Response:
     db = runtime_of(request).databases.get()
     encounter = store.get_encounter(db, encounter_id)
     patient = store.get_patient(db, int(encounter["patient_id"]))
@@ -179,7 +179,7 @@ def encounter_page(request: Request, encounter_id: int, who: Reader) -> Response
 @router.post("/assessments/{assessment_id}/override")
 def override(
     request: Request,
-    assessment_id: int,
+    assessment_id: RecordId,
     who: Clinician,
     disposition: Annotated[Disposition, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -197,7 +197,7 @@ def override(
 @router.post("/assessments/{assessment_id}/refer")
 def refer(
     request: Request,
-    assessment_id: int,
+    assessment_id: RecordId,
     who: Clinician,
     to_facility: Annotated[str, Form(max_length=64)],
     urgency: Annotated[str, Form(pattern="^(emergency|urgent|routine)$")],
@@ -235,7 +235,7 @@ def refer(
 @router.post("/referrals/{referral_id}/status")
 def referral_status(
     request: Request,
-    referral_id: int,
+    referral_id: RecordId,
     who: Clinician,
     status: Annotated[str, Form(pattern="^(sent|accepted|arrived|declined|cancelled)$")],
     note: Annotated[str, Form(max_length=2000)] = "",
