@@ -159,3 +159,47 @@ def test_the_held_result_form_refuses_an_encounter_id_past_64_bits(staff: Staff)
         )
         assert response.status_code == 422, (wrong, response.status_code)
     assert stored(staff, "observations", "device_result_reviews", "audit") == before
+
+
+def test_what_the_framework_refuses_has_the_api_s_error_shape_and_says_why(staff: Staff) -> None:
+    admin = {**staff.bearer(Role.admin), "content-type": "application/json"}
+    before = stored(staff, "patients", "audit")
+    cases = [
+        (
+            "POST",
+            "/api/v1/patients",
+            b'{"mrn": "\xff\xfe"}',
+            400,
+            "unreadable_body",
+            "body: not UTF-8 (byte 0xff at offset 9)",
+        ),
+        (
+            "POST",
+            "/api/v1/patients",
+            b"[" * 100_000 + b"]" * 100_000,
+            400,
+            "unreadable_body",
+            "nested too deeply",
+        ),
+        ("GET", "/api/v1/nothing", b"", 404, "not_found", "no such path: GET /api/v1/nothing"),
+        ("GET", "/api/v1/patients/1/2", b"", 404, "not_found", "no such path: GET /api/v1/patients/1/2"),
+        (
+            "PATCH",
+            "/api/v1/patients",
+            b"",
+            405,
+            "method_not_allowed",
+            "method PATCH is not allowed on /api/v1/patients",
+        ),
+    ]
+    for method, path, body, status, code, says in cases:
+        response = staff.client.request(method, path, content=body, headers=admin)
+        assert response.status_code == status, (path, response.text)
+        found = response.json()
+        assert found["ok"] is False and found["status"] == status and found["code"] == code, found
+        assert says in found["error"], found
+    assert stored(staff, "patients", "audit") == before
+    staff.login(Role.nurse)
+    page = staff.client.get("/no-such-page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "no such path: GET /no-such-page" in page.text

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from triage.errors import ClinicError
 from triage.service import api, pages, shared_state
@@ -51,6 +52,29 @@ def describe_validation(exc: RequestValidationError) -> str:
         shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
         parts.append(f"{'.'.join(loc)}: {err.get('msg', 'invalid')}{shown}")
     return "; ".join(parts)[:2000]
+
+
+HTTP_CODES = {400: "unreadable_body", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+def describe_http_error(request: Request, exc: HTTPException) -> str:
+    """What the framework refused before any route ran, said as our errors say it: an unknown
+    path or method, or a body that could not be read (and why)."""
+    cause = exc.__cause__
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return f"no such path: {request.method} {request.url.path} (the API's paths are listed at /docs)"
+    if exc.status_code == 405:  # (the framework's Allow header names one route's methods only)
+        return f"method {request.method} is not allowed on {request.url.path} (see /docs)"
+    if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+        return (
+            f"body: not UTF-8 (byte 0x{cause.object[cause.start]:02x} at offset {cause.start});"
+            " send the JSON encoded as UTF-8"
+        )
+    if exc.status_code == 400 and isinstance(cause, RecursionError):
+        return "body: the JSON is nested too deeply to read"
+    if exc.status_code == 400 and cause is not None:
+        return f"body: could not be read ({type(cause).__name__})"
+    return str(exc.detail)
 
 
 def error_body(
@@ -142,6 +166,18 @@ def create_app(
         if is_page(request):
             return render_error(request, message, 422)
         return JSONResponse(error_body(message, "invalid_input", 422), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        status = exc.status_code
+        message = describe_http_error(request, exc)
+        if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
+            response: Response = render_error(request, message, status)
+        else:
+            code = HTTP_CODES.get(status, "http_error")
+            response = JSONResponse(error_body(message, code, status), status_code=status)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(LoginRequiredRedirect)
     async def login_required(request: Request, exc: LoginRequiredRedirect) -> Response:

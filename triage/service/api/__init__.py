@@ -20,6 +20,7 @@ class ErrorOut(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body could not be read (not UTF-8, JSON nested too deeply)"},
     401: {"model": ErrorOut, "description": "Not logged in, or unknown API token"},
     403: {
         "model": ErrorOut,
