@@ -203,3 +203,21 @@ def test_what_the_framework_refuses_has_the_api_s_error_shape_and_says_why(staff
     page = staff.client.get("/no-such-page")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "no such path: GET /no-such-page" in page.text
+
+
+def test_a_body_that_is_not_json_says_where_or_which_content_type(staff: Staff) -> None:
+    admin = staff.bearer(Role.admin)
+    broken = staff.client.post(
+        "/api/v1/patients", content=b'{"mrn": ', headers={**admin, "content-type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert broken.json()["error"] == "body: JSON decode error at character 8: Expecting value"
+    for path in ("/api/v1/patients", "/api/v1/encounters/1/observations"):
+        plain = staff.client.post(
+            path, content=b'{"mrn": "CT-1"}', headers={**admin, "content-type": "text/plain"}
+        )
+        assert plain.status_code == 422, plain.text
+        assert plain.json()["error"] == (
+            "body: not read as JSON (Content-Type: text/plain); send it with Content-Type: application/json"
+        )
+    assert staff.client.get("/api/v1/patients", headers=admin).json()["count"] == 0

@@ -44,11 +44,23 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def describe_validation(exc: RequestValidationError) -> str:
+def describe_validation(exc: RequestValidationError, content_type: str | None = None) -> str:
     parts = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p != "body"] or ["body"]
         value = err.get("input")
+        if err.get("type") == "json_invalid":  # loc is ("body", character offset)
+            where = err.get("loc", ("body", "?"))[-1]
+            problem = (err.get("ctx") or {}).get("error", "")
+            parts.append(f"body: JSON decode error at character {where}: {problem}")
+            continue
+        if tuple(err.get("loc", ())) == ("body",) and isinstance(value, bytes):
+            # a body of another content type is left unparsed: say so, not "not a dictionary"
+            parts.append(
+                f"body: not read as JSON (Content-Type: {content_type or 'none'});"
+                " send it with Content-Type: application/json"
+            )
+            continue
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"] or ["body"]
         shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
         parts.append(f"{'.'.join(loc)}: {err.get('msg', 'invalid')}{shown}")
     return "; ".join(parts)[:2000]
@@ -162,7 +174,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        message = describe_validation(exc)
+        message = describe_validation(exc, request.headers.get("content-type"))
         if is_page(request):
             return render_error(request, message, 422)
         return JSONResponse(error_body(message, "invalid_input", 422), status_code=422)
