@@ -221,3 +221,47 @@ def test_a_body_that_is_not_json_says_where_or_which_content_type(staff: Staff) 
             "body: not read as JSON (Content-Type: text/plain); send it with Content-Type: application/json"
         )
     assert staff.client.get("/api/v1/patients", headers=admin).json()["count"] == 0
+
+
+def test_a_boolean_where_a_number_belongs_is_422_not_a_reading_of_1_or_record_1(staff: Staff) -> None:
+    clinician = staff.bearer(Role.clinician)
+    made = staff.client.post(
+        "/api/v1/assessments", json={"patient": {"mrn": "BOOL-1"}, **_spo2(97)}, headers=clinician
+    )
+    assert made.status_code == 201, made.text
+    before = stored(staff, "patients", "encounters", "observations", "assessments", "referrals", "audit")
+    glucose = {"code": "glucose_random", "value": True, "unit": "mmol/L"}
+    cases = [
+        (
+            "/api/v1/assessments",
+            {"patient": {"mrn": "BOOL-2"}, "observations": [glucose]},
+            "observations.0.value",
+        ),
+        (f"/api/v1/encounters/{made.json()['encounter_id']}/observations", [glucose], "0.value"),
+        ("/api/v1/assessments", {"patient": {"mrn": "BOOL-3"}, "age_years": True, **_spo2(97)}, "age_years"),
+        (
+            "/api/v1/assessments",
+            {"patient": {"mrn": "BOOL-4"}, "context": {"weight_kg": True}, **_spo2(97)},
+            "context.weight_kg",
+        ),
+        ("/api/v1/encounters", {"mrn": "BOOL-1", "age_years": False}, "age_years"),
+        (
+            "/api/v1/referrals",
+            {"assessment_id": True, "to_facility": "county-hospital", "urgency": "urgent", "reason": "x"},
+            "assessment_id",
+        ),
+        ("/api/v1/devices/ox-1/association", {"encounter_id": True}, "encounter_id"),
+        ("/api/v1/devices/results/1/assign", {"encounter_id": True, "reason": "x"}, "encounter_id"),
+    ]
+    for path, body, field in cases:
+        response = staff.client.post(path, json=body, headers=clinician)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["error"].startswith(f"{field}: Value error, "), response.json()
+        assert "is a boolean, not a number" in response.json()["error"]
+    assert (
+        stored(staff, "patients", "encounters", "observations", "assessments", "referrals", "audit") == before
+    )
+
+
+def _spo2(value: int) -> dict[str, object]:
+    return {"observations": [{"code": "spo2", "value": value, "unit": "%"}]}

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral.associations import Association
 from triage.service import associations as attaching
-from triage.service.api.deps import DbDep, RuntimeDep
+from triage.service.api.deps import DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
@@ -35,7 +35,9 @@ DeviceId = Annotated[
 class AssociationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    encounter_id: int = Field(ge=1, le=2**62, description="The patient's open encounter")
+    encounter_id: Annotated[int, NotBoolean] = Field(
+        ge=1, le=2**62, description="The patient's open encounter"
+    )
     replace: bool = Field(
         False,
         description="If the device is attached to another encounter, end that association"

@@ -19,7 +19,7 @@ from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 from triage.service import closure as closing
 from triage.service.api.associations import AssociationOut, association_out
-from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep
+from triage.service.api.deps import ClinicDep, DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
 from triage.service.walk_ins import WalkIn
@@ -70,7 +70,7 @@ class PatientList(BaseModel):
 
 class ObservationEntry(_Body):
     code: str = Field(min_length=1, max_length=64, examples=["spo2"], description="Vocabulary code")
-    value: float | str | None = Field(
+    value: Annotated[float | str | None, NotBoolean] = Field(
         description="Number, censored string ('>33.3') or coded answer; null only for cannot_be_done",
         examples=[91],
     )
@@ -112,10 +112,10 @@ class PatientContextIn(_Body):
     on_antihypertensives: bool | None = None
     current_smoker: bool | None = None
     pregnant: bool | None = None
-    waist_cm: float | None = Field(None, ge=30, le=250)
-    bmi: float | None = Field(None, ge=8, le=90)
-    height_cm: float | None = Field(None, ge=40, le=250)
-    weight_kg: float | None = Field(None, ge=1, le=400)
+    waist_cm: Annotated[float | None, NotBoolean] = Field(None, ge=30, le=250)
+    bmi: Annotated[float | None, NotBoolean] = Field(None, ge=8, le=90)
+    height_cm: Annotated[float | None, NotBoolean] = Field(None, ge=40, le=250)
+    weight_kg: Annotated[float | None, NotBoolean] = Field(None, ge=1, le=400)
     family_history_ascvd: bool | None = None
     region_north: bool | None = None
     urban: bool | None = None
@@ -124,7 +124,7 @@ class PatientContextIn(_Body):
 
 class EncounterCreate(_Body):
     mrn: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
-    age_years: int | None = Field(None, ge=0, le=130)
+    age_years: Annotated[int | None, NotBoolean] = Field(None, ge=0, le=130)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
 
 
@@ -204,7 +204,7 @@ class WalkInAssessment(_Body):
     readings, assess and store the assessment."""
 
     patient: PatientCreate
-    age_years: int | None = Field(None, ge=0, le=130)
+    age_years: Annotated[int | None, NotBoolean] = Field(None, ge=0, le=130)
     context: PatientContextIn | None = None
     observations: list[ObservationEntry] = Field(min_length=1, max_length=200)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)

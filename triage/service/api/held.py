@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
 from triage.service import held
-from triage.service.api.deps import ClinicDep, DbDep, RuntimeDep
+from triage.service.api.deps import ClinicDep, DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
@@ -72,7 +72,9 @@ class HeldList(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    encounter_id: int = Field(ge=1, le=2**62, description="The encounter the result belongs to")
+    encounter_id: Annotated[int, NotBoolean] = Field(
+        ge=1, le=2**62, description="The encounter the result belongs to"
+    )
     reason: str = Reason
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral import basis, referrals
 from referral.records import ReferralIn
-from triage.service.api.deps import DbDep, RuntimeDep
+from triage.service.api.deps import DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
 
 router = APIRouter(tags=["referrals"])
@@ -24,7 +24,7 @@ Status = Literal["proposed", "sent", "accepted", "arrived", "completed", "declin
 
 class ReferralCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    assessment_id: int = Field(ge=1, le=2**62)
+    assessment_id: Annotated[int, NotBoolean] = Field(ge=1, le=2**62)
     to_facility: str = Field(min_length=1, max_length=64)
     urgency: Literal["emergency", "urgent", "routine"]
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
