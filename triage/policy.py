@@ -256,6 +256,10 @@ def load_policy(path: Path | None = None) -> Policy:
         raise ConfigError(f"policy file {path} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"policy file {path} is a directory") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"policy file {path}: byte {exc.start} is not UTF-8; save the file as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"policy file {path}: invalid TOML: {exc}") from None
     data.setdefault("source", str(path))

@@ -153,6 +153,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"settings file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"settings file {path} is a directory; give the TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"settings file {path}: byte {exc.start} is not UTF-8; save the file as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"settings file {path}: invalid TOML: {exc}") from None
 

@@ -280,3 +280,28 @@ def test_schema_option_and_no_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out == json_schema_text()
     code, out, err = run(capsys, "assess")
     assert code == 2 and "give at least one input FILE" in err
+
+
+@pytest.mark.parametrize("where", ["--config", "--policy"])
+def test_settings_or_policy_file_that_is_a_folder_or_not_utf8_is_one_line(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder, or a TOML file saved as GBK or UTF-16, is named in one line (was a traceback)."""
+    example = str(EXAMPLES / "local-care.json")
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes('name = "张三"\n'.encode("gbk"))
+    utf16 = tmp_path / "utf16.toml"
+    utf16.write_bytes('name = "x"\n'.encode("utf-16"))
+    for path, detail in (
+        (tmp_path, "is a directory"),
+        (gbk, "byte 8 is not UTF-8"),
+        (utf16, "byte 0 is not UTF-8"),
+    ):
+        args = (
+            ["--config", str(path), "assess", example]
+            if where == "--config"
+            else ["assess", example, "--policy", str(path)]
+        )
+        code, out, err = run(capsys, *args, "--no-models")
+        assert code == 2 and out == ""
+        assert err.startswith("error: ") and err.count("\n") == 1 and str(path) in err and detail in err
