@@ -347,7 +347,12 @@ def _number(
     if isinstance(value, bool):
         raise UserInputError(f"{code}: value {value!r} must be a number in {unit or c.unit}")
     if isinstance(value, int | float):
-        return comparator, float(value)
+        try:
+            return comparator, float(value)
+        except OverflowError:  # an integer beyond any float (JSON allows any number of digits)
+            raise UserInputError(
+                f"{code}: value has {len(str(value))} digits, too large to be a number in {unit or c.unit}"
+            ) from None
     if isinstance(value, str):
         parsed = parse_censored(value)
         if parsed is None:

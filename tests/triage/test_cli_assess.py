@@ -305,3 +305,17 @@ def test_settings_or_policy_file_that_is_a_folder_or_not_utf8_is_one_line(
         code, out, err = run(capsys, *args, "--no-models")
         assert code == 2 and out == ""
         assert err.startswith("error: ") and err.count("\n") == 1 and str(path) in err and detail in err
+
+
+def test_observation_value_beyond_any_float_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """JSON allows an integer of any length; one past a float's range is refused naming the field
+    (was OverflowError: int too large to convert to float)."""
+    doc = json.loads((EXAMPLES / "local-care.json").read_text(encoding="utf-8"))
+    doc["observations"][0]["value"] = 10**400
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"error: {path}: observations[0].value: sbp: value has 401 digits, too large")
