@@ -321,6 +321,12 @@ def _timestamp(code: str, observed_at: datetime | str) -> datetime:
         raise UserInputError(
             f"{code}: observed_at {when.isoformat()} has no timezone; add one (e.g. +08:00 or Z)"
         )
+    if not 1 < when.year < 9999:
+        # in years 1 and 9999 a time may not be convertible to UTC or the clinic's zone at all
+        raise UserInputError(
+            f"{code}: observed_at {when.isoformat()} is out of range (year {when.year});"
+            " check the device's clock"
+        )
     return when
 
 

@@ -265,3 +265,23 @@ def test_a_boolean_where_a_number_belongs_is_422_not_a_reading_of_1_or_record_1(
 
 def _spo2(value: int) -> dict[str, object]:
     return {"observations": [{"code": "spo2", "value": value, "unit": "%"}]}
+
+
+def test_a_reading_time_in_year_1_or_9999_is_422_and_the_patient_page_still_opens(staff: Staff) -> None:
+    clinician = staff.bearer(Role.clinician)
+    made = staff.client.post(
+        "/api/v1/assessments", json={"patient": {"mrn": "TIME-1"}, **_spo2(97)}, headers=clinician
+    )
+    encounter = made.json()["encounter_id"]
+    before = stored(staff, "observations", "assessments", "audit")
+    for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00Z"):
+        reading = [{"code": "spo2", "value": 90, "unit": "%", "observed_at": at}]
+        response = staff.client.post(
+            f"/api/v1/encounters/{encounter}/observations", json=reading, headers=clinician
+        )
+        assert response.status_code == 422, (at, response.text)
+        assert response.json()["error"].startswith("observations[0]: spo2: observed_at "), response.json()
+        assert "is out of range (year" in response.json()["error"]
+    assert stored(staff, "observations", "assessments", "audit") == before
+    staff.login(Role.clinician)
+    assert staff.client.get(f"/encounters/{encounter}").status_code == 200
