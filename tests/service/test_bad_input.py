@@ -285,3 +285,22 @@ def test_a_reading_time_in_year_1_or_9999_is_422_and_the_patient_page_still_open
     assert stored(staff, "observations", "assessments", "audit") == before
     staff.login(Role.clinician)
     assert staff.client.get(f"/encounters/{encounter}").status_code == 200
+
+
+def test_a_stored_reading_time_without_a_local_time_is_shown_as_stored_not_a_500(staff: Staff) -> None:
+    made = staff.client.post(
+        "/api/v1/assessments",
+        json={"patient": {"mrn": "TIME-2"}, **_spo2(97)},
+        headers=staff.bearer(Role.nurse),
+    )
+    encounter = made.json()["encounter_id"]
+    db = staff.app.state.runtime.databases.get()
+    with db.conn:  # as stored before such times were refused
+        db.conn.execute(
+            "UPDATE observations SET observed_at = ? WHERE encounter_id = ?",
+            ["0001-01-01T00:00:00+14:00", encounter],
+        )
+    staff.login(Role.nurse)
+    page = staff.client.get(f"/encounters/{encounter}")
+    assert page.status_code == 200
+    assert "0001-01-01T00:00:00+14:00" in page.text

@@ -13,12 +13,13 @@ from markupsafe import Markup, escape
 
 
 def _local(at: str) -> datetime | None:
-    """``at`` in the clinic's local time (kept as it is without an offset); None if not ISO."""
+    """``at`` in the clinic's local time (kept as it is without an offset); None if not ISO, or
+    if it has no local time (``0001-01-01T00:00:00+14:00``, stored before such times were refused)."""
     try:
         moment = datetime.fromisoformat(at)
-    except ValueError:
+        return moment.astimezone() if moment.tzinfo is not None else moment
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone() if moment.tzinfo is not None else moment
 
 
 def local_time(at: str | None, shape: str = "%Y-%m-%d %H:%M") -> str:
