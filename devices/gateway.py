@@ -47,7 +47,7 @@ from devices.transports.link import (
 )
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import TcpListener, connect_tcp
-from devices.wire_log import WireLog
+from devices.wire_log import WireLog, prepare_folder
 from referral.errors import ConfigError
 from referral.inbox import (
     FINAL_STATUSES,
@@ -151,6 +151,8 @@ class Gateway:
             raise LinkError(
                 f"device ids must be unique; repeated: {sorted({i for i in ids if ids.count(i) > 1})}"
             )
+        for folder in dict.fromkeys(f for f in (wire_log_dir, *(e.wire_log_dir for e in endpoints)) if f):
+            prepare_folder(folder)
         self._endpoints = list(endpoints)
         self._db_path = Path(db_path)
         self._busy_timeout_ms = busy_timeout_ms

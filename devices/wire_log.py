@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from referral.errors import ConfigError
+
 _CONTROL_NAMES = {
     0x02: "<STX>",
     0x03: "<ETX>",
@@ -44,6 +46,17 @@ def printable(data: bytes) -> str:
         else:
             out.append(f"<{byte:02X}>")
     return "".join(out)
+
+
+def prepare_folder(folder: Path) -> None:
+    """Create the wire log folder (owner-only) before any device connects; a folder that cannot be
+    created is a ``ConfigError`` naming it, not a traceback at every connection later."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"wire log folder {folder}: cannot create it ({exc.strerror}); give a folder that can be written"
+        ) from None
 
 
 class WireLog:

@@ -72,6 +72,23 @@ def test_bad_input_is_one_clear_line_and_exit_code_2(
     assert err.startswith("error: ") and message in err and "Traceback" not in err
 
 
+@pytest.mark.timeout(30)  # without the check, listen started and ran until killed
+def test_a_wire_log_folder_that_cannot_be_created_stops_listen_before_it_starts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """It was accepted, then every device connection died with a NotADirectoryError traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    argv = ["devices", "listen", "--protocol", "astm", "--tcp-listen", "127.0.0.1:0"]
+    code = main(["--config", str(_settings(tmp_path)), *argv, "--wire-log", str(blocker / "wire")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"error: wire log folder {blocker / 'wire'}: cannot create it (Not a directory); "
+        "give a folder that can be written\n"
+    )
+
+
 def test_an_unknown_profile_name_is_named_as_typed_with_the_known_names(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
