@@ -44,6 +44,14 @@ class PatientCreate(_Body):
     sex: Literal["female", "male", "unknown"] = "unknown"
     birth_date: date | None = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
 
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _birth_date_as_text(cls, value: object) -> object:
+        # pydantic reads a number as Unix time: 0 would be a birth on 1970-01-01
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError(f"give the date as text, e.g. 1956-03-14 (not the number {value!r})")
+        return value
+
     @field_validator("birth_date")
     @classmethod
     def _plausible_birth(cls, value: date | None) -> date | None:
