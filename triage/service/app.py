@@ -74,6 +74,8 @@ def describe_http_error(request: Request, exc: HTTPException) -> str:
     path or method, or a body that could not be read (and why)."""
     cause = exc.__cause__
     if exc.status_code == 404 and exc.detail == "Not Found":
+        if is_page(request):
+            return f"no such page: {request.url.path}"
         return f"no such path: {request.method} {request.url.path} (the API's paths are listed at /docs)"
     if exc.status_code == 405:  # (the framework's Allow header names one route's methods only)
         return f"method {request.method} is not allowed on {request.url.path} (see /docs)"
