@@ -115,6 +115,35 @@ def test_export_every_format(
         assert out.stat().st_size > 0 and "1 referral(s)" in stdout
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl", "fhir"])
+def test_export_to_a_path_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """--out under a file, or in a folder that cannot hold files (/proc): were tracebacks."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out, why in (
+        (blocker / f"r.{fmt}", f"{blocker} is a file, not a folder"),
+        (Path(f"/proc/r.{fmt}"), ""),
+    ):
+        code, stdout, err = run(capsys, "export", "--format", fmt, "--out", str(out), "--db", str(log))
+        assert code == 2 and stdout == "" and err.count("\n") == 1, err
+        assert err.startswith(f"error: --out {out}: cannot write the file (") and why in err
+        assert not out.exists() and not out.with_name(out.name + ".partial").exists()
+
+
+def test_a_log_whose_folder_cannot_be_created_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, _, err = run(capsys, "migrate", "--db", str(blocker / "clinic.db"))
+    assert code == 2
+    assert err == (
+        f"error: {blocker / 'clinic.db'}: cannot create the referral log's folder ({blocker} is a file, not a folder)\n"
+    )
+
+
 def test_verify_audit_ok_and_tampered(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0 and "audit chain intact" in out

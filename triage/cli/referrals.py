@@ -74,6 +74,15 @@ def _connect(path: Path, timeout: int, *, migrate: bool = True) -> Database:
         return connect(path, busy_timeout_ms=timeout, migrate=migrate)
     except sqlite3.DatabaseError as exc:
         raise UserInputError(f"{path}: not a usable referral log (SQLite: {exc})") from None
+    except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
+        raise UserInputError(f"{path}: cannot create the referral log's folder ({_why(exc)})") from None
+
+
+def _why(exc: OSError) -> str:
+    """Why a path cannot be written; a file in the way of a folder is named (errno says 'File exists')."""
+    if isinstance(exc, FileExistsError):
+        return f"{exc.filename} is a file, not a folder"
+    return exc.strerror or str(exc)
 
 
 def _actor() -> str:
@@ -291,10 +300,13 @@ def export_command(
         return
     if out.is_dir():
         raise UserInputError(f"--out {out} is a folder; give a file path for --format {fmt}")
-    if fmt == "fhir":
-        count = export.export_fhir(database, out)
-    else:
-        count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
+    try:
+        if fmt == "fhir":
+            count = export.export_fhir(database, out)
+        else:
+            count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
+    except OSError as exc:  # nothing is left under the name: the file is written as <name>.partial
+        raise UserInputError(f"--out {out}: cannot write the file ({_why(exc)})") from None
     typer.echo(f"{out}: {count} referral(s) as {fmt}")
 
 
