@@ -144,6 +144,26 @@ def test_a_log_whose_folder_cannot_be_created_is_one_line(
     )
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["referrals", "show", "{id}"],
+        ["referrals", "acknowledge", "{id}", "--actor", "dr", "--reason", "r"],
+        ["referrals", "cancel", "{id}", "--actor", "dr", "--note", "n"],
+        ["devices", "associations", "close-encounter", "{id}", "--actor", "n", "--reason", "r"],
+        ["devices", "associations", "attach", "ox", "--actor", "n", "--encounter", "{id}"],
+    ],
+)
+def test_an_id_past_64_bits_is_a_usage_error_not_an_overflow_traceback(
+    log: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    huge = str(2**64)
+    code = main([arg.replace("{id}", huge) for arg in argv] + ["--db", str(log)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("error: triage ") and "Input should be less than or equal to" in err
+
+
 def test_verify_audit_ok_and_tampered(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0 and "audit chain intact" in out

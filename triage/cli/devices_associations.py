@@ -19,7 +19,7 @@ from referral.associations import Association, when
 from referral.errors import UserInputError
 from triage.cli.context import AppContext
 from triage.cli.output import print_json, print_table
-from triage.cli.referrals import DbOption, JsonOption, open_log
+from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log
 
 app = typer.Typer(
     help="Device associations: attach a bedside device (e.g. a pulse oximeter) to a patient's encounter,"
@@ -86,7 +86,9 @@ def attach(
     ctx: typer.Context,
     device_id: DeviceArgument,
     actor: ActorOption,
-    encounter: Annotated[int | None, typer.Option("--encounter", min=1, help="The encounter id.")] = None,
+    encounter: Annotated[
+        int | None, typer.Option("--encounter", min=1, max=MAX_ID, help="The encounter id.")
+    ] = None,
     mrn: Annotated[
         str | None,
         typer.Option("--mrn", help="Instead of --encounter: the patient's latest encounter today."),
@@ -134,7 +136,9 @@ def attach(
 @app.command("close-encounter")
 def close_encounter(
     ctx: typer.Context,
-    encounter_id: Annotated[int, typer.Argument(metavar="ENCOUNTER_ID", min=1, help="The encounter id.")],
+    encounter_id: Annotated[
+        int, typer.Argument(metavar="ENCOUNTER_ID", min=1, max=MAX_ID, help="The encounter id.")
+    ],
     actor: ActorOption,
     reason: Annotated[str, typer.Option("--reason", help="Why the visit ends (required, audited).")],
     db: DbOption = None,

@@ -33,7 +33,9 @@ DbOption = Annotated[
     typer.Option("--db", help="Referral log SQLite file (default: settings database.path)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Referral id.")]
+#: Record ids are SQLite integers; a larger one was an OverflowError traceback (the API's bound too).
+MAX_ID = 2**62
+IdArgument = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID, help="Referral id.")]
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who decides (a clinician's name; recorded in the audit trail).")
 ]
