@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analytics.ergm import Network
 from analytics.errors import NetworkInputError
+from referral.errors import UserInputError
 
 
 def first_repeat(ids: pd.Series) -> tuple[str, int, int] | None:
@@ -28,15 +30,27 @@ def first_repeat(ids: pd.Series) -> tuple[str, int, int] | None:
     return str(node), row, int(np.argmax((ids == node).to_numpy()))
 
 
-def _read(path: Path, what: str) -> pd.DataFrame:
+def read_csv_file(path: Path, what: str, error: type[UserInputError], **options: Any) -> pd.DataFrame:
+    """``pd.read_csv(path, **options)``; a missing file, a folder, an empty file, a file not in
+    UTF-8 or not CSV is ``error`` naming the file (and the byte that is not UTF-8)."""
     if not path.exists():
-        raise NetworkInputError(f"{what} file {path} does not exist")
+        raise error(f"{what} file {path} does not exist")
+    if path.is_dir():
+        raise error(f"{what} file {path} is a folder; give a CSV file")
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: byte {exc.start} is not UTF-8; save the {what} file as UTF-8") from None
+    try:
+        return pd.read_csv(path, **options)
     except pd.errors.EmptyDataError:
-        raise NetworkInputError(f"{path}: the {what} file is empty (not even a header row)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise NetworkInputError(f"{path}: cannot read as CSV: {exc}") from None
+        raise error(f"{path}: the {what} file is empty (not even a header row)") from None
+    except pd.errors.ParserError as exc:
+        raise error(f"{path}: cannot read as CSV: {exc}") from None
+
+
+def _read(path: Path, what: str) -> pd.DataFrame:
+    table = read_csv_file(path, what, NetworkInputError, dtype=str, keep_default_na=False)
     if table.empty:
         raise NetworkInputError(f"{path}: the {what} file has a header row but no data rows")
     return table

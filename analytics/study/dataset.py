@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.network_files import first_repeat
+from analytics.network_files import first_repeat, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError
 
@@ -63,16 +63,8 @@ class StudyData:
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    if not path.exists():
-        raise StudyDataError(f"{what} file {path} does not exist")
-    try:
-        return pd.read_csv(
-            path, dtype={"id": str, "origin": str, "destination": str, "source": str, "target": str}
-        )
-    except pd.errors.EmptyDataError:
-        raise StudyDataError(f"{path}: the {what} file is empty (not even a header row)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise StudyDataError(f"{path}: cannot read as CSV: {exc}") from None
+    ids = {"id": str, "origin": str, "destination": str, "source": str, "target": str}
+    return read_csv_file(path, what, StudyDataError, dtype=ids)
 
 
 def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.DataFrame:
@@ -150,14 +142,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
 
 
 def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
-    if not path.exists():
-        raise StudyDataError(f"dyadic covariate file {path} does not exist")
-    try:
-        frame = pd.read_csv(path, index_col=0, dtype={0: str})
-    except pd.errors.EmptyDataError:
-        raise StudyDataError(f"{path}: the dyadic covariate file is empty (not even a header row)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise StudyDataError(f"{path}: cannot read as CSV: {exc}") from None
+    frame = read_csv_file(path, "dyadic covariate", StudyDataError, index_col=0, dtype={0: str})
     frame.index = frame.index.astype(str)
     frame.columns = frame.columns.astype(str)
     if frame.shape[0] != frame.shape[1]:

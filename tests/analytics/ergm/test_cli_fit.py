@@ -267,3 +267,35 @@ def test_a_fit_that_did_not_converge_is_printed_then_warns_and_exits_1(
     (warning,) = captured.err.splitlines()
     assert warning.startswith("warning: the MCMC fit did not converge in 2 iterations")
     assert "try --max-iterations 4, another --seed, or a simpler model" in warning
+
+
+def test_a_folder_or_a_file_not_in_utf8_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder where a CSV file belongs was an IsADirectoryError traceback; a GBK file said
+    only pandas' "'utf-8' codec can't decode byte 0xbc in position 0"."""
+    f = _files(tmp_path)
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("id,HTH\nu0,1\n甲,2\n".encode("gbk"))
+    base = ["study", "fit", "--formula", "edges"]
+    cases = [
+        (
+            ["--nodes", str(tmp_path), "--edges", str(f["edges"])],
+            f"nodes file {tmp_path} is a folder; give a CSV file",
+        ),
+        (
+            ["--nodes", str(f["nodes"]), "--edges", str(tmp_path)],
+            f"edges file {tmp_path} is a folder; give a CSV file",
+        ),
+        (
+            ["--nodes", str(f["nodes"]), "--edges", str(f["edges"]), "--edgecov", f"G={tmp_path}"],
+            f"dyadic covariate file {tmp_path} is a folder; give a CSV file",
+        ),
+        (
+            ["--nodes", str(gbk), "--edges", str(f["edges"])],
+            f"{gbk}: byte 12 is not UTF-8; save the nodes file as UTF-8",
+        ),
+    ]
+    for argv, message in cases:
+        assert main([*base, *argv]) == 2
+        assert capsys.readouterr().err == f"error: {message}\n"

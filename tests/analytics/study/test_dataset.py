@@ -142,3 +142,20 @@ def test_missing_or_empty_matrix_file_is_a_located_error(tmp_path: Path) -> None
     _write_manifest_edgecov(folder, "empty.csv")
     with pytest.raises(StudyDataError, match=r"empty.csv: the dyadic covariate file is empty"):
         load_study(folder, list(NODE_TERMS))
+
+
+def test_a_folder_or_a_file_not_in_utf8_is_a_located_error(tmp_path: Path) -> None:
+    """Were an IsADirectoryError traceback and pandas' codec message without the file's byte."""
+    folder = _copy(tmp_path)
+    (folder / "matrix").mkdir()
+    _write_manifest_edgecov(folder, "matrix")
+    with pytest.raises(StudyDataError, match=r"dyadic covariate file .*matrix is a folder; give a CSV file"):
+        load_study(folder, list(NODE_TERMS))
+    folder = _copy(tmp_path / "second")
+    nodes = folder / "nodes.csv"
+    header = nodes.read_bytes().split(b"\n")[0] + b"\n"
+    nodes.write_bytes(header + "甲".encode("gbk") + b",1\n")
+    with pytest.raises(
+        StudyDataError, match=rf"nodes.csv: byte {len(header)} is not UTF-8; save the nodes file as UTF-8"
+    ):
+        load_study(folder, list(NODE_TERMS))
