@@ -209,11 +209,27 @@ def load_study(folder: Path, attributes: list[str]) -> StudyData:
         raise StudyDataError(f"{folder}: no study.json (see docs/study-data-format.md)")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StudyDataError(
+            f"{manifest_path}: byte {exc.start} is not UTF-8; save the file as UTF-8"
+        ) from None
     except json.JSONDecodeError as exc:
         raise StudyDataError(f"{manifest_path}: invalid JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise StudyDataError(
+            f"{manifest_path}: expected a JSON object with 'frames', got {type(manifest).__name__}"
+        )
     specs = manifest.get("frames")
     if not isinstance(specs, list) or not specs:
         raise StudyDataError(f"{manifest_path}: 'frames' must be a non-empty list")
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise StudyDataError(f"{manifest_path}: frames[{i}] must be an object, got {spec!r}")
+        movers = spec.get("min_movers", 1)
+        if isinstance(movers, bool) or not isinstance(movers, int) or movers < 1:
+            raise StudyDataError(
+                f"{manifest_path}: frames[{i}].min_movers must be a whole number of at least 1, got {movers!r}"
+            )
     synthetic = bool(manifest.get("synthetic", False))
     frames = [load_frame(folder, spec, attributes, synthetic) for spec in specs]
     return StudyData(

@@ -159,3 +159,25 @@ def test_a_folder_or_a_file_not_in_utf8_is_a_located_error(tmp_path: Path) -> No
         StudyDataError, match=rf"nodes.csv: byte {len(header)} is not UTF-8; save the nodes file as UTF-8"
     ):
         load_study(folder, list(NODE_TERMS))
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (b"[]", r"study.json: expected a JSON object with 'frames', got list"),
+        (b'{"frames": [1]}', r"study.json: frames\[0\] must be an object, got 1"),
+        (
+            b'{"frames": [{"nodes": "nodes.csv", "edges": "edges.csv", "min_movers": "many"}]}',
+            r"study.json: frames\[0\].min_movers must be a whole number of at least 1, got 'many'",
+        ),
+        ('{"title": "张"}'.encode("gbk"), r"study.json: byte 11 is not UTF-8; save the file as UTF-8"),
+    ],
+)
+def test_a_study_json_of_the_wrong_shape_or_encoding_is_a_located_error(
+    tmp_path: Path, manifest: bytes, message: str
+) -> None:
+    """Were tracebacks: AttributeError ('list' object has no attribute 'get'), ValueError, UnicodeDecodeError."""
+    folder = _copy(tmp_path)
+    (folder / "study.json").write_bytes(manifest)
+    with pytest.raises(StudyDataError, match=message):
+        load_study(folder, list(NODE_TERMS))
