@@ -93,6 +93,8 @@ def load_csv(db: Database, path: Path, *, actor: str, clinic: str | None = None)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise UserInputError(f"facility CSV {path} does not exist") from error
+    except IsADirectoryError as error:
+        raise UserInputError(f"facility CSV {path} is a folder; give the CSV file") from error
     except UnicodeDecodeError as error:
         raise UserInputError(
             f"facility CSV {path}: byte {error.start} is not UTF-8; save the file as UTF-8"

@@ -66,6 +66,14 @@ def test_bad_header_and_bad_bytes(tmp_path: Path) -> None:
     assert _snapshot(db) == (0, 0)
 
 
+def test_a_folder_given_as_the_facility_csv_is_one_line(tmp_path: Path) -> None:
+    """Was an IsADirectoryError traceback from `triage referrals facilities load FOLDER`."""
+    db = connect(tmp_path / "c.db")
+    with pytest.raises(UserInputError, match=f"^facility CSV {tmp_path} is a folder; give the CSV file$"):
+        facilities.load_csv(db, tmp_path, actor="admin")
+    assert _snapshot(db) == (0, 0)
+
+
 def test_unknown_facility_in_referral_writes_nothing(db: Database) -> None:
     assessment = visit(db)
     before = (_snapshot(db), db.execute("SELECT count(*) FROM referrals").fetchone()[0])
