@@ -278,10 +278,14 @@ def _pool_facilities(
             raise ReportInputError(
                 f"--facilities {override}: expected a .parquet, .csv or .jsonl facilities table"
             )
-        cols = {
-            str(r[0]): str(r[1])
-            for r in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(override, fmt)}").fetchall()
-        }
+        try:
+            rows = con.execute(f"DESCRIBE SELECT * FROM {scan_sql(override, fmt)}").fetchall()
+        except duckdb.Error as exc:  # not UTF-8, not CSV/Parquet/JSON lines
+            why = str(exc).splitlines()[0]
+            if "not utf-8" in str(exc).lower():
+                why += "; the file is not UTF-8, save it as UTF-8"
+            raise ReportInputError(f"--facilities {override}: cannot read as {fmt}: {why}") from None
+        cols = {str(r[0]): str(r[1]) for r in rows}
         missing = [c for c in FACILITY_TYPES if c not in cols and c != "format_version"]
         if missing:
             raise ReportInputError(f"--facilities {override}: missing column(s) {', '.join(missing)}")

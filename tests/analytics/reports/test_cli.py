@@ -354,3 +354,24 @@ def test_rejected_rows_are_counted_per_input_file_kind_alike_in_summary_cli_and_
     assert words in line and line.removeprefix("encounters pooled: ") in (out / "report.html").read_text()
     rejections = pd.read_csv(out / "tables" / "rejections.csv")
     assert sorted(rejections["table"]) == ["encounters", "facilities", "facilities"]
+
+
+def test_a_facilities_file_that_cannot_be_read_is_one_line(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --facilities CSV in GBK, or a .parquet that is not Parquet, was a duckdb traceback."""
+    gbk = tmp_path / "directory.csv"
+    gbk.write_bytes(
+        b"facility_id,name,tier,region_code,lon,lat,beds,capacity,digital_triage_start\n"
+        + "ZJ-1,诊所,primary,330122,119.6,29.8,10,40,\n".encode("gbk")
+    )
+    junk = tmp_path / "directory.parquet"
+    junk.write_bytes(b"not parquet")
+    for facilities, why in (
+        (gbk, "cannot read as csv: Invalid Input Error: CSV Error on Line: 2; the file is not UTF-8"),
+        (junk, "cannot read as parquet: Invalid Input Error:"),
+    ):
+        argv = ["report", "imbalance", "-q", "-i", str(generated[0]), "-o", str(tmp_path / "r")]
+        assert main([*argv, "--facilities", str(facilities)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --facilities {facilities}: {why}") and err.count("\n") == 1
