@@ -8,10 +8,11 @@ except ``started_at`` of an encounter, whose *local* calendar day is the queue's
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -20,6 +21,18 @@ from pydantic import (
 )
 
 from referral.errors import UserInputError
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is a boolean, not a number")
+    return value
+
+
+NotBoolean = BeforeValidator(_not_a_boolean)
+"""For a number in a JSON body: pydantic reads ``true`` as 1, so ``"value": true`` became a glucose
+of 1 mmol/L and ``"assessment_id": true`` assessment 1; with this it is a 422 naming the field.
+Numbers as text (a CSV's "120") are still read."""
 
 Disposition = Literal[
     "emergency_transfer", "urgent_referral", "routine_referral", "local_care", "insufficient_data"
@@ -193,12 +206,12 @@ class FacilityIn(_Input):
     name: str = Field(min_length=1, max_length=200)
     tier: Tier
     region_code: str = Field(min_length=1, max_length=32)
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
+    lon: Annotated[float, NotBoolean] = Field(ge=-180, le=180)
+    lat: Annotated[float, NotBoolean] = Field(ge=-90, le=90)
     # Upper bounds far above any hospital (the largest have about 10,000 beds); without them a
     # number past SQLite's 64-bit integers reached the database and failed there.
-    beds: int = Field(ge=0, le=MAX_BEDS)
-    capacity: int = Field(ge=0, le=MAX_CAPACITY, description="patients per day")
+    beds: Annotated[int, NotBoolean] = Field(ge=0, le=MAX_BEDS)
+    capacity: Annotated[int, NotBoolean] = Field(ge=0, le=MAX_CAPACITY, description="patients per day")
     digital_triage_start: date | None = None
     synthetic: bool = False
 

@@ -90,6 +90,12 @@ def test_a_facility_with_more_beds_than_a_64_bit_integer_is_422_and_the_director
         assert response.status_code == 422, response.text
         assert response.json()["error"].startswith(f"{field}: Input should be less than or equal to")
         assert f"(got {value})" in response.json()["error"]
+    for field in ("beds", "capacity", "lat"):  # pydantic read true as 1 (a 1-bed hospital)
+        response = staff.client.put(
+            "/api/v1/facilities/county-hospital", json=facility | {field: True}, headers=admin
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"].startswith(f"{field}: Value error, true is a boolean, not a number")
     assert stored(staff, "facilities", "audit") == before
     fine = staff.client.put(
         "/api/v1/facilities/county-hospital", json=facility | {"beds": 4300}, headers=admin

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from pydantic import BeforeValidator
 from sqlite_utils import Database
 
+from referral.records import NotBoolean as NotBoolean  # the API's body models take it from here
 from triage.errors import DependencyMissingError
 from triage.service.clinic import Clinic
 from triage.service.commit import GroupCommitter
@@ -60,14 +60,3 @@ MAX_ID = 2**62
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id in the referral log")]
 """A record id in a page's path: out of range is a 422 naming it (SQLite stores 64-bit ids; a
 larger number failed in the database as a 500)."""
-
-
-def _not_a_boolean(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError(f"{str(value).lower()} is a boolean, not a number")
-    return value
-
-
-NotBoolean = BeforeValidator(_not_a_boolean)
-"""For a number in a JSON body: pydantic reads ``true`` as 1, so ``"value": true`` became a glucose
-of 1 mmol/L and ``"assessment_id": true`` assessment 1; with this it is a 422 naming the field."""
