@@ -81,3 +81,18 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
         timeout=60,
     )
     assert again.returncode == 1 and "already exists" in again.stderr, "the demo never reuses a database"
+
+
+def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> None:
+    """It was passed to uvicorn, which failed after binding with a KeyError traceback."""
+    result = subprocess.run(
+        [TRIAGE, "serve", "--log-level", "loud", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "error: --log-level 'loud': choose one of critical, error, warning, info, debug, trace\n"
+    )

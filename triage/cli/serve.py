@@ -7,6 +7,11 @@ import sys
 
 import typer
 
+from triage.errors import UserInputError
+
+#: uvicorn's log levels (its ``LOG_LEVELS``); another name failed only in the server, as a KeyError traceback.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 def register(app: typer.Typer) -> None:
     """Add `triage serve` to the root application."""
@@ -33,6 +38,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
+        if log_level.lower() not in LOG_LEVELS:
+            raise UserInputError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
