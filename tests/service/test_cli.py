@@ -96,3 +96,22 @@ def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> Non
         result.stderr
         == "error: --log-level 'loud': choose one of critical, error, warning, info, debug, trace\n"
     )
+
+
+def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_reason(tmp_path: Path) -> None:
+    """Like a database folder that cannot be created: /readyz says why (was a traceback and exit 3)."""
+    from fastapi.testclient import TestClient
+
+    from triage.service import create_app
+
+    from .conftest import make_settings
+
+    junk = tmp_path / "clinic.db"
+    junk.write_text("these are my notes, not a referral log\n" * 50, encoding="utf-8")
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["reason"] == (
+        f"invalid_config: database.path {junk}: not a usable referral log (SQLite: file is not a database)"
+    )

@@ -8,12 +8,14 @@ applied once, when the service starts.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, cast
 
 from sqlite_utils import Database
 
+from referral.errors import ConfigError
 from referral.schema import connect
 
 
@@ -40,7 +42,12 @@ class Databases:
         self._lock = threading.Lock()
 
     def migrate(self) -> None:
-        db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=True)
+        try:
+            db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=True)
+        except sqlite3.DatabaseError as exc:  # a file that is not SQLite: not ready, with the reason
+            raise ConfigError(
+                f"database.path {self.path}: not a usable referral log (SQLite: {exc})"
+            ) from None
         db.close()
 
     def get(self) -> Database:
