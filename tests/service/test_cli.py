@@ -115,3 +115,27 @@ def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_rea
     assert response.json()["reason"] == (
         f"invalid_config: database.path {junk}: not a usable referral log (SQLite: file is not a database)"
     )
+
+
+def test_a_host_that_is_not_an_address_here_says_so_and_points_at_host() -> None:
+    """A bad --host said 'Unknown error -2; stop the other program or choose --port'."""
+    port = str(free_port())
+    for command, host, message in (
+        (
+            "serve",
+            "999.1.1.1",
+            "'999.1.1.1' is not an IP address or a known host name; give an IP address (--host)",
+        ),
+        ("demo", "nosuchhost.invalid", "'nosuchhost.invalid' is not an IP address or a known host name"),
+        (
+            "serve",
+            "192.0.2.1",
+            "Cannot assign requested address; give an IP address of this computer (--host)",
+        ),
+    ):
+        result = subprocess.run(
+            [TRIAGE, command, "--host", host, "--port", port], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"error: cannot listen on {host}:{port}: {message}")
+        assert result.stderr.count("\n") == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import socket
@@ -39,9 +40,17 @@ def bind_listener(host: str, port: int, backlog: int = 2048) -> socket.socket:
         listener = socket.create_server((host, port), family=family, backlog=backlog)
     except OSError as exc:
         why = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise UserInputError(
-            f"cannot listen on {host}:{port}: {why}; stop the other program or choose --port"
-        ) from None
+        if isinstance(exc, socket.gaierror) or (exc.errno or 0) < 0:  # getaddrinfo: EAI_NONAME ...
+            # create_server re-raises it as a plain OSError; os.strerror said "Unknown error -2"
+            why = f"{host!r} is not an IP address or a known host name"
+            fix = "give an IP address (--host), e.g. 127.0.0.1 or 0.0.0.0"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            fix = "give an IP address of this computer (--host)"
+        elif exc.errno == errno.EADDRINUSE:
+            fix = "stop the other program or choose --port"
+        else:
+            fix = "choose another --host or --port"
+        raise UserInputError(f"cannot listen on {host}:{port}: {why}; {fix}") from None
     seconds = int(ACCEPT_WAKE_S)
     micros = int((ACCEPT_WAKE_S - seconds) * 1_000_000)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", seconds, micros))
