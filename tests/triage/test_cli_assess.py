@@ -319,3 +319,21 @@ def test_observation_value_beyond_any_float_is_one_line(
     code, out, err = run(capsys, "assess", str(path), "--no-models")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith(f"error: {path}: observations[0].value: sbp: value has 401 digits, too large")
+
+
+def test_a_utf8_byte_order_mark_is_accepted_in_a_file_and_on_stdin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notepad saves UTF-8 with a BOM; it was refused: 'Unexpected UTF-8 BOM (decode using utf-8-sig)'."""
+    text = (EXAMPLES / "local-care.json").read_text(encoding="utf-8")
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    code, out, err = run(capsys, "assess", str(path), "--no-models")
+    assert code == 0, err
+    assert Assessment.model_validate_json(out).patient_id == "demo-local-01"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff" + text))
+    code, out, err = run(capsys, "assess", "-", "--no-models")
+    assert code == 0, err
+    path.write_bytes(b'\xef\xbb\xbf{"patient": "\xd5"}')  # the offset counts the mark's 3 bytes
+    code, _, err = run(capsys, "assess", str(path), "--no-models")
+    assert (code, err) == (2, f"error: {path}: not UTF-8 text (byte 16)\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from pathlib import Path
@@ -27,18 +28,23 @@ be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an a
 
 def _read(path: str) -> tuple[Any, Path | None, str]:
     if path == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.read().removeprefix("\ufeff")
         where, base = "stdin", None
     else:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            raw = p.read_bytes()
         except FileNotFoundError:
             raise UserInputError(f"{path}: file does not exist") from None
         except IsADirectoryError:
             raise UserInputError(f"{path}: is a directory, expected a JSON file") from None
+        body = raw.removeprefix(codecs.BOM_UTF8)  # Windows editors write a byte order mark
+        try:
+            text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UserInputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+            raise UserInputError(
+                f"{path}: not UTF-8 text (byte {exc.start + len(raw) - len(body)})"
+            ) from None
         where, base = path, p.parent
     try:
         return json.loads(text), base, where
