@@ -164,6 +164,24 @@ def test_an_id_past_64_bits_is_a_usage_error_not_an_overflow_traceback(
     assert err.startswith("error: triage ") and "Input should be less than or equal to" in err
 
 
+def test_a_reading_command_does_not_turn_an_empty_file_into_a_referral_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite takes an empty file for an empty database: `list --db notes.txt` on an empty file
+    wrote 270 kB of schema into it and printed an empty list."""
+    empty = tmp_path / "notes.txt"
+    empty.write_bytes(b"")
+    for argv in (["referrals", "list"], ["referrals", "stats"], ["devices", "associations", "list"]):
+        assert main([*argv, "--db", str(empty)]) == 2
+        assert capsys.readouterr().err == (
+            f"error: {empty} is an empty file, not a referral log; check --db, or create one there with "
+            f"`triage referrals migrate --db {empty}`\n"
+        )
+        assert empty.stat().st_size == 0
+    code, out, _ = run(capsys, "migrate", "--db", str(empty))
+    assert code == 0 and "applied" in out
+
+
 def test_verify_audit_ok_and_tampered(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0 and "audit chain intact" in out

@@ -67,6 +67,13 @@ def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Da
         raise NotFoundError(
             f"no referral log at {path}; create it with `triage referrals migrate --db {path}`"
         )
+    if not create and path.is_file() and path.stat().st_size == 0:
+        # SQLite takes an empty file for an empty database: a reading command would turn the
+        # wrong file (a typo'd name, a `touch`) into a referral log without a word
+        raise UserInputError(
+            f"{path} is an empty file, not a referral log; check --db, or create one there with "
+            f"`triage referrals migrate --db {path}`"
+        )
     return _connect(path, timeout)
 
 
