@@ -449,6 +449,13 @@ def read_registry(directory: Path) -> Registry:
         return Registry.model_validate_json(path.read_bytes())
     except FileNotFoundError:
         raise NotFoundError(f"model registry {path} does not exist") from None
+    except (
+        NotADirectoryError,
+        IsADirectoryError,
+    ):  # models.directory names a file, or a folder is in the way
+        raise NotFoundError(
+            f"model registry {path}: {directory} must be the models folder holding a registry.json file"
+        ) from None
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ModelContractError(f"model registry {path} is invalid: {problems}") from None

@@ -65,6 +65,22 @@ def test_verify_fails_on_a_tampered_copy(
     assert "1 of 4 model versions failed verification" in err
 
 
+def test_a_models_directory_that_is_a_file_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """models.directory naming a file was a NotADirectoryError traceback."""
+    not_a_folder = tmp_path / "models.tar"
+    not_a_folder.write_bytes(b"")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(not_a_folder))
+    for argv in (["models", "list"], ["models", "verify"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1
+        assert err == (
+            f"error: model registry {not_a_folder / 'registry.json'}: {not_a_folder} must be the models "
+            "folder holding a registry.json file\n"
+        )
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("sklearn") is None, reason="needs the training extra (make test)"
 )
