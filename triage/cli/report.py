@@ -244,7 +244,7 @@ def generate(
         int, typer.Option("--rows", min=100, help="Total encounters over all clinics.")
     ] = 200_000,
     months: Annotated[int, typer.Option("--months", min=8, max=120, help="Months of data.")] = 24,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 7,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (same seed, same data).")] = 7,
     table_format: Annotated[
         TableFormat, typer.Option("--format", help="Encounters/facilities table format.")
     ] = (TableFormat.parquet),

@@ -33,7 +33,7 @@ def rebuild_command(
         ),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the embedded dataset's generator.")
+        int, typer.Option("--seed", min=0, help="Seed of the embedded dataset's generator.")
     ] = DEFAULT_SEED,
     backend: Annotated[str, typer.Option("--backend", help="Fitting backend: python or r.")] = "python",
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary instead of text.")] = False,

@@ -375,3 +375,15 @@ def test_a_facilities_file_that_cannot_be_read_is_one_line(
         assert main([*argv, "--facilities", str(facilities)]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"error: --facilities {facilities}: {why}") and err.count("\n") == 1
+
+
+def test_generate_a_negative_seed_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was numpy's "ValueError: expected non-negative integer" traceback."""
+    assert main(["report", "generate", "--seed", "-1", "--out", str(tmp_path / "gen")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: triage report generate: Invalid value for '--seed': Input should be greater than or equal to 0"
+    )
+    assert err.count("\n") == 1 and not (tmp_path / "gen").exists()

@@ -137,6 +137,10 @@ def test_cli_bad_data_exits_2_naming_the_file(tmp_path: Path) -> None:
     [
         (["--data", "no-such-folder"], "error: --data no-such-folder: no study.json there"),
         (["--backend", "julia"], "error: --backend 'julia': choose python or r"),
+        (  # was numpy's "ValueError: expected non-negative integer" traceback
+            ["--seed", "-5"],
+            "error: triage study rebuild: Invalid value for '--seed': Input should be greater than or equal to 0",
+        ),
     ],
 )
 def test_cli_bad_option_is_the_only_line_printed(
