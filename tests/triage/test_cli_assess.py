@@ -337,3 +337,12 @@ def test_a_utf8_byte_order_mark_is_accepted_in_a_file_and_on_stdin(
     path.write_bytes(b'\xef\xbb\xbf{"patient": "\xd5"}')  # the offset counts the mark's 3 bytes
     code, _, err = run(capsys, "assess", str(path), "--no-models")
     assert (code, err) == (2, f"error: {path}: not UTF-8 text (byte 16)\n")
+
+
+def test_json_nested_thousands_deep_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Was a RecursionError traceback from the JSON decoder."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"patient": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models")
+    assert (code, out) == (2, "")
+    assert err == f"error: {path}: JSON nested too deeply to be an assessment input\n"

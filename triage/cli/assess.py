@@ -52,6 +52,8 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
         raise UserInputError(
             f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:  # thousands of nested [ or {: no assessment input is like that
+        raise UserInputError(f"{where}: JSON nested too deeply to be an assessment input") from None
 
 
 def _load_models(ctx: typer.Context, wanted: bool | None) -> ModelSetLike | None:
