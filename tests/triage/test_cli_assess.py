@@ -346,3 +346,16 @@ def test_json_nested_thousands_deep_is_one_line(tmp_path: Path, capsys: pytest.C
     code, out, err = run(capsys, "assess", str(path), "--no-models")
     assert (code, out) == (2, "")
     assert err == f"error: {path}: JSON nested too deeply to be an assessment input\n"
+
+
+def test_a_key_repeated_in_one_object_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`"age": 48, "age": 50` was read as 50 without a word (the decoder keeps the last value)."""
+    text = (EXAMPLES / "local-care.json").read_text(encoding="utf-8")
+    assert text.count('"age": 48,') == 1
+    path = tmp_path / "twice.json"
+    path.write_text(text.replace('"age": 48,', '"age": 48, "age": 50,'), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}: key 'age' appears twice in one object; keep one (JSON readers disagree on which wins)\n"
+    )

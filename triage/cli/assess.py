@@ -26,6 +26,23 @@ be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an a
 """
 
 
+class _RepeatedKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose key repeats (``"age": 48, "age": 50``) is refused: the decoder kept the last
+    value without a word, so an integrator's bug chose the value the patient was assessed on."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKeyError(key)
+        seen[key] = value
+    return seen
+
+
 def _read(path: str) -> tuple[Any, Path | None, str]:
     if path == "-":
         text = sys.stdin.read().removeprefix("\ufeff")
@@ -47,7 +64,11 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
             ) from None
         where, base = path, p.parent
     try:
-        return json.loads(text), base, where
+        return json.loads(text, object_pairs_hook=_unique_keys), base, where
+    except _RepeatedKeyError as exc:
+        raise UserInputError(
+            f"{where}: key {exc.key!r} appears twice in one object; keep one (JSON readers disagree on which wins)"
+        ) from None
     except json.JSONDecodeError as exc:
         raise UserInputError(
             f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
