@@ -301,8 +301,14 @@ def load_profile(path: Path | str, *, option: str = "") -> DeviceProfile:
         raise ProfileError(
             f"{given}: device profile not found: no such file (or give a bundled name: {known})"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{given}: cannot read device profile: {exc}") from None
+    except IsADirectoryError:
+        raise ProfileError(f"{given}: is a folder; give the device profile TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            f"{given}: byte {exc.start} is not UTF-8; save the device profile as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ProfileError(f"{given}: cannot read device profile: {exc.strerror or exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -89,6 +89,21 @@ def test_a_wire_log_folder_that_cannot_be_created_stops_listen_before_it_starts(
     )
 
 
+def test_a_profile_that_is_a_folder_or_not_utf8_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Said "cannot read device profile: 'utf-8' codec can't decode byte ... in position 13: ..."."""
+    gbk = tmp_path / "analyzer.toml"
+    gbk.write_bytes('device_id = "化验"\n'.encode("gbk"))
+    for profile, message in (
+        (gbk, f"{gbk}: byte 13 is not UTF-8; save the device profile as UTF-8"),
+        (tmp_path, f"{tmp_path}: is a folder; give the device profile TOML file"),
+    ):
+        code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)])
+        assert code == 2
+        assert capsys.readouterr().err == f"error: --profile {message}\n"
+
+
 def test_an_unknown_profile_name_is_named_as_typed_with_the_known_names(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
