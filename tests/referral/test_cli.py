@@ -132,6 +132,26 @@ def test_export_to_a_path_that_cannot_be_written_is_one_line_and_leaves_nothing(
         assert not out.exists() and not out.with_name(out.name + ".partial").exists()
 
 
+def test_analytics_export_to_a_folder_that_cannot_be_created_is_one_line(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was a NotADirectoryError/FileNotFoundError traceback after 'writing ... export to'."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out, why in (
+        (blocker / "export", "Not a directory"),
+        (Path("/proc/export"), "No such file or directory"),
+    ):
+        code, stdout, err = run(
+            capsys, "export", "--format", "analytics", "--out", str(out), "--db", str(log)
+        )
+        assert (code, stdout) == (2, "")
+        assert (
+            err
+            == f"error: --out {out}: cannot create the folder ({why}); give a folder that can be written\n"
+        )
+
+
 def test_a_log_whose_folder_cannot_be_created_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,6 +19,7 @@ from referral.errors import AuditChainError, NotFoundError, UserInputError
 from referral.schema import MIGRATIONS, TIERS, applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
 from triage.cli.output import print_json, print_table
+from triage.cli.paths import output_folder
 
 app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
@@ -295,8 +296,7 @@ def export_command(
     database = open_log(ctx, db)
     fmt = export_format.value
     if fmt == "analytics":
-        if out.exists() and not out.is_dir():
-            raise UserInputError(f"--out {out} is a file; the analytics export writes a folder")
+        output_folder(out)  # a file, or a folder that cannot be created: one line, before any work
         typer.echo(f"writing de-identified analytics export to {out}/ ...", err=True)
 
         def progress(done: int, total: int) -> None:
