@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from triage.assessment import LEVEL_RANK, Disposition
 from triage.errors import ConfigError
 from triage.rules import RULES, RULES_BY_NAME, Rule
+from triage.tomlfile import read_toml_file
 from triage.vocabulary import CONCEPTS
 
 DEFAULT_POLICY_FILE = "policy_default.toml"
@@ -249,18 +250,6 @@ def load_policy(path: Path | None = None) -> Policy:
     """The built-in policy, or the clinic policy TOML at ``path`` merged over it."""
     if path is None:
         return policy_from_mapping({}, where="built-in policy")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"policy file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"policy file {path} is a directory") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"policy file {path}: byte {exc.start} is not UTF-8; save the file as UTF-8"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"policy file {path}: invalid TOML: {exc}") from None
+    data = read_toml_file(path, "policy file")
     data.setdefault("source", str(path))
     return policy_from_mapping(data, where=f"policy file {path}")

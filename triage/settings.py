@@ -8,7 +8,6 @@ receives what it needs from it as arguments. Environment variables override the 
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from pydantic_settings import (
 
 from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from triage.errors import ConfigError
+from triage.tomlfile import read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 #: The storage layer's bounds (``referral.associations``), in the setting's unit.
@@ -147,22 +147,6 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"settings file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"settings file {path} is a directory; give the TOML file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"settings file {path}: byte {exc.start} is not UTF-8; save the file as UTF-8"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"settings file {path}: invalid TOML: {exc}") from None
-
-
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings object from ``path`` (or ``$TRIAGE_CONFIG``), the environment and overrides.
 
@@ -170,7 +154,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """
     if path is None and os.environ.get(CONFIG_ENV):
         path = Path(os.environ[CONFIG_ENV])
-    data: dict[str, Any] = _read_toml(path) if path is not None else {}
+    data: dict[str, Any] = read_toml_file(path, "settings file") if path is not None else {}
     data.update(overrides)
     try:
         return Settings(**data)
