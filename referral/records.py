@@ -22,6 +22,10 @@ from pydantic import (
 
 from referral.errors import UserInputError
 
+#: The largest record id any interface takes (API paths and bodies, pages, CLI arguments): SQLite
+#: stores 64-bit ids, and a larger number failed in the database instead of being refused.
+MAX_RECORD_ID = 2**62
+
 
 def _not_a_boolean(value: object) -> object:
     if isinstance(value, bool):

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from referral import analytics_export, audit, basis, export, facilities, queue, referrals
 from referral.errors import AuditChainError, NotFoundError, UserInputError
+from referral.records import MAX_RECORD_ID
 from referral.schema import MIGRATIONS, TIERS, applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
 from triage.cli.output import print_json, print_table
@@ -35,7 +36,7 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 #: Record ids are SQLite integers; a larger one was an OverflowError traceback (the API's bound too).
-MAX_ID = 2**62
+MAX_ID = MAX_RECORD_ID
 IdArgument = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID, help="Referral id.")]
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who decides (a clinician's name; recorded in the audit trail).")

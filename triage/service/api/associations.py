@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral.associations import Association
 from triage.service import associations as attaching
-from triage.service.api.deps import DbDep, NotBoolean, RuntimeDep
+from triage.service.api.deps import MAX_ID, DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
@@ -36,7 +36,7 @@ class AssociationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     encounter_id: Annotated[int, NotBoolean] = Field(
-        ge=1, le=2**62, description="The patient's open encounter"
+        ge=1, le=MAX_ID, description="The patient's open encounter"
     )
     replace: bool = Field(
         False,

@@ -19,7 +19,7 @@ from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 from triage.service import closure as closing
 from triage.service.api.associations import AssociationOut, association_out
-from triage.service.api.deps import ClinicDep, DbDep, NotBoolean, RuntimeDep
+from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
 from triage.service.walk_ins import WalkIn
@@ -31,7 +31,7 @@ Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Submitter = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
-Id = Annotated[int, Field(ge=1, le=2**62)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class _Body(BaseModel):

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlite_utils import Database
 
+from referral.records import MAX_RECORD_ID
 from referral.records import NotBoolean as NotBoolean  # the API's body models take it from here
 from triage.errors import DependencyMissingError
 from triage.service.clinic import Clinic
@@ -56,7 +57,7 @@ RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
 DbDep = Annotated[Database, Depends(database_dep)]
 ClinicDep = Annotated[Clinic, Depends(clinic_dep)]
 
-MAX_ID = 2**62
+MAX_ID = MAX_RECORD_ID
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id in the referral log")]
 """A record id in a page's path: out of range is a 422 naming it (SQLite stores 64-bit ids; a
 larger number failed in the database as a 500)."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
 from triage.service import held
-from triage.service.api.deps import ClinicDep, DbDep, NotBoolean, RuntimeDep
+from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
@@ -23,7 +23,7 @@ HELD_DAYS = 30  # the worklist's default window: older held results are listed w
 
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
-ResultId = Annotated[int, Path(ge=1, le=2**62, description="The device result's id in the inbox")]
+ResultId = Annotated[int, Path(ge=1, le=MAX_ID, description="The device result's id in the inbox")]
 Reason = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)")
 WhyCode = Literal["no_patient_link", "not_final", "unmapped", "not_accepted", "correction_rejected"]
 
@@ -73,7 +73,7 @@ class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     encounter_id: Annotated[int, NotBoolean] = Field(
-        ge=1, le=2**62, description="The encounter the result belongs to"
+        ge=1, le=MAX_ID, description="The encounter the result belongs to"
     )
     reason: str = Reason
 

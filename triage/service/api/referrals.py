@@ -11,20 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral import basis, referrals
 from referral.records import ReferralIn
-from triage.service.api.deps import DbDep, NotBoolean, RuntimeDep
+from triage.service.api.deps import MAX_ID, DbDep, NotBoolean, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
 
 router = APIRouter(tags=["referrals"])
 
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
-Id = Annotated[int, Field(ge=1, le=2**62)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Status = Literal["proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled"]
 
 
 class ReferralCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    assessment_id: Annotated[int, NotBoolean] = Field(ge=1, le=2**62)
+    assessment_id: Annotated[int, NotBoolean] = Field(ge=1, le=MAX_ID)
     to_facility: str = Field(min_length=1, max_length=64)
     urgency: Literal["emergency", "urgent", "routine"]
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
