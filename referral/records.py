@@ -109,7 +109,10 @@ class ObservationIn(_Input):
     code: str = Field(min_length=1, max_length=64)
     value_num: float | None = None
     value_text: str | None = Field(None, max_length=2000)
-    comparator: Literal["<", "<=", ">", ">="] | None = None
+    # Same order as triage.observation.Comparator: typing treats Literals with the same values as
+    # equal, and pydantic reuses the schema of whichever it met first, so a different order made
+    # the Assessment JSON schema depend on which module a process imported first.
+    comparator: Literal["<", ">", "<=", ">="] | None = None
     unit: str | None = Field(None, max_length=32)
     observed_at: str
     status: Literal["final", "preliminary", "corrected", "cancelled", "entered_in_error"] = "final"

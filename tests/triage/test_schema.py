@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from triage.assessment import Assessment, json_schema, json_schema_text
@@ -15,6 +17,19 @@ def test_committed_schema_is_up_to_date() -> None:
     assert committed == json_schema_text(), (
         "regenerate: python -m triage.assessment > docs/assessment.schema.json"
     )
+
+
+def test_the_schema_does_not_depend_on_what_a_process_imported_first() -> None:
+    # The service's and the referral log's models were imported first in the whole suite, and an
+    # equal Literal with another order made the comparator enum come out in that order.
+    program = (
+        "import sys; import referral.records, triage.service.api.clinical; "
+        "from triage.assessment import json_schema_text; sys.stdout.write(json_schema_text())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout == (ROOT / "docs" / "assessment.schema.json").read_text(encoding="utf-8")
 
 
 def test_schema_lists_every_field_and_docs_describe_them() -> None:
