@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(
             ...,
             help="Capture file: raw bytes as the device sent them (or a vendor sample); for ble, "
-            "'<uuid> <hex>' lines of GATT values.",
+            "'<uuid> <hex>' lines of GATT values. '-' reads standard input.",
         ),
         protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7, line, poct1a or ble."),
         profile: str | None = typer.Option(
@@ -75,10 +76,13 @@ def register(app: typer.Typer) -> None:
                 raise UserInputError(f"--received-at {received_at!r} is not an ISO time") from None
             if when.tzinfo is None:
                 raise UserInputError(f"--received-at {received_at!r} needs a time zone (e.g. +08:00)")
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise UserInputError(f"{file}: cannot read capture file: {exc.strerror or exc}") from None
+        if str(file) == "-":
+            data, file = sys.stdin.buffer.read(), Path("stdin")
+        else:
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                raise UserInputError(f"{file}: cannot read capture file: {exc.strerror or exc}") from None
         tol_log = logging.getLogger("devices.tolerance")
         handler: logging.Handler = logging.StreamHandler() if verbose else logging.NullHandler()
         tol_log.addHandler(handler)
@@ -115,6 +119,11 @@ def register(app: typer.Typer) -> None:
             f"{len(report.without_result())} quarantined without a result; "
             f"tolerance switches fired: {switches}\n"
         )
+        if any(q.reason == "no_time" for q in report.for_review()) and when is None:
+            err.write(
+                f"{file}: results without a device time are held for review; give --received-at "
+                "(the time they arrived) to replay them as observations\n"
+            )
         if report.quarantined:
             # SystemExit, not typer.Exit: the root main() runs click with standalone_mode=False,
             # where typer.Exit's code would be returned and lost.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -222,3 +224,20 @@ def test_replay_resends_follow_the_gateways_exactly_once_rule() -> None:
     oximeter = (DATA / "nonin-oximeter.txt").read_bytes()
     lines = replay_capture(load_profile("nonin-oximeter"), oximeter + oximeter, received_at=RECEIVED_AT)
     assert lines.resends == [] and len(lines.results) > 0
+
+
+def test_replay_reads_standard_input_and_says_how_to_replay_readings_without_a_time() -> None:
+    # An integrator pipes a capture in (socat, a serial logger); a continuous oximeter sends no time.
+    capture = (DATA / "ble-pulse_oximeter_continuous.txt").read_bytes()
+    triage = str(Path(sys.executable).with_name("triage"))
+    args = [triage, "devices", "replay", "-", "-p", "ble", "--profile", "ble-pulse_oximeter_continuous"]
+    held = subprocess.run(args, input=capture, capture_output=True, check=False)
+    assert held.returncode == 1 and held.stdout == b""
+    err = held.stderr.decode()
+    assert "stdin: profile ble-pulse_oximeter_continuous" in err and "8 for review (8 no_time)" in err
+    assert "stdin: results without a device time are held for review; give --received-at" in err
+    timed = subprocess.run(
+        [*args, "--received-at", "2026-11-20T09:16:00+08:00"], input=capture, capture_output=True
+    )
+    assert timed.returncode == 0, timed.stderr
+    assert len(timed.stdout.splitlines()) == 8 and b"--received-at" not in timed.stderr
