@@ -365,3 +365,25 @@ def test_a_reading_superseded_by_one_from_the_same_time_says_so() -> None:
     assert EngineText("zh").ignored(same) == "已采用同一时间、较晚收到的另一血氧饱和度结果"
     newer = {**same, "detail": phrases.IGNORED_SUPERSEDED.format(code="spo2", observed_at=later)}
     assert EngineText("en").ignored(newer).startswith("a later SpO2 result from ")
+
+
+def test_a_dimensionless_reading_shows_its_number_alone_not_a_unit_code(staff: Staff) -> None:
+    """Urine specific gravity and pH have no unit: the page never shows UCUM's ``{SG}`` or ``[pH]``."""
+    made = _walk_in(staff, "U-1")
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made['encounter_id']}"
+    for code, value in (("urine_sg", "1.020"), ("urine_ph", "6")):
+        typed = staff.client.post(
+            f"{page}/readings", data={"csrf_token": csrf, "code": code, "value": value, "unit": ""}
+        )
+        assert typed.status_code == 200, typed.text
+    for language, (sg, ph) in (("en", ("urine specific gravity", "urine pH")), ("zh", ("尿比重", "尿 pH"))):
+        _language(staff, csrf, language)
+        html = staff.client.get(page).text
+        assert "{SG}" not in html and "[pH]" not in html
+        assert (
+            f'<option value="urine_sg">{sg}</option>' in html
+            and f'<option value="urine_ph">{ph}</option>' in html
+        )
+        rows = {r.split('"')[0]: r.split("</tr>")[0] for r in html.split('data-code="')[1:]}
+        assert "<td>1.02</td>" in rows["urine_sg"] and "<td>6</td>" in rows["urine_ph"], rows

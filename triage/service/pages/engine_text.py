@@ -102,7 +102,14 @@ class EngineText:
         return self.text.get(f"name.{code}", code)
 
     def unit(self, ucum: str) -> str:
+        """A unit as the page shows it (``unit.<ucum>``); empty for one that is no unit at all
+        (urine specific gravity ``{SG}``, pH ``[pH]``)."""
         return self.text.get(f"unit.{ucum}", ucum)
+
+    def with_unit(self, shown: str, ucum: str) -> str:
+        """A number and its unit as the page shows them; the number alone when the unit shows empty."""
+        unit = self.unit(ucum)
+        return f"{shown} {unit}" if unit else shown
 
     def model_name(self, model: str) -> str:
         """A risk model by what it estimates (``model.<name>``: "10 年心血管病风险"); the model's code
@@ -119,9 +126,9 @@ class EngineText:
         found = _SHOWN.fullmatch(shown)
         if found is None:
             return bounds(self.text.get(f"detail.answer.{shown}", shown))
-        text = f"{found['value']} {self.unit(found['unit'])}"
+        text = self.with_unit(found["value"], found["unit"])
         if found["reported"] is not None:
-            reported = f"{found['reported']} {self.unit(found['reported_unit'])}"
+            reported = self.with_unit(found["reported"], found["reported_unit"])
             text += self.text.get("detail.reported", " ({value})").format(value=reported)
         return bounds(text)
 
@@ -133,7 +140,7 @@ class EngineText:
         if number is None:
             return self.value(answer or "")
         shown = bounds(f"{comparator or ''}{number:g}")
-        return f"{shown} {self.unit(unit)}" if unit else shown
+        return self.with_unit(shown, unit) if unit else shown
 
     def reading(self, code: str, value: object = None) -> str:
         """The reading of ``code`` the assessment used, as a person reads it; ``value`` (the
@@ -143,7 +150,7 @@ class EngineText:
             if isinstance(value, str):
                 return value
             if isinstance(value, int | float) and not isinstance(value, bool):
-                return f"{number(value)} {self.unit(CONCEPTS[code].unit)}"
+                return self.with_unit(number(value), CONCEPTS[code].unit)
             raise KeyError(code)
         value = o.get("value")
         if isinstance(value, str):
@@ -151,10 +158,12 @@ class EngineText:
         if not isinstance(value, int | float):
             raise KeyError(code)
         op = o.get("comparator") or ""
-        shown = f"{op}{value:.4g} {self.unit(o['unit'])}"
+        shown = self.with_unit(f"{op}{value:.4g}", o["unit"])
         reported, reported_unit = o.get("reported_value"), o.get("reported_unit")
         if reported is not None and reported_unit is not None:
-            shown += self._key("detail.reported").format(value=f"{op}{reported:g} {self.unit(reported_unit)}")
+            shown += self._key("detail.reported").format(
+                value=self.with_unit(f"{op}{reported:g}", reported_unit)
+            )
         return shown
 
     # --- reasons -----------------------------------------------------------------------------

@@ -136,12 +136,11 @@ def _not_recorded(
     text, engine = catalogue(who.language), EngineText(who.language)
     found = _IMPLAUSIBLE.fullmatch(str(exc)) if isinstance(exc, ImplausibleValueError) else None
     if found is not None:
-        unit = engine.unit(found["unit"])
         message = text(
             "entry.implausible",
             name=code_name(who.language, code),
             given=engine.value(found["given"]),
-            range=f"{found['low']}-{found['high']} {unit}",
+            range=engine.with_unit(f"{found['low']}-{found['high']}", found["unit"]),
         )
     else:
         message = text("entry.not_recorded", name=code_name(who.language, code))
