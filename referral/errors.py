@@ -113,3 +113,15 @@ class DatabaseBusyError(ClinicError):
     """The referral log stayed locked by another writer for longer than the retry budget."""
 
     status_hint, exit_code, code = 503, 1, "database_busy"
+
+
+def shown_input(value: object, limit: int = 80) -> str:
+    """`` (got <value>)`` for an error message about a bad input value: nothing for an object or
+    a list (the message names the field inside it), and a long value cut to ``limit`` characters
+    with its length (a 400-digit number in a JSON file is not repeated whole)."""
+    if isinstance(value, dict | list):
+        return ""
+    text = repr(value)
+    if len(text) > limit:
+        text = f"{text[: limit - 1]}... ({len(text)} characters)"
+    return f" (got {text})"

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from referral.errors import UserInputError
+from referral.errors import UserInputError, shown_input
 
 #: The largest record id any interface takes (API paths and bodies, pages, CLI arguments): SQLite
 #: stores 64-bit ids, and a larger number failed in the database instead of being refused.
@@ -239,6 +239,5 @@ def describe(error: ValidationError) -> str:
     for item in error.errors():
         field = ".".join(str(p) for p in item["loc"]) or "(record)"
         value = item.get("input")
-        shown = "" if isinstance(value, dict) else f" (got {value!r})"
-        parts.append(f"{field}: {item['msg']}{shown}")
+        parts.append(f"{field}: {item['msg']}{shown_input(value)}")
     return "; ".join(parts)

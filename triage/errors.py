@@ -10,6 +10,7 @@ from referral.errors import (
     IntegrityError,
     NotFoundError,
     UserInputError,
+    shown_input,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "UnitError",
     "UnknownCodeError",
     "UserInputError",
+    "shown_input",
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from triage.errors import UserInputError
+from triage.errors import UserInputError, shown_input
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
 
@@ -90,5 +90,5 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             value = err.get("input")
-            problems.append(f"{where}.{loc}: {err['msg']} (got {value!r})")
+            problems.append(f"{where}.{loc}: {err['msg']}{shown_input(value)}")
         raise UserInputError("; ".join(problems)) from None

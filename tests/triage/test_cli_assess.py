@@ -321,6 +321,19 @@ def test_observation_value_beyond_any_float_is_one_line(
     assert err.startswith(f"error: {path}: observations[0].value: sbp: value has 401 digits, too large")
 
 
+def test_a_huge_patient_field_is_named_with_its_length_not_repeated_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = json.loads((EXAMPLES / "local-care.json").read_text(encoding="utf-8"))
+    doc["patient"]["age"] = 10**400
+    path = tmp_path / "huge-age.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"error: {path}: patient.age: " in err and "... (401 characters))" in err
+    assert len(err) < 300, err
+
+
 def test_a_utf8_byte_order_mark_is_accepted_in_a_file_and_on_stdin(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

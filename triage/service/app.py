@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from triage.errors import ClinicError
+from triage.errors import ClinicError, shown_input
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
 from triage.service.auth import LoginRequiredRedirect, SessionStore, is_page
@@ -61,7 +61,7 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             )
             continue
         loc = [str(p) for p in err.get("loc", ()) if p != "body"] or ["body"]
-        shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
+        shown = "" if value is None else shown_input(value)
         parts.append(f"{'.'.join(loc)}: {err.get('msg', 'invalid')}{shown}")
     return "; ".join(parts)[:2000]
 
