@@ -269,6 +269,11 @@ def _pool_facilities(
 ) -> int:
     selects: list[tuple[str, str]] = []
     if override is not None:
+        if override.is_dir():
+            raise ReportInputError(
+                f"--facilities {override}: a folder; give the facilities table file itself "
+                "(.parquet, .csv or .jsonl)"
+            )
         if not override.is_file():
             raise ReportInputError(f"--facilities {override}: no such file")
         if override.stat().st_size == 0:

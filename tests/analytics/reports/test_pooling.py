@@ -237,3 +237,7 @@ def test_facility_value_that_does_not_parse_is_listed_not_dropped_silently(
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ReportInputError, match=r"--facilities .*empty.csv: empty file"):
         pool([generated[0]], tmp_path / "work2", facilities_file=tmp_path / "empty.csv")
+    with pytest.raises(
+        ReportInputError, match=r"--facilities .*: a folder; give the facilities table file itself"
+    ):
+        pool([generated[0]], tmp_path / "work3", facilities_file=tmp_path)
