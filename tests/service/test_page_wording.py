@@ -387,3 +387,17 @@ def test_a_dimensionless_reading_shows_its_number_alone_not_a_unit_code(staff: S
         )
         rows = {r.split('"')[0]: r.split("</tr>")[0] for r in html.split('data-code="')[1:]}
         assert "<td>1.02</td>" in rows["urine_sg"] and "<td>6</td>" in rows["urine_ph"], rows
+
+
+def test_a_consciousness_level_reads_as_words_beside_its_acvpu_letter(staff: Staff) -> None:
+    made = _walk_in(staff, "A-1")
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made['encounter_id']}"
+    typed = staff.client.post(
+        f"{page}/readings", data={"csrf_token": csrf, "code": "consciousness", "value": "V", "unit": ""}
+    )
+    assert typed.status_code == 200, typed.text
+    for language, shown in (("en", "V (responds to voice only)"), ("zh", "V（仅对声音有反应）")):
+        _language(staff, csrf, language)
+        row = staff.client.get(page).text.split('data-code="consciousness"')[1].split("</tr>")[0]
+        assert f"<td>{shown}</td>" in row, row

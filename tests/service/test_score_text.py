@@ -369,7 +369,7 @@ def test_a_readings_value_reads_in_the_pages_language() -> None:
     assert zh.value("150 mm[Hg]") == "150 mmHg" and zh.value("22 /min") == "22 次/分"
     assert zh.value(">33.3 mmol/L (reported >600 mg/dL)") == ">33.3 mmol/L（原始报告值 >600 mg/dL）"
     assert en.value(">33.3 mmol/L (reported >600 mg/dL)") == ">33.3 mmol/L (reported >600 mg/dL)"
-    assert zh.value("neg") == "阴性" and zh.value("2+") == "2+" and zh.value("A") == "A"
+    assert zh.value("neg") == "阴性" and zh.value("2+") == "2+" and zh.value("A") == "A（清醒）"
     assert zh.value("cannot be done") == "cannot be done", "another shape: as it is"
     assert (
         zh.measurement(None, 37.9, None, "Cel") == "37.9 °C"
