@@ -401,3 +401,23 @@ def test_a_consciousness_level_reads_as_words_beside_its_acvpu_letter(staff: Sta
         _language(staff, csrf, language)
         row = staff.client.get(page).text.split('data-code="consciousness"')[1].split("</tr>")[0]
         assert f"<td>{shown}</td>" in row, row
+
+
+def test_a_walk_in_s_wrong_age_or_blank_record_number_says_what_to_fix_in_the_user_s_language(
+    staff: Staff,
+) -> None:
+    csrf = staff.login(Role.nurse)
+    for language, age, mrn in (
+        ("zh", "年龄“abc”无效：请填写 0 到 130 的整数（岁），或留空。", "请填写病历号（该栏只有空格）。"),
+        (
+            "en",
+            "Age &#34;abc&#34; is not valid: give whole years from 0 to 130, or leave it blank.",
+            "Give the record number",
+        ),
+    ):
+        _language(staff, csrf, language)
+        wrong = staff.client.post("/walk-ins", data={"mrn": "WA-1", "age_years": "abc", "csrf_token": csrf})
+        assert wrong.status_code == 422 and age in wrong.text, wrong.text[-800:]
+        assert "age: &#39;abc&#39; is not a whole number of years" in wrong.text, "the record, under it"
+        blank = staff.client.post("/walk-ins", data={"mrn": "  ", "csrf_token": csrf})
+        assert blank.status_code == 422 and mrn in blank.text, blank.text[-800:]

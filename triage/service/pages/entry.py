@@ -38,12 +38,16 @@ def walk_in(
     age_years: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     if not mrn.strip():
-        raise UserInputError("mrn: the record number was empty (only spaces)")
+        raise UserInputError("mrn: the record number was empty (only spaces)", says="error.walk_in_mrn")
     age = None
     if age_years.strip():
         # isdecimal, not isdigit: '²' is a digit that int() refuses
         if not age_years.strip().isdecimal() or int(age_years) > 130:
-            raise UserInputError(f"age: {age_years!r} is not a whole number of years from 0 to 130")
+            raise UserInputError(
+                f"age: {age_years!r} is not a whole number of years from 0 to 130",
+                says="error.walk_in_age",
+                params={"given": age_years.strip()},
+            )
         age = int(age_years)
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
