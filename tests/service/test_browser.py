@@ -461,3 +461,27 @@ def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
                 assert_fits(page, f"{path} (zh, {width} px)")
     finally:
         page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+
+
+def test_the_queue_fits_a_768_px_tablet_with_its_referral_column_in_view(browser: object, demo: Demo) -> None:
+    """On a nurse's tablet the queue's last column (a proposed referral awaiting confirmation) is
+    in view without scrolling the table sideways, in both languages."""
+    page = login(browser, demo, "doctor")
+    page.set_viewport_size({"width": 768, "height": 1024})  # type: ignore[attr-defined]
+    staff_pages(page, demo)  # waits for an urgent case whose referral is proposed
+    try:
+        for language in ("en", "zh"):
+            if language == "zh":
+                page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+                page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
+            page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
+            assert_fits(page, f"/queue ({language})")
+            region = page.locator(".table-scroll", has=page.locator("table.queue"))  # type: ignore[attr-defined]
+            widths = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
+            assert widths[0] <= widths[1], f"/queue ({language}) at 768 px scrolls sideways: {widths}"
+            proposed = page.locator("table.queue .s-proposed").first  # type: ignore[attr-defined]
+            box = proposed.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 768, box
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
+            page.click("form[action='/language'] button")  # type: ignore[attr-defined]
