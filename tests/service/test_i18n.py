@@ -35,3 +35,13 @@ def test_text_is_chosen_per_language_with_values() -> None:
     assert catalogue("en")("queue.urgent_count", count=2) == "2 urgent cases need attention now"
     assert catalogue("en")("queue.urgent_count_one") == "1 urgent case needs attention now"
     assert catalogue("fr").language == "zh", "unknown languages fall back to the default"
+
+
+# ASCII ( ) , : ; beside a Chinese character, or between placeholders in a Chinese message
+# ("{device}:{count} 条待处理"): the zh pages write these full-width, as the rest of the catalogue does
+_HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][(),:;]|[(),:;][\u4e00-\u9fff]|\}[,:;]\{")
+
+
+def test_chinese_messages_use_full_width_punctuation_beside_chinese_text() -> None:
+    mixed = {key: text for key, text in catalogue_data("zh").items() if _HALF_WIDTH.search(text)}
+    assert mixed == {}
