@@ -421,3 +421,29 @@ def test_a_walk_in_s_wrong_age_or_blank_record_number_says_what_to_fix_in_the_us
         assert "age: &#39;abc&#39; is not a whole number of years" in wrong.text, "the record, under it"
         blank = staff.client.post("/walk-ins", data={"mrn": "  ", "csrf_token": csrf})
         assert blank.status_code == 422 and mrn in blank.text, blank.text[-800:]
+
+
+def test_a_visit_without_a_referral_says_so_and_the_referral_form_has_its_own_title(staff: Staff) -> None:
+    csrf = staff.login(Role.clinician)
+    opened = staff.client.post(
+        "/walk-ins", data={"mrn": "R-0", "age_years": "40", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert opened.status_code == 303, opened.text
+    page = opened.headers["location"]
+    for language, none in (("en", "No referral for this visit yet."), ("zh", "本次就诊尚无转诊。")):
+        _language(staff, csrf, language)
+        html = staff.client.get(page).text
+        assert f'<p class="empty" id="no-referrals">{none}</p>' in html
+        assert 'id="encounter-referrals"' not in html, "no empty table (nor its focusable region)"
+    referred = _walk_in(staff, "R-1")
+    made = staff.client.post(
+        f"/assessments/{referred['id']}/refer",
+        data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "BP"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    for language, section, form in (("en", "Referrals", "New referral"), ("zh", "转诊", "新建转诊")):
+        _language(staff, csrf, language)
+        html = staff.client.get(f"/encounters/{referred['encounter_id']}").text
+        assert 'id="encounter-referrals"' in html and 'id="no-referrals"' not in html
+        assert f"<h2>{section}</h2>" in html and f"<h3>{form}</h3>" in html
