@@ -447,3 +447,41 @@ def test_a_visit_without_a_referral_says_so_and_the_referral_form_has_its_own_ti
         html = staff.client.get(f"/encounters/{referred['encounter_id']}").text
         assert 'id="encounter-referrals"' in html and 'id="no-referrals"' not in html
         assert f"<h2>{section}</h2>" in html and f"<h3>{form}</h3>" in html
+
+
+def test_a_coded_reading_typed_as_the_page_shows_it_is_understood_and_a_wrong_one_lists_the_answers(
+    staff: Staff,
+) -> None:
+    made = _walk_in(staff, "K-1")
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{made['encounter_id']}"
+    for code, typed in (
+        ("supplemental_o2", "吸氧"),
+        ("urine_protein", "阴性"),
+        ("urine_glucose", "trace"),
+        ("consciousness", "新发意识模糊"),
+        ("urine_nitrite", "pos"),
+    ):
+        added = staff.client.post(
+            f"{page}/readings", data={"csrf_token": csrf, "code": code, "value": typed, "unit": ""}
+        )
+        assert added.status_code == 200, (code, typed, added.text[-600:])
+    stored = staff.client.get(f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse))
+    answers = {o["code"]: o["value_text"] for o in stored.json()["observations"] if o["device"] == "manual entry"}
+    assert answers == {
+        "supplemental_o2": "oxygen",
+        "urine_protein": "neg",
+        "urine_glucose": "trace",
+        "consciousness": "C",
+        "urine_nitrite": "pos",
+    }
+    for language, listed in (
+        ("zh", "吸氧状态：读数未记录。请填写以下之一：未吸氧、吸氧。"),
+        ("en", "air or oxygen: the reading was not recorded. Give one of: air, oxygen."),
+    ):
+        _language(staff, csrf, language)
+        wrong = staff.client.post(
+            f"{page}/readings",
+            data={"csrf_token": csrf, "code": "supplemental_o2", "value": "2L", "unit": ""},
+        )
+        assert wrong.status_code == 422 and listed in wrong.text, wrong.text[-800:]

@@ -22,6 +22,8 @@ from triage.vocabulary import CONCEPTS, Concept
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+# the words in an answer's brackets as the pages show it: "A（清醒）", "A (alert)"
+_BRACKETED = re.compile(r"[（(]([^）)]+)[）)]")
 # the engine's words for a value outside a reading's plausible range (``triage.observation``)
 _IMPLAUSIBLE = re.compile(
     r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$"
@@ -72,7 +74,11 @@ def add_reading(
 ) -> Response:
     try:
         observation = Observation.create(
-            code, value.strip(), typed_unit(unit), observed_at=datetime.now(UTC), device="manual entry"
+            code,
+            typed_answer(code, value),
+            typed_unit(unit),
+            observed_at=datetime.now(UTC),
+            device="manual entry",
         )
     except ClinicError as exc:
         return _not_recorded(request, who, encounter_id, code, exc)
@@ -131,6 +137,20 @@ def typed_unit(unit: str) -> str | None:
     return shown.get(typed, typed)
 
 
+def typed_answer(code: str, value: str) -> str:
+    """A coded reading typed as the pages show its answers (阴性, 吸氧, ``A（清醒）`` or the words in
+    its brackets, in either language: ``detail.answer.<answer>``) is taken as that answer; anything
+    else as typed (the vocabulary's own answers: A, neg, oxygen)."""
+    typed = value.strip()
+    concept = CONCEPTS.get(code)
+    for answer in concept.answers if concept is not None else ():
+        for language in LANGUAGES:
+            shown = catalogue_data(language).get(f"detail.answer.{answer}")
+            if shown and typed in (shown, *_BRACKETED.findall(shown)):
+                return answer
+    return typed
+
+
 def _not_recorded(
     request: Request, who: Principal, encounter_id: int, code: str, exc: ClinicError
 ) -> Response:
@@ -146,6 +166,9 @@ def _not_recorded(
             given=engine.value(found["given"]),
             range=engine.with_unit(f"{found['low']}-{found['high']}", found["unit"]),
         )
+    elif code in CONCEPTS and CONCEPTS[code].answers:
+        answers = text("list.sep").join(engine.value(answer) for answer in CONCEPTS[code].answers)
+        message = text("entry.answers", name=code_name(who.language, code), answers=answers)
     else:
         message = text("entry.not_recorded", name=code_name(who.language, code))
     return render(
