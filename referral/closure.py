@@ -18,6 +18,11 @@ Rules this module keeps:
   the old value is flagged.
 * Referrals of the encounter are not touched: a referral outlives the visit and goes on through
   its own lifecycle.
+* A visit whose latest decision (after a clinician's override) sends the patient on - emergency
+  transfer, urgent or routine referral - and that has no referral (none, or only declined or
+  cancelled ones) is closed only when the request says so (``without_referral``): else a
+  :class:`ReferralNotMadeError` naming the decision. The audit entry records the decision the
+  visit was closed without (``without_referral``), next to the reason.
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ from sqlite_utils import Database
 
 from referral import associations, audit, store
 from referral.associations import Association
-from referral.errors import ConflictError, NotFoundError
+from referral.errors import ConflictError, NotFoundError, ReferralNotMadeError
 from referral.records import required_text
 from referral.transactions import when, write
 
+#: Decisions that send the patient on: closing such a visit with no referral needs a confirmation.
+REFERRING = ("emergency_transfer", "urgent_referral", "routine_referral")
+#: Referral statuses that do not count as a referral made.
+NOT_MADE = ("declined", "cancelled")
 #: At most this many characters in a close reason (after trimming).
 REASON_LIMIT = 500
 ACTOR_LIMIT = 200
@@ -53,11 +62,32 @@ def closed_text(encounter: dict[str, Any]) -> str:
     )
 
 
-def close(db: Database, encounter_id: int, *, actor: str, reason: str) -> Closure:
+def unreferred_decision(db: Database, encounter_id: int) -> str | None:
+    """The encounter's latest decision when it sends the patient on and no referral was made
+    (see the module notes), else None."""
+    latest = store.latest_assessment(db, encounter_id)
+    if latest is None:
+        return None
+    decision = store.final_disposition(db, latest)
+    if decision not in REFERRING:
+        return None
+    made = db.conn.execute(
+        f"SELECT 1 FROM referrals WHERE encounter_id = ? AND status NOT IN ({', '.join('?' * len(NOT_MADE))})"
+        " LIMIT 1",
+        [encounter_id, *NOT_MADE],
+    ).fetchone()
+    return None if made else decision
+
+
+def close(
+    db: Database, encounter_id: int, *, actor: str, reason: str, without_referral: bool = False
+) -> Closure:
     """Close the encounter now and end its device associations, in one audited transaction.
 
     ``reason`` is required (trimmed, at most :data:`REASON_LIMIT` characters). Raises
-    ``NotFoundError`` for an unknown encounter and ``ConflictError`` for one already closed.
+    ``NotFoundError`` for an unknown encounter, ``ConflictError`` for one already closed and
+    ``ReferralNotMadeError`` for one whose decision needs a referral that was not made, unless
+    ``without_referral``.
     """
     where = f"closing encounter {encounter_id}"
     actor = required_text(actor, "actor", where, ACTOR_LIMIT, empty_hint=" (it is required)")
@@ -73,6 +103,14 @@ def close(db: Database, encounter_id: int, *, actor: str, reason: str) -> Closur
                 f"encounter {encounter_id} is already {closed_text(encounter)}",
                 says="error.already_closed",
                 params={"closed_at": encounter["closed_at"], "user": encounter["closed_by"]},
+            )
+        unreferred = unreferred_decision(db, encounter_id)
+        if unreferred is not None and not without_referral:
+            raise ReferralNotMadeError(
+                f"encounter {encounter_id}: the decision is {unreferred} and no referral was made; "
+                "make the referral first, or confirm closing the visit without one (the reason is recorded)",
+                says="error.referral_not_made",
+                params={"disposition": unreferred},
             )
         now = associations.utc_now()
         ended = associations.end_for_encounter(db, encounter_id, actor=actor, at=now)
@@ -91,7 +129,8 @@ def close(db: Database, encounter_id: int, *, actor: str, reason: str) -> Closur
                 "closed_at": now,
                 "ended_associations": [a.id for a in ended],
                 "devices": [a.device_id for a in ended],
-            },
+            }
+            | ({"without_referral": unreferred} if unreferred is not None else {}),
         )
         return Closure(store.get_encounter(db, encounter_id), tuple(ended))
 

@@ -97,6 +97,13 @@ class OpenReferralError(ConflictError):
     code = "open_referral_exists"
 
 
+class ReferralNotMadeError(ConflictError):
+    """Closing a visit whose decision is a referral or a transfer, with no referral made, and the
+    request did not say it closes without one."""
+
+    code = "referral_not_made"
+
+
 class IdempotencyConflictError(ConflictError):
     """An idempotency key was reused with a different request body."""
 

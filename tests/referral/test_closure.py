@@ -3,6 +3,7 @@ associations, refuses later work on the visit and leaves its referrals alone."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,9 +11,9 @@ import pytest
 from sqlite_utils import Database
 
 from referral import associations, audit, closure, referrals, store
-from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, NotFoundError, ReferralNotMadeError, UserInputError
 from referral.inbox import results_for_device
-from referral.records import ObservationIn, ReferralIn
+from referral.records import ObservationIn, OverrideIn, ReferralIn
 from referral.schema import MIGRATIONS, apply_migrations, connect
 
 from .conftest import assessment_in, visit
@@ -27,7 +28,9 @@ def test_close_ends_the_associations_and_a_later_result_is_held(db: Database) ->
     monitor = associations.associate(db, MONITOR, encounter, actor="nurse_wang")
     send(db, reading("SPO2", 93, at="t1"))
 
-    closed = closure.close(db, encounter, actor="nurse_li", reason="  discharged home  ")
+    closed = closure.close(
+        db, encounter, actor="nurse_li", reason="  discharged home  ", without_referral=True
+    )
 
     row = closed.encounter
     assert (row["closed_by"], row["close_reason"]) == ("nurse_li", "discharged home")
@@ -56,7 +59,7 @@ def test_close_ends_the_associations_and_a_later_result_is_held(db: Database) ->
 def test_close_is_audited_in_order_and_the_chain_holds(db: Database) -> None:
     encounter = int(visit(db, mrn="MRN-1")["encounter_id"])
     attached = associations.associate(db, OXIMETER, encounter, actor="nurse_wang")
-    closure.close(db, encounter, actor="nurse_li", reason="went home")
+    closure.close(db, encounter, actor="nurse_li", reason="went home", without_referral=True)
     closed = [e for e in audit.entries_for(db, "encounter", encounter) if e["action"] == "encounter.closed"]
     assert len(closed) == 1
     assert (closed[0]["actor"], closed[0]["reason"]) == ("nurse_li", "went home")
@@ -74,7 +77,7 @@ def test_unknown_and_already_closed_are_refused_and_write_nothing(db: Database) 
     with pytest.raises(NotFoundError, match="cannot close encounter 999: not found"):
         closure.close(db, 999, actor="nurse_li", reason="went home")
     encounter = int(visit(db)["encounter_id"])
-    closure.close(db, encounter, actor="nurse_li", reason="went home")
+    closure.close(db, encounter, actor="nurse_li", reason="went home", without_referral=True)
     entries = db.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
     with pytest.raises(
         ConflictError, match=rf"encounter {encounter} is already closed at .* UTC by nurse_li \(went home\)"
@@ -105,7 +108,7 @@ def test_a_closed_encounter_takes_no_new_work(db: Database) -> None:
     keyed = store.record_assessment(
         db, encounter, assessment_in(idempotency_key="k-1"), actor="engine", reason="triage"
     )
-    closure.close(db, encounter, actor="nurse_li", reason="went home")
+    closure.close(db, encounter, actor="nurse_li", reason="went home", without_referral=True)
     refused = rf"encounter {encounter} was closed at .* UTC by nurse_li \(went home\); open a new encounter"
     with pytest.raises(ConflictError, match=rf"a new assessment: {refused}"):
         store.record_assessment(db, encounter, assessment_in(), actor="engine", reason="triage")
@@ -155,11 +158,68 @@ def test_referrals_of_the_encounter_are_not_touched(db: Database) -> None:
     assert moved["status"] == "accepted", "the referral goes on through its lifecycle after the visit"
 
 
+def test_a_visit_whose_decision_sends_the_patient_on_closes_without_a_referral_only_when_confirmed(
+    db: Database,
+) -> None:
+    # urgent referral decided, none made: a nurse closing the visit is stopped, nothing written
+    assessment = visit(db, mrn="MRN-1")
+    encounter = int(assessment["encounter_id"])
+    entries = len(list(db["audit"].rows))
+    with pytest.raises(
+        ReferralNotMadeError, match="the decision is urgent_referral and no referral was made"
+    ):
+        closure.close(db, encounter, actor="nurse_li", reason="went home")
+    assert store.get_encounter(db, encounter)["closed_at"] is None
+    assert len(list(db["audit"].rows)) == entries
+    # a cancelled referral is no referral made
+    made = referrals.create_referral(
+        db,
+        ReferralIn(
+            assessment_id=int(assessment["id"]), to_facility="ZJ-S01", urgency="urgent", reason="SpO2 90 %"
+        ),
+        actor="dr_li",
+    )
+    referrals.transition(db, int(made["id"]), "cancelled", actor="dr_li", note="patient refused")
+    assert closure.unreferred_decision(db, encounter) == "urgent_referral"
+    # confirmed: closed, and the audit entry keeps the decision it was closed without
+    closure.close(db, encounter, actor="nurse_li", reason="patient refused transfer", without_referral=True)
+    (entry,) = [e for e in db["audit"].rows_where("action = ?", ["encounter.closed"])]
+    assert json.loads(entry["data"])["without_referral"] == "urgent_referral"
+    # each kind of decision: the referring ones ask, local care and insufficient data do not;
+    # a clinician's override to local care counts, and so does a referral made
+    for n, (disposition, asks) in enumerate(
+        [
+            ("emergency_transfer", True),
+            ("routine_referral", True),
+            ("local_care", False),
+            ("insufficient_data", False),
+        ]
+    ):
+        other = visit(db, mrn=f"MRN-K{n}", disposition=disposition)
+        assert (closure.unreferred_decision(db, int(other["encounter_id"])) is not None) == asks, disposition
+    overridden = visit(db, mrn="MRN-O")
+    store.override_assessment(
+        db,
+        int(overridden["id"]),
+        OverrideIn(clinician="dr_li", disposition="local_care", reason="seen, well"),
+    )
+    closure.close(db, int(overridden["encounter_id"]), actor="nurse_li", reason="went home")
+    referred = visit(db, mrn="MRN-R")
+    referrals.create_referral(
+        db,
+        ReferralIn(
+            assessment_id=int(referred["id"]), to_facility="ZJ-S01", urgency="urgent", reason="SpO2 90 %"
+        ),
+        actor="dr_li",
+    )
+    closure.close(db, int(referred["encounter_id"]), actor="nurse_li", reason="transferred")
+
+
 def test_the_schema_keeps_a_close_once_and_whole(db: Database) -> None:
     encounter = int(visit(db)["encounter_id"])
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         db.execute("UPDATE encounters SET closed_at = '2026-05-01T10:00:00+00:00' WHERE id = ?", [encounter])
-    closure.close(db, encounter, actor="nurse_li", reason="went home")
+    closure.close(db, encounter, actor="nurse_li", reason="went home", without_referral=True)
     with pytest.raises(sqlite3.IntegrityError, match="a closed encounter stays closed"):
         db.execute(
             "UPDATE encounters SET closed_at = NULL, closed_by = NULL, close_reason = NULL WHERE id = ?",

@@ -30,8 +30,24 @@ def encounter_of(log: Path, mrn: str) -> int:
 def test_close_detaches_and_prints_what_it_did(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, log, "attach", OXIMETER, "--mrn", "MRN-1", "--actor", "nurse_wang")
     encounter = encounter_of(log, "MRN-1")
+    # the visit's decision is an urgent referral and none was made: refused until confirmed
     code, out, err = run(
         capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", "went home"
+    )
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith(
+        f"error: encounter {encounter}: the decision is urgent_referral and no referral was made"
+    )
+    code, out, err = run(
+        capsys,
+        log,
+        "close-encounter",
+        str(encounter),
+        "--actor",
+        "nurse_li",
+        "--reason",
+        "went home",
+        "--without-referral",
     )
     assert (code, err) == (0, "")
     db = connect(log)
@@ -66,7 +82,16 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li")
     assert code == 2 and "Missing option '--reason'" in err and err.count("\n") == 1
     code, out, _ = run(
-        capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", "done", "--json"
+        capsys,
+        log,
+        "close-encounter",
+        str(encounter),
+        "--actor",
+        "nurse_li",
+        "--reason",
+        "done",
+        "--json",
+        "--without-referral",
     )
     body = json.loads(out)
     assert code == 0 and body["ended_associations"] == []
@@ -75,7 +100,17 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
 
 def test_the_queue_lists_open_or_closed_visits(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     encounter = encounter_of(log, "MRN-1")
-    run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", "went home")
+    run(
+        capsys,
+        log,
+        "close-encounter",
+        str(encounter),
+        "--actor",
+        "nurse_li",
+        "--reason",
+        "went home",
+        "--without-referral",
+    )
 
     def queue(*args: str) -> tuple[int, str, str]:
         code = main(["referrals", "queue", "--day", TODAY[:10], "--db", str(log), *args])

@@ -18,8 +18,17 @@ from tests.service.test_pipeline import wait_for
 from triage.service.auth import Role
 
 
-def close(staff: Staff, encounter_id: int, reason: Any = "discharged home", role: Role = Role.nurse) -> Any:
-    body = {} if reason is None else {"reason": reason}
+def close(
+    staff: Staff,
+    encounter_id: int,
+    reason: Any = "discharged home",
+    role: Role = Role.nurse,
+    *,
+    without_referral: bool = True,  # the walk-ins here are urgent and not referred (see the guard's test)
+) -> Any:
+    body = ({} if reason is None else {"reason": reason}) | (
+        {"without_referral": True} if without_referral else {}
+    )
     return staff.client.post(
         f"/api/v1/encounters/{encounter_id}/close", json=body, headers=staff.bearer(role)
     )
@@ -95,6 +104,36 @@ def test_double_close_unknown_and_bad_reasons(staff: Staff) -> None:
     assert "by nurse (discharged home)" in again.json()["error"]
     shown = staff.client.get(f"/api/v1/encounters/{encounter_id}", headers=staff.bearer(Role.clinician))
     assert shown.json()["encounter"]["close_reason"] == "discharged home"
+
+
+def test_an_urgent_visit_with_no_referral_is_closed_only_when_the_nurse_confirms(staff: Staff) -> None:
+    """A nurse could close a visit whose decision was an urgent referral, with none made, without
+    a word: the patient went home and nobody was told."""
+    encounter_id = walk_in(staff)["encounter_id"]
+    refused = close(staff, encounter_id, without_referral=False)
+    assert refused.status_code == 409 and refused.json()["code"] == "referral_not_made", refused.text
+    assert "the decision is emergency_transfer and no referral was made" in refused.json()["error"]
+    # the patient page warns and asks for the confirmation, in the nurse's language
+    csrf = staff.login(Role.nurse)
+    page = staff.client.get(f"/encounters/{encounter_id}").text
+    assert "The decision for this visit is EMERGENCY TRANSFER, and no referral has been made." in page
+    assert 'name="without_referral" value="1" required' in page
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    assert (
+        "本次就诊的决定是紧急转运，但尚未建立转诊。" in staff.client.get(f"/encounters/{encounter_id}").text
+    )
+    unticked = staff.client.post(
+        f"/encounters/{encounter_id}/close", data={"csrf_token": csrf, "reason": "went home"}
+    )
+    assert unticked.status_code == 409 and "请先建立转诊，或勾选" in unticked.text
+    ticked = staff.client.post(
+        f"/encounters/{encounter_id}/close",
+        data={"csrf_token": csrf, "reason": "patient refused transfer", "without_referral": "1"},
+        follow_redirects=False,
+    )
+    assert ticked.status_code == 303, ticked.text
+    shown = staff.client.get(f"/api/v1/encounters/{encounter_id}", headers=staff.bearer(Role.clinician))
+    assert shown.json()["encounter"]["close_reason"] == "patient refused transfer"
 
 
 @pytest.mark.parametrize("role", list(Role))

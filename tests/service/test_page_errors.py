@@ -50,7 +50,7 @@ def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(sta
     encounter = made["encounter_id"]
     closed = staff.client.post(
         f"/api/v1/encounters/{encounter}/close",
-        json={"reason": "went home"},
+        json={"reason": "went home", "without_referral": True},
         headers=staff.bearer(Role.clinician),
     )
     assert closed.status_code == 200, closed.text

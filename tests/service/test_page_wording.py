@@ -43,7 +43,7 @@ def test_a_closed_visit_is_no_longer_counted_or_shown_as_an_urgent_case(staff: S
     assert "2 urgent cases need attention now" in staff.client.get("/queue/rows").text
     closed = staff.client.post(
         f"/api/v1/encounters/{gone['encounter_id']}/close",
-        json={"reason": "left by ambulance"},
+        json={"reason": "left by ambulance", "without_referral": True},
         headers=staff.bearer(Role.clinician),
     )
     assert closed.status_code == 200, closed.text
@@ -159,7 +159,7 @@ def test_closed_visits_follow_the_open_ones_in_the_queue(staff: Staff) -> None:
     ), "open: most urgent first"
     closed = staff.client.post(
         f"/api/v1/encounters/{gone['encounter_id']}/close",
-        json={"reason": "left by ambulance"},
+        json={"reason": "left by ambulance", "without_referral": True},
         headers=staff.bearer(Role.clinician),
     )
     assert closed.status_code == 200
@@ -238,7 +238,9 @@ def test_a_reading_triage_cannot_take_is_explained_in_the_user_s_language_with_t
         f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse)
     )
     assert len(observations.json()["observations"]) == len(WALK_IN["observations"]), "nothing was stored"
-    closed = staff.client.post(f"{page}/close", data={"csrf_token": csrf, "reason": "went home"})
+    closed = staff.client.post(
+        f"{page}/close", data={"csrf_token": csrf, "reason": "went home", "without_referral": "1"}
+    )
     assert closed.status_code == 200
     again = staff.client.post(f"{page}/assess", data={"csrf_token": csrf})
     assert again.status_code == 409 and back in again.text, "any form on the patient page leads back to it"
@@ -467,7 +469,9 @@ def test_a_coded_reading_typed_as_the_page_shows_it_is_understood_and_a_wrong_on
         )
         assert added.status_code == 200, (code, typed, added.text[-600:])
     stored = staff.client.get(f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse))
-    answers = {o["code"]: o["value_text"] for o in stored.json()["observations"] if o["device"] == "manual entry"}
+    answers = {
+        o["code"]: o["value_text"] for o in stored.json()["observations"] if o["device"] == "manual entry"
+    }
     assert answers == {
         "supplemental_o2": "oxygen",
         "urine_protein": "neg",

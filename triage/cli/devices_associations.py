@@ -143,12 +143,23 @@ def close_encounter(
     reason: Annotated[str, typer.Option("--reason", help="Why the visit ends (required, audited).")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    without_referral: Annotated[
+        bool,
+        typer.Option(
+            "--without-referral",
+            help="Close although the latest decision is a transfer or referral and no referral was made"
+            " (recorded in the audit entry).",
+        ),
+    ] = False,
 ) -> None:
     """Close an encounter (the patient's visit ends): every device attached to it is detached
     (reason 'encounter_closed'), so its later results are held for review; the encounter takes no
-    new readings, assessments or devices; its referrals go on."""
+    new readings, assessments or devices; its referrals go on. A visit whose decision is a transfer
+    or referral with no referral made is refused unless --without-referral."""
     database = open_log(ctx, db)
-    closed = closure.close(database, encounter_id, actor=actor, reason=reason)
+    closed = closure.close(
+        database, encounter_id, actor=actor, reason=reason, without_referral=without_referral
+    )
     encounter = closed.encounter
     if as_json:
         print_json({"encounter": encounter, "ended_associations": [a.as_dict() for a in closed.ended]})

@@ -11,10 +11,19 @@ from referral.closure import Closure
 from triage.service.runtime import Runtime
 
 
-def close_encounter(runtime: Runtime, db: Database, encounter_id: int, *, actor: str, reason: str) -> Closure:
+def close_encounter(
+    runtime: Runtime,
+    db: Database,
+    encounter_id: int,
+    *,
+    actor: str,
+    reason: str,
+    without_referral: bool = False,
+) -> Closure:
     """Close the encounter; after the commit, tell the open pages: the queue, and the device panels
-    of the devices it detached."""
-    closed = closure.close(db, encounter_id, actor=actor, reason=reason)
+    of the devices it detached. A visit whose decision needs a referral that was not made closes
+    only ``without_referral`` (``referral.closure``)."""
+    closed = closure.close(db, encounter_id, actor=actor, reason=reason, without_referral=without_referral)
     runtime.hub.publish("queue", encounter_id=encounter_id)
     for ended in closed.ended:
         runtime.hub.publish("device", device=ended.device_id)

@@ -157,6 +157,11 @@ class EncounterClose(_Body):
     reason: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT)
     ] = Field(description="Why the visit ends (required, trimmed, audited), e.g. 'discharged home'")
+    without_referral: bool = Field(
+        False,
+        description="Close although the latest decision is a transfer or referral and no referral was"
+        " made (else 409 referral_not_made); the decision is recorded in the audit entry",
+    )
 
 
 class EncounterClosed(BaseModel):
@@ -312,10 +317,14 @@ def get_encounter(encounter_id: Id, db: DbDep, _: Reader) -> EncounterDetail:
 def close_encounter(
     encounter_id: Id, body: EncounterClose, db: DbDep, rt: RuntimeDep, who: Writer
 ) -> EncounterClosed:
-    """404 for an unknown encounter, 409 for one already closed. After the close, results from the
+    """404 for an unknown encounter, 409 for one already closed, 409 ``referral_not_made`` when the
+    latest decision is a transfer or referral and no referral was made (send ``without_referral:
+    true`` to close anyway; the decision is recorded in the audit entry). After the close, results from the
     detached devices are held for review, and new readings, assessments and device attachments for
     this encounter are refused (409: open a new encounter)."""
-    closed = closing.close_encounter(rt, db, encounter_id, actor=who.username, reason=body.reason)
+    closed = closing.close_encounter(
+        rt, db, encounter_id, actor=who.username, reason=body.reason, without_referral=body.without_referral
+    )
     return EncounterClosed(
         encounter=EncounterOut.model_validate(closed.encounter),
         ended_associations=[association_out(a, who) for a in closed.ended],

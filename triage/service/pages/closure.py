@@ -28,6 +28,8 @@ def closure_context(db: Database, encounter: dict[str, Any], who: Principal) -> 
         "closed": closed,
         "detached_at_close": closure.ended_by_close(db, int(encounter["id"])) if closed else [],
         "can_close": not closed and who.role in CLINICAL_WRITE,
+        # the decision sends the patient on and no referral was made: the form asks to confirm
+        "unreferred": None if closed else closure.unreferred_decision(db, int(encounter["id"])),
         "close_reason_limit": REASON_LIMIT,
     }
 
@@ -38,11 +40,19 @@ def close(
     encounter_id: RecordId,
     who: Writer,
     reason: Annotated[str, Form(max_length=2000)] = "",  # the log says when it is over REASON_LIMIT
+    without_referral: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     if not reason.strip():
         raise UserInputError(
             "reason: closing a visit needs a reason (the field was empty)", says="error.reason_empty"
         )
     rt = runtime_of(request)
-    closing.close_encounter(rt, rt.databases.get(), encounter_id, actor=who.username, reason=reason)
+    closing.close_encounter(
+        rt,
+        rt.databases.get(),
+        encounter_id,
+        actor=who.username,
+        reason=reason,
+        without_referral=without_referral == "1",
+    )
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)

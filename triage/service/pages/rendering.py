@@ -130,6 +130,6 @@ def error_text(language: str, message: str, error: ClinicError | None) -> str:
 def _shown(text: Any, name: str, value: object) -> object:
     if name.endswith("_at"):
         return local_time(str(value))
-    if name in ("status", "urgency"):
+    if name in ("status", "urgency", "disposition"):
         return text(f"{name}.{value}")
     return value
