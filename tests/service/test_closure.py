@@ -119,9 +119,8 @@ def test_an_urgent_visit_with_no_referral_is_closed_only_when_the_nurse_confirms
     assert "The decision for this visit is EMERGENCY TRANSFER, and no referral has been made." in page
     assert 'name="without_referral" value="1" required' in page
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    assert (
-        "本次就诊的决定是紧急转运，但尚未建立转诊。" in staff.client.get(f"/encounters/{encounter_id}").text
-    )
+    open_page = staff.client.get(f"/encounters/{encounter_id}").text
+    assert "本次就诊的决定是紧急转运，但尚未建立转诊。" in open_page and "后复测" in open_page
     unticked = staff.client.post(
         f"/encounters/{encounter_id}/close", data={"csrf_token": csrf, "reason": "went home"}
     )
@@ -134,6 +133,8 @@ def test_an_urgent_visit_with_no_referral_is_closed_only_when_the_nurse_confirms
     assert ticked.status_code == 303, ticked.text
     shown = staff.client.get(f"/api/v1/encounters/{encounter_id}", headers=staff.bearer(Role.clinician))
     assert shown.json()["encounter"]["close_reason"] == "patient refused transfer"
+    # a closed visit no longer tells the nurse to recheck the patient ("15 分钟后复测")
+    assert "后复测" not in staff.client.get(f"/encounters/{encounter_id}").text
 
 
 @pytest.mark.parametrize("role", list(Role))
