@@ -58,6 +58,11 @@ class ServiceSettings(BaseModel):
         None, description="Session signing key; generated and stored in the data folder if unset"
     )
     default_language: Literal["en", "zh"] = Field("zh", description="Interface language for new users")
+    timezone: str | None = Field(
+        None,
+        description="The clinic's IANA time zone (e.g. Asia/Shanghai) for every time on the pages and"
+        " readings observed at receipt; unset: the service machine's zone (often UTC on a server)",
+    )
     session_max_age_s: int = Field(
         8 * 3600, ge=60, le=7 * 24 * 3600, description="Staff sessions end after this many seconds"
     )
@@ -67,6 +72,21 @@ class ServiceSettings(BaseModel):
     login_attempts_per_minute: int = Field(
         5, ge=1, le=1000, description="Failed logins allowed per user name and per client address"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {value!r}: give an IANA name, e.g. Asia/Shanghai"
+                ) from None
+        return value
+
     secure_cookies: bool = Field(
         False, description="Mark cookies Secure (set when the service is behind HTTPS)"
     )

@@ -7,11 +7,13 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import WALK_IN, Staff, make_settings
 from tests.service.test_engine_text import _shown_in_english
+from triage.errors import ConfigError
 from triage.rules import RULES
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
@@ -155,6 +157,26 @@ def test_page_clock_and_durations() -> None:
         ("duration.days", 30),
         ("duration.minutes", 0),
     ]
+
+
+def test_the_clinic_time_zone_setting_puts_page_times_in_the_clinic_s_time(tmp_path: Path) -> None:
+    """A clinic PC or edge box running in UTC showed a Beijing morning's readings at 01:15."""
+    from triage.service import create_app
+    from triage.service.pages import clock as clock_module
+
+    create_app(make_settings(tmp_path, timezone="Asia/Shanghai"))
+    try:
+        assert local_time("2026-12-05T01:15:00+00:00") == "2026-12-05 09:15"
+        assert clock("2026-12-04T17:15:00+00:00", datetime(2026, 12, 5, 9, 0, tzinfo=UTC)) == "01:15:00"
+    finally:
+        clock_module.use_zone(None)
+    assert local_time("2026-12-05T01:15:00+00:00") == datetime(
+        2026, 12, 5, 1, 15, tzinfo=UTC
+    ).astimezone().strftime("%Y-%m-%d %H:%M"), "unset: the machine's zone"
+    with pytest.raises(
+        ConfigError, match=r"service\.timezone: .*unknown time zone 'Beijing': give an IANA name"
+    ):
+        make_settings(tmp_path, timezone="Beijing")
 
 
 def test_a_stamp_is_the_time_today_and_the_date_before_with_both_on_hover() -> None:

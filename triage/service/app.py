@@ -29,6 +29,7 @@ from triage.service.auth import LoginRequiredRedirect, SessionStore, is_page
 from triage.service.database import Databases
 from triage.service.events import EventHub
 from triage.service.metrics import ServiceMetrics
+from triage.service.pages.clock import use_zone
 from triage.service.pages.rendering import render_error
 from triage.service.runtime import Runtime
 from triage.service.security import LoginRateLimiter, SecurityHeaders, load_secret_key
@@ -134,6 +135,7 @@ def create_app(
     (``triage demo`` passes its simulated devices); ``synthetic`` labels every page as demo data;
     ``worker`` numbers the process among ``triage serve --workers`` (0 is the primary).
     """
+    use_zone(settings.service.timezone)
     runtime = build_runtime(settings, worker)
     shared_state.install(runtime)
     if device_endpoints is not None:

@@ -1,4 +1,6 @@
-"""Times and durations on staff pages, in the clinic's local time (the service machine's zone).
+"""Times and durations on staff pages, in the clinic's local time: ``[service] timezone`` when set
+(:func:`use_zone`, at start-up), else the service machine's zone - often UTC on a server, which put
+a Beijing clinic's morning at 01:15 on its pages.
 
 Stored times keep the offset they arrived with: a monitor sends ``...+08:00``, a reading observed
 at receipt is stored in the service's zone, staff actions in UTC. Slicing the stored text would
@@ -8,8 +10,23 @@ show each in its own zone on one page; every page time goes through :func:`local
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+
+#: The clinic's zone, set once at start-up by :func:`use_zone`; None: the machine's.
+_zone: ZoneInfo | None = None
+
+
+def use_zone(name: str | None) -> None:
+    """Show page times in the zone ``name`` (an IANA name, validated by the settings); None: the
+    service machine's zone."""
+    global _zone
+    _zone = ZoneInfo(name) if name else None
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone(_zone)
 
 
 def _local(at: str) -> datetime | None:
@@ -17,7 +34,7 @@ def _local(at: str) -> datetime | None:
     if it has no local time (``0001-01-01T00:00:00+14:00``, stored before such times were refused)."""
     try:
         moment = datetime.fromisoformat(at)
-        return moment.astimezone() if moment.tzinfo is not None else moment
+        return moment.astimezone(_zone) if moment.tzinfo is not None else moment
     except (ValueError, OverflowError):
         return None
 
@@ -34,7 +51,7 @@ def clock(at: str | None, today: datetime | None = None) -> str:
     moment = _local(at) if at else None
     if moment is None:
         return local_time(at)
-    now = today or datetime.now().astimezone()
+    now = today or _now()
     return moment.strftime("%H:%M:%S" if moment.date() == now.date() else "%Y-%m-%d %H:%M:%S")
 
 
@@ -44,7 +61,7 @@ def stamp(at: str | None, today: datetime | None = None) -> Markup:
     moment = _local(at) if at else None
     if moment is None:
         return Markup(escape(local_time(at)))
-    now = today or datetime.now().astimezone()
+    now = today or _now()
     full = moment.strftime("%Y-%m-%d %H:%M")
     shown = moment.strftime("%H:%M" if moment.date() == now.date() else "%Y-%m-%d")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(moment.isoformat(), full, shown)
