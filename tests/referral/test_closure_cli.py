@@ -27,28 +27,25 @@ def encounter_of(log: Path, mrn: str) -> int:
     return int(row[0])
 
 
+def close_visit(
+    capsys: pytest.CaptureFixture[str], log: Path, encounter: object, reason: str, *extra: str
+) -> tuple[int, str, str]:
+    """``close-encounter`` as nurse_li; ``extra`` options after the reason."""
+    return run(
+        capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", reason, *extra
+    )
+
+
 def test_close_detaches_and_prints_what_it_did(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, log, "attach", OXIMETER, "--mrn", "MRN-1", "--actor", "nurse_wang")
     encounter = encounter_of(log, "MRN-1")
     # the visit's decision is an urgent referral and none was made: refused until confirmed
-    code, out, err = run(
-        capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", "went home"
-    )
+    code, out, err = close_visit(capsys, log, encounter, "went home")
     assert (code, out) == (1, "") and err.count("\n") == 1
     assert err.startswith(
         f"error: encounter {encounter}: the decision is urgent_referral and no referral was made"
     )
-    code, out, err = run(
-        capsys,
-        log,
-        "close-encounter",
-        str(encounter),
-        "--actor",
-        "nurse_li",
-        "--reason",
-        "went home",
-        "--without-referral",
-    )
+    code, out, err = close_visit(capsys, log, encounter, "went home", "--without-referral")
     assert (code, err) == (0, "")
     db = connect(log)
     (ended,) = associations.history(db, OXIMETER)
@@ -62,9 +59,7 @@ def test_close_detaches_and_prints_what_it_did(log: Path, capsys: pytest.Capture
     assert lines[3].startswith(f"{ended.id}") and lines[3].endswith("encounter_closed")
     assert audit.verify(db).ok
 
-    code, out, err = run(
-        capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", "again"
-    )
+    code, out, err = close_visit(capsys, log, encounter, "again")
     assert (code, out) == (1, "")
     assert (
         err == f"error: encounter {encounter} is already closed at {when(row[0])} by nurse_li (went home)\n"
@@ -81,18 +76,7 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
     assert code == 2 and err == f"error: closing encounter {encounter}: 'reason' is empty (it is required)\n"
     code, _, err = run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li")
     assert code == 2 and "Missing option '--reason'" in err and err.count("\n") == 1
-    code, out, _ = run(
-        capsys,
-        log,
-        "close-encounter",
-        str(encounter),
-        "--actor",
-        "nurse_li",
-        "--reason",
-        "done",
-        "--json",
-        "--without-referral",
-    )
+    code, out, _ = close_visit(capsys, log, encounter, "done", "--json", "--without-referral")
     body = json.loads(out)
     assert code == 0 and body["ended_associations"] == []
     assert (body["encounter"]["id"], body["encounter"]["close_reason"]) == (encounter, "done")
@@ -100,17 +84,7 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
 
 def test_the_queue_lists_open_or_closed_visits(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     encounter = encounter_of(log, "MRN-1")
-    run(
-        capsys,
-        log,
-        "close-encounter",
-        str(encounter),
-        "--actor",
-        "nurse_li",
-        "--reason",
-        "went home",
-        "--without-referral",
-    )
+    close_visit(capsys, log, encounter, "went home", "--without-referral")
 
     def queue(*args: str) -> tuple[int, str, str]:
         code = main(["referrals", "queue", "--day", TODAY[:10], "--db", str(log), *args])
