@@ -14,7 +14,8 @@ from sqlite_utils import Database
 from referral import associations, audit, facilities, review
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, results_for_device
-from referral.schema import MIGRATIONS, apply_migrations, connect
+from referral.migrations import MIGRATIONS
+from referral.schema import apply_migrations, connect
 
 from .conftest import visit
 

@@ -10,8 +10,9 @@ import pytest
 
 from referral import basis, facilities, referrals
 from referral.errors import ConflictError
+from referral.migrations import MIGRATIONS
 from referral.records import ReferralIn
-from referral.schema import MIGRATIONS, apply_migrations, connect
+from referral.schema import apply_migrations, connect
 
 from .conftest import visit
 

@@ -9,8 +9,9 @@ import pytest
 from sqlite_utils import Database
 
 from referral import facilities, referrals
+from referral.migrations import MIGRATIONS
 from referral.records import ReferralIn
-from referral.schema import MIGRATIONS, connect
+from referral.schema import connect
 from triage.cli import main
 
 from .conftest import visit

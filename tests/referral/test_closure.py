@@ -13,8 +13,9 @@ from sqlite_utils import Database
 from referral import associations, audit, closure, referrals, store
 from referral.errors import ConflictError, NotFoundError, ReferralNotMadeError, UserInputError
 from referral.inbox import results_for_device
+from referral.migrations import MIGRATIONS
 from referral.records import ObservationIn, OverrideIn, ReferralIn
-from referral.schema import MIGRATIONS, apply_migrations, connect
+from referral.schema import apply_migrations, connect
 
 from .conftest import assessment_in, visit
 from .test_associations import OXIMETER, reading, send

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from referral.schema import MIGRATIONS, applied_migrations, apply_migrations, connect
+from referral.migrations import MIGRATIONS
+from referral.schema import applied_migrations, apply_migrations, connect
 
 
 def test_fresh_database_gets_every_migration_and_pragmas(tmp_path: Path) -> None:

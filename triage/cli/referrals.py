@@ -16,8 +16,9 @@ from sqlite_utils import Database
 
 from referral import analytics_export, audit, basis, export, facilities, queue, referrals
 from referral.errors import AuditChainError, NotFoundError, UserInputError
+from referral.migrations import MIGRATIONS, TIERS
 from referral.records import MAX_RECORD_ID
-from referral.schema import MIGRATIONS, TIERS, applied_migrations, apply_migrations, connect
+from referral.schema import applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
 from triage.cli.output import print_json, print_table
 from triage.cli.paths import output_folder
