@@ -121,6 +121,21 @@ def wait_until(condition: object, timeout_s: float) -> None:
         time.sleep(0.2)
 
 
+def laid_out_box(page: object, selector: str) -> dict[str, float]:
+    """The first ``selector`` element's box once it is laid out: the live queue re-renders as the
+    demo's patients come and go, and ``bounding_box`` is None while an element is replaced."""
+    boxes: list[dict[str, float]] = []
+
+    def measured() -> bool:
+        found = page.locator(selector).first  # type: ignore[attr-defined]
+        box = found.bounding_box(timeout=2000) if found.count() else None
+        boxes[:] = [box] if box is not None else []
+        return bool(boxes)
+
+    wait_until(measured, 30)
+    return boxes[0]
+
+
 def login(browser: object, demo: Demo, user: str) -> object:
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page.goto(f"{demo.url}/queue")
@@ -479,9 +494,8 @@ def test_the_queue_fits_a_768_px_tablet_with_its_referral_column_in_view(browser
             region = page.locator(".table-scroll", has=page.locator("table.queue"))  # type: ignore[attr-defined]
             widths = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
             assert widths[0] <= widths[1], f"/queue ({language}) at 768 px scrolls sideways: {widths}"
-            proposed = page.locator("table.queue .s-proposed").first  # type: ignore[attr-defined]
-            box = proposed.bounding_box()
-            assert box is not None and box["x"] + box["width"] <= 768, box
+            box = laid_out_box(page, "table.queue .s-proposed")
+            assert box["x"] + box["width"] <= 768, box
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
             page.click("form[action='/language'] button")  # type: ignore[attr-defined]

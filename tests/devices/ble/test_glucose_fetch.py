@@ -167,8 +167,8 @@ def test_later_fetches_ask_from_the_last_stored_sequence_even_after_a_restart(tm
 
 def test_a_meter_that_ignores_the_filter_or_resends_is_stored_once(tmp_path: Path) -> None:
     db = tmp_path / "clinic.db"
-    fetch(db, ScriptedMeter(_records(1, 2)))
-    records = _records(1, 2, 3)
+    records = _records(1, 2, 3)  # once: the same readings keep the same times in both fetches
+    fetch(db, ScriptedMeter(records[:2]))
     meter = ScriptedMeter([*records, records[2]], ignore_filter=True)  # and resends seq 3
     status = fetch(db, meter)
     assert meter.requests == [racp.records_from(3)]
@@ -208,8 +208,9 @@ def test_a_memory_clear_that_restarts_the_numbering_is_followed(
 
 def test_a_meter_that_cannot_filter_is_asked_for_all_records(tmp_path: Path) -> None:
     db = tmp_path / "clinic.db"
-    fetch(db, ScriptedMeter(_records(1)))
-    meter = ScriptedMeter(_records(1, 2), unsupported=frozenset({racp.GREATER_OR_EQUAL}))
+    records = _records(1, 2)  # once: seq 1 keeps its time in both fetches
+    fetch(db, ScriptedMeter(records[:1]))
+    meter = ScriptedMeter(records, unsupported=frozenset({racp.GREATER_OR_EQUAL}))
     status = fetch(db, meter)
     assert meter.requests == [racp.records_from(2), racp.all_records()]
     assert (status.results, status.duplicates) == (1, 1)
