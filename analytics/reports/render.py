@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from analytics.reports import jsonout
+from analytics.reports.impact import MIN_MONTHS
 from analytics.reports.key_figures import key_figures
 from analytics.reports.report import Report
 
@@ -169,14 +170,21 @@ def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool |
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("change in local-resolution share at digital-triage start (percentage points, 95% CI)")
-    left_out = len(per_clinic) - len(done)
-    if left_out:
-        ax.set_title(
-            f"not shown: {left_out} clinic(s) without 3 months on each side of a start (see the table)",
-            fontsize=8,
-        )
+    if len(done) < len(per_clinic):
+        ax.set_title(f"not shown: {_left_out(per_clinic)} (see the table)", fontsize=8)
     _title(fig, "H3: effect of digital triage on local resolution", synthetic)
     return fig
+
+
+def _left_out(per_clinic: pd.DataFrame) -> str:
+    """Why clinics are missing from the H3 plot, each reason with its count: a clinic that never
+    started digital triage is not one 'without 3 months on each side of a start'."""
+    status = per_clinic["status"]
+    never = int((status == "never started").sum())
+    short = int((status != "estimated").sum()) - never
+    parts = [f"{short} clinic(s) without {MIN_MONTHS} months on each side of its start"] if short else []
+    parts += [f"{never} clinic(s) that never started digital triage"] if never else []
+    return " and ".join(parts)
 
 
 def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> bytes:

@@ -99,7 +99,30 @@ def test_h3_plot_is_in_points_and_says_which_clinics_are_left_out() -> None:
     assert "percentage points" in ax.get_xlabel()
     _, high = ax.get_xlim()
     assert high > 15  # 16 points, not 0.16
-    assert "not shown: 1 clinic(s)" in ax.get_title()
+    assert ax.get_title() == "not shown: 1 clinic(s) that never started digital triage (see the table)"
+
+
+def test_h3_plot_names_each_reason_a_clinic_is_left_out() -> None:
+    """A clinic that never started is not one 'without 3 months on each side of its start'."""
+    per_clinic = pd.DataFrame(
+        {
+            "clinic_id": ["C1", "C2", "C3", "C4"],
+            "status": [
+                "estimated",
+                "never started",
+                "never started",
+                "fewer than 3 months before or after the start",
+            ],
+            "effect": [0.16, None, None, None],
+            "ci_low": [0.12, None, None, None],
+            "ci_high": [0.20, None, None, None],
+        }
+    )
+    summary = pd.DataFrame({"method": ["pooled"], "effect": [0.15], "ci_low": [0.14], "ci_high": [0.16]})
+    assert h3_figure(per_clinic, summary, True).axes[0].get_title() == (
+        "not shown: 1 clinic(s) without 3 months on each side of its start"
+        " and 2 clinic(s) that never started digital triage (see the table)"
+    )
 
 
 def test_policy_plot_merges_labels_of_thresholds_that_give_the_same_point() -> None:
