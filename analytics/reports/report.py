@@ -17,7 +17,7 @@ from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_
 from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
-from analytics.reports.simulate import Thresholds, replay
+from analytics.reports.simulate import Thresholds, published, replay
 from analytics.reports.sources import Rejection
 from analytics.reports.suppress import suppress
 
@@ -171,11 +171,7 @@ def assemble(
     )
     say("replaying alternative policy thresholds")
     curve = replay(histogram, grid or default_grid())
-    tables["policy_curve"] = suppress(
-        curve,
-        ["referred", "confirmed", "confirmed_referred", "missed"],
-        {"sensitivity": ("confirmed_referred", "confirmed")},
-    )
+    tables["policy_curve"] = published(curve)
     tables["rejections"] = rejections_table(pooled)
     tables["sources"] = sources_table(pooled)
     totals = raw["region_month"][
@@ -266,13 +262,8 @@ def simulate_policy(
     risk_column = _risk_column(pooled, risk_model)
     say(f"query replay_histogram on {runner.name}")
     curve = replay(runner.run(replay_histogram(risk_column)), grid or default_grid())
-    published = suppress(
-        curve,
-        ["referred", "confirmed", "confirmed_referred", "missed"],
-        {"sensitivity": ("confirmed_referred", "confirmed")},
-    )
     return PolicyReplay(
-        published,
+        published(curve),
         pooled.synthetic,
         rejections_table(pooled),
         risk_column,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.reports.errors import ReportInputError
+from analytics.reports.suppress import suppress
 
 
 @dataclass(frozen=True, order=True)
@@ -97,3 +98,20 @@ def replay(histogram: pd.DataFrame, grid: list[Thresholds]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+CURVE_RATES = {
+    "referred_share": ("referred", "encounters"),
+    "load_shift": ("referred", "encounters"),
+    "sensitivity": ("confirmed_referred", "confirmed"),
+}
+"""The curve's rates and the counts each is built from: a rate is blanked with its count (the
+referred share times the published encounters gave back a blanked ``referred``; the load shift
+minus the published observed share did too)."""
+
+
+def published(curve: pd.DataFrame) -> pd.DataFrame:
+    """The curve as the report publishes it: counts from 1 to 4 blank, with every rate built on one."""
+    return suppress(
+        curve, ["encounters", "referred", "confirmed", "confirmed_referred", "missed"], CURVE_RATES
+    )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from analytics.reports.errors import ReportInputError
@@ -69,6 +70,11 @@ def _check_out(out: Path) -> None:
     """Refuse an --out that is a file or cannot be created before any work is done (it would fail
     at the end)."""
     output_folder(out)
+
+
+def _blank(value: Any) -> bool:
+    """A suppressed or missing table value (None, pandas' NA or NaN)."""
+    return value is None or bool(pd.isna(value))
 
 
 def _echo_rejections(rejected: Any) -> None:
@@ -220,16 +226,19 @@ def simulate(
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         typer.echo(banner)
     typer.echo(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
-    typer.echo(f"{'policy':<28} {'referred':>9} {'load shift':>11} {'sensitivity':>12} {'missed':>8}")
+    typer.echo(f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity':>12} {'missed':>8}")
     for row in curve.to_dict("records"):
-        sens = (
-            "suppressed" if row["sensitivity"] != row["sensitivity"] else f"{100 * row['sensitivity']:.1f}%"
-        )
-        missed = "<5" if row["missed"] is None or row["missed"] != row["missed"] else str(row["missed"])
-        typer.echo(
-            f"{row['policy']:<28} {100 * row['referred_share']:>8.1f}% {100 * row['load_shift']:>+10.1f}pt"
-            f" {sens:>12} {missed:>8}"
-        )
+        # a blank rate is a suppressed count (1-4) unless its denominator is 0: no confirmed case
+        referred = "suppressed" if _blank(row["referred_share"]) else f"{100 * row['referred_share']:.1f}%"
+        shift = "suppressed" if _blank(row["load_shift"]) else f"{100 * row['load_shift']:+.1f}pt"
+        if not _blank(row["sensitivity"]):
+            sens = f"{100 * row['sensitivity']:.1f}%"
+        else:
+            sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
+        missed = "<5" if _blank(row["missed"]) else str(row["missed"])
+        typer.echo(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>8}")
+    if (curve["confirmed"] == 0).any():
+        typer.echo("sensitivity -: no completed referral was confirmed as justified, so none to measure")
     _echo_rejections(result.rejections)
     typer.echo(f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {plot}")
 

@@ -387,3 +387,30 @@ def test_generate_a_negative_seed_is_a_usage_error(
         "error: triage report generate: Invalid value for '--seed': Input should be greater than or equal to 0"
     )
     assert err.count("\n") == 1 and not (tmp_path / "gen").exists()
+
+
+def test_simulate_blanks_the_shares_of_a_suppressed_count_and_says_when_nothing_was_confirmed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A policy that refers 3 patients: its referred share and load shift gave back the blanked
+    count (share x published encounters). With no referral confirmed justified the sensitivity
+    is not there to measure - it was printed as 'suppressed'."""
+    small = tmp_path / "small"
+    generate(GeneratorSpec(clinics=2, rows=100, months=8, seed=7), small)
+    table = pd.read_parquet(sorted(p for p in small.iterdir() if p.is_dir())[0] / "encounters.parquet")
+    table = table.assign(red_flags="", risk_cvd10=0.0, news2=0, referral_justified=False)
+    table.loc[table.index[:3], "news2"] = 9
+    table.to_parquet(tmp_path / "encounters.parquet", index=False)
+    out = tmp_path / "sim"
+    args = ["report", "simulate", "-i", str(tmp_path / "encounters.parquet"), "-o", str(out), "-q"]
+    assert main([*args, "-t", "5:0.99,0:0.99"]) == 0
+    printed = capsys.readouterr().out
+    curve = pd.read_csv(out / "tables" / "policy_curve.csv").set_index("policy")
+    three = curve.loc["NEWS2>=5 or risk>=0.99"]
+    assert three[["referred", "referred_share", "load_shift"]].isna().all()
+    assert curve.loc["NEWS2>=0 or risk>=0.99", "referred"] == len(table)
+    lines = {line.split("  ")[0]: line.split() for line in printed.splitlines() if line.startswith("NEWS2")}
+    assert lines["NEWS2>=5 or risk>=0.99"][-4:] == ["suppressed", "suppressed", "-", "0"]
+    everyone = lines["NEWS2>=0 or risk>=0.99"]
+    assert everyone[-4] == "100.0%" and everyone[-2:] == ["-", "0"]
+    assert "sensitivity -: no completed referral was confirmed as justified" in printed
