@@ -23,3 +23,9 @@ def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     typer.echo(line(list(columns)))
     for row in rows:
         typer.echo(line([str(row[c] or "-") for c in columns]))
+
+
+def examples(*commands: str) -> str:
+    """A command's ``--help`` epilog: worked command lines, one a line (no square brackets: the
+    help is Rich markup)."""
+    return "Examples:\n" + "\n".join(f"  {command}" for command in commands)

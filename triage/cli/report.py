@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from analytics.reports.errors import ReportInputError
+from triage.cli.output import examples
 from triage.cli.paths import output_folder
 
 app = typer.Typer(
@@ -88,7 +89,15 @@ def _echo_rejections(rejected: Any) -> None:
         typer.echo("nothing rejected")
 
 
-@app.command("imbalance")
+@app.command(
+    "imbalance",
+    epilog=examples(
+        "triage report generate --out /tmp/exports       # SYNTHETIC data to try",
+        "triage report imbalance --input /tmp/exports --out /tmp/report",
+        "triage report imbalance -i clinic.db -i exports/ --facilities region.csv",
+        "triage report imbalance -i /tmp/exports --strict --json -q > summary.json",
+    ),
+)
 def imbalance(
     inputs: InputOption,
     out: Annotated[
@@ -154,7 +163,14 @@ def imbalance(
         raise typer.Exit(2)
 
 
-@app.command("simulate")
+@app.command(
+    "simulate",
+    epilog=examples(
+        "triage report simulate --input /tmp/exports --out /tmp/sim   # default grid",
+        "triage report simulate -i /tmp/exports -t 3:0.20 -t 7:0.30 -o /tmp/sim",
+        "triage report simulate -i /tmp/exports -t 5:0.20,7:0.30 --json --quiet",
+    ),
+)
 def simulate(
     inputs: InputOption,
     thresholds: Annotated[
@@ -243,7 +259,14 @@ def simulate(
     typer.echo(f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {plot}")
 
 
-@app.command("generate")
+@app.command(
+    "generate",
+    epilog=examples(
+        "triage report generate --out /tmp/exports",
+        "triage report generate --clinics 200 --rows 2000000 --out /tmp/big",
+        "triage report generate --format csv --seed 3 --out /tmp/csv-exports",
+    ),
+)
 def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Empty or new folder for the export folders.")],
     clinics: Annotated[

@@ -10,11 +10,23 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
+from triage.cli.output import examples
 
 
 def register(app: typer.Typer) -> None:
     """Add `fit` to the study group."""
-    app.command("fit")(fit_command)
+    app.command(
+        "fit",
+        epilog=examples(
+            "cd examples/study        # 12 fictional units, docs/study-data-format.md",
+            "triage study fit --nodes nodes.csv --edges edges.csv \\",
+            """    --formula 'edges + nodeicov("HTH") + nodeicov("PCF")'""",
+            "triage study fit --nodes nodes.csv --edges edges.csv --edgecov G=geo.csv \\",
+            """    --formula 'edges + nodeicov("HTH") + edgecov("G")' --json""",
+            "triage study fit --nodes nodes.csv --edges edges.csv --seed 7 \\",
+            """    --formula 'edges + mutual + nodeicov("HTH")'     # MCMC-MLE""",
+        ),
+    )(fit_command)
 
 
 def _edgecov_pairs(values: list[str]) -> dict[str, Path]:

@@ -12,12 +12,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
+from triage.cli.output import examples
 from triage.cli.paths import output_folder
 
 
 def register(app: typer.Typer) -> None:
     """Add `rebuild` to the study group."""
-    app.command("rebuild")(rebuild_command)
+    app.command(
+        "rebuild",
+        epilog=examples(
+            "triage study rebuild --out /tmp/study     # real geography, SYNTHETIC flows",
+            "triage study rebuild --data examples/study --out /tmp/example-study",
+            "triage study rebuild --seed 7 --json --out /tmp/study-seed7",
+        ),
+    )(rebuild_command)
 
 
 def rebuild_command(
