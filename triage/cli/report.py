@@ -264,7 +264,7 @@ def simulate(
     epilog=examples(
         "triage report generate --out /tmp/exports",
         "triage report generate --clinics 200 --rows 2000000 --out /tmp/big",
-        "triage report generate --format csv --seed 3 --out /tmp/csv-exports",
+        "triage report generate --table-format csv --seed 3 --out /tmp/csv-exports",
     ),
 )
 def generate(
@@ -278,8 +278,15 @@ def generate(
     months: Annotated[int, typer.Option("--months", min=8, max=120, help="Months of data.")] = 24,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (same seed, same data).")] = 7,
     table_format: Annotated[
-        TableFormat, typer.Option("--format", help="Encounters/facilities table format.")
-    ] = (TableFormat.parquet),
+        TableFormat,
+        typer.Option(
+            "--table-format",
+            help="Encounters/facilities table format (as `triage referrals export --table-format`).",
+        ),
+    ] = TableFormat.parquet,
+    old_format: Annotated[
+        TableFormat | None, typer.Option("--format", hidden=True, help="Old name of --table-format.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write SYNTHETIC multi-clinic analytics exports (staggered digital-triage starts, known H3 effect)."""
@@ -291,7 +298,7 @@ def generate(
         raise ReportInputError(f"--out {out}: exists and is not an empty folder; choose a new folder")
     output_folder(out)
     spec = GeneratorSpec(
-        clinics=clinics, rows=rows, months=months, seed=seed, table_format=table_format.value
+        clinics=clinics, rows=rows, months=months, seed=seed, table_format=(old_format or table_format).value
     )
 
     def progress(done: int, total: int) -> None:

@@ -414,3 +414,25 @@ def test_simulate_blanks_the_shares_of_a_suppressed_count_and_says_when_nothing_
     everyone = lines["NEWS2>=0 or risk>=0.99"]
     assert everyone[-4] == "100.0%" and everyone[-2:] == ["-", "0"]
     assert "sensitivity -: no completed referral was confirmed as justified" in printed
+
+
+@pytest.mark.parametrize("option", ["--table-format", "--format"])
+def test_generate_names_its_table_format_option_as_referrals_export_does(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`triage referrals export --format` chooses csv/parquet/.../analytics and `--table-format`
+    the tables inside an analytics export; generate's `--format` meant the latter. `--format`
+    stays as its old, hidden name."""
+    out = tmp_path / "gen"
+    args = ["report", "generate", "--clinics", "2", "--rows", "100", "--months", "8", "--out", str(out)]
+    assert main([*args, option, "csv", "--json"]) == 0
+    clinic = sorted(p for p in out.iterdir() if p.is_dir())[0]
+    assert {p.name for p in clinic.iterdir()} == {
+        "manifest.json",
+        "encounters.csv",
+        "facilities.csv",
+        "aggregates.csv",
+    }
+    capsys.readouterr()
+    assert main(["report", "generate", "--help"]) == 0
+    assert "--table-format" in capsys.readouterr().out
