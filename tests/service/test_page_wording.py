@@ -203,41 +203,47 @@ def test_demo_data_is_labelled_on_every_page_errors_and_login_included(staff: St
         assert response.status_code == status and "Demo data: synthetic patients" in response.text, path
 
 
-def test_a_reading_triage_cannot_take_is_explained_in_the_user_s_language_with_the_way_back(
+def _reading_form(html: str) -> str:
+    return html.split('id="reading-form"')[1].split("</form>")[0]
+
+
+def test_a_reading_triage_cannot_take_is_explained_beside_its_field_with_what_was_typed_kept(
     staff: Staff,
 ) -> None:
     made = _walk_in(staff, "E-1")
     csrf = staff.login(Role.nurse)
     page = f"/encounters/{made['encounter_id']}"
-    back = f'<a href="{page}">'
     expected = {
         "en": (
             "SpO2 186 % is outside the plausible range 40-100 %: the reading was not recorded.",
-            "Back to the patient",
+            "heart rate: the value is not a number: the reading was not recorded.",
         ),
-        "zh": ("血氧饱和度 186 % 超出可信范围（40-100 %），读数未记录。", "返回病人页面"),
+        "zh": ("血氧饱和度 186 % 超出可信范围（40-100 %），读数未记录。", "心率：数值不是数字，读数未记录。"),
     }
-    for language, (sentence, back_words) in expected.items():
+    for language, (sentence, no_number) in expected.items():
         _language(staff, csrf, language)
         typed = staff.client.post(
-            f"{page}/readings", data={"csrf_token": csrf, "code": "spo2", "value": "186", "unit": ""}
+            f"{page}/readings", data={"csrf_token": csrf, "code": "spo2", "value": "186", "unit": "%"}
         )
         assert typed.status_code == 422
-        assert sentence in typed.text and f"{back}{back_words}</a>" in typed.text, typed.text
-        assert "reading: spo2: value 186 % is outside the plausible range 40-100 %" in typed.text, (
-            "the record"
+        form = _reading_form(typed.text)  # the patient page again, the form as it was sent
+        error = form.split('<p class="field-error" id="reading-value-error">')[1].split("</p>")[0]
+        assert sentence in error and "spo2: value 186 % is outside the plausible range 40-100 %" in error, (
+            "the engine's words under it"
         )
+        assert 'value="186" aria-invalid="true" autofocus aria-describedby="reading-value-error"' in form
+        assert '<option value="spo2" selected>' in form and 'name="unit" maxlength="32" value="%"' in form
+        assert '<p class="error" role="alert">' not in typed.text, "no separate error page"
         words = staff.client.post(
             f"{page}/readings", data={"csrf_token": csrf, "code": "heart_rate", "value": "fast", "unit": ""}
         )
-        assert words.status_code == 422 and back in words.text
-        assert (
-            "heart rate: the reading was not recorded" if language == "en" else "心率：读数未记录"
-        ) in words.text
+        assert words.status_code == 422 and no_number in _reading_form(words.text)
+        assert 'value="fast" aria-invalid="true"' in _reading_form(words.text)
     observations = staff.client.get(
         f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse)
     )
     assert len(observations.json()["observations"]) == len(WALK_IN["observations"]), "nothing was stored"
+    back = f'<a href="{page}">'
     closed = staff.client.post(
         f"{page}/close", data={"csrf_token": csrf, "reason": "went home", "without_referral": "1"}
     )

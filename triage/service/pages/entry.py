@@ -1,4 +1,6 @@
-"""Manual entry on the staff pages: a walk-in patient, a reading typed in, "assess now"."""
+"""Manual entry on the staff pages: a walk-in patient, a reading typed in, a set of vital signs,
+"assess now". A form that cannot be done comes back on its page with the error beside the field
+and what was typed still in it (nothing stored)."""
 
 from __future__ import annotations
 
@@ -10,57 +12,97 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from referral.records import PatientIn
-from triage.errors import ClinicError, ImplausibleValueError, UserInputError
+from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
-from triage.service.pages.engine_text import EngineText
-from triage.service.pages.rendering import code_name, render
-from triage.vocabulary import CONCEPTS, Concept
+from triage.service.pages import forms, vitals
+from triage.service.pages.forms import HISTORY_QUESTIONS, FieldError, field_error, reading_error
+from triage.service.pages.staff import show_encounter, show_queue
+from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
+Typed = Annotated[str, Form(max_length=300)]  # checked here, so that a bad one comes back in its form
 # the words in an answer's brackets as the pages show it: "A（清醒）", "A (alert)"
 _BRACKETED = re.compile(r"[（(]([^）)]+)[）)]")
-# the engine's words for a value outside a reading's plausible range (``triage.observation``)
-_IMPLAUSIBLE = re.compile(
-    r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$"
-)
+_SEXES = ("unknown", "female", "male")
 
 
 @router.post("/walk-ins")
 def walk_in(
     request: Request,
     who: Writer,
-    mrn: Annotated[str, Form(min_length=1, max_length=64)],
-    name: Annotated[str, Form(max_length=200)] = "",
-    sex: Annotated[str, Form(pattern="^(female|male|unknown)$")] = "unknown",
-    age_years: Annotated[str, Form(max_length=3)] = "",
+    mrn: Typed = "",
+    name: Typed = "",
+    sex: Typed = "unknown",
+    age_years: Typed = "",
 ) -> Response:
-    if not mrn.strip():
-        raise UserInputError("mrn: the record number was empty (only spaces)", says="error.walk_in_mrn")
+    typed = {"mrn": mrn, "name": name, "sex": sex, "age_years": age_years}
+    errors: dict[str, FieldError] = {}
     age = None
-    if age_years.strip():
-        # isdecimal, not isdigit: '²' is a digit that int() refuses
-        if not age_years.strip().isdecimal() or int(age_years) > 130:
-            raise UserInputError(
-                f"age: {age_years!r} is not a whole number of years from 0 to 130",
-                says="error.walk_in_age",
-                params={"given": age_years.strip()},
-            )
-        age = int(age_years)
+    try:
+        age = _walk_in_age(age_years)
+    except UserInputError as exc:
+        errors["age_years"] = field_error(who.language, exc)
+    for field, refusal in (
+        ("mrn", _walk_in_mrn(mrn)),
+        ("name", _too_long("name", name, 200)),
+        ("sex", None if sex in _SEXES else UserInputError(f"sex: {sex!r} is not one of {', '.join(_SEXES)}")),
+    ):
+        if refusal is not None:
+            errors[field] = field_error(who.language, refusal)
+    if errors:
+        return _walk_in_again(request, who, typed, errors)
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
-    clinic.register_patient(
-        db,
-        PatientIn(mrn=mrn.strip(), name=name.strip() or None, sex=sex),
-        actor=who.username,
-    )
-    encounter = clinic.open_encounter(db, mrn.strip(), actor=who.username, age_years=age)
+    try:
+        clinic.register_patient(
+            db, PatientIn(mrn=mrn.strip(), name=name.strip() or None, sex=sex), actor=who.username
+        )
+        encounter = clinic.open_encounter(db, mrn.strip(), actor=who.username, age_years=age)
+    except UserInputError as exc:  # a value the record refuses; a conflict or a busy log: the error page
+        return _walk_in_again(request, who, typed, {"form": field_error(who.language, exc)})
     clinic.hub.publish("queue", encounter_id=encounter["id"])
     return RedirectResponse(f"/encounters/{encounter['id']}", status_code=303)
+
+
+def _walk_in_mrn(mrn: str) -> UserInputError | None:
+    if not mrn.strip():
+        return UserInputError("mrn: the record number was empty (only spaces)", says="error.walk_in_mrn")
+    return _too_long("mrn", mrn, 64)
+
+
+def _too_long(field: str, typed: str, limit: int) -> UserInputError | None:
+    if len(typed.strip()) <= limit:
+        return None
+    return UserInputError(
+        f"{field}: {len(typed.strip())} characters, at most {limit}",
+        says="error.too_long",
+        params={"limit": limit},
+    )
+
+
+def _walk_in_age(age_years: str) -> int | None:
+    if not age_years.strip():
+        return None
+    # isdecimal, not isdigit: '²' is a digit that int() refuses
+    if not age_years.strip().isdecimal() or int(age_years) > 130:
+        raise UserInputError(
+            f"age: {age_years!r} is not a whole number of years from 0 to 130",
+            says="error.walk_in_age",
+            params={"given": age_years.strip()},
+        )
+    return int(age_years)
+
+
+def _walk_in_again(
+    request: Request, who: Principal, typed: dict[str, str], errors: dict[str, FieldError]
+) -> Response:
+    """The queue page again, its walk-in form open with what was typed and the errors (422)."""
+    return show_queue(request, who, 422, {"walk_in": forms.FormState(typed, errors)})
 
 
 @router.post("/encounters/{encounter_id}/readings")
@@ -81,44 +123,65 @@ def add_reading(
             device="manual entry",
         )
     except ClinicError as exc:
-        return _not_recorded(request, who, encounter_id, code, exc)
+        # beside the field it is about: an unknown measurement, a unit, else the value
+        field = (
+            "code" if isinstance(exc, UnknownCodeError) else "unit" if isinstance(exc, UnitError) else "value"
+        )
+        typed = {"code": code, "value": value, "unit": unit}
+        sent = forms.FormState(typed, {field: reading_error(who.language, code, exc)})
+        return show_encounter(request, who, encounter_id, _refused(exc), {"reading": sent})
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
     return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
 
 
-# The reading form's groups, in the order a nurse works: what is observed at the bedside, body
-# measurements, laboratory results (every code not named here), the urine dipstick
-VITAL_SIGNS = (  # the NEWS2 chart's order
-    "resp_rate",
-    "spo2",
-    "supplemental_o2",
-    "sbp",
-    "dbp",
-    "heart_rate",
-    "consciousness",
-    "temperature",
-)
-BODY = ("height", "weight", "waist", "bmi")
+@router.post("/encounters/{encounter_id}/vitals")
+def add_vital_signs(
+    request: Request,
+    encounter_id: RecordId,
+    who: Writer,
+    resp_rate: Typed = "",
+    spo2: Typed = "",
+    supplemental_o2: Typed = "",
+    sbp: Typed = "",
+    dbp: Typed = "",
+    heart_rate: Typed = "",
+    consciousness: Typed = "",
+    temperature: Typed = "",
+    temperature_unit: Typed = vitals.TEMPERATURE_UNITS[0],
+) -> Response:
+    """A set of vital signs: every field filled is checked first; all good, they are stored in one
+    transaction with one observation time and the visit is assessed once; any bad, none is stored
+    and the form comes back (422) with each error beside its field and everything typed kept."""
+    typed = {
+        "resp_rate": resp_rate,
+        "spo2": spo2,
+        "supplemental_o2": supplemental_o2,
+        "sbp": sbp,
+        "dbp": dbp,
+        "heart_rate": heart_rate,
+        "consciousness": consciousness,
+        "temperature": temperature,
+        vitals.TEMPERATURE_UNIT: temperature_unit,
+    }
+    readings, errors = vitals.read_vital_signs(typed, who.language, datetime.now(UTC))
+    text = catalogue(who.language)
+    if errors or not readings:
+        says = text("vitals.not_recorded") if errors else text("vitals.none_given")
+        sent = forms.FormState(typed, {"form": FieldError(says), **errors})
+        return show_encounter(request, who, encounter_id, 422, {"vitals": sent})
+    db = runtime_of(request).databases.get()
+    clinic = clinic_dep(request)
+    clinic.add_observations(
+        db, encounter_id, readings, actor=who.username, reason="manual entry: vital signs"
+    )
+    clinic.assess_encounter(db, encounter_id, actor=who.username, source="page")
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
 
 
-def reading_groups() -> list[tuple[str, list[Concept]]]:
-    """The reading form's choices as (group message key, concepts): vital signs in the NEWS2
-    chart's order, body measurements, laboratory and urine dipstick in the vocabulary's order
-    (the same in both languages, never sorted by the English name)."""
-    vital = [CONCEPTS[code] for code in VITAL_SIGNS if code in CONCEPTS]
-    body = [CONCEPTS[code] for code in BODY if code in CONCEPTS]
-    rest = [c for c in CONCEPTS.values() if c.code not in VITAL_SIGNS and c.code not in BODY]
-    dipstick = [c for c in rest if c.code.startswith("urine_")]
-    laboratory = [c for c in rest if not c.code.startswith("urine_")]
-    groups = [
-        ("entry.group_vital", vital),
-        ("entry.group_body", body),
-        ("entry.group_laboratory", laboratory),
-        ("entry.group_dipstick", dipstick),
-    ]
-    return [(key, concepts) for key, concepts in groups if concepts]
+def _refused(exc: ClinicError) -> int:
+    return exc.status_hint if exc.status_hint < 500 else 422
 
 
 def typed_unit(unit: str) -> str | None:
@@ -151,47 +214,6 @@ def typed_answer(code: str, value: str) -> str:
     return typed
 
 
-def _not_recorded(
-    request: Request, who: Principal, encounter_id: int, code: str, exc: ClinicError
-) -> Response:
-    """A typed reading triage cannot take: said in the user's language with the reading by name
-    (a value outside the plausible range with the range and its unit), the engine's words under
-    it, and the way back to the patient (the form is on the patient page)."""
-    text, engine = catalogue(who.language), EngineText(who.language)
-    found = _IMPLAUSIBLE.fullmatch(str(exc)) if isinstance(exc, ImplausibleValueError) else None
-    if found is not None:
-        message = text(
-            "entry.implausible",
-            name=code_name(who.language, code),
-            given=engine.value(found["given"]),
-            range=engine.with_unit(f"{found['low']}-{found['high']}", found["unit"]),
-        )
-    elif code in CONCEPTS and CONCEPTS[code].answers:
-        answers = text("list.sep").join(engine.value(answer) for answer in CONCEPTS[code].answers)
-        message = text("entry.answers", name=code_name(who.language, code), answers=answers)
-    else:
-        message = text("entry.not_recorded", name=code_name(who.language, code))
-    return render(
-        request,
-        "error.html",
-        who,
-        status_code=exc.status_hint if exc.status_hint < 500 else 422,
-        message=message,
-        detail=f"reading: {exc}",
-        back=f"/encounters/{encounter_id}",
-    )
-
-
-# The history a nurse asks, on the "assess now" form: yes / no / not known, or left as stated before.
-HISTORY_QUESTIONS = (
-    "diabetes",
-    "hypertension",
-    "ckd",
-    "on_antihypertensives",
-    "current_smoker",
-    "family_history_ascvd",
-    "pregnant",
-)
 _ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
 Answer = Annotated[str, Form(max_length=8)]
 
@@ -207,16 +229,6 @@ def history_answers(answers: dict[str, str]) -> dict[str, bool | None]:
             raise UserInputError(f"history {question}: answer {answer!r} is not one of yes, no, unknown")
         context[question] = _ANSWERS[answer]
     return context
-
-
-def history_form_values(stated: dict[str, object]) -> dict[str, str]:
-    """What the form shows for each question: the answer stated earlier in the visit, or blank."""
-    values: dict[str, str] = {}
-    for question in HISTORY_QUESTIONS:
-        if question in stated:
-            answer = stated[question]
-            values[question] = "yes" if answer is True else "no" if answer is False else "unknown"
-    return values
 
 
 @router.post("/encounters/{encounter_id}/assess")

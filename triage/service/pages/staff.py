@@ -16,10 +16,17 @@ from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import REFERRAL_URGENCY
+from triage.service.pages import vitals
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
 from triage.service.pages.closure import closure_context
-from triage.service.pages.entry import HISTORY_QUESTIONS, history_form_values, reading_groups
+from triage.service.pages.forms import (
+    HISTORY_QUESTIONS,
+    FormState,
+    history_form_values,
+    reading_groups,
+    sent_back,
+)
 from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render
 
@@ -84,12 +91,22 @@ def home(who: Annotated[Principal, Depends(allow(*tuple(Role)))]) -> Response:
 
 @router.get("/queue")
 def queue_page(request: Request, who: Reader) -> Response:
+    return show_queue(request, who)
+
+
+def show_queue(
+    request: Request, who: Principal, status_code: int = 200, forms: dict[str, FormState] | None = None
+) -> Response:
+    """The queue page; ``forms``: its walk-in form sent back with what was typed and its errors."""
     return render(
         request,
         "queue.html",
         who,
+        status_code=status_code,
+        page_path="/queue",  # where a language switch returns to (not the form's POST address)
         rows=queue_rows(request),
         can_record=who.role in CLINICAL_WRITE,
+        forms=sent_back(forms),
     )
 
 
@@ -134,6 +151,18 @@ def _referral_targets(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/encounters/{encounter_id}")
 def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Response:
+    return show_encounter(request, who, encounter_id)
+
+
+def show_encounter(
+    request: Request,
+    who: Principal,
+    encounter_id: int,
+    status_code: int = 200,
+    forms: dict[str, FormState] | None = None,
+) -> Response:
+    """The patient page; ``forms``: an entry form sent back with what was typed and its errors
+    (``reading``, ``vitals``), shown again in place of the blank one."""
     db = runtime_of(request).databases.get()
     encounter = store.get_encounter(db, encounter_id)
     patient = store.get_patient(db, int(encounter["patient_id"]))
@@ -150,6 +179,9 @@ def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Res
         request,
         "encounter.html",
         who,
+        status_code=status_code,
+        page_path=f"/encounters/{encounter_id}",
+        forms=sent_back(forms),
         encounter=encounter,
         patient=patient,
         observations=store.list_observations(db, encounter_id),
@@ -165,6 +197,8 @@ def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Res
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
         reading_groups=reading_groups(),
+        vital_fields=vitals.FIELDS,
+        temperature_units=vitals.TEMPERATURE_UNITS,
         history_questions=HISTORY_QUESTIONS,
         history=history_form_values(visit_history.stated(encounter)),
         referral_urgency=REFERRAL_URGENCY.get(

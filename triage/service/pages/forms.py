@@ -1,0 +1,139 @@
+"""What the staff pages' entry forms offer (the reading form's groups, the history questions), and
+a form sent back: what the user typed and each field's error, so the page shows the form again
+with the error beside its field instead of a separate error page."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from triage.errors import ClinicError, ImplausibleValueError
+from triage.service.i18n import catalogue
+from triage.service.pages.engine_text import EngineText
+from triage.service.pages.rendering import code_name, error_text
+from triage.vocabulary import CONCEPTS, Concept
+
+# the engine's words for a value outside a reading's plausible range (``triage.observation``)
+_IMPLAUSIBLE = re.compile(
+    r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$"
+)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A field's error in the user's language, and the English record under it when it differs."""
+
+    text: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class FormState:
+    """A form as the page shows it: blank, or sent back with what was typed and its errors."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, FieldError] = field(default_factory=dict)
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default)
+
+    def error(self, name: str) -> FieldError | None:
+        return self.errors.get(name)
+
+    def first_error(self) -> str | None:
+        """The first field with an error, in the form's order: it takes the focus (``form``, an
+        error about the whole form, is no field)."""
+        return next((name for name in self.errors if name != "form"), None)
+
+
+def sent_back(forms: Mapping[str, FormState] | None = None) -> defaultdict[str, FormState]:
+    """The page's forms by name (``forms['vitals']``): the ones sent back, any other one blank."""
+    return defaultdict(FormState, forms or {})
+
+
+def field_error(language: str, exc: ClinicError) -> FieldError:
+    """A refusal (``error.says``) as a field's error: in the user's language, the English under it."""
+    shown = error_text(language, str(exc), exc)
+    return FieldError(shown, str(exc) if shown != str(exc) else None)
+
+
+def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
+    """A typed reading triage cannot take, said in the user's language with the reading by name:
+    a value outside the plausible range with the range and its unit, a coded reading with its
+    answers, a value that is no number as typed; the engine's words as the detail."""
+    text, engine = catalogue(language), EngineText(language)
+    name = code_name(language, code)
+    concept = CONCEPTS.get(code)
+    found = _IMPLAUSIBLE.fullmatch(str(exc)) if isinstance(exc, ImplausibleValueError) else None
+    if found is not None:
+        message = text(
+            "entry.implausible",
+            name=name,
+            given=engine.value(found["given"]),
+            range=engine.with_unit(f"{found['low']}-{found['high']}", found["unit"]),
+        )
+    elif concept is not None and concept.answers:
+        answers = text("list.sep").join(engine.value(answer) for answer in concept.answers)
+        message = text("entry.answers", name=name, answers=answers)
+    elif "is not a number" in str(exc):
+        message = text("entry.not_number", name=name)
+    else:
+        message = text("entry.not_recorded", name=name)
+    return FieldError(message, str(exc))
+
+
+# The reading form's groups, in the order a nurse works: what is observed at the bedside, body
+# measurements, laboratory results (every code not named here), the urine dipstick
+VITAL_SIGNS = (  # the NEWS2 chart's order
+    "resp_rate",
+    "spo2",
+    "supplemental_o2",
+    "sbp",
+    "dbp",
+    "heart_rate",
+    "consciousness",
+    "temperature",
+)
+BODY = ("height", "weight", "waist", "bmi")
+
+
+def reading_groups() -> list[tuple[str, list[Concept]]]:
+    """The reading form's choices as (group message key, concepts): vital signs in the NEWS2
+    chart's order, body measurements, laboratory and urine dipstick in the vocabulary's order
+    (the same in both languages, never sorted by the English name)."""
+    vital = [CONCEPTS[code] for code in VITAL_SIGNS if code in CONCEPTS]
+    body = [CONCEPTS[code] for code in BODY if code in CONCEPTS]
+    rest = [c for c in CONCEPTS.values() if c.code not in VITAL_SIGNS and c.code not in BODY]
+    dipstick = [c for c in rest if c.code.startswith("urine_")]
+    laboratory = [c for c in rest if not c.code.startswith("urine_")]
+    groups = [
+        ("entry.group_vital", vital),
+        ("entry.group_body", body),
+        ("entry.group_laboratory", laboratory),
+        ("entry.group_dipstick", dipstick),
+    ]
+    return [(key, concepts) for key, concepts in groups if concepts]
+
+
+# The history a nurse asks, on the "assess now" form: yes / no / not known, or left as stated before.
+HISTORY_QUESTIONS = (
+    "diabetes",
+    "hypertension",
+    "ckd",
+    "on_antihypertensives",
+    "current_smoker",
+    "family_history_ascvd",
+    "pregnant",
+)
+
+
+def history_form_values(stated: dict[str, object]) -> dict[str, str]:
+    """What the form shows for each question: the answer stated earlier in the visit, or blank."""
+    values: dict[str, str] = {}
+    for question in HISTORY_QUESTIONS:
+        if question in stated:
+            answer = stated[question]
+            values[question] = "yes" if answer is True else "no" if answer is False else "unknown"
+    return values

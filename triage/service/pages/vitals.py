@@ -1,0 +1,57 @@
+"""The vital-signs form of the patient page: one field for each of a set of observations (the
+NEWS2 chart's, in its order), any subset filled, sent once. Every field is checked before anything
+is stored: one bad field and none is recorded, the form coming back with the error beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from triage.errors import ClinicError, UnitError
+from triage.observation import Observation
+from triage.service.pages.forms import VITAL_SIGNS, FieldError, reading_error
+from triage.vocabulary import CONCEPTS
+
+# the temperature's units the form offers (°C, °F), the first one chosen unless the nurse says otherwise
+TEMPERATURE_UNITS = ("Cel", "[degF]")
+TEMPERATURE_UNIT = "temperature_unit"  # the form field that says which
+
+
+@dataclass(frozen=True)
+class VitalField:
+    """A field of the form: its reading's code, its unit (UCUM, blank for an answer) and the
+    answers a coded reading offers."""
+
+    code: str
+    unit: str
+    answers: tuple[str, ...]
+
+
+FIELDS = tuple(
+    VitalField(code, CONCEPTS[code].unit, CONCEPTS[code].answers) for code in VITAL_SIGNS if code in CONCEPTS
+)
+
+
+def read_vital_signs(
+    values: Mapping[str, str], language: str, observed_at: datetime
+) -> tuple[list[Observation], dict[str, FieldError]]:
+    """The readings the form gives (its blank fields left out), all observed at ``observed_at``,
+    and each bad field's error in ``language``; the caller stores the readings only when there is
+    no error at all."""
+    readings: list[Observation] = []
+    errors: dict[str, FieldError] = {}
+    for vital in FIELDS:
+        typed = values.get(vital.code, "").strip()
+        unit = values.get(TEMPERATURE_UNIT, TEMPERATURE_UNITS[0]) if vital.code == "temperature" else None
+        if not typed:
+            continue
+        try:
+            if unit is not None and unit not in TEMPERATURE_UNITS:
+                raise UnitError(f"temperature: unit {unit!r} is not one of {', '.join(TEMPERATURE_UNITS)}")
+            readings.append(
+                Observation.create(vital.code, typed, unit, observed_at=observed_at, device="manual entry")
+            )
+        except ClinicError as exc:
+            errors[vital.code] = reading_error(language, vital.code, exc)
+    return readings, errors
