@@ -224,15 +224,58 @@ def _img(data: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
 
 
+SHARE_COLUMNS = frozenset(
+    {
+        "local_share",
+        "referral_rate",
+        "digital_share",
+        "urgent_on_time_share",
+        "justified_share",
+        "share",
+        "share_before",
+        "referred_share",
+        "observed_referred_share",
+        "sensitivity",
+        "load_vs_capacity",
+    }
+)
+"""Table columns holding a share (0-1): the page shows them in %, as its key figures and plots."""
+POINT_COLUMNS = frozenset({"effect", "ci_low", "ci_high", "se", "load_shift"})
+"""Differences of shares (H3 effects and their intervals, the policy load shift): in points."""
+
+
+def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The page's copy of a table: shares in % and share differences in percentage points, one
+    decimal, the unit in the column name (the CSV and Parquet files keep the 0-1 values)."""
+    out = frame.copy()
+    formatters: dict[str, Any] = {}
+    for col in frame.columns:
+        unit = "%" if col in SHARE_COLUMNS else "points" if col in POINT_COLUMNS else None
+        if unit is not None:
+            name = f"{col} ({unit})"
+            out = out.rename(columns={col: name})
+            out[name] = 100 * frame[col].astype("float64")
+            decimals = 2 if col == "se" else 1
+            formatters[name] = lambda v, d=decimals: "suppressed/-" if pd.isna(v) else f"{v:.{d}f}"
+    return out, formatters
+
+
 def _table(frame: pd.DataFrame, limit: int = 60) -> str:
-    shown = frame.head(limit)
+    shown, formatters = _in_units(frame.head(limit))
     note = (
         f"<p>First {limit} of {len(frame)} rows; all rows in the CSV/Parquet file.</p>"
         if len(frame) > limit
         else ""
     )
     return (
-        shown.to_html(index=False, na_rep="suppressed/-", float_format=lambda v: f"{v:.3f}", border=0) + note
+        shown.to_html(
+            index=False,
+            na_rep="suppressed/-",
+            float_format=lambda v: f"{v:.3f}",
+            formatters=formatters,
+            border=0,
+        )
+        + note
     )
 
 

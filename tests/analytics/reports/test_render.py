@@ -69,6 +69,29 @@ def test_report_page_shows_key_figures_not_raw_json(
     assert "points (95% CI" in key
 
 
+def test_report_page_tables_show_shares_in_percent_and_effects_in_points(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """The page's tables printed shares as 0.498 under the key figures' 57.8%, and the H3 effects
+    as 0.163 under '+16.3 points'; the CSV files keep the 0-1 values."""
+    out = tmp_path / "report"
+    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    region = pd.read_csv(out / "tables" / "region_month.csv").iloc[0]
+    region_table = page[
+        page.index("<h2>By region and month</h2>") : page.index("<h2>Encounters by tier</h2>")
+    ]
+    assert "<th>local_share (%)</th>" in region_table and "<th>local_share</th>" not in region_table
+    assert f"<td>{100 * region['local_share']:.1f}</td>" in region_table
+    h3 = pd.read_csv(out / "tables" / "h3_summary.csv").iloc[0]
+    h3_table = page[page.index("<h2>H3: digital triage") : page.index("<h2>Counterfactual policy")]
+    assert "<th>effect (points)</th>" in h3_table and "<th>se (points)</th>" in h3_table
+    assert f"<td>{100 * h3['effect']:.1f}</td>" in h3_table and f"<td>{100 * h3['se']:.2f}</td>" in h3_table
+    policy_table = page[page.index("<h2>Counterfactual policy") : page.index("<h2>Sources</h2>")]
+    assert "<th>sensitivity (%)</th>" in policy_table and "<th>load_shift (points)</th>" in policy_table
+    assert 0 < region["local_share"] < 1  # the files are unchanged
+
+
 def test_plot_axes_state_units() -> None:
     months = ["2024-01", "2024-02"]
     region_month = pd.DataFrame({"region_code": ["R1", "R1"], "month": months, "local_share": [0.5, 0.6]})
