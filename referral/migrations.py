@@ -580,3 +580,24 @@ ALTER TABLE encounters ADD COLUMN context TEXT CHECK (
 )
 """,
     )
+
+
+@MIGRATIONS(name="0016_observation_reported")
+def m0016_observation_reported(db: Database) -> None:
+    """A converted observation keeps the value as received (``triage.observation.Observation``'s
+    ``reported_value`` and ``reported_unit``: 101.5 ``[degF]`` for a temperature stored as
+    38.6111111 ``Cel``), so that the pages can show what the nurse typed or the device sent beside
+    the canonical value, and a re-assessment compares glucose reported in mg/dL with the mg/dL
+    cut-offs as the first assessment did. Both or neither; rows stored before have neither (NULL:
+    received in the canonical unit, or not known).
+    """
+    _run(
+        db,
+        """
+ALTER TABLE observations ADD COLUMN reported_value REAL;
+ALTER TABLE observations ADD COLUMN reported_unit TEXT CHECK (
+    (reported_value IS NULL) = (reported_unit IS NULL)
+    AND (reported_unit IS NULL OR length(reported_unit) > 0)
+)
+""",
+    )

@@ -119,6 +119,9 @@ class ObservationIn(_Input):
     qc: str | None = Field(None, max_length=200)
     device: str | None = Field(None, max_length=200)
     device_message_id: str | None = Field(None, max_length=200)
+    # the value as received when it was converted to ``unit`` (101.5 [degF] for 38.6111111 Cel)
+    reported_value: float | None = None
+    reported_unit: str | None = Field(None, min_length=1, max_length=32)
 
     @field_validator("observed_at")
     @classmethod
@@ -132,6 +135,8 @@ class ObservationIn(_Input):
             raise ValueError(f"observation {self.code!r} has neither value_num nor value_text")
         if self.comparator is not None and self.value_num is None:
             raise ValueError(f"observation {self.code!r}: comparator {self.comparator} needs value_num")
+        if (self.reported_value is None) != (self.reported_unit is None):
+            raise ValueError(f"observation {self.code!r}: reported_value and reported_unit go together")
         return self
 
 

@@ -15,6 +15,7 @@ from tests.triage.conftest import NOW, RECENT, normal_vitals, ob
 from tests.triage.test_phrases import ignored_readings
 from tests.triage.test_rules import ALL_ON
 from triage import phrases
+from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.policy import load_policy
 from triage.service.i18n import catalogue_data
@@ -372,14 +373,39 @@ def test_a_readings_value_reads_in_the_pages_language() -> None:
     assert zh.value("neg") == "阴性" and zh.value("2+") == "2+" and zh.value("A") == "A（清醒）"
     assert zh.value("cannot be done") == "cannot be done", "another shape: as it is"
     assert (
-        zh.measurement(None, 37.9, None, "Cel") == "37.9 °C"
-        and zh.measurement("<", 1.1, None, "mmol/L") == "<1.1 mmol/L"
+        zh.measurement(_row("temperature", 37.9, "Cel")) == "37.9 °C"
+        and zh.measurement(_row("glucose_random", 1.1, "mmol/L", comparator="<")) == "<1.1 mmol/L"
     )
     assert (
-        zh.measurement(None, 96.0, None, "/min") == "96 次/分"
-        and zh.measurement(None, None, "air", None) == "未吸氧"
+        zh.measurement(_row("heart_rate", 96.0, "/min")) == "96 次/分"
+        and zh.measurement(_row("supplemental_o2", None, None, value_text="air")) == "未吸氧"
     )
     assert (
         zh.names(["current_smoker", "region_north", "a_new_field"])
         == "目前吸烟、居住在北方（长江以北）、a_new_field"
     )
+
+
+def _row(code: str, value: float | None, unit: str | None, **more: Any) -> dict[str, Any]:
+    """An ``observations`` row as the patient page gets it (a log before migration 0016: no
+    ``reported_*`` keys unless given)."""
+    return {"code": code, "value_num": value, "value_text": None, "comparator": None, "unit": unit, **more}
+
+
+def test_a_converted_reading_shows_its_codes_decimals_and_the_value_as_reported() -> None:
+    """101.5 °F is stored as 38.6111111 °C; the page showed "38.6111 °C" and not what was typed."""
+    stored = Observation.create("temperature", 101.5, "[degF]", observed_at="2026-12-05T08:00:00+08:00")
+    row = {**_row("temperature", stored.value, "Cel"), "reported_value": 101.5, "reported_unit": "[degF]"}
+    en, zh = EngineText("en"), EngineText("zh")
+    assert en.measurement(row) == "38.6 °C (reported 101.5 °F)"
+    assert zh.measurement(row) == "38.6 °C（原始报告值 101.5 °F）"
+    glucose = {
+        **_row("glucose_random", 600 / 18.016, "mmol/L", comparator=">"),
+        "reported_value": 600.0,
+        "reported_unit": "mg/dL",
+    }
+    assert en.measurement(glucose) == ">33.3 mmol/L (reported >600 mg/dL)"
+    assert en.measurement(_row("glucose_random", 5.55, "mmol/L")) == "5.55 mmol/L", "as typed: every digit"
+    # the reading an assessment used, in a reason's detail
+    used = EngineText("en", {"observations_used": [stored.model_dump(mode="json")]})
+    assert used.reading("temperature") == "38.6 °C (reported 101.5 °F)"

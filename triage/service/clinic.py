@@ -57,18 +57,21 @@ def observation_row(obs: Observation) -> ObservationIn:
         qc="qc" if obs.qc else None,
         device=obs.device,
         device_message_id=obs.source_message_id,
+        reported_value=obs.reported_value,
+        reported_unit=obs.reported_unit,
     )
 
 
 def observation_from_row(row: dict[str, Any]) -> Observation:
-    """Rebuild a stored observation (already canonical) for a re-assessment."""
+    """Rebuild a stored observation (already canonical) for a re-assessment, with the value as
+    received when it was converted (a row stored before migration 0016 has none)."""
     if row.get("value_text") == "cannot_be_done":
         value: Any = None
         status = "cannot_be_done"
     else:
         value = row["value_num"] if row["value_num"] is not None else row["value_text"]
         status = row["status"]
-    return Observation.create(
+    observation = Observation.create(
         row["code"],
         value,
         row["unit"],
@@ -79,6 +82,11 @@ def observation_from_row(row: dict[str, Any]) -> Observation:
         comparator=row["comparator"],
         source_message_id=row["device_message_id"],
     )
+    reported, reported_unit = row.get("reported_value"), row.get("reported_unit")
+    if reported is None or reported_unit is None or observation.value is None:
+        return observation
+    # the canonical value stays as stored (not re-converted from the reported one)
+    return observation.model_copy(update={"reported_value": float(reported), "reported_unit": reported_unit})
 
 
 def assessment_record(result: Assessment, idempotency_key: str | None = None) -> AssessmentIn:

@@ -182,6 +182,12 @@ class ObservationOut(BaseModel):
     status: str
     qc: str | None
     device: str | None
+    reported_value: float | None = Field(
+        None,
+        description="The number as received when it was converted to unit (101.5 for a temperature"
+        " received in [degF]); null: received in unit",
+    )
+    reported_unit: str | None = Field(None, description="The unit as received (UCUM) when converted")
     in_force: bool = Field(
         True, description="False: a device correction replaced or withdrew this reading (kept as history)"
     )

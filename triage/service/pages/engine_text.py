@@ -132,15 +132,43 @@ class EngineText:
             text += self.text.get("detail.reported", " ({value})").format(value=reported)
         return bounds(text)
 
-    def measurement(
-        self, comparator: str | None, number: float | None, answer: str | None, unit: str | None
-    ) -> str:
-        """A stored reading (its columns) as a person reads it: ``>33.3 mmol/L``, ``96 次/分``, ``阴性``
-        (every digit stored, no trailing ``.0``)."""
+    def measurement(self, row: Mapping[str, Any]) -> str:
+        """A stored reading (an ``observations`` row) as a person reads it: ``>33.3 mmol/L``,
+        ``96 次/分``, ``阴性``; see :meth:`numeric`."""
+        number = row.get("value_num")
         if number is None:
-            return self.value(answer or "")
-        shown = bounds(f"{comparator or ''}{number:g}")
-        return self.with_unit(shown, unit) if unit else shown
+            return self.value(row.get("value_text") or "")
+        # .get: a log saved before migration 0016 has no reported value
+        return self.numeric(
+            str(row["code"]),
+            row.get("comparator"),
+            float(number),
+            row.get("unit"),
+            row.get("reported_value"),
+            row.get("reported_unit"),
+        )
+
+    def numeric(
+        self,
+        code: str,
+        comparator: str | None,
+        value: float,
+        unit: str | None,
+        reported: float | None = None,
+        reported_unit: str | None = None,
+    ) -> str:
+        """A numeric reading: received in its canonical unit, as received (every digit, no trailing
+        ``.0``: ``96 次/分``, ``5.55 mmol/L``); converted, the canonical value to the code's decimals
+        (``triage.vocabulary.Concept.decimals``) and the value as reported (``38.6 °C (reported
+        101.5 °F)``), never the conversion's digits (38.6111 °C)."""
+        op = comparator or ""
+        known = CONCEPTS.get(code)
+        if reported is None or reported_unit is None or known is None:
+            shown = bounds(f"{op}{value:g}")
+            return self.with_unit(shown, unit) if unit else shown
+        text = self.with_unit(bounds(f"{op}{value:.{known.decimals}f}"), unit or known.unit)
+        as_reported = self.with_unit(bounds(f"{op}{reported:g}"), reported_unit)
+        return text + self.text.get("detail.reported", " ({value})").format(value=as_reported)
 
     def reading(self, code: str, value: object = None) -> str:
         """The reading of ``code`` the assessment used, as a person reads it; ``value`` (the
@@ -157,14 +185,9 @@ class EngineText:
             return self.text.get(f"detail.answer.{value}", value)
         if not isinstance(value, int | float):
             raise KeyError(code)
-        op = o.get("comparator") or ""
-        shown = self.with_unit(f"{op}{value:.4g}", o["unit"])
-        reported, reported_unit = o.get("reported_value"), o.get("reported_unit")
-        if reported is not None and reported_unit is not None:
-            shown += self._key("detail.reported").format(
-                value=self.with_unit(f"{op}{reported:g}", reported_unit)
-            )
-        return shown
+        return self.numeric(
+            code, o.get("comparator"), value, o["unit"], o.get("reported_value"), o.get("reported_unit")
+        )
 
     # --- reasons -----------------------------------------------------------------------------
     def detail(self, reason: Mapping[str, Any]) -> str:
