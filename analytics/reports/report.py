@@ -41,6 +41,8 @@ class Report:
     facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
     provenance_unknown: list[str] = field(default_factory=list)
     """Inputs without a manifest: whether they are real or SYNTHETIC cannot be told."""
+    directory_gap: str | None = None
+    """Which pooled clinics and receiving hospitals the facility directory lacks, if any."""
 
 
 def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engine:
@@ -212,7 +214,10 @@ def assemble(
             "facility_id": str(top["facility_id"].iloc[0]),
             "standardized_in_degree": float(top["standardized_in_degree"].iloc[0]),
         }
-    notes = list(pooled.notes)
+    absent = not_in_directory(facilities, raw["clinic_month"]["clinic_id"], raw["network"]["target"])
+    summary["not_in_directory"] = absent
+    gap = directory_gap(absent)
+    notes = list(pooled.notes) + ([gap] if gap else [])
     notes.append(
         "Policy sensitivity is measured on completed referrals with hospital feedback only; patients kept"
         " local have no confirmed outcome, so it is an upper bound."
@@ -226,7 +231,37 @@ def assemble(
         )
     if pooled.synthetic:
         notes.insert(0, "SYNTHETIC data: at least one input export is marked synthetic (teaching/test data).")
-    return Report(tables, summary, engine, pooled.synthetic, notes, facilities, unknown)
+    return Report(tables, summary, engine, pooled.synthetic, notes, facilities, unknown, gap)
+
+
+def not_in_directory(
+    facilities: pd.DataFrame, clinic_ids: pd.Series, hospital_ids: pd.Series
+) -> dict[str, list[str]]:
+    """Pooled clinics and receiving hospitals with no row in the facility directory."""
+    known = set(facilities["facility_id"].dropna().astype(str))
+    return {
+        "clinics": sorted(set(clinic_ids.dropna().astype(str)) - known),
+        "hospitals": sorted(set(hospital_ids.dropna().astype(str)) - known),
+    }
+
+
+def directory_gap(absent: dict[str, list[str]], shown: int = 5) -> str | None:
+    """One line on the facilities the directory lacks (a --facilities file of another region, or
+    exports without their facilities table): their tier reads 'unknown' and their capacity, beds
+    and location are missing, which the tables alone do not say."""
+    labels = {"clinics": "clinic(s)", "hospitals": "receiving hospital(s)"}
+    parts = []
+    for kind, ids in absent.items():
+        if ids:
+            listed = ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+            parts.append(f"{len(ids)} {labels[kind]} ({listed})")
+    if not parts:
+        return None
+    return (
+        f"facility directory: {' and '.join(parts)} are not in it, so their tier is 'unknown' and their"
+        " capacity, beds and location are missing (tier, load and network tables); give the region's"
+        " directory with --facilities"
+    )
 
 
 def _ratio(num: Any, den: Any) -> float | None:

@@ -140,6 +140,8 @@ def imbalance(
         written = write_report(report, out)
     s = report.summary
     rejected = report.tables["rejections"]
+    if report.directory_gap:
+        typer.echo(f"warning: {report.directory_gap}", err=True)
     if as_json:
         typer.echo(jsonout.dumps(s | {"report": written["html"], "rejections": rejected}))
     else:

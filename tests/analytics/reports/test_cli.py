@@ -436,3 +436,29 @@ def test_generate_names_its_table_format_option_as_referrals_export_does(
     capsys.readouterr()
     assert main(["report", "generate", "--help"]) == 0
     assert "--table-format" in capsys.readouterr().out
+
+
+def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bare encounters table with a --facilities file of other ids: every referral's tier read
+    'unknown' and capacities and locations were empty, with nothing printed to say why."""
+    export = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    shutil.copy(export / "encounters.parquet", tmp_path / "encounters.parquet")
+    directory = pd.read_parquet(export / "facilities.parquet")
+    directory["facility_id"] = "OTHER-" + directory["facility_id"]
+    directory.to_csv(tmp_path / "other-region.csv", index=False)
+    out = tmp_path / "report"
+    args = ["report", "imbalance", "-i", str(tmp_path / "encounters.parquet"), "-o", str(out), "-q"]
+    assert main([*args, "--facilities", str(tmp_path / "other-region.csv")]) == 0
+    err = capsys.readouterr().err
+    clinic = export.name
+    hospitals = sorted(pd.read_csv(out / "tables" / "network_edges.csv")["target"].unique())
+    assert err.startswith(f"warning: facility directory: 1 clinic(s) ({clinic}) and {len(hospitals)}")
+    assert "tier is 'unknown'" in err and err.count("\n") == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["not_in_directory"] == {"clinics": [clinic], "hospitals": hospitals}
+    assert "facility directory: 1 clinic(s)" in (out / "report.html").read_text(encoding="utf-8")
+    # with the export's own directory nothing is missing and nothing is said
+    assert main(["report", "imbalance", "-i", str(export), "-o", str(tmp_path / "ok"), "-q"]) == 0
+    assert "warning" not in capsys.readouterr().err
