@@ -293,7 +293,13 @@ def _pool_facilities(
         cols = {str(r[0]): str(r[1]) for r in rows}
         missing = [c for c in FACILITY_TYPES if c not in cols and c != "format_version"]
         if missing:
-            raise ReportInputError(f"--facilities {override}: missing column(s) {', '.join(missing)}")
+            hint = (
+                "; its 'id' column is the clinic directory's name (`triage referrals facilities load`):"
+                " rename it to facility_id"
+                if "facility_id" in missing and "id" in cols
+                else ""
+            )
+            raise ReportInputError(f"--facilities {override}: missing column(s) {', '.join(missing)}{hint}")
         selects.append((str(override), _facility_select(0, override, fmt, cols)))
         rejections.extend(_facility_value_rejections(con, str(override), override, fmt, cols))
     seen: set[Path] = set()

@@ -377,15 +377,29 @@ def test_a_facilities_file_that_cannot_be_read_is_one_line(
         assert err.startswith(f"error: --facilities {facilities}: {why}") and err.count("\n") == 1
 
 
+def test_a_clinic_directory_csv_as_facilities_says_which_column_to_rename(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The directory a clinic loads (`triage referrals facilities load`) names the id column `id`."""
+    from referral.facilities import DEMO_CSV
+
+    argv = ["report", "imbalance", "-q", "-i", str(generated[0]), "-o", str(tmp_path / "r")]
+    assert main([*argv, "--facilities", str(DEMO_CSV)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: --facilities {DEMO_CSV}: missing column(s) facility_id; its 'id' column is the clinic"
+        " directory's name (`triage referrals facilities load`): rename it to facility_id\n"
+    )
+
+
 def test_generate_a_negative_seed_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Was numpy's "ValueError: expected non-negative integer" traceback."""
     assert main(["report", "generate", "--seed", "-1", "--out", str(tmp_path / "gen")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(
-        "error: triage report generate: Invalid value for '--seed': Input should be greater than or equal to 0"
-    )
+    # typer words the limit ("-1 is not in the range x>=0", "Input should be greater than or equal to 0")
+    assert err.startswith("error: triage report generate: Invalid value for '--seed': ") and "0" in err
     assert err.count("\n") == 1 and not (tmp_path / "gen").exists()
 
 
