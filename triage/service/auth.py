@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -51,6 +51,22 @@ CLINICIAN_ONLY = (Role.clinician, Role.admin)
 # the roles whose work uses the API itself (device bridges, exports, metrics): the pages show
 # them API links and paths; clinicians and nurses work on the pages and never see them
 API_USERS = (Role.admin, Role.integrator, Role.analyst)
+# the roles that set up and look after the device links: the devices page and the API show them
+# how a device is connected (protocol, serial port with its baud rate and framing, TCP address),
+# the counts and the gateway's own error text; clinicians and nurses see whether a device is
+# connected, its last result and any problem in plain words
+DEVICE_ADMINS = (Role.admin, Role.integrator)
+#: What a device status row says to the other roles: the device, whether it is connected, when its
+#: last result came (and, on the page, the encounter it is attached to); not how it is connected.
+PLAIN_DEVICE_FIELDS = ("device", "link_up", "last_result_at")
+
+
+def device_status_for(role: Role, status: Mapping[str, Any]) -> dict[str, Any]:
+    """A device status row (``Runtime.device_status``) as ``role`` may see it: whole for
+    :data:`DEVICE_ADMINS`, else only :data:`PLAIN_DEVICE_FIELDS`."""
+    if role in DEVICE_ADMINS:
+        return dict(status)
+    return {key: status.get(key) for key in PLAIN_DEVICE_FIELDS}
 
 
 class NotAuthenticatedError(ClinicError):

@@ -11,7 +11,7 @@ from referral import facilities
 from referral.records import FacilityIn
 from referral.transactions import write
 from triage.service.api.deps import DbDep, RuntimeDep
-from triage.service.auth import ALL_ROLES, Principal, Role, allow
+from triage.service.auth import ALL_ROLES, Principal, Role, allow, device_status_for
 
 router = APIRouter(tags=["admin"])
 
@@ -88,9 +88,11 @@ def put_facility(facility_id: str, body: FacilityIn, db: DbDep, who: Admin) -> F
 
 
 @router.get("/devices", summary="Device links: up/down, last result, error counts")
-def device_status(rt: RuntimeDep, _: DeviceReader) -> list[DeviceStatus]:
+def device_status(rt: RuntimeDep, who: DeviceReader) -> list[DeviceStatus]:
+    """How each device is connected (``protocol``, ``port``), its counts and ``last_error`` only
+    for the roles that administer devices; null or 0 for clinicians and nurses."""
     rows: list[dict[str, Any]] = rt.device_status()
-    return [DeviceStatus.model_validate(r) for r in rows]
+    return [DeviceStatus.model_validate(device_status_for(who.role, r)) for r in rows]
 
 
 @router.get("/users", summary="Staff accounts")

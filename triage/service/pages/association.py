@@ -14,7 +14,14 @@ from referral.associations import Association
 from triage.errors import UserInputError
 from triage.service import associations as attaching
 from triage.service.api.deps import RecordId, runtime_of
-from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
+from triage.service.auth import (
+    CLINICAL_READ,
+    CLINICAL_WRITE,
+    DEVICE_ADMINS,
+    Principal,
+    allow,
+    device_status_for,
+)
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import local_time
 
@@ -79,18 +86,33 @@ def linked_readings(db: Any, encounter_id: int) -> dict[int, dict[str, Any]]:
 
 
 def device_rows(request: Request, who: Principal) -> dict[str, Any]:
-    """The device status rows, each with the encounter it is attached to (if any)."""
+    """The device status rows, each with the encounter it is attached to (if any) and its problem
+    in plain words (``problem``: a message key and its parameters, or None); the connection details,
+    counts and the gateway's error text only for the roles that administer devices (``technical``)."""
     rt = runtime_of(request)
-    rows = [dict(row) for row in rt.device_status()]
+    statuses = rt.device_status()
+    rows = [device_status_for(who.role, status) for status in statuses]
     attached = attaching.attached_by_device(rt, rt.databases.get())
-    for row in rows:
+    for row, status in zip(rows, statuses, strict=True):
         association = attached.get(str(row["device"]))
         row["attached"] = shown(association) if association else None
+        row["problem"] = problem(status)
     return {
         "devices": rows,
+        "technical": who.role in DEVICE_ADMINS,
         "can_attach": who.role in CLINICAL_WRITE,
         "show_patient": who.role in CLINICAL_READ,
     }
+
+
+def problem(status: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A device's problem as a person at the bedside can act on it: not connected (switch it on,
+    plug it in), or messages it sent that could not be used (tell whoever looks after devices)."""
+    if not status.get("link_up"):
+        return "devices.problem.not_connected", {}
+    if status.get("errors"):
+        return "devices.problem.unusable", {"count": status["errors"]}
+    return None
 
 
 def _back(back: str, default: str) -> str:
