@@ -159,6 +159,20 @@ def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
+def _check_some_ties(manifest: Path, key: str, ties: int, n: int, min_movers: int) -> None:
+    """A network of no ties (or of every possible tie) has no maximum-likelihood estimate: the fit
+    ended in 'no convergence after 60 Newton steps ... (separation)', naming neither the frame nor
+    the threshold that emptied it."""
+    dyads = n * (n - 1)
+    if 0 < ties < dyads:
+        return
+    what = "no pair of units has" if ties == 0 else "every ordered pair of units has"
+    raise StudyDataError(
+        f"{manifest}: frame {key!r}: {what} at least {min_movers} mover(s) ({ties} ties of {dyads} dyads),"
+        " so no model can be fitted; check the moves or edges file, or min_movers"
+    )
+
+
 def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str], synthetic: bool = False) -> Frame:
     """One frame of ``study.json``; ``synthetic`` is the study's flag, which a frame may override."""
     key = str(spec.get("key", "frame"))
@@ -175,6 +189,7 @@ def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str], synthe
         edges = _ties_from_edges(_read_csv(edges_path, "edges"), edges_path, set(ids), min_movers)
     else:
         raise StudyDataError(f"{folder / 'study.json'}: frame {key!r} needs either 'moves' or 'edges'")
+    _check_some_ties(folder / "study.json", key, len(edges), len(ids), min_movers)
     edgecov: dict[str, np.ndarray] = {}
     for name, rel in dict(spec.get("edgecov", {})).items():
         edgecov[name] = _read_matrix(folder / str(rel), ids)

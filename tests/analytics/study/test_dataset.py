@@ -181,3 +181,33 @@ def test_a_study_json_of_the_wrong_shape_or_encoding_is_a_located_error(
     (folder / "study.json").write_bytes(manifest)
     with pytest.raises(StudyDataError, match=message):
         load_study(folder, list(NODE_TERMS))
+
+
+def test_a_threshold_that_leaves_no_tie_names_the_frame_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """min_movers above every edge weight left an empty network, whose fit ended in 'no convergence
+    after 60 Newton steps ... (separation)' (exit 1), naming neither the frame nor the threshold."""
+    from triage.cli import main
+
+    folder = _copy(tmp_path)
+    manifest = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    manifest["frames"][0]["min_movers"] = 1000
+    (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["study", "rebuild", "--data", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {folder / 'study.json'}: frame 'region': no pair of units has at least 1000 mover(s)"
+        " (0 ties of 132 dyads), so no model can be fitted; check the moves or edges file, or min_movers\n"
+    )
+    # every ordered pair a tie is no better
+    ids = [f"R{i:02d}" for i in range(1, 13)]
+    (folder / "edges.csv").write_text(
+        "source,target,movers\n" + "".join(f"{a},{b},5\n" for a in ids for b in ids if a != b),
+        encoding="utf-8",
+    )
+    manifest["frames"][0]["min_movers"] = 1
+    (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(
+        StudyDataError, match=r"every ordered pair of units has at least 1 mover\(s\) \(132 ties"
+    ):
+        load_study(folder, list(NODE_TERMS))
