@@ -7,6 +7,7 @@ except ``started_at`` of an encounter, whose *local* calendar day is the queue's
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -19,12 +20,58 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from referral.errors import UserInputError, shown_input
 
 #: The largest record id any interface takes (API paths and bodies, pages, CLI arguments): SQLite
 #: stores 64-bit ids, and a larger number failed in the database instead of being refused.
 MAX_RECORD_ID = 2**62
+
+
+#: Unicode categories a record number never holds: control characters (C0 such as tab, line feed,
+#: NUL and ESC; DEL; C1), invisible format characters (zero-width space, bidirectional overrides),
+#: line and paragraph separators and lone surrogates. They broke the CLI's and the exports' lines,
+#: hid in the pages (two patients whose numbers look the same) or drove a terminal (ESC).
+_NOT_IN_RECORD_NUMBERS = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _record_number_problem(value: str) -> tuple[str, dict[str, object]] | None:
+    """What is wrong with ``value`` as a record number (see :func:`check_record_number`)."""
+    for position, char in enumerate(value, 1):
+        if unicodedata.category(char) in _NOT_IN_RECORD_NUMBERS:
+            code_point = f"U+{ord(char):04X}"
+            return (
+                f"the record number has a control or invisible character ({code_point}) at character"
+                f" {position}; type it without tabs, line breaks or other control characters",
+                {"position": position, "code_point": code_point},
+            )
+    return None
+
+
+def check_record_number(value: str, field: str = "mrn") -> str:
+    """``value`` unchanged if it may be a patient record number (MRN); else a
+    :class:`UserInputError` naming ``field``, the character's position and code point - never the
+    value (patient data). Every way a record number comes in is checked with it: registering a
+    patient (:class:`PatientIn`: the API, the walk-in page, the device pipeline), the API's request
+    bodies (:data:`RecordNumberInput`) and the CLI's ``--mrn``. Stored rows are not checked: a
+    number stored before stays readable and can still be found and used."""
+    found = _record_number_problem(value)
+    if found is not None:
+        raise UserInputError(f"{field}: {found[0]}", says="error.mrn_control", params=found[1])
+    return value
+
+
+def _record_number_input(value: object) -> object:
+    found = _record_number_problem(value) if isinstance(value, str) else None
+    if found is not None:
+        raise PydanticCustomError("record_number", found[0])  # the message alone, no "Value error, "
+    return value
+
+
+RecordNumberInput = BeforeValidator(_record_number_input)
+""":func:`check_record_number` for a request body's record number: a 422 naming the field's path
+(``patient.mrn``), before any pattern (a line break otherwise failed the pattern, unexplained)."""
 
 
 def _not_a_boolean(value: object) -> object:
@@ -89,6 +136,11 @@ class PatientIn(_Input):
     name: str | None = Field(None, max_length=200)
     sex: Sex = "unknown"
     birth_date: date | None = None
+
+    @field_validator("mrn")
+    @classmethod
+    def _record_number(cls, value: str) -> str:
+        return check_record_number(value, "mrn")
 
 
 class EncounterIn(_Input):

@@ -191,3 +191,13 @@ def test_devices_configured_in_the_gateway_can_be_attached(
     assert code == 0 and out.startswith("attached nonin-oximeter - encounter 2 (MRN-2)"), err
     code, _, err = attach("other")
     assert code == 1 and f"(known devices: nonin-oximeter, {OXIMETER})" in err
+
+
+@pytest.mark.parametrize("bad", ["MRN\t1", "MRN\n1", "MRN\x001", "MRN\x1b[31m1"])
+def test_a_record_number_with_a_control_character_is_refused_naming_the_option(
+    log: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    code, out, err = run(capsys, log, "attach", OXIMETER, "--mrn", bad, "--actor", "n")
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("error: --mrn: the record number has a control or invisible character (U+")
+    assert "at character 4" in err and "\x1b" not in err

@@ -17,6 +17,7 @@ from devices.profile import load_profile
 from referral import associations, closure, store
 from referral.associations import Association, when
 from referral.errors import UserInputError
+from referral.records import check_record_number
 from triage.cli.context import AppContext
 from triage.cli.output import print_json, print_table
 from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log
@@ -114,7 +115,9 @@ def attach(
     encounter_id = (
         encounter
         if encounter is not None
-        else associations.encounter_of_day(database, str(mrn), date.today().isoformat())
+        else associations.encounter_of_day(
+            database, check_record_number(str(mrn), "--mrn"), date.today().isoformat()
+        )
     )
     before = associations.active_for_device(database, device_id)
     association = associations.associate(

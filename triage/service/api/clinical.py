@@ -13,7 +13,7 @@ from referral import corrections, store
 from referral import queue as staff_queue
 from referral.closure import REASON_LIMIT
 from referral.queue import QueueState
-from referral.records import PatientIn
+from referral.records import PatientIn, RecordNumberInput
 from triage.assessment import Disposition
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
@@ -39,7 +39,9 @@ class _Body(BaseModel):
 
 
 class PatientCreate(_Body):
-    mrn: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number")
+    mrn: Annotated[str, RecordNumberInput] = Field(
+        min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number"
+    )
     name: str | None = Field(None, max_length=200)
     sex: Literal["female", "male", "unknown"] = "unknown"
     birth_date: date | None = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
@@ -131,7 +133,7 @@ class PatientContextIn(_Body):
 
 
 class EncounterCreate(_Body):
-    mrn: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+    mrn: Annotated[str, RecordNumberInput] = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
     age_years: Annotated[int | None, NotBoolean] = Field(None, ge=0, le=130)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
 
