@@ -60,15 +60,34 @@ def _scales(
 ) -> np.ndarray:
     total = np.zeros(len(stats))
     total_sq = np.zeros(len(stats))
+    low = np.full(len(stats), np.inf)
+    high = np.full(len(stats), -np.inf)
     count = 0
     for i, _, x in blocks:
         total += x.sum(axis=0)
         total_sq += (x * x).sum(axis=0)
+        low, high = np.minimum(low, x.min(axis=0)), np.maximum(high, x.max(axis=0))
         count += len(i)
+    _refuse_constant_terms(stats, low, high)
     var = np.maximum(total_sq / count - (total / count) ** 2, 0.0)
     sd = np.sqrt(var)
     # Constant columns (edges, sum) keep scale 1; so does any column with no variation.
     return np.where(sd > 1e-12, sd, 1.0)
+
+
+def _refuse_constant_terms(stats: list[Statistic], low: np.ndarray, high: np.ndarray) -> None:
+    """Two terms the same for every dyad (edges and a nodeicov of an attribute every unit shares,
+    or an edgecov matrix of zeros) cannot be told apart; that ended as 'no convergence ... (separation)'
+    or 'the information matrix is singular', naming no term."""
+    constant = [k for k in range(len(stats)) if low[k] == high[k]]
+    if len(constant) < 2:
+        return
+    base = next((k for k in constant if stats[k].name in ("edges", "sum")), constant[0])
+    named = ", ".join(f"{stats[k].name} (always {low[k]:g})" for k in constant if k != base)
+    raise ConvergenceError(
+        f"{named}: the same for every dyad, so not distinguishable from {stats[base].name}; drop the"
+        " term or check its attribute or covariate values (they do not vary)"
+    )
 
 
 def fit_dyad_independent(

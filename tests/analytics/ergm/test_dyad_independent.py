@@ -160,3 +160,26 @@ def test_bad_network_input_names_the_place() -> None:
     net = Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}))
     with pytest.raises(NetworkInputError, match="node 'b' has non-numeric value 'zwei'"):
         ergm("edges + nodeicov('x')", net)
+
+
+def test_a_term_that_is_the_same_for_every_dyad_is_named(toy) -> None:
+    """A constant node attribute (or a covariate matrix of zeros) is indistinguishable from edges:
+    the fit ended in 'no convergence after 60 Newton steps ... the MLE may not exist (separation)'
+    or 'the information matrix is singular', naming no term."""
+    from analytics.errors import ConvergenceError
+
+    net, raw = toy
+    nodes = net.nodes.assign(flat=10.0)
+    constant = Network(nodes, net.edges, edgecov={"M": raw["m"], "Z": np.zeros_like(raw["m"])})
+    with pytest.raises(
+        ConvergenceError,
+        match=re.escape(
+            "nodeicov.flat (always 10): the same for every dyad, so not distinguishable from edges"
+        ),
+    ):
+        ergm('edges + nodeicov("x") + nodeicov("flat")', constant)
+    with pytest.raises(ConvergenceError, match=re.escape("edgecov.Z (always 0): the same for every dyad")):
+        ergm('edges + edgecov("M") + edgecov("Z")', constant)
+    # alone, a constant term is the intercept: the same fit as edges
+    alone = ergm('nodeicov("flat")', constant)
+    assert alone.coef[0] * 10 == pytest.approx(ergm("edges", constant).coef[0], rel=1e-9)
