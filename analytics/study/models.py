@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.ergm import ErgmResult, Network, ergm
+from analytics.errors import ConvergenceError
 from analytics.study.dataset import Frame
 from analytics.study.generator import NODE_TERMS
 
@@ -73,7 +74,13 @@ def network_of(frame: Frame) -> Network:
 
 def fit_frame(frame: Frame, backend: str = "python") -> FrameFits:
     net = network_of(frame)
-    return FrameFits(frame, {name: ergm(formula, net, backend=backend) for name, formula in FORMULAS.items()})
+    fits: dict[str, ErgmResult] = {}
+    for name, formula in FORMULAS.items():
+        try:
+            fits[name] = ergm(formula, net, backend=backend)
+        except ConvergenceError as exc:  # say which of the study's frames and models
+            raise ConvergenceError(f"frame {frame.key!r}, {name}: {exc}") from None
+    return FrameFits(frame, fits)
 
 
 def _cell(coef: float, se: float, stars: str) -> str:

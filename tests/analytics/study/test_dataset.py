@@ -211,3 +211,24 @@ def test_a_threshold_that_leaves_no_tie_names_the_frame_and_exits_2(
         StudyDataError, match=r"every ordered pair of units has at least 1 mover\(s\) \(132 ties"
     ):
         load_study(folder, list(NODE_TERMS))
+
+
+def test_a_model_that_cannot_be_fitted_names_the_frame_the_model_and_the_term(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every unit with the same HTH: the rebuild ended in 'error: no convergence after 60 Newton
+    steps (last step 0.0105); the MLE may not exist (separation)' - which frame, model or term?"""
+    import pandas as pd
+
+    from triage.cli import main
+
+    folder = _copy(tmp_path)
+    nodes = pd.read_csv(folder / "nodes.csv")
+    nodes.assign(HTH=10).to_csv(folder / "nodes.csv", index=False)
+    assert main(["study", "rebuild", "--data", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: frame 'region', Model 1: nodeicov.HTH (always 10): the same for every dyad,"
+        " so not distinguishable from edges"
+    )
+    assert err.count("\n") == 1
