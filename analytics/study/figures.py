@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analytics.study.dataset import Frame
@@ -171,35 +172,49 @@ def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
     return _save(imbalance_figure(figures), path)
 
 
+TIER_COLOURS = {"high": "#d62728", "primary": "#1f77b4"}
+STATUS_WORDS = {"quoted_by_study_unverified": "quoted, unverified"}
+
+
 def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
-    """Figures 3 and 5: patients and bed occupancy by tier, each bar tagged with its status."""
+    """Figures 3 and 5: patients and bed occupancy by tier, each bar with its value and its status.
+
+    Figure 3 is on a log scale: the official visits (billions) next to the study's patient counts
+    (3.978 and 34.86 million) left the study's own contrast as two invisible bars."""
     fig, (patients, beds) = plt.subplots(1, 2, figsize=(12, 4.8))
     visits = figures[figures["measure"] == "visits_or_patients"]
-    patients.bar(
-        visits["label"],
-        visits["value"] / 1e6,
-        color=["#d62728" if "high" in t else "#1f77b4" for t in visits["tier"]],
-    )
-    patients.set_ylabel("visits or patients, million")
-    patients.set_title("Figure 3 - patients by tier")
-    patients.tick_params(axis="x", labelrotation=20)
     occ = figures[figures["measure"] == "bed_occupancy"]
-    beds.bar(occ["label"], occ["value"], color=["#d62728" if "high" in t else "#1f77b4" for t in occ["tier"]])
+    for ax, part, scale, value_format in (
+        (patients, visits, 1e6, lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),  # 3,880 / 3.98
+        (beds, occ, 1.0, lambda v: f"{v:.1f}%"),
+    ):
+        values = part["value"] / scale
+        # the status under each label: inside the bars it ran into the values
+        labels = [
+            f"{label}\n({STATUS_WORDS.get(st, st)})"
+            for label, st in zip(part["label"], part["status"], strict=True)
+        ]
+        colours = [TIER_COLOURS["high" if "high" in t else "primary"] for t in part["tier"]]
+        bars = ax.bar(labels, values, color=colours)
+        ax.bar_label(bars, labels=[value_format(v) for v in values], fontsize=8, padding=2)
+        plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor", fontsize=8)
+    patients.set_yscale("log")
+    patients.set_ylabel("visits or patients, million (log scale)")
+    patients.set_title("Figure 3 - patients by tier")
     beds.set_ylabel("bed occupancy, %")
     beds.set_title("Figure 5 - bed occupancy by tier")
-    beds.tick_params(axis="x", labelrotation=20)
-    for ax, part in ((patients, visits), (beds, occ)):
-        for i, status in enumerate(part["status"]):
-            ax.annotate(
-                status,
-                (i, 0),
-                textcoords="offset points",
-                xytext=(0, 3),
-                ha="center",
-                fontsize=7,
-                rotation=90,
-            )
-    fig.tight_layout()
+    beds.margins(y=0.12)
+    fig.legend(
+        handles=[
+            Patch(color=TIER_COLOURS["high"], label="hospitals (high tier)"),
+            Patch(color=TIER_COLOURS["primary"], label="primary care"),
+        ],
+        loc="upper center",
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig
 
 

@@ -66,6 +66,25 @@ def test_figure3_axis_says_what_the_millions_count() -> None:
     from analytics.study.imbalance import imbalance_table
 
     fig = figures.imbalance_figure(imbalance_table())
-    assert fig.axes[0].get_ylabel() == "visits or patients, million"  # was "million"
+    assert fig.axes[0].get_ylabel() == "visits or patients, million (log scale)"  # was "million"
     assert fig.axes[1].get_ylabel() == "bed occupancy, %"
+    plt.close(fig)
+
+
+def test_figure3_shows_the_studys_own_contrast_and_every_bar_says_its_value_and_status() -> None:
+    """On a linear axis next to 3,880 million official visits the study's 34.86 and 3.978 million
+    patients were two bars of no visible height; the colours had no legend and the status tags
+    were written over the bars."""
+    from analytics.study.imbalance import imbalance_table
+
+    fig = figures.imbalance_figure(imbalance_table())
+    patients, beds = fig.axes
+    assert patients.get_yscale() == "log"
+    values = [t.get_text() for t in patients.texts]
+    assert values == ["3,880", "4,250", "34.9", "3.98"]
+    assert [t.get_text() for t in beds.texts][:3] == ["74.5%", "78.2%", "52.1%"]
+    ticks = [t.get_text() for t in patients.get_xticklabels()]
+    assert ticks[0] == "China 2021 hospital visits\n(official)"
+    assert ticks[2] == "study: high-tier patients\n(quoted, unverified)"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["hospitals (high tier)", "primary care"]
     plt.close(fig)
