@@ -4,9 +4,14 @@ for every command that lists things (referrals, facilities, device associations,
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
+
+Tick = Callable[[str, int, int], None]
 
 
 def print_json(value: Any) -> None:
@@ -29,3 +34,36 @@ def examples(*commands: str) -> str:
     """A command's ``--help`` epilog: worked command lines, one a line (no square brackets: the
     help is Rich markup)."""
     return "Examples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+@contextmanager
+def step_progress(silent: bool, total: int, *, lines: bool = True) -> Iterator[Tick]:
+    """Progress of long work, always on stderr: on a terminal a bar that is gone when the work is
+    done; redirected, one ``... [k/n] step`` line per step (``lines``), as `triage report` does;
+    nothing when ``silent`` (--json, --quiet). Yields ``tick(step, done, total)``."""
+    if silent or not sys.stderr.isatty():
+
+        def say(step: str, done: int, of: int) -> None:
+            if lines and not silent:
+                typer.echo(f"... [{done}/{of}] {step}", err=True)
+
+        yield say
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # on stderr: rich's default console is stdout, so `... > out.txt` hid the bar from the
+    # terminal and wrote nothing useful to the file
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=total)
+
+        def tick(step: str, done: int, of: int) -> None:
+            bar.update(task, description=step, completed=done, total=of)
+
+        yield tick

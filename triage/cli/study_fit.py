@@ -10,7 +10,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
-from triage.cli.output import examples
+from triage.cli.output import examples, step_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -116,6 +116,9 @@ def fit_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar (shown on a terminal only).")
+    ] = False,
 ) -> None:
     """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm).
 
@@ -140,18 +143,22 @@ def fit_command(
     if response is not None and reference == "bernoulli":
         reference = "poisson"
     net = read_network(nodes, edges, _edgecov_pairs(edgecov or []), directed=not undirected)
-    result = ergm(
-        formula,
-        net,
-        response=response,
-        reference=reference,
-        backend=backend,
-        seed=seed,
-        bridges=DEFAULT_BRIDGES if bridges is None else bridges,
-        bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
-        max_iterations=iterations,
-        proposal=proposal,
-    )
+    # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
+    # when redirected, so a script or log gets the fit alone
+    with step_progress(as_json or quiet, total=1, lines=False) as tick:
+        result = ergm(
+            formula,
+            net,
+            response=response,
+            reference=reference,
+            backend=backend,
+            seed=seed,
+            progress=tick,
+            bridges=DEFAULT_BRIDGES if bridges is None else bridges,
+            bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
+            max_iterations=iterations,
+            proposal=proposal,
+        )
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
     else:

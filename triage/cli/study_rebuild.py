@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
-from triage.cli.output import examples
+from triage.cli.output import examples, step_progress
 from triage.cli.paths import output_folder
 
 
@@ -57,25 +55,8 @@ def rebuild_command(
         # Checked before the progress bar starts, so the error is the only line printed.
         raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
     output_folder(out)
-    silent = as_json or quiet
-    if silent or sys.stderr.isatty():
-        # On a terminal: a bar that is gone when the work is done.
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True, disable=silent
-        ) as bar:
-            task = bar.add_task("starting", total=6)
-
-            def tick(step: str, done: int, total: int) -> None:
-                bar.update(task, description=step, completed=done, total=total)
-
-            result = rebuild(out, data=data, seed=seed, backend=backend, progress=tick)
-    else:
-        # Redirected (a log, CI): the bar would draw nothing; say each step on stderr, as
-        # `triage report` does.
-        def say(step: str, done: int, total: int) -> None:
-            typer.echo(f"... [{done}/{total}] {step}", err=True)
-
-        result = rebuild(out, data=data, seed=seed, backend=backend, progress=say)
+    with step_progress(as_json or quiet, total=6) as tick:
+        result = rebuild(out, data=data, seed=seed, backend=backend, progress=tick)
     if as_json:
         payload = {
             "out": str(result.out),

@@ -299,3 +299,24 @@ def test_a_folder_or_a_file_not_in_utf8_is_one_line_naming_it(
     for argv, message in cases:
         assert main([*base, *argv]) == 2
         assert capsys.readouterr().err == f"error: {message}\n"
+
+
+def test_a_terminal_sees_the_fits_progress_on_stderr_and_a_redirected_run_none(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An MCMC fit and its bridge sampling (tens of seconds at 88 units) showed nothing while they
+    ran. On a terminal a bar now does, on stderr, so `... > fit.txt` still shows it and the file
+    holds the fit alone; redirected, or with --quiet, nothing is added."""
+    summary = [a for a in MCMC_FIT if a != "--json"]
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm")
+    assert main(summary) == 0
+    captured = capsys.readouterr()
+    # the bar (redrawn ten times a second: which steps it caught varies; the last is drawn)
+    assert "━" in captured.err and "bridge sampling" in captured.err
+    assert "━" not in captured.out and captured.out.startswith("Call:")
+    assert main([*summary, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    assert main(summary) == 0
+    assert capsys.readouterr().err == ""

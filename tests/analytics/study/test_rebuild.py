@@ -185,6 +185,21 @@ def test_cli_progress_is_shown_on_stderr_when_not_a_terminal(
     assert capsys.readouterr().err == ""
 
 
+def test_cli_progress_bar_on_a_terminal_is_drawn_on_stderr_not_in_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar went to rich's default console, stdout: `triage study rebuild > run.txt` on a
+    terminal showed no progress and the bar's drawing went into run.txt."""
+    example = Path(__file__).resolve().parents[3] / "examples" / "study"
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm")
+    assert main(["study", "rebuild", "--data", str(example), "--out", str(tmp_path / "a")]) == 0
+    captured = capsys.readouterr()
+    # the bar (redrawn ten times a second, so which steps it caught varies; the last is drawn)
+    assert "━" in captured.err and "done" in captured.err and "[2/6]" not in captured.err
+    assert "━" not in captured.out and "\x1b[" not in captured.out
+
+
 def test_every_table_file_built_from_synthetic_flows_says_so(rebuilt) -> None:
     result, _ = rebuilt
     out = result.out
