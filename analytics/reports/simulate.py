@@ -111,7 +111,17 @@ minus the published observed share did too)."""
 
 
 def published(curve: pd.DataFrame) -> pd.DataFrame:
-    """The curve as the report publishes it: counts from 1 to 4 blank, with every rate built on one."""
-    return suppress(
+    """The curve as the report publishes it: counts from 1 to 4 blank, with every rate built on one.
+
+    ``missed`` is ``confirmed - confirmed_referred`` and ``confirmed`` (one number for the whole
+    pool) stands in every row, so a blank ``missed`` was the difference of two published counts,
+    and a blank ``confirmed_referred`` likewise: each is blanked with the other (and the
+    sensitivity)."""
+    out = suppress(
         curve, ["encounters", "referred", "confirmed", "confirmed_referred", "missed"], CURVE_RATES
     )
+    either = out["missed"].isna() | out["confirmed_referred"].isna()
+    for col in ("missed", "confirmed_referred", "sensitivity"):
+        out["suppressed_cells"] += (either & out[col].notna()).astype("int64")
+        out[col] = out[col].mask(either)
+    return out

@@ -244,7 +244,7 @@ def simulate(
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         typer.echo(banner)
     typer.echo(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
-    typer.echo(f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity':>12} {'missed':>8}")
+    typer.echo(f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity':>12} {'missed':>10}")
     for row in curve.to_dict("records"):
         # a blank rate is a suppressed count (1-4) unless its denominator is 0: no confirmed case
         referred = "suppressed" if _blank(row["referred_share"]) else f"{100 * row['referred_share']:.1f}%"
@@ -253,8 +253,9 @@ def simulate(
             sens = f"{100 * row['sensitivity']:.1f}%"
         else:
             sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
-        missed = "<5" if _blank(row["missed"]) else str(row["missed"])
-        typer.echo(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>8}")
+        # blank: under 5, or blanked with a confirmed_referred under 5 (it is their difference)
+        missed = "suppressed" if _blank(row["missed"]) else str(row["missed"])
+        typer.echo(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>10}")
     if (curve["confirmed"] == 0).any():
         typer.echo("sensitivity -: no completed referral was confirmed as justified, so none to measure")
     _echo_rejections(result.rejections)

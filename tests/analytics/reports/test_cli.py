@@ -476,3 +476,31 @@ def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
     # with the export's own directory nothing is missing and nothing is said
     assert main(["report", "imbalance", "-i", str(export), "-o", str(tmp_path / "ok"), "-q"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_simulate_a_missed_count_under_5_is_not_given_back_by_its_complement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """missed = confirmed - confirmed_referred: blanking a missed of 3 while publishing both of
+    those (confirmed is the same in every row) published the 3."""
+    small = tmp_path / "small"
+    generate(GeneratorSpec(clinics=2, rows=100, months=8, seed=7), small)
+    table = pd.read_parquet(sorted(p for p in small.iterdir() if p.is_dir())[0] / "encounters.parquet")
+    table = table.assign(
+        red_flags="", risk_cvd10=0.0, news2=9, referral_status="completed", referral_justified=True
+    )
+    table.loc[table.index[:3], "news2"] = 0
+    table.to_parquet(tmp_path / "encounters.parquet", index=False)
+    out = tmp_path / "sim"
+    args = ["report", "simulate", "-i", str(tmp_path / "encounters.parquet"), "-o", str(out), "-q"]
+    assert main([*args, "-t", "5:0.99,0:0.99"]) == 0
+    printed = capsys.readouterr().out
+    curve = pd.read_csv(out / "tables" / "policy_curve.csv").set_index("policy")
+    three = curve.loc["NEWS2>=5 or risk>=0.99"]
+    assert three["confirmed"] == len(table)
+    assert three[["missed", "confirmed_referred", "sensitivity"]].isna().all()
+    assert three["suppressed_cells"] == 3
+    everyone = curve.loc["NEWS2>=0 or risk>=0.99"]
+    assert everyone["missed"] == 0 and everyone["confirmed_referred"] == len(table)
+    line = next(x for x in printed.splitlines() if x.startswith("NEWS2>=5 or risk>=0.99"))
+    assert line.split()[-2:] == ["suppressed", "suppressed"]
