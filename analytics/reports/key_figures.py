@@ -19,9 +19,22 @@ H3_LABELS = {
 }
 
 
-def percent(value: Any) -> str:
-    """A share (0-1) as a percentage with one decimal; '-' for a suppressed or missing value."""
-    return "-" if value is None or value != value else f"{100 * float(value):.1f}%"
+#: What a missing key share means: the summary's shares are pool totals, never suppressed, so
+#: one is missing only when its denominator is 0 ('-' said nothing of that).
+NONE_TO_MEASURE = {
+    "urgent_on_time_share": "n/a (no urgent referral arrived)",
+    "justified_share": "n/a (no referral completed)",
+}
+
+
+def percent(value: Any, missing: str = "-") -> str:
+    """A share (0-1) as a percentage with one decimal; ``missing`` for a missing value."""
+    return missing if value is None or value != value else f"{100 * float(value):.1f}%"
+
+
+def share(summary: dict[str, Any], key: str) -> str:
+    """A key share of the summary in %, or why there is none."""
+    return percent(summary.get(key), NONE_TO_MEASURE.get(key, "n/a (no encounters)"))
 
 
 def h3_estimate(key: str, estimate: dict[str, Any] | None) -> str:
@@ -54,10 +67,10 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("data", data[summary.get("synthetic")]),
         ("encounters pooled", encounters_pooled(summary)),
         ("clinics / regions / months", f"{summary['clinics']} / {summary['regions']} / {summary['months']}"),
-        ("resolved in primary care (local share)", percent(summary.get("local_share"))),
-        ("referral rate", percent(summary.get("referral_rate"))),
-        ("urgent referrals arriving on time", percent(summary.get("urgent_on_time_share"))),
-        ("completed referrals confirmed justified", percent(summary.get("justified_share"))),
+        ("resolved in primary care (local share)", share(summary, "local_share")),
+        ("referral rate", share(summary, "referral_rate")),
+        ("urgent referrals arriving on time", share(summary, "urgent_on_time_share")),
+        ("completed referrals confirmed justified", share(summary, "justified_share")),
     ]
     rows += [(H3_LABELS[key], h3_estimate(key, summary.get(key))) for key in H3_LABELS]
     top = summary.get("top_hospital")

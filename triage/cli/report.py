@@ -120,7 +120,7 @@ def imbalance(
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
     from analytics.reports import jsonout
-    from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, percent
+    from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, share
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
@@ -153,9 +153,9 @@ def imbalance(
         )
         typer.echo(f"encounters pooled: {encounters_pooled(s)}")
         typer.echo(
-            f"local share {percent(s['local_share'])}, referral rate {percent(s['referral_rate'])},"
-            f" urgent arrivals on time {percent(s['urgent_on_time_share'])},"
-            f" referrals confirmed justified {percent(s['justified_share'])}"
+            f"local share {share(s, 'local_share')}, referral rate {share(s, 'referral_rate')},"
+            f" urgent arrivals on time {share(s, 'urgent_on_time_share')},"
+            f" referrals confirmed justified {share(s, 'justified_share')}"
         )
         for key, label in H3_LABELS.items():
             typer.echo(f"{label}: {h3_estimate(key, s.get(key))}")

@@ -45,7 +45,8 @@ def test_key_figures_are_percentages_and_points_with_their_interval() -> None:
         " 3 values left empty; 0 files rejected)"
     )
     assert rows["urgent referrals arriving on time"] == "96.9%"
-    assert rows["completed referrals confirmed justified"] == "-"  # suppressed
+    # None: no completed referral to measure (pool totals are never suppressed); '-' said nothing
+    assert rows["completed referrals confirmed justified"] == "n/a (no referral completed)"
     assert (
         rows["H3 interrupted time series"] == "local share +16.3 points (95% CI +15.3 to +17.2; 20 clinics)"
     )
