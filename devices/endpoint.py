@@ -42,7 +42,8 @@ class DeviceEndpoint:
     transport: SerialSpec | TcpListenSpec | TcpConnectSpec | BleSpec
     make_driver: Callable[[], LinkDriver]
     #: For a conversation that resumes from what is stored (a glucose meter's RACP fetch asks for
-    #: records after the last stored sequence number): builds the driver from the clinic database.
+    #: records after the last stored sequence number; a POCT1-A2 meter is sent an operator list
+    #: only when it differs from the one it acknowledged): builds the driver from the clinic database.
     make_resumed_driver: Callable[[Database], LinkDriver] | None = None
     decode: Callable[[bytes, str], Decoded]  # (raw message, received_at ISO time) -> records
     wire_log_dir: Path | None = None

@@ -122,6 +122,9 @@ class DeviceStatus:
     refused_peers: int = 0
     #: The device's AE or ESC to one of the gateway's own messages (POCT1-A2 REQ/DTV), by what.
     refused_by_device: Counter[str] = field(default_factory=Counter)
+    #: Messages the gateway does not handle (a POCT1-A2 OPL.R02 or EVS.R01 from the device), by
+    #: kind: acknowledged, logged and counted, never an error (their bytes are in the wire log).
+    unhandled: Counter[str] = field(default_factory=Counter)
     tolerance_counts: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
@@ -129,6 +132,7 @@ class DeviceStatus:
         data["held"] = dict(self.held)
         data["tolerance_counts"] = dict(self.tolerance_counts)
         data["refused_by_device"] = dict(self.refused_by_device)
+        data["unhandled"] = dict(self.unhandled)
         return data
 
 
@@ -255,6 +259,7 @@ class Gateway:
                 counters=counters,
                 on_refused=lambda what: self._refused_by_device(endpoint, what),
                 on_unchanged=lambda: setattr(status, "unchanged", status.unchanged + 1),
+                on_unhandled=lambda what: self._unhandled(endpoint, what),
             )
         except LinkClosed as exc:
             status.last_error = str(exc)
@@ -403,6 +408,21 @@ class Gateway:
         status.last_error = f"the device refused {what} (its note is in the wire log)"
         log.warning(
             "device %s: the device refused %s (its note is in the wire log)", endpoint.device_id, what
+        )
+
+    def _unhandled(self, endpoint: DeviceEndpoint, what: str) -> None:
+        status = self._status[endpoint.device_id]
+        status.unhandled.update([what])
+        # The first of each kind is a warning; the same kind again is only counted (a device that
+        # sends events at every conversation would otherwise fill the log).
+        level = logging.WARNING if status.unhandled[what] == 1 else logging.DEBUG
+        log.log(
+            level,
+            "device %s: %s is not handled by the gateway; acknowledged and ignored (%d so far; "
+            "its bytes are in the wire log)",
+            endpoint.device_id,
+            what,
+            status.unhandled[what],
         )
 
     def _discarded(self, endpoint: DeviceEndpoint, reason: str) -> None:

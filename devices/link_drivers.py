@@ -9,7 +9,9 @@ The one rule that matters here: a message's final acknowledgement is emitted AFT
 * Line protocols have no acknowledgement: every complete line is a message.
 * POCT1-A2: the conversation driver is :class:`devices.poct1a_conversation.Poct1aDriver`; an
   observation message's ACK.R01 is placed after its ``Received``. A profile's operator list is
-  read when the driver factory is built (an invalid file stops ``listen`` before it starts).
+  read when the endpoint is built (an invalid file stops ``listen`` before it starts); which list
+  each meter acknowledged is kept in the clinic database
+  (``referral.meter_operator_lists``), so a restarted gateway does not send it again.
 * Bluetooth LE: a glucose meter's stored records are fetched by
   :class:`devices.glucose_fetch.GlucoseFetchDriver`, resuming after the last stored sequence
   number; a blood-pressure monitor's, thermometer's, oximeter's or weight scale's values by
@@ -37,7 +39,7 @@ from devices.endpoint import Decoded, DeviceEndpoint
 from devices.errors import CodecError
 from devices.gatt_subscription import MEASUREMENTS, SubscriptionDriver
 from devices.glucose_fetch import GlucoseFetchDriver
-from devices.operator_delivery import OperatorListDelivery
+from devices.operator_delivery import AcknowledgedLists, OperatorListDelivery, RememberedLists
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult
@@ -45,6 +47,7 @@ from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Recei
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number
+from referral.meter_operator_lists import MeterOperatorLists
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -308,9 +311,38 @@ def transport_from_profile(profile: DeviceProfile) -> SerialSpec | TcpListenSpec
     raise LinkError(f"{where}: no transport; add a [serial] or [tcp] table, or pass --port / --tcp-listen")
 
 
+def operator_list_delivery(profile: DeviceProfile) -> OperatorListDelivery | None:
+    """The profile's ``[poct1a] operator_list``, read now (an :class:`OperatorListError` when the
+    file is missing or invalid), or None when it names none."""
+    operators = profile.poct1a.operator_list if profile.protocol == "poct1a" else None
+    return OperatorListDelivery(Path(operators)) if operators else None
+
+
+def poct1a_driver(
+    profile: DeviceProfile,
+    counter: ToleranceCounter,
+    operator_lists: OperatorListDelivery | None,
+    acknowledged_lists: AcknowledgedLists,
+) -> Poct1aDriver:
+    """One POCT1-A2 conversation; the profile's operator list (shared by its sessions) and where
+    the lists each meter acknowledged are kept."""
+    return Poct1aDriver(
+        profile,
+        tolerated=_ToleranceDiff(counter, profile.device_id).events,
+        operator_lists=operator_lists,
+        acknowledged_lists=acknowledged_lists,
+    )
+
+
 def make_driver_factory(
-    profile: DeviceProfile, clock: Callable[[], float], counter: ToleranceCounter
+    profile: DeviceProfile,
+    clock: Callable[[], float],
+    counter: ToleranceCounter,
+    operator_lists: OperatorListDelivery | None = None,
 ) -> Callable[[], LinkDriver]:
+    """A fresh driver per session, without the clinic database: a POCT1-A2 profile's meters'
+    acknowledged operator lists (``operator_lists``, else the profile's file read now) are kept
+    in memory for this factory's life."""
     if profile.protocol == "astm":
         return lambda: AstmDriver(profile, clock, counter)
     if profile.protocol == "hl7":
@@ -318,12 +350,10 @@ def make_driver_factory(
     if profile.protocol == "line":
         return lambda: LineDriver(profile, counter)
     if profile.protocol == "poct1a":
-        # One operator list per profile, shared by its sessions: it remembers what each meter holds.
-        operators = profile.poct1a.operator_list
-        delivery = OperatorListDelivery(Path(operators)) if operators else None
-        return lambda: Poct1aDriver(
-            profile, tolerated=_ToleranceDiff(counter, profile.device_id).events, operator_lists=delivery
-        )
+        # One operator list per profile, shared by its sessions, and what each meter acknowledged.
+        delivery = operator_lists or operator_list_delivery(profile)
+        remembered = RememberedLists()
+        return lambda: poct1a_driver(profile, counter, delivery, remembered)
     if profile.protocol == "ble" and profile.ble is not None:
         if profile.ble.service == "glucose":
             return lambda: GlucoseFetchDriver(profile, last_sequence=None)
@@ -358,17 +388,24 @@ def endpoint_from_profile(
     """Everything the gateway needs for one profile; ``transport`` overrides the profile's."""
     counter = ToleranceCounter()
     resumed: Callable[[Database], LinkDriver] | None = None
+    delivery = operator_list_delivery(profile)
     if profile.ble is not None and profile.ble.service == "glucose":
 
         def resumed(db: Database) -> LinkDriver:
             last = last_sample_number(db, profile.device_id, SEQUENCE_PREFIX)
             return GlucoseFetchDriver(profile, last_sequence=last)
 
+    elif delivery is not None:
+
+        def resumed(db: Database) -> LinkDriver:
+            # What each meter acknowledged is in the clinic database: it survives a restart.
+            return poct1a_driver(profile, counter, delivery, MeterOperatorLists(db, profile.device_id))
+
     return DeviceEndpoint(
         device_id=profile.device_id,
         protocol=profile.protocol,
         transport=transport or transport_from_profile(profile),
-        make_driver=make_driver_factory(profile, clock.now, counter),
+        make_driver=make_driver_factory(profile, clock.now, counter, delivery),
         decode=make_decoder(profile, counter),
         make_resumed_driver=resumed,
         wire_log_dir=wire_log_dir,

@@ -21,6 +21,10 @@ A point-of-care device (or its dock) connects and leads::
     OBS.R01 / OBS.R02, repeated  -> stored, THEN ACK.R01 AA (persist before ACK)
     EOT.R01  end of topic OBS    -> ACK.R01 AA, then END.R01 NRM (request mode)
     END.R01                      -> (conversation over; nothing sent)
+    KPA.R01  (keep-alive)        -> ACK.R01 AA
+    anything else that parses    -> ACK.R01 AA, reported as ``Unhandled`` (counted and logged by
+    (EVS.R01, OPL.R01/R02,          the gateway): e.g. an OPL.R02 operator list update or an
+     REQ.R01, DTV.R01/R02)           EVS.R01 event the gateway does not read
 
 Every ACK echoes the acknowledged message's ``HDR.control_id`` in ``ACK.ack_control_id``. A
 message that does not parse (malformed XML, DOCTYPE, unknown root, no control id) is stored whole
@@ -39,7 +43,8 @@ EOT.R01 closing it), or silence past the application timeout while the host wait
 is reported as a ``Refused`` event too (counted, note in the wire log), the remaining pages are
 not sent, the topic is closed and the conversation goes on to the observations. Only a list the
 meter acknowledged completely (every OPL.R01 and the EOT.R01 with AA) is recorded as delivered
-(``devices.operator_delivery``); any other outcome sends it again in the next conversation.
+(``devices.operator_delivery``, kept where the gateway keeps its state: the clinic database);
+any other outcome sends it again in the next conversation.
 """
 
 from __future__ import annotations
@@ -64,13 +69,21 @@ from devices.codecs.poct1a import (
     recover_control_id,
 )
 from devices.codecs.poct1a_operators import build_end_of_topic, build_operator_list, operator_pages
-from devices.operator_delivery import OperatorListDelivery, OperatorListOffer
+from devices.operator_delivery import (
+    AcknowledgedLists,
+    OperatorListDelivery,
+    OperatorListOffer,
+    RememberedLists,
+)
 from devices.operator_list import Operator
 from devices.profile import DeviceProfile
-from devices.session import Discarded, Junk, LinkEvent, Received, Refused, Send
+from devices.session import Discarded, Junk, LinkEvent, Received, Refused, Send, Unhandled
 
 #: Bounds on a device-announced application timeout (seconds).
 MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1.0, 3600.0
+#: Device messages this host acts on; any other that parses is acknowledged and reported
+#: ``Unhandled`` (observations, ACK.R01 and END.R01 are handled before this set is looked at).
+HANDLED = frozenset({"HEL.R01", "DST.R01", "ESC.R01", "EOT.R01", "KPA.R01"})
 
 
 def _note(message: Poct1aMessage) -> str:
@@ -91,9 +104,11 @@ def _number(text: str | None) -> float | None:
 @dataclass(slots=True)
 class _OperatorTopic:
     """An operator list on its way to the meter: pages still to send, the control id whose ACK
-    the host waits for, whether every message so far was accepted, and whether EOT was sent."""
+    the host waits for, whether every message so far was accepted, and whether EOT was sent;
+    ``meter`` is the meter it was begun for."""
 
     offer: OperatorListOffer
+    meter: str
     pages: list[tuple[Operator, ...]] = field(default_factory=list)
     waiting: str = ""
     accepted: bool = True
@@ -111,12 +126,15 @@ class Poct1aDriver:
         wall_clock: Callable[[], datetime] | None = None,
         tolerated: Callable[[], list[LinkEvent]] | None = None,
         operator_lists: OperatorListDelivery | None = None,
+        acknowledged_lists: AcknowledgedLists | None = None,
     ) -> None:
         """``wall_clock`` stamps HDR.creation_dttm (default: now in the profile's zone) and says
         which day it is for operators' certifications; ``tolerated`` returns the tolerance
         switches fired since it was last called (the decoder fires them while storing a message),
         reported as events after each feed; ``operator_lists`` is the profile's operator list
-        (``devices.link_drivers`` builds it from ``[poct1a] operator_list``), None for none."""
+        (``devices.link_drivers`` builds it from ``[poct1a] operator_list``), None for none;
+        ``acknowledged_lists`` is where the lists each meter acknowledged are kept (the gateway
+        gives the clinic database's; default: in memory, for this driver only)."""
         self._settings = profile.poct1a
         self._tolerated = tolerated or list
         self._framer = Poct1aFramer(profile.poct1a.max_message_size)
@@ -126,6 +144,7 @@ class Poct1aDriver:
         self._continuous = False
         self._time_set = False
         self._operator_lists = operator_lists
+        self._acknowledged_lists: AcknowledgedLists = acknowledged_lists or RememberedLists()
         self._topic: _OperatorTopic | None = None
         #: The meter (DEV.device_id, else DEV.serial_id of its HEL.R01; '' before a hello): the
         #: operator list it acknowledged is remembered under this name.
@@ -225,7 +244,9 @@ class Poct1aDriver:
             # Persist before ACK: the session commits Received before it sends the ACK.
             return [Received(raw), Send(self._ack(message.control_id))]
         events: list[LinkEvent] = [Send(self._ack(message.control_id))]
-        if kind == "HEL.R01":
+        if kind not in HANDLED:
+            events.append(Unhandled(f"{kind} from the device"))
+        elif kind == "HEL.R01":
             self._hello(message)
         elif kind == "DST.R01":
             events += self._status(message)
@@ -279,9 +300,13 @@ class Poct1aDriver:
             events.append(
                 self._ask("DTV.R01 SET_TIME", lambda cid: build_directive(cid, "SET_TIME", now=self._wall()))
             )
-        offer = self._operator_lists.offer(self.meter, self._wall().date()) if self._operator_lists else None
+        lists = self._operator_lists
+        offer = lists.offer(self.meter, self._wall().date(), self._acknowledged_lists) if lists else None
         if offer is not None:
-            self._topic = _OperatorTopic(offer, operator_pages(offer.operators, self.device_max_message))
+            if self.meter:
+                self._acknowledged_lists.begun(self.meter)
+            pages = operator_pages(offer.operators, self.device_max_message)
+            self._topic = _OperatorTopic(offer, self.meter, pages)
             return [*events, self._next_page()]
         return [*events, *self._after_status()]
 
@@ -328,8 +353,11 @@ class Poct1aDriver:
         if not topic.closing:
             return [*events, self._next_page() if topic.pages else self._close_topic()]
         self._topic = None
-        if topic.accepted and self._operator_lists is not None:
-            self._operator_lists.acknowledged(self.meter, topic.offer.digest)
+        if topic.accepted:
+            if topic.meter:
+                self._acknowledged_lists.acknowledged(
+                    topic.meter, topic.offer.digest, len(topic.offer.operators)
+                )
             self.operator_lists_delivered += 1
         return [*events, *self._after_status()]
 

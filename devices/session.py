@@ -14,6 +14,8 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
 * ``Refused(what, note)`` - the device refused one of the host's own messages (a POCT1-A2 ``AE``
   or ``ESC`` to a REQ/DTV): counted, and the device's note written to the session (wire) log.
+* ``Unhandled(what)`` - a message the driver does not handle (a POCT1-A2 ``OPL.R02`` or ``EVS.R01``
+  from the device): counted by what, logged and noted in the wire log, never an error.
 * ``Unchanged()`` - a continuous device's reading without a significant change since the last one
   stored, within the profile's interval (``devices.continuous_sampling``): counted, not stored (its bytes are in the
   wire log's rx lines).
@@ -76,11 +78,19 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
+class Unhandled:
+    """A message the driver does not handle: ``what`` names its kind (``OPL.R02 from the
+    device``), never its content; its bytes are in the wire log's rx lines."""
+
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unchanged:
     """A reading the same as the last one stored: counted, not stored."""
 
 
-LinkEvent = Send | Received | Discarded | Tolerated | Junk | Refused | Unchanged
+LinkEvent = Send | Received | Discarded | Tolerated | Junk | Refused | Unhandled | Unchanged
 
 
 class LinkDriver(Protocol):
@@ -182,6 +192,7 @@ async def run_session(
     counters: SessionCounters | None = None,
     on_refused: Callable[[str], None] | None = None,
     on_unchanged: Callable[[], None] | None = None,
+    on_unhandled: Callable[[str], None] | None = None,
 ) -> None:
     """Drive one session until the link closes (``LinkClosed`` propagates to the caller).
 
@@ -247,6 +258,11 @@ async def run_session(
                         wire_log.note(f"the device refused {event.what}: {event.note or '(no note)'}")
                     if on_refused is not None:
                         on_refused(event.what)
+                elif isinstance(event, Unhandled):
+                    if wire_log is not None:
+                        wire_log.note(f"not handled by the gateway: {event.what}")
+                    if on_unhandled is not None:
+                        on_unhandled(event.what)
                 elif isinstance(event, Unchanged):
                     counts.unchanged += 1
                     if on_unchanged is not None:

@@ -57,6 +57,13 @@ def hello(control_id: str, *, timeout_s: float = APPLICATION_TIMEOUT_S, now: dat
     return build_message("HEL.R01", control_id, body, now)
 
 
+def operator_list_update(control_id: str, *, now: datetime | None = None) -> bytes:
+    """OPL.R02 from the device: an operator list update (the simulated operator, SYNTHETIC) - a
+    message a host may not handle (``FaultPlan.operator_list_update``)."""
+    body = "<OPR>" + v_element("OPR.operator_id", OPERATOR) + v_element("OPR.name", "SYNTHETIC") + "</OPR>"
+    return build_message("OPL.R02", control_id, body, now)
+
+
 def status(control_id: str, new_observations: int, *, now: datetime | None = None) -> bytes:
     """DST.R01 with DST.new_observations_qty."""
     when = _stamp(now) if now else None

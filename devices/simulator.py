@@ -171,6 +171,9 @@ class FaultPlan:
     disconnect_rate: float = 0.0  # connection dropped before a burst (needs a re-connecting link)
     drip_s: float = 0.0  # pause between pieces
     refuse_operator_list: bool = False  # a POCT1-A2 meter answers the host's OPL.R01 with AE
+    #: a POCT1-A2 meter sends an OPL.R02 (an operator list update, which the host does not
+    #: handle) after its hello; the conversation must go on
+    operator_list_update: bool = False
 
     def __post_init__(self) -> None:
         for name in ("corruption_rate", "drop_ack_rate", "disconnect_rate"):
@@ -436,7 +439,8 @@ class SimulatedDevice:
         a new control id until an ACK.R01 AA echoes it - then EOT and waits for the host's END.
         Host messages (REQ, DTV, OPL, EOT) are acknowledged; an operator list (OPL.R01 pages,
         then EOT.R01 OPL) replaces the one the meter holds (``report.operators``), or is refused
-        with AE when the fault plan says so; an END from the host before the work is done ends
+        with AE when the fault plan says so (which may also have it send an OPL.R02 after its
+        hello, a message the host does not handle); an END from the host before the work is done ends
         the connection (the device connects again)."""
         timeout = self.profile.link.reply_timeout
         replies = simulated_poct1a.HostReplies(link, self._wait)
@@ -485,6 +489,8 @@ class SimulatedDevice:
         try:
             while not await exchange(simulated_poct1a.hello, "HEL.R01"):
                 pass
+            if self._faults.operator_list_update:
+                await exchange(simulated_poct1a.operator_list_update, "OPL.R02")
             while not await exchange(lambda cid: simulated_poct1a.status(cid, len(pending)), "DST.R01"):
                 pass
             # The host's turn: SET_TIME, an operator list, then REQ ROBS or START_CONTINUOUS - or nothing.

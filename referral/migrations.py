@@ -601,3 +601,29 @@ ALTER TABLE observations ADD COLUMN reported_unit TEXT CHECK (
 )
 """,
     )
+
+
+@MIGRATIONS(name="0017_meter_operator_lists")
+def m0017_meter_operator_lists(db: Database) -> None:
+    """The operator list each POCT1-A2 meter acknowledged (``referral/meter_operator_lists.py``),
+    so a restarted gateway does not send every meter its list again.
+
+    One row per (gateway device, meter ``DEV.device_id``): ``digest`` is the SHA-256 of the
+    operators the meter was given (``devices.operator_list.digest``), ``operators`` how many. A
+    row is written when the meter acknowledged the whole list and deleted when a new list is
+    begun (until its end is acknowledged, what the meter holds is unknown). Not clinical data: not
+    audited.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE meter_operator_lists (
+    device_id TEXT NOT NULL CHECK (length(device_id) > 0),
+    meter TEXT NOT NULL CHECK (length(meter) > 0),
+    digest TEXT NOT NULL CHECK (length(digest) = 64),
+    operators INTEGER NOT NULL CHECK (operators >= 0),
+    acknowledged_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, meter)
+) STRICT
+""",
+    )

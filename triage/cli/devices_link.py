@@ -139,6 +139,9 @@ def status_line(s: DeviceStatus) -> str:
     refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
     total = sum(s.refused_by_device.values())
     refusals = f"{total} requests refused by the device ({refused}); " if total else ""
+    # Only a POCT1-A2 device sends messages the gateway reads no further (OPL.R02, EVS.R01).
+    ignored = ", ".join(f"{n} {what}" for what, n in sorted(s.unhandled.items()))
+    unhandled = f"{sum(s.unhandled.values())} messages not handled ({ignored}); " if s.unhandled else ""
     # Only a continuous device (a PLX oximeter) thins repeated readings.
     unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
     return (
@@ -147,7 +150,7 @@ def status_line(s: DeviceStatus) -> str:
         f"{s.duplicates} duplicate results not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
         f"{s.discarded} partial messages discarded; {s.refused_peers} refused connections; "
-        f"{refusals}tolerance switches fired: {tolerated}"
+        f"{refusals}{unhandled}tolerance switches fired: {tolerated}"
     )
 
 
