@@ -228,3 +228,10 @@ def test_a_bad_walk_in_comes_back_open_on_the_queue_with_what_was_typed(
     assert mrn in _walk_in_form(blank.text).split('id="walk-in-mrn-error">')[1]
     assert db.conn.execute("SELECT count(*) FROM patients").fetchone()[0] == patients, "nobody registered"
     assert 'name="back" value="/queue"' in wrong.text
+
+
+def test_the_form_model_has_a_field_for_every_vital_sign_the_page_shows() -> None:
+    from triage.service.pages import vitals
+
+    shown = {field.code for field in vitals.FIELDS} | {vitals.TEMPERATURE_UNIT}
+    assert set(vitals.VitalSigns.model_fields) == shown and len(vitals.FIELDS) == 8

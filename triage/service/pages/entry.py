@@ -141,36 +141,18 @@ def add_vital_signs(
     request: Request,
     encounter_id: RecordId,
     who: Writer,
-    resp_rate: Typed = "",
-    spo2: Typed = "",
-    supplemental_o2: Typed = "",
-    sbp: Typed = "",
-    dbp: Typed = "",
-    heart_rate: Typed = "",
-    consciousness: Typed = "",
-    temperature: Typed = "",
-    temperature_unit: Typed = vitals.TEMPERATURE_UNITS[0],
+    sent: Annotated[vitals.VitalSigns, Form()],
 ) -> Response:
     """A set of vital signs: every field filled is checked first; all good, they are stored in one
     transaction with one observation time and the visit is assessed once; any bad, none is stored
     and the form comes back (422) with each error beside its field and everything typed kept."""
-    typed = {
-        "resp_rate": resp_rate,
-        "spo2": spo2,
-        "supplemental_o2": supplemental_o2,
-        "sbp": sbp,
-        "dbp": dbp,
-        "heart_rate": heart_rate,
-        "consciousness": consciousness,
-        "temperature": temperature,
-        vitals.TEMPERATURE_UNIT: temperature_unit,
-    }
+    typed = sent.model_dump()
     readings, errors = vitals.read_vital_signs(typed, who.language, datetime.now(UTC))
     text = catalogue(who.language)
     if errors or not readings:
         says = text("vitals.not_recorded") if errors else text("vitals.none_given")
-        sent = forms.FormState(typed, {"form": FieldError(says), **errors})
-        return show_encounter(request, who, encounter_id, 422, {"vitals": sent})
+        back = forms.FormState(typed, {"form": FieldError(says), **errors})
+        return show_encounter(request, who, encounter_id, 422, {"vitals": back})
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     clinic.add_observations(

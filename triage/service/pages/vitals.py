@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
 
 from triage.errors import ClinicError, UnitError
 from triage.observation import Observation
@@ -31,6 +34,23 @@ class VitalField:
 FIELDS = tuple(
     VitalField(code, CONCEPTS[code].unit, CONCEPTS[code].answers) for code in VITAL_SIGNS if code in CONCEPTS
 )
+
+
+Typed = Annotated[str, Field(max_length=300)]  # as typed, checked by read_vital_signs
+
+
+class VitalSigns(BaseModel):
+    """The form as sent: each field as typed (blank: not measured)."""
+
+    resp_rate: Typed = ""
+    spo2: Typed = ""
+    supplemental_o2: Typed = ""
+    sbp: Typed = ""
+    dbp: Typed = ""
+    heart_rate: Typed = ""
+    consciousness: Typed = ""
+    temperature: Typed = ""
+    temperature_unit: Typed = TEMPERATURE_UNITS[0]
 
 
 def read_vital_signs(
