@@ -22,8 +22,9 @@ records, the driver asks for the *last record*: if its sequence number is below 
 stored, the numbering restarted and every record is requested (those already stored are dropped
 as duplicates, new ones with a reused number are stored because their meter time differs). The
 probe's own record is not stored: it is stored already, or comes again with "all records". The
-last stored sequence is read from the results in storage order (``referral.inbox.
-last_sample_number``), so after a restart the gateway follows the meter's new numbers.
+last stored sequence is read from the device's stored messages in storage order, results and
+quarantined records alike (``devices.link_drivers.last_glucose_sequence``), so after a restart
+the gateway follows the meter's new numbers and an unreadable record is not fetched again.
 
 Failures are clear, never silent: a meter that cannot filter (op code / operator / operand not
 supported) is asked for all records instead; *procedure already in progress* (ATT error on the

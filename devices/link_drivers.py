@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.codecs import astm_link, hl7, lines, mllp
-from devices.codecs.gatt_records import SEQUENCE_PREFIX
+from devices.codecs.gatt_records import SEQUENCE_PREFIX, record_sequence
 from devices.codecs.gatt_vitals import ContinuousReading, decode_continuous
 from devices.continuous_sampling import UnchangedReadings
 from devices.decode import decode_message
@@ -46,7 +46,7 @@ from devices.results import DeviceResult
 from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Received, Send, Tolerated
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
-from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number
+from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number, latest_messages
 from referral.meter_operator_lists import MeterOperatorLists
 
 if TYPE_CHECKING:
@@ -378,6 +378,21 @@ def plx_reading(value: bytes) -> ContinuousReading | None:
         return None
 
 
+#: How many of a glucose meter's latest stored messages are looked at for a sequence number.
+_RECENT_MESSAGES = 20
+
+
+def last_glucose_sequence(db: Database, device_id: str) -> int | None:
+    """The sequence number of the glucose record received last from ``device_id``: of its newest
+    stored message holding one, stored as a result or quarantined - so an unreadable record is
+    not fetched, and quarantined, again at every connection - else of its last stored result."""
+    for raw in latest_messages(db, device_id, _RECENT_MESSAGES):
+        sequence = record_sequence(raw)
+        if sequence is not None:
+            return sequence
+    return last_sample_number(db, device_id, SEQUENCE_PREFIX)
+
+
 def endpoint_from_profile(
     profile: DeviceProfile,
     *,
@@ -392,8 +407,7 @@ def endpoint_from_profile(
     if profile.ble is not None and profile.ble.service == "glucose":
 
         def resumed(db: Database) -> LinkDriver:
-            last = last_sample_number(db, profile.device_id, SEQUENCE_PREFIX)
-            return GlucoseFetchDriver(profile, last_sequence=last)
+            return GlucoseFetchDriver(profile, last_sequence=last_glucose_sequence(db, profile.device_id))
 
     elif delivery is not None:
 

@@ -405,6 +405,15 @@ def last_sample_number(db: Database, device_id: str, prefix: str) -> int | None:
         return None
 
 
+def latest_messages(db: Database, device_id: str, limit: int) -> list[bytes]:
+    """The raw bytes of the messages stored last for ``device_id`` (accepted or quarantined),
+    newest first."""
+    rows = db.execute(
+        "SELECT raw FROM device_messages WHERE device_id = ? ORDER BY id DESC LIMIT ?", [device_id, limit]
+    ).fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
 def quarantine_count(db: Database, device_id: str | None = None) -> int:
     if device_id is None:
         return int(db.execute("SELECT count(*) FROM device_quarantine").fetchone()[0])

@@ -135,6 +135,15 @@ def read_records(data: bytes) -> list[AssembledRecord | StrayValue | GattBadLine
     return [*out, *assembler.flush()]
 
 
+def record_sequence(raw: bytes) -> int | None:
+    """The sequence number of the glucose measurement in a stored record's GATT lines, readable
+    or not as a result (None when the bytes hold no measurement with one)."""
+    for line in GattLineReader().feed(raw if raw.endswith(b"\n") else raw + b"\n"):
+        if isinstance(line, GattValue) and line.uuid == MEASUREMENT_UUID:
+            return _sequence(line.data)
+    return None
+
+
 def _values(raw: bytes) -> list[GattValue]:
     values = []
     for line in GattLineReader().feed(raw if raw.endswith(b"\n") else raw + b"\n"):

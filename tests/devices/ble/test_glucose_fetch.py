@@ -165,6 +165,27 @@ def test_later_fetches_ask_from_the_last_stored_sequence_even_after_a_restart(tm
     assert [s for s, _ in stored(db)] == [f"seq {n}" for n in range(1, 6)]
 
 
+def test_an_unreadable_newest_record_is_quarantined_once_not_fetched_at_every_connection(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "clinic.db"
+    meter = ScriptedMeter([*_records(1, 2), StoredRecord(3, b"\x00\x03\x00\x01")])  # seq 3 cut short
+    status = fetch(db, meter)
+    assert (status.results, status.quarantined) == (2, 1)
+    meter.records += _records(4)
+    meter.requests.clear()
+    status = fetch(db, meter)  # a restart: asks after the quarantined record, not after seq 2
+    assert meter.requests == [racp.records_from(4)]
+    assert (status.results, status.quarantined) == (1, 0)
+    meter.requests.clear()
+    status = fetch(db, meter)
+    assert meter.requests == [racp.records_from(5), racp.last_record()]
+    assert (status.results, status.quarantined) == (0, 0)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM device_quarantine").fetchone()[0] == 1
+    assert [s for s, _ in stored(db)] == ["seq 1", "seq 2", "seq 4"]
+
+
 def test_a_meter_that_ignores_the_filter_or_resends_is_stored_once(tmp_path: Path) -> None:
     db = tmp_path / "clinic.db"
     records = _records(1, 2, 3)  # once: the same readings keep the same times in both fetches
