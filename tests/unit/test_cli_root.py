@@ -85,3 +85,28 @@ def test_help_paragraphs_are_not_hard_wrapped_at_the_source_width() -> None:
     walk(root, "triage")
     replay = root.commands["devices"].commands["replay"]  # type: ignore[attr-defined]
     assert replay.get_short_help_str(limit=200).startswith("Parse a capture file")
+
+
+def test_help_screens_show_flags_without_a_value_and_no_python_types() -> None:
+    """A flag takes no value, so its help row shows none; types are not Python's spelling.
+
+    typer 0.29 printed every flag as ``--debug <bool>`` (as if it took a value), a list argument
+    as ``FILE... <list[str]>`` and its usage as ``[FILE...]...``: what an integrator reads as
+    "--debug needs true/false" (pyproject keeps typer below 0.29).
+    """
+    runner = CliRunner()
+    root = typer.main.get_command(cli.app)
+    screens = 0
+
+    def walk(cmd: Any, path: list[str]) -> None:
+        nonlocal screens
+        result = runner.invoke(cli.app, [*path, "--help"], terminal_width=120)
+        screens += 1
+        where = " ".join(["triage", *path])
+        for wrong in ("<bool>", "<list[", "...]..."):
+            assert wrong not in result.output, f"{where} --help shows {wrong!r}:\n{result.output}"
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(root, [])
+    assert screens >= 30
