@@ -86,12 +86,18 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Role, s
     return folder, tokens
 
 
+def copy_seeded(seeded: tuple[Path, dict[Role, str]], folder: Path) -> dict[Role, str]:
+    """The seeded database copied into ``folder``; returns the roles' API tokens."""
+    source, tokens = seeded
+    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+        if (source / name).exists():
+            shutil.copy(source / name, folder / name)
+    return tokens
+
+
 @pytest.fixture
 def staff(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Staff]:
-    folder, tokens = seeded
-    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
-        if (folder / name).exists():
-            shutil.copy(folder / name, tmp_path / name)
+    tokens = copy_seeded(seeded, tmp_path)
     app = create_app(make_settings(tmp_path))
     with TestClient(app) as client:
         yield Staff(app, client, tokens)

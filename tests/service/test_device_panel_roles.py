@@ -7,7 +7,6 @@ devices on pseudo-terminals, and a thermometer whose serial port does not exist.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from fastapi.testclient import TestClient
 from devices.link_drivers import endpoint_from_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import simulator_profile
-from tests.service.conftest import Staff, make_settings
+from tests.service.conftest import Staff, copy_seeded, make_settings
 from tests.service.test_pipeline import wait_for
 from triage.service import create_app
 from triage.service.auth import Role
@@ -29,10 +28,7 @@ UNPLUGGED = "ward-thermometer"
 
 @pytest.fixture
 def panel(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Staff]:
-    folder, tokens = seeded
-    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
-        if (folder / name).exists():
-            shutil.copy(folder / name, tmp_path / name)
+    tokens = copy_seeded(seeded, tmp_path)
     devices = DemoDevices()
     unplugged = simulator_profile(
         "pulse-oximeter", UNPLUGGED, serial={"port": MISSING_PORT, "baud": 19200, "parity": "E"}

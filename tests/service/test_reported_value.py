@@ -12,14 +12,13 @@ from sqlite_utils import Database
 from referral import store
 from referral.migrations import MIGRATIONS
 from referral.schema import apply_migrations, connect
-from tests.service.conftest import Staff
+from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 from triage.service.clinic import observation_from_row
 from triage.service.pages.engine_text import EngineText
 
-WALK_IN = {
-    "patient": {"mrn": "MRN-F1", "name": "Synthetic Fahrenheit", "sex": "female"},
-    "age_years": 52,
+FAHRENHEIT = {
+    **WALK_IN,
     "observations": [
         {"code": "temperature", "value": 101.5, "unit": "[degF]"},
         {"code": "glucose_random", "value": 200, "unit": "mg/dL"},
@@ -29,7 +28,7 @@ WALK_IN = {
 
 
 def test_a_converted_reading_shows_the_value_as_reported_on_the_page_and_in_the_api(staff: Staff) -> None:
-    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
+    made = staff.client.post("/api/v1/assessments", json=FAHRENHEIT, headers=staff.bearer(Role.nurse))
     assert made.status_code == 201, made.text
     encounter = made.json()["encounter_id"]
 
