@@ -7,7 +7,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from analytics.reports.errors import ReportInputError
@@ -75,6 +74,8 @@ def _check_out(out: Path) -> None:
 
 def _blank(value: Any) -> bool:
     """A suppressed or missing table value (None, pandas' NA or NaN)."""
+    import pandas as pd  # not at import time: `triage` starts without pandas (test_footprint)
+
     return value is None or bool(pd.isna(value))
 
 
