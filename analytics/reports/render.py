@@ -206,6 +206,18 @@ def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
             low, high = min(thresholds), max(thresholds)
             label = str(low) if low == high else f"{low}-{high}"
             ax.annotate(label, point, textcoords="offset points", xytext=(4, -10), fontsize=8)
+    if not curve["sensitivity"].notna().any():
+        # an empty frame said nothing: no referral confirmed justified, or every count under 5
+        ax.text(
+            0.5,
+            0.5,
+            "no sensitivity to plot: no completed referral confirmed as justified\n"
+            "(or every count under 5, suppressed); see the table",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_xlabel(
         "projected change in referrals (percentage points of all encounters; < 0 = more kept local)"

@@ -161,3 +161,19 @@ def test_policy_plot_merges_labels_of_thresholds_that_give_the_same_point() -> N
     ax = policy_figure(curve, True).axes[0]
     assert sorted(t.get_text() for t in ax.texts) == ["3", "4-6"]
     assert "percentage points" in ax.get_xlabel() and "upper bound" in ax.get_ylabel()
+
+
+def test_policy_plot_with_no_sensitivity_says_why_it_is_empty() -> None:
+    """A pool with no completed referral confirmed as justified drew empty axes, unexplained."""
+    curve = pd.DataFrame(
+        {
+            "news2_threshold": [3, 5],
+            "risk_threshold": [0.2, 0.2],
+            "load_shift": [0.1, -0.1],
+            "sensitivity": [float("nan"), float("nan")],
+        }
+    )
+    ax = policy_figure(curve, True).axes[0]
+    assert any("no sensitivity to plot" in t.get_text() for t in ax.texts)
+    full = curve.assign(sensitivity=[0.9, 0.6])
+    assert not any("no sensitivity" in t.get_text() for t in policy_figure(full, True).axes[0].texts)
