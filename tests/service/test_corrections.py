@@ -141,7 +141,7 @@ def test_a_device_correction_replaces_the_stored_reading_in_the_decision(staff: 
     ).json()
     assert [(o["value_num"], o["in_force"]) for o in detail["observations"]] == [(28.0, False), (6.2, True)]
     text = page(staff, encounter_id)
-    assert "corrected by the device at" in text and "replaces 28.0 mmol/L" in text
+    assert "corrected by the device at" in text and "replaces 28 mmol/L" in text
     assert "replaced by a device correction at" in text and "(6.2 mmol/L); not used" in text
 
 
@@ -261,7 +261,7 @@ def test_a_correction_of_an_assigned_result_is_applied_to_that_reading(staff: St
     assert not held(staff)["data"], "an applied correction is not a held result"
     text = page(staff, encounter_id)
     assert "held device result assigned to this patient by nurse: her sample, label torn" in text
-    assert "replaces 28.0 mmol/L" in text
+    assert "replaces 28 mmol/L" in text
     (correction,) = rows(staff, "SELECT * FROM observation_corrections")
     assert correction["encounter_id"] == encounter_id and correction["state"] == "applied"
 

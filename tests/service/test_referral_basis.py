@@ -85,7 +85,7 @@ def referral_list(staff: Staff) -> str:
 
 
 WARNING = (
-    "Basis corrected: random glucose 28.0 -> 8.2 mmol/L after this referral was proposed;"
+    "Basis corrected: random glucose 28 -> 8.2 mmol/L after this referral was proposed;"
     " current assessment: Local care - review"
 )
 
@@ -167,7 +167,7 @@ def test_a_correction_that_keeps_urgency_is_flagged_but_not_less_urgent(staff: S
     )
     text = text_of(page(staff, encounter_id))
     assert (
-        "Basis corrected: random glucose 28.0 -> 2.8 mmol/L after this referral was proposed;"
+        "Basis corrected: random glucose 28 -> 2.8 mmol/L after this referral was proposed;"
         " current assessment: URGENT REFERRAL - review"
     ) in text
     assert "less urgent than this referral" not in text
@@ -242,7 +242,7 @@ def test_a_withdrawn_basis_is_flagged_as_withdrawn(staff: Staff) -> None:
     assert (change["old_value"], change["new_value"]) == ("28.0 mmol/L", None)
     assert referral(staff, referral_id)["basis_changes"][0]["withdrawn"] is True
     assert (
-        "Basis withdrawn: random glucose 28.0 mmol/L was withdrawn by a device correction held for review"
+        "Basis withdrawn: random glucose 28 mmol/L was withdrawn by a device correction held for review"
         " after this referral was proposed; current assessment:"
     ) in text_of(page(staff, encounter_id))
     # Another rejected value withdraws nothing more: no second flag.
@@ -329,7 +329,7 @@ def test_the_patient_page_acknowledges_with_csrf_in_both_languages(staff: Staff)
     assert staff.client.post("/language", data={"language": "zh", "csrf_token": token}).status_code < 400
     chinese = text_of(staff.client.get(f"/encounters/{encounter_id}").text)
     assert (
-        "转诊依据已被更正：随机血糖 28.0 → 8.2 mmol/L（发生在此转诊提出之后）；当前评估：" in chinese
+        "转诊依据已被更正：随机血糖 28 → 8.2 mmol/L（发生在此转诊提出之后）；当前评估：" in chinese
         and "——请复核" in chinese
         and "当前评估的紧急程度低于此转诊。" in chinese
     )

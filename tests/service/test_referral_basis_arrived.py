@@ -30,7 +30,7 @@ from tests.service.test_referral_basis import (
 from triage.service.auth import Role
 
 WARNING = (
-    "Basis corrected: random glucose 28.0 -> 8.2 mmol/L after the patient arrived;"
+    "Basis corrected: random glucose 28 -> 8.2 mmol/L after the patient arrived;"
     " current assessment: Local care - review"
 )
 FOR_INFORMATION = (
@@ -97,7 +97,7 @@ def test_the_page_says_so_in_chinese(staff: Staff) -> None:
     token = staff.login(Role.clinician)
     assert staff.client.post("/language", data={"language": "zh", "csrf_token": token}).status_code < 400
     chinese = text_of(staff.client.get(f"/encounters/{encounter_id}").text)
-    assert "转诊依据已被更正：随机血糖 28.0 → 8.2 mmol/L（发生在患者到达之后）" in chinese
+    assert "转诊依据已被更正：随机血糖 28 → 8.2 mmol/L（发生在患者到达之后）" in chinese
     assert "供知悉：患者已到达，此转诊不能再取消；请告知接收医院，并填写说明予以确认。" in chinese
     assert "确认知悉（患者已到达）" in staff.client.get(f"/encounters/{encounter_id}").text
 

@@ -5,14 +5,18 @@ the reported value back. Rows stored before the migration stay readable."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from referral import store
+from referral.inbox import NewDeviceResult
 from referral.migrations import MIGRATIONS
 from referral.schema import apply_migrations, connect
 from tests.service.conftest import WALK_IN, Staff
+from tests.service.test_corrections import deliver, page, result, rows
 from triage.service.auth import Role
 from triage.service.clinic import observation_from_row
 from triage.service.pages.engine_text import EngineText
@@ -73,3 +77,65 @@ def test_a_reading_stored_before_the_migration_stays_readable(tmp_path: Path) ->
     assert (row["reported_value"], row["reported_unit"]) == (None, None)
     assert observation_from_row(row).reported_value is None
     assert EngineText("en").measurement(row) == "38.6111 °C", "as stored: nothing known of how it came"
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_readings_not_used_show_as_the_readings_table_does(staff: Staff) -> None:
+    """The engine writes an unused reading to 4 significant digits ("38.61 Cel (reported 101.5
+    [degF])", "1.234e+04 ng/L"); the page shows the stored reading as its table does."""
+    stale = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    body = {
+        **WALK_IN,
+        "observations": [
+            *WALK_IN["observations"],
+            {"code": "temperature", "value": 101.5, "unit": "[degF]", "qc": True},
+            {"code": "troponin_i", "value": 12345, "unit": "ng/L", "observed_at": stale},
+        ],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    engine = {i["code"]: i["value"] for i in made.json()["assessment"]["ignored_observations"]}
+    assert engine == {"temperature": "38.61 Cel (reported 101.5 [degF])", "troponin_i": "1.234e+04 ng/L"}
+
+    staff.login(Role.nurse)
+    page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
+    unused = _section(page, '<ul class="ignored">', "</ul>")
+    assert "temperature 38.6 °C (reported 101.5 °F) (" in unused
+    assert "hs troponin I 12345 ng/L (" in unused
+    assert "38.61" not in unused and "e+04" not in unused
+    table = _section(page, "<tbody>", "</tbody>")
+    assert "38.6 °C (reported 101.5 °F)" in table and ">12345 ng/L<" in table
+
+
+def test_a_reading_not_used_from_a_log_before_the_migration_is_rounded_for_its_code() -> None:
+    """No stored reading carries the reported value: the engine's text, rounded for the code."""
+    reading = {"code": "temperature", "value": "38.61 Cel (reported 101.5 [degF])", "observed_at": "x"}
+    assert EngineText("en").unused(reading, []) == "38.6 °C (reported 101.5 °F)"
+    censored = {"code": "glucose_random", "value": ">33.31 mmol/L (reported >600 mg/dL)"}
+    assert EngineText("en").unused(censored, []) == ">33.3 mmol/L (reported >600 mg/dL)"
+    assert EngineText("en").unused({"code": "troponin_i", "value": "1.234e+04 ng/L"}, []) == "1.234e+04 ng/L"
+
+
+def test_device_correction_notes_show_the_readings_as_the_table_does(staff: Staff) -> None:
+    """A glucose meter in mg/dL corrects 504 to 112: the correction keeps the values as stored
+    (every digit of the conversion, the UCUM unit), and so does the basis change of the referral
+    proposed from 504; the notes show them as the table does."""
+
+    def glucose(value: str, status: str) -> NewDeviceResult:
+        return replace(result(value, status), value_num=float(value), unit="mg/dL")
+
+    deliver(staff, glucose("504", "final"))
+    deliver(staff, glucose("112", "corrected"))
+    (correction,) = rows(staff, "SELECT encounter_id, old_value, new_value FROM observation_corrections")
+    assert correction["old_value"].startswith("27.97513") and correction["new_value"].startswith("6.21669")
+    text = page(staff, int(correction["encounter_id"]))
+    assert "replaces 28.0 mmol/L (reported 504 mg/dL)" in text
+    assert "(6.2 mmol/L (reported 112 mg/dL)); not used" in text
+    # the referral proposed from 504 mg/dL: its basis change names the same readings
+    assert (
+        "random glucose 28.0 mmol/L (reported 504 mg/dL) -&gt; 6.2 mmol/L (reported 112 mg/dL) after" in text
+    )
+    assert "27.975" not in text and "6.2166" not in text

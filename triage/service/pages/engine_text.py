@@ -44,12 +44,14 @@ response of the score's band) and ``{field:odds}`` (FINDRISC's "1 in 3", ``score
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from triage import phrases
 from triage.phrases import Phrase
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
+from triage.service.clinic import observation_from_row
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock
 from triage.vocabulary import CONCEPTS
@@ -65,6 +67,15 @@ _SHOWN = re.compile(
 _LOWER_BOUND, _UPPER_BOUND = re.compile(r">= ?(?=[0-9])|>="), re.compile(r"<= ?(?=[0-9])|<=")
 _ODDS = re.compile(r"(?P<one>\d+) in (?P<of>\d+)")  # FINDRISC's "about 1 in 3"
 _FAILED = (KeyError, ValueError, IndexError, TypeError)
+_COMPARED = re.compile(r"(?P<op>[<>]?=?)(?P<number>[0-9.eE+-]+)")  # ">33.3": comparator, number
+
+
+def _moment(at: object) -> datetime | None:
+    """An ISO time as a moment, to compare times written differently (``Z`` or ``+00:00``)."""
+    try:
+        return datetime.fromisoformat(str(at)) if at else None
+    except ValueError:
+        return None
 
 
 def bounds(text: str) -> str:
@@ -147,6 +158,65 @@ class EngineText:
             row.get("reported_value"),
             row.get("reported_unit"),
         )
+
+    def unused(self, reading: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> str:
+        """The value of a reading the assessment did not use (``ignored_observations``) as the
+        readings table shows it. The engine wrote it to 4 significant digits (``38.61 Cel
+        (reported 101.5 [degF])``, ``1.234e+04 ng/L``); the stored reading it was - same code,
+        time and engine text - is shown through :meth:`measurement` instead. None found (a log
+        saved before migration 0016 has no reported value): the engine's text, a converted value
+        to its code's decimals with the value as reported."""
+        shown, code = str(reading.get("value") or ""), str(reading.get("code") or "")
+        at = _moment(reading.get("observed_at"))
+        for row in rows:
+            if row.get("code") == code and at is not None and _moment(row.get("observed_at")) == at:
+                try:
+                    if observation_from_row(dict(row)).display_value() == shown:
+                        return self.measurement(row)
+                except (*_FAILED, ArithmeticError):
+                    continue
+        found = _SHOWN.fullmatch(shown)
+        if found is None or found["reported"] is None or code not in CONCEPTS:
+            return self.value(shown)
+        value, reported = _COMPARED.fullmatch(found["value"]), _COMPARED.fullmatch(found["reported"])
+        if value is None or reported is None:
+            return self.value(shown)
+        return self.numeric(
+            code,
+            value["op"] or None,
+            float(value["number"]),
+            found["unit"],
+            float(reported["number"]),
+            found["reported_unit"],
+        )
+
+    def stored(self, rows: Iterable[Mapping[str, Any]], observation_id: object, text: str) -> str:
+        """A reading a device correction note names (the one replaced, the correction), as the
+        readings table shows it: the stored row ``observation_id`` through :meth:`measurement`.
+        The correction keeps the value as it was then, every digit of a conversion and the UCUM
+        unit (``27.975133214920067 mmol/L``, the audit's record, unchanged); ``text`` is shown when
+        the row is not among ``rows``."""
+        for row in rows:
+            if observation_id is not None and row.get("id") == observation_id:
+                return self.measurement(row)
+        return text
+
+    def change(
+        self,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        old: str,
+        new: str | None,
+    ) -> tuple[str, str | None]:
+        """A device correction's values, old and new (None: withdrawn), as the readings table
+        shows them where the stored readings are known (``before``, ``after``), else as written;
+        the unit once when both end in the same one ("28 -> 8.2 mmol/L")."""
+        old = old if before is None else self.measurement(before)
+        if new is None:
+            return old, None
+        new = new if after is None else self.measurement(after)
+        unit = new.partition(" ")[2]
+        return (old.removesuffix(f" {unit}") if unit and old.endswith(f" {unit}") else old), new
 
     def numeric(
         self,
