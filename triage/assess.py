@@ -5,7 +5,9 @@ Pure given loaded models: no I/O, no global state; the clock enters only through
 1. Observations are sorted into *used* and *ignored*: QC-flagged, preliminary and cannot-be-done
    results, readings older than the policy's freshness limit or in the future never feed a
    decision; of the rest, the latest per code is used and older ones are "superseded" (at equal
-   times a corrected result wins over a final one).
+   times a corrected result wins over a final one). A latest systolic and diastolic of one
+   measurement whose diastolic is not below the systolic (``triage.bp_pair``: swapped fields)
+   are both ignored ("implausible_pair"), so their scores report them missing.
 2. Every score is computed from the used readings and the patient context; each reports what it
    lacked (``missing_inputs`` is the union).
 3. Every rule the policy has switched on is evaluated; each that fires gives a reason with its
@@ -36,10 +38,12 @@ from triage.assessment import (
     model_result,
     reason,
 )
+from triage.bp_pair import not_below
 from triage.errors import ClinicError
 from triage.observation import Observation, Status
 from triage.patient import PatientContext
 from triage.phrases import (
+    IGNORED_BP_NOT_BELOW,
     IGNORED_CANNOT_BE_DONE,
     IGNORED_IN_FUTURE,
     IGNORED_PRELIMINARY,
@@ -113,6 +117,7 @@ _PRELIMINARY_DETAIL = IGNORED_PRELIMINARY.template
 _IN_FUTURE_DETAIL = IGNORED_IN_FUTURE.printf({"assessed_at": "%s"})
 _STALE_DETAIL = IGNORED_STALE.printf({"hours": "%g"})
 _SUPERSEDED_DETAIL = IGNORED_SUPERSEDED.printf({"code": "%s", "observed_at": "%s"})
+_BP_NOT_BELOW_DETAIL = IGNORED_BP_NOT_BELOW.printf({"dbp": "%g", "sbp": "%g"})
 
 
 def _rank_key(o: Observation) -> tuple[datetime, int]:
@@ -156,6 +161,15 @@ def select_observations(
                 latest[code] = o
             else:
                 ignore(o, "superseded", _SUPERSEDED_DETAIL % (o.code, current.observed_at.isoformat()))
+    # a diastolic at or above the systolic of the same measurement (``triage.bp_pair``: swapped
+    # fields stored before the entry check, or two single entries) is used for nothing: both are
+    # ignored and reported missing, never scored as the numbers say
+    sbp, dbp = latest.get("sbp"), latest.get("dbp")
+    if sbp is not None and dbp is not None and not_below(sbp, dbp):
+        detail = _BP_NOT_BELOW_DETAIL % (dbp.value, sbp.value)
+        ignore(sbp, "implausible_pair", detail)
+        ignore(dbp, "implausible_pair", detail)
+        del latest["sbp"], latest["dbp"]
     return latest, ignored
 
 

@@ -16,7 +16,8 @@
 Every field is optional: ``patient`` defaults to ``{}`` (nothing known), ``observations`` to ``[]``
 - a document without readings (even ``{}``) is valid and its answer is ``insufficient_data``, the
 engine's answer for no usable reading. ``policy`` (optional) is a path, relative to the input
-file's folder. ``assessed_at`` (optional) fixes the assessment time, so a saved case gives the same
+file's folder. A diastolic pressure at or above the systolic given with it (within a minute,
+``triage.bp_pair``) is refused, naming both. ``assessed_at`` (optional) fixes the assessment time, so a saved case gives the same
 answer later; by default the clock is used. Every error names the field: ``observations[2].value: ...``.
 """
 
@@ -27,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from triage.bp_pair import check_pairs
 from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
@@ -114,6 +116,7 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
     if not isinstance(raw, list):
         raise UserInputError(f"{where}: observations: expected a list, got {type(raw).__name__}")
     observations = [parse_observation(item, f"{where}: observations[{i}]") for i, item in enumerate(raw)]
+    check_pairs(observations, lambda i: f"observations[{i}].value", prefix=f"{where}: ")
     policy_path: Path | None = None
     if data.get("policy") is not None:
         if not isinstance(data["policy"], str) or not data["policy"].strip():

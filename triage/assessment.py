@@ -140,7 +140,9 @@ class ModelResult(BaseModel):
         return made if cls is ModelResult else trusted(cls, made.__dict__)
 
 
-IgnoredReason = Literal["qc", "not_final", "cannot_be_done", "superseded", "stale", "in_future"]
+IgnoredReason = Literal[
+    "qc", "not_final", "cannot_be_done", "superseded", "stale", "in_future", "implausible_pair"
+]
 
 
 class IgnoredObservation(BaseModel):

@@ -9,7 +9,9 @@ the device profile; this is where they are validated (code, unit, plausibility, 
 - ``no_value``: the device sent a "no value" token (``---``) - missing, never zero;
 - ``unmapped``: the vendor code is not in the profile's mapping table (quarantine);
 - ``no_time``: neither the device nor the caller gave a time (quarantine);
-- ``invalid``: the vocabulary rejected code, unit or value (quarantine).
+- ``invalid``: the vocabulary rejected code, unit or value (quarantine); in :func:`replay_capture`
+  also both pressures of a message whose diastolic is not below its systolic (``triage.bp_pair``:
+  swapped by the device or its interface).
 
 Non-final results (preliminary, results of an incomplete message) become observations with their
 status, and the decision engine does not auto-feed them; corrected results carry status
@@ -29,6 +31,7 @@ from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
 from referral.inbox import replaces
+from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 
@@ -155,30 +158,33 @@ def replay_capture(
                 ]
         report.quarantined.extend(problems)
         resent = {id(r) for r, _ in report.resends}
+        accepted: list[tuple[DeviceResult, Observation]] = []
         for result in results:
             if id(result) in resent:
                 continue
             try:
-                obs = observation_from_result(result, received_at=received_at)
+                accepted.append((result, observation_from_result(result, received_at=received_at)))
             except IntakeRefused as exc:
                 if exc.needs_review:
                     if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec
-                        report.quarantined.append(
-                            Quarantine(
-                                exc.reason,
-                                item.raw,
-                                result.byte_offset,
-                                profile.device_id,
-                                str(exc),
-                                with_result=True,
-                            )
-                        )
+                        report.quarantined.append(_for_review(exc, item.raw, result, profile))
                 else:
                     report.held_back.append((result, exc))
-                continue
-            report.observations.append((result, obs))
+        # a diastolic at or above the systolic of this message: both for review, neither used
+        swapped = swapped_in_messages([(item.offset, obs) for _, obs in accepted])
+        for position, (result, obs) in enumerate(accepted):
+            if position in swapped:
+                refused = IntakeRefused("invalid", f"{_where(result)}: {swapped[position]}")
+                report.quarantined.append(_for_review(refused, item.raw, result, profile))
+            else:
+                report.observations.append((result, obs))
     report.tolerance = {switch: n for (_, switch), n in sorted(counter.snapshot().items())}
     return report
+
+
+def _for_review(exc: IntakeRefused, raw: bytes, result: DeviceResult, profile: DeviceProfile) -> Quarantine:
+    """The quarantine item (with its result) of a refusal that needs a person."""
+    return Quarantine(exc.reason, raw, result.byte_offset, profile.device_id, str(exc), with_result=True)
 
 
 def _resent(stored: dict[tuple[str, str, str], DeviceResult], result: DeviceResult) -> DeviceResult | None:

@@ -336,7 +336,15 @@ def test_every_ignored_reading_reads_in_chinese_with_its_values() -> None:
     ignored = ignored_readings(policy)
     zh, en = EngineText("zh"), EngineText("en")
     by_reason = {i["reason"]: i for i in ignored}
-    assert set(by_reason) == {"qc", "not_final", "cannot_be_done", "in_future", "stale", "superseded"}
+    assert set(by_reason) == {
+        "qc",
+        "not_final",
+        "cannot_be_done",
+        "in_future",
+        "stale",
+        "superseded",
+        "implausible_pair",
+    }
     for reading in ignored:
         shown = zh.ignored(reading)
         _assert_translated(reading["detail"], shown, phrases.IGNORED)
@@ -350,6 +358,9 @@ def test_every_ignored_reading_reads_in_chinese_with_its_values() -> None:
     assert zh.ignored(by_reason["qc"]) == "质控结果"
     assert zh.ignored(by_reason["not_final"]) == "初步结果；仅采用最终结果或更正结果"
     assert zh.ignored(by_reason["cannot_be_done"]) == "设备报告该项检测无法完成"
+    assert zh.ignored(by_reason["implausible_pair"]) == (
+        "舒张压 140 mmHg 不低于同次测量的收缩压 80 mmHg，是否两者填反了？两者均未采用；请重新测量"
+    )
 
 
 def test_an_ignored_reading_that_cannot_be_rendered_is_the_engines_english() -> None:

@@ -205,7 +205,8 @@ def test_every_note_the_engine_writes_is_a_known_phrase(model_set: ModelSet, pol
 def ignored_readings(policy: Policy) -> list[dict[str, str]]:
     """One reading ignored for each reason the engine has, from assess(), as the stored JSON has them."""
     superseded = [ob("temperature", 37.0, observed_at=NOW - timedelta(minutes=40)), ob("temperature", 37.4)]
-    readings = [*unusable_readings(), *superseded]
+    swapped = [ob("sbp", 80), ob("dbp", 140)]  # one measurement, diastolic above systolic
+    readings = [*unusable_readings(), *superseded, *swapped]
     a = assess(PatientContext(age=50), readings, policy, now=NOW)
     return [json.loads(i.model_dump_json()) for i in a.ignored_observations]
 
@@ -218,3 +219,7 @@ def test_every_ignored_readings_detail_is_a_known_phrase(policy: Policy) -> None
     assert by_reason["stale"] == f"older than {policy.freshness.max_age_hours('resp_rate'):g} h"
     assert by_reason["superseded"] == f"a later temperature result from {RECENT.isoformat()} is used"
     assert by_reason["in_future"] == f"observed after the assessment time {NOW.isoformat()}"
+    assert by_reason["implausible_pair"] == (
+        "dbp 140 mmHg is not below sbp 80 mmHg of the same measurement - were they swapped?"
+        " Neither is used; measure again"
+    )

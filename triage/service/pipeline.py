@@ -9,7 +9,9 @@ is not stored again.
 Rules:
 
 - Only results the gateway marks ``auto_feed`` (final, not QC, mapped, linked to a patient) reach a
-  decision; the others are counted and stay in the inbox for a person to review.
+  decision; the others are counted and stay in the inbox for a person to review. So do results
+  triage does not accept: an implausible value, and both pressures of a message whose diastolic is
+  not below its systolic (``triage.bp_pair``: swapped by the device or its interface).
 - The device's patient id is the clinic record number (MRN). Results for one patient on one day
   join that day's latest encounter that is not closed, so an analyzer's glucose and a monitor's
   vital signs are assessed together. When every encounter of the day is closed (the visit ended,
@@ -38,6 +40,7 @@ from sqlite_utils import Database
 from referral import facilities, referrals, store
 from referral.inbox import StoredDeviceResult
 from referral.records import PatientIn, ReferralIn
+from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError
 from triage.observation import Observation
 from triage.service import corrections
@@ -98,6 +101,7 @@ class DevicePipeline:
         received: dict[tuple[str, int | None], str] = {}
         db = self.runtime.databases.get()
         again: set[int] = set()
+        accepted: list[tuple[StoredDeviceResult, Observation]] = []
         for item in results:
             stored: StoredDeviceResult = item.stored
             if (redelivered := self.apply_correction(db, stored, item.hold_reason)) is not None:
@@ -106,13 +110,22 @@ class DevicePipeline:
             if not item.auto_feed:
                 metrics.device_results.labels("held").inc()
                 continue
-            key = (str(stored.patient_id), linked_encounter(stored))
             try:
-                observation = observation_from_stored(stored)
+                accepted.append((stored, observation_from_stored(stored)))
             except ClinicError as exc:
                 metrics.device_results.labels("rejected").inc()
                 log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc)
+        # a diastolic at or above the systolic of the same message (swapped by the device or its
+        # interface) is held for review like an implausible value: neither reaches a decision
+        swapped = swapped_in_messages([(stored.message_id, observation) for stored, observation in accepted])
+        for position, (stored, observation) in enumerate(accepted):
+            if position in swapped:
+                metrics.device_results.labels("rejected").inc()
+                log.warning(
+                    "device %s: result %d held for review: %s", stored.device_id, stored.id, swapped[position]
+                )
                 continue
+            key = (str(stored.patient_id), linked_encounter(stored))
             by_patient[key].append(observation)
             received.setdefault(key, stored.received_at)
         for (mrn, encounter_id), observations in by_patient.items():

@@ -15,6 +15,7 @@ from referral.closure import REASON_LIMIT
 from referral.queue import QueueState
 from referral.records import PatientIn, RecordNumberInput
 from triage.assessment import Disposition
+from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 from triage.service import closure as closing
@@ -109,8 +110,11 @@ class ObservationEntry(_Body):
 
 
 def validate_observations(entries: list[ObservationEntry], where: str = "observations") -> list[Observation]:
-    """All or nothing: every entry is validated before anything is written."""
-    return [entry.to_observation(f"{where}[{i}]") for i, entry in enumerate(entries)]
+    """All or nothing: every entry is validated before anything is written; a diastolic pressure
+    at or above the systolic given with it is refused naming both (``triage.bp_pair``)."""
+    observations = [entry.to_observation(f"{where}[{i}]") for i, entry in enumerate(entries)]
+    check_pairs(observations, lambda i: f"{where}[{i}].value")
+    return observations
 
 
 class PatientContextIn(_Body):

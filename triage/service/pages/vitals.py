@@ -1,6 +1,7 @@
 """The vital-signs form of the patient page: one field for each of a set of observations (the
 NEWS2 chart's, in its order), any subset filled, sent once. Every field is checked before anything
-is stored: one bad field and none is recorded, the form coming back with the error beside it."""
+is stored: one bad field and none is recorded, the form coming back with the error beside it. A
+diastolic pressure at or above the systolic (swapped fields) is an error beside both."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from triage.bp_pair import SwappedPressuresError, check_pairs
 from triage.errors import ClinicError, UnitError
 from triage.observation import Observation
-from triage.service.pages.forms import VITAL_SIGNS, FieldError, reading_error
+from triage.service.pages.forms import VITAL_SIGNS, FieldError, field_error, reading_error
 from triage.vocabulary import CONCEPTS
 
 # the temperature's units the form offers (°C, °F), the first one chosen unless the nurse says otherwise
@@ -74,4 +76,8 @@ def read_vital_signs(
             )
         except ClinicError as exc:
             errors[vital.code] = reading_error(language, vital.code, exc)
+    try:  # systolic and diastolic of one measurement: the diastolic is the lower (triage.bp_pair)
+        check_pairs(readings)
+    except SwappedPressuresError as exc:
+        errors["sbp"] = errors["dbp"] = field_error(language, exc)
     return readings, errors
