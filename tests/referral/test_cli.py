@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,48 @@ def test_facilities_list_checks_the_tier_and_says_when_empty(
     assert run(capsys, "migrate", "--db", str(empty))[0] == 0
     code, out, _ = run(capsys, "facilities", "list", "--db", str(empty))
     assert (code, out) == (0, "no facilities; load them with `triage referrals facilities load FILE.csv`\n")
+
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\r\nFAKE\u202e\x9b"
+SHOWN = "\\x1b]0;owned\\x07\\x1b[2J\\x0d\\x0aFAKE\\u202e\\x9b"
+
+
+def test_stored_text_with_control_characters_prints_escaped_and_json_stays_exact(
+    log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An MRN, a reason, a note and a facility name stored (earlier, or by another client) with
+    ESC, BEL, CR/LF, a bidi override and a C1 CSI: the listings print them as escapes, never the
+    characters a terminal acts on; --json gives back the stored text exactly."""
+    db = Database(log)
+    db.execute("UPDATE patients SET mrn = ?", [f"MRN{ESCAPES}"])
+    db.execute("UPDATE referrals SET reason = ?", [f"why{ESCAPES}"])
+    db.execute("UPDATE referral_events SET note = ?", [f"note{ESCAPES}"])
+    db.execute("UPDATE facilities SET name = ? WHERE id = 'ZJ-S01'", [f"Hospital{ESCAPES}"])
+    db.conn.commit()
+    printed = {
+        "queue": run(capsys, "queue", "--day", "2026-05-01", "--db", str(log))[1],
+        "show": run(capsys, "show", "1", "--db", str(log))[1],
+        "facilities": run(capsys, "facilities", "list", "--db", str(log))[1],
+    }
+    for command, out in printed.items():
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", out), command
+    assert f"MRN{SHOWN}" in printed["queue"] and len(printed["queue"].splitlines()) == 1
+    assert f"reason: why{SHOWN}" in printed["show"] and f"(note{SHOWN})" in printed["show"]
+    assert f"Hospital{SHOWN}" in printed["facilities"]
+
+    code, out, _ = run(capsys, "queue", "--day", "2026-05-01", "--db", str(log), "--json")
+    assert code == 0 and json.loads(out)[0]["mrn"] == f"MRN{ESCAPES}"
+    assert not re.search("[\x1b\x07\x9b\u202e]", out), "JSON escapes them too (\\u001b, \\u009b)"
+    code, out, _ = run(capsys, "show", "1", "--db", str(log), "--json")
+    assert json.loads(out)["referral"]["reason"] == f"why{ESCAPES}"
+
+
+def test_a_table_escapes_its_cells_and_stays_aligned(capsys: pytest.CaptureFixture[str]) -> None:
+    from triage.cli.output import print_table
+
+    print_table([{"id": "a\x1b[31mb", "note": "x"}, {"id": "1", "note": "\tz"}], ("id", "note"))
+    assert capsys.readouterr().out.splitlines() == [
+        "id          note",
+        "a\\x1b[31mb  x",
+        "1           \\x09z",
+    ]

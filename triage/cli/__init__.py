@@ -15,6 +15,7 @@ import typer
 import referral  # noqa: F401  - first: sqlite-utils without pandas (see referral/__init__.py)
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
+from triage.cli.output import echo
 from triage.errors import ClinicError
 
 app = typer.Typer(
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except ClinicError as exc:
         if debug:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)  # may name stored or received text: escaped
         return exc.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)

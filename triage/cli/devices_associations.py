@@ -19,7 +19,7 @@ from referral.associations import Association, when
 from referral.errors import UserInputError
 from referral.records import check_record_number
 from triage.cli.context import AppContext
-from triage.cli.output import print_json, print_table
+from triage.cli.output import echo, print_json, print_table
 from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log
 
 app = typer.Typer(
@@ -77,7 +77,7 @@ def list_command(
         print_json([a.as_dict() for a in rows])
         return
     if not rows:
-        typer.echo("no device associations" if include_ended else "no device is attached")
+        echo("no device associations" if include_ended else "no device is attached")
         return
     print_table([_cells(a) for a in rows], _COLUMNS)
 
@@ -133,7 +133,7 @@ def attach(
         print_json(association.as_dict())
         return
     unchanged = before is not None and before.id == association.id
-    typer.echo(_summary("already attached:" if unchanged else "attached", association))
+    echo(_summary("already attached:" if unchanged else "attached", association))
 
 
 @app.command("close-encounter")
@@ -168,11 +168,11 @@ def close_encounter(
         print_json({"encounter": encounter, "ended_associations": [a.as_dict() for a in closed.ended]})
         return
     mrn = store.get_patient(database, int(encounter["patient_id"]))["mrn"]
-    typer.echo(f"closed encounter {encounter_id} ({mrn}): {closure.closed_text(encounter)}")
+    echo(f"closed encounter {encounter_id} ({mrn}): {closure.closed_text(encounter)}")
     if not closed.ended:
-        typer.echo("no device was attached")
+        echo("no device was attached")
         return
-    typer.echo("detached:")
+    echo("detached:")
     print_table([_cells(a) for a in closed.ended], _COLUMNS)
 
 
@@ -190,4 +190,4 @@ def detach(
     if as_json:
         print_json(association.as_dict())
         return
-    typer.echo(_summary("detached", association))
+    echo(_summary("detached", association))

@@ -40,14 +40,14 @@ from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
-from triage.cli.output import print_table
+from triage.cli.output import echo, print_table, shown
 from triage.errors import UserInputError
 
 PROTOCOLS = ("astm", "hl7", "line", "poct1a")
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    echo(text, err=True)
 
 
 def _result_line(result: GatewayResult) -> str:
@@ -251,7 +251,8 @@ def register(app: typer.Typer) -> None:
 
         def show(results: list[GatewayResult]) -> None:
             for result in results:
-                typer.echo(_result_json(result) if json_output else _result_line(result))
+                # a result line names what the device sent: escaped (JSON escapes itself)
+                typer.echo(_result_json(result) if json_output else shown(_result_line(result)))
 
         gateway = Gateway(
             endpoints,

@@ -1,9 +1,17 @@
-"""How the CLI prints records: indented JSON (``--json``) and aligned plain-text tables, the same
-for every command that lists things (referrals, facilities, device associations, serial ports)."""
+r"""How the CLI prints records: indented JSON (``--json``) and aligned plain-text tables, the same
+for every command that lists things (referrals, facilities, device associations, serial ports).
+
+Text that was stored or received (MRNs, names, notes, reasons, what a device sent) goes to the
+terminal through :func:`shown` (tables, :func:`echo`): a control character in it - ESC starting a
+terminal escape sequence, a carriage return, a newline forging a line - prints as its escape
+(``\x1b``, ``\x0d``: backslash and hex, ``\u202e`` for a bidirectional override), so a value
+stored with them cannot drive the reader's terminal. ``--json`` stays exact JSON (``json.dumps``
+escapes them itself)."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,22 +20,47 @@ from typing import Any
 import typer
 
 Tick = Callable[[str, int, int], None]
+# C0 controls (ESC, CR, LF, TAB, BEL...), DEL and C1 controls (CSI U+009B), line and paragraph
+# separators, and the bidirectional embeddings, overrides and isolates that reorder what is shown
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NOT_ESCAPED_BY_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # all but C0
+
+
+def shown(value: object) -> str:
+    r"""``value`` as text a terminal prints literally: each control character as its escape
+    (``\x1b``, ``\x0a``; ``\u202e`` above U+00FF); other text, CJK included, unchanged."""
+    return _CONTROL.sub(_escape, str(value))
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def echo(text: object, *, err: bool = False) -> None:
+    """One line that names stored or received text, as :func:`shown` makes it."""
+    typer.echo(shown(text), err=err)
 
 
 def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    """Indented JSON; json.dumps escapes C0 controls itself, and DEL, C1 controls and the others
+    :func:`shown` escapes are written ``\\u009b`` too: the same JSON, nothing a terminal acts on."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    typer.echo(_NOT_ESCAPED_BY_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    """Aligned columns under a header line; empty cells print as '-'; no trailing spaces."""
-    widths = [max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns]
+    """Aligned columns under a header line; empty cells print as '-'; no trailing spaces; each
+    cell through :func:`shown`."""
+    cells = [[shown(r[c] or "-") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
 
     typer.echo(line(list(columns)))
-    for row in rows:
-        typer.echo(line([str(row[c] or "-") for c in columns]))
+    for row in cells:
+        typer.echo(line(row))
 
 
 def examples(*commands: str) -> str:

@@ -20,7 +20,7 @@ from referral.migrations import MIGRATIONS, TIERS
 from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect
 from triage.cli.context import AppContext
-from triage.cli.output import print_json, print_table
+from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.paths import output_folder
 
 app = typer.Typer(
@@ -115,9 +115,9 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         print_json(result)
         return
     if applied_now:
-        typer.echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}")
+        echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}")
     else:
-        typer.echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
+        echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
 
 
 _LIST_COLUMNS = ("id", "status", "urgency", "from_facility", "to_facility", "created_at", "basis")
@@ -160,7 +160,7 @@ def list_command(
             wanted.append(
                 "awaiting a basis review" if basis_review_needed else "without a basis review pending"
             )
-        typer.echo(" ".join(["no referrals", *wanted]))
+        echo(" ".join(["no referrals", *wanted]))
         return
     print_table(
         [r | {"basis": "REVIEW NEEDED" if r["basis_review_needed"] else None} for r in rows], _LIST_COLUMNS
@@ -188,19 +188,19 @@ def show(
         print_json(detail)
         return
     for key in ("id", "status", "urgency", "from_facility", "to_facility", "reason", "assessment_id"):
-        typer.echo(f"{key:>14}: {referral[key]}")
+        echo(f"{key:>14}: {referral[key]}")
     if referral["feedback"]:
-        typer.echo(f"{'feedback':>14}: {json.dumps(referral['feedback'], ensure_ascii=False)}")
-    typer.echo("events:")
+        echo(f"{'feedback':>14}: {json.dumps(referral['feedback'], ensure_ascii=False)}")
+    echo("events:")
     for event in detail["events"]:
-        typer.echo(
+        echo(
             f"  {event['at']}  {event['from_status'] or '-':>9} -> {event['to_status']:<9}"
             f"  by {event['actor']}" + (f"  ({event['note']})" if event["note"] else "")
         )
     if changes:
-        typer.echo("basis corrected by a device:")
+        echo("basis corrected by a device:")
         for change in changes:
-            typer.echo(f"  {_basis_line(change)}")
+            echo(f"  {_basis_line(change)}")
 
 
 def _basis_line(change: basis.BasisChange) -> str:
@@ -228,12 +228,10 @@ def basis_changes_command(
         print_json([c.as_dict() for c in changes])
         return
     if not changes:
-        typer.echo(
-            "no referral basis changes" if include_reviewed else "no referral waits for a basis review"
-        )
+        echo("no referral basis changes" if include_reviewed else "no referral waits for a basis review")
         return
     for change in changes:
-        typer.echo(f"referral {change.referral_id} (encounter {change.encounter_id}): {_basis_line(change)}")
+        echo(f"referral {change.referral_id} (encounter {change.encounter_id}): {_basis_line(change)}")
 
 
 @app.command()
@@ -252,12 +250,12 @@ def acknowledge(
         print_json([c.as_dict() for c in closed])
         return
     if all(c.informational for c in closed):
-        typer.echo(
+        echo(
             f"referral {referral_id}: {len(closed)} basis change(s) acknowledged by {actor}"
             " (for information: the patient had arrived)"
         )
         return
-    typer.echo(f"referral {referral_id}: {len(closed)} basis change(s) reviewed by {actor}, referral kept")
+    echo(f"referral {referral_id}: {len(closed)} basis change(s) reviewed by {actor}, referral kept")
 
 
 @app.command()
@@ -274,7 +272,7 @@ def cancel(
     if as_json:
         print_json(row)
         return
-    typer.echo(f"referral {referral_id}: cancelled by {actor} ({note.strip()})")
+    echo(f"referral {referral_id}: cancelled by {actor} ({note.strip()})")
 
 
 @app.command("export")
@@ -299,15 +297,15 @@ def export_command(
     fmt = export_format.value
     if fmt == "analytics":
         output_folder(out)  # a file, or a folder that cannot be created: one line, before any work
-        typer.echo(f"writing de-identified analytics export to {out}/ ...", err=True)
+        echo(f"writing de-identified analytics export to {out}/ ...", err=True)
 
         def progress(done: int, total: int) -> None:
-            typer.echo(f"  encounters {done:,}/{total:,}", err=True)
+            echo(f"  encounters {done:,}/{total:,}", err=True)
 
         manifest = analytics_export.export_analytics(database, out, table_format.value, progress=progress)
         counts = ", ".join(f"{n} {t['rows']}" for n, t in manifest["tables"].items())
         label = " (SYNTHETIC data)" if manifest["synthetic"] else ""
-        typer.echo(f"{out}/manifest.json: {manifest['format_version']}{label}; rows: {counts}")
+        echo(f"{out}/manifest.json: {manifest['format_version']}{label}; rows: {counts}")
         return
     if out.is_dir():
         raise UserInputError(f"--out {out} is a folder; give a file path for --format {fmt}")
@@ -318,7 +316,7 @@ def export_command(
             count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
     except OSError as exc:  # nothing is left under the name: the file is written as <name>.partial
         raise UserInputError(f"--out {out}: cannot write the file ({_why(exc)})") from None
-    typer.echo(f"{out}: {count} referral(s) as {fmt}")
+    echo(f"{out}: {count} referral(s) as {fmt}")
 
 
 @app.command()
@@ -348,9 +346,9 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
     for key, value in result.items():
         if isinstance(value, dict):
             inner = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
-            typer.echo(f"{key}: {inner}")
+            echo(f"{key}: {inner}")
         else:
-            typer.echo(f"{key}: {value}")
+            echo(f"{key}: {value}")
 
 
 @app.command("verify-audit")
@@ -365,7 +363,7 @@ def verify_audit(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = 
         )
     if as_json:
         return
-    typer.echo(f"audit chain intact: {report.entries} entries verified")
+    echo(f"audit chain intact: {report.entries} entries verified")
 
 
 @app.command("queue")
@@ -389,11 +387,11 @@ def queue_command(
         print_json(rows)
         return
     if not rows:
-        typer.echo("no encounters on that day" if state == "all" else f"no {state} encounters on that day")
+        echo("no encounters on that day" if state == "all" else f"no {state} encounters on that day")
     for row in rows:
         flags = ",".join(row["red_flags"]) or "-"
-        typer.echo(
-            f"{row['started_at']}  {row['mrn']:<12} {row['disposition'] or 'not assessed':<20}"
+        echo(
+            f"{row['started_at']}  {shown(row['mrn']):<12} {row['disposition'] or 'not assessed':<20}"
             f" NEWS2 {row['news2'] if row['news2'] is not None else '-':<3} red flags: {flags}"
             + ("  (overridden)" if row["overridden"] else "")
             + ("  (visit closed)" if row.get("closed_at") else "")
@@ -413,7 +411,7 @@ def facilities_load(
     loaded = facilities.load_csv(open_log(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
     synthetic = sum(1 for f in loaded if f.synthetic)
     note = f" ({synthetic} marked synthetic)" if synthetic else ""
-    typer.echo(f"loaded {len(loaded)} facilities from {csv_file}{note}")
+    echo(f"loaded {len(loaded)} facilities from {csv_file}{note}")
 
 
 @facilities_app.command("list")
@@ -431,13 +429,11 @@ def facilities_list(
         print_json(rows)
         return
     if not rows:
-        typer.echo(
+        echo(
             "no facilities"
             + (f" of tier {tier}" if tier else "")
             + "; load them with `triage referrals facilities load FILE.csv`"
         )
         return
     for row in rows:
-        typer.echo(
-            f"{row['id']:<10} {row['tier']:<10} {row['region_code']:<8} beds {row['beds']:<5} {row['name']}"
-        )
+        echo(f"{row['id']:<10} {row['tier']:<10} {row['region_code']:<8} beds {row['beds']:<5} {row['name']}")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from analytics.reports.errors import ReportInputError
-from triage.cli.output import examples
+from triage.cli.output import echo, examples
 from triage.cli.paths import output_folder
 
 app = typer.Typer(
@@ -85,7 +85,7 @@ def _echo_rejections(rejected: Any) -> None:
         typer.echo(f"rejected ({len(rejected)}):")
         for row in rejected.to_dict("records"):
             rows = "" if row["rows"] is None or row["rows"] != row["rows"] else f" [{row['rows']} row(s)]"
-            typer.echo(f"  {row['source']}: {row['reason']}{rows}")
+            echo(f"  {row['source']}: {row['reason']}{rows}")  # names what the file held
     else:
         typer.echo("nothing rejected")
 
