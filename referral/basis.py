@@ -38,6 +38,8 @@ value. This module records that its basis changed:
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -118,15 +120,19 @@ class BasisChange:
             "informational": self.informational,
         }
 
-    def summary(self) -> str:
-        """The change in words (CLI, exports): what changed, the re-assessment, and its review."""
+    def summary(self, readings: Readings = (None, None)) -> str:
+        """The change in words (CLI, exports): what changed, the re-assessment, and its review;
+        a value received in another unit with the value as reported, from the stored readings
+        (:func:`readings`): "glucose_random 27.975133215 mmol/L (reported 504 mg/dL) -> ..."."""
         after = (
             "the patient arrived"
             if self.referral_status == "arrived"
             else f"the referral was {self.referral_status}"
         )
+        before, now = readings
+        new = "withdrawn" if self.new_value is None else as_reported(self.new_value, now)
         text = (
-            f"{self.code} {self.old_value} -> {self.new_value or 'withdrawn'} after {after};"
+            f"{self.code} {as_reported(self.old_value, before)} -> {new} after {after};"
             f" re-assessed: {self.disposition}"
             + (" (less urgent than the referral)" if self.less_urgent else "")
         )
@@ -137,6 +143,70 @@ class BasisChange:
         return (
             f"{text}; {self.resolution} by {self.resolved_by} at {self.resolved_at}: {self.resolution_reason}"
         )
+
+
+#: The stored observations a basis change names: the reading the referral's assessment used and
+#: the one in force after the correction (None: withdrawn, or not found).
+Readings = tuple[dict[str, Any] | None, dict[str, Any] | None]
+_VALUE = re.compile(r"([<>]?=?)([0-9.eE+-]+) ?(.*)")  # ">33.3 mmol/L": comparator, number, unit
+
+
+def readings(db: Database, changes: Iterable[BasisChange]) -> dict[int, Readings]:
+    """The stored readings each change names, by change id, read at display time: a change keeps
+    its values as written then (every digit of a conversion, the UCUM unit, no value as
+    reported), unchanged; pages and exports show the readings from these rows."""
+    changes = list(changes)
+    ids = sorted({c.correction_id for c in changes})
+    if not ids:
+        return {}
+    pairs = {
+        int(cid): (old, new)
+        for cid, old, new in db.conn.execute(
+            "SELECT id, replaces_id, correction_id FROM observation_corrections"
+            f" WHERE id IN ({', '.join('?' * len(ids))})",
+            ids,
+        )
+    }
+    wanted = sorted({i for pair in pairs.values() for i in pair if i is not None})
+    rows = (
+        db.query(f"SELECT * FROM observations WHERE id IN ({', '.join('?' * len(wanted))})", wanted)
+        if wanted
+        else ()
+    )
+    found = {int(r["id"]): r for r in rows}
+    named = {}
+    for change in changes:
+        old, new = pairs.get(change.correction_id, (None, None))
+        before, after = found.get(old) if old else None, found.get(new) if new else None
+        named[change.id] = (
+            before if _same(before, change.old_value) else None,
+            after if change.new_value is not None else None,
+        )
+    return named
+
+
+def _same(row: dict[str, Any] | None, text: str) -> bool:
+    """The stored reading is the one the referral's assessment used (``old_value``, as written
+    then): same comparator, number and unit (in a chain of corrections it can be another one)."""
+    if row is None:
+        return False
+    found = _VALUE.fullmatch(text)
+    if found is None or row.get("value_num") is None:
+        return value_text(row) == text
+    op, number, unit = found.groups()
+    try:
+        close = math.isclose(float(number), float(row["value_num"]), rel_tol=1e-9)
+    except ValueError:
+        return False
+    return close and (op or None, unit) == (row.get("comparator"), row.get("unit") or "")
+
+
+def as_reported(text: str, row: Mapping[str, Any] | None) -> str:
+    """A value as written, with the value as reported when the stored reading ``row`` was
+    received in another unit: ``27.975 mmol/L (reported 504 mg/dL)``, as the engine writes it."""
+    if row is None or row.get("reported_value") is None or not row.get("reported_unit"):
+        return text
+    return f"{text} (reported {row.get('comparator') or ''}{row['reported_value']:g} {row['reported_unit']})"
 
 
 def _changes(db: Database, where: str, params: Iterable[Any] = ()) -> list[BasisChange]:

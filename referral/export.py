@@ -8,7 +8,7 @@ pseudonymous id, never the name or MRN. The de-identified regional analytics exp
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,14 +109,19 @@ PSEUDONYM_SYSTEM = "https://clinic-triage.example/fhir/patient-pseudo-id"
 SNOMED = "http://snomed.info/sct"
 
 
-def basis_note(change: BasisChange) -> dict[str, Any]:
-    """A FHIR ``Annotation`` saying that a device corrected the referral's basis, and its review."""
-    return {"text": f"basis corrected by a device: {change.summary()}", "time": change.changed_at}
+def basis_note(change: BasisChange, readings: basis.Readings = (None, None)) -> dict[str, Any]:
+    """A FHIR ``Annotation`` saying that a device corrected the referral's basis, and its review;
+    a value received in another unit with the value as reported (``readings``)."""
+    return {"text": f"basis corrected by a device: {change.summary(readings)}", "time": change.changed_at}
 
 
-def service_request(row: dict[str, Any], basis_changes: list[BasisChange] | None = None) -> dict[str, Any]:
+def service_request(
+    row: dict[str, Any],
+    basis_changes: list[BasisChange] | None = None,
+    readings: Mapping[int, basis.Readings] | None = None,
+) -> dict[str, Any]:
     """One referral as a FHIR R4 ``ServiceRequest`` resource; each device correction of its basis
-    is a ``note``."""
+    is a ``note`` (``readings``: the stored readings each names, ``referral.basis.readings``)."""
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "id": f"referral-{row['referral_id']}",
@@ -143,16 +148,20 @@ def service_request(row: dict[str, Any], basis_changes: list[BasisChange] | None
             text += f"; diagnosis: {feedback['diagnosis']}"
         resource["note"] = [{"text": text, "time": row["completed_at"]}]
     if basis_changes:
-        resource["note"] = resource.get("note", []) + [basis_note(c) for c in basis_changes]
+        named = readings or {}
+        resource["note"] = resource.get("note", []) + [
+            basis_note(c, named.get(c.id, (None, None))) for c in basis_changes
+        ]
     return resource
 
 
 def fhir_bundle(db: Database) -> dict[str, Any]:
     changes = basis.for_referrals(db)
+    readings = basis.readings(db, [c for found in changes.values() for c in found])
     entries = [
         {
             "fullUrl": f"urn:clinic-triage:referral:{row['referral_id']}",
-            "resource": service_request(row, changes.get(int(row["referral_id"]))),
+            "resource": service_request(row, changes.get(int(row["referral_id"])), readings),
         }
         for row in referral_rows(db)
     ]

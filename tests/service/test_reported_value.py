@@ -5,18 +5,21 @@ the reported value back. Rows stored before the migration stay readable."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
-from referral import store
+from referral import export, store
 from referral.inbox import NewDeviceResult
 from referral.migrations import MIGRATIONS
 from referral.schema import apply_migrations, connect
 from tests.service.conftest import WALK_IN, Staff
 from tests.service.test_corrections import deliver, page, result, rows
+from triage.cli import main
 from triage.service.auth import Role
 from triage.service.clinic import observation_from_row
 from triage.service.pages.engine_text import EngineText
@@ -119,7 +122,9 @@ def test_a_reading_not_used_from_a_log_before_the_migration_is_rounded_for_its_c
     assert EngineText("en").unused({"code": "troponin_i", "value": "1.234e+04 ng/L"}, []) == "1.234e+04 ng/L"
 
 
-def test_device_correction_notes_show_the_readings_as_the_table_does(staff: Staff) -> None:
+def test_device_correction_notes_show_the_readings_as_the_table_does(
+    staff: Staff, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A glucose meter in mg/dL corrects 504 to 112: the correction keeps the values as stored
     (every digit of the conversion, the UCUM unit), and so does the basis change of the referral
     proposed from 504; the notes show them as the table does."""
@@ -139,3 +144,16 @@ def test_device_correction_notes_show_the_readings_as_the_table_does(staff: Staf
         "random glucose 28.0 mmol/L (reported 504 mg/dL) -&gt; 6.2 mmol/L (reported 112 mg/dL) after" in text
     )
     assert "27.975" not in text and "6.2166" not in text
+
+    # the FHIR export's note and the CLI name the values as reported too (the change's own
+    # text, every digit of the conversion, is what the log keeps)
+    db = staff.app.state.runtime.databases.get()
+    (entry,) = export.fhir_bundle(db)["entry"]
+    (note,) = entry["resource"]["note"]
+    reported = re.compile(
+        r"glucose_random 27\.975\d* mmol/L \(reported 504 mg/dL\) -> 6\.2166\d* mmol/L \(reported 112 mg/dL\) after"
+    )
+    assert reported.search(note["text"]), note["text"]
+    (path,) = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"]
+    assert main(["referrals", "basis-changes", "--db", path]) == 0
+    assert reported.search(capsys.readouterr().out)

@@ -199,12 +199,13 @@ def show(
         )
     if changes:
         echo("basis corrected by a device:")
+        readings = basis.readings(database, changes)
         for change in changes:
-            echo(f"  {_basis_line(change)}")
+            echo(f"  {_basis_line(change, readings)}")
 
 
-def _basis_line(change: basis.BasisChange) -> str:
-    return f"{change.changed_at}  {change.summary()}"
+def _basis_line(change: basis.BasisChange, readings: dict[int, basis.Readings]) -> str:
+    return f"{change.changed_at}  {change.summary(readings.get(change.id, (None, None)))}"
 
 
 @app.command("basis-changes")
@@ -217,9 +218,10 @@ def basis_changes_command(
     as_json: JsonOption = False,
 ) -> None:
     """Referrals whose basis a device corrected and nobody has reviewed yet (with --all: every one)."""
+    database = open_log(ctx, db)
     changes = [
         change
-        for found in basis.for_referrals(open_log(ctx, db)).values()
+        for found in basis.for_referrals(database).values()
         for change in found
         if include_reviewed or change.open
     ]
@@ -230,8 +232,11 @@ def basis_changes_command(
     if not changes:
         echo("no referral basis changes" if include_reviewed else "no referral waits for a basis review")
         return
+    readings = basis.readings(database, changes)
     for change in changes:
-        echo(f"referral {change.referral_id} (encounter {change.encounter_id}): {_basis_line(change)}")
+        echo(
+            f"referral {change.referral_id} (encounter {change.encounter_id}): {_basis_line(change, readings)}"
+        )
 
 
 @app.command()
