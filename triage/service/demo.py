@@ -132,6 +132,10 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         typed.update(consciousness="C")  # new confusion
     elif index % 6 == 2:
         vitals.update(spo2=95, resp_rate=23, heart_rate=104, temperature=38.4)
+    # a diastolic below the systolic with a pulse pressure of at least 25 mmHg: the hypotensive
+    # emergency's 96 with the usual diastolic draw would often be a swapped pair (triage.bp_pair),
+    # which triage holds for review rather than scores (no random draw: the stream is unchanged)
+    vitals["dbp"] = min(vitals["dbp"], vitals["sbp"] - 25)
     if index % 7 == 5:
         labs.update(glucose_random=24.5, hba1c=11.2)
     if index % 3 != 1:
