@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import secrets
 import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -172,6 +173,10 @@ class Gateway:
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
         self._session_seq = 0
+        # this run's own part of every session id: the sequence starts at 1 again after a restart,
+        # so without it a gateway restarted within the same second would reuse a session id and
+        # append to the earlier session's wire log (and mix the two in device_messages.session_id)
+        self._run_id = secrets.token_hex(4)
         try:
             self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms)
         except (OSError, sqlite3.Error) as exc:
@@ -231,7 +236,8 @@ class Gateway:
     def _new_session(self, endpoint: DeviceEndpoint, label: str) -> tuple[SessionInfo, WireLog | None]:
         self._session_seq += 1
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        info = SessionInfo(endpoint.device_id, f"{stamp}-{self._session_seq:04d}", endpoint.protocol, label)
+        session_id = f"{stamp}-{self._run_id}-{self._session_seq:04d}"
+        info = SessionInfo(endpoint.device_id, session_id, endpoint.protocol, label)
         folder = endpoint.wire_log_dir or self._wire_log_dir
         wire = WireLog(folder, endpoint.device_id, info.session_id) if folder is not None else None
         if wire is not None:
