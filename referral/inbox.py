@@ -37,6 +37,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.associations import audit_links, link_unidentified
 from referral.errors import ConflictError
+from referral.transactions import write
 
 MessageState = Literal["accepted", "quarantined"]
 #: Result statuses that may feed a decision; anything else (preliminary, cannot_be_done...) may be
@@ -355,6 +356,40 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+#: the longest reason kept for a result triage did not accept (an engine message is one line)
+NOT_ACCEPTED_LIMIT = 500
+
+
+def note_not_accepted(db: Database, result_id: int, why: str, *, actor: str) -> None:
+    """Why triage did not accept a complete result (an implausible value, a unit it cannot
+    convert, a diastolic not below its systolic), kept in ``details["not_accepted"]`` for the held
+    worklist and audited (``device_result.not_accepted``). The result itself is unchanged."""
+    why = " ".join(why.split())[:NOT_ACCEPTED_LIMIT]
+
+    def note(db: Database) -> None:
+        row = db.execute("SELECT details FROM device_results WHERE id = ?", [result_id]).fetchone()
+        if row is None:
+            return
+        details = json.loads(row[0]) if row[0] else {}
+        if details.get("not_accepted") == why:
+            return  # handed over again (a restart): already said, already audited
+        db.execute(
+            "UPDATE device_results SET details = ? WHERE id = ?",
+            [json.dumps(details | {"not_accepted": why}, sort_keys=True), result_id],
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="device_result.not_accepted",
+            entity="device_result",
+            entity_id=result_id,
+            reason=why,
+            data={},
+        )
+
+    write(db, note)
 
 
 def undelivered_results(db: Database, *, limit: int = 1000) -> list[StoredDeviceResult]:

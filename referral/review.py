@@ -101,13 +101,17 @@ class HeldResult:
             "patient_id": r.patient_id or None,
             "why": list(self.why),
             "why_text": [self._why_text(w) for w in self.why],
+            "not_accepted": r.details.get("not_accepted") if "not_accepted" in self.why else None,
             "association_expired": r.details.get("association_expired"),
             "assignable": self.assignable,
         }
 
     def _why_text(self, why: Why) -> str:
         """``WHY[why]``; for a result that found its device's association expired, which one and when."""
-        note = expired_note(self.result.details) if why == "no_patient_link" else None
+        details = self.result.details
+        if why == "not_accepted" and details.get("not_accepted"):
+            return f"{WHY[why]}: {details['not_accepted']}"
+        note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 
 

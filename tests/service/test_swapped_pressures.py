@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from referral import review
+from referral import audit, review
 from tests.service.conftest import WALK_IN, Staff, make_settings
 from tests.service.test_pipeline import wait_for
 from triage.service import create_app
@@ -145,6 +145,17 @@ def test_a_device_message_with_a_swapped_pair_is_held_for_review_and_never_asses
         held = {h.result.code: h for h in review.held_results(db) if h.result.device_id == "demo-monitor"}
         assert set(held) == {"sbp", "dbp"}
         assert all(h.why == ("not_accepted",) for h in held.values())
+        # the worklist and the API say why, not only "value or unit rejected"; the note is audited
+        why = "dbp 140 mmHg is not below sbp 80 mmHg - were they swapped?"
+        for h in held.values():
+            row = h.as_dict()
+            assert row["not_accepted"] == why and row["why_text"][0].endswith(f": {why}")
+            (entry,) = [
+                e
+                for e in audit.entries_for(db, "device_result", h.result.id)
+                if e["action"] == "device_result.not_accepted"
+            ]
+            assert entry["reason"] == why
         (payload,) = db.conn.execute("SELECT payload FROM assessments ORDER BY id DESC LIMIT 1").fetchone()
         assert '"blood_pressure"' in payload and '"sbp"' in payload
         assert runtime.metrics.device_results.labels("rejected")._value.get() == 2

@@ -38,7 +38,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import facilities, referrals, store
-from referral.inbox import StoredDeviceResult
+from referral.inbox import StoredDeviceResult, note_not_accepted
 from referral.records import PatientIn, ReferralIn
 from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError
@@ -115,6 +115,7 @@ class DevicePipeline:
             except ClinicError as exc:
                 metrics.device_results.labels("rejected").inc()
                 log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc)
+                self.note_not_accepted(db, stored, str(exc))
         # a diastolic at or above the systolic of the same message (swapped by the device or its
         # interface) is held for review like an implausible value: neither reaches a decision
         swapped = swapped_in_messages([(stored.message_id, observation) for stored, observation in accepted])
@@ -124,6 +125,7 @@ class DevicePipeline:
                 log.warning(
                     "device %s: result %d held for review: %s", stored.device_id, stored.id, swapped[position]
                 )
+                self.note_not_accepted(db, stored, swapped[position])
                 continue
             key = (str(stored.patient_id), linked_encounter(stored))
             by_patient[key].append(observation)
@@ -142,6 +144,19 @@ class DevicePipeline:
                 self.reassess(db, encounter_id)
             except ClinicError as exc:
                 log.error("encounter %d could not be assessed again: %s", encounter_id, exc.code)
+
+    def note_not_accepted(self, db: Database, stored: StoredDeviceResult, why: str) -> None:
+        """Keep why triage did not take a result, for the held worklist; a failure to write it is
+        logged and leaves the result held as it is (the log line above says why too)."""
+        try:
+            note_not_accepted(db, stored.id, why, actor=ACTOR)
+        except ClinicError as exc:
+            log.error(
+                "device %s: why result %d was not accepted was not kept: %s",
+                stored.device_id,
+                stored.id,
+                exc.code,
+            )
 
     def apply_correction(
         self, db: Database, stored: StoredDeviceResult, hold_reason: str | None

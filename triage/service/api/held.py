@@ -52,6 +52,12 @@ class HeldOut(BaseModel):
     patient_id: str | None = Field(description="The patient id the device sent; null for integrators")
     why: list[WhyCode]
     why_text: list[str]
+    not_accepted: str | None = Field(
+        None,
+        description="Why triage did not accept a complete result (why `not_accepted`), in the engine's"
+        " words: the value outside its plausible range, the unit it cannot convert, or the swapped"
+        " systolic/diastolic pair",
+    )
     association_expired: ExpiredLinkOut | None = Field(
         None, description="The device's association had expired when the result arrived: which one, when"
     )
