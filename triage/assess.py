@@ -50,6 +50,7 @@ from triage.phrases import (
     IGNORED_QC,
     IGNORED_STALE,
     IGNORED_SUPERSEDED,
+    IGNORED_SUPERSEDED_UNUSED,
     MODEL_DISABLED,
     MODEL_REASON,
     MODELS_FAILED,
@@ -117,6 +118,7 @@ _PRELIMINARY_DETAIL = IGNORED_PRELIMINARY.template
 _IN_FUTURE_DETAIL = IGNORED_IN_FUTURE.printf({"assessed_at": "%s"})
 _STALE_DETAIL = IGNORED_STALE.printf({"hours": "%g"})
 _SUPERSEDED_DETAIL = IGNORED_SUPERSEDED.printf({"code": "%s", "observed_at": "%s"})
+_SUPERSEDED_UNUSED_DETAIL = IGNORED_SUPERSEDED_UNUSED.printf({"code": "%s", "observed_at": "%s"})
 _BP_NOT_BELOW_DETAIL = IGNORED_BP_NOT_BELOW.printf({"dbp": "%g", "sbp": "%g"})
 
 
@@ -129,7 +131,10 @@ def select_observations(
 ) -> tuple[dict[str, Observation], list[IgnoredObservation]]:
     """The latest usable observation per code, and every other one with why it was ignored."""
     latest: dict[str, Observation] = {}
-    ignored: list[IgnoredObservation] = []
+    # a superseded reading's place in ``ignored`` (None until the end), and the reading: its
+    # detail names the reading finally used, known only once every reading was seen
+    ignored: list[IgnoredObservation | None] = []
+    superseded: list[tuple[int, Observation]] = []
     rt = runtime or policy.runtime
     max_age, default_age = rt.max_age, rt.default_age
     future = now + rt.future_tolerance
@@ -157,10 +162,12 @@ def select_observations(
             if current is None:
                 latest[code] = o
             elif _rank_key(o) >= _rank_key(current):
-                ignore(current, "superseded", _SUPERSEDED_DETAIL % (o.code, o.observed_at.isoformat()))
+                superseded.append((len(ignored), current))
+                ignored.append(None)
                 latest[code] = o
             else:
-                ignore(o, "superseded", _SUPERSEDED_DETAIL % (o.code, current.observed_at.isoformat()))
+                superseded.append((len(ignored), o))
+                ignored.append(None)
     # a diastolic at or above the systolic of the same measurement (``triage.bp_pair``: swapped
     # fields stored before the entry check, or two single entries) is used for nothing: both are
     # ignored and reported missing, never scored as the numbers say
@@ -170,7 +177,18 @@ def select_observations(
         ignore(sbp, "implausible_pair", detail)
         ignore(dbp, "implausible_pair", detail)
         del latest["sbp"], latest["dbp"]
-    return latest, ignored
+        dropped = {"sbp": sbp, "dbp": dbp}
+    else:
+        dropped = {}
+    for place, o in superseded:
+        code = o.code
+        used = latest.get(code)
+        if used is not None:
+            detail = _SUPERSEDED_DETAIL % (code, used.observed_at.isoformat())
+        else:  # the reading that replaced it is one of a swapped pair: nothing of the code is used
+            detail = _SUPERSEDED_UNUSED_DETAIL % (code, dropped[code].observed_at.isoformat())
+        ignored[place] = ignored_observation(code, o.display_value(), o.observed_at, "superseded", detail)
+    return latest, [entry for entry in ignored if entry is not None]
 
 
 def compute_scores(

@@ -88,6 +88,11 @@ IGNORED_PRELIMINARY = Phrase(
 IGNORED_IN_FUTURE = Phrase("ignored_in_future", "observed after the assessment time {assessed_at}")
 IGNORED_STALE = Phrase("ignored_stale", "older than {hours} h")
 IGNORED_SUPERSEDED = Phrase("ignored_superseded", "a later {code} result from {observed_at} is used")
+IGNORED_SUPERSEDED_UNUSED = Phrase(
+    "ignored_superseded_unused",
+    "a later {code} result from {observed_at} replaces it, but that one is not used either"
+    " (dbp not below sbp); measure again",
+)
 IGNORED_BP_NOT_BELOW = Phrase(
     "ignored_bp_not_below",
     "dbp {dbp} mmHg is not below sbp {sbp} mmHg of the same measurement - were they swapped?"
@@ -100,6 +105,7 @@ IGNORED = (
     IGNORED_IN_FUTURE,
     IGNORED_STALE,
     IGNORED_SUPERSEDED,
+    IGNORED_SUPERSEDED_UNUSED,
     IGNORED_BP_NOT_BELOW,
 )
 

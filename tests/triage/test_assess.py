@@ -105,6 +105,38 @@ def test_observation_selection_reasons(policy: Policy) -> None:
     assert a.disposition is Disposition.local_care
 
 
+def test_every_superseded_reading_names_the_reading_used(policy: Policy) -> None:
+    """Three temperatures in time order: the first named the second as "used", which was itself
+    superseded by the third."""
+    times = [RECENT - timedelta(minutes=m) for m in (20, 10, 0)]
+    a = assess(
+        P,
+        [
+            ob("temperature", t, "Cel", observed_at=at)
+            for t, at in zip((37.0, 37.5, 38.0), times, strict=True)
+        ],
+        policy,
+        now=NOW,
+    )
+    details = [i.detail for i in a.ignored_observations if i.reason == "superseded"]
+    assert details == [f"a later temperature result from {RECENT.isoformat()} is used"] * 2
+
+
+def test_readings_superseded_by_a_swapped_pressure_pair_do_not_say_it_is_used(policy: Policy) -> None:
+    earlier = RECENT - timedelta(minutes=10)
+    obs = [ob("sbp", 124, "mmHg", observed_at=earlier), ob("dbp", 76, "mmHg", observed_at=earlier)]
+    obs += [ob("sbp", 80, "mmHg"), ob("dbp", 140, "mmHg")]
+    a = assess(P, obs, policy, now=NOW)
+    by_code = {(i.code, i.reason): i.detail for i in a.ignored_observations}
+    for code in ("sbp", "dbp"):
+        assert by_code[(code, "superseded")] == (
+            f"a later {code} result from {RECENT.isoformat()} replaces it, but that one is not used either"
+            " (dbp not below sbp); measure again"
+        )
+        assert (code, "implausible_pair") in by_code
+    assert not {o.code for o in a.observations_used} & {"sbp", "dbp"}
+
+
 def test_corrected_wins_over_final_at_the_same_time(policy: Policy) -> None:
     obs = [ob("sbp", 120, status="corrected"), ob("sbp", 190)]
     a = assess(P, obs, policy, now=NOW)

@@ -205,8 +205,10 @@ def test_every_note_the_engine_writes_is_a_known_phrase(model_set: ModelSet, pol
 def ignored_readings(policy: Policy) -> list[dict[str, str]]:
     """One reading ignored for each reason the engine has, from assess(), as the stored JSON has them."""
     superseded = [ob("temperature", 37.0, observed_at=NOW - timedelta(minutes=40)), ob("temperature", 37.4)]
-    swapped = [ob("sbp", 80), ob("dbp", 140)]  # one measurement, diastolic above systolic
-    readings = [*unusable_readings(), *superseded, *swapped]
+    # one measurement, diastolic above systolic, after an earlier systolic it replaces (listed
+    # first, so the temperature is the last "superseded" reading)
+    swapped = [ob("sbp", 124, observed_at=NOW - timedelta(minutes=40)), ob("sbp", 80), ob("dbp", 140)]
+    readings = [*unusable_readings(), *swapped, *superseded]
     a = assess(PatientContext(age=50), readings, policy, now=NOW)
     return [json.loads(i.model_dump_json()) for i in a.ignored_observations]
 
