@@ -68,7 +68,7 @@ def check_plausible(
     assert c.low is not None and c.high is not None
     if not math.isfinite(value) or value < c.low or value > c.high:
         given = shown if shown is not None else f"{value:g} {unit or c.unit}"
-        canonical = f" (= {value:.4g} {c.unit})" if converted else ""
+        canonical = f" (= {_four_digits(value)} {c.unit})" if converted else ""
         raise ImplausibleValueError(
             f"{code}: value {given}{canonical} is outside the plausible range {_range_text(c)}"
         )
@@ -277,10 +277,16 @@ class Observation(BaseModel):
             return "cannot be done"
         if isinstance(self.value, str):
             return self.value
-        shown = f"{self.comparator or ''}{self.value:.4g} {self.unit}"
+        shown = f"{self.comparator or ''}{_four_digits(self.value)} {self.unit}"
         if self.reported_unit is not None and self.reported_value is not None:
             shown += f" (reported {self.comparator or ''}{self.reported_value:g} {self.reported_unit})"
         return shown
+
+
+def _four_digits(value: float) -> str:
+    """Four significant digits, but every whole digit from 10,000 up: troponin 12345 ng/L, not
+    ``1.234e+04`` (what ``:.4g`` writes)."""
+    return f"{value:.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
 
 
 def _shown(op: str | None, number: float, ucum: str) -> str:

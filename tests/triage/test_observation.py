@@ -239,6 +239,13 @@ def test_converted_cut_points_are_exact(f: float, c: float) -> None:
     assert score_temperature(o.value) == score_temperature(c)
 
 
+def test_display_never_writes_a_large_value_in_exponent_notation() -> None:
+    assert Observation.create("troponin_i", 23456.7, "ng/L", observed_at=T).display_value() == "23457 ng/L"
+    assert Observation.create("troponin_i", 9876.54, "ng/L", observed_at=T).display_value() == "9877 ng/L"
+    assert Observation.create("troponin_i", ">50000", "ng/L", observed_at=T).display_value() == ">50000 ng/L"
+    assert Observation.create("hba1c", 6.54321, "%", observed_at=T).display_value() == "6.543 %"
+
+
 def test_display_shows_the_reported_unit() -> None:
     o = Observation.create("hba1c", 62, "mmol/mol", observed_at=T)
     assert o.display_value() == "7.823 % (reported 62 mmol/mol)"
