@@ -9,6 +9,7 @@ first row number and a count, then de-duplicate on ``record_id`` across files. T
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,11 @@ def connect(work: Path, memory_limit: str = "3GB", threads: int | None = None) -
     try:
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(work / "spill")})
     except duckdb.Error as exc:
-        raise ReportInputError(f"--memory-limit {memory_limit!r}: {exc} (e.g. 3GB, 500MB)") from None
+        # DuckDB's own words, without its "Parser Error:" prefix and its one example
+        said = re.sub(r"\s*\(e\.g\. [^)]*\)", "", str(exc).removeprefix("Parser Error: ")).rstrip(". ")
+        raise ReportInputError(
+            f"--memory-limit {memory_limit!r}: {said}; give a size such as 3GB or 500MB"
+        ) from None
     con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")

@@ -207,6 +207,8 @@ def test_memory_limit_reaches_duckdb(
         assert main([*args, "--memory-limit", "lots"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: --memory-limit 'lots': ") and err.count("\n") == 1
+        # one example, said once (was "... (e.g. 1GB) (e.g. 3GB, 500MB)")
+        assert err.count("e.g.") + err.count("such as") == 1 and "Parser Error" not in err, err
     assert (
         main(
             [
