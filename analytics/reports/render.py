@@ -269,6 +269,9 @@ def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
             out[name] = 100 * frame[col].astype("float64")
             decimals = 2 if col == "se" else 1
             formatters[name] = lambda v, d=decimals: "suppressed/-" if pd.isna(v) else f"{v:.{d}f}"
+        elif isinstance(frame[col].dtype, pd.Int64Dtype) and frame[col].isna().any():
+            # to_html prints a nullable integer's <NA> as is, ignoring na_rep and formatters
+            out[col] = frame[col].astype(object).where(frame[col].notna(), "suppressed/-")
     return out, formatters
 
 

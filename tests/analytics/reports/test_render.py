@@ -177,3 +177,14 @@ def test_policy_plot_with_no_sensitivity_says_why_it_is_empty() -> None:
     assert any("no sensitivity to plot" in t.get_text() for t in ax.texts)
     full = curve.assign(sensitivity=[0.9, 0.6])
     assert not any("no sensitivity" in t.get_text() for t in policy_figure(full, True).axes[0].texts)
+
+
+def test_blank_counts_print_as_suppressed_on_the_page_not_as_na() -> None:
+    """pandas' to_html printed a blank nullable count as '<NA>', ignoring na_rep."""
+    from analytics.reports.render import _table
+
+    page = _table(
+        pd.DataFrame({"encounters": pd.array([12, None], dtype="Int64"), "local_share": [0.5, None]})
+    )
+    assert "&lt;NA&gt;" not in page and page.count("suppressed/-") == 2
+    assert "<td>12</td>" in page
