@@ -23,7 +23,8 @@ _IMPLAUSIBLE = re.compile(
 
 @dataclass(frozen=True)
 class FieldError:
-    """A field's error in the user's language, and the English record under it when it differs."""
+    """A field's error in the user's language, and, on a page in another language, the English
+    record under it (on an English page the two said the same thing twice)."""
 
     text: str
     detail: str | None = None
@@ -56,7 +57,12 @@ def sent_back(forms: Mapping[str, FormState] | None = None) -> defaultdict[str, 
 def field_error(language: str, exc: ClinicError) -> FieldError:
     """A refusal (``error.says``) as a field's error: in the user's language, the English under it."""
     shown = error_text(language, str(exc), exc)
-    return FieldError(shown, str(exc) if shown != str(exc) else None)
+    return FieldError(shown, _record(language, shown, exc))
+
+
+def _record(language: str, shown: str, exc: ClinicError) -> str | None:
+    """The engine's English words under a field's error: only where the page speaks another language."""
+    return None if language == "en" or shown == str(exc) else str(exc)
 
 
 def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
@@ -81,7 +87,7 @@ def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
         message = text("entry.not_number", name=name)
     else:
         message = text("entry.not_recorded", name=name)
-    return FieldError(message, str(exc))
+    return FieldError(message, _record(language, message, exc))
 
 
 # The reading form's groups, in the order a nurse works: what is observed at the bedside, body
