@@ -181,6 +181,30 @@ def test_an_empty_set_or_an_unknown_temperature_unit_is_refused_beside_its_field
     assert _counts(staff, encounter) == before, "SpO2 95 was good, but not stored alone"
 
 
+def test_a_fahrenheit_temperature_typed_with_celsius_chosen_says_to_choose_fahrenheit(staff: Staff) -> None:
+    csrf = staff.login(Role.nurse)
+    encounter = _walk_in(staff, csrf, "VS-DEGF")
+    for language, hint in (
+        ("en", "101.5 is a body temperature in °F: choose °F beside the field."),
+        ("zh", "101.5 是华氏度的体温：请在旁边选择 °F。"),
+    ):
+        _language(staff, csrf, language)
+        sent = staff.client.post(
+            f"/encounters/{encounter}/vitals", data={"csrf_token": csrf, "temperature": "101.5"}
+        )
+        assert sent.status_code == 422
+        error = _vitals_form(sent.text).split('id="vitals-temperature-error">')[1].split("</p>")[0]
+        assert hint in error, error
+    # a value that is no temperature in either unit gets no such hint
+    wrong = staff.client.post(
+        f"/encounters/{encounter}/vitals", data={"csrf_token": csrf, "temperature": "370"}
+    )
+    assert (
+        wrong.status_code == 422
+        and "°F" not in _vitals_form(wrong.text).split('id="vitals-temperature-error">')[1].split("</p>")[0]
+    )
+
+
 def test_every_vitals_control_has_a_label_and_units_are_shown_in_the_user_s_language(staff: Staff) -> None:
     csrf = staff.login(Role.nurse)
     encounter = _walk_in(staff, csrf, "VS-LABELS")

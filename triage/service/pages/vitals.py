@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from triage.bp_pair import SwappedPressuresError, check_pairs
 from triage.errors import ClinicError, UnitError
 from triage.observation import Observation
+from triage.service.i18n import catalogue
 from triage.service.pages.forms import VITAL_SIGNS, FieldError, field_error, reading_error
 from triage.vocabulary import CONCEPTS
 
@@ -55,6 +56,15 @@ class VitalSigns(BaseModel):
     temperature_unit: Typed = TEMPERATURE_UNITS[0]
 
 
+def _plausible_in_fahrenheit(typed: str, observed_at: datetime) -> bool:
+    """A temperature refused in °C that is a body temperature in °F (98.6 typed with °C chosen)."""
+    try:
+        Observation.create("temperature", typed, TEMPERATURE_UNITS[1], observed_at=observed_at)
+    except ClinicError:
+        return False
+    return True
+
+
 def read_vital_signs(
     values: Mapping[str, str], language: str, observed_at: datetime
 ) -> tuple[list[Observation], dict[str, FieldError]]:
@@ -76,6 +86,10 @@ def read_vital_signs(
             )
         except ClinicError as exc:
             errors[vital.code] = reading_error(language, vital.code, exc)
+            if unit == TEMPERATURE_UNITS[0] and _plausible_in_fahrenheit(typed, observed_at):
+                error = errors[vital.code]
+                hint = catalogue(language)("entry.temperature_in_fahrenheit", given=typed)
+                errors[vital.code] = FieldError(f"{error.text} {hint}", error.detail)
     try:  # systolic and diastolic of one measurement: the diastolic is the lower (triage.bp_pair)
         check_pairs(readings)
     except SwappedPressuresError as exc:
