@@ -10,6 +10,7 @@ import calendar
 
 import pandas as pd
 
+from analytics.reports.disclosure import Cell, column_mask, hidden_cells
 from analytics.reports.suppress import add_rates, suppress
 
 REGION_RATES = {
@@ -21,26 +22,60 @@ REGION_RATES = {
 }
 
 
-def region_month(counts: pd.DataFrame) -> pd.DataFrame:
+def published(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The count tables as published: small counts blank, then their complements
+    (:mod:`analytics.reports.disclosure`), with every rate built from a blank count."""
+    hidden = hidden_cells(raw)
+    tables: dict[str, pd.DataFrame] = {}
+    tables["region_month"] = region_month(raw["region_month"], hidden)
+    tables["tier_month"] = tier_month(raw["tier_month"], hidden)
+    tables["network_edges"], tables["hospital_centrality"] = network(
+        raw["network"], raw["facilities"], hidden
+    )
+    tables["tier_load"] = tier_load(raw["clinic_month"], raw["hospital_month"], raw["facilities"], hidden)
+    tables["clinic_month"] = clinic_month(raw["clinic_month"].drop(columns=["first_digital_day"]), hidden)
+    return tables
+
+
+def _masks(
+    hidden: set[Cell] | None, table: str, frame: pd.DataFrame, columns: list[str]
+) -> dict[str, pd.Series]:
+    if not hidden:
+        return {}
+    return {c: column_mask(hidden, table, c, frame.index, frame.index) for c in columns}
+
+
+def region_month(counts: pd.DataFrame, hidden: set[Cell] | None = None) -> pd.DataFrame:
     """Per region and month: encounters, local share, referral rate, urgency, timeliness, feedback."""
     out = add_rates(counts, REGION_RATES)
-    small_urgent = (out["urgent_arrived"] > 0) & (out["urgent_arrived"] < 5)
-    out["urgent_median_hours"] = out["urgent_median_hours"].mask(small_urgent)
     counts_cols = [c for c in counts.columns if c not in ("region_code", "month", "urgent_median_hours")]
-    return suppress(out, counts_cols, REGION_RATES)
+    out = suppress(out, counts_cols, REGION_RATES, _masks(hidden, "region_month", counts, counts_cols))
+    # The median of the urgent arrival times goes with their count (not counted as a blank count).
+    out["urgent_median_hours"] = out["urgent_median_hours"].mask(out["urgent_arrived"].isna())
+    return out
 
 
-def tier_month(counts: pd.DataFrame) -> pd.DataFrame:
+def tier_month(counts: pd.DataFrame, hidden: set[Cell] | None = None) -> pd.DataFrame:
     """Encounters by the tier where care happened (primary = kept local), with each tier's share."""
     totals = counts.groupby(["region_code", "month"])["encounters"].transform("sum")
     out = counts.assign(region_month_total=totals)
     out = add_rates(out, {"share": ("encounters", "region_month_total")})
+    cols = ["encounters", "region_month_total"]
     return suppress(
-        out, ["encounters", "region_month_total"], {"share": ("encounters", "region_month_total")}
+        out, cols, {"share": ("encounters", "region_month_total")}, _masks(hidden, "tier_month", out, cols)
     )
 
 
-def network(edges: pd.DataFrame, facilities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clinic_month(counts: pd.DataFrame, hidden: set[Cell] | None = None) -> pd.DataFrame:
+    """Per clinic and month: encounters, kept local, digitally triaged, and the local share."""
+    rates = {"local_share": ("local_care", "encounters")}
+    cols = ["encounters", "local_care", "digital"]
+    return suppress(add_rates(counts, rates), cols, rates, _masks(hidden, "clinic_month", counts, cols))
+
+
+def network(
+    edges: pd.DataFrame, facilities: pd.DataFrame, hidden: set[Cell] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Edges (clinic -> hospital) and receiving hospitals with standardized in-degree centrality.
 
     In-degree = number of distinct clinics referring to the hospital; standardized by (N - 1),
@@ -61,8 +96,15 @@ def network(edges: pd.DataFrame, facilities: pd.DataFrame) -> tuple[pd.DataFrame
     )
     hospitals["in_degree"] = hospitals["in_degree"].astype("Int64")
     hospitals["referrals"] = hospitals["referrals"].astype("Int64")
-    edge_out = suppress(edges, ["referrals"])
-    return edge_out.reset_index(drop=True), suppress(hospitals, ["referrals"]).reset_index(drop=True)
+    edge_out = suppress(edges, ["referrals"], hide=_masks(hidden, "network_edges", edges, ["referrals"]))
+    hide = {}
+    if hidden:
+        hide["referrals"] = column_mask(
+            hidden, "hospital_centrality", "referrals", hospitals["facility_id"].astype(str), hospitals.index
+        )
+    return edge_out.reset_index(drop=True), suppress(hospitals, ["referrals"], hide=hide).reset_index(
+        drop=True
+    )
 
 
 def _days(month: str) -> int:
@@ -71,7 +113,10 @@ def _days(month: str) -> int:
 
 
 def tier_load(
-    clinic_month: pd.DataFrame, hospital_month: pd.DataFrame, facilities: pd.DataFrame
+    clinic_month: pd.DataFrame,
+    hospital_month: pd.DataFrame,
+    facilities: pd.DataFrame,
+    hidden: set[Cell] | None = None,
 ) -> pd.DataFrame:
     """Load by tier against capacity, per month.
 
@@ -120,7 +165,11 @@ def tier_load(
         ]
     ]
     out = out.sort_values(["month", "tier"]).reset_index(drop=True)
-    hidden = suppress(out, ["patients"])
+    hide = {}
+    if hidden:  # only the primary row of a month is part of a published relation
+        month_blank = column_mask(hidden, "tier_load", "patients", out["month"].astype(str), out.index)
+        hide["patients"] = month_blank & (out["tier"] == "primary")
+    published = suppress(out, ["patients"], hide=hide)
     for col in ("patients_per_day", "load_vs_capacity", "patients_per_100_beds"):
-        hidden[col] = hidden[col].mask(hidden["patients"].isna())
-    return hidden
+        published[col] = published[col].mask(published["patients"].isna())
+    return published

@@ -19,7 +19,6 @@ from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.simulate import Thresholds, published, replay
 from analytics.reports.sources import Rejection
-from analytics.reports.suppress import suppress
 
 Progress = Callable[[str], None]
 
@@ -144,10 +143,9 @@ def assemble(
     facilities = raw["facilities"]
     tables: dict[str, pd.DataFrame] = {}
     say("computing indicators")
-    tables["region_month"] = indicators.region_month(raw["region_month"])
-    tables["tier_month"] = indicators.tier_month(raw["tier_month"])
-    tables["network_edges"], tables["hospital_centrality"] = indicators.network(raw["network"], facilities)
-    tables["tier_load"] = indicators.tier_load(raw["clinic_month"], raw["hospital_month"], facilities)
+    counts = indicators.published(raw)
+    for name in ("region_month", "tier_month", "network_edges", "hospital_centrality", "tier_load"):
+        tables[name] = counts[name]
     say("estimating the H3 effect (interrupted time series, difference-in-differences)")
     directory = dict(zip(facilities["facility_id"], facilities["digital_triage_start"], strict=True))
     starts = impact.start_months(raw["clinic_month"], directory)
@@ -165,12 +163,7 @@ def assemble(
             if e
         ]
     )
-    clinic_counts = raw["clinic_month"].drop(columns=["first_digital_day"])
-    tables["clinic_month"] = suppress(
-        indicators.add_rates(clinic_counts, {"local_share": ("local_care", "encounters")}),
-        ["encounters", "local_care", "digital"],
-        {"local_share": ("local_care", "encounters")},
-    )
+    tables["clinic_month"] = counts["clinic_month"]
     say("replaying alternative policy thresholds")
     curve = replay(histogram, grid or default_grid())
     tables["policy_curve"] = published(curve)

@@ -29,12 +29,20 @@ def small(series: pd.Series) -> pd.Series:
 
 
 def suppress(
-    frame: pd.DataFrame, counts: Iterable[str], rates: Mapping[str, tuple[str, str]] | None = None
+    frame: pd.DataFrame,
+    counts: Iterable[str],
+    rates: Mapping[str, tuple[str, str]] | None = None,
+    hide: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
-    """Blank small counts and every rate built from one; adds ``suppressed_cells`` per row."""
+    """Blank small counts and every rate built from one; adds ``suppressed_cells`` per row.
+
+    ``hide`` adds blanks per count column (complementary suppression,
+    :mod:`analytics.reports.disclosure`), aligned on the frame's index; rates follow them too."""
     out = frame.copy()
     counts = list(counts)
     masks = {col: small(out[col]) for col in counts}
+    for col, extra in (hide or {}).items():
+        masks[col] = masks[col] | extra.reindex(out.index, fill_value=False).astype(bool)
     hidden = pd.Series(0, index=out.index, dtype="int64")
     for name, (num, den) in (rates or {}).items():
         mask = masks.get(num, pd.Series(False, index=out.index)) | masks.get(
