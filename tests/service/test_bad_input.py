@@ -141,8 +141,8 @@ def test_the_walk_in_form_refuses_a_blank_record_number_and_a_superscript_age_wi
     csrf = staff.login(Role.nurse)
     before = stored(staff, "patients", "encounters", "audit")
     for form, says in (
-        ({"mrn": "   "}, "mrn: the record number was empty"),
-        ({"mrn": "PG-1", "age_years": "²"}, "age: &#39;²&#39; is not a whole number of years"),
+        ({"mrn": "   "}, "Give the record number (the field held only spaces)."),
+        ({"mrn": "PG-1", "age_years": "²"}, "Age &#34;²&#34; is not valid: give whole years from 0 to 130"),
     ):
         response = staff.client.post("/walk-ins", data={**form, "csrf_token": csrf}, follow_redirects=False)
         assert response.status_code == 422, (form, response.status_code)
