@@ -160,6 +160,11 @@ def imbalance(
         )
         for key, label in H3_LABELS.items():
             typer.echo(f"{label}: {h3_estimate(key, s.get(key))}")
+        if top := s.get("top_hospital"):  # the page's key figure; the CLI left it out
+            typer.echo(
+                f"most central receiving hospital: {top['facility_id']}"
+                f" (standardized in-degree {top['standardized_in_degree']:.3f})"
+            )
         _echo_rejections(rejected)
         typer.echo(f"report: {written['html']}")
     if strict and len(rejected):

@@ -25,6 +25,11 @@ def test_imbalance_writes_html_tables_and_plots(
     printed = capsys.readouterr()
     assert "SYNTHETIC DATA" in printed.out
     assert "H3 interrupted time series: local share +" in printed.out
+    top = json.loads((out / "summary.json").read_text())["top_hospital"]
+    shown = f"most central receiving hospital: {top['facility_id']} (standardized in-degree "
+    assert f"{shown}{top['standardized_in_degree']:.3f})" in printed.out, (
+        "the page's key figure, also printed"
+    )
     assert "nothing rejected" in printed.out
     assert "... pooled" in printed.err
     page = (out / "report.html").read_text()
