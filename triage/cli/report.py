@@ -55,6 +55,7 @@ RiskOption = Annotated[
 MemoryOption = Annotated[
     str, typer.Option("--memory-limit", help="DuckDB memory limit; larger data spills to disk.")
 ]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 
 
@@ -117,7 +118,7 @@ def imbalance(
         bool, typer.Option("--strict", help="Exit with code 2 if any input or row was rejected.")
     ] = False,
     as_json: JsonOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
     from analytics.reports import jsonout
@@ -202,7 +203,7 @@ def simulate(
     risk_model: RiskOption = None,
     memory_limit: MemoryOption = "3GB",
     as_json: JsonOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Replay pooled assessments under alternative thresholds: load shift vs missed confirmed cases."""
     from analytics.reports import jsonout
@@ -297,6 +298,7 @@ def generate(
         TableFormat | None, typer.Option("--format", hidden=True, help="Old name of --table-format.")
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Write SYNTHETIC multi-clinic analytics exports (staggered digital-triage starts, known H3 effect)."""
     from analytics.reports import jsonout
@@ -311,7 +313,7 @@ def generate(
     )
 
     def progress(done: int, total: int) -> None:
-        if not as_json and (done == total or done % max(1, total // 10) == 0):
+        if not (as_json or quiet) and (done == total or done % max(1, total // 10) == 0):
             typer.echo(f"... {done}/{total} clinic exports written", err=True)
 
     truth = run(spec, out, progress)

@@ -399,6 +399,22 @@ def test_a_clinic_directory_csv_as_facilities_says_which_column_to_rename(
     )
 
 
+def test_generate_takes_quiet_as_imbalance_and_simulate_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-q` was 'No such option' for generate alone; it silences the progress lines, not the result."""
+    assert (
+        main(["report", "generate", "--clinics", "2", "--rows", "200", "-q", "--out", str(tmp_path / "q")])
+        == 0
+    )
+    printed = capsys.readouterr()
+    assert printed.err == "" and printed.out.startswith("SYNTHETIC: 200 encounters")
+    assert (
+        main(["report", "generate", "--clinics", "2", "--rows", "200", "--out", str(tmp_path / "loud")]) == 0
+    )
+    assert "clinic exports written" in capsys.readouterr().err
+
+
 def test_generate_a_negative_seed_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
