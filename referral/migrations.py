@@ -1,5 +1,5 @@
-"""The referral log's schema as one ordered migration set (sqlite-utils ``Migrations``), with the
-value sets its CHECK constraints allow.
+"""The referral log's schema as one ordered migration set (sqlite-utils ``Migrations``); the value
+sets its CHECK constraints allow are ``referral.value_sets``.
 
 Every table is ``STRICT`` (SQLite rejects a value of the wrong type instead of silently storing
 it). Migrations are append-only: never reorder, rename or edit an applied migration; add a new
@@ -12,22 +12,18 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database, Migrations
 
-MIGRATIONS = Migrations("clinic")
-
-DISPOSITIONS = (
-    "emergency_transfer",
-    "urgent_referral",
-    "routine_referral",
-    "local_care",
-    "insufficient_data",
+from referral.value_sets import (
+    DISPOSITIONS,
+    LANGUAGES,
+    OBSERVATION_STATUSES,
+    REFERRAL_STATUSES,
+    ROLES,
+    SEXES,
+    TIERS,
+    URGENCIES,
 )
-TIERS = ("primary", "secondary", "tertiary")
-REFERRAL_STATUSES = ("proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled")
-URGENCIES = ("emergency", "urgent", "routine")
-ROLES = ("clinician", "nurse", "integrator", "analyst", "admin")
-LANGUAGES = ("en", "zh")
-SEXES = ("female", "male", "unknown")
-OBSERVATION_STATUSES = ("final", "preliminary", "corrected", "cancelled", "entered_in_error")
+
+MIGRATIONS = Migrations("clinic")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -7,7 +7,7 @@ match the producer in ``referral.analytics_export``.
 from __future__ import annotations
 
 # The export's value sets are the referral log's own (the producer of the format).
-from referral.migrations import DISPOSITIONS, REFERRAL_STATUSES, SEXES, URGENCIES
+from referral.value_sets import DISPOSITIONS, REFERRAL_STATUSES, SEXES, URGENCIES
 
 FORMAT_VERSION = "clinic-triage-analytics/1"
 SMALL_CELL = 5

@@ -16,9 +16,10 @@ from sqlite_utils import Database
 
 from referral import analytics_export, audit, basis, export, facilities, queue, referrals
 from referral.errors import AuditChainError, NotFoundError, UserInputError
-from referral.migrations import MIGRATIONS, TIERS
+from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect
+from referral.value_sets import TIERS
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.paths import output_folder

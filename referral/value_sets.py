@@ -1,0 +1,24 @@
+"""The values the referral log allows in its coded columns: dispositions, facility tiers, referral
+statuses and urgencies, staff roles, page languages, sexes, observation statuses.
+
+The migrations (``referral.migrations``) write them into the tables' CHECK constraints; readers
+of the log elsewhere (the pooled reports' schema, the CLI) take them from here. No framework
+imports: a plain vocabulary.
+"""
+
+from __future__ import annotations
+
+DISPOSITIONS = (
+    "emergency_transfer",
+    "urgent_referral",
+    "routine_referral",
+    "local_care",
+    "insufficient_data",
+)
+TIERS = ("primary", "secondary", "tertiary")
+REFERRAL_STATUSES = ("proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled")
+URGENCIES = ("emergency", "urgent", "routine")
+ROLES = ("clinician", "nurse", "integrator", "analyst", "admin")
+LANGUAGES = ("en", "zh")
+SEXES = ("female", "male", "unknown")
+OBSERVATION_STATUSES = ("final", "preliminary", "corrected", "cancelled", "entered_in_error")
