@@ -24,6 +24,7 @@ from triage.errors import ConfigError
 from triage.tomlfile import read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
+ENV_PREFIX = "TRIAGE_"
 #: The storage layer's bounds (``referral.associations``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 
@@ -141,7 +142,7 @@ class Settings(BaseSettings):
     """Every knob the application has."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TRIAGE_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
     data_dir: Path = Field(Path("var"), description="Folder for run-time data (database, keys, logs)")
@@ -179,6 +180,17 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        where = f"settings file {path}" if path else "settings"
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"{where}: {problems}") from None
+        problems = "; ".join(_problem(err["loc"], err["msg"], path) for err in exc.errors())
+        raise ConfigError(problems) from None
+
+
+def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str:
+    """One invalid setting, named where the user wrote it: the environment variable or the file."""
+    dotted = ".".join(str(part) for part in loc)
+    wanted = ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+    # pydantic-settings matches variable names without regard to case
+    for variable, value in os.environ.items():
+        if variable.upper() == wanted:
+            return f"environment variable {variable}={value!r}: {message}"
+    where = f"settings file {path}" if path is not None else "settings"
+    return f"{where}: {dotted}: {message}"

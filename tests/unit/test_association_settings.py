@@ -47,3 +47,22 @@ def test_unknown_key_in_the_section_is_rejected(tmp_path: Path) -> None:
     config.write_text("[device_associations]\nmax_hours = 4\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"device_associations\.max_hours"):
         load_settings(config)
+
+
+def test_an_invalid_environment_variable_is_named_not_blamed_on_the_file(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "clinic.toml"
+    config.write_text("[service]\nport = 8080\n", encoding="utf-8")
+    monkeypatch.setenv("triage_service__port", "eighty")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    message = str(info.value)
+    assert message.startswith("environment variable triage_service__port='eighty': "), message
+    assert "clinic.toml" not in message
+
+
+def test_an_invalid_value_in_the_file_names_the_file_and_the_dotted_field(tmp_path) -> None:
+    config = tmp_path / "clinic.toml"
+    config.write_text('[service]\nport = "eighty"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert str(info.value).startswith(f"settings file {config}: service.port: "), str(info.value)
