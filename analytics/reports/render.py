@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from analytics.csvfiles import write_csv
 from analytics.reports import jsonout
 from analytics.reports.impact import MIN_MONTHS
 from analytics.reports.key_figures import key_figures
@@ -40,14 +41,14 @@ def data_banners(synthetic: bool | None, provenance_unknown: Sequence[str]) -> l
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool | None) -> list[Path]:
     """Every table as CSV and Parquet, each row carrying the report's ``synthetic`` flag in a last
-    column (True: some input is SYNTHETIC; empty: provenance unknown), so a table copied out of the
+    column (true: some input is SYNTHETIC; empty: provenance unknown), so a table copied out of the
     report still says what its numbers are; ``sources`` has a flag per input already."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, table in tables.items():
         frame = table if "synthetic" in table.columns else table.assign(synthetic=synthetic)
         csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
-        frame.to_csv(csv_path, index=False)
+        write_csv(frame, csv_path)
         frame.to_parquet(parquet_path, index=False)
         written += [csv_path, parquet_path]
     return written

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics.csvfiles import write_csv
 from analytics.study import DEFAULT_SEED
 from analytics.study.geography import cultural_proximity, geographic_proximity
 
@@ -197,7 +198,7 @@ def draw_moves(
 
 def _write_matrix(path: Path, ids: np.ndarray, matrix: np.ndarray) -> None:
     frame = pd.DataFrame(matrix, index=pd.Index(ids, name="id"), columns=ids)
-    frame.to_csv(path, float_format="%.6g")
+    write_csv(frame, path, index=True, float_format="%.6g")
 
 
 COLUMN_DICTIONARY = [
@@ -246,8 +247,8 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, progress: Progress | None 
         nodes["synthetic_columns"] = "PCF;HTH;GDP;ENV;INT"
         adjacency, geo, cul = draw_ties(nodes, TRUE_COEFFICIENTS[spec.key], rng)
         moves = draw_moves(adjacency, nodes["id"].to_numpy(), rng)
-        nodes.to_csv(frame_dir / "nodes.csv", index=False)
-        moves.to_csv(frame_dir / "moves.csv", index=False)
+        write_csv(nodes, frame_dir / "nodes.csv")
+        write_csv(moves, frame_dir / "moves.csv")
         _write_matrix(frame_dir / "GeoProx.csv", nodes["id"].to_numpy(), geo)
         _write_matrix(frame_dir / "CulProx.csv", nodes["id"].to_numpy(), cul)
         frames.append(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics.csvfiles import write_csv
 from analytics.study import figures
 from analytics.study.comparison import coefficient_comparison, hypotheses
 from analytics.study.dataset import StudyData, StudyDataError, load_study
@@ -54,7 +55,7 @@ def _write_table(
         )
         table = pd.concat([table, note.set_axis(pd.Index(["data"], name=table.index.name))])
     csv_path = out / f"{name}.csv"
-    table.to_csv(csv_path, index=index)
+    write_csv(table, csv_path, index=index)
     parquet_path = out / f"{name}.parquet"
     (table.reset_index() if index else table).to_parquet(parquet_path, index=False)
     files += [csv_path, parquet_path]
@@ -130,7 +131,7 @@ def rebuild(
     for frame in study.frames:
         edges_path = out / f"figure2_edges_{frame.key}.csv"
         edges = frame.edges if "synthetic" in frame.edges else frame.edges.assign(synthetic=frame.synthetic)
-        edges.to_csv(edges_path, index=False)
+        write_csv(edges, edges_path)
         files.append(edges_path)
         centrality = figures.in_degree_centrality(frame)
         _write_table(out, f"figure7_centrality_{frame.key}", centrality, files, synthetic=frame.synthetic)

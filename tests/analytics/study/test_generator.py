@@ -66,3 +66,10 @@ def test_moves_aggregate_to_ties_without_self_loops(study_folder: Path) -> None:
     moves = pd.read_csv(study_folder / "zhejiang" / "moves.csv", dtype=str)
     assert (moves["origin"] != moves["destination"]).all()
     assert moves["person_id"].is_unique
+
+
+def test_generated_csv_files_spell_booleans_as_the_exports_do(study_folder: Path) -> None:
+    """`true`, as every CSV of the product (docs/analytics-export.md); pandas wrote `True`."""
+    lines = (study_folder / "zhejiang" / "moves.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    assert {line.split(",")[header.index("synthetic")] for line in lines[1:]} == {"true"}
