@@ -10,6 +10,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
+from triage.cli.analysis_options import BackendName, BackendOption
 from triage.cli.output import examples, step_progress
 
 
@@ -74,9 +75,7 @@ def fit_command(
     reference: Annotated[
         str, typer.Option("--reference", help="bernoulli (binary ties) or poisson (counts).")
     ] = "bernoulli",
-    backend: Annotated[
-        str, typer.Option("--backend", help="python (exact MLE here) or r (R's ergm, else glm, via rpy2).")
-    ] = "python",
+    backend: BackendOption = BackendName.python,
     seed: Annotated[
         int,
         typer.Option(
@@ -151,7 +150,7 @@ def fit_command(
             net,
             response=response,
             reference=reference,
-            backend=backend,
+            backend=backend.value,
             seed=seed,
             progress=tick,
             bridges=DEFAULT_BRIDGES if bridges is None else bridges,

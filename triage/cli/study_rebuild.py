@@ -10,6 +10,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
+from triage.cli.analysis_options import BackendName, BackendOption
 from triage.cli.output import examples, step_progress
 from triage.cli.paths import output_folder
 
@@ -41,7 +42,7 @@ def rebuild_command(
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Seed of the embedded dataset's generator.")
     ] = DEFAULT_SEED,
-    backend: Annotated[str, typer.Option("--backend", help="Fitting backend: python or r.")] = "python",
+    backend: BackendOption = BackendName.python,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary instead of text.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
@@ -49,14 +50,12 @@ def rebuild_command(
     the comparison with the published estimates, and an HTML report, all in --out."""
     from analytics.study.rebuild import rebuild
 
-    if backend not in ("python", "r"):
-        raise UserInputError(f"--backend {backend!r}: choose python or r")
     if data is not None and not (data / "study.json").is_file():
         # Checked before the progress bar starts, so the error is the only line printed.
         raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
     output_folder(out)
     with step_progress(as_json or quiet, total=6) as tick:
-        result = rebuild(out, data=data, seed=seed, backend=backend, progress=tick)
+        result = rebuild(out, data=data, seed=seed, backend=backend.value, progress=tick)
     if as_json:
         payload = {
             "out": str(result.out),
