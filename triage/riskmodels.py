@@ -467,7 +467,10 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
     except FileNotFoundError:
         raise _fail(name, version, "card", f"{path / 'card.json'} does not exist") from None
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]  # the whole card
+            for e in exc.errors()[:5]
+        )
         raise _fail(name, version, "card schema", f"{path / 'card.json'}: {problems}") from None
     if (card.name, card.version) != (name, version):
         raise _fail(name, version, "card identity", f"card.json describes {card.name} {card.version}")

@@ -99,3 +99,61 @@ def test_serving_modules_never_import_sklearn() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_list_text_carries_the_whole_teaching_label(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text list said 'teaching data - not for clinical use' without 'not validated on a Chinese
+    primary-care population', which the JSON, the cards and the README promise everywhere."""
+    code, out, _ = run(capsys, "models", "list")
+    assert code == 0
+    assert out.splitlines()[0].endswith(
+        "(teaching data - not for clinical use - not validated on a Chinese primary-care population)"
+    )
+
+
+def test_verify_fails_when_a_threshold_was_edited_in_card_json(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sha256 covers model.onnx only: a card whose 'high' threshold was raised from 10% to 90% by
+    hand (the engine would then refer almost nobody) passed `verify` while CARD.md still said 10%."""
+    path = model_dir / "cvd10" / "1.0.0" / "card.json"
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["thresholds"][1]["min_probability"] = 0.9
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, err = run(capsys, "models", "verify")
+    assert code == 1
+    fail = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert fail == [
+        f"FAIL  model cvd10 1.0.0 refused (CARD.md): {model_dir / 'cvd10' / '1.0.0' / 'CARD.md'} line 54 "
+        "does not match card.json (one of them was edited by hand); a version directory is write-once: "
+        "restore the shipped files or train a new version"
+    ]
+    assert out.count("; CARD.md matches the card") == 3
+    assert err == "error: 1 of 4 model versions failed verification\n"
+
+
+def test_verify_fails_without_card_md(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (model_dir / "ckd" / "1.0.0" / "CARD.md").unlink()
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, _ = run(capsys, "models", "verify", "ckd", "--json")
+    assert code == 1
+    [result] = json.loads(out)
+    assert result["error"].endswith("CARD.md does not exist; restore the shipped file")
+
+
+def test_a_card_refused_as_a_whole_names_no_empty_field(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card-level error printed 'card.json: : Value error, ...' (an empty field path)."""
+    path = model_dir / "cvd10" / "1.0.0" / "card.json"
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["label"] = "fine for clinical use"
+    path.write_text(json.dumps(card), encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, _ = run(capsys, "models", "verify", "cvd10")
+    assert code == 1
+    assert f"{path}: Value error, label must be 'teaching data - not for clinical use" in out
+    assert ": :" not in out

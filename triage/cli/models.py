@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 import models
-from models.card import ModelCard
+from models.card import TEACHING_LABEL, ModelCard
 from models.card_markdown import render_card
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError
@@ -62,7 +62,7 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"Risk models in {root}  (teaching data - not for clinical use)")
+    typer.echo(f"Risk models in {root}  ({TEACHING_LABEL})")
     for r in rows:
         marker = "*" if r["active"] else " "
         low, high = r["auroc_ci95"]
@@ -99,13 +99,41 @@ def show(
     )
 
 
+def _check_card_markdown(folder: Path, card: ModelCard) -> None:
+    """CARD.md, what a clinician reads, must be the rendering of card.json, what the engine uses.
+
+    The sha256 check covers model.onnx only: a threshold edited by hand in card.json (or a number
+    in CARD.md) passed verification while the page and the engine disagreed.
+    """
+    path = folder / "CARD.md"
+    try:
+        shipped = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        problem = "does not exist" if isinstance(exc, FileNotFoundError) else "is not UTF-8 text"
+        raise ModelContractError(
+            f"model {card.name} {card.version} refused (CARD.md): {path} {problem}; restore the shipped file"
+        ) from None
+    expected = render_card(card).splitlines()
+    if shipped == expected:
+        return
+    line = next(
+        (i for i, (a, b) in enumerate(zip(shipped, expected, strict=False)) if a != b),
+        min(len(shipped), len(expected)),
+    )
+    raise ModelContractError(
+        f"model {card.name} {card.version} refused (CARD.md): {path} line {line + 1} does not match "
+        "card.json (one of them was edited by hand); a version directory is write-once: restore the "
+        "shipped files or train a new version"
+    )
+
+
 @app.command("verify")
 def verify(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help="Model name (default: every model in the registry)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Check every registered model version: sha256, card, ONNX feature contract, golden replay.
+    """Check every registered model version: sha256, card, ONNX feature contract, golden replay, CARD.md.
 
     Golden vectors go through onnxruntime as float32; any difference above the card's tolerance
     (1e-5) fails, and so does any hash or contract mismatch (exit code 1).
@@ -120,6 +148,7 @@ def verify(
         for version in registry.models[model_name].versions:
             try:
                 model = load_model(root / model_name / version, model_name, version)
+                _check_card_markdown(root / model_name / version, model.card)
             except ClinicError as exc:
                 results.append({"name": model_name, "version": version, "ok": False, "error": str(exc)})
                 continue
@@ -141,7 +170,8 @@ def verify(
             if r["ok"]:
                 typer.echo(
                     f"ok    {r['name']} {r['version']}: sha256 {r['sha256'][:16]}... matches the card; feature contract ok; "
-                    f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}"
+                    f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}; "
+                    "CARD.md matches the card"
                 )
             else:
                 typer.echo(f"FAIL  {r['error']}")
