@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,12 +26,12 @@ from starlette.exceptions import HTTPException
 from triage.errors import ClinicError, shown_input
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
-from triage.service.auth import LoginRequiredRedirect, SessionStore, is_page
+from triage.service.auth import SESSION_COOKIE, LoginRequiredRedirect, SessionStore, is_page
 from triage.service.database import Databases
 from triage.service.events import EventHub
 from triage.service.metrics import ServiceMetrics
 from triage.service.pages.clock import use_zone
-from triage.service.pages.rendering import render_error
+from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
 from triage.service.security import LoginRateLimiter, SecurityHeaders, load_secret_key
 from triage.service.wiring import start_clinic, stop_clinic
@@ -45,6 +46,19 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+_BODY_KINDS = {
+    "model_attributes_type": "a JSON object",
+    "dict_type": "a JSON object",
+    "list_type": "a JSON array",
+}
+
+
+def _json_kind(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words."""
+    kinds = {list: "an array", dict: "an object", str: "a string", bool: "true or false", int: "a number"}
+    return "null" if value is None else kinds.get(type(value), "a number")
+
+
 def describe_validation(exc: RequestValidationError, content_type: str | None = None) -> str:
     parts = []
     for err in exc.errors():
@@ -53,6 +67,12 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             where = err.get("loc", ("body", "?"))[-1]
             problem = (err.get("ctx") or {}).get("error", "")
             parts.append(f"body: JSON decode error at character {where}: {problem}")
+            continue
+        if tuple(err.get("loc", ())) == ("body",) and err.get("type") == "missing":
+            parts.append("body: empty; send the JSON document with Content-Type: application/json")
+            continue
+        if tuple(err.get("loc", ())) == ("body",) and err.get("type") in _BODY_KINDS:
+            parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
             continue
         if tuple(err.get("loc", ())) == ("body",) and isinstance(value, bytes):
             # a body of another content type is left unparsed: say so, not "not a dictionary"
@@ -87,6 +107,9 @@ def describe_http_error(request: Request, exc: HTTPException) -> str:
         )
     if exc.status_code == 400 and isinstance(cause, RecursionError):
         return "body: the JSON is nested too deeply to read"
+    if exc.status_code == 400 and isinstance(cause, ValueError) and "digits" in str(cause):
+        # Python reads at most sys.get_int_max_str_digits() (4300) digits of one integer
+        return f"body: a number in the JSON has more than {sys.get_int_max_str_digits()} digits"
     if exc.status_code == 400 and cause is not None:
         return f"body: could not be read ({type(cause).__name__})"
     return str(exc.detail)
@@ -197,7 +220,14 @@ def create_app(
 
     @app.exception_handler(LoginRequiredRedirect)
     async def login_required(request: Request, exc: LoginRequiredRedirect) -> Response:
-        target = f"/login?next={quote(exc.next_path)}"
+        # A form sent after the session ended (idle logout) was not recorded: the login page says
+        # so and leads back to the form's page (its POST address has no page: 405 after login).
+        # A page visit with a session cookie the log no longer knows: the session ended.
+        if request.method not in ("GET", "HEAD"):
+            target = f"/login?next={quote(form_page(request))}&ended=unsent"
+        else:
+            ended = "&ended=expired" if request.cookies.get(SESSION_COOKIE) else ""
+            target = f"/login?next={quote(exc.next_path)}{ended}"
         if request.headers.get("hx-request"):
             # A live fragment of an expired session: send the whole page to the login screen
             # instead of swapping the login form into the queue table.

@@ -37,11 +37,21 @@ def _set_session(response: Response, rt: Runtime, sid: str) -> None:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
+def login_page(request: Request, next: str = "/", ended: str = "") -> Response:
+    """The login form; ``ended``: why the user is here again - ``expired`` (the session ended) or
+    ``unsent`` (it ended before a form was sent, which was not recorded)."""
     rt = runtime_of(request)
     if rt.accounts.count() == 0:
         return RedirectResponse("/setup", status_code=303)
-    return render(request, "login.html", None, next=safe_next(next))
+    notice = None
+    if ended in ("expired", "unsent"):
+        limits = rt.settings.service
+        notice = catalogue(language_for(request, None))(
+            f"login.{ended}",
+            minutes=max(1, limits.idle_logout_s // 60),
+            hours=max(1, limits.session_max_age_s // 3600),
+        )
+    return render(request, "login.html", None, next=safe_next(next), notice=notice)
 
 
 @router.post("/login")

@@ -27,6 +27,9 @@ TEMPLATES.env.filters["stamp"] = stamp
 TEMPLATES.env.globals["duration"] = duration
 URGENT = ("emergency_transfer", "urgent_referral")
 _FROM_PATIENT = re.compile(r"^/encounters/(\d+)/")
+# forms whose address names a record of a patient's page: an assessment (override, refer) or a
+# referral (confirm, cancel, basis review), whose visit is looked up
+_FROM_RECORD = re.compile(r"^/(assessments|referrals)/(\d+)/")
 
 
 def language_for(request: Request, principal: Principal | None) -> str:
@@ -95,16 +98,36 @@ def render(
     )
 
 
+def form_page(request: Request) -> str:
+    """The page the form posted to ``request``'s address is on: a patient's page for its forms
+    (``/encounters/<id>/...``, and an assessment's or referral's by the visit it belongs to), the
+    queue for a walk-in, the devices page for a device's or held result's; else ``/``."""
+    path = request.url.path
+    found = _FROM_PATIENT.match(path)
+    if found:
+        return f"/encounters/{found[1]}"
+    record = _FROM_RECORD.match(path)
+    if record:
+        db = request.app.state.runtime.databases.get()
+        table = "assessments" if record[1] == "assessments" else "referrals"
+        row = db.conn.execute(f"SELECT encounter_id FROM {table} WHERE id = ?", [int(record[2])]).fetchone()
+        return f"/encounters/{int(row[0])}" if row is not None else "/"
+    if path == "/walk-ins":
+        return "/queue"
+    if path.startswith("/devices/"):
+        return "/devices"
+    return "/"
+
+
 def render_error(
     request: Request, message: str, status_code: int, error: ClinicError | None = None
 ) -> HTMLResponse:
-    """The error page; a form posted from a patient's page (``/encounters/<id>/...``) leads back to it.
+    """The error page; a form posted from a patient's page leads back to it (:func:`form_page`).
 
     The page says the error in the user's language (:func:`error_text`), the English ``message``
     (what the API and the log say) under it when the two differ."""
     principal = getattr(request.state, "principal", None)
-    found = _FROM_PATIENT.match(request.url.path)
-    back = f"/encounters/{found[1]}" if found and request.method == "POST" else "/"
+    back = form_page(request) if request.method == "POST" else "/"
     shown = error_text(language_for(request, principal), message, error)
     detail = message if shown != message else None
     return render(
