@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
 
 from triage.observation import Observation
 from triage.scores.result import ScoreResult
@@ -330,9 +332,21 @@ def model_result(
 _build_assessment = trusted_builder(Assessment)
 
 
+class _OutputSchema(GenerateJsonSchema):
+    """Every field with a default is still always written (``reasons: []``, ``notes: []``): in the
+    schema of the output it is required, so integrators' generated types need no "may be absent"."""
+
+    def field_is_required(
+        self,
+        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
+        total: bool,
+    ) -> bool:
+        return field.get("serialization_exclude_if") is None
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Assessment` (what ``docs/assessment.schema.json`` holds)."""
-    schema = Assessment.model_json_schema(mode="serialization")
+    schema = Assessment.model_json_schema(mode="serialization", schema_generator=_OutputSchema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://clinic-triage.example/schemas/assessment-v1.json"
     return schema

@@ -372,3 +372,73 @@ def test_a_key_repeated_in_one_object_is_refused(tmp_path: Path, capsys: pytest.
     assert err == (
         f"error: {path}: key 'age' appears twice in one object; keep one (JSON readers disagree on which wins)\n"
     )
+
+
+def test_table_labels_every_model_probability_as_teaching_data(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--table` printed 'model cvd10 1.0.0: 1.8% vs threshold 10.0%' bare: the clinician reading it
+    was not told the probability comes from teaching data, not validated on a Chinese primary-care
+    population, as the JSON's explanation and every card say."""
+    pytest.importorskip("triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present")
+    code, out, err = run(capsys, "assess", str(EXAMPLES / "local-care.json"), "--models", "--table")
+    assert code == 0, err
+    shown = [line for line in out.splitlines() if line.startswith("  model ") and " vs threshold " in line]
+    assert len(shown) == 3  # cvd10, stroke10, diabetes score; ckd lacks its inputs
+    for line in shown:
+        assert line.endswith(
+            "(teaching data - not for clinical use - not validated on a Chinese primary-care population)"
+        ), line
+
+
+def test_a_missing_policy_named_by_the_input_names_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The input's own "policy" (relative to its folder) that does not exist said only 'error: policy
+    file .../nosuch.toml does not exist': with several inputs, not which one named it."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"policy": "nosuch.toml"}), encoding="utf-8")
+    good = str(EXAMPLES / "local-care.json")
+    code, out, err = run(capsys, "assess", str(bad), good, "--no-models")
+    assert code == 2
+    assert [item["file"] for item in json.loads(out)] == [good]
+    assert err.splitlines() == [
+        f"error: {bad}: policy: policy file {tmp_path / 'nosuch.toml'} does not exist",
+        "error: 1 of 2 input files were invalid (see the errors above)",
+    ]
+    # --policy is the same for every input: its error names the file only
+    code, _, err = run(capsys, "assess", str(bad), "--policy", str(tmp_path / "other.toml"), "--no-models")
+    assert code == 2
+    assert err == f"error: policy file {tmp_path / 'other.toml'} does not exist\n"
+
+
+def test_the_observation_fields_the_docs_mark_required_are_the_required_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/assessment.md said "Every field is optional", yet an observation without observed_at was
+    refused ('observations[0].observed_at: required'): the page now marks code, value and
+    observed_at as required, and this holds it to the parser."""
+    doc = (EXAMPLES.parent / "docs" / "assessment.md").read_text(encoding="utf-8")
+    bullet = doc.split("- `observations[]`: ", 1)[1].split("\n- ", 1)[0]
+    documented = [
+        field
+        for field in ("code", "value", "unit", "observed_at", "status", "device", "qc")
+        if f"`{field}` (**required**" in bullet
+    ]
+    assert documented == ["code", "value", "observed_at"]
+    full = {
+        "code": "sbp",
+        "value": 120,
+        "unit": "mmHg",
+        "observed_at": "2026-11-25T09:58:00+08:00",
+        "status": "final",
+        "device": "omron",
+        "qc": False,
+    }
+    for field in full:
+        path = tmp_path / f"without-{field}.json"
+        item = {k: v for k, v in full.items() if k != field}
+        path.write_text(json.dumps({"observations": [item]}), encoding="utf-8")
+        code, _, err = run(capsys, "assess", str(path), "--no-models")
+        if field in documented:
+            assert code == 2 and err.startswith(f"error: {path}: observations[0].{field}: "), err
+        else:
+            assert code == 0, err

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from triage.assessment import Assessment, json_schema, json_schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +49,35 @@ def test_every_rule_is_documented() -> None:
     doc = (ROOT / "docs" / "assessment.md").read_text(encoding="utf-8")
     for rule in RULES:
         assert f"`{rule.name}`" in doc, f"docs/assessment.md does not list rule {rule.name}"
+
+
+def test_every_examples_real_output_validates_against_the_committed_schema(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What `triage assess` prints for each file in examples/ (with the shipped models, as a user
+    runs it) is valid against docs/assessment.schema.json, the contract integrators code against."""
+    import jsonschema_rs
+
+    from triage.cli import main
+
+    validator = jsonschema_rs.validator_for(
+        json.loads((ROOT / "docs" / "assessment.schema.json").read_text(encoding="utf-8"))
+    )
+    examples = sorted((ROOT / "examples").glob("*.json"))
+    assert len(examples) >= 6
+    outputs = []
+    for path in examples:
+        assert main(["assess", str(path)]) == 0
+        out, err = capsys.readouterr()
+        assert not err, err  # the models loaded: their results are part of what is checked
+        outputs.append(json.loads(out))
+    assert main(["assess", *map(str, examples)]) == 0
+    several = json.loads(capsys.readouterr().out)
+    assert [item["assessment"] for item in several] == outputs
+    for path, output in zip(examples, outputs, strict=True):
+        problems = [f"{list(e.instance_path)}: {e.message}" for e in validator.iter_errors(output)]
+        assert not problems, f"{path.name}: {problems}"
+    assert any(m["probability"] is not None for output in outputs for m in output["models"])
+    # the check can fail: an output the schema does not describe is refused
+    assert not validator.is_valid({**outputs[0], "disposition": "home"})
+    assert not validator.is_valid({k: v for k, v in outputs[0].items() if k != "reasons"})

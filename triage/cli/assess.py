@@ -13,8 +13,8 @@ import typer
 from triage.assess import ModelSetLike, assess
 from triage.assess_request import parse_request, parse_time
 from triage.assessment import Assessment, json_schema_text
-from triage.errors import ClinicError, UserInputError
-from triage.phrases import NOT_SCORED
+from triage.errors import ClinicError, ConfigError, UserInputError
+from triage.phrases import NOT_SCORED, TEACHING_DATA
 from triage.policy import Policy, load_policy
 
 HELP = """Route patients: scores, rules and risk models -> disposition with reasons.
@@ -113,7 +113,8 @@ def _table(a: Assessment, title: str | None) -> str:
         lines.append(f"  {s.name:<15} {shown:>7} {s.unit:<{unit_width}} {s.band or '-'}{state}")
     for m in a.models:
         if m.probability is not None:
-            p = f"{m.probability:.1%} vs threshold {m.threshold:.1%}"
+            # a probability is never shown without what it is worth (the JSON's explanation ends so)
+            p = f"{m.probability:.1%} vs threshold {m.threshold:.1%} ({TEACHING_DATA.template})"
         elif m.missing:
             p = f"not scored (missing {', '.join(m.missing)})"
         else:  # the reason inside the engine's own phrasing; any other text shown whole
@@ -150,7 +151,13 @@ def run_assess(
             request = parse_request(data, base_dir=base, where=where)
             chosen = policy_file or request.policy_path or ctx.obj.settings.policy.file
             if chosen not in policies:
-                policies[chosen] = load_policy(chosen)
+                try:
+                    policies[chosen] = load_policy(chosen)
+                except ConfigError as exc:
+                    if policy_file or chosen != request.policy_path:
+                        raise  # --policy or the settings' file: the same for every input
+                    # the input's own "policy" (relative to its folder): say which input named it
+                    raise ConfigError(f"{where}: policy: {exc}") from None
             policy = policies[chosen]
             base_policy = base_policy or policy
             results.append(
