@@ -122,6 +122,19 @@ class DatabaseBusyError(ClinicError):
     status_hint, exit_code, code = 503, 1, "database_busy"
 
 
+class StorageError(ClinicError):
+    """The referral log's file or disk cannot be used (full, read-only, damaged, I/O error); the
+    message names the file and says how to recover. Nothing of the failed write was stored."""
+
+    status_hint, exit_code, code = 503, 1, "storage_error"
+
+
+class SchemaTooNewError(ClinicError):
+    """The referral log was migrated by a newer version of the software than this one."""
+
+    status_hint, exit_code, code = 503, 1, "schema_too_new"
+
+
 def shown_input(value: object, limit: int = 80) -> str:
     """`` (got <value>)`` for an error message about a bad input value: nothing for an object or
     a list (the message names the field inside it), and a long value cut to ``limit`` characters

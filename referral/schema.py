@@ -17,7 +17,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from referral.errors import SchemaTooNewError
 from referral.migrations import MIGRATIONS
+from referral.transactions import db_path
 
 
 def connect(
@@ -36,23 +38,46 @@ def connect(
     db.conn.execute("PRAGMA journal_mode = WAL")
     db.conn.execute("PRAGMA synchronous = FULL")
     db.conn.execute("PRAGMA foreign_keys = ON")
-    if migrate:
-        apply_migrations(db)
+    try:
+        if migrate:
+            apply_migrations(db)
+        else:
+            refuse_newer_schema(db, target)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
+def refuse_newer_schema(db: Database, path: Path | str) -> None:
+    """Refuse a log that a newer version migrated: this version would read and write tables whose
+    shape it does not know (a NOT NULL column it leaves empty, a value set it does not check)."""
+    known = {m.name for m in MIGRATIONS._migrations}
+    unknown = [name for name in applied_migrations(db) if name not in known]
+    if unknown:
+        newest = MIGRATIONS._migrations[-1].name
+        raise SchemaTooNewError(
+            f"{path}: the referral log was written by a newer clinic-triage (migration"
+            f" {', '.join(unknown)}; this version knows up to {newest}); nothing was changed -"
+            " run the newer version, or restore a backup taken before the upgrade"
+        )
+
+
 def apply_migrations(db: Database) -> list[str]:
-    """Apply pending migrations (idempotent); return the names that were applied now.
+    """Apply pending migrations (idempotent); return the names that were applied now. A log
+    migrated by a newer version is refused (:func:`refuse_newer_schema`).
 
     All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
     at the same moment cannot both apply them: the second waits, then finds nothing pending.
     """
+    refuse_newer_schema(db, db_path(db))
     if not MIGRATIONS.pending(db):
         return []
     db.conn.execute("PRAGMA foreign_keys = OFF")
     try:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
+            refuse_newer_schema(db, db_path(db))  # another process may have upgraded meanwhile
             pending = [m.name for m in MIGRATIONS.pending(db)]
             MIGRATIONS.apply(db)
             db.conn.execute("COMMIT")

@@ -9,6 +9,7 @@ caller get a :class:`DatabaseBusyError` - never a raw ``sqlite3.OperationalError
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import TypeVar
 from sqlite_utils import Database
 
 from referral.errors import DatabaseBusyError
+from referral.storage import storage_error
 
 T = TypeVar("T")
 
@@ -61,16 +63,35 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
                     f"the referral log {db_path(db)} stayed locked by another writer; "
                     f"gave up after {attempts} attempts - retry the request"
                 ) from error
+            _raise_explained(db, error)
             raise
         try:
             result = work(db)
             db.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            _rollback(db)
+            _raise_explained(db, error)
+            raise
         except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
+            _rollback(db)
             raise
         return result
     raise AssertionError("unreachable: the retry loop always returns or raises")
+
+
+def _rollback(db: Database) -> None:
+    if db.conn.in_transaction:
+        # a full or failing disk may refuse the rollback too: SQLite then rolls back on its own
+        with contextlib.suppress(sqlite3.DatabaseError):
+            db.conn.execute("ROLLBACK")
+
+
+def _raise_explained(db: Database, error: sqlite3.DatabaseError) -> None:
+    """A full, read-only or damaged log: one line naming the file and the way out (any other
+    error returns, for the caller to re-raise as it is)."""
+    explained = storage_error(error, db_path(db))
+    if explained is not None:
+        raise explained from error
 
 
 def _nested(db: Database, work: Callable[[Database], T]) -> T:

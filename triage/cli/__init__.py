@@ -7,12 +7,14 @@ Errors from the project's error tree become one line on stderr and a non-zero ex
 from __future__ import annotations
 
 import inspect
+import sqlite3
 import sys
 from pathlib import Path
 
 import typer
 
 import referral  # noqa: F401  - first: sqlite-utils without pandas (see referral/__init__.py)
+from referral.storage import storage_error
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
 from triage.cli.output import echo
@@ -38,7 +40,9 @@ def _root(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
-    ctx.obj = AppContext(config_path=config, debug=debug)
+    app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()  # main() passes one
+    app_ctx.config_path, app_ctx.debug = config, debug
+    ctx.obj = app_ctx
 
 
 assess.register(app)
@@ -84,9 +88,17 @@ _unwrap_help(app)
 def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit code instead of raising for user errors."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    context = AppContext()
     try:
         # In non-standalone mode click returns the code of a `typer.Exit(n)` instead of raising.
-        result = app(args=argv, standalone_mode=False, prog_name="triage")
+        result = app(args=argv, standalone_mode=False, prog_name="triage", obj=context)
+    except sqlite3.DatabaseError as exc:
+        # a full disk or a damaged page met while reading: one line naming the log and the way out
+        explained = storage_error(exc, context.database or "(the referral log)")
+        if debug or explained is None:
+            raise
+        echo(f"error: {explained}", err=True)
+        return explained.exit_code
     except ClinicError as exc:
         if debug:
             raise

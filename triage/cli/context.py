@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 class AppContext:
     config_path: Path | None = None
     debug: bool = False
+    #: the referral log a command opened, for naming it in a SQLite error (full disk, damaged file)
+    database: Path | None = None
     _settings: Settings | None = field(default=None, repr=False)
 
     @property

@@ -14,11 +14,12 @@ from typing import Annotated, Any, cast, get_args
 import typer
 from sqlite_utils import Database
 
-from referral import analytics_export, audit, basis, export, facilities, queue, referrals
+from referral import analytics_export, audit, backup, basis, export, facilities, queue, referrals
 from referral.errors import AuditChainError, NotFoundError, UserInputError
 from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect
+from referral.storage import storage_error
 from referral.value_sets import TIERS
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
@@ -78,15 +79,19 @@ def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Da
             f"{path} is an empty file, not a referral log; check --db, or create one there with "
             f"`triage referrals migrate --db {path}`"
         )
-    return _connect(path, timeout)
+    return _connect(ctx, path, timeout)
 
 
-def _connect(path: Path, timeout: int, *, migrate: bool = True) -> Database:
-    """Open the log; a file that is not SQLite (or is damaged) is one line naming it, not a traceback."""
+def _connect(ctx: typer.Context, path: Path, timeout: int, *, migrate: bool = True) -> Database:
+    """Open the log; a file that is not SQLite, is damaged or sits on a full or read-only disk is
+    one line naming it and the way out, not a traceback."""
+    cast(AppContext, ctx.obj).database = path  # names it if a later read meets a damaged page
     try:
         return connect(path, busy_timeout_ms=timeout, migrate=migrate)
     except sqlite3.DatabaseError as exc:
-        raise UserInputError(f"{path}: not a usable referral log (SQLite: {exc})") from None
+        raise storage_error(exc, path) or UserInputError(
+            f"{path}: not a usable referral log (SQLite: {exc})"
+        ) from None
     except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
         raise UserInputError(f"{path}: cannot create the referral log's folder ({_why(exc)})") from None
 
@@ -109,7 +114,7 @@ def _actor() -> str:
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Create the referral log or apply pending schema migrations (safe to repeat)."""
     path, timeout = _path(ctx, db)
-    database = _connect(path, timeout, migrate=False)
+    database = _connect(ctx, path, timeout, migrate=False)
     applied_now = apply_migrations(database)
     result = {"db": str(path), "applied_now": applied_now, "schema": applied_migrations(database)}
     if as_json:
@@ -370,6 +375,40 @@ def verify_audit(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = 
     if as_json:
         return
     echo(f"audit chain intact: {report.entries} entries verified")
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Backup file to write (replaced only once proven).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Online backup while the service keeps writing: a consistent one-file copy, checked
+    (integrity, audit chain) before it gets its name; exit 1 if the audit chain is broken."""
+    database = open_log(ctx, db)
+    if out.is_dir():
+        raise UserInputError(f"--out {out} is a folder; give a file path for the backup")
+    if out.resolve() == _path(ctx, db)[0].resolve():
+        raise UserInputError(f"--out {out} is the referral log itself; give another file")
+    try:
+        report = backup.backup(database, out)
+    except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
+        raise UserInputError(f"--out {out}: cannot write the backup ({_why(exc)})") from None
+    if as_json:
+        print_json(report.as_dict())
+    chain = report.audit
+    if not chain.ok:
+        raise AuditChainError(
+            f"backup {out} written ({report.referrals} referrals), but the log's audit chain is broken"
+            f" at entry {chain.first_broken_seq} of {chain.entries}: {chain.problem}; keep the log and"
+            " this copy for the inquiry"
+        )
+    if not as_json:
+        echo(
+            f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes;"
+            f" integrity ok, audit chain intact ({chain.entries} entries)"
+        )
 
 
 @app.command("queue")

@@ -1,0 +1,202 @@
+"""The log as the person who runs the clinic's box meets it: backups while the service writes, a
+full disk, a damaged file, a log from a newer version - on real SQLite files and real processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from referral import audit, facilities, referrals
+from referral.errors import SchemaTooNewError, StorageError
+from referral.records import ReferralIn
+from referral.schema import connect
+from triage.cli import main
+
+from .conftest import visit
+from .test_reliability import _prepared, _writer
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["referrals", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _log(path: Path) -> int:
+    """A log with one sent referral; returns its assessment id."""
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    assessment_id = int(visit(db)["id"])
+    referral = referrals.create_referral(db, _referral(assessment_id, "r-1"), actor="dr_li")
+    referrals.transition(db, referral["id"], "sent", actor="dr_li")
+    db.close()
+    return assessment_id
+
+
+def _referral(assessment_id: int, key: str) -> ReferralIn:
+    return ReferralIn(
+        assessment_id=assessment_id,
+        to_facility="ZJ-S01",
+        urgency="urgent",
+        reason="SpO2 90",
+        idempotency_key=key,
+        alongside_open=True,
+    )
+
+
+def test_online_backup_while_a_writer_streams_is_one_consistent_proven_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    assessment_id = _prepared(path)
+    writer = _writer("referrals", str(path), "10000", "bk", str(assessment_id))
+    assert writer.stdout is not None
+    acknowledged = [writer.stdout.readline() for _ in range(300)]
+    assert all(line.startswith("ack ") for line in acknowledged)
+    copy = tmp_path / "backups" / "clinic-backup.db"
+    code, out, err = _run(capsys, "backup", "--db", str(path), "--out", str(copy), "--json")
+    still_writing = writer.poll() is None
+    writer.kill()
+    writer.communicate(timeout=30)
+    assert code == 0, err
+    assert still_writing, "the backup must be taken while the writer is writing"
+    report = json.loads(out)
+    assert report["integrity"] == "ok" and report["audit"]["ok"]
+    # one self-contained file: no -wal to carry along, nothing half-written left beside it
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["clinic-backup.db"]
+    raw = sqlite3.connect(copy)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    stored = raw.execute("SELECT count(*) FROM referrals").fetchone()[0]
+    events = raw.execute("SELECT count(*) FROM referral_events").fetchone()[0]
+    creates = raw.execute("SELECT count(*) FROM audit WHERE action = 'referral.create'").fetchone()[0]
+    raw.close()
+    # a snapshot of one moment: every acknowledged write before the backup, each one whole
+    assert stored >= len(acknowledged) and stored == events == creates == report["referrals"]
+    code, out, _ = _run(capsys, "verify-audit", "--db", str(copy))
+    assert code == 0 and f"{report['audit']['entries']} entries verified" in out
+    original = Database(path)
+    for row in Database(copy).query("SELECT * FROM referrals ORDER BY id"):
+        assert original.execute("SELECT * FROM referrals WHERE id = ?", [row["id"]]).fetchone() == tuple(
+            row.values()
+        )
+
+
+def test_backup_of_a_tampered_log_is_written_and_says_where_the_chain_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    raw = sqlite3.connect(path)
+    raw.executescript("DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE seq = 12")
+    raw.close()
+    copy = tmp_path / "copy.db"
+    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(copy))
+    assert code == 1 and copy.exists()
+    assert err.count("\n") == 1 and "broken at entry 12" in err and str(copy) in err
+
+
+def test_backup_refuses_the_log_itself_and_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    before = path.read_bytes()
+    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(path))
+    assert code == 2 and "is the referral log itself" in err
+    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(tmp_path))
+    assert code == 2 and "is a folder" in err
+    assert path.read_bytes() == before
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_keeps_what_was_committed(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.db"
+    assessment_id = _log(path)
+    db = connect(path)
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full: no page can be added
+    with pytest.raises(StorageError) as caught:
+        for i in range(200):  # the pages in hand fill up after a few referrals
+            referrals.create_referral(db, _referral(assessment_id, f"full-{i}"), actor="dr_li")
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message and "is full" in message
+    assert "free space" in message and "nothing of this request was stored" in message
+    assert not db.conn.in_transaction
+    db.close()
+    db = connect(path)
+    stored = db.execute("SELECT count(*) FROM referrals").fetchone()[0]
+    events = db.execute("SELECT count(*) FROM referral_events WHERE from_status IS NULL").fetchone()[0]
+    creates = db.execute("SELECT count(*) FROM audit WHERE action = 'referral.create'").fetchone()[0]
+    assert stored == events == creates > 1 and audit.verify(db).ok  # nothing lost or half-written
+    referrals.create_referral(db, _referral(assessment_id, "after"), actor="dr_li")  # space again
+
+
+def _damage_table(path: Path, table: str) -> None:
+    """Overwrite the root page of ``table`` with garbage, as a failing disk would."""
+    db = sqlite3.connect(path)
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    with open(path, "r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+
+
+def test_a_damaged_page_is_one_line_saying_which_file_and_how_to_recover(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    _damage_table(path, "audit")
+    code, out, _ = _run(capsys, "list", "--db", str(path), "--json")  # the referrals are still readable
+    assert code == 0 and len(json.loads(out)) == 1
+    for command in ("verify-audit", "stats"):
+        code, _, err = _run(capsys, command, "--db", str(path))
+        assert code == 1 and err.count("\n") == 1, err
+        assert err.startswith("error: referral log: ") and f"{path} is damaged" in err
+        assert "restore the latest backup" in err
+    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(tmp_path / "copy.db"))
+    assert code == 1 and "integrity check" in err and not (tmp_path / "copy.db").exists()
+
+
+def test_a_truncated_log_is_one_line_saying_how_to_recover(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    with open(path, "r+b") as file:
+        file.truncate(path.stat().st_size // 2)
+    code, _, err = _run(capsys, "list", "--db", str(path))
+    assert code == 1 and err.count("\n") == 1
+    assert f"{path} is damaged" in err and "restore the latest backup" in err
+
+
+def test_a_log_from_a_newer_version_is_refused_and_left_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    raw = sqlite3.connect(path)
+    raw.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('clinic', '0099_from_the_future', '2030-01-01')"
+    )
+    raw.execute("ALTER TABLE referrals ADD COLUMN priority_band TEXT NOT NULL DEFAULT 'b'")
+    raw.commit()
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for command in (["list"], ["migrate"], ["cancel", "1", "--actor", "dr_li", "--note", "no bed"]):
+        code, _, err = _run(capsys, *command, "--db", str(path))
+        assert code == 1 and err.count("\n") == 1, err
+        assert "written by a newer clinic-triage" in err and "0099_from_the_future" in err
+    with pytest.raises(SchemaTooNewError):
+        connect(path)
+    with pytest.raises(SchemaTooNewError):
+        connect(path, migrate=False)  # a service worker's connection too
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
