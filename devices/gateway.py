@@ -35,7 +35,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.session import Clock, Junk, MonotonicClock, SessionCounters, SessionInfo, run_session
+from devices.session import (
+    Clock,
+    Junk,
+    MonotonicClock,
+    Rejected,
+    SessionCounters,
+    SessionInfo,
+    run_session,
+)
 from devices.transports.ble import open_ble
 from devices.transports.link import (
     BleSpec,
@@ -120,6 +128,8 @@ class DeviceStatus:
     messages: int = 0
     quarantined: int = 0
     discarded: int = 0
+    #: Frames answered with NAK (bad checksum, frame number, trailer...); the device resends them.
+    rejected_frames: int = 0
     refused_peers: int = 0
     #: The device's AE or ESC to one of the gateway's own messages (POCT1-A2 REQ/DTV), by what.
     refused_by_device: Counter[str] = field(default_factory=Counter)
@@ -266,6 +276,7 @@ class Gateway:
                 on_refused=lambda what: self._refused_by_device(endpoint, what),
                 on_unchanged=lambda: setattr(status, "unchanged", status.unchanged + 1),
                 on_unhandled=lambda what: self._unhandled(endpoint, what),
+                on_rejected=lambda event: self._rejected(endpoint, event),
             )
         except LinkClosed as exc:
             status.last_error = str(exc)
@@ -368,7 +379,16 @@ class Gateway:
         if decoded.fatal is not None:
             record_quarantine(self._db, message, reason=decoded.fatal, byte_offset=decoded.fatal_offset)
             status.quarantined += 1
-            log.warning("device %s: message quarantined (see device_quarantine)", endpoint.device_id)
+            # the reason's code and the byte only: its detail may quote the message (patient data)
+            where = (
+                f" at byte {decoded.fatal_offset} of the message" if decoded.fatal_offset is not None else ""
+            )
+            log.warning(
+                "device %s: message quarantined%s (%s; the detail is in device_quarantine)",
+                endpoint.device_id,
+                where,
+                decoded.fatal.split(":", 1)[0],
+            )
             return
         message = NewDeviceMessage(
             device_id=message.device_id,
@@ -405,7 +425,22 @@ class Gateway:
         record_quarantine(self._db, message, reason=junk.reason, byte_offset=junk.offset)
         self._status[endpoint.device_id].quarantined += 1
         log.warning(
-            "device %s: %d stray bytes quarantined (%s)", endpoint.device_id, len(junk.raw), junk.reason
+            "device %s: %d stray bytes at byte %d quarantined (%s)",
+            endpoint.device_id,
+            len(junk.raw),
+            junk.offset,
+            junk.reason,
+        )
+
+    def _rejected(self, endpoint: DeviceEndpoint, event: Rejected) -> None:
+        status = self._status[endpoint.device_id]
+        status.rejected_frames += 1
+        status.last_error = f"byte {event.offset}: NAK: {event.reason}"
+        log.warning(
+            "device %s: byte %d: %s; answered NAK, the device resends it",
+            endpoint.device_id,
+            event.offset,
+            event.reason,
         )
 
     def _refused_by_device(self, endpoint: DeviceEndpoint, what: str) -> None:

@@ -47,6 +47,9 @@ class SubscriptionDriver:
     def next_deadline(self) -> float | None:
         return self._deadline
 
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        return []  # the BLE link hands over whole lines; nothing is held across reads
+
     def poll(self, now: float) -> list[LinkEvent]:
         if self._deadline is None or now < self._deadline:
             return []

@@ -93,6 +93,12 @@ class GlucoseFetchDriver:
     def next_deadline(self) -> float | None:
         return self._deadline
 
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        # A measurement still waiting for its context is not stored without it (a fasting value
+        # would pass for a random one): the next connection fetches it again, since the fetch
+        # resumes after the last stored sequence number.
+        return []
+
     def poll(self, now: float) -> list[LinkEvent]:
         if self._deadline is None or now < self._deadline:
             return []

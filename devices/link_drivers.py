@@ -43,7 +43,17 @@ from devices.operator_delivery import AcknowledgedLists, OperatorListDelivery, R
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult
-from devices.session import Clock, Discarded, Junk, LinkDriver, LinkEvent, Received, Send, Tolerated
+from devices.session import (
+    Clock,
+    Discarded,
+    Junk,
+    LinkDriver,
+    LinkEvent,
+    Received,
+    Rejected,
+    Send,
+    Tolerated,
+)
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number, latest_messages
@@ -100,6 +110,9 @@ class AstmDriver:
                     events.append(Send(held))
             elif isinstance(event, astm_link.MessageDiscarded):
                 events.append(Discarded(event.reason, event.data))
+            elif isinstance(event, astm_link.FrameRejected):
+                frame = "frame" if event.number is None else f"frame {event.number}"
+                events.append(Rejected(f"{frame}: {event.reason}", event.offset))
         events += self._tolerance.events()
         return events
 
@@ -112,6 +125,10 @@ class AstmDriver:
 
     def poll(self, now: float) -> list[LinkEvent]:
         self._receiver.handle_timeout(now)
+        return self._drain()
+
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        self._receiver.link_lost(reason)
         return self._drain()
 
     def next_deadline(self) -> float | None:
@@ -139,6 +156,13 @@ class Hl7Driver:
         for item in self._decoder.feed(data):
             if isinstance(item, mllp.MllpMessage):
                 events += self._message(item.data)
+            elif isinstance(item, mllp.MllpJunk) and item.cut_off:
+                reason = (
+                    f"MLLP frame without its end bytes {self._end.hex()} before the next start byte "
+                    f"(it ends with {item.data[-2:].hex()}; the profile's [hl7] end_bytes must be what "
+                    "the device sends); not acknowledged"
+                )
+                events.append(Junk(reason, item.data, item.offset))
             elif isinstance(item, mllp.MllpJunk):
                 events.append(Junk("bytes outside an MLLP frame", item.data, item.offset))
             else:
@@ -162,6 +186,18 @@ class Hl7Driver:
     def next_deadline(self) -> float | None:
         return None
 
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        unfinished = self._decoder.unfinished
+        if unfinished is None:
+            return []
+        offset, size = unfinished
+        return [
+            Discarded(
+                f"link lost ({reason}) inside the MLLP frame at byte {offset} ({size} bytes, "
+                f"no end bytes {self._end.hex()} yet); not acknowledged, the device still owns the message"
+            )
+        ]
+
 
 class LineDriver:
     """Line protocols (oximeters, BP monitors, strip readers): each line or packet is a message.
@@ -182,6 +218,22 @@ class LineDriver:
 
     def next_deadline(self) -> float | None:
         return None
+
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        """A line ended by CR waits for a possible LF: the link is gone, so it is complete. Any
+        other unfinished line or packet is a partial reading (``SPO2=09`` of ``SPO2=097``) and is
+        never stored."""
+        events: list[LinkEvent] = [Received(unit) for unit, _offset in self._framer.end_of_stream()]
+        unfinished = self._framer.unfinished
+        if unfinished is not None:
+            offset, size = unfinished
+            events.append(
+                Discarded(
+                    f"link lost ({reason}) inside the reading at byte {offset} ({size} bytes without "
+                    "its end); not stored"
+                )
+            )
+        return events
 
 
 # ------------------------------------------------------------------ decoding

@@ -203,6 +203,18 @@ class Poct1aDriver:
     def next_deadline(self) -> float | None:
         return self._deadline
 
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        unfinished = self._framer.unfinished
+        if unfinished is None:
+            return []
+        offset, size = unfinished
+        return [
+            Discarded(
+                f"link lost ({reason}) inside the POCT1-A2 message at byte {offset} ({size} bytes, "
+                "no end tag yet); not acknowledged, the device still owns it"
+            )
+        ]
+
     # ----------------------------------------------------------------- messages
     def _control_id(self) -> str:
         self._sent += 1

@@ -11,6 +11,8 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Discarded(reason)`` - a partial message was dropped (receiver timeout, link abort); nothing is
   committed and, since the final ACK was never sent, the device still owns the message.
 * ``Tolerated(switch)`` - a per-device quirk switch fired; counted in the status and wire log.
+* ``Rejected(reason, offset)`` - a frame was NAKed (bad checksum, frame number, trailer...): the
+  device resends it; counted, logged with the byte offset and the reason, noted in the wire log.
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
 * ``Refused(what, note)`` - the device refused one of the host's own messages (a POCT1-A2 ``AE``
   or ``ESC`` to a REQ/DTV): counted, and the device's note written to the session (wire) log.
@@ -19,6 +21,11 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Unchanged()`` - a continuous device's reading without a significant change since the last one
   stored, within the profile's interval (``devices.continuous_sampling``): counted, not stored (its bytes are in the
   wire log's rx lines).
+
+When the link is lost (an unplugged adapter, a closed connection) the driver's ``link_lost``
+returns a message the end of the stream completes (a line ended by a lone CR) as ``Received``,
+and what it held of an unfinished message as ``Discarded``: nothing of that was committed or
+acknowledged, so an ASTM, HL7 or POCT1-A2 device still owns it.
 
 Timers (15/20/30 s LIS01-A2 timers) run on an injectable ``Clock``; tests use ``FakeClock``.
 """
@@ -34,7 +41,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from devices.transports.link import Link
+from devices.transports.link import Link, LinkClosed
 from devices.wire_log import WireLog
 
 
@@ -57,6 +64,15 @@ class Discarded:
 @dataclass(frozen=True, slots=True)
 class Tolerated:
     switch: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A frame the driver answered with NAK: ``reason`` says why (no patient data), ``offset`` is
+    the byte of the session's stream where the frame started."""
+
+    reason: str
+    offset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +106,7 @@ class Unchanged:
     """A reading the same as the last one stored: counted, not stored."""
 
 
-LinkEvent = Send | Received | Discarded | Tolerated | Junk | Refused | Unhandled | Unchanged
+LinkEvent = Send | Received | Discarded | Tolerated | Rejected | Junk | Refused | Unhandled | Unchanged
 
 
 class LinkDriver(Protocol):
@@ -106,6 +122,10 @@ class LinkDriver(Protocol):
 
     def next_deadline(self) -> float | None:
         """When ``poll`` must next be called, or None if no timer runs."""
+        ...
+
+    def link_lost(self, reason: str) -> list[LinkEvent]:
+        """The link closed (``reason``): ``Discarded`` for an unfinished message it held, if any."""
         ...
 
 
@@ -193,6 +213,7 @@ async def run_session(
     on_refused: Callable[[str], None] | None = None,
     on_unchanged: Callable[[], None] | None = None,
     on_unhandled: Callable[[str], None] | None = None,
+    on_rejected: Callable[[Rejected], None] | None = None,
 ) -> None:
     """Drive one session until the link closes (``LinkClosed`` propagates to the caller).
 
@@ -200,6 +221,13 @@ async def run_session(
     before executing the next event (typically the final ACK).
     """
     counts = counters if counters is not None else SessionCounters()
+
+    def discard(event: Discarded) -> None:
+        counts.discarded += 1
+        if wire_log is not None:
+            wire_log.note(f"partial message discarded: {event.reason}")
+        on_discard(event.reason)
+
     read_task: asyncio.Task[bytes] = asyncio.ensure_future(link.read())
     timer_task: asyncio.Task[None] | None = None
     timer_deadline: float | None = None
@@ -223,7 +251,18 @@ async def run_session(
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             events: list[LinkEvent] = []
             if read_task in done:
-                data = read_task.result()  # raises LinkClosed
+                try:
+                    data = read_task.result()
+                except LinkClosed as exc:
+                    # A message the end of the stream completes is stored; whatever the driver
+                    # held of an unfinished one is dropped, and said so. Nothing can be sent now.
+                    for lost in driver.link_lost(str(exc)):
+                        if isinstance(lost, Received):
+                            counts.messages += 1
+                            await on_message(lost.raw, info)
+                        elif isinstance(lost, Discarded):
+                            discard(lost)
+                    raise
                 counts.bytes_in += len(data)
                 if wire_log is not None:
                     wire_log.rx(data)
@@ -243,10 +282,12 @@ async def run_session(
                     counts.messages += 1
                     await on_message(event.raw, info)
                 elif isinstance(event, Discarded):
-                    counts.discarded += 1
+                    discard(event)
+                elif isinstance(event, Rejected):
                     if wire_log is not None:
-                        wire_log.note(f"partial message discarded: {event.reason}")
-                    on_discard(event.reason)
+                        wire_log.note(f"frame at offset {event.offset} rejected (NAK): {event.reason}")
+                    if on_rejected is not None:
+                        on_rejected(event)
                 elif isinstance(event, Junk):
                     if wire_log is not None:
                         wire_log.note(

@@ -33,10 +33,12 @@ class FrameAccepted:
 
 @dataclass(frozen=True, slots=True)
 class FrameRejected:
-    """We NAKed a frame; the sender will resend it. ``offset`` counts bytes since creation."""
+    """We NAKed a frame; the sender will resend it. ``offset`` counts bytes since creation;
+    ``number`` is the frame number when it could be read."""
 
     reason: str
     offset: int
+    number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

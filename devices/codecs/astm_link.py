@@ -47,6 +47,7 @@ from devices.codecs.astm_frame import (
     EOT_I,
     LF,
     NAK,
+    STX,
     scan_frame,
     verify_checksum_case,
 )
@@ -114,6 +115,7 @@ class AstmReceiver(LinkSide):
         self._trailer_bytes = b""
         self._interrupt = False
         self._held: bytes | None = None
+        self._message_frames = 0
 
     # -- public API
 
@@ -141,6 +143,27 @@ class AstmReceiver(LinkSide):
         self._events.append(SessionEnded("timeout"))
         self._to_neutral()
 
+    def link_lost(self, reason: str) -> None:
+        """The link closed (``reason``): an unfinished message - accepted frames without the L
+        record's final frame, or part of a frame - is discarded (``MessageDiscarded``, naming the
+        frames and the byte). Its final ACK was never sent, so the device resends it."""
+        stx = self._buf.find(STX) if self._state is _RState.RECEIVING else -1
+        if self._pending or stx >= 0:
+            unfinished = (
+                f" and {len(self._buf) - stx} bytes of an unfinished frame at byte {self._consumed + stx}"
+                if stx >= 0
+                else ""
+            )
+            self._events.append(
+                MessageDiscarded(
+                    f"link lost ({reason}) after {self._message_frames} accepted frame(s) of a message"
+                    f"{unfinished}; the device still owns the message",
+                    bytes(self._pending),
+                )
+            )
+        self._drop(len(self._buf))
+        self._to_neutral()
+
     def request_interrupt(self) -> None:
         """Answer the next good frame with EOT (receiver interrupt) instead of ACK."""
         self._interrupt = True
@@ -165,6 +188,7 @@ class AstmReceiver(LinkSide):
 
     def _reset_session(self) -> None:
         self._pending = bytearray()  # text of the current LIS2 message
+        self._message_frames = 0  # frames appended to it
         self._record_start = 0  # where the current LIS01 message (record) starts in _pending
         self._last_fn = None
         self._last_text = None
@@ -248,7 +272,7 @@ class AstmReceiver(LinkSide):
             if problem is not None:
                 self._drop(end)
                 self._out += NAK
-                self._events.append(FrameRejected(problem, offset))
+                self._events.append(FrameRejected(problem, offset, frame.number))
                 continue
             self._drop(end)
             if not strict_trailer:
@@ -288,7 +312,7 @@ class AstmReceiver(LinkSide):
             if not tol.lenient_frame_numbers:
                 self._out += NAK
                 reason = f"frame number {number}, expected {expected} (profile switch lenient_frame_numbers accepts)"
-                self._events.append(FrameRejected(reason, offset))
+                self._events.append(FrameRejected(reason, offset, number))
                 return
             self.counter.fire(self._dev, "lenient_frame_numbers", f"got {number}, expected {expected}")
         if not final and text.endswith(CR):
@@ -297,14 +321,14 @@ class AstmReceiver(LinkSide):
                 reason = (
                     "record ends in an intermediate (ETB) frame (profile switch cr_etb_record_end accepts)"
                 )
-                self._events.append(FrameRejected(reason, offset))
+                self._events.append(FrameRejected(reason, offset, number))
                 return
             self.counter.fire(self._dev, "cr_etb_record_end", f"frame {number}")
         if final and text and not text.endswith(CR):
             if not tol.no_cr_before_etx:
                 self._out += NAK
                 reason = "final frame text does not end with CR (profile switch no_cr_before_etx accepts)"
-                self._events.append(FrameRejected(reason, offset))
+                self._events.append(FrameRejected(reason, offset, number))
                 return
             self.counter.fire(self._dev, "no_cr_before_etx", f"frame {number}")
             text = text + CR
@@ -318,6 +342,7 @@ class AstmReceiver(LinkSide):
             # a new header while the previous message had no L record
             self._emit(complete=False, offset=offset)
         self._pending += text
+        self._message_frames += 1
         reply = EOT if self._interrupt else ACK
         self._interrupt = False
         self._events.append(FrameAccepted(number, final, len(text)))
@@ -337,6 +362,7 @@ class AstmReceiver(LinkSide):
         self._events.append(MessageReceived(bytes(self._pending), complete, offset))
         self._pending = bytearray()
         self._record_start = 0
+        self._message_frames = 0
 
     def _end_session(self) -> None:
         if self._pending:

@@ -91,6 +91,18 @@ class LineFramer:
             self._take(len(self._buf))
         return out
 
+    def end_of_stream(self) -> list[tuple[bytes, int]]:
+        """The stream ended: a text line ended by a lone CR (kept waiting for a possible LF) is
+        complete. Anything else still buffered stays ``unfinished``."""
+        if self.grammar in ("vidas", "spotchem") or not self._buf.endswith(b"\r"):
+            return []
+        return self.feed(b"\n")
+
+    @property
+    def unfinished(self) -> tuple[int, int] | None:
+        """(stream offset, size) of the unit still waiting for its end, if any."""
+        return (self._offset, len(self._buf)) if self._buf.strip() else None
+
     def flush(self) -> list[tuple[bytes, int]]:
         """The unfinished unit at end of stream (e.g. a last line without a line end)."""
         if not self._buf.strip():

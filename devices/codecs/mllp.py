@@ -23,6 +23,8 @@ class MllpMessage:
 class MllpJunk:
     data: bytes  # bytes seen outside any frame
     offset: int
+    #: True for a frame begun and never ended: the next start byte came before the end bytes
+    cut_off: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +80,18 @@ class MllpDecoder:
                 break
             nested = self._buf.find(bytes([self.start]), 1, j)
             if nested >= 0:  # a new start byte before the end: the earlier frame was cut off
-                events.append(MllpJunk(bytes(self._buf[:nested]), self._offset))
+                events.append(MllpJunk(bytes(self._buf[:nested]), self._offset, cut_off=True))
                 self._consume(nested)
                 continue
             events.append(MllpMessage(bytes(self._buf[1:j]), self._offset))
             self._consume(j + len(self.end))
             self._in_frame = False
         return events
+
+    @property
+    def unfinished(self) -> tuple[int, int] | None:
+        """(stream offset, size) of a frame begun and not yet ended, if any."""
+        return (self._offset, len(self._buf)) if self._in_frame and self._buf else None
 
     @property
     def buffered(self) -> int:

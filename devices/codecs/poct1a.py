@@ -128,6 +128,11 @@ class Poct1aFramer:
         """Bytes of an incomplete message held (discarded by :meth:`reset`)."""
         return len(self._buf)
 
+    @property
+    def unfinished(self) -> tuple[int, int] | None:
+        """(stream offset, size) of an incomplete message held, if any (whitespace is none)."""
+        return (self._offset, len(self._buf)) if self._buf.strip() else None
+
     def reset(self) -> None:
         """Forget a partial message (the conversation timed out)."""
         self._offset += len(self._buf)

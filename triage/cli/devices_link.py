@@ -142,6 +142,10 @@ def status_line(s: DeviceStatus) -> str:
     # Only a POCT1-A2 device sends messages the gateway reads no further (OPL.R02, EVS.R01).
     ignored = ", ".join(f"{n} {what}" for what, n in sorted(s.unhandled.items()))
     unhandled = f"{sum(s.unhandled.values())} messages not handled ({ignored}); " if s.unhandled else ""
+    # Only a link with checksums and frame numbers (ASTM) NAKs frames.
+    naks = (
+        f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
+    )
     # Only a continuous device (a PLX oximeter) thins repeated readings.
     unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
     return (
@@ -149,7 +153,7 @@ def status_line(s: DeviceStatus) -> str:
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
         f"{s.duplicates} duplicate results not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
-        f"{s.discarded} partial messages discarded; {s.refused_peers} refused connections; "
+        f"{s.discarded} partial messages discarded; {naks}{s.refused_peers} refused connections; "
         f"{refusals}{unhandled}tolerance switches fired: {tolerated}"
     )
 

@@ -1,0 +1,225 @@
+"""What a device integrator sees when the wiring is wrong, over a real pty and loopback TCP: a
+NAKed frame (bad checksum, a lowercase checksum without its switch), a port unplugged or a
+connection closed in the middle of a message, an MLLP frame with the wrong end bytes. Each is one
+log line naming the device, the byte and the reason, and is counted; nothing acknowledged is lost,
+and a reading completed by the end of the stream is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK, build_frame
+from devices.endpoint import DeviceEndpoint
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import load_profile
+from devices.session import FakeClock, MonotonicClock
+from devices.simulated_results import astm_records, hl7_message, sample_from_values, simulator_profile
+from devices.transports.link import SerialSpec, TcpListenSpec
+from devices.transports.pty import PtyLink, open_pty
+from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+from triage.cli.devices_link import status_line
+
+PROFILE_DIR = Path(__file__).resolve().parents[3] / "devices" / "profiles"
+SAMPLE = sample_from_values("astm-analyzer", "SIM-P7", "SIM-S7", {"glucose_random": 13.2, "hba1c": 9.1})
+HL7 = hl7_message(
+    sample_from_values("hl7-monitor", "SIM-P8", "SIM-S8", {"spo2": 88, "heart_rate": 124}),
+    control_id="CTL-8",
+)
+
+
+def _frames() -> list[bytes]:
+    return [build_frame(n + 1, r + b"\r", True) for n, r in enumerate(astm_records(SAMPLE))]
+
+
+async def _expect(pty: PtyLink, wanted: bytes) -> None:
+    data = await asyncio.wait_for(pty.read(), 3)
+    assert data == wanted, f"expected {wanted!r}, got {data!r}"
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_nakd_frame_is_one_warning_naming_device_byte_frame_and_reason_and_is_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong checksum (line noise, wrong baud or parity) and a lowercase checksum without its
+    switch were NAKed silently: the integrator saw the device give up and nothing else."""
+    pty = open_pty()
+    clock = FakeClock()
+    endpoint = endpoint_from_profile(
+        simulator_profile("astm-analyzer", "analyzer"), clock=clock, transport=SerialSpec(url=pty.slave_path)
+    )
+    db_path = tmp_path / "clinic.db"
+    wire_dir = tmp_path / "wire"
+    frames = _frames()
+    corrupted = bytearray(frames[0])
+    corrupted[5] ^= 0x01  # one flipped bit in the text: the checksum no longer matches
+    lower = frames[1][:-4] + frames[1][-4:-2].lower() + frames[1][-2:]
+    assert lower != frames[1], "the test frame must have a letter in its checksum"
+
+    async def scenario() -> str:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire_dir) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(bytes(corrupted))
+            await _expect(pty, NAK)
+            await pty.write(frames[0])  # the device resends: accepted
+            await _expect(pty, ACK)
+            await pty.write(lower)
+            await _expect(pty, NAK)
+            for frame in frames[1:]:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+            return status_line(gateway.status()[0])
+
+    with caplog.at_level(logging.WARNING):
+        line = asyncio.run(scenario())
+    naks = [w for w in _warnings(caplog) if "NAK" in w]
+    first_at = 1  # after the ENQ
+    second_at = 1 + 2 * len(frames[0])
+    assert naks[0].startswith(f"device analyzer: byte {first_at}: frame 1: checksum mismatch: frame says ")
+    assert naks[1].startswith(f"device analyzer: byte {second_at}: frame 2: checksum ")
+    assert "lowercase_checksum" in naks[1]
+    assert len(naks) == 2 and all("\n" not in w for w in naks)
+    assert "2 frames rejected with NAK (resent by the device)" in line
+    assert result_keys(db_path) == [("SIM-S7", "GLU", "final"), ("SIM-S7", "HbA1c", "final")]
+    (wire,) = (wire_dir / "analyzer").glob("*.wire.log")
+    assert f"frame at offset {first_at} rejected (NAK): frame 1: checksum mismatch" in wire.read_text()
+
+
+def test_a_port_unplugged_mid_message_is_a_discarded_partial_naming_frames_and_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The partial message was dropped without a word and 'partial messages discarded' said 0."""
+    pty = open_pty()
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(
+        simulator_profile("astm-analyzer", "analyzer"), clock=clock, transport=SerialSpec(url=pty.slave_path)
+    )
+    db_path = tmp_path / "clinic.db"
+    frames = _frames()
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(frames[0])
+            await _expect(pty, ACK)
+            await pty.write(frames[1][:7])  # the cable is pulled inside frame 2
+            await asyncio.sleep(0.05)
+            await pty.close()
+            await wait_until(lambda: not gateway.status()[0].link_up)
+            return gateway.status()[0].discarded
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 1
+    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    assert warning.startswith("device analyzer: partial message discarded, nothing committed: link lost (")
+    assert (
+        f"after 1 accepted frame(s) of a message and 7 bytes of an unfinished frame at byte {1 + len(frames[0])}"
+        in warning
+    )
+    assert count(db_path, "device_results") == 0 and count(db_path, "device_messages") == 0
+
+
+def _hl7_endpoint() -> tuple[MonotonicClock, DeviceEndpoint]:
+    clock = MonotonicClock()
+    return clock, endpoint_from_profile(
+        simulator_profile("hl7-monitor", "monitor"), clock=clock, transport=TcpListenSpec(port=0)
+    )
+
+
+def test_a_connection_closed_inside_an_mllp_frame_is_a_discarded_partial(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + HL7 + b"\x1c\r" + b"\x0b" + HL7[:40])
+            await writer.drain()
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            writer.close()
+            await wait_until(lambda: gateway.status()[0].discarded == 1)
+            return gateway.status()[0].discarded
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 1
+    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    at = len(HL7) + 3
+    assert f"inside the MLLP frame at byte {at} (41 bytes, no end bytes 1c0d yet)" in warning
+
+
+def test_an_mllp_frame_with_the_wrong_end_bytes_names_them_and_the_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device ending frames with FS alone: each frame is cut off by the next start byte. The
+    quarantine and the log said 'bytes outside an MLLP frame', which sends the integrator looking
+    for noise rather than at [hl7] end_bytes."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + HL7 + b"\x1c" + b"\x0b" + HL7 + b"\x1c\r")
+            await writer.drain()
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            writer.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
+    assert offset == 0
+    assert reason.startswith(
+        "MLLP frame without its end bytes 1c0d before the next start byte (it ends with 0d1c;"
+    )
+    assert "[hl7] end_bytes" in reason
+    (warning,) = [w for w in _warnings(caplog) if "quarantined" in w]
+    assert warning.startswith(f"device monitor: {len(HL7) + 2} stray bytes at byte 0 quarantined (MLLP frame")
+
+
+def test_an_oximeter_line_ended_by_cr_is_stored_when_the_port_goes_and_a_cut_line_is_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A line ended by a lone CR waits for a possible LF; when the adapter is unplugged right
+    after it, that reading was lost. A line cut in the middle ('SPO2=09' of 'SPO2=097') is
+    never stored as a reading, and is reported."""
+    profile = load_profile(PROFILE_DIR / "nonin-oximeter.toml")
+    clock = MonotonicClock()
+    db_path = tmp_path / "clinic.db"
+
+    async def session(data: bytes) -> None:
+        pty = open_pty()
+        endpoint = endpoint_from_profile(profile, clock=clock, transport=SerialSpec(url=pty.slave_path))
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await asyncio.sleep(0.1)  # the gateway has the port open before the device talks
+            await pty.write(data)
+            await asyncio.sleep(0.1)
+            await pty.close()
+            await wait_until(lambda: not gateway.status()[0].link_up)
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(session(b"SPO2=097 HR=072\rSPO2=096 HR=074\r"))
+        assert count(db_path, "device_messages") == 2
+        asyncio.run(session(b"SPO2=095 HR=071\rSPO2=09"))
+    assert count(db_path, "device_messages") == 3
+    with sqlite3.connect(db_path) as conn:
+        values = sorted(
+            r[0] for r in conn.execute("SELECT value FROM device_results WHERE vendor_code = 'SPO2'")
+        )
+    assert values == ["095", "096", "097"] or values == ["95", "96", "97"]
+    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    assert "inside the reading at byte 16 (7 bytes without its end); not stored" in warning
