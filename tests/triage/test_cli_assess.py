@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -35,7 +37,7 @@ def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
         "observations": [{"code": "spo2", "value": 89, "unit": "%", "observed_at": "2026-11-25T08:00:00Z"}],
         "assessed_at": "2026-11-25T08:05:00Z",
     }
-    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(doc)))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(doc).encode("utf-8"))))
     code, out, _ = run(capsys, "assess", "-", "--no-models", "--pretty")
     assert code == 0
     assert json.loads(out)["disposition"] == "urgent_referral"
@@ -344,7 +346,7 @@ def test_a_utf8_byte_order_mark_is_accepted_in_a_file_and_on_stdin(
     code, out, err = run(capsys, "assess", str(path), "--no-models")
     assert code == 0, err
     assert Assessment.model_validate_json(out).patient_id == "demo-local-01"
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff" + text))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(("\ufeff" + text).encode("utf-8"))))
     code, out, err = run(capsys, "assess", "-", "--no-models")
     assert code == 0, err
     path.write_bytes(b'\xef\xbb\xbf{"patient": "\xd5"}')  # the offset counts the mark's 3 bytes
@@ -442,3 +444,48 @@ def test_the_observation_fields_the_docs_mark_required_are_the_required_ones(
             assert code == 2 and err.startswith(f"error: {path}: observations[0].{field}: "), err
         else:
             assert code == 0, err
+
+
+ENTRY = "import sys; from triage.cli import main; sys.exit(main())"
+
+
+def _triage(args: list[str], encoding: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """The real entry point in a process whose terminal encoding is ``encoding`` (a zh_CN.GBK
+    locale, or PYTHONIOENCODING)."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    return subprocess.run(
+        [sys.executable, "-c", ENTRY, *args], input=stdin, capture_output=True, env=env, timeout=120
+    )
+
+
+def test_stdin_is_read_as_utf8_whatever_the_terminal_encoding() -> None:
+    """stdin was decoded with the terminal's encoding: under GBK a UTF-8 document's 张三 became other
+    characters, and a GBK document gave a pydantic error about surrogates instead of the files'
+    'not UTF-8 text (byte N)'."""
+    doc = {"patient": {"patient_id": "张三-01"}, "assessed_at": "2026-11-25T10:00:00+08:00"}
+    utf8 = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    done = _triage(["assess", "-", "--no-models"], "gbk", utf8)
+    assert done.returncode == 0, done.stderr.decode("gbk", "replace")
+    assert json.loads(done.stdout.decode("gbk"))["patient_id"] == "张三-01"
+    gbk = json.dumps(doc, ensure_ascii=False).encode("gbk")
+    done = _triage(["assess", "-", "--no-models"], "utf-8", gbk)
+    offset = gbk.index("张".encode("gbk"))
+    assert (done.returncode, done.stderr.decode()) == (2, f"error: stdin: not UTF-8 text (byte {offset})\n")
+
+
+def test_output_survives_a_terminal_encoding_without_every_character() -> None:
+    """A GBK terminal cannot hold the 'ö' of a score's reference (Lindström): `triage assess` ended
+    in a UnicodeEncodeError traceback. JSON now comes out with \\u escapes - the same document - and
+    the table with backslash escapes."""
+    encoding = "gbk"
+    example = str(EXAMPLES / "local-care.json")
+    expected = json.loads(_triage(["assess", example, "--no-models"], "utf-8").stdout.decode("utf-8"))
+    assert "ö" in json.dumps(expected, ensure_ascii=False)
+    for extra in ([], ["--pretty"]):
+        done = _triage(["assess", example, "--no-models", *extra], encoding)
+        assert done.returncode == 0, done.stderr.decode(encoding, "replace")
+        assert json.loads(done.stdout.decode(encoding)) == expected
+    done = _triage(["assess", example, example, "--no-models"], encoding)
+    assert done.returncode == 0 and [x["assessment"] for x in json.loads(done.stdout)] == [expected] * 2
+    done = _triage(["assess", example, "--no-models", "--table"], encoding)
+    assert done.returncode == 0 and done.stdout.decode(encoding).startswith("disposition: local_care")

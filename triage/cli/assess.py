@@ -45,7 +45,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _read(path: str) -> tuple[Any, Path | None, str]:
     if path == "-":
-        text = sys.stdin.read().removeprefix("\ufeff")
+        # the bytes, decoded as a file's are: the terminal's encoding (GBK, or PYTHONIOENCODING)
+        # turned a UTF-8 document into other characters, and a GBK one into surrogates
+        raw = sys.stdin.buffer.read()
         where, base = "stdin", None
     else:
         p = Path(path)
@@ -55,14 +57,12 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
             raise UserInputError(f"{path}: file does not exist") from None
         except IsADirectoryError:
             raise UserInputError(f"{path}: is a directory, expected a JSON file") from None
-        body = raw.removeprefix(codecs.BOM_UTF8)  # Windows editors write a byte order mark
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserInputError(
-                f"{path}: not UTF-8 text (byte {exc.start + len(raw) - len(body)})"
-            ) from None
         where, base = path, p.parent
+    body = raw.removeprefix(codecs.BOM_UTF8)  # Windows editors write a byte order mark
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(f"{where}: not UTF-8 text (byte {exc.start + len(raw) - len(body)})") from None
     try:
         return json.loads(text, object_pairs_hook=_unique_keys), base, where
     except _RepeatedKeyError as exc:
@@ -172,13 +172,31 @@ def run_assess(
             failures += 1
             typer.echo(f"error: {exc}", err=True)
     if table:
-        typer.echo("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results))
+        _emit("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results), None)
     elif len(files) == 1 and results:
-        typer.echo(results[0][1].model_dump_json(indent=2 if pretty else None))
+        _emit(results[0][1].model_dump_json(indent=2 if pretty else None), pretty)
     else:
         payload = [{"file": path, "assessment": a.model_dump(mode="json")} for path, a in results]
-        typer.echo(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False))
+        _emit(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False), pretty)
     return failures
+
+
+def _emit(text: str, pretty: bool | None) -> None:
+    """``text`` on stdout; where stdout's encoding (GBK, ASCII: a locale or PYTHONIOENCODING) cannot
+    hold a character (the FINDRISC reference's 'ö'), JSON (``pretty`` not None) comes out with
+    ``\\uXXXX`` escapes - the same document - and the table with backslash escapes, not a traceback."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        if pretty is None:
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        else:
+            layout: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
+            text = json.dumps(json.loads(text), ensure_ascii=True, **layout)
+    except LookupError:  # an encoding Python does not know: let the stream report it
+        pass
+    typer.echo(text)
 
 
 def register(app: typer.Typer) -> None:
