@@ -3,8 +3,8 @@
 SQLite's backup API copies the log as of one moment (a read transaction: in WAL mode writers go
 on meanwhile and their later commits are simply not in the copy). The copy is written to
 ``<out>.partial``, turned into a single self-contained file (rollback journal, no ``-wal`` to
-carry along), checked - ``PRAGMA integrity_check`` and the audit chain (:func:`referral.audit.verify`)
-- synced to disk, and only then renamed to ``out``: a backup that exists under its name is complete
+carry along), checked - ``PRAGMA integrity_check``, the audit chain (:func:`referral.audit.verify`) and the tables
+against it (:func:`referral.audit_rows.verify_rows`) - synced to disk, and only then renamed to ``out``: a backup that exists under its name is complete
 and proven. Copying ``clinic.db`` with ``cp`` while the service runs is **not** a backup: the
 last commits sit in ``clinic.db-wal`` and a copy of the two files taken at different moments can
 be damaged.
@@ -22,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import audit
+from referral.audit_rows import RowsReport, verify_rows
 from referral.errors import IntegrityError
 from referral.storage import storage_error
 
@@ -32,6 +33,7 @@ class BackupReport:
     bytes: int
     referrals: int
     audit: audit.AuditReport
+    rows: RowsReport | None  # None when the chain is broken: the trail cannot be trusted
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class BackupReport:
             "referrals": self.referrals,
             "integrity": "ok",
             "audit": self.audit.as_dict(),
+            "rows": self.rows and self.rows.as_dict(),
         }
 
 
@@ -68,9 +71,10 @@ def backup(db: Database, out: Path) -> BackupReport:
     return BackupReport(out, out.stat().st_size, *report)
 
 
-def _check(copy: Database, out: Path) -> tuple[int, audit.AuditReport]:
-    """A copy SQLite finds damaged is refused. A broken audit chain is reported, not refused: the
-    copy is still the faithful record of what the log holds, which is what an inquiry needs."""
+def _check(copy: Database, out: Path) -> tuple[int, audit.AuditReport, RowsReport | None]:
+    """A copy SQLite finds damaged is refused. A broken audit chain or a table that differs from
+    it is reported, not refused: the copy is still the faithful record of what the log holds,
+    which is what an inquiry needs."""
     try:
         problems = [row[0] for row in copy.conn.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as exc:  # damaged beyond what the check can list
@@ -82,7 +86,8 @@ def _check(copy: Database, out: Path) -> tuple[int, audit.AuditReport]:
             " the latest good backup (docs/referral-log.md, 'Backup and restore')"
         )
     referrals = int(copy.conn.execute("SELECT count(*) FROM referrals").fetchone()[0])
-    return referrals, audit.verify(copy)
+    chain = audit.verify(copy)
+    return referrals, chain, verify_rows(copy) if chain.ok else None
 
 
 def _sync_folder(folder: Path) -> None:

@@ -116,6 +116,13 @@ class AuditChainError(IntegrityError):
     code = "audit_chain_broken"
 
 
+class AuditMismatchError(IntegrityError):
+    """An audited table differs from its audit trail (edited behind the application's back); the
+    message names the first row that differs."""
+
+    code = "audit_mismatch"
+
+
 class DatabaseBusyError(ClinicError):
     """The referral log stayed locked by another writer for longer than the retry budget."""
 

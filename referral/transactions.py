@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -107,6 +107,22 @@ def _nested(db: Database, work: Callable[[Database], T]) -> T:
         raise
     db.conn.execute("RELEASE SAVEPOINT referral_write")
     return result
+
+
+@contextlib.contextmanager
+def snapshot(db: Database) -> Iterator[None]:
+    """Read the log as of one moment: every query inside sees the same committed state while
+    writers go on (a WAL read transaction). Checks that compare tables must not see a write
+    land between two queries."""
+    if db.conn.in_transaction:  # inside a write: already one consistent view
+        yield
+        return
+    db.conn.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")  # nothing was written: just end the read
 
 
 def db_path(db: Database) -> str:

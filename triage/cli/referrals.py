@@ -14,12 +14,13 @@ from typing import Annotated, Any, cast, get_args
 import typer
 from sqlite_utils import Database
 
-from referral import analytics_export, audit, backup, basis, export, facilities, queue, referrals
-from referral.errors import AuditChainError, NotFoundError, UserInputError
+from referral import analytics_export, audit, audit_rows, backup, basis, export, facilities, queue, referrals
+from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
 from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect
 from referral.storage import storage_error
+from referral.transactions import snapshot
 from referral.value_sets import TIERS
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
@@ -364,17 +365,38 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
 
 @app.command("verify-audit")
 def verify_audit(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Check the audit trail's hash chain; exit 1 and name the first broken entry if tampered."""
-    report = audit.verify(open_log(ctx, db))
+    """Check the audit trail's hash chain, then the audited tables (patients, encounters,
+    assessments, overrides, referrals and their events) against it; exit 1 naming the first broken
+    entry or the first row edited outside the application."""
+    database = open_log(ctx, db)
+    with snapshot(database):  # the chain and the tables as of one moment, while writers go on
+        chain = audit.verify(database)
+        rows = audit_rows.verify_rows(database) if chain.ok else None
     if as_json:
-        print_json(report.as_dict())
-    if not report.ok:
-        raise AuditChainError(
-            f"audit chain broken at entry {report.first_broken_seq} of {report.entries}: {report.problem}"
+        print_json(
+            chain.as_dict()
+            | {"ok": chain.ok and rows is not None and rows.ok, "rows": rows and rows.as_dict()}
         )
-    if as_json:
+    _raise_if_tampered(chain, rows, "")
+    if as_json or rows is None:
         return
-    echo(f"audit chain intact: {report.entries} entries verified")
+    echo(f"audit chain intact: {chain.entries} entries verified; {_rows_text(rows)}")
+
+
+def _rows_text(rows: audit_rows.RowsReport) -> str:
+    return "the tables match it (" + ", ".join(f"{n} {table}" for table, n in rows.rows.items()) + ")"
+
+
+def _raise_if_tampered(chain: audit.AuditReport, rows: audit_rows.RowsReport | None, prefix: str) -> None:
+    if not chain.ok:
+        raise AuditChainError(
+            f"{prefix}audit chain broken at entry {chain.first_broken_seq} of {chain.entries}: {chain.problem}"
+        )
+    if rows is not None and not rows.ok:
+        raise AuditMismatchError(
+            f"{prefix}audit chain intact ({chain.entries} entries), but {rows.table} row {rows.row_id}:"
+            f" {rows.problem} - edited outside the application"
+        )
 
 
 @app.command("backup")
@@ -398,16 +420,15 @@ def backup_command(
     if as_json:
         print_json(report.as_dict())
     chain = report.audit
-    if not chain.ok:
-        raise AuditChainError(
-            f"backup {out} written ({report.referrals} referrals), but the log's audit chain is broken"
-            f" at entry {chain.first_broken_seq} of {chain.entries}: {chain.problem}; keep the log and"
-            " this copy for the inquiry"
-        )
+    _raise_if_tampered(
+        chain,
+        report.rows,
+        f"backup {out} written ({report.referrals} referrals; keep the log and it for the inquiry): ",
+    )
     if not as_json:
         echo(
-            f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes;"
-            f" integrity ok, audit chain intact ({chain.entries} entries)"
+            f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes; integrity ok,"
+            f" audit chain intact ({chain.entries} entries), {_rows_text(report.rows) if report.rows else ''}"
         )
 
 
