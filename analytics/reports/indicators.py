@@ -107,6 +107,13 @@ def network(
     )
 
 
+#: Why the primary row of ``tier_load`` has no ``patients_per_100_beds`` (blank in the CSV and
+#: Parquet files, this text on the page): its ``patients`` are every encounter at the clinics,
+#: visits that mostly use no bed, so dividing them by the clinics' few beds (0 at some) measured
+#: nothing; ``load_vs_capacity`` is the primary row's load figure.
+PER_BED_PRIMARY = "n/a (clinic encounters are visits, not bed use)"
+
+
 def _days(month: str) -> int:
     year, mon = (int(p) for p in month.split("-"))
     return calendar.monthrange(year, mon)[1]
@@ -122,8 +129,11 @@ def tier_load(
 
     Primary: encounters per day at the pooled clinics against their daily capacity. Secondary and
     tertiary: referral arrivals per day from the pooled clinics against the hospitals' daily
-    capacity, and arrivals per 100 beds per month (the bed-normalised referral burden). This is
-    the load the pooled clinics create, not the hospitals' total occupancy.
+    capacity, and arrivals per 100 beds per month (the bed-normalised referral burden:
+    ``patients_per_100_beds`` = arrivals / beds x 100, beds summed over the tier's hospitals that
+    the pooled clinics referred anyone to that month). This is the load the pooled clinics create, not the hospitals' total
+    occupancy. The primary row has no ``patients_per_100_beds`` (:data:`PER_BED_PRIMARY`); its
+    ``beds`` are the pooled clinics' own.
     """
     fac = facilities.set_index("facility_id")
     primary = clinic_month.groupby("month").agg(patients=("encounters", "sum")).reset_index()
@@ -150,7 +160,8 @@ def tier_load(
     cap = out["capacity_per_day"].astype("Float64").astype(float)
     out["load_vs_capacity"] = out["patients_per_day"] / cap.where(cap > 0)
     beds = out["beds"].astype("Float64").astype(float)
-    out["patients_per_100_beds"] = out["patients"].astype(float) / beds.where(beds > 0) * 100.0
+    per_bed = out["patients"].astype(float) / beds.where(beds > 0) * 100.0
+    out["patients_per_100_beds"] = per_bed.where(out["tier"] != "primary")  # PER_BED_PRIMARY
     out["patients"] = out["patients"].astype("Int64")
     out = out[
         [

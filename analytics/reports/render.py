@@ -27,6 +27,7 @@ from matplotlib.ticker import PercentFormatter
 from analytics.csvfiles import write_csv
 from analytics.reports import jsonout
 from analytics.reports.impact import MIN_MONTHS
+from analytics.reports.indicators import PER_BED_PRIMARY
 from analytics.reports.key_figures import key_figures
 from analytics.reports.report import Report
 
@@ -445,8 +446,16 @@ def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     return out, formatters
 
 
-def _table(frame: pd.DataFrame, limit: int = 60) -> str:
+def _table(
+    frame: pd.DataFrame, limit: int = 60, not_applicable: dict[str, tuple[pd.Series, str]] | None = None
+) -> str:
+    """``not_applicable``: column -> (rows, why) of cells that have no meaning, shown as the
+    reason (``n/a (...)``, as a key figure with nothing to measure) instead of "suppressed/-"."""
     shown, formatters = _in_units(frame.head(limit))
+    for col, (rows, why) in (not_applicable or {}).items():
+        blank = rows.reindex(shown.index, fill_value=False).astype(bool)
+        shown[col] = shown[col].astype(object).where(~blank, why)
+        formatters[col] = lambda v: v if isinstance(v, str) else "suppressed/-" if pd.isna(v) else f"{v:.3f}"
     note = (
         f"<p>First {limit} of {len(frame)} rows; all rows in the CSV/Parquet file.</p>"
         if len(frame) > limit
@@ -518,7 +527,16 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             )
             + _table(t["hospital_centrality"]),
         ),
-        ("Load by tier against capacity", _img(plots["load"], "load") + _table(t["tier_load"])),
+        (
+            "Load by tier against capacity",
+            _img(plots["load"], "load")
+            + _table(
+                t["tier_load"],
+                not_applicable={
+                    "patients_per_100_beds": (t["tier_load"]["tier"] == "primary", PER_BED_PRIMARY)
+                },
+            ),
+        ),
         (
             "H3: digital triage and local resolution",
             _img(plots["h3"], "H3") + _table(t["h3_summary"]) + _table(t["h3_its_by_clinic"]),
