@@ -1,0 +1,54 @@
+"""README.md is the first page a clinic's IT person reads: its command table must list every command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import typer
+
+import triage.cli as cli
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _leaves(cmd: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    if not hasattr(cmd, "commands"):
+        return [path]
+    return [leaf for name, sub in cmd.commands.items() for leaf in _leaves(sub, (*path, name))]
+
+
+def _listed(usage: str) -> list[tuple[str, ...]]:
+    """`models list \\| show` -> [("models", "list"), ("models", "show")]; `serve [--workers N]` ->
+    [("serve",)]: the words before options and arguments, the last one alternated by `|`."""
+    words = []
+    for word in usage.replace("\\|", "|").split():
+        if word.startswith(("-", "[")) or word.isupper() or "." in word:
+            break
+        words.append(word)
+    text = " ".join(words)
+    if "|" not in text:
+        return [tuple(words)]
+    head, *rest = (part.split() for part in text.split("|"))
+    prefix = tuple(head[:-1])
+    return [(*prefix, head[-1]), *((*prefix, *part) for part in rest)]
+
+
+def test_the_readme_command_table_lists_every_command() -> None:
+    """Commands keep being added (`referrals backup`, `referrals facilities`): each must have its row,
+    or its group's, in the table a new clinic IT person reads first."""
+    table = README.read_text(encoding="utf-8").split("## What you can do", 1)[1].split("\n## ", 1)[0]
+    listed = {
+        entry
+        for cell in re.findall(r"^\| (.+?) \| ", table, flags=re.MULTILINE)
+        for usage in re.findall(r"`triage ([^`]+)`", cell)
+        for entry in _listed(usage)
+    }
+    assert ("models", "train") in listed and ("serve",) in listed and ("assess",) in listed
+    missing = [
+        " ".join(leaf)
+        for leaf in _leaves(typer.main.get_command(cli.app), ())
+        if not any(leaf[: len(entry)] == entry for entry in listed)
+    ]
+    assert not missing, f"README.md's command table does not list: {missing}"
