@@ -157,3 +157,28 @@ def test_a_card_refused_as_a_whole_names_no_empty_field(
     assert code == 1
     assert f"{path}: Value error, label must be 'teaching data - not for clinical use" in out
     assert ": :" not in out
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="needs the training extra (make test)"
+)
+def test_train_check_does_not_call_a_card_with_other_library_versions_byte_for_byte(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card records the Python version (3.11.7 here; Debian's python3.11 is 3.11.2): there the
+    card differs only in that record, `--check` passes as documented, and its last line said
+    'reproduced diabetes 1.0.0 byte for byte' after listing card.json as not identical."""
+    path = model_dir / "diabetes" / "1.0.0" / "card.json"
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["training"]["versions"]["python"] = "3.11.2"
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, err = run(capsys, "models", "train", "diabetes", "--check")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "versions_only card.json: differs only in the recorded library versions" in lines
+    assert lines[-1] == (
+        "reproduced diabetes 1.0.0: model.onnx and golden.jsonl byte for byte (model.onnx sha256 "
+        "c88ef4a3873c2d64fe4e54c697f86218140c8455aa11b2d05e9a3dce587fedca); card.json differs only in the "
+        "recorded library versions"
+    )
