@@ -1,0 +1,150 @@
+"""A nurse's shift in a real Chromium against `triage demo` (real uvicorn): a walk-in with a long
+name in the queue at tablet and desktop width, and a form sent on a slow service (a real loopback
+proxy that holds the service's answers back) recorded once however often the button is pressed."""
+
+from __future__ import annotations
+
+import re
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+# the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
+# and browser (one of each for this module) and helpers
+from tests.service.test_browser import Demo, assert_fits, browser, demo, pytestmark
+
+__all__ = ["browser", "demo", "pytestmark"]
+
+LONG_NAME = "欧阳" + "娜" * 48 + "Alexandrovna-Konstantinopolskaya"
+
+
+def log_in(browser: object, base: str, demo: Demo, user: str, width: int) -> object:
+    page = browser.new_page(viewport={"width": width, "height": 1024})  # type: ignore[attr-defined]
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", demo.passwords[user])
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/queue$"))
+    return page
+
+
+def walk_in(page: object, mrn: str, name: str) -> str:
+    """Open a walk-in from the queue's form; the patient page's address."""
+    page.click("#walk-in summary")  # type: ignore[attr-defined]
+    page.fill("#walk-in input[name=mrn]", mrn)  # type: ignore[attr-defined]
+    page.fill("#walk-in input[name=name]", name)  # type: ignore[attr-defined]
+    page.click("#walk-in button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r".*/encounters/\d+$"))  # type: ignore[attr-defined]
+    return str(page.url)  # type: ignore[attr-defined]
+
+
+def test_a_long_patient_name_wraps_and_keeps_the_queue_in_view(browser: object, demo: Demo) -> None:
+    page = log_in(browser, demo.url, demo, "nurse", 1280)
+    encounter = walk_in(page, "SHIFT-LONG-NAME", LONG_NAME).rsplit("/", 1)[1]
+    try:
+        for language in ("en", "zh"):
+            if language == "zh":
+                page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+            for width in (768, 1280):
+                page.set_viewport_size({"width": width, "height": 1024})  # type: ignore[attr-defined]
+                page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
+                row = page.locator(f"table.queue tr[data-encounter='{encounter}']")  # type: ignore[attr-defined]
+                row.wait_for()
+                where = f"/queue ({language}, {width} px)"
+                assert_fits(page, where)
+                region = page.locator(".table-scroll", has=page.locator("table.queue"))  # type: ignore[attr-defined]
+                widths = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
+                assert widths[0] <= widths[1], f"{where}: the long name pushes the table sideways {widths}"
+                name = row.locator("td").nth(1).locator("a").bounding_box()
+                last = row.locator("td").last.bounding_box()
+                assert name is not None and last is not None
+                assert last["x"] + last["width"] <= width, f"{where}: the referral column is out of view"
+                assert name["width"] < width / 2, f"{where}: the name takes {name['width']} px"
+                assert row.locator("td").nth(1).locator("a").inner_text().replace("\n", "") == LONG_NAME
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
+            page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+
+
+@contextmanager
+def slow_proxy(target_port: int, delay_s: float) -> Iterator[int]:
+    """A loopback proxy to the demo that forwards every request at once but holds the answer to a
+    POST back for ``delay_s`` (a slow or busy service as the browser sees it); yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def pump(source: socket.socket, sink: socket.socket, posted: threading.Event, inbound: bool) -> None:
+        try:
+            while not stop.is_set():
+                data = source.recv(65536)
+                if not data:
+                    break
+                if inbound and data.startswith(b"POST "):
+                    posted.set()
+                elif not inbound and posted.is_set():
+                    time.sleep(delay_s)
+                    posted.clear()
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            upstream = socket.create_connection(("127.0.0.1", target_port))
+            posted = threading.Event()
+            for args in ((client, upstream, posted, True), (upstream, client, posted, False)):
+                threading.Thread(target=pump, args=args, daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object, demo: Demo) -> None:
+    demo_port = int(demo.url.rsplit(":", 1)[1])
+    with slow_proxy(demo_port, delay_s=2.0) as port:
+        base = f"http://127.0.0.1:{port}"
+        page = log_in(browser, base, demo, "nurse", 768)
+        patient = walk_in(page, "SHIFT-SLOW-1", "Slow Network")
+        encounter = int(patient.rsplit("/", 1)[1])
+        form = page.locator("#reading-form")  # type: ignore[attr-defined]
+        form.locator("select[name=code]").select_option("glucose_random")
+        form.locator("input[name=value]").fill("6.4")
+        button = form.locator("button[type=submit]")
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.click(x, y)  # type: ignore[attr-defined]
+        time.sleep(0.4)  # the answer is held back: the nurse presses again, and again with Enter
+        page.mouse.click(x, y)  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        page.wait_for_url(patient)  # type: ignore[attr-defined]
+        page.locator("tr[data-observation] td[data-code=glucose_random]").first.wait_for()  # type: ignore[attr-defined]
+        time.sleep(2.5)  # any second request would have been answered by now
+    db = sqlite3.connect(demo.data_dir / "demo-clinic.db")
+    try:
+        stored = db.execute(
+            "SELECT count(*) FROM observations WHERE encounter_id = ? AND code = 'glucose_random'",
+            [encounter],
+        ).fetchone()[0]
+    finally:
+        db.close()
+    assert stored == 1, f"the reading was recorded {stored} times"
