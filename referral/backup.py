@@ -16,6 +16,7 @@ import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from sqlite_utils import Database
 
 from referral import audit
 from referral.audit_rows import RowsReport, verify_rows
-from referral.errors import IntegrityError
+from referral.errors import ConflictError, IntegrityError, UserInputError
+from referral.schema import refuse_newer_schema
 from referral.storage import storage_error
 
 
@@ -71,7 +73,9 @@ def backup(db: Database, out: Path) -> BackupReport:
     return BackupReport(out, out.stat().st_size, *report)
 
 
-def _check(copy: Database, out: Path) -> tuple[int, audit.AuditReport, RowsReport | None]:
+def _check(
+    copy: Database, out: Path, damaged: str | None = None
+) -> tuple[int, audit.AuditReport, RowsReport | None]:
     """A copy SQLite finds damaged is refused. A broken audit chain or a table that differs from
     it is reported, not refused: the copy is still the faithful record of what the log holds,
     which is what an inquiry needs."""
@@ -81,13 +85,117 @@ def _check(copy: Database, out: Path) -> tuple[int, audit.AuditReport, RowsRepor
         problems = [str(exc)]
     if problems != ["ok"]:
         raise IntegrityError(
-            f"backup {out}: the copy fails SQLite's integrity check ({problems[0]}), so the log itself"
-            " is damaged; nothing was written under that name - keep the log as it is and restore"
-            " the latest good backup (docs/referral-log.md, 'Backup and restore')"
+            damaged
+            or f"backup {out}: the copy fails SQLite's integrity check ({problems[0]}), so the"
+            " log itself is damaged; nothing was written under that name - keep the log as it is and"
+            " restore the latest good backup (docs/referral-log.md, 'Backup and restore')"
         )
     referrals = int(copy.conn.execute("SELECT count(*) FROM referrals").fetchone()[0])
     chain = audit.verify(copy)
     return referrals, chain, verify_rows(copy) if chain.ok else None
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    path: Path
+    moved_aside: list[Path]
+    backup: BackupReport
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "db": str(self.path),
+            "moved_aside": [str(p) for p in self.moved_aside],
+            "from": self.backup.as_dict(),
+        }
+
+
+def restore(source: Path, target: Path) -> RestoreReport:
+    """Put the backup ``source`` in place of the log ``target`` (stopped: no process may have it
+    open). The backup is checked first and refused if SQLite finds it damaged, its audit chain
+    is broken or its tables differ from it. The log it replaces is moved aside with its ``-wal``
+    and ``-shm`` (kept: they may be evidence) - a ``-wal`` left beside the restored file would be
+    replayed into it. Pending migrations are the caller's (``connect``)."""
+    if not source.is_file():
+        raise UserInputError(f"--from {source}: no backup file there")
+    if target.exists() and source.resolve() == target.resolve():
+        raise UserInputError(f"--from {source} is the referral log itself; give a backup file")
+    try:
+        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise UserInputError(f"--from {source}: cannot open it (SQLite: {exc})") from None
+    partial = target.with_name(target.name + ".partial")
+    try:
+        checked = _check_backup(backup_db, source)
+        moved = _move_aside(target) if target.exists() else []
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        written = sqlite3.connect(str(partial))
+        try:
+            backup_db.backup(written)  # the backup as checked, with whatever its own -wal held
+            written.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            written.close()
+        with open(partial, "rb") as file:
+            os.fsync(file.fileno())
+        partial.replace(target)
+        _sync_folder(target.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        backup_db.close()
+    return RestoreReport(target, moved, checked)
+
+
+def _check_backup(copy: sqlite3.Connection, source: Path) -> BackupReport:
+    damaged = f"--from {source}: refused, SQLite finds the backup damaged; the log was not touched"
+    try:
+        copy.execute("BEGIN")  # one snapshot for every check
+        refuse_newer_schema(Database(copy), source)  # this version would then refuse the log
+        referrals, chain, rows = _check(Database(copy), source, damaged)
+        copy.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        raise UserInputError(
+            f"--from {source}: not a usable backup of a referral log (SQLite: {exc})"
+        ) from None
+    if not chain.ok or rows is None or not rows.ok:
+        where = (
+            f"{rows.table} row {rows.row_id}: {rows.problem}"
+            if chain.ok and rows is not None
+            else f"audit chain broken at entry {chain.first_broken_seq}: {chain.problem}"
+        )
+        raise IntegrityError(
+            f"--from {source}: refused, the backup does not verify ({where}); the log was not touched"
+        )
+    return BackupReport(source, source.stat().st_size, referrals, chain, rows)
+
+
+def _move_aside(target: Path) -> list[Path]:
+    """Take the log out of the way, with its ``-wal``/``-shm``; refuse while a process has it open."""
+    probe = sqlite3.connect(str(target), timeout=0)
+    try:
+        # Leaving WAL mode needs every other connection closed: the service or a gateway holding
+        # the log open makes this fail at once ("database is locked"), and nothing is moved.
+        probe.execute("PRAGMA journal_mode = DELETE").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ConflictError(
+                f"{target} is open in another process (the service, a device gateway?); stop it,"
+                " then restore - nothing was changed"
+            ) from None
+    except sqlite3.DatabaseError:  # a damaged log - the reason to restore: move it as it is
+        pass
+    finally:
+        probe.close()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    moved = []
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{target}{suffix}")
+        if path.exists():
+            aside = path.with_name(f"{target.name}.replaced-{stamp}{suffix}")
+            path.replace(aside)
+            moved.append(aside)
+    return moved
 
 
 def _sync_folder(folder: Path) -> None:

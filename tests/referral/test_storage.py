@@ -3,9 +3,12 @@ full disk, a damaged file, a log from a newer version - on real SQLite files and
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +16,9 @@ from sqlite_utils import Database
 
 from referral import audit, facilities, referrals
 from referral.errors import SchemaTooNewError, StorageError
+from referral.migrations import MIGRATIONS
 from referral.records import ReferralIn
-from referral.schema import connect
+from referral.schema import applied_migrations, connect
 from triage.cli import main
 
 from .conftest import visit
@@ -200,3 +204,86 @@ def test_a_log_from_a_newer_version_is_refused_and_left_unchanged(
     with pytest.raises(SchemaTooNewError):
         connect(path, migrate=False)  # a service worker's connection too
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def _crash_after_a_write(path: Path) -> None:
+    """A process writes one row and dies without closing: its commit stays in ``-wal``."""
+    script = (
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_autocheckpoint = 0');"
+        " c.execute(\"UPDATE facilities SET name = 'written after the backup' WHERE id = 'ZJ-C01'\");"
+        " c.commit(); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+
+
+def test_restore_puts_the_checked_backup_in_place_and_keeps_the_replaced_log_with_its_wal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    copy = tmp_path / "backup.db"
+    assert _run(capsys, "backup", "--db", str(path), "--out", str(copy))[0] == 0
+    gc.collect()  # that command's connection, as if its process had ended
+    _crash_after_a_write(path)
+    assert Path(f"{path}-wal").stat().st_size > 0  # a -wal that a plain `cp` of the backup would replay
+    code, out, err = _run(capsys, "restore", "--from", str(copy), "--db", str(path), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    aside = [Path(p) for p in report["moved_aside"]]
+    assert [p.name.split(".replaced-")[0] for p in aside] == ["clinic.db"] and aside[0].exists()
+    names = Database(path).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
+    assert names != "written after the backup"  # the restored log is the backup, not the old -wal
+    kept = Database(aside[0]).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
+    assert kept == "written after the backup"  # the replaced log kept whole, its -wal folded in
+    code, out, _ = _run(capsys, "verify-audit", "--db", str(path))
+    assert code == 0 and "the tables match it" in out
+
+
+def test_restore_refuses_while_a_process_has_the_log_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    copy = tmp_path / "backup.db"
+    assert _run(capsys, "backup", "--db", str(path), "--out", str(copy))[0] == 0
+    gc.collect()  # that command's connection, as if its process had ended
+    service = connect(path)  # the service, still running
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, _, err = _run(capsys, "restore", "--from", str(copy), "--db", str(path))
+    assert code == 1 and err.count("\n") == 1 and "open in another process" in err and "stop it" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert service.execute("SELECT count(*) FROM referrals").fetchone()[0] == 1
+    service.close()  # stopped: now it goes
+    assert _run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
+
+
+def test_restore_refuses_a_backup_that_does_not_verify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clinic.db"
+    _log(path)
+    bad = tmp_path / "edited-backup.db"
+    assert _run(capsys, "backup", "--db", str(path), "--out", str(bad))[0] == 0
+    raw = sqlite3.connect(bad)
+    raw.execute("UPDATE referrals SET status = 'completed'")
+    raw.commit()
+    raw.close()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    code, _, err = _run(capsys, "restore", "--from", str(bad), "--db", str(path))
+    assert code == 1 and "does not verify (referrals row 1: status is 'completed'" in err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert not list(tmp_path.glob("*.replaced-*"))
+
+
+def test_restore_of_a_backup_from_an_older_version_migrates_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old-backup.db"
+    raw = Database(old)
+    MIGRATIONS.apply(raw, stop_before="0017_meter_operator_lists")
+    raw.close()
+    path = tmp_path / "fresh" / "clinic.db"
+    code, out, err = _run(capsys, "restore", "--from", str(old), "--db", str(path))
+    assert code == 0, err
+    assert "applied 1 migration(s)" in out and "replaced log" not in out
+    assert "0017_meter_operator_lists" in applied_migrations(connect(path))

@@ -432,6 +432,34 @@ def backup_command(
         )
 
 
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Option("--from", help="Backup file (from `triage referrals backup`).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Put a checked backup in place of the log (stop the service and gateways first); the log it
+    replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm."""
+    path, timeout = _path(ctx, db)
+    cast(AppContext, ctx.obj).database = path
+    report = backup.restore(source, path)
+    applied = apply_migrations(_connect(ctx, path, timeout, migrate=False))  # a backup from an older version
+    if as_json:
+        print_json(report.as_dict() | {"applied_now": applied})
+        return
+    kept = (
+        f"; the replaced log is kept as {', '.join(str(p) for p in report.moved_aside)}"
+        if report.moved_aside
+        else ""
+    )
+    upgraded = f"; applied {len(applied)} migration(s)" if applied else ""
+    echo(
+        f"{path}: restored from {source} ({report.backup.referrals} referral(s), audit chain intact,"
+        f" {report.backup.audit.entries} entries){upgraded}{kept}"
+    )
+
+
 @app.command("queue")
 def queue_command(
     ctx: typer.Context,
