@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from triage.bp_pair import check_pairs
-from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError
+from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError, shown_input
+from triage.json_input import time_problem
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
 
@@ -73,6 +74,9 @@ def parse_observation(item: Any, where: str) -> Observation:
     for key in ("code", "observed_at"):
         if key not in item:
             raise UserInputError(f"{where}.{key}: required")
+    if not isinstance(item["observed_at"], str):  # 1733380000: seconds or milliseconds? Not guessed
+        when = item["observed_at"]
+        raise UserInputError(f"{where}.observed_at: {time_problem(when)}{shown_input(when)}")
     if not isinstance(item["code"], str):
         raise UserInputError(f"{where}.code: must be a string, got {item['code']!r}")
     for key in ("unit", "device", "source_message_id", "status", "comparator"):
@@ -140,7 +144,7 @@ def _json_kind(value: Any) -> str:
 
 def parse_time(value: Any, where: str) -> datetime:
     if not isinstance(value, str):
-        raise UserInputError(f"{where}: expected an ISO 8601 time string, got {value!r}")
+        raise UserInputError(f"{where}: {time_problem(value)}{shown_input(value)}")
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:

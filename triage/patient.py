@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triage.errors import UserInputError, shown_input
+from triage.json_input import STRICT_MESSAGES
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
 
@@ -78,17 +79,23 @@ class PatientContext(BaseModel):
 
 
 def patient_from_mapping(data: object, *, where: str = "patient") -> PatientContext:
-    """Validate a decoded JSON object as a :class:`PatientContext`; errors name ``where.field``."""
+    """Validate a decoded JSON object as a :class:`PatientContext`; errors name ``where.field``.
+
+    Strictly (``triage.json_input``): a yes/no field takes ``true``/``false`` only (``"false"``
+    or ``0`` for ``pregnant`` is refused, not guessed) and a number field a JSON number only."""
     from pydantic import ValidationError
 
     if not isinstance(data, dict):
         raise UserInputError(f"{where}: expected an object, got {type(data).__name__}")
     try:
-        return PatientContext.model_validate(data)
+        return PatientContext.model_validate(data, strict=True)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             value = err.get("input")
-            problems.append(f"{where}.{loc}: {err['msg']}{shown_input(value)}")
+            message = STRICT_MESSAGES.get(err["type"], err["msg"])
+            if err["type"] == "float_type" and isinstance(value, int) and not isinstance(value, bool):
+                message = "is too large to be a number"  # an int beyond any float
+            problems.append(f"{where}.{loc}: {message}{shown_input(value)}")
         raise UserInputError("; ".join(problems)) from None

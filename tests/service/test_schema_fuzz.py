@@ -6,9 +6,6 @@ every API route: no response may be a 5xx, and every response must match the doc
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +13,10 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from tests.service.conftest import make_settings, seed
+from tests.service.conftest import live_server, make_settings, seed
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -29,25 +25,9 @@ from triage.service.auth import Role
 def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
     app = create_app(make_settings(folder))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    tokens = seed(app)
-    yield {"base": base, "app": app, "headers": {"Authorization": f"Bearer {tokens[Role.admin]}"}}
-    server.should_exit = True
-    thread.join(10)
+    with live_server(app) as base:
+        tokens = seed(app)
+        yield {"base": base, "app": app, "headers": {"Authorization": f"Bearer {tokens[Role.admin]}"}}
 
 
 @pytest.fixture(scope="module")

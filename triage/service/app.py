@@ -71,15 +71,16 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
         if tuple(err.get("loc", ())) == ("body",) and err.get("type") == "missing":
             parts.append("body: empty; send the JSON document with Content-Type: application/json")
             continue
-        if tuple(err.get("loc", ())) == ("body",) and err.get("type") in _BODY_KINDS:
-            parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
-            continue
         if tuple(err.get("loc", ())) == ("body",) and isinstance(value, bytes):
             # a body of another content type is left unparsed: say so, not "not a dictionary"
             parts.append(
                 f"body: not read as JSON (Content-Type: {content_type or 'none'});"
                 " send it with Content-Type: application/json"
             )
+            continue
+        if tuple(err.get("loc", ())) == ("body",) and err.get("type") in _BODY_KINDS:
+            # (after the unparsed body above: bytes are not JSON "of the wrong kind")
+            parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
             continue
         loc = [str(p) for p in err.get("loc", ()) if p != "body"] or ["body"]
         shown = "" if value is None else shown_input(value)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from triage.service.api import admin, associations, clinical, held, referrals, system
+from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
 
 class ErrorOut(BaseModel):
@@ -27,6 +28,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "The caller's role may not do this, or the CSRF token is missing",
     },
     404: {"model": ErrorOut, "description": "No such record"},
+    413: {"model": ErrorOut, "description": f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"},
     409: {
         "model": ErrorOut,
         "description": "Conflicts with stored state (transition, duplicate, idempotency)",
@@ -40,9 +42,10 @@ def include(app: FastAPI) -> None:
     """Add the API to ``app``, each module's router directly under its prefix: one level of
     included routers for a request to walk through instead of three (routing was about a tenth
     of a walk-in's CPU time with the nesting)."""
+    app.add_middleware(ApiBodyLimit)  # a body over MAX_BODY_BYTES: 413 body_too_large
     app.include_router(system.router)
     for module in (clinical, referrals, admin, associations, held):
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)
 
 
-__all__ = ["ERRORS", "include"]
+__all__ = ["ERRORS", "MAX_BODY_BYTES", "include"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from referral import facilities
 from referral.records import FacilityIn
 from referral.transactions import write
+from triage.json_input import IsoDate, JsonBoolean, JsonNumber
 from triage.service.api.deps import DbDep, RuntimeDep
 from triage.service.auth import ALL_ROLES, Principal, Role, allow, device_status_for
 
@@ -18,6 +19,27 @@ router = APIRouter(tags=["admin"])
 Anyone = Annotated[Principal, Depends(allow(*ALL_ROLES))]
 Admin = Annotated[Principal, Depends(allow(Role.admin))]
 DeviceReader = Annotated[Principal, Depends(allow(Role.clinician, Role.nurse, Role.integrator, Role.admin))]
+
+
+class FacilityPut(FacilityIn):
+    """A directory entry as the API reads it, strictly (``triage.json_input``): ``lon``, ``lat``,
+    ``beds``, ``capacity`` JSON numbers, ``synthetic`` true or false, ``digital_triage_start`` an
+    ISO date as text. (A CSV import reads ``FacilityIn``, where every value is text.)"""
+
+    @field_validator("lon", "lat", "beds", "capacity", mode="before")
+    @classmethod
+    def _json_number(cls, value: object) -> object:
+        return JsonNumber.func(value)  # type: ignore[call-arg]
+
+    @field_validator("synthetic", mode="before")
+    @classmethod
+    def _json_boolean(cls, value: object) -> object:
+        return JsonBoolean.func(value)  # type: ignore[call-arg]
+
+    @field_validator("digital_triage_start", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        return IsoDate.func(value)  # type: ignore[call-arg]
 
 
 class FacilityOut(BaseModel):
@@ -78,7 +100,7 @@ def list_facilities(
 
 
 @router.put("/facilities/{facility_id}", summary="Add or update a facility")
-def put_facility(facility_id: str, body: FacilityIn, db: DbDep, who: Admin) -> FacilityOut:
+def put_facility(facility_id: str, body: FacilityPut, db: DbDep, who: Admin) -> FacilityOut:
     if body.id != facility_id:
         from triage.errors import UserInputError
 

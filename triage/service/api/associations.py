@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral.associations import Association
+from triage.json_input import JsonBoolean, JsonNumber
 from triage.service import associations as attaching
-from triage.service.api.deps import MAX_ID, DbDep, NotBoolean, RuntimeDep
+from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
@@ -35,10 +36,10 @@ DeviceId = Annotated[
 class AssociationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    encounter_id: Annotated[int, NotBoolean] = Field(
+    encounter_id: Annotated[int, JsonNumber] = Field(
         ge=1, le=MAX_ID, description="The patient's open encounter"
     )
-    replace: bool = Field(
+    replace: Annotated[bool, JsonBoolean] = Field(
         False,
         description="If the device is attached to another encounter, end that association"
         " (reason 'replaced') instead of answering 409",

@@ -17,6 +17,7 @@ from referral.records import PatientIn, RecordNumberInput
 from triage.assessment import Disposition
 from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
+from triage.json_input import IsoTime, JsonBoolean, JsonNumber
 from triage.observation import Observation
 from triage.service import closure as closing
 from triage.service.api.associations import AssociationOut, association_out
@@ -33,6 +34,8 @@ Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Submitter = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+YesNo = Annotated[bool | None, JsonBoolean]
+"""A clinical yes/no: JSON true, false or null (unknown); "false", "no" or 0 are refused, not guessed."""
 
 
 class _Body(BaseModel):
@@ -86,9 +89,14 @@ class ObservationEntry(_Body):
         examples=[91],
     )
     unit: str | None = Field(None, max_length=32, examples=["%"])
-    observed_at: AwareDatetime | None = Field(None, description="With UTC offset; default: now")
+    observed_at: Annotated[AwareDatetime | None, IsoTime] = Field(
+        None,
+        description="ISO 8601 with a UTC offset, e.g. 2026-12-05T09:30:00+08:00 (not a Unix time); default: now",
+    )
     status: Literal["final", "preliminary", "corrected", "cannot_be_done"] = "final"
-    qc: bool = Field(False, description="A quality-control run, never used for a decision")
+    qc: Annotated[bool, JsonBoolean] = Field(
+        False, description="A quality-control run, never used for a decision (true or false)"
+    )
     device: str | None = Field(None, max_length=200)
 
     def to_observation(self, where: str) -> Observation:
@@ -120,25 +128,27 @@ def validate_observations(entries: list[ObservationEntry], where: str = "observa
 class PatientContextIn(_Body):
     """What the scores need besides the readings; unknown stays null (never read as normal)."""
 
-    diabetes: bool | None = None
-    hypertension: bool | None = None
-    ckd: bool | None = None
-    on_antihypertensives: bool | None = None
-    current_smoker: bool | None = None
-    pregnant: bool | None = None
-    waist_cm: Annotated[float | None, NotBoolean] = Field(None, ge=30, le=250)
-    bmi: Annotated[float | None, NotBoolean] = Field(None, ge=8, le=90)
-    height_cm: Annotated[float | None, NotBoolean] = Field(None, ge=40, le=250)
-    weight_kg: Annotated[float | None, NotBoolean] = Field(None, ge=1, le=400)
-    family_history_ascvd: bool | None = None
-    region_north: bool | None = None
-    urban: bool | None = None
-    spo2_scale2: bool = Field(False, description="NEWS2 SpO2 Scale 2, set by a clinician only")
+    diabetes: YesNo = None
+    hypertension: YesNo = None
+    ckd: YesNo = None
+    on_antihypertensives: YesNo = None
+    current_smoker: YesNo = None
+    pregnant: YesNo = None
+    waist_cm: Annotated[float | None, JsonNumber] = Field(None, ge=30, le=250)
+    bmi: Annotated[float | None, JsonNumber] = Field(None, ge=8, le=90)
+    height_cm: Annotated[float | None, JsonNumber] = Field(None, ge=40, le=250)
+    weight_kg: Annotated[float | None, JsonNumber] = Field(None, ge=1, le=400)
+    family_history_ascvd: YesNo = None
+    region_north: YesNo = None
+    urban: YesNo = None
+    spo2_scale2: Annotated[bool, JsonBoolean] = Field(
+        False, description="NEWS2 SpO2 Scale 2, set by a clinician only"
+    )
 
 
 class EncounterCreate(_Body):
     mrn: Annotated[str, RecordNumberInput] = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
-    age_years: Annotated[int | None, NotBoolean] = Field(None, ge=0, le=130)
+    age_years: Annotated[int | None, JsonNumber] = Field(None, ge=0, le=130)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
 
 
@@ -163,7 +173,7 @@ class EncounterClose(_Body):
     reason: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT)
     ] = Field(description="Why the visit ends (required, trimmed, audited), e.g. 'discharged home'")
-    without_referral: bool = Field(
+    without_referral: Annotated[bool, JsonBoolean] = Field(
         False,
         description="Close although the latest decision is a transfer or referral and no referral was"
         " made (else 409 referral_not_made); the decision is recorded in the audit entry",
@@ -229,7 +239,7 @@ class WalkInAssessment(_Body):
     readings, assess and store the assessment."""
 
     patient: PatientCreate
-    age_years: Annotated[int | None, NotBoolean] = Field(None, ge=0, le=130)
+    age_years: Annotated[int | None, JsonNumber] = Field(None, ge=0, le=130)
     context: PatientContextIn | None = None
     observations: list[ObservationEntry] = Field(min_length=1, max_length=200)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)

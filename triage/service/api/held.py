@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
+from triage.json_input import JsonNumber
 from triage.service import held
-from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, NotBoolean, RuntimeDep
+from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"])
@@ -78,7 +79,7 @@ class HeldList(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    encounter_id: Annotated[int, NotBoolean] = Field(
+    encounter_id: Annotated[int, JsonNumber] = Field(
         ge=1, le=MAX_ID, description="The encounter the result belongs to"
     )
     reason: str = Reason

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from referral import basis, referrals
 from referral.records import ReferralIn
-from triage.service.api.deps import MAX_ID, DbDep, NotBoolean, RuntimeDep
+from triage.json_input import JsonBoolean, JsonNumber
+from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
 
 router = APIRouter(tags=["referrals"])
@@ -24,12 +25,12 @@ Status = Literal["proposed", "sent", "accepted", "arrived", "completed", "declin
 
 class ReferralCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    assessment_id: Annotated[int, NotBoolean] = Field(ge=1, le=MAX_ID)
+    assessment_id: Annotated[int, JsonNumber] = Field(ge=1, le=MAX_ID)
     to_facility: str = Field(min_length=1, max_length=64)
     urgency: Literal["emergency", "urgent", "routine"]
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
-    alongside_open: bool = Field(
+    alongside_open: Annotated[bool, JsonBoolean] = Field(
         False,
         description="The encounter already has an open referral (proposed, sent, accepted or arrived) and a"
         " second one is deliberate; without it such a request is refused with 409"

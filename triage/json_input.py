@@ -1,0 +1,95 @@
+"""What the scalar fields of a JSON input accept: the API's bodies and ``triage assess`` files.
+
+JSON has numbers, ``true``/``false`` and text. A client that sends ``"false"``, ``0``,
+``"70"`` or ``1733380000`` where a yes/no, a number or a time belongs has a bug, and guessing
+what it meant would hide it - in a clinical field the guess can be dangerous:
+
+- a yes/no field (``pregnant``, ``on_antihypertensives``, ``qc`` ...) takes JSON ``true`` or
+  ``false`` only: pydantic's lax mode reads ``"false"``, ``"no"``, ``0`` and ``"1"`` as booleans;
+- a number field (``age``, ``waist_cm``, an id) takes a JSON number only: ``"70"`` is refused
+  like ``"70 kg"`` (lax mode also read ``"7_0"`` as 70);
+- a time takes ISO 8601 text with a UTC offset (``2026-12-05T09:30:00+08:00``, ``...Z``): a bare
+  number such as 1733380000 could be seconds or milliseconds since 1970, and a time without an
+  offset could be the clinic's or UTC.
+
+An observation's ``value`` is not such a field: it legitimately carries text - a censored result
+(``">33.3"``, ``"<0.1"``), a coded answer (``"A"``) or a device's number as text.
+
+The markers are pydantic ``BeforeValidator``\\ s for ``Annotated[...]`` fields; ``null`` passes
+through to the field's own type (``bool | None`` takes it, ``bool`` refuses it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+ISO_EXAMPLE = "2026-12-05T09:30:00+08:00"
+BOOLEAN_RULE = "must be true or false (a JSON boolean, without quotes)"
+NUMBER_RULE = "must be a number (a JSON number, without quotes)"
+TIME_RULE = f"must be an ISO 8601 date-time with a UTC offset, e.g. {ISO_EXAMPLE}"
+DATE_RULE = "must be an ISO 8601 date as text, e.g. 2026-12-05"
+EPOCH_NOTE = "; a bare number is refused: it could be seconds or milliseconds since 1970"
+
+
+def time_problem(value: object) -> str | None:
+    """Why ``value`` (decoded JSON) is not an ISO 8601 date-time with an offset; ``None`` if it is."""
+    if not isinstance(value, str):
+        return TIME_RULE + (
+            EPOCH_NOTE if isinstance(value, int | float) and not isinstance(value, bool) else ""
+        )
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return TIME_RULE
+    if when.tzinfo is None or when.utcoffset() is None:
+        return f"has no UTC offset; {TIME_RULE}"
+    return None
+
+
+def _boolean(value: Any) -> Any:
+    if value is None or value.__class__ is bool:
+        return value
+    raise PydanticCustomError("json_boolean", BOOLEAN_RULE)
+
+
+def _number(value: Any) -> Any:
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    raise PydanticCustomError("json_number", NUMBER_RULE)
+
+
+def _time(value: Any) -> Any:
+    if value is None or isinstance(value, datetime):
+        return value
+    problem = time_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("iso_datetime", problem)
+    return datetime.fromisoformat(value.strip())
+
+
+def _date(value: Any) -> Any:
+    if value is None or isinstance(value, str | date):
+        return value
+    raise PydanticCustomError("iso_date", DATE_RULE)
+
+
+JsonBoolean = BeforeValidator(_boolean)
+"""``Annotated[bool | None, JsonBoolean]``: JSON ``true``/``false`` (or ``null``) only."""
+JsonNumber = BeforeValidator(_number)
+"""``Annotated[float | None, JsonNumber]``: a JSON number (or ``null``) only; not a boolean."""
+IsoTime = BeforeValidator(_time)
+"""``Annotated[AwareDatetime | None, IsoTime]``: ISO 8601 text with a UTC offset (or ``null``)."""
+IsoDate = BeforeValidator(_date)
+"""``Annotated[date | None, IsoDate]``: ISO 8601 date text (or ``null``); pydantic read a number as
+a Unix time (1733356800 became 2024-12-05)."""
+
+STRICT_MESSAGES = {
+    "bool_type": BOOLEAN_RULE,
+    "float_type": NUMBER_RULE,
+    "int_type": NUMBER_RULE,
+}
+"""Our wording for pydantic's strict-mode type errors (``model_validate(..., strict=True)``)."""
