@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
+from devices.results import IGNORED
 from devices.session import (
     Clock,
     Junk,
@@ -85,11 +86,13 @@ class GatewayResult:
 
 def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
     """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
-    of ``qc``, ``not_final``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
+    of ``qc``, ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
     if stored.is_qc:
         return "qc", "quality-control result"
     if stored.status not in FINAL_STATUSES:
         return "not_final", f"result status {stored.status!r} is not final"
+    if stored.code is None and IGNORED in (stored.flags or "").split(","):
+        return "ignored", f"device test code {stored.vendor_code!r} is ignored by the profile (ignored_codes)"
     if stored.code is None:
         return "unmapped", f"device test code {stored.vendor_code!r} is not mapped to the vocabulary"
     if not stored.patient_id:

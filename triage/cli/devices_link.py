@@ -124,6 +124,7 @@ def _transport_from_flags(
 HOLD_WORDS = {
     "qc": "QC",
     "not_final": "not final",
+    "ignored": "ignored by the profile",
     "unmapped": "code not mapped",
     "no_patient": "no patient link",
 }

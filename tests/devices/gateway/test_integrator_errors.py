@@ -15,6 +15,7 @@ import pytest
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK, build_frame
 from devices.endpoint import DeviceEndpoint
+from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
 from devices.session import FakeClock, MonotonicClock
@@ -223,3 +224,42 @@ def test_an_oximeter_line_ended_by_cr_is_stored_when_the_port_goes_and_a_cut_lin
     assert values == ["095", "096", "097"] or values == ["95", "96", "97"]
     (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
     assert "inside the reading at byte 16 (7 bytes without its end); not stored" in warning
+
+
+def test_a_code_the_profile_ignores_is_held_as_ignored_not_as_not_mapped(tmp_path: Path) -> None:
+    """After step 3 of writing a mapping table (known codes in ignored_codes), listen still said
+    '37 held: 37 code not mapped' for a Sysmex XN-550 and each result line 'is not mapped to the
+    vocabulary', so the integrator could not tell a finished mapping table from an unfinished one."""
+    full = simulator_profile("astm-analyzer", "analyzer")
+    profile = full.model_copy(
+        update={
+            "mapping": {k: v for k, v in full.mapping.items() if k != "HbA1c"},
+            "ignored_codes": ("HbA1c",),
+        }
+    )
+    pty = open_pty()
+    clock = FakeClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=SerialSpec(url=pty.slave_path))
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+
+    async def scenario() -> str:
+        async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in _frames():
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: len(delivered) == 2)
+            await pty.close()
+            assert dict(gateway.status()[0].held) == {"ignored": 1}
+            return status_line(gateway.status()[0])
+
+    line = asyncio.run(scenario())
+    assert "2 new results stored (1 for triage, 1 held: 1 ignored by the profile)" in line
+    reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}
+    assert reasons == {
+        "GLU": None,
+        "HbA1c": "device test code 'HbA1c' is ignored by the profile (ignored_codes)",
+    }
