@@ -169,8 +169,8 @@ def test_expiry_setting_listing_ends_and_detach_says_so(
     code, out, err = run(capsys, log, "list")
     assert (code, out) == (2, "")
     assert err == (
-        "error: settings: device_associations.max_duration_s: Value error, 30 seconds is outside"
-        " 60 (1 minute) .. 604800 (7 days)\n"
+        "error: environment variable TRIAGE_DEVICE_ASSOCIATIONS__MAX_DURATION_S='30': Value error,"
+        " 30 seconds is outside 60 (1 minute) .. 604800 (7 days)\n"
     )
 
 
