@@ -182,3 +182,13 @@ def test_train_check_does_not_call_a_card_with_other_library_versions_byte_for_b
         "c88ef4a3873c2d64fe4e54c697f86218140c8455aa11b2d05e9a3dce587fedca); card.json differs only in the "
         "recorded library versions"
     )
+    # without --check the same: it said "already exists and differs (...); bump the version in the
+    # recipe" (exit 1) to someone who had just reproduced the shipped model
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    code, out, err = run(capsys, "models", "train", "diabetes")
+    assert code == 0, err
+    assert out.splitlines()[0] == (
+        f"{path.parent} already exists (a version directory is write-once); comparing, nothing written"
+    )
+    assert out.splitlines()[-1] == lines[-1]
+    assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before

@@ -213,25 +213,24 @@ def train(
 
     built = build(name, progress)
     sha = built.card.onnx.sha256
-    if check:
-        target = root / name / built.card.version
-        checks = check_reproduces(built, target)
-        for c in checks:
-            typer.echo(f"{c.status:<13} {c.file}: {c.detail}")
-        drifted = [c.file for c in checks if c.status != "identical"]
-        if drifted:  # the card records other library versions: not "byte for byte" as a whole
-            typer.echo(
-                f"reproduced {name} {built.card.version}: model.onnx and golden.jsonl byte for byte "
-                f"(model.onnx sha256 {sha}); {' and '.join(drifted)} {'differs' if len(drifted) == 1 else 'differ'} "
-                "only in the recorded library versions"
-            )
-            return
-        typer.echo(f"reproduced {name} {built.card.version} byte for byte: model.onnx sha256 {sha}")
-        return
-    target, created = write(built, out if out is not None else root)
-    if created:
+    version = built.card.version
+    folder = root if check or out is None else out
+    target = folder / name / version
+    if not check and not target.exists():
+        target, _ = write(built, folder)
         typer.echo(f"wrote {target} (model.onnx sha256 {sha}); add it to registry.json to activate it")
-    else:
+        return
+    if not check:  # write-once: an existing version is compared, as --check does, never rewritten
+        typer.echo(f"{target} already exists (a version directory is write-once); comparing, nothing written")
+    checks = check_reproduces(built, target)
+    for c in checks:
+        typer.echo(f"{c.status:<13} {c.file}: {c.detail}")
+    drifted = [c.file for c in checks if c.status != "identical"]
+    if drifted:  # the card records other library versions: not "byte for byte" as a whole
+        verb = "differs" if len(drifted) == 1 else "differ"
         typer.echo(
-            f"{target} already exists and is identical: reproduced byte for byte (model.onnx sha256 {sha})"
+            f"reproduced {name} {version}: model.onnx and golden.jsonl byte for byte (model.onnx sha256 "
+            f"{sha}); {' and '.join(drifted)} {verb} only in the recorded library versions"
         )
+    else:
+        typer.echo(f"reproduced {name} {version} byte for byte: model.onnx sha256 {sha}")
