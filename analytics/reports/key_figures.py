@@ -27,6 +27,17 @@ NONE_TO_MEASURE = {
 }
 
 
+#: The key shares in reading order, each with the one label the CLI line and the page's row both
+#: print (the CLI said "urgent arrivals on time" where the page said "urgent referrals arriving
+#: on time").
+SHARE_LABELS = {
+    "local_share": "resolved in primary care (local share)",
+    "referral_rate": "referral rate",
+    "urgent_on_time_share": "urgent referrals arriving on time",
+    "justified_share": "completed referrals confirmed justified",
+}
+
+
 def percent(value: Any, missing: str = "-") -> str:
     """A share (0-1) as a percentage with one decimal; ``missing`` for a missing value."""
     return missing if value is None or value != value else f"{100 * float(value):.1f}%"
@@ -35,6 +46,11 @@ def percent(value: Any, missing: str = "-") -> str:
 def share(summary: dict[str, Any], key: str) -> str:
     """A key share of the summary in %, or why there is none."""
     return percent(summary.get(key), NONE_TO_MEASURE.get(key, "n/a (no encounters)"))
+
+
+def shares_line(summary: dict[str, Any]) -> str:
+    """The key shares on one line, in the page's words: `triage report imbalance` prints it."""
+    return ", ".join(f"{label} {share(summary, key)}" for key, label in SHARE_LABELS.items())
 
 
 def h3_estimate(key: str, estimate: dict[str, Any] | None) -> str:
@@ -67,11 +83,8 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("data", data[summary.get("synthetic")]),
         ("encounters pooled", encounters_pooled(summary)),
         ("clinics / regions / months", f"{summary['clinics']} / {summary['regions']} / {summary['months']}"),
-        ("resolved in primary care (local share)", share(summary, "local_share")),
-        ("referral rate", share(summary, "referral_rate")),
-        ("urgent referrals arriving on time", share(summary, "urgent_on_time_share")),
-        ("completed referrals confirmed justified", share(summary, "justified_share")),
     ]
+    rows += [(label, share(summary, key)) for key, label in SHARE_LABELS.items()]
     rows += [(H3_LABELS[key], h3_estimate(key, summary.get(key))) for key in H3_LABELS]
     top = summary.get("top_hospital")
     if top:

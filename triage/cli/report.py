@@ -122,7 +122,7 @@ def imbalance(
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
     from analytics.reports import jsonout
-    from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, share
+    from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, shares_line
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
@@ -154,11 +154,7 @@ def imbalance(
             f" {s['months']} month(s) [engine: {s['engine']}]"
         )
         typer.echo(f"encounters pooled: {encounters_pooled(s)}")
-        typer.echo(
-            f"local share {share(s, 'local_share')}, referral rate {share(s, 'referral_rate')},"
-            f" urgent arrivals on time {share(s, 'urgent_on_time_share')},"
-            f" referrals confirmed justified {share(s, 'justified_share')}"
-        )
+        typer.echo(shares_line(s))
         for key, label in H3_LABELS.items():
             typer.echo(f"{label}: {h3_estimate(key, s.get(key))}")
         if top := s.get("top_hospital"):  # the page's key figure; the CLI left it out

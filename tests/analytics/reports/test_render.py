@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,16 @@ def test_report_page_shows_key_figures_not_raw_json(
     its_line = next(line for line in printed.splitlines() if line.startswith("H3 interrupted time series: "))
     assert its_line.removeprefix("H3 interrupted time series: ") in key  # the CLI and the page agree
     assert "points (95% CI" in key
+    # the shares too, in the same words (the CLI said "urgent arrivals on time", "referrals
+    # confirmed justified" where the page said "urgent referrals arriving on time", ...)
+    rows = dict(key_figures(json.loads((out / "summary.json").read_text(encoding="utf-8"))))
+    for label in (
+        "resolved in primary care (local share)",
+        "referral rate",
+        "urgent referrals arriving on time",
+        "completed referrals confirmed justified",
+    ):
+        assert f">{label}</th>" in key and f"{label} {rows[label]}" in printed
 
 
 def test_report_page_tables_show_shares_in_percent_and_effects_in_points(
