@@ -52,3 +52,13 @@ def test_the_readme_command_table_lists_every_command() -> None:
         if not any(leaf[: len(entry)] == entry for entry in listed)
     ]
     assert not missing, f"README.md's command table does not list: {missing}"
+
+
+def test_the_quick_start_installs_what_the_makefile_needs_on_a_fresh_debian() -> None:
+    """`make run` on a fresh Debian 12 needs `make` and `python3.11-venv` (the Makefile runs
+    `$(PYTHON) -m venv`); the README's quick start went straight to `make run`."""
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    python = re.search(r"^PYTHON \?= (\S+)$", makefile, flags=re.MULTILINE)
+    assert python is not None and "$(PYTHON) -m venv" in makefile
+    quick_start = README.read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert re.search(rf"^sudo apt-get install make {python[1]}-venv$", quick_start, flags=re.MULTILINE)
