@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -27,6 +28,8 @@ from referral.audit_rows import RowsReport, verify_rows
 from referral.errors import ConflictError, IntegrityError, UserInputError
 from referral.schema import refuse_newer_schema
 from referral.storage import storage_error
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,27 +53,35 @@ class BackupReport:
 
 def backup(db: Database, out: Path) -> BackupReport:
     """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven)."""
-    partial = out.with_name(out.name + ".partial")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    report = _write_copy(db.conn, out, lambda copy: _check(copy, out))
+    return BackupReport(out, out.stat().st_size, *report)
+
+
+def _write_copy(source: sqlite3.Connection, final: Path, check: Callable[[Database], T]) -> T:
+    """Copy ``source`` as of one moment to ``<final>.partial`` (one step of SQLite's backup API:
+    writers are not blocked), make it one self-contained file, ``check`` it, sync it, and only then
+    rename it to ``final``; on any failure nothing is left under either name."""
+    partial = final.with_name(final.name + ".partial")
+    final.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
     try:
         target = sqlite3.connect(str(partial))
         try:
-            db.conn.backup(target)  # one step: a consistent snapshot, writers are not blocked
-            target.execute("PRAGMA journal_mode = DELETE")  # one file, nothing beside it
-            report = _check(Database(target), out)
-        except sqlite3.DatabaseError as exc:  # the backup's disk is full, read-only...
+            source.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+            result = check(Database(target))
+        except sqlite3.DatabaseError as exc:  # the copy's disk is full, read-only...
             raise storage_error(exc, partial) or exc from exc
         finally:
             target.close()
         with open(partial, "rb") as written:
             os.fsync(written.fileno())
-        partial.replace(out)
-        _sync_folder(out.parent)
+        partial.replace(final)
+        _sync_folder(final.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return BackupReport(out, out.stat().st_size, *report)
+    return result
 
 
 def _check(
@@ -123,25 +134,10 @@ def restore(source: Path, target: Path) -> RestoreReport:
         backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
         raise UserInputError(f"--from {source}: cannot open it (SQLite: {exc})") from None
-    partial = target.with_name(target.name + ".partial")
     try:
         checked = _check_backup(backup_db, source)
         moved = _move_aside(target) if target.exists() else []
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.unlink(missing_ok=True)
-        written = sqlite3.connect(str(partial))
-        try:
-            backup_db.backup(written)  # the backup as checked, with whatever its own -wal held
-            written.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            written.close()
-        with open(partial, "rb") as file:
-            os.fsync(file.fileno())
-        partial.replace(target)
-        _sync_folder(target.parent)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+        _write_copy(backup_db, target, lambda _: None)  # the backup as checked, with its own -wal's commits
     finally:
         backup_db.close()
     return RestoreReport(target, moved, checked)

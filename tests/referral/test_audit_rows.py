@@ -13,9 +13,9 @@ from referral import audit, closure, encounter_context, facilities, referrals, s
 from referral.audit_rows import verify_rows
 from referral.records import FeedbackIn, OverrideIn, PatientIn, ReferralIn
 from referral.schema import connect
-from triage.cli import main
 
 from .conftest import visit
+from .test_cli import run
 from .test_reliability import _prepared, _writer
 
 
@@ -55,17 +55,11 @@ def log(tmp_path: Path) -> Path:
     return path
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["referrals", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_a_log_used_normally_matches_its_trail(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(capsys, "verify-audit", "--db", str(log))
+    code, out, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0, err
     assert "the tables match it (2 patients, 2 encounters, 2 assessments, 1 overrides" in out
-    code, out, _ = _run(capsys, "verify-audit", "--db", str(log), "--json")
+    code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json")
     report = json.loads(out)
     assert report["ok"] and report["rows"]["rows"]["referrals"] == 2
     assert report["rows"]["rows"]["referral_events"] == 7  # 5 + 2
@@ -134,7 +128,7 @@ def test_an_edit_with_plain_sqlite3_is_found_and_named(
     report = verify_rows(db)
     assert (report.ok, report.table, report.row_id) == (False, table, row_id), report
     assert problem in str(report.problem)
-    code, _, err = _run(capsys, "verify-audit", "--db", str(log))
+    code, _, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 1 and err.count("\n") == 1
     assert f"but {table} row {row_id}: " in err and "edited outside the application" in err
 
@@ -150,7 +144,7 @@ def test_verify_audit_while_a_writer_streams_sees_one_moment(
     assert writer.stdout.readline().startswith("ack ")
     results = []
     while writer.poll() is None:
-        results.append(_run(capsys, "verify-audit", "--db", str(path)))
+        results.append(run(capsys, "verify-audit", "--db", str(path)))
     writer.communicate(timeout=30)
     assert len(results) >= 3
     assert [r for r in results if r[0] != 0] == []

@@ -19,16 +19,10 @@ from referral.errors import SchemaTooNewError, StorageError
 from referral.migrations import MIGRATIONS
 from referral.records import ReferralIn
 from referral.schema import applied_migrations, connect
-from triage.cli import main
 
 from .conftest import visit
+from .test_cli import run
 from .test_reliability import _prepared, _writer
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["referrals", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _log(path: Path) -> int:
@@ -63,7 +57,7 @@ def test_online_backup_while_a_writer_streams_is_one_consistent_proven_file(
     acknowledged = [writer.stdout.readline() for _ in range(300)]
     assert all(line.startswith("ack ") for line in acknowledged)
     copy = tmp_path / "backups" / "clinic-backup.db"
-    code, out, err = _run(capsys, "backup", "--db", str(path), "--out", str(copy), "--json")
+    code, out, err = run(capsys, "backup", "--db", str(path), "--out", str(copy), "--json")
     still_writing = writer.poll() is None
     writer.kill()
     writer.communicate(timeout=30)
@@ -81,7 +75,7 @@ def test_online_backup_while_a_writer_streams_is_one_consistent_proven_file(
     raw.close()
     # a snapshot of one moment: every acknowledged write before the backup, each one whole
     assert stored >= len(acknowledged) and stored == events == creates == report["referrals"]
-    code, out, _ = _run(capsys, "verify-audit", "--db", str(copy))
+    code, out, _ = run(capsys, "verify-audit", "--db", str(copy))
     assert code == 0 and f"{report['audit']['entries']} entries verified" in out
     original = Database(path)
     for row in Database(copy).query("SELECT * FROM referrals ORDER BY id"):
@@ -99,7 +93,7 @@ def test_backup_of_a_tampered_log_is_written_and_says_where_the_chain_breaks(
     raw.executescript("DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE seq = 12")
     raw.close()
     copy = tmp_path / "copy.db"
-    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(copy))
+    code, _, err = run(capsys, "backup", "--db", str(path), "--out", str(copy))
     assert code == 1 and copy.exists()
     assert err.count("\n") == 1 and "broken at entry 12" in err and str(copy) in err
 
@@ -110,9 +104,9 @@ def test_backup_refuses_the_log_itself_and_a_folder(
     path = tmp_path / "clinic.db"
     _log(path)
     before = path.read_bytes()
-    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(path))
+    code, _, err = run(capsys, "backup", "--db", str(path), "--out", str(path))
     assert code == 2 and "is the referral log itself" in err
-    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(tmp_path))
+    code, _, err = run(capsys, "backup", "--db", str(path), "--out", str(tmp_path))
     assert code == 2 and "is a folder" in err
     assert path.read_bytes() == before
 
@@ -157,14 +151,14 @@ def test_a_damaged_page_is_one_line_saying_which_file_and_how_to_recover(
     path = tmp_path / "clinic.db"
     _log(path)
     _damage_table(path, "audit")
-    code, out, _ = _run(capsys, "list", "--db", str(path), "--json")  # the referrals are still readable
+    code, out, _ = run(capsys, "list", "--db", str(path), "--json")  # the referrals are still readable
     assert code == 0 and len(json.loads(out)) == 1
     for command in ("verify-audit", "stats"):
-        code, _, err = _run(capsys, command, "--db", str(path))
+        code, _, err = run(capsys, command, "--db", str(path))
         assert code == 1 and err.count("\n") == 1, err
         assert err.startswith("error: referral log: ") and f"{path} is damaged" in err
         assert "restore the latest backup" in err
-    code, _, err = _run(capsys, "backup", "--db", str(path), "--out", str(tmp_path / "copy.db"))
+    code, _, err = run(capsys, "backup", "--db", str(path), "--out", str(tmp_path / "copy.db"))
     assert code == 1 and "integrity check" in err and not (tmp_path / "copy.db").exists()
 
 
@@ -175,7 +169,7 @@ def test_a_truncated_log_is_one_line_saying_how_to_recover(
     _log(path)
     with open(path, "r+b") as file:
         file.truncate(path.stat().st_size // 2)
-    code, _, err = _run(capsys, "list", "--db", str(path))
+    code, _, err = run(capsys, "list", "--db", str(path))
     assert code == 1 and err.count("\n") == 1
     assert f"{path} is damaged" in err and "restore the latest backup" in err
 
@@ -196,7 +190,7 @@ def test_a_log_from_a_newer_version_is_refused_and_left_unchanged(
     raw.close()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     for command in (["list"], ["migrate"], ["cancel", "1", "--actor", "dr_li", "--note", "no bed"]):
-        code, _, err = _run(capsys, *command, "--db", str(path))
+        code, _, err = run(capsys, *command, "--db", str(path))
         assert code == 1 and err.count("\n") == 1, err
         assert "written by a newer clinic-triage" in err and "0099_from_the_future" in err
     with pytest.raises(SchemaTooNewError):
@@ -204,6 +198,12 @@ def test_a_log_from_a_newer_version_is_refused_and_left_unchanged(
     with pytest.raises(SchemaTooNewError):
         connect(path, migrate=False)  # a service worker's connection too
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def _backed_up(capsys: pytest.CaptureFixture[str], path: Path, copy: Path) -> Path:
+    assert run(capsys, "backup", "--db", str(path), "--out", str(copy))[0] == 0
+    gc.collect()  # that command's connection, as if its process had ended
+    return copy
 
 
 def _crash_after_a_write(path: Path) -> None:
@@ -221,12 +221,10 @@ def test_restore_puts_the_checked_backup_in_place_and_keeps_the_replaced_log_wit
 ) -> None:
     path = tmp_path / "clinic.db"
     _log(path)
-    copy = tmp_path / "backup.db"
-    assert _run(capsys, "backup", "--db", str(path), "--out", str(copy))[0] == 0
-    gc.collect()  # that command's connection, as if its process had ended
+    copy = _backed_up(capsys, path, tmp_path / "backup.db")
     _crash_after_a_write(path)
     assert Path(f"{path}-wal").stat().st_size > 0  # a -wal that a plain `cp` of the backup would replay
-    code, out, err = _run(capsys, "restore", "--from", str(copy), "--db", str(path), "--json")
+    code, out, err = run(capsys, "restore", "--from", str(copy), "--db", str(path), "--json")
     assert code == 0, err
     report = json.loads(out)
     aside = [Path(p) for p in report["moved_aside"]]
@@ -235,7 +233,7 @@ def test_restore_puts_the_checked_backup_in_place_and_keeps_the_replaced_log_wit
     assert names != "written after the backup"  # the restored log is the backup, not the old -wal
     kept = Database(aside[0]).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
     assert kept == "written after the backup"  # the replaced log kept whole, its -wal folded in
-    code, out, _ = _run(capsys, "verify-audit", "--db", str(path))
+    code, out, _ = run(capsys, "verify-audit", "--db", str(path))
     assert code == 0 and "the tables match it" in out
 
 
@@ -244,17 +242,15 @@ def test_restore_refuses_while_a_process_has_the_log_open(
 ) -> None:
     path = tmp_path / "clinic.db"
     _log(path)
-    copy = tmp_path / "backup.db"
-    assert _run(capsys, "backup", "--db", str(path), "--out", str(copy))[0] == 0
-    gc.collect()  # that command's connection, as if its process had ended
+    copy = _backed_up(capsys, path, tmp_path / "backup.db")
     service = connect(path)  # the service, still running
     before = sorted(p.name for p in tmp_path.iterdir())
-    code, _, err = _run(capsys, "restore", "--from", str(copy), "--db", str(path))
+    code, _, err = run(capsys, "restore", "--from", str(copy), "--db", str(path))
     assert code == 1 and err.count("\n") == 1 and "open in another process" in err and "stop it" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert service.execute("SELECT count(*) FROM referrals").fetchone()[0] == 1
     service.close()  # stopped: now it goes
-    assert _run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
+    assert run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
 
 
 def test_restore_refuses_a_backup_that_does_not_verify(
@@ -263,13 +259,13 @@ def test_restore_refuses_a_backup_that_does_not_verify(
     path = tmp_path / "clinic.db"
     _log(path)
     bad = tmp_path / "edited-backup.db"
-    assert _run(capsys, "backup", "--db", str(path), "--out", str(bad))[0] == 0
+    assert run(capsys, "backup", "--db", str(path), "--out", str(bad))[0] == 0
     raw = sqlite3.connect(bad)
     raw.execute("UPDATE referrals SET status = 'completed'")
     raw.commit()
     raw.close()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    code, _, err = _run(capsys, "restore", "--from", str(bad), "--db", str(path))
+    code, _, err = run(capsys, "restore", "--from", str(bad), "--db", str(path))
     assert code == 1 and "does not verify (referrals row 1: status is 'completed'" in err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert not list(tmp_path.glob("*.replaced-*"))
@@ -283,7 +279,7 @@ def test_restore_of_a_backup_from_an_older_version_migrates_it(
     MIGRATIONS.apply(raw, stop_before="0017_meter_operator_lists")
     raw.close()
     path = tmp_path / "fresh" / "clinic.db"
-    code, out, err = _run(capsys, "restore", "--from", str(old), "--db", str(path))
+    code, out, err = run(capsys, "restore", "--from", str(old), "--db", str(path))
     assert code == 0, err
     assert "applied 1 migration(s)" in out and "replaced log" not in out
     assert "0017_meter_operator_lists" in applied_migrations(connect(path))
