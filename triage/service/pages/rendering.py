@@ -107,7 +107,7 @@ def form_page(request: Request) -> str:
     if found:
         return f"/encounters/{found[1]}"
     record = _FROM_RECORD.match(path)
-    if record:
+    if record and int(record[2]) < 2**63:  # a larger id is no record (and no SQLite integer)
         db = request.app.state.runtime.databases.get()
         table = "assessments" if record[1] == "assessments" else "referrals"
         row = db.conn.execute(f"SELECT encounter_id FROM {table} WHERE id = ?", [int(record[2])]).fetchone()

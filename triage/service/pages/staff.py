@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -149,6 +150,34 @@ def _referral_targets(request: Request) -> list[dict[str, Any]]:
     return [f for f in facilities.list_all(db) if f["tier"] != "primary"]
 
 
+def readings_not_assessed(
+    observations: list[dict[str, Any]], payload: dict[str, Any] | None, replaced: dict[int, Any]
+) -> list[dict[str, Any]]:
+    """The visit's readings in force that the latest assessment did not see - neither used nor
+    listed as ignored by it: a reading typed in on its own is stored, not assessed, until someone
+    presses "assess now". Every reading in force when the visit has no assessment yet."""
+    seen: set[tuple[str, object]] = set()
+    for item in (payload or {}).get("observations_used", []) + (payload or {}).get(
+        "ignored_observations", []
+    ):
+        seen.add((str(item.get("code")), _instant(item.get("observed_at"))))
+    return [
+        o
+        for o in observations
+        if o["id"] not in replaced
+        and o["status"] in ("final", "preliminary", "corrected")
+        and (o["code"], _instant(o["observed_at"])) not in seen
+    ]
+
+
+def _instant(text: object) -> object:
+    """A stored time as an instant (``Z`` and ``+00:00``, ``+08:00`` compare as the same moment)."""
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return text
+
+
 @router.get("/encounters/{encounter_id}")
 def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Response:
     return show_encounter(request, who, encounter_id)
@@ -168,6 +197,8 @@ def show_encounter(
     patient = store.get_patient(db, int(encounter["patient_id"]))
     latest = store.latest_assessment(db, encounter_id)
     overrides = store.overrides_for(db, int(latest["id"])) if latest else []
+    observations = store.list_observations(db, encounter_id)
+    corrections = correction_context(db, encounter_id)
     refs = list(
         db.query(
             "SELECT r.*, f.name AS facility_name FROM referrals r LEFT JOIN facilities f ON f.id = r.to_facility"
@@ -184,7 +215,10 @@ def show_encounter(
         forms=sent_back(forms),
         encounter=encounter,
         patient=patient,
-        observations=store.list_observations(db, encounter_id),
+        observations=observations,
+        unassessed=readings_not_assessed(
+            observations, latest["payload"] if latest else None, corrections["replaced_by"]
+        ),
         assessment=latest,
         final=store.final_disposition(db, latest) if latest else None,
         overrides=overrides,
@@ -205,7 +239,7 @@ def show_encounter(
             store.final_disposition(db, latest) if latest else "", "routine"
         ),
         **encounter_context(request, who, encounter_id),
-        **correction_context(db, encounter_id),
+        **corrections,
         **closure_context(db, encounter, who),
     )
 
