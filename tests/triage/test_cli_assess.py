@@ -489,3 +489,26 @@ def test_output_survives_a_terminal_encoding_without_every_character() -> None:
     assert done.returncode == 0 and [x["assessment"] for x in json.loads(done.stdout)] == [expected] * 2
     done = _triage(["assess", example, "--no-models", "--table"], encoding)
     assert done.returncode == 0 and done.stdout.decode(encoding).startswith("disposition: local_care")
+
+
+def test_a_policy_table_for_a_model_that_does_not_exist_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`[models.cvd]` (for cvd10) was accepted: the clinic's stricter threshold was never read and
+    the card's applied, without a word."""
+    pytest.importorskip("triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present")
+    policy = tmp_path / "clinic.toml"
+    policy.write_text('[models.cvd]\nthreshold = 0.05\nlevel = "routine_referral"\n', encoding="utf-8")
+    example = str(EXAMPLES / "local-care.json")
+    code, out, err = run(capsys, "assess", example, "--policy", str(policy), "--models")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: policy file {policy}: models.cvd: no such risk model; known: cvd10, stroke10, diabetes, ckd\n"
+    )
+    # without the models the policy's model tables are not used: nothing to refuse
+    code, _, err = run(capsys, "assess", example, "--policy", str(policy), "--no-models")
+    assert code == 0, err
+    policy.write_text('[models.cvd10]\nthreshold = 0.01\nlevel = "routine_referral"\n', encoding="utf-8")
+    code, out, err = run(capsys, "assess", example, "--policy", str(policy), "--models")
+    assert code == 0, err
+    assert json.loads(out)["disposition"] == "routine_referral"  # cvd10's 1.8% is above 1%

@@ -10,10 +10,12 @@ from typing import Any
 
 import typer
 
+import models as models_package
 from triage.assess import ModelSetLike, assess
 from triage.assess_request import parse_request, parse_time
 from triage.assessment import Assessment, json_schema_text
 from triage.errors import ClinicError, ConfigError, UserInputError
+from triage.json_input import RepeatedKeyError, unique_keys
 from triage.phrases import NOT_SCORED, TEACHING_DATA
 from triage.policy import Policy, load_policy
 
@@ -24,23 +26,6 @@ FILE is a JSON document {"patient": {...}, "observations": [...], "policy": "opt
 be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an array of
 {"file", "assessment"} objects for several files). Invalid input exits 2 naming the file and field.
 """
-
-
-class _RepeatedKeyError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object whose key repeats (``"age": 48, "age": 50``) is refused: the decoder kept the last
-    value without a word, so an integrator's bug chose the value the patient was assessed on."""
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _RepeatedKeyError(key)
-        seen[key] = value
-    return seen
 
 
 def _read(path: str) -> tuple[Any, Path | None, str]:
@@ -64,11 +49,9 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
     except UnicodeDecodeError as exc:
         raise UserInputError(f"{where}: not UTF-8 text (byte {exc.start + len(raw) - len(body)})") from None
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys), base, where
-    except _RepeatedKeyError as exc:
-        raise UserInputError(
-            f"{where}: key {exc.key!r} appears twice in one object; keep one (JSON readers disagree on which wins)"
-        ) from None
+        return json.loads(text, object_pairs_hook=unique_keys), base, where
+    except RepeatedKeyError as exc:
+        raise UserInputError(f"{where}: {exc.message()}") from None
     except json.JSONDecodeError as exc:
         raise UserInputError(
             f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -92,6 +75,25 @@ def _load_models(ctx: typer.Context, wanted: bool | None) -> ModelSetLike | None
             raise
         typer.echo(f"note: risk models not loaded ({exc}); scores and rules only", err=True)
         return None
+
+
+def _registered_models(ctx: typer.Context) -> list[str]:
+    from triage.riskmodels import read_registry
+
+    directory = ctx.obj.settings.models.directory
+    return list(read_registry(directory if directory is not None else models_package.MODELS_DIR).models)
+
+
+def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
+    """The policy at ``path``; with the models in use, a ``[models.<name>]`` table must name a
+    registered model: ``[models.cvd]`` for ``cvd10`` set a threshold that nothing ever read."""
+    policy = load_policy(path)
+    unknown = [n for n in policy.models.per_model() if registered is not None and n not in registered]
+    if unknown:
+        raise ConfigError(
+            f"policy file {path}: models.{unknown[0]}: no such risk model; known: {', '.join(registered or ())}"
+        )
+    return policy
 
 
 def _table(a: Assessment, title: str | None) -> str:
@@ -143,6 +145,7 @@ def run_assess(
     base_policy: Policy | None = None
     policies: dict[Path | None, Policy] = {}
     models = _load_models(ctx, use_models)
+    registered = _registered_models(ctx) if models is not None else None
     results: list[tuple[str, Assessment]] = []
     failures = 0
     for path in files:
@@ -152,7 +155,7 @@ def run_assess(
             chosen = policy_file or request.policy_path or ctx.obj.settings.policy.file
             if chosen not in policies:
                 try:
-                    policies[chosen] = load_policy(chosen)
+                    policies[chosen] = _checked_policy(chosen, registered)
                 except ConfigError as exc:
                     if policy_file or chosen != request.policy_path:
                         raise  # --policy or the settings' file: the same for every input
