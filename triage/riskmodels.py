@@ -457,8 +457,16 @@ def read_registry(directory: Path) -> Registry:
             f"model registry {path}: {directory} must be the models folder holding a registry.json file"
         ) from None
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ModelContractError(f"model registry {path} is invalid: {problems}") from None
+        raise ModelContractError(f"model registry {path} is invalid: {_problems(exc)}") from None
+
+
+def _problems(exc: ValidationError, limit: int | None = None) -> str:
+    """``field.path: message; ...``; an error about the whole document (invalid JSON, a check of
+    the whole card) has no field path and is the message alone (it read ``file: : Invalid JSON``)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+        for e in exc.errors()[:limit]
+    )
 
 
 def read_card(path: Path, name: str, version: str) -> ModelCard:
@@ -467,11 +475,7 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
     except FileNotFoundError:
         raise _fail(name, version, "card", f"{path / 'card.json'} does not exist") from None
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]  # the whole card
-            for e in exc.errors()[:5]
-        )
-        raise _fail(name, version, "card schema", f"{path / 'card.json'}: {problems}") from None
+        raise _fail(name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}") from None
     if (card.name, card.version) != (name, version):
         raise _fail(name, version, "card identity", f"card.json describes {card.name} {card.version}")
     return card

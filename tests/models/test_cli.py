@@ -197,3 +197,14 @@ def test_train_check_does_not_call_a_card_with_other_library_versions_byte_for_b
     )
     assert out.splitlines()[-1] == lines[-1]
     assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+
+def test_an_unreadable_registry_names_no_empty_field(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'registry.json is invalid: : Invalid JSON: ...' (an empty field path before the message)."""
+    (model_dir / "registry.json").write_text("{", encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, _, err = run(capsys, "models", "list")
+    assert code == 1
+    assert err.startswith(f"error: model registry {model_dir / 'registry.json'} is invalid: Invalid JSON: ")
