@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(BIN)/python:
+	@bash scripts/system-deps.sh venv $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
