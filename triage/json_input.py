@@ -87,6 +87,30 @@ IsoDate = BeforeValidator(_date)
 """``Annotated[date | None, IsoDate]``: ISO 8601 date text (or ``null``); pydantic read a number as
 a Unix time (1733356800 became 2024-12-05)."""
 
+
+class RepeatedKeyError(ValueError):
+    """A key appears twice in one JSON object."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def message(self) -> str:
+        return f"key {self.key!r} appears twice in one object; keep one (JSON readers disagree on which wins)"
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads(..., object_pairs_hook=unique_keys)``: an object whose key repeats (``"age": 48,
+    "age": 50``) is refused: the decoder kept the last value without a word, so an integrator's bug
+    chose the value the patient was assessed on."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise RepeatedKeyError(key)
+        seen[key] = value
+    return seen
+
+
 STRICT_MESSAGES = {
     "bool_type": BOOLEAN_RULE,
     "float_type": NUMBER_RULE,

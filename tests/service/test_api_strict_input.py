@@ -262,3 +262,25 @@ def test_a_facility_put_takes_numbers_true_false_and_an_iso_date_strictly(staff:
     response = staff.client.put(url, json=fine, headers=admin)
     assert response.status_code == 200, response.text
     assert response.json()["synthetic"] is True
+
+
+def test_a_key_repeated_in_one_object_is_422_naming_it_not_the_last_value(staff: Staff) -> None:
+    """JSON readers disagree on which of two values wins; the API kept the last one without a word
+    (``triage assess`` refused it already)."""
+    nurse = staff.bearer(Role.nurse) | {"Content-Type": "application/json"}
+    before = stored(staff)
+    walk_in = (
+        b'{"patient": {"mrn": "D-1"}, "context": {"pregnant": true, "pregnant": false},'
+        b' "observations": [{"code": "spo2", "value": 95, "unit": "%"}]}'
+    )
+    response = staff.client.post("/api/v1/assessments", content=walk_in, headers=nurse)
+    assert refused(response) == (
+        "body: key 'pregnant' appears twice in one object; keep one (JSON readers disagree on which wins)"
+    )
+    assert response.json()["code"] == "invalid_input"
+    reading = b'[{"code": "spo2", "value": 95, "value": 75, "unit": "%"}]'
+    error = refused(staff.client.post("/api/v1/encounters/1/observations", content=reading, headers=nurse))
+    assert error.startswith("body: key 'value' appears twice in one object")
+    assert stored(staff) == before
+    fine = walk_in.replace(b', "pregnant": false', b"")
+    assert staff.client.post("/api/v1/assessments", content=fine, headers=nurse).status_code == 201

@@ -88,7 +88,13 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
     return "; ".join(parts)[:2000]
 
 
-HTTP_CODES = {400: "unreadable_body", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+HTTP_CODES = {
+    400: "unreadable_body",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    422: "invalid_input",  # a key repeated in one JSON object (api.json_body)
+}
 
 
 def describe_http_error(request: Request, exc: HTTPException) -> str:

@@ -12,9 +12,10 @@ from referral.records import FacilityIn
 from referral.transactions import write
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
 from triage.service.api.deps import DbDep, RuntimeDep
+from triage.service.api.json_body import JsonRoute
 from triage.service.auth import ALL_ROLES, Principal, Role, allow, device_status_for
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], route_class=JsonRoute)
 
 Anyone = Annotated[Principal, Depends(allow(*ALL_ROLES))]
 Admin = Annotated[Principal, Depends(allow(Role.admin))]

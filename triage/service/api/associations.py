@@ -17,9 +17,10 @@ from referral.associations import Association
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service import associations as attaching
 from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
+from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
-router = APIRouter(tags=["devices"])
+router = APIRouter(tags=["devices"], route_class=JsonRoute)
 
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]

@@ -22,12 +22,13 @@ from triage.observation import Observation
 from triage.service import closure as closing
 from triage.service.api.associations import AssociationOut, association_out
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, NotBoolean, RuntimeDep
+from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
 from triage.service.walk_ins import WalkIn
 from triage.service.writer import store_walk_in
 
-router = APIRouter(tags=["clinical"])
+router = APIRouter(tags=["clinical"], route_class=JsonRoute)
 
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]

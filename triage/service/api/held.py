@@ -17,9 +17,10 @@ from referral import review
 from triage.json_input import JsonNumber
 from triage.service import held
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
+from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
-router = APIRouter(tags=["devices"])
+router = APIRouter(tags=["devices"], route_class=JsonRoute)
 HELD_DAYS = 30  # the worklist's default window: older held results are listed with ?days=
 
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]

@@ -13,9 +13,10 @@ from referral import basis, referrals
 from referral.records import ReferralIn
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
+from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
 
-router = APIRouter(tags=["referrals"])
+router = APIRouter(tags=["referrals"], route_class=JsonRoute)
 
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
