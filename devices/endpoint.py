@@ -33,6 +33,9 @@ class Decoded:
     parsed: dict[str, Any] | None = None
     fatal: str | None = None
     fatal_offset: int | None = None
+    #: Tolerance switches that fired while decoding this message, once per use: the gateway counts
+    #: them when it stores the message (drivers report only the link's own switches).
+    tolerated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -270,7 +270,7 @@ class Gateway:
                 endpoint.new_driver(self._db),
                 info,
                 clock=self._clock,
-                on_message=lambda raw, inf: self._store(endpoint, raw, inf),
+                on_message=lambda raw, inf: self._store(endpoint, raw, inf, wire),
                 on_discard=lambda reason: self._discarded(endpoint, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
                 on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),
@@ -367,7 +367,9 @@ class Gateway:
         raise LinkError(f"device {endpoint.device_id}: unsupported transport {transport!r}")
 
     # ------------------------------------------------------------- persistence
-    async def _store(self, endpoint: DeviceEndpoint, raw: bytes, info: SessionInfo) -> None:
+    async def _store(
+        self, endpoint: DeviceEndpoint, raw: bytes, info: SessionInfo, wire: WireLog | None = None
+    ) -> None:
         """Decode and commit one complete message. Returns only after the COMMIT is durable."""
         status = self._status[endpoint.device_id]
         status.messages += 1
@@ -379,6 +381,10 @@ class Gateway:
         except Exception as exc:  # a decoder bug must not lose the message: keep the raw bytes
             log.exception("device %s: decoder failed", endpoint.device_id)
             decoded = Decoded(fatal=f"decoder error: {type(exc).__name__}")
+        status.tolerance_counts.update(decoded.tolerated)
+        if wire is not None:
+            for switch in decoded.tolerated:
+                wire.note(f"tolerance switch fired: {switch}")
         if decoded.fatal is not None:
             record_quarantine(self._db, message, reason=decoded.fatal, byte_offset=decoded.fatal_offset)
             status.quarantined += 1

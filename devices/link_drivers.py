@@ -145,7 +145,6 @@ class Hl7Driver:
 
     def __init__(self, profile: DeviceProfile, counter: ToleranceCounter) -> None:
         self._profile = profile
-        self._counter = counter
         end = bytes.fromhex(profile.hl7.end_bytes)
         self._decoder = mllp.MllpDecoder(start=profile.hl7.start_byte, end=end)
         self._start, self._end = profile.hl7.start_byte, end
@@ -171,7 +170,8 @@ class Hl7Driver:
 
     def _message(self, raw: bytes) -> list[LinkEvent]:
         try:
-            message = hl7.parse_message(raw, self._profile, self._counter)
+            # the decoder reads the message again and counts its switches: not counted twice here
+            message = hl7.parse_message(raw, self._profile, ToleranceCounter(logged=False))
         except CodecError:
             return [Received(raw)]
         if not hl7.needs_ack(message):
@@ -302,16 +302,24 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
 
 
 def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[[bytes, str], Decoded]:
-    """The profile's codec as the gateway's ``decode(raw, received_at)``."""
+    """The profile's codec as the gateway's ``decode(raw, received_at)``. ``counter`` must be the
+    decoder's own: the switches it fires for a message are returned with it (``tolerated``), so
+    they are counted when the message is stored - also the last message of a session, after
+    which no byte may come that a driver's count would report them with."""
 
     def decoder(raw: bytes, received_at: str) -> Decoded:
+        tolerance = _ToleranceDiff(counter, profile.device_id)
         results, quarantined = decode_message(
             profile, raw, counter=counter, received_at=datetime.fromisoformat(received_at)
         )
+        tolerated = tuple(e.switch for e in tolerance.events() if isinstance(e, Tolerated))
         if not results and quarantined and len(quarantined) == 1 and quarantined[0].raw == raw:
             only = quarantined[0]
-            return Decoded(fatal=f"{only.reason}: {only.detail}", fatal_offset=only.byte_offset)
+            return Decoded(
+                fatal=f"{only.reason}: {only.detail}", fatal_offset=only.byte_offset, tolerated=tolerated
+            )
         return Decoded(
+            tolerated=tolerated,
             results=[to_inbox_result(r, received_at) for r in results],
             quarantine=[
                 NewQuarantineItem(reason=f"{q.reason}: {q.detail}", raw=q.raw, byte_offset=q.byte_offset)
@@ -472,7 +480,7 @@ def endpoint_from_profile(
         protocol=profile.protocol,
         transport=transport or transport_from_profile(profile),
         make_driver=make_driver_factory(profile, clock.now, counter, delivery),
-        decode=make_decoder(profile, counter),
+        decode=make_decoder(profile, ToleranceCounter()),  # its switches come with each message
         make_resumed_driver=resumed,
         wire_log_dir=wire_log_dir,
     )

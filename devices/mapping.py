@@ -69,7 +69,7 @@ def normalise_value(
     if not value or value in profile.no_value_tokens or not value.strip("-"):
         return "", (NO_VALUE,)
     if "," in value and _DECIMAL_COMMA.match(value) and profile.tolerance.decimal_comma:
-        counter.fire(profile.device_id, "decimal_comma", value)
+        counter.fire(profile.device_id, "decimal_comma")  # not the value: ordinary logs carry no results
         value = value.replace(",", ".")
     return value, ()
 

@@ -35,9 +35,12 @@ SWITCHES: dict[str, str] = {
 class ToleranceCounter:
     """Thread-safe counts of tolerance switches that fired, keyed by (device_id, switch)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, logged: bool = True) -> None:
+        """``logged=False``: count without logging, for a second look at bytes whose switches
+        are counted and logged elsewhere (the HL7 driver reads the MSH for its ACK)."""
         self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
+        self._logged = logged
 
     def fire(self, device_id: str, switch: str, detail: str = "") -> None:
         """Record that ``switch`` was needed to accept input from ``device_id``."""
@@ -45,6 +48,8 @@ class ToleranceCounter:
             raise ValueError(f"unknown tolerance switch {switch!r}")
         with self._lock:
             self._counts[(device_id, switch)] += 1
+        if not self._logged:
+            return
         log.warning(
             "device %s: tolerance switch %s fired (%s)%s",
             device_id,

@@ -263,3 +263,73 @@ def test_a_code_the_profile_ignores_is_held_as_ignored_not_as_not_mapped(tmp_pat
         "GLU": None,
         "HbA1c": "device test code 'HbA1c' is ignored by the profile (ignored_codes)",
     }
+
+
+def test_switches_fired_while_decoding_are_counted_once_even_for_the_last_message(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Record-level switches (decimal comma, missing R.9 status, a doubled backslash...) fire
+    while a message is stored, after its bytes were fed; they were counted only when more bytes
+    came, so a device that closed after its message showed 'tolerance switches fired: none' in
+    listen (every real trace played through simulate --trace). The decimal-comma warning also
+    quoted the value, a result, in the ordinary log."""
+    base = simulator_profile("astm-analyzer", "analyzer")
+    profile = base.model_copy(update={"tolerance": base.tolerance.model_copy(update={"decimal_comma": True})})
+    records = [r.replace(b"|13.2|", b"|13,2|") for r in astm_records(SAMPLE)]
+    assert records != astm_records(SAMPLE)
+    frames = [build_frame(n + 1, r + b"\r", True) for n, r in enumerate(records)]
+    pty = open_pty()
+    clock = FakeClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=SerialSpec(url=pty.slave_path))
+    db_path = tmp_path / "clinic.db"
+    wire_dir = tmp_path / "wire"
+
+    async def scenario() -> dict[str, int]:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire_dir) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.close()  # no EOT: the cable is pulled right after the last ACK
+            await wait_until(lambda: not gateway.status()[0].link_up)
+            return dict(gateway.status()[0].tolerance_counts)
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == {"decimal_comma": 1}
+    assert "decimal_comma" in caplog.text and "13,2" not in caplog.text
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT value FROM device_results WHERE vendor_code = 'GLU'").fetchall() == [
+            ("13.2",)
+        ]
+    (wire,) = (wire_dir / "analyzer").glob("*.wire.log")
+    assert wire.read_text().count("tolerance switch fired: decimal_comma") == 1
+
+
+def test_an_hl7_switch_is_counted_once_per_message(tmp_path: Path) -> None:
+    """The HL7 driver reads each message's MSH for its ACK and the decoder reads it again: both
+    counted, so listen showed every lf_segment_separator twice."""
+    base = simulator_profile("hl7-monitor", "monitor")
+    profile = base.model_copy(
+        update={"tolerance": base.tolerance.model_copy(update={"lf_segment_separator": True})}
+    )
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    db_path = tmp_path / "clinic.db"
+    lf = HL7.replace(b"\r", b"\n")
+
+    async def scenario() -> dict[str, int]:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + lf + b"\x1c\r")
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            writer.write(b"\x0b" + HL7 + b"\x1c\r")  # more bytes after it: any late count would show
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            writer.close()
+            await wait_until(lambda: not gateway.status()[0].link_up)
+            return dict(gateway.status()[0].tolerance_counts)
+
+    assert asyncio.run(scenario()) == {"lf_segment_separator": 1}
