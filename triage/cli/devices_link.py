@@ -304,7 +304,12 @@ def register(app: typer.Typer) -> None:
                     where = f"tcp listen {host}:{bound}"
                 _err(f"listening: {endpoint.device_id} ({endpoint.protocol}) on {where}; database {db_path}")
             for p in profiles:
-                if not p.mapping:
+                if not p.mapping and (profile or not protocol):  # a profile file without a table
+                    _err(
+                        f"{p.device_id}: its profile has no [mapping] table, so every result is held "
+                        "(docs/devices.md, 'Writing a mapping table')"
+                    )
+                elif not p.mapping:
                     _err(
                         f"{p.device_id}: no mapping table, so every result is shown as held; use --profile FILE"
                     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -333,3 +334,24 @@ def test_an_hl7_switch_is_counted_once_per_message(tmp_path: Path) -> None:
             return dict(gateway.status()[0].tolerance_counts)
 
     assert asyncio.run(scenario()) == {"lf_segment_separator": 1}
+
+
+def test_listen_with_a_profile_that_has_no_mapping_table_does_not_ask_for_one(tmp_path: Path) -> None:
+    """With --profile generic-hl7 (or a site profile not yet mapped) listen said 'use --profile
+    FILE' - the option the integrator had just given."""
+    from tests.devices.gateway.test_cli import listen_process
+
+    listen = listen_process(tmp_path, 0, "--profile", "generic-hl7")
+    assert listen.stderr is not None
+    err = b""
+    try:
+        while b"press Ctrl-C" not in err:  # readline gives b"" at once if listen stopped
+            line = listen.stderr.readline()
+            assert line, f"listen stopped: {err.decode()}"
+            err += line
+    finally:
+        listen.send_signal(signal.SIGINT)
+        listen.communicate(timeout=20)
+    text = err.decode()
+    assert "generic-hl7: its profile has no [mapping] table, so every result is held" in text
+    assert "use --profile FILE" not in text
