@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
-from tests.service.test_browser import Demo, assert_fits, browser, demo, pytestmark
+from tests.service.test_browser import Demo, assert_fits, browser, demo, laid_out_box, pytestmark
 
 __all__ = ["browser", "demo", "pytestmark"]
 
@@ -58,9 +58,10 @@ def test_a_long_patient_name_wraps_and_keeps_the_queue_in_view(browser: object, 
                 region = page.locator(".table-scroll", has=page.locator("table.queue"))  # type: ignore[attr-defined]
                 widths = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
                 assert widths[0] <= widths[1], f"{where}: the long name pushes the table sideways {widths}"
-                name = row.locator("td").nth(1).locator("a").bounding_box()
-                last = row.locator("td").last.bounding_box()
-                assert name is not None and last is not None
+                # the live queue re-renders as the demo's patients come: measured once laid out
+                cells = f"table.queue tr[data-encounter='{encounter}'] td"
+                name = laid_out_box(page, f"{cells}:nth-child(2) a")
+                last = laid_out_box(page, f"{cells}:last-child")
                 assert last["x"] + last["width"] <= width, f"{where}: the referral column is out of view"
                 assert name["width"] < width / 2, f"{where}: the name takes {name['width']} px"
                 assert row.locator("td").nth(1).locator("a").inner_text().replace("\n", "") == LONG_NAME

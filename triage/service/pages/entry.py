@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from referral.records import PatientIn
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
@@ -20,6 +20,7 @@ from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages import forms, vitals
 from triage.service.pages.forms import HISTORY_QUESTIONS, FieldError, field_error, reading_error
+from triage.service.pages.rendering import stored
 from triage.service.pages.staff import show_encounter, show_queue
 from triage.vocabulary import CONCEPTS
 
@@ -66,7 +67,7 @@ def walk_in(
     except UserInputError as exc:  # a value the record refuses; a conflict or a busy log: the error page
         return _walk_in_again(request, who, typed, {"form": field_error(who.language, exc)})
     clinic.hub.publish("queue", encounter_id=encounter["id"])
-    return RedirectResponse(f"/encounters/{encounter['id']}", status_code=303)
+    return stored(request, f"/encounters/{encounter['id']}", "walk_in")
 
 
 def _walk_in_mrn(mrn: str) -> UserInputError | None:
@@ -133,7 +134,7 @@ def add_reading(
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
-    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+    return stored(request, f"/encounters/{encounter_id}", "reading")
 
 
 @router.post("/encounters/{encounter_id}/vitals")
@@ -159,7 +160,7 @@ def add_vital_signs(
         db, encounter_id, readings, actor=who.username, reason="manual entry: vital signs"
     )
     clinic.assess_encounter(db, encounter_id, actor=who.username, source="page")
-    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+    return stored(request, f"/encounters/{encounter_id}", "vitals")
 
 
 def _refused(exc: ClinicError) -> int:
@@ -242,4 +243,4 @@ def assess_now(
     clinic_dep(request).assess_encounter(
         db, encounter_id, actor=who.username, source="page", context=context or None
     )
-    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+    return stored(request, f"/encounters/{encounter_id}", "assessed")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from triage.errors import ClinicError
@@ -70,13 +70,51 @@ def code_name(language: str, code: str) -> str:
     return concept.display if concept is not None else code
 
 
+# What a form stored, said once at the top of the page it leads to ("Vital signs recorded ..."): the
+# key travels in a short-lived cookie, so the page's address stays the same and a reload does not
+# say it again; only these keys are shown (``done.<key>`` in the catalogues).
+DONE_COOKIE = "triage_done"
+DONE = frozenset(
+    {
+        "walk_in",
+        "vitals",
+        "reading",
+        "assessed",
+        "override",
+        "referral",
+        "referral_sent",
+        "referral_cancelled",
+    }
+)
+
+
+def stored(request: Request, target: str, key: str) -> RedirectResponse:
+    """The redirect after a stored action (303 to ``target``) that says ``key`` there once."""
+    assert key in DONE, key
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        DONE_COOKIE,
+        key,
+        max_age=60,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.runtime.settings.service.secure_cookies,
+        path="/",
+    )
+    return response
+
+
 def render(
     request: Request, template: str, principal: Principal | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     language = language_for(request, principal)
     # demo data is labelled on every page, errors and login included
     context.setdefault("synthetic", bool(request.app.state.runtime.extras.get("synthetic")))
-    return TEMPLATES.TemplateResponse(
+    # a whole page (not a live fragment, "_rows.html") says what the form before it stored, once
+    said = request.cookies.get(DONE_COOKIE) if not template.startswith("_") else None
+    if said is not None:
+        context.setdefault("done", said if said in DONE and status_code < 400 else None)
+    response = TEMPLATES.TemplateResponse(
         request,
         template,
         {
@@ -96,6 +134,9 @@ def render(
         },
         status_code=status_code,
     )
+    if said is not None:
+        response.delete_cookie(DONE_COOKIE, path="/")
+    return response
 
 
 def form_page(request: Request) -> str:

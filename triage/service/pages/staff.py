@@ -29,7 +29,7 @@ from triage.service.pages.forms import (
     sent_back,
 )
 from triage.service.pages.held import correction_context, held_context
-from triage.service.pages.rendering import render
+from triage.service.pages.rendering import render, stored
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
@@ -259,7 +259,7 @@ def override(
         )
     clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
     encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
-    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+    return stored(request, f"/encounters/{encounter_id}", "override")
 
 
 @router.post("/assessments/{assessment_id}/refer")
@@ -297,7 +297,7 @@ def refer(
         db, int(row["id"]), "sent", actor=who.username, note="created and sent by clinician"
     )
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
-    return RedirectResponse(f"/encounters/{row['encounter_id']}", status_code=303)
+    return stored(request, f"/encounters/{row['encounter_id']}", "referral")
 
 
 @router.post("/referrals/{referral_id}/status")
@@ -315,6 +315,8 @@ def referral_status(
     )
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
     target = back if back.startswith("/") and not back.startswith("//") else "/referrals"
+    if status in ("sent", "cancelled"):  # what the patient page's Confirm and Cancel did
+        return stored(request, target, f"referral_{status}")
     return RedirectResponse(target, status_code=303)
 
 
