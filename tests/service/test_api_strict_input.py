@@ -49,19 +49,19 @@ def test_a_unix_time_for_observed_at_is_422_naming_the_field_with_an_example(sta
     for epoch in (1733380000, 1733380000000, 1733380000.5, "1733380000"):
         reading = [{"code": "spo2", "value": 95, "unit": "%", "observed_at": epoch}]
         error = refused(staff.client.post(url, json=reading, headers=nurse))
-        assert error.startswith("0.observed_at: must be an ISO 8601 date-time with a UTC offset"), error
+        assert error.startswith("body[0].observed_at: must be an ISO 8601 date-time with a UTC offset"), error
         assert EXAMPLE in error and f"(got {epoch!r})" in error
         if not isinstance(epoch, str):
             assert "seconds or milliseconds" in error
         walk_in = copy.deepcopy(WALK_IN)
         walk_in["observations"][1]["observed_at"] = epoch
         error = refused(staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse))
-        assert error.startswith("observations.1.observed_at: must be an ISO 8601 date-time"), error
+        assert error.startswith("observations[1].observed_at: must be an ISO 8601 date-time"), error
     # a time without its offset stays refused: the clinic's time or UTC?
     for naive in ("2026-12-05T09:30:00", "2026-12-05"):
         reading = [{"code": "spo2", "value": 95, "unit": "%", "observed_at": naive}]
         error = refused(staff.client.post(url, json=reading, headers=nurse))
-        assert error.startswith("0.observed_at: has no UTC offset") and EXAMPLE in error, error
+        assert error.startswith("body[0].observed_at: has no UTC offset") and EXAMPLE in error, error
     assert stored(staff) == before, "nothing stored"
     for fine in ("2026-12-05T09:30:00+08:00", "2026-12-05T01:30:00Z", "2026-12-05 09:30:00.250+08:00"):
         reading = [{"code": "spo2", "value": 95, "unit": "%", "observed_at": fine}]
@@ -92,7 +92,7 @@ def test_a_clinical_yes_no_sent_as_text_or_a_number_is_422_never_guessed(
     error = refused(
         staff.client.post(f"/api/v1/encounters/{encounter}/observations", json=reading, headers=nurse)
     )
-    assert error.startswith("0.qc: must be true or false"), error
+    assert error.startswith("body[0].qc: must be true or false"), error
     close = {"reason": "home", "without_referral": answer}
     error = refused(staff.client.post(f"/api/v1/encounters/{encounter}/close", json=close, headers=nurse))
     assert error.startswith("without_referral: must be true or false"), error

@@ -245,9 +245,9 @@ def test_a_boolean_where_a_number_belongs_is_422_not_a_reading_of_1_or_record_1(
         (
             "/api/v1/assessments",
             {"patient": {"mrn": "BOOL-2"}, "observations": [glucose]},
-            "observations.0.value",
+            "observations[0].value",
         ),
-        (f"/api/v1/encounters/{made.json()['encounter_id']}/observations", [glucose], "0.value"),
+        (f"/api/v1/encounters/{made.json()['encounter_id']}/observations", [glucose], "body[0].value"),
         ("/api/v1/assessments", {"patient": {"mrn": "BOOL-3"}, "age_years": True, **_spo2(97)}, "age_years"),
         (
             "/api/v1/assessments",

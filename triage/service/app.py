@@ -59,6 +59,18 @@ def _json_kind(value: object) -> str:
     return "null" if value is None else kinds.get(type(value), "a number")
 
 
+def field_path(loc: Sequence[int | str]) -> str:
+    """Where a validation error is, as the engine's errors say it: ``observations[1].observed_at``
+    (pydantic's ``observations.1.observed_at``); an element of a list body is ``body[0].qc``."""
+    parts = list(loc)
+    if parts[:1] == ["body"] and len(parts) > 1 and not isinstance(parts[1], int):
+        parts = parts[1:]
+    text = ""
+    for part in parts or ["body"]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
 def describe_validation(exc: RequestValidationError, content_type: str | None = None) -> str:
     parts = []
     for err in exc.errors():
@@ -82,9 +94,8 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             # (after the unparsed body above: bytes are not JSON "of the wrong kind")
             parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
             continue
-        loc = [str(p) for p in err.get("loc", ()) if p != "body"] or ["body"]
         shown = "" if value is None else shown_input(value)
-        parts.append(f"{'.'.join(loc)}: {err.get('msg', 'invalid')}{shown}")
+        parts.append(f"{field_path(err.get('loc', ()))}: {err.get('msg', 'invalid')}{shown}")
     return "; ".join(parts)[:2000]
 
 
