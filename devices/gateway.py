@@ -38,6 +38,7 @@ from devices.endpoint import Decoded, DeviceEndpoint
 from devices.results import IGNORED
 from devices.session import (
     Clock,
+    Ignored,
     Junk,
     MonotonicClock,
     Rejected,
@@ -133,6 +134,8 @@ class DeviceStatus:
     discarded: int = 0
     #: Frames answered with NAK (bad checksum, frame number, trailer...); the device resends them.
     rejected_frames: int = 0
+    #: Bytes outside a session, ignored as the protocol says (ASTM: no ENQ before them).
+    ignored_bytes: int = 0
     refused_peers: int = 0
     #: The device's AE or ESC to one of the gateway's own messages (POCT1-A2 REQ/DTV), by what.
     refused_by_device: Counter[str] = field(default_factory=Counter)
@@ -264,6 +267,12 @@ class Gateway:
         status.sessions += 1
         log.info("device %s: session %s open on %s", endpoint.device_id, info.session_id, link.label)
         counters = SessionCounters()
+        noise: list[Ignored] = []  # bytes ignored in this session; the first are logged
+
+        def ignored(event: Ignored) -> None:
+            self._ignored(endpoint, event, first=not noise)
+            noise.append(event)
+
         try:
             await run_session(
                 link,
@@ -280,6 +289,7 @@ class Gateway:
                 on_unchanged=lambda: setattr(status, "unchanged", status.unchanged + 1),
                 on_unhandled=lambda what: self._unhandled(endpoint, what),
                 on_rejected=lambda event: self._rejected(endpoint, event),
+                on_ignored=ignored,
             )
         except LinkClosed as exc:
             status.last_error = str(exc)
@@ -440,6 +450,18 @@ class Gateway:
             junk.offset,
             junk.reason,
         )
+
+    def _ignored(self, endpoint: DeviceEndpoint, event: Ignored, *, first: bool) -> None:
+        status = self._status[endpoint.device_id]
+        status.ignored_bytes += event.size
+        if first:  # once per session: a device at the wrong baud rate sends nothing else
+            log.warning(
+                "device %s: byte %d: %d bytes outside a session ignored (no ENQ before them): "
+                "line noise, or check the baud rate, parity and protocol",
+                endpoint.device_id,
+                event.offset,
+                event.size,
+            )
 
     def _rejected(self, endpoint: DeviceEndpoint, event: Rejected) -> None:
         status = self._status[endpoint.device_id]

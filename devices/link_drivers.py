@@ -46,6 +46,7 @@ from devices.results import DeviceResult
 from devices.session import (
     Clock,
     Discarded,
+    Ignored,
     Junk,
     LinkDriver,
     LinkEvent,
@@ -110,6 +111,8 @@ class AstmDriver:
                     events.append(Send(held))
             elif isinstance(event, astm_link.MessageDiscarded):
                 events.append(Discarded(event.reason, event.data))
+            elif isinstance(event, astm_link.BytesIgnored):
+                events.append(Ignored(event.size, event.offset))
             elif isinstance(event, astm_link.FrameRejected):
                 frame = "frame" if event.number is None else f"frame {event.number}"
                 events.append(Rejected(f"{frame}: {event.reason}", event.offset))

@@ -14,6 +14,8 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
 * ``Rejected(reason, offset)`` - a frame was NAKed (bad checksum, frame number, trailer...): the
   device resends it; counted, logged with the byte offset and the reason, noted in the wire log.
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
+* ``Ignored(size, offset)`` - bytes outside a session the protocol ignores (ASTM before ENQ):
+  counted, the first of a session logged (line noise, a wrong baud rate or parity).
 * ``Refused(what, note)`` - the device refused one of the host's own messages (a POCT1-A2 ``AE``
   or ``ESC`` to a REQ/DTV): counted, and the device's note written to the session (wire) log.
 * ``Unhandled(what)`` - a message the driver does not handle (a POCT1-A2 ``OPL.R02`` or ``EVS.R01``
@@ -76,6 +78,16 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class Ignored:
+    """Bytes outside any session that the protocol says to ignore (ASTM: no ENQ before them):
+    not stored, but counted and reported - line noise, or a device at another baud rate or
+    parity, or one that speaks another protocol, shows only this way."""
+
+    size: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
 class Junk:
     """Bytes that belong to no message (e.g. outside an MLLP frame): quarantined with their offset."""
 
@@ -106,7 +118,9 @@ class Unchanged:
     """A reading the same as the last one stored: counted, not stored."""
 
 
-LinkEvent = Send | Received | Discarded | Tolerated | Rejected | Junk | Refused | Unhandled | Unchanged
+LinkEvent = (
+    Send | Received | Discarded | Tolerated | Rejected | Ignored | Junk | Refused | Unhandled | Unchanged
+)
 
 
 class LinkDriver(Protocol):
@@ -214,6 +228,7 @@ async def run_session(
     on_unchanged: Callable[[], None] | None = None,
     on_unhandled: Callable[[str], None] | None = None,
     on_rejected: Callable[[Rejected], None] | None = None,
+    on_ignored: Callable[[Ignored], None] | None = None,
 ) -> None:
     """Drive one session until the link closes (``LinkClosed`` propagates to the caller).
 
@@ -288,6 +303,13 @@ async def run_session(
                         wire_log.note(f"frame at offset {event.offset} rejected (NAK): {event.reason}")
                     if on_rejected is not None:
                         on_rejected(event)
+                elif isinstance(event, Ignored):
+                    if wire_log is not None:
+                        wire_log.note(
+                            f"{event.size} bytes at offset {event.offset} ignored: outside a session"
+                        )
+                    if on_ignored is not None:
+                        on_ignored(event)
                 elif isinstance(event, Junk):
                     if wire_log is not None:
                         wire_log.note(

@@ -14,6 +14,16 @@ Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True)
+class BytesIgnored:
+    """Bytes outside a session (no ENQ before them) that are not link control characters, ignored
+    as LIS01-A2 says: ``size`` bytes from ``offset``. Line noise, or a device at another baud
+    rate or parity, or one that does not speak ASTM."""
+
+    size: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
 class LinkEstablished:
     """The peer sent ENQ and we answered ACK: a transfer phase begins."""
 
@@ -96,7 +106,8 @@ class InterruptRequested:
 
 
 Event = (
-    LinkEstablished
+    BytesIgnored
+    | LinkEstablished
     | EnqRefused
     | FrameAccepted
     | FrameRejected

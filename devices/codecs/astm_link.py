@@ -24,6 +24,7 @@ import re
 from enum import Enum
 
 from devices.codecs.astm_events import (
+    BytesIgnored,
     Clock,
     Contention,
     EnqRefused,
@@ -60,6 +61,7 @@ __all__ = [
     "AstmEndpoint",
     "AstmReceiver",
     "AstmSender",
+    "BytesIgnored",
     "Clock",
     "Contention",
     "EnqRefused",
@@ -77,6 +79,8 @@ __all__ = [
 
 log = logging.getLogger("devices.astm_link")
 _STX_OR_EOT = re.compile(rb"[\x02\x04]")
+#: Bytes a healthy link may leave between sessions (a late ACK/NAK/EOT, line ends, flow control).
+_LINK_CONTROL = frozenset(b"\x00\x04\x06\x0a\x0d\x11\x13\x15")
 
 
 # ---------------------------------------------------------------- receiver
@@ -209,14 +213,21 @@ class AstmReceiver(LinkSide):
         del self._buf[:n]
         self._consumed += n
 
+    def _ignore(self, n: int) -> None:
+        """Drop ``n`` bytes outside a session; say so when they are more than link control."""
+        if n and any(b not in _LINK_CONTROL for b in self._buf[:n]):
+            self._events.append(BytesIgnored(n, self._consumed))
+        self._drop(n)
+
     def _process(self) -> None:
         while self._buf:
             if self._state is _RState.NEUTRAL:
                 idx = self._buf.find(ENQ)
                 if idx < 0:
-                    self._drop(len(self._buf))  # characters outside a session are ignored
+                    self._ignore(len(self._buf))  # characters outside a session are ignored
                     return
-                self._drop(idx + 1)
+                self._ignore(idx)
+                self._drop(1)
                 if self.busy:
                     self._out += NAK
                     self._events.append(EnqRefused())

@@ -147,6 +147,7 @@ def status_line(s: DeviceStatus) -> str:
     naks = (
         f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
     )
+    noise = f"{s.ignored_bytes} bytes outside a session ignored; " if s.ignored_bytes else ""
     # Only a continuous device (a PLX oximeter) thins repeated readings.
     unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
     return (
@@ -154,7 +155,7 @@ def status_line(s: DeviceStatus) -> str:
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
         f"{s.duplicates} duplicate results not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
-        f"{s.discarded} partial messages discarded; {naks}{s.refused_peers} refused connections; "
+        f"{s.discarded} partial messages discarded; {naks}{noise}{s.refused_peers} refused connections; "
         f"{refusals}{unhandled}tolerance switches fired: {tolerated}"
     )
 

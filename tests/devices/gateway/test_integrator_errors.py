@@ -355,3 +355,44 @@ def test_listen_with_a_profile_that_has_no_mapping_table_does_not_ask_for_one(tm
     text = err.decode()
     assert "generic-hl7: its profile has no [mapping] table, so every result is held" in text
     assert "use --profile FILE" not in text
+
+
+def test_bytes_outside_a_session_are_counted_and_the_first_of_a_session_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device at the wrong baud rate or parity sends bytes in which no ENQ survives: the
+    gateway ignored them (as LIS01-A2 says) without a word, so listen showed nothing at all."""
+    pty = open_pty()
+    clock = FakeClock()
+    endpoint = endpoint_from_profile(
+        simulator_profile("astm-analyzer", "analyzer"), clock=clock, transport=SerialSpec(url=pty.slave_path)
+    )
+    db_path = tmp_path / "clinic.db"
+    garbled = bytes(b ^ 0x80 for b in _frames()[0])  # 8N1 bytes read with the top bit wrong
+    assert b"\x05" not in garbled
+
+    async def scenario() -> str:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(garbled[:10])
+            await wait_until(lambda: gateway.status()[0].ignored_bytes == 10)
+            await pty.write(garbled[10:])
+            await wait_until(lambda: gateway.status()[0].ignored_bytes == len(garbled))
+            await pty.write(b"\r\n\x06\x04")  # line ends and a late reply are no noise
+            await pty.write(ENQ)  # then the device at the right settings: stored as usual
+            await _expect(pty, ACK)
+            for frame in _frames():
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+            return status_line(gateway.status()[0])
+
+    with caplog.at_level(logging.WARNING):
+        line = asyncio.run(scenario())
+    (warning,) = [w for w in _warnings(caplog) if "outside a session" in w]
+    assert warning == (
+        "device analyzer: byte 0: 10 bytes outside a session ignored (no ENQ before them): "
+        "line noise, or check the baud rate, parity and protocol"
+    )
+    assert f"{len(garbled)} bytes outside a session ignored; " in line
