@@ -149,3 +149,29 @@ def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object
     finally:
         db.close()
     assert stored == 1, f"the reading was recorded {stored} times"
+
+
+def test_a_tablet_reaches_the_reasons_from_the_decision_and_prints_the_record_without_forms(
+    browser: object, demo: Demo
+) -> None:
+    """At 768 px the reasons and scores sit under the readings, the entry forms and the devices -
+    thousands of pixels below the decision; the decision links to them. Printed, the patient page
+    is the record (decision, readings, reasons, referrals) without its entry forms."""
+    page = log_in(browser, demo.url, demo, "doctor", 768)
+    urgent = page.locator("table.queue tr.urgent")  # type: ignore[attr-defined]
+    urgent.first.wait_for(timeout=30000)
+    page.goto(f"{demo.url}/encounters/{urgent.first.get_attribute('data-encounter')}")  # type: ignore[attr-defined]
+    reasons = page.locator("#reasons")  # type: ignore[attr-defined]
+    assert reasons.evaluate("el => el.getBoundingClientRect().top") > 1024, "below the first screen"
+    page.locator("#decision a.to-reasons").click()  # type: ignore[attr-defined]
+    top = reasons.evaluate("el => el.getBoundingClientRect().top")
+    assert -2 <= top < 50, f"the link brings the reasons to the top of the screen ({top} px)"
+    assert page.locator("#reasons li").count() >= 1  # type: ignore[attr-defined]
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    shown = page.evaluate(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('form')].filter(f => getComputedStyle(f).display !== 'none').map(f => f.id || f.action)"
+    )
+    assert shown == [], f"printed with its forms: {shown}"
+    for part in ("#decision", "#reasons", "#encounter-referrals", "table.scores"):
+        assert page.locator(part).is_visible(), f"{part} is printed"  # type: ignore[attr-defined]
+    assert not page.locator("#decision a.to-reasons").is_visible()  # type: ignore[attr-defined]
