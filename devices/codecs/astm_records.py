@@ -278,6 +278,21 @@ def decode_message(
             vendor = "^".join(
                 comps[i - 1].strip() if i <= len(comps) else "" for i in fields.test_code_components
             )
+            if not vendor.strip("^"):
+                # An empty code is no identity: every such R would share one exactly-once key, and
+                # all but the first be taken for resends. Usually the components point elsewhere.
+                problems.append(
+                    Quarantine(
+                        "no_test_code",
+                        raw,
+                        rec.offset,
+                        profile.device_id,
+                        f"R {rec.raw(2) or '?'}: no test code in R.3 component(s) "
+                        f"{list(fields.test_code_components)} (profile [astm] test_code_components); "
+                        f"R.3 is {rec.raw(3)!r}",
+                    )
+                )
+                continue
             value_parts = rec.components(4)
             while value_parts and not value_parts[-1].strip():
                 value_parts.pop()

@@ -276,6 +276,23 @@ def decode_message(
                 vendor = obx3[1].strip() if len(obx3) > 1 else ""
             else:
                 vendor = obx3[0].strip()
+            if not vendor:
+                # An empty code is no identity: every such OBX would share one exactly-once key,
+                # and all but the first be taken for resends. Usually code_from points elsewhere.
+                where = {"obx4": "OBX-4", "obx3_text": "OBX-3 component 2"}.get(
+                    profile.hl7.code_from, "OBX-3"
+                )
+                problems.append(
+                    Quarantine(
+                        "no_test_code",
+                        raw,
+                        base_offset + seg.offset,
+                        profile.device_id,
+                        f"OBX {seg.first(1) or '?'}: no test code in {where} (profile [hl7] code_from = "
+                        f"{profile.hl7.code_from!r}); OBX-3 is {seg.raw(3)!r}, OBX-4 is {seg.raw(4)!r}",
+                    )
+                )
+                continue
             parts = seg.components(5)
             while parts and not parts[-1].strip():
                 parts.pop()

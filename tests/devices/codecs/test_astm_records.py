@@ -238,3 +238,19 @@ def test_scale_applies_only_to_the_profile_unit() -> None:
     assert (with_unit.value, with_unit.code) == ("98", None)  # not scaled, quarantined
     assert censored.value == ">98"
     assert [p.reason for p in problems] == ["unexpected_unit"]
+
+
+def test_a_result_without_a_test_code_in_the_configured_components_is_quarantined() -> None:
+    """test_code_components pointing at an empty component gave every R the code '' (or '^'):
+    one exactly-once key for all of them, so the gateway stored the first and dropped the rest
+    as resends."""
+    msg = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^GLU|5.5|mmol/L||||F\rR|2|^^^HBA1C|7.1|%||||F\rL|1|N\r"
+    results, problems = decode_message(strict_profile(astm={"test_code_components": [5]}), msg)
+    assert results == [] and [p.reason for p in problems] == ["no_test_code"] * 2
+    assert problems[0].byte_offset == msg.index(b"R|1")
+    assert problems[0].detail == (
+        "R 1: no test code in R.3 component(s) [5] (profile [astm] test_code_components); R.3 is '^^^GLU'"
+    )
+    results, problems = decode_message(strict_profile(astm={"test_code_components": [1, 2]}), msg)
+    assert results == [] and len(problems) == 2  # '^' is no code either
+    assert [r.vendor_code for r in decode_message(strict_profile(), msg)[0]] == ["GLU", "HBA1C"]

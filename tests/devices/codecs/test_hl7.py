@@ -164,3 +164,19 @@ def test_mindray_qc_message_goes_to_qc_never_to_patients() -> None:
     assert problems == []  # QC results are not quarantined, they are held back from triage
     empty_qc = b"MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|Q2|P|2.3.1||||2||ASCII|||\r"
     assert decode_message(prof, empty_qc) == ([], [])
+
+
+def test_an_obx_without_a_test_code_where_the_profile_looks_is_quarantined_not_a_resend() -> None:
+    """A profile with code_from = "obx4" (Mindray) on a device that puts its code in OBX-3: every
+    OBX had the empty code, so all but the first shared its exactly-once key and were dropped
+    by the gateway as resends ("10 duplicate results not stored again" for 2 messages of 6)."""
+    results, problems = decode_message(profile(hl7={"code_from": "obx4"}), ORU)
+    assert results == [] and [p.reason for p in problems] == ["no_test_code"] * 3
+    first = problems[0]
+    assert first.byte_offset == ORU.index(b"OBX|1")
+    assert first.detail == (
+        "OBX 1: no test code in OBX-4 (profile [hl7] code_from = 'obx4'); "
+        "OBX-3 is 'GLU^Glucose^LN', OBX-4 is ''"
+    )
+    # where the code is, it is read as before
+    assert [r.vendor_code for r in decode_message(profile(), ORU)[0]] == ["GLU", "CREA", "NOTE"]
