@@ -512,3 +512,19 @@ def test_a_policy_table_for_a_model_that_does_not_exist_is_refused(
     code, out, err = run(capsys, "assess", example, "--policy", str(policy), "--models")
     assert code == 0, err
     assert json.loads(out)["disposition"] == "routine_referral"  # cvd10's 1.8% is above 1%
+
+
+def test_an_empty_input_says_it_is_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty file (a failed export, a redirect that truncated it) read 'invalid JSON at line 1,
+    column 1: Expecting value'."""
+    for content in (b"", b"\xef\xbb\xbf \r\n"):
+        path = tmp_path / "case.json"
+        path.write_bytes(content)
+        code, out, err = run(capsys, "assess", str(path), "--no-models")
+        assert (code, out) == (2, "")
+        assert err == f"error: {path}: empty; expected a JSON object (an input file as in examples/)\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _, err = run(capsys, "assess", "-", "--no-models")
+    assert (code, err) == (2, "error: stdin: empty; expected a JSON object (an input file as in examples/)\n")

@@ -48,6 +48,8 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UserInputError(f"{where}: not UTF-8 text (byte {exc.start + len(raw) - len(body)})") from None
+    if not text.strip():  # was "invalid JSON at line 1, column 1: Expecting value"
+        raise UserInputError(f"{where}: empty; expected a JSON object (an input file as in examples/)")
     try:
         return json.loads(text, object_pairs_hook=unique_keys), base, where
     except RepeatedKeyError as exc:
