@@ -94,6 +94,16 @@ def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
         return "not_final", f"result status {stored.status!r} is not final"
     if stored.code is None and IGNORED in (stored.flags or "").split(","):
         return "ignored", f"device test code {stored.vendor_code!r} is ignored by the profile (ignored_codes)"
+    if stored.code is None and stored.details.get("problem") == "unexpected_unit":
+        unit = stored.details.get("device_unit") or ""
+        return "unmapped", (
+            f"device unit {unit!r} of test {stored.vendor_code!r} is not one its profile lists in device_units"
+        )
+    if stored.code is None and stored.details.get("problem") == "unscalable_value":
+        return (
+            "unmapped",
+            f"value of test {stored.vendor_code!r} is not a number the profile's scale applies to",
+        )
     if stored.code is None:
         return "unmapped", f"device test code {stored.vendor_code!r} is not mapped to the vocabulary"
     if not stored.patient_id:

@@ -298,6 +298,7 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
                 "reference_range": result.reference_range,
                 "comments": list(result.comments),
                 "byte_offset": result.byte_offset,
+                "problem": result.problem,
             }.items()
             if v not in (None, "", [])
         },

@@ -184,6 +184,7 @@ def build_result(
         device_unit=f.device_unit,
         scale=scale,
         comments=f.comments,
+        problem=problem.reason if problem is not None else None,
     )
     # Every problem found here belongs to a result that is kept (with code None), so it is
     # counted with the results, not as something that failed to become one.

@@ -62,6 +62,9 @@ class DeviceResult:
     device_unit: str | None = None
     scale: float | None = None
     comments: tuple[str, ...] = ()
+    #: Why ``code`` is None when the mapping table has the vendor code: the reason of the result's
+    #: quarantine item (``unexpected_unit``, ``unscalable_value``); ``unmapped_code`` when it has not.
+    problem: str | None = None
 
     @property
     def idempotency_key(self) -> str:

@@ -396,3 +396,41 @@ def test_bytes_outside_a_session_are_counted_and_the_first_of_a_session_logged(
         "line noise, or check the baud rate, parity and protocol"
     )
     assert f"{len(garbled)} bytes outside a session ignored; " in line
+
+
+def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_is_unmapped(
+    tmp_path: Path,
+) -> None:
+    """Glucose in mg/dL from a device whose profile maps GLU in mmol/L: listen said "device test
+    code 'GLU' is not mapped to the vocabulary", sending the integrator to a mapping that is
+    there; the unit is what the profile does not list."""
+    profile = load_profile(PROFILE_DIR / "mindray-bs380.toml")
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    message = (
+        b"MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|M1|P|2.3.1||||0||ASCII\r"
+        b"PID|1||SIM-P1\rOBR|1||SIM-S1|||20240301101000\r"
+        b"OBX|1|NM|1|GLU|140|mg/dL|||||F\rOBX|2|NM|2|CREA|98|umol/L|||||F\r"
+    )
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
+            writer.write(b"\x0b" + message + b"\x1c\r")
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: len(delivered) == 2)
+            writer.close()
+            assert dict(gateway.status()[0].held) == {"unmapped": 1}
+
+    asyncio.run(scenario())
+    reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}
+    assert reasons == {
+        "GLU": "device unit 'mg/dL' of test 'GLU' is not one its profile lists in device_units",
+        "CREA": None,
+    }
+    with sqlite3.connect(db_path) as conn:
+        (reason,) = conn.execute("SELECT reason FROM device_quarantine").fetchone()
+    assert reason.startswith("unexpected_unit: ")
