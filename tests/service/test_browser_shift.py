@@ -43,7 +43,15 @@ def walk_in(page: object, mrn: str, name: str) -> str:
 
 def test_a_long_patient_name_wraps_and_keeps_the_queue_in_view(browser: object, demo: Demo) -> None:
     page = log_in(browser, demo.url, demo, "nurse", 1280)
-    encounter = walk_in(page, "SHIFT-LONG-NAME", LONG_NAME).rsplit("/", 1)[1]
+    patient = walk_in(page, "SHIFT-LONG-NAME", LONG_NAME)
+    encounter = patient.rsplit("/", 1)[1]
+    page.click("#assess-form button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(patient)  # type: ignore[attr-defined]
+    doctor = log_in(browser, demo.url, demo, "doctor", 1280)
+    doctor.goto(patient)  # type: ignore[attr-defined]
+    doctor.fill("#refer-form input[name=reason]", "低氧、发热、心率快；" * 20)  # type: ignore[attr-defined]
+    doctor.click("#refer-form button[type=submit]")  # type: ignore[attr-defined]
+    doctor.wait_for_selector("#encounter-referrals")  # type: ignore[attr-defined]
     try:
         for language in ("en", "zh"):
             if language == "zh":
@@ -65,6 +73,14 @@ def test_a_long_patient_name_wraps_and_keeps_the_queue_in_view(browser: object, 
                 assert last["x"] + last["width"] <= width, f"{where}: the referral column is out of view"
                 assert name["width"] < width / 2, f"{where}: the name takes {name['width']} px"
                 assert row.locator("td").nth(1).locator("a").inner_text().replace("\n", "") == LONG_NAME
+                # the referrals list: the long name and reason wrap, the referral's date is in view
+                page.goto(f"{demo.url}/referrals")  # type: ignore[attr-defined]
+                assert_fits(page, f"/referrals ({language}, {width} px)")
+                listed = page.locator(".table-scroll", has=page.locator("table.referrals"))  # type: ignore[attr-defined]
+                widths = listed.evaluate("el => [el.scrollWidth, el.clientWidth]")
+                assert widths[0] <= widths[1], (
+                    f"/referrals ({language}, {width} px) scrolls sideways {widths}"
+                )
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
             page.click("form[action='/language'] button")  # type: ignore[attr-defined]
