@@ -182,6 +182,21 @@ def test_out_of_sequence_frame_is_naked_unless_lenient() -> None:
     assert counter.count("test-analyzer", "lenient_frame_numbers") == 1
 
 
+def test_a_resent_identical_frame_is_not_appended_twice_in_lenient_mode_either() -> None:
+    """lenient_frame_numbers accepts any frame number, but a frame byte-identical to the last
+    one is still the resend after a lost ACK: ACKed, not appended, and the switch does not fire.
+    (In strict mode any frame with the last number is a resend, so only this case tells the
+    identical-frame rule apart.)"""
+    frames = frames_for(SAMPLE)
+    counter = ToleranceCounter()
+    rx = AstmReceiver(strict_profile(tolerance={"lenient_frame_numbers": True}), FakeClock(), counter=counter)
+    rx.receive_data(ENQ + frames[0] + frames[0] + b"".join(frames[1:]) + EOT)
+    assert rx.data_to_send() == ACK * (len(frames) + 2)
+    (message,) = messages(drain(rx))
+    assert message.data == joined(SAMPLE) and message.complete
+    assert counter.count("test-analyzer", "lenient_frame_numbers") == 0
+
+
 # ---- 4. ETB joining, records across frames, CR ETB, huge frames
 
 

@@ -7,6 +7,7 @@ and a reading completed by the end of the stream is stored."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import sqlite3
@@ -15,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK, build_frame
-from devices.endpoint import DeviceEndpoint
+from devices.endpoint import Decoded, DeviceEndpoint
 from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
 from devices.session import FakeClock, MonotonicClock
 from devices.simulated_results import astm_records, hl7_message, sample_from_values, simulator_profile
-from devices.transports.link import SerialSpec, TcpListenSpec
+from devices.transports.link import LinkClosed, SerialSpec, TcpListenSpec
 from devices.transports.pty import PtyLink, open_pty
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
 from triage.cli.devices_link import status_line
@@ -434,3 +435,56 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
     with sqlite3.connect(db_path) as conn:
         (reason,) = conn.execute("SELECT reason FROM device_quarantine").fetchone()
     assert reason.startswith("unexpected_unit: ")
+
+
+def test_an_astm_message_the_database_refuses_never_gets_its_final_ack(tmp_path: Path) -> None:
+    """Item 29 for ASTM, deterministically: the final frame's ACK is written only after the
+    commit returns. (The SIGKILL test rarely lands between an early ACK and the commit, and in
+    one event loop the commit always finishes before the device reads the ACK, so neither fails
+    when the ACK is sent first.)"""
+    pty = open_pty()
+    clock = FakeClock()
+    endpoint = endpoint_from_profile(
+        simulator_profile("astm-analyzer", "analyzer"), clock=clock, transport=SerialSpec(url=pty.slave_path)
+    )
+    endpoint = dataclasses.replace(endpoint, reopen_initial_s=0.05, reopen_max_s=0.05)
+    failures = [1]
+
+    def refused_once(raw: bytes, received_at: str) -> Decoded:
+        decoded = endpoint.decode(raw, received_at)
+        if failures and failures.pop():  # a row of another device: the store refuses the message
+            bad = dataclasses.replace(decoded.results[0], device_id="someone-else")
+            return dataclasses.replace(decoded, results=[bad, *decoded.results[1:]])
+        return decoded
+
+    flaky = dataclasses.replace(endpoint, decode=refused_once)
+    db_path = tmp_path / "clinic.db"
+    frames = _frames()
+
+    async def scenario() -> bytes:
+        async with running_gateway([flaky], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames[:-1]:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(frames[-1])
+            try:
+                reply = await asyncio.wait_for(pty.read(), 1)
+            except (TimeoutError, LinkClosed):
+                reply = b""
+            assert "session failed" in (gateway.status()[0].last_error or "")
+            await wait_until(lambda: gateway.status()[0].link_up)  # the port is opened again
+            await asyncio.sleep(0.05)
+            await pty.write(ENQ)  # the device, never acknowledged, sends the message again
+            await _expect(pty, ACK)
+            for frame in frames:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+            return reply
+
+    assert asyncio.run(scenario()) != ACK
+    assert result_keys(db_path) == [("SIM-S7", "GLU", "final"), ("SIM-S7", "HbA1c", "final")]
