@@ -141,6 +141,7 @@ def test_value_normalisation() -> None:
     assert _one(b">8")[0] == ">8"
     assert _one(b"-----", b"X")[:2] == ("", "cannot_be_done")
     assert NO_VALUE in _one(b"---")[2]
+    assert NO_VALUE in _one(b"------")[2]  # any run of dashes, not only the listed tokens
     assert _one(b"5.1", b"C")[1] == "corrected"
     assert _one(b"5.1", b"P")[1] == "preliminary"
 
