@@ -90,6 +90,6 @@ def test_pages_speak_the_users_language(staff: Staff) -> None:
 
 def test_an_expired_session_sends_live_fragments_to_the_login_page(staff: Staff) -> None:
     response = staff.client.get("/queue/rows", headers={"HX-Request": "true"}, follow_redirects=False)
-    assert response.status_code == 204 and response.headers["hx-redirect"] == "/login"
+    assert response.status_code == 204 and response.headers["hx-redirect"] == "/login?next=/queue"
     page = staff.client.get("/queue", follow_redirects=False)
     assert page.headers["location"] == "/login?next=/queue"

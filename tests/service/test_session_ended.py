@@ -110,3 +110,13 @@ def test_an_error_from_a_patient_s_override_or_referral_form_leads_back_to_the_p
         page = staff.client.post(f"/assessments/{made['id']}/{form}", data={"csrf_token": csrf, **data})
         assert page.status_code == 422, form
         assert f'<a href="/encounters/{encounter}">Back to the patient</a>' in page.text, form
+
+
+def test_the_live_queue_of_an_ended_session_sends_the_page_to_login_saying_so(staff: Staff) -> None:
+    staff.login(Role.nurse)
+    _end_session(staff)
+    for fragment, page in (("/queue/rows", "/queue"), ("/devices/held", "/devices")):
+        answer = staff.client.get(fragment, headers={"HX-Request": "true"}, follow_redirects=False)
+        assert answer.status_code == 204, fragment
+        target = answer.headers["hx-redirect"]
+        assert parse_qs(urlsplit(target).query) == {"next": [page], "ended": ["expired"]}, fragment

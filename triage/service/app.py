@@ -248,8 +248,12 @@ def create_app(
             target = f"/login?next={quote(exc.next_path)}{ended}"
         if request.headers.get("hx-request"):
             # A live fragment of an expired session: send the whole page to the login screen
-            # instead of swapping the login form into the queue table.
-            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+            # instead of swapping the login form into the queue table; it says the session ended
+            # and leads back to the page the fragment belongs to.
+            page = {"/queue/rows": "/queue", "/devices/rows": "/devices", "/devices/held": "/devices"}
+            ended = "&ended=expired" if request.cookies.get(SESSION_COOKIE) else ""
+            back = quote(page.get(request.url.path, "/"))
+            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={back}{ended}"})
         return RedirectResponse(target, status_code=303)
 
     api.include(app)
