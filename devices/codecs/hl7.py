@@ -24,9 +24,16 @@ _SEGMENT = re.compile(rb"[^\r\n]+")
 #: MSH-18 character set names (HL7 table 0211) -> Python codecs.
 CHARSETS: dict[str, str] = {
     "ASCII": "ascii",
+    "ISO IR6": "ascii",
     "8859/1": "latin-1",
     "8859/2": "iso8859-2",
+    "8859/3": "iso8859-3",
+    "8859/4": "iso8859-4",
     "8859/5": "iso8859-5",
+    "8859/6": "iso8859-6",
+    "8859/7": "iso8859-7",
+    "8859/8": "iso8859-8",
+    "8859/9": "iso8859-9",
     "8859/15": "iso8859-15",
     "UNICODE UTF-8": "utf-8",
     "UTF-8": "utf-8",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from devices.codecs.hl7 import (
+    CHARSETS,
     Encoding,
     build_ack,
     decode_message,
@@ -116,6 +117,11 @@ def test_msh18_charset_decodes_names_and_bad_bytes_are_quarantined() -> None:
     assert parsed.all("PID")[0].raw(5) == name
     gb = ORU.replace(b"ASCII", b"GB 18030-2000").replace(b"Wang^Li", name.encode("gb18030"))
     assert parse_message(gb, profile()).all("PID")[0].raw(5) == name
+    # every single-byte set of HL7 table 0211 (a Greek or Turkish analyzer declares its own)
+    for declared, name in (("8859/7", "Παπαδόπουλος"), ("8859/9", "Yılmaz"), ("8859/4", "Kalniņš")):
+        coded = ORU.replace(b"ASCII", declared.encode()).replace(b"Wang^Li", name.encode(CHARSETS[declared]))
+        assert parse_message(coded, profile()).all("PID")[0].raw(5) == name
+    assert parse_message(ORU.replace(b"ASCII", b"ISO IR6"), profile()).all("PID")[0].raw(5) == "Wang^Li"
     broken = ORU.replace(b"Wang^Li", "Zoë".encode("latin-1"))  # declared ASCII
     results, problems = decode_message(profile(), broken)
     assert results == [] and problems[0].reason == "undecodable_bytes" and problems[0].raw == broken
