@@ -436,6 +436,15 @@ class Gateway:
         if recorded.new_results:
             status.last_result_at = message.received_at
             self._delivery.put_nowait((list(recorded.new_results), 0))
+        if decoded.lost_parts:
+            log.warning(
+                "device %s: message %d: %d part(s) quarantined without a result (%s; the details are "
+                "in device_quarantine)",
+                endpoint.device_id,
+                recorded.message_id,
+                len(decoded.lost_parts),
+                ", ".join(decoded.lost_parts),
+            )
         log.info(
             "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts "
             "(%d of them problems of a result, e.g. an unmapped code)",

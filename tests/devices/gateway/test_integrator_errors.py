@@ -488,3 +488,34 @@ def test_an_astm_message_the_database_refuses_never_gets_its_final_ack(tmp_path:
 
     assert asyncio.run(scenario()) != ACK
     assert result_keys(db_path) == [("SIM-S7", "GLU", "final"), ("SIM-S7", "HbA1c", "final")]
+
+
+def test_parts_of_a_message_quarantined_without_a_result_are_one_warning_with_reasons_and_bytes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Results quarantined without becoming one (here: no test code where the Mindray profile
+    looks) were only a count in listen's last line; the integrator had no reason or byte."""
+    profile = load_profile(PROFILE_DIR / "mindray-bs380.toml")
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
+            writer.write(b"\x0b" + HL7 + b"\x1c\r")  # codes in OBX-3, the profile reads OBX-4
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            writer.close()
+            await wait_until(lambda: gateway.status()[0].quarantined == 2)
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    (warning,) = [w for w in _warnings(caplog) if "without a result" in w]
+    at = [HL7.index(b"OBX|1"), HL7.index(b"OBX|2")]
+    assert warning == (
+        f"device mindray-bs380: message 1: 2 part(s) quarantined without a result (no_test_code at byte "
+        f"{at[0]} of the message, no_test_code at byte {at[1]} of the message; the details are in "
+        "device_quarantine)"
+    )
+    assert "SIM-" not in warning
