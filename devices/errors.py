@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from referral.errors import ClinicError, ConfigError, UserInputError
 
 __all__ = [
@@ -15,6 +17,9 @@ __all__ = [
 ]
 
 
+_BYTE = re.compile(r"byte (\d+): ")
+
+
 class ProfileError(ConfigError):
     """A device profile (TOML) is invalid; the message names the file and the field."""
 
@@ -25,6 +30,12 @@ class CodecError(UserInputError):
     """Bytes from a device (or a capture file) cannot be decoded; says where (byte offset) and why."""
 
     code = "undecodable_device_data"
+
+    @property
+    def byte_offset(self) -> int | None:
+        """The offset the message begins with (``byte 107: ...``), or None when it names none."""
+        m = _BYTE.match(str(self))
+        return int(m.group(1)) if m else None
 
 
 class SenderStateError(ClinicError):

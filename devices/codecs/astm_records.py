@@ -236,7 +236,8 @@ def decode_message(
         msg = parse_message(raw, profile, counter, base_offset=base_offset)
     except CodecError as exc:
         reason = "undecodable_bytes" if "is not valid" in str(exc) else "unparseable_message"
-        return [], [Quarantine(reason, raw, base_offset, profile.device_id, str(exc))]
+        at = exc.byte_offset if exc.byte_offset is not None else base_offset  # counted with base_offset
+        return [], [Quarantine(reason, raw, at, profile.device_id, str(exc))]
     zone = profile.zone
     fields = profile.astm
     header = msg.header

@@ -243,7 +243,8 @@ def decode_message(
         msg = parse_message(raw, profile, counter)
     except CodecError as exc:
         reason = "undecodable_bytes" if "is not valid" in str(exc) else "unparseable_message"
-        return [], [Quarantine(reason, raw, base_offset, profile.device_id, str(exc))]
+        at = base_offset + (exc.byte_offset or 0)  # parse_message counts from the message's start
+        return [], [Quarantine(reason, raw, at, profile.device_id, str(exc))]
     if not needs_ack(msg):
         return [], []
     msh = msg.msh

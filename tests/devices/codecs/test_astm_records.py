@@ -194,6 +194,7 @@ def test_undecodable_bytes_are_quarantined_with_offset() -> None:
     results, problems = decode_message(strict_profile(encoding="utf-8"), raw, base_offset=100)
     assert results == [] and problems[0].reason == "undecodable_bytes"
     assert "byte 113" in problems[0].detail and problems[0].raw == raw
+    assert problems[0].byte_offset == 113  # the bad byte, not the message's start
 
 
 def test_same_bytes_decode_with_the_profile_encoding() -> None:

@@ -123,8 +123,9 @@ def test_msh18_charset_decodes_names_and_bad_bytes_are_quarantined() -> None:
         assert parse_message(coded, profile()).all("PID")[0].raw(5) == name
     assert parse_message(ORU.replace(b"ASCII", b"ISO IR6"), profile()).all("PID")[0].raw(5) == "Wang^Li"
     broken = ORU.replace(b"Wang^Li", "Zoë".encode("latin-1"))  # declared ASCII
-    results, problems = decode_message(profile(), broken)
+    results, problems = decode_message(profile(), broken, base_offset=1000)
     assert results == [] and problems[0].reason == "undecodable_bytes" and problems[0].raw == broken
+    assert problems[0].byte_offset == 1000 + broken.index(b"\xeb")  # the bad byte, not the start
 
 
 # ---- 21. escapes
