@@ -44,6 +44,17 @@ async def _expect(pty: PtyLink, wanted: bytes) -> None:
     assert data == wanted, f"expected {wanted!r}, got {data!r}"
 
 
+async def _send(pty: PtyLink, frames: list[bytes], *, eot: bytes = EOT) -> None:
+    """ENQ, each frame acknowledged, then ``eot`` (b"" for a device that closes instead)."""
+    await pty.write(ENQ)
+    await _expect(pty, ACK)
+    for frame in frames:
+        await pty.write(frame)
+        await _expect(pty, ACK)
+    if eot:
+        await pty.write(eot)
+
+
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
@@ -247,12 +258,7 @@ def test_a_code_the_profile_ignores_is_held_as_ignored_not_as_not_mapped(tmp_pat
 
     async def scenario() -> str:
         async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in _frames():
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _send(pty, _frames())
             await wait_until(lambda: len(delivered) == 2)
             await pty.close()
             assert dict(gateway.status()[0].held) == {"ignored": 1}
@@ -288,11 +294,7 @@ def test_switches_fired_while_decoding_are_counted_once_even_for_the_last_messag
 
     async def scenario() -> dict[str, int]:
         async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire_dir) as gateway:
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames:
-                await pty.write(frame)
-                await _expect(pty, ACK)
+            await _send(pty, frames, eot=b"")
             await pty.close()  # no EOT: the cable is pulled right after the last ACK
             await wait_until(lambda: not gateway.status()[0].link_up)
             return dict(gateway.status()[0].tolerance_counts)
@@ -379,12 +381,7 @@ def test_bytes_outside_a_session_are_counted_and_the_first_of_a_session_logged(
             await pty.write(garbled[10:])
             await wait_until(lambda: gateway.status()[0].ignored_bytes == len(garbled))
             await pty.write(b"\r\n\x06\x04")  # line ends and a late reply are no noise
-            await pty.write(ENQ)  # then the device at the right settings: stored as usual
-            await _expect(pty, ACK)
-            for frame in _frames():
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _send(pty, _frames())  # then the device at the right settings: stored as usual
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
             return status_line(gateway.status()[0])
@@ -463,11 +460,7 @@ def test_an_astm_message_the_database_refuses_never_gets_its_final_ack(tmp_path:
 
     async def scenario() -> bytes:
         async with running_gateway([flaky], db_path, clock=clock) as gateway:
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames[:-1]:
-                await pty.write(frame)
-                await _expect(pty, ACK)
+            await _send(pty, frames[:-1], eot=b"")
             await pty.write(frames[-1])
             try:
                 reply = await asyncio.wait_for(pty.read(), 1)
@@ -476,12 +469,7 @@ def test_an_astm_message_the_database_refuses_never_gets_its_final_ack(tmp_path:
             assert "session failed" in (gateway.status()[0].last_error or "")
             await wait_until(lambda: gateway.status()[0].link_up)  # the port is opened again
             await asyncio.sleep(0.05)
-            await pty.write(ENQ)  # the device, never acknowledged, sends the message again
-            await _expect(pty, ACK)
-            for frame in frames:
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _send(pty, frames)  # the device, never acknowledged, sends the message again
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
             return reply
