@@ -98,7 +98,9 @@ class ModelResult(BaseModel):
     model: str
     version: str
     probability: float | None = Field(
-        description="Predicted probability; null when the model could not score"
+        description="Predicted probability; null when the model could not score. From a model trained on "
+        "teaching data - not for clinical use - not validated on a Chinese primary-care population (a "
+        "scored model's explanation ends with this label): show it with the label"
     )
     threshold: float = Field(description="Threshold in force (policy override, else the model card)")
     above_threshold: bool

@@ -81,3 +81,12 @@ def test_every_examples_real_output_validates_against_the_committed_schema(
     # the check can fail: an output the schema does not describe is refused
     assert not validator.is_valid({**outputs[0], "disposition": "home"})
     assert not validator.is_valid({k: v for k, v in outputs[0].items() if k != "reasons"})
+
+
+def test_the_schema_says_what_a_model_probability_is_worth() -> None:
+    """Integrators read the schema, not the cards: `probability` was 'Predicted probability; null
+    when the model could not score', with nothing about the teaching data behind it."""
+    from triage.phrases import TEACHING_DATA
+
+    description = json_schema()["$defs"]["ModelResult"]["properties"]["probability"]["description"]
+    assert TEACHING_DATA.template in description
