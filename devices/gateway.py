@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import secrets
 import sqlite3
 from collections import Counter
@@ -182,6 +183,16 @@ class Gateway:
             raise LinkError(
                 f"device ids must be unique; repeated: {sorted({i for i in ids if ids.count(i) > 1})}"
             )
+        ports: dict[str, str] = {}
+        for e in endpoints:  # two devices on one serial port would each read part of the bytes
+            if isinstance(e.transport, SerialSpec):
+                where = os.path.realpath(e.transport.url) if "://" not in e.transport.url else e.transport.url
+                if where in ports:
+                    raise LinkError(
+                        f"devices {ports[where]} and {e.device_id} both use serial port {e.transport.url}; "
+                        "give each device its own port"
+                    )
+                ports[where] = e.device_id
         for folder in dict.fromkeys(f for f in (wire_log_dir, *(e.wire_log_dir for e in endpoints)) if f):
             prepare_folder(folder)
         self._endpoints = list(endpoints)

@@ -37,9 +37,15 @@ def open_serial(spec: SerialSpec) -> SerialLink:
             dsrdtr=spec.dsrdtr,
             timeout=0,
             write_timeout=5,
+            # A second reader of the same port (another gateway, a terminal program, a second
+            # profile) would take some of the bytes each: refused at open, with the reason.
+            exclusive=True,
         )
     except (serial.SerialException, OSError, ValueError) as exc:
-        raise LinkError(f"cannot open serial port {spec.url}: {exc}") from None
+        hint = (
+            " (is another program, or another gateway, using it?)" if "exclusively lock" in str(exc) else ""
+        )
+        raise LinkError(f"cannot open serial port {spec.url}: {exc}{hint}") from None
     return SerialLink(port, spec.url)
 
 

@@ -17,13 +17,14 @@ import pytest
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK, build_frame
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.gateway import GatewayResult
+from devices.gateway import Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
 from devices.session import FakeClock, MonotonicClock
 from devices.simulated_results import astm_records, hl7_message, sample_from_values, simulator_profile
-from devices.transports.link import LinkClosed, SerialSpec, TcpListenSpec
+from devices.transports.link import LinkClosed, LinkError, SerialSpec, TcpListenSpec
 from devices.transports.pty import PtyLink, open_pty
+from devices.transports.serial_port import open_serial
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
 from triage.cli.devices_link import status_line
 
@@ -507,3 +508,33 @@ def test_parts_of_a_message_quarantined_without_a_result_are_one_warning_with_re
         "device_quarantine)"
     )
     assert "SIM-" not in warning
+
+
+def test_two_devices_or_two_gateways_on_one_serial_port_are_refused_with_the_reason(tmp_path: Path) -> None:
+    """Two profiles naming one port (or a second gateway, a terminal program on it) each read
+    part of the bytes: both sides of every message broken, nothing said."""
+    pty = open_pty()
+    clock = MonotonicClock()
+    by_id = tmp_path / "usb-Analyzer-if00-port0"
+    by_id.symlink_to(pty.slave_path)  # the same port under its stable name
+    first = endpoint_from_profile(
+        simulator_profile("astm-analyzer", "analyzer-a"),
+        clock=clock,
+        transport=SerialSpec(url=pty.slave_path),
+    )
+    second = endpoint_from_profile(
+        simulator_profile("astm-analyzer", "analyzer-b"), clock=clock, transport=SerialSpec(url=str(by_id))
+    )
+    with pytest.raises(LinkError) as refused:
+        Gateway([first, second], tmp_path / "clinic.db")
+    assert str(refused.value) == (
+        f"devices analyzer-a and analyzer-b both use serial port {by_id}; give each device its own port"
+    )
+    held = open_serial(SerialSpec(url=pty.slave_path))
+    try:
+        with pytest.raises(LinkError) as busy:
+            open_serial(SerialSpec(url=str(by_id)))
+        assert str(busy.value).startswith(f"cannot open serial port {by_id}: ")
+        assert str(busy.value).endswith("(is another program, or another gateway, using it?)")
+    finally:
+        asyncio.run(held.close())
