@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import models
 from triage.errors import UserInputError
 from triage.patient import PatientContext
 from triage.riskfeatures import DIPSTICK_ORDINAL, build_features, observation_value
@@ -204,3 +209,16 @@ def test_a_fasting_glucose_stands_in_for_a_missing_random_glucose_and_says_so(mo
     # a recorded random glucose is always preferred
     both = _by_model(model_set, FULL_PATIENT, {**FULL_VALUES, "glucose_fasting": 8.5})["cvd10"]
     assert "taken from" not in both.explanation
+
+
+def test_the_docs_missing_input_example_names_cvd10s_reject_features() -> None:
+    """docs/models.md gave `sex` as a missing input of cvd10; `missing` names the card's features
+    (`sex_male`), which is what `triage assess` prints: 'not scored (missing sex_male)'."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "models.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| a `reject` feature unknown"))
+    example = re.search(r"\(e\.g\. (.+?) for `cvd10`\)", row)
+    assert example is not None
+    named = re.findall(r"`([a-z_0-9]+)`", example[1])
+    card = json.loads((models.MODELS_DIR / "cvd10" / "1.0.0" / "card.json").read_text(encoding="utf-8"))
+    reject = {f["name"] for f in card["features"] if f["missing"] == "reject"}
+    assert named and set(named) <= reject, (named, sorted(reject))
