@@ -387,7 +387,7 @@ def register(app: typer.Typer) -> None:
         ASTM waits for every ACK and resends on NAK; HL7 waits for each ACK; a POCT1-A2 meter
         (poct1a-meter) runs HEL, DST, OBS..., EOT, resends an unacknowledged result as RES and
         accepts the host's operator list (prints who it holds); line devices just write.
-        Prints which messages the gateway acknowledged.
+        Prints which messages the gateway acknowledged (a line device: which lines it wrote).
         """
         if kind not in DEVICE_KINDS:
             raise UserInputError(f"--kind {kind!r}: choose one of {', '.join(DEVICE_KINDS)}")
@@ -422,8 +422,12 @@ def register(app: typer.Typer) -> None:
         report = asyncio.run(
             _simulate(device_kind, items, faults, seed, pty, port, tcp, baud, interval, wait, tcp_listen)
         )
+        # A line device (an oximeter) is never acknowledged: 'acknowledged' would vouch for a
+        # gateway that may not even speak its protocol (listen --protocol hl7 took it as junk).
+        done = "lines written (a line device gets no acknowledgement: see what listen stored)"
         typer.echo(
-            f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} messages acknowledged, "
+            f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} "
+            f"{done if KIND_PROTOCOL[device_kind] == 'line' else 'messages acknowledged'}, "
             f"{report.aborted} aborted tries, {report.reconnects} reconnects (SYNTHETIC data unless --trace)"
         )
         if report.operator_lists or report.operator_lists_refused:
@@ -540,7 +544,9 @@ async def _simulate_over(
     def progress(label: str) -> None:
         nonlocal done
         done += 1
-        _err(f"[{done}/{len(items)}] acknowledged: {label}")
+        _err(
+            f"[{done}/{len(items)}] {'written' if KIND_PROTOCOL[kind] == 'line' else 'acknowledged'}: {label}"
+        )
 
     tries = 0
 

@@ -538,3 +538,43 @@ def test_two_devices_or_two_gateways_on_one_serial_port_are_refused_with_the_rea
         assert str(busy.value).endswith("(is another program, or another gateway, using it?)")
     finally:
         asyncio.run(held.close())
+
+
+def test_simulate_does_not_call_an_oximeters_lines_acknowledged(tmp_path: Path) -> None:
+    """A line device gets no acknowledgement, yet simulate said '5/5 messages acknowledged' even
+    when the other end was an HL7 listener that quarantined every line as junk."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    received = bytearray()
+
+    def drain() -> None:  # a listener that reads and answers nothing
+        connection, _ = server.accept()
+        with connection:
+            while chunk := connection.recv(4096):
+                received.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    port = server.getsockname()[1]
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("triage")),
+            *("devices", "simulate", "--kind", "pulse-oximeter", "--count", "2"),
+            *("--tcp", f"127.0.0.1:{port}"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    reader.join(5)
+    server.close()
+    assert run.returncode == 0, run.stderr
+    assert "pulse-oximeter: 2/2 lines written (a line device gets no acknowledgement" in run.stdout
+    assert "acknowledged:" not in run.stderr and "[2/2] written: " in run.stderr
+    assert received.count(b"SPO2=") == 2
