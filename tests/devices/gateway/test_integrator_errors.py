@@ -578,3 +578,28 @@ def test_simulate_does_not_call_an_oximeters_lines_acknowledged(tmp_path: Path) 
     assert "pulse-oximeter: 2/2 lines written (a line device gets no acknowledgement" in run.stdout
     assert "acknowledged:" not in run.stderr and "[2/2] written: " in run.stderr
     assert received.count(b"SPO2=") == 2
+
+
+def test_a_poct1a_connection_closed_inside_a_message_is_a_discarded_partial(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    profile = load_profile(PROFILE_DIR / "poct1a-glucose_meter.toml")
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    db_path = tmp_path / "clinic.db"
+    start = b'<?xml version="1.0" encoding="UTF-8"?>\n<OBS.R01><HDR><HDR.control_id V="7"/>'
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
+            writer.write(start)
+            await writer.drain()
+            await asyncio.sleep(0.1)
+            writer.close()
+            await wait_until(lambda: gateway.status()[0].discarded == 1)
+            return count(db_path, "device_messages")
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 0
+    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    assert f"inside the POCT1-A2 message at byte 0 ({len(start)} bytes, no end tag yet)" in warning
