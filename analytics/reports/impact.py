@@ -99,7 +99,11 @@ def its_per_clinic(clinic_month: pd.DataFrame, starts: dict[str, int | None]) ->
                 "months_after": int(post.sum()),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for count in ("months_before", "months_after"):  # counts: 10, not 10.0 beside a blank row's NaN
+        if count in table:
+            table[count] = table[count].astype("Int64")
+    return table
 
 
 def pooled_its(per_clinic: pd.DataFrame) -> Estimate | None:

@@ -139,19 +139,23 @@ def tier_load(
     primary = clinic_month.groupby("month").agg(patients=("encounters", "sum")).reset_index()
     clinics = clinic_month.groupby("month")["clinic_id"].unique()
     primary["tier"] = "primary"
-    primary["capacity_per_day"] = [
-        float(fac.reindex(list(clinics[m]))["capacity"].astype("Float64").sum()) for m in primary["month"]
-    ]
-    primary["beds"] = [
-        float(fac.reindex(list(clinics[m]))["beds"].astype("Float64").sum()) for m in primary["month"]
-    ]
+    # counts, summed over the facilities the directory knows; blank (not 0) when it knows none
+    for column, name in (("capacity", "capacity_per_day"), ("beds", "beds")):
+        primary[name] = pd.array(
+            [
+                fac.reindex(list(clinics[m]))[column].astype("Int64").sum(min_count=1)
+                for m in primary["month"]
+            ],
+            dtype="Int64",
+        )
     hosp = hospital_month.merge(
         fac[["tier", "capacity", "beds"]], left_on="facility_id", right_index=True, how="left"
     )
     hosp["tier"] = hosp["tier"].fillna("unknown")
     second = (
-        hosp.groupby(["month", "tier"])
-        .agg(patients=("arrivals", "sum"), capacity_per_day=("capacity", "sum"), beds=("beds", "sum"))
+        hosp.groupby(["month", "tier"])[["arrivals", "capacity", "beds"]]
+        .sum(min_count=1)
+        .rename(columns={"arrivals": "patients", "capacity": "capacity_per_day"})
         .reset_index()
     )
     out = pd.concat([primary, second], ignore_index=True)
@@ -162,7 +166,8 @@ def tier_load(
     beds = out["beds"].astype("Float64").astype(float)
     per_bed = out["patients"].astype(float) / beds.where(beds > 0) * 100.0
     out["patients_per_100_beds"] = per_bed.where(out["tier"] != "primary")  # PER_BED_PRIMARY
-    out["patients"] = out["patients"].astype("Int64")
+    for count in ("patients", "capacity_per_day", "beds"):  # counts: 348, not 348.000 or 348.0
+        out[count] = out[count].astype("Int64")
     out = out[
         [
             "month",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,47 @@ def test_primary_row_has_no_per_bed_figure_and_the_page_says_why(report: Path) -
     load_section = page.split("<h2>Load by tier against capacity</h2>", 1)[1].split("<h2>", 1)[0]
     shown = load_section.count(f"<td>{PER_BED_PRIMARY}</td>")
     assert shown == min(len(primary), load_section.count("<td>primary</td>")) > 0
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_counts_are_whole_numbers_on_the_page_and_in_the_files(report: Path) -> None:
+    """`beds` and `capacity_per_day` read 348.000 on the page and 2441.0 in the CSV; an H3 clinic's
+    months before and after its start 10.000 and 10.0."""
+    page = (report / "report.html").read_text(encoding="utf-8")
+    load_section = page.split("<h2>Load by tier against capacity</h2>", 1)[1].split("<h2>", 1)[0]
+    rows = _csv_rows(report / "tables" / "tier_load.csv")
+    counts = {row[column] for row in rows for column in ("beds", "capacity_per_day")}
+    assert counts and all(value.isdigit() for value in counts), counts
+    for value in counts:
+        assert f"<td>{value}</td>" in load_section and f"<td>{value}.000</td>" not in load_section
+    parquet = pd.read_parquet(report / "tables" / "tier_load.parquet")
+    assert str(parquet["beds"].dtype) == str(parquet["capacity_per_day"].dtype) == "Int64"
+
+    h3_section = page.split("<h2>H3: digital triage", 1)[1].split("<h2>", 1)[0]
+    clinics = [r for r in _csv_rows(report / "tables" / "h3_its_by_clinic.csv") if r["status"] == "estimated"]
+    assert clinics
+    for row in clinics:
+        for column in ("months_before", "months_after"):
+            assert row[column].isdigit(), row
+            assert f"<td>{row[column]}.000</td>" not in h3_section
+        assert f"<td>{row['months_before']}</td>" in h3_section
+
+
+def test_capacity_and_beds_the_directory_does_not_know_are_blank_not_0(
+    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bare encounters table has no facility directory: its clinic and hospitals' capacity and
+    beds are unknown (the run says so), and read 0.0."""
+    folder = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    bare = tmp_path / "encounters.parquet"
+    shutil.copy(folder / "encounters.parquet", bare)
+    assert main(["report", "imbalance", "-i", str(bare), "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert "their capacity, beds and location are missing" in capsys.readouterr().err
+    rows = _csv_rows(tmp_path / "out" / "tables" / "tier_load.csv")
+    assert rows and {(row["beds"], row["capacity_per_day"], row["load_vs_capacity"]) for row in rows} == {
+        ("", "", "")
+    }
