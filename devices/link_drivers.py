@@ -165,6 +165,12 @@ class Hl7Driver:
                     "the device sends); not acknowledged"
                 )
                 events.append(Junk(reason, item.data, item.offset))
+            elif isinstance(item, mllp.MllpJunk) and item.data.lstrip(b"\r\n").startswith(b"MSH"):
+                reason = (
+                    f"an HL7 message without the MLLP start byte {self._start:02x} before it (the "
+                    "profile's [hl7] start_byte must be what the device sends); not acknowledged"
+                )
+                events.append(Junk(reason, item.data, item.offset))
             elif isinstance(item, mllp.MllpJunk):
                 events.append(Junk("bytes outside an MLLP frame", item.data, item.offset))
             else:

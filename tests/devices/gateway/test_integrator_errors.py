@@ -603,3 +603,27 @@ def test_a_poct1a_connection_closed_inside_a_message_is_a_discarded_partial(
         assert asyncio.run(scenario()) == 0
     (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
     assert f"inside the POCT1-A2 message at byte 0 ({len(start)} bytes, no end tag yet)" in warning
+
+
+def test_an_hl7_message_without_the_mllp_start_byte_is_named_as_one(tmp_path: Path) -> None:
+    """A device sending bare HL7 over TCP (or another start byte): its messages were quarantined
+    as 'bytes outside an MLLP frame', which reads like line noise."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(HL7 + b"\x1c\r")
+            await writer.drain()
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            writer.close()
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
+    assert (reason, offset) == (
+        "an HL7 message without the MLLP start byte 0b before it (the profile's [hl7] start_byte must "
+        "be what the device sends); not acknowledged",
+        0,
+    )
