@@ -17,7 +17,7 @@ import referral  # noqa: F401  - first: sqlite-utils without pandas (see referra
 from referral.storage import storage_error
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
-from triage.cli.output import echo
+from triage.cli.output import echo, guard_streams, write
 from triage.errors import ClinicError
 
 app = typer.Typer(
@@ -88,6 +88,7 @@ _unwrap_help(app)
 def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit code instead of raising for user errors."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    guard_streams()  # a latin-1 or ASCII terminal gets \uXXXX escapes, never a traceback
     context = AppContext()
     try:
         # In non-standalone mode click returns the code of a `typer.Exit(n)` instead of raising.
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         echo(f"error: {exc}", err=True)  # may name stored or received text: escaped
         return exc.exit_code
     except typer.Abort:
-        typer.echo("aborted", err=True)
+        write("aborted", err=True)
         return 130
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         # Usage errors (missing argument, unknown command...) come from the click that typer
         # bundles; recognise them by their base class name rather than one import path.
         if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
-            typer.echo(f"error: {_usage_message(exc)}", err=True)
+            echo(f"error: {_usage_message(exc)}", err=True)
             return int(getattr(exc, "exit_code", 2))
         raise
     return result if isinstance(result, int) else 0

@@ -14,6 +14,7 @@ import models as models_package
 from triage.assess import ModelSetLike, assess
 from triage.assess_request import parse_request, parse_time
 from triage.assessment import Assessment, json_schema_text
+from triage.cli.output import echo, write
 from triage.errors import ClinicError, ConfigError, UserInputError
 from triage.json_input import RepeatedKeyError, unique_keys
 from triage.phrases import NOT_SCORED, TEACHING_DATA
@@ -75,7 +76,7 @@ def _load_models(ctx: typer.Context, wanted: bool | None) -> ModelSetLike | None
     except (ImportError, ClinicError) as exc:
         if wanted:
             raise
-        typer.echo(f"note: risk models not loaded ({exc}); scores and rules only", err=True)
+        echo(f"note: risk models not loaded ({exc}); scores and rules only", err=True)
         return None
 
 
@@ -175,33 +176,17 @@ def run_assess(
             if len(files) == 1:
                 raise
             failures += 1
-            typer.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
     if table:
-        _emit("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results), None)
+        # where stdout's encoding (GBK, latin-1, ASCII) cannot hold a character (the FINDRISC
+        # reference's 'ö'), write() prints its \uXXXX escape: the JSON is the same document
+        write("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results))
     elif len(files) == 1 and results:
-        _emit(results[0][1].model_dump_json(indent=2 if pretty else None), pretty)
+        write(results[0][1].model_dump_json(indent=2 if pretty else None))
     else:
         payload = [{"file": path, "assessment": a.model_dump(mode="json")} for path, a in results]
-        _emit(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False), pretty)
+        write(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False))
     return failures
-
-
-def _emit(text: str, pretty: bool | None) -> None:
-    """``text`` on stdout; where stdout's encoding (GBK, ASCII: a locale or PYTHONIOENCODING) cannot
-    hold a character (the FINDRISC reference's 'ö'), JSON (``pretty`` not None) comes out with
-    ``\\uXXXX`` escapes - the same document - and the table with backslash escapes, not a traceback."""
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        if pretty is None:
-            text = text.encode(encoding, "backslashreplace").decode(encoding)
-        else:
-            layout: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
-            text = json.dumps(json.loads(text), ensure_ascii=True, **layout)
-    except LookupError:  # an encoding Python does not know: let the stream report it
-        pass
-    typer.echo(text)
 
 
 def register(app: typer.Typer) -> None:
@@ -235,7 +220,7 @@ def register(app: typer.Typer) -> None:
         schema: bool = typer.Option(False, "--schema", help="Print the Assessment JSON Schema and exit."),
     ) -> None:
         if schema:
-            typer.echo(json_schema_text(), nl=False)
+            write(json_schema_text(), nl=False)
             return
         if not files:
             raise UserInputError(

@@ -11,6 +11,7 @@ import typer
 import models
 from models.card import TEACHING_LABEL, ModelCard
 from models.card_markdown import render_card
+from triage.cli.output import write
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError
 from triage.riskmodels import load_model, read_card, read_registry
@@ -60,19 +61,19 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             card = read_card(root / name / version, name, version)
             rows.append(_summary(card, info.status, version == entry.active))
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        write(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"Risk models in {root}  ({TEACHING_LABEL})")
+    write(f"Risk models in {root}  ({TEACHING_LABEL})")
     for r in rows:
         marker = "*" if r["active"] else " "
         low, high = r["auroc_ci95"]
-        typer.echo(
+        write(
             f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({low:.3f}-{high:.3f})  "
             f"Brier {r['brier']:.4f}  slope {r['calibration_slope']:.2f}  "
             f"high>={r['thresholds']['high']:.0%}  {len(r['features'])} inputs  {r['training_data']}"
         )
-        typer.echo(f"    {r['title']}")
-    typer.echo("* = active version.  `triage models show NAME` prints the full card.")
+        write(f"    {r['title']}")
+    write("* = active version.  `triage models show NAME` prints the full card.")
 
 
 @app.command("show")
@@ -92,7 +93,7 @@ def show(
         known = ", ".join(registry.models[name].versions)
         raise NotFoundError(f"model {name} has no version {chosen!r}; known: {known}")
     card = read_card(root / name / chosen, name, chosen)
-    typer.echo(
+    write(
         json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False)
         if as_json
         else render_card(card)
@@ -164,17 +165,17 @@ def verify(
                 }
             )
     if as_json:
-        typer.echo(json.dumps(results, indent=2))
+        write(json.dumps(results, indent=2))
     else:
         for r in results:
             if r["ok"]:
-                typer.echo(
+                write(
                     f"ok    {r['name']} {r['version']}: sha256 {r['sha256'][:16]}... matches the card; feature contract ok; "
                     f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}; "
                     "CARD.md matches the card"
                 )
             else:
-                typer.echo(f"FAIL  {r['error']}")
+                write(f"FAIL  {r['error']}")
     failed = [r for r in results if not r["ok"]]
     if failed:
         raise ModelContractError(f"{len(failed)} of {len(results)} model versions failed verification")
@@ -201,7 +202,8 @@ def train(
     if out is not None and not check:
         output_folder(out)  # before the training, which takes a while
     try:
-        from models.training.artefacts import build, check_reproduces, write
+        from models.training.artefacts import build, check_reproduces
+        from models.training.artefacts import write as write_version
     except ImportError as exc:
         raise DependencyMissingError(
             f"training needs the 'train' extra ({exc.name} is missing): run `.venv/bin/pip install -e '.[train]'`"
@@ -209,7 +211,7 @@ def train(
     root = _directory(ctx)
 
     def progress(message: str) -> None:
-        typer.echo(f"... {message}", err=True)
+        write(f"... {message}", err=True)
 
     built = build(name, progress)
     sha = built.card.onnx.sha256
@@ -217,20 +219,20 @@ def train(
     folder = root if check or out is None else out
     target = folder / name / version
     if not check and not target.exists():
-        target, _ = write(built, folder)
-        typer.echo(f"wrote {target} (model.onnx sha256 {sha}); add it to registry.json to activate it")
+        target, _ = write_version(built, folder)
+        write(f"wrote {target} (model.onnx sha256 {sha}); add it to registry.json to activate it")
         return
     if not check:  # write-once: an existing version is compared, as --check does, never rewritten
-        typer.echo(f"{target} already exists (a version directory is write-once); comparing, nothing written")
+        write(f"{target} already exists (a version directory is write-once); comparing, nothing written")
     checks = check_reproduces(built, target)
     for c in checks:
-        typer.echo(f"{c.status:<13} {c.file}: {c.detail}")
+        write(f"{c.status:<13} {c.file}: {c.detail}")
     drifted = [c.file for c in checks if c.status != "identical"]
     if drifted:  # the card records other library versions: not "byte for byte" as a whole
         verb = "differs" if len(drifted) == 1 else "differ"
-        typer.echo(
+        write(
             f"reproduced {name} {version}: model.onnx and golden.jsonl byte for byte (model.onnx sha256 "
             f"{sha}); {' and '.join(drifted)} {verb} only in the recorded library versions"
         )
     else:
-        typer.echo(f"reproduced {name} {version} byte for byte: model.onnx sha256 {sha}")
+        write(f"reproduced {name} {version} byte for byte: model.onnx sha256 {sha}")

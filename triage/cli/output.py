@@ -6,10 +6,19 @@ terminal through :func:`shown` (tables, :func:`echo`): a control character in it
 terminal escape sequence, a carriage return, a newline forging a line - prints as its escape
 (``\x1b``, ``\x0d``: backslash and hex, ``\u202e`` for a bidirectional override), so a value
 stored with them cannot drive the reader's terminal. ``--json`` stays exact JSON (``json.dumps``
-escapes them itself)."""
+escapes them itself).
+
+Everything the CLI prints goes through :func:`write`, which never fails on a terminal whose
+encoding cannot hold a character (``LANG=en_US.ISO-8859-1``, ``PYTHONIOENCODING=latin-1`` or
+``ascii``, GBK for an 'ö'): such a character prints as JSON's ``\uXXXX`` escape (a UTF-16 pair
+``\ud83d\ude00`` above U+FFFF), so JSON output stays the same document and text names the code
+point - ``中`` is ``\u4e2d`` on a latin-1 terminal - instead of a UnicodeEncodeError traceback.
+:func:`guard_streams` gives stdout and stderr the same rule for the few writers that bypass
+:func:`write` (rich's progress bar, a library's warning)."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -37,16 +46,56 @@ def _escape(found: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+_UNENCODABLE = "triage-json-escape"
+
+
+def _json_escapes(problem: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the characters the encoding cannot hold as ``\\uXXXX`` escapes."""
+    if not isinstance(problem, UnicodeEncodeError):
+        raise problem
+    units = problem.object[problem.start : problem.end].encode("utf-16-be", "surrogatepass")
+    escaped = "".join(f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2))
+    return escaped, problem.end
+
+
+codecs.register_error(_UNENCODABLE, _json_escapes)
+
+
+def fit_terminal(text: str, *, err: bool = False) -> str:
+    """``text`` with every character stdout's (``err``: stderr's) encoding cannot hold written as
+    its ``\\uXXXX`` escape; unchanged where the encoding holds it all (UTF-8)."""
+    encoding = getattr(sys.stderr if err else sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return text.encode(encoding, _UNENCODABLE).decode(encoding)
+    except LookupError:  # an encoding Python does not know: let the stream report it
+        return text
+
+
+def write(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """The one way the CLI prints: ``text`` as it is (no control-character escaping: see
+    :func:`echo` for stored or received text), fitted to the terminal's encoding."""
+    typer.echo(fit_terminal(text, err=err), err=err, nl=nl)
+
+
+def guard_streams() -> None:
+    """stdout and stderr write a character their encoding cannot hold as its ``\\uXXXX`` escape,
+    as :func:`write` does, rather than raise: for output that does not come through it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=_UNENCODABLE)
+
+
 def echo(text: object, *, err: bool = False) -> None:
     """One line that names stored or received text, as :func:`shown` makes it."""
-    typer.echo(shown(text), err=err)
+    write(shown(text), err=err)
 
 
 def print_json(value: Any) -> None:
     """Indented JSON; json.dumps escapes C0 controls itself, and DEL, C1 controls and the others
     :func:`shown` escapes are written ``\\u009b`` too: the same JSON, nothing a terminal acts on."""
     text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    typer.echo(_NOT_ESCAPED_BY_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
+    write(_NOT_ESCAPED_BY_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
@@ -58,9 +107,9 @@ def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
 
-    typer.echo(line(list(columns)))
+    write(line(list(columns)))
     for row in cells:
-        typer.echo(line(row))
+        write(line(row))
 
 
 def examples(*commands: str) -> str:
@@ -78,7 +127,7 @@ def step_progress(silent: bool, total: int, *, lines: bool = True) -> Iterator[T
 
         def say(step: str, done: int, of: int) -> None:
             if lines and not silent:
-                typer.echo(f"... [{done}/{of}] {step}", err=True)
+                write(f"... [{done}/{of}] {step}", err=True)
 
         yield say
         return
