@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 CARD_SCHEMA_VERSION: Literal[1] = 1
 REGISTRY_SCHEMA_VERSION: Literal[1] = 1
@@ -129,6 +136,24 @@ class Population(_Strict):
     exclude_if: tuple[str, ...] = Field(
         (), description="PatientContext flags that, when true, put a patient outside the population"
     )
+    ages: tuple[float, float] | None = Field(
+        None,
+        description="only patients of this age in years (inclusive) are scored; others are outside the population",
+    )
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> Population:
+        if self.ages is not None and not 0 <= self.ages[0] <= self.ages[1]:
+            raise ValueError(f"ages: {self.ages[0]:g}-{self.ages[1]:g} is not a range of ages")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a card without an age bound is written as before: no "ages": null
+        data: dict[str, Any] = handler(self)
+        if data.get("ages") is None:
+            data.pop("ages", None)
+        return data
 
 
 class OnnxSpec(_Strict):

@@ -28,6 +28,15 @@ def render_card(card: ModelCard) -> str:
         "",
         f"**Population:** {card.population.description}",
         "",
+        *(
+            [
+                f"**Scored only for ages {card.population.ages[0]:g}-{card.population.ages[1]:g}:** "
+                "anyone younger or older is outside the population and the model is not scored.",
+                "",
+            ]
+            if card.population.ages is not None
+            else []
+        ),
         "## Inputs (ONNX input `X`, float32, in this order)",
         "",
         "| # | name | source | unit | kind | training range | median | if missing | from |",

@@ -119,7 +119,10 @@ INPUTS_MISSING = Phrase("inputs_missing", "required inputs missing: {inputs}")
 SEX_UNKNOWN = Phrase("sex_unknown", "sex unknown; the model was trained on {sex} patients only")
 SEX_MISMATCH = Phrase("sex_mismatch", "trained on {sex} patients only; this patient is {patient_sex}")
 EXCLUDED = Phrase("excluded", "outside the model population: patient.{flag} is true")
-NOT_SCORED_REASONS = (INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED)
+AGE_OUTSIDE = Phrase(
+    "age_outside", "outside the model population: age {age} years (trained on ages {low}-{high})"
+)
+NOT_SCORED_REASONS = (INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED, AGE_OUTSIDE)
 # scored: clauses joined by "; " (a clause's parentheses may hold "; " too), ending in "."
 SCORED = Phrase("scored", "{model} {version}: {probability} ({band}; medium from {medium}, high from {high})")
 DRIVERS = Phrase("drivers", "main drivers (log-odds vs training median): {drivers}")

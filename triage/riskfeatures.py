@@ -15,13 +15,14 @@ from collections.abc import Callable, Mapping
 from models.card import ModelCard
 from triage.errors import UserInputError
 from triage.patient import PatientContext
-from triage.phrases import EXCLUDED, SEX_MISMATCH, SEX_UNKNOWN, STAND_IN
+from triage.phrases import AGE_OUTSIDE, EXCLUDED, SEX_MISMATCH, SEX_UNKNOWN, STAND_IN
 
 # the phrases as %-formats (str.format with keywords costs about a microsecond a call)
 _STAND_IN = STAND_IN.printf({"feature": "%s", "alternative": "%s", "value": "%g"})
 _SEX_UNKNOWN = SEX_UNKNOWN.printf({"sex": "%s"})
 _SEX_MISMATCH = SEX_MISMATCH.printf({"sex": "%s", "patient_sex": "%s"})
 _EXCLUDED = EXCLUDED.printf({"flag": "%s"})
+_AGE_OUTSIDE = AGE_OUTSIDE.printf({"age": "%s", "low": "%s", "high": "%s"})
 
 DIPSTICK_ORDINAL: dict[str, float] = {"neg": 0.0, "trace": 1.0, "1+": 2.0, "2+": 3.0, "3+": 4.0, "4+": 5.0}
 """Ordinal coding of dipstick grades (vocabulary answers) used by models trained on grades 0-5."""
@@ -237,4 +238,9 @@ def not_applicable_reason(card: ModelCard, patient: PatientContext) -> str | Non
     for flag in population.exclude_if:
         if getattr(patient, flag, None) is True:
             return _EXCLUDED % flag
+    if population.ages is not None and patient.age is not None:
+        low, high = population.ages
+        if not low <= patient.age <= high:
+            return _AGE_OUTSIDE % (f"{patient.age:g}", f"{low:g}", f"{high:g}")
+    # an unknown age is the age feature's business: missing, refused or imputed as the card says
     return None

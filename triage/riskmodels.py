@@ -378,9 +378,11 @@ class ModelSet:
             name: tuple((model.feature_names.index(f), f) for f in substitutable(model.card))
             for name, model in self.models.items()
         }
-        # models whose card limits the population (sex, exclusions) are checked per patient
+        # models whose card limits the population (sex, exclusions, ages) are checked per patient
         self._screened = {
-            name: model.card.population.sex is not None or bool(model.card.population.exclude_if)
+            name: model.card.population.sex is not None
+            or bool(model.card.population.exclude_if)
+            or model.card.population.ages is not None
             for name, model in self.models.items()
         }
         # models with the same features (name and source, in order) share one row per patient

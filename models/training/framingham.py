@@ -109,13 +109,15 @@ FEATURES = (
 POPULATION = Population(
     description="Framingham Heart Study teaching cohort, examination 1 (1956-1968, Framingham, "
     "Massachusetts, USA; mostly white), ages 32-70, without prior coronary heart disease or stroke",
+    ages=(32.0, 70.0),
 )
 
 COMMON_LIMITATIONS = (
     "Teaching data set: BioLINCC altered the records for teaching; estimates are not publishable and not for clinical use.",
     "Not validated on a Chinese primary-care population: a 1950s-60s US cohort; absolute risks will not transport. "
     "For clinical 10-year ASCVD risk in China use China-PAR (triage.scores).",
-    "Ages outside 32-70 and values outside the training ranges are flagged as out of range.",
+    "Patients younger than 32 or older than 70 are outside the population and not scored (the published "
+    "scores still apply); other values outside the training ranges are scored and flagged as out of range.",
     "No HDL cholesterol, LDL cholesterol or lipid-lowering treatment at exam 1; no competing-risk adjustment "
     "(people who died of other causes within 10 years count as non-events).",
     "A second opinion beside the published scores: it never lowers a rule-based referral.",

@@ -129,8 +129,10 @@ def test_verify_fails_when_a_threshold_was_edited_in_card_json(
     code, out, err = run(capsys, "models", "verify")
     assert code == 1
     fail = [line for line in out.splitlines() if line.startswith("FAIL")]
+    shipped = (model_dir / "cvd10" / "1.0.0" / "CARD.md").read_text(encoding="utf-8").splitlines()
+    high = next(n for n, line in enumerate(shipped, 1) if line.startswith("| high | 10.0% |"))
     assert fail == [
-        f"FAIL  model cvd10 1.0.0 refused (CARD.md): {model_dir / 'cvd10' / '1.0.0' / 'CARD.md'} line 54 "
+        f"FAIL  model cvd10 1.0.0 refused (CARD.md): {model_dir / 'cvd10' / '1.0.0' / 'CARD.md'} line {high} "
         "does not match card.json (one of them was edited by hand); a version directory is write-once: "
         "restore the shipped files or train a new version"
     ]

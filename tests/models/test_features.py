@@ -82,11 +82,13 @@ def test_missing_optional_input_uses_the_recorded_training_median(model_set: Mod
 
 
 def test_values_outside_the_training_range_are_flagged(model_set: ModelSet) -> None:
-    patient = FULL_PATIENT.model_copy(update={"age": 84})
-    p = _by_model(model_set, patient, {**FULL_VALUES, "sbp": 262.0})["cvd10"]
+    # the age is inside the population (32-70, else not scored); sbp and cholesterol are not
+    p = _by_model(model_set, FULL_PATIENT, {**FULL_VALUES, "sbp": 262.0, "total_cholesterol": 19.0})["cvd10"]
     assert p.probability is not None
-    assert p.out_of_range == ("age", "sbp")
-    assert "outside the training range: age=84 (trained on 32-70), sbp=262" in p.explanation
+    assert p.out_of_range == ("sbp", "total_cholesterol")
+    assert "outside the training range: sbp=262 (trained on 83.5-244), total_cholesterol=19 (trained on" in (
+        p.explanation
+    )
 
 
 def test_population_rules_keep_patients_outside_the_training_population_unscored(model_set: ModelSet) -> None:

@@ -113,7 +113,9 @@ def _patients() -> Iterator[tuple[PatientContext, list[Observation]]]:
     yield PatientContext(**full), [*normal_vitals(), *labs]
     yield PatientContext(**{**full, "sex": None}), normal_vitals()
     older = [*normal_vitals(), ob("total_cholesterol", 6.2), ob("glucose_fasting", 6.1)]
-    yield PatientContext(**{**full, "sex": "male", "age": 95}), older
+    yield PatientContext(**{**full, "sex": "male", "age": 95}), older  # outside the Framingham ages
+    extreme = [*normal_vitals(), ob("total_cholesterol", 19.0), ob("glucose_fasting", 6.1)]
+    yield PatientContext(**{**full, "sex": "male", "age": 66}), extreme
     excluded = [*normal_vitals(), ob("total_cholesterol", 5.0), ob("hemoglobin", 40.0)]
     yield PatientContext(**{**full, "diabetes": True, "ckd": True}), excluded
     yield PatientContext(**{**full, "pregnant": True}), [ob("heart_rate", 150.0)]

@@ -247,3 +247,39 @@ def test_plain_patient_fields_are_the_patient_features_they_stand_for() -> None:
             patient = PatientContext.model_construct(**{field: value})
             expected = PATIENT_FEATURES[name](patient)
             assert (None if value is None else float(value)) == expected, name
+
+
+@pytest.mark.parametrize(
+    ("age", "scored"),
+    [(31, False), (31.9, False), (32, True), (51, True), (70, True), (70.1, False), (82, False)],
+)
+def test_the_framingham_models_are_not_scored_outside_their_population_ages(
+    model_set: ModelSet, age: float, scored: bool
+) -> None:
+    """The cvd10 and stroke10 cards say 'not for: age < 32 or > 70' (the cohort's ages); an
+    82-year-old was scored on an extrapolation and could be referred on it alone."""
+    patient = PatientContext(
+        age=age, sex="male", diabetes=False, current_smoker=True, on_antihypertensives=False, bmi=27.0
+    )
+    values: dict[str, float | str] = {"sbp": 150.0, "dbp": 90.0, "total_cholesterol": 6.0, "heart_rate": 72.0}
+    by_name = {p.model: p for p in model_set.predict(patient, values)}
+    for name in ("cvd10", "stroke10"):
+        assert model_set.models[name].card.population.ages == (32.0, 70.0)
+        prediction = by_name[name]
+        assert (prediction.probability is not None) is scored, prediction.explanation
+        if not scored:
+            assert prediction.band == "not_scored"
+            assert f"outside the model population: age {age:g} years (trained on ages 32-70)" in (
+                prediction.explanation
+            )
+            assert not_applicable_reason(model_set.models[name].card, patient) is not None
+
+
+def test_a_card_without_an_age_bound_is_written_as_before() -> None:
+    """Cards of models without one (diabetes, ckd) keep their bytes: no "ages": null."""
+    from models.card import Population
+
+    assert "ages" not in Population(description="d").model_dump(mode="json")
+    assert Population(description="d", ages=(32, 70)).model_dump(mode="json")["ages"] == [32.0, 70.0]
+    with pytest.raises(ValueError, match="70-32 is not a range of ages"):
+        Population(description="d", ages=(70, 32))
