@@ -11,7 +11,7 @@ import typer
 import models
 from models.card import TEACHING_LABEL, ModelCard
 from models.card_markdown import render_card
-from triage.cli.output import write
+from triage.cli.output import echo, write
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError
 from triage.riskmodels import load_model, read_card, read_registry
@@ -52,17 +52,34 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
 
 @app.command("list")
 def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """List every model version in the registry with its card summary (held-out metrics, thresholds)."""
+    """List every model version in the registry with its card summary (held-out metrics, thresholds).
+
+    A version whose card cannot be read is one `error:` line on stderr naming the file and the
+    field; the others are still listed, and the exit code is 1.
+    """
     root = _directory(ctx)
     registry = read_registry(root)
     rows = []
+    broken: list[ClinicError] = []
     for name, entry in registry.models.items():
         for version, info in entry.versions.items():
-            card = read_card(root / name / version, name, version)
+            try:
+                card = read_card(root / name / version, name, version)
+            except ClinicError as exc:  # one invalid card hid every valid one
+                broken.append(exc)
+                continue
             rows.append(_summary(card, info.status, version == entry.active))
     if as_json:
         write(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
+    else:
+        _list_text(root, rows)
+    for exc in broken:
+        echo(f"error: {exc}", err=True)
+    if broken:
+        raise typer.Exit(ModelContractError.exit_code)
+
+
+def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
     write(f"Risk models in {root}  ({TEACHING_LABEL})")
     for r in rows:
         marker = "*" if r["active"] else " "
