@@ -73,8 +73,8 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         write(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         _list_text(root, rows)
-    for exc in broken:
-        echo(f"error: {exc}", err=True)
+    for problem in broken:
+        echo(f"error: {problem}", err=True)
     if broken:
         raise typer.Exit(ModelContractError.exit_code)
 
