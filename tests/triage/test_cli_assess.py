@@ -412,6 +412,26 @@ def test_a_missing_policy_named_by_the_input_names_the_input(
     assert err == f"error: policy file {tmp_path / 'other.toml'} does not exist\n"
 
 
+@pytest.mark.parametrize("how", ["--policy", "settings"])
+def test_a_bad_shared_policy_with_several_inputs_is_said_once(
+    how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --policy (or the settings' policy file) that cannot be read is the same for every input:
+    with three files its error was printed three times, then '3 of 3 input files were invalid'
+    and an empty JSON array. It is said once, nothing is printed on stdout, exit 2."""
+    policy = tmp_path / "clinic.toml"
+    policy.write_text("x = [", encoding="utf-8")
+    inputs = [str(EXAMPLES / name) for name in ("local-care.json", "urgent-referral.json", "local-care.json")]
+    if how == "settings":
+        monkeypatch.setenv("TRIAGE_POLICY__FILE", str(policy))
+        extra: list[str] = []
+    else:
+        extra = ["--policy", str(policy)]
+    code, out, err = run(capsys, "assess", *inputs, "--no-models", *extra)
+    assert (code, out) == (2, "")
+    assert err == f"error: policy file {policy}: invalid TOML: Invalid value (at end of document)\n"
+
+
 def test_the_observation_fields_the_docs_mark_required_are_the_required_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

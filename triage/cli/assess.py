@@ -151,6 +151,7 @@ def run_assess(
     registered = _registered_models(ctx) if models is not None else None
     results: list[tuple[str, Assessment]] = []
     failures = 0
+    shared_failure: ConfigError | None = None  # --policy or the settings' file could not be used
     for path in files:
         try:
             data, base, where = _read(path)
@@ -161,7 +162,10 @@ def run_assess(
                     policies[chosen] = _checked_policy(chosen, registered)
                 except ConfigError as exc:
                     if policy_file or chosen != request.policy_path:
-                        raise  # --policy or the settings' file: the same for every input
+                        # --policy or the settings' file: the same for every input, so the run
+                        # stops with it said once (it was repeated for each of several files)
+                        shared_failure = exc
+                        raise
                     # the input's own "policy" (relative to its folder): say which input named it
                     raise ConfigError(f"{where}: policy: {exc}") from None
             policy = policies[chosen]
@@ -173,7 +177,7 @@ def run_assess(
                 )
             )
         except UserInputError as exc:
-            if len(files) == 1:
+            if len(files) == 1 or exc is shared_failure:
                 raise
             failures += 1
             echo(f"error: {exc}", err=True)
