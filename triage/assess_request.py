@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from triage.bp_pair import check_pairs
-from triage.errors import ImplausibleValueError, UnitError, UnknownCodeError, UserInputError, shown_input
+from triage.errors import (
+    ImplausibleValueError,
+    UnitError,
+    UnknownCodeError,
+    UserInputError,
+    json_text,
+    shown_json_input,
+)
 from triage.json_input import time_problem
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
@@ -65,7 +72,9 @@ def _field_for(exc: UserInputError) -> str:
 def parse_observation(item: Any, where: str) -> Observation:
     """One observation object; errors are prefixed with ``where.<field>``."""
     if not isinstance(item, dict):
-        raise UserInputError(f"{where}: expected an object with code, value, unit, observed_at; got {item!r}")
+        raise UserInputError(
+            f"{where}: expected an object with code, value, unit, observed_at; got {json_text(item)}"
+        )
     unknown = sorted(set(item) - OBSERVATION_KEYS)
     if unknown:
         raise UserInputError(
@@ -76,18 +85,18 @@ def parse_observation(item: Any, where: str) -> Observation:
             raise UserInputError(f"{where}.{key}: required")
     if not isinstance(item["observed_at"], str):  # 1733380000: seconds or milliseconds? Not guessed
         when = item["observed_at"]
-        raise UserInputError(f"{where}.observed_at: {time_problem(when)}{shown_input(when)}")
+        raise UserInputError(f"{where}.observed_at: {time_problem(when)}{shown_json_input(when)}")
     if not isinstance(item["code"], str):
-        raise UserInputError(f"{where}.code: must be a string, got {item['code']!r}")
+        raise UserInputError(f"{where}.code: must be a string, got {json_text(item['code'])}")
     for key in ("unit", "device", "source_message_id", "status", "comparator"):
         if item.get(key) is not None and not isinstance(item[key], str):
-            raise UserInputError(f"{where}.{key}: must be a string, got {item[key]!r}")
+            raise UserInputError(f"{where}.{key}: must be a string, got {json_text(item[key])}")
     qc = item.get("qc", False)
     if not isinstance(qc, bool):
-        raise UserInputError(f"{where}.qc: must be true or false, got {qc!r}")
+        raise UserInputError(f"{where}.qc: must be true or false, got {json_text(qc)}")
     comparator = item.get("comparator")
     if comparator is not None and comparator not in ("<", ">", "<=", ">="):
-        raise UserInputError(f"{where}.comparator: must be one of <, >, <=, >=; got {comparator!r}")
+        raise UserInputError(f"{where}.comparator: must be one of <, >, <=, >=; got {json_text(comparator)}")
     try:
         return Observation.create(
             item["code"],
@@ -114,7 +123,9 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
         )
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
-        raise UserInputError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
+        raise UserInputError(
+            f"{where}: unknown field {json_text(unknown[0])}; allowed: {', '.join(sorted(TOP_KEYS))}"
+        )
     patient = patient_from_mapping(data.get("patient", {}), where=f"{where}: patient")
     raw = data.get("observations", [])
     if not isinstance(raw, list):
@@ -124,7 +135,9 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
     policy_path: Path | None = None
     if data.get("policy") is not None:
         if not isinstance(data["policy"], str) or not data["policy"].strip():
-            raise UserInputError(f"{where}: policy: expected a file path string, got {data['policy']!r}")
+            raise UserInputError(
+                f"{where}: policy: expected a file path string, got {json_text(data['policy'])}"
+            )
         policy_path = Path(data["policy"])
         if not policy_path.is_absolute() and base_dir is not None:
             policy_path = base_dir / policy_path
@@ -144,13 +157,13 @@ def _json_kind(value: Any) -> str:
 
 def parse_time(value: Any, where: str) -> datetime:
     if not isinstance(value, str):
-        raise UserInputError(f"{where}: {time_problem(value)}{shown_input(value)}")
+        raise UserInputError(f"{where}: {time_problem(value)}{shown_json_input(value)}")
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UserInputError(
-            f"{where}: {value!r} is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)"
+            f"{where}: {json_text(value)} is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)"
         ) from None
     if when.tzinfo is None:
-        raise UserInputError(f"{where}: {value!r} has no timezone; add one (e.g. +08:00 or Z)")
+        raise UserInputError(f"{where}: {json_text(value)} has no timezone; add one (e.g. +08:00 or Z)")
     return when

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from triage.errors import ImplausibleValueError, UserInputError
+from triage.errors import ImplausibleValueError, UserInputError, json_text
 from triage.trusted import trusted
 from triage.units import resolve_unit, to_canonical
 from triage.vocabulary import Concept, Kind, concept
@@ -115,7 +115,7 @@ class Observation(BaseModel):
             object.__setattr__(self, "loinc", expected)
         elif self.loinc != expected:
             raise UserInputError(
-                f"{self.code}: loinc {self.loinc!r} does not match the vocabulary's {expected!r}"
+                f"{self.code}: loinc {json_text(self.loinc)} does not match the vocabulary's {json_text(expected)}"
             )
 
     def _check(self) -> None:
@@ -123,7 +123,7 @@ class Observation(BaseModel):
         if self.status is Status.cannot_be_done:
             if self.value is not None:
                 raise UserInputError(
-                    f"{self.code}: a cannot_be_done result carries no value, got {self.value!r}"
+                    f"{self.code}: a cannot_be_done result carries no value, got {json_text(self.value)}"
                 )
             return
         if self.value is None:
@@ -131,19 +131,21 @@ class Observation(BaseModel):
         if c.kind is Kind.CODED:
             if not isinstance(self.value, str) or self.value not in c.answers:
                 raise UserInputError(
-                    f"{self.code}: value {self.value!r} is not an allowed answer; use one of: "
+                    f"{self.code}: value {json_text(self.value)} is not an allowed answer; use one of: "
                     f"{', '.join(c.answers)}"
                 )
             if self.comparator is not None:
                 raise UserInputError(f"{self.code}: a coded value cannot be censored")
             if self.unit:
-                raise UserInputError(f"{self.code}: coded observation takes no unit, got {self.unit!r}")
+                raise UserInputError(
+                    f"{self.code}: coded observation takes no unit, got {json_text(self.unit)}"
+                )
             return
         if isinstance(self.value, str | bool):
-            raise UserInputError(f"{self.code}: value {self.value!r} must be a number in {c.unit}")
+            raise UserInputError(f"{self.code}: value {json_text(self.value)} must be a number in {c.unit}")
         if self.unit != c.unit:
             raise UserInputError(
-                f"{self.code}: unit {self.unit!r} is not the canonical unit {c.unit!r}; "
+                f"{self.code}: unit {json_text(self.unit)} is not the canonical unit {json_text(c.unit)}; "
                 "use Observation.create() to convert"
             )
         check_plausible(self.code, float(self.value), c.unit)
@@ -174,7 +176,9 @@ class Observation(BaseModel):
         when = _timestamp(code, observed_at)
         if st is Status.cannot_be_done:
             if value not in (None, ""):
-                raise UserInputError(f"{code}: a cannot_be_done result carries no value, got {value!r}")
+                raise UserInputError(
+                    f"{code}: a cannot_be_done result carries no value, got {json_text(value)}"
+                )
             ucum = resolve_unit(code, unit)
             return cls(
                 code=code,
@@ -306,7 +310,7 @@ def _status(code: str, status: Status | str) -> Status:
         return Status(status)
     except ValueError:
         raise UserInputError(
-            f"{code}: status {status!r} is not one of: {', '.join(s.value for s in Status)}"
+            f"{code}: status {json_text(status)} is not one of: {', '.join(s.value for s in Status)}"
         ) from None
 
 
@@ -317,12 +321,12 @@ def _timestamp(code: str, observed_at: datetime | str) -> datetime:
             when = datetime.fromisoformat(observed_at.strip().replace("Z", "+00:00"))
         except ValueError:
             raise UserInputError(
-                f"{code}: observed_at {observed_at!r} is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)"
+                f"{code}: observed_at {json_text(observed_at)} is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)"
             ) from None
     elif isinstance(observed_at, datetime):
         when = observed_at
     else:
-        raise UserInputError(f"{code}: observed_at must be an ISO 8601 time, got {observed_at!r}")
+        raise UserInputError(f"{code}: observed_at must be an ISO 8601 time, got {json_text(observed_at)}")
     if when.tzinfo is None or when.utcoffset() is None:
         raise UserInputError(
             f"{code}: observed_at {when.isoformat()} has no timezone; add one (e.g. +08:00 or Z)"
@@ -339,14 +343,14 @@ def _timestamp(code: str, observed_at: datetime | str) -> datetime:
 def _answer(c: Concept, value: Any) -> str:
     if not isinstance(value, str):
         raise UserInputError(
-            f"{c.code}: value {value!r} is not an allowed answer; use one of: {', '.join(c.answers)}"
+            f"{c.code}: value {json_text(value)} is not an allowed answer; use one of: {', '.join(c.answers)}"
         )
     text = value.strip()
     for answer in c.answers:
         if text == answer or text.lower() == answer.lower():
             return answer
     raise UserInputError(
-        f"{c.code}: value {value!r} is not an allowed answer; use one of: {', '.join(c.answers)}"
+        f"{c.code}: value {json_text(value)} is not an allowed answer; use one of: {', '.join(c.answers)}"
     )
 
 
@@ -357,7 +361,7 @@ def _number(
     if value is None or value == "":
         raise UserInputError(f"{code}: value is missing (only cannot_be_done results have no value)")
     if isinstance(value, bool):
-        raise UserInputError(f"{code}: value {value!r} must be a number in {unit or c.unit}")
+        raise UserInputError(f"{code}: value {json_text(value)} must be a number in {unit or c.unit}")
     if isinstance(value, int | float):
         try:
             return comparator, float(value)
@@ -369,10 +373,12 @@ def _number(
         parsed = parse_censored(value)
         if parsed is None:
             raise UserInputError(
-                f"{code}: value {value!r} is not a number or a censored number like '>33.3' or '<0.1'"
+                f"{code}: value {json_text(value)} is not a number or a censored number like '>33.3' or '<0.1'"
             )
         op, number = parsed
         if op is not None and comparator is not None and op != comparator:
-            raise UserInputError(f"{code}: value {value!r} conflicts with comparator {comparator!r}")
+            raise UserInputError(
+                f"{code}: value {json_text(value)} conflicts with comparator {json_text(comparator)}"
+            )
         return (op or comparator), number
-    raise UserInputError(f"{code}: value {value!r} must be a number in {unit or c.unit}")
+    raise UserInputError(f"{code}: value {json_text(value)} must be a number in {unit or c.unit}")

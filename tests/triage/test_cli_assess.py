@@ -189,17 +189,17 @@ def test_now_help_says_an_inputs_assessed_at_wins() -> None:
         ),
         (
             {"observations": [{"code": "sbp", "value": "high", "observed_at": "2026-11-25T08:00:00Z"}]},
-            "observations[0].value: sbp: value 'high' is not a number",
+            'observations[0].value: sbp: value "high" is not a number',
         ),
         ({"observations": {}}, "observations: expected a list"),
-        ({"patients": {}}, "unknown field 'patients'"),
+        ({"patients": {}}, 'unknown field "patients"'),
         (
             [],
             "expected a JSON object whose fields are all optional: 'patient' (an object),"
             " 'observations' (a list; none: insufficient_data), 'policy', 'assessed_at'; got an array",
         ),
         ("case", "whose fields are all optional: 'patient' (an object), 'observations' (a list"),
-        ({"assessed_at": "noon"}, "assessed_at: 'noon' is not an ISO 8601 time"),
+        ({"assessed_at": "noon"}, 'assessed_at: "noon" is not an ISO 8601 time'),
     ],
 )
 def test_invalid_input_exits_2_naming_the_field(

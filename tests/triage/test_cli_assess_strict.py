@@ -27,10 +27,10 @@ EPOCH = "; a bare number is refused: it could be seconds or milliseconds since 1
             f"observations[0].observed_at: {TIME_RULE}{EPOCH} (got 1733380000123)",
         ),
         ({"assessed_at": 1733380000}, f"assessed_at: {TIME_RULE}{EPOCH} (got 1733380000)"),
-        ({"assessed_at": True}, f"assessed_at: {TIME_RULE} (got True)"),
+        ({"assessed_at": True}, f"assessed_at: {TIME_RULE} (got true)"),
         (
             {"patient": {"sex": "female", "pregnant": "false"}},
-            "patient.pregnant: must be true or false (a JSON boolean, without quotes) (got 'false')",
+            'patient.pregnant: must be true or false (a JSON boolean, without quotes) (got "false")',
         ),
         (
             {"patient": {"on_antihypertensives": 0}},
@@ -38,11 +38,11 @@ EPOCH = "; a bare number is refused: it could be seconds or milliseconds since 1
         ),
         (
             {"patient": {"diabetes": "yes"}},
-            "patient.diabetes: must be true or false (a JSON boolean, without quotes) (got 'yes')",
+            'patient.diabetes: must be true or false (a JSON boolean, without quotes) (got "yes")',
         ),
         (
             {"patient": {"age": "58"}},
-            "patient.age: must be a number (a JSON number, without quotes) (got '58')",
+            'patient.age: must be a number (a JSON number, without quotes) (got "58")',
         ),
         (
             {"patient": {"waist_cm": "9_0"}},
@@ -50,8 +50,34 @@ EPOCH = "; a bare number is refused: it could be seconds or milliseconds since 1
         ),
         (
             {"patient": {"age": True}},
-            "patient.age: must be a number (a JSON number, without quotes) (got True)",
+            "patient.age: must be a number (a JSON number, without quotes) (got true)",
         ),
+        # a JSON value is quoted as JSON: Python's True, None and 'x' are not what the file says
+        (
+            {
+                "observations": [
+                    {"code": "spo2", "value": True, "unit": "%", "observed_at": "2026-12-05T09:30:00+08:00"}
+                ]
+            },
+            "observations[0].value: spo2: value true must be a number in %",
+        ),
+        (
+            {
+                "observations": [
+                    {"code": "spo2", "value": 95, "unit": False, "observed_at": "2026-12-05T09:30:00+08:00"}
+                ]
+            },
+            "observations[0].unit: must be a string, got false",
+        ),
+        (
+            {
+                "observations": [
+                    {"code": "spo2", "value": 95, "qc": "yes", "observed_at": "2026-12-05T09:30:00+08:00"}
+                ]
+            },
+            'observations[0].qc: must be true or false, got "yes"',
+        ),
+        ({"patient": {"sex": True}}, "patient.sex: Input should be 'female' or 'male' (got true)"),
     ],
 )
 def test_a_guessable_value_exits_2_naming_the_field(

@@ -178,7 +178,7 @@ def test_status_qc_and_usable() -> None:
     assert not Observation.create("sbp", 120, observed_at=T, qc=True).usable
     cbd = Observation.create("sbp", None, observed_at=T, status=Status.cannot_be_done)
     assert not cbd.usable and cbd.value is None and cbd.display_value() == "cannot be done"
-    with pytest.raises(UserInputError, match="status 'done'"):
+    with pytest.raises(UserInputError, match='status "done"'):
         Observation.create("sbp", 120, observed_at=T, status="done")
     with pytest.raises(UserInputError, match="value is missing"):
         Observation.create("sbp", None, observed_at=T)
