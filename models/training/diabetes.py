@@ -19,7 +19,8 @@ FEATURES = (
         "mmol/L",
         "continuous",
         "reject",
-        "Plasma glucose (2-h OGTT in the source; served with the latest random glucose)",
+        "Plasma glucose: a 2-hour OGTT value in the training data; the clinic serves a random glucose, or a "
+        "fasting glucose when no random one is recorded - never a 2-hour value",
         f"glu (mg/dL, 2 h after a 75 g oral glucose load) / {GLUCOSE_MGDL_PER_MMOLL}",
         0.0625,
     ),
@@ -80,8 +81,12 @@ RECIPE = Recipe(
     limitations=(
         "Teaching use only: Pima women have one of the highest diabetes prevalences recorded; probabilities do not "
         "transport. Not validated on a Chinese primary-care population.",
-        "The source glucose is a 2-hour OGTT value, which also defines the WHO outcome; a random glucose is a "
-        "weaker proxy, so served probabilities are only indicative.",
+        "Trained on a different glucose than it is given: the Pima glucose is a 2-hour oral glucose tolerance test "
+        "value (2 h after a 75 g glucose load), which also defines the WHO outcome, but the clinic gives the model "
+        "a random glucose, or a fasting glucose when no random one is recorded. A fasting glucose is usually lower "
+        "than the same woman's 2-hour value, most of all with impaired glucose tolerance, so the probability tends "
+        "to be too low; a random glucose depends on the time since the last meal. The probability is only "
+        "indicative: a low band does not rule diabetes out.",
         "Small: 532 complete cases (160 held out).",
         "Women only: male patients are not scored.",
     ),
