@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,3 +47,41 @@ def test_an_unknown_backend_gets_the_same_error_in_every_command(
         f"error: triage {command}: Invalid value for '--backend': 'julia' is not one of 'python', 'r'"
         f" (see `triage {command} --help`)\n"
     )
+
+
+ANALYST = ["study fit", "study rebuild", "report imbalance", "report simulate", "report generate"]
+
+
+@pytest.mark.parametrize("name", ["--json", "--quiet"])
+def test_json_and_quiet_have_one_help_text_in_every_analyst_command(name: str) -> None:
+    """`--quiet` was 'No progress bar (shown on a terminal only).' in `study fit`, 'No progress
+    messages.' elsewhere; `--json` had three wordings."""
+    options = [_option(command, name) for command in ANALYST]
+    assert len({o.help for o in options}) == 1, [o.help for o in options]
+    assert {tuple(o.opts) for o in options} == ({("--json",)} if name == "--json" else {("--quiet", "-q")})
+
+
+@pytest.mark.parametrize("command", [*FITTING, "report generate"])
+def test_a_negative_seed_gets_the_same_error_in_every_command(
+    command: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """fit said '--seed -1: must be at least 0', rebuild typer's "Invalid value for '--seed'"."""
+    args = [*command.split(), "--seed", "-1", "--out", str(tmp_path / "out")]
+    if command == "study fit":
+        args = [
+            *command.split(),
+            "--seed",
+            "-1",
+            "--nodes",
+            "n.csv",
+            "--edges",
+            "e.csv",
+            "--formula",
+            "edges",
+        ]
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        f"error: triage {command}: Invalid value for '--seed': -1 is not in the range x>=0"
+        f" (see `triage {command} --help`)\n"
+    )
+    assert not (tmp_path / "out").exists()

@@ -3,12 +3,16 @@
 ``--backend`` of ``triage study fit`` and ``triage study rebuild`` is the ERGM fitting backend
 (python or r); ``triage report`` has no ERGM to fit and chooses a query engine with ``--engine``
 (duckdb or spark), a different thing under a different name.
+
+``--json`` and ``--quiet`` mean the same in every ``triage study`` and ``triage report`` command:
+the result as JSON on stdout, and no progress on stderr (``--json`` silences it too).
+``--seed`` has one range (0 or more), so one error wording, in each of them.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,3 +29,15 @@ BackendOption = Annotated[
         help="ERGM fitting backend: python (built in) or r (R's ergm via rpy2, else R's glm; docs/ergm.md).",
     ),
 ]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON instead of text (no progress on stderr).")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress on stderr; the result is still printed.")
+]
+
+
+def seed_option(of: str, gives: str) -> Any:
+    """``--seed``, 0 or more (typer's one-line error names it): 'Seed of {of}: the same seed gives
+    the same {gives}.'"""
+    return typer.Option("--seed", min=0, help=f"Seed of {of}: the same seed gives the same {gives}.")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from analytics.reports.errors import ReportInputError
+from triage.cli.analysis_options import JsonOption, QuietOption, seed_option
 from triage.cli.output import echo, examples
 from triage.cli.paths import output_folder
 
@@ -53,10 +54,11 @@ RiskOption = Annotated[
     ),
 ]
 MemoryOption = Annotated[
-    str, typer.Option("--memory-limit", help="DuckDB memory limit; larger data spills to disk.")
+    str,
+    typer.Option(
+        "--memory-limit", help="DuckDB memory limit, a size such as 2GB or 500MB; larger data spills to disk."
+    ),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 
 
 def _progress(quiet: bool) -> Any:
@@ -97,7 +99,7 @@ def _echo_rejections(rejected: Any) -> None:
         "triage report generate --out /tmp/exports       # SYNTHETIC data to try",
         "triage report imbalance --input /tmp/exports --out /tmp/report",
         "triage report imbalance -i clinic.db -i exports/ --facilities region.csv",
-        "triage report imbalance -i /tmp/exports --strict --json -q > summary.json",
+        "triage report imbalance -i /tmp/exports --strict --json > summary.json",
     ),
 )
 def imbalance(
@@ -127,7 +129,7 @@ def imbalance(
     from analytics.reports.report import build
 
     _check_out(out)
-    say = _progress(quiet)
+    say = _progress(quiet or as_json)
     with tempfile.TemporaryDirectory(prefix="triage-report-") as work:
         report = build(
             inputs,
@@ -173,7 +175,7 @@ def imbalance(
     epilog=examples(
         "triage report simulate --input /tmp/exports --out /tmp/sim   # default grid",
         "triage report simulate -i /tmp/exports -t 3:0.20 -t 7:0.30 -o /tmp/sim",
-        "triage report simulate -i /tmp/exports -t 5:0.20,7:0.30 --json --quiet",
+        "triage report simulate -i /tmp/exports -t 5:0.20,7:0.30 --json",
     ),
 )
 def simulate(
@@ -209,7 +211,7 @@ def simulate(
 
     grid = parse_thresholds(thresholds) if thresholds else None
     _check_out(out)
-    say = _progress(quiet)
+    say = _progress(quiet or as_json)
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:
         result = simulate_policy(
             inputs,
@@ -282,7 +284,7 @@ def generate(
         int, typer.Option("--rows", min=100, help="Total encounters over all clinics.")
     ] = 200_000,
     months: Annotated[int, typer.Option("--months", min=8, max=120, help="Months of data.")] = 24,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (same seed, same data).")] = 7,
+    seed: Annotated[int, seed_option("the generator", "data")] = 7,
     table_format: Annotated[
         TableFormat,
         typer.Option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
-from triage.cli.analysis_options import BackendName, BackendOption
+from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
 from triage.cli.output import examples, step_progress
 
 
@@ -30,20 +31,29 @@ def register(app: typer.Typer) -> None:
     )(fit_command)
 
 
+class ReferenceName(StrEnum):
+    bernoulli = "bernoulli"
+    poisson = "poisson"
+
+
+def _input_file(given: str, path: Path) -> Path:
+    """``path`` if it is a file; else one line naming the option as given (``--nodes nope.csv``),
+    worded as `triage report --facilities` words it."""
+    if not path.exists():
+        raise UserInputError(f"{given}: no such file")
+    if path.is_dir():
+        raise UserInputError(f"{given}: a folder; give the CSV file itself")
+    return path
+
+
 def _edgecov_pairs(values: list[str]) -> dict[str, Path]:
     pairs: dict[str, Path] = {}
     for value in values:
         name, eq, path = value.partition("=")
         if not eq or not name or not path:
             raise UserInputError(f"--edgecov {value!r}: expected NAME=FILE.csv")
-        pairs[name] = Path(path)
+        pairs[name] = _input_file(f"--edgecov {value}", Path(path))
     return pairs
-
-
-def _check_at_least(option: str, value: int | None, least: int) -> None:
-    """One line naming the option (exit 2) instead of a sampler's traceback."""
-    if value is not None and value < least:
-        raise UserInputError(f"{option} {value}: must be at least {least}")
 
 
 def fit_command(
@@ -73,21 +83,21 @@ def fit_command(
         str | None, typer.Option("--response", help="Edge column with counts, for a valued model.")
     ] = None,
     reference: Annotated[
-        str, typer.Option("--reference", help="bernoulli (binary ties) or poisson (counts).")
-    ] = "bernoulli",
+        ReferenceName,
+        typer.Option(
+            "--reference",
+            help="bernoulli (binary ties) or poisson (counts; the default with --response).",
+        ),
+    ] = ReferenceName.bernoulli,
     backend: BackendOption = BackendName.python,
     seed: Annotated[
-        int,
-        typer.Option(
-            "--seed",
-            help="Seed of the MCMC fit and its bridge sampling (dyad-dependent terms): "
-            "the same seed gives the same fit.",
-        ),
+        int, seed_option("the MCMC fit and its bridge sampling (dyad-dependent terms)", "fit")
     ] = DEFAULT_SEED,
     bridges: Annotated[
         int | None,
         typer.Option(
             "--bridges",
+            min=0,
             help="Bridges that estimate an MCMC fit's log-likelihood, AIC and BIC "
             "(default 16, as R's ergm); 0 skips them.",
         ),
@@ -96,13 +106,15 @@ def fit_command(
         int | None,
         typer.Option(
             "--bridge-draws",
-            help="Networks drawn per bridge (default 256, at least 2); more draws, smaller MC error.",
+            min=2,
+            help="Networks drawn per bridge (default 256); more draws, smaller MC error.",
         ),
     ] = None,
     max_iterations: Annotated[
         int | None,
         typer.Option(
             "--max-iterations",
+            min=1,
             help="MCMC-MLE iterations before a fit is reported as not converged (default 20).",
         ),
     ] = None,
@@ -114,10 +126,8 @@ def fit_command(
             "as statnet's) or random (uniform random toggles).",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar (shown on a terminal only).")
-    ] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Fit an ERGM to a network given as CSV files; prints a table laid out like R's summary(ergm).
 
@@ -130,18 +140,19 @@ def fit_command(
     from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
     from analytics.network_files import read_network
 
-    _check_at_least("--seed", seed, 0)
-    _check_at_least("--bridges", bridges, 0)
-    _check_at_least("--bridge-draws", bridge_draws, 2)
-    _check_at_least("--max-iterations", max_iterations, 1)
     try:
         proposal = check_proposal(DEFAULT_PROPOSAL if proposal is None else proposal)
     except ValueError as exc:
         raise UserInputError(f"--proposal {proposal}: {exc}") from None
     iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
-    if response is not None and reference == "bernoulli":
-        reference = "poisson"
-    net = read_network(nodes, edges, _edgecov_pairs(edgecov or []), directed=not undirected)
+    if response is not None and reference == ReferenceName.bernoulli:
+        reference = ReferenceName.poisson
+    net = read_network(
+        _input_file(f"--nodes {nodes}", nodes),
+        _input_file(f"--edges {edges}", edges),
+        _edgecov_pairs(edgecov or []),
+        directed=not undirected,
+    )
     # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
     # when redirected, so a script or log gets the fit alone
     with step_progress(as_json or quiet, total=1, lines=False) as tick:
@@ -149,7 +160,7 @@ def fit_command(
             formula,
             net,
             response=response,
-            reference=reference,
+            reference=reference.value,
             backend=backend.value,
             seed=seed,
             progress=tick,

@@ -10,7 +10,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
-from triage.cli.analysis_options import BackendName, BackendOption
+from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
 from triage.cli.output import examples, step_progress
 from triage.cli.paths import output_folder
 
@@ -40,11 +40,11 @@ def rebuild_command(
         ),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, help="Seed of the embedded dataset's generator.")
+        int, seed_option("the embedded dataset's generator and the goodness-of-fit simulations", "study")
     ] = DEFAULT_SEED,
     backend: BackendOption = BackendName.python,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary instead of text.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Rebuild the study: Figure 2 edge lists, Tables 3 and 4 (Models 1-3), Figures 3, 5, 6, 7,
     the comparison with the published estimates, and an HTML report, all in --out."""

@@ -208,22 +208,40 @@ def test_mcmc_fit_without_a_loglik_prints_strict_json(capsys: pytest.CaptureFixt
 
 
 @pytest.mark.parametrize(
-    ("option", "value"),
+    ("option", "value", "least"),
     [
-        ("--seed", "-1"),
-        ("--bridges", "-1"),
-        ("--bridge-draws", "1"),
-        ("--bridge-draws", "0"),
-        ("--max-iterations", "0"),
-        ("--proposal", "gibbs"),
+        ("--seed", "-1", 0),
+        ("--bridges", "-1", 0),
+        ("--bridge-draws", "1", 2),
+        ("--bridge-draws", "0", 2),
+        ("--max-iterations", "0", 1),
     ],
 )
-def test_bad_sampling_settings_exit_2_naming_the_option(
-    option: str, value: str, capsys: pytest.CaptureFixture[str]
+def test_sampling_settings_out_of_range_exit_2_in_typers_words(
+    option: str, value: str, least: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The words of every range in `triage study` and `triage report` (said '--seed -1: must be
+    at least 0' here, "Invalid value for '--seed'" in `study rebuild`)."""
     assert main([*MCMC_FIT, option, value]) == 2
+    assert capsys.readouterr().err == (
+        f"error: triage study fit: Invalid value for '{option}': {value} is not in the range x>={least}"
+        " (see `triage study fit --help`)\n"
+    )
+
+
+def test_an_unknown_proposal_exits_2_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*MCMC_FIT, "--proposal", "gibbs"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith(f"error: {option} {value}:"), err
+    assert len(err.splitlines()) == 1 and err.startswith("error: --proposal gibbs:"), err
+
+
+def test_an_unknown_reference_is_refused_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """Said "reference must be 'bernoulli' or 'poisson', not 'foo'", naming no option."""
+    assert main([*MCMC_FIT, "--reference", "foo"]) == 2
+    assert capsys.readouterr().err == (
+        "error: triage study fit: Invalid value for '--reference': 'foo' is not one of 'bernoulli',"
+        " 'poisson' (see `triage study fit --help`)\n"
+    )
 
 
 def test_proposal_is_recorded_and_the_old_one_is_selectable(capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,7 +258,7 @@ def test_help_states_the_engine_defaults(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["study", "fit", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.replace("│", " ").split())
     assert f"(default {DEFAULT_BRIDGES}, as R's ergm)" in text
-    assert f"(default {DEFAULT_BRIDGE_DRAWS}, at least 2)" in text
+    assert f"(default {DEFAULT_BRIDGE_DRAWS})" in text and "[x>=2]" in text  # the range, as typer shows it
     assert f"[default: {DEFAULT_SEED}]" in text
     assert f"(default {MAX_ITERATIONS})" in text
     assert "TNT (tie / no tie; the default, as statnet's)" in text
@@ -281,21 +299,43 @@ def test_a_folder_or_a_file_not_in_utf8_is_one_line_naming_it(
     cases = [
         (
             ["--nodes", str(tmp_path), "--edges", str(f["edges"])],
-            f"nodes file {tmp_path} is a folder; give a CSV file",
+            f"--nodes {tmp_path}: a folder; give the CSV file itself",
         ),
         (
             ["--nodes", str(f["nodes"]), "--edges", str(tmp_path)],
-            f"edges file {tmp_path} is a folder; give a CSV file",
+            f"--edges {tmp_path}: a folder; give the CSV file itself",
         ),
         (
             ["--nodes", str(f["nodes"]), "--edges", str(f["edges"]), "--edgecov", f"G={tmp_path}"],
-            f"dyadic covariate file {tmp_path} is a folder; give a CSV file",
+            f"--edgecov G={tmp_path}: a folder; give the CSV file itself",
         ),
         (
             ["--nodes", str(gbk), "--edges", str(f["edges"])],
             f"{gbk}: byte 12 is not UTF-8; save the nodes file as UTF-8",
         ),
     ]
+    for argv, message in cases:
+        assert main([*base, *argv]) == 2
+        assert capsys.readouterr().err == f"error: {message}\n"
+
+
+def test_a_missing_file_names_its_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Said 'nodes file nope.csv does not exist', 'dyadic covariate file geo.csv does not exist':
+    not which option to correct."""
+    f = _files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    base = ["study", "fit", "--formula", "edges"]
+    cases = [
+        (["--nodes", "nope.csv", "--edges", "edges.csv"], "--nodes nope.csv: no such file"),
+        (["--nodes", "nodes.csv", "--edges", "nope.csv"], "--edges nope.csv: no such file"),
+        (
+            ["--nodes", "nodes.csv", "--edges", "edges.csv", "--edgecov", "G=nope.csv"],
+            "--edgecov G=nope.csv: no such file",
+        ),
+    ]
+    assert f["nodes"].name == "nodes.csv" and f["edges"].name == "edges.csv"
     for argv, message in cases:
         assert main([*base, *argv]) == 2
         assert capsys.readouterr().err == f"error: {message}\n"
