@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.service.conftest import WALK_IN, Staff, copy_seeded, live_server, make_settings
+from tests.service.test_held_results import open_encounter
 from triage.service import create_app
 from triage.service.api.limits import MAX_BODY_BYTES
 from triage.service.auth import Role
@@ -24,14 +25,6 @@ def stored(staff: Staff) -> dict[str, list[tuple[object, ...]]]:
     db = staff.app.state.runtime.databases.get()
     tables = ("patients", "encounters", "observations", "assessments", "referrals", "audit")
     return {t: db.conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
-
-
-def open_encounter(staff: Staff, mrn: str) -> int:
-    nurse = staff.bearer(Role.nurse)
-    assert staff.client.post("/api/v1/patients", json={"mrn": mrn}, headers=nurse).status_code == 201
-    response = staff.client.post("/api/v1/encounters", json={"mrn": mrn}, headers=nurse)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
 
 
 def refused(response: httpx.Response, status: int = 422) -> str:
