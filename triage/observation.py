@@ -40,7 +40,10 @@ from triage.vocabulary import Concept, Kind, concept
 
 Comparator = Literal["<", ">", "<=", ">="]
 
-_CENSORED = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*$")
+_CENSORED = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*([-+]?[0-9]+(?:\.[0-9]*)?|[-+]?\.[0-9]+)\s*$")
+# A number as text: ASCII digits, an optional decimal point and exponent - not Python's float()
+# syntax, which also reads "7_0" as 70, "nan", "inf" and other scripts' digits ("٧٠")
+_NUMBER = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 _SYMBOLS = {"≤": "<=", "≥": ">="}
 
 
@@ -81,11 +84,9 @@ def parse_censored(raw: str) -> tuple[Comparator | None, float] | None:
     if m:
         op = _SYMBOLS.get(m.group(1), m.group(1))
         return op, float(m.group(2))  # type: ignore[return-value]
-    try:
-        number = float(text)
-    except ValueError:
+    if _NUMBER.match(text) is None:
         return None
-    return None, number
+    return None, float(text)
 
 
 class Observation(BaseModel):

@@ -138,7 +138,17 @@ def test_unknown_unit_and_code() -> None:
         (" >= 33.3 ", (">=", 33.3)),
         ("≤2", ("<=", 2.0)),
         ("5.6", (None, 5.6)),
+        (" 70 ", (None, 70.0)),
+        ("1.2E+03", (None, 1200.0)),
         ("HI", None),
+        # Python's float() would read these: digit separators, words, other scripts' digits
+        ("7_0", None),
+        ("nan", None),
+        ("inf", None),
+        ("-Infinity", None),
+        ("\u0667\u0660", None),  # Arabic-Indic 70
+        ("\uff17\uff10", None),  # full-width 70
+        (">\u0667", None),
     ],
 )
 def test_parse_censored(raw: str, parsed: object) -> None:
