@@ -4,7 +4,10 @@ A device result is *held* when it is not a QC result, no observation was stored 
 (``observations.device_message_id = 'inbox:<id>'``) and nobody has reviewed it yet. Each held row
 says why (:data:`WHY`): it has no patient link, its status is not final, its vendor code is not
 mapped to the vocabulary, or triage did not accept it although it was complete. QC results are
-not patient results: they are only counted (:func:`qc_counts`).
+not patient results: they are only counted (:func:`qc_counts`). Nor is a result whose vendor code
+the device profile lists in ``ignored_codes`` held (a Sysmex XN-550 sends 37 such parameters with
+every sample): nobody is to review it, so it is stored, counted apart (:func:`ignored_counts`) and
+never listed; it can still be dismissed by id, and its row and raw message stay in the inbox.
 
 Rules this module keeps:
 
@@ -58,13 +61,18 @@ WHY: dict[Why, str] = {
 ReviewState = Literal["assigned", "dismissed"]
 REASON_LIMIT = 2000
 
-# Not QC, not reviewed since its current version arrived (a final result that replaces a
+#: The flag the gateway stores on a result whose vendor code its profile lists in ``ignored_codes``
+#: (``devices.results.IGNORED``; ``referral`` does not import ``devices``). Flags are comma-joined.
+IGNORED_FLAG = "ignored_by_profile"
+_IGNORED = f"(r.code IS NULL AND instr(',' || coalesce(r.flags, '') || ',', ',{IGNORED_FLAG},') > 0)"
+
+# Not QC, not a code the profile ignores, not reviewed since its current version arrived (a final result that replaces a
 # dismissed preliminary one is a new result to review), no observation stored from it. A complete (final, mapped, linked) result
 # is listed only after its hand-off to triage, so one still in flight is never offered twice.
 # Or: a device correction of a result already stored as an observation that triage could not use,
 # not yet dismissed (``referral.corrections``).
 _HELD_WHERE = (
-    "r.is_qc = 0 AND ((NOT EXISTS (SELECT 1 FROM device_result_reviews v"
+    f"r.is_qc = 0 AND ((NOT {_IGNORED} AND NOT EXISTS (SELECT 1 FROM device_result_reviews v"
     " WHERE v.result_id = r.id AND v.reviewed_at >= r.received_at)"
     " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.device_message_id = 'inbox:' || r.id)"
     " AND (r.delivered_at IS NOT NULL OR r.code IS NULL OR coalesce(r.patient_id, '') = ''"
@@ -171,6 +179,18 @@ def held_count(db: Database, since: str = "") -> dict[str, int]:
     rows = db.conn.execute(
         f"SELECT r.device_id, count(*) FROM device_results r WHERE r.received_at >= ? AND {_HELD_WHERE}"
         " GROUP BY r.device_id ORDER BY r.device_id",
+        [since],
+    )
+    return {str(device): int(n) for device, n in rows}
+
+
+def ignored_counts(db: Database, since: str = "") -> dict[str, int]:
+    """Results whose vendor code the device profile ignores, by device id, received at or after
+    ``since`` (all when empty): stored, never held for review (read through the window, as
+    :func:`held_count`)."""
+    rows = db.conn.execute(
+        f"SELECT r.device_id, count(*) FROM device_results r WHERE r.received_at >= ? AND r.is_qc = 0"
+        f" AND {_IGNORED} GROUP BY r.device_id ORDER BY r.device_id",
         [since],
     )
     return {str(device): int(n) for device, n in rows}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from sqlite_utils import Database
 
+from devices.results import IGNORED
 from referral import audit, review
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
@@ -262,3 +264,22 @@ def test_qc_counts_read_only_the_qc_rows_through_their_partial_index(db: Databas
     assert "USING INDEX device_results_qc" in plan or "USING COVERING INDEX device_results_qc" in plan
     with pytest.raises(UserInputError, match="days 0"):
         review.held_since(0)
+
+
+def test_a_code_the_profile_ignores_is_counted_apart_never_held(db: Database) -> None:
+    """A result the gateway stored with the profile's ``ignored_by_profile`` flag (its vendor code
+    is in ignored_codes) was listed as 'not mapped' for a nurse to review; it is counted apart.
+    Only that whole flag counts, and only on a result without a vocabulary code."""
+    assert review.IGNORED_FLAG == IGNORED, "referral's copy of the gateway's flag"
+    ignored, preliminary, lookalike, mapped = send(
+        db,
+        dataclasses.replace(result("MCV", code=None, sample="A"), flags=f"N,{IGNORED}"),
+        dataclasses.replace(result("RBC", code=None, status="preliminary", sample="B"), flags=IGNORED),
+        dataclasses.replace(result("XYZ", code=None, sample="C"), flags=f"{IGNORED}_not"),
+        dataclasses.replace(result("GLU", sample="D"), flags=IGNORED),
+    )
+    assert held_ids(db) == {mapped: ["no_patient_link"], lookalike: ["unmapped", "no_patient_link"]}
+    assert review.held_count(db) == {ANALYZER: 2}
+    assert review.ignored_counts(db) == {ANALYZER: 2}
+    assert review.ignored_counts(db, review.held_since(1, datetime(2999, 1, 1, tzinfo=UTC))) == {}
+    assert {r["id"] for r in db.query("SELECT id FROM device_results")} >= {ignored, preliminary}

@@ -7,27 +7,39 @@ be dismissed but never assigned; QC results are counted, never listed; a result 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import PROFILE_DIR, load_profile
+from devices.session import MonotonicClock
+from devices.simulator import SimulatedDevice, trace_messages
+from devices.transports.link import Link, SerialSpec
+from devices.transports.pty import open_pty
 from referral import audit
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
 from referral.transactions import write
+from tests.devices.traces.golden_io import DATA
 from tests.service import test_associations
-from tests.service.conftest import Staff
+from tests.service.conftest import Staff, copy_seeded, make_settings
 from tests.service.test_associations import OXIMETER, Ward
 from tests.service.test_pipeline import wait_for
 from tests.service.test_roles import routes
+from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import demo_patient
 
 ward = test_associations.ward  # the same fixture: the demo's devices on ptys and the service
 
 ANALYZER = "lab-analyzer"
+SYSMEX = "sysmex-xn550"  # its profile lists 37 of the 41 codes it sends in ignored_codes
 
 
 def held(staff: Staff, role: Role = Role.nurse, **params: Any) -> Any:
@@ -367,3 +379,62 @@ def test_the_worklist_shows_the_last_30_days_and_reaches_further_with_days(staff
     page = staff.client.get("/devices", headers=staff.bearer(Role.nurse)).text
     assert f'data-result="{recent}"' in page and f'data-result="{old}"' not in page
     assert "last 30 days" in page
+
+
+def test_codes_the_profile_ignores_are_stored_but_not_held_for_nurses(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    """A Sysmex XN-550 sends 41 results per sample; its profile maps 4 and lists the other 37 in
+    ignored_codes. The worklist listed those 37 as 'code not mapped' rows, burying the results a
+    nurse must review. The real capture over a pty into the service's gateway and SQLite file:
+    the mapped four reach triage, the ignored 37 are stored and counted apart
+    (``ignored_by_device``), never held; only the result that needs a person is listed."""
+    tokens = copy_seeded(seeded, tmp_path)
+    profile = load_profile(PROFILE_DIR / f"{SYSMEX}.toml")
+    pty = open_pty()
+    endpoint = endpoint_from_profile(
+        profile, clock=MonotonicClock(), transport=SerialSpec(url=pty.slave_path)
+    )
+    messages = trace_messages((DATA / f"{SYSMEX}.astm").read_bytes(), "astm")
+    app = create_app(make_settings(tmp_path), device_endpoints=[endpoint])
+
+    async def play() -> None:
+        async def connect() -> Link:
+            return pty
+
+        device = SimulatedDevice("astm-analyzer", connect, messages, profile=profile, close_when_done=False)
+        assert (await asyncio.wait_for(device.run(), 20)).unacknowledged == 0
+
+    with TestClient(app) as client:
+        staff = Staff(app, client, tokens)
+        db = app.state.runtime.databases.get()
+        asyncio.run(play())
+        stored = wait_for(
+            lambda: list(db.query("SELECT * FROM device_results WHERE device_id = ?", [SYSMEX])), 41
+        )
+        settle = time.monotonic() + 10
+        while db.execute("SELECT count(*) FROM device_results WHERE delivered_at IS NULL").fetchone()[0]:
+            assert time.monotonic() < settle, "device results were not delivered to triage in time"
+            time.sleep(0.05)
+        ignored = {r["id"] for r in stored if r["code"] is None}
+        assert len(ignored) == 37 and all(
+            "ignored_by_profile" in r["flags"].split(",") for r in stored if r["id"] in ignored
+        )
+        mapped = {r["id"] for r in stored} - ignored
+        readings = db.query("SELECT device_message_id, code FROM observations WHERE device = ?", [SYSMEX])
+        assert {(r["device_message_id"], r["code"]) for r in readings} == {
+            (f"inbox:{r['id']}", r["code"]) for r in stored if r["id"] in mapped
+        }, "the four mapped results (patient 37182) reached triage by themselves"
+        # beside them, one result that does need a person: a code no profile maps
+        (unmapped,) = lab_message(staff, lab_result("XGLU", code=None, sample="L9"))
+        listed = held(staff)
+        assert [r["id"] for r in listed["data"]] == [unmapped]
+        assert listed["total"] == 1 and listed["by_device"] == {ANALYZER: 1}
+        assert listed["ignored_by_device"] == {SYSMEX: 37} and listed["qc_by_device"] == {}
+        assert held(staff, Role.integrator)["ignored_by_device"] == {SYSMEX: 37}
+        staff.login(Role.nurse)
+        section = client.get("/devices").text.split('id="held"')[1]
+        assert f"{ANALYZER}: 1 held" in section and f"{SYSMEX}: " in section
+        assert section.count("data-result=") == 1 and f'data-result="{unmapped}"' in section
+        assert f"{SYSMEX}: 37 results ignored by the profile (stored, not listed)" in section
+    asyncio.run(pty.close())

@@ -1,6 +1,7 @@
 """Held device results: results that did not reach a patient by themselves (no patient link, not
 final, unmapped code, or not accepted by triage). Staff assign them to an encounter or dismiss
-them, with a reason; QC results are never listed, only counted.
+them, with a reason; QC results and results whose code the device profile ignores
+(``ignored_codes``) are never listed, only counted.
 
 Clinical roles and integrators may read (integrators without the device's patient id); nurses,
 clinicians and admins assign and dismiss.
@@ -75,6 +76,10 @@ class HeldList(BaseModel):
     total: int = Field(description="Held results in the window")
     by_device: dict[str, int] = Field(description="Held results in the window by device id")
     qc_by_device: dict[str, int] = Field(description="QC results by device id (never listed for review)")
+    ignored_by_device: dict[str, int] = Field(
+        description="Results in the window whose vendor code the device profile ignores (ignored_codes),"
+        " by device id: stored in the inbox, never listed or counted as held"
+    )
 
 
 class AssignIn(BaseModel):
@@ -134,6 +139,7 @@ def list_held(
         total=sum(counts.values()),
         by_device=counts,
         qc_by_device=review.qc_counts(db),
+        ignored_by_device=review.ignored_counts(db, since),
     )
 
 

@@ -35,6 +35,7 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
         "held_total": sum(counts.values()),
         "held_page_rows": PAGE_ROWS,
         "qc_counts": review.qc_counts(db),
+        "ignored_counts": review.ignored_counts(db, since),
         "can_review": can_review,
         "held_show_patient": who.role in CLINICAL_READ,
         "open_encounters": held.open_encounters(db) if can_review else [],
