@@ -436,6 +436,21 @@ def overrides_for(db: Database, assessment_id: int) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM overrides WHERE assessment_id = ? ORDER BY id", [assessment_id]))
 
 
+def earlier_override(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest clinician override on an earlier assessment of ``assessment``'s encounter, when
+    ``assessment`` itself has none: a newer assessment is the engine's own, and the clinician's
+    decision on the one before must not drop out of view without a word."""
+    rows = db.query(
+        "SELECT o.*, a.disposition AS engine_disposition FROM overrides o"
+        " JOIN assessments a ON a.id = o.assessment_id"
+        " WHERE a.encounter_id = ? AND o.assessment_id < ?"
+        " AND NOT EXISTS (SELECT 1 FROM overrides n WHERE n.assessment_id = ?)"
+        " ORDER BY o.id DESC LIMIT 1",
+        [assessment["encounter_id"], assessment["id"], assessment["id"]],
+    )
+    return next(iter(rows), None)
+
+
 def final_disposition(db: Database, assessment: dict[str, Any]) -> str:
     """The disposition after the latest clinician override, else the engine's."""
     row = db.conn.execute(

@@ -322,3 +322,38 @@ def test_the_queue_shows_an_incomplete_news2_as_the_lower_bound_it_is(staff: Sta
         assert f'<td class="news2"><span title="{hover}' in mine and f">≥{news2}</span></td>" in mine, mine
         other = rows.split(f'data-encounter="{complete.json()["encounter_id"]}"')[1].split("</tr>")[0]
         assert '<td class="news2">0</td>' in other, other
+
+
+def test_a_clinician_s_override_of_an_earlier_assessment_stays_in_view_after_a_new_one(staff: Staff) -> None:
+    """'Assess now' after an override showed the engine's new decision alone: the clinician's change
+    dropped out of view without a word. The page now says it until the new decision is reviewed."""
+    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse)).json()
+    changed = staff.client.post(
+        f"/api/v1/assessments/{made['id']}/overrides",
+        json={"disposition": "emergency_transfer", "reason": "looks worse than the numbers"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert changed.status_code == 201, changed.text
+    page = f"/encounters/{made['encounter_id']}"
+    csrf = staff.login(Role.clinician)
+    assert "earlier-override" not in staff.client.get(page).text, "the override is on the latest decision"
+    again = staff.client.post(
+        f"/api/v1/encounters/{made['encounter_id']}/assessments", json={}, headers=staff.bearer(Role.nurse)
+    )
+    assert again.status_code == 201, again.text
+    html = staff.client.get(page).text
+    note = html.split('class="warning earlier-override"')[1].split("</p>")[0]
+    assert (
+        "A clinician changed an earlier decision of this visit to EMERGENCY TRANSFER (clinician: looks worse than"
+        " the numbers). This newer decision is the engine&#39;s and nobody has reviewed it" in note
+    ), note
+    assert "<small><time datetime=" in note, "when the clinician changed it"
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    assert "本次就诊较早的决定曾由医生改为" in staff.client.get(page).text
+    reviewed = staff.client.post(
+        f"/api/v1/assessments/{again.json()['id']}/overrides",
+        json={"disposition": "emergency_transfer", "reason": "still applies"},
+        headers=staff.bearer(Role.clinician),
+    )
+    assert reviewed.status_code == 201, reviewed.text
+    assert "earlier-override" not in staff.client.get(page).text, "reviewed: the note goes"

@@ -222,6 +222,7 @@ def show_encounter(
         assessment=latest,
         final=store.final_disposition(db, latest) if latest else None,
         overrides=overrides,
+        earlier_override=store.earlier_override(db, latest) if latest else None,
         referrals=refs,
         open_referrals=[r for r in refs if r["status"] in lifecycle.OPEN_STATUSES],
         basis=by_referral(db, [r["id"] for r in refs]),
