@@ -8,6 +8,7 @@ import dataclasses
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -283,3 +284,19 @@ def test_a_card_without_an_age_bound_is_written_as_before() -> None:
     assert Population(description="d", ages=(32, 70)).model_dump(mode="json")["ages"] == [32.0, 70.0]
     with pytest.raises(ValueError, match="70-32 is not a range of ages"):
         Population(description="d", ages=(70, 32))
+
+
+def test_a_card_of_another_model_is_refused_naming_the_file(tmp_path) -> None:
+    """'card.json describes stroke10 1.0.0' did not say which card.json, among four versions."""
+    import models as shipped
+    from triage.riskmodels import read_card
+
+    folder = tmp_path / "cvd10" / "1.0.0"
+    folder.mkdir(parents=True)
+    card = json.loads((Path(shipped.__file__).parent / "stroke10" / "1.0.0" / "card.json").read_text("utf-8"))
+    (folder / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ModelContractError) as info:
+        read_card(folder, "cvd10", "1.0.0")
+    assert str(info.value) == (
+        f"model cvd10 1.0.0 refused (card identity): {folder / 'card.json'} describes stroke10 1.0.0"
+    )

@@ -145,7 +145,6 @@ def run_assess(
 ) -> int:
     """Assess every file and print the results; returns how many files were invalid."""
     now = parse_time(now_text, "--now") if now_text else None
-    base_policy: Policy | None = None
     policies: dict[Path | None, Policy] = {}
     models = _load_models(ctx, use_models)
     registered = _registered_models(ctx) if models is not None else None
@@ -169,7 +168,6 @@ def run_assess(
                     # the input's own "policy" (relative to its folder): say which input named it
                     raise ConfigError(f"{where}: policy: {exc}") from None
             policy = policies[chosen]
-            base_policy = base_policy or policy
             results.append(
                 (
                     path,
