@@ -58,7 +58,10 @@ def _existing_by_key(db: Database, table: str, key: str | None, digest: str | No
 
 
 def upsert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str) -> dict[str, Any]:
-    """Create the patient with this MRN, or update its name/sex/birth date; return the row."""
+    """Create the patient with this MRN, or update its name/sex/birth date; return the row.
+
+    For a new MRN (a device's first result): a person registering a patient goes through
+    :func:`referral.patients.register`, which never renames the patient an MRN belongs to."""
 
     def work(db: Database) -> dict[str, Any]:
         return _upsert_patient(db, patient, actor=actor, reason=reason)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import corrections, encounter_context, store
+from referral import corrections, encounter_context, patients, store
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
 from referral.errors import IdempotencyConflictError
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
@@ -166,8 +166,12 @@ class Clinic:
 
     # --- patients and encounters ---------------------------------------------------------------
 
-    def register_patient(self, db: Database, patient: PatientIn, *, actor: str) -> dict[str, Any]:
-        return store.upsert_patient(db, patient, actor=actor, reason="patient registered")
+    def register_patient(
+        self, db: Database, patient: PatientIn, *, actor: str, field: str = "mrn"
+    ) -> dict[str, Any]:
+        """The patient with this MRN, created or found; never renamed: an MRN whose stored patient
+        differs is refused (:class:`referral.patients.PatientMismatchError` naming ``field``)."""
+        return patients.register(db, patient, actor=actor, reason="patient registered", field=field)
 
     def open_encounter(
         self, db: Database, mrn: str, *, actor: str, age_years: int | None = None, key: str | None = None

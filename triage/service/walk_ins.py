@@ -51,7 +51,7 @@ class WalkIn:
                 if existing is not None:
                     _same_patient(db, existing, self.patient.mrn, key)
                     return existing
-            patient = clinic.register_patient(db, self.patient, actor=self.actor)
+            patient = clinic.register_patient(db, self.patient, actor=self.actor, field="patient.mrn")
             encounter = clinic.open_encounter(
                 db,
                 self.patient.mrn,

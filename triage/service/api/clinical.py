@@ -294,7 +294,11 @@ def list_patients(
     return PatientList(data=[PatientOut.model_validate(r) for r in rows], count=count)
 
 
-@router.post("/patients", status_code=201, summary="Register a patient (or update by MRN)")
+@router.post(
+    "/patients",
+    status_code=201,
+    summary="Register a patient (or find it by MRN; never renamed: 422 when the MRN is another patient's)",
+)
 def create_patient(body: PatientCreate, db: DbDep, clinic: ClinicDep, who: Writer) -> PatientOut:
     return PatientOut.model_validate(clinic.register_patient(db, _patient_in(body), actor=who.username))
 

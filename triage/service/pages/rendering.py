@@ -77,6 +77,7 @@ DONE_COOKIE = "triage_done"
 DONE = frozenset(
     {
         "walk_in",
+        "walk_in_open",
         "vitals",
         "reading",
         "assessed",

@@ -1,0 +1,92 @@
+"""Registering a patient by record number (MRN) without ever renaming another patient.
+
+A record number that exists is the same patient only if what was typed agrees with what is
+stored: the name (trimmed, case-insensitive - Latin letters; CJK compares exactly), the sex and the
+birth date. Then the stored row is returned unchanged. A detail left blank (no name, sex
+``unknown``, no birth date) agrees with anything; a detail stored blank is filled in (audited
+``patient.update``). Anything else is a :class:`PatientMismatchError` and nothing is written: an
+MRN typed wrong must not rename the patient it belongs to. Correcting a stored name or sex is no
+side effect of registration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import store
+from referral.errors import UserInputError
+from referral.records import PatientIn
+from referral.transactions import write
+
+
+class PatientMismatchError(UserInputError):
+    """The record number belongs to a patient whose stored name, sex or birth date differs."""
+
+    code = "patient_mismatch"
+
+
+def masked(name: str | None) -> str:
+    """A stored name as a refusal shows it: its first character and ``*`` (``张*``, ``W*``)."""
+    text = (name or "").strip()
+    return f"{text[0]}*" if text else "*"
+
+
+def _same_name(stored: str, typed: str) -> bool:
+    return " ".join(stored.split()).casefold() == " ".join(typed.split()).casefold()
+
+
+def register(
+    db: Database, patient: PatientIn, *, actor: str, reason: str, field: str = "mrn"
+) -> dict[str, Any]:
+    """The patient with ``patient.mrn``: created, or the stored one when the details agree (see
+    the module); a :class:`PatientMismatchError` naming ``field`` when they do not."""
+
+    def work(db: Database) -> dict[str, Any]:
+        existing = store.find_patient(db, patient.mrn)
+        if existing is None:
+            return store.upsert_patient(db, patient, actor=actor, reason=reason)  # a new patient
+        return _agree(db, existing, patient, actor=actor, reason=reason, field=field)
+
+    return write(db, work)
+
+
+def _agree(
+    db: Database, existing: dict[str, Any], patient: PatientIn, *, actor: str, reason: str, field: str
+) -> dict[str, Any]:
+    typed = {
+        "name": (patient.name or "").strip() or None,
+        "sex": None if patient.sex == "unknown" else patient.sex,
+        "birth_date": patient.birth_date.isoformat() if patient.birth_date else None,
+    }
+    stored = {
+        "name": (existing["name"] or "").strip() or None,
+        "sex": None if existing["sex"] in (None, "unknown") else existing["sex"],
+        "birth_date": existing["birth_date"],
+    }
+    differ = [
+        key
+        for key, value in typed.items()
+        if value is not None
+        and stored[key] is not None
+        and not (_same_name(stored[key], value) if key == "name" else stored[key] == value)
+    ]
+    if differ:
+        shown = masked(existing["name"])
+        raise PatientMismatchError(
+            f"{field}: record number {patient.mrn!r} is already registered to another patient"
+            f" ({shown}, sex {existing['sex']}): the {' and '.join(differ)}"
+            f" {'differs' if len(differ) == 1 else 'differ'}; check the number"
+            " (registering never changes a stored patient's details)",
+            says="error.mrn_other_patient",
+            params={"mrn": patient.mrn, "stored": shown},
+        )
+    filled = {key: value for key, value in typed.items() if value is not None and stored[key] is None}
+    if not filled:
+        return existing
+    kept = {key: existing[key] for key in typed if key not in filled}
+    completed = PatientIn.model_validate({"mrn": patient.mrn, **kept, **filled})
+    return store.upsert_patient(  # only blank details change: audited patient.update
+        db, completed, actor=actor, reason=f"{reason}: details not stored before filled in"
+    )
