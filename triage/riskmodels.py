@@ -479,7 +479,9 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
     except ValidationError as exc:
         raise _fail(name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}") from None
     if (card.name, card.version) != (name, version):
-        raise _fail(name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}")
+        raise _fail(
+            name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}"
+        )
     return card
 
 
