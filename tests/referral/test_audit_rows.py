@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -142,9 +144,18 @@ def test_verify_audit_while_a_writer_streams_sees_one_moment(
     writer = _writer("service", str(path), "3", "live", str(assessment_id))
     assert writer.stdout is not None
     assert writer.stdout.readline().startswith("ack ")
+    # drain the writer's acks as they come: a full pipe (about 3,600 acks on a quick machine)
+    # would block the writer's next print, the writer would never exit and this loop never end
+    acks: list[str] = []
+    drain = threading.Thread(target=lambda: acks.extend(writer.stdout or ()), daemon=True)
+    drain.start()
     results = []
-    while writer.poll() is None:
+    deadline = time.monotonic() + 120
+    while writer.poll() is None and time.monotonic() < deadline:
         results.append(run(capsys, "verify-audit", "--db", str(path)))
-    writer.communicate(timeout=30)
+    _, errors = writer.communicate(timeout=30)
+    drain.join(timeout=30)
+    assert writer.returncode == 0, errors
+    assert acks and not [line for line in acks if line.startswith("ERROR")], acks[:3]
     assert len(results) >= 3
     assert [r for r in results if r[0] != 0] == []
