@@ -1,5 +1,5 @@
 """The CLI on a terminal whose encoding cannot hold every character it prints (latin-1, ASCII):
-each such character comes out as its JSON ``\\uXXXX`` escape, never a UnicodeEncodeError
+each such character comes out as its JSON ``\\u`` + four hex digits escape, never a UnicodeEncodeError
 traceback, and JSON output stays the same document. Real processes, real SQLite file."""
 
 from __future__ import annotations

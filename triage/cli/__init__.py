@@ -88,7 +88,7 @@ _unwrap_help(app)
 def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit code instead of raising for user errors."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    guard_streams()  # a latin-1 or ASCII terminal gets \uXXXX escapes, never a traceback
+    guard_streams()  # a latin-1 or ASCII terminal gets \u + four hex digits escapes, never a traceback
     context = AppContext()
     try:
         # In non-standalone mode click returns the code of a `typer.Exit(n)` instead of raising.

@@ -181,7 +181,7 @@ def run_assess(
             echo(f"error: {exc}", err=True)
     if table:
         # where stdout's encoding (GBK, latin-1, ASCII) cannot hold a character (the FINDRISC
-        # reference's 'ö'), write() prints its \uXXXX escape: the JSON is the same document
+        # reference's 'ö'), write() prints its \u + four hex digits escape: the JSON is the same document
         write("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results))
     elif len(files) == 1 and results:
         write(results[0][1].model_dump_json(indent=2 if pretty else None))

@@ -10,7 +10,7 @@ escapes them itself).
 
 Everything the CLI prints goes through :func:`write`, which never fails on a terminal whose
 encoding cannot hold a character (``LANG=en_US.ISO-8859-1``, ``PYTHONIOENCODING=latin-1`` or
-``ascii``, GBK for an 'ö'): such a character prints as JSON's ``\uXXXX`` escape (a UTF-16 pair
+``ascii``, GBK for an 'ö'): such a character prints as JSON's ``\u`` + four hex digits escape (a UTF-16 pair
 ``\ud83d\ude00`` above U+FFFF), so JSON output stays the same document and text names the code
 point - ``中`` is ``\u4e2d`` on a latin-1 terminal - instead of a UnicodeEncodeError traceback.
 :func:`guard_streams` gives stdout and stderr the same rule for the few writers that bypass
@@ -50,7 +50,7 @@ _UNENCODABLE = "triage-json-escape"
 
 
 def _json_escapes(problem: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: the characters the encoding cannot hold as ``\\uXXXX`` escapes."""
+    """Codec error handler: the characters the encoding cannot hold as ``\\u`` + four hex digits escapes."""
     if not isinstance(problem, UnicodeEncodeError):
         raise problem
     units = problem.object[problem.start : problem.end].encode("utf-16-be", "surrogatepass")
@@ -63,7 +63,7 @@ codecs.register_error(_UNENCODABLE, _json_escapes)
 
 def fit_terminal(text: str, *, err: bool = False) -> str:
     """``text`` with every character stdout's (``err``: stderr's) encoding cannot hold written as
-    its ``\\uXXXX`` escape; unchanged where the encoding holds it all (UTF-8)."""
+    its ``\\u`` + four hex digits escape; unchanged where the encoding holds it all (UTF-8)."""
     encoding = getattr(sys.stderr if err else sys.stdout, "encoding", None) or "utf-8"
     try:
         return text.encode(encoding, _UNENCODABLE).decode(encoding)
@@ -78,7 +78,7 @@ def write(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 
 def guard_streams() -> None:
-    """stdout and stderr write a character their encoding cannot hold as its ``\\uXXXX`` escape,
+    """stdout and stderr write a character their encoding cannot hold as its ``\\u`` + four hex digits escape,
     as :func:`write` does, rather than raise: for output that does not come through it."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
