@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK, build_frame
-from devices.endpoint import Decoded, DeviceEndpoint
+from devices.endpoint import Decoded
 from devices.gateway import Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
@@ -146,66 +146,6 @@ def test_a_port_unplugged_mid_message_is_a_discarded_partial_naming_frames_and_b
     assert count(db_path, "device_results") == 0 and count(db_path, "device_messages") == 0
 
 
-def _hl7_endpoint() -> tuple[MonotonicClock, DeviceEndpoint]:
-    clock = MonotonicClock()
-    return clock, endpoint_from_profile(
-        simulator_profile("hl7-monitor", "monitor"), clock=clock, transport=TcpListenSpec(port=0)
-    )
-
-
-def test_a_connection_closed_inside_an_mllp_frame_is_a_discarded_partial(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    clock, endpoint = _hl7_endpoint()
-    db_path = tmp_path / "clinic.db"
-
-    async def scenario() -> int:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
-            writer.write(b"\x0b" + HL7 + b"\x1c\r" + b"\x0b" + HL7[:40])
-            await writer.drain()
-            await wait_until(lambda: count(db_path, "device_results") == 2)
-            writer.close()
-            await wait_until(lambda: gateway.status()[0].discarded == 1)
-            return gateway.status()[0].discarded
-
-    with caplog.at_level(logging.WARNING):
-        assert asyncio.run(scenario()) == 1
-    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
-    at = len(HL7) + 3
-    assert f"inside the MLLP frame at byte {at} (41 bytes, no end bytes 1c0d yet)" in warning
-
-
-def test_an_mllp_frame_with_the_wrong_end_bytes_names_them_and_the_byte(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A device ending frames with FS alone: each frame is cut off by the next start byte. The
-    quarantine and the log said 'bytes outside an MLLP frame', which sends the integrator looking
-    for noise rather than at [hl7] end_bytes."""
-    clock, endpoint = _hl7_endpoint()
-    db_path = tmp_path / "clinic.db"
-
-    async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
-            writer.write(b"\x0b" + HL7 + b"\x1c" + b"\x0b" + HL7 + b"\x1c\r")
-            await writer.drain()
-            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
-            writer.close()
-
-    with caplog.at_level(logging.WARNING):
-        asyncio.run(scenario())
-    with sqlite3.connect(db_path) as conn:
-        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
-    assert offset == 0
-    assert reason.startswith(
-        "MLLP frame without its end bytes 1c0d before the next start byte (it ends with 0d1c;"
-    )
-    assert "[hl7] end_bytes" in reason
-    (warning,) = [w for w in _warnings(caplog) if "quarantined" in w]
-    assert warning.startswith(f"device monitor: {len(HL7) + 2} stray bytes at byte 0 quarantined (MLLP frame")
-
-
 def test_an_oximeter_line_ended_by_cr_is_stored_when_the_port_goes_and_a_cut_line_is_not(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -309,35 +249,6 @@ def test_switches_fired_while_decoding_are_counted_once_even_for_the_last_messag
         ]
     (wire,) = (wire_dir / "analyzer").glob("*.wire.log")
     assert wire.read_text().count("tolerance switch fired: decimal_comma") == 1
-
-
-def test_an_hl7_switch_is_counted_once_per_message(tmp_path: Path) -> None:
-    """The HL7 driver reads each message's MSH for its ACK and the decoder reads it again: both
-    counted, so listen showed every lf_segment_separator twice."""
-    base = simulator_profile("hl7-monitor", "monitor")
-    profile = base.model_copy(
-        update={"tolerance": base.tolerance.model_copy(update={"lf_segment_separator": True})}
-    )
-    clock = MonotonicClock()
-    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
-    db_path = tmp_path / "clinic.db"
-    lf = HL7.replace(b"\r", b"\n")
-
-    async def scenario() -> dict[str, int]:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
-            writer.write(b"\x0b" + lf + b"\x1c\r")
-            await writer.drain()
-            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
-            await wait_until(lambda: count(db_path, "device_results") == 2)
-            writer.write(b"\x0b" + HL7 + b"\x1c\r")  # more bytes after it: any late count would show
-            await writer.drain()
-            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
-            writer.close()
-            await wait_until(lambda: not gateway.status()[0].link_up)
-            return dict(gateway.status()[0].tolerance_counts)
-
-    assert asyncio.run(scenario()) == {"lf_segment_separator": 1}
 
 
 def test_listen_with_a_profile_that_has_no_mapping_table_does_not_ask_for_one(tmp_path: Path) -> None:
@@ -603,27 +514,3 @@ def test_a_poct1a_connection_closed_inside_a_message_is_a_discarded_partial(
         assert asyncio.run(scenario()) == 0
     (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
     assert f"inside the POCT1-A2 message at byte 0 ({len(start)} bytes, no end tag yet)" in warning
-
-
-def test_an_hl7_message_without_the_mllp_start_byte_is_named_as_one(tmp_path: Path) -> None:
-    """A device sending bare HL7 over TCP (or another start byte): its messages were quarantined
-    as 'bytes outside an MLLP frame', which reads like line noise."""
-    clock, endpoint = _hl7_endpoint()
-    db_path = tmp_path / "clinic.db"
-
-    async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
-            writer.write(HL7 + b"\x1c\r")
-            await writer.drain()
-            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
-            writer.close()
-
-    asyncio.run(scenario())
-    with sqlite3.connect(db_path) as conn:
-        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
-    assert (reason, offset) == (
-        "an HL7 message without the MLLP start byte 0b before it (the profile's [hl7] start_byte must "
-        "be what the device sends); not acknowledged",
-        0,
-    )

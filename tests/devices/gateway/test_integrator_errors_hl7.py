@@ -1,0 +1,135 @@
+"""What a device integrator sees when an HL7 device is wired wrong, over loopback TCP: a
+connection closed inside an MLLP frame, a frame with the wrong end bytes or without the start byte,
+and tolerance switches counted once per message. Each is one log line or quarantine reason that
+names the byte and the setting to look at. (ASTM, line and POCT1-A2 devices:
+test_integrator_errors.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devices.endpoint import DeviceEndpoint
+from devices.link_drivers import endpoint_from_profile
+from devices.session import MonotonicClock
+from devices.simulated_results import simulator_profile
+from devices.transports.link import TcpListenSpec
+from tests.devices.gateway.harness import count, running_gateway, wait_until
+from tests.devices.gateway.test_integrator_errors import HL7, _warnings
+
+
+def _hl7_endpoint() -> tuple[MonotonicClock, DeviceEndpoint]:
+    clock = MonotonicClock()
+    return clock, endpoint_from_profile(
+        simulator_profile("hl7-monitor", "monitor"), clock=clock, transport=TcpListenSpec(port=0)
+    )
+
+
+def test_a_connection_closed_inside_an_mllp_frame_is_a_discarded_partial(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + HL7 + b"\x1c\r" + b"\x0b" + HL7[:40])
+            await writer.drain()
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            writer.close()
+            await wait_until(lambda: gateway.status()[0].discarded == 1)
+            return gateway.status()[0].discarded
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 1
+    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    at = len(HL7) + 3
+    assert f"inside the MLLP frame at byte {at} (41 bytes, no end bytes 1c0d yet)" in warning
+
+
+def test_an_mllp_frame_with_the_wrong_end_bytes_names_them_and_the_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device ending frames with FS alone: each frame is cut off by the next start byte. The
+    quarantine and the log said 'bytes outside an MLLP frame', which sends the integrator looking
+    for noise rather than at [hl7] end_bytes."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + HL7 + b"\x1c" + b"\x0b" + HL7 + b"\x1c\r")
+            await writer.drain()
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            writer.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
+    assert offset == 0
+    assert reason.startswith(
+        "MLLP frame without its end bytes 1c0d before the next start byte (it ends with 0d1c;"
+    )
+    assert "[hl7] end_bytes" in reason
+    (warning,) = [w for w in _warnings(caplog) if "quarantined" in w]
+    assert warning.startswith(f"device monitor: {len(HL7) + 2} stray bytes at byte 0 quarantined (MLLP frame")
+
+
+def test_an_hl7_switch_is_counted_once_per_message(tmp_path: Path) -> None:
+    """The HL7 driver reads each message's MSH for its ACK and the decoder reads it again: both
+    counted, so listen showed every lf_segment_separator twice."""
+    base = simulator_profile("hl7-monitor", "monitor")
+    profile = base.model_copy(
+        update={"tolerance": base.tolerance.model_copy(update={"lf_segment_separator": True})}
+    )
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    db_path = tmp_path / "clinic.db"
+    lf = HL7.replace(b"\r", b"\n")
+
+    async def scenario() -> dict[str, int]:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + lf + b"\x1c\r")
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            writer.write(b"\x0b" + HL7 + b"\x1c\r")  # more bytes after it: any late count would show
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            writer.close()
+            await wait_until(lambda: not gateway.status()[0].link_up)
+            return dict(gateway.status()[0].tolerance_counts)
+
+    assert asyncio.run(scenario()) == {"lf_segment_separator": 1}
+
+
+def test_an_hl7_message_without_the_mllp_start_byte_is_named_as_one(tmp_path: Path) -> None:
+    """A device sending bare HL7 over TCP (or another start byte): its messages were quarantined
+    as 'bytes outside an MLLP frame', which reads like line noise."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(HL7 + b"\x1c\r")
+            await writer.drain()
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            writer.close()
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
+    assert (reason, offset) == (
+        "an HL7 message without the MLLP start byte 0b before it (the profile's [hl7] start_byte must "
+        "be what the device sends); not acknowledged",
+        0,
+    )
