@@ -4,6 +4,7 @@ traceback, and JSON output stays the same document. Real processes, real SQLite 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ from referral.schema import connect
 from tests.referral.conftest import visit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TRACES = Path(__file__).resolve().parents[2] / "tests" / "devices" / "traces" / "data"
 ENTRY = "import sys; from triage.cli import main; sys.exit(main())"
 REASON = "转诊 SpO2 90"  # no latin-1 or ASCII terminal can show it
 ENCODINGS = ("latin-1", "ascii")
@@ -96,3 +98,73 @@ def test_referrals_list_and_show_print_escapes_not_a_traceback(encoding: str, lo
     assert rows[0]["reason"] == REASON
     shown = _printed(_triage("referrals", "show", "1", "--db", str(log), encoding=encoding), encoding)
     assert "reason: \\u8f6c\\u8bca SpO2 90" in shown
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_report_generate_prints_escapes_on_a_latin1_or_ascii_terminal(encoding: str, tmp_path: Path) -> None:
+    """`triage report` printed with typer.echo, which on an ASCII terminal wrote UTF-8 bytes
+    (click takes ASCII for a misconfigured locale): 出口 reached the terminal as six bytes it cannot
+    show, not as the escapes every other command prints."""
+    out = tmp_path / "出口"
+    small = ("--clinics", "2", "--rows", "100", "--months", "8")
+    printed = _printed(_triage("report", "generate", "--out", str(out), *small, encoding=encoding), encoding)
+    assert f"under {tmp_path}/\\u51fa\\u53e3 (" in printed, printed
+    done = _triage(
+        "report", "generate", "--out", str(tmp_path / "出口2"), *small, "--json", encoding=encoding
+    )
+    assert json.loads(_printed(done, encoding))["out"] == str(tmp_path / "出口2")  # the same document
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_devices_replay_prints_escapes_on_a_latin1_or_ascii_terminal(encoding: str, tmp_path: Path) -> None:
+    """`triage devices replay` wrote its stderr lines straight to click's stream: UTF-8 bytes on
+    an ASCII terminal for a capture file named in Chinese."""
+    capture = tmp_path / "样本.hl7"
+    capture.write_bytes((TRACES / "mindray-bs380.hl7").read_bytes())
+    args = ("devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380")
+    done = _triage(*args, encoding=encoding)
+    utf8 = _triage(*args, encoding="utf-8")
+    assert done.returncode == utf8.returncode and "Traceback" not in done.stderr.decode(encoding, "replace")
+    said = done.stderr.decode(encoding)  # strict: nothing the terminal cannot show
+    assert f"{tmp_path}/\\u6837\\u672c.hl7: profile mindray-bs380" in said, said
+    assert said == utf8.stderr.decode("utf-8").replace("样本", "\\u6837\\u672c")
+    assert done.stdout == utf8.stdout  # observations: ASCII JSON either way
+
+
+# Everything the CLI prints goes through triage.cli.output (write, echo, print_json, print_table):
+# a command that calls these itself bypasses the terminal-encoding rule (and the escaping of
+# stored text), as report, study, demo, serve and devices did.
+_BYPASSES = {
+    "print",
+    "typer.echo",
+    "typer.secho",
+    "typer.get_text_stream",
+    "click.echo",
+    "click.secho",
+    "click.get_text_stream",
+    "sys.stdout.write",
+    "sys.stderr.write",
+    "sys.stdout.buffer.write",
+    "sys.stderr.buffer.write",
+}
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return "?"
+
+
+def test_no_cli_module_prints_but_through_the_shared_writer() -> None:
+    cli = Path(__file__).resolve().parents[2] / "triage" / "cli"
+    modules = sorted(p for p in cli.glob("*.py") if p.name != "output.py")
+    assert len(modules) > 10  # the folder is there and holds the commands
+    found = [
+        f"{module.name}:{node.lineno}: {_dotted(node.func)}"
+        for module in modules
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and _dotted(node.func) in _BYPASSES
+    ]
+    assert found == [], "print through triage.cli.output.write (or echo, print_json, print_table)"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from triage.cli.output import write
 from triage.cli.paths import output_folder
 
 
@@ -56,22 +57,22 @@ def register(app: typer.Typer) -> None:
             output_folder(data_dir, "--data-dir")
         check_port_free(host, port)
         settings, passwords = prepare(ctx.obj.settings, data_dir, host, port)
-        typer.echo("clinic-triage demo - SYNTHETIC patients, not for clinical use")
-        typer.echo(f"data folder: {settings.data_dir}")
-        typer.echo("demo accounts (shown once):")
+        write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
+        write(f"data folder: {settings.data_dir}")
+        write("demo accounts (shown once):")
         for username, password in passwords.items():
-            typer.echo(f"  {username:<8} {password}")
+            write(f"  {username:<8} {password}")
         try:
             measured = asyncio.run(
                 run_demo(
                     settings,
                     seconds=seconds,
                     interval_s=interval,
-                    echo=lambda line: typer.echo(line),
+                    echo=write,
                     close_after_s=close_after,
                 )
             )
         except KeyboardInterrupt:
-            typer.echo("demo stopped", err=True)
+            write("demo stopped", err=True)
             return
-        typer.echo(f"demo stopped after {measured} synthetic patients", err=True)
+        write(f"demo stopped after {measured} synthetic patients", err=True)

@@ -40,7 +40,7 @@ from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
-from triage.cli.output import echo, print_table, shown
+from triage.cli.output import echo, print_table, shown, write
 from triage.errors import UserInputError
 
 PROTOCOLS = ("astm", "hl7", "line", "poct1a")
@@ -258,7 +258,7 @@ def register(app: typer.Typer) -> None:
         def show(results: list[GatewayResult]) -> None:
             for result in results:
                 # a result line names what the device sent: escaped (JSON escapes itself)
-                typer.echo(_result_json(result) if json_output else shown(_result_line(result)))
+                write(_result_json(result) if json_output else shown(_result_line(result)))
 
         gateway = Gateway(
             endpoints,
@@ -425,13 +425,13 @@ def register(app: typer.Typer) -> None:
         # A line device (an oximeter) is never acknowledged: 'acknowledged' would vouch for a
         # gateway that may not even speak its protocol (listen --protocol hl7 took it as junk).
         done = "lines written (a line device gets no acknowledgement: see what listen stored)"
-        typer.echo(
+        write(
             f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} "
             f"{done if KIND_PROTOCOL[device_kind] == 'line' else 'messages acknowledged'}, "
             f"{report.aborted} aborted tries, {report.reconnects} reconnects (SYNTHETIC data unless --trace)"
         )
         if report.operator_lists or report.operator_lists_refused:
-            typer.echo(_operators_line(report))
+            write(_operators_line(report))
         if report.unacknowledged:
             raise typer.Exit(1)
 
@@ -442,10 +442,10 @@ def register(app: typer.Typer) -> None:
         """List the serial ports this computer has, with their stable /dev/serial/by-id names."""
         found = list_serial_ports()
         if json_output:
-            typer.echo(json.dumps([p.__dict__ for p in found], indent=2))
+            write(json.dumps([p.__dict__ for p in found], indent=2))
             return
         if not found:
-            typer.echo(
+            write(
                 "no serial ports found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM* when plugged in)"
             )
             return
@@ -454,7 +454,7 @@ def register(app: typer.Typer) -> None:
             for p in found
         ]
         print_table(rows, ("port", "by_id", "description", "hardware_id"))
-        typer.echo("by_id: the stable name to use in a profile's [serial] port")
+        write("by_id: the stable name to use in a profile's [serial] port")
 
 
 def _operators_line(report: SimulationReport) -> str:
@@ -496,7 +496,7 @@ async def _simulate(
             raise UserInputError(f"--tcp-listen {tcp_listen}: cannot listen: {exc.strerror or exc}") from None
         try:
             bound = server.address
-            typer.echo(
+            write(
                 f"listening on {bound[0]}:{bound[1]} for the gateway (a profile with [tcp] mode = "
                 f'"connect", host = "{bound[0]}", port = {bound[1]})'
             )
@@ -508,7 +508,7 @@ async def _simulate(
     if pty:
         master = open_pty()
         link_holder.append(master)
-        typer.echo(
+        write(
             f"pty: {master.slave_path}  (e.g. triage devices listen --port {master.slave_path} "
             f"--protocol {KIND_PROTOCOL[kind]})"
         )

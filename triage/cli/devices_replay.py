@@ -14,6 +14,7 @@ from typing import Literal
 import typer
 
 from devices.profile import generic_profile, load_profile
+from triage.cli.output import echo, write
 from triage.errors import UserInputError
 from triage.intake import observation_record, replay_capture
 
@@ -93,16 +94,17 @@ def register(app: typer.Typer) -> None:
             tol_log.removeHandler(handler)
             tol_log.propagate = True
         for result, obs in report.observations:
-            typer.echo(json.dumps(observation_record(result, obs), ensure_ascii=False))
-        err = typer.get_text_stream("stderr")
+            write(json.dumps(observation_record(result, obs), ensure_ascii=False))
+        # what the device sent (a detail, a sample id) is escaped as every stored or received text is
         for q in report.quarantined:
             where = f"byte {q.byte_offset}" if q.byte_offset is not None else "end of file"
-            err.write(f"{file}: {where}: quarantined ({q.reason}): {q.detail}\n")
+            echo(f"{file}: {where}: quarantined ({q.reason}): {q.detail}", err=True)
         for resend, earlier in report.resends:
-            err.write(
+            echo(
                 f"{file}: byte {resend.byte_offset}: resend of the result at byte {earlier.byte_offset} "
                 f"(sample {resend.sample_id}, test {resend.vendor_code}, time "
-                f"{resend.observed_at.isoformat() if resend.observed_at else '?'}): the gateway stores it once\n"
+                f"{resend.observed_at.isoformat() if resend.observed_at else '?'}): the gateway stores it once",
+                err=True,
             )
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
         resent = f", {len(report.resends)} resend(s) of an earlier result" if report.resends else ""
@@ -110,19 +112,21 @@ def register(app: typer.Typer) -> None:
         # each result counted once: observation, for review (quarantined with its result), not
         # for triage, or a resend the gateway would not store again; then what was quarantined
         # without ever becoming a result
-        err.write(
+        write(
             f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
             f"{len(report.results)} result(s): {len(report.observations)} observation(s), "
             f"{_counted('for review', (q.reason for q in report.for_review()))}, "
             f"{_counted('not for triage', (r.reason for _, r in report.held_back))}"
             f"{resent}; "
             f"{len(report.without_result())} quarantined without a result; "
-            f"tolerance switches fired: {switches}\n"
+            f"tolerance switches fired: {switches}",
+            err=True,
         )
         if any(q.reason == "no_time" for q in report.for_review()) and when is None:
-            err.write(
+            write(
                 f"{file}: results without a device time are held for review; give --received-at "
-                "(the time they arrived) to replay them as observations\n"
+                "(the time they arrived) to replay them as observations",
+                err=True,
             )
         if report.quarantined:
             # SystemExit, not typer.Exit: the root main() runs click with standalone_mode=False,

@@ -71,10 +71,12 @@ def fit_terminal(text: str, *, err: bool = False) -> str:
         return text
 
 
-def write(text: str, *, err: bool = False, nl: bool = True) -> None:
+def write(text: str, *, err: bool = False, nl: bool = True, fg: str | None = None) -> None:
     """The one way the CLI prints: ``text`` as it is (no control-character escaping: see
-    :func:`echo` for stored or received text), fitted to the terminal's encoding."""
-    typer.echo(fit_terminal(text, err=err), err=err, nl=nl)
+    :func:`echo` for stored or received text), fitted to the terminal's encoding; ``fg`` colours
+    it on a terminal (typer's colour names; nothing added when the output is redirected)."""
+    fitted = fit_terminal(text, err=err)
+    typer.echo(typer.style(fitted, fg=fg) if fg else fitted, err=err, nl=nl)
 
 
 def guard_streams() -> None:

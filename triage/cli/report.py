@@ -11,7 +11,7 @@ import typer
 
 from analytics.reports.errors import ReportInputError
 from triage.cli.analysis_options import JsonOption, QuietOption, seed_option
-from triage.cli.output import echo, examples
+from triage.cli.output import echo, examples, write
 from triage.cli.paths import output_folder
 
 app = typer.Typer(
@@ -64,7 +64,7 @@ MemoryOption = Annotated[
 def _progress(quiet: bool) -> Any:
     def say(message: str) -> None:
         if not quiet:
-            typer.echo(f"... {message}", err=True)
+            write(f"... {message}", err=True)
 
     return say
 
@@ -85,12 +85,12 @@ def _blank(value: Any) -> bool:
 def _echo_rejections(rejected: Any) -> None:
     """Every rejection, one line each, as both `imbalance` and `simulate` print them."""
     if len(rejected):
-        typer.echo(f"rejected ({len(rejected)}):")
+        write(f"rejected ({len(rejected)}):")
         for row in rejected.to_dict("records"):
             rows = "" if row["rows"] is None or row["rows"] != row["rows"] else f" [{row['rows']} row(s)]"
             echo(f"  {row['source']}: {row['reason']}{rows}")  # names what the file held
     else:
-        typer.echo("nothing rejected")
+        write("nothing rejected")
 
 
 @app.command(
@@ -145,27 +145,27 @@ def imbalance(
     s = report.summary
     rejected = report.tables["rejections"]
     if report.directory_gap:
-        typer.echo(f"warning: {report.directory_gap}", err=True)
+        write(f"warning: {report.directory_gap}", err=True)
     if as_json:
-        typer.echo(jsonout.dumps(s | {"report": written["html"], "rejections": rejected}))
+        write(jsonout.dumps(s | {"report": written["html"], "rejections": rejected}))
     else:
         for banner in data_banners(report.synthetic, report.provenance_unknown):
-            typer.echo(banner)
-        typer.echo(
+            write(banner)
+        write(
             f"pooled {s['rows_pooled']:,} encounters from {s['clinics']} clinic(s) in {s['regions']} region(s),"
             f" {s['months']} month(s) [engine: {s['engine']}]"
         )
-        typer.echo(f"encounters pooled: {encounters_pooled(s)}")
-        typer.echo(shares_line(s))
+        write(f"encounters pooled: {encounters_pooled(s)}")
+        write(shares_line(s))
         for key, label in H3_LABELS.items():
-            typer.echo(f"{label}: {h3_estimate(key, s.get(key))}")
+            write(f"{label}: {h3_estimate(key, s.get(key))}")
         if top := s.get("top_hospital"):  # the page's key figure; the CLI left it out
-            typer.echo(
+            write(
                 f"most central receiving hospital: {top['facility_id']}"
                 f" (standardized in-degree {top['standardized_in_degree']:.3f})"
             )
         _echo_rejections(rejected)
-        typer.echo(f"report: {written['html']}")
+        write(f"report: {written['html']}")
     if strict and len(rejected):
         raise typer.Exit(2)
 
@@ -231,7 +231,7 @@ def simulate(
     plot.write_bytes(plot_policy(result.curve, result.synthetic))
     curve = result.curve
     if as_json:
-        typer.echo(
+        write(
             jsonout.dumps(
                 {
                     "synthetic": result.synthetic,
@@ -247,9 +247,9 @@ def simulate(
         )
         return
     for banner in data_banners(result.synthetic, result.provenance_unknown):
-        typer.echo(banner)
-    typer.echo(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
-    typer.echo(f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity':>12} {'missed':>10}")
+        write(banner)
+    write(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
+    write(f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity':>12} {'missed':>10}")
     for row in curve.to_dict("records"):
         # a blank rate is a suppressed count (1-4) unless its denominator is 0: no confirmed case
         referred = "suppressed" if _blank(row["referred_share"]) else f"{100 * row['referred_share']:.1f}%"
@@ -260,11 +260,11 @@ def simulate(
             sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
         # blank: under 5, or blanked with a confirmed_referred under 5 (it is their difference)
         missed = "suppressed" if _blank(row["missed"]) else str(row["missed"])
-        typer.echo(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>10}")
+        write(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>10}")
     if (curve["confirmed"] == 0).any():
-        typer.echo("sensitivity -: no completed referral was confirmed as justified, so none to measure")
+        write("sensitivity -: no completed referral was confirmed as justified, so none to measure")
     _echo_rejections(result.rejections)
-    typer.echo(f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {plot}")
+    write(f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {plot}")
 
 
 @app.command(
@@ -312,15 +312,15 @@ def generate(
 
     def progress(done: int, total: int) -> None:
         if not (as_json or quiet) and (done == total or done % max(1, total // 10) == 0):
-            typer.echo(f"... {done}/{total} clinic exports written", err=True)
+            write(f"... {done}/{total} clinic exports written", err=True)
 
     truth = run(spec, out, progress)
     if as_json:
-        typer.echo(jsonout.dumps(truth | {"out": out}))
+        write(jsonout.dumps(truth | {"out": out}))
         return
-    typer.echo(
+    write(
         f"SYNTHETIC: {truth['rows']:,} encounters in {truth['clinics']} clinic exports under {out}"
         f" ({truth['clinics_never_started']} never start digital triage)"
     )
-    typer.echo(f"planted H3 effect on the local share: {100 * truth['true_effect_local_share']:+.1f} points")
-    typer.echo(f"try: triage report imbalance --input {out} --out {out}-report")
+    write(f"planted H3 effect on the local share: {100 * truth['true_effect_local_share']:+.1f} points")
+    write(f"try: triage report imbalance --input {out} --out {out}-report")

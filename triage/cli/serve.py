@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from triage.cli.output import write
 from triage.errors import UserInputError
 
 #: uvicorn's log levels (its ``LOG_LEVELS``); another name failed only in the server, as a KeyError traceback.
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
         runtime.extras["workers"] = pool  # started once this process is ready (see wiring)
         runtime.extras["freeze_gc"] = True
         processes = "1 process" if count == 1 else f"{count} processes"
-        typer.echo(
+        write(
             f"clinic service on http://{bind_host}:{bind_port}/ ({processes}; API docs: /docs); Ctrl-C stops",
             err=True,
         )

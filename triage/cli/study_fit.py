@@ -12,7 +12,7 @@ import typer
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
 from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
-from triage.cli.output import examples, step_progress
+from triage.cli.output import examples, step_progress, write
 
 
 def register(app: typer.Typer) -> None:
@@ -170,12 +170,12 @@ def fit_command(
             proposal=proposal,
         )
     if as_json:
-        typer.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
+        write(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
     else:
-        typer.echo(result.summary())
+        write(result.summary())
     if result.converged is False:
         d = result.diagnostics or {}
-        typer.echo(
+        write(
             f"warning: the MCMC fit did not converge in {result.iterations} iterations (convergence test"
             f" p = {d.get('convergence_p', float('nan')):.2g}, needs < 0.01), so its estimates may be"
             f" inaccurate; try --max-iterations {2 * iterations}, another --seed, or a simpler model",

@@ -11,7 +11,7 @@ import typer
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
 from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
-from triage.cli.output import examples, step_progress
+from triage.cli.output import examples, step_progress, write
 from triage.cli.paths import output_folder
 
 
@@ -67,10 +67,10 @@ def rebuild_command(
             ],
             "files": [str(p) for p in result.files],
         }
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+        write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
         return
     if result.synthetic:
-        typer.secho(
+        write(
             "SYNTHETIC: the embedded flows and facility counts are generated (see the report's notice)."
             if data is None
             else f"SYNTHETIC: {data / 'study.json'} marks this study data as generated (see the report's notice).",
@@ -78,10 +78,8 @@ def rebuild_command(
         )
     for name, table in result.tables.items():
         if name.startswith("table_"):
-            typer.echo(f"\n{name.removeprefix('table_')} - Models 1-3 (coef, stars, (se)):")
-            typer.echo(table.to_string())
+            write(f"\n{name.removeprefix('table_')} - Models 1-3 (coef, stars, (se)):")
+            write(table.to_string())
     for check in result.hypotheses:
-        typer.echo(
-            f"{check.hypothesis}: {'supported' if check.supported else 'not supported'} - {check.evidence}"
-        )
-    typer.echo(f"\nreport: {result.report}")
+        write(f"{check.hypothesis}: {'supported' if check.supported else 'not supported'} - {check.evidence}")
+    write(f"\nreport: {result.report}")
