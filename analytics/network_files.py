@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.csvfiles import read_back
 from analytics.ergm import Network
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError
@@ -31,7 +32,8 @@ def first_repeat(ids: pd.Series) -> tuple[str, int, int] | None:
 
 
 def read_csv_file(path: Path, what: str, error: type[UserInputError], **options: Any) -> pd.DataFrame:
-    """``pd.read_csv(path, **options)``; a missing file, a folder, an empty file, a file not in
+    """``pd.read_csv(path, **options)``, text without the product's formula guard
+    (:func:`analytics.csvfiles.read_back`); a missing file, a folder, an empty file, a file not in
     UTF-8 or not CSV is ``error`` naming the file (and the byte that is not UTF-8)."""
     if not path.exists():
         raise error(f"{what} file {path} does not exist")
@@ -42,7 +44,7 @@ def read_csv_file(path: Path, what: str, error: type[UserInputError], **options:
     except UnicodeDecodeError as exc:
         raise error(f"{path}: byte {exc.start} is not UTF-8; save the {what} file as UTF-8") from None
     try:
-        return pd.read_csv(path, **options)
+        return read_back(pd.read_csv(path, **options))
     except pd.errors.EmptyDataError:
         raise error(f"{path}: the {what} file is empty (not even a header row)") from None
     except pd.errors.ParserError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral.clinic import clinic_id, pseudonym, pseudonym_secret
+from referral.csvcells import unguarded
 from referral.tables import ColumnType, TableFormat, TableWriter, sha256_file
 from referral.transactions import write
 
@@ -259,5 +260,7 @@ def export_analytics(
 
 
 def read_aggregates(path: Path) -> list[dict[str, str]]:
+    """The rows of an export's ``aggregates.csv`` as text, each cell as it was before the CSV's
+    formula guard (:mod:`referral.csvcells`)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return [{name: unguarded(cell) for name, cell in row.items()} for row in csv.DictReader(handle)]

@@ -1,7 +1,8 @@
 """Write a list of rows as CSV, Parquet (pyarrow) or JSON lines with one declared column schema.
 
 Types are declared, not guessed, so an empty export or a column that is null in every row still
-has the documented type. CSV writes booleans as ``true``/``false`` and nulls as empty fields.
+has the documented type. CSV writes booleans as ``true``/``false`` and nulls as empty fields, and
+guards a text cell a spreadsheet would run as a formula (:mod:`referral.csvcells`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from referral.csvcells import guarded
 from referral.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return guarded(value)
 
 
 class TableWriter:

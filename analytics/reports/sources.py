@@ -20,6 +20,7 @@ import duckdb
 
 from analytics.reports.errors import ReportInputError
 from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
+from referral.csvcells import GUARDED_SQL
 
 TABLE_SUFFIXES = {
     ".parquet": "parquet",
@@ -61,13 +62,26 @@ class Source:
     columns: dict[str, str] = field(default_factory=dict)
 
 
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+#: Every column of a CSV scan with the formula guard taken off (referral.csvcells).
+_UNGUARDED = (
+    f"CASE WHEN regexp_matches(COLUMNS(*), {_sql_text(GUARDED_SQL)})"
+    " THEN substr(COLUMNS(*), 2) ELSE COLUMNS(*) END"
+)
+
+
 def scan_sql(path: Path, fmt: str) -> str:
-    """A DuckDB table function reading ``path`` with every column as read from the file."""
-    quoted = "'" + str(path).replace("'", "''") + "'"
+    """A DuckDB table function reading ``path`` with every column as read from the file (a CSV's
+    text cells without the guard quote the product's CSV writers put before a formula-like text)."""
+    quoted = _sql_text(str(path))
     if fmt == "parquet":
         return f"read_parquet({quoted})"
     if fmt == "csv":
-        return f"read_csv({quoted}, header = true, all_varchar = true, sample_size = -1)"
+        scan = f"read_csv({quoted}, header = true, all_varchar = true, sample_size = -1)"
+        return f"(SELECT {_UNGUARDED} FROM {scan})"
     return f"read_json({quoted}, format = 'newline_delimited', sample_size = -1)"
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from analytics.csvfiles import write_csv
 from analytics.study import DEFAULT_SEED
 from analytics.study.geography import cultural_proximity, geographic_proximity
+from referral.csvcells import guarded
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 #: 2020 census population of mainland China, the denominator of the frames' population shares.
@@ -267,7 +268,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, progress: Progress | None 
     with (out_dir / "columns.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["column", "status", "unit", "meaning"])
-        writer.writerows(COLUMN_DICTIONARY)
+        writer.writerows([guarded(cell) for cell in row] for row in COLUMN_DICTIONARY)
     (out_dir / "study.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8"
     )
