@@ -7,6 +7,7 @@ adds its own subclasses next to its code; delivery layers (CLI, HTTP) translate 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 
@@ -142,13 +143,21 @@ class SchemaTooNewError(ClinicError):
     status_hint, exit_code, code = 503, 1, "schema_too_new"
 
 
+def json_text(value: object) -> str:
+    """``value`` as JSON writes it - ``true``, ``null``, ``"58"`` - for a message about an input an
+    API client, a JSON or TOML file or a CSV cell gave: Python's ``True``, ``None`` and ``'58'`` are
+    not what the user wrote. A value JSON has no form for (a date, bytes) is written as its text."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def shown_input(value: object, limit: int = 80) -> str:
-    """`` (got <value>)`` for an error message about a bad input value: nothing for an object or
-    a list (the message names the field inside it), and a long value cut to ``limit`` characters
-    with its length (a 400-digit number in a JSON file is not repeated whole)."""
+    """`` (got <value>)`` for an error message about a bad input value, the value as JSON writes it
+    (:func:`json_text`: ``(got true)``, ``(got null)``, ``(got "58")``): nothing for an object or a
+    list (the message names the field inside it), and a long value cut to ``limit`` characters with
+    its length (a 400-digit number in a JSON file is not repeated whole)."""
     if isinstance(value, dict | list):
         return ""
-    text = repr(value)
+    text = json_text(value)
     if len(text) > limit:
         text = f"{text[: limit - 1]}... ({len(text)} characters)"
     return f" (got {text})"

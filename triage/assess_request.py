@@ -35,7 +35,7 @@ from triage.errors import (
     UnknownCodeError,
     UserInputError,
     json_text,
-    shown_json_input,
+    shown_input,
 )
 from triage.json_input import time_problem
 from triage.observation import Observation
@@ -85,7 +85,7 @@ def parse_observation(item: Any, where: str) -> Observation:
             raise UserInputError(f"{where}.{key}: required")
     if not isinstance(item["observed_at"], str):  # 1733380000: seconds or milliseconds? Not guessed
         when = item["observed_at"]
-        raise UserInputError(f"{where}.observed_at: {time_problem(when)}{shown_json_input(when)}")
+        raise UserInputError(f"{where}.observed_at: {time_problem(when)}{shown_input(when)}")
     if not isinstance(item["code"], str):
         raise UserInputError(f"{where}.code: must be a string, got {json_text(item['code'])}")
     for key in ("unit", "device", "source_message_id", "status", "comparator"):
@@ -157,7 +157,7 @@ def _json_kind(value: Any) -> str:
 
 def parse_time(value: Any, where: str) -> datetime:
     if not isinstance(value, str):
-        raise UserInputError(f"{where}: {time_problem(value)}{shown_json_input(value)}")
+        raise UserInputError(f"{where}: {time_problem(value)}{shown_input(value)}")
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from triage.errors import UserInputError, shown_json_input
+from triage.errors import UserInputError, shown_input
 from triage.json_input import STRICT_MESSAGES
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
@@ -97,5 +97,5 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
             message = STRICT_MESSAGES.get(err["type"], err["msg"])
             if err["type"] == "float_type" and isinstance(value, int) and not isinstance(value, bool):
                 message = "is too large to be a number"  # an int beyond any float
-            problems.append(f"{where}.{loc}: {message}{shown_json_input(value)}")
+            problems.append(f"{where}.{loc}: {message}{shown_input(value)}")
         raise UserInputError("; ".join(problems)) from None

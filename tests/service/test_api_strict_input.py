@@ -39,11 +39,16 @@ def test_a_unix_time_for_observed_at_is_422_naming_the_field_with_an_example(sta
     encounter = open_encounter(staff, "T-1")
     before = stored(staff)
     url = f"/api/v1/encounters/{encounter}/observations"
-    for epoch in (1733380000, 1733380000000, 1733380000.5, "1733380000"):
+    for epoch, as_sent in (
+        (1733380000, "1733380000"),
+        (1733380000000, "1733380000000"),
+        (1733380000.5, "1733380000.5"),
+        ("1733380000", '"1733380000"'),  # quoted as JSON quotes it, not '1733380000'
+    ):
         reading = [{"code": "spo2", "value": 95, "unit": "%", "observed_at": epoch}]
         error = refused(staff.client.post(url, json=reading, headers=nurse))
         assert error.startswith("body[0].observed_at: must be an ISO 8601 date-time with a UTC offset"), error
-        assert EXAMPLE in error and f"(got {epoch!r})" in error
+        assert EXAMPLE in error and f"(got {as_sent})" in error
         if not isinstance(epoch, str):
             assert "seconds or milliseconds" in error
         walk_in = copy.deepcopy(WALK_IN)
@@ -63,9 +68,21 @@ def test_a_unix_time_for_observed_at_is_422_naming_the_field_with_an_example(sta
     assert len(detail["observations"]) == 3, "the three readings only"
 
 
-@pytest.mark.parametrize("answer", ["false", "true", "no", "yes", "0", "1", 0, 1])
+@pytest.mark.parametrize(
+    ("answer", "as_sent"),
+    [
+        ("false", '"false"'),
+        ("true", '"true"'),
+        ("no", '"no"'),
+        ("yes", '"yes"'),
+        ("0", '"0"'),
+        ("1", '"1"'),
+        (0, "0"),
+        (1, "1"),
+    ],
+)
 def test_a_clinical_yes_no_sent_as_text_or_a_number_is_422_never_guessed(
-    staff: Staff, answer: object
+    staff: Staff, answer: object, as_sent: str
 ) -> None:
     nurse, doctor = staff.bearer(Role.nurse), staff.bearer(Role.clinician)
     encounter = open_encounter(staff, "B-1")
@@ -76,7 +93,7 @@ def test_a_clinical_yes_no_sent_as_text_or_a_number_is_422_never_guessed(
         error = refused(response)
         assert (
             error
-            == f"context.{field}: must be true or false (a JSON boolean, without quotes) (got {answer!r})"
+            == f"context.{field}: must be true or false (a JSON boolean, without quotes) (got {as_sent})"
         )
         walk_in = copy.deepcopy(WALK_IN) | {"context": {field: answer}}
         error = refused(staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse))
@@ -239,17 +256,25 @@ def test_a_facility_put_takes_numbers_true_false_and_an_iso_date_strictly(staff:
     url = "/api/v1/facilities/county-hospital"
     db = staff.app.state.runtime.databases.get()
     before = db.conn.execute("SELECT * FROM facilities ORDER BY id").fetchall()
-    wrong = [
-        ("synthetic", "yes", "must be true or false (a JSON boolean, without quotes)"),
-        ("synthetic", 1, "must be true or false (a JSON boolean, without quotes)"),
-        ("beds", "20", "must be a number (a JSON number, without quotes)"),
-        ("lon", "104.0", "must be a number (a JSON number, without quotes)"),
+    wrong = [  # the value as the client sent it, in JSON: "yes", not Python's 'yes'
+        ("synthetic", "yes", "must be true or false (a JSON boolean, without quotes)", '"yes"'),
+        ("synthetic", 1, "must be true or false (a JSON boolean, without quotes)", "1"),
+        ("beds", "20", "must be a number (a JSON number, without quotes)", '"20"'),
+        ("lon", "104.0", "must be a number (a JSON number, without quotes)", '"104.0"'),
+        ("beds", False, "must be a number (a JSON number, without quotes)", "false"),
+        ("beds", None, "Input should be a valid integer", "null"),  # the null was not named
         # 1733356800 was read as a Unix time: 2024-12-05
-        ("digital_triage_start", 1733356800, "must be an ISO 8601 date as text, e.g. 2026-12-05"),
+        (
+            "digital_triage_start",
+            1733356800,
+            "must be an ISO 8601 date as text, e.g. 2026-12-05",
+            "1733356800",
+        ),
+        ("digital_triage_start", True, "must be an ISO 8601 date as text, e.g. 2026-12-05", "true"),
     ]
-    for field, value, rule in wrong:
+    for field, value, rule, as_sent in wrong:
         error = refused(staff.client.put(url, json=facility | {field: value}, headers=admin))
-        assert error == f"{field}: {rule} (got {value!r})", error
+        assert error == f"{field}: {rule} (got {as_sent})", error
     assert db.conn.execute("SELECT * FROM facilities ORDER BY id").fetchall() == before
     fine = facility | {"digital_triage_start": "2026-03-01", "synthetic": True}
     response = staff.client.put(url, json=fine, headers=admin)

@@ -97,7 +97,7 @@ def test_a_facility_with_more_beds_than_a_64_bit_integer_is_422_and_the_director
         assert response.status_code == 422, response.text
         assert (
             response.json()["error"]
-            == f"{field}: must be a number (a JSON number, without quotes) (got True)"
+            == f"{field}: must be a number (a JSON number, without quotes) (got true)"
         )
     assert stored(staff, "facilities", "audit") == before
     fine = staff.client.put(

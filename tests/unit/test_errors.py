@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from devices.codecs.poct1a import Poct1aError
-from referral.errors import ClinicError, OpenReferralError
+from referral.errors import ClinicError, OpenReferralError, shown_input
 from triage.intake import IntakeRefused
 from triage.service.writer import ForwardedError
 
@@ -94,3 +94,23 @@ def test_an_error_raised_in_another_process_comes_back_whole() -> None:
     assert caught.value.says == "error.open_referral"
     assert caught.value.params == {**PARAMS, "referral_id": 9}
     assert caught.value.code == "open_referral_exists" and poct.value.offset == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (True, " (got true)"),
+        (False, " (got false)"),
+        (None, " (got null)"),
+        ("58", ' (got "58")'),
+        ("it's", ' (got "it\'s")'),
+        ("张三", ' (got "张三")'),
+        (1.5, " (got 1.5)"),
+        ({"a": 1}, ""),  # an object or a list: the message names the field inside it
+        ("9" * 100, ' (got "' + "9" * 78 + "... (102 characters))"),
+    ],
+)
+def test_a_bad_input_is_quoted_as_json_writes_it_not_as_python_does(value: object, shown: str) -> None:
+    """API clients, JSON and TOML files and CSV cells say true, null and "58": the messages said
+    Python's True, None and '58'."""
+    assert shown_input(value) == shown

@@ -94,7 +94,7 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             # (after the unparsed body above: bytes are not JSON "of the wrong kind")
             parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
             continue
-        shown = "" if value is None else shown_input(value)
+        shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
         parts.append(f"{field_path(err.get('loc', ()))}: {err.get('msg', 'invalid')}{shown}")
     return "; ".join(parts)[:2000]
 
