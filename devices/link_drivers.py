@@ -141,8 +141,10 @@ class AstmDriver:
 class Hl7Driver:
     """HL7 v2 over MLLP, receiving side: one ACK per message on the same connection, sent after
     the message is stored. MSA-2 echoes MSH-10; enhanced mode (CA) when MSH-15/16 ask for it; an
-    inbound ACK is never acknowledged; a message whose MSH cannot be read is stored (quarantined)
-    and not acknowledged, so the device keeps it."""
+    inbound ACK is never acknowledged. A message that does not parse is stored (quarantined) and
+    then refused with AE (CE in enhanced mode) naming what is wrong and where (MSA-3, ERR), so the
+    device does not send it again for ever; without a readable MSH the ACK has default header
+    fields and no MSA-2."""
 
     protocol = "hl7"
 
@@ -178,11 +180,19 @@ class Hl7Driver:
         return events + self._tolerance.events()
 
     def _message(self, raw: bytes) -> list[LinkEvent]:
+        if raw in (b"\x06", b"\x15") or not raw.strip(b"\r\n"):
+            return [Received(raw)]  # an MLLP release 2 commit ACK/NAK block, an empty frame: no answer
         try:
             # the decoder reads the message again and counts its switches: not counted twice here
             message = hl7.parse_message(raw, self._profile, ToleranceCounter(logged=False))
-        except CodecError:
-            return [Received(raw)]
+        except hl7.Hl7ParseError as exc:
+            # Stored (quarantined) first, then refused with AE naming what and where: without an
+            # answer the device sends the same message again for ever, or takes the LIS for down.
+            events: list[LinkEvent] = [Received(raw)]
+            nak = hl7.build_error_ack(raw, exc, self._profile)
+            if nak is not None:
+                events.append(Send(mllp.frame(nak, self._start, self._end)))
+            return events
         if not hl7.needs_ack(message):
             return []  # an inbound ACK: never acknowledged, carries no results
         enhanced = hl7.uses_enhanced_mode(message, self._profile)

@@ -124,17 +124,66 @@ class Hl7Message:
         return [s for s in self.segments if s.name == name]
 
 
+#: HL7 table 0357 (message error condition codes) named in an error ACK's ERR segment.
+SEGMENT_SEQUENCE_ERROR = ("100", "Segment sequence error")
+DATA_TYPE_ERROR = ("102", "Data type error")
+TABLE_VALUE_NOT_FOUND = ("103", "Table value not found")
+
+
+class Hl7ParseError(CodecError):
+    """An HL7 message that cannot be parsed, with where for the error ACK's ERR segment: the
+    segment's name and its sequence among segments of that name (1 = the first), the field (None
+    when the problem is the segment itself) and the HL7 table 0357 condition."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        segment: str = "MSH",
+        sequence: int = 1,
+        field: int | None = None,
+        condition: tuple[str, str] = SEGMENT_SEQUENCE_ERROR,
+    ) -> None:
+        super().__init__(message)
+        self.segment, self.sequence, self.field, self.condition = segment, sequence, field, condition
+
+    @property
+    def location(self) -> str:
+        return f"{self.segment}-{self.field}" if self.field is not None else f"segment {self.segment}"
+
+
+def _place(raw: bytes, at: int, fs: bytes) -> tuple[str, int, int | None]:
+    """The segment holding byte ``at`` (name, sequence among segments of that name) and its field
+    (None when ``at`` is the segment's end, e.g. an LF)."""
+    seen: dict[str, int] = {}
+    place: tuple[str, int, int | None] = ("MSH", 1, None)
+    for m in _SEGMENT.finditer(raw):
+        if m.start() > at:
+            break
+        name = m.group().split(fs, 1)[0][:3].decode("latin-1")
+        seen[name] = seen.get(name, 0) + 1
+        field = m.group()[: at - m.start()].count(fs) if at < m.end() else None
+        if field is not None and name == "MSH":
+            field += 1  # MSH-1 is the separator itself
+        place = (name, seen[name], field)
+    return place
+
+
 def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter | None = None) -> Hl7Message:
-    """Parse one HL7 message (MLLP already removed). Raises :class:`CodecError` with an offset."""
+    """Parse one HL7 message (MLLP already removed). Raises :class:`Hl7ParseError` with an offset
+    and the segment and field at fault."""
     counter = counter or ToleranceCounter()
     if not raw.startswith(b"MSH") or len(raw) < 8:
-        raise CodecError(f"byte 0: HL7 message must start with MSH, got {raw[:10]!r}")
+        raise Hl7ParseError(f"byte 0: HL7 message must start with MSH, got {raw[:10]!r}")
     if b"\n" in raw:
         if not profile.tolerance.lf_segment_separator:
             at = raw.index(b"\n")
-            raise CodecError(
+            name, sequence, _ = _place(raw, at, raw[3:4])
+            raise Hl7ParseError(
                 f"byte {at}: LF in HL7 message (segments end with CR; "
-                "profile switch lf_segment_separator accepts LF and CR LF)"
+                "profile switch lf_segment_separator accepts LF and CR LF)",
+                segment=name,
+                sequence=sequence,
             )
         counter.fire(profile.device_id, "lf_segment_separator")
     fs = chr(raw[3])
@@ -142,14 +191,20 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     msh_fields = raw[:msh_end].decode("latin-1").split(fs)
     chars = msh_fields[1] if len(msh_fields) > 1 else ""
     if len(chars) < 3:
-        raise CodecError(f"byte 4: MSH-2 encoding characters {chars!r} are incomplete (need e.g. ^~\\&)")
+        raise Hl7ParseError(
+            f"byte 4: MSH-2 encoding characters {chars!r} are incomplete (need e.g. ^~\\&)",
+            field=2,
+            condition=DATA_TYPE_ERROR,
+        )
     enc = Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
     declared = msh_fields[17].split(enc.repeat)[0].strip().upper() if len(msh_fields) > 17 else ""
     charset = profile.encoding
     if declared:
         if declared not in CHARSETS:
-            raise CodecError(
-                f"MSH-18 character set {declared!r} is not supported (known: {', '.join(CHARSETS)})"
+            raise Hl7ParseError(
+                f"MSH-18 character set {declared!r} is not supported (known: {', '.join(CHARSETS)})",
+                field=18,
+                condition=TABLE_VALUE_NOT_FOUND,
             )
         charset = CHARSETS[declared]
     segments: list[Segment] = []
@@ -158,9 +213,14 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
         try:
             text = chunk.decode(charset)
         except UnicodeDecodeError as exc:
-            raise CodecError(
+            name, sequence, field = _place(raw, start + exc.start, raw[3:4])
+            raise Hl7ParseError(
                 f"byte {start + exc.start}: byte 0x{chunk[exc.start]:02X} is not valid {charset} "
-                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding})"
+                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding})",
+                segment=name,
+                sequence=sequence,
+                field=field,
+                condition=DATA_TYPE_ERROR,
             ) from None
         parts = text.split(fs)
         name = parts[0]
@@ -227,6 +287,57 @@ def build_ack(
     return (enc.field.join(header) + "\r" + enc.field.join(msa) + "\r").encode(
         message.charset, errors="replace"
     )
+
+
+def readable_header(raw: bytes) -> Hl7Message:
+    """The MSH of a message that does not parse, read as far as it goes, to answer it: its bytes
+    read as latin-1 (so what an ACK echoes goes back as sent), the default encoding characters
+    where MSH-2 is incomplete. A message that does not start with MSH gets an empty header with
+    the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as Mirth Connect answers one): its ACK has no
+    MSA-2, since there is no MSH-10 to echo."""
+    if not raw.startswith(b"MSH") or len(raw) < 4:
+        enc = Encoding()
+        fields = ["MSH", enc.field, *[""] * 9, "P", "2.4"]
+        return Hl7Message([Segment("MSH", fields, 0, enc)], enc, "latin-1")
+    fs = chr(raw[3])
+    end = min((i for i in (raw.find(b"\r"), raw.find(b"\n")) if i >= 0), default=len(raw))
+    parts = raw[:end].decode("latin-1").split(fs)
+    chars = parts[1] if len(parts) > 1 else ""
+    enc = (
+        Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
+        if len(chars) >= 3
+        else Encoding(field=fs)
+    )
+    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, "latin-1")
+
+
+def _version(msh12: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in msh12.split(".")[:2])
+    except ValueError:
+        return (0,)
+
+
+def build_error_ack(
+    raw: bytes, error: Hl7ParseError, profile: DeviceProfile, *, now: datetime | None = None
+) -> bytes | None:
+    """The negative ACK of a message that does not parse: MSA-1 ``AE`` (application error: the
+    sender should correct the message before sending it again; ``CE`` in enhanced mode), MSA-2
+    its MSH-10 when the MSH can be read, MSA-3 what is wrong and where, and an ERR segment naming
+    the segment, its sequence, the field and the HL7 table 0357 condition (ERR-1 up to v2.4,
+    ERR-2/3/4 from v2.5, by the message's MSH-12). None for an ACK: an ACK is never acknowledged."""
+    header = readable_header(raw)
+    if not needs_ack(header):
+        return None
+    enc = header.enc
+    ack = build_ack(header, "AE", uses_enhanced_mode(header, profile), text=str(error), now=now)
+    code, name = error.condition
+    place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
+    if _version(header.msh.first(12)) < (2, 5):
+        err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
+    else:
+        err = ["ERR", "", enc.component.join(place), enc.component.join((code, name, "HL70357")), "E"]
+    return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
 
 
 def decode_message(

@@ -9,7 +9,9 @@ import pytest
 from devices.codecs.hl7 import (
     CHARSETS,
     Encoding,
+    Hl7ParseError,
     build_ack,
+    build_error_ack,
     decode_message,
     escape,
     needs_ack,
@@ -105,6 +107,54 @@ def test_enhanced_mode_uses_commit_codes() -> None:
     assert uses_enhanced_mode(msg, profile())
     assert b"MSA|CE|MSG0001|bad\\F\\value" in build_ack(msg, "AE", enhanced=True, text="bad|value")
     assert b"MSA|CR|" in build_ack(msg, "AR", enhanced=True)
+
+
+def _refusal(raw: bytes, prof: DeviceProfile | None = None) -> tuple[bytes | None, list[bytes]]:
+    """The error ACK of a message that does not parse, and its segments (ORU's MSH-16 is the
+    Mindray result kind, so original mode unless MSH-15 asks for enhanced)."""
+    prof = prof or profile(tolerance={"mindray_msh16_result_kind": True})
+    with pytest.raises(Hl7ParseError) as caught:
+        parse_message(raw, prof)
+    nak = build_error_ack(raw, caught.value, prof, now=datetime(2024, 3, 1, 10, 16, tzinfo=UTC))
+    return nak, ([] if nak is None else nak.rstrip(b"\r").split(b"\r"))
+
+
+def test_a_message_that_does_not_parse_is_refused_with_ae_naming_segment_and_field() -> None:
+    """The parse failure was answered with nothing: the device sent the message again for ever."""
+    _, (msh, msa, err) = _refusal(ORU.replace(b"ASCII", b"KLINGON"))
+    assert msh == b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01|ACKMSG0001|P|2.3.1||||||KLINGON"
+    assert msa.startswith(b"MSA|AE|MSG0001|MSH-18 character set 'KLINGON' is not supported (known: ASCII")
+    assert err == b"ERR|MSH^1^18^103&Table value not found&HL70357"  # ERR-1 up to v2.4
+    # a byte the declared set cannot hold: the segment, its sequence and the field
+    bad = ORU.replace(b"CREA^Creatinine", "CRÉA^Creatinine".encode("latin-1"))
+    _, (_, msa, err) = _refusal(bad)
+    assert msa.startswith(b"MSA|AE|MSG0001|byte %d: byte 0xC9 is not valid ascii" % bad.index(b"\xc9"))
+    assert err == b"ERR|OBX^2^3^102&Data type error&HL70357"
+    _, (_, _, err) = _refusal(ORU.replace(b"Wang", "Wäng".encode("latin-1")))
+    assert err == b"ERR|PID^1^5^102&Data type error&HL70357"
+    # from v2.5 ERR-2 (location), ERR-3 (condition), ERR-4 (severity); enhanced mode says CE
+    v25 = ORU.replace(b"2.3.1||||0||ASCII", b"2.5|||AL|NE||8859/99")
+    _, (msh, msa, err) = _refusal(v25)
+    assert msa.startswith(b"MSA|CE|MSG0001|MSH-18 character set '8859/99'")
+    assert err == b"ERR||MSH^1^18|103^Table value not found^HL70357|E"
+    # LF between segments without its switch: the segment it ends
+    _, (_, msa, err) = _refusal(ORU.replace(b"\rOBR", b"\nOBR"))
+    assert b"LF in HL7 message" in msa and b"lf_segment_separator" in msa
+    assert err == b"ERR|PID^1^^100&Segment sequence error&HL70357"
+    # MSH-2 incomplete: read with the default encoding characters, MSH-10 still echoed
+    _, (msh, msa, err) = _refusal(ORU.replace(b"MSH|^~\\&|", b"MSH|^|"))
+    assert msh.startswith(b"MSH|^~\\&|||Mindray|") and msa.startswith(b"MSA|AE|MSG0001|byte 4: MSH-2")
+    assert err == b"ERR|MSH^1^2^102&Data type error&HL70357"
+
+
+def test_without_a_readable_msh_the_refusal_has_default_header_fields_and_an_ack_is_never_answered() -> None:
+    nak, (msh, msa, err) = _refusal(b"PID|1||PAT-9\rOBX|1|NM|GLU||7.8\r")
+    assert msh == b"MSH|^~\\&|||||20240301101600||ACK|ACK|P|2.4"
+    assert msa.startswith(b"MSA|AE||byte 0: HL7 message must start with MSH")  # no MSH-10 to echo
+    assert err == b"ERR|MSH^1^^100&Segment sequence error&HL70357"
+    assert nak is not None and parse_message(nak, profile()).message_type == "ACK"
+    broken_ack = b"MSH|^~\\&|A|B|C|D|20240301||ACK^R01|X1|P|2.3.1||||||KLINGON\rMSA|AA|CTL-1\r"
+    assert _refusal(broken_ack)[0] is None
 
 
 # ---- 20. character sets

@@ -1,6 +1,7 @@
 """What a device integrator sees when an HL7 device is wired wrong, over loopback TCP: a
 connection closed inside an MLLP frame, a frame with the wrong end bytes or without the start byte,
-and tolerance switches counted once per message. Each is one log line or quarantine reason that
+tolerance switches counted once per message, and a message that does not parse (kept, answered
+AE). Each is one log line or quarantine reason that
 names the byte and the setting to look at. (ASTM, line and POCT1-A2 devices:
 test_integrator_errors.py.)"""
 
@@ -132,4 +133,50 @@ def test_an_hl7_message_without_the_mllp_start_byte_is_named_as_one(tmp_path: Pa
         "an HL7 message without the MLLP start byte 0b before it (the profile's [hl7] start_byte must "
         "be what the device sends); not acknowledged",
         0,
+    )
+
+
+def test_a_message_that_does_not_parse_is_stored_refused_with_ae_and_the_next_one_is_processed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message the HL7 parser refuses (here a byte its MSH-18 ASCII cannot hold) got no answer:
+    the analyzer sent it again for ever, or took the LIS for down. It is now kept in the
+    quarantine, answered AE naming the segment and field, and the next message is processed."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+    bad = HL7.replace(b"CTL-8", b"CTL-7").replace(b"SPO2^SPO2", b"SPO2^SP\xd62")
+
+    async def scenario() -> tuple[bytes, bytes]:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + bad + b"\x1c\r")
+            await writer.drain()
+            refusal = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            writer.write(b"\x0b" + HL7 + b"\x1c\r")
+            await writer.drain()
+            accepted = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            writer.close()
+            return refusal, accepted
+
+    with caplog.at_level(logging.WARNING):
+        refusal, accepted = asyncio.run(scenario())
+    msh, msa, err = refusal.strip(b"\x0b\x1c\r").split(b"\r")
+    assert msh.startswith(b"MSH|^~\\&|TRIAGE|CLINIC|SIMULATOR|SYNTHETIC|") and b"|ACK^R01|ACKCTL-7|" in msh
+    at = bad.index(b"\xd6")
+    assert (
+        msa
+        == b"MSA|AE|CTL-7|byte %d: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii)" % at
+    )
+    assert err == b"ERR|OBX^1^3^102&Data type error&HL70357"
+    assert b"\rMSA|AA|CTL-8\r" in accepted
+    with sqlite3.connect(db_path) as conn:
+        ((raw, reason, offset),) = conn.execute(
+            "SELECT raw, reason, byte_offset FROM device_quarantine"
+        ).fetchall()
+    assert (raw, offset) == (bad, at) and reason.startswith("undecodable_bytes")
+    (warning,) = _warnings(caplog)
+    assert (
+        warning
+        == f"device monitor: message quarantined at byte {at} of the message (undecodable_bytes; the detail is in device_quarantine)"
     )
