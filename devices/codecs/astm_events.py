@@ -67,7 +67,8 @@ class MessageReceived:
 
 @dataclass(frozen=True, slots=True)
 class MessageDiscarded:
-    """A partial message was dropped (receiver timeout); nothing of it was committed."""
+    """A partial message was dropped (receiver timeout, link lost, the sender restarted with ENQ);
+    nothing of it was committed."""
 
     reason: str
     data: bytes
@@ -75,7 +76,7 @@ class MessageDiscarded:
 
 @dataclass(frozen=True, slots=True)
 class SessionEnded:
-    reason: str  # "eot" | "timeout"
+    reason: str  # "eot" | "timeout" | "enq" (the sender restarted inside the session)
 
 
 @dataclass(frozen=True, slots=True)

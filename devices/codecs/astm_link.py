@@ -10,7 +10,9 @@ Nothing here reads or writes a port or looks at a wall clock. The caller (the ga
 
 :class:`AstmReceiver` answers ENQ and frames (ACK/NAK), applies the frame-number rules (1..7, 0;
 a resent frame with the last accepted number is ACKed and not appended twice), joins ETB frames,
-and emits one :class:`MessageReceived` per LIS2 message (H ... L). :class:`AstmSender` runs
+and emits one :class:`MessageReceived` per LIS2 message (H ... L). An ENQ inside a session followed
+by silence is a sender that restarted: its partial message is discarded and the ENQ answered as a
+new session (an ENQ followed by more bytes is line noise, ignored). :class:`AstmSender` runs
 establishment, transfer (each record starts a new frame, ``frame_text_size`` text per frame) and
 termination, retransmits on NAK, aborts after exactly ``max_tries`` (6) failed tries and keeps the
 whole message for a full resend. :class:`AstmEndpoint` combines both on one wire and resolves
@@ -44,6 +46,7 @@ from devices.codecs.astm_frame import (
     ACK,
     CR,
     ENQ,
+    ENQ_I,
     EOT,
     EOT_I,
     LF,
@@ -78,7 +81,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("devices.astm_link")
-_STX_OR_EOT = re.compile(rb"[\x02\x04]")
+_STX_EOT_OR_ENQ = re.compile(rb"[\x02\x04\x05]")
 #: Bytes a healthy link may leave between sessions (a late ACK/NAK/EOT, line ends, flow control).
 _LINK_CONTROL = frozenset(b"\x00\x04\x06\x0a\x0d\x11\x13\x15")
 
@@ -120,6 +123,8 @@ class AstmReceiver(LinkSide):
         self._interrupt = False
         self._held: bytes | None = None
         self._message_frames = 0
+        #: an ENQ inside a session, then silence until this time: the sender restarted (see _process)
+        self._restart_at: float | None = None
 
     # -- public API
 
@@ -132,8 +137,16 @@ class AstmReceiver(LinkSide):
         self._buf += data
         self._process()
 
+    def next_deadline(self) -> float | None:
+        times = [t for t in (self._deadline, self._restart_at) if t is not None]
+        return min(times) if times else None
+
     def handle_timeout(self, now: float) -> None:
-        """30 s without a frame or EOT: discard the partial message, go neutral."""
+        """30 s without a frame or EOT: discard the partial message, go neutral. An ENQ inside the
+        session followed by ``[link] enq_restart_quiet`` of silence: the sender restarted."""
+        if self._restart_at is not None and now >= self._restart_at and self._state is _RState.RECEIVING:
+            self._restart()
+            return
         if self._deadline is None or now < self._deadline or self._state is not _RState.RECEIVING:
             return
         partial = bytes(self._pending)
@@ -204,6 +217,7 @@ class AstmReceiver(LinkSide):
     def _to_neutral(self) -> None:
         self._state = _RState.NEUTRAL
         self._deadline = None
+        self._restart_at = None
         self._reset_session()
 
     def _arm(self) -> None:
@@ -228,26 +242,34 @@ class AstmReceiver(LinkSide):
                     return
                 self._ignore(idx)
                 self._drop(1)
-                if self.busy:
-                    self._out += NAK
-                    self._events.append(EnqRefused())
-                    continue
-                self._out += ACK
-                self._state = _RState.RECEIVING
-                self._reset_session()
-                self._arm()
-                self._events.append(LinkEstablished())
+                self._establish()
                 continue
             if self._held is not None:
                 return  # waiting for confirm_message(); the sender cannot send before our ACK
-            # RECEIVING: skip to STX or EOT
-            m = _STX_OR_EOT.search(self._buf)
+            # RECEIVING: skip to STX, EOT or ENQ
+            m = _STX_EOT_OR_ENQ.search(self._buf)
             i = len(self._buf) if m is None else m.start()
             if i:
                 self._note_trailer(bytes(self._buf[:i]))
                 self._drop(i)
                 if not self._buf:
                     return
+            if self._buf[0] == ENQ_I:
+                # ENQ inside a session. A sender in the transfer phase waits only for our reply to
+                # a frame, and we have replied to every frame: an ENQ then silence is a sender
+                # that restarted (power cycle, its own timeout, our ACK to its EOT lost) and now
+                # waits for the reply to its ENQ - answered when the silence lasts, see
+                # handle_timeout. An ENQ with bytes after it (the next frame) is line noise and
+                # is ignored, as LIS01-A2 6.5.1.1 ignores characters before STX or EOT: answering
+                # it would acknowledge a frame not yet received.
+                if len(self._buf) == 1:
+                    if self._restart_at is None:
+                        self._restart_at = self.clock() + self.profile.link.enq_restart_quiet
+                    return
+                self._restart_at = None
+                self._note_trailer(bytes(self._buf[:1]))
+                self._drop(1)
+                continue
             if self._buf[0] == EOT_I:
                 self._drop(1)
                 self._check_trailer()
@@ -290,6 +312,38 @@ class AstmReceiver(LinkSide):
                 self._trailer_start = self._consumed
                 self._trailer_bytes = b""
             self._accept(frame.number, frame.text, frame.final, offset)
+
+    def _establish(self) -> None:
+        """Answer the ENQ just consumed: NAK when busy, else ACK and a new transfer phase."""
+        if self.busy:
+            self._out += NAK
+            self._events.append(EnqRefused())
+            return
+        self._out += ACK
+        self._state = _RState.RECEIVING
+        self._reset_session()
+        self._arm()
+        self._events.append(LinkEstablished())
+
+    def _restart(self) -> None:
+        """The sender restarted: drop what it sent of the unfinished message (nothing of it was
+        committed or finally acknowledged, so the device still owns it) and answer its ENQ as in
+        the establishment phase (LIS01-A2 6.2): ACK and a new session, frame numbers from 1."""
+        offset = self._consumed
+        frames = self._message_frames
+        if self._pending or frames:
+            self._events.append(
+                MessageDiscarded(
+                    f"ENQ at byte {offset} inside a session, then {self.profile.link.enq_restart_quiet:g} s "
+                    f"of silence: the device restarted its transfer after {frames} accepted frame(s) of "
+                    "a message; answered as a new session, the device still owns the message",
+                    bytes(self._pending),
+                )
+            )
+        self._events.append(SessionEnded("enq"))
+        self._drop(1)
+        self._to_neutral()
+        self._establish()
 
     @property
     def _dev(self) -> str:

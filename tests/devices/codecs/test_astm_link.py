@@ -328,6 +328,60 @@ def test_receiver_silence_of_30_s_discards_the_partial_message() -> None:
     assert rx.state == "neutral"
 
 
+def test_an_enq_then_silence_inside_a_session_is_a_restarted_sender_answered_as_a_new_session() -> None:
+    """An ENQ inside a session was ignored: a sender that restarted (power cycle, its own timeout)
+    waited 15 s for a reply, then gave up with EOT, and the host kept its partial message."""
+    clock = FakeClock()
+    rx = AstmReceiver(strict_profile(), clock)
+    frames = frames_for(SAMPLE)
+    rx.receive_data(ENQ + b"".join(frames[:2]))
+    assert rx.data_to_send() == ACK * 3
+    drain(rx)
+    at = 1 + len(frames[0]) + len(frames[1])
+    rx.receive_data(ENQ)
+    assert rx.data_to_send() == b"" and rx.next_deadline() == clock() + 1.0
+    clock.advance(0.9)
+    rx.handle_timeout(clock())
+    assert rx.data_to_send() == b""
+    clock.advance(0.1)
+    rx.handle_timeout(clock())
+    assert rx.data_to_send() == ACK  # the establishment phase's answer
+    discarded, ended, established = drain(rx)
+    assert isinstance(discarded, MessageDiscarded) and discarded.data == joined(SAMPLE[:2])
+    assert discarded.reason == (
+        f"ENQ at byte {at} inside a session, then 1 s of silence: the device restarted its transfer "
+        "after 2 accepted frame(s) of a message; answered as a new session, the device still owns the message"
+    )
+    assert isinstance(ended, SessionEnded) and ended.reason == "enq"
+    assert isinstance(established, LinkEstablished)
+    # the new session numbers frames from 1 and the message is whole, not appended to the part
+    for frame in frames:
+        rx.receive_data(frame)
+    rx.receive_data(EOT)
+    assert [m.data for m in messages(drain(rx))] == [joined(SAMPLE)]
+    assert rx.data_to_send() == ACK * len(frames) and rx.state == "neutral"
+
+
+def test_an_enq_followed_by_the_next_frame_is_line_noise_and_ignored() -> None:
+    """LIS01-A2 6.5.1.1: characters before STX are ignored. Answering such an ENQ would send an
+    ACK the sender takes for the reply to a frame not yet received."""
+    for chunks in (lambda f: [ENQ + f], lambda f: [ENQ, f]):
+        clock = FakeClock()
+        rx = AstmReceiver(strict_profile(), clock)
+        frames = frames_for(SAMPLE)
+        rx.receive_data(ENQ + frames[0])
+        for frame in frames[1:]:
+            for chunk in chunks(frame):
+                rx.receive_data(chunk)
+            clock.advance(0.5)
+            rx.handle_timeout(clock())
+        rx.receive_data(EOT)
+        events = drain(rx)
+        assert [m.data for m in messages(events)] == [joined(SAMPLE)]
+        assert not any(isinstance(e, MessageDiscarded | FrameRejected) for e in events)
+        assert rx.data_to_send() == ACK * (1 + len(frames))
+
+
 def test_after_nak_to_enq_the_sender_waits_10_s() -> None:
     clock = FakeClock()
     tx = AstmSender(strict_profile(), clock)

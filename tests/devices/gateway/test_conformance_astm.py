@@ -170,6 +170,47 @@ def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_noth
     asyncio.run(scenario())
 
 
+def test_an_enq_inside_a_session_is_a_restarted_device_answered_with_its_partial_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device that restarts inside a message (power cycle, its own timeout) sends ENQ again. It
+    was ignored: the device waited 15 s for an answer, gave up, and the host kept its part of the
+    message. After a moment of silence it is now answered as a new session; the part is dropped
+    with one warning naming the device, and the whole message is stored once."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            for frame in frames[:2]:
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(ENQ)  # the device starts over
+            await asyncio.sleep(0.05)
+            clock.advance(1.0)
+            await _expect(pty, ACK)
+            for frame in frames:  # numbered from 1 again
+                await pty.write(frame)
+                await _expect(pty, ACK)
+            await pty.write(EOT)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+            return gateway.status()[0].discarded
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 1
+    assert count(db_path, "device_messages") == 1
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning == (
+        "device analyzer: partial message discarded, nothing committed: ENQ at byte "
+        f"{1 + len(frames[0]) + len(frames[1])} inside a session, then 1 s of silence: the device "
+        "restarted its transfer after 2 accepted frame(s) of a message; answered as a new session, "
+        "the device still owns the message"
+    )
+
+
 def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log(tmp_path: Path) -> None:
     """Item 30: a lowercase checksum, accepted by the profile switch, shows in status and wire log."""
     base = simulator_profile("astm-analyzer", "analyzer")
