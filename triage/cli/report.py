@@ -276,6 +276,7 @@ def simulate(
     ),
 )
 def generate(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Empty or new folder for the export folders.")],
     clinics: Annotated[
         int, typer.Option("--clinics", min=2, max=5000, help="Number of synthetic clinics.")
@@ -303,11 +304,22 @@ def generate(
     from analytics.reports.generate import GeneratorSpec
     from analytics.reports.generate import generate as run
 
+    # by name: typer bundles its own click, whose ParameterSource is not click.core's
+    given = getattr(ctx.get_parameter_source("table_format"), "name", "DEFAULT") != "DEFAULT"
+    if old_format is not None and given:  # --format won without a word
+        raise ReportInputError(
+            f"--format {old_format.value} and --table-format {table_format.value}: --format is the old"
+            " name of --table-format; give --table-format alone"
+        )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReportInputError(f"--out {out}: exists and is not an empty folder; choose a new folder")
     output_folder(out)
     spec = GeneratorSpec(
-        clinics=clinics, rows=rows, months=months, seed=seed, table_format=(old_format or table_format).value
+        clinics=clinics,
+        rows=rows,
+        months=months,
+        seed=seed,
+        table_format=(old_format or table_format).value,
     )
 
     def progress(done: int, total: int) -> None:

@@ -36,6 +36,32 @@ class ReferenceName(StrEnum):
     poisson = "poisson"
 
 
+class ProposalName(StrEnum):
+    """analytics.ergm.proposal.PROPOSALS, named here: importing analytics.ergm would load numpy
+    before `triage --help` prints anything (a test holds the two lists equal)."""
+
+    TNT = "TNT"
+    random = "random"
+
+
+def _check_response(reference: ReferenceName | None, response: str | None) -> ReferenceName:
+    """The reference the options ask for: poisson with --response, bernoulli without; an explicit
+    --reference that says otherwise is refused naming both options (it was silently overridden)."""
+    if reference is None:
+        return ReferenceName.poisson if response is not None else ReferenceName.bernoulli
+    if reference == ReferenceName.bernoulli and response is not None:
+        raise UserInputError(
+            f"--reference bernoulli and --response {response} contradict each other: a Bernoulli"
+            " model fits binary ties, not counts; drop --response, or give --reference poisson"
+        )
+    if reference == ReferenceName.poisson and response is None:
+        raise UserInputError(
+            "--reference poisson needs --response COLUMN, the edge column with the counts"
+            " (e.g. --response movers)"
+        )
+    return reference
+
+
 def _input_file(given: str, path: Path) -> Path:
     """``path`` if it is a file; else one line naming the option as given (``--nodes nope.csv``),
     worded as `triage report --facilities` words it."""
@@ -83,12 +109,13 @@ def fit_command(
         str | None, typer.Option("--response", help="Edge column with counts, for a valued model.")
     ] = None,
     reference: Annotated[
-        ReferenceName,
+        ReferenceName | None,
         typer.Option(
             "--reference",
-            help="bernoulli (binary ties) or poisson (counts; the default with --response).",
+            help="bernoulli (binary ties; the default without --response) or poisson (counts in the"
+            " --response column; the default with it).",
         ),
-    ] = ReferenceName.bernoulli,
+    ] = None,
     backend: BackendOption = BackendName.python,
     seed: Annotated[
         int, seed_option("the MCMC fit and its bridge sampling (dyad-dependent terms)", "fit")
@@ -119,13 +146,14 @@ def fit_command(
         ),
     ] = None,
     proposal: Annotated[
-        str | None,
+        ProposalName,
         typer.Option(
             "--proposal",
+            case_sensitive=False,
             help="MCMC proposal of a fit with dyad-dependent terms: TNT (tie / no tie; the default, "
             "as statnet's) or random (uniform random toggles).",
         ),
-    ] = None,
+    ] = ProposalName.TNT,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -137,16 +165,21 @@ def fit_command(
     from analytics.ergm import ergm
     from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
     from analytics.ergm.dependent import MAX_ITERATIONS
-    from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
     from analytics.network_files import read_network
 
-    try:
-        proposal = check_proposal(DEFAULT_PROPOSAL if proposal is None else proposal)
-    except ValueError as exc:
-        raise UserInputError(f"--proposal {proposal}: {exc}") from None
+    reference = _check_response(reference, response)
+    if backend == BackendName.r:
+        given = [
+            name
+            for name, value in (("--bridges", bridges), ("--bridge-draws", bridge_draws))
+            if value is not None
+        ]
+        if given:  # they were dropped without a word: only the python backend bridge-samples
+            raise UserInputError(
+                f"{' and '.join(given)} apply to --backend python only: R's ergm estimates an MCMC"
+                " fit's log-likelihood its own way; drop them, or use --backend python"
+            )
     iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
-    if response is not None and reference == ReferenceName.bernoulli:
-        reference = ReferenceName.poisson
     net = read_network(
         _input_file(f"--nodes {nodes}", nodes),
         _input_file(f"--edges {edges}", edges),
@@ -167,7 +200,7 @@ def fit_command(
             bridges=DEFAULT_BRIDGES if bridges is None else bridges,
             bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
             max_iterations=iterations,
-            proposal=proposal,
+            proposal=proposal.value,
         )
     if as_json:
         write(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))

@@ -11,10 +11,11 @@ import pytest
 
 from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
 from analytics.ergm.dependent import MAX_ITERATIONS, fit_mcmc
-from analytics.ergm.proposal import DEFAULT_PROPOSAL
+from analytics.ergm.proposal import DEFAULT_PROPOSAL, PROPOSALS
 from analytics.study import DEFAULT_SEED
 from tests.analytics.ergm.conftest import strict_json_loads
 from triage.cli import main
+from triage.cli.study_fit import ProposalName
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
 #: A dyad-dependent fit on the 12-unit example (132 dyads), with a short bridge: about 0.5 s.
@@ -229,10 +230,64 @@ def test_sampling_settings_out_of_range_exit_2_in_typers_words(
     )
 
 
-def test_an_unknown_proposal_exits_2_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_proposal_is_refused_listing_the_proposals(capsys: pytest.CaptureFixture[str]) -> None:
+    """--proposal was free text checked after the options; it is a choice, listed in --help as
+    --reference is, and typer's one line names the option and the choices."""
     assert main([*MCMC_FIT, "--proposal", "gibbs"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("error: --proposal gibbs:"), err
+    assert capsys.readouterr().err == (
+        "error: triage study fit: Invalid value for '--proposal': 'gibbs' is not one of 'tnt',"
+        " 'random' (see `triage study fit --help`)\n"
+    )
+    assert main(["study", "fit", "--help"]) == 0
+    assert "<tnt|random>" in capsys.readouterr().out
+
+
+def test_the_proposal_choices_are_the_engines() -> None:
+    assert [p.value for p in ProposalName] == list(PROPOSALS)
+
+
+VALUED = [*MCMC_FIT[: MCMC_FIT.index("--formula") + 1], 'sum + nodeicov("HTH")']  # the same files
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--reference", "bernoulli", "--response", "movers"],
+            "--reference bernoulli and --response movers contradict each other: a Bernoulli model fits"
+            " binary ties, not counts; drop --response, or give --reference poisson",
+        ),
+        (
+            ["--reference", "poisson"],
+            "--reference poisson needs --response COLUMN, the edge column with the counts (e.g. --response movers)",
+        ),
+        (
+            ["--backend", "r", "--bridges", "4"],
+            "--bridges apply to --backend python only: R's ergm estimates an MCMC fit's log-likelihood"
+            " its own way; drop them, or use --backend python",
+        ),
+        (
+            ["--backend", "r", "--bridges", "4", "--bridge-draws", "50"],
+            "--bridges and --bridge-draws apply to --backend python only: R's ergm estimates an MCMC"
+            " fit's log-likelihood its own way; drop them, or use --backend python",
+        ),
+    ],
+)
+def test_options_that_contradict_each_other_are_refused_naming_both(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reference bernoulli --response movers fitted a Poisson model without a word; --backend r
+    dropped --bridges; --reference poisson without --response said 'needs response=<edge column>'."""
+    assert main([*VALUED, *options]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"error: {message}\n" and captured.out == ""
+
+
+def test_response_alone_fits_poisson_and_no_option_bernoulli(capsys: pytest.CaptureFixture[str]) -> None:
+    valued = json.loads(_run([*VALUED, "--response", "movers", "--json"], capsys))
+    assert [t["term"] for t in valued["terms"]] == ["sum", "nodeicov.sum.HTH"]  # Poisson terms
+    binary = json.loads(_run([*VALUED[:-1], 'edges + nodeicov("HTH")', "--json"], capsys))
+    assert [t["term"] for t in binary["terms"]] == ["edges", "nodeicov.HTH"]
 
 
 def test_an_unknown_reference_is_refused_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:

@@ -486,6 +486,22 @@ def test_generate_names_its_table_format_option_as_referrals_export_does(
     assert "--table-format" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("table_format", ["parquet", "jsonl", "csv"])
+def test_generate_refuses_format_with_table_format(
+    table_format: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--format csv --table-format jsonl` wrote CSV tables without a word (the old name won),
+    also when --table-format named the default."""
+    out = tmp_path / "gen"
+    args = ["report", "generate", "--clinics", "2", "--rows", "100", "--months", "8", "--out", str(out)]
+    assert main([*args, "--format", "csv", "--table-format", table_format]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --format csv and --table-format {table_format}: --format is the old name of"
+        " --table-format; give --table-format alone\n"
+    )
+    assert not out.exists(), "nothing written"
+
+
 def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
     generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
