@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from devices.errors import ProfileError
+from referral.errors import shown_input
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -28,6 +29,17 @@ LineGrammar = Literal["nonin", "bp_csv", "urine_strip", "vidas", "spotchem"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: What a serial setting may be, for the messages of a profile's [serial] table and of the
+#: command-line flags (--baud, --bytesize, --parity, --stopbits).
+SERIAL_ALLOWED = {
+    "baud": "a positive number of bits per second, e.g. 9600 (LIS01-A2 devices: 1200, 2400, 4800 "
+    "or 9600; 19200 or 38400 optional; see the device's manual)",
+    "bytesize": "5, 6, 7 or 8 data bits",
+    "parity": "N (none), E (even), O (odd), M (mark) or S (space)",
+    "stopbits": "1, 1.5 or 2",
+}
 
 
 class SerialSettings(_Strict):
@@ -41,11 +53,18 @@ class SerialSettings(_Strict):
     xonxoff: bool = False
     rtscts: bool = False
 
+    @field_validator("baud")
+    @classmethod
+    def _baud(cls, value: int) -> int:
+        if value <= 0:  # else only the port's own error, naming the port and not this key
+            raise ValueError(f"must be {SERIAL_ALLOWED['baud']} (got {value})")
+        return value
+
     @field_validator("stopbits")
     @classmethod
     def _stopbits(cls, value: float) -> float:
         if value not in (1, 1.5, 2):
-            raise ValueError(f"stopbits must be 1, 1.5 or 2, got {value:g}")
+            raise ValueError(f"must be {SERIAL_ALLOWED['stopbits']} (got {value:g})")
         return value
 
 
@@ -272,7 +291,10 @@ def _format_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        parts.append(f"{loc}: {err['msg']}")
+        msg = err["msg"].removeprefix("Value error, ")
+        # pydantic's own messages do not say what was given; ours (value_error) do when it helps
+        given = "" if err["type"] in ("missing", "value_error") else shown_input(err.get("input"))
+        parts.append(f"{loc}: {msg}{given}")
     return "; ".join(parts)
 
 

@@ -17,7 +17,7 @@ import typer
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
-from devices.profile import DeviceProfile, load_profile, profile_from_dict
+from devices.profile import SERIAL_ALLOWED, DeviceProfile, load_profile, profile_from_dict
 from devices.session import MonotonicClock
 from devices.simulated_results import (
     DEVICE_KINDS,
@@ -93,6 +93,21 @@ def _flag_profile(protocol: str, device_id: str) -> DeviceProfile:
     return profile_from_dict(data, source="command-line flags")
 
 
+def _check_serial_flags(*, baud: int, bytesize: int = 8, parity: str = "N", stopbits: float = 1) -> None:
+    """Each serial flag against what it may be (the same words as a profile's [serial] table):
+    the port's own message ('serial port X: ...') named the port, not the flag to correct."""
+    problems = (
+        ("--baud", baud, baud <= 0),
+        ("--bytesize", bytesize, bytesize not in (5, 6, 7, 8)),
+        ("--parity", parity, parity.upper() not in ("N", "E", "O", "M", "S")),
+        ("--stopbits", f"{stopbits:g}", stopbits not in (1, 1.5, 2)),
+    )
+    for option, value, bad in problems:
+        if bad:
+            setting = option.removeprefix("--")
+            raise UserInputError(f"{option} {value}: must be {SERIAL_ALLOWED[setting]}")
+
+
 def _transport_from_flags(
     port: str | None,
     baud: int,
@@ -105,8 +120,7 @@ def _transport_from_flags(
     if port and tcp_listen:
         raise UserInputError("give either --port or --tcp-listen, not both")
     if port:
-        if bytesize not in (5, 6, 7, 8):
-            raise UserInputError(f"--bytesize {bytesize}: must be 5, 6, 7 or 8")
+        _check_serial_flags(baud=baud, bytesize=bytesize, parity=parity, stopbits=stopbits)
         return SerialSpec(
             url=port,
             baudrate=baud,
@@ -397,6 +411,8 @@ def register(app: typer.Typer) -> None:
             raise UserInputError(
                 "give exactly one of --pty, --port PATH, --tcp HOST:PORT or --tcp-listen HOST:PORT"
             )
+        if port is not None:
+            _check_serial_flags(baud=baud)  # the port's own error names the port, not --baud
         for option, rate in (("--corrupt", corrupt), ("--drop-ack", drop_ack), ("--disconnect", disconnect)):
             if not 0 <= rate <= 1:
                 raise UserInputError(f"{option} {rate}: a probability, from 0 to 1")

@@ -117,6 +117,64 @@ def test_an_unknown_profile_name_is_named_as_typed_with_the_known_names(
     assert str(PROFILE_DIR) not in err and "sysmex-xn550, sysmex-xp100" in known
 
 
+BAUDS = (
+    "e.g. 9600 (LIS01-A2 devices: 1200, 2400, 4800 or 9600; 19200 or 38400 optional; see the device's manual)"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["listen", "--protocol", "astm", "--baud", "0"],
+            f"--baud 0: must be a positive number of bits per second, {BAUDS}",
+        ),
+        (["listen", "--protocol", "astm", "--baud", "-9600"], "--baud -9600: must be a positive number"),
+        (
+            ["listen", "--protocol", "astm", "--parity", "X"],
+            "--parity X: must be N (none), E (even), O (odd), M (mark) or S (space)",
+        ),
+        (["listen", "--protocol", "astm", "--stopbits", "3"], "--stopbits 3: must be 1, 1.5 or 2"),
+        (["listen", "--protocol", "astm", "--bytesize", "9"], "--bytesize 9: must be 5, 6, 7 or 8 data bits"),
+        (["simulate", "--baud", "0"], f"--baud 0: must be a positive number of bits per second, {BAUDS}"),
+    ],
+)
+def test_a_bad_serial_flag_is_named_with_the_values_it_may_take(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The port's own message named the port, not the flag: 'serial port /dev/ttyUSB0: baud rate 0
+    must be positive', 'parity 'X' not one of N, E, O, M, S'."""
+    code = main(["--config", str(_settings(tmp_path)), "devices", *argv, "--port", str(tmp_path / "ttyUSB0")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1 and "serial port" not in err
+
+
+def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """[serial] baud = 0 was accepted, and listen then stopped with the port's message ('serial
+    port /dev/ttyUSB0: baud rate 0 must be positive'), naming neither the file nor the key;
+    pydantic's messages did not say what the file held."""
+    from devices.profile import PROFILE_DIR
+
+    generic = (PROFILE_DIR / "generic-astm.toml").read_text()
+    profile = tmp_path / "analyzer.toml"
+    for setting, message in (
+        ("baud = 0", f"serial.baud: must be a positive number of bits per second, {BAUDS} (got 0)"),
+        ('parity = "X"', "serial.parity: Input should be 'N', 'E', 'O', 'M' or 'S' (got \"X\")"),
+        ("stopbits = 3", "serial.stopbits: must be 1, 1.5 or 2 (got 3)"),
+        ("bytesize = 9", "serial.bytesize: Input should be 5, 6, 7 or 8 (got 9)"),
+    ):
+        key = setting.split(" ", 1)[0]
+        profile.write_text(
+            "\n".join(setting if line.startswith(f"{key} =") else line for line in generic.splitlines())
+        )
+        code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)])
+        assert code == 2
+        assert capsys.readouterr().err == f"error: --profile {profile}: invalid device profile: {message}\n"
+
+
 def test_ports_json_lists_what_pyserial_sees(capsys: pytest.CaptureFixture[str]) -> None:
     from serial.tools import list_ports
 
