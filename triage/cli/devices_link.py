@@ -17,7 +17,7 @@ import typer
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
-from devices.profile import SERIAL_ALLOWED, DeviceProfile, load_profile, profile_from_dict
+from devices.profile import SERIAL_ALLOWED, DeviceProfile, SerialSettings, load_profile, profile_from_dict
 from devices.session import MonotonicClock
 from devices.simulated_results import (
     DEVICE_KINDS,
@@ -110,16 +110,24 @@ def _check_serial_flags(*, baud: int, bytesize: int = 8, parity: str = "N", stop
 
 def _transport_from_flags(
     port: str | None,
-    baud: int,
-    bytesize: int,
-    parity: str,
-    stopbits: float,
+    baud: int | None,
+    bytesize: int | None,
+    parity: str | None,
+    stopbits: float | None,
     tcp_listen: str | None,
     allow_peer: list[str],
+    profile_serial: SerialSettings | None = None,
 ) -> SerialSpec | TcpListenSpec | None:
+    """The transport the flags give. ``--port`` replaces the profile's port only: a serial flag
+    not given keeps the profile's setting (``profile_serial``), else the LIS01-A2 default 9600 8N1."""
     if port and tcp_listen:
         raise UserInputError("give either --port or --tcp-listen, not both")
     if port:
+        base = profile_serial or SerialSettings()
+        baud = base.baud if baud is None else baud
+        bytesize = base.bytesize if bytesize is None else bytesize
+        parity = base.parity if parity is None else parity
+        stopbits = base.stopbits if stopbits is None else stopbits
         _check_serial_flags(baud=baud, bytesize=bytesize, parity=parity, stopbits=stopbits)
         return SerialSpec(
             url=port,
@@ -127,6 +135,8 @@ def _transport_from_flags(
             bytesize=bytesize,  # type: ignore[arg-type]
             parity=parity.upper(),  # type: ignore[arg-type]
             stopbits=stopbits,
+            xonxoff=base.xonxoff,
+            rtscts=base.rtscts,
         )
     if tcp_listen:
         host, tcp_port = parse_host_port(tcp_listen, what="--tcp-listen")
@@ -196,10 +206,18 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Serial port: /dev/ttyUSB0, /dev/serial/by-id/..., or a pyserial URL."),
         ] = None,
-        baud: Annotated[int, typer.Option(help="Serial baud rate.")] = 9600,
-        bytesize: Annotated[int, typer.Option(help="Serial data bits (5-8).")] = 8,
-        parity: Annotated[str, typer.Option(help="Serial parity: N, E, O, M or S.")] = "N",
-        stopbits: Annotated[float, typer.Option(help="Serial stop bits: 1, 1.5 or 2.")] = 1,
+        baud: Annotated[
+            int | None, typer.Option(help="Serial baud rate [default: the profile's, else 9600].")
+        ] = None,
+        bytesize: Annotated[
+            int | None, typer.Option(help="Serial data bits, 5-8 [default: the profile's, else 8].")
+        ] = None,
+        parity: Annotated[
+            str | None, typer.Option(help="Serial parity: N, E, O, M or S [default: the profile's, else N].")
+        ] = None,
+        stopbits: Annotated[
+            float | None, typer.Option(help="Serial stop bits: 1, 1.5 or 2 [default: the profile's, else 1].")
+        ] = None,
         protocol: Annotated[
             str | None, typer.Option(help="astm, hl7, line or poct1a (without --profile).")
         ] = None,
@@ -238,9 +256,6 @@ def register(app: typer.Typer) -> None:
         app_ctx: AppContext = ctx.obj
         settings = app_ctx.settings
         clock = MonotonicClock()
-        flag_transport = _transport_from_flags(
-            port, baud, bytesize, parity, stopbits, tcp_listen, allow_peer or []
-        )
         profiles: list[DeviceProfile]
         if profile:
             profiles = [load_profile(p, option="--profile") for p in profile]
@@ -252,6 +267,16 @@ def register(app: typer.Typer) -> None:
             raise UserInputError(
                 "nothing to listen to: give --profile FILE, or --protocol with --port/--tcp-listen"
             )
+        flag_transport = _transport_from_flags(
+            port,
+            baud,
+            bytesize,
+            parity,
+            stopbits,
+            tcp_listen,
+            allow_peer or [],
+            profiles[0].serial if len(profiles) == 1 else None,
+        )
         if flag_transport is not None and len(profiles) != 1:
             raise UserInputError("--port/--tcp-listen apply to one device; give a single --profile")
         ble = [p.device_id for p in profiles if p.protocol == "ble"]

@@ -339,3 +339,51 @@ def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
     assert listen.returncode == 0, stderr
     assert "stopped (SIGTERM)" in stderr and "Traceback" not in stderr
     assert "device-1: 0 messages; 0 new results stored" in stderr
+
+
+def test_listen_with_a_profile_and_port_keeps_the_profiles_serial_settings(tmp_path: Path) -> None:
+    """--port replaced the profile's whole [serial] table with the flags' defaults: a device at
+    19200 baud, 2 stop bits and XON/XOFF was opened at 9600 8N1 (its bytes line noise), though
+    '[serial] has no port; set it or pass --port' sends the integrator to exactly that."""
+    import termios
+
+    from devices.profile import PROFILE_DIR
+
+    master, slave = os.openpty()
+    slave_path = os.ttyname(slave)
+    before = termios.tcgetattr(slave)[4]
+    generic = (PROFILE_DIR / "generic-astm.toml").read_text()
+    profile = tmp_path / "analyzer.toml"
+    profile.write_text(
+        generic.replace("baud = 9600", "baud = 19200").replace("stopbits = 1", "stopbits = 2")
+        + "\nxonxoff = true\n"  # the [serial] table is the file's last
+    )
+    argv = [
+        "devices",
+        "listen",
+        "--profile",
+        str(profile),
+        "--port",
+        slave_path,
+        "--db",
+        str(tmp_path / "c.db"),
+    ]
+    listen = subprocess.Popen(
+        [str(Path(sys.executable).with_name("triage")), *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (attrs := termios.tcgetattr(slave))[4] == before:  # until the gateway opens the port
+            assert listen.poll() is None and time.monotonic() < deadline, "listen did not open the port"
+            time.sleep(0.1)
+        time.sleep(0.2)
+        attrs = termios.tcgetattr(slave)
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        listen.communicate(timeout=20)
+        os.close(master)
+        os.close(slave)
+    assert attrs[4] == termios.B19200 and attrs[2] & termios.CSTOPB and attrs[0] & termios.IXON
