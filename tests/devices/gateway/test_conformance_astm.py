@@ -35,13 +35,18 @@ async def _expect(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
     assert data == wanted, f"expected {wanted!r}, got {data!r}"
 
 
-async def _send_message(pty: PtyLink, frames: list[bytes]) -> None:
-    """One whole session: ENQ, every frame acknowledged, EOT."""
+async def _start_message(pty: PtyLink, frames: list[bytes]) -> None:
+    """ENQ, then each of ``frames`` acknowledged."""
     await pty.write(ENQ)
     await _expect(pty, ACK)
     for frame in frames:
         await pty.write(frame)
         await _expect(pty, ACK)
+
+
+async def _send_message(pty: PtyLink, frames: list[bytes]) -> None:
+    """One whole session: ENQ, every frame acknowledged, EOT."""
+    await _start_message(pty, frames)
     await pty.write(EOT)
 
 
@@ -151,11 +156,7 @@ def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_noth
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames[:3]:
-                await pty.write(frame)
-                await _expect(pty, ACK)
+            await _start_message(pty, frames[:3])
             clock.advance(29.0)
             await asyncio.sleep(0.05)
             assert gateway.status()[0].discarded == 0
@@ -182,11 +183,7 @@ def test_an_enq_inside_a_session_is_a_restarted_device_answered_with_its_partial
 
     async def scenario() -> int:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            await pty.write(ENQ)
-            await _expect(pty, ACK)
-            for frame in frames[:2]:
-                await pty.write(frame)
-                await _expect(pty, ACK)
+            await _start_message(pty, frames[:2])
             await pty.write(ENQ)  # the device starts over
             await asyncio.sleep(0.05)
             clock.advance(1.0)
