@@ -18,26 +18,28 @@ from referral.errors import StorageError
 RESTORE_HINT = "restore the latest backup (docs/referral-log.md, 'Backup and restore')"
 
 
-def _advice(name: str, path: str) -> str | None:
+def _advice(name: str, path: str) -> tuple[str, str] | None:
+    """The kind of problem (its ``error.storage.<kind>`` message on the staff pages) and the advice."""
     if name == "SQLITE_FULL":
-        return (
+        return "full", (
             f"the disk holding {path} is full; nothing of this request was stored -"
             " free space on that filesystem and retry"
         )
     if name.startswith("SQLITE_READONLY"):
-        return (
-            f"{path} is read-only (the file, its folder or the filesystem); make it writable"
-            f" for this user (SQLite also writes {path}-wal and {path}-shm beside it)"
+        return "read_only", (
+            f"{path} is read-only (the file, its folder or the filesystem); nothing of this request"
+            f" was stored - make it writable for this user (SQLite also writes {path}-wal and"
+            f" {path}-shm beside it)"
         )
     if name == "SQLITE_CANTOPEN":
-        return (
+        return "cannot_open", (
             f"cannot open {path}: check that the file and its folder exist and can be read and"
             f" written by this user (SQLite also writes {path}-wal and {path}-shm beside it)"
         )
     if name == "SQLITE_CORRUPT":
-        return f"{path} is damaged; stop every writer, keep the file as it is, and {RESTORE_HINT}"
+        return "damaged", f"{path} is damaged; stop every writer, keep the file as it is, and {RESTORE_HINT}"
     if name.startswith("SQLITE_IOERR"):
-        return (
+        return "disk_failed", (
             f"reading or writing {path} failed at the disk (a full or failing disk?); nothing of"
             f" this request was stored - check free space and the disk, then retry"
         )
@@ -45,9 +47,14 @@ def _advice(name: str, path: str) -> str | None:
 
 
 def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError | None:
-    """The one-line error for a file or disk problem of the log at ``path``; ``None`` for others."""
+    """The one-line error for a file or disk problem of the log at ``path``; ``None`` for others.
+
+    The staff pages say it in the user's language (``error.storage.<kind>``, the file as ``file``)."""
     name = getattr(exc, "sqlite_errorname", "") or ""
-    advice = _advice(name, str(path))
-    if advice is None:
+    found = _advice(name, str(path))
+    if found is None:
         return None
-    return StorageError(f"referral log: {advice} (SQLite: {exc})")
+    kind, advice = found
+    return StorageError(
+        f"referral log: {advice} (SQLite: {exc})", says=f"error.storage.{kind}", params={"file": str(path)}
+    )

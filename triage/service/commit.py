@@ -26,11 +26,17 @@ Where each step runs matters more than the SQL:
 
 The store's own ``BEGIN IMMEDIATE`` / ``COMMIT`` / ``ROLLBACK`` (``referral.transactions.write``)
 become savepoint operations on the connection a unit sees (:class:`_NestedConnection`).
+
+When the disk is full or fails (or the file is read-only), SQLite may roll the whole transaction
+back on its own: every unit of the batch is then lost, not only the one that failed, and none was
+acknowledged. Each request of the batch gets the one-line :class:`StorageError` naming the file
+(HTTP 503, "nothing of this request was stored"); the next batch tries the disk again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -41,13 +47,22 @@ from typing import Any, TypeVar, cast
 from sqlite_utils import Database
 
 from referral.checkpoint import Checkpointer
-from referral.errors import DatabaseBusyError
+from referral.errors import ClinicError, DatabaseBusyError
 from referral.schema import connect
+from referral.storage import storage_error
 from referral.writer_lock import WriterLock
 
 T = TypeVar("T")
 log = logging.getLogger("triage.service.commit")
 MAX_BATCH = 64
+
+
+class _BatchLost(Exception):
+    """SQLite rolled the whole batch back (a full or failing disk): no unit of it is stored."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _NestedConnection:
@@ -148,6 +163,10 @@ class GroupCommitter:
             batch = self._take()  # requests that arrived while we waited join this batch
             try:
                 outcomes = [self._run_unit(unit) for unit, _ in batch]
+            except _BatchLost as lost:
+                self._abandon()
+                self._fail(batch, lost.error)
+                continue
             except BaseException as exc:  # the units catch Exception; this is an interrupt
                 self._abandon()
                 self._fail(batch, exc)
@@ -207,9 +226,14 @@ class GroupCommitter:
         try:
             result = unit(self._nested)
         except Exception as exc:
-            conn.execute("ROLLBACK TO unit")
-            conn.execute("RELEASE unit")
-            return False, exc
+            if not conn.in_transaction:  # SQLite rolled back the batch (SQLITE_FULL, SQLITE_IOERR)
+                raise _BatchLost(exc) from exc
+            try:
+                conn.execute("ROLLBACK TO unit")
+                conn.execute("RELEASE unit")
+            except sqlite3.DatabaseError as undo:  # the disk refused the undo too: the batch is lost
+                raise _BatchLost(exc) from undo
+            return False, self._explained(exc)
         conn.execute("RELEASE unit")
         return True, result
 
@@ -220,8 +244,7 @@ class GroupCommitter:
         try:
             self._db.conn.execute("COMMIT")
         except BaseException:
-            if self._db.conn.in_transaction:
-                self._db.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         finally:
             self._turn.release()
@@ -229,18 +252,32 @@ class GroupCommitter:
     def _abandon(self) -> None:
         assert self._db is not None
         try:
-            if self._db.conn.in_transaction:
-                self._db.conn.execute("ROLLBACK")
+            self._rollback()
         finally:
             self._turn.release()
+
+    def _rollback(self) -> None:
+        assert self._db is not None
+        if self._db.conn.in_transaction:
+            # a full or failing disk may refuse the rollback too: SQLite then rolls back on its own
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.conn.execute("ROLLBACK")
+
+    def _explained(self, exc: BaseException) -> BaseException:
+        """A locked log, a full, read-only or failing disk as the error its requests answer (a
+        :class:`ClinicError` naming the file); any other error as it is."""
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return DatabaseBusyError(f"the referral log {self._path} stayed locked by another writer; retry")
+        if isinstance(exc, sqlite3.DatabaseError):
+            return storage_error(exc, self._path) or exc
+        return exc
 
     def _fail(
         self, batch: list[tuple[Callable[[Database], Any], asyncio.Future[Any]]], exc: BaseException
     ) -> None:
-        log.error("group commit of %d units failed: %s", len(batch), type(exc).__name__)
-        error: BaseException = exc
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            error = DatabaseBusyError(f"the referral log {self._path} stayed locked by another writer; retry")
+        error = self._explained(exc)
+        if not isinstance(error, ClinicError):  # a ClinicError is logged once, by each request's answer
+            log.error("group commit of %d units failed: %s", len(batch), type(exc).__name__)
         for _, future in batch:
             if not future.done():
                 future.set_exception(error)
