@@ -135,9 +135,24 @@ def age_at(birth_date: str | None, started: datetime) -> int | None:
 
 
 def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: str) -> dict[str, Any]:
-    """Open an encounter for an existing patient (by MRN) at a known facility."""
+    """Open an encounter for an existing patient (by MRN) at a known facility, or return the
+    patient's visit already open that day (:func:`open_visit`)."""
+    return open_visit(db, encounter, actor=actor, reason=reason)[0]
 
-    def work(db: Database) -> dict[str, Any]:
+
+def open_visit(
+    db: Database, encounter: EncounterIn, *, actor: str, reason: str
+) -> tuple[dict[str, Any], bool]:
+    """The patient's visit on the encounter's day: ``(row, already_open)``.
+
+    A patient has at most one open visit a day (``encounters.day``, the clinic's local date): when
+    one is open, it is returned (``already_open`` true) and nothing is written; else a new
+    encounter is opened. The check and the insert are one ``BEGIN IMMEDIATE`` transaction, so two
+    nurses registering the same patient at the same moment (two requests, two service processes)
+    get one visit. A request repeated with its idempotency key returns the encounter it opened
+    (``already_open`` false), even if it is closed since."""
+
+    def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None)
         patient = find_patient(db, encounter.patient_mrn)
         if existing is not None:
@@ -147,12 +162,20 @@ def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: 
                     f"idempotency key {encounter.idempotency_key!r} was already used for another"
                     f" patient's encounter (id {existing['id']}); use a new key for a new request"
                 )
-            return existing
+            return existing, False
         if patient is None:
             raise NotFoundError(f"encounter: no patient with MRN {encounter.patient_mrn!r}")
+        started = datetime.fromisoformat(encounter.started_at)
+        same_day = db.query(
+            "SELECT * FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC",
+            [patient["id"], started.date().isoformat()],
+        )
+        # .get: a log saved before migration 0014 has no close (every encounter is open)
+        still_open = next((row for row in same_day if row.get("closed_at") is None), None)
+        if still_open is not None:
+            return still_open, True
         if encounter.facility_id is not None:
             facilities.require(db, encounter.facility_id, "encounter facility_id")
-        started = datetime.fromisoformat(encounter.started_at)
         age = encounter.age_years
         if age is None:
             age = age_at(patient["birth_date"], started)
@@ -183,7 +206,7 @@ def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: 
             reason=reason,
             data=row,
         )
-        return get_encounter(db, row_id)
+        return get_encounter(db, row_id), False
 
     return write(db, work)
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlite_utils import Database
 
-from referral import store, users
+from referral import closure, store, users
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.queue import staff_queue
 from referral.records import EncounterIn, ObservationIn, OverrideIn
@@ -17,7 +17,7 @@ DAY = date(2026, 5, 1)
 
 
 def test_queue_is_one_day_most_urgent_first_with_latest_assessment_and_override(db: Database) -> None:
-    visit(db, mrn="calm", started_at="2026-05-01T08:00:00+08:00", disposition="local_care")
+    calm = visit(db, mrn="calm", started_at="2026-05-01T08:00:00+08:00", disposition="local_care")
     visit(db, mrn="sick", started_at="2026-05-01T10:00:00+08:00", disposition="emergency_transfer")
     later = visit(db, mrn="reassessed", started_at="2026-05-01T09:00:00+08:00", disposition="local_care")
     store.record_assessment(
@@ -34,6 +34,8 @@ def test_queue_is_one_day_most_urgent_first_with_latest_assessment_and_override(
         db, overridden["id"], OverrideIn(clinician="dr", disposition="local_care", reason="chronic, stable")
     )
     visit(db, mrn="yesterday", started_at="2026-04-30T23:59:00+08:00", disposition="emergency_transfer")
+    # a second visit the same day once the first is closed (never two open at once)
+    closure.close(db, calm["encounter_id"], actor="nurse", reason="went home")
     store.open_encounter(
         db,
         EncounterIn(patient_mrn="calm", facility_id="ZJ-C01", started_at="2026-05-01T11:00:00+08:00"),

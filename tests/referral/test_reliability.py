@@ -115,3 +115,34 @@ def test_gateway_and_service_writers_together_lose_nothing_and_never_see_locks(t
     assert set(svc_acks) <= sent
     assert audit.verify(db).ok
     print(f"concurrency: gateway {len(gw_acks)} + service {len(svc_acks)} acknowledged, 0 errors")
+
+
+def test_nurses_registering_the_same_patients_at_once_open_one_visit_each(tmp_path: Path) -> None:
+    """Three writer processes register the same 150 patients and open their visits at the same
+    moment: every patient gets one visit, and every process is given that one."""
+    path = tmp_path / "clinic.db"
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    db.close()
+    count, start_at = 150, time.time() + 1.5  # all three connected and waiting before the start
+    nurses = [_writer("visits", str(path), str(count), str(start_at)) for _ in range(3)]
+    answers: dict[str, list[tuple[int, int]]] = {}
+    for nurse in nurses:
+        out, err = nurse.communicate(timeout=120)
+        assert nurse.returncode == 0, err
+        assert "ERROR" not in out, out[:2000]
+        for line in out.splitlines():
+            _, mrn, encounter_id, already_open = line.split()
+            answers.setdefault(mrn, []).append((int(encounter_id), int(already_open)))
+    assert len(answers) == count and all(len(given) == 3 for given in answers.values())
+    db = connect(path)
+    opened = dict(
+        db.execute(
+            "SELECT p.mrn, count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id GROUP BY p.mrn"
+        ).fetchall()
+    )
+    assert opened == {mrn: 1 for mrn in answers}, "one visit per patient, never two"
+    for mrn, given in answers.items():
+        assert len({encounter for encounter, _ in given}) == 1, (mrn, given)
+        assert sorted(flag for _, flag in given) == [0, 1, 1], (mrn, given)  # one opened it
+    assert audit.verify(db).ok

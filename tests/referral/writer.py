@@ -8,15 +8,17 @@ write that must survive anything that happens afterwards. Any exception is print
     python -m tests.referral.writer referrals DB COUNT PREFIX ASSESSMENT_ID
     python -m tests.referral.writer gateway DB SECONDS PREFIX
     python -m tests.referral.writer service DB SECONDS PREFIX ASSESSMENT_ID
+    python -m tests.referral.writer visits DB COUNT START_AT
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime, timedelta
 
-from referral import referrals, store
-from referral.records import AssessmentIn, EncounterIn, ObservationIn, ReferralIn
+from referral import patients, referrals, store
+from referral.records import AssessmentIn, EncounterIn, ObservationIn, PatientIn, ReferralIn
 from referral.schema import connect
 
 STAMP = "2026-05-01T09:00:00+08:00"
@@ -48,9 +50,12 @@ def gateway(path: str, seconds: float, prefix: str) -> None:
     while time.monotonic() < deadline:
         key = f"{prefix}-{i}"
         try:
+            # one visit of the patient a day, from the day after the test's own visit (a patient
+            # has one open visit a day: the same day again would be the same encounter)
+            day = (datetime.fromisoformat(STAMP) + timedelta(days=i + 1)).isoformat()
             encounter = store.open_encounter(
                 db,
-                EncounterIn(patient_mrn="MRN-1", facility_id="ZJ-C01", started_at=STAMP, idempotency_key=key),
+                EncounterIn(patient_mrn="MRN-1", facility_id="ZJ-C01", started_at=day, idempotency_key=key),
                 actor="gateway",
                 reason="device result",
             )
@@ -100,6 +105,27 @@ def service(path: str, seconds: float, prefix: str, assessment_id: int) -> None:
         i += 1
 
 
+def visits(path: str, count: int, start_at: float) -> None:
+    """A nurse at the desk: patients VISIT-0 .. VISIT-<COUNT-1> registered and their visit opened,
+    each as soon as it can; several of these at once race for every patient (all start at the
+    wall-clock time ``start_at``). Prints ``ack MRN ENCOUNTER_ID already_open``."""
+    db = connect(path)
+    time.sleep(max(0.0, start_at - time.time()))
+    for i in range(count):
+        mrn = f"VISIT-{i}"
+        try:
+            patients.register(db, PatientIn(mrn=mrn, sex="female"), actor="nurse", reason="walk-in")
+            encounter, already_open = store.open_visit(
+                db,
+                EncounterIn(patient_mrn=mrn, facility_id="ZJ-C01", started_at=STAMP),
+                actor="nurse",
+                reason="walk-in",
+            )
+            print(f"ack {mrn} {encounter['id']} {int(already_open)}", flush=True)
+        except Exception as error:
+            print(f"ERROR {mrn} {type(error).__name__}: {error}", flush=True)
+
+
 def main(argv: list[str]) -> None:
     mode, path = argv[0], argv[1]
     if mode == "referrals":
@@ -108,6 +134,8 @@ def main(argv: list[str]) -> None:
         gateway(path, float(argv[2]), argv[3])
     elif mode == "service":
         service(path, float(argv[2]), argv[3], int(argv[4]))
+    elif mode == "visits":
+        visits(path, int(argv[2]), float(argv[3]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from referral import audit
+from referral import audit, store
 from referral.inbox import NewDeviceMessage, record_message
+from referral.records import EncounterIn
 from tests.service.conftest import Staff, make_settings
 from tests.service.test_pipeline import wait_for
 from triage.service import create_app
@@ -89,8 +90,18 @@ def patient(index: int) -> DemoPatient:
 
 def test_attached_oximeter_feeds_the_patient_until_detached(ward: Ward) -> None:
     first, second = patient(1), patient(3)
-    encounter_id = ward.encounter(first.mrn)
-    later = ward.encounter(first.mrn)  # the association decides, not "the day's latest encounter"
+    later = ward.encounter(first.mrn)  # today's visit: results with the patient's id join it
+    # the patient's visit still open since yesterday (one open visit a day): the association
+    # decides, not "the day's latest encounter"
+    since_yesterday = (datetime.now().astimezone() - timedelta(days=1)).isoformat()
+    encounter_id = int(
+        store.open_encounter(
+            ward.db,
+            EncounterIn(patient_mrn=first.mrn, started_at=since_yesterday),
+            actor="nurse",
+            reason="visit still open since yesterday",
+        )["id"]
+    )
     attached = ward.attach(OXIMETER, encounter_id)
     assert attached.status_code == 201, attached.text
     association = attached.json()

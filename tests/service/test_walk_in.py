@@ -34,6 +34,7 @@ def test_response_is_the_stored_assessment_and_belongs_to_the_stored_patient(sta
         body = response.json()
         assert body["assessment"] == json.loads(stored_payload(staff, body["id"]))
         fetched = staff.client.get(f"/api/v1/assessments/{body['id']}", headers=nurse).json()
+        assert body.pop("visit_already_open") is False  # the walk-in opened the visit
         assert fetched == body
     db = staff.app.state.runtime.databases.get()
     pseudo = db.conn.execute("SELECT pseudo_id FROM patients WHERE mrn = 'WI-2'").fetchone()[0]

@@ -176,6 +176,14 @@ class Clinic:
     def open_encounter(
         self, db: Database, mrn: str, *, actor: str, age_years: int | None = None, key: str | None = None
     ) -> dict[str, Any]:
+        """A new encounter, or the patient's visit already open today (:meth:`open_visit`)."""
+        return self.open_visit(db, mrn, actor=actor, age_years=age_years, key=key)[0]
+
+    def open_visit(
+        self, db: Database, mrn: str, *, actor: str, age_years: int | None = None, key: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """``(encounter, already_open)``: the patient's visit already open today, or a new one
+        (:func:`referral.store.open_visit`: one transaction, never two open visits a day)."""
         facility = self.facility_id if self._facility_known(db) else None
         encounter = EncounterIn(
             patient_mrn=mrn,
@@ -184,7 +192,7 @@ class Clinic:
             age_years=age_years,
             idempotency_key=key,
         )
-        return store.open_encounter(db, encounter, actor=actor, reason="encounter opened")
+        return store.open_visit(db, encounter, actor=actor, reason="encounter opened")
 
     def _facility_known(self, db: Database) -> bool:
         if self.facility_id is None:
@@ -369,12 +377,12 @@ def stored_assessment_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def stored_assessment_json(row: dict[str, Any]) -> bytes:
+def stored_assessment_json(row: dict[str, Any], extra: dict[str, Any] | None = None) -> bytes:
     """The API's JSON of an assessment row, decoded or as stored (JSON columns as text: the
-    payload text is spliced in, not parsed and serialised again)."""
+    payload text is spliced in, not parsed and serialised again), with ``extra`` fields."""
     if not isinstance(row["payload"], str):
-        return json.dumps(stored_assessment_view(row), ensure_ascii=False).encode("utf-8")
-    head = {k: v for k, v in stored_assessment_view(row).items() if k != "assessment"}
+        return json.dumps(stored_assessment_view(row) | (extra or {}), ensure_ascii=False).encode("utf-8")
+    head = {k: v for k, v in stored_assessment_view(row).items() if k != "assessment"} | (extra or {})
     for name in ("red_flags", "risks"):
         head[name] = json.loads(row[name])
     text = json.dumps(head, ensure_ascii=False)

@@ -28,6 +28,11 @@ from referral.records import AssessmentIn, ObservationIn, PatientIn
 from triage.errors import ConflictError, UserInputError
 from triage.service.clinic import Clinic, PreparedAssessment
 
+#: The key of a walk-in's stored row saying whether the patient's visit was already open today
+#: (the readings joined it) rather than opened by this walk-in; the API answers it as
+#: ``visit_already_open``.
+ALREADY_OPEN = "visit_already_open"
+
 
 @dataclass(frozen=True)
 class WalkIn:
@@ -46,30 +51,41 @@ class WalkIn:
 
         def unit(db: Database) -> dict[str, Any]:
             key = self.key
+            own_key = f"{key}:encounter" if key else None
             if key is not None:
                 existing = store.assessment_by_key(db, key)
                 if existing is not None:
-                    _same_patient(db, existing, self.patient.mrn, key)
-                    return existing
+                    encounter = _same_patient(db, existing, self.patient.mrn, key)
+                    return {**existing, ALREADY_OPEN: encounter["idempotency_key"] != own_key}
             patient = clinic.register_patient(db, self.patient, actor=self.actor, field="patient.mrn")
-            encounter = clinic.open_encounter(
-                db,
-                self.patient.mrn,
-                actor=self.actor,
-                age_years=self.age_years,
-                key=f"{key}:encounter" if key else None,
+            encounter, already_open = clinic.open_visit(
+                db, self.patient.mrn, actor=self.actor, age_years=self.age_years, key=own_key
             )
             encounter_id = int(encounter["id"])
-            if key is not None and store.list_observations(db, encounter_id):
-                return clinic.assess_encounter(
+            if already_open:  # the patient's visit open today takes the readings and is assessed again
+                clinic.add_observation_rows(
+                    db,
+                    encounter_id,
+                    self.observations,
+                    actor=self.actor,
+                    reason="walk-in (visit already open)",
+                )
+                row = clinic.assess_encounter(
                     db, encounter_id, actor=self.actor, source="api", context=self.context, key=key
                 )
+                return {**row, ALREADY_OPEN: True}
+            if key is not None and store.list_observations(db, encounter_id):
+                row = clinic.assess_encounter(
+                    db, encounter_id, actor=self.actor, source="api", context=self.context, key=key
+                )
+                return {**row, ALREADY_OPEN: False}
             clinic.add_observation_rows(
                 db, encounter_id, self.observations, actor=self.actor, reason="walk-in"
             )
-            return clinic.record_walk_in(
+            row = clinic.record_walk_in(
                 db, encounter, patient, self.prepared, actor=self.actor, context=self.context
             )
+            return {**row, ALREADY_OPEN: False}
 
         return unit
 
@@ -136,10 +152,12 @@ def decode_row(header: dict[str, Any], payload: bytes) -> dict[str, Any]:
     return row
 
 
-def _same_patient(db: Database, assessment: dict[str, Any], mrn: str, key: str) -> None:
+def _same_patient(db: Database, assessment: dict[str, Any], mrn: str, key: str) -> dict[str, Any]:
+    """The encounter of the walk-in stored under ``key``, when it is this patient's."""
     encounter = store.get_encounter(db, int(assessment["encounter_id"]))
     if store.get_patient(db, int(encounter["patient_id"]))["mrn"] != mrn:
         raise ConflictError(
             f"idempotency key {key!r} was already used for another patient's walk-in "
             f"(assessment {assessment['id']}); use a new key for a new request"
         )
+    return encounter

@@ -25,7 +25,7 @@ from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, NotBoolean, Runtim
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
-from triage.service.walk_ins import WalkIn
+from triage.service.walk_ins import ALREADY_OPEN, WalkIn
 from triage.service.writer import store_walk_in
 
 router = APIRouter(tags=["clinical"], route_class=JsonRoute)
@@ -170,6 +170,13 @@ class EncounterOut(BaseModel):
     close_reason: str | None = Field(None, description="Why it was closed; null while open")
 
 
+class EncounterOpened(EncounterOut):
+    already_open: bool = Field(
+        description="True: the patient's visit already open today was returned (status 200) and no"
+        " encounter was opened; false: this request opened it (201)"
+    )
+
+
 class EncounterClose(_Body):
     reason: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT)
@@ -220,6 +227,14 @@ class AssessmentOut(BaseModel):
     red_flags: list[str]
     risks: dict[str, float]
     assessment: dict[str, Any] = Field(description="The engine's full Assessment (see docs/assessment.md)")
+
+
+class WalkInOut(AssessmentOut):
+    visit_already_open: bool = Field(
+        description="True: the patient already had a visit open today, so no encounter was opened:"
+        " the readings joined that visit (encounter_id) and it was assessed again over all its"
+        " readings; false: this walk-in opened the visit"
+    )
 
 
 class EncounterDetail(BaseModel):
@@ -308,12 +323,23 @@ def get_patient(patient_id: Id, db: DbDep, _: Reader) -> PatientOut:
     return PatientOut.model_validate(store.get_patient(db, patient_id))
 
 
-@router.post("/encounters", status_code=201, summary="Open an encounter for a registered patient")
-def create_encounter(body: EncounterCreate, db: DbDep, clinic: ClinicDep, who: Writer) -> EncounterOut:
-    row = clinic.open_encounter(
+@router.post(
+    "/encounters",
+    status_code=201,
+    summary="Open an encounter for a registered patient (200: the visit already open today)",
+    responses={200: {"model": EncounterOpened, "description": "The patient's visit already open today"}},
+)
+def create_encounter(
+    body: EncounterCreate, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
+) -> EncounterOpened:
+    """201 with a new encounter; 200 with ``already_open: true`` and the patient's visit already
+    open today (nothing is written: a patient has one open visit a day, as on the walk-in page)."""
+    row, already_open = clinic.open_visit(
         db, body.mrn, actor=who.username, age_years=body.age_years, key=body.idempotency_key
     )
-    return EncounterOut.model_validate(row)
+    if already_open:
+        response.status_code = 200
+    return EncounterOpened.model_validate({**row, "already_open": already_open})
 
 
 def encounter_detail(db: Any, encounter_id: int) -> EncounterDetail:
@@ -395,12 +421,14 @@ def assess_encounter(
 @router.post(
     "/assessments",
     status_code=201,
-    response_model=AssessmentOut,
+    response_model=WalkInOut,
     summary="Walk-in: register, record readings, assess, store",
 )
 async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> Response:
     """With an ``idempotency_key``, repeating the request returns the stored assessment; the key
-    must not be reused for another patient (409)."""
+    must not be reused for another patient (409). When the patient already has a visit open today,
+    no second one is opened: the readings join that visit, which is assessed again over all its
+    readings (``visit_already_open: true``)."""
     observations = validate_observations(body.observations)
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None:
@@ -423,7 +451,8 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
         prepared=clinic.prepare_walk_in(pseudo, age, body.patient.sex, observations, context, key),
     )
     row = await store_walk_in(rt, clinic, walk_in)
-    return Response(stored_assessment_json(row), status_code=201, media_type="application/json")
+    shown = stored_assessment_json(row, {ALREADY_OPEN: bool(row.get(ALREADY_OPEN, False))})
+    return Response(shown, status_code=201, media_type="application/json")
 
 
 @router.get("/assessments/{assessment_id}", summary="One stored assessment")

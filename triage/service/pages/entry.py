@@ -5,13 +5,12 @@ and what was typed still in it (nothing stored)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from referral import store
 from referral.patients import PatientMismatchError
 from referral.records import PatientIn
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
@@ -62,14 +61,13 @@ def walk_in(
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
     try:
-        patient = clinic.register_patient(
+        clinic.register_patient(
             db, PatientIn(mrn=mrn.strip(), name=name.strip() or None, sex=sex), actor=who.username
         )
         # the patient's visit already open today is where the nurse goes on (no second visit)
-        today = store.latest_encounter_on(db, int(patient["id"]), date.today().isoformat(), open_only=True)
-        if today is not None:
-            return stored(request, f"/encounters/{today['id']}", "walk_in_open")
-        encounter = clinic.open_encounter(db, mrn.strip(), actor=who.username, age_years=age)
+        encounter, already_open = clinic.open_visit(db, mrn.strip(), actor=who.username, age_years=age)
+        if already_open:
+            return stored(request, f"/encounters/{encounter['id']}", "walk_in_open")
     except PatientMismatchError as exc:  # the number is another patient's: beside it, nothing stored
         return _walk_in_again(request, who, typed, {"mrn": field_error(who.language, exc)})
     except UserInputError as exc:  # a value the record refuses; a conflict or a busy log: the error page
