@@ -152,6 +152,17 @@ def served(tmp_path: Path) -> Iterator[Served]:
         reader.join(10)
 
 
+def _idle_for_two_minutes(path: Path) -> None:
+    db = connect(path, migrate=False)
+    try:
+        with db.conn:
+            db.conn.execute(
+                "UPDATE staff_sessions SET created_at = created_at - 120, last_seen = last_seen - 120"
+            )
+    finally:
+        db.close()
+
+
 def test_a_disk_that_refuses_writes_answers_503_on_the_api_and_the_page(served: Served) -> None:
     api = {"Authorization": f"Bearer {served.token}"}
     with httpx.Client(base_url=served.base, timeout=20) as client:
@@ -163,9 +174,11 @@ def test_a_disk_that_refuses_writes_answers_503_on_the_api_and_the_page(served: 
         found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/queue").text)
         assert found is not None
         csrf = {"X-CSRF-Token": found[1]}
+        _idle_for_two_minutes(served.db_path)  # the next page view touches the session (a write)
         limits = resource.prlimit(served.process.pid, resource.RLIMIT_FSIZE)
         resource.prlimit(served.process.pid, resource.RLIMIT_FSIZE, (0, limits[1]))
         try:
+            shown = client.get("/queue")  # reading still works: the touch is bookkeeping
             refused = client.post("/api/v1/assessments", json=_walk_in("DISK-2"), headers=api)
             page = client.post(
                 "/walk-ins",
@@ -174,6 +187,7 @@ def test_a_disk_that_refuses_writes_answers_503_on_the_api_and_the_page(served: 
             )
         finally:
             resource.prlimit(served.process.pid, resource.RLIMIT_FSIZE, limits)
+        assert shown.status_code == 200 and "DISK-1" in shown.text, shown.text[:2000]
         assert refused.status_code == 503, refused.text
         body = refused.json()
         assert body["code"] == "storage_error"

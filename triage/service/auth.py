@@ -13,6 +13,7 @@ with every role and without login.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 from fastapi import Request
 
 from referral import sessions
+from referral.errors import StorageError
 from triage.errors import ClinicError
 from triage.service.database import Databases
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
@@ -147,15 +149,20 @@ class SessionStore:
         row = sessions.find(db, key)
         if row is None:
             return None
+        # Ending or touching a session is bookkeeping: on a full or failing disk the pages still
+        # show (the idle clock counts from the last touch written); the writes staff send answer
+        # what is wrong (503 storage_error).
         if (
             row["disabled"]
             or now - row["created_at"] > self.max_age_s
             or now - row["last_seen"] > self.idle_s
         ):
-            sessions.end(db, key)
+            with contextlib.suppress(StorageError):
+                sessions.end(db, key)
             return None
         if now - row["last_seen"] >= self.TOUCH_EVERY_S:
-            sessions.touch(db, key, now)
+            with contextlib.suppress(StorageError):
+                sessions.touch(db, key, now)
         return Session(
             row["username"], Role(row["role"]), row["language"], row["csrf_token"], row["created_at"], now
         )
