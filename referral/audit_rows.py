@@ -5,7 +5,8 @@ changed, added or deleted with plain ``sqlite3`` does not touch the audit table,
 alone cannot see it. :func:`verify_rows` replays the (chain-verified) trail - each row's create
 entry and the entries that changed it - and compares the result with what the tables hold:
 
-- ``patients``: ``patient.create`` then ``patient.update`` (name, sex, birth date);
+- ``patients``: ``patient.create`` then ``patient.update`` (name, sex, birth date) and
+  ``patient.correct`` (a person's correction of the name or sex);
 - ``encounters``: the columns ``encounter.create`` recorded (who, where, when; later closing and
   the stated history are not compared);
 - ``assessments``: ``assessment.create``, the stored payload by its SHA-256;
@@ -101,7 +102,9 @@ def _created(table: str, row_id: int, entries: list[dict[str, Any]], columns: li
 def _patients(db: Database) -> Iterator[Expected]:
     columns = _columns(db, "patients")
     for row_id, entries in _grouped(
-        _entries(db, "entity = 'patient' AND action IN ('patient.create', 'patient.update')")
+        _entries(
+            db, "entity = 'patient' AND action IN ('patient.create', 'patient.update', 'patient.correct')"
+        )
     ):
         expected = _created("patients", row_id, entries, columns)
         for entry in entries[1:]:

@@ -6,7 +6,8 @@ birth date. Then the stored row is returned unchanged. A detail left blank (no n
 ``unknown``, no birth date) agrees with anything; a detail stored blank is filled in (audited
 ``patient.update``). Anything else is a :class:`PatientMismatchError` and nothing is written: an
 MRN typed wrong must not rename the patient it belongs to. Correcting a stored name or sex is no
-side effect of registration.
+side effect of registration: it is its own action, :func:`correct`, with a reason and an audit entry
+(``patient.correct``, old and new values), whose history :func:`corrections_of` reads back.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import store
+from referral import audit, store
 from referral.errors import UserInputError
-from referral.records import PatientIn
+from referral.records import PatientIn, required_text
 from referral.transactions import write
 
 
@@ -90,3 +91,73 @@ def _agree(
     return store.upsert_patient(  # only blank details change: audited patient.update
         db, completed, actor=actor, reason=f"{reason}: details not stored before filled in"
     )
+
+
+#: The stored details a person may correct (:func:`correct`), and the longest reason.
+CORRECTABLE = ("name", "sex")
+SEXES = ("female", "male", "unknown")
+NAME_LIMIT = 200
+REASON_LIMIT = 500
+
+
+def correct(
+    db: Database,
+    patient_id: int,
+    *,
+    name: str | None = None,
+    sex: str | None = None,
+    actor: str,
+    reason: str,
+) -> dict[str, Any]:
+    """Correct a stored name or sex (a typo at registration); returns the patient row.
+
+    ``None`` leaves a detail as it is; a name is trimmed, an empty one is refused (a name cannot be
+    corrected to nothing). A reason is required. One transaction: the row and an audit entry
+    ``patient.correct`` with the old and new values, who and why (the append-only trail is the
+    correction's history: :func:`corrections_of`). A correction that changes nothing is refused
+    (``UserInputError``): it would be a history entry saying nothing happened."""
+    where = f"correcting patient {patient_id}"
+    reason = required_text(reason, "reason", where, REASON_LIMIT, empty_hint=" (it is required)")
+    actor = required_text(actor, "actor", where, NAME_LIMIT)
+    wanted: dict[str, str] = {}
+    if name is not None:
+        wanted["name"] = required_text(name, "name", where, NAME_LIMIT, empty_hint=" (give the right name)")
+    if sex is not None:
+        if sex not in SEXES:
+            raise UserInputError(f"{where}: 'sex' {sex!r} is not one of {', '.join(SEXES)}")
+        wanted["sex"] = sex
+    if not wanted:
+        raise UserInputError(f"{where}: give the 'name' or the 'sex' to correct (neither was given)")
+
+    def work(db: Database) -> dict[str, Any]:
+        existing = store.get_patient(db, patient_id)
+        changed = {key: value for key, value in wanted.items() if existing[key] != value}
+        if not changed:
+            raise UserInputError(
+                f"{where}: the name and sex given are the ones stored; nothing to correct",
+                says="error.patient_correction_same",
+            )
+        assignments = ", ".join(f"{key} = :{key}" for key in changed)
+        db.conn.execute(f"UPDATE patients SET {assignments} WHERE id = :id", {**changed, "id": patient_id})
+        audit.append(
+            db,
+            actor=actor,
+            action="patient.correct",
+            entity="patient",
+            entity_id=patient_id,
+            reason=reason,
+            data={"before": {key: existing[key] for key in changed}, "after": changed},
+        )
+        return {**existing, **changed}
+
+    return write(db, work)
+
+
+def corrections_of(db: Database, patient_id: int) -> list[dict[str, Any]]:
+    """The patient's corrected details, oldest first: ``at``, ``actor``, ``reason``, ``before``,
+    ``after`` (only the details that changed), from the audit trail."""
+    return [
+        {"at": e["at"], "actor": e["actor"], "reason": e["reason"], **e["data"]}
+        for e in audit.entries_for(db, "patient", patient_id)
+        if e["action"] == "patient.correct"
+    ]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from referral import corrections, store
+from referral import corrections, patients, store
 from referral import queue as staff_queue
 from referral.closure import REASON_LIMIT
 from referral.queue import QueueState
@@ -76,6 +76,36 @@ class PatientOut(BaseModel):
     sex: str
     birth_date: str | None
     created_at: str
+
+
+class PatientCorrection(_Body):
+    name: str | None = Field(None, max_length=200, description="The right name; null: unchanged")
+    sex: Literal["female", "male", "unknown"] | None = Field(
+        None, description="The right sex; null: unchanged"
+    )
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=patients.REASON_LIMIT)
+    ] = Field(description="Why (required, trimmed, audited), e.g. 'name misspelt at registration'")
+
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("give the right name (a name cannot be corrected to nothing; null leaves it)")
+        return value
+
+
+class PatientCorrectionOut(BaseModel):
+    at: str = Field(description="When it was corrected (ISO 8601 UTC)")
+    actor: str = Field(description="Who corrected it")
+    reason: str
+    before: dict[str, str | None] = Field(description="The corrected details as they were (name, sex)")
+    after: dict[str, str] = Field(description="The same details as corrected")
+
+
+class PatientCorrected(BaseModel):
+    patient: PatientOut
+    correction: PatientCorrectionOut
 
 
 class PatientList(BaseModel):
@@ -321,6 +351,31 @@ def create_patient(body: PatientCreate, db: DbDep, clinic: ClinicDep, who: Write
 @router.get("/patients/{patient_id}", summary="One patient")
 def get_patient(patient_id: Id, db: DbDep, _: Reader) -> PatientOut:
     return PatientOut.model_validate(store.get_patient(db, patient_id))
+
+
+@router.post(
+    "/patients/{patient_id}/corrections",
+    status_code=201,
+    summary="Correct a patient's stored name or sex (reason required; old and new values audited)",
+)
+def correct_patient(patient_id: Id, body: PatientCorrection, db: DbDep, who: Writer) -> PatientCorrected:
+    """For a mistake made at registration: the record number cannot be changed. 404 unknown
+    patient; 422 naming the field for an empty reason or name, or when the name and sex given are
+    the ones stored (nothing to correct). The audit entry ``patient.correct`` keeps the old and new
+    values, who and why; ``GET .../corrections`` lists them."""
+    row = patients.correct(
+        db, patient_id, name=body.name, sex=body.sex, actor=who.username, reason=body.reason
+    )
+    return PatientCorrected(
+        patient=PatientOut.model_validate(row),
+        correction=PatientCorrectionOut.model_validate(patients.corrections_of(db, patient_id)[-1]),
+    )
+
+
+@router.get("/patients/{patient_id}/corrections", summary="A patient's corrected name or sex, oldest first")
+def patient_corrections(patient_id: Id, db: DbDep, _: Reader) -> list[PatientCorrectionOut]:
+    store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
+    return [PatientCorrectionOut.model_validate(c) for c in patients.corrections_of(db, patient_id)]
 
 
 @router.post(

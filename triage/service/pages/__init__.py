@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from triage.service.pages import account, association, basis, closure, entry, held, staff
+from triage.service.pages import account, association, basis, closure, entry, held, patient_details, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
@@ -14,5 +14,6 @@ router.include_router(association.router)
 router.include_router(held.router)
 router.include_router(basis.router)
 router.include_router(closure.router)
+router.include_router(patient_details.router)
 
 __all__ = ["router"]

@@ -85,6 +85,7 @@ DONE = frozenset(
         "referral",
         "referral_sent",
         "referral_cancelled",
+        "patient_corrected",
     }
 )
 

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlite_utils import Database
 
 from referral import encounter_context as visit_history
-from referral import facilities, lifecycle, referrals, store
+from referral import facilities, lifecycle, patients, referrals, store
 from referral import queue as staff_queue
 from triage.assessment import Disposition
 from triage.errors import UserInputError
@@ -242,7 +243,18 @@ def show_encounter(
         **encounter_context(request, who, encounter_id),
         **corrections,
         **closure_context(db, encounter, who),
+        **details_context(db, patient, who),
     )
+
+
+def details_context(db: Database, patient: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """The patient's corrected name or sex (the history, oldest first) and whether this user may
+    correct them (``pages/patient_details.py``)."""
+    return {
+        "patient_corrections": patients.corrections_of(db, int(patient["id"])),
+        "can_correct_patient": who.role in CLINICAL_WRITE,
+        "patient_reason_limit": patients.REASON_LIMIT,
+    }
 
 
 @router.post("/assessments/{assessment_id}/override")
