@@ -29,6 +29,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def text_sha256(text: str) -> str:
+    """The SHA-256 (hex) of a text by which the trail records a value it does not repeat."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def entry_hash(entry: Mapping[str, Any]) -> str:
     material = canonical_json({name: entry[name] for name in _FIELDS})
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
@@ -77,6 +82,9 @@ class AuditReport:
     ok: bool
     first_broken_seq: int | None = None
     problem: str | None = None
+    #: the newest entry's hash when the chain is intact (``None`` for an empty trail): recorded
+    #: somewhere else, it anchors every entry up to ``entries`` (see :func:`check_anchor`)
+    head_hash: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +92,7 @@ class AuditReport:
             "ok": self.ok,
             "first_broken_seq": self.first_broken_seq,
             "problem": self.problem,
+            "head": {"seq": self.entries, "hash": self.head_hash} if self.head_hash else None,
         }
 
 
@@ -111,7 +120,44 @@ def verify(db: Database) -> AuditReport:
             )
         expected_prev = str(entry["hash"])
         expected_seq = seq + 1
-    return AuditReport(count, True)
+    return AuditReport(count, True, head_hash=None if count == 0 else expected_prev)
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` as printed by ``verify-audit`` (the chain head recorded off the box)."""
+    seq, _, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if (
+        not seq.strip().isdigit()
+        or int(seq) < 1
+        or len(digest) != 64
+        or not set(digest) <= set("0123456789abcdef")
+    ):
+        raise UserInputError(
+            f"--anchor {text[:80]!r}: expected SEQ:HASH, an entry number and its 64 hex digit hash"
+            " as verify-audit printed them (e.g. 1024:3f2a...)"
+        )
+    return int(seq), digest
+
+
+def check_anchor(db: Database, report: AuditReport, seq: int, digest: str) -> str | None:
+    """Whether the (verified) chain still holds entry ``seq`` with hash ``digest``; the problem if not.
+
+    Each entry's hash covers the one before it, so a match proves entries 1..``seq`` are the ones
+    the anchor was taken from: a trail rewritten and re-hashed since then cannot match it."""
+    if seq > report.entries:
+        return (
+            f"the anchor names entry {seq} but the trail has {report.entries} entries - entries were"
+            " removed and the chain rebuilt, or the anchor is from another log"
+        )
+    row = db.conn.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
+    found = None if row is None else str(row[0])
+    if found != digest:
+        return (
+            f"entry {seq}'s hash is {found}, the anchor says {digest} - the trail up to entry {seq} was"
+            " rewritten since the anchor was recorded, or the anchor is from another log"
+        )
+    return None
 
 
 def require_intact(db: Database) -> AuditReport:

@@ -14,6 +14,7 @@ import secrets
 
 from sqlite_utils import Database
 
+from referral import audit
 from referral.errors import ConfigError
 
 SECRET_KEY = "pseudonym_secret"
@@ -25,11 +26,27 @@ def get_setting(db: Database, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def set_setting(db: Database, key: str, value: str) -> None:
+def set_setting(db: Database, key: str, value: str, *, actor: str, reason: str) -> None:
+    """Set a setting (inside a write transaction) and audit a change (``setting.set``: the value
+    and its SHA-256, which ``verify-audit`` compares). Not for the pseudonym secret, which is
+    made once by :func:`pseudonym_secret` and never written to the trail."""
+    if key == SECRET_KEY:
+        raise ValueError("the pseudonym secret is made once by pseudonym_secret(), never set")
+    if get_setting(db, key) == value:
+        return
     db.conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)"
         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
+    )
+    audit.append(
+        db,
+        actor=actor,
+        action="setting.set",
+        entity="setting",
+        entity_id=key,
+        reason=reason,
+        data={"value": value, "value_sha256": audit.text_sha256(value)},
     )
 
 

@@ -108,7 +108,7 @@ def load_csv(db: Database, path: Path, *, actor: str, clinic: str | None = None)
         for facility in facilities:
             upsert(db, facility, actor=actor, reason=f"loaded from {path.name}")
         if clinic is not None:
-            set_setting(db, CLINIC_KEY, clinic)
+            set_setting(db, CLINIC_KEY, clinic, actor=actor, reason=f"clinic named when loading {path.name}")
 
     write(db, work)
     return facilities

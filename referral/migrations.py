@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database, Migrations
 
+from referral import audit
 from referral.value_sets import (
     DISPOSITIONS,
     LANGUAGES,
@@ -623,3 +624,60 @@ CREATE TABLE meter_operator_lists (
 ) STRICT
 """,
     )
+
+
+@MIGRATIONS(name="0018_audit_entity_index")
+def m0018_audit_entity_index(db: Database) -> None:
+    """An entity's audit entries (``referral.audit.entries_for``: ``triage referrals show``'s
+    history, the pseudonym check of ``verify-audit``) by index instead of reading the whole trail.
+    ``seq`` is the rowid, so the entries come out of the index in order without a sort."""
+    _run(db, "CREATE INDEX audit_entity ON audit(entity, entity_id)")
+
+
+@MIGRATIONS(name="0019_audit_record_unrecorded")
+def m0019_audit_record_unrecorded(db: Database) -> None:
+    """Puts in the audit trail what ``verify-audit`` compares and the trail did not hold
+    (``referral/audit_rows.py``), from now on recorded by the writes themselves:
+
+    - each setting but the pseudonym secret (``setting.set``: the value and its SHA-256; the
+      secret is checked against the pseudonymous ids it made and never written to the trail);
+    - each user's password hash by its SHA-256 (``user.recorded``);
+    - each API token's digest by its SHA-256 (``token.recorded``; the trail had its first 8 hex
+      digits only).
+
+    The values are taken as found at the upgrade: the trail cannot say whether they were edited
+    before it. A new log has none of these rows yet and gets no entry.
+    """
+    sha256 = audit.text_sha256
+    settings = db.conn.execute("SELECT key, value FROM settings WHERE key != 'pseudonym_secret' ORDER BY key")
+    users = db.conn.execute("SELECT username, password_hash FROM users ORDER BY username")
+    tokens = db.conn.execute("SELECT username, token_sha256 FROM api_tokens ORDER BY username, token_sha256")
+    found: list[tuple[str, str, str, dict[str, str]]] = [
+        *(
+            ("setting.set", "setting", key, {"value": value, "value_sha256": sha256(value)})
+            for key, value in settings
+        ),
+        *(
+            ("user.recorded", "user", name, {"password_hash_sha256": sha256(password)})
+            for name, password in users
+        ),
+        *(
+            (
+                "token.recorded",
+                "user",
+                name,
+                {"token_sha256_prefix": token[:8], "token_digest_sha256": sha256(token)},
+            )
+            for name, token in tokens
+        ),
+    ]
+    for action, entity, entity_id, data in found:
+        audit.append(
+            db,
+            actor="clinic-triage",
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            reason="recorded at the upgrade (migration 0019): the value found then",
+            data=data,
+        )

@@ -46,7 +46,11 @@ def create_user(
             entity="user",
             entity_id=username,
             reason="account created",
-            data={"role": role, "language": language},
+            data={
+                "role": role,
+                "language": language,
+                "password_hash_sha256": audit.text_sha256(password_hash),
+            },
         )
         return _get(db, username) or {}
 
@@ -121,7 +125,11 @@ def create_token(
             entity="user",
             entity_id=username,
             reason="API token issued",
-            data={"label": label, "token_sha256_prefix": token_sha256[:8]},
+            data={
+                "label": label,
+                "token_sha256_prefix": token_sha256[:8],
+                "token_digest_sha256": audit.text_sha256(token_sha256),
+            },
         )
         return row | {"revoked_at": None}
 

@@ -13,7 +13,7 @@ from .conftest import visit
 
 def test_every_clinical_write_is_audited_with_who_what_when_why(db: Database) -> None:
     assessment = visit(db)
-    rows = list(db.query("SELECT * FROM audit WHERE entity != 'facility' ORDER BY seq"))
+    rows = list(db.query("SELECT * FROM audit WHERE entity NOT IN ('facility', 'setting') ORDER BY seq"))
     assert [r["action"] for r in rows] == ["patient.create", "encounter.create", "assessment.create"]
     assert all(r["actor"] and r["at"] and r["reason"] for r in rows)
     assert rows[-1]["entity_id"] == str(assessment["id"])
@@ -64,3 +64,17 @@ def test_rehashed_entry_breaks_the_next_link(db: Database) -> None:
     db.execute("UPDATE audit SET actor = ?, hash = ? WHERE seq = 2", [row["actor"], audit.entry_hash(row)])
     report = audit.verify(db)
     assert report.first_broken_seq == 3 and "does not link" in str(report.problem)
+
+
+def test_an_entitys_history_is_read_by_index(db: Database) -> None:
+    """`triage referrals show` reads one referral's entries; without the index that is the whole
+    trail (SCAN audit) for every look-up."""
+    visit(db)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    assert [e["action"] for e in audit.entries_for(db, "patient", 1)] == ["patient.create"]
+    db.conn.set_trace_callback(None)
+    (lookup,) = [s for s in statements if "FROM audit" in s]
+    plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {lookup}"))
+    assert "SEARCH audit USING INDEX audit_entity (entity=? AND entity_id=?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # seq is the rowid: the index gives the order

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from referral import audit, closure, encounter_context, facilities, referrals, store
+from referral import audit, closure, encounter_context, facilities, referrals, store, users
 from referral.audit_rows import verify_rows
-from referral.records import FeedbackIn, OverrideIn, PatientIn, ReferralIn
+from referral.records import FacilityIn, FeedbackIn, ObservationIn, OverrideIn, PatientIn, ReferralIn
 from referral.schema import connect
+from referral.transactions import write
 
 from .conftest import visit
 from .test_cli import run
@@ -52,19 +53,51 @@ def log(tmp_path: Path) -> Path:
         db, PatientIn(mrn="MRN-2", name="Renamed Patient", sex="male"), actor="clerk", reason="typo"
     )
     encounter_context.remember(db, second["encounter_id"], {"smoker": True}, actor="nurse1")
+    store.add_observations(
+        db,
+        first["encounter_id"],
+        [
+            ObservationIn(
+                code="glucose_random", value_num=28.0, unit="mmol/L", observed_at=_AT, device="meter-1"
+            ),
+            ObservationIn(
+                code="temperature",
+                value_num=38.6111111,
+                unit="Cel",
+                observed_at=_AT,
+                reported_value=101.5,
+                reported_unit="[degF]",
+            ),
+        ],
+        actor="nurse1",
+        reason="vitals",
+    )
     closure.close(db, first["encounter_id"], actor="nurse1", reason="visit over")
+    bigger = FacilityIn.model_validate(facilities.get_or_404(db, "ZJ-S01") | {"beds": 420, "synthetic": True})
+    write(db, lambda db: facilities.upsert(db, bigger, actor="admin1", reason="beds counted again"))
+    users.create_user(db, "admin1", "$argon2id$admin-hash", "admin", actor="first-run-setup")
+    users.create_user(db, "nurse2", "$argon2id$nurse-hash", "nurse", actor="admin1")
+    users.set_disabled(db, "nurse2", True, actor="admin1")
+    users.create_token(db, "c" * 64, "admin1", "lab bridge", actor="admin1")
+    users.create_token(db, "d" * 64, "nurse2", "old tablet", actor="admin1")
+    users.revoke_token(db, "d" * 64, actor="admin1")
     db.close()
     return path
+
+
+_AT = "2026-05-01T09:05:00+08:00"
 
 
 def test_a_log_used_normally_matches_its_trail(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0, err
-    assert "the tables match it (2 patients, 2 encounters, 2 assessments, 1 overrides" in out
+    assert "the tables match it (2 patients, 2 encounters, 2 observations, 2 assessments, 1 overrides" in out
     code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json")
     report = json.loads(out)
     assert report["ok"] and report["rows"]["rows"]["referrals"] == 2
     assert report["rows"]["rows"]["referral_events"] == 7  # 5 + 2
+    counts = report["rows"]["rows"]
+    assert (counts["facilities"], counts["settings"], counts["users"], counts["api_tokens"]) == (9, 2, 2, 2)
 
 
 TAMPERING = [
@@ -116,10 +149,109 @@ TAMPERING = [
     ("UPDATE encounters SET facility_id = 'ZJ-C02' WHERE id = 1", "encounters", 1, "facility_id is 'ZJ-C02'"),
 ]
 
+#: Edits of the tables compared since migration 0019 (observations, facilities, settings, users,
+#: API tokens): a changed glucose value changes a decision, a changed role or revocation who may
+#: make one.
+TAMPERING_MORE = [
+    (
+        "UPDATE observations SET value_num = 8.2 WHERE id = 1",
+        "observations",
+        1,
+        "value_num is 8.2, its audit",
+    ),
+    (
+        "UPDATE observations SET reported_value = 98.6 WHERE id = 2",
+        "observations",
+        2,
+        "reported_value is 98.6, its audit trail says 101.5",
+    ),
+    ("UPDATE observations SET encounter_id = 2 WHERE id = 2", "observations", 2, "encounter_id is 2"),
+    ("DELETE FROM observations WHERE id = 2", "observations", 2, "missing: deleted"),
+    (
+        "INSERT INTO observations (encounter_id, code, value_num, unit, observed_at, status)"
+        f" VALUES (2, 'spo2', 99.0, '%', '{_AT}', 'final')",
+        "observations",
+        3,
+        "not in the audit trail (inserted)",
+    ),
+    (
+        "UPDATE facilities SET tier = 'tertiary' WHERE id = 'ZJ-S01'",
+        "facilities",
+        "ZJ-S01",
+        "tier is 'tertiary'",
+    ),
+    (
+        "UPDATE facilities SET beds = 20 WHERE id = 'ZJ-S01'",
+        "facilities",
+        "ZJ-S01",
+        "beds is 20, its audit trail says 420",
+    ),
+    ("DELETE FROM facilities WHERE id = 'ZJ-T02'", "facilities", "ZJ-T02", "missing: deleted"),
+    (
+        "INSERT INTO facilities SELECT 'ZJ-X01', name, tier, region_code, lon, lat, beds, capacity,"
+        " digital_triage_start, synthetic FROM facilities WHERE id = 'ZJ-S01'",
+        "facilities",
+        "ZJ-X01",
+        "not in the audit trail (inserted)",
+    ),
+    (
+        "UPDATE settings SET value = 'ZJ-C02' WHERE key = 'clinic_id'",
+        "settings",
+        "clinic_id",
+        "value is a different text",
+    ),
+    ("DELETE FROM settings WHERE key = 'clinic_id'", "settings", "clinic_id", "missing: deleted"),
+    (
+        f"UPDATE settings SET value = '{'0' * 64}' WHERE key = 'pseudonym_secret'",
+        "settings",
+        "pseudonym_secret",
+        "its audit trail says the secret that made patient 1's pseudonymous id",
+    ),
+    ("UPDATE users SET role = 'admin' WHERE username = 'nurse2'", "users", "nurse2", "role is 'admin'"),
+    ("UPDATE users SET disabled = 0 WHERE username = 'nurse2'", "users", "nurse2", "disabled is 0"),
+    (
+        "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'nurse2')"
+        " WHERE username = 'admin1'",
+        "users",
+        "admin1",
+        "password_hash is a different text",
+    ),
+    (
+        "INSERT INTO users (username, password_hash, role, created_at) VALUES ('mallory', 'x', 'admin', 'now')",
+        "users",
+        "mallory",
+        "not in the audit trail (inserted)",
+    ),
+    (
+        "UPDATE api_tokens SET revoked_at = NULL WHERE username = 'nurse2'",
+        "api_tokens",
+        "dddddddd...",
+        "revoked_at is None, its audit trail says it was revoked",
+    ),
+    (
+        "UPDATE api_tokens SET username = 'nurse2' WHERE label = 'lab bridge'",
+        "api_tokens",
+        "cccccccc...",
+        "username",
+    ),
+    (
+        f"UPDATE api_tokens SET token_sha256 = '{'c' * 8 + 'e' * 56}' WHERE label = 'lab bridge'",
+        "api_tokens",
+        "cccccccc...",
+        "token_sha256 is a different text",
+    ),
+    (
+        f"INSERT INTO api_tokens VALUES ('{'e' * 64}', 'admin1', 'spare', 'now', NULL)",
+        "api_tokens",
+        "eeeeeeee...",
+        "not in the audit trail (inserted)",
+    ),
+]
 
-@pytest.mark.parametrize(("sql", "table", "row_id", "problem"), TAMPERING)
+
+@pytest.mark.parametrize(("sql", "table", "row_id", "problem"), TAMPERING + TAMPERING_MORE)
 def test_an_edit_with_plain_sqlite3_is_found_and_named(
-    log: Path, sql: str, table: str, row_id: int, problem: str, capsys: pytest.CaptureFixture[str]
+    log: Path, sql: str, table: str, row_id: int | str, problem: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw = sqlite3.connect(log)  # foreign keys off, no application: what a person with a shell can do
     raw.execute(sql)
@@ -159,3 +291,154 @@ def test_verify_audit_while_a_writer_streams_sees_one_moment(
     assert acks and not [line for line in acks if line.startswith("ERROR")], acks[:3]
     assert len(results) >= 3
     assert [r for r in results if r[0] != 0] == []
+
+
+#: A log written by the version before migrations 0018 and 0019 (see the file's header).
+LOG_0017 = Path(__file__).parent / "data" / "log_0017.sql"
+
+
+def _log_0017(folder: Path, *edits: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "old.db"
+    raw = sqlite3.connect(path)
+    raw.executescript(LOG_0017.read_text(encoding="utf-8"))
+    for sql in edits:
+        raw.execute(sql)
+    raw.commit()
+    raw.close()
+    return path
+
+
+def test_a_log_from_the_previous_schema_upgrades_and_matches_its_trail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _log_0017(tmp_path)
+    code, out, err = run(capsys, "migrate", "--db", str(path))
+    assert code == 0 and "0018_audit_entity_index" in out and "0019_audit_record_unrecorded" in out, err
+    db = connect(path)
+    recorded = db.execute(
+        "SELECT action, entity_id, data FROM audit WHERE actor = 'clinic-triage' ORDER BY seq"
+    )
+    assert [(action, entity) for action, entity, _ in recorded.fetchall()] == [
+        ("setting.set", "clinic_id"),  # never the pseudonym secret
+        ("user.recorded", "admin1"),
+        ("user.recorded", "nurse1"),
+        ("token.recorded", "admin1"),
+        ("token.recorded", "nurse1"),
+    ]
+    secret = db.execute("SELECT value FROM settings WHERE key = 'pseudonym_secret'").fetchone()[0]
+    assert secret not in "".join(row[0] for row in db.execute("SELECT data FROM audit"))
+    code, out, err = run(capsys, "verify-audit", "--db", str(path))
+    assert code == 0, err
+    assert "1 patients, 1 encounters, 2 observations" in out and "2 users, 2 api_tokens" in out
+
+
+@pytest.mark.parametrize(
+    ("sql", "table", "row_id", "problem"),
+    [
+        (
+            "UPDATE observations SET value_num = 6.2 WHERE code = 'glucose_random'",
+            "observations",
+            1,
+            "value_num",
+        ),
+        ("UPDATE facilities SET tier = 'primary' WHERE id = 'ZJ-S01'", "facilities", "ZJ-S01", "tier"),
+        ("UPDATE settings SET value = 'ZJ-C02' WHERE key = 'clinic_id'", "settings", "clinic_id", "value"),
+        (
+            f"UPDATE settings SET value = '{'1' * 64}' WHERE key = 'pseudonym_secret'",
+            "settings",
+            "pseudonym_secret",
+            "value",
+        ),
+        (
+            "UPDATE users SET password_hash = 'forged' WHERE username = 'admin1'",
+            "users",
+            "admin1",
+            "password_hash",
+        ),
+        ("UPDATE users SET disabled = 0 WHERE username = 'nurse1'", "users", "nurse1", "disabled"),
+        (
+            "UPDATE api_tokens SET revoked_at = NULL WHERE username = 'nurse1'",
+            "api_tokens",
+            "bbbbbbbb...",
+            "revoked_at",
+        ),
+    ],
+)
+def test_an_upgraded_log_names_an_edit_made_after_the_upgrade(
+    tmp_path: Path, sql: str, table: str, row_id: int | str, problem: str
+) -> None:
+    path = _log_0017(tmp_path)
+    connect(path).close()  # the upgrade
+    raw = sqlite3.connect(path)
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    report = verify_rows(connect(path))
+    assert (report.table, report.row_id) == (table, row_id) and str(report.problem).startswith(problem), (
+        report
+    )
+
+
+def test_an_observation_edited_before_the_upgrade_is_still_found(tmp_path: Path) -> None:
+    """Observations were in the trail already; settings, password hashes and token digests are
+    taken as found at the upgrade (docs/referral-log.md says so)."""
+    path = _log_0017(tmp_path, "UPDATE observations SET value_num = 6.2 WHERE id = 1")
+    report = verify_rows(connect(path))
+    assert (report.table, report.row_id) == ("observations", 1), report
+
+
+def test_a_backup_from_the_previous_schema_is_checked_and_restored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checked before it is migrated: its settings have no entries yet, which is no edit."""
+    old = _log_0017(tmp_path)
+    code, out, err = run(capsys, "restore", "--from", str(old), "--db", str(tmp_path / "new" / "clinic.db"))
+    assert code == 0 and "audit chain intact" in out, err
+    forged = _log_0017(
+        tmp_path / "forged", f"UPDATE settings SET value = '{'2' * 64}' WHERE key = 'pseudonym_secret'"
+    )
+    code, _, err = run(capsys, "restore", "--from", str(forged), "--db", str(tmp_path / "new2" / "clinic.db"))
+    assert code == 1 and "settings row pseudonym_secret" in err, err
+
+
+def test_the_chain_head_anchors_the_trail_against_a_rewrite(
+    log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever holds the file can edit an entry and re-hash the chain: it verifies again, but no
+    longer holds the head printed (and kept elsewhere) before."""
+    code, out, err = run(capsys, "verify-audit", "--db", str(log))
+    assert code == 0, err
+    head = out.splitlines()[-1].split()[2]
+    seq, digest = head.split(":")
+    assert int(seq) == audit.verify(connect(log)).entries and len(digest) == 64
+    visit(connect(log), mrn="MRN-3")  # the log goes on
+    code, out, err = run(capsys, "verify-audit", "--db", str(log), "--anchor", head)
+    assert code == 0 and f"anchor entry {seq} found unchanged" in out, err
+    code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json", "--anchor", head)
+    assert json.loads(out)["anchor"] == {"seq": int(seq), "hash": digest, "problem": None}
+
+    raw = sqlite3.connect(log)
+    raw.execute("DROP TRIGGER audit_no_update")
+    raw.execute("UPDATE audit SET reason = 'nothing to see' WHERE seq = 2")
+    fields = ("seq", "at", "actor", "action", "entity", "entity_id", "reason", "data", "prev_hash")
+    previous = audit.GENESIS_HASH
+    for row in raw.execute(f"SELECT {', '.join(fields)} FROM audit ORDER BY seq").fetchall():
+        entry = dict(zip(fields, row, strict=True)) | {"prev_hash": previous}
+        previous = audit.entry_hash(entry)
+        raw.execute(
+            "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", [entry["prev_hash"], previous, row[0]]
+        )
+    raw.commit()
+    raw.close()
+    code, _, err = run(capsys, "verify-audit", "--db", str(log))
+    assert code == 0, err  # a rewritten chain is a valid chain
+    code, _, err = run(capsys, "verify-audit", "--db", str(log), "--anchor", head)
+    assert code == 1 and err.count("\n") == 1
+    assert f"entry {seq}'s hash is " in err and "rewritten since the anchor was recorded" in err
+
+
+@pytest.mark.parametrize("anchor", ["12", "x:" + "0" * 64, "3:abc", "0:" + "0" * 64])
+def test_a_malformed_anchor_is_one_line(log: Path, anchor: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "verify-audit", "--db", str(log), "--anchor", anchor)
+    assert code == 2 and err.startswith("error: --anchor ") and err.count("\n") == 1, err

@@ -151,6 +151,7 @@ def test_a_damaged_page_is_one_line_saying_which_file_and_how_to_recover(
     path = tmp_path / "clinic.db"
     _log(path)
     _damage_table(path, "audit")
+    _damage_table(path, "audit_entity")  # stats counts the entries by this index, not the table
     code, out, _ = run(capsys, "list", "--db", str(path), "--json")  # the referrals are still readable
     assert code == 0 and len(json.loads(out)) == 1
     for command in ("verify-audit", "stats"):
@@ -281,5 +282,7 @@ def test_restore_of_a_backup_from_an_older_version_migrates_it(
     path = tmp_path / "fresh" / "clinic.db"
     code, out, err = run(capsys, "restore", "--from", str(old), "--db", str(path))
     assert code == 0, err
-    assert "applied 1 migration(s)" in out and "replaced log" not in out
+    names = [m.name for m in MIGRATIONS._migrations]
+    pending = len(names) - names.index("0017_meter_operator_lists")
+    assert f"applied {pending} migration(s)" in out and "replaced log" not in out
     assert "0017_meter_operator_lists" in applied_migrations(connect(path))

@@ -364,23 +364,50 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
 
 
 @app.command("verify-audit")
-def verify_audit(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Check the audit trail's hash chain, then the audited tables (patients, encounters,
-    assessments, overrides, referrals and their events) against it; exit 1 naming the first broken
-    entry or the first row edited outside the application."""
+def verify_audit(
+    ctx: typer.Context,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="SEQ:HASH, a chain head this command printed earlier and you kept off the box:"
+            " exit 1 unless the trail still holds that entry with that hash.",
+        ),
+    ] = None,
+) -> None:
+    """Check the audit trail's hash chain, then the tables against it (patients, encounters,
+    observations, assessments, overrides, referrals and their events, facilities, settings, users,
+    API tokens); exit 1 naming the first broken entry or the first row edited outside the
+    application. Prints the chain head (newest entry and its hash): record it somewhere else to
+    prove later, with --anchor, that the trail up to it was not rewritten."""
+    wanted = None if anchor is None else audit.parse_anchor(anchor)
     database = open_log(ctx, db)
     with snapshot(database):  # the chain and the tables as of one moment, while writers go on
         chain = audit.verify(database)
         rows = audit_rows.verify_rows(database) if chain.ok else None
+        moved = None if wanted is None or not chain.ok else audit.check_anchor(database, chain, *wanted)
+    ok = chain.ok and rows is not None and rows.ok and moved is None
     if as_json:
         print_json(
             chain.as_dict()
-            | {"ok": chain.ok and rows is not None and rows.ok, "rows": rows and rows.as_dict()}
+            | {"ok": ok, "rows": rows and rows.as_dict()}
+            | ({} if wanted is None else {"anchor": {"seq": wanted[0], "hash": wanted[1], "problem": moved}})
         )
     _raise_if_tampered(chain, rows, "")
+    if moved is not None:
+        raise AuditChainError(
+            f"audit chain intact ({chain.entries} entries), but not the anchored one: {moved}"
+        )
     if as_json or rows is None:
         return
-    echo(f"audit chain intact: {chain.entries} entries verified; {_rows_text(rows)}")
+    anchored = "" if wanted is None else f"; anchor entry {wanted[0]} found unchanged"
+    echo(f"audit chain intact: {chain.entries} entries verified{anchored}; {_rows_text(rows)}")
+    if chain.head_hash is not None:
+        echo(
+            f"chain head: {chain.entries}:{chain.head_hash} (keep it off this box; --anchor checks it later)"
+        )
 
 
 def _rows_text(rows: audit_rows.RowsReport) -> str:
