@@ -144,10 +144,23 @@ class SchemaTooNewError(ClinicError):
 
 
 def json_text(value: object) -> str:
-    """``value`` as JSON writes it - ``true``, ``null``, ``"58"`` - for a message about an input an
+    r"""``value`` as JSON writes it - ``true``, ``null``, ``"58"`` - for a message about an input an
     API client, a JSON or TOML file or a CSV cell gave: Python's ``True``, ``None`` and ``'58'`` are
-    not what the user wrote. A value JSON has no form for (a date, bytes) is written as its text."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    not what the user wrote. A value JSON has no form for (a date, bytes) is written as its text.
+
+    Chinese and other printable text stays as it is; a character that prints as nothing or acts on
+    the reader's terminal or page - DEL, a C1 control, a zero-width or bidirectional format
+    character, a line separator (JSON itself escapes the C0 controls) - is written as its JSON
+    ``\u`` escape (a UTF-16 pair above U+FFFF), so the message shows where it is, as repr did."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if text.isprintable() else "".join(map(_printable, text))
+
+
+def _printable(char: str) -> str:
+    if char.isprintable():
+        return char
+    units = char.encode("utf-16-be", "surrogatepass")
+    return "".join(f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2))
 
 
 def shown_input(value: object, limit: int = 80) -> str:

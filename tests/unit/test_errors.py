@@ -105,6 +105,12 @@ def test_an_error_raised_in_another_process_comes_back_whole() -> None:
         ("58", ' (got "58")'),
         ("it's", ' (got "it\'s")'),
         ("张三", ' (got "张三")'),
+        # invisible or terminal-driving characters as JSON escapes, never raw (repr escaped them)
+        ("MRN\u200b7", ' (got "MRN\\u200b7")'),
+        ("a\x7fb\x9bc", ' (got "a\\u007fb\\u009bc")'),
+        ("\u202eabc\u2028", ' (got "\\u202eabc\\u2028")'),
+        ("tab\tnul\x00", ' (got "tab\\tnul\\u0000")'),  # JSON's own escapes
+        ("\U000e0001", ' (got "\\udb40\\udc01")'),  # a tag character: a UTF-16 pair
         (1.5, " (got 1.5)"),
         ({"a": 1}, ""),  # an object or a list: the message names the field inside it
         ("9" * 100, ' (got "' + "9" * 78 + "... (102 characters))"),
