@@ -17,9 +17,7 @@ import os
 import re
 import resource
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,13 +33,12 @@ from referral.errors import StorageError
 from referral.records import PatientIn
 from referral.schema import connect
 from tests.service.conftest import WALK_IN, Staff
+from tests.service.test_workers import TRIAGE, free_port
 from triage.service.accounts import Accounts
 from triage.service.api.deps import committer
 from triage.service.auth import Role
 from triage.service.commit import GroupCommitter
 from triage.service.database import Databases
-
-TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
 def _walk_in(mrn: str, name: str = "Synthetic Patient") -> dict[str, object]:
@@ -93,12 +90,6 @@ class Served:
     log: list[str]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _ignore_file_size_signal() -> None:
     # EFBIG instead of SIGXFSZ killing the process: a write past the limit fails, as on a full disk
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -113,7 +104,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     accounts.create("hushi", "nurse-password-1", Role.nurse, "zh", actor="test-setup")
     token = accounts.issue_token("hushi", "storage test", actor="test-setup")
     databases.close_all()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "TRIAGE_DATA_DIR": str(tmp_path),
