@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +26,13 @@ from starlette.exceptions import HTTPException
 from triage.errors import ClinicError, shown_input
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
-from triage.service.auth import SESSION_COOKIE, LoginRequiredRedirect, SessionStore, is_page
+from triage.service.auth import (
+    SESSION_COOKIE,
+    LoginRequiredRedirect,
+    SessionStore,
+    current_principal,
+    is_page,
+)
 from triage.service.database import Databases
 from triage.service.events import EventHub
 from triage.service.metrics import ServiceMetrics
@@ -133,6 +139,22 @@ def describe_http_error(request: Request, exc: HTTPException) -> str:
     return str(exc.detail)
 
 
+def page_http_error(request: Request, exc: HTTPException) -> ClinicError | None:
+    """What an unknown page or a page address opened the wrong way (a form's address typed in or
+    reloaded: 405) says on the staff pages, in the user's language; ``None`` for other refusals."""
+    path = request.url.path
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return ClinicError(f"no such page: {path}", says="error.page_not_found", params={"path": path})
+    if exc.status_code == 405:
+        says = "error.not_a_page" if request.method in ("GET", "HEAD") else "error.method_not_allowed"
+        return ClinicError(
+            f"method {request.method} is not allowed on {path}",
+            says=says,
+            params={"path": path, "method": request.method},
+        )
+    return None
+
+
 def error_body(
     message: str, code: str, status: int, context: dict[str, object] | None = None
 ) -> dict[str, object]:
@@ -229,7 +251,13 @@ def create_app(
         status = exc.status_code
         message = describe_http_error(request, exc)
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
-            response: Response = render_error(request, message, status)
+            # no route ran, so nobody looked at the caller yet: the page speaks the signed-in
+            # user's language, shows their menu and leads back to the form's page (405)
+            with suppress(ClinicError):  # an unknown API token on a page: as anonymous
+                current_principal(request)
+            back = form_page(request) if status == 405 else None
+            shown = page_http_error(request, exc)
+            response: Response = render_error(request, message, status, shown, back=back)
         else:
             code = HTTP_CODES.get(status, "http_error")
             response = JSONResponse(error_body(message, code, status), status_code=status)

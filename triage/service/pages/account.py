@@ -51,7 +51,8 @@ def login_page(request: Request, next: str = "/", ended: str = "") -> Response:
             minutes=max(1, limits.idle_logout_s // 60),
             hours=max(1, limits.session_max_age_s // 3600),
         )
-    return render(request, "login.html", None, next=safe_next(next), notice=notice)
+    unsent = ended == "unsent"  # a form was refused: what it held is kept in the browser (app.js)
+    return render(request, "login.html", None, next=safe_next(next), notice=notice, unsent=unsent)
 
 
 @router.post("/login")
@@ -121,7 +122,9 @@ def setup(
     try:
         account = rt.accounts.create_first_admin(username, password, language)
     except UserInputError as exc:
-        return render(request, "setup.html", None, status_code=422, error=str(exc), username=username)
+        return render(
+            request, "setup.html", None, status_code=422, error=str(exc), username=username, language=language
+        )
     sid = rt.sessions.create(account.username, Role.admin, account.language)
     response = RedirectResponse("/", status_code=303)
     _set_session(response, rt, sid)

@@ -163,14 +163,20 @@ def form_page(request: Request) -> str:
 
 
 def render_error(
-    request: Request, message: str, status_code: int, error: ClinicError | None = None
+    request: Request,
+    message: str,
+    status_code: int,
+    error: ClinicError | None = None,
+    back: str | None = None,
 ) -> HTMLResponse:
-    """The error page; a form posted from a patient's page leads back to it (:func:`form_page`).
+    """The error page; a form posted from a patient's page leads back to it (:func:`form_page`),
+    as does ``back`` when given.
 
     The page says the error in the user's language (:func:`error_text`), the English ``message``
     (what the API and the log say) under it when the two differ."""
     principal = getattr(request.state, "principal", None)
-    back = form_page(request) if request.method == "POST" else "/"
+    if back is None:
+        back = form_page(request) if request.method == "POST" else "/"
     shown = error_text(language_for(request, principal), message, error)
     detail = message if shown != message else None
     return render(

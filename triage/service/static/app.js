@@ -79,3 +79,127 @@
     waiting = [];
   });
 })();
+
+// What a nurse typed is never lost to a refusal or an ended session. A form sent is kept in this
+// tab's sessionStorage until the page it leads to says how it went: the page of a stored form (or
+// one the service sends back with what was typed in it) drops it; an error page or the login page
+// after a refused form ([data-unsent]) keeps it, and the form's page puts it back - once, with a
+// note to check it and send it again; nothing is ever sent by itself, so nothing is stored twice.
+// A live refresh that finds the session ended (HX-Redirect to the login page) keeps every form
+// being typed in the same way. Kept: typed text and choices; never passwords, hidden fields or a
+// confirmation tick, which must be ticked again. Only the person who typed it gets it back.
+(function () {
+  var KEY = "triage.drafts", LIFETIME_MS = 12 * 3600 * 1000;
+  var SKIPPED = ["hidden", "password", "file", "checkbox", "submit", "button", "reset", "image"];
+  var page = document.body.dataset;
+  function load() {
+    try {
+      var drafts = JSON.parse(window.sessionStorage.getItem(KEY) || "[]");
+      return Array.isArray(drafts) ? drafts : [];
+    } catch (e) { return []; }
+  }
+  function save(drafts) {
+    try {
+      if (drafts.length) { window.sessionStorage.setItem(KEY, JSON.stringify(drafts)); }
+      else { window.sessionStorage.removeItem(KEY); }
+    } catch (e) { /* storage full or refused: the page works as before */ }
+  }
+  function kept(field) {
+    return field.name && !field.disabled && field.tagName !== "BUTTON" && SKIPPED.indexOf(field.type) < 0;
+  }
+  function fields(form) { return Array.prototype.filter.call(form.elements, kept); }
+  function changed(field) {
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    if (field.type === "radio") { return field.checked !== field.defaultChecked; }
+    return field.value !== field.defaultValue;
+  }
+  function typed(field) {  // what a person put in: text, or a choice other than the page's own
+    return field.tagName === "SELECT" || field.type === "radio" ? changed(field) : field.value.trim() !== "";
+  }
+  function keepable(form) {
+    return form.method === "post" && !form.querySelector("input[type=password]") && fields(form).length > 0;
+  }
+  function same(form) {  // the forms of a page with one address (a referral's Confirm and Cancel)
+    return Array.prototype.filter.call(document.forms, function (f) {
+      return f.getAttribute("action") === form.getAttribute("action");
+    });
+  }
+  function draftOf(form, state) {
+    var values = fields(form).filter(function (f) { return f.type !== "radio" || f.checked; })
+      .map(function (f) { return [f.name, f.value]; });
+    return { page: page.page, user: page.user, action: form.getAttribute("action"),
+      index: same(form).indexOf(form), values: values, state: state, at: Date.now() };
+  }
+  function keep(draft) {
+    save(load().filter(function (d) {
+      return !(d.page === draft.page && d.action === draft.action && d.index === draft.index);
+    }).concat([draft]));
+  }
+  function restore(form, draft) {
+    var values = draft.values.slice(), first = null;
+    fields(form).forEach(function (field) {
+      for (var i = 0; i < values.length; i++) {
+        if (values[i][0] !== field.name) { continue; }
+        var value = values[i][1];
+        if (field.type === "radio") {
+          if (field.value !== value) { continue; }
+          field.checked = true;
+        } else if (field.tagName === "SELECT") {
+          if (!Array.prototype.some.call(field.options, function (o) { return o.value === value; })) { break; }
+          field.value = value;
+        } else {
+          field.value = value;
+        }
+        values.splice(i, 1);
+        if (!first && changed(field)) { first = field; }
+        break;
+      }
+    });
+    if (!first) { return; }
+    for (var open = form.parentElement; open; open = open.parentElement) {
+      if (open.tagName === "DETAILS") { open.open = true; }
+    }
+    var note = document.createElement("p");
+    note.className = "notice restored";
+    note.setAttribute("role", "status");
+    note.textContent = page.restored || "";
+    var heading = form.querySelector("h2, h3");
+    if (heading) { heading.insertAdjacentElement("afterend", note); } else { form.insertBefore(note, form.firstChild); }
+    note.scrollIntoView({ block: "center" });
+    first.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) { return; }
+    if (form.getAttribute("action") === "/logout") { save([]); return; }
+    if (keepable(form) && fields(form).some(typed)) { keep(draftOf(form, "sending")); }
+  });
+  document.body.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var to = xhr ? xhr.getResponseHeader("HX-Redirect") || "" : "";
+    if (to.indexOf("/login") !== 0) { return; }
+    Array.prototype.forEach.call(document.forms, function (form) {
+      if (keepable(form) && fields(form).some(changed)) { keep(draftOf(form, "unsent")); }
+    });
+  });
+
+  var now = Date.now(), refused = !!document.querySelector("[data-unsent]");
+  var drafts = load().filter(function (d) {
+    // a form just sent: kept only when this page says it was not done
+    return now - d.at < LIFETIME_MS && (d.state === "unsent" || refused) && (!page.user || d.user === page.user);
+  }).map(function (d) { d.state = "unsent"; return d; });
+  drafts = drafts.filter(function (d) {
+    if (d.page !== page.page || !page.user) { return true; }
+    var form = Array.prototype.filter.call(document.forms, function (f) {
+      return f.getAttribute("action") === d.action;
+    })[d.index];
+    if (form) { restore(form, d); }
+    return false;
+  });
+  save(drafts);
+  var said = document.getElementById("draft-kept");
+  if (said && drafts.length) { said.hidden = false; }
+})();
