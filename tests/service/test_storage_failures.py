@@ -1,7 +1,7 @@
 """The service when the referral log cannot be written (full disk, failing disk): a write
 request answers 503 with one line naming the problem and the file and saying that nothing was
-stored - the API in its JSON error, the staff page on its error page - the log says it once per
-request, without a traceback, and nothing stored before is lost.
+stored - the API in its JSON error, the staff page in the user's language with that line under it -
+the log says it once per request, without a traceback, and nothing stored before is lost.
 
 Two real mechanisms, no mocks: SQLite's own ``max_page_count`` on the service's group-commit
 connection (SQLITE_FULL, exactly what a full disk gives), and a real ``triage serve`` process
@@ -74,7 +74,8 @@ def test_a_full_log_answers_503_naming_the_file_and_keeps_what_was_stored(
     assert "nothing of this request was stored" in message
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1, [r.getMessage() for r in errors]
-    assert "storage_error" in errors[0].getMessage() and errors[0].exc_info is None
+    assert str(path) in errors[0].getMessage() and "is full" in errors[0].getMessage()
+    assert errors[0].exc_info is None
     conn.execute("PRAGMA max_page_count = 1073741823")  # space freed: the service writes again
     again = staff.client.post("/api/v1/assessments", json=_walk_in("FULL-3"), headers=nurse)
     assert again.status_code == 201, again.text
@@ -185,14 +186,15 @@ def test_a_disk_that_refuses_writes_answers_503_on_the_api_and_the_page(served: 
         assert str(served.db_path) in body["error"] and "nothing of this request was stored" in body["error"]
         assert "\n" not in body["error"]
         assert page.status_code == 503, page.text[:2000]
-        assert str(served.db_path) in page.text and "nothing of this request was stored" in page.text
+        said = f"未保存任何内容：写入记录数据库 {served.db_path} 时磁盘出错"  # the nurse's language
+        assert said in page.text and "nothing of this request was stored" in page.text  # English under it
         after = client.post("/api/v1/assessments", json=_walk_in("DISK-4"), headers=api)
         assert after.status_code == 201, after.text
     assert _mrns(served.db_path) == ["DISK-1", "DISK-4"]
     log = "".join(served.log)
     assert "Traceback" not in log, log
     failed = [line for line in served.log if "storage_error" in line]
-    assert len(failed) == 2, log
+    assert len(failed) == 2 and all(str(served.db_path) in line for line in failed), log
 
 
 def test_a_batch_the_full_disk_rolled_back_is_refused_whole_and_the_next_one_is_stored(

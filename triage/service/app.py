@@ -234,7 +234,8 @@ def create_app(
     async def clinic_error(request: Request, exc: ClinicError) -> Response:
         status = exc.status_hint
         if status >= 500:
-            log.error("request failed: %s %s: %s", request.method, request.url.path, exc.code)
+            # once per request, the line naming what failed (the full disk and its file): no traceback
+            log.error("request failed: %s %s: %s: %s", request.method, request.url.path, exc.code, exc)
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
             return render_error(request, str(exc), status, exc)
         return JSONResponse(error_body(str(exc), exc.code, status, exc.params), status_code=status)
