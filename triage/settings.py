@@ -25,6 +25,8 @@ from triage.tomlfile import read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 ENV_PREFIX = "TRIAGE_"
+#: What pydantic puts before the message of a validator's ValueError; the user needs only the message.
+VALUE_ERROR = "Value error, "
 #: The storage layer's bounds (``referral.associations``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 
@@ -56,7 +58,9 @@ class ServiceSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address the web service binds to")
     port: int = Field(8000, ge=1, le=65535, description="Port the web service binds to")
     secret_key: str | None = Field(
-        None, description="Session signing key; generated and stored in the data folder if unset"
+        None,
+        description="Retired, never used: staff sessions are random tokens kept in the log, with"
+        " nothing to sign. Setting it stops start-up so that no one relies on it",
     )
     default_language: Literal["en", "zh"] = Field("zh", description="Interface language for new users")
     timezone: str | None = Field(
@@ -73,6 +77,16 @@ class ServiceSettings(BaseModel):
     login_attempts_per_minute: int = Field(
         5, ge=1, le=1000, description="Failed logins allowed per user name and per client address"
     )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _retired_secret_key(cls, value: str | None) -> None:
+        if value is not None:
+            raise ValueError(
+                "not used: staff sessions are random tokens kept in the clinic's log, so there is no"
+                " key to sign them with and changing it would log no one out; remove the setting"
+            )
+        return None
 
     @field_validator("timezone")
     @classmethod
@@ -145,7 +159,7 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    data_dir: Path = Field(Path("var"), description="Folder for run-time data (database, keys, logs)")
+    data_dir: Path = Field(Path("var"), description="Folder for run-time data (database, logs)")
     clinic_id: str = Field("clinic-demo", description="This clinic's facility id")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -186,6 +200,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
 
 def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str:
     """One invalid setting, named where the user wrote it: the environment variable or the file."""
+    message = message.removeprefix(VALUE_ERROR)
     dotted = ".".join(str(part) for part in loc)
     wanted = ENV_PREFIX + "__".join(str(part) for part in loc).upper()
     # pydantic-settings matches variable names without regard to case

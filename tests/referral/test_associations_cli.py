@@ -169,7 +169,7 @@ def test_expiry_setting_listing_ends_and_detach_says_so(
     code, out, err = run(capsys, log, "list")
     assert (code, out) == (2, "")
     assert err == (
-        "error: environment variable TRIAGE_DEVICE_ASSOCIATIONS__MAX_DURATION_S='30': Value error,"
+        "error: environment variable TRIAGE_DEVICE_ASSOCIATIONS__MAX_DURATION_S='30':"
         " 30 seconds is outside 60 (1 minute) .. 604800 (7 days)\n"
     )
 

@@ -95,7 +95,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Role, s
 def copy_seeded(seeded: tuple[Path, dict[Role, str]], folder: Path) -> dict[Role, str]:
     """The seeded database copied into ``folder``; returns the roles' API tokens."""
     source, tokens = seeded
-    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+    for name in ("clinic.db", "clinic.db-wal"):
         if (source / name).exists():
             shutil.copy(source / name, folder / name)
     return tokens

@@ -74,7 +74,7 @@ class Ward:
 @pytest.fixture
 def ward(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Ward]:
     folder, tokens = seeded
-    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+    for name in ("clinic.db", "clinic.db-wal"):
         if (folder / name).exists():
             shutil.copy(folder / name, tmp_path / name)
     devices = DemoDevices()
@@ -395,7 +395,7 @@ def test_pages_and_api_show_when_each_association_expires(ward: Ward) -> None:
 
 def test_the_clinic_sets_the_maximum_duration(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> None:
     folder, tokens = seeded
-    for name in ("clinic.db", "clinic.db-wal", "secret_key"):
+    for name in ("clinic.db", "clinic.db-wal"):
         if (folder / name).exists():
             shutil.copy(folder / name, tmp_path / name)
     settings = make_settings(tmp_path).model_copy(

@@ -37,7 +37,7 @@ def test_out_of_range_is_a_config_error_naming_the_setting(tmp_path: Path, secon
     with pytest.raises(ConfigError) as info:
         load_settings(config)
     assert str(info.value) == (
-        f"settings file {config}: device_associations.max_duration_s: Value error,"
+        f"settings file {config}: device_associations.max_duration_s:"
         f" {seconds} seconds is outside 60 (1 minute) .. 604800 (7 days)"
     )
 

@@ -39,7 +39,7 @@ from triage.service.metrics import ServiceMetrics
 from triage.service.pages.clock import use_zone
 from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
-from triage.service.security import LoginRateLimiter, SecurityHeaders, load_secret_key
+from triage.service.security import LoginRateLimiter, SecurityHeaders
 from triage.service.wiring import start_clinic, stop_clinic
 from triage.settings import Settings
 
@@ -180,7 +180,6 @@ def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
         limiter=limiter,
         hub=hub,
         metrics=ServiceMetrics(),
-        secret_key=load_secret_key(svc.secret_key, settings.data_dir),
         worker=worker,
     )
 

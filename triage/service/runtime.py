@@ -24,7 +24,6 @@ class Runtime:
     limiter: LoginRateLimiter
     hub: EventHub
     metrics: ServiceMetrics
-    secret_key: str
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     ready: bool = False
     not_ready_reason: str = "starting"

@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -30,7 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from argon2.profiles import RFC_9106_LOW_MEMORY
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triage.errors import ConfigError, UserInputError
+from triage.errors import UserInputError
 
 TOKEN_PREFIX = "ctk_"
 MIN_PASSWORD_LENGTH = 10
@@ -88,27 +87,6 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 def generate_password() -> str:
     """A random password for demo accounts (printed once by ``triage demo``)."""
     return secrets.token_urlsafe(12)
-
-
-def load_secret_key(configured: str | None, data_dir: Path) -> str:
-    """The configured session key, else one generated once and kept in ``data_dir/secret_key``."""
-    if configured is not None:
-        if len(configured) < 32:
-            raise ConfigError("service.secret_key: must be at least 32 characters (or unset to generate one)")
-        return configured
-    path = data_dir / "secret_key"
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) < 32:
-            raise ConfigError(
-                f"{path}: the stored session key is shorter than 32 characters; delete the file"
-            )
-        return key
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(key, encoding="utf-8")
-    return key
 
 
 class LoginRateLimiter:

@@ -1,0 +1,51 @@
+"""Settings errors read as the clinic's IT person needs them; a retired setting is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from triage.errors import ConfigError
+from triage.settings import load_settings
+
+
+def test_a_validator_message_is_not_prefixed_with_pydantics_value_error(tmp_path: Path) -> None:
+    config = tmp_path / "clinic.toml"
+    config.write_text('[service]\ntimezone = "Mars/Base"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert str(info.value) == (
+        f"settings file {config}: service.timezone: unknown time zone 'Mars/Base':"
+        " give an IANA name, e.g. Asia/Shanghai"
+    )
+
+
+def test_the_never_used_session_key_is_refused_from_the_file(tmp_path: Path) -> None:
+    """service.secret_key was read, stored in data_dir/secret_key and used by nothing: an operator
+    who rotated it to end every staff session would have ended none."""
+    config = tmp_path / "clinic.toml"
+    config.write_text('[service]\nsecret_key = "' + "k" * 48 + '"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    message = str(info.value)
+    assert message.startswith(f"settings file {config}: service.secret_key: not used: ")
+    assert message.endswith("remove the setting")
+
+
+def test_the_never_used_session_key_is_refused_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIAGE_SERVICE__SECRET_KEY", "k" * 48)
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    assert str(info.value).startswith("environment variable TRIAGE_SERVICE__SECRET_KEY=")
+    assert "service.secret_key" not in str(info.value) and ": not used: " in str(info.value)
+
+
+def test_the_service_writes_no_session_key_file(tmp_path: Path) -> None:
+    from triage.service.app import create_app
+
+    settings = load_settings(None, data_dir=tmp_path / "data", database={"path": tmp_path / "clinic.db"})
+    create_app(settings)
+    assert not (tmp_path / "data" / "secret_key").exists()
