@@ -171,6 +171,26 @@ def readings_not_assessed(
     ]
 
 
+def sex_corrected_after(
+    corrections: list[dict[str, Any]], assessment: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The latest correction of the patient's sex made after the decision shown (``before``,
+    ``after``, ``at``), else None: China-PAR, the Pooled Cohort Equations, FINDRISC, the Chinese
+    Diabetes Risk Score and the cvd10/stroke10 models depend on sex, so that decision was made
+    for someone else until the visit is assessed again."""
+    if assessment is None:
+        return None
+    made = datetime.fromisoformat(str(assessment["created_at"]))
+    for correction in reversed(corrections):
+        if "sex" in correction["after"] and datetime.fromisoformat(str(correction["at"])) >= made:
+            return {
+                "before": correction["before"].get("sex"),
+                "after": correction["after"]["sex"],
+                "at": correction["at"],
+            }
+    return None
+
+
 def _instant(text: object) -> object:
     """A stored time as an instant (``Z`` and ``+00:00``, ``+08:00`` compare as the same moment)."""
     try:
@@ -243,15 +263,19 @@ def show_encounter(
         **encounter_context(request, who, encounter_id),
         **corrections,
         **closure_context(db, encounter, who),
-        **details_context(db, patient, who),
+        **details_context(db, patient, who, latest),
     )
 
 
-def details_context(db: Database, patient: dict[str, Any], who: Principal) -> dict[str, Any]:
-    """The patient's corrected name or sex (the history, oldest first) and whether this user may
-    correct them (``pages/patient_details.py``)."""
+def details_context(
+    db: Database, patient: dict[str, Any], who: Principal, assessment: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The patient's corrected name or sex (the history, oldest first), a sex corrected after the
+    decision shown, and whether this user may correct them (``pages/patient_details.py``)."""
+    history = patients.corrections_of(db, int(patient["id"]))
     return {
-        "patient_corrections": patients.corrections_of(db, int(patient["id"])),
+        "patient_corrections": history,
+        "sex_corrected": sex_corrected_after(history, assessment),
         "can_correct_patient": who.role in CLINICAL_WRITE,
         "patient_reason_limit": patients.REASON_LIMIT,
     }
