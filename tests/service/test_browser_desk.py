@@ -127,6 +127,11 @@ def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lea
     assert words["not_found"] in page.inner_text("p.error")  # type: ignore[attr-defined]
     assert page.locator("header nav a[href='/queue']").count() == 1, "the signed-in user's menu"  # type: ignore[attr-defined]
     assert_fits(page, f"404 ({language}, {width} px)")
+    # the English log line under a Chinese sentence (to quote to support); an English one says it all
+    detail = page.locator(".error-detail")  # type: ignore[attr-defined]
+    assert detail.count() == (0 if language == "en" else 1), "the log line only where it adds something"
+    if language == "zh":
+        assert detail.inner_text() == "no such page: /no-such-page"
     page.get_by_role("link", name=words["home"]).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
     # a form's address opened as a page (typed in, reloaded, bookmarked)
@@ -134,6 +139,7 @@ def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lea
     said = page.inner_text("p.error")  # type: ignore[attr-defined]
     assert words["not_a_page"] in said and "表单中有数值无效" not in said and "not valid" not in said
     assert_fits(page, f"405 ({language}, {width} px)")
+    assert page.locator(".error-detail").count() == (0 if language == "en" else 1)  # type: ignore[attr-defined]
     page.get_by_role("link", name=words["queue"]).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
     made = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "DESK-405"}, "observations": CALM})
@@ -341,3 +347,22 @@ def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed
     assert page.locator("p.restored").count() == 0  # type: ignore[attr-defined]
     assert page.evaluate("window.sessionStorage.getItem('triage.drafts')") is None  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("width", "language"), SIZES)
+def test_the_language_switch_on_an_error_page_leads_to_the_page_its_link_leads_to(
+    browser: object, desk: Desk, width: int, language: str
+) -> None:
+    """Not back to the bad address: an unknown page (404 again) or a form's address (405 again)."""
+    page: Any = log_in(browser, desk, Role.nurse, width, language)
+    other = "en" if language == "zh" else "zh"
+    for bad, lands, speaks in (("/no-such-page", "/queue", other), ("/walk-ins", "/queue", language)):
+        page.goto(f"{desk.url}{bad}")
+        assert page.locator("p.error").count() == 1
+        with page.expect_navigation() as went:
+            page.locator("header form[action='/language'] button").click()
+        assert went.value.status == 200, f"the language switch on {bad} answered {went.value.status}"
+        assert page.url == f"{desk.url}{lands}", page.url
+        assert page.locator("p.error").count() == 0
+        assert page.evaluate("document.documentElement.lang") == ("zh-CN" if speaks == "zh" else "en")
+    page.close()

@@ -257,7 +257,9 @@ def create_app(
                 current_principal(request)
             back = form_page(request) if status == 405 else None
             shown = page_http_error(request, exc)
-            response: Response = render_error(request, message, status, shown, back=back)
+            response: Response = render_error(
+                request, message, status, shown, back=back, said_in_full=shown is not None
+            )
         else:
             code = HTTP_CODES.get(status, "http_error")
             response = JSONResponse(error_body(message, code, status), status_code=status)

@@ -168,19 +168,30 @@ def render_error(
     status_code: int,
     error: ClinicError | None = None,
     back: str | None = None,
+    said_in_full: bool = False,
 ) -> HTMLResponse:
     """The error page; a form posted from a patient's page leads back to it (:func:`form_page`),
-    as does ``back`` when given.
+    as does ``back`` when given. The language switch on it leads there too: the address shown may
+    be no page (404), or a form's (a 405 when opened), and the user's sentence names it anyway.
 
     The page says the error in the user's language (:func:`error_text`), the English ``message``
-    (what the API and the log say) under it when the two differ."""
+    (what the API and the log say) under it when the two differ - but not on an English page when
+    ``said_in_full`` (the sentence already says all the log line does: an unknown page's address)."""
     principal = getattr(request.state, "principal", None)
     if back is None:
         back = form_page(request) if request.method == "POST" else "/"
-    shown = error_text(language_for(request, principal), message, error)
-    detail = message if shown != message else None
+    language = language_for(request, principal)
+    shown = error_text(language, message, error)
+    detail = message if shown != message and not (said_in_full and language == "en") else None
     return render(
-        request, "error.html", principal, status_code=status_code, message=shown, detail=detail, back=back
+        request,
+        "error.html",
+        principal,
+        status_code=status_code,
+        message=shown,
+        detail=detail,
+        back=back,
+        language_back=back,  # (not page_path: the drafts kept in the browser are keyed by that)
     )
 
 
