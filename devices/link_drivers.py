@@ -140,8 +140,9 @@ class AstmDriver:
 
 class Hl7Driver:
     """HL7 v2 over MLLP, receiving side: one ACK per message on the same connection, sent after
-    the message is stored. MSA-2 echoes MSH-10; enhanced mode (CA) when MSH-15/16 ask for it; an
-    inbound ACK is never acknowledged. A message that does not parse is stored (quarantined) and
+    the message is stored. MSA-2 echoes MSH-10; enhanced mode (CA) when MSH-15/16 ask for it, and
+    then only as MSH-15 asks (NE: no ACK, ER: only CE/CR, SU: only CA); an inbound ACK is never
+    acknowledged. A message that does not parse is stored (quarantined) and
     then refused with AE (CE in enhanced mode) naming what is wrong and where (MSA-3, ERR), so the
     device does not send it again for ever; without a readable MSH the ACK has default header
     fields and no MSA-2."""
@@ -195,6 +196,8 @@ class Hl7Driver:
             return events
         if not hl7.needs_ack(message):
             return []  # an inbound ACK: never acknowledged, carries no results
+        if not hl7.accept_ack_wanted(message, self._profile, "AA"):
+            return [Received(raw)]  # stored; MSH-15 NE or ER: the sender wants no CA
         enhanced = hl7.uses_enhanced_mode(message, self._profile)
         ack = hl7.build_ack(message, "AA", enhanced)
         return [Received(raw), Send(mllp.frame(ack, self._start, self._end))]

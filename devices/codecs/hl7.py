@@ -244,6 +244,24 @@ def uses_enhanced_mode(message: Hl7Message, profile: DeviceProfile) -> bool:
 _ENHANCED = {"AA": "CA", "AE": "CE", "AR": "CR"}
 
 
+def accept_ack_wanted(message: Hl7Message, profile: DeviceProfile, code: str) -> bool:
+    """Whether the sender wants the accept (commit) ACK this gateway would answer with ``code``
+    (``AA``, or ``AE``/``AR`` for a refusal). Original mode (MSH-15 and MSH-16 both empty): always.
+    Enhanced mode, by MSH-15 (HL7 table 0155): ``NE`` never, ``ER`` only a CE/CR, ``SU`` only a CA,
+    ``AL`` always. MSH-16 governs application ACKs, which this gateway does not send. An MSH-15
+    that is empty (enhanced mode by MSH-16 alone) or not in table 0155 is answered, as before."""
+    if not uses_enhanced_mode(message, profile):
+        return True
+    condition = message.msh.raw(15).strip().upper()
+    if condition == "NE":
+        return False
+    if condition == "ER":
+        return code != "AA"
+    if condition == "SU":
+        return code == "AA"
+    return True
+
+
 def build_ack(
     message: Hl7Message,
     code: str = "AA",
@@ -325,9 +343,11 @@ def build_error_ack(
     sender should correct the message before sending it again; ``CE`` in enhanced mode), MSA-2
     its MSH-10 when the MSH can be read, MSA-3 what is wrong and where, and an ERR segment naming
     the segment, its sequence, the field and the HL7 table 0357 condition (ERR-1 up to v2.4,
-    ERR-2/3/4 from v2.5, by the message's MSH-12). None for an ACK: an ACK is never acknowledged."""
+    ERR-2/3/4 from v2.5, by the message's MSH-12). None for an ACK (an ACK is never acknowledged)
+    and when MSH-15 is ``NE`` or ``SU`` (the sender wants no commit error, see
+    :func:`accept_ack_wanted`)."""
     header = readable_header(raw)
-    if not needs_ack(header):
+    if not needs_ack(header) or not accept_ack_wanted(header, profile, "AE"):
         return None
     enc = header.enc
     ack = build_ack(header, "AE", uses_enhanced_mode(header, profile), text=str(error), now=now)

@@ -10,6 +10,7 @@ from devices.codecs.hl7 import (
     CHARSETS,
     Encoding,
     Hl7ParseError,
+    accept_ack_wanted,
     build_ack,
     build_error_ack,
     decode_message,
@@ -107,6 +108,26 @@ def test_enhanced_mode_uses_commit_codes() -> None:
     assert uses_enhanced_mode(msg, profile())
     assert b"MSA|CE|MSG0001|bad\\F\\value" in build_ack(msg, "AE", enhanced=True, text="bad|value")
     assert b"MSA|CR|" in build_ack(msg, "AR", enhanced=True)
+
+
+@pytest.mark.parametrize(
+    ("msh15", "wanted_ca", "wanted_ce"),
+    [("AL", True, True), ("NE", False, False), ("ER", False, True), ("SU", True, False), ("", True, True)],
+)
+def test_msh15_says_which_commit_acks_the_sender_wants(msh15: str, wanted_ca: bool, wanted_ce: bool) -> None:
+    """MSH-15 (table 0155) was read only as 'enhanced mode or not': NE, ER and SU all got a CA,
+    and a message that does not parse a CE. MSH-16 (here AL) is for application ACKs."""
+    raw = ORU.replace(b"2.3.1||||0||ASCII", b"2.3.1|||%s|AL||ASCII" % msh15.encode())
+    msg = parse_message(raw, profile())
+    assert (accept_ack_wanted(msg, profile(), "AA"), accept_ack_wanted(msg, profile(), "AE")) == (
+        wanted_ca,
+        wanted_ce,
+    )
+    nak, _ = _refusal(raw.replace(b"ASCII", b"KLINGON"), profile())
+    assert (nak is not None) == wanted_ce
+    # original mode (MSH-15 and MSH-16 empty): every message is answered, AA or AE
+    plain = parse_message(ORU.replace(b"2.3.1||||0||ASCII", b"2.3.1||||||ASCII"), profile())
+    assert accept_ack_wanted(plain, profile(), "AA") and accept_ack_wanted(plain, profile(), "AE")
 
 
 def _refusal(raw: bytes, prof: DeviceProfile | None = None) -> tuple[bytes | None, list[bytes]]:

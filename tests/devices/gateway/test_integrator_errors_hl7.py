@@ -17,7 +17,7 @@ import pytest
 from devices.endpoint import DeviceEndpoint
 from devices.link_drivers import endpoint_from_profile
 from devices.session import MonotonicClock
-from devices.simulated_results import simulator_profile
+from devices.simulated_results import hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_integrator_errors import HL7, _warnings
@@ -180,3 +180,42 @@ def test_a_message_that_does_not_parse_is_stored_refused_with_ae_and_the_next_on
         warning
         == f"device monitor: message quarantined at byte {at} of the message (undecodable_bytes; the detail is in device_quarantine)"
     )
+
+
+def _asking(msh15: bytes, n: int, *, bad: bool = False) -> bytes:
+    """An HL7 message of its own sample (SIM-Pn) whose MSH-15 is ``msh15``; ``bad``: with a byte
+    its MSH-18 ASCII cannot hold, so it does not parse."""
+    sample = sample_from_values("hl7-monitor", f"SIM-P{n}", f"SIM-S{n}", {"spo2": 90 + n, "heart_rate": 70})
+    raw = hl7_message(sample, control_id=f"CTL-{n}").replace(b"|2.3.1||||0|", b"|2.3.1|||%s|0|" % msh15)
+    return raw.replace(b"SPO2^SPO2", b"SPO2^SP\xd62") if bad else raw
+
+
+def test_msh15_never_error_or_success_only_is_how_the_gateway_answers_and_all_are_stored(
+    tmp_path: Path,
+) -> None:
+    """Enhanced mode sent the commit ACK whatever MSH-15 asked: a CA to a sender that asked for
+    none (NE) or only for errors (ER), a CE to one that asked only for successes (SU). Each is
+    still stored before anything is answered; the one answered is the CE to ER's bad message and
+    the AA of the original-mode message after them."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+    silent = [_asking(b"NE", 1), _asking(b"ER", 2), _asking(b"SU", 3, bad=True), _asking(b"NE", 4, bad=True)]
+
+    async def scenario() -> tuple[bytes, bytes]:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            for raw in [*silent, _asking(b"ER", 5, bad=True), HL7]:
+                writer.write(b"\x0b" + raw + b"\x1c\r")
+            await writer.drain()
+            first = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            second = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: count(db_path, "device_results") == 6)
+            writer.close()
+            return first, second
+
+    first, second = asyncio.run(scenario())
+    assert b"\rMSA|CE|CTL-5|byte " in first
+    assert b"\rMSA|AA|CTL-8\r" in second
+    with sqlite3.connect(db_path) as conn:
+        quarantined = [r for (r,) in conn.execute("SELECT raw FROM device_quarantine ORDER BY raw")]
+    assert quarantined == [silent[2], silent[3], _asking(b"ER", 5, bad=True)]
