@@ -43,12 +43,21 @@ def register(
 ) -> dict[str, Any]:
     """The patient with ``patient.mrn``: created, or the stored one when the details agree (see
     the module); a :class:`PatientMismatchError` naming ``field`` when they do not."""
+    return find_or_register(db, patient, actor=actor, reason=reason, field=field)[0]
 
-    def work(db: Database) -> dict[str, Any]:
+
+def find_or_register(
+    db: Database, patient: PatientIn, *, actor: str, reason: str, field: str = "mrn"
+) -> tuple[dict[str, Any], bool]:
+    """``(patient, found)``: as :func:`register`, and whether the MRN was already stored (the
+    stored patient, its blank details filled in) rather than registered now - in the one write
+    transaction that looked."""
+
+    def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = store.find_patient(db, patient.mrn)
         if existing is None:
-            return store.upsert_patient(db, patient, actor=actor, reason=reason)  # a new patient
-        return _agree(db, existing, patient, actor=actor, reason=reason, field=field)
+            return store.upsert_patient(db, patient, actor=actor, reason=reason), False  # a new patient
+        return _agree(db, existing, patient, actor=actor, reason=reason, field=field), True
 
     return write(db, work)
 

@@ -70,7 +70,7 @@ def test_the_api_refuses_another_patients_record_number_naming_the_field(staff: 
     made = staff.client.post(
         "/api/v1/patients", json={"mrn": "ID-3", "name": "Li Na", "sex": "female"}, headers=nurse
     )
-    assert made.status_code == 201, made.text
+    assert made.status_code == 201 and made.json()["already_registered"] is False, made.text
     before = _stored(staff)
     renamed = staff.client.post(
         "/api/v1/patients", json={"mrn": "ID-3", "name": "Zhou Wei", "sex": "male"}, headers=nurse
@@ -88,7 +88,10 @@ def test_the_api_refuses_another_patients_record_number_naming_the_field(staff: 
     same = staff.client.post(
         "/api/v1/patients", json={"mrn": "ID-3", "name": "LI NA", "sex": "female"}, headers=nurse
     )
-    assert same.status_code == 201 and same.json()["name"] == "Li Na", same.text
+    # found, not created: 200 with the stored record (as POST /api/v1/encounters's already_open)
+    assert same.status_code == 200 and same.json()["already_registered"] is True, same.text
+    assert {**same.json(), "already_registered": False} == made.json(), "the stored record, as stored"
+    assert _stored(staff) == before, "nothing written"
 
 
 def test_details_stored_blank_are_filled_in_and_audited(staff: Staff) -> None:
@@ -98,7 +101,8 @@ def test_details_stored_blank_are_filled_in_and_audited(staff: Staff) -> None:
     named = staff.client.post(
         "/api/v1/patients", json={"mrn": "ID-4", "name": "Chen Jie", "sex": "male"}, headers=nurse
     )
-    assert named.status_code == 201, named.text
+    assert named.status_code == 200 and named.json()["already_registered"] is True, named.text
+    assert named.json()["id"] == first.json()["id"]
     assert (named.json()["name"], named.json()["sex"]) == ("Chen Jie", "male")
     actions = _rows(staff, "SELECT action FROM audit WHERE entity = 'patient' ORDER BY seq")
     assert actions[-2:] == [("patient.create",), ("patient.update",)]

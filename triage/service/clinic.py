@@ -171,7 +171,13 @@ class Clinic:
     ) -> dict[str, Any]:
         """The patient with this MRN, created or found; never renamed: an MRN whose stored patient
         differs is refused (:class:`referral.patients.PatientMismatchError` naming ``field``)."""
-        return patients.register(db, patient, actor=actor, reason="patient registered", field=field)
+        return self.find_or_register_patient(db, patient, actor=actor, field=field)[0]
+
+    def find_or_register_patient(
+        self, db: Database, patient: PatientIn, *, actor: str, field: str = "mrn"
+    ) -> tuple[dict[str, Any], bool]:
+        """``(patient, found)``: :meth:`register_patient`, and whether the MRN was already stored."""
+        return patients.find_or_register(db, patient, actor=actor, reason="patient registered", field=field)
 
     def open_encounter(
         self, db: Database, mrn: str, *, actor: str, age_years: int | None = None, key: str | None = None

@@ -78,6 +78,13 @@ class PatientOut(BaseModel):
     created_at: str
 
 
+class PatientRegistered(PatientOut):
+    already_registered: bool = Field(
+        description="True: the MRN was already registered to this patient, whose stored record is"
+        " returned (status 200); false: this request registered the patient (201)"
+    )
+
+
 class PatientCorrection(_Body):
     name: str | None = Field(None, max_length=200, description="The right name; null: unchanged")
     sex: Literal["female", "male", "unknown"] | None = Field(
@@ -342,10 +349,19 @@ def list_patients(
 @router.post(
     "/patients",
     status_code=201,
-    summary="Register a patient (or find it by MRN; never renamed: 422 when the MRN is another patient's)",
+    summary="Register a patient (200: found by MRN; never renamed: 422 when the MRN is another patient's)",
+    responses={200: {"model": PatientRegistered, "description": "The patient already stored with this MRN"}},
 )
-def create_patient(body: PatientCreate, db: DbDep, clinic: ClinicDep, who: Writer) -> PatientOut:
-    return PatientOut.model_validate(clinic.register_patient(db, _patient_in(body), actor=who.username))
+def create_patient(
+    body: PatientCreate, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
+) -> PatientRegistered:
+    """201 with ``already_registered: false`` when the patient was registered; 200 with
+    ``already_registered: true`` and the stored patient when the MRN was already registered to the
+    same patient (details it had blank are filled in)."""
+    row, found = clinic.find_or_register_patient(db, _patient_in(body), actor=who.username)
+    if found:
+        response.status_code = 200
+    return PatientRegistered.model_validate({**row, "already_registered": found})
 
 
 @router.get("/patients/{patient_id}", summary="One patient")
