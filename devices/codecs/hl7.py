@@ -262,6 +262,26 @@ def accept_ack_wanted(message: Hl7Message, profile: DeviceProfile, code: str) ->
     return True
 
 
+#: MSA-3 (text message) is an ST of 80 characters in v2.1 to v2.3.1, and kept at 80 for backward
+#: compatibility in v2.4 to v2.6 (the ERR segment carries the detail there); it is withdrawn from
+#: v2.7, where an older receiver may still read it. So 80 whatever MSH-12 says.
+MSA3_LENGTH = 80
+#: ERR-7 (diagnostic information, TX) from v2.5: where the full text of MSA-3 goes.
+ERR7_LENGTH = 2048
+
+
+def shortened(text: str, enc: Encoding, limit: int) -> str:
+    """``text`` escaped for a field of ``limit`` characters: cut, with ``...`` after it, so that
+    the escaped text (escape sequences count, as sent) fits; never cuts inside an escape."""
+    escaped = escape(text, enc)
+    if len(escaped) <= limit:
+        return escaped
+    cut = limit - 3
+    while cut > 0 and len(escape(text[:cut], enc)) > limit - 3:
+        cut -= 1
+    return escape(text[:cut], enc) + "..."
+
+
 def build_ack(
     message: Hl7Message,
     code: str = "AA",
@@ -271,7 +291,8 @@ def build_ack(
     now: datetime | None = None,
 ) -> bytes:
     """The ACK for ``message`` (segments joined with CR, no MLLP framing): MSA-1 is ``code``
-    (AA/AE/AR, or CA/CE/CR in enhanced mode) and MSA-2 echoes MSH-10. Refuses to ACK an ACK."""
+    (AA/AE/AR, or CA/CE/CR in enhanced mode), MSA-2 echoes MSH-10 and MSA-3 is ``text`` within
+    :data:`MSA3_LENGTH` (cut with ``...``). Refuses to ACK an ACK."""
     if not needs_ack(message):
         raise SenderStateError("an ACK message is never acknowledged")
     if code not in _ENHANCED:
@@ -301,7 +322,7 @@ def build_ack(
         header += ["", "", "", "", "", msh.raw(18)]
     msa = ["MSA", ack_code, control]
     if text:
-        msa.append(escape(text, enc))
+        msa.append(shortened(text, enc, MSA3_LENGTH))
     return (enc.field.join(header) + "\r" + enc.field.join(msa) + "\r").encode(
         message.charset, errors="replace"
     )
@@ -341,9 +362,9 @@ def build_error_ack(
 ) -> bytes | None:
     """The negative ACK of a message that does not parse: MSA-1 ``AE`` (application error: the
     sender should correct the message before sending it again; ``CE`` in enhanced mode), MSA-2
-    its MSH-10 when the MSH can be read, MSA-3 what is wrong and where, and an ERR segment naming
-    the segment, its sequence, the field and the HL7 table 0357 condition (ERR-1 up to v2.4,
-    ERR-2/3/4 from v2.5, by the message's MSH-12). None for an ACK (an ACK is never acknowledged)
+    its MSH-10 when the MSH can be read, MSA-3 what is wrong and where (within 80 characters), and
+    an ERR segment naming the segment, its sequence, the field and the HL7 table 0357 condition
+    (ERR-1 up to v2.4; from v2.5, by the message's MSH-12, ERR-2/3/4 and the whole text in ERR-7). None for an ACK (an ACK is never acknowledged)
     and when MSH-15 is ``NE`` or ``SU`` (the sender wants no commit error, see
     :func:`accept_ack_wanted`)."""
     header = readable_header(raw)
@@ -356,7 +377,9 @@ def build_error_ack(
     if _version(header.msh.first(12)) < (2, 5):
         err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
     else:
-        err = ["ERR", "", enc.component.join(place), enc.component.join((code, name, "HL70357")), "E"]
+        condition = enc.component.join((code, name, "HL70357"))
+        detail = shortened(str(error), enc, ERR7_LENGTH)
+        err = ["ERR", "", enc.component.join(place), condition, "E", "", "", detail]
     return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
 
 

@@ -157,15 +157,35 @@ def test_a_message_that_does_not_parse_is_refused_with_ae_naming_segment_and_fie
     v25 = ORU.replace(b"2.3.1||||0||ASCII", b"2.5|||AL|NE||8859/99")
     _, (msh, msa, err) = _refusal(v25)
     assert msa.startswith(b"MSA|CE|MSG0001|MSH-18 character set '8859/99'")
-    assert err == b"ERR||MSH^1^18|103^Table value not found^HL70357|E"
+    assert err.startswith(b"ERR||MSH^1^18|103^Table value not found^HL70357|E|||MSH-18 character set")
     # LF between segments without its switch: the segment it ends
     _, (_, msa, err) = _refusal(ORU.replace(b"\rOBR", b"\nOBR"))
-    assert b"LF in HL7 message" in msa and b"lf_segment_separator" in msa
+    assert b"LF in HL7 message (segments end with CR; profile switch lf_segment_..." in msa  # 80
     assert err == b"ERR|PID^1^^100&Segment sequence error&HL70357"
     # MSH-2 incomplete: read with the default encoding characters, MSH-10 still echoed
     _, (msh, msa, err) = _refusal(ORU.replace(b"MSH|^~\\&|", b"MSH|^|"))
     assert msh.startswith(b"MSH|^~\\&|||Mindray|") and msa.startswith(b"MSA|AE|MSG0001|byte 4: MSH-2")
     assert err == b"ERR|MSH^1^2^102&Data type error&HL70357"
+
+
+def test_msa3_keeps_to_its_80_characters_and_the_whole_text_is_in_err7_from_v25() -> None:
+    """MSA-3 is an ST of 80 (v2.1 to v2.3.1, kept so for backward compatibility to v2.6): the
+    refusal of an unknown MSH-18 (the list of known sets) sent 150 and more, which a receiver may
+    cut or refuse. It is cut with '...'; from v2.5 ERR-7 has the whole text."""
+    v231 = ORU.replace(b"ASCII", b"KLINGON")
+    with pytest.raises(Hl7ParseError) as caught:
+        parse_message(v231, profile())
+    whole = escape(str(caught.value)).encode("ascii")
+    assert len(whole) > 80
+    for raw in (v231, v231.replace(b"|2.3.1|", b"|2.5|")):
+        _, (_, msa, err) = _refusal(raw)
+        text = msa.split(b"|", 3)[3]
+        assert len(text) == 80 and text.endswith(b"...") and whole.startswith(text[:-3])
+    assert err.split(b"|")[7] == whole  # v2.5: ERR-7
+    # cut before an escape sequence that would not fit, never inside it; 80 is left whole
+    msg = parse_message(ORU, profile())
+    assert b"|MSG0001|" + b"x" * 76 + b"...\r" in build_ack(msg, "AE", text="x" * 76 + "|abc")
+    assert b"|MSG0001|" + b"y" * 80 + b"\r" in build_ack(msg, "AE", text="y" * 80)
 
 
 def test_without_a_readable_msh_the_refusal_has_default_header_fields_and_an_ack_is_never_answered() -> None:
