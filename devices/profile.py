@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from devices.errors import ProfileError
-from referral.errors import shown_input
+from referral.errors import shown_input, validation_message
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -291,7 +291,7 @@ def _format_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = validation_message(err).removeprefix("Value error, ")
         # pydantic's own messages do not say what was given; ours (value_error) do when it helps
         given = "" if err["type"] in ("missing", "value_error") else shown_input(err.get("input"))
         parts.append(f"{loc}: {msg}{given}")

@@ -7,8 +7,11 @@ adds its own subclasses next to its code; delivery layers (CLI, HTTP) translate 
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections.abc import Mapping
+from typing import Any
 
 
 class ClinicError(Exception):
@@ -174,3 +177,20 @@ def shown_input(value: object, limit: int = 80) -> str:
     if len(text) > limit:
         text = f"{text[: limit - 1]}... ({len(text)} characters)"
     return f" (got {text})"
+
+
+_PYTHON_LITERAL = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\b(?:True|False|None)\b""")
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message (one item of ``ValidationError.errors()``) with the values it
+    allows written as JSON writes them: pydantic writes Python's ``Input should be 'primary',
+    'secondary' or 'tertiary'`` and ``True``; an API client, a JSON or TOML file or a CSV cell
+    reads ``"primary", "secondary" or "tertiary"`` and ``true``, as :func:`shown_input` writes the
+    value given. Any other message is returned as it is."""
+    message = str(error.get("msg", "invalid"))
+    expected = (error.get("ctx") or {}).get("expected")
+    if error.get("type") not in ("literal_error", "enum") or not isinstance(expected, str):
+        return message
+    allowed = _PYTHON_LITERAL.sub(lambda m: json_text(ast.literal_eval(m.group())), expected)
+    return message.replace(expected, allowed)

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from referral.errors import UserInputError, shown_input
+from referral.errors import UserInputError, shown_input, validation_message
 
 #: The largest record id any interface takes (API paths and bodies, pages, CLI arguments): SQLite
 #: stores 64-bit ids, and a larger number failed in the database instead of being refused.
@@ -296,5 +296,5 @@ def describe(error: ValidationError) -> str:
     for item in error.errors():
         field = ".".join(str(p) for p in item["loc"]) or "(record)"
         value = item.get("input")
-        parts.append(f"{field}: {item['msg']}{shown_input(value)}")
+        parts.append(f"{field}: {validation_message(item)}{shown_input(value)}")
     return "; ".join(parts)

@@ -12,6 +12,7 @@ from referral.errors import (
     UserInputError,
     json_text,
     shown_input,
+    validation_message,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "UserInputError",
     "json_text",
     "shown_input",
+    "validation_message",
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from triage.errors import UserInputError, shown_input
+from triage.errors import UserInputError, shown_input, validation_message
 from triage.json_input import STRICT_MESSAGES
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
@@ -94,7 +94,7 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             value = err.get("input")
-            message = STRICT_MESSAGES.get(err["type"], err["msg"])
+            message = STRICT_MESSAGES.get(err["type"]) or validation_message(err)
             if err["type"] == "float_type" and isinstance(value, int) and not isinstance(value, bool):
                 message = "is too large to be a number"  # an int beyond any float
             problems.append(f"{where}.{loc}: {message}{shown_input(value)}")

@@ -27,7 +27,7 @@ def _snapshot(db: Database) -> tuple[int, int]:
     [
         (
             "A,Clinic,primary,330122,119.6,29.8,10,40,\nB,Hosp,quaternary,330122,119.6,29.8,10,40,\n",
-            "line 3: tier: Input should be 'primary', 'secondary' or 'tertiary' (got \"quaternary\")",
+            'line 3: tier: Input should be "primary", "secondary" or "tertiary" (got "quaternary")',
         ),
         (
             "A,Clinic,primary,330122,919.6,29.8,10,40,\n",

@@ -302,3 +302,13 @@ def test_a_key_repeated_in_one_object_is_422_naming_it_not_the_last_value(staff:
     assert stored(staff) == before
     fine = walk_in.replace(b', "pregnant": false', b"")
     assert staff.client.post("/api/v1/assessments", content=fine, headers=nurse).status_code == 201
+
+
+def test_the_values_a_field_allows_are_quoted_as_json_not_as_python(staff: Staff) -> None:
+    """Pydantic said Input should be 'female', 'male' or 'unknown' (got "other"): Python's quotes
+    beside the JSON-quoted value the client sent."""
+    nurse = staff.bearer(Role.nurse)
+    before = stored(staff)
+    response = staff.client.post("/api/v1/patients", json={"mrn": "Q-1", "sex": "other"}, headers=nurse)
+    assert refused(response) == 'sex: Input should be "female", "male" or "unknown" (got "other")'
+    assert stored(staff) == before

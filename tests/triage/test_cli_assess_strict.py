@@ -77,7 +77,7 @@ EPOCH = "; a bare number is refused: it could be seconds or milliseconds since 1
             },
             'observations[0].qc: must be true or false, got "yes"',
         ),
-        ({"patient": {"sex": True}}, "patient.sex: Input should be 'female' or 'male' (got true)"),
+        ({"patient": {"sex": True}}, 'patient.sex: Input should be "female" or "male" (got true)'),
     ],
 )
 def test_a_guessable_value_exits_2_naming_the_field(

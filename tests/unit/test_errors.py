@@ -4,16 +4,19 @@ and whatever a subclass adds - whether or not the subclass's ``__init__`` takes 
 
 from __future__ import annotations
 
+import enum
 import importlib
 import pickle
 import pkgutil
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from typing import Literal
 
+import pydantic
 import pytest
 
 from devices.codecs.poct1a import Poct1aError
-from referral.errors import ClinicError, OpenReferralError, shown_input
+from referral.errors import ClinicError, OpenReferralError, shown_input, validation_message
 from triage.intake import IntakeRefused
 from triage.service.writer import ForwardedError
 
@@ -120,3 +123,26 @@ def test_a_bad_input_is_quoted_as_json_writes_it_not_as_python_does(value: objec
     """API clients, JSON and TOML files and CSV cells say true, null and "58": the messages said
     Python's True, None and '58'."""
     assert shown_input(value) == shown
+
+
+class _Tier(enum.Enum):
+    PRIMARY = "primary"
+    OWN = "clinic's own"
+
+
+class _Choices(pydantic.BaseModel):
+    tier: Literal["primary", "secondary", "it's", 1, True]
+    kind: _Tier
+    note: str
+
+
+def test_the_allowed_values_are_quoted_as_json_writes_them_not_as_python_does() -> None:
+    """Pydantic says Input should be 'primary', ... or True; a client reads "primary" and true."""
+    with pytest.raises(pydantic.ValidationError) as caught:
+        _Choices.model_validate({"tier": "quaternary", "kind": "x", "note": 5})
+    messages = [validation_message(err) for err in caught.value.errors()]
+    assert messages == [
+        'Input should be "primary", "secondary", "it\'s", 1 or true',
+        'Input should be "primary" or "clinic\'s own"',
+        "Input should be a valid string",  # any other message as pydantic says it
+    ]

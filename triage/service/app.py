@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from triage.errors import ClinicError, shown_input
+from triage.errors import ClinicError, shown_input, validation_message
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
 from triage.service.auth import (
@@ -101,7 +101,7 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
             continue
         shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
-        parts.append(f"{field_path(err.get('loc', ()))}: {err.get('msg', 'invalid')}{shown}")
+        parts.append(f"{field_path(err.get('loc', ()))}: {validation_message(err)}{shown}")
     return "; ".join(parts)[:2000]
 
 

@@ -162,7 +162,7 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
     profile = tmp_path / "analyzer.toml"
     for setting, message in (
         ("baud = 0", f"serial.baud: must be a positive number of bits per second, {BAUDS} (got 0)"),
-        ('parity = "X"', "serial.parity: Input should be 'N', 'E', 'O', 'M' or 'S' (got \"X\")"),
+        ('parity = "X"', 'serial.parity: Input should be "N", "E", "O", "M" or "S" (got "X")'),
         ("stopbits = 3", "serial.stopbits: must be 1, 1.5 or 2 (got 3)"),
         ("bytesize = 9", "serial.bytesize: Input should be 5, 6, 7 or 8 (got 9)"),
     ):
