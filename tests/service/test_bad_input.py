@@ -322,14 +322,16 @@ def test_a_stored_reading_time_without_a_local_time_is_shown_as_stored_not_a_500
 
 def test_a_birth_date_sent_as_a_number_is_422_not_a_birth_in_1970(staff: Staff) -> None:
     nurse = staff.bearer(Role.nurse)
-    for number in (0, 19560314, 1.5):
+    for number, shown in ((0, "0"), (19560314, "19560314"), (1.5, "1.5"), (True, "true"), (False, "false")):
         response = staff.client.post(
             "/api/v1/patients", json={"mrn": "BD-1", "birth_date": number}, headers=nurse
         )
         assert response.status_code == 422, (number, response.text)
-        assert response.json()["error"].startswith(
-            "birth_date: Value error, give the date as text, e.g. 1956-03-14"
-        )
+        # the value once, as the JSON had it: it said "(not the number True) (got true)"
+        assert response.json()["error"] == (
+            "birth_date: Value error, give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)"
+            f" (got {shown})"
+        ), response.text
         walk_in = {"patient": {"mrn": "BD-2", "birth_date": number}, **_spo2(97)}
         assert staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse).status_code == 422
     assert staff.client.get("/api/v1/patients", headers=nurse).json()["count"] == 0

@@ -56,7 +56,9 @@ class PatientCreate(_Body):
     def _birth_date_as_text(cls, value: object) -> object:
         # pydantic reads a number as Unix time: 0 would be a birth on 1970-01-01
         if value is not None and not isinstance(value, str | date):
-            raise ValueError(f"give the date as text, e.g. 1956-03-14 (not the number {value!r})")
+            # the value follows as JSON writes it (the validation handler's "(got true)"); Python's
+            # repr said "not the number True" for a JSON true
+            raise ValueError("give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)")
         return value
 
     @field_validator("birth_date")
