@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -499,3 +500,34 @@ def test_the_queue_fits_a_768_px_tablet_with_its_referral_column_in_view(browser
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
             page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+
+
+#: Each device name and attachment expiry on the devices page that renders on more than one line
+#: (an inline element has one client rectangle per line it is on), and whether its table scrolls.
+BROKEN_TOKENS = """() => ({
+  broken: Array.from(document.querySelectorAll("tr[data-device] .device-id, tr[data-device] small.expires"))
+    .filter((e) => e.getClientRects().length !== 1).map((e) => e.textContent.trim()),
+  seen: document.querySelectorAll("tr[data-device] .device-id, tr[data-device] small.expires").length,
+  scrolls: Array.from(document.querySelectorAll(".table-scroll:has(table.devices)"))
+    .map((e) => [e.scrollWidth, e.clientWidth, e.querySelector("tr[data-device]").parentNode.innerText])
+    .filter(([wide, shown]) => wide > shown),
+})"""
+
+
+def test_device_names_and_expiry_times_stay_whole_on_a_tablet(browser: object, demo: Demo) -> None:
+    """At 768 px a device's name and its attachment's expiry time were broken at their hyphens
+    ("demo-" / "analyzer", "2026-12-" / "05"); each is one line, and the page does not scroll."""
+    page: Any = login(browser, demo, "nurse")
+    page.set_viewport_size({"width": 768, "height": 900})
+    page.goto(f"{demo.url}/devices")
+    wait_until(lambda: page.locator("tr[data-device=demo-oximeter] small.expires").count() > 0, 20)
+    for language in ("en", "zh"):
+        assert page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")
+        found = page.evaluate(BROKEN_TOKENS)
+        assert found["seen"] >= 4, found  # three devices' names and the oximeter's expiry
+        assert not found["broken"], f"broken over lines ({language}, 768 px): {found['broken']}"
+        assert not found["scrolls"], f"the devices table scrolls sideways ({language}, 768 px): {found}"
+        assert_fits(page, f"/devices ({language}, 768 px)")
+        page.locator("header form[action='/language'] button").click()  # (back to English at the end)
+        page.wait_for_url(re.compile(r".*/devices$"))
+    page.close()
