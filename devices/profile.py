@@ -291,7 +291,7 @@ def _format_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = validation_message(err).removeprefix("Value error, ")
+        msg = validation_message(err)
         # pydantic's own messages do not say what was given; ours (value_error) do when it helps
         given = "" if err["type"] in ("missing", "value_error") else shown_input(err.get("input"))
         parts.append(f"{loc}: {msg}{given}")

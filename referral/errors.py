@@ -187,8 +187,11 @@ def validation_message(error: Mapping[str, Any]) -> str:
     allows written as JSON writes them: pydantic writes Python's ``Input should be 'primary',
     'secondary' or 'tertiary'`` and ``True``; an API client, a JSON or TOML file or a CSV cell
     reads ``"primary", "secondary" or "tertiary"`` and ``true``, as :func:`shown_input` writes the
-    value given. Any other message is returned as it is."""
+    value given. A validator's own message loses the ``Value error, `` pydantic puts before it (the
+    reader needs the message). Any other message is returned as it is."""
     message = str(error.get("msg", "invalid"))
+    if error.get("type") == "value_error":
+        return message.removeprefix("Value error, ")
     expected = (error.get("ctx") or {}).get("expected")
     if error.get("type") not in ("literal_error", "enum") or not isinstance(expected, str):
         return message

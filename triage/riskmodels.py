@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 import models
 from models.card import ModelCard, Registry
-from triage.errors import ModelContractError, NotFoundError
+from triage.errors import ModelContractError, NotFoundError, validation_message
 from triage.patient import PatientContext
 from triage.phrases import DRIVERS, IMPUTED, INPUTS_MISSING, NOT_SCORED, OUT_OF_RANGE, RANGE_ITEM, SCORED
 from triage.riskfeatures import (
@@ -466,7 +466,9 @@ def _problems(exc: ValidationError, limit: int | None = None) -> str:
     """``field.path: message; ...``; an error about the whole document (invalid JSON, a check of
     the whole card) has no field path and is the message alone (it read ``file: : Invalid JSON``)."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+        f"{'.'.join(str(p) for p in e['loc'])}: {validation_message(e)}"
+        if e["loc"]
+        else validation_message(e)
         for e in exc.errors()[:limit]
     )
 

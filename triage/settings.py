@@ -20,13 +20,11 @@ from pydantic_settings import (
 )
 
 from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
-from triage.errors import ConfigError
+from triage.errors import ConfigError, validation_message
 from triage.tomlfile import read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 ENV_PREFIX = "TRIAGE_"
-#: What pydantic puts before the message of a validator's ValueError; the user needs only the message.
-VALUE_ERROR = "Value error, "
 #: The storage layer's bounds (``referral.associations``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 
@@ -194,13 +192,12 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        problems = "; ".join(_problem(err["loc"], err["msg"], path) for err in exc.errors())
+        problems = "; ".join(_problem(err["loc"], validation_message(err), path) for err in exc.errors())
         raise ConfigError(problems) from None
 
 
 def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str:
     """One invalid setting, named where the user wrote it: the environment variable or the file."""
-    message = message.removeprefix(VALUE_ERROR)
     dotted = ".".join(str(part) for part in loc)
     wanted = ENV_PREFIX + "__".join(str(part) for part in loc).upper()
     # pydantic-settings matches variable names without regard to case

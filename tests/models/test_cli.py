@@ -162,7 +162,7 @@ def test_a_card_refused_as_a_whole_names_no_empty_field(
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, _ = run(capsys, "models", "verify", "cvd10")
     assert code == 1
-    assert f"{path}: Value error, label must be 'teaching data - not for clinical use" in out
+    assert f"{path}: label must be 'teaching data - not for clinical use" in out
     assert ": :" not in out
 
 
