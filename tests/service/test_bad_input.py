@@ -269,7 +269,11 @@ def test_a_boolean_where_a_number_belongs_is_422_not_a_reading_of_1_or_record_1(
         assert response.status_code == 422, (path, response.text)
         error = response.json()["error"]
         if field.endswith("value"):  # a reading's value takes text too: only the boolean is refused
-            assert error.startswith(f"{field}: ") and "Value error" not in error and "is a boolean, not a number" in error
+            assert (
+                error.startswith(f"{field}: ")
+                and "Value error" not in error
+                and "is a boolean, not a number" in error
+            )
         else:  # a JSON number only (triage.json_input)
             assert error.startswith(f"{field}: must be a number (a JSON number, without quotes) (got "), error
     assert (
@@ -329,8 +333,7 @@ def test_a_birth_date_sent_as_a_number_is_422_not_a_birth_in_1970(staff: Staff) 
         assert response.status_code == 422, (number, response.text)
         # the value once, as the JSON had it: it said "(not the number True) (got true)"
         assert response.json()["error"] == (
-            "birth_date: give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)"
-            f" (got {shown})"
+            f"birth_date: give the date as text, e.g. 1956-03-14 (a JSON string, in quotes) (got {shown})"
         ), response.text
         walk_in = {"patient": {"mrn": "BD-2", "birth_date": number}, **_spo2(97)}
         assert staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse).status_code == 422
