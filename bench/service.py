@@ -172,7 +172,7 @@ request = function()
   counter = counter + 1
   local unwell = counter % 5 == 0
   local body = string.format(
-    '{"patient":{"mrn":"WRK-%d-%d","sex":"male"},"age_years":%d,"observations":[' ..
+    '{"patient":{"mrn":"WRK-PHASE-%d-%d","sex":"male"},"age_years":%d,"observations":[' ..
     '{"code":"spo2","value":%d,"unit":"%%"},{"code":"heart_rate","value":%d,"unit":"/min"},' ..
     '{"code":"resp_rate","value":%d,"unit":"/min"},{"code":"sbp","value":128,"unit":"mm[Hg]"},' ..
     '{"code":"dbp","value":82,"unit":"mm[Hg]"},{"code":"temperature","value":37.1,"unit":"Cel"}]}',
@@ -210,16 +210,24 @@ end
 """
 
 
+def wrk_script(token: str, rate: float | None) -> str:
+    """The Lua script of one wrk run: paced at ``rate`` requests/s, or unpaced (saturation). The
+    two runs' record numbers differ (WRK-P-..., WRK-S-...): the saturation run re-using the paced
+    run's would add its readings to those patients' visits, still open that day, and re-assess
+    them over twice the readings instead of registering new walk-ins."""
+    text = WRK_SCRIPT.replace("TOKEN", token).replace("PHASE", "P" if rate else "S")
+    if rate:
+        text += WRK_PACING.replace("INTERVAL", f"{2 * 1000.0 / rate:.6f}")  # two threads share the rate
+    return text
+
+
 def run_wrk(
     base: str, token: str, seconds: float, clients: int, folder: Path, rate: float | None
 ) -> tuple[float, float, float, int, int]:
     """Debian's wrk (C, two threads) with a Lua script making unique walk-ins, paced at ``rate``
     requests/s when given; returns rate achieved, p50/p99 ms, errors, requests."""
     script = folder / ("paced.lua" if rate else "saturate.lua")
-    text = WRK_SCRIPT.replace("TOKEN", token)
-    if rate:
-        text += WRK_PACING.replace("INTERVAL", f"{2 * 1000.0 / rate:.6f}")  # two threads share the rate
-    script.write_text(text, encoding="utf-8")
+    script.write_text(wrk_script(token, rate), encoding="utf-8")
     command = ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", str(script), base]
     print(f"load generator: {' '.join(command)}", flush=True)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
