@@ -10,14 +10,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
-from devices.profile import SERIAL_ALLOWED, DeviceProfile, SerialSettings, load_profile, profile_from_dict
+from devices.profile import DeviceProfile, load_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import (
     DEVICE_KINDS,
@@ -40,10 +40,9 @@ from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
+from triage.cli.link_flags import check_serial_flags, flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
 from triage.errors import UserInputError
-
-PROTOCOLS = ("astm", "hl7", "line", "poct1a")
 
 
 def _err(text: str) -> None:
@@ -81,68 +80,6 @@ def _result_json(result: GatewayResult) -> str:
         },
         ensure_ascii=False,
     )
-
-
-def _flag_profile(protocol: str, device_id: str) -> DeviceProfile:
-    """A profile for flag-only use: no mapping table, so every result is shown but held."""
-    if protocol not in PROTOCOLS:
-        raise UserInputError(f"--protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
-    data: dict[str, Any] = {"device_id": device_id, "protocol": protocol}
-    if protocol == "line":
-        data["line_grammar"] = "nonin"
-    return profile_from_dict(data, source="command-line flags")
-
-
-def _check_serial_flags(*, baud: int, bytesize: int = 8, parity: str = "N", stopbits: float = 1) -> None:
-    """Each serial flag against what it may be (the same words as a profile's [serial] table):
-    the port's own message ('serial port X: ...') named the port, not the flag to correct."""
-    problems = (
-        ("--baud", baud, baud <= 0),
-        ("--bytesize", bytesize, bytesize not in (5, 6, 7, 8)),
-        ("--parity", parity, parity.upper() not in ("N", "E", "O", "M", "S")),
-        ("--stopbits", f"{stopbits:g}", stopbits not in (1, 1.5, 2)),
-    )
-    for option, value, bad in problems:
-        if bad:
-            setting = option.removeprefix("--")
-            raise UserInputError(f"{option} {value}: must be {SERIAL_ALLOWED[setting]}")
-
-
-def _transport_from_flags(
-    port: str | None,
-    baud: int | None,
-    bytesize: int | None,
-    parity: str | None,
-    stopbits: float | None,
-    tcp_listen: str | None,
-    allow_peer: list[str],
-    profile_serial: SerialSettings | None = None,
-) -> SerialSpec | TcpListenSpec | None:
-    """The transport the flags give. ``--port`` replaces the profile's port only: a serial flag
-    not given keeps the profile's setting (``profile_serial``), else the LIS01-A2 default 9600 8N1."""
-    if port and tcp_listen:
-        raise UserInputError("give either --port or --tcp-listen, not both")
-    if port:
-        base = profile_serial or SerialSettings()
-        baud = base.baud if baud is None else baud
-        bytesize = base.bytesize if bytesize is None else bytesize
-        parity = base.parity if parity is None else parity
-        stopbits = base.stopbits if stopbits is None else stopbits
-        _check_serial_flags(baud=baud, bytesize=bytesize, parity=parity, stopbits=stopbits)
-        return SerialSpec(
-            url=port,
-            baudrate=baud,
-            bytesize=bytesize,  # type: ignore[arg-type]
-            parity=parity.upper(),  # type: ignore[arg-type]
-            stopbits=stopbits,
-            xonxoff=base.xonxoff,
-            rtscts=base.rtscts,
-        )
-    if tcp_listen:
-        host, tcp_port = parse_host_port(tcp_listen, what="--tcp-listen")
-        peers = frozenset(allow_peer) if allow_peer else frozenset({"127.0.0.1", "::1"})
-        return TcpListenSpec(host=host, port=tcp_port, allowed_peers=peers)
-    return None
 
 
 HOLD_WORDS = {
@@ -260,14 +197,14 @@ def register(app: typer.Typer) -> None:
         if profile:
             profiles = [load_profile(p, option="--profile") for p in profile]
         elif protocol:
-            profiles = [_flag_profile(protocol, device_id)]
+            profiles = [flag_profile(protocol, device_id)]
         elif settings.gateway.profiles:
             profiles = [load_profile(p) for p in settings.gateway.profiles]
         else:
             raise UserInputError(
                 "nothing to listen to: give --profile FILE, or --protocol with --port/--tcp-listen"
             )
-        flag_transport = _transport_from_flags(
+        flag_transport = transport_from_flags(
             port,
             baud,
             bytesize,
@@ -437,7 +374,7 @@ def register(app: typer.Typer) -> None:
                 "give exactly one of --pty, --port PATH, --tcp HOST:PORT or --tcp-listen HOST:PORT"
             )
         if port is not None:
-            _check_serial_flags(baud=baud)  # the port's own error names the port, not --baud
+            check_serial_flags(baud=baud)  # the port's own error names the port, not --baud
         for option, rate in (("--corrupt", corrupt), ("--drop-ack", drop_ack), ("--disconnect", disconnect)):
             if not 0 <= rate <= 1:
                 raise UserInputError(f"{option} {rate}: a probability, from 0 to 1")
