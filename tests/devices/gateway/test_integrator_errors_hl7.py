@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -184,8 +185,15 @@ def test_a_message_that_does_not_parse_is_stored_refused_with_ae_and_the_next_on
 
 def _asking(msh15: bytes, n: int, *, bad: bool = False) -> bytes:
     """An HL7 message of its own sample (SIM-Pn) whose MSH-15 is ``msh15``; ``bad``: with a byte
-    its MSH-18 ASCII cannot hold, so it does not parse."""
-    sample = sample_from_values("hl7-monitor", f"SIM-P{n}", f"SIM-S{n}", {"spo2": 90 + n, "heart_rate": 70})
+    its MSH-18 ASCII cannot hold, so it does not parse. The time in it is fixed, so the same
+    arguments give the same bytes: the test compares what it stored with a message built again."""
+    sample = sample_from_values(
+        "hl7-monitor",
+        f"SIM-P{n}",
+        f"SIM-S{n}",
+        {"spo2": 90 + n, "heart_rate": 70},
+        observed_at=datetime(2026, 3, 14, 9, 26, 53),
+    )
     raw = hl7_message(sample, control_id=f"CTL-{n}").replace(b"|2.3.1||||0|", b"|2.3.1|||%s|0|" % msh15)
     return raw.replace(b"SPO2^SPO2", b"SPO2^SP\xd62") if bad else raw
 
