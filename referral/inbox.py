@@ -200,23 +200,7 @@ def record_message(
     linked_ids: list[int] = []
     duplicates = 0
     with db.atomic():
-        message_id = _insert(
-            db,
-            "device_messages",
-            {
-                "device_id": message.device_id,
-                "session_id": message.session_id,
-                "protocol": message.protocol,
-                "received_at": message.received_at,
-                "raw": message.raw,
-                "sha256": hashlib.sha256(message.raw).hexdigest(),
-                "parsed": json.dumps(message.parsed, sort_keys=True, default=str)
-                if message.parsed is not None
-                else None,
-                "state": message.state,
-                "reason": message.reason,
-            },
-        )
+        message_id = _insert(db, "device_messages", _message_row(message, message.state, message.reason))
         # After the first write, so the lookup runs under this transaction's write lock.
         stamped, association = link_unidentified(db, message.device_id, message.received_at, results)
         for result in stamped:
@@ -262,25 +246,26 @@ def record_quarantine(
     The raw message is stored too (state ``quarantined``), so nothing a device sent is lost.
     """
     with db.atomic():
-        message_id = _insert(
-            db,
-            "device_messages",
-            {
-                "device_id": message.device_id,
-                "session_id": message.session_id,
-                "protocol": message.protocol,
-                "received_at": message.received_at,
-                "raw": message.raw,
-                "sha256": hashlib.sha256(message.raw).hexdigest(),
-                "parsed": json.dumps(message.parsed, sort_keys=True, default=str)
-                if message.parsed is not None
-                else None,
-                "state": "quarantined",
-                "reason": reason,
-            },
-        )
+        message_id = _insert(db, "device_messages", _message_row(message, "quarantined", reason))
         item = NewQuarantineItem(reason=reason, raw=message.raw, byte_offset=byte_offset)
         return _insert(db, "device_quarantine", _quarantine_row(message, message_id, item))
+
+
+def _message_row(message: NewDeviceMessage, state: str, reason: str | None) -> dict[str, Any]:
+    """The ``device_messages`` row of a message as received, in ``state`` for ``reason``."""
+    return {
+        "device_id": message.device_id,
+        "session_id": message.session_id,
+        "protocol": message.protocol,
+        "received_at": message.received_at,
+        "raw": message.raw,
+        "sha256": hashlib.sha256(message.raw).hexdigest(),
+        "parsed": json.dumps(message.parsed, sort_keys=True, default=str)
+        if message.parsed is not None
+        else None,
+        "state": state,
+        "reason": reason,
+    }
 
 
 def _quarantine_row(message: NewDeviceMessage, message_id: int, item: NewQuarantineItem) -> dict[str, Any]:
