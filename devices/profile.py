@@ -87,7 +87,7 @@ class LinkSettings(_Strict):
     contention_wait: float = 20.0  # host waits for the instrument's ENQ after contention
     nak_backoff: float = 10.0  # sender waits after a NAK to its ENQ
     contention_backoff: float = 1.0  # instrument re-sends ENQ after contention
-    #: an ENQ inside a session then this much silence: the sender restarted (receiver answers it)
+    #: an ENQ inside a session then this much silence: the partial message is dropped, ENQ answered NAK
     enq_restart_quiet: float = Field(default=1.0, gt=0, lt=15)
     max_tries: int = Field(default=6, ge=1, le=20)  # failed tries of one frame before abort
     role: Literal["host", "instrument"] = "host"

@@ -11,8 +11,10 @@ Nothing here reads or writes a port or looks at a wall clock. The caller (the ga
 :class:`AstmReceiver` answers ENQ and frames (ACK/NAK), applies the frame-number rules (1..7, 0;
 a resent frame with the last accepted number is ACKed and not appended twice), joins ETB frames,
 and emits one :class:`MessageReceived` per LIS2 message (H ... L). An ENQ inside a session followed
-by silence is a sender that restarted: its partial message is discarded and the ENQ answered as a
-new session (an ENQ followed by more bytes is line noise, ignored). :class:`AstmSender` runs
+by silence may be a sender that restarted or line noise in a sender's pause between frames: its
+partial message is discarded and the ENQ answered NAK (busy), the one reply that is right either
+way; the session ends and the sender's next ENQ opens a new one (an ENQ followed by more bytes is
+line noise, ignored). :class:`AstmSender` runs
 establishment, transfer (each record starts a new frame, ``frame_text_size`` text per frame) and
 termination, retransmits on NAK, aborts after exactly ``max_tries`` (6) failed tries and keeps the
 whole message for a full resend. :class:`AstmEndpoint` combines both on one wire and resolves
@@ -143,7 +145,7 @@ class AstmReceiver(LinkSide):
 
     def handle_timeout(self, now: float) -> None:
         """30 s without a frame or EOT: discard the partial message, go neutral. An ENQ inside the
-        session followed by ``[link] enq_restart_quiet`` of silence: the sender restarted."""
+        session followed by ``[link] enq_restart_quiet`` of silence: see :meth:`_restart`."""
         if self._restart_at is not None and now >= self._restart_at and self._state is _RState.RECEIVING:
             self._restart()
             return
@@ -255,13 +257,12 @@ class AstmReceiver(LinkSide):
                 if not self._buf:
                     return
             if self._buf[0] == ENQ_I:
-                # ENQ inside a session. A sender in the transfer phase waits only for our reply to
-                # a frame, and we have replied to every frame: an ENQ then silence is a sender
-                # that restarted (power cycle, its own timeout, our ACK to its EOT lost) and now
-                # waits for the reply to its ENQ - answered when the silence lasts, see
-                # handle_timeout. An ENQ with bytes after it (the next frame) is line noise and
-                # is ignored, as LIS01-A2 6.5.1.1 ignores characters before STX or EOT: answering
-                # it would acknowledge a frame not yet received.
+                # ENQ inside a session. We have replied to every frame, so an ENQ then silence is
+                # a sender that restarted (power cycle, its own timeout) and waits for the reply
+                # to its ENQ - or line noise while the sender pauses between frames (it may, for
+                # up to the receiver's 30 s). Answered when the silence lasts, see handle_timeout
+                # and _restart. An ENQ with bytes after it (the next frame) is line noise and is
+                # ignored, as LIS01-A2 6.5.1.1 ignores characters before STX or EOT.
                 if len(self._buf) == 1:
                     if self._restart_at is None:
                         self._restart_at = self.clock() + self.profile.link.enq_restart_quiet
@@ -326,24 +327,33 @@ class AstmReceiver(LinkSide):
         self._events.append(LinkEstablished())
 
     def _restart(self) -> None:
-        """The sender restarted: drop what it sent of the unfinished message (nothing of it was
-        committed or finally acknowledged, so the device still owns it) and answer its ENQ as in
-        the establishment phase (LIS01-A2 6.2): ACK and a new session, frame numbers from 1."""
+        """An ENQ inside a session, then silence: drop what the sender sent of the unfinished
+        message (nothing of it was committed or finally acknowledged, so the device still owns it),
+        end the session and answer NAK, the establishment phase's "busy" (LIS01-A2 6.2): the
+        sender sends ENQ again after 10 s, and that ENQ opens a new session, frames from 1.
+
+        Not ACK: the ENQ may be line noise while the sender pauses between frames, and such a
+        sender can take a stray ACK for the reply to its next frame - to the frame with the L
+        record, a final ACK for a message never stored, which the device then deletes. A stray
+        NAK read so only makes it send that frame again (6.5.1.2); the neutral receiver answers
+        nothing, the sender times out and terminates, and sends the whole message again later."""
         offset = self._consumed
         frames = self._message_frames
         if self._pending or frames:
             self._events.append(
                 MessageDiscarded(
                     f"ENQ at byte {offset} inside a session, then {self.profile.link.enq_restart_quiet:g} s "
-                    f"of silence: the device restarted its transfer after {frames} accepted frame(s) of "
-                    "a message; answered as a new session, the device still owns the message",
+                    f"of silence after {frames} accepted frame(s) of a message (the device restarted, "
+                    "or noise in a pause); answered NAK, the device still owns the message and "
+                    "sends it again in a new session",
                     bytes(self._pending),
                 )
             )
         self._events.append(SessionEnded("enq"))
         self._drop(1)
         self._to_neutral()
-        self._establish()
+        self._out += NAK
+        self._events.append(EnqRefused())
 
     @property
     def _dev(self) -> str:

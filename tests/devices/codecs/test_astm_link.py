@@ -328,9 +328,11 @@ def test_receiver_silence_of_30_s_discards_the_partial_message() -> None:
     assert rx.state == "neutral"
 
 
-def test_an_enq_then_silence_inside_a_session_is_a_restarted_sender_answered_as_a_new_session() -> None:
+def test_an_enq_then_silence_inside_a_session_ends_it_with_nak_and_the_next_enq_opens_a_new_one() -> None:
     """An ENQ inside a session was ignored: a sender that restarted (power cycle, its own timeout)
-    waited 15 s for a reply, then gave up with EOT, and the host kept its partial message."""
+    waited 15 s for a reply, then gave up with EOT, and the host kept its partial message. It was
+    then answered ACK, which a sender pausing between frames takes for the reply to its next frame
+    when the ENQ was noise; now NAK (busy), and the restarted sender's next ENQ gets the ACK."""
     clock = FakeClock()
     rx = AstmReceiver(strict_profile(), clock)
     frames = frames_for(SAMPLE)
@@ -345,16 +347,20 @@ def test_an_enq_then_silence_inside_a_session_is_a_restarted_sender_answered_as_
     assert rx.data_to_send() == b""
     clock.advance(0.1)
     rx.handle_timeout(clock())
-    assert rx.data_to_send() == ACK  # the establishment phase's answer
-    discarded, ended, established = drain(rx)
+    assert rx.data_to_send() == NAK  # the establishment phase's "busy": ENQ again after 10 s
+    discarded, ended, refused = drain(rx)
     assert isinstance(discarded, MessageDiscarded) and discarded.data == joined(SAMPLE[:2])
     assert discarded.reason == (
-        f"ENQ at byte {at} inside a session, then 1 s of silence: the device restarted its transfer "
-        "after 2 accepted frame(s) of a message; answered as a new session, the device still owns the message"
+        f"ENQ at byte {at} inside a session, then 1 s of silence after 2 accepted frame(s) of a message "
+        "(the device restarted, or noise in a pause); answered NAK, the device still owns the message "
+        "and sends it again in a new session"
     )
     assert isinstance(ended, SessionEnded) and ended.reason == "enq"
-    assert isinstance(established, LinkEstablished)
-    # the new session numbers frames from 1 and the message is whole, not appended to the part
+    assert isinstance(refused, EnqRefused) and rx.state == "neutral" and rx.next_deadline() is None
+    # the sender's next ENQ opens a new session, frames from 1; the message is whole, not appended
+    clock.advance(10)
+    rx.receive_data(ENQ)
+    assert rx.data_to_send() == ACK and isinstance(drain(rx)[0], LinkEstablished)
     for frame in frames:
         rx.receive_data(frame)
     rx.receive_data(EOT)

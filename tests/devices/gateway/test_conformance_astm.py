@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.codecs.astm_frame import ACK, ENQ, EOT, build_frame
+from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK, build_frame
 from devices.endpoint import DeviceEndpoint
 from devices.gateway import DeviceStatus, GatewayResult
 from devices.link_drivers import endpoint_from_profile
@@ -171,13 +171,23 @@ def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_noth
     asyncio.run(scenario())
 
 
-def test_an_enq_inside_a_session_is_a_restarted_device_answered_with_its_partial_dropped(
+def _discarded_warning(at: int, frames: int) -> str:
+    return (
+        f"device analyzer: partial message discarded, nothing committed: ENQ at byte {at} inside a "
+        f"session, then 1 s of silence after {frames} accepted frame(s) of a message (the device "
+        "restarted, or noise in a pause); answered NAK, the device still owns the message and sends "
+        "it again in a new session"
+    )
+
+
+def test_an_enq_inside_a_session_is_a_restarted_device_answered_nak_then_its_next_enq_opens_a_session(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A device that restarts inside a message (power cycle, its own timeout) sends ENQ again. It
     was ignored: the device waited 15 s for an answer, gave up, and the host kept its part of the
-    message. After a moment of silence it is now answered as a new session; the part is dropped
-    with one warning naming the device, and the whole message is stored once."""
+    message. After a moment of silence the part is dropped with one warning naming the device and
+    the ENQ answered NAK (busy); the device's ENQ 10 s later opens a new session and the whole
+    message is stored once."""
     pty, clock, endpoint, db_path = _setup(tmp_path)
     frames = _frames()
 
@@ -187,11 +197,9 @@ def test_an_enq_inside_a_session_is_a_restarted_device_answered_with_its_partial
             await pty.write(ENQ)  # the device starts over
             await asyncio.sleep(0.05)
             clock.advance(1.0)
-            await _expect(pty, ACK)
-            for frame in frames:  # numbered from 1 again
-                await pty.write(frame)
-                await _expect(pty, ACK)
-            await pty.write(EOT)
+            await _expect(pty, NAK)
+            clock.advance(10.0)  # LIS01-A2 6.2: ENQ again after a NAK
+            await _send_message(pty, frames)  # numbered from 1 again
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
             return gateway.status()[0].discarded
@@ -200,12 +208,45 @@ def test_an_enq_inside_a_session_is_a_restarted_device_answered_with_its_partial
         assert asyncio.run(scenario()) == 1
     assert count(db_path, "device_messages") == 1
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert warning == (
-        "device analyzer: partial message discarded, nothing committed: ENQ at byte "
-        f"{1 + len(frames[0]) + len(frames[1])} inside a session, then 1 s of silence: the device "
-        "restarted its transfer after 2 accepted frame(s) of a message; answered as a new session, "
-        "the device still owns the message"
-    )
+    assert warning == _discarded_warning(1 + len(frames[0]) + len(frames[1]), 2)
+
+
+def test_noise_enq_in_a_pause_before_the_last_frame_is_never_answered_ack(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An instrument may pause between frames (the receiver waits 30 s). A noise ENQ in a pause of
+    over 1 s was answered ACK, as if the device had restarted, and the part of its message dropped:
+    a device that reads that ACK as the reply to its next frame - here the frame with the L record -
+    takes the message for delivered and deletes it, and it was never stored. The answer is NAK,
+    which such a device can only take for "send the frame again"; the gateway, out of the session,
+    answers nothing more, the device terminates and sends the whole message again, stored once."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> tuple[int, int]:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await _start_message(pty, frames[:-1])
+            await pty.write(ENQ)  # noise on the line while the device prepares its last record
+            await asyncio.sleep(0.05)
+            clock.advance(1.5)
+            await _expect(pty, NAK)  # never ACK: no frame of this message was stored
+            await pty.write(frames[-1])  # the device, unaware, sends its last frame (number 6)
+            with pytest.raises(TimeoutError):  # out of the session: no reply to it
+                await asyncio.wait_for(pty.read(), 0.3)
+            stored_before_resend = count(db_path, "device_messages")
+            clock.advance(15.0)  # no reply for 15 s: the device terminates ...
+            await pty.write(EOT)
+            clock.advance(10.0)  # ... and sends the whole message again
+            await _send_message(pty, frames)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+            return stored_before_resend, gateway.status()[0].discarded
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == (0, 1)
+    assert count(db_path, "device_messages") == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings[0] == _discarded_warning(1 + sum(len(f) for f in frames[:-1]), len(frames) - 1)
 
 
 def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log(tmp_path: Path) -> None:
