@@ -140,11 +140,15 @@ def test_an_insufficient_decision_says_what_to_measure(staff: Staff) -> None:
 
 
 def test_page_clock_and_durations() -> None:
-    today = datetime(2026, 12, 4, 12, 0, tzinfo=UTC).astimezone()
-    at = datetime(2026, 12, 4, 9, 30, 5, tzinfo=UTC)
-    assert clock(at.isoformat(), today) == at.astimezone().strftime("%H:%M:%S")
+    # Local wall times (naive, then in the machine's zone): the same day in every zone. Instants
+    # fixed in UTC (09:30 and 12:00 UTC) fall on two local days at UTC+12:30 and beyond, and at
+    # UTC-09:30 and beyond, where "today" said the date.
+    today = datetime(2026, 12, 4, 12, 0).astimezone()
+    at = datetime(2026, 12, 4, 9, 30, 5).astimezone()
+    assert clock(at.isoformat(), today) == "09:30:05"
+    assert clock(at.astimezone(UTC).isoformat(), today) == "09:30:05", "another offset, the local time"
     earlier = at - timedelta(days=2)
-    assert clock(earlier.isoformat(), today) == earlier.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert clock(earlier.isoformat(), today) == "2026-12-02 09:30:05"
     assert clock(None) == "-" and clock("not a time") == "not a time"
     assert local_time("2026-12-04T09:30:00") == "2026-12-04 09:30", "no offset: shown as stored"
     assert [duration(m) for m in (15, 60, 90, 720, 1440, 2880, 43200, 0)] == [
@@ -180,15 +184,14 @@ def test_the_clinic_time_zone_setting_puts_page_times_in_the_clinic_s_time(tmp_p
 
 
 def test_a_stamp_is_the_time_today_and_the_date_before_with_both_on_hover() -> None:
-    today = datetime(2026, 12, 4, 12, 0, tzinfo=UTC).astimezone()
-    at = datetime(2026, 12, 4, 9, 30, 5, tzinfo=UTC).astimezone()
-    full = at.strftime("%Y-%m-%d %H:%M")
+    today = datetime(2026, 12, 4, 12, 0).astimezone()  # local wall times: one day in every zone
+    at = datetime(2026, 12, 4, 9, 30, 5).astimezone()
     assert stamp(at.isoformat(), today) == (
-        f'<time datetime="{at.isoformat()}" title="{full}">{at.strftime("%H:%M")}</time>'
+        f'<time datetime="{at.isoformat()}" title="2026-12-04 09:30">09:30</time>'
     )
     older = at - timedelta(days=3)
     shown = stamp(older.isoformat(), today)
-    assert f'title="{older.strftime("%Y-%m-%d %H:%M")}">{older.strftime("%Y-%m-%d")}</time>' in shown
+    assert 'title="2026-12-01 09:30">2026-12-01</time>' in shown
     assert stamp(None) == "-" and stamp("<not a time>") == "&lt;not a time&gt;"
 
 
