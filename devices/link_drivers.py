@@ -143,7 +143,7 @@ class Hl7Driver:
     the message is stored. MSA-2 echoes MSH-10; enhanced mode (CA) when MSH-15/16 ask for it, and
     then only as MSH-15 asks (NE: no ACK, ER: only CE/CR, SU: only CA); an inbound ACK is never
     acknowledged. A message that does not parse is stored (quarantined) and
-    then refused with AE (CE in enhanced mode) naming what is wrong and where (MSA-3, ERR), so the
+    then refused with AE (CE in enhanced mode) naming what is wrong and where (MSA-3 up to v2.6, ERR), so the
     device does not send it again for ever; without a readable MSH the ACK has default header
     fields and no MSA-2."""
 

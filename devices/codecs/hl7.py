@@ -249,7 +249,9 @@ def accept_ack_wanted(message: Hl7Message, profile: DeviceProfile, code: str) ->
     (``AA``, or ``AE``/``AR`` for a refusal). Original mode (MSH-15 and MSH-16 both empty): always.
     Enhanced mode, by MSH-15 (HL7 table 0155): ``NE`` never, ``ER`` only a CE/CR, ``SU`` only a CA,
     ``AL`` always. MSH-16 governs application ACKs, which this gateway does not send. An MSH-15
-    that is empty (enhanced mode by MSH-16 alone) or not in table 0155 is answered, as before."""
+    that is empty (enhanced mode by MSH-16 alone: the standard has original mode only when both are
+    empty, requires both for enhanced mode and gives an empty one no default) or not in table 0155
+    is answered as ``AL``: see docs/device-gateway.md."""
     if not uses_enhanced_mode(message, profile):
         return True
     condition = message.msh.raw(15).strip().upper()
@@ -262,12 +264,26 @@ def accept_ack_wanted(message: Hl7Message, profile: DeviceProfile, code: str) ->
     return True
 
 
-#: MSA-3 (text message) is an ST of 80 characters in v2.1 to v2.3.1, and kept at 80 for backward
-#: compatibility in v2.4 to v2.6 (the ERR segment carries the detail there); it is withdrawn from
-#: v2.7, where an older receiver may still read it. So 80 whatever MSH-12 says.
+#: MSA-3 (text message) is an ST of 80 characters in v2.1 to v2.3.1, deprecated from v2.4 and kept
+#: at 80 for backward compatibility up to v2.6 (the ERR segment carries the detail there).
 MSA3_LENGTH = 80
-#: ERR-7 (diagnostic information, TX) from v2.5: where the full text of MSA-3 goes.
+#: MSA-3 and ERR-1 are withdrawn from v2.7 (HL7 v2 MSA and ERR segment definitions: "deprecated as
+#: of v2.4 ... withdrawn and removed as of v2.7"): an ACK to a v2.7 or later message leaves MSA-3
+#: empty and the text is in ERR-7 and ERR-8 only.
+MSA3_WITHDRAWN = (2, 7)
+#: From v2.5 the ERR segment has ERR-2 (location), ERR-3 (HL7 error code), ERR-4 (severity),
+#: ERR-7 (diagnostic information, TX 2048: the whole text) and ERR-8 (user message, TX 250).
+ERR_FIELDS_FROM = (2, 5)
 ERR7_LENGTH = 2048
+ERR8_LENGTH = 250
+
+
+def msh_version(message: Hl7Message) -> tuple[int, ...]:
+    """MSH-12's version as numbers (``2.5.1`` -> (2, 5)); (0,) when it is not a version."""
+    try:
+        return tuple(int(part) for part in message.msh.first(12).split(".")[:2])
+    except ValueError:
+        return (0,)
 
 
 def shortened(text: str, enc: Encoding, limit: int) -> str:
@@ -292,7 +308,8 @@ def build_ack(
 ) -> bytes:
     """The ACK for ``message`` (segments joined with CR, no MLLP framing): MSA-1 is ``code``
     (AA/AE/AR, or CA/CE/CR in enhanced mode), MSA-2 echoes MSH-10 and MSA-3 is ``text`` within
-    :data:`MSA3_LENGTH` (cut with ``...``). Refuses to ACK an ACK."""
+    :data:`MSA3_LENGTH` (cut with ``...``) - up to v2.6 by MSH-12: MSA-3 is withdrawn from v2.7,
+    where it stays empty (:func:`build_error_ack` puts the text in ERR). Refuses to ACK an ACK."""
     if not needs_ack(message):
         raise SenderStateError("an ACK message is never acknowledged")
     if code not in _ENHANCED:
@@ -321,7 +338,7 @@ def build_ack(
     if msh.raw(18):
         header += ["", "", "", "", "", msh.raw(18)]
     msa = ["MSA", ack_code, control]
-    if text:
+    if text and msh_version(message) < MSA3_WITHDRAWN:
         msa.append(shortened(text, enc, MSA3_LENGTH))
     return (enc.field.join(header) + "\r" + enc.field.join(msa) + "\r").encode(
         message.charset, errors="replace"
@@ -350,21 +367,15 @@ def readable_header(raw: bytes) -> Hl7Message:
     return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, "latin-1")
 
 
-def _version(msh12: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in msh12.split(".")[:2])
-    except ValueError:
-        return (0,)
-
-
 def build_error_ack(
     raw: bytes, error: Hl7ParseError, profile: DeviceProfile, *, now: datetime | None = None
 ) -> bytes | None:
     """The negative ACK of a message that does not parse: MSA-1 ``AE`` (application error: the
     sender should correct the message before sending it again; ``CE`` in enhanced mode), MSA-2
-    its MSH-10 when the MSH can be read, MSA-3 what is wrong and where (within 80 characters), and
-    an ERR segment naming the segment, its sequence, the field and the HL7 table 0357 condition
-    (ERR-1 up to v2.4; from v2.5, by the message's MSH-12, ERR-2/3/4 and the whole text in ERR-7). None for an ACK (an ACK is never acknowledged)
+    its MSH-10 when the MSH can be read, MSA-3 what is wrong and where (within 80 characters; empty
+    from v2.7, where MSA-3 is withdrawn), and an ERR segment naming the segment, its sequence, the
+    field and the HL7 table 0357 condition (ERR-1 up to v2.4; from v2.5, by the message's MSH-12,
+    ERR-2/3/4, the whole text in ERR-7 and within 250 characters in ERR-8). None for an ACK (an ACK is never acknowledged)
     and when MSH-15 is ``NE`` or ``SU`` (the sender wants no commit error, see
     :func:`accept_ack_wanted`)."""
     header = readable_header(raw)
@@ -374,12 +385,13 @@ def build_error_ack(
     ack = build_ack(header, "AE", uses_enhanced_mode(header, profile), text=str(error), now=now)
     code, name = error.condition
     place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
-    if _version(header.msh.first(12)) < (2, 5):
+    if msh_version(header) < ERR_FIELDS_FROM:
         err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
     else:
         condition = enc.component.join((code, name, "HL70357"))
         detail = shortened(str(error), enc, ERR7_LENGTH)
-        err = ["ERR", "", enc.component.join(place), condition, "E", "", "", detail]
+        user = shortened(str(error), enc, ERR8_LENGTH)
+        err = ["ERR", "", enc.component.join(place), condition, "E", "", "", detail, user]
     return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
 
 

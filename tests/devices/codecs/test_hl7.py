@@ -116,7 +116,9 @@ def test_enhanced_mode_uses_commit_codes() -> None:
 )
 def test_msh15_says_which_commit_acks_the_sender_wants(msh15: str, wanted_ca: bool, wanted_ce: bool) -> None:
     """MSH-15 (table 0155) was read only as 'enhanced mode or not': NE, ER and SU all got a CA,
-    and a message that does not parse a CE. MSH-16 (here AL) is for application ACKs."""
+    and a message that does not parse a CE. MSH-16 (here AL) is for application ACKs. MSH-15 empty
+    with MSH-16 set is enhanced mode (original mode needs both empty) with no default in the
+    standard: answered as AL (docs/device-gateway.md)."""
     raw = ORU.replace(b"2.3.1||||0||ASCII", b"2.3.1|||%s|AL||ASCII" % msh15.encode())
     msg = parse_message(raw, profile())
     assert (accept_ack_wanted(msg, profile(), "AA"), accept_ack_wanted(msg, profile(), "AE")) == (
@@ -186,6 +188,43 @@ def test_msa3_keeps_to_its_80_characters_and_the_whole_text_is_in_err7_from_v25(
     msg = parse_message(ORU, profile())
     assert b"|MSG0001|" + b"x" * 76 + b"...\r" in build_ack(msg, "AE", text="x" * 76 + "|abc")
     assert b"|MSG0001|" + b"y" * 80 + b"\r" in build_ack(msg, "AE", text="y" * 80)
+
+
+@pytest.mark.parametrize(
+    ("msh12", "msa3", "err8"),
+    [
+        *[("2.3.1", True, False), ("2.4", True, False), ("2.5.1", True, True), ("2.6", True, True)],
+        *[("2.7", False, True), ("2.7.1", False, True), ("2.8", False, True), ("2.9", False, True)],
+    ],
+)
+def test_from_v27_msa3_is_empty_and_the_text_is_in_err7_and_err8_only(
+    msh12: str, msa3: bool, err8: bool
+) -> None:
+    """MSA-3 was deprecated in v2.4 and withdrawn in v2.7 (as ERR-1 was); it was filled whatever
+    MSH-12 said. From v2.7 the refusal's MSA ends at MSA-2 and the text is in ERR-7 (whole) and ERR-8
+    (the user message, TX 250); ERR-2/3/4/7/8 exist from v2.5, ERR-1 alone up to v2.4."""
+    raw = ORU.replace(b"|2.3.1|", b"|%s|" % msh12.encode()).replace(b"ASCII", b"KLINGON")
+    with pytest.raises(Hl7ParseError) as caught:
+        parse_message(raw, profile())
+    whole = escape(str(caught.value)).encode("ascii")
+    assert len(whole) > 250
+    _, (msh, msa, err) = _refusal(raw)
+    assert msh.split(b"|")[11] == msh12.encode()
+    if msa3:
+        assert msa.startswith(b"MSA|AE|MSG0001|MSH-18 character set") and len(msa.split(b"|")[3]) == 80
+    else:
+        assert msa == b"MSA|AE|MSG0001"
+    if err8:
+        *fields, detail, user = err.split(b"|")
+        assert fields == [b"ERR", b"", b"MSH^1^18", b"103^Table value not found^HL70357", b"E", b"", b""]
+        assert detail == whole  # ERR-7, TX 2048
+        assert len(user) == 250 and user.endswith(b"...") and whole.startswith(user[:-3])  # ERR-8
+    else:
+        assert err == b"ERR|MSH^1^18^103&Table value not found&HL70357"
+    # the plain ACK builder keeps to it too
+    message = parse_message(ORU.replace(b"|2.3.1|", b"|%s|" % msh12.encode()), profile())
+    ack_msa = build_ack(message, "AE", text="bad value").rstrip(b"\r").split(b"\r")[1]
+    assert ack_msa == (b"MSA|AE|MSG0001|bad value" if msa3 else b"MSA|AE|MSG0001")
 
 
 def test_without_a_readable_msh_the_refusal_has_default_header_fields_and_an_ack_is_never_answered() -> None:

@@ -227,3 +227,33 @@ def test_msh15_never_error_or_success_only_is_how_the_gateway_answers_and_all_ar
     with sqlite3.connect(db_path) as conn:
         quarantined = [r for (r,) in conn.execute("SELECT raw FROM device_quarantine ORDER BY raw")]
     assert quarantined == [silent[2], silent[3], _asking(b"ER", 5, bad=True)]
+
+
+def test_a_v27_message_that_does_not_parse_is_refused_with_the_text_in_err_and_msa3_empty(
+    tmp_path: Path,
+) -> None:
+    """MSA-3 is withdrawn from HL7 v2.7 (deprecated since v2.4); the gateway filled it whatever
+    MSH-12 said. A v2.7 device now gets MSA-1 and MSA-2 only, and the text in ERR-7 (whole) and
+    ERR-8 (the user message), with the location in ERR-2 and the condition in ERR-3."""
+    clock, endpoint = _hl7_endpoint()
+    db_path = tmp_path / "clinic.db"
+    bad = HL7.replace(b"CTL-8", b"CTL-7").replace(b"|2.3.1|", b"|2.7|").replace(b"SPO2^SPO2", b"SPO2^SP\xd62")
+    assert bad.count(b"|2.7|") == 1
+
+    async def scenario() -> bytes:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(b"\x0b" + bad + b"\x1c\r")
+            await writer.drain()
+            refusal = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            writer.close()
+            return refusal
+
+    msh, msa, err = asyncio.run(scenario()).strip(b"\x0b\x1c\r").split(b"\r")
+    assert b"|ACK^R01|ACKCTL-7|P|2.7" in msh
+    assert msa == b"MSA|AE|CTL-7"
+    text = b"byte %d: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii)" % bad.index(
+        b"\xd6"
+    )
+    assert err == b"ERR||OBX^1^3|102^Data type error^HL70357|E|||" + text + b"|" + text
