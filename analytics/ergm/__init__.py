@@ -17,6 +17,7 @@ from analytics.ergm.dependent import MAX_ITERATIONS, dependent_terms, exact_edge
 from analytics.ergm.formula import TermSpec, parse_formula
 from analytics.ergm.mle import fit_dyad_independent
 from analytics.ergm.network import Network
+from analytics.ergm.plan import closed_form_edges_mutual
 from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
@@ -122,7 +123,7 @@ def _fit_dependent(
     rhs = formula.split("~", 1)[-1].strip()
     names = [t.name for t in terms]
     null_loglik = -network.n_dyads * float(np.log(2.0))  # every dyad a fair coin (R's null model)
-    if sorted(names) == ["edges", "mutual"] and network.directed:
+    if closed_form_edges_mutual(names, network.directed):
         # Either order: the closed form is (edges, mutual); report the terms as the formula has them.
         coef, cov, loglik = exact_edges_mutual(network)
         order = [("edges", "mutual").index(name) for name in names]

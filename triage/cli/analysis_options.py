@@ -7,6 +7,10 @@
 ``--json`` and ``--quiet`` mean the same in every ``triage study`` and ``triage report`` command:
 the result as JSON on stdout, and no progress on stderr (``--json`` silences it too).
 ``--seed`` has one range (0 or more), so one error wording, in each of them.
+
+An option that would change nothing in the configuration chosen, or that contradicts another, is
+refused in one line naming it (exit 2) rather than ignored; :func:`given` tells an option given on
+the command line from one left at its default.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ JsonOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress on stderr; the result is still printed.")
 ]
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option whose parameter is ``name`` was given, not left at its default."""
+    # by name: typer bundles its own click, whose ParameterSource is not click.core's
+    return getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
 
 
 def seed_option(of: str, gives: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from analytics.reports.errors import ReportInputError
-from triage.cli.analysis_options import JsonOption, QuietOption, seed_option
+from triage.cli.analysis_options import JsonOption, QuietOption, given, seed_option
 from triage.cli.output import echo, examples, write
 from triage.cli.paths import output_folder
 
@@ -304,9 +304,7 @@ def generate(
     from analytics.reports.generate import GeneratorSpec
     from analytics.reports.generate import generate as run
 
-    # by name: typer bundles its own click, whose ParameterSource is not click.core's
-    given = getattr(ctx.get_parameter_source("table_format"), "name", "DEFAULT") != "DEFAULT"
-    if old_format is not None and given:  # --format won without a word
+    if old_format is not None and given(ctx, "table_format"):  # --format won without a word
         raise ReportInputError(
             f"--format {old_format.value} and --table-format {table_format.value}: --format is the old"
             " name of --table-format; give --table-format alone"

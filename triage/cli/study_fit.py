@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from analytics.study import DEFAULT_SEED
-from referral.errors import UserInputError
-from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
+from referral.errors import UserInputError, json_text
+from triage.cli.analysis_options import (
+    BackendName,
+    BackendOption,
+    JsonOption,
+    QuietOption,
+    given,
+    seed_option,
+)
 from triage.cli.output import examples, step_progress, write
+
+if TYPE_CHECKING:
+    from analytics.ergm.formula import TermSpec
+    from analytics.ergm.plan import FitPlan
 
 
 def register(app: typer.Typer) -> None:
@@ -73,16 +84,69 @@ def _input_file(given: str, path: Path) -> Path:
 
 
 def _edgecov_pairs(values: list[str]) -> dict[str, Path]:
+    """NAME=FILE.csv pairs; a name given twice is refused (the last file was used without a word)."""
     pairs: dict[str, Path] = {}
+    given_as: dict[str, str] = {}
     for value in values:
         name, eq, path = value.partition("=")
         if not eq or not name or not path:
-            raise UserInputError(f"--edgecov {value!r}: expected NAME=FILE.csv")
+            raise UserInputError(f"--edgecov {json_text(value)}: expected NAME=FILE.csv")
+        if name in given_as:
+            raise UserInputError(
+                f"--edgecov {given_as[name]} and --edgecov {value} give the same covariate"
+                f" {json_text(name)} twice; give each covariate once"
+            )
+        given_as[name] = value
         pairs[name] = _input_file(f"--edgecov {value}", Path(path))
     return pairs
 
 
+def _check_edgecov_used(pairs: dict[str, Path], terms: list[TermSpec]) -> None:
+    """A covariate the formula never names would be read and not used: refused naming it."""
+    used = {t.args[0] for t in terms if t.name == "edgecov" and t.args}
+    for name, path in pairs.items():
+        if name not in used:
+            raise UserInputError(
+                f"--edgecov {name}={path}: the formula has no edgecov({json_text(name)}), so this"
+                f" covariate would not be used; add edgecov({json_text(name)}) to --formula, or drop"
+                " the option"
+            )
+
+
+#: ergm()'s sampling settings (analytics.ergm.plan.SAMPLING_SETTINGS) as options (a test holds the
+#: two lists equal).
+_SAMPLING_OPTIONS = {
+    "seed": "--seed",
+    "proposal": "--proposal",
+    "max_iterations": "--max-iterations",
+    "bridges": "--bridges",
+    "bridge_draws": "--bridge-draws",
+}
+
+
+def _check_sampling_options(ctx: typer.Context, plan: FitPlan | None) -> None:
+    """Refuse the sampling options given that the fit would not use (they were ignored without a
+    word: a dyad-independent model is fitted exactly and samples nothing), naming them all and how
+    the model is fitted. ``plan`` None: the engine refuses the model and says why."""
+    if plan is None:
+        return
+    unused = [
+        option for name, option in _SAMPLING_OPTIONS.items() if given(ctx, name) and name not in plan.uses
+    ]
+    if not unused:
+        return
+    # a fit that samples with a sampler of its own (R's ergm.count) takes the seed alone
+    scope = "a binary model's fit by MCMC" if plan.uses else "a fit by MCMC"
+    options = ", ".join(unused[:-1]) + " and " + unused[-1] if len(unused) > 1 else unused[0]
+    applies, them = ("applies", unused[0]) if len(unused) == 1 else ("apply", "them")
+    raise UserInputError(
+        f"{options} {applies} only to {scope}; this model is fitted {plan.how}, because {plan.because};"
+        f" drop {them}"
+    )
+
+
 def fit_command(
+    ctx: typer.Context,
     nodes: Annotated[
         Path, typer.Option("--nodes", help="NODES.csv: column 'id' and one column per attribute.")
     ],
@@ -165,27 +229,41 @@ def fit_command(
     from analytics.ergm import ergm
     from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
     from analytics.ergm.dependent import MAX_ITERATIONS
+    from analytics.ergm.formula import parse_formula
+    from analytics.ergm.plan import fit_plan
     from analytics.network_files import read_network
 
     reference = _check_response(reference, response)
     if backend == BackendName.r:
-        given = [
-            name
-            for name, value in (("--bridges", bridges), ("--bridge-draws", bridge_draws))
-            if value is not None
+        bridge_options = [
+            option
+            for name, option in (("bridges", "--bridges"), ("bridge_draws", "--bridge-draws"))
+            if given(ctx, name)
         ]
-        if given:  # they were dropped without a word: only the python backend bridge-samples
+        if bridge_options:  # they were dropped without a word: only the python backend bridge-samples
             raise UserInputError(
-                f"{' and '.join(given)} apply to --backend python only: R's ergm estimates an MCMC"
+                f"{' and '.join(bridge_options)} apply to --backend python only: R's ergm estimates an MCMC"
                 " fit's log-likelihood its own way; drop them, or use --backend python"
             )
+    if bridges == 0 and bridge_draws is not None:  # the draws were dropped without a word
+        raise UserInputError(
+            f"--bridges 0 and --bridge-draws {bridge_draws} contradict each other: --bridges 0 skips"
+            " the bridge sampling; drop --bridge-draws, or give --bridges 1 or more"
+        )
     iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
-    net = read_network(
-        _input_file(f"--nodes {nodes}", nodes),
-        _input_file(f"--edges {edges}", edges),
-        _edgecov_pairs(edgecov or []),
-        directed=not undirected,
-    )
+    nodes_file, edges_file = _input_file(f"--nodes {nodes}", nodes), _input_file(f"--edges {edges}", edges)
+    covariates = _edgecov_pairs(edgecov or [])
+    net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
+    terms = parse_formula(formula)
+    _check_edgecov_used(covariates, terms)
+    r_ergm = False
+    if backend == BackendName.r and reference == ReferenceName.poisson:
+        from analytics.rbridge import r_has_ergm
+
+        r_ergm = r_has_ergm()  # R's ergm.count samples, its glm fallback does not
+    valued = reference == ReferenceName.poisson
+    plan = fit_plan(terms, directed=net.directed, valued=valued, backend=backend.value, r_ergm=r_ergm)
+    _check_sampling_options(ctx, plan)
     # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
     # when redirected, so a script or log gets the fit alone
     with step_progress(as_json or quiet, total=1, lines=False) as tick:

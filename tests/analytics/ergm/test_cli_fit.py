@@ -11,10 +11,12 @@ import pytest
 
 from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
 from analytics.ergm.dependent import MAX_ITERATIONS, fit_mcmc
+from analytics.ergm.plan import SAMPLING_SETTINGS, fit_plan
 from analytics.ergm.proposal import DEFAULT_PROPOSAL, PROPOSALS
+from analytics.rbridge import r_available, r_has_ergm
 from analytics.study import DEFAULT_SEED
 from tests.analytics.ergm.conftest import strict_json_loads
-from triage.cli import main
+from triage.cli import main, study_fit
 from triage.cli.study_fit import ProposalName
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
@@ -201,7 +203,8 @@ def test_seed_repeats_an_mcmc_fit_and_another_seed_changes_it(capsys: pytest.Cap
 
 
 def test_mcmc_fit_without_a_loglik_prints_strict_json(capsys: pytest.CaptureFixture[str]) -> None:
-    payload = strict_json_loads(_run([*MCMC_FIT, "--bridges", "0", "--seed", "1"], capsys))
+    no_bridge = [*MCMC_FIT[: MCMC_FIT.index("--bridges")], "--bridges", "0", "--json"]
+    payload = strict_json_loads(_run([*no_bridge, "--seed", "1"], capsys))
     assert payload["loglik"] is None and payload["aic"] is None and payload["bic"] is None
     assert payload["loglik_method"] == "not estimated" and payload["seed"] == 1
     summary = _run([a for a in MCMC_FIT if a != "--json"] + ["--seed", "1"], capsys)
@@ -281,6 +284,163 @@ def test_options_that_contradict_each_other_are_refused_naming_both(
     assert main([*VALUED, *options]) == 2
     captured = capsys.readouterr()
     assert captured.err == f"error: {message}\n" and captured.out == ""
+
+
+#: The example's files with a formula to come (FIT[:-1] + [formula]), no sampling option.
+FIT = MCMC_FIT[: MCMC_FIT.index("--formula") + 1]
+SAMPLING = [
+    ("--seed", "7"),
+    ("--proposal", "random"),
+    ("--max-iterations", "5"),
+    ("--bridges", "4"),
+    ("--bridge-draws", "50"),
+]
+INDEPENDENT = "every term of the formula is dyad-independent (none of mutual, triangle or gwesp); drop {them}"
+
+
+@pytest.mark.parametrize(("option", "value"), SAMPLING)
+@pytest.mark.parametrize(
+    ("model", "fitted"),
+    [
+        (
+            ['edges + nodeicov("HTH")'],
+            "by exact maximum likelihood (a logistic regression on the dyads), sampling nothing, because "
+            + INDEPENDENT,
+        ),
+        (
+            ['sum + nodeicov("HTH")', "--response", "movers"],
+            "by exact maximum likelihood (a Poisson regression on the dyads), sampling nothing, because "
+            + INDEPENDENT,
+        ),
+        (
+            ["mutual + edges"],
+            "by exact maximum likelihood in closed form, sampling nothing, because edges and mutual alone"
+            " on a directed network make each dyad's state independent of the others; drop {them}",
+        ),
+    ],
+)
+def test_a_sampling_option_of_a_fit_that_samples_nothing_is_refused(
+    model: list[str], fitted: str, option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--seed, --proposal, --max-iterations, --bridges and --bridge-draws were ignored without a word
+    when the model is fitted exactly (the analyst believed they took effect); the same fit without
+    them runs."""
+    assert main([*FIT, *model, option, value]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: {option} applies only to a fit by MCMC; this model is fitted {fitted.format(them=option)}\n"
+    )
+    assert main([*FIT, *model]) == 0
+
+
+def test_every_sampling_option_that_would_be_ignored_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([*FIT, 'edges + nodeicov("HTH")', *[a for pair in SAMPLING for a in pair]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: --seed, --proposal, --max-iterations, --bridges and --bridge-draws apply only to a fit"
+        " by MCMC; this model is fitted by exact maximum likelihood"
+    )
+    assert err.endswith("; drop them\n") and err.count("\n") == 1
+
+
+def test_the_sampling_options_are_the_engines() -> None:
+    assert list(study_fit._SAMPLING_OPTIONS) == list(SAMPLING_SETTINGS)
+    assert [study_fit._SAMPLING_OPTIONS[name] for name in SAMPLING_SETTINGS] == [o for o, _ in SAMPLING]
+
+
+@pytest.mark.parametrize(
+    ("formula", "undirected", "mcmc"),
+    [
+        ('edges + nodeicov("HTH")', False, False),
+        ("edges + mutual", False, False),
+        ("mutual + edges", False, False),
+        ('edges + mutual + nodeicov("HTH")', False, True),
+        ("edges + triangle", True, True),
+    ],
+)
+def test_the_plan_says_what_the_engine_does(formula: str, undirected: bool, mcmc: bool) -> None:
+    """fit_plan and ergm() decide alike whether a fit samples (the options are checked by the plan)."""
+    from analytics.ergm import ergm, parse_formula
+    from analytics.network_files import read_network
+
+    net = read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv", {}, directed=not undirected)
+    plan = fit_plan(parse_formula(formula), directed=net.directed, valued=False, backend="python")
+    assert plan is not None and (plan.uses == set(SAMPLING_SETTINGS)) is mcmc and bool(plan.uses) is mcmc
+    fit = ergm(formula, net, seed=1, bridges=0, max_iterations=3)
+    assert (fit.method == "Monte Carlo Maximum Likelihood") is mcmc
+
+
+def test_bridge_draws_with_no_bridges_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """--bridges 0 skips the bridge sampling: --bridge-draws with it was dropped without a word."""
+    argv = [*FIT, 'edges + mutual + nodeicov("HTH")', "--bridges", "0", "--bridge-draws", "50"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "error: --bridges 0 and --bridge-draws 50 contradict each other: --bridges 0 skips the bridge"
+        " sampling; drop --bridge-draws, or give --bridges 1 or more\n"
+    )
+
+
+def test_an_edgecov_given_twice_or_not_in_the_formula_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The second file of a name given twice was used without a word; a covariate the formula never
+    names was read and not used."""
+    f = _files(tmp_path)
+    base = ["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
+    formula = ["--formula", 'edges + edgecov("GeoProx")']
+    assert main([*base, *formula, "--edgecov", f"GeoProx={f['geo']}"]) == 0
+    capsys.readouterr()
+    twice = ["--edgecov", f"GeoProx={f['geo']}", "--edgecov", f"GeoProx={f['cul']}"]
+    assert main([*base, *formula, *twice]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --edgecov GeoProx={f['geo']} and --edgecov GeoProx={f['cul']} give the same covariate"
+        ' "GeoProx" twice; give each covariate once\n'
+    )
+    unused = ["--edgecov", f"GeoProx={f['geo']}", "--edgecov", f"CulProx={f['cul']}"]
+    assert main([*base, *formula, *unused]) == 2
+    assert capsys.readouterr().err == (
+        f'error: --edgecov CulProx={f["cul"]}: the formula has no edgecov("CulProx"), so this covariate'
+        ' would not be used; add edgecov("CulProx") to --formula, or drop the option\n'
+    )
+
+
+R_OK, R_INFO = r_available()
+
+
+@pytest.mark.skipif(not R_OK, reason=f"R backend unavailable: {R_INFO}")
+@pytest.mark.r
+def test_r_sampling_options_of_a_fit_that_samples_nothing_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """R fits a dyad-independent binary model exactly (ergm's MPLE or glm): --seed, --proposal and
+    --max-iterations reached control.ergm() and changed nothing; a Poisson model samples only in
+    R's ergm.count, so without R's ergm --seed changed nothing."""
+    binary = [*FIT, 'edges + nodeicov("HTH")', "--backend", "r"]
+    assert main([*binary, "--seed", "3", "--proposal", "random", "--max-iterations", "5"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --seed, --proposal and --max-iterations apply only to a fit by MCMC; this model is fitted"
+        " by exact maximum likelihood in R (a logistic regression on the dyads), sampling nothing,"
+        " because " + INDEPENDENT.format(them="them") + "\n"
+    )
+    valued = [*FIT, 'sum + nodeicov("HTH")', "--response", "movers", "--backend", "r"]
+    if r_has_ergm():  # ergm.count samples: the seed is used, the proposal and the bound are not
+        assert main([*valued, "--proposal", "random"]) == 2
+        assert capsys.readouterr().err.startswith(
+            "error: --proposal applies only to a binary model's fit by MCMC; this model is fitted in"
+            " R's ergm.count by MCMC, with a sampler of its own that takes the seed alone"
+        )
+        return
+    assert main([*valued, "--seed", "3"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --seed applies only to a fit by MCMC; this model is fitted by exact maximum likelihood"
+        " in R's glm (a Poisson regression on the dyads), sampling nothing, because every term of the"
+        " formula is dyad-independent (none of mutual, triangle or gwesp) and R's ergm package (whose"
+        " ergm.count would sample) is not installed here; drop --seed\n"
+    )
+    assert main(valued) == 0
 
 
 def test_response_alone_fits_poisson_and_no_option_bernoulli(capsys: pytest.CaptureFixture[str]) -> None:
