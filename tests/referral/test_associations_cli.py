@@ -17,7 +17,6 @@ from triage.cli import main
 from .conftest import visit
 
 OXIMETER = "ward-oximeter"
-TODAY = datetime.now().astimezone().isoformat()  # day = the clinic's local date
 
 
 @pytest.fixture
@@ -26,8 +25,11 @@ def log(tmp_path: Path) -> Path:
     path = tmp_path / "clinic.db"
     db = connect(path)
     facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
-    visit(db, mrn="MRN-1", started_at=TODAY)
-    visit(db, mrn="MRN-2", started_at=TODAY)
+    # Now, when the test runs (day = the clinic's local date); a time taken when the module was
+    # imported is yesterday's for a test run after midnight, and attach --mrn found no visit today.
+    today = datetime.now().astimezone().isoformat()
+    visit(db, mrn="MRN-1", started_at=today)
+    visit(db, mrn="MRN-2", started_at=today)
     visit(db, mrn="MRN-OLD", started_at="2026-01-05T09:00:00+08:00")
     record_message(
         db, NewDeviceMessage(device_id=OXIMETER, session_id="s", protocol="line", raw=b"SPO2=097"), []

@@ -1,0 +1,48 @@
+"""Fixtures for the whole suite.
+
+No test starts just before a midnight. The clinic's day is a local date: a patient has one open
+visit a day (``encounters.day``), the queue is today's, device results join the day's visit,
+pages show a time alone when it is today, ages count from the birth date to today. A test that
+opens a visit at 23:59:59.9 and looks it up at 00:00:00.1 finds none; a suite run at any hour of
+any day, in any time zone, must not fail for that. Every day-dependent test here takes seconds,
+so a test that would start within :data:`MIDNIGHT_MARGIN_S` before a midnight - the machine's
+local one (the service's default zone), Beijing's (the demo, the simulated devices and the
+profiles' zone) or UTC's (staff actions, exports) - first waits until that midnight has passed.
+That costs at most :data:`MIDNIGHT_MARGIN_S` seconds, only in a run that crosses a midnight.
+
+Values taken at import time (``TODAY = datetime.now()`` in a module) are not covered: the suite
+runs for minutes after collection. Take "now" inside the test or fixture instead.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+import pytest
+
+MIDNIGHT_MARGIN_S = 30.0
+ZONES: tuple[tzinfo | None, ...] = (None, ZoneInfo("Asia/Shanghai"), UTC)
+
+
+def seconds_to_midnight(now: datetime, zone: tzinfo | None) -> float:
+    """Seconds from ``now`` (aware) to the next midnight in ``zone`` (None: the machine's zone)."""
+    local = now.astimezone(zone)
+    next_day = datetime.combine(local.date() + timedelta(days=1), datetime.min.time())
+    midnight = next_day.astimezone() if zone is None else next_day.replace(tzinfo=zone)
+    return midnight.timestamp() - now.timestamp()
+
+
+def wait_past_midnight(now: datetime, margin_s: float = MIDNIGHT_MARGIN_S) -> float:
+    """How long to wait so that no day changes in the next ``margin_s`` seconds in any of
+    :data:`ZONES`; 0 when none is that close."""
+    soonest = min(seconds_to_midnight(now, zone) for zone in ZONES)
+    return soonest + 0.5 if soonest < margin_s else 0.0
+
+
+@pytest.fixture(autouse=True)
+def _not_across_midnight() -> None:
+    pause = wait_past_midnight(datetime.now(UTC))
+    if pause:
+        time.sleep(pause)
