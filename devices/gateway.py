@@ -60,7 +60,7 @@ from devices.transports.link import (
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import TcpListener, connect_tcp
 from devices.wire_log import WireLog, prepare_folder
-from referral.errors import ConfigError
+from referral.errors import ConfigError, json_text
 from referral.inbox import (
     FINAL_STATUSES,
     NewDeviceMessage,
@@ -92,21 +92,24 @@ def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
     if stored.is_qc:
         return "qc", "quality-control result"
     if stored.status not in FINAL_STATUSES:
-        return "not_final", f"result status {stored.status!r} is not final"
+        return "not_final", f"result status {json_text(stored.status)} is not final"
     if stored.code is None and IGNORED in (stored.flags or "").split(","):
-        return "ignored", f"device test code {stored.vendor_code!r} is ignored by the profile (ignored_codes)"
+        return (
+            "ignored",
+            f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
+        )
     if stored.code is None and stored.details.get("problem") == "unexpected_unit":
         unit = stored.details.get("device_unit") or ""
         return "unmapped", (
-            f"device unit {unit!r} of test {stored.vendor_code!r} is not one its profile lists in device_units"
+            f"device unit {json_text(unit)} of test {json_text(stored.vendor_code)} is not one its profile lists in device_units"
         )
     if stored.code is None and stored.details.get("problem") == "unscalable_value":
         return (
             "unmapped",
-            f"value of test {stored.vendor_code!r} is not a number the profile's scale applies to",
+            f"value of test {json_text(stored.vendor_code)} is not a number the profile's scale applies to",
         )
     if stored.code is None:
-        return "unmapped", f"device test code {stored.vendor_code!r} is not mapped to the vocabulary"
+        return "unmapped", f"device test code {json_text(stored.vendor_code)} is not mapped to the vocabulary"
     if not stored.patient_id:
         return "no_patient", "no patient link"
     return None
@@ -237,7 +240,7 @@ class Gateway:
         endpoint = next((e for e in self._endpoints if e.device_id == device_id), None)
         if endpoint is None:
             raise LinkError(
-                f"unknown device id {device_id!r}; configured: {[e.device_id for e in self._endpoints]}"
+                f"unknown device id {json_text(device_id)}; configured: {json_text([e.device_id for e in self._endpoints])}"
             )
         await self._serve_link(endpoint, link)
 

@@ -57,6 +57,7 @@ from devices.session import (
 )
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
+from referral.errors import json_text
 from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number, latest_messages
 from referral.meter_operator_lists import MeterOperatorLists
 
@@ -456,7 +457,9 @@ def make_driver_factory(
 
             return lambda: SubscriptionDriver(uuid, UnchangedReadings(ble.store_every, plx_reading, same))
         return lambda: SubscriptionDriver(uuid)
-    raise LinkError(f"device {profile.device_id}: protocol {profile.protocol!r} has no link driver yet")
+    raise LinkError(
+        f"device {profile.device_id}: protocol {json_text(profile.protocol)} has no link driver yet"
+    )
 
 
 def plx_reading(value: bytes) -> ContinuousReading | None:

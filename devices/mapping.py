@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 _DECIMAL_COMMA = re.compile(r"^([<>]=?)?\s*[-+]?\d+,\d+$")
 _NUMBER = re.compile(r"^([<>]=?)?\s*([-+]?(?:\d+\.?\d*|\.\d+))$")
@@ -49,7 +50,7 @@ def parse_timestamp(text: str, zone: ZoneInfo) -> datetime | None:
         return None
     m = _TS.match(t)
     if not m:
-        raise ValueError(f"not a timestamp (YYYYMMDDHHMMSS): {t!r}")
+        raise ValueError(f"not a timestamp (YYYYMMDDHHMMSS): {json_text(t)}")
     y, mo, d, h, mi, s, sign, zh, zm = m.groups()
     tz: timezone | ZoneInfo = zone
     if sign:
@@ -116,7 +117,7 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"sample {f.sample_id or '?'} test {f.vendor_code!r}: vendor code not in the mapping table of profile {profile.device_id!r}",
+                f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: vendor code not in the mapping table of profile {json_text(profile.device_id)}",
             )
     else:
         device_unit = (f.device_unit or "").strip()
@@ -126,7 +127,7 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"sample {f.sample_id or '?'} test {f.vendor_code!r}: device unit {device_unit!r}, profile expects one of {list(entry.device_units)}",
+                f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)}, profile expects one of {json_text(list(entry.device_units))}",
             )
         else:
             code = entry.code
@@ -141,7 +142,7 @@ def build_result(
                         raw,
                         f.byte_offset,
                         profile.device_id,
-                        f"sample {f.sample_id or '?'} test {f.vendor_code!r}: device unit {device_unit!r} is not one the profile's scale {entry.scale} "
+                        f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)} is not one the profile's scale {entry.scale} "
                         "applies to (list it in device_units)",
                     )
                     code = None
@@ -159,7 +160,7 @@ def build_result(
                         raw,
                         f.byte_offset,
                         profile.device_id,
-                        f"sample {f.sample_id or '?'} test {f.vendor_code!r}: value {value!r} is not a number, cannot apply scale {scale}",
+                        f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: value {json_text(value)} is not a number, cannot apply scale {scale}",
                     )
                     code = None
                 else:

@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 from devices.errors import OperatorListError
+from referral.errors import json_text
 
 COLUMNS = ("operator_id", "name", "permission_level", "expires")
 MAX_ID, MAX_NAME = 40, 60
@@ -96,7 +97,7 @@ def _text(value: str, source: str, line: int, column: int, name: str, limit: int
     if not text:
         raise _problem(source, line, column, f"{name} is empty")
     if _CONTROL.search(text):
-        raise _problem(source, line, column, f"{name} {text!r} contains a control character")
+        raise _problem(source, line, column, f"{name} {json_text(text)} contains a control character")
     if len(text) > limit:
         raise _problem(
             source, line, column, f"{name} is {len(text)} characters long, at most {limit} allowed"
@@ -112,7 +113,7 @@ def _expiry(value: str, source: str, line: int, column: int) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise _problem(
-            source, line, column, f"expires {text!r} is not a date (YYYY-MM-DD, the last valid day)"
+            source, line, column, f"expires {json_text(text)} is not a date (YYYY-MM-DD, the last valid day)"
         ) from None
 
 
@@ -123,7 +124,10 @@ def _header(fields: list[str], source: str, line: int) -> dict[str, int]:
         name = raw.strip().lower()
         if name not in COLUMNS:
             raise _problem(
-                source, line, i + 1, f"unknown column {raw.strip()!r} (the columns are {', '.join(COLUMNS)})"
+                source,
+                line,
+                i + 1,
+                f"unknown column {json_text(raw.strip())} (the columns are {', '.join(COLUMNS)})",
             )
         if name in where:
             raise _problem(source, line, i + 1, f"column {name} appears twice")
@@ -157,7 +161,7 @@ def parse_operator_list(text: str, source: str) -> OperatorList:
                 source,
                 line,
                 columns["operator_id"] + 1,
-                f"operator_id {operator_id!r} is already on line {first_line[operator_id]}",
+                f"operator_id {json_text(operator_id)} is already on line {first_line[operator_id]}",
             )
         first_line[operator_id] = line
         name = _text(fields[columns["name"]], source, line, columns["name"] + 1, "name", MAX_NAME)
@@ -167,7 +171,7 @@ def parse_operator_list(text: str, source: str) -> OperatorList:
                 source,
                 line,
                 columns["permission_level"] + 1,
-                f"permission_level {level!r} is not the meter's level code (1-8 letters or digits, e.g. 1 or 4)",
+                f"permission_level {json_text(level)} is not the meter's level code (1-8 letters or digits, e.g. 1 or 4)",
             )
         expires = _expiry(fields[columns["expires"]], source, line, columns["expires"] + 1)
         operators.append(Operator(operator_id, name, level, expires, line))

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from devices.errors import ProfileError
-from referral.errors import shown_input, validation_message
+from referral.errors import json_text, shown_input, validation_message
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -215,8 +215,8 @@ class BleSettings(_Strict):
         sampling = sorted({"store_every", "store_spo2_change", "store_pulse_change"} & self.model_fields_set)
         if sampling and self.service != "pulse_oximeter_continuous":
             raise ValueError(
-                f"[ble] {', '.join(sampling)} applies to service 'pulse_oximeter_continuous' only, "
-                f"not {self.service!r} (its readings are each stored)"
+                f'[ble] {", ".join(sampling)} applies to service "pulse_oximeter_continuous" only, '
+                f"not {json_text(self.service)} (its readings are each stored)"
             )
         return self
 
@@ -253,7 +253,7 @@ class DeviceProfile(_Strict):
             codecs.lookup(value)
         except LookupError:
             raise ValueError(
-                f"unknown character encoding {value!r} (use e.g. latin-1, cp1252, utf-8)"
+                f"unknown character encoding {json_text(value)} (use e.g. latin-1, cp1252, utf-8)"
             ) from None
         return value
 
@@ -263,21 +263,21 @@ class DeviceProfile(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai, UTC)") from None
+            raise ValueError(f"unknown IANA time zone {json_text(value)} (e.g. Asia/Shanghai, UTC)") from None
         return value
 
     @model_validator(mode="after")
     def _grammar_matches_protocol(self) -> DeviceProfile:
         if self.protocol == "line" and self.line_grammar is None:
             raise ValueError(
-                "protocol 'line' needs line_grammar (nonin, bp_csv, urine_strip, vidas, spotchem)"
+                'protocol "line" needs line_grammar (nonin, bp_csv, urine_strip, vidas, spotchem)'
             )
         if self.protocol != "line" and self.line_grammar is not None:
-            raise ValueError(f"line_grammar is only for protocol 'line', not {self.protocol!r}")
+            raise ValueError(f'line_grammar is only for protocol "line", not {json_text(self.protocol)}')
         if self.protocol == "ble" and self.ble is None:
-            raise ValueError("protocol 'ble' needs a [ble] table (address or name, and service)")
+            raise ValueError('protocol "ble" needs a [ble] table (address or name, and service)')
         if self.protocol != "ble" and self.ble is not None:
-            raise ValueError(f"[ble] is only for protocol 'ble', not {self.protocol!r}")
+            raise ValueError(f'[ble] is only for protocol "ble", not {json_text(self.protocol)}')
         if self.ble is not None and (self.serial is not None or self.tcp is not None):
             raise ValueError("a BLE device has no [serial] or [tcp] table")
         return self

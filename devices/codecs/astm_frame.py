@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from devices.profile import ToleranceSwitches
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 ENQ, ACK, NAK, EOT = b"\x05", b"\x06", b"\x15", b"\x04"
 STX, ETX, ETB = b"\x02", b"\x03", b"\x17"
@@ -91,9 +92,16 @@ def scan_frame(buf: bytes | bytearray, start: int, max_frame: int) -> Frame | No
     number = fn_byte - 0x30 if 0x30 <= fn_byte <= 0x37 else None
     text = body[1:-1]
     if number is None:
-        return Frame(None, text, final, start, i + 3, f"frame number {chr(fn_byte)!r} is not 0-7")
+        return Frame(None, text, final, start, i + 3, f"frame number {json_text(chr(fn_byte))} is not 0-7")
     if _HEX_PAIR.fullmatch(sent) is None:
-        return Frame(number, text, final, start, i + 3, f"checksum {sent!r} is not two hex digits")
+        return Frame(
+            number,
+            text,
+            final,
+            start,
+            i + 3,
+            f"checksum {json_text(sent.decode('latin-1'))} is not two hex digits",
+        )
     return Frame(number, text, final, start, i + 3, None if sent == checksum(body) else "checksum")
 
 

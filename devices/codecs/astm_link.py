@@ -60,6 +60,7 @@ from devices.codecs.astm_frame import (
 from devices.codecs.astm_sender import AstmSender
 from devices.profile import DeviceProfile
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 # The link layer's names in one place (events from astm_events, the sender from astm_sender).
 __all__ = [
@@ -300,7 +301,7 @@ class AstmReceiver(LinkSide):
                     end += 2
                 elif problem is None:
                     problem = (
-                        f"frame trailer {trailer!r} is not CR LF "
+                        f"frame trailer {json_text(trailer.decode('latin-1'))} is not CR LF "
                         "(profile switch missing_lf_after_checksum accepts it)"
                     )
             if problem is not None:
@@ -367,7 +368,11 @@ class AstmReceiver(LinkSide):
         if self._trailer_start is None:
             return
         if self._trailer_bytes != CR + LF:
-            self.counter.fire(self._dev, "missing_lf_after_checksum", f"trailer {self._trailer_bytes!r}")
+            self.counter.fire(
+                self._dev,
+                "missing_lf_after_checksum",
+                f"trailer {json_text(self._trailer_bytes.decode('latin-1'))}",
+            )
         self._trailer_start = None
 
     def _accept(self, number: int | None, text: bytes, final: bool, offset: int) -> None:

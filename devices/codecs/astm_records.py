@@ -18,6 +18,7 @@ from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
 from devices.results import INCOMPLETE, DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 _RECORD = re.compile(rb"[^\r\n]+")
 
@@ -41,22 +42,22 @@ def delimiters_from_header(
 ) -> Delimiters:
     """Read the delimiter set from an H record (``H|\\^&|...``, ``H|@^\\|...``)."""
     if len(header) < 5 or header[0] != "H":
-        raise CodecError(f"message does not start with an H record: {header[:20]!r}")
+        raise CodecError(f"message does not start with an H record: {json_text(header[:20])}")
     fd = header[1]
     end = header.find(fd, 2)
     spec = header[2:end] if end >= 0 else header[2:5]
     if len(spec) == 4 and spec[0] == spec[1]:
         if profile is None or not profile.tolerance.doubled_backslash_header:
             raise CodecError(
-                f"header delimiter field {spec!r} has 4 characters (doubled {spec[0]!r}); "
-                "profile switch doubled_backslash_header reads it as " + repr(spec[1:])
+                f"header delimiter field {json_text(spec)} has 4 characters (doubled {json_text(spec[0])}); "
+                "profile switch doubled_backslash_header reads it as " + json_text(spec[1:])
             )
         if counter is not None:
             counter.fire(profile.device_id, "doubled_backslash_header", spec)
         spec = spec[1:]
     if len(spec) != 3 or len({fd, *spec}) != 4:
         raise CodecError(
-            f"header delimiter field {spec!r} must be 3 distinct characters (repeat, component, escape)"
+            f"header delimiter field {json_text(spec)} must be 3 distinct characters (repeat, component, escape)"
         )
     return Delimiters(fd, spec[0], spec[1], spec[2])
 
@@ -290,7 +291,7 @@ def decode_message(
                         profile.device_id,
                         f"R {rec.raw(2) or '?'}: no test code in R.3 component(s) "
                         f"{list(fields.test_code_components)} (profile [astm] test_code_components); "
-                        f"R.3 is {rec.raw(3)!r}",
+                        f"R.3 is {json_text(rec.raw(3))}",
                     )
                 )
                 continue

@@ -102,7 +102,7 @@ class AstmSender(LinkSide):
                     self._interrupted = True
                     self._frame_done()
                 else:
-                    self._frame_failed(f"reply {b!r} to frame")
+                    self._frame_failed(f"reply 0x{byte:02X} to frame")
             else:
                 routed += b
         return bytes(routed)

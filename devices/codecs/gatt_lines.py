@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from devices.errors import CodecError
+from referral.errors import json_text
 
 BASE_UUID_SUFFIX = "-0000-1000-8000-00805f9b34fb"
 MAX_LINE = 4096
@@ -40,7 +41,7 @@ def short_uuid(text: str) -> str:
         if t.startswith("0000") and t.endswith(BASE_UUID_SUFFIX):
             return t[4:8]
         return t
-    raise CodecError(f"{text!r} is not a Bluetooth UUID (e.g. 2a18 or a 128-bit UUID)")
+    raise CodecError(f"{json_text(text)} is not a Bluetooth UUID (e.g. 2a18 or a 128-bit UUID)")
 
 
 def full_uuid(uuid: str) -> str:
@@ -104,7 +105,7 @@ def _hex(text: str, what: str) -> bytes:
     try:
         return bytes.fromhex("".join(text.split()))
     except ValueError:
-        raise CodecError(f"{what}: {text.strip()[:40]!r} is not hex bytes") from None
+        raise CodecError(f"{what}: {json_text(text.strip()[:40])} is not hex bytes") from None
 
 
 def parse_line(line: bytes, offset: int = 0) -> GattLine | None:
@@ -160,7 +161,7 @@ def parse_command(line: bytes) -> GattCommand:
     if head == "write":
         uuid, _, data = rest.strip().partition(" ")
         return Write(short_uuid(uuid), _hex(data, f"write to {uuid}"))
-    raise CodecError(f"not a GATT command (subscribe, write or disconnect): {text[:60]!r}")
+    raise CodecError(f"not a GATT command (subscribe, write or disconnect): {json_text(text[:60])}")
 
 
 class GattLineReader:

@@ -18,6 +18,7 @@ from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 _SEGMENT = re.compile(rb"[^\r\n]+")
 
@@ -174,7 +175,9 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     and the segment and field at fault."""
     counter = counter or ToleranceCounter()
     if not raw.startswith(b"MSH") or len(raw) < 8:
-        raise Hl7ParseError(f"byte 0: HL7 message must start with MSH, got {raw[:10]!r}")
+        raise Hl7ParseError(
+            f"byte 0: HL7 message must start with MSH, got {json_text(raw[:10].decode('latin-1'))}"
+        )
     if b"\n" in raw:
         if not profile.tolerance.lf_segment_separator:
             at = raw.index(b"\n")
@@ -192,7 +195,7 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     chars = msh_fields[1] if len(msh_fields) > 1 else ""
     if len(chars) < 3:
         raise Hl7ParseError(
-            f"byte 4: MSH-2 encoding characters {chars!r} are incomplete (need e.g. ^~\\&)",
+            f"byte 4: MSH-2 encoding characters {json_text(chars)} are incomplete (need e.g. ^~\\&)",
             field=2,
             condition=DATA_TYPE_ERROR,
         )
@@ -202,7 +205,7 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     if declared:
         if declared not in CHARSETS:
             raise Hl7ParseError(
-                f"MSH-18 character set {declared!r} is not supported (known: {', '.join(CHARSETS)})",
+                f"MSH-18 character set {json_text(declared)} is not supported (known: {', '.join(CHARSETS)})",
                 field=18,
                 condition=TABLE_VALUE_NOT_FOUND,
             )
@@ -463,7 +466,7 @@ def decode_message(
                         base_offset + seg.offset,
                         profile.device_id,
                         f"OBX {seg.first(1) or '?'}: no test code in {where} (profile [hl7] code_from = "
-                        f"{profile.hl7.code_from!r}); OBX-3 is {seg.raw(3)!r}, OBX-4 is {seg.raw(4)!r}",
+                        f"{json_text(profile.hl7.code_from)}); OBX-3 is {json_text(seg.raw(3))}, OBX-4 is {json_text(seg.raw(4))}",
                     )
                 )
                 continue

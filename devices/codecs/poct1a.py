@@ -30,6 +30,7 @@ from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
 from devices.errors import CodecError
+from referral.errors import json_text
 
 #: Message types a POCT1-A2 device or host may send (the root element's name).
 MESSAGE_TYPES = frozenset(
@@ -355,7 +356,9 @@ def parse_message(raw: bytes) -> Poct1aMessage:
     root = parse_xml(raw)
     if root.tag not in MESSAGE_TYPES:
         known = ", ".join(sorted(MESSAGE_TYPES))
-        raise Poct1aError(root.offset, f"unknown POCT1-A2 message type {root.tag!r} (known: {known})")
+        raise Poct1aError(
+            root.offset, f"unknown POCT1-A2 message type {json_text(root.tag)} (known: {known})"
+        )
     hdr = root.child("HDR")
     if hdr is None:
         raise Poct1aError(root.offset, f"{root.tag} has no HDR element")
@@ -365,7 +368,8 @@ def parse_message(raw: bytes) -> Poct1aMessage:
     declared = hdr.value("HDR.message_type")
     if declared and declared != root.tag:
         raise Poct1aError(
-            hdr.offset, f"HDR.message_type {declared!r} does not match the root element {root.tag!r}"
+            hdr.offset,
+            f"HDR.message_type {json_text(declared)} does not match the root element {json_text(root.tag)}",
         )
     return Poct1aMessage(
         root.tag, control_id, hdr.value("HDR.version_id"), hdr.value("HDR.creation_dttm"), root
@@ -388,7 +392,7 @@ def parse_time(text: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"not a POCT1-A2 timestamp (YYYY-MM-DDThh:mm:ss+hh:mm): {text!r}") from None
+        raise ValueError(f"not a POCT1-A2 timestamp (YYYY-MM-DDThh:mm:ss+hh:mm): {json_text(text)}") from None
 
 
 # ------------------------------------------------------------------ building the host's messages

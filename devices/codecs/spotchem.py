@@ -14,6 +14,7 @@ from devices.mapping import Fields, build_result
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 _HEAD = re.compile(
     r"^\s*(?P<date>\d{2}/\d{2}/\d{2})\s+(?P<time>\d{2}:\d{2})\s+ID#\s*(?P<sid>\S+)\s+\[(?P<spec>[^\]]*)\]"
@@ -57,9 +58,7 @@ def decode_message(
     while pos < len(text) and text[pos:].strip():
         m = _TRIPLE.match(text, pos)
         if m is None:
-            detail = (
-                f"character {pos + 1}: cannot read analyte value unit from {text[pos : pos + 30].strip()!r}"
-            )
+            detail = f"character {pos + 1}: cannot read analyte value unit from {json_text(text[pos : pos + 30].strip())}"
             return [], [Quarantine("unparseable_message", raw, base_offset + 1 + pos, dev, detail)]
         triples.append((m["name"], m["value"], m["unit"], base_offset + 1 + m.start("name")))
         pos = m.end()

@@ -17,6 +17,7 @@ from devices.mapping import Fields, build_result
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 STX, RS, GS = 0x02, 0x1E, 0x1D
 
@@ -43,7 +44,7 @@ def decode_message(
     sent = packet[gs + 1 :].decode("latin-1")
     expected = checksum(packet[1 : gs + 1])
     if sent.lower() != expected:
-        detail = f"checksum mismatch: packet says {sent!r}, computed {expected!r}"
+        detail = f"checksum mismatch: packet says {json_text(sent)}, computed {json_text(expected)}"
         return [], [Quarantine("checksum_mismatch", raw, base_offset + gs + 1, dev, detail)]
     try:
         body = packet[1:gs].decode(profile.encoding)
@@ -55,7 +56,9 @@ def decode_message(
         if not item:
             continue
         if len(item) < 3 or not item.endswith("|"):
-            return [], [Quarantine("unparseable_message", raw, base_offset, dev, f"bad VIDAS field {item!r}")]
+            return [], [
+                Quarantine("unparseable_message", raw, base_offset, dev, f"bad VIDAS field {json_text(item)}")
+            ]
         tags[item[:2]] = item[2:-1]
     if tags.get("mt") != "rsl":
         return [], []  # not a result packet (nothing to report)
@@ -66,7 +69,7 @@ def decode_message(
                 tzinfo=profile.zone
             )
         except ValueError:
-            detail = f"date {tags['td']!r} time {tags.get('tt')!r} is not MM/DD/YY HH:MM"
+            detail = f"date {json_text(tags['td'])} time {json_text(tags.get('tt'))} is not MM/DD/YY HH:MM"
             return [], [Quarantine("bad_timestamp", raw, base_offset, dev, detail)]
     test = tags.get("rt", "").strip()
     if not test:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from referral.errors import ConfigError
+from referral.errors import ConfigError, json_text
 
 Parity = Literal["N", "E", "O", "M", "S"]
 
@@ -55,7 +55,9 @@ class SerialSpec:
         if self.bytesize not in (5, 6, 7, 8):
             raise LinkError(f"serial port {self.url}: bytesize {self.bytesize} not in 5, 6, 7, 8")
         if self.parity not in ("N", "E", "O", "M", "S"):
-            raise LinkError(f"serial port {self.url}: parity {self.parity!r} not one of N, E, O, M, S")
+            raise LinkError(
+                f"serial port {self.url}: parity {json_text(self.parity)} not one of N, E, O, M, S"
+            )
         if self.stopbits not in (1, 1.5, 2):
             raise LinkError(f"serial port {self.url}: stop bits {self.stopbits} not one of 1, 1.5, 2")
 
@@ -100,7 +102,7 @@ class BleSpec:
 
     @property
     def label(self) -> str:
-        return f"ble {self.address}" if self.address else f"ble name {self.name!r}"
+        return f"ble {self.address}" if self.address else f"ble name {json_text(self.name)}"
 
 
 TransportSpec = SerialSpec | TcpListenSpec | TcpConnectSpec | BleSpec

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from devices.transports.link import LinkClosed, LinkError, TcpConnectSpec, TcpListenSpec
+from referral.errors import json_text
 
 log = logging.getLogger("devices.transports.tcp")
 
@@ -26,14 +27,14 @@ def parse_host_port(text: str, *, what: str = "address") -> tuple[str, int]:
     """``HOST:PORT`` or ``[v6]:PORT`` to a pair; ``LinkError`` says what is wrong."""
     host, sep, port_text = text.rpartition(":")
     if not sep or not host:
-        raise LinkError(f"{what} {text!r}: expected HOST:PORT, e.g. 127.0.0.1:5000")
+        raise LinkError(f"{what} {json_text(text)}: expected HOST:PORT, e.g. 127.0.0.1:5000")
     host = host.strip("[]")
     try:
         port = int(port_text)
     except ValueError:
-        raise LinkError(f"{what} {text!r}: port {port_text!r} is not a number") from None
+        raise LinkError(f"{what} {json_text(text)}: port {json_text(port_text)} is not a number") from None
     if not 0 <= port <= 65535:
-        raise LinkError(f"{what} {text!r}: port {port} is outside 0-65535")
+        raise LinkError(f"{what} {json_text(text)}: port {port} is outside 0-65535")
     return host, port
 
 
@@ -124,7 +125,7 @@ class TcpListener:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise LinkError(
-                    f"device {name}: allowed peer {entry!r} is not an IP address or network"
+                    f"device {name}: allowed peer {json_text(entry)} is not an IP address or network"
                 ) from None
         self._spec = spec
         self._on_link = on_link

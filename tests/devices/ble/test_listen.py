@@ -50,7 +50,7 @@ def test_listen_with_a_ble_glucose_meter_stores_its_records_once(tmp_path: Path)
         listen.send_signal(signal.SIGTERM)
         out, err = listen.communicate(timeout=20)
     assert listen.returncode == 0, err
-    assert "listening: ble-glucose_meter (ble) on ble name 'Glucose Meter'" in err
+    assert 'listening: ble-glucose_meter (ble) on ble name "Glucose Meter"' in err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [(r["sample_id"], r["code"], r["hold_reason"]) for r in rows] == [
         ("seq 1", "glucose_fasting", "no patient link"),

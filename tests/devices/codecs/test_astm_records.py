@@ -251,7 +251,7 @@ def test_a_result_without_a_test_code_in_the_configured_components_is_quarantine
     assert results == [] and [p.reason for p in problems] == ["no_test_code"] * 2
     assert problems[0].byte_offset == msg.index(b"R|1")
     assert problems[0].detail == (
-        "R 1: no test code in R.3 component(s) [5] (profile [astm] test_code_components); R.3 is '^^^GLU'"
+        'R 1: no test code in R.3 component(s) [5] (profile [astm] test_code_components); R.3 is "^^^GLU"'
     )
     results, problems = decode_message(strict_profile(astm={"test_code_components": [1, 2]}), msg)
     assert results == [] and len(problems) == 2  # '^' is no code either

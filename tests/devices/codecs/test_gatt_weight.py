@@ -96,7 +96,7 @@ def test_the_sampling_settings_belong_to_continuous_oximetry_only() -> None:
     data["ble"] = {**data["ble"], "store_every": 30, "store_pulse_change": 3}
     with pytest.raises(
         ProfileError,
-        match="store_every, store_pulse_change applies to service 'pulse_oximeter_continuous' only",
+        match='store_every, store_pulse_change applies to service "pulse_oximeter_continuous" only',
     ):
         profile_from_dict(data)
 

@@ -146,7 +146,7 @@ def test_a_message_that_does_not_parse_is_refused_with_ae_naming_segment_and_fie
     """The parse failure was answered with nothing: the device sent the message again for ever."""
     _, (msh, msa, err) = _refusal(ORU.replace(b"ASCII", b"KLINGON"))
     assert msh == b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01|ACKMSG0001|P|2.3.1||||||KLINGON"
-    assert msa.startswith(b"MSA|AE|MSG0001|MSH-18 character set 'KLINGON' is not supported (known: ASCII")
+    assert msa.startswith(b'MSA|AE|MSG0001|MSH-18 character set "KLINGON" is not supported (known: ASCII')
     assert err == b"ERR|MSH^1^18^103&Table value not found&HL70357"  # ERR-1 up to v2.4
     # a byte the declared set cannot hold: the segment, its sequence and the field
     bad = ORU.replace(b"CREA^Creatinine", "CRÉA^Creatinine".encode("latin-1"))
@@ -158,7 +158,7 @@ def test_a_message_that_does_not_parse_is_refused_with_ae_naming_segment_and_fie
     # from v2.5 ERR-2 (location), ERR-3 (condition), ERR-4 (severity); enhanced mode says CE
     v25 = ORU.replace(b"2.3.1||||0||ASCII", b"2.5|||AL|NE||8859/99")
     _, (msh, msa, err) = _refusal(v25)
-    assert msa.startswith(b"MSA|CE|MSG0001|MSH-18 character set '8859/99'")
+    assert msa.startswith(b'MSA|CE|MSG0001|MSH-18 character set "8859/99"')
     assert err.startswith(b"ERR||MSH^1^18|103^Table value not found^HL70357|E|||MSH-18 character set")
     # LF between segments without its switch: the segment it ends
     _, (_, msa, err) = _refusal(ORU.replace(b"\rOBR", b"\nOBR"))
@@ -312,8 +312,8 @@ def test_an_obx_without_a_test_code_where_the_profile_looks_is_quarantined_not_a
     first = problems[0]
     assert first.byte_offset == ORU.index(b"OBX|1")
     assert first.detail == (
-        "OBX 1: no test code in OBX-4 (profile [hl7] code_from = 'obx4'); "
-        "OBX-3 is 'GLU^Glucose^LN', OBX-4 is ''"
+        'OBX 1: no test code in OBX-4 (profile [hl7] code_from = "obx4"); '
+        'OBX-3 is "GLU^Glucose^LN", OBX-4 is ""'
     )
     # where the code is, it is read as before
     assert [r.vendor_code for r in decode_message(profile(), ORU)[0]] == ["GLU", "CREA", "NOTE"]

@@ -48,18 +48,18 @@ def test_a_byte_order_mark_from_a_spreadsheet_is_accepted(tmp_path: Path) -> Non
     [
         (
             "N1,Li Wei,1,2026-02-30\n",
-            "ops.csv line 2, column 4: expires '2026-02-30' is not a date (YYYY-MM-DD",
+            'ops.csv line 2, column 4: expires "2026-02-30" is not a date (YYYY-MM-DD',
         ),
-        ("N1,Li Wei,1,30/06/2027\n", "ops.csv line 2, column 4: expires '30/06/2027' is not a date"),
+        ("N1,Li Wei,1,30/06/2027\n", 'ops.csv line 2, column 4: expires "30/06/2027" is not a date'),
         (
             "N1,Li Wei,1,2027-06-30\n# c\nN1,Wang Fang,1,2027-06-30\n",
-            "ops.csv line 4, column 1: operator_id 'N1' is already on line 2",
+            'ops.csv line 4, column 1: operator_id "N1" is already on line 2',
         ),
         (" ,Li Wei,1,2027-06-30\n", "ops.csv line 2, column 1: operator_id is empty"),
         ("N1,,1,2027-06-30\n", "ops.csv line 2, column 2: name is empty"),
         (
             "N1,Li\x07Wei,1,2027-06-30\n",
-            "ops.csv line 2, column 2: name 'Li\\x07Wei' contains a control character",
+            'ops.csv line 2, column 2: name "Li\\u0007Wei" contains a control character',
         ),
         (
             "N1," + "x" * 61 + ",1,2027-06-30\n",
@@ -67,7 +67,7 @@ def test_a_byte_order_mark_from_a_spreadsheet_is_accepted(tmp_path: Path) -> Non
         ),
         (
             "N1,Li Wei,super user,2027-06-30\n",
-            "ops.csv line 2, column 3: permission_level 'super user' is not",
+            'ops.csv line 2, column 3: permission_level "super user" is not',
         ),
         ("N1,Li Wei,1\n", "ops.csv line 2: 3 columns, the header has 4"),
         ("", "ops.csv line 1: no operators listed (a meter given an empty list locks everyone out)"),
@@ -84,7 +84,7 @@ def test_a_bad_row_names_the_file_line_and_column(body: str, message: str) -> No
     [
         (
             "operator_id,name,level,expires\n",
-            "ops.csv line 1, column 3: unknown column 'level' (the columns are",
+            'ops.csv line 1, column 3: unknown column "level" (the columns are',
         ),
         ("operator_id,name,expires\n", "ops.csv line 1: the header has no column permission_level"),
         (

@@ -131,7 +131,7 @@ def test_a_message_has_its_type_control_id_and_version() -> None:
         (
             b'<XYZ.R01><HDR><HDR.control_id V="1"/></HDR></XYZ.R01>',
             0,
-            "unknown POCT1-A2 message type 'XYZ.R01'",
+            'unknown POCT1-A2 message type "XYZ.R01"',
         ),
         (b"<OBS.R01><PT/></OBS.R01>", 0, "OBS.R01 has no HDR"),
         (

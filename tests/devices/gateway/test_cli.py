@@ -304,8 +304,8 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
     assert "3/3 messages acknowledged" in run.simulate.stdout
     rows, stderr, port = run.rows, run.stderr, run.port
     assert len(rows) == 18  # 3 samples x 6 vital signs
-    assert {r["hold_reason"] for r in rows} == {"device test code 'SBP' is not mapped to the vocabulary"} | {
-        f"device test code '{c}' is not mapped to the vocabulary" for c in ("DBP", "HR", "SPO2", "RR", "TEMP")
+    assert {r["hold_reason"] for r in rows} == {'device test code "SBP" is not mapped to the vocabulary'} | {
+        f'device test code "{c}" is not mapped to the vocabulary' for c in ("DBP", "HR", "SPO2", "RR", "TEMP")
     }
     assert f"listening: device-1 (hl7) on tcp listen 127.0.0.1:{port}" in stderr
     assert "wire log (contains patient data)" in stderr

@@ -210,7 +210,7 @@ def test_a_code_the_profile_ignores_is_held_as_ignored_not_as_not_mapped(tmp_pat
     reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}
     assert reasons == {
         "GLU": None,
-        "HbA1c": "device test code 'HbA1c' is ignored by the profile (ignored_codes)",
+        "HbA1c": 'device test code "HbA1c" is ignored by the profile (ignored_codes)',
     }
 
 
@@ -338,7 +338,7 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
     asyncio.run(scenario())
     reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}
     assert reasons == {
-        "GLU": "device unit 'mg/dL' of test 'GLU' is not one its profile lists in device_units",
+        "GLU": 'device unit "mg/dL" of test "GLU" is not one its profile lists in device_units',
         "CREA": None,
     }
     with sqlite3.connect(db_path) as conn:

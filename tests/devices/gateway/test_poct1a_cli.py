@@ -130,15 +130,15 @@ def _listen_with_operators(tmp_path: Path, *simulate_args: str) -> ListenRun:
     [
         (
             "operator_id,name,permission_level,expires\nN1,Li Wei,1,2027-06-30\nN2,Wang Fang,1,2027-02-30\n",
-            "operators.csv line 3, column 4: expires '2027-02-30' is not a date (YYYY-MM-DD, the last valid day)",
+            'operators.csv line 3, column 4: expires "2027-02-30" is not a date (YYYY-MM-DD, the last valid day)',
         ),
         (
             "operator_id,name,permission_level,expires\nN1,Li Wei,1,2027-06-30\nN1,Wang Fang,4,2027-06-30\n",
-            "operators.csv line 3, column 1: operator_id 'N1' is already on line 2",
+            'operators.csv line 3, column 1: operator_id "N1" is already on line 2',
         ),
         (
             "operator_id,name,level,expires\n",
-            "operators.csv line 1, column 3: unknown column 'level' "
+            'operators.csv line 1, column 3: unknown column "level" '
             "(the columns are operator_id, name, permission_level, expires)",
         ),
     ],

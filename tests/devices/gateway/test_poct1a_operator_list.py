@@ -305,7 +305,7 @@ def test_an_edit_that_breaks_the_file_is_logged_with_its_line_and_the_last_valid
         f.write("SYN-N007,Ma Jun (SYNTHETIC),1,2027-13-01\n")
     with caplog.at_level(logging.ERROR, logger="devices.operator_list"):
         assert delivery.offer("M1", date(2026, 12, 5), lists) is None  # the meter keeps what it holds
-    assert f"{operators} line 12, column 4: expires '2027-13-01' is not a date" in caplog.text
+    assert f'{operators} line 12, column 4: expires "2027-13-01" is not a date' in caplog.text
     assert "the meters keep the last valid list" in caplog.text
 
 

@@ -85,7 +85,7 @@ def test_missing_serial_port_is_a_clear_error() -> None:
 
 
 def test_bad_serial_settings_name_the_setting() -> None:
-    with pytest.raises(LinkError, match="parity 'X'"):
+    with pytest.raises(LinkError, match='parity "X"'):
         SerialSpec(url="/dev/ttyS0", parity="X")  # type: ignore[arg-type]
 
 
@@ -169,7 +169,7 @@ def test_listener_address_in_use_is_a_clear_error() -> None:
 
 
 def test_bad_allowed_peer_is_a_config_error() -> None:
-    with pytest.raises(LinkError, match="allowed peer 'lab-pc'"):
+    with pytest.raises(LinkError, match='allowed peer "lab-pc"'):
         TcpListener(
             TcpListenSpec(allowed_peers=frozenset({"lab-pc"})), lambda link: asyncio.sleep(0), name="x"
         )

@@ -68,7 +68,7 @@ def test_replay_exits_1_and_reports_offsets_when_quarantined(capsys: pytest.Capt
     out, err = capsys.readouterr()
     assert code == 1
     assert out == ""
-    assert "byte 294: quarantined (unmapped_code): sample 11625 test '685/'" in err
+    assert 'byte 294: quarantined (unmapped_code): sample 11625 test "685/"' in err
 
 
 def test_strict_generic_profile_rejects_quirks_with_the_switch_named(
