@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from referral import clock
 from referral.records import URGENCY_RANK
 
 UNASSESSED_RANK = 5
@@ -51,9 +52,9 @@ _STATE_SQL: dict[str, str] = {
 def staff_queue(
     db: Database, day: date | None = None, limit: int = 500, state: QueueState = "all"
 ) -> list[dict[str, Any]]:
-    """Encounters of ``day`` (default: today, local time) with the final disposition shown;
-    ``state`` keeps only the open or only the closed ones."""
-    target = (day or date.today()).isoformat()
+    """Encounters of ``day`` (default: the clinic's today, :mod:`referral.clock`) with the final
+    disposition shown; ``state`` keeps only the open or only the closed ones."""
+    target = (day or clock.today()).isoformat()
     sql = _QUEUE_SQL.format(rank_cases=_RANK_CASES, state=_STATE_SQL[state])
     rows = db.query(sql, {"day": target, "limit": limit, "unassessed": UNASSESSED_RANK})
     queue = []

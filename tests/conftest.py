@@ -34,10 +34,12 @@ def seconds_to_midnight(now: datetime, zone: tzinfo | None) -> float:
     return midnight.timestamp() - now.timestamp()
 
 
-def wait_past_midnight(now: datetime, margin_s: float = MIDNIGHT_MARGIN_S) -> float:
+def wait_past_midnight(
+    now: datetime, margin_s: float = MIDNIGHT_MARGIN_S, zones: tuple[tzinfo | None, ...] = ZONES
+) -> float:
     """How long to wait so that no day changes in the next ``margin_s`` seconds in any of
-    :data:`ZONES`; 0 when none is that close."""
-    soonest = min(seconds_to_midnight(now, zone) for zone in ZONES)
+    ``zones``; 0 when none is that close."""
+    soonest = min(seconds_to_midnight(now, zone) for zone in zones)
     return soonest + 0.5 if soonest < margin_s else 0.0
 
 

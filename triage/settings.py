@@ -63,8 +63,9 @@ class ServiceSettings(BaseModel):
     default_language: Literal["en", "zh"] = Field("zh", description="Interface language for new users")
     timezone: str | None = Field(
         None,
-        description="The clinic's IANA time zone (e.g. Asia/Shanghai) for every time on the pages and"
-        " readings observed at receipt; unset: the service machine's zone (often UTC on a server)",
+        description="The clinic's IANA time zone (e.g. Asia/Shanghai) for every time on the pages, the"
+        " clinic's day (one open visit a day, today's queue) and readings observed at receipt; unset:"
+        " the service machine's zone (often UTC on a server)",
     )
     session_max_age_s: int = Field(
         8 * 3600, ge=60, le=7 * 24 * 3600, description="Staff sessions end after this many seconds"

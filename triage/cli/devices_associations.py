@@ -8,13 +8,12 @@ Listing ends expired associations first (reason ``expired``, audited), as the pa
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 
 from devices.profile import load_profile
-from referral import associations, closure, store
+from referral import associations, clock, closure, store
 from referral.associations import Association, when
 from referral.errors import UserInputError
 from referral.records import check_record_number
@@ -116,7 +115,9 @@ def attach(
         encounter
         if encounter is not None
         else associations.encounter_of_day(
-            database, check_record_number(str(mrn), "--mrn"), date.today().isoformat()
+            database,
+            check_record_number(str(mrn), "--mrn"),
+            clock.today_in(settings.service.timezone).isoformat(),
         )
     )
     before = associations.active_for_device(database, device_id)

@@ -14,7 +14,18 @@ from typing import Annotated, Any, cast, get_args
 import typer
 from sqlite_utils import Database
 
-from referral import analytics_export, audit, audit_rows, backup, basis, export, facilities, queue, referrals
+from referral import (
+    analytics_export,
+    audit,
+    audit_rows,
+    backup,
+    basis,
+    clock,
+    export,
+    facilities,
+    queue,
+    referrals,
+)
 from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
 from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
@@ -498,7 +509,7 @@ def queue_command(
 ) -> None:
     """The staff queue: a day's encounters with their latest assessment, most urgent first."""
     try:
-        target = date.fromisoformat(day) if day else None
+        target = date.fromisoformat(day) if day else clock.today_in(ctx.obj.settings.service.timezone)
     except ValueError as error:
         raise UserInputError(f"--day {day!r} is not a date YYYY-MM-DD") from error
     if state not in get_args(queue.QueueState):

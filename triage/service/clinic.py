@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import corrections, encounter_context, patients, store
+from referral import clock, corrections, encounter_context, patients, store
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
 from referral.errors import IdempotencyConflictError
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
@@ -194,7 +194,7 @@ class Clinic:
         encounter = EncounterIn(
             patient_mrn=mrn,
             facility_id=facility,
-            started_at=now_utc().astimezone().isoformat(),
+            started_at=clock.now().isoformat(),  # the clinic's zone: its date is the visit's day
             age_years=age_years,
             idempotency_key=key,
         )

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
-from referral import review
+from referral import clock, review
 from referral.inbox import StoredDeviceResult
 from referral.transactions import write
 from triage.errors import UserInputError
@@ -92,6 +91,6 @@ def open_encounters(db: Database, day: str | None = None) -> list[dict[str, Any]
     rows = db.conn.execute(
         "SELECT e.id, p.mrn, e.started_at FROM encounters e JOIN patients p ON p.id = e.patient_id"
         " WHERE e.day = ? AND e.closed_at IS NULL ORDER BY e.id DESC LIMIT 500",
-        [day or date.today().isoformat()],
+        [day or clock.today().isoformat()],
     )
     return [{"id": int(i), "mrn": str(mrn), "started_at": str(at)} for i, mrn, at in rows]

@@ -32,12 +32,12 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from referral import facilities, referrals, store
+from referral import clock, facilities, referrals, store
 from referral.inbox import StoredDeviceResult, note_not_accepted
 from referral.records import PatientIn, ReferralIn
 from triage.bp_pair import swapped_in_messages
@@ -56,7 +56,7 @@ def observed_at(result: StoredDeviceResult) -> str:
     oximeters) store ``received <time>`` instead, and the reading is taken as observed then."""
     if result.result_time.startswith("received "):
         # In the clinic's local time, like encounter start times and the devices' own clocks.
-        return datetime.fromisoformat(result.received_at).astimezone().isoformat()
+        return datetime.fromisoformat(result.received_at).astimezone(clock.zone()).isoformat()
     return result.result_time
 
 
@@ -206,7 +206,7 @@ class DevicePipeline:
             patient = store.upsert_patient(
                 db, PatientIn(mrn=mrn), actor=ACTOR, reason="patient first seen by a device"
             )
-        today = store.latest_encounter_on(db, int(patient["id"]), date.today().isoformat(), open_only=True)
+        today = store.latest_encounter_on(db, int(patient["id"]), clock.today().isoformat(), open_only=True)
         if today is not None:
             return today
         return self.clinic.open_encounter(db, mrn, actor=ACTOR)

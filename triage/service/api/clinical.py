@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from referral import corrections, patients, store
+from referral import clock, corrections, patients, store
 from referral import queue as staff_queue
 from referral.closure import REASON_LIMIT
 from referral.queue import QueueState
@@ -510,7 +510,7 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     patient_in = _patient_in(body.patient)
     age = body.age_years
     if age is None and body.patient.birth_date is not None:
-        age = store.age_at(body.patient.birth_date.isoformat(), datetime.now().astimezone())
+        age = store.age_at(body.patient.birth_date.isoformat(), clock.now())
     # The CPU part (scores, rules, models, serialisation) runs here, before the request joins the
     # single writer; the writer only stores rows (and recomputes if the stored patient differs).
     pseudo = clinic.pseudonym_for(rt.databases.get(), body.patient.mrn)

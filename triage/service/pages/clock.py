@@ -10,23 +10,20 @@ show each in its own zone on one page; every page time goes through :func:`local
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-#: The clinic's zone, set once at start-up by :func:`use_zone`; None: the machine's.
-_zone: ZoneInfo | None = None
+from referral import clock as clinic_clock
 
 
 def use_zone(name: str | None) -> None:
-    """Show page times in the zone ``name`` (an IANA name, validated by the settings); None: the
-    service machine's zone."""
-    global _zone
-    _zone = ZoneInfo(name) if name else None
+    """Show page times, and take the clinic's day (:mod:`referral.clock`), in the zone ``name``
+    (an IANA name, validated by the settings); None: the service machine's zone."""
+    clinic_clock.use_zone(name)
 
 
 def _now() -> datetime:
-    return datetime.now().astimezone(_zone)
+    return clinic_clock.now()
 
 
 def _local(at: str) -> datetime | None:
@@ -34,7 +31,7 @@ def _local(at: str) -> datetime | None:
     if it has no local time (``0001-01-01T00:00:00+14:00``, stored before such times were refused)."""
     try:
         moment = datetime.fromisoformat(at)
-        return moment.astimezone(_zone) if moment.tzinfo is not None else moment
+        return moment.astimezone(clinic_clock.zone()) if moment.tzinfo is not None else moment
     except (ValueError, OverflowError):
         return None
 

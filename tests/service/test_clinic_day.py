@@ -1,0 +1,157 @@
+"""The clinic's day is its local date in ``[service] timezone``, whatever zone the machine runs in.
+
+The pages showed times in the clinic's zone, but a visit's day (one open visit a day), today's
+queue, the results a device sends joining the day's visit and ``devices associations attach
+--mrn`` took the machine's date: on a server in UTC a Beijing clinic's day began at 08:00, its
+morning's visits sat in yesterday's queue, and a patient seen at 07:30 got a second visit at
+08:30. Here the machine runs at UTC-12 and the clinic at UTC+14, whose dates always differ.
+Real service, real SQLite file, the real inbox and pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from devices.gateway import classify
+from referral import clock
+from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message
+from tests.conftest import wait_past_midnight
+from tests.service.conftest import Staff, copy_seeded, make_settings
+from triage.cli import main
+from triage.service import create_app, held
+from triage.service.auth import Role
+from triage.service.pipeline import DevicePipeline
+
+MACHINE, CLINIC = "Etc/GMT+12", "Pacific/Kiritimati"  # UTC-12 and UTC+14 (POSIX signs reversed)
+
+
+def clinic_today() -> str:
+    """The clinic's date now, after its midnight if that is seconds away (``tests/conftest.py``
+    keeps clear of the machine's, Beijing's and UTC's midnights, not Kiritimati's)."""
+    pause = wait_past_midnight(datetime.now(UTC), zones=(ZoneInfo(CLINIC),), margin_s=10)
+    time.sleep(pause)
+    return datetime.now(ZoneInfo(CLINIC)).date().isoformat()
+
+
+@pytest.fixture
+def machine_at_utc_minus_12() -> Iterator[None]:
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = MACHINE
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.fixture
+def kiritimati_clinic(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], machine_at_utc_minus_12: None
+) -> Iterator[Staff]:
+    tokens = copy_seeded(seeded, tmp_path)
+    app = create_app(make_settings(tmp_path, timezone=CLINIC))
+    try:
+        with TestClient(app) as client:
+            yield Staff(app, client, tokens)
+    finally:
+        clock.use_zone(None)
+
+
+def test_a_visit_s_day_the_queue_and_device_results_follow_the_clinic_s_zone(
+    kiritimati_clinic: Staff,
+) -> None:
+    staff, nurse = kiritimati_clinic, kiritimati_clinic.bearer(Role.nurse)
+    today = clinic_today()
+    assert staff.client.post("/api/v1/patients", json={"mrn": "DAY-1"}, headers=nurse).status_code == 201
+    opened = staff.client.post("/api/v1/encounters", json={"mrn": "DAY-1"}, headers=nurse)
+    assert opened.status_code == 201, opened.text
+    visit = opened.json()
+    assert visit["day"] == today, f"the machine's date is {datetime.now().date()}"
+    assert visit["started_at"].endswith("+14:00"), visit["started_at"]
+
+    queue = staff.client.get("/api/v1/queue", headers=nurse).json()
+    assert [row["encounter_id"] for row in queue] == [visit["id"]], "today's queue has it"
+
+    runtime = staff.app.state.runtime
+    db = runtime.databases.get()
+    glucose = NewDeviceResult(
+        device_id="lab-analyzer",
+        sample_id="S-1",
+        vendor_code="GLU",
+        result_time=datetime.now(UTC).isoformat(),
+        status="final",
+        is_qc=False,
+        patient_id="DAY-1",
+        code="glucose_random",
+        value="6.2",
+        value_num=6.2,
+        unit="mmol/L",
+    )
+    message = NewDeviceMessage(device_id="lab-analyzer", session_id="s1", protocol="astm", raw=b"H|\\^&")
+    stored = record_message(db, message, [glucose]).new_results
+    DevicePipeline(runtime, runtime.extras["clinic"]).handle([classify(r) for r in stored])
+    joined = db.conn.execute("SELECT DISTINCT encounter_id FROM observations").fetchall()
+    assert joined == [(visit["id"],)], "the device's result joins the day's visit, no second one"
+    assert [row["id"] for row in held.open_encounters(db)] == [visit["id"]], "a held result may join it"
+
+
+def test_an_age_counts_to_the_clinic_s_date(kiritimati_clinic: Staff) -> None:
+    """68 years old today in the clinic, still 67 by the machine's date, a day or two earlier (68:
+    a leap year's 29 February has one 68 years before)."""
+    today = date.fromisoformat(clinic_today())
+    body = {
+        "patient": {
+            "mrn": "DAY-2",
+            "sex": "female",
+            "birth_date": today.replace(year=today.year - 68).isoformat(),
+        },
+        "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
+    }
+    made = kiritimati_clinic.client.post(
+        "/api/v1/assessments", json=body, headers=kiritimati_clinic.bearer(Role.nurse)
+    )
+    assert made.status_code == 201, made.text
+    db = kiritimati_clinic.app.state.runtime.databases.get()
+    (age,) = db.conn.execute("SELECT age_years FROM encounters").fetchone()
+    assert age == 68
+    assert made.json()["assessment"]["scores"]["crb65"]["components"]["age"] == 1
+
+
+def test_the_cli_s_attach_by_record_number_and_queue_take_the_clinic_s_day(
+    tmp_path: Path,
+    machine_at_utc_minus_12: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from referral import facilities
+    from referral.schema import connect
+    from tests.referral.conftest import visit
+
+    path = tmp_path / "clinic.db"
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    clinic_today()
+    visit(db, mrn="MRN-1", started_at=datetime.now(ZoneInfo(CLINIC)).isoformat())
+    record_message(
+        db, NewDeviceMessage(device_id="ward-oximeter", session_id="s", protocol="line", raw=b"x"), []
+    )
+    db.close()
+    monkeypatch.setenv("TRIAGE_SERVICE__TIMEZONE", CLINIC)
+    args = ["devices", "associations", "attach", "ward-oximeter", "--mrn", "MRN-1", "--actor", "nurse"]
+    code = main([*args, "--db", str(path)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, ""), err
+    assert out.startswith("attached ward-oximeter - encounter 1 (MRN-1)"), out
+    assert main(["referrals", "queue", "--json", "--db", str(path)]) == 0
+    queue = json.loads(capsys.readouterr().out)
+    assert [row["encounter_id"] for row in queue] == [1], "the clinic's today, not the machine's"
