@@ -28,6 +28,7 @@ from tests.service.test_pipeline import wait_for
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import DemoDevices, DemoPatient, demo_patient
+from triage.service.pages.rendering import ident
 from triage.settings import DeviceAssociationSettings
 
 OXIMETER = "demo-oximeter"
@@ -136,7 +137,7 @@ def test_attached_oximeter_feeds_the_patient_until_detached(ward: Ward) -> None:
     page = ward.staff.client.get(
         f"/encounters/{encounter_id}", headers=ward.staff.bearer(Role.clinician)
     ).text
-    provenance = f"linked to this patient by device association #{association['id']} (nurse)"
+    provenance = f"linked to this patient by device association #{association['id']} ({ident('nurse')})"
     assert page.count(provenance) == 2, "each linked reading shows where its patient link came from"
     assert (
         provenance

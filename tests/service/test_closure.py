@@ -16,6 +16,7 @@ from tests.service.test_corrections import deliver, result, rows, used_glucose
 from tests.service.test_held_results import assign, settled
 from tests.service.test_pipeline import wait_for
 from triage.service.auth import Role
+from triage.service.pages.rendering import ident
 
 
 def close(
@@ -229,8 +230,10 @@ def test_the_page_closes_the_visit_and_shows_the_banner_in_both_languages(ward: 
 
     page = client.get(f"/encounters/{encounter_id}").text
     banner = page.split('id="closed-banner"')[1].split("</div>")[0]
-    assert "Visit closed" in banner and "by nurse" in banner and "Reason: discharged home" in banner
-    assert f"Devices detached when the visit closed: {OXIMETER}" in banner
+    assert (
+        "Visit closed" in banner and f"by {ident('nurse')}" in banner and "Reason: discharged home" in banner
+    )
+    assert f"Devices detached when the visit closed: {ident(OXIMETER, 'device-id')}" in banner
     for form in ("close-form", "reading-form", "assess-form", "attach-form"):
         assert f'id="{form}"' not in page, f"{form} is hidden on a closed visit"
     again = client.post(f"/encounters/{encounter_id}/close", data={"csrf_token": csrf, "reason": "again"})
@@ -238,8 +241,12 @@ def test_the_page_closes_the_visit_and_shows_the_banner_in_both_languages(ward: 
 
     client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     chinese = client.get(f"/encounters/{encounter_id}").text.split('id="closed-banner"')[1].split("</div>")[0]
-    assert "本次就诊已于" in chinese and "由 nurse 结束" in chinese and "原因：discharged home" in chinese
-    assert f"结束就诊时断开的设备：{OXIMETER}" in chinese
+    assert (
+        "本次就诊已于" in chinese
+        and f"由 {ident('nurse')} 结束" in chinese
+        and "原因：discharged home" in chinese
+    )
+    assert f"结束就诊时断开的设备：{ident(OXIMETER, 'device-id')}" in chinese
 
 
 def test_a_clinician_still_decides_on_a_closed_visit(staff: Staff) -> None:

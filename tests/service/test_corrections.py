@@ -18,6 +18,7 @@ from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, re
 from tests.service.conftest import Staff
 from tests.service.test_held_results import assign, dismiss, held, open_encounter
 from triage.service.auth import Role
+from triage.service.pages.rendering import ident
 from triage.service.pipeline import DevicePipeline
 
 ANALYZER = "lab-analyzer"
@@ -221,7 +222,7 @@ def test_a_rejected_correction_withdraws_the_reading_and_is_held_for_review(staf
     assert used_glucose(staff, encounter_id) == [], "a dismissed correction does not bring the old value back"
     text = page(staff, encounter_id)
     assert "Device correction held for review" not in text
-    assert "correction dismissed by nurse: analyzer fault, sample re-run" in text
+    assert f"correction dismissed by {ident('nurse')}: analyzer fault, sample re-run" in text
     assert "observation.correction_dismiss" in actions(staff, encounter_id)
 
     # A usable correction later: applied, the reading is back in the decision.
@@ -260,7 +261,7 @@ def test_a_correction_of_an_assigned_result_is_applied_to_that_reading(staff: St
     assert used_glucose(staff, encounter_id) == [2.8]
     assert not held(staff)["data"], "an applied correction is not a held result"
     text = page(staff, encounter_id)
-    assert "held device result assigned to this patient by nurse: her sample, label torn" in text
+    assert f"held device result assigned to this patient by {ident('nurse')}: her sample, label torn" in text
     assert "replaces 28 mmol/L" in text
     (correction,) = rows(staff, "SELECT * FROM observation_corrections")
     assert correction["encounter_id"] == encounter_id and correction["state"] == "applied"

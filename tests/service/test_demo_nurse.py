@@ -29,6 +29,7 @@ from triage.service.demo import (
     close_finished_visits,
     demo_patient,
 )
+from triage.service.pages.rendering import ident
 
 
 @contextmanager
@@ -114,7 +115,7 @@ def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_
             row = queue.split(f'data-encounter="{encounter_id}"')[1].split("</tr>")[0]
             assert "visit closed" in row, row
         page = client.get(f"/encounters/{seen[well.mrn]}").text
-        assert 'id="closed-banner"' in page and f"by {DEMO_NURSE}" in page
+        assert 'id="closed-banner"' in page and f"by {ident(DEMO_NURSE)}" in page
         assert (well.sex, urgent.sex) == ("female", "male") and well.age_years is not None
         assert f"Female · {well.age_years} years" in page.split("</h1>")[0], "the nurse registered who it is"
         assert "local care - advice given, sent home" in page and "Demo data" in page

@@ -35,6 +35,7 @@ from tests.service.test_roles import routes
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import demo_patient
+from triage.service.pages.rendering import ident
 
 ward = test_associations.ward  # the same fixture: the demo's devices on ptys and the service
 
@@ -243,8 +244,8 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
     section = page.split('id="held"')[1]
     assert (
         "Held results" in section
-        and f"{ANALYZER}: 2 held" in section
-        and f"{ANALYZER}: 1 QC results" in section
+        and f"{ident(ANALYZER, 'device-id')}: 2 held" in section
+        and f"{ident(ANALYZER, 'device-id')}: 1 QC results" in section
     )
     row = section.split(f'data-result="{glucose}"')[1].split("</tr>")[0]
     assert "D1" in row and "7.4 mmol/L" in row and "No patient link" in row
@@ -275,7 +276,7 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
         "SELECT encounter_id FROM observations WHERE device_message_id = ?", [f"inbox:{glucose}"]
     ).fetchone() == (encounter_id,)
     patient_page = client.get(f"/encounters/{encounter_id}").text
-    assert "held device result assigned to this patient by nurse: label torn" in patient_page
+    assert f"held device result assigned to this patient by {ident('nurse')}: label torn" in patient_page
     no_reason = client.post(f"/devices/results/{unmapped}/dismiss", data={"csrf_token": csrf, "reason": " "})
     assert no_reason.status_code == 422 and "&#39;reason&#39; is empty" in no_reason.text
 
@@ -434,7 +435,12 @@ def test_codes_the_profile_ignores_are_stored_but_not_held_for_nurses(
         assert held(staff, Role.integrator)["ignored_by_device"] == {SYSMEX: 37}
         staff.login(Role.nurse)
         section = client.get("/devices").text.split('id="held"')[1]
-        assert f"{ANALYZER}: 1 held" in section and f"{SYSMEX}: " in section
+        assert (
+            f"{ident(ANALYZER, 'device-id')}: 1 held" in section
+            and f"{ident(SYSMEX, 'device-id')}: " in section
+        )
         assert section.count("data-result=") == 1 and f'data-result="{unmapped}"' in section
-        assert f"{SYSMEX}: 37 results ignored by the profile (stored, not listed)" in section
+        assert (
+            f"{ident(SYSMEX, 'device-id')}: 37 results ignored by the profile (stored, not listed)" in section
+        )
     asyncio.run(pty.close())

@@ -17,7 +17,7 @@ def test_catalogues_have_the_same_keys() -> None:
 def test_every_literal_key_in_the_templates_exists() -> None:
     used = set()
     for template in TEMPLATES.glob("*.html"):
-        used |= set(re.findall(r"t\('([a-z0-9_.]+[a-z0-9_])'\)", template.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"\bt\('([a-z0-9_.]+[a-z0-9_])'\)", template.read_text(encoding="utf-8")))
     assert used, "templates use the catalogue"
     assert used - set(catalogue_data("en")) == set()
 

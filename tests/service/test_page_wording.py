@@ -10,6 +10,7 @@ from typing import Any
 from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 from triage.service.clinic import PROPOSED_BY_TRIAGE
+from triage.service.pages.rendering import ident
 
 
 def _walk_in(staff: Staff, mrn: str) -> dict[str, Any]:
@@ -65,8 +66,8 @@ def test_who_changed_a_decision_and_the_signed_in_role_read_in_the_user_s_langua
     assert changed.status_code == 201, changed.text
     csrf = staff.login(Role.nurse)
     for language, mark, role in (
-        ("en", "changed by clinician", "nurse (nurse)"),
-        ("zh", "已由 clinician 更改", "nurse (护士)"),
+        ("en", f"changed by {ident('clinician')}", f"{ident('nurse')} (nurse)"),
+        ("zh", f"已由 {ident('clinician')} 更改", f"{ident('nurse')} (护士)"),
     ):
         _language(staff, csrf, language)
         page = staff.client.get("/queue").text
@@ -117,7 +118,7 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
             assert '<td class="reason">family asks for the county hospital</td>' in html, (
                 "typed text as typed"
             )
-            assert 'County Hospital <small class="facility-id">county-hospital</small>' in html
+            assert f'County Hospital <small class="facility-id">{ident("county-hospital")}</small>' in html
             assert f'<td class="urgency">{urgency}</td>' in html
             assert "proposed by triage" not in html and "spo2_critical;" not in html
 
@@ -353,11 +354,9 @@ def test_the_queue_gives_the_age_with_its_unit(staff: Staff) -> None:
         _language(staff, csrf, language)
         rows = staff.client.get("/queue/rows").text
         first = _row(rows, named["encounter_id"])
-        assert f'<small><span class="mrn">A-1</span> · <span class="age">{seventy}</span></small>' in first
+        assert f'<small>{ident("A-1", "mrn")} · <span class="age">{seventy}</span></small>' in first
         second = _row(rows, unnamed.json()["encounter_id"])
-        assert (
-            f'<span class="mrn">A-2</span></a> <small><span class="age">{forty_five}</span></small>' in second
-        )
+        assert f'{ident("A-2", "mrn")}</a> <small><span class="age">{forty_five}</span></small>' in second
 
 
 def test_a_reading_superseded_by_one_from_the_same_time_says_so() -> None:

@@ -19,7 +19,7 @@ from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock, duration, local_time, stamp
 from triage.service.pages.engine_text import bounds
-from triage.service.pages.rendering import rule_label
+from triage.service.pages.rendering import ident, rule_label
 
 # every NEWS2 item measured, all normal (NEWS2 0, complete)
 NORMAL_VITALS: tuple[tuple[str, float | str, str | None], ...] = (
@@ -210,7 +210,7 @@ def test_today_s_override_shows_its_time_with_the_date_on_hover_in_both_language
         html = staff.client.get(f"/encounters/{made['encounter_id']}").text
         entry = html.split('<li class="override">')[1].split("</li>")[0]
         assert entry.startswith(f'<time datetime="{at.isoformat()}" title="{at.strftime("%Y-%m-%d %H:%M")}">')
-        assert f">{at.strftime('%H:%M')}</time> clinician:" in entry, entry
+        assert f">{at.strftime('%H:%M')}</time> {ident('clinician')}:" in entry, entry
 
 
 def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(staff: Staff) -> None:
@@ -224,7 +224,7 @@ def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(st
     csrf = staff.login(Role.nurse)
     page = f"/encounters/{made.json()['encounter_id']}"
     heading = staff.client.get(page).text.split("<h1>")[1].split("</h1>")[0]
-    assert "HD-1 <small>sex not recorded · age not recorded</small>" in heading, heading
+    assert f"{ident('HD-1', 'mrn')} <small>sex not recorded · age not recorded</small>" in heading, heading
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     assert "性别未记录 · 年龄未记录" in staff.client.get(page).text.split("</h1>")[0]
 
@@ -347,7 +347,7 @@ def test_a_clinician_s_override_of_an_earlier_assessment_stays_in_view_after_a_n
     html = staff.client.get(page).text
     note = html.split('class="warning earlier-override"')[1].split("</p>")[0]
     assert (
-        "A clinician changed an earlier decision of this visit to EMERGENCY TRANSFER (clinician: looks worse than"
+        f"A clinician changed an earlier decision of this visit to EMERGENCY TRANSFER ({ident('clinician')}: looks worse than"
         " the numbers). This newer decision is the engine&#39;s and nobody has reviewed it" in note
     ), note
     assert "<small><time datetime=" in note, "when the clinician changed it"

@@ -13,6 +13,7 @@ from typing import Any
 from referral import audit, audit_rows
 from tests.service.conftest import Staff
 from triage.service.auth import Role
+from triage.service.pages.rendering import ident
 
 
 def _visit(staff: Staff, mrn: str, name: str, sex: str) -> tuple[int, int]:
@@ -120,5 +121,5 @@ def test_the_patient_page_corrects_with_a_reason_and_shows_the_history(staff: St
     assert "<h1>Patient: 张三" in shown
     history = re.search(r'<ul id="patient-corrections">(.*?)</ul>', shown, re.S)
     assert history is not None, shown[-2000:]
-    assert "nurse: name 张山 → 张三 (reason: 同音字登记错误)" in history[1]
+    assert f"{ident('nurse')}: name 张山 → 张三 (reason: 同音字登记错误)" in history[1]
     assert "Patient details corrected" in shown

@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 LANGUAGES = ("en", "zh")
 _FOLDER = Path(__file__).with_name("messages")
 
@@ -28,7 +30,12 @@ class Catalogue:
     language: str
 
     def text(self, key: str, **values: Any) -> str:
+        """The text of ``key`` with ``values`` filled in. A value that is already HTML (a
+        :class:`~markupsafe.Markup`, such as an identifier kept whole, ``pages.rendering.ident``)
+        makes the whole text HTML: the catalogue's text and the other values are escaped."""
         template = catalogue_data(self.language).get(key) or catalogue_data("en").get(key) or key
+        if any(isinstance(value, Markup) for value in values.values()):
+            return escape(template).format(**values)
         return template.format(**values) if values else template
 
     __call__ = text

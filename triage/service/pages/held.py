@@ -43,9 +43,9 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
 
 
 def _row(item: review.HeldResult) -> dict[str, Any]:
-    """A held row for the page, with the receipt time in the clinic's local time."""
+    """A held row for the page, with the time its device association expired (if that is why it
+    is held) in the clinic's local time; the template shows its receipt time with ``clock``."""
     row = item.as_dict()
-    row["received_local"] = _local(row["received_at"])
     lapsed = row.get("association_expired")  # the device association had expired: which one, when
     row["expired_local"] = _local(lapsed["expired_at"]) if lapsed else None
     return row

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
@@ -25,6 +26,17 @@ TEMPLATES.env.filters["local"] = local_time
 TEMPLATES.env.filters["clock"] = clock
 TEMPLATES.env.filters["stamp"] = stamp
 TEMPLATES.env.globals["duration"] = duration
+
+
+def ident(value: object, kind: str = "") -> Markup:
+    """An identifier in running text - a user name, record number, device name, sample id or
+    code - as one ``span.ident`` that the browser never breaks at its hyphens (``demo-`` /
+    ``nurse``); ``kind`` adds a class of its own (``mrn``, ``device-id``). Given to ``t(...)`` as
+    a value, the sentence around it is escaped HTML with the span in it (:meth:`Catalogue.text`)."""
+    return Markup('<span class="{}">{}</span>').format(f"ident {kind}".strip(), value)
+
+
+TEMPLATES.env.filters["ident"] = ident
 URGENT = ("emergency_transfer", "urgent_referral")
 _FROM_PATIENT = re.compile(r"^/encounters/(\d+)/")
 # forms whose address names a record of a patient's page: an assessment (override, refer) or a

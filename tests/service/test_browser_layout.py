@@ -1,0 +1,128 @@
+"""Identifiers read whole and the held results table on a tablet and a phone, in a real Chromium
+against `triage demo` (real uvicorn, gateway, simulated devices), in English and Chinese."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
+# and browser (one of each for this module) and helpers
+from tests.service.test_browser import (
+    Demo,
+    assert_fits,
+    browser,
+    demo,
+    hold_unmapped_result,
+    login,
+    pytestmark,
+    wait_until,
+)
+
+__all__ = ["browser", "demo", "pytestmark"]
+
+#: Every identifier (span.ident: a user name, record number, device name, sample id, code) shown,
+#: and each one the browser laid out on more than one line although it fits on one line of the box
+#: it is in (one longer than the whole line may wrap inside itself rather than leave the screen).
+BROKEN_IDENTS = """() => {
+  const broken = [], seen = [];
+  for (const el of document.querySelectorAll('.ident')) {
+    const text = el.textContent.trim();
+    if (!text || !el.getClientRects().length) continue;
+    seen.push(text);
+    const range = document.createRange(); range.selectNodeContents(el);
+    if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size < 2) continue;
+    let box = el.parentElement;
+    while (getComputedStyle(box).display.startsWith('inline')) box = box.parentElement;
+    const style = getComputedStyle(box);
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const probe = document.createElement('span');
+    probe.style.cssText = 'position: absolute; white-space: nowrap; font: ' + getComputedStyle(el).font;
+    probe.textContent = text;
+    document.body.append(probe);
+    const wide = probe.getBoundingClientRect().width;
+    probe.remove();
+    if (wide <= room) broken.push(text + ' (' + Math.round(wide) + ' px on a line of ' + Math.round(room) + ')');
+  }
+  return {broken, seen};
+}"""
+
+#: The held results table's region: how wide its content is and how wide it shows.
+HELD_WIDTHS = "el => [el.scrollWidth, el.clientWidth]"
+
+
+def switch_language(page: Any, path: str) -> None:
+    page.locator("header form[action='/language'] button").click()
+    page.wait_for_url(re.compile(rf".*{re.escape(path)}$"))
+
+
+def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(
+    browser: object, demo: Demo
+) -> None:
+    """'by demo-' / 'nurse' on the devices page at 768 px in Chinese: a user name, record number,
+    device name or sample id is one span.ident wherever it stands in a sentence, never broken."""
+    hold_unmapped_result(demo, "S-2026-1205-0042")
+    page: Any = login(browser, demo, "nurse")
+    closed = page.locator("table.queue tbody tr.closed")
+    wait_until(lambda: closed.count() > 0, 60)  # closed by the demo's nurse, who says so
+    paths = ["/devices", f"/encounters/{closed.first.get_attribute('data-encounter')}", "/queue"]
+    page.goto(f"{demo.url}/devices")
+    wait_until(lambda: page.locator("tr[data-device=demo-oximeter] td.attached a").count() > 0, 20)
+    try:
+        for language in ("en", "zh"):
+            for width in (360, 768, 1280):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path in paths:
+                    page.goto(f"{demo.url}{path}")
+                    assert page.evaluate("document.documentElement.lang")[:2] == language
+                    found = page.evaluate(BROKEN_IDENTS)
+                    where = f"{path} ({language}, {width} px)"
+                    assert not found["broken"], f"{where}: identifiers broken over lines: {found['broken']}"
+                    assert "nurse" in found["seen"], f"{where}: the signed-in user's name in the header"
+                    if path != "/queue":  # who attached the oximeter; who closed the visit
+                        assert "demo-nurse" in found["seen"], f"{where}: {found['seen']}"
+                    if path == "/devices":
+                        assert {"demo-oximeter", "S-2026-1205-0042"} <= set(found["seen"]), found["seen"]
+                    assert_fits(page, where)
+            switch_language(page, paths[-1])
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":
+            switch_language(page, paths[-1])
+        page.close()
+
+
+def test_held_results_fit_a_tablet_and_a_phone_without_scrolling_sideways(
+    browser: object, demo: Demo
+) -> None:
+    """At 768 px the held results table scrolled inside its box (seven columns, 783 px): the
+    device, sample and receipt time now share a column, the device's code sits under the value, and
+    on a phone each result is a block; the review forms stay in view in both languages."""
+    hold_unmapped_result(demo, "TABLET-2026-0001")
+    hold_unmapped_result(demo, "PHONE-HELD-0001-WITH-A-LONG-SAMPLE-IDENTIFIER")
+    page: Any = login(browser, demo, "nurse")
+    page.goto(f"{demo.url}/devices")
+    try:
+        for language in ("en", "zh"):
+            for width in (768, 360):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{demo.url}/devices")
+                where = f"/devices ({language}, {width} px)"
+                rows = page.locator("section#held table.held tbody tr")
+                assert rows.count() >= 2, where
+                region = page.locator("section#held .table-scroll")
+                widths = region.evaluate(HELD_WIDTHS)
+                assert widths[0] <= widths[1], f"{where}: the held results scroll sideways {widths}"
+                assert_fits(page, where)
+                for button in page.locator("section#held table.held button").all():
+                    box = button.bounding_box()
+                    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (
+                        where,
+                        box,
+                    )
+                found = page.evaluate(BROKEN_IDENTS)
+                assert "TABLET-2026-0001" in found["seen"] and not found["broken"], (where, found)
+            switch_language(page, "/devices")
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":
+            switch_language(page, "/devices")
+        page.close()
