@@ -16,7 +16,10 @@ runs for minutes after collection. Take "now" inside the test or fixture instead
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -48,3 +51,19 @@ def _not_across_midnight() -> None:
     pause = wait_past_midnight(datetime.now(UTC))
     if pause:
         time.sleep(pause)
+
+
+@contextmanager
+def machine_zone(name: str) -> Iterator[None]:
+    """Run as if the machine's zone were ``name`` (``TZ``), then put the zone back."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

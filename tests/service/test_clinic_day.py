@@ -10,7 +10,6 @@ Real service, real SQLite file, the real inbox and pipeline."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -20,15 +19,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from devices.gateway import classify
 from referral import clock
-from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message
-from tests.conftest import wait_past_midnight
+from referral.inbox import NewDeviceMessage, record_message
+from tests.conftest import machine_zone, wait_past_midnight
 from tests.service.conftest import Staff, copy_seeded, make_settings
+from tests.service.test_corrections import deliver, result
 from triage.cli import main
 from triage.service import create_app, held
 from triage.service.auth import Role
-from triage.service.pipeline import DevicePipeline
 
 MACHINE, CLINIC = "Etc/GMT+12", "Pacific/Kiritimati"  # UTC-12 and UTC+14 (POSIX signs reversed)
 
@@ -43,15 +41,8 @@ def clinic_today() -> str:
 
 @pytest.fixture
 def machine_at_utc_minus_12() -> Iterator[None]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = MACHINE
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+    with machine_zone(MACHINE):
+        yield
 
 
 @pytest.fixture
@@ -82,24 +73,8 @@ def test_a_visit_s_day_the_queue_and_device_results_follow_the_clinic_s_zone(
     queue = staff.client.get("/api/v1/queue", headers=nurse).json()
     assert [row["encounter_id"] for row in queue] == [visit["id"]], "today's queue has it"
 
-    runtime = staff.app.state.runtime
-    db = runtime.databases.get()
-    glucose = NewDeviceResult(
-        device_id="lab-analyzer",
-        sample_id="S-1",
-        vendor_code="GLU",
-        result_time=datetime.now(UTC).isoformat(),
-        status="final",
-        is_qc=False,
-        patient_id="DAY-1",
-        code="glucose_random",
-        value="6.2",
-        value_num=6.2,
-        unit="mmol/L",
-    )
-    message = NewDeviceMessage(device_id="lab-analyzer", session_id="s1", protocol="astm", raw=b"H|\\^&")
-    stored = record_message(db, message, [glucose]).new_results
-    DevicePipeline(runtime, runtime.extras["clinic"]).handle([classify(r) for r in stored])
+    deliver(staff, result("6.2", patient_id="DAY-1"))  # an analyzer's glucose, through the pipeline
+    db = staff.app.state.runtime.databases.get()
     joined = db.conn.execute("SELECT DISTINCT encounter_id FROM observations").fetchall()
     assert joined == [(visit["id"],)], "the device's result joins the day's visit, no second one"
     assert [row["id"] for row in held.open_encounters(db)] == [visit["id"]], "a held result may join it"

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import MIDNIGHT_MARGIN_S, seconds_to_midnight, wait_past_midnight
+from tests.conftest import MIDNIGHT_MARGIN_S, machine_zone, seconds_to_midnight, wait_past_midnight
 
 
 @pytest.fixture
 def machine_in_kathmandu() -> Iterator[None]:
     """The machine's zone at UTC+05:45, so that its midnight is none of Beijing's or UTC's."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Kathmandu"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+    with machine_zone("Asia/Kathmandu"):
+        yield
 
 
 def test_a_test_about_to_start_before_a_midnight_waits_until_it_has_passed(
