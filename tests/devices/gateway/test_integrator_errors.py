@@ -374,11 +374,15 @@ def test_an_astm_message_the_database_refuses_never_gets_its_final_ack(tmp_path:
         async with running_gateway([flaky], db_path, clock=clock) as gateway:
             await _send(pty, frames[:-1], eot=b"")
             await pty.write(frames[-1])
+            read = asyncio.ensure_future(pty.read())
+            # The refused commit ends the session: waited for, not assumed done within the 1 s the
+            # read was given (a loaded machine may take longer); what the gateway wrote before is
+            # read after it, so the check that no ACK came never passes for want of waiting.
+            await wait_until(lambda: "session failed" in (gateway.status()[0].last_error or ""))
             try:
-                reply = await asyncio.wait_for(pty.read(), 1)
+                reply = await asyncio.wait_for(read, 1)
             except (TimeoutError, LinkClosed):
                 reply = b""
-            assert "session failed" in (gateway.status()[0].last_error or "")
             await wait_until(lambda: gateway.status()[0].link_up)  # the port is opened again
             await asyncio.sleep(0.05)
             await _send(pty, frames)  # the device, never acknowledged, sends the message again
