@@ -12,7 +12,7 @@ from referral.schema import connect
 from referral.transactions import when
 from triage.cli import main
 
-from .test_associations_cli import OXIMETER, TODAY, run
+from .test_associations_cli import OXIMETER, run
 from .test_associations_cli import log as log  # the fixture: a clinic log with patients seen today
 
 
@@ -85,9 +85,10 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
 def test_the_queue_lists_open_or_closed_visits(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     encounter = encounter_of(log, "MRN-1")
     close_visit(capsys, log, encounter, "went home", "--without-referral")
+    (day,) = connect(log).conn.execute("SELECT day FROM encounters WHERE id = ?", [encounter]).fetchone()
 
     def queue(*args: str) -> tuple[int, str, str]:
-        code = main(["referrals", "queue", "--day", TODAY[:10], "--db", str(log), *args])
+        code = main(["referrals", "queue", "--day", day, "--db", str(log), *args])
         out, err = capsys.readouterr()
         return code, out, err
 
