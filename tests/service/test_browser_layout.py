@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
@@ -51,7 +52,9 @@ BROKEN_IDENTS = """() => {
 HELD_WIDTHS = "el => [el.scrollWidth, el.clientWidth]"
 
 
-def switch_language(page: Any, path: str) -> None:
+def switch_language(page: Any) -> None:
+    """The header's language switch, which leads back to the page it is on."""
+    path = urlsplit(page.url).path
     page.locator("header form[action='/language'] button").click()
     page.wait_for_url(re.compile(rf".*{re.escape(path)}$"))
 
@@ -84,10 +87,10 @@ def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(
                     if path == "/devices":
                         assert {"demo-oximeter", "S-2026-1205-0042"} <= set(found["seen"]), found["seen"]
                     assert_fits(page, where)
-            switch_language(page, paths[-1])
+            switch_language(page)
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":
-            switch_language(page, paths[-1])
+            switch_language(page)
         page.close()
 
 
@@ -121,8 +124,44 @@ def test_held_results_fit_a_tablet_and_a_phone_without_scrolling_sideways(
                     )
                 found = page.evaluate(BROKEN_IDENTS)
                 assert "TABLET-2026-0001" in found["seen"] and not found["broken"], (where, found)
-            switch_language(page, "/devices")
+            switch_language(page)
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":
-            switch_language(page, "/devices")
+            switch_language(page)
+        page.close()
+
+
+#: ASCII ( ) : ; beside a Chinese character in the page's text, the selects' options included
+#: ("病人: DEMO-0002", "doctor (医生)", "心率 (次/分)", "...阈值）; 新发..."): the Chinese pages write them
+#: full-width, as the catalogue does (tests/service/test_i18n.py checks the catalogue's own texts).
+HALF_WIDTH = r"""() => {
+  const text = document.body.innerText, found = new Set();
+  const mixed = /.{0,10}(?:[\u4e00-\u9fff] ?[(),:;]|[(),:;] ?[\u4e00-\u9fff]).{0,10}/g;
+  for (const match of text.matchAll(mixed)) found.add(match[0].replace(/\n/g, " / "));
+  return [...found];
+}"""
+
+
+def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
+    browser: object, demo: Demo
+) -> None:
+    page: Any = login(browser, demo, "doctor")
+    proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
+    wait_until(lambda: proposed.count() > 0, 30)
+    patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
+    page.set_viewport_size({"width": 768, "height": 900})
+    switch_language(page)
+    try:
+        for path in ("/queue", patient, "/referrals", "/devices"):
+            page.goto(f"{demo.url}{path}")
+            assert page.evaluate("document.documentElement.lang") == "zh-CN"
+            if path == "/queue":  # an urgent patient's reasons, one after another
+                assert page.locator("table.queue tr.urgent td span.flag + span.flag").count() > 0
+            if path == patient:  # the heading, the readings' and referral hospitals' choices
+                assert page.locator("#reading-form select[name=code] option").count() > 10
+                assert page.locator("#refer-form select[name=to_facility] option").count() > 0
+            found = page.evaluate(HALF_WIDTH)
+            assert not found, f"{path} (zh): half-width punctuation beside Chinese text: {found[:8]}"
+    finally:
+        switch_language(page)
         page.close()

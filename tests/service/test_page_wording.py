@@ -67,7 +67,7 @@ def test_who_changed_a_decision_and_the_signed_in_role_read_in_the_user_s_langua
     csrf = staff.login(Role.nurse)
     for language, mark, role in (
         ("en", f"changed by {ident('clinician')}", f"{ident('nurse')} (nurse)"),
-        ("zh", f"已由 {ident('clinician')} 更改", f"{ident('nurse')} (护士)"),
+        ("zh", f"已由 {ident('clinician')} 更改", f"{ident('nurse')}（护士）"),
     ):
         _language(staff, csrf, language)
         page = staff.client.get("/queue").text
@@ -260,8 +260,8 @@ def test_a_unit_typed_as_the_page_shows_it_is_understood(staff: Staff) -> None:
     _language(staff, csrf, "zh")
     page = f"/encounters/{made['encounter_id']}"
     form = staff.client.get(page).text.split('id="reading-form"')[1].split("</form>")[0]
-    assert '<option value="heart_rate">心率 (次/分)</option>' in form and "(/min)" not in form
-    assert '<option value="creatinine">肌酐 (μmol/L)</option>' in form
+    assert '<option value="heart_rate">心率（次/分）</option>' in form and "(/min)" not in form
+    assert '<option value="creatinine">肌酐（μmol/L）</option>' in form
     for code, value, unit in (
         ("heart_rate", "96", "次/分"),
         ("creatinine", "88", "μmol/L"),
