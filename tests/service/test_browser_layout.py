@@ -165,3 +165,39 @@ def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
     finally:
         switch_language(page)
         page.close()
+
+
+#: The readings table's numeric readings (a number and its unit) and the risk models' percentages
+#: that the browser laid out on more than one line.
+BROKEN_VALUES = """() => [...document.querySelectorAll('tr[data-observation] > td:nth-child(2), tr[data-model] > td:nth-child(2)')]
+  .filter((td) => /^[<>≥≤]?[0-9]/.test(td.innerText.trim()))
+  .filter((td) => { const range = document.createRange(); range.selectNodeContents(td);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1; })
+  .map((td) => td.innerText.trim().replace(/\\n/g, ' / '))"""
+
+
+def test_a_reading_s_number_and_unit_and_a_risk_stay_on_one_line_on_a_phone(
+    browser: object, demo: Demo
+) -> None:
+    """At 360 px the readings table broke '76 次/分' into '76 次/' / '分', '128 mmHg' into '128' /
+    'mmHg' and a risk model's '5.2 %' into '5.2' / '%' (the tables scroll in their own region)."""
+    page: Any = login(browser, demo, "doctor")
+    proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
+    wait_until(lambda: proposed.count() > 0, 30)
+    patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{demo.url}{patient}")
+    try:
+        for language in ("en", "zh"):
+            assert (
+                page.locator("tr[data-observation]").count() > 5
+                and page.locator("tr[data-model]").count() > 0
+            )
+            broken = page.evaluate(BROKEN_VALUES)
+            assert not broken, f"{patient} ({language}, 360 px): values broken over lines: {broken[:6]}"
+            assert_fits(page, f"{patient} ({language}, 360 px)")
+            switch_language(page)
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":
+            switch_language(page)
+        page.close()

@@ -525,7 +525,12 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     missing = _between(page, 'class="missing"', "</p>")
     assert "目前吸烟、" in missing and "current_smoker" not in missing and ", " not in missing
     assert "策略 builtin-" in page and "· 引擎 clinic-triage-engine" in page
-    assert "22 次/分" in page and "160 μmol/L" in page and "97 %（质控）" in page and "(QC)" not in page
+    assert (
+        "22 次/分" in page
+        and "160 μmol/L" in page
+        and '<span class="measure">97 %</span>（质控）' in page
+        and "(QC)" not in page
+    )
     assert _between(table, '<tr data-score="findrisc">', "</tr>").endswith(
         '<span class="incomplete">（不完整）</span></td>'
     ), "incomplete, in Chinese"

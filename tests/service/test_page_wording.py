@@ -394,7 +394,8 @@ def test_a_dimensionless_reading_shows_its_number_alone_not_a_unit_code(staff: S
             and f'<option value="urine_ph">{ph}</option>' in html
         )
         rows = {r.split('"')[0]: r.split("</tr>")[0] for r in html.split('data-code="')[1:]}
-        assert "<td>1.02</td>" in rows["urine_sg"] and "<td>6</td>" in rows["urine_ph"], rows
+        assert '<td><span class="measure">1.02</span></td>' in rows["urine_sg"], rows
+        assert '<td><span class="measure">6</span></td>' in rows["urine_ph"], rows
 
 
 def test_a_consciousness_level_reads_as_words_beside_its_acvpu_letter(staff: Staff) -> None:
