@@ -6,9 +6,10 @@ alone cannot see it. :func:`verify_rows` replays the (chain-verified) trail - ea
 entry and the entries that changed it - and compares the result with what the tables hold:
 
 - ``patients``: ``patient.create`` then ``patient.update`` (name, sex, birth date) and
-  ``patient.correct`` (a person's correction of the name or sex);
+  ``patient.correct`` (a person's correction of the name, sex or birth date);
 - ``encounters``: the columns ``encounter.create`` recorded (who, where, when; later closing and
-  the stated history are not compared);
+  the stated history are not compared), the age as each ``encounter.age_correct`` (a corrected
+  birth date) set it;
 - ``observations``: every column ``observations.create`` recorded (the readings as stored);
 - ``assessments``: ``assessment.create``, the stored payload by its SHA-256;
 - ``overrides``: ``assessment.override`` (clinician, disposition, reason);
@@ -138,8 +139,12 @@ def _patients(db: Database) -> Iterator[Expected]:
 
 def _encounters(db: Database) -> Iterator[Expected]:
     columns = _columns(db, "encounters")
-    for row_id, entries in _grouped(_entries(db, "entity = 'encounter' AND action = 'encounter.create'")):
-        yield row_id, _created("encounters", row_id, entries, columns), int(entries[-1]["seq"])
+    actions = "('encounter.create', 'encounter.age_correct')"
+    for row_id, entries in _grouped(_entries(db, f"entity = 'encounter' AND action IN {actions}")):
+        expected = _created("encounters", row_id, entries, columns)
+        for entry in entries[1:]:  # the age a corrected birth date gave the visit
+            expected.update(entry["data"]["after"])
+        yield row_id, expected, int(entries[-1]["seq"])
 
 
 def _observations(db: Database) -> Iterator[Expected]:

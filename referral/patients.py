@@ -5,20 +5,22 @@ stored: the name (trimmed, case-insensitive - Latin letters; CJK compares exactl
 birth date. Then the stored row is returned unchanged. A detail left blank (no name, sex
 ``unknown``, no birth date) agrees with anything; a detail stored blank is filled in (audited
 ``patient.update``). Anything else is a :class:`PatientMismatchError` and nothing is written: an
-MRN typed wrong must not rename the patient it belongs to. Correcting a stored name or sex is no
-side effect of registration: it is its own action, :func:`correct`, with a reason and an audit entry
-(``patient.correct``, old and new values), whose history :func:`corrections_of` reads back.
+MRN typed wrong must not rename the patient it belongs to. Correcting a stored name, sex or birth
+date is no side effect of registration: it is its own action, :func:`correct`, with a reason and an
+audit entry (``patient.correct``, old and new values), whose history :func:`corrections_of` reads
+back; a corrected birth date gives the patient's visits the age it makes.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from referral import audit, store
 from referral.errors import UserInputError
-from referral.records import PatientIn, required_text
+from referral.records import PatientIn, check_birth_date, required_text
 from referral.transactions import write
 
 
@@ -103,7 +105,7 @@ def _agree(
 
 
 #: The stored details a person may correct (:func:`correct`), and the longest reason.
-CORRECTABLE = ("name", "sex")
+CORRECTABLE = ("name", "sex", "birth_date")
 SEXES = ("female", "male", "unknown")
 NAME_LIMIT = 200
 REASON_LIMIT = 500
@@ -115,15 +117,20 @@ def correct(
     *,
     name: str | None = None,
     sex: str | None = None,
+    birth_date: date | None = None,
     actor: str,
     reason: str,
 ) -> dict[str, Any]:
-    """Correct a stored name or sex (a typo at registration); returns the patient row.
+    """Correct a stored name, sex or birth date (a typo at registration); returns the patient row.
 
     ``None`` leaves a detail as it is; a name is trimmed, an empty one is refused (a name cannot be
-    corrected to nothing). A reason is required. One transaction: the row and an audit entry
-    ``patient.correct`` with the old and new values, who and why (the append-only trail is the
-    correction's history: :func:`corrections_of`). A correction that changes nothing is refused
+    corrected to nothing); a birth date must be plausible (:func:`referral.records.check_birth_date`,
+    the check registration makes) - a birth date stored blank is set this way too. A reason is
+    required. One transaction: the row and an audit entry ``patient.correct`` with the old and new
+    values, who and why (the append-only trail is the correction's history: :func:`corrections_of`).
+    A corrected birth date also corrects the age of each of the patient's visits (the age it gives
+    on the visit's day; audited ``encounter.age_correct``), so the next assessment uses it; a date
+    after one of the patient's visits is refused. A correction that changes nothing is refused
     (``UserInputError``): it would be a history entry saying nothing happened."""
     where = f"correcting patient {patient_id}"
     reason = required_text(reason, "reason", where, REASON_LIMIT, empty_hint=" (it is required)")
@@ -135,15 +142,22 @@ def correct(
         if sex not in SEXES:
             raise UserInputError(f"{where}: 'sex' {sex!r} is not one of {', '.join(SEXES)}")
         wanted["sex"] = sex
+    if birth_date is not None:
+        try:
+            wanted["birth_date"] = check_birth_date(birth_date).isoformat()
+        except ValueError as exc:
+            raise UserInputError(f"{where}: 'birth_date': {exc}") from None
     if not wanted:
-        raise UserInputError(f"{where}: give the 'name' or the 'sex' to correct (neither was given)")
+        raise UserInputError(
+            f"{where}: give the 'name', the 'sex' or the 'birth_date' to correct (none was given)"
+        )
 
     def work(db: Database) -> dict[str, Any]:
         existing = store.get_patient(db, patient_id)
         changed = {key: value for key, value in wanted.items() if existing[key] != value}
         if not changed:
             raise UserInputError(
-                f"{where}: the name and sex given are the ones stored; nothing to correct",
+                f"{where}: the name, sex and birth date given are the ones stored; nothing to correct",
                 says="error.patient_correction_same",
             )
         assignments = ", ".join(f"{key} = :{key}" for key in changed)
@@ -157,9 +171,39 @@ def correct(
             reason=reason,
             data={"before": {key: existing[key] for key in changed}, "after": changed},
         )
+        if "birth_date" in changed:
+            _visit_ages(db, patient_id, changed["birth_date"], where=where, actor=actor, reason=reason)
         return {**existing, **changed}
 
     return write(db, work)
+
+
+def _visit_ages(
+    db: Database, patient_id: int, birth_date: str, *, where: str, actor: str, reason: str
+) -> None:
+    """Each of the patient's visits takes the age ``birth_date`` gives on its day (``encounters.
+    age_years``, what the queue shows and the assessment uses), audited ``encounter.age_correct``."""
+    for visit in db.query(
+        "SELECT id, started_at, day, age_years FROM encounters WHERE patient_id = ? ORDER BY id", [patient_id]
+    ):
+        age = store.age_at(birth_date, datetime.fromisoformat(visit["started_at"]))
+        if age is not None and age < 0:
+            raise UserInputError(
+                f"{where}: 'birth_date' {birth_date} is after the patient's visit of {visit['day']}"
+                f" (encounter {visit['id']}); check the date"
+            )
+        if age == visit["age_years"]:
+            continue
+        db.conn.execute("UPDATE encounters SET age_years = ? WHERE id = ?", [age, visit["id"]])
+        audit.append(
+            db,
+            actor=actor,
+            action="encounter.age_correct",
+            entity="encounter",
+            entity_id=visit["id"],
+            reason=f"birth date corrected: {reason}",
+            data={"before": {"age_years": visit["age_years"]}, "after": {"age_years": age}},
+        )
 
 
 def corrections_of(db: Database, patient_id: int) -> list[dict[str, Any]]:

@@ -117,6 +117,20 @@ def required_text(value: str, field: str, where: str, limit: int, *, empty_hint:
     return text
 
 
+#: A birth date the log takes: not in the future, at most this many years ago.
+OLDEST_YEARS = 130
+
+
+def check_birth_date(value: date, today: date | None = None) -> date:
+    """``value`` if it is a plausible birth date - not after ``today`` (the local date), not more
+    than :data:`OLDEST_YEARS` years (by calendar year) before it - else a ``ValueError`` saying so.
+    The one check for a birth date typed at registration (the API) and at a correction."""
+    today = today or date.today()
+    if value > today or today.year - value.year > OLDEST_YEARS:
+        raise ValueError(f"birth date {value} is not between {today.year - OLDEST_YEARS} and today")
+    return value
+
+
 def aware_timestamp(value: str, field: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)

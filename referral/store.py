@@ -140,8 +140,21 @@ def open_encounter(db: Database, encounter: EncounterIn, *, actor: str, reason: 
     return open_visit(db, encounter, actor=actor, reason=reason)[0]
 
 
+class AgeMismatchError(UserInputError):
+    """An age given for a visit differs from the age of the patient's visit open today, or from
+    the age the stored birth date gives: never dropped in silence, never taken over the date."""
+
+    code = "age_mismatch"
+
+
 def open_visit(
-    db: Database, encounter: EncounterIn, *, actor: str, reason: str
+    db: Database,
+    encounter: EncounterIn,
+    *,
+    actor: str,
+    reason: str,
+    age_field: str = "age_years",
+    birth_date: date | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The patient's visit on the encounter's day: ``(row, already_open)``.
 
@@ -150,7 +163,12 @@ def open_visit(
     encounter is opened. The check and the insert are one ``BEGIN IMMEDIATE`` transaction, so two
     nurses registering the same patient at the same moment (two requests, two service processes)
     get one visit. A request repeated with its idempotency key returns the encounter it opened
-    (``already_open`` false), even if it is closed since."""
+    (``already_open`` false), even if it is closed since.
+
+    An ``encounter.age_years`` given - else the age a ``birth_date`` given with the request makes
+    that day - is checked, not dropped: it must be the open visit's age, and for a new visit the
+    age the stored birth date gives (when one is stored); else an :class:`AgeMismatchError` naming
+    ``age_field``, nothing written."""
 
     def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None)
@@ -172,13 +190,33 @@ def open_visit(
         )
         # .get: a log saved before migration 0014 has no close (every encounter is open)
         still_open = next((row for row in same_day if row.get("closed_at") is None), None)
+        typed = encounter.age_years
+        if typed is None and birth_date is not None:
+            typed = age_at(birth_date.isoformat(), started)
         if still_open is not None:
+            if typed is not None and typed != still_open["age_years"]:
+                shown = still_open["age_years"]
+                raise AgeMismatchError(
+                    f"{age_field}: age {typed} differs from the age of the visit open today (encounter"
+                    f" {still_open['id']}: {'not recorded' if shown is None else f'age {shown}'});"
+                    " leave the age blank, or correct the birth date in the patient's details"
+                    " (its visits take the age it gives)",
+                    says="error.age_visit_unrecorded" if shown is None else "error.age_visit_differs",
+                    params={"given": typed, "age": shown, "encounter": still_open["id"]},
+                )
             return still_open, True
         if encounter.facility_id is not None:
             facilities.require(db, encounter.facility_id, "encounter facility_id")
-        age = encounter.age_years
-        if age is None:
-            age = age_at(patient["birth_date"], started)
+        dated = age_at(patient["birth_date"], started)
+        if typed is not None and dated is not None and typed != dated:
+            raise AgeMismatchError(
+                f"{age_field}: age {typed} differs from the age {dated} the stored birth date"
+                f" {patient['birth_date']} gives on {started.date()}; leave the age blank, or correct"
+                " the birth date in the patient's details",
+                says="error.age_birth_date_differs",
+                params={"given": typed, "age": dated, "birth_date": patient["birth_date"]},
+            )
+        age = dated if typed is None else typed
         if age is not None and not 0 <= age <= 130:
             raise UserInputError(
                 f"encounter: age {age} from birth date {patient['birth_date']} is outside 0-130"

@@ -1,12 +1,13 @@
-"""Correcting a patient's name and sex on the patient page in a real Chromium, on a real uvicorn
-server over a real SQLite file, in English and Chinese at tablet width: the form needs a reason,
-the page then shows the corrected name and the correction's history (old and new value, who,
-why), and the page still fits."""
+"""Correcting a patient's name, sex and birth date on the patient page in a real Chromium, on a real
+uvicorn server over a real SQLite file, in English and Chinese at tablet width: the form needs a
+reason, the page then shows the corrected details and the correction's history (old and new value,
+who, why) - a birth date corrected after the decision is said beside it - and the page still fits."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,13 @@ import pytest
 from fastapi import FastAPI
 
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
-from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
+from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark
 from triage.service import create_app
 from triage.service.auth import Role
 
 __all__ = ["browser", "pytestmark"]
+OBSERVED = WALK_IN["observations"]
 
 
 @pytest.fixture
@@ -40,6 +42,19 @@ def _visit(url: str, token: str, mrn: str, name: str, sex: str) -> int:
     opened = httpx.post(f"{url}/api/v1/encounters", json={"mrn": mrn}, headers=headers)
     assert opened.status_code == 201, opened.text
     return int(opened.json()["id"])
+
+
+def _patient_page(browser: Any, url: str, app: FastAPI, language: str, encounter_id: int) -> Any:
+    """A tablet (768 px) signed in as the nurse in ``language``, on the visit's patient page."""
+    app.state.runtime.accounts.set_language("nurse", language)
+    page = browser.new_page(viewport={"width": 768, "height": 900})
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", "nurse")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/queue$"))
+    page.goto(f"{url}/encounters/{encounter_id}")
+    return page
 
 
 @pytest.mark.parametrize(
@@ -64,14 +79,7 @@ def test_a_nurse_corrects_the_name_and_sex_on_the_patient_page(
 ) -> None:
     url, app, tokens = clinic
     encounter_id = _visit(url, tokens[Role.nurse], f"BR-{language}", typo, "male")
-    app.state.runtime.accounts.set_language("nurse", language)
-    page = browser.new_page(viewport={"width": 768, "height": 900})
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", "nurse")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/queue$"))
-    page.goto(f"{url}/encounters/{encounter_id}")
+    page = _patient_page(browser, url, app, language, encounter_id)
     assert page.locator("#no-patient-corrections").count() == 1
     form = page.locator("#patient-form")
     assert form.locator("input[name=name]").input_value() == typo, "the form starts from what is stored"
@@ -90,4 +98,65 @@ def test_a_nurse_corrects_the_name_and_sex_on_the_patient_page(
     assert says in history.first.inner_text() and "nurse" in history.first.inner_text()
     assert page.locator("#patient-form input[name=name]").input_value() == right
     assert_fits(page, f"patient page after a correction ({language}, 768 px)")
+    page.close()
+
+
+def _born(years: int) -> str:
+    return date(date.today().year - years, 3 if date.today().month > 3 else 4, 2).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("language", "history", "notice"),
+    [
+        (
+            "en",
+            "birth date {typo} → {right} (reason: year typed wrong)",
+            "from the birth date recorded as {typo}",
+        ),
+        ("zh", "出生日期 {typo} → {right}（原因：year typed wrong）", "按出生日期 {typo} 计算的年龄"),
+    ],
+)
+def test_a_nurse_corrects_the_birth_date_and_the_decision_says_its_age_was_the_old_one(
+    browser: Any,
+    clinic: tuple[str, FastAPI, dict[Role, str]],
+    language: str,
+    history: str,
+    notice: str,
+) -> None:
+    url, app, tokens = clinic
+    typo, right = _born(70), _born(61)
+    walked = httpx.post(
+        f"{url}/api/v1/assessments",
+        json={
+            "patient": {"mrn": f"BD-{language}", "sex": "male", "birth_date": typo},
+            "observations": OBSERVED,
+        },
+        headers={"Authorization": f"Bearer {tokens[Role.nurse]}"},
+    )
+    assert walked.status_code == 201, walked.text
+    encounter_id = walked.json()["encounter_id"]
+    page = _patient_page(browser, url, app, language, encounter_id)
+    form = page.locator("#patient-form")
+    born = form.locator("input[name=birth_date]")
+    assert born.get_attribute("type") == "date" and born.input_value() == typo, "starts from what is stored"
+    assert page.locator("#details-corrected").count() == 0
+    # emptied: the service refuses it beside the field, what was typed kept
+    born.fill("")
+    form.locator("input[name=reason]").fill("year typed wrong")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#patient-birth-date-error")
+    assert page.locator("#patient-form input[name=reason]").input_value() == "year typed wrong"
+    assert page.locator("#patient-form input[name=birth_date]").input_value() == ""
+    assert page.locator("#patient-corrections").count() == 0, "nothing stored"
+    page.locator("#patient-form input[name=birth_date]").fill(right)
+    page.locator("#patient-form button[type=submit]").click()
+    page.wait_for_selector("#patient-corrections")
+    assert (
+        history.format(typo=typo, right=right) in page.locator("#patient-corrections li").first.inner_text()
+    )
+    assert page.locator("#patient-form input[name=birth_date]").input_value() == right
+    said = page.locator("#decision #details-corrected")
+    assert said.count() == 1 and notice.format(typo=typo) in said.inner_text(), said.inner_text()
+    assert said.locator("a[href='#assess-form']").count() == 1
+    assert_fits(page, f"patient page after a birth date correction ({language}, 768 px)")
     page.close()

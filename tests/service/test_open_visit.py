@@ -45,7 +45,10 @@ def test_opening_an_encounter_again_returns_the_visit_already_open(staff: Staff)
     assert staff.client.post("/api/v1/patients", json={"mrn": "OV-1"}, headers=nurse).status_code == 201
     first = staff.client.post("/api/v1/encounters", json={"mrn": "OV-1", "age_years": 40}, headers=nurse)
     assert first.status_code == 201 and first.json()["already_open"] is False, first.text
-    again = staff.client.post("/api/v1/encounters", json={"mrn": "OV-1", "age_years": 41}, headers=nurse)
+    # another age is no longer dropped in silence (test_walk_in_age.py): refused, naming the field
+    other = staff.client.post("/api/v1/encounters", json={"mrn": "OV-1", "age_years": 41}, headers=nurse)
+    assert other.status_code == 422 and other.json()["error"].startswith("age_years: "), other.text
+    again = staff.client.post("/api/v1/encounters", json={"mrn": "OV-1", "age_years": 40}, headers=nurse)
     assert again.status_code == 200, again.text
     assert again.json() == {**first.json(), "already_open": True}, "the same visit, unchanged"
     assert _encounters(staff, "OV-1") == [first.json()["id"]]
@@ -102,7 +105,14 @@ def test_nurses_registering_one_patient_at_the_same_moment_open_one_visit(
             assert made.status_code == 201, made.text
         senders: list[Callable[[], int]] = []
         for client, csrf in pages:
-            form = {"mrn": "OV-3", "name": "Synthetic Patient", "sex": "male", "csrf_token": csrf}
+            # the age each sends is WALK_IN's: the same patient, the same details
+            form = {
+                "mrn": "OV-3",
+                "name": "Synthetic Patient",
+                "sex": "male",
+                "age_years": "70",
+                "csrf_token": csrf,
+            }
             senders.append(
                 lambda c=client, f=form: int(
                     c.post("/walk-ins", data=f, follow_redirects=False).headers["location"].rsplit("/", 1)[1]
@@ -122,7 +132,10 @@ def test_nurses_registering_one_patient_at_the_same_moment_open_one_visit(
             senders.append(
                 lambda: int(
                     httpx.post(
-                        f"{base}/api/v1/encounters", json={"mrn": "OV-3"}, headers=api, timeout=60
+                        f"{base}/api/v1/encounters",
+                        json={"mrn": "OV-3", "age_years": 70},
+                        headers=api,
+                        timeout=60,
                     ).json()["id"]
                 )
             )

@@ -54,7 +54,7 @@ def test_a_walk_in_with_another_patients_record_number_is_refused_beside_the_fie
 
 def test_the_same_patient_again_leads_to_todays_open_visit(staff: Staff) -> None:
     csrf = staff.login(Role.nurse)
-    first = _walk_in(staff, csrf, mrn="ID-2", name="Wang  Fang", sex="female")
+    first = _walk_in(staff, csrf, mrn="ID-2", name="Wang  Fang", sex="female", age_years="30")
     assert first.status_code == 303
     before = _stored(staff)
     again = _walk_in(staff, csrf, mrn="ID-2", name=" wang fang ", sex="female", age_years="30")

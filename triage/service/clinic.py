@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -186,10 +186,20 @@ class Clinic:
         return self.open_visit(db, mrn, actor=actor, age_years=age_years, key=key)[0]
 
     def open_visit(
-        self, db: Database, mrn: str, *, actor: str, age_years: int | None = None, key: str | None = None
+        self,
+        db: Database,
+        mrn: str,
+        *,
+        actor: str,
+        age_years: int | None = None,
+        key: str | None = None,
+        age_field: str = "age_years",
+        birth_date: date | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """``(encounter, already_open)``: the patient's visit already open today, or a new one
-        (:func:`referral.store.open_visit`: one transaction, never two open visits a day)."""
+        (:func:`referral.store.open_visit`: one transaction, never two open visits a day); an age
+        - ``age_years``, else the one a ``birth_date`` given with the request makes - that differs
+        from that visit's, or from the stored birth date's, is refused naming ``age_field``."""
         facility = self.facility_id if self._facility_known(db) else None
         encounter = EncounterIn(
             patient_mrn=mrn,
@@ -198,7 +208,9 @@ class Clinic:
             age_years=age_years,
             idempotency_key=key,
         )
-        return store.open_visit(db, encounter, actor=actor, reason="encounter opened")
+        return store.open_visit(
+            db, encounter, actor=actor, reason="encounter opened", age_field=age_field, birth_date=birth_date
+        )
 
     def _facility_known(self, db: Database) -> bool:
         if self.facility_id is None:

@@ -58,8 +58,16 @@ class WalkIn:
                     encounter = _same_patient(db, existing, self.patient.mrn, key)
                     return {**existing, ALREADY_OPEN: encounter["idempotency_key"] != own_key}
             patient = clinic.register_patient(db, self.patient, actor=self.actor, field="patient.mrn")
+            # the age given, else the one the birth date given makes: checked against the visit open today
+            by_date = self.age_years is None and self.patient.birth_date is not None
             encounter, already_open = clinic.open_visit(
-                db, self.patient.mrn, actor=self.actor, age_years=self.age_years, key=own_key
+                db,
+                self.patient.mrn,
+                actor=self.actor,
+                age_years=self.age_years,
+                key=own_key,
+                age_field="patient.birth_date" if by_date else "age_years",
+                birth_date=self.patient.birth_date,
             )
             encounter_id = int(encounter["id"])
             if already_open:  # the patient's visit open today takes the readings and is assessed again

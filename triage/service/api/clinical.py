@@ -7,13 +7,22 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from referral import clock, corrections, patients, store
 from referral import queue as staff_queue
 from referral.closure import REASON_LIMIT
 from referral.queue import QueueState
-from referral.records import PatientIn, RecordNumberInput
+from referral.records import PatientIn, RecordNumberInput, check_birth_date
 from triage.assessment import Disposition
 from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
@@ -43,32 +52,31 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _birth_date_as_text(value: object) -> object:
+    # pydantic reads a number as Unix time: 0 would be a birth on 1970-01-01
+    if value is not None and not isinstance(value, str | date):
+        # the value follows as JSON writes it (the validation handler's "(got true)"); Python's
+        # repr said "not the number True" for a JSON true
+        raise ValueError("give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)")
+    return value
+
+
+def _plausible_birth(value: date | None) -> date | None:
+    return None if value is None else check_birth_date(value)
+
+
+#: A birth date as the API takes it: an ISO date in a JSON string, not in the future, at most 130
+#: years ago (:func:`referral.records.check_birth_date`, at registration and at a correction).
+BirthDate = Annotated[date | None, BeforeValidator(_birth_date_as_text), AfterValidator(_plausible_birth)]
+
+
 class PatientCreate(_Body):
     mrn: Annotated[str, RecordNumberInput] = Field(
         min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number"
     )
     name: str | None = Field(None, max_length=200)
     sex: Literal["female", "male", "unknown"] = "unknown"
-    birth_date: date | None = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
-
-    @field_validator("birth_date", mode="before")
-    @classmethod
-    def _birth_date_as_text(cls, value: object) -> object:
-        # pydantic reads a number as Unix time: 0 would be a birth on 1970-01-01
-        if value is not None and not isinstance(value, str | date):
-            # the value follows as JSON writes it (the validation handler's "(got true)"); Python's
-            # repr said "not the number True" for a JSON true
-            raise ValueError("give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)")
-        return value
-
-    @field_validator("birth_date")
-    @classmethod
-    def _plausible_birth(cls, value: date | None) -> date | None:
-        if value is not None:
-            today = date.today()
-            if value > today or today.year - value.year > 130:
-                raise ValueError(f"birth date {value} is not between {today.year - 130} and today")
-        return value
+    birth_date: BirthDate = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
 
 
 class PatientOut(BaseModel):
@@ -92,6 +100,9 @@ class PatientCorrection(_Body):
     sex: Literal["female", "male", "unknown"] | None = Field(
         None, description="The right sex; null: unchanged"
     )
+    birth_date: BirthDate = Field(
+        None, description="The right birth date, ISO (e.g. 1956-03-14), 0-130 years ago; null: unchanged"
+    )
     reason: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=patients.REASON_LIMIT)
     ] = Field(description="Why (required, trimmed, audited), e.g. 'name misspelt at registration'")
@@ -108,7 +119,9 @@ class PatientCorrectionOut(BaseModel):
     at: str = Field(description="When it was corrected (ISO 8601 UTC)")
     actor: str = Field(description="Who corrected it")
     reason: str
-    before: dict[str, str | None] = Field(description="The corrected details as they were (name, sex)")
+    before: dict[str, str | None] = Field(
+        description="The corrected details as they were (name, sex, birth_date; null: none was stored)"
+    )
     after: dict[str, str] = Field(description="The same details as corrected")
 
 
@@ -374,15 +387,23 @@ def get_patient(patient_id: Id, db: DbDep, _: Reader) -> PatientOut:
 @router.post(
     "/patients/{patient_id}/corrections",
     status_code=201,
-    summary="Correct a patient's stored name or sex (reason required; old and new values audited)",
+    summary="Correct a patient's stored name, sex or birth date (reason required; old and new values audited)",
 )
 def correct_patient(patient_id: Id, body: PatientCorrection, db: DbDep, who: Writer) -> PatientCorrected:
     """For a mistake made at registration: the record number cannot be changed. 404 unknown
-    patient; 422 naming the field for an empty reason or name, or when the name and sex given are
-    the ones stored (nothing to correct). The audit entry ``patient.correct`` keeps the old and new
-    values, who and why; ``GET .../corrections`` lists them."""
+    patient; 422 naming the field for an empty reason or name, a birth date that is no date, in the
+    future, more than 130 years ago or after one of the patient's visits, or when the details given
+    are the ones stored (nothing to correct). A corrected birth date corrects the age of the
+    patient's visits too. The audit entry ``patient.correct`` keeps the old and new values, who and
+    why; ``GET .../corrections`` lists them."""
     row = patients.correct(
-        db, patient_id, name=body.name, sex=body.sex, actor=who.username, reason=body.reason
+        db,
+        patient_id,
+        name=body.name,
+        sex=body.sex,
+        birth_date=body.birth_date,
+        actor=who.username,
+        reason=body.reason,
     )
     return PatientCorrected(
         patient=PatientOut.model_validate(row),
@@ -390,7 +411,10 @@ def correct_patient(patient_id: Id, body: PatientCorrection, db: DbDep, who: Wri
     )
 
 
-@router.get("/patients/{patient_id}/corrections", summary="A patient's corrected name or sex, oldest first")
+@router.get(
+    "/patients/{patient_id}/corrections",
+    summary="A patient's corrected name, sex or birth date, oldest first",
+)
 def patient_corrections(patient_id: Id, db: DbDep, _: Reader) -> list[PatientCorrectionOut]:
     store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
     return [PatientCorrectionOut.model_validate(c) for c in patients.corrections_of(db, patient_id)]

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from referral.patients import PatientMismatchError
 from referral.records import PatientIn
+from referral.store import AgeMismatchError
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation
 from triage.service.api.deps import RecordId, runtime_of
@@ -70,6 +71,8 @@ def walk_in(
             return stored(request, f"/encounters/{encounter['id']}", "walk_in_open")
     except PatientMismatchError as exc:  # the number is another patient's: beside it, nothing stored
         return _walk_in_again(request, who, typed, {"mrn": field_error(who.language, exc)})
+    except AgeMismatchError as exc:  # not the open visit's or the birth date's age: beside it, not dropped
+        return _walk_in_again(request, who, typed, {"age_years": field_error(who.language, exc)})
     except UserInputError as exc:  # a value the record refuses; a conflict or a busy log: the error page
         return _walk_in_again(request, who, typed, {"form": field_error(who.language, exc)})
     clinic.hub.publish("queue", encounter_id=encounter["id"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from referral import encounter_context as visit_history
 from referral import facilities, lifecycle, patients, referrals, store
 from referral import queue as staff_queue
+from referral.records import OLDEST_YEARS
 from triage.assessment import Disposition
 from triage.errors import UserInputError
 from triage.service.api.deps import RecordId, runtime_of
@@ -171,24 +172,42 @@ def readings_not_assessed(
     ]
 
 
-def sex_corrected_after(
-    corrections: list[dict[str, Any]], assessment: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    """The latest correction of the patient's sex made after the decision shown (``before``,
-    ``after``, ``at``), else None: China-PAR, the Pooled Cohort Equations, FINDRISC, the Chinese
-    Diabetes Risk Score and the cvd10/stroke10 models depend on sex, so that decision was made
-    for someone else until the visit is assessed again."""
+#: The corrected details a decision depended on (``patients.CORRECTABLE`` less the name, which
+#: changes no score). Sex: China-PAR, the Pooled Cohort Equations, FINDRISC, the Chinese Diabetes
+#: Risk Score, eGFR (CKD-EPI 2021) and the cvd10/stroke10 models; age (from the birth date): those
+#: and CRB-65 and the diabetes and ckd models (the message ``patient.depends_<details>`` names them).
+DECISION_DETAILS = ("sex", "birth_date")
+
+
+def details_corrected_after(
+    corrections: list[dict[str, Any]], assessment: dict[str, Any] | None, encounter: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The details the decision shown depended on that were corrected after it, in
+    :data:`DECISION_DETAILS` order: ``detail``, ``before`` (as the decision had it) and ``after``
+    (as stored now); for the birth date also ``age_before`` and ``age_after``, the ages the two
+    dates give on the visit's day. A detail corrected back, or a birth date whose correction gives
+    the visit the same age, is left out: that decision was made with it right. Empty until the
+    visit is assessed again."""
     if assessment is None:
-        return None
+        return []
     made = datetime.fromisoformat(str(assessment["created_at"]))
-    for correction in reversed(corrections):
-        if "sex" in correction["after"] and datetime.fromisoformat(str(correction["at"])) >= made:
-            return {
-                "before": correction["before"].get("sex"),
-                "after": correction["after"]["sex"],
-                "at": correction["at"],
-            }
-    return None
+    since = [c for c in corrections if datetime.fromisoformat(str(c["at"])) >= made]
+    started = datetime.fromisoformat(str(encounter["started_at"]))
+    found: list[dict[str, Any]] = []
+    for detail in DECISION_DETAILS:
+        changes = [c for c in since if detail in c["after"]]
+        if not changes:
+            continue
+        before, after = changes[0]["before"].get(detail), changes[-1]["after"][detail]
+        change: dict[str, Any] = {"detail": detail, "before": before, "after": after}
+        if detail == "birth_date":
+            change["age_before"] = store.age_at(before, started)
+            change["age_after"] = store.age_at(after, started)
+            if before is not None and change["age_before"] == change["age_after"]:
+                continue
+        if before != after:
+            found.append(change)
+    return found
 
 
 def _instant(text: object) -> object:
@@ -263,21 +282,28 @@ def show_encounter(
         **encounter_context(request, who, encounter_id),
         **corrections,
         **closure_context(db, encounter, who),
-        **details_context(db, patient, who, latest),
+        **details_context(db, patient, encounter, who, latest),
     )
 
 
 def details_context(
-    db: Database, patient: dict[str, Any], who: Principal, assessment: dict[str, Any] | None
+    db: Database,
+    patient: dict[str, Any],
+    encounter: dict[str, Any],
+    who: Principal,
+    assessment: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The patient's corrected name or sex (the history, oldest first), a sex corrected after the
-    decision shown, and whether this user may correct them (``pages/patient_details.py``)."""
+    """The patient's corrected details (the history, oldest first), those corrected after the
+    decision shown that it depended on, and whether this user may correct them
+    (``pages/patient_details.py``)."""
     history = patients.corrections_of(db, int(patient["id"]))
     return {
         "patient_corrections": history,
-        "sex_corrected": sex_corrected_after(history, assessment),
+        "corrected_after": details_corrected_after(history, assessment, encounter),
         "can_correct_patient": who.role in CLINICAL_WRITE,
         "patient_reason_limit": patients.REASON_LIMIT,
+        # the date field's bounds, those of records.check_birth_date (the server checks again)
+        "birth_date_range": (f"{date.today().year - OLDEST_YEARS}-01-01", date.today().isoformat()),
     }
 
 
