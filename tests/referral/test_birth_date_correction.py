@@ -6,14 +6,16 @@ a corrected one is not."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from referral import audit, facilities, patients, store
+from referral import audit, clock, facilities, patients, store
 from referral.errors import UserInputError
+from referral.records import check_birth_date
 from referral.schema import connect
+from tests.conftest import machine_zone
 
 from .conftest import visit
 from .test_cli import run
@@ -89,3 +91,18 @@ def test_a_birth_date_no_check_allows_is_refused_and_nothing_written(log: Path) 
         "1950-02-03",
         76,
     )
+
+
+def test_a_birth_on_the_clinics_day_is_not_in_the_future_whatever_the_machines_date() -> None:
+    """The machine at UTC-12, the clinic at UTC+14: their dates always differ. A baby born today
+    in the clinic was "in the future" by the machine's date (``date.today()``)."""
+    with machine_zone("Etc/GMT+12"):
+        clock.use_zone("Pacific/Kiritimati")
+        try:
+            today = clock.today()
+            assert today > date.today()
+            assert check_birth_date(today) == today
+            with pytest.raises(ValueError, match="is not between"):
+                check_birth_date(today + timedelta(days=1))
+        finally:
+            clock.use_zone(None)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from referral import patients, store
+from referral import clock, patients, store
 from referral.records import OLDEST_YEARS, check_birth_date
 from triage.errors import UserInputError
 from triage.service.api.deps import RecordId, runtime_of
@@ -106,5 +106,5 @@ def _birth_date(typed: str, stored: str | None) -> date | None:
         raise UserInputError(
             f"birth_date: {exc}",
             says="error.birth_date_implausible",
-            params={"given": text, "earliest": date.today().year - OLDEST_YEARS},
+            params={"given": text, "earliest": clock.today().year - OLDEST_YEARS},
         ) from None

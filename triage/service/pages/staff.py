@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlite_utils import Database
 
+from referral import clock, facilities, lifecycle, patients, referrals, store
 from referral import encounter_context as visit_history
-from referral import facilities, lifecycle, patients, referrals, store
 from referral import queue as staff_queue
 from referral.records import OLDEST_YEARS
 from triage.assessment import Disposition
@@ -303,7 +303,7 @@ def details_context(
         "can_correct_patient": who.role in CLINICAL_WRITE,
         "patient_reason_limit": patients.REASON_LIMIT,
         # the date field's bounds, those of records.check_birth_date (the server checks again)
-        "birth_date_range": (f"{date.today().year - OLDEST_YEARS}-01-01", date.today().isoformat()),
+        "birth_date_range": (f"{clock.today().year - OLDEST_YEARS}-01-01", clock.today().isoformat()),
     }
 
 
