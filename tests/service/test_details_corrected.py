@@ -81,7 +81,8 @@ def test_a_sex_corrected_after_the_decision_is_said_beside_it_until_assessed_aga
     assert 'id="details-corrected"' in page and 'href="#assess-form"' in page and 'id="assess-form"' in page
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     notice = _notice(_page(staff, encounter))
-    assert "本次处置评估时使用的是性别“男”（之后已更正为“女”）。" in notice and "立即评估" in notice
+    assert "本次处置评估时使用的是性别“男”（之后已更正为“女”）。China-PAR、" in notice, "no space after 。"
+    assert "立即评估" in notice
     _assess(staff, csrf, encounter)
     assert _notice(_page(staff, encounter)) == "", "assessed with the right sex"
 
