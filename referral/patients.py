@@ -97,11 +97,33 @@ def _agree(
     filled = {key: value for key, value in typed.items() if value is not None and stored[key] is None}
     if not filled:
         return existing
+    if "birth_date" in filled:
+        where = field.rpartition(".")[0]  # "patient.mrn": the walk-in's patient.birth_date
+        _open_visits_agree(db, existing, filled["birth_date"], field=f"{where}.birth_date".lstrip("."))
     kept = {key: existing[key] for key in typed if key not in filled}
     completed = PatientIn.model_validate({"mrn": patient.mrn, **kept, **filled})
     return store.upsert_patient(  # only blank details change: audited patient.update
         db, completed, actor=actor, reason=f"{reason}: details not stored before filled in"
     )
+
+
+def _open_visits_agree(db: Database, patient: dict[str, Any], birth_date: str, *, field: str) -> None:
+    """A birth date filled in at registration must give the patient's open visit the age it has
+    (one typed before any date was stored): else a :class:`referral.store.AgeMismatchError` naming
+    ``field`` - not filled in with the visit keeping another age, but set where its visits take
+    the age it gives (:func:`correct`)."""
+    for visit in db.query(
+        "SELECT id, started_at, age_years FROM encounters WHERE patient_id = ? AND closed_at IS NULL"
+        " AND age_years IS NOT NULL",
+        [patient["id"]],
+    ):
+        dated = store.age_at(birth_date, datetime.fromisoformat(visit["started_at"]))
+        if dated != visit["age_years"]:
+            raise store.AgeMismatchError(
+                f"{field}: birth date {birth_date} gives age {dated}, but the patient's open visit"
+                f" (encounter {visit['id']}) has age {visit['age_years']}; set the birth date in the"
+                " patient's details on that visit's page (its visits take the age it gives)"
+            )
 
 
 #: The stored details a person may correct (:func:`correct`), and the longest reason.

@@ -72,7 +72,8 @@ def test_a_birth_date_given_for_an_open_visit_of_another_age_is_refused_and_not_
     born = date(date.today().year - 50, 1, 1).isoformat()  # 49 or 50: not 70
     other = _api_walk_in(staff, "AGE-2", age_years=None, patient={"birth_date": born})
     assert other.status_code == 422, other.text
-    assert other.json()["error"].startswith("patient.birth_date: age "), other.text
+    assert other.json()["error"].startswith("patient.birth_date: "), other.text
+    assert "age 70" in other.json()["error"], other.text
     assert _counts(staff) == before, "the birth date was not filled in either"
 
 
@@ -121,3 +122,26 @@ def test_the_walk_in_page_says_the_age_differs_beside_the_field_in_both_language
     assert _counts(staff) == before
     blank = _page_walk_in(staff, csrf, mrn="AGE-4", name="王五", sex="male", age_years="")
     assert blank.status_code == 303 and blank.headers["location"] == visit, "no age: the open visit"
+
+
+def test_a_birth_date_registered_for_a_patient_in_a_visit_of_another_age_is_not_filled_in(
+    staff: Staff,
+) -> None:
+    """POST /api/v1/patients fills in a birth date stored blank: it was filled in while the visit
+    open today kept the age typed at the walk-in, which the next assessment used."""
+    csrf = staff.login(Role.nurse)
+    opened = _page_walk_in(staff, csrf, mrn="AGE-5", sex="female", age_years="70")
+    assert opened.status_code == 303
+    encounter = int(opened.headers["location"].rsplit("/", 1)[1])
+    nurse = staff.bearer(Role.nurse)
+    before = _counts(staff)
+    other = date(date.today().year - 50, 1, 1).isoformat()  # 49 or 50
+    refused = staff.client.post("/api/v1/patients", json={"mrn": "AGE-5", "birth_date": other}, headers=nurse)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error.startswith(f"birth_date: birth date {other} gives age ") and "has age 70" in error, error
+    assert f"(encounter {encounter})" in error and "patient's details" in error
+    assert _counts(staff) == before, "not filled in"
+    born = date(date.today().year - 70, 1, 1).isoformat()  # 70 on this visit's day
+    filled = staff.client.post("/api/v1/patients", json={"mrn": "AGE-5", "birth_date": born}, headers=nurse)
+    assert filled.status_code == 200 and filled.json()["birth_date"] == born, filled.text
