@@ -19,6 +19,7 @@ from tests.service.test_browser import (
     pytestmark,
     wait_until,
 )
+from tests.service.test_browser_shift import walk_in
 
 __all__ = ["browser", "demo", "pytestmark"]
 
@@ -132,11 +133,12 @@ def test_held_results_fit_a_tablet_and_a_phone_without_scrolling_sideways(
 
 
 #: ASCII ( ) : ; beside a Chinese character in the page's text, the selects' options included
-#: ("病人: DEMO-0002", "doctor (医生)", "心率 (次/分)", "...阈值）; 新发..."): the Chinese pages write them
-#: full-width, as the catalogue does (tests/service/test_i18n.py checks the catalogue's own texts).
+#: ("病人: DEMO-0002", "doctor (医生)", "心率 (次/分)", "...阈值）; 新发..."), and an ASCII dash between
+#: Chinese words ("已建议 - 待确认", "紧急转运 - 理由"): the Chinese pages write them full-width, as the
+#: catalogue does (tests/service/test_i18n.py checks the catalogue's own texts).
 HALF_WIDTH = r"""() => {
   const text = document.body.innerText, found = new Set();
-  const mixed = /.{0,10}(?:[\u4e00-\u9fff] ?[(),:;]|[(),:;] ?[\u4e00-\u9fff]).{0,10}/g;
+  const mixed = /.{0,10}(?:[\u4e00-\u9fff] ?[(),:;]|[(),:;] ?[\u4e00-\u9fff]|[\u4e00-\u9fff] - [\u4e00-\u9fff]).{0,10}/g;
   for (const match of text.matchAll(mixed)) found.add(match[0].replace(/\n/g, " / "));
   return [...found];
 }"""
@@ -150,16 +152,26 @@ def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
     page.set_viewport_size({"width": 768, "height": 900})
+    # a walk-in of its own (no device re-assesses it), assessed, its decision changed with a reason
+    walk_in_page = walk_in(page, "PUNCT-0001", "王芳")
+    page.click("#assess-form button[type=submit]")
+    page.wait_for_url(walk_in_page)
+    page.select_option("#override-form select[name=disposition]", "routine_referral")
+    page.fill("#override-form textarea[name=reason]", "患者自述胸痛加重")
+    page.click("#override-form button[type=submit]")
+    page.wait_for_selector("li.override")
     switch_language(page)
     try:
-        for path in ("/queue", patient, "/referrals", "/devices"):
+        for path in ("/queue", patient, urlsplit(walk_in_page).path, "/referrals", "/devices"):
             page.goto(f"{demo.url}{path}")
             assert page.evaluate("document.documentElement.lang") == "zh-CN"
             if path == "/queue":  # an urgent patient's reasons, one after another
                 assert page.locator("table.queue tr.urgent td span.flag + span.flag").count() > 0
-            if path == patient:  # the heading, the readings' and referral hospitals' choices
+            if path != patient and path.startswith("/encounters/"):
+                # the heading, the readings' and referral hospitals' choices, the changed decision
                 assert page.locator("#reading-form select[name=code] option").count() > 10
                 assert page.locator("#refer-form select[name=to_facility] option").count() > 0
+                assert page.locator("li.override").count() == 1
             found = page.evaluate(HALF_WIDTH)
             assert not found, f"{path} (zh): half-width punctuation beside Chinese text: {found[:8]}"
     finally:
