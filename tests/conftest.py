@@ -12,11 +12,17 @@ That costs at most :data:`MIDNIGHT_MARGIN_S` seconds, only in a run that crosses
 
 Values taken at import time (``TODAY = datetime.now()`` in a module) are not covered: the suite
 runs for minutes after collection. Take "now" inside the test or fixture instead.
+
+A suite started in the background by a script (``pytest ... &`` in a non-interactive shell)
+inherits SIGINT ignored, and so do the processes the tests start: ``triage serve`` then stopped
+on the tests' Ctrl-C but exited 0, not 130, as its re-raised SIGINT was ignored. The suite takes
+Python's own Ctrl-C handling back at start (:func:`pytest_configure`), as a terminal has it.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +32,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 MIDNIGHT_MARGIN_S = 30.0
+
+
 ZONES: tuple[tzinfo | None, ...] = (None, ZoneInfo("Asia/Shanghai"), UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def seconds_to_midnight(now: datetime, zone: tzinfo | None) -> float:
