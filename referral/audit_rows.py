@@ -24,7 +24,17 @@ entry and the entries that changed it - and compares the result with what the ta
   at the upgrade); the display language is changed unaudited and not compared;
 - ``api_tokens``: owner, label, revoked or not (``token.create``, ``token.revoke``), found by the
   first 8 hex digits of the token's SHA-256 the trail names, and the whole digest by its SHA-256
-  where recorded (``token.create`` since 0019, ``token.recorded`` at the upgrade).
+  where recorded (``token.create`` since 0019, ``token.recorded`` at the upgrade);
+- ``device_associations``: ``device_association.start`` then ``.end`` (who ended it, when, why);
+- ``device_result_reviews``: ``device_result.assign`` / ``.dismiss`` (a later review of a replaced
+  result replaces the row), then ``device_result.observation`` (the observation it was stored as);
+- ``observation_corrections``: ``observation.correct`` / ``.correction_held`` then
+  ``.correction_dismiss``;
+- ``referral_basis_changes``: ``referral.basis_changed`` then ``referral.basis_reviewed`` or the
+  ``cancelled`` / ``declined`` transition that closed it. The columns these entries did not carry
+  before migration ``0020_audit_record_device_rows`` (a correction's or a change's time, a
+  review's observation...) are recorded by it at the upgrade; in a log before it they are not
+  compared.
 
 A row whose values differ from the trail, a row the trail never created (inserted outside the
 application) and a created row that is gone (deleted) are each reported, the first one found by
@@ -34,7 +44,7 @@ table and id. The walk streams both sides in id order, so memory does not grow w
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -47,6 +57,9 @@ from referral.clinic import SECRET_KEY, pseudonym
 
 #: The migration from which settings, password hashes and token digests are in the trail.
 RECORDED_FROM = "0019_audit_record_unrecorded"
+#: The migration from which every column of device result reviews, device associations,
+#: observation corrections and referral basis changes is in the trail.
+DEVICE_RECORDED_FROM = "0020_audit_record_device_rows"
 
 #: A row's key: ``id`` for most tables, a text key (facility id, user name, setting key, token).
 RowKey = int | str
@@ -88,10 +101,16 @@ def _entries(
     (patients, referrals...): one pass over it beats the ``audit_entity`` index and a look-up per
     entry (3.5 times as fast at 30,000 entries). ``few`` (facilities, users, settings): the index."""
     source = "audit" if few else "audit NOT INDEXED"
-    cursor = db.conn.execute(
-        f"SELECT {key} AS row_id, seq, actor, action, reason, data, entity_id FROM {source} WHERE {where}"
-        " ORDER BY row_id, seq"
-    )
+    return _selected(db, f"SELECT {key} AS row_id, {_ENTRY} FROM {source} WHERE {where}")
+
+
+#: The columns of an entry :func:`_selected` reads after its row key.
+_ENTRY = "seq, actor, action, reason, data, entity_id"
+
+
+def _selected(db: Database, query: str) -> Iterator[dict[str, Any]]:
+    """The entries ``query`` selects (``row_id`` then :data:`_ENTRY`), by row and in order."""
+    cursor = db.conn.execute(f"{query} ORDER BY row_id, seq")
     for row_id, seq, actor, action, reason, data, entity_id in cursor:
         yield {
             "row_id": row_id,
@@ -330,6 +349,208 @@ def _tokens(db: Database) -> Iterator[Expected]:
         yield prefix, expected, int(entries[-1]["seq"])
 
 
+#: One replay step: the values an entry gives its row (a creation: the whole row).
+Step = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _replay(
+    db: Database,
+    table: str,
+    entries: Iterator[dict[str, Any]],
+    creates: Mapping[str, Step],
+    changes: Mapping[str, Step],
+) -> Iterator[Expected]:
+    """Each row as its entries leave it: each creation gives the whole row (a review of a replaced
+    device result replaces the review), each change some of its columns. A column the log's
+    schema does not have yet (a backup checked before its restore migrates it) is left out."""
+    columns = _columns(db, table)
+    for row_id, group in _grouped(entries):
+        expected: dict[str, Any] | None = None
+        for entry in group:
+            action = entry["action"]
+            if action in creates:
+                expected = creates[action](entry)
+            elif expected is None:
+                raise _Mismatch(
+                    table,
+                    row_id,
+                    f"its audit trail starts with {action} (entry {entry['seq']}), not its creation",
+                )
+            else:
+                expected |= changes[action](entry)
+        assert expected is not None
+        yield row_id, {k: v for k, v in expected.items() if k in columns}, int(group[-1]["seq"])
+
+
+def _held(data: dict[str, Any], key: str) -> Any:
+    """``data[key]``, or :data:`_NOT_HELD` when the entry does not carry it (written before
+    migration :data:`DEVICE_RECORDED_FROM` by a version that did not record it)."""
+    return data.get(key, _NOT_HELD)
+
+
+def _given(*keys: str) -> Step:
+    """A step giving the columns ``keys`` the entry's data carries (a record made at an upgrade)."""
+    return lambda entry: {key: entry["data"][key] for key in keys if key in entry["data"]}
+
+
+def _review(state: str) -> Step:
+    def step(entry: dict[str, Any]) -> dict[str, Any]:
+        data = entry["data"]
+        return {
+            "state": state,
+            "encounter_id": data["encounter_id"],
+            "observation_id": _held(data, "observation_id"),
+            "reviewed_by": entry["actor"],
+            "reviewed_at": data["reviewed_at"],
+            "reason": entry["reason"],
+        }
+
+    return step
+
+
+def _reviews(db: Database) -> Iterator[Expected]:
+    """``device_result.assign`` / ``.dismiss`` (a later one replaces the review of a replaced
+    result), then ``device_result.observation``: the observation an assignment was stored as."""
+    creates = {"device_result.assign": _review("assigned"), "device_result.dismiss": _review("dismissed")}
+    changes = {
+        "device_result.observation": _given("observation_id"),
+        "device_result.review_recorded": _given("observation_id"),
+    }
+    actions = ", ".join(f"'{a}'" for a in (*creates, *changes))
+    entries = _entries(db, f"entity = 'device_result' AND action IN ({actions})", few=True)
+    yield from _replay(db, "device_result_reviews", entries, creates, changes)
+
+
+def _association_start(entry: dict[str, Any]) -> dict[str, Any]:
+    data = entry["data"]
+    started = {k: data[k] for k in ("device_id", "encounter_id", "patient_id", "started_at")}
+    return started | {
+        "started_by": entry["actor"],
+        "expires_at": _held(data, "expires_at"),
+        "ended_at": None,
+        "ended_by": None,
+        "end_reason": None,
+    }
+
+
+def _associations(db: Database) -> Iterator[Expected]:
+    """``device_association.start`` then ``.end`` (who ended it, when, why)."""
+    creates = {"device_association.start": _association_start}
+    changes = {
+        "device_association.end": lambda e: {
+            "ended_at": e["data"]["ended_at"],
+            "ended_by": e["actor"],
+            "end_reason": e["reason"],
+        },
+        "device_association.recorded": _given("expires_at"),
+    }
+    actions = ", ".join(f"'{a}'" for a in (*creates, *changes))
+    where = f"entity = 'device_association' AND action IN ({actions})"
+    yield from _replay(db, "device_associations", _entries(db, where, few=True), creates, changes)
+
+
+def _correction(state: str) -> Step:
+    def step(entry: dict[str, Any]) -> dict[str, Any]:
+        data = entry["data"]
+        return {
+            "encounter_id": int(entry["entity_id"]),
+            "result_id": data["result_id"],
+            "message_id": data["message_id"],
+            "replaces_id": data["replaces_observation"],
+            "state": state,
+            "correction_id": data["observation"],
+            "old_value": data["old_value"],
+            "new_value": data["new_value"],
+            "held_reason": entry["reason"] if state == "held" else None,
+            "corrected_at": _held(data, "corrected_at"),
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "review_reason": None,
+        }
+
+    return step
+
+
+def _corrections(db: Database) -> Iterator[Expected]:
+    """``observation.correct`` / ``.correction_held``, then ``.correction_dismiss`` (the review of
+    a held one)."""
+    creates = {
+        "observation.correct": _correction("applied"),
+        "observation.correction_held": _correction("held"),
+    }
+    changes = {
+        "observation.correction_dismiss": lambda e: {
+            "reviewed_by": e["actor"],
+            "reviewed_at": _held(e["data"], "reviewed_at"),
+            "review_reason": e["reason"],
+        },
+        "observation.correction_recorded": _given("corrected_at", "reviewed_at"),
+    }
+    actions = ", ".join(f"'{a}'" for a in (*creates, *changes))
+    key = "CAST(json_extract(data, '$.correction') AS INTEGER)"
+    entries = _entries(db, f"entity = 'encounter' AND action IN ({actions})", key)
+    yield from _replay(db, "observation_corrections", entries, creates, changes)
+
+
+def _basis_change(entry: dict[str, Any]) -> dict[str, Any]:
+    data = entry["data"]
+    copied = (
+        "assessment_id",
+        "code",
+        "old_value",
+        "new_value",
+        "disposition",
+        "referral_urgency",
+        "referral_status",
+    )
+    return {k: data[k] for k in copied} | {
+        "referral_id": int(entry["entity_id"]),
+        "encounter_id": _held(data, "encounter_id"),
+        "correction_id": data["correction"],
+        "less_urgent": int(data["less_urgent"]),
+        "changed_at": _held(data, "changed_at"),
+        "resolution": None,
+        "resolved_at": None,
+        "resolved_by": None,
+        "resolution_reason": None,
+    }
+
+
+def _resolved(entry: dict[str, Any]) -> dict[str, Any]:
+    """Acknowledged (``referral.basis_reviewed``) or closed by the referral's ``cancelled`` /
+    ``declined`` transition, which names the changes it closed."""
+    data = entry["data"]
+    reviewed = entry["action"] == "referral.basis_reviewed"
+    return {
+        "resolution": data["resolution"] if reviewed else data["to"],
+        "resolved_at": _held(data, "at"),
+        "resolved_by": entry["actor"],
+        "resolution_reason": entry["reason"],
+    }
+
+
+def _basis_changes(db: Database) -> Iterator[Expected]:
+    """``referral.basis_changed``, then its resolution. An acknowledgement or a transition closes
+    several changes of a referral at once: each is read once per change it names."""
+    finals = tuple(f"referral.{status}" for status in lifecycle.FINAL)
+    creates: dict[str, Step] = {"referral.basis_changed": _basis_change}
+    changes: dict[str, Step] = {
+        "referral.basis_reviewed": _resolved,
+        **dict.fromkeys(finals, _resolved),
+        "referral.basis_recorded": _given("encounter_id", "changed_at", "resolved_at"),
+    }
+    closing = ", ".join(f"'{a}'" for a in finals)
+    query = (
+        f"SELECT CAST(json_extract(data, '$.basis_change') AS INTEGER) AS row_id, {_ENTRY} FROM audit NOT INDEXED"
+        " WHERE action IN ('referral.basis_changed', 'referral.basis_recorded')"
+        f" UNION ALL SELECT CAST(j.value AS INTEGER) AS row_id, {_ENTRY} FROM audit NOT INDEXED,"
+        " json_each(audit.data, '$.basis_changes') AS j WHERE action = 'referral.basis_reviewed'"
+        f" UNION ALL SELECT CAST(j.value AS INTEGER) AS row_id, {_ENTRY} FROM audit NOT INDEXED,"
+        f" json_each(audit.data, '$.basis_changes_closed') AS j WHERE action IN ({closing})"
+    )
+    yield from _replay(db, "referral_basis_changes", _selected(db, query), creates, changes)
+
+
 class _Sha256(str):
     """An expected text known by its SHA-256 only (an assessment's payload, a password hash)."""
 
@@ -365,7 +586,19 @@ class _PseudonymSecret:
         return pseudonym(secret, "patient", self.mrn) == self.pseudo_id
 
 
-_MATCHERS = (_Sha256, _Set, _PseudonymSecret)
+class _NotHeld:
+    """A column the row's entries do not carry: written before migration
+    :data:`DEVICE_RECORDED_FROM` (which records it at the upgrade) by a version that did not
+    record it, as in a backup checked before its restore migrates it. Not compared."""
+
+    shown = "nothing (written before it recorded this column)"
+
+    def matches(self, value: object) -> bool:
+        return True
+
+
+_NOT_HELD = _NotHeld()
+_MATCHERS = (_Sha256, _Set, _PseudonymSecret, _NotHeld)
 
 
 def _compare(
@@ -468,10 +701,15 @@ def verify_rows(db: Database) -> RowsReport:
         ),
         ("users", lambda: _users(db), {"key": "username"}),
         ("api_tokens", lambda: _tokens(db), {"key": "substr(token_sha256, 1, 8)"}),
+        ("device_associations", lambda: _associations(db), {}),
+        ("device_result_reviews", lambda: _reviews(db), {"key": "result_id"}),
+        ("observation_corrections", lambda: _corrections(db), {}),
+        ("referral_basis_changes", lambda: _basis_changes(db), {}),
     ]
     try:
         for table, expected, how in checks:
-            _compare(table, expected(), counts, db, **how)
+            if _columns(db, table):  # not a log from before the table existed
+                _compare(table, expected(), counts, db, **how)
         _orphan_events(db, counts["referral_events"])
     except _Mismatch as found:
         return RowsReport(counts, found.table, found.row_id, found.problem)

@@ -305,6 +305,8 @@ def flag(
             f"{new_value or 'withdrawn'}; re-assessed: {disposition}",
             data={
                 "basis_change": cursor.lastrowid,
+                "encounter_id": correction.encounter_id,
+                "changed_at": at,
                 "correction": correction.id,
                 "result_id": correction.result_id,
                 "code": reading["code"],
@@ -414,7 +416,8 @@ def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> l
         row = db.conn.execute("SELECT status FROM referrals WHERE id = ?", [referral_id]).fetchone()
         if row is None:
             raise NotFoundError(f"referral {referral_id} not found")
-        closed = close(db, referral_id, "acknowledged", actor=actor, reason=why, at=utc_now())
+        at = utc_now()
+        closed = close(db, referral_id, "acknowledged", actor=actor, reason=why, at=at)
         if not closed:
             raise ConflictError(
                 f"referral {referral_id} has no corrected basis waiting for review (status {row[0]})"
@@ -430,6 +433,7 @@ def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> l
             data={
                 "basis_changes": closed,
                 "resolution": "acknowledged",
+                "at": at,
                 "status": row[0],
                 "informational": [c.id for c in changes if c.informational],
             },

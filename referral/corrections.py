@@ -213,6 +213,7 @@ def record(
                 "observation": correction_id,
                 "old_value": now.current_value,
                 "new_value": new_value,
+                "corrected_at": at,
             },
         )
         return _corrections(db, "id = ?", [cursor.lastrowid])[0]
@@ -274,7 +275,12 @@ def dismiss_held(db: Database, result_id: int, *, actor: str, reason: str) -> li
                 entity="encounter",
                 entity_id=item.encounter_id,
                 reason=reason,
-                data={"correction": item.id, "result_id": result_id, "new_value": item.new_value},
+                data={
+                    "correction": item.id,
+                    "result_id": result_id,
+                    "new_value": item.new_value,
+                    "reviewed_at": at,
+                },
             )
         return _corrections(db, f"id IN ({', '.join(str(c.id) for c in held)}) ORDER BY id", [])
 

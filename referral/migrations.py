@@ -681,3 +681,80 @@ def m0019_audit_record_unrecorded(db: Database) -> None:
             reason="recorded at the upgrade (migration 0019): the value found then",
             data=data,
         )
+
+
+@MIGRATIONS(name="0020_audit_record_device_rows")
+def m0020_audit_record_device_rows(db: Database) -> None:
+    """Puts in the audit trail the columns of device result reviews, device associations,
+    observation corrections and referral basis changes that ``verify-audit`` compares
+    (``referral/audit_rows.py``) and the trail did not hold, as ``0019`` did for settings; from
+    now on the writes record them themselves:
+
+    - each review's ``observation_id`` (``device_result.review_recorded``; the assignment's
+      observation was named without an entry);
+    - an association's ``expires_at`` when its start entry has none (``device_association.recorded``:
+      attached before ``0010``, whose expiry that migration set);
+    - each correction's ``corrected_at`` and, when reviewed, ``reviewed_at``
+      (``observation.correction_recorded``);
+    - each basis change's ``encounter_id``, ``changed_at`` and, when acknowledged, ``resolved_at``
+      (``referral.basis_recorded``; a resolution by the referral's transition has its time there).
+
+    Every other column was in the trail from the start, so an edit of it made before the upgrade
+    is still found. The values recorded are taken as found at the upgrade: the trail cannot say
+    whether they were edited before it. A log without such rows gets no entry.
+    """
+    reviews = db.conn.execute(
+        "SELECT result_id, observation_id FROM device_result_reviews ORDER BY result_id"
+    )
+    expiries = db.conn.execute(
+        "SELECT a.id, a.expires_at FROM device_associations a WHERE NOT EXISTS (SELECT 1 FROM audit"
+        " WHERE entity = 'device_association' AND entity_id = CAST(a.id AS TEXT)"
+        " AND action = 'device_association.start' AND json_type(data, '$.expires_at') IS NOT NULL) ORDER BY a.id"
+    )
+    corrections = db.conn.execute(
+        "SELECT id, encounter_id, corrected_at, reviewed_at FROM observation_corrections ORDER BY id"
+    )
+    changes = db.conn.execute(
+        "SELECT id, referral_id, encounter_id, changed_at, resolution, resolved_at FROM referral_basis_changes"
+        " ORDER BY id"
+    )
+    found: list[tuple[str, str, int, dict[str, object]]] = [
+        *(
+            ("device_result.review_recorded", "device_result", result_id, {"observation_id": observation})
+            for result_id, observation in reviews
+        ),
+        *(
+            ("device_association.recorded", "device_association", association, {"expires_at": expires})
+            for association, expires in expiries
+        ),
+        *(
+            (
+                "observation.correction_recorded",
+                "encounter",
+                encounter,
+                {"correction": correction, "corrected_at": corrected}
+                | ({} if reviewed is None else {"reviewed_at": reviewed}),
+            )
+            for correction, encounter, corrected, reviewed in corrections
+        ),
+        *(
+            (
+                "referral.basis_recorded",
+                "referral",
+                referral,
+                {"basis_change": change, "encounter_id": encounter, "changed_at": changed}
+                | ({"resolved_at": resolved} if resolution == "acknowledged" else {}),
+            )
+            for change, referral, encounter, changed, resolution, resolved in changes
+        ),
+    ]
+    for action, entity, entity_id, data in found:
+        audit.append(
+            db,
+            actor="clinic-triage",
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            reason="recorded at the upgrade (migration 0020): the value found then",
+            data=data,
+        )

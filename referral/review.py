@@ -314,13 +314,27 @@ def assign(
     return write(db, work)
 
 
-def set_observation(db: Database, result_id: int, observation_id: int) -> None:
-    """Name the observation an assigned result was stored as (inside the assigning transaction)."""
+def set_observation(db: Database, result_id: int, observation_id: int, *, actor: str) -> None:
+    """Name the observation an assigned result was stored as (inside the assigning transaction),
+    with its audit entry ``device_result.observation`` (``verify-audit`` compares the review)."""
     if not db.conn.in_transaction:
         raise RuntimeError("set_observation must run inside the transaction that assigned the result")
-    db.conn.execute(
+    changed = db.conn.execute(
         "UPDATE device_result_reviews SET observation_id = ? WHERE result_id = ? AND state = 'assigned'",
         [observation_id, result_id],
+    ).rowcount
+    if changed != 1:
+        raise RuntimeError(
+            f"device result {result_id} has no assignment to name observation {observation_id} in"
+        )
+    audit.append(
+        db,
+        actor=actor,
+        action="device_result.observation",
+        entity="device_result",
+        entity_id=result_id,
+        reason=f"stored as observation {observation_id}",
+        data={"observation_id": observation_id},
     )
 
 
@@ -384,6 +398,7 @@ def _insert(
             "device_id": result.device_id,
             "message_id": result.message_id,
             "encounter_id": encounter_id,
+            "observation_id": observation_id,
             "why_held": list(why_held(result)),
             "reviewed_at": now,
             "replaces": None

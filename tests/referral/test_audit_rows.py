@@ -10,14 +10,29 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from referral import audit, closure, encounter_context, facilities, referrals, store, users
-from referral.audit_rows import verify_rows
+from referral import (
+    associations,
+    audit,
+    basis,
+    closure,
+    corrections,
+    encounter_context,
+    facilities,
+    referrals,
+    review,
+    store,
+    users,
+)
+from referral.audit_rows import DEVICE_RECORDED_FROM, RowsReport, verify_rows
+from referral.inbox import NewDeviceMessage, NewDeviceResult, StoredDeviceResult, record_message
+from referral.migrations import MIGRATIONS
 from referral.records import FacilityIn, FeedbackIn, ObservationIn, OverrideIn, PatientIn, ReferralIn
-from referral.schema import connect
+from referral.schema import apply_migrations, connect
 from referral.transactions import write
 
-from .conftest import visit
+from .conftest import assessment_in, visit
 from .test_cli import run
 from .test_reliability import _prepared, _writer
 
@@ -85,7 +100,143 @@ def log(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def device_log(log: Path) -> Path:
+    """The same log, then the device side's writes (:func:`device_history`) on MRN-2's open visit."""
+    db = connect(log)
+    device_history(db, 2, "MRN-2")
+    db.close()
+    return log
+
+
 _AT = "2026-05-01T09:05:00+08:00"
+ANALYZER, OXIMETER = "lab-analyzer", "ward-oximeter"
+_LATER = "2099-01-01T00:00:00.000000+00:00"
+
+
+def _sent(db: Database, device: str, *results: NewDeviceResult) -> tuple[StoredDeviceResult, ...]:
+    message = NewDeviceMessage(device_id=device, session_id="s1", protocol="astm", raw=b"H|\\^&")
+    return record_message(db, message, results).new_results
+
+
+def _glucose(sample: str, value: float, patient: str | None, status: str = "final") -> NewDeviceResult:
+    return NewDeviceResult(
+        device_id=ANALYZER,
+        sample_id=sample,
+        vendor_code="GLU",
+        result_time="20260501090000",
+        status=status,
+        is_qc=False,
+        patient_id=patient,
+        code="glucose_random",
+        value=str(value),
+        value_num=value,
+        unit="mmol/L",
+    )
+
+
+def _reading(result: StoredDeviceResult) -> ObservationIn:
+    return ObservationIn(
+        code="glucose_random",
+        value_num=result.value_num,
+        unit="mmol/L",
+        observed_at=_AT,
+        status="corrected" if result.status == "corrected" else "final",
+        device=ANALYZER,
+        device_message_id=f"inbox:{result.id}",
+    )
+
+
+def device_history(db: Database, encounter_id: int, mrn: str) -> None:
+    """What the device side writes in a clinic, each through its product function: a held result
+    assigned (stored as an observation) and one dismissed; a bedside device attached, linking a
+    reading, detached and attached again; a device reading a referral was made from, corrected by
+    the device (the referral's basis flagged, acknowledged), corrected again with a value triage
+    rejects (held, flagged, closed by cancelling the referral, the correction dismissed)."""
+    held, strip = _sent(db, ANALYZER, _glucose("A", 6.1, None), _glucose("B", 2.0, None))
+
+    def assign(db: Database) -> None:
+        review.assign(db, held.id, encounter_id, actor="nurse1", reason="label torn, Mrs X's sample")
+        (stored,) = store.add_observations(
+            db, encounter_id, [_reading(held)], actor="nurse1", reason="assigned"
+        )
+        review.set_observation(db, held.id, stored, actor="nurse1")
+
+    write(db, assign)
+    review.dismiss(db, strip.id, actor="nurse1", reason="test strip")
+    (early,) = _sent(db, ANALYZER, _glucose("D", 5.0, None, "preliminary"))
+    review.dismiss(db, early.id, actor="nurse1", reason="preliminary")
+    (final,) = _sent(db, ANALYZER, _glucose("D", 5.2, None))  # replaces it: held again
+    review.dismiss(db, final.id, actor="nurse2", reason="no patient for it")
+    associations.associate(db, OXIMETER, encounter_id, actor="nurse1")
+    spo2 = NewDeviceResult(
+        device_id=OXIMETER,
+        sample_id="",
+        vendor_code="SPO2",
+        result_time="20260501090100",
+        status="final",
+        is_qc=False,
+        code="spo2",
+        value="97",
+        value_num=97.0,
+        unit="%",
+    )
+    _sent(db, OXIMETER, spo2)  # linked by the association: device_result.link
+    associations.end(db, OXIMETER, actor="nurse1", reason="measurement finished")
+    associations.associate(db, OXIMETER, encounter_id, actor="nurse2")
+    associations.expire_due(db, now=_LATER)
+    associations.associate(db, OXIMETER, encounter_id, actor="nurse2")
+
+    (reading,) = _sent(db, ANALYZER, _glucose("C", 28.0, mrn))
+    store.add_observations(
+        db, encounter_id, [_reading(reading)], actor="device-gateway", reason="device result"
+    )
+    used = {
+        "code": "glucose_random",
+        "value": 28.0,
+        "unit": "mmol/L",
+        "source_message_id": f"inbox:{reading.id}",
+    }
+    made_from = store.record_assessment(
+        db,
+        encounter_id,
+        assessment_in(payload={"observations_used": [used]}),
+        actor="engine",
+        reason="triage",
+    )
+    referral = referrals.create_referral(
+        db,
+        ReferralIn(
+            assessment_id=made_from["id"], to_facility="ZJ-S01", urgency="urgent", reason="glucose 28"
+        ),
+        actor="dr_li",
+    )
+
+    def corrected(value: float, held_reason: str | None) -> None:
+        (result,) = _sent(db, ANALYZER, _glucose("C", value, mrn, "corrected"))
+
+        def work(db: Database) -> None:
+            correction = corrections.record(
+                db,
+                result,
+                encounter_id,
+                observation=None if held_reason else _reading(result),
+                new_value=f"{value} mmol/L",
+                held_reason=held_reason,
+                actor="device-gateway",
+            )
+            assert correction is not None
+            again = assessment_in(disposition="local_care", target_tier=None)
+            assessment = store.record_assessment(db, encounter_id, again, actor="engine", reason="corrected")
+            assert basis.flag(db, correction, assessment, actor="device-gateway")
+
+        write(db, work)
+
+    corrected(8.2, None)
+    basis.acknowledge(db, referral["id"], actor="dr_li", reason="rechecked at the bedside: 27.6")
+    corrected(99.0, "glucose 99.0 mmol/L is implausible")
+    referrals.transition(db, referral["id"], "cancelled", actor="dr_li", note="seen locally")
+    corrections.dismiss_held(db, reading.id, actor="nurse1", reason="lab confirmed the first value")
 
 
 def test_a_log_used_normally_matches_its_trail(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,6 +249,38 @@ def test_a_log_used_normally_matches_its_trail(log: Path, capsys: pytest.Capture
     assert report["rows"]["rows"]["referral_events"] == 7  # 5 + 2
     counts = report["rows"]["rows"]
     assert (counts["facilities"], counts["settings"], counts["users"], counts["api_tokens"]) == (9, 2, 2, 2)
+
+
+def test_the_device_side_used_normally_matches_its_trail(
+    device_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reviews, associations, corrections and basis changes written by the product, each through
+    every change it can take (assigned and its observation named, dismissed; attached, linking,
+    detached; applied, held and dismissed; acknowledged, closed by cancelling)."""
+    code, out, err = run(capsys, "verify-audit", "--db", str(device_log))
+    assert code == 0, err
+    assert (
+        "5 observations, 5 assessments, 1 overrides, 9 referral_events, 3 referrals" in out
+        and "3 device_associations, 3 device_result_reviews, 2 observation_corrections, 2 referral_basis_changes)"
+        in out
+    ), out
+    db = connect(device_log)
+    resolved = db.execute("SELECT resolution, resolved_by FROM referral_basis_changes ORDER BY id").fetchall()
+    assert resolved == [("acknowledged", "dr_li"), ("cancelled", "dr_li")]
+    assert db.execute("SELECT state, reviewed_by FROM observation_corrections ORDER BY id").fetchall() == [
+        ("applied", None),
+        ("held", "nurse1"),
+    ]
+    assert db.execute("SELECT end_reason, ended_by FROM device_associations ORDER BY id").fetchall() == [
+        ("measurement finished", "nurse1"),
+        ("expired", "system"),
+        (None, None),
+    ]
+    assert db.execute(
+        "SELECT reviewed_by, reason FROM device_result_reviews WHERE result_id = 3"
+    ).fetchall() == [
+        ("nurse2", "no patient for it")  # the review of the preliminary result gave way
+    ]
 
 
 TAMPERING = [
@@ -253,6 +436,12 @@ TAMPERING_MORE = [
 def test_an_edit_with_plain_sqlite3_is_found_and_named(
     log: Path, sql: str, table: str, row_id: int | str, problem: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _edited_and_named(log, sql, table, row_id, problem, capsys)
+
+
+def _edited_and_named(
+    log: Path, sql: str, table: str, row_id: int | str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     raw = sqlite3.connect(log)  # foreign keys off, no application: what a person with a shell can do
     raw.execute(sql)
     raw.commit()
@@ -265,6 +454,147 @@ def test_an_edit_with_plain_sqlite3_is_found_and_named(
     code, _, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 1 and err.count("\n") == 1
     assert f"but {table} row {row_id}: " in err and "edited outside the application" in err
+
+
+#: Edits of the device side's clinical rows (compared since migration 0020): a review that put a
+#: reading into a visit, a device attached to a patient, a correction that took a reading out of
+#: the decision, a referral whose basis changed. Ids as :func:`device_history` leaves them.
+TAMPERING_DEVICES = [
+    (
+        "UPDATE device_result_reviews SET reason = 'no reason' WHERE result_id = 1",
+        "device_result_reviews",
+        1,
+        "reason is 'no reason'",
+    ),
+    (
+        "UPDATE device_result_reviews SET observation_id = 4 WHERE result_id = 1",
+        "device_result_reviews",
+        1,
+        "observation_id is 4, its audit trail says 3",
+    ),
+    (
+        "UPDATE device_result_reviews SET state = 'assigned', encounter_id = 1 WHERE result_id = 2",
+        "device_result_reviews",
+        2,
+        "state is 'assigned'",
+    ),
+    ("DELETE FROM device_result_reviews WHERE result_id = 2", "device_result_reviews", 2, "missing: deleted"),
+    (
+        "INSERT INTO device_result_reviews (result_id, state, reviewed_by, reviewed_at, reason)"
+        f" VALUES (4, 'dismissed', 'nurse1', '{_LATER}', 'not needed')",
+        "device_result_reviews",
+        4,
+        "not in the audit trail (inserted)",
+    ),
+    (
+        f"UPDATE device_associations SET expires_at = '{_LATER}' WHERE id = 3",
+        "device_associations",
+        3,
+        "expires_at is '2099-01-01",
+    ),
+    (
+        "UPDATE device_associations SET patient_id = 1 WHERE id = 2",
+        "device_associations",
+        2,
+        "patient_id is 1",
+    ),
+    (
+        "UPDATE device_associations SET end_reason = 'replaced' WHERE id = 1",
+        "device_associations",
+        1,
+        "end_reason is 'replaced', its audit trail says 'measurement finished'",
+    ),
+    ("DELETE FROM device_associations WHERE id = 1", "device_associations", 1, "missing: deleted"),
+    (
+        "INSERT INTO device_associations (device_id, encounter_id, patient_id, started_at, started_by,"
+        " expires_at, ended_at, ended_by, end_reason) SELECT device_id, 1, 1, started_at, started_by,"
+        " expires_at, ended_at, ended_by, end_reason FROM device_associations WHERE id = 1",
+        "device_associations",
+        4,
+        "not in the audit trail (inserted)",
+    ),
+    (
+        "UPDATE observation_corrections SET replaces_id = NULL WHERE id = 1",  # 28.0 back in the decision
+        "observation_corrections",
+        1,
+        "replaces_id is None, its audit trail says 4",
+    ),
+    (
+        "UPDATE observation_corrections SET new_value = '6.0 mmol/L' WHERE id = 1",
+        "observation_corrections",
+        1,
+        "new_value is '6.0 mmol/L'",
+    ),
+    (
+        "UPDATE observation_corrections SET reviewed_by = NULL, reviewed_at = NULL, review_reason = NULL"
+        " WHERE id = 2",
+        "observation_corrections",
+        2,
+        "reviewed_by is None",
+    ),
+    (
+        f"UPDATE observation_corrections SET corrected_at = '{_LATER}' WHERE id = 2",
+        "observation_corrections",
+        2,
+        "corrected_at is '2099-01-01",
+    ),
+    ("DELETE FROM observation_corrections WHERE id = 2", "observation_corrections", 2, "missing: deleted"),
+    (
+        "INSERT INTO observation_corrections (encounter_id, result_id, message_id, state, old_value, new_value,"
+        " held_reason, corrected_at) SELECT encounter_id, result_id, message_id, 'held', old_value, '1.0 mmol/L',"
+        " 'implausible', corrected_at FROM observation_corrections WHERE id = 1",
+        "observation_corrections",
+        3,
+        "not in the audit trail (inserted)",
+    ),
+    (
+        "UPDATE referral_basis_changes SET resolution = NULL, resolved_at = NULL, resolved_by = NULL,"
+        " resolution_reason = NULL WHERE id = 2",
+        "referral_basis_changes",
+        2,
+        "resolution is None, its audit trail says 'cancelled'",
+    ),
+    (
+        f"UPDATE referral_basis_changes SET resolved_at = '{_LATER}' WHERE id = 1",
+        "referral_basis_changes",
+        1,
+        "resolved_at is '2099-01-01",
+    ),
+    (
+        "UPDATE referral_basis_changes SET less_urgent = 0 WHERE id = 1",
+        "referral_basis_changes",
+        1,
+        "less_urgent is 0, its audit trail says 1",
+    ),
+    (
+        "UPDATE referral_basis_changes SET changed_at = resolved_at WHERE id = 1",
+        "referral_basis_changes",
+        1,
+        "changed_at is ",
+    ),
+    ("DELETE FROM referral_basis_changes WHERE id = 1", "referral_basis_changes", 1, "missing: deleted"),
+    (
+        "INSERT INTO referral_basis_changes (referral_id, encounter_id, correction_id, assessment_id, code,"
+        " old_value, new_value, disposition, referral_urgency, referral_status, less_urgent, changed_at)"
+        " SELECT referral_id, encounter_id, 99, assessment_id, code, old_value, new_value, disposition,"
+        " referral_urgency, referral_status, less_urgent, changed_at FROM referral_basis_changes WHERE id = 1",
+        "referral_basis_changes",
+        3,
+        "not in the audit trail (inserted)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "table", "row_id", "problem"), TAMPERING_DEVICES)
+def test_an_edit_of_the_device_side_is_found_and_named(
+    device_log: Path,
+    sql: str,
+    table: str,
+    row_id: int | str,
+    problem: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _edited_and_named(device_log, sql, table, row_id, problem, capsys)
 
 
 def test_verify_audit_while_a_writer_streams_sees_one_moment(
@@ -297,11 +627,11 @@ def test_verify_audit_while_a_writer_streams_sees_one_moment(
 LOG_0017 = Path(__file__).parent / "data" / "log_0017.sql"
 
 
-def _log_0017(folder: Path, *edits: str) -> Path:
+def _log_0017(folder: Path, *edits: str, dump: Path = LOG_0017) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "old.db"
     raw = sqlite3.connect(path)
-    raw.executescript(LOG_0017.read_text(encoding="utf-8"))
+    raw.executescript(dump.read_text(encoding="utf-8"))
     for sql in edits:
         raw.execute(sql)
     raw.commit()
@@ -368,16 +698,19 @@ def test_a_log_from_the_previous_schema_upgrades_and_matches_its_trail(
 def test_an_upgraded_log_names_an_edit_made_after_the_upgrade(
     tmp_path: Path, sql: str, table: str, row_id: int | str, problem: str
 ) -> None:
-    path = _log_0017(tmp_path)
+    report = _upgraded_then_edited(_log_0017(tmp_path), sql)
+    assert (report.table, report.row_id) == (table, row_id) and str(report.problem).startswith(problem), (
+        report
+    )
+
+
+def _upgraded_then_edited(path: Path, sql: str) -> RowsReport:
     connect(path).close()  # the upgrade
     raw = sqlite3.connect(path)
     raw.execute(sql)
     raw.commit()
     raw.close()
-    report = verify_rows(connect(path))
-    assert (report.table, report.row_id) == (table, row_id) and str(report.problem).startswith(problem), (
-        report
-    )
+    return verify_rows(connect(path))
 
 
 def test_an_observation_edited_before_the_upgrade_is_still_found(tmp_path: Path) -> None:
@@ -442,3 +775,133 @@ def test_the_chain_head_anchors_the_trail_against_a_rewrite(
 def test_a_malformed_anchor_is_one_line(log: Path, anchor: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "verify-audit", "--db", str(log), "--anchor", anchor)
     assert code == 2 and err.startswith("error: --anchor ") and err.count("\n") == 1, err
+
+
+#: A log written by the version before migration 0020, its device side used (see the file's header).
+LOG_0019 = Path(__file__).parent / "data" / "log_0019.sql"
+
+
+def test_a_log_from_before_0020_is_checked_as_it_is_then_upgrades_and_matches_its_trail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _log_0017(tmp_path, dump=LOG_0019)
+    before = verify_rows(connect(path, migrate=False))  # as a backup is checked before its restore
+    assert before.ok and before.rows["observation_corrections"] == 2, before
+    code, out, err = run(capsys, "migrate", "--db", str(path))
+    assert code == 0 and out.count("0020_audit_record_device_rows") == 1 and "0019" not in out, err
+    db = connect(path)
+    recorded = db.execute(
+        "SELECT action, entity_id, data FROM audit WHERE actor = 'clinic-triage' AND reason LIKE '%0020%' ORDER BY seq"
+    ).fetchall()
+    assert [(action, entity, sorted(json.loads(data))) for action, entity, data in recorded] == [
+        ("device_result.review_recorded", "1", ["observation_id"]),
+        ("device_result.review_recorded", "2", ["observation_id"]),
+        # no association: their start entries hold their expiry (since 0010)
+        ("observation.correction_recorded", "1", ["corrected_at", "correction"]),
+        ("observation.correction_recorded", "1", ["corrected_at", "correction", "reviewed_at"]),
+        ("referral.basis_recorded", "1", ["basis_change", "changed_at", "encounter_id", "resolved_at"]),
+        (
+            "referral.basis_recorded",
+            "1",
+            ["basis_change", "changed_at", "encounter_id"],
+        ),  # closed by the cancel
+    ]
+    code, out, err = run(capsys, "verify-audit", "--db", str(path))
+    assert code == 0, err
+    assert (
+        "2 device_associations, 2 device_result_reviews, 2 observation_corrections, 2 referral_basis_changes)"
+        in out
+    )
+
+
+#: Edits after the upgrade, of columns the trail held before it and of those 0020 recorded.
+EDITS_AFTER_0020 = [
+    ("UPDATE device_result_reviews SET observation_id = 4 WHERE result_id = 1", "device_result_reviews", 1),
+    ("UPDATE device_result_reviews SET reason = 'x' WHERE result_id = 2", "device_result_reviews", 2),
+    (f"UPDATE device_associations SET expires_at = '{_LATER}' WHERE id = 2", "device_associations", 2),
+    (
+        f"UPDATE observation_corrections SET corrected_at = '{_LATER}' WHERE id = 1",
+        "observation_corrections",
+        1,
+    ),
+    (
+        f"UPDATE observation_corrections SET reviewed_at = '{_LATER}' WHERE id = 2",
+        "observation_corrections",
+        2,
+    ),
+    ("UPDATE observation_corrections SET replaces_id = NULL WHERE id = 1", "observation_corrections", 1),
+    ("UPDATE referral_basis_changes SET encounter_id = 2 WHERE id = 2", "referral_basis_changes", 2),
+    (f"UPDATE referral_basis_changes SET changed_at = '{_LATER}' WHERE id = 2", "referral_basis_changes", 2),
+    (f"UPDATE referral_basis_changes SET resolved_at = '{_LATER}' WHERE id = 1", "referral_basis_changes", 1),
+    (f"UPDATE referral_basis_changes SET resolved_at = '{_LATER}' WHERE id = 2", "referral_basis_changes", 2),
+]
+
+
+@pytest.mark.parametrize(("sql", "table", "row_id"), EDITS_AFTER_0020)
+def test_a_log_upgraded_to_0020_names_an_edit_made_after_the_upgrade(
+    tmp_path: Path, sql: str, table: str, row_id: int
+) -> None:
+    report = _upgraded_then_edited(_log_0017(tmp_path, dump=LOG_0019), sql)
+    assert (report.table, report.row_id) == (table, row_id), report
+    column = sql.split(" SET ")[1].split(" = ")[0]
+    assert str(report.problem).startswith(f"{column} is "), report
+
+
+def test_a_column_the_trail_held_before_0020_is_still_found_edited_before_it(tmp_path: Path) -> None:
+    """Held from the start (a correction's values, an association's end): found whenever edited.
+    Recorded at the upgrade (a correction's time): taken as found then (docs/referral-log.md)."""
+    path = _log_0017(
+        tmp_path,
+        "UPDATE observation_corrections SET replaces_id = NULL WHERE id = 1",
+        f"UPDATE observation_corrections SET corrected_at = '{_LATER}' WHERE id = 2",
+        dump=LOG_0019,
+    )
+    report = verify_rows(connect(path))
+    assert (report.table, report.row_id) == ("observation_corrections", 1), report
+    assert str(report.problem).startswith("replaces_id is None"), report
+    assert connect(path).execute(
+        "SELECT corrected_at FROM observation_corrections WHERE id = 2"
+    ).fetchone() == (_LATER,)
+
+
+def test_an_association_attached_before_0010_gets_its_expiry_recorded(tmp_path: Path) -> None:
+    """Its start entry has no expiry (0010 set it): 0020 records the one found, and an edit of it
+    after the upgrade is found. The old version's attach is written as it wrote it."""
+    db = connect(tmp_path / "old.db", migrate=False)
+    MIGRATIONS.apply(db, stop_before="0010_device_association_expiry")
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    encounter_id = int(visit(db)["encounter_id"])
+
+    def attach(db: Database) -> None:
+        started = associations.utc_now()
+        row = [OXIMETER, encounter_id, 1, started, "nurse1"]
+        db.conn.execute(
+            "INSERT INTO device_associations (device_id, encounter_id, patient_id, started_at, started_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            row,
+        )
+        data = dict(zip(("device_id", "encounter_id", "patient_id", "started_at"), row, strict=False))
+        audit.append(
+            db,
+            actor="nurse1",
+            action="device_association.start",
+            entity="device_association",
+            entity_id=1,
+            reason="device attached to the patient",
+            data=data | {"replaces": None},
+        )
+
+    write(db, attach)
+    assert verify_rows(db).ok  # the expiry is not in the trail: not compared
+    applied = apply_migrations(db)
+    assert applied[0] == "0010_device_association_expiry" and applied[-1] == DEVICE_RECORDED_FROM
+    (expires,) = db.execute("SELECT expires_at FROM device_associations").fetchone()
+    assert expires is not None
+    entry = audit.entries_for(db, "device_association", 1)[-1]
+    assert (entry["action"], entry["data"]) == ("device_association.recorded", {"expires_at": expires})
+    assert verify_rows(db).ok
+    db.execute("UPDATE device_associations SET expires_at = ?", [_LATER])
+    db.conn.commit()
+    report = verify_rows(db)
+    assert (report.table, report.row_id) == ("device_associations", 1), report
+    assert str(report.problem).startswith(f"expires_at is '{_LATER}', its audit trail says '{expires}'")

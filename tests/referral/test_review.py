@@ -119,7 +119,7 @@ def test_assign_records_review_and_audit_in_one_transaction(db: Database) -> Non
     def work(db: Database) -> int:
         review.assign(db, result_id, encounter_id, actor="nurse1", reason="Mrs X's sample, label torn")
         ids = store_glucose(db, encounter_id, result_id, actor="nurse1", reason="held device result assigned")
-        review.set_observation(db, result_id, ids[0])
+        review.set_observation(db, result_id, ids[0], actor="nurse1")
         return ids[0]
 
     observation_id = write(db, work)
@@ -132,9 +132,11 @@ def test_assign_records_review_and_audit_in_one_transaction(db: Database) -> Non
     assert done.reason == "Mrs X's sample, label torn" and done.reviewed_by == "nurse1"
     assert held_ids(db) == {}
     entries = audit.entries_for(db, "device_result", result_id)
-    assert [(e["action"], e["actor"], e["data"]["encounter_id"]) for e in entries] == [
-        ("device_result.assign", "nurse1", encounter_id)
+    assert [(e["action"], e["actor"], e["data"].get("encounter_id")) for e in entries] == [
+        ("device_result.assign", "nurse1", encounter_id),
+        ("device_result.observation", "nurse1", None),
     ]
+    assert entries[1]["data"] == {"observation_id": observation_id}
     assert entries[0]["data"]["why_held"] == ["no_patient_link"]
     with pytest.raises(ConflictError, match=f"already assigned to encounter {encounter_id} by nurse1"):
         review.assign(db, result_id, encounter_id, actor="nurse2", reason="again")

@@ -24,6 +24,7 @@ from devices.simulator import SimulatedDevice, trace_messages
 from devices.transports.link import Link, SerialSpec
 from devices.transports.pty import open_pty
 from referral import audit
+from referral.audit_rows import verify_rows
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
 from referral.transactions import write
 from tests.devices.traces.golden_io import DATA
@@ -153,8 +154,9 @@ def test_unattached_oximeter_reading_is_held_then_assigned_and_assessed(ward: Wa
     assert gone.status_code == 200 and gone.json()["state"] == "dismissed"
     assert held(ward.staff)["data"] == []
     actions = [e["action"] for e in audit.entries_for(ward.db, "device_result", spo2)]
-    assert actions == ["device_result.assign"]
+    assert actions == ["device_result.assign", "device_result.observation"]  # the observation it became
     assert audit.verify(ward.db).ok
+    assert verify_rows(ward.db).ok, "the reviews and the observation match the trail"
 
 
 def test_unmapped_code_can_only_be_dismissed_and_qc_is_only_counted(staff: Staff) -> None:

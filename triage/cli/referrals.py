@@ -390,7 +390,8 @@ def verify_audit(
 ) -> None:
     """Check the audit trail's hash chain, then the tables against it (patients, encounters,
     observations, assessments, overrides, referrals and their events, facilities, settings, users,
-    API tokens); exit 1 naming the first broken entry or the first row edited outside the
+    API tokens, device associations, device result reviews, observation corrections, referral
+    basis changes); exit 1 naming the first broken entry or the first row edited outside the
     application. Prints the chain head (newest entry and its hash): record it somewhere else to
     prove later, with --anchor, that the trail up to it was not rewritten."""
     wanted = None if anchor is None else audit.parse_anchor(anchor)

@@ -60,7 +60,7 @@ def assign(
         (observation_id,) = clinic.add_observations(
             db, encounter_id, [observation], actor=actor, reason=f"{SOURCE} assigned: {reason.strip()}"
         )
-        review.set_observation(db, result_id, observation_id)
+        review.set_observation(db, result_id, observation_id, actor=actor)
         return result, observation_id
 
     result, observation_id = write(db, work)
