@@ -4,6 +4,7 @@ against `triage demo` (real uvicorn, gateway, simulated devices), in English and
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -208,6 +209,35 @@ def test_a_reading_s_number_and_unit_and_a_risk_stay_on_one_line_on_a_phone(
             broken = page.evaluate(BROKEN_VALUES)
             assert not broken, f"{patient} ({language}, 360 px): values broken over lines: {broken[:6]}"
             assert_fits(page, f"{patient} ({language}, 360 px)")
+            switch_language(page)
+    finally:
+        if page.evaluate("document.documentElement.lang") == "zh-CN":
+            switch_language(page)
+        page.close()
+
+
+def test_a_moment_today_is_given_by_its_time_of_day_as_the_devices_table_gives_it(
+    browser: object, demo: Demo
+) -> None:
+    """The devices page said an attachment was 'since 10:34:01' and 'expires 2026-12-05 22:34', and
+    a closed visit's page 'closed 2026-12-05 10:33' above readings taken at 10:33:41: every moment
+    is now given as a device's last result is - its time of day with seconds today, the date before
+    it otherwise - so today's date is on neither page."""
+    today = datetime.now().astimezone().date().isoformat()
+    page: Any = login(browser, demo, "nurse")
+    closed = page.locator("table.queue tbody tr.closed")
+    wait_until(lambda: closed.count() > 0, 60)
+    visit = f"/encounters/{closed.first.get_attribute('data-encounter')}"
+    page.goto(f"{demo.url}/devices")
+    wait_until(lambda: page.locator("tr[data-device=demo-oximeter] small.expires").count() > 0, 20)
+    moment = re.compile(r"(\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d")
+    try:
+        for language in ("en", "zh"):
+            for path, times in (("/devices", "td.attached small"), (visit, "#closed-banner strong")):
+                page.goto(f"{demo.url}{path}")
+                assert today not in page.inner_text("main"), f"{path} ({language}) gives today's date"
+                shown = [page.locator(times).nth(i).inner_text() for i in range(page.locator(times).count())]
+                assert shown and all(moment.search(text) for text in shown), (path, language, shown)
             switch_language(page)
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":

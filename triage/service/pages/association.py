@@ -23,7 +23,7 @@ from triage.service.auth import (
     device_status_for,
 )
 from triage.service.i18n import catalogue
-from triage.service.pages.clock import local_time
+from triage.service.pages.clock import clock
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -53,11 +53,12 @@ def duration(seconds: int) -> tuple[str, str]:
 
 
 def shown(association: Association) -> dict[str, Any]:
-    """An association for a page: its fields, with start and expiry in the clinic's local time."""
+    """An association for a page: its fields, with start and expiry in the clinic's local time as
+    the page gives every moment (:func:`clock`: ``14:05:09`` today, the date before it otherwise)."""
     return {
         **association.as_dict(),
-        "started_local": local_time(association.started_at, "%H:%M:%S"),
-        "expires_local": local_time(association.expires_at) if association.expires_at else None,
+        "started_local": clock(association.started_at),
+        "expires_local": clock(association.expires_at) if association.expires_at else None,
     }
 
 

@@ -13,7 +13,7 @@ from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
-from triage.service.pages.clock import local_time
+from triage.service.pages.clock import clock
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -52,7 +52,9 @@ def _row(item: review.HeldResult) -> dict[str, Any]:
 
 
 def _local(at: str) -> str:
-    return local_time(at, "%Y-%m-%d %H:%M:%S")
+    """A moment as the pages give it (:func:`clock`: ``14:05:09`` today, the date before it
+    otherwise), as the devices table gives a device's last result."""
+    return clock(at)
 
 
 def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:

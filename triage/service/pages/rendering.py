@@ -224,7 +224,7 @@ def error_text(language: str, message: str, error: ClinicError | None) -> str:
 
 def _shown(text: Any, name: str, value: object) -> object:
     if name.endswith("_at"):
-        return local_time(str(value))
+        return clock(str(value))
     if name in ("status", "urgency", "disposition"):
         return text(f"{name}.{value}")
     return value
