@@ -17,6 +17,7 @@ import pytest
 
 from devices.endpoint import DeviceEndpoint
 from devices.link_drivers import endpoint_from_profile
+from devices.profile import load_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
@@ -257,3 +258,30 @@ def test_a_v27_message_that_does_not_parse_is_refused_with_the_text_in_err_and_m
         b"\xd6"
     )
     assert err == b"ERR||OBX^1^3|102^Data type error^HL70357|E|||" + text + b"|" + text
+
+
+def test_msh16_set_with_msh15_empty_is_enhanced_mode_answered_as_al(tmp_path: Path) -> None:
+    """The standard has original mode only when MSH-15 and MSH-16 are both empty, and gives an
+    empty MSH-15 beside a valued MSH-16 no default (docs/device-gateway.md): the gateway stores the
+    message and answers the commit ACK, CA, as for AL - not the original mode's AA, and not nothing
+    (the sender would send it again for ever). Over a real socket, with a profile that does not
+    read MSH-16 as Mindray's result kind."""
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(
+        load_profile("generic-hl7"), clock=clock, transport=TcpListenSpec(port=0)
+    )
+    db_path = tmp_path / "clinic.db"
+    raw = HL7.replace(b"|2.3.1||||0|", b"|2.3.1||||AL|")
+    assert raw != HL7
+
+    async def scenario() -> bytes:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("generic-hl7"))
+            writer.write(b"\x0b" + raw + b"\x1c\r")
+            await writer.drain()
+            ack = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
+            await wait_until(lambda: count(db_path, "device_messages") == 1)
+            writer.close()
+            return ack
+
+    assert b"\rMSA|CA|CTL-8\r" in asyncio.run(scenario())
