@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import machine_zone
 from tests.service.conftest import WALK_IN, Staff, make_settings
 from tests.service.test_engine_text import _shown_in_english
 from triage.errors import ConfigError
@@ -83,15 +82,8 @@ def test_forms_without_the_csrf_token_are_refused(staff: Staff) -> None:
 @pytest.fixture
 def clinic_in_utc() -> Iterator[None]:
     """The service's zone set to UTC for one test (the pages show times in the service's zone)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+    with machine_zone("UTC"):
+        yield
 
 
 def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missing(
