@@ -18,7 +18,7 @@ import pandas as pd
 from analytics.csvfiles import read_back
 from analytics.ergm import Network
 from analytics.errors import NetworkInputError
-from referral.errors import UserInputError
+from referral.errors import UserInputError, json_text
 
 
 def first_repeat(ids: pd.Series) -> tuple[str, int, int] | None:
@@ -62,14 +62,16 @@ def read_nodes(path: Path) -> pd.DataFrame:
     """NODES.csv; an empty or repeated id is refused naming its line (line 1 is the header)."""
     nodes = _read(path, "nodes")
     if "id" not in nodes.columns:
-        raise NetworkInputError(f"{path}: no 'id' column (columns: {', '.join(nodes.columns)})")
+        raise NetworkInputError(f'{path}: no "id" column (columns: {", ".join(nodes.columns)})')
     empty = nodes["id"].str.strip() == ""
     if empty.any():
-        raise NetworkInputError(f"{path}: line {int(np.argmax(empty.to_numpy())) + 2}, column 'id': empty id")
+        raise NetworkInputError(f'{path}: line {int(np.argmax(empty.to_numpy())) + 2}, column "id": empty id')
     repeat = first_repeat(nodes["id"])
     if repeat is not None:
         node, row, first = repeat
-        raise NetworkInputError(f"{path}: line {row + 2}, column 'id': id {node!r} repeats line {first + 2}")
+        raise NetworkInputError(
+            f'{path}: line {row + 2}, column "id": id {json_text(node)} repeats line {first + 2}'
+        )
     for column in nodes.columns:
         if column == "id":
             continue
@@ -90,14 +92,14 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise NetworkInputError(
-                f"{path}: line {row + 2}: {column} {edges[column].iloc[row]!r} is not an id in the nodes file"
+                f"{path}: line {row + 2}: {column} {json_text(edges[column].iloc[row])} is not an id in the nodes file"
             )
     for column in edges.columns[2:]:
         numeric = pd.to_numeric(edges[column], errors="coerce")
         if numeric.isna().any():
             row = int(np.argmax(numeric.isna().to_numpy()))
             raise NetworkInputError(
-                f"{path}: line {row + 2}: {column} {edges[column].iloc[row]!r} is not a number"
+                f"{path}: line {row + 2}: {column} {json_text(edges[column].iloc[row])} is not a number"
             )
         edges[column] = numeric
     return edges
@@ -117,11 +119,15 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
         for line, (a, b, v) in enumerate(table.iloc[:, :3].itertuples(index=False), start=2):
             if a not in index or b not in index:
                 bad = a if a not in index else b
-                raise NetworkInputError(f"{path}: line {line}: {bad!r} is not an id in the nodes file")
+                raise NetworkInputError(
+                    f"{path}: line {line}: {json_text(bad)} is not an id in the nodes file"
+                )
             try:
                 matrix[index[a], index[b]] = float(v)
             except ValueError:
-                raise NetworkInputError(f"{path}: line {line}: value {v!r} is not a number") from None
+                raise NetworkInputError(
+                    f"{path}: line {line}: value {json_text(v)} is not a number"
+                ) from None
         return matrix
     rows = table.iloc[:, 0].tolist()
     cols = list(table.columns[1:])
@@ -129,14 +135,14 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
         raise NetworkInputError(f"{path}: the matrix is not square ({len(rows)} rows, {len(cols)} columns)")
     missing = [node for node in ids if node not in set(rows) or node not in set(cols)]
     if missing:
-        raise NetworkInputError(f"{path}: node {missing[0]!r} has no row or column in the matrix")
+        raise NetworkInputError(f"{path}: node {json_text(missing[0])} has no row or column in the matrix")
     body = table.set_index(table.columns[0])
     values = body.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
     bad = values.isna().to_numpy()
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise NetworkInputError(
-            f"{path}: cell ({ids[r]}, {ids[c]}) value {body.loc[ids[r], ids[c]]!r} is not a number"
+            f"{path}: cell ({ids[r]}, {ids[c]}) value {json_text(body.loc[ids[r], ids[c]])} is not a number"
         )
     return values.to_numpy(dtype=float)
 

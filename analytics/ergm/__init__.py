@@ -22,6 +22,7 @@ from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
 from analytics.errors import ConvergenceError, FormulaError
+from referral.errors import json_text
 
 __all__ = ["NOT_CONVERGED", "ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
 
@@ -63,7 +64,7 @@ def ergm(
     proposal = check_proposal(proposal)
     reference = reference.lower()
     if reference not in ("bernoulli", "poisson"):
-        raise FormulaError(f"reference must be 'bernoulli' or 'poisson', not {reference!r}")
+        raise FormulaError(f'reference must be "bernoulli" or "poisson", not {json_text(reference)}')
     valued = reference == "poisson"
     if valued and response is None:
         raise FormulaError("a Poisson-reference (valued) model needs response=<edge column>")
@@ -80,7 +81,7 @@ def ergm(
             max_iterations=max_iterations,
         )
     if backend != "python":
-        raise FormulaError(f"backend must be 'python' or 'r', not {backend!r}")
+        raise FormulaError(f'backend must be "python" or "r", not {json_text(backend)}')
     terms = parse_formula(formula)
     if any(t.name in DEPENDENT_TERMS for t in terms):
         if valued:

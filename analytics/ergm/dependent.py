@@ -31,6 +31,7 @@ from analytics.ergm.proposal import (
 )
 from analytics.ergm.terms import build_statistics, check_arguments
 from analytics.errors import ConvergenceError, FormulaError
+from referral.errors import json_text
 
 Progress = Callable[[str, int, int], None]
 
@@ -70,7 +71,7 @@ def dependent_terms(terms: list[TermSpec], net: Network) -> list[DependentTerm]:
             try:
                 decay = float(raw)
             except ValueError:
-                raise FormulaError(f"term gwesp: decay {raw!r} is not a number") from None
+                raise FormulaError(f"term gwesp: decay {json_text(raw)} is not a number") from None
             out.append(DependentTerm(f"gwesp.fixed.{decay:g}", "gwesp", decay=decay))
         else:
             for stat in build_statistics([spec], net, valued=False):

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from analytics.errors import FormulaError
+from referral.errors import json_text
 
 _TERM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:\((.*)\))?\s*$", re.S)
 
@@ -30,12 +31,12 @@ def _split_top(text: str, sep: str) -> list[str]:
         elif ch == ")":
             depth -= 1
             if depth < 0:
-                raise FormulaError(f"unbalanced ')' at character {i + 1} of {text!r}")
+                raise FormulaError(f'unbalanced ")" at character {i + 1} of {json_text(text)}')
         elif ch == sep and depth == 0:
             parts.append(text[start:i])
             start = i + 1
     if depth or quote:
-        raise FormulaError(f"unbalanced parentheses or quotes in {text!r}")
+        raise FormulaError(f"unbalanced parentheses or quotes in {json_text(text)}")
     parts.append(text[start:])
     return parts
 
@@ -46,7 +47,7 @@ def _value(raw: str, term: str) -> str:
         return raw[1:-1]
     if re.fullmatch(r"[A-Za-z0-9_.+-]+", raw):
         return raw
-    raise FormulaError(f"term {term}: cannot read argument {raw!r}")
+    raise FormulaError(f"term {term}: cannot read argument {json_text(raw)}")
 
 
 def parse_formula(formula: str) -> list[TermSpec]:
@@ -58,7 +59,7 @@ def parse_formula(formula: str) -> list[TermSpec]:
     for piece in _split_top(text, "+"):
         match = _TERM.match(piece)
         if not match or not piece.strip():
-            raise FormulaError(f"cannot read term {piece.strip()!r} in formula {formula!r}")
+            raise FormulaError(f"cannot read term {json_text(piece.strip())} in formula {json_text(formula)}")
         name, inner = match.group(1), match.group(2)
         args: list[str] = []
         kwargs: list[tuple[str, str]] = []

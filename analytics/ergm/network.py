@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import NetworkInputError
+from referral.errors import json_text
 
 
 @dataclass
@@ -26,10 +27,12 @@ class Network:
 
     def __post_init__(self) -> None:
         if "id" not in self.nodes.columns:
-            raise NetworkInputError("nodes: no 'id' column")
+            raise NetworkInputError('nodes: no "id" column')
         ids = self.nodes["id"].astype(str)
         if ids.duplicated().any():
-            raise NetworkInputError(f"nodes: id {ids[ids.duplicated()].iloc[0]!r} appears more than once")
+            raise NetworkInputError(
+                f"nodes: id {json_text(ids[ids.duplicated()].iloc[0])} appears more than once"
+            )
         self.nodes = self.nodes.assign(id=ids).reset_index(drop=True)
         self.index = {node: i for i, node in enumerate(self.nodes["id"])}
         edges = self.edges.rename(columns={"from": "source", "to": "target"})
@@ -44,7 +47,7 @@ class Network:
             if unknown.any():
                 row = int(np.argmax(unknown.to_numpy()))
                 raise NetworkInputError(
-                    f"edges: row {row + 1}: {column} {edges[column].iloc[row]!r} is not a node id"
+                    f"edges: row {row + 1}: {column} {json_text(edges[column].iloc[row])} is not a node id"
                 )
         self.edges = edges.reset_index(drop=True)
         self.src = edges["source"].map(self.index).to_numpy(dtype=np.int64)
@@ -55,7 +58,9 @@ class Network:
         n = self.n
         for name, matrix in (self.edgecov or {}).items():
             if np.shape(matrix) != (n, n):
-                raise NetworkInputError(f"edgecov {name!r}: shape {np.shape(matrix)} is not {n} x {n}")
+                raise NetworkInputError(
+                    f"edgecov {json_text(name)}: shape {np.shape(matrix)} is not {n} x {n}"
+                )
 
     @property
     def n(self) -> int:
@@ -68,7 +73,7 @@ class Network:
     def attribute(self, name: str) -> pd.Series:
         if name not in self.nodes.columns:
             raise NetworkInputError(
-                f"no node attribute {name!r} (attributes: {', '.join(c for c in self.nodes.columns if c != 'id')})"
+                f"no node attribute {json_text(name)} (attributes: {', '.join(c for c in self.nodes.columns if c != 'id')})"
             )
         return self.nodes[name]
 
@@ -76,16 +81,19 @@ class Network:
         values = pd.to_numeric(self.attribute(name), errors="coerce")
         if values.isna().any():
             row = int(np.argmax(values.isna().to_numpy()))
-            where = f"{self.nodes_file}: line {row + 2}, column {name!r}: " if self.nodes_file else ""
+            where = (
+                f"{self.nodes_file}: line {row + 2}, column {json_text(name)}: " if self.nodes_file else ""
+            )
             raise NetworkInputError(
-                f"{where}node attribute {name!r}: node {self.nodes['id'].iloc[row]!r} has non-numeric value {self.attribute(name).iloc[row]!r}"
+                f"{where}node attribute {json_text(name)}: node {json_text(self.nodes['id'].iloc[row])} has non-numeric"
+                f" value {json_text(self.attribute(name).tolist()[row])}"
             )
         return values.to_numpy(dtype=float)
 
     def covariate(self, name: str) -> np.ndarray:
         if not self.edgecov or name not in self.edgecov:
             raise NetworkInputError(
-                f"no dyadic covariate {name!r} (given: {', '.join(self.edgecov or {}) or 'none'})"
+                f"no dyadic covariate {json_text(name)} (given: {', '.join(self.edgecov or {}) or 'none'})"
             )
         return np.asarray(self.edgecov[name], dtype=float)
 
@@ -96,12 +104,12 @@ class Network:
             values = np.ones(len(self.src))
         else:
             if column not in self.edges.columns:
-                raise NetworkInputError(f"edges: no response column {column!r}")
+                raise NetworkInputError(f"edges: no response column {json_text(column)}")
             values = pd.to_numeric(self.edges[column], errors="coerce").to_numpy(dtype=float)
             if np.isnan(values).any() or (values < 0).any():
                 row = int(np.argmax(np.isnan(values) | (values < 0)))
                 raise NetworkInputError(
-                    f"edges: row {row + 1}: {column} {self.edges[column].iloc[row]!r} is not a count"
+                    f"edges: row {row + 1}: {column} {json_text(self.edges[column].tolist()[row])} is not a count"
                 )
         y[self.src, self.dst] = values
         if column is None:

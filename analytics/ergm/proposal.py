@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 
+from referral.errors import json_text
+
 #: statnet's name for its default proposal, and for uniform random toggles.
 TNT = "TNT"
 RANDOM = "random"
@@ -37,7 +39,7 @@ def check_proposal(name: str) -> str:
     for proposal in PROPOSALS:
         if name.lower() == proposal.lower():
             return proposal
-    raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, not {name!r}")
+    raise ValueError(f"proposal must be one of {', '.join(map(json_text, PROPOSALS))}, not {json_text(name)}")
 
 
 def tnt_log_ratio(present: bool, ties: int, dyads: int) -> float:

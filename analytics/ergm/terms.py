@@ -10,6 +10,7 @@ import numpy as np
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.network import Network
 from analytics.errors import FormulaError
+from referral.errors import json_text
 
 Column = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -63,12 +64,14 @@ def check_arguments(spec: TermSpec, positional: int = 0, keywords: tuple[str, ..
             if positional
             else "no arguments"
         )
-        got = ", ".join(repr(a) for a in spec.args)
+        got = ", ".join(json_text(a) for a in spec.args)
         raise FormulaError(f"term {spec.name}: takes {takes} here; got {got}")
     for key, value in spec.kwargs:
         if key not in keywords:
             supported = f" (supported: {', '.join(k + '=' for k in keywords)})" if keywords else ""
-            raise FormulaError(f"term {spec.name}: argument {key}={value!r} is not supported here{supported}")
+            raise FormulaError(
+                f"term {spec.name}: argument {key}={json_text(value)} is not supported here{supported}"
+            )
 
 
 def _one_arg(spec: TermSpec) -> str:
@@ -117,7 +120,7 @@ def build_statistics(terms: list[TermSpec], net: Network, valued: bool) -> list[
             raise FormulaError(f"term {name} is dyad-dependent; it is fitted by MCMC-MLE, not here")
         else:
             kind = "valued" if valued else "binary"
-            raise FormulaError(f"unknown or unsupported term {name!r} for a {kind} model")
+            raise FormulaError(f"unknown or unsupported term {json_text(name)} for a {kind} model")
     return stats
 
 

@@ -26,6 +26,7 @@ from analytics.reports.schema import (
     TIERS,
 )
 from analytics.reports.sources import TABLE_SUFFIXES, Rejection, Source, SourceFinder, scan_sql
+from referral.errors import json_text
 
 Progress = Callable[[str], None]
 
@@ -180,7 +181,9 @@ def pool(
         source = sources[int(src)]
         where = "line" if source.fmt == "csv" else "row"
         rejections.append(
-            Rejection(source.label, f"{problem} (first at {where} {first_row}, value {value!r})", int(rows))
+            Rejection(
+                source.label, f"{problem} (first at {where} {first_row}, value {json_text(value)})", int(rows)
+            )
         )
     say("de-duplicating on record_id")
     columns = ", ".join(_q(c) for c in [*POOLED_TYPES, *risk_columns])
@@ -206,7 +209,7 @@ def pool(
             rejections.append(
                 Rejection(
                     source.label,
-                    f"duplicate record_id, already pooled (first at {where} {first_row}, record_id {record_id!r})",
+                    f"duplicate record_id, already pooled (first at {where} {first_row}, record_id {json_text(record_id)})",
                     int(rows),
                 )
             )
@@ -253,7 +256,7 @@ def _facility_value_rejections(
                 Rejection(
                     label,
                     f"facility {name} is not a valid {target.lower()} (first at {where} {first},"
-                    f" value {value!r}); left empty",
+                    f" value {json_text(value)}); left empty",
                     int(rows),
                     table="facilities",
                     rows_kept=True,
@@ -343,7 +346,7 @@ def _pool_facilities(
         rejections.append(
             Rejection(
                 label,
-                f"facility rows without an id or with a tier outside {'/'.join(TIERS)} (e.g. {fid!r})",
+                f"facility rows without an id or with a tier outside {'/'.join(TIERS)} (e.g. {json_text(fid)})",
                 rows,
                 table="facilities",
             )

@@ -19,6 +19,7 @@ from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.simulate import Thresholds, published, replay
 from analytics.reports.sources import Rejection
+from referral.errors import json_text
 
 Progress = Callable[[str], None]
 
@@ -52,7 +53,7 @@ def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engi
         enc, fac = export_pooled(pooled.con, work / "pooled")
         progress("starting Spark")
         return SparkEngine(spark_session(), enc, fac)
-    raise ReportInputError(f"--engine {name!r}: expected duckdb or spark")
+    raise ReportInputError(f"--engine {json_text(name)}: expected duckdb or spark")
 
 
 def rejections_table(pooled: Pool) -> pd.DataFrame:
@@ -124,7 +125,9 @@ def _risk_column(pooled: Pool, risk_model: str | None) -> str | None:
     column = f"risk_{risk_model}"
     if column not in pooled.risk_columns:
         found = ", ".join(c.removeprefix("risk_") for c in pooled.risk_columns) or "none"
-        raise ReportInputError(f"--risk-model {risk_model!r}: not in the pooled exports (found: {found})")
+        raise ReportInputError(
+            f"--risk-model {json_text(risk_model)}: not in the pooled exports (found: {found})"
+        )
     return column
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from analytics.reports.errors import ReportInputError
 from analytics.reports.suppress import suppress
+from referral.errors import json_text
 
 
 @dataclass(frozen=True, order=True)
@@ -49,12 +50,14 @@ def parse_thresholds(items: list[str]) -> list[Thresholds]:
             match = _ITEM.match(part)
             if match is None:
                 raise ReportInputError(
-                    f"--thresholds {part.strip()!r}: expected NEWS2:RISK, e.g. 5:0.20"
+                    f"--thresholds {json_text(part.strip())}: expected NEWS2:RISK, e.g. 5:0.20"
                     " (NEWS2 a whole number 0-20, risk 0-1 with at most 2 decimals)"
                 )
             news2, risk = int(match.group(1)), float(match.group(2))
             if news2 > 20:
-                raise ReportInputError(f"--thresholds {part.strip()!r}: NEWS2 {news2} is outside 0-20")
+                raise ReportInputError(
+                    f"--thresholds {json_text(part.strip())}: NEWS2 {news2} is outside 0-20"
+                )
             out.append(Thresholds(news2, risk))
     return sorted(set(out))
 

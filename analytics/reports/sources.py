@@ -21,6 +21,7 @@ import duckdb
 from analytics.reports.errors import ReportInputError
 from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
 from referral.csvcells import GUARDED_SQL
+from referral.errors import json_text
 
 TABLE_SUFFIXES = {
     ".parquet": "parquet",
@@ -146,7 +147,8 @@ class SourceFinder:
         else:
             self.rejections.append(
                 Rejection(
-                    str(path), f"unknown file type {suffix!r} (expected .parquet, .csv, .jsonl or .sqlite)"
+                    str(path),
+                    f"unknown file type {json_text(suffix)} (expected .parquet, .csv, .jsonl or .sqlite)",
                 )
             )
 
@@ -162,7 +164,7 @@ class SourceFinder:
             self.rejections.append(
                 Rejection(
                     str(manifest_path),
-                    f"format_version {version!r} is not supported (expected {FORMAT_VERSION!r})",
+                    f"format_version {json_text(version)} is not supported (expected {json_text(FORMAT_VERSION)})",
                 )
             )
             return
@@ -260,7 +262,8 @@ class SourceFinder:
             wrong = [v for v in versions if v != FORMAT_VERSION]
             self.rejections.append(
                 Rejection(
-                    label, f"format_version {wrong[0]!r} is not supported (expected {FORMAT_VERSION!r})"
+                    label,
+                    f"format_version {json_text(wrong[0])} is not supported (expected {json_text(FORMAT_VERSION)})",
                 )
             )
             return
@@ -274,7 +277,8 @@ class SourceFinder:
             self.rejections.append(
                 Rejection(
                     label,
-                    f"clinic_id values {clinics[:3]} differ from manifest clinic_id {manifest.get('clinic_id')!r}",
+                    f"clinic_id values {json_text(clinics[:3])} differ from manifest clinic_id"
+                    f" {json_text(manifest.get('clinic_id'))}",
                 )
             )
             return

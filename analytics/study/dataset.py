@@ -18,7 +18,7 @@ import pandas as pd
 
 from analytics.network_files import first_repeat, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
-from referral.errors import UserInputError
+from referral.errors import UserInputError, json_text
 
 REQUIRED_NODE_COLUMNS = ("id", "lon", "lat")
 
@@ -70,7 +70,9 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
 def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.DataFrame:
     for column in (*REQUIRED_NODE_COLUMNS, *attributes):
         if column not in nodes.columns:
-            raise StudyDataError(f"{path}: missing column {column!r} (columns: {', '.join(nodes.columns)})")
+            raise StudyDataError(
+                f"{path}: missing column {json_text(column)} (columns: {', '.join(nodes.columns)})"
+            )
     nodes = nodes.copy()
     nodes["id"] = nodes["id"].astype(str)
     if nodes.empty:
@@ -79,7 +81,8 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
     if repeat is not None:
         node, row, first = repeat
         raise StudyDataError(
-            f"{path}: row {row + 2}, column 'id': node id {node!r} appears more than once (also row {first + 2})"
+            f'{path}: row {row + 2}, column "id": node id {json_text(node)} appears more than once'
+            f" (also row {first + 2})"
         )
     for column in ("lon", "lat", *attributes):
         numeric = pd.to_numeric(nodes[column], errors="coerce")
@@ -87,7 +90,8 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}, column {column!r}: value {nodes[column].iloc[row]!r} is not a number"
+                f"{path}: row {row + 2}, column {json_text(column)}: value {json_text(nodes[column].iloc[row])}"
+                " is not a number"
             )
         nodes[column] = numeric.astype(float)
     return nodes
@@ -98,12 +102,12 @@ def _ties_from_moves(
 ) -> tuple[pd.DataFrame, int]:
     for column in ("origin", "destination"):
         if column not in moves.columns:
-            raise StudyDataError(f"{path}: missing column {column!r}")
+            raise StudyDataError(f"{path}: missing column {json_text(column)}")
         unknown = ~moves[column].astype(str).isin(ids)
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}: {column} {moves[column].iloc[row]!r} is not a node id of the frame"
+                f"{path}: row {row + 2}: {column} {json_text(moves[column].iloc[row])} is not a node id of the frame"
             )
     movers = moves[moves["origin"] != moves["destination"]].groupby(["origin", "destination"]).size()
     edges = (
@@ -123,7 +127,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}: {column} {edges[column].iloc[row]!r} is not a node id"
+                f"{path}: row {row + 2}: {column} {json_text(edges[column].iloc[row])} is not a node id"
             )
     weight = columns[2] if len(columns) > 2 else None
     if weight is not None:
@@ -132,7 +136,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
         if edges["movers"].isna().any():
             row = int(np.argmax(edges["movers"].isna().to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}, column {weight!r}: weight {raw.iloc[row]!r} is not a number"
+                f"{path}: row {row + 2}, column {json_text(weight)}: weight {json_text(raw.iloc[row])} is not a number"
             )
         edges = edges[edges["movers"] >= min_movers]
     else:
@@ -151,7 +155,7 @@ def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
         )
     missing = [node for node in ids if node not in frame.index or node not in frame.columns]
     if missing:
-        raise StudyDataError(f"{path}: node id {missing[0]!r} has no row/column in the matrix")
+        raise StudyDataError(f"{path}: node id {json_text(missing[0])} has no row/column in the matrix")
     values = frame.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
     if values.isna().to_numpy().any():
         row, col = np.argwhere(values.isna().to_numpy())[0]
@@ -168,7 +172,7 @@ def _check_some_ties(manifest: Path, key: str, ties: int, n: int, min_movers: in
         return
     what = "no pair of units has" if ties == 0 else "every ordered pair of units has"
     raise StudyDataError(
-        f"{manifest}: frame {key!r}: {what} at least {min_movers} mover(s) ({ties} ties of {dyads} dyads),"
+        f"{manifest}: frame {json_text(key)}: {what} at least {min_movers} mover(s) ({ties} ties of {dyads} dyads),"
         " so no model can be fitted; check the moves or edges file, or min_movers"
     )
 
@@ -188,7 +192,9 @@ def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str], synthe
         edges_path = folder / str(spec["edges"])
         edges = _ties_from_edges(_read_csv(edges_path, "edges"), edges_path, set(ids), min_movers)
     else:
-        raise StudyDataError(f"{folder / 'study.json'}: frame {key!r} needs either 'moves' or 'edges'")
+        raise StudyDataError(
+            f'{folder / "study.json"}: frame {json_text(key)} needs either "moves" or "edges"'
+        )
     _check_some_ties(folder / "study.json", key, len(edges), len(ids), min_movers)
     edgecov: dict[str, np.ndarray] = {}
     for name, rel in dict(spec.get("edgecov", {})).items():
@@ -239,11 +245,11 @@ def load_study(folder: Path, attributes: list[str]) -> StudyData:
         raise StudyDataError(f"{manifest_path}: 'frames' must be a non-empty list")
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict):
-            raise StudyDataError(f"{manifest_path}: frames[{i}] must be an object, got {spec!r}")
+            raise StudyDataError(f"{manifest_path}: frames[{i}] must be an object, got {json_text(spec)}")
         movers = spec.get("min_movers", 1)
         if isinstance(movers, bool) or not isinstance(movers, int) or movers < 1:
             raise StudyDataError(
-                f"{manifest_path}: frames[{i}].min_movers must be a whole number of at least 1, got {movers!r}"
+                f"{manifest_path}: frames[{i}].min_movers must be a whole number of at least 1, got {json_text(movers)}"
             )
     synthetic = bool(manifest.get("synthetic", False))
     frames = [load_frame(folder, spec, attributes, synthetic) for spec in specs]

@@ -11,6 +11,7 @@ from analytics.ergm import ErgmResult, Network, ergm
 from analytics.errors import ConvergenceError
 from analytics.study.dataset import Frame
 from analytics.study.generator import NODE_TERMS
+from referral.errors import json_text
 
 NODE_ATTRIBUTES = list(NODE_TERMS)
 _MODEL1 = "edges + " + " + ".join(f'nodeicov("{a}")' for a in NODE_ATTRIBUTES)
@@ -79,7 +80,7 @@ def fit_frame(frame: Frame, backend: str = "python") -> FrameFits:
         try:
             fits[name] = ergm(formula, net, backend=backend)
         except ConvergenceError as exc:  # say which of the study's frames and models
-            raise ConvergenceError(f"frame {frame.key!r}, {name}: {exc}") from None
+            raise ConvergenceError(f"frame {json_text(frame.key)}, {name}: {exc}") from None
     return FrameFits(frame, fits)
 
 

@@ -40,7 +40,9 @@ def test_list_text_and_show(capsys: pytest.CaptureFixture[str]) -> None:
 def test_show_unknown_model_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "models", "show", "heart")
     assert code == 1
-    assert err.strip() == "error: unknown model 'heart'; known: cvd10, stroke10, diabetes, ckd"
+    assert err.strip() == 'error: unknown model "heart"; known: cvd10, stroke10, diabetes, ckd'
+    code, _, err = run(capsys, "models", "show", "ckd", "--version", "9.9.9")
+    assert code == 1 and err.strip() == 'error: model ckd has no version "9.9.9"; known: 1.0.0'
 
 
 def test_verify_passes_on_the_shipped_models(capsys: pytest.CaptureFixture[str]) -> None:

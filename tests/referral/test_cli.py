@@ -221,7 +221,7 @@ def test_queue_command(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "queue", "--day", "2026-05-01", "--db", str(log), "--json")
     assert code == 0 and json.loads(out)[0]["disposition"] == "urgent_referral"
     code, _, err = run(capsys, "queue", "--day", "May 1", "--db", str(log))
-    assert code == 2 and "YYYY-MM-DD" in err
+    assert code == 2 and err == 'error: --day "May 1" is not a date YYYY-MM-DD\n'
 
 
 def test_a_file_that_is_not_a_referral_log_is_one_line_not_a_traceback(
@@ -239,7 +239,7 @@ def test_facilities_list_checks_the_tier_and_says_when_empty(
     log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "facilities", "list", "--tier", "quaternary", "--db", str(log))
-    assert code == 2 and err == "error: --tier 'quaternary': choose one of primary, secondary, tertiary\n"
+    assert code == 2 and err == 'error: --tier "quaternary": choose one of primary, secondary, tertiary\n'
     code, out, _ = run(capsys, "facilities", "list", "--tier", "tertiary", "--db", str(log))
     assert code == 0 and out and "no facilities" not in out
     empty = tmp_path / "empty.db"

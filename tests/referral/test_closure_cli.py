@@ -98,4 +98,4 @@ def test_the_queue_lists_open_or_closed_visits(log: Path, capsys: pytest.Capture
     code, out, _ = queue("--state", "closed")
     assert code == 0 and "MRN-1" in out and out.rstrip().endswith("(visit closed)")
     code, out, err = queue("--state", "shut")
-    assert (code, out) == (2, "") and err == "error: --state 'shut': choose one of all, open, closed\n"
+    assert (code, out) == (2, "") and err == 'error: --state "shut": choose one of all, open, closed\n'

@@ -94,7 +94,7 @@ def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> Non
     assert result.returncode == 2
     assert (
         result.stderr
-        == "error: --log-level 'loud': choose one of critical, error, warning, info, debug, trace\n"
+        == 'error: --log-level "loud": choose one of critical, error, warning, info, debug, trace\n'
     )
 
 

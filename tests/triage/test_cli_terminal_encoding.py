@@ -68,7 +68,7 @@ def test_models_commands_print_escapes_not_a_traceback(encoding: str) -> None:
     assert listed.startswith("Risk models in ") and "cvd10" in listed
     refused = _triage("models", "show", "心血管", encoding=encoding)
     _printed(refused, encoding, code=1)
-    assert refused.stderr.decode(encoding).startswith("error: unknown model '\\u5fc3\\u8840\\u7ba1'")
+    assert refused.stderr.decode(encoding).startswith('error: unknown model "\\u5fc3\\u8840\\u7ba1"')
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)

@@ -42,7 +42,7 @@ from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
 from triage.cli.link_flags import check_serial_flags, flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
-from triage.errors import UserInputError
+from triage.errors import UserInputError, json_text
 
 
 def _err(text: str) -> None:
@@ -366,7 +366,7 @@ def register(app: typer.Typer) -> None:
         Prints which messages the gateway acknowledged (a line device: which lines it wrote).
         """
         if kind not in DEVICE_KINDS:
-            raise UserInputError(f"--kind {kind!r}: choose one of {', '.join(DEVICE_KINDS)}")
+            raise UserInputError(f"--kind {json_text(kind)}: choose one of {', '.join(DEVICE_KINDS)}")
         device_kind: DeviceKind = kind
         targets = [t for t in (pty, port is not None, tcp is not None, tcp_listen is not None) if t]
         if len(targets) != 1:

@@ -15,7 +15,7 @@ import typer
 
 from devices.profile import generic_profile, load_profile
 from triage.cli.output import echo, write
-from triage.errors import UserInputError
+from triage.errors import UserInputError, json_text
 from triage.intake import observation_record, replay_capture
 
 ProtocolName = Literal["astm", "hl7", "line", "poct1a", "ble"]
@@ -63,20 +63,24 @@ def register(app: typer.Typer) -> None:
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
         ignores and "no value" readings are reported on stderr and never printed as observations."""
         if protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
-            raise UserInputError(f"--protocol must be astm, hl7, line, poct1a or ble, got {protocol!r}")
+            raise UserInputError(
+                f"--protocol must be astm, hl7, line, poct1a or ble, got {json_text(protocol)}"
+            )
         prof = load_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
         if prof.protocol != protocol:
             raise UserInputError(
-                f"profile {prof.device_id!r} is for protocol {prof.protocol!r}, not {protocol!r}"
+                f"profile {json_text(prof.device_id)} is for protocol {json_text(prof.protocol)}, not {json_text(protocol)}"
             )
         when = None
         if received_at:
             try:
                 when = datetime.fromisoformat(received_at)
             except ValueError:
-                raise UserInputError(f"--received-at {received_at!r} is not an ISO time") from None
+                raise UserInputError(f"--received-at {json_text(received_at)} is not an ISO time") from None
             if when.tzinfo is None:
-                raise UserInputError(f"--received-at {received_at!r} needs a time zone (e.g. +08:00)")
+                raise UserInputError(
+                    f"--received-at {json_text(received_at)} needs a time zone (e.g. +08:00)"
+                )
         if str(file) == "-":
             data, file = sys.stdin.buffer.read(), Path("stdin")
         else:

@@ -9,7 +9,7 @@ from typing import Any
 from devices.profile import SERIAL_ALLOWED, DeviceProfile, SerialSettings, profile_from_dict
 from devices.transports.link import SerialSpec, TcpListenSpec
 from devices.transports.tcp import parse_host_port
-from triage.errors import UserInputError
+from triage.errors import UserInputError, json_text
 
 PROTOCOLS = ("astm", "hl7", "line", "poct1a")
 
@@ -17,7 +17,7 @@ PROTOCOLS = ("astm", "hl7", "line", "poct1a")
 def flag_profile(protocol: str, device_id: str) -> DeviceProfile:
     """A profile for flag-only use: no mapping table, so every result is shown but held."""
     if protocol not in PROTOCOLS:
-        raise UserInputError(f"--protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+        raise UserInputError(f"--protocol {json_text(protocol)}: choose one of {', '.join(PROTOCOLS)}")
     data: dict[str, Any] = {"device_id": device_id, "protocol": protocol}
     if protocol == "line":
         data["line_grammar"] = "nonin"

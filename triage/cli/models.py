@@ -13,7 +13,7 @@ from models.card import TEACHING_LABEL, ModelCard
 from models.card_markdown import render_card
 from triage.cli.output import echo, write
 from triage.cli.paths import output_folder
-from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError
+from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError, json_text
 from triage.riskmodels import load_model, read_card, read_registry
 
 app = typer.Typer(
@@ -104,11 +104,11 @@ def show(
     root = _directory(ctx)
     registry = read_registry(root)
     if name not in registry.models:
-        raise NotFoundError(f"unknown model {name!r}; known: {', '.join(registry.models)}")
+        raise NotFoundError(f"unknown model {json_text(name)}; known: {', '.join(registry.models)}")
     chosen = version or registry.models[name].active
     if chosen not in registry.models[name].versions:
         known = ", ".join(registry.models[name].versions)
-        raise NotFoundError(f"model {name} has no version {chosen!r}; known: {known}")
+        raise NotFoundError(f"model {name} has no version {json_text(chosen)}; known: {known}")
     card = read_card(root / name / chosen, name, chosen)
     write(
         json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False)
@@ -159,7 +159,7 @@ def verify(
     root = _directory(ctx)
     registry = read_registry(root)
     if name is not None and name not in registry.models:
-        raise NotFoundError(f"unknown model {name!r}; known: {', '.join(registry.models)}")
+        raise NotFoundError(f"unknown model {json_text(name)}; known: {', '.join(registry.models)}")
     names = [name] if name else list(registry.models)
     results: list[dict[str, Any]] = []
     for model_name in names:

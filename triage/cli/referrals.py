@@ -26,7 +26,7 @@ from referral import (
     queue,
     referrals,
 )
-from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
+from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError, json_text
 from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect
@@ -512,9 +512,11 @@ def queue_command(
     try:
         target = date.fromisoformat(day) if day else clock.today_in(ctx.obj.settings.service.timezone)
     except ValueError as error:
-        raise UserInputError(f"--day {day!r} is not a date YYYY-MM-DD") from error
+        raise UserInputError(f"--day {json_text(day)} is not a date YYYY-MM-DD") from error
     if state not in get_args(queue.QueueState):
-        raise UserInputError(f"--state {state!r}: choose one of {', '.join(get_args(queue.QueueState))}")
+        raise UserInputError(
+            f"--state {json_text(state)}: choose one of {', '.join(get_args(queue.QueueState))}"
+        )
     rows = queue.staff_queue(open_log(ctx, db), target, limit, cast(queue.QueueState, state))
     if as_json:
         print_json(rows)
@@ -556,7 +558,7 @@ def facilities_list(
 ) -> None:
     """List the facility directory."""
     if tier is not None and tier not in TIERS:
-        raise UserInputError(f"--tier {tier!r}: choose one of {', '.join(TIERS)}")
+        raise UserInputError(f"--tier {json_text(tier)}: choose one of {', '.join(TIERS)}")
     rows = facilities.list_all(open_log(ctx, db), tier)
     if as_json:
         print_json(rows)

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from triage.cli.output import write
-from triage.errors import UserInputError
+from triage.errors import UserInputError, json_text
 
 #: uvicorn's log levels (its ``LOG_LEVELS``); another name failed only in the server, as a KeyError traceback.
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
         if log_level.lower() not in LOG_LEVELS:
-            raise UserInputError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
+            raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer

@@ -141,9 +141,9 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
     bad_edges = tmp_path / "bad_edges.csv"
     bad_edges.write_text("source,target\nu1,ghost\n", encoding="utf-8")
     assert main([*base, "--edges", str(bad_edges)]) == 2
-    assert "bad_edges.csv: line 2: target 'ghost' is not an id" in capsys.readouterr().err
+    assert 'bad_edges.csv: line 2: target "ghost" is not an id' in capsys.readouterr().err
     assert main([*base, "--edges", str(f["edges"]), "--formula", "edges + nodeicov('NOPE')"]) == 2
-    assert "no node attribute 'NOPE'" in capsys.readouterr().err
+    assert 'no node attribute "NOPE"' in capsys.readouterr().err
     square = tmp_path / "ragged.csv"
     square.write_text("id,u0,u1\nu0,0,1\n", encoding="utf-8")
     assert main([*base, "--edges", str(f["edges"]), "--edgecov", f"G={square}"]) == 2
@@ -151,15 +151,62 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.parametrize(
+    ("edges_text", "covariate_text", "message"),
+    [
+        ("from,to,movers\nu1,u2,many\n", None, 'edges.csv: line 2: movers "many" is not a number'),
+        (
+            None,
+            "source,target,value\nu1,ghost,1\n",
+            'cov.csv: line 2: "ghost" is not an id in the nodes file',
+        ),
+        (None, "source,target,value\nu1,u2,high\n", 'cov.csv: line 2: value "high" is not a number'),
+        (None, "id,u0,u1\nu0,0,1\nu1,1,0\n", 'cov.csv: node "u2" has no row or column in the matrix'),
+    ],
+)
+def test_values_in_bad_network_files_are_quoted_as_json(
+    edges_text: str | None,
+    covariate_text: str | None,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """These values were Python reprs ('many', 'ghost'); the nodes file's errors quote as JSON."""
+    f = _files(tmp_path)
+    if edges_text is not None:
+        f["edges"].write_text(edges_text, encoding="utf-8")
+    covariate = tmp_path / "cov.csv"
+    covariate.write_text(covariate_text or "source,target,value\nu1,u2,1\n", encoding="utf-8")
+    argv = ["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
+    argv += ["--edgecov", f"C={covariate}", "--formula", 'edges + edgecov("C")']
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / message}\n"
+
+
+def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = _files(tmp_path)
+    ids = [f"u{k}" for k in range(15)]
+    rows = [",".join([a, *("x" if (a, b) == ("u0", "u1") else "0" for b in ids)]) for a in ids]
+    f["geo"].write_text("id," + ",".join(ids) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
+    argv += ["--formula", 'edges + edgecov("G")']
+    assert main([*argv, "--edgecov", f"G={f['geo']}"]) == 2
+    assert capsys.readouterr().err == f'error: {f["geo"]}: cell (u0, u1) value "x" is not a number\n'
+    assert main([*argv, "--edgecov", "G"]) == 2
+    assert capsys.readouterr().err == 'error: --edgecov "G": expected NAME=FILE.csv\n'
+
+
+@pytest.mark.parametrize(
     ("nodes_text", "message"),
     [
         ("", "nodes.csv: the nodes file is empty (not even a header row)"),
         ("id,HTH\n", "nodes.csv: the nodes file has a header row but no data rows"),
-        ("id,HTH\nu0,1\nu1,2\nu0,3\n", "nodes.csv: line 4, column 'id': id 'u0' repeats line 2"),
-        ("id,HTH\nu0,1\n,2\n", "nodes.csv: line 3, column 'id': empty id"),
+        ("id,HTH\nu0,1\nu1,2\nu0,3\n", 'nodes.csv: line 4, column "id": id "u0" repeats line 2'),
+        ("id,HTH\nu0,1\n,2\n", 'nodes.csv: line 3, column "id": empty id'),
         (
             "id,HTH\nu0,1\nu1,many\n",
-            "nodes.csv: line 3, column 'HTH': node attribute 'HTH': node 'u1' has non-numeric value 'many'",
+            'nodes.csv: line 3, column "HTH": node attribute "HTH": node "u1" has non-numeric value "many"',
         ),
     ],
 )

@@ -112,12 +112,12 @@ def test_gwesp_recovers_a_simulated_directed_network() -> None:
 @pytest.mark.parametrize(
     ("formula", "message"),
     [
-        ("edges + mutual(same='x')", "term mutual: argument same='x' is not supported here"),
-        ("edges + triangle('x')", "term triangle: takes no arguments here; got 'x'"),
+        ("edges + mutual(same='x')", 'term mutual: argument same="x" is not supported here'),
+        ("edges + triangle('x')", 'term triangle: takes no arguments here; got "x"'),
         ("edges + gwesp(0.5)", "only a fixed decay is supported"),
         ("edges + gwesp(0.5, FALSE)", "only a fixed decay is supported"),
-        ("edges + gwesp(0.5, fixed=TRUE, cutoff=10)", "term gwesp: argument cutoff='10' is not supported"),
-        ("edges + gwesp(decay=abc, fixed=TRUE)", "term gwesp: decay 'abc' is not a number"),
+        ("edges + gwesp(0.5, fixed=TRUE, cutoff=10)", 'term gwesp: argument cutoff="10" is not supported'),
+        ("edges + gwesp(decay=abc, fixed=TRUE)", 'term gwesp: decay "abc" is not a number'),
     ],
 )
 def test_dependent_terms_refuse_arguments_they_would_ignore(formula: str, message: str) -> None:

@@ -126,23 +126,45 @@ def test_formula_parsing_and_errors(toy) -> None:
     terms = parse_formula("net ~ edges + nodeicov('x') + nodefactor(\"g\", levels=-1)")
     assert [t.name for t in terms] == ["edges", "nodeicov", "nodefactor"]
     assert terms[2].kwargs == (("levels", "-1"),)
-    with pytest.raises(FormulaError, match="unknown or unsupported term 'banana'"):
+    with pytest.raises(FormulaError, match='unknown or unsupported term "banana"'):
         ergm("edges + banana('x')", net)
-    with pytest.raises(NetworkInputError, match="no node attribute 'nope'"):
+    with pytest.raises(NetworkInputError, match='no node attribute "nope"'):
         ergm("edges + nodeicov('nope')", net)
-    with pytest.raises(NetworkInputError, match="no dyadic covariate 'Q'"):
+    with pytest.raises(NetworkInputError, match='no dyadic covariate "Q"'):
         ergm("edges + edgecov('Q')", net)
     with pytest.raises(FormulaError, match="unbalanced"):
         ergm("edges + nodeicov('x'", net)
 
 
 @pytest.mark.parametrize(
+    ("formula", "options", "message"),
+    [
+        ("edges + nodeicov('x'", {}, """unbalanced parentheses or quotes in "edges + nodeicov('x'\""""),
+        ("edges + nodeicov('x'))", {}, """unbalanced ")" at character 22 of "edges + nodeicov('x'))\""""),
+        ("edges + 3x", {}, 'cannot read term "3x" in formula "edges + 3x"'),
+        ("edges + nodeicov(x y)", {}, 'term nodeicov: cannot read argument "x y"'),
+        ("edges", {"reference": "gauss"}, 'reference must be "bernoulli" or "poisson", not "gauss"'),
+        ("edges", {"backend": "julia"}, 'backend must be "python" or "r", not "julia"'),
+    ],
+)
+def test_formula_and_option_errors_quote_what_was_given_as_json(
+    toy, formula: str, options: dict[str, str], message: str
+) -> None:
+    """The values in these messages were Python reprs ('x y', 'gauss'); they are written as JSON
+    writes them, as the project's other messages write a value."""
+    net, _ = toy
+    with pytest.raises(FormulaError) as raised:
+        ergm(formula, net, **options)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
     ("formula", "message"),
     [
-        ("edges + nodematch('g', diff=TRUE)", "term nodematch: argument diff='TRUE' is not supported here"),
-        ("edges + absdiff('x', pow=2)", "term absdiff: argument pow='2' is not supported here"),
+        ("edges + nodematch('g', diff=TRUE)", 'term nodematch: argument diff="TRUE" is not supported here'),
+        ("edges + absdiff('x', pow=2)", 'term absdiff: argument pow="2" is not supported here'),
         ("edges + nodeicov('x', 'y')", "term nodeicov needs exactly one attribute name"),
-        ("edges(1) + nodeicov('x')", "term edges: takes no arguments here; got '1'"),
+        ("edges(1) + nodeicov('x')", 'term edges: takes no arguments here; got "1"'),
     ],
 )
 def test_arguments_a_term_does_not_take_are_refused_not_dropped(toy, formula: str, message: str) -> None:
@@ -155,11 +177,20 @@ def test_arguments_a_term_does_not_take_are_refused_not_dropped(toy, formula: st
 
 def test_bad_network_input_names_the_place() -> None:
     nodes = pd.DataFrame({"id": ["a", "b"], "x": ["1", "zwei"]})
-    with pytest.raises(NetworkInputError, match="row 1: target 'z' is not a node id"):
+    with pytest.raises(NetworkInputError, match='row 1: target "z" is not a node id'):
         Network(nodes, pd.DataFrame({"source": ["a"], "target": ["z"]}))
     net = Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}))
-    with pytest.raises(NetworkInputError, match="node 'b' has non-numeric value 'zwei'"):
+    with pytest.raises(NetworkInputError, match='node "b" has non-numeric value "zwei"'):
         ergm("edges + nodeicov('x')", net)
+    with pytest.raises(NetworkInputError, match=r'^nodes: id "a" appears more than once$'):
+        Network(pd.DataFrame({"id": ["a", "a"]}), pd.DataFrame({"source": ["a"], "target": ["a"]}))
+    with pytest.raises(NetworkInputError, match=re.escape('edgecov "M": shape (1, 1) is not 2 x 2')):
+        Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}), edgecov={"M": np.zeros((1, 1))})
+    with pytest.raises(NetworkInputError, match=r'^edges: no response column "movers"$'):
+        ergm("sum", net, reference="poisson", response="movers")
+    counts = Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"], "movers": [-1]}))
+    with pytest.raises(NetworkInputError, match=r"^edges: row 1: movers -1 is not a count$"):
+        ergm("sum", counts, reference="poisson", response="movers")
 
 
 def test_a_term_that_is_the_same_for_every_dyad_is_named(toy) -> None:

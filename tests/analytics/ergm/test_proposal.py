@@ -163,5 +163,5 @@ def test_a_chain_keeps_its_tie_list_equal_to_its_ties() -> None:
 
 def test_proposal_names() -> None:
     assert check_proposal("tnt") == "TNT" and check_proposal("Random") == "random"
-    with pytest.raises(ValueError, match="proposal must be one of TNT, random, not 'gibbs'"):
+    with pytest.raises(ValueError, match='proposal must be one of "TNT", "random", not "gibbs"'):
         check_proposal("gibbs")

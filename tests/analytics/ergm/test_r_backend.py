@@ -112,7 +112,7 @@ def test_control_args_of_fits_that_sample_nothing_carry_only_the_seed() -> None:
     [
         ({"seed": 2**31}, "seed must be between 0 and 2147483647"),
         ({"seed": -1}, "seed must be between 0"),
-        ({"seed": 1, "proposal": "gibbs"}, "proposal must be one of TNT, random"),
+        ({"seed": 1, "proposal": "gibbs"}, 'proposal must be one of "TNT", "random"'),
         ({"seed": 1, "max_iterations": 0}, "max_iterations must be at least 1"),
     ],
 )

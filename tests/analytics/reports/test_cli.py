@@ -115,9 +115,14 @@ def test_simulate_prints_the_curve(
     assert sorted(p.name for p in out.iterdir()) == ["plots", "tables"]
     assert f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {out / 'plots' / 'policy.png'}" in text
     assert main(["report", "simulate", "-i", str(generated[0]), "-t", "high"]) == 2
-    assert "expected NEWS2:RISK" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        'error: --thresholds "high": expected NEWS2:RISK, e.g. 5:0.20 (NEWS2 a whole number 0-20, risk 0-1'
+        " with at most 2 decimals)\n"
+    )
+    assert main(["report", "simulate", "-i", str(generated[0]), "-t", "21:0.20"]) == 2
+    assert capsys.readouterr().err == 'error: --thresholds "21:0.20": NEWS2 21 is outside 0-20\n'
     assert main(["report", "simulate", "-i", str(generated[0]), "--risk-model", "nope", "-q"]) == 2
-    assert "not in the pooled exports (found: cvd10)" in capsys.readouterr().err
+    assert capsys.readouterr().err == 'error: --risk-model "nope": not in the pooled exports (found: cvd10)\n'
 
 
 def test_generate_refuses_a_non_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ import pytest
 from analytics.reports.errors import ReportInputError
 from analytics.reports.generate import GeneratorSpec, generate
 from analytics.reports.pooling import pool
+from analytics.reports.report import open_engine
 from analytics.reports.schema import ENCOUNTER_TYPES, FORMAT_VERSION, SMALL_CELL
 from referral import analytics_export
 
@@ -67,7 +68,7 @@ def test_wrong_version_missing_column_and_double_export_are_named(
     pooled = pool([exports[2], exports[3], old_version, no_disposition, again], tmp_path / "work")
     reasons = {r.source: r.reason for r in pooled.rejections}
     assert (
-        "format_version 'clinic-triage-analytics/0' is not supported"
+        'format_version "clinic-triage-analytics/0" is not supported'
         in reasons[str(old_version / "manifest.json")]
     )
     assert reasons[str(no_disposition)] == "missing column(s): disposition"
@@ -75,6 +76,23 @@ def test_wrong_version_missing_column_and_double_export_are_named(
     assert "exported twice" in twice and str(again / "encounters.parquet") in twice
     expected = sum(pq.read_metadata(e / "encounters.parquet").num_rows for e in (exports[2], exports[3]))
     assert pooled.rows_pooled == expected
+
+
+def test_a_file_of_another_type_and_an_export_of_another_clinic_are_named_as_json(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """The reasons quoted the suffix and the ids as Python reprs and lists ("['SYN-C01']")."""
+    export = _copy(_first_export(generated), tmp_path / "other")
+    clinic = json.loads((export / "manifest.json").read_text())["clinic_id"]
+    _edit_manifest(export, clinic_id="SYN-OTHER")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an export\n")
+    pooled = pool([_first_export(generated), export, notes], tmp_path / "work")
+    reasons = {r.source: r.reason for r in pooled.rejections}
+    assert reasons[str(notes)] == 'unknown file type ".txt" (expected .parquet, .csv, .jsonl or .sqlite)'
+    assert reasons[str(export / "encounters.parquet")] == (
+        f'clinic_id values ["{clinic}"] differ from manifest clinic_id "SYN-OTHER"'
+    )
 
 
 def test_row_level_problems_are_counted_with_line_numbers(generated: Generated, tmp_path: Path) -> None:
@@ -90,7 +108,7 @@ def test_row_level_problems_are_counted_with_line_numbers(generated: Generated, 
     by_reason = {r.reason.split(" (")[0]: r for r in pooled.rejections}
     assert by_reason["disposition outside the allowed values"].rows == 1
     assert "line 5" in by_reason["disposition outside the allowed values"].reason
-    assert "'send_home'" in by_reason["disposition outside the allowed values"].reason
+    assert 'value "send_home")' in by_reason["disposition outside the allowed values"].reason
     assert "line 9" in by_reason["encounter_day is not a valid date"].reason
     assert by_reason["record_id is empty"].rows == 1
     assert by_reason["duplicate record_id, already pooled"].rows == 2
@@ -179,6 +197,7 @@ def test_facilities_file_wins_and_bad_rows_are_listed(generated: Generated, tmp_
         and bad[0].rows == 1
         and "quaternary" not in bad[0].reason
         and "tier outside" in bad[0].reason
+        and bad[0].reason.endswith('(e.g. "SYN-H12")')
     )
     with pytest.raises(ReportInputError, match=r"--facilities .*missing column"):
         pd.DataFrame({"facility_id": ["x"]}).to_csv(tmp_path / "thin.csv", index=False)
@@ -218,7 +237,7 @@ def test_duplicate_record_id_names_the_line_and_the_id(generated: Generated, tmp
     pooled = pool([path], tmp_path / "work")
     (dup,) = pooled.rejections
     assert dup.reason == (
-        f"duplicate record_id, already pooled (first at line 22, record_id {frame['record_id'].iloc[4]!r})"
+        f'duplicate record_id, already pooled (first at line 22, record_id "{frame["record_id"].iloc[4]}")'
     )
 
 
@@ -232,7 +251,7 @@ def test_facility_value_that_does_not_parse_is_listed_not_dropped_silently(
     pooled = pool([generated[0]], tmp_path / "work", facilities_file=path)
     bad = [r for r in pooled.rejections if r.source == str(path)]
     assert [(r.reason, r.rows) for r in bad] == [
-        ("facility beds is not a valid integer (first at line 3, value 'lots'); left empty", 1)
+        ('facility beds is not a valid integer (first at line 3, value "lots"); left empty', 1)
     ]
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ReportInputError, match=r"--facilities .*empty.csv: empty file"):
@@ -241,3 +260,9 @@ def test_facility_value_that_does_not_parse_is_listed_not_dropped_silently(
         ReportInputError, match=r"--facilities .*: a folder; give the facilities table file itself"
     ):
         pool([generated[0]], tmp_path / "work3", facilities_file=tmp_path)
+
+
+def test_an_unknown_engine_is_quoted_as_json(generated: Generated, tmp_path: Path) -> None:
+    pooled = pool([_first_export(generated)], tmp_path / "work")
+    with pytest.raises(ReportInputError, match=r'^--engine "oracle": expected duckdb or spark$'):
+        open_engine("oracle", pooled, tmp_path, print)

@@ -40,7 +40,7 @@ def test_unknown_id_in_edges_names_file_and_row(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     edges = folder / "edges.csv"
     edges.write_text(edges.read_text(encoding="utf-8") + "R01,NOPE,3\n", encoding="utf-8")
-    with pytest.raises(StudyDataError, match=r"edges.csv: row \d+: target 'NOPE' is not a node id"):
+    with pytest.raises(StudyDataError, match=r'edges.csv: row \d+: target "NOPE" is not a node id'):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -54,7 +54,7 @@ def test_missing_attribute_names_the_column(tmp_path: Path) -> None:
         "\n".join(",".join(v for i, v in enumerate(line.split(",")) if i != drop) for line in lines) + "\n",
         encoding="utf-8",
     )
-    with pytest.raises(StudyDataError, match="missing column 'HTH'"):
+    with pytest.raises(StudyDataError, match='missing column "HTH"'):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -67,7 +67,7 @@ def test_non_numeric_value_names_row_and_column(tmp_path: Path) -> None:
     row[header.index("GDP")] = "lots"
     lines[3] = ",".join(row)
     nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(StudyDataError, match=r"row 4, column 'GDP': value 'lots' is not a number"):
+    with pytest.raises(StudyDataError, match=r'row 4, column "GDP": value "lots" is not a number'):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -92,6 +92,29 @@ def _write_manifest_edgecov(folder: Path, name: str) -> None:
     (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
+def test_a_matrix_without_a_node_and_a_move_to_no_node_quote_the_id_as_json(tmp_path: Path) -> None:
+    """The ids were Python reprs ('R12')."""
+    folder = _copy(tmp_path)
+    ids = [f"R{k:02d}" for k in range(1, 12)]  # R12 left out
+    (folder / "geo.csv").write_text(
+        "id," + ",".join(ids) + "\n" + "".join(f"{a}," + ",".join("1" for _ in ids) + "\n" for a in ids),
+        encoding="utf-8",
+    )
+    _write_manifest_edgecov(folder, "geo.csv")
+    with pytest.raises(StudyDataError, match=r'geo.csv: node id "R12" has no row/column in the matrix$'):
+        load_study(folder, list(NODE_TERMS))
+    folder = _copy(tmp_path / "moves")
+    (folder / "moves.csv").write_text("origin,destination\nR01,R02\nR03,ZZ\n", encoding="utf-8")
+    manifest = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    del manifest["frames"][0]["edges"]
+    manifest["frames"][0]["moves"] = "moves.csv"
+    (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(
+        StudyDataError, match=r'moves.csv: row 3: destination "ZZ" is not a node id of the frame$'
+    ):
+        load_study(folder, list(NODE_TERMS))
+
+
 def test_repeated_node_id_names_both_rows(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     nodes = folder / "nodes.csv"
@@ -100,7 +123,7 @@ def test_repeated_node_id_names_both_rows(tmp_path: Path) -> None:
     nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(
         StudyDataError,
-        match=r"nodes.csv: row 4, column 'id': node id 'R01' appears more than once \(also row 2\)",
+        match=r'nodes.csv: row 4, column "id": node id "R01" appears more than once \(also row 2\)',
     ):
         load_study(folder, list(NODE_TERMS))
 
@@ -128,7 +151,7 @@ def test_bad_weight_names_the_value_as_written(tmp_path: Path) -> None:
     edges = folder / "edges.csv"
     edges.write_text(edges.read_text(encoding="utf-8") + "R01,R02,many\n", encoding="utf-8")
     with pytest.raises(
-        StudyDataError, match=r"edges.csv: row \d+, column 'movers': weight 'many' is not a number"
+        StudyDataError, match=r'edges.csv: row \d+, column "movers": weight "many" is not a number'
     ):
         load_study(folder, list(NODE_TERMS))
 
@@ -166,9 +189,14 @@ def test_a_folder_or_a_file_not_in_utf8_is_a_located_error(tmp_path: Path) -> No
     [
         (b"[]", r"study.json: expected a JSON object with 'frames', got list"),
         (b'{"frames": [1]}', r"study.json: frames\[0\] must be an object, got 1"),
+        (b'{"frames": [["nodes.csv"]]}', r'study.json: frames\[0\] must be an object, got \["nodes.csv"\]$'),
+        (
+            b'{"frames": [{"key": "r", "nodes": "nodes.csv"}]}',
+            r'study.json: frame "r" needs either "moves" or "edges"$',
+        ),
         (
             b'{"frames": [{"nodes": "nodes.csv", "edges": "edges.csv", "min_movers": "many"}]}',
-            r"study.json: frames\[0\].min_movers must be a whole number of at least 1, got 'many'",
+            r'study.json: frames\[0\].min_movers must be a whole number of at least 1, got "many"',
         ),
         ('{"title": "张"}'.encode("gbk"), r"study.json: byte 11 is not UTF-8; save the file as UTF-8"),
     ],
@@ -196,7 +224,7 @@ def test_a_threshold_that_leaves_no_tie_names_the_frame_and_exits_2(
     (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert main(["study", "rebuild", "--data", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 2
     assert capsys.readouterr().err == (
-        f"error: {folder / 'study.json'}: frame 'region': no pair of units has at least 1000 mover(s)"
+        f'error: {folder / "study.json"}: frame "region": no pair of units has at least 1000 mover(s)'
         " (0 ties of 132 dyads), so no model can be fitted; check the moves or edges file, or min_movers\n"
     )
     # every ordered pair a tie is no better
@@ -228,7 +256,7 @@ def test_a_model_that_cannot_be_fitted_names_the_frame_the_model_and_the_term(
     assert main(["study", "rebuild", "--data", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(
-        "error: frame 'region', Model 1: nodeicov.HTH (always 10): the same for every dyad,"
+        'error: frame "region", Model 1: nodeicov.HTH (always 10): the same for every dyad,'
         " so not distinguishable from edges"
     )
     assert err.count("\n") == 1

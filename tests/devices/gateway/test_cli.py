@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[3]
             ["devices", "simulate"],
             "give exactly one of --pty, --port PATH, --tcp HOST:PORT or --tcp-listen HOST:PORT",
         ),
-        (["devices", "simulate", "--kind", "toaster", "--pty"], "--kind 'toaster': choose one of"),
+        (["devices", "simulate", "--kind", "toaster", "--pty"], '--kind "toaster": choose one of'),
         (["devices", "simulate", "--pty", "--corrupt", "2"], "--corrupt 2.0: a probability, from 0 to 1"),
         (
             ["devices", "simulate", "--pty", "--drop-ack", "-0.5"],
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[3]
         (["devices", "listen"], "nothing to listen to"),
         (
             ["devices", "listen", "--protocol", "fax", "--port", "/dev/null"],
-            "--protocol 'fax': choose one of",
+            '--protocol "fax": choose one of',
         ),
         (["devices", "listen", "--protocol", "astm", "--port", "a", "--tcp-listen", "b:1"], "not both"),
         (["devices", "listen", "--protocol", "hl7", "--tcp-listen", "localhost"], "expected HOST:PORT"),

@@ -90,13 +90,23 @@ def test_replay_labels_synthetic_samples(capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-p", "dicom"], "--protocol must be astm, hl7, line, poct1a or ble"),
-        (["-p", "hl7", "--profile", "sysmex-xn550"], "is for protocol 'astm', not 'hl7'"),
+        (["-p", "dicom"], '--protocol must be astm, hl7, line, poct1a or ble, got "dicom"'),
+        (
+            ["-p", "hl7", "--profile", "sysmex-xn550"],
+            'error: profile "sysmex-xn550" is for protocol "astm", not "hl7"',
+        ),
         (
             ["-p", "astm", "--profile", "no-such-device"],
             "error: --profile no-such-device: unknown device profile; known: abbott-afinion2, ",
         ),
-        (["-p", "line", "--profile", "nonin-oximeter", "--received-at", "10:00"], "is not an ISO time"),
+        (
+            ["-p", "line", "--profile", "nonin-oximeter", "--received-at", "10:00"],
+            '--received-at "10:00" is not an ISO time',
+        ),
+        (
+            ["-p", "line", "--profile", "nonin-oximeter", "--received-at", "2026-12-05T10:00"],
+            'error: --received-at "2026-12-05T10:00" needs a time zone (e.g. +08:00)',
+        ),
     ],
 )
 def test_user_errors_are_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
