@@ -19,7 +19,27 @@ def benchmarks() -> list[str]:
     )
 
 
+def summary(name: str) -> str:
+    """The first line of a benchmark module's docstring: what it measures."""
+    text = (HERE / f"{name}.py").read_text(encoding="utf-8").lstrip()
+    first = text.strip('"').splitlines()[0] if text.startswith('"""') else ""
+    return first.strip('"').strip().replace("``", "")
+
+
+def usage() -> str:
+    rows = "\n".join(f"  {name:<16} {summary(name)}" for name in benchmarks())
+    return (
+        "usage: python -m bench [NAME ...]   (make bench: all of them)\n\n"
+        "Prints each benchmark's figures and its ratios against the targets and peers, measured in\n"
+        "the same run. With no NAME every benchmark runs, one after the other.\n\n"
+        f"benchmarks:\n{rows}"
+    )
+
+
 def main(argv: list[str]) -> int:
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(usage())
+        return 0
     known = benchmarks()
     unknown = [name for name in argv if name not in known]
     if unknown:

@@ -15,7 +15,7 @@ def test_the_default_run_is_the_benchmarks_and_not_their_shared_helper() -> None
     assert {"triage", "riskmodels", "reports", "associations", "devices_latency"} <= set(names)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["triage", "nope"]])
+@pytest.mark.parametrize("argv", [["--json"], ["triage", "nope"]])
 def test_an_unknown_name_is_one_line_naming_the_benchmarks(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -24,6 +24,20 @@ def test_an_unknown_name_is_one_line_naming_the_benchmarks(
     assert captured.out == "" and captured.err.count("\n") == 1
     assert captured.err.startswith(f"error: no benchmark named {argv[-1]};")
     assert "triage" in captured.err and "timing" not in captured.err
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_lists_every_benchmark_with_what_it_measures(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `python -m bench --help` answered "error: no benchmark named --help" with exit 2
+    assert runner.main([flag]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m bench [NAME ...]")
+    for name in runner.benchmarks():
+        (line,) = [row for row in out.splitlines() if row.startswith(f"  {name} ")]
+        assert len(line.split(maxsplit=1)) == 2, line  # the name, then what it measures
+    assert "riskmodels" in out and "scikit-learn" in out
 
 
 def test_the_service_benchmark_runs_register_new_patients_each() -> None:
