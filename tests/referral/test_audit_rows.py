@@ -567,10 +567,12 @@ TAMPERING_DEVICES = [
         "less_urgent is 0, its audit trail says 1",
     ),
     (
-        "UPDATE referral_basis_changes SET changed_at = resolved_at WHERE id = 1",
+        # not "= resolved_at": a change resolved in the millisecond it was made has the two equal,
+        # and the edit would change nothing (it failed a clean-clone run so)
+        f"UPDATE referral_basis_changes SET changed_at = '{_LATER}' WHERE id = 1",
         "referral_basis_changes",
         1,
-        "changed_at is ",
+        "changed_at is '2099-01-01",
     ),
     ("DELETE FROM referral_basis_changes WHERE id = 1", "referral_basis_changes", 1, "missing: deleted"),
     (
