@@ -8,6 +8,7 @@ function at the end of this file. ``referral.schema`` opens connections and appl
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database, Migrations
@@ -671,6 +672,14 @@ def m0019_audit_record_unrecorded(db: Database) -> None:
             for name, token in tokens
         ),
     ]
+    _record_found(db, found, "0019")
+
+
+def _record_found(
+    db: Database, found: Sequence[tuple[str, str, str | int, Mapping[str, object]]], migration: str
+) -> None:
+    """Appends one audit entry per ``(action, entity, entity_id, data)`` an upgrade found in the
+    log, by ``clinic-triage`` with the reason naming the migration (0019, 0020)."""
     for action, entity, entity_id, data in found:
         audit.append(
             db,
@@ -678,7 +687,7 @@ def m0019_audit_record_unrecorded(db: Database) -> None:
             action=action,
             entity=entity,
             entity_id=entity_id,
-            reason="recorded at the upgrade (migration 0019): the value found then",
+            reason=f"recorded at the upgrade (migration {migration}): the value found then",
             data=data,
         )
 
@@ -748,13 +757,4 @@ def m0020_audit_record_device_rows(db: Database) -> None:
             for change, referral, encounter, changed, resolution, resolved in changes
         ),
     ]
-    for action, entity, entity_id, data in found:
-        audit.append(
-            db,
-            actor="clinic-triage",
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            reason="recorded at the upgrade (migration 0020): the value found then",
-            data=data,
-        )
+    _record_found(db, found, "0020")
