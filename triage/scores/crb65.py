@@ -12,7 +12,7 @@ pressure alone when that one fires.
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import NO_INPUTS, ScoreResult, among, incomplete
+from triage.scores.result import ScoreResult, among, incomplete, no_inputs
 
 _DETAIL = phrases.CRB65.printf({"total": "%s%s", "band": "%s"})
 
@@ -50,16 +50,7 @@ def crb65(
         missing_inputs += [n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None]
     present = [v for v in components.values() if v is not None]
     if not present:
-        return ScoreResult.of(
-            name="crb65",
-            value=None,
-            band=None,
-            complete=False,
-            components=components,
-            missing=tuple(missing_inputs),
-            detail=NO_INPUTS,
-            reference=REFERENCE,
-        )
+        return no_inputs("crb65", components, missing_inputs, reference=REFERENCE)
     total = sum(present)
     band = band_for(total)
     detail = _DETAIL % ((">=" if missing else ""), total, band)

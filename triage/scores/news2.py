@@ -14,7 +14,7 @@ present (a lower bound), ``complete`` is false and ``missing`` names them.
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import NO_INPUTS, ScoreResult, among, incomplete
+from triage.scores.result import ScoreResult, among, incomplete, no_inputs
 
 _DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s", "monitoring": "%s"})
 
@@ -178,16 +178,7 @@ def news2(
 
     present = [p for p in components.values() if p is not None]
     if not present:
-        return ScoreResult.of(
-            name="news2",
-            value=None,
-            band=None,
-            complete=False,
-            components=components,
-            missing=tuple(missing),
-            detail=NO_INPUTS,
-            reference=REFERENCE,
-        )
+        return no_inputs("news2", components, missing, reference=REFERENCE)
     total = sum(present)
     red = 3 in present
     band = band_for(total, red)

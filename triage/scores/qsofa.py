@@ -8,7 +8,7 @@ the total a lower bound (``complete`` false).
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import NO_INPUTS, ScoreResult, among, incomplete
+from triage.scores.result import ScoreResult, among, incomplete, no_inputs
 
 _HIGH = phrases.QSOFA_HIGH.printf({"total": "%s%s"})
 _LOW = phrases.QSOFA_LOW.printf({"total": "%s%s"})
@@ -31,16 +31,7 @@ def qsofa(
     missing = tuple([k for k, v in components.items() if v is None])
     present = [v for v in components.values() if v is not None]
     if not present:
-        return ScoreResult.of(
-            name="qsofa",
-            value=None,
-            band=None,
-            complete=False,
-            components=components,
-            missing=tuple(missing),
-            detail=NO_INPUTS,
-            reference=REFERENCE,
-        )
+        return no_inputs("qsofa", components, missing, reference=REFERENCE)
     total = sum(present)
     band = "high" if total >= 2 else "low"
     detail = (_HIGH if total >= 2 else _LOW) % ((">=" if missing else ""), total)

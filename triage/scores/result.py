@@ -124,6 +124,23 @@ def not_applicable(
     )
 
 
+def no_inputs(
+    name: str, components: Mapping[str, ComponentValue], missing: Iterable[str], *, reference: str
+) -> ScoreResult:
+    """A point score none of whose items could be scored: no value and no band (never 0 points,
+    which would read as normal), every item named missing."""
+    return ScoreResult.of(
+        name=name,
+        value=None,
+        band=None,
+        complete=False,
+        components=components,
+        missing=missing,
+        detail=NO_INPUTS,
+        reference=reference,
+    )
+
+
 def missing_result(name: str, missing: tuple[str, ...], *, reference: str, unit: str = "%") -> ScoreResult:
     """An equation that could not be computed because inputs were missing."""
     return ScoreResult.of(
