@@ -17,7 +17,7 @@ from analytics.ergm.dependent import MAX_ITERATIONS, dependent_terms, exact_edge
 from analytics.ergm.formula import TermSpec, parse_formula
 from analytics.ergm.mle import fit_dyad_independent
 from analytics.ergm.network import Network
-from analytics.ergm.plan import closed_form_edges_mutual
+from analytics.ergm.plan import closed_form_edges_mutual, fit_plan, refuse_unused_settings
 from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
@@ -43,10 +43,10 @@ def ergm(
     backend: str = "python",
     seed: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-    bridges: int = DEFAULT_BRIDGES,
-    bridge_draws: int = DEFAULT_BRIDGE_DRAWS,
-    max_iterations: int = MAX_ITERATIONS,
-    proposal: str = DEFAULT_PROPOSAL,
+    bridges: int | None = None,
+    bridge_draws: int | None = None,
+    max_iterations: int | None = None,
+    proposal: str | None = None,
 ) -> ErgmResult:
     """Fit ``formula`` to ``network``; ``reference="poisson"`` with ``response`` for counts.
 
@@ -58,16 +58,39 @@ def ergm(
     ``"random"`` (uniform random toggles), for the fit and its bridge sampling. With
     ``backend="r"``, ``seed``, ``proposal`` and ``max_iterations`` go to R's ``ergm()`` as
     ``control.ergm()`` arguments (``analytics.rbridge.ergm_control_args``); the bridge settings do not.
+
+    These sampling settings (None: not given; the defaults are ``DEFAULT_BRIDGES``,
+    ``DEFAULT_BRIDGE_DRAWS``, ``MAX_ITERATIONS``, ``DEFAULT_PROPOSAL`` and a fresh seed) are refused
+    with an ``AnalyticsInputError`` naming them when the fit would not use them
+    (``analytics/ergm/plan.py``, the check ``triage study fit`` makes): a model fitted by exact
+    maximum likelihood samples nothing, and R takes no bridge settings.
     """
-    if max_iterations < 1:
+    if max_iterations is not None and max_iterations < 1:
         raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
-    proposal = check_proposal(proposal)
+    if proposal is not None:
+        proposal = check_proposal(proposal)
     reference = reference.lower()
     if reference not in ("bernoulli", "poisson"):
         raise FormulaError(f'reference must be "bernoulli" or "poisson", not {json_text(reference)}')
     valued = reference == "poisson"
     if valued and response is None:
         raise FormulaError("a Poisson-reference (valued) model needs response=<edge column>")
+    if backend not in ("python", "r"):
+        raise FormulaError(f'backend must be "python" or "r", not {json_text(backend)}')
+    settings = {"seed": seed, "proposal": proposal, "max_iterations": max_iterations}
+    settings |= {"bridges": bridges, "bridge_draws": bridge_draws}
+    given = {name: f"{name}={value!r}" for name, value in settings.items() if value is not None}
+    terms = parse_formula(formula)
+    if given:
+        r_ergm = False
+        if backend == "r" and valued:
+            from analytics.rbridge import r_has_ergm
+
+            r_ergm = r_has_ergm()  # R's ergm.count samples, its glm fallback does not
+        plan = fit_plan(terms, directed=network.directed, valued=valued, backend=backend, r_ergm=r_ergm)
+        refuse_unused_settings(plan, given, python_backend='backend="python"')
+    proposal = proposal or DEFAULT_PROPOSAL
+    max_iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
     if backend == "r":
         from analytics.rbridge import fit_in_r
 
@@ -80,14 +103,19 @@ def ergm(
             proposal=proposal,
             max_iterations=max_iterations,
         )
-    if backend != "python":
-        raise FormulaError(f'backend must be "python" or "r", not {json_text(backend)}')
-    terms = parse_formula(formula)
     if any(t.name in DEPENDENT_TERMS for t in terms):
         if valued:
             raise FormulaError("dyad-dependent terms are supported for binary networks only")
         return _fit_dependent(
-            formula, terms, network, seed, progress, bridges, bridge_draws, max_iterations, proposal
+            formula,
+            terms,
+            network,
+            seed,
+            progress,
+            DEFAULT_BRIDGES if bridges is None else bridges,
+            DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
+            max_iterations,
+            proposal,
         )
     stats = build_statistics(terms, network, valued)
     y = network.response(response if valued else None)

@@ -4,8 +4,9 @@ Only a fit by MCMC samples: a binary model with a dyad-dependent term (``mutual`
 ``gwesp``), except ``edges + mutual`` alone on a directed network, whose MLE is exact in closed
 form. Every other model is fitted by exact maximum likelihood - a logistic (binary) or Poisson
 (valued) regression on the dyads - and samples nothing, so a seed, a proposal, an iteration bound
-or a bridge count would change nothing. ``triage study fit`` asks :func:`fit_plan` which of its
-options the fit uses, and refuses the others rather than ignore them.
+or a bridge count would change nothing. ``ergm()`` and ``triage study fit`` both ask
+:func:`fit_plan` which settings the fit uses, and :func:`refuse_unused_settings` refuses the others
+given (the arguments ``seed=7``, the options ``--seed``) rather than ignore them.
 
 The R backend (``analytics/rbridge.py``) passes the seed, the proposal and the iteration bound to
 R's ``ergm()`` for a binary model with dyad-dependent terms (R fits ``edges + mutual`` by MCMC
@@ -17,11 +18,12 @@ engine's own: R estimates the log-likelihood its own way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.terms import DEPENDENT_TERMS
+from analytics.errors import AnalyticsInputError
 
 #: The sampling settings of ``ergm()``, by the names of its arguments.
 SAMPLING_SETTINGS = ("seed", "proposal", "max_iterations", "bridges", "bridge_draws")
@@ -39,6 +41,7 @@ class FitPlan:
     how: str
     because: str
     uses: frozenset[str]
+    in_r: bool = False
 
 
 def closed_form_edges_mutual(names: Sequence[str], directed: bool) -> bool:
@@ -62,23 +65,26 @@ def fit_plan(
     regression = "a Poisson regression" if valued else "a logistic regression"
     if backend == "r":
         if dependent:
-            return FitPlan("by MCMC in R's ergm", has, _R_MCMC)
+            return FitPlan("by MCMC in R's ergm", has, _R_MCMC, in_r=True)
         if valued and r_ergm:
             return FitPlan(
                 "in R's ergm.count by MCMC, with a sampler of its own that takes the seed alone",
                 "it is a Poisson-reference (valued) model",
                 frozenset({"seed"}),
+                in_r=True,
             )
         if not valued:  # R's ergm fits it by its MPLE (exact here), R's glm the same regression
             return FitPlan(
                 f"by exact maximum likelihood in R ({regression} on the dyads), sampling nothing",
                 independent,
                 _NONE,
+                in_r=True,
             )
         return FitPlan(
             f"by exact maximum likelihood in R's glm ({regression} on the dyads), sampling nothing",
             f"{independent} and R's ergm package (whose ergm.count would sample) is not installed here",
             _NONE,
+            in_r=True,
         )
     if not dependent:
         return FitPlan(
@@ -91,3 +97,36 @@ def fit_plan(
             _NONE,
         )
     return FitPlan("by MCMC", has, _MCMC)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def refuse_unused_settings(plan: FitPlan | None, given: Mapping[str, str], *, python_backend: str) -> None:
+    """Refuse the sampling settings given that the fit ``plan`` would not use, where they were
+    ignored without a word, naming them all and how the model is fitted: one
+    :class:`AnalyticsInputError` line. ``given`` maps each setting given (names of
+    :data:`SAMPLING_SETTINGS`) to how the caller spelt it (``--seed`` on the command line,
+    ``seed=7`` in Python); ``python_backend`` is how the caller asks for this engine
+    (``--backend python``, ``backend="python"``). ``plan`` None: the engine refuses the model and
+    says why."""
+    if plan is None:
+        return
+    unused = [spelt for name, spelt in given.items() if name not in plan.uses]
+    if not unused:
+        return
+    applies, them = ("applies", unused[0]) if len(unused) == 1 else ("apply", "them")
+    bridges = [given[name] for name in ("bridges", "bridge_draws") if name in given]
+    if plan.in_r and bridges:  # only this engine bridge-samples
+        applies, them = ("applies", bridges[0]) if len(bridges) == 1 else ("apply", "them")
+        raise AnalyticsInputError(
+            f"{_listed(bridges)} {applies} to {python_backend} only: R's ergm estimates an MCMC fit's"
+            f" log-likelihood its own way; drop {them}, or use {python_backend}"
+        )
+    # a fit that samples with a sampler of its own (R's ergm.count) takes the seed alone
+    scope = "a binary model's fit by MCMC" if plan.uses else "a fit by MCMC"
+    raise AnalyticsInputError(
+        f"{_listed(unused)} {applies} only to {scope}; this model is fitted {plan.how}, because"
+        f" {plan.because}; drop {them}"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -21,9 +21,10 @@ from triage.cli.analysis_options import (
 )
 from triage.cli.output import examples, step_progress, write
 
+_T = TypeVar("_T")
+
 if TYPE_CHECKING:
     from analytics.ergm.formula import TermSpec
-    from analytics.ergm.plan import FitPlan
 
 
 def register(app: typer.Typer) -> None:
@@ -124,27 +125,6 @@ _SAMPLING_OPTIONS = {
 }
 
 
-def _check_sampling_options(ctx: typer.Context, plan: FitPlan | None) -> None:
-    """Refuse the sampling options given that the fit would not use (they were ignored without a
-    word: a dyad-independent model is fitted exactly and samples nothing), naming them all and how
-    the model is fitted. ``plan`` None: the engine refuses the model and says why."""
-    if plan is None:
-        return
-    unused = [
-        option for name, option in _SAMPLING_OPTIONS.items() if given(ctx, name) and name not in plan.uses
-    ]
-    if not unused:
-        return
-    # a fit that samples with a sampler of its own (R's ergm.count) takes the seed alone
-    scope = "a binary model's fit by MCMC" if plan.uses else "a fit by MCMC"
-    options = ", ".join(unused[:-1]) + " and " + unused[-1] if len(unused) > 1 else unused[0]
-    applies, them = ("applies", unused[0]) if len(unused) == 1 else ("apply", "them")
-    raise UserInputError(
-        f"{options} {applies} only to {scope}; this model is fitted {plan.how}, because {plan.because};"
-        f" drop {them}"
-    )
-
-
 def fit_command(
     ctx: typer.Context,
     nodes: Annotated[
@@ -230,27 +210,15 @@ def fit_command(
     from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
     from analytics.ergm.dependent import MAX_ITERATIONS
     from analytics.ergm.formula import parse_formula
-    from analytics.ergm.plan import fit_plan
+    from analytics.ergm.plan import fit_plan, refuse_unused_settings
     from analytics.network_files import read_network
 
     reference = _check_response(reference, response)
-    if backend == BackendName.r:
-        bridge_options = [
-            option
-            for name, option in (("bridges", "--bridges"), ("bridge_draws", "--bridge-draws"))
-            if given(ctx, name)
-        ]
-        if bridge_options:  # they were dropped without a word: only the python backend bridge-samples
-            raise UserInputError(
-                f"{' and '.join(bridge_options)} apply to --backend python only: R's ergm estimates an MCMC"
-                " fit's log-likelihood its own way; drop them, or use --backend python"
-            )
     if bridges == 0 and bridge_draws is not None:  # the draws were dropped without a word
         raise UserInputError(
             f"--bridges 0 and --bridge-draws {bridge_draws} contradict each other: --bridges 0 skips"
             " the bridge sampling; drop --bridge-draws, or give --bridges 1 or more"
         )
-    iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
     nodes_file, edges_file = _input_file(f"--nodes {nodes}", nodes), _input_file(f"--edges {edges}", edges)
     covariates = _edgecov_pairs(edgecov or [])
     net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
@@ -263,7 +231,16 @@ def fit_command(
         r_ergm = r_has_ergm()  # R's ergm.count samples, its glm fallback does not
     valued = reference == ReferenceName.poisson
     plan = fit_plan(terms, directed=net.directed, valued=valued, backend=backend.value, r_ergm=r_ergm)
-    _check_sampling_options(ctx, plan)
+    # the options the fit would not use are refused (ergm() refuses them the same way); the fit
+    # gets the settings it uses, each the option's value or its default
+    given_options = {name: option for name, option in _SAMPLING_OPTIONS.items() if given(ctx, name)}
+    refuse_unused_settings(plan, given_options, python_backend="--backend python")
+    iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
+    uses = plan.uses if plan is not None else frozenset(_SAMPLING_OPTIONS)
+
+    def used(name: str, value: _T) -> _T | None:  # None: not given (ergm() would refuse it)
+        return value if name in uses else None
+
     # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
     # when redirected, so a script or log gets the fit alone
     with step_progress(as_json or quiet, total=1, lines=False) as tick:
@@ -273,12 +250,12 @@ def fit_command(
             response=response,
             reference=reference.value,
             backend=backend.value,
-            seed=seed,
             progress=tick,
-            bridges=DEFAULT_BRIDGES if bridges is None else bridges,
-            bridge_draws=DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
-            max_iterations=iterations,
-            proposal=proposal.value,
+            seed=used("seed", seed),
+            proposal=used("proposal", proposal.value),
+            max_iterations=used("max_iterations", iterations),
+            bridges=used("bridges", DEFAULT_BRIDGES if bridges is None else bridges),
+            bridge_draws=used("bridge_draws", DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws),
         )
     if as_json:
         write(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))

@@ -313,8 +313,8 @@ VALUED = [*MCMC_FIT[: MCMC_FIT.index("--formula") + 1], 'sum + nodeicov("HTH")']
         ),
         (
             ["--backend", "r", "--bridges", "4"],
-            "--bridges apply to --backend python only: R's ergm estimates an MCMC fit's log-likelihood"
-            " its own way; drop them, or use --backend python",
+            "--bridges applies to --backend python only: R's ergm estimates an MCMC fit's log-likelihood"
+            " its own way; drop --bridges, or use --backend python",
         ),
         (
             ["--backend", "r", "--bridges", "4", "--bridge-draws", "50"],
@@ -416,8 +416,111 @@ def test_the_plan_says_what_the_engine_does(formula: str, undirected: bool, mcmc
     net = read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv", {}, directed=not undirected)
     plan = fit_plan(parse_formula(formula), directed=net.directed, valued=False, backend="python")
     assert plan is not None and (plan.uses == set(SAMPLING_SETTINGS)) is mcmc and bool(plan.uses) is mcmc
-    fit = ergm(formula, net, seed=1, bridges=0, max_iterations=3)
+    fit = ergm(formula, net, **({"seed": 1, "bridges": 0, "max_iterations": 3} if mcmc else {}))
     assert (fit.method == "Monte Carlo Maximum Likelihood") is mcmc
+
+
+API_SAMPLING = {"seed": 7, "proposal": "random", "max_iterations": 5, "bridges": 4, "bridge_draws": 50}
+
+
+@pytest.mark.parametrize("setting", SAMPLING_SETTINGS)
+@pytest.mark.parametrize(
+    ("formula", "undirected", "valued"),
+    [
+        ('edges + nodeicov("HTH")', False, False),
+        ('sum + nodeicov("HTH")', False, True),
+        ("mutual + edges", False, False),
+        ('edges + nodecov("HTH")', True, False),
+    ],
+)
+def test_the_api_refuses_a_sampling_setting_of_an_exact_fit_as_the_cli_does(
+    formula: str, undirected: bool, valued: bool, setting: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ergm() ignored seed=, proposal=, max_iterations=, bridges= and bridge_draws= without a word
+    for a model it fits exactly, where `triage study fit` refuses them: the same check, the same
+    words, the argument spelt as Python spells it."""
+    from analytics.ergm import ergm, parse_formula
+    from analytics.errors import AnalyticsInputError
+    from analytics.network_files import read_network
+
+    net = read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv", {}, directed=not undirected)
+    valued_args = {"response": "movers", "reference": "poisson"} if valued else {}
+    value = API_SAMPLING[setting]
+    with pytest.raises(AnalyticsInputError) as refused:
+        ergm(formula, net, **valued_args, **{setting: value})  # type: ignore[arg-type]
+    plan = fit_plan(parse_formula(formula), directed=not undirected, valued=valued, backend="python")
+    assert plan is not None and not plan.uses
+    spelt = f"{setting}={value!r}"
+    assert str(refused.value) == (
+        f"{spelt} applies only to a fit by MCMC; this model is fitted {plan.how}, because {plan.because};"
+        f" drop {spelt}"
+    )
+    option = study_fit._SAMPLING_OPTIONS[setting]
+    cli = [
+        *FIT,
+        formula,
+        *(["--undirected"] if undirected else []),
+        *(["--response", "movers"] if valued else []),
+    ]
+    assert main([*cli, option, str(value)]) == 2
+    assert capsys.readouterr().err == "error: " + str(refused.value).replace(spelt, option) + "\n"
+    assert ergm(formula, net, **valued_args).method.startswith("Maximum Likelihood")  # type: ignore[arg-type]
+
+
+def test_the_api_names_every_unused_setting_and_keeps_those_an_mcmc_fit_uses() -> None:
+    from analytics.ergm import ergm
+    from analytics.errors import AnalyticsInputError
+    from analytics.network_files import read_network
+
+    net = read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv", {})
+    with pytest.raises(
+        AnalyticsInputError,
+        match=r"^seed=7, proposal='random', max_iterations=5, bridges=4"
+        r" and bridge_draws=50 apply only to a fit by MCMC; .*; drop them$",
+    ):
+        ergm('edges + nodeicov("HTH")', net, **API_SAMPLING)  # type: ignore[arg-type]
+    fit = ergm(
+        'edges + mutual + nodeicov("HTH")',
+        net,
+        seed=7,
+        proposal="random",
+        max_iterations=5,
+        bridges=2,
+        bridge_draws=20,
+    )
+    assert fit.method == "Monte Carlo Maximum Likelihood" and fit.to_json_dict()["seed"] == 7
+    assert fit.to_json_dict()["proposal"] == "random"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"bridges": 4},
+            "bridges=4 applies to backend=\"python\" only: R's ergm estimates an MCMC fit's"
+            ' log-likelihood its own way; drop bridges=4, or use backend="python"',
+        ),
+        (
+            {"seed": 3, "bridges": 4, "bridge_draws": 50},
+            "bridges=4 and bridge_draws=50 apply to"
+            " backend=\"python\" only: R's ergm estimates an MCMC fit's log-likelihood its own way; drop"
+            ' them, or use backend="python"',
+        ),
+    ],
+)
+def test_the_api_refuses_bridge_settings_for_r_as_the_cli_does(
+    settings: dict[str, int], message: str
+) -> None:
+    """ergm(backend="r") dropped bridges= and bridge_draws= without a word (R estimates the
+    log-likelihood its own way); refused before R is started, so this runs without R."""
+    from analytics.ergm import ergm
+    from analytics.errors import AnalyticsInputError
+    from analytics.network_files import read_network
+
+    net = read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv", {})
+    with pytest.raises(AnalyticsInputError) as refused:
+        ergm("edges + mutual + triangle", net, backend="r", **settings)  # type: ignore[arg-type]
+    assert str(refused.value) == message
 
 
 def test_bridge_draws_with_no_bridges_are_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -125,11 +125,11 @@ def test_control_args_refuse_what_r_cannot_take(kwargs: dict[str, object], messa
 
 def test_the_seed_reaches_the_r_backend(net: Network) -> None:
     # ergm() hands its seed to the R backend, which checks it before R is even started; before
-    # the seed was passed on, an R fit silently ignored it
+    # the seed was passed on, an R fit silently ignored it (an MCMC fit: an exact one refuses a seed)
     from analytics.errors import FormulaError
 
     with pytest.raises(FormulaError, match="R backend: seed must be between 0 and 2147483647"):
-        ergm('edges + nodeicov("HTH")', net, backend="r", seed=2**31)
+        ergm("edges + mutual", net, backend="r", seed=2**31)
 
 
 @needs_r
