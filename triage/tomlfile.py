@@ -19,6 +19,10 @@ def read_toml_file(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} {path} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"{what} {path} is a directory; give the TOML file") from None
+    except OSError as exc:  # no permission, a socket or device: was a traceback
+        raise ConfigError(
+            f"{what} {path}: cannot read the file ({exc.strerror or exc}); check that it is a file this user can read"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{what} {path}: byte {exc.start} is not UTF-8; save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:

@@ -43,6 +43,10 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
             raise UserInputError(f"{path}: file does not exist") from None
         except IsADirectoryError:
             raise UserInputError(f"{path}: is a directory, expected a JSON file") from None
+        except OSError as exc:  # no permission, a socket or device: was a traceback
+            raise UserInputError(
+                f"{path}: cannot read the file ({exc.strerror or exc}); check that it is a file this user can read"
+            ) from None
         where, base = path, p.parent
     body = raw.removeprefix(codecs.BOM_UTF8)  # Windows editors write a byte order mark
     try:
