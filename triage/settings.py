@@ -7,6 +7,7 @@ receives what it needs from it as arguments. Environment variables override the 
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from pydantic_settings.exceptions import SettingsError
 
 from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from triage.errors import ConfigError, validation_message
@@ -193,8 +195,69 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        problems = "; ".join(_problem(err["loc"], validation_message(err), path) for err in exc.errors())
+        problems = "; ".join(_problem(err["loc"], _message(err), path) for err in exc.errors())
         raise ConfigError(problems) from None
+    except SettingsError as exc:  # a list or table setting from the environment is not JSON
+        raise ConfigError(_not_json(exc)) from None
+
+
+def _message(error: Any) -> str:
+    """pydantic's message, but a key the model does not have lists the keys it has: 'Extra inputs
+    are not permitted' did not say that ``[databse]`` or ``TRIAGE_DATABASE__PAHT`` was a typo."""
+    table = _annotation(error["loc"][:-1])
+    if error["type"] != "extra_forbidden" or not _is_table(table):
+        return validation_message(error)
+    return f"unknown setting; known: {', '.join(table.model_fields)}"
+
+
+def _annotation(loc: tuple[int | str, ...] | list[str]) -> Any:
+    """The type of the setting at ``loc`` (``("database", "path")``); ``None`` when there is none."""
+    found: Any = Settings
+    for part in loc:
+        field = getattr(found, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        found = field.annotation
+    return found
+
+
+def _is_table(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _not_json(exc: SettingsError) -> str:
+    """The environment variable whose value is not the JSON its list or table setting needs, named;
+    it was a pydantic-settings traceback ('error parsing value for field "models"')."""
+    for variable, value in sorted(os.environ.items()):
+        loc = variable.upper().removeprefix(ENV_PREFIX).lower().split("__")
+        if not variable.upper().startswith(ENV_PREFIX) or _is_json(value):
+            continue
+        kind = _kind(loc) if str(exc).startswith(f'error parsing value for field "{loc[0]}"') else None
+        if kind == "list":
+            example = f"{variable}='[\"{value}\"]'" if '"' not in value else '\'["a", "b"]\''
+            return f"environment variable {variable}={value!r}: a list is written as JSON, e.g. {example}"
+        if kind == "table":
+            return (
+                f"environment variable {variable}={value!r}: a table is written as JSON"
+                f" ('{{\"key\": value}}'), or set each key alone ({variable}__KEY=value)"
+            )
+    return f"environment: {exc}"
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _kind(loc: list[str]) -> Literal["list", "table"] | None:
+    """Whether the setting at ``loc`` is a list or a table, which pydantic-settings reads as JSON."""
+    annotation = _annotation(loc)
+    if _is_table(annotation):
+        return "table"
+    return "list" if getattr(annotation, "__origin__", None) is list else None
 
 
 def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str:

@@ -49,3 +49,50 @@ def test_the_service_writes_no_session_key_file(tmp_path: Path) -> None:
     settings = load_settings(None, data_dir=tmp_path / "data", database={"path": tmp_path / "clinic.db"})
     create_app(settings)
     assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_a_misspelt_key_lists_the_keys_there_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'databse: Extra inputs are not permitted' did not say that it was a typo, nor what to write."""
+    config = tmp_path / "clinic.toml"
+    config.write_text('[databse]\npath = "x.db"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert str(info.value) == (
+        f"settings file {config}: databse: unknown setting; known: data_dir, clinic_id, log_level,"
+        " database, models, policy, service, gateway, device_associations"
+    )
+    monkeypatch.setenv("TRIAGE_DATABASE__PAHT", "/srv/clinic.db")
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    assert str(info.value) == (
+        "environment variable TRIAGE_DATABASE__PAHT='/srv/clinic.db': unknown setting; known: path,"
+        " busy_timeout_ms"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "TRIAGE_MODELS__ENABLED",
+            "cvd10",
+            "environment variable TRIAGE_MODELS__ENABLED='cvd10': a list is written as JSON, e.g."
+            " TRIAGE_MODELS__ENABLED='[\"cvd10\"]'",
+        ),
+        (
+            "TRIAGE_SERVICE",
+            "port=8080",
+            "environment variable TRIAGE_SERVICE='port=8080': a table is written as JSON ('{\"key\": value}'),"
+            " or set each key alone (TRIAGE_SERVICE__KEY=value)",
+        ),
+    ],
+)
+def test_a_list_or_table_from_the_environment_that_is_not_json_names_the_variable(
+    variable: str, value: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was a pydantic-settings SettingsError traceback: 'error parsing value for field "models"'."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    assert str(info.value) == expected
+    assert info.value.exit_code == 2
