@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
@@ -139,3 +144,41 @@ def test_a_host_that_is_not_an_address_here_says_so_and_points_at_host() -> None
         assert result.returncode == 2
         assert result.stderr.startswith(f"error: cannot listen on {host}:{port}: {message}")
         assert result.stderr.count("\n") == 1
+
+
+def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A script's `triage serve &` (a non-interactive shell ignores SIGINT in background jobs):
+    Ctrl-C stopped the service, but its re-raised SIGINT was ignored and it exited 0 - a supervisor
+    or script read "ended by itself" instead of "stopped by Ctrl-C" (128 + SIGINT)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRIAGE_DATA_DIR": str(tmp_path),
+        "TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"),
+    }
+    for ignored in (False, True):
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda ignored=ignored: signal.signal(  # type: ignore[misc]
+                signal.SIGINT, signal.SIG_IGN if ignored else signal.SIG_DFL
+            ),
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise AssertionError("the service did not start")
+            process.send_signal(signal.SIGINT)
+            assert process.wait(30) == 130, (ignored, process.stderr.read() if process.stderr else "")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import typer
@@ -41,6 +42,11 @@ def register(app: typer.Typer) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
         if log_level.lower() not in LOG_LEVELS:
             raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")
+        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+            # Started with SIGINT ignored (a script's `triage serve &`): uvicorn stops on Ctrl-C all
+            # the same, then re-raised the ignored SIGINT and the service exited 0 as if it had
+            # ended by itself. Python's own handler back: Ctrl-C is exit 130 wherever it started.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
