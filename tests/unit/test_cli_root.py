@@ -110,3 +110,48 @@ def test_help_screens_show_flags_without_a_value_and_no_python_types() -> None:
 
     walk(root, [])
     assert screens >= 30
+
+
+def test_version_says_the_release_and_the_newest_log_schema(capsys) -> None:
+    """An IT person checks which release is installed before an upgrade, and after a 'written by a
+    newer clinic-triage (migration ...)' refusal: `triage --version` was 'No such option'."""
+    from referral.migrations import MIGRATIONS
+    from triage import __version__
+
+    for argv in (["--version"], ["--version", "models", "list"]):
+        assert cli.main(argv) == 0
+        captured = capsys.readouterr()
+        newest = MIGRATIONS._migrations[-1].name
+        assert captured.out == f"clinic-triage {__version__} (referral log schema up to {newest})\n"
+
+
+def test_the_clinic_commands_help_names_every_option_and_says_json_one_way() -> None:
+    """In `triage assess | serve | demo | models | referrals`: every option and argument says what it
+    is (`referrals queue --limit` said nothing), a name argument is NAME like ID and FILE (`models
+    show` printed `{name}`), `--json` reads the same everywhere (models said '... instead of text',
+    referrals did not) and `serve --log-level` lists every level it takes (it named four of six)."""
+    from triage.cli.serve import LOG_LEVELS
+
+    root = typer.main.get_command(cli.app)
+    json_help: set[str] = set()
+
+    def walk(cmd: Any, path: str) -> None:
+        for param in getattr(cmd, "params", []):
+            name = param.opts[0] if param.opts else param.name
+            if name == "--help":
+                continue
+            assert getattr(param, "help", None), f"{path} {name}: no help text"
+            if param.param_type_name == "argument":
+                assert (param.metavar or "").split(".")[0].isupper(), (
+                    f"{path} {name}: metavar {param.metavar!r}"
+                )
+            if name == "--json":
+                json_help.add(param.help)
+            if name == "--log-level":
+                assert all(level in param.help for level in LOG_LEVELS), param.help
+        for sub_name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {sub_name}")
+
+    for command in ("assess", "serve", "demo", "models", "referrals"):
+        walk(root.commands[command], f"triage {command}")  # type: ignore[attr-defined]
+    assert json_help == {"Print machine-readable JSON."}

@@ -29,6 +29,16 @@ app = typer.Typer(
 )
 
 
+def _print_version() -> None:
+    """What an IT person checks first: which release is installed, and which log schema it writes
+    (a log from a newer release is refused naming its migration)."""
+    from referral.migrations import MIGRATIONS
+    from triage import __version__
+
+    write(f"clinic-triage {__version__} (referral log schema up to {MIGRATIONS._migrations[-1].name})")
+    raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -39,6 +49,13 @@ def _root(
         help="Settings TOML file (default: $TRIAGE_CONFIG, then built-in defaults).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=lambda wanted: _print_version() if wanted else None,
+        help="Print the installed version (and the newest referral log schema it knows) and exit.",
+    ),
 ) -> None:
     app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()  # main() passes one
     app_ctx.config_path, app_ctx.debug = config, debug

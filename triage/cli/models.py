@@ -21,7 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON instead of text.")
+JSON_OPTION = typer.Option(
+    False, "--json", help="Print machine-readable JSON."
+)  # as every --json of referrals
 
 
 def _directory(ctx: typer.Context) -> Path:
@@ -96,7 +98,7 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
 @app.command("show")
 def show(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Model name, e.g. cvd10."),
+    name: str = typer.Argument(..., metavar="NAME", help="Model name, e.g. cvd10."),
     version: str | None = typer.Option(None, "--version", "-v", help="Version (default: the active one)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -148,7 +150,9 @@ def _check_card_markdown(folder: Path, card: ModelCard) -> None:
 @app.command("verify")
 def verify(
     ctx: typer.Context,
-    name: str | None = typer.Argument(None, help="Model name (default: every model in the registry)."),
+    name: str | None = typer.Argument(
+        None, metavar="NAME", help="Model name (default: every model in the registry)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Check every registered model version: sha256, card, ONNX feature contract, golden replay, CARD.md.
@@ -201,7 +205,9 @@ def verify(
 @app.command("train")
 def train(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Model to re-train: cvd10, stroke10, diabetes or ckd."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="Model to re-train: cvd10, stroke10, diabetes or ckd."
+    ),
     check: bool = typer.Option(
         False,
         "--check",

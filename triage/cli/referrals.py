@@ -504,7 +504,7 @@ def queue_command(
     ctx: typer.Context,
     db: DbOption = None,
     day: Annotated[str | None, typer.Option(help="Day YYYY-MM-DD (default: today).")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100000)] = 500,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many encounters.")] = 500,
     state: Annotated[str, typer.Option(help="Which visits: all, open (not yet closed) or closed.")] = "all",
     as_json: JsonOption = False,
 ) -> None:

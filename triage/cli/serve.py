@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             "service.workers): one per CPU core, at most 2.",
         ),
         log_level: str = typer.Option(
-            "warning", "--log-level", help="uvicorn log level: debug, info, warning, error."
+            "warning", "--log-level", help=f"uvicorn log level: {', '.join(LOG_LEVELS)}."
         ),
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
