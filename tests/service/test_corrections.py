@@ -281,7 +281,7 @@ def test_a_correction_of_a_held_result_that_never_became_a_reading_stays_held(st
 def _held_row(staff: Staff, result_id: int) -> str:
     """The result's row in the devices page's held results table."""
     text = staff.client.get("/devices").text
-    return text.split(f'<tr data-result="{result_id}">')[1].split("</tr>")[0]
+    return text.split(f'<tr data-result="{result_id}"')[1].split("</tr>")[0]
 
 
 def test_a_held_result_s_correction_shows_the_value_it_replaced(staff: Staff) -> None:
