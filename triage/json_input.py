@@ -71,10 +71,22 @@ def _time(value: Any) -> Any:
     return datetime.fromisoformat(value.strip())
 
 
+def iso_date(value: str) -> date | None:
+    """``value`` read as an ISO 8601 date (``2026-12-05``, also ``20261205``); ``None`` if it is
+    not one. Text is read here, not by pydantic, which read ``"86400"`` as a Unix time (1970-01-02)."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
 def _date(value: Any) -> Any:
-    if value is None or isinstance(value, str | date):
+    if value is None or isinstance(value, date):
         return value
-    raise PydanticCustomError("iso_date", DATE_RULE)
+    found = iso_date(value) if isinstance(value, str) else None
+    if found is None:
+        raise PydanticCustomError("iso_date", DATE_RULE)
+    return found
 
 
 JsonBoolean = BeforeValidator(_boolean)
@@ -85,7 +97,7 @@ IsoTime = BeforeValidator(_time)
 """``Annotated[AwareDatetime | None, IsoTime]``: ISO 8601 text with a UTC offset (or ``null``)."""
 IsoDate = BeforeValidator(_date)
 """``Annotated[date | None, IsoDate]``: ISO 8601 date text (or ``null``); pydantic read a number as
-a Unix time (1733356800 became 2024-12-05)."""
+a Unix time (1733356800 became 2024-12-05), and so the same number in quotes."""
 
 
 class RepeatedKeyError(ValueError):

@@ -5,37 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from triage.service.api import admin, associations, clinical, held, referrals, system
+from triage.service.api.errors import ErrorOut, error
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
-
-class ErrorOut(BaseModel):
-    """The one error shape of every API response that is not a success."""
-
-    ok: bool
-    error: str
-    code: str
-    status: int
-
-
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "The body could not be read (not UTF-8, JSON nested too deeply)"},
-    401: {"model": ErrorOut, "description": "Not logged in, or unknown API token"},
-    403: {
-        "model": ErrorOut,
-        "description": "The caller's role may not do this, or the CSRF token is missing",
-    },
-    404: {"model": ErrorOut, "description": "No such record"},
-    413: {"model": ErrorOut, "description": f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"},
-    409: {
-        "model": ErrorOut,
-        "description": "Conflicts with stored state (transition, duplicate, idempotency)",
-    },
-    422: {"model": ErrorOut, "description": "Invalid input; the message names the field and the value"},
-    503: {"model": ErrorOut, "description": "Not ready (engine loading) or the database stayed busy"},
+    400: error("The body could not be read (not UTF-8, JSON nested too deeply)"),
+    401: error("Not logged in, or unknown API token"),
+    403: error("The caller's role may not do this, or the CSRF token is missing"),
+    404: error("No such record"),
+    413: error(f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"),
+    409: error("Conflicts with stored state (transition, duplicate, idempotency)"),
+    422: error("Invalid input; the message names the field and the value"),
+    503: error("Not ready (engine loading) or the database stayed busy"),
 }
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API token (`POST /api/v1/tokens`, `triage` CLI): `Authorization: Bearer ctk_...`."
+    " The staff pages' session cookie is taken too (a write then also needs the X-CSRF-Token header)",
+}
+
+
+def _with_security(app: FastAPI) -> None:
+    """Declare the bearer token in the OpenAPI document, on every operation that answers 401: the
+    document did not say how to authenticate, so a generated client sent no token."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if "401" in operation.get("responses", {}):
+                    operation["security"] = [{"bearer": []}]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def include(app: FastAPI) -> None:
@@ -46,6 +54,7 @@ def include(app: FastAPI) -> None:
     app.include_router(system.router)
     for module in (clinical, referrals, admin, associations, held):
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)
+    _with_security(app)
 
 
-__all__ = ["ERRORS", "MAX_BODY_BYTES", "include"]
+__all__ = ["ERRORS", "MAX_BODY_BYTES", "ErrorOut", "include"]

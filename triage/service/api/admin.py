@@ -52,6 +52,9 @@ class FacilityOut(BaseModel):
     lat: float
     beds: int
     capacity: int
+    digital_triage_start: str | None = Field(
+        None, description="When the facility began digital triage (ISO date); null: not recorded"
+    )
     synthetic: bool
 
 

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from referral import clock, corrections, patients, store
 from referral import queue as staff_queue
@@ -26,7 +27,7 @@ from referral.records import PatientIn, RecordNumberInput, check_birth_date
 from triage.assessment import Disposition
 from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
-from triage.json_input import IsoTime, JsonBoolean, JsonNumber
+from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
 from triage.service import closure as closing
 from triage.service.api.associations import AssociationOut, association_out
@@ -58,6 +59,23 @@ def _birth_date_as_text(value: object) -> object:
         # the value follows as JSON writes it (the validation handler's "(got true)"); Python's
         # repr said "not the number True" for a JSON true
         raise ValueError("give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)")
+    if isinstance(value, str):
+        # read here: pydantic read the same number in quotes as a Unix time ("86400": 1970-01-02)
+        found = iso_date(value)
+        if found is None:
+            raise ValueError("give the date as ISO 8601 text, e.g. 1956-03-14")
+        return found
+    return value
+
+
+def _json_scalar(value: object) -> object:
+    # else pydantic tried each type of the union and named them: "value.float: ...; value.str: ..."
+    if isinstance(value, list | dict):
+        raise PydanticCustomError(
+            "json_scalar",
+            "must be a number, text or null (got a JSON {kind})",
+            {"kind": "array" if isinstance(value, list) else "object"},
+        )
     return value
 
 
@@ -132,12 +150,12 @@ class PatientCorrected(BaseModel):
 
 class PatientList(BaseModel):
     data: list[PatientOut]
-    count: int
+    count: int = Field(description="Every patient stored, not only this page (page with limit and offset)")
 
 
 class ObservationEntry(_Body):
     code: str = Field(min_length=1, max_length=64, examples=["spo2"], description="Vocabulary code")
-    value: Annotated[float | str | None, NotBoolean] = Field(
+    value: Annotated[float | str | None, NotBoolean, BeforeValidator(_json_scalar)] = Field(
         description="Number, censored string ('>33.3') or coded answer; null only for cannot_be_done",
         examples=[91],
     )
@@ -274,7 +292,7 @@ class AssessmentOut(BaseModel):
     encounter_id: int
     created_at: str
     created_by: str
-    disposition: str
+    disposition: Disposition
     news2: int | None
     red_flags: list[str]
     risks: dict[str, float]
@@ -294,7 +312,7 @@ class EncounterDetail(BaseModel):
     patient: PatientOut
     observations: list[ObservationOut]
     assessment: AssessmentOut | None
-    final_disposition: str | None
+    final_disposition: Disposition | None
 
 
 class AssessRequest(_Body):
@@ -322,7 +340,7 @@ class OverrideOut(BaseModel):
     id: int
     assessment_id: int
     clinician: str
-    disposition: str
+    disposition: Disposition
     reason: str
     created_at: str
 
@@ -339,7 +357,7 @@ class QueueItem(BaseModel):
     age_years: int | None
     closed_at: str | None = Field(None, description="When the visit was closed; null while open")
     assessment_id: int | None
-    disposition: str | None
+    disposition: Disposition | None
     overridden: bool
     news2: int | None
     red_flags: list[str]

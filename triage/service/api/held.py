@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
+from triage.assessment import Disposition
 from triage.json_input import JsonNumber
 from triage.service import held
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
@@ -40,7 +41,10 @@ class HeldOut(BaseModel):
     id: int
     device_id: str
     received_at: str
-    result_time: str
+    result_time: str = Field(
+        description="The device's own time of the result, ISO 8601 with the device's UTC offset; for a"
+        " device without a result clock `received <ISO 8601 time>` (then the receipt is the result's time)"
+    )
     sample_id: str
     vendor_code: str
     code: str | None = Field(description="The vocabulary code; null when the vendor code is unmapped")
@@ -102,7 +106,7 @@ class AssignedOut(BaseModel):
     encounter_id: int
     observation_id: int
     assessment_id: int
-    disposition: str
+    disposition: Disposition
     referral_id: int | None = Field(description="A referral proposed by the new assessment, if any")
 
 
@@ -157,7 +161,7 @@ def assign_result(
         encounter_id=done.encounter_id,
         observation_id=done.observation_id,
         assessment_id=int(done.assessment["id"]),
-        disposition=str(done.assessment["disposition"]),
+        disposition=Disposition(done.assessment["disposition"]),
         referral_id=None if done.referral is None else int(done.referral["id"]),
     )
 

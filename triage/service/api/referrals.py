@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from referral import basis, referrals
 from referral.records import ReferralIn
+from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
+from triage.service.api.errors import error
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
 
@@ -21,6 +23,7 @@ router = APIRouter(tags=["referrals"], route_class=JsonRoute)
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Urgency = Literal["emergency", "urgent", "routine"]
 Status = Literal["proposed", "sent", "accepted", "arrived", "completed", "declined", "cancelled"]
 
 
@@ -28,7 +31,7 @@ class ReferralCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     assessment_id: Annotated[int, JsonNumber] = Field(ge=1, le=MAX_ID)
     to_facility: str = Field(min_length=1, max_length=64)
-    urgency: Literal["emergency", "urgent", "routine"]
+    urgency: Urgency
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
     alongside_open: Annotated[bool, JsonBoolean] = Field(
@@ -44,7 +47,18 @@ class StatusChange(BaseModel):
     status: Literal["sent", "accepted", "arrived", "declined", "cancelled"] = Field(
         description="Completion is reported by the receiving hospital with feedback (CLI/import)"
     )
-    note: str | None = Field(None, max_length=2000, description="Required for declined and cancelled")
+    note: str | None = Field(
+        None, max_length=2000, validate_default=True, description="Required for declined and cancelled"
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _said_why(cls, note: str | None, info: ValidationInfo) -> str | None:
+        # here, not only in the lifecycle, so that the 422 names the field a client must fill in
+        status = info.data.get("status")
+        if status in ("declined", "cancelled") and not (note or "").strip():
+            raise ValueError(f"required when the status is {status}: say why the referral is {status}")
+        return note
 
 
 class BasisReview(BaseModel):
@@ -64,7 +78,7 @@ class BasisChangeOut(BaseModel):
     old_value: str = Field(description="The value the referral's assessment used, e.g. '28.0 mmol/L'")
     new_value: str | None = Field(description="The value in force now; null when withdrawn")
     withdrawn: bool = Field(description="The correction was held: the reading no longer counts at all")
-    disposition: str = Field(description="The disposition of the re-assessment after the correction")
+    disposition: Disposition = Field(description="The disposition of the re-assessment after the correction")
     less_urgent: bool = Field(description="That disposition is less urgent than the referral")
     referral_status: str = Field(description="The referral's status when the correction arrived")
     informational: bool = Field(
@@ -86,9 +100,9 @@ class ReferralOut(BaseModel):
     encounter_id: int
     from_facility: str | None
     to_facility: str
-    urgency: str
+    urgency: Urgency
     reason: str
-    status: str
+    status: Status
     created_at: str
     created_by: str
     updated_at: str
@@ -139,7 +153,12 @@ def list_referrals(
     "/referrals",
     status_code=201,
     summary="Create a referral (status: proposed)",
-    responses={409: {"description": "The encounter has an open referral (`open_referral_exists`)"}},
+    responses={
+        409: error(
+            "The encounter has an open referral (`open_referral_exists`, its id in `context.referral_id`),"
+            " or the idempotency key was used for another request (`idempotency_conflict`)"
+        )
+    },
 )
 def create_referral(body: ReferralCreate, db: DbDep, rt: RuntimeDep, who: Clinician) -> ReferralOut:
     row = referrals.create_referral(db, ReferralIn(**body.model_dump()), actor=who.username)
@@ -167,7 +186,7 @@ def change_status(
     description="Closes every open basis change of the referral at once (audit `referral.basis_reviewed`)."
     " For an arrived patient the change is for information: this is how a clinician acknowledges it,"
     " with a note (an arrived referral cannot be cancelled).",
-    responses={409: {"description": "The referral has no corrected basis waiting for review"}},
+    responses={409: error("The referral has no corrected basis waiting for review")},
 )
 def review_basis(
     referral_id: Id, body: BasisReview, db: DbDep, rt: RuntimeDep, who: Clinician

@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from triage.service.api.deps import RuntimeDep
+from triage.service.api.errors import error
 from triage.service.auth import Principal, Role, allow
 from triage.service.shared_state import PeerState, readiness
 
@@ -27,10 +29,17 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class ReadyOut(BaseModel):
+    ready: bool
+    reason: str | None = Field(description="What is missing; null when ready")
+    worker: int = Field(description="The answering process among `triage serve --workers` (0: the primary)")
+
+
 @router.get(
     "/readyz",
     summary="Readiness: database, policy, models and gateway are up",
-    responses={503: {"description": "Not ready; `reason` says what is missing"}},
+    response_model=ReadyOut,
+    responses={503: {"model": ReadyOut, "description": "Not ready; `reason` says what is missing"}},
 )
 def readyz(rt: RuntimeDep) -> Response:
     ready, reason = readiness(rt)
@@ -44,8 +53,8 @@ def readyz(rt: RuntimeDep) -> Response:
     response_class=Response,
     responses={
         200: {"content": {"text/plain": {}}},
-        401: {"description": "Not logged in"},
-        403: {"description": "Role not allowed"},
+        401: error("Not logged in, or unknown API token"),
+        403: error("The caller's role may not read metrics"),
     },
 )
 def metrics(

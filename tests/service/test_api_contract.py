@@ -1,0 +1,215 @@
+"""The API as an integrator's client sees it: what the OpenAPI document promises (the error shape on
+every refusal, the token, the dispositions and statuses a response can carry) is what the
+endpoints answer, and a refusal names the field the client must change."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+
+from tests.service.conftest import WALK_IN, Staff
+from triage.assessment import Disposition
+from triage.service.auth import Role
+
+ERROR_SHAPE = "#/components/schemas/ErrorOut"
+
+
+def refused(response: httpx.Response, status: int = 422) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["ok"] is False and body["status"] == status, body
+    return str(body["error"])
+
+
+def patients(staff: Staff) -> list[tuple[object, ...]]:
+    db = staff.app.state.runtime.databases.get()
+    return list(db.conn.execute("SELECT id, mrn, birth_date FROM patients ORDER BY id").fetchall())
+
+
+def test_a_date_sent_as_a_number_in_quotes_is_422_not_a_day_in_1970(staff: Staff) -> None:
+    # pydantic read "0" and "86400" as Unix times: a birth on 1970-01-01 / 1970-01-02
+    nurse, admin = staff.bearer(Role.nurse), staff.bearer(Role.admin)
+    for text in ("0", "86400", "1733356800", "2026-02-30", "1956-03-14T00:00:00", ""):
+        registered = staff.client.post(
+            "/api/v1/patients", json={"mrn": "D-1", "birth_date": text}, headers=nurse
+        )
+        error = refused(registered)
+        assert error.startswith("birth_date: give the date as ISO 8601 text, e.g. 1956-03-14 (got "), error
+        walk_in = copy.deepcopy(WALK_IN) | {"patient": {"mrn": "D-2", "birth_date": text}}
+        error = refused(staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse))
+        assert error.startswith("patient.birth_date: give the date as ISO 8601 text"), error
+    assert patients(staff) == []
+
+    fine = staff.client.post(
+        "/api/v1/patients", json={"mrn": "D-1", "birth_date": "1956-03-14"}, headers=nurse
+    )
+    assert fine.status_code == 201 and fine.json()["birth_date"] == "1956-03-14", fine.text
+    patient_id = fine.json()["id"]
+    correction = {"birth_date": "86400", "reason": "typed wrong"}
+    error = refused(
+        staff.client.post(f"/api/v1/patients/{patient_id}/corrections", json=correction, headers=nurse)
+    )
+    assert error.startswith("birth_date: give the date as ISO 8601 text"), error
+    assert patients(staff) == [(patient_id, "D-1", "1956-03-14")]
+
+    facility = {
+        "id": "f-dates",
+        "name": "Dates Clinic",
+        "tier": "primary",
+        "region_code": "R1",
+        "lon": 104.0,
+        "lat": 30.6,
+        "beds": 10,
+        "capacity": 50,
+    }
+    url = "/api/v1/facilities/f-dates"
+    for text in ("86400", "2026-02-30"):
+        error = refused(staff.client.put(url, json=facility | {"digital_triage_start": text}, headers=admin))
+        assert (
+            error == f'digital_triage_start: must be an ISO 8601 date as text, e.g. 2026-12-05 (got "{text}")'
+        )
+    stored = staff.client.put(url, json=facility | {"digital_triage_start": "2026-03-01"}, headers=admin)
+    assert stored.status_code == 200, stored.text
+    # what was stored is read back: the response left the date out
+    assert stored.json()["digital_triage_start"] == "2026-03-01"
+    listed = {f["id"]: f for f in staff.client.get("/api/v1/facilities", headers=admin).json()}
+    assert listed["f-dates"]["digital_triage_start"] == "2026-03-01"
+
+
+def test_a_reading_value_that_is_an_array_or_object_is_named_once_not_per_union_member(staff: Staff) -> None:
+    nurse = staff.bearer(Role.nurse)
+    for value, kind in (([95], "array"), ({"v": 95}, "object")):
+        walk_in = copy.deepcopy(WALK_IN)
+        walk_in["observations"][1]["value"] = value
+        error = refused(staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse))
+        # it said "observations[1].value.float: Input should be a valid number; ...value.str: ..."
+        assert error == f"observations[1].value: must be a number, text or null (got a JSON {kind})", error
+    assert patients(staff) == []
+
+
+def _referral(staff: Staff) -> int:
+    doctor = staff.bearer(Role.clinician)
+    assessment = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=doctor)
+    assert assessment.status_code == 201, assessment.text
+    body = {
+        "assessment_id": assessment.json()["id"],
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "SpO2 86 % on air",
+    }
+    created = staff.client.post("/api/v1/referrals", json=body, headers=doctor)
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+def test_declining_or_cancelling_without_a_note_is_422_naming_the_note(staff: Staff) -> None:
+    doctor = staff.bearer(Role.clinician)
+    referral_id = _referral(staff)
+    url = f"/api/v1/referrals/{referral_id}/status"
+    for status in ("declined", "cancelled"):
+        for body in ({"status": status}, {"status": status, "note": None}, {"status": status, "note": "  "}):
+            error = refused(staff.client.post(url, json=body, headers=doctor))
+            # it said "a referral can only be declined with a note saying why": no field named
+            assert error.startswith(f"note: required when the status is {status}"), error
+    assert staff.client.get(f"/api/v1/referrals/{referral_id}", headers=doctor).json()["status"] == "proposed"
+    done = staff.client.post(url, json={"status": "cancelled", "note": "bed found locally"}, headers=doctor)
+    assert done.status_code == 200 and done.json()["status"] == "cancelled", done.text
+
+
+def _schema(staff: Staff) -> dict[str, Any]:
+    response = staff.client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _ref(schema: dict[str, Any]) -> str | None:
+    """The component a response or property refers to (also through anyOf with null)."""
+    if "$ref" in schema:
+        return str(schema["$ref"])
+    refs = [s["$ref"] for s in schema.get("anyOf", []) if "$ref" in s]
+    return str(refs[0]) if refs else None
+
+
+def test_every_refusal_the_document_lists_has_the_error_shape_and_a_token_is_declared(staff: Staff) -> None:
+    document = _schema(staff)
+    missing = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4") or (status == "503" and path.startswith("/api/")):
+                    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                    if _ref(schema) != ERROR_SHAPE:
+                        missing.append(f"{method.upper()} {path} {status}")
+    # a route's own 409 replaced the router's whole and its body had no schema
+    assert missing == [], missing
+    error_shape = document["components"]["schemas"]["ErrorOut"]
+    assert {"ok", "error", "code", "status", "context"} <= set(error_shape["properties"])
+
+    # how to authenticate: nothing said it, so a generated client sent no token
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": document["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            guarded = path.startswith("/api/") or path == "/metrics"
+            assert (operation.get("security") == [{"bearer": []}]) is guarded, (method, path)
+
+    # what the service really answers has the documented shape, context included
+    referral_id = _referral(staff)
+    doctor = staff.bearer(Role.clinician)
+    referral = staff.client.get(f"/api/v1/referrals/{referral_id}", headers=doctor).json()
+    again = {
+        "assessment_id": referral["assessment_id"],
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "again",
+    }
+    conflict = staff.client.post("/api/v1/referrals", json=again, headers=doctor)
+    assert conflict.status_code == 409
+    assert set(conflict.json()) <= set(error_shape["properties"]) and conflict.json()["context"]
+    assert set(error_shape["required"]) <= set(conflict.json())
+    anonymous = staff.client.get("/metrics")
+    assert refused(anonymous, 401) and set(anonymous.json()) <= set(error_shape["properties"])
+
+
+def test_dispositions_and_referral_statuses_are_enums_in_the_document_as_in_the_answers(staff: Staff) -> None:
+    schemas = _schema(staff)["components"]["schemas"]
+    assert schemas["Disposition"]["enum"] == [d.value for d in Disposition]
+    disposition = "#/components/schemas/Disposition"
+    for model, field in (
+        ("AssessmentOut", "disposition"),
+        ("WalkInOut", "disposition"),
+        ("OverrideOut", "disposition"),
+        ("QueueItem", "disposition"),
+        ("EncounterDetail", "final_disposition"),
+        ("AssignedOut", "disposition"),
+        ("BasisChangeOut", "disposition"),
+    ):
+        # it was a plain string: a client could not know the five values it must handle
+        assert _ref(schemas[model]["properties"][field]) == disposition, (model, field)
+    referral = schemas["ReferralOut"]["properties"]
+    assert referral["status"]["enum"] == [
+        "proposed",
+        "sent",
+        "accepted",
+        "arrived",
+        "completed",
+        "declined",
+        "cancelled",
+    ]
+    assert referral["urgency"]["enum"] == ["emergency", "urgent", "routine"]
+    ready = _schema(staff)["paths"]["/readyz"]["get"]["responses"]
+    for status in ("200", "503"):
+        assert _ref(ready[status]["content"]["application/json"]["schema"]) == "#/components/schemas/ReadyOut"
+    assert set(staff.client.get("/readyz").json()) == set(schemas["ReadyOut"]["properties"])
+
+    nurse = staff.bearer(Role.nurse)
+    walk_in = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=nurse).json()
+    queue = staff.client.get("/api/v1/queue", headers=nurse).json()
+    assert walk_in["disposition"] in schemas["Disposition"]["enum"]
+    assert {row["disposition"] for row in queue} <= set(schemas["Disposition"]["enum"])
