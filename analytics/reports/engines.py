@@ -9,8 +9,10 @@ runs in local mode, and ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +20,9 @@ import duckdb
 import pandas as pd
 
 from analytics.reports.errors import EngineMissingError
+
+#: pyspark 4's import-time notice under pandas 3 (see spark_session).
+_PANDAS_NOTICE = "PySpark does not yet fully support pandas"
 
 
 class Engine(Protocol):
@@ -79,6 +84,14 @@ def spark_session(app_name: str = "clinic-triage-report") -> Any:
         raise EngineMissingError(
             "--engine spark needs pyspark: `.venv/bin/pip install pyspark` (or `pip install -e '.[spark]'`)"
         ) from exc
+    with warnings.catch_warnings():
+        # pyspark imports pyspark.testing.utils when it first hands a value to the JVM, and that
+        # module warns, once, on stderr, that pyspark does not fully support pandas 3. This engine
+        # does not use pyspark's pandas support (SparkEngine.run takes the rows as Arrow), so the
+        # notice is not the analyst's: imported here, with that one warning ignored, it says nothing
+        warnings.filterwarnings("ignore", _PANDAS_NOTICE, FutureWarning)
+        with contextlib.suppress(ImportError):
+            import pyspark.testing.utils  # noqa: F401
     remote = os.environ.get("SPARK_REMOTE")
     if not remote and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise EngineMissingError(
@@ -120,4 +133,10 @@ class SparkEngine:
         spark.read.parquet(str(facilities)).createOrReplaceTempView("fac")
 
     def run(self, sql: str) -> pd.DataFrame:
-        return normalise(self.spark.sql(sql).toPandas())
+        result = self.spark.sql(sql)
+        # pyspark 4 hands the rows over as Arrow and pyarrow makes the frame: pyspark's own pandas
+        # conversion (toPandas) warns under pandas 3 that it does not support it and passes a
+        # deprecated copy= to astype; pyspark 3.5 has no toArrow
+        if hasattr(result, "toArrow"):
+            return normalise(result.toArrow().to_pandas())
+        return normalise(result.toPandas())
