@@ -360,3 +360,34 @@ def test_held_results_laid_out_as_blocks_on_a_phone_keep_their_table_semantics(
                     target = page.locator(f"#{control.get_attribute('aria-describedby')}")
                     assert "ARIA-HELD-0001" in target.inner_text(), where
             switch_language(page)
+
+
+def test_the_header_says_which_page_is_open_and_no_risk_model_is_said_in_words(
+    browser: object, demo: Demo
+) -> None:
+    """Nothing in the header said which page was open, and a visit assessed with nothing measured
+    showed the heading 'Risk models' over an empty, focusable table region. The open page's link is
+    aria-current="page" and underlined (not told by colour), a patient's page marks none; the models
+    section says that no risk model was run."""
+    page: Any = login(browser, demo, "nurse")
+    walk_in_page = walk_in(page, "NO-MODELS-0001", "Empty Models")
+    page.click("#assess-form button[type=submit]")
+    page.wait_for_url(walk_in_page)
+    with closed_in_english(page):
+        for language in ("en", "zh"):
+            for path in ("/queue", "/referrals", "/devices", urlsplit(walk_in_page).path):
+                page.goto(f"{demo.url}{path}")
+                current = page.locator("header nav a[aria-current=page]")
+                if path.startswith("/encounters/"):
+                    assert current.count() == 0, f"{path} ({language}): a patient's page is no menu item"
+                    continue
+                assert current.count() == 1 and current.get_attribute("href") == path, (path, language)
+                line = current.evaluate("el => getComputedStyle(el).textDecorationLine")
+                others = page.locator("header nav a:not([aria-current])").first
+                assert line == "underline", (path, line)
+                assert others.evaluate("el => getComputedStyle(el).textDecorationLine") == "none"
+            # the walk-in's page: assessed with nothing measured, so no model ran
+            empty = page.locator("#reasons #no-models")
+            assert empty.is_visible() and empty.inner_text().strip(), language
+            assert page.locator("#reasons .table-scroll").count() == 0, "no empty table region"
+            switch_language(page)
