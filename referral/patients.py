@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import audit, store
+from referral.clock import MACHINE, Clock
 from referral.errors import UserInputError
 from referral.records import PatientIn, check_birth_date, required_text
 from referral.transactions import write
@@ -142,12 +143,14 @@ def correct(
     birth_date: date | None = None,
     actor: str,
     reason: str,
+    clinic: Clock = MACHINE,
 ) -> dict[str, Any]:
     """Correct a stored name, sex or birth date (a typo at registration); returns the patient row.
 
     ``None`` leaves a detail as it is; a name is trimmed, an empty one is refused (a name cannot be
     corrected to nothing); a birth date must be plausible (:func:`referral.records.check_birth_date`,
-    the check registration makes) - a birth date stored blank is set this way too. A reason is
+    the check registration makes, on ``clinic``'s day: the service passes the clinic's clock, the
+    machine's is for callers without settings) - a birth date stored blank is set this way too. A reason is
     required. One transaction: the row and an audit entry ``patient.correct`` with the old and new
     values, who and why (the append-only trail is the correction's history: :func:`corrections_of`).
     A corrected birth date also corrects the age of each of the patient's visits (the age it gives
@@ -166,7 +169,7 @@ def correct(
         wanted["sex"] = sex
     if birth_date is not None:
         try:
-            wanted["birth_date"] = check_birth_date(birth_date).isoformat()
+            wanted["birth_date"] = check_birth_date(birth_date, clinic.today()).isoformat()
         except ValueError as exc:
             raise UserInputError(f"{where}: 'birth_date': {exc}") from None
     if not wanted:

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from referral import clock
 from referral.records import URGENCY_RANK
 
 UNASSESSED_RANK = 5
@@ -49,12 +48,10 @@ _STATE_SQL: dict[str, str] = {
 }
 
 
-def staff_queue(
-    db: Database, day: date | None = None, limit: int = 500, state: QueueState = "all"
-) -> list[dict[str, Any]]:
-    """Encounters of ``day`` (default: the clinic's today, :mod:`referral.clock`) with the final
-    disposition shown; ``state`` keeps only the open or only the closed ones."""
-    target = (day or clock.today()).isoformat()
+def staff_queue(db: Database, day: date, limit: int = 500, state: QueueState = "all") -> list[dict[str, Any]]:
+    """Encounters of ``day`` (the staff's: the clinic's today, :meth:`referral.clock.Clock.today`)
+    with the final disposition shown; ``state`` keeps only the open or only the closed ones."""
+    target = day.isoformat()
     sql = _QUEUE_SQL.format(rank_cases=_RANK_CASES, state=_STATE_SQL[state])
     rows = db.query(sql, {"day": target, "limit": limit, "unassessed": UNASSESSED_RANK})
     queue = []

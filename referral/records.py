@@ -22,7 +22,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from referral import clock
 from referral.errors import UserInputError, shown_input, validation_message
 
 #: The largest record id any interface takes (API paths and bodies, pages, CLI arguments): SQLite
@@ -122,12 +121,11 @@ def required_text(value: str, field: str, where: str, limit: int, *, empty_hint:
 OLDEST_YEARS = 130
 
 
-def check_birth_date(value: date, today: date | None = None) -> date:
-    """``value`` if it is a plausible birth date - not after ``today`` (default: the clinic's day,
-    :func:`referral.clock.today`), not more than :data:`OLDEST_YEARS` years (by calendar year)
-    before it - else a ``ValueError`` saying so. The one check for a birth date typed at
+def check_birth_date(value: date, today: date) -> date:
+    """``value`` if it is a plausible birth date - not after ``today`` (the clinic's day,
+    :meth:`referral.clock.Clock.today`), not more than :data:`OLDEST_YEARS` years (by calendar
+    year) before it - else a ``ValueError`` saying so. The one check for a birth date typed at
     registration (the API) and at a correction."""
-    today = today or clock.today()
     if value > today or today.year - value.year > OLDEST_YEARS:
         raise ValueError(f"birth date {value} is not between {today.year - OLDEST_YEARS} and today")
     return value

@@ -19,10 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from referral import clock
 from referral.inbox import NewDeviceMessage, record_message
 from tests.conftest import machine_zone, wait_past_midnight
-from tests.service.conftest import Staff, copy_seeded, make_settings
+from tests.service.conftest import PASSWORD, Staff, copy_seeded, make_settings
 from tests.service.test_corrections import deliver, result
 from triage.cli import main
 from triage.service import create_app, held
@@ -51,11 +50,8 @@ def kiritimati_clinic(
 ) -> Iterator[Staff]:
     tokens = copy_seeded(seeded, tmp_path)
     app = create_app(make_settings(tmp_path, timezone=CLINIC))
-    try:
-        with TestClient(app) as client:
-            yield Staff(app, client, tokens)
-    finally:
-        clock.use_zone(None)
+    with TestClient(app) as client:
+        yield Staff(app, client, tokens)
 
 
 def test_a_visit_s_day_the_queue_and_device_results_follow_the_clinic_s_zone(
@@ -77,7 +73,10 @@ def test_a_visit_s_day_the_queue_and_device_results_follow_the_clinic_s_zone(
     db = staff.app.state.runtime.databases.get()
     joined = db.conn.execute("SELECT DISTINCT encounter_id FROM observations").fetchall()
     assert joined == [(visit["id"],)], "the device's result joins the day's visit, no second one"
-    assert [row["id"] for row in held.open_encounters(db)] == [visit["id"]], "a held result may join it"
+    clinic_day = staff.app.state.runtime.clock.today()  # the devices page's day
+    assert [row["id"] for row in held.open_encounters(db, clinic_day)] == [visit["id"]], (
+        "a held result may join it"
+    )
 
 
 def test_an_age_counts_to_the_clinic_s_date(kiritimati_clinic: Staff) -> None:
@@ -130,3 +129,32 @@ def test_the_cli_s_attach_by_record_number_and_queue_take_the_clinic_s_day(
     assert main(["referrals", "queue", "--json", "--db", str(path)]) == 0
     queue = json.loads(capsys.readouterr().out)
     assert [row["encounter_id"] for row in queue] == [1], "the clinic's today, not the machine's"
+
+
+def test_two_services_in_one_process_each_keep_their_own_clinic_s_day(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], machine_at_utc_minus_12: None
+) -> None:
+    """The zone was a module's global, set by whichever service was built last: a second service
+    in the process (``triage serve`` builds one per worker, the tests one per test) moved the
+    first one's day, queue and page times to its own zone. UTC-12 and UTC+14: the dates differ."""
+    zones = {"east": CLINIC, "west": MACHINE}
+    apps, tokens = {}, {}
+    for name, zone in zones.items():
+        (tmp_path / name).mkdir()
+        tokens[name] = copy_seeded(seeded, tmp_path / name)
+        apps[name] = create_app(make_settings(tmp_path / name, timezone=zone))  # both built first
+    with TestClient(apps["east"]) as east, TestClient(apps["west"]) as west:
+        clinic_today()
+        for name, client in (("east", east), ("west", west)):
+            nurse = {"Authorization": f"Bearer {tokens[name][Role.nurse]}"}
+            assert client.post("/api/v1/patients", json={"mrn": name}, headers=nurse).status_code == 201
+            visit = client.post("/api/v1/encounters", json={"mrn": name}, headers=nurse).json()
+            here = datetime.now(ZoneInfo(zones[name]))
+            assert visit["day"] == here.date().isoformat(), (name, visit)
+            assert visit["started_at"].endswith(here.strftime("%z")[:3] + ":00"), (name, visit)
+            queue = client.get("/api/v1/queue", headers=nurse).json()
+            assert [row["encounter_id"] for row in queue] == [visit["id"]], f"{name}: today's queue has it"
+            # the queue page gives the visit's start in its service's zone (stored in it: unchanged)
+            client.post("/login", data={"username": Role.nurse.value, "password": PASSWORD})
+            started = datetime.fromisoformat(visit["started_at"]).strftime("%H:%M")
+            assert f"<td>{started}</td>" in client.get("/queue").text, name

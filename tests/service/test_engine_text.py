@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from referral.clock import MACHINE
 from tests.service.conftest import Staff
 from tests.triage.conftest import NOW, normal_vitals, ob
 from tests.triage.test_phrases import _patients, engine_notes
@@ -490,7 +491,7 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     csrf = staff.login(Role.clinician)
     english = staff.client.get(f"/encounters/{made['encounter_id']}").text
     assert "<h3>Readings not used by this assessment</h3>" in english
-    assert f"random glucose 12 mmol/L ({clock(old)}): {ignored['stale']['detail']}" in english
+    assert f"random glucose 12 mmol/L ({clock(old, clinic=MACHINE)}): {ignored['stale']['detail']}" in english
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     page = staff.client.get(f"/encounters/{made['encounter_id']}").text
     # the scores table: names and bands in Chinese, published names kept, KDIGO stages as codes
@@ -518,7 +519,7 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     unused = _between(page, '<ul class="ignored">', "</ul>")
     stale = _between(unused, 'data-reason="stale"', "</li>")
     assert f'title="{ignored["stale"]["detail"]}"' in stale
-    assert f"随机血糖 12 mmol/L（{clock(old)}）：测量时间已超过 24 小时，已过期" in stale
+    assert f"随机血糖 12 mmol/L（{clock(old, clinic=MACHINE)}）：测量时间已超过 24 小时，已过期" in stale
     assert "血氧饱和度 97 %" in unused and "：质控结果" in unused
     assert "<h3>本次评估未采用的测量结果</h3>" in page
     # the rest of the page: missing inputs by name, versions, readings' units, referral choices

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from referral.clock import Clock
 from tests.conftest import machine_zone
 from tests.service.conftest import WALK_IN, Staff, make_settings
 from tests.service.test_engine_text import _shown_in_english
@@ -137,12 +138,15 @@ def test_page_clock_and_durations() -> None:
     # UTC-09:30 and beyond, where "today" said the date.
     today = datetime(2026, 12, 4, 12, 0).astimezone()
     at = datetime(2026, 12, 4, 9, 30, 5).astimezone()
-    assert clock(at.isoformat(), today) == "09:30:05"
-    assert clock(at.astimezone(UTC).isoformat(), today) == "09:30:05", "another offset, the local time"
+    machine = Clock()
+    assert clock(at.isoformat(), today, clinic=machine) == "09:30:05"
+    in_utc = at.astimezone(UTC).isoformat()
+    assert clock(in_utc, today, clinic=machine) == "09:30:05", "another offset, the local time"
     earlier = at - timedelta(days=2)
-    assert clock(earlier.isoformat(), today) == "2026-12-02 09:30:05"
-    assert clock(None) == "-" and clock("not a time") == "not a time"
-    assert local_time("2026-12-04T09:30:00") == "2026-12-04 09:30", "no offset: shown as stored"
+    assert clock(earlier.isoformat(), today, clinic=machine) == "2026-12-02 09:30:05"
+    assert clock(None, clinic=machine) == "-" and clock("not a time", clinic=machine) == "not a time"
+    no_offset = local_time("2026-12-04T09:30:00", clinic=machine)
+    assert no_offset == "2026-12-04 09:30", "no offset: shown as stored"
     assert [duration(m) for m in (15, 60, 90, 720, 1440, 2880, 43200, 0)] == [
         ("duration.minutes", 15),
         ("duration.hours", 1),
@@ -158,15 +162,13 @@ def test_page_clock_and_durations() -> None:
 def test_the_clinic_time_zone_setting_puts_page_times_in_the_clinic_s_time(tmp_path: Path) -> None:
     """A clinic PC or edge box running in UTC showed a Beijing morning's readings at 01:15."""
     from triage.service import create_app
-    from triage.service.pages import clock as clock_module
 
-    create_app(make_settings(tmp_path, timezone="Asia/Shanghai"))
-    try:
-        assert local_time("2026-12-05T01:15:00+00:00") == "2026-12-05 09:15"
-        assert clock("2026-12-04T17:15:00+00:00", datetime(2026, 12, 5, 9, 0, tzinfo=UTC)) == "01:15:00"
-    finally:
-        clock_module.use_zone(None)
-    assert local_time("2026-12-05T01:15:00+00:00") == datetime(
+    beijing = create_app(make_settings(tmp_path, timezone="Asia/Shanghai")).state.runtime.clock
+    assert local_time("2026-12-05T01:15:00+00:00", clinic=beijing) == "2026-12-05 09:15"
+    at, today = "2026-12-04T17:15:00+00:00", datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    assert clock(at, today, clinic=beijing) == "01:15:00"
+    unset = create_app(make_settings(tmp_path)).state.runtime.clock
+    assert local_time("2026-12-05T01:15:00+00:00", clinic=unset) == datetime(
         2026, 12, 5, 1, 15, tzinfo=UTC
     ).astimezone().strftime("%Y-%m-%d %H:%M"), "unset: the machine's zone"
     with pytest.raises(
@@ -178,13 +180,15 @@ def test_the_clinic_time_zone_setting_puts_page_times_in_the_clinic_s_time(tmp_p
 def test_a_stamp_is_the_time_today_and_the_date_before_with_both_on_hover() -> None:
     today = datetime(2026, 12, 4, 12, 0).astimezone()  # local wall times: one day in every zone
     at = datetime(2026, 12, 4, 9, 30, 5).astimezone()
-    assert stamp(at.isoformat(), today) == (
+    machine = Clock()
+    assert stamp(at.isoformat(), today, clinic=machine) == (
         f'<time datetime="{at.isoformat()}" title="2026-12-04 09:30">09:30</time>'
     )
     older = at - timedelta(days=3)
-    shown = stamp(older.isoformat(), today)
+    shown = stamp(older.isoformat(), today, clinic=machine)
     assert 'title="2026-12-01 09:30">2026-12-01</time>' in shown
-    assert stamp(None) == "-" and stamp("<not a time>") == "&lt;not a time&gt;"
+    assert stamp(None, clinic=machine) == "-"
+    assert stamp("<not a time>", clinic=machine) == "&lt;not a time&gt;"
 
 
 def test_today_s_override_shows_its_time_with_the_date_on_hover_in_both_languages(staff: Staff) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from string import Formatter
 from typing import Any
 
+from referral.clock import MACHINE
 from tests.service.test_engine_text import CJK, _assert_translated, _payload, _without_conversions
 from tests.triage.conftest import NOW, RECENT, normal_vitals, ob
 from tests.triage.test_phrases import ignored_readings
@@ -351,10 +352,12 @@ def test_every_ignored_reading_reads_in_chinese_with_its_values() -> None:
         assert en.ignored(reading) != "" and not CJK.search(en.ignored(reading))
     hours = f"{policy.freshness.max_age_hours('resp_rate'):g}"
     assert zh.ignored(by_reason["stale"]) == f"测量时间已超过 {hours} 小时，已过期"
-    later = clock(RECENT.isoformat())
+    later = clock(RECENT.isoformat(), clinic=MACHINE)
     assert zh.ignored(by_reason["superseded"]) == f"已采用 {later} 的较新体温结果"
     assert en.ignored(by_reason["superseded"]) == f"a later temperature result from {later} is used"
-    assert zh.ignored(by_reason["in_future"]) == f"测量时间晚于评估时间 {clock(NOW.isoformat())}"
+    assert (
+        zh.ignored(by_reason["in_future"]) == f"测量时间晚于评估时间 {clock(NOW.isoformat(), clinic=MACHINE)}"
+    )
     assert zh.ignored(by_reason["qc"]) == "质控结果"
     assert zh.ignored(by_reason["not_final"]) == "初步结果；仅采用最终结果或更正结果"
     assert zh.ignored(by_reason["cannot_be_done"]) == "设备报告该项检测无法完成"

@@ -1,10 +1,12 @@
-"""What every CLI command receives: the settings, built once on first use."""
+"""What every CLI command receives: the settings, built once on first use, and the clinic's clock."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from referral.clock import Clock
 
 if TYPE_CHECKING:
     from triage.settings import Settings
@@ -25,3 +27,9 @@ class AppContext:
 
             self._settings = load_settings(self.config_path)
         return self._settings
+
+    @property
+    def clock(self) -> Clock:
+        """The clinic's clock (``[service] timezone``; unset: the machine's zone): its day is the
+        queue's and an attachment's ``--mrn`` visit's."""
+        return Clock.named(self.settings.service.timezone)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from devices.profile import load_profile
-from referral import associations, clock, closure, store
+from referral import associations, closure, store
 from referral.associations import Association, when
 from referral.errors import UserInputError
 from referral.records import check_record_number
@@ -117,7 +117,7 @@ def attach(
         else associations.encounter_of_day(
             database,
             check_record_number(str(mrn), "--mrn"),
-            clock.today_in(settings.service.timezone).isoformat(),
+            app_ctx.clock.today().isoformat(),
         )
     )
     before = associations.active_for_device(database, device_id)

@@ -20,7 +20,6 @@ from referral import (
     audit_rows,
     backup,
     basis,
-    clock,
     export,
     facilities,
     queue,
@@ -510,7 +509,7 @@ def queue_command(
 ) -> None:
     """The staff queue: a day's encounters with their latest assessment, most urgent first."""
     try:
-        target = date.fromisoformat(day) if day else clock.today_in(ctx.obj.settings.service.timezone)
+        target = date.fromisoformat(day) if day else ctx.obj.clock.today()
     except ValueError as error:
         raise UserInputError(f"--day {json_text(day)} is not a date YYYY-MM-DD") from error
     if state not in get_args(queue.QueueState):

@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from referral.clock import Clock
 from triage.errors import ClinicError, shown_input, validation_message
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
@@ -36,7 +37,6 @@ from triage.service.auth import (
 from triage.service.database import Databases
 from triage.service.events import EventHub
 from triage.service.metrics import ServiceMetrics
-from triage.service.pages.clock import use_zone
 from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
 from triage.service.security import LoginRateLimiter, SecurityHeaders
@@ -180,6 +180,7 @@ def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
         limiter=limiter,
         hub=hub,
         metrics=ServiceMetrics(),
+        clock=Clock.named(svc.timezone),
         worker=worker,
     )
 
@@ -197,7 +198,6 @@ def create_app(
     (``triage demo`` passes its simulated devices); ``synthetic`` labels every page as demo data;
     ``worker`` numbers the process among ``triage serve --workers`` (0 is the primary).
     """
-    use_zone(settings.service.timezone)
     runtime = build_runtime(settings, worker)
     shared_state.install(runtime)
     if device_endpoints is not None:

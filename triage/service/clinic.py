@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import clock, corrections, encounter_context, patients, store
+from referral import corrections, encounter_context, patients, store
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
+from referral.clock import Clock
 from referral.errors import IdempotencyConflictError
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
 from triage.assessment import Assessment, Disposition
@@ -156,9 +157,15 @@ class Clinic:
     """The operations; one instance per service, shared across threads (state lives in SQLite)."""
 
     def __init__(
-        self, engine: Engine, hub: EventHub, metrics: ServiceMetrics, facility_id: str | None
+        self,
+        engine: Engine,
+        hub: EventHub,
+        metrics: ServiceMetrics,
+        facility_id: str | None,
+        clock: Clock,
     ) -> None:
         self.engine = engine
+        self.clock = clock  # the clinic's: a visit's day is its start's date in the clinic's zone
         self.hub = hub
         self.metrics = metrics
         self.facility_id = facility_id
@@ -204,7 +211,7 @@ class Clinic:
         encounter = EncounterIn(
             patient_mrn=mrn,
             facility_id=facility,
-            started_at=clock.now().isoformat(),  # the clinic's zone: its date is the visit's day
+            started_at=self.clock.now().isoformat(),  # the clinic's zone: its date is the visit's day
             age_years=age_years,
             idempotency_key=key,
         )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
-from referral import clock, review
+from referral import review
 from referral.inbox import StoredDeviceResult
 from referral.transactions import write
 from triage.errors import UserInputError
@@ -52,7 +53,7 @@ def assign(
     def work(db: Database) -> tuple[StoredDeviceResult, int]:
         result = review.assign(db, result_id, encounter_id, actor=actor, reason=reason)
         try:
-            observation = observation_from_stored(result)
+            observation = observation_from_stored(result, clinic.clock)
         except UserInputError as exc:  # raised inside the transaction: the review is undone too
             raise UserInputError(
                 f"device result {result_id} cannot be stored as an observation: {exc} - dismiss it"
@@ -85,12 +86,12 @@ def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reaso
     return done
 
 
-def open_encounters(db: Database, day: str | None = None) -> list[dict[str, Any]]:
-    """Today's encounters not closed (newest first) with the patient's record number, for the
-    assign form (a closed encounter takes no readings)."""
+def open_encounters(db: Database, day: date) -> list[dict[str, Any]]:
+    """The ``day``'s encounters (the clinic's today) not closed, newest first, with the patient's
+    record number, for the assign form (a closed encounter takes no readings)."""
     rows = db.conn.execute(
         "SELECT e.id, p.mrn, e.started_at FROM encounters e JOIN patients p ON p.id = e.patient_id"
         " WHERE e.day = ? AND e.closed_at IS NULL ORDER BY e.id DESC LIMIT 500",
-        [day or clock.today().isoformat()],
+        [day.isoformat()],
     )
     return [{"id": int(i), "mrn": str(mrn), "started_at": str(at)} for i, mrn, at in rows]

@@ -33,11 +33,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlite_utils import Database
 
-from referral import clock, facilities, referrals, store
+from referral import facilities, referrals, store
+from referral.clock import Clock
 from referral.inbox import StoredDeviceResult, note_not_accepted
 from referral.records import PatientIn, ReferralIn
 from triage.bp_pair import swapped_in_messages
@@ -51,17 +53,18 @@ log = logging.getLogger("triage.service.pipeline")
 ACTOR = "device-gateway"
 
 
-def observed_at(result: StoredDeviceResult) -> str:
+def observed_at(result: StoredDeviceResult, clinic: Clock) -> str:
     """The result's own time; devices without a result clock (line protocols such as pulse
     oximeters) store ``received <time>`` instead, and the reading is taken as observed then."""
     if result.result_time.startswith("received "):
         # In the clinic's local time, like encounter start times and the devices' own clocks.
-        return datetime.fromisoformat(result.received_at).astimezone(clock.zone()).isoformat()
+        return clinic.local(datetime.fromisoformat(result.received_at)).isoformat()
     return result.result_time
 
 
-def observation_from_stored(result: StoredDeviceResult) -> Observation:
-    """A stored inbox result as a validated observation (raises ``UserInputError`` naming it)."""
+def observation_from_stored(result: StoredDeviceResult, clinic: Clock) -> Observation:
+    """A stored inbox result as a validated observation (raises ``UserInputError`` naming it);
+    ``clinic``: the clinic's clock, for a reading observed at receipt."""
     assert result.code is not None
     value: Any = result.value_num if result.value_num is not None else result.value
     status = {"F": "final", "C": "corrected"}.get(result.status, result.status)
@@ -69,7 +72,7 @@ def observation_from_stored(result: StoredDeviceResult) -> Observation:
         result.code,
         value,
         result.unit,
-        observed_at=observed_at(result),
+        observed_at=observed_at(result, clinic),
         status=status,
         device=result.device_id,
         qc=result.is_qc,
@@ -111,7 +114,7 @@ class DevicePipeline:
                 metrics.device_results.labels("held").inc()
                 continue
             try:
-                accepted.append((stored, observation_from_stored(stored)))
+                accepted.append((stored, observation_from_stored(stored, self.clinic.clock)))
             except ClinicError as exc:
                 metrics.device_results.labels("rejected").inc()
                 log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc)
@@ -175,7 +178,7 @@ class DevicePipeline:
                 stored,
                 hold_reason,
                 actor=ACTOR,
-                convert=observation_from_stored,
+                convert=partial(observation_from_stored, clinic=self.clinic.clock),
                 propose=self.propose_referral if self.runtime.settings.service.propose_referrals else None,
             )
         except ClinicError as exc:
@@ -206,7 +209,9 @@ class DevicePipeline:
             patient = store.upsert_patient(
                 db, PatientIn(mrn=mrn), actor=ACTOR, reason="patient first seen by a device"
             )
-        today = store.latest_encounter_on(db, int(patient["id"]), clock.today().isoformat(), open_only=True)
+        today = store.latest_encounter_on(
+            db, int(patient["id"]), self.clinic.clock.today().isoformat(), open_only=True
+        )
         if today is not None:
             return today
         return self.clinic.open_encounter(db, mrn, actor=ACTOR)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from referral.clock import Clock
 from triage.service.accounts import Accounts
 from triage.service.auth import SessionStore
 from triage.service.database import Databases
@@ -24,6 +25,7 @@ class Runtime:
     limiter: LoginRateLimiter
     hub: EventHub
     metrics: ServiceMetrics
+    clock: Clock  # the clinic's: its day and the pages' times (``[service] timezone``)
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     ready: bool = False
     not_ready_reason: str = "starting"

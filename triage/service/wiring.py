@@ -42,7 +42,7 @@ async def start_clinic(runtime: Runtime) -> None:
         await asyncio.to_thread(runtime.databases.migrate)
         runtime.not_ready_reason = "loading policy and risk models"
         engine = await asyncio.to_thread(load_engine, runtime)
-        clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id)
+        clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id, runtime.clock)
         runtime.extras["clinic"] = clinic
         committer = GroupCommitter(runtime.settings.database.path, runtime.settings.database.busy_timeout_ms)
         committer.start()

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -19,8 +19,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from referral import clock, corrections, patients, store
+from referral import corrections, patients, store
 from referral import queue as staff_queue
+from referral.clock import Clock
 from referral.closure import REASON_LIMIT
 from referral.queue import QueueState
 from referral.records import PatientIn, RecordNumberInput, check_birth_date
@@ -79,13 +80,23 @@ def _json_scalar(value: object) -> object:
     return value
 
 
-def _plausible_birth(value: date | None) -> date | None:
-    return None if value is None else check_birth_date(value)
+#: A birth date as the API takes it: an ISO date in a JSON string; the handler then checks it is
+#: not in the future, at most 130 years ago (:func:`plausible_birth`, on the clinic's day).
+BirthDate = Annotated[date | None, BeforeValidator(_birth_date_as_text)]
 
 
-#: A birth date as the API takes it: an ISO date in a JSON string, not in the future, at most 130
-#: years ago (:func:`referral.records.check_birth_date`, at registration and at a correction).
-BirthDate = Annotated[date | None, BeforeValidator(_birth_date_as_text), AfterValidator(_plausible_birth)]
+def plausible_birth(born: date | None, where: tuple[str, ...], clinic: Clock) -> None:
+    """Refuse a birth date in the future or more than 130 years ago by ``clinic``'s day
+    (:func:`referral.records.check_birth_date`, at registration and at a correction) as the body's
+    validation refuses a field: a 422 naming ``where`` in the body. Body validation has no clinic
+    clock (``[service] timezone``), so the handler checks it, first."""
+    if born is None:
+        return
+    try:
+        check_birth_date(born, clinic.today())
+    except ValueError as exc:
+        error = {"type": "value_error", "loc": ("body", *where), "msg": f"Value error, {exc}"}
+        raise RequestValidationError([error | {"input": born.isoformat(), "ctx": {"error": exc}}]) from None
 
 
 class PatientCreate(_Body):
@@ -391,6 +402,7 @@ def create_patient(
     """201 with ``already_registered: false`` when the patient was registered; 200 with
     ``already_registered: true`` and the stored patient when the MRN was already registered to the
     same patient (details it had blank are filled in)."""
+    plausible_birth(body.birth_date, ("birth_date",), clinic.clock)
     row, found = clinic.find_or_register_patient(db, _patient_in(body), actor=who.username)
     if found:
         response.status_code = 200
@@ -407,13 +419,16 @@ def get_patient(patient_id: Id, db: DbDep, _: Reader) -> PatientOut:
     status_code=201,
     summary="Correct a patient's stored name, sex or birth date (reason required; old and new values audited)",
 )
-def correct_patient(patient_id: Id, body: PatientCorrection, db: DbDep, who: Writer) -> PatientCorrected:
+def correct_patient(
+    patient_id: Id, body: PatientCorrection, db: DbDep, rt: RuntimeDep, who: Writer
+) -> PatientCorrected:
     """For a mistake made at registration: the record number cannot be changed. 404 unknown
     patient; 422 naming the field for an empty reason or name, a birth date that is no date, in the
     future, more than 130 years ago or after one of the patient's visits, or when the details given
     are the ones stored (nothing to correct). A corrected birth date corrects the age of the
     patient's visits too. The audit entry ``patient.correct`` keeps the old and new values, who and
     why; ``GET .../corrections`` lists them."""
+    plausible_birth(body.birth_date, ("birth_date",), rt.clock)
     row = patients.correct(
         db,
         patient_id,
@@ -422,6 +437,7 @@ def correct_patient(patient_id: Id, body: PatientCorrection, db: DbDep, who: Wri
         birth_date=body.birth_date,
         actor=who.username,
         reason=body.reason,
+        clinic=rt.clock,
     )
     return PatientCorrected(
         patient=PatientOut.model_validate(row),
@@ -544,6 +560,7 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     must not be reused for another patient (409). When the patient already has a visit open today,
     no second one is opened: the readings join that visit, which is assessed again over all its
     readings (``visit_already_open: true``)."""
+    plausible_birth(body.patient.birth_date, ("patient", "birth_date"), clinic.clock)
     observations = validate_observations(body.observations)
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None:
@@ -552,7 +569,7 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     patient_in = _patient_in(body.patient)
     age = body.age_years
     if age is None and body.patient.birth_date is not None:
-        age = store.age_at(body.patient.birth_date.isoformat(), clock.now())
+        age = store.age_at(body.patient.birth_date.isoformat(), clinic.clock.now())
     # The CPU part (scores, rules, models, serialisation) runs here, before the request joins the
     # single writer; the writer only stores rows (and recomputes if the stored patient differs).
     pseudo = clinic.pseudonym_for(rt.databases.get(), body.patient.mrn)
@@ -591,10 +608,12 @@ def override_assessment(
 @router.get("/queue", summary="Today's queue, most urgent first")
 def queue(
     db: DbDep,
+    rt: RuntimeDep,
     _: Reader,
     state: Annotated[
         QueueState,
         Query(description="Only the encounters still open, or only the closed ones (default: all)"),
     ] = "all",
 ) -> list[QueueItem]:
-    return [QueueItem.model_validate(row) for row in staff_queue.staff_queue(db, state=state)]
+    today = rt.clock.today()
+    return [QueueItem.model_validate(row) for row in staff_queue.staff_queue(db, today, state=state)]

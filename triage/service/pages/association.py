@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from referral import associations, review
 from referral.associations import Association
+from referral.clock import Clock
 from triage.errors import UserInputError
 from triage.service import associations as attaching
 from triage.service.api.deps import RecordId, runtime_of
@@ -35,7 +36,7 @@ def encounter_context(request: Request, who: Principal, encounter_id: int) -> di
     db = rt.databases.get()
     attached_now = attaching.attached_by_device(rt, db)  # ends expired associations first
     return {
-        "attached": [shown(a) for a in associations.for_encounter(db, encounter_id)],
+        "attached": [shown(a, rt.clock) for a in associations.for_encounter(db, encounter_id)],
         "attachable": attaching.known_devices(rt, db),
         "attached_now": attached_now,
         "max_duration": duration(rt.settings.device_associations.max_duration_s),
@@ -52,13 +53,13 @@ def duration(seconds: int) -> tuple[str, str]:
     return "assoc.minutes", f"{seconds / 60:g}"
 
 
-def shown(association: Association) -> dict[str, Any]:
+def shown(association: Association, clinic: Clock) -> dict[str, Any]:
     """An association for a page: its fields, with start and expiry in the clinic's local time as
     the page gives every moment (:func:`clock`: ``14:05:09`` today, the date before it otherwise)."""
     return {
         **association.as_dict(),
-        "started_local": clock(association.started_at),
-        "expires_local": clock(association.expires_at) if association.expires_at else None,
+        "started_local": clock(association.started_at, clinic=clinic),
+        "expires_local": clock(association.expires_at, clinic=clinic) if association.expires_at else None,
     }
 
 
@@ -96,7 +97,7 @@ def device_rows(request: Request, who: Principal) -> dict[str, Any]:
     attached = attaching.attached_by_device(rt, rt.databases.get())
     for row, status in zip(rows, statuses, strict=True):
         association = attached.get(str(row["device"]))
-        row["attached"] = shown(association) if association else None
+        row["attached"] = shown(association, rt.clock) if association else None
         row["problem"] = problem(status)
     return {
         "devices": rows,

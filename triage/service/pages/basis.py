@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from referral import basis
 from referral.basis import BasisChange
+from referral.clock import Clock
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICIAN_ONLY, Principal, allow
 from triage.service.pages.account import safe_next
@@ -21,8 +22,10 @@ router = APIRouter()
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 
 
-def shown(change: BasisChange, readings: Mapping[int, basis.Readings] | None = None) -> dict[str, Any]:
-    """A basis change for a page: the local time, the resolution, and ``old_reading`` and
+def shown(
+    change: BasisChange, clinic: Clock, readings: Mapping[int, basis.Readings] | None = None
+) -> dict[str, Any]:
+    """A basis change for a page: the local time (``clinic``'s), the resolution, and ``old_reading`` and
     ``new_reading``, the stored readings the change names (``referral.basis.readings``) when they
     are known: the template shows them as the readings table does (``EngineText.change``: "28 ->
     8.2 mmol/L"), since the change keeps its values as they were written then (every digit of a
@@ -32,23 +35,25 @@ def shown(change: BasisChange, readings: Mapping[int, basis.Readings] | None = N
         **change.as_dict(),
         "old_reading": before,
         "new_reading": after,
-        "at": local_time(change.changed_at),
-        "resolved_local": local_time(change.resolved_at) if change.resolved_at else None,
+        "at": local_time(change.changed_at, clinic=clinic),
+        "resolved_local": local_time(change.resolved_at, clinic=clinic) if change.resolved_at else None,
     }
 
 
-def by_referral(db: Any, referral_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+def by_referral(db: Any, referral_ids: Iterable[int], clinic: Clock) -> dict[int, list[dict[str, Any]]]:
     """Each referral's basis changes for a page, oldest first."""
     found = basis.for_referrals(db, referral_ids)
     readings = basis.readings(db, [c for changes in found.values() for c in changes])
-    return {rid: [shown(c, readings) for c in changes] for rid, changes in found.items()}
+    return {rid: [shown(c, clinic, readings) for c in changes] for rid, changes in found.items()}
 
 
-def open_by_encounter(db: Any, encounter_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+def open_by_encounter(
+    db: Any, encounter_ids: Iterable[int], clinic: Clock
+) -> dict[int, list[dict[str, Any]]]:
     """The queue's warnings: each encounter's open basis changes."""
     found = basis.open_in_encounters(db, encounter_ids)
     readings = basis.readings(db, [c for changes in found.values() for c in changes])
-    return {eid: [shown(c, readings) for c in changes] for eid, changes in found.items()}
+    return {eid: [shown(c, clinic, readings) for c in changes] for eid, changes in found.items()}
 
 
 @router.post("/referrals/{referral_id}/basis-review")

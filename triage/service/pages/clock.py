@@ -1,6 +1,8 @@
-"""Times and durations on staff pages, in the clinic's local time: ``[service] timezone`` when set
-(:func:`use_zone`, at start-up), else the service machine's zone - often UTC on a server, which put
-a Beijing clinic's morning at 01:15 on its pages.
+"""Times and durations on staff pages, in the clinic's local time: ``[service] timezone`` when set,
+else the service machine's zone - often UTC on a server, which put a Beijing clinic's morning at
+01:15 on its pages. The zone is the service's clinic clock (``Runtime.clock``, a
+:class:`referral.clock.Clock`), passed to each function; the templates' filters take it from the
+page's request (``pages/rendering.py``).
 
 Stored times keep the offset they arrived with: a monitor sends ``...+08:00``, a reading observed
 at receipt is stored in the service's zone, staff actions in UTC. Slicing the stored text would
@@ -13,52 +15,42 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from referral import clock as clinic_clock
+from referral.clock import Clock
 
 
-def use_zone(name: str | None) -> None:
-    """Show page times, and take the clinic's day (:mod:`referral.clock`), in the zone ``name``
-    (an IANA name, validated by the settings); None: the service machine's zone."""
-    clinic_clock.use_zone(name)
-
-
-def _now() -> datetime:
-    return clinic_clock.now()
-
-
-def _local(at: str) -> datetime | None:
+def _local(at: str, clinic: Clock) -> datetime | None:
     """``at`` in the clinic's local time (kept as it is without an offset); None if not ISO, or
     if it has no local time (``0001-01-01T00:00:00+14:00``, stored before such times were refused)."""
     try:
         moment = datetime.fromisoformat(at)
-        return moment.astimezone(clinic_clock.zone()) if moment.tzinfo is not None else moment
+        return clinic.local(moment) if moment.tzinfo is not None else moment
     except (ValueError, OverflowError):
         return None
 
 
-def local_time(at: str | None, shape: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(at: str | None, shape: str = "%Y-%m-%d %H:%M", *, clinic: Clock) -> str:
     """A stored ISO time in the clinic's local time; ``-`` for none. Text that is not an ISO time
     is shown as stored (a page never hides a stored value); a time without an offset too."""
-    moment = _local(at) if at else None
+    moment = _local(at, clinic) if at else None
     return "-" if not at else at if moment is None else moment.strftime(shape)
 
 
-def clock(at: str | None, today: datetime | None = None) -> str:
+def clock(at: str | None, today: datetime | None = None, *, clinic: Clock) -> str:
     """The local time of day (``14:05:09``), with the date in front when it is not today."""
-    moment = _local(at) if at else None
+    moment = _local(at, clinic) if at else None
     if moment is None:
-        return local_time(at)
-    now = today or _now()
+        return local_time(at, clinic=clinic)
+    now = today or clinic.now()
     return moment.strftime("%H:%M:%S" if moment.date() == now.date() else "%Y-%m-%d %H:%M:%S")
 
 
-def stamp(at: str | None, today: datetime | None = None) -> Markup:
+def stamp(at: str | None, today: datetime | None = None, *, clinic: Clock) -> Markup:
     """A record's time in a list (a decision's override history): ``14:05`` when it is today, the
     date (``2026-12-03``) when older, the full local date and time on hover either way."""
-    moment = _local(at) if at else None
+    moment = _local(at, clinic) if at else None
     if moment is None:
-        return Markup(escape(local_time(at)))
-    now = today or _now()
+        return Markup(escape(local_time(at, clinic=clinic)))
+    now = today or clinic.now()
     full = moment.strftime("%Y-%m-%d %H:%M")
     shown = moment.strftime("%H:%M" if moment.date() == now.date() else "%Y-%m-%d")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(moment.isoformat(), full, shown)

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from referral.clock import MACHINE, Clock
 from triage import phrases
 from triage.phrases import Phrase
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
@@ -92,10 +93,12 @@ def number(value: float) -> str:
 
 class EngineText:
     """One assessment's engine text in ``language``; build one per page (``payload`` is the
-    stored Assessment as a dict)."""
+    stored Assessment as a dict; ``clinic`` the clock whose zone its times are given in: the pages
+    pass the service's, the machine's is for text without a service)."""
 
-    def __init__(self, language: str, payload: Mapping[str, Any] | None = None):
+    def __init__(self, language: str, payload: Mapping[str, Any] | None = None, *, clinic: Clock = MACHINE):
         self.text: dict[str, str] = catalogue_data(language)
+        self.clinic = clinic
         payload = payload or {}
         self.observations = {o["code"]: o for o in payload.get("observations_used") or ()}
         self.scores: Mapping[str, Any] = payload.get("scores") or {}
@@ -286,7 +289,10 @@ class EngineText:
         says "from the same time" rather than "a later ... from <that same time>"."""
         detail = str(reading.get("detail") or "")
         found = phrases.IGNORED_SUPERSEDED.match(detail)
-        if found is not None and clock(found["observed_at"]) == clock(str(reading.get("observed_at") or "")):
+        seen = str(reading.get("observed_at") or "")
+        if found is not None and clock(found["observed_at"], clinic=self.clinic) == clock(
+            seen, clinic=self.clinic
+        ):
             try:
                 return self._key("engine.ignored_superseded_same_time").format(code=self.label(found["code"]))
             except _FAILED:
@@ -408,7 +414,7 @@ class _PhraseField:
                 [_NAMED.sub(lambda m: owner.label(m[1]), item, 1) for item in value.split(", ")]
             ),
             "text": lambda: owner._key(f"engine.value.{value}"),
-            "time": lambda: clock(value),
+            "time": lambda: clock(value, clinic=owner.clinic),
             "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
             "ranges": lambda: owner._join(
                 [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]

@@ -49,14 +49,14 @@ def walk_in(
     try:
         age = _walk_in_age(age_years)
     except UserInputError as exc:
-        errors["age_years"] = field_error(who.language, exc)
+        errors["age_years"] = field_error(who.language, exc, runtime_of(request).clock)
     for field, refusal in (
         ("mrn", _walk_in_mrn(mrn)),
         ("name", _too_long("name", name, 200)),
         ("sex", None if sex in _SEXES else UserInputError(f"sex: {sex!r} is not one of {', '.join(_SEXES)}")),
     ):
         if refusal is not None:
-            errors[field] = field_error(who.language, refusal)
+            errors[field] = field_error(who.language, refusal, runtime_of(request).clock)
     if errors:
         return _walk_in_again(request, who, typed, errors)
     db = runtime_of(request).databases.get()
@@ -70,11 +70,17 @@ def walk_in(
         if already_open:
             return stored(request, f"/encounters/{encounter['id']}", "walk_in_open")
     except PatientMismatchError as exc:  # the number is another patient's: beside it, nothing stored
-        return _walk_in_again(request, who, typed, {"mrn": field_error(who.language, exc)})
+        return _walk_in_again(
+            request, who, typed, {"mrn": field_error(who.language, exc, runtime_of(request).clock)}
+        )
     except AgeMismatchError as exc:  # not the open visit's or the birth date's age: beside it, not dropped
-        return _walk_in_again(request, who, typed, {"age_years": field_error(who.language, exc)})
+        return _walk_in_again(
+            request, who, typed, {"age_years": field_error(who.language, exc, runtime_of(request).clock)}
+        )
     except UserInputError as exc:  # a value the record refuses; a conflict or a busy log: the error page
-        return _walk_in_again(request, who, typed, {"form": field_error(who.language, exc)})
+        return _walk_in_again(
+            request, who, typed, {"form": field_error(who.language, exc, runtime_of(request).clock)}
+        )
     clinic.hub.publish("queue", encounter_id=encounter["id"])
     return stored(request, f"/encounters/{encounter['id']}", "walk_in")
 
@@ -157,7 +163,9 @@ def add_vital_signs(
     transaction with one observation time and the visit is assessed once; any bad, none is stored
     and the form comes back (422) with each error beside its field and everything typed kept."""
     typed = sent.model_dump()
-    readings, errors = vitals.read_vital_signs(typed, who.language, datetime.now(UTC))
+    readings, errors = vitals.read_vital_signs(
+        typed, who.language, datetime.now(UTC), runtime_of(request).clock
+    )
     text = catalogue(who.language)
     if errors or not readings:
         says = text("vitals.not_recorded") if errors else text("vitals.none_given")

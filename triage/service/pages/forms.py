@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from referral.clock import Clock
 from triage.errors import ClinicError, ImplausibleValueError
 from triage.service.i18n import catalogue
 from triage.service.pages.engine_text import EngineText
@@ -54,9 +55,10 @@ def sent_back(forms: Mapping[str, FormState] | None = None) -> defaultdict[str, 
     return defaultdict(FormState, forms or {})
 
 
-def field_error(language: str, exc: ClinicError) -> FieldError:
-    """A refusal (``error.says``) as a field's error: in the user's language, the English under it."""
-    shown = error_text(language, str(exc), exc)
+def field_error(language: str, exc: ClinicError, clinic: Clock) -> FieldError:
+    """A refusal (``error.says``) as a field's error: in the user's language (a time in ``clinic``'s
+    zone), the English under it."""
+    shown = error_text(language, str(exc), exc, clinic)
     return FieldError(shown, _record(language, shown, exc))
 
 

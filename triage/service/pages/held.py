@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from referral import corrections, review
+from referral.clock import Clock
 from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
@@ -24,12 +25,13 @@ HELD_DAYS = 30  # results received in the last 30 days; the API's ?days= reaches
 
 def held_context(request: Request, who: Principal) -> dict[str, Any]:
     """What the devices page needs for its held results section."""
-    db = runtime_of(request).databases.get()
+    rt = runtime_of(request)
+    db = rt.databases.get()
     can_review = who.role in CLINICAL_WRITE
     since = review.held_since(HELD_DAYS)
     counts = review.held_count(db, since)
     return {
-        "held": [_row(h) for h in review.held_results(db, PAGE_ROWS, 0, since)],
+        "held": [_row(h, rt.clock) for h in review.held_results(db, PAGE_ROWS, 0, since)],
         "held_days": HELD_DAYS,
         "held_counts": counts,
         "held_total": sum(counts.values()),
@@ -38,32 +40,32 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
         "ignored_counts": review.ignored_counts(db, since),
         "can_review": can_review,
         "held_show_patient": who.role in CLINICAL_READ,
-        "open_encounters": held.open_encounters(db) if can_review else [],
+        "open_encounters": held.open_encounters(db, rt.clock.today()) if can_review else [],
     }
 
 
-def _row(item: review.HeldResult) -> dict[str, Any]:
+def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     """A held row for the page, with the time its device association expired (if that is why it
     is held) in the clinic's local time; the template shows its receipt time with ``clock``."""
     row = item.as_dict()
     lapsed = row.get("association_expired")  # the device association had expired: which one, when
-    row["expired_local"] = _local(lapsed["expired_at"]) if lapsed else None
+    row["expired_local"] = _local(lapsed["expired_at"], clinic) if lapsed else None
     return row
 
 
-def _local(at: str) -> str:
+def _local(at: str, clinic: Clock) -> str:
     """A moment as the pages give it (:func:`clock`: ``14:05:09`` today, the date before it
     otherwise), as the devices table gives a device's last result."""
-    return clock(at)
+    return clock(at, clinic=clinic)
 
 
-def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:
+def correction_context(db: Any, encounter_id: int, clinic: Clock) -> dict[str, Any]:
     """The patient page's marks for device corrections: which reading a correction replaced or
     withdrew, which reading is a correction (and of what), and the corrections still held."""
     replaced_by: dict[int, dict[str, Any]] = {}
     corrected_by: dict[int, dict[str, Any]] = {}
     for item in corrections.for_encounter(db, encounter_id):
-        view = {**item.__dict__, "at": _local(item.corrected_at)}
+        view = {**item.__dict__, "at": _local(item.corrected_at, clinic)}
         if item.replaces_id is not None:
             replaced_by[item.replaces_id] = view
         if item.correction_id is not None:
@@ -71,7 +73,7 @@ def correction_context(db: Any, encounter_id: int) -> dict[str, Any]:
     held_now = []
     for item in corrections.open_held_in(db, encounter_id):
         (code,) = db.conn.execute("SELECT code FROM device_results WHERE id = ?", [item.result_id]).fetchone()
-        held_now.append({**item.__dict__, "at": _local(item.corrected_at), "code": code})
+        held_now.append({**item.__dict__, "at": _local(item.corrected_at, clinic), "code": code})
     return {"replaced_by": replaced_by, "corrected_by": corrected_by, "corrections_held": held_now}
 
 

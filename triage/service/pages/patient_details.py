@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from referral import clock, patients, store
+from referral import patients, store
 from referral.records import OLDEST_YEARS, check_birth_date
 from triage.errors import UserInputError
 from triage.service.api.deps import RecordId, runtime_of
@@ -38,7 +38,7 @@ def correct(
     birth_date: Typed = "",
     reason: Typed = "",
 ) -> Response:
-    db = runtime_of(request).databases.get()
+    db, clinic = runtime_of(request).databases.get(), runtime_of(request).clock
     patient = store.get_patient(db, int(store.get_encounter(db, encounter_id)["patient_id"]))
     typed = {"name": name, "sex": sex, "birth_date": birth_date, "reason": reason}
     errors: dict[str, FieldError] = {}
@@ -48,17 +48,19 @@ def correct(
             UserInputError(
                 "reason: a correction needs a reason (the field was empty)", says="error.reason_empty"
             ),
+            clinic,
         )
     if not name.strip() and patient["name"]:
         errors["name"] = field_error(
             who.language,
             UserInputError("name: the name was empty; give the right name", says="error.patient_name_empty"),
+            clinic,
         )
     born = None
     try:
-        born = _birth_date(birth_date, patient["birth_date"])
+        born = _birth_date(birth_date, patient["birth_date"], clinic.today())
     except UserInputError as exc:
-        errors["birth_date"] = field_error(who.language, exc)
+        errors["birth_date"] = field_error(who.language, exc, clinic)
     if not errors:
         try:
             patients.correct(
@@ -69,18 +71,19 @@ def correct(
                 birth_date=born,  # none stored and none typed: left as it is
                 actor=who.username,
                 reason=reason,
+                clinic=clinic,
             )
         except UserInputError as exc:  # the same as stored, too long, not a sex: about the form
-            errors["form"] = field_error(who.language, exc)
+            errors["form"] = field_error(who.language, exc, clinic)
     if errors:
         sent = forms.FormState(typed, errors)
         return show_encounter(request, who, encounter_id, 422, {"patient": sent})
     return stored(request, f"/encounters/{encounter_id}", "patient_corrected")
 
 
-def _birth_date(typed: str, stored: str | None) -> date | None:
+def _birth_date(typed: str, stored: str | None, today: date) -> date | None:
     """The birth date typed (``YYYY-MM-DD``, what a date field sends), checked as registration
-    checks it (:func:`referral.records.check_birth_date`); ``None`` when none is stored and none
+    checks it (:func:`referral.records.check_birth_date`, on the clinic's ``today``); ``None`` when none is stored and none
     typed. A :class:`UserInputError` for one emptied, not a date, or implausible."""
     text = typed.strip()
     if not text:
@@ -101,10 +104,10 @@ def _birth_date(typed: str, stored: str | None) -> date | None:
             params={"given": text},
         ) from None
     try:
-        return check_birth_date(born)
+        return check_birth_date(born, today)
     except ValueError as exc:
         raise UserInputError(
             f"birth_date: {exc}",
             says="error.birth_date_implausible",
-            params={"given": text, "earliest": clock.today().year - OLDEST_YEARS},
+            params={"given": text, "earliest": today.year - OLDEST_YEARS},
         ) from None

@@ -10,8 +10,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
+from referral.clock import Clock
 from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
 from triage.service.clinic import PROPOSED_BY_TRIAGE
@@ -21,10 +24,21 @@ from triage.service.pages.engine_text import EngineText, bounds
 from triage.vocabulary import CONCEPTS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
-# every time on a page in the clinic's local time (``clock``), never a slice of the stored text
-TEMPLATES.env.filters["local"] = local_time
-TEMPLATES.env.filters["clock"] = clock
-TEMPLATES.env.filters["stamp"] = stamp
+
+
+def _clinic(context: Context) -> Clock:
+    """The clinic's clock of the service rendering the page (:func:`render` puts it in)."""
+    clinic: Clock = context["clinic_clock"]
+    return clinic
+
+
+# every time on a page in the clinic's local time (``clock``), never a slice of the stored text;
+# the zone is the rendering service's (two services in one process may have two)
+TEMPLATES.env.filters["local"] = pass_context(
+    lambda context, at, shape="%Y-%m-%d %H:%M": local_time(at, shape, clinic=_clinic(context))
+)
+TEMPLATES.env.filters["clock"] = pass_context(lambda context, at: clock(at, clinic=_clinic(context)))
+TEMPLATES.env.filters["stamp"] = pass_context(lambda context, at: stamp(at, clinic=_clinic(context)))
 TEMPLATES.env.globals["duration"] = duration
 
 
@@ -128,16 +142,18 @@ def render(
     said = request.cookies.get(DONE_COOKIE) if not template.startswith("_") else None
     if said is not None:
         context.setdefault("done", said if said in DONE and status_code < 400 else None)
+    clinic_clock: Clock = request.app.state.runtime.clock
     response = TEMPLATES.TemplateResponse(
         request,
         template,
         {
+            "clinic_clock": clinic_clock,
             "t": catalogue(language),
             "rule": partial(rule_label, language),
             "name": partial(code_name, language),
             "referral_reason": partial(referral_reason, language),
             # the engine's English (details, notes, explanations) in the user's language
-            "engine_text": partial(EngineText, language),
+            "engine_text": partial(EngineText, language, clinic=clinic_clock),
             "lang": language,
             "user": principal,
             "csrf_field": CSRF_FIELD,
@@ -193,7 +209,7 @@ def render_error(
     if back is None:
         back = form_page(request) if request.method == "POST" else "/"
     language = language_for(request, principal)
-    shown = error_text(language, message, error)
+    shown = error_text(language, message, error, request.app.state.runtime.clock)
     detail = message if shown != message and not (said_in_full and language == "en") else None
     return render(
         request,
@@ -207,24 +223,25 @@ def render_error(
     )
 
 
-def error_text(language: str, message: str, error: ClinicError | None) -> str:
+def error_text(language: str, message: str, error: ClinicError | None, clinic: Clock) -> str:
     """An error in the user's language: the error's own message (``error.says``, its ``params``
-    filled in: a ``*_at`` time in the clinic's local time, a referral ``status`` or ``urgency`` by
+    filled in: a ``*_at`` time in ``clinic``'s local time, a referral ``status`` or ``urgency`` by
     its name), else a sentence for its kind (``error.code.<code>``: a form field not valid, a
     conflict with the record...); the English message itself when the catalogue has neither."""
     text = catalogue(language)
     code = error.code if error is not None else "invalid_input"
     if error is not None and error.says and text(error.says) != error.says:
-        return text(error.says, **{name: _shown(text, name, value) for name, value in error.params.items()})
+        shown = {name: _shown(text, name, value, clinic) for name, value in error.params.items()}
+        return text(error.says, **shown)
     if language == "en":
         return message
     general = text(f"error.code.{code}")
     return text("error.code.other") if general == f"error.code.{code}" else general
 
 
-def _shown(text: Any, name: str, value: object) -> object:
+def _shown(text: Any, name: str, value: object, clinic: Clock) -> object:
     if name.endswith("_at"):
-        return clock(str(value))
+        return clock(str(value), clinic=clinic)
     if name in ("status", "urgency", "disposition"):
         return text(f"{name}.{value}")
     return value

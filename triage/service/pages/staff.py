@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlite_utils import Database
 
-from referral import clock, facilities, lifecycle, patients, referrals, store
 from referral import encounter_context as visit_history
+from referral import facilities, lifecycle, patients, referrals, store
 from referral import queue as staff_queue
+from referral.clock import Clock
 from referral.records import OLDEST_YEARS
 from triage.assessment import Disposition
 from triage.errors import UserInputError
@@ -41,8 +42,9 @@ ReferralReader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst
 
 
 def queue_rows(request: Request) -> list[dict[str, Any]]:
-    db = runtime_of(request).databases.get()
-    rows = staff_queue.staff_queue(db)
+    rt = runtime_of(request)
+    db = rt.databases.get()
+    rows = staff_queue.staff_queue(db, rt.clock.today())
     if not rows:
         return rows
     ids = [r["encounter_id"] for r in rows]
@@ -57,7 +59,7 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
     # visits still open first (most urgent first, as the log orders them), then the closed ones:
     # a closed visit needs nobody now, however urgent its decision was
     rows.sort(key=lambda row: row["closed_at"] is not None)
-    corrected = open_by_encounter(db, ids)  # referrals whose basis a device corrected, unreviewed
+    corrected = open_by_encounter(db, ids, rt.clock)  # referrals whose basis a device corrected, unreviewed
     partial = _news2_lower_bounds(db, [r["assessment_id"] for r in rows if r["news2"] is not None])
     for row in rows:
         row["referral_status"] = latest.get(int(row["encounter_id"]))
@@ -232,13 +234,13 @@ def show_encounter(
 ) -> Response:
     """The patient page; ``forms``: an entry form sent back with what was typed and its errors
     (``reading``, ``vitals``), shown again in place of the blank one."""
-    db = runtime_of(request).databases.get()
+    db, clinic = runtime_of(request).databases.get(), runtime_of(request).clock
     encounter = store.get_encounter(db, encounter_id)
     patient = store.get_patient(db, int(encounter["patient_id"]))
     latest = store.latest_assessment(db, encounter_id)
     overrides = store.overrides_for(db, int(latest["id"])) if latest else []
     observations = store.list_observations(db, encounter_id)
-    corrections = correction_context(db, encounter_id)
+    corrections = correction_context(db, encounter_id, clinic)
     refs = list(
         db.query(
             "SELECT r.*, f.name AS facility_name FROM referrals r LEFT JOIN facilities f ON f.id = r.to_facility"
@@ -265,7 +267,7 @@ def show_encounter(
         earlier_override=store.earlier_override(db, latest) if latest else None,
         referrals=refs,
         open_referrals=[r for r in refs if r["status"] in lifecycle.OPEN_STATUSES],
-        basis=by_referral(db, [r["id"] for r in refs]),
+        basis=by_referral(db, [r["id"] for r in refs], clinic),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
         dispositions=[d.value for d in Disposition],
@@ -282,7 +284,7 @@ def show_encounter(
         **encounter_context(request, who, encounter_id),
         **corrections,
         **closure_context(db, encounter, who),
-        **details_context(db, patient, encounter, who, latest),
+        **details_context(db, patient, encounter, who, latest, clinic),
     )
 
 
@@ -292,10 +294,12 @@ def details_context(
     encounter: dict[str, Any],
     who: Principal,
     assessment: dict[str, Any] | None,
+    clinic: Clock,
 ) -> dict[str, Any]:
     """The patient's corrected details (the history, oldest first), those corrected after the
     decision shown that it depended on, and whether this user may correct them
-    (``pages/patient_details.py``)."""
+    (``pages/patient_details.py``); a birth date may be up to ``clinic``'s today."""
+    today = clinic.today()
     history = patients.corrections_of(db, int(patient["id"]))
     return {
         "patient_corrections": history,
@@ -303,7 +307,7 @@ def details_context(
         "can_correct_patient": who.role in CLINICAL_WRITE,
         "patient_reason_limit": patients.REASON_LIMIT,
         # the date field's bounds, those of records.check_birth_date (the server checks again)
-        "birth_date_range": (f"{clock.today().year - OLDEST_YEARS}-01-01", clock.today().isoformat()),
+        "birth_date_range": (f"{today.year - OLDEST_YEARS}-01-01", today.isoformat()),
     }
 
 
@@ -385,7 +389,8 @@ def referral_status(
 
 @router.get("/referrals")
 def referrals_page(request: Request, who: ReferralReader) -> Response:
-    db = runtime_of(request).databases.get()
+    rt = runtime_of(request)
+    db = rt.databases.get()
     rows = list(
         db.query(
             "SELECT r.*, p.mrn, p.name, f.name AS facility_name FROM referrals r"
@@ -401,7 +406,7 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
         "referrals.html",
         who,
         rows=rows,
-        basis=by_referral(db, [r["id"] for r in rows]),
+        basis=by_referral(db, [r["id"] for r in rows], rt.clock),
         can_decide=who.role in CLINICIAN_ONLY,
     )
 

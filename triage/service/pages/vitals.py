@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from referral.clock import Clock
 from triage.bp_pair import SwappedPressuresError, check_pairs
 from triage.errors import ClinicError, UnitError
 from triage.observation import Observation
@@ -66,10 +67,10 @@ def _plausible_in_fahrenheit(typed: str, observed_at: datetime) -> bool:
 
 
 def read_vital_signs(
-    values: Mapping[str, str], language: str, observed_at: datetime
+    values: Mapping[str, str], language: str, observed_at: datetime, clinic: Clock
 ) -> tuple[list[Observation], dict[str, FieldError]]:
     """The readings the form gives (its blank fields left out), all observed at ``observed_at``,
-    and each bad field's error in ``language``; the caller stores the readings only when there is
+    and each bad field's error in ``language`` (a time in ``clinic``'s zone); the caller stores the readings only when there is
     no error at all."""
     readings: list[Observation] = []
     errors: dict[str, FieldError] = {}
@@ -93,5 +94,5 @@ def read_vital_signs(
     try:  # systolic and diastolic of one measurement: the diastolic is the lower (triage.bp_pair)
         check_pairs(readings)
     except SwappedPressuresError as exc:
-        errors["sbp"] = errors["dbp"] = field_error(language, exc)
+        errors["sbp"] = errors["dbp"] = field_error(language, exc, clinic)
     return readings, errors
