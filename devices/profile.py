@@ -11,12 +11,21 @@ with the file name and the field.
 from __future__ import annotations
 
 import codecs
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from devices.errors import ProfileError
 from referral.errors import json_text, shown_input, validation_message
@@ -25,6 +34,8 @@ PROFILE_DIR = Path(__file__).parent / "profiles"
 
 Protocol = Literal["astm", "hl7", "line", "poct1a", "ble"]
 LineGrammar = Literal["nonin", "bp_csv", "urine_strip", "vidas", "spotchem"]
+#: an [astm] sample_id_fields / patient_id_fields entry: record letter, dot, field number from 2
+_FIELD_REF = re.compile(r"[A-Z]\.(?:[2-9]|[1-9][0-9]+)")
 
 
 class _Strict(BaseModel):
@@ -82,11 +93,14 @@ class LinkSettings(_Strict):
 
     frame_text_size: int = Field(default=240, ge=16, le=64000)  # text per frame when sending
     max_receive_frame: int = Field(default=64000, ge=240, le=1_000_000)
-    reply_timeout: float = 15.0  # sender waits for ACK to ENQ or frame; also post-interrupt hold
-    receive_timeout: float = 30.0  # receiver waits for next frame or EOT
-    contention_wait: float = 20.0  # host waits for the instrument's ENQ after contention
-    nak_backoff: float = 10.0  # sender waits after a NAK to its ENQ
-    contention_backoff: float = 1.0  # instrument re-sends ENQ after contention
+    # seconds, each above 0: a zero or negative timer fires at once and ends every session
+    reply_timeout: float = Field(
+        default=15.0, gt=0
+    )  # sender waits for ACK to ENQ or frame; also post-interrupt hold
+    receive_timeout: float = Field(default=30.0, gt=0)  # receiver waits for next frame or EOT
+    contention_wait: float = Field(default=20.0, gt=0)  # host waits for the instrument's ENQ after contention
+    nak_backoff: float = Field(default=10.0, gt=0)  # sender waits after a NAK to its ENQ
+    contention_backoff: float = Field(default=1.0, gt=0)  # instrument re-sends ENQ after contention
     #: an ENQ inside a session then this much silence: the partial message is dropped, ENQ answered NAK
     enq_restart_quiet: float = Field(default=1.0, gt=0, lt=15)
     max_tries: int = Field(default=6, ge=1, le=20)  # failed tries of one frame before abort
@@ -135,14 +149,60 @@ class AstmFields(_Strict):
     patient_id_fields: tuple[str, ...] = ("P.3", "P.4", "P.5")
     qc_specimen_prefixes: tuple[str, ...] = ("CTRL", "QC")  # O.16 components marking QC
 
+    @field_validator("test_code_components")
+    @classmethod
+    def _components(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        # 0 or -1 picked a component from the end of R.3 (every test the same code, all but the
+        # first taken for resends); none gave every result an empty code
+        if not value or any(n < 1 for n in value):
+            raise ValueError(f"must list R.3 component numbers counted from 1, e.g. [4] (got {list(value)})")
+        return value
+
+    @field_validator("sample_id_fields", "patient_id_fields")
+    @classmethod
+    def _field_refs(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # the sample id is read from O records and the patient id from P records only: "P.3" here
+        # read O.3, and "O3" or "O.x" stopped the gateway with a traceback at the first message
+        record = "O" if info.field_name == "sample_id_fields" else "P"
+        for ref in value:
+            if _FIELD_REF.fullmatch(ref) is None or ref[0] != record:
+                raise ValueError(
+                    f'{json_text(ref)} is not a field of the {record} record: write "{record}.N", '
+                    f'N from 2 (field 1 is the record type), e.g. "{record}.3"'
+                )
+        return value
+
 
 class Hl7Fields(_Strict):
     """Where this device puts things in its HL7 ORU messages."""
 
     code_from: Literal["obx3_id", "obx3_text", "obx4"] = "obx3_id"
-    start_byte: int = 0x0B
+    start_byte: int = Field(default=0x0B, ge=0, le=0xFF)
     end_bytes: str = "1c0d"  # hex
-    charset_default: str = "ASCII"
+    #: never read: a message without MSH-18 is decoded with the profile's ``encoding``; a profile
+    #: that sets it is refused with that advice rather than silently ignored
+    charset_default: str | None = None
+
+    @field_validator("end_bytes")
+    @classmethod
+    def _end_bytes(cls, value: str) -> str:
+        try:
+            end = bytes.fromhex(value)
+        except ValueError:
+            end = b""
+        if not end:
+            raise ValueError(
+                f'must be the bytes that end an MLLP frame, in hex, e.g. "1c0d" (FS CR) (got {json_text(value)})'
+            )
+        return value
+
+    @field_validator("charset_default")
+    @classmethod
+    def _charset_default(cls, value: str | None) -> str | None:
+        raise ValueError(
+            "is not read: a message without MSH-18 is decoded with the profile's top-level "
+            'encoding (e.g. encoding = "utf-8"); remove charset_default'
+        )
 
 
 class Poct1aSettings(_Strict):
@@ -245,6 +305,16 @@ class DeviceProfile(_Strict):
     no_value_tokens: tuple[str, ...] = ("---", "--", "-----", "----")
     ignored_codes: tuple[str, ...] = ()  # known vendor codes triage does not use (not quarantined)
     mapping: dict[str, MappingEntry] = Field(default_factory=dict)
+
+    @field_validator("line_skip_patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:  # else a traceback at the first line the device sent
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{json_text(pattern)} is not a regular expression: {exc}") from None
+        return value
 
     @field_validator("encoding")
     @classmethod

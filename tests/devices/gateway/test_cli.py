@@ -175,6 +175,110 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
         assert capsys.readouterr().err == f"error: --profile {profile}: invalid device profile: {message}\n"
 
 
+TRACES = ROOT / "tests" / "devices" / "traces" / "data"
+
+
+@pytest.mark.parametrize(
+    ("bundled", "trace", "table", "setting", "message"),
+    [
+        (
+            "sysmex-xn550",
+            "sysmex-xn550.astm",
+            "astm",
+            'sample_id_fields = ["O3"]',
+            'astm.sample_id_fields: "O3" is not a field of the O record: write "O.N", N from 2',
+        ),
+        (
+            "sysmex-xn550",
+            "sysmex-xn550.astm",
+            "astm",
+            'patient_id_fields = ["O.3"]',
+            'astm.patient_id_fields: "O.3" is not a field of the P record: write "P.N"',
+        ),
+        (
+            "sysmex-xn550",
+            "sysmex-xn550.astm",
+            "astm",
+            "test_code_components = [0]",
+            "astm.test_code_components: must list R.3 component numbers counted from 1, e.g. [4] (got [0])",
+        ),
+        (
+            "sysmex-xn550",
+            "sysmex-xn550.astm",
+            "link",
+            "receive_timeout = 0",
+            "link.receive_timeout: Input should be greater than 0 (got 0)",
+        ),
+        (
+            "mindray-bs380",
+            "mindray-bs380.hl7",
+            "hl7",
+            'end_bytes = "1c0g"',
+            'hl7.end_bytes: must be the bytes that end an MLLP frame, in hex, e.g. "1c0d" (FS CR) (got "1c0g")',
+        ),
+        (
+            "mindray-bs380",
+            "mindray-bs380.hl7",
+            "hl7",
+            "start_byte = 300",
+            "hl7.start_byte: Input should be less than or equal to 255 (got 300)",
+        ),
+        (
+            "mindray-bs380",
+            "mindray-bs380.hl7",
+            "hl7",
+            'charset_default = "UNICODE UTF-8"',
+            "hl7.charset_default: is not read: a message without MSH-18 is decoded with the profile's "
+            "top-level encoding",
+        ),
+        (
+            "nonin-oximeter",
+            "nonin-oximeter.txt",
+            "",
+            'line_skip_patterns = ["[abc"]',
+            'line_skip_patterns: "[abc" is not a regular expression: unterminated character set',
+        ),
+    ],
+)
+def test_a_profile_key_the_codecs_cannot_use_is_refused_when_the_profile_is_read(
+    bundled: str,
+    trace: str,
+    table: str,
+    setting: str,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """These were accepted, then replay (and the gateway, at the device's first message) stopped
+    with a traceback ("O3", "1c0g", 300, "[abc"), or worked silently wrong: component 0 gave every
+    test of a message one code, so all but the first were taken for resends and not stored; a
+    zero timer ended every session at once; charset_default was never read."""
+    from devices.profile import PROFILE_DIR
+
+    text = (PROFILE_DIR / f"{bundled}.toml").read_text()
+    key = setting.split(" ", 1)[0]
+    lines = [line for line in text.splitlines() if not line.startswith(f"{key} =")]
+    # a top-level key goes before the first table; a table key in its own (new or existing) table
+    if table and f"[{table}]" in lines:
+        lines.insert(lines.index(f"[{table}]") + 1, setting)
+    elif table:
+        lines += [f"[{table}]", setting]
+    else:
+        lines.insert(next(i for i, line in enumerate(lines) if line.startswith("[")), setting)
+    profile = tmp_path / "device.toml"
+    profile.write_text("\n".join(lines) + "\n")
+    protocol = "line" if trace.endswith(".txt") else trace.rsplit(".", 1)[1]
+    for argv in (
+        ["devices", "replay", str(TRACES / trace), "-p", protocol, "--profile", str(profile)],
+        ["devices", "listen", "--profile", str(profile)],
+    ):
+        code = main(["--config", str(_settings(tmp_path)), *argv])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}")
+        assert err.count("\n") == 1
+
+
 def test_ports_json_lists_what_pyserial_sees(capsys: pytest.CaptureFixture[str]) -> None:
     from serial.tools import list_ports
 
