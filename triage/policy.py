@@ -21,9 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from triage.assessment import LEVEL_RANK, Disposition
-from triage.errors import ConfigError, shown_input, validation_message
+from triage.errors import ConfigError, shown_input
 from triage.rules import RULES, RULES_BY_NAME, Rule
-from triage.tomlfile import read_toml_file
+from triage.tomlfile import key_message, read_toml_file
 from triage.vocabulary import CONCEPTS
 
 DEFAULT_POLICY_FILE = "policy_default.toml"
@@ -238,7 +238,8 @@ def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy") -> Po
         policy = Policy.model_validate(merged)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'] if p != 'each')}: {validation_message(err)}{shown_input(err.get('input'))}"
+            f"{'.'.join(str(p) for p in err['loc'] if p != 'each')}: {key_message(Policy, err)}"
+            f"{'' if err['type'] == 'extra_forbidden' else shown_input(err.get('input'))}"
             for err in exc.errors()
         )
         raise ConfigError(f"{where}: {problems}") from None

@@ -11,7 +11,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -22,8 +22,8 @@ from pydantic_settings import (
 from pydantic_settings.exceptions import SettingsError
 
 from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
-from triage.errors import ConfigError, validation_message
-from triage.tomlfile import read_toml_file
+from triage.errors import ConfigError
+from triage.tomlfile import field_type, is_table, key_message, read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 ENV_PREFIX = "TRIAGE_"
@@ -195,34 +195,10 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        problems = "; ".join(_problem(err["loc"], _message(err), path) for err in exc.errors())
+        problems = "; ".join(_problem(err["loc"], key_message(Settings, err), path) for err in exc.errors())
         raise ConfigError(problems) from None
     except SettingsError as exc:  # a list or table setting from the environment is not JSON
         raise ConfigError(_not_json(exc)) from None
-
-
-def _message(error: Any) -> str:
-    """pydantic's message, but a key the model does not have lists the keys it has: 'Extra inputs
-    are not permitted' did not say that ``[databse]`` or ``TRIAGE_DATABASE__PAHT`` was a typo."""
-    table = _annotation(error["loc"][:-1])
-    if error["type"] != "extra_forbidden" or not _is_table(table):
-        return validation_message(error)
-    return f"unknown setting; known: {', '.join(table.model_fields)}"
-
-
-def _annotation(loc: tuple[int | str, ...] | list[str]) -> Any:
-    """The type of the setting at ``loc`` (``("database", "path")``); ``None`` when there is none."""
-    found: Any = Settings
-    for part in loc:
-        field = getattr(found, "model_fields", {}).get(part)
-        if field is None:
-            return None
-        found = field.annotation
-    return found
-
-
-def _is_table(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _not_json(exc: SettingsError) -> str:
@@ -254,10 +230,10 @@ def _is_json(text: str) -> bool:
 
 def _kind(loc: list[str]) -> Literal["list", "table"] | None:
     """Whether the setting at ``loc`` is a list or a table, which pydantic-settings reads as JSON."""
-    annotation = _annotation(loc)
-    if _is_table(annotation):
+    annotation = field_type(Settings, loc)
+    if is_table(annotation):
         return "table"
-    return "list" if getattr(annotation, "__origin__", None) is list else None
+    return "list" if get_origin(annotation) is list else None
 
 
 def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str:

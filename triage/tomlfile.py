@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import tomllib
+import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
-from triage.errors import ConfigError
+from pydantic import BaseModel
+
+from triage.errors import ConfigError, validation_message
 
 
 def read_toml_file(path: Path, what: str) -> dict[str, Any]:
@@ -27,3 +30,41 @@ def read_toml_file(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} {path}: byte {exc.start} is not UTF-8; save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} {path}: invalid TOML: {exc}") from None
+
+
+def key_message(root: type[BaseModel], error: Any) -> str:
+    """A pydantic error's message for a key of ``root`` read from a file or the environment; a key
+    the table does not have lists the keys it has: 'Extra inputs are not permitted' did not say that
+    ``[databse]`` or ``threshhold`` was a typo, nor what to write."""
+    table = field_type(root, error["loc"][:-1])
+    if error["type"] != "extra_forbidden" or not is_table(table):
+        return validation_message(error)
+    return f"unknown key; known: {', '.join(table.model_fields)}"
+
+
+def field_type(root: type[BaseModel], loc: tuple[int | str, ...] | list[str]) -> Any:
+    """The type at ``loc`` under ``root`` (``("database", "path")``; a ``dict`` value's key goes
+    to its value type); ``None`` when ``root`` has nothing there."""
+    found: Any = root
+    for part in loc:
+        if is_table(found):
+            field = found.model_fields.get(str(part))
+            found = None if field is None else _required(field.annotation)
+        elif get_origin(found) is dict:
+            found = _required(get_args(found)[1])
+        else:
+            return None
+    return found
+
+
+def is_table(annotation: Any) -> bool:
+    """Whether ``annotation`` is a pydantic model: a TOML table of named keys."""
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _required(annotation: Any) -> Any:
+    """``X`` for ``X | None``; anything else as it is."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        present = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return present[0] if len(present) == 1 else annotation
+    return annotation

@@ -79,11 +79,14 @@ threshold = 0.25
             "models.cvd10.level: 'urgent_referral' is above models.max_level",
         ),
         ("[models.cvd10]\nthreshold = 1.5", "models.cvd10.threshold"),
-        ("[models.cvd10]\nthreshhold = 0.5", "models.cvd10.threshhold: Extra inputs"),
+        (
+            "[models.cvd10]\nthreshhold = 0.5",
+            "models.cvd10.threshhold: unknown key; known: threshold, level, enabled",
+        ),
         ('[glucose]\ncritical_low_mmol_l = "low"', "glucose.critical_low_mmol_l"),
         ("[glucose]\ncritical_low_mmol_l = 3.5\ncritical_high_mmol_l = 3.0", "glucose.critical_high_mmol_l"),
         ('[decisive]\ncodes = ["pulse"]', "unknown observation code 'pulse'"),
-        ("colour = 1", "colour: Extra inputs"),
+        ("colour = 1", "colour: unknown key; known: version, name, source, glucose"),
         ("[recheck_minutes]\nlocal_care = -5", "recheck_minutes.local_care"),
     ],
 )

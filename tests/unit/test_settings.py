@@ -58,14 +58,14 @@ def test_a_misspelt_key_lists_the_keys_there_are(tmp_path: Path, monkeypatch: py
     with pytest.raises(ConfigError) as info:
         load_settings(config)
     assert str(info.value) == (
-        f"settings file {config}: databse: unknown setting; known: data_dir, clinic_id, log_level,"
+        f"settings file {config}: databse: unknown key; known: data_dir, clinic_id, log_level,"
         " database, models, policy, service, gateway, device_associations"
     )
     monkeypatch.setenv("TRIAGE_DATABASE__PAHT", "/srv/clinic.db")
     with pytest.raises(ConfigError) as info:
         load_settings(None)
     assert str(info.value) == (
-        "environment variable TRIAGE_DATABASE__PAHT='/srv/clinic.db': unknown setting; known: path,"
+        "environment variable TRIAGE_DATABASE__PAHT='/srv/clinic.db': unknown key; known: path,"
         " busy_timeout_ms"
     )
 
