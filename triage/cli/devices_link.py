@@ -144,16 +144,16 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Serial port: /dev/ttyUSB0, /dev/serial/by-id/..., or a pyserial URL."),
         ] = None,
         baud: Annotated[
-            int | None, typer.Option(help="Serial baud rate [default: the profile's, else 9600].")
+            int | None, typer.Option(help="Serial baud rate (default: the profile's, else 9600).")
         ] = None,
         bytesize: Annotated[
-            int | None, typer.Option(help="Serial data bits, 5-8 [default: the profile's, else 8].")
+            int | None, typer.Option(help="Serial data bits, 5-8 (default: the profile's, else 8).")
         ] = None,
         parity: Annotated[
-            str | None, typer.Option(help="Serial parity: N, E, O, M or S [default: the profile's, else N].")
+            str | None, typer.Option(help="Serial parity: N, E, O, M or S (default: the profile's, else N).")
         ] = None,
         stopbits: Annotated[
-            float | None, typer.Option(help="Serial stop bits: 1, 1.5 or 2 [default: the profile's, else 1].")
+            float | None, typer.Option(help="Serial stop bits: 1, 1.5 or 2 (default: the profile's, else 1).")
         ] = None,
         protocol: Annotated[
             str | None, typer.Option(help="astm, hl7, line or poct1a (without --profile).")
@@ -326,7 +326,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--tcp-listen",
                 help="Be the TCP server (a dock): wait on HOST:PORT for the gateway to connect "
-                '(profile [tcp] mode = "connect").',
+                '(a profile whose tcp table says mode = "connect").',
             ),
         ] = None,
         baud: Annotated[int, typer.Option(help="Serial baud rate for --port.")] = 9600,

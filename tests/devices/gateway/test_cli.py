@@ -491,3 +491,45 @@ def test_listen_with_a_profile_and_port_keeps_the_profiles_serial_settings(tmp_p
         os.close(master)
         os.close(slave)
     assert attrs[4] == termios.B19200 and attrs[2] & termios.CSTOPB and attrs[0] & termios.IXON
+
+
+def _devices_commands() -> list[tuple[list[str], Any]]:
+    """(command path, click command) of `triage devices` and every command under it."""
+    import typer
+
+    import triage.cli as cli
+
+    found: list[tuple[list[str], Any]] = []
+
+    def walk(path: list[str], command: Any) -> None:
+        found.append((path, command))
+        for name, sub in getattr(command, "commands", {}).items():
+            walk([*path, name], sub)
+
+    walk(["devices"], typer.main.get_command(cli.app).commands["devices"])  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_devices_help_screen_shows_each_options_help_whole() -> None:
+    """The help is Rich markup: "[default: the profile's, else 9600]" (--baud, --bytesize,
+    --parity, --stopbits of listen) and "[tcp]" (simulate --tcp-listen) were taken for markup
+    tags and vanished - "Serial baud rate ." and "(profile  mode = "connect")"."""
+    import re
+
+    from typer.testing import CliRunner
+
+    import triage.cli as cli
+
+    runner = CliRunner()
+
+    def flat(text: str) -> str:
+        return re.sub(r"[\s│]+", " ", text)
+
+    for path, command in _devices_commands():
+        result = runner.invoke(cli.app, [*path, "--help"], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        shown = flat(result.output)
+        for param in [command, *command.params]:
+            text = getattr(param, "help", None)
+            if text:
+                assert flat(text) in shown, f"{' '.join(path)} {param.name}: help not shown whole: {text!r}"
