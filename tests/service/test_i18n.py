@@ -45,3 +45,12 @@ _HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][(),:;]|[(),:;][\u4e00-\u9fff]|\}[,:;]
 def test_chinese_messages_use_full_width_punctuation_beside_chinese_text() -> None:
     mixed = {key: text for key, text in catalogue_data("zh").items() if _HALF_WIDTH.search(text)}
     assert mixed == {}
+
+
+def test_the_chinese_pages_call_a_patient_by_one_word() -> None:
+    """The Chinese pages said 病人 in some places (the heading 病人：DEMO-0002, the queue's column, the
+    walk-in form) and 患者 in others (该患者没有关联的设备), once both in one sentence (该就诊已于 ... 关闭
+    ... 请为该患者开...): a patient is 患者 throughout, as clinical software writes it."""
+    mixed = {key: text for key, text in catalogue_data("zh").items() if "病人" in text}
+    assert mixed == {}
+    assert "患者" in catalogue("zh")("patient.title") and "患者" in catalogue("zh")("queue.patient")

@@ -67,7 +67,7 @@ def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(sta
     )
     assert "open a new encounter" not in alert
     assert "open a new encounter" in page.text.split('class="error-detail">')[1], "the English under it"
-    assert '<a href="/encounters/' in page.text and "返回病人页面" in page.text
+    assert '<a href="/encounters/' in page.text and "返回患者页面" in page.text
     # the same refusal on the API: the English text and its code, unchanged for integrators
     api = staff.client.post(
         f"/api/v1/encounters/{encounter}/observations",

@@ -85,7 +85,7 @@ def test_pages_speak_the_users_language(staff: Staff) -> None:
     csrf = staff.login(Role.nurse)
     assert "No patients yet today" in staff.client.get("/queue").text
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh", "back": "/queue"})
-    assert "今天还没有病人" in staff.client.get("/queue").text
+    assert "今天还没有患者" in staff.client.get("/queue").text
 
 
 def test_an_expired_session_sends_live_fragments_to_the_login_page(staff: Staff) -> None:

@@ -110,7 +110,7 @@ def test_the_walk_in_page_says_the_age_differs_beside_the_field_in_both_language
     before = _counts(staff)
     for language, says in (
         ("en", "Age 45 differs from the age of this patient's visit open today (70 years)."),
-        ("zh", "年龄 45 与该病人今天未结束就诊的年龄（70 岁）不一致。"),
+        ("zh", "年龄 45 与该患者今天未结束就诊的年龄（70 岁）不一致。"),
     ):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
         refused = _page_walk_in(staff, csrf, mrn="AGE-4", name="王五", sex="male", age_years="45")

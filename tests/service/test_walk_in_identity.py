@@ -37,7 +37,7 @@ def test_a_walk_in_with_another_patients_record_number_is_refused_beside_the_fie
     before = _stored(staff)
     for language, says in (
         ("en", "Record number ID-1 already belongs to another patient (张*). Check the number"),
-        ("zh", "病历号 ID-1 已属于另一位病人（张*）。请核对病历号"),
+        ("zh", "病历号 ID-1 已属于另一位患者（张*）。请核对病历号"),
     ):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
         for name, sex in (("李四", "male"), ("张三", "female")):
