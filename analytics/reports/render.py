@@ -59,7 +59,12 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool 
     return written
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure, source: str) -> bytes:
+    """The figure as PNG with ``source`` (where its numbers come from) in small print under it: a
+    plot is often passed on alone, without the page or the tables."""
+    box = fig.get_tightbbox()  # inches: below everything drawn so far
+    x, y = box.x0 / fig.get_figwidth(), box.y0 / fig.get_figheight()
+    fig.text(x, y - 0.01, source, fontsize=7, color="#555555", ha="left", va="top")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -85,8 +90,8 @@ def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Fi
     return fig
 
 
-def plot_local_share(region_month: pd.DataFrame, synthetic: bool | None) -> bytes:
-    return _png(local_share_figure(region_month, synthetic))
+def plot_local_share(region_month: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
+    return _png(local_share_figure(region_month, synthetic), source)
 
 
 def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
@@ -103,21 +108,26 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     return fig
 
 
-def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None) -> bytes:
-    return _png(tiers_figure(tier_month, synthetic))
+def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
+    return _png(tiers_figure(tier_month, synthetic), source)
 
 
 def plot_network(
-    edges: pd.DataFrame, hospitals: pd.DataFrame, facilities: pd.DataFrame, synthetic: bool | None
+    edges: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    facilities: pd.DataFrame,
+    synthetic: bool | None,
+    *,
+    source: str,
 ) -> bytes:
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     where: dict[str, tuple[float, float]] = {
         str(f): (float(x), float(y))
         for f, x, y in zip(facilities["facility_id"], facilities["lon"], facilities["lat"], strict=True)
     }
-    for source, target in zip(edges["source"], edges["target"], strict=True):
-        if source in where and target in where:
-            (x0, y0), (x1, y1) = where[source], where[target]
+    for sender, target in zip(edges["source"], edges["target"], strict=True):
+        if sender in where and target in where:
+            (x0, y0), (x1, y1) = where[sender], where[target]
             ax.plot([x0, x1], [y0, y1], color="#999999", linewidth=0.4, alpha=0.6)
     clinics = facilities[facilities["tier"] == "primary"]
     ax.scatter(clinics["lon"], clinics["lat"], s=10, color="#4477aa", label="clinic")
@@ -132,14 +142,14 @@ def plot_network(
         label="hospital (size: standardized in-degree)",
     )
     fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_xlabel("longitude (degrees east)")
+    ax.set_ylabel("latitude (degrees north)")
     ax.legend(fontsize=7, loc="lower right")
     _title(fig, "Referral network (clinic -> hospital)", synthetic)
-    return _png(fig)
+    return _png(fig, source)
 
 
-def plot_load(load: pd.DataFrame, synthetic: bool | None) -> bytes:
+def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for tier, rows in load.groupby("tier"):
         ax.plot(rows["month"], rows["load_vs_capacity"], marker=".", label=str(tier))
@@ -149,7 +159,7 @@ def plot_load(load: pd.DataFrame, synthetic: bool | None) -> bytes:
     ax.tick_params(axis="x", rotation=90, labelsize=7)
     ax.legend(fontsize=7, title="tier", title_fontsize=7)
     _title(fig, "Load by tier against capacity", synthetic)
-    return _png(fig)
+    return _png(fig, source)
 
 
 def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> Figure:
@@ -193,8 +203,8 @@ def _left_out(per_clinic: pd.DataFrame) -> str:
     return " and ".join(parts)
 
 
-def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> bytes:
-    return _png(h3_figure(per_clinic, summary, synthetic))
+def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
+    return _png(h3_figure(per_clinic, summary, synthetic), source)
 
 
 #: Where a point label may go, in points from its point: the nearest ring first, each ring
@@ -399,8 +409,8 @@ def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
     return fig
 
 
-def plot_policy(curve: pd.DataFrame, synthetic: bool | None) -> bytes:
-    return _png(policy_figure(curve, synthetic))
+def plot_policy(curve: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
+    return _png(policy_figure(curve, synthetic), source)
 
 
 def _img(data: bytes, alt: str) -> str:
@@ -492,15 +502,18 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     t = report.tables
     write_tables(t, out / "tables", report.synthetic)
     facilities = t["hospital_centrality"]
+    synthetic, source = report.synthetic, report.source
     plots: dict[str, bytes] = {
-        "local_share": plot_local_share(t["region_month"], report.synthetic),
-        "tiers": plot_tiers(t["tier_month"], report.synthetic),
-        "load": plot_load(t["tier_load"], report.synthetic),
-        "h3": plot_h3(t["h3_its_by_clinic"], t["h3_summary"], report.synthetic),
-        "policy": plot_policy(t["policy_curve"], report.synthetic),
+        "local_share": plot_local_share(t["region_month"], synthetic, source=source),
+        "tiers": plot_tiers(t["tier_month"], synthetic, source=source),
+        "load": plot_load(t["tier_load"], synthetic, source=source),
+        "h3": plot_h3(t["h3_its_by_clinic"], t["h3_summary"], synthetic, source=source),
+        "policy": plot_policy(t["policy_curve"], synthetic, source=source),
     }
     if len(t["network_edges"]):
-        plots["network"] = plot_network(t["network_edges"], facilities, report.facilities, report.synthetic)
+        plots["network"] = plot_network(
+            t["network_edges"], facilities, report.facilities, synthetic, source=source
+        )
     (out / "plots").mkdir(exist_ok=True)
     for name, data in plots.items():
         (out / "plots" / f"{name}.png").write_bytes(data)
@@ -548,7 +561,8 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Tier imbalance report</title>"
         f"<style>{CSS}</style></head><body>{banner}<h1>Tier imbalance and digital-triage impact</h1>"
-        f"<p>Engine: {html.escape(report.engine)}. Counts from 1 to 4 are suppressed everywhere.</p>"
+        f"<p>{html.escape(report.source)}. Engine: {html.escape(report.engine)}. Counts from 1 to 4 are"
+        " suppressed everywhere.</p>"
         f"<ul>{notes}</ul>{body}{banner}</body></html>"
     )
     (out / "report.html").write_text(page, encoding="utf-8")

@@ -17,6 +17,7 @@ from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_
 from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
+from analytics.reports.schema import FORMAT_VERSION
 from analytics.reports.simulate import Thresholds, published, replay
 from analytics.reports.sources import Rejection
 from referral.errors import json_text
@@ -43,6 +44,8 @@ class Report:
     """Inputs without a manifest: whether they are real or SYNTHETIC cannot be told."""
     directory_gap: str | None = None
     """Which pooled clinics and receiving hospitals the facility directory lacks, if any."""
+    source: str = ""
+    """Where the numbers come from (:func:`source_line`), under every plot and atop the page."""
 
 
 def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engine:
@@ -227,7 +230,23 @@ def assemble(
         )
     if pooled.synthetic:
         notes.insert(0, "SYNTHETIC data: at least one input export is marked synthetic (teaching/test data).")
-    return Report(tables, summary, engine, pooled.synthetic, notes, facilities, unknown, gap)
+    return Report(
+        tables, summary, engine, pooled.synthetic, notes, facilities, unknown, gap, source_line(pooled)
+    )
+
+
+def source_line(pooled: Pool) -> str:
+    """Where a report's numbers come from, in one line: the pooled encounters, clinics, months and
+    exports (their format). It is printed under every plot, which is often passed on alone."""
+    clinics, first, last = pooled.con.execute(
+        "SELECT COUNT(DISTINCT clinic_id), strftime(MIN(encounter_day), '%Y-%m'),"
+        " strftime(MAX(encounter_day), '%Y-%m') FROM encounters"
+    ).fetchone() or (0, None, None)
+    period = first if first == last else f"{first} to {last}"
+    return (
+        f"Source: {pooled.rows_pooled:,} encounters from {clinics} clinic(s), {period}, pooled from"
+        f" {len(pooled.sources)} {FORMAT_VERSION} input(s) by `triage report`"
+    )
 
 
 def not_in_directory(
@@ -272,6 +291,8 @@ class PolicyReplay:
     risk_column: str | None
     rows_pooled: int
     provenance_unknown: list[str] = field(default_factory=list)
+    source: str = ""
+    """Where the numbers come from (:func:`source_line`), under the plot."""
 
 
 def simulate_policy(
@@ -300,4 +321,5 @@ def simulate_policy(
         risk_column,
         pooled.rows_pooled,
         provenance_unknown(pooled.sources),
+        source_line(pooled),
     )

@@ -228,7 +228,7 @@ def simulate(
     )
     (out / "plots").mkdir(parents=True, exist_ok=True)
     plot = out / "plots" / "policy.png"
-    plot.write_bytes(plot_policy(result.curve, result.synthetic))
+    plot.write_bytes(plot_policy(result.curve, result.synthetic, source=result.source))
     curve = result.curve
     if as_json:
         write(

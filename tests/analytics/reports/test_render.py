@@ -274,3 +274,44 @@ def test_blank_counts_print_as_suppressed_on_the_page_not_as_na() -> None:
     )
     assert "&lt;NA&gt;" not in page and page.count("suppressed/-") == 2
     assert "<td>12</td>" in page
+
+
+def test_every_plot_says_its_source_under_everything_it_draws(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plots had titles and units but no source: a PNG passed on alone (plots/*.png) did not
+    say which encounters, clinics and months it was drawn from. Each now says it in a line under
+    the axes and their tick labels (also atop the page), from the same pool as the key figures."""
+    from analytics.reports import render
+
+    drawn: dict[str, tuple[str, bool]] = {}
+    real_png = render._png
+
+    def spy(fig: Any, source: str) -> bytes:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        data = real_png(fig, source)
+        renderer = FigureCanvasAgg(fig).get_renderer()  # the closed figure's canvas draws nothing
+        footer = fig.texts[-1]
+        box = footer.get_window_extent(renderer)
+        below = all(box.y1 <= ax.get_tightbbox(renderer).y0 for ax in fig.axes)
+        drawn[fig._suptitle.get_text()] = (footer.get_text(), below)
+        return data
+
+    monkeypatch.setattr(render, "_png", spy)
+    out = tmp_path / "report"
+    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    months = pd.read_csv(out / "tables" / "region_month.csv")["month"]
+    sources = pd.read_csv(out / "tables" / "sources.csv")
+    expected = (
+        f"Source: {summary['rows_pooled']:,} encounters from {summary['clinics']} clinic(s),"
+        f" {months.min()} to {months.max()}, pooled from {len(sources)} clinic-triage-analytics/1"
+        " input(s) by `triage report`"
+    )
+    assert len(drawn) == len(list((out / "plots").glob("*.png"))) == 6
+    assert set(drawn.values()) == {(expected, True)}, drawn
+    assert f"<p>{expected}. Engine: duckdb." in (out / "report.html").read_text(encoding="utf-8")
+    drawn.clear()
+    assert main(["report", "simulate", "-i", str(generated[0]), "-o", str(tmp_path / "sim"), "-q"]) == 0
+    assert list(drawn.values()) == [(expected, True)]
