@@ -423,3 +423,15 @@ def test_a_converted_reading_shows_its_codes_decimals_and_the_value_as_reported(
     # the reading an assessment used, in a reason's detail
     used = EngineText("en", {"observations_used": [stored.model_dump(mode="json")]})
     assert used.reading("temperature") == "38.6 °C (reported 101.5 °F)"
+
+
+def test_one_point_is_a_point_not_points() -> None:
+    """CRB-65 1 showed '1 points' in the scores table; 0 and 2 stay plural, Chinese says 分 for each."""
+    en, zh = EngineText("en"), EngineText("zh")
+    assert [en.score_value({"value": v, "unit": "points", "complete": True}) for v in (0, 1, 2)] == [
+        "0 points",
+        "1 point",
+        "2 points",
+    ]
+    assert en.score_value({"value": 1, "unit": "points", "complete": False}) == "≥1 point"
+    assert zh.score_value({"value": 1, "unit": "points", "complete": True}) == "1 分"

@@ -339,7 +339,10 @@ class EngineText:
             return ""
         # a point score with items missing is a lower bound: "≥5 分", as its detail says
         at_least = "≥" if unit == "points" and score.get("complete") is False else ""
-        return f"{at_least}{number(value)} {self.unit(unit)}".rstrip()
+        # "1 point" ("unit.points_one"), not "1 points"; Chinese says 1 分 as 2 分
+        shown = number(value)
+        label = self.text.get("unit.points_one") if unit == "points" and shown == "1" else None
+        return f"{at_least}{shown} {label or self.unit(unit)}".rstrip()
 
     def score_band(self, name: str, score: Mapping[str, Any]) -> str:
         """A score's band (``score.<name>.<band>``); kidney: its KDIGO GFR and albuminuria stages.
