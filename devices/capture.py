@@ -39,6 +39,10 @@ class CapturedMessage:
     complete: bool = True
 
 
+#: bytes that end or interrupt a frame (ETX, ETB) or the session (STX, EOT, ENQ)
+_LINK_BYTES = re.compile(rb"[\x02\x03\x04\x05\x17]")
+
+
 def _frozen_clock() -> float:
     return 0.0
 
@@ -56,13 +60,38 @@ def read_capture(
         receiver = AstmReceiver(profile, _frozen_clock, counter=counter)
         receiver.receive_data(b"\x05")
         receiver.receive_data(data)
+        events = list(iter(receiver.next_event, None))
+        cut: Quarantine | None = None
+        frames = receiver.frames_of_unfinished_message
+        if frames:
+            # The capture stops inside a message (no L record's frame, no EOT): the gateway
+            # discards such a partial message when its link closes, so replay does not use it
+            # either - before, the session-ending EOT added below made it a "preliminary" one.
+            receiver.link_lost("end of capture")
+            partial = next(e.data for e in iter(receiver.next_event, None) if isinstance(e, MessageDiscarded))
+            cut = Quarantine(
+                "incomplete_message",
+                partial,
+                None,
+                dev,
+                f"the capture ends after {frames} frame(s) of a message, without its L record or an "
+                "EOT: the file is cut short, so the message is not used (a device that sends no L "
+                "record ends its messages with EOT: capture that too, and turn on the profile "
+                "switch missing_l_record)",
+            )
         receiver.receive_data(b"\x04")
+        events += iter(receiver.next_event, None)
         tainted: str | None = None
-        while (event := receiver.next_event()) is not None:
+        for event in events:
             if isinstance(event, FrameRejected):
                 where = max(event.offset - 1, 0)
-                yield Quarantine("bad_frame", data[where : where + 64], where, dev, event.reason)
-                tainted = tainted or f"frame at byte {where} was rejected ({event.reason})"
+                reason = event.reason
+                if reason.startswith("frame interrupted") and _LINK_BYTES.search(data, where + 1) is None:
+                    reason = "the capture ends inside this frame (no ETX/ETB): the file is cut short"
+                if event.number is not None and not reason.startswith("frame number"):
+                    reason = f"frame {event.number}: {reason}"
+                yield Quarantine("bad_frame", data[where : where + 64], where, dev, reason)
+                tainted = tainted or f"frame at byte {where} was rejected ({reason})"
             elif isinstance(event, MessageReceived):
                 if tainted is not None:
                     # On a link the sender would resend the frame; a capture cannot, and frame
@@ -74,6 +103,8 @@ def read_capture(
                     yield CapturedMessage(event.data, max(event.offset - 1, 0), event.complete)
             elif isinstance(event, MessageDiscarded):
                 yield Quarantine("incomplete_message", event.data, None, dev, event.reason)
+        if cut is not None:
+            yield cut
         return
     if profile.protocol == "hl7":
         if bytes([profile.hl7.start_byte]) in data:

@@ -135,6 +135,14 @@ class AstmReceiver(LinkSide):
     def state(self) -> str:
         return self._state.value
 
+    @property
+    def frames_of_unfinished_message(self) -> int:
+        """Frames accepted of a message whose last frame has not come, with no frame half-read
+        after them (what ``link_lost`` would discard); 0 otherwise."""
+        if self._state is not _RState.RECEIVING or STX in self._buf:
+            return 0
+        return self._message_frames
+
     def receive_data(self, data: bytes) -> None:
         """Feed bytes exactly as read from the wire, in any chunking."""
         self._buf += data

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from devices.codecs.astm_frame import build_frame, split_records
 from devices.profile import load_profile
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
 from tests.devices.traces.golden_io import DATA, RECEIVED_AT, TRACES
@@ -251,3 +252,57 @@ def test_replay_reads_standard_input_and_says_how_to_replay_readings_without_a_t
     )
     assert timed.returncode == 0, timed.stderr
     assert len(timed.stdout.splitlines()) == 8 and b"--received-at" not in timed.stderr
+
+
+def _framed(records: list[bytes]) -> bytes:
+    """ENQ and one LIS01-A2 frame per record, numbered from 1, as a device sends them."""
+    texts = split_records(records)
+    return b"\x05" + b"".join(build_frame(i + 1, text, final) for i, (text, final) in enumerate(texts))
+
+
+def test_a_capture_cut_short_is_named_and_its_partial_message_is_not_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A capture that stops after some frames of a message (no L record, no EOT after them) gave
+    its results as "preliminary" observations and exit 0, where the gateway discards such a
+    partial message; one cut inside a frame said "frame interrupted before ETX/ETB"; a rejected
+    frame's line did not name its frame number (the gateway's NAK warning does)."""
+    profile = simulator_profile("astm-analyzer", "analyzer")
+    sample = sample_from_values(
+        "astm-analyzer", "SIM-P1", "SIM-S1", {"glucose_random": 5.0}, observed_at=WHEN
+    )
+    records = astm_records(sample)
+    whole = _framed(records) + b"\x04"
+    assert len(replay_capture(profile, whole).observations) == 1
+    cut = _framed(records[:-1])  # everything but the L record's frame
+    report = replay_capture(profile, cut)
+    assert report.results == [] and report.observations == [] and report.messages == 0
+    [q] = report.quarantined
+    assert (q.reason, q.byte_offset) == ("incomplete_message", None)
+    assert q.detail.startswith(
+        f"the capture ends after {len(records) - 1} frame(s) of a message, without its L record or an EOT: "
+        "the file is cut short, so the message is not used"
+    )
+    inside = replay_capture(profile, whole[: len(cut) + 6])  # cut inside the L record's frame
+    assert [(q.byte_offset, q.detail) for q in inside.quarantined if q.reason == "bad_frame"] == [
+        (len(cut), "the capture ends inside this frame (no ETX/ETB): the file is cut short")
+    ]
+    assert inside.observations == []
+    r_record = next(i for i, r in enumerate(records) if r.startswith(b"R|"))
+    corrupted = whole.replace(b"|5.0|", b"|5.9|")
+    bad = [q.detail for q in replay_capture(profile, corrupted).quarantined if q.reason == "bad_frame"]
+    assert bad[0].startswith(f"frame {r_record + 1}: checksum mismatch: frame says ")
+    assert (
+        bad[1]
+        == f"frame number {r_record + 2}, expected {r_record + 1} (profile switch lenient_frame_numbers accepts)"
+    )
+    # through the CLI: the line says where (the end of the file) and what to do
+    capture = tmp_path / "cut.astm"
+    capture.write_bytes(cut)
+    assert main(["devices", "replay", str(capture), "-p", "astm"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(
+        f"{capture}: end of file: quarantined (incomplete_message): the capture ends after "
+        f"{len(records) - 1} frame(s) of a message"
+    )
