@@ -213,3 +213,35 @@ def test_dispositions_and_referral_statuses_are_enums_in_the_document_as_in_the_
     queue = staff.client.get("/api/v1/queue", headers=nurse).json()
     assert walk_in["disposition"] in schemas["Disposition"]["enum"]
     assert {row["disposition"] for row in queue} <= set(schemas["Disposition"]["enum"])
+
+
+def test_text_holding_a_nul_character_is_422_naming_the_field_not_a_500(staff: Staff) -> None:
+    # SQLite's length() stops at a NUL: a reason beginning with one failed the log's CHECK
+    # (length(trim(reason)) > 0) as a 500; one in the middle cut the text for every reader
+    doctor = staff.bearer(Role.clinician)
+    assessment = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=doctor).json()
+    encounter = assessment["encounter_id"]
+    refer = {"assessment_id": assessment["id"], "to_facility": "county-hospital", "urgency": "urgent"}
+    for url, body, field in (
+        (f"/api/v1/assessments/{assessment['id']}/overrides", {"disposition": "local_care"}, "reason"),
+        ("/api/v1/referrals", refer, "reason"),
+        (f"/api/v1/encounters/{encounter}/close", {}, "reason"),
+        ("/api/v1/patients", {"mrn": "NUL-1"}, "name"),
+    ):
+        for text in ("\x00looks fine", "cut\x00here"):
+            error = refused(staff.client.post(url, json=body | {field: text}, headers=doctor))
+            assert error == f"{field}: has a NUL character (U+0000); send the text without it", (url, error)
+    readings = [{"code": "spo2", "value": 95, "unit": "%"}, {"code": "spo2", "value": "9\x005", "unit": "%"}]
+    error = refused(
+        staff.client.post(f"/api/v1/encounters/{encounter}/observations", json=readings, headers=doctor)
+    )
+    assert error.startswith("body[1].value: has a NUL character"), error
+    db = staff.app.state.runtime.databases.get()
+    for table in ("overrides", "referrals"):
+        assert db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    assert [r[0] for r in db.conn.execute("SELECT mrn FROM patients")] == [WALK_IN["patient"]["mrn"]]
+    # the six characters \u0000 as text (an escaped backslash in the JSON) are no NUL
+    literal = staff.client.post(
+        "/api/v1/patients", json={"mrn": "NUL-2", "name": "a\\u0000b"}, headers=doctor
+    )
+    assert literal.status_code == 201 and literal.json()["name"] == "a\\u0000b", literal.text

@@ -3,6 +3,10 @@
 without a word - JSON readers disagree on which wins, so the integrator's bug chose the value the
 patient was assessed on. ``triage assess`` refuses the same (``triage.json_input.unique_keys``).
 
+Text holding a NUL character (``"\u0000"``) is a 422 naming the field, too: SQLite's ``length()``
+stops at a NUL, so a reason beginning with one failed the log's ``CHECK (length(trim(reason)) > 0)``
+as a 500, and one in the middle cut the text for every reader of the log.
+
 Every API router is built with ``route_class=JsonRoute``."""
 
 from __future__ import annotations
@@ -26,7 +30,36 @@ class _UniqueKeysRequest(Request):
                 self._json = json.loads(body, object_pairs_hook=unique_keys)
             except RepeatedKeyError as exc:  # (FastAPI passes an HTTPException on to the handlers)
                 raise HTTPException(422, f"body: {exc.message()}") from None
+            if b"\\u0000" in body:  # (the only way JSON writes a NUL; no walk for other bodies)
+                where = nul_at(self._json)
+                if where is not None:
+                    raise HTTPException(
+                        422,
+                        f"{where}: has a NUL character (U+0000); send the text without it",
+                    )
         return self._json
+
+
+def nul_at(value: Any, path: str = "") -> str | None:
+    """Where the first text holding U+0000 is in decoded JSON ``value``, as the API's errors name a
+    field (``observations[0].unit``, ``body[2].code`` in a list body; an object's path for a key
+    holding it); ``None`` if no text holds one."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return path or "body"
+            found = nul_at(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = nul_at(item, f"{path or 'body'}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 class JsonRoute(APIRoute):
