@@ -83,12 +83,16 @@ def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(sta
         f"/assessments/{made['id']}/override",
         data={"csrf_token": csrf, "disposition": "routine_referral", "reason": " "},
     )
-    assert override.status_code == 422 and _alert(override.text) == "请填写原因（该栏为空）。"
+    # each says which reason was missing: the error page shows no form
+    assert (
+        override.status_code == 422
+        and _alert(override.text) == "请填写更改处置决定的理由（“理由”一栏为空）。"
+    )
     refer = staff.client.post(
         f"/assessments/{made['id']}/refer",
         data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": ""},
     )
-    assert refer.status_code == 422 and _alert(refer.text) == "请填写原因（该栏为空）。"
+    assert refer.status_code == 422 and _alert(refer.text) == "请填写转诊理由（“转诊理由”一栏为空）。"
 
 
 def test_other_refusals_read_in_chinese_and_an_unlisted_one_says_its_kind(staff: Staff) -> None:
@@ -99,6 +103,11 @@ def test_other_refusals_read_in_chinese_and_an_unlisted_one_says_its_kind(staff:
         f"/referrals/{referral}/status", data={"csrf_token": csrf, "status": "cancelled", "note": ""}
     )
     assert cancelled.status_code == 422 and _alert(cancelled.text) == "将转诊改为“已取消”需要填写原因。"
+    closing = staff.client.post(
+        f"/encounters/{made['encounter_id']}/close",
+        data={"csrf_token": csrf, "reason": "  ", "without_referral": "1"},
+    )
+    assert closing.status_code == 422 and _alert(closing.text) == "请填写结束就诊的原因（“原因”一栏为空）。"
     unknown = staff.client.post(
         "/devices/results/1/assign", data={"csrf_token": csrf, "encounter_id": "", "reason": "x"}
     )

@@ -44,7 +44,7 @@ def close(
 ) -> Response:
     if not reason.strip():
         raise UserInputError(
-            "reason: closing a visit needs a reason (the field was empty)", says="error.reason_empty"
+            "reason: closing a visit needs a reason (the field was empty)", says="error.reason_empty_close"
         )
     rt = runtime_of(request)
     closing.close_encounter(

@@ -322,7 +322,7 @@ def override(
     db = runtime_of(request).databases.get()
     if not reason.strip():
         raise UserInputError(
-            "reason: an override needs a reason (the field was empty)", says="error.reason_empty"
+            "reason: an override needs a reason (the field was empty)", says="error.reason_empty_override"
         )
     clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
     encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
@@ -347,7 +347,7 @@ def refer(
     db = rt.databases.get()
     if not reason.strip():
         raise UserInputError(
-            "reason: a referral needs a reason (the field was empty)", says="error.reason_empty"
+            "reason: a referral needs a reason (the field was empty)", says="error.reason_empty_referral"
         )
     row = referrals.create_referral(
         db,
