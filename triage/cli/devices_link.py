@@ -17,7 +17,7 @@ import typer
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
-from devices.profile import DeviceProfile, load_profile
+from devices.profile import DeviceProfile
 from devices.session import MonotonicClock
 from devices.simulated_results import (
     DEVICE_KINDS,
@@ -40,6 +40,7 @@ from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
 from devices.transports.tcp import connect_tcp, parse_host_port
 from triage.cli.context import AppContext
+from triage.cli.devices_mapping import read_profile
 from triage.cli.link_flags import check_serial_flags, flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
 from triage.errors import UserInputError, json_text
@@ -195,11 +196,11 @@ def register(app: typer.Typer) -> None:
         clock = MonotonicClock()
         profiles: list[DeviceProfile]
         if profile:
-            profiles = [load_profile(p, option="--profile") for p in profile]
+            profiles = [read_profile(p, option="--profile") for p in profile]
         elif protocol:
             profiles = [flag_profile(protocol, device_id)]
         elif settings.gateway.profiles:
-            profiles = [load_profile(p) for p in settings.gateway.profiles]
+            profiles = [read_profile(p) for p in settings.gateway.profiles]
         else:
             raise UserInputError(
                 "nothing to listen to: give --profile FILE, or --protocol with --port/--tcp-listen"

@@ -13,7 +13,8 @@ from typing import Literal
 
 import typer
 
-from devices.profile import generic_profile, load_profile
+from devices.profile import generic_profile
+from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, write
 from triage.errors import UserInputError, json_text
 from triage.intake import observation_record, replay_capture
@@ -66,7 +67,7 @@ def register(app: typer.Typer) -> None:
             raise UserInputError(
                 f"--protocol must be astm, hl7, line, poct1a or ble, got {json_text(protocol)}"
             )
-        prof = load_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
+        prof = read_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
         if prof.protocol != protocol:
             raise UserInputError(
                 f"profile {json_text(prof.device_id)} is for protocol {json_text(prof.protocol)}, not {json_text(protocol)}"

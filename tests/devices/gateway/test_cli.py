@@ -533,3 +533,56 @@ def test_every_devices_help_screen_shows_each_options_help_whole() -> None:
             text = getattr(param, "help", None)
             if text:
                 assert flat(text) in shown, f"{' '.join(path)} {param.name}: help not shown whole: {text!r}"
+
+
+@pytest.mark.timeout(60)  # without the check, listen started on the profile's port
+@pytest.mark.parametrize(
+    ("bundled", "trace", "edit", "message"),
+    [
+        (
+            "sysmex-xn550",
+            "sysmex-xn550.astm",
+            ('code = "wbc"', 'code = "wbcc"'),
+            'mapping.WBC.code: unknown observation code "wbcc"; known codes: albumin_creatinine_ratio, ',
+        ),
+        (
+            "sysmex-xn550",
+            "sysmex-xn550.astm",
+            ('unit = "10*9/L"', 'unit = "10*9/LL"'),
+            "mapping.WBC.unit: wbc: unit '10*9/LL' is not accepted; use one of: 10*9/L",
+        ),
+        (
+            "urine-strip",
+            "urine-strip.txt",
+            ('"TR" = "trace"', '"TR" = "traces"'),
+            'mapping.GLU.answers: "traces" is not an answer of urine_glucose (one of: neg, trace, 1+, ',
+        ),
+    ],
+)
+def test_a_mapping_table_naming_what_triage_does_not_know_is_refused_when_the_profile_is_read(
+    bundled: str,
+    trace: str,
+    edit: tuple[str, str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A typo in a [mapping] code, unit or answer was accepted: replay quarantined every result
+    of that test ("unknown observation code 'wbcc'") and listen ran, each such result held for
+    review, found only when the device sent that test."""
+    from devices.profile import PROFILE_DIR
+
+    text = (PROFILE_DIR / f"{bundled}.toml").read_text()
+    assert edit[0] in text
+    profile = tmp_path / "device.toml"
+    profile.write_text(text.replace(edit[0], edit[1], 1))
+    protocol = "line" if trace.endswith(".txt") else trace.rsplit(".", 1)[1]
+    for argv in (
+        ["devices", "replay", str(TRACES / trace), "-p", protocol, "--profile", str(profile)],
+        ["devices", "listen", "--profile", str(profile), "--tcp-listen", f"127.0.0.1:{_free_port()}"],
+    ):
+        code = main(["--config", str(_settings(tmp_path)), *argv])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}")
+        assert err.count("\n") == 1
