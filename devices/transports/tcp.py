@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
@@ -106,6 +107,24 @@ def bound_address(server: asyncio.Server | None, what: str) -> tuple[str, int]:
     return str(host), int(port)
 
 
+def bind_problem(exc: OSError, host: str, port: int) -> str:
+    """Why listening on ``host:port`` failed, and what to do. asyncio words a port in use as
+    "error while attempting to bind on address ('127.0.0.1', 4010): address already in use"."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} is already in use (another gateway, or another program, listens there): "
+            "stop it, or give this device another port"
+        )
+    if exc.errno == errno.EACCES and 0 < port < 1024:
+        return f"port {port} is below 1024, which only the administrator may use: choose a port from 1024"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"{host} is not an address of this computer (0.0.0.0: all its addresses; "
+            "127.0.0.1: this computer only)"
+        )
+    return exc.strerror or str(exc)
+
+
 class TcpListener:
     """Accepts device connections on one address and hands each allowed one to ``on_link``.
 
@@ -144,7 +163,8 @@ class TcpListener:
             self._server = await asyncio.start_server(self._accept, self._spec.host, self._spec.port)
         except OSError as exc:
             raise LinkError(
-                f"device {self._name}: cannot listen on {self._spec.host}:{self._spec.port}: {exc.strerror or exc}"
+                f"device {self._name}: cannot listen on {self._spec.host}:{self._spec.port}: "
+                f"{bind_problem(exc, self._spec.host, self._spec.port)}"
             ) from None
         log.info("device %s listening on %s:%d", self._name, *self.address)
 

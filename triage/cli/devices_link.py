@@ -38,7 +38,7 @@ from devices.transports.ble import require_bleak
 from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import list_serial_ports, open_serial
-from devices.transports.tcp import connect_tcp, parse_host_port
+from devices.transports.tcp import bind_problem, connect_tcp, parse_host_port
 from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
 from triage.cli.link_flags import check_serial_flags, flag_profile, transport_from_flags
@@ -472,7 +472,9 @@ async def _simulate(
         try:
             await server.start()
         except OSError as exc:
-            raise UserInputError(f"--tcp-listen {tcp_listen}: cannot listen: {exc.strerror or exc}") from None
+            raise UserInputError(
+                f"--tcp-listen {tcp_listen}: cannot listen: {bind_problem(exc, host, listen_port)}"
+            ) from None
         try:
             bound = server.address
             write(

@@ -586,3 +586,18 @@ def test_a_mapping_table_naming_what_triage_does_not_know_is_refused_when_the_pr
         assert code == 2, err
         assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}")
         assert err.count("\n") == 1
+
+
+def test_a_tcp_port_in_use_says_so_and_what_to_do(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """listen and simulate --tcp-listen on a port another program holds printed asyncio's "error
+    while attempting to bind on address ('127.0.0.1', N): address already in use"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        what = f"port {port} is already in use (another gateway, or another program, listens there): stop it, or give this device another port\n"
+        argv = ["devices", "listen", "--protocol", "astm", "--tcp-listen", f"127.0.0.1:{port}"]
+        assert main(["--config", str(_settings(tmp_path)), *argv]) == 2
+        assert capsys.readouterr().err == f"error: device device-1: cannot listen on 127.0.0.1:{port}: {what}"
+        assert main(["devices", "simulate", "--tcp-listen", f"127.0.0.1:{port}"]) == 2
+        assert capsys.readouterr().err == f"error: --tcp-listen 127.0.0.1:{port}: cannot listen: {what}"

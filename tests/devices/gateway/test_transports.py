@@ -160,7 +160,14 @@ def test_listener_address_in_use_is_a_clear_error() -> None:
         await first.start()
         second = TcpListener(TcpListenSpec(port=first.address[1]), lambda link: asyncio.sleep(0), name="b")
         try:
-            with pytest.raises(LinkError, match=r"cannot listen on 127\.0\.0\.1"):
+            # asyncio's own words were "error while attempting to bind on address ('127.0.0.1',
+            # N): address already in use", with nothing on what to do
+            port = first.address[1]
+            with pytest.raises(
+                LinkError,
+                match=rf"^device b: cannot listen on 127\.0\.0\.1:{port}: port {port} is already in use "
+                r"\(another gateway, or another program, listens there\): stop it, or give this device another port$",
+            ):
                 await second.start()
         finally:
             await first.close()
