@@ -245,3 +245,24 @@ def test_text_holding_a_nul_character_is_422_naming_the_field_not_a_500(staff: S
         "/api/v1/patients", json={"mrn": "NUL-2", "name": "a\\u0000b"}, headers=doctor
     )
     assert literal.status_code == 201 and literal.json()["name"] == "a\\u0000b", literal.text
+
+
+def test_a_pregnant_male_is_refused_naming_context_pregnant_the_field_the_client_sent(staff: Staff) -> None:
+    # it said "patient.pregnant: ...": the engine's input file, not the API's body (no such field)
+    nurse = staff.bearer(Role.nurse)
+    walk_in = copy.deepcopy(WALK_IN) | {"context": {"pregnant": True}}
+    error = refused(staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse))
+    assert error == 'context.pregnant: true is inconsistent with patient.sex "male"', error
+    registered = staff.client.post("/api/v1/patients", json={"mrn": "PM-1", "sex": "male"}, headers=nurse)
+    assert registered.status_code == 201, registered.text
+    stored_male = copy.deepcopy(walk_in) | {"patient": {"mrn": "PM-1"}}  # sex not given: the stored one
+    error = refused(staff.client.post("/api/v1/assessments", json=stored_male, headers=nurse))
+    assert error == 'context.pregnant: true is inconsistent with the patient\'s stored sex "male"', error
+    visit = staff.client.post("/api/v1/encounters", json={"mrn": "PM-1"}, headers=nurse).json()["id"]
+    now = {"context": {"pregnant": True}}
+    error = refused(staff.client.post(f"/api/v1/encounters/{visit}/assessments", json=now, headers=nurse))
+    assert error == 'context.pregnant: true is inconsistent with the patient\'s stored sex "male"', error
+    db = staff.app.state.runtime.databases.get()
+    assert db.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
+    female = copy.deepcopy(walk_in) | {"patient": {"mrn": "PF-1", "sex": "female"}}
+    assert staff.client.post("/api/v1/assessments", json=female, headers=nurse).status_code == 201

@@ -534,6 +534,13 @@ def add_observations(
     )
 
 
+def _pregnant_only_if_not_male(context: dict[str, Any] | None, sex: str | None, whose: str) -> None:
+    """The engine refuses a pregnant male naming the fields of its own input (``patient.pregnant``,
+    as in a ``triage assess`` file); an API client sent ``context.pregnant``: name that, first."""
+    if context is not None and context.get("pregnant") is True and sex == "male":
+        raise UserInputError(f'context.pregnant: true is inconsistent with {whose} "male"')
+
+
 @router.post(
     "/encounters/{encounter_id}/assessments",
     status_code=201,
@@ -543,6 +550,11 @@ def assess_encounter(
     encounter_id: Id, body: AssessRequest, db: DbDep, clinic: ClinicDep, who: Writer
 ) -> AssessmentOut:
     context = body.context.model_dump(exclude_unset=True) if body.context else None
+    if context is not None and context.get("pregnant") is True:
+        patient_id = int(store.get_encounter(db, encounter_id)["patient_id"])
+        _pregnant_only_if_not_male(
+            context, store.get_patient(db, patient_id)["sex"], "the patient's stored sex"
+        )
     row = clinic.assess_encounter(
         db, encounter_id, actor=who.username, source="api", context=context, key=body.idempotency_key
     )
@@ -565,6 +577,12 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None:
         clinic.check_context(context)
+        _pregnant_only_if_not_male(context, body.patient.sex, "patient.sex")
+        if context.get("pregnant") is True and body.patient.sex == "unknown":
+            stored = store.find_patient(rt.databases.get(), body.patient.mrn)
+            _pregnant_only_if_not_male(
+                context, None if stored is None else stored["sex"], "the patient's stored sex"
+            )
     key = body.idempotency_key
     patient_in = _patient_in(body.patient)
     age = body.age_years
