@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import os
 from dataclasses import dataclass
@@ -42,11 +43,24 @@ def open_serial(spec: SerialSpec) -> SerialLink:
             exclusive=True,
         )
     except (serial.SerialException, OSError, ValueError) as exc:
-        hint = (
-            " (is another program, or another gateway, using it?)" if "exclusively lock" in str(exc) else ""
-        )
-        raise LinkError(f"cannot open serial port {spec.url}: {exc}{hint}") from None
+        raise LinkError(f"cannot open serial port {spec.url}: {open_problem(exc)}") from None
     return SerialLink(port, spec.url)
+
+
+def open_problem(exc: Exception) -> str:
+    """Why a port did not open, and what to do. pyserial says the path and errno twice ("[Errno 2]
+    could not open port /dev/ttyUSB1: [Errno 2] No such file or directory: '/dev/ttyUSB1'")."""
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOENT:
+        return "no such port (not plugged in, or a typo: `triage devices ports` lists this computer's ports)"
+    if code == errno.EACCES:
+        return (
+            "permission denied: the user running the gateway needs the port's group, usually dialout "
+            "(sudo usermod -aG dialout USER, then log in again)"
+        )
+    if "exclusively lock" in str(exc):
+        return f"{exc} (is another program, or another gateway, using it?)"
+    return str(exc)
 
 
 class SerialLink:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
 import logging
 import os
@@ -23,6 +24,7 @@ from devices.transports import (
     open_serial,
     parse_host_port,
 )
+from devices.transports.serial_port import open_problem
 from devices.transports.tcp import TcpLink
 
 
@@ -80,8 +82,24 @@ def test_loop_url_without_file_descriptor_is_polled() -> None:
 
 
 def test_missing_serial_port_is_a_clear_error() -> None:
-    with pytest.raises(LinkError, match="cannot open serial port /dev/does-not-exist"):
+    # pyserial's words named the path and the errno twice and said nothing of what to do
+    with pytest.raises(
+        LinkError,
+        match=r"^cannot open serial port /dev/does-not-exist: no such port \(not plugged in, or a typo: "
+        r"`triage devices ports` lists this computer's ports\)$",
+    ):
         open_serial(SerialSpec(url="/dev/does-not-exist"))
+
+
+def test_a_port_the_user_may_not_open_says_which_group_to_join() -> None:
+    # root (the tests here) opens any port, so pyserial's exception for a user who may not is made
+    refused = serial.SerialException(
+        errno.EACCES, "could not open port /dev/ttyUSB0: [Errno 13] Permission denied"
+    )
+    assert open_problem(refused) == (
+        "permission denied: the user running the gateway needs the port's group, usually dialout "
+        "(sudo usermod -aG dialout USER, then log in again)"
+    )
 
 
 def test_bad_serial_settings_name_the_setting() -> None:
