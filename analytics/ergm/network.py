@@ -72,8 +72,9 @@ class Network:
 
     def attribute(self, name: str) -> pd.Series:
         if name not in self.nodes.columns:
+            where = f"{self.nodes_file}: " if self.nodes_file else ""
             raise NetworkInputError(
-                f"no node attribute {json_text(name)} (attributes: {', '.join(c for c in self.nodes.columns if c != 'id')})"
+                f"{where}no node attribute {json_text(name)} (attributes: {', '.join(c for c in self.nodes.columns if c != 'id')})"
             )
         return self.nodes[name]
 
@@ -84,10 +85,14 @@ class Network:
             where = (
                 f"{self.nodes_file}: line {row + 2}, column {json_text(name)}: " if self.nodes_file else ""
             )
-            raise NetworkInputError(
-                f"{where}node attribute {json_text(name)}: node {json_text(self.nodes['id'].iloc[row])} has non-numeric"
-                f" value {json_text(self.attribute(name).tolist()[row])}"
+            value = self.attribute(name).tolist()[row]
+            node = json_text(self.nodes["id"].iloc[row])
+            has = (
+                "no value (an empty cell); give a number"
+                if isinstance(value, str) and not value.strip()
+                else f"non-numeric value {json_text(value)}"
             )
+            raise NetworkInputError(f"{where}node attribute {json_text(name)}: node {node} has {has}")
         return values.to_numpy(dtype=float)
 
     def covariate(self, name: str) -> np.ndarray:

@@ -143,7 +143,8 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
     assert main([*base, "--edges", str(bad_edges)]) == 2
     assert 'bad_edges.csv: line 2: target "ghost" is not an id' in capsys.readouterr().err
     assert main([*base, "--edges", str(f["edges"]), "--formula", "edges + nodeicov('NOPE')"]) == 2
-    assert 'no node attribute "NOPE"' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'no node attribute "NOPE"' in err and "nodes.csv: no node attribute" in err
     square = tmp_path / "ragged.csv"
     square.write_text("id,u0,u1\nu0,0,1\n", encoding="utf-8")
     assert main([*base, "--edges", str(f["edges"]), "--edgecov", f"G={square}"]) == 2
@@ -207,6 +208,28 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
         (
             "id,HTH\nu0,1\nu1,many\n",
             'nodes.csv: line 3, column "HTH": node attribute "HTH": node "u1" has non-numeric value "many"',
+        ),
+        # said 'has non-numeric value ""'
+        (
+            "id,HTH\nu0,1\nu1,\n",
+            'nodes.csv: line 3, column "HTH": node attribute "HTH": node "u1" has no value (an empty cell);'
+            " give a number",
+        ),
+        # pandas' own words: "cannot read as CSV: Error tokenizing data. C error: Expected 2 fields in
+        # line 3, saw 3\x0a" and "... C error: EOF inside string starting at row 2"
+        (
+            "id,HTH\nu0,1\nu1,1,5\n",
+            "nodes.csv: not a valid CSV file: line 3: 3 fields where the header row has 2; quote a value"
+            " that holds a comma",
+        ),
+        (
+            'id,HTH\nu0,1\nu1,"2\nu2,3\n',
+            'nodes.csv: not a valid CSV file: line 3: a quoted field (opened by ") is never closed',
+        ),
+        (
+            'id,HTH\nu0,"1\n"\nu1,2,3\n',
+            "nodes.csv: not a valid CSV file: line 4: 3 fields where the header row has 2; quote a value"
+            " that holds a comma",
         ),
     ],
 )
