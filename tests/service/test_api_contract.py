@@ -5,6 +5,9 @@ endpoints answer, and a refusal names the field the client must change."""
 from __future__ import annotations
 
 import copy
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -266,3 +269,33 @@ def test_a_pregnant_male_is_refused_naming_context_pregnant_the_field_the_client
     assert db.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
     female = copy.deepcopy(walk_in) | {"patient": {"mrn": "PF-1", "sex": "female"}}
     assert staff.client.post("/api/v1/assessments", json=female, headers=nurse).status_code == 201
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "service.md"
+
+
+def _api_section() -> str:
+    text = DOCS.read_text(encoding="utf-8")
+    return text[text.index("\n## API\n") : text.index("\n## Settings")]
+
+
+def test_the_docs_list_every_api_path_and_their_example_runs(staff: Staff) -> None:
+    section = _api_section()
+    listed = {
+        re.sub(r"\{[^}]*\}", "{}", path)
+        for path in re.findall(r"(/(?:api/v1|healthz|readyz|metrics)[^\s`?|,]*)", section)
+    }
+    document = _schema(staff)
+    missing = [path for path in document["paths"] if re.sub(r"\{[^}]*\}", "{}", path) not in listed]
+    assert missing == [], f"docs/service.md's API section does not list {missing}"
+
+    # the curl example, as an integrator would paste it
+    example = re.search(r"curl .*?-d '(.*?)' \\\s*\n\s*(http://\S+)", section, re.S)
+    assert example is not None
+    body, url = json.loads(example.group(1)), example.group(2)
+    integrator = staff.bearer(Role.integrator)
+    answer = staff.client.post(url.removeprefix("http://127.0.0.1:8000"), json=body, headers=integrator)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["disposition"] in [d.value for d in Disposition]
+    # the same walk-in is the OpenAPI document's example for the body
+    assert document["components"]["schemas"]["WalkInAssessment"]["examples"] == [body]

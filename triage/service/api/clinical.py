@@ -331,9 +331,22 @@ class AssessRequest(_Body):
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
 
 
+#: The walk-in of docs/service.md's example (an integrator's first call), also in the OpenAPI document.
+WALK_IN_EXAMPLE: dict[str, Any] = {
+    "patient": {"mrn": "A-1001", "sex": "female"},
+    "age_years": 67,
+    "observations": [
+        {"code": "spo2", "value": 89, "unit": "%"},
+        {"code": "resp_rate", "value": 24, "unit": "/min"},
+    ],
+}
+
+
 class WalkInAssessment(_Body):
     """One call for a walk-in: register (or find) the patient, open an encounter, store the
     readings, assess and store the assessment."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WALK_IN_EXAMPLE]})
 
     patient: PatientCreate
     age_years: Annotated[int | None, JsonNumber] = Field(None, ge=0, le=130)
