@@ -87,6 +87,16 @@ class TcpSettings(_Strict):
     port: int = Field(ge=1, le=65535)
     allowed_peers: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _connect_has_host(self) -> TcpSettings:
+        # else the gateway connected to 0.0.0.0, the listen default, and retried for ever
+        if self.mode == "connect" and "host" not in self.model_fields_set:
+            raise ValueError(
+                'mode "connect" needs host: the address of the device (or its dock) to connect to, '
+                'e.g. host = "192.168.1.20"'
+            )
+        return self
+
 
 class LinkSettings(_Strict):
     """ASTM E1381 / LIS01-A2 link-layer settings (timers in seconds, spec values by default)."""
@@ -350,6 +360,12 @@ class DeviceProfile(_Strict):
             raise ValueError(f'[ble] is only for protocol "ble", not {json_text(self.protocol)}')
         if self.ble is not None and (self.serial is not None or self.tcp is not None):
             raise ValueError("a BLE device has no [serial] or [tcp] table")
+        both = sorted(set(self.ignored_codes) & set(self.mapping))
+        if both:  # the mapping won, whichever the integrator meant
+            raise ValueError(
+                f"ignored_codes and [mapping] both name {', '.join(json_text(c) for c in both)}: keep each "
+                "code in one (ignored_codes: a test triage does not use; [mapping]: one it does)"
+            )
         return self
 
     @property

@@ -178,6 +178,7 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
 TRACES = ROOT / "tests" / "devices" / "traces" / "data"
 
 
+@pytest.mark.timeout(60)  # without the check, listen with a connect-mode profile ran on
 @pytest.mark.parametrize(
     ("bundled", "trace", "table", "setting", "message"),
     [
@@ -232,6 +233,20 @@ TRACES = ROOT / "tests" / "devices" / "traces" / "data"
             "top-level encoding",
         ),
         (
+            "mindray-bs380",
+            "mindray-bs380.hl7",
+            "tcp",
+            'mode = "connect"',
+            'tcp: mode "connect" needs host: the address of the device (or its dock) to connect to',
+        ),
+        (
+            "mindray-bs380",
+            "mindray-bs380.hl7",
+            "",
+            'ignored_codes = ["ALT", "GLU"]',
+            '(top level): ignored_codes and [mapping] both name "GLU": keep each code in one',
+        ),
+        (
             "nonin-oximeter",
             "nonin-oximeter.txt",
             "",
@@ -252,7 +267,8 @@ def test_a_profile_key_the_codecs_cannot_use_is_refused_when_the_profile_is_read
     """These were accepted, then replay (and the gateway, at the device's first message) stopped
     with a traceback ("O3", "1c0g", 300, "[abc"), or worked silently wrong: component 0 gave every
     test of a message one code, so all but the first were taken for resends and not stored; a
-    zero timer ended every session at once; charset_default was never read."""
+    zero timer ended every session at once; charset_default was never read; a connect-mode
+    device without a host was sought at 0.0.0.0; a code both ignored and mapped was mapped."""
     from devices.profile import PROFILE_DIR
 
     text = (PROFILE_DIR / f"{bundled}.toml").read_text()
