@@ -19,7 +19,7 @@ from referral import audit
 from referral.clinic import CLINIC_KEY, set_setting
 from referral.errors import NotFoundError, UnknownFacilityError, UserInputError
 from referral.records import FacilityIn, describe
-from referral.transactions import write
+from referral.transactions import insert_row, write
 
 COLUMNS = (
     "id",
@@ -119,13 +119,7 @@ def upsert(db: Database, facility: FacilityIn, *, actor: str, reason: str) -> No
     row = facility.model_dump(mode="json")
     row["synthetic"] = int(facility.synthetic)
     existing = db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [facility.id]).fetchone()
-    columns = ", ".join(row)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")
-    db.conn.execute(
-        f"INSERT INTO facilities ({columns}) VALUES ({', '.join(':' + c for c in row)})"
-        f" ON CONFLICT(id) DO UPDATE SET {updates}",
-        row,
-    )
+    insert_row(db, "facilities", row, upsert_on="id")
     audit.append(
         db,
         actor=actor,

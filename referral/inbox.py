@@ -37,7 +37,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.associations import audit_links, link_unidentified
 from referral.errors import ConflictError
-from referral.transactions import write
+from referral.transactions import insert_row, write
 
 MessageState = Literal["accepted", "quarantined"]
 #: Result statuses that may feed a decision; anything else (preliminary, cannot_be_done...) may be
@@ -200,7 +200,7 @@ def record_message(
     linked_ids: list[int] = []
     duplicates = 0
     with db.atomic():
-        message_id = _insert(db, "device_messages", _message_row(message, message.state, message.reason))
+        message_id = insert_row(db, "device_messages", _message_row(message, message.state, message.reason))
         # After the first write, so the lookup runs under this transaction's write lock.
         stamped, association = link_unidentified(db, message.device_id, message.received_at, results)
         for result in stamped:
@@ -226,7 +226,7 @@ def record_message(
         if association is not None and linked_ids:
             audit_links(db, association, message_id=message_id, result_ids=linked_ids)
         for item in quarantine:
-            _insert(db, "device_quarantine", _quarantine_row(message, message_id, item))
+            insert_row(db, "device_quarantine", _quarantine_row(message, message_id, item))
         db.execute(
             "UPDATE device_messages SET result_count = ?, duplicate_count = ? WHERE id = ?",
             [len(new_rows), duplicates, message_id],
@@ -246,9 +246,9 @@ def record_quarantine(
     The raw message is stored too (state ``quarantined``), so nothing a device sent is lost.
     """
     with db.atomic():
-        message_id = _insert(db, "device_messages", _message_row(message, "quarantined", reason))
+        message_id = insert_row(db, "device_messages", _message_row(message, "quarantined", reason))
         item = NewQuarantineItem(reason=reason, raw=message.raw, byte_offset=byte_offset)
-        return _insert(db, "device_quarantine", _quarantine_row(message, message_id, item))
+        return insert_row(db, "device_quarantine", _quarantine_row(message, message_id, item))
 
 
 def _message_row(message: NewDeviceMessage, state: str, reason: str | None) -> dict[str, Any]:
@@ -332,15 +332,6 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         },
     )
     return {**row, "id": old["id"]}
-
-
-def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
-    cursor = db.execute(
-        f"INSERT INTO {table} (" + ", ".join(row) + ") VALUES (" + ", ".join("?" for _ in row) + ")",
-        list(row.values()),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
 #: the longest reason kept for a result triage did not accept (an engine message is one line)

@@ -17,7 +17,7 @@ from referral import audit, basis, facilities, lifecycle
 from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError
 from referral.records import FeedbackIn, ReferralIn, aware_timestamp
 from referral.store import _existing_by_key, get_assessment, request_digest
-from referral.transactions import utc_now, write
+from referral.transactions import insert_row, utc_now, write
 
 
 def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[str, Any]:
@@ -62,11 +62,7 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
             "created_by": actor,
             "updated_at": now,
         }
-        cursor = db.conn.execute(
-            f"INSERT INTO referrals ({', '.join(row_data)}) VALUES ({', '.join(':' + k for k in row_data)})",
-            row_data,
-        )
-        referral_id = int(cursor.lastrowid or 0)
+        referral_id = insert_row(db, "referrals", row_data)
         db.conn.execute(
             "INSERT INTO referral_events (referral_id, from_status, to_status, at, actor, note)"
             " VALUES (?, NULL, ?, ?, ?, ?)",

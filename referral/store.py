@@ -26,7 +26,7 @@ from referral.records import (
     OverrideIn,
     PatientIn,
 )
-from referral.transactions import utc_now, when, write
+from referral.transactions import insert_row, utc_now, when, write
 
 
 def request_digest(model: Any) -> str:
@@ -230,11 +230,7 @@ def open_visit(
             "idempotency_key": encounter.idempotency_key,
             "created_by": actor,
         }
-        cursor = db.conn.execute(
-            f"INSERT INTO encounters ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
-            row,
-        )
-        row_id = int(cursor.lastrowid or 0)
+        row_id = insert_row(db, "encounters", row)
         audit.append(
             db,
             actor=actor,
@@ -310,11 +306,7 @@ def add_observations(
         dumped = [o.model_dump(mode="json") for o in observations]
         for fields in dumped:
             row = {"encounter_id": encounter_id, **fields}
-            cursor = db.conn.execute(
-                f"INSERT INTO observations ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
-                row,
-            )
-            ids.append(int(cursor.lastrowid or 0))
+            ids.append(insert_row(db, "observations", row))
         audit.append(
             db,
             actor=actor,
@@ -411,11 +403,7 @@ def insert_assessment(
             "digital": int(assessment.digital),
             "payload": payload_text,
         }
-        cursor = db.conn.execute(
-            f"INSERT INTO assessments ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
-            row,
-        )
-        row_id = int(cursor.lastrowid or 0)
+        row_id = insert_row(db, "assessments", row)
         audit.append(
             db,
             actor=actor,
@@ -477,11 +465,7 @@ def override_assessment(db: Database, assessment_id: int, override: OverrideIn) 
             "reason": override.reason,
             "created_at": utc_now(),
         }
-        cursor = db.conn.execute(
-            f"INSERT INTO overrides ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
-            row,
-        )
-        row_id = int(cursor.lastrowid or 0)
+        row_id = insert_row(db, "overrides", row)
         audit.append(
             db,
             actor=override.clinician,

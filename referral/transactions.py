@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -34,6 +34,26 @@ def utc_now() -> str:
 def when(at: str) -> str:
     """A stored UTC time for a message: ``2026-05-01 13:00:00 UTC``."""
     return f"{at[:19].replace('T', ' ')} UTC"
+
+
+def quoted(name: str) -> str:
+    """An SQL identifier (a table's or a column's name) quoted for SQLite: in double quotes, any
+    double quote in it doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def insert_row(db: Database, table: str, row: Mapping[str, object], *, upsert_on: str | None = None) -> int:
+    """Insert ``row`` (column name -> value) into ``table``, inside the caller's transaction
+    (:func:`write`); returns the new row's id. The names are quoted, the values always
+    parameters. ``upsert_on``: a unique column whose conflict updates the stored row's other
+    columns instead of failing."""
+    columns, marks = ", ".join(map(quoted, row)), ", ".join("?" for _ in row)
+    sql = f"INSERT INTO {quoted(table)} ({columns}) VALUES ({marks})"
+    if upsert_on is not None:
+        updates = ", ".join(f"{quoted(c)} = excluded.{quoted(c)}" for c in row if c != upsert_on)
+        sql += f" ON CONFLICT({quoted(upsert_on)}) DO UPDATE SET {updates}"
+    cursor = db.conn.execute(sql, list(row.values()))
+    return int(cursor.lastrowid or 0)
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:

@@ -12,7 +12,7 @@ from referral import audit, store
 from referral.errors import DatabaseBusyError, NotFoundError
 from referral.records import PatientIn
 from referral.schema import connect
-from referral.transactions import write
+from referral.transactions import insert_row, write
 
 
 def test_nested_write_joins_the_outer_transaction(db: Database) -> None:
@@ -57,3 +57,17 @@ def test_writer_waits_for_a_lock_and_gives_a_clear_error_only_when_it_never_free
         )
     holder.execute("ROLLBACK")
     holder.close()
+
+
+def test_insert_row_quotes_the_names_and_passes_the_values_as_parameters(tmp_path: Path) -> None:
+    """A row's names are quoted (a keyword or a quote in a name is a name, not SQL) and its values
+    are parameters (text that looks like SQL is stored as it is); ``upsert_on`` updates a row."""
+    db = Database(tmp_path / "names.db")
+    db.conn.execute('CREATE TABLE "order" (id INTEGER PRIMARY KEY, "group" TEXT, "say ""hi""" TEXT)')
+    sneaky = 'x\'); DROP TABLE "order"; --'
+    first = insert_row(db, "order", {"group": sneaky, 'say "hi"': "hello"})
+    second = insert_row(db, "order", {"group": "b", 'say "hi"': None})
+    assert (first, second) == (1, 2)
+    insert_row(db, "order", {"id": 2, "group": "c", 'say "hi"': "again"}, upsert_on="id")
+    rows = db.conn.execute('SELECT id, "group", "say ""hi""" FROM "order" ORDER BY id').fetchall()
+    assert rows == [(1, sneaky, "hello"), (2, "c", "again")]
