@@ -96,6 +96,7 @@ WORDS = {
         "restored": "What you typed before was not recorded and is back in this form",
         "language": "Language",
         "walk_in": "New walk-in patient",
+        "short": "The password is too short: use at least 10 characters.",
     },
     "zh": {
         "not_found": "没有这个页面：/no-such-page。",
@@ -107,6 +108,7 @@ WORDS = {
         "restored": "您之前填写的内容未被记录，已填回此表单",
         "language": "语言",
         "walk_in": "新到患者",
+        "short": "密码太短：至少需要 10 个字符。",
     },
 }
 
@@ -167,10 +169,20 @@ def test_the_setup_page_s_language_choice_has_a_label(
         choice.select_option(other)
         page.locator("input[name=password]").evaluate("el => el.removeAttribute('minlength')")
         page.click("button[type=submit]")
-        page.wait_for_selector("p.error")
+        page.wait_for_selector("p.field-error")
         assert page.get_by_label(WORDS[language]["language"], exact=True).input_value() == other, (
             "the choice is kept when the form comes back"
         )
+        # the refusal is beside the password, in the page's language, the field marked and focused
+        # (it was an English line at the top of the form in both languages)
+        password = page.locator("input[name=password]")
+        error = page.locator(f"#{password.get_attribute('aria-describedby')}")
+        assert (
+            WORDS[language]["short"] in error.inner_text()
+            and password.get_attribute("aria-invalid") == "true"
+        )
+        assert page.evaluate("document.activeElement.name") == "password"
+        assert page.locator("input[name=username]").input_value() == "head-nurse"
         page.locator("input[name=password]").fill("long-enough-pass")
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r".*/(queue|referrals|devices)$"))

@@ -49,6 +49,14 @@ def test_no_default_accounts_first_run_creates_the_admin(tmp_path: Path) -> None
         assert client.get("/login", follow_redirects=False).headers["location"] == "/setup"
         weak = client.post("/setup", data={"username": "boss", "password": "short"})
         assert weak.status_code == 422 and "at least 10 characters" in weak.text
+        # a user name it cannot take is said beside that field, escaped, the field marked
+        odd = client.post("/setup", data={"username": "<b>x</b>", "password": PASSWORD})
+        assert odd.status_code == 422 and "<b>x</b>" not in odd.text
+        assert (
+            'id="setup-username-error"' in odd.text
+            and "User name “&lt;b&gt;x&lt;/b&gt;” is not valid" in odd.text
+        )
+        assert 'aria-invalid="true" autofocus aria-describedby="setup-username-error"' in odd.text
         made = client.post("/setup", data={"username": "boss", "password": PASSWORD}, follow_redirects=False)
         assert made.status_code == 303
         client.cookies.clear()

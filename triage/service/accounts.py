@@ -46,7 +46,11 @@ def _account(row: dict[str, Any]) -> Account:
 def check_username(username: str) -> str:
     name = username.strip().lower()
     if not 2 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
-        raise UserInputError(f"username {username!r}: use 2-64 characters from a-z, 0-9, '.', '_' and '-'")
+        raise UserInputError(
+            f"username {username!r}: use 2-64 characters from a-z, 0-9, '.', '_' and '-'",
+            says="error.username_invalid",
+            params={"username": username},
+        )
     return name
 
 

@@ -48,11 +48,17 @@ def _dummy_hash() -> str:
 def check_password_strength(password: str) -> None:
     """Refuse passwords a shared clinic PC would make guessable; the message says the rule."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserInputError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise UserInputError(
+            f"password: must be at least {MIN_PASSWORD_LENGTH} characters long",
+            says="error.password_short",
+            params={"n": MIN_PASSWORD_LENGTH},
+        )
     if password.strip() != password:
-        raise UserInputError("password: must not start or end with a space")
+        raise UserInputError("password: must not start or end with a space", says="error.password_spaces")
     if len(set(password)) < 4:
-        raise UserInputError("password: must contain at least 4 different characters")
+        raise UserInputError(
+            "password: must contain at least 4 different characters", says="error.password_varied"
+        )
 
 
 def hash_password(password: str) -> str:

@@ -11,6 +11,7 @@ from triage.errors import UserInputError
 from triage.service.api.deps import runtime_of
 from triage.service.auth import ALL_ROLES, SESSION_COOKIE, Principal, Role, allow, current_principal
 from triage.service.i18n import catalogue
+from triage.service.pages.forms import FormState, field_error
 from triage.service.pages.rendering import language_for, render
 from triage.service.runtime import Runtime
 
@@ -106,7 +107,7 @@ def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES)
 def setup_page(request: Request) -> Response:
     if runtime_of(request).accounts.count() > 0:
         return RedirectResponse("/login", status_code=303)
-    return render(request, "setup.html", None)
+    return render(request, "setup.html", None, setup_form=FormState())
 
 
 @router.post("/setup")
@@ -122,9 +123,11 @@ def setup(
     try:
         account = rt.accounts.create_first_admin(username, password, language)
     except UserInputError as exc:
-        return render(
-            request, "setup.html", None, status_code=422, error=str(exc), username=username, language=language
-        )
+        # beside the field it is about, in the page's language ("username ...", "password: ...")
+        field = next((name for name in ("username", "password") if str(exc).startswith(name)), "form")
+        error = field_error(language_for(request, None), exc, rt.clock)
+        sent = FormState({"username": username}, {field: error})
+        return render(request, "setup.html", None, status_code=422, setup_form=sent, language=language)
     sid = rt.sessions.create(account.username, Role.admin, account.language)
     response = RedirectResponse("/", status_code=303)
     _set_session(response, rt, sid)
