@@ -183,7 +183,10 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         json_output: Annotated[
-            bool, typer.Option("--json", help="One JSON object per result on stdout.")
+            bool,
+            typer.Option(
+                "--json", help="Print machine-readable JSON: one object a line, each result as it arrives."
+            ),
         ] = False,
     ) -> None:
         """Receive results from devices, store each exactly once, and print them as they arrive.
@@ -358,6 +361,14 @@ def register(app: typer.Typer) -> None:
                 min=0, help="With --pty: seconds to wait for the gateway to open the port before sending."
             ),
         ] = 0.0,
+        json_output: Annotated[
+            bool,
+            typer.Option(
+                "--json",
+                help="Print machine-readable JSON: one object a line, the pty path or listening "
+                "address when known, then the counts.",
+            ),
+        ] = False,
     ) -> None:
         """Play SYNTHETIC results (or a capture) to a gateway as an instrument would, with fault injection.
 
@@ -399,8 +410,26 @@ def register(app: typer.Typer) -> None:
         else:
             items = list(generate_samples(device_kind, random.Random(seed), count))
         report = asyncio.run(
-            _simulate(device_kind, items, faults, seed, pty, port, tcp, baud, interval, wait, tcp_listen)
+            _simulate(
+                device_kind,
+                items,
+                faults,
+                seed,
+                pty,
+                port,
+                tcp,
+                baud,
+                interval,
+                wait,
+                tcp_listen,
+                json_output,
+            )
         )
+        if json_output:
+            write(json.dumps(_simulation_json(report, synthetic=trace is None), ensure_ascii=False))
+            if report.unacknowledged:
+                raise typer.Exit(1)
+            return
         # A line device (an oximeter) is never acknowledged: 'acknowledged' would vouch for a
         # gateway that may not even speak its protocol (listen --protocol hl7 took it as junk).
         done = "lines written (a line device gets no acknowledgement: see what listen stored)"
@@ -416,7 +445,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("ports")
     def ports(
-        json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        json_output: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     ) -> None:
         """List the serial ports this computer has, with their stable /dev/serial/by-id names."""
         found = list_serial_ports()
@@ -434,6 +463,24 @@ def register(app: typer.Typer) -> None:
         ]
         print_table(rows, ("port", "by_id", "description", "hardware_id"))
         write("by_id: the stable name to use in a profile's [serial] port")
+
+
+def _simulation_json(report: SimulationReport, *, synthetic: bool) -> dict[str, object]:
+    """``simulate --json``'s counts: what the text line says, as numbers."""
+    line_device = KIND_PROTOCOL[report.kind] == "line"
+    return {
+        "kind": report.kind,
+        "messages": report.messages,
+        # a line device is never acknowledged: its lines written (see the text line)
+        "acknowledged": None if line_device else len(set(report.acknowledged)),
+        "lines_written": len(set(report.acknowledged)) if line_device else None,
+        "aborted_tries": report.aborted,
+        "reconnects": report.reconnects,
+        "synthetic": synthetic,
+        "operator_lists_accepted": report.operator_lists,
+        "operator_lists_refused": report.operator_lists_refused,
+        "operators": [o.__dict__ for o in report.operators],
+    }
 
 
 def _operators_line(report: SimulationReport) -> str:
@@ -465,6 +512,7 @@ async def _simulate(
     interval: float,
     wait: float,
     tcp_listen: str | None = None,
+    json_output: bool = False,
 ) -> SimulationReport:
     if tcp_listen is not None:
         host, listen_port = parse_host_port(tcp_listen, what="--tcp-listen")
@@ -477,10 +525,13 @@ async def _simulate(
             ) from None
         try:
             bound = server.address
-            write(
-                f"listening on {bound[0]}:{bound[1]} for the gateway (a profile with [tcp] mode = "
-                f'"connect", host = "{bound[0]}", port = {bound[1]})'
-            )
+            if json_output:
+                write(json.dumps({"listening": f"{bound[0]}:{bound[1]}"}))
+            else:
+                write(
+                    f"listening on {bound[0]}:{bound[1]} for the gateway (a profile with [tcp] mode = "
+                    f'"connect", host = "{bound[0]}", port = {bound[1]})'
+                )
             sys.stdout.flush()
             return await _simulate_over(kind, items, faults, seed, server.accept, interval, None)
         finally:
@@ -489,10 +540,13 @@ async def _simulate(
     if pty:
         master = open_pty()
         link_holder.append(master)
-        write(
-            f"pty: {master.slave_path}  (e.g. triage devices listen --port {master.slave_path} "
-            f"--protocol {KIND_PROTOCOL[kind]})"
-        )
+        if json_output:
+            write(json.dumps({"pty": master.slave_path}))
+        else:
+            write(
+                f"pty: {master.slave_path}  (e.g. triage devices listen --port {master.slave_path} "
+                f"--protocol {KIND_PROTOCOL[kind]})"
+            )
         sys.stdout.flush()
         if wait:
             await asyncio.sleep(wait)

@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
     def replay(
         file: Path = typer.Argument(
             ...,
+            metavar="FILE",
             help="Capture file: raw bytes as the device sent them (or a vendor sample); for ble, "
             "'<uuid> <hex>' lines of GATT values. '-' reads standard input.",
         ),

@@ -529,7 +529,9 @@ def _devices_commands() -> list[tuple[list[str], Any]]:
 def test_every_devices_help_screen_shows_each_options_help_whole() -> None:
     """The help is Rich markup: "[default: the profile's, else 9600]" (--baud, --bytesize,
     --parity, --stopbits of listen) and "[tcp]" (simulate --tcp-listen) were taken for markup
-    tags and vanished - "Serial baud rate ." and "(profile  mode = "connect")"."""
+    tags and vanished - "Serial baud rate ." and "(profile  mode = "connect")". As in the clinic
+    commands, an argument is named in capitals (replay showed "{file}"), and --json reads
+    "Print machine-readable JSON" (ports said "Machine-readable output.")."""
     import re
 
     from typer.testing import CliRunner
@@ -549,6 +551,10 @@ def test_every_devices_help_screen_shows_each_options_help_whole() -> None:
             text = getattr(param, "help", None)
             if text:
                 assert flat(text) in shown, f"{' '.join(path)} {param.name}: help not shown whole: {text!r}"
+            if getattr(param, "param_type_name", "") == "argument":
+                assert (param.metavar or "").isupper(), f"{' '.join(path)} {param.name}: {param.metavar!r}"
+            if "--json" in getattr(param, "opts", ()):
+                assert text.startswith("Print machine-readable JSON"), f"{' '.join(path)} --json: {text!r}"
 
 
 @pytest.mark.timeout(60)  # without the check, listen started on the profile's port
@@ -617,3 +623,47 @@ def test_a_tcp_port_in_use_says_so_and_what_to_do(capsys: pytest.CaptureFixture[
         assert capsys.readouterr().err == f"error: device device-1: cannot listen on 127.0.0.1:{port}: {what}"
         assert main(["devices", "simulate", "--tcp-listen", f"127.0.0.1:{port}"]) == 2
         assert capsys.readouterr().err == f"error: --tcp-listen 127.0.0.1:{port}: cannot listen: {what}"
+
+
+def test_simulate_json_gives_the_counts_and_the_pty_as_json(tmp_path: Path) -> None:
+    """simulate was the one devices command without --json (listen, ports and associations have
+    it; replay prints JSON): a script had to parse '3/3 messages acknowledged, ...'."""
+    run = listen_and_simulate(
+        tmp_path, ["--protocol", "astm"], ["--kind", "astm-analyzer", "--count", "3", "--json"]
+    )
+    assert len(run.rows) > 0
+    [counts] = [json.loads(line) for line in run.simulate.stdout.splitlines()]
+    assert counts == {
+        "kind": "astm-analyzer",
+        "messages": 3,
+        "acknowledged": 3,
+        "lines_written": None,
+        "aborted_tries": 0,
+        "reconnects": 0,
+        "synthetic": True,
+        "operator_lists_accepted": 0,
+        "operator_lists_refused": 0,
+        "operators": [],
+    }
+    # a pty: its path first (the gateway is to open it), then the counts; a line device is never
+    # acknowledged, so it counts the lines it wrote
+    simulate = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("triage")),
+            "devices",
+            "simulate",
+            "--kind",
+            "pulse-oximeter",
+            "--pty",
+            "--count",
+            "2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    first, last = (json.loads(line) for line in simulate.stdout.splitlines())
+    assert set(first) == {"pty"} and first["pty"].startswith("/dev/")
+    assert (last["kind"], last["acknowledged"], last["lines_written"]) == ("pulse-oximeter", None, 2)
