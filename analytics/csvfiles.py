@@ -11,6 +11,7 @@ takes the guard off a table read from such a file.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,3 +71,35 @@ def read_back(frame: pd.DataFrame) -> pd.DataFrame:
     """A table read from a CSV, its text cells and labels without the formula guard
     :func:`write_csv` put on them."""
     return _each_cell(frame, unguarded, unguarded)
+
+
+def csv_problem(path: Path) -> str | None:
+    """Where and what is wrong in a CSV file a parser refused, in the words of the file: a row with
+    more fields than the header row, or a quoted field never closed (line 1 is the header). None
+    when neither is found (or the file is not UTF-8: the caller says that)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, strict=True)
+            width, start = 0, 1
+            try:
+                for fields in reader:
+                    if not width:
+                        width = len(fields)
+                    elif len(fields) > width:
+                        return (
+                            f"line {reader.line_num}: {len(fields)} fields where the header row has"
+                            f" {width}; quote a value that holds a comma"
+                        )
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                if "end of data" in str(exc):
+                    return f'line {start}: a quoted field (opened by ") is never closed'
+                if "expected after" in str(exc):  # "',' expected after '\"'"
+                    return (
+                        f"line {start}: a quoted field has text after its closing quote; write a quote"
+                        ' inside a quoted value as two ("")'
+                    )
+                return f"line {reader.line_num}: {exc}"
+    except UnicodeDecodeError:
+        return None
+    return None

@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analytics.csvfiles import read_back
+from analytics.csvfiles import csv_problem, read_back
 from analytics.ergm import Network
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
@@ -52,29 +51,6 @@ def read_csv_file(path: Path, what: str, error: type[UserInputError], **options:
         # pandas says "Error tokenizing data. C error: Expected 3 fields in line 4, saw 4\n"
         problem = csv_problem(path) or str(exc).strip().splitlines()[0]
         raise error(f"{path}: not a valid CSV file: {problem}") from None
-
-
-def csv_problem(path: Path) -> str | None:
-    """Where and what is wrong in a CSV file pandas cannot read, in the words of the file: a row
-    with more fields than the header row, or a quoted field never closed (line 1 is the header)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle, strict=True)
-        width, start = 0, 1
-        try:
-            for fields in reader:
-                if not width:
-                    width = len(fields)
-                elif len(fields) > width:
-                    return (
-                        f"line {reader.line_num}: {len(fields)} fields where the header row has {width};"
-                        " quote a value that holds a comma"
-                    )
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            if "end of data" in str(exc) or reader.line_num > start:
-                return f'line {start}: a quoted field (opened by ") is never closed'
-            return f"line {reader.line_num}: {exc}"
-    return None
 
 
 def _read(path: Path, what: str) -> pd.DataFrame:

@@ -25,7 +25,14 @@ from analytics.reports.schema import (
     POOLED_TYPES,
     TIERS,
 )
-from analytics.reports.sources import TABLE_SUFFIXES, Rejection, Source, SourceFinder, scan_sql
+from analytics.reports.sources import (
+    TABLE_SUFFIXES,
+    Rejection,
+    Source,
+    SourceFinder,
+    scan_sql,
+    unreadable,
+)
 from referral.errors import json_text
 
 Progress = Callable[[str], None]
@@ -294,10 +301,7 @@ def _pool_facilities(
         try:
             rows = con.execute(f"DESCRIBE SELECT * FROM {scan_sql(override, fmt)}").fetchall()
         except duckdb.Error as exc:  # not UTF-8, not CSV/Parquet/JSON lines
-            why = str(exc).splitlines()[0]
-            if "not utf-8" in str(exc).lower():
-                why += "; the file is not UTF-8, save it as UTF-8"
-            raise ReportInputError(f"--facilities {override}: cannot read as {fmt}: {why}") from None
+            raise ReportInputError(f"--facilities {override}: {unreadable(exc, override, fmt)}") from None
         cols = {str(r[0]): str(r[1]) for r in rows}
         missing = [c for c in FACILITY_TYPES if c not in cols and c != "format_version"]
         if missing:

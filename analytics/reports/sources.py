@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from analytics.csvfiles import csv_problem
 from analytics.reports.errors import ReportInputError
 from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
 from referral.csvcells import GUARDED_SQL
@@ -81,7 +82,12 @@ def scan_sql(path: Path, fmt: str) -> str:
     if fmt == "parquet":
         return f"read_parquet({quoted})"
     if fmt == "csv":
-        scan = f"read_csv({quoted}, header = true, all_varchar = true, sample_size = -1)"
+        # the product's dialect, not sniffed: a sniffer that met one row with an extra field or an
+        # unclosed quote took the header row for data and reported every column missing
+        scan = (
+            f"read_csv({quoted}, header = true, all_varchar = true, sample_size = -1, delim = ',',"
+            """ quote = '"', escape = '"')"""
+        )
         return f"(SELECT {_UNGUARDED} FROM {scan})"
     return f"read_json({quoted}, format = 'newline_delimited', sample_size = -1)"
 
@@ -97,6 +103,16 @@ def _sha256(path: Path) -> str:
 def _columns(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> dict[str, str]:
     rows = con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path, fmt)}").fetchall()
     return {str(r[0]): str(r[1]) for r in rows}
+
+
+def unreadable(exc: duckdb.Error, path: Path, fmt: str) -> str:
+    """Why DuckDB cannot read ``path``, in one line: for a CSV the line and what is wrong
+    (:func:`analytics.csvfiles.csv_problem`), else DuckDB's first line; a file not in UTF-8 says
+    how to fix it."""
+    why = (csv_problem(path) if fmt == "csv" else None) or str(exc).splitlines()[0]
+    if "not utf-8" in str(exc).lower():
+        why += "; the file is not UTF-8, save it as UTF-8"
+    return f"cannot read as {fmt}: {why}"
 
 
 def _listed_in_manifest(table: Path) -> bool:
@@ -234,7 +250,7 @@ class SourceFinder:
         try:
             columns = _columns(self.con, path, fmt)
         except duckdb.Error as exc:
-            self.rejections.append(Rejection(label, f"cannot read as {fmt}: {str(exc).splitlines()[0]}"))
+            self.rejections.append(Rejection(label, unreadable(exc, path, fmt)))
             return
         missing = [c for c in ENCOUNTER_TYPES if c not in columns]
         if set(FACILITY_TYPES) <= set(columns) and missing:
@@ -285,9 +301,21 @@ class SourceFinder:
         fac_fmt = ""
         if facilities is not None:
             fac_fmt = TABLE_SUFFIXES.get(facilities.suffix.lower(), "csv")
-            fac_cols = _columns(self.con, facilities, fac_fmt)
+            try:
+                fac_cols = _columns(self.con, facilities, fac_fmt)
+            except duckdb.Error as exc:
+                self.rejections.append(
+                    Rejection(
+                        str(facilities),
+                        f"facilities table ignored: {unreadable(exc, facilities, fac_fmt)}",
+                        table="facilities",
+                    )
+                )
+                fac_cols = {}
             fac_missing = [c for c in FACILITY_TYPES if c not in fac_cols]
-            if fac_missing:
+            if not fac_cols:
+                facilities = None
+            elif fac_missing:
                 self.rejections.append(
                     Rejection(
                         str(facilities),

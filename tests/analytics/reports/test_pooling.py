@@ -266,3 +266,42 @@ def test_an_unknown_engine_is_quoted_as_json(generated: Generated, tmp_path: Pat
     pooled = pool([_first_export(generated)], tmp_path / "work")
     with pytest.raises(ReportInputError, match=r'^--engine "oracle": expected duckdb or spark$'):
         open_engine("oracle", pooled, tmp_path, print)
+
+
+def test_a_csv_with_a_bad_row_is_rejected_naming_the_line_not_every_column(tmp_path: Path) -> None:
+    """DuckDB's CSV sniffer, meeting one row with an extra field or an unclosed quote, took the
+    header row for data and the table was rejected as "missing column(s): format_version,
+    clinic_id, ... (every column)"; a facilities table in such an export crashed the run. The
+    product's CSV dialect is now given, not sniffed, and the rejection names the line."""
+    spec = GeneratorSpec(clinics=2, rows=300, months=8, seed=3, table_format="csv")
+    generate(spec, tmp_path / "exports")
+    first, second = sorted(p for p in (tmp_path / "exports").iterdir() if p.is_dir())
+    extra = tmp_path / "extra.csv"
+    lines = (first / "encounters.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    width = len(lines[0].split(","))
+    extra.write_text("".join(lines[:4]) + lines[4].rstrip("\n") + ",surplus\n" + "".join(lines[5:]), "utf-8")
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text("".join(lines) + '"clinic-triage-analytics/1,SYN-C0001\n', "utf-8")
+    after = tmp_path / "after.csv"
+    after.write_text("".join(lines[:2]) + lines[2].replace('","', '"x,"', 1) + "".join(lines[3:]), "utf-8")
+    facilities = second / "facilities.csv"
+    rows = facilities.read_text(encoding="utf-8").splitlines(keepends=True)
+    facilities.write_text(rows[0] + rows[1].rstrip("\n") + ",surplus\n" + "".join(rows[2:]), "utf-8")
+    pooled = pool([extra, unclosed, after, second], tmp_path / "work")
+    reasons = {r.source: r.reason for r in pooled.rejections}
+    assert reasons[str(extra)] == (
+        f"cannot read as csv: line 5: {width + 1} fields where the header row has {width}; quote a"
+        " value that holds a comma"
+    )
+    assert reasons[str(unclosed)] == (
+        f'cannot read as csv: line {len(lines) + 1}: a quoted field (opened by ") is never closed'
+    )
+    assert reasons[str(after)] == (
+        "cannot read as csv: line 3: a quoted field has text after its closing quote; write a quote"
+        ' inside a quoted value as two ("")'
+    )
+    assert reasons[str(facilities)] == (
+        "facilities table ignored: cannot read as csv: line 2: 11 fields where the header row has 10;"
+        " quote a value that holds a comma"
+    )
+    assert pooled.rows_pooled > 0  # the second clinic's encounters are pooled
