@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,25 @@ def read_nodes(path: Path) -> pd.DataFrame:
     return nodes
 
 
+#: The edge column that marks rows as SYNTHETIC (the study's generated moves and Figure 2 edge
+#: lists), ``true``/``false`` as every product CSV spells a boolean: provenance, not a weight.
+SYNTHETIC_COLUMN = "synthetic"
+
+
 def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
+    """EDGES.csv: sender, receiver and numeric columns (weights, counts); a ``synthetic`` column
+    is checked (true/false) and left out of the network (:func:`synthetic_marks` reads it)."""
     edges = _read(path, "edges")
+    if SYNTHETIC_COLUMN in edges.columns[2:]:
+        flags = edges[SYNTHETIC_COLUMN].str.strip().str.lower()
+        bad = ~flags.isin(["true", "false", ""])
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            raise NetworkInputError(
+                f"{path}: line {row + 2}: {SYNTHETIC_COLUMN}"
+                f" {json_text(edges[SYNTHETIC_COLUMN].iloc[row])} is not true or false"
+            )
+        edges = edges.drop(columns=SYNTHETIC_COLUMN)
     if len(edges.columns) < 2:
         raise NetworkInputError(f"{path}: needs sender and receiver columns")
     first, second = edges.columns[:2]
@@ -157,3 +175,47 @@ def read_network(
     edges = read_edges(edges_path, set(ids))
     matrices = {name: read_dyadic(path, ids) for name, path in (edgecov or {}).items()}
     return Network(nodes, edges, directed=directed, edgecov=matrices, nodes_file=str(nodes_path))
+
+
+def _study_manifest_mark(nodes_path: Path) -> str | None:
+    """The ``study.json`` (docs/study-data-format.md) beside the nodes file or one folder up whose
+    frame reads this nodes file, when it (or the frame) says ``"synthetic": true``."""
+    for folder in (nodes_path.parent, nodes_path.parent.parent):
+        manifest = folder / "study.json"
+        try:
+            study = json.loads(manifest.read_text(encoding="utf-8"))
+            frames = [f for f in study["frames"] if isinstance(f, dict)]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for frame in frames:
+            if not isinstance(frame.get("nodes"), str):
+                continue
+            if (folder / frame["nodes"]).resolve() == nodes_path.resolve():
+                if frame.get("synthetic", study.get("synthetic")) is True:
+                    title = frame.get("title") or study.get("title")
+                    return f'{manifest} says "synthetic": true' + (f" ({title})" if title else "")
+                return None
+    return None
+
+
+def synthetic_marks(nodes_path: Path, edges_path: Path) -> list[str]:
+    """What marks a network's files as SYNTHETIC (generated or made up, for teaching and testing),
+    in the ways the study's data mark it: the nodes file's ``synthetic_columns`` naming columns, a
+    ``synthetic`` column of the edges saying true, a ``study.json`` whose frame reads the nodes
+    file saying ``"synthetic": true``. Empty: nothing says so."""
+    marks = []
+    nodes = read_nodes(nodes_path)
+    if "synthetic_columns" in nodes.columns:
+        named = sorted({c for cell in nodes["synthetic_columns"].astype(str) for c in cell.split(";") if c})
+        if named:
+            marks.append(f"{nodes_path}: synthetic_columns {', '.join(named)}")
+    edges = _read(edges_path, "edges")
+    if (
+        SYNTHETIC_COLUMN in edges.columns[2:]
+        and (edges[SYNTHETIC_COLUMN].str.strip().str.lower() == "true").any()
+    ):
+        marks.append(f"{edges_path}: {SYNTHETIC_COLUMN} column true")
+    manifest = _study_manifest_mark(nodes_path)
+    if manifest:
+        marks.append(manifest)
+    return marks

@@ -211,7 +211,7 @@ def fit_command(
     from analytics.ergm.dependent import MAX_ITERATIONS
     from analytics.ergm.formula import parse_formula
     from analytics.ergm.plan import fit_plan, refuse_unused_settings
-    from analytics.network_files import read_network
+    from analytics.network_files import read_network, synthetic_marks
 
     reference = _check_response(reference, response)
     if bridges == 0 and bridge_draws is not None:  # the draws were dropped without a word
@@ -222,6 +222,7 @@ def fit_command(
     nodes_file, edges_file = _input_file(f"--nodes {nodes}", nodes), _input_file(f"--edges {edges}", edges)
     covariates = _edgecov_pairs(edgecov or [])
     net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
+    marks = synthetic_marks(nodes_file, edges_file)
     terms = parse_formula(formula)
     _check_edgecov_used(covariates, terms)
     r_ergm = False
@@ -258,8 +259,11 @@ def fit_command(
             bridge_draws=used("bridge_draws", DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws),
         )
     if as_json:
-        write(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
+        payload = result.to_json_dict() | {"synthetic": bool(marks), "synthetic_marks": marks}
+        write(json.dumps(payload, indent=2, allow_nan=False))
     else:
+        if marks:  # as `triage study rebuild` and `triage report` say it, before the numbers
+            write(f"SYNTHETIC data (generated or made up, for teaching and testing): {'; '.join(marks)}")
         write(result.summary())
     if result.converged is False:
         d = result.diagnostics or {}

@@ -105,6 +105,8 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "seed",
         "proposal",
         "converged",
+        "synthetic",
+        "synthetic_marks",
     }
     assert payload["loglik_method"] == "exact" and payload["loglik_mc_se"] == 0.0
     assert payload["method"] == "Maximum Likelihood" and payload["seed"] is None  # no sampling
@@ -742,9 +744,53 @@ def test_a_terminal_sees_the_fits_progress_on_stderr_and_a_redirected_run_none(
     captured = capsys.readouterr()
     # the bar (redrawn ten times a second: which steps it caught varies; the last is drawn)
     assert "━" in captured.err and "bridge sampling" in captured.err
-    assert "━" not in captured.out and captured.out.startswith("Call:")
+    assert "━" not in captured.out and captured.out.splitlines()[1] == "Call:"  # after SYNTHETIC
     assert main([*summary, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
     monkeypatch.setattr("sys.stderr.isatty", lambda: False)
     assert main(summary) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_synthetic_inputs_are_labelled_and_their_edge_flag_is_not_a_weight(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`triage study fit` printed a fit of the fictional examples/study or of the rebuild's
+    generated files as if of real data, and refused the rebuild's own Figure 2 edge list
+    (figure2_edges_*.csv) with 'synthetic "true" is not a number'. The marks the study data
+    carry (study.json, synthetic_columns, a synthetic edge column) now label the fit."""
+    example = [*FIT, 'edges + nodeicov("HTH")']
+    printed = _run(example, capsys)
+    assert printed.splitlines()[0] == (
+        "SYNTHETIC data (generated or made up, for teaching and testing): "
+        f'{EXAMPLE / "study.json"} says "synthetic": true (12 fictional units)'
+    )
+    as_json = strict_json_loads(_run([*example, "--json"], capsys))
+    assert as_json["synthetic"] is True and len(as_json["synthetic_marks"]) == 1
+
+    f = _files(tmp_path)
+    base = ["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
+    real = strict_json_loads(_run([*base, "--formula", 'edges + nodeicov("HTH")', "--json"], capsys))
+    assert real["synthetic"] is False and real["synthetic_marks"] == []
+    nodes = f["nodes"].read_text(encoding="utf-8").splitlines()
+    f["nodes"].write_text(
+        "\n".join([nodes[0] + ",synthetic_columns", *(line + ",HTH;PCF" for line in nodes[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    edges = f["edges"].read_text(encoding="utf-8").splitlines()
+    f["edges"].write_text(
+        "\n".join([edges[0] + ",synthetic", *(line + ",true" for line in edges[1:])]) + "\n", encoding="utf-8"
+    )
+    flagged = _run([*base, "--response", "movers", "--formula", 'sum + nodeicov("HTH")'], capsys)
+    assert flagged.splitlines()[0] == (
+        f"SYNTHETIC data (generated or made up, for teaching and testing): {f['nodes']}: synthetic_columns"
+        f" HTH, PCF; {f['edges']}: synthetic column true"
+    )
+    assert "nodeicov.sum.HTH" in flagged
+    assert main([*base, "--response", "synthetic", "--formula", "sum"]) == 2  # not a count column
+    assert "synthetic" in capsys.readouterr().err
+    f["edges"].write_text(
+        "\n".join([edges[0] + ",synthetic", edges[1] + ",maybe", *edges[2:]]) + "\n", encoding="utf-8"
+    )
+    assert main([*base, "--formula", "edges"]) == 2
+    assert capsys.readouterr().err == f'error: {f["edges"]}: line 2: synthetic "maybe" is not true or false\n'
