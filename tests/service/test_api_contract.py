@@ -92,9 +92,10 @@ def test_a_reading_value_that_is_an_array_or_object_is_named_once_not_per_union_
     assert patients(staff) == []
 
 
-def _referral(staff: Staff) -> int:
+def _referral(staff: Staff, mrn: str = WALK_IN["patient"]["mrn"]) -> int:
     doctor = staff.bearer(Role.clinician)
-    assessment = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=doctor)
+    walk_in = copy.deepcopy(WALK_IN) | {"patient": WALK_IN["patient"] | {"mrn": mrn}}
+    assessment = staff.client.post("/api/v1/assessments", json=walk_in, headers=doctor)
     assert assessment.status_code == 201, assessment.text
     body = {
         "assessment_id": assessment.json()["id"],
@@ -299,3 +300,21 @@ def test_the_docs_list_every_api_path_and_their_example_runs(staff: Staff) -> No
     assert answer.json()["disposition"] in [d.value for d in Disposition]
     # the same walk-in is the OpenAPI document's example for the body
     assert document["components"]["schemas"]["WalkInAssessment"]["examples"] == [body]
+
+
+def test_a_query_parameter_the_path_does_not_take_is_422_naming_it_not_ignored(staff: Staff) -> None:
+    # ?offset on the referral list was ignored: a client paging with it got the first page again
+    doctor = staff.bearer(Role.clinician)
+    first, second = _referral(staff, "Q-1"), _referral(staff, "Q-2")
+    error = refused(staff.client.get("/api/v1/referrals", params={"limit": 1, "offset": 1}, headers=doctor))
+    assert error == (
+        "query.offset: unknown parameter; GET /api/v1/referrals takes status, basis_review_needed, limit"
+    ), error
+    error = refused(staff.client.get("/api/v1/patients", params={"limt": 1}, headers=doctor))
+    assert error == "query.limt: unknown parameter; GET /api/v1/patients takes limit, offset", error
+    error = refused(staff.client.get(f"/api/v1/referrals/{first}", params={"verbose": 1}, headers=doctor))
+    assert error.endswith(f"GET /api/v1/referrals/{first} takes no query parameters"), error
+    newest = staff.client.get("/api/v1/referrals", params={"limit": 1}, headers=doctor)
+    assert [r["id"] for r in newest.json()] == [second], newest.text
+    page = staff.client.get("/api/v1/patients", params={"limit": 1, "offset": 1}, headers=doctor)
+    assert page.status_code == 200 and len(page.json()["data"]) == 1, page.text

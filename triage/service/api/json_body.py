@@ -7,6 +7,10 @@ Text holding a NUL character (``"\u0000"``) is a 422 naming the field, too: SQLi
 stops at a NUL, so a reason beginning with one failed the log's ``CHECK (length(trim(reason)) > 0)``
 as a 500, and one in the middle cut the text for every reader of the log.
 
+A query parameter the route does not take (``?offset=50`` on a list without one, ``?limt=5``) is
+a 422 naming it and the ones the path takes, as an unknown field of a body is: it was ignored
+without a word, so a client paging with ``offset`` got the first page again.
+
 Every API router is built with ``route_class=JsonRoute``."""
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
@@ -40,6 +45,11 @@ class _UniqueKeysRequest(Request):
         return self._json
 
 
+OWN_CHECK = {"mrn"}
+"""Fields whose validator refuses a NUL itself, saying more (``referral.records.check_record_number``
+names the character and where it is in the record number)."""
+
+
 def nul_at(value: Any, path: str = "") -> str | None:
     """Where the first text holding U+0000 is in decoded JSON ``value``, as the API's errors name a
     field (``observations[0].unit``, ``body[2].code`` in a list body; an object's path for a key
@@ -51,6 +61,8 @@ def nul_at(value: Any, path: str = "") -> str | None:
             here = f"{path}.{key}" if path else str(key)
             if "\x00" in key:
                 return path or "body"
+            if key in OWN_CHECK and isinstance(item, str):
+                continue
             found = nul_at(item, here)
             if found is not None:
                 return found
@@ -62,13 +74,30 @@ def nul_at(value: Any, path: str = "") -> str | None:
     return None
 
 
+def query_names(dependant: Dependant) -> list[str]:
+    """The query parameters a route takes, its dependencies' included, in declaration order."""
+    names = [field.alias for field in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += [name for name in query_names(sub) if name not in names]
+    return names
+
+
 class JsonRoute(APIRoute):
-    """An API route whose request decodes JSON with :func:`triage.json_input.unique_keys`."""
+    """An API route whose request decodes JSON with :func:`triage.json_input.unique_keys` and
+    refuses query parameters it does not take."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = query_names(self.dependant)
+        takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
 
         async def route(request: Request) -> Response:
+            for name in request.query_params:
+                if name not in known:
+                    raise HTTPException(
+                        422,
+                        f"query.{name}: unknown parameter; {request.method} {request.url.path} {takes}",
+                    )
             return await handler(_UniqueKeysRequest(request.scope, request.receive))
 
         return route
