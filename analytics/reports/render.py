@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from analytics.csvfiles import write_csv
+from analytics.plotnotes import add_source_line
 from analytics.reports import jsonout
 from analytics.reports.impact import MIN_MONTHS
 from analytics.reports.indicators import PER_BED_PRIMARY
@@ -62,9 +63,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool 
 def _png(fig: Figure, source: str) -> bytes:
     """The figure as PNG with ``source`` (where its numbers come from) in small print under it: a
     plot is often passed on alone, without the page or the tables."""
-    box = fig.get_tightbbox()  # inches: below everything drawn so far
-    x, y = box.x0 / fig.get_figwidth(), box.y0 / fig.get_figheight()
-    fig.text(x, y - 0.01, source, fontsize=7, color="#555555", ha="left", va="top")
+    add_source_line(fig, source)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)

@@ -21,6 +21,7 @@ from matplotlib import font_manager
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from analytics.plotnotes import add_source_line
 from analytics.study.dataset import Frame
 
 SYNTHETIC_MARK = "SYNTHETIC flows and facility counts"
@@ -110,9 +111,7 @@ def network_map(frame: Frame, path: Path) -> Path:
     ax.set_aspect("equal", adjustable="datalim")
     _stamp(fig, frame.synthetic)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, frame.source)
 
 
 def facility_maps(frame: Frame, path: Path) -> Path:
@@ -132,9 +131,7 @@ def facility_maps(frame: Frame, path: Path) -> Path:
     fig.suptitle(f"Figure 6 - {frame.title}")
     _stamp(fig, frame.synthetic)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, frame.source)
 
 
 def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> plt.Figure:
@@ -164,12 +161,24 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
 
 def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: int = 20) -> Path:
     """Figure 7 as a PNG file."""
-    return _save(centrality_figure(frame, centrality, top), path)
+    return _save(centrality_figure(frame, centrality, top), path, frame.source)
 
 
 def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
     """Figures 3 and 5 as a PNG file."""
-    return _save(imbalance_figure(figures), path)
+    return _save(imbalance_figure(figures), path, imbalance_source(figures))
+
+
+def imbalance_source(figures: pd.DataFrame) -> str:
+    """The publications behind Figures 3 and 5, in one line (each bar's own source is in the table)."""
+    official = figures[figures["status"] == "official"]["source"]
+    publications = dict.fromkeys(
+        s.split(" (")[0].split(", as reproduced")[0].split(", seen via")[0] for s in official
+    )
+    return (
+        f"Source: official 2021 figures ({'; '.join(publications)}) and figures quoted by the study"
+        " (unverified); each bar's source in figures3_5_imbalance.csv and analytics/data/SOURCES.md"
+    )
 
 
 TIER_COLOURS = {"high": "#d62728", "primary": "#1f77b4"}
@@ -238,7 +247,7 @@ def tie_probability_figure(frame: Frame) -> plt.Figure:
 
 def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
     """The attraction chart as a PNG file."""
-    return _save(tie_probability_figure(frame), path)
+    return _save(tie_probability_figure(frame), path, frame.source)
 
 
 def degree_gof_figure(table: pd.DataFrame, title: str, synthetic: bool) -> plt.Figure:
@@ -263,12 +272,15 @@ def degree_gof_figure(table: pd.DataFrame, title: str, synthetic: bool) -> plt.F
     return fig
 
 
-def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: bool) -> Path:
+def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: bool, *, source: str) -> Path:
     """The goodness-of-fit chart as a PNG file."""
-    return _save(degree_gof_figure(table, title, synthetic), path)
+    return _save(degree_gof_figure(table, title, synthetic), path, source)
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=110)
+def _save(fig: plt.Figure, path: Path, source: str) -> Path:
+    """Write ``fig`` with ``source`` (where its numbers come from) in small print under everything
+    it draws: a figure is often passed on alone, without the report."""
+    add_source_line(fig, source)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -148,6 +148,7 @@ def rebuild(
                 f"Goodness of fit, Model 3 - {frame.title}",
                 out / f"gof_degree_{frame.key}.png",
                 frame.synthetic,
+                source=frame.source,
             ),
         ]
         files += pngs

@@ -295,7 +295,7 @@ def test_every_plot_says_its_source_under_everything_it_draws(
         footer = fig.texts[-1]
         box = footer.get_window_extent(renderer)
         below = all(box.y1 <= ax.get_tightbbox(renderer).y0 for ax in fig.axes)
-        drawn[fig._suptitle.get_text()] = (footer.get_text(), below)
+        drawn[fig._suptitle.get_text()] = (footer.get_text().replace("\n", " "), below)  # wrapped
         return data
 
     monkeypatch.setattr(render, "_png", spy)
