@@ -391,3 +391,51 @@ def test_the_header_says_which_page_is_open_and_no_risk_model_is_said_in_words(
             assert empty.is_visible() and empty.inner_text().strip(), language
             assert page.locator("#reasons .table-scroll").count() == 0, "no empty table region"
             switch_language(page)
+
+
+#: The first urgent patient with a proposed referral in the queue: where its parts are, what each
+#: value under the patient is labelled with (the ::before of time, NEWS2, reasons, referral), and
+#: the column headings.
+QUEUE_ROW_ON_A_PHONE = """() => {
+  const row = [...document.querySelectorAll('table.queue tr.urgent')].find((tr) => tr.querySelector('.s-proposed'));
+  const boxes = {};
+  for (const part of ['td.decision .badge', 'td.patient a', 'td.reasons .flag', 'td.referral .s-proposed', 'td.reasons']) {
+    const box = row.querySelector(part).getBoundingClientRect();
+    boxes[part] = {x: box.x, width: box.width};
+  }
+  const labels = [...row.querySelectorAll('td.time, td.news2, td.reasons, td.referral')]
+    .map((td) => getComputedStyle(td, '::before').content);
+  const headings = [...document.querySelectorAll('table.queue thead th')].map((th) => th.textContent.trim());
+  return {boxes, labels, headings};
+}"""
+
+
+def test_the_queue_on_a_phone_shows_each_patient_s_reasons_and_referral_in_view(
+    browser: object, demo: Demo
+) -> None:
+    """At 360 px the queue was a table scrolled inside its region: the reasons and the referral
+    were off the screen, and an urgent patient's row was a red block hundreds of pixels tall with a
+    decision and a record number in it. Each patient is now a block - the decision beside the
+    patient, the time and NEWS2 under it, the reasons and the referral at the full width, each with
+    its heading - in both languages; the table keeps its roles (checked above for every width)."""
+    page: Any = login(browser, demo, "doctor")
+    proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
+    wait_until(lambda: proposed.count() > 0, 30)
+    page.set_viewport_size({"width": 360, "height": 740})
+    with closed_in_english(page):
+        for language in ("en", "zh"):
+            page.goto(f"{demo.url}/queue")
+            where = f"/queue ({language}, 360 px)"
+            region = page.locator(".table-scroll:has(table.queue)")
+            widths = region.evaluate(HELD_WIDTHS)
+            assert widths[0] <= widths[1], f"{where}: the queue scrolls sideways {widths}"
+            # read in one go: the live queue re-renders as the demo's patients come and go
+            seen = page.evaluate(QUEUE_ROW_ON_A_PHONE)
+            for part, box in seen["boxes"].items():
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, (where, part, box)
+            assert seen["boxes"]["td.reasons"]["width"] > 300, f"{where}: the reasons at the full width"
+            # each value under the patient says what it is (the column headings are hidden on a phone)
+            pairs = list(zip(seen["headings"][2:], seen["labels"], strict=True))
+            assert all(heading in label for heading, label in pairs), (where, pairs)
+            assert_fits(page, where)
+            switch_language(page)
