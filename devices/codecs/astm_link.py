@@ -375,11 +375,18 @@ class AstmReceiver(LinkSide):
     def _check_trailer(self) -> None:
         if self._trailer_start is None:
             return
-        if self._trailer_bytes != CR + LF:
+        trailer = self._trailer_bytes
+        ending = trailer[: len(trailer) - len(trailer.lstrip(CR + LF))]
+        if ending != CR + LF:
+            # After the line end come bytes the receiver ignores (6.5.1.1), as a strict profile
+            # does: a frame whose STX was corrupted is such noise, so they are counted, never
+            # shown (they may hold a patient's name), and after a CR LF the switch did not fire.
+            other = len(trailer) - len(ending)
+            noise = f" and {other} other byte(s) before the next frame" if other else ""
             self.counter.fire(
                 self._dev,
                 "missing_lf_after_checksum",
-                f"trailer {json_text(self._trailer_bytes.decode('latin-1'))}",
+                f"trailer {json_text(ending.decode('latin-1'))}{noise}",
             )
         self._trailer_start = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -541,6 +542,31 @@ def test_hold_final_ack_until_confirmed_and_resend_after_reject() -> None:
     assert len(messages(drain(rx))) == 1 and rx.data_to_send() == b""
     rx.confirm_message()
     assert rx.data_to_send() == ACK
+
+
+def test_a_frame_with_a_corrupted_stx_is_noise_never_logged_nor_a_missing_lf(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With missing_lf_after_checksum on, everything from a checksum to the next STX was the
+    "trailer": a frame whose STX was corrupted (0x02 -> 0x82) was logged whole as the switch
+    firing - a patient's name in the ordinary log - though the device had sent CR LF."""
+    counter = ToleranceCounter()
+    rx = AstmReceiver(
+        strict_profile(tolerance={"missing_lf_after_checksum": True}), FakeClock(), counter=counter
+    )
+    header = build_frame(1, b"H|\\^&\r", True)
+    patient = bytearray(build_frame(2, b"P|1||PAT-4711||Doe^Jane\r", True))
+    patient[0] = 0x82  # the STX, one bit flipped on the line
+    with caplog.at_level(logging.DEBUG):
+        rx.receive_data(ENQ + header + bytes(patient) + build_frame(2, b"P|1||PAT-4711||Doe^Jane\r", True))
+    assert rx.data_to_send() == ACK + ACK + ACK
+    assert "PAT-4711" not in caplog.text and "Doe" not in caplog.text
+    assert counter.count("test-analyzer", "missing_lf_after_checksum") == 0
+    # a trailer that is not CR LF still fires the switch, the noise after it counted, not shown
+    rx.receive_data(build_frame(3, b"L|1|N\r", True)[:-1] + b"junk Doe" + EOT)
+    assert counter.count("test-analyzer", "missing_lf_after_checksum") == 1
+    assert 'trailer "\\r" and 8 other byte(s) before the next frame' in caplog.text
+    assert "Doe" not in caplog.text
 
 
 def test_strict_receiver_naks_a_frame_without_cr_lf_and_switch_accepts_it() -> None:
