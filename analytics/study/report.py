@@ -65,7 +65,8 @@ def render(
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{banner}{body}"
         f"<h2>Data sources and attribution</h2><p class='note'>{html.escape(attribution)}</p>"
-        "</body></html>"
+        # at the bottom too (as the regional report's), under the hypotheses' verdicts
+        f"{banner}</body></html>"
     )
     path.write_text(document, encoding="utf-8")
     return path

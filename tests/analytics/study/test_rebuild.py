@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +61,10 @@ def test_report_is_labelled_synthetic_and_attributed(rebuilt) -> None:
     result, _ = rebuilt
     html = result.report.read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in html
+    # top and bottom, as the regional report: the hypotheses' verdicts ("supported") are near the
+    # end of a long page, far below the one banner there was
+    banners = [m.start() for m in re.finditer('<p class="banner">SYNTHETIC DATA', html)]
+    assert len(banners) == 2 and banners[1] > html.index("H2b")
     assert "leiii/census" in html and "CC BY 4.0" in html
     assert "H1a" in html and "H2b" in html
     assert html.count("data:image/png;base64,") >= 11
