@@ -125,7 +125,21 @@ def read_capture(
             return
         starts = [m.start() for m in re.finditer(rb"(?:^|[\r\n])MSH", data)]
         starts = [s if data[s : s + 3] == b"MSH" else s + 1 for s in starts]
-        for s, e in zip(starts, [*starts[1:], len(data)], strict=True):
+        first = starts[0] if starts else len(data)
+        if data[:first].strip():  # an ASTM capture replayed as HL7 was a traceback
+            yield Quarantine(
+                "bytes_outside_message",
+                data[:first],
+                0,
+                dev,
+                (
+                    f"{first} bytes before the first MSH segment"
+                    if starts
+                    else f"no MSH segment in {first} bytes"
+                )
+                + f", and no MLLP start byte {profile.hl7.start_byte:02x} (is the capture HL7, and --protocol right?)",
+            )
+        for s, e in zip(starts, [*starts[1:], len(data)][: len(starts)], strict=True):
             raw = data[s:e].rstrip(b"\r\n") + b"\r"
             yield CapturedMessage(raw, s)
         return

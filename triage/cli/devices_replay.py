@@ -90,6 +90,8 @@ def register(app: typer.Typer) -> None:
                 data = file.read_bytes()
             except OSError as exc:
                 raise UserInputError(f"{file}: cannot read capture file: {exc.strerror or exc}") from None
+        if not data:  # else "0 message(s) ... " and exit 0, as if it had all parsed
+            raise UserInputError(f"{file}: the capture is empty (nothing was recorded from the device?)")
         tol_log = logging.getLogger("devices.tolerance")
         handler: logging.Handler = logging.StreamHandler() if verbose else logging.NullHandler()
         tol_log.addHandler(handler)

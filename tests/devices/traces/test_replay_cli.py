@@ -306,3 +306,37 @@ def test_a_capture_cut_short_is_named_and_its_partial_message_is_not_used(
         f"{capture}: end of file: quarantined (incomplete_message): the capture ends after "
         f"{len(records) - 1} frame(s) of a message"
     )
+
+
+def test_a_capture_of_another_protocol_or_an_empty_one_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ASTM capture replayed with --protocol hl7 (no MLLP start byte, no MSH) and an empty
+    capture with --protocol hl7 stopped with a traceback (zip() argument 2 is longer); an empty
+    capture with any other protocol said "0 message(s)" and exit 0, as if all had parsed; bytes
+    before the first MSH of an unframed HL7 file were dropped without a word."""
+    astm = DATA / "sysmex-xn550.astm"
+    assert main(["devices", "replay", str(astm), "-p", "hl7"]) == 1
+    out, err = capsys.readouterr()
+    size = astm.stat().st_size
+    assert out == "" and "Traceback" not in err
+    assert err.splitlines()[0] == (
+        f"{astm}: byte 0: quarantined (bytes_outside_message): no MSH segment in {size} bytes, and no "
+        "MLLP start byte 0b (is the capture HL7, and --protocol right?)"
+    )
+    empty = tmp_path / "empty.hl7"
+    empty.write_bytes(b"")
+    for protocol in ("hl7", "astm"):
+        assert main(["devices", "replay", str(empty), "-p", protocol]) == 2
+        assert capsys.readouterr().err == (
+            f"error: {empty}: the capture is empty (nothing was recorded from the device?)\n"
+        )
+    logged = tmp_path / "logged.hl7"
+    message = (DATA / "mindray-bs380.hl7").read_bytes().split(b"\x1c")[0].lstrip(b"\x0b")
+    logged.write_bytes(b"capture started\n" + message)
+    assert main(["devices", "replay", str(logged), "-p", "hl7", "--profile", "mindray-bs380"]) == 1
+    out, err = capsys.readouterr()
+    assert out.count("\n") > 0  # the message after the junk is read
+    assert err.startswith(
+        f"{logged}: byte 0: quarantined (bytes_outside_message): 16 bytes before the first MSH segment"
+    )
