@@ -96,7 +96,8 @@ def trace_messages(raw: bytes, protocol: str) -> list[RecordedMessage]:
         messages = []
         for offset, message in split_messages(bytes(text)):
             records = tuple(r for r in message.split(b"\r") if r.strip())
-            messages.append(RecordedMessage(f"message at byte {offset}", records))
+            if records and records[0][:1] == b"H":  # else no ASTM message (an HL7 file was played as one)
+                messages.append(RecordedMessage(f"message at byte {offset}", records))
         return messages
     if protocol == "poct1a":
         found = []

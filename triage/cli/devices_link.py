@@ -406,7 +406,9 @@ def register(app: typer.Typer) -> None:
                 raise UserInputError(f"--trace {trace}: cannot read: {exc.strerror}") from None
             items = list(trace_messages(raw, KIND_PROTOCOL[kind]))
             if not items:
-                raise UserInputError(f"--trace {trace}: no {KIND_PROTOCOL[kind]} messages found")
+                raise UserInputError(
+                    f"--trace {trace}: no {KIND_PROTOCOL[kind]} messages found; is --kind {kind} right for this capture?"
+                )
         else:
             items = list(generate_samples(device_kind, random.Random(seed), count))
         report = asyncio.run(

@@ -667,3 +667,16 @@ def test_simulate_json_gives_the_counts_and_the_pty_as_json(tmp_path: Path) -> N
     first, last = (json.loads(line) for line in simulate.stdout.splitlines())
     assert set(first) == {"pty"} and first["pty"].startswith("/dev/")
     assert (last["kind"], last["acknowledged"], last["lines_written"]) == ("pulse-oximeter", None, 2)
+
+
+@pytest.mark.timeout(30)  # without the check, the HL7 text was sent as ASTM records for ever
+def test_simulate_refuses_a_trace_of_another_protocol_than_its_kind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An HL7 capture played with --kind astm-analyzer was taken for an unframed ASTM record dump
+    and sent as one message no receiver accepts (it has no H record)."""
+    hl7 = TRACES / "mindray-bs380.hl7"
+    assert main(["devices", "simulate", "--kind", "astm-analyzer", "--trace", str(hl7), "--pty"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --trace {hl7}: no astm messages found; is --kind astm-analyzer right for this capture?\n"
+    )
