@@ -161,10 +161,16 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
     bad = values.isna().to_numpy()
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise NetworkInputError(
-            f"{path}: cell ({ids[r]}, {ids[c]}) value {json_text(body.loc[ids[r], ids[c]])} is not a number"
-        )
+        line = rows.index(ids[r]) + 2  # line 1 is the header row
+        raise NetworkInputError(matrix_cell_problem(path, line, ids[r], ids[c], body.loc[ids[r], ids[c]]))
     return values.to_numpy(dtype=float)
+
+
+def matrix_cell_problem(path: Path, line: int, row: str, column: str, value: Any) -> str:
+    """The one line for a matrix cell that is not a number: file, line, column, the cell and its value."""
+    empty = value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
+    what = "is empty; give a number" if empty else f"value {json_text(value)} is not a number"
+    return f"{path}: line {line}, column {json_text(column)}: cell ({row}, {column}) {what}"
 
 
 def read_network(

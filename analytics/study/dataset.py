@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.network_files import first_repeat, read_csv_file
+from analytics.network_files import first_repeat, matrix_cell_problem, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
 
@@ -83,8 +83,8 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
     if repeat is not None:
         node, row, first = repeat
         raise StudyDataError(
-            f'{path}: row {row + 2}, column "id": node id {json_text(node)} appears more than once'
-            f" (also row {first + 2})"
+            f'{path}: line {row + 2}, column "id": node id {json_text(node)} appears more than once'
+            f" (also line {first + 2})"
         )
     for column in ("lon", "lat", *attributes):
         numeric = pd.to_numeric(nodes[column], errors="coerce")
@@ -92,7 +92,7 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}, column {json_text(column)}: value {json_text(nodes[column].iloc[row])}"
+                f"{path}: line {row + 2}, column {json_text(column)}: value {json_text(nodes[column].iloc[row])}"
                 " is not a number"
             )
         nodes[column] = numeric.astype(float)
@@ -109,7 +109,7 @@ def _ties_from_moves(
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}: {column} {json_text(moves[column].iloc[row])} is not a node id of the frame"
+                f"{path}: line {row + 2}: {column} {json_text(moves[column].iloc[row])} is not a node id of the frame"
             )
     movers = moves[moves["origin"] != moves["destination"]].groupby(["origin", "destination"]).size()
     edges = (
@@ -129,7 +129,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}: {column} {json_text(edges[column].iloc[row])} is not a node id"
+                f"{path}: line {row + 2}: {column} {json_text(edges[column].iloc[row])} is not a node id"
             )
     weight = columns[2] if len(columns) > 2 else None
     if weight is not None:
@@ -138,7 +138,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
         if edges["movers"].isna().any():
             row = int(np.argmax(edges["movers"].isna().to_numpy()))
             raise StudyDataError(
-                f"{path}: row {row + 2}, column {json_text(weight)}: weight {json_text(raw.iloc[row])} is not a number"
+                f"{path}: line {row + 2}, column {json_text(weight)}: weight {json_text(raw.iloc[row])} is not a number"
             )
         edges = edges[edges["movers"] >= min_movers]
     else:
@@ -161,7 +161,10 @@ def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
     values = frame.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
     if values.isna().to_numpy().any():
         row, col = np.argwhere(values.isna().to_numpy())[0]
-        raise StudyDataError(f"{path}: cell ({ids[row]}, {ids[col]}) is not a number")
+        line = list(frame.index).index(ids[row]) + 2  # line 1 is the header row
+        raise StudyDataError(
+            matrix_cell_problem(path, line, ids[row], ids[col], frame.loc[ids[row], ids[col]])
+        )
     return values.to_numpy(dtype=float)
 
 

@@ -195,7 +195,18 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
     argv = ["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
     argv += ["--formula", 'edges + edgecov("G")']
     assert main([*argv, "--edgecov", f"G={f['geo']}"]) == 2
-    assert capsys.readouterr().err == f'error: {f["geo"]}: cell (u0, u1) value "x" is not a number\n'
+    # said "cell (u0, u1) ..." alone: the line and column now, as for the nodes file
+    assert (
+        capsys.readouterr().err
+        == f'error: {f["geo"]}: line 2, column "u1": cell (u0, u1) value "x" is not a number\n'
+    )
+    empty = [",".join([a, *("" if (a, b) == ("u2", "u0") else "0" for b in ids)]) for a in ids]
+    f["geo"].write_text("id," + ",".join(ids) + "\n" + "\n".join(empty) + "\n", encoding="utf-8")
+    assert main([*argv, "--edgecov", f"G={f['geo']}"]) == 2  # said 'value "" is not a number'
+    assert (
+        capsys.readouterr().err
+        == f'error: {f["geo"]}: line 4, column "u0": cell (u2, u0) is empty; give a number\n'
+    )
     assert main([*argv, "--edgecov", "G"]) == 2
     assert capsys.readouterr().err == 'error: --edgecov "G": expected NAME=FILE.csv\n'
 

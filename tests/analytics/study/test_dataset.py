@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.study.dataset import StudyDataError, load_study
@@ -40,7 +41,7 @@ def test_unknown_id_in_edges_names_file_and_row(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     edges = folder / "edges.csv"
     edges.write_text(edges.read_text(encoding="utf-8") + "R01,NOPE,3\n", encoding="utf-8")
-    with pytest.raises(StudyDataError, match=r'edges.csv: row \d+: target "NOPE" is not a node id'):
+    with pytest.raises(StudyDataError, match=r'edges.csv: line \d+: target "NOPE" is not a node id'):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -67,7 +68,7 @@ def test_non_numeric_value_names_row_and_column(tmp_path: Path) -> None:
     row[header.index("GDP")] = "lots"
     lines[3] = ",".join(row)
     nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(StudyDataError, match=r'row 4, column "GDP": value "lots" is not a number'):
+    with pytest.raises(StudyDataError, match=r'line 4, column "GDP": value "lots" is not a number'):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -110,7 +111,7 @@ def test_a_matrix_without_a_node_and_a_move_to_no_node_quote_the_id_as_json(tmp_
     manifest["frames"][0]["moves"] = "moves.csv"
     (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(
-        StudyDataError, match=r'moves.csv: row 3: destination "ZZ" is not a node id of the frame$'
+        StudyDataError, match=r'moves.csv: line 3: destination "ZZ" is not a node id of the frame$'
     ):
         load_study(folder, list(NODE_TERMS))
 
@@ -123,7 +124,7 @@ def test_repeated_node_id_names_both_rows(tmp_path: Path) -> None:
     nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(
         StudyDataError,
-        match=r'nodes.csv: row 4, column "id": node id "R01" appears more than once \(also row 2\)',
+        match=r'nodes.csv: line 4, column "id": node id "R01" appears more than once \(also line 2\)',
     ):
         load_study(folder, list(NODE_TERMS))
 
@@ -151,7 +152,7 @@ def test_bad_weight_names_the_value_as_written(tmp_path: Path) -> None:
     edges = folder / "edges.csv"
     edges.write_text(edges.read_text(encoding="utf-8") + "R01,R02,many\n", encoding="utf-8")
     with pytest.raises(
-        StudyDataError, match=r'edges.csv: row \d+, column "movers": weight "many" is not a number'
+        StudyDataError, match=r'edges.csv: line \d+, column "movers": weight "many" is not a number'
     ):
         load_study(folder, list(NODE_TERMS))
 
@@ -260,3 +261,26 @@ def test_a_model_that_cannot_be_fitted_names_the_frame_the_model_and_the_term(
         " so not distinguishable from edges"
     )
     assert err.count("\n") == 1
+
+
+def test_a_matrix_cell_that_is_not_a_number_names_its_line_and_column(tmp_path: Path) -> None:
+    """Said "cell (R03, R01) is not a number" alone, where the nodes file named line and column,
+    and so did `triage study fit` for the same matrix ('row N' and 'line N' for the same thing)."""
+    folder = _copy(tmp_path)
+    ids = pd.read_csv(folder / "nodes.csv", dtype={"id": str})["id"].tolist()
+    spec = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    spec["frames"][0]["edgecov"] = {"GeoProx": "geo.csv"}
+    (folder / "study.json").write_text(json.dumps(spec), encoding="utf-8")
+    cells = [[("" if (a, b) == (ids[2], ids[0]) else "1") for b in ids] for a in ids]
+    (folder / "geo.csv").write_text(
+        "id,"
+        + ",".join(ids)
+        + "\n"
+        + "".join(f"{a}," + ",".join(row) + "\n" for a, row in zip(ids, cells, strict=True)),
+        encoding="utf-8",
+    )
+    with pytest.raises(StudyDataError) as refused:
+        load_study(folder, list(NODE_TERMS))
+    assert str(refused.value) == (
+        f'{folder / "geo.csv"}: line 4, column "{ids[0]}": cell ({ids[2]}, {ids[0]}) is empty; give a number'
+    )
