@@ -167,6 +167,10 @@ class DeviceStatus:
         return data
 
 
+#: listen addresses that take every address of the machine: a port there is taken on all of them
+_ANY_HOST = frozenset({"0.0.0.0", "::", ""})
+
+
 class Gateway:
     """Runs every configured device endpoint concurrently against one clinic database."""
 
@@ -196,6 +200,17 @@ class Gateway:
                         "give each device its own port"
                     )
                 ports[where] = e.device_id
+        listening: dict[int, tuple[str, str]] = {}
+        for e in endpoints:  # else the second failed with "port N is already in use (another gateway...)"
+            if isinstance(e.transport, TcpListenSpec) and e.transport.port:
+                other = listening.get(e.transport.port)
+                hosts = {other[1], e.transport.host} if other is not None else set()
+                if other is not None and (len(hosts) == 1 or hosts & _ANY_HOST):
+                    raise LinkError(
+                        f"devices {other[0]} and {e.device_id} both listen on TCP port {e.transport.port}; "
+                        "give each device its own port ([tcp] port)"
+                    )
+                listening[e.transport.port] = (e.device_id, e.transport.host)
         for folder in dict.fromkeys(f for f in (wire_log_dir, *(e.wire_log_dir for e in endpoints)) if f):
             prepare_folder(folder)
         self._endpoints = list(endpoints)

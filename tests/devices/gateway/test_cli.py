@@ -680,3 +680,21 @@ def test_simulate_refuses_a_trace_of_another_protocol_than_its_kind(
     assert capsys.readouterr().err == (
         f"error: --trace {hl7}: no astm messages found; is --kind astm-analyzer right for this capture?\n"
     )
+
+
+def test_two_devices_of_one_gateway_on_one_tcp_port_are_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The second device's listener failed with "port N is already in use (another gateway, or
+    another program, listens there)" - it was this gateway's first device; serial ports were
+    already checked so."""
+    port = _free_port()
+    profiles = []
+    for device, protocol in (("analyzer", "astm"), ("monitor", "hl7")):
+        profile = tmp_path / f"{device}.toml"
+        profile.write_text(f'device_id = "{device}"\nprotocol = "{protocol}"\n[tcp]\nport = {port}\n')
+        profiles += ["--profile", str(profile)]
+    assert main(["--config", str(_settings(tmp_path)), "devices", "listen", *profiles]) == 2
+    assert capsys.readouterr().err == (
+        f"error: devices analyzer and monitor both listen on TCP port {port}; give each device its own port ([tcp] port)\n"
+    )
