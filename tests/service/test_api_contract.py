@@ -318,3 +318,25 @@ def test_a_query_parameter_the_path_does_not_take_is_422_naming_it_not_ignored(s
     assert [r["id"] for r in newest.json()] == [second], newest.text
     page = staff.client.get("/api/v1/patients", params={"limit": 1, "offset": 1}, headers=doctor)
     assert page.status_code == 200 and len(page.json()["data"]) == 1, page.text
+
+
+def test_who_may_ask_is_answered_before_what_was_asked_is_refused(staff: Staff) -> None:
+    # FastAPI decodes the body before the role check: a malformed body was a 422 to anyone
+    json_type = {"Content-Type": "application/json"}
+    nurse = staff.bearer(Role.nurse) | json_type
+    for body in (b"{bad", b'{"reason": "a", "reason": "b"}', b'{"reason": "\\u0000x"}'):
+        anonymous = staff.client.post("/api/v1/referrals", content=body, headers=json_type)
+        assert refused(anonymous, 401) == "log in or send an API token (Authorization: Bearer ...)"
+        assert anonymous.json()["code"] == "not_authenticated"
+        unknown = staff.client.post(
+            "/api/v1/referrals", content=body, headers=json_type | {"Authorization": "Bearer x"}
+        )
+        assert refused(unknown, 401) == "the API token is unknown or revoked"
+        wrong_role = staff.client.post("/api/v1/referrals", content=body, headers=nurse)
+        assert refused(wrong_role, 403).startswith("role 'nurse' may not do this"), wrong_role.text
+        allowed = staff.client.post(
+            "/api/v1/referrals", content=body, headers=staff.bearer(Role.clinician) | json_type
+        )
+        assert refused(allowed).startswith(("body: ", "reason: ")), allowed.text
+    assert refused(staff.client.get("/api/v1/patients", params={"limt": 1}), 401)
+    assert refused(staff.client.get("/api/v1/users", params={"limt": 1}, headers=nurse), 403)

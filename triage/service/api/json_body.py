@@ -11,6 +11,10 @@ A query parameter the route does not take (``?offset=50`` on a list without one,
 a 422 naming it and the ones the path takes, as an unknown field of a body is: it was ignored
 without a word, so a client paging with ``offset`` got the first page again.
 
+Who may ask is answered before what was asked is refused: a request without a token, or of a role
+the route does not admit, is a 401 or 403 also when its JSON is malformed, repeats a key or holds a
+NUL, or a query parameter is unknown (a malformed body was a 422 to an anonymous caller).
+
 Every API router is built with ``route_class=JsonRoute``."""
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from triage.json_input import RepeatedKeyError, unique_keys
+from triage.service.auth import RoleCheck
 
 
 class _UniqueKeysRequest(Request):
@@ -39,8 +44,7 @@ class _UniqueKeysRequest(Request):
                 where = nul_at(self._json)
                 if where is not None:
                     raise HTTPException(
-                        422,
-                        f"{where}: has a NUL character (U+0000); send the text without it",
+                        422, f"{where}: has a NUL character (U+0000); send the text without it"
                     )
         return self._json
 
@@ -74,6 +78,18 @@ def nul_at(value: Any, path: str = "") -> str | None:
     return None
 
 
+def role_checks(dependant: Dependant) -> tuple[RoleCheck, ...]:
+    """The role checks among a route's dependencies."""
+    found: list[RoleCheck] = []
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        if isinstance(current.call, RoleCheck):
+            found.append(current.call)
+        stack.extend(current.dependencies)
+    return tuple(found)
+
+
 def query_names(dependant: Dependant) -> list[str]:
     """The query parameters a route takes, its dependencies' included, in declaration order."""
     names = [field.alias for field in dependant.query_params]
@@ -83,21 +99,27 @@ def query_names(dependant: Dependant) -> list[str]:
 
 
 class JsonRoute(APIRoute):
-    """An API route whose request decodes JSON with :func:`triage.json_input.unique_keys` and
-    refuses query parameters it does not take."""
+    """An API route that checks the caller's role first, decodes JSON with
+    :func:`triage.json_input.unique_keys` and refuses query parameters it does not take."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = query_names(self.dependant)
         takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
+        checks = role_checks(self.dependant)
 
         async def route(request: Request) -> Response:
+            reading = _UniqueKeysRequest(request.scope, request.receive)
+            # Who may ask, first: FastAPI reads and decodes the body before it resolves the
+            # dependencies. The body is read before the check (at most 1 MiB, ApiBodyLimit): a
+            # session's form carries its CSRF field. (The dependency runs again, on the cached caller.)
+            await reading.body()
+            for check in checks:
+                await check(reading)
             for name in request.query_params:
                 if name not in known:
-                    raise HTTPException(
-                        422,
-                        f"query.{name}: unknown parameter; {request.method} {request.url.path} {takes}",
-                    )
-            return await handler(_UniqueKeysRequest(request.scope, request.receive))
+                    where = f"{request.method} {request.url.path}"
+                    raise HTTPException(422, f"query.{name}: unknown parameter; {where} {takes}")
+            return await handler(reading)
 
         return route
