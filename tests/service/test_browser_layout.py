@@ -338,7 +338,7 @@ def test_held_results_laid_out_as_blocks_on_a_phone_keep_their_table_semantics(
         for language in ("en", "zh"):
             for width in (360, 768, 1280):
                 page.set_viewport_size({"width": width, "height": 900})
-                for path in ("/queue", "/devices"):
+                for path in ("/queue", "/referrals", "/devices"):
                     page.goto(f"{demo.url}{path}")
                     where = f"{path} ({language}, {width} px)"
                     found = page.evaluate(RESTYLED_WITHOUT_ROLE)
@@ -410,11 +410,20 @@ QUEUE_ROW_ON_A_PHONE = """() => {
 }"""
 
 
+#: The first referral in the list: the left and right edge of each of its cells, and the heading
+#: each cell after the patient is said with (its ::before).
+REFERRAL_ON_A_PHONE = """() => {
+  const cells = [...document.querySelector('table.referrals tr[data-referral]').children];
+  return {boxes: cells.map((td) => { const box = td.getBoundingClientRect(); return [box.left, box.right]; }),
+          labels: cells.filter((td) => td.dataset.label).map((td) => getComputedStyle(td, '::before').content.includes(td.dataset.label))};
+}"""
+
+
 def test_the_queue_on_a_phone_shows_each_patient_s_reasons_and_referral_in_view(
     browser: object, demo: Demo
 ) -> None:
-    """At 360 px the queue was a table scrolled inside its region: the reasons and the referral
-    were off the screen, and an urgent patient's row was a red block hundreds of pixels tall with a
+    """At 360 px the queue (and the referrals list) was a table scrolled inside its region: the
+    reasons and the referral were off the screen, and an urgent patient's row was a red block hundreds of pixels tall with a
     decision and a record number in it. Each patient is now a block - the decision beside the
     patient, the time and NEWS2 under it, the reasons and the referral at the full width, each with
     its heading - in both languages; the table keeps its roles (checked above for every width)."""
@@ -437,5 +446,14 @@ def test_the_queue_on_a_phone_shows_each_patient_s_reasons_and_referral_in_view(
             # each value under the patient says what it is (the column headings are hidden on a phone)
             pairs = list(zip(seen["headings"][2:], seen["labels"], strict=True))
             assert all(heading in label for heading, label in pairs), (where, pairs)
+            assert_fits(page, where)
+            # the referrals list, the same way: its state, reason and date were off the screen too
+            page.goto(f"{demo.url}/referrals")
+            where = f"/referrals ({language}, 360 px)"
+            widths = page.locator(".table-scroll:has(table.referrals)").evaluate(HELD_WIDTHS)
+            assert widths[0] <= widths[1], f"{where}: the referrals scroll sideways {widths}"
+            shown = page.evaluate(REFERRAL_ON_A_PHONE)
+            assert all(left >= 0 and right <= 360 for left, right in shown["boxes"]), (where, shown)
+            assert all(shown["labels"]), (where, shown)
             assert_fits(page, where)
             switch_language(page)
