@@ -1,0 +1,183 @@
+"""The clinical records replayed from their audit trail (:func:`referral.audit_rows.verify_rows`):
+patients, encounters, observations, assessments, overrides, referrals and their events, and the
+facilities referrals go to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import lifecycle
+from referral.audit import canonical_json
+from referral.audit_replay import (
+    Expected,
+    Mismatch,
+    Sha256,
+    by_row,
+    created_row,
+    table_columns,
+    trail_entries,
+)
+
+
+def patients(db: Database) -> Iterator[Expected]:
+    columns = table_columns(db, "patients")
+    for row_id, entries in by_row(
+        trail_entries(
+            db, "entity = 'patient' AND action IN ('patient.create', 'patient.update', 'patient.correct')"
+        )
+    ):
+        expected = created_row("patients", row_id, entries, columns)
+        for entry in entries[1:]:
+            expected.update(entry["data"]["after"])
+        yield row_id, expected, int(entries[-1]["seq"])
+
+
+def encounters(db: Database) -> Iterator[Expected]:
+    columns = table_columns(db, "encounters")
+    actions = "('encounter.create', 'encounter.age_correct')"
+    for row_id, entries in by_row(trail_entries(db, f"entity = 'encounter' AND action IN {actions}")):
+        expected = created_row("encounters", row_id, entries, columns)
+        for entry in entries[1:]:  # the age a corrected birth date gave the visit
+            expected.update(entry["data"]["after"])
+        yield row_id, expected, int(entries[-1]["seq"])
+
+
+def observations(db: Database) -> Iterator[Expected]:
+    """Each ``observations.create`` entry lists the ids it stored and every column of each (a
+    column it does not name - ``reported_*`` before migration 0016 - was NULL). Observations are
+    never edited or deleted, and ids only grow, so the entries in ``seq`` order are in id order."""
+    columns = [c for c in table_columns(db, "observations") if c != "id"]
+    last_id, last_seq = 0, 0
+    cursor = db.conn.execute(
+        "SELECT seq, entity_id, data FROM audit WHERE action = 'observations.create' ORDER BY seq"
+    )
+    for seq, encounter_id, data in cursor:
+        stored = json.loads(data)
+        for row_id, values in zip(stored["observation_ids"], stored["observations"], strict=True):
+            if row_id <= last_id:
+                raise Mismatch(
+                    "observations",
+                    row_id,
+                    f"the audit trail stores it (entry {seq}) after observation {last_id} (entry"
+                    f" {last_seq}): rows were deleted and their ids used again",
+                )
+            expected = {column: values.get(column) for column in columns}
+            expected["encounter_id"] = int(encounter_id)
+            yield row_id, expected, seq
+            last_id, last_seq = row_id, seq
+
+
+def assessments(db: Database) -> Iterator[Expected]:
+    columns = table_columns(db, "assessments")
+    for row_id, entries in by_row(
+        trail_entries(db, "entity = 'assessment' AND action = 'assessment.create'")
+    ):
+        expected = created_row("assessments", row_id, entries, columns)
+        expected["payload"] = Sha256(entries[0]["data"]["payload_sha256"])
+        yield row_id, expected, int(entries[-1]["seq"])
+
+
+def overrides(db: Database) -> Iterator[Expected]:
+    key = "CAST(json_extract(data, '$.override_id') AS INTEGER)"
+    for row_id, entries in by_row(trail_entries(db, "action = 'assessment.override'", key)):
+        entry = entries[-1]
+        values = {"clinician": entry["actor"], "disposition": entry["data"]["to"], "reason": entry["reason"]}
+        yield row_id, values, int(entry["seq"])
+
+
+_TRANSITIONS = tuple(f"referral.{status}" for status in lifecycle.STATUSES if status != lifecycle.INITIAL)
+
+
+def referrals(db: Database, counts: dict[str, int]) -> Iterator[Expected]:
+    """Replays each referral and checks its lifecycle events on the way."""
+    columns = table_columns(db, "referrals")
+    actions = ", ".join(f"'{a}'" for a in ("referral.create", *_TRANSITIONS))
+    counts["referral_events"] = 0
+    for row_id, entries in by_row(trail_entries(db, f"entity = 'referral' AND action IN ({actions})")):
+        assert isinstance(row_id, int)
+        expected = created_row("referrals", row_id, entries, columns)
+        expected |= {lifecycle.timestamp_column(s): None for s in lifecycle.STATUSES[1:]}
+        expected |= {"justified": None, "feedback": None}
+        first = entries[0]
+        trail = [
+            (None, expected["status"], expected["created_at"], first["actor"], first["reason"], first["seq"])
+        ]
+        for entry in entries[1:]:
+            data = entry["data"]
+            expected |= {
+                "status": data["to"],
+                "updated_at": data["at"],
+                lifecycle.timestamp_column(data["to"]): data["at"],
+            }
+            if "feedback" in data:
+                feedback = data["feedback"]
+                expected |= {"justified": int(feedback["justified"]), "feedback": canonical_json(feedback)}
+            trail.append(
+                (data["from"], data["to"], data["at"], entry["actor"], entry["reason"], entry["seq"])
+            )
+        counts["referral_events"] += _check_events(db, row_id, trail)
+        yield row_id, expected, int(entries[-1]["seq"])
+
+
+def _check_events(db: Database, referral_id: int, trail: list[tuple[Any, ...]]) -> int:
+    """The referral's ``referral_events`` rows against the create and transition entries."""
+    found = db.conn.execute(
+        "SELECT id, from_status, to_status, at, actor, note FROM referral_events WHERE referral_id = ? ORDER BY id",
+        [referral_id],
+    ).fetchall()
+    for index, want in enumerate(trail):
+        if index >= len(found):
+            raise Mismatch(
+                "referral_events",
+                referral_id,
+                f"referral {referral_id}'s event -> {want[1]} is missing (entry {want[5]})",
+            )
+        event_id, *have = found[index]
+        note = have[4] if have[4] is not None else f"referral {have[1]}"  # no note: the entry's reason
+        if (*have[:4], note) != want[:5]:
+            raise Mismatch(
+                "referral_events",
+                int(event_id),
+                f"referral {referral_id}'s event {event_id} ({have[0] or '-'} -> {have[1]} at {have[2]} by"
+                f" {have[3]}) differs from its audit trail (entry {want[5]})",
+            )
+    if len(found) > len(trail):
+        event_id = int(found[len(trail)][0])
+        raise Mismatch(
+            "referral_events",
+            event_id,
+            f"referral {referral_id}'s event {event_id} is not in the audit trail",
+        )
+    return len(found)
+
+
+def facilities(db: Database) -> Iterator[Expected]:
+    """The whole row as the last load or ``PUT`` recorded it (each entry holds every column)."""
+    columns = table_columns(db, "facilities")
+    where = "entity = 'facility' AND action IN ('facility.create', 'facility.update')"
+    for row_id, entries in by_row(trail_entries(db, where, "entity_id", few=True)):
+        created_row("facilities", row_id, entries, columns)
+        last = entries[-1]
+        yield row_id, {k: v for k, v in last["data"].items() if k in columns}, int(last["seq"])
+
+
+def orphan_events(db: Database, matched: int) -> None:
+    """Events of no audited referral (its row and trail both absent)."""
+    if int(db.conn.execute("SELECT count(*) FROM referral_events").fetchone()[0]) == matched:
+        return
+    orphan = db.conn.execute(
+        "SELECT id, referral_id FROM referral_events WHERE referral_id NOT IN"
+        " (SELECT CAST(entity_id AS INTEGER) FROM audit WHERE action = 'referral.create') ORDER BY id LIMIT 1"
+    ).fetchone()
+    if orphan is None:  # pragma: no cover - every other event was matched to its referral's trail
+        raise Mismatch("referral_events", 0, "more events than the audit trail records")
+    event_id, referral_id = orphan
+    raise Mismatch(
+        "referral_events",
+        int(event_id),
+        f"an event of referral {referral_id}, which the audit trail never created",
+    )
