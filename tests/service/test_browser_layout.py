@@ -457,3 +457,65 @@ def test_the_queue_on_a_phone_shows_each_patient_s_reasons_and_referral_in_view(
             assert all(shown["labels"]), (where, shown)
             assert_fits(page, where)
             switch_language(page)
+
+
+#: The devices table on the page: each device row's cells (left and right edge, and whether the
+#: heading it is said with - its ::before - names its column), and the Detach buttons' edges.
+DEVICES_SHOWN = """() => {
+  const table = document.querySelector('table.devices');
+  return {rows: [...table.querySelectorAll('tr[data-device]')].map((tr) => [...tr.children].map((td) => {
+            const box = td.getBoundingClientRect();
+            return {left: box.left, right: box.right, label: td.dataset.label || '', empty: !td.textContent.trim(),
+                    before: getComputedStyle(td, '::before').content};
+          })),
+          buttons: [...table.querySelectorAll('form.detach-form button')].map((b) => {
+            const box = b.getBoundingClientRect(); return [box.left, box.right, box.height]; })};
+}"""
+
+
+def test_the_devices_table_on_a_phone_shows_whom_each_device_is_attached_to_and_its_detach_button(
+    browser: object, demo: Demo
+) -> None:
+    """At 360 px the devices table scrolled sideways inside its region: whom a device was attached
+    to and its Detach button were off the screen. Each device is now a block, as the queue's
+    patients and the referrals are - the device beside its connection, the last result and problem
+    under it (the technical columns too), whom it is attached to and the Detach button at the full
+    width, each value said with its heading - and the table's roles are explicit, so a screen
+    reader still reads each value with its column, in both languages at every width."""
+    for user in ("nurse", "admin"):  # the nurse's table, and the one of the roles that run devices
+        page: Any = login(browser, demo, user)
+        page.goto(f"{demo.url}/devices")
+        attached = page.locator("tr[data-device=demo-oximeter] td.attached small")
+        wait_until(lambda attached=attached: attached.count() > 0, 20)
+        with closed_in_english(page):
+            for language in ("en", "zh"):
+                for width in (360, 768, 1280):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    page.goto(f"{demo.url}/devices")
+                    where = f"/devices as {user} ({language}, {width} px)"
+                    widths = page.locator(".table-scroll:has(table.devices)").evaluate(HELD_WIDTHS)
+                    assert widths[0] <= widths[1], f"{where}: the devices scroll sideways {widths}"
+                    shown = page.evaluate(DEVICES_SHOWN)
+                    cells = [cell for row in shown["rows"] for cell in row]
+                    assert len(shown["rows"]) >= 3 and all(
+                        cell["left"] >= 0 and cell["right"] <= width for cell in cells
+                    ), (where, shown)
+                    if user == "nurse":
+                        assert shown["buttons"], f"{where}: the oximeter's Detach button"
+                    assert all(
+                        left >= 0 and right <= width and high > 0 for left, right, high in shown["buttons"]
+                    ), (
+                        where,
+                        shown["buttons"],
+                    )
+                    if width == 360:  # the headings are hidden: each value says what it is
+                        said = [cell for cell in cells if cell["label"] and not cell["empty"]]
+                        assert said and all(cell["label"] in cell["before"] for cell in said), (where, said)
+                    # Chromium's accessibility tree: a table whose device rows have a cell per column
+                    table = page.locator("#devices").get_by_role("table")
+                    headers = [h.inner_text().strip() for h in table.get_by_role("columnheader").all()]
+                    assert len(headers) == (5 if user == "nurse" else 7) and all(headers), (where, headers)
+                    oximeter = table.locator("tr[data-device=demo-oximeter]")
+                    assert oximeter.get_by_role("cell").count() == len(headers), where
+                    assert_fits(page, where)
+                switch_language(page)
