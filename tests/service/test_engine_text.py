@@ -390,7 +390,7 @@ def test_every_shipped_model_has_a_name_in_both_languages(model_set: ModelSet) -
     assert EngineText("zh").model_name("cvd10") == "10 年心血管病风险"
     assert EngineText("en").model_name("a_model_added_later") == "a_model_added_later", "its code still shows"
     not_scored = phrases.NOT_SCORED.format(model="ckd", reason=phrases.INPUTS_MISSING.format(inputs="age"))
-    assert EngineText("zh").explanation(not_scored) == "慢性肾脏病的可能性 未评分：缺少必需的输入：年龄。"
+    assert EngineText("zh").explanation(not_scored) == "慢性肾脏病的可能性未评分：缺少必需的输入：年龄。"
     assert (
         EngineText("en").explanation(not_scored)
         == "Chronic kidney disease not scored: required inputs missing: age."
@@ -408,12 +408,12 @@ def test_unknown_text_passes_through() -> None:
     )
     assert zh.explanation("something else entirely") == "something else entirely。"
     not_scored = phrases.NOT_SCORED.format(model="m", reason="a new reason")
-    assert zh.explanation(not_scored) == "m 未评分：a new reason。"
+    assert zh.explanation(not_scored) == "m未评分：a new reason。"
     sex = phrases.NOT_SCORED.format(
         model="m", reason=phrases.SEX_MISMATCH.format(sex="female", patient_sex="other")
     )
     # a value the catalogue cannot name: that reason stays English, as an unknown one would
-    assert zh.explanation(sex) == "m 未评分：trained on female patients only; this patient is other。"
+    assert zh.explanation(sex) == "m未评分：trained on female patients only; this patient is other。"
 
 
 def test_every_name_the_text_may_use_has_a_label() -> None:
