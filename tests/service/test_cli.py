@@ -182,3 +182,41 @@ def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_a_gateway_profile_whose_mapping_triage_does_not_know_is_refused_before_serve_starts(
+    tmp_path: Path,
+) -> None:
+    """`devices listen` and `replay` refused a [mapping] typo; `serve` (which runs the gateway on
+    the settings' profiles) started, and every result of that test was quarantined."""
+    from devices.profile import PROFILE_DIR
+
+    profile = tmp_path / "analyzer.toml"
+    text = (PROFILE_DIR / "sysmex-xn550.toml").read_text()
+    assert 'code = "wbc"' in text
+    profile.write_text(text.replace('code = "wbc"', 'code = "wbcc"', 1))
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        f'data_dir = "{tmp_path}"\n[database]\npath = "{tmp_path / "clinic.db"}"\n'
+        f'[gateway]\nprofiles = ["{profile}"]\n'
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [TRIAGE, "--config", str(settings), "serve", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 2, err
+    assert err.startswith(
+        f'error: {profile}: invalid device profile: mapping.WBC.code: unknown observation code "wbcc"; '
+        "known codes: albumin_creatinine_ratio, "
+    )
+    assert err.count("\n") == 1
+    assert not (tmp_path / "clinic.db").exists(), "refused before the service opened its database"

@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
 from triage.errors import UserInputError, json_text
 
@@ -54,6 +55,11 @@ def register(app: typer.Typer) -> None:
 
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         settings = ctx.obj.settings
+        if settings.service.run_gateway:
+            # As `devices listen` does: a typo in a profile's [mapping] refused now, not found when
+            # every result of that test is quarantined (the gateway reads the profiles again).
+            for path in settings.gateway.profiles:
+                read_profile(path)
         bind_host = host or settings.service.host
         bind_port = port or settings.service.port
         count = settings.service.workers if workers is None else workers
