@@ -7,6 +7,8 @@ Errors from the project's error tree become one line on stderr and a non-zero ex
 from __future__ import annotations
 
 import inspect
+import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -102,8 +104,38 @@ def _unwrap_help(app: typer.Typer) -> None:
 _unwrap_help(app)
 
 
+#: ``triage ... | head -1``: the reader closed the pipe. What the shell reports for a program the
+#: signal ended (``yes | head -1``); Python ignores SIGPIPE, so its write fails instead.
+CLOSED_PIPE_EXIT = 128 + getattr(signal, "SIGPIPE", 13)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point. Returns the exit code instead of raising for user errors."""
+    """Console entry point. Returns the exit code instead of raising for user errors.
+
+    Output piped to a reader that stops early (``triage models list | head -1``) ends the command
+    quietly with :data:`CLOSED_PIPE_EXIT`, for every command: it exited 1 (typer's own handling)
+    like a failure, or printed Python's BrokenPipeError when the last output met the closed pipe
+    at exit. As the Python docs' note on SIGPIPE advises: SIGPIPE left ignored, the error caught
+    around the whole entry point, standard output flushed inside it and then sent to /dev/null."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # buffered output meets a closed pipe here, not at interpreter exit
+    except BrokenPipeError:
+        return _closed_pipe()
+    return code
+
+
+def _closed_pipe() -> int:
+    """Python flushes standard output again at exit: the rest goes to /dev/null, not a traceback."""
+    stdout = sys.__stdout__
+    if stdout is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
+    return CLOSED_PIPE_EXIT
+
+
+def _run(argv: list[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     guard_streams()  # a latin-1 or ASCII terminal gets \u + four hex digits escapes, never a traceback
     context = AppContext()
@@ -126,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         write("aborted", err=True)
         return 130
     except (typer.Exit, SystemExit) as exc:
+        if isinstance(exc.__context__, BrokenPipeError):
+            raise exc.__context__ from None  # typer turned it into exit 1 (see main)
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         return int(code or 0)
     except Exception as exc:
