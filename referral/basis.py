@@ -50,7 +50,7 @@ from sqlite_utils import Database
 from referral import audit, lifecycle
 from referral.corrections import Correction, value_text
 from referral.errors import ConflictError, NotFoundError, TransitionError, UserInputError
-from referral.records import URGENCY_RANK
+from referral.records import URGENCY_RANK, refuse_nul
 from referral.transactions import utc_now, write
 
 #: Final statuses of a referral that ended without a transfer: a corrected basis is moot.
@@ -406,7 +406,7 @@ def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> l
     """A clinician reviewed the corrected basis and keeps the referral, saying why (for an arrived
     patient: took note of it, with a note). Closes every open change of the referral at once, with
     an audit entry in the same transaction."""
-    why = reason.strip()
+    why = refuse_nul(reason, "reason").strip()
     if not why:
         raise UserInputError("reason: acknowledging a corrected referral basis needs a reason (it was empty)")
     if not actor.strip():

@@ -71,6 +71,9 @@ def parse_csv(text: str, source: str) -> list[FacilityIn]:
         except ValidationError as error:
             problems.append(f"line {line}: {describe(error)}")
             continue
+        except UserInputError as error:  # a NUL in a cell (records.refuse_nul), named by its field
+            problems.append(f"line {line}: {error}")
+            continue
         if facility.id in seen:
             problems.append(f"line {line}: id {facility.id!r} repeats line {seen[facility.id]}")
             continue

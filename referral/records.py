@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -103,10 +103,34 @@ URGENCY_RANK: dict[str, int] = {
 }
 
 
+def refuse_nul(value: str, field: str) -> str:
+    """``value`` unchanged unless it holds a NUL character (U+0000): then a :class:`UserInputError`
+    naming ``field``, in the API's words (``triage.service.api.json_body``). SQLite's ``length()``
+    stops at a NUL, so a reason beginning with one failed the log's ``CHECK (length(trim(reason))
+    > 0)`` (a 500 from the staff pages), and one in the middle cut the text for every reader."""
+    if "\x00" in value:
+        raise UserInputError(f"{field}: has a NUL character (U+0000); send the text without it")
+    return value
+
+
+def _refuse_nul_in(value: object, path: str, skip: frozenset[str]) -> None:
+    if isinstance(value, str):
+        refuse_nul(value, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(str(key), path or "(record)")
+            if key not in skip:
+                _refuse_nul_in(item, f"{path}.{key}" if path else str(key), frozenset())
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_nul_in(item, f"{path}[{index}]", frozenset())
+
+
 def required_text(value: str, field: str, where: str, limit: int, *, empty_hint: str = "") -> str:
     """``value`` trimmed: a reason, an actor. A :class:`UserInputError` naming ``where`` and
-    ``field`` when it is empty (``empty_hint`` added to the message) or over ``limit`` characters."""
-    text = value.strip()
+    ``field`` when it is empty (``empty_hint`` added to the message), holds a NUL
+    (:func:`refuse_nul`) or is over ``limit`` characters."""
+    text = refuse_nul(value, field).strip()
     if not text:
         raise UserInputError(
             f"{where}: {field!r} is empty{empty_hint}",
@@ -144,6 +168,17 @@ def aware_timestamp(value: str, field: str) -> datetime:
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: Fields whose own validator refuses a NUL, saying more (:func:`check_record_number`).
+    _own_nul_check: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        """Every text of every input the log stores, refused with a NUL in it (:func:`refuse_nul`):
+        the one check the API, the pages, the CLI and the device pipeline all go through."""
+        _refuse_nul_in(data, "", cls._own_nul_check)
+        return data
+
 
 class PatientIn(_Input):
     mrn: str = Field(min_length=1, max_length=64, description="local medical record number")
@@ -151,10 +186,26 @@ class PatientIn(_Input):
     sex: Sex = "unknown"
     birth_date: date | None = None
 
+    _own_nul_check: ClassVar[frozenset[str]] = frozenset({"mrn"})
+
     @field_validator("mrn")
     @classmethod
     def _record_number(cls, value: str) -> str:
         return check_record_number(value, "mrn")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        """A name is one line of text: a control character (tab, line feed, ESC...) broke the
+        CLI's and the exports' lines or drove a terminal, as in a record number. Said by position
+        and code point, never the name (patient data)."""
+        for position, char in enumerate(value or "", 1):
+            if unicodedata.category(char) == "Cc":
+                raise UserInputError(
+                    f"name: has a control character (U+{ord(char):04X}) at character {position};"
+                    " type the name on one line, without tabs or other control characters"
+                )
+        return value
 
 
 class EncounterIn(_Input):
@@ -282,6 +333,14 @@ MAX_CAPACITY = 1_000_000  # patients per day
 class FacilityIn(_Input):
     id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():  # spaces pass min_length and the table's CHECK (length(name) > 0)
+            raise ValueError("is empty (only spaces); give the facility's name")
+        return value
+
     tier: Tier
     region_code: str = Field(min_length=1, max_length=32)
     lon: Annotated[float, NotBoolean] = Field(ge=-180, le=180)
@@ -303,6 +362,8 @@ def parse(model: type[_InputT], data: dict[str, Any], where: str) -> _InputT:
         return model.model_validate(data)
     except ValidationError as error:
         raise UserInputError(f"{where}: {describe(error)}") from error
+    except UserInputError as error:  # a NUL (refuse_nul), a record number: said by field, here
+        raise UserInputError(f"{where}: {error}", says=error.says, params=error.params) from error
 
 
 def describe(error: ValidationError) -> str:

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from referral import audit, basis, facilities, lifecycle
 from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError
-from referral.records import FeedbackIn, ReferralIn, aware_timestamp
+from referral.records import FeedbackIn, ReferralIn, aware_timestamp, refuse_nul
 from referral.store import _existing_by_key, get_assessment, request_digest
 from referral.transactions import insert_row, utc_now, write
 
@@ -147,6 +147,8 @@ def transition(
     ``declined``/``cancelled`` need a note saying why."""
     if target == "completed" and feedback is None:
         raise UserInputError("completing a referral needs the receiving hospital's feedback")
+    if note is not None:
+        refuse_nul(note, "note")
     if target != "completed" and feedback is not None:
         raise UserInputError("feedback is only recorded when a referral is completed")
     if target in lifecycle.NEEDS_NOTE and not (note and note.strip()):

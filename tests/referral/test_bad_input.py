@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from sqlite_utils import Database
 
 from referral import audit, facilities, referrals, store
 from referral.errors import UnknownFacilityError, UserInputError
-from referral.records import OverrideIn, ReferralIn
+from referral.records import FacilityIn, OverrideIn, PatientIn, ReferralIn, parse, required_text
 from referral.schema import connect
 
 from .conftest import visit
@@ -36,6 +37,10 @@ def _snapshot(db: Database) -> tuple[int, int]:
         ("A,Clinic,primary,330122,119.6,29.8,ten,40,\n", "line 2: beds: Input should be a valid integer"),
         ("A,Clinic,primary,330122,119.6,29.8,10,40,2024-13-01\n", "line 2: digital_triage_start"),
         ("A,Clinic,primary,330122,119.6,29.8,10,40,,extra\n", "line 2: more fields than the header"),
+        (
+            "A,Cl\x00inic,primary,330122,119.6,29.8,10,40,\n",
+            "line 2: name: has a NUL character (U+0000); send the text without it",
+        ),
         (
             "A,Clinic,primary,330122,119.6,29.8,10,40,\nA,Again,primary,1,1,1,1,1,\n",
             "line 3: id 'A' repeats line 2",
@@ -106,3 +111,64 @@ def test_observation_needs_a_value_and_a_zoned_time() -> None:
         parse(ObservationIn, {"code": "spo2", "observed_at": "2026-05-01T09:00:00+08:00"}, "device msg-1")
     with pytest.raises(UserInputError, match=r"observed_at: .*has no UTC offset"):
         parse(ObservationIn, {"code": "spo2", "value_num": 95, "observed_at": "2026-05-01T09:00:00"}, "form")
+
+
+NUL_REFUSED = re.escape("has a NUL character (U+0000); send the text without it")
+
+
+@pytest.mark.parametrize("reason", ["\x00x", "known\x00 COPD"])
+def test_a_reason_or_note_with_a_nul_is_refused_naming_the_field_and_nothing_is_written(
+    db: Database, reason: str
+) -> None:
+    """SQLite's length() stops at a NUL: one at the start failed the log's CHECK (length(trim(reason))
+    > 0) as an sqlite3.IntegrityError (a 500 from the staff pages), one in the middle was stored cut
+    for every reader. Every adapter goes through these inputs, so the log refuses it itself."""
+    assessment = visit(db)
+    before = _snapshot(db)
+    with pytest.raises(UserInputError, match=rf"^reason: {NUL_REFUSED}$"):
+        store.override_assessment(
+            db, assessment["id"], OverrideIn(clinician="dr", disposition="local_care", reason=reason)
+        )
+    with pytest.raises(UserInputError, match=rf"^reason: {NUL_REFUSED}$"):
+        referrals.create_referral(
+            db,
+            ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-S01", urgency="urgent", reason=reason),
+            actor="dr",
+        )
+    made = referrals.create_referral(
+        db,
+        ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-S01", urgency="urgent", reason="BP"),
+        actor="dr",
+    )
+    with pytest.raises(UserInputError, match=rf"^note: {NUL_REFUSED}$"):
+        referrals.transition(db, made["id"], "cancelled", actor="dr", note=reason)
+    with pytest.raises(UserInputError, match=rf"reason: {NUL_REFUSED}$"):
+        required_text(reason, "reason", "closing encounter 1", 2000)
+    assert store.overrides_for(db, assessment["id"]) == []
+    assert referrals.get_referral(db, made["id"])["status"] == "proposed"
+    assert _snapshot(db)[0] == before[0] and audit.verify(db).ok
+
+
+def test_a_facility_named_only_spaces_and_a_patient_name_with_a_control_character_are_refused() -> None:
+    facility = {
+        "id": "A",
+        "tier": "primary",
+        "region_code": "1",
+        "lon": 1,
+        "lat": 1,
+        "beds": 1,
+        "capacity": 1,
+    }
+    with pytest.raises(
+        UserInputError, match=r"^facility: name: is empty \(only spaces\); give the facility's name"
+    ):
+        parse(FacilityIn, {**facility, "name": "   "}, "facility")
+    assert parse(FacilityIn, {**facility, "name": "Clinic"}, "facility").name == "Clinic"
+    for char in ["\t", "\n", "\x1b"]:
+        with pytest.raises(
+            UserInputError, match=rf"^name: has a control character \(U\+{ord(char):04X}\) at character 4;"
+        ):
+            PatientIn(mrn="M-1", name=f"Li {char}Wei")
+    assert PatientIn(mrn="M-1", name="Li Wei").name == "Li Wei"
+    with pytest.raises(UserInputError, match=r"^mrn: the record number has a control"):
+        PatientIn(mrn="M\x00-1")  # the record number's own check, which says where

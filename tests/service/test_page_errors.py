@@ -173,3 +173,27 @@ def test_the_page_shows_the_open_referral_and_creates_another_only_when_confirme
     )
     assert confirmed.status_code == 303, confirmed.text
     assert db.conn.execute(count, [made["encounter_id"]]).fetchone()[0] == 2
+
+
+def test_a_reason_or_note_with_a_nul_is_a_form_error_not_a_server_error(staff: Staff) -> None:
+    """The API refuses a NUL in its JSON; a form post reached the log with it, whose CHECK
+    (length(trim(reason)) > 0) failed at SQLite's length() stopping at the NUL: a 500."""
+    made = _walk_in(staff, "ERR-NUL")
+    referral = _proposed(staff, made)
+    csrf = staff.login(Role.clinician)
+    refused = "has a NUL character (U+0000); send the text without it"
+    forms = [
+        (f"/assessments/{made['id']}/override", {"disposition": "routine_referral", "reason": "\x00x"}),
+        (
+            f"/assessments/{made['id']}/refer",
+            {"to_facility": "county-hospital", "urgency": "urgent", "reason": "\x00x", "alongside_open": "1"},
+        ),
+        (f"/encounters/{made['encounter_id']}/close", {"reason": "\x00x", "without_referral": "1"}),
+        (f"/referrals/{referral}/status", {"status": "cancelled", "note": "went\x00 home"}),
+    ]
+    for url, data in forms:
+        page = staff.client.post(url, data={"csrf_token": csrf, **data})
+        field = "note" if "note" in data else "reason"
+        assert page.status_code == 422 and _alert(page.text) == f"{field}: {refused}", url
+    status = staff.client.get(f"/api/v1/referrals/{referral}", headers=staff.bearer(Role.clinician))
+    assert status.json()["status"] == "proposed", "nothing was changed"
