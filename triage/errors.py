@@ -28,6 +28,7 @@ __all__ = [
     "UnknownCodeError",
     "UserInputError",
     "json_text",
+    "os_reason",
     "shown_input",
     "validation_message",
 ]
@@ -53,3 +54,12 @@ class ModelContractError(IntegrityError):
     """A risk model's file or feature contract does not match its card; it refuses to load."""
 
     code = "model_contract"
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a path cannot be written, for a message that names the path itself: the system's words
+    (``Permission denied``), but a file in the way of a folder named as such (errno says only
+    ``File exists``). The CLI and the service's /readyz say it alike."""
+    if isinstance(exc, FileExistsError):
+        return f"{exc.filename} is a file, not a folder"
+    return exc.strerror or str(exc)

@@ -12,6 +12,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+from triage.settings import load_settings
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
@@ -120,6 +123,29 @@ def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_rea
     assert response.json()["reason"] == (
         f"invalid_config: database.path {junk}: not a usable referral log (SQLite: file is not a database)"
     )
+
+
+def test_a_database_folder_under_a_file_is_named_in_the_readiness_reason_as_the_cli_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """/readyz said Python's "os_error: [Errno 17] File exists: '...'" where `triage referrals
+    migrate` says the file is in the way of a folder."""
+    from fastapi.testclient import TestClient
+
+    from triage.cli import main
+    from triage.service import create_app
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    path = blocker / "clinic.db"
+    settings = load_settings(None, data_dir=tmp_path, database={"path": path})
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    why = f"cannot create the referral log's folder ({blocker} is a file, not a folder)"
+    assert response.json()["reason"] == f"invalid_config: database.path {path}: {why}"
+    assert main(["referrals", "migrate", "--db", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: {path}: {why}\n"
 
 
 def test_a_host_that_is_not_an_address_here_says_so_and_points_at_host() -> None:

@@ -35,6 +35,7 @@ from referral.value_sets import TIERS
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.paths import output_folder
+from triage.errors import os_reason
 
 app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
@@ -104,14 +105,7 @@ def _connect(ctx: typer.Context, path: Path, timeout: int, *, migrate: bool = Tr
             f"{path}: not a usable referral log (SQLite: {exc})"
         ) from None
     except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
-        raise UserInputError(f"{path}: cannot create the referral log's folder ({_why(exc)})") from None
-
-
-def _why(exc: OSError) -> str:
-    """Why a path cannot be written; a file in the way of a folder is named (errno says 'File exists')."""
-    if isinstance(exc, FileExistsError):
-        return f"{exc.filename} is a file, not a folder"
-    return exc.strerror or str(exc)
+        raise UserInputError(f"{path}: cannot create the referral log's folder ({os_reason(exc)})") from None
 
 
 def _actor() -> str:
@@ -337,7 +331,7 @@ def export_command(
         else:
             count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
     except OSError as exc:  # nothing is left under the name: the file is written as <name>.partial
-        raise UserInputError(f"--out {out}: cannot write the file ({_why(exc)})") from None
+        raise UserInputError(f"--out {out}: cannot write the file ({os_reason(exc)})") from None
     echo(f"{out}: {count} referral(s) as {fmt}")
 
 
@@ -454,7 +448,7 @@ def backup_command(
     try:
         report = backup.backup(database, out)
     except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
-        raise UserInputError(f"--out {out}: cannot write the backup ({_why(exc)})") from None
+        raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
     if as_json:
         print_json(report.as_dict())
     chain = report.audit

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from referral.errors import ConfigError
 from referral.schema import connect
+from triage.errors import os_reason
 
 
 class ThreadBoundDatabase:
@@ -47,6 +48,10 @@ class Databases:
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite: not ready, with the reason
             raise ConfigError(
                 f"database.path {self.path}: not a usable referral log (SQLite: {exc})"
+            ) from None
+        except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
+            raise ConfigError(
+                f"database.path {self.path}: cannot create the referral log's folder ({os_reason(exc)})"
             ) from None
         db.close()
 
