@@ -758,3 +758,21 @@ def m0020_audit_record_device_rows(db: Database) -> None:
         ),
     ]
     _record_found(db, found, "0020")
+
+
+@MIGRATIONS(name="0021_idempotency_body")
+def m0021_idempotency_body(db: Database) -> None:
+    """The fingerprint of the API request that made an encounter or an assessment under its
+    idempotency key (``body_sha256``: the SHA-256 of the request body without the key,
+    ``referral.store.request_digest``), so that the key used again with a different body is a 409
+    ``idempotency_conflict`` rather than the stored row returned and the new readings or context
+    silently dropped. Rows stored before (and rows written without an API request) have none
+    (NULL): their key cannot be compared, and a repeat returns the stored row, as before.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE encounters ADD COLUMN body_sha256 TEXT CHECK (body_sha256 IS NULL OR length(body_sha256) = 64);
+ALTER TABLE assessments ADD COLUMN body_sha256 TEXT CHECK (body_sha256 IS NULL OR length(body_sha256) = 64);
+""",
+    )

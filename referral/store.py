@@ -54,6 +54,24 @@ def _existing_by_key(db: Database, table: str, key: str | None, digest: str | No
     return row
 
 
+def same_body(row: dict[str, Any], key: str, body_sha256: str | None, what: str) -> None:
+    """Refuse a request that reuses the idempotency ``key`` of ``row`` with a different body
+    (:class:`IdempotencyConflictError`); a retry, or a row stored without a body fingerprint
+    (NULL ``body_sha256``: before migration 0021, or not written for an API request), passes -
+    such a row cannot be compared, and its key still returns it as before."""
+    stored = row.get("body_sha256")  # .get: a log saved before migration 0021 has no column
+    if body_sha256 is not None and stored is not None and stored != body_sha256:
+        raise IdempotencyConflictError(
+            f"idempotency key {key!r} was already used for a different {what} (id {row['id']});"
+            " use a new key for a new request"
+        )
+
+
+def _with_body(body_sha256: str | None) -> dict[str, str]:
+    """The ``body_sha256`` column of a new row, when the request has a fingerprint."""
+    return {} if body_sha256 is None else {"body_sha256": body_sha256}
+
+
 # --- patients ---------------------------------------------------------------------------------
 
 
@@ -155,6 +173,7 @@ def open_visit(
     reason: str,
     age_field: str = "age_years",
     birth_date: date | None = None,
+    body_sha256: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The patient's visit on the encounter's day: ``(row, already_open)``.
 
@@ -168,7 +187,8 @@ def open_visit(
     An ``encounter.age_years`` given - else the age a ``birth_date`` given with the request makes
     that day - is checked, not dropped: it must be the open visit's age, and for a new visit the
     age the stored birth date gives (when one is stored); else an :class:`AgeMismatchError` naming
-    ``age_field``, nothing written."""
+    ``age_field``, nothing written. ``body_sha256`` (the API request's fingerprint) is stored with
+    a new encounter; the key repeated with another fingerprint is an :class:`IdempotencyConflictError`."""
 
     def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None)
@@ -180,6 +200,7 @@ def open_visit(
                     f"idempotency key {encounter.idempotency_key!r} was already used for another"
                     f" patient's encounter (id {existing['id']}); use a new key for a new request"
                 )
+            same_body(existing, encounter.idempotency_key or "", body_sha256, "encounter")
             return existing, False
         if patient is None:
             raise NotFoundError(f"encounter: no patient with MRN {encounter.patient_mrn!r}")
@@ -229,6 +250,7 @@ def open_visit(
             "age_years": age,
             "idempotency_key": encounter.idempotency_key,
             "created_by": actor,
+            **_with_body(body_sha256),
         }
         row_id = insert_row(db, "encounters", row)
         audit.append(
@@ -336,10 +358,19 @@ def record_assessment(
     actor: str,
     reason: str,
     after_close: bool = False,
+    body_sha256: str | None = None,
 ) -> dict[str, Any]:
     """Store a triage Assessment (stored once per idempotency key); returns the decoded row."""
     return _decode_assessment(
-        insert_assessment(db, encounter_id, assessment, actor=actor, reason=reason, after_close=after_close)
+        insert_assessment(
+            db,
+            encounter_id,
+            assessment,
+            actor=actor,
+            reason=reason,
+            after_close=after_close,
+            body_sha256=body_sha256,
+        )
     )
 
 
@@ -358,6 +389,7 @@ def insert_assessment(
     actor: str,
     reason: str,
     after_close: bool = False,
+    body_sha256: str | None = None,
 ) -> dict[str, Any]:
     """Like :func:`record_assessment`, but returns the row as stored: JSON columns stay text.
 
@@ -368,7 +400,8 @@ def insert_assessment(
     repeated request with a stored idempotency key still returns its assessment. ``after_close``
     is only for the re-assessment after a device corrected a reading the encounter already holds
     (``triage/service/corrections.py``): the record must follow the correction, and a referral
-    made from the old value must be flagged, whether or not the visit has ended.
+    made from the old value must be flagged, whether or not the visit has ended. ``body_sha256``,
+    the fingerprint of the API request that asked for the assessment, is stored with it.
     """
     payload_text = (
         assessment.payload_json
@@ -402,6 +435,7 @@ def insert_assessment(
             "risks": audit.canonical_json(assessment.risks),
             "digital": int(assessment.digital),
             "payload": payload_text,
+            **_with_body(body_sha256),
         }
         row_id = insert_row(db, "assessments", row)
         audit.append(

@@ -202,6 +202,7 @@ class Clinic:
         key: str | None = None,
         age_field: str = "age_years",
         birth_date: date | None = None,
+        body_sha256: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """``(encounter, already_open)``: the patient's visit already open today, or a new one
         (:func:`referral.store.open_visit`: one transaction, never two open visits a day); an age
@@ -216,7 +217,13 @@ class Clinic:
             idempotency_key=key,
         )
         return store.open_visit(
-            db, encounter, actor=actor, reason="encounter opened", age_field=age_field, birth_date=birth_date
+            db,
+            encounter,
+            actor=actor,
+            reason="encounter opened",
+            age_field=age_field,
+            birth_date=birth_date,
+            body_sha256=body_sha256,
         )
 
     def _facility_known(self, db: Database) -> bool:
@@ -289,6 +296,7 @@ class Clinic:
         *,
         actor: str,
         context: dict[str, Any] | None,
+        body_sha256: str | None = None,
     ) -> dict[str, Any]:
         """Store a prepared walk-in assessment (row as stored, JSON columns as text); when the
         stored patient differs from what it was computed for, assess the stored rows instead."""
@@ -304,11 +312,12 @@ class Clinic:
                 source="api",
                 context=context,
                 key=prepared.record.idempotency_key,
+                body_sha256=body_sha256,
             )
         if context:
             encounter_context.remember(db, encounter_id, context, actor=actor)
         row = store.insert_assessment(
-            db, encounter_id, prepared.record, actor=actor, reason="assessment (api)"
+            db, encounter_id, prepared.record, actor=actor, reason="assessment (api)", body_sha256=body_sha256
         )
         self.metrics.assessments.labels(prepared.disposition, "api").inc()
         self.hub.publish("queue", encounter_id=encounter_id, urgent=prepared.disposition in URGENT)
@@ -331,14 +340,16 @@ class Clinic:
         context: dict[str, Any] | None = None,
         key: str | None = None,
         correcting: bool = False,
+        body_sha256: str | None = None,
     ) -> dict[str, Any]:
         """Assess every stored observation of the encounter and store the result.
 
         A closed encounter is refused before anything is computed (``ConflictError``: open a new
         encounter), except with ``correcting``: the re-assessment after a device corrected a
         reading the encounter holds (``triage/service/corrections.py``). With ``key``, a request
-        repeated for the same encounter returns the stored assessment; for another encounter it is
-        an ``IdempotencyConflictError``.
+        repeated for the same encounter returns the stored assessment; for another encounter, or
+        with a request body whose fingerprint ``body_sha256`` differs from the stored one, it is an
+        ``IdempotencyConflictError``.
         """
         if key is not None:
             # A retry returns what the first request stored (a new assessment of the same readings
@@ -350,6 +361,7 @@ class Clinic:
                         f"idempotency key {key!r} was already used for an assessment of encounter"
                         f" {earlier['encounter_id']} (id {earlier['id']}); use a new key for a new request"
                     )
+                store.same_body(earlier, key, body_sha256, "assessment")
                 return earlier
         if correcting:
             encounter = store.get_encounter(db, encounter_id)
@@ -369,6 +381,7 @@ class Clinic:
             actor=actor,
             reason=f"assessment ({source})",
             after_close=correcting,
+            body_sha256=body_sha256,
         )
         self.metrics.assessments.labels(result.disposition.value, source).inc()
         self.hub.publish("queue", encounter_id=encounter_id, urgent=result.disposition.value in URGENT)

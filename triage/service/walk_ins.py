@@ -45,6 +45,8 @@ class WalkIn:
     observations: list[ObservationIn]
     context: dict[str, Any] | None
     prepared: PreparedAssessment
+    #: the request body's fingerprint (``referral.store.request_digest``): a key reused with another is refused
+    body_sha256: str | None = None
 
     def unit(self, clinic: Clinic) -> Callable[[Database], dict[str, Any]]:
         """The writes, for the group committer: returns the assessment row as stored."""
@@ -56,6 +58,7 @@ class WalkIn:
                 existing = store.assessment_by_key(db, key)
                 if existing is not None:
                     encounter = _same_patient(db, existing, self.patient.mrn, key)
+                    store.same_body(existing, key, self.body_sha256, "assessment")
                     return {**existing, ALREADY_OPEN: encounter["idempotency_key"] != own_key}
             patient = clinic.register_patient(db, self.patient, actor=self.actor, field="patient.mrn")
             # the age given, else the one the birth date given makes: checked against the visit open today
@@ -78,24 +81,36 @@ class WalkIn:
                     actor=self.actor,
                     reason="walk-in (visit already open)",
                 )
-                row = clinic.assess_encounter(
-                    db, encounter_id, actor=self.actor, source="api", context=self.context, key=key
-                )
-                return {**row, ALREADY_OPEN: True}
+                return {**self._assess(clinic, db, encounter_id), ALREADY_OPEN: True}
             if key is not None and store.list_observations(db, encounter_id):
-                row = clinic.assess_encounter(
-                    db, encounter_id, actor=self.actor, source="api", context=self.context, key=key
-                )
-                return {**row, ALREADY_OPEN: False}
+                return {**self._assess(clinic, db, encounter_id), ALREADY_OPEN: False}
             clinic.add_observation_rows(
                 db, encounter_id, self.observations, actor=self.actor, reason="walk-in"
             )
             row = clinic.record_walk_in(
-                db, encounter, patient, self.prepared, actor=self.actor, context=self.context
+                db,
+                encounter,
+                patient,
+                self.prepared,
+                actor=self.actor,
+                context=self.context,
+                body_sha256=self.body_sha256,
             )
             return {**row, ALREADY_OPEN: False}
 
         return unit
+
+    def _assess(self, clinic: Clinic, db: Database, encounter_id: int) -> dict[str, Any]:
+        """Assess the visit over all its readings, stored under this walk-in's key and fingerprint."""
+        return clinic.assess_encounter(
+            db,
+            encounter_id,
+            actor=self.actor,
+            source="api",
+            context=self.context,
+            key=self.key,
+            body_sha256=self.body_sha256,
+        )
 
     def encode(self) -> tuple[dict[str, Any], bytes]:
         """A JSON-able header and the assessment's own JSON text, for the writer line."""
@@ -110,6 +125,7 @@ class WalkIn:
             "record": record.model_dump(mode="json", exclude={"payload_json"}),
             "disposition": self.prepared.disposition,
             "assumed": list(self.prepared.assumed),
+            "body_sha256": self.body_sha256,
         }
         payload = record.payload_json
         return header, (b"" if payload is None else payload.encode())
@@ -133,6 +149,7 @@ class WalkIn:
                 prepared=PreparedAssessment(
                     AssessmentIn.model_validate(record), str(header["disposition"]), (pseudo, age, sex)
                 ),
+                body_sha256=header.get("body_sha256"),
             )
         except ValidationError as exc:  # where and what, never the values (patient data)
             where = "; ".join(

@@ -387,6 +387,12 @@ class QueueItem(BaseModel):
     red_flags: list[str]
 
 
+def _fingerprint(body: EncounterCreate | AssessRequest | WalkInAssessment) -> str | None:
+    """The request body's fingerprint (without its key) when it carries an ``idempotency_key``:
+    the key used again with another body is a 409 ``idempotency_conflict``, as for referrals."""
+    return None if body.idempotency_key is None else store.request_digest(body)
+
+
 def _patient_in(body: PatientCreate) -> PatientIn:
     return PatientIn(mrn=body.mrn, name=body.name, sex=body.sex, birth_date=body.birth_date)
 
@@ -479,7 +485,12 @@ def create_encounter(
     """201 with a new encounter; 200 with ``already_open: true`` and the patient's visit already
     open today (nothing is written: a patient has one open visit a day, as on the walk-in page)."""
     row, already_open = clinic.open_visit(
-        db, body.mrn, actor=who.username, age_years=body.age_years, key=body.idempotency_key
+        db,
+        body.mrn,
+        actor=who.username,
+        age_years=body.age_years,
+        key=body.idempotency_key,
+        body_sha256=_fingerprint(body),
     )
     if already_open:
         response.status_code = 200
@@ -569,7 +580,13 @@ def assess_encounter(
             context, store.get_patient(db, patient_id)["sex"], "the patient's stored sex"
         )
     row = clinic.assess_encounter(
-        db, encounter_id, actor=who.username, source="api", context=context, key=body.idempotency_key
+        db,
+        encounter_id,
+        actor=who.username,
+        source="api",
+        context=context,
+        key=body.idempotency_key,
+        body_sha256=_fingerprint(body),
     )
     return AssessmentOut.model_validate(stored_assessment_view(row))
 
@@ -582,7 +599,7 @@ def assess_encounter(
 )
 async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> Response:
     """With an ``idempotency_key``, repeating the request returns the stored assessment; the key
-    must not be reused for another patient (409). When the patient already has a visit open today,
+    must not be reused for another patient or with a different body (409). When the patient already has a visit open today,
     no second one is opened: the readings join that visit, which is assessed again over all its
     readings (``visit_already_open: true``)."""
     plausible_birth(body.patient.birth_date, ("patient", "birth_date"), clinic.clock)
@@ -612,6 +629,7 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
         observations=[observation_row(o) for o in observations],
         context=context,
         prepared=clinic.prepare_walk_in(pseudo, age, body.patient.sex, observations, context, key),
+        body_sha256=_fingerprint(body),
     )
     row = await store_walk_in(rt, clinic, walk_in)
     shown = stored_assessment_json(row, {ALREADY_OPEN: bool(row.get(ALREADY_OPEN, False))})
