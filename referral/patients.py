@@ -101,8 +101,13 @@ def _agree(
     if "birth_date" in filled:
         where = field.rpartition(".")[0]  # "patient.mrn": the walk-in's patient.birth_date
         _open_visits_agree(db, existing, filled["birth_date"], field=f"{where}.birth_date".lstrip("."))
+    # What was typed passed PatientIn; a stored detail is kept as stored, not judged again by
+    # today's rules - a name stored before control characters were refused must not stop its
+    # blank birth date being filled in (the error would name a field nobody typed).
     kept = {key: existing[key] for key in typed if key not in filled}
-    completed = PatientIn.model_validate({"mrn": patient.mrn, **kept, **filled})
+    if kept.get("birth_date"):
+        kept["birth_date"] = date.fromisoformat(kept["birth_date"])
+    completed = PatientIn.model_validate({"mrn": patient.mrn, **filled}).model_copy(update=kept)
     return store.upsert_patient(  # only blank details change: audited patient.update
         db, completed, actor=actor, reason=f"{reason}: details not stored before filled in"
     )

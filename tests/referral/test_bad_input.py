@@ -172,3 +172,25 @@ def test_a_facility_named_only_spaces_and_a_patient_name_with_a_control_characte
     assert PatientIn(mrn="M-1", name="Li Wei").name == "Li Wei"
     with pytest.raises(UserInputError, match=r"^mrn: the record number has a control"):
         PatientIn(mrn="M\x00-1")  # the record number's own check, which says where
+
+
+def test_a_name_stored_before_control_characters_were_refused_does_not_stop_filling_in_a_birth_date(
+    db: Database,
+) -> None:
+    from datetime import date
+
+    from referral import patients
+
+    # a log written before names were checked: the name holds a tab
+    store.upsert_patient(
+        db,
+        PatientIn.model_construct(mrn="OLD-1", name="Li\tWei", sex="female", birth_date=None),
+        actor="test",
+        reason="older log",
+    )
+    row = patients.register(
+        db, PatientIn(mrn="OLD-1", sex="female", birth_date=date(1970, 1, 2)), actor="nurse", reason="walk-in"
+    )
+    assert (row["name"], row["birth_date"]) == ("Li\tWei", "1970-01-02")
+    with pytest.raises(UserInputError, match="name: has a control character"):
+        patients.register(db, PatientIn(mrn="OLD-2", name="Li\tWei"), actor="nurse", reason="walk-in")
