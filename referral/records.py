@@ -109,7 +109,9 @@ def refuse_nul(value: str, field: str) -> str:
     stops at a NUL, so a reason beginning with one failed the log's ``CHECK (length(trim(reason))
     > 0)`` (a 500 from the staff pages), and one in the middle cut the text for every reader."""
     if "\x00" in value:
-        raise UserInputError(f"{field}: has a NUL character (U+0000); send the text without it")
+        raise UserInputError(
+            f"{field}: has a NUL character (U+0000); send the text without it", says="error.text_nul"
+        )
     return value
 
 
@@ -203,7 +205,9 @@ class PatientIn(_Input):
             if unicodedata.category(char) == "Cc":
                 raise UserInputError(
                     f"name: has a control character (U+{ord(char):04X}) at character {position};"
-                    " type the name on one line, without tabs or other control characters"
+                    " type the name on one line, without tabs or other control characters",
+                    says="error.name_control",
+                    params={"code_point": f"U+{ord(char):04X}", "position": position},
                 )
         return value
 

@@ -191,9 +191,41 @@ def test_a_reason_or_note_with_a_nul_is_a_form_error_not_a_server_error(staff: S
         (f"/encounters/{made['encounter_id']}/close", {"reason": "\x00x", "without_referral": "1"}),
         (f"/referrals/{referral}/status", {"status": "cancelled", "note": "went\x00 home"}),
     ]
-    for url, data in forms:
-        page = staff.client.post(url, data={"csrf_token": csrf, **data})
-        field = "note" if "note" in data else "reason"
-        assert page.status_code == 422 and _alert(page.text) == f"{field}: {refused}", url
+    said = {
+        "en": "The text you typed holds a NUL character (U+0000), which cannot be stored: type it again"
+        " without it.",
+        "zh": "输入的文字含有空字符（U+0000），无法保存：请重新输入，不要包含它。",
+    }
+    for language in ("en", "zh"):
+        if language == "zh":
+            csrf = _chinese(staff, Role.clinician)
+        for url, data in forms:
+            page = staff.client.post(url, data={"csrf_token": csrf, **data})
+            field = "note" if "note" in data else "reason"
+            assert page.status_code == 422 and _alert(page.text) == said[language], (language, url)
+            assert f"{field}: {refused}" in page.text, "the English the log keeps is shown under it"
     status = staff.client.get(f"/api/v1/referrals/{referral}", headers=staff.bearer(Role.clinician))
     assert status.json()["status"] == "proposed", "nothing was changed"
+
+
+def test_a_patient_name_with_a_control_character_is_said_in_the_users_language() -> None:
+    """The log refuses a name holding a tab; the pages say so in the user's language, by position
+    and code point (never the name)."""
+    import pytest
+
+    from referral.clock import MACHINE
+    from referral.errors import UserInputError
+    from referral.records import PatientIn
+    from triage.service.pages.rendering import error_text
+
+    with pytest.raises(UserInputError) as refused:
+        PatientIn(mrn="N-1", name="Li\tWei")
+    said = {
+        language: error_text(language, str(refused.value), refused.value, MACHINE)
+        for language in ("en", "zh")
+    }
+    assert said == {
+        "en": "The name has a control character (U+0009, such as a tab or a line break) at character 3: type"
+        " it on one line without it.",
+        "zh": "姓名第 3 个字符是控制字符（U+0009，如制表符或换行）：请在一行内重新输入，不要包含它。",
+    }
