@@ -1,0 +1,372 @@
+"""The request and response bodies of the clinical API (:mod:`triage.service.api.clinical`):
+patients, encounters, observations, assessments, overrides, the queue - what each field accepts
+and how it is refused, as the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from referral import patients
+from referral.clock import Clock
+from referral.closure import REASON_LIMIT
+from referral.records import RecordNumberInput, check_birth_date
+from triage.assessment import Disposition
+from triage.bp_pair import check_pairs
+from triage.errors import ClinicError, UserInputError
+from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
+from triage.observation import Observation
+from triage.service.api.associations import AssociationOut
+from triage.service.api.deps import NotBoolean
+
+YesNo = Annotated[bool | None, JsonBoolean]
+"""A clinical yes/no: JSON true, false or null (unknown); "false", "no" or 0 are refused, not guessed."""
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _birth_date_as_text(value: object) -> object:
+    # pydantic reads a number as Unix time: 0 would be a birth on 1970-01-01
+    if value is not None and not isinstance(value, str | date):
+        # the value follows as JSON writes it (the validation handler's "(got true)"); Python's
+        # repr said "not the number True" for a JSON true
+        raise ValueError("give the date as text, e.g. 1956-03-14 (a JSON string, in quotes)")
+    if isinstance(value, str):
+        # read here: pydantic read the same number in quotes as a Unix time ("86400": 1970-01-02)
+        found = iso_date(value)
+        if found is None:
+            raise ValueError("give the date as ISO 8601 text, e.g. 1956-03-14")
+        return found
+    return value
+
+
+def _json_scalar(value: object) -> object:
+    # else pydantic tried each type of the union and named them: "value.float: ...; value.str: ..."
+    if isinstance(value, list | dict):
+        raise PydanticCustomError(
+            "json_scalar",
+            "must be a number, text or null (got a JSON {kind})",
+            {"kind": "array" if isinstance(value, list) else "object"},
+        )
+    return value
+
+
+#: A birth date as the API takes it: an ISO date in a JSON string; the handler then checks it is
+#: not in the future, at most 130 years ago (:func:`plausible_birth`, on the clinic's day).
+BirthDate = Annotated[date | None, BeforeValidator(_birth_date_as_text)]
+
+
+def plausible_birth(born: date | None, where: tuple[str, ...], clinic: Clock) -> None:
+    """Refuse a birth date in the future or more than 130 years ago by ``clinic``'s day
+    (:func:`referral.records.check_birth_date`, at registration and at a correction) as the body's
+    validation refuses a field: a 422 naming ``where`` in the body. Body validation has no clinic
+    clock (``[service] timezone``), so the handler checks it, first."""
+    if born is None:
+        return
+    try:
+        check_birth_date(born, clinic.today())
+    except ValueError as exc:
+        error = {"type": "value_error", "loc": ("body", *where), "msg": f"Value error, {exc}"}
+        raise RequestValidationError([error | {"input": born.isoformat(), "ctx": {"error": exc}}]) from None
+
+
+class PatientCreate(_Body):
+    mrn: Annotated[str, RecordNumberInput] = Field(
+        min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number"
+    )
+    name: str | None = Field(None, max_length=200)
+    sex: Literal["female", "male", "unknown"] = "unknown"
+    birth_date: BirthDate = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
+
+
+class PatientOut(BaseModel):
+    id: int
+    mrn: str
+    name: str | None
+    sex: str
+    birth_date: str | None
+    created_at: str
+
+
+class PatientRegistered(PatientOut):
+    already_registered: bool = Field(
+        description="True: the MRN was already registered to this patient, whose stored record is"
+        " returned (status 200); false: this request registered the patient (201)"
+    )
+
+
+class PatientCorrection(_Body):
+    name: str | None = Field(None, max_length=200, description="The right name; null: unchanged")
+    sex: Literal["female", "male", "unknown"] | None = Field(
+        None, description="The right sex; null: unchanged"
+    )
+    birth_date: BirthDate = Field(
+        None, description="The right birth date, ISO (e.g. 1956-03-14), 0-130 years ago; null: unchanged"
+    )
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=patients.REASON_LIMIT)
+    ] = Field(description="Why (required, trimmed, audited), e.g. 'name misspelt at registration'")
+
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("give the right name (a name cannot be corrected to nothing; null leaves it)")
+        return value
+
+
+class PatientCorrectionOut(BaseModel):
+    at: str = Field(description="When it was corrected (ISO 8601 UTC)")
+    actor: str = Field(description="Who corrected it")
+    reason: str
+    before: dict[str, str | None] = Field(
+        description="The corrected details as they were (name, sex, birth_date; null: none was stored)"
+    )
+    after: dict[str, str] = Field(description="The same details as corrected")
+
+
+class PatientCorrected(BaseModel):
+    patient: PatientOut
+    correction: PatientCorrectionOut
+
+
+class PatientList(BaseModel):
+    data: list[PatientOut]
+    count: int = Field(description="Every patient stored, not only this page (page with limit and offset)")
+
+
+class ObservationEntry(_Body):
+    code: str = Field(min_length=1, max_length=64, examples=["spo2"], description="Vocabulary code")
+    value: Annotated[float | str | None, NotBoolean, BeforeValidator(_json_scalar)] = Field(
+        description="Number, censored string ('>33.3') or coded answer; null only for cannot_be_done",
+        examples=[91],
+    )
+    unit: str | None = Field(None, max_length=32, examples=["%"])
+    observed_at: Annotated[AwareDatetime | None, IsoTime] = Field(
+        None,
+        description="ISO 8601 with a UTC offset, e.g. 2026-12-05T09:30:00+08:00 (not a Unix time); default: now",
+    )
+    status: Literal["final", "preliminary", "corrected", "cannot_be_done"] = "final"
+    qc: Annotated[bool, JsonBoolean] = Field(
+        False, description="A quality-control run, never used for a decision (true or false)"
+    )
+    device: str | None = Field(None, max_length=200)
+
+    def to_observation(self, where: str) -> Observation:
+        value = self.value
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)
+        try:
+            return Observation.create(
+                self.code,
+                value,
+                self.unit,
+                observed_at=self.observed_at or datetime.now(UTC),
+                status=self.status,
+                qc=self.qc,
+                device=self.device,
+            )
+        except ClinicError as exc:
+            raise UserInputError(f"{where}: {exc}") from None
+
+
+def validate_observations(entries: list[ObservationEntry], where: str = "observations") -> list[Observation]:
+    """All or nothing: every entry is validated before anything is written; a diastolic pressure
+    at or above the systolic given with it is refused naming both (``triage.bp_pair``)."""
+    observations = [entry.to_observation(f"{where}[{i}]") for i, entry in enumerate(entries)]
+    check_pairs(observations, lambda i: f"{where}[{i}].value")
+    return observations
+
+
+class PatientContextIn(_Body):
+    """What the scores need besides the readings; unknown stays null (never read as normal)."""
+
+    diabetes: YesNo = None
+    hypertension: YesNo = None
+    ckd: YesNo = None
+    on_antihypertensives: YesNo = None
+    current_smoker: YesNo = None
+    pregnant: YesNo = None
+    waist_cm: Annotated[float | None, JsonNumber] = Field(None, ge=30, le=250)
+    bmi: Annotated[float | None, JsonNumber] = Field(None, ge=8, le=90)
+    height_cm: Annotated[float | None, JsonNumber] = Field(None, ge=40, le=250)
+    weight_kg: Annotated[float | None, JsonNumber] = Field(None, ge=1, le=400)
+    family_history_ascvd: YesNo = None
+    region_north: YesNo = None
+    urban: YesNo = None
+    spo2_scale2: Annotated[bool, JsonBoolean] = Field(
+        False, description="NEWS2 SpO2 Scale 2, set by a clinician only"
+    )
+
+
+class EncounterCreate(_Body):
+    mrn: Annotated[str, RecordNumberInput] = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+    age_years: Annotated[int | None, JsonNumber] = Field(None, ge=0, le=130)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class EncounterOut(BaseModel):
+    id: int
+    patient_id: int
+    facility_id: str | None
+    started_at: str
+    day: str
+    age_years: int | None
+    created_by: str
+    closed_at: str | None = Field(
+        None,
+        description="When the visit was closed (ISO 8601 UTC); null while open. A closed encounter"
+        " takes no new readings, assessments or devices",
+    )
+    closed_by: str | None = Field(None, description="Who closed it; null while open")
+    close_reason: str | None = Field(None, description="Why it was closed; null while open")
+
+
+class EncounterOpened(EncounterOut):
+    already_open: bool = Field(
+        description="True: the patient's visit already open today was returned (status 200) and no"
+        " encounter was opened; false: this request opened it (201)"
+    )
+
+
+class EncounterClose(_Body):
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT)
+    ] = Field(description="Why the visit ends (required, trimmed, audited), e.g. 'discharged home'")
+    without_referral: Annotated[bool, JsonBoolean] = Field(
+        False,
+        description="Close although the latest decision is a transfer or referral and no referral was"
+        " made (else 409 referral_not_made); the decision is recorded in the audit entry",
+    )
+
+
+class EncounterClosed(BaseModel):
+    encounter: EncounterOut
+    ended_associations: list[AssociationOut] = Field(
+        description="The device associations the close ended (end_reason 'encounter_closed')"
+    )
+
+
+class ObservationOut(BaseModel):
+    id: int
+    code: str
+    value_num: float | None
+    value_text: str | None
+    comparator: str | None
+    unit: str | None
+    observed_at: str
+    status: str
+    qc: str | None
+    device: str | None
+    reported_value: float | None = Field(
+        None,
+        description="The number as received when it was converted to unit (101.5 for a temperature"
+        " received in [degF]); null: received in unit",
+    )
+    reported_unit: str | None = Field(None, description="The unit as received (UCUM) when converted")
+    in_force: bool = Field(
+        True, description="False: a device correction replaced or withdrew this reading (kept as history)"
+    )
+
+
+class AssessmentOut(BaseModel):
+    id: int
+    encounter_id: int
+    created_at: str
+    created_by: str
+    disposition: Disposition
+    news2: int | None
+    red_flags: list[str]
+    risks: dict[str, float]
+    assessment: dict[str, Any] = Field(description="The engine's full Assessment (see docs/assessment.md)")
+
+
+class WalkInOut(AssessmentOut):
+    visit_already_open: bool = Field(
+        description="True: the patient already had a visit open today, so no encounter was opened:"
+        " the readings joined that visit (encounter_id) and it was assessed again over all its"
+        " readings; false: this walk-in opened the visit"
+    )
+
+
+class EncounterDetail(BaseModel):
+    encounter: EncounterOut
+    patient: PatientOut
+    observations: list[ObservationOut]
+    assessment: AssessmentOut | None
+    final_disposition: Disposition | None
+
+
+class AssessRequest(_Body):
+    context: PatientContextIn | None = None
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+#: The walk-in of docs/service.md's example (an integrator's first call), also in the OpenAPI document.
+WALK_IN_EXAMPLE: dict[str, Any] = {
+    "patient": {"mrn": "A-1001", "sex": "female"},
+    "age_years": 67,
+    "observations": [
+        {"code": "spo2", "value": 89, "unit": "%"},
+        {"code": "resp_rate", "value": 24, "unit": "/min"},
+    ],
+}
+
+
+class WalkInAssessment(_Body):
+    """One call for a walk-in: register (or find) the patient, open an encounter, store the
+    readings, assess and store the assessment."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WALK_IN_EXAMPLE]})
+
+    patient: PatientCreate
+    age_years: Annotated[int | None, JsonNumber] = Field(None, ge=0, le=130)
+    context: PatientContextIn | None = None
+    observations: list[ObservationEntry] = Field(min_length=1, max_length=200)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class OverrideCreate(_Body):
+    disposition: Disposition
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required)")
+
+
+class OverrideOut(BaseModel):
+    id: int
+    assessment_id: int
+    clinician: str
+    disposition: Disposition
+    reason: str
+    created_at: str
+
+
+class ObservationIds(BaseModel):
+    ids: list[int]
+
+
+class QueueItem(BaseModel):
+    encounter_id: int
+    started_at: str
+    mrn: str
+    name: str | None
+    age_years: int | None
+    closed_at: str | None = Field(None, description="When the visit was closed; null while open")
+    assessment_id: int | None
+    disposition: Disposition | None
+    overridden: bool
+    news2: int | None
+    red_flags: list[str]
