@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from triage.cli import devices_associations, devices_link, devices_replay
+from triage.cli import devices_associations, devices_link, devices_replay, devices_simulate
 
 app = typer.Typer(
     help="Device gateway tools: listen, replay captures, simulate devices, list ports, device associations.",
@@ -12,4 +12,5 @@ app = typer.Typer(
 )
 devices_replay.register(app)
 devices_link.register(app)
+devices_simulate.register(app)
 app.add_typer(devices_associations.app, name="associations")

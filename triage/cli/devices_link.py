@@ -1,13 +1,10 @@
-"""`triage devices listen | simulate | ports`: live links to devices."""
+"""`triage devices listen | ports`: live links to devices (`simulate`: :mod:`triage.cli.devices_simulate`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
 import signal
-import sys
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,31 +16,14 @@ from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile
 from devices.session import MonotonicClock
-from devices.simulated_results import (
-    DEVICE_KINDS,
-    KIND_PROTOCOL,
-    DeviceKind,
-    generate_samples,
-    simulator_profile,
-)
-from devices.simulator import (
-    DeviceServer,
-    FaultPlan,
-    Playable,
-    SimulatedDevice,
-    SimulationReport,
-    trace_messages,
-)
 from devices.transports.ble import require_bleak
-from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
-from devices.transports.pty import open_pty
-from devices.transports.serial_port import list_serial_ports, open_serial
-from devices.transports.tcp import bind_problem, connect_tcp, parse_host_port
+from devices.transports.link import TcpListenSpec
+from devices.transports.serial_port import list_serial_ports
 from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
-from triage.cli.link_flags import check_serial_flags, flag_profile, transport_from_flags
+from triage.cli.link_flags import flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
-from triage.errors import UserInputError, json_text
+from triage.errors import UserInputError
 
 
 def _err(text: str) -> None:
@@ -307,144 +287,6 @@ def register(app: typer.Typer) -> None:
             if started:
                 _print_status(gateway.status())
 
-    @app.command("simulate")
-    def simulate(
-        kind: Annotated[
-            str, typer.Option(help=f"Device to simulate: {', '.join(DEVICE_KINDS)}.")
-        ] = "astm-analyzer",
-        trace: Annotated[
-            Path | None,
-            typer.Option(help="Play the messages of this capture file instead of generated results."),
-        ] = None,
-        count: Annotated[int, typer.Option(min=1, help="Number of generated samples.")] = 5,
-        seed: Annotated[int, typer.Option(help="Seed for generated values and fault injection.")] = 1,
-        pty: Annotated[
-            bool, typer.Option("--pty", help="Create a pseudo-terminal and print its path.")
-        ] = False,
-        port: Annotated[
-            str | None, typer.Option(help="Write to this serial port (e.g. a null-modem cable).")
-        ] = None,
-        tcp: Annotated[str | None, typer.Option(help="Connect to the gateway at HOST:PORT.")] = None,
-        tcp_listen: Annotated[
-            str | None,
-            typer.Option(
-                "--tcp-listen",
-                help="Be the TCP server (a dock): wait on HOST:PORT for the gateway to connect "
-                '(a profile whose tcp table says mode = "connect").',
-            ),
-        ] = None,
-        baud: Annotated[int, typer.Option(help="Serial baud rate for --port.")] = 9600,
-        chunk: Annotated[
-            int, typer.Option(min=0, help="Fault: split writes into random pieces of 1..N bytes.")
-        ] = 0,
-        corrupt: Annotated[
-            float, typer.Option(help="Fault: probability of corrupting each byte sent.")
-        ] = 0.0,
-        drop_ack: Annotated[
-            float, typer.Option("--drop-ack", help="Fault: probability of losing each reply byte.")
-        ] = 0.0,
-        disconnect: Annotated[
-            float, typer.Option(help="Fault: probability of a disconnect before each write (TCP).")
-        ] = 0.0,
-        drip: Annotated[float, typer.Option(min=0, help="Fault: seconds between pieces (slow drip).")] = 0.0,
-        refuse_operator_list: Annotated[
-            bool,
-            typer.Option(
-                "--refuse-operator-list",
-                help="Fault (poct1a-meter): answer the host's operator list (OPL.R01) with AE.",
-            ),
-        ] = False,
-        interval: Annotated[float, typer.Option(min=0, help="Seconds between samples.")] = 0.0,
-        wait: Annotated[
-            float,
-            typer.Option(
-                min=0, help="With --pty: seconds to wait for the gateway to open the port before sending."
-            ),
-        ] = 0.0,
-        json_output: Annotated[
-            bool,
-            typer.Option(
-                "--json",
-                help="Print machine-readable JSON: one object a line, the pty path or listening "
-                "address when known, then the counts.",
-            ),
-        ] = False,
-    ) -> None:
-        """Play SYNTHETIC results (or a capture) to a gateway as an instrument would, with fault injection.
-
-        ASTM waits for every ACK and resends on NAK; HL7 waits for each ACK; a POCT1-A2 meter
-        (poct1a-meter) runs HEL, DST, OBS..., EOT, resends an unacknowledged result as RES and
-        accepts the host's operator list (prints who it holds); line devices just write.
-        Prints which messages the gateway acknowledged (a line device: which lines it wrote).
-        """
-        if kind not in DEVICE_KINDS:
-            raise UserInputError(f"--kind {json_text(kind)}: choose one of {', '.join(DEVICE_KINDS)}")
-        device_kind: DeviceKind = kind
-        targets = [t for t in (pty, port is not None, tcp is not None, tcp_listen is not None) if t]
-        if len(targets) != 1:
-            raise UserInputError(
-                "give exactly one of --pty, --port PATH, --tcp HOST:PORT or --tcp-listen HOST:PORT"
-            )
-        if port is not None:
-            check_serial_flags(baud=baud)  # the port's own error names the port, not --baud
-        for option, rate in (("--corrupt", corrupt), ("--drop-ack", drop_ack), ("--disconnect", disconnect)):
-            if not 0 <= rate <= 1:
-                raise UserInputError(f"{option} {rate}: a probability, from 0 to 1")
-        faults = FaultPlan(
-            max_chunk=chunk,
-            corruption_rate=corrupt,
-            drop_ack_rate=drop_ack,
-            disconnect_rate=disconnect,
-            drip_s=drip,
-            refuse_operator_list=refuse_operator_list,
-        )
-        items: list[Playable]
-        if trace is not None:
-            try:
-                raw = trace.read_bytes()
-            except OSError as exc:
-                raise UserInputError(f"--trace {trace}: cannot read: {exc.strerror}") from None
-            items = list(trace_messages(raw, KIND_PROTOCOL[kind]))
-            if not items:
-                raise UserInputError(
-                    f"--trace {trace}: no {KIND_PROTOCOL[kind]} messages found; is --kind {kind} right for this capture?"
-                )
-        else:
-            items = list(generate_samples(device_kind, random.Random(seed), count))
-        report = asyncio.run(
-            _simulate(
-                device_kind,
-                items,
-                faults,
-                seed,
-                pty,
-                port,
-                tcp,
-                baud,
-                interval,
-                wait,
-                tcp_listen,
-                json_output,
-            )
-        )
-        if json_output:
-            write(json.dumps(_simulation_json(report, synthetic=trace is None), ensure_ascii=False))
-            if report.unacknowledged:
-                raise typer.Exit(1)
-            return
-        # A line device (an oximeter) is never acknowledged: 'acknowledged' would vouch for a
-        # gateway that may not even speak its protocol (listen --protocol hl7 took it as junk).
-        done = "lines written (a line device gets no acknowledgement: see what listen stored)"
-        write(
-            f"{report.kind}: {len(set(report.acknowledged))}/{report.messages} "
-            f"{done if KIND_PROTOCOL[device_kind] == 'line' else 'messages acknowledged'}, "
-            f"{report.aborted} aborted tries, {report.reconnects} reconnects (SYNTHETIC data unless --trace)"
-        )
-        if report.operator_lists or report.operator_lists_refused:
-            write(_operators_line(report))
-        if report.unacknowledged:
-            raise typer.Exit(1)
-
     @app.command("ports")
     def ports(
         json_output: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
@@ -465,156 +307,3 @@ def register(app: typer.Typer) -> None:
         ]
         print_table(rows, ("port", "by_id", "description", "hardware_id"))
         write("by_id: the stable name to use in a profile's [serial] port")
-
-
-def _simulation_json(report: SimulationReport, *, synthetic: bool) -> dict[str, object]:
-    """``simulate --json``'s counts: what the text line says, as numbers."""
-    line_device = KIND_PROTOCOL[report.kind] == "line"
-    return {
-        "kind": report.kind,
-        "messages": report.messages,
-        # a line device is never acknowledged: its lines written (see the text line)
-        "acknowledged": None if line_device else len(set(report.acknowledged)),
-        "lines_written": len(set(report.acknowledged)) if line_device else None,
-        "aborted_tries": report.aborted,
-        "reconnects": report.reconnects,
-        "synthetic": synthetic,
-        "operator_lists_accepted": report.operator_lists,
-        "operator_lists_refused": report.operator_lists_refused,
-        "operators": [o.__dict__ for o in report.operators],
-    }
-
-
-def _operators_line(report: SimulationReport) -> str:
-    """What the simulated meter did with the host's operator lists, and who it now lets measure."""
-    who = "; ".join(
-        f"{o.operator_id} {o.name or '?'} (level {o.permission_level or '?'}, until {o.expires or '?'})"
-        for o in report.operators
-    )
-    refused = (
-        f", {report.operator_lists_refused} OPL.R01 refused (fault injected)"
-        if report.operator_lists_refused
-        else ""
-    )
-    return (
-        f"operator lists accepted: {report.operator_lists}{refused}; the meter holds {len(report.operators)} operator(s)"
-        + (f": {who}" if who else "")
-    )
-
-
-async def _simulate(
-    kind: DeviceKind,
-    items: list[Playable],
-    faults: FaultPlan,
-    seed: int,
-    pty: bool,
-    port: str | None,
-    tcp: str | None,
-    baud: int,
-    interval: float,
-    wait: float,
-    tcp_listen: str | None = None,
-    json_output: bool = False,
-) -> SimulationReport:
-    if tcp_listen is not None:
-        host, listen_port = parse_host_port(tcp_listen, what="--tcp-listen")
-        server = DeviceServer(host, listen_port)
-        try:
-            await server.start()
-        except OSError as exc:
-            raise UserInputError(
-                f"--tcp-listen {tcp_listen}: cannot listen: {bind_problem(exc, host, listen_port)}"
-            ) from None
-        try:
-            bound = server.address
-            if json_output:
-                write(json.dumps({"listening": f"{bound[0]}:{bound[1]}"}))
-            else:
-                write(
-                    f"listening on {bound[0]}:{bound[1]} for the gateway (a profile with [tcp] mode = "
-                    f'"connect", host = "{bound[0]}", port = {bound[1]})'
-                )
-            sys.stdout.flush()
-            return await _simulate_over(kind, items, faults, seed, server.accept, interval, None)
-        finally:
-            await server.close()
-    link_holder: list[Link] = []
-    if pty:
-        master = open_pty()
-        link_holder.append(master)
-        if json_output:
-            write(json.dumps({"pty": master.slave_path}))
-        else:
-            write(
-                f"pty: {master.slave_path}  (e.g. triage devices listen --port {master.slave_path} "
-                f"--protocol {KIND_PROTOCOL[kind]})"
-            )
-        sys.stdout.flush()
-        if wait:
-            await asyncio.sleep(wait)
-
-    async def connect() -> Link:
-        if link_holder:
-            return link_holder.pop()
-        if port is not None:
-            return open_serial(SerialSpec(url=port, baudrate=baud))
-        if tcp is not None:
-            host, tcp_port = parse_host_port(tcp, what="--tcp")
-            return await connect_tcp(TcpConnectSpec(host=host, port=tcp_port))
-        raise LinkError("the pseudo-terminal was closed; a simulated pty device cannot reconnect")
-
-    return await _simulate_over(kind, items, faults, seed, connect, interval, tcp)
-
-
-async def _simulate_over(
-    kind: DeviceKind,
-    items: list[Playable],
-    faults: FaultPlan,
-    seed: int,
-    connect: Callable[[], Awaitable[Link]],
-    interval: float,
-    tcp: str | None,
-) -> SimulationReport:
-    profile = simulator_profile(kind, f"sim-{kind}")
-    done = 0
-
-    def progress(label: str) -> None:
-        nonlocal done
-        done += 1
-        _err(
-            f"[{done}/{len(items)}] {'written' if KIND_PROTOCOL[kind] == 'line' else 'acknowledged'}: {label}"
-        )
-
-    tries = 0
-
-    def retrying(reason: str) -> None:
-        # a real instrument retries for ever; say so, so a link nobody listens to is not silent
-        nonlocal tries
-        tries += 1
-        hint = ""
-        if tries == 1:
-            hint = f" (is `triage devices listen --protocol {KIND_PROTOCOL[kind]}` running on the other end?)"
-        _err(f"[{done}/{len(items)}] try {tries} failed: {reason}; trying again{hint}")
-
-    device = SimulatedDevice(
-        kind,
-        connect,
-        items,
-        rng=random.Random(seed),
-        faults=faults,
-        profile=profile,
-        interval_s=interval,
-        on_acknowledged=progress,
-        on_aborted=retrying,
-    )
-    try:
-        return await device.run()
-    except KeyboardInterrupt:
-        return device.report
-    except LinkClosed as exc:
-        hint = (
-            "is `triage devices listen --tcp-listen HOST:PORT` running there?"
-            if tcp
-            else "is the device end open?"
-        )
-        raise LinkError(f"{exc}; {hint}") from None
