@@ -11,6 +11,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 devices_replay.register(app)
-devices_link.register(app)
+devices_link.register_listen(app)
 devices_simulate.register(app)
+devices_link.register_ports(app)
 app.add_typer(devices_associations.app, name="associations")

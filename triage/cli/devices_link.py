@@ -107,8 +107,8 @@ def _print_status(statuses: list[DeviceStatus]) -> None:
         _err(status_line(s))
 
 
-def register(app: typer.Typer) -> None:
-    """Add the live-link commands to the devices group."""
+def register_listen(app: typer.Typer) -> None:
+    """Add `devices listen` to the devices group."""
 
     @app.command("listen")
     def listen(
@@ -286,6 +286,10 @@ def register(app: typer.Typer) -> None:
         finally:
             if started:
                 _print_status(gateway.status())
+
+
+def register_ports(app: typer.Typer) -> None:
+    """Add `devices ports` to the devices group."""
 
     @app.command("ports")
     def ports(
