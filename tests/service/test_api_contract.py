@@ -340,3 +340,14 @@ def test_who_may_ask_is_answered_before_what_was_asked_is_refused(staff: Staff) 
         assert refused(allowed).startswith(("body: ", "reason: ")), allowed.text
     assert refused(staff.client.get("/api/v1/patients", params={"limt": 1}), 401)
     assert refused(staff.client.get("/api/v1/users", params={"limt": 1}, headers=nurse), 403)
+
+
+def test_a_401_says_how_to_authenticate(staff: Staff) -> None:
+    # RFC 9110 11.6.1: a 401 carries WWW-Authenticate; RFC 6750 3: invalid_token for a token not known
+    anonymous = staff.client.get("/api/v1/patients")
+    assert refused(anonymous, 401) and anonymous.headers["www-authenticate"] == 'Bearer realm="clinic-triage"'
+    unknown = staff.client.get("/api/v1/patients", headers={"Authorization": "Bearer x"})
+    assert refused(unknown, 401)
+    assert unknown.headers["www-authenticate"] == 'Bearer realm="clinic-triage", error="invalid_token"'
+    allowed = staff.client.get("/api/v1/patients", headers=staff.bearer(Role.nurse))
+    assert allowed.status_code == 200 and "www-authenticate" not in allowed.headers

@@ -185,6 +185,14 @@ def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
     )
 
 
+def bearer_challenge(request: Request) -> str:
+    """The ``WWW-Authenticate`` value of an API 401 (RFC 9110 11.6.1: a 401 carries one; RFC 6750
+    3: ``error="invalid_token"`` when a bearer token was sent and is not known, none when none was
+    sent), so an HTTP client library knows to send its token rather than fail."""
+    sent = request.headers.get("authorization", "").lower().startswith("bearer ")
+    return 'Bearer realm="clinic-triage"' + (', error="invalid_token"' if sent else "")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -237,7 +245,10 @@ def create_app(
             log.error("request failed: %s %s: %s: %s", request.method, request.url.path, exc.code, exc)
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
             return render_error(request, str(exc), status, exc)
-        return JSONResponse(error_body(str(exc), exc.code, status, exc.params), status_code=status)
+        answer = JSONResponse(error_body(str(exc), exc.code, status, exc.params), status_code=status)
+        if status == 401:
+            answer.headers["WWW-Authenticate"] = bearer_challenge(request)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
