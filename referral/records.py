@@ -103,15 +103,17 @@ URGENCY_RANK: dict[str, int] = {
 }
 
 
+#: How a text holding a NUL is refused, after its field's name - here and where the API reads JSON.
+NUL_REFUSED = "has a NUL character (U+0000); send the text without it"
+
+
 def refuse_nul(value: str, field: str) -> str:
     """``value`` unchanged unless it holds a NUL character (U+0000): then a :class:`UserInputError`
     naming ``field``, in the API's words (``triage.service.api.json_body``). SQLite's ``length()``
     stops at a NUL, so a reason beginning with one failed the log's ``CHECK (length(trim(reason))
     > 0)`` (a 500 from the staff pages), and one in the middle cut the text for every reader."""
     if "\x00" in value:
-        raise UserInputError(
-            f"{field}: has a NUL character (U+0000); send the text without it", says="error.text_nul"
-        )
+        raise UserInputError(f"{field}: {NUL_REFUSED}", says="error.text_nul")
     return value
 
 

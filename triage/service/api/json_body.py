@@ -28,6 +28,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from referral.records import NUL_REFUSED
 from triage.json_input import RepeatedKeyError, unique_keys
 from triage.service.auth import RoleCheck
 
@@ -43,9 +44,7 @@ class _UniqueKeysRequest(Request):
             if b"\\u0000" in body:  # (the only way JSON writes a NUL; no walk for other bodies)
                 where = nul_at(self._json)
                 if where is not None:
-                    raise HTTPException(
-                        422, f"{where}: has a NUL character (U+0000); send the text without it"
-                    )
+                    raise HTTPException(422, f"{where}: {NUL_REFUSED}")
         return self._json
 
 
