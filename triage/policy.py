@@ -4,7 +4,8 @@ values, freshness limits and re-check intervals.
 A clinic policy is a TOML file merged over the built-in ``policy_default.toml``: a clinic writes
 only what it changes. Validation refuses anything unsafe or unknown and names the file and key:
 unknown rules or keys, a red-flag rule switched off or set below its minimum, a model allowed
-above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1.
+above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1,
+a level that is no disposition, NaN or infinite numbers, freshness limits not in (0, 100 years].
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from datetime import timedelta
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from triage.assessment import LEVEL_RANK, Disposition
 from triage.errors import ConfigError, shown_input
@@ -30,8 +31,17 @@ DEFAULT_POLICY_FILE = "policy_default.toml"
 Level = Disposition | Literal["off"]
 
 
+# every number in a policy is finite: NaN compares false with everything (a NaN threshold or
+# freshness limit would silently switch a check off) and inf overflows a time limit
+_FINITE = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+# the longest freshness limit, 100 years in hours: a timedelta holds at most 999,999,999 days
+MAX_FRESHNESS_HOURS = 876_600.0
+Hours = Annotated[float, Field(gt=0, le=MAX_FRESHNESS_HOURS)]
+_LEVELS = (*(d.value for d in Disposition), "off")
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
 
 class GlucosePolicy(_Strict):
@@ -44,9 +54,9 @@ class DecisivePolicy(_Strict):
 
 
 class FreshnessPolicy(_Strict):
-    default_hours: float = Field(gt=0)
+    default_hours: Hours
     future_tolerance_minutes: float = Field(5, ge=0, le=1440)
-    hours: dict[str, float] = Field(default_factory=dict)
+    hours: dict[str, Hours] = Field(default_factory=dict)
 
     def max_age_hours(self, code: str) -> float:
         return self.hours.get(code, self.default_hours)
@@ -55,6 +65,15 @@ class FreshnessPolicy(_Strict):
 class RulePolicy(_Strict):
     level: Level | None = None
     recheck_minutes: int | None = Field(None, ge=0)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _known_level(cls, value: Any) -> Any:
+        """One message naming the levels there are (the ``Disposition | "off"`` union would give
+        two, one per branch)."""
+        if value is None or (isinstance(value, str) and value in _LEVELS):
+            return value
+        raise ValueError(f"not a disposition; use one of: {', '.join(_LEVELS)}")
 
 
 class ModelPolicy(_Strict):

@@ -88,6 +88,45 @@ threshold = 0.25
         ('[decisive]\ncodes = ["pulse"]', "unknown observation code 'pulse'"),
         ("colour = 1", "colour: unknown key; known: version, name, source, glucose"),
         ("[recheck_minutes]\nlocal_care = -5", "recheck_minutes.local_care"),
+        # a red flag lowered to every level below its minimum
+        (
+            '[rules.news2_emergency]\nlevel = "local_care"',
+            "rules.news2_emergency.level: 'local_care' is below",
+        ),
+        (
+            '[rules.spo2_critical]\nlevel = "routine_referral"',
+            "rules.spo2_critical.level: 'routine_referral'",
+        ),
+        ('[rules.glucose_critical_low]\nlevel = "insufficient_data"', "rules.glucose_critical_low.level"),
+        # model thresholds that are no probability: NaN compares false with everything
+        ("[models.cvd10]\nthreshold = nan", "models.cvd10.threshold: Input should be a finite number"),
+        ("[models.cvd10]\nthreshold = inf", "models.cvd10.threshold: Input should be a finite number"),
+        ("[models.cvd10]\nthreshold = -0.1", "models.cvd10.threshold: Input should be greater than 0"),
+        ("[models.cvd10]\nthreshold = 0", "models.cvd10.threshold: Input should be greater than 0"),
+        ("[models.cvd10]\nthreshold = 1", "models.cvd10.threshold: Input should be less than 1"),
+        # an escalation to a disposition there is not: one message listing the ones there are
+        (
+            '[rules.bp_grade_1_2]\nlevel = "ambulance"',
+            "rules.bp_grade_1_2.level: not a disposition; use one of: emergency_transfer, urgent_referral, "
+            'routine_referral, local_care, insufficient_data, off (got "ambulance")',
+        ),
+        ("[rules.bp_grade_1_2]\nlevel = 3", "rules.bp_grade_1_2.level: not a disposition"),
+        ('[models.cvd10]\nlevel = "ambulance"', "models.cvd10.level"),
+        ('[models]\nmax_level = "ambulance"', "models.max_level"),
+        # other numbers that would switch a check off or overflow when the policy is used
+        (
+            "[glucose]\ncritical_low_mmol_l = nan",
+            "glucose.critical_low_mmol_l: Input should be a finite number",
+        ),
+        ("[glucose]\ncritical_high_mmol_l = nan", "glucose.critical_high_mmol_l: Input should be a finite"),
+        ("[freshness.hours]\nspo2 = nan", "freshness.hours.spo2: Input should be a finite number"),
+        ("[freshness.hours]\nspo2 = -5", "freshness.hours.spo2: Input should be greater than 0"),
+        (
+            "[freshness.hours]\nspo2 = 1e300",
+            "freshness.hours.spo2: Input should be less than or equal to 876600",
+        ),
+        ("[freshness]\ndefault_hours = inf", "freshness.default_hours: Input should be a finite number"),
+        ("[freshness]\nfuture_tolerance_minutes = nan", "freshness.future_tolerance_minutes"),
     ],
 )
 def test_invalid_policies_name_file_and_key(tmp_path: Path, text: str, key: str) -> None:
@@ -97,6 +136,16 @@ def test_invalid_policies_name_file_and_key(tmp_path: Path, text: str, key: str)
     message = str(info.value)
     assert str(path) in message
     assert key in message
+    assert "\n" not in message
+
+
+def test_longest_freshness_limit_is_usable(tmp_path: Path) -> None:
+    """The largest limit validation lets through still makes a time limit (a larger one overflowed
+    ``timedelta`` on the first assessment, past validation)."""
+    from triage.policy import MAX_FRESHNESS_HOURS
+
+    policy = load_policy(write(tmp_path, f"[freshness]\ndefault_hours = {MAX_FRESHNESS_HOURS}"))
+    assert policy.runtime.default_age.days == MAX_FRESHNESS_HOURS / 24
 
 
 def test_unreadable_policy_files(tmp_path: Path) -> None:
