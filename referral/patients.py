@@ -8,7 +8,8 @@ birth date. Then the stored row is returned unchanged. A detail left blank (no n
 MRN typed wrong must not rename the patient it belongs to. Correcting a stored name, sex or birth
 date is no side effect of registration: it is its own action, :func:`correct`, with a reason and an
 audit entry (``patient.correct``, old and new values), whose history :func:`corrections_of` reads
-back; a corrected birth date gives the patient's visits the age it makes.
+back; a corrected birth date gives the patient's open visits the age it makes (a closed visit keeps
+the age it was decided with).
 """
 
 from __future__ import annotations
@@ -158,9 +159,10 @@ def correct(
     machine's is for callers without settings) - a birth date stored blank is set this way too. A reason is
     required. One transaction: the row and an audit entry ``patient.correct`` with the old and new
     values, who and why (the append-only trail is the correction's history: :func:`corrections_of`).
-    A corrected birth date also corrects the age of each of the patient's visits (the age it gives
-    on the visit's day; audited ``encounter.age_correct``), so the next assessment uses it; a date
-    after one of the patient's visits is refused. A correction that changes nothing is refused
+    A corrected birth date also corrects the age of each of the patient's open visits (the age it
+    gives on the visit's day; audited ``encounter.age_correct``), so the next assessment uses it;
+    a closed visit keeps the age it was decided with; a date after one of the patient's visits is
+    refused. A correction that changes nothing is refused
     (``UserInputError``): it would be a history entry saying nothing happened."""
     where = f"correcting patient {patient_id}"
     reason = required_text(reason, "reason", where, REASON_LIMIT, empty_hint=" (it is required)")
@@ -211,10 +213,14 @@ def correct(
 def _visit_ages(
     db: Database, patient_id: int, birth_date: str, *, where: str, actor: str, reason: str
 ) -> None:
-    """Each of the patient's visits takes the age ``birth_date`` gives on its day (``encounters.
-    age_years``, what the queue shows and the assessment uses), audited ``encounter.age_correct``."""
+    """Each of the patient's open visits takes the age ``birth_date`` gives on its day
+    (``encounters.age_years``, what the queue shows and the next assessment uses), audited
+    ``encounter.age_correct``. A closed visit keeps the age it was recorded and decided with: its
+    decisions are made and the record of them must not change under them (a device's correction
+    re-assesses it with that age too). A date after any visit, closed or open, is refused."""
     for visit in db.query(
-        "SELECT id, started_at, day, age_years FROM encounters WHERE patient_id = ? ORDER BY id", [patient_id]
+        "SELECT id, started_at, day, age_years, closed_at FROM encounters WHERE patient_id = ? ORDER BY id",
+        [patient_id],
     ):
         age = store.age_at(birth_date, datetime.fromisoformat(visit["started_at"]))
         if age is not None and age < 0:
@@ -222,7 +228,7 @@ def _visit_ages(
                 f"{where}: 'birth_date' {birth_date} is after the patient's visit of {visit['day']}"
                 f" (encounter {visit['id']}); check the date"
             )
-        if age == visit["age_years"]:
+        if age == visit["age_years"] or visit["closed_at"] is not None:
             continue
         db.conn.execute("UPDATE encounters SET age_years = ? WHERE id = ?", [age, visit["id"]])
         audit.append(

@@ -5,16 +5,17 @@ a corrected one is not."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from referral import audit, facilities, patients, store
+from referral import audit, closure, facilities, patients, store
 from referral.clock import Clock
 from referral.errors import UserInputError
-from referral.records import check_birth_date
+from referral.records import EncounterIn, check_birth_date
 from referral.schema import connect
 from tests.conftest import machine_zone
 
@@ -103,3 +104,39 @@ def test_a_birth_on_the_clinics_day_is_not_in_the_future_whatever_the_machines_d
         assert check_birth_date(today, today) == today
         with pytest.raises(ValueError, match="is not between"):
             check_birth_date(today + timedelta(days=1), today)
+
+
+def test_a_closed_visit_keeps_the_age_it_was_decided_with_and_open_and_new_visits_take_the_corrected_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Correcting the birth date rewrote the age of every visit, closed ones too: the queue and the
+    analytics export then showed a closed visit with an age its decision was not made with."""
+    path = tmp_path / "clinic.db"
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    visit(db)  # 2026-05-01, age 66 from 1960-02-03, urgent referral decided
+    closure.close(db, 1, actor="nurse1", reason="went home", without_referral=True)
+    second = store.open_encounter(
+        db,
+        EncounterIn(patient_mrn="MRN-1", facility_id="ZJ-C01", started_at="2026-06-01T09:00:00+08:00"),
+        actor="nurse1",
+        reason="visit",
+    )
+    patients.correct(db, 1, birth_date=date(1950, 2, 3), actor="nurse1", reason="year typed wrong")
+    third = store.open_encounter(
+        db,
+        EncounterIn(patient_mrn="MRN-1", facility_id="ZJ-C01", started_at="2026-07-01T09:00:00+08:00"),
+        actor="nurse1",
+        reason="visit",
+    )
+    assert [store.get_encounter(db, n)["age_years"] for n in (1, second["id"], third["id"])] == [66, 76, 76]
+    assert [e["action"] for e in audit.entries_for(db, "encounter", 1)] == [
+        "encounter.create",
+        "encounter.closed",
+    ]
+    db.close()
+    code, out, err = run(capsys, "queue", "--db", str(path), "--day", "2026-05-01", "--json")
+    assert code == 0, err
+    assert [row["age_years"] for row in json.loads(out)] == [66]
+    code, out, err = run(capsys, "verify-audit", "--db", str(path))
+    assert code == 0, err
