@@ -15,6 +15,21 @@ from referral.errors import json_text
 Column = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 DEPENDENT_TERMS = {"mutual", "triangle", "gwesp"}
+#: The terms a formula may use, as an error about an unknown term lists them (docs/ergm.md).
+BINARY_TERMS = (
+    "edges",
+    "nodecov",
+    "nodeicov",
+    "nodeocov",
+    "edgecov",
+    "absdiff",
+    "nodematch",
+    "nodefactor",
+    "mutual",
+    "triangle",
+    "gwesp",
+)
+VALUED_TERMS = ("sum", "nodecov", "nodeicov", "nodeocov", "edgecov")
 
 
 @dataclass(frozen=True)
@@ -119,9 +134,20 @@ def build_statistics(terms: list[TermSpec], net: Network, valued: bool) -> list[
         elif name in DEPENDENT_TERMS:
             raise FormulaError(f"term {name} is dyad-dependent; it is fitted by MCMC-MLE, not here")
         else:
-            kind = "valued" if valued else "binary"
-            raise FormulaError(f"unknown or unsupported term {json_text(name)} for a {kind} model")
+            raise FormulaError(unknown_term(name, valued))
     return stats
+
+
+def unknown_term(name: str, valued: bool) -> str:
+    """Why ``name`` cannot be fitted, with the terms that can: a term of the other kind of model
+    (``absdiff`` in a valued one) says which kind takes it."""
+    kind, known = ("valued", VALUED_TERMS) if valued else ("binary", BINARY_TERMS)
+    other = "binary" if valued else "valued (count)"
+    if name in (BINARY_TERMS if valued else VALUED_TERMS):
+        what = f"term {json_text(name)} is for a {other} model, not a {kind} one"
+    else:
+        what = f"unknown term {json_text(name)}"
+    return f"{what}; the terms of a {kind} model: {', '.join(known)}"
 
 
 def _codes(net: Network, attr: str) -> tuple[np.ndarray, list[str]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -114,6 +116,18 @@ def _check_edgecov_used(pairs: dict[str, Path], terms: list[TermSpec]) -> None:
             )
 
 
+@contextmanager
+def _naming_formula_option() -> Iterator[None]:
+    """A problem with the formula, found where it is read, planned or fitted, names --formula:
+    "unknown term "foo"" alone did not say which of the options held it."""
+    from analytics.errors import FormulaError
+
+    try:
+        yield
+    except FormulaError as exc:
+        raise FormulaError(f"--formula: {exc}") from None
+
+
 #: ergm()'s sampling settings (analytics.ergm.plan.SAMPLING_SETTINGS) as options (a test holds the
 #: two lists equal).
 _SAMPLING_OPTIONS = {
@@ -223,41 +237,44 @@ def fit_command(
     covariates = _edgecov_pairs(edgecov or [])
     net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
     marks = synthetic_marks(nodes_file, edges_file)
-    terms = parse_formula(formula)
-    _check_edgecov_used(covariates, terms)
-    r_ergm = False
-    if backend == BackendName.r and reference == ReferenceName.poisson:
-        from analytics.rbridge import r_has_ergm
+    with _naming_formula_option():
+        terms = parse_formula(formula)
+        _check_edgecov_used(covariates, terms)
+        r_ergm = False
+        if backend == BackendName.r and reference == ReferenceName.poisson:
+            from analytics.rbridge import r_has_ergm
 
-        r_ergm = r_has_ergm()  # R's ergm.count samples, its glm fallback does not
-    valued = reference == ReferenceName.poisson
-    plan = fit_plan(terms, directed=net.directed, valued=valued, backend=backend.value, r_ergm=r_ergm)
-    # the options the fit would not use are refused (ergm() refuses them the same way); the fit
-    # gets the settings it uses, each the option's value or its default
-    given_options = {name: option for name, option in _SAMPLING_OPTIONS.items() if given(ctx, name)}
-    refuse_unused_settings(plan, given_options, python_backend="--backend python")
-    iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
-    uses = plan.uses if plan is not None else frozenset(_SAMPLING_OPTIONS)
+            r_ergm = r_has_ergm()  # R's ergm.count samples, its glm fallback does not
+        valued = reference == ReferenceName.poisson
+        plan = fit_plan(terms, directed=net.directed, valued=valued, backend=backend.value, r_ergm=r_ergm)
+        # the options the fit would not use are refused (ergm() refuses them the same way); the fit
+        # gets the settings it uses, each the option's value or its default
+        given_options = {name: option for name, option in _SAMPLING_OPTIONS.items() if given(ctx, name)}
+        refuse_unused_settings(plan, given_options, python_backend="--backend python")
+        iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
+        uses = plan.uses if plan is not None else frozenset(_SAMPLING_OPTIONS)
 
-    def used(name: str, value: _T) -> _T | None:  # None: not given (ergm() would refuse it)
-        return value if name in uses else None
+        def used(name: str, value: _T) -> _T | None:  # None: not given (ergm() would refuse it)
+            return value if name in uses else None
 
-    # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
-    # when redirected, so a script or log gets the fit alone
-    with step_progress(as_json or quiet, total=1, lines=False) as tick:
-        result = ergm(
-            formula,
-            net,
-            response=response,
-            reference=reference.value,
-            backend=backend.value,
-            progress=tick,
-            seed=used("seed", seed),
-            proposal=used("proposal", proposal.value),
-            max_iterations=used("max_iterations", iterations),
-            bridges=used("bridges", DEFAULT_BRIDGES if bridges is None else bridges),
-            bridge_draws=used("bridge_draws", DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws),
-        )
+        # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
+        # when redirected, so a script or log gets the fit alone
+        with step_progress(as_json or quiet, total=1, lines=False) as tick:
+            result = ergm(
+                formula,
+                net,
+                response=response,
+                reference=reference.value,
+                backend=backend.value,
+                progress=tick,
+                seed=used("seed", seed),
+                proposal=used("proposal", proposal.value),
+                max_iterations=used("max_iterations", iterations),
+                bridges=used("bridges", DEFAULT_BRIDGES if bridges is None else bridges),
+                bridge_draws=used(
+                    "bridge_draws", DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws
+                ),
+            )
     if as_json:
         payload = result.to_json_dict() | {"synthetic": bool(marks), "synthetic_marks": marks}
         write(json.dumps(payload, indent=2, allow_nan=False))

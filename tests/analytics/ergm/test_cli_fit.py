@@ -805,3 +805,31 @@ def test_synthetic_inputs_are_labelled_and_their_edge_flag_is_not_a_weight(
     )
     assert main([*base, "--formula", "edges"]) == 2
     assert capsys.readouterr().err == f'error: {f["edges"]}: line 2: synthetic "maybe" is not true or false\n'
+
+
+@pytest.mark.parametrize(
+    ("formula", "valued", "says"),
+    [
+        (
+            'edges + nodeicov("HTH") + foo',
+            False,
+            'unknown term "foo"; the terms of a binary model: edges, nodecov, nodeicov, nodeocov, edgecov,'
+            " absdiff, nodematch, nodefactor, mutual, triangle, gwesp",
+        ),
+        (
+            'sum + absdiff("HTH")',
+            True,
+            'term "absdiff" is for a binary model, not a valued one; the terms of a valued model: sum,'
+            " nodecov, nodeicov, nodeocov, edgecov",
+        ),
+        ('edges + nodeicov("HTH"', False, "unbalanced parentheses or quotes"),
+    ],
+)
+def test_a_formula_error_names_the_option_and_the_known_terms(
+    formula: str, valued: bool, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [*FIT, formula, *(["--response", "movers"] if valued else [])]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --formula: ") and says in err, err
+    assert len(err.splitlines()) == 1

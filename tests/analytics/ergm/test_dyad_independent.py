@@ -126,7 +126,7 @@ def test_formula_parsing_and_errors(toy) -> None:
     terms = parse_formula("net ~ edges + nodeicov('x') + nodefactor(\"g\", levels=-1)")
     assert [t.name for t in terms] == ["edges", "nodeicov", "nodefactor"]
     assert terms[2].kwargs == (("levels", "-1"),)
-    with pytest.raises(FormulaError, match='unknown or unsupported term "banana"'):
+    with pytest.raises(FormulaError, match='unknown term "banana"; the terms of a binary model: edges, '):
         ergm("edges + banana('x')", net)
     with pytest.raises(NetworkInputError, match='no node attribute "nope"'):
         ergm("edges + nodeicov('nope')", net)
