@@ -519,3 +519,46 @@ def test_the_devices_table_on_a_phone_shows_whom_each_device_is_attached_to_and_
                     assert oximeter.get_by_role("cell").count() == len(headers), where
                     assert_fits(page, where)
                 switch_language(page)
+
+
+#: Each device row's "last result" cell: its left edge, and how many lines its heading and time
+#: take (the cell's content height over its line height).
+LAST_RESULTS = """() => [...document.querySelectorAll('table.devices tr[data-device] td.last-result')].map((td) => {
+  const style = getComputedStyle(td);
+  const high = td.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  return {device: td.parentElement.dataset.device, left: Math.round(td.getBoundingClientRect().left),
+          lines: Math.round(high / parseFloat(style.lineHeight)), text: td.textContent.trim()};
+})"""
+
+
+def test_a_device_s_last_result_reads_on_one_line_in_line_with_the_other_devices_on_a_phone(
+    browser: object, demo: Demo
+) -> None:
+    """At 360 px each device row laid its device name out as a column as wide as the name, so
+    'Last result:' sat on one line and its time on the next beside demo-analyzer and demo-oximeter
+    but not beside demo-monitor, and each device's values started at another edge. The device and
+    its link state now share the first line and every other value is at the full width under
+    them: the heading and the time on one line, at one edge for every device, as nurse and admin
+    (the technical columns), in both languages."""
+    for user in ("nurse", "admin"):
+        page: Any = login(browser, demo, user)
+        page.set_viewport_size({"width": 360, "height": 900})
+        page.goto(f"{demo.url}/devices")
+        last = page.locator("table.devices td.last-result")
+        wait_until(
+            lambda last=last: last.count() >= 3 and all(c.inner_text().strip() != "-" for c in last.all()), 30
+        )
+        with closed_in_english(page):
+            for language in ("en", "zh"):
+                page.goto(f"{demo.url}/devices")
+                shown = page.evaluate(LAST_RESULTS)
+                where = f"/devices as {user} ({language}, 360 px)"
+                assert len(shown) >= 3, (where, shown)
+                assert all(cell["lines"] == 1 for cell in shown), (
+                    f"{where}: a last result over lines: {shown}"
+                )
+                assert len({cell["left"] for cell in shown}) == 1, (
+                    f"{where}: last results at other edges: {shown}"
+                )
+                assert_fits(page, where)
+                switch_language(page)
