@@ -776,3 +776,44 @@ ALTER TABLE encounters ADD COLUMN body_sha256 TEXT CHECK (body_sha256 IS NULL OR
 ALTER TABLE assessments ADD COLUMN body_sha256 TEXT CHECK (body_sha256 IS NULL OR length(body_sha256) = 64);
 """,
     )
+
+
+@MIGRATIONS(name="0022_one_open_visit_a_day")
+def m0022_one_open_visit_a_day(db: Database) -> None:
+    """At most one open visit per patient and day, kept by the database itself: the partial unique
+    index ``encounters_one_open_a_day`` on ``(patient_id, day)`` over the open encounters
+    (``closed_at IS NULL``). ``referral.store.open_visit`` already returned the visit open that day
+    instead of opening a second, in one ``BEGIN IMMEDIATE`` transaction; the index also stops any
+    other writer (a plain ``sqlite3`` insert, a future code path), and
+    ``referral.store.insert_encounter`` turns its refusal into a :class:`ConflictError`.
+
+    A log from before may hold two or more open visits of one patient on one day (the API opened a
+    second one until ``open_visit``). They are neither closed nor merged - closing a visit is a
+    person's decision (its referral check, its devices) - but each open one but the newest of its
+    patient and day gets ``duplicate_of`` = that newest visit (the one ``open_visit`` returns), and
+    the index leaves such rows out. ``duplicate_of`` is set here only: triggers refuse it on a new
+    row and any later change of it, so no new row can slip past the index this way.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE encounters ADD COLUMN duplicate_of INTEGER REFERENCES encounters(id);
+UPDATE encounters SET duplicate_of = (
+    SELECT max(newer.id) FROM encounters AS newer
+    WHERE newer.patient_id = encounters.patient_id AND newer.day = encounters.day AND newer.closed_at IS NULL
+)
+WHERE closed_at IS NULL AND EXISTS (
+    SELECT 1 FROM encounters AS newer
+    WHERE newer.patient_id = encounters.patient_id AND newer.day = encounters.day
+    AND newer.closed_at IS NULL AND newer.id > encounters.id
+);
+CREATE UNIQUE INDEX encounters_one_open_a_day ON encounters(patient_id, day)
+WHERE closed_at IS NULL AND duplicate_of IS NULL;
+CREATE TRIGGER encounters_duplicate_of_new BEFORE INSERT ON encounters
+WHEN NEW.duplicate_of IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'duplicate_of is set by migration 0022 only, never on a new encounter'); END;
+CREATE TRIGGER encounters_duplicate_of_fixed BEFORE UPDATE OF duplicate_of ON encounters
+WHEN OLD.duplicate_of IS NOT NEW.duplicate_of
+BEGIN SELECT RAISE(ABORT, 'duplicate_of is set by migration 0022 only and never changed'); END
+""",
+    )

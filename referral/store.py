@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from datetime import date, datetime
 from typing import Any
 
@@ -252,7 +253,7 @@ def open_visit(
             "created_by": actor,
             **_with_body(body_sha256),
         }
-        row_id = insert_row(db, "encounters", row)
+        row_id = insert_encounter(db, row)
         audit.append(
             db,
             actor=actor,
@@ -265,6 +266,41 @@ def open_visit(
         return get_encounter(db, row_id), False
 
     return write(db, work)
+
+
+class VisitAlreadyOpenError(ConflictError):
+    """A second open visit of a patient on one day, refused by the log's unique index (``0022``)."""
+
+    code = "visit_already_open"
+
+
+#: What SQLite says when ``encounters_one_open_a_day`` (migration 0022) refuses a row.
+_ONE_OPEN_A_DAY = "UNIQUE constraint failed: encounters.patient_id, encounters.day"
+
+
+def insert_encounter(db: Database, row: dict[str, Any]) -> int:
+    """Insert an encounter row (inside the caller's transaction); its id. A second open visit of
+    the patient on the row's day - the index ``encounters_one_open_a_day`` refuses it whoever
+    writes - is a :class:`VisitAlreadyOpenError` naming the open visit (a 409, not a raw SQLite
+    error): :func:`open_visit` looks for that visit first, so only a caller that did not look
+    meets it."""
+    try:
+        return insert_row(db, "encounters", row)
+    except sqlite3.IntegrityError as exc:
+        if _ONE_OPEN_A_DAY not in str(exc):
+            raise
+        found = _one(
+            db,
+            "SELECT id FROM encounters WHERE patient_id = ? AND day = ? AND closed_at IS NULL"
+            " AND duplicate_of IS NULL",
+            [row["patient_id"], row["day"]],
+        )
+        visit = f"encounter {found['id']}" if found else "another encounter"
+        raise VisitAlreadyOpenError(
+            f"encounter: patient {row['patient_id']} already has a visit open on {row['day']}"
+            f" ({visit}); add to that visit, or close it before opening another",
+            params={"encounter": found and found["id"], "day": row["day"]},
+        ) from None
 
 
 def get_encounter(db: Database, encounter_id: int) -> dict[str, Any]:
