@@ -35,7 +35,7 @@ LEFT JOIN (
 ) o ON o.id = (SELECT max(id) FROM overrides WHERE assessment_id = a.id)
 WHERE e.day = :day{state}
 ORDER BY rank, e.started_at, e.id
-LIMIT :limit
+LIMIT :limit OFFSET :offset
 """
 _RANK_CASES = " ".join(f"WHEN '{d}' THEN {r}" for d, r in URGENCY_RANK.items())
 #: Which encounters a queue lists: all of the day's, only those still open, or only closed ones
@@ -48,12 +48,15 @@ _STATE_SQL: dict[str, str] = {
 }
 
 
-def staff_queue(db: Database, day: date, limit: int = 500, state: QueueState = "all") -> list[dict[str, Any]]:
+def staff_queue(
+    db: Database, day: date, limit: int = 500, state: QueueState = "all", offset: int = 0
+) -> list[dict[str, Any]]:
     """Encounters of ``day`` (the staff's: the clinic's today, :meth:`referral.clock.Clock.today`)
-    with the final disposition shown; ``state`` keeps only the open or only the closed ones."""
+    with the final disposition shown; ``state`` keeps only the open or only the closed ones;
+    ``offset`` skips the first (most urgent) ones."""
     target = day.isoformat()
     sql = _QUEUE_SQL.format(rank_cases=_RANK_CASES, state=_STATE_SQL[state])
-    rows = db.query(sql, {"day": target, "limit": limit, "unassessed": UNASSESSED_RANK})
+    rows = db.query(sql, {"day": target, "limit": limit, "offset": offset, "unassessed": UNASSESSED_RANK})
     queue = []
     for row in rows:
         item = dict(row)
@@ -62,3 +65,9 @@ def staff_queue(db: Database, day: date, limit: int = 500, state: QueueState = "
         item["overridden"] = row["override_disposition"] is not None
         queue.append(item)
     return queue
+
+
+def queue_size(db: Database, day: date, state: QueueState = "all") -> int:
+    """How many encounters :func:`staff_queue` lists for ``day`` over all its pages."""
+    sql = "SELECT count(*) FROM encounters e WHERE e.day = ?" + _STATE_SQL[state]
+    return int(db.conn.execute(sql, [day.isoformat()]).fetchone()[0])

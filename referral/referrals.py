@@ -223,6 +223,27 @@ def events(db: Database, referral_id: int) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM referral_events WHERE referral_id = ? ORDER BY id", [referral_id]))
 
 
+def _matching(
+    status: str | None, basis_review_needed: bool | None, since_id: int, before_id: int | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of the referrals :func:`list_referrals` lists."""
+    if status is not None and status not in lifecycle.STATUSES:
+        raise UserInputError(
+            f"unknown referral status {status!r}; choose one of {', '.join(lifecycle.STATUSES)}"
+        )
+    where = "WHERE id > ?" + (" AND status = ?" if status else "")
+    params: list[Any] = [since_id] + ([status] if status else [])
+    if before_id is not None:
+        where += " AND id < ?"
+        params.append(before_id)
+    if basis_review_needed is not None:
+        where += (" AND " if basis_review_needed else " AND NOT ") + (
+            "EXISTS (SELECT 1 FROM referral_basis_changes b"
+            " WHERE b.referral_id = referrals.id AND b.resolved_at IS NULL)"
+        )
+    return where, params
+
+
 def list_referrals(
     db: Database,
     *,
@@ -230,23 +251,23 @@ def list_referrals(
     basis_review_needed: bool | None = None,
     limit: int = 50,
     since_id: int = 0,
+    before_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Referrals newest first, optionally of one status and only those whose basis a device
     corrected and nobody has reviewed (``basis_review_needed=True``) or only the others (False).
-    Filtered in SQL, so ``limit`` counts the referrals that match."""
-    if status is not None and status not in lifecycle.STATUSES:
-        raise UserInputError(
-            f"unknown referral status {status!r}; choose one of {', '.join(lifecycle.STATUSES)}"
-        )
-    where = "WHERE id > ?" + (" AND status = ?" if status else "")
-    params: list[Any] = [since_id] + ([status] if status else [])
-    if basis_review_needed is not None:
-        where += (" AND " if basis_review_needed else " AND NOT ") + (
-            "EXISTS (SELECT 1 FROM referral_basis_changes b"
-            " WHERE b.referral_id = referrals.id AND b.resolved_at IS NULL)"
-        )
+    Filtered in SQL, so ``limit`` counts the referrals that match; ``before_id`` keeps only those
+    older than that referral (the next page of a list already read)."""
+    where, params = _matching(status, basis_review_needed, since_id, before_id)
     rows = db.query(f"SELECT * FROM referrals {where} ORDER BY id DESC LIMIT ?", [*params, limit])
     return [_decode(row) for row in rows]
+
+
+def count_referrals(
+    db: Database, *, status: str | None = None, basis_review_needed: bool | None = None
+) -> int:
+    """How many referrals :func:`list_referrals` with these filters lists over all its pages."""
+    where, params = _matching(status, basis_review_needed, 0, None)
+    return int(db.conn.execute(f"SELECT count(*) FROM referrals {where}", params).fetchone()[0])
 
 
 def counts_by_status(db: Database) -> dict[str, int]:

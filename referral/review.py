@@ -153,16 +153,19 @@ def held_since(days: int, now: datetime | None = None) -> str:
     return ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="microseconds")
 
 
-def held_results(db: Database, limit: int = 100, offset: int = 0, since: str = "") -> list[HeldResult]:
-    """Held results received at or after ``since`` (see :func:`held_since`; all when empty), newest first."""
+def held_results(
+    db: Database, limit: int = 100, offset: int = 0, since: str = "", before_id: int | None = None
+) -> list[HeldResult]:
+    """Held results received at or after ``since`` (see :func:`held_since`; all when empty), newest
+    first; ``before_id`` keeps only those older than that result (the next page of a list read)."""
     if not 1 <= limit <= 1000:
         raise UserInputError(f"held results: limit {limit} is outside 1..1000")
     if offset < 0:
         raise UserInputError(f"held results: offset {offset} is negative")
     rows = db.execute_returning_dicts(
         f"SELECT r.*, {corrections.OPEN_HELD} AS correction_held FROM device_results r"
-        f" WHERE r.received_at >= ? AND {_HELD_WHERE} ORDER BY r.id DESC LIMIT ? OFFSET ?",
-        [since, limit, offset],
+        f" WHERE r.received_at >= ? AND r.id < ? AND {_HELD_WHERE} ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        [since, 2**63 - 1 if before_id is None else before_id, limit, offset],
     )
     return [
         HeldResult(stored, ("correction_rejected",) if row["correction_held"] else why_held(stored))

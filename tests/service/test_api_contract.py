@@ -308,10 +308,13 @@ def test_a_query_parameter_the_path_does_not_take_is_422_naming_it_not_ignored(s
     first, second = _referral(staff, "Q-1"), _referral(staff, "Q-2")
     error = refused(staff.client.get("/api/v1/referrals", params={"limit": 1, "offset": 1}, headers=doctor))
     assert error == (
-        "query.offset: unknown parameter; GET /api/v1/referrals takes status, basis_review_needed, limit"
+        "query.offset: unknown parameter; GET /api/v1/referrals takes status, basis_review_needed, limit,"
+        " before_id"
     ), error
     error = refused(staff.client.get("/api/v1/patients", params={"limt": 1}, headers=doctor))
-    assert error == "query.limt: unknown parameter; GET /api/v1/patients takes limit, offset", error
+    assert error == "query.limt: unknown parameter; GET /api/v1/patients takes limit, offset, before_id", (
+        error
+    )
     error = refused(staff.client.get(f"/api/v1/referrals/{first}", params={"verbose": 1}, headers=doctor))
     assert error.endswith(f"GET /api/v1/referrals/{first} takes no query parameters"), error
     newest = staff.client.get("/api/v1/referrals", params={"limit": 1}, headers=doctor)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from referral import facilities
 from referral.records import FacilityIn
 from referral.transactions import write
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
+from triage.service.api import paging
 from triage.service.api.deps import DbDep, RuntimeDep
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import ALL_ROLES, Principal, Role, allow, device_status_for
@@ -96,11 +97,11 @@ class TokenOut(BaseModel):
     token: str = Field(description="Shown once; only its SHA-256 is stored")
 
 
-@router.get("/facilities", summary="The facility directory")
+@router.get("/facilities", summary="The facility directory", responses=paging.counted())
 def list_facilities(
-    db: DbDep, _: Anyone, tier: Literal["primary", "secondary", "tertiary"] | None = None
+    response: Response, db: DbDep, _: Anyone, tier: Literal["primary", "secondary", "tertiary"] | None = None
 ) -> list[FacilityOut]:
-    return [FacilityOut.model_validate(f) for f in facilities.list_all(db, tier)]
+    return paging.whole(response, [FacilityOut.model_validate(f) for f in facilities.list_all(db, tier)])
 
 
 @router.put("/facilities/{facility_id}", summary="Add or update a facility")
@@ -113,17 +114,19 @@ def put_facility(facility_id: str, body: FacilityPut, db: DbDep, who: Admin) -> 
     return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
 
 
-@router.get("/devices", summary="Device links: up/down, last result, error counts")
-def device_status(rt: RuntimeDep, who: DeviceReader) -> list[DeviceStatus]:
+@router.get(
+    "/devices", summary="Device links: up/down, last result, error counts", responses=paging.counted()
+)
+def device_status(response: Response, rt: RuntimeDep, who: DeviceReader) -> list[DeviceStatus]:
     """How each device is connected (``protocol``, ``port``), its counts and ``last_error`` only
     for the roles that administer devices; null or 0 for clinicians and nurses."""
     rows: list[dict[str, Any]] = rt.device_status()
-    return [DeviceStatus.model_validate(device_status_for(who.role, r)) for r in rows]
+    return paging.whole(response, [DeviceStatus.model_validate(device_status_for(who.role, r)) for r in rows])
 
 
-@router.get("/users", summary="Staff accounts")
-def list_users(rt: RuntimeDep, _: Admin) -> list[UserOut]:
-    return [UserOut.model_validate(a.public()) for a in rt.accounts.list()]
+@router.get("/users", summary="Staff accounts", responses=paging.counted())
+def list_users(response: Response, rt: RuntimeDep, _: Admin) -> list[UserOut]:
+    return paging.whole(response, [UserOut.model_validate(a.public()) for a in rt.accounts.list()])
 
 
 @router.post("/users", status_code=201, summary="Create a staff account")

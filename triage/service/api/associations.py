@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral.associations import Association
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service import associations as attaching
+from triage.service.api import paging
 from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
@@ -68,7 +69,8 @@ class AssociationOut(BaseModel):
 
 class AssociationList(BaseModel):
     data: list[AssociationOut]
-    count: int
+    count: int = Field(description="Rows in this answer")
+    total: int = Field(description="The same: the list is never cut (as `total` of the paged lists)")
 
 
 def association_out(association: Association, who: Principal) -> AssociationOut:
@@ -81,10 +83,12 @@ def association_out(association: Association, who: Principal) -> AssociationOut:
 @router.get(
     "/devices/associations",
     summary="Devices attached to a patient's encounter now, each with its expiry (expired ones are ended first)",
+    responses=paging.counted(),
 )
-def list_associations(db: DbDep, rt: RuntimeDep, who: Reader) -> AssociationList:
+def list_associations(response: Response, db: DbDep, rt: RuntimeDep, who: Reader) -> AssociationList:
     rows = [association_out(a, who) for a in attaching.attached_by_device(rt, db).values()]
-    return AssociationList(data=rows, count=len(rows))
+    paging.answer(response, len(rows))
+    return AssociationList(data=rows, count=len(rows), total=len(rows))
 
 
 @router.post(

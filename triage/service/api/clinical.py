@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import (
     Field,
 )
@@ -16,6 +16,7 @@ from referral.queue import QueueState
 from referral.records import PatientIn
 from triage.errors import UserInputError
 from triage.service import closure as closing
+from triage.service.api import paging
 from triage.service.api.associations import association_out
 from triage.service.api.clinical_bodies import (
     AssessmentOut,
@@ -70,16 +71,33 @@ def _patient_in(body: PatientCreate) -> PatientIn:
     return PatientIn(mrn=body.mrn, name=body.name, sex=body.sex, birth_date=body.birth_date)
 
 
-@router.get("/patients", summary="List patients, newest first")
+@router.get(
+    "/patients",
+    summary="List patients, newest first, a page at a time",
+    description='`next` (and the `Link` header\'s rel="next") is the next page: the same `limit`'
+    " with `before_id`, stable while patients are registered; `offset` still pages, but a patient"
+    " registered meanwhile shifts its pages by one.",
+    responses=paging.paged(),
+)
 def list_patients(
+    request: Request,
+    response: Response,
     db: DbDep,
     _: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    before_id: paging.BeforeId = None,
 ) -> PatientList:
-    rows = db.query("SELECT * FROM patients ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset])
-    count = int(db.conn.execute("SELECT count(*) FROM patients").fetchone()[0])
-    return PatientList(data=[PatientOut.model_validate(r) for r in rows], count=count)
+    rows = db.query(
+        "SELECT * FROM patients WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
+        [MAX_ID if before_id is None else before_id, limit + 1, offset],
+    )
+    found = [PatientOut.model_validate(r) for r in rows]
+    page = found[:limit]
+    total = int(db.conn.execute("SELECT count(*) FROM patients").fetchone()[0])
+    following = paging.next_page(request, before_id=page[-1].id) if len(found) > limit else None
+    paging.answer(response, total, following)
+    return PatientList(data=page, count=total, total=total, next=following)
 
 
 @router.post(
@@ -140,10 +158,14 @@ def correct_patient(
 @router.get(
     "/patients/{patient_id}/corrections",
     summary="A patient's corrected name, sex or birth date, oldest first",
+    responses=paging.counted(),
 )
-def patient_corrections(patient_id: Id, db: DbDep, _: Reader) -> list[PatientCorrectionOut]:
+def patient_corrections(
+    patient_id: Id, response: Response, db: DbDep, _: Reader
+) -> list[PatientCorrectionOut]:
     store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
-    return [PatientCorrectionOut.model_validate(c) for c in patients.corrections_of(db, patient_id)]
+    found = [PatientCorrectionOut.model_validate(c) for c in patients.corrections_of(db, patient_id)]
+    return paging.whole(response, found)
 
 
 @router.post(
@@ -327,8 +349,18 @@ def override_assessment(
     )
 
 
-@router.get("/queue", summary="Today's queue, most urgent first")
+@router.get(
+    "/queue",
+    summary="Today's queue, most urgent first",
+    description="At most `limit` encounters (500 unless asked: a day's queue seldom has more);"
+    ' `X-Total-Count` says how many the day has, and `Link: <...>; rel="next"` the next page, by'
+    " `offset`. The queue is ranked live: a walk-in or a new assessment can move an encounter"
+    " between pages, so a client reads it again from the start rather than page by page.",
+    responses=paging.paged(),
+)
 def queue(
+    request: Request,
+    response: Response,
     db: DbDep,
     rt: RuntimeDep,
     _: Reader,
@@ -336,6 +368,12 @@ def queue(
         QueueState,
         Query(description="Only the encounters still open, or only the closed ones (default: all)"),
     ] = "all",
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[QueueItem]:
     today = rt.clock.today()
-    return [QueueItem.model_validate(row) for row in staff_queue.staff_queue(db, today, state=state)]
+    rows = staff_queue.staff_queue(db, today, limit, state, offset)
+    total = staff_queue.queue_size(db, today, state)
+    following = offset + len(rows)
+    paging.answer(response, total, paging.next_page(request, offset=following) if following < total else None)
+    return [QueueItem.model_validate(row) for row in rows]

@@ -30,6 +30,7 @@ from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
+from triage.service.api.paging import NextPage
 
 YesNo = Annotated[bool | None, JsonBoolean]
 """A clinical yes/no: JSON true, false or null (unknown); "false", "no" or 0 are refused, not guessed."""
@@ -146,7 +147,11 @@ class PatientCorrected(BaseModel):
 
 class PatientList(BaseModel):
     data: list[PatientOut]
-    count: int = Field(description="Every patient stored, not only this page (page with limit and offset)")
+    count: int = Field(
+        description="Every patient stored, not only this page (kept for earlier clients: the same as `total`)"
+    )
+    total: int = Field(description="Every patient stored, over all pages")
+    next: NextPage
 
 
 class ObservationEntry(_Body):

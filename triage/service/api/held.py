@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
 from triage.assessment import Disposition
 from triage.json_input import JsonNumber
 from triage.service import held
+from triage.service.api import paging
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.api.json_body import JsonRoute
+from triage.service.api.paging import NextPage
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
 router = APIRouter(tags=["devices"], route_class=JsonRoute)
@@ -77,7 +79,8 @@ class HeldList(BaseModel):
     days: int = Field(description="The window: results received in the last this many days")
     data: list[HeldOut]
     count: int = Field(description="Rows in this page")
-    total: int = Field(description="Held results in the window")
+    total: int = Field(description="Held results in the window, over all pages")
+    next: NextPage
     by_device: dict[str, int] = Field(description="Held results in the window by device id")
     qc_by_device: dict[str, int] = Field(description="QC results by device id (never listed for review)")
     ignored_by_device: dict[str, int] = Field(
@@ -120,27 +123,43 @@ class ReviewOut(BaseModel):
     reason: str
 
 
-@router.get("/devices/held", summary="Held device results waiting for a person: why each is held")
+@router.get(
+    "/devices/held",
+    summary="Held device results waiting for a person: why each is held",
+    description='`next` (and the `Link` header\'s rel="next") is the next page: the same `limit` and'
+    " `days` with `before_id`, stable while results arrive; `offset` still pages, but a result held"
+    " meanwhile shifts its pages by one.",
+    responses=paging.paged(),
+)
 def list_held(
+    request: Request,
+    response: Response,
     db: DbDep,
     who: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     days: Annotated[int, Query(ge=1, le=3650, description="Results received in the last N days")] = HELD_DAYS,
+    before_id: paging.BeforeId = None,
 ) -> HeldList:
     since = review.held_since(days)
     rows = []
-    for item in review.held_results(db, limit, offset, since):
+    for item in review.held_results(db, limit, offset, since, before_id):
         data = item.as_dict()
         if who.role not in CLINICAL_READ:
             data["patient_id"] = None
         rows.append(HeldOut.model_validate(data))
+    following = None
+    if len(rows) == limit and review.held_results(db, 1, 0, since, rows[-1].id):
+        following = paging.next_page(request, before_id=rows[-1].id)
     counts = review.held_count(db, since)
+    total = sum(counts.values())
+    paging.answer(response, total, following)
     return HeldList(
         days=days,
         data=rows,
         count=len(rows),
-        total=sum(counts.values()),
+        total=total,
+        next=following,
         by_device=counts,
         qc_by_device=review.qc_counts(db),
         ignored_by_device=review.ignored_counts(db, since),

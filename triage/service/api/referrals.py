@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from referral import basis, referrals
 from referral.records import ReferralIn
 from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
+from triage.service.api import paging
 from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
 from triage.service.api.errors import error
 from triage.service.api.json_body import JsonRoute
@@ -130,8 +131,17 @@ def referral_out(db: Any, rows: list[dict[str, Any]]) -> list[ReferralOut]:
     return found
 
 
-@router.get("/referrals", summary="Referrals, newest first")
+@router.get(
+    "/referrals",
+    summary="Referrals, newest first, a page at a time",
+    description="A page of at most `limit` referrals. The headers page it (the answer stays a JSON"
+    " list): `X-Total-Count` is every referral that matches the filters, and `Link: <...>;"
+    ' rel="next"` the next page (the same filters with `before_id`), absent on the last page.',
+    responses=paging.paged(),
+)
 def list_referrals(
+    request: Request,
+    response: Response,
     db: DbDep,
     _: Reader,
     status: Status | None = None,
@@ -144,9 +154,16 @@ def list_referrals(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many (after the filters)")] = 50,
+    before_id: paging.BeforeId = None,
 ) -> list[ReferralOut]:
-    found = referrals.list_referrals(db, status=status, basis_review_needed=basis_review_needed, limit=limit)
-    return referral_out(db, found)
+    found = referrals.list_referrals(
+        db, status=status, basis_review_needed=basis_review_needed, limit=limit + 1, before_id=before_id
+    )
+    page = found[:limit]
+    more = len(found) > limit
+    total = referrals.count_referrals(db, status=status, basis_review_needed=basis_review_needed)
+    paging.answer(response, total, paging.next_page(request, before_id=page[-1]["id"]) if more else None)
+    return referral_out(db, page)
 
 
 @router.post(
