@@ -259,3 +259,18 @@ def test_the_form_model_has_a_field_for_every_vital_sign_the_page_shows() -> Non
 
     shown = {field.code for field in vitals.FIELDS} | {vitals.TEMPERATURE_UNIT}
     assert set(vitals.VitalSigns.model_fields) == shown and len(vitals.FIELDS) == 8
+
+
+def test_a_walk_in_with_two_bad_fields_focuses_the_first_one_in_the_form(staff: Staff) -> None:
+    """A blank record number and an age that is no number: both errors were shown, but the focus
+    (autofocus) went to the age, the form's last field, because the route checks the age first; a
+    keyboard user landed past the first error. The record number, first in the form, takes it."""
+    csrf = staff.login(Role.nurse)
+    sent = staff.client.post("/walk-ins", data={"csrf_token": csrf, "mrn": "  ", "age_years": "abc"})
+    assert sent.status_code == 422
+    form = _walk_in_form(sent.text)
+    assert 'id="walk-in-mrn-error"' in form and 'id="walk-in-age-error"' in form, "both errors are shown"
+    assert form.count("autofocus") == 1, form
+    assert 'name="mrn"' in form.split("autofocus")[0].rsplit("<input", 1)[1], (
+        "the record number has the focus"
+    )

@@ -45,9 +45,11 @@ class FormState:
         return self.errors.get(name)
 
     def first_error(self) -> str | None:
-        """The first field with an error, in the form's order: it takes the focus (``form``, an
-        error about the whole form, is no field)."""
-        return next((name for name in self.errors if name != "form"), None)
+        """The first field with an error, in the form's order (the order of ``values``, as typed;
+        a route may find the errors in another order: the walk-in's age before its record number),
+        which takes the focus (``form``, an error about the whole form, is no field)."""
+        fields = [name for name in self.values if name in self.errors] + list(self.errors)
+        return next((name for name in fields if name != "form"), None)
 
 
 def sent_back(forms: Mapping[str, FormState] | None = None) -> defaultdict[str, FormState]:
