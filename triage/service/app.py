@@ -36,6 +36,7 @@ from triage.service.auth import (
 )
 from triage.service.database import Databases
 from triage.service.events import EventHub
+from triage.service.head import HeadAsGet
 from triage.service.metrics import ServiceMetrics
 from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
@@ -299,5 +300,6 @@ def create_app(
 
     api.include(app)
     app.include_router(pages.router)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is routed as GET everywhere (RFC 9110 9.3.2)
     runtime.metrics.learn_routes(app.routes)
     return app
