@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -76,14 +77,39 @@ def _title(fig: Figure, text: str, synthetic: bool | None) -> None:
     fig.suptitle(text + label, fontsize=11)
 
 
+def month_starts(months: pd.Series) -> pd.Series:
+    """``YYYY-MM`` labels as each month's first day: on a date axis the months stand in time order
+    and gaps show (as text, matplotlib placed them in order of first appearance, one slot each)."""
+    return pd.to_datetime(months.astype(str) + "-01", format="%Y-%m-%d")
+
+
+def month_axis(ax: Any, months: pd.Series) -> None:
+    """Date ticks an eye can read at any span (up to the generator's 120 months): every month up
+    to a year, then quarters, half-years or years, labelled ``YYYY-MM`` (``YYYY`` for years), with
+    a minor tick per month. A category axis had put a tick every fifth month (2024-01, 2024-06...)."""
+    ax.set_xlabel("month")
+    starts = month_starts(months.dropna())
+    if starts.empty:
+        return
+    span = 1 + (starts.max().year - starts.min().year) * 12 + starts.max().month - starts.min().month
+    step = 1 if span <= 12 else 3 if span <= 36 else 6 if span <= 72 else 12
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, step)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y" if step == 12 else "%Y-%m"))
+    if step > 1:
+        ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    # half a month of air each side: the default margin put a tick (2026-01) past the last month
+    ax.set_xlim(starts.min() - pd.Timedelta(days=15), starts.max() + pd.Timedelta(days=15))
+    ax.tick_params(axis="x", labelsize=8)
+
+
 def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for region, rows in region_month.groupby("region_code"):
-        ax.plot(rows["month"], rows["local_share"], marker=".", label=str(region))
+        ax.plot(month_starts(rows["month"]), rows["local_share"], marker=".", label=str(region))
     ax.set_ylabel("resolved locally (% of encounters)")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("month")
-    ax.tick_params(axis="x", rotation=90, labelsize=7)
+    # decimals as the ticks need: with none, ticks 2.5 points apart read "48%", "50%", "52%", "55%"
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    month_axis(ax, region_month["month"])
     ax.legend(fontsize=7, title="region", title_fontsize=7)
     _title(fig, "Encounters resolved in primary care, by region", synthetic)
     return fig
@@ -98,9 +124,14 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         0
     )
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    pivot.plot.area(ax=ax, linewidth=0)
+    ax.stackplot(
+        month_starts(pivot.index.to_series()),
+        *(pivot[tier].to_numpy(dtype=float) for tier in pivot.columns),
+        labels=[str(tier) for tier in pivot.columns],
+        linewidth=0,
+    )
     ax.set_ylabel("encounters per month")
-    ax.set_xlabel("month")
+    month_axis(ax, tier_month["month"])
     # outside the axes: inside, the legend covered the stacked areas it explains
     ax.legend(title="tier of care", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _title(fig, "Encounters by tier of care (all regions)", synthetic)
@@ -151,11 +182,10 @@ def plot_network(
 def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for tier, rows in load.groupby("tier"):
-        ax.plot(rows["month"], rows["load_vs_capacity"], marker=".", label=str(tier))
+        ax.plot(month_starts(rows["month"]), rows["load_vs_capacity"], marker=".", label=str(tier))
     ax.set_ylabel("patients per day / daily capacity (%)")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("month")
-    ax.tick_params(axis="x", rotation=90, labelsize=7)
+    month_axis(ax, load["month"])
     ax.legend(fontsize=7, title="tier", title_fontsize=7)
     _title(fig, "Load by tier against capacity", synthetic)
     return _png(fig, source)

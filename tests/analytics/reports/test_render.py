@@ -111,7 +111,7 @@ def test_plot_axes_state_units() -> None:
     region_month = pd.DataFrame({"region_code": ["R1", "R1"], "month": months, "local_share": [0.5, 0.6]})
     ax = local_share_figure(region_month, True).axes[0]
     assert ax.get_xlabel() == "month" and "%" in ax.get_ylabel()
-    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    assert ax.yaxis.get_major_formatter()(0.5, 0) in ("50%", "50.0%")
     tier_month = pd.DataFrame(
         {"month": months * 2, "tier": ["primary"] * 2 + ["tertiary"] * 2, "encounters": [5, 6, 7, 8]}
     )
@@ -315,3 +315,43 @@ def test_every_plot_says_its_source_under_everything_it_draws(
     drawn.clear()
     assert main(["report", "simulate", "-i", str(generated[0]), "-o", str(tmp_path / "sim"), "-q"]) == 0
     assert list(drawn.values()) == [(expected, True)]
+
+
+def _month_labels(ax: Any) -> list[str]:
+    ax.figure.canvas.draw()
+    return [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+
+
+@pytest.mark.parametrize(
+    ("months", "labels"),
+    [
+        (24, ["2024-01", "2024-04", "2024-07", "2024-10", "2025-01", "2025-04", "2025-07", "2025-10"]),
+        (9, [f"2024-{m:02d}" for m in range(1, 10)]),
+        (120, [str(year) for year in range(2024, 2034)]),
+    ],
+)
+def test_month_plots_tick_calendar_quarters_or_years_in_time_order(months: int, labels: list[str]) -> None:
+    """The tiers plot ticked every fifth month (2024-01, 2024-06, 2024-11: months as categories);
+    the other month plots printed every month sideways, unreadable over 10 years. Every month axis
+    now ticks months, quarters or years by the span, and a region that starts later is drawn after
+    the earlier months, not before them as the categories' order of first appearance had it."""
+    all_months = [str(p) for p in pd.period_range("2024-01", periods=months, freq="M")]
+    late = all_months[2:]
+    region_month = pd.DataFrame(
+        {
+            "region_code": ["LATE"] * len(late) + ["EARLY"] * months,  # the late starter comes first
+            "month": late + all_months,
+            "local_share": 0.5,
+        }
+    )
+    tier_month = pd.DataFrame({"month": all_months, "tier": "primary", "encounters": 10})
+    load = pd.DataFrame({"month": all_months, "tier": "primary", "load_vs_capacity": 0.1})
+    from analytics.reports.render import plot_load
+
+    axes = [local_share_figure(region_month, True).axes[0], tiers_figure(tier_month, True).axes[0]]
+    for ax in axes:
+        assert _month_labels(ax) == labels
+    early = next(line for line in axes[0].get_lines() if line.get_label() == "EARLY")
+    late_line = next(line for line in axes[0].get_lines() if line.get_label() == "LATE")
+    assert early.get_xdata()[0] < late_line.get_xdata()[0]  # 2024-01 before 2024-03
+    assert plot_load(load, True, source="Source: test").startswith(b"\x89PNG")
