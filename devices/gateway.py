@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from devices.device_clock import clock_reason
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.results import IGNORED
+from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
 from devices.session import (
     Clock,
     Ignored,
@@ -88,9 +89,15 @@ class GatewayResult:
 
 def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
     """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
-    of ``qc``, ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
+    of ``qc``, ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
+    ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
     if stored.is_qc:
         return "qc", "quality-control result"
+    mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
+    if mistimed:
+        return "clock", clock_reason(
+            stored.device_id, stored.vendor_code, stored.result_time, stored.received_at, mistimed[0]
+        )
     if stored.status not in FINAL_STATUSES:
         return "not_final", f"result status {json_text(stored.status)} is not final"
     if stored.code is None and IGNORED in (stored.flags or "").split(","):
@@ -462,6 +469,9 @@ class Gateway:
         status.duplicates += recorded.duplicate_count
         # A problem of a stored (or duplicate) result is counted with that result, not again here.
         status.quarantined += len(decoded.quarantine) - decoded.with_result
+        mistimed = [held[1] for r in recorded.new_results if (held := hold(r)) and held[0] == "clock"]
+        if mistimed:  # the device, the test and both times: no sample or patient id
+            log.warning("%d result(s) held for review: %s", len(mistimed), mistimed[0])
         if recorded.new_results:
             status.last_result_at = message.received_at
             self._delivery.put_nowait((list(recorded.new_results), 0))

@@ -39,7 +39,19 @@ _FIELD_REF = re.compile(r"[A-Z]\.(?:[2-9]|[1-9][0-9]+)")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """No unknown key, and no type coercion: ``baud = "9600"``, ``xonxoff = "yes"`` or
+    ``max_tries = 6.5`` is refused, naming the table and the key, rather than quietly read as a
+    number or a switch (a quoted value in TOML is often a typo, or a setting copied from another
+    tool). A TOML array is read as the tuple a field declares, each item checked as strictly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _arrays_as_tuples(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        return {key: tuple(v) if isinstance(v, list) else v for key, v in data.items()}
 
 
 #: What a serial setting may be, for the messages of a profile's [serial] table and of the
@@ -115,6 +127,20 @@ class LinkSettings(_Strict):
     enq_restart_quiet: float = Field(default=1.0, gt=0, lt=15)
     max_tries: int = Field(default=6, ge=1, le=20)  # failed tries of one frame before abort
     role: Literal["host", "instrument"] = "host"
+
+
+class ClockSettings(_Strict):
+    """How far the device's own result times may be from the gateway's receipt clock (seconds).
+
+    A result timed more than ``max_ahead`` after it reached the gateway (a clock running fast, a
+    wrong time zone or year) or more than ``max_age`` before (a clock reset to its factory date
+    after a power loss, a battery gone flat) is held for review, never fed to triage: its time
+    would otherwise order it among the patient's readings - a future one as the latest for years
+    (``devices.device_clock``). The defaults allow a clock a few minutes fast and a result sent a
+    day after it was measured (an urine strip reader's end-of-day "send all")."""
+
+    max_ahead: float = Field(default=600.0, gt=0, le=366 * 86400)
+    max_age: float = Field(default=86400.0, gt=0, le=3660 * 86400)
 
 
 class ToleranceSwitches(_Strict):
@@ -306,6 +332,7 @@ class DeviceProfile(_Strict):
     serial: SerialSettings | None = None
     tcp: TcpSettings | None = None
     link: LinkSettings = LinkSettings()
+    clock: ClockSettings = ClockSettings()
     tolerance: ToleranceSwitches = ToleranceSwitches()
     astm: AstmFields = AstmFields()
     hl7: Hl7Fields = Hl7Fields()
@@ -373,11 +400,20 @@ class DeviceProfile(_Strict):
         return ZoneInfo(self.timezone)
 
 
+#: what a key of each strictly checked type must be, in a profile author's words
+_TYPE_WORDS = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false"}
+
+
 def _format_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = validation_message(err)
+        if err["type"] in _TYPE_WORDS:
+            quoted = isinstance(err.get("input"), str)
+            msg = f"must be {_TYPE_WORDS[err['type']]}" + (
+                ", not text: write it without quotes" if quoted else ""
+            )
         # pydantic's own messages do not say what was given; ours (value_error) do when it helps
         given = "" if err["type"] in ("missing", "value_error") else shown_input(err.get("input"))
         parts.append(f"{loc}: {msg}{given}")

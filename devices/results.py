@@ -25,6 +25,11 @@ NO_VALUE = "no_value"
 DELETE = "delete_value"
 #: Flag for a vendor code the profile lists as known but not used by triage.
 IGNORED = "ignored_by_profile"
+#: Flags of a result whose device time is more than the profile's ``[clock] max_ahead`` after
+#: its receipt, or more than ``[clock] max_age`` before it (``devices.device_clock``); such
+#: results are downgraded to ``preliminary`` and held for review.
+CLOCK_AHEAD = "device_time_ahead"
+CLOCK_OLD = "device_time_old"
 
 
 def message_id(raw: bytes) -> str:

@@ -133,9 +133,12 @@ def generate_samples(
 ) -> list[SimulatedSample]:
     """``count`` synthetic samples with plausible values drawn from ``rng`` (same seed, same samples).
 
-    Sample ids are unique within the run (``<prefix>-S000001``...), result times one minute apart.
+    Sample ids are unique within the run (``<prefix>-S000001``...), result times one minute apart,
+    by default the last ``count`` minutes up to now: a simulated analyzer sends what it has just
+    measured, and a gateway holds results timed far from their receipt (``devices.device_clock``).
     """
-    begin = (start or datetime(2026, 1, 5, 8, 0, tzinfo=ZONE)).replace(microsecond=0)
+    now = datetime.now(ZONE).replace(second=0, microsecond=0)
+    begin = (start or now - timedelta(minutes=count)).replace(microsecond=0)
     samples = []
     for index in range(count):
         results = []

@@ -65,6 +65,7 @@ def _result_json(result: GatewayResult) -> str:
 
 HOLD_WORDS = {
     "qc": "QC",
+    "clock": "device time wrong",
     "not_final": "not final",
     "ignored": "ignored by the profile",
     "unmapped": "code not mapped",

@@ -175,6 +175,67 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
         assert capsys.readouterr().err == f"error: --profile {profile}: invalid device profile: {message}\n"
 
 
+@pytest.mark.parametrize(
+    ("table", "setting", "message"),
+    [
+        (
+            "serial",
+            'baud = "9600"',
+            'serial.baud: must be a whole number, not text: write it without quotes (got "9600")',
+        ),
+        ("serial", "baud = 9600.5", "serial.baud: must be a whole number (got 9600.5)"),
+        (
+            "serial",
+            'xonxoff = "yes"',
+            'serial.xonxoff: must be true or false, not text: write it without quotes (got "yes")',
+        ),
+        ("serial", "rtscts = 1", "serial.rtscts: must be true or false (got 1)"),
+        (
+            "link",
+            'reply_timeout = "15"',
+            'link.reply_timeout: must be a number, not text: write it without quotes (got "15")',
+        ),
+        (
+            "tolerance",
+            'lowercase_checksum = "on"',
+            "tolerance.lowercase_checksum: must be true or false, not text",
+        ),
+        (
+            "astm",
+            'test_code_components = ["4"]',
+            "astm.test_code_components.0: must be a whole number, not text",
+        ),
+        (
+            "clock",
+            'max_ahead = "600"',
+            "clock.max_ahead: must be a number, not text: write it without quotes",
+        ),
+    ],
+)
+def test_a_quoted_number_or_switch_in_a_profile_is_refused_naming_the_file_the_table_and_the_key(
+    table: str, setting: str, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """baud = "9600", xonxoff = "yes", rtscts = 1 were read as 9600 and true: a quoted value (or a
+    setting copied from another tool) is often a typo the profile author should see, and "yes"
+    or 1 for a switch hid which of the two was meant."""
+    from devices.profile import PROFILE_DIR
+
+    lines = (PROFILE_DIR / "generic-astm.toml").read_text().splitlines()
+    key = setting.split(" ", 1)[0]
+    lines = [line for line in lines if not line.startswith(f"{key} =")]
+    if f"[{table}]" in lines:
+        lines.insert(lines.index(f"[{table}]") + 1, setting)
+    else:
+        lines += [f"[{table}]", setting]
+    profile = tmp_path / "analyzer.toml"
+    profile.write_text("\n".join(lines) + "\n")
+    code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}"), err
+    assert err.count("\n") == 1
+
+
 TRACES = ROOT / "tests" / "devices" / "traces" / "data"
 
 

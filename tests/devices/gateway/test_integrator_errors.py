@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import signal
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -319,9 +320,10 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
     endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
     db_path = tmp_path / "clinic.db"
     delivered: list[GatewayResult] = []
+    stamp = (datetime.now(profile.zone) - timedelta(minutes=5)).strftime("%Y%m%d%H%M%S").encode()
     message = (
-        b"MSH|^~\\&|Mindray|BS-380|||20240301101500||ORU^R01|M1|P|2.3.1||||0||ASCII\r"
-        b"PID|1||SIM-P1\rOBR|1||SIM-S1|||20240301101000\r"
+        b"MSH|^~\\&|Mindray|BS-380|||" + stamp + b"||ORU^R01|M1|P|2.3.1||||0||ASCII\r"
+        b"PID|1||SIM-P1\rOBR|1||SIM-S1|||" + stamp + b"\r"
         b"OBX|1|NM|1|GLU|140|mg/dL|||||F\rOBX|2|NM|2|CREA|98|umol/L|||||F\r"
     )
 

@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import random
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,12 +42,15 @@ from triage.cli.devices_link import status_line
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PROFILE = load_profile("poct1a-glucose_meter")
-WHEN = datetime(2026, 1, 5, 8, 30, tzinfo=ZONE)
+# the meter's results were measured in the last hour: the gateway holds one timed a day or more
+# before it arrives (devices.device_clock)
+HOUR = datetime.now(ZONE).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+WHEN = HOUR.replace(minute=30)
 CLOCK = MonotonicClock()
 
 
 def _sample(sample_id: str, glucose: float = 5.8, qc: bool = False) -> SimulatedSample:
-    when = datetime(2026, 1, 5, 8, int(sample_id[-1]), tzinfo=ZONE)
+    when = HOUR.replace(minute=int(sample_id[-1]))
     return sample_from_values(
         "poct1a-meter", "SIM-P1", sample_id, {"glucose_random": glucose}, observed_at=when, qc=qc
     )
