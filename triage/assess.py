@@ -15,7 +15,8 @@ Pure given loaded models: no I/O, no global state; the clock enters only through
    (policy override, else the card), capped at ``models.max_level``.
 4. disposition = max(rule level, model level), so a model can raise but never lower a rule outcome.
    With no usable observation at all, or when nothing escalated and no *decisive* reading (policy
-   ``decisive.codes``) was usable, the answer is ``insufficient_data``, never ``local_care``.
+   ``decisive.codes``) was usable, the answer is ``insufficient_data``, never ``local_care``; so
+   it is when nothing escalated but a blood-pressure pair was refused (its pressure is unknown).
 """
 
 from __future__ import annotations
@@ -396,6 +397,11 @@ def _model_results(
 _RANK_OF = LEVEL_RANK.__getitem__
 
 
+def _pair_refused(ignored: Iterable[IgnoredObservation]) -> bool:
+    """Whether a systolic and diastolic of one measurement were both refused (``implausible_pair``)."""
+    return any(i.reason == "implausible_pair" for i in ignored)
+
+
 def _max_level(levels: Iterable[Disposition]) -> Disposition | None:
     """The most urgent level (the first of equals), ``None`` for none."""
     return max(levels, key=_RANK_OF, default=None)
@@ -480,11 +486,15 @@ def assess(
         disposition = Disposition.insufficient_data
         notes.append(NO_USABLE.template)
     elif combined is None or combined is Disposition.local_care:
-        if decisive:
-            disposition = Disposition.local_care
-        else:
+        if not decisive:
             disposition = Disposition.insufficient_data
             notes.append(NO_DECISIVE.format(codes=", ".join(policy.decisive.codes)))
+        elif _pair_refused(ignored):
+            # the blood pressure now is unknown (its readings say "measure again"): not local care
+            # with a re-check in a month, which a lower diastolic would have allowed
+            disposition = Disposition.insufficient_data
+        else:
+            disposition = Disposition.local_care
     else:
         disposition = combined
 

@@ -96,6 +96,22 @@ def test_the_engine_does_not_score_a_swapped_pair(policy: Policy) -> None:
     assert not any("sbp" in r.values or "dbp" in r.values for r in a.reasons)
 
 
+def test_a_refused_pair_is_never_local_care(policy: Policy) -> None:
+    """With the pair refused the pressure now is unknown: every other vital normal is no reason to
+    send the patient home with a re-check in a month (it was local_care)."""
+    a = assess(PATIENT, _with_bp(80, 140), policy, now=NOW)
+    assert a.disposition is Disposition.insufficient_data and a.recheck_minutes == 0
+    # a systolic of 85 is NEWS2's red 3 points; the diastolic rising to meet it refuses the pair
+    narrow = assess(PATIENT, _with_bp(85, 84), policy, now=NOW)
+    assert narrow.disposition is Disposition.urgent_referral
+    assert "news2_red_parameter" in narrow.red_flags
+    met = assess(PATIENT, _with_bp(85, 85), policy, now=NOW)
+    assert met.disposition is Disposition.insufficient_data
+    # anything else that escalates still decides
+    tachypnoea = [o for o in _with_bp(80, 140) if o.code != "resp_rate"] + [ob("resp_rate", 26)]
+    assert assess(PATIENT, tachypnoea, policy, now=NOW).disposition is Disposition.urgent_referral
+
+
 def test_the_engine_at_the_cut_point(policy: Policy) -> None:
     equal = assess(PATIENT, _with_bp(120, 120), policy, now=NOW)
     assert equal.scores["blood_pressure"].value is None

@@ -1,22 +1,26 @@
 """The four safety invariants of assess(), checked with hypothesis over random patients.
 
 1. A red-flag rule is never lowered by a model.
-2. Making any single vital sign worse never lowers urgency.
+2. Making any single vital sign worse never lowers urgency (a pressure that reaches the other one
+   of its measurement makes the pair implausible: then never below insufficient_data).
 3. QC or non-final results never feed a decision.
 4. With no usable observations the answer is insufficient_data, never local_care.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.triage.conftest import NOW, RECENT
 from triage.assess import assess
-from triage.assessment import URGENCY, Disposition
+from triage.assessment import URGENCY, Assessment, Disposition
+from triage.errors import ImplausibleValueError
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.policy import load_policy, policy_from_mapping
@@ -24,20 +28,68 @@ from triage.policy import load_policy, policy_from_mapping
 POLICY = load_policy()
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# Each vital: (strategy over its plausible range, step that makes it "worse")
-VITALS = {
-    "resp_rate": st.integers(4, 60).map(float),
-    "spo2": st.integers(60, 100).map(float),
-    "sbp": st.integers(60, 260).map(float),
-    "dbp": st.integers(30, 160).map(float),
-    "heart_rate": st.integers(25, 220).map(float),
-    "temperature": st.integers(320, 425).map(lambda t: t / 10),
+# Each vital's plausible range (canonical unit) and the published cut-points of the scores and rules
+# that read it (risk.md 2.1-2.9): values are drawn uniformly over the range *and* on and next to
+# every cut-point, where a > for >= slip would show; a uniform draw alone hits 91 vs 92 % SpO2 once
+# in 40 examples.
+RANGES = {
+    "resp_rate": (4.0, 60.0),
+    "spo2": (60.0, 100.0),
+    "sbp": (60.0, 260.0),
+    "dbp": (30.0, 160.0),
+    "heart_rate": (25.0, 220.0),
+    "temperature": (32.0, 42.5),
+    "glucose_random": (1.0, 45.0),
+}
+CUTS = {
+    "resp_rate": (8, 9, 11, 12, 20, 21, 22, 24, 25, 29, 30),
+    "spo2": (83, 84, 85, 86, 87, 88, 91, 92, 93, 94, 95, 96, 97),
+    "sbp": (89, 90, 91, 100, 101, 110, 111, 119, 120, 139, 140, 159, 160, 179, 180, 181, 200, 201, 219, 220),
+    "dbp": (60, 61, 79, 80, 89, 90, 99, 100, 109, 110, 111, 120, 121),
+    "heart_rate": (40, 41, 50, 51, 90, 91, 110, 111, 130, 131),
+    "temperature": (35.0, 35.1, 36.0, 36.1, 38.0, 38.1, 39.0, 39.1),
+    "glucose_random": (3.0, 3.9, 11.1, 22.2, 33.3),
+}
+# the step next to a cut-point: a whole unit for the whole-number vitals, 0.1 for the others
+STEP = {"temperature": 0.1, "glucose_random": 0.1}
+# the other unit a device may send, and the value in it (rounded as a device prints it); the
+# engine converts back, so a cut-point given in the other unit is tested too
+CONVERTED = {
+    "temperature": ("[degF]", lambda c: round(c * 9 / 5 + 32, 2)),
+    "sbp": ("kPa", lambda v: round(v / 7.50062, 2)),
+    "dbp": ("kPa", lambda v: round(v / 7.50062, 2)),
+    "glucose_random": ("mg/dL", lambda v: float(round(v * 18.016))),
+}
+# the normal range of each vital: a value outside it is censored on its own side ("<2.9", ">34")
+NORMAL = {
+    "resp_rate": (12.0, 20.0),
+    "heart_rate": (51.0, 90.0),
+    "temperature": (36.1, 38.0),
+    "glucose_random": (3.9, 7.8),
+    "sbp": (111.0, 119.0),
+    "dbp": (60.0, 79.0),
 }
 CONSCIOUSNESS = st.sampled_from(["A", "C", "V", "P", "U"])
+FORMS = ("plain", "converted", "censored")
+
+
+def near_cut(code: str) -> st.SearchStrategy[float]:
+    step = STEP.get(code, 1.0)
+    return st.builds(
+        lambda cut, k: round(cut + k * step, 1), st.sampled_from(CUTS[code]), st.sampled_from((-1, 0, 1))
+    )
+
+
+def vital_value(code: str) -> st.SearchStrategy[float]:
+    low, high = RANGES[code]
+    step = STEP.get(code, 1.0)
+    uniform = st.integers(round(low / step), round(high / step)).map(lambda n: round(n * step, 1))
+    return st.one_of(uniform, near_cut(code)).filter(lambda v: low <= v <= high)
+
 
 patients = st.builds(
     PatientContext,
-    age=st.one_of(st.none(), st.integers(18, 95).map(float)),
+    age=st.one_of(st.none(), st.integers(18, 95).map(float), st.sampled_from([64.0, 65.0])),
     sex=st.one_of(st.none(), st.sampled_from(["female", "male"])),
     diabetes=st.one_of(st.none(), st.booleans()),
     pregnant=st.just(None),
@@ -45,59 +97,93 @@ patients = st.builds(
 )
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A value in the canonical unit and how the device sends it: as it is, in the other unit, or
+    censored on its side of normal."""
+
+    value: float | str
+    form: str = "plain"
+
+    def with_value(self, value: float | str) -> Reading:
+        return Reading(value, self.form)
+
+
+def render(code: str, r: Reading) -> tuple[float | str, str | None]:
+    """(value, unit) as ``Observation.create`` receives them."""
+    if isinstance(r.value, str) or r.form == "plain":
+        return r.value, None
+    if r.form == "converted" and code in CONVERTED:
+        unit, convert = CONVERTED[code]
+        return convert(r.value), unit
+    if r.form == "censored" and code in NORMAL:
+        low, high = NORMAL[code]
+        if r.value < low:
+            return f"<{r.value:g}", None
+        if r.value > high:
+            return f">{r.value:g}", None
+    return r.value, None
+
+
 @st.composite
-def vital_sets(draw: st.DrawFn) -> dict[str, float | str]:
-    chosen = draw(
-        st.sets(st.sampled_from([*VITALS, "consciousness", "supplemental_o2", "glucose_random"]), min_size=1)
-    )
-    out: dict[str, float | str] = {}
+def vital_sets(draw: st.DrawFn) -> dict[str, Reading]:
+    chosen = draw(st.sets(st.sampled_from([*RANGES, "consciousness", "supplemental_o2"]), min_size=1))
+    out: dict[str, Reading] = {}
     for code in chosen:
         if code == "consciousness":
-            out[code] = draw(CONSCIOUSNESS)
+            out[code] = Reading(draw(CONSCIOUSNESS))
         elif code == "supplemental_o2":
-            out[code] = draw(st.sampled_from(["air", "oxygen"]))
-        elif code == "glucose_random":
-            out[code] = draw(st.integers(10, 450).map(lambda g: g / 10))
+            out[code] = Reading(draw(st.sampled_from(["air", "oxygen"])))
         else:
-            out[code] = draw(VITALS[code])
+            out[code] = Reading(draw(vital_value(code)), draw(st.sampled_from(FORMS)))
+    if "sbp" in out and "dbp" in out and draw(st.booleans()):
+        # a narrow pulse pressure (shock, tamponade): the diastolic a step or a few below the systolic
+        sbp = out["sbp"].value
+        assert isinstance(sbp, float)
+        dbp = sbp - draw(st.sampled_from((1.0, 2.0, 5.0)))
+        if RANGES["dbp"][0] <= dbp <= RANGES["dbp"][1]:
+            out["dbp"] = Reading(dbp, out["dbp"].form)
     return out
 
 
-def to_obs(values: Mapping[str, float | str], **kw: object) -> list[Observation]:
-    return [Observation.create(c, v, observed_at=RECENT, **kw) for c, v in values.items()]  # type: ignore[arg-type]
+def to_obs(values: Mapping[str, Reading], **kw: object) -> list[Observation]:
+    kw.setdefault("observed_at", RECENT)
+    out = []
+    for code, reading in values.items():
+        value, unit = render(code, reading)
+        out.append(Observation.create(code, value, unit, **kw))  # type: ignore[arg-type]
+    return out
 
 
-def worse(code: str, value: float | str, scale2: bool) -> list[float | str]:
-    """Values of ``code`` that are clinically worse than ``value`` (or equally bad), never better."""
+def worse(code: str, value: float | str, scale2: bool, other: float | None = None) -> list[float | str]:
+    """Values of ``code`` that are clinically worse than ``value`` (or equally bad), never better:
+    the next step past each cut-point in the worse direction, and a few steps further. ``other``:
+    the other pressure of the measurement, which a worse pressure may reach (a pulse pressure of 0)."""
     if code == "consciousness":
         return ["C", "V", "P", "U"] if value == "A" else [value]
     if code == "supplemental_o2":
         return ["oxygen"]
     assert isinstance(value, float)
-    low, high = {
-        "resp_rate": (12.0, 20.0),
-        "heart_rate": (51.0, 90.0),
-        "temperature": (36.1, 38.0),
-        "glucose_random": (3.9, 7.8),
-        "sbp": (111.0, 119.0),
-        "dbp": (60.0, 79.0),
-        "spo2": (88.0, 92.0) if scale2 else (96.0, 100.0),
-    }[code]
-    options: list[float | str] = []
+    step = STEP.get(code, 1.0)
+    low, high = {**NORMAL, "spo2": (88.0, 92.0) if scale2 else (96.0, 100.0)}[code]
+    down = [round(value - d * step, 1) for d in (1, 10, 50)]
+    down += [round(c - step, 1) for c in CUTS[code] if round(c - step, 1) < value]
+    up = [round(value + d * step, 1) for d in (1, 10, 50)]
+    up += [round(c + step, 1) for c in CUTS[code] if round(c + step, 1) > value]
+    if other is not None:
+        down += [other] if other < value else []
+        up += [other] if other > value else []
     if value < low:  # already low: lower is worse
-        options += [value - d for d in (0.1, 1.0, 5.0)]
-    elif value > high:  # already high: higher is worse
-        options += [value + d for d in (0.1, 1.0, 5.0)]
-    else:  # in the normal range: either direction away from it is worse
-        options += [low - 5.0, high + 5.0] if code not in ("spo2",) else [low - 5.0]
-        if code == "spo2" and scale2:
-            options.append(high + 5.0)
-    return options
+        return down
+    if value > high:  # already high: higher is worse
+        return up
+    # in the normal range: either direction away from it is worse (SpO2 scale 1: only down)
+    return [v for v in down if v < low] + ([v for v in up if v > high] if code != "spo2" or scale2 else [])
 
 
 @dataclass
 class ConstantModels:
-    probability: float
+    probability: float | None
     threshold: float = 0.2
     seen: list[Mapping[str, float | str]] = field(default_factory=list)
 
@@ -112,7 +198,7 @@ class ConstantModels:
 
 @dataclass(frozen=True)
 class _Pred:
-    probability: float
+    probability: float | None
     threshold: float
     model: str = "cvd10"
     version: str = "test"
@@ -122,17 +208,28 @@ class _Pred:
     explanation: str = "test double"
 
 
+# a model's probability: anywhere, exactly at the test double's threshold and just below it, or
+# none (the model could not score)
+PROBABILITIES = st.one_of(
+    st.floats(0, 1), st.sampled_from([0.2, math.nextafter(0.2, 0.0), 1.0, 0.0]), st.none()
+)
+
+
 @FAST
 @given(
     patients,
     vital_sets(),
-    st.floats(0, 1),
+    PROBABILITIES,
     st.sampled_from(["routine_referral", "urgent_referral", "local_care"]),
+    st.one_of(st.none(), st.sampled_from([0.01, 0.2, 0.99])),
 )
 def test_models_never_lower_rule_outcomes(
-    patient: PatientContext, vitals: dict[str, float | str], p: float, cap: str
+    patient: PatientContext, vitals: dict[str, Reading], p: float | None, cap: str, threshold: float | None
 ) -> None:
-    policy = policy_from_mapping({"models": {"max_level": cap, "default_level": cap}})
+    models: dict[str, object] = {"max_level": cap, "default_level": cap}
+    if threshold is not None:  # the clinic's threshold overrides the card's
+        models["cvd10"] = {"threshold": threshold}
+    policy = policy_from_mapping({"models": models})
     obs = to_obs(vitals)
     without = assess(patient, obs, policy, now=NOW)
     with_model = assess(patient, obs, policy, models=ConstantModels(p), now=NOW)
@@ -150,56 +247,104 @@ def test_models_never_lower_rule_outcomes(
 @FAST
 @given(patients, vital_sets(), st.data())
 def test_a_worse_vital_sign_never_lowers_urgency(
-    patient: PatientContext, vitals: dict[str, float | str], data: st.DataObject
+    patient: PatientContext, vitals: dict[str, Reading], data: st.DataObject
 ) -> None:
     code = data.draw(st.sampled_from(sorted(vitals)))
-    candidates = worse(code, vitals[code], patient.spo2_scale2)
+    reading = vitals[code]
+    pair = {"sbp": "dbp", "dbp": "sbp"}.get(code)
+    other = vitals[pair].value if pair in vitals else None
+    candidates = worse(code, reading.value, patient.spo2_scale2, other if isinstance(other, float) else None)
     new_value = data.draw(st.sampled_from(candidates))
-    changed = {**vitals, code: new_value}
+    changed = {**vitals, code: reading.with_value(new_value)}
     try:
         worse_obs = to_obs(changed)
-    except Exception:  # the worse value left the plausible range: nothing to compare
+    except ImplausibleValueError:  # the worse value left the plausible range: nothing to compare
         return
     before = assess(patient, to_obs(vitals), POLICY, now=NOW)
     after = assess(patient, worse_obs, POLICY, now=NOW)
-    assert URGENCY[after.disposition] >= URGENCY[before.disposition], (code, vitals[code], new_value)
+    if refused_pair(after) and not refused_pair(before):
+        # the worse pressure reached the other one: the measurement is refused ("measure again"),
+        # which may drop a referral its numbers asked for, but never to local care
+        floor = min(URGENCY[before.disposition], URGENCY[Disposition.insufficient_data])
+        assert URGENCY[after.disposition] >= floor, (code, reading, new_value)
+        return
+    assert URGENCY[after.disposition] >= URGENCY[before.disposition], (code, reading, new_value)
+
+
+def refused_pair(a: Assessment) -> bool:
+    return any(i.reason == "implausible_pair" for i in a.ignored_observations)
+
+
+# when an unusable reading was taken, relative to the usable ones (RECENT): a newer QC or
+# preliminary result must not replace an older final one
+NOISE_TIMES = st.sampled_from([RECENT - timedelta(minutes=5), RECENT, RECENT + timedelta(minutes=5)])
+UNUSABLE = ["qc", "preliminary", "cannot_be_done", "corrected_qc", "preliminary_qc"]
+
+
+def unusable(values: Mapping[str, Reading], kind: str, when: datetime) -> list[Observation]:
+    if kind == "cannot_be_done":
+        return [Observation.create(c, None, observed_at=when, status="cannot_be_done") for c in values]
+    status = (
+        "corrected"
+        if kind == "corrected_qc"
+        else "preliminary"
+        if kind.startswith("preliminary")
+        else "final"
+    )
+    return to_obs(values, observed_at=when, status=status, qc=kind.endswith("qc"))
 
 
 @FAST
-@given(patients, vital_sets(), vital_sets(), st.sampled_from(["qc", "preliminary", "cannot_be_done"]))
+@given(
+    patients,
+    vital_sets(),
+    vital_sets(),
+    st.sampled_from(UNUSABLE),
+    NOISE_TIMES,
+    st.sampled_from(["final", "corrected"]),
+)
 def test_qc_and_non_final_results_never_feed_a_decision(
-    patient: PatientContext, usable: dict[str, float | str], noise: dict[str, float | str], kind: str
+    patient: PatientContext,
+    usable: dict[str, Reading],
+    noise: dict[str, Reading],
+    kind: str,
+    when: datetime,
+    status: str,
 ) -> None:
-    base = to_obs(usable)
-    if kind == "qc":
-        extra = to_obs(noise, qc=True)
-    elif kind == "preliminary":
-        extra = to_obs(noise, status="preliminary")
-    else:
-        extra = [Observation.create(c, None, observed_at=RECENT, status="cannot_be_done") for c in noise]
+    base = to_obs(usable, status=status)
+    extra = unusable(noise, kind, when)
     clean = assess(patient, base, POLICY, now=NOW)
     noisy = assess(patient, [*extra, *base], POLICY, now=NOW)
     assert noisy.disposition is clean.disposition
     assert noisy.reasons == clean.reasons
     assert noisy.scores == clean.scores
+    assert noisy.observations_used == clean.observations_used
     assert len(noisy.ignored_observations) == len(extra) + len(clean.ignored_observations)
 
 
 @FAST
-@given(patients, vital_sets(), st.sampled_from(["qc", "preliminary", "stale", "none"]), st.booleans())
+@given(
+    patients,
+    vital_sets(),
+    st.lists(st.sampled_from([*UNUSABLE, "stale", "in_future"]), min_size=1),
+    st.booleans(),
+)
 def test_no_usable_observations_is_insufficient_data(
-    patient: PatientContext, vitals: dict[str, float | str], kind: str, with_model: bool
+    patient: PatientContext, vitals: dict[str, Reading], kinds: list[str], with_model: bool
 ) -> None:
-    if kind == "qc":
-        obs = to_obs(vitals, qc=True)
-    elif kind == "preliminary":
-        obs = to_obs(vitals, status="preliminary")
-    elif kind == "stale":
-        obs = [Observation.create(c, v, observed_at="2026-01-01T00:00:00Z") for c, v in vitals.items()]
-    else:
-        obs = []
-    models = ConstantModels(0.0 if with_model else 0.99)
+    """Every reading unusable, each for its own reason (a list shorter than the readings repeats)."""
+    obs: list[Observation] = []
+    for i, (code, reading) in enumerate(vitals.items()):
+        kind = kinds[i % len(kinds)]
+        one = {code: reading}
+        if kind == "stale":
+            obs += to_obs(one, observed_at=NOW - timedelta(days=400))
+        elif kind == "in_future":
+            obs += to_obs(one, observed_at=NOW + timedelta(hours=1))
+        else:
+            obs += unusable(one, kind, RECENT)
+    models = ConstantModels(0.99) if with_model else None
     a = assess(patient, obs, POLICY, models=models, now=NOW)
     assert a.disposition is Disposition.insufficient_data
-    assert a.disposition is not Disposition.local_care
-    assert models.seen == []
+    assert a.observations_used == [] and len(a.ignored_observations) == len(obs)
+    assert models is None or models.seen == []
