@@ -214,12 +214,18 @@ class PatientIn(_Input):
         return value
 
 
+WALK_IN_ENCOUNTER_KEY = ":encounter"
+"""The suffix of the key of the encounter a walk-in opens: the walk-in's own key (at most 200
+characters) plus this. The encounter's key was held to 200 as well, so a walk-in whose key had 191
+to 200 characters failed as a 500."""
+
+
 class EncounterIn(_Input):
     patient_mrn: str = Field(min_length=1, max_length=64)
     facility_id: str | None = None
     started_at: str
     age_years: int | None = Field(None, ge=0, le=130)
-    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200 + len(WALK_IN_ENCOUNTER_KEY))
 
     @field_validator("started_at")
     @classmethod

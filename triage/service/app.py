@@ -36,7 +36,7 @@ from triage.service.auth import (
 )
 from triage.service.database import Databases
 from triage.service.events import EventHub
-from triage.service.head import HeadAsGet
+from triage.service.head import HeadAsGet, allowed_methods
 from triage.service.metrics import ServiceMetrics
 from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
@@ -123,7 +123,7 @@ def describe_http_error(request: Request, exc: HTTPException) -> str:
         if is_page(request):
             return f"no such page: {request.url.path}"
         return f"no such path: {request.method} {request.url.path} (the API's paths are listed at /docs)"
-    if exc.status_code == 405:  # (the framework's Allow header names one route's methods only)
+    if exc.status_code == 405:  # (the Allow header names every method of the path: head.allowed_methods)
         return f"method {request.method} is not allowed on {request.url.path} (see /docs)"
     if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
         return (
@@ -276,6 +276,8 @@ def create_app(
             code = HTTP_CODES.get(status, "http_error")
             response = JSONResponse(error_body(message, code, status), status_code=status)
         response.headers.update(exc.headers or {})
+        if status == 405:
+            response.headers["Allow"] = allowed_methods(request.app.routes, request.url.path)
         return response
 
     @app.exception_handler(LoginRequiredRedirect)

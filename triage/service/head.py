@@ -9,6 +9,8 @@ asking whether a page exists was told the method is not allowed.
 
 from __future__ import annotations
 
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -40,3 +42,16 @@ class HeadAsGet:
 
         # a copy: the server's own scope keeps HEAD, so it too sends no body
         await self.app(dict(scope, method="GET"), reading, without_body)
+
+
+def allowed_methods(routes: list[BaseRoute], path: str) -> str:
+    """The ``Allow`` value of a 405 for ``path``: every method some route of the path takes, HEAD
+    wherever GET (RFC 9110 15.5.6: the methods the resource supports). The framework named the
+    methods of one route only - ``GET`` on ``/api/v1/patients``, which takes POST too."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(routes):
+        if context.path and context.methods and compile_path(context.path)[0].match(path):
+            methods |= set(context.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

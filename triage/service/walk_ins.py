@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from referral import store
-from referral.records import AssessmentIn, ObservationIn, PatientIn
+from referral.records import WALK_IN_ENCOUNTER_KEY, AssessmentIn, ObservationIn, PatientIn
 from triage.errors import ConflictError, UserInputError
 from triage.service.clinic import Clinic, PreparedAssessment
 
@@ -53,7 +53,7 @@ class WalkIn:
 
         def unit(db: Database) -> dict[str, Any]:
             key = self.key
-            own_key = f"{key}:encounter" if key else None
+            own_key = f"{key}{WALK_IN_ENCOUNTER_KEY}" if key else None
             if key is not None:
                 existing = store.assessment_by_key(db, key)
                 if existing is not None:
