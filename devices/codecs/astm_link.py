@@ -460,8 +460,9 @@ class AstmReceiver(LinkSide):
         self._message_frames = 0
 
     def _end_session(self) -> None:
+        """The EOT just consumed ends the session; an unfinished message is emitted at its byte."""
         if self._pending:
-            self._emit(complete=False, offset=self._consumed)
+            self._emit(complete=False, offset=self._consumed - 1)
         self._events.append(SessionEnded("eot"))
         self._to_neutral()
 

@@ -21,6 +21,9 @@ from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
 _RECORD = re.compile(rb"[^\r\n]+")
+#: LIS2-A2 record types: header, patient, order, result, comment, manufacturer, scientific,
+#: request (query) and terminator. A record of any other type is quarantined, never skipped.
+RECORD_TYPES = frozenset("HPORCMSQL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +150,13 @@ class AstmMessage:
 
 
 def split_record_bytes(
-    raw: bytes, profile: DeviceProfile, counter: ToleranceCounter
+    raw: bytes, profile: DeviceProfile, counter: ToleranceCounter, base_offset: int = 0
 ) -> list[tuple[int, bytes]]:
-    """(offset, bytes) of each non-empty record. LF as separator needs ``lf_record_separator``."""
+    """(offset in ``raw``, bytes) of each non-empty record. LF as separator needs
+    ``lf_record_separator``; the error names the LF's byte counted from ``base_offset``."""
     has_lf = b"\n" in raw
     if has_lf and not profile.tolerance.lf_record_separator:
-        at = raw.index(b"\n")
+        at = base_offset + raw.index(b"\n")
         raise CodecError(
             f"byte {at}: LF inside ASTM record text (records end with CR; "
             "profile switch lf_record_separator accepts LF and CR LF)"
@@ -167,7 +171,7 @@ def parse_message(
 ) -> AstmMessage:
     """Parse one LIS2 message (H ... L). Raises :class:`CodecError` with a byte offset."""
     counter = counter or ToleranceCounter()
-    parts = split_record_bytes(raw, profile, counter)
+    parts = split_record_bytes(raw, profile, counter, base_offset)
     if not parts:
         raise CodecError(f"byte {base_offset}: empty ASTM message")
     records: list[Record] = []
@@ -265,7 +269,18 @@ def decode_message(
     header_time = ts(header.raw(14))
     for rec in msg.records:
         kind = rec.type
-        if kind == "P":
+        if kind not in RECORD_TYPES:
+            problems.append(
+                Quarantine(
+                    "unknown_record",
+                    raw,
+                    rec.offset,
+                    profile.device_id,
+                    f"record type {json_text(rec.raw(1)[:10])} is not one of H P O R C M S Q L "
+                    "(a frame number or other bytes before the record type?); the record is not used",
+                )
+            )
+        elif kind == "P":
             patient_id = next((v for v in (rec.ref(s) for s in fields.patient_id_fields) if v), None)
             sample_id, order_qc, order_time = None, False, None
         elif kind == "O":
@@ -295,7 +310,15 @@ def decode_message(
                     )
                 )
                 continue
-            value_parts = rec.components(4)
+            d = rec.delimiters
+            where = f"R {rec.raw(2) or '?'} test {json_text(vendor)}: R.4"
+            which = escapes.one_value(
+                rec.raw(4), d.repeat, d.component, where, (raw, rec.offset, profile.device_id)
+            )
+            if isinstance(which, Quarantine):
+                problems.append(which)
+                continue
+            value_parts = rec.components(4, which)
             while value_parts and not value_parts[-1].strip():
                 value_parts.pop()
             while value_parts and not value_parts[0].strip():

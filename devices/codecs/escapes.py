@@ -2,11 +2,16 @@
 field delimiter, ``<e>Xhh..<e>`` for raw bytes, and so on, with the message's own escape character.
 
 Each standard names its own sequences (``triage`` never sees them); this module resolves them.
+Both standards also let a value field repeat; :func:`one_value` says which repetition holds the
+value, or quarantines a field with several (one result holds one value).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from devices.results import Quarantine
+from referral.errors import json_text
 
 _HEX = frozenset("0123456789ABCDEFabcdef")
 
@@ -36,3 +41,24 @@ def resolve(text: str, escape: str, named: Mapping[str, str]) -> str:
             out.append(text[i : j + 1])
         i = j + 1
     return "".join(out)
+
+
+def one_value(
+    field: str, repeat: str, component: str, where: str, problem: tuple[bytes, int | None, str]
+) -> int | Quarantine:
+    """The index of the one repetition of value ``field`` that holds something (0 when none does),
+    or - when several do - a ``repeated_value`` quarantine item: keeping the first would drop the
+    others unseen, so the record goes to a person whole. ``where`` names the record and field
+    (``R 1 test "GLU": R.4``); ``problem`` is (raw message, byte offset, device id)."""
+    filled = [i for i, rep in enumerate(field.split(repeat)) if rep.strip(component + " ")]
+    if len(filled) <= 1:
+        return filled[0] if filled else 0
+    raw, offset, device_id = problem
+    return Quarantine(
+        "repeated_value",
+        raw,
+        offset,
+        device_id,
+        f"{where} holds {len(filled)} values (repeat delimiter {json_text(repeat)}); "
+        "a result has one value, so it is not used",
+    )

@@ -199,6 +199,16 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
             field=2,
             condition=DATA_TYPE_ERROR,
         )
+    given = chars[:4]
+    if len({fs, *given}) != len(given) + 1:
+        # A delimiter used twice splits where the sender did not mean to (component = repeat
+        # keeps only the first component), so data would be lost unseen.
+        raise Hl7ParseError(
+            f"byte 4: MSH-2 encoding characters {json_text(given)} must differ from each other and "
+            f"from the field separator {json_text(fs)}",
+            field=2,
+            condition=DATA_TYPE_ERROR,
+        )
     enc = Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
     declared = msh_fields[17].split(enc.repeat)[0].strip().upper() if len(msh_fields) > 17 else ""
     charset = profile.encoding
@@ -470,7 +480,13 @@ def decode_message(
                     )
                 )
                 continue
-            parts = seg.components(5)
+            where = f"OBX {seg.first(1) or '?'} test {json_text(vendor)}: OBX-5"
+            place = (raw, base_offset + seg.offset, profile.device_id)
+            which = escapes.one_value(seg.raw(5), msg.enc.repeat, msg.enc.component, where, place)
+            if isinstance(which, Quarantine):
+                problems.append(which)
+                continue
+            parts = seg.components(5, which)
             while parts and not parts[-1].strip():
                 parts.pop()
             f = Fields(
