@@ -44,7 +44,7 @@ def test_an_unknown_backend_gets_the_same_error_in_every_command(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"error: triage {command}: Invalid value for '--backend': 'julia' is not one of 'python', 'r'"
+        f'error: triage {command}: Invalid value for "--backend": "julia" is not one of "python", "r"'
         f" (see `triage {command} --help`)\n"
     )
 
@@ -81,7 +81,7 @@ def test_a_negative_seed_gets_the_same_error_in_every_command(
         ]
     assert main(args) == 2
     assert capsys.readouterr().err == (
-        f"error: triage {command}: Invalid value for '--seed': -1 is not in the range x>=0"
+        f'error: triage {command}: Invalid value for "--seed": -1 is not in the range x>=0'
         f" (see `triage {command} --help`)\n"
     )
     assert not (tmp_path / "out").exists()

@@ -184,7 +184,7 @@ def test_an_id_past_64_bits_is_a_usage_error_not_an_overflow_traceback(
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     # typer's words vary by version; the limit is named either way
-    assert err.startswith("error: triage ") and "Invalid value for '" in err and str(MAX_RECORD_ID) in err
+    assert err.startswith("error: triage ") and 'Invalid value for "' in err and str(MAX_RECORD_ID) in err
 
 
 def test_a_reading_command_does_not_turn_an_empty_file_into_a_referral_log(

@@ -378,7 +378,7 @@ def test_the_cli_lists_acknowledges_and_cancels(staff: Staff, capsys: pytest.Cap
     code, _, err = cli(capsys, staff, "acknowledge", "999", "--actor", "dr_wu", "--reason", "x")
     assert (code, err) == (1, "error: referral 999 not found\n")
     code, _, err = cli(capsys, staff, "acknowledge", "first", "--actor", "dr_wu", "--reason", "x")
-    assert code == 2 and "Invalid value for 'ID'" in err
+    assert code == 2 and 'Invalid value for "ID"' in err
     assert referral(staff, first)["basis_review_needed"] is True
 
     code, out, _ = cli(

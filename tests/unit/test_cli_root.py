@@ -59,9 +59,9 @@ def test_usage_errors_are_one_message_not_a_traceback(capsys) -> None:
 def test_usage_errors_are_one_error_line_naming_the_command(capsys) -> None:
     cases = [
         (["report", "imbalance", "-i", "x", "--engine", "foo"], "triage report imbalance: Invalid value"),
-        (["study", "fit"], "triage study fit: Missing option '--nodes'"),
-        (["referrals", "export", "--format", "xml", "--out", "x"], "'xml' is not one of 'csv'"),
-        (["nope"], "triage: No such command 'nope'"),
+        (["study", "fit"], 'triage study fit: Missing option "--nodes"'),
+        (["referrals", "export", "--format", "xml", "--out", "x"], '"xml" is not one of "csv"'),
+        (["nope"], 'triage: No such command "nope"'),
     ]
     for argv, expected in cases:
         assert cli.main(argv) == 2
@@ -155,3 +155,22 @@ def test_the_clinic_commands_help_names_every_option_and_says_json_one_way() -> 
     for command in ("assess", "serve", "demo", "models", "referrals"):
         walk(root.commands[command], f"triage {command}")  # type: ignore[attr-defined]
     assert json_help == {"Print machine-readable JSON."}
+
+
+def test_usage_errors_quote_values_as_the_other_errors_do(capsys) -> None:
+    """click quoted with Python's repr ("Invalid value for '--format': 'xml'", "Missing option
+    '--actor'") while every other message quotes as JSON does (`--tier "foo": choose one of ...`);
+    a value with an apostrophe or a control character stays one readable, escaped value."""
+    cases = [
+        (["referrals", "queue", "--state", "x", "--limit", "0"], 'Invalid value for "--limit": 0'),
+        (["referrals", "show", "it's"], 'Invalid value for "ID": "it\'s" is not a valid int range'),
+        (["referrals", "show", "a\x1bb"], 'Invalid value for "ID": "a\\u001bb" is not'),
+        (["referrals", "cancel", "7"], 'Missing option "--actor"'),
+        (["report", "imbalance", "-i", "x", "--engine", "foo"], '"foo" is not one of "duckdb", "spark"'),
+    ]
+    for argv, expected in cases:
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert expected in err, err
+        assert "'" not in err.replace("it's", ""), err
+    assert cli._double_quoted("the demo's port 'x' isn't free") == "the demo's port \"x\" isn't free"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -20,7 +21,7 @@ from referral.storage import storage_error
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
 from triage.cli.output import echo, guard_streams, write
-from triage.errors import ClinicError
+from triage.errors import ClinicError, json_text
 
 app = typer.Typer(
     name="triage",
@@ -74,10 +75,30 @@ serve.register(app)
 demo.register(app)
 
 
+#: A Python string literal as repr() writes it, standing alone (not an apostrophe inside a word).
+_REPR_LITERAL = re.compile(r"""(?<![\w'"])(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?![\w'"])""")
+
+
+def _double_quoted(text: str) -> str:
+    """Click quotes with repr (``'xml' is not one of 'csv', ...``, ``Missing option '--actor'``);
+    every other message of the CLI quotes a value as JSON does (:func:`json_text`): one style."""
+    import ast
+
+    def quote(found: re.Match[str]) -> str:
+        try:
+            value = ast.literal_eval(found.group())
+        except (SyntaxError, ValueError):
+            return found.group()
+        return json_text(value) if isinstance(value, str) else found.group()
+
+    return _REPR_LITERAL.sub(quote, text)
+
+
 def _usage_message(exc: Exception) -> str:
-    """Click's usage error as one line, naming the command and where its help is."""
+    """Click's usage error as one line, naming the command and where its help is, its values
+    quoted as the CLI's other messages quote them."""
     text = exc.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
-    message = " ".join(text.split()).rstrip(".")
+    message = _double_quoted(" ".join(text.split()).rstrip("."))
     ctx = getattr(exc, "ctx", None)
     if ctx is None:
         return message

@@ -311,7 +311,7 @@ def test_sampling_settings_out_of_range_exit_2_in_typers_words(
     at least 0' here, "Invalid value for '--seed'" in `study rebuild`)."""
     assert main([*MCMC_FIT, option, value]) == 2
     assert capsys.readouterr().err == (
-        f"error: triage study fit: Invalid value for '{option}': {value} is not in the range x>={least}"
+        f'error: triage study fit: Invalid value for "{option}": {value} is not in the range x>={least}'
         " (see `triage study fit --help`)\n"
     )
 
@@ -321,8 +321,8 @@ def test_an_unknown_proposal_is_refused_listing_the_proposals(capsys: pytest.Cap
     --reference is, and typer's one line names the option and the choices."""
     assert main([*MCMC_FIT, "--proposal", "gibbs"]) == 2
     assert capsys.readouterr().err == (
-        "error: triage study fit: Invalid value for '--proposal': 'gibbs' is not one of 'tnt',"
-        " 'random' (see `triage study fit --help`)\n"
+        'error: triage study fit: Invalid value for "--proposal": "gibbs" is not one of "tnt",'
+        ' "random" (see `triage study fit --help`)\n'
     )
     assert main(["study", "fit", "--help"]) == 0
     assert "<tnt|random>" in capsys.readouterr().out
@@ -640,8 +640,8 @@ def test_an_unknown_reference_is_refused_naming_the_option(capsys: pytest.Captur
     """Said "reference must be 'bernoulli' or 'poisson', not 'foo'", naming no option."""
     assert main([*MCMC_FIT, "--reference", "foo"]) == 2
     assert capsys.readouterr().err == (
-        "error: triage study fit: Invalid value for '--reference': 'foo' is not one of 'bernoulli',"
-        " 'poisson' (see `triage study fit --help`)\n"
+        'error: triage study fit: Invalid value for "--reference": "foo" is not one of "bernoulli",'
+        ' "poisson" (see `triage study fit --help`)\n'
     )
 
 

@@ -427,7 +427,7 @@ def test_generate_a_negative_seed_is_a_usage_error(
     assert main(["report", "generate", "--seed", "-1", "--out", str(tmp_path / "gen")]) == 2
     err = capsys.readouterr().err
     # typer words the limit ("-1 is not in the range x>=0", "Input should be greater than or equal to 0")
-    assert err.startswith("error: triage report generate: Invalid value for '--seed': ") and "0" in err
+    assert err.startswith('error: triage report generate: Invalid value for "--seed": ') and "0" in err
     assert err.count("\n") == 1 and not (tmp_path / "gen").exists()
 
 
