@@ -18,10 +18,16 @@ def add_source_line(fig: Figure, source: str) -> None:
     """Write ``source`` in small grey print under everything ``fig`` draws so far (axes, tick
     labels, legends), wrapped to the figure's width; save the figure with ``bbox_inches="tight"``
     so that the line is in the picture."""
-    if not source:
+    add_footer_line(fig, source)
+
+
+def add_footer_line(fig: Figure, text: str, *, color: str = "#555555", fontsize: float = 7) -> None:
+    """Write ``text`` under everything ``fig`` draws so far, wrapped to the figure's width (nothing
+    for an empty text); lines added one after the other stack downwards."""
+    if not text:
         return
     box = fig.get_tightbbox()  # inches
-    width = max(60, int(box.width * _CHARS_PER_INCH))
+    width = max(60, int(box.width * _CHARS_PER_INCH * 7 / fontsize))
     x, y = box.x0 / fig.get_figwidth(), box.y0 / fig.get_figheight()
-    text = textwrap.fill(source, width, break_long_words=False, break_on_hyphens=False)  # paths whole
-    fig.text(x, y - 0.01, text, fontsize=7, color="#555555", ha="left", va="top")
+    wrapped = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)  # paths whole
+    fig.text(x, y - 0.01, wrapped, fontsize=fontsize, color=color, ha="left", va="top")

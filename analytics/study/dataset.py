@@ -21,6 +21,8 @@ from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
 
 REQUIRED_NODE_COLUMNS = ("id", "lon", "lat")
+#: What a SYNTHETIC frame's stamp says when its study.json does not say which parts are generated.
+UNSPECIFIED_PARTS = 'all of this data, as its study.json marks it (no "synthetic_parts" says which parts)'
 
 
 class StudyDataError(UserInputError):
@@ -43,6 +45,17 @@ class Frame:
     notes: list[str] = field(default_factory=list)
     source: str = ""
     """Where the frame's data come from, in one line (:func:`source_line`), under its figures."""
+    synthetic_parts: str = ""
+    """Which parts of a SYNTHETIC frame are generated (and which are real), from study.json's
+    ``synthetic_parts``; its stamp says it (:attr:`stamp`)."""
+
+    @property
+    def stamp(self) -> str:
+        """The SYNTHETIC label of the frame's figures and tables, naming what is generated; empty
+        for a frame not marked SYNTHETIC. "SYNTHETIC flows and facility counts" had been stamped on
+        every study's figures: the embedded dataset's GDP, ENV and INT are generated too, and the
+        worked example's units are made up whole."""
+        return f"SYNTHETIC: {self.synthetic_parts or UNSPECIFIED_PARTS}" if self.synthetic else ""
 
     @property
     def n(self) -> int:
@@ -62,6 +75,7 @@ class StudyData:
     synthetic: bool
     frames: list[Frame]
     manifest: dict[str, Any]
+    synthetic_parts: str = ""
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
@@ -182,8 +196,15 @@ def _check_some_ties(manifest: Path, key: str, ties: int, n: int, min_movers: in
     )
 
 
-def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str], synthetic: bool = False) -> Frame:
-    """One frame of ``study.json``; ``synthetic`` is the study's flag, which a frame may override."""
+def load_frame(
+    folder: Path,
+    spec: dict[str, Any],
+    attributes: list[str],
+    synthetic: bool = False,
+    synthetic_parts: str = "",
+) -> Frame:
+    """One frame of ``study.json``; ``synthetic`` and ``synthetic_parts`` are the study's, which a
+    frame may override."""
     key = str(spec.get("key", "frame"))
     nodes_path = folder / str(spec.get("nodes", f"{key}/nodes.csv"))
     nodes = _check_nodes(_read_csv(nodes_path, "nodes"), nodes_path, attributes)
@@ -226,6 +247,7 @@ def load_frame(folder: Path, spec: dict[str, Any], attributes: list[str], synthe
         synthetic=bool(spec.get("synthetic", synthetic)),
         n_moves=n_moves,
         notes=notes,
+        synthetic_parts=str(spec.get("synthetic_parts", synthetic_parts)),
     )
 
 
@@ -256,15 +278,28 @@ def load_study(folder: Path, attributes: list[str]) -> StudyData:
             raise StudyDataError(
                 f"{manifest_path}: frames[{i}].min_movers must be a whole number of at least 1, got {json_text(movers)}"
             )
+    for where, holder in [("synthetic_parts", manifest)] + [
+        (f"frames[{i}].synthetic_parts", spec) for i, spec in enumerate(specs)
+    ]:
+        parts = holder.get("synthetic_parts", "")
+        if not isinstance(parts, str):
+            raise StudyDataError(
+                f"{manifest_path}: {where} must be a text saying which parts are generated, got {json_text(parts)}"
+            )
     synthetic = bool(manifest.get("synthetic", False))
+    synthetic_parts = str(manifest.get("synthetic_parts", ""))
     source = source_line(manifest_path, manifest)
-    frames = [replace(load_frame(folder, spec, attributes, synthetic), source=source) for spec in specs]
+    frames = [
+        replace(load_frame(folder, spec, attributes, synthetic, synthetic_parts), source=source)
+        for spec in specs
+    ]
     return StudyData(
         folder=folder,
         title=str(manifest.get("title", folder.name)),
         synthetic=synthetic,
         frames=frames,
         manifest=manifest,
+        synthetic_parts=synthetic_parts,
     )
 
 

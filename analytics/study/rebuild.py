@@ -31,6 +31,8 @@ class RebuildResult:
     out: Path
     report: Path
     synthetic: bool
+    synthetic_parts: str
+    """What of a SYNTHETIC study is generated, as its study.json says (empty: it does not say)."""
     tables: dict[str, pd.DataFrame]
     hypotheses: list[HypothesisCheck]
     files: list[Path]
@@ -43,15 +45,18 @@ def _write_table(
     files: list[Path],
     index: bool = False,
     synthetic: bool | None = None,
+    stamp: str = "",
 ) -> None:
     """CSV and Parquet. ``synthetic`` labels a table built from (partly) SYNTHETIC data: a last
-    ``synthetic`` column in a tidy table, a final ``data`` row in a paper-layout table (``index``),
-    so the file says so wherever it is copied to."""
+    ``synthetic`` column in a tidy table, a final ``data`` row in a paper-layout table (``index``)
+    saying ``stamp`` (the frame's, naming what is generated), so the file says so wherever it is
+    copied to."""
     if synthetic is not None and not index and "synthetic" not in table.columns:
         table = table.assign(synthetic=synthetic)
     if synthetic and index:
         note = pd.DataFrame(
-            [[SYNTHETIC_TABLE_NOTE] + [None] * (len(table.columns) - 1)], columns=table.columns
+            [[f"{stamp}; these estimates are not the paper's"] + [None] * (len(table.columns) - 1)],
+            columns=table.columns,
         )
         table = pd.concat([table, note.set_axis(pd.Index(["data"], name=table.index.name))])
     csv_path = out / f"{name}.csv"
@@ -61,18 +66,15 @@ def _write_table(
     files += [csv_path, parquet_path]
 
 
-#: The footnote row of a paper-layout table built from SYNTHETIC data.
-SYNTHETIC_TABLE_NOTE = "SYNTHETIC flows and facility counts (not the study's data)"
-
-
-def supplied_data_labels(data: Path) -> tuple[str, str]:
+def supplied_data_labels(data: Path, synthetic_parts: str = "") -> tuple[str, str]:
     """The SYNTHETIC notice and the attribution for an analyst's own folder (``--data``).
 
     The embedded dataset's texts name its generator and the census sources; neither describes data
     someone else made, so a report on it says only what its ``study.json`` declares.
     """
+    parts = f" (SYNTHETIC: {synthetic_parts})" if synthetic_parts else ""
     notice = (
-        f"SYNTHETIC DATA: {data / 'study.json'} marks this study data as generated. It is not "
+        f"SYNTHETIC DATA: {data / 'study.json'} marks this study data as generated{parts}. It is not "
         "observed data; conclusions drawn from it reflect how it was made."
     )
     attribution = f"Study data: {data} (given with --data); its sources are for its provider to state."
@@ -92,14 +94,19 @@ def rebuild(
     total = 6
     notice, attribution = SYNTHETIC_NOTICE, ATTRIBUTION
     if data is None:
-        tick("generating the embedded dataset (real geography, SYNTHETIC flows)", 0, total)
+        tick(
+            "generating the embedded dataset (real census geography, SYNTHETIC attributes and flows)",
+            0,
+            total,
+        )
         data = generate(out / "data", seed=seed)
         embedded = True
     else:
-        notice, attribution = supplied_data_labels(data)
         embedded = False
     tick("reading the study data", 1, total)
     study: StudyData = load_study(data, NODE_ATTRIBUTES)
+    if not embedded:
+        notice, attribution = supplied_data_labels(data, study.synthetic_parts)
     keys = [f.key for f in study.frames]
     files: list[Path] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -113,7 +120,7 @@ def rebuild(
         wide = side_by_side(fits[frame.key])
         name = f"table_{frame.key}"
         tables[name] = wide
-        _write_table(out, name, wide, files, index=True, synthetic=frame.synthetic)
+        _write_table(out, name, wide, files, index=True, synthetic=frame.synthetic, stamp=frame.stamp)
         _write_table(
             out, f"coefficients_{frame.key}", long_table(fits[frame.key]), files, synthetic=frame.synthetic
         )
@@ -147,8 +154,8 @@ def rebuild(
                 gof,
                 f"Goodness of fit, Model 3 - {frame.title}",
                 out / f"gof_degree_{frame.key}.png",
-                frame.synthetic,
                 source=frame.source,
+                stamp=frame.stamp,
             ),
         ]
         files += pngs
@@ -219,7 +226,7 @@ def rebuild(
     )
     files.append(report)
     tick("done", total, total)
-    return RebuildResult(out, report, study.synthetic, tables, checks, files)
+    return RebuildResult(out, report, study.synthetic, study.synthetic_parts, tables, checks, files)
 
 
 __all__ = ["RebuildResult", "StudyDataError", "rebuild"]

@@ -36,7 +36,8 @@ def rebuild_command(
         typer.Option(
             "--data",
             help="Your own study data folder (docs/study-data-format.md). Default: the embedded dataset "
-            "(real 2020-census geography, SYNTHETIC facilities and flows).",
+            "(real 2020-census geography, population, urbanisation, schooling and dialects; SYNTHETIC facility"
+            " counts, GDP, air quality, internet and all flows).",
         ),
     ] = None,
     seed: Annotated[
@@ -70,10 +71,12 @@ def rebuild_command(
         write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
         return
     if result.synthetic:
+        parts = f": {result.synthetic_parts}" if result.synthetic_parts else ""
         write(
-            "SYNTHETIC: the embedded flows and facility counts are generated (see the report's notice)."
+            f"SYNTHETIC{parts} (see the report's notice)."
             if data is None
-            else f"SYNTHETIC: {data / 'study.json'} marks this study data as generated (see the report's notice).",
+            else f"SYNTHETIC: {data / 'study.json'} marks this study data as generated{parts}"
+            " (see the report's notice).",
             fg=typer.colors.RED,
         )
     for name, table in result.tables.items():

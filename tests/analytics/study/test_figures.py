@@ -48,7 +48,7 @@ def test_goodness_of_fit_axes_are_whole_numbers(zhejiang: Frame) -> None:
     from analytics.study.models import fit_frame
 
     gof = fit_frame(zhejiang).fits["Model 3"].gof(nsim=10, seed=1)
-    fig = figures.degree_gof_figure(gof, "gof", True)
+    fig = figures.degree_gof_figure(gof, "gof")
     fig.canvas.draw()
     for ax in fig.axes:
         for tick in (*ax.get_xticks(), *ax.get_yticks()):
@@ -127,7 +127,9 @@ def test_every_figure_file_says_its_source_under_everything_it_draws(
         figures.facility_maps(zhejiang, tmp_path / "f6.png"),
         figures.centrality_chart(zhejiang, centrality, tmp_path / "f7.png"),
         figures.tie_probability_by_hth(zhejiang, tmp_path / "a.png"),
-        figures.degree_gof_chart(gof, "gof", tmp_path / "g.png", True, source=zhejiang.source),
+        figures.degree_gof_chart(
+            gof, "gof", tmp_path / "g.png", source=zhejiang.source, stamp=zhejiang.stamp
+        ),
     ]
     assert all(p.exists() for p in paths)
     assert drawn == {zhejiang.source: (zhejiang.source, True)}  # all five, one source

@@ -103,7 +103,12 @@ def test_supplied_synthetic_data_is_labelled_as_its_own_not_as_the_embedded_data
     # and its attribution must not describe it as the embedded generator's data or the census.
     outcome = CliRunner().invoke(app, ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path)])
     assert outcome.exit_code == 0, outcome.output
-    assert f"SYNTHETIC: {EXAMPLE / 'study.json'} marks this study data as generated" in outcome.output
+    assert (
+        f"SYNTHETIC: {EXAMPLE / 'study.json'} marks this study data as generated: everything - 12 fictional"
+        " units with made-up coordinates, attributes and flows (see the report's notice)."
+    ) in outcome.output
+    table = pd.read_csv(tmp_path / "table_region.csv", index_col=0)
+    assert table.loc["data", "Model 1"].startswith("SYNTHETIC: everything - 12 fictional units")
     assert "embedded" not in outcome.output
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in html and "marks this study data as generated" in html
@@ -126,6 +131,41 @@ def test_a_frame_takes_the_studys_synthetic_flag_unless_it_sets_its_own(tmp_path
     study = load_study(tmp_path, NODE_ATTRIBUTES)
     assert study.synthetic is True
     assert [f.synthetic for f in study.frames] == [True, False]
+    assert [f.stamp for f in study.frames] == [f"SYNTHETIC: {spec['synthetic_parts']}", ""]
+
+
+def test_the_synthetic_stamp_says_what_is_generated_and_what_is_real(tmp_path: Path) -> None:
+    """Every figure and paper-layout table of any SYNTHETIC study was stamped "SYNTHETIC flows and
+    facility counts": wrong for the embedded dataset (its GDP, ENV and INT are generated too, its
+    geography and census figures real) and for the worked example (all made up). The stamp now
+    says what the study.json says is generated, or that it does not say."""
+    from analytics.study.dataset import StudyDataError, load_study
+    from analytics.study.generator import generate
+    from analytics.study.models import NODE_ATTRIBUTES
+
+    embedded = load_study(generate(tmp_path / "embedded"), NODE_ATTRIBUTES)
+    assert {f.stamp for f in embedded.frames} == {
+        "SYNTHETIC: facility counts (PCF, HTH), GDP, ENV, INT and all flows; real: 2020-census geography,"
+        " population, UR, EDU and dialect regions"
+    }
+    example = load_study(EXAMPLE, NODE_ATTRIBUTES)
+    assert example.frames[0].stamp == (
+        "SYNTHETIC: everything - 12 fictional units with made-up coordinates, attributes and flows"
+    )
+    spec = json.loads((EXAMPLE / "study.json").read_text(encoding="utf-8"))
+    for name in ("nodes.csv", "edges.csv"):
+        (tmp_path / name).write_bytes((EXAMPLE / name).read_bytes())
+    del spec["synthetic_parts"]
+    (tmp_path / "study.json").write_text(json.dumps(spec), encoding="utf-8")
+    assert load_study(tmp_path, NODE_ATTRIBUTES).frames[0].stamp == (
+        'SYNTHETIC: all of this data, as its study.json marks it (no "synthetic_parts" says which parts)'
+    )
+    spec["frames"][0]["synthetic_parts"] = ["flows"]
+    (tmp_path / "study.json").write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(
+        StudyDataError, match=r'frames\[0\]\.synthetic_parts must be a text .*, got \["flows"\]'
+    ):
+        load_study(tmp_path, NODE_ATTRIBUTES)
 
 
 def test_cli_bad_data_exits_2_naming_the_file(tmp_path: Path) -> None:
@@ -221,6 +261,9 @@ def test_every_table_file_built_from_synthetic_flows_says_so(rebuilt) -> None:
             assert frame["synthetic"].eq(True).all(), name
     assert pd.read_csv(out / "figure2_edges_zhejiang.csv")["synthetic"].eq(True).all()
     paper = pd.read_csv(out / "table_national.csv", index_col=0)
-    assert paper.loc["data", "Model 1"].startswith("SYNTHETIC flows and facility counts")
+    assert paper.loc["data", "Model 1"] == (
+        "SYNTHETIC: facility counts (PCF, HTH), GDP, ENV, INT and all flows; real: 2020-census geography,"
+        " population, UR, EDU and dialect regions; these estimates are not the paper's"
+    )
     assert list(paper.columns) == ["Model 1", "Model 2", "Model 3"]  # the paper's layout is kept
     assert "synthetic" not in pd.read_csv(out / "figures3_5_imbalance.csv").columns  # official figures
