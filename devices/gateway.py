@@ -234,6 +234,11 @@ class Gateway:
         self._delivery: asyncio.Queue[tuple[list[StoredDeviceResult], int]] = asyncio.Queue()
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
+        # serial, TCP-connect and BLE devices: the first open attempt made (and how it failed),
+        # and a link opened at least once
+        self._tried = {e.device_id: asyncio.Event() for e in self._endpoints}
+        self._open_error: dict[str, str] = {}
+        self._opened = {e.device_id: asyncio.Event() for e in self._endpoints}
         self._session_seq = 0
         # this run's own part of every session id: the sequence starts at 1 again after a restart,
         # so without it a gateway restarted within the same second would reuse a session id and
@@ -253,8 +258,18 @@ class Gateway:
         return self._listeners[device_id].address
 
     async def wait_ready(self) -> None:
-        """Wait until every TCP listener is bound and serial ports had a first open attempt."""
+        """Wait until every TCP listener is bound and every other device (serial port, TCP
+        connection, BLE) had its first open attempt: :meth:`open_error` then says how it went."""
         await self._ready.wait()
+
+    def open_error(self, device_id: str) -> str | None:
+        """Why the device's first open attempt failed (it is tried again, with back-off), or None
+        when it opened (and for a TCP listener, which is bound or raised at :meth:`run`)."""
+        return self._open_error.get(device_id)
+
+    async def wait_open(self, device_id: str) -> None:
+        """Wait until the device's link has been opened (at once for a TCP listener)."""
+        await self._opened[device_id].wait()
 
     async def serve_link(self, device_id: str, link: Link) -> None:
         """Run one session for ``device_id`` over an already open link (in-process simulations,
@@ -280,10 +295,14 @@ class Gateway:
             for endpoint in self._endpoints:
                 if isinstance(endpoint.transport, TcpListenSpec):
                     await self._start_listener(endpoint)
+                    self._tried[endpoint.device_id].set()
+                    self._opened[endpoint.device_id].set()
                 else:
                     tasks.append(
                         asyncio.create_task(self._run_reconnecting(endpoint), name=endpoint.device_id)
                     )
+            # each device task sets its event after its first open attempt, or when it ends
+            await asyncio.gather(*(self._tried[e.device_id].wait() for e in self._endpoints))
             self._ready.set()
             await self._stopping.wait()
         finally:
@@ -388,16 +407,28 @@ class Gateway:
         ``reopen_max_s`` while the device is absent (the open fails) or idle (a session ends
         without a complete message: a POCT1-A2 dock that closes after every conversation, with
         nothing new); a session that brought a message sets it back to ``reopen_initial_s``."""
+        try:
+            await self._reconnect_forever(endpoint)
+        finally:
+            self._tried[endpoint.device_id].set()  # never leave run() waiting for a dead task
+
+    async def _reconnect_forever(self, endpoint: DeviceEndpoint) -> None:
         status = self._status[endpoint.device_id]
         delay = endpoint.reopen_initial_s
+        tried = self._tried[endpoint.device_id]
         while not self._stopping.is_set():
             status.reopen_attempts += 1
             try:
                 link = await self._open(endpoint)
             except (LinkError, LinkClosed) as exc:
                 status.last_error = str(exc)
+                if not tried.is_set():
+                    self._open_error[endpoint.device_id] = str(exc)
+                tried.set()
                 log.warning("device %s: %s; retrying in %.1f s", endpoint.device_id, exc, delay)
             else:
+                tried.set()
+                self._opened[endpoint.device_id].set()
                 before = status.messages
                 try:
                     await self._serve_link(endpoint, link)

@@ -252,6 +252,12 @@ def register_listen(app: typer.Typer) -> None:
                     raise
                 _err("stopped (SIGTERM)")
 
+        waiting: list[asyncio.Task[None]] = []
+
+        async def _opened(device: str, listening: str) -> None:
+            await gateway.wait_open(device)
+            _err(listening)
+
         async def _serve(task: asyncio.Task[None]) -> None:
             nonlocal started
             ready = asyncio.create_task(gateway.wait_ready())
@@ -264,7 +270,21 @@ def register_listen(app: typer.Typer) -> None:
                 if isinstance(endpoint.transport, TcpListenSpec):
                     host, bound = gateway.listen_address(endpoint.device_id)
                     where = f"tcp listen {host}:{bound}"
-                _err(f"listening: {endpoint.device_id} ({endpoint.protocol}) on {where}; database {db_path}")
+                listening = (
+                    f"listening: {endpoint.device_id} ({endpoint.protocol}) on {where}; database {db_path}"
+                )
+                failed = gateway.open_error(endpoint.device_id)
+                if failed is None:
+                    _err(listening)
+                    continue
+                # said only once the port is open: a serial port or device that is not there yet
+                # is tried again with back-off (an adapter plugged in later is then found)
+                _err(
+                    f"not listening yet: {endpoint.device_id} ({endpoint.protocol}): {failed}; trying "
+                    f"again every {endpoint.reopen_initial_s:g} s to {endpoint.reopen_max_s:g} s, and "
+                    "saying so here when it opens"
+                )
+                waiting.append(asyncio.create_task(_opened(endpoint.device_id, listening)))
             for p in profiles:
                 if not p.mapping and (profile or not protocol):  # a profile file without a table
                     _err(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -33,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[3]
             ["devices", "simulate", "--pty", "--drop-ack", "-0.5"],
             "--drop-ack -0.5: a probability, from 0 to 1",
         ),
-        (["devices", "simulate", "--pty", "--interval", "-1"], "Invalid value for '--interval'"),
-        (["devices", "simulate", "--pty", "--wait", "-3"], "Invalid value for '--wait'"),
-        (["devices", "simulate", "--pty", "--drip", "-1"], "Invalid value for '--drip'"),
+        (["devices", "simulate", "--pty", "--interval", "-1"], 'Invalid value for "--interval"'),
+        (["devices", "simulate", "--pty", "--wait", "-3"], 'Invalid value for "--wait"'),
+        (["devices", "simulate", "--pty", "--drip", "-1"], 'Invalid value for "--drip"'),
         (["devices", "simulate", "--tcp", "127.0.0.1:1"], "cannot connect"),
         (["devices", "listen"], "nothing to listen to"),
         (
@@ -759,3 +760,50 @@ def test_two_devices_of_one_gateway_on_one_tcp_port_are_named(
     assert capsys.readouterr().err == (
         f"error: devices analyzer and monitor both listen on TCP port {port}; give each device its own port ([tcp] port)\n"
     )
+
+
+def test_listen_says_listening_only_once_the_serial_port_is_open(tmp_path: Path) -> None:
+    """listen printed "listening: ... on serial PATH" while the port could not be opened (the
+    adapter unplugged, a typo in the path): the integrator read it as ready. It now says the port
+    is not open and why, and prints "listening" when the port appears (here: the path is made a
+    link to a pty after listen started)."""
+    import threading
+
+    from devices.transports.pty import open_pty
+
+    path = tmp_path / "ttyANALYZER"
+    listen = subprocess.Popen(
+        [str(Path(sys.executable).with_name("triage")), "devices", "listen", "--protocol", "astm",
+         "--port", str(path), "--db", str(tmp_path / "clinic.db")],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        cwd=tmp_path,
+    )  # fmt: skip
+    lines: list[str] = []
+    stream = listen.stderr
+    assert stream is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(stream.readline, "")), daemon=True)
+    reader.start()
+
+    def wait_for(text: str) -> None:
+        deadline = time.monotonic() + 30
+        while not any(text in line for line in lines) and time.monotonic() < deadline:
+            assert listen.poll() is None, "".join(lines)
+            time.sleep(0.05)
+        assert any(text in line for line in lines), "".join(lines)
+
+    pty = open_pty()
+    try:
+        wait_for("press Ctrl-C to stop")
+        (not_yet,) = [line for line in lines if line.startswith("not listening yet")]
+        assert not_yet.startswith(
+            f"not listening yet: device-1 (astm): cannot open serial port {path}: no such port"
+        )
+        assert not any(line.startswith("listening:") for line in lines), "".join(lines)
+        path.symlink_to(pty.slave_path)
+        wait_for(f"listening: device-1 (astm) on serial {path} 9600 8N1")
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        listen.wait(20)
+        reader.join(5)
+        asyncio.run(pty.close())
+    assert listen.returncode == 0, "".join(lines)
