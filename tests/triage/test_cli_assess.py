@@ -549,3 +549,25 @@ def test_an_empty_input_says_it_is_empty(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     code, _, err = run(capsys, "assess", "-", "--no-models")
     assert (code, err) == (2, "error: stdin: empty; expected a JSON object (an input file as in examples/)\n")
+
+
+def test_stderr_stays_clean_where_home_cannot_be_written(tmp_path: Path) -> None:
+    """onnxruntime (1.29+) starts its telemetry on import: it writes a device id under
+    ~/.cache/Microsoft, and where HOME cannot be written printed '[W:onnxruntime:Default,
+    telemetry_1ds.cc] Failed to persist telemetry device ID' on stderr of every command that loads
+    the risk models. `triage` turns the telemetry off before onnxruntime is imported."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # HOME under a file: not even root can create it
+    env = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")}
+    triage = str(Path(sys.executable).with_name("triage"))
+    for home in (blocker / "home", tmp_path / "home"):
+        result = subprocess.run(
+            [triage, "assess", "--models", str(EXAMPLES / "local-care.json")],
+            env={**env, "HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        assert Assessment.model_validate_json(result.stdout).models
+    assert not (tmp_path / "home").exists()  # nothing written under a writable HOME either

@@ -14,7 +14,6 @@ from models.card_markdown import render_card
 from triage.cli.output import echo, write
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError, json_text
-from triage.riskmodels import load_model, read_card, read_registry
 
 app = typer.Typer(
     help="Risk models: list and show model cards, verify the shipped ONNX files, re-train them byte for byte.",
@@ -59,6 +58,10 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     A version whose card cannot be read is one `error:` line on stderr naming the file and the
     field; the others are still listed, and the exit code is 1.
     """
+    # triage.riskmodels imports onnxruntime: in the commands that use it, so `triage --help` and
+    # the other commands start without it, and main() has turned its telemetry off beforehand
+    from triage.riskmodels import read_card, read_registry
+
     root = _directory(ctx)
     registry = read_registry(root)
     rows = []
@@ -103,6 +106,8 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Print a model card: inputs and units, training data, held-out metrics, thresholds, limitations."""
+    from triage.riskmodels import read_card, read_registry
+
     root = _directory(ctx)
     registry = read_registry(root)
     if name not in registry.models:
@@ -160,6 +165,8 @@ def verify(
     Golden vectors go through onnxruntime as float32; any difference above the card's tolerance
     (1e-5) fails, and so does any hash or contract mismatch (exit code 1).
     """
+    from triage.riskmodels import load_model, read_registry
+
     root = _directory(ctx)
     registry = read_registry(root)
     if name is not None and name not in registry.models:
