@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral.clinic import clinic_id, pseudonym, pseudonym_secret
+from referral.clinic import SECRET_KEY, clinic_id, get_setting, pseudonym, pseudonym_secret
 from referral.csvcells import unguarded
 from referral.tables import ColumnType, TableFormat, TableWriter, sha256_file
 from referral.transactions import write
@@ -206,7 +206,8 @@ def export_analytics(
     large the log is; ``progress(done, total)`` is called after each batch.
     """
     clinic = clinic_id(db)
-    secret = write(db, pseudonym_secret)
+    stored = get_setting(db, SECRET_KEY)  # read, not written: the log may be a read-only copy
+    secret = bytes.fromhex(stored) if stored is not None else write(db, pseudonym_secret)
     total = int(db.conn.execute("SELECT count(DISTINCT encounter_id) FROM assessments").fetchone()[0])
     risk_columns: list[tuple[str, ColumnType]] = [(f"risk_{m}", "float") for m in risk_models(db)]
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from referral.errors import SchemaTooNewError
+from referral.errors import SchemaTooNewError, StorageError
 from referral.migrations import MIGRATIONS
+from referral.storage import storage_error
 from referral.transactions import db_path
 
 
@@ -47,6 +49,98 @@ def connect(
         db.close()
         raise
     return db
+
+
+def connect_to_read(path: Path | str, *, busy_timeout_ms: int = 5000, as_is: bool = False) -> Database:
+    """Open the log to read it only (exports, ``verify-audit``, backups, listings, the regional
+    reports): SQLite's ``mode=ro``, plus ``query_only``, so nothing can be written through it.
+
+    A copy on read-only media - a folder this user cannot write, a read-only filesystem - can be
+    read even though SQLite cannot create ``-shm`` and ``-wal`` beside it: when ``mode=ro`` cannot
+    open it there, it is opened ``immutable=1`` (SQLite then takes no locks and reads no ``-wal``:
+    it assumes nobody writes the file meanwhile, which holds for such a copy). If a non-empty
+    ``-wal`` lies beside it, its commits would be missed, so that is refused with a
+    :class:`StorageError` saying what to copy where.
+
+    A log a newer version migrated is refused (:func:`refuse_newer_schema`). One from an older
+    version is upgraded first, where it can be written, as :func:`connect` does (its readers need
+    today's tables); one that cannot be written is a :class:`StorageError` - unless ``as_is``:
+    checks that read any version (``verify-audit``, a backup) take it as it is and never change it.
+    """
+    target = Path(path)
+    db = _read_only(target, busy_timeout_ms)
+    try:
+        refuse_newer_schema(db, target)
+        pending = [m.name for m in MIGRATIONS.pending(db)]
+    except BaseException:
+        db.close()
+        raise
+    if as_is or not pending:
+        return db
+    db.close()
+    try:
+        connect(target, busy_timeout_ms=busy_timeout_ms).close()
+    except sqlite3.DatabaseError as exc:
+        explained = storage_error(exc, target)
+        if explained is None or explained.says not in (
+            "error.storage.read_only",
+            "error.storage.cannot_open",
+        ):
+            raise
+        raise _unreadable(
+            target,
+            f"is from an older clinic-triage ({len(pending)} migration(s) to apply, from"
+            f" {pending[0]}) and cannot be upgraded where it is (read-only); copy it into a folder"
+            " you can write and give the copy, which is upgraded when read",
+            exc,
+        ) from None
+    return _read_only(target, busy_timeout_ms)
+
+
+#: What SQLite says when ``mode=ro`` cannot open a WAL log because it cannot create its ``-shm``.
+_NO_SHM = ("SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT")
+
+
+def _read_only(target: Path, busy_timeout_ms: int) -> Database:
+    try:
+        return _open_uri(target, "mode=ro", busy_timeout_ms)
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorname", "") not in _NO_SHM or not target.is_file():
+            raise
+        wal = Path(f"{target}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise _unreadable(
+                target,
+                f"cannot be read where it is: {wal.name} beside it holds commits not yet in the"
+                f" file, and SQLite can read them only if it may create {target.name}-shm there"
+                f" (the folder is read-only); copy {target.name} with {wal.name} into a folder you"
+                " can write and give the copy, or take a backup (`triage referrals backup`) where"
+                " the log is written",
+                exc,
+            ) from None
+        return _open_uri(target, "mode=ro&immutable=1", busy_timeout_ms)
+
+
+def _unreadable(target: Path, problem: str, exc: sqlite3.Error) -> StorageError:
+    """A read-only log that cannot be read as it is, as the staff pages and the CLI say it."""
+    return StorageError(
+        f"referral log: {target} {problem} (SQLite: {exc})",
+        says="error.storage.read_only",
+        params={"file": str(target)},
+    )
+
+
+def _open_uri(target: Path, options: str, busy_timeout_ms: int) -> Database:
+    uri = f"file:{quote(str(target.absolute()))}?{options}"
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file (and -shm) now
+    except BaseException:
+        conn.close()
+        raise
+    return Database(conn)
 
 
 def refuse_newer_schema(db: Database, path: Path | str) -> None:

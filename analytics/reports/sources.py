@@ -216,11 +216,11 @@ class SourceFinder:
     def _clinic_database(self, path: Path) -> None:
         from referral.analytics_export import export_analytics
         from referral.errors import ClinicError
-        from referral.schema import connect
+        from referral.schema import connect_to_read
 
         target = Path(tempfile.mkdtemp(prefix="export-", dir=self.work))
         try:
-            db = connect(path)
+            db = connect_to_read(path)  # a log received on read-only media is read where it is
             try:
                 export_analytics(db, target, "parquet")
             finally:

@@ -28,7 +28,7 @@ from referral import (
 from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError, json_text
 from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
-from referral.schema import applied_migrations, apply_migrations, connect
+from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read
 from referral.storage import storage_error
 from referral.transactions import snapshot
 from referral.value_sets import TIERS
@@ -80,25 +80,49 @@ def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
 
 def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Database:
     path, timeout = _path(ctx, db)
-    if not create and not path.exists():
+    if not create:
+        _require_log(path)
+    return _connect(ctx, path, timeout)
+
+
+def read_log(ctx: typer.Context, db: Path | None, *, as_is: bool = False) -> Database:
+    """Open the log to read it only (``referral.schema.connect_to_read``): a copy on read-only
+    media or in a folder this user cannot write can be read; ``as_is``: a log from an older version
+    is checked as it is, never upgraded (verify-audit, backup)."""
+    path, timeout = _path(ctx, db)
+    _require_log(path)
+    return _connect(ctx, path, timeout, read_only=True, as_is=as_is)
+
+
+def _require_log(path: Path) -> None:
+    if not path.exists():
         raise NotFoundError(
             f"no referral log at {path}; create it with `triage referrals migrate --db {path}`"
         )
-    if not create and path.is_file() and path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         # SQLite takes an empty file for an empty database: a reading command would turn the
         # wrong file (a typo'd name, a `touch`) into a referral log without a word
         raise UserInputError(
             f"{path} is an empty file, not a referral log; check --db, or create one there with "
             f"`triage referrals migrate --db {path}`"
         )
-    return _connect(ctx, path, timeout)
 
 
-def _connect(ctx: typer.Context, path: Path, timeout: int, *, migrate: bool = True) -> Database:
-    """Open the log; a file that is not SQLite, is damaged or sits on a full or read-only disk is
-    one line naming it and the way out, not a traceback."""
+def _connect(
+    ctx: typer.Context,
+    path: Path,
+    timeout: int,
+    *,
+    migrate: bool = True,
+    read_only: bool = False,
+    as_is: bool = False,
+) -> Database:
+    """Open the log (``read_only``: to read it only); a file that is not SQLite, is damaged or sits
+    on a full or read-only disk is one line naming it and the way out, not a traceback."""
     cast(AppContext, ctx.obj).database = path  # names it if a later read meets a damaged page
     try:
+        if read_only:
+            return connect_to_read(path, busy_timeout_ms=timeout, as_is=as_is)
         return connect(path, busy_timeout_ms=timeout, migrate=migrate)
     except sqlite3.DatabaseError as exc:
         raise storage_error(exc, path) or UserInputError(
@@ -155,7 +179,7 @@ def list_command(
 ) -> None:
     """List referrals, newest first; 'basis: REVIEW NEEDED' marks one whose basis a device
     corrected and nobody has reviewed (`triage referrals basis-changes`)."""
-    database = open_log(ctx, db)
+    database = read_log(ctx, db)
     rows = referrals.list_referrals(
         database, status=status, basis_review_needed=basis_review_needed, limit=limit
     )
@@ -186,7 +210,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one referral with its lifecycle events, device corrections of its basis and audit entries."""
-    database = open_log(ctx, db)
+    database = read_log(ctx, db)
     referral = referrals.get_referral(database, referral_id)
     changes = basis.for_referrals(database, [referral_id]).get(referral_id, [])
     detail: dict[str, Any] = {
@@ -229,7 +253,7 @@ def basis_changes_command(
     as_json: JsonOption = False,
 ) -> None:
     """Referrals whose basis a device corrected and nobody has reviewed yet (with --all: every one)."""
-    database = open_log(ctx, db)
+    database = read_log(ctx, db)
     changes = [
         change
         for found in basis.for_referrals(database).values()
@@ -309,7 +333,7 @@ def export_command(
     ] = TableFormat.parquet,
 ) -> None:
     """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
-    database = open_log(ctx, db)
+    database = read_log(ctx, db)
     fmt = export_format.value
     if fmt == "analytics":
         output_folder(out)  # a file, or a folder that cannot be created: one line, before any work
@@ -338,7 +362,7 @@ def export_command(
 @app.command()
 def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts: referrals by status, encounters, assessments by disposition, overrides, audit."""
-    database = open_log(ctx, db)
+    database = read_log(ctx, db)
 
     def count(sql: str) -> int:
         return int(database.execute(sql).fetchone()[0])
@@ -388,7 +412,7 @@ def verify_audit(
     application. Prints the chain head (newest entry and its hash): record it somewhere else to
     prove later, with --anchor, that the trail up to it was not rewritten."""
     wanted = None if anchor is None else audit.parse_anchor(anchor)
-    database = open_log(ctx, db)
+    database = read_log(ctx, db, as_is=True)
     with snapshot(database):  # the chain and the tables as of one moment, while writers go on
         chain = audit.verify(database)
         rows = audit_rows.verify_rows(database) if chain.ok else None
@@ -440,7 +464,7 @@ def backup_command(
 ) -> None:
     """Online backup while the service keeps writing: a consistent one-file copy, checked
     (integrity, audit chain) before it gets its name; exit 1 if the audit chain is broken."""
-    database = open_log(ctx, db)
+    database = read_log(ctx, db, as_is=True)
     if out.is_dir():
         raise UserInputError(f"--out {out} is a folder; give a file path for the backup")
     if out.resolve() == _path(ctx, db)[0].resolve():
@@ -510,7 +534,7 @@ def queue_command(
         raise UserInputError(
             f"--state {json_text(state)}: choose one of {', '.join(get_args(queue.QueueState))}"
         )
-    rows = queue.staff_queue(open_log(ctx, db), target, limit, cast(queue.QueueState, state))
+    rows = queue.staff_queue(read_log(ctx, db), target, limit, cast(queue.QueueState, state))
     if as_json:
         print_json(rows)
         return
@@ -552,7 +576,7 @@ def facilities_list(
     """List the facility directory."""
     if tier is not None and tier not in TIERS:
         raise UserInputError(f"--tier {json_text(tier)}: choose one of {', '.join(TIERS)}")
-    rows = facilities.list_all(open_log(ctx, db), tier)
+    rows = facilities.list_all(read_log(ctx, db), tier)
     if as_json:
         print_json(rows)
         return

@@ -1,0 +1,179 @@
+"""A referral log the reader cannot write - an analyst's copy in a folder they may only read, on
+read-only media - is read where it is: SQLite could not create ``-shm`` and ``-wal`` beside it,
+so every reading command failed ("unable to open database file"). On real files in a folder that
+really cannot be written: as root ``chmod`` stops no write, so there the commands run in a private
+mount namespace where the folder is bind-mounted read-only (a read-only filesystem, as a CD or a
+write-protected stick); as another user the folder is made 0555 and its files 0444."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from referral import facilities, referrals
+from referral.migrations import MIGRATIONS
+from referral.records import ReferralIn
+from referral.schema import connect, connect_to_read
+
+from .conftest import visit
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = "import sys; from triage.cli import main; sys.exit(main(sys.argv[1:]))"
+#: As root: the folder ($0) bind-mounted read-only over itself, in this command's namespace only.
+READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+
+
+def read_only_mount(folder: Path, command: list[str]) -> list[str]:
+    """``command`` run in a private mount namespace where ``folder`` is mounted read-only."""
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", READ_ONLY_MOUNT, str(folder), *command]
+
+
+class Shelf:
+    """A folder whose log the commands read without being able to write there."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.root = os.geteuid() == 0
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", CLI, *args]
+        if self.root:
+            command = read_only_mount(self.folder, command)
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+
+    def close(self) -> dict[str, str]:
+        """The folder made read-only (as root: only inside :meth:`run`); what it holds, by name
+        and SHA-256."""
+        for path in self.folder.iterdir():
+            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        self.folder.chmod(0o555)
+        return self.held()
+
+    def held(self) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in self.folder.iterdir()}
+
+
+@pytest.fixture
+def shelf(tmp_path: Path) -> Iterator[Shelf]:
+    folder = tmp_path / "received"
+    folder.mkdir()
+    found = Shelf(folder)
+    if found.root:
+        probe = subprocess.run(
+            read_only_mount(folder, ["touch", str(folder / "probe")]),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if "Read-only file system" not in probe.stderr:
+            pytest.skip(
+                "running as root, where chmod stops no write, and a read-only bind mount in a private"
+                f" mount namespace is not allowed here (unshare -m: {probe.stderr.strip()[-200:]})"
+            )
+    yield found
+    folder.chmod(0o755)
+
+
+def _log(path: Path) -> None:
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    assessment = visit(db)
+    referrals.create_referral(
+        db,
+        ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-S01", urgency="urgent", reason="SpO2 90"),
+        actor="dr_li",
+    )
+    db.close()
+
+
+def test_reading_commands_read_a_log_in_a_folder_the_reader_cannot_write(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    log = shelf.folder / "clinic.db"
+    _log(log)
+    assert sorted(p.name for p in shelf.folder.iterdir()) == ["clinic.db"]  # closed: no -wal, -shm
+    held = shelf.close()
+    out = tmp_path / "out"
+    for command in (
+        ["verify-audit"],
+        ["stats"],
+        ["list"],
+        ["show", "1"],
+        ["queue", "--day", "2026-05-01"],
+        ["facilities", "list"],
+        ["export", "--format", "csv", "--out", str(out / "referrals.csv")],
+        ["export", "--format", "analytics", "--out", str(out / "analytics"), "--table-format", "csv"],
+        ["backup", "--out", str(out / "copy.db")],
+    ):
+        done = shelf.run("referrals", *command, "--db", str(log))
+        assert done.returncode == 0, (command, done.stderr)
+        if command == ["verify-audit"]:
+            assert "audit chain intact" in done.stdout and "1 referrals" in done.stdout
+    assert "ZJ-S01" in (out / "referrals.csv").read_text(encoding="utf-8")
+    assert (out / "copy.db").is_file() and (out / "analytics" / "manifest.json").is_file()
+    # the regional report reads a clinic's log given as its input the same way
+    report = shelf.run("report", "imbalance", "-q", "-i", str(log), "-o", str(out / "report"))
+    assert report.returncode == 0 and "pooled 1 encounters from 1 clinic" in report.stdout, report.stderr
+    assert shelf.held() == held  # nothing written beside it, the file as it was
+    # a write still says, in one line, that it cannot write there
+    refused = shelf.run("referrals", "cancel", "1", "--actor", "dr_li", "--note", "x", "--db", str(log))
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("error: referral log: ") and str(log) in refused.stderr
+
+
+def test_a_log_whose_wal_holds_commits_is_refused_where_it_cannot_be_read_whole(shelf: Shelf) -> None:
+    """Opened ``immutable=1`` SQLite would read the file without its ``-wal``: the last commits
+    silently missing. Refused instead, saying what to copy."""
+    log = shelf.folder / "clinic.db"
+    _log(log)
+    writer = (
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_autocheckpoint = 0');"
+        " c.execute(\"UPDATE facilities SET name = 'renamed' WHERE id = 'ZJ-C01'\"); c.commit(); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(log)], check=True)
+    Path(f"{log}-shm").unlink()  # copied without it
+    assert Path(f"{log}-wal").stat().st_size > 0
+    shelf.close()
+    done = shelf.run("referrals", "list", "--db", str(log))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "clinic.db-wal beside it holds commits not yet in the file" in done.stderr
+    assert "copy clinic.db with clinic.db-wal into a folder you can write" in done.stderr
+
+
+def test_an_older_log_that_cannot_be_upgraded_is_checked_as_it_is_and_refused_for_the_rest(
+    shelf: Shelf,
+) -> None:
+    log = shelf.folder / "old.db"
+    db = connect(log, migrate=False)
+    MIGRATIONS.apply(db, stop_before="0017_meter_operator_lists")
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    db.close()
+    held = shelf.close()
+    checked = shelf.run("referrals", "verify-audit", "--db", str(log))
+    assert checked.returncode == 0 and "audit chain intact" in checked.stdout, checked.stderr
+    listed = shelf.run("referrals", "list", "--db", str(log))
+    assert listed.returncode == 1 and listed.stderr.count("\n") == 1, listed.stderr
+    assert "is from an older clinic-triage" in listed.stderr
+    assert "from 0017_meter_operator_lists" in listed.stderr
+    assert "copy it into a folder you can write" in listed.stderr
+    assert shelf.held() == held
+
+
+def test_an_older_log_that_can_be_written_is_upgraded_before_it_is_read(tmp_path: Path) -> None:
+    log = tmp_path / "old.db"
+    db = connect(log, migrate=False)
+    MIGRATIONS.apply(db, stop_before="0017_meter_operator_lists")
+    db.close()
+    read = connect_to_read(log)
+    assert read.execute("SELECT count(*) FROM meter_operator_lists").fetchone() == (0,)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        read.execute("DELETE FROM facilities")
+    read.close()
