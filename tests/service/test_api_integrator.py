@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.testclient import TestClient
 
 from tests.service.conftest import WALK_IN, Staff
+from triage.service.api.json_body import JsonRoute
 from triage.service.auth import Role
 
 
@@ -48,3 +53,32 @@ def test_a_405_allows_every_method_the_path_takes(staff: Staff) -> None:
         assert allowed == expected, (path, answer.headers["allow"])
         checked += 1
     assert checked > 20
+
+
+def test_a_query_parameter_given_twice_is_422_naming_it_not_the_last_one_taken(staff: Staff) -> None:
+    # ?before_id=9&before_id=4 read the last value without a word (a client that appended the cursor
+    # to a URL already holding one got another page than it asked for)
+    doctor = staff.bearer(Role.clinician)
+    for path, query in (
+        ("/api/v1/referrals", [("before_id", "9"), ("before_id", "4")]),
+        ("/api/v1/queue", [("state", "open"), ("limit", "5"), ("state", "closed")]),
+    ):
+        answer = staff.client.get(path, params=query, headers=doctor)
+        assert answer.status_code == 422, answer.text
+        name, first, second = query[0][0], query[0][1], query[-1][1]
+        assert answer.json()["error"] == f'query.{name}: given 2 times ("{first}", "{second}"); give it once'
+    assert staff.client.get("/api/v1/referrals", params={"before_id": 9}, headers=doctor).status_code == 200
+
+
+def test_a_query_parameter_taken_as_a_list_may_be_given_many_times() -> None:
+    router = APIRouter(route_class=JsonRoute)
+
+    @router.get("/codes")
+    def codes(code: Annotated[list[str] | None, Query()] = None, limit: int = 5) -> list[str]:
+        return (code or [])[:limit]
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        assert client.get("/codes?code=a&code=b").json() == ["a", "b"]
+        assert client.get("/codes?code=a&limit=1&limit=2").status_code == 422

@@ -9,7 +9,8 @@ as a 500, and one in the middle cut the text for every reader of the log.
 
 A query parameter the route does not take (``?offset=50`` on a list without one, ``?limt=5``) is
 a 422 naming it and the ones the path takes, as an unknown field of a body is: it was ignored
-without a word, so a client paging with ``offset`` got the first page again.
+without a word, so a client paging with ``offset`` got the first page again. One given twice
+(``?before_id=9&before_id=4``) is a 422 naming it, as a key repeated in a JSON object is.
 
 Who may ask is answered before what was asked is refused: a request without a token, or of a role
 the route does not admit, is a 401 or 403 also when its JSON is malformed, repeats a key or holds a
@@ -21,7 +22,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
@@ -97,6 +99,35 @@ def query_names(dependant: Dependant) -> list[str]:
     return names
 
 
+def query_lists(dependant: Dependant) -> set[str]:
+    """The query parameters a route takes as a list (``?code=a&code=b``), its dependencies' included."""
+    found = set()
+    for field in dependant.query_params:
+        annotation = field.field_info.annotation
+        kinds = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+        if any((get_origin(kind) or kind) in (list, tuple, set, frozenset) for kind in kinds):
+            found.add(field.alias)
+    for sub in dependant.dependencies:
+        found |= query_lists(sub)
+    return found
+
+
+def refuse_query(request: Request, known: list[str], lists: set[str]) -> None:
+    """A 422 naming the first query parameter the route does not take, or that is given more than
+    once where it takes one value (``?before_id=9&before_id=4``: the last one won without a word,
+    as a key repeated in a JSON object did)."""
+    takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
+    for name in request.query_params:
+        if name not in known:
+            raise HTTPException(
+                422, f"query.{name}: unknown parameter; {request.method} {request.url.path} {takes}"
+            )
+        given = request.query_params.getlist(name)
+        if len(given) > 1 and name not in lists:
+            shown = ", ".join(json.dumps(value) for value in given)
+            raise HTTPException(422, f"query.{name}: given {len(given)} times ({shown}); give it once")
+
+
 class JsonRoute(APIRoute):
     """An API route that checks the caller's role first, decodes JSON with
     :func:`triage.json_input.unique_keys` and refuses query parameters it does not take."""
@@ -104,7 +135,7 @@ class JsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = query_names(self.dependant)
-        takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
+        lists = query_lists(self.dependant)
         checks = role_checks(self.dependant)
 
         async def route(request: Request) -> Response:
@@ -115,10 +146,7 @@ class JsonRoute(APIRoute):
             await reading.body()
             for check in checks:
                 await check(reading)
-            for name in request.query_params:
-                if name not in known:
-                    where = f"{request.method} {request.url.path}"
-                    raise HTTPException(422, f"query.{name}: unknown parameter; {where} {takes}")
+            refuse_query(request, known, lists)
             return await handler(reading)
 
         return route
