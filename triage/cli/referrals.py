@@ -409,7 +409,9 @@ def verify_audit(
     observations, assessments, overrides, referrals and their events, facilities, settings, users,
     API tokens, device associations, device result reviews, observation corrections, referral
     basis changes); exit 1 naming the first broken entry or the first row edited outside the
-    application. Prints the chain head (newest entry and its hash): record it somewhere else to
+    application. The device gateway's inbox (device messages, results, quarantine) is stored
+    without audit entries and not compared: what triage took from it is (docs/referral-log.md,
+    'Not compared'). Prints the chain head (newest entry and its hash): record it somewhere else to
     prove later, with --anchor, that the trail up to it was not rewritten."""
     wanted = None if anchor is None else audit.parse_anchor(anchor)
     database = read_log(ctx, db, as_is=True)
