@@ -202,7 +202,8 @@ def compute_scores(
     """Every score from the selected values (canonical units) and the patient context.
 
     ``latest`` (the selected observations) lets glucose reported in mg/dL be compared with the
-    mg/dL member of each published cut-off pair (see ``triage.scores.glycaemia``).
+    mg/dL member of each published cut-off pair (see ``triage.scores.glycaemia``), and cholesterol
+    reported in mg/dL enter China-PAR and the PCE as reported.
     """
 
     def mgdl(code: str) -> float | None:
@@ -224,8 +225,10 @@ def compute_scores(
     consciousness = answer("consciousness")
     rr, spo2, sbp, dbp = number("resp_rate"), number("spo2"), number("sbp"), number("dbp")
     tc, hdl = number("total_cholesterol"), number("hdl_cholesterol")
-    tc_mg = None if tc is None else cholesterol_mmol_to_mgdl(tc)
-    hdl_mg = None if hdl is None else cholesterol_mmol_to_mgdl(hdl)
+    # the equations take mg/dL: a value reported in mg/dL as reported (the round trip through
+    # mmol/L put HDL 100 mg/dL at 100.000000004, outside the PCE's 20-100 range)
+    tc_mg = None if tc is None else (mgdl("total_cholesterol") or cholesterol_mmol_to_mgdl(tc))
+    hdl_mg = None if hdl is None else (mgdl("hdl_cholesterol") or cholesterol_mmol_to_mgdl(hdl))
     pf = patient.__dict__  # the patient's fields, each read once (see select_observations)
     age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
     smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]

@@ -227,9 +227,18 @@ def _proteinuria(ev: Evidence) -> Finding | None:
     )
 
 
+TC_REFER_MMOL_L = 8.0
+TC_REFER_MGDL = 310.0  # the mg/dL member of the HEARTS-D pair ">8 mmol/L (310 mg/dL)"
+
+
 def _total_cholesterol(ev: Evidence) -> Finding | None:
     tc = ev.num("total_cholesterol")
-    if tc is None or tc <= 8.0:
+    if tc is None:
+        return None
+    # compared in the unit it was reported in, as printed: 310 mg/dL (8.02 mmol/L) is not above it
+    reading = ev.latest.get("total_cholesterol")
+    mg = None if reading is None else reading.reported_numeric("mg/dL")
+    if (tc <= TC_REFER_MMOL_L) if mg is None else (mg <= TC_REFER_MGDL):
         return None
     return Finding({"total_cholesterol": ev.shown("total_cholesterol")}, "total cholesterol above 8 mmol/L")
 

@@ -203,3 +203,83 @@ def test_mg_dl_readings_classify_as_printed_through_assess() -> None:
     assert "hypoglycaemia_level1" in {r.rule for r in hypo.reasons}
     censored = assess(p, [ob("glucose_random", ">600", "mg/dL")], policy, now=NOW)
     assert "glucose_hhs_range" in censored.red_flags
+
+
+def _random_mgdl(mgdl: float, **kw: float) -> str | None:
+    from triage.units import glucose_mgdl_to_mmol
+
+    return _g(glucose_random=glucose_mgdl_to_mmol(mgdl), glucose_random_mgdl=mgdl, **kw)
+
+
+@pytest.mark.parametrize(
+    ("mgdl", "band"),
+    [
+        # the default critical low 3.0 mmol/L is ADA's "<54 mg/dL (3.0 mmol/L)": 54 is level 1 as 3.0 is
+        (53, "critical_low"),
+        (54, "hypoglycaemia_level1"),
+        # the default critical high 22.2 has no published mg/dL member: compared in mmol/L
+        (399, "diabetes_range"),  # 22.147 mmol/L
+        (400, "critical_high"),  # 22.2025 mmol/L
+        (599, "critical_high"),
+        (600, "hhs_range"),
+    ],
+)
+def test_critical_values_in_mg_dl(mgdl: float, band: str) -> None:
+    assert _random_mgdl(mgdl) == band
+
+
+def test_a_critical_setting_on_a_published_pair_is_compared_as_printed() -> None:
+    # 3.9 mmol/L = 70 mg/dL (ADA level 1): 70 mg/dL (3.885 mmol/L) is not below it
+    assert _random_mgdl(70, critical_low=3.9) == "normal"
+    assert _random_mgdl(69, critical_low=3.9) == "critical_low"
+    # 11.1 = 200 mg/dL: 200 (11.101 mmol/L) is not above it
+    assert _random_mgdl(200, critical_high=11.1) == "diabetes_range"
+    assert _random_mgdl(201, critical_high=11.1) == "critical_high"
+    # a setting that is no published value is compared in mmol/L: 2.8 = 50.4 mg/dL
+    assert _random_mgdl(50, critical_low=2.8) == "critical_low"
+    assert _random_mgdl(51, critical_low=2.8) == "hypoglycaemia_level1"
+
+
+@pytest.mark.parametrize(("mgdl", "fires"), [(199, False), (200, True)])
+def test_ketones_with_glucose_in_mg_dl(mgdl: float, fires: bool) -> None:
+    from triage.units import glucose_mgdl_to_mmol
+
+    r = glycaemia(
+        glucose_fasting=None,
+        glucose_random=glucose_mgdl_to_mmol(mgdl),
+        hba1c=None,
+        known_diabetes=False,
+        urine_ketones="2+",
+        glucose_random_mgdl=mgdl,
+    )
+    assert ("ketones_with_hyperglycaemia" in r.flags) is fires
+
+
+@pytest.mark.parametrize(
+    ("mgdl", "red_flag", "rule"),
+    [(53, True, "glucose_critical_low"), (54, False, "hypoglycaemia_level1")],
+)
+def test_critical_low_in_mg_dl_through_assess(mgdl: float, red_flag: bool, rule: str) -> None:
+    from tests.triage.conftest import NOW, ob
+    from triage.assess import assess
+    from triage.patient import PatientContext
+    from triage.policy import load_policy
+
+    a = assess(PatientContext(age=50), [ob("glucose_random", mgdl, "mg/dL")], load_policy(), now=NOW)
+    assert ("glucose_critical_low" in a.red_flags) is red_flag
+    assert rule in {r.rule for r in a.reasons}
+
+
+@pytest.mark.parametrize(
+    ("ifcc", "band"),
+    [(38, "normal"), (39, "prediabetes_range"), (47, "prediabetes_range"), (48, "diabetes_range")],
+)
+def test_hba1c_cut_points_in_mmol_per_mol(ifcc: float, band: str) -> None:
+    """ADA's pairs 5.7 % (39 mmol/mol) and 6.5 % (48): a reading in mmol/mol on either side."""
+    from tests.triage.conftest import NOW, ob
+    from triage.assess import assess
+    from triage.patient import PatientContext
+    from triage.policy import load_policy
+
+    a = assess(PatientContext(age=50), [ob("hba1c", ifcc, "mmol/mol")], load_policy(), now=NOW)
+    assert a.scores["glycaemia"].components["hba1c"] == band

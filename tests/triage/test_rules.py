@@ -195,3 +195,45 @@ def test_evidence_set_through_its_slots_equals_the_constructed_one() -> None:
     assert [getattr(fast, name) for name in Evidence.__slots__] == list(parts)
     with pytest.raises(AttributeError):
         fast.values = {}  # type: ignore[misc]  # still frozen
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "fires"),
+    [(310, "mg/dL", False), (311, "mg/dL", True), (8.0, "mmol/L", False), (8.01, "mmol/L", True)],
+)
+def test_total_cholesterol_above_8_in_either_unit(
+    policy: Policy, value: float, unit: str, fires: bool
+) -> None:
+    """HEARTS-D's pair ">8 mmol/L (310 mg/dL)": 310 mg/dL (8.02 mmol/L) is on the cut-point as printed."""
+    readings: list[Reading] = [("total_cholesterol", value, unit), ("spo2", 98, None)]
+    assert ("total_cholesterol_above_8" in _fired(policy, {}, readings)) is fires
+
+
+@pytest.mark.parametrize(("age", "fires"), [(44, False), (45, True)])
+def test_diabetes_risk_high_at_cdrs_24_and_25(policy: Policy, age: int, fires: bool) -> None:
+    # CDRS: age 40-44 11 / 45-49 12 + male 2 + BMI 24-29.9 3 + waist 85-89.9 7 + SBP 110-119 1 = 24 / 25
+    patient = {**DIAB, "age": age, "bmi": 27, "waist_cm": 87}
+    a = assess(PatientContext(**patient), _obs([("sbp", 115, None)]), policy, now=NOW)  # type: ignore[arg-type]
+    assert a.scores["cdrs"].value == (25 if fires else 24)
+    assert ("diabetes_risk_high" in {r.rule for r in a.reasons}) is fires
+
+
+@pytest.mark.parametrize(("fruit", "fires"), [(True, False), (False, True)])
+def test_diabetes_risk_high_at_findrisc_14_and_15(policy: Policy, fruit: bool, fires: bool) -> None:
+    # FINDRISC: age >64 4 + BMI >30 3 + waist 94-102 3 + inactive 2 + BP medication 2 = 14, + no daily
+    # fruit 1 = 15; at 76 the CDRS does not apply, so the FINDRISC alone decides
+    patient = {
+        "sex": "male",
+        "age": 76,
+        "bmi": 31,
+        "waist_cm": 100,
+        "physically_active": False,
+        "daily_fruit_veg": fruit,
+        "on_antihypertensives": True,
+        "history_high_glucose": False,
+        "family_history_diabetes": "none",
+        "diabetes": False,
+    }
+    a = assess(PatientContext(**patient), _obs([("sbp", 115, None)]), policy, now=NOW)  # type: ignore[arg-type]
+    assert a.scores["findrisc"].value == (15 if fires else 14) and not a.scores["cdrs"].applicable
+    assert ("diabetes_risk_high" in {r.rule for r in a.reasons}) is fires

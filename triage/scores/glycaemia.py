@@ -11,7 +11,10 @@ Cut-offs are published as pairs (7.0 mmol/L = 126 mg/dL, 5.6 = 100, 6.1 = 110, 1
 6.994). A glucose reported in mg/dL is therefore compared with the mg/dL member of each pair
 (``*_mgdl`` arguments), one reported in mmol/L with the mmol/L member, so a reading exactly on a
 printed cut-off is classified as printed in either unit. The policy's critical values are
-settings in mmol/L and are compared in mmol/L.
+settings in mmol/L: one that is the mmol/L member of a published pair (the default critical low
+3.0 = 54 mg/dL) is compared with a mg/dL reading through its mg/dL member, so 54 mg/dL is level 1
+hypoglycaemia, as 3.0 mmol/L is, not below the critical low; any other setting (the default
+critical high 22.2) is compared in mmol/L.
 
 One device reading is never a diagnosis: categories say ``diabetes_range`` ("suspected").
 
@@ -70,9 +73,33 @@ SEVERITY = (
 )
 
 
+# published pairs, mmol/L -> mg/dL: a policy critical value equal to one is compared as printed
+_PAIRS = {
+    HYPO_LEVEL2: HYPO_LEVEL2_MGDL,
+    HYPO_LEVEL1: HYPO_LEVEL1_MGDL,
+    FPG_IFG_ADA: FPG_IFG_ADA_MGDL,
+    FPG_IFG_WHO: FPG_IFG_WHO_MGDL,
+    FPG_DIABETES: FPG_DIABETES_MGDL,
+    RANDOM_DIABETES: RANDOM_DIABETES_MGDL,
+    HHS_GLUCOSE: HHS_GLUCOSE_MGDL,
+}
+
+
 def _ge(mmol: float, mgdl: float | None, cut: float, cut_mgdl: float) -> bool:
     """``value >= cut`` in the unit the value was reported in."""
     return mgdl >= cut_mgdl if mgdl is not None else mmol >= cut
+
+
+def _below_setting(mmol: float, mgdl: float | None, setting: float) -> bool:
+    """``value < setting`` (a policy value, mmol/L): as printed when it is one of a published pair."""
+    cut = _PAIRS.get(setting) if mgdl is not None else None
+    return mmol < setting if mgdl is None or cut is None else mgdl < cut
+
+
+def _above_setting(mmol: float, mgdl: float | None, setting: float) -> bool:
+    """``value > setting`` (a policy value, mmol/L): as printed when it is one of a published pair."""
+    cut = _PAIRS.get(setting) if mgdl is not None else None
+    return mmol > setting if mgdl is None or cut is None else mgdl > cut
 
 
 def fasting_category(fpg: float, mgdl: float | None = None) -> str:
@@ -147,13 +174,13 @@ def glycaemia(
         if cat != "normal":
             found.add(cat)
     for g, mg in glucoses:
-        if g < critical_low:
+        if _below_setting(g, mg, critical_low):
             found.add("critical_low")
         elif not _ge(g, mg, HYPO_LEVEL1, HYPO_LEVEL1_MGDL):
             found.add("hypoglycaemia_level1")
         if _ge(g, mg, HHS_GLUCOSE, HHS_GLUCOSE_MGDL):
             found.add("hhs_range")
-        if g > critical_high:
+        if _above_setting(g, mg, critical_high):
             found.add("critical_high")
     flags: list[str] = []
     missing: tuple[str, ...] = ()
