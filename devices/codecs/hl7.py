@@ -215,7 +215,8 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     if declared:
         if declared not in CHARSETS:
             raise Hl7ParseError(
-                f"MSH-18 character set {json_text(declared)} is not supported (known: {', '.join(CHARSETS)})",
+                f"byte {len(fs.join(msh_fields[:17])) + 1}: MSH-18 character set {json_text(declared)} "
+                f"is not supported (known: {', '.join(CHARSETS)})",
                 field=18,
                 condition=TABLE_VALUE_NOT_FOUND,
             )
