@@ -1,4 +1,4 @@
-"""Serve the shipped ONNX risk models: onnxruntime + numpy only (never scikit-learn).
+"""Load and verify the shipped ONNX risk models: onnxruntime + numpy only (never scikit-learn).
 
 ``load_models()`` reads ``models/registry.json``, and for each model's active version checks,
 before anything is scored: the card schema, the sha256 of ``model.onnx`` against the card, the
@@ -7,21 +7,16 @@ ONNX metadata, and a replay of the golden vectors within the card's tolerance. A
 raises :class:`~triage.errors.ModelContractError` naming the model, the check, what was expected
 and what was found; the model is not loaded.
 
-Missing inputs follow the card: ``reject`` -> band ``not_scored`` naming the missing inputs;
-``impute_median`` -> the training median, listed in ``imputed`` and in the explanation. Inputs
-outside the training range are scored but flagged in ``out_of_range``.
+Scoring the loaded models is :mod:`triage.riskprediction` (its classes are importable from here
+too: ``from triage.riskmodels import ModelSet, RiskPrediction, load_models``).
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
 
 import numpy as np
 import onnxruntime as ort
@@ -30,419 +25,28 @@ from pydantic import ValidationError
 import models
 from models.card import ModelCard, Registry
 from triage.errors import ModelContractError, NotFoundError, validation_message
-from triage.patient import PatientContext
-from triage.phrases import DRIVERS, IMPUTED, INPUTS_MISSING, NOT_SCORED, OUT_OF_RANGE, RANGE_ITEM, SCORED
-from triage.riskfeatures import (
-    compile_features,
-    feature_row,
-    not_applicable_reason,
-    row_plan,
-    substitutable,
-    substitute,
+from triage.riskprediction import (
+    BANDS,
+    ModelSet,
+    PreparedRow,
+    RiskModel,
+    RiskPrediction,
+    model_refused,
+    session_options,
 )
 
-BANDS = ("low", "medium", "high", "not_scored")
-
-
-@dataclass(frozen=True)
-class RiskPrediction:
-    model: str
-    version: str
-    probability: float | None
-    threshold: float
-    band: str  # "low" | "medium" | "high" | "not_scored"
-    missing: tuple[str, ...] = ()
-    imputed: dict[str, float] = field(default_factory=dict)
-    explanation: str = ""
-    out_of_range: tuple[str, ...] = ()
-
-    @classmethod
-    def scored(
-        cls,
-        model: str,
-        version: str,
-        probability: float,
-        threshold: float,
-        band: str,
-        imputed: dict[str, float],
-        explanation: str,
-        out_of_range: tuple[str, ...],
-    ) -> RiskPrediction:
-        """A scored prediction (nothing missing), built by the engine: the same fields the
-        constructor sets, without the frozen dataclass's per-field ``object.__setattr__`` (a
-        microsecond per model). ``tests/triage/test_riskmodel_rows.py`` compares with the constructor."""
-        prediction = _new_object(cls)
-        _set_attribute(
-            prediction,
-            "__dict__",
-            {
-                "model": model,
-                "version": version,
-                "probability": probability,
-                "threshold": threshold,
-                "band": band,
-                "missing": (),
-                "imputed": imputed,
-                "explanation": explanation,
-                "out_of_range": out_of_range,
-            },
-        )
-        return prediction
-
-
-_PLACEHOLDER = RiskPrediction("", "", None, 0.0, "not_scored")  # replaced before predict() returns
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-
-
-def session_options() -> ort.SessionOptions:
-    """risk.md 4.3: one intra/inter-op thread, sequential, full graph optimisation, no spinning.
-
-    No CPU memory arena and no memory-pattern planning: the graphs are a scaler and a linear
-    classifier whose tensors are a few bytes per row, so the arena's bookkeeping cost more than
-    plain allocation (about 1 us per single-row run; batch throughput unchanged, bench/triage.py).
-    """
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    so.enable_cpu_mem_arena = False
-    so.enable_mem_pattern = False
-    return so
-
-
-class PreparedRow(NamedTuple):
-    """A complete input row (card order, missing values imputed) and how it was completed."""
-
-    row: list[float]
-    imputed: dict[str, float]
-    out_of_range: list[str]
-    drivers: list[tuple[float, float, str]]  # (-|log-odds|, log-odds, name) of inputs reaching 0.05
-
-
-class _RowSlot:
-    """One thread's input and output buffers, bound to a session once (onnxruntime IOBinding).
-
-    ``InferenceSession.run`` with a numpy feed costs a new input array, the feed dict, the output
-    array and its wrapping on every call; for one row that is about a third of the model's time.
-    Here the row is written into a fixed float32 buffer and the probabilities land in another, so a
-    run passes no Python objects. Bindings are not shared between threads: each thread that scores
-    gets its own slot (``RiskModel._local``), while the session itself is shared as usual.
-    """
-
-    __slots__ = ("binding", "options", "proba", "row", "run", "target")
-
-    def __init__(self, session: ort.InferenceSession, input_name: str, output: str, width: int, classes: int):
-        self.row = (ctypes.c_float * width)()
-        self.proba = (ctypes.c_float * classes)()
-        self.binding = session.io_binding()
-        self.binding.bind_input(input_name, "cpu", 0, np.float32, [1, width], ctypes.addressof(self.row))
-        self.binding.bind_output(output, "cpu", 0, np.float32, [1, classes], ctypes.addressof(self.proba))
-        native = getattr(session, "_sess", None)
-        if native is not None and hasattr(native, "run_with_iobinding"):
-            # the binding's own method: the public one re-checks graph-capture state on every call
-            self.run: Callable[[Any, ort.RunOptions], None] = native.run_with_iobinding
-            self.target: Any = self.binding._iobinding
-        else:
-            self.run = session.run_with_iobinding
-            self.target = self.binding
-        # the thread's own run options: with None, each run builds a default one (about 1 us)
-        self.options = ort.RunOptions()
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
-_INPUTS_MISSING = INPUTS_MISSING.printf({"inputs": "%s"})
-# the explanation's clauses whose list comes last: "; " and the text before the list
-_DRIVERS, _IMPUTED, _OUT_OF_RANGE = (
-    "; " + p.format(**{p.fields[0]: ""}) for p in (DRIVERS, IMPUTED, OUT_OF_RANGE)
-)
-
-
-class RiskModel:
-    """One verified model version. Build it with :func:`load_model`."""
-
-    def __init__(self, card: ModelCard, session: ort.InferenceSession, golden_max_diff: float, path: Path):
-        self.card = card
-        self.name = card.name
-        self.version = card.version
-        self.feature_names = card.feature_names
-        self.threshold = card.threshold("high")
-        self.medium_threshold = card.threshold("medium")
-        self.golden_max_diff = golden_max_diff
-        self.path = path
-        self._session = session
-        # The binding's run method: the public ``InferenceSession.run`` re-checks the input names
-        # and provider options on every call (about 5 us); a single row pays that four times per
-        # assessment. Same arguments and results; the public method when the binding is absent.
-        binding = getattr(session, "_sess", None)
-        self._run = binding.run if binding is not None and hasattr(binding, "run") else session.run
-        self._input = card.onnx.input
-        self._outputs = [card.onnx.probability_output]
-        self._positive = card.onnx.positive_class_index
-        self._specs = card.features
-        self._not_scored = NOT_SCORED.printf({"reason": "%s"}, model=self.name)
-        # the explanation's first clause as a %-format: probability and band filled per prediction
-        self._head = SCORED.printf(
-            {"probability": "%.1f%%", "band": "%s"},
-            model=self.name,
-            version=self.version,
-            medium=f"{self.medium_threshold:.0%}",
-            high=f"{self.threshold:.0%}",
-        )
-        self._suffix = f"; {card.label}."
-        # (name, reject?, median, low, high, log-odds per unit) in input order: plain floats, fast to read
-        self._plan = tuple(
-            (
-                s.name,
-                s.missing == "reject",
-                s.median,
-                s.range[0],
-                s.range[1],
-                card.training.coefficients[s.name],
-            )
-            for s in card.features
-        )
-        # Single rows are scored through buffers bound to the session once per thread (see
-        # :class:`_RowSlot`); the class count is read from one run on the training medians.
-        medians = np.array([[s.median for s in card.features]], np.float32)
-        try:
-            (probe,) = session.run(self._outputs, {self._input: medians})
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise _fail(
-                self.name, self.version, "onnxruntime", f"cannot score the training medians: {exc}"
-            ) from None
-        if probe.ndim != 2 or probe.shape[0] != 1 or not 0 <= self._positive < probe.shape[1]:
-            raise _fail(
-                self.name,
-                self.version,
-                "outputs",
-                f"{self._outputs[0]!r} must be (rows, classes) with class {self._positive}, got {probe.shape}",
-            )
-        self._classes = int(probe.shape[1])
-        self._local = threading.local()
-
-    def predict_batch(self, X: np.ndarray) -> np.ndarray:
-        """Probabilities for float32 rows in feature order (no missing values, no range checks)."""
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[1] != len(self._specs):
-            raise ModelContractError(
-                f"model {self.name} {self.version}: input must be (rows, {len(self._specs)}) float32, got {X.shape}"
-            )
-        (proba,) = self._session.run(self._outputs, {self._input: X})
-        return np.asarray(proba[:, self._positive])
-
-    def band_for(self, probability: float) -> str:
-        if probability >= self.threshold:
-            return "high"
-        if probability >= self.medium_threshold:
-            return "medium"
-        return "low"
-
-    def not_scored(self, reason: str, missing: tuple[str, ...] = ()) -> RiskPrediction:
-        return RiskPrediction(
-            self.name,
-            self.version,
-            None,
-            self.threshold,
-            "not_scored",
-            missing,
-            {},
-            self._not_scored % reason,
-        )
-
-    def predict(self, features: Mapping[str, float | None], notes: Sequence[str] = ()) -> RiskPrediction:
-        """Score one patient from features by name (``None`` or absent = unknown); ``notes`` (how
-        inputs were obtained, e.g. a stand-in code) are added to the explanation."""
-        return self.predict_row([features.get(name) for name in self.feature_names], notes)
-
-    def predict_row(self, values: Sequence[float | None], notes: Sequence[str] = ()) -> RiskPrediction:
-        """Like :meth:`predict`, with the features as a sequence in card order."""
-        prepared = self.prepare(values)
-        if isinstance(prepared, RiskPrediction):
-            return prepared
-        return self.finish(self._score(prepared.row), prepared, notes)
-
-    def prepare(self, values: Sequence[float | None]) -> PreparedRow | RiskPrediction:
-        """The model's input row from features in card order: missing values imputed with the
-        training median or, when the card rejects them, a ``not_scored`` prediction instead."""
-        if len(values) != len(self._plan):
-            raise ModelContractError(
-                f"model {self.name} {self.version}: {len(values)} feature values given, "
-                f"the card has {len(self._plan)} ({', '.join(self.feature_names)})"
-            )
-        row: list[float] = list(values)  # type: ignore[arg-type]  # every None is replaced or refused below
-        missing: list[str] = []
-        imputed: dict[str, float] = {}
-        out_of_range: list[str] = []
-        drivers: list[tuple[float, float, str]] = []
-        for index, (name, reject, median, low, high, coef) in enumerate(self._plan):
-            value = row[index]
-            if value is None or value != value:  # None or NaN
-                if reject:
-                    missing.append(name)
-                    continue
-                row[index] = imputed[name] = median  # an imputed input contributes nothing to the drivers
-            else:
-                if not low <= value <= high:
-                    out_of_range.append(name)
-                # log-odds contribution against the training median, kept when it reaches 0.05;
-                # sorted by -|contribution| (no abs() call: the sign is known in each branch)
-                contribution = coef * (value - median)
-                if contribution >= 0.05:
-                    drivers.append((-contribution, contribution, name))
-                elif contribution <= -0.05:
-                    drivers.append((contribution, contribution, name))
-        if missing:
-            return self.not_scored(_INPUTS_MISSING % ", ".join(missing), tuple(missing))
-        return PreparedRow(row, imputed, out_of_range, drivers)
-
-    def finish(self, probability: float, prepared: PreparedRow, notes: Sequence[str] = ()) -> RiskPrediction:
-        """The prediction for a prepared row the model scored at ``probability``."""
-        # band_for, inline
-        if probability >= self.threshold:
-            band = "high"
-        elif probability >= self.medium_threshold:
-            band = "medium"
-        else:
-            band = "low"
-        return RiskPrediction.scored(
-            self.name,
-            self.version,
-            probability,
-            self.threshold,
-            band,
-            prepared.imputed,
-            self._explain(probability, band, prepared, notes),
-            tuple(prepared.out_of_range),
-        )
-
-    def _score(self, row: list[float]) -> float:
-        """The positive-class probability of one complete row, through this thread's bound buffers."""
-        try:
-            slot = self._local.slot
-        except AttributeError:
-            slot = self._local.slot = _RowSlot(
-                self._session, self._input, self._outputs[0], len(row), self._classes
-            )
-        slot.row[:] = row
-        slot.run(slot.target, slot.options)
-        return slot.proba[self._positive]
-
-    def score(self, prepared: PreparedRow) -> float:
-        """The positive-class probability of a prepared row."""
-        return self._score(prepared.row)
-
-    def _explain(
-        self, probability: float, band: str, prepared: PreparedRow, notes: Sequence[str] = ()
-    ) -> str:
-        # %-formats: "%.1f" % x is f"{x:.1f}" and "%+.2f" % x is f"{x:+.2f}" (the same digits)
-        # without a __format__ call per number; four numbers per model and assessment
-        text = self._head % (probability * 100, band)
-        row, imputed, out_of_range, drivers = prepared
-        if drivers:
-            drivers.sort()
-            text += _DRIVERS + ", ".join(
-                ["%s %+.2f" % (name, c) for _, c, name in drivers[:3]]  # noqa: UP031
-            )
-        if imputed:
-            text += _IMPUTED + ", ".join(f"{k}={_fmt(v)}" for k, v in imputed.items())
-        if out_of_range:
-            specs = {s.name: s for s in self._specs}
-            text += _OUT_OF_RANGE + ", ".join(
-                RANGE_ITEM.format(
-                    feature=n,
-                    value=_fmt(row[specs[n].index]),
-                    low=_fmt(specs[n].range[0]),
-                    high=_fmt(specs[n].range[1]),
-                )
-                for n in out_of_range
-            )
-        if notes:
-            text += "; " + "; ".join(notes)
-        return text + self._suffix
-
-
-class ModelSet:
-    """The loaded models, scored together for one patient."""
-
-    def __init__(self, loaded: Mapping[str, RiskModel]):
-        self.models: dict[str, RiskModel] = dict(loaded)
-        self._getters = {name: compile_features(model.card) for name, model in self.models.items()}
-        self._plans = {name: row_plan(model.card) for name, model in self.models.items()}
-        self._stand_ins = {
-            name: tuple((model.feature_names.index(f), f) for f in substitutable(model.card))
-            for name, model in self.models.items()
-        }
-        # models whose card limits the population (sex, exclusions, ages) are checked per patient
-        self._screened = {
-            name: model.card.population.sex is not None
-            or bool(model.card.population.exclude_if)
-            or model.card.population.ages is not None
-            for name, model in self.models.items()
-        }
-        # models with the same features (name and source, in order) share one row per patient
-        first: dict[tuple[tuple[str, str], ...], str] = {}
-        self._row_of = {
-            name: first.setdefault(tuple((f.name, f.source) for f in model.card.features), name)
-            for name, model in self.models.items()
-        }
-
-    @property
-    def versions(self) -> dict[str, str]:
-        return {name: model.version for name, model in self.models.items()}
-
-    def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[RiskPrediction]:
-        """One prediction per model, in load order; ``values`` are canonical-unit observations by code.
-
-        Every row is prepared first and the onnxruntime runs follow back to back: run after run,
-        onnxruntime's code and data stay in the CPU caches (interleaved with the explanations, each
-        run cost about twice as much inside ``assess()`` as in a loop of runs)."""
-        predictions: list[RiskPrediction] = []
-        pending: list[tuple[int, RiskModel, PreparedRow, list[str]]] = []
-        rows: dict[str, tuple[list[float | None], list[str]]] = {}
-        for name, model in self.models.items():
-            if self._screened[name]:
-                reason = not_applicable_reason(model.card, patient)
-                if reason is not None:
-                    predictions.append(model.not_scored(reason))
-                    continue
-            built = rows.get(self._row_of[name])
-            if built is None:
-                built = rows[self._row_of[name]] = self._features(name, patient, values)
-            row, notes = built
-            prepared = model.prepare(row)
-            if isinstance(prepared, RiskPrediction):
-                predictions.append(prepared)
-            else:
-                pending.append((len(predictions), model, prepared, notes))
-                predictions.append(_PLACEHOLDER)
-        probabilities = [model._score(prepared.row) for _, model, prepared, _ in pending]
-        for (position, model, prepared, notes), probability in zip(pending, probabilities, strict=True):
-            predictions[position] = model.finish(probability, prepared, notes)
-        return predictions
-
-    def _features(
-        self, name: str, patient: PatientContext, values: Mapping[str, float | str]
-    ) -> tuple[list[float | None], list[str]]:
-        """Model ``name``'s features in card order (``None`` = unknown) with stand-ins applied, and
-        what was stood in (models with the same features share the result)."""
-        row = feature_row(self._plans[name], patient, values)
-        notes: list[str] = []
-        for index, feature in self._stand_ins[name]:
-            if row[index] is None:
-                found: dict[str, float | None] = {feature: None}
-                notes.extend(substitute(found, (feature,), values))
-                row[index] = found[feature]
-        return row, notes
-
-
-def _fail(name: str, version: str, check: str, detail: str) -> ModelContractError:
-    return ModelContractError(f"model {name} {version} refused ({check}): {detail}")
+__all__ = [
+    "BANDS",
+    "ModelSet",
+    "PreparedRow",
+    "RiskModel",
+    "RiskPrediction",
+    "load_model",
+    "load_models",
+    "read_card",
+    "read_registry",
+    "session_options",
+]
 
 
 def read_registry(directory: Path) -> Registry:
@@ -477,11 +81,13 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
     try:
         card = ModelCard.model_validate_json((path / "card.json").read_bytes())
     except FileNotFoundError:
-        raise _fail(name, version, "card", f"{path / 'card.json'} does not exist") from None
+        raise model_refused(name, version, "card", f"{path / 'card.json'} does not exist") from None
     except ValidationError as exc:
-        raise _fail(name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}") from None
+        raise model_refused(
+            name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}"
+        ) from None
     if (card.name, card.version) != (name, version):
-        raise _fail(
+        raise model_refused(
             name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}"
         )
     return card
@@ -498,7 +104,7 @@ def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, ve
         or len(inputs[0].shape) != 2
         or inputs[0].shape[1] != width
     ):
-        raise _fail(
+        raise model_refused(
             name,
             version,
             "feature contract",
@@ -506,7 +112,7 @@ def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, ve
         )
     outputs = {o.name for o in session.get_outputs()}
     if card.onnx.probability_output not in outputs:
-        raise _fail(
+        raise model_refused(
             name,
             version,
             "outputs",
@@ -514,7 +120,7 @@ def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, ve
         )
     stamped = session.get_modelmeta().custom_metadata_map.get("feature_names", "")
     if stamped != ",".join(card.feature_names):
-        raise _fail(
+        raise model_refused(
             name,
             version,
             "feature contract",
@@ -531,7 +137,7 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
                 record = json.loads(line)
                 inputs = record["inputs"]
                 if len(inputs) != len(card.features):
-                    raise _fail(
+                    raise model_refused(
                         name,
                         version,
                         "golden",
@@ -540,16 +146,16 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
                 rows.append(inputs)
                 expected.append(float(record["probability"]))
     except FileNotFoundError:
-        raise _fail(name, version, "golden", f"{path / 'golden.jsonl'} does not exist") from None
+        raise model_refused(name, version, "golden", f"{path / 'golden.jsonl'} does not exist") from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise _fail(name, version, "golden", f"golden.jsonl is malformed: {exc}") from None
+        raise model_refused(name, version, "golden", f"golden.jsonl is malformed: {exc}") from None
     if len(rows) != card.parity.rows:
-        raise _fail(name, version, "golden", f"expected {card.parity.rows} rows, found {len(rows)}")
+        raise model_refused(name, version, "golden", f"expected {card.parity.rows} rows, found {len(rows)}")
     got = model.predict_batch(np.asarray(rows, dtype=np.float32))
     diff = np.abs(got.astype(np.float64) - np.asarray(expected))
     worst = int(np.argmax(diff))
     if diff[worst] > card.parity.tolerance:
-        raise _fail(
+        raise model_refused(
             name,
             version,
             "golden replay",
@@ -565,10 +171,10 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
     try:
         data = (path / card.onnx.file).read_bytes()
     except FileNotFoundError:
-        raise _fail(name, version, "file", f"{path / card.onnx.file} does not exist") from None
+        raise model_refused(name, version, "file", f"{path / card.onnx.file} does not exist") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != card.onnx.sha256:
-        raise _fail(
+        raise model_refused(
             name,
             version,
             "sha256",
@@ -579,7 +185,7 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
             data, sess_options=session_options(), providers=["CPUExecutionProvider"]
         )
     except Exception as exc:  # onnxruntime raises its own exception types for unreadable graphs
-        raise _fail(name, version, "onnxruntime", f"cannot create a session: {exc}") from None
+        raise model_refused(name, version, "onnxruntime", f"cannot create a session: {exc}") from None
     _check_session(card, session, name, version)
     model = RiskModel(card, session, 0.0, path)
     model.golden_max_diff = _golden_max_diff(model, path)
