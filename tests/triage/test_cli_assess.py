@@ -571,3 +571,26 @@ def test_stderr_stays_clean_where_home_cannot_be_written(tmp_path: Path) -> None
         assert result.returncode == 0 and result.stderr == "", result.stderr
         assert Assessment.model_validate_json(result.stdout).models
     assert not (tmp_path / "home").exists()  # nothing written under a writable HOME either
+
+
+def test_json_is_accepted_as_in_every_other_command_and_table_contradicts_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every other command prints text and takes --json; assess prints JSON by default (its
+    documented output), and `triage assess --json FILE` was 'No such option: --json'. --json
+    now gives the same JSON; with --table (or --pretty) it is refused rather than dropped."""
+    example = str(EXAMPLES / "local-care.json")
+    fixed = ("--no-models", "--now", "2026-11-25T10:00:00+08:00")
+    code, default, _ = run(capsys, "assess", example, *fixed)
+    assert code == 0
+    code, explicit, err = run(capsys, "assess", "--json", example, *fixed)
+    assert code == 0 and explicit == default and err == ""
+    code, pretty, _ = run(capsys, "assess", "--json", "--pretty", example, *fixed)
+    assert code == 0 and json.loads(pretty) == json.loads(default) and pretty != default
+    for flag in ("--json", "--pretty"):
+        code, out, err = run(capsys, "assess", flag, "--table", example, *fixed)
+        assert code == 2 and out == ""
+        assert err == (
+            f"error: --table and {flag} contradict each other: --table prints a summary, not JSON;"
+            " give one of them (JSON is the default)\n"
+        )

@@ -25,7 +25,9 @@ HELP = """Route patients: scores, rules and risk models -> disposition with reas
 FILE is a JSON document {"patient": {...}, "observations": [...], "policy": "optional.toml",
 "assessed_at": "optional ISO time"} (see docs/assessment.md); "-" reads stdin. Several files may
 be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an array of
-{"file", "assessment"} objects for several files). Invalid input exits 2 naming the file and field.
+{"file", "assessment"} objects for several files): the default, as integrators read it, so --json
+changes nothing here; --table prints a readable summary instead. Invalid input exits 2 naming the
+file and field.
 """
 
 
@@ -221,10 +223,17 @@ def register(app: typer.Typer) -> None:
             help="Assessment time, ISO 8601 with timezone, for inputs without assessed_at (an input's own "
             "assessed_at wins; default: now).",
         ),
+        as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
         schema: bool = typer.Option(False, "--schema", help="Print the Assessment JSON Schema and exit."),
     ) -> None:
+        if table and (as_json or pretty):
+            # the JSON flags asked for what --table replaces: refused, not silently dropped
+            raise UserInputError(
+                f"--table and {'--json' if as_json else '--pretty'} contradict each other: --table prints"
+                " a summary, not JSON; give one of them (JSON is the default)"
+            )
         if schema:
             write(json_schema_text(), nl=False)
             return
