@@ -172,10 +172,14 @@ def test_a_host_that_is_not_an_address_here_says_so_and_points_at_host() -> None
         assert result.stderr.count("\n") == 1
 
 
-def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
+    command: str, tmp_path: Path
+) -> None:
     """A script's `triage serve &` (a non-interactive shell ignores SIGINT in background jobs):
     Ctrl-C stopped the service, but its re-raised SIGINT was ignored and it exited 0 - a supervisor
-    or script read "ended by itself" instead of "stopped by Ctrl-C" (128 + SIGINT)."""
+    or script read "ended by itself" instead of "stopped by Ctrl-C" (128 + SIGINT). `triage demo`
+    ended with 0 on Ctrl-C from a terminal, and started with SIGINT ignored Ctrl-C did not stop it."""
     port = free_port()
     env = {
         **os.environ,
@@ -183,8 +187,12 @@ def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
         "TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"),
     }
     for ignored in (False, True):
+        args = {
+            "serve": ["--workers", "1"],
+            "demo": ["--interval", "5", "--data-dir", str(tmp_path / f"demo-{ignored}")],
+        }[command]
         process = subprocess.Popen(
-            [TRIAGE, "serve", "--port", str(port), "--workers", "1"],
+            [TRIAGE, command, "--port", str(port), *args],
             env=env,
             stderr=subprocess.PIPE,
             text=True,
@@ -204,6 +212,8 @@ def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
                 raise AssertionError("the service did not start")
             process.send_signal(signal.SIGINT)
             assert process.wait(30) == 130, (ignored, process.stderr.read() if process.stderr else "")
+            if command == "demo":
+                assert process.stderr is not None and process.stderr.read().endswith("demo stopped\n")
         finally:
             if process.poll() is None:
                 process.kill()

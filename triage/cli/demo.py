@@ -8,6 +8,7 @@ import typer
 
 from triage.cli.output import write
 from triage.cli.paths import output_folder
+from triage.cli.serve import CTRL_C_EXIT, ctrl_c_stops
 
 
 def register(app: typer.Typer) -> None:
@@ -46,13 +47,14 @@ def register(app: typer.Typer) -> None:
         Synthetic patients arrive every few seconds from an ASTM analyzer, an HL7 monitor and a
         pulse oximeter; a few are urgent. A simulated nurse attaches the oximeter to each patient
         and closes finished visits (local care, or a referral a clinician has sent). The demo
-        passwords are printed once. Ctrl-C stops it.
+        passwords are printed once. Ctrl-C stops it (exit 130, as `triage serve`).
         """
         import asyncio
 
         from triage.service.demo import prepare, run_demo
         from triage.service.server import check_port_free
 
+        ctrl_c_stops()
         if data_dir is not None:
             output_folder(data_dir, "--data-dir")
         check_port_free(host, port)
@@ -73,6 +75,7 @@ def register(app: typer.Typer) -> None:
                 )
             )
         except KeyboardInterrupt:
+            # stopped by Ctrl-C, not ended by itself (--seconds): what `triage serve` says with 130
             write("demo stopped", err=True)
-            return
+            raise typer.Exit(CTRL_C_EXIT) from None
         write(f"demo stopped after {measured} synthetic patients", err=True)

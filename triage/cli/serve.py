@@ -16,6 +16,19 @@ from triage.errors import UserInputError, json_text
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
+#: What the shell reports for a program Ctrl-C ended: ``serve`` and ``demo`` exit with it.
+CTRL_C_EXIT = 128 + signal.SIGINT
+
+
+def ctrl_c_stops() -> None:
+    """Python's Ctrl-C handling, also when started with SIGINT ignored (a script's ``triage serve &``
+    or ``triage demo &``): uvicorn stopped on Ctrl-C all the same, then re-raised the ignored
+    SIGINT and the service exited 0 as if it had ended by itself; the demo's asyncio loop left
+    SIGINT ignored and Ctrl-C did not stop it. Ctrl-C is exit 130 wherever it started."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def register(app: typer.Typer) -> None:
     """Add `triage serve` to the root application."""
 
@@ -43,11 +56,7 @@ def register(app: typer.Typer) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
         if log_level.lower() not in LOG_LEVELS:
             raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")
-        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-            # Started with SIGINT ignored (a script's `triage serve &`): uvicorn stops on Ctrl-C all
-            # the same, then re-raised the ignored SIGINT and the service exited 0 as if it had
-            # ended by itself. Python's own handler back: Ctrl-C is exit 130 wherever it started.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        ctrl_c_stops()
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
