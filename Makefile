@@ -9,11 +9,15 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Where `make run`'s demo service listens: `make run PORT=8080`, `make run HOST=0.0.0.0` (reachable
+# from other machines); the defaults are `triage demo`'s own.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint typecheck unit bench system-deps clean help
 
 help:
-	@echo "make run    - bootstrap .venv and run the main job (triage demo) on embedded defaults"
+	@echo "make run    - bootstrap .venv and run the main job (triage demo) on embedded defaults (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test   - bootstrap .venv with test extras, install system test deps when root, run lint, types, tests"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -40,7 +44,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
-	$(BIN)/triage demo
+	$(BIN)/triage demo --host $(HOST) --port $(PORT)
 
 # System packages the test suite can use (R for rpy2, Chromium for browser tests, a JDK for Spark).
 # Installed only when running as root with apt-get; otherwise those tests skip and say how to enable them.

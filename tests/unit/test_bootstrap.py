@@ -68,3 +68,32 @@ def test_the_makefile_checks_before_it_creates_the_venv() -> None:
     rule = makefile.split("$(BIN)/python:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert rule[0].strip() == "@bash scripts/system-deps.sh venv $(PYTHON)"
     assert rule[1].strip() == "$(PYTHON) -m venv $(VENV)"
+
+
+def test_make_run_takes_the_port_and_host_of_the_demo() -> None:
+    """`make run` ran `triage demo` on 127.0.0.1:8000 whatever was asked: with the port taken there
+    was no way to move it. PORT= and HOST= pass through; the defaults are the demo's own."""
+    import pytest
+    import typer
+
+    import triage.cli as cli
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed (sudo apt-get install make)")
+
+    def recipe(*variables: str) -> str:
+        result = subprocess.run(
+            ["make", "-n", "-o", ".venv/.run-installed", "run", *variables],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "MAKEFLAGS")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    demo = typer.main.get_command(cli.app).commands["demo"]  # type: ignore[attr-defined]
+    defaults = {p.name: p.default for p in demo.params}
+    assert recipe() == f".venv/bin/triage demo --host {defaults['host']} --port {defaults['port']}"
+    assert recipe("PORT=8080", "HOST=0.0.0.0") == ".venv/bin/triage demo --host 0.0.0.0 --port 8080"
