@@ -135,7 +135,11 @@ def test_cdrs_age(age: float, pts: int) -> None:
     assert cdrs_module.age_points(age) == pts
 
 
-@pytest.mark.parametrize(("bmi", "pts"), [(21.9, 0), (22, 1), (23.9, 1), (24, 3), (29.9, 3), (30, 5)])
+@pytest.mark.parametrize(
+    ("bmi", "pts"),
+    # between two printed bands (23.95: the table prints 22-23.9 and 24-29.9) the higher-risk one
+    [(21.9, 0), (21.99, 0), (22, 1), (23.9, 1), (23.95, 3), (24, 3), (29.9, 3), (29.95, 5), (30, 5)],
+)
 def test_cdrs_bmi(bmi: float, pts: int) -> None:
     assert cdrs_module.bmi_points(bmi) == pts
 
@@ -153,12 +157,16 @@ def test_cdrs_bmi(bmi: float, pts: int) -> None:
         (90, "male", 8),
         (94.9, "male", 8),
         (95, "male", 10),
+        (74.95, "male", 0),  # the lowest band is printed "<75"
+        (79.95, "male", 5),  # between 75-79.9 and 80-84.9: the higher-risk band
+        (94.95, "male", 10),
         (69.9, "female", 0),
         (70, "female", 3),
         (75, "female", 5),
         (80, "female", 7),
         (85, "female", 8),
         (89.9, "female", 8),
+        (89.95, "female", 10),
         (90, "female", 10),
     ],
 )
@@ -181,6 +189,10 @@ def test_cdrs_waist(waist: float, sex: str, pts: int) -> None:
         (150, 8),
         (159, 8),
         (160, 10),
+        # between two printed bands (kPa converted: 16 kPa = 120.01) the higher-risk one
+        (109.5, 0),
+        (119.5, 3),
+        (159.5, 10),
     ],
 )
 def test_cdrs_sbp(sbp: float, pts: int) -> None:

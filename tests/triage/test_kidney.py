@@ -52,3 +52,22 @@ def test_kidney_flags_and_missing() -> None:
     assert r.value is None and r.missing == ("age",)
     r = kidney(creatinine=None, egfr_measured=45, acr=400, age=None, sex=None)
     assert r.value == 45 and "egfr_30_59" in r.flags and "albuminuria_a3" in r.flags
+
+
+@pytest.mark.parametrize(
+    ("egfr", "flag"),
+    [(29.99, "egfr_below_30"), (30, "egfr_30_59"), (59.99, "egfr_30_59"), (60, None)],
+)
+def test_egfr_flags_at_30_and_60(egfr: float, flag: str | None) -> None:
+    """Taken on the eGFR as given, unrounded: 29.99 is below 30 (the more abnormal reading)."""
+    flags = kidney(creatinine=None, egfr_measured=egfr, acr=None, age=None, sex=None).flags
+    assert [f for f in flags if f.startswith("egfr")] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize(
+    ("acr", "flag"),
+    [(29.9, None), (30, "albuminuria_a2_a3"), (300, "albuminuria_a2_a3"), (300.1, "albuminuria_a3")],
+)
+def test_albuminuria_flags(acr: float, flag: str | None) -> None:
+    flags = kidney(creatinine=None, egfr_measured=None, acr=acr, age=None, sex=None).flags
+    assert [f for f in flags if f.startswith("albuminuria")] == ([flag] if flag else [])

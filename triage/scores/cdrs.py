@@ -15,13 +15,17 @@ here (marked **check** in risk.md); they do sum to the published maximum of 51:
 - family history of diabetes in a parent, sibling or child: 6;
 - male sex: 2.
 
+Bands are printed to the precision of the table (BMI and waist to 0.1, SBP to 1): a value between
+two printed bands (BMI 23.95, waist 79.95 cm, SBP 119.5) is in the *higher-risk* one, as in
+NEWS2 and FINDRISC; a lowest band printed as "<x" holds every value below x.
+
 Missing items add no points (the total is a lower bound; ``complete`` false).
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from triage import phrases
 from triage.scores.result import ScoreResult, among, incomplete, not_applicable
@@ -34,13 +38,21 @@ _HIGH = phrases.CDRS_HIGH.printf({"total": "%s%s"})
 _LOW = phrases.CDRS_LOW.printf({"total": "%s%s"})
 
 _AGE = ((25, 0), (35, 4), (40, 8), (45, 11), (50, 12), (55, 13), (60, 15), (65, 16), (75, 18))
-_WAIST_POINTS = (0, 3, 5, 7, 8, 10)
-_SBP = ((110, 0), (120, 1), (130, 3), (140, 6), (150, 7), (160, 8))
-# the same tables split for bisect: the first band whose (exclusive) upper limit is above the value
+# the same table split for bisect: the first band whose (exclusive) upper limit is above the age
 _AGE_UPPER, _AGE_POINTS = zip(*_AGE, strict=True)
-_SBP_UPPER, _SBP_POINTS = zip(*_SBP, strict=True)
-# waist band edges (inclusive lower limits): 75, 80, ... 95 cm for men, 70 ... 90 cm for women
-_WAIST_EDGES = {"male": tuple(75 + 5 * i for i in range(5)), "female": tuple(70 + 5 * i for i in range(5))}
+# Above the lowest band ("<x"): each band's highest printed value (inclusive) and the points of the
+# bands in order, one more than there are limits. bisect_left counts the limits below a value, so a
+# value between two printed bands goes to the higher one.
+_SBP_LOWEST = 110.0
+_SBP_TOP = (119.0, 129.0, 139.0, 149.0, 159.0)
+_SBP_POINTS = (1, 3, 6, 7, 8, 10)
+_BMI_LOWEST = 22.0
+_BMI_TOP = (23.9, 29.9)
+_BMI_POINTS = (1, 3, 5)
+# waist: men <75, 75-79.9, ... 90-94.9, >=95 cm; women <70, 70-74.9, ... 85-89.9, >=90 cm
+_WAIST_LOWEST = {"male": 75.0, "female": 70.0}
+_WAIST_TOP = {"male": (79.9, 84.9, 89.9, 94.9), "female": (74.9, 79.9, 84.9, 89.9)}
+_WAIST_POINTS = (3, 5, 7, 8, 10)
 
 
 def age_points(age: float) -> int:
@@ -52,23 +64,16 @@ def age_points(age: float) -> int:
 
 
 def bmi_points(bmi: float) -> int:
-    if bmi < 22:
-        return 0
-    if bmi < 24:
-        return 1
-    if bmi < 30:
-        return 3
-    return 5
+    return 0 if bmi < _BMI_LOWEST else _BMI_POINTS[bisect_left(_BMI_TOP, bmi)]
 
 
 def waist_points(waist_cm: float, sex: str) -> int:
-    edges = _WAIST_EDGES["male" if sex == "male" else "female"]
-    return _WAIST_POINTS[bisect_right(edges, waist_cm)]  # the number of edges at or below the waist
+    key = "male" if sex == "male" else "female"
+    return 0 if waist_cm < _WAIST_LOWEST[key] else _WAIST_POINTS[bisect_left(_WAIST_TOP[key], waist_cm)]
 
 
 def sbp_points(sbp: float) -> int:
-    band = bisect_right(_SBP_UPPER, sbp)  # the first band with sbp < its upper limit
-    return _SBP_POINTS[band] if band < len(_SBP_POINTS) else 10
+    return 0 if sbp < _SBP_LOWEST else _SBP_POINTS[bisect_left(_SBP_TOP, sbp)]
 
 
 def cdrs(

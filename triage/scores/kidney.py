@@ -6,6 +6,8 @@ mg/dL (umol/L / 88.4), k = 0.7 (women) / 0.9 (men), a = -0.241 (women) / -0.302 
 A measured eGFR observation is used as given when no creatinine is available.
 GFR categories: G1 >=90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 <15.
 Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300. Value = eGFR in mL/min/1.73 m2.
+Categories are taken on the eGFR as computed, not rounded to the whole number KDIGO asks
+laboratories to report: 29.6 is G4 (a laboratory would report 30, G3b) - the more abnormal reading.
 """
 
 from __future__ import annotations
