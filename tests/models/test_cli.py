@@ -45,6 +45,21 @@ def test_show_unknown_model_is_a_clear_error(capsys: pytest.CaptureFixture[str])
     assert code == 1 and err.strip() == 'error: model ckd has no version "9.9.9"; known: 1.0.0'
 
 
+def test_train_unknown_model_says_it_as_show_and_verify_do(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`models train heart` said "no training recipe for model 'heart'" (repr quotes, a word the
+    other commands do not use) and only after creating --out; now the line of `show` and `verify`,
+    before anything is written."""
+    out = tmp_path / "new-models"
+    for argv in (["train", "heart", "--out", str(out)], ["verify", "heart"], ["show", "heart"]):
+        code, _, err = run(capsys, "models", *argv)
+        assert (
+            code == 1 and err.strip() == 'error: unknown model "heart"; known: cvd10, stroke10, diabetes, ckd'
+        )
+    assert not out.exists()
+
+
 def test_verify_passes_on_the_shipped_models(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "models", "verify")
     assert code == 0

