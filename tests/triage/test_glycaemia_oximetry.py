@@ -283,3 +283,22 @@ def test_hba1c_cut_points_in_mmol_per_mol(ifcc: float, band: str) -> None:
 
     a = assess(PatientContext(age=50), [ob("hba1c", ifcc, "mmol/mol")], load_policy(), now=NOW)
     assert a.scores["glycaemia"].components["hba1c"] == band
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "red_flag"),
+    [
+        ("<3.0", None, "glucose_critical_low"),  # below every threshold at or above 3.0
+        ("<54", "mg/dL", "glucose_critical_low"),  # the same, through the mg/dL member of the pair
+        (">22.2", None, "glucose_critical_high"),
+        (">33.3", None, "glucose_hhs_range"),
+    ],
+)
+def test_censored_readings_on_a_cut_point_fire_it(value: str, unit: str | None, red_flag: str) -> None:
+    from tests.triage.conftest import NOW, ob
+    from triage.assess import assess
+    from triage.patient import PatientContext
+    from triage.policy import load_policy
+
+    a = assess(PatientContext(age=50), [ob("glucose_random", value, unit)], load_policy(), now=NOW)
+    assert red_flag in a.red_flags
