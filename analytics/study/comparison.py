@@ -14,6 +14,10 @@ from analytics.study.models import FrameFits
 
 PAPER_FIGURES = Path(__file__).resolve().parents[1] / "data" / "paper-figures.json"
 ALPHA = 0.05
+#: The paper prints coefficients to four decimals: a printed value stands for this interval around it.
+PRINTED_HALF_STEP = 0.00005
+#: The paper's tables of Model 1-3 estimates, per frame compared.
+PAPER_TABLES = {"national": "Table 3", "zhejiang": "Table 4"}
 
 
 def paper_figures() -> dict[str, Any]:
@@ -35,35 +39,102 @@ def _sign(value: float, tol: float = 0.0) -> int:
     return 0 if abs(value) <= tol else int(math.copysign(1, value))
 
 
+def _paper_sign(paper: dict[str, Any]) -> int | None:
+    """The sign of a published coefficient; one printed as 0.0000 takes it from the text's words
+    ("significantly positive"), else it is unknown (None) - not "the same as the rebuild's"."""
+    coef = float(paper["coef"])
+    if coef != 0.0:
+        return _sign(coef)
+    note = str(paper.get("note", ""))
+    return 1 if "positive" in note else -1 if "negative" in note else None
+
+
+def paper_source(frame_key: str) -> str:
+    """Where a published value comes from, for the comparison's ``paper_source`` column."""
+    return (
+        f"paper, {PAPER_TABLES[frame_key]} Model 3 as quoted in its text (analytics/data/paper-figures.json)"
+    )
+
+
+def _verdict(
+    paper: dict[str, Any], paper_sig: bool | None, coef: float, se: float, p: float
+) -> tuple[bool | None, bool | None, bool, str]:
+    """(same sign, same significance, paper value inside the rebuild's 95% CI, verdict in words).
+
+    Reproduced: the same significance at 0.05, the same sign where either is significant, and the
+    printed value (+- half its last digit) inside the rebuild's 95% confidence interval."""
+    paper_coef, our_sig = float(paper["coef"]), p < ALPHA
+    sign = _paper_sign(paper)
+    same_sign = None if sign is None else sign == _sign(coef)
+    same_sig = None if paper_sig is None else paper_sig == our_sig
+    low, high = coef - 1.96 * se, coef + 1.96 * se
+    inside = paper_coef + PRINTED_HALF_STEP >= low and paper_coef - PRINTED_HALF_STEP <= high
+    problems = []
+    if same_sig is False:
+        problems.append(
+            f"paper {'significant' if paper_sig else 'not significant'} (p {paper.get('p')}),"
+            f" rebuild {'significant' if our_sig else 'not significant'} (p = {p:.2g})"
+        )
+    if same_sign is False and (paper_sig or our_sig):
+        problems.append(f"opposite sign (paper {paper_coef:+.4f}, rebuild {coef:+.3g})")
+    if not inside:
+        problems.append(f"paper {paper_coef:.4f} is outside the rebuild's 95% CI, {low:.3g} to {high:.3g}")
+    verdict = "reproduced" if not problems else "NOT reproduced: " + "; ".join(problems)
+    return same_sign, same_sig, inside, verdict
+
+
 def coefficient_comparison(fits: FrameFits) -> pd.DataFrame:
-    """Per published coefficient of Model 3: paper value and significance vs the rebuild."""
-    frame_key = fits.frame.key
+    """Per published coefficient of Model 3: the paper's value and significance (``paper_*``, from
+    ``paper_source``) against the rebuild's (``rebuilt_*``, from ``rebuilt_from``), and a
+    ``verdict`` saying in words whether the rebuild reproduces it and, if not, how it differs."""
+    frame = fits.frame
+    frame_key = frame.key
     published = paper_figures()["national" if frame_key == "national" else "zhejiang"]["model3"]
     table = fits.fits["Model 3"].to_frame()
+    rebuilt_from = f"this rebuild, Model 3 on {frame.title} ({frame.source.removeprefix('Source: ')})"
     rows = []
     for term, paper in published.items():
         if term not in table.index:
             continue
         ours = table.loc[term]
+        coef, se, p = float(ours["coef"]), float(ours["se"]), float(ours["p"])
         paper_sig = _paper_significant(str(paper.get("p", "")))
-        our_sig = float(ours["p"]) < ALPHA
-        paper_coef = float(paper["coef"])
-        same_sign = _sign(paper_coef) == _sign(float(ours["coef"])) or (paper_coef == 0.0)
+        same_sign, same_sig, inside, verdict = _verdict(paper, paper_sig, coef, se, p)
         rows.append(
             {
                 "frame": frame_key,
                 "term": term,
-                "paper_coef": paper_coef,
+                "paper_coef": float(paper["coef"]),
                 "paper_p": paper.get("p", ""),
                 "paper_se": paper.get("se"),
-                "rebuilt_coef": float(ours["coef"]),
-                "rebuilt_se": float(ours["se"]),
-                "rebuilt_p": float(ours["p"]),
-                "same_sign": bool(same_sign),
-                "same_significance": paper_sig is None or paper_sig == our_sig,
+                "paper_source": paper_source(frame_key),
+                "rebuilt_coef": coef,
+                "rebuilt_se": se,
+                "rebuilt_p": p,
+                "rebuilt_from": rebuilt_from,
+                "same_sign": same_sign,
+                "same_significance": same_sig,
+                "paper_in_rebuilt_ci95": inside,
+                "reproduced": verdict == "reproduced",
+                "verdict": verdict,
             }
         )
     return pd.DataFrame(rows)
+
+
+def not_reproduced(comparison: pd.DataFrame) -> str:
+    """One sentence: how many published coefficients the rebuild does not reproduce, and which."""
+    missed = comparison[~comparison["reproduced"].astype(bool)]
+    if missed.empty:
+        return f"The rebuild reproduces all {len(comparison)} published Model 3 coefficients compared."
+    which = "; ".join(
+        f"{row['frame']} {row['term']} ({str(row['verdict']).removeprefix('NOT reproduced: ')})"
+        for row in missed.to_dict("records")
+    )
+    return (
+        f"The rebuild does NOT reproduce {len(missed)} of the {len(comparison)} published Model 3"
+        f" coefficients compared: {which}."
+    )
 
 
 def _term(fits: FrameFits, term: str) -> tuple[float, float, float]:
@@ -103,7 +174,8 @@ def hypotheses(
             texts["H2a"],
             bool(hth[0][0][0] > 0 and hth[0][0][2] < ALPHA and occ_high > occ_primary),
             f"HTH attracts mobility (national p = {hth[0][0][2]:.3g}) while bed occupancy is "
-            f"{occ_high:.1f}% in high-tier hospitals vs {occ_primary:.1f}% in primary care",
+            f"{occ_high:.1f}% in high-tier hospitals vs {occ_primary:.1f}% in primary care (occupancy as"
+            " quoted by the paper, unverified)",
         )
     )
     sd_nat = float(national.frame.nodes["HTH"].std())
@@ -115,7 +187,8 @@ def hypotheses(
             "H2b",
             texts["H2b"],
             effect_zj > effect_nat,
-            f"log-odds change per SD of HTH: Zhejiang {effect_zj:.3f} vs national {effect_nat:.3f}",
+            f"log-odds change per SD of HTH: Zhejiang {effect_zj:.3f} vs national {effect_nat:.3f} (the"
+            " rebuild's test; the paper argues H2b from Zhejiang's bed occupancy, its Figure 5)",
         )
     )
     return checks

@@ -172,7 +172,10 @@ def imbalance_source(figures: pd.DataFrame) -> str:
     )
 
 
-TIER_COLOURS = {"high": "#d62728", "primary": "#1f77b4"}
+#: Bar colours by tier; "all" is an average over every tier (Zhejiang's 76.3%), which in red had
+#: read as a high-tier figure.
+TIER_COLOURS = {"high": "#d62728", "primary": "#1f77b4", "all": "#888888"}
+TIER_WORDS = {"high": "hospitals (high tier)", "primary": "primary care", "all": "all tiers (average)"}
 STATUS_WORDS = {"quoted_by_study_unverified": "quoted, unverified"}
 
 
@@ -194,7 +197,7 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
             f"{label}\n({STATUS_WORDS.get(st, st)})"
             for label, st in zip(part["label"], part["status"], strict=True)
         ]
-        colours = [TIER_COLOURS["high" if "high" in t else "primary"] for t in part["tier"]]
+        colours = [TIER_COLOURS[t] for t in part["tier"]]
         bars = ax.bar(labels, values, color=colours)
         ax.bar_label(bars, labels=[value_format(v) for v in values], fontsize=8, padding=2)
         plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor", fontsize=8)
@@ -206,11 +209,12 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
     beds.margins(y=0.12)
     fig.legend(
         handles=[
-            Patch(color=TIER_COLOURS["high"], label="hospitals (high tier)"),
-            Patch(color=TIER_COLOURS["primary"], label="primary care"),
+            Patch(color=TIER_COLOURS[tier], label=TIER_WORDS[tier])
+            for tier in TIER_COLOURS
+            if tier in set(figures["tier"])
         ],
         loc="upper center",
-        ncol=2,
+        ncol=3,
         fontsize=8,
         frameon=False,
     )

@@ -11,3 +11,5 @@ class HypothesisCheck:
     statement: str
     supported: bool
     evidence: str
+    paper_says: str = "supported"
+    """The paper's own verdict (it validates H1a-H2b), next to the rebuild's so a disagreement shows."""

@@ -15,7 +15,7 @@ ROWS = (
     ("hospital_bed_occupancy_rate", "bed_occupancy", "China 2021 hospitals", "high"),
     ("study_bed_occupancy_high_tier", "bed_occupancy", "study: high-tier", "high"),
     ("study_bed_occupancy_primary_care", "bed_occupancy", "study: primary care", "primary"),
-    ("study_zj_provincial_average", "bed_occupancy", "study: Zhejiang average", "high"),
+    ("study_zj_provincial_average", "bed_occupancy", "study: Zhejiang average", "all"),
     ("study_zj_chsc_utilisation", "bed_occupancy", "study: Zhejiang CHSC", "primary"),
     ("study_zj_clinic_utilisation", "bed_occupancy", "study: Zhejiang clinics", "primary"),
 )

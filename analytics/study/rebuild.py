@@ -7,6 +7,7 @@ tier imbalance (Figures 3 and 5) -> comparison with the paper -> HTML + CSV + Pa
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ import pandas as pd
 
 from analytics.csvfiles import write_csv
 from analytics.study import figures
-from analytics.study.comparison import coefficient_comparison, hypotheses
+from analytics.study.comparison import coefficient_comparison, hypotheses, not_reproduced
 from analytics.study.dataset import StudyData, StudyDataError, load_study
 from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, SYNTHETIC_NOTICE, generate
 from analytics.study.hypothesis import HypothesisCheck
@@ -36,6 +37,9 @@ class RebuildResult:
     tables: dict[str, pd.DataFrame]
     hypotheses: list[HypothesisCheck]
     files: list[Path]
+    comparison_summary: str = ""
+    """Which published coefficients the rebuild does not reproduce, in one sentence (empty: no
+    frames called national and zhejiang, so nothing was compared)."""
 
 
 def _write_table(
@@ -64,6 +68,28 @@ def _write_table(
     parquet_path = out / f"{name}.parquet"
     (table.reset_index() if index else table).to_parquet(parquet_path, index=False)
     files += [csv_path, parquet_path]
+
+
+def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The page's copy of the comparison: the paper's numbers as printed, the rebuild's to four
+    significant digits (six decimals had shown GDP's 3.4e-06 as 0.000003), p values to two, yes/no/unknown for the checks, no empty SE
+    printed as "None"; the sources are said above the table (the CSV keeps them per row)."""
+    shown = comparison.drop(columns=["paper_source", "rebuilt_from"]).astype(object)
+    for column, form in (
+        ("paper_coef", ".4f"),
+        ("paper_se", ".4f"),
+        ("rebuilt_coef", ".4g"),
+        ("rebuilt_se", ".4g"),
+    ):
+        # the paper's as it prints them (four decimals: GDP's 0.0000), the rebuild's to four digits
+        shown[column] = [
+            "" if value is None or pd.isna(value) else format(float(value), form)
+            for value in comparison[column]
+        ]
+    shown["rebuilt_p"] = [f"{p:.2g}" for p in comparison["rebuilt_p"]]
+    for column in ("same_sign", "same_significance", "paper_in_rebuilt_ci95", "reproduced"):
+        shown[column] = [{True: "yes", False: "NO"}.get(v, "unknown") for v in comparison[column]]
+    return shown
 
 
 def supplied_data_labels(data: Path, synthetic_parts: str = "") -> tuple[str, str]:
@@ -184,6 +210,7 @@ def rebuild(
 
     tick("comparing with the paper", 4, total)
     checks: list[HypothesisCheck] = []
+    summary = ""
     if {"national", "zhejiang"} <= set(keys):
         comparison = pd.concat(
             [coefficient_comparison(fits["national"]), coefficient_comparison(fits["zhejiang"])],
@@ -206,10 +233,22 @@ def rebuild(
                 "<p class='note'>This data is marked SYNTHETIC, so agreement with the paper here is not "
                 "evidence for the hypotheses.</p>"
             )
+        summary = not_reproduced(comparison)
+        sources = (
+            "<p class='note'>paper_*: the paper's Model 3 (Tables 3 and 4) as quoted in its text, the only"
+            " values it gives (analytics/data/paper-figures.json); rebuilt_*: Model 3 fitted by this rebuild"
+            " on the data above (rebuilt_from). Reproduced means the same significance at 0.05, the same sign"
+            " where either is significant, and the printed value inside the rebuild's 95% confidence"
+            " interval.</p>"
+        )
         sections.append(
             ReportSection(
                 "Comparison with the published estimates (Model 3)",
-                caveat + table_html(comparison, index=False) + hypotheses_html(checks),
+                caveat
+                + sources
+                + f"<p><strong>{html.escape(summary)}</strong></p>"
+                + table_html(_comparison_shown(comparison), index=False)
+                + hypotheses_html(checks),
             )
         )
     else:
@@ -226,7 +265,7 @@ def rebuild(
     )
     files.append(report)
     tick("done", total, total)
-    return RebuildResult(out, report, study.synthetic, study.synthetic_parts, tables, checks, files)
+    return RebuildResult(out, report, study.synthetic, study.synthetic_parts, tables, checks, files, summary)
 
 
 __all__ = ["RebuildResult", "StudyDataError", "rebuild"]

@@ -41,12 +41,15 @@ def image_html(path: Path, alt: str) -> str:
 
 def hypotheses_html(checks: list[HypothesisCheck]) -> str:
     rows = "".join(
-        f"<tr><td>{c.hypothesis}</td><td>{html.escape(c.statement)}</td>"
-        f'<td class="{"ok" if c.supported else "no"}">{"supported" if c.supported else "not supported"}</td>'
+        f"<tr><td>{c.hypothesis}</td><td>{html.escape(c.statement)}</td><td>{html.escape(c.paper_says)}</td>"
+        f'<td class="{"ok" if c.supported else "no"}">{"supported" if c.supported else "NOT supported"}</td>'
         f"<td>{html.escape(c.evidence)}</td></tr>"
         for c in checks
     )
-    return f"<table><tr><th>hypothesis</th><th>statement</th><th>rebuild</th><th>evidence</th></tr>{rows}</table>"
+    return (
+        "<table><tr><th>hypothesis</th><th>statement</th><th>the paper says</th><th>this rebuild says</th>"
+        f"<th>rebuild's evidence</th></tr>{rows}</table>"
+    )
 
 
 def render(

@@ -62,8 +62,14 @@ def rebuild_command(
             "out": str(result.out),
             "report": str(result.report),
             "synthetic": result.synthetic,
+            "comparison_with_paper": result.comparison_summary,
             "hypotheses": [
-                {"hypothesis": h.hypothesis, "supported": h.supported, "evidence": h.evidence}
+                {
+                    "hypothesis": h.hypothesis,
+                    "supported": h.supported,
+                    "paper_says": h.paper_says,
+                    "evidence": h.evidence,
+                }
                 for h in result.hypotheses
             ],
             "files": [str(p) for p in result.files],
@@ -83,6 +89,9 @@ def rebuild_command(
         if name.startswith("table_"):
             write(f"\n{name.removeprefix('table_')} - Models 1-3 (coef, stars, (se)):")
             write(table.to_string())
+    if result.comparison_summary:
+        write(f"\n{result.comparison_summary}")
     for check in result.hypotheses:
-        write(f"{check.hypothesis}: {'supported' if check.supported else 'not supported'} - {check.evidence}")
+        verdict = "supported" if check.supported else "NOT supported"
+        write(f"{check.hypothesis}: paper: {check.paper_says}; rebuild: {verdict} - {check.evidence}")
     write(f"\nreport: {result.report}")

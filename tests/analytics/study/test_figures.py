@@ -8,6 +8,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
+from matplotlib.colors import to_hex
 
 from analytics.study import DEFAULT_SEED, figures
 from analytics.study.dataset import Frame, load_study
@@ -87,8 +88,29 @@ def test_figure3_shows_the_studys_own_contrast_and_every_bar_says_its_value_and_
     ticks = [t.get_text() for t in patients.get_xticklabels()]
     assert ticks[0] == "China 2021 hospital visits\n(official)"
     assert ticks[2] == "study: high-tier patients\n(quoted, unverified)"
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["hospitals (high tier)", "primary care"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["hospitals (high tier)", "primary care", "all tiers (average)"]
+    # Zhejiang's provincial average (76.3%, every tier) was a red, high-tier bar
+    average = [t.get_text() for t in beds.get_xticklabels()].index(
+        "study: Zhejiang average\n(quoted, unverified)"
+    )
+    assert to_hex(beds.patches[average].get_facecolor()) == figures.TIER_COLOURS["all"]
     plt.close(fig)
+
+
+def test_every_quoted_figure_names_the_papers_section() -> None:
+    """The quoted bars' source said "quoted in the study (brief)", a word from the project's own
+    notes; each now names the paper's section and file."""
+    from analytics.study.imbalance import imbalance_table
+
+    table = imbalance_table()
+    quoted = table[table["status"] == "quoted_by_study_unverified"]
+    assert len(quoted) == 7 and not table["source"].str.contains("brief").any()
+    assert (
+        quoted["source"]
+        .str.contains(r"paper's text, section 4\.[13] on its Figure [35] \(shared/seed/paper\.txt\)")
+        .all()
+    )
 
 
 def test_every_figure_file_says_its_source_under_everything_it_draws(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -267,3 +268,64 @@ def test_every_table_file_built_from_synthetic_flows_says_so(rebuilt) -> None:
     )
     assert list(paper.columns) == ["Model 1", "Model 2", "Model 3"]  # the paper's layout is kept
     assert "synthetic" not in pd.read_csv(out / "figures3_5_imbalance.csv").columns  # official figures
+
+
+def test_the_comparison_names_its_sources_and_says_plainly_what_is_not_reproduced(rebuilt) -> None:
+    """comparison_with_paper had paper_coef and rebuilt_coef with nothing saying where either came
+    from, and same_sign/same_significance flags an analyst had to read row by row (same_sign was
+    true for any coefficient the paper prints as 0.0000). Each row now names both sources and says
+    in words whether the rebuild reproduces the published value; the report, the CLI and --json
+    say in one sentence which it does not."""
+    result, _ = rebuilt
+    comparison = pd.read_csv(result.out / "comparison_with_paper.csv")
+    assert comparison["paper_source"].str.contains("analytics/data/paper-figures.json").all()
+    assert comparison.loc[comparison["frame"] == "national", "paper_source"].str.contains("Table 3").all()
+    assert comparison.loc[comparison["frame"] == "zhejiang", "paper_source"].str.contains("Table 4").all()
+    assert comparison["rebuilt_from"].str.contains(str(result.out / "data" / "study.json"), regex=False).all()
+    assert (comparison["reproduced"] == (comparison["verdict"] == "reproduced")).all()
+    missed = comparison[~comparison["reproduced"]]
+    assert missed["verdict"].str.startswith("NOT reproduced: ").all()
+    html = (result.out / "report.html").read_text(encoding="utf-8")
+    if missed.empty:
+        assert result.comparison_summary.startswith("The rebuild reproduces all")
+    else:
+        assert result.comparison_summary.startswith(
+            f"The rebuild does NOT reproduce {len(missed)} of the {len(comparison)} published"
+        )
+        for row in missed.itertuples():
+            assert f"{row.frame} {row.term} (" in result.comparison_summary
+    assert "paper-figures.json" in html and "the paper says" in html
+    assert escape(result.comparison_summary) in html
+
+
+@pytest.mark.parametrize(
+    ("paper", "rebuilt", "verdict"),
+    [
+        ({"coef": 0.0122, "p": "<0.001"}, (0.0125, 0.0007, 1e-80), "reproduced"),
+        (
+            {"coef": 0.0, "p": "<0.001", "note": "printed as 0.0000, significantly positive"},
+            (-3e-05, 1e-05, 0.003),
+            "NOT reproduced: opposite sign (paper +0.0000, rebuild -3e-05)",
+        ),
+        (
+            {"coef": 0.0049, "p": "<0.001"},
+            (0.0057, 0.0061, 0.35),
+            "NOT reproduced: paper significant (p <0.001), rebuild not significant (p = 0.35)",
+        ),
+        (
+            {"coef": 0.0503, "p": "<0.001"},
+            (0.30, 0.05, 1e-9),
+            "NOT reproduced: paper 0.0503 is outside the rebuild's 95% CI, 0.202 to 0.398",
+        ),
+        ({"coef": 0.0001, "p": ">0.05"}, (-0.00002, 0.0001, 0.84), "reproduced"),  # signs of non-effects
+    ],
+)
+def test_a_published_coefficient_is_reproduced_only_with_its_significance_sign_and_value(
+    paper: dict[str, str | float], rebuilt: tuple[float, float, float], verdict: str
+) -> None:
+    from analytics.study.comparison import _paper_significant, _verdict
+
+    got = _verdict(paper, _paper_significant(str(paper["p"])), *rebuilt)
+    assert got[3] == verdict
+    if paper["coef"] == 0.0:
+        assert got[0] is False  # the sign of a printed 0.0000 is the text's, not "any sign"
