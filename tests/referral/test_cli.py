@@ -87,7 +87,11 @@ def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.Capt
     code, _, err = run(capsys, "list", "--db", str(tmp_path / "missing.db"))
     assert code == 1 and "triage referrals migrate" in err
     code, _, err = run(capsys, "list", "--status", "lost", "--db", str(log))
-    assert code == 2 and "unknown referral status 'lost'" in err
+    # named as --tier and --state are (it was "unknown referral status 'lost'", no option named)
+    assert code == 2 and err == (
+        'error: --status "lost": choose one of proposed, sent, accepted, arrived, completed, declined,'
+        " cancelled\n"
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name\nA,B\n", encoding="utf-8")
     code, _, err = run(capsys, "facilities", "load", str(bad), "--db", str(log))

@@ -31,7 +31,7 @@ from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read
 from referral.storage import storage_error
 from referral.transactions import snapshot
-from referral.value_sets import TIERS
+from referral.value_sets import REFERRAL_STATUSES, TIERS
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.paths import output_folder
@@ -179,6 +179,8 @@ def list_command(
 ) -> None:
     """List referrals, newest first; 'basis: REVIEW NEEDED' marks one whose basis a device
     corrected and nobody has reviewed (`triage referrals basis-changes`)."""
+    if status is not None and status not in REFERRAL_STATUSES:  # as --tier and --state say it
+        raise UserInputError(f"--status {json_text(status)}: choose one of {', '.join(REFERRAL_STATUSES)}")
     database = read_log(ctx, db)
     rows = referrals.list_referrals(
         database, status=status, basis_review_needed=basis_review_needed, limit=limit
