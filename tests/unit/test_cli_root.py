@@ -174,3 +174,18 @@ def test_usage_errors_quote_values_as_the_other_errors_do(capsys) -> None:
         assert expected in err, err
         assert "'" not in err.replace("it's", ""), err
     assert cli._double_quoted("the demo's port 'x' isn't free") == "the demo's port \"x\" isn't free"
+
+
+def test_ctrl_c_before_click_runs_the_command_is_130_not_a_traceback(monkeypatch, capsys) -> None:
+    """Ctrl-C while typer builds the click commands from the functions' type hints (about the
+    first second of every `triage` command) was a KeyboardInterrupt traceback and exit -2; click
+    turns it into Abort (exit 130, 'aborted') only once the command runs."""
+
+    class Interrupted:
+        def __call__(self, *args: Any, **kwargs: Any) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", Interrupted())
+    assert cli.main(["models", "verify"]) == 130
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "aborted\n")

@@ -21,6 +21,7 @@ from referral.storage import storage_error
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
 from triage.cli.output import echo, guard_streams, write
+from triage.cli.serve import CTRL_C_EXIT
 from triage.errors import ClinicError, json_text
 
 app = typer.Typer(
@@ -180,9 +181,11 @@ def _run(argv: list[str] | None) -> int:
             raise
         echo(f"error: {exc}", err=True)  # may name stored or received text: escaped
         return exc.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C in a command into Abort; Ctrl-C while typer still built the commands
+        # from the functions' type hints) came through as a KeyboardInterrupt traceback
         write("aborted", err=True)
-        return 130
+        return CTRL_C_EXIT
     except (typer.Exit, SystemExit) as exc:
         if isinstance(exc.__context__, BrokenPipeError):
             raise exc.__context__ from None  # typer turned it into exit 1 (see main)
