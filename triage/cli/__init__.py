@@ -182,8 +182,8 @@ def _run(argv: list[str] | None) -> int:
         echo(f"error: {exc}", err=True)  # may name stored or received text: escaped
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        # click turns Ctrl-C in a command into Abort; Ctrl-C while typer still built the commands
-        # from the functions' type hints) came through as a KeyboardInterrupt traceback
+        # click turns Ctrl-C in a command into Abort; Ctrl-C while typer still built the commands (from
+        # the functions' type hints) came through as a KeyboardInterrupt traceback
         write("aborted", err=True)
         return CTRL_C_EXIT
     except (typer.Exit, SystemExit) as exc:
