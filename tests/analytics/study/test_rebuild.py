@@ -184,11 +184,11 @@ def test_cli_bad_data_exits_2_naming_the_file(tmp_path: Path) -> None:
         (["--data", "no-such-folder"], "error: --data no-such-folder: no study.json there"),
         (  # typer's words, as for `study fit` and `report --engine`
             ["--backend", "julia"],
-            "error: triage study rebuild: Invalid value for '--backend': 'julia' is not one of 'python', 'r'",
+            'error: triage study rebuild: Invalid value for "--backend": "julia" is not one of "python", "r"',
         ),
         (  # was numpy's "ValueError: expected non-negative integer" traceback
             ["--seed", "-5"],
-            "error: triage study rebuild: Invalid value for '--seed': ",  # then typer's words for >= 0
+            'error: triage study rebuild: Invalid value for "--seed": ',  # then typer's words for >= 0
         ),
     ],
 )
