@@ -91,8 +91,11 @@ def network_map(frame: Frame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 6.5))
     src = lonlat.loc[frame.edges["source"]].to_numpy()
     dst = lonlat.loc[frame.edges["target"]].to_numpy()
+    # faint enough that thousands of ties still show where they bunch, dark enough that a few
+    # dozen (a county frame, the worked example's 29) are seen at all: at 0.06 they were not
+    alpha = min(0.5, max(0.06, 15 / max(len(src), 1)))
     for (x0, y0), (x1, y1) in zip(src, dst, strict=True):
-        ax.plot([x0, x1], [y0, y1], color="#1f77b4", alpha=0.06, linewidth=0.6)
+        ax.plot([x0, x1], [y0, y1], color="#1f77b4", alpha=alpha, linewidth=0.6)
     indeg = frame.edges["target"].value_counts().reindex(frame.nodes["id"]).fillna(0).to_numpy()
     ax.scatter(
         frame.nodes["lon"], frame.nodes["lat"], s=8 + 60 * indeg / max(indeg.max(), 1), c="#d62728", zorder=3
@@ -100,8 +103,10 @@ def network_map(frame: Frame, path: Path) -> Path:
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.set_title(
-        f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges)} ties (>= {frame.min_movers} mover)"
+        f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges)} ties (>= {frame.min_movers} mover);"
+        " point size: ties received"
     )
+    _map_ticks(ax)
     ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
     return _save(fig, path, frame.source, frame.stamp)
@@ -116,14 +121,22 @@ def facility_maps(frame: Frame, path: Path) -> Path:
         points = ax.scatter(
             frame.nodes["lon"], frame.nodes["lat"], c=frame.nodes[column], cmap="viridis", s=22
         )
-        fig.colorbar(points, ax=ax, label=column)
+        fig.colorbar(points, ax=ax, label=f"{column}, {title} per unit")
         ax.set_title(f"{title} ({column})")
+        _map_ticks(ax)
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         ax.set_aspect("equal", adjustable="datalim")
     fig.suptitle(f"Figure 6 - {frame.title}")
     fig.tight_layout()
     return _save(fig, path, frame.source, frame.stamp)
+
+
+def _map_ticks(ax: plt.Axes) -> None:
+    """At most five longitude and latitude ticks: a narrow equal-aspect map had run its longitude
+    labels together ("119.50119.75120.00")."""
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_locator(MaxNLocator(6))
 
 
 def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> plt.Figure:
@@ -143,6 +156,7 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
     )
     fig.colorbar(points, ax=ax, label="standardized in-degree")
     ax.set_aspect("equal", adjustable="datalim")
+    _map_ticks(ax)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     fig.suptitle(f"Figure 7 - {frame.title}")
@@ -231,10 +245,10 @@ def tie_probability_figure(frame: Frame) -> plt.Figure:
     share = pd.Series(received).groupby(quintile.to_numpy(), observed=True).mean()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.bar(share.index.astype(str), share.to_numpy(), color="#9467bd")
-    ax.set_xlabel("receiving unit's HTH quintile")
+    ax.set_xlabel("receiving unit's HTH quintile (Q1 fewest high-tier hospitals, Q5 most)")
     ax.set_ylabel("possible incoming ties realised (%)")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(f"Attraction by high-tier hospitals - {frame.key}")
+    ax.set_title(f"Attraction by high-tier hospitals - {frame.title}")
     fig.tight_layout()
     return fig
 
