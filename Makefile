@@ -10,8 +10,10 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Where `make run`'s demo service listens: `make run PORT=8080`, `make run HOST=0.0.0.0` (reachable
-# from other machines); the defaults are `triage demo`'s own.
-HOST ?= 127.0.0.1
+# from other machines); the defaults are `triage demo`'s own. PORT may also come from the
+# environment; HOST only from the make command line, so a HOST exported for another program (a dev
+# server's 0.0.0.0) does not put the demo and its printed accounts on the network.
+HOST := 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint typecheck unit bench system-deps clean help

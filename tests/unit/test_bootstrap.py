@@ -81,11 +81,11 @@ def test_make_run_takes_the_port_and_host_of_the_demo() -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed (sudo apt-get install make)")
 
-    def recipe(*variables: str) -> str:
+    def recipe(*variables: str, **environment: str) -> str:
         result = subprocess.run(
             ["make", "-n", "-o", ".venv/.run-installed", "run", *variables],
             cwd=ROOT,
-            env={k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "MAKEFLAGS")},
+            env={k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "MAKEFLAGS")} | environment,
             capture_output=True,
             text=True,
             timeout=60,
@@ -97,3 +97,6 @@ def test_make_run_takes_the_port_and_host_of_the_demo() -> None:
     defaults = {p.name: p.default for p in demo.params}
     assert recipe() == f".venv/bin/triage demo --host {defaults['host']} --port {defaults['port']}"
     assert recipe("PORT=8080", "HOST=0.0.0.0") == ".venv/bin/triage demo --host 0.0.0.0 --port 8080"
+    # an exported HOST is another program's: the demo stays on this machine unless asked on the line
+    local = f".venv/bin/triage demo --host {defaults['host']} --port 8080"
+    assert recipe(HOST="0.0.0.0", PORT="8080") == local
