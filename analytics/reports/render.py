@@ -21,6 +21,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
@@ -150,6 +151,14 @@ def plot_network(
     *,
     source: str,
 ) -> bytes:
+    return _png(network_figure(edges, hospitals, facilities, synthetic), source)
+
+
+def network_figure(
+    edges: pd.DataFrame, hospitals: pd.DataFrame, facilities: pd.DataFrame, synthetic: bool | None
+) -> Figure:
+    """Clinics and hospitals on longitude/latitude, each referral a line, hospitals sized and
+    coloured by standardized in-degree."""
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     where: dict[str, tuple[float, float]] = {
         str(f): (float(x), float(y))
@@ -174,9 +183,13 @@ def plot_network(
     fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
     ax.set_xlabel("longitude (degrees east)")
     ax.set_ylabel("latitude (degrees north)")
-    ax.legend(fontsize=7, loc="lower right")
+    legend = ax.legend(fontsize=7, loc="lower right")
+    # one marker size in the key: the hospital's had been drawn as large as the biggest hospital
+    for handle in legend.legend_handles:
+        if isinstance(handle, PathCollection):
+            handle.set_sizes([30])
     _title(fig, "Referral network (clinic -> hospital)", synthetic)
-    return _png(fig, source)
+    return fig
 
 
 def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:

@@ -355,3 +355,33 @@ def test_month_plots_tick_calendar_quarters_or_years_in_time_order(months: int, 
     late_line = next(line for line in axes[0].get_lines() if line.get_label() == "LATE")
     assert early.get_xdata()[0] < late_line.get_xdata()[0]  # 2024-01 before 2024-03
     assert plot_load(load, True, source="Source: test").startswith(b"\x89PNG")
+
+
+def test_network_key_draws_one_marker_size() -> None:
+    """The network plot's key drew its hospital marker as large as the most central hospital,
+    covering the clinic entry's label; both keys now have one small marker."""
+    from matplotlib.collections import PathCollection
+
+    from analytics.reports.render import network_figure
+
+    facilities = pd.DataFrame(
+        {
+            "facility_id": ["C1", "C2", "H1", "H2"],
+            "lon": [120.0, 120.5, 121.0, 121.5],
+            "lat": [30.0, 30.5, 30.0, 30.5],
+            "tier": ["primary", "primary", "secondary", "tertiary"],
+        }
+    )
+    hospitals = pd.DataFrame(
+        {
+            "facility_id": ["H1", "H2"],
+            "lon": [121.0, 121.5],
+            "lat": [30.0, 30.5],
+            "standardized_in_degree": [1.0, 0.2],
+        }
+    )
+    edges = pd.DataFrame({"source": ["C1", "C2", "C1"], "target": ["H1", "H1", "H2"]})
+    fig = network_figure(edges, hospitals, facilities, True)
+    legend = fig.axes[0].get_legend()
+    sizes = [list(h.get_sizes()) for h in legend.legend_handles if isinstance(h, PathCollection)]
+    assert sizes == [[30.0], [30.0]]
