@@ -69,6 +69,14 @@ def _progress(quiet: bool) -> Any:
     return say
 
 
+def _check_inputs(inputs: list[Path], facilities: Path | None = None) -> None:
+    """A missing --input or --facilities is refused before the progress lines start, naming the
+    option, so the error is the only line printed (it came after "... checking 1 input path(s)")."""
+    for option, path in [*(("--input", p) for p in inputs), ("--facilities", facilities)]:
+        if path is not None and not path.exists():
+            raise ReportInputError(f"{option} {path}: no such file or folder")
+
+
 def _check_out(out: Path) -> None:
     """Refuse an --out that is a file or cannot be created before any work is done (it would fail
     at the end)."""
@@ -128,6 +136,7 @@ def imbalance(
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
+    _check_inputs(inputs, facilities)
     _check_out(out)
     say = _progress(quiet or as_json)
     with tempfile.TemporaryDirectory(prefix="triage-report-") as work:
@@ -210,6 +219,7 @@ def simulate(
     from analytics.reports.simulate import parse_thresholds
 
     grid = parse_thresholds(thresholds) if thresholds else None
+    _check_inputs(inputs)
     _check_out(out)
     say = _progress(quiet or as_json)
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:

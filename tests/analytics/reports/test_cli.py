@@ -565,3 +565,27 @@ def test_json_prints_no_progress_in_any_report_command(
         assert printed.err == "" and printed.out.startswith("{")
         assert main(args) == 0
         assert "... staging" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["imbalance", "simulate"])
+def test_a_missing_input_is_the_only_line_printed_and_names_its_option(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without -q, "... checking 1 input path(s)" came before the error, which did not say which
+    option held the path; a missing --facilities file too."""
+    missing = tmp_path / "missing"
+    assert main(["report", command, "-i", str(missing), "-o", str(tmp_path / "r")]) == 2
+    assert capsys.readouterr().err == f"error: --input {missing}: no such file or folder\n"
+    if command == "imbalance":
+        argv = [
+            "report",
+            command,
+            "-i",
+            str(tmp_path),
+            "--facilities",
+            str(missing),
+            "-o",
+            str(tmp_path / "r"),
+        ]
+        assert main(argv) == 2
+        assert capsys.readouterr().err == f"error: --facilities {missing}: no such file or folder\n"
