@@ -231,12 +231,14 @@ def register_listen(app: typer.Typer) -> None:
         )
 
         started = False
+        ctrl_c_stops()
 
         async def main() -> None:
             nonlocal started
             task = asyncio.create_task(gateway.run())
             # SIGTERM (systemd, docker stop, kill) stops the gateway as Ctrl-C does: links closed,
-            # the counts printed, exit 0 - not a silent death
+            # the counts printed - not a silent death; exit 0, a service manager's normal stop
+            # (Ctrl-C: 130, below)
             terminated = False
 
             def terminate() -> None:
@@ -303,10 +305,24 @@ def register_listen(app: typer.Typer) -> None:
         try:
             asyncio.run(main())
         except KeyboardInterrupt:
-            _err("stopped")
+            _err("stopped (Ctrl-C)")
+            raise SystemExit(STOPPED_BY_CTRL_C) from None  # after the counts (finally)
         finally:
             if started:
                 _print_status(gateway.status())
+
+
+#: The exit code of a command stopped by Ctrl-C (128 + SIGINT), as `triage serve` and the shell
+#: give it: `listen` and `simulate` run until stopped, and a script tells Ctrl-C from the end.
+STOPPED_BY_CTRL_C = 130
+
+
+def ctrl_c_stops() -> None:
+    """Started with SIGINT ignored (a script's ``triage devices listen &``: a non-interactive
+    shell ignores it in background jobs), Ctrl-C or ``kill -INT`` did nothing at all; Python's
+    own handler back, as ``triage serve`` does, so it stops the command wherever it started."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def register_ports(app: typer.Typer) -> None:

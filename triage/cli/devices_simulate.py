@@ -32,6 +32,7 @@ from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, Tcp
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import bind_problem, connect_tcp, parse_host_port
+from triage.cli.devices_link import STOPPED_BY_CTRL_C, ctrl_c_stops
 from triage.cli.link_flags import check_serial_flags
 from triage.cli.output import echo, write
 from triage.errors import UserInputError, json_text
@@ -142,22 +143,28 @@ def register(app: typer.Typer) -> None:
                 )
         else:
             items = list(generate_samples(device_kind, random.Random(seed), count))
-        report = asyncio.run(
-            _simulate(
-                device_kind,
-                items,
-                faults,
-                seed,
-                pty,
-                port,
-                tcp,
-                baud,
-                interval,
-                wait,
-                tcp_listen,
-                json_output,
+        ctrl_c_stops()
+        try:
+            report = asyncio.run(
+                _simulate(
+                    device_kind,
+                    items,
+                    faults,
+                    seed,
+                    pty,
+                    port,
+                    tcp,
+                    baud,
+                    interval,
+                    wait,
+                    tcp_listen,
+                    json_output,
+                )
             )
-        )
+        except KeyboardInterrupt:
+            # click's "Aborted!" said nothing of what was sent; the progress lines above did
+            echo("stopped (Ctrl-C); the lines above say which messages were sent", err=True)
+            raise SystemExit(STOPPED_BY_CTRL_C) from None
         if json_output:
             write(json.dumps(_simulation_json(report, synthetic=trace is None), ensure_ascii=False))
             if report.unacknowledged:

@@ -463,7 +463,7 @@ class ListenRun:
 
 def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: list[str]) -> ListenRun:
     """``triage devices listen LISTEN_ARGS --json`` and ``triage devices simulate SIMULATE_ARGS``
-    as real processes over a loopback port; the listener stopped with Ctrl-C (SIGINT), exit 0."""
+    as real processes over a loopback port; the listener stopped with Ctrl-C (SIGINT), exit 130."""
     port = _free_port()
     listen = listen_process(tmp_path, port, *listen_args, "--json")
     try:
@@ -472,7 +472,7 @@ def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: l
     finally:
         listen.send_signal(signal.SIGINT)
         out, err = listen.communicate(timeout=20)
-    assert listen.returncode == 0, err
+    assert listen.returncode == 130, err
     rows = [json.loads(line) for line in out.decode().splitlines()]
     return ListenRun(port, simulate, rows, err.decode())
 
@@ -807,3 +807,49 @@ def test_listen_says_listening_only_once_the_serial_port_is_open(tmp_path: Path)
         reader.join(5)
         asyncio.run(pty.close())
     assert listen.returncode == 0, "".join(lines)
+
+
+@pytest.mark.parametrize("ignored", [False, True], ids=["sigint-default", "sigint-ignored"])
+@pytest.mark.parametrize(
+    ("argv", "ready"),
+    [
+        (["listen", "--protocol", "hl7", "--tcp-listen", "127.0.0.1:0"], "press Ctrl-C to stop"),
+        (["simulate", "--tcp-listen", "127.0.0.1:0", "--count", "1"], "listening on 127.0.0.1:"),
+    ],
+    ids=["listen", "simulate"],
+)
+def test_ctrl_c_stops_listen_and_simulate_with_130_as_it_stops_serve(
+    argv: list[str], ready: str, ignored: bool, tmp_path: Path
+) -> None:
+    """listen ended with 0 on Ctrl-C while `triage serve` ends with 130 (128 + SIGINT): a script
+    could not tell "stopped" from "done". And started from a script with SIGINT ignored (`triage
+    devices listen &`), Ctrl-C or kill -INT did nothing: the command ran on. Both now stop with
+    130, listen after its counts."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("triage")), "devices", *argv, "--db", str(tmp_path / "c.db")]
+        if argv[0] == "listen"
+        else [str(Path(sys.executable).with_name("triage")), "devices", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.SIG_DFL),
+    )
+    stream = process.stderr if argv[0] == "listen" else process.stdout
+    assert stream is not None
+    seen = ""
+    try:
+        while ready not in seen:
+            line = stream.readline()
+            assert line, f"stopped early: {seen}"
+            seen += line
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, seen + out + err
+    assert "stopped (Ctrl-C)" in err and "Traceback" not in err
+    if argv[0] == "listen":
+        assert err.rstrip().splitlines()[-1].startswith("device-1: 0 messages; ")

@@ -93,7 +93,7 @@ def test_a_meter_dock_as_the_tcp_server_is_reached_by_listen_with_a_connect_mode
     assert dock.returncode == 0, dock_err
     assert f"listening on 127.0.0.1:{port} for the gateway" in dock_out
     assert "poct1a-meter: 2/2 messages acknowledged" in dock_out
-    assert listen.returncode == 0, err
+    assert listen.returncode == 130, err
     assert f"listening: poct1a-glucose_meter (poct1a) on tcp connect 127.0.0.1:{port}" in err
     rows = [json.loads(line) for line in out.splitlines()]
     assert sorted(r["code"] for r in rows) == ["glucose_random", "glucose_random", "hba1c", "hba1c"]
