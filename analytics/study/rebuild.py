@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.csvfiles import write_csv
 from analytics.study import figures
-from analytics.study.comparison import coefficient_comparison, hypotheses, not_reproduced
+from analytics.study.comparison import coefficient_comparison, fit_comparison, hypotheses, not_reproduced
 from analytics.study.dataset import StudyData, StudyDataError, load_study
 from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, SYNTHETIC_NOTICE, generate
 from analytics.study.hypothesis import HypothesisCheck
@@ -234,6 +234,11 @@ def rebuild(
                 "evidence for the hypotheses.</p>"
             )
         summary = not_reproduced(comparison)
+        fit = pd.concat(
+            [fit_comparison(fits["national"]), fit_comparison(fits["zhejiang"])], ignore_index=True
+        )
+        tables["comparison_fit"] = fit
+        _write_table(out, "comparison_fit_with_paper", fit, files, synthetic=any(compared))
         sources = (
             "<p class='note'>paper_*: the paper's Model 3 (Tables 3 and 4) as quoted in its text, the only"
             " values it gives (analytics/data/paper-figures.json); rebuilt_*: Model 3 fitted by this rebuild"
@@ -248,6 +253,10 @@ def rebuild(
                 + sources
                 + f"<p><strong>{html.escape(summary)}</strong></p>"
                 + table_html(_comparison_shown(comparison), index=False)
+                + "<p>AIC and BIC of Models 1-3 (the paper prints them for Table 4 only; its source, with"
+                " the caveat on their digits, in comparison_fit_with_paper.csv). The rebuild's are of the data"
+                " above; they can equal the paper's only on the paper's data.</p>"
+                + table_html(fit.drop(columns=["paper_source"]), index=False)
                 + hypotheses_html(checks),
             )
         )
