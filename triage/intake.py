@@ -12,6 +12,9 @@ the device profile; this is where they are validated (code, unit, plausibility, 
 - ``invalid``: the vocabulary rejected code, unit or value (quarantine); in :func:`replay_capture`
   also both pressures of a message whose diastolic is not below its systolic (``triage.bp_pair``:
   swapped by the device or its interface).
+- ``not_final`` (:func:`replay_capture` only): a valid result whose status is not final
+  (preliminary - a ``*`` or ``P`` status, a result of an incomplete message - or cannot be done),
+  which the live gateway stores but holds (``devices.gateway.hold``), never feeding triage.
 
 Non-final results (preliminary, results of an incomplete message) become observations with their
 status, and the decision engine does not auto-feed them; corrected results carry status
@@ -30,15 +33,15 @@ from devices.link_drivers import key_sample_id, result_time
 from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
-from referral.inbox import replaces
+from referral.inbox import FINAL_STATUSES, replaces
 from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 
-RefusalReason = Literal["qc", "ignored", "no_value", "unmapped", "no_time", "invalid"]
+RefusalReason = Literal["qc", "ignored", "no_value", "unmapped", "no_time", "invalid", "not_final"]
 
-#: Refusals that are expected and need no person: everything else goes to the quarantine.
-BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value"})
+#: Refusals that are not quarantined: everything else goes to the quarantine.
+BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value", "not_final"})
 
 
 class IntakeRefused(UserInputError):
@@ -106,8 +109,9 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
 class ReplayReport:
     """What replaying one capture produced (see ``triage devices replay``).
 
-    Every result is in exactly one of ``observations``, ``held_back`` (benign: QC, ignored codes,
-    no value), :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
+    Every result is in exactly one of ``observations`` (what the gateway would feed triage),
+    ``held_back`` (not quarantined: QC, ignored codes, no value, and valid results whose status is
+    not final, which the gateway holds), :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
     unexpected unit, invalid value) or ``resends`` (same exactly-once key as an earlier result,
     which it does not replace: the gateway acknowledges it and stores nothing);
     ``quarantined`` also holds what never became a result (:meth:`without_result`: undecodable
@@ -163,7 +167,12 @@ def replay_capture(
             if id(result) in resent:
                 continue
             try:
-                accepted.append((result, observation_from_result(result, received_at=received_at)))
+                observation = observation_from_result(result, received_at=received_at)
+                if result.status not in FINAL_STATUSES:  # stored and held by the gateway, as here
+                    raise IntakeRefused(
+                        "not_final", f"{_where(result)}: result status {result.status} is not final"
+                    )
+                accepted.append((result, observation))
             except IntakeRefused as exc:
                 if exc.needs_review:
                     if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec

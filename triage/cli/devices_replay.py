@@ -63,7 +63,8 @@ def register(app: typer.Typer) -> None:
         unit, status, device time); a result resent under the gateway's exactly-once key is
         named on stderr and printed once. Problems go to stderr with byte offsets. Exit 0 if everything
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
-        ignores and "no value" readings are reported on stderr and never printed as observations."""
+        ignores, "no value" readings and results that are not final (preliminary: the gateway holds
+        them) are counted on stderr and never printed as observations."""
         if protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
             raise UserInputError(
                 f"--protocol must be astm, hl7, line, poct1a or ble, got {json_text(protocol)}"

@@ -1,0 +1,99 @@
+"""`triage devices replay` counts what the live gateway would do with the same messages: a
+preliminary result (HL7 OBX-11 `P`, ASTM R.9 `P`, a Nonin `*` reading) is stored and held by the
+gateway, so replay neither prints nor counts it as an observation (it is "not for triage")."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from devices.gateway import GatewayResult
+from devices.link_drivers import endpoint_from_profile
+from devices.session import MonotonicClock
+from devices.simulated_results import ZONE, hl7_message, sample_from_values, simulator_profile
+from devices.transports.link import TcpListenSpec
+from tests.devices.gateway.harness import running_gateway, wait_until
+from tests.devices.gateway.test_cli import _settings
+from triage.cli import main
+
+
+def _messages() -> list[bytes]:
+    """Three HL7 messages a minute apart: SpO2 final, preliminary (OBX-11 P), final."""
+    start = datetime.now(ZONE).replace(microsecond=0) - timedelta(minutes=5)
+    messages = []
+    for n, status in enumerate("FPF"):
+        sample = sample_from_values(
+            "hl7-monitor",
+            f"SIM-P{n}",
+            f"SIM-S{n}",
+            {"spo2": 95 + n},
+            observed_at=start + timedelta(minutes=n),
+        )
+        messages.append(
+            hl7_message(sample, control_id=f"C{n}").replace(b"|||||F|||", f"|||||{status}|||".encode())
+        )
+    return messages
+
+
+def test_replay_holds_a_preliminary_result_as_the_gateway_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replay printed and counted the preliminary reading as an observation ("3 observation(s)")
+    while the gateway held it ("2 for triage, 1 held: 1 not final")."""
+    messages = _messages()
+    profile = simulator_profile("hl7-monitor", "monitor", tcp={"port": 4999})
+    profile_file = tmp_path / "monitor.toml"
+    lines = ['device_id = "monitor"', 'protocol = "hl7"', 'encoding = "ascii"']
+    lines += ["[tcp]", "port = 4999", "[tolerance]", "mindray_msh16_result_kind = true", "[mapping.SPO2]"]
+    entry = profile.mapping["SPO2"]
+    lines += [
+        f'code = "{entry.code}"',
+        f'unit = "{entry.unit}"',
+        f"device_units = {json.dumps(list(entry.device_units))}",
+    ]
+    profile_file.write_text("\n".join(lines) + "\n")
+    capture = tmp_path / "monitor.hl7"
+    capture.write_bytes(b"".join(messages))
+
+    code = main(
+        [
+            "--config",
+            str(_settings(tmp_path)),
+            "devices",
+            "replay",
+            str(capture),
+            "-p",
+            "hl7",
+            "--profile",
+            str(profile_file),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    printed = [json.loads(line) for line in out.splitlines()]
+    assert [(r["sample_id"], r["status"]) for r in printed] == [("SIM-S0", "final"), ("SIM-S2", "final")]
+    assert "3 result(s): 2 observation(s), 0 for review, 1 not for triage (1 not_final);" in err
+
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    delivered: list[GatewayResult] = []
+
+    async def live() -> dict[str, int]:
+        async with running_gateway(
+            [endpoint], tmp_path / "clinic.db", clock=clock, delivered=delivered
+        ) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            for message in messages:
+                writer.write(b"\x0b" + message + b"\x1c\r")
+            await writer.drain()
+            await wait_until(lambda: len(delivered) == len(messages))
+            writer.close()
+            return dict(gateway.status()[0].held)
+
+    assert asyncio.run(live()) == {"not_final": 1}
+    fed = sorted(r.stored.sample_id for r in delivered if r.auto_feed)
+    assert fed == [r["sample_id"] for r in printed]
