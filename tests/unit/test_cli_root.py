@@ -189,3 +189,18 @@ def test_ctrl_c_before_click_runs_the_command_is_130_not_a_traceback(monkeypatch
     assert cli.main(["models", "verify"]) == 130
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "aborted\n")
+
+
+def test_a_group_without_its_command_prints_its_help_and_no_empty_error(capsys) -> None:
+    """`triage` or `triage referrals` alone printed the help, then 'error: triage referrals:  (see
+    `triage referrals --help`)', a message with nothing in it. Now the help alone, exit 2 as
+    typer's own (no command is a usage error)."""
+    for argv, command in (
+        ([], "referrals"),
+        (["referrals"], "list"),
+        (["devices", "associations"], "attach"),
+    ):
+        assert cli.main(argv) == 2
+        captured = capsys.readouterr()
+        assert captured.err == "", captured.err
+        assert "Commands" in captured.out and command in captured.out

@@ -194,6 +194,13 @@ def _run(argv: list[str] | None) -> int:
     except Exception as exc:
         # Usage errors (missing argument, unknown command...) come from the click that typer
         # bundles; recognise them by their base class name rather than one import path.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # `triage` or `triage referrals` alone: typer has printed the help already (its
+            # message is empty; plain click's is the help), which was followed by a stray
+            # 'error: triage referrals:  (see ...)'; exit 2 as typer's own, a usage error
+            if help_text := exc.format_message():  # type: ignore[attr-defined]
+                write(help_text)
+            return int(getattr(exc, "exit_code", 2))
         if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
             echo(f"error: {_usage_message(exc)}", err=True)
             return int(getattr(exc, "exit_code", 2))
