@@ -70,6 +70,20 @@ def _write_table(
     files += [csv_path, parquet_path]
 
 
+#: What a cell of the paper-layout tables holds, as R's summary(ergm) legend says it.
+SIGNIFICANCE_NOTE = (
+    "Each cell: coefficient, stars, (standard error); *** p < 0.001, ** p < 0.01, * p < 0.05, . p < 0.1."
+)
+
+
+def _imbalance_shown(imbalance: pd.DataFrame) -> pd.DataFrame:
+    """The page's copy of Figures 3 and 5's numbers as they are written (3,880,000,000 visits,
+    74.55 percent): the default float format had printed 3.880000e+09 and 7.455000e+01."""
+    shown = imbalance[["label", "value", "unit", "status", "source"]].astype(object)
+    shown["value"] = [f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}" for v in imbalance["value"]]
+    return shown
+
+
 def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
     """The page's copy of the comparison: the paper's numbers as printed, the rebuild's to four
     significant digits (six decimals had shown GDP's 3.4e-06 as 0.000003), p values to two, yes/no/unknown for the checks, no empty SE
@@ -157,7 +171,11 @@ def rebuild(
             if frame.n_moves
             else ""
         )
-        note += ". " + " ".join(frame.notes) + f" {fits[frame.key].best_note()}</p>"
+        note += (
+            ". "
+            + " ".join(frame.notes)
+            + f" {fits[frame.key].best_note()} {html.escape(SIGNIFICANCE_NOTE)}</p>"
+        )
         sections.append(ReportSection(f"{label}: {frame.title} - Models 1-3", note + table_html(wide)))
 
     tick("drawing figures", 3, total)
@@ -204,7 +222,7 @@ def rebuild(
             "Figures 3 and 5: the tier imbalance",
             image_html(png, "imbalance")
             + "<p class='note'>Each figure carries its status: official statistics, or quoted by the study and not verified.</p>"
-            + table_html(imbalance[["label", "value", "unit", "status", "source"]], index=False),
+            + table_html(_imbalance_shown(imbalance), index=False),
         )
     )
 

@@ -352,3 +352,14 @@ def test_the_papers_aic_and_bic_are_compared_and_its_own_table_4_bic_is_read(reb
         best_bic = rows["rebuilt_bic"].idxmin()
         assert (rows["rebuilt_best"] == f"{best_aic} by AIC, {best_bic} by BIC").all()
     assert fit["synthetic"].eq(True).all()
+
+
+def test_the_report_prints_numbers_as_written_and_says_what_a_cell_holds(rebuilt) -> None:
+    """The report's Figures 3 and 5 table printed 3.880000e+09 visits and 7.455000e+01 percent,
+    and Tables 3 and 4 had stars with no legend."""
+    result, _ = rebuilt
+    html = (result.out / "report.html").read_text(encoding="utf-8")
+    figures = html[html.index("Figures 3 and 5: the tier imbalance") :]
+    assert "e+0" not in figures[: figures.index("</table>")]
+    assert "<td>3,880,000,000</td>" in figures and "<td>74.55</td>" in figures
+    assert html.count("*** p &lt; 0.001, ** p &lt; 0.01, * p &lt; 0.05, . p &lt; 0.1") == 2  # Tables 3 and 4
