@@ -499,15 +499,32 @@ def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 def _table(
-    frame: pd.DataFrame, limit: int = 60, not_applicable: dict[str, tuple[pd.Series, str]] | None = None
+    frame: pd.DataFrame,
+    limit: int = 60,
+    not_applicable: dict[str, tuple[pd.Series, str]] | None = None,
+    empty_because: pd.Series | None = None,
 ) -> str:
     """``not_applicable``: column -> (rows, why) of cells that have no meaning, shown as the
-    reason (``n/a (...)``, as a key figure with nothing to measure) instead of "suppressed/-"."""
+    reason (``n/a (...)``, as a key figure with nothing to measure) instead of "suppressed/-".
+    ``empty_because``: per row, why its empty cells are empty (None: suppressed or unknown), so a
+    clinic that never started digital triage reads "n/a (never started)", not "suppressed/-"."""
     shown, formatters = _in_units(frame.head(limit))
     for col, (rows, why) in (not_applicable or {}).items():
         blank = rows.reindex(shown.index, fill_value=False).astype(bool)
         shown[col] = shown[col].astype(object).where(~blank, why)
         formatters[col] = lambda v: v if isinstance(v, str) else "suppressed/-" if pd.isna(v) else f"{v:.3f}"
+    if empty_because is not None:
+        reasons = empty_because.reindex(shown.index)
+        for col in shown.columns:
+            cells = shown[col]
+            empty = (cells.isna() | cells.astype(object).eq("suppressed/-")) & reasons.notna()
+            if not empty.any():
+                continue
+            shown[col] = cells.astype(object).where(~empty, "n/a (" + reasons.astype(str) + ")")
+            number = formatters.get(col, lambda v: f"{v:.3f}" if isinstance(v, float) else str(v))
+            formatters[col] = lambda v, f=number: (
+                v if isinstance(v, str) else "suppressed/-" if pd.isna(v) else f(v)
+            )
     note = (
         f"<p>First {limit} of {len(frame)} rows; all rows in the CSV/Parquet file.</p>"
         if len(frame) > limit
@@ -523,6 +540,12 @@ def _table(
         )
         + note
     )
+
+
+def _not_estimated(per_clinic: pd.DataFrame) -> pd.Series:
+    """Why a clinic has no H3 estimate (its status), None for an estimated one."""
+    status = per_clinic.get("status", pd.Series(index=per_clinic.index, dtype=object))
+    return status.where(status != "estimated")
 
 
 def _summary_html(summary: dict[str, Any]) -> str:
@@ -594,7 +617,9 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
         ),
         (
             "H3: digital triage and local resolution",
-            _img(plots["h3"], "H3") + _table(t["h3_summary"]) + _table(t["h3_its_by_clinic"]),
+            _img(plots["h3"], "H3")
+            + _table(t["h3_summary"])
+            + _table(t["h3_its_by_clinic"], empty_because=_not_estimated(t["h3_its_by_clinic"])),
         ),
         ("Counterfactual policy thresholds", _img(plots["policy"], "policy") + _table(t["policy_curve"])),
         ("Sources", _table(t["sources"])),

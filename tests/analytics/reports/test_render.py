@@ -385,3 +385,27 @@ def test_network_key_draws_one_marker_size() -> None:
     legend = fig.axes[0].get_legend()
     sizes = [list(h.get_sizes()) for h in legend.legend_handles if isinstance(h, PathCollection)]
     assert sizes == [[30.0], [30.0]]
+
+
+def test_a_clinic_without_an_h3_estimate_reads_why_not_suppressed() -> None:
+    """The per-clinic H3 table showed "suppressed/-" in every cell of a clinic that never started
+    digital triage: small-cell suppression, it said, where there is nothing to estimate. Those
+    cells now say the clinic's status; a truly suppressed cell of an estimated clinic keeps it."""
+    from analytics.reports.render import _not_estimated, _table
+
+    per_clinic = pd.DataFrame(
+        {
+            "clinic_id": ["A", "B", "C"],
+            "start_month": [None, "2024-05", "2024-11"],
+            "status": ["never started", "fewer than 3 months before or after the start", "estimated"],
+            "share_before": [None, None, 0.5],
+            "effect": [None, None, float("nan")],
+            "months_before": pd.array([None, 2, 10], dtype="Int64"),
+        }
+    )
+    page = _table(per_clinic, empty_because=_not_estimated(per_clinic))
+    rows = page.split("<tr>")[1:]  # the header row is <tr style=...>
+    assert rows[0].count("n/a (never started)") == 4 and "suppressed/-" not in rows[0]
+    assert rows[1].count("n/a (fewer than 3 months before or after the start)") == 2
+    assert "<td>2</td>" in rows[1] and "<td>2024-05</td>" in rows[1]
+    assert "n/a" not in rows[2] and rows[2].count("suppressed/-") == 1 and "<td>50.0</td>" in rows[2]
