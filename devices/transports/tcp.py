@@ -186,6 +186,12 @@ class TcpListener:
         link = TcpLink(reader, writer, f"tcp {peer}->{self._spec.host}:{self.address[1]}")
         try:
             await self._on_link(link)
+        except asyncio.CancelledError:
+            # The gateway stopping (Ctrl-C, SIGTERM) with a device connected cancels this task.
+            # Ended cancelled, Python 3.11's start_server callback calls task.exception() on it and
+            # the loop printed a CancelledError traceback after "stopped"; the session's own
+            # cleanup has run, so this task ends normally instead.
+            pass
         finally:
             await link.close()
 

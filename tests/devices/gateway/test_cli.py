@@ -853,3 +853,34 @@ def test_ctrl_c_stops_listen_and_simulate_with_130_as_it_stops_serve(
     assert "stopped (Ctrl-C)" in err and "Traceback" not in err
     if argv[0] == "listen":
         assert err.rstrip().splitlines()[-1].startswith("device-1: 0 messages; ")
+
+
+@pytest.mark.parametrize(
+    ("stop", "code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)], ids=["sigterm", "ctrl-c"]
+)
+def test_stopping_listen_with_a_device_connected_prints_no_traceback(
+    stop: signal.Signals, code: int, tmp_path: Path
+) -> None:
+    """A device is usually connected when the gateway is stopped: listen printed "stopped" and then
+    a CancelledError traceback ("Exception in callback StreamReaderProtocol.connection_made...")."""
+    port = _free_port()
+    listen = _listen_hl7(tmp_path, port)
+    assert listen.stderr is not None
+    seen = b""
+    try:
+        while b"press Ctrl-C" not in seen:
+            line = listen.stderr.readline()
+            assert line, seen.decode()
+            seen += line
+        with socket.create_connection(("127.0.0.1", port)) as device:
+            device.sendall(b"\x0bMSH|^~\\&|MONITOR")  # a message begun, not ended
+            time.sleep(0.5)
+            listen.send_signal(stop)
+            _out, err = listen.communicate(timeout=20)
+    finally:
+        if listen.poll() is None:
+            listen.kill()
+    text = (seen + err).decode()
+    assert listen.returncode == code, text
+    assert "Traceback" not in text and "Exception in callback" not in text, text
+    assert text.rstrip().splitlines()[-1].startswith("device-1: 0 messages; ")
