@@ -58,6 +58,12 @@ def open_problem(exc: Exception) -> str:
             "permission denied: the user running the gateway needs the port's group, usually dialout "
             "(sudo usermod -aG dialout USER, then log in again)"
         )
+    if code == errno.ENOTTY or "Inappropriate ioctl for device" in str(exc):
+        # pyserial: "Could not configure port: (25, 'Inappropriate ioctl for device')"
+        return (
+            "not a serial port (a file or another kind of device; `triage devices ports` lists this "
+            "computer's serial ports)"
+        )
     if "exclusively lock" in str(exc):
         return f"{exc} (is another program, or another gateway, using it?)"
     return str(exc)

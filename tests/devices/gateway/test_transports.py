@@ -8,6 +8,7 @@ import io
 import logging
 import os
 import tty
+from pathlib import Path
 
 import pytest
 import serial
@@ -89,6 +90,19 @@ def test_missing_serial_port_is_a_clear_error() -> None:
         r"`triage devices ports` lists this computer's ports\)$",
     ):
         open_serial(SerialSpec(url="/dev/does-not-exist"))
+
+
+def test_a_path_that_is_not_a_serial_port_says_so(tmp_path: Path) -> None:
+    """--port at a regular file (or /dev/null) said pyserial's "Could not configure port: (25,
+    'Inappropriate ioctl for device')", which names no mistake."""
+    not_a_port = tmp_path / "capture.bin"
+    not_a_port.write_bytes(b"")
+    with pytest.raises(LinkError) as raised:
+        open_serial(SerialSpec(url=str(not_a_port)))
+    assert str(raised.value) == (
+        f"cannot open serial port {not_a_port}: not a serial port (a file or another kind of device; "
+        "`triage devices ports` lists this computer's serial ports)"
+    )
 
 
 def test_a_port_the_user_may_not_open_says_which_group_to_join() -> None:
