@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -165,6 +166,72 @@ def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object
     finally:
         db.close()
     assert stored == 1, f"the reading was recorded {stored} times"
+
+
+#: A4 (210 x 297 mm) in PDF points; Chromium writes a page's MediaBox in whole CSS pixels, within a point of it
+A4 = (595.28, 841.89)
+
+
+def printed_pages(pdf: bytes) -> list[tuple[tuple[float, float], int]]:
+    """Each page of a PDF Chromium printed, in order: its size in points and how many runs of text
+    it draws (Tj/TJ in its Flate-compressed content stream)."""
+    at = {int(m.group(1)): m.start() for m in re.finditer(rb"(\d+) 0 obj", pdf)}
+
+    def body(number: int) -> bytes:
+        return pdf[at[number] : pdf.index(b"endobj", at[number])]
+
+    kids = re.search(rb"/Type /Pages\s.*?/Kids \[([^\]]*)\]", pdf, re.S)
+    assert kids is not None, "a page tree"
+    pages = []
+    for number in (int(n) for n in re.findall(rb"(\d+) 0 R", kids.group(1))):
+        page = body(number)
+        box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", page)
+        contents = re.search(rb"/Contents (\d+) 0 R", page)
+        assert box is not None and contents is not None, page[:200]
+        stream = body(int(contents.group(1)))
+        raw = stream[stream.index(b"stream") + len(b"stream") :].lstrip(b"\r\n")
+        text = zlib.decompressobj().decompress(raw) if b"/FlateDecode" in stream else raw
+        size = (round(float(box.group(1)), 2), round(float(box.group(2)), 2))
+        pages.append((size, len(re.findall(rb"T[jJ]\b", text))))
+    return pages
+
+
+def test_a_patient_page_prints_on_a4_with_its_decision_legible_and_its_risk_models_labelled(
+    browser: object, demo: Demo
+) -> None:
+    """Printed, the patient page kept each card whole, so the readings card, taller than what was
+    left of the first page, went to the second and the first page held the decision alone; an urgent
+    decision printed in white on a red that browsers do not print (light grey in the PDF); the page
+    named no paper size (Letter); the decision said no date, so a printed page's times (16:29) named
+    no day; the risk models printed with no word of their teaching data; the empty "Override the
+    decision" card printed its heading. Now the record prints on A4, the first page filled, the
+    decision in black with when and by whom it was assessed, and the risk models with their versions
+    and the teaching-data label."""
+    page = log_in(browser, demo.url, demo, "doctor", 1280)
+    urgent = page.locator("table.queue tr.urgent")  # type: ignore[attr-defined]
+    urgent.first.wait_for(timeout=30000)
+    page.goto(f"{demo.url}/encounters/{urgent.first.get_attribute('data-encounter')}")  # type: ignore[attr-defined]
+    assert page.locator("#decision.urgent").is_visible()  # type: ignore[attr-defined]
+    assert page.locator("li.override").count() == 0, "no override on this visit"  # type: ignore[attr-defined]
+    on_screen = page.locator("#decision small.assessed").inner_text()  # type: ignore[attr-defined]
+    assert re.fullmatch(r"Assessed \d{2}:\d{2}:\d{2} by \S+", on_screen.strip()), "today's by its time of day"
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    decision = page.locator("#decision")  # type: ignore[attr-defined]
+    assert decision.evaluate("el => getComputedStyle(el).color") == "rgb(0, 0, 0)", "black on white"
+    assert decision.locator("h2").inner_text().strip().lower() == "decision"
+    assessed = decision.locator("small.assessed").inner_text()
+    assert re.fullmatch(r"Assessed \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} by \S+", assessed.strip()), assessed
+    teaching = page.locator("#models-teaching")  # type: ignore[attr-defined]
+    assert teaching.is_visible() and "teaching data" in teaching.inner_text().lower()
+    assert "not for clinical use" in teaching.inner_text()
+    versions = page.locator("table.models small.model-code").all_inner_texts()  # type: ignore[attr-defined]
+    assert versions and all(re.fullmatch(r"[a-z0-9_]+ \d+\.\d+\.\d+", v.strip()) for v in versions), versions
+    assert page.get_by_text(re.compile(r"^policy \S+ · engine \S+")).is_visible()  # type: ignore[attr-defined]
+    assert not page.locator("#override").is_visible(), "an empty override card is not printed"  # type: ignore[attr-defined]
+    pages = printed_pages(page.pdf(prefer_css_page_size=True))  # type: ignore[attr-defined]
+    assert all(abs(w - A4[0]) < 1.5 and abs(h - A4[1]) < 1.5 for (w, h), _ in pages), f"A4: {pages}"
+    fullest = max(runs for _, runs in pages)
+    assert pages[0][1] >= fullest / 2, f"the first page is used, not the decision alone: {pages}"
 
 
 def test_a_tablet_reaches_the_reasons_from_the_decision_and_prints_the_record_without_forms(

@@ -121,7 +121,7 @@ def test_an_urgent_visit_with_no_referral_is_closed_only_when_the_nurse_confirms
     assert 'name="without_referral" value="1" required' in page
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     open_page = staff.client.get(f"/encounters/{encounter_id}").text
-    assert "本次就诊的决定是紧急转运，但尚未建立转诊。" in open_page and "后复测" in open_page
+    assert "本次就诊的处置是紧急转运，但尚未建立转诊。" in open_page and "后复测" in open_page
     unticked = staff.client.post(
         f"/encounters/{encounter_id}/close", data={"csrf_token": csrf, "reason": "went home"}
     )
@@ -246,7 +246,7 @@ def test_the_page_closes_the_visit_and_shows_the_banner_in_both_languages(ward: 
         and f"由 {ident('nurse')} 结束" in chinese
         and "原因：discharged home" in chinese
     )
-    assert f"结束就诊时断开的设备：{ident(OXIMETER, 'device-id')}" in chinese
+    assert f"结束就诊时解除关联的设备：{ident(OXIMETER, 'device-id')}" in chinese
 
 
 def test_a_clinician_still_decides_on_a_closed_visit(staff: Staff) -> None:

@@ -148,7 +148,7 @@ def test_chinese_details_read_as_written() -> None:
         "NEWS2 红色评分（单项参数 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg"
     )
     assert _zh_detail(red, "news2_emergency") == (
-        "早期预警评分 NEWS2 ≥9 分（血氧饱和度量表 1）：紧急抢救响应：由重症监护团队评估；考虑转入二级/三级监护；"
+        "早期预警评分 NEWS2 ≥9 分（SpO2 量表 1）：紧急抢救响应：由重症监护团队评估；考虑转入二级/三级监护；"
         "持续监测；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分（评分不完整，缺少吸氧状态、心率、意识水平（ACVPU）、体温，"
         "为下限）"
     )
@@ -158,7 +158,7 @@ def test_chinese_details_read_as_written() -> None:
         "：eGFR 处于 30-59"
     )
     spo2 = _payload(PatientContext(), [ob("spo2", 93)], ALL_ON)
-    assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（量表 1）：偏低"
+    assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（SpO2 量表 1）：偏低"
     confused = _payload(PatientContext(), [ob("consciousness", "C")], ALL_ON)
     assert _zh_detail(confused, "altered_consciousness") == "ACVPU 评估为 C：新发意识模糊（非清醒）"
 
@@ -521,7 +521,7 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     assert f'title="{ignored["stale"]["detail"]}"' in stale
     assert f"随机血糖 12 mmol/L（{clock(old, clinic=MACHINE)}）：测量时间已超过 24 小时，已过期" in stale
     assert "血氧饱和度 97 %" in unused and "：质控结果" in unused
-    assert "<h3>本次评估未采用的测量结果</h3>" in page
+    assert "<h3>本次评估未采用的读数</h3>" in page
     # the rest of the page: missing inputs by name, versions, readings' units, referral choices
     missing = _between(page, 'class="missing"', "</p>")
     assert "目前吸烟、" in missing and "current_smoker" not in missing and ", " not in missing

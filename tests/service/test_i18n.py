@@ -54,3 +54,49 @@ def test_the_chinese_pages_call_a_patient_by_one_word() -> None:
     mixed = {key: text for key, text in catalogue_data("zh").items() if "病人" in text}
     assert mixed == {}
     assert "患者" in catalogue("zh")("patient.title") and "患者" in catalogue("zh")("queue.patient")
+
+
+#: Words the Chinese pages used for one thing in two ways, and the one they use now: a decision is
+#: 处置 (as the queue's column and the decision box say it), a visit ends as 结束 (the button 结束就诊),
+#: a device is attached and detached as 关联 / 解除关联 (连接 / 断开 is the device's link), a reading is
+#: 读数, the NEWS2 oxygen scale is the SpO2 量表, chronic kidney disease is 慢性肾脏病, qSOFA's poor
+#: outcome is 不良结局, CRB-65's intermediate band is 中风险.
+_ONE_TERM = {
+    "就诊的决定是": "就诊的处置是",
+    "较早的决定": "较早的处置",
+    "较新的决定": "较新的处置",
+    "不能再记录或决定": "不能再记录或处置",
+    "关闭就诊": "结束就诊",
+    "该就诊已关闭": "该就诊已结束",
+    "} 关闭（": "} 结束（",
+    "断开的设备": "解除关联的设备",
+    "设备将断开": "设备将解除关联",
+    "没有连接的设备": "没有关联的设备",
+    "测量值": "读数",
+    "测量结果": "读数",
+    "血氧饱和度量表": "SpO2 量表",
+    "（量表 {scale}）": "（SpO2 量表 {scale}）",
+    "（量表 2）": "（SpO2 量表 2）",
+    "慢性肾病": "慢性肾脏病",
+    "不良预后": "不良结局",
+    "中等风险（如为肺炎": "中风险（如为肺炎",
+}
+
+
+def test_the_chinese_pages_say_one_thing_with_one_word() -> None:
+    """A disposition was 处置 in the queue and the decision box but 决定 in the close form's warning
+    and an earlier override's note; a visit was 结束 on its button and banner but 关闭 in the
+    refusal of a closed visit; a device was 解除关联 on its button but 断开 in the close form's help;
+    the NEWS2 oxygen scale was SpO2 量表 under the scores and 血氧饱和度量表 in the reasons beside them."""
+    said = {
+        key: [old for old in _ONE_TERM if old in text]
+        for key, text in catalogue_data("zh").items()
+        if any(old in text for old in _ONE_TERM)
+    }
+    assert said == {}
+    zh = catalogue("zh")
+    assert (
+        "处置" in zh("queue.decision")
+        and zh("closure.close") == "结束就诊"
+        and zh("assoc.detach") == "解除关联"
+    )

@@ -62,7 +62,7 @@ def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(sta
     alert = _alert(page.text)
     assert (
         "该就诊已于" in alert
-        and "由 clinician 关闭（went home）" in alert
+        and "由 clinician 结束（went home）" in alert
         and "请为该患者开启新的就诊" in alert
     )
     assert "open a new encounter" not in alert
@@ -78,7 +78,7 @@ def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(sta
     assert api.json()["error"].endswith("(went home); open a new encounter")
     # closing it again, and the other forms' refusals
     again = staff.client.post(f"/encounters/{encounter}/close", data={"csrf_token": csrf, "reason": "again"})
-    assert again.status_code == 409 and "该就诊已关闭" in _alert(again.text)
+    assert again.status_code == 409 and "该就诊已结束" in _alert(again.text)
     override = staff.client.post(
         f"/assessments/{made['id']}/override",
         data={"csrf_token": csrf, "disposition": "routine_referral", "reason": " "},

@@ -233,10 +233,10 @@ def test_every_rule_has_a_label_in_both_languages_and_the_english_one_is_its_des
         for language in ("en", "zh"):
             assert ">=" not in rule_label(language, rule.name) and "<=" not in rule_label(language, rule.name)
     assert rule_label("en", "news2_emergency") == "NEWS2 ≥7 (emergency response threshold)"
-    assert rule_label("zh", "model:cvd10") == "10 年心血管病风险（风险模型）达到或超过阈值"
+    assert rule_label("zh", "model:cvd10") == "10 年心血管病风险（风险模型，教学数据）达到或超过阈值"
     assert (
         rule_label("en", "model:cvd10")
-        == "10-year cardiovascular risk (risk model) at or above its threshold"
+        == "10-year cardiovascular risk (risk model, teaching data) at or above its threshold"
     )
     assert rule_label("en", "a_rule_added_later") == "a_rule_added_later", "an unknown rule still shows"
 
@@ -300,6 +300,10 @@ def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_rea
     for html in (english, chinese):
         shown = _without_hovers(html)
         assert "&gt;=" not in shown and "&lt;=" not in shown, "no ASCII comparator on the page"
+    # the risk models' teaching data said in words beside them (only a hover said it), in both languages
+    for html, said in ((english, "Teaching data: "), (chinese, "教学数据：")):
+        risks = html.split('id="models-teaching"')[1].split('<table class="models">')[0]
+        assert said in risks and ("not for clinical use" in risks or "不可用于临床" in risks), risks
 
 
 def test_the_queue_shows_an_incomplete_news2_as_the_lower_bound_it_is(staff: Staff) -> None:
@@ -353,7 +357,7 @@ def test_a_clinician_s_override_of_an_earlier_assessment_stays_in_view_after_a_n
     ), note
     assert "<small><time datetime=" in note, "when the clinician changed it"
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    assert "本次就诊较早的决定曾由医生改为" in staff.client.get(page).text
+    assert "本次就诊较早的处置曾由医生改为" in staff.client.get(page).text
     reviewed = staff.client.post(
         f"/api/v1/assessments/{again.json()['id']}/overrides",
         json={"disposition": "emergency_transfer", "reason": "still applies"},
