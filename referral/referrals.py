@@ -263,10 +263,15 @@ def list_referrals(
 
 
 def count_referrals(
-    db: Database, *, status: str | None = None, basis_review_needed: bool | None = None
+    db: Database,
+    *,
+    status: str | None = None,
+    basis_review_needed: bool | None = None,
+    before_id: int | None = None,
 ) -> int:
-    """How many referrals :func:`list_referrals` with these filters lists over all its pages."""
-    where, params = _matching(status, basis_review_needed, 0, None)
+    """How many referrals :func:`list_referrals` with these filters lists over all its pages
+    (``before_id``: over the pages after the one that ended with that referral)."""
+    where, params = _matching(status, basis_review_needed, 0, before_id)
     return int(db.conn.execute(f"SELECT count(*) FROM referrals {where}", params).fetchone()[0])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,9 @@ def test_migrate_creates_and_is_repeatable(tmp_path: Path, capsys: pytest.Captur
 
 def test_list_show_stats_json(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "list", "--db", str(log), "--json")
-    assert code == 0 and [r["status"] for r in json.loads(out)] == ["sent"]
+    listed = json.loads(out)
+    assert code == 0 and [r["status"] for r in listed["data"]] == ["sent"]
+    assert (listed["total"], listed["more"], listed["next_before_id"], listed["next"]) == (1, 0, None, None)
     code, out, _ = run(capsys, "list", "--db", str(log))
     assert code == 0 and "ZJ-S01" in out and out.startswith("id")
     code, out, _ = run(capsys, "show", "1", "--db", str(log), "--json")
@@ -295,3 +298,61 @@ def test_a_table_escapes_its_cells_and_stays_aligned(capsys: pytest.CaptureFixtu
         "a\\x1b[31mb  x",
         "1           \\x09z",
     ]
+
+
+def test_list_pages_back_with_before_id_and_says_how_many_more(
+    log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`referrals list` showed the newest --limit referrals and no way past them, nor that more
+    existed. --before-id pages back as the API's before_id does; the text ends with how many more
+    and the next page's command, --json carries the same."""
+    db = connect(log)
+
+    def refer(mrn: str, started_at: str, sent: bool = False) -> None:
+        assessment = visit(db, mrn=mrn, started_at=started_at)
+        made = referrals.create_referral(
+            db,
+            ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-S01", urgency="routine", reason="r"),
+            actor="dr",
+        )
+        if sent:
+            referrals.transition(db, made["id"], "sent", actor="dr")
+
+    for n in range(2, 9):  # 7 more referrals, ids 2..8; 3, 5 and 7 sent, as the fixture's 1 is
+        refer(f"MRN-{n}", f"2026-05-01T{n + 8:02d}:00:00+08:00", sent=bool(n % 2))
+    code, out, _ = run(capsys, "list", "--db", str(log), "--limit", "3")
+    lines = out.splitlines()
+    assert code == 0 and [int(line.split()[0]) for line in lines[1:4]] == [8, 7, 6]
+    assert lines[4] == f"5 more of 8; next page: triage referrals list --db {log} --limit 3 --before-id 6"
+
+    seen: list[int] = []
+    argv = ["list", "--db", str(log), "--limit", "3"]
+    while True:  # a script follows the next page until there is none
+        code, out, _ = run(capsys, *argv, "--json")
+        page = json.loads(out)
+        assert code == 0 and page["total"] == 8 + len(seen) // 3  # one arrives after each page
+        seen += [r["id"] for r in page["data"]]
+        assert page["more"] == 8 - len(seen)
+        if page["next"] is None:
+            assert page["next_before_id"] is None
+            break
+        assert page["next_before_id"] == seen[-1]
+        words = shlex.split(page["next"])
+        assert words[:3] == ["triage", "referrals", "list"] and words[-1] == "--json"
+        argv = words[2:-1]
+        refer(f"MRN-new-{len(seen)}", "2026-05-02T09:00:00+08:00")  # neither shifts a page nor comes twice
+    assert seen == [8, 7, 6, 5, 4, 3, 2, 1]
+
+    # filters are kept in the next page's command; the count is of the referrals that match
+    code, out, _ = run(capsys, "list", "--db", str(log), "--status", "sent", "--limit", "2")
+    assert out.splitlines()[-1] == (
+        f"2 more of 4; next page: triage referrals list --db {log} --status sent --limit 2 --before-id 5"
+    )
+    code, out, _ = run(
+        capsys, "list", "--db", str(log), "--status", "sent", "--limit", "2", "--before-id", "5"
+    )
+    assert [int(line.split()[0]) for line in out.splitlines()[1:]] == [3, 1], "the last page: no more line"
+    code, out, _ = run(capsys, "list", "--db", str(log), "--before-id", "1")
+    assert (code, out) == (0, "no referrals older than 1 (10 in all)\n")
+    code, _, err = run(capsys, "list", "--db", str(log), "--before-id", "0")
+    assert code == 2 and "--before-id" in err

@@ -365,7 +365,7 @@ def test_the_cli_lists_acknowledges_and_cancels(staff: Staff, capsys: pytest.Cap
     (line,) = [row for row in out.splitlines()[1:] if row.split()[0] == str(first)]
     assert code == 0 and out.splitlines()[0].endswith("basis") and line.endswith("REVIEW NEEDED")
     code, out, _ = cli(capsys, staff, "list", "--json")
-    assert {r["id"]: r["basis_review_needed"] for r in json.loads(out)}[first] is True
+    assert {r["id"]: r["basis_review_needed"] for r in json.loads(out)["data"]}[first] is True
 
     # Bad input: one line, exit 2 (unknown referral: not found, exit 1), nothing recorded.
     code, _, err = cli(capsys, staff, "acknowledge", str(first), "--actor", "dr_wu", "--reason", "  ")

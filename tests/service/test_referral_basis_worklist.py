@@ -89,9 +89,9 @@ def test_the_filter_is_documented_in_the_openapi_schema(staff: Staff) -> None:
 def test_the_cli_lists_the_worklist(staff: Staff, capsys: pytest.CaptureFixture[str]) -> None:
     flagged, newer = flagged_and_newer(staff, newer=2)
     code, out, _ = cli(capsys, staff, "list", "--basis-review-needed", "--limit", "1", "--json")
-    assert code == 0 and [r["id"] for r in json.loads(out)] == [flagged]
+    assert code == 0 and [r["id"] for r in json.loads(out)["data"]] == [flagged]
     code, out, _ = cli(capsys, staff, "list", "--no-basis-review-needed", "--json")
-    assert code == 0 and [r["id"] for r in json.loads(out)] == newer[::-1]
+    assert code == 0 and [r["id"] for r in json.loads(out)["data"]] == newer[::-1]
     code, out, _ = cli(capsys, staff, "list", "--basis-review-needed")
     (line,) = out.splitlines()[1:]
     assert code == 0 and line.split()[0] == str(flagged) and line.endswith("REVIEW NEEDED")

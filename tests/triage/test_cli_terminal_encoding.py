@@ -95,7 +95,7 @@ def test_referrals_list_and_show_print_escapes_not_a_traceback(encoding: str, lo
     rows = json.loads(
         _printed(_triage("referrals", "list", "--db", str(log), "--json", encoding=encoding), encoding)
     )
-    assert rows[0]["reason"] == REASON
+    assert rows["data"][0]["reason"] == REASON
     shown = _printed(_triage("referrals", "show", "1", "--db", str(log), encoding=encoding), encoding)
     assert "reason: \\u8f6c\\u8bca SpO2 90" in shown
 

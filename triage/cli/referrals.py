@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import shlex
 import sqlite3
 from datetime import date
 from enum import StrEnum
@@ -155,6 +156,8 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
 
 
+#: ``referrals list``'s default --limit
+_PAGE = 50
 _LIST_COLUMNS = ("id", "status", "urgency", "from_facility", "to_facility", "created_at", "basis")
 
 
@@ -174,22 +177,41 @@ def list_command(
             show_default=False,
         ),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many rows.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many rows.")] = _PAGE,
+    before_id: Annotated[
+        int | None,
+        typer.Option(
+            "--before-id",
+            metavar="ID",
+            min=1,
+            max=MAX_ID,
+            help="Only referrals older than this id: the next page, as the line under the list"
+            " (or next_before_id in --json) says.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List referrals, newest first; 'basis: REVIEW NEEDED' marks one whose basis a device
-    corrected and nobody has reviewed (`triage referrals basis-changes`)."""
+    """List referrals, newest first, a page of --limit at a time; 'basis: REVIEW NEEDED' marks one
+    whose basis a device corrected and nobody has reviewed (`triage referrals basis-changes`).
+
+    When more match, a last line says how many and the command for the next page (--before-id,
+    the last id shown: stable while referrals are added). --json prints {"data": [...], "total",
+    "more", "next_before_id", "next"}."""
     if status is not None and status not in REFERRAL_STATUSES:  # as --tier and --state say it
         raise UserInputError(f"--status {json_text(status)}: choose one of {', '.join(REFERRAL_STATUSES)}")
     database = read_log(ctx, db)
-    rows = referrals.list_referrals(
-        database, status=status, basis_review_needed=basis_review_needed, limit=limit
-    )
-    changes = basis.for_referrals(database, [r["id"] for r in rows])
+    filters: dict[str, Any] = {"status": status, "basis_review_needed": basis_review_needed}
+    with snapshot(database):  # the page and its counts as of one moment, while the service writes
+        rows = referrals.list_referrals(database, limit=limit, before_id=before_id, **filters)
+        total = referrals.count_referrals(database, **filters)
+        more = referrals.count_referrals(database, before_id=rows[-1]["id"], **filters) if rows else 0
+        changes = basis.for_referrals(database, [r["id"] for r in rows])
     for row in rows:
         row["basis_review_needed"] = any(c.open for c in changes.get(int(row["id"]), []))
+    cursor = rows[-1]["id"] if more else None
+    following = None if cursor is None else _next_page(ctx, cursor, as_json)
     if as_json:
-        print_json(rows)
+        print_json({"data": rows, "total": total, "more": more, "next_before_id": cursor, "next": following})
         return
     if not rows:
         wanted = [f"with status {status}"] if status else []
@@ -197,11 +219,30 @@ def list_command(
             wanted.append(
                 "awaiting a basis review" if basis_review_needed else "without a basis review pending"
             )
+        if before_id is not None:
+            wanted.append(f"older than {before_id} ({total} in all)")
         echo(" ".join(["no referrals", *wanted]))
         return
     print_table(
         [r | {"basis": "REVIEW NEEDED" if r["basis_review_needed"] else None} for r in rows], _LIST_COLUMNS
     )
+    if following is not None:
+        echo(f"{more} more of {total}; next page: {following}")
+
+
+def _next_page(ctx: typer.Context, cursor: int, as_json: bool) -> str:
+    """The command line of the next page: the options given to this one, ``--before-id`` the last id shown."""
+    config = cast(AppContext, ctx.obj).config_path
+    words = ["triage", *(["--config", str(config)] if config is not None else []), "referrals", "list"]
+    for name, value in ctx.params.items():
+        if value is None or name in ("before_id", "as_json") or (name == "limit" and value == _PAGE):
+            continue
+        if name == "basis_review_needed":
+            words.append("--basis-review-needed" if value else "--no-basis-review-needed")
+        else:
+            words += [f"--{name}", str(value)]
+    words += ["--before-id", str(cursor), *(["--json"] if as_json else [])]
+    return shlex.join(words)
 
 
 @app.command()
