@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from referral import audit, store
-from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
 from referral.records import required_text
 from referral.transactions import when, write
 
@@ -122,16 +122,17 @@ def _utc_text(at: str) -> str:
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
-        raise UserInputError(f"device association lookup: time {at!r} is not ISO 8601") from None
+        raise UserInputError(f"device association lookup: time {json_text(at)} is not ISO 8601") from None
     if moment.tzinfo is None:
-        raise UserInputError(f"device association lookup: time {at!r} has no UTC offset")
+        raise UserInputError(f"device association lookup: time {json_text(at)} has no UTC offset")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def check_device_id(device_id: str) -> str:
     if not DEVICE_ID.match(device_id):
         raise UserInputError(
-            f"device id {device_id!r}: use 1-64 letters, digits, '.', '_' or '-' (as in device profiles)"
+            f"device id {json_text(device_id)}: use 1-64 letters, digits,"
+            ' ".", "_" or "-" (as in device profiles)'
         )
     return device_id
 
@@ -228,11 +229,11 @@ def encounter_of_day(db: Database, mrn: str, day: str) -> int:
     """The patient's latest encounter on ``day`` (the clinic's local date, ``encounters.day``)."""
     patient = store.find_patient(db, mrn)
     if patient is None:
-        raise NotFoundError(f"no patient with record number {mrn!r}")
+        raise NotFoundError(f"no patient with record number {json_text(mrn)}")
     encounter = store.latest_encounter_on(db, int(patient["id"]), day)
     if encounter is None:
         raise NotFoundError(
-            f"patient {mrn!r} has no encounter on {day}: open one first, or name the encounter"
+            f"patient {json_text(mrn)} has no encounter on {day}: open one first, or name the encounter"
         )
     return int(encounter["id"])
 
@@ -261,7 +262,7 @@ def require_known(device_id: str, known: Sequence[str]) -> None:
     if device_id not in known:
         listed = ", ".join(known) if known else "none"
         raise NotFoundError(
-            f"device {device_id!r} is unknown here: it is not configured in the device gateway and"
+            f"device {json_text(device_id)} is unknown here: it is not configured in the device gateway and"
             f" has never sent a result (known devices: {listed})"
         )
 
@@ -292,7 +293,7 @@ def associate(
     check_max_duration(max_duration)
 
     def work(db: Database) -> Association:
-        encounter = store.require_open(db, encounter_id, f"cannot attach device {device_id!r}")
+        encounter = store.require_open(db, encounter_id, f"cannot attach device {json_text(device_id)}")
         now = utc_now()
         _expire(db, now, device_id)
         expires = (datetime.fromisoformat(now) + max_duration).isoformat(timespec="microseconds")
@@ -302,7 +303,7 @@ def associate(
                 return current
             if not replace_existing:
                 raise ConflictError(
-                    f"device {device_id!r} is already attached to encounter {current.encounter_id}"
+                    f"device {json_text(device_id)} is already attached to encounter {current.encounter_id}"
                     f" (association #{current.id}, started {when(current.started_at)} by {current.started_by});"
                     " detach it first or ask to replace it",
                     says="error.device_attached",
@@ -366,7 +367,7 @@ def end(db: Database, device_id: str, *, actor: str, reason: str) -> Association
                     f" (association #{last[0].id} ended when encounter {last[0].encounter_id} was closed"
                     f" at {when(str(last[0].ended_at))} by {last[0].ended_by})"
                 )
-            raise NotFoundError(f"device {device_id!r} is not attached to any encounter{why}")
+            raise NotFoundError(f"device {json_text(device_id)} is not attached to any encounter{why}")
         _end(db, current, actor=actor, reason=reason, at=utc_now())
         return get(db, current.id)
 

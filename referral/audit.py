@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral.errors import AuditChainError, UserInputError
+from referral.errors import AuditChainError, UserInputError, json_text
 from referral.transactions import utc_now
 
 GENESIS_HASH = "0" * 64
@@ -134,7 +134,7 @@ def parse_anchor(text: str) -> tuple[int, str]:
         or not set(digest) <= set("0123456789abcdef")
     ):
         raise UserInputError(
-            f"--anchor {text[:80]!r}: expected SEQ:HASH, an entry number and its 64 hex digit hash"
+            f"--anchor {json_text(text[:80])}: expected SEQ:HASH, an entry number and its 64 hex digit hash"
             " as verify-audit printed them (e.g. 1024:3f2a...)"
         )
     return int(seq), digest

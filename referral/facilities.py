@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from referral import audit
 from referral.clinic import CLINIC_KEY, set_setting
-from referral.errors import NotFoundError, UnknownFacilityError, UserInputError
+from referral.errors import NotFoundError, UnknownFacilityError, UserInputError, json_text
 from referral.records import FacilityIn, describe
 from referral.transactions import insert_row, write
 
@@ -75,7 +75,7 @@ def parse_csv(text: str, source: str) -> list[FacilityIn]:
             problems.append(f"line {line}: {error}")
             continue
         if facility.id in seen:
-            problems.append(f"line {line}: id {facility.id!r} repeats line {seen[facility.id]}")
+            problems.append(f"line {line}: id {json_text(facility.id)} repeats line {seen[facility.id]}")
             continue
         seen[facility.id] = line
         facilities.append(facility)
@@ -105,7 +105,7 @@ def load_csv(db: Database, path: Path, *, actor: str, clinic: str | None = None)
     facilities = parse_csv(text, str(path))
     ids = {f.id for f in facilities}
     if clinic is not None and clinic not in ids:
-        raise UnknownFacilityError(f"--clinic {clinic!r} is not a facility id in {path}")
+        raise UnknownFacilityError(f"--clinic {json_text(clinic)} is not a facility id in {path}")
 
     def work(db: Database) -> None:
         for facility in facilities:
@@ -144,7 +144,9 @@ def require(db: Database, facility_id: str, role: str) -> dict[str, Any]:
             if count == 0
             else f"the directory has {count} facilities (`triage referrals facilities list`)"
         )
-        raise UnknownFacilityError(f"{role} {facility_id!r} is not in the facility directory; {hint}")
+        raise UnknownFacilityError(
+            f"{role} {json_text(facility_id)} is not in the facility directory; {hint}"
+        )
     return row
 
 
@@ -156,7 +158,7 @@ def get(db: Database, facility_id: str) -> dict[str, Any] | None:
 def get_or_404(db: Database, facility_id: str) -> dict[str, Any]:
     row = get(db, facility_id)
     if row is None:
-        raise NotFoundError(f"facility {facility_id!r} not found")
+        raise NotFoundError(f"facility {json_text(facility_id)} not found")
     return row
 
 

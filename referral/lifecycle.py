@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from referral.errors import TransitionError
+from referral.errors import TransitionError, json_text
 
 ALLOWED: Final[dict[str, frozenset[str]]] = {
     "proposed": frozenset({"sent", "cancelled"}),
@@ -39,13 +39,13 @@ NEEDS_NOTE: Final = frozenset({"declined", "cancelled"})
 def check_transition(current: str, target: str) -> None:
     """Raise :class:`TransitionError` unless ``current -> target`` is allowed."""
     if current not in ALLOWED:
-        raise TransitionError(f"unknown referral status {current!r}; known: {', '.join(STATUSES)}")
+        raise TransitionError(f"unknown referral status {json_text(current)}; known: {', '.join(STATUSES)}")
     if target not in ALLOWED:
-        raise TransitionError(f"unknown referral status {target!r}; known: {', '.join(STATUSES)}")
+        raise TransitionError(f"unknown referral status {json_text(target)}; known: {', '.join(STATUSES)}")
     if target not in ALLOWED[current]:
         allowed = ", ".join(sorted(ALLOWED[current])) or "none (final status)"
         raise TransitionError(
-            f"a referral cannot go from {current!r} to {target!r}; allowed from {current!r}: {allowed}"
+            f"a referral cannot go from {json_text(current)} to {json_text(target)}; allowed from {json_text(current)}: {allowed}"
         )
 
 

@@ -9,7 +9,7 @@ from typing import Any, get_args
 from sqlite_utils import Database
 
 from referral import audit
-from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
 from referral.records import Language, Role
 from referral.transactions import utc_now, write
 
@@ -26,9 +26,9 @@ def create_user(
     if not username.strip():
         raise UserInputError("username is empty")
     if role not in get_args(Role):
-        raise UserInputError(f"role {role!r} is not one of {', '.join(get_args(Role))}")
+        raise UserInputError(f"role {json_text(role)} is not one of {', '.join(get_args(Role))}")
     if language not in get_args(Language):
-        raise UserInputError(f"language {language!r} is not one of {', '.join(get_args(Language))}")
+        raise UserInputError(f"language {json_text(language)} is not one of {', '.join(get_args(Language))}")
 
     def work(db: Database) -> dict[str, Any]:
         try:
@@ -38,7 +38,7 @@ def create_user(
                 [username, password_hash, role, language, utc_now()],
             )
         except sqlite3.IntegrityError as error:
-            raise ConflictError(f"user {username!r} already exists") from error
+            raise ConflictError(f"user {json_text(username)} already exists") from error
         audit.append(
             db,
             actor=actor,
@@ -79,7 +79,7 @@ def set_disabled(db: Database, username: str, disabled: bool, *, actor: str) -> 
             "UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), username]
         ).rowcount
         if changed != 1:
-            raise NotFoundError(f"user {username!r} not found")
+            raise NotFoundError(f"user {json_text(username)} not found")
         if disabled:  # a disabled account is logged out everywhere (re-enabling revives nothing)
             db.conn.execute("DELETE FROM staff_sessions WHERE username = ?", [username])
         audit.append(
@@ -103,7 +103,7 @@ def create_token(
 
     def work(db: Database) -> dict[str, Any]:
         if _get(db, username) is None:
-            raise NotFoundError(f"user {username!r} not found")
+            raise NotFoundError(f"user {json_text(username)} not found")
         row = {
             "token_sha256": token_sha256,
             "username": username,

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from models.card import ModelCard
-from triage.errors import UserInputError
+from triage.errors import UserInputError, json_text
 from triage.patient import PatientContext
 from triage.phrases import AGE_OUTSIDE, EXCLUDED, SEX_MISMATCH, SEX_UNKNOWN, STAND_IN
 
@@ -78,13 +78,15 @@ def observation_value(code: str, raw: float | str) -> float:
         grades = ORDINAL_OBSERVATIONS[code]
         if not isinstance(raw, str) or raw not in grades:
             raise UserInputError(
-                f"observation {code}: {raw!r} is not a dipstick grade; allowed: {', '.join(grades)}"
+                f"observation {code}: {json_text(raw)} is not a dipstick grade; allowed: {', '.join(grades)}"
             )
         return grades[raw]
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise UserInputError(f"observation {code}: expected a number in canonical units, got {raw!r}")
+        raise UserInputError(
+            f"observation {code}: expected a number in canonical units, got {json_text(raw)}"
+        )
     if not math.isfinite(raw):
-        raise UserInputError(f"observation {code}: {raw!r} is not a finite number")
+        raise UserInputError(f"observation {code}: {json_text(raw)} is not a finite number")
     return float(raw)
 
 
@@ -96,7 +98,7 @@ def feature_value(
         getter = PATIENT_FEATURES.get(name)
         if getter is None:
             raise UserInputError(
-                f"risk feature {name!r}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
+                f"risk feature {json_text(name)}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
             )
         value = getter(patient)
         if value is None and name in values:
@@ -140,7 +142,7 @@ def _getter(name: str, source: str) -> FeatureGetter:
     if source == "patient":
         if name not in PATIENT_FEATURES:
             raise UserInputError(
-                f"risk feature {name!r}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
+                f"risk feature {json_text(name)}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
             )
         field = PATIENT_FEATURES[name]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from triage.errors import UnitError
+from triage.errors import UnitError, json_text
 from triage.vocabulary import Kind, concept
 
 GLUCOSE_MGDL_PER_MMOLL = 18.016
@@ -186,13 +186,13 @@ def resolve_unit(code: str, unit: str | None) -> str:
     c = concept(code)
     if c.kind is Kind.CODED:
         if unit:
-            raise UnitError(f"{code}: coded observation takes no unit, got {unit!r}")
+            raise UnitError(f"{code}: coded observation takes no unit, got {json_text(unit)}")
         return ""
     if unit is None or not unit.strip():
         return c.unit
     ucum = normalize_unit(unit)
     if ucum != c.unit and ucum not in c.accepted_units:
-        raise UnitError(f"{code}: unit {unit!r} is not accepted; use one of: {_accepted(code)}")
+        raise UnitError(f"{code}: unit {json_text(unit)} is not accepted; use one of: {_accepted(code)}")
     return ucum
 
 

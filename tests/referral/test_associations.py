@@ -116,7 +116,7 @@ def test_repeating_the_same_attach_is_harmless(db: Database) -> None:
 
 def test_bad_input_says_what(db: Database) -> None:
     encounter = encounter_of(db, "MRN-1")
-    with pytest.raises(UserInputError, match="device id 'oxi meter'"):
+    with pytest.raises(UserInputError, match='device id "oxi meter"'):
         associations.associate(db, "oxi meter", encounter, actor="nurse_wang")
     with pytest.raises(UserInputError, match="'actor' is empty"):
         associations.associate(db, OXIMETER, encounter, actor=" ")

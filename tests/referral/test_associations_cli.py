@@ -110,11 +110,11 @@ def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.Capt
 
     assert error("attach", "oxi-typo", "--encounter", "1", "--actor", "n") == (
         1,
-        "error: device 'oxi-typo' is unknown here: it is not configured in the device gateway and has never"
+        'error: device "oxi-typo" is unknown here: it is not configured in the device gateway and has never'
         f" sent a result (known devices: {OXIMETER})\n",
     )
     code, err = error("detach", OXIMETER, "--actor", "n", "--reason", "done")
-    assert (code, err) == (1, f"error: device '{OXIMETER}' is not attached to any encounter\n")
+    assert (code, err) == (1, f'error: device "{OXIMETER}" is not attached to any encounter\n')
     assert run(capsys, log, "attach", OXIMETER, "--encounter", "1", "--actor", "nurse_wang")[0] == 0
     code, err = error("attach", OXIMETER, "--encounter", "2", "--actor", "nurse_li")
     assert code == 1 and "is already attached to encounter 1" in err and "by nurse_wang" in err
@@ -123,11 +123,11 @@ def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.Capt
     code, err = error("attach", OXIMETER, "--encounter", "2", "--mrn", "MRN-2", "--actor", "n")
     assert code == 2 and "exactly one of" in err
     code, err = error("attach", OXIMETER, "--mrn", "MRN-404", "--actor", "n", "--replace")
-    assert (code, err) == (1, "error: no patient with record number 'MRN-404'\n")
+    assert (code, err) == (1, 'error: no patient with record number "MRN-404"\n')
     code, err = error("attach", OXIMETER, "--mrn", "MRN-OLD", "--actor", "n", "--replace")
-    assert code == 1 and f"patient 'MRN-OLD' has no encounter on {date.today().isoformat()}" in err
+    assert code == 1 and f'patient "MRN-OLD" has no encounter on {date.today().isoformat()}' in err
     code, err = error("attach", OXIMETER, "--encounter", "999", "--actor", "n", "--replace")
-    assert (code, err) == (1, f"error: cannot attach device '{OXIMETER}': encounter 999 not found\n")
+    assert (code, err) == (1, f'error: cannot attach device "{OXIMETER}": encounter 999 not found\n')
     code, err = error("detach", OXIMETER, "--actor", "n", "--reason", "  ")
     assert (code, err) == (2, "error: device association: 'reason' is empty\n")
     assert main(["devices", "associations", "list", "--db", str(tmp_path / "missing.db")]) == 1
@@ -163,7 +163,7 @@ def test_expiry_setting_listing_ends_and_detach_says_so(
     )
     code, _, err = run(capsys, log, "detach", OXIMETER, "--actor", "n", "--reason", "done")
     assert code == 1 and err == (
-        f"error: device '{OXIMETER}' is not attached to any encounter"
+        f'error: device "{OXIMETER}" is not attached to any encounter'
         f" (association #{first.id} expired at {associations.when(first.started_at)})\n"
     )
 

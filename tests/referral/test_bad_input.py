@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from referral import audit, facilities, referrals, store
+from referral import audit, facilities, referrals, store, users
 from referral.errors import UnknownFacilityError, UserInputError
 from referral.records import FacilityIn, OverrideIn, PatientIn, ReferralIn, parse, required_text
 from referral.schema import connect
@@ -43,7 +43,7 @@ def _snapshot(db: Database) -> tuple[int, int]:
         ),
         (
             "A,Clinic,primary,330122,119.6,29.8,10,40,\nA,Again,primary,1,1,1,1,1,\n",
-            "line 3: id 'A' repeats line 2",
+            'line 3: id "A" repeats line 2',
         ),
     ],
 )
@@ -82,7 +82,7 @@ def test_a_folder_given_as_the_facility_csv_is_one_line(tmp_path: Path) -> None:
 def test_unknown_facility_in_referral_writes_nothing(db: Database) -> None:
     assessment = visit(db)
     before = (_snapshot(db), db.execute("SELECT count(*) FROM referrals").fetchone()[0])
-    with pytest.raises(UnknownFacilityError, match="to_facility 'ZJ-NOPE' is not in the facility directory"):
+    with pytest.raises(UnknownFacilityError, match='to_facility "ZJ-NOPE" is not in the facility directory'):
         referrals.create_referral(
             db,
             ReferralIn(assessment_id=assessment["id"], to_facility="ZJ-NOPE", urgency="routine", reason="r"),
@@ -194,3 +194,14 @@ def test_a_name_stored_before_control_characters_were_refused_does_not_stop_fill
     assert (row["name"], row["birth_date"]) == ("Li\tWei", "1970-01-02")
     with pytest.raises(UserInputError, match="name: has a control character"):
         patients.register(db, PatientIn(mrn="OLD-2", name="Li\tWei"), actor="nurse", reason="walk-in")
+
+
+def test_a_value_with_a_quote_or_a_control_character_is_quoted_as_json_in_the_message() -> None:
+    """The referral layer quotes a value as the CLI does (JSON): repr wrote 'a"b' and "it's", two
+    quote styles in one message; a control character is escaped, so it is seen and the quotes close."""
+    with pytest.raises(UserInputError) as error:
+        audit.parse_anchor("it's\x1b[2J\n")
+    assert str(error.value).startswith('--anchor "it\'s\\u001b[2J\\n": expected SEQ:HASH'), error.value
+    with pytest.raises(UserInputError) as error:
+        users.create_user(connect(":memory:"), "b", "x", 'nurse"\t')
+    assert str(error.value) == 'role "nurse\\"\\t" is not one of clinician, nurse, integrator, analyst, admin'

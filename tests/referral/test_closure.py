@@ -121,7 +121,7 @@ def test_a_closed_encounter_takes_no_new_work(db: Database) -> None:
             actor="nurse_li",
             reason="manual entry",
         )
-    with pytest.raises(ConflictError, match=rf"cannot attach device '{OXIMETER}': {refused}"):
+    with pytest.raises(ConflictError, match=rf'cannot attach device "{OXIMETER}": {refused}'):
         associations.associate(db, OXIMETER, encounter, actor="nurse_wang")
     again = store.record_assessment(
         db, encounter, assessment_in(idempotency_key="k-1"), actor="engine", reason="triage"

@@ -29,7 +29,7 @@ def test_every_pair_of_statuses(pair: tuple[str, str]) -> None:
     if pair in EXPECTED_ALLOWED:
         lifecycle.check_transition(current, target)
     else:
-        with pytest.raises(TransitionError, match=f"from '{current}' to '{target}'"):
+        with pytest.raises(TransitionError, match=f'from "{current}" to "{target}"'):
             lifecycle.check_transition(current, target)
 
 
@@ -75,7 +75,7 @@ def test_stored_lifecycle_paths_are_timestamped_and_audited(db: Database, name: 
 def test_impossible_stored_transition_changes_nothing(db: Database) -> None:
     rid = int(str(_referral(db)["id"]))
     entries = audit.verify(db).entries
-    with pytest.raises(TransitionError, match="from 'proposed' to 'arrived'"):
+    with pytest.raises(TransitionError, match='from "proposed" to "arrived"'):
         referrals.transition(db, rid, "arrived", actor="dr_li")
     assert referrals.get_referral(db, rid)["status"] == "proposed"
     assert audit.verify(db).entries == entries

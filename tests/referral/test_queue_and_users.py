@@ -91,7 +91,7 @@ def test_users_and_tokens(db: Database) -> None:
     users.create_user(db, "li", "$argon2id$v=19$...", "clinician", language="zh")
     with pytest.raises(ConflictError, match="already exists"):
         users.create_user(db, "li", "x", "nurse")
-    with pytest.raises(UserInputError, match="role 'boss'"):
+    with pytest.raises(UserInputError, match='role "boss"'):
         users.create_user(db, "wang", "x", "boss")
     assert users.get_user(db, "li")["language"] == "zh"  # type: ignore[index]
     assert [u["username"] for u in users.list_users(db)] == ["li"]

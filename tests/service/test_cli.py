@@ -155,9 +155,9 @@ def test_a_host_that_is_not_an_address_here_says_so_and_points_at_host() -> None
         (
             "serve",
             "999.1.1.1",
-            "'999.1.1.1' is not an IP address or a known host name; give an IP address (--host)",
+            '"999.1.1.1" is not an IP address or a known host name; give an IP address (--host)',
         ),
-        ("demo", "nosuchhost.invalid", "'nosuchhost.invalid' is not an IP address or a known host name"),
+        ("demo", "nosuchhost.invalid", '"nosuchhost.invalid" is not an IP address or a known host name'),
         (
             "serve",
             "192.0.2.1",

@@ -169,7 +169,7 @@ def test_now_help_says_an_inputs_assessed_at_wins() -> None:
                     {"code": "sbp", "value": 120, "unit": "mg/dL", "observed_at": "2026-11-25T08:00:00Z"}
                 ]
             },
-            "observations[0].unit: sbp: unit 'mg/dL' is not accepted",
+            'observations[0].unit: sbp: unit "mg/dL" is not accepted',
         ),
         (
             {"observations": [{"code": "sbp", "value": 120, "observed_at": "2026-11-25T08:00:00"}]},

@@ -68,7 +68,7 @@ def test_imperial_body_measurements_become_observations_in_canonical_units() -> 
     h = Observation.create("height", 65, "[in_i]", observed_at=T)
     assert (w.value, w.unit) == (pytest.approx(69.853, abs=0.001), "kg")
     assert (h.value, h.unit) == (pytest.approx(165.1), "cm")
-    with pytest.raises(UnitError, match=r"weight: unit 'stone' is not accepted; use one of: kg, \[lb_av\]"):
+    with pytest.raises(UnitError, match=r'weight: unit "stone" is not accepted; use one of: kg, \[lb_av\]'):
         Observation.create("weight", 11, "stone", observed_at=T)
 
 
@@ -122,7 +122,7 @@ def test_range_edges_are_inclusive() -> None:
 
 
 def test_unknown_unit_and_code() -> None:
-    with pytest.raises(UnitError, match=r"sbp: unit 'mg/dL' is not accepted; use one of: mm\[Hg\], kPa"):
+    with pytest.raises(UnitError, match=r'sbp: unit "mg/dL" is not accepted; use one of: mm\[Hg\], kPa'):
         Observation.create("sbp", 120, "mg/dL", observed_at=T)
     with pytest.raises(UnknownCodeError, match="'pulse'"):
         Observation.create("pulse", 80, "/min", observed_at=T)

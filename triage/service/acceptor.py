@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from triage.errors import UserInputError
+from triage.errors import UserInputError, json_text
 
 log = logging.getLogger("triage.service")
 ACCEPT_WAKE_S = 0.5
@@ -42,7 +42,7 @@ def bind_listener(host: str, port: int, backlog: int = 2048) -> socket.socket:
         why = os.strerror(exc.errno) if exc.errno else str(exc)
         if isinstance(exc, socket.gaierror) or (exc.errno or 0) < 0:  # getaddrinfo: EAI_NONAME ...
             # create_server re-raises it as a plain OSError; os.strerror said "Unknown error -2"
-            why = f"{host!r} is not an IP address or a known host name"
+            why = f"{json_text(host)} is not an IP address or a known host name"
             fix = "give an IP address (--host), e.g. 127.0.0.1 or 0.0.0.0"
         elif exc.errno == errno.EADDRNOTAVAIL:
             fix = "give an IP address of this computer (--host)"
