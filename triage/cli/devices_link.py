@@ -173,7 +173,9 @@ def register_listen(app: typer.Typer) -> None:
         """Receive results from devices, store each exactly once, and print them as they arrive.
 
         Every message is committed to the database before the device gets its final ACK. Results
-        that are QC, not final, unmapped or without a patient are printed as "held". Ctrl-C stops.
+        that are QC, not final, timed far from their arrival (a wrong device clock), unmapped or
+        without a patient are printed as "held". Ctrl-C stops (exit 130), SIGTERM too (exit 0);
+        both print the counts.
         """
         app_ctx: AppContext = ctx.obj
         settings = app_ctx.settings
