@@ -72,11 +72,11 @@ def test_the_makefile_checks_before_it_creates_the_venv() -> None:
 
 def test_make_run_takes_the_port_and_host_of_the_demo() -> None:
     """`make run` ran `triage demo` on 127.0.0.1:8000 whatever was asked: with the port taken there
-    was no way to move it. PORT= and HOST= pass through; the defaults are the demo's own."""
+    was no way to move it. PORT= and HOST= pass through; the defaults are the demo's own (the
+    settings' service.host and service.port, as `triage serve`'s)."""
     import pytest
-    import typer
 
-    import triage.cli as cli
+    from triage.settings import ServiceSettings
 
     if shutil.which("make") is None:
         pytest.skip("make is not installed (sudo apt-get install make)")
@@ -93,8 +93,7 @@ def test_make_run_takes_the_port_and_host_of_the_demo() -> None:
         assert result.returncode == 0, result.stderr
         return result.stdout.strip().splitlines()[-1]
 
-    demo = typer.main.get_command(cli.app).commands["demo"]  # type: ignore[attr-defined]
-    defaults = {p.name: p.default for p in demo.params}
+    defaults = {name: ServiceSettings.model_fields[name].default for name in ("host", "port")}
     assert recipe() == f".venv/bin/triage demo --host {defaults['host']} --port {defaults['port']}"
     assert recipe("PORT=8080", "HOST=0.0.0.0") == ".venv/bin/triage demo --host 0.0.0.0 --port 8080"
     # an exported HOST is another program's: the demo stays on this machine unless asked on the line

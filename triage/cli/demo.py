@@ -8,7 +8,7 @@ import typer
 
 from triage.cli.output import write
 from triage.cli.paths import output_folder
-from triage.cli.serve import CTRL_C_EXIT, ctrl_c_stops
+from triage.cli.serve import CTRL_C_EXIT, bind_address, ctrl_c_stops
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +17,16 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         ctx: typer.Context,
-        host: str = typer.Option("127.0.0.1", "--host", help="Address the demo service binds to."),
-        port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port the demo service binds to."),
+        host: str | None = typer.Option(
+            None, "--host", help="Address the demo service binds to (default: service.host, 127.0.0.1)."
+        ),
+        port: int | None = typer.Option(
+            None,
+            "--port",
+            min=1,
+            max=65535,
+            help="Port the demo service binds to (default: service.port, 8000).",
+        ),
         seconds: float | None = typer.Option(
             None,
             "--seconds",
@@ -57,8 +65,9 @@ def register(app: typer.Typer) -> None:
         ctrl_c_stops()
         if data_dir is not None:
             output_folder(data_dir, "--data-dir")
-        check_port_free(host, port)
-        settings, passwords = prepare(ctx.obj.settings, data_dir, host, port)
+        bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
+        check_port_free(bind_host, bind_port)
+        settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
         write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
         write(f"data folder: {settings.data_dir}")
         write("demo accounts (shown once):")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
 from triage.errors import UserInputError, json_text
+
+if TYPE_CHECKING:
+    from triage.settings import Settings
 
 #: uvicorn's log levels (its ``LOG_LEVELS``); another name failed only in the server, as a KeyError traceback.
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -27,6 +31,12 @@ def ctrl_c_stops() -> None:
     SIGINT ignored and Ctrl-C did not stop it. Ctrl-C is exit 130 wherever it started."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def bind_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
+    """Where `serve` and `demo` listen: ``--host`` and ``--port`` when given, else the settings'
+    ``service.host`` and ``service.port`` (their defaults 127.0.0.1 and 8000)."""
+    return host or settings.service.host, port or settings.service.port
 
 
 def register(app: typer.Typer) -> None:
@@ -69,8 +79,7 @@ def register(app: typer.Typer) -> None:
             # every result of that test is quarantined (the gateway reads the profiles again).
             for path in settings.gateway.profiles:
                 read_profile(path)
-        bind_host = host or settings.service.host
-        bind_port = port or settings.service.port
+        bind_host, bind_port = bind_address(settings, host, port)
         count = settings.service.workers if workers is None else workers
         if count == 0:
             count = min(2, os.cpu_count() or 1)
