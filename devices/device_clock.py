@@ -62,9 +62,10 @@ def clock_reason(device_id: str, vendor_code: str, result_time: str, received_at
     except (TypeError, ValueError):  # a time the device sent without a zone: no arithmetic
         gap = "after" if flag == CLOCK_AHEAD else "long before"
     if flag == CLOCK_AHEAD:
-        fix = "the device clock is ahead (or its time zone wrong): set it, then have the result sent again"
+        why = "the device clock is ahead or its time zone wrong (or this computer's clock is behind)"
     else:
-        fix = "the device clock may have been reset: set it, then have the result sent again"
+        why = "the device clock may have been reset (or this computer's clock is ahead)"
+    fix = f"{why}: set it, then have the result sent again"
     return (
         f"device {device_id} timed result {vendor_code} {result_time}, {gap} the gateway received it "
         f"({received_at}); {fix}"

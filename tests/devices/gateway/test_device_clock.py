@@ -82,6 +82,9 @@ def test_results_timed_years_ahead_or_at_a_reset_clock_are_held_naming_the_devic
         assert "set it, then have the result sent again" in reason
         (comment,) = result.stored.details["comments"]
         assert comment.endswith("(device status final)")
+    # the gateway's own clock may be the wrong one: the reason says which way to look
+    assert "or its time zone wrong (or this computer's clock is behind)" in (ahead.hold_reason or "")
+    assert "may have been reset (or this computer's clock is ahead)" in (old.hold_reason or "")
     days = (future - datetime.fromisoformat(ahead.stored.received_at)).days
     assert f", {days} days after the gateway" in (ahead.hold_reason or "")
     warnings = [r.getMessage() for r in caplog.records if "held for review" in r.getMessage()]
