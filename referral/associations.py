@@ -203,6 +203,20 @@ def list_active(db: Database) -> list[Association]:
     return [_row(row) for row in rows]
 
 
+def as_of(rows: Sequence[Association], at: str | None = None) -> list[Association]:
+    """``rows`` as :func:`expire_due` would leave them at ``at`` (default: now), without writing:
+    an active association whose expiry has passed shows as ended at its expiry, ``expired``, by
+    ``system``. For a reader that may not write the log (``triage devices associations list``
+    opens it read-only); the next change of the device's associations writes that end."""
+    at = _utc_text(at) if at is not None else utc_now()
+    return [
+        replace(a, ended_at=a.expires_at, ended_by=EXPIRY_ACTOR, end_reason=EXPIRED)
+        if a.active and a.expires_at is not None and a.expires_at <= at
+        else a
+        for a in rows
+    ]
+
+
 def list_all(db: Database, *, limit: int = 1000) -> list[Association]:
     """Associations active and ended, newest first."""
     rows = db.conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} ORDER BY a.id DESC LIMIT ?", [limit])

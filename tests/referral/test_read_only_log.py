@@ -8,6 +8,7 @@ write-protected stick); as another user the folder is made 0555 and its files 04
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import stat
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from referral import facilities, referrals
+from referral import associations, facilities, referrals
 from referral.migrations import MIGRATIONS
 from referral.records import ReferralIn
 from referral.schema import connect, connect_to_read
@@ -127,6 +128,38 @@ def test_reading_commands_read_a_log_in_a_folder_the_reader_cannot_write(
     refused = shelf.run("referrals", "cancel", "1", "--actor", "dr_li", "--note", "x", "--db", str(log))
     assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
     assert refused.stderr.startswith("error: referral log: ") and str(log) in refused.stderr
+
+
+def test_device_associations_list_reads_the_log_without_writing_it(shelf: Shelf) -> None:
+    """`triage devices associations list` opened the log for writing and ended expired
+    associations on it: in a folder the reader cannot write it failed ('unable to open database
+    file'). It reads it as the other listings do and shows an expired association as ended."""
+    log = shelf.folder / "clinic.db"
+    db = connect(log)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    for mrn, device in (("MRN-1", "oxi-a"), ("MRN-2", "oxi-b")):
+        associations.associate(db, device, visit(db, mrn=mrn)["encounter_id"], actor="nurse_wang")
+    db.execute(
+        "UPDATE device_associations SET started_at = ?, expires_at = ? WHERE id = 1",
+        ["2026-05-01T01:00:00.000000+00:00", "2026-05-01T02:00:00.000000+00:00"],
+    )
+    db.conn.commit()
+    db.close()
+    held = shelf.close()
+    attached = shelf.run("devices", "associations", "list", "--db", str(log))
+    assert attached.returncode == 0, attached.stderr
+    assert "oxi-b" in attached.stdout and "oxi-a" not in attached.stdout, attached.stdout
+    every = shelf.run("devices", "associations", "list", "--all", "--json", "--db", str(log))
+    assert every.returncode == 0, every.stderr
+    ended = {
+        row["device_id"]: (row["end_reason"], row["ended_by"], row["ended_at"])
+        for row in json.loads(every.stdout)
+    }
+    assert ended == {
+        "oxi-a": ("expired", "system", "2026-05-01T02:00:00.000000+00:00"),
+        "oxi-b": (None, None, None),
+    }
+    assert shelf.held() == held
 
 
 def test_a_log_whose_wal_holds_commits_is_refused_where_it_cannot_be_read_whole(shelf: Shelf) -> None:

@@ -3,7 +3,9 @@
 The same rules as the staff pages and the API (``referral/associations.py``): only devices the
 clinic knows (configured in ``[gateway] profiles`` or seen in the log) can be attached, at most
 one encounter per device, and every association expires after ``device_associations.max_duration_s``.
-Listing ends expired associations first (reason ``expired``, audited), as the pages do.
+Listing reads the log only (it opens it read-only, as the other reading commands): an association
+past its expiry is shown ended (reason ``expired``), as the pages show it; the end is written and
+audited by the next change of that device's associations (attach, detach, the pages).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from referral.errors import UserInputError
 from referral.records import check_record_number
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
-from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log
+from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log, read_log
 
 app = typer.Typer(
     help="Device associations: attach a bedside device (e.g. a pulse oximeter) to a patient's encounter,"
@@ -66,12 +68,12 @@ def list_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the devices attached now, each with its expiry (expired ones are ended first)."""
-    database = open_log(ctx, db)
-    associations.expire_due(database)
-    rows = (
-        associations.list_all(database, limit=limit) if include_ended else associations.list_active(database)
-    )
+    """List the devices attached now, each with its expiry (one past its expiry shows as ended)."""
+    database = read_log(ctx, db)
+    if include_ended:
+        rows = associations.as_of(associations.list_all(database, limit=limit))
+    else:
+        rows = [a for a in associations.as_of(associations.list_active(database)) if a.active]
     if as_json:
         print_json([a.as_dict() for a in rows])
         return
