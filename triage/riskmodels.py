@@ -19,12 +19,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from pydantic import ValidationError
 
 import models
 from models.card import ModelCard, Registry
 from triage.errors import ModelContractError, NotFoundError, validation_message
+from triage.ort import ort
 from triage.riskprediction import (
     BANDS,
     ModelSet,

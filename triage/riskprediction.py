@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-import onnxruntime as ort
 
 from models.card import ModelCard
 from triage.errors import ModelContractError
+from triage.ort import ort
 from triage.patient import PatientContext
 from triage.phrases import DRIVERS, IMPUTED, INPUTS_MISSING, NOT_SCORED, OUT_OF_RANGE, RANGE_ITEM, SCORED
 from triage.riskfeatures import (

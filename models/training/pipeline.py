@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from importlib.metadata import version as dist_version
 
 import numpy as np
-import onnxruntime as ort
 from skl2onnx import to_onnx
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -37,6 +36,7 @@ from models.training.recipe import (
     Recipe,
     float32_exact,
 )
+from triage.ort import ort
 
 Progress = Callable[[str], None]
 

@@ -139,11 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     like a failure, or printed Python's BrokenPipeError when the last output met the closed pipe
     at exit. As the Python docs' note on SIGPIPE advises: SIGPIPE left ignored, the error caught
     around the whole entry point, standard output flushed inside it and then sent to /dev/null."""
-    # onnxruntime (1.29 and later) starts Microsoft telemetry when it is imported: it writes a
-    # device id and an event store under ~/.cache and uploads events - not what a clinic's machine
-    # should do - and where HOME cannot be written it printed a warning on every command that
-    # loads the risk models. Off before any command imports it (ORT_DISABLE_TELEMETRY=0 keeps it).
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     try:
         code = _run(argv)
         sys.stdout.flush()  # buffered output meets a closed pipe here, not at interpreter exit

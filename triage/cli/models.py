@@ -58,8 +58,8 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     A version whose card cannot be read is one `error:` line on stderr naming the file and the
     field; the others are still listed, and the exit code is 1.
     """
-    # triage.riskmodels imports onnxruntime: in the commands that use it, so `triage --help` and
-    # the other commands start without it, and main() has turned its telemetry off beforehand
+    # triage.riskmodels imports onnxruntime (telemetry off, triage/ort.py): in the commands that
+    # use it, so `triage --help` and the other commands start without it
     from triage.riskmodels import read_card, read_registry
 
     root = _directory(ctx)
