@@ -234,6 +234,7 @@ class Gateway:
         self._delivery: asyncio.Queue[tuple[list[StoredDeviceResult], int]] = asyncio.Queue()
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
+        self._all_tried = asyncio.Event()
         # serial, TCP-connect and BLE devices: the first open attempt made (and how it failed),
         # and a link opened at least once
         self._tried = {e.device_id: asyncio.Event() for e in self._endpoints}
@@ -258,9 +259,14 @@ class Gateway:
         return self._listeners[device_id].address
 
     async def wait_ready(self) -> None:
-        """Wait until every TCP listener is bound and every other device (serial port, TCP
-        connection, BLE) had its first open attempt: :meth:`open_error` then says how it went."""
+        """Wait until every TCP listener is bound (serial ports, TCP connections and BLE devices
+        are being opened: :meth:`wait_opened_once`)."""
         await self._ready.wait()
+
+    async def wait_opened_once(self) -> None:
+        """Wait until every device had its first open attempt (a TCP listener: bound), which may
+        take a TCP connect timeout or a BLE scan; :meth:`open_error` then says how it went."""
+        await self._all_tried.wait()
 
     def open_error(self, device_id: str) -> str | None:
         """Why the device's first open attempt failed (it is tried again, with back-off), or None
@@ -301,9 +307,10 @@ class Gateway:
                     tasks.append(
                         asyncio.create_task(self._run_reconnecting(endpoint), name=endpoint.device_id)
                     )
+            self._ready.set()
             # each device task sets its event after its first open attempt, or when it ends
             await asyncio.gather(*(self._tried[e.device_id].wait() for e in self._endpoints))
-            self._ready.set()
+            self._all_tried.set()
             await self._stopping.wait()
         finally:
             for listener in self._listeners.values():

@@ -264,7 +264,8 @@ def register_listen(app: typer.Typer) -> None:
 
         async def _serve(task: asyncio.Task[None]) -> None:
             nonlocal started
-            ready = asyncio.create_task(gateway.wait_ready())
+            # every device's first open attempt made, so "listening" is said only of an open port
+            ready = asyncio.create_task(gateway.wait_opened_once())
             await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
             if task.done():
                 await task  # a configuration error: raise it
