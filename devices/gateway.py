@@ -510,6 +510,7 @@ class Gateway:
         mistimed = [held[1] for r in recorded.new_results if (held := hold(r)) and held[0] == "clock"]
         if mistimed:  # the device, the test and both times: no sample or patient id
             log.warning("%d result(s) held for review: %s", len(mistimed), mistimed[0])
+            status.last_error = mistimed[0]  # the service's device panel shows it
         if recorded.new_results:
             status.last_result_at = message.received_at
             self._delivery.put_nowait((list(recorded.new_results), 0))

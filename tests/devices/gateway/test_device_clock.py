@@ -20,6 +20,8 @@ from devices.simulated_results import ZONE, hl7_message, sample_from_values, sim
 from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 
+last_errors: list[str | None] = []  # the gateway's status().last_error after each _deliver
+
 
 def _deliver(
     tmp_path: Path, times: list[datetime], *, resend: bool = False, **profile: Any
@@ -46,6 +48,7 @@ def _deliver(
             await wait_until(lambda: gateway.status()[0].messages == len(times))
             await wait_until(lambda: len(delivered) == count(db_path, "device_results"))
             writer.close()
+            last_errors.append(gateway.status()[0].last_error)
             return dict(gateway.status()[0].held)
 
     held = asyncio.run(scenario())
@@ -89,6 +92,7 @@ def test_results_timed_years_ahead_or_at_a_reset_clock_are_held_naming_the_devic
     assert f", {days} days after the gateway" in (ahead.hold_reason or "")
     warnings = [r.getMessage() for r in caplog.records if "held for review" in r.getMessage()]
     assert len(warnings) == 2 and all("SIM-S" not in w and "SIM-P" not in w for w in warnings)
+    assert last_errors[-1] == old.hold_reason  # shown on the service's device panel
     assert warnings[0].startswith("1 result(s) held for review: device monitor timed result SPO2 ")
 
 
