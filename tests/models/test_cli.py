@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import subprocess
@@ -227,3 +228,41 @@ def test_an_unreadable_registry_names_no_empty_field(
     code, _, err = run(capsys, "models", "list")
     assert code == 1
     assert err.startswith(f"error: model registry {model_dir / 'registry.json'} is invalid: Invalid JSON: ")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="needs the training extra (make test)"
+)
+def test_train_json_says_what_was_written_or_compared(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`models train` had no --json where list, show and verify have it: a script kept the model's
+    hash by parsing 'wrote ... (model.onnx sha256 ...)'. --json prints the one document (no
+    progress lines), and after a failed comparison the differing files, then the error (exit 1)."""
+    code, out, err = run(capsys, "models", "train", "diabetes", "--out", str(tmp_path), "--json")
+    assert (code, err) == (0, "")
+    written = json.loads(out)
+    folder = tmp_path / "diabetes" / "1.0.0"
+    assert (written["path"], written["written"], written["check"]) == (str(folder), True, False)
+    assert {f["file"]: f["sha256"] for f in written["files"]} == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()
+    }
+    assert written["model_onnx_sha256"] == hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
+
+    code, out, err = run(capsys, "models", "train", "diabetes", "--out", str(tmp_path), "--json")
+    again = json.loads(out)  # the folder exists: compared, nothing written
+    assert (code, err, again["written"], again["reproduced"], again["byte_for_byte"]) == (
+        0,
+        "",
+        False,
+        True,
+        True,
+    )
+    assert {f["status"] for f in again["files"]} == {"identical"}
+
+    (folder / "golden.jsonl").write_text("{}\n", encoding="utf-8")
+    code, out, err = run(capsys, "models", "train", "diabetes", "--out", str(tmp_path), "--json")
+    failed = json.loads(out)
+    assert code == 1 and err.startswith(f"error: re-training diabetes 1.0.0 does not reproduce {folder}: ")
+    assert (failed["reproduced"], failed["byte_for_byte"]) == (False, False)
+    assert {f["file"]: f["status"] for f in failed["files"]}["golden.jsonl"] == "differs"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -356,3 +357,54 @@ def test_list_pages_back_with_before_id_and_says_how_many_more(
     assert (code, out) == (0, "no referrals older than 1 (10 in all)\n")
     code, _, err = run(capsys, "list", "--db", str(log), "--before-id", "0")
     assert code == 2 and "--before-id" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl", "fhir", "analytics"])
+def test_export_json_says_what_was_written(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """`export` had no --json while the other referral commands have it: a script could only parse
+    '...: 1 referral(s) as csv'. --json names the file, its referrals, bytes and sha256 (analytics:
+    the folder and its manifest, each table's file, rows and sha256), with no progress lines."""
+    out = tmp_path / ("out" if fmt == "analytics" else f"r.{fmt}")
+    code, stdout, err = run(capsys, "export", "--format", fmt, "--out", str(out), "--db", str(log), "--json")
+    assert (code, err) == (0, "")
+    done = json.loads(stdout)
+    assert (done["format"], done["out"]) == (fmt, str(out))
+    if fmt == "analytics":
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        assert done == {"format": fmt, "out": str(out), "manifest": str(out / "manifest.json")} | manifest
+        assert manifest["tables"]["encounters"]["rows"] == 1
+    else:
+        data = out.read_bytes()
+        assert (done["referrals"], done["bytes"]) == (1, len(data))
+        assert done["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_facilities_load_json_says_what_was_loaded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "new.db"
+    code, out, err = run(
+        capsys,
+        "facilities",
+        "load",
+        str(facilities.DEMO_CSV),
+        "--db",
+        str(db),
+        "--clinic",
+        "ZJ-C01",
+        "--json",
+    )
+    assert (code, err) == (0, "")
+    loaded = json.loads(out)
+    listed = json.loads(run(capsys, "facilities", "list", "--db", str(db), "--json")[1])
+    assert loaded == {
+        "db": str(db),
+        "file": str(facilities.DEMO_CSV),
+        "loaded": len(listed),
+        "synthetic": sum(1 for f in listed if f["synthetic"]),
+        "clinic": "ZJ-C01",
+        "ids": [f.id for f in facilities.parse_csv(facilities.DEMO_CSV.read_text(encoding="utf-8"), "x")],
+    }
+    assert loaded["synthetic"] > 0

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 import models
 from models.card import TEACHING_LABEL, ModelCard
 from models.card_markdown import render_card
-from triage.cli.output import echo, write
+from triage.cli.output import echo, print_json, write
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError, json_text
+
+if TYPE_CHECKING:
+    from models.training.artefacts import FileCheck
 
 app = typer.Typer(
     help="Risk models: list and show model cards, verify the shipped ONNX files, re-train them byte for byte.",
@@ -223,6 +227,7 @@ def train(
     out: Path | None = typer.Option(
         None, "--out", help="Write the version directory under this folder (default: the models folder)."
     ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Re-train a model deterministically from its packaged data and reproduce the shipped files byte for byte.
 
@@ -236,7 +241,8 @@ def train(
     if out is not None and not check:
         output_folder(out)  # before the training, which takes a while
     try:
-        from models.training.artefacts import build, check_reproduces
+        from models.errors import ReproducibilityError
+        from models.training.artefacts import build, check_reproduces, compare
         from models.training.artefacts import write as write_version
     except ImportError as exc:
         raise DependencyMissingError(
@@ -245,23 +251,45 @@ def train(
     root = _directory(ctx)
 
     def progress(message: str) -> None:
-        write(f"... {message}", err=True)
+        if not as_json:  # --json prints the one document, as `triage report` does
+            write(f"... {message}", err=True)
 
     built = build(name, progress)
     sha = built.card.onnx.sha256
     version = built.card.version
     folder = root if check or out is None else out
     target = folder / name / version
+    result: dict[str, Any] = {
+        "name": name,
+        "version": version,
+        "check": check,
+        "path": str(target),
+        "model_onnx_sha256": sha,
+    }
     if not check and not target.exists():
         target, _ = write_version(built, folder)
+        if as_json:
+            files = [
+                {"file": f, "sha256": hashlib.sha256(data).hexdigest()} for f, data in built.files.items()
+            ]
+            print_json(result | {"written": True, "files": files})
+            return
         write(f"wrote {target} (model.onnx sha256 {sha}); add it to registry.json to activate it")
         return
-    if not check:  # write-once: an existing version is compared, as --check does, never rewritten
+    if not check and not as_json:  # write-once: an existing version is compared, as --check does
         write(f"{target} already exists (a version directory is write-once); comparing, nothing written")
-    checks = check_reproduces(built, target)
+    try:
+        checks = check_reproduces(built, target)
+    except ReproducibilityError:
+        if as_json:  # what differs, then the error line and exit 1 (as `models verify --json`)
+            print_json(result | _comparison(compare(built, target), reproduced=False))
+        raise
+    drifted = [c.file for c in checks if c.status != "identical"]
+    if as_json:
+        print_json(result | _comparison(checks, reproduced=True))
+        return
     for c in checks:
         write(f"{c.status:<13} {c.file}: {c.detail}")
-    drifted = [c.file for c in checks if c.status != "identical"]
     if drifted:  # the card records other library versions: not "byte for byte" as a whole
         verb = "differs" if len(drifted) == 1 else "differ"
         write(
@@ -270,3 +298,14 @@ def train(
         )
     else:
         write(f"reproduced {name} {version} byte for byte: model.onnx sha256 {sha}")
+
+
+def _comparison(checks: list[FileCheck], *, reproduced: bool) -> dict[str, Any]:
+    """`models train --json` after comparing with a version directory: nothing written, each
+    file's status (identical, versions_only, differs, missing) and whether the whole is identical."""
+    return {
+        "written": False,
+        "reproduced": reproduced,
+        "byte_for_byte": all(c.status == "identical" for c in checks),
+        "files": [{"file": c.file, "status": c.status, "detail": c.detail} for c in checks],
+    }

@@ -31,6 +31,7 @@ from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID
 from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read
 from referral.storage import storage_error
+from referral.tables import sha256_file
 from referral.transactions import snapshot
 from referral.value_sets import REFERRAL_STATUSES, TIERS
 from triage.cli.context import AppContext
@@ -374,18 +375,24 @@ def export_command(
     table_format: Annotated[
         TableFormat, typer.Option(help="Table format inside an analytics export.")
     ] = TableFormat.parquet,
+    as_json: JsonOption = False,
 ) -> None:
     """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
     database = read_log(ctx, db)
     fmt = export_format.value
     if fmt == "analytics":
         output_folder(out)  # a file, or a folder that cannot be created: one line, before any work
-        echo(f"writing de-identified analytics export to {out}/ ...", err=True)
+        if not as_json:
+            echo(f"writing de-identified analytics export to {out}/ ...", err=True)
 
         def progress(done: int, total: int) -> None:
-            echo(f"  encounters {done:,}/{total:,}", err=True)
+            if not as_json:
+                echo(f"  encounters {done:,}/{total:,}", err=True)
 
         manifest = analytics_export.export_analytics(database, out, table_format.value, progress=progress)
+        if as_json:
+            print_json({"format": fmt, "out": str(out), "manifest": str(out / "manifest.json")} | manifest)
+            return
         counts = ", ".join(f"{n} {t['rows']}" for n, t in manifest["tables"].items())
         label = " (SYNTHETIC data)" if manifest["synthetic"] else ""
         echo(f"{out}/manifest.json: {manifest['format_version']}{label}; rows: {counts}")
@@ -399,6 +406,17 @@ def export_command(
             count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
     except OSError as exc:  # nothing is left under the name: the file is written as <name>.partial
         raise UserInputError(f"--out {out}: cannot write the file ({os_reason(exc)})") from None
+    if as_json:
+        print_json(
+            {
+                "format": fmt,
+                "out": str(out),
+                "referrals": count,
+                "bytes": out.stat().st_size,
+                "sha256": sha256_file(out),
+            }
+        )
+        return
     echo(f"{out}: {count} referral(s) as {fmt}")
 
 
@@ -603,10 +621,23 @@ def facilities_load(
     clinic: Annotated[
         str | None, typer.Option(help="Facility id of this clinic (recorded for exports).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Load (insert or update) facilities from CSV; a bad file loads nothing and names the rows."""
     loaded = facilities.load_csv(open_log(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
     synthetic = sum(1 for f in loaded if f.synthetic)
+    if as_json:
+        print_json(
+            {
+                "db": str(_path(ctx, db)[0]),
+                "file": str(csv_file),
+                "loaded": len(loaded),
+                "synthetic": synthetic,
+                "clinic": clinic,
+                "ids": [f.id for f in loaded],
+            }
+        )
+        return
     note = f" ({synthetic} marked synthetic)" if synthetic else ""
     echo(f"loaded {len(loaded)} facilities from {csv_file}{note}")
 
