@@ -90,7 +90,7 @@ def test_impossible_transition_is_409_with_the_allowed_ones(staff: Staff) -> Non
         f"/api/v1/referrals/{ref['id']}/status", json={"status": "arrived"}, headers=doctor
     )
     assert response.status_code == 409
-    assert "allowed from 'proposed'" in response.json()["error"]
+    assert 'allowed from "proposed"' in response.json()["error"]
 
 
 def test_bad_input_is_422_with_what_and_where_and_nothing_stored(staff: Staff) -> None:
