@@ -27,6 +27,7 @@ from referral.clock import Clock
 from triage.errors import ClinicError, shown_input, validation_message
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
+from triage.service.api.errors import retry_after
 from triage.service.auth import (
     SESSION_COOKIE,
     LoginRequiredRedirect,
@@ -244,9 +245,13 @@ def create_app(
         if status >= 500:
             # once per request, the line naming what failed (the full disk and its file): no traceback
             log.error("request failed: %s %s: %s: %s", request.method, request.url.path, exc.code, exc)
+        retry = {"Retry-After": retry_after(exc.code)} if status == 503 else {}  # RFC 9110 10.2.3
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
-            return render_error(request, str(exc), status, exc)
+            page = render_error(request, str(exc), status, exc)
+            page.headers.update(retry)
+            return page
         answer = JSONResponse(error_body(str(exc), exc.code, status, exc.params), status_code=status)
+        answer.headers.update(retry)
         if status == 401:
             answer.headers["WWW-Authenticate"] = bearer_challenge(request)
         return answer

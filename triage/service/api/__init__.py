@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from triage.service.api import admin, associations, clinical, held, referrals, system
-from triage.service.api.errors import ErrorOut, error
+from triage.service.api.errors import ErrorOut, error, unavailable
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -18,7 +18,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: error(f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"),
     409: error("Conflicts with stored state (transition, duplicate, idempotency)"),
     422: error("Invalid input; the message names the field and the value"),
-    503: error("Not ready (engine loading) or the database stayed busy"),
+    503: unavailable("Not ready (engine loading), the database stayed busy or cannot be written"),
 }
 
 BEARER = {

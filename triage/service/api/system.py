@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from triage.service.api.deps import RuntimeDep
-from triage.service.api.errors import error
+from triage.service.api.errors import RETRY_AFTER, error, retry_after
 from triage.service.auth import Principal, Role, allow
 from triage.service.shared_state import PeerState, readiness
 
@@ -39,12 +39,20 @@ class ReadyOut(BaseModel):
     "/readyz",
     summary="Readiness: database, policy, models and gateway are up",
     response_model=ReadyOut,
-    responses={503: {"model": ReadyOut, "description": "Not ready; `reason` says what is missing"}},
+    responses={
+        503: {
+            "model": ReadyOut,
+            "description": "Not ready; `reason` says what is missing",
+            "headers": RETRY_AFTER,
+        }
+    },
 )
 def readyz(rt: RuntimeDep) -> Response:
     ready, reason = readiness(rt)
     body: dict[str, Any] = {"ready": ready, "reason": None if ready else reason, "worker": rt.worker}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    if ready:
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": retry_after("dependency_missing")})
 
 
 @router.get(
