@@ -65,7 +65,9 @@ def clock_reason(device_id: str, vendor_code: str, result_time: str, received_at
         why = "the device clock is ahead or its time zone wrong (or this computer's clock is behind)"
     else:
         why = "the device clock may have been reset (or this computer's clock is ahead)"
-    fix = f"{why}: set it, then have the result sent again"
+    # a resend carries the time the device stored with the result: setting the clock fixes the
+    # next results, not this one, which a person places
+    fix = f"{why}: set it; a person must check this result's time"
     return (
         f"device {device_id} timed result {vendor_code} {result_time}, {gap} the gateway received it "
         f"({received_at}); {fix}"
