@@ -85,12 +85,21 @@ def rebuild_command(
             " (see the report's notice).",
             fg=typer.colors.RED,
         )
+    from analytics.study.rebuild import SIGNIFICANCE_NOTE
+
     for name, table in result.tables.items():
         if name.startswith("table_"):
             write(f"\n{name.removeprefix('table_')} - Models 1-3 (coef, stars, (se)):")
             write(table.to_string())
+    if any(name.startswith("table_") for name in result.tables):
+        write(SIGNIFICANCE_NOTE)  # the stars had no legend here
     if result.comparison_summary:
         write(f"\n{result.comparison_summary}")
+    else:  # said in the report only, so the CLI's silence read as "nothing to report"
+        write(
+            "\nNot compared with the paper: the study data has no frames called national and zhejiang"
+            " (docs/study-data-format.md)."
+        )
     for check in result.hypotheses:
         verdict = "supported" if check.supported else "NOT supported"
         write(f"{check.hypothesis}: paper: {check.paper_says}; rebuild: {verdict} - {check.evidence}")

@@ -110,6 +110,11 @@ def test_supplied_synthetic_data_is_labelled_as_its_own_not_as_the_embedded_data
     ) in outcome.output
     table = pd.read_csv(tmp_path / "table_region.csv", index_col=0)
     assert table.loc["data", "Model 1"].startswith("SYNTHETIC: everything - 12 fictional units")
+    assert "*** p < 0.001, ** p < 0.01, * p < 0.05, . p < 0.1" in outcome.output  # the stars' legend
+    assert (
+        "Not compared with the paper: the study data has no frames called national and zhejiang"
+        in outcome.output
+    )
     assert "embedded" not in outcome.output
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in html and "marks this study data as generated" in html
