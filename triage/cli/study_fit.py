@@ -150,7 +150,10 @@ def fit_command(
     formula: Annotated[
         str,
         typer.Option(
-            "--formula", help='statnet formula, e.g. \'edges + nodeicov("HTH") + edgecov("GeoProx")\'.'
+            "--formula",
+            help='statnet formula, e.g. \'edges + nodeicov("HTH") + edgecov("GeoProx")\'. Terms: edges,'
+            " nodecov, nodeicov, nodeocov, edgecov, absdiff, nodematch, nodefactor, mutual, triangle, gwesp;"
+            " with --response: sum, nodecov, nodeicov, nodeocov, edgecov (docs/ergm.md).",
         ),
     ],
     edgecov: Annotated[

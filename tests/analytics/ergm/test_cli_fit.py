@@ -833,3 +833,17 @@ def test_a_formula_error_names_the_option_and_the_known_terms(
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --formula: ") and says in err, err
     assert len(err.splitlines()) == 1
+
+
+def test_the_formula_help_lists_the_engines_terms() -> None:
+    """--formula's help gave one example and no list of terms; it now lists them, as the engine
+    knows them (a new term must be added to both)."""
+    import typer
+
+    from analytics.ergm.terms import BINARY_TERMS, VALUED_TERMS
+    from triage.cli import app
+
+    fit = typer.main.get_command(app).commands["study"].commands["fit"]  # type: ignore[attr-defined]
+    formula = next(p for p in fit.params if p.name == "formula").help
+    assert f"Terms: {', '.join(BINARY_TERMS)};" in formula, formula
+    assert f"with --response: {', '.join(VALUED_TERMS)} (docs/ergm.md)." in formula
