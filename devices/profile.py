@@ -76,6 +76,14 @@ class SerialSettings(_Strict):
     xonxoff: bool = False
     rtscts: bool = False
 
+    @field_validator("bytesize", mode="before")
+    @classmethod
+    def _whole_bytesize(cls, value: object) -> object:
+        # Literal[5, 6, 7, 8] took 8.0 (equal to 8) even in strict mode, where baud = 9600.0 is refused
+        if isinstance(value, float):
+            raise ValueError(f"must be {SERIAL_ALLOWED['bytesize']}, a whole number (got {value:g}.0)")
+        return value
+
     @field_validator("baud")
     @classmethod
     def _baud(cls, value: int) -> int:

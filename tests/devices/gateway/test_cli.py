@@ -192,6 +192,11 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
         ),
         ("serial", "rtscts = 1", "serial.rtscts: must be true or false (got 1)"),
         (
+            "serial",
+            "bytesize = 8.0",
+            "serial.bytesize: must be 5, 6, 7 or 8 data bits, a whole number (got 8.0)",
+        ),
+        (
             "link",
             'reply_timeout = "15"',
             'link.reply_timeout: must be a number, not text: write it without quotes (got "15")',
