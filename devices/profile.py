@@ -81,7 +81,7 @@ class SerialSettings(_Strict):
     def _whole_bytesize(cls, value: object) -> object:
         # Literal[5, 6, 7, 8] took 8.0 (equal to 8) even in strict mode, where baud = 9600.0 is refused
         if isinstance(value, float):
-            raise ValueError(f"must be {SERIAL_ALLOWED['bytesize']}, a whole number (got {value:g}.0)")
+            raise ValueError(f"must be {SERIAL_ALLOWED['bytesize']}, a whole number (got {value!r})")
         return value
 
     @field_validator("baud")
