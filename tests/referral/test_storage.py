@@ -153,7 +153,7 @@ def test_a_damaged_page_is_one_line_saying_which_file_and_how_to_recover(
     _damage_table(path, "audit")
     _damage_table(path, "audit_entity")  # stats counts the entries by this index, not the table
     code, out, _ = run(capsys, "list", "--db", str(path), "--json")  # the referrals are still readable
-    assert code == 0 and len(json.loads(out)) == 1
+    assert code == 0 and len(json.loads(out)["data"]) == 1
     for command in ("verify-audit", "stats"):
         code, _, err = run(capsys, command, "--db", str(path))
         assert code == 1 and err.count("\n") == 1, err
