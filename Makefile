@@ -10,16 +10,17 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Where `make run`'s demo service listens: `make run PORT=8080`, `make run HOST=0.0.0.0` (reachable
-# from other machines); the defaults are `triage demo`'s own. PORT may also come from the
-# environment; HOST only from the make command line, so a HOST exported for another program (a dev
-# server's 0.0.0.0) does not put the demo and its printed accounts on the network.
-HOST := 127.0.0.1
-PORT ?= 8000
+# from other machines). Without them the demo listens where its settings say (service.host and
+# service.port: 127.0.0.1 and 8000 unless TRIAGE_SERVICE__HOST / TRIAGE_SERVICE__PORT or a
+# settings file change them). PORT may also come from the environment; HOST only from the make
+# command line, so a HOST exported for another program (a dev server's 0.0.0.0) does not put the
+# demo and its printed accounts on the network.
+DEMO_BIND := $(strip $(if $(filter command line,$(origin HOST)),--host $(HOST)) $(if $(filter command line environment,$(origin PORT)),--port $(PORT)))
 
 .PHONY: run test lint typecheck unit bench system-deps clean help
 
 help:
-	@echo "make run    - bootstrap .venv and run the main job (triage demo) on embedded defaults (HOST=$(HOST) PORT=$(PORT))"
+	@echo "make run    - bootstrap .venv and run the main job (triage demo) on embedded defaults (make run PORT=8080 HOST=0.0.0.0 to move it)"
 	@echo "make test   - bootstrap .venv with test extras, install system test deps when root, run lint, types, tests"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -46,7 +47,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
-	$(BIN)/triage demo --host $(HOST) --port $(PORT)
+	$(BIN)/triage demo$(if $(DEMO_BIND), $(DEMO_BIND))
 
 # System packages the test suite can use (R for rpy2, Chromium for browser tests, a JDK for Spark).
 # Installed only when running as root with apt-get; otherwise those tests skip and say how to enable them.

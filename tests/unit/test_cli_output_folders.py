@@ -20,8 +20,8 @@ def _free_port() -> str:
 @pytest.mark.parametrize(
     ("argv", "option"),
     [
-        (["report", "imbalance", "-q", "-i", "{missing}", "-o", "{out}"], "--out"),
-        (["report", "simulate", "-q", "-i", "{missing}", "-o", "{out}"], "--out"),
+        (["report", "imbalance", "-q", "-i", "{inputs}", "-o", "{out}"], "--out"),
+        (["report", "simulate", "-q", "-i", "{inputs}", "-o", "{out}"], "--out"),
         (["report", "generate", "-o", "{out}", "--rows", "100", "--clinics", "2", "--months", "8"], "--out"),
         (["study", "rebuild", "-q", "-o", "{out}"], "--out"),
         (["models", "train", "cvd10", "--out", "{out}"], "--out"),
@@ -34,7 +34,10 @@ def test_an_output_folder_under_a_file_is_one_line_naming_the_option(
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     out = blocker / "out"
-    values = {"out": str(out), "missing": str(tmp_path / "missing"), "port": _free_port()}
+    # an input folder that exists (an empty one): the output folder is refused before any input is read
+    inputs = tmp_path / "exports"
+    inputs.mkdir()
+    values = {"out": str(out), "inputs": str(inputs), "port": _free_port()}
     code = main([arg.format(**values) for arg in argv])
     err = capsys.readouterr().err
     assert code == 2
