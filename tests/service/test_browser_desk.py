@@ -378,3 +378,24 @@ def test_the_language_switch_on_an_error_page_leads_to_the_page_its_link_leads_t
         assert page.locator("p.error").count() == 0
         assert page.evaluate("document.documentElement.lang") == ("zh-CN" if speaks == "zh" else "en")
     page.close()
+
+
+@pytest.mark.parametrize(("width", "language"), SIZES)
+def test_the_first_tab_skips_the_header_to_the_page(
+    browser: object, desk: Desk, width: int, language: str
+) -> None:
+    """A keyboard user tabbed through the header's links, language and log-out buttons (six stops)
+    on every page before reaching it. The first Tab now shows a link, in the user's language, that
+    Enter follows to the page: the next Tab is on the page's first control, not the header's."""
+    page, _ = patient_page(browser, desk, f"SKIP-{width}-{language}", Role.clinician, width, language)
+    page.keyboard.press("Tab")
+    link = page.locator("a.skip-link")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = link.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert link.inner_text() == {"en": "Skip to the page's content", "zh": "跳到正文"}[language]
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('main')"), "the page's first control"
+    page.close()
