@@ -17,18 +17,26 @@ complete messages, through the same codecs the live gateway uses.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from devices.codecs.astm_link import AstmReceiver, FrameRejected, MessageDiscarded, MessageReceived
+from devices.codecs.astm_link import (
+    AstmReceiver,
+    FrameAccepted,
+    FrameRejected,
+    MessageDiscarded,
+    MessageReceived,
+)
 from devices.codecs.astm_records import split_messages
 from devices.codecs.gatt_lines import GattBadLine, GattFailure
 from devices.codecs.gatt_records import AssembledRecord, read_records
 from devices.codecs.lines import LineFramer
 from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow
 from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aJunk
+from devices.decode import decode_message
 from devices.profile import DeviceProfile
-from devices.results import Quarantine
+from devices.results import DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
 
 
@@ -37,6 +45,35 @@ class CapturedMessage:
     raw: bytes
     offset: int  # byte offset in the capture file (of the message start, best known)
     complete: bool = True
+    #: framed ASTM: (position in ``raw``, byte in the file) where each frame's text starts, since
+    #: ``raw`` joins the frames' texts without their STX, frame number, checksum and CR LF
+    pieces: tuple[tuple[int, int], ...] = ()
+
+    def file_offset(self, position: int) -> int:
+        """The byte of the capture file that holds ``raw[position]``."""
+        if not self.pieces:
+            return self.offset + position
+        starts = [at for at, _ in self.pieces]
+        at, byte = self.pieces[max(bisect_right(starts, position) - 1, 0)]
+        return byte + position - at
+
+
+def decode_captured(
+    profile: DeviceProfile, message: CapturedMessage, counter: ToleranceCounter
+) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """:func:`devices.decode.decode_message` of a captured message, every byte offset counted in
+    the capture file (the codecs count within the message text, as the live gateway reports)."""
+    results, problems = decode_message(profile, message.raw, counter=counter)
+    return (
+        [
+            r if r.byte_offset is None else replace(r, byte_offset=message.file_offset(r.byte_offset))
+            for r in results
+        ],
+        [
+            p if p.byte_offset is None else replace(p, byte_offset=message.file_offset(p.byte_offset))
+            for p in problems
+        ],
+    )
 
 
 #: bytes that end or interrupt a frame (ETX, ETB) or the session (STX, EOT, ENQ)
@@ -82,8 +119,16 @@ def read_capture(
         receiver.receive_data(b"\x04")
         events += iter(receiver.next_event, None)
         tainted: str | None = None
+        # where the frames of the message being joined start: the receiver's offsets count the
+        # synthetic ENQ, and a frame's text follows its STX and frame number
+        pieces: list[tuple[int, int]] = []
+        joined = 0
         for event in events:
-            if isinstance(event, FrameRejected):
+            if isinstance(event, FrameAccepted):
+                if not event.duplicate:
+                    pieces.append((joined, event.offset - 1 + 2))
+                    joined += event.size
+            elif isinstance(event, FrameRejected):
                 where = max(event.offset - 1, 0)
                 reason = event.reason
                 if reason.startswith("frame interrupted") and _LINK_BYTES.search(data, where + 1) is None:
@@ -93,16 +138,19 @@ def read_capture(
                 yield Quarantine("bad_frame", data[where : where + 64], where, dev, reason)
                 tainted = tainted or f"frame at byte {where} was rejected ({reason})"
             elif isinstance(event, MessageReceived):
+                start = pieces[0][1] - 2 if pieces else max(event.offset - 1, 0)
                 if tainted is not None:
                     # On a link the sender would resend the frame; a capture cannot, and frame
                     # numbers realign after 8 frames, so the joined text is not trustworthy.
                     detail = f"message not used: {tainted} and a capture has no resend"
-                    yield Quarantine("incomplete_message", event.data, max(event.offset - 1, 0), dev, detail)
+                    yield Quarantine("incomplete_message", event.data, start, dev, detail)
                     tainted = None
                 else:
-                    yield CapturedMessage(event.data, max(event.offset - 1, 0), event.complete)
+                    yield CapturedMessage(event.data, start, event.complete, tuple(pieces))
+                pieces, joined = [], 0
             elif isinstance(event, MessageDiscarded):
                 yield Quarantine("incomplete_message", event.data, None, dev, event.reason)
+                pieces, joined = [], 0
         if cut is not None:
             yield cut
         return

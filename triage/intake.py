@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from devices.capture import read_capture
-from devices.decode import decode_message
+from devices.capture import decode_captured, read_capture
 from devices.link_drivers import key_sample_id, result_time
 from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
@@ -150,7 +149,7 @@ def replay_capture(
             report.quarantined.append(item)
             continue
         report.messages += 1
-        results, problems = decode_message(profile, item.raw, counter=counter, base_offset=item.offset)
+        results, problems = decode_captured(profile, item, counter)
         report.results.extend(results)
         for result in results:
             earlier = _resent(stored, result)

@@ -39,6 +39,7 @@ class FrameAccepted:
     final: bool
     size: int
     duplicate: bool = False  # same FN as the last accepted frame: ACKed, not appended
+    offset: int = 0  # bytes since creation, at the frame's STX (as FrameRejected.offset)
 
 
 @dataclass(frozen=True, slots=True)

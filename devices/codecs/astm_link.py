@@ -396,13 +396,13 @@ class AstmReceiver(LinkSide):
         expected = 1 if self._last_fn is None else (self._last_fn + 1) % 8
         if self._last_fn is not None and number == self._last_fn and text == self._last_text:
             self._out += ACK
-            self._events.append(FrameAccepted(number, final, len(text), duplicate=True))
+            self._events.append(FrameAccepted(number, final, len(text), duplicate=True, offset=offset))
             return
         if number != expected:
             if self._last_fn is not None and number == self._last_fn and not tol.lenient_frame_numbers:
                 # LIS01-A2 6.5.1.1: same FN as the last accepted frame is a resend - ACK, don't append.
                 self._out += ACK
-                self._events.append(FrameAccepted(number, final, len(text), duplicate=True))
+                self._events.append(FrameAccepted(number, final, len(text), duplicate=True, offset=offset))
                 return
             if not tol.lenient_frame_numbers:
                 self._out += NAK
@@ -440,7 +440,7 @@ class AstmReceiver(LinkSide):
         self._message_frames += 1
         reply = EOT if self._interrupt else ACK
         self._interrupt = False
-        self._events.append(FrameAccepted(number, final, len(text)))
+        self._events.append(FrameAccepted(number, final, len(text), offset=offset))
         if final:
             record = bytes(self._pending[self._record_start :])
             last = record.rstrip(b"\r\n").rsplit(CR, 1)[-1].rsplit(LF, 1)[-1]

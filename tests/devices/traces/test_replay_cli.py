@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -69,7 +70,9 @@ def test_replay_exits_1_and_reports_offsets_when_quarantined(capsys: pytest.Capt
     out, err = capsys.readouterr()
     assert code == 1
     assert out == ""
-    assert 'byte 294: quarantined (unmapped_code): sample 11625 test "685/"' in err
+    # the frame's text starts after its STX and frame number: byte 296 is the R record's "R"
+    assert 'byte 296: quarantined (unmapped_code): sample 11625 test "685/"' in err
+    assert (DATA / "roche-cobas_c311.astm").read_bytes()[296:].startswith(b"R|1|^^^685/|")
 
 
 def test_strict_generic_profile_rejects_quirks_with_the_switch_named(
@@ -342,3 +345,35 @@ def test_a_capture_of_another_protocol_or_an_empty_one_is_named(
     assert err.startswith(
         f"{logged}: byte 0: quarantined (bytes_outside_message): 16 bytes before the first MSH segment"
     )
+
+
+def test_replay_byte_offsets_of_a_framed_capture_point_at_the_record_in_the_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the Pentra capture is ASTM with link framing: the offsets counted from the frame holding
+    # the L record (WBC at byte 1817 of a 1676-byte file)
+    path = DATA / "horiba-pentra_xlr.astm"
+    data = path.read_bytes()
+    code = main(["devices", "replay", str(path), "-p", "astm", "--profile", "horiba-pentra_xlr"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    named = re.findall(r": byte (\d+): quarantined \(unexpected_unit\): sample S1234 test \"(\w+)\"", err)
+    assert [test for _, test in named] == ["WBC", "HGB", "HCT", "PLT"]
+    for offset, test in named:
+        record = data[int(offset) :].split(b"\r", 1)[0]
+        assert record.startswith(b"R|") and f"^^^{test}^".encode() in record, (offset, record)
+
+
+@pytest.mark.parametrize(
+    "trace", sorted(t for t in TRACES if t.endswith(".astm") and b"\x02" in (DATA / t).read_bytes())
+)
+def test_replay_every_result_offset_of_a_framed_capture_is_its_record_in_the_file(trace: str) -> None:
+    data = (DATA / trace).read_bytes()
+    report = replay_capture(load_profile(TRACES[trace]), data, received_at=RECEIVED_AT)
+    assert report.results
+    for result in report.results:
+        assert result.byte_offset is not None
+        record = data[result.byte_offset :].split(b"\r", 1)[0]
+        assert record[:2] in (b"R|", b"O|"), (result.byte_offset, record)
+        code = result.vendor_code.split("^")[0].encode()
+        assert code in record, (result.byte_offset, result.vendor_code, record)
