@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -146,25 +147,31 @@ def register(app: typer.Typer) -> None:
         ctrl_c_stops()
         try:
             report = asyncio.run(
-                _simulate(
-                    device_kind,
-                    items,
-                    faults,
-                    seed,
-                    pty,
-                    port,
-                    tcp,
-                    baud,
-                    interval,
-                    wait,
-                    tcp_listen,
-                    json_output,
+                _until_sigterm(
+                    _simulate(
+                        device_kind,
+                        items,
+                        faults,
+                        seed,
+                        pty,
+                        port,
+                        tcp,
+                        baud,
+                        interval,
+                        wait,
+                        tcp_listen,
+                        json_output,
+                    )
                 )
             )
         except KeyboardInterrupt:
             # click's "Aborted!" said nothing of what was sent; the progress lines above did
             echo("stopped (Ctrl-C); the lines above say which messages were sent", err=True)
             raise SystemExit(STOPPED_BY_CTRL_C) from None
+        if report is None:
+            # SIGTERM (kill, systemd, docker stop, a test harness) is a normal stop, as for listen
+            echo("stopped (SIGTERM); the lines above say which messages were sent", err=True)
+            return
         if json_output:
             write(json.dumps(_simulation_json(report, synthetic=trace is None), ensure_ascii=False))
             if report.unacknowledged:
@@ -217,6 +224,29 @@ def _operators_line(report: SimulationReport) -> str:
         f"operator lists accepted: {report.operator_lists}{refused}; the meter holds {len(report.operators)} operator(s)"
         + (f": {who}" if who else "")
     )
+
+
+async def _until_sigterm(run: Awaitable[SimulationReport]) -> SimulationReport | None:
+    """``run``'s report, or None when SIGTERM stopped it: it cancels the simulation, so its link,
+    pseudo-terminal or listening socket is closed (before, SIGTERM killed the process silently)."""
+    task = asyncio.ensure_future(run)
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+        return None
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _simulate(
