@@ -229,3 +229,30 @@ def test_a_patient_name_with_a_control_character_is_said_in_the_users_language()
         " it on one line without it.",
         "zh": "姓名第 3 个字符是控制字符（U+0009，如制表符或换行）：请在一行内重新输入，不要包含它。",
     }
+
+
+def test_the_english_record_under_a_chinese_error_is_labelled_and_marked_english(staff: Staff) -> None:
+    """On a Chinese page the English record under an error (kept to quote to support) stood bare,
+    unlabelled and unmarked, after a sentence such as 未找到该记录（说明见下方）: a clinician met a line
+    of English with no word saying what it was, and a screen reader read it with Chinese voice
+    rules. It now follows a Chinese label that says it is the system's English record, and is
+    marked lang="en" - on the error page and beside a form's field."""
+    csrf = _chinese(staff, Role.nurse)
+    missing = staff.client.get("/encounters/999999")
+    assert missing.status_code == 404 and _alert(missing.text) == "未找到该记录（说明见下方）。"
+    record = missing.text.split('<p class="error-record">')[1].split("</p>")[0]
+    assert (
+        record.startswith("系统记录（英文原文，供技术支持）：")
+        and '<small lang="en" class="error-detail">' in record
+    )
+    made = _walk_in(staff, "ERR-REC")
+    bad = staff.client.post(
+        f"/encounters/{made['encounter_id']}/readings",
+        data={"csrf_token": csrf, "code": "sbp", "value": "abc"},
+    )
+    assert bad.status_code == 422
+    field = bad.text.split('id="reading-value-error">')[1].split("</p>")[0]
+    assert (
+        "系统记录（英文原文，供技术支持）：" in field
+        and '<small lang="en" class="error-detail">sbp: ' in field
+    )
