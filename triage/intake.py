@@ -15,6 +15,9 @@ the device profile; this is where they are validated (code, unit, plausibility, 
 - ``not_final`` (:func:`replay_capture` only): a valid result whose status is not final
   (preliminary - a ``*`` or ``P`` status, a result of an incomplete message - or cannot be done),
   which the live gateway stores but holds (``devices.gateway.hold``), never feeding triage.
+- ``no_patient`` (:func:`replay_capture` only): a valid final result without a patient id, which
+  the live gateway stores but holds ("no patient link") until a device association links the
+  device to a patient's encounter (the service then feeds it); replay has no associations.
 
 Non-final results (preliminary, results of an incomplete message) become observations with their
 status, and the decision engine does not auto-feed them; corrected results carry status
@@ -37,10 +40,12 @@ from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, UserInputError
 from triage.observation import Observation
 
-RefusalReason = Literal["qc", "ignored", "no_value", "unmapped", "no_time", "invalid", "not_final"]
+RefusalReason = Literal[
+    "qc", "ignored", "no_value", "unmapped", "no_time", "invalid", "not_final", "no_patient"
+]
 
 #: Refusals that are not quarantined: everything else goes to the quarantine.
-BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value", "not_final"})
+BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value", "not_final", "no_patient"})
 
 
 class IntakeRefused(UserInputError):
@@ -109,8 +114,9 @@ class ReplayReport:
     """What replaying one capture produced (see ``triage devices replay``).
 
     Every result is in exactly one of ``observations`` (what the gateway would feed triage),
-    ``held_back`` (not quarantined: QC, ignored codes, no value, and valid results whose status is
-    not final, which the gateway holds), :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
+    ``held_back`` (not quarantined: QC, ignored codes, no value, and valid results the gateway
+    holds - not final, or without a patient id: ``unlinked`` has the observations of the latter,
+    which a device association would feed), :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
     unexpected unit, invalid value) or ``resends`` (same exactly-once key as an earlier result,
     which it does not replace: the gateway acknowledges it and stores nothing);
     ``quarantined`` also holds what never became a result (:meth:`without_result`: undecodable
@@ -122,6 +128,9 @@ class ReplayReport:
     observations: list[tuple[DeviceResult, Observation]] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
     held_back: list[tuple[DeviceResult, IntakeRefused]] = field(default_factory=list)
+    #: Of ``held_back``, the valid final results without a patient id, with their observations:
+    #: the gateway holds them ("no patient link") unless a device association links them.
+    unlinked: list[tuple[DeviceResult, Observation]] = field(default_factory=list)
     #: Results with the exactly-once key of an earlier one that they do not replace (a resent
     #: message, a POCT1-A2 RES): (the resend, the earlier result). The gateway stores them once.
     resends: list[tuple[DeviceResult, DeviceResult]] = field(default_factory=list)
@@ -184,6 +193,14 @@ def replay_capture(
             if position in swapped:
                 refused = IntakeRefused("invalid", f"{_where(result)}: {swapped[position]}")
                 report.quarantined.append(_for_review(refused, item.raw, result, profile))
+            elif not result.patient_id:  # devices.gateway.hold: "no patient link"
+                refusal = IntakeRefused(
+                    "no_patient",
+                    f"{_where(result)}: no patient id; the gateway holds it unless a device "
+                    "association links the device to a patient's encounter",
+                )
+                report.held_back.append((result, refusal))
+                report.unlinked.append((result, obs))
             else:
                 report.observations.append((result, obs))
     report.tolerance = {switch: n for (_, switch), n in sorted(counter.snapshot().items())}

@@ -63,8 +63,9 @@ def register(app: typer.Typer) -> None:
         unit, status, device time); a result resent under the gateway's exactly-once key is
         named on stderr and printed once. Problems go to stderr with byte offsets. Exit 0 if everything
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
-        ignores, "no value" readings and results that are not final (preliminary: the gateway holds
-        them) are counted on stderr and never printed as observations."""
+        ignores, "no value" readings, results that are not final (preliminary) and results without a
+        patient id (the gateway holds both; the latter until a device association links the device
+        to a patient) are counted on stderr and never printed as observations."""
         if protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
             raise UserInputError(
                 f"--protocol must be astm, hl7, line, poct1a or ble, got {json_text(protocol)}"
@@ -135,6 +136,13 @@ def register(app: typer.Typer) -> None:
             write(
                 f"{file}: results without a device time are held for review; give --received-at "
                 "(the time they arrived) to replay them as observations",
+                err=True,
+            )
+        if report.unlinked:
+            write(
+                f"{file}: {len(report.unlinked)} result(s) without a patient id are held, as the "
+                "gateway holds them (no patient link) unless a device association links the device "
+                "to a patient's encounter (the patient page, or triage devices associations attach)",
                 err=True,
             )
         if report.quarantined:

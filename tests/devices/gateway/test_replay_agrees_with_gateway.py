@@ -1,6 +1,8 @@
 """`triage devices replay` counts what the live gateway would do with the same messages: a
 preliminary result (HL7 OBX-11 `P`, ASTM R.9 `P`, a Nonin `*` reading) is stored and held by the
-gateway, so replay neither prints nor counts it as an observation (it is "not for triage")."""
+gateway, so replay neither prints nor counts it as an observation (it is "not for triage"); so
+is a result without a patient id, which the gateway holds ("no patient link") unless a device
+association links it (replay knows none)."""
 
 from __future__ import annotations
 
@@ -21,14 +23,15 @@ from tests.devices.gateway.test_cli import _settings
 from triage.cli import main
 
 
-def _messages() -> list[bytes]:
-    """Three HL7 messages a minute apart: SpO2 final, preliminary (OBX-11 P), final."""
+def _messages(patients: str = "PPP") -> list[bytes]:
+    """Three HL7 messages a minute apart: SpO2 final, preliminary (OBX-11 P), final; a "-" in
+    ``patients`` sends that message without a patient id (PID-3 empty)."""
     start = datetime.now(ZONE).replace(microsecond=0) - timedelta(minutes=5)
     messages = []
     for n, status in enumerate("FPF"):
         sample = sample_from_values(
             "hl7-monitor",
-            f"SIM-P{n}",
+            f"SIM-P{n}" if patients[n] == "P" else "",
             f"SIM-S{n}",
             {"spo2": 95 + n},
             observed_at=start + timedelta(minutes=n),
@@ -39,12 +42,11 @@ def _messages() -> list[bytes]:
     return messages
 
 
-def test_replay_holds_a_preliminary_result_as_the_gateway_does(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Replay printed and counted the preliminary reading as an observation ("3 observation(s)")
-    while the gateway held it ("2 for triage, 1 held: 1 not final")."""
-    messages = _messages()
+def _replay_and_play_live(
+    tmp_path: Path, messages: list[bytes], capsys: pytest.CaptureFixture[str]
+) -> tuple[list[dict[str, object]], str, dict[str, int], list[str]]:
+    """Replay's printed observations and stderr, then what the live gateway held (by kind) and
+    the sample ids it fed, for the same messages."""
     profile = simulator_profile("hl7-monitor", "monitor", tcp={"port": 4999})
     profile_file = tmp_path / "monitor.toml"
     lines = ['device_id = "monitor"', 'protocol = "hl7"', 'encoding = "ascii"']
@@ -75,8 +77,6 @@ def test_replay_holds_a_preliminary_result_as_the_gateway_does(
     out, err = capsys.readouterr()
     assert code == 0, err
     printed = [json.loads(line) for line in out.splitlines()]
-    assert [(r["sample_id"], r["status"]) for r in printed] == [("SIM-S0", "final"), ("SIM-S2", "final")]
-    assert "3 result(s): 2 observation(s), 0 for review, 1 not for triage (1 not_final);" in err
 
     clock = MonotonicClock()
     endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
@@ -94,6 +94,31 @@ def test_replay_holds_a_preliminary_result_as_the_gateway_does(
             writer.close()
             return dict(gateway.status()[0].held)
 
-    assert asyncio.run(live()) == {"not_final": 1}
-    fed = sorted(r.stored.sample_id for r in delivered if r.auto_feed)
+    held = asyncio.run(live())
+    fed = sorted(str(r.stored.sample_id) for r in delivered if r.auto_feed)
+    return printed, err, held, fed
+
+
+def test_replay_holds_a_preliminary_result_as_the_gateway_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replay printed and counted the preliminary reading as an observation ("3 observation(s)")
+    while the gateway held it ("2 for triage, 1 held: 1 not final")."""
+    printed, err, held, fed = _replay_and_play_live(tmp_path, _messages(), capsys)
+    assert [(r["sample_id"], r["status"]) for r in printed] == [("SIM-S0", "final"), ("SIM-S2", "final")]
+    assert "3 result(s): 2 observation(s), 0 for review, 1 not for triage (1 not_final);" in err
+    assert held == {"not_final": 1}
+    assert fed == [r["sample_id"] for r in printed]
+
+
+def test_replay_holds_a_result_without_a_patient_id_as_the_gateway_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replay printed and counted a final reading without a patient id as an observation while
+    the gateway held it ("no patient link": only a device association feeds it)."""
+    printed, err, held, fed = _replay_and_play_live(tmp_path, _messages("P--"), capsys)
+    assert [(r["sample_id"], r["patient_id"]) for r in printed] == [("SIM-S0", "SIM-P0")]
+    assert "3 result(s): 1 observation(s), 0 for review, 2 not for triage (1 no_patient, 1 not_final);" in err
+    assert "1 result(s) without a patient id are held, as the gateway holds them (no patient link)" in err
+    assert held == {"no_patient": 1, "not_final": 1}
     assert fed == [r["sample_id"] for r in printed]

@@ -49,16 +49,20 @@ def replay_summary(trace: str) -> dict[str, object]:
     """Everything a golden file pins down for one trace."""
     profile = load_profile(TRACES[trace])
     report = replay_capture(profile, (DATA / trace).read_bytes(), received_at=RECEIVED_AT)
-    observations = []
-    for result, obs in report.observations:
-        record = observation_record(result, obs)
-        record.pop("message_id")
-        observations.append(record)
+    observations: dict[str, list[dict[str, object]]] = {"fed": [], "unlinked": []}
+    for kind, pairs in (("fed", report.observations), ("unlinked", report.unlinked)):
+        for result, obs in pairs:
+            record = observation_record(result, obs)
+            record.pop("message_id")
+            observations[kind].append(record)
     return {
         "trace": trace,
         "profile": profile.device_id,
         "messages": report.messages,
-        "observations": observations,
+        "observations": observations["fed"],
+        # valid final results without a patient id, held by the gateway ("no patient link")
+        # unless a device association links them: their observations, pinned as the others
+        "observations_without_patient": observations["unlinked"],
         "results": [
             {
                 "vendor_code": r.vendor_code,

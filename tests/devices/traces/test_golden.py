@@ -42,4 +42,11 @@ def test_golden_pins_the_clinically_relevant_values() -> None:
             g["observations"] == [] and all(r["qc"] for r in g["results"]) and g["not_for_triage"] == ["qc"]
         )
     bp = json.loads(golden_path("bp-monitor.txt").read_text())
-    assert all(o["value"] != 0 for o in bp["observations"]) and "no_value" in bp["not_for_triage"]
+    # the BP monitor sends no patient id: the gateway holds its readings until a device
+    # association links them ("no patient link"), so none is fed and each is pinned unlinked
+    assert bp["observations"] == [] and "no_patient" in bp["not_for_triage"]
+    assert bp["observations_without_patient"]
+    assert (
+        all(o["value"] != 0 for o in bp["observations_without_patient"])
+        and "no_value" in bp["not_for_triage"]
+    )

@@ -254,9 +254,14 @@ def test_replay_reads_standard_input_and_says_how_to_replay_readings_without_a_t
         [*args, "--received-at", "2026-11-20T09:16:00+08:00"], input=capture, capture_output=True
     )
     assert timed.returncode == 0, timed.stderr
-    # two of the eight readings are preliminary (the oximeter marks them): held, as the gateway does
-    assert len(timed.stdout.splitlines()) == 6 and b"--received-at" not in timed.stderr
-    assert b"4 not for triage (2 no_value, 2 not_final)" in timed.stderr
+    # two of the eight readings are preliminary (the oximeter marks them): held, as the gateway
+    # does; and the oximeter sends no patient id, so the gateway holds the other six too ("no
+    # patient link") unless a device association links it to a patient - replay printed and
+    # counted them as observations
+    assert timed.stdout == b"" and b"--received-at" not in timed.stderr
+    assert b"0 observation(s)" in timed.stderr
+    assert b"10 not for triage (6 no_patient, 2 no_value, 2 not_final)" in timed.stderr
+    assert b"stdin: 6 result(s) without a patient id are held, as the gateway holds them" in timed.stderr
 
 
 def _framed(records: list[bytes]) -> bytes:
