@@ -36,7 +36,7 @@ from sqlite_utils import Database
 
 from referral import audit
 from referral.associations import audit_links, link_unidentified
-from referral.errors import ConflictError
+from referral.errors import ConflictError, json_text
 from referral.transactions import insert_row, write
 
 MessageState = Literal["accepted", "quarantined"]
@@ -194,7 +194,7 @@ def record_message(
     for result in results:
         if result.device_id != message.device_id:
             raise ConflictError(
-                f"result for device {result.device_id!r} inside a message from device {message.device_id!r}"
+                f"result for device {json_text(result.device_id)} inside a message from device {json_text(message.device_id)}"
             )
     new_rows: list[dict[str, Any]] = []
     linked_ids: list[int] = []

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from referral import audit, store
 from referral.clock import MACHINE, Clock
-from referral.errors import UserInputError
+from referral.errors import UserInputError, json_text
 from referral.records import PatientIn, check_birth_date, required_text
 from referral.transactions import write
 
@@ -89,7 +89,7 @@ def _agree(
     if differ:
         shown = masked(existing["name"])
         raise PatientMismatchError(
-            f"{field}: record number {patient.mrn!r} is already registered to another patient"
+            f"{field}: record number {json_text(patient.mrn)} is already registered to another patient"
             f" ({shown}, sex {existing['sex']}): the {' and '.join(differ)}"
             f" {'differs' if len(differ) == 1 else 'differ'}; check the number"
             " (registering never changes a stored patient's details)",
@@ -172,7 +172,7 @@ def correct(
         wanted["name"] = required_text(name, "name", where, NAME_LIMIT, empty_hint=" (give the right name)")
     if sex is not None:
         if sex not in SEXES:
-            raise UserInputError(f"{where}: 'sex' {sex!r} is not one of {', '.join(SEXES)}")
+            raise UserInputError(f'{where}: "sex" {json_text(sex)} is not one of ' + ", ".join(SEXES))
         wanted["sex"] = sex
     if birth_date is not None:
         try:

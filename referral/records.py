@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from referral.errors import UserInputError, shown_input, validation_message
+from referral.errors import UserInputError, json_text, shown_input, validation_message
 
 #: The largest record id any interface takes (API paths and bodies, pages, CLI arguments): SQLite
 #: stores 64-bit ids, and a larger number failed in the database instead of being refused.
@@ -137,11 +137,11 @@ def required_text(value: str, field: str, where: str, limit: int, *, empty_hint:
     text = refuse_nul(value, field).strip()
     if not text:
         raise UserInputError(
-            f"{where}: {field!r} is empty{empty_hint}",
+            f"{where}: {json_text(field)} is empty{empty_hint}",
             says="error.reason_empty" if field == "reason" else None,
         )
     if len(text) > limit:
-        raise UserInputError(f"{where}: {field!r} is {len(text)} characters; at most {limit}")
+        raise UserInputError(f"{where}: {json_text(field)} is {len(text)} characters; at most {limit}")
     return text
 
 
@@ -163,9 +163,9 @@ def aware_timestamp(value: str, field: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as error:
-        raise ValueError(f"{field} {value!r} is not an ISO 8601 timestamp") from error
+        raise ValueError(f"{field} {json_text(value)} is not an ISO 8601 timestamp") from error
     if parsed.tzinfo is None:
-        raise ValueError(f"{field} {value!r} has no UTC offset (e.g. +08:00)")
+        raise ValueError(f"{field} {json_text(value)} has no UTC offset (e.g. +08:00)")
     return parsed
 
 
@@ -261,11 +261,15 @@ class ObservationIn(_Input):
     @model_validator(mode="after")
     def _has_value(self) -> ObservationIn:
         if self.value_num is None and self.value_text is None:
-            raise ValueError(f"observation {self.code!r} has neither value_num nor value_text")
+            raise ValueError(f"observation {json_text(self.code)} has neither value_num nor value_text")
         if self.comparator is not None and self.value_num is None:
-            raise ValueError(f"observation {self.code!r}: comparator {self.comparator} needs value_num")
+            raise ValueError(
+                f"observation {json_text(self.code)}: comparator {self.comparator} needs value_num"
+            )
         if (self.reported_value is None) != (self.reported_unit is None):
-            raise ValueError(f"observation {self.code!r}: reported_value and reported_unit go together")
+            raise ValueError(
+                f"observation {json_text(self.code)}: reported_value and reported_unit go together"
+            )
         return self
 
 
@@ -302,7 +306,7 @@ class AssessmentIn(_Input):
     def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
         for name, probability in value.items():
             if not 0.0 <= probability <= 1.0:
-                raise ValueError(f"risk {name!r} = {probability} is not a probability in [0, 1]")
+                raise ValueError(f"risk {json_text(name)} = {probability} is not a probability in [0, 1]")
         return value
 
 

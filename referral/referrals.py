@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlite_utils import Database
 
 from referral import audit, basis, facilities, lifecycle
-from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError
+from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError, json_text
 from referral.records import FeedbackIn, ReferralIn, aware_timestamp, refuse_nul
 from referral.store import _existing_by_key, get_assessment, request_digest
 from referral.transactions import insert_row, utc_now, write
@@ -229,7 +229,7 @@ def _matching(
     """The WHERE clause (and its parameters) of the referrals :func:`list_referrals` lists."""
     if status is not None and status not in lifecycle.STATUSES:
         raise UserInputError(
-            f"unknown referral status {status!r}; choose one of {', '.join(lifecycle.STATUSES)}"
+            f"unknown referral status {json_text(status)}; choose one of {', '.join(lifecycle.STATUSES)}"
         )
     where = "WHERE id > ?" + (" AND status = ?" if status else "")
     params: list[Any] = [since_id] + ([status] if status else [])

@@ -43,7 +43,7 @@ from sqlite_utils import Database
 
 from referral import audit, corrections
 from referral.associations import expired_note
-from referral.errors import ConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
 from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, utc_now
 from referral.records import required_text
 from referral.transactions import write
@@ -287,13 +287,13 @@ def assign(
         result = _reviewable(db, result_id, "assign")
         if result.code is None:
             raise UserInputError(
-                f"device result {result_id}: vendor code {result.vendor_code!r} is not mapped to the"
+                f"device result {result_id}: vendor code {json_text(result.vendor_code)} is not mapped to the"
                 " vocabulary, so it cannot be assigned to an encounter - dismiss it, or map the code"
                 " in the device profile"
             )
         if result.status not in FINAL_STATUSES:
             raise UserInputError(
-                f"device result {result_id}: status {result.status!r} is not final; only final or"
+                f"device result {result_id}: status {json_text(result.status)} is not final; only final or"
                 " corrected results feed decisions - dismiss it, or wait for the final result"
             )
         encounter = db.conn.execute(

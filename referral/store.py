@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from referral import audit, facilities
 from referral.clinic import pseudonym, pseudonym_secret
-from referral.errors import ConflictError, IdempotencyConflictError, NotFoundError, UserInputError
+from referral.errors import ConflictError, IdempotencyConflictError, NotFoundError, UserInputError, json_text
 from referral.records import (
     URGENCY_RANK,
     AssessmentIn,
@@ -49,7 +49,7 @@ def _existing_by_key(db: Database, table: str, key: str | None, digest: str | No
     row = _one(db, f"SELECT * FROM {table} WHERE idempotency_key = ?", [key])
     if row is not None and digest is not None and row.get("request_sha256") != digest:
         raise IdempotencyConflictError(
-            f"idempotency key {key!r} was already used for a different {table[:-1]} "
+            f"idempotency key {json_text(key)} was already used for a different {table[:-1]} "
             f"(id {row['id']}); use a new key for a new request"
         )
     return row
@@ -63,7 +63,7 @@ def same_body(row: dict[str, Any], key: str, body_sha256: str | None, what: str)
     stored = row.get("body_sha256")  # .get: a log saved before migration 0021 has no column
     if body_sha256 is not None and stored is not None and stored != body_sha256:
         raise IdempotencyConflictError(
-            f"idempotency key {key!r} was already used for a different {what} (id {row['id']});"
+            f"idempotency key {json_text(key)} was already used for a different {what} (id {row['id']});"
             " use a new key for a new request"
         )
 
@@ -198,13 +198,13 @@ def open_visit(
             if patient is None or patient["id"] != existing["patient_id"]:
                 # Never hand one patient's encounter to a request about another.
                 raise IdempotencyConflictError(
-                    f"idempotency key {encounter.idempotency_key!r} was already used for another"
+                    f"idempotency key {json_text(encounter.idempotency_key)} was already used for another"
                     f" patient's encounter (id {existing['id']}); use a new key for a new request"
                 )
             same_body(existing, encounter.idempotency_key or "", body_sha256, "encounter")
             return existing, False
         if patient is None:
-            raise NotFoundError(f"encounter: no patient with MRN {encounter.patient_mrn!r}")
+            raise NotFoundError(f"encounter: no patient with MRN {json_text(encounter.patient_mrn)}")
         started = datetime.fromisoformat(encounter.started_at)
         same_day = db.query(
             "SELECT * FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from referral.csvcells import guarded
-from referral.errors import UserInputError
+from referral.errors import UserInputError, json_text
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
@@ -45,7 +45,9 @@ class TableWriter:
         self, path: Path, columns: Sequence[tuple[str, ColumnType]], table_format: TableFormat
     ) -> None:
         if table_format not in TABLE_FORMATS:
-            raise UserInputError(f"unknown table format {table_format!r}; use one of {TABLE_FORMATS}")
+            raise UserInputError(
+                f"unknown table format {json_text(table_format)}; use one of {TABLE_FORMATS}"
+            )
         self.path = path
         self.columns = list(columns)
         self.names = [name for name, _ in columns]

@@ -37,7 +37,7 @@ from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
 from referral.inbox import FINAL_STATUSES, replaces
 from triage.bp_pair import swapped_in_messages
-from triage.errors import ClinicError, UserInputError
+from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
 
 RefusalReason = Literal[
@@ -64,7 +64,7 @@ class IntakeRefused(UserInputError):
 
 def _where(result: DeviceResult) -> str:
     offset = f" byte {result.byte_offset}" if result.byte_offset is not None else ""
-    return f"{result.device_id}{offset} sample {result.sample_id or '?'} test {result.vendor_code!r}"
+    return f"{result.device_id}{offset} sample {result.sample_id or '?'} test {json_text(result.vendor_code)}"
 
 
 def observation_from_result(result: DeviceResult, *, received_at: datetime | None = None) -> Observation:
@@ -84,7 +84,9 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
             "invalid", f'{where}: device sent "" (delete the stored value); a person must review'
         )
     if NO_VALUE in result.flags and result.status != "cannot_be_done":
-        raise IntakeRefused("no_value", f"{where}: device sent no value ({result.raw_value.strip()!r})")
+        raise IntakeRefused(
+            "no_value", f"{where}: device sent no value ({json_text(result.raw_value.strip())})"
+        )
     when = result.observed_at or received_at
     if when is None:
         raise IntakeRefused("no_time", f"{where}: the device sent no result time and none was given")

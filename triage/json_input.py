@@ -27,6 +27,8 @@ from typing import Any
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from triage.errors import json_text
+
 ISO_EXAMPLE = "2026-12-05T09:30:00+08:00"
 BOOLEAN_RULE = "must be true or false (a JSON boolean, without quotes)"
 NUMBER_RULE = "must be a number (a JSON number, without quotes)"
@@ -108,7 +110,7 @@ class RepeatedKeyError(ValueError):
         self.key = key
 
     def message(self) -> str:
-        return f"key {self.key!r} appears twice in one object; keep one (JSON readers disagree on which wins)"
+        return f"key {json_text(self.key)} appears twice in one object; keep one (JSON readers disagree on which wins)"
 
 
 def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from triage.assessment import LEVEL_RANK, Disposition
-from triage.errors import ConfigError, shown_input
+from triage.errors import ConfigError, json_text, shown_input
 from triage.rules import RULES, RULES_BY_NAME, Rule
 from triage.tomlfile import key_message, read_toml_file
 from triage.vocabulary import CONCEPTS
@@ -226,17 +226,21 @@ def _check_semantics(policy: Policy, where: str) -> None:
     for key in ("max_level", "default_level"):
         level = getattr(models, key)
         if level not in LEVEL_RANK or LEVEL_RANK[level] > LEVEL_RANK[Disposition.urgent_referral]:
-            problems.append(f"models.{key}: {level.value!r} is not allowed; at most 'urgent_referral'")
+            problems.append(
+                f'models.{key}: {json_text(level.value)} is not allowed; at most "urgent_referral"'
+            )
     for name, m in models.per_model().items():
         if m.level is not None and (
             m.level not in LEVEL_RANK or LEVEL_RANK[m.level] > LEVEL_RANK[models.max_level]
         ):
             problems.append(
-                f"models.{name}.level: {m.level.value!r} is above models.max_level {models.max_level.value!r}"
+                f"models.{name}.level: {json_text(m.level.value)} is above models.max_level {json_text(models.max_level.value)}"
             )
     for code in (*policy.decisive.codes, *policy.freshness.hours):
         if code not in CONCEPTS:
-            problems.append(f"unknown observation code {code!r} in decisive.codes or freshness.hours")
+            problems.append(
+                f"unknown observation code {json_text(code)} in decisive.codes or freshness.hours"
+            )
     problems += [
         f"recheck_minutes.{d}: must be 0 or more, got {m}" for d, m in policy.recheck_minutes.items() if m < 0
     ]

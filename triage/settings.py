@@ -22,7 +22,7 @@ from pydantic_settings import (
 from pydantic_settings.exceptions import SettingsError
 
 from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
-from triage.errors import ConfigError
+from triage.errors import ConfigError, json_text
 from triage.tomlfile import field_type, is_table, key_message, read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
@@ -99,7 +99,7 @@ class ServiceSettings(BaseModel):
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(
-                    f"unknown time zone {value!r}: give an IANA name, e.g. Asia/Shanghai"
+                    f"unknown time zone {json_text(value)}: give an IANA name, e.g. Asia/Shanghai"
                 ) from None
         return value
 
@@ -211,10 +211,10 @@ def _not_json(exc: SettingsError) -> str:
         kind = _kind(loc) if str(exc).startswith(f'error parsing value for field "{loc[0]}"') else None
         if kind == "list":
             example = f"{variable}='[\"{value}\"]'" if '"' not in value else '\'["a", "b"]\''
-            return f"environment variable {variable}={value!r}: a list is written as JSON, e.g. {example}"
+            return f"environment variable {variable}={json_text(value)}: a list is written as JSON, e.g. {example}"
         if kind == "table":
             return (
-                f"environment variable {variable}={value!r}: a table is written as JSON"
+                f"environment variable {variable}={json_text(value)}: a table is written as JSON"
                 f" ('{{\"key\": value}}'), or set each key alone ({variable}__KEY=value)"
             )
     return f"environment: {exc}"
@@ -243,6 +243,6 @@ def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str
     # pydantic-settings matches variable names without regard to case
     for variable, value in os.environ.items():
         if variable.upper() == wanted:
-            return f"environment variable {variable}={value!r}: {message}"
+            return f"environment variable {variable}={json_text(value)}: {message}"
     where = f"settings file {path}" if path is not None else "settings"
     return f"{where}: {dotted}: {message}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from triage.errors import UnknownCodeError
+from triage.errors import UnknownCodeError, json_text
 
 
 class Kind(StrEnum):
@@ -119,5 +119,5 @@ def concept(code: str) -> Concept:
         return CONCEPTS[code]
     except KeyError:
         raise UnknownCodeError(
-            f"unknown observation code {code!r}; known codes: {', '.join(sorted(CONCEPTS))}"
+            f"unknown observation code {json_text(code)}; known codes: {', '.join(sorted(CONCEPTS))}"
         ) from None

@@ -118,12 +118,12 @@ def test_bad_input_says_what(db: Database) -> None:
     encounter = encounter_of(db, "MRN-1")
     with pytest.raises(UserInputError, match='device id "oxi meter"'):
         associations.associate(db, "oxi meter", encounter, actor="nurse_wang")
-    with pytest.raises(UserInputError, match="'actor' is empty"):
+    with pytest.raises(UserInputError, match='"actor" is empty'):
         associations.associate(db, OXIMETER, encounter, actor=" ")
     with pytest.raises(NotFoundError, match="not attached to any encounter"):
         associations.end(db, OXIMETER, actor="nurse_wang", reason="done")
     associations.associate(db, OXIMETER, encounter, actor="nurse_wang")
-    with pytest.raises(UserInputError, match="'reason' is empty"):
+    with pytest.raises(UserInputError, match='"reason" is empty'):
         associations.end(db, OXIMETER, actor="nurse_wang", reason="  ")
     assert associations.active_for_device(db, OXIMETER) is not None
 

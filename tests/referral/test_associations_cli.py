@@ -129,7 +129,7 @@ def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.Capt
     code, err = error("attach", OXIMETER, "--encounter", "999", "--actor", "n", "--replace")
     assert (code, err) == (1, f'error: cannot attach device "{OXIMETER}": encounter 999 not found\n')
     code, err = error("detach", OXIMETER, "--actor", "n", "--reason", "  ")
-    assert (code, err) == (2, "error: device association: 'reason' is empty\n")
+    assert (code, err) == (2, 'error: device association: "reason" is empty\n')
     assert main(["devices", "associations", "list", "--db", str(tmp_path / "missing.db")]) == 1
     assert "triage referrals migrate" in capsys.readouterr().err
     code, _, err = run(capsys, log, "detach", OXIMETER, "--actor", "n")
@@ -171,7 +171,7 @@ def test_expiry_setting_listing_ends_and_detach_says_so(
     code, out, err = run(capsys, log, "list")
     assert (code, out) == (2, "")
     assert err == (
-        "error: environment variable TRIAGE_DEVICE_ASSOCIATIONS__MAX_DURATION_S='30':"
+        'error: environment variable TRIAGE_DEVICE_ASSOCIATIONS__MAX_DURATION_S="30":'
         " 30 seconds is outside 60 (1 minute) .. 604800 (7 days)\n"
     )
 

@@ -91,9 +91,9 @@ def test_unknown_and_already_closed_are_refused_and_write_nothing(db: Database) 
 @pytest.mark.parametrize(
     ("actor", "reason", "problem"),
     [
-        ("nurse_li", "   ", "'reason' is empty"),
-        ("nurse_li", "x" * 501, "'reason' is 501 characters; at most 500"),
-        (" ", "went home", "'actor' is empty"),
+        ("nurse_li", "   ", '"reason" is empty'),
+        ("nurse_li", "x" * 501, '"reason" is 501 characters; at most 500'),
+        (" ", "went home", '"actor" is empty'),
     ],
 )
 def test_bad_input_says_what(db: Database, actor: str, reason: str, problem: str) -> None:

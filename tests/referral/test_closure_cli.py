@@ -73,7 +73,7 @@ def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, log, "close-encounter", "999", "--actor", "nurse_li", "--reason", "x")
     assert (code, err) == (1, "error: cannot close encounter 999: not found\n")
     code, _, err = run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", " ")
-    assert code == 2 and err == f"error: closing encounter {encounter}: 'reason' is empty (it is required)\n"
+    assert code == 2 and err == f'error: closing encounter {encounter}: "reason" is empty (it is required)\n'
     code, _, err = run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li")
     assert code == 2 and 'Missing option "--reason"' in err and err.count("\n") == 1
     code, out, _ = close_visit(capsys, log, encounter, "done", "--json", "--without-referral")

@@ -169,9 +169,9 @@ def test_errors_say_what_and_where(db: Database) -> None:
         result("GLU", patient_id="MRN-4", status="final", sample="C"),
         result("GLU", sample="D"),
     )
-    with pytest.raises(UserInputError, match=r"'XYZ' is not mapped.*dismiss it"):
+    with pytest.raises(UserInputError, match=r'"XYZ" is not mapped.*dismiss it'):
         review.assign(db, unmapped, encounter_id, actor="nurse1", reason="hers")
-    with pytest.raises(UserInputError, match="status 'preliminary' is not final"):
+    with pytest.raises(UserInputError, match='status "preliminary" is not final'):
         review.assign(db, preliminary, encounter_id, actor="nurse1", reason="hers")
     with pytest.raises(NotFoundError, match="no such result"):
         review.assign(db, 99999, encounter_id, actor="nurse1", reason="hers")
@@ -179,7 +179,7 @@ def test_errors_say_what_and_where(db: Database) -> None:
         review.assign(db, plain, 4242, actor="nurse1", reason="hers")
     with pytest.raises(ConflictError, match="another patient's id"):
         review.assign(db, own_id, other, actor="nurse1", reason="hers")
-    with pytest.raises(UserInputError, match="'reason' is empty"):
+    with pytest.raises(UserInputError, match='"reason" is empty'):
         review.dismiss(db, unmapped, actor="nurse1", reason="   ")
     with pytest.raises(NotFoundError):
         review.dismiss(db, 99999, actor="nurse1", reason="test strip")

@@ -336,7 +336,7 @@ def test_who_may_ask_is_answered_before_what_was_asked_is_refused(staff: Staff) 
         )
         assert refused(unknown, 401) == "the API token is unknown or revoked"
         wrong_role = staff.client.post("/api/v1/referrals", content=body, headers=nurse)
-        assert refused(wrong_role, 403).startswith("role 'nurse' may not do this"), wrong_role.text
+        assert refused(wrong_role, 403).startswith('role "nurse" may not do this'), wrong_role.text
         allowed = staff.client.post(
             "/api/v1/referrals", content=body, headers=staff.bearer(Role.clinician) | json_type
         )

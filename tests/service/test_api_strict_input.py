@@ -293,12 +293,12 @@ def test_a_key_repeated_in_one_object_is_422_naming_it_not_the_last_value(staff:
     )
     response = staff.client.post("/api/v1/assessments", content=walk_in, headers=nurse)
     assert refused(response) == (
-        "body: key 'pregnant' appears twice in one object; keep one (JSON readers disagree on which wins)"
+        'body: key "pregnant" appears twice in one object; keep one (JSON readers disagree on which wins)'
     )
     assert response.json()["code"] == "invalid_input"
     reading = b'[{"code": "spo2", "value": 95, "value": 75, "unit": "%"}]'
     error = refused(staff.client.post("/api/v1/encounters/1/observations", content=reading, headers=nurse))
-    assert error.startswith("body: key 'value' appears twice in one object")
+    assert error.startswith('body: key "value" appears twice in one object')
     assert stored(staff) == before
     fine = walk_in.replace(b', "pregnant": false', b"")
     assert staff.client.post("/api/v1/assessments", content=fine, headers=nurse).status_code == 201

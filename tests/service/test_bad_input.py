@@ -33,7 +33,7 @@ def test_an_encounter_key_reused_for_another_patient_is_409_not_the_first_patien
     )
     assert other.status_code == 409, other.text
     assert other.json()["code"] == "idempotency_conflict"
-    assert "'visit-1' was already used for another patient's encounter" in other.json()["error"]
+    assert '"visit-1" was already used for another patient\'s encounter' in other.json()["error"]
     unknown = staff.client.post(
         "/api/v1/encounters", json={"mrn": "KEY-NONE", "idempotency_key": "visit-1"}, headers=nurse
     )

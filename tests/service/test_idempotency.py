@@ -6,6 +6,7 @@ the rows stored before it answering as they did."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,7 @@ def assert_conflict(response: httpx.Response, key: str, what: str) -> None:
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "idempotency_conflict"
     assert response.json()["error"].startswith(
-        f"idempotency key {key!r} was already used for a different {what} (id "
+        f"idempotency key {json.dumps(key)} was already used for a different {what} (id "
     ), response.text
     assert response.json()["error"].endswith("; use a new key for a new request")
 

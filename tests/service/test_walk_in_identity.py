@@ -76,14 +76,14 @@ def test_the_api_refuses_another_patients_record_number_naming_the_field(staff: 
         "/api/v1/patients", json={"mrn": "ID-3", "name": "Zhou Wei", "sex": "male"}, headers=nurse
     )
     assert renamed.status_code == 422, renamed.text
-    assert renamed.json()["error"].startswith("mrn: record number 'ID-3' is already registered"), renamed.text
+    assert renamed.json()["error"].startswith('mrn: record number "ID-3" is already registered'), renamed.text
     assert "Li Na" not in renamed.text and "L*" in renamed.text
     assert renamed.json()["code"] == "patient_mismatch"
     body = copy.deepcopy(WALK_IN)
     body["patient"] = {"mrn": "ID-3", "name": "Zhou Wei", "sex": "female"}
     walk_in = staff.client.post("/api/v1/assessments", json=body, headers=nurse)
     assert walk_in.status_code == 422, walk_in.text
-    assert walk_in.json()["error"].startswith("patient.mrn: record number 'ID-3'"), walk_in.text
+    assert walk_in.json()["error"].startswith('patient.mrn: record number "ID-3"'), walk_in.text
     assert _stored(staff) == before, "nothing stored"
     same = staff.client.post(
         "/api/v1/patients", json={"mrn": "ID-3", "name": "LI NA", "sex": "female"}, headers=nurse

@@ -177,7 +177,7 @@ def test_now_help_says_an_inputs_assessed_at_wins() -> None:
         ),
         (
             {"observations": [{"code": "pulse", "value": 1, "observed_at": "2026-11-25T08:00:00Z"}]},
-            "observations[0].code: unknown observation code 'pulse'",
+            'observations[0].code: unknown observation code "pulse"',
         ),
         (
             {
@@ -372,7 +372,7 @@ def test_a_key_repeated_in_one_object_is_refused(tmp_path: Path, capsys: pytest.
     code, out, err = run(capsys, "assess", str(path), "--no-models")
     assert (code, out) == (2, "")
     assert err == (
-        f"error: {path}: key 'age' appears twice in one object; keep one (JSON readers disagree on which wins)\n"
+        f'error: {path}: key "age" appears twice in one object; keep one (JSON readers disagree on which wins)\n'
     )
 
 

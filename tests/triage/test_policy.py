@@ -72,11 +72,11 @@ threshold = 0.25
         ('[rules.spo2_low]\nlevel = "soon"', "rules.spo2_low.level"),
         (
             '[models]\nmax_level = "emergency_transfer"',
-            "models.max_level: 'emergency_transfer' is not allowed",
+            'models.max_level: "emergency_transfer" is not allowed',
         ),
         (
             '[models.cvd10]\nlevel = "urgent_referral"',
-            "models.cvd10.level: 'urgent_referral' is above models.max_level",
+            'models.cvd10.level: "urgent_referral" is above models.max_level',
         ),
         ("[models.cvd10]\nthreshold = 1.5", "models.cvd10.threshold"),
         (
@@ -85,7 +85,7 @@ threshold = 0.25
         ),
         ('[glucose]\ncritical_low_mmol_l = "low"', "glucose.critical_low_mmol_l"),
         ("[glucose]\ncritical_low_mmol_l = 3.5\ncritical_high_mmol_l = 3.0", "glucose.critical_high_mmol_l"),
-        ('[decisive]\ncodes = ["pulse"]', "unknown observation code 'pulse'"),
+        ('[decisive]\ncodes = ["pulse"]', 'unknown observation code "pulse"'),
         ("colour = 1", "colour: unknown key; known: version, name, source, glucose"),
         ("[recheck_minutes]\nlocal_care = -5", "recheck_minutes.local_care"),
         # a red flag lowered to every level below its minimum

@@ -56,7 +56,7 @@ def test_an_invalid_environment_variable_is_named_not_blamed_on_the_file(tmp_pat
     with pytest.raises(ConfigError) as info:
         load_settings(config)
     message = str(info.value)
-    assert message.startswith("environment variable triage_service__port='eighty': "), message
+    assert message.startswith('environment variable triage_service__port="eighty": '), message
     assert "clinic.toml" not in message
 
 

@@ -16,7 +16,7 @@ def test_a_validator_message_is_not_prefixed_with_pydantics_value_error(tmp_path
     with pytest.raises(ConfigError) as info:
         load_settings(config)
     assert str(info.value) == (
-        f"settings file {config}: service.timezone: unknown time zone 'Mars/Base':"
+        f'settings file {config}: service.timezone: unknown time zone "Mars/Base":'
         " give an IANA name, e.g. Asia/Shanghai"
     )
 
@@ -65,7 +65,7 @@ def test_a_misspelt_key_lists_the_keys_there_are(tmp_path: Path, monkeypatch: py
     with pytest.raises(ConfigError) as info:
         load_settings(None)
     assert str(info.value) == (
-        "environment variable TRIAGE_DATABASE__PAHT='/srv/clinic.db': unknown key; known: path,"
+        'environment variable TRIAGE_DATABASE__PAHT="/srv/clinic.db": unknown key; known: path,'
         " busy_timeout_ms"
     )
 
@@ -76,13 +76,13 @@ def test_a_misspelt_key_lists_the_keys_there_are(tmp_path: Path, monkeypatch: py
         (
             "TRIAGE_MODELS__ENABLED",
             "cvd10",
-            "environment variable TRIAGE_MODELS__ENABLED='cvd10': a list is written as JSON, e.g."
+            'environment variable TRIAGE_MODELS__ENABLED="cvd10": a list is written as JSON, e.g.'
             " TRIAGE_MODELS__ENABLED='[\"cvd10\"]'",
         ),
         (
             "TRIAGE_SERVICE",
             "port=8080",
-            "environment variable TRIAGE_SERVICE='port=8080': a table is written as JSON ('{\"key\": value}'),"
+            'environment variable TRIAGE_SERVICE="port=8080": a table is written as JSON (\'{"key": value}\'),'
             " or set each key alone (TRIAGE_SERVICE__KEY=value)",
         ),
     ],

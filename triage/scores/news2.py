@@ -14,6 +14,7 @@ present (a lower bound), ``complete`` is false and ``missing`` names them.
 from __future__ import annotations
 
 from triage import phrases
+from triage.errors import json_text
 from triage.scores.result import ScoreResult, among, incomplete, no_inputs
 
 _DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s", "monitoring": "%s"})
@@ -117,7 +118,7 @@ def score_consciousness(acvpu: str) -> int:
         return 0
     if acvpu in ("C", "V", "P", "U"):
         return 3
-    raise ValueError(f"consciousness must be one of A, C, V, P, U, got {acvpu!r}")
+    raise ValueError(f"consciousness must be one of A, C, V, P, U, got {json_text(acvpu)}")
 
 
 def score_temperature(t: float) -> int:

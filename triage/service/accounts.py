@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from referral import users
 from referral.transactions import write
-from triage.errors import ConflictError, UserInputError
+from triage.errors import ConflictError, UserInputError, json_text
 from triage.service.auth import Role
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
@@ -47,7 +47,7 @@ def check_username(username: str) -> str:
     name = username.strip().lower()
     if not 2 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
         raise UserInputError(
-            f"username {username!r}: use 2-64 characters from a-z, 0-9, '.', '_' and '-'",
+            f'username {json_text(username)}: use 2-64 characters from a-z, 0-9, ".", "_" and "-"',
             says="error.username_invalid",
             params={"username": username},
         )
@@ -96,7 +96,7 @@ class Accounts:
 
     def set_language(self, username: str, language: str) -> None:
         if language not in ("en", "zh"):
-            raise UserInputError(f"language {language!r}: use 'en' or 'zh'")
+            raise UserInputError(f'language {json_text(language)}: use "en" or "zh"')
 
         # A display preference, not clinical data: no audit entry.
         def work(db: Database) -> None:

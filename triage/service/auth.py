@@ -25,7 +25,7 @@ from fastapi import Request
 
 from referral import sessions
 from referral.errors import StorageError
-from triage.errors import ClinicError
+from triage.errors import ClinicError, json_text
 from triage.service.database import Databases
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
 
@@ -225,7 +225,7 @@ async def check_csrf(request: Request, principal: Principal) -> None:
         given = value if isinstance(value, str) else None
     if not csrf_matches(principal.csrf_token, given):
         raise CsrfError(
-            f"missing or wrong CSRF token: send the {CSRF_FIELD!r} form field or the {CSRF_HEADER} header"
+            f"missing or wrong CSRF token: send the {json_text(CSRF_FIELD)} form field or the {CSRF_HEADER} header"
         )
 
 
@@ -243,7 +243,9 @@ class RoleCheck:
             raise NotAuthenticatedError("log in or send an API token (Authorization: Bearer ...)")
         if principal.role not in self.roles:
             allowed = ", ".join(r.value for r in self.roles)
-            raise ForbiddenError(f"role {principal.role.value!r} may not do this; allowed roles: {allowed}")
+            raise ForbiddenError(
+                f"role {json_text(principal.role.value)} may not do this; allowed roles: {allowed}"
+            )
         await check_csrf(request, principal)
         return principal
 

@@ -21,7 +21,7 @@ from referral.clock import Clock
 from referral.errors import IdempotencyConflictError
 from referral.records import AssessmentIn, EncounterIn, ObservationIn, OverrideIn, PatientIn
 from triage.assessment import Assessment, Disposition
-from triage.errors import NotFoundError, UserInputError
+from triage.errors import NotFoundError, UserInputError, json_text
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.service.events import EventHub
@@ -358,7 +358,7 @@ class Clinic:
             if earlier is not None:
                 if int(earlier["encounter_id"]) != encounter_id:
                     raise IdempotencyConflictError(
-                        f"idempotency key {key!r} was already used for an assessment of encounter"
+                        f"idempotency key {json_text(key)} was already used for an assessment of encounter"
                         f" {earlier['encounter_id']} (id {earlier['id']}); use a new key for a new request"
                     )
                 store.same_body(earlier, key, body_sha256, "assessment")

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from referral import store
 from referral.records import WALK_IN_ENCOUNTER_KEY, AssessmentIn, ObservationIn, PatientIn
-from triage.errors import ConflictError, UserInputError
+from triage.errors import ConflictError, UserInputError, json_text
 from triage.service.clinic import Clinic, PreparedAssessment
 
 #: The key of a walk-in's stored row saying whether the patient's visit was already open today
@@ -182,7 +182,7 @@ def _same_patient(db: Database, assessment: dict[str, Any], mrn: str, key: str) 
     encounter = store.get_encounter(db, int(assessment["encounter_id"]))
     if store.get_patient(db, int(encounter["patient_id"]))["mrn"] != mrn:
         raise ConflictError(
-            f"idempotency key {key!r} was already used for another patient's walk-in "
+            f"idempotency key {json_text(key)} was already used for another patient's walk-in "
             f"(assessment {assessment['id']}); use a new key for a new request"
         )
     return encounter

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from referral import facilities
 from referral.records import FacilityIn
 from referral.transactions import write
+from triage.errors import json_text
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
 from triage.service.api import paging
 from triage.service.api.deps import DbDep, RuntimeDep
@@ -109,7 +110,9 @@ def put_facility(facility_id: str, body: FacilityPut, db: DbDep, who: Admin) -> 
     if body.id != facility_id:
         from triage.errors import UserInputError
 
-        raise UserInputError(f"id: the body's id {body.id!r} differs from the path's {facility_id!r}")
+        raise UserInputError(
+            f"id: the body's id {json_text(body.id)} differs from the path's {json_text(facility_id)}"
+        )
     write(db, lambda d: facilities.upsert(d, body, actor=who.username, reason="facility directory edit"))
     return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
 
