@@ -53,7 +53,7 @@ def append(
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside the write transaction it records")
     if not actor.strip():
-        raise UserInputError(f"audit entry for {entity} {entity_id}: 'actor' (who) is empty")
+        raise UserInputError(f'audit entry for {entity} {entity_id}: "actor" (who) is empty')
     last = db.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq = 1 if last is None else int(last[0]) + 1
     entry: dict[str, Any] = {

@@ -178,10 +178,10 @@ def correct(
         try:
             wanted["birth_date"] = check_birth_date(birth_date, clinic.today()).isoformat()
         except ValueError as exc:
-            raise UserInputError(f"{where}: 'birth_date': {exc}") from None
+            raise UserInputError(f'{where}: "birth_date": {exc}') from None
     if not wanted:
         raise UserInputError(
-            f"{where}: give the 'name', the 'sex' or the 'birth_date' to correct (none was given)"
+            f'{where}: give the "name", the "sex" or the "birth_date" to correct (none was given)'
         )
 
     def work(db: Database) -> dict[str, Any]:

@@ -58,7 +58,7 @@ class PatientContext(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> PatientContext:
         if self.pregnant and self.sex == "male":
-            raise UserInputError("patient.pregnant: true is inconsistent with patient.sex 'male'")
+            raise UserInputError('patient.pregnant: true is inconsistent with patient.sex "male"')
         return self
 
     @property

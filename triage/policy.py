@@ -221,7 +221,7 @@ def _check_semantics(policy: Policy, where: str) -> None:
                     f"rules.{name}.level: '{setting.level}' is below this red-flag rule's minimum '{rule.minimum}'"
                 )
         if setting.level == Disposition.insufficient_data:
-            problems.append(f"rules.{name}.level: a rule cannot ask for 'insufficient_data'")
+            problems.append(f'rules.{name}.level: a rule cannot ask for "insufficient_data"')
     models = policy.models
     for key in ("max_level", "default_level"):
         level = getattr(models, key)

@@ -77,8 +77,8 @@ def test_a_birth_date_no_check_allows_is_refused_and_nothing_written(log: Path) 
     trail = audit.entries_for(db, "patient", 1) + audit.entries_for(db, "encounter", 1)
     future = date(date.today().year + 1, 1, 1)
     for born, says in (
-        (future, f"'birth_date': birth date {future} is not between"),
-        (date(1850, 1, 1), "'birth_date': birth date 1850-01-01 is not between"),
+        (future, f'"birth_date": birth date {future} is not between'),
+        (date(1850, 1, 1), '"birth_date": birth date 1850-01-01 is not between'),
         # after the visit of 2026-05-01: the visit would have a negative age
         (
             date(2026, 6, 1),

@@ -88,7 +88,7 @@ def test_a_correction_without_a_reason_or_changing_nothing_is_refused_naming_the
     nothing = staff.client.post(url, json={"name": " li  na", "reason": "typo"}, headers=nurse)
     assert nothing.status_code == 422 and "nothing to correct" in nothing.json()["error"], nothing.text
     neither = staff.client.post(url, json={"reason": "typo"}, headers=nurse)
-    assert neither.status_code == 422 and "'name', the 'sex' or the 'birth_date'" in neither.json()["error"]
+    assert neither.status_code == 422 and '"name", the "sex" or the "birth_date"' in neither.json()["error"]
     assert len(_trail(staff, patient_id)) == len(before) + 1, "only the one correction was recorded"
     unknown = staff.client.post(
         "/api/v1/patients/999/corrections", json={"name": "X", "reason": "r"}, headers=nurse

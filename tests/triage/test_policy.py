@@ -67,7 +67,7 @@ threshold = 0.25
         ('[rules.no_such_rule]\nlevel = "local_care"', "rules.no_such_rule: unknown rule"),
         (
             '[rules.spo2_low]\nlevel = "insufficient_data"',
-            "rules.spo2_low.level: a rule cannot ask for 'insufficient_data'",
+            'rules.spo2_low.level: a rule cannot ask for "insufficient_data"',
         ),
         ('[rules.spo2_low]\nlevel = "soon"', "rules.spo2_low.level"),
         (
