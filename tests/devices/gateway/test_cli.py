@@ -638,7 +638,7 @@ def test_every_devices_help_screen_shows_each_options_help_whole() -> None:
             "sysmex-xn550",
             "sysmex-xn550.astm",
             ('unit = "10*9/L"', 'unit = "10*9/LL"'),
-            "mapping.WBC.unit: wbc: unit '10*9/LL' is not accepted; use one of: 10*9/L",
+            'mapping.WBC.unit: wbc: unit "10*9/LL" is not accepted; use one of: 10*9/L',
         ),
         (
             "urine-strip",
