@@ -2,7 +2,8 @@
 
 A device result is *held* when it is not a QC result, no observation was stored from it
 (``observations.device_message_id = 'inbox:<id>'``) and nobody has reviewed it yet. Each held row
-says why (:data:`WHY`): it has no patient link, its status is not final, its vendor code is not
+says why (:data:`WHY`): it has no patient link, the device's clock was wrong when it timed it (the
+gateway held it for its time, flags :data:`CLOCK_FLAGS`), its status is not final, its vendor code is not
 mapped to the vocabulary, or triage did not accept it although it was complete. QC results are
 not patient results: they are only counted (:func:`qc_counts`). Nor is a result whose vendor code
 the device profile lists in ``ignored_codes`` held (a Sysmex XN-550 sends 37 such parameters with
@@ -48,10 +49,14 @@ from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, 
 from referral.records import required_text
 from referral.transactions import write
 
-Why = Literal["no_patient_link", "not_final", "unmapped", "not_accepted", "correction_rejected"]
+Why = Literal[
+    "no_patient_link", "device_clock", "not_final", "unmapped", "not_accepted", "correction_rejected"
+]
 #: Why a result is held, in the words the worklist shows (the service translates the codes).
 WHY: dict[Why, str] = {
     "no_patient_link": "no patient link (no patient id from the device and no device association)",
+    "device_clock": "device clock wrong: set the device's clock (and time zone); a resend keeps this"
+    " result's wrong time, so check its time, and measure again or dismiss it",
     "not_final": "result status is not final",
     "unmapped": "device test code is not mapped to the vocabulary",
     "not_accepted": "complete, but triage did not accept it (value or unit rejected)",
@@ -64,6 +69,10 @@ REASON_LIMIT = 2000
 #: The flag the gateway stores on a result whose vendor code its profile lists in ``ignored_codes``
 #: (``devices.results.IGNORED``; ``referral`` does not import ``devices``). Flags are comma-joined.
 IGNORED_FLAG = "ignored_by_profile"
+#: The flags of a result the gateway held for its device time (``devices.results.CLOCK_AHEAD``,
+#: ``CLOCK_OLD``; ``devices.device_clock``): timed after its receipt, or long before it. The
+#: gateway stores such a result as preliminary, so it can only be dismissed.
+CLOCK_FLAGS = ("device_time_ahead", "device_time_old")
 _IGNORED = f"(r.code IS NULL AND instr(',' || coalesce(r.flags, '') || ',', ',{IGNORED_FLAG},') > 0)"
 
 # Not QC, not a code the profile ignores, not reviewed since its current version arrived (a final result that replaces a
@@ -90,7 +99,7 @@ class HeldResult:
     def assignable(self) -> bool:
         """Final and mapped: it may be assigned to an encounter (otherwise only dismissed). A
         rejected correction is already a reading of its encounter: it can only be dismissed."""
-        return not {"not_final", "unmapped", "correction_rejected"} & set(self.why)
+        return not {"device_clock", "not_final", "unmapped", "correction_rejected"} & set(self.why)
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
@@ -119,6 +128,12 @@ class HeldResult:
         details = self.result.details
         if why == "not_accepted" and details.get("not_accepted"):
             return f"{WHY[why]}: {details['not_accepted']}"
+        if why == "device_clock":
+            r = self.result
+            return (
+                f"device clock wrong: device time {r.result_time}, received {r.received_at}"
+                f"{WHY[why].removeprefix('device clock wrong')}"
+            )
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 
@@ -137,7 +152,10 @@ class Review:
 def why_held(result: StoredDeviceResult) -> tuple[Why, ...]:
     """Every reason the result did not feed triage by itself (in the gateway's order)."""
     found: list[Why] = []
-    if result.status not in FINAL_STATUSES:
+    if set(CLOCK_FLAGS) & set((result.flags or "").split(",")):
+        # the gateway made it preliminary for its time: "not final" would hide why
+        found.append("device_clock")
+    elif result.status not in FINAL_STATUSES:
         found.append("not_final")
     if result.code is None:
         found.append("unmapped")

@@ -31,7 +31,9 @@ Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 ResultId = Annotated[int, Path(ge=1, le=MAX_ID, description="The device result's id in the inbox")]
 Reason = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)")
-WhyCode = Literal["no_patient_link", "not_final", "unmapped", "not_accepted", "correction_rejected"]
+WhyCode = Literal[
+    "no_patient_link", "device_clock", "not_final", "unmapped", "not_accepted", "correction_rejected"
+]
 
 
 class ExpiredLinkOut(BaseModel):
@@ -71,7 +73,8 @@ class HeldOut(BaseModel):
         None, description="The device's association had expired when the result arrived: which one, when"
     )
     assignable: bool = Field(
-        description="False: the result can only be dismissed (unmapped, not final, or a rejected correction)"
+        description="False: the result can only be dismissed (unmapped, not final, timed by a wrong device"
+        " clock - why `device_clock`: the gateway held it as preliminary - or a rejected correction)"
     )
 
 
