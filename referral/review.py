@@ -309,6 +309,12 @@ def assign(
                 " vocabulary, so it cannot be assigned to an encounter - dismiss it, or map the code"
                 " in the device profile"
             )
+        if "device_clock" in why_held(result):  # stored preliminary for it: "wait for the final" misleads
+            raise UserInputError(
+                f"device result {result_id}: held for a wrong device clock (device time"
+                f" {result.result_time}, received {result.received_at}), so it cannot be assigned - set the"
+                " device's clock; a resend keeps this time: check it, and measure again or dismiss it"
+            )
         if result.status not in FINAL_STATUSES:
             raise UserInputError(
                 f"device result {result_id}: status {json_text(result.status)} is not final; only final or"

@@ -56,6 +56,15 @@ def test_a_result_held_for_the_device_clock_says_so_with_both_times(staff: Staff
     ), text
     assert "not final" not in text and "a resend keeps this result's wrong time" in text
 
+    refused = staff.client.post(
+        f"/api/v1/devices/results/{hgb['id']}/assign",
+        json={"encounter_id": 1, "reason": "hers"},
+        headers=staff.bearer(Role.nurse),
+    )
+    assert refused.status_code == 422, refused.text
+    assert "held for a wrong device clock (device time 2024-06-27T13:54:07+08:00" in refused.json()["error"]
+    assert "wait for the final result" not in refused.json()["error"]
+
     staff.login(Role.nurse)
     section = staff.client.get("/devices").text.split('id="held"')[1]
     row = section.split(f'data-result="{hgb["id"]}"')[1].split("</tr>")[0]
