@@ -54,14 +54,31 @@ def test_a_settings_or_policy_file_that_is_a_socket_is_one_line(
 
 
 def _as_another_user(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``triage`` run so that a file with mode 000 is unreadable: as ``nobody`` (util-linux's
-    setpriv) when the suite runs as root, who reads any file; else as the suite's own user."""
+    """``triage`` run so that a file with mode 000 is unreadable, even when the suite runs as root
+    (who reads any file). Root's way is a new user namespace (util-linux's ``unshare --user``): the
+    process keeps uid 0 for the files' owner checks, so a checkout in a private folder (``mktemp
+    -d`` is 0700) stays reachable, but it has no capability over the files, so mode 000 stops it.
+    Where user namespaces are not allowed, ``nobody`` through ``setpriv``, which needs the checkout
+    to be readable by others. As another user, the suite's own user is already without rights."""
     prefix: list[str] = []
     if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv (util-linux): no way to be a user without rights")
-        prefix = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
+        if (
+            unshare is not None
+            and subprocess.run([unshare, "--user", "true"], capture_output=True).returncode == 0
+        ):
+            prefix = [unshare, "--user"]
+        elif setpriv is not None:
+            prefix = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+            reach = subprocess.run(
+                [*prefix, TRIAGE, "--version"], capture_output=True, text=True, timeout=120
+            )
+            if reach.returncode != 0:
+                pytest.skip(
+                    f"running as root where user namespaces are refused, and nobody cannot run {TRIAGE}"
+                )
+        else:
+            pytest.skip("running as root without unshare or setpriv (util-linux): no way to lose the rights")
     return subprocess.run(
         [*prefix, TRIAGE, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
     )

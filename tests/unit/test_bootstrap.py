@@ -82,9 +82,14 @@ def test_make_run_takes_the_port_and_host_of_the_demo() -> None:
 
     def recipe(*variables: str, **environment: str) -> str:
         result = subprocess.run(
-            ["make", "-n", "-o", ".venv/.run-installed", "run", *variables],
+            ["make", "--no-print-directory", "-n", "-o", ".venv/.run-installed", "run", *variables],
             cwd=ROOT,
-            env={k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "MAKEFLAGS")} | environment,
+            env={
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("HOST", "PORT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+            }
+            | environment,
             capture_output=True,
             text=True,
             timeout=60,
