@@ -136,6 +136,9 @@ class ReplayReport:
     #: Results with the exactly-once key of an earlier one that they do not replace (a resent
     #: message, a POCT1-A2 RES): (the resend, the earlier result). The gateway stores them once.
     resends: list[tuple[DeviceResult, DeviceResult]] = field(default_factory=list)
+    #: Of the results for review, those quarantined as ``no_time`` (no device time, and no
+    #: ``received_at``): with a receipt time they would be checked again, patient id and all.
+    untimed: list[DeviceResult] = field(default_factory=list)
     tolerance: dict[str, int] = field(default_factory=dict)
 
     def for_review(self) -> list[Quarantine]:
@@ -184,6 +187,8 @@ def replay_capture(
                     )
                 accepted.append((result, observation))
             except IntakeRefused as exc:
+                if exc.reason == "no_time":
+                    report.untimed.append(result)
                 if exc.needs_review:
                     if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec
                         report.quarantined.append(_for_review(exc, item.raw, result, profile))

@@ -14,10 +14,12 @@ from typing import Literal
 import typer
 
 from devices.profile import generic_profile
+from devices.results import DeviceResult
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, write
 from triage.errors import UserInputError, json_text
 from triage.intake import observation_record, replay_capture
+from triage.observation import Observation
 
 ProtocolName = Literal["astm", "hl7", "line", "poct1a", "ble"]
 
@@ -27,6 +29,42 @@ def _counted(label: str, reasons: Iterable[str]) -> str:
     counts = Counter(reasons)
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"{counts.total()} {label} ({kinds})" if counts else f"0 {label}"
+
+
+def _untimed_hint(untimed: list[DeviceResult]) -> str:
+    """What ``--received-at`` would do with the results held for having no time: a result
+    without a patient id is then held as ``no_patient``, as the gateway holds it."""
+    linked = sum(1 for r in untimed if r.patient_id)
+    held = "results without a device time are held for review; give --received-at (the time they arrived)"
+    if linked == len(untimed):
+        return f"{held} to replay them as observations"
+    if not linked:
+        return (
+            f"{held} to check them: they carry no patient id, so they are then held as no_patient "
+            "and listed apart, not printed as observations (the gateway feeds them only once a "
+            "device association links the device to a patient's encounter)"
+        )
+    return (
+        f"{held} to check them: the {linked} with a patient id are then replayed as observations, "
+        f"the {len(untimed) - linked} without one held as no_patient and listed apart"
+    )
+
+
+def _held_reading(result: DeviceResult, obs: Observation) -> str:
+    """One reading held for its missing patient id: byte, code, value, unit, time, sample, test."""
+    where = f"byte {result.byte_offset}" if result.byte_offset is not None else "end of file"
+    shown_value = f"{obs.value:g}" if isinstance(obs.value, float) else str(obs.value)
+    value = "no value" if obs.value is None else f"{obs.comparator or ''}{shown_value}"
+    unit = f" {obs.unit}" if obs.unit else ""
+    time = (
+        result.observed_at.isoformat()
+        if result.observed_at
+        else f"{obs.observed_at.isoformat()} (received: the device sent none)"
+    )
+    return (
+        f"{where}: held (no_patient): {obs.code} {value}{unit}, time {time}, "
+        f"sample {result.sample_id or '?'}, test {json_text(result.vendor_code)}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -65,7 +103,8 @@ def register(app: typer.Typer) -> None:
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
         ignores, "no value" readings, results that are not final (preliminary) and results without a
         patient id (the gateway holds both; the latter until a device association links the device
-        to a patient) are counted on stderr and never printed as observations."""
+        to a patient) are counted on stderr and never printed as observations; the latter are
+        listed on stderr (code, value, unit, time) as held for no patient id."""
         if protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
             raise UserInputError(
                 f"--protocol must be astm, hl7, line, poct1a or ble, got {json_text(protocol)}"
@@ -132,19 +171,18 @@ def register(app: typer.Typer) -> None:
             f"tolerance switches fired: {switches}",
             err=True,
         )
-        if any(q.reason == "no_time" for q in report.for_review()) and when is None:
-            write(
-                f"{file}: results without a device time are held for review; give --received-at "
-                "(the time they arrived) to replay them as observations",
-                err=True,
-            )
+        if report.untimed and when is None:
+            write(f"{file}: {_untimed_hint(report.untimed)}", err=True)
         if report.unlinked:
             write(
-                f"{file}: {len(report.unlinked)} result(s) without a patient id are held, as the "
-                "gateway holds them (no patient link) unless a device association links the device "
-                "to a patient's encounter (the patient page, or triage devices associations attach)",
+                f"{file}: held: no patient id (a device association would link them): "
+                f"{len(report.unlinked)} result(s), not observations: the gateway holds them (no "
+                "patient link) unless a device association links the device to a patient's "
+                "encounter (the patient page, or triage devices associations attach)",
                 err=True,
             )
+            for result, obs in report.unlinked:
+                echo(f"{file}: {_held_reading(result, obs)}", err=True)
         if report.quarantined:
             # SystemExit, not typer.Exit: the root main() runs click with standalone_mode=False,
             # where typer.Exit's code would be returned and lost.
