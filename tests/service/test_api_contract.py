@@ -312,9 +312,9 @@ def test_a_query_parameter_the_path_does_not_take_is_422_naming_it_not_ignored(s
         " before_id"
     ), error
     error = refused(staff.client.get("/api/v1/patients", params={"limt": 1}, headers=doctor))
-    assert error == "query.limt: unknown parameter; GET /api/v1/patients takes limit, offset, before_id", (
-        error
-    )
+    assert (
+        error == "query.limt: unknown parameter; GET /api/v1/patients takes limit, offset, before_id, mrn"
+    ), error
     error = refused(staff.client.get(f"/api/v1/referrals/{first}", params={"verbose": 1}, headers=doctor))
     assert error.endswith(f"GET /api/v1/referrals/{first} takes no query parameters"), error
     newest = staff.client.get("/api/v1/referrals", params={"limit": 1}, headers=doctor)

@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import (
-    Field,
-)
+from pydantic import Field, StringConstraints
 
 from referral import corrections, patients, store
 from referral import queue as staff_queue
 from referral.queue import QueueState
-from referral.records import PatientIn
+from referral.records import PatientIn, RecordNumberInput
 from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api import paging
@@ -76,7 +74,8 @@ def _patient_in(body: PatientCreate) -> PatientIn:
     summary="List patients, newest first, a page at a time",
     description='`next` (and the `Link` header\'s rel="next") is the next page: the same `limit`'
     " with `before_id`, stable while patients are registered; `offset` still pages, but a patient"
-    " registered meanwhile shifts its pages by one.",
+    " registered meanwhile shifts its pages by one. `mrn` finds the patient with that record"
+    " number: `data` holds that one patient, or none (`total` 0) when no patient has it.",
     responses=paging.paged(),
 )
 def list_patients(
@@ -87,14 +86,25 @@ def list_patients(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     before_id: paging.BeforeId = None,
+    mrn: Annotated[
+        Annotated[
+            str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$"), RecordNumberInput
+        ]
+        | None,
+        Query(
+            description="Only the patient with this record number (exactly, as `mrn` in a patient's"
+            " body; case and spaces count): one patient or none",
+        ),
+    ] = None,
 ) -> PatientList:
+    matches, params = ("mrn = ?", [mrn]) if mrn is not None else ("1", [])
     rows = db.query(
-        "SELECT * FROM patients WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
-        [MAX_ID if before_id is None else before_id, limit + 1, offset],
+        f"SELECT * FROM patients WHERE {matches} AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, MAX_ID if before_id is None else before_id, limit + 1, offset],
     )
     found = [PatientOut.model_validate(r) for r in rows]
     page = found[:limit]
-    total = int(db.conn.execute("SELECT count(*) FROM patients").fetchone()[0])
+    total = int(db.conn.execute(f"SELECT count(*) FROM patients WHERE {matches}", params).fetchone()[0])
     following = paging.next_page(request, before_id=page[-1].id) if len(found) > limit else None
     paging.answer(response, total, following)
     return PatientList(data=page, count=total, total=total, next=following)

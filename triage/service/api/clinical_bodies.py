@@ -148,9 +148,12 @@ class PatientCorrected(BaseModel):
 class PatientList(BaseModel):
     data: list[PatientOut]
     count: int = Field(
-        description="Every patient stored, not only this page (kept for earlier clients: the same as `total`)"
+        description="Every patient that matches (every patient stored without `mrn`), not only this"
+        " page (kept for earlier clients: the same as `total`)"
     )
-    total: int = Field(description="Every patient stored, over all pages")
+    total: int = Field(
+        description="Every patient that matches (every patient stored without `mrn`), over all pages"
+    )
     next: NextPage
 
 
