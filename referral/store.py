@@ -310,6 +310,27 @@ def get_encounter(db: Database, encounter_id: int) -> dict[str, Any]:
     return row
 
 
+def patient_encounters(
+    db: Database, patient_id: int, *, limit: int, before_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The patient's encounters (visits), newest first, at most ``limit``; with ``before_id``
+    only those older than it (the API's cursor: encounters opened meanwhile shift no page)."""
+    older = "" if before_id is None else " AND id < ?"
+    return list(
+        db.query(
+            f"SELECT * FROM encounters WHERE patient_id = ?{older} ORDER BY id DESC LIMIT ?",
+            [patient_id, *([] if before_id is None else [before_id]), limit],
+        )
+    )
+
+
+def count_patient_encounters(db: Database, patient_id: int) -> int:
+    """How many encounters the patient has, open and closed."""
+    return int(
+        db.conn.execute("SELECT count(*) FROM encounters WHERE patient_id = ?", [patient_id]).fetchone()[0]
+    )
+
+
 def require_open(db: Database, encounter_id: int, doing: str) -> dict[str, Any]:
     """The encounter, if it is not closed; ``doing`` names the refused work in the error
     (``NotFoundError`` for an unknown encounter, ``ConflictError`` for a closed one)."""

@@ -23,6 +23,7 @@ from triage.service.api.clinical_bodies import (
     EncounterClosed,
     EncounterCreate,
     EncounterDetail,
+    EncounterList,
     EncounterOpened,
     EncounterOut,
     ObservationEntry,
@@ -176,6 +177,33 @@ def patient_corrections(
     store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
     found = [PatientCorrectionOut.model_validate(c) for c in patients.corrections_of(db, patient_id)]
     return paging.whole(response, found)
+
+
+@router.get(
+    "/patients/{patient_id}/encounters",
+    summary="A patient's encounters (visits), newest first, a page at a time",
+    description="Every visit of the patient, open and closed, on any day (the queue shows today's"
+    ' only). `next` (and the `Link` header\'s rel="next") is the next page: the same `limit` with'
+    " `before_id`, stable while visits are opened. An encounter's readings and assessment:"
+    " `GET /api/v1/encounters/{id}`. 404 for an unknown patient.",
+    responses=paging.paged(),
+)
+def patient_encounters(
+    patient_id: Id,
+    request: Request,
+    response: Response,
+    db: DbDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 50,
+    before_id: paging.BeforeId = None,
+) -> EncounterList:
+    store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
+    found = store.patient_encounters(db, patient_id, limit=limit + 1, before_id=before_id)
+    page = [EncounterOut.model_validate(row) for row in found[:limit]]
+    total = store.count_patient_encounters(db, patient_id)
+    following = paging.next_page(request, before_id=page[-1].id) if len(found) > limit else None
+    paging.answer(response, total, following)
+    return EncounterList(data=page, total=total, next=following)
 
 
 @router.post(

@@ -244,6 +244,12 @@ class EncounterOut(BaseModel):
     close_reason: str | None = Field(None, description="Why it was closed; null while open")
 
 
+class EncounterList(BaseModel):
+    data: list[EncounterOut] = Field(description="This page's encounters, newest first")
+    total: int = Field(description="Every encounter of the patient, open and closed, over all pages")
+    next: NextPage
+
+
 class EncounterOpened(EncounterOut):
     already_open: bool = Field(
         description="True: the patient's visit already open today was returned (status 200) and no"
