@@ -97,3 +97,25 @@ def test_the_cli_lists_the_worklist(staff: Staff, capsys: pytest.CaptureFixture[
     assert code == 0 and line.split()[0] == str(flagged) and line.endswith("REVIEW NEEDED")
     code, out, _ = cli(capsys, staff, "list", "--status", "sent", "--basis-review-needed")
     assert (code, out) == (0, "no referrals with status sent awaiting a basis review\n")
+
+
+@pytest.mark.parametrize("lax", ["1", "0", "yes", "no", "on", "off", "t", "f", "y", "n", ""])
+def test_the_filter_takes_true_or_false_only_as_a_json_body_does(staff: Staff, lax: str) -> None:
+    """pydantic read 1, yes, on as true and 0, no, off as false without a word; a JSON body's
+    yes/no field takes true or false only (docs/service.md, 'The API does not guess')."""
+    response = staff.client.get(
+        API, params={"basis_review_needed": lax}, headers=staff.bearer(Role.clinician)
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == f'query.basis_review_needed: must be true or false (got "{lax}")'
+
+
+@pytest.mark.parametrize(("given", "flagged_only"), [("true", True), ("True", True), ("FALSE", False)])
+def test_true_and_false_are_read_in_any_case(staff: Staff, given: str, flagged_only: bool) -> None:
+    """Python's requests sends a True parameter as "True"."""
+    flagged, newer = flagged_and_newer(staff, newer=1)
+    response = staff.client.get(
+        API, params={"basis_review_needed": given}, headers=staff.bearer(Role.clinician)
+    )
+    assert response.status_code == 200, response.text
+    assert ids(response.json()) == ([flagged] if flagged_only else newer[::-1])

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlite_utils import Database
 
 from referral.records import MAX_RECORD_ID
@@ -61,3 +63,18 @@ MAX_ID = MAX_RECORD_ID
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id in the referral log")]
 """A record id in a page's path: out of range is a 422 naming it (SQLite stores 64-bit ids; a
 larger number failed in the database as a 500)."""
+
+
+def _query_boolean(value: object) -> object:
+    if value is None or isinstance(value, bool):  # (the parameter's default)
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise PydanticCustomError("query_boolean", "must be true or false")
+
+
+QueryBoolean = BeforeValidator(_query_boolean)
+"""``Annotated[bool | None, QueryBoolean, Query(...)]``: a yes/no query parameter takes ``true`` or
+``false`` (any case: Python's requests sends ``True``); anything else is a 422 naming it. pydantic
+read ``1``, ``yes``, ``on``, ``t`` and ``y`` as true and ``0``, ``no``, ``off`` as false without a word,
+where a JSON body takes ``true`` or ``false`` only (``triage.json_input.JsonBoolean``)."""

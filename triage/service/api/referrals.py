@@ -14,7 +14,7 @@ from referral.records import ReferralIn
 from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api import paging
-from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
+from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
 from triage.service.api.errors import error
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
@@ -147,10 +147,12 @@ def list_referrals(
     status: Status | None = None,
     basis_review_needed: Annotated[
         bool | None,
+        QueryBoolean,
         Query(
             description="true: only referrals whose basis a device corrected and nobody has reviewed"
             " (the worklist of basis reviews, informational ones of arrived patients included);"
-            " false: only the others; absent: all. Applied before `limit`"
+            " false: only the others; absent: all. Applied before `limit`. `true` or `false` only"
+            " (1, yes, on are a 422)"
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many (after the filters)")] = 50,
