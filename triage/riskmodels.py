@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 import models
 from models.card import ModelCard, Registry
-from triage.errors import ModelContractError, NotFoundError, validation_message
+from triage.errors import ConfigError, ModelContractError, NotFoundError, json_text, validation_message
 from triage.ort import ort
 from triage.riskprediction import (
     BANDS,
@@ -34,6 +34,7 @@ from triage.riskprediction import (
     model_refused,
     session_options,
 )
+from triage.settings import ModelSettings, setting_problem
 
 __all__ = [
     "BANDS",
@@ -190,6 +191,24 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
     model = RiskModel(card, session, 0.0, path)
     model.golden_max_diff = _golden_max_diff(model, path)
     return model
+
+
+def load_enabled_models(setting: ModelSettings, settings_file: Path | None = None) -> ModelSet:
+    """The models the settings name (``models.directory``, ``models.enabled``: empty for all). An
+    enabled name the registry does not have is a settings error (exit 2) naming the variable or the
+    file that set it, as a policy file's ``[models.<name>]`` is; it was a "not found" (exit 1)."""
+    root = setting.directory if setting.directory is not None else models.MODELS_DIR
+    known = read_registry(root).models
+    unknown = [name for name in setting.enabled if name not in known]
+    if unknown:
+        raise ConfigError(
+            setting_problem(
+                ("models", "enabled"),
+                f"no such risk model {json_text(unknown[0])} in {root / 'registry.json'}; known: {', '.join(known)}",
+                settings_file,
+            )
+        )
+    return load_models(setting.directory, setting.enabled or None)
 
 
 def load_models(directory: Path | None = None, names: Iterable[str] | None = None) -> ModelSet:

@@ -195,7 +195,9 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        problems = "; ".join(_problem(err["loc"], key_message(Settings, err), path) for err in exc.errors())
+        problems = "; ".join(
+            setting_problem(err["loc"], key_message(Settings, err), path) for err in exc.errors()
+        )
         raise ConfigError(problems) from None
     except SettingsError as exc:  # a list or table setting from the environment is not JSON
         raise ConfigError(_not_json(exc)) from None
@@ -236,8 +238,11 @@ def _kind(loc: list[str]) -> Literal["list", "table"] | None:
     return "list" if get_origin(annotation) is list else None
 
 
-def _problem(loc: tuple[int | str, ...], message: str, path: Path | None) -> str:
-    """One invalid setting, named where the user wrote it: the environment variable or the file."""
+def setting_problem(loc: tuple[int | str, ...], message: str, path: Path | None = None) -> str:
+    """One invalid setting, named where the user wrote it: the environment variable or the file
+    (``path``, else ``$TRIAGE_CONFIG``'s)."""
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
     dotted = ".".join(str(part) for part in loc)
     wanted = ENV_PREFIX + "__".join(str(part) for part in loc).upper()
     # pydantic-settings matches variable names without regard to case

@@ -125,6 +125,24 @@ def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_rea
     )
 
 
+def test_an_unknown_enabled_model_is_a_settings_problem_in_the_readiness_reason(tmp_path: Path) -> None:
+    """/readyz said "not_found: unknown risk model(s) cvd in ..." where the CLI calls the same
+    setting invalid (exit 2): the reason names the setting, as "invalid_config"."""
+    from fastapi.testclient import TestClient
+
+    from triage.service import create_app
+
+    settings = load_settings(
+        None, data_dir=tmp_path, database={"path": tmp_path / "clinic.db"}, models={"enabled": ["cvd"]}
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    reason = response.json()["reason"]
+    assert reason.startswith('invalid_config: settings: models.enabled: no such risk model "cvd" in ')
+    assert reason.endswith("; known: cvd10, stroke10, diabetes, ckd")
+
+
 def test_a_database_folder_under_a_file_is_named_in_the_readiness_reason_as_the_cli_names_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

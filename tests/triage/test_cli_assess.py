@@ -512,6 +512,34 @@ def test_output_survives_a_terminal_encoding_without_every_character() -> None:
     assert done.returncode == 0 and done.stdout.decode(encoding).startswith("disposition: local_care")
 
 
+def test_a_model_the_settings_enable_that_does_not_exist_is_a_settings_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TRIAGE_MODELS__ENABLED='["cvd"]' exited 1 ("not found") where the same name in a policy file
+    exits 2: what was given is wrong. One line naming the variable or the file and the setting."""
+    pytest.importorskip("triage.riskmodels", reason="triage/riskmodels.py (risk-model area) not present")
+    registry = Path(__file__).resolve().parents[2] / "models" / "registry.json"
+    why = f'no such risk model "cvd" in {registry}; known: cvd10, stroke10, diabetes, ckd'
+    example = str(EXAMPLES / "local-care.json")
+    monkeypatch.setenv("TRIAGE_MODELS__ENABLED", '["cvd"]')
+    for models in ("--models", "--no-models"):
+        code, out, err = run(capsys, "assess", example, models)
+        if models == "--no-models":  # the models are not loaded: nothing to refuse
+            assert code == 0, err
+            continue
+        assert (code, out) == (2, "")
+        assert err == f'error: environment variable TRIAGE_MODELS__ENABLED="[\\"cvd\\"]": {why}\n'
+    monkeypatch.delenv("TRIAGE_MODELS__ENABLED")
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[models]\nenabled = ["cvd10", "cvd"]\n', encoding="utf-8")
+    # also without --models: a wrong setting is not "the models are not there" (a note, then exit 0)
+    code, out, err = run(capsys, "--config", str(settings), "assess", example)
+    assert (code, out, err) == (2, "", f"error: settings file {settings}: models.enabled: {why}\n")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(settings))
+    code, out, err = run(capsys, "assess", example)
+    assert (code, out, err) == (2, "", f"error: settings file {settings}: models.enabled: {why}\n")
+
+
 def test_a_policy_table_for_a_model_that_does_not_exist_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

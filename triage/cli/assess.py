@@ -73,12 +73,12 @@ def _load_models(ctx: typer.Context, wanted: bool | None) -> ModelSetLike | None
     """Models from the registry: required with --models, skipped with --no-models, else if present."""
     if wanted is False:
         return None
-    settings = ctx.obj.settings
     try:
-        from triage.riskmodels import load_models
+        from triage.riskmodels import load_enabled_models
 
-        names = settings.models.enabled or None
-        return load_models(settings.models.directory, names)
+        return load_enabled_models(ctx.obj.settings.models, ctx.obj.config_path)
+    except ConfigError:
+        raise  # the settings are wrong (an unknown models.enabled name): not "models not present"
     except (ImportError, ClinicError) as exc:
         if wanted:
             raise

@@ -24,11 +24,11 @@ log = logging.getLogger("triage.service")
 
 def load_engine(runtime: Runtime) -> Engine:
     from triage.policy import load_policy
-    from triage.riskmodels import load_models
+    from triage.riskmodels import load_enabled_models
 
     settings = runtime.settings
     policy = load_policy(settings.policy.file)
-    models = load_models(settings.models.directory, settings.models.enabled or None)
+    models = load_enabled_models(settings.models)
     return Engine(policy=policy, models=models)
 
 
