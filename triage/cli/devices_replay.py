@@ -16,9 +16,9 @@ import typer
 from devices.profile import generic_profile
 from devices.results import DeviceResult
 from triage.cli.devices_mapping import read_profile
-from triage.cli.output import echo, write
+from triage.cli.output import echo, print_json, write
 from triage.errors import UserInputError, json_text
-from triage.intake import observation_record, replay_capture
+from triage.intake import ReplayReport, observation_record, replay_capture
 from triage.observation import Observation
 
 ProtocolName = Literal["astm", "hl7", "line", "poct1a", "ble"]
@@ -67,6 +67,36 @@ def _held_reading(result: DeviceResult, obs: Observation) -> str:
     )
 
 
+def _document(file: Path, report: ReplayReport) -> dict[str, object]:
+    """What ``--json`` prints: the keys the golden files use for the observations and the
+    readings held for no patient id, the other buckets counted or listed with their bytes."""
+    return {
+        "file": str(file),
+        "profile": report.profile.device_id,
+        "synthetic_samples": report.profile.synthetic_samples,
+        "messages": report.messages,
+        "results": len(report.results),
+        "observations": [observation_record(r, obs) for r, obs in report.observations],
+        # held as the gateway holds them ("no patient link") unless a device association links them
+        "observations_without_patient": [observation_record(r, obs) for r, obs in report.unlinked],
+        "not_for_triage": dict(Counter(refusal.reason for _, refusal in report.held_back)),
+        "quarantined": [
+            {
+                "reason": q.reason,
+                "byte_offset": q.byte_offset,
+                "with_result": q.with_result,
+                "detail": q.detail,
+            }
+            for q in report.quarantined
+        ],
+        "resends": [
+            {"byte_offset": resend.byte_offset, "earlier_byte_offset": earlier.byte_offset}
+            for resend, earlier in report.resends
+        ],
+        "tolerance": report.tolerance,
+    }
+
+
 def register(app: typer.Typer) -> None:
     """Add the replay command to the devices group."""
 
@@ -93,6 +123,13 @@ def register(app: typer.Typer) -> None:
         ),
         verbose: bool = typer.Option(
             False, "--verbose", "-v", help="Log every tolerance switch as it fires."
+        ),
+        as_json: bool = typer.Option(
+            False,
+            "--json",
+            help="Print one JSON document instead of a line per observation: the observations, "
+            "apart from them the readings held for no patient id (observations_without_patient), "
+            "and the counts.",
         ),
     ) -> None:
         """Parse a capture file with the gateway's codecs into canonical observations.
@@ -142,7 +179,9 @@ def register(app: typer.Typer) -> None:
         finally:
             tol_log.removeHandler(handler)
             tol_log.propagate = True
-        for result, obs in report.observations:
+        if as_json:
+            print_json(_document(file, report))
+        for result, obs in [] if as_json else report.observations:
             write(json.dumps(observation_record(result, obs), ensure_ascii=False))
         # what the device sent (a detail, a sample id) is escaped as every stored or received text is
         for q in report.quarantined:

@@ -16,7 +16,7 @@ import pytest
 from devices.codecs.astm_frame import build_frame, split_records
 from devices.profile import load_profile
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
-from tests.devices.traces.golden_io import DATA, RECEIVED_AT, TRACES
+from tests.devices.traces.golden_io import DATA, RECEIVED_AT, TRACES, golden_path
 from triage.cli import main
 from triage.cli.devices_replay import _untimed_hint
 from triage.intake import replay_capture
@@ -436,3 +436,26 @@ def test_replay_every_result_offset_of_a_framed_capture_is_its_record_in_the_fil
         assert record[:2] in (b"R|", b"O|"), (result.byte_offset, record)
         code = result.vendor_code.split("^")[0].encode()
         assert code in record, (result.byte_offset, result.vendor_code, record)
+
+
+@pytest.mark.parametrize(
+    "trace", ["bp-monitor.txt", "nonin-oximeter.txt", "ble-glucose_meter.txt", "sysmex-xp100.astm"]
+)
+def test_replay_json_keeps_the_readings_without_a_patient_apart_as_the_golden_files_do(
+    trace: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # an integrator's script reads --json: the readings held for no patient id are there, under
+    # the golden files' key, and never among the observations
+    profile = load_profile(TRACES[trace])
+    args = ["devices", "replay", str(DATA / trace), "-p", profile.protocol, "--profile", TRACES[trace]]
+    main([*args, "--received-at", RECEIVED_AT.isoformat(), "--json"])
+    out, _ = capsys.readouterr()
+    document = json.loads(out)
+    golden = json.loads(golden_path(trace).read_text())
+    for key in ("observations", "observations_without_patient"):
+        for record in document[key]:
+            record.pop("message_id")
+        assert document[key] == golden[key], key
+    assert document["observations_without_patient"] and document["not_for_triage"]["no_patient"] == len(
+        golden["observations_without_patient"]
+    )
