@@ -258,3 +258,21 @@ def test_a_tablet_reaches_the_reasons_from_the_decision_and_prints_the_record_wi
     for part in ("#decision", "#reasons", "#encounter-referrals", "table.scores"):
         assert page.locator(part).is_visible(), f"{part} is printed"  # type: ignore[attr-defined]
     assert not page.locator("#decision a.to-reasons").is_visible()  # type: ignore[attr-defined]
+
+
+def test_the_printed_referrals_table_names_its_columns(browser: object, demo: Demo) -> None:
+    """The patient page's referrals table had no column headings: on paper the referral hospital
+    read "#12  Shanghai ...  Urgent  Proposed  NEWS2 7" with nothing saying which column was the
+    urgency and which the status. Printed, it names them (and repeats them on a following page)."""
+    page = log_in(browser, demo.url, demo, "doctor", 1280)
+    urgent = page.locator("table.queue tr.urgent")  # type: ignore[attr-defined]
+    urgent.first.wait_for(timeout=30000)
+    page.goto(f"{demo.url}/encounters/{urgent.first.get_attribute('data-encounter')}")  # type: ignore[attr-defined]
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    table = page.locator("#encounter-referrals")  # type: ignore[attr-defined]
+    assert table.is_visible() and table.locator("tbody tr").count() >= 1
+    headings = table.locator("thead th")
+    assert headings.all_inner_texts() == ["#", "To", "Urgency", "Status", "Reason"]
+    assert all(headings.nth(i).is_visible() for i in range(headings.count()))
+    columns = table.locator("tbody tr").first.locator("td").count()
+    assert columns == headings.count(), "a heading for every column"

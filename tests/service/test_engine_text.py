@@ -542,9 +542,11 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
         follow_redirects=False,
     )
     assert referred.status_code == 303, referred.text
-    row = _between(
-        staff.client.get(f"/encounters/{made['encounter_id']}").text, 'id="encounter-referrals"', "</tr>"
+    table = _between(
+        staff.client.get(f"/encounters/{made['encounter_id']}").text, 'id="encounter-referrals"', "</table>"
     )
+    assert '<th scope="col">紧急程度</th>' in _between(table, "<thead>", "</thead>"), "its headings too"
+    row = _between(table, "</thead>", "</tr>")
     assert '<td class="urgency">紧急</td>' in row and ">urgent<" not in row
     assert re.search(r'<td class="urgency"[^>]*>紧急</td>', staff.client.get("/referrals").text)
     stored = staff.client.get(f"/api/v1/assessments/{made['id']}", headers=staff.bearer(Role.nurse)).text
