@@ -187,9 +187,15 @@ def imbalance_source(figures: pd.DataFrame) -> str:
 
 
 #: Bar colours by tier; "all" is an average over every tier (Zhejiang's 76.3%), which in red had
-#: read as a high-tier figure.
-TIER_COLOURS = {"high": "#d62728", "primary": "#1f77b4", "all": "#888888"}
-TIER_WORDS = {"high": "hospitals (high tier)", "primary": "primary care", "all": "all tiers (average)"}
+#: read as a high-tier figure; "hospitals", the official figures for every hospital of all levels,
+#: had read as high-tier ones the same way.
+TIER_COLOURS = {"hospitals": "#ff7f0e", "high": "#d62728", "primary": "#1f77b4", "all": "#888888"}
+TIER_WORDS = {
+    "hospitals": "hospitals (all levels)",
+    "high": "hospitals (high tier)",
+    "primary": "primary care",
+    "all": "all tiers (average)",
+}
 STATUS_WORDS = {"quoted_by_study_unverified": "quoted, unverified"}
 
 
@@ -228,7 +234,7 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
             if tier in set(figures["tier"])
         ],
         loc="upper center",
-        ncol=3,
+        ncol=4,
         fontsize=8,
         frameon=False,
     )

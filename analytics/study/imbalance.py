@@ -6,13 +6,15 @@ import pandas as pd
 
 from analytics.study.generator import DATA_DIR
 
-#: (indicator in national_health_2021.csv, measure, label, tier)
+#: (indicator in national_health_2021.csv, measure, label, tier); the official "hospitals" figures
+#: count every hospital, of all levels (医院, beside primary-care institutions): tier "hospitals",
+#: not the study's "high" tier
 ROWS = (
-    ("visits_hospitals", "visits_or_patients", "China 2021 hospital visits", "high"),
+    ("visits_hospitals", "visits_or_patients", "China 2021 hospital visits", "hospitals"),
     ("visits_primary_care", "visits_or_patients", "China 2021 primary-care visits", "primary"),
     ("study_patients_high_tier", "visits_or_patients", "study: high-tier patients", "high"),
     ("study_patients_primary_care", "visits_or_patients", "study: primary-care patients", "primary"),
-    ("hospital_bed_occupancy_rate", "bed_occupancy", "China 2021 hospitals", "high"),
+    ("hospital_bed_occupancy_rate", "bed_occupancy", "China 2021 hospitals", "hospitals"),
     ("study_bed_occupancy_high_tier", "bed_occupancy", "study: high-tier", "high"),
     ("study_bed_occupancy_primary_care", "bed_occupancy", "study: primary care", "primary"),
     ("study_zj_provincial_average", "bed_occupancy", "study: Zhejiang average", "all"),

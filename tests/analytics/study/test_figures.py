@@ -90,12 +90,51 @@ def test_figure3_shows_the_studys_own_contrast_and_every_bar_says_its_value_and_
     assert ticks[0] == "China 2021 hospital visits\n(official)"
     assert ticks[2] == "study: high-tier patients\n(quoted, unverified)"
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["hospitals (high tier)", "primary care", "all tiers (average)"]
+    assert legend == [
+        "hospitals (all levels)",
+        "hospitals (high tier)",
+        "primary care",
+        "all tiers (average)",
+    ]
     # Zhejiang's provincial average (76.3%, every tier) was a red, high-tier bar
     average = [t.get_text() for t in beds.get_xticklabels()].index(
         "study: Zhejiang average\n(quoted, unverified)"
     )
     assert to_hex(beds.patches[average].get_facecolor()) == figures.TIER_COLOURS["all"]
+    plt.close(fig)
+
+
+def test_the_legend_says_what_each_bar_of_figures_3_and_5_is() -> None:
+    """The official 'China 2021 hospitals' bed occupancy (and hospital visits) count every hospital,
+    of all levels (the statistics' 医院), yet were drawn in the colour the legend calls "hospitals
+    (high tier)", as the study's own high-tier figure is."""
+    from analytics.study.imbalance import imbalance_table
+
+    fig = figures.imbalance_figure(imbalance_table())
+    legend = fig.legends[0]
+    word_of = {
+        to_hex(handle.get_facecolor()): text.get_text()
+        for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True)
+    }
+    assert len(word_of) == len(legend.get_texts()), "a colour for each word"
+    patients, beds = fig.axes
+    said = {
+        tick.get_text().split("\n")[0]: word_of[to_hex(bar.get_facecolor())]
+        for ax in (patients, beds)
+        for tick, bar in zip(ax.get_xticklabels(), ax.patches, strict=True)
+    }
+    assert said == {
+        "China 2021 hospital visits": "hospitals (all levels)",
+        "China 2021 primary-care visits": "primary care",
+        "study: high-tier patients": "hospitals (high tier)",
+        "study: primary-care patients": "primary care",
+        "China 2021 hospitals": "hospitals (all levels)",
+        "study: high-tier": "hospitals (high tier)",
+        "study: primary care": "primary care",
+        "study: Zhejiang average": "all tiers (average)",
+        "study: Zhejiang CHSC": "primary care",
+        "study: Zhejiang clinics": "primary care",
+    }
     plt.close(fig)
 
 
