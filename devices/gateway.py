@@ -17,7 +17,8 @@ Guarantees (see docs/device-gateway.md):
   back-off while later batches go ahead; undelivered results are also handed over again when the gateway starts, so the
   callback must be idempotent on ``GatewayResult.result_id``.
 * QC and non-final results are stored and delivered too, with ``auto_feed`` False and the reason
-  in ``hold_reason``: the subscriber must never feed them to a decision automatically.
+  in ``hold_reason`` (the rule: ``devices.hold``): the subscriber must never feed them to a decision
+  automatically.
 * Ordinary logs name devices, ports, peers and counts - never sample or patient identifiers.
 """
 
@@ -35,9 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from devices.device_clock import clock_reason
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
+from devices.hold import GatewayResult, classify, hold  # re-exported: callers import them from here
 from devices.session import (
     Clock,
     Ignored,
@@ -63,7 +63,6 @@ from devices.transports.tcp import TcpListener, connect_tcp
 from devices.wire_log import WireLog, prepare_folder
 from referral.errors import ConfigError, json_text
 from referral.inbox import (
-    FINAL_STATUSES,
     NewDeviceMessage,
     StoredDeviceResult,
     mark_delivered,
@@ -74,57 +73,6 @@ from referral.inbox import (
 from referral.schema import connect
 
 log = logging.getLogger("devices.gateway")
-
-
-@dataclass(frozen=True)
-class GatewayResult:
-    """A stored result handed to the subscriber. ``auto_feed`` is False for QC, non-final,
-    unmapped or unlinked results; ``hold_reason`` says why."""
-
-    result_id: int
-    stored: StoredDeviceResult
-    auto_feed: bool
-    hold_reason: str | None
-
-
-def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
-    """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
-    of ``qc``, ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
-    ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
-    if stored.is_qc:
-        return "qc", "quality-control result"
-    mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
-    if mistimed:
-        return "clock", clock_reason(
-            stored.device_id, stored.vendor_code, stored.result_time, stored.received_at, mistimed[0]
-        )
-    if stored.status not in FINAL_STATUSES:
-        return "not_final", f"result status {json_text(stored.status)} is not final"
-    if stored.code is None and IGNORED in (stored.flags or "").split(","):
-        return (
-            "ignored",
-            f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
-        )
-    if stored.code is None and stored.details.get("problem") == "unexpected_unit":
-        unit = stored.details.get("device_unit") or ""
-        return "unmapped", (
-            f"device unit {json_text(unit)} of test {json_text(stored.vendor_code)} is not one its profile lists in device_units"
-        )
-    if stored.code is None and stored.details.get("problem") == "unscalable_value":
-        return (
-            "unmapped",
-            f"value of test {json_text(stored.vendor_code)} is not a number the profile's scale applies to",
-        )
-    if stored.code is None:
-        return "unmapped", f"device test code {json_text(stored.vendor_code)} is not mapped to the vocabulary"
-    if not stored.patient_id:
-        return "no_patient", "no patient link"
-    return None
-
-
-def classify(stored: StoredDeviceResult) -> GatewayResult:
-    held = hold(stored)
-    return GatewayResult(stored.id, stored, held is None, held[1] if held else None)
 
 
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]

@@ -1,0 +1,69 @@
+"""Why a stored device result is held from automatic triage, and what the subscriber is handed.
+
+:func:`hold` is the one rule for every result the gateway stores: a QC result, a result whose
+device time is too far from its receipt time (``devices.device_clock``), a non-final, ignored or
+unmapped one, or one without a patient link is stored and delivered but never fed to a decision
+automatically. :func:`classify` turns a stored result into the :class:`GatewayResult` the
+gateway's ``on_results`` subscriber receives (``devices.gateway``), with ``auto_feed`` and the
+reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devices.device_clock import clock_reason
+from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
+from referral.errors import json_text
+from referral.inbox import FINAL_STATUSES, StoredDeviceResult
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """A stored result handed to the subscriber. ``auto_feed`` is False for QC, non-final,
+    unmapped or unlinked results; ``hold_reason`` says why."""
+
+    result_id: int
+    stored: StoredDeviceResult
+    auto_feed: bool
+    hold_reason: str | None
+
+
+def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
+    """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
+    of ``qc``, ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
+    ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
+    if stored.is_qc:
+        return "qc", "quality-control result"
+    mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
+    if mistimed:
+        return "clock", clock_reason(
+            stored.device_id, stored.vendor_code, stored.result_time, stored.received_at, mistimed[0]
+        )
+    if stored.status not in FINAL_STATUSES:
+        return "not_final", f"result status {json_text(stored.status)} is not final"
+    if stored.code is None and IGNORED in (stored.flags or "").split(","):
+        return (
+            "ignored",
+            f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
+        )
+    if stored.code is None and stored.details.get("problem") == "unexpected_unit":
+        unit = stored.details.get("device_unit") or ""
+        return "unmapped", (
+            f"device unit {json_text(unit)} of test {json_text(stored.vendor_code)} is not one its profile lists in device_units"
+        )
+    if stored.code is None and stored.details.get("problem") == "unscalable_value":
+        return (
+            "unmapped",
+            f"value of test {json_text(stored.vendor_code)} is not a number the profile's scale applies to",
+        )
+    if stored.code is None:
+        return "unmapped", f"device test code {json_text(stored.vendor_code)} is not mapped to the vocabulary"
+    if not stored.patient_id:
+        return "no_patient", "no patient link"
+    return None
+
+
+def classify(stored: StoredDeviceResult) -> GatewayResult:
+    held = hold(stored)
+    return GatewayResult(stored.id, stored, held is None, held[1] if held else None)
