@@ -1,0 +1,370 @@
+"""The report's figures (matplotlib): month plots, the referral network, the H3 effects and the
+policy trade-off with its point labels placed clear of each other.
+
+:mod:`analytics.reports.render` turns them into PNG files and the HTML page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from analytics.reports.impact import MIN_MONTHS
+
+
+def _title(fig: Figure, text: str, synthetic: bool | None) -> None:
+    """``synthetic`` None: provenance unknown (an input without a manifest)."""
+    label = {True: "  [SYNTHETIC]", None: "  [provenance unknown: no manifest]"}.get(synthetic, "")
+    fig.suptitle(text + label, fontsize=11)
+
+
+def month_starts(months: pd.Series) -> pd.Series:
+    """``YYYY-MM`` labels as each month's first day: on a date axis the months stand in time order
+    and gaps show (as text, matplotlib placed them in order of first appearance, one slot each)."""
+    return pd.to_datetime(months.astype(str) + "-01", format="%Y-%m-%d")
+
+
+def month_axis(ax: Any, months: pd.Series) -> None:
+    """Date ticks an eye can read at any span (up to the generator's 120 months): every month up
+    to a year, then quarters, half-years or years, labelled ``YYYY-MM`` (``YYYY`` for years), with
+    a minor tick per month. A category axis had put a tick every fifth month (2024-01, 2024-06...)."""
+    ax.set_xlabel("month")
+    starts = month_starts(months.dropna())
+    if starts.empty:
+        return
+    span = 1 + (starts.max().year - starts.min().year) * 12 + starts.max().month - starts.min().month
+    step = 1 if span <= 12 else 3 if span <= 36 else 6 if span <= 72 else 12
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, step)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y" if step == 12 else "%Y-%m"))
+    if step > 1:
+        ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    # half a month of air each side: the default margin put a tick (2026-01) past the last month
+    ax.set_xlim(starts.min() - pd.Timedelta(days=15), starts.max() + pd.Timedelta(days=15))
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Figure:
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for region, rows in region_month.groupby("region_code"):
+        ax.plot(month_starts(rows["month"]), rows["local_share"], marker=".", label=str(region))
+    ax.set_ylabel("resolved locally (% of encounters)")
+    # decimals as the ticks need: with none, ticks 2.5 points apart read "48%", "50%", "52%", "55%"
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    month_axis(ax, region_month["month"])
+    ax.legend(fontsize=7, title="region", title_fontsize=7)
+    _title(fig, "Encounters resolved in primary care, by region", synthetic)
+    return fig
+
+
+def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
+    pivot = tier_month.pivot_table(index="month", columns="tier", values="encounters", aggfunc="sum").fillna(
+        0
+    )
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.stackplot(
+        month_starts(pivot.index.to_series()),
+        *(pivot[tier].to_numpy(dtype=float) for tier in pivot.columns),
+        labels=[str(tier) for tier in pivot.columns],
+        linewidth=0,
+    )
+    ax.set_ylabel("encounters per month")
+    month_axis(ax, tier_month["month"])
+    # outside the axes: inside, the legend covered the stacked areas it explains
+    ax.legend(title="tier of care", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _title(fig, "Encounters by tier of care (all regions)", synthetic)
+    return fig
+
+
+def network_figure(
+    edges: pd.DataFrame, hospitals: pd.DataFrame, facilities: pd.DataFrame, synthetic: bool | None
+) -> Figure:
+    """Clinics and hospitals on longitude/latitude, each referral a line, hospitals sized and
+    coloured by standardized in-degree."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    where: dict[str, tuple[float, float]] = {
+        str(f): (float(x), float(y))
+        for f, x, y in zip(facilities["facility_id"], facilities["lon"], facilities["lat"], strict=True)
+    }
+    for sender, target in zip(edges["source"], edges["target"], strict=True):
+        if sender in where and target in where:
+            (x0, y0), (x1, y1) = where[sender], where[target]
+            ax.plot([x0, x1], [y0, y1], color="#999999", linewidth=0.4, alpha=0.6)
+    clinics = facilities[facilities["tier"] == "primary"]
+    ax.scatter(clinics["lon"], clinics["lat"], s=10, color="#4477aa", label="clinic")
+    placed = hospitals.dropna(subset=["lon", "lat"])
+    points = ax.scatter(
+        placed["lon"],
+        placed["lat"],
+        s=40 + 800 * placed["standardized_in_degree"],
+        c=placed["standardized_in_degree"],
+        cmap="Reds",
+        edgecolors="black",
+        label="hospital (size: standardized in-degree)",
+    )
+    fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
+    ax.set_xlabel("longitude (degrees east)")
+    ax.set_ylabel("latitude (degrees north)")
+    legend = ax.legend(fontsize=7, loc="lower right")
+    # one marker size in the key: the hospital's had been drawn as large as the biggest hospital
+    for handle in legend.legend_handles:
+        if isinstance(handle, PathCollection):
+            handle.set_sizes([30])
+    _title(fig, "Referral network (clinic -> hospital)", synthetic)
+    return fig
+
+
+def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> Figure:
+    """Effects in percentage points, as the CLI and the key figures state them."""
+    done = (
+        per_clinic[per_clinic.get("status", pd.Series(dtype=object)) == "estimated"]
+        if len(per_clinic)
+        else per_clinic
+    )
+    fig, ax = plt.subplots(figsize=(7, 1.0 + 0.22 * (len(done) + len(summary))))
+    labels: list[str] = []
+    y = 0
+    for rows, marker, color, name in (
+        (done, "o", "#4477aa", "clinic_id"),
+        (summary, "D", "#cc3311", "method"),
+    ):
+        for row in rows.to_dict("records"):
+            effect, low, high = (100 * row[k] for k in ("effect", "ci_low", "ci_high"))
+            ax.errorbar(
+                effect, y, xerr=[[effect - low], [high - effect]], fmt=marker, color=color, markersize=4
+            )
+            labels.append(str(row[name]))
+            y += 1
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("change in local-resolution share at digital-triage start (percentage points, 95% CI)")
+    if len(done) < len(per_clinic):
+        ax.set_title(f"not shown: {_left_out(per_clinic)} (see the table)", fontsize=8)
+    _title(fig, "H3: effect of digital triage on local resolution", synthetic)
+    return fig
+
+
+def _left_out(per_clinic: pd.DataFrame) -> str:
+    """Why clinics are missing from the H3 plot, each reason with its count: a clinic that never
+    started digital triage is not one 'without 3 months on each side of a start'."""
+    status = per_clinic["status"]
+    never = int((status == "never started").sum())
+    short = int((status != "estimated").sum()) - never
+    parts = [f"{short} clinic(s) without {MIN_MONTHS} months on each side of its start"] if short else []
+    parts += [f"{never} clinic(s) that never started digital triage"] if never else []
+    return " and ".join(parts)
+
+
+#: Where a point label may go, in points from its point: the nearest ring first, each ring
+#: right-below, right-above, left-below, left-above, then straight right, below, above, left,
+#: then (from 38 pt on) the eight directions between; a label beyond 13 pt gets a leader line.
+_LABEL_RINGS = (7, 13, 20, 28, 38, 50, 64, 80, 100, 125, 155, 190, 230, 280)
+_LEADER_FROM = 14
+_PAD = 2.0  # pixels of air around a label's box and a marker
+
+
+def _label_spots() -> list[tuple[float, float]]:
+    """Offsets (points) in the order they are tried."""
+    first = [(1, -1), (1, 1), (-1, -1), (-1, 1), (1, 0), (0, -1), (0, 1), (-1, 0)]
+    angles = [math.atan2(dy, dx) for dx, dy in first]
+    between = [math.pi * (2 * k + 1) / 8 for k in range(8)]
+    spots: list[tuple[float, float]] = []
+    for ring in _LABEL_RINGS:
+        for angle in angles + (between if ring >= 38 else []):
+            spots.append((round(ring * math.cos(angle), 2), round(ring * math.sin(angle), 2)))
+    return spots
+
+
+def _freeze_limits(ax: Any) -> None:
+    """Autoscale to the data drawn so far and keep those limits, so that pixel positions worked
+    out now (label boxes, which points look alike) stay true when the figure is drawn."""
+    ax.autoscale_view()
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())
+
+
+def _alignment(dx: float, dy: float) -> tuple[str, str]:
+    """The text's anchor for an offset: the label extends away from its point."""
+    ha = "left" if dx > 0.5 else "right" if dx < -0.5 else "center"
+    va = "bottom" if dy > 0.5 else "top" if dy < -0.5 else "center"
+    return ha, va
+
+
+def _overlaps_any(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each box (x0, y0, x1, y1 rows), whether it overlaps any of ``others``."""
+    if not len(others):
+        return np.zeros(len(boxes), dtype=bool)
+    a, b = boxes[:, None, :], others[None, :, :]
+    hit = (
+        (a[..., 0] <= b[..., 2])
+        & (b[..., 0] <= a[..., 2])
+        & (a[..., 1] <= b[..., 3])
+        & (b[..., 1] <= a[..., 3])
+    )
+    return np.asarray(hit.any(axis=1))
+
+
+def _path_boxes(ax: Any, paths: Sequence[Sequence[tuple[float, float]]], step: float) -> np.ndarray:
+    """Small boxes every ``step`` pixels along each polyline (data coordinates): the drawn lines."""
+    found: list[np.ndarray] = []
+    for path in paths:
+        pixels = ax.transData.transform(np.asarray(path, dtype=float).reshape(-1, 2))
+        for (x0, y0), (x1, y1) in pairwise(pixels):
+            n = max(2, int(np.hypot(x1 - x0, y1 - y0) / step) + 1)
+            t = np.linspace(0.0, 1.0, n)
+            found.append(np.column_stack([x0 + t * (x1 - x0), y0 + t * (y1 - y0)]))
+    if not found:
+        return np.empty((0, 4))
+    centres = np.vstack(found)
+    return np.hstack([centres - 1.0, centres + 1.0])
+
+
+def place_point_labels(
+    ax: Any,
+    labels: Sequence[tuple[str, tuple[float, float], str]],
+    lines: Sequence[Sequence[tuple[float, float]]] = (),
+) -> None:
+    """Annotate each (text, data point, colour) inside the axes where its box overlaps no other
+    label and no marker (every labelled point is one), and if it can, none of ``lines`` (the
+    curves drawn, in data coordinates): the first such spot of :func:`_label_spots`, the farther
+    ones with a leader line in the label's colour. The boxes are worked out from each text's size
+    as the renderer measures it; only the chosen spot is drawn."""
+    fig = ax.figure
+    _freeze_limits(ax)
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72  # points to pixels
+    marker = 3.0 * scale + _PAD  # a marker's radius (6 pt wide) and air
+    centres = [ax.transData.transform(point) for _, point, _ in labels]
+    taken = [np.array([x - marker, y - marker, x + marker, y + marker]) for x, y in centres]
+    crossing = _path_boxes(ax, lines, step=3.0)
+    spots = np.asarray(_label_spots())
+    aligned = [_alignment(dx, dy) for dx, dy in spots]
+    left = np.array([{"left": 0.0, "right": 1.0, "center": 0.5}[ha] for ha, _ in aligned])
+    below = np.array([{"bottom": 0.0, "top": 1.0, "center": 0.5}[va] for _, va in aligned])
+    for (text, point, color), (px, py) in zip(labels, centres, strict=True):
+        probe = ax.text(0, 0, text, fontsize=8)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+        width, height = size.width + 2 * _PAD, size.height + 2 * _PAD
+        x0 = px + spots[:, 0] * scale - _PAD - left * (width - 2 * _PAD)
+        y0 = py + spots[:, 1] * scale - _PAD - below * (height - 2 * _PAD)
+        boxes = np.column_stack([x0, y0, x0 + width, y0 + height])
+        fits = (
+            (boxes[:, 0] >= inside.x0)
+            & (boxes[:, 2] <= inside.x1)
+            & (boxes[:, 1] >= inside.y0)
+            & (boxes[:, 3] <= inside.y1)
+            & ~_overlaps_any(boxes, np.array(taken))
+        )
+        clear = fits & ~_overlaps_any(boxes, crossing)
+        # off every line if it can be, else on a line but clear of labels and markers; nowhere
+        # free at all (not met in the tests' dense grid): the nearest spot
+        choice = int(np.argmax(clear)) if clear.any() else int(np.argmax(fits)) if fits.any() else 0
+        dx, dy = (float(v) for v in spots[choice])
+        ha, va = aligned[choice]
+        leader = math.hypot(dx, dy) > _LEADER_FROM
+        style = {
+            "arrowstyle": "-",
+            "color": color,
+            "linewidth": 0.5,
+            "alpha": 0.7,
+            "shrinkA": 1,
+            "shrinkB": 3,
+        }
+        ax.annotate(
+            text,
+            point,
+            textcoords="offset points",
+            xytext=(dx, dy),
+            ha=ha,
+            va=va,
+            fontsize=8,
+            color=color,
+            annotation_clip=False,
+            arrowprops=style if leader else None,
+        )
+        taken.append(boxes[choice])
+
+
+def _merged_labels(
+    ax: Any, curves: Sequence[tuple[list[tuple[int, tuple[float, float]]], str]]
+) -> list[tuple[str, tuple[float, float], str]]:
+    """One label per run of consecutive NEWS2 thresholds of a curve whose points are the same or
+    closer on the plot than a marker's width to the run's first point: "6-9" (their digits would
+    sit on top of each other; the table has the exact values)."""
+    _freeze_limits(ax)
+    near = 6.0 * ax.figure.dpi / 72
+    labels: list[tuple[str, tuple[float, float], str]] = []
+    for points, color in curves:
+        runs: list[list[tuple[int, tuple[float, float]]]] = []
+        for threshold, point in points:
+            if runs:
+                x0, y0 = ax.transData.transform(runs[-1][0][1])
+                x1, y1 = ax.transData.transform(point)
+                if ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 < near:
+                    runs[-1].append((threshold, point))
+                    continue
+            runs.append([(threshold, point)])
+        for run in runs:
+            low, high = run[0][0], run[-1][0]
+            labels.append((str(low) if low == high else f"{low}-{high}", run[0][1], color))
+    return labels
+
+
+def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
+    """Load shift in percentage points against sensitivity in %, each point labelled NEWS2>=n in
+    its curve's colour where the label overlaps no other (:func:`place_point_labels`)."""
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    curves: list[tuple[list[tuple[int, tuple[float, float]]], str]] = []
+    for risk, rows in curve.sort_values("news2_threshold", kind="stable").groupby("risk_threshold"):
+        (line,) = ax.plot(
+            100 * rows["load_shift"], 100 * rows["sensitivity"], marker="o", label=f"risk >= {risk:.2f}"
+        )
+        points = [
+            (int(row["news2_threshold"]), (100 * float(row["load_shift"]), 100 * float(row["sensitivity"])))
+            for row in rows.to_dict("records")
+        ]
+        # a suppressed value (NaN) is no point to label
+        curves.append(([(n, (x, y)) for n, (x, y) in points if x == x and y == y], to_hex(line.get_color())))
+    if not curve["sensitivity"].notna().any():
+        # an empty frame said nothing: no referral confirmed justified, or every count under 5
+        ax.text(
+            0.5,
+            0.5,
+            "no sensitivity to plot: no completed referral confirmed as justified\n"
+            "(or every count under 5, suppressed); see the table",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel(
+        "projected change in referrals (percentage points of all encounters; < 0 = more kept local)"
+    )
+    ax.set_ylabel("sensitivity for confirmed cases (%, an upper bound)")
+    # outside the axes: inside, the legend covered points and their labels
+    ax.legend(
+        fontsize=8,
+        title="point labels:\nNEWS2 threshold",
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
+    place_point_labels(ax, _merged_labels(ax, curves), [[p for _, p in points] for points, _ in curves])
+    _title(fig, "Policy trade-off: load shift vs missed confirmed cases", synthetic)
+    return fig
