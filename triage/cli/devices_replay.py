@@ -127,9 +127,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(
             False,
             "--json",
-            help="Print one JSON document instead of a line per observation: the observations, "
-            "apart from them the readings held for no patient id (observations_without_patient), "
-            "and the counts.",
+            help="Print machine-readable JSON: one document instead of a line per observation, "
+            "with the observations, apart from them the readings held for no patient id "
+            "(observations_without_patient), and the counts.",
         ),
     ) -> None:
         """Parse a capture file with the gateway's codecs into canonical observations.

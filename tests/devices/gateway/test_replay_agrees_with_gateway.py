@@ -119,6 +119,6 @@ def test_replay_holds_a_result_without_a_patient_id_as_the_gateway_does(
     printed, err, held, fed = _replay_and_play_live(tmp_path, _messages("P--"), capsys)
     assert [(r["sample_id"], r["patient_id"]) for r in printed] == [("SIM-S0", "SIM-P0")]
     assert "3 result(s): 1 observation(s), 0 for review, 2 not for triage (1 no_patient, 1 not_final);" in err
-    assert "1 result(s) without a patient id are held, as the gateway holds them (no patient link)" in err
+    assert "held: no patient id (a device association would link them): 1 result(s), not observations" in err
     assert held == {"no_patient": 1, "not_final": 1}
     assert fed == [r["sample_id"] for r in printed]
