@@ -6,38 +6,21 @@ from __future__ import annotations
 import getpass
 import json
 import shlex
-import sqlite3
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, cast, get_args
 
 import typer
-from sqlite_utils import Database
 
-from referral import (
-    analytics_export,
-    audit,
-    audit_rows,
-    backup,
-    basis,
-    export,
-    facilities,
-    queue,
-    referrals,
-)
-from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError, json_text
-from referral.migrations import MIGRATIONS
+from referral import audit, basis, facilities, queue, referrals
+from referral.errors import UserInputError, json_text
 from referral.records import MAX_RECORD_ID
-from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read
-from referral.storage import storage_error
-from referral.tables import sha256_file
 from referral.transactions import snapshot
 from referral.value_sets import REFERRAL_STATUSES, TIERS
+from triage.cli import referrals_log
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
-from triage.cli.paths import output_folder
-from triage.errors import os_reason
+from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
 
 app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
@@ -47,91 +30,12 @@ app = typer.Typer(
 facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)
 app.add_typer(facilities_app, name="facilities")
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Referral log SQLite file (default: settings database.path)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 #: Record ids are SQLite integers; a larger one was an OverflowError traceback (the API's bound too).
 MAX_ID = MAX_RECORD_ID
 IdArgument = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID, help="Referral id.")]
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who decides (a clinician's name; recorded in the audit trail).")
 ]
-
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
-    jsonl = "jsonl"
-    fhir = "fhir"
-    analytics = "analytics"
-
-
-class TableFormat(StrEnum):
-    parquet = "parquet"
-    csv = "csv"
-    jsonl = "jsonl"
-
-
-def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
-    app_ctx: AppContext = ctx.obj
-    settings = app_ctx.settings.database
-    return (db or settings.path), settings.busy_timeout_ms
-
-
-def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Database:
-    path, timeout = _path(ctx, db)
-    if not create:
-        _require_log(path)
-    return _connect(ctx, path, timeout)
-
-
-def read_log(ctx: typer.Context, db: Path | None, *, as_is: bool = False) -> Database:
-    """Open the log to read it only (``referral.schema.connect_to_read``): a copy on read-only
-    media or in a folder this user cannot write can be read; ``as_is``: a log from an older version
-    is checked as it is, never upgraded (verify-audit, backup)."""
-    path, timeout = _path(ctx, db)
-    _require_log(path)
-    return _connect(ctx, path, timeout, read_only=True, as_is=as_is)
-
-
-def _require_log(path: Path) -> None:
-    if not path.exists():
-        raise NotFoundError(
-            f"no referral log at {path}; create it with `triage referrals migrate --db {path}`"
-        )
-    if path.is_file() and path.stat().st_size == 0:
-        # SQLite takes an empty file for an empty database: a reading command would turn the
-        # wrong file (a typo'd name, a `touch`) into a referral log without a word
-        raise UserInputError(
-            f"{path} is an empty file, not a referral log; check --db, or create one there with "
-            f"`triage referrals migrate --db {path}`"
-        )
-
-
-def _connect(
-    ctx: typer.Context,
-    path: Path,
-    timeout: int,
-    *,
-    migrate: bool = True,
-    read_only: bool = False,
-    as_is: bool = False,
-) -> Database:
-    """Open the log (``read_only``: to read it only); a file that is not SQLite, is damaged or sits
-    on a full or read-only disk is one line naming it and the way out, not a traceback."""
-    cast(AppContext, ctx.obj).database = path  # names it if a later read meets a damaged page
-    try:
-        if read_only:
-            return connect_to_read(path, busy_timeout_ms=timeout, as_is=as_is)
-        return connect(path, busy_timeout_ms=timeout, migrate=migrate)
-    except sqlite3.DatabaseError as exc:
-        raise storage_error(exc, path) or UserInputError(
-            f"{path}: not a usable referral log (SQLite: {exc})"
-        ) from None
-    except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
-        raise UserInputError(f"{path}: cannot create the referral log's folder ({os_reason(exc)})") from None
 
 
 def _actor() -> str:
@@ -141,20 +45,7 @@ def _actor() -> str:
         return "cli"
 
 
-@app.command()
-def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create the referral log or apply pending schema migrations (safe to repeat)."""
-    path, timeout = _path(ctx, db)
-    database = _connect(ctx, path, timeout, migrate=False)
-    applied_now = apply_migrations(database)
-    result = {"db": str(path), "applied_now": applied_now, "schema": applied_migrations(database)}
-    if as_json:
-        print_json(result)
-        return
-    if applied_now:
-        echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}")
-    else:
-        echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
+app.command()(referrals_log.migrate)
 
 
 #: ``referrals list``'s default --limit
@@ -359,65 +250,7 @@ def cancel(
     echo(f"referral {referral_id}: cancelled by {actor} ({note.strip()})")
 
 
-@app.command("export")
-def export_command(
-    ctx: typer.Context,
-    export_format: Annotated[
-        ExportFormat,
-        typer.Option(
-            "--format",
-            help="csv/parquet/jsonl: referral table; fhir: FHIR R4 ServiceRequest Bundle "
-            "(.ndjson path: one resource per line); analytics: de-identified export folder.",
-        ),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Output file (folder for analytics).")],
-    db: DbOption = None,
-    table_format: Annotated[
-        TableFormat, typer.Option(help="Table format inside an analytics export.")
-    ] = TableFormat.parquet,
-    as_json: JsonOption = False,
-) -> None:
-    """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
-    database = read_log(ctx, db)
-    fmt = export_format.value
-    if fmt == "analytics":
-        output_folder(out)  # a file, or a folder that cannot be created: one line, before any work
-        if not as_json:
-            echo(f"writing de-identified analytics export to {out}/ ...", err=True)
-
-        def progress(done: int, total: int) -> None:
-            if not as_json:
-                echo(f"  encounters {done:,}/{total:,}", err=True)
-
-        manifest = analytics_export.export_analytics(database, out, table_format.value, progress=progress)
-        if as_json:
-            print_json({"format": fmt, "out": str(out), "manifest": str(out / "manifest.json")} | manifest)
-            return
-        counts = ", ".join(f"{n} {t['rows']}" for n, t in manifest["tables"].items())
-        label = " (SYNTHETIC data)" if manifest["synthetic"] else ""
-        echo(f"{out}/manifest.json: {manifest['format_version']}{label}; rows: {counts}")
-        return
-    if out.is_dir():
-        raise UserInputError(f"--out {out} is a folder; give a file path for --format {fmt}")
-    try:
-        if fmt == "fhir":
-            count = export.export_fhir(database, out)
-        else:
-            count = export.export_referrals(database, out, fmt)  # type: ignore[arg-type]
-    except OSError as exc:  # nothing is left under the name: the file is written as <name>.partial
-        raise UserInputError(f"--out {out}: cannot write the file ({os_reason(exc)})") from None
-    if as_json:
-        print_json(
-            {
-                "format": fmt,
-                "out": str(out),
-                "referrals": count,
-                "bytes": out.stat().st_size,
-                "sha256": sha256_file(out),
-            }
-        )
-        return
-    echo(f"{out}: {count} referral(s) as {fmt}")
+app.command("export")(referrals_log.export_command)
 
 
 @app.command()
@@ -452,131 +285,9 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
             echo(f"{key}: {value}")
 
 
-@app.command("verify-audit")
-def verify_audit(
-    ctx: typer.Context,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-    anchor: Annotated[
-        str | None,
-        typer.Option(
-            "--anchor",
-            help="SEQ:HASH, a chain head this command printed earlier and you kept off the box:"
-            " exit 1 unless the trail still holds that entry with that hash.",
-        ),
-    ] = None,
-) -> None:
-    """Check the audit trail's hash chain, then the tables against it (patients, encounters,
-    observations, assessments, overrides, referrals and their events, facilities, settings, users,
-    API tokens, device associations, device result reviews, observation corrections, referral
-    basis changes); exit 1 naming the first broken entry or the first row edited outside the
-    application. The device gateway's inbox (device messages, results, quarantine) is stored
-    without audit entries and not compared: what triage took from it is (docs/referral-log.md,
-    'Not compared'). Prints the chain head (newest entry and its hash): record it somewhere else to
-    prove later, with --anchor, that the trail up to it was not rewritten."""
-    wanted = None if anchor is None else audit.parse_anchor(anchor)
-    database = read_log(ctx, db, as_is=True)
-    with snapshot(database):  # the chain and the tables as of one moment, while writers go on
-        chain = audit.verify(database)
-        rows = audit_rows.verify_rows(database) if chain.ok else None
-        moved = None if wanted is None or not chain.ok else audit.check_anchor(database, chain, *wanted)
-    ok = chain.ok and rows is not None and rows.ok and moved is None
-    if as_json:
-        print_json(
-            chain.as_dict()
-            | {"ok": ok, "rows": rows and rows.as_dict()}
-            | ({} if wanted is None else {"anchor": {"seq": wanted[0], "hash": wanted[1], "problem": moved}})
-        )
-    _raise_if_tampered(chain, rows, "")
-    if moved is not None:
-        raise AuditChainError(
-            f"audit chain intact ({chain.entries} entries), but not the anchored one: {moved}"
-        )
-    if as_json or rows is None:
-        return
-    anchored = "" if wanted is None else f"; anchor entry {wanted[0]} found unchanged"
-    echo(f"audit chain intact: {chain.entries} entries verified{anchored}; {_rows_text(rows)}")
-    if chain.head_hash is not None:
-        echo(
-            f"chain head: {chain.entries}:{chain.head_hash} (keep it off this box; --anchor checks it later)"
-        )
-
-
-def _rows_text(rows: audit_rows.RowsReport) -> str:
-    return "the tables match it (" + ", ".join(f"{n} {table}" for table, n in rows.rows.items()) + ")"
-
-
-def _raise_if_tampered(chain: audit.AuditReport, rows: audit_rows.RowsReport | None, prefix: str) -> None:
-    if not chain.ok:
-        raise AuditChainError(
-            f"{prefix}audit chain broken at entry {chain.first_broken_seq} of {chain.entries}: {chain.problem}"
-        )
-    if rows is not None and not rows.ok:
-        raise AuditMismatchError(
-            f"{prefix}audit chain intact ({chain.entries} entries), but {rows.table} row {rows.row_id}:"
-            f" {rows.problem} - edited outside the application"
-        )
-
-
-@app.command("backup")
-def backup_command(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Backup file to write (replaced only once proven).")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Online backup while the service keeps writing: a consistent one-file copy, checked
-    (integrity, audit chain) before it gets its name; exit 1 if the audit chain is broken."""
-    database = read_log(ctx, db, as_is=True)
-    if out.is_dir():
-        raise UserInputError(f"--out {out} is a folder; give a file path for the backup")
-    if out.resolve() == _path(ctx, db)[0].resolve():
-        raise UserInputError(f"--out {out} is the referral log itself; give another file")
-    try:
-        report = backup.backup(database, out)
-    except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
-        raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
-    if as_json:
-        print_json(report.as_dict())
-    chain = report.audit
-    _raise_if_tampered(
-        chain,
-        report.rows,
-        f"backup {out} written ({report.referrals} referrals; keep the log and it for the inquiry): ",
-    )
-    if not as_json:
-        echo(
-            f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes; integrity ok,"
-            f" audit chain intact ({chain.entries} entries), {_rows_text(report.rows) if report.rows else ''}"
-        )
-
-
-@app.command("restore")
-def restore_command(
-    ctx: typer.Context,
-    source: Annotated[Path, typer.Option("--from", help="Backup file (from `triage referrals backup`).")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Put a checked backup in place of the log (stop the service and gateways first); the log it
-    replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm."""
-    path, timeout = _path(ctx, db)
-    cast(AppContext, ctx.obj).database = path
-    report = backup.restore(source, path)
-    applied = apply_migrations(_connect(ctx, path, timeout, migrate=False))  # a backup from an older version
-    if as_json:
-        print_json(report.as_dict() | {"applied_now": applied})
-        return
-    kept = (
-        f"; the replaced log is kept as {', '.join(str(p) for p in report.moved_aside)}"
-        if report.moved_aside
-        else ""
-    )
-    upgraded = f"; applied {len(applied)} migration(s)" if applied else ""
-    echo(
-        f"{path}: restored from {source} ({report.backup.referrals} referral(s), audit chain intact,"
-        f" {report.backup.audit.entries} entries){upgraded}{kept}"
-    )
+app.command("verify-audit")(referrals_log.verify_audit)
+app.command("backup")(referrals_log.backup_command)
+app.command("restore")(referrals_log.restore_command)
 
 
 @app.command("queue")
