@@ -71,3 +71,32 @@ def queue_size(db: Database, day: date, state: QueueState = "all") -> int:
     """How many encounters :func:`staff_queue` lists for ``day`` over all its pages."""
     sql = "SELECT count(*) FROM encounters e WHERE e.day = ?" + _STATE_SQL[state]
     return int(db.conn.execute(sql, [day.isoformat()]).fetchone()[0])
+
+
+_DECISIONS_SQL = """
+SELECT e.id AS encounter_id, a.id AS assessment_id, a.created_at AS assessed_at,
+       a.disposition AS engine_disposition,
+       o.disposition AS override_disposition, o.created_at AS overridden_at
+FROM encounters e
+JOIN assessments a ON a.id = (SELECT max(id) FROM assessments WHERE encounter_id = e.id)
+LEFT JOIN overrides o ON o.id = (SELECT max(id) FROM overrides WHERE assessment_id = a.id)
+WHERE e.id IN (SELECT value FROM json_each(?))
+"""
+
+
+def latest_decisions(db: Database, encounter_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each encounter's latest decision, in one query for all of them (a list of visits read each
+    one's assessment and override apart before): ``assessment_id``, ``disposition`` (a clinician's
+    latest override of the latest assessment, else the engine's, as the queue and an encounter's
+    ``final_disposition`` show it), ``decided_at`` (when that override or assessment was stored)
+    and ``overridden``. An encounter never assessed is absent."""
+    rows = db.conn.execute(_DECISIONS_SQL, [json.dumps(encounter_ids)]).fetchall()
+    return {
+        int(encounter_id): {
+            "assessment_id": assessment_id,
+            "disposition": override or engine,
+            "decided_at": overridden_at if override is not None else assessed_at,
+            "overridden": override is not None,
+        }
+        for encounter_id, assessment_id, assessed_at, engine, override, overridden_at in rows
+    }

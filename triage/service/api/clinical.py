@@ -24,6 +24,7 @@ from triage.service.api.clinical_bodies import (
     EncounterCreate,
     EncounterDetail,
     EncounterList,
+    EncounterListItem,
     EncounterOpened,
     EncounterOut,
     ObservationEntry,
@@ -184,8 +185,10 @@ def patient_corrections(
     summary="A patient's encounters (visits), newest first, a page at a time",
     description="Every visit of the patient, open and closed, on any day (the queue shows today's"
     ' only). `next` (and the `Link` header\'s rel="next") is the next page: the same `limit` with'
-    " `before_id`, stable while visits are opened. An encounter's readings and assessment:"
-    " `GET /api/v1/encounters/{id}`. 404 for an unknown patient.",
+    " `before_id`, stable while visits are opened. Each visit carries its latest decision"
+    " (`disposition`, `decided_at`, `overridden`, `assessment_id`; null before any assessment),"
+    " read for the whole page at once; its readings and assessment: `GET /api/v1/encounters/{id}`."
+    " 404 for an unknown patient.",
     responses=paging.paged(),
 )
 def patient_encounters(
@@ -199,7 +202,11 @@ def patient_encounters(
 ) -> EncounterList:
     store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
     found = store.patient_encounters(db, patient_id, limit=limit + 1, before_id=before_id)
-    page = [EncounterOut.model_validate(row) for row in found[:limit]]
+    decided = staff_queue.latest_decisions(db, [int(row["id"]) for row in found[:limit]])
+    never = {"assessment_id": None, "disposition": None, "decided_at": None, "overridden": False}
+    page = [
+        EncounterListItem.model_validate(row | decided.get(int(row["id"]), never)) for row in found[:limit]
+    ]
     total = store.count_patient_encounters(db, patient_id)
     following = paging.next_page(request, before_id=page[-1].id) if len(found) > limit else None
     paging.answer(response, total, following)

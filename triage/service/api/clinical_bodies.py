@@ -244,8 +244,24 @@ class EncounterOut(BaseModel):
     close_reason: str | None = Field(None, description="Why it was closed; null while open")
 
 
+class EncounterListItem(EncounterOut):
+    """An encounter in a list, with its latest decision: a client read each visit apart for it."""
+
+    assessment_id: int | None = Field(description="The visit's latest assessment; null: never assessed")
+    disposition: Disposition | None = Field(
+        description="The visit's latest decision: a clinician's latest override of the latest"
+        " assessment, else the engine's disposition (as the queue and `final_disposition` of"
+        " `GET /api/v1/encounters/{id}` show it); null: never assessed"
+    )
+    decided_at: str | None = Field(
+        description="When that decision was stored, the override's or the assessment's time (ISO 8601"
+        " with a UTC offset); null: never assessed"
+    )
+    overridden: bool = Field(description="The decision is a clinician's override")
+
+
 class EncounterList(BaseModel):
-    data: list[EncounterOut] = Field(description="This page's encounters, newest first")
+    data: list[EncounterListItem] = Field(description="This page's encounters, newest first")
     total: int = Field(description="Every encounter of the patient, open and closed, over all pages")
     next: NextPage
 
