@@ -68,13 +68,17 @@ larger number failed in the database as a 500)."""
 def _query_boolean(value: object) -> object:
     if value is None or isinstance(value, bool):  # (the parameter's default)
         return value
+    if value in ("true", "false"):
+        return value == "true"
     if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
+        raise PydanticCustomError("query_boolean", "must be true or false in lower case, as JSON writes them")
     raise PydanticCustomError("query_boolean", "must be true or false")
 
 
 QueryBoolean = BeforeValidator(_query_boolean)
 """``Annotated[bool | None, QueryBoolean, Query(...)]``: a yes/no query parameter takes ``true`` or
-``false`` (any case: Python's requests sends ``True``); anything else is a 422 naming it. pydantic
-read ``1``, ``yes``, ``on``, ``t`` and ``y`` as true and ``0``, ``no``, ``off`` as false without a word,
-where a JSON body takes ``true`` or ``false`` only (``triage.json_input.JsonBoolean``)."""
+``false``, in lower case - the two words a JSON body's yes/no field takes
+(``triage.json_input.JsonBoolean``) and OpenAPI writes a boolean parameter as; anything else is a
+422 naming it. pydantic read ``1``, ``yes``, ``on``, ``t`` and ``y`` as true and ``0``, ``no``,
+``off`` as false without a word, and ``True``, ``TRUE`` were taken until 2026-12-05 (Python's
+requests sends a ``True`` parameter as ``True``: such a client sends ``"true"``)."""

@@ -151,8 +151,8 @@ def list_referrals(
         Query(
             description="true: only referrals whose basis a device corrected and nobody has reviewed"
             " (the worklist of basis reviews, informational ones of arrived patients included);"
-            " false: only the others; absent: all. Applied before `limit`. `true` or `false` only"
-            " (1, yes, on are a 422)"
+            " false: only the others; absent: all. Applied before `limit`. `true` or `false`, in lower"
+            " case, as JSON writes them (True, 1, yes, on are a 422)"
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many (after the filters)")] = 50,
