@@ -87,3 +87,30 @@ def test_the_openapi_document_declares_the_parameter(staff: Staff) -> None:
     (mrn,) = [p for p in operation["parameters"] if p["name"] == "mrn"]
     assert mrn["in"] == "query" and not mrn.get("required", False)
     assert "record number" in mrn["description"]
+
+
+@pytest.mark.parametrize("stored", ["OLD\t42", "OLD\n42", "OLD\u200b42"])
+def test_a_record_number_stored_before_the_check_is_found_by_the_lookup(staff: Staff, stored: str) -> None:
+    """Every entry refuses a control or invisible character in a record number, but a log written
+    before that check may hold one (inserted here as such a version did): the list shows it, and
+    the lookup with the number the list showed finds it instead of a 422. A number nobody has
+    stays a 422."""
+    db = staff.app.state.runtime.databases.get()
+    db.execute(
+        "INSERT INTO patients (mrn, sex, pseudo_id, created_at) VALUES (?, 'female', 'p-old', ?)",
+        [stored, "2026-05-01T09:00:00+00:00"],
+    )
+    db.conn.commit()
+    listed = staff.client.get("/api/v1/patients", headers=staff.bearer(Role.nurse)).json()["data"]
+    assert [p["mrn"] for p in listed] == [stored]
+
+    found = _lookup(staff, listed[0]["mrn"])
+    assert found.status_code == 200, found.text
+    assert [p["id"] for p in found.json()["data"]] == [listed[0]["id"]]
+    refused = _lookup(staff, stored.replace("42", "43"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"].startswith("query.mrn: the record number has a control or invisible")
+    registered = staff.client.post(
+        "/api/v1/patients", json={"mrn": stored, "sex": "female"}, headers=staff.bearer(Role.nurse)
+    )
+    assert registered.status_code == 422, "an entry still refuses it"

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from referral import corrections, patients, store
 from referral import queue as staff_queue
 from referral.queue import QueueState
-from referral.records import PatientIn, RecordNumberInput
+from referral.records import PatientIn, check_record_number
 from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api import paging
@@ -89,16 +89,16 @@ def list_patients(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     before_id: paging.BeforeId = None,
     mrn: Annotated[
-        Annotated[
-            str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$"), RecordNumberInput
-        ]
-        | None,
+        Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S([\s\S]*\S)?$")] | None,
         Query(
             description="Only the patient with this record number (exactly, as `mrn` in a patient's"
-            " body; case and spaces count): one patient or none",
+            " body; case and spaces count): one patient or none. A control or invisible character is"
+            " a 422, as in the bodies, unless a patient stored before that check has this number",
         ),
     ] = None,
 ) -> PatientList:
+    if mrn is not None:
+        _stored_or_valid_record_number(db, mrn)
     matches, params = ("mrn = ?", [mrn]) if mrn is not None else ("1", [])
     rows = db.query(
         f"SELECT * FROM patients WHERE {matches} AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -110,6 +110,17 @@ def list_patients(
     following = paging.next_page(request, before_id=page[-1].id) if len(found) > limit else None
     paging.answer(response, total, following)
     return PatientList(data=page, count=total, total=total, next=following)
+
+
+def _stored_or_valid_record_number(db: Any, mrn: str) -> None:
+    """A record number the bodies would refuse (a control or invisible character) is a 422 naming
+    ``query.mrn``, as at every entry - unless a patient an earlier version stored has exactly it:
+    such a patient is listed and shown, and a client that read the number there finds it."""
+    try:
+        check_record_number(mrn, "query.mrn")
+    except UserInputError:
+        if store.find_patient(db, mrn) is None:
+            raise
 
 
 @router.post(
