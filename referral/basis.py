@@ -77,6 +77,7 @@ class BasisReviewError(ConflictError):
     """The referral's basis was corrected and nobody has reviewed that yet."""
 
     code = "basis_review_needed"
+    key = "error.basis_review_needed"
 
 
 @dataclass(frozen=True)

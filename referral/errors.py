@@ -19,7 +19,10 @@ class ClinicError(Exception):
 
     The message is English and stable (API clients and logs read it). ``says`` optionally names a
     message the staff pages show instead, in the user's language, filled from ``params`` (plain
-    values: ids, names, ISO times); the English message is shown under it.
+    values: ids, names, ISO times); the English message is shown under it. A raise that names none
+    takes its class's ``key`` (a stable message key for this kind of error, needing no ``params``
+    unless the class always gives them), so the pages never fall back to a sentence for its
+    ``code`` alone when the class says more.
 
     An error keeps its message, ``says``, ``params`` and any attribute a subclass sets when it is
     pickled (passed to or from another process): :meth:`__reduce__` rebuilds it without calling
@@ -29,12 +32,14 @@ class ClinicError(Exception):
     status_hint: int = 500
     exit_code: int = 1
     code: str = "internal_error"
+    #: the staff pages' message key for this kind of error when the raise names no ``says``
+    key: str | None = None
 
     def __init__(
         self, *args: object, says: str | None = None, params: Mapping[str, object] | None = None
     ) -> None:
         super().__init__(*args)
-        self.says = says
+        self.says = says if says is not None else self.key
         self.params: dict[str, object] = dict(params or {})
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -59,6 +64,7 @@ class ConfigError(UserInputError):
     """A settings file, policy file or profile is invalid."""
 
     code = "invalid_config"
+    key = "error.invalid_config"
 
 
 class NotFoundError(ClinicError):
@@ -75,30 +81,35 @@ class IntegrityError(ClinicError):
     """Stored or shipped data failed an integrity check (hash mismatch, broken audit chain...)."""
 
     status_hint, exit_code, code = 500, 1, "integrity_error"
+    key = "error.integrity"
 
 
 class DependencyMissingError(ClinicError):
     """An optional component (R, Spark, Chromium...) is not installed; the message says how."""
 
     status_hint, exit_code, code = 503, 1, "dependency_missing"
+    key = "error.dependency_missing"
 
 
 class UnknownFacilityError(NotFoundError, UserInputError):
     """A referral or encounter names a facility that is not in the directory."""
 
     status_hint, exit_code, code = 422, 2, "unknown_facility"
+    key = "error.unknown_facility"
 
 
 class TransitionError(ConflictError):
     """A referral lifecycle transition that the state machine does not allow."""
 
     code = "impossible_transition"
+    key = "error.impossible_transition"
 
 
 class OpenReferralError(ConflictError):
     """The encounter already has an open referral and the request did not ask for another one."""
 
     code = "open_referral_exists"
+    key = "error.open_referral_exists"
 
 
 class ReferralNotMadeError(ConflictError):
@@ -112,12 +123,14 @@ class IdempotencyConflictError(ConflictError):
     """An idempotency key was reused with a different request body."""
 
     code = "idempotency_conflict"
+    key = "error.idempotency_conflict"
 
 
 class AuditChainError(IntegrityError):
     """The audit trail's hash chain is broken; the message names the first broken entry."""
 
     code = "audit_chain_broken"
+    key = "error.audit_broken"
 
 
 class AuditMismatchError(IntegrityError):
@@ -125,12 +138,14 @@ class AuditMismatchError(IntegrityError):
     message names the first row that differs."""
 
     code = "audit_mismatch"
+    key = "error.audit_broken"
 
 
 class DatabaseBusyError(ClinicError):
     """The referral log stayed locked by another writer for longer than the retry budget."""
 
     status_hint, exit_code, code = 503, 1, "database_busy"
+    key = "error.database_busy"
 
 
 class StorageError(ClinicError):
@@ -138,12 +153,14 @@ class StorageError(ClinicError):
     message names the file and says how to recover. Nothing of the failed write was stored."""
 
     status_hint, exit_code, code = 503, 1, "storage_error"
+    key = "error.storage.other"
 
 
 class SchemaTooNewError(ClinicError):
     """The referral log was migrated by a newer version of the software than this one."""
 
     status_hint, exit_code, code = 503, 1, "schema_too_new"
+    key = "error.schema_too_new"
 
 
 def json_text(value: object) -> str:

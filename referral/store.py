@@ -272,6 +272,7 @@ class VisitAlreadyOpenError(ConflictError):
     """A second open visit of a patient on one day, refused by the log's unique index (``0022``)."""
 
     code = "visit_already_open"
+    key = "error.visit_already_open"  # params: encounter (or None), day
 
 
 #: What SQLite says when ``encounters_one_open_a_day`` (migration 0022) refuses a row.

@@ -457,7 +457,11 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
         "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害"
         in reasons
     )
-    assert f'title="{record.replace(">", "&gt;")}"' in reasons, "the English record on hover"
+    # on hover the record - rule, values, reference - in Chinese, not the engine's English sentence
+    assert 'title="规则代码 hypertensive_crisis；记录数值：sbp=196、dbp=124' in reasons
+    assert record.replace(">", "&gt;") not in page, (
+        "no English sentence on the Chinese page, not even on hover"
+    )
     unscored = [m for m in crisis["assessment"]["models"] if m["probability"] is None]
     assert unscored and all(m["explanation"] not in page for m in unscored)
     assert "未评分：缺少必需的输入：" in page
@@ -505,7 +509,7 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     assert '<td class="value compound">42.8 <span class="unit">mL/min/1.73 m²</span></td>' in kidney
     assert "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
     table = _between(page, "<h2>评分</h2>", "</table>")
-    shown = re.sub(r' title="[^"]*"', "", table)  # the engine's English record, on hover
+    shown = re.sub(r' title="[^"]*"', "", table)  # the record, on hover
     assert "中国糖尿病风险评分（CDRS）" in shown and not re.search(r">[a-z_]+<|points|grade", shown)
     details = re.findall(
         r'<tr class="score-detail" data-detail-of="(\w+)"><td colspan="3"><small title="([^"]*)">([^<]*)<',
@@ -514,11 +518,15 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     assert {name for name, _, _ in details} == set(made["assessment"]["scores"]), (
         "every score says why, in Chinese"
     )
-    assert all(CJK.search(zh) and english for _, english, zh in details)
+    assert all(CJK.search(zh) for _, _, zh in details)
+    scores = made["assessment"]["scores"]
+    for name, hover, _ in details:  # the score's code, value and reference; never its English sentence
+        assert hover.startswith(f"评分代码 {name}") and scores[name]["detail"] not in hover, hover
     # the readings the assessment did not use, named, with why, the English on hover
     unused = _between(page, '<ul class="ignored">', "</ul>")
     stale = _between(unused, 'data-reason="stale"', "</li>")
-    assert f'title="{ignored["stale"]["detail"]}"' in stale
+    assert 'title="读数代码 glucose_random；未采用原因代码 stale"' in stale
+    assert ignored["stale"]["detail"] not in stale
     assert f"随机血糖 12 mmol/L（{clock(old, clinic=MACHINE)}）：测量时间已超过 24 小时，已过期" in stale
     assert "血氧饱和度 97 %" in unused and "：质控结果" in unused
     assert "<h3>本次评估未采用的读数</h3>" in page
@@ -578,9 +586,11 @@ def test_the_patient_page_says_why_china_par_does_not_apply_in_both_languages(st
         in page
     )
     chinese = _between(page, '<tr class="score-detail" data-detail-of="china_par">', "</tr>")
+    reference = made.json()["assessment"]["scores"]["china_par"]["reference"]
     assert chinese == (
-        f'<td colspan="3"><small title="{record}">年龄 30 岁，超出该评分推导人群的年龄范围（35-74 岁）</small></td>'
-    )
+        f'<td colspan="3"><small title="评分代码 china_par；依据：{reference}">'
+        "年龄 30 岁，超出该评分推导人群的年龄范围（35-74 岁）</small></td>"
+    ), "on hover the score's code and reference in Chinese, not the English sentence"
     pce = _between(page, '<tr class="score-detail" data-detail-of="pce">', "</tr>")
     assert "年龄 30 岁，超出方程的适用范围（40-79 岁）" in pce
 

@@ -98,6 +98,7 @@ class EngineText:
 
     def __init__(self, language: str, payload: Mapping[str, Any] | None = None, *, clinic: Clock = MACHINE):
         self.text: dict[str, str] = catalogue_data(language)
+        self.language = language
         self.clinic = clinic
         payload = payload or {}
         self.observations = {o["code"]: o for o in payload.get("observations_used") or ()}
@@ -278,6 +279,54 @@ class EngineText:
             return self.phrase(str(reason.get("detail") or ""), (phrases.MODEL_REASON,))
         template = self._key(f"rule_detail.{rule}")
         return template.format_map(_DetailFields(self, reason.get("values") or {}))
+
+    # --- the hover (title) beside the text shown ---------------------------------------------
+    def hover(self, kind: str, record: Mapping[str, Any], shown: str) -> str | None:
+        """What hovering over a reason's detail (``kind`` ``reason``), a score's detail (``score``)
+        or an ignored reading (``ignored``) shows. On the English page the engine's English record
+        (``detail``); on the Chinese page the record's rule, score or reading code, its recorded
+        values and its reference, from ``engine.hover.<part>`` - never the engine's English
+        sentence. ``None`` when it would repeat ``shown``."""
+        if self.language == "en":
+            detail = str(record.get("detail") or "")
+            return detail if detail and detail != shown else None
+        values = record.get("values") if kind == "reason" else record.get("components")
+        listed = [
+            f"{key}={self._recorded(value)}" for key, value in (values or {}).items() if value is not None
+        ]
+        parts: list[tuple[str, object]] = {
+            "reason": [("rule", record.get("rule")), ("values", listed)],
+            "score": [("score", record.get("name")), ("value", record.get("value")), ("items", listed)],
+            "ignored": [("code", record.get("code")), ("why", record.get("reason"))],
+        }[kind]
+        parts.append(("reference", record.get("reference")))
+        try:
+            text = self._key("list.clauses").join(
+                self._key(f"engine.hover.{part}").format(
+                    value=self._join(value) if isinstance(value, list) else self._recorded(value)
+                )
+                for part, value in parts
+                if value not in (None, "", [])
+            )
+        except _FAILED:
+            return None
+        return text or None
+
+    def model_hover(self, model: str, card_title: str | None) -> str | None:
+        """The hover of a risk model's code: its card's title, in Chinese from ``model_card.<name>``
+        (none for a model the catalogue does not know: its name is shown beside the code)."""
+        if self.language == "en":
+            return card_title or None
+        return self.text.get(f"model_card.{model}")
+
+    def _recorded(self, value: object) -> str:
+        """A recorded value as the hover writes it: a number with at most one decimal, a flag as
+        the catalogue's yes or no, text as the engine wrote it."""
+        if isinstance(value, bool):
+            return self.text.get("history.yes" if value else "history.no", str(value).lower())
+        if isinstance(value, int | float):
+            return number(value)
+        return "-" if value is None else str(value)
 
     # --- notes, ignored readings and explanations ---------------------------------------------
     def note(self, text: str) -> str:
