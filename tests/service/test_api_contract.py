@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -354,3 +355,43 @@ def test_a_401_says_how_to_authenticate(staff: Staff) -> None:
     assert unknown.headers["www-authenticate"] == 'Bearer realm="clinic-triage", error="invalid_token"'
     allowed = staff.client.get("/api/v1/patients", headers=staff.bearer(Role.nurse))
     assert allowed.status_code == 200 and "www-authenticate" not in allowed.headers
+
+
+def _integer_schemas(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            yield node
+        for value in node.values():
+            yield from _integer_schemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _integer_schemas(value)
+
+
+def test_integer_bounds_are_written_as_integers_exactly(staff: Staff) -> None:
+    """FastAPI's document model held body bounds as floats: a body id's maximum 2^62 read
+    4.611686018427388e+18, which 4611686018427387999 also is as a float, so a client checking
+    against the document sent it and the service refused it; minimum: 1 read 1.0."""
+    text = staff.client.get("/openapi.json").text
+    assert "e+18" not in text
+    schema = json.loads(text)
+    bounds = [
+        (bound, s[bound])
+        for s in _integer_schemas(schema)
+        for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+        if bound in s
+    ]
+    assert bounds and all(type(value) is int for _, value in bounds), bounds
+    referral = schema["components"]["schemas"]["ReferralCreate"]["properties"]["assessment_id"]
+    assert referral["maximum"] == 2**62 and referral["minimum"] == 1
+    too_big = staff.client.post(
+        "/api/v1/referrals",
+        json={
+            "assessment_id": 2**62 + 1,
+            "to_facility": "county-hospital",
+            "urgency": "urgent",
+            "reason": "x",
+        },
+        headers=staff.bearer(Role.clinician),
+    )
+    assert too_big.status_code == 422 and too_big.json()["error"].startswith("assessment_id: ")

@@ -29,13 +29,35 @@ BEARER = {
 }
 
 
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _integer_bounds(node: Any) -> None:
+    """Write the bounds of every ``integer`` schema under ``node`` as integers: FastAPI's document
+    model holds them as floats, so a body's id bound 2^62 read ``4.611686018427388e+18`` - a client
+    that checks it let 4611686018427387999 through (the same float) and the service refused it - and
+    every ``minimum: 1`` read ``1.0``, which code generators take for a decimal bound."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for bound in _BOUNDS:
+                if isinstance(node.get(bound), float) and node[bound].is_integer():
+                    node[bound] = int(node[bound])
+        for value in node.values():
+            _integer_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integer_bounds(value)
+
+
 def _with_security(app: FastAPI) -> None:
     """Declare the bearer token in the OpenAPI document, on every operation that answers 401: the
-    document did not say how to authenticate, so a generated client sent no token."""
+    document did not say how to authenticate, so a generated client sent no token. (Also writes
+    integer bounds as integers, :func:`_integer_bounds`.)"""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema = build()
+        _integer_bounds(schema)
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
         for operations in schema["paths"].values():
             for operation in operations.values():
