@@ -38,6 +38,16 @@ def month_starts(months: pd.Series) -> pd.Series:
     return pd.to_datetime(months.astype(str) + "-01", format="%Y-%m-%d")
 
 
+def every_month(months: pd.Series) -> pd.Index:
+    """Every ``YYYY-MM`` from the first month to the last, gaps included: a plot over them shows a
+    month without data as a gap (or 0 where it counts), not a straight line across it."""
+    present = months.dropna().astype(str)
+    if present.empty:
+        return pd.Index([], name="month", dtype=object)
+    span = pd.period_range(min(present), max(present), freq="M")
+    return pd.Index([str(p) for p in span], name="month")
+
+
 def month_axis(ax: Any, months: pd.Series) -> None:
     """Date ticks an eye can read at any span (up to the generator's 120 months): every month up
     to a year, then quarters, half-years or years, labelled ``YYYY-MM`` (``YYYY`` for years), with
@@ -59,8 +69,10 @@ def month_axis(ax: Any, months: pd.Series) -> None:
 
 def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 3.6))
+    every = every_month(region_month["month"])
     for region, rows in region_month.groupby("region_code"):
-        ax.plot(month_starts(rows["month"]), rows["local_share"], marker=".", label=str(region))
+        shares = rows.set_index("month")["local_share"].reindex(every)
+        ax.plot(month_starts(every.to_series()), shares.to_numpy(dtype=float), marker=".", label=str(region))
     ax.set_ylabel("resolved locally (% of encounters)")
     # decimals as the ticks need: with none, ticks 2.5 points apart read "48%", "50%", "52%", "55%"
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -70,22 +82,59 @@ def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Fi
     return fig
 
 
+#: The stacked band of encounters whose tier the small-cell suppression blanked.
+SUPPRESSED_BAND = "tier suppressed (small cells)"
+
+
 def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
-    pivot = tier_month.pivot_table(index="month", columns="tier", values="encounters", aggfunc="sum").fillna(
-        0
-    )
+    """Encounters per month stacked by tier, on every month from the first to the last (a month
+    with nothing pooled is 0, where the area had run straight across it from the months either
+    side). A tier cell blanked by the small-cell suppression is not 0: the encounters it hides
+    (the published region-month total less the published tiers) are stacked as a hatched band of
+    their own, so each month's stack is its published total; drawn as 0, a blanked primary tier
+    of 90 encounters had left a month at 33."""
+    every = every_month(tier_month["month"])
+    counts = tier_month.groupby(["month", "tier"])["encounters"].sum(min_count=1).unstack("tier")
+    pivot = counts.reindex(every).fillna(0)
+    if "region_month_total" in tier_month:
+        keys = [k for k in ("region_code", "month") if k in tier_month]
+        totals = tier_month.drop_duplicates(keys).groupby("month")["region_month_total"].sum()
+        hidden = (totals.reindex(every).fillna(0) - pivot.sum(axis=1)).clip(lower=0)
+        if hidden.any():
+            pivot[SUPPRESSED_BAND] = hidden
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    ax.stackplot(
-        month_starts(pivot.index.to_series()),
+    areas = ax.stackplot(
+        month_starts(every.to_series()),
         *(pivot[tier].to_numpy(dtype=float) for tier in pivot.columns),
         labels=[str(tier) for tier in pivot.columns],
         linewidth=0,
     )
+    for area, tier in zip(areas, pivot.columns, strict=True):
+        if tier == SUPPRESSED_BAND:
+            area.set_facecolor("#dddddd")
+            area.set_hatch("///")
+            area.set_edgecolor("#888888")
     ax.set_ylabel("encounters per month")
     month_axis(ax, tier_month["month"])
     # outside the axes: inside, the legend covered the stacked areas it explains
     ax.legend(title="tier of care", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _title(fig, "Encounters by tier of care (all regions)", synthetic)
+    return fig
+
+
+def load_figure(load: pd.DataFrame, synthetic: bool | None) -> Figure:
+    """Patients per day against daily capacity, by tier; a line breaks at a month with no data
+    (it had been drawn straight across eleven empty months)."""
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    every = every_month(load["month"])
+    for tier, rows in load.groupby("tier"):
+        values = rows.set_index("month")["load_vs_capacity"].reindex(every)
+        ax.plot(month_starts(every.to_series()), values.to_numpy(dtype=float), marker=".", label=str(tier))
+    ax.set_ylabel("patients per day / daily capacity (%)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    month_axis(ax, load["month"])
+    ax.legend(fontsize=7, title="tier", title_fontsize=7)
+    _title(fig, "Load by tier against capacity", synthetic)
     return fig
 
 
@@ -134,7 +183,8 @@ def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool |
         if len(per_clinic)
         else per_clinic
     )
-    fig, ax = plt.subplots(figsize=(7, 1.0 + 0.22 * (len(done) + len(summary))))
+    # constrained: the note on the clinics left out (the axes' title) sat on the figure's title
+    fig, ax = plt.subplots(figsize=(7, 1.8 + 0.22 * (len(done) + len(summary))), layout="constrained")
     labels: list[str] = []
     y = 0
     for rows, marker, color, name in (

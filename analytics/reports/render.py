@@ -19,17 +19,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from analytics.csvfiles import write_csv
 from analytics.plotnotes import add_source_line
 from analytics.reports import jsonout
 from analytics.reports.figures import (
-    _title,
     h3_figure,
+    load_figure,
     local_share_figure,
-    month_axis,
-    month_starts,
     network_figure,
     policy_figure,
     tiers_figure,
@@ -96,15 +93,7 @@ def plot_network(
 
 
 def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    for tier, rows in load.groupby("tier"):
-        ax.plot(month_starts(rows["month"]), rows["load_vs_capacity"], marker=".", label=str(tier))
-    ax.set_ylabel("patients per day / daily capacity (%)")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    month_axis(ax, load["month"])
-    ax.legend(fontsize=7, title="tier", title_fontsize=7)
-    _title(fig, "Load by tier against capacity", synthetic)
-    return _png(fig, source)
+    return _png(load_figure(load, synthetic), source)
 
 
 def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:

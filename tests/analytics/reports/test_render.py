@@ -353,7 +353,8 @@ def test_month_plots_tick_calendar_quarters_or_years_in_time_order(months: int, 
         assert _month_labels(ax) == labels
     early = next(line for line in axes[0].get_lines() if line.get_label() == "EARLY")
     late_line = next(line for line in axes[0].get_lines() if line.get_label() == "LATE")
-    assert early.get_xdata()[0] < late_line.get_xdata()[0]  # 2024-01 before 2024-03
+    first = [line.get_xdata()[~np.isnan(line.get_ydata())][0] for line in (early, late_line)]
+    assert first[0] < first[1]  # 2024-01 before 2024-03
     assert plot_load(load, True, source="Source: test").startswith(b"\x89PNG")
 
 
@@ -409,3 +410,64 @@ def test_a_clinic_without_an_h3_estimate_reads_why_not_suppressed() -> None:
     assert rows[1].count("n/a (fewer than 3 months before or after the start)") == 2
     assert "<td>2</td>" in rows[1] and "<td>2024-05</td>" in rows[1]
     assert "n/a" not in rows[2] and rows[2].count("suppressed/-") == 1 and "<td>50.0</td>" in rows[2]
+
+
+def test_month_plots_break_at_months_without_data() -> None:
+    """A month with no pooled data (a clinic exported in 2026-12 pooled with exports ending 2025-12)
+    is a gap in the lines and 0 in the stacked tiers; straight segments had run across it."""
+    months = ["2024-01", "2024-02", "2024-05"]
+    region_month = pd.DataFrame({"region_code": "R1", "month": months, "local_share": [0.5, 0.6, 0.7]})
+    line = local_share_figure(region_month, True).axes[0].get_lines()[0]
+    assert np.isnan(line.get_ydata()).tolist() == [False, False, True, True, False]
+    load = pd.DataFrame({"month": months, "tier": "primary", "load_vs_capacity": [0.1, 0.2, 0.3]})
+    from analytics.reports.render import load_figure
+
+    line = load_figure(load, True).axes[0].get_lines()[0]
+    assert np.isnan(line.get_ydata()).tolist() == [False, False, True, True, False]
+    tier_month = pd.DataFrame({"month": months, "tier": "primary", "encounters": [10, 20, 30]})
+    area = tiers_figure(tier_month, True).axes[0].collections[0]
+    tops = sorted({round(float(y), 6) for x, y in area.get_paths()[0].vertices})
+    assert tops == [0.0, 10.0, 20.0, 30.0]  # the empty months at 0, not between 20 and 30
+
+
+def test_tiers_plot_stacks_suppressed_cells_as_their_own_band_not_as_zero() -> None:
+    """A tier cell blanked by the small-cell suppression hid 101 encounters of a month of 134: drawn as
+    0, the month read 33. The hidden encounters are stacked as a hatched band, so each month's stack is
+    its published total."""
+    tier_month = pd.DataFrame(
+        {
+            "region_code": "R1",
+            "month": ["2024-01"] * 3 + ["2024-02"] * 3,
+            "tier": ["primary", "secondary", "tertiary"] * 2,
+            "encounters": [None, 33, None, 56, 38, 17],
+            "region_month_total": [134] * 3 + [111] * 3,
+        }
+    )
+    ax = tiers_figure(tier_month, True).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["primary", "secondary", "tertiary", "tier suppressed (small cells)"]
+    band = ax.collections[3]
+    assert band.get_hatch() == "///"
+    top = band.get_paths()[0].vertices[:, 1].max()
+    assert top == 134  # the month's published total, 33 published + 101 hidden
+
+
+def test_h3_plot_note_on_left_out_clinics_does_not_overlap_the_title() -> None:
+    per_clinic = pd.DataFrame(
+        {
+            "clinic_id": ["C1", "C2", "C3"],
+            "status": ["estimated", "estimated", "never started"],
+            "effect": [0.16, 0.1, None],
+            "ci_low": [0.12, 0.0, None],
+            "ci_high": [0.20, 0.2, None],
+        }
+    )
+    summary = pd.DataFrame(
+        {"method": ["its", "did"], "effect": [0.15, 0.1], "ci_low": [0.1, 0.0], "ci_high": [0.2, 0.2]}
+    )
+    fig = h3_figure(per_clinic, summary, True)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.draw(renderer)
+    title = fig._suptitle.get_window_extent(renderer)  # type: ignore[union-attr]
+    note = fig.axes[0].title.get_window_extent(renderer)
+    assert title.y0 >= note.y1  # the figure's title wholly above the note
