@@ -162,7 +162,15 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("var"), description="Folder for run-time data (database, logs)")
     clinic_id: str = Field("clinic-demo", description="This clinic's facility id")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="The service's log level (`triage serve --log-level` wins)"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
@@ -188,6 +196,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
 
     Raises ``ConfigError`` naming the file and the field when anything is invalid.
     """
+    _refuse_misspelt_variables()
     if path is None and os.environ.get(CONFIG_ENV):
         path = Path(os.environ[CONFIG_ENV])
     data: dict[str, Any] = read_toml_file(path, "settings file") if path is not None else {}
@@ -201,6 +210,34 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(problems) from None
     except SettingsError as exc:  # a list or table setting from the environment is not JSON
         raise ConfigError(_not_json(exc)) from None
+
+
+def _refuse_misspelt_variables() -> None:
+    """A ``TRIAGE_`` variable meant as a setting but naming none: pydantic-settings ignores it, so
+    ``TRIAGE_DATABASE_PATH=/srv/clinic.db`` (one underscore) or ``TRIAGE_SERVCE__PORT=8080`` left
+    the service on ``var/clinic.db`` in its working folder, or port 8000, without a word. Refused
+    when the name has ``__`` (only settings nest) or starts with a table's name and ``_``; other
+    ``TRIAGE_`` names (``TRIAGE_CONFIG``, a benchmark's) are not settings and are left alone."""
+    tables = [name for name, field in Settings.model_fields.items() if is_table(field.annotation)]
+    for variable, value in sorted(os.environ.items()):
+        if not variable.upper().startswith(ENV_PREFIX) or variable.upper() == CONFIG_ENV:
+            continue
+        name = variable[len(ENV_PREFIX) :].lower()
+        if name.split("__")[0] in Settings.model_fields:
+            continue  # a setting: pydantic checks the keys under it
+        known = f"known: {', '.join(Settings.model_fields)}"
+        table = next((t for t in tables if name.startswith(t + "_") and not name.startswith(t + "__")), None)
+        if table is not None:
+            meant = f"{ENV_PREFIX}{table.upper()}__{name[len(table) + 1 :].upper()}"
+            raise ConfigError(
+                f"environment variable {variable}={json_text(value)}: no such setting; a key inside a"
+                f" table takes two underscores: {meant}"
+            )
+        if "__" in name:
+            raise ConfigError(
+                f"environment variable {variable}={json_text(value)}: unknown setting"
+                f" {json_text(name.split('__')[0])}; {known}"
+            )
 
 
 def _not_json(exc: SettingsError) -> str:

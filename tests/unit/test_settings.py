@@ -96,3 +96,37 @@ def test_a_list_or_table_from_the_environment_that_is_not_json_names_the_variabl
         load_settings(None)
     assert str(info.value) == expected
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        (
+            "TRIAGE_DATABASE_PATH",
+            'environment variable TRIAGE_DATABASE_PATH="/srv/clinic.db": no such setting; a key inside a'
+            " table takes two underscores: TRIAGE_DATABASE__PATH",
+        ),
+        (
+            "TRIAGE_SERVCE__PORT",
+            'environment variable TRIAGE_SERVCE__PORT="/srv/clinic.db": unknown setting "servce"; known:'
+            " data_dir, clinic_id, log_level, database, models, policy, service, gateway, device_associations",
+        ),
+    ],
+)
+def test_a_variable_meant_as_a_setting_but_naming_none_is_refused(
+    variable: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic-settings ignores a TRIAGE_ variable naming no setting: one underscore too few left
+    the service on var/clinic.db in its working folder without a word."""
+    monkeypatch.setenv(variable, "/srv/clinic.db")
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    assert str(info.value) == expected
+
+
+def test_other_triage_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_BENCH_REPORTS", "/tmp/reports")  # a benchmark's, not a setting
+    monkeypatch.setenv("TRIAGE_DATA_DIR", "/srv/triage")
+    monkeypatch.setenv("TRIAGE_LOG_LEVEL", "info")
+    settings = load_settings(None)
+    assert settings.data_dir == Path("/srv/triage") and settings.log_level == "INFO"

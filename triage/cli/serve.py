@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -14,6 +15,7 @@ from triage.cli.output import write
 from triage.errors import UserInputError, json_text
 
 if TYPE_CHECKING:
+    from triage.service.runtime import Runtime
     from triage.settings import Settings
 
 #: uvicorn's log levels (its ``LOG_LEVELS``); another name failed only in the server, as a KeyError traceback.
@@ -39,6 +41,31 @@ def bind_address(settings: Settings, host: str | None, port: int | None) -> tupl
     return host or settings.service.host, port or settings.service.port
 
 
+def started_line(runtime: Runtime, config: Path | None) -> str:
+    """What a ready service runs on, for the administrator reading the service log: the settings
+    file, the referral log (absolute: a relative ``database.path`` is the working folder's), its
+    schema, the policy and the risk models with their versions, and the device gateway."""
+    from referral.schema import applied_migrations
+    from triage.settings import CONFIG_ENV, ENV_PREFIX
+
+    settings = runtime.settings
+    engine = runtime.extras["clinic"].engine
+    schema = applied_migrations(runtime.databases.get())
+    if config is None and os.environ.get(CONFIG_ENV):
+        config = Path(os.environ[CONFIG_ENV])
+    variables = sorted(v for v in os.environ if v.upper().startswith(ENV_PREFIX) and v.upper() != CONFIG_ENV)
+    policy = settings.policy.file.resolve() if settings.policy.file is not None else "built in"
+    models = ", ".join(f"{name} {version}" for name, version in engine.models.versions.items())
+    profiles = len(settings.gateway.profiles) if settings.service.run_gateway else 0
+    return (
+        f"ready: settings {config.resolve() if config is not None else 'built-in defaults'}"
+        + (f" and {', '.join(variables)}" if variables else "")
+        + f"; referral log {settings.database.path.resolve()} (schema {schema[-1] if schema else 'none'})"
+        f"; policy {json_text(engine.policy.version)} ({policy}); risk models {models or 'none'}"
+        f"; device gateway {f'{profiles} profile(s)' if profiles else 'off'}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add `triage serve` to the root application."""
 
@@ -59,14 +86,17 @@ def register(app: typer.Typer) -> None:
             help="Processes serving HTTP; the first also runs the device gateway. 0 (the default, "
             "service.workers): one per CPU core, at most 2.",
         ),
-        log_level: str = typer.Option(
-            "warning", "--log-level", help=f"uvicorn log level: {', '.join(LOG_LEVELS)}."
+        log_level: str | None = typer.Option(
+            None,
+            "--log-level",
+            help=f"uvicorn log level: {', '.join(LOG_LEVELS)} (default: the setting log_level, warning).",
         ),
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
-        if log_level.lower() not in LOG_LEVELS:
+        if log_level is not None and log_level.lower() not in LOG_LEVELS:
             raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")
         ctrl_c_stops()
+        from triage.policy import load_policy
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
@@ -74,6 +104,10 @@ def register(app: typer.Typer) -> None:
 
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         settings = ctx.obj.settings
+        level = (log_level or settings.log_level).lower()
+        # A mistake in the clinic's policy file stops start-up (exit 2, naming the file, key or
+        # line), as a bad settings file does; it left a service that answered but never got ready.
+        load_policy(settings.policy.file)
         if settings.service.run_gateway:
             # As `devices listen` does: a typo in a profile's [mapping] refused now, not found when
             # every result of that test is quarantined (the gateway reads the profiles again).
@@ -86,16 +120,17 @@ def register(app: typer.Typer) -> None:
         listener = bind_listener(bind_host, bind_port)
         application = create_app(settings)
         runtime = application.state.runtime
-        pool = WorkerPool(settings, listener, runtime.hub, count, log_level, runtime.extras["peer_state"])
+        pool = WorkerPool(settings, listener, runtime.hub, count, level, runtime.extras["peer_state"])
         runtime.extras["workers"] = pool  # started once this process is ready (see wiring)
         runtime.extras["freeze_gc"] = True
+        runtime.extras["announce"] = lambda ready: write(started_line(ready, ctx.obj.config_path), err=True)
         processes = "1 process" if count == 1 else f"{count} processes"
         write(
             f"clinic service on http://{bind_host}:{bind_port}/ ({processes}; API docs: /docs); Ctrl-C stops",
             err=True,
         )
         try:
-            server = ClinicServer(application, bind_host, bind_port, log_level, connections=pool.acceptor())
+            server = ClinicServer(application, bind_host, bind_port, level, connections=pool.acceptor())
             server.run()
         finally:
             pool.stop()

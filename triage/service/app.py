@@ -218,6 +218,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.hub.bind(asyncio.get_running_loop())
         await start_clinic(runtime)
+        announce = runtime.extras.get("announce")
+        if runtime.ready and callable(announce):
+            announce(runtime)  # ``triage serve`` says what it runs on (triage/cli/serve.py)
         try:
             yield
         finally:

@@ -11,6 +11,7 @@ primary's :class:`~triage.service.acceptor.Acceptor`, or a worker's
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 from types import FrameType
 
@@ -41,6 +42,7 @@ class ClinicServer(uvicorn.Server):
         log_level: str = "warning",
         *,
         connections: ConnectionSource | None = None,
+        stopped_by_primary: bool = False,
     ) -> None:
         super().__init__(
             uvicorn.Config(
@@ -59,6 +61,7 @@ class ClinicServer(uvicorn.Server):
         )
         self.fastapi_app = app
         self.connections = connections
+        self.stopped_by_primary = stopped_by_primary
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         if self.connections is None:
@@ -83,6 +86,12 @@ class ClinicServer(uvicorn.Server):
         await super().shutdown(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGINT and self.stopped_by_primary:
+            # Ctrl-C in a terminal reaches every process of the group: a ``serve --workers`` worker
+            # leaves it to the primary, which stops it (SIGTERM). It stopped by itself, printed
+            # uvicorn's re-raised KeyboardInterrupt as a traceback, and the primary, not yet
+            # stopping, logged it as a crash to restart.
+            return
         self.fastapi_app.state.runtime.hub.close()
         super().handle_exit(sig, frame)
 

@@ -195,6 +195,7 @@ def run_worker(channel_fd: int, link_fd: int, writes_fd: int | None) -> None:
     from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
     from triage.service.writer import WriterLink
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the primary's (ClinicServer.stopped_by_primary)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     payload = json.loads(sys.stdin.buffer.read())
     settings = Settings.model_validate(payload["settings"])
@@ -206,7 +207,14 @@ def run_worker(channel_fd: int, link_fd: int, writes_fd: int | None) -> None:
     if writes_fd is not None:
         app.state.runtime.extras["writer_link"] = WriterLink(socket.socket(fileno=writes_fd))
     connections = HandedConnections(socket.socket(fileno=channel_fd))
-    server = ClinicServer(app, service.host, service.port, str(payload["log_level"]), connections=connections)
+    server = ClinicServer(
+        app,
+        service.host,
+        service.port,
+        str(payload["log_level"]),
+        connections=connections,
+        stopped_by_primary=True,
+    )
     link = PeerLink(socket.socket(fileno=link_fd), "primary")
     app.state.runtime.hub.join(link, relay=False, on_closed=lambda _: server.stop())
     server.run()

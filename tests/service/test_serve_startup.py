@@ -1,0 +1,151 @@
+"""`triage serve` as the clinic's IT administrator runs it: started from another working folder, it
+says once ready what it runs on (settings, referral log, schema, policy, risk models); a mistake
+in the policy file stops it with one line; Ctrl-C in its terminal (SIGINT to every process of the
+group) ends all its processes without a traceback; the settings' `log_level` is the server's.
+
+Real `triage serve` subprocesses on loopback and real SQLite files.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from referral.migrations import MIGRATIONS
+
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment() -> dict[str, str]:
+    """This test's environment: no TRIAGE_ variable of the caller's."""
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("TRIAGE_")}
+
+
+def wait_ready(port: int, workers: set[int], process: subprocess.Popen[str], log: Path) -> None:
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and seen != workers:
+        assert process.poll() is None, log.read_text(encoding="utf-8")
+        try:
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/readyz", headers={"Connection": "close"}, timeout=5
+            )
+            if response.status_code == 200:
+                seen.add(int(response.json()["worker"]))
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    assert seen == workers, log.read_text(encoding="utf-8")
+
+
+def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
+    """Start-up said only where it listens: not which log (a relative database.path is the working
+    folder's), which policy or which model versions the clinic's patients were assessed with."""
+    site = tmp_path / "etc"
+    site.mkdir()
+    (site / "policy.toml").write_text('version = "clinic-7-v2"\n', encoding="utf-8")
+    config = site / "clinic.toml"
+    config.write_text(
+        f'log_level = "info"\n[policy]\nfile = "{site / "policy.toml"}"\n[models]\nenabled = ["cvd10"]\n',
+        encoding="utf-8",
+    )
+    workdir = tmp_path / "srv"
+    workdir.mkdir()
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = environment() | {"TRIAGE_DATABASE__PATH": "data/clinic.db"}
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "--config", str(config), "serve", "--workers", "1", "--port", str(port)],
+            cwd=workdir,
+            env=env,
+            stderr=err,
+            text=True,
+        )
+        try:
+            wait_ready(port, {0}, process, log)
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 130
+    text = log.read_text(encoding="utf-8")
+    ready = [line for line in text.splitlines() if line.startswith("ready: ")]
+    assert ready == [
+        f"ready: settings {config} and TRIAGE_DATABASE__PATH; referral log {workdir / 'data' / 'clinic.db'}"
+        f' (schema {MIGRATIONS._migrations[-1].name}); policy "clinic-7-v2" ({site / "policy.toml"});'
+        " risk models cvd10 1.0.0; device gateway off"
+    ], text
+    # the settings' log_level reaches uvicorn (it was read by nothing: serve logged at warning)
+    assert "INFO:     Application startup complete." in text
+    assert "Traceback" not in text
+
+
+def serve_with_policy(policy: Path, port: int, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TRIAGE, "serve", "--workers", "1", "--port", str(port)],
+        env=environment() | {"TRIAGE_POLICY__FILE": str(policy), "TRIAGE_DATABASE__PATH": str(db)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_mistake_in_the_policy_file_stops_start_up_naming_its_line(tmp_path: Path) -> None:
+    """It started, answered every page and stayed 'not ready' for good, the reason only in /readyz
+    and one log line; a bad settings file or device profile stopped start-up."""
+    policy, db, port = tmp_path / "policy.toml", tmp_path / "c.db", free_port()
+    policy.write_text(
+        'version = "clinic-7-v3"\n[glucose]\ncritical_low_mmol_l = 3.0 mmol\n', encoding="utf-8"
+    )
+    done = serve_with_policy(policy, port, db)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: policy file {policy}: invalid TOML: ")
+    assert "line 3" in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+    assert not db.exists()
+    with socket.socket() as sock:  # nothing was left listening
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+    policy.write_text('version = "clinic-7-v3"\n[glucose]\ncritical_low = 3.0\n', encoding="utf-8")
+    done = serve_with_policy(policy, port, db)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: policy file {policy}: glucose.critical_low"), done.stderr
+
+
+def test_ctrl_c_in_the_terminal_ends_every_process_without_a_traceback(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C is SIGINT to the whole foreground group, the worker included: it stopped
+    on its own, printed a KeyboardInterrupt traceback, and the primary logged 'worker 1 ... ended
+    with code -2; starting it again in 1 s'."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--workers", "2", "--port", str(port)],
+            cwd=tmp_path,
+            env=environment(),
+            stderr=err,
+            text=True,
+            start_new_session=True,  # its own group, as a terminal's foreground job
+        )
+        try:
+            wait_ready(port, {0, 1}, process, log)
+            os.killpg(process.pid, signal.SIGINT)
+            assert process.wait(20) == 130
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    assert "starting it again" not in text, text
+    assert "INFO:" not in text  # log_level's default: warning, as before
