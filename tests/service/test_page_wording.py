@@ -500,3 +500,45 @@ def test_a_coded_reading_typed_as_the_page_shows_it_is_understood_and_a_wrong_on
             data={"csrf_token": csrf, "code": "supplemental_o2", "value": "2L", "unit": ""},
         )
         assert wrong.status_code == 422 and listed in wrong.text, wrong.text[-800:]
+
+
+def test_the_referral_button_says_it_sends_the_referral(staff: Staff) -> None:
+    """The form creates the referral and sends it at once ("Referral created and sent"), while a
+    referral the engine proposed waits for "Confirm and send": a button saying only "Create
+    referral" (创建转诊) read as a draft to be sent later."""
+    made = _walk_in(staff, "SEND-1")
+    csrf = staff.login(Role.clinician)
+    for language, label in (
+        ("en", "Create and send referral"),
+        ("zh", "创建并发送转诊"),
+    ):
+        _language(staff, csrf, language)
+        page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+        form = page.split('id="refer-form"')[1].split("</form>")[0]
+        assert f'<button type="submit">{label}</button>' in form
+    sent = staff.client.post(
+        f"/assessments/{made['id']}/refer",
+        data={
+            "csrf_token": csrf,
+            "to_facility": "county-hospital",
+            "urgency": "emergency",
+            "reason": "SpO2 86",
+        },
+    )
+    assert "转诊已创建并发送" in sent.text and "已发送" in sent.text.split('id="encounter-referrals"')[1]
+
+
+def test_a_printed_patient_page_says_the_day_of_its_times_and_when_it_was_printed(staff: Staff) -> None:
+    """On paper a reading's time (18:47:17) said no day: only the decision had its date. The page
+    carries a line shown only in print: when the visit started, with its date, and when printed."""
+    made = _walk_in(staff, "PRINT-1")
+    csrf = staff.login(Role.nurse)
+    page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    line = page.split('<p class="print-only printed" id="printed">')[1].split("</p>")[0]
+    day = re.search(r"Visit started (\d{4}-\d{2}-\d{2}) \d{2}:\d{2}; times on this page", line)
+    assert day is not None, line
+    assert re.search(r"Printed \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.$", line), line
+    _language(staff, csrf, "zh")
+    chinese = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    line = chinese.split('id="printed">')[1].split("</p>")[0]
+    assert line.startswith(f"就诊开始于 {day[1]} ") and "本页未注明日期的时间均为就诊当日。打印时间 " in line

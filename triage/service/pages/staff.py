@@ -270,6 +270,8 @@ def show_encounter(
         basis=by_referral(db, [r["id"] for r in refs], clinic),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
+        # a printed page says which day its times (18:47:17) are and when it was printed
+        printed_at=clinic.now().strftime("%Y-%m-%d %H:%M"),
         dispositions=[d.value for d in Disposition],
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
