@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -68,6 +68,43 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
     return rows
 
 
+#: How many days back the queue looks for visits nobody closed (the morning after a busy day)
+EARLIER_DAYS = 7
+#: At most this many such visits are listed (the count says how many there are)
+EARLIER_LISTED = 20
+
+
+def open_earlier(db: Database, today: date) -> tuple[list[dict[str, Any]], int]:
+    """Visits of the ``EARLIER_DAYS`` days before ``today`` still open - nobody closed them at
+    the end of their day, and today's queue no longer lists them - oldest first (at most
+    ``EARLIER_LISTED``), and how many there are. Reads those days only (``encounters_day``)."""
+    days = [(today - timedelta(days=EARLIER_DAYS)).isoformat(), today.isoformat()]
+    where = " FROM encounters e WHERE e.day >= ? AND e.day < ? AND e.closed_at IS NULL"
+    count = int(db.conn.execute("SELECT count(*)" + where, days).fetchone()[0])
+    if not count:
+        return [], 0
+    rows = db.query(
+        "SELECT e.id AS encounter_id, e.day, e.started_at, p.mrn, p.name"
+        + where.replace(" WHERE", " JOIN patients p ON p.id = e.patient_id WHERE")
+        + " ORDER BY e.day, e.started_at, e.id LIMIT ?",
+        [*days, EARLIER_LISTED],
+    )
+    return list(rows), count
+
+
+def queue_context(request: Request) -> dict[str, Any]:
+    """What the queue (page and live fragment) shows: today's rows, and the earlier days' visits
+    still open (:func:`open_earlier`)."""
+    rt = runtime_of(request)
+    earlier, earlier_count = open_earlier(rt.databases.get(), rt.clock.today())
+    return {
+        "rows": queue_rows(request),
+        "earlier": earlier,
+        "earlier_count": earlier_count,
+        "earlier_days": EARLIER_DAYS,
+    }
+
+
 def _news2_lower_bounds(db: Any, assessment_ids: list[int]) -> set[int]:
     """The assessments whose NEWS2 lacks items (a lower bound: the queue shows "≥5", as the
     patient page does)."""
@@ -109,7 +146,7 @@ def show_queue(
         who,
         status_code=status_code,
         page_path="/queue",  # where a language switch returns to (not the form's POST address)
-        rows=queue_rows(request),
+        **queue_context(request),
         can_record=who.role in CLINICAL_WRITE,
         forms=sent_back(forms),
     )
@@ -117,7 +154,7 @@ def show_queue(
 
 @router.get("/queue/rows")
 def queue_fragment(request: Request, who: Reader) -> Response:
-    return render(request, "_queue.html", who, rows=queue_rows(request))
+    return render(request, "_queue.html", who, **queue_context(request))
 
 
 @router.get("/events")
