@@ -53,8 +53,31 @@ class BackupReport:
 
 def backup(db: Database, out: Path) -> BackupReport:
     """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven)."""
+    _refuse_the_log_s_own_files(db, out)
     report = _write_copy(db.conn, out, lambda copy: _check(copy, out))
     return BackupReport(out, out.stat().st_size, *report)
+
+
+#: What SQLite and the service keep beside the log ``clinic.db``: ``clinic.db-wal`` holds its
+#: latest commits until a checkpoint; a backup renamed over one of them destroys them.
+SIDE_FILES = ("-wal", "-shm", "-journal", ".writer-lock")
+
+
+def _refuse_the_log_s_own_files(db: Database, out: Path) -> None:
+    """``--out clinic.db-wal`` (a slip of tab completion) renamed the backup over the live
+    write-ahead log: the commits not yet checkpointed were gone once the service stopped."""
+    files = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main" and row[2]]
+    if not files:
+        return
+    log, target = Path(files[0]).resolve(), out.resolve()
+    if target == log:
+        raise UserInputError(f"--out {out} is the referral log itself; give another file")
+    for suffix in SIDE_FILES:
+        if target == Path(f"{log}{suffix}"):
+            raise UserInputError(
+                f"--out {out} is the {suffix} file the referral log {log} keeps beside it while in use;"
+                " nothing was written - give another file"
+            )
 
 
 def _write_copy(source: sqlite3.Connection, final: Path, check: Callable[[Database], T]) -> T:
@@ -65,7 +88,13 @@ def _write_copy(source: sqlite3.Connection, final: Path, check: Callable[[Databa
     final.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
     try:
-        target = sqlite3.connect(str(partial))
+        try:
+            target = sqlite3.connect(str(partial))
+        except sqlite3.DatabaseError as exc:  # was a bare SQLite error, named after the log
+            raise UserInputError(
+                f"{partial}: cannot create the file (SQLite: {exc}); check that its folder exists and"
+                " that this user can write there - nothing was written"
+            ) from None
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it

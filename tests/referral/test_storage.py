@@ -111,6 +111,43 @@ def test_backup_refuses_the_log_itself_and_a_folder(
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", ".writer-lock"])
+def test_backup_refuses_a_file_the_log_keeps_beside_it_and_its_last_commits_stay(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out clinic.db-wal` renamed the backup over the live write-ahead log: the commits not yet
+    checkpointed into clinic.db - those of a service killed with them there - were gone."""
+    path = tmp_path / "clinic.db"
+    _log(path)
+    _crash_after_a_write(path)
+    side = Path(f"{path}{suffix}")
+    side.touch()
+    code, _, err = run(capsys, "backup", "--db", str(path), "--out", str(side))
+    assert code == 2, err
+    assert err == (
+        f"error: --out {side} is the {suffix} file the referral log {path} keeps beside it while in use;"
+        " nothing was written - give another file\n"
+    )
+    assert not side.read_bytes().startswith(b"SQLite format 3")  # not replaced by the backup
+    gc.collect()
+    name = Database(path).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
+    assert name == "written after the backup"  # the crashed writer's commit, from the -wal
+
+
+def test_a_backup_that_cannot_be_created_names_its_file_not_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder that exists but takes no new file (/proc, even for root): it was a bare SQLite
+    error that the CLI put on the log ("referral log: cannot open clinic.db ... exist")."""
+    path = tmp_path / "clinic.db"
+    _log(path)
+    out = Path("/proc") / f"triage-backup-{tmp_path.name}.db"
+    code, _, err = run(capsys, "backup", "--db", str(path), "--out", str(out))
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: {out}.partial: cannot create the file (SQLite: "), err
+    assert str(path) not in err
+
+
 def test_a_full_disk_is_one_line_naming_the_file_and_keeps_what_was_committed(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
     assessment_id = _log(path)
