@@ -16,7 +16,12 @@ Pure given loaded models: no I/O, no global state; the clock enters only through
 4. disposition = max(rule level, model level), so a model can raise but never lower a rule outcome.
    With no usable observation at all, or when nothing escalated and no *decisive* reading (policy
    ``decisive.codes``) was usable, the answer is ``insufficient_data``, never ``local_care``; so
-   it is when nothing escalated but a blood-pressure pair was refused (its pressure is unknown).
+   it is when nothing escalated but a blood-pressure pair was refused (its pressure is unknown),
+   and when nothing escalated but a child's (under 16) or a pregnant woman's pulse, respiratory
+   rate or temperature was measured: NEWS2 does not apply to them and no other rule reads those.
+
+The patient's age is taken in completed years at ``now`` (``triage.patient.age_in_years``: from the
+birth date when given, else the age truncated), for every score and model alike.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from triage.assessment import (
 from triage.bp_pair import not_below
 from triage.errors import ClinicError
 from triage.observation import Observation, Status
-from triage.patient import PatientContext
+from triage.patient import PatientContext, age_in_years
 from triage.phrases import (
     IGNORED_BP_NOT_BELOW,
     IGNORED_CANNOT_BE_DONE,
@@ -59,6 +64,7 @@ from triage.phrases import (
     MODELS_NOT_USED,
     NO_DECISIVE,
     NO_USABLE,
+    VITALS_NOT_SCORED,
 )
 from triage.policy import Policy, PolicyRuntime
 from triage.rules import evidence
@@ -250,6 +256,8 @@ def compute_scores(
             temperature=number("temperature"),
             scale2=scale2,
             censored=censored,
+            age=age,
+            pregnant=pf["pregnant"],
         ),
         "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored),
         "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored),
@@ -265,7 +273,7 @@ def compute_scores(
             glucose_random_mgdl=mgdl("glucose_random"),
             censored=censored,
         ),
-        "qsofa": qsofa(resp_rate=rr, consciousness=consciousness, sbp=sbp, censored=censored),
+        "qsofa": qsofa(resp_rate=rr, consciousness=consciousness, sbp=sbp, censored=censored, age=age),
         "crb65": crb65(
             consciousness=consciousness, resp_rate=rr, sbp=sbp, dbp=dbp, age=age, censored=censored
         ),
@@ -405,6 +413,21 @@ def _pair_refused(ignored: Iterable[IgnoredObservation]) -> bool:
     return any(i.reason == "implausible_pair" for i in ignored)
 
 
+# the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own)
+_NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
+
+
+def _vitals_not_scored(news2: ScoreResult, latest: Mapping[str, Observation]) -> str | None:
+    """Why local care cannot be concluded when NEWS2 does not apply (a child, pregnancy) to vital
+    signs nothing else reads; ``None`` when it applies or none of them was measured."""
+    if news2.applicable:
+        return None
+    shown = [f"{code} {latest[code].display_value()}" for code in _NEWS2_ONLY if code in latest]
+    if not shown:
+        return None
+    return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)
+
+
 def _max_level(levels: Iterable[Disposition]) -> Disposition | None:
     """The most urgent level (the first of equals), ``None`` for none."""
     return max(levels, key=_RANK_OF, default=None)
@@ -422,6 +445,9 @@ def assess(
     if when.tzinfo is None:
         raise ClinicError("assess(): now must be timezone-aware")
     runtime = policy.runtime
+    age = age_in_years(patient, when)
+    if age != patient.age:  # a birth date or a fractional age: every score and model sees the years
+        patient = patient.model_copy(update={"age": age})
     latest, ignored = select_observations(observations, policy, when, runtime)
 
     values: dict[str, float | str] = {}
@@ -496,6 +522,9 @@ def assess(
             # the blood pressure now is unknown (its readings say "measure again"): not local care
             # with a re-check in a month, which a lower diastolic would have allowed
             disposition = Disposition.insufficient_data
+        elif (unscored := _vitals_not_scored(scores["news2"], latest)) is not None:
+            disposition = Disposition.insufficient_data
+            notes.append(unscored)
         else:
             disposition = Disposition.local_care
     else:

@@ -1,6 +1,12 @@
 """Patient context: what the published scores need besides the device observations.
 
-Every field is optional except ``spo2_scale2``. ``None`` means *unknown*: each score that needs a
+Every field is optional except ``spo2_scale2``.
+
+**Age** is always taken in *completed years*, as clinicians state it and as every score's tables
+and validity ranges are printed: from ``birth_date``, the years completed on the calendar day of
+the assessment time (in that time's own UTC offset: give ``assessed_at`` with the clinic's offset);
+a birthday on 29 February is reached on 1 March in other years. A fractional ``age`` (64.9) is
+truncated to its completed years (64). With both given they must agree (:func:`age_in_years`). ``None`` means *unknown*: each score that needs a
 field lists it under ``missing`` and never treats it as normal (a ``None`` smoker is not a
 non-smoker). ``spo2_scale2`` is the NEWS2 SpO2 Scale 2 flag and must be set explicitly by a
 clinician for a patient with confirmed hypercapnic respiratory failure (RCP 2017); it is never
@@ -9,12 +15,14 @@ inferred.
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triage.errors import UserInputError, shown_input, validation_message
-from triage.json_input import STRICT_MESSAGES
+from triage.json_input import STRICT_MESSAGES, IsoDate
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
 
@@ -25,7 +33,13 @@ class PatientContext(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     patient_id: str | None = Field(None, max_length=128, description="Clinic patient identifier")
-    age: float | None = Field(None, ge=0, le=130, description="Age in years")
+    age: float | None = Field(
+        None, ge=0, le=130, description="Age in years; scores use completed years (64.9 is 64)"
+    )
+    birth_date: Annotated[date | None, IsoDate] = Field(
+        None,
+        description="ISO date, e.g. 1956-03-14; the age is the completed years on the assessment's day",
+    )
     sex: Literal["female", "male"] | None = None
     pregnant: bool | None = None
     diabetes: bool | None = Field(None, description="Known (diagnosed) diabetes")
@@ -76,6 +90,41 @@ class PatientContext(BaseModel):
         if self.family_history_diabetes is None:
             return None
         return self.family_history_diabetes == "first_degree"
+
+
+def completed_years(born: date, on: date) -> int:
+    """Whole years from ``born`` to ``on``: the birthday not yet reached this year does not count
+    (born 1961-03-14: 64 on 2026-03-13, 65 on 2026-03-14)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_in_years(patient: PatientContext, when: datetime) -> int | None:
+    """The patient's age in completed years at the assessment time ``when`` (timezone-aware).
+
+    From ``birth_date`` on ``when``'s calendar day; else ``age`` truncated (a fractional age is not
+    rounded up: 64.9 has not completed 65 years). ``None`` when neither is known. Refused
+    (``UserInputError`` naming both fields) when both are given and disagree, or when the birth
+    date is after the assessment day or gives an age over 130."""
+    born, age = patient.birth_date, patient.age
+    if born is None:
+        return None if age is None else math.floor(age)
+    day = when.date()
+    if born > day:
+        raise UserInputError(
+            f"patient.birth_date: {born.isoformat()} is after the assessment day {day.isoformat()}"
+        )
+    years = completed_years(born, day)
+    if years > 130:
+        raise UserInputError(
+            f"patient.birth_date: {born.isoformat()} gives an age of {years} years on"
+            f" {day.isoformat()}, above 130; check the year"
+        )
+    if age is not None and math.floor(age) != years:
+        raise UserInputError(
+            f"patient.age, patient.birth_date: age {age:g} disagrees with birth date"
+            f" {born.isoformat()} ({years} completed years on {day.isoformat()}); give one, or correct it"
+        )
+    return years
 
 
 def patient_from_mapping(data: object, *, where: str = "patient") -> PatientContext:

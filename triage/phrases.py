@@ -77,6 +77,12 @@ MODEL_DISABLED = Phrase("model_disabled", "model {model} is disabled by the poli
 MODELS_NOT_RUN = Phrase("models_not_run", "risk models not run: no usable observations")
 NO_USABLE = Phrase("no_usable", "no usable observations (all missing, QC, non-final, stale or superseded)")
 NO_DECISIVE = Phrase("no_decisive", "no decisive reading; measure at least one of: {codes}")
+# not yet in the pages' catalogues (so not in NOTES): shown in English
+VITALS_NOT_SCORED = Phrase(
+    "vitals_not_scored",
+    "{readings} not scored by NEWS2 ({reason}): no local-care decision from them; a clinician must"
+    " assess them now",
+)
 NOTES = (MODELS_NOT_USED, MODELS_FAILED, MODEL_DISABLED, MODELS_NOT_RUN, NO_USABLE, NO_DECISIVE)
 
 # --- why a reading was not used: an ignored observation's detail (triage.assess.select_observations)
@@ -145,6 +151,18 @@ OUTSIDE_RANGE = Phrase(
     "outside_range", "{input} {value} {unit} is outside the equations' range {low}-{high} {unit}"
 )
 NOT_COMPUTED = Phrase("not_computed", "not computed: missing {inputs}")
+# NEWS2 outside its population (not yet in the pages' catalogues, so not in SCORE_DETAILS: the
+# staff pages show these in English)
+NEWS2_CHILD = Phrase(
+    "news2_child",
+    "not applicable: age {age} years; NEWS2 is not used under 16 (RCP 2017); assess with a paediatric"
+    " early warning score (PEWS)",
+)
+NEWS2_PREGNANCY = Phrase(
+    "news2_pregnancy",
+    "not applicable: NEWS2 is not used in pregnancy (RCP 2017); assess with a maternity early warning"
+    " score (MEWS/MEOWS) and obstetric advice",
+)
 NO_INPUTS = Phrase("no_inputs", "not computed: no inputs")
 NOT_CLASSIFIED = Phrase("not_classified", "not classified: no {inputs}")
 # a point score with missing items ends with this clause (the pages leave it out: the band is marked
@@ -186,9 +204,9 @@ KIDNEY = Phrase("kidney", f"{_EGFR}; {_ACR}")
 SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     "news2": (NEWS2, NO_INPUTS),
     "qsofa": (QSOFA_HIGH, QSOFA_LOW, NO_INPUTS),
-    "crb65": (CRB65, NO_INPUTS),
+    "crb65": (CRB65, NO_INPUTS, OUTSIDE_AGES),
     "cdrs": (CDRS_HIGH, CDRS_LOW, OUTSIDE_AGES),
-    "findrisc": (FINDRISC,),
+    "findrisc": (FINDRISC, OUTSIDE_AGES),
     "china_par": (CHINA_PAR, OUTSIDE_AGES, NOT_COMPUTED),
     "pce": (PCE, OUTSIDE_RANGE, NOT_COMPUTED),
     "oximetry": (OXIMETRY, NOT_CLASSIFIED),

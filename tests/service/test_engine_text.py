@@ -154,7 +154,7 @@ def test_chinese_details_read_as_written() -> None:
     )
     kidney = _payload(PatientContext(), [ob("egfr", 45.06), ob("albumin_creatinine_ratio", 45)], ALL_ON)
     assert _zh_detail(kidney, "egfr_30_59") == (
-        "估算肾小球滤过率 eGFR 45.1 mL/min/1.73 m²（CKD 分期 G3a）；尿白蛋白/肌酐比值 ACR 45 mg/g（白蛋白尿分期 A2）"
+        "估算肾小球滤过率 eGFR 45 mL/min/1.73 m²（CKD 分期 G3a）；尿白蛋白/肌酐比值 ACR 45 mg/g（白蛋白尿分期 A2）"
         "：eGFR 处于 30-59"
     )
     spo2 = _payload(PatientContext(), [ob("spo2", 93)], ALL_ON)
@@ -506,7 +506,7 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     )
     kidney = _between(page, '<tr data-score="kidney">', "</tr>")
     # a long value's unit is its own element (under the number on a phone)
-    assert '<td class="value compound">42.8 <span class="unit">mL/min/1.73 m²</span></td>' in kidney
+    assert '<td class="value compound">43 <span class="unit">mL/min/1.73 m²</span></td>' in kidney
     assert "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
     table = _between(page, "<h2>评分</h2>", "</table>")
     shown = re.sub(r' title="[^"]*"', "", table)  # the record, on hover

@@ -96,7 +96,7 @@ def test_the_scores_table_in_chinese() -> None:
     assert rows["blood_pressure"] == ("血压分级", "", "3级高血压范围"), "a grade is named, not its index"
     assert rows["kidney"] == (
         "肾功能（eGFR，KDIGO 分期）",
-        "40.7 mL/min/1.73 m²",
+        "41 mL/min/1.73 m²",
         "G3b（中到重度下降）；A2（白蛋白尿中度增加）",
     )
     assert rows["crb65"][2] == "中风险" and rows["china_par"][1:] == ("", "")
@@ -300,7 +300,7 @@ def test_score_details_in_chinese_with_their_values() -> None:
         "血压 196/? mmHg：3级高血压范围（单次测量；缺少一项血压，至少为此级别）；达高血压危象范围（>180 和/或 >120 mmHg）"
     )
     kidney = _score("kidney", creatinine=None, egfr_measured=52.0, acr=None, age=60, sex="female")
-    assert zh.score_detail("kidney", kidney) == "估算肾小球滤过率 eGFR 52.0 mL/min/1.73 m²（CKD 分期 G3a）"
+    assert zh.score_detail("kidney", kidney) == "估算肾小球滤过率 eGFR 52 mL/min/1.73 m²（CKD 分期 G3a）"
     glucose = _score("glycaemia", glucose_fasting=7.4, glucose_random=None, hba1c=None, known_diabetes=True)
     assert zh.score_detail("glycaemia", glucose) == "糖尿病范围（已知糖尿病）"
     assert zh.score_detail("oximetry", _score("oximetry", spo2=None, on_oxygen=None, scale2=False)) == (

@@ -39,6 +39,9 @@ P = PatientContext(age=50, sex="male")
             ["glucose_hhs_range", "ketones_with_hyperglycaemia"],
         ),
         ("local-care.json", Disposition.local_care, []),
+        # a child (birth date: 6 years old, 7 tomorrow): NEWS2 does not apply, the vitals are not
+        # scored, so no local care from them
+        ("child-vitals.json", Disposition.insufficient_data, []),
     ],
 )
 def test_examples(name: str, disposition: Disposition, red_flags: list[str], policy: Policy) -> None:

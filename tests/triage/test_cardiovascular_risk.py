@@ -103,8 +103,11 @@ def test_china_par_women_do_not_need_urban_or_family_history() -> None:
     assert r.value is not None and r.complete
 
 
-@pytest.mark.parametrize(("age", "applicable"), [(34.9, False), (35, True), (74, True), (74.5, False)])
+@pytest.mark.parametrize(
+    ("age", "applicable"), [(34.9, False), (35, True), (74, True), (74.5, True), (74.99, True), (75, False)]
+)
 def test_china_par_age_range(age: float, applicable: bool) -> None:
+    """Completed years, as the derivation ages 35-74 are printed: 74.5 years is 74, inside."""
     r = china_par(
         sex="female",
         age=age,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from triage.scores.kidney import albuminuria_category, ckd_epi_2021, gfr_category, kidney
@@ -56,12 +58,60 @@ def test_kidney_flags_and_missing() -> None:
 
 @pytest.mark.parametrize(
     ("egfr", "flag"),
-    [(29.99, "egfr_below_30"), (30, "egfr_30_59"), (59.99, "egfr_30_59"), (60, None)],
+    [
+        (29.49, "egfr_below_30"),
+        (29.5, "egfr_30_59"),
+        (30, "egfr_30_59"),
+        (59.49, "egfr_30_59"),
+        (59.5, None),
+        (60, None),
+    ],
 )
 def test_egfr_flags_at_30_and_60(egfr: float, flag: str | None) -> None:
-    """Taken on the eGFR as given, unrounded: 29.99 is below 30 (the more abnormal reading)."""
+    """Taken on the eGFR as a laboratory reports it (KDIGO 2012 1.4.3.4: the nearest whole number,
+    halves up): 29.5 is reported 30, not below 30; 59.5 is 60."""
     flags = kidney(creatinine=None, egfr_measured=egfr, acr=None, age=None, sex=None).flags
     assert [f for f in flags if f.startswith("egfr")] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize(
+    ("egfr", "reported", "category"),
+    [
+        (14.49, 14, "G5"),
+        (14.5, 15, "G4"),
+        (29.49, 29, "G4"),
+        (29.5, 30, "G3b"),
+        (44.5, 45, "G3a"),
+        (59.49, 59, "G3a"),
+        (59.5, 60, "G2"),
+        (60, 60, "G2"),
+        (60.5, 61, "G2"),  # halves up: Python's round(60.5) is 60
+        (89.49, 89, "G2"),
+        (89.5, 90, "G1"),
+        (90, 90, "G1"),
+    ],
+)
+def test_kdigo_category_of_the_reported_whole_number(egfr: float, reported: int, category: str) -> None:
+    r = kidney(creatinine=None, egfr_measured=egfr, acr=None, age=None, sex=None)
+    assert (r.value, r.band, r.components["egfr_unrounded"]) == (reported, category, egfr)
+    assert r.detail == f"eGFR {reported} mL/min/1.73m2 ({category})"
+
+
+def test_a_computed_egfr_is_staged_on_its_whole_number() -> None:
+    """A creatinine whose CKD-EPI eGFR falls in [59.5, 60) is reported 60, G2 - not G3a."""
+    creatinine = next(c / 100 for c in range(8000, 20000) if 59.5 <= ckd_epi_2021(c / 100, 50, "female") < 60)
+    r = kidney(creatinine=creatinine, egfr_measured=None, acr=None, age=50, sex="female")
+    assert 59.5 <= r.components["egfr_unrounded"] < 60
+    assert (r.value, r.band, r.flags) == (60, "G2", ())
+
+
+@pytest.mark.parametrize(("shown", "category"), [("<15", "G5"), (">90", "G1")])
+def test_a_censored_reported_egfr_keeps_its_side(shown: str, category: str) -> None:
+    bound = 15.0 if shown[0] == "<" else 90.0
+    value = math.nextafter(bound, 0 if shown[0] == "<" else 200)
+    r = kidney(creatinine=None, egfr_measured=value, acr=None, age=None, sex=None, censored=("egfr",))
+    assert r.band == category and r.detail.startswith(f"eGFR {shown} ")
+    assert ("egfr_below_30" in r.flags) is (shown == "<15")
 
 
 @pytest.mark.parametrize(

@@ -85,10 +85,14 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
     ),
     "egfr_below_30": (
         {},
-        [("egfr", 29.9, None), ("spo2", 98, None)],
-        [("egfr", 30, None), ("spo2", 98, None)],
+        [("egfr", 29.49, None), ("spo2", 98, None)],
+        [("egfr", 29.5, None), ("spo2", 98, None)],
     ),
-    "egfr_30_59": ({}, [("egfr", 59.9, None), ("spo2", 98, None)], [("egfr", 60, None), ("spo2", 98, None)]),
+    "egfr_30_59": (
+        {},
+        [("egfr", 59.49, None), ("spo2", 98, None)],
+        [("egfr", 59.5, None), ("spo2", 98, None)],
+    ),
     "albuminuria": (
         {},
         [("albumin_creatinine_ratio", 30, None), ("spo2", 98, None)],

@@ -5,6 +5,10 @@
    of its measurement makes the pair implausible: then never below insufficient_data).
 3. QC or non-final results never feed a decision.
 4. With no usable observations the answer is insufficient_data, never local_care.
+5. Vital signs no applicable score reads (a child's or a pregnant woman's pulse, breathing,
+   temperature: NEWS2 does not apply) never give local care, and NEWS2 is never a number for them.
+
+Patients include children, pregnancy, fractional ages and birth dates next to each age limit.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,14 +91,37 @@ def vital_value(code: str) -> st.SearchStrategy[float]:
     return st.one_of(uniform, near_cut(code)).filter(lambda v: low <= v <= high)
 
 
-patients = st.builds(
-    PatientContext,
-    age=st.one_of(st.none(), st.integers(18, 95).map(float), st.sampled_from([64.0, 65.0])),
-    sex=st.one_of(st.none(), st.sampled_from(["female", "male"])),
-    diabetes=st.one_of(st.none(), st.booleans()),
-    pregnant=st.just(None),
-    spo2_scale2=st.booleans(),
-)
+# ages at and next to every limit a score has (16 NEWS2, 18 adult scores, 65 CRB-65), children,
+# fractional ages and birth dates a day either side of a birthday
+AGE_LIMITS = [15, 16, 17, 18, 19, 64, 65]
+
+
+@st.composite
+def _patients(draw: st.DrawFn) -> PatientContext:
+    sex = draw(st.one_of(st.none(), st.sampled_from(["female", "male"])))
+    pregnant = None if sex == "male" else draw(st.one_of(st.none(), st.booleans()))
+    years = draw(st.one_of(st.integers(0, 95), st.sampled_from(AGE_LIMITS)))
+    how = draw(st.sampled_from(["none", "age", "age", "fraction", "birth_date"]))
+    age: float | None = None
+    born: date | None = None
+    if how == "age":
+        age = float(years)
+    elif how == "fraction":
+        age = years + draw(st.sampled_from([0.01, 0.5, 0.99]))
+    elif how == "birth_date":
+        birthday = NOW.date().replace(year=NOW.date().year - years)
+        born = birthday + timedelta(days=draw(st.sampled_from([-1, 0, 1])))
+    return PatientContext(
+        age=age,
+        birth_date=born,
+        sex=sex,
+        pregnant=pregnant,
+        diabetes=draw(st.one_of(st.none(), st.booleans())),
+        spo2_scale2=draw(st.booleans()),
+    )
+
+
+patients = _patients()
 
 
 @dataclass(frozen=True)
@@ -348,3 +375,23 @@ def test_no_usable_observations_is_insufficient_data(
     assert a.disposition is Disposition.insufficient_data
     assert a.observations_used == [] and len(a.ignored_observations) == len(obs)
     assert models is None or models.seen == []
+
+
+_NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
+
+
+@FAST
+@given(patients, vital_sets())
+def test_vitals_no_score_reads_never_give_local_care(
+    patient: PatientContext, vitals: dict[str, Reading]
+) -> None:
+    a = assess(patient, to_obs(vitals), POLICY, now=NOW)
+    news2 = a.scores["news2"]
+    child = a.scores["crb65"].applicable is False  # under 18 (CRB-65's rule); NEWS2's limit is 16
+    if patient.pregnant or (patient.age is not None and patient.age < 16):
+        assert not news2.applicable and news2.value is None and news2.band == "not_applicable"
+    unscored = [o.code for o in a.observations_used if o.code in _NEWS2_ONLY]
+    if not news2.applicable and unscored:
+        assert a.disposition is not Disposition.local_care, (unscored, a.notes)
+    if child:
+        assert a.scores["qsofa"].value is None

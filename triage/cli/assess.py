@@ -174,12 +174,13 @@ def run_assess(
                     # the input's own "policy" (relative to its folder): say which input named it
                     raise ConfigError(f"{where}: policy: {exc}") from None
             policy = policies[chosen]
-            results.append(
-                (
-                    path,
-                    assess(request.patient, request.observations, policy, models, request.assessed_at or now),
+            try:
+                assessment = assess(
+                    request.patient, request.observations, policy, models, request.assessed_at or now
                 )
-            )
+            except UserInputError as exc:  # e.g. a birth date that disagrees with the age given
+                raise UserInputError(f"{where}: {exc}") from None
+            results.append((path, assessment))
         except UserInputError as exc:
             if len(files) == 1 or exc is shared_failure:
                 raise

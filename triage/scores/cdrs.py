@@ -24,16 +24,15 @@ Missing items add no points (the total is a lower bound; ``complete`` false).
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left, bisect_right
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, incomplete, not_applicable
+from triage.scores.result import ScoreResult, among, incomplete, not_applicable, years
 
 REFERENCE = "Zhou X et al. Diabetes Care 2013;36:3944-3952; 中国2型糖尿病防治指南 2020 (CDS)"
 OGTT_THRESHOLD = 25
 AGE_RANGE = (20, 74)
-_OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%g"}, low=AGE_RANGE[0], high=AGE_RANGE[1])
+_OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%d"}, low=AGE_RANGE[0], high=AGE_RANGE[1])
 _HIGH = phrases.CDRS_HIGH.printf({"total": "%s%s"})
 _LOW = phrases.CDRS_LOW.printf({"total": "%s%s"})
 
@@ -56,8 +55,8 @@ _WAIST_POINTS = (3, 5, 7, 8, 10)
 
 
 def age_points(age: float) -> int:
-    years = math.floor(age)
-    band = bisect_right(_AGE_UPPER, years)  # the first band with years < its upper limit
+    completed = years(age)
+    band = bisect_right(_AGE_UPPER, completed)  # the first band with years < its upper limit
     if band == len(_AGE_POINTS):
         raise ValueError(f"age {age} is outside 20-74")
     return _AGE_POINTS[band]
@@ -86,10 +85,10 @@ def cdrs(
     family_history_diabetes: str | None,
     censored: tuple[str, ...] = (),
 ) -> ScoreResult:
-    if age is not None and not AGE_RANGE[0] <= math.floor(age) <= AGE_RANGE[1]:
+    if age is not None and not AGE_RANGE[0] <= years(age) <= AGE_RANGE[1]:
         return not_applicable(
             "cdrs",
-            _OUTSIDE_AGES % age,
+            _OUTSIDE_AGES % years(age),
             reference=REFERENCE,
             unit="points",
         )

@@ -16,7 +16,8 @@ printed values do not reproduce the paper:
 
 These are risk.md's values, reproduced to within 0.15 points of the paper's Table 2 by
 ``tests/triage/test_china_par.py``; the supplement itself could not be opened here to confirm
-them digit by digit. Derivation ages were 35-74: outside them the score is not applicable.
+them digit by digit. Derivation ages were 35-74: outside them the score is not applicable. Age
+enters the range check and the equation in completed years (74.9 is 74: applicable; 34.9 is 34).
 Categories (中国心血管病风险评估和管理指南 2019): <5 % low, 5-<10 % medium, >=10 % high.
 """
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import math
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, missing_result, not_applicable
+from triage.scores.result import ScoreResult, among, missing_result, not_applicable, years
 
 REFERENCE = (
     "Yang X et al. Circulation 2016;134:1430-1440 (China-PAR), Data Supplement Table S1; "
@@ -155,6 +156,8 @@ def china_par(
         needed["urban"] = urban
         needed["family_history_ascvd"] = family_history_ascvd
     missing = tuple([k for k, v in needed.items() if v is None])
+    if age is not None:
+        age = years(age)
     if age is not None and not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
         return not_applicable(
             "china_par",

@@ -6,13 +6,14 @@ intermediate (1-10 %, consider hospital); 3-4 high (>10 %, urgent admission).
 
 Only meaningful for suspected pneumonia: the policy decides which bands route. Missing items add
 no points; the total is then a lower bound (``complete`` false). The BP item is decided by either
-pressure alone when that one fires.
+pressure alone when that one fires. Age in completed years (64.9 is 64: no point); derived in
+adults (community-acquired pneumonia in adults): not applicable under 18 years.
 """
 
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, incomplete, no_inputs
+from triage.scores.result import ScoreResult, adults_only, among, incomplete, no_inputs, years
 
 _DETAIL = phrases.CRB65.printf({"total": "%s%s", "band": "%s"})
 
@@ -36,10 +37,13 @@ def crb65(
     age: float | None,
     censored: tuple[str, ...] = (),
 ) -> ScoreResult:
+    child = adults_only("crb65", age, reference=REFERENCE)
+    if child is not None:
+        return child
     components: dict[str, int | None] = {
         "confusion": None if consciousness is None else int(consciousness != "A"),
         "resp_rate": None if resp_rate is None else int(resp_rate >= 30),
-        "age": None if age is None else int(age >= 65),
+        "age": None if age is None else int(years(age) >= 65),
     }
     bp_fires = (sbp is not None and sbp < 90) or (dbp is not None and dbp <= 60)
     components["blood_pressure"] = 1 if bp_fires else (0 if sbp is not None and dbp is not None else None)

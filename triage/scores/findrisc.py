@@ -9,16 +9,16 @@ Bands (10-year type 2 diabetes risk): <7 low (1 in 100), 7-11 slightly elevated 
 12-14 moderate (1 in 6), 15-20 high (1 in 3), >20 very high (1 in 2).
 
 BMI and waist are printed with integer edges ("25-30", ">30"): a value above the printed upper
-edge (30.01) is in the next band. Missing items add no points (the total is a lower bound;
+edge (30.01) is in the next band. Age in completed years (44.9 is 44: 0 points). The form is an
+adult questionnaire (derived in Finns aged 35-64; its bands "<45" and ">64" take every adult):
+not applicable under 18 years. Missing items add no points (the total is a lower bound;
 ``complete`` false).
 """
 
 from __future__ import annotations
 
-import math
-
 from triage import phrases
-from triage.scores.result import ScoreResult, among, incomplete
+from triage.scores.result import ScoreResult, adults_only, among, incomplete, years
 
 REFERENCE = "Lindström J, Tuomilehto J. Diabetes Care 2003;26:725-731 (FINDRISC)"
 
@@ -35,12 +35,12 @@ _FAMILY_POINTS = {"none": 0, "second_degree": 3, "first_degree": 5}
 
 
 def age_points(age: float) -> int:
-    years = math.floor(age)
-    if years < 45:
+    completed = years(age)
+    if completed < 45:
         return 0
-    if years <= 54:
+    if completed <= 54:
         return 2
-    if years <= 64:
+    if completed <= 64:
         return 3
     return 4
 
@@ -85,6 +85,9 @@ def findrisc(
     family_history_diabetes: str | None,
     censored: tuple[str, ...] = (),
 ) -> ScoreResult:
+    child = adults_only("findrisc", age, reference=REFERENCE)
+    if child is not None:
+        return child
     family = _FAMILY_POINTS
     components: dict[str, int | None] = {
         "age": None if age is None else age_points(age),

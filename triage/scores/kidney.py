@@ -5,21 +5,30 @@ eGFR = 142 x min(Scr/k, 1)^a x max(Scr/k, 1)^-1.200 x 0.9938^age x 1.012 [female
 mg/dL (umol/L / 88.4), k = 0.7 (women) / 0.9 (men), a = -0.241 (women) / -0.302 (men).
 A measured eGFR observation is used as given when no creatinine is available.
 GFR categories: G1 >=90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 <15.
-Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300. Value = eGFR in mL/min/1.73 m2.
-Categories are taken on the eGFR as computed, not rounded to the whole number KDIGO asks
-laboratories to report: 29.6 is G4 (a laboratory would report 30, G3b) - the more abnormal reading.
+Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300.
+
+Rounding: KDIGO 2012 (recommendation 1.4.3.4) asks laboratories to report eGFR rounded to the
+nearest whole number in mL/min/1.73 m2, and its G categories are printed on whole numbers
+(G2 60-89, G3a 45-59): a category is a reported number's. So the eGFR is rounded half up to an
+integer (59.5 -> 60, G2; 59.49 -> 59, G3a; 29.5 -> 30, G3b) and ``value``, the category and the
+eGFR rules (<30, 30-59) all use that integer; the unrounded figure is kept in
+``components["egfr_unrounded"]``. A censored reported eGFR (``<15``, ``>90``) is not rounded: ``<15``
+stays below 15 (G5). Age enters the equation in completed years; CKD-EPI 2021 was derived in
+adults, so under 18 no eGFR is computed from creatinine (a reported eGFR is still used).
 """
 
 from __future__ import annotations
 
+import math
+
 from triage import phrases
-from triage.scores.result import ScoreResult, among
+from triage.scores.result import ADULT_AGE, ScoreResult, adults_only, among, years
 from triage.units import CREATININE_UMOLL_PER_MGDL
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="creatinine, eGFR or ACR")
-_EGFR = phrases.KIDNEY_EGFR.printf({"egfr": "%.1f", "gfr_category": "%s"})
+_EGFR = phrases.KIDNEY_EGFR.printf({"egfr": "%s", "gfr_category": "%s"})
 _ACR = phrases.KIDNEY_ACR.printf({"acr": "%g", "albuminuria": "%s"})
-_BOTH = phrases.KIDNEY.printf({"egfr": "%.1f", "gfr_category": "%s", "acr": "%g", "albuminuria": "%s"})
+_BOTH = phrases.KIDNEY.printf({"egfr": "%s", "gfr_category": "%s", "acr": "%g", "albuminuria": "%s"})
 
 REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
 
@@ -34,7 +43,14 @@ def ckd_epi_2021(creatinine_umol_l: float, age: float, sex: str) -> float:
     return egfr * (1.012 if female else 1.0)
 
 
+def reported_egfr(egfr: float) -> float:
+    """``egfr`` as a laboratory reports it: the nearest whole number, halves up (KDIGO 2012 1.4.3.4;
+    Python's ``round`` would take 60.5 to 60)."""
+    return float(math.floor(egfr + 0.5))
+
+
 def gfr_category(egfr: float) -> str:
+    """The KDIGO G category of a *reported* (whole-number) eGFR; see :func:`reported_egfr`."""
     if egfr >= 90:
         return "G1"
     if egfr >= 60:
@@ -46,6 +62,14 @@ def gfr_category(egfr: float) -> str:
     if egfr >= 15:
         return "G4"
     return "G5"
+
+
+def _shown(egfr: float) -> str:
+    """A reported eGFR as a whole number; a censored one as reported (``<15``, ``>90``)."""
+    if egfr.is_integer():
+        return f"{egfr:.0f}"
+    whole = reported_egfr(egfr)
+    return f"{'<' if egfr < whole else '>'}{whole:.0f}"
 
 
 def albuminuria_category(acr_mg_g: float) -> str:
@@ -68,12 +92,18 @@ def kidney(
     components: dict[str, float | int | str | bool | None] = {}
     missing: list[str] = []
     egfr: float | None = None
-    if creatinine is not None and age is not None and sex is not None:
-        egfr = ckd_epi_2021(creatinine, age, sex)
+    adult = age is None or years(age) >= ADULT_AGE
+    if creatinine is not None and age is not None and sex is not None and adult:
+        egfr = ckd_epi_2021(creatinine, years(age), sex)
         components["egfr_source"] = "ckd_epi_2021"
     elif egfr_measured is not None:
         egfr = egfr_measured
         components["egfr_source"] = "reported"
+    elif not adult:
+        child = adults_only("kidney", age, reference=REFERENCE, unit="mL/min/{1.73_m2}")
+        if acr is None and child is not None:
+            return child
+        components["egfr_source"] = "not_applicable_under_18"
     else:
         if creatinine is None:
             missing.append("creatinine")
@@ -82,6 +112,9 @@ def kidney(
     if acr is not None:
         components["albuminuria"] = albuminuria_category(acr)
     if egfr is not None:
+        components["egfr_unrounded"] = egfr
+        if not (components["egfr_source"] == "reported" and "egfr" in censored):
+            egfr = reported_egfr(egfr)
         components["gfr_category"] = gfr_category(egfr)
     if egfr is None and acr is None:
         return ScoreResult.of(
@@ -106,9 +139,9 @@ def kidney(
     if egfr is None:
         detail = _ACR % (acr, components["albuminuria"])
     elif acr is None:
-        detail = _EGFR % (egfr, components["gfr_category"])
+        detail = _EGFR % (_shown(egfr), components["gfr_category"])
     else:
-        detail = _BOTH % (egfr, components["gfr_category"], acr, components["albuminuria"])
+        detail = _BOTH % (_shown(egfr), components["gfr_category"], acr, components["albuminuria"])
     return ScoreResult.of(
         name="kidney",
         value=egfr,

@@ -7,6 +7,10 @@ the two bands: below normal, a band holds values below the lowest printed value 
 better band; above normal, a band holds values up to its highest printed value. For every value
 the chart can print, this is exactly the chart.
 
+NEWS2 is not for children under 16 or for pregnant women (RCP 2017: physiology differs; use a
+paediatric or maternity early warning score): for them the result is ``not_applicable`` with the
+reason and no points, never the adult chart applied silently (``age`` in completed years).
+
 Missing parameters are never scored as normal: ``value`` is then the sum of the parameters
 present (a lower bound), ``complete`` is false and ``missing`` names them.
 """
@@ -15,11 +19,12 @@ from __future__ import annotations
 
 from triage import phrases
 from triage.errors import json_text
-from triage.scores.result import ScoreResult, among, incomplete, no_inputs
+from triage.scores.result import ScoreResult, among, incomplete, no_inputs, not_applicable, years
 
 _DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s", "monitoring": "%s"})
 
 REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
+ADULT_AGE = 16
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
 
 RESPONSES = {
@@ -157,8 +162,16 @@ def news2(
     temperature: float | None,
     scale2: bool = False,
     censored: tuple[str, ...] = (),
+    age: float | None = None,
+    pregnant: bool | None = None,
 ) -> ScoreResult:
-    """NEWS2 from the seven parameters (canonical units). ``scale2`` is the clinician-set flag."""
+    """NEWS2 from the seven parameters (canonical units). ``scale2`` is the clinician-set flag;
+    ``age`` (years) under 16 or ``pregnant`` makes it not applicable (RCP 2017)."""
+    if age is not None and years(age) < ADULT_AGE:
+        reason = phrases.NEWS2_CHILD.format(age=years(age))
+        return not_applicable("news2", reason, reference=REFERENCE, unit="points")
+    if pregnant:
+        return not_applicable("news2", phrases.NEWS2_PREGNANCY.template, reference=REFERENCE, unit="points")
     if spo2 is None:
         spo2_points = None
     elif scale2:

@@ -6,7 +6,8 @@ equations for white and African-American women and men and advises the white equ
 groups; ``race`` defaults to ``"white"``. Valid ages 40-79 and the guideline's input ranges
 TC 130-320 mg/dL, HDL-C 20-100 mg/dL and SBP 90-200 mmHg: outside them this implementation
 *refuses* (not applicable, with the reason) rather than clamping, so no number is reported for a
-person the equations were not built for. Chinese guidelines prefer China-PAR for Chinese adults;
+person the equations were not built for. Age enters the range check and the equations in completed
+years (79.9 is 79: applicable; 39.9 is 39: not). Chinese guidelines prefer China-PAR for Chinese adults;
 external validations report that the PCE overestimates risk in Chinese cohorts.
 Categories (2018/2019 ACC/AHA): <5 % low, 5-<7.5 % borderline, 7.5-<20 % intermediate, >=20 % high.
 """
@@ -17,7 +18,7 @@ import math
 from typing import Literal
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, missing_result, not_applicable
+from triage.scores.result import ScoreResult, among, missing_result, not_applicable, years
 
 REFERENCE = "Goff DC Jr et al. Circulation 2014;129(suppl 2):S49-S73, Table A (Pooled Cohort Equations)"
 
@@ -198,6 +199,8 @@ def pce(
         "diabetes": diabetes,
     }
     missing = tuple([k for k, v in needed.items() if v is None])
+    if age is not None:
+        age = years(age)
     for name, value, (lo, hi), unit in (
         ("age", age, AGE_RANGE, "years"),
         ("total_cholesterol", tc_mgdl, TC_RANGE, "mg/dL"),

@@ -2,13 +2,13 @@
 
 One point each; >=2 means a high risk of poor outcome in suspected infection. Altered mentation
 is taken as ACVPU other than Alert (the paper uses GCS <15). Missing items add no points and make
-the total a lower bound (``complete`` false).
+the total a lower bound (``complete`` false). Derived in adults: not applicable under 18 years.
 """
 
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, incomplete, no_inputs
+from triage.scores.result import ScoreResult, adults_only, among, incomplete, no_inputs
 
 _HIGH = phrases.QSOFA_HIGH.printf({"total": "%s%s"})
 _LOW = phrases.QSOFA_LOW.printf({"total": "%s%s"})
@@ -22,7 +22,11 @@ def qsofa(
     consciousness: str | None,
     sbp: float | None,
     censored: tuple[str, ...] = (),
+    age: float | None = None,
 ) -> ScoreResult:
+    child = adults_only("qsofa", age, reference=REFERENCE)
+    if child is not None:
+        return child
     components: dict[str, int | None] = {
         "resp_rate": None if resp_rate is None else int(resp_rate >= 22),
         "consciousness": None if consciousness is None else int(consciousness != "A"),

@@ -14,10 +14,14 @@ Conventions shared by all scores:
   bound as described in ``triage.observation``.
 - ``applicable`` is false when the inputs are outside the population the score was derived in
   (e.g. China-PAR outside ages 35-74); ``detail`` says why and ``value`` is ``None``.
+- Age is in completed years (:func:`years`; ``triage.patient``): a validity range ``low-high``
+  holds every age from the day of the ``low``-th birthday to the day before the ``high + 1``-th;
+  outside it the score is not applicable, never extrapolated.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -88,6 +92,24 @@ class ScoreResult(BaseModel):
 
 
 _build = trusted_builder(ScoreResult)
+
+
+ADULT_AGE = 18
+"""Scores derived in adults only (qSOFA, CRB-65, FINDRISC, CKD-EPI 2021) apply from this age."""
+OLDEST = 130  # the oldest age a patient context takes: "derivation ages 18-130" is every adult
+_OUTSIDE_ADULT_AGES = phrases.OUTSIDE_AGES.printf({"age": "%d"}, low=ADULT_AGE, high=OLDEST)
+
+
+def years(age: float) -> int:
+    """Completed years, the one age every score uses: 64.9 is 64 (``triage.patient``)."""
+    return math.floor(age)
+
+
+def adults_only(name: str, age: float | None, *, reference: str, unit: str = "points") -> ScoreResult | None:
+    """The not-applicable result of a score derived in adults for a patient under 18, else ``None``."""
+    if age is None or years(age) >= ADULT_AGE:
+        return None
+    return not_applicable(name, _OUTSIDE_ADULT_AGES % years(age), reference=reference, unit=unit)
 
 
 _NOT_COMPUTED = phrases.NOT_COMPUTED.printf({"inputs": "%s"})
