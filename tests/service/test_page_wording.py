@@ -542,3 +542,25 @@ def test_a_printed_patient_page_says_the_day_of_its_times_and_when_it_was_printe
     chinese = staff.client.get(f"/encounters/{made['encounter_id']}").text
     line = chinese.split('id="printed">')[1].split("</p>")[0]
     assert line.startswith(f"就诊开始于 {day[1]} ") and "本页未注明日期的时间均为就诊当日。打印时间 " in line
+
+
+def test_logging_out_says_so_on_the_login_page(staff: Staff) -> None:
+    """On a shared clinic PC the login page after "Log out" looked like any other login page: the
+    nurse leaving could not tell her session had ended, nor the next person that it was theirs."""
+    csrf = staff.login(Role.nurse)
+    _language(staff, csrf, "zh")
+    out = staff.client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login?ended=logout"
+    said = {
+        "zh": "您已退出登录。下一位工作人员可在此登录。",
+        "en": "You have logged out. The next person can log in here.",
+    }
+    page = staff.client.get(out.headers["location"]).text
+    notice = page.split('id="login-notice">')[1].split("</p>")[0]
+    # nobody is logged in now: the login page speaks the clinic's default language
+    assert notice == said[staff.app.state.runtime.settings.service.default_language]
+    assert staff.client.get("/queue", follow_redirects=False).status_code == 303, "the session is over"
+    for language, sentence in said.items():
+        staff.client.cookies.set("triage_lang", language)
+        assert sentence in staff.client.get("/login?ended=logout").text
+    assert 'id="login-notice"' not in staff.client.get("/login").text

@@ -39,13 +39,14 @@ def _set_session(response: Response, rt: Runtime, sid: str) -> None:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/", ended: str = "") -> Response:
-    """The login form; ``ended``: why the user is here again - ``expired`` (the session ended) or
-    ``unsent`` (it ended before a form was sent, which was not recorded)."""
+    """The login form; ``ended``: why the user is here again - ``expired`` (the session ended),
+    ``unsent`` (it ended before a form was sent, which was not recorded) or ``logout`` (the user
+    logged out: a shared clinic PC says so, for the next person and the one leaving)."""
     rt = runtime_of(request)
     if rt.accounts.count() == 0:
         return RedirectResponse("/setup", status_code=303)
     notice = None
-    if ended in ("expired", "unsent"):
+    if ended in ("expired", "unsent", "logout"):
         limits = rt.settings.service
         notice = catalogue(language_for(request, None))(
             f"login.{ended}",
@@ -98,7 +99,7 @@ def login(
 def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES))]) -> Response:
     rt = runtime_of(request)
     rt.sessions.end(who.session_id)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?ended=logout", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
