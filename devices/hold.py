@@ -4,32 +4,42 @@
 device time is too far from its receipt time (``devices.device_clock``), a non-final, ignored or
 unmapped one, or one without a patient link is stored and delivered but never fed to a decision
 automatically. :func:`classify` turns a stored result into the :class:`GatewayResult` the
-gateway's ``on_results`` subscriber receives (``devices.gateway``), with ``auto_feed`` and the
-reason.
+gateway's ``on_results`` subscriber receives (``devices.gateway``), with ``auto_feed``, the kind
+of hold (:data:`HoldKind`, a code) and the reason (an English sentence, for logs and the CLI).
+
+A pure core (the import-linter contract in ``pyproject.toml``): no I/O, no framework; it reads the
+stored result it is given. The held worklist (``referral.review.why_held``) says why a stored
+result is held from its columns by the same rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from devices.device_clock import clock_reason
 from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
 from referral.errors import json_text
 from referral.inbox import FINAL_STATUSES, StoredDeviceResult
 
+#: Why the gateway holds a stored result: a QC result, its device time too far from its receipt
+#: time, not final, its code ignored by the profile, not mapped (code, unit or scale), no patient.
+HoldKind = Literal["qc", "clock", "not_final", "ignored", "unmapped", "no_patient"]
+
 
 @dataclass(frozen=True)
 class GatewayResult:
     """A stored result handed to the subscriber. ``auto_feed`` is False for QC, non-final,
-    unmapped or unlinked results; ``hold_reason`` says why."""
+    unmapped or unlinked results; ``hold_kind`` says why as a code, ``hold_reason`` in words."""
 
     result_id: int
     stored: StoredDeviceResult
     auto_feed: bool
     hold_reason: str | None
+    hold_kind: HoldKind | None = None
 
 
-def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
+def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
     """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
     of ``qc``, ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
     ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
@@ -66,4 +76,6 @@ def hold(stored: StoredDeviceResult) -> tuple[str, str] | None:
 
 def classify(stored: StoredDeviceResult) -> GatewayResult:
     held = hold(stored)
-    return GatewayResult(stored.id, stored, held is None, held[1] if held else None)
+    if held is None:
+        return GatewayResult(stored.id, stored, True, None)
+    return GatewayResult(stored.id, stored, False, held[1], held[0])

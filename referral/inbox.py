@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlite_utils import Database
 
@@ -44,6 +44,12 @@ MessageState = Literal["accepted", "quarantined"]
 #: replaced later by a final result with the same key.
 FINAL_STATUSES = frozenset({"final", "corrected", "F", "C"})
 CORRECTION_STATUSES = frozenset({"corrected", "C"})
+#: Why triage did not accept a complete result (``device_results.not_accepted_code``, migration
+#: 0023; :func:`note_not_accepted`): its value is outside the code's plausible range, its unit cannot
+#: be used for the code, it is one of the two pressures of a message whose diastolic is not below
+#: its systolic, or its value cannot be used otherwise (not a number, a coded value censored...).
+NotAcceptedCode = Literal["implausible_value", "unit_not_accepted", "pressures_swapped", "value_not_accepted"]
+NOT_ACCEPTED_CODES: tuple[NotAcceptedCode, ...] = get_args(NotAcceptedCode)
 
 
 def utc_now() -> str:
@@ -149,6 +155,8 @@ def _result_row(result: NewDeviceResult, message_id: int, received_at: str) -> d
         "details": json.dumps(result.details, sort_keys=True) if result.details else None,
         "received_at": received_at,
         "delivered_at": None,
+        # a new version is handed to triage again: why an earlier one was not accepted is gone
+        "not_accepted_code": None,
     }
 
 
@@ -338,22 +346,29 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
 NOT_ACCEPTED_LIMIT = 500
 
 
-def note_not_accepted(db: Database, result_id: int, why: str, *, actor: str) -> None:
+def note_not_accepted(db: Database, result_id: int, why: str, *, code: NotAcceptedCode, actor: str) -> None:
     """Why triage did not accept a complete result (an implausible value, a unit it cannot
-    convert, a diastolic not below its systolic), kept in ``details["not_accepted"]`` for the held
-    worklist and audited (``device_result.not_accepted``). The result itself is unchanged."""
+    convert, a diastolic not below its systolic), kept with the result for the held worklist: the
+    code (``device_results.not_accepted_code``, one of :data:`NOT_ACCEPTED_CODES`), which the pages
+    say in the reader's language and the API filters by, and the engine's English sentence
+    (``details["not_accepted"]``), the record. Audited (``device_result.not_accepted``, the code in
+    its data). The result itself is unchanged."""
+    if code not in NOT_ACCEPTED_CODES:
+        raise ValueError(f"not_accepted code {json_text(code)} is not one of {', '.join(NOT_ACCEPTED_CODES)}")
     why = " ".join(why.split())[:NOT_ACCEPTED_LIMIT]
 
     def note(db: Database) -> None:
-        row = db.execute("SELECT details FROM device_results WHERE id = ?", [result_id]).fetchone()
+        row = db.execute(
+            "SELECT details, not_accepted_code FROM device_results WHERE id = ?", [result_id]
+        ).fetchone()
         if row is None:
             return
         details = json.loads(row[0]) if row[0] else {}
-        if details.get("not_accepted") == why:
+        if details.get("not_accepted") == why and row[1] == code:
             return  # handed over again (a restart): already said, already audited
         db.execute(
-            "UPDATE device_results SET details = ? WHERE id = ?",
-            [json.dumps(details | {"not_accepted": why}, sort_keys=True), result_id],
+            "UPDATE device_results SET details = ?, not_accepted_code = ? WHERE id = ?",
+            [json.dumps(details | {"not_accepted": why}, sort_keys=True), code, result_id],
         )
         audit.append(
             db,
@@ -362,7 +377,7 @@ def note_not_accepted(db: Database, result_id: int, why: str, *, actor: str) -> 
             entity="device_result",
             entity_id=result_id,
             reason=why,
-            data={},
+            data={"code": code},
         )
 
     write(db, note)

@@ -9,6 +9,9 @@ not patient results: they are only counted (:func:`qc_counts`). Nor is a result 
 the device profile lists in ``ignored_codes`` held (a Sysmex XN-550 sends 37 such parameters with
 every sample): nobody is to review it, so it is stored, counted apart (:func:`ignored_counts`) and
 never listed; it can still be dismissed by id, and its row and raw message stay in the inbox.
+Why triage did not accept a complete result is stored with it as a code (``not_accepted_code``,
+``referral.inbox.note_not_accepted``); the list can be narrowed to one reason, a why or such a
+code (:data:`REASONS`), by the same rule in SQL, so it pages and counts.
 
 Rules this module keeps:
 
@@ -38,14 +41,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlite_utils import Database
 
 from referral import audit, corrections
 from referral.associations import expired_note
 from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
-from referral.inbox import FINAL_STATUSES, StoredDeviceResult, stored_from_row, utc_now
+from referral.inbox import (
+    FINAL_STATUSES,
+    NOT_ACCEPTED_CODES,
+    NotAcceptedCode,
+    StoredDeviceResult,
+    stored_from_row,
+    utc_now,
+)
 from referral.records import required_text
 from referral.transactions import write
 
@@ -63,6 +73,10 @@ WHY: dict[Why, str] = {
     "correction_rejected": "the device corrected a reading already stored for a patient, but the corrected"
     " value cannot be used; the original reading is withdrawn from the decision",
 }
+#: What the worklist can be narrowed to (the API's ``?reason=``): a why, or why triage did not
+#: accept a complete result (``not_accepted_code``, :data:`referral.inbox.NOT_ACCEPTED_CODES`).
+Reason = Literal[Why, NotAcceptedCode]
+REASONS: tuple[Reason, ...] = get_args(Reason)
 ReviewState = Literal["assigned", "dismissed"]
 REASON_LIMIT = 2000
 
@@ -74,6 +88,7 @@ IGNORED_FLAG = "ignored_by_profile"
 #: gateway stores such a result as preliminary, so it can only be dismissed.
 CLOCK_FLAGS = ("device_time_ahead", "device_time_old")
 _IGNORED = f"(r.code IS NULL AND instr(',' || coalesce(r.flags, '') || ',', ',{IGNORED_FLAG},') > 0)"
+_FINAL = f"r.status IN ({', '.join(repr(s) for s in sorted(FINAL_STATUSES))})"
 
 # Not QC, not a code the profile ignores, not reviewed since its current version arrived (a final result that replaces a
 # dismissed preliminary one is a new result to review), no observation stored from it. A complete (final, mapped, linked) result
@@ -85,15 +100,47 @@ _HELD_WHERE = (
     " WHERE v.result_id = r.id AND v.reviewed_at >= r.received_at)"
     " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.device_message_id = 'inbox:' || r.id)"
     " AND (r.delivered_at IS NOT NULL OR r.code IS NULL OR coalesce(r.patient_id, '') = ''"
-    f" OR r.status NOT IN ({', '.join(repr(s) for s in sorted(FINAL_STATUSES))})))"
+    f" OR NOT {_FINAL}))"
     f" OR {corrections.OPEN_HELD})"
 )
+_CLOCK = (
+    "(" + " OR ".join(f"instr(',' || coalesce(r.flags, '') || ',', ',{f},') > 0" for f in CLOCK_FLAGS) + ")"
+)
+_NO_PATIENT = "coalesce(r.patient_id, '') = ''"
+_NOT_ACCEPTED = f"NOT {_CLOCK} AND {_FINAL} AND r.code IS NOT NULL AND NOT {_NO_PATIENT}"
+#: A held row that :func:`why_held` gives each why (the same rule in SQL, so a filtered list pages).
+_WHY_WHERE: dict[str, str] = {
+    "no_patient_link": _NO_PATIENT,
+    "device_clock": _CLOCK,
+    "not_final": f"NOT {_CLOCK} AND NOT {_FINAL}",
+    "unmapped": "r.code IS NULL",
+    "not_accepted": _NOT_ACCEPTED,
+}
+
+
+def _reason_where(reason: str | None) -> tuple[str, list[str]]:
+    """The condition (and its parameters) a held row meets when it is held for ``reason``
+    (:data:`REASONS`; None: any); :class:`UserInputError` naming ``reason`` and the codes otherwise."""
+    if reason is None:
+        return "1", []
+    if reason == "correction_rejected":
+        return corrections.OPEN_HELD, []
+    if reason in _WHY_WHERE:
+        return f"NOT {corrections.OPEN_HELD} AND {_WHY_WHERE[reason]}", []
+    if reason in NOT_ACCEPTED_CODES:
+        return f"NOT {corrections.OPEN_HELD} AND {_NOT_ACCEPTED} AND r.not_accepted_code = ?", [reason]
+    raise UserInputError(
+        f"held results: reason {json_text(reason)} is not one of the codes: {', '.join(REASONS)}"
+    )
 
 
 @dataclass(frozen=True)
 class HeldResult:
     result: StoredDeviceResult
     why: tuple[Why, ...]
+    #: why triage did not accept it (``device_results.not_accepted_code``); None for any other why,
+    #: and for a result noted before migration 0023 (its English sentence alone says why)
+    not_accepted_code: NotAcceptedCode | None = None
 
     @property
     def assignable(self) -> bool:
@@ -119,6 +166,7 @@ class HeldResult:
             "why": list(self.why),
             "why_text": [self._why_text(w) for w in self.why],
             "not_accepted": r.details.get("not_accepted") if "not_accepted" in self.why else None,
+            "not_accepted_code": self.not_accepted_code if "not_accepted" in self.why else None,
             "association_expired": r.details.get("association_expired"),
             "assignable": self.assignable,
         }
@@ -172,35 +220,49 @@ def held_since(days: int, now: datetime | None = None) -> str:
 
 
 def held_results(
-    db: Database, limit: int = 100, offset: int = 0, since: str = "", before_id: int | None = None
+    db: Database,
+    limit: int = 100,
+    offset: int = 0,
+    since: str = "",
+    before_id: int | None = None,
+    reason: str | None = None,
 ) -> list[HeldResult]:
     """Held results received at or after ``since`` (see :func:`held_since`; all when empty), newest
-    first; ``before_id`` keeps only those older than that result (the next page of a list read)."""
+    first; ``before_id`` keeps only those older than that result (the next page of a list read),
+    ``reason`` only those held for it (one of :data:`REASONS`)."""
     if not 1 <= limit <= 1000:
         raise UserInputError(f"held results: limit {limit} is outside 1..1000")
     if offset < 0:
         raise UserInputError(f"held results: offset {offset} is negative")
+    narrowed, params = _reason_where(reason)
     rows = db.execute_returning_dicts(
         f"SELECT r.*, {corrections.OPEN_HELD} AS correction_held FROM device_results r"
-        f" WHERE r.received_at >= ? AND r.id < ? AND {_HELD_WHERE} ORDER BY r.id DESC LIMIT ? OFFSET ?",
-        [since, 2**63 - 1 if before_id is None else before_id, limit, offset],
+        f" WHERE r.received_at >= ? AND r.id < ? AND {_HELD_WHERE} AND {narrowed}"
+        " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        [since, 2**63 - 1 if before_id is None else before_id, *params, limit, offset],
     )
     return [
-        HeldResult(stored, ("correction_rejected",) if row["correction_held"] else why_held(stored))
+        HeldResult(
+            stored,
+            ("correction_rejected",) if row["correction_held"] else why_held(stored),
+            row["not_accepted_code"],
+        )
         for row, stored in zip(rows, map(stored_from_row, rows), strict=True)
     ]
 
 
-def held_count(db: Database, since: str = "") -> dict[str, int]:
-    """Held results by device id, received at or after ``since`` (all when empty).
+def held_count(db: Database, since: str = "", reason: str | None = None) -> dict[str, int]:
+    """Held results by device id, received at or after ``since`` (all when empty), only those held
+    for ``reason`` when one is given (:data:`REASONS`).
 
     The window keeps the worklist fast on a clinic's years-long inbox: it reads only the window's
     rows through ``device_results_received``.
     """
+    narrowed, params = _reason_where(reason)
     rows = db.conn.execute(
         f"SELECT r.device_id, count(*) FROM device_results r WHERE r.received_at >= ? AND {_HELD_WHERE}"
-        " GROUP BY r.device_id ORDER BY r.device_id",
-        [since],
+        f" AND {narrowed} GROUP BY r.device_id ORDER BY r.device_id",
+        [since, *params],
     )
     return {str(device): int(n) for device, n in rows}
 

@@ -42,6 +42,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0020_audit_record_device_rows", audit_trail.m0020_audit_record_device_rows),
     ("0021_idempotency_body", clinical.m0021_idempotency_body),
     ("0022_one_open_visit_a_day", clinical.m0022_one_open_visit_a_day),
+    ("0023_device_results_not_accepted_code", devices.m0023_device_results_not_accepted_code),
 )
 
 

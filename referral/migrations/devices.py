@@ -1,7 +1,7 @@
 """The device side: the gateway's inbox, bedside device associations, reviews of held results,
 device corrections of stored readings and the referrals whose basis they changed, POCT1-A2
-operator lists (migrations 0005, 0006, 0008-0013, 0017; registered in order by
-``referral.migrations``)."""
+operator lists, why triage did not accept a held result (migrations 0005, 0006, 0008-0013, 0017,
+0023; registered in order by ``referral.migrations``)."""
 
 from __future__ import annotations
 
@@ -313,4 +313,22 @@ CREATE TABLE meter_operator_lists (
     PRIMARY KEY (device_id, meter)
 ) STRICT
 """,
+    )
+
+
+def m0023_device_results_not_accepted_code(db: Database) -> None:
+    """Why triage did not accept a complete device result, as a code (``referral.inbox``
+    ``NOT_ACCEPTED_CODES``, written by ``note_not_accepted`` beside the engine's English sentence in
+    ``details["not_accepted"]``): the held worklist says it in the reader's language and the API
+    lists and filters by it. A new version of the result (a final or corrected one replacing it in
+    place) clears it, as it clears the sentence.
+
+    Rows noted before this migration keep only their sentence: their code stays NULL (the page
+    says "see the record beside it" and shows the sentence). Deriving one from the English would
+    be guessing from text; the engine's own check cannot run here (``referral`` imports no
+    ``triage``), and such rows leave the worklist's 30-day window soon after the upgrade.
+    """
+    codes = ("implausible_value", "unit_not_accepted", "pressures_swapped", "value_not_accepted")
+    db.execute(
+        f"ALTER TABLE device_results ADD COLUMN not_accepted_code TEXT {one_of('not_accepted_code', codes)}"
     )

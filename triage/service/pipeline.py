@@ -11,7 +11,9 @@ Rules:
 - Only results the gateway marks ``auto_feed`` (final, not QC, mapped, linked to a patient) reach a
   decision; the others are counted and stay in the inbox for a person to review. So do results
   triage does not accept: an implausible value, and both pressures of a message whose diastolic is
-  not below its systolic (``triage.bp_pair``: swapped by the device or its interface).
+  not below its systolic (``triage.bp_pair``: swapped by the device or its interface). Why is kept
+  with the result as a code (:func:`not_accepted_code`, ``device_results.not_accepted_code``) and
+  the engine's sentence (``referral.inbox.note_not_accepted``): the held worklist reads the code.
 - The device's patient id is the clinic record number (MRN). Results for one patient on one day
   join that day's latest encounter that is not closed, so an analyzer's glucose and a monitor's
   vital signs are assessed together. When every encounter of the day is closed (the visit ended,
@@ -40,10 +42,10 @@ from sqlite_utils import Database
 
 from referral import facilities, referrals, store
 from referral.clock import Clock
-from referral.inbox import StoredDeviceResult, note_not_accepted
+from referral.inbox import NotAcceptedCode, StoredDeviceResult, note_not_accepted
 from referral.records import PatientIn, ReferralIn
-from triage.bp_pair import swapped_in_messages
-from triage.errors import ClinicError
+from triage.bp_pair import SwappedPressuresError, swapped_in_messages
+from triage.errors import ClinicError, ImplausibleValueError, UnitError
 from triage.observation import Observation
 from triage.service import corrections
 from triage.service.clinic import PROPOSED_BY_TRIAGE, REFERRAL_URGENCY, Clinic
@@ -79,6 +81,19 @@ def observation_from_stored(result: StoredDeviceResult, clinic: Clock) -> Observ
         comparator=result.comparator,  # type: ignore[arg-type]
         source_message_id=f"inbox:{result.id}",
     )
+
+
+def not_accepted_code(exc: ClinicError) -> NotAcceptedCode:
+    """Why triage did not accept a result, from what :func:`observation_from_stored` raised: its
+    value outside the code's plausible range, a unit it cannot use for the code, or another
+    problem with the value (a swapped pressure pair is found after, ``swapped_in_messages``)."""
+    if isinstance(exc, SwappedPressuresError):
+        return "pressures_swapped"
+    if isinstance(exc, ImplausibleValueError):
+        return "implausible_value"
+    if isinstance(exc, UnitError):
+        return "unit_not_accepted"
+    return "value_not_accepted"
 
 
 def linked_encounter(result: StoredDeviceResult) -> int | None:
@@ -118,7 +133,7 @@ class DevicePipeline:
             except ClinicError as exc:
                 metrics.device_results.labels("rejected").inc()
                 log.warning("device %s: result %d rejected: %s", stored.device_id, stored.id, exc)
-                self.note_not_accepted(db, stored, str(exc))
+                self.note_not_accepted(db, stored, str(exc), not_accepted_code(exc))
         # a diastolic at or above the systolic of the same message (swapped by the device or its
         # interface) is held for review like an implausible value: neither reaches a decision
         swapped = swapped_in_messages([(stored.message_id, observation) for stored, observation in accepted])
@@ -128,7 +143,7 @@ class DevicePipeline:
                 log.warning(
                     "device %s: result %d held for review: %s", stored.device_id, stored.id, swapped[position]
                 )
-                self.note_not_accepted(db, stored, swapped[position])
+                self.note_not_accepted(db, stored, swapped[position], "pressures_swapped")
                 continue
             key = (str(stored.patient_id), linked_encounter(stored))
             by_patient[key].append(observation)
@@ -148,11 +163,14 @@ class DevicePipeline:
             except ClinicError as exc:
                 log.error("encounter %d could not be assessed again: %s", encounter_id, exc.code)
 
-    def note_not_accepted(self, db: Database, stored: StoredDeviceResult, why: str) -> None:
-        """Keep why triage did not take a result, for the held worklist; a failure to write it is
-        logged and leaves the result held as it is (the log line above says why too)."""
+    def note_not_accepted(
+        self, db: Database, stored: StoredDeviceResult, why: str, code: NotAcceptedCode
+    ) -> None:
+        """Keep why triage did not take a result (its code and the engine's sentence), for the held
+        worklist; a failure to write it is logged and leaves the result held as it is (the log line
+        above says why too)."""
         try:
-            note_not_accepted(db, stored.id, why, actor=ACTOR)
+            note_not_accepted(db, stored.id, why, code=code, actor=ACTOR)
         except ClinicError as exc:
             log.error(
                 "device %s: why result %d was not accepted was not kept: %s",

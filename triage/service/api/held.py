@@ -1,7 +1,8 @@
 """Held device results: results that did not reach a patient by themselves (no patient link, not
-final, unmapped code, or not accepted by triage). Staff assign them to an encounter or dismiss
-them, with a reason; QC results and results whose code the device profile ignores
-(``ignored_codes``) are never listed, only counted.
+final, unmapped code, or not accepted by triage - why as a code too, ``not_accepted_code``). Staff
+assign them to an encounter or dismiss them, with a reason; QC results and results whose code the
+device profile ignores (``ignored_codes``) are never listed, only counted. The list can be
+narrowed to one reason (``?reason=``: a why or a not-accepted code).
 
 Clinical roles and integrators may read (integrators without the device's patient id); nurses,
 clinicians and admins assign and dismiss.
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
+from referral.inbox import NotAcceptedCode
 from triage.assessment import Disposition
 from triage.json_input import JsonNumber
 from triage.service import held
@@ -69,6 +71,15 @@ class HeldOut(BaseModel):
         " words: the value outside its plausible range, the unit it cannot convert, or the swapped"
         " systolic/diastolic pair",
     )
+    not_accepted_code: NotAcceptedCode | None = Field(
+        None,
+        description="Why triage did not accept a complete result (why `not_accepted`), as a code:"
+        " `implausible_value` (outside the code's plausible range), `unit_not_accepted` (a unit that"
+        " cannot be used for the code), `pressures_swapped` (one of a message's two pressures whose"
+        " diastolic is not below its systolic), `value_not_accepted` (any other problem with the value);"
+        " null for any other why, and for a result held before the code was kept (the log's migration"
+        " 0023): `not_accepted` alone says why",
+    )
     association_expired: ExpiredLinkOut | None = Field(
         None, description="The device's association had expired when the result arrived: which one, when"
     )
@@ -80,11 +91,16 @@ class HeldOut(BaseModel):
 
 class HeldList(BaseModel):
     days: int = Field(description="The window: results received in the last this many days")
+    reason: review.Reason | None = Field(None, description="The reason the list was narrowed to (`?reason=`)")
     data: list[HeldOut]
     count: int = Field(description="Rows in this page")
-    total: int = Field(description="Held results in the window, over all pages")
+    total: int = Field(
+        description="Held results in the window, over all pages (only those held for `reason`, when given)"
+    )
     next: NextPage
-    by_device: dict[str, int] = Field(description="Held results in the window by device id")
+    by_device: dict[str, int] = Field(
+        description="Held results in the window by device id (only those held for `reason`, when given)"
+    )
     qc_by_device: dict[str, int] = Field(description="QC results by device id (never listed for review)")
     ignored_by_device: dict[str, int] = Field(
         description="Results in the window whose vendor code the device profile ignores (ignored_codes),"
@@ -143,22 +159,31 @@ def list_held(
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     days: Annotated[int, Query(ge=1, le=3650, description="Results received in the last N days")] = HELD_DAYS,
     before_id: paging.BeforeId = None,
+    reason: Annotated[
+        review.Reason | None,
+        Query(
+            description="Only results held for this reason: a `why` (`no_patient_link`, `device_clock`,"
+            " `not_final`, `unmapped`, `not_accepted`, `correction_rejected`) or a `not_accepted_code`;"
+            " `total` and `by_device` count those only"
+        ),
+    ] = None,
 ) -> HeldList:
     since = review.held_since(days)
     rows = []
-    for item in review.held_results(db, limit, offset, since, before_id):
+    for item in review.held_results(db, limit, offset, since, before_id, reason):
         data = item.as_dict()
         if who.role not in CLINICAL_READ:
             data["patient_id"] = None
         rows.append(HeldOut.model_validate(data))
     following = None
-    if len(rows) == limit and review.held_results(db, 1, 0, since, rows[-1].id):
+    if len(rows) == limit and review.held_results(db, 1, 0, since, rows[-1].id, reason):
         following = paging.next_page(request, before_id=rows[-1].id)
-    counts = review.held_count(db, since)
+    counts = review.held_count(db, since, reason)
     total = sum(counts.values())
     paging.answer(response, total, following)
     return HeldList(
         days=days,
+        reason=reason,
         data=rows,
         count=len(rows),
         total=total,

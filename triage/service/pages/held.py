@@ -10,13 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from referral import corrections, review
 from referral.clock import Clock
-from referral.inbox import StoredDeviceResult
-from triage.errors import ClinicError, ImplausibleValueError, UnitError, UserInputError
+from referral.inbox import NotAcceptedCode
+from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
 from triage.service.pages.clock import clock
-from triage.service.pipeline import observation_from_stored
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -48,34 +47,24 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
 
 def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     """A held row for the page, with the time its device association expired (if that is why it
-    is held) in the clinic's local time; the template shows its receipt time with ``clock``."""
+    is held) in the clinic's local time; the template shows its receipt time with ``clock``. Why
+    triage did not accept a result is said from its stored code (``not_accepted_code``, the message
+    :data:`NOT_ACCEPTED_SAYS` names, with the device's value, unit and code); a result held before
+    the code was kept has none: ``held.not_accepted_other`` points to the engine's sentence beside it."""
     row = item.as_dict()
     lapsed = row.get("association_expired")  # the device association had expired: which one, when
     row["expired_local"] = _local(lapsed["expired_at"], clinic) if lapsed else None
-    row["not_accepted_kind"] = _not_accepted_kind(item.result, clinic) if row["not_accepted"] else None
+    row["not_accepted_says"] = NOT_ACCEPTED_SAYS.get(row["not_accepted_code"], "held.not_accepted_other")
     return row
 
 
-#: the kinds of ``not_accepted`` the page says in the user's language (``held.not_accepted_<kind>``)
-NOT_ACCEPTED_KINDS = ("implausible", "unit", "pair", "value", "other")
-
-
-def _not_accepted_kind(result: StoredDeviceResult, clinic: Clock) -> str:
-    """Why triage did not accept ``result``, as one of :data:`NOT_ACCEPTED_KINDS`: the pipeline
-    keeps only the engine's English sentence (``details["not_accepted"]``, shown beside it as the
-    record), so the result is checked again as the pipeline checked it. A reading that passes alone
-    was held for its pair (a diastolic not below the systolic of its message)."""
-    if result.code is None:
-        return "other"
-    try:
-        observation_from_stored(result, clinic)
-    except ImplausibleValueError:
-        return "implausible"
-    except UnitError:
-        return "unit"
-    except ClinicError:
-        return "value"
-    return "pair" if result.code in ("sbp", "dbp") else "other"
+#: the message that says each ``not_accepted_code`` in the user's language
+NOT_ACCEPTED_SAYS: dict[NotAcceptedCode | None, str] = {
+    "implausible_value": "held.not_accepted_implausible",
+    "unit_not_accepted": "held.not_accepted_unit",
+    "pressures_swapped": "held.not_accepted_pair",
+    "value_not_accepted": "held.not_accepted_value",
+}
 
 
 def _local(at: str, clinic: Clock) -> str:

@@ -1,0 +1,63 @@
+"""The gateway's hold rule (``devices.hold``, a pure core): each kind of hold as the code the
+subscriber receives (``GatewayResult.hold_kind``) beside its English reason, first rule first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devices.hold import classify
+from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
+from referral.inbox import StoredDeviceResult
+
+
+def stored(**fields: Any) -> StoredDeviceResult:
+    row: dict[str, Any] = {
+        "id": 7,
+        "message_id": 3,
+        "device_id": "lab-analyzer",
+        "sample_id": "S1",
+        "vendor_code": "GLU",
+        "result_time": "2026-05-01T09:00:00+08:00",
+        "received_at": "2026-05-01T01:00:05.000000+00:00",
+        "delivered_at": None,
+        "status": "final",
+        "is_qc": False,
+        "patient_id": "MRN-1",
+        "code": "glucose_random",
+        "value": "6.1",
+        "unit": "mmol/L",
+    }
+    return StoredDeviceResult(**(row | fields))
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind", "says"),
+    [
+        ({"is_qc": True, "patient_id": None}, "qc", "quality-control result"),
+        ({"flags": CLOCK_AHEAD, "status": "preliminary"}, "clock", "lab-analyzer"),
+        ({"flags": CLOCK_OLD, "status": "preliminary", "code": None}, "clock", "lab-analyzer"),
+        ({"status": "preliminary", "code": None}, "not_final", 'result status "preliminary" is not final'),
+        ({"code": None, "flags": IGNORED}, "ignored", "is ignored by the profile"),
+        (
+            {"code": None, "details": {"problem": "unexpected_unit", "device_unit": "g"}},
+            "unmapped",
+            'unit "g"',
+        ),
+        ({"code": None, "details": {"problem": "unscalable_value"}}, "unmapped", "scale applies to"),
+        ({"code": None, "patient_id": None}, "unmapped", "is not mapped to the vocabulary"),
+        ({"patient_id": ""}, "no_patient", "no patient link"),
+    ],
+)
+def test_each_hold_reaches_the_subscriber_as_a_kind_and_a_reason(
+    fields: dict[str, Any], kind: str, says: str
+) -> None:
+    result = classify(stored(**fields))
+    assert (result.auto_feed, result.hold_kind) == (False, kind)
+    assert says in (result.hold_reason or "")
+
+
+def test_a_result_that_may_feed_a_decision_has_no_hold() -> None:
+    result = classify(stored())
+    assert (result.result_id, result.auto_feed, result.hold_kind, result.hold_reason) == (7, True, None, None)
