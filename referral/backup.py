@@ -166,7 +166,15 @@ def restore(source: Path, target: Path) -> RestoreReport:
     try:
         checked = _check_backup(backup_db, source)
         moved = _move_aside(target) if target.exists() else []
-        _write_copy(backup_db, target, lambda _: None)  # the backup as checked, with its own -wal's commits
+        try:
+            _write_copy(
+                backup_db, target, lambda _: None
+            )  # the backup as checked, with its own -wal's commits
+        except BaseException:
+            # A copy that failed (a full disk) left no log under the name: the next start of the
+            # service would have created an empty one there, and run on it, without a word.
+            _put_back(moved, target)
+            raise
     finally:
         backup_db.close()
     return RestoreReport(target, moved, checked)
@@ -221,6 +229,14 @@ def _move_aside(target: Path) -> list[Path]:
             path.replace(aside)
             moved.append(aside)
     return moved
+
+
+def _put_back(moved: list[Path], target: Path) -> None:
+    """Undo :func:`_move_aside`: the log and its side files under their names again."""
+    for aside in moved:
+        suffix = next((s for s in ("-wal", "-shm") if aside.name.endswith(s)), "")
+        aside.replace(Path(f"{target}{suffix}"))
+    _sync_folder(target.parent)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import resource
+import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -273,6 +276,38 @@ def test_restore_puts_the_checked_backup_in_place_and_keeps_the_replaced_log_wit
     assert kept == "written after the backup"  # the replaced log kept whole, its -wal folded in
     code, out, _ = run(capsys, "verify-audit", "--db", str(path))
     assert code == 0 and "the tables match it" in out
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:  # in the child: a write past ``limit`` bytes fails (EFBIG), as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_restore_that_fails_to_copy_leaves_the_log_where_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The log was moved aside before the copy; a copy that failed (a full disk) left no log under
+    its name, and the next `triage serve` created an empty one there and ran on it."""
+    path = tmp_path / "clinic.db"
+    _log(path)
+    copy = _backed_up(capsys, path, tmp_path / "backup.db")
+    _crash_after_a_write(path)
+    triage = str(Path(sys.executable).with_name("triage"))
+    done = subprocess.run(
+        [triage, "referrals", "restore", "--from", str(copy), "--db", str(path)],
+        preexec_fn=_file_size_limit(copy.stat().st_size // 2),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"{path}.partial" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.db", "clinic.db"]
+    name = Database(path).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
+    assert name == "written after the backup"  # the log as it was, its last commit included
 
 
 def test_restore_refuses_while_a_process_has_the_log_open(
