@@ -598,3 +598,67 @@ def test_the_patient_page_says_why_china_par_does_not_apply_in_both_languages(st
 def test_normal_vitals_have_no_reasons_to_translate() -> None:
     payload = _payload(PatientContext(age=40), normal_vitals(), load_policy())
     assert payload["reasons"] == [] and payload["notes"] == []
+
+
+def test_a_child_s_page_in_chinese_says_why_nobody_scored_the_vital_signs() -> None:
+    """NEWS2 does not apply under 16 (3b2c57d): the decision box's note and the scores table said so
+    in the engine's English on the Chinese page ("heart_rate 110 /min, ... not scored by NEWS2
+    (not applicable: ...)", band "not_applicable", "age 6 is outside the derivation ages 18-130")."""
+    from triage.service.i18n import catalogue_data
+
+    zh = EngineText("zh")
+    note = phrases.VITALS_NOT_SCORED.format(
+        readings="heart_rate 110 /min, resp_rate 28 /min, temperature 38.2 Cel",
+        reason=phrases.NEWS2_CHILD.format(age=6),
+    )
+    assert zh.note(note) == (
+        "心率 110 次/分、呼吸频率 28 次/分、体温 38.2 °C：未经 NEWS2 评分（不适用：年龄 6 岁；NEWS2 不用于"
+        " 16 岁以下儿童（RCP 2017）；请用儿童早期预警评分（PEWS）评估），不能据此判断可在本院诊治；须由医生立即评估"
+    )
+    pregnant = phrases.VITALS_NOT_SCORED.format(
+        readings="heart_rate 96 /min", reason=phrases.NEWS2_PREGNANCY.template
+    )
+    assert "不适用：NEWS2 不用于孕妇（RCP 2017）；请用产科早期预警评分（MEWS/MEOWS）评估" in zh.note(pregnant)
+    assert zh.note(phrases.OXYGEN_UNKNOWN.format(spo2="94 %")).startswith(
+        "血氧饱和度 94 %（SpO2 量表 2）未记录吸氧状态"
+    )
+    child = {"detail": phrases.NEWS2_CHILD.format(age=6), "band": "not_applicable"}
+    assert zh.score_detail("news2", child).startswith("不适用：年龄 6 岁；NEWS2 不用于 16 岁以下儿童")
+    assert zh.score_band("news2", child) == "不适用"
+    adult_only = {"detail": phrases.OUTSIDE_AGES.format(age=6, low=18, high=130), "band": "not_applicable"}
+    for name in ("qsofa", "crb65", "findrisc", "kidney"):
+        assert zh.score_detail(name, adult_only) == "年龄 6 岁：该评分只用于成人（18 岁及以上）", name
+        assert zh.score_band(name, adult_only) == "不适用", name
+    # the English page: the engine's words, readings named
+    en = EngineText("en")
+    assert en.note(note).startswith(
+        "heart rate 110 /min, respiratory rate 28 /min, temperature 38.2 °C not scored"
+    )
+    assert en.score_detail("news2", child) == child["detail"]
+    assert (
+        catalogue_data("en")["engine.vitals_not_scored"].replace(":readings", "").replace(":news2", "")
+        == phrases.VITALS_NOT_SCORED.template
+    )
+
+
+def test_the_chinese_page_of_a_child_shows_no_english(staff: Staff) -> None:
+    body = {
+        "patient": {"mrn": "ZH-CHILD", "sex": "male"},
+        "age_years": 6,
+        "observations": [
+            {"code": "heart_rate", "value": 110, "unit": "/min"},
+            {"code": "resp_rate", "value": 28, "unit": "/min"},
+            {"code": "temperature", "value": 38.2, "unit": "Cel"},
+        ],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    assert made.json()["disposition"] == "insufficient_data"
+    csrf = staff.login(Role.clinician)
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
+    decision = _between(page, 'id="decision"', "</div>")
+    assert "未经 NEWS2 评分" in decision and "not scored" not in decision
+    table = re.sub(r' title="[^"]*"', "", _between(page, "<h2>评分</h2>", "</table>"))
+    assert "not applicable" not in table and "not_applicable" not in table and "derivation" not in table
+    assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td class="value">-</td><td>不适用' in table

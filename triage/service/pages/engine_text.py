@@ -58,6 +58,24 @@ from triage.service.pages.clock import clock
 from triage.vocabulary import CONCEPTS
 
 _SCORE_NAMES = {"cdrs": "CDRS", "findrisc": "FINDRISC"}
+# phrasings the engine writes that ``triage.phrases`` does not list for the pages yet (its NOTES and
+# SCORE_DETAILS): a child's or pregnant woman's vital signs NEWS2 does not score, an SpO2 on scale 2
+# without air or oxygen, NEWS2 outside its population, the adult scores' age range
+_NEWS2_NOT_APPLICABLE = (phrases.NEWS2_CHILD, phrases.NEWS2_PREGNANCY)
+_NOTES = tuple(dict.fromkeys((*phrases.NOTES, phrases.VITALS_NOT_SCORED, phrases.OXYGEN_UNKNOWN)))
+_SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
+    **phrases.SCORE_DETAILS,
+    **{
+        name: tuple(dict.fromkeys((*phrases.SCORE_DETAILS.get(name, ()), *more)))
+        for name, more in {
+            "news2": _NEWS2_NOT_APPLICABLE,
+            "qsofa": (phrases.OUTSIDE_AGES,),
+            "kidney": (phrases.OUTSIDE_AGES,),
+            "findrisc": (phrases.OUTSIDE_AGES,),
+            "crb65": (phrases.OUTSIDE_AGES,),
+        }.items()
+    },
+}
 _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts with ("age +1.22", "bmi=27")
 # a reading as the engine shows it (``Observation.display_value``): "<op><number> <unit>", with
 # " (reported <op><number> <unit>)" when it was converted
@@ -330,7 +348,15 @@ class EngineText:
 
     # --- notes, ignored readings and explanations ---------------------------------------------
     def note(self, text: str) -> str:
-        return bounds(self.phrase(text, phrases.NOTES))
+        return bounds(self.phrase(text, _NOTES))
+
+    def reading_item(self, item: str) -> str:
+        """One reading as a note lists it ("heart_rate 110 /min"): named, its value and unit as
+        the readings table shows them ("心率 110 次/分")."""
+        found = _NAMED.match(item)
+        if found is None:
+            raise ValueError(f"reading {item!r}")
+        return f"{self.label(found[1])} {self.value(item[found.end() :].strip())}"
 
     def ignored(self, reading: Mapping[str, Any]) -> str:
         """Why an ignored reading (``ignored_observations``) was not used. A reading superseded by
@@ -418,7 +444,7 @@ class EngineText:
         body, tail = text, phrases.INCOMPLETE.template.split("{", 1)[0]
         if tail in text:
             body = text[: text.index(tail)]
-        for candidate in phrases.SCORE_DETAILS.get(name, ()):
+        for candidate in _SCORE_DETAILS.get(name, ()):
             found = candidate.match(body)
             if found is None:
                 continue
@@ -468,6 +494,8 @@ class _PhraseField:
             "text": lambda: owner._key(f"engine.value.{value}"),
             "time": lambda: clock(value, clinic=owner.clinic),
             "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
+            "readings": lambda: owner._join([owner.reading_item(item) for item in value.split(", ")]),
+            "news2": lambda: owner._score_detail("news2", {"detail": value}),
             "ranges": lambda: owner._join(
                 [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]
             ),
