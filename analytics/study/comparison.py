@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.study.hypothesis import HypothesisCheck
-from analytics.study.models import FrameFits
+from analytics.study.models import FrameFits, coefficient_text
 
 PAPER_FIGURES = Path(__file__).resolve().parents[1] / "data" / "paper-figures.json"
 ALPHA = 0.05
@@ -203,7 +203,7 @@ def hypotheses(
             "H1a",
             texts["H1a"],
             all(p >= ALPHA for (_, _, p), _ in pcf),
-            "; ".join(f"{key}: nodeicov.PCF = {c:.5f} (p = {p:.3g})" for (c, _, p), key in pcf),
+            "; ".join(f"{key}: nodeicov.PCF = {coefficient_text(c)} (p = {p:.3g})" for (c, _, p), key in pcf),
         )
     )
     hth = [(_term(f, "nodeicov.HTH"), f.frame.key) for f in (national, zhejiang)]
@@ -212,7 +212,7 @@ def hypotheses(
             "H1b",
             texts["H1b"],
             all(c > 0 and p < ALPHA for (c, _, p), _ in hth),
-            "; ".join(f"{key}: nodeicov.HTH = {c:.5f} (p = {p:.3g})" for (c, _, p), key in hth),
+            "; ".join(f"{key}: nodeicov.HTH = {coefficient_text(c)} (p = {p:.3g})" for (c, _, p), key in hth),
         )
     )
     occ_high = imbalance.get("bed_occupancy_high_tier", float("nan"))

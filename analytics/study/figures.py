@@ -85,7 +85,17 @@ def in_degree_centrality(frame: Frame) -> pd.DataFrame:
     return out.sort_values("std_in_degree", ascending=False).reset_index(drop=True)
 
 
+#: Map axes, with their units as the regional report's network plot has them.
+LON_LABEL = "longitude (degrees east)"
+LAT_LABEL = "latitude (degrees north)"
+
+
 def network_map(frame: Frame, path: Path) -> Path:
+    """Figure 2 as a PNG file."""
+    return _save(network_figure(frame), path, frame.source, frame.stamp)
+
+
+def network_figure(frame: Frame) -> plt.Figure:
     """Figure 2: the binary mobility network on longitude/latitude."""
     lonlat = frame.nodes.set_index("id")[["lon", "lat"]]
     fig, ax = plt.subplots(figsize=(8, 6.5))
@@ -100,8 +110,8 @@ def network_map(frame: Frame, path: Path) -> Path:
     ax.scatter(
         frame.nodes["lon"], frame.nodes["lat"], s=8 + 60 * indeg / max(indeg.max(), 1), c="#d62728", zorder=3
     )
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_xlabel(LON_LABEL)
+    ax.set_ylabel(LAT_LABEL)
     ax.set_title(
         f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges)} ties (>= {frame.min_movers} mover);"
         " point size: ties received"
@@ -109,10 +119,15 @@ def network_map(frame: Frame, path: Path) -> Path:
     _map_ticks(ax)
     ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
-    return _save(fig, path, frame.source, frame.stamp)
+    return fig
 
 
 def facility_maps(frame: Frame, path: Path) -> Path:
+    """Figure 6 as a PNG file."""
+    return _save(facility_figure(frame), path, frame.source, frame.stamp)
+
+
+def facility_figure(frame: Frame) -> plt.Figure:
     """Figure 6: primary care facilities and high-tier hospitals per unit."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
     for ax, column, title in zip(
@@ -124,12 +139,12 @@ def facility_maps(frame: Frame, path: Path) -> Path:
         fig.colorbar(points, ax=ax, label=f"{column}, {title} per unit")
         ax.set_title(f"{title} ({column})")
         _map_ticks(ax)
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
+        ax.set_xlabel(LON_LABEL)
+        ax.set_ylabel(LAT_LABEL)
         ax.set_aspect("equal", adjustable="datalim")
     fig.suptitle(f"Figure 6 - {frame.title}")
     fig.tight_layout()
-    return _save(fig, path, frame.source, frame.stamp)
+    return fig
 
 
 def _map_ticks(ax: plt.Axes) -> None:
@@ -157,8 +172,8 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
     fig.colorbar(points, ax=ax, label="standardized in-degree")
     ax.set_aspect("equal", adjustable="datalim")
     _map_ticks(ax)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_xlabel(LON_LABEL)
+    ax.set_ylabel(LAT_LABEL)
     fig.suptitle(f"Figure 7 - {frame.title}")
     fig.tight_layout()
     return fig
@@ -208,8 +223,10 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
     visits = figures[figures["measure"] == "visits_or_patients"]
     occ = figures[figures["measure"] == "bed_occupancy"]
     for ax, part, scale, value_format in (
-        (patients, visits, 1e6, lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),  # 3,880 / 3.98
-        (beds, occ, 1.0, lambda v: f"{v:.1f}%"),
+        # each value with the digits its source gives, as the table under the figure has it: one
+        # decimal had shown the official 74.55% as 74.5% and the study's 3.978 million as 3.98
+        (patients, visits, 1e6, lambda v: f"{v:,.0f}" if v >= 100 else f"{v:g}"),  # 3,880 / 3.978
+        (beds, occ, 1.0, lambda v: f"{v:g}%"),  # 74.55% / 78.2%
     ):
         values = part["value"] / scale
         # the status under each label: inside the bars it ran into the values

@@ -84,11 +84,22 @@ def fit_frame(frame: Frame, backend: str = "python") -> FrameFits:
     return FrameFits(frame, fits)
 
 
+def _reads_zero(value: float) -> bool:
+    """Whether four decimals would print ``value`` as 0.0000 though it is not 0."""
+    return value != 0 and abs(value) < 0.00005
+
+
+def coefficient_text(value: float) -> str:
+    """A coefficient as the paper-layout tables print it (four decimals, or three significant
+    digits where four decimals would read 0.0000), for text that quotes those tables."""
+    return f"{value:.3g}" if _reads_zero(value) else f"{value:.4f}"
+
+
 def _cell(coef: float, se: float, stars: str) -> str:
     """'coef*** (se)' with four decimals as the paper prints them, except where four decimals
     would show 0.0000 (a coefficient per person or per CNY): three significant digits instead,
     so the estimate and its standard error can still be read ('-1.54e-05 (1.65e-05)')."""
-    if any(value != 0 and abs(value) < 0.00005 for value in (coef, se)):
+    if any(_reads_zero(value) for value in (coef, se)):
         return f"{coef:.3g}{stars} ({se:.3g})"
     return f"{coef:.4f}{stars} ({se:.4f})"
 

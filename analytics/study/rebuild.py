@@ -78,9 +78,10 @@ SIGNIFICANCE_NOTE = (
 
 def _imbalance_shown(imbalance: pd.DataFrame) -> pd.DataFrame:
     """The page's copy of Figures 3 and 5's numbers as they are written (3,880,000,000 visits,
-    74.55 percent): the default float format had printed 3.880000e+09 and 7.455000e+01."""
+    74.55 and 78.2 percent, as the figure's bars say): the default float format had printed
+    3.880000e+09 and 7.455000e+01."""
     shown = imbalance[["label", "value", "unit", "status", "source"]].astype(object)
-    shown["value"] = [f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}" for v in imbalance["value"]]
+    shown["value"] = [f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}" for v in imbalance["value"]]
     return shown
 
 
@@ -103,6 +104,36 @@ def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
     shown["rebuilt_p"] = [f"{p:.2g}" for p in comparison["rebuilt_p"]]
     for column in ("same_sign", "same_significance", "paper_in_rebuilt_ci95", "reproduced"):
         shown[column] = [{True: "yes", False: "NO"}.get(v, "unknown") for v in comparison[column]]
+    return shown
+
+
+def _centrality_shown(top: pd.DataFrame) -> pd.DataFrame:
+    """The page's top units: coordinates to two decimals (about a kilometre) and the centrality
+    to three, each with its unit, where six decimals had been printed (121.473662, 0.658537)."""
+    shown = top.astype(object)
+    for column in ("lon", "lat"):
+        shown[column] = [f"{v:.2f}" for v in top[column]]
+    shown["std_in_degree"] = [f"{v:.3f}" for v in top["std_in_degree"]]
+    return shown.rename(
+        columns={
+            "lon": "lon (degrees east)",
+            "lat": "lat (degrees north)",
+            "in_degree": "in-degree (units sending)",
+            "std_in_degree": "standardized in-degree (in-degree / (n - 1))",
+        }
+    )
+
+
+def _fit_shown(fit: pd.DataFrame) -> pd.DataFrame:
+    """The page's AIC and BIC: four decimals as Tables 3 and 4 print them (six had been shown next
+    to the paper's four), "not printed" where the paper gives none (it had read "None") and NA
+    where the rebuild has none, as the tables say."""
+    shown = fit.drop(columns=["paper_source"]).astype(object)
+    for column in ("paper_aic", "paper_bic", "rebuilt_aic", "rebuilt_bic"):
+        missing = "not printed" if column.startswith("paper") else "NA"
+        shown[column] = [
+            missing if value is None or pd.isna(value) else f"{float(value):.4f}" for value in fit[column]
+        ]
     return shown
 
 
@@ -209,7 +240,7 @@ def rebuild(
                 f"Figures 2, 6, 7: {frame.title}",
                 "".join(image_html(p, p.stem) for p in pngs)
                 + "<p>Top 10 by standardized in-degree:</p>"
-                + table_html(top, index=False),
+                + table_html(_centrality_shown(top), index=False),
             )
         )
     imbalance = imbalance_table()
@@ -270,11 +301,11 @@ def rebuild(
                 caveat
                 + sources
                 + f"<p><strong>{html.escape(summary)}</strong></p>"
-                + table_html(_comparison_shown(comparison), index=False)
+                + f"<div class='verdicts'>{table_html(_comparison_shown(comparison), index=False)}</div>"
                 + "<p>AIC and BIC of Models 1-3 (the paper prints them for Table 4 only; its source, with"
                 " the caveat on their digits, in comparison_fit_with_paper.csv). The rebuild's are of the data"
                 " above; they can equal the paper's only on the paper's data.</p>"
-                + table_html(fit.drop(columns=["paper_source"]), index=False)
+                + table_html(_fit_shown(fit), index=False)
                 + hypotheses_html(checks),
             )
         )

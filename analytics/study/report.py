@@ -21,6 +21,8 @@ th:first-child,td:first-child{text-align:left}
 .ok{color:#1b5e20;font-weight:600}.no{color:#b00020;font-weight:600}
 img{max-width:100%;border:1px solid #ddd;margin:.5rem 0}
 .note{color:#555;font-size:.85rem}
+.verdicts table{font-size:.8rem}.verdicts th,.verdicts td{padding:.2rem .3rem}
+.verdicts td:last-child{min-width:13em;text-align:left}
 """
 
 
@@ -31,7 +33,13 @@ class ReportSection:
 
 
 def table_html(frame: pd.DataFrame, index: bool = True) -> str:
-    return frame.to_html(index=index, border=0, escape=True, na_rep="")
+    """The table as HTML; a named index ("term") heads its column in the header row, where pandas
+    had given it a row of its own, empty but for that name."""
+    if index and frame.index.name:
+        frame = frame.rename_axis(index=None, columns=str(frame.index.name))
+    # a line may break after an underscore: unbroken, headers such as paper_in_rebuilt_ci95 had
+    # pushed the comparison table past the page's right edge, cutting off its verdicts
+    return frame.to_html(index=index, border=0, escape=True, na_rep="").replace("_", "_<wbr>")
 
 
 def image_html(path: Path, alt: str) -> str:

@@ -84,8 +84,8 @@ def test_figure3_shows_the_studys_own_contrast_and_every_bar_says_its_value_and_
     patients, beds = fig.axes
     assert patients.get_yscale() == "log"
     values = [t.get_text() for t in patients.texts]
-    assert values == ["3,880", "4,250", "34.9", "3.98"]
-    assert [t.get_text() for t in beds.texts][:3] == ["74.5%", "78.2%", "52.1%"]
+    assert values == ["3,880", "4,250", "34.86", "3.978"]
+    assert [t.get_text() for t in beds.texts][:3] == ["74.55%", "78.2%", "52.1%"]
     ticks = [t.get_text() for t in patients.get_xticklabels()]
     assert ticks[0] == "China 2021 hospital visits\n(official)"
     assert ticks[2] == "study: high-tier patients\n(quoted, unverified)"
@@ -265,3 +265,35 @@ def test_maps_of_a_small_frame_are_legible(tmp_path: Path, monkeypatch: pytest.M
     ties = list(f2.axes[0].get_lines())
     assert len(ties) == len(frame.edges) and min(float(line.get_alpha() or 1) for line in ties) >= 0.3
     assert attraction.axes[0].get_title().endswith(frame.title)
+
+
+def test_figures_3_and_5_print_each_value_as_the_table_under_them_does() -> None:
+    """One decimal had drawn the official 74.55% bed occupancy as 74.5% (and the study's 3.978
+    million patients as 3.98) over a table that says 74.55: each bar now says its source's digits."""
+    from analytics.study.imbalance import imbalance_table
+
+    table = imbalance_table()
+    fig = figures.imbalance_figure(table)
+    patients, beds = fig.axes
+    occupancy = table[table["measure"] == "bed_occupancy"]["value"]
+    assert [float(t.get_text().removesuffix("%")) for t in beds.texts] == occupancy.tolist()
+    visits = table[table["measure"] == "visits_or_patients"]["value"] / 1e6
+    assert [float(t.get_text().replace(",", "")) for t in patients.texts] == visits.tolist()
+    plt.close(fig)
+
+
+def test_maps_give_longitude_and_latitude_their_units(zhejiang: Frame) -> None:
+    """Figures 2, 6 and 7 said "longitude" and "latitude" with no unit, where the regional report's
+    network map says degrees east and north."""
+    maps = [
+        figures.network_figure(zhejiang).axes,
+        figures.facility_figure(zhejiang).axes[:2],  # the two maps, not their colour bars
+        figures.centrality_figure(zhejiang, figures.in_degree_centrality(zhejiang)).axes[1:2],
+    ]
+    for axes in maps:
+        for ax in axes:
+            assert (ax.get_xlabel(), ax.get_ylabel()) == (
+                "longitude (degrees east)",
+                "latitude (degrees north)",
+            )
+    plt.close("all")
