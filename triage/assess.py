@@ -64,6 +64,7 @@ from triage.phrases import (
     MODELS_NOT_USED,
     NO_DECISIVE,
     NO_USABLE,
+    OXYGEN_UNKNOWN,
     VITALS_NOT_SCORED,
 )
 from triage.policy import Policy, PolicyRuntime
@@ -417,15 +418,18 @@ def _pair_refused(ignored: Iterable[IgnoredObservation]) -> bool:
 _NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
 
 
-def _vitals_not_scored(news2: ScoreResult, latest: Mapping[str, Observation]) -> str | None:
-    """Why local care cannot be concluded when NEWS2 does not apply (a child, pregnancy) to vital
-    signs nothing else reads; ``None`` when it applies or none of them was measured."""
-    if news2.applicable:
-        return None
-    shown = [f"{code} {latest[code].display_value()}" for code in _NEWS2_ONLY if code in latest]
-    if not shown:
-        return None
-    return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)
+def _vitals_not_scored(scores: Mapping[str, ScoreResult], latest: Mapping[str, Observation]) -> str | None:
+    """Why local care cannot be concluded from the vital signs: NEWS2 does not apply (a child,
+    pregnancy) to readings nothing else reads, or a scale-2 SpO2 of 93 % or more without air or
+    oxygen recorded; ``None`` otherwise."""
+    news2, oximetry = scores["news2"], scores["oximetry"]
+    if not news2.applicable:
+        shown = [f"{code} {latest[code].display_value()}" for code in _NEWS2_ONLY if code in latest]
+        if shown:
+            return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)
+    if oximetry.band is None and oximetry.value is not None:
+        return OXYGEN_UNKNOWN.format(spo2=latest["spo2"].display_value())
+    return None
 
 
 def _max_level(levels: Iterable[Disposition]) -> Disposition | None:
@@ -522,7 +526,7 @@ def assess(
             # the blood pressure now is unknown (its readings say "measure again"): not local care
             # with a re-check in a month, which a lower diastolic would have allowed
             disposition = Disposition.insufficient_data
-        elif (unscored := _vitals_not_scored(scores["news2"], latest)) is not None:
+        elif (unscored := _vitals_not_scored(scores, latest)) is not None:
             disposition = Disposition.insufficient_data
             notes.append(unscored)
         else:

@@ -83,6 +83,11 @@ VITALS_NOT_SCORED = Phrase(
     "{readings} not scored by NEWS2 ({reason}): no local-care decision from them; a clinician must"
     " assess them now",
 )
+OXYGEN_UNKNOWN = Phrase(
+    "oxygen_unknown",
+    "spo2 {spo2} on SpO2 scale 2 is not classified without air or oxygen recorded: no local-care"
+    " decision from it; record supplemental_o2 and assess again",
+)
 NOTES = (MODELS_NOT_USED, MODELS_FAILED, MODEL_DISABLED, MODELS_NOT_RUN, NO_USABLE, NO_DECISIVE)
 
 # --- why a reading was not used: an ignored observation's detail (triage.assess.select_observations)

@@ -260,3 +260,31 @@ def test_the_cli_names_the_file_of_a_birth_date_that_disagrees(
         f"error: {case}: patient.age, patient.birth_date: age 65 disagrees with birth date 1961-11-26"
         " (64 completed years on 2026-11-25); give one, or correct it\n"
     )
+
+
+# --- SpO2 scale 2 without air or oxygen recorded ---------------------------------------------------
+
+
+@pytest.mark.parametrize("spo2", [93.0, 97.0])
+def test_scale2_spo2_without_an_oxygen_record_is_never_local_care(spo2: float, policy: Policy) -> None:
+    """A scale-2 patient at 97 % on oxygen scores 3 (red); on air 0. Unknown, it was local care in a month."""
+    obs = [o for o in normal_vitals() if o.code not in ("spo2", "supplemental_o2")] + [ob("spo2", spo2)]
+    a = assess(PatientContext(age=70, spo2_scale2=True), obs, policy, now=NOW)
+    assert a.disposition is Disposition.insufficient_data and a.recheck_minutes == 0
+    assert a.notes == [
+        f"spo2 {spo2:g} % on SpO2 scale 2 is not classified without air or oxygen recorded: no"
+        " local-care decision from it; record supplemental_o2 and assess again"
+    ]
+    on_air = assess(
+        PatientContext(age=70, spo2_scale2=True), [*obs, ob("supplemental_o2", "air")], policy, now=NOW
+    )
+    assert on_air.disposition is Disposition.local_care
+    on_oxygen = assess(
+        PatientContext(age=70, spo2_scale2=True), [*obs, ob("supplemental_o2", "oxygen")], policy, now=NOW
+    )
+    # on oxygen: 93 % scores 1 + 2 (NEWS2 1-4: local care, re-check in 4 h); 97 % is a red score
+    assert (
+        on_oxygen.recheck_minutes == 240
+        if spo2 == 93
+        else on_oxygen.disposition is Disposition.urgent_referral
+    )

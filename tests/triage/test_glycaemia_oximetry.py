@@ -139,9 +139,21 @@ def test_oximetry_scale2(spo2: float, o2: bool, band: str) -> None:
     assert ("spo2_critical" in r.flags) is band.startswith("critical")
 
 
-def test_oximetry_scale2_unknown_oxygen_is_reported_missing() -> None:
-    r = oximetry(spo2=95, on_oxygen=None, scale2=True)
+@pytest.mark.parametrize("spo2", [93.0, 95.0, 97.0, 100.0])
+def test_oximetry_scale2_unknown_oxygen_is_not_classified(spo2: float) -> None:
+    """93 % or more on scale 2 is normal on air but 1-3 NEWS2 points on oxygen: with air or oxygen
+    unknown it has no band - it was "normal", which read as reassuring at 97 % (critical on oxygen)."""
+    r = oximetry(spo2=spo2, on_oxygen=None, scale2=True)
     assert r.missing == ("supplemental_o2",) and not r.complete
+    assert (r.band, r.value, r.flags) == (None, spo2, ())
+    assert r.detail == "not classified: no air or oxygen record (scale 2, SpO2 93 % or more)"
+
+
+@pytest.mark.parametrize(
+    ("spo2", "band"), [(83.0, "critical"), (87.0, "low"), (88.0, "target"), (92.0, "target")]
+)
+def test_oximetry_scale2_below_93_needs_no_oxygen_record(spo2: float, band: str) -> None:
+    assert oximetry(spo2=spo2, on_oxygen=None, scale2=True).band == band
 
 
 def test_ketones_with_unknown_diabetes_report_it_missing() -> None:

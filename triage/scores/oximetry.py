@@ -4,7 +4,10 @@ Scale 1 (most adults, target 94-98 %): <=91 ``critical`` (NEWS2 red 3 points), 9
 (2 points; same-day review), 94-95 ``borderline`` (1 point), >=96 ``normal``.
 Scale 2 (clinician-set, hypercapnic respiratory failure, target 88-92 %): <=83 ``critical``,
 84-87 ``low``, 88-92 ``target``, >=93 on air ``normal``, and on oxygen 93-96 ``above_target``
-and >=97 ``critical_high`` (NEWS2 3 points: risk of oxygen-induced hypercapnia). Between printed
+and >=97 ``critical_high`` (NEWS2 3 points: risk of oxygen-induced hypercapnia). On scale 2 a
+reading of 93 % or more cannot be classified without knowing air or oxygen (normal on air, 3
+points on oxygen at 97 %): with ``on_oxygen`` unknown there is no band (never ``normal``),
+``supplemental_o2`` is missing and ``triage.assess`` will not conclude local care. Between printed
 values the more abnormal band applies, as in :mod:`triage.scores.news2`.
 Oximeters overestimate saturation in darker skin (Sjoding et al., NEJM 2020;383:2477): borderline
 values are reported, never rounded up.
@@ -18,6 +21,7 @@ from triage.scores.result import ScoreResult, among
 
 _DETAIL = phrases.OXIMETRY.printf({"spo2": "%g", "scale": "%s", "band": "%s"})
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="SpO2")
+_NO_OXYGEN_RECORD = phrases.NOT_CLASSIFIED.format(inputs="air or oxygen record (scale 2, SpO2 93 % or more)")
 
 REFERENCE = "BTS guideline for oxygen use in adults 2017; RCP NEWS2 2017 Chart 1"
 
@@ -47,10 +51,21 @@ def oximetry(
             band = "critical" if points == 3 else "low"
         elif spo2 <= 92:
             band = "target"
+        elif on_oxygen is None:
+            return ScoreResult.of(
+                name="oximetry",
+                value=spo2,
+                unit="%",
+                band=None,
+                complete=False,
+                components={"scale": 2, "on_oxygen": None},
+                missing=("supplemental_o2",),
+                censored=among(censored, ("spo2",)),
+                detail=_NO_OXYGEN_RECORD,
+                reference=REFERENCE,
+            )
         elif not on_oxygen:
             band = "normal"
-            if on_oxygen is None:
-                missing = ("supplemental_o2",)
         else:
             band = "critical_high" if points == 3 else "above_target"
     flags = ("spo2_critical",) if band in ("critical", "critical_high") else ()
