@@ -115,8 +115,9 @@ class AstmDriver:
             elif isinstance(event, astm_link.BytesIgnored):
                 events.append(Ignored(event.size, event.offset))
             elif isinstance(event, astm_link.FrameRejected):
-                frame = "frame" if event.number is None else f"frame {event.number}"
-                events.append(Rejected(f"{frame}: {event.reason}", event.offset))
+                # "frame N: ..."; a frame whose number was not read names itself in its reason
+                where = "" if event.number is None else f"frame {event.number}: "
+                events.append(Rejected(f"{where}{event.reason}", event.offset))
         events += self._tolerance.events()
         return events
 

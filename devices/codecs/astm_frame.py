@@ -80,7 +80,7 @@ def scan_frame(buf: bytes | bytearray, start: int, max_frame: int) -> Frame | No
         return None
     i = m.start()
     if buf[i] in (STX_I, ENQ_I, EOT_I):
-        return Frame(None, bytes(buf[start + 1 : i]), False, start, i, "frame interrupted before ETX/ETB")
+        return Frame(None, bytes(buf[start + 1 : i]), False, start, i, _interrupted(buf, start, i))
     if i + 3 > len(buf):
         return None
     body = bytes(buf[start + 1 : i + 1])
@@ -103,6 +103,21 @@ def scan_frame(buf: bytes | bytearray, start: int, max_frame: int) -> Frame | No
             f"checksum {json_text(sent.decode('latin-1'))} is not two hex digits",
         )
     return Frame(number, text, final, start, i + 3, None if sent == checksum(body) else "checksum")
+
+
+_INTERRUPTER = {
+    STX_I: "STX (a new frame: line noise, or the device gave the frame up)",
+    ENQ_I: "ENQ (the device restarted mid-frame, or line noise)",
+    EOT_I: "EOT (the device ended the session mid-frame)",
+}
+
+
+def _interrupted(buf: bytes | bytearray, start: int, at: int) -> str:
+    """Why a frame stopped before its ETX/ETB: the control byte that came instead, and the
+    frame's number when it was read (an integrator looks for that frame in the wire log)."""
+    fn = buf[start + 1] if at > start + 1 else None
+    number = f"frame number {fn - 0x30}, " if fn is not None and 0x30 <= fn <= 0x37 else ""
+    return f"frame interrupted before ETX/ETB ({number}{at - start} bytes) by {_INTERRUPTER[buf[at]]}"
 
 
 def verify_checksum_case(

@@ -160,14 +160,11 @@ class AstmReceiver(LinkSide):
             return
         if self._deadline is None or now < self._deadline or self._state is not _RState.RECEIVING:
             return
-        partial = bytes(self._pending)
-        if partial:
-            self._events.append(
-                MessageDiscarded(
-                    f"receiver timeout: no frame or EOT within {self.profile.link.receive_timeout:g} s",
-                    partial,
-                )
-            )
+        # The bytes of a frame cut short stay no longer: read at the next ENQ they were reported
+        # as "bytes outside a session" (line noise, check the baud rate), which they are not.
+        self._discard_unfinished(
+            f"receiver timeout: no frame or EOT within {self.profile.link.receive_timeout:g} s"
+        )
         self._events.append(SessionEnded("timeout"))
         self._to_neutral()
 
@@ -175,6 +172,13 @@ class AstmReceiver(LinkSide):
         """The link closed (``reason``): an unfinished message - accepted frames without the L
         record's final frame, or part of a frame - is discarded (``MessageDiscarded``, naming the
         frames and the byte). Its final ACK was never sent, so the device resends it."""
+        self._discard_unfinished(f"link lost ({reason})")
+        self._to_neutral()
+
+    def _discard_unfinished(self, why: str) -> None:
+        """Drop the unfinished message and the bytes of an unfinished frame, saying ``why`` with
+        the accepted frames and the unfinished frame's byte (a frame cut short counts even when
+        no frame of its message was accepted yet)."""
         stx = self._buf.find(STX) if self._state is _RState.RECEIVING else -1
         if self._pending or stx >= 0:
             unfinished = (
@@ -184,13 +188,12 @@ class AstmReceiver(LinkSide):
             )
             self._events.append(
                 MessageDiscarded(
-                    f"link lost ({reason}) after {self._message_frames} accepted frame(s) of a message"
+                    f"{why} after {self._message_frames} accepted frame(s) of a message"
                     f"{unfinished}; the device still owns the message",
                     bytes(self._pending),
                 )
             )
         self._drop(len(self._buf))
-        self._to_neutral()
 
     def request_interrupt(self) -> None:
         """Answer the next good frame with EOT (receiver interrupt) instead of ACK."""

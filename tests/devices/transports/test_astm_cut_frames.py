@@ -1,0 +1,111 @@
+"""A device cut off in the middle of a frame, over a real pty: what the integrator reads.
+
+A power cycle mid-frame (the device's next byte is ENQ), and a device that stops mid-frame until
+the receiver's 30 s timer runs out (fake clock). Each is one warning naming the device, the frame
+and the byte; the leftover bytes of the cut frame are never taken for line noise afterwards; the
+message is stored once when the device sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from devices.codecs.astm_frame import ACK, ENQ, NAK
+from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+from tests.devices.gateway.test_conformance_astm import _expect, _frames, _send_message, _setup
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_device_power_cycled_mid_frame_is_named_with_the_frame_number_and_the_enq(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The NAK warning said 'frame: frame interrupted before ETX/ETB; answered NAK, the device
+    resends it': no frame number though the device had sent it, and nothing about the ENQ that
+    cut the frame - which is what a device restarting mid-frame sends."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(frames[0])
+            await _expect(pty, ACK)
+            await pty.write(frames[1][:9])  # the power goes inside frame 2
+            await pty.write(ENQ)  # the device is back and starts over
+            await _expect(pty, NAK)  # the cut frame
+            await asyncio.sleep(0.05)
+            clock.advance(1.0)  # the restart rule: ENQ then silence, answered NAK (busy)
+            await _expect(pty, NAK)
+            await wait_until(lambda: gateway.status()[0].discarded == 1)
+            clock.advance(10.0)  # the device waits 10 s after a NAK to its ENQ
+            await _send_message(pty, frames)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    cut_at = 1 + len(frames[0])
+    assert (
+        f"device analyzer: byte {cut_at}: frame interrupted before ETX/ETB (frame number 2, 9 bytes) by "
+        "ENQ (the device restarted mid-frame, or line noise); answered NAK, the device resends it"
+    ) in _warnings(caplog)
+    assert result_keys(db_path) == [("SIM-S1", "GLU", "final"), ("SIM-S1", "HbA1c", "final")]
+
+
+def test_a_frame_cut_short_until_the_receiver_timeout_is_named_and_not_taken_for_noise_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After 30 s of silence inside a frame, the discard warning said only 'receiver timeout: no
+    frame or EOT within 30 s' (no frame, no byte) - and nothing at all when the cut frame was the
+    first of its message; the cut frame's bytes then stayed behind and the device's next ENQ made
+    them 'N bytes outside a session ignored: line noise, or check the baud rate', sending the
+    integrator to the wrong setting."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frames = _frames()
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            status = gateway.status
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(frames[0])
+            await _expect(pty, ACK)
+            await pty.write(frames[1][:9])
+            await asyncio.sleep(0.05)
+            clock.advance(30.5)
+            await wait_until(lambda: status()[0].discarded == 1)
+            # the first frame of a message cut short: reported too
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(frames[0][:12])
+            await asyncio.sleep(0.05)
+            clock.advance(30.5)
+            await wait_until(lambda: status()[0].discarded == 2)
+            await _send_message(pty, frames)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            assert status()[0].ignored_bytes == 0
+            await pty.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    discarded = [w for w in _warnings(caplog) if "discarded" in w]
+    first_cut = 1 + len(frames[0])
+    second_cut = first_cut + 9 + 1
+    assert discarded == [
+        "device analyzer: partial message discarded, nothing committed: receiver timeout: no frame or "
+        f"EOT within 30 s after 1 accepted frame(s) of a message and 9 bytes of an unfinished frame at "
+        f"byte {first_cut}; the device still owns the message",
+        "device analyzer: partial message discarded, nothing committed: receiver timeout: no frame or "
+        f"EOT within 30 s after 0 accepted frame(s) of a message and 12 bytes of an unfinished frame at "
+        f"byte {second_cut}; the device still owns the message",
+    ]
+    assert not [w for w in _warnings(caplog) if "outside a session" in w]
+    assert result_keys(db_path) == [("SIM-S1", "GLU", "final"), ("SIM-S1", "HbA1c", "final")]
