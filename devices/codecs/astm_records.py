@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from devices.codecs import escapes
+from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
@@ -246,7 +247,9 @@ def decode_message(
     zone = profile.zone
     fields = profile.astm
     header = msg.header
-    qc_message = header.raw(12).strip().upper()[:1] == "Q"
+    # H.12 Q: a QC run; T (training) or D (debugging): no real measurement either, held as QC
+    not_production = not_production_flag(header.components(12)[0])
+    qc_message = header.raw(12).strip().upper()[:1] == "Q" or bool(not_production)
     complete = msg.complete
     if msg.terminator is None and profile.tolerance.missing_l_record:
         counter.fire(profile.device_id, "missing_l_record")
@@ -325,7 +328,7 @@ def decode_message(
                 value_parts.pop(0)
             raw_value = "^".join(value_parts)
             status = result_status(rec.raw(9), profile, counter)
-            flags = tuple(f.strip() for f in rec.repeats(7) if f.strip())
+            flags = tuple(f.strip() for f in rec.repeats(7) if f.strip()) + not_production
             if not complete:
                 flags += (INCOMPLETE,)
                 if status == "final":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from devices.codecs import escapes
+from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError, SenderStateError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
@@ -428,7 +429,9 @@ def decode_message(
     if not needs_ack(msg):
         return [], []
     msh = msg.msh
-    qc = False
+    # MSH-11 T (training) or D (debugging): no real measurement of the patient it names
+    not_production = not_production_flag(msh.first(11))
+    qc = bool(not_production)
     if profile.tolerance.mindray_msh16_result_kind and msh.raw(16).strip() in ("1", "2"):
         counter.fire(profile.device_id, "mindray_msh16_result_kind", f"MSH-16={msh.raw(16).strip()}")
         qc = True
@@ -500,7 +503,8 @@ def decode_message(
                 device_unit=seg.first(6) or None,
                 status=result_status(seg.raw(11), profile, counter, "hl7"),
                 qc=qc,
-                flags=tuple(x.strip() for x in seg.raw(8).split(msg.enc.repeat) if x.strip()),
+                flags=tuple(x.strip() for x in seg.raw(8).split(msg.enc.repeat) if x.strip())
+                + not_production,
                 observed_at=ts(seg, 14) or obr_time or msh_time,
                 reference_range=seg.first(7) or None,
                 byte_offset=base_offset + seg.offset,
