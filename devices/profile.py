@@ -11,10 +11,12 @@ with the file name and the field.
 from __future__ import annotations
 
 import codecs
+import difflib
 import re
 import tomllib
+import types
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -412,18 +414,53 @@ class DeviceProfile(_Strict):
 _TYPE_WORDS = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false"}
 
 
+def _keys_of_table(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the profile table holding ``loc`` may have (``("serial", "baudrate")``: those of
+    ``[serial]``; a ``[mapping."CODE"]`` table's too); [] when it is no table."""
+    found: Any = DeviceProfile
+    for part in loc[:-1]:
+        if get_origin(found) in (Union, types.UnionType):  # X | None
+            found = next(arg for arg in get_args(found) if arg is not type(None))
+        if get_origin(found) is dict:
+            found = get_args(found)[1]
+        elif isinstance(found, type) and issubclass(found, BaseModel) and str(part) in found.model_fields:
+            found = found.model_fields[str(part)].annotation
+        else:
+            return []
+    if get_origin(found) in (Union, types.UnionType):
+        found = next(arg for arg in get_args(found) if arg is not type(None))
+    return list(found.model_fields) if isinstance(found, type) and issubclass(found, BaseModel) else []
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """A misspelt key (``baudrate``, ``[tolerence]``): pydantic said only 'Extra inputs are not
+    permitted', which names neither the typo nor what to write."""
+    known = _keys_of_table(loc)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown key{hint}; known: {', '.join(known)}" if known else "unknown key"
+
+
 def _format_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = validation_message(err)
+        if err["type"] == "extra_forbidden":
+            msg = _unknown_key(err["loc"])
+        elif err["type"] == "string_pattern_mismatch" and err["loc"] == ("device_id",):
+            msg = "must be 1 to 64 letters, digits, '.', '_' or '-' (it names the device in logs and storage)"
         if err["type"] in _TYPE_WORDS:
             quoted = isinstance(err.get("input"), str)
             msg = f"must be {_TYPE_WORDS[err['type']]}" + (
                 ", not text: write it without quotes" if quoted else ""
             )
         # pydantic's own messages do not say what was given; ours (value_error) do when it helps
-        given = "" if err["type"] in ("missing", "value_error") else shown_input(err.get("input"))
+        given = (
+            ""
+            if err["type"] in ("missing", "value_error", "extra_forbidden")
+            else shown_input(err.get("input"))
+        )
         parts.append(f"{loc}: {msg}{given}")
     return "; ".join(parts)
 
