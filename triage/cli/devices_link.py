@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import signal
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,11 +22,13 @@ from devices.session import MonotonicClock
 from devices.transports.ble import require_bleak
 from devices.transports.link import TcpListenSpec
 from devices.transports.serial_port import list_serial_ports
+from triage.bp_pair import swapped_in_messages
 from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
 from triage.cli.link_flags import flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
-from triage.errors import UserInputError
+from triage.errors import ClinicError, UserInputError
+from triage.observation import Observation
 
 
 def _err(text: str) -> None:
@@ -70,14 +75,49 @@ HOLD_WORDS = {
     "ignored": "ignored by the profile",
     "unmapped": "code not mapped",
     "no_patient": "no patient link",
+    "not_accepted": "not accepted by triage",
 }
 
+#: How the hold reason of a result triage does not accept starts (the engine's words follow).
+NOT_ACCEPTED = "not accepted by triage: "
 
-def status_line(s: DeviceStatus) -> str:
+
+def not_accepted_by_triage(
+    results: list[GatewayResult], to_observation: Callable[[GatewayResult], Observation]
+) -> list[GatewayResult]:
+    """``results`` with those the gateway would feed to triage but triage refuses - as the
+    service's pipeline holds them for review - marked held, the engine's reason in
+    ``hold_reason``: a value that is no number or is implausible, a unit triage cannot use for
+    the code, both pressures of a swapped pair. ``to_observation`` builds the observation the
+    service would (``triage.service.pipeline.observation_from_stored``)."""
+    accepted: list[tuple[int, Observation]] = []
+    refused: dict[int, str] = {}
+    for position, result in enumerate(results):
+        if not result.auto_feed:
+            continue
+        try:
+            accepted.append((position, to_observation(result)))
+        except ClinicError as exc:
+            refused[position] = str(exc)
+    pairs = [(results[position].stored.message_id, observation) for position, observation in accepted]
+    for index, why in swapped_in_messages(pairs).items():
+        refused[accepted[index][0]] = why
+    return [
+        dataclasses.replace(r, auto_feed=False, hold_reason=NOT_ACCEPTED + refused[i]) if i in refused else r
+        for i, r in enumerate(results)
+    ]
+
+
+def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
     """The per-device counts at the end of ``listen``. Each result is in exactly one bucket: new
-    (for triage or held, with why) or duplicate; quarantined counts only what became no result."""
-    held = sum(s.held.values())
-    why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(s.held.items()))
+    (for triage or held, with why) or duplicate; quarantined counts only what became no result.
+    ``not_accepted``: results for triage that triage refused (:func:`not_accepted_by_triage`),
+    counted as held."""
+    kinds = Counter(s.held)
+    if not_accepted:
+        kinds["not_accepted"] += not_accepted
+    held = sum(kinds.values())
+    why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(kinds.items()))
     tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
     # Only devices that can refuse the gateway's own requests (POCT1-A2) ever have a refusal.
     refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
@@ -103,9 +143,9 @@ def status_line(s: DeviceStatus) -> str:
     )
 
 
-def _print_status(statuses: list[DeviceStatus]) -> None:
+def _print_status(statuses: list[DeviceStatus], not_accepted: dict[str, set[int]]) -> None:
     for s in statuses:
-        _err(status_line(s))
+        _err(status_line(s, len(not_accepted.get(s.device_id, ()))))
 
 
 def register_listen(app: typer.Typer) -> None:
@@ -217,9 +257,20 @@ def register_listen(app: typer.Typer) -> None:
                 operators = read_operator_list(Path(p.poct1a.operator_list))
                 _err(f"{p.device_id}: {operators.describe(datetime.now(p.zone).date())}")
         db_path = db or settings.database.path
+        # The service's own rule for what triage accepts; imported here, not for every command.
+        from triage.service.pipeline import observation_from_stored
+
+        clinic = app_ctx.clock
+        refused: defaultdict[str, set[int]] = defaultdict(set)  # result ids by device
 
         def show(results: list[GatewayResult]) -> None:
-            for result in results:
+            # Marked "auto" (and counted "for triage") while the service holds them for review,
+            # results triage refuses are shown held with the engine's reason, as replay does.
+            checked = not_accepted_by_triage(results, lambda r: observation_from_stored(r.stored, clinic))
+            for result in checked:
+                if result.hold_reason and result.hold_reason.startswith(NOT_ACCEPTED):
+                    refused[result.stored.device_id].add(result.result_id)
+            for result in checked:
                 # a result line names what the device sent: escaped (JSON escapes itself)
                 write(_result_json(result) if json_output else shown(_result_line(result)))
 
@@ -312,7 +363,7 @@ def register_listen(app: typer.Typer) -> None:
             raise SystemExit(STOPPED_BY_CTRL_C) from None  # after the counts (finally)
         finally:
             if started:
-                _print_status(gateway.status())
+                _print_status(gateway.status(), refused)
 
 
 #: The exit code of a command stopped by Ctrl-C (128 + SIGINT), as `triage serve` and the shell

@@ -1,0 +1,115 @@
+"""`triage devices listen` over loopback TCP, as an integrator first runs it: a result the gateway
+would feed to triage but triage refuses (a value that is no number, both pressures of a swapped
+pair) is shown held with the engine's reason and counted held - as the
+service holds it for review and `triage devices replay` puts it up for review - never as "auto"
+and "for triage"."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+PROFILE = """device_id = "ward-monitor"
+protocol = "hl7"
+timezone = "Asia/Shanghai"
+
+[tcp]
+mode = "listen"
+port = {port}
+
+[mapping."SPO2"]
+code = "spo2"
+unit = "%"
+
+[mapping."HR"]
+code = "heart_rate"
+unit = "/min"
+
+[mapping."SBP"]
+code = "sbp"
+unit = "mm[Hg]"
+
+[mapping."DBP"]
+code = "dbp"
+unit = "mm[Hg]"
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _connect(port: int, listen: subprocess.Popen[bytes]) -> socket.socket:
+    for _ in range(300):  # the listener imports and binds first
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=5)
+        except ConnectionRefusedError:
+            assert listen.poll() is None, listen.communicate()[1].decode()
+            time.sleep(0.1)
+    raise AssertionError("listen never accepted a connection")
+
+
+def _ack(conn: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\x1c\r"):
+        chunk = conn.recv(4096)
+        assert chunk, "connection closed before the ACK"
+        data += chunk
+    return data
+
+
+def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reason(tmp_path: Path) -> None:
+    """listen printed `spo2 = 9x7 %  [final; auto]` and counted it "for triage", while the
+    service holds such a result for review and replay lists it as invalid."""
+    port = _free_port()
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(PROFILE.format(port=port))
+    now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
+    segments = [
+        f"MSH|^~\\&|VM5|WARD|||{now}||ORU^R01|CTL-1|P|2.5",
+        "PID|1||PT-1",
+        "OBR|1|S-1",
+        f"OBX|1|NM|SPO2||9x7|%|||||F|||{now}",
+        f"OBX|2|NM|HR||72|/min|||||F|||{now}",
+        f"OBX|3|NM|SBP||80|mm[Hg]|||||F|||{now}",
+        f"OBX|4|NM|DBP||140|mm[Hg]|||||F|||{now}",
+    ]
+    message = b"\x0b" + ("\r".join(segments) + "\r").encode() + b"\x1c\r"
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f'data_dir = "{tmp_path}"\n')
+    listen = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("triage")),
+            *("devices", "listen", "--profile", str(profile), "--db", str(tmp_path / "clinic.db")),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TRIAGE_CONFIG": str(settings)},
+        cwd=tmp_path,
+    )
+    try:
+        with _connect(port, listen) as conn:
+            conn.sendall(message)
+            assert b"MSA|AA|CTL-1" in _ack(conn)  # stored, so acknowledged: the device is done
+        time.sleep(0.5)
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        out, err = listen.communicate(timeout=30)
+    assert listen.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    shown = {line.split("  ")[3]: line.split("  [", 1)[1] for line in lines}
+    assert shown["heart_rate = 72 /min"] == "final; auto]"
+    assert shown["spo2 = 9x7 %"].startswith(
+        'final; held: not accepted by triage: spo2: value "9x7" is not a number'
+    )
+    assert shown["sbp = 80 mm[Hg]"].startswith("final; held: not accepted by triage: ")
+    assert "were they swapped?" in shown["dbp = 140 mm[Hg]"]
+    assert "4 new results stored (1 for triage, 3 held: 3 not accepted by triage)" in err.decode()
