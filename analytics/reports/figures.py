@@ -67,19 +67,35 @@ def month_axis(ax: Any, months: pd.Series) -> None:
     ax.tick_params(axis="x", labelsize=8)
 
 
-def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Figure:
+def _month_lines(
+    table: pd.DataFrame, by: str, column: str, *, ylabel: str, legend: str, title: str, synthetic: bool | None
+) -> Figure:
+    """One line per ``by`` value over every month from the first to the last, in %: a month with
+    no data is a gap in its line (a straight segment had run across eleven empty months)."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    every = every_month(region_month["month"])
-    for region, rows in region_month.groupby("region_code"):
-        shares = rows.set_index("month")["local_share"].reindex(every)
-        ax.plot(month_starts(every.to_series()), shares.to_numpy(dtype=float), marker=".", label=str(region))
-    ax.set_ylabel("resolved locally (% of encounters)")
+    every = every_month(table["month"])
+    for key, rows in table.groupby(by):
+        values = rows.set_index("month")[column].reindex(every)
+        ax.plot(month_starts(every.to_series()), values.to_numpy(dtype=float), marker=".", label=str(key))
+    ax.set_ylabel(ylabel)
     # decimals as the ticks need: with none, ticks 2.5 points apart read "48%", "50%", "52%", "55%"
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    month_axis(ax, region_month["month"])
-    ax.legend(fontsize=7, title="region", title_fontsize=7)
-    _title(fig, "Encounters resolved in primary care, by region", synthetic)
+    month_axis(ax, table["month"])
+    ax.legend(fontsize=7, title=legend, title_fontsize=7)
+    _title(fig, title, synthetic)
     return fig
+
+
+def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Figure:
+    return _month_lines(
+        region_month,
+        "region_code",
+        "local_share",
+        ylabel="resolved locally (% of encounters)",
+        legend="region",
+        title="Encounters resolved in primary care, by region",
+        synthetic=synthetic,
+    )
 
 
 #: The stacked band of encounters whose tier the small-cell suppression blanked.
@@ -123,19 +139,16 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
 
 
 def load_figure(load: pd.DataFrame, synthetic: bool | None) -> Figure:
-    """Patients per day against daily capacity, by tier; a line breaks at a month with no data
-    (it had been drawn straight across eleven empty months)."""
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    every = every_month(load["month"])
-    for tier, rows in load.groupby("tier"):
-        values = rows.set_index("month")["load_vs_capacity"].reindex(every)
-        ax.plot(month_starts(every.to_series()), values.to_numpy(dtype=float), marker=".", label=str(tier))
-    ax.set_ylabel("patients per day / daily capacity (%)")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    month_axis(ax, load["month"])
-    ax.legend(fontsize=7, title="tier", title_fontsize=7)
-    _title(fig, "Load by tier against capacity", synthetic)
-    return fig
+    """Patients per day against daily capacity, by tier."""
+    return _month_lines(
+        load,
+        "tier",
+        "load_vs_capacity",
+        ylabel="patients per day / daily capacity (%)",
+        legend="tier",
+        title="Load by tier against capacity",
+        synthetic=synthetic,
+    )
 
 
 def network_figure(
