@@ -160,8 +160,16 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    data_dir: Path = Field(Path("var"), description="Folder for run-time data (database, logs)")
-    clinic_id: str = Field("clinic-demo", description="This clinic's facility id")
+    data_dir: Path = Field(
+        Path("var"),
+        description="Folder for the device wire logs (<data_dir>/wire, gateway.wire_log); the referral log"
+        " is database.path, not under it",
+    )
+    clinic_id: str = Field(
+        "clinic-demo",
+        description="This clinic's facility id: new visits are recorded at it when the facility directory"
+        " has it, else with no facility",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "WARNING", description="The service's log level (`triage serve --log-level` wins)"
     )

@@ -83,7 +83,9 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
     text = log.read_text(encoding="utf-8")
     ready = [line for line in text.splitlines() if line.startswith("ready: ")]
     assert ready == [
-        f"ready: settings {config} and TRIAGE_DATABASE__PATH; referral log {workdir / 'data' / 'clinic.db'}"
+        f'ready: settings {config} and TRIAGE_DATABASE__PATH; clinic "clinic-demo" (not in the facility'
+        " directory: visits get no facility; triage referrals facilities load);"
+        f" referral log {workdir / 'data' / 'clinic.db'}"
         f' (schema {MIGRATIONS._migrations[-1].name}); policy "clinic-7-v2" ({site / "policy.toml"});'
         " risk models cvd10 1.0.0; device gateway off"
     ], text

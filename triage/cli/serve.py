@@ -43,14 +43,21 @@ def bind_address(settings: Settings, host: str | None, port: int | None) -> tupl
 
 def started_line(runtime: Runtime, config: Path | None) -> str:
     """What a ready service runs on, for the administrator reading the service log: the settings
-    file, the referral log (absolute: a relative ``database.path`` is the working folder's), its
+    file, the clinic (a ``clinic_id`` the facility directory lacks records visits without one), the referral log (absolute: a relative ``database.path`` is the working folder's), its
     schema, the policy and the risk models with their versions, and the device gateway."""
     from referral.schema import applied_migrations
     from triage.settings import CONFIG_ENV, ENV_PREFIX
 
     settings = runtime.settings
     engine = runtime.extras["clinic"].engine
-    schema = applied_migrations(runtime.databases.get())
+    db = runtime.databases.get()
+    schema = applied_migrations(db)
+    known = db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [settings.clinic_id]).fetchone()
+    clinic = json_text(settings.clinic_id) + (
+        ""
+        if known
+        else " (not in the facility directory: visits get no facility; triage referrals facilities load)"
+    )
     if config is None and os.environ.get(CONFIG_ENV):
         config = Path(os.environ[CONFIG_ENV])
     variables = sorted(v for v in os.environ if v.upper().startswith(ENV_PREFIX) and v.upper() != CONFIG_ENV)
@@ -60,7 +67,7 @@ def started_line(runtime: Runtime, config: Path | None) -> str:
     return (
         f"ready: settings {config.resolve() if config is not None else 'built-in defaults'}"
         + (f" and {', '.join(variables)}" if variables else "")
-        + f"; referral log {settings.database.path.resolve()} (schema {schema[-1] if schema else 'none'})"
+        + f"; clinic {clinic}; referral log {settings.database.path.resolve()} (schema {schema[-1] if schema else 'none'})"
         f"; policy {json_text(engine.policy.version)} ({policy}); risk models {models or 'none'}"
         f"; device gateway {f'{profiles} profile(s)' if profiles else 'off'}"
     )
