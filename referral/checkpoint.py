@@ -30,6 +30,7 @@ class Checkpointer:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self.checkpoints = 0
+        self._failing: str | None = None  # the failure last logged, until a checkpoint succeeds
 
     def start(self) -> None:
         self._thread.start()
@@ -52,4 +53,16 @@ class Checkpointer:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self.checkpoints += 1
         except sqlite3.Error as exc:  # never fatal: SQLite's own checkpoints are the fallback
-            log.warning("WAL checkpoint of %s failed: %s", self._path, exc)
+            # Once per kind of failure: a full disk logged it twice a second, 7,200 lines an hour
+            # into the service log, for as long as the disk stayed full.
+            if str(exc) != self._failing:
+                log.warning(
+                    "WAL checkpoint of %s failed: %s (said once; again when it works or fails otherwise)",
+                    self._path,
+                    exc,
+                )
+                self._failing = str(exc)
+            return
+        if self._failing is not None:
+            log.warning("WAL checkpoint of %s works again", self._path)
+            self._failing = None

@@ -41,3 +41,49 @@ def test_without_the_thread_the_file_does_not_grow(tmp_path: Path) -> None:
         store.upsert_patient(writer, PatientIn(mrn=f"C{n}", name="x" * 200), actor="test", reason="t")
     assert path.stat().st_size == size_before
     writer.close()
+
+
+FAILING = """
+import logging, resource, signal, sys, time
+from pathlib import Path
+from referral import store
+from referral.checkpoint import Checkpointer
+from referral.records import PatientIn
+from referral.schema import connect
+
+logging.basicConfig(format="%(message)s")
+path = Path(sys.argv[1])
+writer = connect(path)
+writer.conn.execute("PRAGMA wal_autocheckpoint = 0")
+writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+for n in range(400):
+    store.upsert_patient(writer, PatientIn(mrn=f"C{n}", name="x" * 200), actor="test", reason="t")
+# the database file may not grow any more: as a full disk, every checkpoint now fails
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+size = path.stat().st_size
+resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+checkpointer = Checkpointer(path, every_s=0.02)
+checkpointer.start()
+time.sleep(1.0)
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+time.sleep(0.3)
+checkpointer.stop()
+print(checkpointer.checkpoints)
+"""
+
+
+def test_a_checkpoint_that_keeps_failing_is_logged_once_and_its_recovery_once(tmp_path: Path) -> None:
+    """A full disk made the thread log the same warning twice a second for as long as it lasted."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "clinic.db"
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING, str(path)], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = done.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"WAL checkpoint of {path} failed",
+        f"WAL checkpoint of {path} works again",
+    ], done.stderr
+    assert int(done.stdout) >= 1  # it did work again once the disk had room
