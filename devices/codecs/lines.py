@@ -48,8 +48,9 @@ class Reading:
 class LineFramer:
     """Cuts a byte stream into units for a line grammar: text lines (CR, LF or CR LF), or
     ``STX ... ETX`` (spotchem) / ``STX ... GS c c`` (vidas) packets. ``feed`` returns
-    ``(unit bytes, stream offset)`` pairs; bytes outside a packet are returned as units too so the
-    grammar quarantines them instead of losing them silently."""
+    ``(unit bytes, stream offset)`` pairs; bytes outside a packet, and a packet cut short by the
+    next STX (a device restarted mid-packet), are returned as units too so the grammar quarantines
+    them instead of losing them silently - or losing the next packet with them."""
 
     def __init__(self, grammar: str, max_size: int = 65536) -> None:
         self.grammar = grammar
@@ -73,6 +74,14 @@ class LineFramer:
                     continue
                 end_mark = b"\x1d" if self.grammar == "vidas" else b"\x03"
                 end = self._buf.find(end_mark, 1)
+                again = self._buf.find(b"\x02", 1)
+                if again > 0 and (end < 0 or again < end):
+                    # A new STX before this packet's end: the device restarted (power cycle) or
+                    # gave the packet up. The cut packet is a unit of its own (quarantined); the
+                    # next one was lost inside it, never checked against its checksum.
+                    out.append((bytes(self._buf[:again]), self._offset))
+                    self._take(again)
+                    continue
                 if end < 0 or (self.grammar == "vidas" and len(self._buf) < end + 3):
                     break
                 stop = end + (3 if self.grammar == "vidas" else 1)
