@@ -414,6 +414,31 @@ def _pair_refused(ignored: Iterable[IgnoredObservation]) -> bool:
     return any(i.reason == "implausible_pair" for i in ignored)
 
 
+# a rule's value that is not a reading's code: the readings behind it (a score's, the ACR's)
+_READINGS_OF: dict[str, tuple[str, ...]] = {
+    "acr": ("albumin_creatinine_ratio",),
+    "qsofa": ("resp_rate", "consciousness", "sbp"),
+    "crb65": ("consciousness", "resp_rate", "sbp", "dbp"),
+    "china_par": ("sbp", "total_cholesterol", "hdl_cholesterol", "waist"),
+    "cdrs": ("sbp", "waist", "bmi", "height", "weight"),
+    "findrisc": ("waist", "bmi", "height", "weight"),
+}
+
+
+def _measured(values: Mapping[str, object], latest: Mapping[str, Observation]) -> str:
+    """When the readings a rule read were taken, as a clause for its detail: ``; measured
+    2026-11-25T09:58+08:00`` (``... to ...`` for several times), in each reading's own offset;
+    ``""`` when it read no reading (a risk score from the patient's record)."""
+    codes = [c for key in values for c in _READINGS_OF.get(key, (key,))]
+    times = sorted({o.observed_at for code in codes if (o := latest.get(code)) is not None})
+    if not times:
+        return ""
+    first = times[0].isoformat(timespec="minutes")
+    if len(times) == 1:
+        return f"; measured {first}"
+    return f"; measured {first} to {times[-1].isoformat(timespec='minutes')}"
+
+
 # the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own)
 _NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
 
@@ -488,9 +513,8 @@ def assess(
                 red_names[len(order)] = rule.name
             order.append((-LEVEL_RANK[level], not red_flag, False, len(order)))
             rule_levels.append(level)
-            reasons.append(
-                reason(rule.name, level, "rule", red_flag, finding.values, finding.detail, rule.reference)
-            )
+            detail = finding.detail + _measured(finding.values, latest)
+            reasons.append(reason(rule.name, level, "rule", red_flag, finding.values, detail, rule.reference))
             if recheck is not None:
                 rechecks.append(recheck)
 

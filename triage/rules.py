@@ -124,7 +124,17 @@ def _consciousness(ev: Evidence) -> Finding | None:
     level = ev.values.get("consciousness")
     if level is None or level == "A":
         return None
-    return Finding({"consciousness": level}, f"consciousness {level} on ACVPU (not alert)")
+    return Finding(
+        {"consciousness": level},
+        f"consciousness {level} on ACVPU (not alert): emergency assessment and transfer; check capillary glucose",
+    )
+
+
+_SPO2_ACTION = {
+    "critical": "give oxygen to the target range and refer urgently",
+    "critical_high": "too much oxygen for scale 2: titrate oxygen down to 88-92 % and refer urgently",
+    "low": "same-day clinical review; check the probe and repeat",
+}
 
 
 def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
@@ -132,7 +142,8 @@ def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
         s = ev.scores.get("oximetry")
         if s is None or s.band not in bands:
             return None
-        return Finding({"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}, s.detail)
+        values: Values = {"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}
+        return Finding(values, f"{s.detail}: {_SPO2_ACTION[str(s.band)]}")
 
     return check
 
@@ -147,12 +158,12 @@ def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     return check
 
 
-def _bp_grade(grades: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("blood_pressure")
         if s is None or s.band not in grades:
             return None
-        return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, s.detail)
+        return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, f"{s.detail}; {action}")
 
     return check
 
@@ -162,8 +173,17 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
     if not ev.patient.pregnant:
         return None
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
-        return Finding({"sbp": sbp, "dbp": dbp, "pregnant": True}, "raised blood pressure in pregnancy")
+        shown = f"{_mmhg(sbp)}/{_mmhg(dbp)} mmHg"
+        return Finding(
+            {"sbp": sbp, "dbp": dbp, "pregnant": True},
+            f"blood pressure {shown} in pregnancy (>=140 and/or >=90): same-day obstetric assessment"
+            " for pre-eclampsia (urine protein, symptoms)",
+        )
     return None
+
+
+def _mmhg(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
 
 
 def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
@@ -222,8 +242,19 @@ def _proteinuria(ev: Evidence) -> Finding | None:
     raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3")
     if not (ev.patient.hypertension or raised):
         return None
+    if ev.patient.hypertension:
+        why = "known hypertension"
+    else:
+        grade = str(bp.band if bp is not None else "").replace("_", " ")
+        why = f"blood pressure {_mmhg(ev.num('sbp'))}/{_mmhg(ev.num('dbp'))} mmHg ({grade} range)"
     return Finding(
-        {"urine_protein": protein, "hypertension": ev.patient.hypertension}, "proteinuria with hypertension"
+        {
+            "urine_protein": protein,
+            "hypertension": ev.patient.hypertension,
+            "sbp": ev.num("sbp"),
+            "dbp": ev.num("dbp"),
+        },
+        f"urine protein {protein} (dipstick) with {why}: check ACR and creatinine; refer (non-emergency)",
     )
 
 
@@ -240,7 +271,11 @@ def _total_cholesterol(ev: Evidence) -> Finding | None:
     mg = None if reading is None else reading.reported_numeric("mg/dL")
     if (tc <= TC_REFER_MMOL_L) if mg is None else (mg <= TC_REFER_MGDL):
         return None
-    return Finding({"total_cholesterol": ev.shown("total_cholesterol")}, "total cholesterol above 8 mmol/L")
+    return Finding(
+        {"total_cholesterol": ev.shown("total_cholesterol")},
+        f"total cholesterol {ev.shown('total_cholesterol')} above 8 mmol/L (310 mg/dL): refer (non-emergency);"
+        " consider familial hypercholesterolaemia",
+    )
 
 
 def _diabetes_screen(ev: Evidence) -> Finding | None:
@@ -339,14 +374,14 @@ RULES: tuple[Rule, ...] = (
         R,
         "BP in the grade-3 range (>=180 and/or >=110 mmHg)",
         "中国高血压防治指南 2018",
-        _bp_grade(("grade_3",)),
+        _bp_grade(("grade_3",), "repeat the measurement; refer for assessment (non-emergency)"),
     ),
     Rule(
         "bp_grade_1_2",
         L,
         "BP in the grade-1/2 range: manage and confirm in primary care",
         "中国高血压防治指南 2018; 国家基层高血压防治管理指南 2020",
-        _bp_grade(("grade_1", "grade_2")),
+        _bp_grade(("grade_1", "grade_2"), "confirm with repeat measurements on separate days; manage here"),
     ),
     Rule(
         "pregnancy_hypertension",
@@ -360,7 +395,10 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose below the policy's critical low (default 3.0 mmol/L)",
         "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
-        _glycaemia_flag("critical_low", "glucose below the critical low"),
+        _glycaemia_flag(
+            "critical_low",
+            "glucose below the critical low: treat now (15-20 g fast-acting glucose), re-check in 15 minutes",
+        ),
         red_flag=True,
         minimum=U,
     ),
@@ -369,7 +407,9 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose above the policy's critical high (default 22.2 mmol/L)",
         "Kost GJ. JAMA 1990;263:704; risk.md 2.7",
-        _glycaemia_flag("critical_high", "glucose above the critical high"),
+        _glycaemia_flag(
+            "critical_high", "glucose above the critical high: check ketones and hydration; refer urgently"
+        ),
         red_flag=True,
         minimum=U,
     ),
@@ -378,7 +418,9 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose >=33.3 mmol/L (HHS glucose criterion): suspected HHS",
         "Umpierrez GE et al. Diabetes Care 2024; " + HEARTS_REF,
-        _glycaemia_flag("hhs_range", "glucose in the HHS range (>=33.3 mmol/L, 600 mg/dL)"),
+        _glycaemia_flag(
+            "hhs_range", "glucose in the HHS range (>=33.3 mmol/L, 600 mg/dL): suspected HHS, refer urgently"
+        ),
         red_flag=True,
         minimum=U,
     ),
@@ -387,7 +429,10 @@ RULES: tuple[Rule, ...] = (
         U,
         "Urine ketones >=2+ with diabetes or glucose >=11.1 mmol/L",
         HEARTS_REF,
-        _glycaemia_flag("ketones_with_hyperglycaemia", "urine ketones >=2+ with hyperglycaemia"),
+        _glycaemia_flag(
+            "ketones_with_hyperglycaemia",
+            "urine ketones >=2+ with hyperglycaemia: suspected DKA, refer urgently",
+        ),
         red_flag=True,
         minimum=U,
     ),
@@ -404,14 +449,16 @@ RULES: tuple[Rule, ...] = (
         L,
         "Glucose/HbA1c in the diabetes range: confirm with a repeat test",
         "ADA Standards of Care 2025 s2; 中国2型糖尿病防治指南 2020",
-        _glycaemia_flag("diabetes_range", "diabetes-range result (suspected; confirm)"),
+        _glycaemia_flag(
+            "diabetes_range", "diabetes-range result (suspected; confirm with a repeat laboratory test)"
+        ),
     ),
     Rule(
         "qsofa_high",
         U,
         "qSOFA >=2",
         "Seymour CW et al. JAMA 2016;315:762",
-        _score_at_least("qsofa", 2, "high risk if infection suspected"),
+        _score_at_least("qsofa", 2, "if infection is suspected: assess for sepsis and refer urgently"),
         red_flag=True,
         minimum=U,
     ),
@@ -436,7 +483,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "eGFR <30 mL/min/1.73 m2",
         HEARTS_REF + "; KDIGO 2024",
-        _kidney_flag(("egfr_below_30",), "eGFR below 30"),
+        _kidney_flag(("egfr_below_30",), "eGFR below 30: refer urgently; review drugs cleared by the kidney"),
         red_flag=True,
         minimum=U,
     ),
@@ -445,14 +492,17 @@ RULES: tuple[Rule, ...] = (
         R,
         "eGFR 30-59 mL/min/1.73 m2",
         HEARTS_ROUTINE_REF,
-        _kidney_flag(("egfr_30_59",), "eGFR 30-59"),
+        _kidney_flag(("egfr_30_59",), "eGFR 30-59: refer (non-emergency); review drug doses"),
     ),
     Rule(
         "albuminuria",
         R,
         "Urine ACR >=30 mg/g",
         HEARTS_ROUTINE_REF + "; KDIGO 2024",
-        _kidney_flag(("albuminuria_a2_a3", "albuminuria_a3"), "moderately or severely increased albuminuria"),
+        _kidney_flag(
+            ("albuminuria_a2_a3", "albuminuria_a3"),
+            "moderately or severely increased albuminuria: confirm on a repeat sample; refer (non-emergency)",
+        ),
     ),
     Rule(
         "proteinuria_with_hypertension",
@@ -469,7 +519,9 @@ RULES: tuple[Rule, ...] = (
         L,
         "China-PAR 10-year ASCVD risk >=10 %: risk-factor management",
         "中国心血管病风险评估和管理指南 2019",
-        _score_at_least("china_par", 10.0, "high 10-year risk"),
+        _score_at_least(
+            "china_par", 10.0, "high 10-year risk: manage risk factors (statin, blood pressure, smoking)"
+        ),
     ),
     Rule(
         "diabetes_risk_high",

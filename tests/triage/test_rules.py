@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.triage.conftest import NOW, ob
+from tests.triage.conftest import NOW, RECENT, ob
 from triage.assess import assess
 from triage.observation import Observation
 from triage.patient import PatientContext
@@ -241,3 +241,57 @@ def test_diabetes_risk_high_at_findrisc_14_and_15(policy: Policy, fruit: bool, f
     a = assess(PatientContext(**patient), _obs([("sbp", 115, None)]), policy, now=NOW)  # type: ignore[arg-type]
     assert a.scores["findrisc"].value == (15 if fires else 14) and not a.scores["cdrs"].applicable
     assert ("diabetes_risk_high" in {r.rule for r in a.reasons}) is fires
+
+
+# what a clinician must be told to do, per rule (the detail said only "raised blood pressure in
+# pregnancy", "proteinuria with hypertension", "total cholesterol above 8 mmol/L", "eGFR 30-59")
+ACTIONS = {
+    "news2_emergency": "emergency response",
+    "news2_urgent": "urgent response",
+    "news2_red_parameter": "NEWS2 red score",
+    "news2_low_elevated": "registered nurse to assess",
+    "altered_consciousness": "emergency assessment and transfer",
+    "spo2_critical": "give oxygen to the target range and refer urgently",
+    "spo2_low": "same-day clinical review",
+    "hypertensive_crisis": "check for target-organ damage",
+    "bp_hearts_urgent": "urgent same-day referral",
+    "bp_grade_3": "refer for assessment",
+    "bp_grade_1_2": "confirm with repeat measurements on separate days",
+    "pregnancy_hypertension": "same-day obstetric assessment",
+    "glucose_critical_low": "treat now",
+    "glucose_critical_high": "refer urgently",
+    "glucose_hhs_range": "suspected HHS, refer urgently",
+    "ketones_with_hyperglycaemia": "suspected DKA, refer urgently",
+    "hypoglycaemia_level1": "re-check in 15 minutes",
+    "glucose_diabetes_range": "confirm with a repeat laboratory test",
+    "qsofa_high": "assess for sepsis and refer urgently",
+    "crb65_high": "urgent admission if pneumonia",
+    "egfr_below_30": "refer urgently",
+    "egfr_30_59": "refer (non-emergency)",
+    "albuminuria": "confirm on a repeat sample; refer (non-emergency)",
+    "proteinuria_with_hypertension": "refer (non-emergency)",
+    "total_cholesterol_above_8": "refer (non-emergency)",
+}
+# the reading as shown in the detail, with its unit, where the rule reads one reading
+SHOWN = {
+    "altered_consciousness": "consciousness C",
+    "spo2_critical": "SpO2 91 %",
+    "spo2_low": "SpO2 93 %",
+    "hypertensive_crisis": "181/90 mmHg",
+    "bp_grade_3": "180/80 mmHg",
+    "pregnancy_hypertension": "blood pressure 120/90 mmHg",
+    "proteinuria_with_hypertension": "urine protein 1+",
+    "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",
+    "egfr_below_30": "eGFR 29 mL/min/1.73m2",
+    "glucose_critical_low": "mmol/L",
+}
+
+
+@pytest.mark.parametrize("rule", sorted(ACTIONS))
+def test_each_reason_says_the_reading_when_it_was_taken_and_what_to_do(rule: str) -> None:
+    patient, fire, _ = CASES[rule]
+    a = assess(PatientContext(**patient), _obs(fire), ALL_ON, now=NOW)
+    (reason,) = [r for r in a.reasons if r.rule == rule]
+    assert ACTIONS[rule] in reason.detail, reason.detail
+    assert SHOWN.get(rule, "") in reason.detail, reason.detail
+    assert reason.detail.endswith(f"; measured {RECENT.isoformat(timespec='minutes')}"), reason.detail
