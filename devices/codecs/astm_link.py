@@ -54,6 +54,7 @@ from devices.codecs.astm_frame import (
     LF,
     NAK,
     STX,
+    STX_I,
     scan_frame,
     verify_checksum_case,
 )
@@ -85,6 +86,8 @@ __all__ = [
 
 log = logging.getLogger("devices.astm_link")
 _STX_EOT_OR_ENQ = re.compile(rb"[\x02\x04\x05]")
+#: what comes after a frame's checksum instead of CR LF, in an integrator's words
+_AFTER_CHECKSUM = {STX_I: "the next frame's STX", EOT_I: "EOT", ENQ_I: "ENQ"}
 #: Bytes a healthy link may leave between sessions (a late ACK/NAK/EOT, line ends, flow control).
 _LINK_CONTROL = frozenset(b"\x00\x04\x06\x0a\x0d\x11\x13\x15")
 
@@ -311,8 +314,11 @@ class AstmReceiver(LinkSide):
                 if trailer == CR + LF:
                     end += 2
                 elif problem is None:
+                    # a CR alone then EOT said 'trailer "\r\u0004"', as if the EOT were part of it
+                    cut = next((i for i, b in enumerate(trailer) if b in _AFTER_CHECKSUM), len(trailer))
+                    then = f", then {_AFTER_CHECKSUM[trailer[cut]]}" if cut < len(trailer) else ""
                     problem = (
-                        f"frame trailer {json_text(trailer.decode('latin-1'))} is not CR LF "
+                        f"frame trailer {json_text(trailer[:cut].decode('latin-1'))} is not CR LF{then} "
                         "(profile switch missing_lf_after_checksum accepts it)"
                     )
             if problem is not None:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from devices.codecs.astm_frame import ACK, ENQ, NAK
+from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import _expect, _frames, _send_message, _setup
+from triage.cli import main
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -109,3 +110,39 @@ def test_a_frame_cut_short_until_the_receiver_timeout_is_named_and_not_taken_for
     ]
     assert not [w for w in _warnings(caplog) if "outside a session" in w]
     assert result_keys(db_path) == [("SIM-S1", "GLU", "final"), ("SIM-S1", "HbA1c", "final")]
+
+
+def test_a_frame_without_cr_lf_names_its_trailer_apart_from_the_eot_after_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A device that ends its frames with CR alone (the Afinion does) waits for an ACK the strict
+    gateway never sends - it waits for the LF - until the device gives up with EOT. The NAK then
+    said 'frame trailer "\\r\\u0004" is not CR LF', as if the EOT belonged to the trailer; a
+    replayed capture whose frames end in LF said '"\\n\\u0002"' (the next frame's STX)."""
+    pty, clock, endpoint, db_path = _setup(tmp_path)
+    frame = _frames()[0][:-1]  # CR, no LF
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await pty.write(ENQ)
+            await _expect(pty, ACK)
+            await pty.write(frame)
+            await asyncio.sleep(0.05)  # no reply: the gateway waits for the LF
+            await pty.write(EOT)  # the device's 15 s are up: it terminates
+            await _expect(pty, NAK)
+            await wait_until(lambda: gateway.status()[0].rejected_frames == 1)
+            await pty.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    assert (
+        'device analyzer: byte 1: frame 1: frame trailer "\\r" is not CR LF, then EOT (profile switch '
+        "missing_lf_after_checksum accepts it); answered NAK, the device resends it"
+    ) in _warnings(caplog)
+    trace = Path(__file__).resolve().parents[1] / "traces" / "data" / "roche-cobas_c111.astm"
+    assert main(["devices", "replay", str(trace), "-p", "astm"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == (
+        f'{trace}: byte 0: quarantined (bad_frame): frame 1: frame trailer "\\n" is not CR LF, then the '
+        "next frame's STX (profile switch missing_lf_after_checksum accepts it)"
+    )
