@@ -27,7 +27,9 @@ from triage.assessment import URGENCY, Assessment, Disposition
 from triage.errors import ImplausibleValueError
 from triage.observation import Observation
 from triage.patient import PatientContext
+from triage.phrases import TEACHING_DATA
 from triage.policy import load_policy, policy_from_mapping
+from triage.riskmodels import ModelSet, load_models
 
 POLICY = load_policy()
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -110,7 +112,7 @@ def _patients(draw: st.DrawFn) -> PatientContext:
         age = years + draw(st.sampled_from([0.01, 0.5, 0.99]))
     elif how == "birth_date":
         birthday = NOW.date().replace(year=NOW.date().year - years)
-        born = birthday + timedelta(days=draw(st.sampled_from([-1, 0, 1])))
+        born = min(birthday + timedelta(days=draw(st.sampled_from([-1, 0, 1]))), NOW.date())
     return PatientContext(
         age=age,
         birth_date=born,
@@ -395,3 +397,47 @@ def test_vitals_no_score_reads_never_give_local_care(
         assert a.disposition is not Disposition.local_care, (unscored, a.notes)
     if child:
         assert a.scores["qsofa"].value is None
+
+
+_MODELS = None
+
+
+def _real_models() -> ModelSet:
+    global _MODELS
+    if _MODELS is None:
+        _MODELS = load_models()
+    return _MODELS
+
+
+# lab readings the risk models read, so that they score (cholesterol, glucose, creatinine, urine)
+LABS = st.fixed_dictionaries(
+    {},
+    optional={
+        "total_cholesterol": st.sampled_from([3.5, 5.2, 7.9]),
+        "hdl_cholesterol": st.sampled_from([0.8, 1.3, 2.0]),
+        "glucose_random": st.sampled_from([4.5, 9.0, 15.0]),
+        "creatinine": st.sampled_from([60.0, 110.0, 300.0]),
+        "urine_protein": st.sampled_from(["neg", "1+", "3+"]),
+    },
+)
+
+
+@FAST
+@given(patients, vital_sets(), LABS)
+def test_every_model_risk_says_it_is_teaching_data(
+    patient: PatientContext, vitals: dict[str, Reading], labs: dict[str, float | str]
+) -> None:
+    """A model's probability is never shown without its label: each scored result's explanation
+    and each model reason end with "teaching data - not for clinical use - not validated on a
+    Chinese primary-care population" (risk.md 5.4: Framingham, a US cohort)."""
+    obs = to_obs(vitals) + [
+        Observation.create(code, value, observed_at=RECENT) for code, value in labs.items()
+    ]
+    a = assess(patient, obs, POLICY, models=_real_models(), now=NOW)
+    label = TEACHING_DATA.template + "."
+    for m in a.models:
+        if m.probability is not None:
+            assert m.explanation.endswith(label), m.explanation
+    for r in a.reasons:
+        if r.source == "model":
+            assert r.detail.endswith(label), r.detail
