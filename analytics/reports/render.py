@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -179,16 +180,17 @@ def _table(
         if len(frame) > limit
         else ""
     )
-    return (
-        shown.to_html(
-            index=False,
-            na_rep="suppressed/-",
-            float_format=lambda v: f"{v:.3f}",
-            formatters=formatters,
-            border=0,
-        )
-        + note
+    table = shown.to_html(
+        index=False,
+        na_rep="suppressed/-",
+        float_format=lambda v: f"{v:.3f}",
+        formatters=formatters,
+        border=0,
     )
+    # a header may break after an underscore, and a table still wider than the page scrolls in its
+    # own box: region_month's 24 columns had run 1,500 pixels past the page's right edge
+    table = re.sub(r"<th>([^<]*)</th>", lambda m: "<th>" + m.group(1).replace("_", "_<wbr>") + "</th>", table)
+    return f'<div class="table">{table}</div>' + note
 
 
 def _not_estimated(per_clinic: pd.DataFrame) -> pd.Series:
@@ -207,7 +209,8 @@ def _summary_html(summary: dict[str, Any]) -> str:
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px}td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
-.banner{background:#b00020;color:#fff;padding:.5em 1em;font-weight:bold}img{max-width:100%}"""
+.banner{background:#b00020;color:#fff;padding:.5em 1em;font-weight:bold}img{max-width:100%}
+.table{overflow-x:auto;max-width:100%}"""
 
 
 def write_report(report: Report, out: Path) -> dict[str, Path]:

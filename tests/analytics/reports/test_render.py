@@ -90,7 +90,8 @@ def test_report_page_tables_show_shares_in_percent_and_effects_in_points(
     as 0.163 under '+16.3 points'; the CSV files keep the 0-1 values."""
     out = tmp_path / "report"
     assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
-    page = (out / "report.html").read_text(encoding="utf-8")
+    # headers as read: a header may break after an underscore (<wbr>, invisible)
+    page = (out / "report.html").read_text(encoding="utf-8").replace("_<wbr>", "_")
     region = pd.read_csv(out / "tables" / "region_month.csv").iloc[0]
     region_table = page[
         page.index("<h2>By region and month</h2>") : page.index("<h2>Encounters by tier</h2>")
@@ -471,3 +472,16 @@ def test_h3_plot_note_on_left_out_clinics_does_not_overlap_the_title() -> None:
     title = fig._suptitle.get_window_extent(renderer)  # type: ignore[union-attr]
     note = fig.axes[0].title.get_window_extent(renderer)
     assert title.y0 >= note.y1  # the figure's title wholly above the note
+
+
+def test_a_wide_table_scrolls_in_its_own_box_and_its_headers_can_break() -> None:
+    """region_month's 24 columns ran 1,500 pixels past the report page's right edge in Chromium (the
+    page itself scrolled sideways, under the plots); each table now sits in a box that scrolls,
+    and a header may break after an underscore (urgent_<wbr>referrals)."""
+    from analytics.reports.render import CSS, _table
+
+    frame = pd.DataFrame({"urgent_referrals": [10], "region_code": ["R1"]})
+    page = _table(frame)
+    assert page.startswith('<div class="table">') and page.endswith("</div>")
+    assert "<th>urgent_<wbr>referrals</th>" in page and "<td>R1</td>" in page
+    assert ".table{overflow-x:auto" in CSS
