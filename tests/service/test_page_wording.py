@@ -564,3 +564,31 @@ def test_logging_out_says_so_on_the_login_page(staff: Staff) -> None:
         staff.client.cookies.set("triage_lang", language)
         assert sentence in staff.client.get("/login?ended=logout").text
     assert 'id="login-notice"' not in staff.client.get("/login").text
+
+
+def test_an_insufficient_data_row_in_the_queue_says_why(staff: Staff) -> None:
+    """A febrile, fast-breathing 6-year-old: NEWS2 does not apply under 16 and the engine answers
+    "Insufficient data" with a note asking a clinician to assess now. The queue's row showed the
+    badge and an empty reasons cell, which read as "measure more later"; it now says the note."""
+    body = {
+        "patient": {"mrn": "Q-CHILD", "sex": "female"},
+        "age_years": 6,
+        "observations": [
+            {"code": "heart_rate", "value": 150, "unit": "/min"},
+            {"code": "resp_rate", "value": 34, "unit": "/min"},
+            {"code": "temperature", "value": 39.2, "unit": "Cel"},
+        ],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201 and made.json()["disposition"] == "insufficient_data", made.text
+    urgent = _walk_in(staff, "Q-ADULT")  # an emergency: its reasons are its red flags, no note
+    csrf = staff.login(Role.nurse)
+    for language, said in (
+        ("en", "a clinician must assess them now"),
+        ("zh", "须由医生立即评估"),
+    ):
+        _language(staff, csrf, language)
+        rows = staff.client.get("/queue/rows").text
+        reasons = _row(rows, made.json()["encounter_id"]).split('class="reasons"')[1].split("</td>")[0]
+        assert '<span class="note">' in reasons and said in reasons, reasons
+        assert '<span class="note">' not in _row(rows, urgent["encounter_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -61,7 +62,9 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
     rows.sort(key=lambda row: row["closed_at"] is not None)
     corrected = open_by_encounter(db, ids, rt.clock)  # referrals whose basis a device corrected, unreviewed
     partial = _news2_lower_bounds(db, [r["assessment_id"] for r in rows if r["news2"] is not None])
+    unsure = _notes(db, [r["assessment_id"] for r in rows if r["disposition"] == "insufficient_data"])
     for row in rows:
+        row["notes"] = unsure.get(row["assessment_id"], [])
         row["referral_status"] = latest.get(int(row["encounter_id"]))
         row["basis_changes"] = corrected.get(int(row["encounter_id"]), [])
         row["news2_at_least"] = row["assessment_id"] in partial
@@ -103,6 +106,22 @@ def queue_context(request: Request) -> dict[str, Any]:
         "earlier_count": earlier_count,
         "earlier_days": EARLIER_DAYS,
     }
+
+
+def _notes(db: Any, assessment_ids: list[int]) -> dict[int, list[str]]:
+    """The engine's notes of these assessments: why data is insufficient ("no decisive reading;
+    measure at least one of ...", a child's vital signs NEWS2 does not score), which the queue's
+    row says in its reasons' place - it has no red flag to show, and "Insufficient data" alone
+    read as "measure more later" where the engine asks for a clinician now."""
+    if not assessment_ids:
+        return {}
+    marks = ",".join("?" * len(assessment_ids))
+    sql = f"SELECT id, json_extract(payload, '$.notes') FROM assessments WHERE id IN ({marks})"
+    found: dict[int, list[str]] = {}
+    for assessment_id, notes in db.conn.execute(sql, assessment_ids):
+        listed = json.loads(notes) if notes else []
+        found[int(assessment_id)] = [str(note) for note in listed if isinstance(note, str)]
+    return found
 
 
 def _news2_lower_bounds(db: Any, assessment_ids: list[int]) -> set[int]:
