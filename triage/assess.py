@@ -68,7 +68,7 @@ from triage.phrases import (
     VITALS_NOT_SCORED,
 )
 from triage.policy import Policy, PolicyRuntime
-from triage.rules import evidence
+from triage.rules import ADULT_BP_AGE, evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
 from triage.scores.china_par import china_par
@@ -441,15 +441,20 @@ def _measured(values: Mapping[str, object], latest: Mapping[str, Observation]) -
 
 # the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own)
 _NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
+_CHILD_BP = ("sbp", "dbp")
 
 
-def _vitals_not_scored(scores: Mapping[str, ScoreResult], latest: Mapping[str, Observation]) -> str | None:
+def _vitals_not_scored(
+    scores: Mapping[str, ScoreResult], latest: Mapping[str, Observation], age: float | None
+) -> str | None:
     """Why local care cannot be concluded from the vital signs: NEWS2 does not apply (a child,
-    pregnancy) to readings nothing else reads, or a scale-2 SpO2 of 93 % or more without air or
-    oxygen recorded; ``None`` otherwise."""
+    pregnancy) to readings nothing else reads - for a child under 13 the blood pressure too (the
+    adult grades do not apply; crisis rules still fire) -, or a scale-2 SpO2 of 93 % or more
+    without air or oxygen recorded; ``None`` otherwise."""
     news2, oximetry = scores["news2"], scores["oximetry"]
     if not news2.applicable:
-        shown = [f"{code} {latest[code].display_value()}" for code in _NEWS2_ONLY if code in latest]
+        codes = _NEWS2_ONLY + _CHILD_BP if age is not None and age < ADULT_BP_AGE else _NEWS2_ONLY
+        shown = [f"{code} {latest[code].display_value()}" for code in codes if code in latest]
         if shown:
             return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)
     if oximetry.band is None and oximetry.value is not None:
@@ -550,7 +555,7 @@ def assess(
             # the blood pressure now is unknown (its readings say "measure again"): not local care
             # with a re-check in a month, which a lower diastolic would have allowed
             disposition = Disposition.insufficient_data
-        elif (unscored := _vitals_not_scored(scores, latest)) is not None:
+        elif (unscored := _vitals_not_scored(scores, latest, patient.age)) is not None:
             disposition = Disposition.insufficient_data
             notes.append(unscored)
         else:

@@ -158,10 +158,18 @@ def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     return check
 
 
+# the adult grades apply from 13 (AAP 2017 classifies adolescents of 13 and over on adult
+# thresholds); a younger child's pressure is read on percentiles for sex, age and height
+ADULT_BP_AGE = 13
+
+
 def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("blood_pressure")
         if s is None or s.band not in grades:
+            return None
+        age = ev.patient.age
+        if age is not None and age < ADULT_BP_AGE:  # no adult grade for a child (crisis rules still fire)
             return None
         return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, f"{s.detail}; {action}")
 

@@ -212,8 +212,10 @@ def test_vitals_nothing_scored_never_give_local_care(patient: PatientContext, po
     a = assess(patient, obs, policy, now=NOW)
     assert a.disposition is Disposition.insufficient_data and a.recheck_minutes == 0
     (note,) = a.notes
+    # the child's blood pressure too: no adult grade under 13; the pregnant woman's BP has its rule
+    bp = ", sbp 124 mm[Hg], dbp 76 mm[Hg]" if patient.age == 9 else ""
     assert note.startswith(
-        "heart_rate 160 /min, resp_rate 40 /min, temperature 36.8 Cel not scored by NEWS2 (not applicable: "
+        f"heart_rate 160 /min, resp_rate 40 /min, temperature 36.8 Cel{bp} not scored by NEWS2 (not applicable: "
     )
     assert note.endswith("a clinician must assess them now")
     # an adult with the same readings is escalated by NEWS2
@@ -288,3 +290,27 @@ def test_scale2_spo2_without_an_oxygen_record_is_never_local_care(spo2: float, p
         if spo2 == 93
         else on_oxygen.disposition is Disposition.urgent_referral
     )
+
+
+# --- a child's blood pressure ----------------------------------------------------------------------
+
+
+def test_a_young_childs_blood_pressure_gets_no_adult_grade_and_no_local_care(policy: Policy) -> None:
+    """150/100 mmHg in a 6-year-old was 'grade 1 range; manage here', local care in a month: the
+    adult grades do not apply under 13 (percentiles do); the crisis rules still fire."""
+    bp = [ob("sbp", 150.0), ob("dbp", 100.0)]
+    child = assess(PatientContext(age=6), bp, policy, now=NOW)
+    assert child.disposition is Disposition.insufficient_data
+    assert [r.rule for r in child.reasons] == []
+    assert child.notes[0].startswith(
+        "sbp 150 mm[Hg], dbp 100 mm[Hg] not scored by NEWS2 (not applicable: age 6"
+    )
+    crisis = assess(PatientContext(age=6), [ob("sbp", 190.0), ob("dbp", 100.0)], policy, now=NOW)
+    assert crisis.disposition is Disposition.urgent_referral and "hypertensive_crisis" in crisis.red_flags
+
+
+@pytest.mark.parametrize(("age", "graded"), [(12, False), (13, True), (17, True), (40, True)])
+def test_adult_bp_grades_from_13(age: int, graded: bool, policy: Policy) -> None:
+    obs = [*normal_vitals()[2:], ob("resp_rate", 16.0), ob("spo2", 98.0), ob("sbp", 150.0), ob("dbp", 95.0)]
+    a = assess(PatientContext(age=age), obs, policy, now=NOW)
+    assert ("bp_grade_1_2" in {r.rule for r in a.reasons}) is graded

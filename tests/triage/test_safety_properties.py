@@ -7,6 +7,7 @@
 4. With no usable observations the answer is insufficient_data, never local_care.
 5. Vital signs no applicable score reads (a child's or a pregnant woman's pulse, breathing,
    temperature: NEWS2 does not apply) never give local care, and NEWS2 is never a number for them.
+6. Every scored model probability, and every model reason, carries the teaching-data label.
 
 Patients include children, pregnancy, fractional ages and birth dates next to each age limit.
 """
