@@ -395,8 +395,10 @@ RULES: tuple[Rule, ...] = (
         "pregnancy_hypertension",
         U,
         "BP >=140 and/or >=90 mmHg in pregnancy",
-        "国家基层高血压防治管理指南 2020, 初诊转诊 (pregnancy)",
+        "国家基层高血压防治管理指南 2020, 初诊转诊 (pregnancy); NICE NG133 (same-day assessment)",
         _pregnancy_bp,
+        red_flag=True,  # possible pre-eclampsia: a clinic policy must not switch it off or lower it
+        minimum=U,
     ),
     Rule(
         "glucose_critical_low",

@@ -98,6 +98,15 @@ threshold = 0.25
             "rules.spo2_critical.level: 'routine_referral'",
         ),
         ('[rules.glucose_critical_low]\nlevel = "insufficient_data"', "rules.glucose_critical_low.level"),
+        # raised blood pressure in pregnancy (possible pre-eclampsia) is a red flag: it was switchable off
+        (
+            '[rules.pregnancy_hypertension]\nlevel = "off"',
+            "rules.pregnancy_hypertension.level: a red-flag rule cannot be switched off",
+        ),
+        (
+            '[rules.pregnancy_hypertension]\nlevel = "routine_referral"',
+            "rules.pregnancy_hypertension.level: 'routine_referral' is below",
+        ),
         # model thresholds that are no probability: NaN compares false with everything
         ("[models.cvd10]\nthreshold = nan", "models.cvd10.threshold: Input should be a finite number"),
         ("[models.cvd10]\nthreshold = inf", "models.cvd10.threshold: Input should be a finite number"),
