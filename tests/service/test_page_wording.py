@@ -592,3 +592,35 @@ def test_an_insufficient_data_row_in_the_queue_says_why(staff: Staff) -> None:
         reasons = _row(rows, made.json()["encounter_id"]).split('class="reasons"')[1].split("</td>")[0]
         assert '<span class="note">' in reasons and said in reasons, reasons
         assert '<span class="note">' not in _row(rows, urgent["encounter_id"])
+
+
+def test_a_typo_entered_again_is_marked_not_used_in_the_readings_table(staff: Staff) -> None:
+    """A nurse types 190 for a systolic of 130 and enters the vital signs again: the decision uses
+    the later reading, but the readings table listed 190 and 130 alike, as two values in force; only
+    a list far below said 190 was not used. The row now says so, and the form says how to correct."""
+    made = _walk_in(staff, "TYPO-1")
+    encounter = made["encounter_id"]
+    csrf = staff.login(Role.nurse)
+    for sbp in ("190", "130"):
+        sent = staff.client.post(
+            f"/encounters/{encounter}/vitals",
+            data={"csrf_token": csrf, "sbp": sbp, "dbp": "85", "temperature_unit": "Cel"},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303, sent.text
+    for language, mark, hint in (
+        ("en", "(not used by the decision)", "enter the right one again"),
+        ("zh", "（本次处置未采用）", "重新录入正确数值即可"),
+    ):
+        _language(staff, csrf, language)
+        page = staff.client.get(f"/encounters/{encounter}").text
+        rows = {
+            value: row
+            for row in page.split("<tr")
+            if 'data-code="sbp"' in row
+            for value in re.findall(r">(\d+) mmHg<", row)
+        }
+        assert set(rows) >= {"190", "130"}, rows
+        assert mark in rows["190"] and 'class="not-used"' in rows["190"]
+        assert "not-used" not in rows["130"], "the reading in force is not marked"
+        assert hint in page.split('id="vitals-form"')[1].split("</p>")[0]

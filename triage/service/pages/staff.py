@@ -230,6 +230,23 @@ def readings_not_assessed(
     ]
 
 
+def readings_not_used(observations: list[dict[str, Any]], payload: dict[str, Any] | None) -> set[int]:
+    """The readings the latest assessment saw and did not use (its ``ignored_observations``: a
+    later reading of the same code, one too old, a QC result...), which the readings table marks
+    so a typo entered again reads as replaced, not as a second value in force. A code and time
+    the assessment both used and ignored (a monitor and an oximeter in the same second) is left
+    unmarked: which row it used is not known."""
+    used = {
+        (str(i.get("code")), _instant(i.get("observed_at")))
+        for i in (payload or {}).get("observations_used", [])
+    }
+    ignored = {
+        (str(i.get("code")), _instant(i.get("observed_at")))
+        for i in (payload or {}).get("ignored_observations", [])
+    }
+    return {int(o["id"]) for o in observations if (o["code"], _instant(o["observed_at"])) in ignored - used}
+
+
 #: The corrected details a decision depended on (``patients.CORRECTABLE`` less the name, which
 #: changes no score). Sex: China-PAR, the Pooled Cohort Equations, FINDRISC, the Chinese Diabetes
 #: Risk Score, eGFR (CKD-EPI 2021) and the cvd10/stroke10 models; age (from the birth date): those
@@ -314,6 +331,7 @@ def show_encounter(
         encounter=encounter,
         patient=patient,
         observations=observations,
+        not_used=readings_not_used(observations, latest["payload"] if latest else None),
         unassessed=readings_not_assessed(
             observations, latest["payload"] if latest else None, corrections["replaced_by"]
         ),
