@@ -192,9 +192,9 @@ def rebuild(
         name = f"table_{frame.key}"
         tables[name] = wide
         _write_table(out, name, wide, files, index=True, synthetic=frame.synthetic, stamp=frame.stamp)
-        _write_table(
-            out, f"coefficients_{frame.key}", long_table(fits[frame.key]), files, synthetic=frame.synthetic
-        )
+        coefficients = long_table(fits[frame.key])
+        tables[f"coefficients_{frame.key}"] = coefficients
+        _write_table(out, f"coefficients_{frame.key}", coefficients, files, synthetic=frame.synthetic)
         label = frame.table or f"Frame {i + 1}"
         note = f"<p class='note'>{frame.n} units, {len(frame.edges)} ties"
         note += (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -62,6 +63,14 @@ def rebuild_command(
             "out": str(result.out),
             "report": str(result.report),
             "synthetic": result.synthetic,
+            # what is generated, as the text output's SYNTHETIC line says (it was missing here)
+            "synthetic_parts": result.synthetic_parts or None,
+            # Models 1-3 per frame, as coefficients_<frame>.csv: the numbers the text prints
+            "coefficients": {
+                name.removeprefix("coefficients_"): _records(table)
+                for name, table in result.tables.items()
+                if name.startswith("coefficients_")
+            },
             "comparison_with_paper": result.comparison_summary,
             "hypotheses": [
                 {
@@ -104,3 +113,11 @@ def rebuild_command(
         verdict = "supported" if check.supported else "NOT supported"
         write(f"{check.hypothesis}: paper: {check.paper_says}; rebuild: {verdict} - {check.evidence}")
     write(f"\nreport: {result.report}")
+
+
+def _records(table: Any) -> list[dict[str, Any]]:
+    """Rows as JSON objects, a missing number (an AIC without a log-likelihood) as null."""
+    return [
+        {key: None if isinstance(value, float) and math.isnan(value) else value for key, value in row.items()}
+        for row in table.to_dict("records")
+    ]

@@ -97,6 +97,15 @@ def test_cli_on_worked_example(tmp_path: Path) -> None:
     assert payload["synthetic"] is True
     assert Path(payload["report"]).exists()
     assert payload["hypotheses"] == []
+    # the numbers the text output prints, and what of the data is generated, as its SYNTHETIC line
+    # says: --json had neither, so a script had to read coefficients_*.csv and study.json itself
+    assert payload["synthetic_parts"].startswith("everything - 12 fictional")
+    (frame,) = payload["coefficients"]
+    rows = pd.read_csv(tmp_path / f"coefficients_{frame}.csv").drop(columns="synthetic")
+    assert [(r["model"], r["term"]) for r in payload["coefficients"][frame]] == list(
+        zip(rows["model"], rows["term"], strict=True)
+    )
+    assert [r["coef"] for r in payload["coefficients"][frame]] == pytest.approx(rows["coef"].tolist())
 
 
 def test_supplied_synthetic_data_is_labelled_as_its_own_not_as_the_embedded_dataset(tmp_path: Path) -> None:
