@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from referral.migrations import MIGRATIONS
 
@@ -125,10 +126,14 @@ def test_a_mistake_in_the_policy_file_stops_start_up_naming_its_line(tmp_path: P
     assert done.stderr.startswith(f"error: policy file {policy}: glucose.critical_low"), done.stderr
 
 
-def test_ctrl_c_in_the_terminal_ends_every_process_without_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sent", "ended"), [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM)])
+def test_a_signal_to_the_whole_group_ends_every_process_without_a_traceback(
+    sent: signal.Signals, ended: int, tmp_path: Path
+) -> None:
     """A terminal's Ctrl-C is SIGINT to the whole foreground group, the worker included: it stopped
     on its own, printed a KeyboardInterrupt traceback, and the primary logged 'worker 1 ... ended
-    with code -2; starting it again in 1 s'."""
+    with code -2; starting it again in 1 s'. systemd's stop (KillMode=control-group, its default)
+    is SIGTERM to every process of the service: the same line, with code -15, on every stop."""
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w", encoding="utf-8") as err:
@@ -142,8 +147,8 @@ def test_ctrl_c_in_the_terminal_ends_every_process_without_a_traceback(tmp_path:
         )
         try:
             wait_ready(port, {0, 1}, process, log)
-            os.killpg(process.pid, signal.SIGINT)
-            assert process.wait(20) == 130
+            os.killpg(process.pid, sent)
+            assert process.wait(20) == ended
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)

@@ -92,6 +92,9 @@ class ClinicServer(uvicorn.Server):
             # uvicorn's re-raised KeyboardInterrupt as a traceback, and the primary, not yet
             # stopping, logged it as a crash to restart.
             return
+        pool = self.fastapi_app.state.runtime.extras.get("workers")
+        if pool is not None:  # the primary of ``serve --workers``: its workers' ends are no crashes now
+            pool.stopping()
         self.fastapi_app.state.runtime.hub.close()
         super().handle_exit(sig, frame)
 

@@ -53,6 +53,10 @@ class _Worker:
     restarts: int = 0
 
 
+#: How long a worker's death by a signal waits to be recognised as the service's own stop.
+SIGNAL_GRACE_S = 0.5
+
+
 class WorkerPool:
     """The primary's side: start, watch, restart and stop the other worker processes."""
 
@@ -155,9 +159,15 @@ class WorkerPool:
             target=self._watch, args=(index, process), name=f"watch-worker-{index}", daemon=True
         ).start()
 
+    def stopping(self) -> None:
+        """The service is stopping (its signal handler says so): a worker that ends now - a service
+        manager's SIGTERM reaches every process of the group - is not a crash to restart."""
+        self._stopping.set()
+
     def _watch(self, index: int, process: subprocess.Popen[bytes]) -> None:
         code = process.wait()
-        if self._stopping.is_set():
+        # Ended by a signal: give the primary's own handler, if the signal was the group's, a moment.
+        if self._stopping.wait(SIGNAL_GRACE_S if code < 0 else 0):
             return
         with self._lock:
             restarts = self._workers[index].restarts
