@@ -1,7 +1,7 @@
 -- A referral log written by clinic-triage at schema 0017_meter_operator_lists (commit a94514221e07,
 -- before migrations 0018/0019), dumped with sqlite3's iterdump: facilities with a clinic id,
 -- a patient, an encounter with two observations (one converted from mg/dL), an assessment, a sent
--- referral, two users (one disabled) and two API tokens (one revoked). tests/referral/test_audit_rows.py
+-- referral, two users (one disabled) and two API tokens (one revoked). tests/referral/test_audit_rows_upgrade.py
 -- loads it to check that an older log upgrades and verifies, and that edits are found after it.
 BEGIN TRANSACTION;
 CREATE TABLE "_sqlite_migrations" (

@@ -3,7 +3,7 @@
 -- through every write the product makes - a held result assigned (stored as an observation) and one
 -- dismissed; a ward oximeter attached, detached and attached again; a glucose of 28.0 a referral was
 -- made from, corrected by the lab to 8.2 (the basis change acknowledged), then to 99.0 (held, the
--- referral cancelled, the correction dismissed). tests/referral/test_audit_rows.py loads it to check
+-- referral cancelled, the correction dismissed). tests/referral/test_audit_rows_upgrade.py loads it to check
 -- that such a log upgrades and verifies, and that edits are found after it.
 BEGIN TRANSACTION;
 CREATE TABLE "_sqlite_migrations" (
