@@ -69,8 +69,13 @@ def read_log(ctx: typer.Context, db: Path | None, *, as_is: bool = False) -> Dat
 
 def _require_log(path: Path) -> None:
     if not path.exists():
+        # A relative database.path is the working folder's: run from another folder (an
+        # administrator's home, cron), the default var/clinic.db is not the service's log, and
+        # "create it" alone led to a new, empty log beside the real one.
+        where = "" if path.is_absolute() else f" ({path.resolve()}: a relative path is the working folder's)"
         raise NotFoundError(
-            f"no referral log at {path}; create it with `triage referrals migrate --db {path}`"
+            f"no referral log at {path}{where}; give --db, or the settings the service runs with"
+            f" (--config, $TRIAGE_CONFIG), or create a new log there with `triage referrals migrate --db {path}`"
         )
     if path.is_file() and path.stat().st_size == 0:
         # SQLite takes an empty file for an empty database: a reading command would turn the
