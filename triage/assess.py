@@ -522,6 +522,8 @@ def assess(
             reasons.append(reason(rule.name, level, "rule", red_flag, finding.values, detail, rule.reference))
             if recheck is not None:
                 rechecks.append(recheck)
+            if finding.recheck_minutes is not None:
+                rechecks.append(finding.recheck_minutes)
 
     notes: list[str] = []
     model_results: list[ModelResult] = []

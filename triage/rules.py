@@ -77,10 +77,12 @@ _new_object = object.__new__
 
 
 class Finding(NamedTuple):
-    """What a rule found: the inputs that fired it and a readable detail."""
+    """What a rule found: the inputs that fired it, a readable detail and, when what it found asks
+    for it, a re-check (minutes) sooner than the rule's own."""
 
     values: Values
     detail: str
+    recheck_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,11 @@ def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None
     # An incomplete NEWS2 is a lower bound (missing parameters only add points): escalation on it is safe.
     values: Values = {"news2": s.value, "complete": s.complete}
     values.update({k: v for k, v in s.components.items() if v})
+    if not s.complete and s.value < 7:
+        # the true score is at least this and may be far higher (HR 130 alone: NEWS2 >=2, 4-hourly):
+        # the missing parameters are measured now, not at the band's re-check (at 7 and above the
+        # emergency response is already asked for)
+        return Finding(values, f"{s.detail}; measure the missing observations now", 0)
     return Finding(values, s.detail)
 
 

@@ -295,3 +295,40 @@ def test_each_reason_says_the_reading_when_it_was_taken_and_what_to_do(rule: str
     assert ACTIONS[rule] in reason.detail, reason.detail
     assert SHOWN.get(rule, "") in reason.detail, reason.detail
     assert reason.detail.endswith(f"; measured {RECENT.isoformat(timespec='minutes')}"), reason.detail
+
+
+def test_an_incomplete_news2_asks_for_the_missing_observations_now(policy: Policy) -> None:
+    """A pulse of 130 alone is NEWS2 >=2: the rest may make it 7. It was local care with a re-check
+    in 4 hours; the missing parameters are now to be measured at once (re-check 0)."""
+    a = assess(PatientContext(age=50), _obs([("heart_rate", 130, None)]), policy, now=NOW)
+    (reason,) = a.reasons
+    assert (reason.rule, a.disposition.value, a.recheck_minutes) == ("news2_low_elevated", "local_care", 0)
+    assert (
+        "; incomplete, missing resp_rate, spo2, supplemental_o2, sbp, consciousness, temperature"
+        in reason.detail
+    )
+    assert reason.detail.endswith(
+        f"; measure the missing observations now; measured {RECENT.isoformat(timespec='minutes')}"
+    )
+    complete = [
+        (c, v, None) for c, v in (("resp_rate", 16), ("spo2", 98), ("sbp", 124), ("temperature", 36.8))
+    ]
+    full = [
+        *complete,
+        ("heart_rate", 130, None),
+        ("consciousness", "A", None),
+        ("supplemental_o2", "air", None),
+    ]
+    b = assess(PatientContext(age=50), _obs(full), policy, now=NOW)
+    assert (b.disposition.value, b.recheck_minutes) == ("local_care", 240)
+
+
+def test_an_incomplete_news2_at_the_emergency_threshold_keeps_its_response(policy: Policy) -> None:
+    a = assess(
+        PatientContext(age=50),
+        _obs([("heart_rate", 131, None), ("resp_rate", 25, None), ("spo2", 91, None)]),
+        policy,
+        now=NOW,
+    )
+    assert (a.disposition.value, a.recheck_minutes) == ("emergency_transfer", 15)
+    assert "measure the missing observations now" not in a.reasons[0].detail
