@@ -25,6 +25,17 @@ def paper_figures() -> dict[str, Any]:
     return data
 
 
+def p_text(p: float, digits: int = 2) -> str:
+    """A p value to ``digits`` significant digits, or more where fewer would round it across the
+    0.05 level the text judges it by: 0.0496 had read "significant (p = 0.05)" and 0.0504 "not
+    significant (p = 0.05)"."""
+    for places in range(digits, 7):
+        text = f"{p:.{places}g}"
+        if (float(text) < ALPHA) == (p < ALPHA):
+            return text
+    return repr(p)
+
+
 def _paper_significant(p: str) -> bool | None:
     """'<0.001', '<0.01', '<0.05' -> significant; '>0.05' -> not."""
     p = p.replace(" ", "")
@@ -73,7 +84,7 @@ def _verdict(
     if same_sig is False:
         problems.append(
             f"paper {'significant' if paper_sig else 'not significant'} (p {paper.get('p')}),"
-            f" rebuild {'significant' if our_sig else 'not significant'} (p = {p:.2g})"
+            f" rebuild {'significant' if our_sig else 'not significant'} (p = {p_text(p)})"
         )
     if same_sign is False and (paper_sig or our_sig):
         problems.append(f"opposite sign (paper {paper_coef:+.4f}, rebuild {coef:+.3g})")
@@ -203,7 +214,9 @@ def hypotheses(
             "H1a",
             texts["H1a"],
             all(p >= ALPHA for (_, _, p), _ in pcf),
-            "; ".join(f"{key}: nodeicov.PCF = {coefficient_text(c)} (p = {p:.3g})" for (c, _, p), key in pcf),
+            "; ".join(
+                f"{key}: nodeicov.PCF = {coefficient_text(c)} (p = {p_text(p, 3)})" for (c, _, p), key in pcf
+            ),
         )
     )
     hth = [(_term(f, "nodeicov.HTH"), f.frame.key) for f in (national, zhejiang)]
@@ -212,7 +225,9 @@ def hypotheses(
             "H1b",
             texts["H1b"],
             all(c > 0 and p < ALPHA for (c, _, p), _ in hth),
-            "; ".join(f"{key}: nodeicov.HTH = {coefficient_text(c)} (p = {p:.3g})" for (c, _, p), key in hth),
+            "; ".join(
+                f"{key}: nodeicov.HTH = {coefficient_text(c)} (p = {p_text(p, 3)})" for (c, _, p), key in hth
+            ),
         )
     )
     occ_high = imbalance.get("bed_occupancy_high_tier", float("nan"))
@@ -222,7 +237,7 @@ def hypotheses(
             "H2a",
             texts["H2a"],
             bool(hth[0][0][0] > 0 and hth[0][0][2] < ALPHA and occ_high > occ_primary),
-            f"HTH attracts mobility (national p = {hth[0][0][2]:.3g}) while bed occupancy is "
+            f"HTH attracts mobility (national p = {p_text(hth[0][0][2], 3)}) while bed occupancy is "
             f"{occ_high:.1f}% in high-tier hospitals vs {occ_primary:.1f}% in primary care (occupancy as"
             " quoted by the paper, unverified)",
         )

@@ -16,7 +16,13 @@ import pandas as pd
 
 from analytics.csvfiles import write_csv
 from analytics.study import figures
-from analytics.study.comparison import coefficient_comparison, fit_comparison, hypotheses, not_reproduced
+from analytics.study.comparison import (
+    coefficient_comparison,
+    fit_comparison,
+    hypotheses,
+    not_reproduced,
+    p_text,
+)
 from analytics.study.dataset import StudyData, StudyDataError, load_study
 from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, SYNTHETIC_NOTICE, generate
 from analytics.study.hypothesis import HypothesisCheck
@@ -101,7 +107,7 @@ def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
             "" if value is None or pd.isna(value) else format(float(value), form)
             for value in comparison[column]
         ]
-    shown["rebuilt_p"] = [f"{p:.2g}" for p in comparison["rebuilt_p"]]
+    shown["rebuilt_p"] = [p_text(p) for p in comparison["rebuilt_p"]]
     for column in ("same_sign", "same_significance", "paper_in_rebuilt_ci95", "reproduced"):
         shown[column] = [{True: "yes", False: "NO"}.get(v, "unknown") for v in comparison[column]]
     return shown

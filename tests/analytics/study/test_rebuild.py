@@ -332,6 +332,12 @@ def test_the_comparison_names_its_sources_and_says_plainly_what_is_not_reproduce
             "NOT reproduced: paper 0.0503 is outside the rebuild's 95% CI, 0.202 to 0.398",
         ),
         ({"coef": 0.0001, "p": ">0.05"}, (-0.00002, 0.0001, 0.84), "reproduced"),  # signs of non-effects
+        # two digits had said "rebuild significant (p = 0.05)": a p value never rounds across 0.05
+        (
+            {"coef": 0.05, "p": ">0.05"},
+            (0.1, 0.0507, 0.0496),
+            "NOT reproduced: paper not significant (p >0.05), rebuild significant (p = 0.0496)",
+        ),
     ],
 )
 def test_a_published_coefficient_is_reproduced_only_with_its_significance_sign_and_value(
@@ -421,3 +427,17 @@ def test_the_comparison_table_can_wrap_its_long_headers(rebuilt) -> None:
     comparison = comparison[: comparison.index("</div>")]
     assert "<th>paper_<wbr>in_<wbr>rebuilt_<wbr>ci95</th>" in comparison
     assert ".verdicts td:last-child{min-width:" in html
+
+
+def test_a_p_value_is_never_printed_on_the_other_side_of_the_level_it_is_judged_by() -> None:
+    from analytics.study.comparison import ALPHA, p_text
+
+    assert [p_text(p) for p in (0.36, 0.0496, 0.0504, 0.04999, 2.7e-80)] == [
+        "0.36",
+        "0.0496",
+        "0.05",  # not < 0.05, as it is judged
+        "0.04999",
+        "2.7e-80",
+    ]
+    for p in (0.0496, 0.0504, 0.04999, 0.050001):
+        assert (float(p_text(p)) < ALPHA) == (p < ALPHA)
