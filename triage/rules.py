@@ -110,12 +110,14 @@ def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None
     # An incomplete NEWS2 is a lower bound (missing parameters only add points): escalation on it is safe.
     values: Values = {"news2": s.value, "complete": s.complete}
     values.update({k: v for k, v in s.components.items() if v})
+    scoring = [f"{k} {ev.shown(k)}" for k, v in s.components.items() if v and k in ev.latest]
+    detail = f"{s.detail}; scoring: {', '.join(scoring)}" if scoring else s.detail
     if not s.complete and s.value < 7:
         # the true score is at least this and may be far higher (HR 130 alone: NEWS2 >=2, 4-hourly):
         # the missing parameters are measured now, not at the band's re-check (at 7 and above the
         # emergency response is already asked for)
-        return Finding(values, f"{s.detail}; measure the missing observations now", 0)
-    return Finding(values, s.detail)
+        return Finding(values, f"{detail}; measure the missing observations now", 0)
+    return Finding(values, detail)
 
 
 def _news2_red(ev: Evidence) -> Finding | None:

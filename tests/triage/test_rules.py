@@ -274,6 +274,8 @@ ACTIONS = {
 }
 # the reading as shown in the detail, with its unit, where the rule reads one reading
 SHOWN = {
+    "news2_low_elevated": "; scoring: heart_rate 91 /min",
+    "news2_urgent": "; scoring: resp_rate 21 /min, spo2 94 %, heart_rate 91 /min, temperature 38.1 Cel",
     "altered_consciousness": "consciousness C",
     "spo2_critical": "SpO2 91 %",
     "spo2_low": "SpO2 93 %",
