@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from triage.service.api import admin, associations, clinical, held, referrals, system
+from triage.service.api import admin, associations, clinical, etag, held, referrals, system
 from triage.service.api.errors import ErrorOut, error, unavailable
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
@@ -52,17 +52,20 @@ def _integer_bounds(node: Any) -> None:
 def _with_security(app: FastAPI) -> None:
     """Declare the bearer token in the OpenAPI document, on every operation that answers 401: the
     document did not say how to authenticate, so a generated client sent no token. (Also writes
-    integer bounds as integers, :func:`_integer_bounds`.)"""
+    integer bounds as integers, :func:`_integer_bounds`, and declares the API's conditional GETs,
+    :mod:`triage.service.api.etag`.)"""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema = build()
         _integer_bounds(schema)
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
-        for operations in schema["paths"].values():
-            for operation in operations.values():
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
                 if "401" in operation.get("responses", {}):
                     operation["security"] = [{"bearer": []}]
+                if method == "get" and path.startswith("/api/v1/"):
+                    etag.declare(operation)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

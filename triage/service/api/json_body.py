@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 
 from referral.records import NUL_REFUSED
 from triage.json_input import RepeatedKeyError, unique_keys
+from triage.service.api import etag
 from triage.service.auth import RoleCheck
 
 
@@ -147,6 +148,6 @@ class JsonRoute(APIRoute):
             for check in checks:
                 await check(reading)
             refuse_query(request, known, lists)
-            return await handler(reading)
+            return etag.conditional(request, await handler(reading))
 
         return route
