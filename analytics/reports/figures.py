@@ -165,8 +165,23 @@ def network_figure(
         if sender in where and target in where:
             (x0, y0), (x1, y1) = where[sender], where[target]
             ax.plot([x0, x1], [y0, y1], color="#999999", linewidth=0.4, alpha=0.6)
-    clinics = facilities[facilities["tier"] == "primary"]
-    ax.scatter(clinics["lon"], clinics["lat"], s=10, color="#4477aa", label="clinic")
+    # the clinics that referred someone, not every clinic of the directory (four clinics never
+    # pooled had read as pooled ones), drawn over the hospitals' circles: a clinic next door to
+    # its hospital (the demo's ZJ-C01, 700 m from ZJ-S01) had been hidden under it
+    referring = set(edges["source"].astype(str))
+    clinics = facilities[
+        (facilities["tier"] == "primary") & facilities["facility_id"].astype(str).isin(referring)
+    ]
+    ax.scatter(
+        clinics["lon"],
+        clinics["lat"],
+        s=14,
+        color="#4477aa",
+        edgecolors="white",
+        linewidths=0.6,
+        zorder=4,
+        label="referring clinic",
+    )
     placed = hospitals.dropna(subset=["lon", "lat"])
     points = ax.scatter(
         placed["lon"],
@@ -175,12 +190,14 @@ def network_figure(
         c=placed["standardized_in_degree"],
         cmap="Reds",
         edgecolors="black",
+        zorder=3,
         label="hospital (size: standardized in-degree)",
     )
     fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
     ax.set_xlabel("longitude (degrees east)")
     ax.set_ylabel("latitude (degrees north)")
-    legend = ax.legend(fontsize=7, loc="lower right")
+    # under the axes: inside, at the lower right, the key covered a clinic (SYN-C0003)
+    legend = ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     # one marker size in the key: the hospital's had been drawn as large as the biggest hospital
     for handle in legend.legend_handles:
         if isinstance(handle, PathCollection):

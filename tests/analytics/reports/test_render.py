@@ -485,3 +485,33 @@ def test_a_wide_table_scrolls_in_its_own_box_and_its_headers_can_break() -> None
     assert page.startswith('<div class="table">') and page.endswith("</div>")
     assert "<th>urgent_<wbr>referrals</th>" in page and "<td>R1</td>" in page
     assert ".table{overflow-x:auto" in CSS
+
+
+def test_network_draws_the_referring_clinics_over_the_hospitals() -> None:
+    """The demo's clinic ZJ-C01 lies 700 m from its hospital ZJ-S01 and was drawn under the
+    hospital's circle, while four directory clinics that were never pooled showed as clinics."""
+    from analytics.reports.render import network_figure
+
+    facilities = pd.DataFrame(
+        {
+            "facility_id": ["C1", "C2", "H1"],
+            "lon": [119.6912, 119.0, 119.6858],
+            "lat": [29.7935, 29.5, 29.8003],
+            "tier": ["primary", "primary", "secondary"],
+        }
+    )
+    hospitals = pd.DataFrame(
+        {"facility_id": ["H1"], "lon": [119.6858], "lat": [29.8003], "standardized_in_degree": [0.5]}
+    )
+    edges = pd.DataFrame({"source": ["C1"], "target": ["H1"]})
+    ax = network_figure(edges, hospitals, facilities, True).axes[0]
+    clinics, hospital = ax.collections[-2:]
+    assert clinics.get_label() == "referring clinic" and clinics.get_offsets().tolist() == [
+        [119.6912, 29.7935]
+    ]
+    assert clinics.get_zorder() > hospital.get_zorder()
+
+    fig = ax.figure
+    fig.canvas.draw()
+    key = ax.get_legend().get_window_extent()
+    assert key.y1 < ax.get_window_extent().y0  # the key under the axes, covering no clinic
