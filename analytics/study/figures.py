@@ -165,7 +165,8 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
         for label in bars.get_yticklabels():
             label.set_fontfamily([family, "DejaVu Sans"])
     bars.set_xlabel("standardized in-degree (in-degree / (n - 1))")
-    bars.set_title(f"top {top} receiving units")
+    # "top 20" over a frame of 12 units had promised bars that were not there
+    bars.set_title(f"top {top} receiving units" if len(centrality) > top else f"all {len(head)} units")
     points = ax.scatter(
         centrality["lon"], centrality["lat"], c=centrality["std_in_degree"], cmap="magma_r", s=22
     )

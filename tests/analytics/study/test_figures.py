@@ -297,3 +297,13 @@ def test_maps_give_longitude_and_latitude_their_units(zhejiang: Frame) -> None:
                 "latitude (degrees north)",
             )
     plt.close("all")
+
+
+def test_figure7_promises_no_more_units_than_the_frame_has(zhejiang: Frame) -> None:
+    """The 12-unit worked example's Figure 7 said "top 20 receiving units" over 12 bars."""
+    centrality = figures.in_degree_centrality(zhejiang)
+    assert figures.centrality_figure(zhejiang, centrality).axes[0].get_title() == "top 20 receiving units"
+    small = figures.centrality_figure(zhejiang, centrality.head(12))
+    assert small.axes[0].get_title() == "all 12 units"
+    assert len(small.axes[0].patches) == 12
+    plt.close("all")
