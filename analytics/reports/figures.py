@@ -119,17 +119,28 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         if hidden.any():
             pivot[SUPPRESSED_BAND] = hidden
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    areas = ax.stackplot(
-        month_starts(every.to_series()),
-        *(pivot[tier].to_numpy(dtype=float) for tier in pivot.columns),
-        labels=[str(tier) for tier in pivot.columns],
-        linewidth=0,
-    )
+    x = month_starts(every.to_series())
+    if len(every) == 1:
+        # one month: an area over a single point has no width and the plot was empty; a bar per tier
+        bottom = 0.0
+        areas: list[Any] = []
+        for tier in pivot.columns:
+            value = float(pivot[tier].iloc[0])
+            areas.append(ax.bar(x, value, width=20, bottom=bottom, label=str(tier)))
+            bottom += value
+    else:
+        areas = ax.stackplot(
+            x,
+            *(pivot[tier].to_numpy(dtype=float) for tier in pivot.columns),
+            labels=[str(tier) for tier in pivot.columns],
+            linewidth=0,
+        )
     for area, tier in zip(areas, pivot.columns, strict=True):
         if tier == SUPPRESSED_BAND:
-            area.set_facecolor("#dddddd")
-            area.set_hatch("///")
-            area.set_edgecolor("#888888")
+            for part in getattr(area, "patches", [area]):
+                part.set_facecolor("#dddddd")
+                part.set_hatch("///")
+                part.set_edgecolor("#888888")
     ax.set_ylabel("encounters per month")
     month_axis(ax, tier_month["month"])
     # outside the axes: inside, the legend covered the stacked areas it explains

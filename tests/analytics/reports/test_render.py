@@ -515,3 +515,21 @@ def test_network_draws_the_referring_clinics_over_the_hospitals() -> None:
     fig.canvas.draw()
     key = ax.get_legend().get_window_extent()
     assert key.y1 < ax.get_window_extent().y0  # the key under the axes, covering no clinic
+
+
+def test_tiers_plot_of_a_single_month_draws_its_encounters() -> None:
+    """A pool of one month (a demo clinic's export) drew an empty plot: a stacked area over one point
+    has no width. One month is drawn as stacked bars, whose top is the month's published total."""
+    tier_month = pd.DataFrame(
+        {
+            "region_code": "R1",
+            "month": ["2026-12"] * 3,
+            "tier": ["primary", "secondary", "unknown"],
+            "encounters": [23, None, None],
+            "region_month_total": [39] * 3,
+        }
+    )
+    ax = tiers_figure(tier_month, True).axes[0]
+    heights = [patch.get_height() for patch in ax.patches]
+    assert heights == [23, 0, 0, 16] and max(p.get_y() + p.get_height() for p in ax.patches) == 39
+    assert ax.patches[-1].get_hatch() == "///"
