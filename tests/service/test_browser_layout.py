@@ -191,6 +191,7 @@ def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
 BROKEN_VALUES = """() => [...document.querySelectorAll('tr[data-observation] > td:nth-child(2), tr[data-model] > td:nth-child(2)')]
   .filter((td) => /^[<>≥≤]?[0-9]/.test(td.innerText.trim()))
   .filter((td) => { const range = document.createRange(); range.selectNodeContents(td);
+    const mark = td.querySelector('small'); if (mark) range.setEndBefore(mark);  // the value, not a note after it
     return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1; })
   .map((td) => td.innerText.trim().replace(/\\n/g, ' / '))"""
 
