@@ -448,14 +448,20 @@ def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
         "projected change in referrals (percentage points of all encounters; < 0 = more kept local)"
     )
     ax.set_ylabel("sensitivity for confirmed cases (%, an upper bound)")
-    # outside the axes: inside, the legend covered points and their labels
-    ax.legend(
-        fontsize=8,
-        title="point labels:\nNEWS2 threshold",
-        title_fontsize=8,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-    )
+    if not curve["sensitivity"].notna().any():
+        # nothing drawn: ticks of -0.04 to 0.04 points and a key for three curves that are not
+        # there had read as data
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        # outside the axes: inside, the legend covered points and their labels
+        ax.legend(
+            fontsize=8,
+            title="point labels:\nNEWS2 threshold",
+            title_fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+        )
     place_point_labels(ax, _merged_labels(ax, curves), [[p for _, p in points] for points, _ in curves])
     _title(fig, "Policy trade-off: load shift vs missed confirmed cases", synthetic)
     return fig

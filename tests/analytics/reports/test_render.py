@@ -262,8 +262,12 @@ def test_policy_plot_with_no_sensitivity_says_why_it_is_empty() -> None:
     )
     ax = policy_figure(curve, True).axes[0]
     assert any("no sensitivity to plot" in t.get_text() for t in ax.texts)
+    # and no ticks (-0.04 to 0.04) nor a key for curves that are not drawn, which read as data
+    assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == [] and ax.get_legend() is None
     full = curve.assign(sensitivity=[0.9, 0.6])
-    assert not any("no sensitivity" in t.get_text() for t in policy_figure(full, True).axes[0].texts)
+    drawn = policy_figure(full, True).axes[0]
+    assert not any("no sensitivity" in t.get_text() for t in drawn.texts)
+    assert drawn.get_legend() is not None and len(drawn.get_yticks()) > 0
 
 
 def test_blank_counts_print_as_suppressed_on_the_page_not_as_na() -> None:
