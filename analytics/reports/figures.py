@@ -241,6 +241,18 @@ def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool |
             y += 1
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    if not labels:
+        # nothing estimated: an axis of 0.0 to 1.0 points, with no estimate on it, read as data
+        ax.set_xticks([])
+        ax.text(
+            0.5,
+            0.5,
+            "no H3 estimate to plot; see the table",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
     ax.set_xlabel("change in local-resolution share at digital-triage start (percentage points, 95% CI)")
     if len(done) < len(per_clinic):
         ax.set_title(f"not shown: {_left_out(per_clinic)} (see the table)", fontsize=8)

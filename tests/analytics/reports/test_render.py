@@ -537,3 +537,21 @@ def test_tiers_plot_of_a_single_month_draws_its_encounters() -> None:
     heights = [patch.get_height() for patch in ax.patches]
     assert heights == [23, 0, 0, 16] and max(p.get_y() + p.get_height() for p in ax.patches) == 39
     assert ax.patches[-1].get_hatch() == "///"
+
+
+def test_h3_plot_with_no_estimate_says_so_instead_of_an_empty_axis() -> None:
+    """A pool of one clinic with one month (a demo export) has no H3 estimate: the plot drew an
+    empty axis ticked 0.0 to 1.0 points."""
+    per_clinic = pd.DataFrame(
+        {
+            "clinic_id": ["C1"],
+            "status": ["fewer than 3 months before or after the start"],
+            "effect": [None],
+            "ci_low": [None],
+            "ci_high": [None],
+        }
+    )
+    summary = pd.DataFrame(columns=["method", "effect", "ci_low", "ci_high"])
+    ax = h3_figure(per_clinic, summary, True).axes[0]
+    assert list(ax.get_xticks()) == []
+    assert [t.get_text() for t in ax.texts] == ["no H3 estimate to plot; see the table"]
