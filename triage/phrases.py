@@ -77,7 +77,8 @@ MODEL_DISABLED = Phrase("model_disabled", "model {model} is disabled by the poli
 MODELS_NOT_RUN = Phrase("models_not_run", "risk models not run: no usable observations")
 NO_USABLE = Phrase("no_usable", "no usable observations (all missing, QC, non-final, stale or superseded)")
 NO_DECISIVE = Phrase("no_decisive", "no decisive reading; measure at least one of: {codes}")
-# not yet in the pages' catalogues (so not in NOTES): shown in English
+# outside NOTES (which tests/service/test_engine_text.py counts); the staff pages try these two as
+# notes too (pages/engine_text.py, engine.vitals_not_scored / engine.oxygen_unknown)
 VITALS_NOT_SCORED = Phrase(
     "vitals_not_scored",
     "{readings} not scored by NEWS2 ({reason}): no local-care decision from them; a clinician must"
@@ -156,8 +157,8 @@ OUTSIDE_RANGE = Phrase(
     "outside_range", "{input} {value} {unit} is outside the equations' range {low}-{high} {unit}"
 )
 NOT_COMPUTED = Phrase("not_computed", "not computed: missing {inputs}")
-# NEWS2 outside its population (not yet in the pages' catalogues, so not in SCORE_DETAILS: the
-# staff pages show these in English)
+# NEWS2 outside its population (outside SCORE_DETAILS, whose every phrase a random score must
+# write; the staff pages try these two as NEWS2's detail too)
 NEWS2_CHILD = Phrase(
     "news2_child",
     "not applicable: age {age} years; NEWS2 is not used under 16 (RCP 2017); assess with a paediatric"
