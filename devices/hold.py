@@ -7,8 +7,8 @@ automatically. :func:`classify` turns a stored result into the :class:`GatewayRe
 gateway's ``on_results`` subscriber receives (``devices.gateway``), with ``auto_feed``, the kind
 of hold (:data:`HoldKind`, a code) and the reason (an English sentence, for logs and the CLI).
 
-A pure core (the import-linter contract in ``pyproject.toml``): no I/O, no framework; it reads the
-stored result it is given. The held worklist (``referral.review.why_held``) says why a stored
+A pure core (the import-linter contract in ``pyproject.toml``, which follows indirect imports): no
+I/O, no framework, not even through ``referral.inbox``; it reads the stored result it is given. The held worklist (``referral.review.why_held``) says why a stored
 result is held from its columns by the same rule.
 """
 
@@ -19,8 +19,9 @@ from typing import Literal
 
 from devices.device_clock import clock_reason
 from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
+from referral.device_results import StoredDeviceResult
 from referral.errors import json_text
-from referral.inbox import FINAL_STATUSES, StoredDeviceResult
+from referral.value_sets import FINAL_STATUSES
 
 #: Why the gateway holds a stored result: a QC result, its device time too far from its receipt
 #: time, not final, its code ignored by the profile, not mapped (code, unit or scale), no patient.

@@ -42,7 +42,7 @@ from devices.glucose_fetch import GlucoseFetchDriver
 from devices.operator_delivery import AcknowledgedLists, OperatorListDelivery, RememberedLists
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
-from devices.results import DeviceResult
+from devices.results import DeviceResult, key_sample_id, result_time
 from devices.session import (
     Clock,
     Discarded,
@@ -261,25 +261,6 @@ class LineDriver:
 
 
 # ------------------------------------------------------------------ decoding
-
-
-def result_time(result: DeviceResult, received_at: str) -> str:
-    """The result-time part of the exactly-once key (device, sample id, test, result time): the
-    device's own time as sent. Devices without a result clock (line protocols) get the receipt
-    time: each reading is then its own result."""
-    if result.observed_at is not None:
-        return result.observed_at.isoformat()
-    return f"received {received_at}"
-
-
-def key_sample_id(result: DeviceResult) -> str:
-    """The sample part of the exactly-once key: the device's sample id; without one the patient
-    (``PT <patient id>``), so that patients measured at the same device time for the same test
-    without a sample id (an ASTM message of 20 P records with empty O.3, as the Euroimmun
-    analyzer sends) are not taken for resends of the first and dropped; '' when neither exists."""
-    if result.sample_id:
-        return result.sample_id
-    return f"PT {result.patient_id}" if result.patient_id else ""
 
 
 def _number(value: str) -> tuple[float | None, str | None]:

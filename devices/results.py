@@ -78,6 +78,25 @@ class DeviceResult:
         return "|".join((self.device_id, self.sample_id or "", self.patient_id or "", self.vendor_code, when))
 
 
+def result_time(result: DeviceResult, received_at: str) -> str:
+    """The result-time part of the exactly-once key (device, sample id, test, result time): the
+    device's own time as sent. Devices without a result clock (line protocols) get the receipt
+    time: each reading is then its own result."""
+    if result.observed_at is not None:
+        return result.observed_at.isoformat()
+    return f"received {received_at}"
+
+
+def key_sample_id(result: DeviceResult) -> str:
+    """The sample part of the exactly-once key: the device's sample id; without one the patient
+    (``PT <patient id>``), so that patients measured at the same device time for the same test
+    without a sample id (an ASTM message of 20 P records with empty O.3, as the Euroimmun
+    analyzer sends) are not taken for resends of the first and dropped; '' when neither exists."""
+    if result.sample_id:
+        return result.sample_id
+    return f"PT {result.patient_id}" if result.patient_id else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Quarantine:
     """Something that could not become a trustworthy result; a person must look at it."""

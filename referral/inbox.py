@@ -20,7 +20,9 @@ Rules this module keeps:
 * Results that carry no patient id are linked to the patient of the device's association in
   force at the message's receipt time (``referral.associations``), in the same transaction, with
   the provenance in ``details["patient_link"]`` and an audit entry. A device's own patient id wins.
-* Nothing here knows about protocols or the ``devices`` package: callers pass plain records.
+* Nothing here knows about protocols or the ``devices`` package: callers pass plain records
+  (:class:`NewDeviceResult`, :class:`StoredDeviceResult` and :func:`replaces` live in the pure
+  ``referral.device_results``, the statuses in ``referral.value_sets``; both re-exported here).
 """
 
 from __future__ import annotations
@@ -36,14 +38,15 @@ from sqlite_utils import Database
 
 from referral import audit
 from referral.associations import audit_links, link_unidentified
+from referral.device_results import NewDeviceResult as NewDeviceResult
+from referral.device_results import StoredDeviceResult as StoredDeviceResult
+from referral.device_results import replaces as replaces
 from referral.errors import ConflictError, json_text
 from referral.transactions import insert_row, write
+from referral.value_sets import CORRECTION_STATUSES as CORRECTION_STATUSES
+from referral.value_sets import FINAL_STATUSES as FINAL_STATUSES
 
 MessageState = Literal["accepted", "quarantined"]
-#: Result statuses that may feed a decision; anything else (preliminary, cannot_be_done...) may be
-#: replaced later by a final result with the same key.
-FINAL_STATUSES = frozenset({"final", "corrected", "F", "C"})
-CORRECTION_STATUSES = frozenset({"corrected", "C"})
 #: Why triage did not accept a complete result (``device_results.not_accepted_code``, migration
 #: 0023; :func:`note_not_accepted`): its value is outside the code's plausible range, its unit cannot
 #: be used for the code, it is one of the two pressures of a message whose diastolic is not below
@@ -55,36 +58,6 @@ NOT_ACCEPTED_CODES: tuple[NotAcceptedCode, ...] = get_args(NotAcceptedCode)
 def utc_now() -> str:
     """Current time as an ISO 8601 UTC string with microseconds (sortable as text)."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewDeviceResult:
-    """One result as the gateway hands it to the inbox. Empty strings, not None, for absent keys."""
-
-    device_id: str
-    sample_id: str
-    vendor_code: str
-    result_time: str
-    status: str
-    is_qc: bool
-    patient_id: str | None = None
-    code: str | None = None
-    value: str | None = None
-    value_num: float | None = None
-    comparator: str | None = None
-    unit: str | None = None
-    flags: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        """The idempotency key."""
-        return (self.device_id, self.sample_id, self.vendor_code, self.result_time)
-
-    @property
-    def shown_value(self) -> str:
-        """The value as the device sent it, for people: ``>33.3 mmol/L``."""
-        return f"{self.comparator or ''}{self.value or ''} {self.unit or ''}".strip()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,25 +79,6 @@ class NewQuarantineItem:
     reason: str
     raw: bytes
     byte_offset: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class StoredDeviceResult(NewDeviceResult):
-    id: int
-    message_id: int
-    received_at: str
-    delivered_at: str | None
-
-    @property
-    def corrected_from(self) -> str | None:
-        """For a device correction that changed the value: the value it replaced, as shown
-        (``28.0 mmol/L``); None otherwise (not a correction, nothing replaced, same value)."""
-        replaced = self.details.get("replaced")
-        if self.status not in CORRECTION_STATUSES or not isinstance(replaced, list) or not replaced:
-            return None
-        before = {k: replaced[-1].get(k) or "" for k in ("comparator", "value", "unit")}
-        shown = f"{before['comparator']}{before['value']} {before['unit']}".strip()
-        return shown if shown != self.shown_value else None
 
 
 @dataclass(frozen=True)
@@ -287,15 +241,6 @@ def _quarantine_row(message: NewDeviceMessage, message_id: int, item: NewQuarant
         "reason": item.reason,
         "byte_offset": item.byte_offset,
     }
-
-
-def replaces(status: str, value: str | None, stored_status: str, stored_value: str | None) -> bool:
-    """Whether a result with the key of a stored one replaces it (a final result replaces a
-    non-final one; a correction replaces another value or status) instead of being a duplicate -
-    a resend - that is not stored again. ``triage devices replay`` applies the same rule."""
-    upgrade = status in FINAL_STATUSES and stored_status not in FINAL_STATUSES
-    correction = status in CORRECTION_STATUSES and (stored_value != value or stored_status != status)
-    return upgrade or correction
 
 
 def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:

@@ -22,3 +22,9 @@ ROLES = ("clinician", "nurse", "integrator", "analyst", "admin")
 LANGUAGES = ("en", "zh")
 SEXES = ("female", "male", "unknown")
 OBSERVATION_STATUSES = ("final", "preliminary", "corrected", "cancelled", "entered_in_error")
+#: Device result statuses that may feed a decision (HL7 OBX-11 / ASTM R.9 ``F``, ``C`` and their
+#: spelled-out forms); anything else (preliminary, cannot_be_done...) may be replaced later by a
+#: final result with the same key.
+FINAL_STATUSES = frozenset({"final", "corrected", "F", "C"})
+#: Device result statuses that correct a result already sent.
+CORRECTION_STATUSES = frozenset({"corrected", "C"})

@@ -31,11 +31,11 @@ from datetime import datetime
 from typing import Literal
 
 from devices.capture import decode_captured, read_capture
-from devices.link_drivers import key_sample_id, result_time
 from devices.profile import DeviceProfile
-from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine
+from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, key_sample_id, result_time
 from devices.tolerance import ToleranceCounter
-from referral.inbox import FINAL_STATUSES, replaces
+from referral.device_results import replaces
+from referral.value_sets import FINAL_STATUSES
 from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
@@ -221,7 +221,7 @@ def _for_review(exc: IntakeRefused, raw: bytes, result: DeviceResult, profile: D
 
 def _resent(stored: dict[tuple[str, str, str], DeviceResult], result: DeviceResult) -> DeviceResult | None:
     """The earlier result that ``result`` repeats under the gateway's exactly-once key (device,
-    sample id, test, device result time) without replacing it (``referral.inbox.replaces``), or
+    sample id, test, device result time) without replacing it (``referral.device_results.replaces``), or
     None - and then ``result`` is what the gateway would hold under that key. A result without a
     device time (line protocols) is keyed by its receipt time live, so it is never a resend."""
     if result.observed_at is None:

@@ -1,0 +1,72 @@
+"""A device result as the gateway hands it to the inbox and as the inbox stored it, and the rule
+for which of two results with the same key is kept (:func:`replaces`).
+
+Plain values (the import-linter pure-core contract in ``pyproject.toml``): the inbox
+(``referral.inbox``) stores and reads them; pure cores that judge a stored result
+(``devices.hold``, ``triage.intake``) take them from here without importing the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from referral.value_sets import CORRECTION_STATUSES, FINAL_STATUSES
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewDeviceResult:
+    """One result as the gateway hands it to the inbox. Empty strings, not None, for absent keys."""
+
+    device_id: str
+    sample_id: str
+    vendor_code: str
+    result_time: str
+    status: str
+    is_qc: bool
+    patient_id: str | None = None
+    code: str | None = None
+    value: str | None = None
+    value_num: float | None = None
+    comparator: str | None = None
+    unit: str | None = None
+    flags: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The idempotency key."""
+        return (self.device_id, self.sample_id, self.vendor_code, self.result_time)
+
+    @property
+    def shown_value(self) -> str:
+        """The value as the device sent it, for people: ``>33.3 mmol/L``."""
+        return f"{self.comparator or ''}{self.value or ''} {self.unit or ''}".strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredDeviceResult(NewDeviceResult):
+    id: int
+    message_id: int
+    received_at: str
+    delivered_at: str | None
+
+    @property
+    def corrected_from(self) -> str | None:
+        """For a device correction that changed the value: the value it replaced, as shown
+        (``28.0 mmol/L``); None otherwise (not a correction, nothing replaced, same value)."""
+        replaced = self.details.get("replaced")
+        if self.status not in CORRECTION_STATUSES or not isinstance(replaced, list) or not replaced:
+            return None
+        before = {k: replaced[-1].get(k) or "" for k in ("comparator", "value", "unit")}
+        shown = f"{before['comparator']}{before['value']} {before['unit']}".strip()
+        return shown if shown != self.shown_value else None
+
+
+def replaces(status: str, value: str | None, stored_status: str, stored_value: str | None) -> bool:
+    """Whether a result with the key of a stored one replaces it (a final result replaces a
+    non-final one; a correction replaces another value or status) instead of being a duplicate -
+    a resend - that is not stored again. ``triage devices replay`` applies the same rule."""
+    upgrade = status in FINAL_STATUSES and stored_status not in FINAL_STATUSES
+    correction = status in CORRECTION_STATUSES and (stored_value != value or stored_status != status)
+    return upgrade or correction
