@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from devices.hold import HoldKind
 from referral import basis, corrections
 from referral.inbox import StoredDeviceResult
 from referral.records import ObservationIn
@@ -40,7 +41,6 @@ from triage.errors import ClinicError
 from triage.service.clinic import Clinic, observation_row
 
 log = logging.getLogger("triage.service.corrections")
-NO_PATIENT_LINK = "no patient link"
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,15 @@ class Corrected:
 
 def _validated(
     result: StoredDeviceResult,
-    hold_reason: str | None,
+    held: tuple[HoldKind | None, str] | None,
     mrn: str,
     convert: Callable[[StoredDeviceResult], Any],
 ) -> tuple[Any | None, str | None]:
-    """(the corrected observation, None) or (None, why the correction cannot be used)."""
-    if hold_reason is not None and hold_reason != NO_PATIENT_LINK:
-        return None, f"device correction not used: {hold_reason}"
+    """(the corrected observation, None) or (None, why the correction cannot be used). Held by the
+    gateway only for want of a patient link (kind ``no_patient``: the encounter holding the
+    reading is the link), it is used; held for any other kind, or none given, it is not."""
+    if held is not None and held[0] != "no_patient":
+        return None, f"device correction not used: {held[1]}"
     if result.patient_id and result.patient_id != mrn:
         return None, "device correction names another patient than the stored reading"
     try:
@@ -112,6 +114,7 @@ def correct(
     result: StoredDeviceResult,
     hold_reason: str | None,
     *,
+    hold_kind: HoldKind | None,
     actor: str,
     convert: Callable[[StoredDeviceResult], Any],
     propose: Callable[[Database, dict[str, Any]], object] | None,
@@ -119,15 +122,17 @@ def correct(
     """Apply the device's correction to every encounter holding the result as an observation.
 
     Returns None when the result never became an observation (the caller treats it as a new
-    result). ``convert`` is the pipeline's conversion; ``propose`` proposes a referral for an
-    assessment when policy allows (None: never).
+    result). ``hold_kind`` and ``hold_reason`` are the gateway's hold (``devices.hold``: the code
+    decides, the sentence is what the held correction says). ``convert`` is the pipeline's
+    conversion; ``propose`` proposes a referral for an assessment when policy allows (None: never).
     """
+    held = None if hold_reason is None else (hold_kind, hold_reason)
     places = corrections.standing(db, result.id)
     if not places:
         return None
     done = []
     for place in places:
-        observation, reason = _validated(result, hold_reason, place.mrn, convert)
+        observation, reason = _validated(result, held, place.mrn, convert)
         row = None if observation is None else observation_row(observation)
         new_value = result.shown_value if row is None else corrections.value_text(row.model_dump())
         outcome = write(

@@ -40,6 +40,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from devices.hold import HoldKind
 from referral import facilities, referrals, store
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode, StoredDeviceResult, note_not_accepted
@@ -122,7 +123,9 @@ class DevicePipeline:
         accepted: list[tuple[StoredDeviceResult, Observation]] = []
         for item in results:
             stored: StoredDeviceResult = item.stored
-            if (redelivered := self.apply_correction(db, stored, item.hold_reason)) is not None:
+            if (
+                redelivered := self.apply_correction(db, stored, item.hold_reason, item.hold_kind)
+            ) is not None:
                 again |= redelivered
                 continue
             if not item.auto_feed:
@@ -180,7 +183,7 @@ class DevicePipeline:
             )
 
     def apply_correction(
-        self, db: Database, stored: StoredDeviceResult, hold_reason: str | None
+        self, db: Database, stored: StoredDeviceResult, hold_reason: str | None, hold_kind: HoldKind | None
     ) -> set[int] | None:
         """A result already stored as an observation (the device corrected it, or this is a
         re-delivery) is applied to, or held for, the encounter that holds it (``corrections``).
@@ -195,6 +198,7 @@ class DevicePipeline:
                 self.clinic,
                 stored,
                 hold_reason,
+                hold_kind=hold_kind,
                 actor=ACTOR,
                 convert=partial(observation_from_stored, clinic=self.clinic.clock),
                 propose=self.propose_referral if self.runtime.settings.service.propose_referrals else None,
