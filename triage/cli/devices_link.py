@@ -10,11 +10,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
+from devices.hold import HoldKind
 from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile
@@ -43,7 +44,13 @@ def _result_line(result: GatewayResult) -> str:
     return f"{r.received_at[11:19]}  {r.device_id}  sample {sample}  {what} = {r.shown_value}  [{r.status}; {held}]"
 
 
-def _result_json(result: GatewayResult) -> str:
+#: Why ``listen`` shows a result held, as a code (``hold_kind`` in ``--json``): the gateway's
+#: :data:`devices.hold.HoldKind`, or ``not_accepted`` for one it would feed that triage refuses
+#: (:func:`not_accepted_by_triage`); the keys of :data:`HOLD_WORDS`.
+ShownHoldKind = HoldKind | Literal["not_accepted"]
+
+
+def _result_json(result: GatewayResult, kind: ShownHoldKind | None) -> str:
     r = result.stored
     return json.dumps(
         {
@@ -62,6 +69,7 @@ def _result_json(result: GatewayResult) -> str:
             "result_time": r.result_time,
             "received_at": r.received_at,
             "auto_feed": result.auto_feed,
+            "hold_kind": kind,
             "hold_reason": result.hold_reason,
         },
         ensure_ascii=False,
@@ -267,12 +275,13 @@ def register_listen(app: typer.Typer) -> None:
             # Marked "auto" (and counted "for triage") while the service holds them for review,
             # results triage refuses are shown held with the engine's reason, as replay does.
             checked = not_accepted_by_triage(results, lambda r: observation_from_stored(r.stored, clinic))
-            for result in checked:
-                if result.hold_reason and result.hold_reason.startswith(NOT_ACCEPTED):
+            for before, result in zip(results, checked, strict=True):
+                kind: ShownHoldKind | None = result.hold_kind
+                if before.auto_feed and not result.auto_feed:
+                    kind = "not_accepted"
                     refused[result.stored.device_id].add(result.result_id)
-            for result in checked:
                 # a result line names what the device sent: escaped (JSON escapes itself)
-                write(_result_json(result) if json_output else shown(_result_line(result)))
+                write(_result_json(result, kind) if json_output else shown(_result_line(result)))
 
         gateway = Gateway(
             endpoints,

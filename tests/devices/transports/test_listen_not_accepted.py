@@ -6,6 +6,7 @@ and "for triage"."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -66,9 +67,10 @@ def _ack(conn: socket.socket) -> bytes:
     return data
 
 
-def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reason(tmp_path: Path) -> None:
-    """listen printed `spo2 = 9x7 %  [final; auto]` and counted it "for triage", while the
-    service holds such a result for review and replay lists it as invalid."""
+def _listen_to_one_message(tmp_path: Path, *listen_args: str) -> tuple[str, str]:
+    """Run ``triage devices listen`` on the monitor's profile, send it one message (an SpO2 that is
+    no number, a heart rate, a swapped pair of pressures, a respiratory rate the profile does not
+    map), stop it with SIGTERM: its stdout and stderr."""
     port = _free_port()
     profile = tmp_path / "monitor.toml"
     profile.write_text(PROFILE.format(port=port))
@@ -81,6 +83,7 @@ def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reas
         f"OBX|2|NM|HR||72|/min|||||F|||{now}",
         f"OBX|3|NM|SBP||80|mm[Hg]|||||F|||{now}",
         f"OBX|4|NM|DBP||140|mm[Hg]|||||F|||{now}",
+        f"OBX|5|NM|RR||16|/min|||||F|||{now}",
     ]
     message = b"\x0b" + ("\r".join(segments) + "\r").encode() + b"\x1c\r"
     settings = tmp_path / "settings.toml"
@@ -89,6 +92,7 @@ def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reas
         [
             str(Path(sys.executable).with_name("triage")),
             *("devices", "listen", "--profile", str(profile), "--db", str(tmp_path / "clinic.db")),
+            *listen_args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -104,7 +108,14 @@ def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reas
         listen.send_signal(signal.SIGTERM)
         out, err = listen.communicate(timeout=30)
     assert listen.returncode == 0, err.decode()
-    lines = out.decode().splitlines()
+    return out.decode(), err.decode()
+
+
+def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reason(tmp_path: Path) -> None:
+    """listen printed `spo2 = 9x7 %  [final; auto]` and counted it "for triage", while the
+    service holds such a result for review and replay lists it as invalid."""
+    out, err = _listen_to_one_message(tmp_path)
+    lines = out.splitlines()
     shown = {line.split("  ")[3]: line.split("  [", 1)[1] for line in lines}
     assert shown["heart_rate = 72 /min"] == "final; auto]"
     assert shown["spo2 = 9x7 %"].startswith(
@@ -112,4 +123,20 @@ def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reas
     )
     assert shown["sbp = 80 mm[Hg]"].startswith("final; held: not accepted by triage: ")
     assert "were they swapped?" in shown["dbp = 140 mm[Hg]"]
-    assert "4 new results stored (1 for triage, 3 held: 3 not accepted by triage)" in err.decode()
+    assert "5 new results stored (1 for triage, 4 held: 3 not accepted by triage, 1 code not mapped)" in err
+
+
+def test_listen_json_says_why_a_result_is_held_as_a_code(tmp_path: Path) -> None:
+    """--json gave ``hold_reason`` only, an English sentence a script had to match; ``hold_kind``
+    is the gateway's code (``devices.hold``), or ``not_accepted`` when triage refuses the value."""
+    out, _ = _listen_to_one_message(tmp_path, "--json")
+    rows = {row["vendor_code"]: row for row in map(json.loads, out.splitlines())}
+    kinds = {code: (row["auto_feed"], row["hold_kind"]) for code, row in rows.items()}
+    assert kinds == {
+        "HR": (True, None),
+        "SPO2": (False, "not_accepted"),
+        "SBP": (False, "not_accepted"),
+        "DBP": (False, "not_accepted"),
+        "RR": (False, "unmapped"),
+    }
+    assert rows["RR"]["hold_reason"] == 'device test code "RR" is not mapped to the vocabulary'
