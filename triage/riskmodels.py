@@ -197,6 +197,14 @@ def load_enabled_models(setting: ModelSettings, settings_file: Path | None = Non
     """The models the settings name (``models.directory``, ``models.enabled``: empty for all). An
     enabled name the registry does not have is a settings error (exit 2) naming the variable or the
     file that set it, as a policy file's ``[models.<name>]`` is; it was a "not found" (exit 1)."""
+    check_models_setting(setting, settings_file)
+    return load_models(setting.directory, setting.enabled or None)
+
+
+def check_models_setting(setting: ModelSettings, settings_file: Path | None = None) -> None:
+    """The registry ``models.directory`` names is there and has every ``models.enabled`` name
+    (what :func:`load_enabled_models` checks before it loads anything; ``triage serve`` checks it
+    before it starts)."""
     root = setting.directory if setting.directory is not None else models.MODELS_DIR
     known = read_registry(root).models
     unknown = [name for name in setting.enabled if name not in known]
@@ -208,7 +216,6 @@ def load_enabled_models(setting: ModelSettings, settings_file: Path | None = Non
                 settings_file,
             )
         )
-    return load_models(setting.directory, setting.enabled or None)
 
 
 def load_models(directory: Path | None = None, names: Iterable[str] | None = None) -> ModelSet:

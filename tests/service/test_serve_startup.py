@@ -95,14 +95,33 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
     assert "Traceback" not in text
 
 
-def serve_with_policy(policy: Path, port: int, db: Path) -> subprocess.CompletedProcess[str]:
+def serve_with(variables: dict[str, str], port: int, db: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [TRIAGE, "serve", "--workers", "1", "--port", str(port)],
-        env=environment() | {"TRIAGE_POLICY__FILE": str(policy), "TRIAGE_DATABASE__PATH": str(db)},
+        env=environment() | variables | {"TRIAGE_DATABASE__PATH": str(db)},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def serve_with_policy(policy: Path, port: int, db: Path) -> subprocess.CompletedProcess[str]:
+    return serve_with({"TRIAGE_POLICY__FILE": str(policy)}, port, db)
+
+
+def test_a_risk_model_the_models_do_not_have_stops_start_up(tmp_path: Path) -> None:
+    """models.enabled naming no model (exit 2 for every other command) left the service up and never
+    ready; so did a models.directory without a registry."""
+    db, port = tmp_path / "c.db", free_port()
+    done = serve_with({"TRIAGE_MODELS__ENABLED": '["cvd"]'}, port, db)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        'error: environment variable TRIAGE_MODELS__ENABLED="[\\"cvd\\"]": no such risk model "cvd" in '
+    ), done.stderr
+    done = serve_with({"TRIAGE_MODELS__DIRECTORY": str(tmp_path / "models")}, port, db)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == f"error: model registry {tmp_path / 'models' / 'registry.json'} does not exist\n"
+    assert not db.exists()
 
 
 def test_a_mistake_in_the_policy_file_stops_start_up_naming_its_line(tmp_path: Path) -> None:

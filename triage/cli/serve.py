@@ -104,6 +104,7 @@ def register(app: typer.Typer) -> None:
             raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")
         ctrl_c_stops()
         from triage.policy import load_policy
+        from triage.riskmodels import check_models_setting
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
@@ -112,9 +113,11 @@ def register(app: typer.Typer) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         settings = ctx.obj.settings
         level = (log_level or settings.log_level).lower()
-        # A mistake in the clinic's policy file stops start-up (exit 2, naming the file, key or
-        # line), as a bad settings file does; it left a service that answered but never got ready.
+        # A mistake in the clinic's policy file or the models' settings stops start-up (exit 2,
+        # naming the file or variable, key or line), as a bad settings file does; it left a
+        # service that answered but never got ready.
         load_policy(settings.policy.file)
+        check_models_setting(settings.models, ctx.obj.config_path)
         if settings.service.run_gateway:
             # As `devices listen` does: a typo in a profile's [mapping] refused now, not found when
             # every result of that test is quarantined (the gateway reads the profiles again).
