@@ -28,6 +28,19 @@ from .conftest import visit
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = "import sys; from triage.cli import main; sys.exit(main(sys.argv[1:]))"
+#: The CLI run for each argv of a JSON list in one process (one start-up, not one per command),
+#: each with its own stdout and stderr; prints a JSON list of [exit code, stdout, stderr].
+CLI_EACH = """
+import contextlib, io, json, sys
+from triage.cli import main
+done = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    done.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(done))
+"""
 #: As root: the folder ($0) bind-mounted read-only over itself, in this command's namespace only.
 READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
 
@@ -45,7 +58,18 @@ class Shelf:
         self.root = os.geteuid() == 0
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-c", CLI, *args]
+        return self._run([sys.executable, "-c", CLI, *args])
+
+    def run_each(self, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+        """Each of ``commands`` run as :meth:`run` runs it, all in one process (:data:`CLI_EACH`)."""
+        done = self._run([sys.executable, "-c", CLI_EACH, json.dumps(commands)])
+        assert done.returncode == 0, done.stderr
+        return [
+            subprocess.CompletedProcess(argv, code, out, err)
+            for argv, (code, out, err) in zip(commands, json.loads(done.stdout), strict=True)
+        ]
+
+    def _run(self, command: list[str]) -> subprocess.CompletedProcess[str]:
         if self.root:
             command = read_only_mount(self.folder, command)
         return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
@@ -103,7 +127,7 @@ def test_reading_commands_read_a_log_in_a_folder_the_reader_cannot_write(
     assert sorted(p.name for p in shelf.folder.iterdir()) == ["clinic.db"]  # closed: no -wal, -shm
     held = shelf.close()
     out = tmp_path / "out"
-    for command in (
+    commands = [
         ["verify-audit"],
         ["stats"],
         ["list"],
@@ -113,15 +137,18 @@ def test_reading_commands_read_a_log_in_a_folder_the_reader_cannot_write(
         ["export", "--format", "csv", "--out", str(out / "referrals.csv")],
         ["export", "--format", "analytics", "--out", str(out / "analytics"), "--table-format", "csv"],
         ["backup", "--out", str(out / "copy.db")],
-    ):
-        done = shelf.run("referrals", *command, "--db", str(log))
+    ]
+    # the regional report reads a clinic's log given as its input the same way
+    imbalance = ["report", "imbalance", "-q", "-i", str(log), "-o", str(out / "report")]
+    *ran, report = shelf.run_each(
+        *(["referrals", *command, "--db", str(log)] for command in commands), imbalance
+    )
+    for command, done in zip(commands, ran, strict=True):
         assert done.returncode == 0, (command, done.stderr)
         if command == ["verify-audit"]:
             assert "audit chain intact" in done.stdout and "1 referrals" in done.stdout
     assert "ZJ-S01" in (out / "referrals.csv").read_text(encoding="utf-8")
     assert (out / "copy.db").is_file() and (out / "analytics" / "manifest.json").is_file()
-    # the regional report reads a clinic's log given as its input the same way
-    report = shelf.run("report", "imbalance", "-q", "-i", str(log), "-o", str(out / "report"))
     assert report.returncode == 0 and "pooled 1 encounters from 1 clinic" in report.stdout, report.stderr
     assert shelf.held() == held  # nothing written beside it, the file as it was
     # a write still says, in one line, that it cannot write there
