@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import typer
+from click.testing import Result
 from typer.testing import CliRunner
 
 import triage.cli as cli
@@ -34,19 +36,26 @@ def test_clinic_error_is_one_line_and_exit_code(monkeypatch, capsys) -> None:
     assert err.strip() == "error: something is wrong here"
 
 
-def test_every_command_has_help() -> None:
+@pytest.fixture(scope="module")
+def help_screens() -> list[tuple[list[str], Any, Result]]:
+    """Every command's ``--help`` (path, click command, result), rendered once at 120 columns for
+    the tests that read them all."""
     runner = CliRunner()
-    root = typer.main.get_command(cli.app)
+    screens: list[tuple[list[str], Any, Result]] = []
 
     def walk(cmd: Any, path: list[str]) -> None:
-        result = runner.invoke(cli.app, [*path, "--help"])
+        screens.append((path, cmd, runner.invoke(cli.app, [*path, "--help"], terminal_width=120)))
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(cli.app), [])
+    return screens
+
+
+def test_every_command_has_help(help_screens: list[tuple[list[str], Any, Result]]) -> None:
+    for path, cmd, result in help_screens:
         assert result.exit_code == 0, (path, result.output)
         assert cmd.help or cmd.short_help, f"no help text for {' '.join(path)}"
-        if hasattr(cmd, "commands"):
-            for name, sub in cmd.commands.items():
-                walk(sub, [*path, name])
-
-    walk(root, [])
 
 
 def test_usage_errors_are_one_message_not_a_traceback(capsys) -> None:
@@ -87,29 +96,20 @@ def test_help_paragraphs_are_not_hard_wrapped_at_the_source_width() -> None:
     assert replay.get_short_help_str(limit=200).startswith("Parse a capture file")
 
 
-def test_help_screens_show_flags_without_a_value_and_no_python_types() -> None:
+def test_help_screens_show_flags_without_a_value_and_no_python_types(
+    help_screens: list[tuple[list[str], Any, Result]],
+) -> None:
     """A flag takes no value, so its help row shows none; types are not Python's spelling.
 
     typer 0.29 printed every flag as ``--debug <bool>`` (as if it took a value), a list argument
     as ``FILE... <list[str]>`` and its usage as ``[FILE...]...``: what an integrator reads as
     "--debug needs true/false" (pyproject keeps typer below 0.29).
     """
-    runner = CliRunner()
-    root = typer.main.get_command(cli.app)
-    screens = 0
-
-    def walk(cmd: Any, path: list[str]) -> None:
-        nonlocal screens
-        result = runner.invoke(cli.app, [*path, "--help"], terminal_width=120)
-        screens += 1
+    for path, _, result in help_screens:
         where = " ".join(["triage", *path])
         for wrong in ("<bool>", "<list[", "...]..."):
             assert wrong not in result.output, f"{where} --help shows {wrong!r}:\n{result.output}"
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, [*path, name])
-
-    walk(root, [])
-    assert screens >= 30
+    assert len(help_screens) >= 30
 
 
 def test_version_says_the_release_and_the_newest_log_schema(capsys) -> None:
