@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +18,14 @@ from analytics.reports.render import h3_figure, local_share_figure, policy_figur
 from triage.cli import main
 
 Generated = tuple[Path, dict[str, Any]]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """The figures a test draws are closed after it (matplotlib warned of more than 20 open)."""
+    yield
+    plt.close("all")
+
 
 SUMMARY = {
     "engine": "duckdb",
