@@ -288,7 +288,7 @@ async def _simulate(
     link_holder: list[Link] = []
     if pty:
         master = open_pty()
-        link_holder.append(master)
+        link_holder.append(_PowerCycledPty(master))
         if json_output:
             write(json.dumps({"pty": master.slave_path}))
         else:
@@ -302,15 +302,42 @@ async def _simulate(
 
     async def connect() -> Link:
         if link_holder:
-            return link_holder.pop()
+            return link_holder[0]  # the pty: the same wire after a power cycle
         if port is not None:
             return open_serial(SerialSpec(url=port, baudrate=baud))
         if tcp is not None:
             host, tcp_port = parse_host_port(tcp, what="--tcp")
             return await connect_tcp(TcpConnectSpec(host=host, port=tcp_port))
-        raise LinkError("the pseudo-terminal was closed; a simulated pty device cannot reconnect")
+        raise LinkError("no link to the gateway: give --pty, --port, --tcp or --tcp-listen")
 
-    return await _simulate_over(kind, items, faults, seed, connect, interval, tcp)
+    try:
+        return await _simulate_over(kind, items, faults, seed, connect, interval, tcp)
+    finally:
+        if pty:
+            await master.close()
+
+
+class _PowerCycledPty:
+    """The device end of ``--pty``. A pseudo-terminal cannot be unplugged and plugged in again
+    under its name: closing it at the first injected ``--disconnect`` ended the run with 'the
+    pseudo-terminal was closed; a simulated pty device cannot reconnect' and took the port from the
+    gateway. A disconnect is a power cycle here instead: the device drops the rest of what it was
+    sending and starts over on the same wire (for ASTM the gateway's restart rule answers its new
+    ENQ, docs/device-gateway.md).
+    The pty itself is closed when the run ends."""
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+        self.label = link.label
+
+    async def read(self) -> bytes:
+        return await self._link.read()
+
+    async def write(self, data: bytes) -> None:
+        await self._link.write(data)
+
+    async def close(self) -> None:
+        """The device restarts; the wire stays."""
 
 
 async def _simulate_over(
