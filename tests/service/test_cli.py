@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -89,6 +90,45 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
         timeout=60,
     )
     assert again.returncode == 1 and "already exists" in again.stderr, "the demo never reuses a database"
+
+
+def test_demo_clinics_with_their_own_clinic_id_export_and_pool_without_exported_twice(tmp_path: Path) -> None:
+    """Every demo database said clinic ZJ-C01 whatever TRIAGE_CLINIC_ID was, so pooling two demo
+    clinics rejected all but one as "exported twice"; an id the directory lacks is said, as `serve` does."""
+    runs = {}
+    for name, clinic in (("a", None), ("b", "ZJ-C02"), ("c", "ZJ-NONE")):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+        if clinic is not None:
+            env["TRIAGE_CLINIC_ID"] = clinic
+        command = [TRIAGE, "demo", "--seconds", "4", "--interval", "1", "--port", str(free_port())]
+        runs[name] = subprocess.Popen(
+            [*command, "--data-dir", str(tmp_path / name)], env=env, stdout=subprocess.PIPE, text=True
+        )
+    said = {name: run.communicate(timeout=90)[0] for name, run in runs.items()}
+    assert all(run.returncode == 0 for run in runs.values()), said
+    assert 'clinic: "ZJ-C01"\n' in said["a"] and 'clinic: "ZJ-C02"\n' in said["b"], "ZJ-C01 stays the default"
+    assert 'clinic: "ZJ-NONE" (not in the facility directory: visits get no facility' in said["c"]
+    exports = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}-export"
+        db = tmp_path / name / "demo-clinic.db"
+        exported = subprocess.run(
+            [TRIAGE, "referrals", "export", "--format", "analytics", "--out", str(out), "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert exported.returncode == 0, exported.stderr
+        exports += ["--input", str(out)]
+    report = subprocess.run(
+        [TRIAGE, "report", "imbalance", *exports, "-o", str(tmp_path / "pooled"), "--json", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr
+    pooled = json.loads(report.stdout)
+    assert pooled["files_rejected"] == 0 and pooled["rejections"] == [], pooled["rejections"]
 
 
 def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> None:

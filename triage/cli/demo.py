@@ -8,7 +8,7 @@ import typer
 
 from triage.cli.output import write
 from triage.cli.paths import output_folder
-from triage.cli.serve import CTRL_C_EXIT, bind_address, ctrl_c_stops
+from triage.cli.serve import CTRL_C_EXIT, bind_address, clinic_text, ctrl_c_stops
 
 
 def register(app: typer.Typer) -> None:
@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
         """
         import asyncio
 
+        from referral.schema import connect
         from triage.service.demo import prepare, run_demo
         from triage.service.server import check_port_free
 
@@ -70,6 +71,9 @@ def register(app: typer.Typer) -> None:
         settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
         write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
         write(f"data folder: {settings.data_dir}")
+        db = connect(settings.database.path)
+        write(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
+        db.close()
         write("demo accounts (shown once):")
         for username, password in passwords.items():
             write(f"  {username:<8} {password}")

@@ -15,6 +15,8 @@ from triage.cli.output import write
 from triage.errors import UserInputError, json_text
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from triage.service.runtime import Runtime
     from triage.settings import Settings
 
@@ -41,6 +43,17 @@ def bind_address(settings: Settings, host: str | None, port: int | None) -> tupl
     return host or settings.service.host, port or settings.service.port
 
 
+def clinic_text(db: Database, clinic_id: str) -> str:
+    """The clinic id for the `ready:` line of `serve` and the banner of `demo`: a ``clinic_id``
+    the facility directory lacks is said there (visits are recorded without a facility)."""
+    known = db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [clinic_id]).fetchone()
+    return json_text(clinic_id) + (
+        ""
+        if known
+        else " (not in the facility directory: visits get no facility; triage referrals facilities load)"
+    )
+
+
 def started_line(runtime: Runtime, config: Path | None) -> str:
     """What a ready service runs on, for the administrator reading the service log: the settings
     file, the clinic (a ``clinic_id`` the facility directory lacks records visits without one), the referral log (absolute: a relative ``database.path`` is the working folder's), its
@@ -52,12 +65,7 @@ def started_line(runtime: Runtime, config: Path | None) -> str:
     engine = runtime.extras["clinic"].engine
     db = runtime.databases.get()
     schema = applied_migrations(db)
-    known = db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [settings.clinic_id]).fetchone()
-    clinic = json_text(settings.clinic_id) + (
-        ""
-        if known
-        else " (not in the facility directory: visits get no facility; triage referrals facilities load)"
-    )
+    clinic = clinic_text(db, settings.clinic_id)
     if config is None and os.environ.get(CONFIG_ENV):
         config = Path(os.environ[CONFIG_ENV])
     variables = sorted(v for v in os.environ if v.upper().startswith(ENV_PREFIX) and v.upper() != CONFIG_ENV)

@@ -37,11 +37,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from triage.service.auth import Role
 from triage.service.security import generate_password
 from triage.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DEMO_CLINIC = "ZJ-C01"
 FACILITIES_CSV = Path(__file__).resolve().parents[2] / "referral" / "data" / "demo_facilities.csv"
@@ -292,7 +295,9 @@ def prepare(
 ) -> tuple[Settings, dict[str, str]]:
     """A fresh demo folder: migrated database, facility directory, demo accounts. Returns passwords."""
     from referral import facilities
+    from referral.clinic import CLINIC_KEY, set_setting
     from referral.schema import connect
+    from referral.transactions import write
     from triage.service.accounts import Accounts
     from triage.service.database import Databases
 
@@ -305,16 +310,25 @@ def prepare(
         raise ConflictError(
             f"{db_path} already exists; the demo starts from a fresh folder (omit --data-dir)"
         )
+    # the configured clinic_id (settings file, TRIAGE_CLINIC_ID) when one is set, so demo clinics
+    # with different ids export and pool; else the demo directory's ZJ-C01
+    clinic = settings.clinic_id if "clinic_id" in settings.model_fields_set else DEMO_CLINIC
     demo = settings.model_copy(
         update={
             "data_dir": folder,
-            "clinic_id": DEMO_CLINIC,
+            "clinic_id": clinic,
             "database": settings.database.model_copy(update={"path": db_path}),
             "service": settings.service.model_copy(update={"host": host, "port": port}),
         }
     )
+
+    def load(db: Database) -> None:
+        # as `serve`, a clinic_id the directory lacks is said (visits get no facility), not refused
+        facilities.load_csv(db, FACILITIES_CSV, actor="triage-demo")
+        set_setting(db, CLINIC_KEY, clinic, actor="triage-demo", reason="the demo's clinic_id")
+
     db = connect(db_path)
-    facilities.load_csv(db, FACILITIES_CSV, actor="triage-demo", clinic=DEMO_CLINIC)
+    write(db, load)
     db.close()
     databases = Databases(db_path, demo.database.busy_timeout_ms)
     accounts = Accounts(databases)
