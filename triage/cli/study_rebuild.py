@@ -15,6 +15,10 @@ from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, 
 from triage.cli.output import examples, step_progress, write
 from triage.cli.paths import output_folder
 
+#: ``--json``'s format (its first key, ``format_version``, as ``summary.json`` of `triage report
+#: imbalance`); changed whenever a key is renamed or removed. Changes are listed in docs/study.md.
+REBUILD_FORMAT = "clinic-triage-study-rebuild/1"
+
 
 def register(app: typer.Typer) -> None:
     """Add `rebuild` to the study group."""
@@ -60,6 +64,7 @@ def rebuild_command(
         result = rebuild(out, data=data, seed=seed, backend=backend.value, progress=tick)
     if as_json:
         payload = {
+            "format_version": REBUILD_FORMAT,
             "out": str(result.out),
             "report": str(result.report),
             "synthetic": result.synthetic,
