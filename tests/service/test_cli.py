@@ -26,6 +26,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_healthy(port: int) -> None:
+    """Until the service on ``port`` answers /healthz (at most a minute)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the service did not start")
+
+
 def test_a_busy_port_is_one_clear_line_not_a_traceback() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -129,6 +141,22 @@ def test_demo_clinics_with_their_own_clinic_id_export_and_pool_without_exported_
     assert report.returncode == 0, report.stderr
     pooled = json.loads(report.stdout)
     assert pooled["files_rejected"] == 0 and pooled["rejections"] == [], pooled["rejections"]
+
+
+def test_sigterm_ends_the_demo_with_the_signal_as_it_ends_serve(tmp_path: Path) -> None:
+    """README's exit codes: `triage demo`, as `triage serve`, ends with SIGTERM (143 in the shell;
+    systemd counts it a clean stop), not with 0 as `devices listen | simulate` do."""
+    port = free_port()
+    command = [TRIAGE, "demo", "--port", str(port), "--data-dir", str(tmp_path / "demo")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_healthy(port)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == -signal.SIGTERM
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in process.communicate()[1]
 
 
 def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> None:
@@ -259,15 +287,7 @@ def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
             ),
         )
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
-                raise AssertionError("the service did not start")
+            wait_healthy(port)
             process.send_signal(signal.SIGINT)
             assert process.wait(30) == 130, (ignored, process.stderr.read() if process.stderr else "")
             if command == "demo":
