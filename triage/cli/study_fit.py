@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from analytics.ergm.formula import TermSpec
 
 
+#: ``--json``'s format (its first key, ``format_version``, as `triage study rebuild --json` and
+#: ``summary.json`` of `triage report imbalance`); changed whenever a key is renamed or removed.
+#: Changes are listed in docs/ergm.md.
+FIT_FORMAT = "clinic-triage-study-fit/1"
+
+
 def register(app: typer.Typer) -> None:
     """Add `fit` to the study group."""
     app.command(
@@ -279,7 +285,11 @@ def fit_command(
                 ),
             )
     if as_json:
-        payload = result.to_json_dict() | {"synthetic": bool(marks), "synthetic_marks": marks}
+        payload = (
+            {"format_version": FIT_FORMAT}
+            | result.to_json_dict()
+            | {"synthetic": bool(marks), "synthetic_marks": marks}
+        )
         write(json.dumps(payload, indent=2, allow_nan=False))
     else:
         if marks:  # as `triage study rebuild` and `triage report` say it, before the numbers

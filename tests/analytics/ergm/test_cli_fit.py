@@ -91,7 +91,9 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "edgecov.GeoProx",
         "edgecov.CulProx",
     ]
+    assert next(iter(payload.items())) == ("format_version", "clinic-triage-study-fit/1")
     assert set(payload) == {
+        "format_version",
         "terms",
         "loglik",
         "loglik_mc_se",
