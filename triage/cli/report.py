@@ -14,6 +14,11 @@ from triage.cli.analysis_options import JsonOption, QuietOption, given, seed_opt
 from triage.cli.output import echo, examples, write
 from triage.cli.paths import output_folder
 
+#: ``simulate --json``'s and ``generate --json``'s formats (their first key, ``format_version``, as
+#: ``summary.json``'s); changed whenever a key is renamed or removed. Listed in docs/analytics-reports.md.
+SIMULATE_FORMAT = "clinic-triage-report-simulate/1"
+GENERATE_FORMAT = "clinic-triage-report-generate/1"
+
 app = typer.Typer(
     help="Regional reports from pooled analytics exports: tier imbalance, H3 impact, policy simulation.",
     no_args_is_help=True,
@@ -244,6 +249,7 @@ def simulate(
         write(
             jsonout.dumps(
                 {
+                    "format_version": SIMULATE_FORMAT,
                     "synthetic": result.synthetic,
                     "provenance_unknown": result.provenance_unknown,
                     "risk_column": result.risk_column,
@@ -336,7 +342,7 @@ def generate(
 
     truth = run(spec, out, progress)
     if as_json:
-        write(jsonout.dumps(truth | {"out": out}))
+        write(jsonout.dumps({"format_version": GENERATE_FORMAT} | truth | {"out": out}))
         return
     write(
         f"SYNTHETIC: {truth['rows']:,} encounters in {truth['clinics']} clinic exports under {out}"

@@ -192,7 +192,10 @@ def test_simulate_json_is_strict_with_suppressed_cells_as_null(
     small = tmp_path / "small"
     generate(GeneratorSpec(clinics=2, rows=100, months=8, seed=7), small)
     assert main(["report", "simulate", "-i", str(small), "-o", str(tmp_path / "s"), "--json", "-q"]) == 0
-    curve = _strict(capsys.readouterr().out)["curve"]
+    payload = _strict(capsys.readouterr().out)
+    # versioned as summary.json is, so a script can tell formats apart
+    assert next(iter(payload.items())) == ("format_version", "clinic-triage-report-simulate/1")
+    curve = payload["curve"]
     suppressed = [row for row in curve if row["sensitivity"] is None]
     assert suppressed and all(isinstance(row["encounters"], int) for row in curve)
 
@@ -479,6 +482,8 @@ def test_generate_names_its_table_format_option_as_referrals_export_does(
     out = tmp_path / "gen"
     args = ["report", "generate", "--clinics", "2", "--rows", "100", "--months", "8", "--out", str(out)]
     assert main([*args, option, "csv", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert next(iter(printed.items())) == ("format_version", "clinic-triage-report-generate/1")
     clinic = sorted(p for p in out.iterdir() if p.is_dir())[0]
     assert {p.name for p in clinic.iterdir()} == {
         "manifest.json",
