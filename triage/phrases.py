@@ -177,6 +177,21 @@ INCOMPLETE = Phrase("incomplete", "; incomplete, missing {missing}")
 NEWS2 = Phrase("news2", "NEWS2 {total} (scale {scale}): {response}; monitoring {monitoring}")
 QSOFA_HIGH = Phrase("qsofa_high", "qSOFA {total}: high risk of poor outcome if infection is suspected")
 QSOFA_LOW = Phrase("qsofa_low", "qSOFA {total}: below the >=2 threshold")
+# a point score below its threshold with items missing that could still reach it (band "incomplete")
+_SCORED, _COULD_ADD = (
+    " with {scored} of {items} items: cannot rule out ",
+    "; the missing items could add up to {most}",
+)
+QSOFA_UNDETERMINED = Phrase("qsofa_undetermined", "qSOFA {total}" + _SCORED + ">=2" + _COULD_ADD)
+CRB65_UNDETERMINED = Phrase(
+    "crb65_undetermined", "CRB-65 {total}" + _SCORED + "intermediate or high risk (>=1)" + _COULD_ADD
+)
+CDRS_UNDETERMINED = Phrase(
+    "cdrs_undetermined", "CDRS {total}" + _SCORED + "the OGTT screening threshold of 25" + _COULD_ADD
+)
+FINDRISC_UNDETERMINED = Phrase(
+    "findrisc_undetermined", "FINDRISC {total}" + _SCORED + "more than low risk (>=7)" + _COULD_ADD
+)
 CRB65 = Phrase("crb65", "CRB-65 {total}: {band} risk")
 CDRS_HIGH = Phrase("cdrs_high", "CDRS {total}: at or above 25, screen with an OGTT")
 CDRS_LOW = Phrase("cdrs_low", "CDRS {total}: below the OGTT screening threshold of 25")
@@ -209,10 +224,10 @@ KIDNEY_ACR = Phrase("kidney_acr", _ACR)
 KIDNEY = Phrase("kidney", f"{_EGFR}; {_ACR}")
 SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     "news2": (NEWS2, NO_INPUTS),
-    "qsofa": (QSOFA_HIGH, QSOFA_LOW, NO_INPUTS),
-    "crb65": (CRB65, NO_INPUTS, OUTSIDE_AGES),
-    "cdrs": (CDRS_HIGH, CDRS_LOW, OUTSIDE_AGES),
-    "findrisc": (FINDRISC, OUTSIDE_AGES),
+    "qsofa": (QSOFA_HIGH, QSOFA_LOW, QSOFA_UNDETERMINED, NO_INPUTS),
+    "crb65": (CRB65, CRB65_UNDETERMINED, NO_INPUTS, OUTSIDE_AGES),
+    "cdrs": (CDRS_HIGH, CDRS_LOW, CDRS_UNDETERMINED, OUTSIDE_AGES),
+    "findrisc": (FINDRISC, FINDRISC_UNDETERMINED, OUTSIDE_AGES),
     "china_par": (CHINA_PAR, OUTSIDE_AGES, NOT_COMPUTED),
     "pce": (PCE, OUTSIDE_RANGE, NOT_COMPUTED),
     "oximetry": (OXIMETRY, NOT_CLASSIFIED),

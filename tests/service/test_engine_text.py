@@ -662,3 +662,24 @@ def test_the_chinese_page_of_a_child_shows_no_english(staff: Staff) -> None:
     table = re.sub(r' title="[^"]*"', "", _between(page, "<h2>评分</h2>", "</table>"))
     assert "not applicable" not in table and "not_applicable" not in table and "derivation" not in table
     assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td class="value">-</td><td>不适用' in table
+
+
+@pytest.mark.parametrize(
+    ("name", "readings"),
+    [
+        ("qsofa", [ob("consciousness", "V"), ob("sbp", 120)]),
+        ("crb65", [ob("consciousness", "A"), ob("sbp", 120), ob("dbp", 80)]),
+    ],
+)
+def test_an_incomplete_score_that_could_reach_its_threshold_is_not_shown_low(
+    name: str, readings: list[Observation]
+) -> None:
+    """The staff pages say the band is not determined and what the missing items could add, in
+    both languages - never "low" for a lower bound the missing items could still lift."""
+    score = _payload(PatientContext(age=50), readings, ALL_ON)["scores"][name]
+    assert score["band"] == "incomplete"
+    en, zh = EngineText("en"), EngineText("zh")
+    assert en.score_band(name, score) == "not determined (items missing)"
+    assert zh.score_band(name, score) == "无法判定（缺少项目）"
+    assert "cannot rule out" in en.score_detail(name, score)
+    assert "不能排除" in zh.score_detail(name, score) and "low" not in zh.score_detail(name, score)

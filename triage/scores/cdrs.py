@@ -19,7 +19,9 @@ Bands are printed to the precision of the table (BMI and waist to 0.1, SBP to 1)
 two printed bands (BMI 23.95, waist 79.95 cm, SBP 119.5) is in the *higher-risk* one, as in
 NEWS2 and FINDRISC; a lowest band printed as "<x" holds every value below x.
 
-Missing items add no points (the total is a lower bound; ``complete`` false).
+Missing items add no points (the total is a lower bound; ``complete`` false); below 25 with
+missing items whose maximum points (``MAXIMUM``: the top band of each item) could reach 25, the
+band is ``incomplete``, not ``low``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, incomplete, not_applicable, years
+from triage.scores.result import (
+    UNDETERMINED_SPECS,
+    ScoreResult,
+    among,
+    could_reach,
+    incomplete,
+    not_applicable,
+    undetermined,
+    years,
+)
 
 REFERENCE = "Zhou X et al. Diabetes Care 2013;36:3944-3952; 中国2型糖尿病防治指南 2020 (CDS)"
 OGTT_THRESHOLD = 25
@@ -35,6 +46,7 @@ AGE_RANGE = (20, 74)
 _OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%d"}, low=AGE_RANGE[0], high=AGE_RANGE[1])
 _HIGH = phrases.CDRS_HIGH.printf({"total": "%s%s"})
 _LOW = phrases.CDRS_LOW.printf({"total": "%s%s"})
+_UNDETERMINED = phrases.CDRS_UNDETERMINED.printf(UNDETERMINED_SPECS)
 
 _AGE = ((25, 0), (35, 4), (40, 8), (45, 11), (50, 12), (55, 13), (60, 15), (65, 16), (75, 18))
 # the same table split for bisect: the first band whose (exclusive) upper limit is above the age
@@ -52,6 +64,15 @@ _BMI_POINTS = (1, 3, 5)
 _WAIST_LOWEST = {"male": 75.0, "female": 70.0}
 _WAIST_TOP = {"male": (79.9, 84.9, 89.9, 94.9), "female": (74.9, 79.9, 84.9, 89.9)}
 _WAIST_POINTS = (3, 5, 7, 8, 10)
+MAXIMUM = {
+    "age": max(_AGE_POINTS),
+    "sex": 2,
+    "bmi": max(_BMI_POINTS),
+    "waist": max(_WAIST_POINTS),
+    "sbp": max(_SBP_POINTS),
+    "family_history_diabetes": 6,
+}
+"""Each item's maximum points (they sum to the published 51)."""
 
 
 def age_points(age: float) -> int:
@@ -106,6 +127,9 @@ def cdrs(
     total = sum([v for v in components.values() if v is not None])
     band = "high" if total >= OGTT_THRESHOLD else "low"
     detail = (_HIGH if band == "high" else _LOW) % ((">=" if missing else ""), total)
+    most = could_reach(components, MAXIMUM, OGTT_THRESHOLD)
+    if most is not None:
+        band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing:
         detail += incomplete(missing)
     return ScoreResult.of(

@@ -5,7 +5,8 @@ SBP <90 or DBP <=60 mmHg, age >=65. 0 low risk (<1 % mortality, home treatment);
 intermediate (1-10 %, consider hospital); 3-4 high (>10 %, urgent admission).
 
 Only meaningful for suspected pneumonia: the policy decides which bands route. Missing items add
-no points; the total is then a lower bound (``complete`` false). The BP item is decided by either
+no points; the total is then a lower bound (``complete`` false): 0 with items missing is not
+``low`` but ``incomplete`` (each missing item could add its point). The BP item is decided by either
 pressure alone when that one fires. Age in completed years (64.9 is 64: no point); derived in
 adults (community-acquired pneumonia in adults): not applicable under 18 years.
 """
@@ -13,9 +14,21 @@ adults (community-acquired pneumonia in adults): not applicable under 18 years.
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, adults_only, among, incomplete, no_inputs, years
+from triage.scores.result import (
+    UNDETERMINED_SPECS,
+    ScoreResult,
+    adults_only,
+    among,
+    could_reach,
+    incomplete,
+    no_inputs,
+    undetermined,
+    years,
+)
 
 _DETAIL = phrases.CRB65.printf({"total": "%s%s", "band": "%s"})
+_UNDETERMINED = phrases.CRB65_UNDETERMINED.printf(UNDETERMINED_SPECS)
+MAXIMUM = {"confusion": 1, "resp_rate": 1, "age": 1, "blood_pressure": 1}
 
 REFERENCE = "Lim WS et al. Thorax 2003;58:377-382 (CRB-65); NICE NG138"
 
@@ -58,6 +71,9 @@ def crb65(
     total = sum(present)
     band = band_for(total)
     detail = _DETAIL % ((">=" if missing else ""), total, band)
+    most = could_reach(components, MAXIMUM, 1)  # above low: intermediate from 1 point
+    if most is not None:
+        band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing_inputs:
         detail += incomplete(missing_inputs)
     return ScoreResult.of(

@@ -12,13 +12,23 @@ BMI and waist are printed with integer edges ("25-30", ">30"): a value above the
 edge (30.01) is in the next band. Age in completed years (44.9 is 44: 0 points). The form is an
 adult questionnaire (derived in Finns aged 35-64; its bands "<45" and ">64" take every adult):
 not applicable under 18 years. Missing items add no points (the total is a lower bound;
-``complete`` false).
+``complete`` false); below 7 with missing items whose maximum points (``MAXIMUM``; waist 4 when sex
+is missing) could reach 7, the band is ``incomplete``, not ``low``.
 """
 
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, adults_only, among, incomplete, years
+from triage.scores.result import (
+    UNDETERMINED_SPECS,
+    ScoreResult,
+    adults_only,
+    among,
+    could_reach,
+    incomplete,
+    undetermined,
+    years,
+)
 
 REFERENCE = "Lindström J, Tuomilehto J. Diabetes Care 2003;26:725-731 (FINDRISC)"
 
@@ -63,6 +73,19 @@ def waist_points(waist_cm: float, sex: str) -> int:
 
 
 _DETAIL = phrases.FINDRISC.printf({"total": "%s%s", "band": "%s", "odds": "%s"})
+_UNDETERMINED = phrases.FINDRISC_UNDETERMINED.printf(UNDETERMINED_SPECS)
+ABOVE_LOW = 7
+MAXIMUM = {
+    "age": 4,
+    "bmi": 3,
+    "waist": 4,
+    "physically_active": 2,
+    "daily_fruit_veg": 1,
+    "on_antihypertensives": 2,
+    "history_high_glucose": 5,
+    "family_history_diabetes": 5,
+}
+"""Each item's published maximum points (they sum to the form's 26)."""
 
 
 def band_for(total: int) -> tuple[str, str]:
@@ -107,6 +130,9 @@ def findrisc(
     total = sum([v for v in components.values() if v is not None])
     band, odds = band_for(total)
     detail = _DETAIL % ((">=" if missing else ""), total, band.replace("_", " "), odds)
+    most = could_reach(components, MAXIMUM, ABOVE_LOW)
+    if most is not None:
+        band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing:
         detail += incomplete(missing)
     return ScoreResult.of(

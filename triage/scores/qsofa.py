@@ -2,16 +2,29 @@
 
 One point each; >=2 means a high risk of poor outcome in suspected infection. Altered mentation
 is taken as ACVPU other than Alert (the paper uses GCS <15). Missing items add no points and make
-the total a lower bound (``complete`` false). Derived in adults: not applicable under 18 years.
+the total a lower bound (``complete`` false); below 2 with missing items that could reach it, the
+band is ``incomplete``, not ``low`` (one point per missing item). Derived in adults: not applicable under 18 years.
 """
 
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, adults_only, among, incomplete, no_inputs
+from triage.scores.result import (
+    UNDETERMINED_SPECS,
+    ScoreResult,
+    adults_only,
+    among,
+    could_reach,
+    incomplete,
+    no_inputs,
+    undetermined,
+)
 
 _HIGH = phrases.QSOFA_HIGH.printf({"total": "%s%s"})
 _LOW = phrases.QSOFA_LOW.printf({"total": "%s%s"})
+_UNDETERMINED = phrases.QSOFA_UNDETERMINED.printf(UNDETERMINED_SPECS)
+THRESHOLD = 2
+MAXIMUM = {"resp_rate": 1, "consciousness": 1, "sbp": 1}
 
 REFERENCE = "Seymour CW et al. JAMA 2016;315(8):762-774 (qSOFA)"
 
@@ -37,8 +50,11 @@ def qsofa(
     if not present:
         return no_inputs("qsofa", components, missing, reference=REFERENCE)
     total = sum(present)
-    band = "high" if total >= 2 else "low"
-    detail = (_HIGH if total >= 2 else _LOW) % ((">=" if missing else ""), total)
+    band = "high" if total >= THRESHOLD else "low"
+    detail = (_HIGH if total >= THRESHOLD else _LOW) % ((">=" if missing else ""), total)
+    most = could_reach(components, MAXIMUM, THRESHOLD)
+    if most is not None:
+        band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing:
         detail += incomplete(missing)
     return ScoreResult.of(

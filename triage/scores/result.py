@@ -6,7 +6,11 @@ Conventions shared by all scores:
 - Point scores (NEWS2, CRB-65, qSOFA, FINDRISC, CDRS) with missing items report the sum of the
   items that *were* present as ``value`` and set ``complete`` to false: the true score is at
   least ``value`` (missing items can only add points). ``band`` is then the band of that lower
-  bound, and rules may escalate on it but never conclude "low" from it.
+  bound, and rules may escalate on it but never conclude "low" from it. A lower bound below the
+  score's threshold (qSOFA 2, CRB-65 1, FINDRISC 7, CDRS 25) whose missing items could reach it at
+  their published maximum points is not "low": ``band`` is ``"incomplete"`` and ``detail`` says
+  how many items were scored and what the missing ones could add (:func:`could_reach`). When even
+  their maximum cannot reach the threshold, "below" is the score's conclusion, complete or not.
 - Equations (China-PAR, PCE) need every input: with anything missing, ``value`` is ``None``.
 - Classifications (blood pressure, glycaemia, oximetry, kidney) have a ``band`` and, where a
   single number makes sense, a ``value``.
@@ -120,6 +124,28 @@ NO_INPUTS = phrases.NO_INPUTS.template
 def incomplete(missing: Iterable[str]) -> str:
     """The clause a point score's detail ends with when items are missing."""
     return _INCOMPLETE % ", ".join(missing)
+
+
+def could_reach(
+    components: Mapping[str, int | None], maximum: Mapping[str, int], threshold: int
+) -> int | None:
+    """The most points a point score's missing items (``None`` in ``components``) could add, at
+    their published ``maximum``, when the items present are below ``threshold`` and the missing
+    ones could take the total to it; ``None`` when the missing items cannot change whether the
+    threshold is reached (none missing, already reached, or out of reach even at their maximum)."""
+    total = sum([v for v in components.values() if v is not None])
+    most = sum([maximum[k] for k, v in components.items() if v is None])
+    return most if total < threshold <= total + most else None
+
+
+def undetermined(template: str, components: Mapping[str, int | None], total: int, most: int) -> str:
+    """The detail of a score :func:`could_reach` its threshold: ``template`` (a phrase's printf
+    with ``>=%d`` total, ``%d`` scored, items and most) filled in."""
+    scored = sum([v is not None for v in components.values()])
+    return template % (total, scored, len(components), most)
+
+
+UNDETERMINED_SPECS = {"total": ">=%d", "scored": "%d", "items": "%d", "most": "%d"}
 
 
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
