@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 from collections import Counter
@@ -120,6 +122,91 @@ class DeviceStatus:
         data["refused_by_device"] = dict(self.refused_by_device)
         data["unhandled"] = dict(self.unhandled)
         return data
+
+
+class _StreamTail:
+    """A session's link that keeps the last bytes read and counts all of them, so that a message
+    can be placed in the session's stream (byte 0 = the first byte of the connection, as in a
+    capture and in the offsets of NAKed frames and stray bytes)."""
+
+    KEEP = 1 << 20
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+        self.label = link.label
+        self._tail = bytearray()
+        self._total = 0
+
+    async def read(self) -> bytes:
+        data = await self._link.read()
+        self._total += len(data)
+        self._tail += data
+        if len(self._tail) > 2 * self.KEEP:
+            del self._tail[: -self.KEEP]
+        return data
+
+    async def write(self, data: bytes) -> None:
+        await self._link.write(data)
+
+    async def close(self) -> None:
+        await self._link.close()
+
+    def offset_of(self, raw: bytes) -> int | None:
+        """Where the last copy of ``raw`` starts in the stream; None when it is not there as one
+        run of bytes (an ASTM message of several frames: frame bytes lie between its records)."""
+        at = self._tail.rfind(raw) if raw else -1
+        return None if at < 0 else self._total - len(self._tail) + at
+
+
+#: a quoted value in a decoder's detail (``json_text``): longer ones may be patient data
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _elide(detail: str) -> str:
+    """The detail without quoted values longer than a delimiter set (``"^~\\&"``): they may quote
+    the message's data (a field, the first bytes of a record) - the full detail is kept in
+    device_quarantine."""
+
+    def short(m: re.Match[str]) -> str:
+        try:
+            kept = len(json.loads(m.group())) <= 4
+        except ValueError:
+            kept = False
+        return m.group() if kept else '"..."'
+
+    return _QUOTED.sub(short, detail)
+
+
+def _hint(reason: str, detail: str) -> str:
+    """How to fix it, where obvious and the detail does not say so already."""
+    if "profile switch" in detail or "set the profile" in detail:
+        return ""
+    if reason == "undecodable_bytes":
+        return "; check the profile's encoding against the device's character set"
+    if "delimiter" in detail or "encoding characters" in detail:
+        return "; check the device's delimiter settings"
+    if "must start with MSH" in detail or "does not start with an H record" in detail:
+        return "; check the profile's protocol: the device may speak another one"
+    return ""
+
+
+def quarantine_sentence(fatal: str, message_offset: int | None, stream_offset: int | None) -> str:
+    """One line for the log and the device's ``last_error``: where the message broke (in the
+    session's stream and in the message), the decoder's reason and detail, and a hint."""
+    reason, _, detail = fatal.partition(": ")
+    if message_offset is not None:  # the detail's own "byte N: " is the message offset said again
+        detail = detail.removeprefix(f"byte {message_offset}: ")
+    where = ""
+    if message_offset is not None and stream_offset is not None:
+        where = (
+            f" at byte {stream_offset + message_offset} of the stream (byte {message_offset} of the message)"
+        )
+    elif message_offset is not None:
+        where = f" at byte {message_offset} of the message"
+    elif stream_offset is not None:
+        where = f" starting at byte {stream_offset} of the stream"
+    what = f"{reason}: {_elide(detail)}" if detail else reason
+    return f"message quarantined{where}: {what}{_hint(reason, detail)}"
 
 
 #: listen addresses that take every address of the machine: a port there is taken on all of them
@@ -293,13 +380,14 @@ class Gateway:
             self._ignored(endpoint, event, first=not noise)
             noise.append(event)
 
+        stream = _StreamTail(link)
         try:
             await run_session(
-                link,
+                stream,
                 endpoint.new_driver(self._db),
                 info,
                 clock=self._clock,
-                on_message=lambda raw, inf: self._store(endpoint, raw, inf, wire),
+                on_message=lambda raw, inf: self._store(endpoint, raw, inf, wire, stream.offset_of(raw)),
                 on_discard=lambda reason: self._discarded(endpoint, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
                 on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),
@@ -410,9 +498,15 @@ class Gateway:
 
     # ------------------------------------------------------------- persistence
     async def _store(
-        self, endpoint: DeviceEndpoint, raw: bytes, info: SessionInfo, wire: WireLog | None = None
+        self,
+        endpoint: DeviceEndpoint,
+        raw: bytes,
+        info: SessionInfo,
+        wire: WireLog | None = None,
+        stream_offset: int | None = None,
     ) -> None:
-        """Decode and commit one complete message. Returns only after the COMMIT is durable."""
+        """Decode and commit one complete message (``stream_offset``: where it starts in the
+        session's stream, when known). Returns only after the COMMIT is durable."""
         status = self._status[endpoint.device_id]
         status.messages += 1
         message = NewDeviceMessage(
@@ -430,16 +524,10 @@ class Gateway:
         if decoded.fatal is not None:
             record_quarantine(self._db, message, reason=decoded.fatal, byte_offset=decoded.fatal_offset)
             status.quarantined += 1
-            # the reason's code and the byte only: its detail may quote the message (patient data)
-            where = (
-                f" at byte {decoded.fatal_offset} of the message" if decoded.fatal_offset is not None else ""
-            )
-            log.warning(
-                "device %s: message quarantined%s (%s; the detail is in device_quarantine)",
-                endpoint.device_id,
-                where,
-                decoded.fatal.split(":", 1)[0],
-            )
+            # what, where and how to fix; quoted values, which may be patient data, elided
+            sentence = quarantine_sentence(decoded.fatal, decoded.fatal_offset, stream_offset)
+            status.last_error = sentence  # the service's device panel shows it
+            log.warning("device %s: %s", endpoint.device_id, sentence)
             return
         message = NewDeviceMessage(
             device_id=message.device_id,
