@@ -17,14 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from devices.codecs.processing import NOT_PRODUCTION
 from devices.device_clock import clock_reason
 from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
 from referral.device_results import StoredDeviceResult
 from referral.errors import json_text
 from referral.value_sets import FINAL_STATUSES
 
-#: Why the gateway holds a stored result: a QC result, its device time too far from its receipt
-#: time, not final, its code ignored by the profile, not mapped (code, unit or scale), no patient.
+#: Why the gateway holds a stored result: a QC result (also one of a training or debugging message,
+#: whose reason says so), its device time too far from its receipt time, not final, its code
+#: ignored by the profile, not mapped (code, unit or scale), no patient.
 HoldKind = Literal["qc", "clock", "not_final", "ignored", "unmapped", "no_patient"]
 
 
@@ -42,9 +44,15 @@ class GatewayResult:
 
 def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
     """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
-    of ``qc``, ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
+    of ``qc`` (a QC result, or one of a training or debugging message: the reason says which),
+    ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
     ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
     if stored.is_qc:
+        # a device left in training or debugging mode sends it, not a QC run: say which
+        flags = (stored.flags or "").split(",")
+        for processing_id, flag in NOT_PRODUCTION.items():
+            if flag in flags:
+                return "qc", f"{flag.replace('_', ' ')} (processing ID {processing_id})"
         return "qc", "quality-control result"
     mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
     if mistimed:

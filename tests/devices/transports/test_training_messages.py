@@ -60,8 +60,8 @@ def test_hl7_training_and_debugging_messages_are_stored_as_qc_and_never_fed(tmp_
     acks = asyncio.run(scenario())
     assert [_msa(a)[1:3] for a in acks] == [["AA", "CTL-S-T"], ["AA", "CTL-S-D"], ["AA", "CTL-S-P"]]
     held = _held(delivered)
-    assert held["S-T"] == (False, "quality-control result", True, ["training_message"])
-    assert held["S-D"] == (False, "quality-control result", True, ["debugging_message"])
+    assert held["S-T"] == (False, "training message (processing ID T)", True, ["training_message"])
+    assert held["S-D"] == (False, "debugging message (processing ID D)", True, ["debugging_message"])
     assert held["S-P"] == (True, None, False, [])
 
 
@@ -89,5 +89,5 @@ def test_an_astm_training_message_is_stored_as_qc_and_never_fed(tmp_path: Path) 
 
     asyncio.run(scenario())
     held = _held(delivered)
-    assert held["S-T"] == (False, "quality-control result", True, ["training_message"])
+    assert held["S-T"] == (False, "training message (processing ID T)", True, ["training_message"])
     assert held["S-P"] == (True, None, False, [])
