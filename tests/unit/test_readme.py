@@ -70,10 +70,10 @@ def test_the_quick_start_is_two_commands_and_names_what_make_needs_first() -> No
 
 def test_the_exit_codes_say_what_sigterm_ends_each_long_running_command_with() -> None:
     """The README said `listen` and `simulate` "both end with 0 on SIGTERM" inside the sentence
-    naming `serve` and `demo` too, read as "serve ends with 0 on SIGTERM"; serve and demo end with
-    the signal (143 in the shell, -15 to subprocess: tests/service/test_serve_startup.py and
-    tests/service/test_cli.py), listen and simulate with 0 (tests/devices)."""
+    naming `serve` and `demo` too, read as "serve ends with 0 on SIGTERM"; serve ends with the
+    signal (143 in the shell, -15 to subprocess: tests/service/test_serve_startup.py), demo, listen
+    and simulate with 0 (tests/service/test_cli.py, tests/devices)."""
     text = " ".join(README.read_text(encoding="utf-8").split())
     assert "both end with 0 on SIGTERM" not in text
-    assert "143 (128 + SIGTERM) `triage serve` and `triage demo` stopped by SIGTERM" in text
-    assert "(`triage devices listen | simulate` end with 0 on SIGTERM instead" in text
+    assert "143 (128 + SIGTERM) `triage serve` stopped by SIGTERM" in text
+    assert "(`triage demo` and `triage devices listen | simulate` end with 0 on SIGTERM instead" in text

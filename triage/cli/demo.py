@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 
 import typer
 
 from triage.cli.output import write
 from triage.cli.paths import output_folder
 from triage.cli.serve import CTRL_C_EXIT, bind_address, clinic_text, ctrl_c_stops
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised as Ctrl-C raises KeyboardInterrupt: not an ``Exception``, so no handler of a
+    demo step swallows it on its way out."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def sigterm_stops() -> None:
+    """SIGTERM (kill, systemd, docker stop) stops the demo as Ctrl-C does, and as it stops `triage
+    devices listen | simulate`. uvicorn catches SIGTERM while it serves, shuts down (the gateway
+    and the live-update streams) and then raises the signal again under the handler it found: with
+    Python's default the process died of it there (-15, 143 in the shell), silently, before the
+    demo stopped its synthetic patients and closed its simulated devices' pseudo-terminals. This
+    handler makes that raise (or a SIGTERM before or after uvicorn serves) a :class:`Terminated`
+    that unwinds the demo like Ctrl-C's KeyboardInterrupt."""
+    signal.signal(signal.SIGTERM, _terminated)
 
 
 def register(app: typer.Typer) -> None:
@@ -55,40 +77,61 @@ def register(app: typer.Typer) -> None:
         Synthetic patients arrive every few seconds from an ASTM analyzer, an HL7 monitor and a
         pulse oximeter; a few are urgent. A simulated nurse attaches the oximeter to each patient
         and closes finished visits (local care, or a referral a clinician has sent). The demo
-        passwords are printed once. Ctrl-C stops it (exit 130, as `triage serve`).
+        passwords are printed once. Ctrl-C stops it (exit 130, as `triage serve`); SIGTERM too (exit 0,
+        as `triage devices listen`).
         """
-        import asyncio
-
-        from referral.schema import connect
-        from triage.service.demo import prepare, run_demo
-        from triage.service.server import check_port_free
-
-        ctrl_c_stops()
-        if data_dir is not None:
-            output_folder(data_dir, "--data-dir")
-        bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
-        check_port_free(bind_host, bind_port)
-        settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
-        write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
-        write(f"data folder: {settings.data_dir}")
-        db = connect(settings.database.path)
-        write(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
-        db.close()
-        write("demo accounts (shown once):")
-        for username, password in passwords.items():
-            write(f"  {username:<8} {password}")
         try:
-            measured = asyncio.run(
-                run_demo(
-                    settings,
-                    seconds=seconds,
-                    interval_s=interval,
-                    echo=write,
-                    close_after_s=close_after,
-                )
+            _demo(ctx, host, port, seconds, interval, close_after, data_dir)
+        except Terminated:
+            # a service manager's normal stop (kill, systemd, docker stop): the simulators, the
+            # gateway and the server stopped as on Ctrl-C; 0 as `devices listen | simulate`
+            write("demo stopped (SIGTERM)", err=True)
+
+
+def _demo(
+    ctx: typer.Context,
+    host: str | None,
+    port: int | None,
+    seconds: float | None,
+    interval: float,
+    close_after: float,
+    data_dir: Path | None,
+) -> None:
+    """`triage demo` until it ends by itself (``--seconds``) or Ctrl-C (exit 130); SIGTERM raises
+    :class:`Terminated` for the command to say."""
+    import asyncio
+
+    from referral.schema import connect
+    from triage.service.demo import prepare, run_demo
+    from triage.service.server import check_port_free
+
+    ctrl_c_stops()
+    sigterm_stops()
+    if data_dir is not None:
+        output_folder(data_dir, "--data-dir")
+    bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
+    check_port_free(bind_host, bind_port)
+    settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
+    write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
+    write(f"data folder: {settings.data_dir}")
+    db = connect(settings.database.path)
+    write(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
+    db.close()
+    write("demo accounts (shown once):")
+    for username, password in passwords.items():
+        write(f"  {username:<8} {password}")
+    try:
+        measured = asyncio.run(
+            run_demo(
+                settings,
+                seconds=seconds,
+                interval_s=interval,
+                echo=write,
+                close_after_s=close_after,
             )
-        except KeyboardInterrupt:
-            # stopped by Ctrl-C, not ended by itself (--seconds): what `triage serve` says with 130
-            write("demo stopped", err=True)
-            raise typer.Exit(CTRL_C_EXIT) from None
-        write(f"demo stopped after {measured} synthetic patients", err=True)
+        )
+    except KeyboardInterrupt:
+        # stopped by Ctrl-C, not ended by itself (--seconds): what `triage serve` says with 130
+        write("demo stopped", err=True)
+        raise typer.Exit(CTRL_C_EXIT) from None
+    write(f"demo stopped after {measured} synthetic patients", err=True)
