@@ -222,6 +222,12 @@ _EGFR, _ACR = "eGFR {egfr} mL/min/1.73m2 ({gfr_category})", "ACR {acr} mg/g ({al
 KIDNEY_EGFR = Phrase("kidney_egfr", _EGFR)
 KIDNEY_ACR = Phrase("kidney_acr", _ACR)
 KIDNEY = Phrase("kidney", f"{_EGFR}; {_ACR}")
+# G1-G2 without an ACR: KDIGO defines CKD there only with a marker of kidney damage
+KIDNEY_EGFR_UNSTAGED = Phrase(
+    "kidney_egfr_unstaged",
+    _EGFR + ": CKD cannot be established or staged - at G1-G2 KDIGO needs a marker of kidney damage"
+    " such as albuminuria; measure the ACR",
+)
 SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     "news2": (NEWS2, NO_INPUTS),
     "qsofa": (QSOFA_HIGH, QSOFA_LOW, QSOFA_UNDETERMINED, NO_INPUTS),
@@ -239,7 +245,7 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         NOT_CLASSIFIED,
     ),
     "glycaemia": (GLYCAEMIA_SUSPECTED, GLYCAEMIA_KNOWN, NOT_CLASSIFIED, GLYCAEMIA),
-    "kidney": (KIDNEY, KIDNEY_EGFR, KIDNEY_ACR, NOT_CLASSIFIED),
+    "kidney": (KIDNEY_EGFR_UNSTAGED, KIDNEY, KIDNEY_EGFR, KIDNEY_ACR, NOT_CLASSIFIED),
 }
 """Each score's detail phrasings, the ones to try first first (a score's detail may end with
 ``INCOMPLETE``)."""

@@ -683,3 +683,10 @@ def test_an_incomplete_score_that_could_reach_its_threshold_is_not_shown_low(
     assert zh.score_band(name, score) == "无法判定（缺少项目）"
     assert "cannot rule out" in en.score_detail(name, score)
     assert "不能排除" in zh.score_detail(name, score) and "low" not in zh.score_detail(name, score)
+
+
+def test_a_g2_egfr_without_an_acr_says_ckd_is_not_established_in_both_languages() -> None:
+    score = _payload(PatientContext(age=50, sex="male"), [ob("egfr", 75)], ALL_ON)["scores"]["kidney"]
+    assert score["missing"] == ["albumin_creatinine_ratio"]
+    assert "CKD cannot be established" in EngineText("en").score_detail("kidney", score)
+    assert "无法确立或分期慢性肾脏病" in EngineText("zh").score_detail("kidney", score)

@@ -15,6 +15,14 @@ eGFR rules (<30, 30-59) all use that integer; the unrounded figure is kept in
 ``components["egfr_unrounded"]``. A censored reported eGFR (``<15``, ``>90``) is not rounded: ``<15``
 stays below 15 (G5). Age enters the equation in completed years; CKD-EPI 2021 was derived in
 adults, so under 18 no eGFR is computed from creatinine (a reported eGFR is still used).
+
+CKD at G1 and G2: KDIGO defines CKD as an eGFR below 60 *or* a marker of kidney damage (such as
+albuminuria, ACR >=30 mg/g), for more than 3 months. An eGFR of 60 or more alone therefore neither
+establishes nor stages CKD: without an ACR the result is not complete, ``missing`` names
+``albumin_creatinine_ratio`` and the detail says CKD cannot be established or staged; ``band``
+stays the GFR category of the number (``G1``/``G2``). G3a to G5 stand on the eGFR alone. Chronicity
+is not checked: the categories are those of the readings of this assessment (one eGFR and one ACR,
+the latest), not a diagnosis of CKD, which needs them to persist for more than 3 months.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from triage.units import CREATININE_UMOLL_PER_MGDL
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="creatinine, eGFR or ACR")
 _EGFR = phrases.KIDNEY_EGFR.printf({"egfr": "%s", "gfr_category": "%s"})
 _ACR = phrases.KIDNEY_ACR.printf({"acr": "%g", "albuminuria": "%s"})
+_UNSTAGED = phrases.KIDNEY_EGFR_UNSTAGED.printf({"egfr": "%s", "gfr_category": "%s"})
 _BOTH = phrases.KIDNEY.printf({"egfr": "%s", "gfr_category": "%s", "acr": "%g", "albuminuria": "%s"})
 
 REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
@@ -116,6 +125,8 @@ def kidney(
         if not (components["egfr_source"] == "reported" and "egfr" in censored):
             egfr = reported_egfr(egfr)
         components["gfr_category"] = gfr_category(egfr)
+    if egfr is not None and acr is None and egfr >= 60:  # G1, G2: CKD only with kidney damage
+        missing.append("albumin_creatinine_ratio")
     if egfr is None and acr is None:
         return ScoreResult.of(
             name="kidney",
@@ -139,7 +150,8 @@ def kidney(
     if egfr is None:
         detail = _ACR % (acr, components["albuminuria"])
     elif acr is None:
-        detail = _EGFR % (_shown(egfr), components["gfr_category"])
+        unstaged = "albumin_creatinine_ratio" in missing
+        detail = (_UNSTAGED if unstaged else _EGFR) % (_shown(egfr), components["gfr_category"])
     else:
         detail = _BOTH % (_shown(egfr), components["gfr_category"], acr, components["albuminuria"])
     return ScoreResult.of(
