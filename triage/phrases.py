@@ -192,6 +192,10 @@ CDRS_UNDETERMINED = Phrase(
 FINDRISC_UNDETERMINED = Phrase(
     "findrisc_undetermined", "FINDRISC {total}" + _SCORED + "more than low risk (>=7)" + _COULD_ADD
 )
+NEWS2_UNDETERMINED = Phrase(
+    "news2_undetermined",
+    "NEWS2 {total} (scale {scale})" + _SCORED + "a score of 1 or more" + _COULD_ADD + "; measure them now",
+)
 CRB65 = Phrase("crb65", "CRB-65 {total}: {band} risk")
 CDRS_HIGH = Phrase("cdrs_high", "CDRS {total}: at or above 25, screen with an OGTT")
 CDRS_LOW = Phrase("cdrs_low", "CDRS {total}: below the OGTT screening threshold of 25")
@@ -229,7 +233,7 @@ KIDNEY_EGFR_UNSTAGED = Phrase(
     " such as albuminuria; measure the ACR",
 )
 SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
-    "news2": (NEWS2, NO_INPUTS),
+    "news2": (NEWS2, NEWS2_UNDETERMINED, NO_INPUTS),
     "qsofa": (QSOFA_HIGH, QSOFA_LOW, QSOFA_UNDETERMINED, NO_INPUTS),
     "crb65": (CRB65, CRB65_UNDETERMINED, NO_INPUTS, OUTSIDE_AGES),
     "cdrs": (CDRS_HIGH, CDRS_LOW, CDRS_UNDETERMINED, OUTSIDE_AGES),

@@ -690,3 +690,12 @@ def test_a_g2_egfr_without_an_acr_says_ckd_is_not_established_in_both_languages(
     assert score["missing"] == ["albumin_creatinine_ratio"]
     assert "CKD cannot be established" in EngineText("en").score_detail("kidney", score)
     assert "无法确立或分期慢性肾脏病" in EngineText("zh").score_detail("kidney", score)
+
+
+def test_news2_0_with_a_parameter_missing_is_not_shown_low_in_both_languages() -> None:
+    vitals = [o for o in normal_vitals() if o.code != "temperature"]
+    score = _payload(PatientContext(age=50), vitals, ALL_ON)["scores"]["news2"]
+    assert score["band"] == "incomplete" and score["missing"] == ["temperature"]
+    assert EngineText("en").score_band("news2", score) == "not determined (parameters missing)"
+    assert EngineText("zh").score_band("news2", score) == "无法判定（缺少参数）"
+    assert "不能排除" in EngineText("zh").score_detail("news2", score)

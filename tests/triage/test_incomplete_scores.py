@@ -1,5 +1,5 @@
 """A point score with items missing is never "low" while the missing items could still reach its
-threshold: for qSOFA, CRB-65, FINDRISC and CDRS, each on both sides - complete and below, missing
+threshold: for qSOFA, CRB-65, FINDRISC, CDRS and NEWS2, each on both sides - complete and below, missing
 items that cannot reach the threshold even at their published maximum, missing items that could,
 and a threshold already reached by the items present."""
 
@@ -13,6 +13,7 @@ from triage import phrases
 from triage.scores.cdrs import cdrs
 from triage.scores.crb65 import crb65
 from triage.scores.findrisc import findrisc
+from triage.scores.news2 import news2
 from triage.scores.qsofa import qsofa
 from triage.scores.result import ScoreResult
 
@@ -169,3 +170,34 @@ def test_cdrs_already_reached_with_an_item_missing_is_high() -> None:
     inputs: dict[str, Any] = {**CDRS, "age": 65.0, "sex": "male", "bmi": 31.0, "waist_cm": None}
     result = cdrs(**inputs)  # 18 + 2 + 5
     assert not result.complete and result.value == 25 and result.band == "high"
+
+
+NEWS2 = {
+    "resp_rate": 16.0,
+    "spo2": 97.0,
+    "on_oxygen": False,
+    "sbp": 120.0,
+    "heart_rate": 70.0,
+    "consciousness": "A",
+    "temperature": 37.0,
+}
+
+
+def test_news2_complete_0_is_low() -> None:
+    result = news2(**NEWS2)  # type: ignore[arg-type]
+    assert (result.complete, result.band, result.value) == (True, "low", 0)
+
+
+@pytest.mark.parametrize(("absent", "most"), [("temperature", "3"), ("supplemental_o2", "2")])
+def test_news2_0_with_a_parameter_missing_is_not_low(absent: str, most: str) -> None:
+    # every NEWS2 parameter can score (air/oxygen 2, the rest 3): 0 with one missing is not "low"
+    result = news2(**{**NEWS2, "on_oxygen" if absent == "supplemental_o2" else absent: None})  # type: ignore[arg-type]
+    assert result.band == "incomplete" and result.missing == (absent,)
+    assert "routine monitoring" not in result.detail
+    found = _undetermined(result, phrases.NEWS2_UNDETERMINED)
+    assert found == {"total": ">=0", "scale": "1", "scored": "6", "items": "7", "most": most}
+
+
+def test_news2_already_above_0_with_a_parameter_missing_keeps_its_band() -> None:
+    result = news2(**{**NEWS2, "heart_rate": 95.0, "temperature": None})  # type: ignore[arg-type]
+    assert not result.complete and result.value == 1 and result.band == "low_elevated"

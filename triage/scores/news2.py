@@ -12,17 +12,30 @@ paediatric or maternity early warning score): for them the result is ``not_appli
 reason and no points, never the adult chart applied silently (``age`` in completed years).
 
 Missing parameters are never scored as normal: ``value`` is then the sum of the parameters
-present (a lower bound), ``complete`` is false and ``missing`` names them.
+present (a lower bound), ``complete`` is false and ``missing`` names them. A lower bound of 0 is
+not ``low`` (routine monitoring): every missing parameter could add up to 3 points, so the band is
+``incomplete`` and the detail asks for the missing parameters now.
 """
 
 from __future__ import annotations
 
 from triage import phrases
 from triage.errors import json_text
-from triage.scores.result import ScoreResult, among, incomplete, no_inputs, not_applicable, years
+from triage.scores.result import (
+    ScoreResult,
+    among,
+    could_reach,
+    incomplete,
+    no_inputs,
+    not_applicable,
+    years,
+)
 
 _DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s", "monitoring": "%s"})
 
+_UNDETERMINED = phrases.NEWS2_UNDETERMINED.printf(
+    {"total": ">=%d", "scale": "%s", "scored": "%d", "items": "%d", "most": "%d"}
+)
 REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
 ADULT_AGE = 16
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
@@ -138,6 +151,10 @@ def score_temperature(t: float) -> int:
     return 2
 
 
+MAXIMUM = {p: 2 if p == "supplemental_o2" else 3 for p in PARAMETERS}
+"""Each parameter's maximum points on Chart 1."""
+
+
 def band_for(total: int, red: bool) -> str:
     """Chart 3 clinical risk: 'low', 'low_elevated' (1-4), 'low_medium' (red score), 'medium', 'high'."""
     if total >= 7:
@@ -203,6 +220,12 @@ def news2(
     elif total >= 5:
         flags.append("urgent_threshold")
     detail = _DETAIL % ((">=" if missing else ""), total, "2" if scale2 else "1", response, monitoring)
+    # 0 with parameters missing: each could add up to 3 points (air/oxygen 2), not "low"
+    most = could_reach(components, MAXIMUM, 1)
+    if most is not None:
+        scored = len(present)
+        band = "incomplete"
+        detail = _UNDETERMINED % (total, "2" if scale2 else "1", scored, len(components), most)
     if missing:
         detail += incomplete(missing)
     out: dict[str, int | str | None] = dict(components)

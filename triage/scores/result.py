@@ -7,7 +7,7 @@ Conventions shared by all scores:
   items that *were* present as ``value`` and set ``complete`` to false: the true score is at
   least ``value`` (missing items can only add points). ``band`` is then the band of that lower
   bound, and rules may escalate on it but never conclude "low" from it. A lower bound below the
-  score's threshold (qSOFA 2, CRB-65 1, FINDRISC 7, CDRS 25) whose missing items could reach it at
+  score's threshold (NEWS2 1, qSOFA 2, CRB-65 1, FINDRISC 7, CDRS 25) whose missing items could reach it at
   their published maximum points is not "low": ``band`` is ``"incomplete"`` and ``detail`` says
   how many items were scored and what the missing ones could add (:func:`could_reach`). When even
   their maximum cannot reach the threshold, "below" is the score's conclusion, complete or not.
