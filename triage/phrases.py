@@ -212,6 +212,13 @@ BLOOD_PRESSURE_PARTIAL = Phrase(
     "blood_pressure_partial",
     "{bp} mmHg: {grade} range (single reading; at least this grade, one pressure missing)",
 )
+# one pressure missing and the other below grade 1: the missing one could reach any grade (band
+# "incomplete", not "normal")
+BLOOD_PRESSURE_UNDETERMINED = Phrase(
+    "blood_pressure_undetermined",
+    "{bp} mmHg: below the grade 1 range so far (single reading; one pressure missing, which could"
+    " reach any grade); measure both",
+)
 _CRISIS = "; hypertensive crisis range (>180 and/or >120)"
 BLOOD_PRESSURE_CRISIS = Phrase("blood_pressure_crisis", BLOOD_PRESSURE.template + _CRISIS)
 BLOOD_PRESSURE_PARTIAL_CRISIS = Phrase(
@@ -246,6 +253,7 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         BLOOD_PRESSURE_PARTIAL,
         BLOOD_PRESSURE_CRISIS,
         BLOOD_PRESSURE_PARTIAL_CRISIS,
+        BLOOD_PRESSURE_UNDETERMINED,
         NOT_CLASSIFIED,
     ),
     "glycaemia": (GLYCAEMIA_SUSPECTED, GLYCAEMIA_KNOWN, NOT_CLASSIFIED, GLYCAEMIA),

@@ -699,3 +699,11 @@ def test_news2_0_with_a_parameter_missing_is_not_shown_low_in_both_languages() -
     assert EngineText("en").score_band("news2", score) == "not determined (parameters missing)"
     assert EngineText("zh").score_band("news2", score) == "无法判定（缺少参数）"
     assert "不能排除" in EngineText("zh").score_detail("news2", score)
+
+
+def test_one_pressure_below_grade_1_is_not_shown_normal_in_both_languages() -> None:
+    score = _payload(PatientContext(age=50), [ob("sbp", 118)], ALL_ON)["scores"]["blood_pressure"]
+    assert score["band"] == "incomplete" and score["missing"] == ["dbp"]
+    assert EngineText("en").score_band("blood_pressure", score) == "not determined (one pressure missing)"
+    assert EngineText("zh").score_band("blood_pressure", score) == "无法判定（缺少一项血压）"
+    assert "缺少一项血压，可能为任何级别" in EngineText("zh").score_detail("blood_pressure", score)

@@ -1,5 +1,5 @@
 """A point score with items missing is never "low" while the missing items could still reach its
-threshold: for qSOFA, CRB-65, FINDRISC, CDRS and NEWS2, each on both sides - complete and below, missing
+threshold: for qSOFA, CRB-65, FINDRISC, CDRS, NEWS2 and the blood-pressure grade, each on both sides - complete and below, missing
 items that cannot reach the threshold even at their published maximum, missing items that could,
 and a threshold already reached by the items present."""
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from triage import phrases
+from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
 from triage.scores.crb65 import crb65
 from triage.scores.findrisc import findrisc
@@ -201,3 +202,27 @@ def test_news2_0_with_a_parameter_missing_is_not_low(absent: str, most: str) -> 
 def test_news2_already_above_0_with_a_parameter_missing_keeps_its_band() -> None:
     result = news2(**{**NEWS2, "heart_rate": 95.0, "temperature": None})  # type: ignore[arg-type]
     assert not result.complete and result.value == 1 and result.band == "low_elevated"
+
+
+def test_blood_pressure_complete_normal_is_normal() -> None:
+    result = blood_pressure(sbp=110.0, dbp=70.0)
+    assert (result.complete, result.band) == (True, "normal")
+
+
+@pytest.mark.parametrize(("sbp", "dbp"), [(110.0, None), (None, 70.0), (130.0, None), (None, 85.0)])
+def test_blood_pressure_below_grade_1_with_a_pressure_missing_is_not_normal(
+    sbp: float | None, dbp: float | None
+) -> None:
+    # the missing pressure could be in any grade: no "normal" or "high normal" from one pressure
+    result = blood_pressure(sbp=sbp, dbp=dbp)
+    assert result.band == "incomplete" and not result.complete and len(result.missing) == 1
+    assert phrases.BLOOD_PRESSURE_UNDETERMINED.match(result.detail) is not None, result.detail
+    assert "normal" not in result.detail
+
+
+@pytest.mark.parametrize(("sbp", "dbp", "band"), [(150.0, None, "grade_1"), (None, 112.0, "grade_3")])
+def test_blood_pressure_grade_1_or_more_from_one_pressure_is_that_grade(
+    sbp: float | None, dbp: float | None, band: str
+) -> None:
+    result = blood_pressure(sbp=sbp, dbp=dbp)
+    assert result.band == band and not result.complete and "at least this grade" in result.detail

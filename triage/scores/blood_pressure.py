@@ -10,7 +10,10 @@
 - WHO HEARTS-D Annex 3 urgent same-day referral: BP >200 and/or >110 (flag ``hearts_urgent``).
 
 One reading cannot diagnose hypertension (3 separate days are needed), so bands read "in the
-grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``complete`` false).
+grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``complete`` false);
+below grade 1 (normal, high normal) it is not a band at all - the missing pressure could reach any
+grade - so ``band`` is ``incomplete`` and the detail asks for both pressures (``value`` stays the
+lower bound's grade).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ _DETAILS = {
         (True, True, phrases.BLOOD_PRESSURE_PARTIAL_CRISIS),
     )
 }
+_UNDETERMINED = phrases.BLOOD_PRESSURE_UNDETERMINED.printf({"bp": "%s"})
 
 REFERENCE = (
     "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3"
@@ -115,11 +119,14 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
         shown,
         GRADES[grade].replace("_", " "),
     )
+    band = GRADES[grade]
+    if missing and grade < GRADES.index("grade_1"):
+        band, detail = "incomplete", _UNDETERMINED % shown
     return ScoreResult.of(
         name="blood_pressure",
         value=float(grade),
         unit="grade",
-        band=GRADES[grade],
+        band=band,
         complete=not missing,
         components=components,
         flags=tuple(flags),
