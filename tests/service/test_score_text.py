@@ -26,13 +26,45 @@ from triage.service.pages.engine_text import EngineText, bounds
 # --- the scores table -----------------------------------------------------------------------------
 
 
+def _band_literals(name: str) -> set[str]:
+    """The bands a score's module writes as literals (``band = "high" if ... else "low"``,
+    ``band, detail = "incomplete", ...``, ``band="not_applicable"``), read from its source."""
+    import ast
+    import importlib
+    import inspect
+
+    def strings(node: ast.expr | None) -> set[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            return strings(node.body) | strings(node.orelse)
+        return set()
+
+    found: set[str] = set()
+    tree = ast.parse(inspect.getsource(importlib.import_module(f"triage.scores.{name}")))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == "band":
+                    found |= strings(node.value)
+                elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    for t, v in zip(target.elts, node.value.elts, strict=False):
+                        if isinstance(t, ast.Name) and t.id == "band":
+                            found |= strings(v)
+        elif isinstance(node, ast.keyword) and node.arg == "band":
+            found |= strings(node.value)
+    return found
+
+
 def _every_band() -> dict[str, set[str]]:
-    """Every band each score can give, from the scores' own band functions."""
+    """Every band each score can give: from the scores' own band functions, every band literal
+    their code writes, and every band they gave on random inputs (some missing) - so a band a
+    score starts to give (as ``incomplete`` did) needs a label before this passes."""
     from triage.scores import china_par, crb65, findrisc, glycaemia, kidney, news2, oximetry, pce
     from triage.scores.blood_pressure import GRADES
 
     totals = range(0, 30)
-    return {
+    bands = {
         "news2": {news2.band_for(t, red) for t in totals for red in (False, True)},
         "oximetry": {
             oximetry.oximetry(spo2=v, on_oxygen=on, scale2=scale2).band
@@ -42,14 +74,38 @@ def _every_band() -> dict[str, set[str]]:
         },
         "blood_pressure": set(GRADES),
         "glycaemia": set(glycaemia.SEVERITY),
-        "qsofa": {"low", "high"},
+        "qsofa": set(),
         "crb65": {crb65.band_for(t) for t in range(5)},
-        "china_par": {china_par.category(r / 10) for r in range(0, 1000)} | {"not_applicable"},
-        "pce": {pce.category(r / 10) for r in range(0, 1000)} | {"not_applicable"},
+        "china_par": {china_par.category(r / 10) for r in range(0, 1000)},
+        "pce": {pce.category(r / 10) for r in range(0, 1000)},
         "findrisc": {findrisc.band_for(t)[0] for t in totals},
-        "cdrs": {"low", "high", "not_applicable"},
+        "cdrs": set(),
         "kidney": {kidney.gfr_category(e) for e in range(0, 150)}
         | {kidney.albuminuria_category(a) for a in range(0, 400)},
+    }
+    given: dict[str, set[str]] = {name: set() for name in bands}
+    for name, score in _score_results():
+        if score["band"] is not None:
+            given[name].add(score["band"])
+    for name in bands:
+        literals = _band_literals(name)
+        assert literals <= given[name], (
+            name,
+            "a band the code writes is never given",
+            literals - given[name],
+        )
+        bands[name] |= given[name] | literals
+    return {name: {str(b) for b in names if b is not None} for name, names in bands.items()}
+
+
+def test_every_band_is_found_and_an_incomplete_score_is_one() -> None:
+    """The enumeration finds ``incomplete`` wherever a score can give it (a score with missing
+    items below its threshold) and ``not_applicable`` outside a score's ages."""
+    bands = _every_band()
+    incomplete = {name for name, names in bands.items() if "incomplete" in names}
+    assert incomplete == {"news2", "qsofa", "crb65", "findrisc", "cdrs", "blood_pressure"}
+    assert {"crb65", "findrisc", "cdrs", "china_par", "pce"} <= {
+        name for name, names in bands.items() if "not_applicable" in names
     }
 
 
