@@ -220,10 +220,9 @@ def test_an_older_log_that_cannot_be_upgraded_is_checked_as_it_is_and_refused_fo
     checked = shelf.run("referrals", "verify-audit", "--db", str(log))
     assert checked.returncode == 0 and "audit chain intact" in checked.stdout, checked.stderr
     listed = shelf.run("referrals", "list", "--db", str(log))
-    assert listed.returncode == 1 and listed.stderr.count("\n") == 1, listed.stderr
-    assert "is from an older clinic-triage" in listed.stderr
-    assert "from 0017_meter_operator_lists" in listed.stderr
-    assert "copy it into a folder you can write" in listed.stderr
+    assert listed.returncode == 2 and listed.stderr.count("\n") == 1, listed.stderr
+    assert "is at schema 16 (0016_observation_reported)" in listed.stderr
+    assert "run `triage referrals migrate --db" in listed.stderr
     assert shelf.held() == held
 
 

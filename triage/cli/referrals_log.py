@@ -4,6 +4,7 @@ registered on `triage referrals` by triage/cli/referrals.py, in the order its he
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
@@ -60,11 +61,32 @@ def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Da
 
 def read_log(ctx: typer.Context, db: Path | None, *, as_is: bool = False) -> Database:
     """Open the log to read it only (``referral.schema.connect_to_read``): a copy on read-only
-    media or in a folder this user cannot write can be read; ``as_is``: a log from an older version
-    is checked as it is, never upgraded (verify-audit, backup)."""
+    media or in a folder this user cannot write can be read. A log from an older version is never
+    upgraded by a reading command - trying a new version with `list` would migrate the clinic's log
+    for good, and the previous version then refuses it: ``as_is`` checks it as it is (verify-audit,
+    backup); the other readers, whose queries need today's tables, refuse it saying how to upgrade."""
     path, timeout = _path(ctx, db)
     _require_log(path)
-    return _connect(ctx, path, timeout, read_only=True, as_is=as_is)
+    database = _connect(ctx, path, timeout, read_only=True, as_is=True)
+    if not as_is:
+        _refuse_older_schema(database, path)
+    return database
+
+
+def _refuse_older_schema(database: Database, path: Path) -> None:
+    pending = MIGRATIONS.pending(database)
+    if not pending:
+        return
+    applied = applied_migrations(database)
+    database.close()
+    known = MIGRATIONS._migrations
+    at = f"{len(applied)} ({applied[-1]})" if applied else "0 (no migrations)"
+    db = shlex.quote(str(path))
+    raise UserInputError(
+        f"the referral log {path.resolve()} is at schema {at}; this version needs {len(known)}"
+        f" ({known[-1].name}); nothing was changed - back it up (`triage referrals backup --db {db}"
+        f" --out FILE`) and run `triage referrals migrate --db {db}`"
+    )
 
 
 def _require_log(path: Path) -> None:
