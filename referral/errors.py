@@ -156,6 +156,13 @@ class StorageError(ClinicError):
     key = "error.storage.other"
 
 
+class SchemaTooOldError(UserInputError):
+    """A command that only reads was given a referral log an older version wrote: it is not
+    upgraded by a reader (``triage referrals migrate`` does that)."""
+
+    code = "schema_too_old"
+
+
 class SchemaTooNewError(ClinicError):
     """The referral log was migrated by a newer version of the software than this one."""
 

@@ -12,15 +12,15 @@ faster but may lose the last transactions on power loss - see ``bench/referral.p
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from referral.errors import SchemaTooNewError, StorageError
+from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError
 from referral.migrations import MIGRATIONS
-from referral.storage import storage_error
 from referral.transactions import db_path
 
 
@@ -63,38 +63,37 @@ def connect_to_read(path: Path | str, *, busy_timeout_ms: int = 5000, as_is: boo
     :class:`StorageError` saying what to copy where.
 
     A log a newer version migrated is refused (:func:`refuse_newer_schema`). One from an older
-    version is upgraded first, where it can be written, as :func:`connect` does (its readers need
-    today's tables); one that cannot be written is a :class:`StorageError` - unless ``as_is``:
-    checks that read any version (``verify-audit``, a backup) take it as it is and never change it.
+    version is never upgraded by a reader - a command that only reads (a listing, an export, a
+    regional report given a clinic's log) would otherwise migrate that clinic's log for good, and
+    the previous version then refuses it: it is refused (:func:`refuse_older_schema`), unless
+    ``as_is``: checks that read any version (``verify-audit``, a backup) take it as it is.
     """
     target = Path(path)
     db = _read_only(target, busy_timeout_ms)
     try:
         refuse_newer_schema(db, target)
-        pending = [m.name for m in MIGRATIONS.pending(db)]
+        if not as_is:
+            refuse_older_schema(db, target)
     except BaseException:
         db.close()
         raise
-    if as_is or not pending:
-        return db
-    db.close()
-    try:
-        connect(target, busy_timeout_ms=busy_timeout_ms).close()
-    except sqlite3.DatabaseError as exc:
-        explained = storage_error(exc, target)
-        if explained is None or explained.says not in (
-            "error.storage.read_only",
-            "error.storage.cannot_open",
-        ):
-            raise
-        raise _unreadable(
-            target,
-            f"is from an older clinic-triage ({len(pending)} migration(s) to apply, from"
-            f" {pending[0]}) and cannot be upgraded where it is (read-only); copy it into a folder"
-            " you can write and give the copy, which is upgraded when read",
-            exc,
-        ) from None
-    return _read_only(target, busy_timeout_ms)
+    return db
+
+
+def refuse_older_schema(db: Database, path: Path) -> None:
+    """Refuse, changing nothing, a log whose migrations this version has not all applied: its
+    readers' queries need today's tables, and upgrading it is for a writer (``migrate``)."""
+    if not MIGRATIONS.pending(db):
+        return
+    applied = applied_migrations(db)
+    known = MIGRATIONS._migrations
+    at = f"{len(applied)} ({applied[-1]})" if applied else "0 (no migrations)"
+    quoted = shlex.quote(str(path))
+    raise SchemaTooOldError(
+        f"the referral log {path.resolve()} is at schema {at}; this version needs {len(known)}"
+        f" ({known[-1].name}); nothing was changed - back it up (`triage referrals backup --db {quoted}"
+        f" --out FILE`) and run `triage referrals migrate --db {quoted}`"
+    )
 
 
 #: What SQLite says when ``mode=ro`` cannot open a WAL log because it cannot create its ``-shm``.

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from referral import associations, facilities, referrals
+from referral.errors import SchemaTooOldError
 from referral.migrations import MIGRATIONS
 from referral.records import ReferralIn
-from referral.schema import connect, connect_to_read
+from referral.schema import applied_migrations, connect, connect_to_read
 
 from .conftest import visit
 
@@ -226,13 +227,19 @@ def test_an_older_log_that_cannot_be_upgraded_is_checked_as_it_is_and_refused_fo
     assert shelf.held() == held
 
 
-def test_an_older_log_that_can_be_written_is_upgraded_before_it_is_read(tmp_path: Path) -> None:
+def test_an_older_log_that_can_be_written_is_not_upgraded_by_a_reader(tmp_path: Path) -> None:
+    """Readers (the CLI's listings and exports, a regional report given the log) never migrate it:
+    the clinic's previous version would then refuse its own log as too new."""
     log = tmp_path / "old.db"
     db = connect(log, migrate=False)
     MIGRATIONS.apply(db, stop_before="0017_meter_operator_lists")
     db.close()
-    read = connect_to_read(log)
-    assert read.execute("SELECT count(*) FROM meter_operator_lists").fetchone() == (0,)
+    before = log.read_bytes()
+    with pytest.raises(SchemaTooOldError, match=r"is at schema 16 \(0016_observation_reported\)"):
+        connect_to_read(log)
+    assert log.read_bytes() == before
+    read = connect_to_read(log, as_is=True)
+    assert "0017_meter_operator_lists" not in applied_migrations(read)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         read.execute("DELETE FROM facilities")
     read.close()

@@ -4,7 +4,6 @@ registered on `triage referrals` by triage/cli/referrals.py, in the order its he
 
 from __future__ import annotations
 
-import shlex
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
@@ -67,26 +66,7 @@ def read_log(ctx: typer.Context, db: Path | None, *, as_is: bool = False) -> Dat
     backup); the other readers, whose queries need today's tables, refuse it saying how to upgrade."""
     path, timeout = _path(ctx, db)
     _require_log(path)
-    database = _connect(ctx, path, timeout, read_only=True, as_is=True)
-    if not as_is:
-        _refuse_older_schema(database, path)
-    return database
-
-
-def _refuse_older_schema(database: Database, path: Path) -> None:
-    pending = MIGRATIONS.pending(database)
-    if not pending:
-        return
-    applied = applied_migrations(database)
-    database.close()
-    known = MIGRATIONS._migrations
-    at = f"{len(applied)} ({applied[-1]})" if applied else "0 (no migrations)"
-    db = shlex.quote(str(path))
-    raise UserInputError(
-        f"the referral log {path.resolve()} is at schema {at}; this version needs {len(known)}"
-        f" ({known[-1].name}); nothing was changed - back it up (`triage referrals backup --db {db}"
-        f" --out FILE`) and run `triage referrals migrate --db {db}`"
-    )
+    return _connect(ctx, path, timeout, read_only=True, as_is=as_is)
 
 
 def _require_log(path: Path) -> None:

@@ -305,3 +305,31 @@ def test_a_csv_with_a_bad_row_is_rejected_naming_the_line_not_every_column(tmp_p
         " quote a value that holds a comma"
     )
     assert pooled.rows_pooled > 0  # the second clinic's encounters are pooled
+
+
+def test_an_older_clinic_log_is_rejected_unchanged_not_upgraded(tmp_path: Path) -> None:
+    """A regional report given a clinic's log from an older version migrated it for good (the
+    clinic's previous version then refused it as too new); it is now a rejection that names the
+    schema and changes nothing."""
+    import hashlib
+    import sqlite3
+
+    dump = Path(__file__).parents[2] / "referral" / "data" / "log_0017.sql"
+    log = tmp_path / "received" / "clinic.db"
+    log.parent.mkdir()
+    raw = sqlite3.connect(log)
+    raw.executescript(dump.read_text(encoding="utf-8"))
+    raw.close()
+
+    def state() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(log.parent.iterdir())}
+
+    before = state()
+    with pytest.raises(ReportInputError) as refused:
+        pool([log], tmp_path / "work")
+    assert state() == before
+    assert (
+        f"{log}: cannot export this referral log: the referral log {log.resolve()} is at schema 17"
+        " (0017_meter_operator_lists); this version needs"
+    ) in str(refused.value)
+    assert "nothing was changed" in str(refused.value)
