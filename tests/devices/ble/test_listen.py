@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.devices.gateway.test_cli import _settings
+from tests.devices.gateway.devices_cli import _settings
 
 REPO = Path(__file__).parents[3]
 FAKE_BLEAK = Path(__file__).parent / "fake_bleak"

@@ -255,7 +255,7 @@ def test_switches_fired_while_decoding_are_counted_once_even_for_the_last_messag
 def test_listen_with_a_profile_that_has_no_mapping_table_does_not_ask_for_one(tmp_path: Path) -> None:
     """With --profile generic-hl7 (or a site profile not yet mapped) listen said 'use --profile
     FILE' - the option the integrator had just given."""
-    from tests.devices.gateway.test_cli import listen_process
+    from tests.devices.gateway.devices_cli import listen_process
 
     listen = listen_process(tmp_path, 0, "--profile", "generic-hl7")
     assert listen.stderr is not None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.test_cli import ListenRun, _free_port, _settings, listen_and_simulate
+from tests.devices.gateway.devices_cli import ListenRun, _free_port, _settings, listen_and_simulate
 from tests.devices.traces.golden_io import DATA
 from triage.cli import main
 

@@ -18,8 +18,8 @@ from devices.link_drivers import endpoint_from_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import ZONE, hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
+from tests.devices.gateway.devices_cli import _settings
 from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_cli import _settings
 from triage.cli import main
 
 

@@ -1,0 +1,110 @@
+"""Shared by the `triage devices` CLI tests: a settings file, a free TCP port, the recorded traces,
+the serial speeds an error names, and real `listen` and `simulate` processes run against each other."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+TRACES = ROOT / "tests" / "devices" / "traces" / "data"
+BAUDS = (
+    "e.g. 9600 (LIS01-A2 devices: 1200, 2400, 4800 or 9600; 19200 or 38400 optional; see the device's manual)"
+)
+
+
+def _settings(tmp_path: Path) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(f'data_dir = "{tmp_path}"\n[database]\npath = "{tmp_path / "clinic.db"}"\n')
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def listen_process(tmp_path: Path, port: int, *args: str) -> subprocess.Popen[bytes]:
+    """``triage devices listen ARGS`` on a loopback port, as a real process."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("triage")),
+            "devices",
+            "listen",
+            *args,
+            "--tcp-listen",
+            f"127.0.0.1:{port}",
+            "--db",
+            str(tmp_path / "clinic.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        cwd=tmp_path,
+    )
+
+
+def _listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
+    """``triage devices listen`` for one HL7 device on a loopback port, as a real process."""
+    return listen_process(tmp_path, port, "--protocol", "hl7", *extra)
+
+
+def simulate_when_listening(tmp_path: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """``triage devices simulate ARGS --tcp 127.0.0.1:PORT``, tried again while the listener is
+    still importing and binding; asserts it exited 0."""
+    simulate = None
+    for _ in range(100):
+        simulate = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("triage")),
+                "devices",
+                "simulate",
+                *args,
+                "--tcp",
+                f"127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        if simulate.returncode == 0 or "cannot connect" not in simulate.stderr + simulate.stdout:
+            break
+        time.sleep(0.2)
+    assert simulate is not None and simulate.returncode == 0, simulate.stderr if simulate else ""
+    return simulate
+
+
+@dataclass(frozen=True)
+class ListenRun:
+    port: int
+    simulate: subprocess.CompletedProcess[str]
+    rows: list[dict[str, Any]]  # what listen --json printed
+    stderr: str  # listen's
+
+
+def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: list[str]) -> ListenRun:
+    """``triage devices listen LISTEN_ARGS --json`` and ``triage devices simulate SIMULATE_ARGS``
+    as real processes over a loopback port; the listener stopped with Ctrl-C (SIGINT), exit 130."""
+    port = _free_port()
+    listen = listen_process(tmp_path, port, *listen_args, "--json")
+    try:
+        simulate = simulate_when_listening(tmp_path, port, *simulate_args)
+        time.sleep(0.3)
+    finally:
+        listen.send_signal(signal.SIGINT)
+        out, err = listen.communicate(timeout=20)
+    assert listen.returncode == 130, err
+    rows = [json.loads(line) for line in out.decode().splitlines()]
+    return ListenRun(port, simulate, rows, err.decode())
