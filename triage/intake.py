@@ -14,7 +14,7 @@ the device profile; this is where they are validated (code, unit, plausibility, 
   swapped by the device or its interface).
 - ``not_final`` (:func:`replay_capture` only): a valid result whose status is not final
   (preliminary - a ``*`` or ``P`` status, a result of an incomplete message - or cannot be done),
-  which the live gateway stores but holds (``devices.gateway.hold``), never feeding triage.
+  which the live gateway stores but holds (``devices.hold``), never feeding triage.
 - ``no_patient`` (:func:`replay_capture` only): a valid final result without a patient id, which
   the live gateway stores but holds ("no patient link") until a device association links the
   device to a patient's encounter (the service then feeds it); replay has no associations.
@@ -200,7 +200,7 @@ def replay_capture(
             if position in swapped:
                 refused = IntakeRefused("invalid", f"{_where(result)}: {swapped[position]}")
                 report.quarantined.append(_for_review(refused, item.raw, result, profile))
-            elif not result.patient_id:  # devices.gateway.hold: "no patient link"
+            elif not result.patient_id:  # devices.hold: "no patient link"
                 refusal = IntakeRefused(
                     "no_patient",
                     f"{_where(result)}: no patient id; the gateway holds it unless a device "

@@ -36,6 +36,8 @@ def stored(**fields: Any) -> StoredDeviceResult:
     ("fields", "kind", "says"),
     [
         ({"is_qc": True, "patient_id": None}, "qc", "quality-control result"),
+        ({"is_qc": True, "flags": "training_message"}, "qc", "training message (processing ID T)"),
+        ({"is_qc": True, "flags": "debugging_message"}, "qc", "debugging message (processing ID D)"),
         ({"flags": CLOCK_AHEAD, "status": "preliminary"}, "clock", "lab-analyzer"),
         ({"flags": CLOCK_OLD, "status": "preliminary", "code": None}, "clock", "lab-analyzer"),
         ({"status": "preliminary", "code": None}, "not_final", 'result status "preliminary" is not final'),
