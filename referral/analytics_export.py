@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,10 +20,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral.clinic import SECRET_KEY, clinic_id, get_setting, pseudonym, pseudonym_secret
+from referral.clinic import SECRET_KEY, clinic_id, get_setting, pseudonym
 from referral.csvcells import unguarded
+from referral.errors import IntegrityError
 from referral.tables import ColumnType, TableFormat, TableWriter, sha256_file
-from referral.transactions import write
+from referral.transactions import db_path
 
 FORMAT_VERSION = "clinic-triage-analytics/1"
 SMALL_CELL = 5
@@ -192,6 +194,29 @@ def facility_rows(db: Database) -> tuple[list[dict[str, Any]], bool]:
     return rows, synthetic
 
 
+def _stored_secret(db: Database, encounters: int) -> bytes:
+    """The clinic's pseudonym secret, read and never written: exports open the log read-only.
+
+    The first patient stored creates it (``referral.store``), so a log without one has no
+    encounter to pseudonymise and an export of it is empty. One that holds assessed encounters
+    but no secret lost it (its ``settings`` row deleted): a new secret would give every encounter
+    another ``record_id`` than earlier exports did, so that is refused.
+    """
+    stored = get_setting(db, SECRET_KEY)
+    if stored is not None:
+        return bytes.fromhex(stored)
+    if encounters == 0:
+        return b""  # nothing to pseudonymise
+    path = db_path(db)
+    raise IntegrityError(
+        f"the referral log {path} holds {encounters} assessed encounter(s) but no pseudonym secret"
+        f" (settings key {SECRET_KEY!r}), so their record ids cannot be made and nothing was"
+        f" exported; `triage referrals verify-audit --db {shlex.quote(path)}` shows what was changed"
+        " - restore the log from a backup (a new secret would give these encounters other record ids"
+        " than earlier exports did)"
+    )
+
+
 def export_analytics(
     db: Database,
     out_dir: Path,
@@ -206,9 +231,8 @@ def export_analytics(
     large the log is; ``progress(done, total)`` is called after each batch.
     """
     clinic = clinic_id(db)
-    stored = get_setting(db, SECRET_KEY)  # read, not written: the log may be a read-only copy
-    secret = bytes.fromhex(stored) if stored is not None else write(db, pseudonym_secret)
     total = int(db.conn.execute("SELECT count(DISTINCT encounter_id) FROM assessments").fetchone()[0])
+    secret = _stored_secret(db, total)
     risk_columns: list[tuple[str, ColumnType]] = [(f"risk_{m}", "float") for m in risk_models(db)]
     out_dir.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Any] = {}

@@ -1,0 +1,70 @@
+"""A regional report given clinic logs that hold no pseudonym secret, on real SQLite files.
+
+The log is exported read-only into a temporary folder; the export used to create a missing secret
+through that read-only connection, so a new clinic's log (no patient yet: the first one creates
+the secret) was rejected as "read-only (the file, its folder or the filesystem)". It has nothing
+to pseudonymise and is never written; a log whose secret was deleted while it holds encounters is
+rejected saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from analytics.reports.errors import ReportInputError
+from analytics.reports.pooling import pool
+from referral import facilities
+from referral.clinic import SECRET_KEY
+from referral.schema import connect
+from tests.referral.conftest import visit
+
+
+def _log(path: Path, patients: int) -> Path:
+    """A clinic's log (demo facilities, clinic ZJ-C01) with ``patients`` assessed visits."""
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    for i in range(patients):
+        visit(db, mrn=f"MRN-{i}")
+    db.close()
+    return path
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _secrets(path: Path) -> int:
+    db = connect(path, migrate=False)
+    try:
+        return int(db.conn.execute("SELECT count(*) FROM settings WHERE key = ?", [SECRET_KEY]).fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_a_new_clinic_log_is_read_not_written_and_not_called_read_only(tmp_path: Path) -> None:
+    new = _log(tmp_path / "new" / "clinic.db", 0)
+    busy = _log(tmp_path / "busy" / "clinic.db", 6)
+    before = _sha(new)
+    pooled = pool([new, busy], tmp_path / "work")
+    assert pooled.rows_pooled == 6
+    assert _sha(new) == before and _secrets(new) == 0
+    assert not [r for r in pooled.rejections if "read-only" in r.reason], pooled.rejections
+
+
+def test_a_log_that_lost_its_secret_is_rejected_saying_so(tmp_path: Path) -> None:
+    log = _log(tmp_path / "clinic.db", 6)
+    db = connect(log)
+    db.conn.execute("DELETE FROM settings WHERE key = ?", [SECRET_KEY])  # behind the application's back
+    db.conn.commit()
+    db.close()
+    before = _sha(log)
+    with pytest.raises(ReportInputError) as refused:
+        pool([log], tmp_path / "work")
+    assert (
+        f"{log}: cannot export this referral log: the referral log {log} holds 6 assessed"
+        " encounter(s) but no pseudonym secret (settings key 'pseudonym_secret')"
+    ) in str(refused.value)
+    assert _sha(log) == before and _secrets(log) == 0
