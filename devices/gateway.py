@@ -194,15 +194,20 @@ def quarantine_sentence(fatal: str, message_offset: int | None, stream_offset: i
     """One line for the log and the device's ``last_error``: where the message broke (in the
     session's stream and in the message), the decoder's reason and detail, and a hint."""
     reason, _, detail = fatal.partition(": ")
-    if message_offset is not None:  # the detail's own "byte N: " is the message offset said again
-        detail = detail.removeprefix(f"byte {message_offset}: ")
+    place = ""
+    if message_offset is not None:  # the detail's own "byte N: " is the message offset said again,
+        # "byte N (OBX-3 of OBX 1): " with the segment and field (HL7) or record and field (ASTM)
+        at = re.match(rf"byte {message_offset}(?: \(([^()]*)\))?: ", detail)
+        if at is not None:
+            detail, place = detail[at.end() :], f", {at.group(1)}" if at.group(1) else ""
     where = ""
     if message_offset is not None and stream_offset is not None:
         where = (
-            f" at byte {stream_offset + message_offset} of the stream (byte {message_offset} of the message)"
+            f" at byte {stream_offset + message_offset} of the stream "
+            f"(byte {message_offset} of the message{place})"
         )
     elif message_offset is not None:
-        where = f" at byte {message_offset} of the message"
+        where = f" at byte {message_offset} of the message{place}"
     elif stream_offset is not None:
         where = f" starting at byte {stream_offset} of the stream"
     what = f"{reason}: {_elide(detail)}" if detail else reason

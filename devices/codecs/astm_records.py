@@ -150,6 +150,34 @@ class AstmMessage:
         return self.terminator is not None and self.terminator not in ("T", "E", "R")
 
 
+class AstmRecordError(CodecError):
+    """A record that cannot be read, with ``place``: the record and field holding the bad byte."""
+
+    def __init__(self, message: str, *, place: str | None = None) -> None:
+        super().__init__(message)
+        self.place = place
+
+    def detail(self) -> str:
+        """The text with :attr:`place` after its byte (``byte 96 (R.4 of R record 1): ...``), as
+        ``device_quarantine`` keeps it."""
+        at, sep, rest = str(self).partition(": ")
+        return f"{at} ({self.place}): {rest}" if self.place and sep else str(self)
+
+
+def _record_place(data: bytes, at: int, delims: Delimiters | None) -> str | None:
+    """``R.4 of R record 3``: the field holding byte ``at`` of one record's bytes, the record's
+    type and its sequence number (field 2; none for the header); None when the type byte itself
+    is unreadable."""
+    kind = chr(data[0]).upper() if at > 0 else ""
+    if kind not in RECORD_TYPES:
+        return None
+    fd = delims.field.encode("latin-1") if delims is not None else data[1:2]
+    parts = data.split(fd)
+    sequence = parts[1].decode("latin-1") if kind != "H" and len(parts) > 1 else ""
+    number = f" {sequence}" if sequence.isascii() and sequence.isdigit() else ""
+    return f"{kind}.{data[:at].count(fd) + 1} of {kind} record{number}"
+
+
 def split_record_bytes(
     raw: bytes, profile: DeviceProfile, counter: ToleranceCounter, base_offset: int = 0
 ) -> list[tuple[int, bytes]]:
@@ -183,9 +211,10 @@ def parse_message(
         try:
             text = data.decode(profile.encoding)
         except UnicodeDecodeError as exc:
-            raise CodecError(
+            raise AstmRecordError(
                 f"byte {base_offset + off + exc.start}: byte 0x{data[exc.start]:02X} is not valid "
-                f"{profile.encoding} (set the profile's encoding)"
+                f"{profile.encoding} (set the profile's encoding)",
+                place=_record_place(data, exc.start, delims),
             ) from None
         if delims is None:
             try:
@@ -243,7 +272,8 @@ def decode_message(
     except CodecError as exc:
         reason = "undecodable_bytes" if "is not valid" in str(exc) else "unparseable_message"
         at = exc.byte_offset if exc.byte_offset is not None else base_offset  # counted with base_offset
-        return [], [Quarantine(reason, raw, at, profile.device_id, str(exc))]
+        detail = exc.detail() if isinstance(exc, AstmRecordError) else str(exc)
+        return [], [Quarantine(reason, raw, at, profile.device_id, detail)]
     zone = profile.zone
     fields = profile.astm
     header = msg.header

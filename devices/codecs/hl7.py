@@ -141,17 +141,38 @@ class Hl7ParseError(CodecError):
         self,
         message: str,
         *,
-        segment: str = "MSH",
+        segment: str | None = None,
         sequence: int = 1,
         field: int | None = None,
         condition: tuple[str, str] = SEGMENT_SEQUENCE_ERROR,
     ) -> None:
         super().__init__(message)
-        self.segment, self.sequence, self.field, self.condition = segment, sequence, field, condition
+        self.segment, self.sequence, self.field, self.condition = segment or "MSH", sequence, field, condition
+        self._located = segment is not None  # "no MSH at the start" has no segment to name
 
     @property
     def location(self) -> str:
         return f"{self.segment}-{self.field}" if self.field is not None else f"segment {self.segment}"
+
+    @property
+    def place(self) -> str | None:
+        """Where in the message in HL7's notation (``OBX-3 of OBX 2``: field 3 of the second OBX;
+        ``segment PID 1``), or None when the error names no segment (no MSH at the start)."""
+        if not self._located:
+            return None
+        if self.field is None:
+            return f"segment {self.segment} {self.sequence}"
+        return f"{self.segment}-{self.field} of {self.segment} {self.sequence}"
+
+    def detail(self) -> str:
+        """The text with :attr:`place` after its byte (``byte 204 (OBX-3 of OBX 1): ...``), as
+        ``device_quarantine`` keeps it, unless the text names the field already (MSH-2, MSH-18);
+        the acknowledgement's text stays :func:`str`."""
+        text, place = str(self), self.place
+        at, sep, rest = text.partition(": ")
+        if place is None or not sep or f"{self.segment}-{self.field}" in rest or not at.startswith("byte "):
+            return text
+        return f"{at} ({place}): {rest}"
 
 
 def _place(raw: bytes, at: int, fs: bytes) -> tuple[str, int, int | None]:
@@ -425,7 +446,8 @@ def decode_message(
     except CodecError as exc:
         reason = "undecodable_bytes" if "is not valid" in str(exc) else "unparseable_message"
         at = base_offset + (exc.byte_offset or 0)  # parse_message counts from the message's start
-        return [], [Quarantine(reason, raw, at, profile.device_id, str(exc))]
+        detail = exc.detail() if isinstance(exc, Hl7ParseError) else str(exc)
+        return [], [Quarantine(reason, raw, at, profile.device_id, detail)]
     if not needs_ack(msg):
         return [], []
     msh = msg.msh

@@ -52,7 +52,8 @@ def test_the_devices_panel_shows_why_a_message_was_quarantined(
             page = client.get("/devices", headers=staff.bearer(Role.integrator)).text
     at = bad.index(b"\xd6")
     sentence = (
-        f"message quarantined at byte {at + 1} of the stream (byte {at} of the message): undecodable_bytes: "
+        f"message quarantined at byte {at + 1} of the stream (byte {at} of the message, OBX-3 of OBX 1): "
+        "undecodable_bytes: "
         "byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii); check the profile's "
         "encoding against the device's character set"
     )

@@ -180,8 +180,8 @@ def test_a_message_that_does_not_parse_is_stored_refused_with_ae_and_the_next_on
     (warning,) = _warnings(caplog)
     assert (
         warning
-        == f"device monitor: message quarantined at byte {at + 1} of the stream (byte {at} of the message): "
-        "undecodable_bytes: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii); "
+        == f"device monitor: message quarantined at byte {at + 1} of the stream (byte {at} of the message, "
+        "OBX-3 of OBX 1): undecodable_bytes: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii); "
         "check the profile's encoding against the device's character set"
     )
 

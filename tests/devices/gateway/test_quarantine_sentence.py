@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from devices.codecs.astm_frame import build_frame
+from devices.endpoint import DeviceEndpoint
 from devices.gateway import quarantine_sentence
 from devices.link_drivers import endpoint_from_profile
-from devices.session import MonotonicClock
+from devices.session import FakeClock, MonotonicClock
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
+from devices.transports.pty import PtyLink
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import _send_message, _setup
 from tests.devices.gateway.test_integrator_errors import HL7, _warnings
@@ -29,7 +31,8 @@ def test_an_hl7_message_quarantined_on_a_connection_names_the_stream_byte_the_de
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The second message on the connection has a byte its character set cannot hold: the log
-    line and ``last_error`` say so, at the byte a capture of the connection shows."""
+    line and ``last_error`` say so, at the byte a capture of the connection shows and in the field
+    the error acknowledgement's ERR segment names (``OBX^1^3``: OBX-3 of the first OBX)."""
     clock = MonotonicClock()
     endpoint = endpoint_from_profile(
         simulator_profile("hl7-monitor", "monitor"), clock=clock, transport=TcpListenSpec(port=0)
@@ -54,17 +57,107 @@ def test_an_hl7_message_quarantined_on_a_connection_names_the_stream_byte_the_de
     in_message, in_stream = bad.index(b"\xd6"), stream.rindex(b"\xd6")
     sentence = (
         f"message quarantined at byte {in_stream} of the stream (byte {in_message} of the "
-        "message): undecodable_bytes: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding "
-        "ascii); check the profile's encoding against the device's character set"
+        "message, OBX-3 of OBX 1): undecodable_bytes: byte 0xD6 is not valid ascii (MSH-18 ASCII, "
+        "profile encoding ascii); check the profile's encoding against the device's character set"
     )
     assert last_error == sentence
     assert [w for w in _warnings(caplog) if "quarantined" in w] == [f"device monitor: {sentence}"]
-    with sqlite3.connect(db_path) as conn:  # the quarantine row is stored as before
+    with sqlite3.connect(db_path) as conn:  # the quarantine row keeps the place after the byte
         ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
     assert offset == in_message
-    assert (
-        reason
-        == f"undecodable_bytes: byte {in_message}: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii)"
+    assert reason == (
+        f"undecodable_bytes: byte {in_message} (OBX-3 of OBX 1): byte 0xD6 is not valid ascii (MSH-18 "
+        "ASCII, profile encoding ascii)"
+    )
+
+
+def test_an_hl7_message_with_lf_between_segments_names_the_segment(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """LF ending the second OBX (the profile takes CR only): the segment it ends is named, with
+    its repetition, as the ERR segment names it."""
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(
+        simulator_profile("hl7-monitor", "monitor"), clock=clock, transport=TcpListenSpec(port=0)
+    )
+    db_path = tmp_path / "clinic.db"
+    segments = HL7.split(b"\r")
+    obx = [i for i, seg in enumerate(segments) if seg.startswith(b"OBX|")]
+    assert len(obx) >= 2
+    bad = b"\r".join(segments[: obx[1] + 1]) + b"\n" + b"\r".join(segments[obx[1] + 1 :])
+    stream = VT + bad + FS_CR
+
+    async def scenario() -> tuple[bytes, str | None]:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
+            writer.write(stream)
+            await writer.drain()
+            refusal = await asyncio.wait_for(reader.readuntil(FS_CR), 3)
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            writer.close()
+            return refusal, gateway.status()[0].last_error
+
+    with caplog.at_level(logging.WARNING):
+        refusal, last_error = asyncio.run(scenario())
+    at = bad.index(b"\n")
+    assert b"\rERR|OBX^2^^100&Segment sequence error&HL70357\r" in refusal
+    sentence = (
+        f"message quarantined at byte {at + 1} of the stream (byte {at} of the message, segment OBX 2): "
+        "unparseable_message: LF in HL7 message (segments end with CR; profile switch "
+        "lf_segment_separator accepts LF and CR LF)"
+    )
+    assert last_error == sentence
+    assert f"device monitor: {sentence}" in _warnings(caplog)
+
+
+def _astm_last_error(
+    pty: PtyLink, clock: FakeClock, endpoint: DeviceEndpoint, db_path: Path, frame: bytes
+) -> str | None:
+    """The device's ``last_error`` after the analyzer on ``pty`` sent ``frame`` and it was quarantined."""
+
+    async def scenario() -> str | None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await _send_message(pty, [frame])
+            await wait_until(lambda: gateway.status()[0].quarantined == 1)
+            await pty.close()
+            return gateway.status()[0].last_error
+
+    return asyncio.run(scenario())
+
+
+def test_an_astm_record_with_a_byte_the_encoding_cannot_hold_names_the_record_and_field(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A result's unit with a byte ASCII cannot hold (the profile's encoding set to ASCII): the
+    record type, its sequence number (R.2) and the field (R.5, units) are named."""
+    profile = simulator_profile("astm-analyzer", "analyzer").model_copy(update={"encoding": "ascii"})
+    pty, clock, endpoint, db_path = _setup(tmp_path, profile)
+    records = astm_records(
+        sample_from_values("astm-analyzer", "SIM-P7", "SIM-S7", {"glucose_random": 9.0, "hemoglobin": 130.0})
+    )
+    results = [i for i, r in enumerate(records) if r.startswith(b"R|2|")]
+    assert len(results) == 1
+    fields = records[results[0]].split(b"|")
+    fields[4] = fields[4] + b"\xb5"
+    records[results[0]] = b"|".join(fields)
+    text = b"\r".join(records) + b"\r"
+    frame = build_frame(1, text, True)
+
+    with caplog.at_level(logging.WARNING):
+        last_error = _astm_last_error(pty, clock, endpoint, db_path, frame)
+    at = text.index(b"\xb5")
+    sentence = (
+        f"message quarantined at byte {at + 3} of the stream (byte {at} of the message, R.5 of R record 2): "
+        "undecodable_bytes: byte 0xB5 is not valid ascii (set the profile's encoding)"
+    )
+    assert last_error == sentence
+    assert f"device analyzer: {sentence}" in _warnings(caplog)
+    with sqlite3.connect(db_path) as conn:
+        ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
+    assert (reason, offset) == (
+        f"undecodable_bytes: byte {at} (R.5 of R record 2): byte 0xB5 is not valid ascii (set the profile's "
+        "encoding)",
+        at,
     )
 
 
@@ -78,15 +171,8 @@ def test_an_astm_header_with_a_wrong_delimiter_set_says_to_check_the_delimiters(
     records[0] = b"H|\\^^|" + records[0][6:]
     frame = build_frame(1, b"\r".join(records) + b"\r", True)
 
-    async def scenario() -> str | None:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            await _send_message(pty, [frame])
-            await wait_until(lambda: gateway.status()[0].quarantined == 1)
-            await pty.close()
-            return gateway.status()[0].last_error
-
     with caplog.at_level(logging.WARNING):
-        last_error = asyncio.run(scenario())
+        last_error = _astm_last_error(pty, clock, endpoint, db_path, frame)
     sentence = (
         "message quarantined at byte 3 of the stream (byte 0 of the message): unparseable_message: header "
         'delimiter field "\\\\^^" must be 3 distinct characters (repeat, component, escape); check the '
@@ -105,6 +191,11 @@ def test_quoted_values_of_the_detail_are_elided_and_delimiters_kept() -> None:
     assert sentence == (
         "message quarantined at byte 0 of the message: unparseable_message: message does not start "
         'with an H record: "..."; check the profile\'s protocol: the device may speak another one'
+    )
+    placed = quarantine_sentence("undecodable_bytes: byte 96 (R.4 of R record 3): byte 0xB5 is not", 96, None)
+    assert placed == (
+        "message quarantined at byte 96 of the message, R.4 of R record 3: undecodable_bytes: byte 0xB5 is not"
+        "; check the profile's encoding against the device's character set"
     )
     kept = quarantine_sentence(
         'unparseable_message: byte 4: MSH-2 encoding characters "^~" are incomplete', 4, 10
