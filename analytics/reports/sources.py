@@ -231,10 +231,14 @@ class SourceFinder:
         except Exception as exc:  # a file that is not a referral log at all
             self.rejections.append(Rejection(str(path), f"not a readable clinic referral log: {exc}"))
             return
-        before = len(self.sources)
+        before, refused = len(self.sources), len(self.rejections)
         self._export_folder(target)
         for source in self.sources[before:]:
             source.label = f"{path} (exported)"
+        # what was refused in the export names the log the user gave, not the temporary folder
+        for rejection in self.rejections[refused:]:
+            if rejection.source.startswith(str(target)):
+                rejection.source = f"{path} (exported)"
 
     def _table(
         self,

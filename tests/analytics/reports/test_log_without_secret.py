@@ -68,3 +68,13 @@ def test_a_log_that_lost_its_secret_is_rejected_saying_so(tmp_path: Path) -> Non
         " encounter(s) but no pseudonym secret (settings key 'pseudonym_secret')"
     ) in str(refused.value)
     assert _sha(log) == before and _secrets(log) == 0
+
+
+def test_what_the_export_of_a_log_refuses_names_the_log_not_a_temporary_file(tmp_path: Path) -> None:
+    """A new clinic's log exports no encounters; that refusal named the temporary
+    ``.../export-*/encounters.parquet`` the user never gave."""
+    new = _log(tmp_path / "new" / "clinic.db", 0)
+    busy = _log(tmp_path / "busy" / "clinic.db", 6)
+    pooled = pool([new, busy], tmp_path / "work")
+    refused = [r for r in pooled.rejections if r.table == "encounters"]
+    assert refused and {r.source for r in refused} == {f"{new} (exported)"}, refused
