@@ -2,7 +2,9 @@
 
 SQLite connections must not be shared across threads; each worker thread opens its own with the
 referral log's pragmas (WAL, synchronous=FULL, foreign keys, busy timeout). Migrations are
-applied once, when the service starts.
+applied once, when the service starts; if the log cannot be opened then for a reason that can
+pass (its folder missing or read-only, a full disk, a mount not back yet), :class:`LogUnavailable`
+says so and the service tries again (``triage/service/wiring.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from sqlite_utils import Database
 from referral.errors import ConfigError
 from referral.schema import connect
 from triage.errors import os_reason
+
+
+class LogUnavailable(ConfigError):
+    """The referral log cannot be opened for now (a folder that cannot be created or written, a
+    full or read-only disk, an I/O error): worth trying again. A file that is not a referral log,
+    or one a newer version migrated, is not."""
 
 
 class ThreadBoundDatabase:
@@ -45,12 +53,16 @@ class Databases:
     def migrate(self) -> None:
         try:
             db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=True)
+        except sqlite3.OperationalError as exc:  # cannot open, read-only, disk full, I/O error
+            raise LogUnavailable(
+                f"database.path {self.path}: not a usable referral log (SQLite: {exc})"
+            ) from None
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite: not ready, with the reason
             raise ConfigError(
                 f"database.path {self.path}: not a usable referral log (SQLite: {exc})"
             ) from None
         except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
-            raise ConfigError(
+            raise LogUnavailable(
                 f"database.path {self.path}: cannot create the referral log's folder ({os_reason(exc)})"
             ) from None
         db.close()

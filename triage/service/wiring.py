@@ -3,6 +3,12 @@
 Readiness (``/readyz``) turns true only after the referral log is migrated, the policy and every
 enabled risk model loaded and verified, and - when device profiles are configured - the gateway
 is listening. A failure leaves the service up but not ready, with the reason in ``/readyz``.
+
+A referral log that cannot be opened for a reason that can pass (:class:`LogUnavailable`: its
+folder missing or read-only, a full disk, a mount not back yet) is tried again in the background,
+after 1 s, then twice as long each time up to every 30 s; the service becomes ready when it opens.
+Each kind of failure is logged once, and the recovery once. A permanent one (a file that is not a
+referral log, one a newer version migrated, a bad policy or model) is not retried.
 """
 
 from __future__ import annotations
@@ -15,11 +21,16 @@ import logging
 from triage.errors import ClinicError
 from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
+from triage.service.database import LogUnavailable
 from triage.service.runtime import Runtime
 from triage.service.shared_state import share_forever
 from triage.service.writer import WriterService
 
 log = logging.getLogger("triage.service")
+
+#: Opening the referral log is tried again after this many seconds, doubled each time up to the cap.
+LOG_RETRY_FIRST_S = 1.0
+LOG_RETRY_MAX_S = 30.0
 
 
 def load_engine(runtime: Runtime) -> Engine:
@@ -40,6 +51,59 @@ async def start_clinic(runtime: Runtime) -> None:
         runtime.extras["sharing_task"] = asyncio.get_running_loop().create_task(share_forever(runtime))
     try:
         await asyncio.to_thread(runtime.databases.migrate)
+    except LogUnavailable as exc:
+        runtime.not_ready_reason = f"{exc.code}: {exc}"
+        log.error(
+            "service not ready: %s (tried again in the background up to every %d s; said once per kind)",
+            runtime.not_ready_reason,
+            LOG_RETRY_MAX_S,
+        )
+        retry = asyncio.get_running_loop().create_task(retry_opening_the_log(runtime))
+        runtime.extras["log_retry_task"] = retry
+        return
+    except (ClinicError, OSError) as exc:
+        not_ready(runtime, exc)
+        return
+    await start_after_the_log(runtime)
+
+
+def not_ready(runtime: Runtime, exc: Exception) -> None:
+    runtime.not_ready_reason = f"{getattr(exc, 'code', 'os_error')}: {exc}"
+    log.error("service not ready: %s", runtime.not_ready_reason)
+
+
+async def retry_opening_the_log(runtime: Runtime) -> None:
+    """Try to open the referral log again, 1 s then twice as long each time up to 30 s, until it
+    opens (then start the rest and announce readiness) or fails for a reason that will not pass."""
+    delay = LOG_RETRY_FIRST_S
+    failing = runtime.not_ready_reason
+    while True:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, LOG_RETRY_MAX_S)
+        try:
+            await asyncio.to_thread(runtime.databases.migrate)
+        except LogUnavailable as exc:
+            reason = f"{exc.code}: {exc}"
+            runtime.not_ready_reason = reason
+            if reason != failing:  # once per kind, not every attempt
+                log.error("service not ready: %s (tried again; said once per kind)", reason)
+                failing = reason
+            continue
+        except (ClinicError, OSError) as exc:
+            not_ready(runtime, exc)
+            return
+        break
+    log.warning("referral log %s opens now; starting", runtime.databases.path)
+    await start_after_the_log(runtime)
+    announce = runtime.extras.get("announce")
+    if runtime.ready and callable(announce):
+        announce(runtime)  # ``triage serve`` says what it runs on, as when ready at start
+
+
+async def start_after_the_log(runtime: Runtime) -> None:
+    """Everything after the referral log: engine, group committer, gateway, then ready."""
+    pool = runtime.extras.get("workers")
+    try:
         runtime.not_ready_reason = "loading policy and risk models"
         engine = await asyncio.to_thread(load_engine, runtime)
         clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id, runtime.clock)
@@ -54,8 +118,7 @@ async def start_clinic(runtime: Runtime) -> None:
             runtime.not_ready_reason = "starting the device gateway"
             await start_gateway(runtime, clinic, endpoints)
     except (ClinicError, OSError) as exc:
-        runtime.not_ready_reason = f"{getattr(exc, 'code', 'os_error')}: {exc}"
-        log.error("service not ready: %s", runtime.not_ready_reason)
+        not_ready(runtime, exc)
         return
     if runtime.extras.get("freeze_gc"):
         # Everything loaded so far (code, schemas, models) lives as long as the process. Python's
@@ -79,6 +142,11 @@ async def stop_clinic(runtime: Runtime) -> None:
     sharing = runtime.extras.pop("sharing_task", None)
     if isinstance(sharing, asyncio.Task):
         sharing.cancel()
+    retry = runtime.extras.pop("log_retry_task", None)
+    if isinstance(retry, asyncio.Task):
+        retry.cancel()  # awaited: what it may have started (committer, gateway) is stopped below
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await retry
     task = runtime.extras.pop("gateway_task", None)
     gateway = runtime.extras.pop("gateway", None)
     if gateway is not None:

@@ -1,0 +1,128 @@
+"""`triage serve` whose referral log cannot be opened at start (its folder cannot be created: a file
+stands where the folder goes, as a mount not back yet or a full disk would stop it) tries again in
+the background and becomes ready once the folder is usable - it stayed not ready until restarted.
+A log a newer version migrated is not retried.
+
+A real `triage serve` subprocess on loopback and real SQLite files.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from referral.schema import connect
+from triage.service.accounts import Accounts
+from triage.service.auth import Role
+from triage.service.database import Databases
+
+from .test_serve_startup import TRIAGE, environment, free_port
+
+
+def readyz(base: str) -> httpx.Response | None:
+    try:
+        return httpx.get(f"{base}/readyz", headers={"Connection": "close"}, timeout=5)
+    except httpx.TransportError:
+        return None
+
+
+def wait_for(base: str, status: int, process: subprocess.Popen[str], log: Path, within_s: float) -> dict:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text(encoding="utf-8")
+        response = readyz(base)
+        if response is not None and response.status_code == status:
+            return dict(response.json())
+        time.sleep(0.1)
+    raise AssertionError(f"/readyz never answered {status}: {log.read_text(encoding='utf-8')}")
+
+
+def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_becomes_ready(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "mnt"
+    blocker.write_text("")  # where the log's folder goes (root writes anywhere: permissions cannot stop it)
+    db_path = blocker / "clinic.db"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=err, text=True
+        )
+        try:
+            why = wait_for(base, 503, process, log, 60)["reason"]
+            assert why == (
+                f"invalid_config: database.path {db_path}: cannot create the referral log's folder"
+                f" ({blocker} is a file, not a folder)"
+            )
+            time.sleep(2.5)  # a few retries fail meanwhile: said once, still not ready
+            assert wait_for(base, 503, process, log, 5)["reason"] == why
+            blocker.unlink()  # the folder can be made now
+            fixed = time.monotonic()
+            wait_for(base, 200, process, log, 10)
+            assert time.monotonic() - fixed < 6  # the backoff is 1, 2, 4 s so far
+            databases = Databases(db_path, 5000)
+            accounts = Accounts(databases)
+            accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")
+            token = accounts.issue_token("nurse", "retry test", actor="test-setup")
+            databases.close_all()
+            walk_in = {
+                "patient": {"mrn": "RETRY-1", "sex": "female"},
+                "age_years": 50,
+                "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
+            }
+            response = httpx.post(
+                f"{base}/api/v1/assessments",
+                json=walk_in,
+                headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+                timeout=10,
+            )
+            assert response.status_code == 201, response.text
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 130
+    text = log.read_text(encoding="utf-8")
+    assert text.count("service not ready: ") == 1, text
+    assert text.count(f"referral log {db_path} opens now; starting") == 1, text
+    assert sum(line.startswith("ready: ") for line in text.splitlines()) == 1, text
+    assert "Traceback" not in text
+    db = connect(db_path, migrate=False)
+    try:
+        count = db.conn.execute("SELECT count(*) FROM patients WHERE mrn = 'RETRY-1'").fetchone()[0]
+    finally:
+        db.close()
+    assert count == 1
+
+
+def test_a_log_from_a_newer_version_is_not_retried(tmp_path: Path) -> None:
+    """Retrying is for what can pass: a newer version's log stays refused, with its reason."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from triage.service import create_app
+
+    from .conftest import make_settings
+
+    path = tmp_path / "clinic.db"
+    connect(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('clinic', '0099_from_the_future', '2030-01-01')"
+    )
+    raw.commit()
+    raw.close()
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+        assert "log_retry_task" not in app.state.runtime.extras
+    assert response.status_code == 503
+    reason = response.json()["reason"]
+    assert reason.startswith(f"schema_too_new: {path}: the referral log was written by a newer"), reason
