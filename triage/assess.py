@@ -425,18 +425,27 @@ _READINGS_OF: dict[str, tuple[str, ...]] = {
 }
 
 
-def _measured(values: Mapping[str, object], latest: Mapping[str, Observation]) -> str:
+def _measured(
+    values: Mapping[str, object], latest: Mapping[str, Observation], stamps: dict[datetime, str]
+) -> str:
     """When the readings a rule read were taken, as a clause for its detail: ``; measured
     2026-11-25T09:58+08:00`` (``... to ...`` for several times), in each reading's own offset;
-    ``""`` when it read no reading (a risk score from the patient's record)."""
-    codes = [c for key in values for c in _READINGS_OF.get(key, (key,))]
-    times = sorted({o.observed_at for code in codes if (o := latest.get(code)) is not None})
+    ``""`` when it read no reading (a risk score from the patient's record). ``stamps``: the times
+    already written in this assessment (most rules read readings taken together)."""
+    times = {
+        o.observed_at
+        for key in values
+        for code in _READINGS_OF.get(key, (key,))
+        if (o := latest.get(code)) is not None
+    }
     if not times:
         return ""
-    first = times[0].isoformat(timespec="minutes")
-    if len(times) == 1:
-        return f"; measured {first}"
-    return f"; measured {first} to {times[-1].isoformat(timespec='minutes')}"
+    first, last = min(times), max(times)
+    if (shown := stamps.get(first)) is None:
+        shown = stamps[first] = first.isoformat(timespec="minutes")
+    if first == last:
+        return f"; measured {shown}"
+    return f"; measured {shown} to {last.isoformat(timespec='minutes')}"
 
 
 # the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own)
@@ -508,6 +517,7 @@ def assess(
     red_names: dict[int, str] = {}
     rule_levels: list[Disposition] = []
     rechecks: list[int] = []
+    stamps: dict[datetime, str] = {}
     if latest:
         for rule, level, recheck in runtime.active_rules:
             finding = rule.check(ev)
@@ -518,7 +528,7 @@ def assess(
                 red_names[len(order)] = rule.name
             order.append((-LEVEL_RANK[level], not red_flag, False, len(order)))
             rule_levels.append(level)
-            detail = finding.detail + _measured(finding.values, latest)
+            detail = finding.detail + _measured(finding.values, latest, stamps)
             reasons.append(reason(rule.name, level, "rule", red_flag, finding.values, detail, rule.reference))
             if recheck is not None:
                 rechecks.append(recheck)
