@@ -1,0 +1,167 @@
+"""The fields a reason's detail template (``rule_detail.<rule>``) is filled with: each of the
+reason's values, formatted or converted (``{key:text}``, ``{key:reading}``), and the fields derived
+from the assessment (``_DERIVED``); see :mod:`triage.service.pages.engine_text`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
+from triage.vocabulary import CONCEPTS
+
+if TYPE_CHECKING:
+    from triage.service.pages.engine_text import EngineText
+
+_SCORE_NAMES = {"cdrs": "CDRS", "findrisc": "FINDRISC"}
+
+
+def number(value: float) -> str:
+    """A number as the pages show a rule's value: at most one decimal, none when whole."""
+    text = "%.1f" % value  # noqa: UP031
+    return text[:-2] if text.endswith(".0") else text
+
+
+_DERIVED = frozenset(
+    {"at_least", "incomplete", "bp", "grade", "single", "points", "readings", "kidney", "scores", "response"}
+)
+
+
+class _DetailFields:
+    """The fields a ``rule_detail.<rule>`` template may use, computed when it asks for them."""
+
+    def __init__(self, owner: EngineText, values: Mapping[str, Any]):
+        self.owner, self.given = owner, values
+
+    def __getitem__(self, name: str) -> Any:
+        if name in _DERIVED and name not in self.given:
+            return getattr(self, f"_{name}")()
+        value = self.given[name]
+        if value is None:
+            raise KeyError(name)
+        return _DetailValue(self.owner, name, value)
+
+    def _complete(self) -> bool:
+        return self.given.get("complete") is not False
+
+    def _at_least(self) -> str:
+        return "" if self._complete() else self.owner._key("detail.at_least")
+
+    def _incomplete(self) -> str:
+        """Empty for a complete score; else that it is a lower bound and which readings it lacks
+        (the score's ``missing``, as the engine's English says), or ``KeyError`` (the English)."""
+        if self._complete():
+            return ""
+        missing = [
+            code
+            for name, score in self.owner.scores.items()
+            if name in self.given and isinstance(score, Mapping)
+            for code in score.get("missing") or ()
+        ]
+        listed = self._listed([self.owner.label(str(code)) for code in dict.fromkeys(missing)])
+        return self.owner._key("detail.incomplete").format(missing=listed)
+
+    def _pressure(self, code: str) -> str:
+        value = self.given.get(code)
+        if value is None:
+            return "?"
+        o = self.owner.observations.get(code)
+        return f"{(o or {}).get('comparator') or ''}{number(value)}"
+
+    def _bp(self) -> str:
+        return f"{self._pressure('sbp')}/{self._pressure('dbp')}"
+
+    def _score(self, name: str) -> Mapping[str, Any]:
+        """The assessment's result of score ``name``; ``KeyError`` without one (the English)."""
+        score = self.owner.scores[name]
+        if not isinstance(score, Mapping):
+            raise KeyError(name)
+        return score
+
+    def _grade(self) -> _DetailValue:
+        """The assessment's blood-pressure grade (its band), for ``{grade:text}``."""
+        band = self._score("blood_pressure").get("band")
+        if band is None:
+            raise KeyError("blood_pressure band")
+        return _DetailValue(self.owner, "grade", band)
+
+    def _single(self) -> str:
+        """A single reading's caveat; with a pressure missing also that the grade is a lower bound."""
+        partial = bool(self._score("blood_pressure").get("missing"))
+        return self.owner._key("detail.single_reading_partial" if partial else "detail.single_reading")
+
+    def _points(self) -> str:
+        points = self.owner._key("detail.points")
+        return self._listed(
+            [
+                points.format(label=self.owner.label(k), points=v)
+                for k, v in self.given.items()
+                if k in NEWS2_PARAMETERS and isinstance(v, int)
+            ]
+        )
+
+    def _listed(self, items: list[str]) -> str:
+        """``items`` as a list in the page's language; an empty one leaves the template unfilled."""
+        if not items:
+            raise KeyError("an empty list")
+        return self.owner._join(items)
+
+    def _readings(self) -> str:
+        return self._listed(
+            [
+                f"{self.owner.label(k)} {self.owner.reading(k, v)}"
+                for k, v in self.given.items()
+                if k in CONCEPTS
+            ]
+        )
+
+    def _kidney(self) -> str:
+        """eGFR and ACR with the KDIGO stages the assessment gave them (``G3a``, ``A2``), creatinine."""
+        components = self._score("kidney").get("components") or {}
+
+        def part(key: str, stage: str | None) -> str:
+            values = {"value": number(self.given[key])}
+            if stage is not None:
+                values["stage"] = str(components[stage] or "")
+                if not values["stage"]:
+                    raise KeyError(stage)
+            return self.owner._key(f"detail.{key}").format(**values)
+
+        stages = {"egfr": "gfr_category", "acr": "albuminuria", "creatinine": None}
+        parts = [part(key, stage) for key, stage in stages.items() if self.given.get(key) is not None]
+        if not parts:
+            raise KeyError("kidney")
+        return self.owner._key("list.clauses").join(parts)
+
+    def _response(self) -> str:
+        """The NEWS2 Chart 4 clinical response and monitoring of the assessment's NEWS2 band
+        (``detail.news2_response.<band>``)."""
+        band = (self.owner.scores.get("news2") or {}).get("band")
+        return self.owner._key(f"detail.news2_response.{band}")
+
+    def _scores(self) -> str:
+        return self._listed(
+            [f"{name} {number(self.given[key])}" for key, name in _SCORE_NAMES.items() if key in self.given]
+        )
+
+
+class _DetailValue:
+    """One of a reason's values: ``{key}`` formatted, ``{key:text}`` named by the catalogue,
+    ``{key:reading}`` the reading the assessment used."""
+
+    def __init__(self, owner: EngineText, name: str, value: object):
+        self.owner, self.name, self.value = owner, name, value
+
+    def __format__(self, spec: str) -> str:
+        value = self.value
+        if spec == "text":
+            return self.owner._key(f"detail.{self.name}.{value}")
+        if spec == "reading":
+            return self.owner.reading(self.name, value)
+        if spec:
+            raise ValueError(f"unknown conversion {spec!r}")
+        if isinstance(value, bool):
+            raise ValueError(f"{self.name} is a flag, not text")
+        if isinstance(value, int | float):
+            return number(value)
+        return str(value)
