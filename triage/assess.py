@@ -64,11 +64,10 @@ from triage.phrases import (
     MODELS_NOT_USED,
     NO_DECISIVE,
     NO_USABLE,
-    OXYGEN_UNKNOWN,
-    VITALS_NOT_SCORED,
 )
 from triage.policy import Policy, PolicyRuntime
-from triage.rules import ADULT_BP_AGE, evidence
+from triage.readings import measured, vitals_not_scored
+from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
 from triage.scores.china_par import china_par
@@ -414,63 +413,6 @@ def _pair_refused(ignored: Iterable[IgnoredObservation]) -> bool:
     return any(i.reason == "implausible_pair" for i in ignored)
 
 
-# a rule's value that is not a reading's code: the readings behind it (a score's, the ACR's)
-_READINGS_OF: dict[str, tuple[str, ...]] = {
-    "acr": ("albumin_creatinine_ratio",),
-    "qsofa": ("resp_rate", "consciousness", "sbp"),
-    "crb65": ("consciousness", "resp_rate", "sbp", "dbp"),
-    "china_par": ("sbp", "total_cholesterol", "hdl_cholesterol", "waist"),
-    "cdrs": ("sbp", "waist", "bmi", "height", "weight"),
-    "findrisc": ("waist", "bmi", "height", "weight"),
-}
-
-
-def _measured(
-    values: Mapping[str, object], latest: Mapping[str, Observation], stamps: dict[datetime, str]
-) -> str:
-    """When the readings a rule read were taken, as a clause for its detail: ``; measured
-    2026-11-25T09:58+08:00`` (``... to ...`` for several times), in each reading's own offset;
-    ``""`` when it read no reading (a risk score from the patient's record). ``stamps``: the times
-    already written in this assessment (most rules read readings taken together)."""
-    times = {
-        o.observed_at
-        for key in values
-        for code in _READINGS_OF.get(key, (key,))
-        if (o := latest.get(code)) is not None
-    }
-    if not times:
-        return ""
-    first, last = min(times), max(times)
-    if (shown := stamps.get(first)) is None:
-        shown = stamps[first] = first.isoformat(timespec="minutes")
-    if first == last:
-        return f"; measured {shown}"
-    return f"; measured {shown} to {last.isoformat(timespec='minutes')}"
-
-
-# the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own)
-_NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
-_CHILD_BP = ("sbp", "dbp")
-
-
-def _vitals_not_scored(
-    scores: Mapping[str, ScoreResult], latest: Mapping[str, Observation], age: float | None
-) -> str | None:
-    """Why local care cannot be concluded from the vital signs: NEWS2 does not apply (a child,
-    pregnancy) to readings nothing else reads - for a child under 13 the blood pressure too (the
-    adult grades do not apply; crisis rules still fire) -, or a scale-2 SpO2 of 93 % or more
-    without air or oxygen recorded; ``None`` otherwise."""
-    news2, oximetry = scores["news2"], scores["oximetry"]
-    if not news2.applicable:
-        codes = _NEWS2_ONLY + _CHILD_BP if age is not None and age < ADULT_BP_AGE else _NEWS2_ONLY
-        shown = [f"{code} {latest[code].display_value()}" for code in codes if code in latest]
-        if shown:
-            return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)
-    if oximetry.band is None and oximetry.value is not None:
-        return OXYGEN_UNKNOWN.format(spo2=latest["spo2"].display_value())
-    return None
-
-
 def _max_level(levels: Iterable[Disposition]) -> Disposition | None:
     """The most urgent level (the first of equals), ``None`` for none."""
     return max(levels, key=_RANK_OF, default=None)
@@ -528,7 +470,7 @@ def assess(
                 red_names[len(order)] = rule.name
             order.append((-LEVEL_RANK[level], not red_flag, False, len(order)))
             rule_levels.append(level)
-            detail = finding.detail + _measured(finding.values, latest, stamps)
+            detail = finding.detail + measured(finding.values, latest, stamps)
             reasons.append(reason(rule.name, level, "rule", red_flag, finding.values, detail, rule.reference))
             if recheck is not None:
                 rechecks.append(recheck)
@@ -567,7 +509,7 @@ def assess(
             # the blood pressure now is unknown (its readings say "measure again"): not local care
             # with a re-check in a month, which a lower diastolic would have allowed
             disposition = Disposition.insufficient_data
-        elif (unscored := _vitals_not_scored(scores, latest, patient.age)) is not None:
+        elif (unscored := vitals_not_scored(scores, latest, patient.age)) is not None:
             disposition = Disposition.insufficient_data
             notes.append(unscored)
         else:
