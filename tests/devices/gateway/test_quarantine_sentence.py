@@ -14,8 +14,8 @@ import pytest
 
 from devices.codecs.astm_frame import build_frame
 from devices.endpoint import DeviceEndpoint
-from devices.gateway import quarantine_sentence
 from devices.link_drivers import endpoint_from_profile
+from devices.quarantine_notice import quarantine_sentence
 from devices.session import FakeClock, MonotonicClock
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec

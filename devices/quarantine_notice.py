@@ -1,0 +1,104 @@
+"""The quarantine notice: a decoder's quarantine of a message turned into the one sentence the log
+and the devices panel (a device's ``last_error``) show - where in the session's stream and in the
+message it broke, the decoder's reason and detail (long quoted values elided), and a hint.
+
+``_StreamTail`` wraps a session's link to place a message in the stream;
+``quarantine_sentence`` writes the sentence. Used by ``devices.gateway``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from devices.transports.link import Link
+
+
+class _StreamTail:
+    """A session's link that keeps the last bytes read and counts all of them, so that a message
+    can be placed in the session's stream (byte 0 = the first byte of the connection, as in a
+    capture and in the offsets of NAKed frames and stray bytes)."""
+
+    KEEP = 1 << 20
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+        self.label = link.label
+        self._tail = bytearray()
+        self._total = 0
+
+    async def read(self) -> bytes:
+        data = await self._link.read()
+        self._total += len(data)
+        self._tail += data
+        if len(self._tail) > 2 * self.KEEP:
+            del self._tail[: -self.KEEP]
+        return data
+
+    async def write(self, data: bytes) -> None:
+        await self._link.write(data)
+
+    async def close(self) -> None:
+        await self._link.close()
+
+    def offset_of(self, raw: bytes) -> int | None:
+        """Where the last copy of ``raw`` starts in the stream; None when it is not there as one
+        run of bytes (an ASTM message of several frames: frame bytes lie between its records)."""
+        at = self._tail.rfind(raw) if raw else -1
+        return None if at < 0 else self._total - len(self._tail) + at
+
+
+#: a quoted value in a decoder's detail (``json_text``): longer ones may be patient data
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _elide(detail: str) -> str:
+    """The detail without quoted values longer than a delimiter set (``"^~\\&"``): they may quote
+    the message's data (a field, the first bytes of a record) - the full detail is kept in
+    device_quarantine."""
+
+    def short(m: re.Match[str]) -> str:
+        try:
+            kept = len(json.loads(m.group())) <= 4
+        except ValueError:
+            kept = False
+        return m.group() if kept else '"..."'
+
+    return _QUOTED.sub(short, detail)
+
+
+def _hint(reason: str, detail: str) -> str:
+    """How to fix it, where obvious and the detail does not say so already."""
+    if "profile switch" in detail or "set the profile" in detail:
+        return ""
+    if reason == "undecodable_bytes":
+        return "; check the profile's encoding against the device's character set"
+    if "delimiter" in detail or "encoding characters" in detail:
+        return "; check the device's delimiter settings"
+    if "must start with MSH" in detail or "does not start with an H record" in detail:
+        return "; check the profile's protocol: the device may speak another one"
+    return ""
+
+
+def quarantine_sentence(fatal: str, message_offset: int | None, stream_offset: int | None) -> str:
+    """One line for the log and the device's ``last_error``: where the message broke (in the
+    session's stream and in the message), the decoder's reason and detail, and a hint."""
+    reason, _, detail = fatal.partition(": ")
+    place = ""
+    if message_offset is not None:  # the detail's own "byte N: " is the message offset said again,
+        # "byte N (OBX-3 of OBX 1): " with the segment and field (HL7) or record and field (ASTM)
+        at = re.match(rf"byte {message_offset}(?: \(([^()]*)\))?: ", detail)
+        if at is not None:
+            detail, place = detail[at.end() :], f", {at.group(1)}" if at.group(1) else ""
+    where = ""
+    if message_offset is not None and stream_offset is not None:
+        where = (
+            f" at byte {stream_offset + message_offset} of the stream "
+            f"(byte {message_offset} of the message{place})"
+        )
+    elif message_offset is not None:
+        where = f" at byte {message_offset} of the message{place}"
+    elif stream_offset is not None:
+        where = f" starting at byte {stream_offset} of the stream"
+    what = f"{reason}: {_elide(detail)}" if detail else reason
+    return f"message quarantined{where}: {what}{_hint(reason, detail)}"
