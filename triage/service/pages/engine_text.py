@@ -25,7 +25,7 @@ null, text no phrase matches - is shown as the engine wrote it, never half-fille
 Detail template fields (``str.format``): every key of ``values`` (numbers to one decimal at
 most), with a conversion after the colon ``{key:text}`` (the catalogue's ``detail.<key>.<value>``)
 and ``{code:reading}`` (the reading of that code as used: comparator, number, unit, as reported);
-derived (``rule_detail._DERIVED``): ``{at_least}`` and ``{incomplete}`` (a score with missing items is a lower
+derived (``rule_detail.DERIVED``): ``{at_least}`` and ``{incomplete}`` (a score with missing items is a lower
 bound; ``{incomplete}`` names the readings it lacks), ``{bp}`` (``sbp/dbp``), ``{grade}`` and
 ``{single}`` (the assessment's blood-pressure grade, and "single reading", with "at least this
 grade" when a pressure is missing), ``{points}`` (NEWS2 points per parameter), ``{readings}`` (each
@@ -54,7 +54,7 @@ from triage.phrases import Phrase
 from triage.service.clinic import observation_from_row
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock
-from triage.service.pages.rule_detail import _DetailFields, number
+from triage.service.pages.rule_detail import DetailFields, number
 from triage.vocabulary import CONCEPTS
 
 # phrasings the engine writes that ``triage.phrases`` does not list for the pages yet (its NOTES and
@@ -116,11 +116,14 @@ class EngineText:
         self.scores: Mapping[str, Any] = payload.get("scores") or {}
 
     # --- helpers -----------------------------------------------------------------------------
-    def _key(self, key: str) -> str:
-        return self.text[key]  # KeyError when the catalogue lacks it: the caller falls back
+    def entry(self, key: str) -> str:
+        """The catalogue's text for ``key``; ``KeyError`` when the catalogue lacks it, so that
+        the caller falls back to the engine's English."""
+        return self.text[key]
 
-    def _join(self, items: Iterator[str] | list[str]) -> str:
-        return self._key("list.sep").join(items)
+    def joined(self, items: Iterator[str] | list[str]) -> str:
+        """``items`` one after another with the language's list separator (``list.sep``)."""
+        return self.entry("list.sep").join(items)
 
     def label(self, code: str) -> str:
         """An observation code or model feature by name (``name.<code>``); the code itself when
@@ -144,7 +147,7 @@ class EngineText:
 
     def names(self, codes: list[str]) -> str:
         """Codes (observations, patient fields, model features) by name, as a list."""
-        return self._join([self.label(str(code)) for code in codes])
+        return self.joined([self.label(str(code)) for code in codes])
 
     def value(self, shown: str) -> str:
         """A reading's value as the engine shows it (``>33.3 mmol/L``, ``neg``, ``cannot be done``)
@@ -288,8 +291,8 @@ class EngineText:
         rule = str(reason.get("rule") or "")
         if rule.startswith("model:"):
             return self.phrase(str(reason.get("detail") or ""), (phrases.MODEL_REASON,))
-        template = self._key(f"rule_detail.{rule}")
-        return template.format_map(_DetailFields(self, reason.get("values") or {}))
+        template = self.entry(f"rule_detail.{rule}")
+        return template.format_map(DetailFields(self, reason.get("values") or {}))
 
     # --- the hover (title) beside the text shown ---------------------------------------------
     def hover(self, kind: str, record: Mapping[str, Any], shown: str) -> str | None:
@@ -312,9 +315,9 @@ class EngineText:
         }[kind]
         parts.append(("reference", record.get("reference")))
         try:
-            text = self._key("list.clauses").join(
-                self._key(f"engine.hover.{part}").format(
-                    value=self._join(value) if isinstance(value, list) else self._recorded(value)
+            text = self.entry("list.clauses").join(
+                self.entry(f"engine.hover.{part}").format(
+                    value=self.joined(value) if isinstance(value, list) else self._recorded(value)
                 )
                 for part, value in parts
                 if value not in (None, "", [])
@@ -362,7 +365,9 @@ class EngineText:
             seen, clinic=self.clinic
         ):
             try:
-                return self._key("engine.ignored_superseded_same_time").format(code=self.label(found["code"]))
+                return self.entry("engine.ignored_superseded_same_time").format(
+                    code=self.label(found["code"])
+                )
             except _FAILED:
                 pass
         return bounds(self.phrase(detail, phrases.IGNORED))
@@ -373,7 +378,7 @@ class EngineText:
             return bounds(self.phrase(text, (phrases.NOT_SCORED,)))
         body = text.removesuffix(".")
         try:
-            end, sep = self._key("list.end"), self._key("list.clauses")
+            end, sep = self.entry("list.end"), self.entry("list.clauses")
         except KeyError:
             return bounds(text)
         return bounds(
@@ -388,7 +393,7 @@ class EngineText:
             if found is None:
                 continue
             try:
-                template = self._key(f"engine.{candidate.key}")
+                template = self.entry(f"engine.{candidate.key}")
                 return template.format_map({k: _PhraseField(self, v) for k, v in found.items()})
             except _FAILED:
                 return text
@@ -443,7 +448,7 @@ class EngineText:
                 continue
             try:
                 key = f"score_detail.{name}.{candidate.key}"
-                template = self.text[key] if key in self.text else self._key(f"score_detail.{candidate.key}")
+                template = self.text[key] if key in self.text else self.entry(f"score_detail.{candidate.key}")
                 fields = {k: _PhraseField(self, v, (name, score)) for k, v in found.items()}
                 return template.format_map(fields)
             except _FAILED:
@@ -460,40 +465,40 @@ class _PhraseField:
     def _band(self) -> str:
         """The band of the score whose detail this field is in (``score.<name>.<band>``)."""
         name, score = self.score or ("", {})
-        return self.owner._key(f"score.{name}.{score.get('band')}")
+        return self.owner.entry(f"score.{name}.{score.get('band')}")
 
     def _response(self) -> str:
         """The NEWS2 Chart 4 response and monitoring of the score's band."""
         _, score = self.score or ("", {})
-        return self.owner._key(f"detail.news2_response.{score.get('band')}")
+        return self.owner.entry(f"detail.news2_response.{score.get('band')}")
 
     def _odds(self) -> str:
         """FINDRISC's "1 in 3" (``score_detail.odds``)."""
         found = _ODDS.fullmatch(self.value)
         if found is None:
             raise ValueError(f"odds {self.value!r}")
-        return self.owner._key("score_detail.odds").format(**found.groupdict())
+        return self.owner.entry("score_detail.odds").format(**found.groupdict())
 
     def __format__(self, spec: str) -> str:
         owner, value = self.owner, self.value
         converters: dict[str, Callable[[], str]] = {
             "": lambda: value,
-            "codes": lambda: owner._join([owner.label(c) for c in value.split(", ")]),
+            "codes": lambda: owner.joined([owner.label(c) for c in value.split(", ")]),
             "label": lambda: owner.label(value),
             "model": lambda: owner.model_name(value),
-            "named": lambda: owner._join(
+            "named": lambda: owner.joined(
                 [_NAMED.sub(lambda m: owner.label(m[1]), item, 1) for item in value.split(", ")]
             ),
-            "text": lambda: owner._key(f"engine.value.{value}"),
+            "text": lambda: owner.entry(f"engine.value.{value}"),
             "time": lambda: clock(value, clinic=owner.clinic),
             "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
-            "readings": lambda: owner._join([owner.reading_item(item) for item in value.split(", ")]),
+            "readings": lambda: owner.joined([owner.reading_item(item) for item in value.split(", ")]),
             "news2": lambda: owner._score_detail("news2", {"detail": value}),
-            "ranges": lambda: owner._join(
+            "ranges": lambda: owner.joined(
                 [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]
             ),
             "explanation": lambda: owner.explanation(value),
-            "unit": lambda: owner._key(f"score_detail.unit.{value}"),
+            "unit": lambda: owner.entry(f"score_detail.unit.{value}"),
             "band": self._band,
             "response": self._response,
             "odds": self._odds,

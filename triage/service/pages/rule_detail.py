@@ -1,6 +1,6 @@
 """The fields a reason's detail template (``rule_detail.<rule>``) is filled with: each of the
 reason's values, formatted or converted (``{key:text}``, ``{key:reading}``), and the fields derived
-from the assessment (``_DERIVED``); see :mod:`triage.service.pages.engine_text`."""
+from the assessment (``DERIVED``); see :mod:`triage.service.pages.engine_text`."""
 
 from __future__ import annotations
 
@@ -22,19 +22,19 @@ def number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-_DERIVED = frozenset(
+DERIVED = frozenset(
     {"at_least", "incomplete", "bp", "grade", "single", "points", "readings", "kidney", "scores", "response"}
 )
 
 
-class _DetailFields:
+class DetailFields:
     """The fields a ``rule_detail.<rule>`` template may use, computed when it asks for them."""
 
     def __init__(self, owner: EngineText, values: Mapping[str, Any]):
         self.owner, self.given = owner, values
 
     def __getitem__(self, name: str) -> Any:
-        if name in _DERIVED and name not in self.given:
+        if name in DERIVED and name not in self.given:
             return getattr(self, f"_{name}")()
         value = self.given[name]
         if value is None:
@@ -45,7 +45,7 @@ class _DetailFields:
         return self.given.get("complete") is not False
 
     def _at_least(self) -> str:
-        return "" if self._complete() else self.owner._key("detail.at_least")
+        return "" if self._complete() else self.owner.entry("detail.at_least")
 
     def _incomplete(self) -> str:
         """Empty for a complete score; else that it is a lower bound and which readings it lacks
@@ -59,7 +59,7 @@ class _DetailFields:
             for code in score.get("missing") or ()
         ]
         listed = self._listed([self.owner.label(str(code)) for code in dict.fromkeys(missing)])
-        return self.owner._key("detail.incomplete").format(missing=listed)
+        return self.owner.entry("detail.incomplete").format(missing=listed)
 
     def _pressure(self, code: str) -> str:
         value = self.given.get(code)
@@ -88,10 +88,10 @@ class _DetailFields:
     def _single(self) -> str:
         """A single reading's caveat; with a pressure missing also that the grade is a lower bound."""
         partial = bool(self._score("blood_pressure").get("missing"))
-        return self.owner._key("detail.single_reading_partial" if partial else "detail.single_reading")
+        return self.owner.entry("detail.single_reading_partial" if partial else "detail.single_reading")
 
     def _points(self) -> str:
-        points = self.owner._key("detail.points")
+        points = self.owner.entry("detail.points")
         return self._listed(
             [
                 points.format(label=self.owner.label(k), points=v)
@@ -104,7 +104,7 @@ class _DetailFields:
         """``items`` as a list in the page's language; an empty one leaves the template unfilled."""
         if not items:
             raise KeyError("an empty list")
-        return self.owner._join(items)
+        return self.owner.joined(items)
 
     def _readings(self) -> str:
         return self._listed(
@@ -125,19 +125,19 @@ class _DetailFields:
                 values["stage"] = str(components[stage] or "")
                 if not values["stage"]:
                     raise KeyError(stage)
-            return self.owner._key(f"detail.{key}").format(**values)
+            return self.owner.entry(f"detail.{key}").format(**values)
 
         stages = {"egfr": "gfr_category", "acr": "albuminuria", "creatinine": None}
         parts = [part(key, stage) for key, stage in stages.items() if self.given.get(key) is not None]
         if not parts:
             raise KeyError("kidney")
-        return self.owner._key("list.clauses").join(parts)
+        return self.owner.entry("list.clauses").join(parts)
 
     def _response(self) -> str:
         """The NEWS2 Chart 4 clinical response and monitoring of the assessment's NEWS2 band
         (``detail.news2_response.<band>``)."""
         band = (self.owner.scores.get("news2") or {}).get("band")
-        return self.owner._key(f"detail.news2_response.{band}")
+        return self.owner.entry(f"detail.news2_response.{band}")
 
     def _scores(self) -> str:
         return self._listed(
@@ -155,7 +155,7 @@ class _DetailValue:
     def __format__(self, spec: str) -> str:
         value = self.value
         if spec == "text":
-            return self.owner._key(f"detail.{self.name}.{value}")
+            return self.owner.entry(f"detail.{self.name}.{value}")
         if spec == "reading":
             return self.owner.reading(self.name, value)
         if spec:
