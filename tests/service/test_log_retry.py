@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -41,6 +42,22 @@ def wait_for(base: str, status: int, process: subprocess.Popen[str], log: Path, 
     raise AssertionError(f"/readyz never answered {status}: {log.read_text(encoding='utf-8')}")
 
 
+def said_retrying(body: dict, why: str) -> None:
+    """/readyz while the log is tried again: not ready, why, which attempt failed, when the next is."""
+    retry = body["retry"]
+    failed = retry["failed_attempts"]
+    assert failed >= 1 and retry["next_attempt"] == failed + 1, body
+    at = datetime.strptime(retry["next_attempt_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    now = datetime.now(UTC)
+    assert now - timedelta(seconds=2) <= at <= now + timedelta(seconds=31), body
+    assert 0 <= retry["next_attempt_in_s"] <= 30, body
+    assert body["ready"] is False
+    assert body["reason"] == (
+        f"{why} (retrying in the background: attempt {failed} failed,"
+        f" attempt {failed + 1} at {retry['next_attempt_at']})"
+    )
+
+
 def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_becomes_ready(
     tmp_path: Path,
 ) -> None:
@@ -56,17 +73,23 @@ def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_
             [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=err, text=True
         )
         try:
-            why = wait_for(base, 503, process, log, 60)["reason"]
-            assert why == (
+            why = (
                 f"invalid_config: database.path {db_path}: cannot create the referral log's folder"
                 f" ({blocker} is a file, not a folder)"
             )
-            time.sleep(2.5)  # a few retries fail meanwhile: said once, still not ready
-            assert wait_for(base, 503, process, log, 5)["reason"] == why
+            first = wait_for(base, 503, process, log, 60)
+            said_retrying(first, why)
+            # A few retries fail meanwhile: said once in the log, still not ready, and /readyz
+            # counts them.
+            later = first
+            while later["retry"]["failed_attempts"] < first["retry"]["failed_attempts"] + 1:
+                later = wait_for(base, 503, process, log, 60)
+                said_retrying(later, why)
             blocker.unlink()  # the folder can be made now
             fixed = time.monotonic()
-            wait_for(base, 200, process, log, 10)
-            assert time.monotonic() - fixed < 6  # the backoff is 1, 2, 4 s so far
+            assert wait_for(base, 200, process, log, 10)["retry"] is None
+            # Opened by the attempt /readyz announced (the backoff is 1, 2, 4 s so far).
+            assert time.monotonic() - fixed < later["retry"]["next_attempt_in_s"] + 3
             databases = Databases(db_path, 5000)
             accounts = Accounts(databases)
             accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")

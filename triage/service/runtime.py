@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from referral.clock import Clock
@@ -14,6 +15,27 @@ from triage.service.events import EventHub
 from triage.service.metrics import ServiceMetrics
 from triage.service.security import LoginRateLimiter
 from triage.settings import Settings
+
+
+@dataclass
+class LogRetry:
+    """The referral log tried again in the background (``triage/service/wiring.py``): how many
+    attempts to open it failed so far, and when (wall clock, seconds since the epoch) the next is."""
+
+    failed_attempts: int
+    next_attempt_at: float
+
+    def said(self, now: float) -> dict[str, Any]:
+        """As ``/readyz`` gives it."""
+        return {
+            "failed_attempts": self.failed_attempts,
+            "next_attempt": self.failed_attempts + 1,
+            "next_attempt_at": self.at_text(),
+            "next_attempt_in_s": round(max(0.0, self.next_attempt_at - now), 1),
+        }
+
+    def at_text(self) -> str:
+        return datetime.fromtimestamp(self.next_attempt_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -29,5 +51,6 @@ class Runtime:
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     ready: bool = False
     not_ready_reason: str = "starting"
+    log_retry: LogRetry | None = None  # set while the referral log is tried again in the background
     device_status: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     extras: dict[str, Any] = field(default_factory=dict)

@@ -17,12 +17,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 
 from triage.errors import ClinicError
 from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
 from triage.service.database import LogUnavailable
-from triage.service.runtime import Runtime
+from triage.service.runtime import LogRetry, Runtime
 from triage.service.shared_state import share_forever
 from triage.service.writer import WriterService
 
@@ -53,6 +54,7 @@ async def start_clinic(runtime: Runtime) -> None:
         await asyncio.to_thread(runtime.databases.migrate)
     except LogUnavailable as exc:
         runtime.not_ready_reason = f"{exc.code}: {exc}"
+        runtime.log_retry = LogRetry(failed_attempts=1, next_attempt_at=time.time() + LOG_RETRY_FIRST_S)
         log.error(
             "service not ready: %s (tried again in the background up to every %d s; said once per kind)",
             runtime.not_ready_reason,
@@ -79,20 +81,24 @@ async def retry_opening_the_log(runtime: Runtime) -> None:
     failing = runtime.not_ready_reason
     while True:
         await asyncio.sleep(delay)
-        delay = min(delay * 2, LOG_RETRY_MAX_S)
         try:
             await asyncio.to_thread(runtime.databases.migrate)
         except LogUnavailable as exc:
+            delay = min(delay * 2, LOG_RETRY_MAX_S)
             reason = f"{exc.code}: {exc}"
             runtime.not_ready_reason = reason
+            failed = runtime.log_retry.failed_attempts + 1 if runtime.log_retry is not None else 1
+            runtime.log_retry = LogRetry(failed_attempts=failed, next_attempt_at=time.time() + delay)
             if reason != failing:  # once per kind, not every attempt
                 log.error("service not ready: %s (tried again; said once per kind)", reason)
                 failing = reason
             continue
         except (ClinicError, OSError) as exc:
+            runtime.log_retry = None
             not_ready(runtime, exc)
             return
         break
+    runtime.log_retry = None
     log.warning("referral log %s opens now; starting", runtime.databases.path)
     await start_after_the_log(runtime)
     announce = runtime.extras.get("announce")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -29,10 +30,22 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class RetryOut(BaseModel):
+    failed_attempts: int = Field(description="Attempts to open the referral log that failed so far")
+    next_attempt: int = Field(description="The number of the next attempt")
+    next_attempt_at: str = Field(description="When it is made (UTC, ISO 8601)")
+    next_attempt_in_s: float = Field(description="Seconds until then (0: being made now)")
+
+
 class ReadyOut(BaseModel):
     ready: bool
     reason: str | None = Field(description="What is missing; null when ready")
     worker: int = Field(description="The answering process among `triage serve --workers` (0: the primary)")
+    retry: RetryOut | None = Field(
+        default=None,
+        description="While the referral log cannot be opened and is tried again in the background:"
+        " which attempt, and when the next is; null otherwise",
+    )
 
 
 @router.get(
@@ -49,7 +62,19 @@ class ReadyOut(BaseModel):
 )
 def readyz(rt: RuntimeDep) -> Response:
     ready, reason = readiness(rt)
-    body: dict[str, Any] = {"ready": ready, "reason": None if ready else reason, "worker": rt.worker}
+    body: dict[str, Any] = {
+        "ready": ready,
+        "reason": None if ready else reason,
+        "worker": rt.worker,
+        "retry": None,
+    }
+    retrying = rt.log_retry
+    if not ready and retrying is not None:
+        body["retry"] = retrying.said(time.time())
+        body["reason"] = (
+            f"{reason} (retrying in the background: attempt {retrying.failed_attempts} failed,"
+            f" attempt {retrying.failed_attempts + 1} at {retrying.at_text()})"
+        )
     if ready:
         return JSONResponse(body)
     return JSONResponse(body, status_code=503, headers={"Retry-After": retry_after("dependency_missing")})
