@@ -132,6 +132,21 @@ RECIPE = Recipe(
         "Teaching use only: a small hospital case mix with 62% CKD, nearly separable; the held-out AUROC is "
         "near 1 and says little about primary care. Not validated on a Chinese primary-care population.",
         "The UCI albumin grade (0-5) is taken to be the dipstick ordinal neg/trace/1+/2+/3+/4+ (an assumption).",
+        "Why the held-out AUROC is 0.997 (leakage and spectrum bias; recomputed by tests/models/test_ckd_card.py): "
+        "CKD is diagnosed from a reduced eGFR, computed from serum creatinine, or from albuminuria, so two inputs "
+        "(creatinine, dipstick protein) are part of how the outcome is defined (incorporation bias); refitted alone "
+        "they reach held-out AUROCs of 0.926 and 0.914. Without both, a refit on the other seven inputs still "
+        "reaches 0.988 (spectrum bias): the 150 people labelled not-CKD were apparently chosen healthy on every "
+        "measurement - none has known hypertension or diabetes, dipstick protein or sugar, a specific gravity "
+        "below 1.020, a creatinine above 106 umol/L (1.2 mg/dL) or a haemoglobin below 130 g/L - so the model "
+        "separates 'anything abnormal' from 'all normal', not CKD from other illness. The AUROC, the calibration "
+        "and the operating points say nothing about patients who are ill without CKD.",
+        "Over-flags known hypertension and diabetes: each adds about 2.15 to the log-odds whatever the kidney "
+        "values. Age 55, creatinine 88 umol/L, dipstick protein negative, specific gravity 1.020, haemoglobin "
+        "135 g/L, diastolic 80 mm Hg, random glucose 6.0 mmol/L: 0.17 (low) with neither, 0.63 (high) with known "
+        "hypertension, 0.63 (high) with known diabetes, 0.94 (high) with both. In primary care, where most "
+        "hypertension and diabetes comes without CKD, the high band mostly says 'hypertensive or diabetic' (for "
+        "whom KDIGO advises an eGFR and ACR check anyway); the probability is not a CKD risk.",
         "Blood pressure in the source is a single value taken to be diastolic.",
         "Heavy missingness in the source (e.g. haemoglobin 13%, glucose 11%): imputed with training medians.",
     ),
