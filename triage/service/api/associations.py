@@ -71,6 +71,7 @@ class AssociationList(BaseModel):
     data: list[AssociationOut]
     count: int = Field(description="Rows in this answer")
     total: int = Field(description="The same: the list is never cut (as `total` of the paged lists)")
+    next: paging.NextPage
 
 
 def association_out(association: Association, who: Principal) -> AssociationOut:
@@ -88,7 +89,7 @@ def association_out(association: Association, who: Principal) -> AssociationOut:
 def list_associations(response: Response, db: DbDep, rt: RuntimeDep, who: Reader) -> AssociationList:
     rows = [association_out(a, who) for a in attaching.attached_by_device(rt, db).values()]
     paging.answer(response, len(rows))
-    return AssociationList(data=rows, count=len(rows), total=len(rows))
+    return AssociationList(data=rows, count=len(rows), total=len(rows), next=None)
 
 
 @router.post(
