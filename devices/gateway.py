@@ -38,7 +38,7 @@ from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.hold import GatewayResult, classify, hold  # re-exported: callers import them from here
-from devices.quarantine_notice import _StreamTail, quarantine_sentence
+from devices.quarantine_notice import StreamTail, quarantine_sentence
 from devices.session import (
     Clock,
     Ignored,
@@ -294,7 +294,7 @@ class Gateway:
             self._ignored(endpoint, event, first=not noise)
             noise.append(event)
 
-        stream = _StreamTail(link)
+        stream = StreamTail(link)
         try:
             await run_session(
                 stream,

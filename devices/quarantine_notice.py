@@ -2,7 +2,7 @@
 and the devices panel (a device's ``last_error``) show - where in the session's stream and in the
 message it broke, the decoder's reason and detail (long quoted values elided), and a hint.
 
-``_StreamTail`` wraps a session's link to place a message in the stream;
+``StreamTail`` wraps a session's link to place a message in the stream;
 ``quarantine_sentence`` writes the sentence. Used by ``devices.gateway``.
 """
 
@@ -14,7 +14,7 @@ import re
 from devices.transports.link import Link
 
 
-class _StreamTail:
+class StreamTail:
     """A session's link that keeps the last bytes read and counts all of them, so that a message
     can be placed in the session's stream (byte 0 = the first byte of the connection, as in a
     capture and in the offsets of NAKed frames and stray bytes)."""

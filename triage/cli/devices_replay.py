@@ -31,7 +31,7 @@ def _counted(label: str, reasons: Iterable[str]) -> str:
     return f"{counts.total()} {label} ({kinds})" if counts else f"0 {label}"
 
 
-def _untimed_hint(untimed: list[DeviceResult]) -> str:
+def untimed_hint(untimed: list[DeviceResult]) -> str:
     """What ``--received-at`` would do with the results held for having no time: a result
     without a patient id is then held as ``no_patient``, as the gateway holds it."""
     linked = sum(1 for r in untimed if r.patient_id)
@@ -211,7 +211,7 @@ def register(app: typer.Typer) -> None:
             err=True,
         )
         if report.untimed and when is None:
-            write(f"{file}: {_untimed_hint(report.untimed)}", err=True)
+            write(f"{file}: {untimed_hint(report.untimed)}", err=True)
         if report.unlinked:
             write(
                 f"{file}: held: no patient id (a device association would link them): "

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.devices.gateway.devices_cli import _settings
+from tests.devices.gateway.devices_cli import settings_file
 
 REPO = Path(__file__).parents[3]
 FAKE_BLEAK = Path(__file__).parent / "fake_bleak"
@@ -34,7 +34,7 @@ def test_listen_with_a_ble_glucose_meter_stores_its_records_once(tmp_path: Path)
     db = tmp_path / "clinic.db"
     env = {
         **os.environ,
-        "TRIAGE_CONFIG": str(_settings(tmp_path)),
+        "TRIAGE_CONFIG": str(settings_file(tmp_path)),
         "PYTHONPATH": os.pathsep.join([str(FAKE_BLEAK), str(REPO)]),
     }
     listen = subprocess.Popen(

@@ -21,13 +21,13 @@ BAUDS = (
 )
 
 
-def _settings(tmp_path: Path) -> Path:
+def settings_file(tmp_path: Path) -> Path:
     path = tmp_path / "settings.toml"
     path.write_text(f'data_dir = "{tmp_path}"\n[database]\npath = "{tmp_path / "clinic.db"}"\n')
     return path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -48,12 +48,12 @@ def listen_process(tmp_path: Path, port: int, *args: str) -> subprocess.Popen[by
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
         cwd=tmp_path,
     )
 
 
-def _listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
+def listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     """``triage devices listen`` for one HL7 device on a loopback port, as a real process."""
     return listen_process(tmp_path, port, "--protocol", "hl7", *extra)
 
@@ -74,7 +74,7 @@ def simulate_when_listening(tmp_path: Path, port: int, *args: str) -> subprocess
             ],
             capture_output=True,
             text=True,
-            env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+            env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
             cwd=tmp_path,
             timeout=60,
             check=False,
@@ -97,7 +97,7 @@ class ListenRun:
 def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: list[str]) -> ListenRun:
     """``triage devices listen LISTEN_ARGS --json`` and ``triage devices simulate SIMULATE_ARGS``
     as real processes over a loopback port; the listener stopped with Ctrl-C (SIGINT), exit 130."""
-    port = _free_port()
+    port = free_port()
     listen = listen_process(tmp_path, port, *listen_args, "--json")
     try:
         simulate = simulate_when_listening(tmp_path, port, *simulate_args)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.devices.gateway.devices_cli import BAUDS, _settings
+from tests.devices.gateway.devices_cli import BAUDS, settings_file
 from triage.cli import main
 
 
@@ -61,7 +61,7 @@ from triage.cli import main
 def test_bad_input_is_one_clear_line_and_exit_code_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code = main(["--config", str(_settings(tmp_path)), *argv])
+    code = main(["--config", str(settings_file(tmp_path)), *argv])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: ") and message in err and "Traceback" not in err
@@ -75,7 +75,7 @@ def test_a_wire_log_folder_that_cannot_be_created_stops_listen_before_it_starts(
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     argv = ["devices", "listen", "--protocol", "astm", "--tcp-listen", "127.0.0.1:0"]
-    code = main(["--config", str(_settings(tmp_path)), *argv, "--wire-log", str(blocker / "wire")])
+    code = main(["--config", str(settings_file(tmp_path)), *argv, "--wire-log", str(blocker / "wire")])
     err = capsys.readouterr().err
     assert code == 2
     assert err == (
@@ -106,7 +106,9 @@ def test_a_bad_serial_flag_is_named_with_the_values_it_may_take(
 ) -> None:
     """The port's own message named the port, not the flag: 'serial port /dev/ttyUSB0: baud rate 0
     must be positive', 'parity 'X' not one of N, E, O, M, S'."""
-    code = main(["--config", str(_settings(tmp_path)), "devices", *argv, "--port", str(tmp_path / "ttyUSB0")])
+    code = main(
+        ["--config", str(settings_file(tmp_path)), "devices", *argv, "--port", str(tmp_path / "ttyUSB0")]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {message}") and err.count("\n") == 1 and "serial port" not in err
@@ -200,7 +202,7 @@ def test_a_tcp_port_in_use_says_so_and_what_to_do(capsys: pytest.CaptureFixture[
         port = taken.getsockname()[1]
         what = f"port {port} is already in use (another gateway, or another program, listens there): stop it, or give this device another port\n"
         argv = ["devices", "listen", "--protocol", "astm", "--tcp-listen", f"127.0.0.1:{port}"]
-        assert main(["--config", str(_settings(tmp_path)), *argv]) == 2
+        assert main(["--config", str(settings_file(tmp_path)), *argv]) == 2
         assert capsys.readouterr().err == f"error: device device-1: cannot listen on 127.0.0.1:{port}: {what}"
         assert main(["devices", "simulate", "--tcp-listen", f"127.0.0.1:{port}"]) == 2
         assert capsys.readouterr().err == f"error: --tcp-listen 127.0.0.1:{port}: cannot listen: {what}"

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.devices_cli import TRACES, _free_port, _listen_hl7, _settings, listen_and_simulate
+from tests.devices.gateway.devices_cli import (
+    TRACES,
+    free_port,
+    listen_and_simulate,
+    listen_hl7,
+    settings_file,
+)
 from triage.cli import main
 
 
@@ -44,8 +50,8 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
 def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
     """systemd, docker stop and kill send SIGTERM: the gateway stops as on Ctrl-C - links closed,
     the per-device counts printed, exit 0 - instead of dying silently."""
-    port = _free_port()
-    listen = _listen_hl7(tmp_path, port)
+    port = free_port()
+    listen = listen_hl7(tmp_path, port)
     try:
         deadline = time.monotonic() + 60
         while True:  # bound and serving once a connection is accepted
@@ -96,7 +102,7 @@ def test_listen_with_a_profile_and_port_keeps_the_profiles_serial_settings(tmp_p
         [str(Path(sys.executable).with_name("triage")), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
     )
     try:
         deadline = time.monotonic() + 60
@@ -176,13 +182,13 @@ def test_two_devices_of_one_gateway_on_one_tcp_port_are_named(
     """The second device's listener failed with "port N is already in use (another gateway, or
     another program, listens there)" - it was this gateway's first device; serial ports were
     already checked so."""
-    port = _free_port()
+    port = free_port()
     profiles = []
     for device, protocol in (("analyzer", "astm"), ("monitor", "hl7")):
         profile = tmp_path / f"{device}.toml"
         profile.write_text(f'device_id = "{device}"\nprotocol = "{protocol}"\n[tcp]\nport = {port}\n')
         profiles += ["--profile", str(profile)]
-    assert main(["--config", str(_settings(tmp_path)), "devices", "listen", *profiles]) == 2
+    assert main(["--config", str(settings_file(tmp_path)), "devices", "listen", *profiles]) == 2
     assert capsys.readouterr().err == (
         f"error: devices analyzer and monitor both listen on TCP port {port}; give each device its own port ([tcp] port)\n"
     )
@@ -201,7 +207,7 @@ def test_listen_says_listening_only_once_the_serial_port_is_open(tmp_path: Path)
     listen = subprocess.Popen(
         [str(Path(sys.executable).with_name("triage")), "devices", "listen", "--protocol", "astm",
          "--port", str(path), "--db", str(tmp_path / "clinic.db")],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
         cwd=tmp_path,
     )  # fmt: skip
     lines: list[str] = []
@@ -258,7 +264,7 @@ def test_ctrl_c_stops_listen_and_simulate_with_130_as_it_stops_serve(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))},
+        env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
         cwd=tmp_path,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.SIG_DFL),
     )
@@ -289,8 +295,8 @@ def test_stopping_listen_with_a_device_connected_prints_no_traceback(
 ) -> None:
     """A device is usually connected when the gateway is stopped: listen printed "stopped" and then
     a CancelledError traceback ("Exception in callback StreamReaderProtocol.connection_made...")."""
-    port = _free_port()
-    listen = _listen_hl7(tmp_path, port)
+    port = free_port()
+    listen = listen_hl7(tmp_path, port)
     assert listen.stderr is not None
     seen = b""
     try:

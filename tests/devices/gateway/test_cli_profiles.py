@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.devices_cli import BAUDS, TRACES, _free_port, _settings
+from tests.devices.gateway.devices_cli import BAUDS, TRACES, free_port, settings_file
 from triage.cli import main
 
 
@@ -22,7 +22,9 @@ def test_a_profile_that_is_a_folder_or_not_utf8_is_named_in_one_line(
         (gbk, f"{gbk}: byte 13 is not UTF-8; save the device profile as UTF-8"),
         (tmp_path, f"{tmp_path}: is a folder; give the device profile TOML file"),
     ):
-        code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)])
+        code = main(
+            ["--config", str(settings_file(tmp_path)), "devices", "listen", "--profile", str(profile)]
+        )
         assert code == 2
         assert capsys.readouterr().err == f"error: --profile {message}\n"
 
@@ -32,7 +34,7 @@ def test_an_unknown_profile_name_is_named_as_typed_with_the_known_names(
 ) -> None:
     from devices.profile import PROFILE_DIR, bundled_profile_names
 
-    code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", "sysmex-xn999"])
+    code = main(["--config", str(settings_file(tmp_path)), "devices", "listen", "--profile", "sysmex-xn999"])
     err = capsys.readouterr().err
     known = ", ".join(bundled_profile_names())
     assert code == 2
@@ -60,7 +62,9 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
         profile.write_text(
             "\n".join(setting if line.startswith(f"{key} =") else line for line in generic.splitlines())
         )
-        code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)])
+        code = main(
+            ["--config", str(settings_file(tmp_path)), "devices", "listen", "--profile", str(profile)]
+        )
         assert code == 2
         assert capsys.readouterr().err == f"error: --profile {profile}: invalid device profile: {message}\n"
 
@@ -124,7 +128,7 @@ def test_a_quoted_number_or_switch_in_a_profile_is_refused_naming_the_file_the_t
         lines += [f"[{table}]", setting]
     profile = tmp_path / "analyzer.toml"
     profile.write_text("\n".join(lines) + "\n")
-    code = main(["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)])
+    code = main(["--config", str(settings_file(tmp_path)), "devices", "listen", "--profile", str(profile)])
     err = capsys.readouterr().err
     assert code == 2, err
     assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}"), err
@@ -241,7 +245,7 @@ def test_a_profile_key_the_codecs_cannot_use_is_refused_when_the_profile_is_read
         ["devices", "replay", str(TRACES / trace), "-p", protocol, "--profile", str(profile)],
         ["devices", "listen", "--profile", str(profile)],
     ):
-        code = main(["--config", str(_settings(tmp_path)), *argv])
+        code = main(["--config", str(settings_file(tmp_path)), *argv])
         err = capsys.readouterr().err
         assert code == 2, err
         assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}")
@@ -292,9 +296,9 @@ def test_a_mapping_table_naming_what_triage_does_not_know_is_refused_when_the_pr
     protocol = "line" if trace.endswith(".txt") else trace.rsplit(".", 1)[1]
     for argv in (
         ["devices", "replay", str(TRACES / trace), "-p", protocol, "--profile", str(profile)],
-        ["devices", "listen", "--profile", str(profile), "--tcp-listen", f"127.0.0.1:{_free_port()}"],
+        ["devices", "listen", "--profile", str(profile), "--tcp-listen", f"127.0.0.1:{free_port()}"],
     ):
-        code = main(["--config", str(_settings(tmp_path)), *argv])
+        code = main(["--config", str(settings_file(tmp_path)), *argv])
         err = capsys.readouterr().err
         assert code == 2, err
         assert err.startswith(f"error: --profile {profile}: invalid device profile: {message}")

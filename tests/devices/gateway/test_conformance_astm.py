@@ -25,12 +25,12 @@ from tests.devices.gateway.harness import count, result_keys, running_gateway, w
 SAMPLE = sample_from_values("astm-analyzer", "SIM-P1", "SIM-S1", {"glucose_random": 13.2, "hba1c": 9.1})
 
 
-def _frames() -> list[bytes]:
+def sample_frames() -> list[bytes]:
     records = astm_records(SAMPLE)
     return [build_frame(n + 1, record + b"\r", True) for n, record in enumerate(records)]
 
 
-async def _expect(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
+async def expect_bytes(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
     data = await asyncio.wait_for(pty.read(), timeout_s)
     assert data == wanted, f"expected {wanted!r}, got {data!r}"
 
@@ -38,19 +38,19 @@ async def _expect(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
 async def _start_message(pty: PtyLink, frames: list[bytes]) -> None:
     """ENQ, then each of ``frames`` acknowledged."""
     await pty.write(ENQ)
-    await _expect(pty, ACK)
+    await expect_bytes(pty, ACK)
     for frame in frames:
         await pty.write(frame)
-        await _expect(pty, ACK)
+        await expect_bytes(pty, ACK)
 
 
-async def _send_message(pty: PtyLink, frames: list[bytes]) -> None:
+async def send_message(pty: PtyLink, frames: list[bytes]) -> None:
     """One whole session: ENQ, every frame acknowledged, EOT."""
     await _start_message(pty, frames)
     await pty.write(EOT)
 
 
-def _setup(
+def pty_analyzer(
     tmp_path: Path, profile: DeviceProfile | None = None
 ) -> tuple[PtyLink, FakeClock, DeviceEndpoint, Path]:
     pty = open_pty()
@@ -65,17 +65,17 @@ def _setup(
 
 def test_final_ack_is_sent_only_after_the_message_is_committed(tmp_path: Path) -> None:
     """Item 29: at the instant the device reads the final ACK, another connection sees the results."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
     seen_at_final_ack: list[int] = []
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock):
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             for index, frame in enumerate(frames):
                 await pty.write(frame)
-                await _expect(pty, ACK)
+                await expect_bytes(pty, ACK)
                 if index == len(frames) - 1:
                     with sqlite3.connect(db_path) as other:
                         seen_at_final_ack.append(
@@ -93,8 +93,8 @@ def test_final_ack_is_sent_only_after_the_message_is_committed(tmp_path: Path) -
 @pytest.mark.parametrize("style", ["bytes", "coalesced"])
 def test_any_chunking_gives_the_same_stored_results(tmp_path: Path, style: str) -> None:
     """Item 1 over a real pty: one byte per write, and ENQ + first frame in one write."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock):
@@ -107,7 +107,7 @@ def test_any_chunking_gives_the_same_stored_results(tmp_path: Path, style: str) 
                 rest = frames[1:]
             else:
                 await pty.write(ENQ)
-                await _expect(pty, ACK)
+                await expect_bytes(pty, ACK)
                 rest = frames
             for frame in rest:
                 if style == "bytes":
@@ -115,7 +115,7 @@ def test_any_chunking_gives_the_same_stored_results(tmp_path: Path, style: str) 
                         await pty.write(bytes([byte]))
                 else:
                     await pty.write(frame)
-                await _expect(pty, ACK)
+                await expect_bytes(pty, ACK)
             await pty.write(EOT)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
@@ -126,21 +126,21 @@ def test_any_chunking_gives_the_same_stored_results(tmp_path: Path, style: str) 
 
 def test_a_resent_final_frame_after_a_lost_ack_is_acked_and_not_stored_twice(tmp_path: Path) -> None:
     """Items 3 and 17: same FN again (our ACK was lost) is ACKed, and the result is not doubled."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             for frame in frames:
                 await pty.write(frame)
-                await _expect(pty, ACK)
+                await expect_bytes(pty, ACK)
             await pty.write(frames[-1])  # the device never saw our ACK and sends the frame again
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(EOT)
             # ... and later the whole message again in a new session (abort and full resend).
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: gateway.status()[0].duplicates == 2)
             await pty.close()
 
@@ -151,8 +151,8 @@ def test_a_resent_final_frame_after_a_lost_ack_is_acked_and_not_stored_twice(tmp
 
 def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_nothing(tmp_path: Path) -> None:
     """Item 6 with a fake clock: after 30 s without a frame the partial message is dropped."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
@@ -164,7 +164,7 @@ def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_noth
             await wait_until(lambda: gateway.status()[0].discarded == 1)
             assert count(db_path, "device_messages") == 0 and count(db_path, "device_results") == 0
             # The link is neutral again: a complete message afterwards is stored normally.
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
 
@@ -188,8 +188,8 @@ def test_an_enq_inside_a_session_is_a_restarted_device_answered_nak_then_its_nex
     message. After a moment of silence the part is dropped with one warning naming the device and
     the ENQ answered NAK (busy); the device's ENQ 10 s later opens a new session and the whole
     message is stored once."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> int:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
@@ -197,9 +197,9 @@ def test_an_enq_inside_a_session_is_a_restarted_device_answered_nak_then_its_nex
             await pty.write(ENQ)  # the device starts over
             await asyncio.sleep(0.05)
             clock.advance(1.0)
-            await _expect(pty, NAK)
+            await expect_bytes(pty, NAK)
             clock.advance(10.0)  # LIS01-A2 6.2: ENQ again after a NAK
-            await _send_message(pty, frames)  # numbered from 1 again
+            await send_message(pty, frames)  # numbered from 1 again
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
             return gateway.status()[0].discarded
@@ -220,8 +220,8 @@ def test_noise_enq_in_a_pause_before_the_last_frame_is_never_answered_ack(
     takes the message for delivered and deletes it, and it was never stored. The answer is NAK,
     which such a device can only take for "send the frame again"; the gateway, out of the session,
     answers nothing more, the device terminates and sends the whole message again, stored once."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> tuple[int, int]:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
@@ -229,7 +229,7 @@ def test_noise_enq_in_a_pause_before_the_last_frame_is_never_answered_ack(
             await pty.write(ENQ)  # noise on the line while the device prepares its last record
             await asyncio.sleep(0.05)
             clock.advance(1.5)
-            await _expect(pty, NAK)  # never ACK: no frame of this message was stored
+            await expect_bytes(pty, NAK)  # never ACK: no frame of this message was stored
             await pty.write(frames[-1])  # the device, unaware, sends its last frame (number 6)
             with pytest.raises(TimeoutError):  # out of the session: no reply to it
                 await asyncio.wait_for(pty.read(), 0.3)
@@ -237,7 +237,7 @@ def test_noise_enq_in_a_pause_before_the_last_frame_is_never_answered_ack(
             clock.advance(15.0)  # no reply for 15 s: the device terminates ...
             await pty.write(EOT)
             clock.advance(10.0)  # ... and sends the whole message again
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
             return stored_before_resend, gateway.status()[0].discarded
@@ -255,21 +255,21 @@ def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log
     profile = base.model_copy(
         update={"tolerance": base.tolerance.model_copy(update={"lowercase_checksum": True})}
     )
-    pty, clock, endpoint, db_path = _setup(tmp_path, profile)
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path, profile)
     wire_dir = tmp_path / "wire"
-    frames = _frames()
+    frames = sample_frames()
     lower = frames[0][:-4] + frames[0][-4:-2].lower() + frames[0][-2:]
     assert lower != frames[0], "the test frame must have a letter in its checksum"
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire_dir) as gateway:
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(lower)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             for frame in frames[1:]:
                 await pty.write(frame)
-                await _expect(pty, ACK)
+                await expect_bytes(pty, ACK)
             await pty.write(EOT)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             assert gateway.status()[0].tolerance_counts == {"lowercase_checksum": 1}
@@ -287,12 +287,12 @@ def test_ordinary_logs_carry_no_patient_or_sample_identifiers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The wire log (opt-in) has identifiers; the ordinary log never does."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock):
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
 
@@ -312,16 +312,16 @@ def test_an_unmapped_result_is_counted_once_as_a_held_new_result_not_also_quaran
 
     full = simulator_profile("astm-analyzer", "analyzer")
     profile = full.model_copy(update={"mapping": {k: v for k, v in full.mapping.items() if k != "HbA1c"}})
-    pty, clock, endpoint, db_path = _setup(tmp_path, profile)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path, profile)
+    frames = sample_frames()
     delivered: list[GatewayResult] = []
 
     async def scenario() -> DeviceStatus:
         async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: gateway.status()[0].messages == 1)
             assert _counts(gateway.status()[0]) == (2, {"unmapped": 1}, 0, 0)
-            await _send_message(pty, frames)  # the whole message again: both results are duplicates
+            await send_message(pty, frames)  # the whole message again: both results are duplicates
             await wait_until(lambda: gateway.status()[0].messages == 2)
             await pty.close()
             return gateway.status()[0]

@@ -43,14 +43,14 @@ def _endpoint(kind: DeviceKind, allowed: frozenset[str] | None = None) -> Device
     return endpoint_from_profile(simulator_profile(kind, kind), clock=CLOCK, transport=spec)
 
 
-async def _read_acks(reader: asyncio.StreamReader, n: int) -> list[bytes]:
+async def read_acks(reader: asyncio.StreamReader, n: int) -> list[bytes]:
     buffer = b""
     while buffer.count(FS_CR) < n:
         buffer += await asyncio.wait_for(reader.read(4096), 3)
     return [part.split(VT, 1)[1] for part in buffer.split(FS_CR) if VT in part]
 
 
-def _msa(ack: bytes) -> list[str]:
+def msa_fields(ack: bytes) -> list[str]:
     segment = next(s for s in ack.split(b"\r") if s.startswith(b"MSA"))
     return segment.decode().split("|")
 
@@ -72,14 +72,14 @@ def test_hl7_partial_and_coalesced_reads_each_get_an_ack_on_the_same_socket(tmp_
             await asyncio.sleep(0.05)
             writer.write(third[5:])
             await writer.drain()
-            acks = await _read_acks(reader, 3)
+            acks = await read_acks(reader, 3)
             await wait_until(lambda: len(delivered) == 6)
             writer.close()
             return acks
 
     acks = asyncio.run(scenario())
-    assert [_msa(a)[2] for a in acks] == ["CTL-S1", "CTL-S2", "CTL-S3"]
-    assert all(_msa(a)[1] in ("AA", "CA") for a in acks)
+    assert [msa_fields(a)[2] for a in acks] == ["CTL-S1", "CTL-S2", "CTL-S3"]
+    assert all(msa_fields(a)[1] in ("AA", "CA") for a in acks)
     assert len(result_keys(db_path)) == 6
     assert all(r.auto_feed for r in delivered)
 
@@ -135,7 +135,7 @@ def test_qc_results_are_stored_but_never_auto_feed_triage(tmp_path: Path) -> Non
             reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
             writer.write(VT + _hl7("QC1", qc=True) + FS_CR)
             await writer.drain()
-            await _read_acks(reader, 1)
+            await read_acks(reader, 1)
             await wait_until(lambda: len(delivered) == 2)
             writer.close()
 
@@ -265,13 +265,13 @@ def test_a_failed_commit_is_never_acknowledged_and_the_resent_message_is_stored(
             reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
             writer.write(message)
             await writer.drain()
-            acks = await _read_acks(reader, 1)
+            acks = await read_acks(reader, 1)
             writer.close()
             return first, acks
 
     first, acks = asyncio.run(scenario())
     assert first == b""
-    assert _msa(acks[0])[2] == "CTL-S1"
+    assert msa_fields(acks[0])[2] == "CTL-S1"
     assert count(db_path, "device_results") == 2 and count(db_path, "device_messages") == 1
 
 
@@ -294,7 +294,7 @@ def test_a_failing_subscriber_gets_the_same_results_again_until_it_succeeds(tmp_
         reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
         writer.write(VT + _hl7("S1") + FS_CR)
         await writer.drain()
-        await _read_acks(reader, 1)
+        await read_acks(reader, 1)
         await wait_until(lambda: len(calls) == 3)
         await wait_until(lambda: count_undelivered(db_path) == 0)
         writer.close()

@@ -57,7 +57,7 @@ async def _send(pty: PtyLink, frames: list[bytes], *, eot: bytes = EOT) -> None:
         await pty.write(eot)
 
 
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+def warning_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
@@ -99,7 +99,7 @@ def test_a_nakd_frame_is_one_warning_naming_device_byte_frame_and_reason_and_is_
 
     with caplog.at_level(logging.WARNING):
         line = asyncio.run(scenario())
-    naks = [w for w in _warnings(caplog) if "NAK" in w]
+    naks = [w for w in warning_lines(caplog) if "NAK" in w]
     first_at = 1  # after the ENQ
     second_at = 1 + 2 * len(frames[0])
     assert naks[0].startswith(f"device analyzer: byte {first_at}: frame 1: checksum mismatch: frame says ")
@@ -138,7 +138,7 @@ def test_a_port_unplugged_mid_message_is_a_discarded_partial_naming_frames_and_b
 
     with caplog.at_level(logging.WARNING):
         assert asyncio.run(scenario()) == 1
-    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "discarded" in w]
     assert warning.startswith("device analyzer: partial message discarded, nothing committed: link lost (")
     assert (
         f"after 1 accepted frame(s) of a message and 7 bytes of an unfinished frame at byte {1 + len(frames[0])}"
@@ -177,7 +177,7 @@ def test_an_oximeter_line_ended_by_cr_is_stored_when_the_port_goes_and_a_cut_lin
             r[0] for r in conn.execute("SELECT value FROM device_results WHERE vendor_code = 'SPO2'")
         )
     assert values == ["095", "096", "097"] or values == ["95", "96", "97"]
-    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "discarded" in w]
     assert "inside the reading at byte 16 (7 bytes without its end); not stored" in warning
 
 
@@ -301,7 +301,7 @@ def test_bytes_outside_a_session_are_counted_and_the_first_of_a_session_logged(
 
     with caplog.at_level(logging.WARNING):
         line = asyncio.run(scenario())
-    (warning,) = [w for w in _warnings(caplog) if "outside a session" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "outside a session" in w]
     assert warning == (
         "device analyzer: byte 0: 10 bytes outside a session ignored (no ENQ before them): "
         "line noise, or check the baud rate, parity and protocol"
@@ -417,7 +417,7 @@ def test_parts_of_a_message_quarantined_without_a_result_are_one_warning_with_re
 
     with caplog.at_level(logging.WARNING):
         asyncio.run(scenario())
-    (warning,) = [w for w in _warnings(caplog) if "without a result" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "without a result" in w]
     at = [HL7.index(b"OBX|1"), HL7.index(b"OBX|2")]
     assert warning == (
         f"device mindray-bs380: message 1: 2 part(s) quarantined without a result (no_test_code at byte "
@@ -518,5 +518,5 @@ def test_a_poct1a_connection_closed_inside_a_message_is_a_discarded_partial(
 
     with caplog.at_level(logging.WARNING):
         assert asyncio.run(scenario()) == 0
-    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "discarded" in w]
     assert f"inside the POCT1-A2 message at byte 0 ({len(start)} bytes, no end tag yet)" in warning

@@ -22,7 +22,7 @@ from devices.session import MonotonicClock
 from devices.simulated_results import hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.harness import count, running_gateway, wait_until
-from tests.devices.gateway.test_integrator_errors import HL7, _warnings
+from tests.devices.gateway.test_integrator_errors import HL7, warning_lines
 
 
 def _hl7_endpoint() -> tuple[MonotonicClock, DeviceEndpoint]:
@@ -50,7 +50,7 @@ def test_a_connection_closed_inside_an_mllp_frame_is_a_discarded_partial(
 
     with caplog.at_level(logging.WARNING):
         assert asyncio.run(scenario()) == 1
-    (warning,) = [w for w in _warnings(caplog) if "discarded" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "discarded" in w]
     at = len(HL7) + 3
     assert f"inside the MLLP frame at byte {at} (41 bytes, no end bytes 1c0d yet)" in warning
 
@@ -81,7 +81,7 @@ def test_an_mllp_frame_with_the_wrong_end_bytes_names_them_and_the_byte(
         "MLLP frame without its end bytes 1c0d before the next start byte (it ends with 0d1c;"
     )
     assert "[hl7] end_bytes" in reason
-    (warning,) = [w for w in _warnings(caplog) if "quarantined" in w]
+    (warning,) = [w for w in warning_lines(caplog) if "quarantined" in w]
     assert warning.startswith(f"device monitor: {len(HL7) + 2} stray bytes at byte 0 quarantined (MLLP frame")
 
 
@@ -177,7 +177,7 @@ def test_a_message_that_does_not_parse_is_stored_refused_with_ae_and_the_next_on
             "SELECT raw, reason, byte_offset FROM device_quarantine"
         ).fetchall()
     assert (raw, offset) == (bad, at) and reason.startswith("undecodable_bytes")
-    (warning,) = _warnings(caplog)
+    (warning,) = warning_lines(caplog)
     assert (
         warning
         == f"device monitor: message quarantined at byte {at + 1} of the stream (byte {at} of the message, "

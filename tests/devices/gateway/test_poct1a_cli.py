@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.devices_cli import ListenRun, _free_port, _settings, listen_and_simulate
+from tests.devices.gateway.devices_cli import ListenRun, free_port, listen_and_simulate, settings_file
 from tests.devices.traces.golden_io import DATA
 from triage.cli import main
 
@@ -64,7 +64,7 @@ def test_a_meter_dock_as_the_tcp_server_is_reached_by_listen_with_a_connect_mode
 ) -> None:
     """`simulate --tcp-listen` plays a dock that is the server; `listen --profile` with
     ``[tcp] mode = "connect"`` connects to it: both real processes over loopback."""
-    port = _free_port()
+    port = free_port()
     bundled = (Path(__file__).parents[3] / "devices" / "profiles" / "poct1a-glucose_meter.toml").read_text()
     profile = tmp_path / "dock.toml"
     profile.write_text(
@@ -74,7 +74,7 @@ def test_a_meter_dock_as_the_tcp_server_is_reached_by_listen_with_a_connect_mode
         )
     )
     triage = str(Path(sys.executable).with_name("triage"))
-    env = {**os.environ, "TRIAGE_CONFIG": str(_settings(tmp_path))}
+    env = {**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))}
     dock = subprocess.Popen(
         [triage, "devices", "simulate", "--kind", "poct1a-meter", "--count", "2", "--tcp-listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
@@ -147,13 +147,13 @@ def test_listen_with_a_bad_operator_list_names_the_file_line_and_column(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, message: str
 ) -> None:
     profile = _profile_with_operators(tmp_path, rows)
-    argv = ["--config", str(_settings(tmp_path)), "devices", "listen", "--profile", str(profile)]
-    code = main([*argv, "--tcp-listen", f"127.0.0.1:{_free_port()}"])
+    argv = ["--config", str(settings_file(tmp_path)), "devices", "listen", "--profile", str(profile)]
+    code = main([*argv, "--tcp-listen", f"127.0.0.1:{free_port()}"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert err == f"error: {tmp_path / message}\n"
     (tmp_path / "operators.csv").unlink()
-    assert main([*argv, "--tcp-listen", f"127.0.0.1:{_free_port()}"]) == 2
+    assert main([*argv, "--tcp-listen", f"127.0.0.1:{free_port()}"]) == 2
     assert (
         f"error: {tmp_path / 'operators.csv'}: operator list not found (no such file)"
         in capsys.readouterr().err

@@ -21,8 +21,8 @@ from devices.simulated_results import astm_records, sample_from_values, simulato
 from devices.transports.link import TcpListenSpec
 from devices.transports.pty import PtyLink
 from tests.devices.gateway.harness import count, running_gateway, wait_until
-from tests.devices.gateway.test_conformance_astm import _send_message, _setup
-from tests.devices.gateway.test_integrator_errors import HL7, _warnings
+from tests.devices.gateway.test_conformance_astm import pty_analyzer, send_message
+from tests.devices.gateway.test_integrator_errors import HL7, warning_lines
 
 VT, FS_CR = b"\x0b", b"\x1c\r"
 
@@ -61,7 +61,7 @@ def test_an_hl7_message_quarantined_on_a_connection_names_the_stream_byte_the_de
         "profile encoding ascii); check the profile's encoding against the device's character set"
     )
     assert last_error == sentence
-    assert [w for w in _warnings(caplog) if "quarantined" in w] == [f"device monitor: {sentence}"]
+    assert [w for w in warning_lines(caplog) if "quarantined" in w] == [f"device monitor: {sentence}"]
     with sqlite3.connect(db_path) as conn:  # the quarantine row keeps the place after the byte
         ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
     assert offset == in_message
@@ -107,7 +107,7 @@ def test_an_hl7_message_with_lf_between_segments_names_the_segment(
         "lf_segment_separator accepts LF and CR LF)"
     )
     assert last_error == sentence
-    assert f"device monitor: {sentence}" in _warnings(caplog)
+    assert f"device monitor: {sentence}" in warning_lines(caplog)
 
 
 def _astm_last_error(
@@ -117,7 +117,7 @@ def _astm_last_error(
 
     async def scenario() -> str | None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            await _send_message(pty, [frame])
+            await send_message(pty, [frame])
             await wait_until(lambda: gateway.status()[0].quarantined == 1)
             await pty.close()
             return gateway.status()[0].last_error
@@ -131,7 +131,7 @@ def test_an_astm_record_with_a_byte_the_encoding_cannot_hold_names_the_record_an
     """A result's unit with a byte ASCII cannot hold (the profile's encoding set to ASCII): the
     record type, its sequence number (R.2) and the field (R.5, units) are named."""
     profile = simulator_profile("astm-analyzer", "analyzer").model_copy(update={"encoding": "ascii"})
-    pty, clock, endpoint, db_path = _setup(tmp_path, profile)
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path, profile)
     records = astm_records(
         sample_from_values("astm-analyzer", "SIM-P7", "SIM-S7", {"glucose_random": 9.0, "hemoglobin": 130.0})
     )
@@ -151,7 +151,7 @@ def test_an_astm_record_with_a_byte_the_encoding_cannot_hold_names_the_record_an
         "undecodable_bytes: byte 0xB5 is not valid ascii (set the profile's encoding)"
     )
     assert last_error == sentence
-    assert f"device analyzer: {sentence}" in _warnings(caplog)
+    assert f"device analyzer: {sentence}" in warning_lines(caplog)
     with sqlite3.connect(db_path) as conn:
         ((reason, offset),) = conn.execute("SELECT reason, byte_offset FROM device_quarantine").fetchall()
     assert (reason, offset) == (
@@ -165,7 +165,7 @@ def test_an_astm_header_with_a_wrong_delimiter_set_says_to_check_the_delimiters(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """One frame: the message's bytes follow ENQ, STX and the frame number in the stream."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
     records = astm_records(sample_from_values("astm-analyzer", "SIM-P6", "SIM-S6", {"glucose_random": 9.0}))
     assert records[0].startswith(b"H|\\^&|")
     records[0] = b"H|\\^^|" + records[0][6:]
@@ -179,7 +179,7 @@ def test_an_astm_header_with_a_wrong_delimiter_set_says_to_check_the_delimiters(
         "device's delimiter settings"
     )
     assert last_error == sentence
-    assert f"device analyzer: {sentence}" in _warnings(caplog)
+    assert f"device analyzer: {sentence}" in warning_lines(caplog)
 
 
 def test_quoted_values_of_the_detail_are_elided_and_delimiters_kept() -> None:

@@ -18,7 +18,7 @@ from devices.link_drivers import endpoint_from_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import ZONE, hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
-from tests.devices.gateway.devices_cli import _settings
+from tests.devices.gateway.devices_cli import settings_file
 from tests.devices.gateway.harness import running_gateway, wait_until
 from triage.cli import main
 
@@ -64,7 +64,7 @@ def _replay_and_play_live(
     code = main(
         [
             "--config",
-            str(_settings(tmp_path)),
+            str(settings_file(tmp_path)),
             "devices",
             "replay",
             str(capture),

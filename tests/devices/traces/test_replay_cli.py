@@ -18,7 +18,7 @@ from devices.profile import load_profile
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
 from tests.devices.traces.golden_io import DATA, RECEIVED_AT, TRACES, golden_path
 from triage.cli import main
-from triage.cli.devices_replay import _untimed_hint
+from triage.cli.devices_replay import untimed_hint
 from triage.intake import replay_capture
 
 WHEN = datetime(2026, 1, 5, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -306,13 +306,13 @@ def test_the_received_at_hint_says_what_would_become_an_observation() -> None:
     report = replay_capture(load_profile("nonin-oximeter"), (DATA / "nonin-oximeter.txt").read_bytes())
     untimed = report.untimed
     assert len(untimed) == 10 and not any(r.patient_id for r in untimed)
-    assert "then held as no_patient" in _untimed_hint(untimed)
+    assert "then held as no_patient" in untimed_hint(untimed)
     linked = [dataclasses.replace(r, patient_id="P1") for r in untimed]
-    assert _untimed_hint(linked).endswith(
+    assert untimed_hint(linked).endswith(
         "give --received-at (the time they arrived) to replay them as observations"
     )
     mixed = linked[:4] + untimed[4:]
-    assert _untimed_hint(mixed).endswith(
+    assert untimed_hint(mixed).endswith(
         "to check them: the 4 with a patient id are then replayed as observations, the 6 without one "
         "held as no_patient and listed apart"
     )

@@ -16,7 +16,12 @@ import pytest
 
 from devices.codecs.astm_frame import ACK, ENQ, EOT, NAK
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
-from tests.devices.gateway.test_conformance_astm import _expect, _frames, _send_message, _setup
+from tests.devices.gateway.test_conformance_astm import (
+    expect_bytes,
+    pty_analyzer,
+    sample_frames,
+    send_message,
+)
 from triage.cli import main
 
 
@@ -30,24 +35,24 @@ def test_a_device_power_cycled_mid_frame_is_named_with_the_frame_number_and_the_
     """The NAK warning said 'frame: frame interrupted before ETX/ETB; answered NAK, the device
     resends it': no frame number though the device had sent it, and nothing about the ENQ that
     cut the frame - which is what a device restarting mid-frame sends."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(frames[0])
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(frames[1][:9])  # the power goes inside frame 2
             await pty.write(ENQ)  # the device is back and starts over
-            await _expect(pty, NAK)  # the cut frame
+            await expect_bytes(pty, NAK)  # the cut frame
             await asyncio.sleep(0.05)
             clock.advance(1.0)  # the restart rule: ENQ then silence, answered NAK (busy)
-            await _expect(pty, NAK)
+            await expect_bytes(pty, NAK)
             await wait_until(lambda: gateway.status()[0].discarded == 1)
             clock.advance(10.0)  # the device waits 10 s after a NAK to its ENQ
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             await pty.close()
 
@@ -69,28 +74,28 @@ def test_a_frame_cut_short_until_the_receiver_timeout_is_named_and_not_taken_for
     first of its message; the cut frame's bytes then stayed behind and the device's next ENQ made
     them 'N bytes outside a session ignored: line noise, or check the baud rate', sending the
     integrator to the wrong setting."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frames = _frames()
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
             status = gateway.status
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(frames[0])
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(frames[1][:9])
             await asyncio.sleep(0.05)
             clock.advance(30.5)
             await wait_until(lambda: status()[0].discarded == 1)
             # the first frame of a message cut short: reported too
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(frames[0][:12])
             await asyncio.sleep(0.05)
             clock.advance(30.5)
             await wait_until(lambda: status()[0].discarded == 2)
-            await _send_message(pty, frames)
+            await send_message(pty, frames)
             await wait_until(lambda: count(db_path, "device_results") == 2)
             assert status()[0].ignored_bytes == 0
             await pty.close()
@@ -119,17 +124,17 @@ def test_a_frame_without_cr_lf_names_its_trailer_apart_from_the_eot_after_it(
     gateway never sends - it waits for the LF - until the device gives up with EOT. The NAK then
     said 'frame trailer "\\r\\u0004" is not CR LF', as if the EOT belonged to the trailer; a
     replayed capture whose frames end in LF said '"\\n\\u0002"' (the next frame's STX)."""
-    pty, clock, endpoint, db_path = _setup(tmp_path)
-    frame = _frames()[0][:-1]  # CR, no LF
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frame = sample_frames()[0][:-1]  # CR, no LF
 
     async def scenario() -> None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
             await pty.write(ENQ)
-            await _expect(pty, ACK)
+            await expect_bytes(pty, ACK)
             await pty.write(frame)
             await asyncio.sleep(0.05)  # no reply: the gateway waits for the LF
             await pty.write(EOT)  # the device's 15 s are up: it terminates
-            await _expect(pty, NAK)
+            await expect_bytes(pty, NAK)
             await wait_until(lambda: gateway.status()[0].rejected_frames == 1)
             await pty.close()
 

@@ -16,8 +16,8 @@ from devices.simulated_results import astm_records, hl7_message, sample_from_val
 from devices.transports.link import SerialSpec, TcpListenSpec
 from devices.transports.pty import open_pty
 from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_conformance_astm import _send_message
-from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _msa, _read_acks
+from tests.devices.gateway.test_conformance_astm import send_message
+from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, msa_fields, read_acks
 
 CLOCK = MonotonicClock()
 
@@ -52,13 +52,13 @@ def test_hl7_training_and_debugging_messages_are_stored_as_qc_and_never_fed(tmp_
             reader, writer = await asyncio.open_connection(*gateway.listen_address("monitor"))
             writer.write(message("S-T", "T") + message("S-D", "D^A") + message("S-P", "P"))
             await writer.drain()
-            acks = await _read_acks(reader, 3)
+            acks = await read_acks(reader, 3)
             await wait_until(lambda: len(delivered) == 3)
             writer.close()
             return acks
 
     acks = asyncio.run(scenario())
-    assert [_msa(a)[1:3] for a in acks] == [["AA", "CTL-S-T"], ["AA", "CTL-S-D"], ["AA", "CTL-S-P"]]
+    assert [msa_fields(a)[1:3] for a in acks] == [["AA", "CTL-S-T"], ["AA", "CTL-S-D"], ["AA", "CTL-S-P"]]
     held = _held(delivered)
     assert held["S-T"] == (False, "training message (processing ID T)", True, ["training_message"])
     assert held["S-D"] == (False, "debugging message (processing ID D)", True, ["debugging_message"])
@@ -82,8 +82,8 @@ def test_an_astm_training_message_is_stored_as_qc_and_never_fed(tmp_path: Path) 
 
     async def scenario() -> None:
         async with running_gateway([endpoint], tmp_path / "clinic.db", delivered=delivered):
-            await _send_message(pty, frames("S-T", "T"))
-            await _send_message(pty, frames("S-P", "P"))
+            await send_message(pty, frames("S-T", "T"))
+            await send_message(pty, frames("S-P", "P"))
             await wait_until(lambda: len(delivered) == 2)
             await pty.close()
 
