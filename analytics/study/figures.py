@@ -9,6 +9,7 @@ otherwise, since matplotlib's default fonts have no CJK glyphs and would draw em
 from __future__ import annotations
 
 import functools
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
@@ -19,7 +20,7 @@ import networkx as nx
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from analytics.plotnotes import add_footer_line, add_source_line
 from analytics.study.dataset import Frame
@@ -282,8 +283,19 @@ def tie_probability_by_hth(frame: Frame, path: Path) -> Path:
     return _save(tie_probability_figure(frame), path, frame.source, frame.stamp)
 
 
+#: Axis labels of the goodness-of-fit panels, with what a degree counts.
+_DEGREE_LABELS = {
+    "indegree": "in-degree (ties a unit receives)",
+    "outdegree": "out-degree (ties a unit sends)",
+    "degree": "degree (ties of a unit)",
+}
+
+
 def degree_gof_figure(table: pd.DataFrame, title: str) -> plt.Figure:
-    """Goodness of fit: observed degree counts against the simulated 95% range (whole-number axes)."""
+    """Goodness of fit: observed degree counts against the simulated 95% range (whole-number axes).
+
+    A degree where nothing is observed and nothing simulated gets no marker: on the national
+    in-degree axis (0 to a hub's 193) those ran together into a red bar that hid the hubs."""
     kinds = list(dict.fromkeys(table["statistic"]))
     fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4), squeeze=False)
     for ax, kind in zip(axes[0], kinds, strict=True):
@@ -292,15 +304,31 @@ def degree_gof_figure(table: pd.DataFrame, title: str) -> plt.Figure:
             part["degree"], part["sim_low"], part["sim_high"], color="#cccccc", label="simulated 95% range"
         )
         ax.plot(part["degree"], part["sim_mean"], color="#555555", label="simulated mean")
-        ax.plot(part["degree"], part["observed"], "o", color="#d62728", markersize=3, label="observed")
-        ax.set_xlabel(kind)
+        seen = part[(part["observed"] > 0) | (part["sim_high"] > 0)]
+        ax.plot(seen["degree"], seen["observed"], "o", color="#d62728", markersize=3, label="observed")
+        ax.set_xlabel(_DEGREE_LABELS.get(kind, kind))
         ax.set_ylabel("number of units")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # degrees and unit counts are whole
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # degrees and unit counts are whole
+        ax.legend(fontsize=8, loc="upper right")
     fig.suptitle(title)
     fig.tight_layout()
+    for ax in axes[0]:
+        _whole_number_ticks(ax)
     return fig
+
+
+def _whole_number_ticks(ax: plt.Axes, gap_px: float = 8) -> None:
+    """Whole-number x ticks printed in full ("40,000", never "0.15" over a "1e6" offset), as many
+    as fit with ``gap_px`` pixels between their labels, however long the axis."""
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+    for nbins in range(10, 1, -1):
+        ax.xaxis.set_major_locator(MaxNLocator(nbins, integer=True))
+        ax.figure.canvas.draw()
+        low, high = ax.get_xlim()
+        shown = [t for t, x in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True) if low <= x <= high]
+        boxes = [t.get_window_extent() for t in shown]
+        if all(b.x0 - a.x1 >= gap_px for a, b in pairwise(boxes)):
+            return
 
 
 def degree_gof_chart(table: pd.DataFrame, title: str, path: Path, *, source: str, stamp: str) -> Path:

@@ -8,6 +8,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
@@ -307,3 +308,53 @@ def test_figure7_promises_no_more_units_than_the_frame_has(zhejiang: Frame) -> N
     assert small.axes[0].get_title() == "all 12 units"
     assert len(small.axes[0].patches) == 12
     plt.close("all")
+
+
+def _gof_table(top: int) -> pd.DataFrame:
+    """A goodness-of-fit table over degrees 0..top: a body of low degrees, one hub at ``top``."""
+    rows = [
+        {
+            "statistic": kind,
+            "degree": d,
+            "observed": 5 if d < 10 else int(d == top),
+            "sim_mean": 5.0 if d < 10 else 0.0,
+            "sim_low": 2.0 if d < 10 else 0.0,
+            "sim_high": 8.0 if d < 10 else 0.0,
+            "p_value": 1.0,
+        }
+        for kind in ("indegree", "outdegree")
+        for d in range(top + 1)
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("top", [3, 21, 193, 2843, 40_000, 1_000_000])
+def test_goodness_of_fit_degree_ticks_are_readable_at_any_count(top: int) -> None:
+    """The national in-degree axis runs to 193 (a hub city); a county-level frame of China to
+    2,843. Tick labels must stay apart (at least 5 pixels) however long the degree axis is, and
+    each must read as a whole degree (not "0.15" over a "1e6" offset)."""
+    fig = figures.degree_gof_figure(_gof_table(top), "gof")
+    fig.canvas.draw()
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        shown = [t for t, x in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True) if low <= x <= high]
+        boxes = [t.get_window_extent() for t in shown]
+        assert len(boxes) >= 2, [t.get_text() for t in shown]
+        assert all(b.x0 - a.x1 >= 5 for a, b in pairwise(boxes)), [t.get_text() for t in shown]
+        assert all(t.get_text().replace(",", "").isdigit() for t in shown), [t.get_text() for t in shown]
+        assert ax.xaxis.get_offset_text().get_text() == ""
+    plt.close(fig)
+
+
+def test_goodness_of_fit_marks_only_degrees_where_something_is_observed_or_simulated() -> None:
+    """The national in-degree panel drew a red dot for each of ~170 degrees between the body and
+    the hub where nothing was observed and nothing simulated: a thick red bar along the axis that
+    hid the few hubs. Those degrees get no marker; the axis still reaches the hub."""
+    table = _gof_table(193)
+    fig = figures.degree_gof_figure(table, "gof")
+    for ax in fig.axes:
+        observed = next(line for line in ax.get_lines() if line.get_label() == "observed")
+        assert sorted(observed.get_xdata()) == [*range(10), 193]
+        assert ax.get_xlim()[1] >= 193
+        assert ax.get_xlabel() in {"in-degree (ties a unit receives)", "out-degree (ties a unit sends)"}
+    plt.close(fig)
