@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from triage.service.api import admin, associations, clinical, etag, held, referrals, system
+from triage.service.api import admin, associations, changes, clinical, etag, held, referrals, system
 from triage.service.api.errors import ErrorOut, error, unavailable
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
@@ -77,7 +77,7 @@ def include(app: FastAPI) -> None:
     of a walk-in's CPU time with the nesting)."""
     app.add_middleware(ApiBodyLimit)  # a body over MAX_BODY_BYTES: 413 body_too_large
     app.include_router(system.router)
-    for module in (clinical, referrals, admin, associations, held):
+    for module in (clinical, referrals, admin, associations, held, changes):
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)
     _with_security(app)
 

@@ -1,0 +1,204 @@
+"""Change feeds for a client that keeps a copy: the referrals, visits (encounters) and assessments
+changed after a cursor, in the order they changed, each once with its state now.
+
+The cursor is the referral log's audit sequence number (``audit.seq``): every change of a referral,
+an encounter or an assessment appends its audit entry in the change's own write transaction, and the
+log has one writer at a time, so the numbers come in the order the changes were committed and a
+reader never sees a later one without the earlier ones. A timestamp cannot promise that (two changes
+in one clock tick, a clock set back, a change committed after a later-stamped one), so the feeds take
+no ``updated_since`` time: ``after=0`` is the first sync, and every answer's ``cursor`` the next one.
+
+A row changed again while a client reads the pages comes again, later, with its newer state (its
+``seq`` is then past the page the client has): nothing is missed, a row may come twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlite_utils import Database
+
+from referral import queue as staff_queue
+from referral import referrals, store
+from referral.transactions import snapshot
+from triage.assessment import Disposition
+from triage.service.api import paging
+from triage.service.api.clinical_bodies import AssessmentOut, EncounterListItem
+from triage.service.api.deps import MAX_ID, DbDep
+from triage.service.api.json_body import JsonRoute
+from triage.service.api.referrals import ReferralOut, referral_out
+from triage.service.auth import CLINICAL_READ, Principal, Role, allow
+from triage.service.clinic import stored_assessment_view
+
+router = APIRouter(tags=["changes"], route_class=JsonRoute)
+
+Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
+ReferralReader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
+After = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_ID,
+        description="Only rows changed after this cursor: 0 the first time, then the last answer's"
+        ' `cursor` (the `Link` header\'s rel="next" and `next` carry it while there are more pages)',
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many rows")]
+
+#: (id, seq, at, action) of every change of one kind after a cursor (``?``, twice for encounters).
+_REFERRALS = "SELECT CAST(entity_id AS INTEGER) AS id, seq, at, action FROM audit WHERE entity = 'referral' AND seq > ?"
+_ASSESSMENTS = _REFERRALS.replace("'referral'", "'assessment'")
+#: A visit changes with its own entries (opened, readings, context, closed) and with its
+#: assessments' (a new decision, an override): its latest decision is part of the row.
+_ENCOUNTERS = (
+    _REFERRALS.replace("'referral'", "'encounter'")
+    + " UNION ALL SELECT a.encounter_id, au.seq, au.at, au.action FROM audit au"
+    " JOIN assessments a ON a.id = CAST(au.entity_id AS INTEGER)"
+    " WHERE au.entity = 'assessment' AND au.seq > ?"
+)
+
+
+class Change(BaseModel):
+    seq: int = Field(description="The row's latest change (its audit entry's number): the cursor after it")
+    changed_at: str = Field(description="When that change was stored (ISO 8601 UTC)")
+    action: str = Field(description="What it was, as the audit trail names it, e.g. referral.sent")
+
+
+class ReferralChange(Change):
+    referral: ReferralOut
+
+
+class EncounterChange(Change):
+    encounter: EncounterListItem
+
+
+class AssessmentChange(Change):
+    assessment: AssessmentOut
+    final_disposition: Disposition = Field(description="The clinician's latest override, else the engine's")
+
+
+class _Feed(BaseModel):
+    total: int = Field(description="Rows changed after `after`, over all pages")
+    next: paging.NextPage
+    cursor: int = Field(
+        description="Send it as `after` next time: the last row's `seq`, or `after` itself when nothing changed"
+    )
+
+
+class ReferralChanges(_Feed):
+    data: list[ReferralChange] = Field(description="Referrals in the order of their latest change")
+
+
+class EncounterChanges(_Feed):
+    data: list[EncounterChange] = Field(description="Visits in the order of their latest change")
+
+
+class AssessmentChanges(_Feed):
+    data: list[AssessmentChange] = Field(description="Assessments in the order of their latest change")
+
+
+def _changed(
+    db: Database, source: str, after: int, limit: int
+) -> tuple[list[tuple[int, int, str, str]], int]:
+    """The rows of ``source`` changed after ``after``, each once at its latest change, in the order
+    of that change (at most ``limit``), and how many there are over all pages. (The route reads
+    them and the rows in one :func:`snapshot`, so the page, the count and the rows agree.)"""
+    params = [after] * source.count("?")
+    # SQLite takes ``at`` and ``action`` from the row of max(seq): the latest change's
+    latest = f"SELECT id, max(seq) AS seq, at, action FROM ({source}) GROUP BY id"
+    page = db.conn.execute(f"{latest} ORDER BY seq LIMIT ?", [*params, limit]).fetchall()
+    total = int(db.conn.execute(f"SELECT count(*) FROM ({latest})", params).fetchone()[0])
+    return [(int(i), int(s), str(at), str(action)) for i, s, at, action in page], total
+
+
+def _feed(
+    request: Request,
+    response: Response,
+    db: Database,
+    source: str,
+    after: int,
+    limit: int,
+    key: str,
+    read: Callable[[list[int]], dict[int, dict[str, Any]]],
+) -> dict[str, Any]:
+    """A feed's answer: the page of ``source`` after ``after``, each row as ``read`` gives it under
+    ``key`` (plus the entries ``read`` adds beside it, under ``_extra``), with the paging fields."""
+    with snapshot(db):
+        rows, total = _changed(db, source, after, limit)
+        found = read([row_id for row_id, *_ in rows])
+    following = paging.next_page(request, after=rows[-1][1]) if total > len(rows) else None
+    paging.answer(response, total, following)
+    data = []
+    for row_id, seq, at, action in rows:
+        item = dict(found[row_id])
+        extra = item.pop("_extra", {})
+        data.append({"seq": seq, "changed_at": at, "action": action, key: item, **extra})
+    return {"data": data, "total": total, "next": following, "cursor": rows[-1][1] if rows else after}
+
+
+@router.get(
+    "/changes/referrals",
+    summary="Referrals changed after a cursor, in the order they changed (a client's sync)",
+    description="Each referral once, with its state now, at its latest change: created, moved along"
+    " its lifecycle, its basis corrected by a device or reviewed. Page with `next` (or the `Link`"
+    " header); when `next` is null keep `cursor` and send it as `after` next time.",
+    responses=paging.paged(),
+)
+def referral_changes(
+    request: Request, response: Response, db: DbDep, _: ReferralReader, after: After = 0, limit: Limit = 100
+) -> ReferralChanges:
+    def read(ids: list[int]) -> dict[int, dict[str, Any]]:
+        shown = referral_out(db, [referrals.get_referral(db, i) for i in ids])
+        return {r.id: r.model_dump() for r in shown}
+
+    return ReferralChanges.model_validate(
+        _feed(request, response, db, _REFERRALS, after, limit, "referral", read)
+    )
+
+
+@router.get(
+    "/changes/encounters",
+    summary="Visits (encounters) changed after a cursor, in the order they changed (a client's sync)",
+    description="Each visit once, as `GET /api/v1/patients/{id}/encounters` lists it (with its latest"
+    " decision), at its latest change: opened, readings added or corrected, context, closed, assessed,"
+    " its assessment overridden. Page with `next`; when `next` is null keep `cursor` for `after`.",
+    responses=paging.paged(),
+)
+def encounter_changes(
+    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = 100
+) -> EncounterChanges:
+    def read(ids: list[int]) -> dict[int, dict[str, Any]]:
+        decided = staff_queue.latest_decisions(db, ids)
+        never = {"assessment_id": None, "disposition": None, "decided_at": None, "overridden": False}
+        return {i: store.get_encounter(db, i) | decided.get(i, never) for i in ids}
+
+    return EncounterChanges.model_validate(
+        _feed(request, response, db, _ENCOUNTERS, after, limit, "encounter", read)
+    )
+
+
+@router.get(
+    "/changes/assessments",
+    summary="Assessments made or overridden after a cursor, in that order (a client's sync)",
+    description="Each assessment once, as `GET /api/v1/assessments/{id}` answers it, with its"
+    " `final_disposition` (a clinician's latest override, else the engine's), at its latest change:"
+    " made, overridden. Page with `next`; when `next` is null keep `cursor` for `after`.",
+    responses=paging.paged(),
+)
+def assessment_changes(
+    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = 100
+) -> AssessmentChanges:
+    def read(ids: list[int]) -> dict[int, dict[str, Any]]:
+        stored = [store.get_assessment(db, i) for i in ids]
+        return {
+            int(row["id"]): stored_assessment_view(row)
+            | {"_extra": {"final_disposition": store.final_disposition(db, row)}}
+            for row in stored
+        }
+
+    return AssessmentChanges.model_validate(
+        _feed(request, response, db, _ASSESSMENTS, after, limit, "assessment", read)
+    )
