@@ -206,3 +206,46 @@ def test_behind_a_local_reverse_proxy_the_login_limit_counts_the_forwarded_clien
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
+
+
+def test_a_hangup_stops_the_service_cleanly_and_ends_with_it(tmp_path: Path) -> None:
+    """The terminal or SSH session `triage serve` ran in closes: SIGHUP to its group. It killed the
+    primary on the spot (no shutdown: the group commit and the live streams cut off, the worker
+    left to find its primary gone); now it stops as on SIGTERM, every process, then ends with
+    SIGHUP (129 in a shell, which systemd counts a clean stop)."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--workers", "2", "--port", str(port), "--log-level", "info"],
+            cwd=tmp_path,
+            env=environment(),
+            stderr=err,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            wait_ready(port, {0, 1}, process, log)
+            os.killpg(process.pid, signal.SIGHUP)
+            assert process.wait(20) == -signal.SIGHUP
+            # The worker leaves the hangup to the primary and stops when the primary has gone.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and _group_alive(process.pid):
+                time.sleep(0.1)
+            assert not _group_alive(process.pid)
+        finally:
+            if _group_alive(process.pid):
+                os.killpg(process.pid, signal.SIGKILL)
+    text = log.read_text(encoding="utf-8")
+    assert f"Finished server process [{process.pid}]" in text, text
+    assert text.count("Application shutdown complete.") == 2, text
+    assert text.count("Finished server process") == 2, text
+    assert "Traceback" not in text and "starting it again" not in text, text
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -148,7 +148,9 @@ def register(app: typer.Typer) -> None:
             err=True,
         )
         try:
-            server = ClinicServer(application, bind_host, bind_port, level, connections=pool.acceptor())
+            server = ClinicServer(
+                application, bind_host, bind_port, level, connections=pool.acceptor(), stop_on_hangup=True
+            )
             server.run()
         finally:
             pool.stop()

@@ -11,8 +11,11 @@ primary's :class:`~triage.service.acceptor.Acceptor`, or a worker's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
+import threading
+from collections.abc import Iterator
 from types import FrameType
 
 import uvicorn
@@ -43,6 +46,7 @@ class ClinicServer(uvicorn.Server):
         *,
         connections: ConnectionSource | None = None,
         stopped_by_primary: bool = False,
+        stop_on_hangup: bool = False,
     ) -> None:
         super().__init__(
             uvicorn.Config(
@@ -62,6 +66,23 @@ class ClinicServer(uvicorn.Server):
         self.fastapi_app = app
         self.connections = connections
         self.stopped_by_primary = stopped_by_primary
+        self.stop_on_hangup = stop_on_hangup
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's SIGINT and SIGTERM, and for ``triage serve`` SIGHUP (the terminal or SSH session
+        it ran in closed): it killed the primary on the spot, in the middle of its group commit and
+        with its worker left to notice; now it stops cleanly as on SIGTERM and then ends with
+        SIGHUP (129 in a shell; systemd counts it a clean stop). Settings are not re-read."""
+        with super().capture_signals():
+            if not self.stop_on_hangup or threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            before = signal.signal(signal.SIGHUP, self.handle_exit)
+            try:
+                yield
+            finally:
+                signal.signal(signal.SIGHUP, before)  # uvicorn then raises it again, as SIGTERM
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         if self.connections is None:

@@ -206,6 +206,7 @@ def run_worker(channel_fd: int, link_fd: int, writes_fd: int | None) -> None:
     from triage.service.writer import WriterLink
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the primary's (ClinicServer.stopped_by_primary)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # so is a closed terminal's hangup: the primary stops it
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     payload = json.loads(sys.stdin.buffer.read())
     settings = Settings.model_validate(payload["settings"])
