@@ -260,7 +260,7 @@ def compute_scores(
             pregnant=pf["pregnant"],
         ),
         "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored),
-        "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored),
+        "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored, age=age),
         "glycaemia": glycaemia(
             glucose_fasting=number("glucose_fasting"),
             glucose_random=number("glucose_random"),

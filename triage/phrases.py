@@ -219,7 +219,21 @@ BLOOD_PRESSURE_UNDETERMINED = Phrase(
     "{bp} mmHg: below the grade 1 range so far (single reading; one pressure missing, which could"
     " reach any grade); measure both",
 )
+# 13-17 (AAP 2017 adolescent thresholds): one pressure missing and the other below stage 1
+BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT = Phrase(
+    "blood_pressure_undetermined_adolescent",
+    "{bp} mmHg: below the AAP 2017 adolescent stage 1 range so far (single reading; one pressure"
+    " missing, which could reach any stage); measure both",
+)
 _CRISIS = "; hypertensive crisis range (>180 and/or >120)"
+# under 13: no static cut-offs (percentile tables for sex, age and height)
+BLOOD_PRESSURE_CHILD = Phrase(
+    "blood_pressure_child",
+    "{bp} mmHg: not graded at age {age} years (single reading) - under 13 a child's blood pressure"
+    " is read on the percentile tables for sex, age and height (AAP 2017; 中国高血压防治指南 2018:"
+    " >=P95 is high); a clinician assesses it",
+)
+BLOOD_PRESSURE_CHILD_CRISIS = Phrase("blood_pressure_child_crisis", BLOOD_PRESSURE_CHILD.template + _CRISIS)
 BLOOD_PRESSURE_CRISIS = Phrase("blood_pressure_crisis", BLOOD_PRESSURE.template + _CRISIS)
 BLOOD_PRESSURE_PARTIAL_CRISIS = Phrase(
     "blood_pressure_partial_crisis", BLOOD_PRESSURE_PARTIAL.template + _CRISIS
@@ -254,6 +268,9 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         BLOOD_PRESSURE_CRISIS,
         BLOOD_PRESSURE_PARTIAL_CRISIS,
         BLOOD_PRESSURE_UNDETERMINED,
+        BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT,
+        BLOOD_PRESSURE_CHILD_CRISIS,
+        BLOOD_PRESSURE_CHILD,
         NOT_CLASSIFIED,
     ),
     "glycaemia": (GLYCAEMIA_SUSPECTED, GLYCAEMIA_KNOWN, NOT_CLASSIFIED, GLYCAEMIA),

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from triage.observation import Observation
 from triage.phrases import OXYGEN_UNKNOWN, VITALS_NOT_SCORED
-from triage.rules import ADULT_BP_AGE
+from triage.scores.blood_pressure import ADOLESCENT_AGE
 from triage.scores.result import ScoreResult
 
 # a rule's value that is not a reading's code: the readings behind it (a score's, the ACR's)
@@ -62,12 +62,12 @@ def vitals_not_scored(
     scores: Mapping[str, ScoreResult], latest: Mapping[str, Observation], age: float | None
 ) -> str | None:
     """Why local care cannot be concluded from the vital signs: NEWS2 does not apply (a child,
-    pregnancy) to readings nothing else reads - for a child under 13 the blood pressure too (the
-    adult grades do not apply; crisis rules still fire) -, or a scale-2 SpO2 of 93 % or more
+    pregnancy) to readings nothing else reads - for a child under 13 the blood pressure too (not
+    graded: percentile tables; crisis rules still fire) -, or a scale-2 SpO2 of 93 % or more
     without air or oxygen recorded; ``None`` otherwise."""
     news2, oximetry = scores["news2"], scores["oximetry"]
     if not news2.applicable:
-        codes = _NEWS2_ONLY + _CHILD_BP if age is not None and age < ADULT_BP_AGE else _NEWS2_ONLY
+        codes = _NEWS2_ONLY + _CHILD_BP if age is not None and age < ADOLESCENT_AGE else _NEWS2_ONLY
         shown = [f"{code} {latest[code].display_value()}" for code in codes if code in latest]
         if shown:
             return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)

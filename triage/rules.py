@@ -167,18 +167,12 @@ def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     return check
 
 
-# the adult grades apply from 13 (AAP 2017 classifies adolescents of 13 and over on adult
-# thresholds); a younger child's pressure is read on percentiles for sex, age and height
-ADULT_BP_AGE = 13
-
-
 def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Finding | None]:
+    # the band says which classification applies: adult grades from 18, the AAP 2017 adolescent
+    # stages at 13-17, none under 13 (triage.scores.blood_pressure); crisis rules fire at any age
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("blood_pressure")
         if s is None or s.band not in grades:
-            return None
-        age = ev.patient.age
-        if age is not None and age < ADULT_BP_AGE:  # no adult grade for a child (crisis rules still fire)
             return None
         return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, f"{s.detail}; {action}")
 
@@ -256,7 +250,7 @@ def _proteinuria(ev: Evidence) -> Finding | None:
     if protein not in ("1+", "2+", "3+", "4+"):
         return None
     bp = ev.scores.get("blood_pressure")
-    raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3")
+    raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3", "stage_1", "stage_2")
     if not (ev.patient.hypertension or raised):
         return None
     if ev.patient.hypertension:
@@ -399,6 +393,26 @@ RULES: tuple[Rule, ...] = (
         "BP in the grade-1/2 range: manage and confirm in primary care",
         "中国高血压防治指南 2018; 国家基层高血压防治管理指南 2020",
         _bp_grade(("grade_1", "grade_2"), "confirm with repeat measurements on separate days; manage here"),
+    ),
+    Rule(
+        "bp_adolescent_stage_2",
+        R,
+        "Age 13-17: BP in the AAP 2017 stage-2 range (>=140 and/or >=90 mmHg)",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 4, Table 12)",
+        _bp_grade(
+            ("stage_2",),
+            "repeat the measurement; refer to paediatric care within 1 week to evaluate (secondary causes"
+            " are common at this age)",
+        ),
+        recheck_minutes=10080,
+    ),
+    Rule(
+        "bp_adolescent_stage_1",
+        L,
+        "Age 13-17: BP in the AAP 2017 stage-1 range (130-139 and/or 80-89 mmHg)",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 4, Table 12)",
+        _bp_grade(("stage_1",), "lifestyle advice; repeat the measurement within 1-2 weeks"),
+        recheck_minutes=10080,
     ),
     Rule(
         "pregnancy_hypertension",

@@ -61,7 +61,7 @@ def _every_band() -> dict[str, set[str]]:
     their code writes, and every band they gave on random inputs (some missing) - so a band a
     score starts to give (as ``incomplete`` did) needs a label before this passes."""
     from triage.scores import china_par, crb65, findrisc, glycaemia, kidney, news2, oximetry, pce
-    from triage.scores.blood_pressure import GRADES
+    from triage.scores.blood_pressure import ADOLESCENT, GRADES
 
     totals = range(0, 30)
     bands = {
@@ -72,7 +72,7 @@ def _every_band() -> dict[str, set[str]]:
             for on in (False, True)
             for scale2 in (False, True)
         },
-        "blood_pressure": set(GRADES),
+        "blood_pressure": set(GRADES) | set(ADOLESCENT),
         "glycaemia": set(glycaemia.SEVERITY),
         "qsofa": set(),
         "crb65": {crb65.band_for(t) for t in range(5)},
@@ -192,6 +192,11 @@ _CHOICES: dict[str, tuple[object, ...]] = {
     "urine_ketones": ("neg", "trace", "1+", "2+", "3+"),
     "race": ("white", "african_american"),
 }
+# inputs too rare in the random draws for every phrase to be written (an adolescent with one
+# pressure missing and the other below stage 1; an under-13 in the crisis range)
+_FIXED: dict[str, tuple[dict[str, object], ...]] = {
+    "blood_pressure": ({"sbp": 125.0, "dbp": None, "age": 15}, {"sbp": 190.0, "dbp": 100.0, "age": 9}),
+}
 _SPANS = {
     "age": (10, 95),
     "sbp": (60, 240),
@@ -240,6 +245,8 @@ def _score_results() -> Iterator[tuple[str, dict[str, Any]]]:
                     kwargs[p.name] = rng.random() < 0.5
                 else:
                     kwargs[p.name] = round(rng.uniform(*_SPANS[p.name]), rng.choice((0, 1)))
+            yield name, json.loads(score(**kwargs).model_dump_json())
+        for kwargs in _FIXED.get(name, ()):
             yield name, json.loads(score(**kwargs).model_dump_json())
 
 
@@ -351,7 +358,7 @@ def test_score_details_in_chinese_with_their_values() -> None:
         zh.score_detail("findrisc", findrisc)
         == "FINDRISC 21 分：极高风险（10 年内约每 2 人中 1 人发生 2 型糖尿病）"
     )
-    crisis = _score("blood_pressure", sbp=196, dbp=None)
+    crisis = _score("blood_pressure", sbp=196, dbp=None, age=None)
     assert zh.score_detail("blood_pressure", crisis) == (
         "血压 196/? mmHg：3级高血压范围（单次测量；缺少一项血压，至少为此级别）；达高血压危象范围（>180 和/或 >120 mmHg）"
     )

@@ -309,8 +309,35 @@ def test_a_young_childs_blood_pressure_gets_no_adult_grade_and_no_local_care(pol
     assert crisis.disposition is Disposition.urgent_referral and "hypertensive_crisis" in crisis.red_flags
 
 
-@pytest.mark.parametrize(("age", "graded"), [(12, False), (13, True), (17, True), (40, True)])
-def test_adult_bp_grades_from_13(age: int, graded: bool, policy: Policy) -> None:
+@pytest.mark.parametrize(
+    ("years", "days_before", "rule", "disposition"),
+    [
+        (13, 1, None, Disposition.insufficient_data),  # 12 years: percentile tables, not graded
+        (13, 0, "bp_adolescent_stage_2", Disposition.routine_referral),  # 13th birthday: AAP 2017
+        (18, 1, "bp_adolescent_stage_2", Disposition.routine_referral),  # 17 years: still AAP 2017
+        (18, 0, "bp_grade_1_2", Disposition.local_care),  # 18th birthday: the adult grades
+    ],
+)
+def test_blood_pressure_classification_changes_on_the_13th_and_18th_birthday(
+    years: int, days_before: int, rule: str | None, disposition: Disposition, policy: Policy
+) -> None:
+    """150/95 was 'grade 1, manage here' at 13-17: the adult grades were applied from 13. AAP 2017
+    reads an adolescent of 13-17 on its own static thresholds (>=140/90 is stage 2: evaluate and
+    refer within a week); the adult grades apply from 18."""
     obs = [*normal_vitals()[2:], ob("resp_rate", 16.0), ob("spo2", 98.0), ob("sbp", 150.0), ob("dbp", 95.0)]
-    a = assess(PatientContext(age=age), obs, policy, now=NOW)
-    assert ("bp_grade_1_2" in {r.rule for r in a.reasons}) is graded
+    patient = PatientContext(birth_date=born(years, days_before_birthday=days_before))
+    a = assess(patient, obs, policy, now=NOW)
+    bp_rules = [r.rule for r in a.reasons if r.rule.startswith("bp_")]
+    assert bp_rules == ([rule] if rule else [])
+    assert a.disposition is disposition
+
+
+def test_an_adolescent_in_the_stage_1_range_is_re_checked_within_a_week(policy: Policy) -> None:
+    """AAP 2017 Table 12: stage 1 - lifestyle advice, repeat within 1-2 weeks (local care was a
+    month away); with dipstick protein 1+ it is proteinuria with a raised pressure."""
+    obs = [ob("sbp", 132.0), ob("dbp", 78.0), ob("glucose_random", 5.5)]
+    a = assess(PatientContext(age=15), obs, policy, now=NOW)
+    assert (a.disposition, a.recheck_minutes) == (Disposition.local_care, 10080)
+    assert [r.rule for r in a.reasons] == ["bp_adolescent_stage_1"]
+    protein = assess(PatientContext(age=15), [*obs, ob("urine_protein", "1+")], policy, now=NOW)
+    assert "proteinuria_with_hypertension" in {r.rule for r in protein.reasons}

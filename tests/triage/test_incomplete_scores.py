@@ -205,7 +205,7 @@ def test_news2_already_above_0_with_a_parameter_missing_keeps_its_band() -> None
 
 
 def test_blood_pressure_complete_normal_is_normal() -> None:
-    result = blood_pressure(sbp=110.0, dbp=70.0)
+    result = blood_pressure(age=None, sbp=110.0, dbp=70.0)
     assert (result.complete, result.band) == (True, "normal")
 
 
@@ -214,7 +214,7 @@ def test_blood_pressure_below_grade_1_with_a_pressure_missing_is_not_normal(
     sbp: float | None, dbp: float | None
 ) -> None:
     # the missing pressure could be in any grade: no "normal" or "high normal" from one pressure
-    result = blood_pressure(sbp=sbp, dbp=dbp)
+    result = blood_pressure(age=None, sbp=sbp, dbp=dbp)
     assert result.band == "incomplete" and not result.complete and len(result.missing) == 1
     assert phrases.BLOOD_PRESSURE_UNDETERMINED.match(result.detail) is not None, result.detail
     assert "normal" not in result.detail
@@ -224,5 +224,5 @@ def test_blood_pressure_below_grade_1_with_a_pressure_missing_is_not_normal(
 def test_blood_pressure_grade_1_or_more_from_one_pressure_is_that_grade(
     sbp: float | None, dbp: float | None, band: str
 ) -> None:
-    result = blood_pressure(sbp=sbp, dbp=dbp)
+    result = blood_pressure(age=None, sbp=sbp, dbp=dbp)
     assert result.band == band and not result.complete and "at least this grade" in result.detail

@@ -9,6 +9,16 @@
 - Hypertensive crisis: SBP >180 and/or DBP >120 (ACC/AHA); an emergency with target-organ damage.
 - WHO HEARTS-D Annex 3 urgent same-day referral: BP >200 and/or >110 (flag ``hearts_urgent``).
 
+Age (completed years, ``triage.scores.result.years``): the adult grades apply from 18 (and when the
+age is unknown). 13-17: the AAP 2017 static classification for adolescents (Flynn JT et al.
+Pediatrics 2017;140:e20171904, Table 4: normal <120/<80; elevated 120-129/<80; stage 1 130-139
+and/or 80-89; stage 2 >=140 and/or >=90), band one of ``ADOLESCENT`` and ``value`` its index. Under
+13 a child's pressure is read on percentile tables for sex, age and height (AAP 2017; the Chinese
+2018 guideline: >=P95 of the Chinese 3-17 tables), which this engine does not hold: ``band``
+``not_applicable``, ``value`` None and the detail says so. The crisis and HEARTS-D flags are
+raised at every age (AAP 2017 sends an adolescent above 180/120 to emergency care; any child there
+is far above the 95th percentile).
+
 One reading cannot diagnose hypertension (3 separate days are needed), so bands read "in the
 grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``complete`` false);
 below grade 1 (normal, high normal) it is not a band at all - the missing pressure could reach any
@@ -19,7 +29,7 @@ lower bound's grade).
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among
+from triage.scores.result import ADULT_AGE, ScoreResult, among, years
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="blood pressure")
 # (one pressure missing, crisis range) -> the detail's %-format
@@ -33,12 +43,29 @@ _DETAILS = {
     )
 }
 _UNDETERMINED = phrases.BLOOD_PRESSURE_UNDETERMINED.printf({"bp": "%s"})
+_UNDETERMINED_ADOLESCENT = phrases.BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT.printf({"bp": "%s"})
+_CHILD = {
+    crisis: phrase.printf({"bp": "%s", "age": "%d"})
+    for crisis, phrase in ((False, phrases.BLOOD_PRESSURE_CHILD), (True, phrases.BLOOD_PRESSURE_CHILD_CRISIS))
+}
 
 REFERENCE = (
-    "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3"
+    "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3;"
+    " Flynn JT et al. Pediatrics 2017;140:e20171904 (under 18)"
 )
 
 GRADES = ("normal", "high_normal", "grade_1", "grade_2", "grade_3")
+ADOLESCENT = ("normal", "elevated", "stage_1", "stage_2")
+"""AAP 2017 categories for ages 13-17 (the band and, as its index, the value)."""
+ADOLESCENT_AGE = 13
+"""From this age (to 17) the AAP 2017 static thresholds; below it percentile tables (not graded)."""
+# the words of an adolescent's band in the detail's "{grade} range"
+_ADOLESCENT_WORDS = {
+    "normal": "AAP 2017 adolescent normal",
+    "elevated": "AAP 2017 adolescent elevated",
+    "stage_1": "AAP 2017 adolescent stage 1",
+    "stage_2": "AAP 2017 adolescent stage 2",
+}
 
 
 def sbp_grade(sbp: float) -> int:
@@ -84,8 +111,21 @@ def is_hearts_urgent(sbp: float | None, dbp: float | None) -> bool:
     return (sbp is not None and sbp > 200) or (dbp is not None and dbp > 110)
 
 
-def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str, ...] = ()) -> ScoreResult:
-    """Chinese grade (value 0-4 = index into GRADES), ACC/AHA category and crisis flags."""
+def adolescent_category(sbp: float | None, dbp: float | None) -> int:
+    """Index into ADOLESCENT (AAP 2017, 13-17 years) of the pressures given (a missing one: 0)."""
+    if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
+        return 3
+    if (sbp is not None and sbp >= 130) or (dbp is not None and dbp >= 80):
+        return 2
+    return 1 if sbp is not None and sbp >= 120 else 0
+
+
+def blood_pressure(
+    *, sbp: float | None, dbp: float | None, age: float | None, censored: tuple[str, ...] = ()
+) -> ScoreResult:
+    """Chinese grade (value 0-4 = index into GRADES), ACC/AHA category and crisis flags; under 18
+    the adolescent category (13-17) or not graded (under 13), crisis flags at every age. ``age``
+    unknown (``None``): the adult grades."""
     missing = tuple(n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None)
     if sbp is None and dbp is None:
         return ScoreResult.of(
@@ -115,6 +155,8 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
         "acc_aha": acc_aha_category(sbp, dbp) if sbp is not None and dbp is not None else None,
     }
     shown = f"{'?' if sbp is None else f'{sbp:g}'}/{'?' if dbp is None else f'{dbp:g}'}"
+    if age is not None and years(age) < ADULT_AGE:
+        return _under_18(years(age), sbp, dbp, shown, tuple(flags), missing, among(censored, ("sbp", "dbp")))
     detail = _DETAILS[bool(missing), "hypertensive_crisis" in flags] % (
         shown,
         GRADES[grade].replace("_", " "),
@@ -132,6 +174,53 @@ def blood_pressure(*, sbp: float | None, dbp: float | None, censored: tuple[str,
         flags=tuple(flags),
         missing=missing,
         censored=among(censored, ("sbp", "dbp")),
+        detail=detail,
+        reference=REFERENCE,
+    )
+
+
+def _under_18(
+    age: int,
+    sbp: float | None,
+    dbp: float | None,
+    shown: str,
+    flags: tuple[str, ...],
+    missing: tuple[str, ...],
+    censored: tuple[str, ...],
+) -> ScoreResult:
+    """No adult grade under 18: the AAP 2017 adolescent category at 13-17, none below 13."""
+    flags = tuple([f for f in flags if f != "isolated_systolic"])  # an adult (Chinese) category
+    crisis = "hypertensive_crisis" in flags
+    if age < ADOLESCENT_AGE:
+        return ScoreResult.of(
+            name="blood_pressure",
+            value=None,
+            unit="grade",
+            band="not_applicable",
+            complete=not missing,
+            applicable=False,
+            flags=flags,
+            missing=missing,
+            censored=censored,
+            detail=_CHILD[crisis] % (shown, age),
+            reference=REFERENCE,
+        )
+    index = adolescent_category(sbp, dbp)
+    band = ADOLESCENT[index]
+    detail = _DETAILS[bool(missing), crisis] % (shown, _ADOLESCENT_WORDS[band])
+    if missing and index < ADOLESCENT.index("stage_1"):
+        # the missing pressure could reach any stage (a diastolic of 80 alone is stage 1)
+        band, detail = "incomplete", _UNDETERMINED_ADOLESCENT % shown
+    return ScoreResult.of(
+        name="blood_pressure",
+        value=float(index),
+        unit="grade",
+        band=band,
+        complete=not missing,
+        components={"aap_2017": ADOLESCENT[index], "sbp_grade": None, "dbp_grade": None, "acc_aha": None},
+        flags=flags,
+        missing=missing,
+        censored=censored,
         detail=detail,
         reference=REFERENCE,
     )
