@@ -83,16 +83,63 @@ def test_a_closed_visit_s_refusal_reads_in_chinese_with_the_english_under_it(sta
         f"/assessments/{made['id']}/override",
         data={"csrf_token": csrf, "disposition": "routine_referral", "reason": " "},
     )
-    # each says which reason was missing: the error page shows no form
-    assert (
-        override.status_code == 422
-        and _alert(override.text) == "请填写更改处置决定的理由（“理由”一栏为空）。"
-    )
+    # each says which reason was missing, beside its field on the patient page (below)
+    assert override.status_code == 422 and "请填写更改处置决定的理由（“理由”一栏为空）。" in override.text
     refer = staff.client.post(
         f"/assessments/{made['id']}/refer",
         data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": ""},
     )
-    assert refer.status_code == 422 and _alert(refer.text) == "请填写转诊理由（“转诊理由”一栏为空）。"
+    assert refer.status_code == 422 and "请填写转诊理由（“转诊理由”一栏为空）。" in refer.text
+
+
+def _field_error(page: str, form: str, field: str) -> str:
+    """The error beside ``field`` of the patient page's ``form`` (its text, the sign left out);
+    the field must be marked, described by it and focused."""
+    section = page.split(f'id="{form}-form"')[1].split("</form>")[0]
+    control = section.split(f'name="{field}"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in control and "autofocus" in control, control
+    assert f'aria-describedby="{form}-{field}-error"' in control, control
+    shown = section.split(f'<p class="field-error" id="{form}-{field}-error">')[1].split("</p>")[0]
+    return shown.split("</span>", 1)[1].split('<span class="error-record">')[0].strip()
+
+
+def test_an_empty_override_or_referral_reason_is_said_beside_the_field_with_the_form_kept(
+    staff: Staff,
+) -> None:
+    """A GP who sent the override or referral form with no reason (spaces pass the browser's
+    check) got an error page - no form, "Back to the patient", the choice made gone from view.
+    The patient page now comes back (422) with the error beside the reason field, the field marked
+    and focused, the decision, hospital and urgency chosen kept; nothing is stored."""
+    made = _walk_in(staff, "ERR-REASON")
+    csrf = _chinese(staff, Role.clinician)
+    override = staff.client.post(
+        f"/assessments/{made['id']}/override",
+        data={"csrf_token": csrf, "disposition": "local_care", "reason": "   "},
+    )
+    assert override.status_code == 422
+    assert _field_error(override.text, "override", "reason") == "请填写更改处置决定的理由（“理由”一栏为空）。"
+    assert '<option value="local_care" selected>' in override.text.split('id="override-form"')[1]
+    assert 'id="patient-form"' in override.text, "the whole patient page, not the error page"
+    refer = staff.client.post(
+        f"/assessments/{made['id']}/refer",
+        data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "routine", "reason": ""},
+    )
+    assert refer.status_code == 422
+    assert _field_error(refer.text, "refer", "reason") == "请填写转诊理由（“转诊理由”一栏为空）。"
+    form = refer.text.split('id="refer-form"')[1]
+    assert '<option value="routine" selected>' in form and '<option value="emergency">' in form
+    assert '<option value="county-hospital" selected>' in form
+    # nothing was stored: the engine's decision stands, no referral was made
+    api = staff.client.get(f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.clinician))
+    assert api.status_code == 200, api.text
+    stored = staff.client.get("/api/v1/referrals", headers=staff.bearer(Role.clinician)).json()
+    assert not [r for r in stored if r["encounter_id"] == made["encounter_id"]]
+    assert (
+        staff.app.state.runtime.databases.get()
+        .conn.execute("SELECT count(*) FROM overrides WHERE assessment_id = ?", [made["id"]])
+        .fetchone()[0]
+        == 0
+    )
 
 
 def test_other_refusals_read_in_chinese_and_an_unlisted_one_says_its_kind(staff: Staff) -> None:

@@ -104,8 +104,9 @@ def test_an_error_from_a_patient_s_override_or_referral_form_leads_back_to_the_p
     encounter = made["encounter_id"]
     csrf = staff.login(Role.clinician)
     for form, data in (
-        ("override", {"disposition": "local_care", "reason": "   "}),
-        ("refer", {"to_facility": "county-hospital", "urgency": "urgent", "reason": " "}),
+        # an empty reason is said beside its field on the patient page (test_page_errors.py)
+        ("override", {"disposition": "maybe", "reason": "x"}),
+        ("refer", {"to_facility": "county-hospital", "urgency": "soon", "reason": "x"}),
     ):
         page = staff.client.post(f"/assessments/{made['id']}/{form}", data={"csrf_token": csrf, **data})
         assert page.status_code == 422, form

@@ -28,6 +28,7 @@ from triage.service.pages.closure import closure_context
 from triage.service.pages.forms import (
     HISTORY_QUESTIONS,
     FormState,
+    field_error,
     history_form_values,
     reading_groups,
     sent_back,
@@ -387,6 +388,22 @@ def details_context(
     }
 
 
+def _reason_missing(
+    request: Request,
+    who: Principal,
+    assessment_id: int,
+    form: str,
+    typed: dict[str, str],
+    empty: UserInputError,
+) -> Response:
+    """The patient page again (422), ``form`` (``override``, ``refer``) with what was chosen and
+    typed and ``empty`` beside its reason field: the error page showed no form to fix it in."""
+    rt = runtime_of(request)
+    encounter_id = int(store.get_assessment(rt.databases.get(), assessment_id)["encounter_id"])
+    sent = FormState(typed, {"reason": field_error(who.language, empty, rt.clock)})
+    return show_encounter(request, who, encounter_id, 422, {form: sent})
+
+
 @router.post("/assessments/{assessment_id}/override")
 def override(
     request: Request,
@@ -397,9 +414,11 @@ def override(
 ) -> Response:
     db = runtime_of(request).databases.get()
     if not reason.strip():
-        raise UserInputError(
+        empty = UserInputError(
             "reason: an override needs a reason (the field was empty)", says="error.reason_empty_override"
         )
+        typed = {"disposition": disposition.value, "reason": reason}
+        return _reason_missing(request, who, assessment_id, "override", typed, empty)
     clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
     encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
     return stored(request, f"/encounters/{encounter_id}", "override")
@@ -422,9 +441,11 @@ def refer(
     rt = runtime_of(request)
     db = rt.databases.get()
     if not reason.strip():
-        raise UserInputError(
+        empty = UserInputError(
             "reason: a referral needs a reason (the field was empty)", says="error.reason_empty_referral"
         )
+        typed = {"to_facility": to_facility, "urgency": urgency, "reason": reason}
+        return _reason_missing(request, who, assessment_id, "refer", typed, empty)
     row = referrals.create_referral(
         db,
         ReferralIn(
