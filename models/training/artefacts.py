@@ -27,6 +27,7 @@ from models.card_markdown import render_card
 from models.errors import ConflictError, ReproducibilityError
 from models.training import metrics
 from models.training.pipeline import (
+    Prepared,
     Progress,
     fit,
     golden_inputs,
@@ -38,7 +39,7 @@ from models.training.pipeline import (
     session,
     to_onnx_bytes,
 )
-from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, TEST_SIZE
+from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, TEST_SIZE, Recipe
 
 FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md")
 GOLDEN_DIGITS = 10
@@ -64,25 +65,16 @@ def _subgroups(names: list[str], X: np.ndarray) -> dict[str, np.ndarray]:
     return {label: mask for label, mask in groups.items() if mask.any()}
 
 
-def build(name: str, progress: Progress = _quiet) -> Built:
-    recipe = recipe_for(name)
-    progress(f"{name}: loading and checking the packaged table")
-    prepared, provenance = prepare(recipe)
-    progress(f"{name}: fitting on {len(prepared.y_train)} rows, holding out {len(prepared.y_test)}")
-    estimator = fit(recipe, prepared)
-    progress(f"{name}: converting to ONNX (opset {TARGET_OPSET})")
-    onnx_bytes = to_onnx_bytes(recipe, estimator, prepared.X_train)
-    sess = session(onnx_bytes)
-
-    progress(f"{name}: held-out metrics (bootstrap {metrics.BOOTSTRAP_RESAMPLES} resamples)")
-    y, p = prepared.y_test, ort_probability(sess, prepared.X_test)
+def held_out_metrics(recipe: Recipe, prepared: Prepared, p: np.ndarray) -> HeldOutMetrics:
+    """The card's ``metrics``: held-out probabilities ``p`` (onnxruntime) against the held-out outcome."""
+    y = prepared.y_test
     slope, intercept = metrics.calibration(y, p)
     low, high = metrics.auroc_ci95(y, p)
     at = {
         t.band: ThresholdMetric.model_validate(metrics.operating_point(y, p, t.min_probability))
         for t in recipe.thresholds
     }
-    held_out = HeldOutMetrics(
+    return HeldOutMetrics(
         n=len(y),
         events=int(y.sum()),
         auroc=round(metrics.auroc(y, p), 4),
@@ -98,6 +90,20 @@ def build(name: str, progress: Progress = _quiet) -> Built:
             for label, mask in _subgroups(recipe.feature_names, prepared.X_test).items()
         },
     )
+
+
+def build(name: str, progress: Progress = _quiet) -> Built:
+    recipe = recipe_for(name)
+    progress(f"{name}: loading and checking the packaged table")
+    prepared, provenance = prepare(recipe)
+    progress(f"{name}: fitting on {len(prepared.y_train)} rows, holding out {len(prepared.y_test)}")
+    estimator = fit(recipe, prepared)
+    progress(f"{name}: converting to ONNX (opset {TARGET_OPSET})")
+    onnx_bytes = to_onnx_bytes(recipe, estimator, prepared.X_train)
+    sess = session(onnx_bytes)
+
+    progress(f"{name}: held-out metrics (bootstrap {metrics.BOOTSTRAP_RESAMPLES} resamples)")
+    held_out = held_out_metrics(recipe, prepared, ort_probability(sess, prepared.X_test))
 
     progress(f"{name}: golden vectors")
     golden = golden_inputs(recipe, prepared)

@@ -61,6 +61,8 @@ class Prepared:
     ranges: dict[str, tuple[float, float]]
     rows_used: int
     table_sha256: str
+    unknown_train: np.ndarray  # bool, rows x features: the value was unknown (and is now the median)
+    unknown_test: np.ndarray
 
 
 def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
@@ -79,6 +81,7 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
     X_train, X_test = X[idx_train].copy(), X[idx_test].copy()
     medians: dict[str, float] = {}
     ranges: dict[str, tuple[float, float]] = {}
+    unknown_train, unknown_test = np.isnan(X_train), np.isnan(X_test)
     for j, name in enumerate(names):
         column = X_train[:, j]
         medians[name] = float(float32_exact(np.array([np.nanmedian(column)]))[0])
@@ -94,7 +97,18 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
         "table_sha256": table,
         "licence_note": data.licence_note,
     }
-    prepared = Prepared(X_train, X_test, y[idx_train], y[idx_test], medians, ranges, len(y), table)
+    prepared = Prepared(
+        X_train,
+        X_test,
+        y[idx_train],
+        y[idx_test],
+        medians,
+        ranges,
+        len(y),
+        table,
+        unknown_train,
+        unknown_test,
+    )
     return prepared, provenance
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 import models
-from models.card import TEACHING_LABEL, ModelCard
+from models.card import TEACHING_LABEL, ModelCard, Registry
 from models.card_markdown import render_card
 from triage.cli.output import echo, print_json, write
 from triage.cli.paths import output_folder
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from models.training.artefacts import FileCheck
 
 app = typer.Typer(
-    help="Risk models: list and show model cards, verify the shipped ONNX files, re-train them byte for byte.",
+    help="Risk models: list and show model cards, verify the shipped ONNX files, re-run their held-out evaluation, "
+    "re-train them byte for byte.",
     no_args_is_help=True,
 )
 
@@ -113,19 +114,24 @@ def show(
     from triage.riskmodels import read_card, read_registry
 
     root = _directory(ctx)
-    registry = read_registry(root)
-    if name not in registry.models:
-        raise NotFoundError(f"unknown model {json_text(name)}; known: {', '.join(registry.models)}")
-    chosen = version or registry.models[name].active
-    if chosen not in registry.models[name].versions:
-        known = ", ".join(registry.models[name].versions)
-        raise NotFoundError(f"model {name} has no version {json_text(chosen)}; known: {known}")
+    chosen = _chosen_version(read_registry(root), name, version)
     card = read_card(root / name / chosen, name, chosen)
     write(
         json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False)
         if as_json
         else render_card(card)
     )
+
+
+def _chosen_version(registry: Registry, name: str, version: str | None) -> str:
+    """``version``, or the active one, of a registered model (NotFoundError naming the known ones)."""
+    if name not in registry.models:
+        raise NotFoundError(f"unknown model {json_text(name)}; known: {', '.join(registry.models)}")
+    chosen = version or registry.models[name].active
+    if chosen not in registry.models[name].versions:
+        known = ", ".join(registry.models[name].versions)
+        raise NotFoundError(f"model {name} has no version {json_text(chosen)}; known: {known}")
+    return chosen
 
 
 def _check_card_markdown(folder: Path, card: ModelCard) -> None:
@@ -213,6 +219,54 @@ def verify(
         raise ModelContractError(f"{len(failed)} of {len(results)} model versions failed verification")
 
 
+@app.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="Model name, e.g. ckd."),
+    version: str | None = typer.Option(None, "--version", "-v", help="Version (default: the active one)."),
+    groups: int = typer.Option(
+        10, "--groups", min=2, max=50, help="Quantile groups of predicted risk in the calibration table."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Re-run the held-out evaluation through the shipped model.onnx and compare it with the card.
+
+    Loads and verifies the version (sha256, feature contract, golden replay), rebuilds the held-out
+    split from the packaged data (its table sha256 must equal the card's), scores it with the
+    shipped ONNX file and recomputes every held-out metric of the card (AUROC and its bootstrap CI,
+    Brier, calibration slope and intercept, the operating point of each threshold, calibration
+    quintiles, subgroups): each is shown `same` or `DIFFERS`. Adds a calibration table with a text
+    plot (--groups quantile groups, observed rate with a Wilson 95% CI) and how often each input
+    was unknown in the training and held-out split (imputed with the card's median, or refused).
+    Exit code 1 when a number differs from the card (printed first, JSON included). Needs the
+    `train` extra and the data wheels, as `models train`.
+    """
+    from triage.cli.models_evaluate import evaluation_json, evaluation_text
+    from triage.riskmodels import load_model, read_registry
+
+    try:
+        from models.errors import ReproducibilityError
+        from models.training.evaluate import evaluate as rerun
+    except ImportError as exc:
+        raise _train_extra_missing(exc, "the held-out evaluation") from None
+    root = _directory(ctx)
+    chosen = _chosen_version(read_registry(root), name, version)
+    model = load_model(root / name / chosen, name, chosen)
+    result = rerun(model.card, (model.path / model.card.onnx.file).read_bytes(), groups)
+    sha = model.card.onnx.sha256
+    if as_json:
+        print_json(evaluation_json(result, sha))
+    else:
+        for line in evaluation_text(result, sha):
+            write(line)
+    if not result.reproduced:
+        differs = ", ".join(c.item for c in result.comparisons if not c.same)
+        raise ReproducibilityError(
+            f"the held-out evaluation of {name} {chosen} does not reproduce its card ({differs}): card.json was "
+            "edited, or the data or libraries changed; `triage models train NAME --check` says which"
+        )
+
+
 @app.command("train")
 def train(
     ctx: typer.Context,
@@ -245,9 +299,7 @@ def train(
         from models.training.artefacts import build, check_reproduces, compare
         from models.training.artefacts import write as write_version
     except ImportError as exc:
-        raise DependencyMissingError(
-            f"training needs the 'train' extra ({exc.name} is missing): run `.venv/bin/pip install -e '.[train]'`"
-        ) from None
+        raise _train_extra_missing(exc, "training") from None
     root = _directory(ctx)
 
     def progress(message: str) -> None:
@@ -298,6 +350,12 @@ def train(
         )
     else:
         write(f"reproduced {name} {version} byte for byte: model.onnx sha256 {sha}")
+
+
+def _train_extra_missing(exc: ImportError, what: str) -> DependencyMissingError:
+    return DependencyMissingError(
+        f"{what} needs the 'train' extra ({exc.name} is missing): run `.venv/bin/pip install -e '.[train]'`"
+    )
 
 
 def _comparison(checks: list[FileCheck], *, reproduced: bool) -> dict[str, Any]:

@@ -1,0 +1,119 @@
+"""Re-run the held-out evaluation of a shipped model version and compare it with its card.
+
+A reviewer's check (``triage models evaluate NAME``): the packaged table is loaded and checked
+against the card's ``table_sha256``, split as in training, and the held-out rows are scored by the
+shipped ``model.onnx`` (not a re-trained one). Every number of the card's ``metrics`` is computed
+again and compared; a finer calibration table (quantile groups with a Wilson 95% interval of the
+observed rate) and how often each input was unknown (and so imputed or refused) are added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models.card import HeldOutMetrics, ModelCard
+from models.errors import ReproducibilityError
+from models.training import metrics
+from models.training.artefacts import held_out_metrics
+from models.training.pipeline import ort_probability, prepare, recipe_for, session
+
+
+@dataclass(frozen=True)
+class Comparison:
+    item: str  # e.g. "auroc", "at_thresholds.high", "subgroups.age<50"
+    card: Any
+    recomputed: Any
+
+    @property
+    def same(self) -> bool:
+        return bool(self.card == self.recomputed)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    card: ModelCard
+    recomputed: HeldOutMetrics
+    comparisons: list[Comparison]
+    calibration: list[dict[str, Any]]  # quantile groups: n, events, mean_predicted, observed_rate, ci95
+    unknown: list[dict[str, Any]]  # per input: missing policy, median, unknown in train / held-out split
+    imputed_rows: dict[str, Any]  # held-out rows with at least one imputed input (subgroup summary)
+
+    @property
+    def reproduced(self) -> bool:
+        return all(c.same for c in self.comparisons)
+
+
+def _compare(card: HeldOutMetrics, fresh: HeldOutMetrics) -> list[Comparison]:
+    """Field by field (dict fields key by key), as JSON values, so 0.2 == 0.2 and tuples == lists."""
+    shipped, recomputed = card.model_dump(mode="json"), fresh.model_dump(mode="json")
+    rows = []
+    for field in HeldOutMetrics.model_fields:
+        if field == "calibration_bins":  # compared as one table below
+            rows.append(Comparison(field, shipped[field], recomputed[field]))
+        elif isinstance(shipped[field], dict):
+            for key in sorted(set(shipped[field]) | set(recomputed[field])):
+                rows.append(Comparison(f"{field}.{key}", shipped[field].get(key), recomputed[field].get(key)))
+        else:
+            rows.append(Comparison(field, shipped[field], recomputed[field]))
+    return rows
+
+
+def calibration_groups(y: np.ndarray, p: np.ndarray, groups: int) -> list[dict[str, Any]]:
+    """``groups`` quantile groups of ``p``: mean predicted, observed rate and its Wilson 95% CI."""
+    rows = []
+    for idx in np.array_split(np.argsort(p, kind="stable"), groups):
+        events = int(y[idx].sum())
+        low, high = metrics.wilson_ci95(events, len(idx))
+        rows.append(
+            {
+                "n": len(idx),
+                "events": events,
+                "mean_predicted": round(float(p[idx].mean()), 4),
+                "observed_rate": round(events / len(idx), 4),
+                "observed_ci95": [round(low, 4), round(high, 4)],
+            }
+        )
+    return rows
+
+
+def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation:
+    """Score the held-out split with ``onnx_bytes`` (the verified shipped file) and compare."""
+    recipe = recipe_for(card.name)
+    if tuple(recipe.feature_names) != card.feature_names:
+        raise ReproducibilityError(
+            f"{card.name} {card.version}: the training recipe's inputs {recipe.feature_names} are not the "
+            f"card's {list(card.feature_names)}; it cannot re-run this version's evaluation"
+        )
+    prepared, _ = prepare(recipe)
+    if prepared.table_sha256 != card.training.data.table_sha256:
+        raise ReproducibilityError(
+            f"{card.name} {card.version}: the packaged data gives the feature table sha256 "
+            f"{prepared.table_sha256}, the card's training.data.table_sha256 is {card.training.data.table_sha256}"
+        )
+    y, p = prepared.y_test, ort_probability(session(onnx_bytes), prepared.X_test)
+    fresh = held_out_metrics(recipe, prepared, p)
+    imputed = prepared.unknown_test.any(axis=1)
+    unknown = [
+        {
+            "feature": f.name,
+            "missing": f.missing,
+            "median": f.median,
+            "unknown_train": int(prepared.unknown_train[:, f.index].sum()),
+            "unknown_test": int(prepared.unknown_test[:, f.index].sum()),
+        }
+        for f in card.features
+    ]
+    summary: dict[str, Any] = {"n": int(imputed.sum()), "events": int(y[imputed].sum())}
+    if imputed.any():
+        summary = metrics.subgroup(y[imputed], p[imputed]) | summary
+    return Evaluation(
+        card=card,
+        recomputed=fresh,
+        comparisons=_compare(card.metrics, fresh),
+        calibration=calibration_groups(y, p, groups),
+        unknown=unknown,
+        imputed_rows=summary,
+    )

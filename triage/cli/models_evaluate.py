@@ -1,0 +1,126 @@
+"""`triage models evaluate` output: the card's held-out metrics against the re-run ones, a
+calibration table with a text plot, and how often each input was unknown (JSON and text)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from models.card import TEACHING_LABEL
+
+if TYPE_CHECKING:
+    from models.training.evaluate import Evaluation
+
+PLOT_WIDTH = 41
+_SCALES = (0.05, 0.1, 0.2, 0.5, 1.0)
+
+
+def evaluation_json(e: Evaluation, onnx_sha256: str) -> dict[str, Any]:
+    card = e.card
+    return {
+        "name": card.name,
+        "version": card.version,
+        "model_onnx_sha256": onnx_sha256,
+        "training_data": card.training.data.package,
+        "table_sha256": card.training.data.table_sha256,
+        "held_out": {"n": e.recomputed.n, "events": e.recomputed.events},
+        "reproduced": e.reproduced,
+        "comparison": [
+            {"item": c.item, "card": c.card, "recomputed": c.recomputed, "same": c.same}
+            for c in e.comparisons
+        ],
+        "calibration": e.calibration,
+        "unknown_inputs": e.unknown,
+        "imputed_rows": e.imputed_rows,
+        "label": TEACHING_LABEL,
+    }
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _value(item: str, value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if item == "calibration_bins":
+        return f"{len(value)} quantile groups"
+    if isinstance(value, dict):
+        return " ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "-".join(f"{v:g}" for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _plot_row(row: dict[str, Any], top: float) -> str:
+    """``|`` scale ``|``: ``-`` the observed rate's 95% CI, ``o`` observed, ``p`` mean predicted, ``*`` both."""
+
+    def at(v: float) -> int:
+        return min(PLOT_WIDTH - 1, round(v / top * (PLOT_WIDTH - 1)))
+
+    cells = [" "] * PLOT_WIDTH
+    low, high = row["observed_ci95"]
+    for i in range(at(low), at(high) + 1):
+        cells[i] = "-"
+    observed, predicted = at(row["observed_rate"]), at(row["mean_predicted"])
+    cells[observed] = "o"
+    cells[predicted] = "*" if predicted == observed else "p"
+    return "|" + "".join(cells) + "|"
+
+
+def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
+    card, m = e.card, e.recomputed
+    split = card.training.split
+    lines = [
+        f"Held-out evaluation of {card.name} {card.version}, re-run through the shipped model.onnx "
+        f"(sha256 {onnx_sha256[:16]}...)  ({TEACHING_LABEL})",
+        f"Data: {card.training.data.package}, feature table sha256 {card.training.data.table_sha256[:16]}... as in "
+        f"the card; held-out split: {m.n} rows ({m.events} events), {split.method}, test size {split.test_size}, "
+        f"seed {split.seed}",
+        "",
+        "Each held-out metric of the card, re-computed (same: the card's value; DIFFERS: both are shown):",
+    ]
+    for c in e.comparisons:
+        shown = (
+            _value(c.item, c.card)
+            if c.same
+            else f"card {_value(c.item, c.card)}; re-computed {_value(c.item, c.recomputed)}"
+        )
+        lines.append(f"{'same' if c.same else 'DIFFERS':<8}{c.item:<22}{shown}")
+    top = next(
+        s for s in _SCALES if s >= max(max(r["observed_ci95"][1], r["mean_predicted"]) for r in e.calibration)
+    )
+    lines += [
+        "",
+        f"Calibration on the held-out split ({len(e.calibration)} groups of predicted risk). Plot: p mean "
+        "predicted, o observed, - its Wilson 95% CI, * p and o together.",
+        f"{'group':>5} {'n':>5} {'events':>6} {'predicted':>9}  {'observed (95% CI)':<22} "
+        + "0%".ljust(PLOT_WIDTH + 2 - len(f"{top:.0%}"))
+        + f"{top:.0%}",
+    ]
+    for i, r in enumerate(e.calibration, start=1):
+        low, high = r["observed_ci95"]
+        observed = f"{_pct(r['observed_rate'])} ({_pct(low)}-{_pct(high)})"
+        lines.append(
+            f"{i:>5} {r['n']:>5} {r['events']:>6} {_pct(r['mean_predicted']):>9}  {observed:<22} {_plot_row(r, top)}"
+        )
+    lines += [
+        "",
+        "Inputs when unknown (the card's policy) and how often they were unknown in the data "
+        "(reject: rows without the value were not used):",
+        f"{'feature':<22}{'if missing':<15}{'median':>10}  {'unknown (train)':>16}  {'unknown (held-out)':>18}",
+    ]
+    for u in e.unknown:
+        lines.append(
+            f"{u['feature']:<22}{u['missing']:<15}{u['median']:>10g}  "
+            f"{u['unknown_train']:>8} of {split.n_train:<5}  {u['unknown_test']:>8} of {split.n_test:<7}"
+        )
+    imputed = e.imputed_rows
+    if imputed["n"]:
+        auroc = "-" if imputed["auroc"] is None else f"{imputed['auroc']:.3f}"
+        lines.append(
+            f"Held-out rows scored with at least one imputed input: {imputed['n']} ({imputed['events']} events): "
+            f"mean predicted {_pct(imputed['mean_predicted'])}, observed {_pct(imputed['observed_rate'])}, AUROC {auroc}"
+        )
+    else:
+        lines.append("Held-out rows scored with at least one imputed input: none")
+    return [line.rstrip() for line in lines]
