@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, get_origin
@@ -26,6 +27,8 @@ from triage.errors import ConfigError, json_text
 from triage.tomlfile import field_type, is_table, key_message, read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
+#: A web origin as a browser sends it in ``Origin`` (RFC 6454): scheme, host, optional port.
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 ENV_PREFIX = "TRIAGE_"
 #: The storage layer's bounds (``referral.associations``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
@@ -117,6 +120,23 @@ class ServiceSettings(BaseModel):
     propose_referrals: bool = Field(
         True, description="Propose a referral (for a clinician to confirm) when the policy says refer"
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Web origins whose browser apps may call /api/v1 with an API token (CORS), e.g."
+        ' ["https://dashboard.clinic.example"]; empty (the default): none, only the service\'s own pages',
+    )
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{json_text(origin)} is not a web origin: give scheme, host and port only, in lower"
+                    ' case, e.g. "https://dashboard.clinic.example" or "http://10.0.0.5:8080" (no path,'
+                    ' no trailing /, no "*": each origin is named)'
+                )
+        return value
 
 
 class GatewaySettings(BaseModel):

@@ -27,6 +27,7 @@ from referral.clock import Clock
 from triage.errors import ClinicError, shown_input, validation_message
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
+from triage.service.api.cors import ApiCors
 from triage.service.api.errors import retry_after
 from triage.service.auth import (
     SESSION_COOKIE,
@@ -239,6 +240,8 @@ def create_app(
     app.state.runtime = runtime
     # Outermost first: security headers wrap metrics, as the two BaseHTTPMiddleware did before.
     app.add_middleware(runtime.metrics.middleware)
+    if settings.service.cors_origins:  # browser apps of these origins may call /api/ (api/cors.py)
+        app.add_middleware(ApiCors, origins=settings.service.cors_origins)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
