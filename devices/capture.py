@@ -17,17 +17,11 @@ complete messages, through the same codecs the live gateway uses.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from devices.codecs.astm_link import (
-    AstmReceiver,
-    FrameAccepted,
-    FrameRejected,
-    MessageDiscarded,
-    MessageReceived,
-)
+from devices.codecs.astm_events import stream_byte
+from devices.codecs.astm_link import AstmReceiver, FrameRejected, MessageDiscarded, MessageReceived
 from devices.codecs.astm_records import split_messages
 from devices.codecs.gatt_lines import GattBadLine, GattFailure
 from devices.codecs.gatt_records import AssembledRecord, read_records
@@ -51,11 +45,8 @@ class CapturedMessage:
 
     def file_offset(self, position: int) -> int:
         """The byte of the capture file that holds ``raw[position]``."""
-        if not self.pieces:
-            return self.offset + position
-        starts = [at for at, _ in self.pieces]
-        at, byte = self.pieces[max(bisect_right(starts, position) - 1, 0)]
-        return byte + position - at
+        placed = stream_byte(self.pieces, position)
+        return self.offset + position if placed is None else placed
 
 
 def decode_captured(
@@ -119,16 +110,8 @@ def read_capture(
         receiver.receive_data(b"\x04")
         events += iter(receiver.next_event, None)
         tainted: str | None = None
-        # where the frames of the message being joined start: the receiver's offsets count the
-        # synthetic ENQ, and a frame's text follows its STX and frame number
-        pieces: list[tuple[int, int]] = []
-        joined = 0
         for event in events:
-            if isinstance(event, FrameAccepted):
-                if not event.duplicate:
-                    pieces.append((joined, event.offset - 1 + 2))
-                    joined += event.size
-            elif isinstance(event, FrameRejected):
+            if isinstance(event, FrameRejected):
                 where = max(event.offset - 1, 0)
                 reason = event.reason
                 if reason.startswith("frame interrupted") and _LINK_BYTES.search(data, where + 1) is None:
@@ -138,6 +121,8 @@ def read_capture(
                 yield Quarantine("bad_frame", data[where : where + 64], where, dev, reason)
                 tainted = tainted or f"frame at byte {where} was rejected ({reason})"
             elif isinstance(event, MessageReceived):
+                # where its frames' texts start in the file: the receiver counted the synthetic ENQ
+                pieces = tuple((at, byte - 1) for at, byte in event.pieces)
                 start = pieces[0][1] - 2 if pieces else max(event.offset - 1, 0)
                 if tainted is not None:
                     # On a link the sender would resend the frame; a capture cannot, and frame
@@ -146,11 +131,9 @@ def read_capture(
                     yield Quarantine("incomplete_message", event.data, start, dev, detail)
                     tainted = None
                 else:
-                    yield CapturedMessage(event.data, start, event.complete, tuple(pieces))
-                pieces, joined = [], 0
+                    yield CapturedMessage(event.data, start, event.complete, pieces)
             elif isinstance(event, MessageDiscarded):
                 yield Quarantine("incomplete_message", event.data, None, dev, event.reason)
-                pieces, joined = [], 0
         if cut is not None:
             yield cut
         return

@@ -301,7 +301,7 @@ class Gateway:
                 endpoint.new_driver(self._db),
                 info,
                 clock=self._clock,
-                on_message=lambda raw, inf: self._store(endpoint, raw, inf, wire, stream.offset_of(raw)),
+                on_message=lambda got, inf: self._store(endpoint, got.raw, inf, wire, stream.pieces_of(got)),
                 on_discard=lambda reason: self._discarded(endpoint, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
                 on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),
@@ -417,9 +417,9 @@ class Gateway:
         raw: bytes,
         info: SessionInfo,
         wire: WireLog | None = None,
-        stream_offset: int | None = None,
+        pieces: tuple[tuple[int, int], ...] = (),
     ) -> None:
-        """Decode and commit one complete message (``stream_offset``: where it starts in the
+        """Decode and commit one complete message (``pieces``: where its bytes lie in the
         session's stream, when known). Returns only after the COMMIT is durable."""
         status = self._status[endpoint.device_id]
         status.messages += 1
@@ -439,7 +439,7 @@ class Gateway:
             record_quarantine(self._db, message, reason=decoded.fatal, byte_offset=decoded.fatal_offset)
             status.quarantined += 1
             # what, where and how to fix; quoted values, which may be patient data, elided
-            sentence = quarantine_sentence(decoded.fatal, decoded.fatal_offset, stream_offset)
+            sentence = quarantine_sentence(decoded.fatal, decoded.fatal_offset, pieces)
             status.last_error = sentence  # the service's device panel shows it
             log.warning("device %s: %s", endpoint.device_id, sentence)
             return

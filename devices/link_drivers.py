@@ -104,7 +104,7 @@ class AstmDriver:
             events.append(Send(before))
         while (event := self._receiver.next_event()) is not None:
             if isinstance(event, astm_link.MessageReceived):
-                events.append(Received(event.data))
+                events.append(Received(event.data, event.pieces))
                 # Safe to release now: the session executes the Send after Received has committed.
                 self._receiver.confirm_message()
                 held = self._receiver.data_to_send()

@@ -2,8 +2,9 @@
 and the devices panel (a device's ``last_error``) show - where in the session's stream and in the
 message it broke, the decoder's reason and detail (long quoted values elided), and a hint.
 
-``StreamTail`` wraps a session's link to place a message in the stream;
-``quarantine_sentence`` writes the sentence. Used by ``devices.gateway``.
+``StreamTail`` wraps a session's link to place a message in the stream (its pieces: a message
+joined from ASTM frames is not one run of bytes there); ``quarantine_sentence`` writes the
+sentence. Used by ``devices.gateway``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 
+from devices.codecs.astm_events import stream_byte
+from devices.session import Received
 from devices.transports.link import Link
 
 
@@ -41,11 +44,15 @@ class StreamTail:
     async def close(self) -> None:
         await self._link.close()
 
-    def offset_of(self, raw: bytes) -> int | None:
-        """Where the last copy of ``raw`` starts in the stream; None when it is not there as one
-        run of bytes (an ASTM message of several frames: frame bytes lie between its records)."""
-        at = self._tail.rfind(raw) if raw else -1
-        return None if at < 0 else self._total - len(self._tail) + at
+    def pieces_of(self, message: Received) -> tuple[tuple[int, int], ...]:
+        """Where ``message`` lies in the stream, as (byte of the message, byte of the stream) at
+        the start of each piece: the driver's pieces when it joined the message from frames
+        (ASTM: frame bytes lie between them), else the last copy of the message as one run of
+        bytes; () when it is not there."""
+        if message.pieces:
+            return message.pieces
+        at = self._tail.rfind(message.raw) if message.raw else -1
+        return () if at < 0 else ((0, self._total - len(self._tail) + at),)
 
 
 #: a quoted value in a decoder's detail (``json_text``): longer ones may be patient data
@@ -80,9 +87,10 @@ def _hint(reason: str, detail: str) -> str:
     return ""
 
 
-def quarantine_sentence(fatal: str, message_offset: int | None, stream_offset: int | None) -> str:
+def quarantine_sentence(fatal: str, message_offset: int | None, pieces: tuple[tuple[int, int], ...]) -> str:
     """One line for the log and the device's ``last_error``: where the message broke (in the
-    session's stream and in the message), the decoder's reason and detail, and a hint."""
+    session's stream, placed by the message's ``pieces`` as :meth:`StreamTail.pieces_of` gives
+    them, and in the message), the decoder's reason and detail, and a hint."""
     reason, _, detail = fatal.partition(": ")
     place = ""
     if message_offset is not None:  # the detail's own "byte N: " is the message offset said again,
@@ -91,14 +99,14 @@ def quarantine_sentence(fatal: str, message_offset: int | None, stream_offset: i
         if at is not None:
             detail, place = detail[at.end() :], f", {at.group(1)}" if at.group(1) else ""
     where = ""
-    if message_offset is not None and stream_offset is not None:
+    if message_offset is not None and pieces:
         where = (
-            f" at byte {stream_offset + message_offset} of the stream "
+            f" at byte {stream_byte(pieces, message_offset)} of the stream "
             f"(byte {message_offset} of the message{place})"
         )
     elif message_offset is not None:
         where = f" at byte {message_offset} of the message{place}"
-    elif stream_offset is not None:
-        where = f" starting at byte {stream_offset} of the stream"
+    elif pieces:
+        where = f" starting at byte {stream_byte(pieces, 0)} of the stream"
     what = f"{reason}: {_elide(detail)}" if detail else reason
     return f"message quarantined{where}: {what}{_hint(reason, detail)}"

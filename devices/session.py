@@ -55,6 +55,9 @@ class Send:
 @dataclass(frozen=True, slots=True)
 class Received:
     raw: bytes
+    #: where the message's bytes lie in the session's stream, when the driver joined them from
+    #: pieces (ASTM frames): (byte of ``raw``, byte of the stream) at the start of each piece
+    pieces: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +195,7 @@ class FakeClock:
                 future.set_result(None)
 
 
-MessageHandler = Callable[[bytes, "SessionInfo"], Awaitable[None]]
+MessageHandler = Callable[[Received, "SessionInfo"], Awaitable[None]]
 
 
 @dataclass
@@ -274,7 +277,7 @@ async def run_session(
                     for lost in driver.link_lost(str(exc)):
                         if isinstance(lost, Received):
                             counts.messages += 1
-                            await on_message(lost.raw, info)
+                            await on_message(lost, info)
                         elif isinstance(lost, Discarded):
                             discard(lost)
                     raise
@@ -295,7 +298,7 @@ async def run_session(
                     counts.bytes_out += len(event.data)
                 elif isinstance(event, Received):
                     counts.messages += 1
-                    await on_message(event.raw, info)
+                    await on_message(event, info)
                 elif isinstance(event, Discarded):
                     discard(event)
                 elif isinstance(event, Rejected):

@@ -4,6 +4,7 @@ receiver, its sender (``devices.codecs.astm_sender``) and the endpoint that comb
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,19 @@ class MessageReceived:
     data: bytes
     complete: bool
     offset: int
+    #: (byte of ``data``, byte of the stream) where each frame's text starts: ``data`` joins the
+    #: texts without their STX, frame number, checksum and CR LF (see :func:`stream_byte`)
+    pieces: tuple[tuple[int, int], ...] = ()
+
+
+def stream_byte(pieces: tuple[tuple[int, int], ...], position: int) -> int | None:
+    """The byte of the stream (or capture file) that holds byte ``position`` of a message whose
+    ``pieces`` say where its runs of bytes start (as :attr:`MessageReceived.pieces`; one piece
+    ``(0, start)`` for a message sent as one run); None when ``pieces`` is empty (not known)."""
+    if not pieces:
+        return None
+    at, byte = pieces[max(bisect_right([start for start, _ in pieces], position) - 1, 0)]
+    return byte + position - at
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,7 @@ class AstmReceiver(LinkSide):
         self._consumed = 0  # bytes dropped from the front of _buf since creation
         self._state = _RState.NEUTRAL
         self._pending = bytearray()
+        self._pieces: list[tuple[int, int]] = []  # (byte of _pending, byte of the stream) per frame
         self._record_start = 0
         self._last_fn: int | None = None
         self._last_text: bytes | None = None
@@ -215,6 +216,7 @@ class AstmReceiver(LinkSide):
             return
         self._held = None
         self._pending = self._pending[: self._record_start]
+        self._pieces = [piece for piece in self._pieces if piece[0] < self._record_start]
         self._last_fn, self._last_text = self._prev_fn, self._prev_text
         self._out += NAK
 
@@ -222,6 +224,7 @@ class AstmReceiver(LinkSide):
 
     def _reset_session(self) -> None:
         self._pending = bytearray()  # text of the current LIS2 message
+        self._pieces = []  # where each of its frames' text starts, in it and in the stream
         self._message_frames = 0  # frames appended to it
         self._record_start = 0  # where the current LIS01 message (record) starts in _pending
         self._last_fn = None
@@ -445,6 +448,7 @@ class AstmReceiver(LinkSide):
         ):
             # a new header while the previous message had no L record
             self._emit(complete=False, offset=offset)
+        self._pieces.append((len(self._pending), offset + 2))  # the text follows STX and FN
         self._pending += text
         self._message_frames += 1
         reply = EOT if self._interrupt else ACK
@@ -463,8 +467,9 @@ class AstmReceiver(LinkSide):
         self._out += reply
 
     def _emit(self, *, complete: bool, offset: int) -> None:
-        self._events.append(MessageReceived(bytes(self._pending), complete, offset))
+        self._events.append(MessageReceived(bytes(self._pending), complete, offset, tuple(self._pieces)))
         self._pending = bytearray()
+        self._pieces = []
         self._record_start = 0
         self._message_frames = 0
 

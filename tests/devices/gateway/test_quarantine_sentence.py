@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.codecs.astm_frame import build_frame
+from devices.codecs.astm_frame import ENQ, build_frame, split_records
 from devices.endpoint import DeviceEndpoint
 from devices.link_drivers import endpoint_from_profile
 from devices.quarantine_notice import quarantine_sentence
@@ -111,13 +111,14 @@ def test_an_hl7_message_with_lf_between_segments_names_the_segment(
 
 
 def _astm_last_error(
-    pty: PtyLink, clock: FakeClock, endpoint: DeviceEndpoint, db_path: Path, frame: bytes
+    pty: PtyLink, clock: FakeClock, endpoint: DeviceEndpoint, db_path: Path, *frames: bytes
 ) -> str | None:
-    """The device's ``last_error`` after the analyzer on ``pty`` sent ``frame`` and it was quarantined."""
+    """The device's ``last_error`` after the analyzer on ``pty`` sent ``frames`` and their message
+    was quarantined."""
 
     async def scenario() -> str | None:
         async with running_gateway([endpoint], db_path, clock=clock) as gateway:
-            await send_message(pty, [frame])
+            await send_message(pty, list(frames))
             await wait_until(lambda: gateway.status()[0].quarantined == 1)
             await pty.close()
             return gateway.status()[0].last_error
@@ -161,6 +162,39 @@ def test_an_astm_record_with_a_byte_the_encoding_cannot_hold_names_the_record_an
     )
 
 
+def test_a_message_of_many_frames_names_the_stream_byte_inside_a_continued_record(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As a serial analyzer sends it: each record in a new frame, a record longer than the frame
+    text cut into ETB frames. The bad byte lies in a continuation frame, after the STX, frame
+    number, checksum and CR LF of every frame before it: the sentence names that byte of the
+    stream (where a capture of the port shows it), not only the byte of the joined message."""
+    profile = simulator_profile("astm-analyzer", "analyzer").model_copy(update={"encoding": "ascii"})
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path, profile)
+    records = astm_records(
+        sample_from_values("astm-analyzer", "SIM-P8", "SIM-S8", {"glucose_random": 9.0, "hemoglobin": 130.0})
+    )
+    (second,) = [i for i, r in enumerate(records) if r.startswith(b"R|2|")]
+    fields = records[second].split(b"|")
+    fields[4] = fields[4] + b"\xb5"
+    records[second] = b"|".join(fields)
+    texts = split_records(records, frame_text_size=16)
+    frames = [build_frame(n + 1, text, final) for n, (text, final) in enumerate(texts)]
+    (bad_frame,) = [f for f in frames if b"\xb5" in f]
+    assert bad_frame.index(b"\xb5") > 2 and not bad_frame.startswith(b"\x02" + bytes([bad_frame[1]]) + b"R")
+
+    with caplog.at_level(logging.WARNING):
+        last_error = _astm_last_error(pty, clock, endpoint, db_path, *frames)
+    in_message = b"".join(text for text, _ in texts).index(b"\xb5")
+    in_stream = (ENQ + b"".join(frames)).index(b"\xb5")
+    sentence = (
+        f"message quarantined at byte {in_stream} of the stream (byte {in_message} of the message, R.5 of "
+        "R record 2): undecodable_bytes: byte 0xB5 is not valid ascii (set the profile's encoding)"
+    )
+    assert last_error == sentence
+    assert f"device analyzer: {sentence}" in warning_lines(caplog)
+
+
 def test_an_astm_header_with_a_wrong_delimiter_set_says_to_check_the_delimiters(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -186,19 +220,19 @@ def test_quoted_values_of_the_detail_are_elided_and_delimiters_kept() -> None:
     """A decoder's detail may quote the message (a field, the first bytes of a record): the log
     line keeps only short quoted values such as a delimiter set."""
     sentence = quarantine_sentence(
-        'unparseable_message: byte 0: message does not start with an H record: "P|1||PAT-4711"', 0, None
+        'unparseable_message: byte 0: message does not start with an H record: "P|1||PAT-4711"', 0, ()
     )
     assert sentence == (
         "message quarantined at byte 0 of the message: unparseable_message: message does not start "
         'with an H record: "..."; check the profile\'s protocol: the device may speak another one'
     )
-    placed = quarantine_sentence("undecodable_bytes: byte 96 (R.4 of R record 3): byte 0xB5 is not", 96, None)
+    placed = quarantine_sentence("undecodable_bytes: byte 96 (R.4 of R record 3): byte 0xB5 is not", 96, ())
     assert placed == (
         "message quarantined at byte 96 of the message, R.4 of R record 3: undecodable_bytes: byte 0xB5 is not"
         "; check the profile's encoding against the device's character set"
     )
     kept = quarantine_sentence(
-        'unparseable_message: byte 4: MSH-2 encoding characters "^~" are incomplete', 4, 10
+        'unparseable_message: byte 4: MSH-2 encoding characters "^~" are incomplete', 4, ((0, 10),)
     )
     assert kept == (
         "message quarantined at byte 14 of the stream (byte 4 of the message): unparseable_message: "
