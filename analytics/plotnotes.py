@@ -26,6 +26,11 @@ def add_footer_line(fig: Figure, text: str, *, color: str = "#555555", fontsize:
     for an empty text); lines added one after the other stack downwards."""
     if not text:
         return
+    # A constrained (or tight) layout moves the axes when the figure is drawn, so it runs now and
+    # is then frozen: the footer goes under the axes where the PNG shows them, not where they
+    # were before the layout (the H3 plot's source line was drawn over its axis label).
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
     box = fig.get_tightbbox()  # inches
     width = max(60, int(box.width * _CHARS_PER_INCH * 7 / fontsize))
     x, y = box.x0 / fig.get_figwidth(), box.y0 / fig.get_figheight()

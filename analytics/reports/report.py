@@ -245,8 +245,20 @@ def source_line(pooled: Pool) -> str:
     period = first if first == last else f"{first} to {last}"
     return (
         f"Source: {pooled.rows_pooled:,} encounters from {clinics} clinic(s), {period}, pooled from"
-        f" {len(pooled.sources)} {FORMAT_VERSION} input(s) by `triage report`"
+        f" {len(pooled.sources)} {FORMAT_VERSION} input(s){provenance([s.synthetic for s in pooled.sources])}"
+        " by `triage report`"
     )
+
+
+def provenance(synthetic: Sequence[bool | None]) -> str:
+    """What of the inputs is SYNTHETIC or of unknown provenance (no manifest), as the source line
+    under a plot says it (``, all SYNTHETIC (teaching/test data),``); empty when all are real."""
+    made, unknown = sum(s is True for s in synthetic), sum(s is None for s in synthetic)
+    if made and made == len(synthetic):
+        return ", all SYNTHETIC (teaching/test data),"
+    parts = [f"{made} of them SYNTHETIC (teaching/test data)"] if made else []
+    parts += [f"{unknown} without a manifest (provenance unknown)"] if unknown else []
+    return f", {' and '.join(parts)}," if parts else ""
 
 
 def not_in_directory(

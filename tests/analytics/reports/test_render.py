@@ -322,8 +322,8 @@ def test_every_plot_says_its_source_under_everything_it_draws(
     expected = (
         f"Source: {summary['rows_pooled']:,} encounters from {summary['clinics']} clinic(s),"
         f" {months.min()} to {months.max()}, pooled from {len(sources)} clinic-triage-analytics/1"
-        " input(s) by `triage report`"
-    )
+        " input(s), all SYNTHETIC (teaching/test data), by `triage report`"
+    )  # a PNG passed on alone must say its data are SYNTHETIC, not only its title's tag
     assert len(drawn) == len(list((out / "plots").glob("*.png"))) == 6
     assert set(drawn.values()) == {(expected, True)}, drawn
     assert f"<p>{expected}. Engine: duckdb." in (out / "report.html").read_text(encoding="utf-8")
