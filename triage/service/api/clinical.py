@@ -45,6 +45,7 @@ from triage.service.api.clinical_bodies import (
     plausible_birth,
     validate_observations,
 )
+from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
@@ -127,7 +128,10 @@ def _stored_or_valid_record_number(db: Any, mrn: str) -> None:
     "/patients",
     status_code=201,
     summary="Register a patient (200: found by MRN; never renamed: 422 when the MRN is another patient's)",
-    responses={200: {"model": PatientRegistered, "description": "The patient already stored with this MRN"}},
+    responses={
+        **created("The patient was registered"),
+        200: {"model": PatientRegistered, "description": "The patient already stored with this MRN"},
+    },
 )
 def create_patient(
     body: PatientCreate, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
@@ -139,6 +143,8 @@ def create_patient(
     row, found = clinic.find_or_register_patient(db, _patient_in(body), actor=who.username)
     if found:
         response.status_code = 200
+    else:
+        locate(response, f"/api/v1/patients/{row['id']}")
     return PatientRegistered.model_validate({**row, "already_registered": found})
 
 
@@ -228,7 +234,10 @@ def patient_encounters(
     "/encounters",
     status_code=201,
     summary="Open an encounter for a registered patient (200: the visit already open today)",
-    responses={200: {"model": EncounterOpened, "description": "The patient's visit already open today"}},
+    responses={
+        **created("The encounter was opened (or returned again for its idempotency_key)"),
+        200: {"model": EncounterOpened, "description": "The patient's visit already open today"},
+    },
 )
 def create_encounter(
     body: EncounterCreate, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
@@ -245,6 +254,8 @@ def create_encounter(
     )
     if already_open:
         response.status_code = 200
+    else:
+        locate(response, f"/api/v1/encounters/{row['id']}")
     return EncounterOpened.model_validate({**row, "already_open": already_open})
 
 
@@ -320,9 +331,10 @@ def _pregnant_only_if_not_male(context: dict[str, Any] | None, sex: str | None, 
     "/encounters/{encounter_id}/assessments",
     status_code=201,
     summary="Assess the encounter's readings now and store the result",
+    responses=created(),
 )
 def assess_encounter(
-    encounter_id: Id, body: AssessRequest, db: DbDep, clinic: ClinicDep, who: Writer
+    encounter_id: Id, body: AssessRequest, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
 ) -> AssessmentOut:
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None and context.get("pregnant") is True:
@@ -339,6 +351,7 @@ def assess_encounter(
         key=body.idempotency_key,
         body_sha256=_fingerprint(body),
     )
+    locate(response, f"/api/v1/assessments/{row['id']}")
     return AssessmentOut.model_validate(stored_assessment_view(row))
 
 
@@ -347,6 +360,9 @@ def assess_encounter(
     status_code=201,
     response_model=WalkInOut,
     summary="Walk-in: register, record readings, assess, store",
+    responses=created(
+        "The walk-in's assessment (its `Location`), stored or returned again for its idempotency_key"
+    ),
 )
 async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> Response:
     """With an ``idempotency_key``, repeating the request returns the stored assessment; the key
@@ -384,7 +400,12 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
     )
     row = await store_walk_in(rt, clinic, walk_in)
     shown = stored_assessment_json(row, {ALREADY_OPEN: bool(row.get(ALREADY_OPEN, False))})
-    return Response(shown, status_code=201, media_type="application/json")
+    return Response(
+        shown,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/api/v1/assessments/{row['id']}"},
+    )
 
 
 @router.get("/assessments/{assessment_id}", summary="One stored assessment")

@@ -14,6 +14,7 @@ from referral.records import ReferralIn
 from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api import paging
+from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
 from triage.service.api.errors import error
 from triage.service.api.json_body import JsonRoute
@@ -173,14 +174,18 @@ def list_referrals(
     status_code=201,
     summary="Create a referral (status: proposed)",
     responses={
+        **created("The referral was created (or returned again for its idempotency_key)"),
         409: error(
             "The encounter has an open referral (`open_referral_exists`, its id in `context.referral_id`),"
             " or the idempotency key was used for another request (`idempotency_conflict`)"
-        )
+        ),
     },
 )
-def create_referral(body: ReferralCreate, db: DbDep, rt: RuntimeDep, who: Clinician) -> ReferralOut:
+def create_referral(
+    body: ReferralCreate, response: Response, db: DbDep, rt: RuntimeDep, who: Clinician
+) -> ReferralOut:
     row = referrals.create_referral(db, ReferralIn(**body.model_dump()), actor=who.username)
+    locate(response, f"/api/v1/referrals/{row['id']}")
     publish(rt, row)
     return referral_out(db, [row])[0]
 
