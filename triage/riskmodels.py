@@ -3,7 +3,8 @@
 ``load_models()`` reads ``models/registry.json``, and for each model's active version checks,
 before anything is scored: the card schema, the sha256 of ``model.onnx`` against the card, the
 ONNX input (name, float32, width) and outputs against the card, the feature names stamped in the
-ONNX metadata, and a replay of the golden vectors within the card's tolerance. Any mismatch
+ONNX metadata, the card's imputation medians against golden row 1 (the training medians), and a
+replay of the golden vectors within the card's tolerance. Any mismatch
 raises :class:`~triage.errors.ModelContractError` naming the model, the check, what was expected
 and what was found; the model is not loaded.
 
@@ -152,6 +153,15 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
         raise model_refused(name, version, "golden", f"golden.jsonl is malformed: {exc}") from None
     if len(rows) != card.parity.rows:
         raise model_refused(name, version, "golden", f"expected {card.parity.rows} rows, found {len(rows)}")
+    for feature, median in zip(card.features, rows[0], strict=True):  # row 1: the imputation medians
+        if median != feature.median:
+            raise model_refused(
+                name,
+                version,
+                "medians",
+                f"{path / 'card.json'} features.{feature.index}.median ({feature.name}) is {feature.median:g}, "
+                f"but row 1 of golden.jsonl (the training medians) has {median:g}",
+            )
     got = model.predict_batch(np.asarray(rows, dtype=np.float32))
     diff = np.abs(got.astype(np.float64) - np.asarray(expected))
     worst = int(np.argmax(diff))

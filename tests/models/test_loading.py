@@ -134,6 +134,24 @@ def test_golden_vector_drift_refuses_to_load(model_dir: Path) -> None:
         load_models(model_dir, names=["cvd10"])
 
 
+def test_an_edited_imputation_median_in_the_card_refuses_to_load(model_dir: Path) -> None:
+    """The service imputes an unknown input with the card's median, and nothing checked it: a
+    median edited by hand in card.json (heart_rate 75 -> 95) loaded, and every patient without a
+    heart rate was scored as if it were 95. Golden row 1 holds the training medians."""
+    path = model_dir / "cvd10" / "1.0.0"
+    card = _card(path)
+    index = next(f["index"] for f in card["features"] if f["name"] == "heart_rate")
+    shipped = card["features"][index]["median"]
+    card["features"][index]["median"] = shipped + 20
+    _write_card(path, card)
+    expected = (
+        rf"model cvd10 1\.0\.0 refused \(medians\): {path / 'card.json'} features\.{index}\.median "
+        rf"\(heart_rate\) is {shipped + 20:g}, but row 1 of golden\.jsonl \(the training medians\) has {shipped:g}"
+    )
+    with pytest.raises(ModelContractError, match=expected):
+        load_model(path, "cvd10", "1.0.0")
+
+
 def test_another_models_onnx_with_a_matching_hash_still_refuses(model_dir: Path) -> None:
     # Replace stroke10's graph by cvd10's and fix the hash: same inputs, different probabilities.
     src, dst = model_dir / "cvd10" / "1.0.0", model_dir / "stroke10" / "1.0.0"
