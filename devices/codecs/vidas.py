@@ -47,19 +47,24 @@ def decode_message(
         detail = f"checksum mismatch: packet says {json_text(sent)}, computed {json_text(expected)}"
         return [], [Quarantine("checksum_mismatch", raw, base_offset + gs + 1, dev, detail)]
     try:
-        body = packet[1:gs].decode(profile.encoding)
+        packet[1:gs].decode(profile.encoding)  # all of it, before the fields are cut at RS
     except UnicodeDecodeError as exc:
-        detail = f"byte 0x{packet[1 + exc.start]:02X} at {base_offset + 1 + exc.start} is not valid {profile.encoding}"
-        return [], [Quarantine("undecodable_bytes", raw, base_offset, dev, detail)]
+        at_byte = base_offset + 1 + exc.start
+        detail = f"byte 0x{packet[1 + exc.start]:02X} at {at_byte} is not valid {profile.encoding}"
+        return [], [Quarantine("undecodable_bytes", raw, at_byte, dev, detail)]
     tags: dict[str, str] = {}
-    for item in body.split("\x1e"):
+    at: dict[str, int] = {}  # where each field's tag starts (the result's byte_offset)
+    end = base_offset + 1  # the byte after STX
+    for item_bytes in packet[1:gs].split(b"\x1e"):
+        here, end = end, end + len(item_bytes) + 1
+        item = item_bytes.decode(profile.encoding)
         if not item:
             continue
         if len(item) < 3 or not item.endswith("|"):
-            return [], [
-                Quarantine("unparseable_message", raw, base_offset, dev, f"bad VIDAS field {json_text(item)}")
-            ]
+            detail = f"bad VIDAS field {json_text(item)} (a field is RS, a two-letter tag, its value and |)"
+            return [], [Quarantine("unparseable_message", raw, here, dev, detail)]
         tags[item[:2]] = item[2:-1]
+        at[item[:2]] = here
     if tags.get("mt") != "rsl":
         return [], []  # not a result packet (nothing to report)
     when = None
@@ -69,8 +74,12 @@ def decode_message(
                 tzinfo=profile.zone
             )
         except ValueError:
-            detail = f"date {json_text(tags['td'])} time {json_text(tags.get('tt'))} is not MM/DD/YY HH:MM"
-            return [], [Quarantine("bad_timestamp", raw, base_offset, dev, detail)]
+            time = json_text(tags["tt"]) if "tt" in tags else "(no tt field)"
+            detail = (
+                f"date {json_text(tags['td'])} time {time} is not MM/DD/YY HH:MM; check the device's "
+                "date format setting"
+            )
+            return [], [Quarantine("bad_timestamp", raw, at["td"], dev, detail)]
     test = tags.get("rt", "").strip()
     if not test:
         return [], [
@@ -79,7 +88,8 @@ def decode_message(
     mid = message_id(raw)
     results: list[DeviceResult] = []
     problems: list[Quarantine] = []
-    for code, value in ((test, tags.get("qn", "")), (f"{test}/ql", tags.get("ql", ""))):
+    for code, tag in ((test, "qn"), (f"{test}/ql", "ql")):
+        value = tags.get(tag, "")
         f = Fields(
             protocol="line",
             message_id=mid,
@@ -93,7 +103,7 @@ def decode_message(
             flags=(),
             observed_at=when,
             reference_range=None,
-            byte_offset=base_offset,
+            byte_offset=at.get(tag, at["rt"]),
             comments=(tags["rn"],) if tags.get("rn") else (),
         )
         result, problem = build_result(f, profile, counter, raw)

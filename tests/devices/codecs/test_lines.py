@@ -10,6 +10,7 @@ from devices.codecs import lines, vidas
 from devices.codecs.lines import LineFramer
 from devices.profile import load_profile
 from devices.results import NO_VALUE
+from triage.cli import main
 
 TRACES = Path(__file__).parents[1] / "traces" / "data"
 
@@ -88,3 +89,41 @@ def test_framer_gives_the_same_units_for_any_chunking(grammar: str) -> None:
         for i in range(0, len(data), size):
             got += f.feed(data[i : i + size])
         assert got + f.flush() == expected
+
+
+def _vidas_packet(*fields: bytes) -> bytes:
+    """A mini VIDAS packet with a good (lowercase) checksum, as the device sends it."""
+    body = b"".join(b"\x1e" + field for field in fields) + b"\x1d"
+    return b"\x02" + body + vidas.checksum(body).encode() + b"\n"
+
+
+def test_vidas_replay_names_the_byte_of_each_result_and_of_a_bad_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An integrator replaying a mini VIDAS capture is told where each result is: the byte of its
+    value's field (qn, ql) in the file, not the packet's first byte for both; a bad field or date
+    names its own byte."""
+    trace = TRACES / "biomerieux-mini_vidas.raw"
+    data = trace.read_bytes()
+    args = ["devices", "replay", "-p", "line", "--profile", "biomerieux-mini_vidas"]
+    assert main([*args, str(trace)]) == 1  # the bundled profile maps neither code
+    _, err = capsys.readouterr()
+    assert f'byte {data.index(b"qn0.05")}: quarantined (unmapped_code): sample Z1G021SCR test "HBCT":' in err
+    assert (
+        f'byte {data.index(b"qlPositif")}: quarantined (unmapped_code): sample Z1G021SCR test "HBCT/ql":'
+        in err
+    )
+
+    head = [b"mtrsl|", b"pi|", b"ciZ1G021SCR|", b"rtHBCT|"]
+    bad_field = tmp_path / "bad-field.raw"
+    bad_field.write_bytes(b"\r\n" + _vidas_packet(*head, b"x", b"qlPositif|"))
+    bad_date = tmp_path / "bad-date.raw"
+    bad_date.write_bytes(_vidas_packet(*head, b"td13/45/24|", b"tt18:35|", b"qlPositif|"))
+    for capture, marker, reason in (
+        (bad_field, b"\x1ex", "unparseable_message"),
+        (bad_date, b"td13", "bad_timestamp"),
+    ):
+        at = capture.read_bytes().index(marker) + (1 if marker.startswith(b"\x1e") else 0)
+        assert main([*args, str(capture)]) == 1
+        _, err = capsys.readouterr()
+        assert f"{capture}: byte {at}: quarantined ({reason}): " in err, err
