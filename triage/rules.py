@@ -120,6 +120,34 @@ def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None
     return Finding(values, detail)
 
 
+# NEWS2 parameters taken when a patient is assessed for acute illness; systolic pressure and pulse
+# alone are what an automated cuff (and a chronic-disease follow-up) records
+_NEWS2_ACUTE = ("resp_rate", "spo2", "supplemental_o2", "consciousness", "temperature")
+_NEWS2_PARAMETERS = (
+    "resp_rate",
+    "spo2",
+    "supplemental_o2",
+    "sbp",
+    "heart_rate",
+    "consciousness",
+    "temperature",
+)
+
+
+def _news2_incomplete(ev: Evidence) -> Finding | None:
+    """NEWS2 0 so far with parameters missing (band ``incomplete``) once an acute observation was
+    taken: the missing ones could make it 5 or more, so they are measured now, not in a month."""
+    s = ev.scores.get("news2")
+    latest = ev.latest
+    if s is None or s.band != "incomplete" or not any(code in latest for code in _NEWS2_ACUTE):
+        return None
+    present = [code for code in _NEWS2_PARAMETERS if code in latest]
+    values: Values = {"news2": s.value, "complete": False, "spo2_scale": s.components.get("spo2_scale")}
+    values.update({code: ev.values.get(code) for code in present})
+    shown = ", ".join([f"{code} {ev.shown(code)}" for code in present])
+    return Finding(values, f"{s.detail}; scored 0 so far: {shown}", 0)
+
+
 def _news2_red(ev: Evidence) -> Finding | None:
     s = ev.scores.get("news2")
     if s is None or "red_score" not in s.flags:
@@ -336,6 +364,14 @@ RULES: tuple[Rule, ...] = (
         NEWS2_REF,
         lambda ev: _news2_total(ev, 1, 4),
         recheck_minutes=240,
+    ),
+    Rule(
+        "news2_incomplete",
+        L,
+        "NEWS2 0 so far with observations missing (after an acute observation): measure them now",
+        NEWS2_REF,
+        _news2_incomplete,
+        recheck_minutes=0,
     ),
     Rule(
         "altered_consciousness",

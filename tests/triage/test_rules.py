@@ -43,6 +43,12 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
     ),
     "news2_red_parameter": ({}, [("heart_rate", 131, None)], [("heart_rate", 130, None)]),
     "news2_low_elevated": ({}, [("heart_rate", 91, None)], [("heart_rate", 90, None)]),
+    # NEWS2 0 so far, parameters missing, after an acute observation; a cuff's pressure and pulse alone do not
+    "news2_incomplete": (
+        {},
+        [("heart_rate", 72, None), ("temperature", 37.0, None)],
+        [("heart_rate", 72, None), ("sbp", 130, None), ("dbp", 80, None)],
+    ),
     "altered_consciousness": ({}, [("consciousness", "C", None)], [("consciousness", "A", None)]),
     "spo2_critical": ({}, [("spo2", 91, None)], [("spo2", 92, None)]),
     "spo2_low": ({}, [("spo2", 93, None)], [("spo2", 94, None)]),
@@ -260,6 +266,7 @@ ACTIONS = {
     "news2_urgent": "urgent response",
     "news2_red_parameter": "NEWS2 red score",
     "news2_low_elevated": "registered nurse to assess",
+    "news2_incomplete": "cannot rule out a score of 1 or more; the missing items could add up to 14; measure them now",
     "altered_consciousness": "emergency assessment and transfer",
     "spo2_critical": "give oxygen to the target range and refer urgently",
     "spo2_low": "same-day clinical review",
@@ -287,6 +294,7 @@ ACTIONS = {
 # the reading as shown in the detail, with its unit, where the rule reads one reading
 SHOWN = {
     "news2_low_elevated": "; scoring: heart_rate 91 /min",
+    "news2_incomplete": "; scored 0 so far: heart_rate 72 /min, temperature 37 Cel",
     "news2_urgent": "; scoring: resp_rate 21 /min, spo2 94 %, heart_rate 91 /min, temperature 38.1 Cel",
     "altered_consciousness": "consciousness C",
     "spo2_critical": "SpO2 91 %",
@@ -348,3 +356,48 @@ def test_an_incomplete_news2_at_the_emergency_threshold_keeps_its_response(polic
     )
     assert (a.disposition.value, a.recheck_minutes) == ("emergency_transfer", 15)
     assert "measure the missing observations now" not in a.reasons[0].detail
+
+
+def test_an_incomplete_news2_of_0_after_an_acute_observation_is_local_care_re_checked_now(
+    policy: Policy,
+) -> None:
+    """Pulse 72 and 37.0 C alone scored NEWS2 >=0 ('measure them now', said the score) and gave
+    local care in 30 days: the missing breathing, SpO2 and consciousness could make it 5 or more.
+    Nothing found is a reason to refer, so the answer stays local care - measured again now, the
+    missing observations named. A cuff's pressure and pulse alone (a chronic-disease check) keep
+    the policy's interval."""
+    a = assess(
+        PatientContext(age=50), _obs([("heart_rate", 72, None), ("temperature", 37.0, None)]), policy, now=NOW
+    )
+    assert (a.disposition.value, a.recheck_minutes) == ("local_care", 0)
+    (reason,) = a.reasons
+    assert reason.rule == "news2_incomplete" and not reason.red_flag
+    assert "incomplete, missing resp_rate, spo2, supplemental_o2, sbp, consciousness" in reason.detail
+    cuff = assess(
+        PatientContext(age=50),
+        _obs([("heart_rate", 72, None), ("sbp", 130, None), ("dbp", 80, None)]),
+        policy,
+        now=NOW,
+    )
+    assert (cuff.disposition.value, cuff.recheck_minutes, cuff.reasons) == ("local_care", 43200, [])
+    complete = [
+        ("resp_rate", 16, None),
+        ("spo2", 97, None),
+        ("supplemental_o2", "air", None),
+        ("sbp", 130, None),
+        ("heart_rate", 72, None),
+        ("consciousness", "A", None),
+        ("temperature", 37.0, None),
+    ]
+    assert assess(PatientContext(age=50), _obs(complete), policy, now=NOW).recheck_minutes == 43200
+    # not a red flag: a clinic may move it (e.g. off for a chronic-disease-only service)
+    off = policy_from_mapping({"rules": {"news2_incomplete": {"level": "off"}}})
+    assert (
+        assess(
+            PatientContext(age=50),
+            _obs([("heart_rate", 72, None), ("temperature", 37.0, None)]),
+            off,
+            now=NOW,
+        ).recheck_minutes
+        == 43200
+    )
