@@ -32,6 +32,7 @@ from devices.decode import decode_message
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine
 from devices.tolerance import ToleranceCounter
+from referral.errors import json_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,15 @@ def read_capture(
                 where = max(event.offset - 1, 0)
                 reason = event.reason
                 if reason.startswith("frame interrupted") and _LINK_BYTES.search(data, where + 1) is None:
-                    reason = "the capture ends inside this frame (no ETX/ETB): the file is cut short"
+                    after = data[where + 1 : where + 2]
+                    if after and after not in b"01234567":  # no frame number either: not ASTM?
+                        reason = (
+                            "no ETX/ETB after this STX up to the end of the capture, and the byte after "
+                            f"it ({json_text(after.decode('latin-1'))}) is no frame number (0-7): is the "
+                            "capture ASTM (check --protocol and --profile)?"
+                        )
+                    else:
+                        reason = "the capture ends inside this frame (no ETX/ETB): the file is cut short"
                 if event.number is not None and not reason.startswith("frame number"):
                     reason = f"frame {event.number}: {reason}"
                 yield Quarantine("bad_frame", data[where : where + 64], where, dev, reason)

@@ -459,3 +459,20 @@ def test_replay_json_keeps_the_readings_without_a_patient_apart_as_the_golden_fi
     assert document["observations_without_patient"] and document["not_for_triage"]["no_patient"] == len(
         golden["observations_without_patient"]
     )
+
+
+def test_a_capture_of_another_protocol_replayed_as_astm_asks_about_the_protocol(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The real mini VIDAS capture (STX RS tag value ... GS cc, no ETX) replayed with -p astm: its
+    STX is followed by no frame number and no ETX/ETB ever comes. That is not a file cut short -
+    the line says the capture may not be ASTM and which options to check, as the HL7 replay does."""
+    trace = DATA / "biomerieux-mini_vidas.raw"
+    assert main(["devices", "replay", str(trace), "-p", "astm"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(
+        f"{trace}: byte 0: quarantined (bad_frame): no ETX/ETB after this STX up to the end of the capture, "
+        'and the byte after it ("\\u001e") is no frame number (0-7): is the capture ASTM (check --protocol '
+        "and --profile)?\n"
+    ), err
