@@ -8,81 +8,19 @@ not QC, fresh); censored values enter as described in ``triage.observation``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from triage.assessment import Disposition
-from triage.observation import Observation
-from triage.patient import PatientContext
-from triage.scores.result import ScoreResult
+from triage.evidence import Evidence as Evidence
+from triage.evidence import Finding as Finding
+from triage.evidence import Values as Values
+from triage.evidence import evidence as evidence
 
 E = Disposition.emergency_transfer
 U = Disposition.urgent_referral
 R = Disposition.routine_referral
 L = Disposition.local_care
-
-Values = dict[str, float | int | str | bool | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """What the rules read: latest usable values by code, their display form, patient, scores."""
-
-    values: Mapping[str, float | str]
-    latest: Mapping[str, Observation]
-    patient: PatientContext
-    scores: Mapping[str, ScoreResult]
-    glucose_critical_low: float
-    glucose_critical_high: float
-
-    def shown(self, code: str) -> str:
-        """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none."""
-        o = self.latest.get(code)
-        return "" if o is None else o.display_value()
-
-    def num(self, code: str) -> float | None:
-        v = self.values.get(code)
-        return v if isinstance(v, float) else None
-
-
-_EVIDENCE_FIELDS = ("values", "latest", "patient", "scores", "glucose_critical_low", "glucose_critical_high")
-# the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
-_SET_EVIDENCE = tuple(Evidence.__dict__[name].__set__ for name in _EVIDENCE_FIELDS)
-
-
-def evidence(
-    values: Mapping[str, float | str],
-    latest: Mapping[str, Observation],
-    patient: PatientContext,
-    scores: Mapping[str, ScoreResult],
-    glucose_critical_low: float,
-    glucose_critical_high: float,
-) -> Evidence:
-    """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
-    ``__init__`` goes through ``object.__setattr__`` six times); ``tests/triage/test_rules.py``
-    compares with the constructor."""
-    ev = _new_object(Evidence)
-    set_values, set_latest, set_patient, set_scores, set_low, set_high = _SET_EVIDENCE
-    set_values(ev, values)
-    set_latest(ev, latest)
-    set_patient(ev, patient)
-    set_scores(ev, scores)
-    set_low(ev, glucose_critical_low)
-    set_high(ev, glucose_critical_high)
-    return ev
-
-
-_new_object = object.__new__
-
-
-class Finding(NamedTuple):
-    """What a rule found: the inputs that fired it, a readable detail and, when what it found asks
-    for it, a re-check (minutes) sooner than the rule's own."""
-
-    values: Values
-    detail: str
-    recheck_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

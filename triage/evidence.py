@@ -1,0 +1,77 @@
+"""What the routing rules (``triage.rules``) read and what a rule that fires returns: the latest
+usable values, their readings, the patient and the scores (``Evidence``), and a ``Finding``.
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from triage.observation import Observation
+from triage.patient import PatientContext
+from triage.scores.result import ScoreResult
+
+Values = dict[str, float | int | str | bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the rules read: latest usable values by code, their display form, patient, scores."""
+
+    values: Mapping[str, float | str]
+    latest: Mapping[str, Observation]
+    patient: PatientContext
+    scores: Mapping[str, ScoreResult]
+    glucose_critical_low: float
+    glucose_critical_high: float
+
+    def shown(self, code: str) -> str:
+        """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none."""
+        o = self.latest.get(code)
+        return "" if o is None else o.display_value()
+
+    def num(self, code: str) -> float | None:
+        v = self.values.get(code)
+        return v if isinstance(v, float) else None
+
+
+_EVIDENCE_FIELDS = ("values", "latest", "patient", "scores", "glucose_critical_low", "glucose_critical_high")
+# the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
+_SET_EVIDENCE = tuple(Evidence.__dict__[name].__set__ for name in _EVIDENCE_FIELDS)
+
+
+def evidence(
+    values: Mapping[str, float | str],
+    latest: Mapping[str, Observation],
+    patient: PatientContext,
+    scores: Mapping[str, ScoreResult],
+    glucose_critical_low: float,
+    glucose_critical_high: float,
+) -> Evidence:
+    """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
+    ``__init__`` goes through ``object.__setattr__`` six times); ``tests/triage/test_rules.py``
+    compares with the constructor."""
+    ev = _new_object(Evidence)
+    set_values, set_latest, set_patient, set_scores, set_low, set_high = _SET_EVIDENCE
+    set_values(ev, values)
+    set_latest(ev, latest)
+    set_patient(ev, patient)
+    set_scores(ev, scores)
+    set_low(ev, glucose_critical_low)
+    set_high(ev, glucose_critical_high)
+    return ev
+
+
+_new_object = object.__new__
+
+
+class Finding(NamedTuple):
+    """What a rule found: the inputs that fired it, a readable detail and, when what it found asks
+    for it, a re-check (minutes) sooner than the rule's own."""
+
+    values: Values
+    detail: str
+    recheck_minutes: int | None = None
