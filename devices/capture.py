@@ -185,13 +185,17 @@ def read_capture(
         return
     if profile.protocol == "poct1a":
         poct = Poct1aFramer(profile.poct1a.max_message_size)
-        for item in poct.feed(data):
+        items = poct.feed(data)
+        outside = "bytes outside a POCT1-A2 message"
+        if not poct.buffered and not any(isinstance(item, Poct1aFrame) for item in items):
+            outside += (
+                ", and no POCT1-A2 message in the capture (is the capture POCT1-A2, and --protocol right?)"
+            )
+        for item in items:
             if isinstance(item, Poct1aFrame):
                 yield CapturedMessage(item.data, item.offset)
             elif isinstance(item, Poct1aJunk):
-                yield Quarantine(
-                    "bytes_outside_message", item.data, item.offset, dev, "bytes outside a POCT1-A2 message"
-                )
+                yield Quarantine("bytes_outside_message", item.data, item.offset, dev, outside)
             else:
                 yield Quarantine(
                     "oversized_message",

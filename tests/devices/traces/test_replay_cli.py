@@ -476,3 +476,16 @@ def test_a_capture_of_another_protocol_replayed_as_astm_asks_about_the_protocol(
         'and the byte after it ("\\u001e") is no frame number (0-7): is the capture ASTM (check --protocol '
         "and --profile)?\n"
     ), err
+
+
+def test_a_capture_with_no_poct1a_message_asks_about_the_protocol(capsys: pytest.CaptureFixture[str]) -> None:
+    """A real ASTM capture replayed with -p poct1a has no XML message at all: the line says the
+    capture may not be POCT1-A2 and which options to check, as the HL7 and ASTM replays do."""
+    trace = DATA / "sysmex-xp100.astm"
+    assert main(["devices", "replay", str(trace), "-p", "poct1a"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(
+        f"{trace}: byte 0: quarantined (bytes_outside_message): bytes outside a POCT1-A2 message, and no "
+        "POCT1-A2 message in the capture (is the capture POCT1-A2, and --protocol right?)\n"
+    ), err
