@@ -56,12 +56,15 @@ def render_card(card: ModelCard) -> str:
         f"- Brier score: {m.brier:.4f}",
         f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",
         "",
-        "Calibration (quintiles of predicted risk): "
-        + "; ".join(
-            f"predicted {_pct(b.mean_predicted)} vs observed {_pct(b.observed_rate)} (n={b.n})"
-            for b in m.calibration_bins
-        )
-        + ".",
+        f"Calibration on the held-out split (finer groups, with a 95% interval and a plot: "
+        f"`triage models evaluate {card.name}`):",
+        "",
+        "| quintile of predicted risk | n | events | mean predicted | observed |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {i} | {b.n} | {round(b.n * b.observed_rate)} | {_pct(b.mean_predicted)} | {_pct(b.observed_rate)} |"
+            for i, b in enumerate(m.calibration_bins, start=1)
+        ],
         "",
         "| subgroup | n | events | AUROC | mean predicted | observed |",
         "|---|---|---|---|---|---|",
@@ -72,6 +75,10 @@ def render_card(card: ModelCard) -> str:
         ],
         "",
         "## Decision thresholds",
+        "",
+        "The thresholds are set in the training recipe from the source column (guideline categories by analogy, or a stated convention), not fitted to these "
+        f"data; sensitivity, specificity and PPV are measured on the held-out split ({m.n} rows, {m.events} "
+        "events) and are the only check of them here.",
         "",
         "| band | probability at least | action | source | sensitivity | specificity | PPV |",
         "|---|---|---|---|---|---|---|",
