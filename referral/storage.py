@@ -9,13 +9,54 @@ left to its caller (``None``).
 
 from __future__ import annotations
 
+import os
+import pwd
 import sqlite3
+import stat
 from pathlib import Path
 
 from referral.errors import StorageError
 
 #: Where an operator reads how to back up and restore the log.
 RESTORE_HINT = "restore the latest backup (docs/referral-log.md, 'Backup and restore')"
+
+
+def _user(uid: int) -> tuple[str, str]:
+    """A user as said, and as ``sudo -u`` takes it."""
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}", f"'#{uid}'"
+    return f"{name} (uid {uid})", name
+
+
+def access_problem(path: Path | str) -> str | None:
+    """Why this user cannot use the log at ``path``, when file permissions are why: the file, its
+    ``-wal`` or ``-shm`` it cannot read and write, or the folder it cannot write (SQLite creates
+    the ``-wal`` and ``-shm`` there), with their owner and mode and what to do; else ``None``.
+
+    The usual cause is a command run as another user than the service (root, an administrator's
+    own account), or a log copied in by hand: SQLite itself says only "unable to open database
+    file" or "attempt to write a readonly database"."""
+    target = Path(path)
+    me, my_name = _user(os.getuid())
+    for blocked in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), target.parent):
+        try:
+            info = blocked.stat()
+        except OSError:
+            continue
+        folder = blocked == target.parent
+        if os.access(blocked, os.W_OK | os.X_OK if folder else os.R_OK | os.W_OK):
+            continue
+        owner, sudo = _user(info.st_uid)
+        return (
+            f"this user, {me}, may not {'write the folder' if folder else 'read and write'}"
+            f" {'it' if blocked == target else blocked}"
+            f" (owner {owner}, mode {stat.S_IMODE(info.st_mode):04o}): run this as the log's user,"
+            f" the service's (sudo -u {sudo} ...), or give the log to this user (chown {my_name} the"
+            f" folder, {target.name}, {target.name}-wal and {target.name}-shm)"
+        )
+    return None
 
 
 def _advice(name: str, path: str) -> tuple[str, str] | None:
@@ -25,6 +66,10 @@ def _advice(name: str, path: str) -> tuple[str, str] | None:
             f"the disk holding {path} is full; nothing of this request was stored -"
             " free space on that filesystem and retry"
         )
+    blocked = access_problem(path) if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) else None
+    if blocked is not None:
+        kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"
+        return kind, f"cannot use {path}: {blocked}"
     if name.startswith("SQLITE_READONLY"):
         return "read_only", (
             f"{path} is read-only (the file, its folder or the filesystem); nothing of this request"

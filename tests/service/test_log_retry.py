@@ -8,6 +8,7 @@ A real `triage serve` subprocess on loopback and real SQLite files.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -149,3 +150,39 @@ def test_a_log_from_a_newer_version_is_not_retried(tmp_path: Path) -> None:
     assert response.status_code == 503
     reason = response.json()["reason"]
     assert reason.startswith(f"schema_too_new: {path}: the referral log was written by a newer"), reason
+
+
+def test_a_log_the_service_user_may_not_use_says_whose_it_is_and_opens_once_given_to_it(
+    tmp_path: Path,
+) -> None:
+    """The clinic's log copied in as root, or the service started as the wrong user: the reason
+    was '... not a usable referral log (SQLite: unable to open database file)'. It now says whose
+    file it is and what to do; given to the service's user, the log opens without a restart."""
+    from tests.referral.test_log_access import as_a_user_who_may_not
+
+    db_path = tmp_path / "clinic.db"
+    connect(db_path).close()
+    prefix, owner = as_a_user_who_may_not(db_path)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [*prefix, TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=err, text=True
+        )
+        try:
+            body = wait_for(base, 503, process, log, 60)
+            assert body["reason"].startswith(
+                f"invalid_config: database.path {db_path}: cannot use {db_path}: this user, "
+            ), body
+            assert f"may not read and write it (owner {owner}, mode " in body["reason"], body
+            assert body["retry"]["failed_attempts"] >= 1
+            if prefix:
+                os.chown(db_path, os.getuid(), os.getgid())
+            db_path.chmod(0o600)
+            assert wait_for(base, 200, process, log, 60)["ready"] is True
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 130
+    assert "Traceback" not in log.read_text(encoding="utf-8")

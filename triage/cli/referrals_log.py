@@ -26,7 +26,8 @@ from triage.errors import os_reason
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Referral log SQLite file (default: settings database.path)."),
+    # not click's readable check: "Path ... is not readable" said neither whose file nor what to do
+    typer.Option("--db", readable=False, help="Referral log SQLite file (default: settings database.path)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from referral.errors import ConfigError
 from referral.schema import connect
+from referral.storage import storage_error
 from triage.errors import os_reason
 
 
@@ -54,8 +55,12 @@ class Databases:
         try:
             db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=True)
         except sqlite3.OperationalError as exc:  # cannot open, read-only, disk full, I/O error
+            # What SQLite's bare "unable to open database file" means here: a file or folder this
+            # user may not use (its owner and mode, and what to do), a full disk ...
+            explained = storage_error(exc, self.path)
+            what = str(explained).removeprefix("referral log: ") if explained else None
             raise LogUnavailable(
-                f"database.path {self.path}: not a usable referral log (SQLite: {exc})"
+                f"database.path {self.path}: {what or f'not a usable referral log (SQLite: {exc})'}"
             ) from None
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite: not ready, with the reason
             raise ConfigError(

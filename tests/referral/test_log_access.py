@@ -1,0 +1,69 @@
+"""A referral log this user may not use - owned by the service's user and run as another (root, an
+administrator's own account), or copied in with the wrong mode: SQLite says only "unable to open
+database file" and click said 'Path "clinic.db" is not readable'. Every command and the service
+now say whose file it is, its mode, and what to do. Real files and real processes; as root, whom
+file modes do not stop, the commands run without the capabilities that let root pass them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from referral.schema import connect
+
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+OTHER_UID = 54321
+
+
+def as_a_user_who_may_not(path: Path) -> tuple[list[str], str]:
+    """Make ``path`` a log this test's commands may not read or write; returns the command prefix
+    that runs them so, and its owner as the message says it."""
+    if os.getuid() != 0:
+        path.chmod(0o000)
+        import pwd
+
+        me = os.getuid()
+        return [], f"{pwd.getpwuid(me).pw_name} (uid {me})"
+    if shutil.which("setpriv") is None:
+        pytest.skip(
+            "as root, file modes stop nothing without setpriv (util-linux) to drop root's capabilities"
+        )
+    os.chown(path, OTHER_UID, OTHER_UID)
+    path.chmod(0o600)
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"], f"uid {OTHER_UID}"
+
+
+def sudo_name(owner: str) -> str:
+    return f"'#{OTHER_UID}'" if owner.startswith("uid ") else owner.split(" ")[0]
+
+
+@pytest.mark.parametrize(
+    "command", [["stats"], ["list"], ["migrate"], ["verify-audit"], ["backup", "--out", "b.db"]]
+)
+def test_a_command_on_a_log_this_user_may_not_use_says_whose_it_is_and_what_to_do(
+    tmp_path: Path, command: list[str]
+) -> None:
+    log = tmp_path / "clinic.db"
+    connect(log).close()
+    prefix, owner = as_a_user_who_may_not(log)
+    done = subprocess.run(
+        [*prefix, TRIAGE, "referrals", *command, "--db", str(log)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    me = "root (uid 0)" if os.getuid() == 0 else owner
+    assert done.stderr == (
+        f"error: referral log: cannot use {log}: this user, {me}, may not read and write it (owner"
+        f" {owner}, mode {'0600' if prefix else '0000'}): run this as the log's user, the service's"
+        f" (sudo -u {sudo_name(owner)} ...), or give the log to this user (chown {me.split(' ')[0]}"
+        " the folder, clinic.db, clinic.db-wal and clinic.db-shm) (SQLite: unable to open database file)\n"
+    ), done.stderr
+    assert done.returncode == 1
+    assert not (tmp_path / "b.db").exists()
