@@ -1,0 +1,71 @@
+"""Clinician overrides of an assessment's disposition: recording one (reason required, audited),
+listing them, the latest on an earlier assessment, and the disposition in force.
+
+Moved from ``referral.store``, which still exports these names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import audit
+from referral.records import OverrideIn
+from referral.transactions import insert_row, utc_now, write
+
+
+def override_assessment(db: Database, assessment_id: int, override: OverrideIn) -> dict[str, Any]:
+    """A clinician replaces the engine's disposition; the reason is required and audited."""
+    from referral import store  # store exports this module's names: imported when called
+
+    def work(db: Database) -> dict[str, Any]:
+        assessment = store.get_assessment(db, assessment_id)
+        row = {
+            "assessment_id": assessment_id,
+            "clinician": override.clinician,
+            "disposition": override.disposition,
+            "reason": override.reason,
+            "created_at": utc_now(),
+        }
+        row_id = insert_row(db, "overrides", row)
+        audit.append(
+            db,
+            actor=override.clinician,
+            action="assessment.override",
+            entity="assessment",
+            entity_id=assessment_id,
+            reason=override.reason,
+            data={"override_id": row_id, "from": assessment["disposition"], "to": override.disposition},
+        )
+        return {"id": row_id, **row}
+
+    return write(db, work)
+
+
+def overrides_for(db: Database, assessment_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM overrides WHERE assessment_id = ? ORDER BY id", [assessment_id]))
+
+
+def earlier_override(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest clinician override on an earlier assessment of ``assessment``'s encounter, when
+    ``assessment`` itself has none: a newer assessment is the engine's own, and the clinician's
+    decision on the one before must not drop out of view without a word."""
+    rows = db.query(
+        "SELECT o.*, a.disposition AS engine_disposition FROM overrides o"
+        " JOIN assessments a ON a.id = o.assessment_id"
+        " WHERE a.encounter_id = ? AND o.assessment_id < ?"
+        " AND NOT EXISTS (SELECT 1 FROM overrides n WHERE n.assessment_id = ?)"
+        " ORDER BY o.id DESC LIMIT 1",
+        [assessment["encounter_id"], assessment["id"], assessment["id"]],
+    )
+    return next(iter(rows), None)
+
+
+def final_disposition(db: Database, assessment: dict[str, Any]) -> str:
+    """The disposition after the latest clinician override, else the engine's."""
+    row = db.conn.execute(
+        "SELECT disposition FROM overrides WHERE assessment_id = ? ORDER BY id DESC LIMIT 1",
+        [assessment["id"]],
+    ).fetchone()
+    return str(row[0]) if row else str(assessment["disposition"])
