@@ -28,7 +28,7 @@ from triage.errors import ClinicError, shown_input, validation_message
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
 from triage.service.api.cors import ApiCors
-from triage.service.api.errors import retry_after
+from triage.service.api.errors import fields_in, retry_after
 from triage.service.auth import (
     SESSION_COOKIE,
     LoginRequiredRedirect,
@@ -164,7 +164,8 @@ def error_body(
     """The JSON error: the English message and the stable ``code``; ``context`` (when the error
     carries values, e.g. the open referral's ``referral_id``) for programs to act on."""
     body: dict[str, object] = {"ok": False, "error": message, "code": code, "status": status}
-    return body | ({"context": context} if context else {})
+    where = fields_in(message) if status < 500 else []  # (api/errors.py: ErrorOut.fields)
+    return body | ({"context": context} if context else {}) | ({"fields": where} if where else {})
 
 
 def build_runtime(settings: Settings, worker: int = 0) -> Runtime:

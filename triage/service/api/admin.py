@@ -14,6 +14,7 @@ from triage.errors import json_text
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
 from triage.service.api import paging
 from triage.service.api.deps import DbDep, RuntimeDep
+from triage.service.api.errors import naming
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import ALL_ROLES, Principal, Role, allow, device_status_for
 
@@ -140,5 +141,6 @@ def create_user(body: UserCreate, rt: RuntimeDep, who: Admin) -> UserOut:
 
 @router.post("/tokens", status_code=201, summary="Issue an API token for an account (shown once)")
 def create_token(body: TokenCreate, rt: RuntimeDep, who: Admin) -> TokenOut:
-    token = rt.accounts.issue_token(body.username, body.label, actor=who.username)
+    with naming("username"):
+        token = rt.accounts.issue_token(body.username, body.label, actor=who.username)
     return TokenOut(username=body.username, label=body.label, token=token)

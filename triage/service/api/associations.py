@@ -13,11 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from referral import store
 from referral.associations import Association
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service import associations as attaching
 from triage.service.api import paging
 from triage.service.api.deps import MAX_ID, DbDep, RuntimeDep
+from triage.service.api.errors import naming
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
 
@@ -100,6 +102,8 @@ def list_associations(response: Response, db: DbDep, rt: RuntimeDep, who: Reader
 def attach_device(
     device_id: DeviceId, body: AssociationCreate, db: DbDep, rt: RuntimeDep, who: Writer
 ) -> AssociationOut:
+    with naming("encounter_id"):
+        store.get_encounter(db, body.encounter_id)
     association = attaching.attach(
         rt, db, device_id, body.encounter_id, actor=who.username, replace=body.replace
     )

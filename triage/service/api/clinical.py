@@ -47,6 +47,7 @@ from triage.service.api.clinical_bodies import (
 )
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
+from triage.service.api.errors import naming
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
@@ -244,14 +245,15 @@ def create_encounter(
 ) -> EncounterOpened:
     """201 with a new encounter; 200 with ``already_open: true`` and the patient's visit already
     open today (nothing is written: a patient has one open visit a day, as on the walk-in page)."""
-    row, already_open = clinic.open_visit(
-        db,
-        body.mrn,
-        actor=who.username,
-        age_years=body.age_years,
-        key=body.idempotency_key,
-        body_sha256=_fingerprint(body),
-    )
+    with naming("mrn"):
+        row, already_open = clinic.open_visit(
+            db,
+            body.mrn,
+            actor=who.username,
+            age_years=body.age_years,
+            key=body.idempotency_key,
+            body_sha256=_fingerprint(body),
+        )
     if already_open:
         response.status_code = 200
     else:

@@ -3,9 +3,14 @@ writes it)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from referral.errors import NotFoundError
 
 
 class ErrorOut(BaseModel):
@@ -23,6 +28,45 @@ class ErrorOut(BaseModel):
         description="Present when the error carries values a program can act on, e.g. the open"
         " referral's referral_id with open_referral_exists",
     )
+    fields: list[str] | None = Field(
+        None,
+        description="Where the refused input is, each as the message names it: a body's field"
+        " (`reason`, `observations[3]`, `patient.birth_date`), a query parameter (`query.after`), or"
+        " `body` for the body as a whole; in the message's order. Absent when the error is about no"
+        " input (an unknown record, a role, a transition)",
+        examples=[["observations[3]"]],
+    )
+
+
+#: ``<where>: <what>``: how every message about an input begins (``triage.service.app.field_path``).
+_WHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def fields_in(message: str) -> list[str]:
+    """The input locations an error message names, in its order: the path before ``": "`` of
+    each of its ``"; "``-joined parts (a part that is the tail of the sentence before it - ``send the
+    JSON ...`` - names none)."""
+    found: list[str] = []
+    for part in message.split("; "):
+        where, colon, _ = part.partition(": ")
+        if colon and _WHERE.fullmatch(where) and where not in found:
+            found.append(where)
+    return found
+
+
+@contextmanager
+def naming(field: str) -> Iterator[None]:
+    """A record the body names in ``field`` (an ``assessment_id``, an ``mrn``) that is not stored:
+    the 404 names that field (``assessment_id: assessment 999 not found``, ``fields``), so a client
+    tells it from a 404 about the path's own record, which names none."""
+    try:
+        yield
+    except NotFoundError as exc:
+        if type(exc) is not NotFoundError:  # its own kind (unknown_facility: a 422) stays as it is
+            raise
+        said = str(exc)
+        said = said.split(": ", 1)[1] if fields_in(said) else said  # ("encounter: no patient ...")
+        raise NotFoundError(f"{field}: {said}") from exc
 
 
 def error(description: str) -> dict[str, Any]:
