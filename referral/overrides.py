@@ -16,11 +16,15 @@ from referral.transactions import insert_row, utc_now, write
 
 
 def override_assessment(db: Database, assessment_id: int, override: OverrideIn) -> dict[str, Any]:
-    """A clinician replaces the engine's disposition; the reason is required and audited."""
+    """A clinician replaces the engine's disposition; the reason is required and audited - also
+    when the disposition stays the same (a confirmation is a decision on record). The audit entry's
+    ``from`` is the decision in force before it (an earlier override's, else the engine's), and
+    ``engine`` the engine's: a reversal of an earlier override no longer reads as a confirmation."""
     from referral import store  # store exports this module's names: imported when called
 
     def work(db: Database) -> dict[str, Any]:
         assessment = store.get_assessment(db, assessment_id)
+        in_force = final_disposition(db, assessment)
         row = {
             "assessment_id": assessment_id,
             "clinician": override.clinician,
@@ -36,7 +40,12 @@ def override_assessment(db: Database, assessment_id: int, override: OverrideIn) 
             entity="assessment",
             entity_id=assessment_id,
             reason=override.reason,
-            data={"override_id": row_id, "from": assessment["disposition"], "to": override.disposition},
+            data={
+                "override_id": row_id,
+                "from": in_force,
+                "to": override.disposition,
+                "engine": assessment["disposition"],
+            },
         )
         return {"id": row_id, **row}
 
