@@ -4,30 +4,12 @@ assessments reads only what changed since its cursor, and misses nothing written
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import Staff
+from tests.service.test_api_paging import _referral as _refer
+from tests.service.test_api_paging import _walk_in
 from triage.service.auth import Role
-
-
-def _walk_in(staff: Staff, mrn: str) -> dict[str, Any]:
-    body = copy.deepcopy(WALK_IN) | {"patient": WALK_IN["patient"] | {"mrn": mrn}}
-    answer = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.clinician))
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
-
-
-def _refer(staff: Staff, mrn: str) -> int:
-    body = {
-        "assessment_id": _walk_in(staff, mrn)["id"],
-        "to_facility": "county-hospital",
-        "urgency": "urgent",
-        "reason": "SpO2 86 % on air",
-    }
-    made = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
-    assert made.status_code == 201, made.text
-    return int(made.json()["id"])
 
 
 def _get(staff: Staff, url: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from referral import referrals, store
 from referral.transactions import snapshot
 from triage.assessment import Disposition
 from triage.service.api import paging
-from triage.service.api.clinical_bodies import AssessmentOut, EncounterListItem
+from triage.service.api.clinical_bodies import NEVER_DECIDED, AssessmentOut, EncounterListItem
 from triage.service.api.deps import MAX_ID, DbDep
 from triage.service.api.json_body import JsonRoute
 from triage.service.api.referrals import ReferralOut, referral_out
@@ -172,8 +172,7 @@ def encounter_changes(
 ) -> EncounterChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         decided = staff_queue.latest_decisions(db, ids)
-        never = {"assessment_id": None, "disposition": None, "decided_at": None, "overridden": False}
-        return {i: store.get_encounter(db, i) | decided.get(i, never) for i in ids}
+        return {i: store.get_encounter(db, i) | decided.get(i, NEVER_DECIDED) for i in ids}
 
     return EncounterChanges.model_validate(
         _feed(request, response, db, _ENCOUNTERS, after, limit, "encounter", read)

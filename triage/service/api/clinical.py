@@ -17,6 +17,7 @@ from triage.service import closure as closing
 from triage.service.api import paging
 from triage.service.api.associations import association_out
 from triage.service.api.clinical_bodies import (
+    NEVER_DECIDED,
     AssessmentOut,
     AssessRequest,
     EncounterClose,
@@ -221,9 +222,9 @@ def patient_encounters(
     store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
     found = store.patient_encounters(db, patient_id, limit=limit + 1, before_id=before_id)
     decided = staff_queue.latest_decisions(db, [int(row["id"]) for row in found[:limit]])
-    never = {"assessment_id": None, "disposition": None, "decided_at": None, "overridden": False}
     page = [
-        EncounterListItem.model_validate(row | decided.get(int(row["id"]), never)) for row in found[:limit]
+        EncounterListItem.model_validate(row | decided.get(int(row["id"]), NEVER_DECIDED))
+        for row in found[:limit]
     ]
     total = store.count_patient_encounters(db, patient_id)
     following = paging.next_page(request, before_id=page[-1].id) if len(found) > limit else None

@@ -260,6 +260,15 @@ class EncounterListItem(EncounterOut):
     overridden: bool = Field(description="The decision is a clinician's override")
 
 
+#: An encounter's decision fields (EncounterListItem) before its first assessment.
+NEVER_DECIDED: dict[str, Any] = {
+    "assessment_id": None,
+    "disposition": None,
+    "decided_at": None,
+    "overridden": False,
+}
+
+
 class EncounterList(BaseModel):
     data: list[EncounterListItem] = Field(description="This page's encounters, newest first")
     total: int = Field(description="Every encounter of the patient, open and closed, over all pages")
