@@ -30,10 +30,29 @@ def _user(uid: int) -> tuple[str, str]:
     return f"{name} (uid {uid})", name
 
 
+def _mount_point(path: Path) -> Path:
+    """The mount point holding ``path``: the longest one in ``/proc/self/mounts`` above it (a bind
+    mount has its filesystem's device number, so walking up by device would miss it)."""
+    path = path.resolve()
+    try:
+        lines = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return path
+    points = [
+        Path(fields[1].encode("latin-1").decode("unicode_escape"))  # octal escapes: \040 a space
+        for fields in (line.split(" ") for line in lines)
+        if len(fields) > 1
+    ]
+    return max(
+        (p for p in points if p == path or p in path.parents), key=lambda p: len(p.parts), default=path
+    )
+
+
 def access_problem(path: Path | str) -> str | None:
-    """Why this user cannot use the log at ``path``, when file permissions are why: the file, its
-    ``-wal`` or ``-shm`` it cannot read and write, or the folder it cannot write (SQLite creates
-    the ``-wal`` and ``-shm`` there), with their owner and mode and what to do; else ``None``.
+    """Why this user cannot use the log at ``path``, when the filesystem or file permissions are
+    why: a read-only filesystem (its mount point), or the file, its ``-wal`` or ``-shm`` it may not
+    read and write, or the folder it may not write (SQLite creates the ``-wal`` and ``-shm``
+    there), with their owner and mode and what to do; else ``None``.
 
     The usual cause is a command run as another user than the service (root, an administrator's
     own account), or a log copied in by hand: SQLite itself says only "unable to open database
@@ -43,16 +62,26 @@ def access_problem(path: Path | str) -> str | None:
     for blocked in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), target.parent):
         try:
             info = blocked.stat()
+            read_only = bool(os.statvfs(blocked).f_flag & os.ST_RDONLY)
         except OSError:
             continue
+        if read_only:
+            return (
+                f"the filesystem holding it, mounted at {_mount_point(blocked)}, is read-only: remount"
+                " it read-write, or move the log (database.path) to a disk that can be written"
+            )
         folder = blocked == target.parent
         if os.access(blocked, os.W_OK | os.X_OK if folder else os.R_OK | os.W_OK):
             continue
+        what = (
+            f"{'write the folder' if folder else 'read and write'} {'it' if blocked == target else blocked}"
+        )
+        mode = f"{stat.S_IMODE(info.st_mode):04o}"
+        if info.st_uid == os.getuid():
+            return f"this user, {me}, its owner, may not {what} (mode {mode}): chmod u+rw{'x' if folder else ''} {blocked}"
         owner, sudo = _user(info.st_uid)
         return (
-            f"this user, {me}, may not {'write the folder' if folder else 'read and write'}"
-            f" {'it' if blocked == target else blocked}"
-            f" (owner {owner}, mode {stat.S_IMODE(info.st_mode):04o}): run this as the log's user,"
+            f"this user, {me}, may not {what} (owner {owner}, mode {mode}): run this as the log's user,"
             f" the service's (sudo -u {sudo} ...), or give the log to this user (chown {my_name} the"
             f" folder, {target.name}, {target.name}-wal and {target.name}-shm)"
         )

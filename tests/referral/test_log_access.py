@@ -38,8 +38,18 @@ def as_a_user_who_may_not(path: Path) -> tuple[list[str], str]:
     return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"], f"uid {OTHER_UID}"
 
 
-def sudo_name(owner: str) -> str:
-    return f"'#{OTHER_UID}'" if owner.startswith("uid ") else owner.split(" ")[0]
+def problem(log: Path, prefix: list[str], owner: str) -> str:
+    """What the line says after 'cannot use PATH: '."""
+    if not prefix:  # not root: the test's own file, mode 0000
+        return (
+            f"this user, {owner}, its owner, may not read and write it (mode 0000): chmod u+rw {log}"
+            " (SQLite: unable to open database file)"
+        )
+    return (
+        f"this user, root (uid 0), may not read and write it (owner {owner}, mode 0600): run this as"
+        f" the log's user, the service's (sudo -u '#{OTHER_UID}' ...), or give the log to this user"
+        " (chown root the folder, clinic.db, clinic.db-wal and clinic.db-shm) (SQLite: unable to open database file)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,12 +68,36 @@ def test_a_command_on_a_log_this_user_may_not_use_says_whose_it_is_and_what_to_d
         text=True,
         timeout=60,
     )
-    me = "root (uid 0)" if os.getuid() == 0 else owner
-    assert done.stderr == (
-        f"error: referral log: cannot use {log}: this user, {me}, may not read and write it (owner"
-        f" {owner}, mode {'0600' if prefix else '0000'}): run this as the log's user, the service's"
-        f" (sudo -u {sudo_name(owner)} ...), or give the log to this user (chown {me.split(' ')[0]}"
-        " the folder, clinic.db, clinic.db-wal and clinic.db-shm) (SQLite: unable to open database file)\n"
-    ), done.stderr
+    assert done.stderr == f"error: referral log: cannot use {log}: {problem(log, prefix, owner)}\n", (
+        done.stderr
+    )
     assert done.returncode == 1
     assert not (tmp_path / "b.db").exists()
+
+
+def test_a_log_on_a_read_only_filesystem_says_so_and_where_it_is_mounted(tmp_path: Path) -> None:
+    """A disk mounted read-only (after an error, or a backup medium) gave the same bare line."""
+    from .test_read_only_log import read_only_mount
+
+    folder = tmp_path / "mnt"
+    folder.mkdir()
+    log = folder / "clinic.db"
+    connect(log).close()
+    if os.getuid() != 0:
+        pytest.skip("a read-only mount needs root (unshare -m)")
+    done = subprocess.run(
+        read_only_mount(folder, [TRIAGE, "referrals", "migrate", "--db", str(log)]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if "unshare" in done.stderr or "mount:" in done.stderr:
+        pytest.skip(
+            f"a read-only bind mount in a private namespace is not allowed here: {done.stderr[-200:]}"
+        )
+    assert done.stderr == (
+        f"error: referral log: cannot use {log}: the filesystem holding it, mounted at {folder}, is"
+        " read-only: remount it read-write, or move the log (database.path) to a disk that can be"
+        " written (SQLite: unable to open database file)\n"
+    ), done.stderr
+    assert done.returncode == 1
