@@ -66,15 +66,17 @@ RECIPE = Recipe(
     title="Probability of undiagnosed diabetes (Pima women, logistic regression)",
     outcome="Diabetes by WHO criteria at the examination (MASS Pima type == 'Yes'); a prevalence, not an incidence, model",
     population=Population(
-        description="Women of Pima Indian heritage aged 21 or over, Phoenix, Arizona, USA (NIDDK)",
+        description="Women of Pima Indian heritage aged 21-81 (the data's ages), Phoenix, Arizona, USA (NIDDK)",
         sex="female",
         exclude_if=("diabetes", "pregnant"),
+        ages=(21.0, 81.0),
     ),
     intended_use="Teaching and demonstration: flags women without diagnosed diabetes whose glucose, BMI and age "
     "suggest it, so that a fasting glucose or HbA1c is ordered.",
     not_for=(
         "diagnosis (use ADA/WHO glucose and HbA1c cut-offs)",
         "men",
+        "age < 21 or > 81",
         "pregnancy",
         "people with diagnosed diabetes",
     ),
@@ -88,7 +90,8 @@ RECIPE = Recipe(
         "to be too low; a random glucose depends on the time since the last meal. The probability is only "
         "indicative: a low band does not rule diabetes out.",
         "Small: 532 complete cases (160 held out).",
-        "Women only: male patients are not scored.",
+        "Women only: male patients are not scored. Women younger than 21 or older than 81 are outside the "
+        "population and not scored either (the published rules still apply).",
     ),
     features=FEATURES,
     thresholds=(

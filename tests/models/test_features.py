@@ -224,3 +224,23 @@ def test_the_docs_missing_input_example_names_cvd10s_reject_features() -> None:
     card = json.loads((models.MODELS_DIR / "cvd10" / "1.0.0" / "card.json").read_text(encoding="utf-8"))
     reject = {f["name"] for f in card["features"] if f["missing"] == "reject"}
     assert named and set(named) <= reject, (named, sorted(reject))
+
+
+@pytest.mark.parametrize(
+    ("age", "scored"),
+    [(12, False), (20.9, False), (21, True), (45, True), (81, True), (81.1, False), (90, False)],
+)
+def test_diabetes_is_not_scored_outside_its_population_ages(
+    model_set: ModelSet, age: float, scored: bool
+) -> None:
+    """The diabetes card's population is 'Women of Pima Indian heritage aged 21 or over' (the data
+    has ages 21-81), yet a 12-year-old girl was scored (0.21, medium, with random glucose 9) and a
+    90-year-old woman was 0.86, high - a routine referral on an extrapolation flagged only as out
+    of range. As cvd10/stroke10 (0c153fd), the card's population carries the ages."""
+    patient = PatientContext(age=age, sex="female", diabetes=False, pregnant=False, bmi=22.0)
+    p = _by_model(model_set, patient, {"glucose_random": 9.0, "dbp": 70.0})["diabetes"]
+    assert model_set.models["diabetes"].card.population.ages == (21.0, 81.0)
+    assert (p.probability is not None) is scored, p.explanation
+    if not scored:
+        assert p.band == "not_scored"
+        assert f"outside the model population: age {age:g} years (trained on ages 21-81)" in p.explanation
