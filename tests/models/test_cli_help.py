@@ -1,0 +1,37 @@
+"""`triage models train/verify --help` say what the commands do (a reviewer reads them first).
+
+`train --check` said "fail unless byte-identical", but it passes when the card differs only in the
+recorded library versions (docs/models.md); `train` without --check did not say that it writes a
+new version directory, or compares with an existing one; `verify` did not say that it does not
+re-run the held-out evaluation."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.cli import main
+
+
+def _help(capsys: pytest.CaptureFixture[str], command: str) -> str:
+    assert main(["models", command, "--help"]) == 0
+    return " ".join(capsys.readouterr().out.replace("│", " ").split())
+
+
+def test_train_help_says_what_is_written_and_what_check_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    text = _help(capsys, "train")
+    assert "fail unless byte-identical" not in text
+    assert (
+        "fail unless model.onnx and golden.jsonl are byte-identical (card.json and CARD.md may differ only "
+        "in the recorded library versions)" in text
+    )
+    assert (
+        "Without --check it writes the version directory NAME/VERSION under the models folder (or --out); "
+        "a version directory is write-once: when it exists, it is compared as --check does and nothing is "
+        "written" in text
+    )
+
+
+def test_verify_help_names_its_checks_and_what_it_does_not_do(capsys: pytest.CaptureFixture[str]) -> None:
+    text = _help(capsys, "verify")
+    assert "imputation medians" in text
+    assert "does not re-run the held-out evaluation: `triage models evaluate NAME` does" in text
