@@ -1,0 +1,36 @@
+"""What the staff pages say along a nurse's and a GP's day, in Chinese and English, as HTML (real
+service, real SQLite, forms with CSRF); the same day in a real browser is
+``test_browser_daily_flow.py``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.service.conftest import Staff
+from triage.service.auth import Role
+
+
+def _in_language(staff: Staff, role: Role, language: str) -> str:
+    csrf = staff.login(role)
+    staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+    return csrf
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "No reading recorded for this visit yet."), ("zh", "本次就诊尚未记录读数。")],
+)
+def test_a_new_visit_without_readings_says_so_instead_of_an_empty_table(
+    staff: Staff, language: str, said: str
+) -> None:
+    """A walk-in's page showed the readings table's four headings over nothing - a screen reader
+    announced a table with no rows - until a reading came: it says there is none yet instead."""
+    csrf = _in_language(staff, Role.nurse, language)
+    opened = staff.client.post(
+        "/walk-ins", data={"csrf_token": csrf, "mrn": "EMPTY-1"}, follow_redirects=False
+    )
+    assert opened.status_code == 303, opened.text
+    page = staff.client.get(opened.headers["location"]).text
+    readings = page.split("</h2>", 1)[1].split('id="vitals-form"')[0]
+    assert f'<p class="empty" id="no-readings">{said}</p>' in readings
+    assert "<table" not in readings and "<thead" not in readings
