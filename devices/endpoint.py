@@ -36,9 +36,9 @@ class Decoded:
     #: Tolerance switches that fired while decoding this message, once per use: the gateway counts
     #: them when it stores the message (drivers report only the link's own switches).
     tolerated: tuple[str, ...] = ()
-    #: Where and why parts became no result (``no_test_code at byte 209 of the message``): reasons and
-    #: offsets only, for the ordinary log (the details may quote patient data).
-    lost_parts: tuple[str, ...] = ()
+    #: Why and where parts became no result (``("no_test_code", 209)``, the byte of the message, or
+    #: None): reasons and offsets only, for the ordinary log (the details may quote patient data).
+    lost_parts: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

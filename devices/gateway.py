@@ -38,7 +38,7 @@ from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.hold import GatewayResult, classify, hold  # re-exported: callers import them from here
-from devices.quarantine_notice import StreamTail, quarantine_sentence
+from devices.quarantine_notice import StreamTail, lost_parts_sentence, quarantine_sentence
 from devices.session import (
     Clock,
     Ignored,
@@ -471,7 +471,7 @@ class Gateway:
                 endpoint.device_id,
                 recorded.message_id,
                 len(decoded.lost_parts),
-                ", ".join(decoded.lost_parts),
+                lost_parts_sentence(decoded.lost_parts, pieces),
             )
         log.info(
             "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts "

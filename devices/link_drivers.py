@@ -326,13 +326,7 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
             )
         return Decoded(
             tolerated=tolerated,
-            lost_parts=tuple(
-                f"{q.reason} at byte {q.byte_offset} of the message"
-                if q.byte_offset is not None
-                else q.reason
-                for q in quarantined
-                if not q.with_result
-            ),
+            lost_parts=tuple((q.reason, q.byte_offset) for q in quarantined if not q.with_result),
             results=[to_inbox_result(r, received_at) for r in results],
             quarantine=[
                 NewQuarantineItem(reason=f"{q.reason}: {q.detail}", raw=q.raw, byte_offset=q.byte_offset)

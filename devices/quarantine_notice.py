@@ -4,7 +4,8 @@ message it broke, the decoder's reason and detail (long quoted values elided), a
 
 ``StreamTail`` wraps a session's link to place a message in the stream (its pieces: a message
 joined from ASTM frames is not one run of bytes there); ``quarantine_sentence`` writes the
-sentence. Used by ``devices.gateway``.
+sentence, ``lost_parts_sentence`` the parts of a stored message that became no result. Used by
+``devices.gateway``.
 """
 
 from __future__ import annotations
@@ -98,15 +99,27 @@ def quarantine_sentence(fatal: str, message_offset: int | None, pieces: tuple[tu
         at = re.match(rf"byte {message_offset}(?: \(([^()]*)\))?: ", detail)
         if at is not None:
             detail, place = detail[at.end() :], f", {at.group(1)}" if at.group(1) else ""
-    where = ""
-    if message_offset is not None and pieces:
-        where = (
-            f" at byte {stream_byte(pieces, message_offset)} of the stream "
-            f"(byte {message_offset} of the message{place})"
-        )
-    elif message_offset is not None:
-        where = f" at byte {message_offset} of the message{place}"
-    elif pieces:
-        where = f" starting at byte {stream_byte(pieces, 0)} of the stream"
+    if message_offset is None:
+        where = f" starting at byte {stream_byte(pieces, 0)} of the stream" if pieces else ""
+    else:
+        where = place_of(message_offset, pieces, place)
     what = f"{reason}: {_elide(detail)}" if detail else reason
     return f"message quarantined{where}: {what}{_hint(reason, detail)}"
+
+
+def place_of(message_offset: int, pieces: tuple[tuple[int, int], ...], place: str = "") -> str:
+    """`` at byte N of the stream (byte M of the message, <place>)`` - the stream byte (counted as
+    a capture of the connection counts) when the message's ``pieces`` are known."""
+    if not pieces:
+        return f" at byte {message_offset} of the message{place}"
+    return (
+        f" at byte {stream_byte(pieces, message_offset)} of the stream "
+        f"(byte {message_offset} of the message{place})"
+    )
+
+
+def lost_parts_sentence(lost: tuple[tuple[str, int | None], ...], pieces: tuple[tuple[int, int], ...]) -> str:
+    """The parts of a stored message that became no result, each reason with its byte in the
+    stream and in the message where known: ``no_test_code at byte 215 of the stream (byte 184 of
+    the message), ...``."""
+    return ", ".join(reason if at is None else f"{reason}{place_of(at, pieces)}" for reason, at in lost)

@@ -419,10 +419,10 @@ def test_parts_of_a_message_quarantined_without_a_result_are_one_warning_with_re
         asyncio.run(scenario())
     (warning,) = [w for w in warning_lines(caplog) if "without a result" in w]
     at = [HL7.index(b"OBX|1"), HL7.index(b"OBX|2")]
-    assert warning == (
+    assert warning == (  # the stream starts with the MLLP start byte
         f"device mindray-bs380: message 1: 2 part(s) quarantined without a result (no_test_code at byte "
-        f"{at[0]} of the message, no_test_code at byte {at[1]} of the message; the details are in "
-        "device_quarantine)"
+        f"{at[0] + 1} of the stream (byte {at[0]} of the message), no_test_code at byte {at[1] + 1} of the "
+        f"stream (byte {at[1]} of the message); the details are in device_quarantine)"
     )
     assert "SIM-" not in warning
 

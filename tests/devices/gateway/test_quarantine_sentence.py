@@ -238,3 +238,39 @@ def test_quoted_values_of_the_detail_are_elided_and_delimiters_kept() -> None:
         "message quarantined at byte 14 of the stream (byte 4 of the message): unparseable_message: "
         'MSH-2 encoding characters "^~" are incomplete; check the device\'s delimiter settings'
     )
+
+
+def test_a_part_of_a_message_of_many_frames_without_a_result_names_its_stream_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An R record without a test code becomes no result; the message's other results are stored.
+    The warning that names the lost part gives its byte in the stream as well as in the message,
+    placed frame by frame (the record is in the message's third frame)."""
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    records = astm_records(
+        sample_from_values("astm-analyzer", "SIM-P9", "SIM-S9", {"glucose_random": 9.0, "hemoglobin": 130.0})
+    )
+    (second,) = [i for i, r in enumerate(records) if r.startswith(b"R|2|")]
+    fields = records[second].split(b"|")
+    fields[2] = b""
+    records[second] = b"|".join(fields)
+    texts = split_records(records, frame_text_size=240)
+    frames = [build_frame(n + 1, text, final) for n, (text, final) in enumerate(texts)]
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            await send_message(pty, frames)
+            await wait_until(lambda: gateway.status()[0].quarantined == 1)
+            await pty.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    in_message = b"".join(text for text, _ in texts).index(records[second])
+    in_stream = (ENQ + b"".join(frames)).index(records[second])
+    assert in_stream != in_message + 3  # not one run: frame bytes lie before the record
+    (warning,) = [w for w in warning_lines(caplog) if "without a result" in w]
+    assert warning == (
+        f"device analyzer: message 1: 1 part(s) quarantined without a result (no_test_code at byte "
+        f"{in_stream} of the stream (byte {in_message} of the message); the details are in device_quarantine)"
+    )
+    assert count(db_path, "device_results") == 1
