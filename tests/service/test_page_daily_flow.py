@@ -4,6 +4,8 @@ service, real SQLite, forms with CSRF); the same day in a real browser is
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.service.conftest import Staff
@@ -34,3 +36,18 @@ def test_a_new_visit_without_readings_says_so_instead_of_an_empty_table(
     readings = page.split("</h2>", 1)[1].split('id="vitals-form"')[0]
     assert f'<p class="empty" id="no-readings">{said}</p>' in readings
     assert "<table" not in readings and "<thead" not in readings
+
+
+@pytest.mark.parametrize(("language", "switch", "other"), [("zh", "English", "en"), ("en", "中文", "zh-CN")])
+def test_the_language_switch_is_marked_in_the_language_it_names(
+    staff: Staff, language: str, switch: str, other: str
+) -> None:
+    """The header's switch on a Chinese page says "English" and on an English page 中文, each in
+    the language it leads to; it was marked as the page's language, so a screen reader read
+    "English" with its Chinese voice (and 中文 with its English one)."""
+    _in_language(staff, Role.nurse, language)
+    page = staff.client.get("/queue").text
+    form = page.split('action="/language"')[1].split("</form>")[0]
+    button = re.search(r"<button[^>]*>([^<]*)</button>", form)
+    assert button is not None and button.group(1) == switch, form
+    assert f'lang="{other}"' in button.group(0), button.group(0)
