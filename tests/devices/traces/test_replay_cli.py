@@ -461,31 +461,33 @@ def test_replay_json_keeps_the_readings_without_a_patient_apart_as_the_golden_fi
     )
 
 
-def test_a_capture_of_another_protocol_replayed_as_astm_asks_about_the_protocol(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize(
+    ("trace", "protocol", "line"),
+    [
+        # STX RS tag value ... GS cc: no frame number after the STX and no ETX/ETB ever comes - not a
+        # file cut short
+        (
+            "biomerieux-mini_vidas.raw",
+            "astm",
+            "byte 0: quarantined (bad_frame): no ETX/ETB after this STX up to the end of the capture, and the "
+            'byte after it ("\\u001e") is no frame number (0-7): is the capture ASTM (check --protocol and '
+            "--profile)?",
+        ),
+        # no XML message at all
+        (
+            "sysmex-xp100.astm",
+            "poct1a",
+            "byte 0: quarantined (bytes_outside_message): bytes outside a POCT1-A2 message, and no POCT1-A2 "
+            "message in the capture (is the capture POCT1-A2, and --protocol right?)",
+        ),
+    ],
+)
+def test_a_real_capture_of_another_protocol_asks_about_the_protocol(
+    trace: str, protocol: str, line: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The real mini VIDAS capture (STX RS tag value ... GS cc, no ETX) replayed with -p astm: its
-    STX is followed by no frame number and no ETX/ETB ever comes. That is not a file cut short -
-    the line says the capture may not be ASTM and which options to check, as the HL7 replay does."""
-    trace = DATA / "biomerieux-mini_vidas.raw"
-    assert main(["devices", "replay", str(trace), "-p", "astm"]) == 1
+    """A real capture replayed with the wrong --protocol: the line says the capture may not be of
+    that protocol and which options to check, as the HL7 replay does."""
+    assert main(["devices", "replay", str(DATA / trace), "-p", protocol]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith(
-        f"{trace}: byte 0: quarantined (bad_frame): no ETX/ETB after this STX up to the end of the capture, "
-        'and the byte after it ("\\u001e") is no frame number (0-7): is the capture ASTM (check --protocol '
-        "and --profile)?\n"
-    ), err
-
-
-def test_a_capture_with_no_poct1a_message_asks_about_the_protocol(capsys: pytest.CaptureFixture[str]) -> None:
-    """A real ASTM capture replayed with -p poct1a has no XML message at all: the line says the
-    capture may not be POCT1-A2 and which options to check, as the HL7 and ASTM replays do."""
-    trace = DATA / "sysmex-xp100.astm"
-    assert main(["devices", "replay", str(trace), "-p", "poct1a"]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.startswith(
-        f"{trace}: byte 0: quarantined (bytes_outside_message): bytes outside a POCT1-A2 message, and no "
-        "POCT1-A2 message in the capture (is the capture POCT1-A2, and --protocol right?)\n"
-    ), err
+    assert err.startswith(f"{DATA / trace}: {line}\n"), err
