@@ -186,7 +186,11 @@ def register_listen(app: typer.Typer) -> None:
             float | None, typer.Option(help="Serial stop bits: 1, 1.5 or 2 (default: the profile's, else 1).")
         ] = None,
         protocol: Annotated[
-            str | None, typer.Option(help="astm, hl7, line or poct1a (without --profile).")
+            str | None,
+            typer.Option(
+                help="astm, hl7, line or poct1a (without --profile); line reads the nonin oximeter grammar; "
+                "any other line device needs its --profile."
+            ),
         ] = None,
         tcp_listen: Annotated[
             str | None,

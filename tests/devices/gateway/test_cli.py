@@ -206,3 +206,24 @@ def test_a_tcp_port_in_use_says_so_and_what_to_do(capsys: pytest.CaptureFixture[
         assert capsys.readouterr().err == f"error: device device-1: cannot listen on 127.0.0.1:{port}: {what}"
         assert main(["devices", "simulate", "--tcp-listen", f"127.0.0.1:{port}"]) == 2
         assert capsys.readouterr().err == f"error: --tcp-listen 127.0.0.1:{port}: cannot listen: {what}"
+
+
+def test_listen_help_says_which_line_grammar_protocol_line_reads_without_a_profile() -> None:
+    """`listen --protocol line` without --profile reads the Nonin oximeter grammar: a BP monitor,
+    urine strip reader, SPOTCHEM or VIDAS on it would only give unparseable lines. The help said
+    just "astm, hl7, line or poct1a", so an integrator could not know a profile was needed."""
+    import re
+
+    from typer.testing import CliRunner
+
+    import triage.cli as cli
+    from triage.cli.link_flags import flag_profile
+
+    shown = re.sub(
+        r"[\s│]+",
+        " ",
+        CliRunner().invoke(cli.app, ["devices", "listen", "--help"], terminal_width=200).output,
+    )
+    grammar = flag_profile("line", "device-1").line_grammar
+    assert grammar == "nonin"
+    assert f"line reads the {grammar} oximeter grammar; any other line device needs its --profile" in shown
