@@ -49,6 +49,10 @@ def render_card(card: ModelCard) -> str:
         )
     lines += [
         "",
+        "If missing: `reject` - the model is not scored (band not_scored, naming the input); `impute_median` - "
+        "scored with the training median above and listed as imputed in the explanation. How often each input "
+        f"was unknown in the training data: `triage models evaluate {card.name}`.",
+        "",
         "## Held-out performance",
         "",
         f"- Test rows: {m.n} ({m.events} events)",

@@ -39,3 +39,16 @@ def test_the_threshold_table_says_where_its_operating_points_come_from(name: str
         f"({m.n} rows, {m.events} events)"
     ) in " ".join(text.split())
     assert (models.MODELS_DIR / name / "1.0.0" / "CARD.md").read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_the_inputs_table_says_what_each_missing_policy_does(name: str) -> None:
+    """'if missing: reject / impute_median' were bare policy names: the page did not say that a
+    rejected input leaves the model unscored, nor where to see how often inputs were unknown."""
+    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    text = " ".join(render_card(card).split())
+    assert (
+        "If missing: `reject` - the model is not scored (band not_scored, naming the input); "
+        "`impute_median` - scored with the training median above and listed as imputed in the explanation. "
+        f"How often each input was unknown in the training data: `triage models evaluate {name}`."
+    ) in text
