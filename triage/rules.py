@@ -16,6 +16,7 @@ from triage.evidence import Evidence as Evidence
 from triage.evidence import Finding as Finding
 from triage.evidence import Values as Values
 from triage.evidence import evidence as evidence
+from triage.scores.result import ScoreResult
 
 E = Disposition.emergency_transfer
 U = Disposition.urgent_referral
@@ -176,12 +177,40 @@ def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None
     return check
 
 
+# a point score's items -> the readings behind each (age: the patient's)
+_ITEM_READINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "qsofa": {"resp_rate": ("resp_rate",), "consciousness": ("consciousness",), "sbp": ("sbp",)},
+    "crb65": {
+        "confusion": ("consciousness",),
+        "resp_rate": ("resp_rate",),
+        "blood_pressure": ("sbp", "dbp"),
+        "age": ("age",),
+    },
+}
+
+
+def _scoring(ev: Evidence, s: ScoreResult) -> str:
+    """``; scoring: resp_rate 22 /min, sbp 100 mm[Hg]``: the items of a point score that scored, each
+    reading with its unit; ``""`` for a score without items."""
+    items = _ITEM_READINGS.get(s.name)
+    if items is None:
+        return ""
+    shown = [
+        f"age {ev.patient.age:g} years" if code == "age" else f"{code} {ev.shown(code)}"
+        for item, codes in items.items()
+        if s.components.get(item)
+        for code in codes
+        if code in ev.latest or (code == "age" and ev.patient.age is not None)
+    ]
+    return f"; scoring: {', '.join(shown)}" if shown else ""
+
+
 def _score_at_least(name: str, threshold: float, text: str) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get(name)
         if s is None or s.value is None or s.value < threshold:
             return None
-        return Finding({name: s.value, "complete": s.complete}, f"{s.detail} ({text})")
+        return Finding({name: s.value, "complete": s.complete}, f"{s.detail}{_scoring(ev, s)} ({text})")
 
     return check
 
@@ -191,7 +220,7 @@ def _score_between(name: str, low: float, high: float, text: str) -> Callable[[E
         s = ev.scores.get(name)
         if s is None or s.value is None or not low <= s.value <= high:
             return None
-        return Finding({name: s.value, "complete": s.complete}, f"{s.detail} ({text})")
+        return Finding({name: s.value, "complete": s.complete}, f"{s.detail}{_scoring(ev, s)} ({text})")
 
     return check
 
@@ -264,7 +293,9 @@ def _diabetes_screen(ev: Evidence) -> Finding | None:
         values["findrisc"] = fr.value
     if not values or ev.patient.diabetes:
         return None
-    return Finding(values, "high diabetes risk score: offer OGTT / fasting glucose and HbA1c")
+    cut = {"cdrs": "CDRS %g points (>=25)", "findrisc": "FINDRISC %g points (>=15)"}
+    scores = ", ".join([cut[name] % points for name, points in values.items() if isinstance(points, float)])
+    return Finding(values, f"{scores}: high diabetes risk: offer OGTT / fasting glucose and HbA1c")
 
 
 RULES: tuple[Rule, ...] = (

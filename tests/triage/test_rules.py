@@ -307,6 +307,11 @@ SHOWN = {
     "proteinuria_with_hypertension": "urine protein 1+",
     "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",
     "egfr_below_30": "eGFR 29 mL/min/1.73m2",
+    # the items that scored, each with its reading and unit ("qSOFA >=2" alone did not say which)
+    "qsofa_high": "qSOFA >=2: high risk of poor outcome if infection is suspected; incomplete, missing"
+    " consciousness; scoring: resp_rate 22 /min, sbp 100 mm[Hg] (if infection is suspected",
+    "crb65_high": "CRB-65 >=3: high risk; incomplete, missing consciousness; scoring: resp_rate 30 /min,"
+    " sbp 89 mm[Hg], dbp 70 mm[Hg], age 65 years (urgent admission",
     "glucose_critical_low": "mmol/L",
 }
 
@@ -401,3 +406,14 @@ def test_an_incomplete_news2_of_0_after_an_acute_observation_is_local_care_re_ch
         ).recheck_minutes
         == 43200
     )
+
+
+def test_a_high_diabetes_risk_reason_says_which_score_and_its_points(policy: Policy) -> None:
+    """It said only 'high diabetes risk score: offer OGTT ...' - not which score, nor its total."""
+    a = assess(PatientContext(**DIAB), _obs([("sbp", 115, None)]), policy, now=NOW)  # type: ignore[arg-type]
+    (reason,) = [r for r in a.reasons if r.rule == "diabetes_risk_high"]
+    cdrs = a.scores["cdrs"].value
+    assert cdrs is not None and cdrs >= 25
+    assert reason.detail.startswith(
+        f"CDRS {cdrs:g} points (>=25): high diabetes risk: offer OGTT / fasting glucose and HbA1c"
+    ), reason.detail
