@@ -1,7 +1,8 @@
 """Load and verify the shipped ONNX risk models: onnxruntime + numpy only (never scikit-learn).
 
 ``load_models()`` reads ``models/registry.json``, and for each model's active version checks,
-before anything is scored: the card schema, the sha256 of ``model.onnx`` against the card, the
+before anything is scored: the card schema, each observation input's unit against the unit the
+service feeds it in, the sha256 of ``model.onnx`` against the card, the
 ONNX input (name, float32, width) and outputs against the card, the feature names stamped in the
 ONNX metadata, the card's imputation medians against golden row 1 (the training medians), and a
 replay of the golden vectors within the card's tolerance. Any mismatch
@@ -24,8 +25,16 @@ from pydantic import ValidationError
 
 import models
 from models.card import ModelCard, Registry
-from triage.errors import ConfigError, ModelContractError, NotFoundError, json_text, validation_message
+from triage.errors import (
+    ConfigError,
+    ModelContractError,
+    NotFoundError,
+    UnknownCodeError,
+    json_text,
+    validation_message,
+)
 from triage.ort import ort
+from triage.riskfeatures import ORDINAL_OBSERVATIONS
 from triage.riskprediction import (
     BANDS,
     ModelSet,
@@ -36,6 +45,7 @@ from triage.riskprediction import (
     session_options,
 )
 from triage.settings import ModelSettings, setting_problem
+from triage.units import canonical_unit
 
 __all__ = [
     "BANDS",
@@ -93,6 +103,26 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
             name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}"
         )
     return card
+
+
+def _check_units(card: ModelCard, path: Path) -> None:
+    """Each observation input's card unit is the unit the service feeds it in: the vocabulary's
+    canonical unit, or ``1`` for a dipstick grade given as its ordinal."""
+    for f in card.features:
+        if f.source != "observation":
+            continue
+        try:
+            served = "1" if f.name in ORDINAL_OBSERVATIONS else canonical_unit(f.name)
+        except UnknownCodeError:
+            served = "(not an observation code)"
+        if f.unit != served:
+            raise model_refused(
+                card.name,
+                card.version,
+                "feature contract",
+                f"{path / 'card.json'} features.{f.index}.unit ({f.name}) is {json_text(f.unit)}, but the service "
+                f"gives the model {f.name} in {json_text(served)}",
+            )
 
 
 def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, version: str) -> None:
@@ -179,6 +209,7 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
 def load_model(path: Path, name: str, version: str) -> RiskModel:
     """Load and verify one version directory (see the module docstring for the checks)."""
     card = read_card(path, name, version)
+    _check_units(card, path)
     try:
         data = (path / card.onnx.file).read_bytes()
     except FileNotFoundError:

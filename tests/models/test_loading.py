@@ -152,6 +152,29 @@ def test_an_edited_imputation_median_in_the_card_refuses_to_load(model_dir: Path
         load_model(path, "cvd10", "1.0.0")
 
 
+@pytest.mark.parametrize(
+    ("feature", "unit", "served"),
+    [("creatinine", "mg/dL", "umol/L"), ("hemoglobin", "g/dL", "g/L"), ("urine_protein", "mg/dL", "1")],
+)
+def test_a_card_unit_other_than_the_one_the_service_feeds_refuses_to_load(
+    model_dir: Path, feature: str, unit: str, served: str
+) -> None:
+    """The service feeds observations in the vocabulary's canonical units (dipstick grades as the
+    ordinal), whatever the card says: a card whose creatinine unit read mg/dL loaded, and the
+    model would have been given umol/L values for an input the card documents in mg/dL."""
+    path = model_dir / "ckd" / "1.0.0"
+    card = _card(path)
+    index = next(f["index"] for f in card["features"] if f["name"] == feature)
+    card["features"][index]["unit"] = unit
+    _write_card(path, card)
+    expected = (
+        rf"model ckd 1\.0\.0 refused \(feature contract\): {path / 'card.json'} features\.{index}\.unit "
+        rf"\({feature}\) is \"{unit}\", but the service gives the model {feature} in \"{served}\""
+    )
+    with pytest.raises(ModelContractError, match=expected):
+        load_model(path, "ckd", "1.0.0")
+
+
 def test_another_models_onnx_with_a_matching_hash_still_refuses(model_dir: Path) -> None:
     # Replace stroke10's graph by cvd10's and fix the hash: same inputs, different probabilities.
     src, dst = model_dir / "cvd10" / "1.0.0", model_dir / "stroke10" / "1.0.0"
