@@ -89,12 +89,13 @@ def test_a_body_reference_to_a_device_association_names_encounter_id(staff: Staf
     ), refused
 
 
-def test_a_conflict_and_an_unknown_facility_keep_their_answers(staff: Staff) -> None:
+def test_an_unknown_facility_names_to_facility_and_a_conflict_names_nothing(staff: Staff) -> None:
     doctor = staff.bearer(Role.clinician)
     made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=doctor).json()
     referral = {"assessment_id": made["id"], "to_facility": "nowhere", "urgency": "urgent", "reason": "r"}
     unknown = _refused(staff.client.post("/api/v1/referrals", json=referral, headers=doctor), 422)
-    assert unknown["code"] == "unknown_facility", unknown
+    assert unknown["code"] == "unknown_facility" and unknown["fields"] == ["to_facility"], unknown
+    assert unknown["error"].startswith('to_facility: "nowhere" is not in the facility directory'), unknown
     referral["to_facility"] = "county-hospital"
     assert staff.client.post("/api/v1/referrals", json=referral, headers=doctor).status_code == 201
     again = _refused(staff.client.post("/api/v1/referrals", json=referral, headers=doctor), 409)

@@ -3,6 +3,7 @@ writes it)."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from referral.errors import NotFoundError
+from referral.errors import ClinicError, NotFoundError, UnknownFacilityError
 
 
 class ErrorOut(BaseModel):
@@ -66,7 +67,28 @@ def naming(field: str) -> Iterator[None]:
             raise
         said = str(exc)
         said = said.split(": ", 1)[1] if fields_in(said) else said  # ("encounter: no patient ...")
-        raise NotFoundError(f"{field}: {said}") from exc
+        raise _said(exc, f"{field}: {said}") from exc
+
+
+@contextmanager
+def naming_facility(field: str) -> Iterator[None]:
+    """A facility the body names in ``field`` that is not in the directory (``referral to_facility
+    "x" is not in the facility directory ...``): the 422 ``unknown_facility`` names the field
+    (``to_facility: "x" is not ...``). One the body does not name (the clinic's own) stays as it is."""
+    try:
+        yield
+    except UnknownFacilityError as exc:
+        lead = f"referral {field} "
+        if not str(exc).startswith(lead):
+            raise
+        raise _said(exc, f"{field}: {str(exc)[len(lead) :]}") from exc
+
+
+def _said(exc: ClinicError, message: str) -> ClinicError:
+    """``exc`` with another message: the same kind, code, page message key and values."""
+    again = copy.copy(exc)
+    again.args = (message,)
+    return again
 
 
 def error(description: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api import paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
-from triage.service.api.errors import error, naming
+from triage.service.api.errors import error, naming, naming_facility
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
 
@@ -184,7 +184,7 @@ def list_referrals(
 def create_referral(
     body: ReferralCreate, response: Response, db: DbDep, rt: RuntimeDep, who: Clinician
 ) -> ReferralOut:
-    with naming("assessment_id"):
+    with naming("assessment_id"), naming_facility("to_facility"):
         row = referrals.create_referral(db, ReferralIn(**body.model_dump()), actor=who.username)
     locate(response, f"/api/v1/referrals/{row['id']}")
     publish(rt, row)
