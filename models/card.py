@@ -224,7 +224,9 @@ class ModelCard(_Strict):
         return next(t.min_probability for t in self.thresholds if t.band == band)
 
     def contract_hash(self) -> str:
-        """sha256 of the ordered feature contract (name, unit, dtype); also stored in the ONNX metadata."""
+        """sha256 of the ordered feature contract (name, unit, dtype). Not stored in the ONNX file: its
+        metadata carries ``model_id``, ``version`` and ``feature_names`` only (the loader checks the
+        names; units are checked against the vocabulary, dtype by the session's input type)."""
         return feature_contract_hash(self.features)
 
 
