@@ -272,7 +272,12 @@ def test_a_database_folder_under_a_file_is_named_in_the_readiness_reason_as_the_
         response = client.get("/readyz")
     assert response.status_code == 503
     why = f"cannot create the referral log's folder ({blocker} is a file, not a folder)"
-    assert response.json()["reason"] == f"invalid_config: database.path {path}: {why}"
+    body = response.json()
+    at = body["retry"]["next_attempt_at"]  # tried again in the background (tests/service/test_log_retry.py)
+    assert body["reason"] == (
+        f"invalid_config: database.path {path}: {why} (retrying in the background: attempt 1 failed,"
+        f" attempt 2 at {at})"
+    )
     assert main(["referrals", "migrate", "--db", str(path)]) == 2
     assert capsys.readouterr().err == f"error: {path}: {why}\n"
 
