@@ -249,3 +249,53 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _serve_once(db: Path, tmp_path: Path, name: str) -> str:
+    port = free_port()
+    log = tmp_path / name
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--workers", "2", "--port", str(port)],
+            cwd=tmp_path,
+            env=environment() | {"TRIAGE_DATABASE__PATH": str(db)},
+            stderr=err,
+            text=True,
+        )
+        try:
+            wait_ready(port, {0, 1}, process, log)
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 130
+    return log.read_text(encoding="utf-8")
+
+
+def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_new_one(
+    tmp_path: Path,
+) -> None:
+    """Installing a new version and restarting upgraded the clinic's log without a word (the
+    ready: line named only the schema it ended at), so an administrator who skipped the backup
+    learned that the previous version refuses it only when going back; a mistyped database.path
+    started the service on a new, empty log just as quietly."""
+    from tests.referral.test_audit_rows_upgrade import _log_0017
+
+    old = _log_0017(tmp_path / "old")
+    newest = MIGRATIONS._migrations[-1].name
+    text = _serve_once(old, tmp_path, "first.log")
+    applied = ", ".join(m.name for m in MIGRATIONS._migrations[17:])
+    said = [line for line in text.splitlines() if line.startswith("referral log ")]
+    assert said == [
+        f"referral log {old} upgraded from schema 17 (0017_meter_operator_lists) to schema"
+        f" {len(MIGRATIONS._migrations)} ({newest}): applied {applied}; the previous version no longer"
+        " opens it - going back means restoring the backup taken before the upgrade"
+        " (docs/referral-log.md, 'Upgrading to a new version')"
+    ], text
+    again = _serve_once(old, tmp_path, "second.log")
+    assert not [line for line in again.splitlines() if line.startswith("referral log ")], again
+    fresh = tmp_path / "typo" / "clinic.db"
+    text = _serve_once(fresh, tmp_path, "third.log")
+    assert [line for line in text.splitlines() if line.startswith("referral log ")] == [
+        f"referral log {fresh}: there was none, a new empty one was created (schema"
+        f" {len(MIGRATIONS._migrations)} ({newest})) - right on a first start; otherwise database.path"
+        " does not name the clinic's log: stop the service and set it"
+    ], text

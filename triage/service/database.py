@@ -10,6 +10,7 @@ says so and the service tries again (``triage/service/wiring.py``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -18,9 +19,28 @@ from typing import Any, cast
 from sqlite_utils import Database
 
 from referral.errors import ConfigError
-from referral.schema import connect
+from referral.schema import applied_migrations, apply_migrations, connect
 from referral.storage import storage_error
 from triage.errors import os_reason
+
+log = logging.getLogger("triage.service")
+
+
+def changed_text(path: Path, before: list[str], applied: list[str]) -> str:
+    """The service log's line for a log start-up created, or upgraded from an older version."""
+    where = path.resolve()
+    now = f"schema {len(before) + len(applied)} ({applied[-1]})"
+    if not before:
+        return (
+            f"referral log {where}: there was none, a new empty one was created ({now}) - right on a"
+            " first start; otherwise database.path does not name the clinic's log: stop the service"
+            " and set it"
+        )
+    return (
+        f"referral log {where} upgraded from schema {len(before)} ({before[-1]}) to {now}: applied"
+        f" {', '.join(applied)}; the previous version no longer opens it - going back means restoring"
+        " the backup taken before the upgrade (docs/referral-log.md, 'Upgrading to a new version')"
+    )
 
 
 class LogUnavailable(ConfigError):
@@ -52,8 +72,15 @@ class Databases:
         self._lock = threading.Lock()
 
     def migrate(self) -> None:
+        """Open the log and apply its pending migrations; the service log says when that created a
+        new log or upgraded an older one (the ``ready:`` line gave only the schema it ended at)."""
         try:
-            db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=True)
+            db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=False)
+            try:
+                before = applied_migrations(db)
+                applied = apply_migrations(db)
+            finally:
+                db.close()
         except sqlite3.OperationalError as exc:  # cannot open, read-only, disk full, I/O error
             # What SQLite's bare "unable to open database file" means here: a file or folder this
             # user may not use (its owner and mode, and what to do), a full disk ...
@@ -70,7 +97,8 @@ class Databases:
             raise LogUnavailable(
                 f"database.path {self.path}: cannot create the referral log's folder ({os_reason(exc)})"
             ) from None
-        db.close()
+        if applied:
+            log.warning("%s", changed_text(self.path, before, applied))
 
     def get(self) -> Database:
         db: Database | None = getattr(self._local, "db", None)
