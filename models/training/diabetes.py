@@ -1,4 +1,4 @@
-"""``diabetes``: prevalent diabetes (WHO criteria) in Pima women, MASS ``Pima.tr`` + ``Pima.te``."""
+"""``diabetes``: diabetes by WHO criteria (at any survey examination) in Pima women, MASS ``Pima.tr`` + ``Pima.te``."""
 
 from __future__ import annotations
 
@@ -64,7 +64,11 @@ RECIPE = Recipe(
     name="diabetes",
     version="1.0.0",
     title="Probability of undiagnosed diabetes (Pima women, logistic regression)",
-    outcome="Diabetes by WHO criteria at the examination (MASS Pima type == 'Yes'); a prevalence, not an incidence, model",
+    outcome="Diabetes by WHO criteria (MASS Pima type == 'Yes'): a 2-hour post-load glucose of at least 200 mg/dL "
+    "at any survey examination or found in routine medical care (UCI/NIDDK description). Not diabetes at the "
+    "examination whose values are recorded: every recorded 2-hour glucose is below 200 mg/dL (highest 199), in "
+    "the 177 labelled Yes too; the source study (Smith et al. 1988) used the label to forecast the onset of "
+    "diabetes. Neither a clean prevalence nor a clean incidence model",
     population=Population(
         description="Women of Pima Indian heritage aged 21-81 (the data's ages), Phoenix, Arizona, USA (NIDDK)",
         sex="female",
@@ -84,7 +88,7 @@ RECIPE = Recipe(
         "Teaching use only: Pima women have one of the highest diabetes prevalences recorded; probabilities do not "
         "transport. Not validated on a Chinese primary-care population.",
         "Trained on a different glucose than it is given: the Pima glucose is a 2-hour oral glucose tolerance test "
-        "value (2 h after a 75 g glucose load), which also defines the WHO outcome, but the clinic gives the model "
+        "value (2 h after a 75 g glucose load), the measurement the WHO criteria use, but the clinic gives the model "
         "a random glucose, or a fasting glucose when no random one is recorded. A fasting glucose is usually lower "
         "than the same woman's 2-hour value, most of all with impaired glucose tolerance, so the probability tends "
         "to be too low; a random glucose depends on the time since the last meal. The probability is only "
