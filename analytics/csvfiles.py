@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from referral.csvcells import guarded, unguarded
+from referral.errors import json_text
 
 
 def _spelled(value: Any) -> Any:
@@ -73,12 +74,31 @@ def read_back(frame: pd.DataFrame) -> pd.DataFrame:
     return _each_cell(frame, unguarded, unguarded)
 
 
+#: Separators a spreadsheet may save a "CSV" with, as the error names them.
+_OTHER_SEPARATORS = {";": '";"', "\t": "tabs", "|": '"|"'}
+
+
+def _other_separator(header: str) -> str | None:
+    """A header row with no comma but another separator: the file is not comma-separated."""
+    for separator, name in _OTHER_SEPARATORS.items():
+        if "," not in header and separator in header:
+            return (
+                f"line 1: the header row is separated by {name}, not by commas (it has no comma);"
+                " save the file as comma-separated CSV"
+            )
+    return None
+
+
 def csv_problem(path: Path) -> str | None:
-    """Where and what is wrong in a CSV file a parser refused, in the words of the file: a row with
-    more fields than the header row, or a quoted field never closed (line 1 is the header). None
-    when neither is found (or the file is not UTF-8: the caller says that)."""
+    """Where and what is wrong in a CSV file, in the words of the file: a header row separated by
+    something else than commas (";", tabs), a row with more or fewer fields than the header row,
+    or a quoted field never closed (line 1 is the header). None when none is found (or the file
+    is not UTF-8: the caller says that); blank lines are skipped, as the parsers skip them."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            if other := _other_separator(handle.readline().rstrip("\r\n")):
+                return other
+            handle.seek(0)
             reader = csv.reader(handle, strict=True)
             width, start = 0, 1
             try:
@@ -89,6 +109,12 @@ def csv_problem(path: Path) -> str | None:
                         return (
                             f"line {reader.line_num}: {len(fields)} fields where the header row has"
                             f" {width}; quote a value that holds a comma"
+                        )
+                    elif 0 < len(fields) < width:
+                        return (
+                            f"line {reader.line_num}: {len(fields)} fields where the header row has"
+                            f" {width}; give every row a field for each column of the header (an empty"
+                            " field for a missing value)"
                         )
                     start = reader.line_num + 1
             except csv.Error as exc:
@@ -103,3 +129,25 @@ def csv_problem(path: Path) -> str | None:
     except UnicodeDecodeError:
         return None
     return None
+
+
+def not_utf8(data: bytes, start: int) -> str:
+    """Where the first byte that is not UTF-8 is (``start``, from
+    :class:`UnicodeDecodeError`), as ``line 2, column "name": byte 15 is not UTF-8``, and what
+    the file reads as when it is GB18030 (a superset of GBK and GB2312): Chinese spreadsheets
+    save CSV so."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line = data.count(b"\n", 0, start) + 1
+    where = f"line {line}"
+    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")]), [])
+    if line > 1:
+        prefix = data[line_start:start].decode("utf-8", "replace")
+        position = max(len(next(csv.reader([prefix]), [])) - 1, 0)
+        if position < len(header):
+            where += f", column {json_text(header[position].lstrip(chr(0xFEFF)))}"
+    said = f"{where}: byte {start} is not UTF-8"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return said
+    return f"{said} (the file reads as GB18030/GBK, a Chinese encoding)"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.csvfiles import csv_problem, read_back
+from analytics.csvfiles import csv_problem, not_utf8, read_back
 from analytics.ergm import Network
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
@@ -40,10 +40,14 @@ def read_csv_file(path: Path, what: str, error: type[UserInputError], **options:
         raise error(f"{what} file {path} does not exist")
     if path.is_dir():
         raise error(f"{what} file {path} is a folder; give a CSV file")
+    data = path.read_bytes()
     try:
-        path.read_bytes().decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: byte {exc.start} is not UTF-8; save the {what} file as UTF-8") from None
+        raise error(f"{path}: {not_utf8(data, exc.start)}; save the {what} file as UTF-8") from None
+    problem = csv_problem(path) if data.strip() else None  # pandas reads a short row as empty fields
+    if problem:
+        raise error(f"{path}: not a valid CSV file: {problem}")
     try:
         return read_back(pd.read_csv(path, **options))
     except pd.errors.EmptyDataError:

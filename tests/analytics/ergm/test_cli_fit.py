@@ -223,7 +223,8 @@ def test_synthetic_inputs_are_labelled_and_their_edge_flag_is_not_a_weight(
     assert main([*base, "--response", "synthetic", "--formula", "sum"]) == 2  # not a count column
     assert "synthetic" in capsys.readouterr().err
     f["edges"].write_text(
-        "\n".join([edges[0] + ",synthetic", edges[1] + ",maybe", *edges[2:]]) + "\n", encoding="utf-8"
+        "\n".join([edges[0] + ",synthetic", edges[1] + ",maybe", *(e + ",true" for e in edges[2:])]) + "\n",
+        encoding="utf-8",
     )
     assert main([*base, "--formula", "edges"]) == 2
     assert capsys.readouterr().err == f'error: {f["edges"]}: line 2: synthetic "maybe" is not true or false\n'

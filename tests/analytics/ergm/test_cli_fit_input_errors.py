@@ -113,6 +113,23 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
             'id,HTH\nu0,1\nu1,"2\nu2,3\n',
             'nodes.csv: not a valid CSV file: line 3: a quoted field (opened by ") is never closed',
         ),
+        # a short row was read with its missing fields empty, and a file separated by semicolons
+        # or tabs (a spreadsheet's export) said 'no "id" column (columns: id;HTH)'
+        (
+            "id,HTH,EDU\nu0,1,12\nu1,2\n",
+            "nodes.csv: not a valid CSV file: line 3: 2 fields where the header row has 3; give every"
+            " row a field for each column of the header (an empty field for a missing value)",
+        ),
+        (
+            "id;HTH\nu0;1\nu1;2\n",
+            'nodes.csv: not a valid CSV file: line 1: the header row is separated by ";", not by commas'
+            " (it has no comma); save the file as comma-separated CSV",
+        ),
+        (
+            "id\tHTH\nu0\t1\nu1\t2\n",
+            "nodes.csv: not a valid CSV file: line 1: the header row is separated by tabs, not by commas"
+            " (it has no comma); save the file as comma-separated CSV",
+        ),
         (
             'id,HTH\nu0,"1\n"\nu1,2,3\n',
             "nodes.csv: not a valid CSV file: line 4: 3 fields where the header row has 2; quote a value"
@@ -200,7 +217,8 @@ def test_a_folder_or_a_file_not_in_utf8_is_one_line_naming_it(
         ),
         (
             ["--nodes", str(gbk), "--edges", str(f["edges"])],
-            f"{gbk}: byte 12 is not UTF-8; save the nodes file as UTF-8",
+            f'{gbk}: line 3, column "id": byte 12 is not UTF-8 (the file reads as GB18030/GBK, a'
+            " Chinese encoding); save the nodes file as UTF-8",
         ),
     ]
     for argv, message in cases:
@@ -270,3 +288,19 @@ def test_the_formula_help_lists_the_engines_terms() -> None:
     formula = next(p for p in fit.params if p.name == "formula").help
     assert f"Terms: {', '.join(BINARY_TERMS)};" in formula, formula
     assert f"with --response: {', '.join(VALUED_TERMS)} (docs/ergm.md)." in formula
+
+
+def test_a_nodes_file_in_gbk_names_line_column_and_the_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A nodes file saved from a Chinese spreadsheet (GBK) said only "byte 15 is not UTF-8"."""
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_bytes("id,name,HTH\nu0,杭州,1\nu1,宁波,2\n".encode("gbk"))
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target\nu0,u1\n", encoding="utf-8")
+    argv = ["study", "fit", "--nodes", str(nodes), "--edges", str(edges), "--formula", "edges"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f'error: {nodes}: line 2, column "name": byte 15 is not UTF-8 (the file reads as GB18030/GBK,'
+        " a Chinese encoding); save the nodes file as UTF-8\n"
+    )

@@ -307,6 +307,33 @@ def test_a_csv_with_a_bad_row_is_rejected_naming_the_line_not_every_column(tmp_p
     assert pooled.rows_pooled > 0  # the second clinic's encounters are pooled
 
 
+def test_a_csv_separated_by_semicolons_or_with_a_short_row_says_so(tmp_path: Path) -> None:
+    """A spreadsheet's export separated by ";" was rejected as "line 1: a quoted field has text
+    after its closing quote", and a row missing two fields as DuckDB's "Error when sniffing file"."""
+    spec = GeneratorSpec(clinics=1, rows=200, months=8, seed=3, table_format="csv")
+    generate(spec, tmp_path / "exports")
+    (export,) = (p for p in (tmp_path / "exports").iterdir() if p.is_dir())
+    lines = (export / "encounters.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    width = len(lines[0].split(","))
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("".join(line.replace(",", ";") for line in lines), "utf-8")
+    short = tmp_path / "short.csv"
+    short.write_text("".join(lines[:4]) + lines[4].rsplit(",", 2)[0] + "\n" + "".join(lines[5:]), "utf-8")
+    finder_reasons = {}
+    for path in (semicolons, short):
+        with pytest.raises(ReportInputError) as refused:  # no usable table left
+            pool([path], tmp_path / f"work-{path.stem}")
+        finder_reasons[path.name] = str(refused.value)
+    assert finder_reasons["semicolons.csv"].endswith(
+        'cannot read as csv: line 1: the header row is separated by ";", not by commas (it has no'
+        " comma); save the file as comma-separated CSV)"
+    )
+    assert finder_reasons["short.csv"].endswith(
+        f"cannot read as csv: line 5: {width - 2} fields where the header row has {width}; give every"
+        " row a field for each column of the header (an empty field for a missing value))"
+    )
+
+
 def test_an_older_clinic_log_is_rejected_unchanged_not_upgraded(tmp_path: Path) -> None:
     """A regional report given a clinic's log from an older version migrated it for good (the
     clinic's previous version then refused it as too new); it is now a rejection that names the

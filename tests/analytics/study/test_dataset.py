@@ -180,7 +180,9 @@ def test_a_folder_or_a_file_not_in_utf8_is_a_located_error(tmp_path: Path) -> No
     header = nodes.read_bytes().split(b"\n")[0] + b"\n"
     nodes.write_bytes(header + "甲".encode("gbk") + b",1\n")
     with pytest.raises(
-        StudyDataError, match=rf"nodes.csv: byte {len(header)} is not UTF-8; save the nodes file as UTF-8"
+        StudyDataError,
+        match=rf'nodes.csv: line 2, column "id": byte {len(header)} is not UTF-8 \(the file reads as'
+        r" GB18030/GBK, a Chinese encoding\); save the nodes file as UTF-8",
     ):
         load_study(folder, list(NODE_TERMS))
 
