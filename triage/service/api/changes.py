@@ -15,7 +15,7 @@ A row changed again while a client reads the pages comes again, later, with its 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -48,16 +48,49 @@ After = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many rows")]
 
-#: (id, seq, at, action) of every change of one kind after a cursor (``?``, twice for encounters).
-_REFERRALS = "SELECT CAST(entity_id AS INTEGER) AS id, seq, at, action FROM audit WHERE entity = 'referral' AND seq > ?"
-_ASSESSMENTS = _REFERRALS.replace("'referral'", "'assessment'")
+
+class _Source(NamedTuple):
+    """How one feed reads the audit trail (``:after`` the cursor, ``:n`` the page's size)."""
+
+    #: (id, seq, at, action) of each row whose latest change is after the cursor, in seq order: the
+    #: entries after it in rowid order (``+entity``: not by the entity index, which would read the
+    #: kind's whole history), each kept unless a later entry of the same row exists (an index seek)
+    page: str
+    #: how many rows changed after the cursor (by the entity index)
+    total: str
+
+
+def _single(entity: str) -> _Source:
+    """The feed of one audited entity whose ``entity_id`` is the row's id."""
+    return _Source(
+        page=f"SELECT CAST(a.entity_id AS INTEGER), a.seq, a.at, a.action FROM audit a"
+        f" WHERE +a.entity = '{entity}' AND a.seq > :after AND NOT EXISTS (SELECT 1 FROM audit b"
+        f" WHERE b.entity = '{entity}' AND b.entity_id = a.entity_id AND b.seq > a.seq)"
+        " ORDER BY a.seq LIMIT :n",
+        total=f"SELECT count(DISTINCT entity_id) FROM audit WHERE entity = '{entity}' AND seq > :after",
+    )
+
+
+_REFERRALS = _single("referral")
+_ASSESSMENTS = _single("assessment")
 #: A visit changes with its own entries (opened, readings, context, closed) and with its
 #: assessments' (a new decision, an override): its latest decision is part of the row.
-_ENCOUNTERS = (
-    _REFERRALS.replace("'referral'", "'encounter'")
-    + " UNION ALL SELECT a.encounter_id, au.seq, au.at, au.action FROM audit au"
-    " JOIN assessments a ON a.id = CAST(au.entity_id AS INTEGER)"
-    " WHERE au.entity = 'assessment' AND au.seq > ?"
+_VISIT_OF = (
+    "CASE a.entity WHEN 'encounter' THEN CAST(a.entity_id AS INTEGER)"
+    " ELSE (SELECT s.encounter_id FROM assessments s WHERE s.id = CAST(a.entity_id AS INTEGER)) END"
+)
+_ENCOUNTERS = _Source(
+    page=f"SELECT c.id, c.seq, c.at, c.action FROM (SELECT {_VISIT_OF} AS id, a.seq, a.at, a.action"
+    " FROM audit a WHERE +a.entity IN ('encounter', 'assessment') AND a.seq > :after) AS c"
+    " WHERE c.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit b WHERE b.entity = 'encounter'"
+    " AND b.entity_id = CAST(c.id AS TEXT) AND b.seq > c.seq)"
+    " AND NOT EXISTS (SELECT 1 FROM assessments s JOIN audit b ON b.entity = 'assessment'"
+    " AND b.entity_id = CAST(s.id AS TEXT) WHERE s.encounter_id = c.id AND b.seq > c.seq)"
+    " ORDER BY c.seq LIMIT :n",
+    total="SELECT count(DISTINCT id) FROM (SELECT CAST(entity_id AS INTEGER) AS id FROM audit"
+    " WHERE entity = 'encounter' AND seq > :after UNION ALL SELECT s.encounter_id FROM audit a"
+    " JOIN assessments s ON s.id = CAST(a.entity_id AS INTEGER) WHERE a.entity = 'assessment'"
+    " AND a.seq > :after)",
 )
 
 
@@ -101,16 +134,13 @@ class AssessmentChanges(_Feed):
 
 
 def _changed(
-    db: Database, source: str, after: int, limit: int
+    db: Database, source: _Source, after: int, limit: int
 ) -> tuple[list[tuple[int, int, str, str]], int]:
     """The rows of ``source`` changed after ``after``, each once at its latest change, in the order
     of that change (at most ``limit``), and how many there are over all pages. (The route reads
     them and the rows in one :func:`snapshot`, so the page, the count and the rows agree.)"""
-    params = [after] * source.count("?")
-    # SQLite takes ``at`` and ``action`` from the row of max(seq): the latest change's
-    latest = f"SELECT id, max(seq) AS seq, at, action FROM ({source}) GROUP BY id"
-    page = db.conn.execute(f"{latest} ORDER BY seq LIMIT ?", [*params, limit]).fetchall()
-    total = int(db.conn.execute(f"SELECT count(*) FROM ({latest})", params).fetchone()[0])
+    page = db.conn.execute(source.page, {"after": after, "n": limit}).fetchall()
+    total = int(db.conn.execute(source.total, {"after": after}).fetchone()[0])
     return [(int(i), int(s), str(at), str(action)) for i, s, at, action in page], total
 
 
@@ -118,7 +148,7 @@ def _feed(
     request: Request,
     response: Response,
     db: Database,
-    source: str,
+    source: _Source,
     after: int,
     limit: int,
     key: str,
