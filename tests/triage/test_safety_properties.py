@@ -19,18 +19,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.triage.conftest import NOW, RECENT
+from tests.triage.test_rules import CASES
 from triage.assess import assess
 from triage.assessment import URGENCY, Assessment, Disposition
-from triage.errors import ImplausibleValueError
+from triage.errors import ImplausibleValueError, UserInputError
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.phrases import TEACHING_DATA
 from triage.policy import load_policy, policy_from_mapping
 from triage.riskmodels import ModelSet, load_models
+from triage.rules import RULES
 
 POLICY = load_policy()
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -47,6 +50,7 @@ RANGES = {
     "heart_rate": (25.0, 220.0),
     "temperature": (32.0, 42.5),
     "glucose_random": (1.0, 45.0),
+    "egfr": (1.0, 200.0),  # as a laboratory reports it (egfr_below_30, egfr_30_59)
 }
 CUTS = {
     "resp_rate": (8, 9, 11, 12, 20, 21, 22, 24, 25, 29, 30),
@@ -56,9 +60,10 @@ CUTS = {
     "heart_rate": (40, 41, 50, 51, 90, 91, 110, 111, 130, 131),
     "temperature": (35.0, 35.1, 36.0, 36.1, 38.0, 38.1, 39.0, 39.1),
     "glucose_random": (3.0, 3.9, 11.1, 22.2, 33.3),
+    "egfr": (15.0, 29.5, 30.0, 45.0, 59.5, 60.0, 90.0),  # KDIGO stages on the whole number: 29.5 is 30
 }
 # the step next to a cut-point: a whole unit for the whole-number vitals, 0.1 for the others
-STEP = {"temperature": 0.1, "glucose_random": 0.1}
+STEP = {"temperature": 0.1, "glucose_random": 0.1, "egfr": 0.1}
 # the other unit a device may send, and the value in it (rounded as a device prints it); the
 # engine converts back, so a cut-point given in the other unit is tested too
 CONVERTED = {
@@ -77,7 +82,10 @@ NORMAL = {
     "dbp": (60.0, 79.0),
 }
 CONSCIOUSNESS = st.sampled_from(["A", "C", "V", "P", "U"])
+KETONES = ("neg", "trace", "1+", "2+", "3+", "4+")  # dipstick, in order
 FORMS = ("plain", "converted", "censored")
+# every code the generators draw (the property tests exercise every rule that reads only these)
+GENERATED = (*RANGES, "consciousness", "supplemental_o2", "urine_ketones")
 
 
 def near_cut(code: str) -> st.SearchStrategy[float]:
@@ -157,13 +165,15 @@ def render(code: str, r: Reading) -> tuple[float | str, str | None]:
 
 @st.composite
 def vital_sets(draw: st.DrawFn) -> dict[str, Reading]:
-    chosen = draw(st.sets(st.sampled_from([*RANGES, "consciousness", "supplemental_o2"]), min_size=1))
+    chosen = draw(st.sets(st.sampled_from(GENERATED), min_size=1))
     out: dict[str, Reading] = {}
     for code in chosen:
         if code == "consciousness":
             out[code] = Reading(draw(CONSCIOUSNESS))
         elif code == "supplemental_o2":
             out[code] = Reading(draw(st.sampled_from(["air", "oxygen"])))
+        elif code == "urine_ketones":
+            out[code] = Reading(draw(st.sampled_from(KETONES)))
         else:
             out[code] = Reading(draw(vital_value(code)), draw(st.sampled_from(FORMS)))
     if "sbp" in out and "dbp" in out and draw(st.booleans()):
@@ -193,8 +203,14 @@ def worse(code: str, value: float | str, scale2: bool, other: float | None = Non
         return ["C", "V", "P", "U"] if value == "A" else [value]
     if code == "supplemental_o2":
         return ["oxygen"]
+    if code == "urine_ketones":
+        return list(KETONES[KETONES.index(str(value)) :])
     assert isinstance(value, float)
     step = STEP.get(code, 1.0)
+    if code == "egfr":  # a lower filtration rate is worse, a higher one never
+        return [round(value - d * step, 1) for d in (1, 10, 50)] + [
+            round(c - step, 1) for c in CUTS[code] if round(c - step, 1) < value
+        ]
     low, high = {**NORMAL, "spo2": (88.0, 92.0) if scale2 else (96.0, 100.0)}[code]
     down = [round(value - d * step, 1) for d in (1, 10, 50)]
     down += [round(c - step, 1) for c in CUTS[code] if round(c - step, 1) < value]
@@ -442,3 +458,40 @@ def test_every_model_risk_says_it_is_teaching_data(
     for r in a.reasons:
         if r.source == "model":
             assert r.detail.endswith(label), r.detail
+
+
+# --- every red flag -----------------------------------------------------------------------------
+
+RED_FLAGS = sorted(r.name for r in RULES if r.red_flag)
+# the patient fields the generated patients vary
+PATIENT_FIELDS = {"age", "birth_date", "sex", "pregnant", "diabetes", "spo2_scale2"}
+
+
+@pytest.mark.parametrize("rule", RED_FLAGS)
+def test_the_property_tests_reach_every_red_flag(rule: str) -> None:
+    """Each red flag reads only readings and patient fields the generators above draw, so the
+    invariants (a model never lowers it, a worse reading never lowers urgency) are exercised for it:
+    urine ketones (ketones_with_hyperglycaemia) and a reported eGFR (egfr_below_30) were never drawn."""
+    patient, fire, _ = CASES[rule]
+    assert {code for code, _, _ in fire} <= set(GENERATED), rule
+    assert set(patient) <= PATIENT_FIELDS, rule
+
+
+@pytest.mark.parametrize("rule", RED_FLAGS)
+@pytest.mark.parametrize("probability", [None, 0.0, 1.0])
+def test_every_red_flag_stays_at_urgent_or_above_whatever_a_model_or_policy_says(
+    rule: str, probability: float | None
+) -> None:
+    """At its trigger each red flag is named and the disposition is urgent referral or above,
+    with a model that scores nothing, 0 or 1 and capped at local care; a policy cannot switch it
+    off or set it below its minimum."""
+    patient, fire, _ = CASES[rule]
+    obs = [Observation.create(code, value, unit, observed_at=RECENT) for code, value, unit in fire]
+    capped = policy_from_mapping({"models": {"max_level": "local_care", "default_level": "local_care"}})
+    models = ConstantModels(probability)
+    a = assess(PatientContext(**patient), obs, capped, models=models, now=NOW)  # type: ignore[arg-type]
+    assert rule in a.red_flags
+    assert URGENCY[a.disposition] >= URGENCY[Disposition.urgent_referral]
+    for level in ("off", "local_care", "routine_referral"):
+        with pytest.raises(UserInputError, match=rf"rules\.{rule}\.level"):
+            policy_from_mapping({"rules": {rule: {"level": level}}})
