@@ -162,7 +162,7 @@ class Hl7Driver:
         events: list[LinkEvent] = []
         for item in self._decoder.feed(data):
             if isinstance(item, mllp.MllpMessage):
-                events += self._message(item.data)
+                events += self._message(item.data, ((0, item.offset + 1),))  # after the start byte
             elif isinstance(item, mllp.MllpJunk) and item.cut_off:
                 reason = (
                     f"MLLP frame without its end bytes {self._end.hex()} before the next start byte "
@@ -182,16 +182,18 @@ class Hl7Driver:
                 events.append(Discarded(f"MLLP frame of {item.size} bytes without end bytes; dropped"))
         return events + self._tolerance.events()
 
-    def _message(self, raw: bytes) -> list[LinkEvent]:
+    def _message(self, raw: bytes, pieces: tuple[tuple[int, int], ...]) -> list[LinkEvent]:
         if raw in (b"\x06", b"\x15") or not raw.strip(b"\r\n"):
-            return [Received(raw)]  # an MLLP release 2 commit ACK/NAK block, an empty frame: no answer
+            return [
+                Received(raw, pieces)
+            ]  # an MLLP release 2 commit ACK/NAK block, an empty frame: no answer
         try:
             # the decoder reads the message again and counts its switches: not counted twice here
             message = hl7.parse_message(raw, self._profile, ToleranceCounter(logged=False))
         except hl7.Hl7ParseError as exc:
             # Stored (quarantined) first, then refused with AE naming what and where: without an
             # answer the device sends the same message again for ever, or takes the LIS for down.
-            events: list[LinkEvent] = [Received(raw)]
+            events: list[LinkEvent] = [Received(raw, pieces)]
             nak = hl7.build_error_ack(raw, exc, self._profile)
             if nak is not None:
                 events.append(Send(mllp.frame(nak, self._start, self._end)))
@@ -199,10 +201,10 @@ class Hl7Driver:
         if not hl7.needs_ack(message):
             return []  # an inbound ACK: never acknowledged, carries no results
         if not hl7.accept_ack_wanted(message, self._profile, "AA"):
-            return [Received(raw)]  # stored; MSH-15 NE or ER: the sender wants no CA
+            return [Received(raw, pieces)]  # stored; MSH-15 NE or ER: the sender wants no CA
         enhanced = hl7.uses_enhanced_mode(message, self._profile)
         ack = hl7.build_ack(message, "AA", enhanced)
-        return [Received(raw), Send(mllp.frame(ack, self._start, self._end))]
+        return [Received(raw, pieces), Send(mllp.frame(ack, self._start, self._end))]
 
     def poll(self, now: float) -> list[LinkEvent]:
         return []
@@ -234,7 +236,7 @@ class LineDriver:
         self._tolerance = _ToleranceDiff(counter, profile.device_id)
 
     def feed(self, data: bytes, now: float) -> list[LinkEvent]:
-        events: list[LinkEvent] = [Received(unit) for unit, _offset in self._framer.feed(data)]
+        events: list[LinkEvent] = [Received(unit, ((0, at),)) for unit, at in self._framer.feed(data)]
         return events + self._tolerance.events()
 
     def poll(self, now: float) -> list[LinkEvent]:
@@ -247,7 +249,7 @@ class LineDriver:
         """A line ended by CR waits for a possible LF: the link is gone, so it is complete. Any
         other unfinished line or packet is a partial reading (``SPO2=09`` of ``SPO2=097``) and is
         never stored."""
-        events: list[LinkEvent] = [Received(unit) for unit, _offset in self._framer.end_of_stream()]
+        events: list[LinkEvent] = [Received(unit, ((0, at),)) for unit, at in self._framer.end_of_stream()]
         unfinished = self._framer.unfinished
         if unfinished is not None:
             offset, size = unfinished

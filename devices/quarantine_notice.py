@@ -47,9 +47,9 @@ class StreamTail:
 
     def pieces_of(self, message: Received) -> tuple[tuple[int, int], ...]:
         """Where ``message`` lies in the stream, as (byte of the message, byte of the stream) at
-        the start of each piece: the driver's pieces when it joined the message from frames
-        (ASTM: frame bytes lie between them), else the last copy of the message as one run of
-        bytes; () when it is not there."""
+        the start of each piece: the driver's pieces when it knows them (ASTM frames, with frame
+        bytes between them; an MLLP frame; a line), else the last copy of the message as one run
+        of bytes (POCT1-A2, BLE); () when it is not there."""
         if message.pieces:
             return message.pieces
         at = self._tail.rfind(message.raw) if message.raw else -1

@@ -55,8 +55,9 @@ class Send:
 @dataclass(frozen=True, slots=True)
 class Received:
     raw: bytes
-    #: where the message's bytes lie in the session's stream, when the driver joined them from
-    #: pieces (ASTM frames): (byte of ``raw``, byte of the stream) at the start of each piece
+    #: where the message's bytes lie in the session's stream, when the driver knows: (byte of
+    #: ``raw``, byte of the stream) at the start of each piece - one per ASTM frame, one for an MLLP
+    #: frame's message or a line
     pieces: tuple[tuple[int, int], ...] = ()
 
 

@@ -18,8 +18,8 @@ from devices.link_drivers import endpoint_from_profile
 from devices.quarantine_notice import quarantine_sentence
 from devices.session import FakeClock, MonotonicClock
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
-from devices.transports.link import TcpListenSpec
-from devices.transports.pty import PtyLink
+from devices.transports.link import SerialSpec, TcpListenSpec
+from devices.transports.pty import PtyLink, open_pty
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import pty_analyzer, send_message
 from tests.devices.gateway.test_integrator_errors import HL7, warning_lines
@@ -274,3 +274,31 @@ def test_a_part_of_a_message_of_many_frames_without_a_result_names_its_stream_by
         f"{in_stream} of the stream (byte {in_message} of the message); the details are in device_quarantine)"
     )
     assert count(db_path, "device_results") == 1
+
+
+def test_two_identical_bad_lines_in_one_read_are_each_named_by_their_own_stream_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An oximeter repeats the same line every second; after a pause a read holds several. Each
+    unparseable line is named by its own byte in the stream - not all by the last copy of the same
+    bytes (what a search of the bytes read so far finds)."""
+    pty = open_pty()
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(
+        simulator_profile("pulse-oximeter", "oximeter"), clock=clock, transport=SerialSpec(url=pty.slave_path)
+    )
+    line = b"SPO2=9A HR=70\r\n"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], tmp_path / "clinic.db", clock=clock) as gateway:
+            await pty.write(line * 2)
+            await wait_until(lambda: gateway.status()[0].quarantined == 2)
+            await pty.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    places = [w.split(": ")[1] for w in warning_lines(caplog) if "message quarantined" in w]
+    assert places == [
+        "message quarantined at byte 0 of the stream (byte 0 of the message)",
+        f"message quarantined at byte {len(line)} of the stream (byte 0 of the message)",
+    ]
