@@ -23,6 +23,16 @@ def _write_card(path: Path, card: dict) -> None:
     (path / "card.json").write_text(json.dumps(card, indent=2))
 
 
+def _edit_feature(path: Path, name: str, field: str, value: object) -> tuple[int, object]:
+    """Set one field of the named feature in card.json; returns the feature's index and the old value."""
+    card = _card(path)
+    index = next(f["index"] for f in card["features"] if f["name"] == name)
+    shipped = card["features"][index][field]
+    card["features"][index][field] = value(shipped) if callable(value) else value
+    _write_card(path, card)
+    return index, shipped
+
+
 def test_every_shipped_model_loads_and_replays_its_golden_vectors() -> None:
     model_set = load_models()
     assert set(model_set.models) == set(MODEL_NAMES)
@@ -139,11 +149,7 @@ def test_an_edited_imputation_median_in_the_card_refuses_to_load(model_dir: Path
     median edited by hand in card.json (heart_rate 75 -> 95) loaded, and every patient without a
     heart rate was scored as if it were 95. Golden row 1 holds the training medians."""
     path = model_dir / "cvd10" / "1.0.0"
-    card = _card(path)
-    index = next(f["index"] for f in card["features"] if f["name"] == "heart_rate")
-    shipped = card["features"][index]["median"]
-    card["features"][index]["median"] = shipped + 20
-    _write_card(path, card)
+    index, shipped = _edit_feature(path, "heart_rate", "median", lambda median: median + 20)
     expected = (
         rf"model cvd10 1\.0\.0 refused \(medians\): {path / 'card.json'} features\.{index}\.median "
         rf"\(heart_rate\) is {shipped + 20:g}, but row 1 of golden\.jsonl \(the training medians\) has {shipped:g}"
@@ -163,10 +169,7 @@ def test_a_card_unit_other_than_the_one_the_service_feeds_refuses_to_load(
     ordinal), whatever the card says: a card whose creatinine unit read mg/dL loaded, and the
     model would have been given umol/L values for an input the card documents in mg/dL."""
     path = model_dir / "ckd" / "1.0.0"
-    card = _card(path)
-    index = next(f["index"] for f in card["features"] if f["name"] == feature)
-    card["features"][index]["unit"] = unit
-    _write_card(path, card)
+    index, _ = _edit_feature(path, feature, "unit", unit)
     expected = (
         rf"model ckd 1\.0\.0 refused \(feature contract\): {path / 'card.json'} features\.{index}\.unit "
         rf"\({feature}\) is \"{unit}\", but the service gives the model {feature} in \"{served}\""
