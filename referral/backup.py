@@ -108,7 +108,10 @@ def _write_copy(source: sqlite3.Connection, final: Path, check: Callable[[Databa
         partial.replace(final)
         _sync_folder(final.parent)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        # With the copy, the rollback journal SQLite left beside it when the disk filled mid-copy
+        # (``b.db.partial-journal`` stayed in the backup folder after every such failure).
+        for leftover in ("", "-journal", "-wal", "-shm"):
+            Path(f"{partial}{leftover}").unlink(missing_ok=True)
         raise
     return result
 

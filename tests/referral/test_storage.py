@@ -358,3 +358,28 @@ def test_restore_of_a_backup_from_an_older_version_migrates_it(
     pending = len(names) - names.index("0017_meter_operator_lists")
     assert f"applied {pending} migration(s)" in out and "replaced log" not in out
     assert "0017_meter_operator_lists" in applied_migrations(connect(path))
+
+
+def test_a_backup_that_fills_the_disk_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A backup whose disk filled mid-copy removed its .partial file but left SQLite's rollback
+    journal, 'b.db.partial-journal', in the backup folder, one more after every nightly failure."""
+    path = tmp_path / "clinic.db"
+    _log(path)
+    raw = sqlite3.connect(path)  # a log of some size: a small one fails before the journal is kept
+    raw.execute("CREATE TABLE padding (x BLOB)")
+    raw.execute("INSERT INTO padding VALUES (zeroblob(4000000))")
+    raw.commit()
+    raw.close()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    triage = str(Path(sys.executable).with_name("triage"))
+    done = subprocess.run(
+        [triage, "referrals", "backup", "--db", str(path), "--out", str(folder / "b.db")],
+        preexec_fn=_file_size_limit(1_000_000),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"{folder / 'b.db'}.partial" in done.stderr and "Traceback" not in done.stderr
+    assert list(folder.iterdir()) == []
