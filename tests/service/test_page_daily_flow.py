@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.service.conftest import Staff
+from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 
 
@@ -51,3 +51,30 @@ def test_the_language_switch_is_marked_in_the_language_it_names(
     button = re.search(r"<button[^>]*>([^<]*)</button>", form)
     assert button is not None and button.group(1) == switch, form
     assert f'lang="{other}"' in button.group(0), button.group(0)
+
+
+def test_two_patients_of_the_same_name_are_told_apart_in_the_referrals_list(staff: Staff) -> None:
+    """Two patients named 张伟, both referred: the referrals list named each by name alone - two
+    identical rows but for the hospital's reason - where the queue shows the record number under the
+    name. It does here too (analysts, who see no patient, still see neither)."""
+    for mrn in ("ZW-0001", "ZW-0002"):
+        made = staff.client.post(
+            "/api/v1/assessments",
+            json={**WALK_IN, "patient": {"mrn": mrn, "name": "张伟", "sex": "male"}},
+            headers=staff.bearer(Role.nurse),
+        )
+        assert made.status_code == 201, made.text
+        body = {"assessment_id": made.json()["id"], "to_facility": "county-hospital", "urgency": "emergency"}
+        referred = staff.client.post(
+            "/api/v1/referrals", json={**body, "reason": "SpO2 86"}, headers=staff.bearer(Role.clinician)
+        )
+        assert referred.status_code == 201, referred.text
+    _in_language(staff, Role.clinician, "zh")
+    page = staff.client.get("/referrals").text
+    cells = re.findall(r'<td class="patient" role="cell">(.*?)</td>', page)
+    assert len(cells) == 2, cells
+    for cell, mrn in zip(cells, ("ZW-0002", "ZW-0001"), strict=True):  # newest first
+        assert ">张伟</a>" in cell and f">{mrn}</span>" in cell, cell
+    staff.login(Role.analyst)
+    hidden = staff.client.get("/referrals").text
+    assert "ZW-000" not in hidden and "张伟" not in hidden
