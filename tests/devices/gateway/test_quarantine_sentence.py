@@ -302,3 +302,19 @@ def test_two_identical_bad_lines_in_one_read_are_each_named_by_their_own_stream_
         "message quarantined at byte 0 of the stream (byte 0 of the message)",
         f"message quarantined at byte {len(line)} of the stream (byte 0 of the message)",
     ]
+
+
+def test_a_message_quarantined_without_a_byte_is_placed_by_its_first_piece() -> None:
+    """A decoder failure names no byte of the message: the sentence says where the message starts
+    in the stream - for an ASTM message, where its first frame's text starts (after STX and the
+    frame number), not nowhere because its frames are not one run of bytes."""
+    pieces = ((0, 3), (240, 253))  # two frames: text at 3, the second frame's text at 253
+    assert quarantine_sentence("decoder error: ValueError", None, pieces) == (
+        "message quarantined starting at byte 3 of the stream: decoder error: ValueError"
+    )
+    assert quarantine_sentence("decoder error: ValueError", None, ()) == (
+        "message quarantined: decoder error: ValueError"
+    )
+    assert quarantine_sentence("undecodable_bytes: byte 241: byte 0xB5", 241, pieces).startswith(
+        "message quarantined at byte 254 of the stream (byte 241 of the message): "
+    )
