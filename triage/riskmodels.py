@@ -163,8 +163,9 @@ def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, ve
 def _golden_max_diff(model: RiskModel, path: Path) -> float:
     name, version, card = model.name, model.version, model.card
     rows, expected = [], []
+    golden, number = path / "golden.jsonl", 0
     try:
-        with (path / "golden.jsonl").open(encoding="utf-8") as fh:
+        with golden.open(encoding="utf-8") as fh:
             for number, line in enumerate(fh, start=1):
                 record = json.loads(line)
                 inputs = record["inputs"]
@@ -173,14 +174,17 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
                         name,
                         version,
                         "golden",
-                        f"golden.jsonl line {number}: {len(inputs)} inputs, card has {len(card.features)}",
+                        f"{golden} line {number}: {len(inputs)} inputs, card has {len(card.features)}",
                     )
                 rows.append(inputs)
                 expected.append(float(record["probability"]))
     except FileNotFoundError:
-        raise model_refused(name, version, "golden", f"{path / 'golden.jsonl'} does not exist") from None
+        raise model_refused(name, version, "golden", f"{golden} does not exist") from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise model_refused(name, version, "golden", f"golden.jsonl is malformed: {exc}") from None
+        problem = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise model_refused(
+            name, version, "golden", f"{golden} line {number} is malformed: {problem}"
+        ) from None
     if len(rows) != card.parity.rows:
         raise model_refused(name, version, "golden", f"expected {card.parity.rows} rows, found {len(rows)}")
     for feature, median in zip(card.features, rows[0], strict=True):  # row 1: the imputation medians
@@ -200,8 +204,8 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
             name,
             version,
             "golden replay",
-            f"row {worst + 1}: expected probability {expected[worst]:.9f}, onnxruntime gave {float(got[worst]):.9f} "
-            f"(|diff| {diff[worst]:.2e} > tolerance {card.parity.tolerance:g})",
+            f"{path / card.onnx.file} gives {float(got[worst]):.9f} for row {worst + 1} of {golden}, which expects "
+            f"{expected[worst]:.9f} (|diff| {diff[worst]:.2e} > tolerance {card.parity.tolerance:g})",
         )
     return float(diff.max())
 

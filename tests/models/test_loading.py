@@ -140,8 +140,24 @@ def test_golden_vector_drift_refuses_to_load(model_dir: Path) -> None:
     row["probability"] += 1e-4
     lines[3] = json.dumps(row)
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ModelContractError, match=r"refused \(golden replay\): row 4: expected probability"):
+    folder = model_dir / "cvd10" / "1.0.0"
+    with pytest.raises(
+        ModelContractError,
+        match=rf"refused \(golden replay\): {folder / 'model.onnx'} gives 0\.\d+ for row 4 of "
+        rf"{folder / 'golden.jsonl'}, which expects 0\.\d+",
+    ):
         load_models(model_dir, names=["cvd10"])
+
+
+def test_a_malformed_golden_file_names_the_file_and_line(model_dir: Path) -> None:
+    """'golden.jsonl is malformed: Expecting value: line 1 column 1 (char 0)' named neither the
+    folder nor the line of the file (the 'line 1' is of the JSON text of that line)."""
+    path = model_dir / "ckd" / "1.0.0" / "golden.jsonl"
+    lines = path.read_text().splitlines()
+    lines[6] = lines[6][:-3]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ModelContractError, match=rf"refused \(golden\): {path} line 7 is malformed: "):
+        load_model(path.parent, "ckd", "1.0.0")
 
 
 def test_an_edited_imputation_median_in_the_card_refuses_to_load(model_dir: Path) -> None:
