@@ -93,7 +93,11 @@ def _news2_red(ev: Evidence) -> Finding | None:
         return None
     params = {k: v for k, v in s.components.items() if v == 3 and k != "spo2_scale"}
     shown = ", ".join(f"{k} {ev.shown(k)}".strip() for k in params)
-    return Finding({**params, "news2": s.value}, f"NEWS2 red score (3 points in one parameter: {shown})")
+    return Finding(
+        {**params, "news2": s.value},
+        f"NEWS2 red score (3 points in one parameter: {shown}): urgent review by a clinician competent in"
+        " acute illness; observations at least 1-hourly",
+    )
 
 
 def _consciousness(ev: Evidence) -> Finding | None:

@@ -264,7 +264,9 @@ def test_diabetes_risk_high_at_findrisc_14_and_15(policy: Policy, fruit: bool, f
 ACTIONS = {
     "news2_emergency": "emergency response",
     "news2_urgent": "urgent response",
-    "news2_red_parameter": "NEWS2 red score",
+    # it named the parameter but said nothing to do (RCP Chart 4: a red score asks for an urgent review)
+    "news2_red_parameter": "NEWS2 red score (3 points in one parameter: heart_rate 131 /min): urgent review by"
+    " a clinician competent in acute illness; observations at least 1-hourly",
     "news2_low_elevated": "registered nurse to assess",
     "news2_incomplete": "cannot rule out a score of 1 or more; the missing items could add up to 14; measure them now",
     "altered_consciousness": "emergency assessment and transfer",
