@@ -185,3 +185,30 @@ def test_a_log_the_service_user_may_not_use_says_whose_it_is_and_opens_once_give
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def test_a_damaged_log_says_to_keep_it_and_restore_the_latest_backup(tmp_path: Path) -> None:
+    """A log cut short (a disk that failed, a copy stopped half way) was 'not a usable referral log
+    (SQLite: database disk image is malformed)': not what to do. Not retried: it will not pass."""
+    from fastapi.testclient import TestClient
+
+    from triage.service import create_app
+
+    from .conftest import make_settings
+
+    path = tmp_path / "clinic.db"
+    db = connect(path)
+    db.conn.execute("PRAGMA journal_mode = DELETE")  # everything in the file itself
+    db.close()
+    with path.open("r+b") as file:
+        file.truncate(path.stat().st_size // 2)
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+        assert "log_retry_task" not in app.state.runtime.extras
+    assert response.status_code == 503
+    assert response.json()["reason"] == (
+        f"invalid_config: database.path {path}: {path} is damaged; stop every writer, keep the file as"
+        " it is, and restore the latest backup (docs/referral-log.md, 'Backup and restore')"
+        " (SQLite: database disk image is malformed)"
+    )

@@ -82,23 +82,23 @@ class Databases:
             finally:
                 db.close()
         except sqlite3.OperationalError as exc:  # cannot open, read-only, disk full, I/O error
-            # What SQLite's bare "unable to open database file" means here: a file or folder this
-            # user may not use (its owner and mode, and what to do), a full disk ...
-            explained = storage_error(exc, self.path)
-            what = str(explained).removeprefix("referral log: ") if explained else None
-            raise LogUnavailable(
-                f"database.path {self.path}: {what or f'not a usable referral log (SQLite: {exc})'}"
-            ) from None
-        except sqlite3.DatabaseError as exc:  # a file that is not SQLite: not ready, with the reason
-            raise ConfigError(
-                f"database.path {self.path}: not a usable referral log (SQLite: {exc})"
-            ) from None
+            raise LogUnavailable(self._said(exc)) from None
+        except sqlite3.DatabaseError as exc:  # a file that is not SQLite or is damaged: not ready
+            raise ConfigError(self._said(exc)) from None
         except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
             raise LogUnavailable(
                 f"database.path {self.path}: cannot create the referral log's folder ({os_reason(exc)})"
             ) from None
         if applied:
             log.warning("%s", changed_text(self.path, before, applied))
+
+    def _said(self, exc: sqlite3.Error) -> str:
+        """SQLite's bare "unable to open database file" or "database disk image is malformed" as
+        what it means here and what to do (``referral.storage``: a file or folder this user may not
+        use, a full disk, a damaged log to keep and restore from the latest backup ...)."""
+        explained = storage_error(exc, self.path)
+        what = str(explained).removeprefix("referral log: ") if explained else None
+        return f"database.path {self.path}: {what or f'not a usable referral log (SQLite: {exc})'}"
 
     def get(self) -> Database:
         db: Database | None = getattr(self._local, "db", None)
