@@ -5,10 +5,13 @@ referral, print, log out - works from the keyboard with every control named."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tests.service.conftest import WALK_IN
-from tests.service.test_browser import pytestmark
+import pytest
+
+from tests.service.conftest import PASSWORD, WALK_IN
+from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service.auth import Role
 
@@ -60,3 +63,113 @@ def test_the_urgent_badges_warning_sign_never_wraps_away_from_its_words(browser:
                 assert len(found["seen"]) == signs, f"{where}: {found['seen']}"
                 assert not found["apart"], f"{where}: a warning sign alone on its line: {found['apart']}"
         page.close()
+
+
+#: Each visible control a screen reader would announce without a name: an input, select or textarea
+#: without a label (or aria-label), a button or link without words.
+UNNAMED = """() => [...document.querySelectorAll('input, select, textarea, button, a[href], summary')]
+  .filter((el) => el.type !== 'hidden' && el.getClientRects().length)
+  .filter((el) => {
+    const label = el.getAttribute('aria-label') || [...(el.labels || [])].map((l) => l.textContent).join(' ')
+      || (['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) ? el.textContent : '');
+    return !label.trim();
+  })
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+WORDS = {
+    "en": {"reason_empty": "Please give a reason for overriding the decision", "kept": "Local care"},
+    "zh": {"reason_empty": "请填写更改处置决定的理由", "kept": "本院诊治"},
+}
+
+
+def _keys(page: Any, *keys: str) -> None:
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def _checked(page: Any, where: str) -> None:
+    """Every control named, nothing out of view or scrolling the page sideways."""
+    assert page.evaluate(UNNAMED) == [], f"{where}: controls without a name"
+    assert_fits(page, where)
+
+
+@pytest.mark.parametrize(("width", "height"), [(768, 1024), (390, 844)])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
+    browser: object, desk: Desk, width: int, height: int, language: str
+) -> None:
+    """Log in, register a walk-in, type the vital signs, read the decision, override it (an empty
+    reason first: said beside the field, which takes the focus, the decision chosen kept), refer,
+    print and log out - with the keyboard only (Tab, typing, Enter), every control named, nothing
+    off the screen, at 768x1024 and 390x844 in both languages."""
+    desk.app.state.runtime.accounts.set_language(Role.clinician.value, language)
+    page: Any = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    page.goto(f"{desk.url}/login")
+    _checked(page, f"login ({language}, {width} px)")
+    page.focus("input[name=username]")
+    page.keyboard.type(Role.clinician.value)
+    _keys(page, "Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    assert page.url.endswith("/queue") and page.evaluate("document.documentElement.lang")[:2] == language
+    _checked(page, f"queue ({language}, {width} px)")
+    # the walk-in form is the page's first control after the header (Skip link, then Enter)
+    _keys(page, "Tab", "Enter", "Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    _keys(page, "Enter", "Tab")
+    page.keyboard.type(f"DAY-{width}-{language}")
+    _keys(page, "Tab")
+    page.keyboard.type("张三" if language == "zh" else "Zhang San")
+    _keys(page, "Tab", "Tab")  # past the sex
+    page.keyboard.type("67")
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    assert re.search(r"/encounters/\d+$", page.url), page.url
+    assert page.evaluate("document.activeElement.id") == "vitals-resp_rate", "the first vital sign"
+    for typed in ("24", "91", None, "150", "95", "112", None, "38.4"):  # None: a choice left as it is
+        if typed is not None:
+            page.keyboard.type(typed)
+        _keys(page, "Tab")
+    _keys(page, "Shift+Tab")  # back on the temperature; Enter sends the form
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    decision = page.locator("#decision")
+    assert "emergency_transfer" in (decision.get_attribute("class") or ""), decision.inner_text()
+    assert page.locator("ul.reasons li").count() > 0
+    _checked(page, f"patient ({language}, {width} px)")
+    # the override: an empty reason comes back beside the field, which takes the focus
+    page.focus("#override-form select[name=disposition]")
+    page.select_option("#override-form select[name=disposition]", "local_care")
+    _keys(page, "Tab")
+    page.keyboard.type("   ")
+    _keys(page, "Tab")
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    focused = page.evaluate(
+        "[document.activeElement.name, !!document.activeElement.closest('#override-form'),"
+        " document.getElementById(document.activeElement.getAttribute('aria-describedby')).textContent]"
+    )
+    assert focused[:2] == ["reason", True] and WORDS[language]["reason_empty"] in focused[2], focused
+    chosen = page.locator("#override-form select[name=disposition] option:checked").inner_text()
+    assert chosen == WORDS[language]["kept"]
+    _checked(page, f"override sent back ({language}, {width} px)")
+    page.keyboard.type("Seen in person: stable")
+    _keys(page, "Tab")
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    assert page.locator("li.override").count() == 1
+    page.focus("#refer-form input[name=reason]")
+    page.keyboard.type("SpO2 91 %")
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    assert page.locator("#encounter-referrals .s-sent").count() == 1
+    page.emulate_media(media="print")
+    assert not page.locator("#vitals-form").is_visible() and not page.locator("header nav").is_visible()
+    assert page.locator("#decision").is_visible() and page.locator("#encounter-referrals").is_visible()
+    page.emulate_media(media="screen")
+    page.focus("header form[action='/logout'] button")
+    with page.expect_navigation():
+        _keys(page, "Enter")
+    assert page.url.endswith("/login?ended=logout")
+    page.close()
