@@ -95,6 +95,12 @@ def _advice(name: str, path: str) -> tuple[str, str] | None:
             f"the disk holding {path} is full; nothing of this request was stored -"
             " free space on that filesystem and retry"
         )
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and Path(path).is_dir():
+        # it said "check that the file and its folder exist", or blamed the disk ("disk I/O error")
+        return "cannot_open", (
+            f"{path} is a folder, not the referral log's file: give the file (--db, database.path),"
+            f" e.g. {Path(path) / 'clinic.db'}"
+        )
     blocked = access_problem(path) if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) else None
     if blocked is not None:
         kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"

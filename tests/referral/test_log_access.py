@@ -101,3 +101,17 @@ def test_a_log_on_a_read_only_filesystem_says_so_and_where_it_is_mounted(tmp_pat
         " written (SQLite: unable to open database file)\n"
     ), done.stderr
     assert done.returncode == 1
+
+
+@pytest.mark.parametrize("command", [["stats"], ["migrate"]])
+def test_a_folder_given_as_the_log_is_said_to_be_a_folder(tmp_path: Path, command: list[str]) -> None:
+    """--db (or database.path) naming the folder the log is in: reading commands blamed the disk
+    ('failed at the disk (a full or failing disk?)'), writing ones said to check that it exists."""
+    done = subprocess.run(
+        [TRIAGE, "referrals", *command, "--db", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stderr.startswith(
+        f"error: referral log: {tmp_path} is a folder, not the referral log's file: give the file (--db,"
+        f" database.path), e.g. {tmp_path / 'clinic.db'} (SQLite: "
+    ), done.stderr
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
