@@ -22,19 +22,22 @@ def test_dbp_grades(dbp: float, grade: int) -> None:
     assert dbp_grade(dbp) == grade
 
 
-@pytest.mark.parametrize(
-    ("sbp", "dbp", "category"),
-    [
-        (119, 79, "normal"),
-        (120, 79, "elevated"),
-        (129, 79, "elevated"),
-        (130, 79, "stage_1"),
-        (119, 80, "stage_1"),
-        (139, 89, "stage_1"),
-        (140, 70, "stage_2"),
-        (110, 90, "stage_2"),
-    ],
-)
+# both sides of every ACC/AHA 2017 cut-point - also AAP 2017's for ages 13-17 (Table 4 aligns with it)
+STAGES = [
+    (119, 79, "normal"),
+    (120, 79, "elevated"),
+    (129, 79, "elevated"),
+    (130, 79, "stage_1"),
+    (119, 80, "stage_1"),
+    (139, 89, "stage_1"),
+    (140, 70, "stage_2"),
+    (110, 90, "stage_2"),
+    (139, 90, "stage_2"),
+    (140, 89, "stage_2"),
+]
+
+
+@pytest.mark.parametrize(("sbp", "dbp", "category"), STAGES)
 def test_acc_aha(sbp: float, dbp: float, category: str) -> None:
     assert acc_aha_category(sbp, dbp) == category
 
@@ -78,21 +81,7 @@ def test_no_pressure() -> None:
 
 
 @pytest.mark.parametrize("age", [13, 15, 17, 17.99])
-@pytest.mark.parametrize(
-    ("sbp", "dbp", "band"),
-    [
-        (119, 79, "normal"),
-        (120, 79, "elevated"),
-        (129, 79, "elevated"),
-        (130, 79, "stage_1"),
-        (119, 80, "stage_1"),
-        (139, 89, "stage_1"),
-        (140, 70, "stage_2"),
-        (110, 90, "stage_2"),
-        (139, 90, "stage_2"),
-        (140, 89, "stage_2"),
-    ],
-)
+@pytest.mark.parametrize(("sbp", "dbp", "band"), STAGES)
 def test_an_adolescent_is_read_on_the_aap_2017_static_thresholds(
     age: float, sbp: float, dbp: float, band: str
 ) -> None:
