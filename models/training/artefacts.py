@@ -20,6 +20,7 @@ from models.card import (
     Parity,
     SplitSpec,
     SubgroupMetric,
+    Threshold,
     ThresholdMetric,
     Training,
 )
@@ -65,14 +66,18 @@ def _subgroups(names: list[str], X: np.ndarray) -> dict[str, np.ndarray]:
     return {label: mask for label, mask in groups.items() if mask.any()}
 
 
-def held_out_metrics(recipe: Recipe, prepared: Prepared, p: np.ndarray) -> HeldOutMetrics:
-    """The card's ``metrics``: held-out probabilities ``p`` (onnxruntime) against the held-out outcome."""
+def held_out_metrics(
+    recipe: Recipe, prepared: Prepared, p: np.ndarray, thresholds: tuple[Threshold, ...]
+) -> HeldOutMetrics:
+    """The card's ``metrics``: held-out probabilities ``p`` (onnxruntime) against the held-out
+    outcome, with the operating point of each of ``thresholds`` (the recipe's when training, the
+    card's when a shipped version is evaluated again)."""
     y = prepared.y_test
     slope, intercept = metrics.calibration(y, p)
     low, high = metrics.auroc_ci95(y, p)
     at = {
         t.band: ThresholdMetric.model_validate(metrics.operating_point(y, p, t.min_probability))
-        for t in recipe.thresholds
+        for t in thresholds
     }
     return HeldOutMetrics(
         n=len(y),
@@ -103,7 +108,7 @@ def build(name: str, progress: Progress = _quiet) -> Built:
     sess = session(onnx_bytes)
 
     progress(f"{name}: held-out metrics (bootstrap {metrics.BOOTSTRAP_RESAMPLES} resamples)")
-    held_out = held_out_metrics(recipe, prepared, ort_probability(sess, prepared.X_test))
+    held_out = held_out_metrics(recipe, prepared, ort_probability(sess, prepared.X_test), recipe.thresholds)
 
     progress(f"{name}: golden vectors")
     golden = golden_inputs(recipe, prepared)

@@ -94,7 +94,7 @@ def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation
             f"{prepared.table_sha256}, the card's training.data.table_sha256 is {card.training.data.table_sha256}"
         )
     y, p = prepared.y_test, ort_probability(session(onnx_bytes), prepared.X_test)
-    fresh = held_out_metrics(recipe, prepared, p)
+    fresh = held_out_metrics(recipe, prepared, p, card.thresholds)  # the thresholds the engine uses
     imputed = prepared.unknown_test.any(axis=1)
     unknown = [
         {

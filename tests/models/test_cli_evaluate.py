@@ -110,3 +110,26 @@ def test_unknown_model_version_and_groups_are_one_line(capsys: pytest.CaptureFix
     assert code == 1 and 'model ckd has no version "9.9.9"' in err
     code, _, err = run(capsys, "models", "evaluate", "ckd", "--groups", "1")
     assert code == 2 and "--groups" in err
+
+
+def test_a_threshold_edited_in_the_card_is_evaluated_as_the_card_says(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operating points were recomputed at the recipe's thresholds, so a card whose high
+    threshold was raised to 90% by hand (CARD.md re-rendered) still showed 'same' for them: the
+    re-run must use the thresholds the engine uses, the card's."""
+    from models.card import ModelCard
+    from models.card_markdown import render_card
+
+    folder = model_dir / "cvd10" / "1.0.0"
+    data = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    data["thresholds"][1]["min_probability"] = 0.9
+    (folder / "card.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    (folder / "CARD.md").write_text(render_card(ModelCard.model_validate(data)), encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, _ = run(capsys, "models", "evaluate", "cvd10", "--json")
+    assert code == 1
+    differs = {c["item"]: c for c in json.loads(out)["comparison"] if not c["same"]}
+    assert list(differs) == ["at_thresholds.high"]
+    assert differs["at_thresholds.high"]["recomputed"]["min_probability"] == 0.9
+    assert differs["at_thresholds.high"]["card"]["min_probability"] == 0.1
