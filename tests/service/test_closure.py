@@ -220,7 +220,10 @@ def test_the_page_closes_the_visit_and_shows_the_banner_in_both_languages(ward: 
         "no CSRF token, no close"
     )
     empty = client.post(f"/encounters/{encounter_id}/close", data={"csrf_token": csrf, "reason": "  "})
-    assert empty.status_code == 422 and "closing a visit needs a reason" in empty.text
+    assert (
+        empty.status_code == 422
+        and "Please give a reason for closing the visit: the Reason field was empty." in empty.text
+    )
     done = client.post(
         f"/encounters/{encounter_id}/close",
         data={"csrf_token": csrf, "reason": "discharged home"},

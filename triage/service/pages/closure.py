@@ -15,6 +15,7 @@ from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
+from triage.service.pages.forms import FormState, field_error
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -42,11 +43,17 @@ def close(
     reason: Annotated[str, Form(max_length=2000)] = "",  # the log says when it is over REASON_LIMIT
     without_referral: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
+    rt = runtime_of(request)
     if not reason.strip():
-        raise UserInputError(
+        # beside the field on the patient page, as the entry forms' errors (the error page showed
+        # no form); staff imports this module for closure_context, hence the import here
+        from triage.service.pages.staff import show_encounter
+
+        empty = UserInputError(
             "reason: closing a visit needs a reason (the field was empty)", says="error.reason_empty_close"
         )
-    rt = runtime_of(request)
+        sent = FormState({"reason": reason}, {"reason": field_error(who.language, empty, rt.clock)})
+        return show_encounter(request, who, encounter_id, 422, {"close": sent})
     closing.close_encounter(
         rt,
         rt.databases.get(),
