@@ -35,3 +35,14 @@ def test_verify_help_names_its_checks_and_what_it_does_not_do(capsys: pytest.Cap
     text = _help(capsys, "verify")
     assert "imputation medians" in text
     assert "does not re-run the held-out evaluation: `triage models evaluate NAME` does" in text
+
+
+def test_verify_ok_lines_name_every_check_that_passed(capsys: pytest.CaptureFixture[str]) -> None:
+    """The line said 'feature contract ok' and nothing of the units or the imputation medians,
+    which loading now checks too (5a7a24d, a5f6f80)."""
+    assert main(["models", "verify", "ckd"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("ok    ckd 1.0.0: sha256 37b33afc65598a9e... matches the card; ")
+    assert (
+        "feature names and units match the card and the engine; imputation medians = golden row 1; " in line
+    )

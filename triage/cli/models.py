@@ -222,7 +222,8 @@ def verify(
         for r in results:
             if r["ok"]:
                 write(
-                    f"ok    {r['name']} {r['version']}: sha256 {r['sha256'][:16]}... matches the card; feature contract ok; "
+                    f"ok    {r['name']} {r['version']}: sha256 {r['sha256'][:16]}... matches the card; feature names and "
+                    "units match the card and the engine; imputation medians = golden row 1; "
                     f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}; "
                     "CARD.md matches the card"
                 )
