@@ -80,10 +80,16 @@ def _refuse_the_log_s_own_files(db: Database, out: Path) -> None:
             )
 
 
-def _write_copy(source: sqlite3.Connection, final: Path, check: Callable[[Database], T]) -> T:
+def _write_copy(
+    source: sqlite3.Connection,
+    final: Path,
+    check: Callable[[Database], T],
+    before_rename: Callable[[], None] | None = None,
+) -> T:
     """Copy ``source`` as of one moment to ``<final>.partial`` (one step of SQLite's backup API:
     writers are not blocked), make it one self-contained file, ``check`` it, sync it, and only then
-    rename it to ``final``; on any failure nothing is left under either name."""
+    (after ``before_rename``) rename it to ``final``; on any failure nothing is left under either
+    name."""
     partial = final.with_name(final.name + ".partial")
     final.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
@@ -105,6 +111,8 @@ def _write_copy(source: sqlite3.Connection, final: Path, check: Callable[[Databa
             target.close()
         with open(partial, "rb") as written:
             os.fsync(written.fileno())
+        if before_rename is not None:
+            before_rename()
         partial.replace(final)
         _sync_folder(final.parent)
     except BaseException:
@@ -168,11 +176,21 @@ def restore(source: Path, target: Path) -> RestoreReport:
         raise UserInputError(f"--from {source}: cannot open it (SQLite: {exc})") from None
     try:
         checked = _check_backup(backup_db, source)
-        moved = _move_aside(target) if target.exists() else []
+        if target.exists():
+            _refuse_while_open(target)  # before copying: refused with nothing changed
+        moved: list[Path] = []
+
+        def aside() -> None:
+            # Only once the copy is written and synced beside it: the log was moved aside first,
+            # so a restore killed or cut off by a power failure during the copy (seconds for a
+            # large log) left no log under the name, and the service started next created an
+            # empty one there.
+            if target.exists():
+                moved.extend(_move_aside(target))
+
         try:
-            _write_copy(
-                backup_db, target, lambda _: None
-            )  # the backup as checked, with its own -wal's commits
+            # the backup as checked, with its own -wal's commits
+            _write_copy(backup_db, target, lambda _: None, before_rename=aside)
         except BaseException:
             # A copy that failed (a full disk) left no log under the name: the next start of the
             # service would have created an empty one there, and run on it, without a word.
@@ -208,6 +226,19 @@ def _check_backup(copy: sqlite3.Connection, source: Path) -> BackupReport:
 
 def _move_aside(target: Path) -> list[Path]:
     """Take the log out of the way, with its ``-wal``/``-shm``; refuse while a process has it open."""
+    _refuse_while_open(target)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    moved = []
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{target}{suffix}")
+        if path.exists():
+            aside = path.with_name(f"{target.name}.replaced-{stamp}{suffix}")
+            path.replace(aside)
+            moved.append(aside)
+    return moved
+
+
+def _refuse_while_open(target: Path) -> None:
     probe = sqlite3.connect(str(target), timeout=0)
     try:
         # Leaving WAL mode needs every other connection closed: the service or a gateway holding
@@ -223,15 +254,6 @@ def _move_aside(target: Path) -> list[Path]:
         pass
     finally:
         probe.close()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    moved = []
-    for suffix in ("", "-wal", "-shm"):
-        path = Path(f"{target}{suffix}")
-        if path.exists():
-            aside = path.with_name(f"{target.name}.replaced-{stamp}{suffix}")
-            path.replace(aside)
-            moved.append(aside)
-    return moved
 
 
 def _put_back(moved: list[Path], target: Path) -> None:

@@ -7,6 +7,7 @@ import gc
 import hashlib
 import json
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -363,13 +364,7 @@ def test_restore_of_a_backup_from_an_older_version_migrates_it(
 def test_a_backup_that_fills_the_disk_leaves_nothing_behind(tmp_path: Path) -> None:
     """A backup whose disk filled mid-copy removed its .partial file but left SQLite's rollback
     journal, 'b.db.partial-journal', in the backup folder, one more after every nightly failure."""
-    path = tmp_path / "clinic.db"
-    _log(path)
-    raw = sqlite3.connect(path)  # a log of some size: a small one fails before the journal is kept
-    raw.execute("CREATE TABLE padding (x BLOB)")
-    raw.execute("INSERT INTO padding VALUES (zeroblob(4000000))")
-    raw.commit()
-    raw.close()
+    path = _padded_log(tmp_path / "log" / "clinic.db")  # a small log fails before the journal is kept
     folder = tmp_path / "backups"
     folder.mkdir()
     triage = str(Path(sys.executable).with_name("triage"))
@@ -383,3 +378,57 @@ def test_a_backup_that_fills_the_disk_leaves_nothing_behind(tmp_path: Path) -> N
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
     assert f"{folder / 'b.db'}.partial" in done.stderr and "Traceback" not in done.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_a_restore_killed_during_the_copy_leaves_the_log_under_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The log was moved aside before the backup was copied in: a restore killed, or cut off by a
+    power failure, during the copy (seconds for a large log) left no log under the name, and the
+    service started next created an empty one there. Here strace's fault injection kills the
+    restore (SIGKILL) at the copy's fsync - its first: SQLite itself syncs with fdatasync."""
+    if shutil.which("strace") is None:
+        pytest.skip("needs strace (Debian package strace) to kill the restore at a given system call")
+    copy = _backed_up(capsys, _padded_log(tmp_path / "big" / "clinic.db"), tmp_path / "backup.db")
+    path = tmp_path / "clinic.db"
+    _log(path)
+    _crash_after_a_write(path)
+    triage = str(Path(sys.executable).with_name("triage"))
+    killer = [
+        "strace",
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=fsync",
+        "-e",
+        "inject=fsync:signal=SIGKILL:when=1",
+    ]
+    done = subprocess.run(
+        [*killer, triage, "referrals", "restore", "--from", str(copy), "--db", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if "ptrace" in done.stderr or "PTRACE" in done.stderr:
+        pytest.skip(f"strace may not trace here: {done.stderr[-200:]}")
+    assert done.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), (done.returncode, done.stderr)
+    name = Database(path).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
+    assert name == "written after the backup"  # the log as it was, its last commit included
+    assert not [p for p in tmp_path.iterdir() if ".replaced-" in p.name]
+    # the .partial the killed restore left is no obstacle to the next one
+    assert run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
+    assert not (tmp_path / "clinic.db.partial").exists()
+
+
+def _padded_log(path: Path) -> Path:
+    """A log of about 4 MB: its copy takes many writes."""
+    path.parent.mkdir()
+    _log(path)
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE padding (x BLOB)")
+    raw.execute("INSERT INTO padding VALUES (zeroblob(4000000))")
+    raw.commit()
+    raw.close()
+    return path
