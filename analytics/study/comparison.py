@@ -126,6 +126,7 @@ def coefficient_comparison(fits: FrameFits) -> pd.DataFrame:
                 "same_sign": same_sign,
                 "same_significance": same_sig,
                 "paper_in_rebuilt_ci95": inside,
+                "difference_se": (coef - float(paper["coef"])) / se if se > 0 else math.nan,
                 "reproduced": verdict == "reproduced",
                 "verdict": verdict,
             }
@@ -134,17 +135,33 @@ def coefficient_comparison(fits: FrameFits) -> pd.DataFrame:
 
 
 def not_reproduced(comparison: pd.DataFrame) -> str:
-    """One sentence: how many published coefficients the rebuild does not reproduce, and which."""
-    missed = comparison[~comparison["reproduced"].astype(bool)]
+    """In words: how many published coefficients the rebuild does not reproduce, and which; how
+    close the reproduced ones are (``difference_se``: rebuild minus paper, in the rebuild's SE)."""
+    reproduced = comparison["reproduced"].astype(bool)
+    missed = comparison[~reproduced]
+    close: list[float] = (
+        comparison.loc[reproduced, "difference_se"].abs().dropna().tolist()
+        if "difference_se" in comparison
+        else []
+    )
+    how_close = (
+        f" The {len(close)} reproduced lie {min(close):.1f} to {max(close):.1f} of the rebuild's standard"
+        " errors from the paper's printed values."
+        if len(close)
+        else ""
+    )
     if missed.empty:
-        return f"The rebuild reproduces all {len(comparison)} published Model 3 coefficients compared."
+        return (
+            f"The rebuild reproduces all {len(comparison)} published Model 3 coefficients compared."
+            + how_close
+        )
     which = "; ".join(
         f"{row['frame']} {row['term']} ({str(row['verdict']).removeprefix('NOT reproduced: ')})"
         for row in missed.to_dict("records")
     )
     return (
         f"The rebuild does NOT reproduce {len(missed)} of the {len(comparison)} published Model 3"
-        f" coefficients compared: {which}."
+        f" coefficients compared: {which}.{how_close}"
     )
 
 

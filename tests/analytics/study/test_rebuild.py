@@ -444,3 +444,18 @@ def test_a_p_value_is_never_printed_on_the_other_side_of_the_level_it_is_judged_
     ]
     for p in (0.0496, 0.0504, 0.04999, 0.050001):
         assert (float(p_text(p)) < ALPHA) == (p < ALPHA)
+
+
+def test_the_comparison_says_how_close_each_rebuilt_coefficient_is_to_the_papers(rebuilt) -> None:
+    """A reproduced coefficient said "reproduced" alone: nothing said whether the rebuild is 0.1 or
+    1.9 standard errors from the printed value. difference_se says it per row (rebuild minus
+    paper, in the rebuild's standard errors) and the one-sentence summary gives the range."""
+    result, _ = rebuilt
+    comparison = pd.read_csv(result.out / "comparison_with_paper.csv")
+    expected = (comparison["rebuilt_coef"] - comparison["paper_coef"]) / comparison["rebuilt_se"]
+    assert (comparison["difference_se"] - expected).abs().max() < 1e-9
+    close = comparison.loc[comparison["reproduced"], "difference_se"].abs()
+    assert (
+        f"The {len(close)} reproduced lie {close.min():.1f} to {close.max():.1f} of the rebuild's"
+        " standard errors from the paper's printed values."
+    ) in result.comparison_summary
