@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analytics.reports.impact import MIN_MONTHS
 
@@ -207,6 +207,10 @@ def network_figure(
     fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
     ax.set_xlabel("longitude (degrees east)")
     ax.set_ylabel("latitude (degrees north)")
+    # plain degrees: two facilities 700 m apart (the demo's) read "0.086 ... +1.196e2"
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(6, steps=[1, 2, 5, 10]))
+    ax.ticklabel_format(useOffset=False, style="plain")
     # under the axes: inside, at the lower right, the key covered a clinic (SYN-C0003)
     legend = ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     # one marker size in the key: the hospital's had been drawn as large as the biggest hospital
