@@ -117,7 +117,7 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: vendor code not in the mapping table of profile {json_text(profile.device_id)}",
+                f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: vendor code not in the mapping table of profile {json_text(profile.device_id)}",
             )
     else:
         device_unit = (f.device_unit or "").strip()
@@ -127,7 +127,7 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)}, profile expects one of {json_text(list(entry.device_units))}",
+                f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)}, profile expects one of {json_text(list(entry.device_units))}",
             )
         else:
             code = entry.code
@@ -142,7 +142,7 @@ def build_result(
                         raw,
                         f.byte_offset,
                         profile.device_id,
-                        f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)} is not one the profile's scale {entry.scale} "
+                        f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)} is not one the profile's scale {entry.scale} "
                         "applies to (list it in device_units)",
                     )
                     code = None
@@ -160,7 +160,7 @@ def build_result(
                         raw,
                         f.byte_offset,
                         profile.device_id,
-                        f"sample {f.sample_id or '?'} test {json_text(f.vendor_code)}: value {json_text(value)} is not a number, cannot apply scale {scale}",
+                        f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: value {json_text(value)} is not a number, cannot apply scale {scale}",
                     )
                     code = None
                 else:

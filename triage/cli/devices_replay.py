@@ -63,7 +63,7 @@ def _held_reading(result: DeviceResult, obs: Observation) -> str:
     )
     return (
         f"{where}: held (no_patient): {obs.code} {value}{unit}, time {time}, "
-        f"sample {result.sample_id or '?'}, test {json_text(result.vendor_code)}"
+        f"sample {result.sample_id or '(none)'}, test {json_text(result.vendor_code)}"
     )
 
 

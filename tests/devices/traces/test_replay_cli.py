@@ -289,9 +289,9 @@ def test_replay_lists_the_readings_held_for_no_patient_id(capsys: pytest.Capture
     assert f"{name}: held: no patient id (a device association would link them): 6 result(s)" in err
     held = [line.removeprefix(f"{name}: ") for line in err.splitlines() if ": held (no_patient): " in line]
     assert held[:3] == [
-        'byte 0: held (no_patient): sbp 128 mm[Hg], time 2024-11-25T10:30:00+08:00, sample ?, test "SYS"',
-        'byte 0: held (no_patient): dbp 82 mm[Hg], time 2024-11-25T10:30:00+08:00, sample ?, test "DIA"',
-        'byte 0: held (no_patient): heart_rate 74 /min, time 2024-11-25T10:30:00+08:00, sample ?, test "PR"',
+        'byte 0: held (no_patient): sbp 128 mm[Hg], time 2024-11-25T10:30:00+08:00, sample (none), test "SYS"',
+        'byte 0: held (no_patient): dbp 82 mm[Hg], time 2024-11-25T10:30:00+08:00, sample (none), test "DIA"',
+        'byte 0: held (no_patient): heart_rate 74 /min, time 2024-11-25T10:30:00+08:00, sample (none), test "PR"',
     ]
     assert len(held) == 6 and "sbp 182 mm[Hg], time 2024-11-25T10:50:00+08:00" in held[3]
     # the same readings the report keeps (and the golden file pins)
@@ -491,3 +491,16 @@ def test_a_real_capture_of_another_protocol_asks_about_the_protocol(
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith(f"{DATA / trace}: {line}\n"), err
+
+
+def test_a_result_without_a_sample_id_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """The real Euroimmun capture has no sample id in its O records (O.3 and O.4 empty): each of
+    its 20 unmapped results said "sample ?", as if the id could not be read. It says none came."""
+    trace = DATA / "euroimmun-analyzer1.astm"
+    assert main(["devices", "replay", str(trace), "-p", "astm", "--profile", "euroimmun-analyzer1"]) == 1
+    _, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if "(unmapped_code)" in line]
+    assert len(lines) == 20
+    assert all(
+        'sample (none) test "SARSCOV2IGA": vendor code not in the mapping table' in line for line in lines
+    )
