@@ -6,7 +6,8 @@
 3. QC or non-final results never feed a decision.
 4. With no usable observations the answer is insufficient_data, never local_care.
 5. Vital signs no applicable score reads (a child's or a pregnant woman's pulse, breathing,
-   temperature: NEWS2 does not apply) never give local care, and NEWS2 is never a number for them.
+   temperature: NEWS2 does not apply; a blood pressure under 13: not graded) never give local
+   care, and NEWS2 is never a number for them.
 6. Every scored model probability, and every model reason, carries the teaching-data label.
 
 Patients include children, pregnancy, fractional ages and birth dates next to each age limit.
@@ -102,9 +103,9 @@ def vital_value(code: str) -> st.SearchStrategy[float]:
     return st.one_of(uniform, near_cut(code)).filter(lambda v: low <= v <= high)
 
 
-# ages at and next to every limit a score has (16 NEWS2, 18 adult scores, 65 CRB-65), children,
-# fractional ages and birth dates a day either side of a birthday
-AGE_LIMITS = [15, 16, 17, 18, 19, 64, 65]
+# ages at and next to every limit a score has (13 and 18 blood pressure, 16 NEWS2, 18 adult scores,
+# 65 CRB-65), children, fractional ages and birth dates a day either side of a birthday
+AGE_LIMITS = [12, 13, 15, 16, 17, 18, 19, 64, 65]
 
 
 @st.composite
@@ -412,6 +413,10 @@ def test_vitals_no_score_reads_never_give_local_care(
     unscored = [o.code for o in a.observations_used if o.code in _NEWS2_ONLY]
     if not news2.applicable and unscored:
         assert a.disposition is not Disposition.local_care, (unscored, a.notes)
+    # under 13 the blood pressure is not graded (percentile tables): no local care from it either
+    pressures = [o.code for o in a.observations_used if o.code in ("sbp", "dbp")]
+    if a.scores["blood_pressure"].band == "not_applicable" and pressures:
+        assert a.disposition is not Disposition.local_care, (pressures, a.notes)
     if child:
         assert a.scores["qsofa"].value is None
 
