@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,7 +91,7 @@ def _write_copy(
     writers are not blocked), make it one self-contained file, ``check`` it, sync it, and only then
     (after ``before_rename``) rename it to ``final``; on any failure nothing is left under either
     name."""
-    partial = final.with_name(final.name + ".partial")
+    partial = partial_of(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
     try:
@@ -186,6 +187,7 @@ def restore(source: Path, target: Path) -> RestoreReport:
             # large log) left no log under the name, and the service started next created an
             # empty one there.
             if target.exists():
+                _same_owner_and_mode(partial_of(target), target)
                 moved.extend(_move_aside(target))
 
         try:
@@ -236,6 +238,21 @@ def _move_aside(target: Path) -> list[Path]:
             path.replace(aside)
             moved.append(aside)
     return moved
+
+
+def partial_of(final: Path) -> Path:
+    """Where a copy is written before it is renamed to ``final``."""
+    return final.with_name(final.name + ".partial")
+
+
+def _same_owner_and_mode(copy: Path, log: Path) -> None:
+    """The restored log keeps the owner, group and mode of the log it replaces. A restore run as
+    root (where `sudo triage referrals restore` is the natural slip) wrote a root-owned 0644 file,
+    which the service's user could not write: every write then failed as read-only."""
+    was = log.stat()
+    with contextlib.suppress(PermissionError):  # only root may give a file away; others keep theirs
+        os.chown(copy, was.st_uid, was.st_gid)
+    os.chmod(copy, stat.S_IMODE(was.st_mode))
 
 
 def _refuse_while_open(target: Path) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import resource
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -432,3 +434,27 @@ def _padded_log(path: Path) -> Path:
     raw.commit()
     raw.close()
     return path
+
+
+def test_a_restore_run_as_root_leaves_the_log_to_the_service_s_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sudo triage referrals restore ...` wrote the restored log as root, 0644: the service's user
+    could read it but every write failed as read-only. The restored log keeps the replaced one's
+    owner, group and mode (SQLite, run as root, gives its -wal and -shm the log's owner)."""
+    if os.getuid() != 0:
+        pytest.skip("only root can restore a log that belongs to another user")
+    path = tmp_path / "clinic.db"
+    _log(path)
+    copy = _backed_up(capsys, path, tmp_path / "backup.db")
+    for name in ("clinic.db", "clinic.db-wal", "clinic.db-shm"):
+        if (tmp_path / name).exists():
+            os.chown(tmp_path / name, 54321, 54322)
+    path.chmod(0o640)
+    assert run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
+    gc.collect()  # the command's connection, as if its process had ended
+    restored = path.stat()
+    assert (restored.st_uid, restored.st_gid, stat.S_IMODE(restored.st_mode)) == (54321, 54322, 0o640)
+    for side in ("clinic.db-wal", "clinic.db-shm"):
+        if (tmp_path / side).exists():
+            assert (tmp_path / side).stat().st_uid == 54321, side
