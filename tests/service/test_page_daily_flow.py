@@ -78,3 +78,22 @@ def test_two_patients_of_the_same_name_are_told_apart_in_the_referrals_list(staf
     staff.login(Role.analyst)
     hidden = staff.client.get("/referrals").text
     assert "ZW-000" not in hidden and "张伟" not in hidden
+
+
+def test_a_mistyped_password_keeps_the_user_name_and_puts_the_cursor_in_the_password(
+    staff: Staff,
+) -> None:
+    """A nurse who mistyped her password got the login form back empty, the cursor in the user
+    name: she typed both again. The user name is kept (never the password), the password field
+    takes the focus, and both fields are described by the error above them."""
+    staff.client.cookies.set("triage_lang", "zh")
+    page = staff.client.post("/login", data={"username": "nurse", "password": "not-her-password"})
+    assert page.status_code == 401
+    assert '<p class="error" role="alert" id="login-error">用户名或密码错误。</p>' in page.text
+    username = page.text.split('name="username"')[1].split(">")[0]
+    password = page.text.split('name="password"')[1].split(">")[0]
+    assert 'value="nurse"' in username and "autofocus" not in username, username
+    assert "autofocus" in password and "value=" not in password, password
+    assert 'aria-describedby="login-error"' in username and 'aria-describedby="login-error"' in password
+    fresh = staff.client.get("/login").text  # a first visit: the cursor in the user name
+    assert "autofocus" in fresh.split('name="username"')[1].split(">")[0]

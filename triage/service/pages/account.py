@@ -78,6 +78,7 @@ def login(
             status_code=429,
             error=t("login.limited", seconds=wait),
             next=safe_next(next),
+            username=username,
         )
         response.headers["Retry-After"] = str(wait)
         return response
@@ -86,7 +87,13 @@ def login(
         rt.limiter.failed(name_key, client_key)
         rt.metrics.login_failures.labels("bad_credentials").inc()
         return render(
-            request, "login.html", None, status_code=401, error=t("login.failed"), next=safe_next(next)
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            error=t("login.failed"),
+            next=safe_next(next),
+            username=username,  # kept in the form, so only the password is typed again
         )
     rt.limiter.succeeded(name_key)
     sid = rt.sessions.create(account.username, Role(account.role), account.language)
