@@ -198,7 +198,11 @@ def decode_message(
     if readings is None:
         return [], [
             Quarantine(
-                "unparseable_line", raw, base_offset, dev, f"line does not match the {grammar} grammar"
+                "unparseable_line",
+                raw,
+                base_offset,
+                dev,
+                f"line does not match the {grammar} grammar (the profile's line_grammar: is it this device's?)",
             )
         ]
     if grammar != "nonin" and when_text.strip("-"):

@@ -504,3 +504,21 @@ def test_a_result_without_a_sample_id_says_so(capsys: pytest.CaptureFixture[str]
     assert all(
         'sample (none) test "SARSCOV2IGA": vendor code not in the mapping table' in line for line in lines
     )
+
+
+def test_a_line_the_grammar_does_not_match_names_the_setting_to_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The real BP monitor capture replayed with the default line profile (the Nonin oximeter's):
+    every line is refused, and the line says which profile setting chose the grammar - the
+    integrator wiring a BP monitor otherwise sees only that lines do not match "nonin"."""
+    trace = DATA / "bp-monitor.txt"
+    assert main(["devices", "replay", str(trace), "-p", "line"]) == 1
+    _, err = capsys.readouterr()
+    refused = [line for line in err.splitlines() if "(unparseable_line)" in line]
+    assert refused and all(
+        line.endswith(
+            "line does not match the nonin grammar (the profile's line_grammar: is it this device's?)"
+        )
+        for line in refused
+    ), refused
