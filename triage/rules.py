@@ -408,11 +408,7 @@ RULES: tuple[Rule, ...] = (
         R,
         "Age 13-17: BP in the AAP 2017 stage-2 range (>=140 and/or >=90 mmHg)",
         "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 4, Table 12)",
-        _bp_grade(
-            ("stage_2",),
-            "repeat the measurement; refer to paediatric care within 1 week to evaluate (secondary causes"
-            " are common at this age)",
-        ),
+        _bp_grade(("stage_2",), "repeat the measurement; refer to paediatric care within 1 week to evaluate"),
         recheck_minutes=10080,
     ),
     Rule(
