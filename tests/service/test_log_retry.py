@@ -43,6 +43,23 @@ def wait_for(base: str, status: int, process: subprocess.Popen[str], log: Path, 
     raise AssertionError(f"/readyz never answered {status}: {log.read_text(encoding='utf-8')}")
 
 
+def serve_on(
+    db_path: Path, tmp_path: Path, prefix: list[str] | None = None
+) -> tuple[subprocess.Popen[str], str, Path]:
+    """A real `triage serve` (one process) on ``db_path``; its log in ``tmp_path/serve.log``."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [*(prefix or []), TRIAGE, "serve", "--workers", "1", "--port", str(port)],
+            env=env,
+            stderr=err,
+            text=True,
+        )
+    return process, f"http://127.0.0.1:{port}", log
+
+
 def said_retrying(body: dict, why: str) -> None:
     """/readyz while the log is tried again: not ready, why, which attempt failed, when the next is."""
     retry = body["retry"]
@@ -65,52 +82,45 @@ def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_
     blocker = tmp_path / "mnt"
     blocker.write_text("")  # where the log's folder goes (root writes anywhere: permissions cannot stop it)
     db_path = blocker / "clinic.db"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
-    with log.open("w", encoding="utf-8") as err:
-        process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=err, text=True
+    process, base, log = serve_on(db_path, tmp_path)
+    try:
+        why = (
+            f"invalid_config: database.path {db_path}: cannot create the referral log's folder"
+            f" ({blocker} is a file, not a folder)"
         )
-        try:
-            why = (
-                f"invalid_config: database.path {db_path}: cannot create the referral log's folder"
-                f" ({blocker} is a file, not a folder)"
-            )
-            first = wait_for(base, 503, process, log, 60)
-            said_retrying(first, why)
-            # A few retries fail meanwhile: said once in the log, still not ready, and /readyz
-            # counts them.
-            later = first
-            while later["retry"]["failed_attempts"] < first["retry"]["failed_attempts"] + 1:
-                later = wait_for(base, 503, process, log, 60)
-                said_retrying(later, why)
-            blocker.unlink()  # the folder can be made now
-            fixed = time.monotonic()
-            assert wait_for(base, 200, process, log, 10)["retry"] is None
-            # Opened by the attempt /readyz announced (the backoff is 1, 2, 4 s so far).
-            assert time.monotonic() - fixed < later["retry"]["next_attempt_in_s"] + 3
-            databases = Databases(db_path, 5000)
-            accounts = Accounts(databases)
-            accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")
-            token = accounts.issue_token("nurse", "retry test", actor="test-setup")
-            databases.close_all()
-            walk_in = {
-                "patient": {"mrn": "RETRY-1", "sex": "female"},
-                "age_years": 50,
-                "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
-            }
-            response = httpx.post(
-                f"{base}/api/v1/assessments",
-                json=walk_in,
-                headers={"Authorization": f"Bearer {token}", "Connection": "close"},
-                timeout=10,
-            )
-            assert response.status_code == 201, response.text
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(15) == 130
+        first = wait_for(base, 503, process, log, 60)
+        said_retrying(first, why)
+        # A few retries fail meanwhile: said once in the log, still not ready, and /readyz
+        # counts them.
+        later = first
+        while later["retry"]["failed_attempts"] < first["retry"]["failed_attempts"] + 1:
+            later = wait_for(base, 503, process, log, 60)
+            said_retrying(later, why)
+        blocker.unlink()  # the folder can be made now
+        fixed = time.monotonic()
+        assert wait_for(base, 200, process, log, 10)["retry"] is None
+        # Opened by the attempt /readyz announced (the backoff is 1, 2, 4 s so far).
+        assert time.monotonic() - fixed < later["retry"]["next_attempt_in_s"] + 3
+        databases = Databases(db_path, 5000)
+        accounts = Accounts(databases)
+        accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")
+        token = accounts.issue_token("nurse", "retry test", actor="test-setup")
+        databases.close_all()
+        walk_in = {
+            "patient": {"mrn": "RETRY-1", "sex": "female"},
+            "age_years": 50,
+            "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
+        }
+        response = httpx.post(
+            f"{base}/api/v1/assessments",
+            json=walk_in,
+            headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 130
     text = log.read_text(encoding="utf-8")
     assert text.count("service not ready: ") == 1, text
     assert text.count(f"referral log {db_path} opens now; starting") == 1, text
@@ -163,27 +173,20 @@ def test_a_log_the_service_user_may_not_use_says_whose_it_is_and_opens_once_give
     db_path = tmp_path / "clinic.db"
     connect(db_path).close()
     prefix, owner = as_a_user_who_may_not(db_path)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
-    with log.open("w", encoding="utf-8") as err:
-        process = subprocess.Popen(
-            [*prefix, TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=err, text=True
-        )
-        try:
-            body = wait_for(base, 503, process, log, 60)
-            assert body["reason"].startswith(
-                f"invalid_config: database.path {db_path}: cannot use {db_path}: {problem(db_path, prefix, owner)}"
-            ), body
-            assert body["retry"]["failed_attempts"] >= 1
-            if prefix:
-                os.chown(db_path, os.getuid(), os.getgid())
-            db_path.chmod(0o600)
-            assert wait_for(base, 200, process, log, 60)["ready"] is True
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(15) == 130
+    process, base, log = serve_on(db_path, tmp_path, prefix)
+    try:
+        body = wait_for(base, 503, process, log, 60)
+        assert body["reason"].startswith(
+            f"invalid_config: database.path {db_path}: cannot use {db_path}: {problem(db_path, prefix, owner)}"
+        ), body
+        assert body["retry"]["failed_attempts"] >= 1
+        if prefix:
+            os.chown(db_path, os.getuid(), os.getgid())
+        db_path.chmod(0o600)
+        assert wait_for(base, 200, process, log, 60)["ready"] is True
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 130
     assert "Traceback" not in log.read_text(encoding="utf-8")
 
 
