@@ -376,7 +376,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "BP >180 and/or >120 mmHg",
         "Whelton PK et al. Hypertension 2018;71:e13",
-        _bp_flag("hypertensive_crisis", "check for target-organ damage"),
+        _bp_flag("hypertensive_crisis", "check for target-organ damage; refer urgently (same day)"),
         red_flag=True,
         minimum=U,
     ),

@@ -122,7 +122,7 @@ def _zh_detail(payload: dict[str, Any], rule: str) -> str:
 def test_chinese_details_read_as_written() -> None:
     bp = _payload(PatientContext(), [ob("sbp", 196), ob("dbp", 124)], ALL_ON)
     assert _zh_detail(bp, "hypertensive_crisis") == (
-        "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害"
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害；当日紧急转诊"
     )
     assert _zh_detail(bp, "bp_grade_3") == "血压 196/124 mmHg：3级高血压范围（单次测量）"
     assert _zh_detail(bp, "bp_hearts_urgent") == (
@@ -277,7 +277,7 @@ def test_blood_pressure_details_keep_the_grade_and_its_caveat_in_both_languages(
     assert "grade 3 range (single reading; at least this grade, one pressure missing)" in crisis["detail"]
     assert EngineText("en", one).detail(crisis) == (
         "BP 205/? mmHg: grade 3 range (single reading; at least this grade, one pressure missing); "
-        "hypertensive crisis range (>180 and/or >120 mmHg); check for target-organ damage"
+        "hypertensive crisis range (>180 and/or >120 mmHg); check for target-organ damage; refer urgently (same day)"
     )
     both = _payload(PatientContext(), [ob("sbp", 150), ob("dbp", 125)], ALL_ON)
     hearts = _reasons("bp_hearts_urgent", both)[0]

@@ -48,7 +48,7 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     assert '<td data-code="sbp">收缩压</td>' in page and '<option value="sbp">收缩压' in page
     record = next(r["detail"] for r in crisis["assessment"]["reasons"] if r["rule"] == "hypertensive_crisis")
     assert (
-        "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害"
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害；当日紧急转诊"
         in reasons
     )
     # on hover the record - rule, values, reference - in Chinese, not the engine's English sentence

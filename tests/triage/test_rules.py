@@ -272,7 +272,8 @@ ACTIONS = {
     "altered_consciousness": "emergency assessment and transfer",
     "spo2_critical": "give oxygen to the target range and refer urgently",
     "spo2_low": "same-day clinical review",
-    "hypertensive_crisis": "check for target-organ damage",
+    # it said only to check for organ damage; the rule asks for an urgent (same-day) referral
+    "hypertensive_crisis": "check for target-organ damage; refer urgently (same day)",
     "bp_hearts_urgent": "urgent same-day referral",
     "bp_grade_3": "refer for assessment",
     "bp_grade_1_2": "confirm with repeat measurements on separate days",
