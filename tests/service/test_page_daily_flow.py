@@ -97,3 +97,13 @@ def test_a_mistyped_password_keeps_the_user_name_and_puts_the_cursor_in_the_pass
     assert 'aria-describedby="login-error"' in username and 'aria-describedby="login-error"' in password
     fresh = staff.client.get("/login").text  # a first visit: the cursor in the user name
     assert "autofocus" in fresh.split('name="username"')[1].split(">")[0]
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "- not recorded -"), ("zh", "- 未记录 -")])
+def test_the_walk_in_s_unknown_sex_is_said_in_words(staff: Staff, language: str, said: str) -> None:
+    """The walk-in form's sex started at "-": a screen reader said "dash" (连字符), and it was not
+    clear that leaving it means "not recorded". The choice says so, as the vital signs' "- not
+    measured -" does; the value sent is unchanged."""
+    _in_language(staff, Role.nurse, language)
+    form = staff.client.get("/queue").text.split('id="walk-in"')[1].split("</form>")[0]
+    assert f'<option value="unknown">{said}</option>' in form, form
