@@ -38,7 +38,10 @@ class Evaluation:
     recomputed: HeldOutMetrics
     comparisons: list[Comparison]
     calibration: list[dict[str, Any]]  # quantile groups: n, events, mean_predicted, observed_rate, ci95
-    unknown: list[dict[str, Any]]  # per input: missing policy, median, unknown in train / held-out split
+    unknown: list[
+        dict[str, Any]
+    ]  # per input: missing policy, median, unknown in the table / train / held-out
+    left_out: dict[str, int]  # rows of the loaded table left out for an unknown reject input
     imputed_rows: dict[str, Any]  # held-out rows with at least one imputed input (subgroup summary)
 
     @property
@@ -101,6 +104,7 @@ def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation
             "feature": f.name,
             "missing": f.missing,
             "median": f.median,
+            "unknown_loaded": prepared.unknown_loaded[f.name],
             "unknown_train": int(prepared.unknown_train[:, f.index].sum()),
             "unknown_test": int(prepared.unknown_test[:, f.index].sum()),
         }
@@ -115,5 +119,10 @@ def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation
         comparisons=_compare(card.metrics, fresh),
         calibration=calibration_groups(y, p, groups),
         unknown=unknown,
+        left_out={
+            "rows_loaded": prepared.rows_loaded,
+            "rows_left_out": prepared.rows_loaded - prepared.rows_used,
+            "events_left_out": prepared.events_left_out,
+        },
         imputed_rows=summary,
     )

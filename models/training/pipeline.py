@@ -63,6 +63,9 @@ class Prepared:
     table_sha256: str
     unknown_train: np.ndarray  # bool, rows x features: the value was unknown (and is now the median)
     unknown_test: np.ndarray
+    unknown_loaded: dict[str, int]  # per feature, in the loaded table before rows were left out
+    rows_loaded: int
+    events_left_out: int  # outcome events among the rows left out for an unknown reject input
 
 
 def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
@@ -73,7 +76,8 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
     reject = [f.name for f in recipe.features if f.missing == "reject"]
     keep = frame[reject].notna().all(axis=1).to_numpy()
     X = frame.to_numpy(dtype=np.float64)[keep]
-    y = np.asarray(data.y, dtype=np.int64)[keep]
+    y_loaded = np.asarray(data.y, dtype=np.int64)
+    y = y_loaded[keep]
     table = hashlib.sha256(X.astype(np.float32).tobytes() + y.astype(np.int8).tobytes()).hexdigest()
     idx_train, idx_test = train_test_split(
         np.arange(len(y)), test_size=TEST_SIZE, random_state=SPLIT_SEED, stratify=y
@@ -108,6 +112,9 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
         table,
         unknown_train,
         unknown_test,
+        {name: int(n) for name, n in frame.isna().sum().items()},
+        len(frame),
+        int(y_loaded[~keep].sum()),
     )
     return prepared, provenance
 

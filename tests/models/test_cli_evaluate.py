@@ -133,3 +133,31 @@ def test_a_threshold_edited_in_the_card_is_evaluated_as_the_card_says(
     assert list(differs) == ["at_thresholds.high"]
     assert differs["at_thresholds.high"]["recomputed"]["min_probability"] == 0.9
     assert differs["at_thresholds.high"]["card"]["min_probability"] == 0.1
+
+
+def test_rows_left_out_for_an_unknown_refused_input_are_counted(capsys: pytest.CaptureFixture[str]) -> None:
+    """A 'reject' input showed '0 unknown' in the rows used - true, and hiding that ckd left out
+    69 of the 400 UCI rows (age, albumin or creatinine unknown), 59 of them labelled CKD."""
+    from models.training.datasets import read_ckd
+
+    raw = read_ckd()
+    code, out, _ = run(capsys, "models", "evaluate", "ckd", "--json")
+    assert code == 0
+    result = json.loads(out)
+    unknown = {u["feature"]: u["unknown_loaded"] for u in result["unknown_inputs"]}
+    assert (unknown["age"], unknown["urine_protein"], unknown["creatinine"]) == (
+        int(raw["age"].isna().sum()),
+        int(raw["al"].isna().sum()),
+        int(raw["sc"].isna().sum()),
+    )
+    left_out = raw[["age", "al", "sc"]].isna().any(axis=1)
+    assert result["left_out"] == {
+        "rows_loaded": len(raw),
+        "rows_left_out": int(left_out.sum()),
+        "events_left_out": int((raw.loc[left_out, "class"] == "ckd").sum()),
+    }
+    code, out, _ = run(capsys, "models", "evaluate", "ckd")
+    assert (
+        f"Rows left out because a reject input was unknown: {int(left_out.sum())} of {len(raw)} "
+        f"({int((raw.loc[left_out, 'class'] == 'ckd').sum())} of them events)"
+    ) in out

@@ -30,6 +30,7 @@ def evaluation_json(e: Evaluation, onnx_sha256: str) -> dict[str, Any]:
         ],
         "calibration": e.calibration,
         "unknown_inputs": e.unknown,
+        "left_out": e.left_out,
         "imputed_rows": e.imputed_rows,
         "label": TEACHING_LABEL,
     }
@@ -105,15 +106,21 @@ def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
         )
     lines += [
         "",
-        "Inputs when unknown (the card's policy) and how often they were unknown in the data "
-        "(reject: rows without the value were not used):",
-        f"{'feature':<22}{'if missing':<15}{'median':>10}  {'unknown (train)':>16}  {'unknown (held-out)':>18}",
+        "Inputs when unknown (the card's policy) and how often they were unknown in the loaded table and "
+        "the splits (reject: rows without the value were left out before the split):",
+        f"{'feature':<22}{'if missing':<15}{'median':>10}  {'unknown (table)':>16}  {'unknown (train)':>16}  "
+        f"{'unknown (held-out)':>18}",
     ]
+    rows_loaded = e.left_out["rows_loaded"]
     for u in e.unknown:
         lines.append(
-            f"{u['feature']:<22}{u['missing']:<15}{u['median']:>10g}  "
+            f"{u['feature']:<22}{u['missing']:<15}{u['median']:>10g}  {u['unknown_loaded']:>8} of {rows_loaded:<5}  "
             f"{u['unknown_train']:>8} of {split.n_train:<5}  {u['unknown_test']:>8} of {split.n_test:<7}"
         )
+    lines.append(
+        f"Rows left out because a reject input was unknown: {e.left_out['rows_left_out']} of {rows_loaded} "
+        f"({e.left_out['events_left_out']} of them events)"
+    )
     imputed = e.imputed_rows
     if imputed["n"]:
         auroc = "-" if imputed["auroc"] is None else f"{imputed['auroc']:.3f}"
