@@ -112,7 +112,7 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
         table,
         unknown_train,
         unknown_test,
-        {name: int(n) for name, n in frame.isna().sum().items()},
+        {name: int(frame[name].isna().sum()) for name in names},
         len(frame),
         int(y_loaded[~keep].sum()),
     )
