@@ -37,7 +37,7 @@ from triage.errors import (
     json_text,
     shown_input,
 )
-from triage.json_input import time_problem
+from triage.json_input import json_kind, time_problem
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
 
@@ -119,7 +119,7 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
         raise UserInputError(
             f"{where}: expected a JSON object whose fields are all optional: 'patient' (an object),"
             f" 'observations' (a list; none: insufficient_data), 'policy', 'assessed_at';"
-            f" got {_json_kind(data)}"
+            f" got {json_kind(data)}"
         )
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
@@ -129,7 +129,7 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
     patient = patient_from_mapping(data.get("patient", {}), where=f"{where}: patient")
     raw = data.get("observations", [])
     if not isinstance(raw, list):
-        raise UserInputError(f"{where}: observations: expected a list, got {type(raw).__name__}")
+        raise UserInputError(f"{where}: observations: expected a list, got {json_kind(raw)}")
     observations = [parse_observation(item, f"{where}: observations[{i}]") for i, item in enumerate(raw)]
     check_pairs(observations, lambda i: f"observations[{i}].value", prefix=f"{where}: ")
     policy_path: Path | None = None
@@ -145,14 +145,6 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
     if data.get("assessed_at") is not None:
         assessed_at = parse_time(data["assessed_at"], f"{where}: assessed_at")
     return AssessRequest(patient, observations, policy_path, assessed_at)
-
-
-_JSON_KINDS = {list: "an array", str: "a string", bool: "true or false", int: "a number", float: "a number"}
-
-
-def _json_kind(value: Any) -> str:
-    """What a decoded JSON value is, in JSON's words."""
-    return "null" if value is None else _JSON_KINDS.get(type(value), type(value).__name__)
 
 
 def parse_time(value: Any, where: str) -> datetime:

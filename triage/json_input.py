@@ -125,6 +125,22 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+_JSON_KINDS = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+}
+
+
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in JSON's words (``an object``, ``null``): not Python's
+    (``dict``, ``NoneType``), which a JSON file's author never wrote."""
+    return "null" if value is None else _JSON_KINDS.get(type(value), type(value).__name__)
+
+
 STRICT_MESSAGES = {
     "bool_type": BOOLEAN_RULE,
     "float_type": NUMBER_RULE,

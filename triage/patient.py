@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triage.errors import UserInputError, shown_input, validation_message
-from triage.json_input import STRICT_MESSAGES, IsoDate
+from triage.json_input import STRICT_MESSAGES, IsoDate, json_kind
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
 
@@ -135,7 +135,7 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
     from pydantic import ValidationError
 
     if not isinstance(data, dict):
-        raise UserInputError(f"{where}: expected an object, got {type(data).__name__}")
+        raise UserInputError(f"{where}: expected an object, got {json_kind(data)}")
     try:
         return PatientContext.model_validate(data, strict=True)
     except ValidationError as exc:
@@ -144,6 +144,11 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
             loc = ".".join(str(p) for p in err["loc"])
             value = err.get("input")
             message = STRICT_MESSAGES.get(err["type"]) or validation_message(err)
+            if err["type"] == "extra_forbidden":  # a misspelt key: say so, and which keys there are
+                problems.append(
+                    f"{where}.{loc}: unknown field; allowed: {', '.join(sorted(PatientContext.model_fields))}"
+                )
+                continue
             if err["type"] == "float_type" and isinstance(value, int) and not isinstance(value, bool):
                 message = "is too large to be a number"  # an int beyond any float
             problems.append(f"{where}.{loc}: {message}{shown_input(value)}")

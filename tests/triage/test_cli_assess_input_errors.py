@@ -65,7 +65,14 @@ from triage.assessment import Assessment
             {"observations": [{"code": "sbp", "value": "high", "observed_at": "2026-11-25T08:00:00Z"}]},
             'observations[0].value: sbp: value "high" is not a number',
         ),
-        ({"observations": {}}, "observations: expected a list"),
+        ({"observations": {}}, "observations: expected a list, got an object"),  # was 'got dict'
+        ({"observations": "spo2 97"}, "observations: expected a list, got a string"),
+        ({"patient": None}, "patient: expected an object, got null"),  # was 'got NoneType'
+        ({"patient": [58]}, "patient: expected an object, got an array"),
+        (  # was 'Extra inputs are not permitted': nothing said it was a misspelt key, nor the right ones
+            {"patient": {"agee": 58}},
+            "patient.agee: unknown field; allowed: age, birth_date, bmi, ckd, current_smoker, daily_fruit_veg,",
+        ),
         ({"patients": {}}, 'unknown field "patients"'),
         (
             [],
