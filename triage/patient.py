@@ -153,3 +153,5 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
                 message = "is too large to be a number"  # an int beyond any float
             problems.append(f"{where}.{loc}: {message}{shown_input(value)}")
         raise UserInputError("; ".join(problems)) from None
+    except UserInputError as exc:  # a check across fields names them ("patient.pregnant: ... patient.sex")
+        raise UserInputError(f"{where.removesuffix('patient')}{exc}") from None  # and now the file

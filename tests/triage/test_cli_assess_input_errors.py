@@ -73,6 +73,10 @@ from triage.assessment import Assessment
             {"patient": {"agee": 58}},
             "patient.agee: unknown field; allowed: age, birth_date, bmi, ckd, current_smoker, daily_fruit_veg,",
         ),
+        (  # a check across two fields: the line did not name the file
+            {"patient": {"sex": "male", "pregnant": True}},
+            'patient.pregnant: true is inconsistent with patient.sex "male"',
+        ),
         ({"patients": {}}, 'unknown field "patients"'),
         (
             [],
