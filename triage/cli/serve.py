@@ -107,7 +107,12 @@ def register(app: typer.Typer) -> None:
             help=f"uvicorn log level: {', '.join(LOG_LEVELS)} (default: the setting log_level, warning).",
         ),
     ) -> None:
-        """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator."""
+        """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator.
+
+        It stops cleanly on Ctrl-C (exit 130), SIGTERM (143) or SIGHUP (129, a closed terminal; the
+        settings are not re-read). Exit 2: a mistake in the settings, policy, device profiles or
+        address, found before it starts (restarting would not fix it). A referral log it cannot
+        open yet keeps it up but not ready, trying again: GET /readyz says why and when next."""
         if log_level is not None and log_level.lower() not in LOG_LEVELS:
             raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")
         ctrl_c_stops()
