@@ -165,6 +165,31 @@ def not_reproduced(comparison: pd.DataFrame) -> str:
     )
 
 
+#: The prefectures the paper names in Figure 7, by their GB/T 2260 code prefix (county codes of
+#: Hangzhou start 3301, of Ningbo 3302).
+FIGURE7_CITIES = {"Hangzhou": "3301", "Ningbo": "3302"}
+
+
+def centrality_comparison(frame_key: str, centrality: pd.DataFrame) -> str:
+    """Figure 7 against the paper's words ("above 0.068 in Ningbo and Hangzhou"): the rebuild's
+    highest standardized in-degree among each city's units; empty when the frame has none of them."""
+    said = str(paper_figures()["imbalance"]["centrality"]["zhejiang_max_regions"])
+    ids = centrality["id"].astype(str)
+    found = []
+    for city, prefix in FIGURE7_CITIES.items():
+        units = centrality[ids.str.startswith(prefix)]
+        if not units.empty:
+            row = units.sort_values("std_in_degree", ascending=False, kind="stable").iloc[0]
+            name = f"{row['name']} " if "name" in units else ""
+            found.append(f"{city} {row['std_in_degree']:.3f} ({name}{row['id']})")
+    if not found:
+        return ""
+    return (
+        f"Figure 7 ({frame_key}): the paper finds standardized in-degree {said}; the rebuild's highest"
+        f" there: {', '.join(found)}."
+    )
+
+
 def _lowest(fits: FrameFits, criterion: str) -> str:
     values = {name: float(getattr(fit, criterion)) for name, fit in fits.fits.items()}
     ranked = {name: v for name, v in values.items() if not math.isnan(v)}

@@ -17,6 +17,7 @@ import pandas as pd
 from analytics.csvfiles import write_csv
 from analytics.study import figures
 from analytics.study.comparison import (
+    centrality_comparison,
     coefficient_comparison,
     fit_comparison,
     hypotheses,
@@ -44,8 +45,9 @@ class RebuildResult:
     hypotheses: list[HypothesisCheck]
     files: list[Path]
     comparison_summary: str = ""
-    """Which published coefficients the rebuild does not reproduce, in one sentence (empty: no
-    frames called national and zhejiang, so nothing was compared)."""
+    """Which published coefficients the rebuild does not reproduce, how close the others are, and
+    Figure 7 against the paper's words (empty: no frames called national and zhejiang, so nothing
+    was compared)."""
 
 
 def _write_table(
@@ -288,7 +290,15 @@ def rebuild(
                 "<p class='note'>This data is marked SYNTHETIC, so agreement with the paper here is not "
                 "evidence for the hypotheses.</p>"
             )
-        summary = not_reproduced(comparison)
+        summary = " ".join(
+            filter(
+                None,
+                [
+                    not_reproduced(comparison),
+                    centrality_comparison("zhejiang", tables["centrality_zhejiang"]),
+                ],
+            )
+        )
         fit = pd.concat(
             [fit_comparison(fits["national"]), fit_comparison(fits["zhejiang"])], ignore_index=True
         )

@@ -459,3 +459,23 @@ def test_the_comparison_says_how_close_each_rebuilt_coefficient_is_to_the_papers
         f"The {len(close)} reproduced lie {close.min():.1f} to {close.max():.1f} of the rebuild's"
         " standard errors from the paper's printed values."
     ) in result.comparison_summary
+
+
+def test_figure7_is_compared_with_the_papers_centrality_in_ningbo_and_hangzhou(rebuilt) -> None:
+    """paper-figures.json quotes Figure 7 (standardized in-degree above 0.068 in Ningbo and
+    Hangzhou) but nothing compared the rebuilt centrality with it."""
+    result, _ = rebuilt
+    centrality = pd.read_csv(result.out / "figure7_centrality_zhejiang.csv", dtype={"id": str})
+    best = {
+        city: centrality[centrality["id"].str.startswith(prefix)].iloc[0]
+        for city, prefix in (("Hangzhou", "3301"), ("Ningbo", "3302"))
+    }
+    expected = (
+        "Figure 7 (zhejiang): the paper finds standardized in-degree above 0.068 in Ningbo and Hangzhou;"
+        " the rebuild's highest there: "
+        + ", ".join(
+            f"{city} {row['std_in_degree']:.3f} ({row['name']} {row['id']})" for city, row in best.items()
+        )
+    )
+    assert expected in result.comparison_summary
+    assert escape(expected) in (result.out / "report.html").read_text(encoding="utf-8")
