@@ -11,6 +11,7 @@ takes the guard off a table read from such a file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Callable
 from pathlib import Path
@@ -151,3 +152,22 @@ def not_utf8(data: bytes, start: int) -> str:
     except UnicodeDecodeError:
         return said
     return f"{said} (the file reads as GB18030/GBK, a Chinese encoding)"
+
+
+def first_not_utf8(path: Path, block: int = 1 << 20) -> str | None:
+    """Where the first byte of ``path`` that is not UTF-8 is, as :func:`not_utf8` says it; read in
+    blocks up to the one that holds it (None: all UTF-8)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    data = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(block):
+            data += chunk
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    end = data.find(b"\n", exc.start)
+                    return not_utf8(data if end < 0 else data[:end], exc.start)
+    return None

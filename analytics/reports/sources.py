@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from analytics.csvfiles import csv_problem
+from analytics.csvfiles import csv_problem, first_not_utf8
 from analytics.reports.errors import ReportInputError
 from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
 from referral.csvcells import GUARDED_SQL
@@ -111,7 +111,8 @@ def unreadable(exc: duckdb.Error, path: Path, fmt: str) -> str:
     how to fix it."""
     why = (csv_problem(path) if fmt == "csv" else None) or str(exc).splitlines()[0]
     if "not utf-8" in str(exc).lower():
-        why += "; the file is not UTF-8, save it as UTF-8"
+        where = first_not_utf8(path)
+        why = f"{where}; save it as UTF-8" if where else f"{why}; the file is not UTF-8, save it as UTF-8"
     return f"cannot read as {fmt}: {why}"
 
 

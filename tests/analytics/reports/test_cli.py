@@ -374,16 +374,20 @@ def test_rejected_rows_are_counted_per_input_file_kind_alike_in_summary_cli_and_
 def test_a_facilities_file_that_cannot_be_read_is_one_line(
     generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A --facilities CSV in GBK, or a .parquet that is not Parquet, was a duckdb traceback."""
+    """A --facilities CSV in GBK, or a .parquet that is not Parquet, was a duckdb traceback. The GBK
+    file then said DuckDB's "CSV Error on Line: 2; the file is not UTF-8": now its column and
+    encoding too."""
     gbk = tmp_path / "directory.csv"
-    gbk.write_bytes(
-        b"facility_id,name,tier,region_code,lon,lat,beds,capacity,digital_triage_start\n"
-        + "ZJ-1,诊所,primary,330122,119.6,29.8,10,40,\n".encode("gbk")
-    )
+    header = b"facility_id,name,tier,region_code,lon,lat,beds,capacity,digital_triage_start\n"
+    gbk.write_bytes(header + "ZJ-1,诊所,primary,330122,119.6,29.8,10,40,\n".encode("gbk"))
     junk = tmp_path / "directory.parquet"
     junk.write_bytes(b"not parquet")
     for facilities, why in (
-        (gbk, "cannot read as csv: Invalid Input Error: CSV Error on Line: 2; the file is not UTF-8"),
+        (
+            gbk,
+            f'cannot read as csv: line 2, column "name": byte {len(header) + 5} is not UTF-8 (the file'
+            " reads as GB18030/GBK, a Chinese encoding); save it as UTF-8",
+        ),
         (junk, "cannot read as parquet: Invalid Input Error:"),
     ):
         argv = ["report", "imbalance", "-q", "-i", str(generated[0]), "-o", str(tmp_path / "r")]
