@@ -14,7 +14,7 @@ import models as models_package
 from triage.assess import ModelSetLike, assess
 from triage.assess_request import parse_request, parse_time
 from triage.assessment import Assessment, json_schema_text
-from triage.cli.output import echo, write
+from triage.cli.output import echo, examples, write
 from triage.errors import ClinicError, ConfigError, UserInputError
 from triage.json_input import RepeatedKeyError, unique_keys
 from triage.phrases import NOT_SCORED, TEACHING_DATA
@@ -201,7 +201,16 @@ def run_assess(
 def register(app: typer.Typer) -> None:
     """Add `triage assess` to the root application."""
 
-    @app.command("assess", help=HELP)
+    @app.command(
+        "assess",
+        help=HELP,
+        epilog=examples(
+            "triage assess examples/urgent-referral.json --table",
+            "triage assess examples/*.json --pretty  # a JSON array of {file, assessment}",
+            "cat examples/local-care.json | triage assess - --no-models  # stdin",
+            "triage assess examples/local-care.json --now 2026-11-25T10:00:00+08:00",
+        ),
+    )
     def assess_command(
         ctx: typer.Context,
         files: list[str] | None = typer.Argument(
@@ -224,7 +233,11 @@ def register(app: typer.Typer) -> None:
             help="Assessment time, ISO 8601 with timezone, for inputs without assessed_at (an input's own "
             "assessed_at wins; default: now).",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+        as_json: bool = typer.Option(
+            False,
+            "--json",
+            help="The Assessment as JSON: the default, so it changes nothing (accepted as in every other command).",
+        ),
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
         schema: bool = typer.Option(False, "--schema", help="Print the Assessment JSON Schema and exit."),
