@@ -435,7 +435,8 @@ RULES: tuple[Rule, ...] = (
         "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
         _glycaemia_flag(
             "critical_low",
-            "glucose below the critical low: treat now (15-20 g fast-acting glucose), re-check in 15 minutes",
+            "glucose below the critical low: treat now (15-20 g fast-acting glucose), re-check in 15 minutes;"
+            " refer urgently (same day)",
         ),
         red_flag=True,
         minimum=U,

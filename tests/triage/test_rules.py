@@ -280,7 +280,9 @@ ACTIONS = {
     "bp_adolescent_stage_2": "refer to paediatric care within 1 week",
     "bp_adolescent_stage_1": "repeat the measurement within 1-2 weeks",
     "pregnancy_hypertension": "same-day obstetric assessment",
-    "glucose_critical_low": "treat now",
+    # it said to treat and re-check but not to refer, although the rule asks for an urgent referral
+    # (WHO HEARTS-D Annex 3: urgent same-day referral for hypoglycaemia)
+    "glucose_critical_low": "treat now (15-20 g fast-acting glucose), re-check in 15 minutes; refer urgently (same day)",
     "glucose_critical_high": "refer urgently",
     "glucose_hhs_range": "suspected HHS, refer urgently",
     "ketones_with_hyperglycaemia": "suspected DKA, refer urgently",
