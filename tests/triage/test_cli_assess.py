@@ -282,3 +282,22 @@ def test_help_ends_with_examples_that_run_from_the_repository() -> None:
             ["bash", "-c", command], capture_output=True, text=True, env=env, cwd=EXAMPLES.parent, timeout=120
         )
         assert done.returncode == 0 and done.stdout, (line, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("example", "said"),
+    [
+        ("local-care.json", "re-check in 30 days)"),  # was 're-check in 43200 min'
+        ("emergency-transfer.json", "re-check in 15 min)"),
+        ("urgent-referral.json", "re-check in 1 hour)"),  # was '60 min'
+        ("insufficient-data.json", "re-check now)"),  # was 're-check in 0 min': 0 = measure now
+    ],
+)
+def test_table_says_the_recheck_interval_as_staff_read_it(
+    capsys: pytest.CaptureFixture[str], example: str, said: str
+) -> None:
+    """The staff page says 'Recheck in 30 days'; the table said 're-check in 43200 min'."""
+    code, out, err = run(capsys, "assess", str(EXAMPLES / example), "--no-models", "--table")
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert first.endswith(said), first

@@ -105,12 +105,24 @@ def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
     return policy
 
 
+def _recheck(minutes: int) -> str:
+    """``recheck_minutes`` as staff read it, in its largest whole unit as the staff page says it
+    (43200 -> 'in 30 days'); 0 is the JSON's 'measure now'."""
+    if minutes == 0:
+        return "now"
+    for size, unit in ((1440, "day"), (60, "hour")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"in {count} {unit}{'' if count == 1 else 's'}"
+    return f"in {minutes} min"
+
+
 def _table(a: Assessment, title: str | None) -> str:
     lines = []
     if title:
         lines.append(f"== {title}")
     lines.append(
-        f"disposition: {a.disposition.value}  (tier {a.target_tier.value}; re-check in {a.recheck_minutes} min)"
+        f"disposition: {a.disposition.value}  (tier {a.target_tier.value}; re-check {_recheck(a.recheck_minutes)})"
     )
     if a.red_flags:
         lines.append(f"red flags:   {', '.join(a.red_flags)}")
