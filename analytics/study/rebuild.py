@@ -103,6 +103,7 @@ def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
         ("paper_se", ".4f"),
         ("rebuilt_coef", ".4g"),
         ("rebuilt_se", ".4g"),
+        ("difference_se", "+.1f"),  # a distance in standard errors: one decimal
     ):
         # the paper's as it prints them (four decimals: GDP's 0.0000), the rebuild's to four digits
         shown[column] = [

@@ -459,6 +459,9 @@ def test_the_comparison_says_how_close_each_rebuilt_coefficient_is_to_the_papers
         f"The {len(close)} reproduced lie {close.min():.1f} to {close.max():.1f} of the rebuild's"
         " standard errors from the paper's printed values."
     ) in result.comparison_summary
+    page = (result.out / "report.html").read_text(encoding="utf-8")
+    first = float(comparison["difference_se"].iloc[0])
+    assert f"<td>{first:+.1f}</td>" in page and f"{first:.6f}" not in page  # one decimal, as a distance
 
 
 def test_figure7_is_compared_with_the_papers_centrality_in_ningbo_and_hangzhou(rebuilt) -> None:
