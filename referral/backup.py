@@ -189,6 +189,8 @@ def restore(source: Path, target: Path) -> RestoreReport:
             if target.exists():
                 _same_owner_and_mode(partial_of(target), target)
                 moved.extend(_move_aside(target))
+            else:  # a new box: the log is its folder's owner's (the service's data folder)
+                _folder_s_owner(partial_of(target), target.parent)
 
         try:
             # the backup as checked, with its own -wal's commits
@@ -253,6 +255,12 @@ def _same_owner_and_mode(copy: Path, log: Path) -> None:
     with contextlib.suppress(PermissionError):  # only root may give a file away; others keep theirs
         os.chown(copy, was.st_uid, was.st_gid)
     os.chmod(copy, stat.S_IMODE(was.st_mode))
+
+
+def _folder_s_owner(copy: Path, folder: Path) -> None:
+    if os.geteuid() == 0:  # only root may give a file away
+        was = folder.stat()
+        os.chown(copy, was.st_uid, was.st_gid)
 
 
 def _refuse_while_open(target: Path) -> None:

@@ -458,3 +458,24 @@ def test_a_restore_run_as_root_leaves_the_log_to_the_service_s_user(
     for side in ("clinic.db-wal", "clinic.db-shm"):
         if (tmp_path / side).exists():
             assert (tmp_path / side).stat().st_uid == 54321, side
+
+
+def test_a_restore_as_root_onto_a_new_box_gives_the_log_to_its_folder_s_owner(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new clinic PC: the service's data folder (/var/lib/clinic-triage, its user's) has no log
+    yet and `sudo triage referrals restore` puts the backup there - root's file, which the
+    service could not write. It is the folder owner's now."""
+    if os.getuid() != 0:
+        pytest.skip("only root can restore a log for another user")
+    old = tmp_path / "old" / "clinic.db"
+    old.parent.mkdir()
+    _log(old)
+    copy = _backed_up(capsys, old, tmp_path / "backup.db")
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    os.chown(folder, 54321, 54322)
+    path = folder / "clinic.db"
+    assert run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
+    gc.collect()  # the command's connection, as if its process had ended
+    assert (path.stat().st_uid, path.stat().st_gid) == (54321, 54322)
