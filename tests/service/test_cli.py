@@ -54,6 +54,23 @@ def test_a_busy_port_is_one_clear_line_not_a_traceback() -> None:
             )
 
 
+def test_a_data_dir_that_already_holds_a_demo_is_a_usage_error_naming_the_option(tmp_path: Path) -> None:
+    """What was given is wrong (README: exit 2): it exited 1 with 'tmp/demo-clinic.db already exists;
+    the demo starts from a fresh folder (omit --data-dir)', not naming the option nor a way but one."""
+    (tmp_path / "demo-clinic.db").write_bytes(b"")
+    result = subprocess.run(
+        [TRIAGE, "demo", "--data-dir", str(tmp_path), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"error: --data-dir {tmp_path}: already holds a demo ({tmp_path / 'demo-clinic.db'}); the demo"
+        " starts from a fresh folder: give a new or empty one, or omit --data-dir (a new temporary folder)\n"
+    )
+
+
 def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -101,7 +118,9 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
         text=True,
         timeout=60,
     )
-    assert again.returncode == 1 and "already exists" in again.stderr, "the demo never reuses a database"
+    assert again.returncode == 2 and "already holds a demo" in again.stderr, (
+        "the demo never reuses a database"
+    )
 
 
 def test_demo_clinics_with_their_own_clinic_id_export_and_pool_without_exported_twice(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import typer
 from triage.cli.output import write
 from triage.cli.paths import output_folder
 from triage.cli.serve import CTRL_C_EXIT, bind_address, clinic_text, ctrl_c_stops
+from triage.errors import UserInputError
 
 
 class Terminated(BaseException):
@@ -102,13 +103,18 @@ def _demo(
     import asyncio
 
     from referral.schema import connect
-    from triage.service.demo import prepare, run_demo
+    from triage.service.demo import DEMO_DATABASE, prepare, run_demo
     from triage.service.server import check_port_free
 
     ctrl_c_stops()
     sigterm_stops()
     if data_dir is not None:
         output_folder(data_dir, "--data-dir")
+        if (held := data_dir / DEMO_DATABASE).exists():  # what was given is wrong: 2, as a busy --port
+            raise UserInputError(
+                f"--data-dir {data_dir}: already holds a demo ({held}); the demo starts from a fresh"
+                " folder: give a new or empty one, or omit --data-dir (a new temporary folder)"
+            )
     bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
     check_port_free(bind_host, bind_port)
     settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 DEMO_CLINIC = "ZJ-C01"
+DEMO_DATABASE = "demo-clinic.db"  # the file a demo folder holds; a folder that has one is not fresh
 FACILITIES_CSV = Path(__file__).resolve().parents[2] / "referral" / "data" / "demo_facilities.csv"
 DEVICES = (
     ("astm-analyzer", "demo-analyzer"),
@@ -303,7 +304,7 @@ def prepare(
 
     folder = data_dir or Path(tempfile.mkdtemp(prefix="triage-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    db_path = folder / "demo-clinic.db"
+    db_path = folder / DEMO_DATABASE
     if db_path.exists():
         from triage.errors import ConflictError
 
