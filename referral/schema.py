@@ -12,6 +12,8 @@ faster but may lose the last transactions on power loss - see ``bench/referral.p
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 import sqlite3
 from pathlib import Path
@@ -35,7 +37,10 @@ def connect(
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    new = not target.exists()
     db = Database(sqlite3.connect(str(target), check_same_thread=False)) if any_thread else Database(target)
+    if new and os.geteuid() == 0:
+        _give_to_folder_owner(target)
     db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.conn.execute("PRAGMA journal_mode = WAL")
     db.conn.execute("PRAGMA synchronous = FULL")
@@ -49,6 +54,15 @@ def connect(
         db.close()
         raise
     return db
+
+
+def _give_to_folder_owner(target: Path) -> None:
+    """A log root creates (`sudo triage referrals migrate` on a new box) is its folder owner's -
+    the service's data folder - not root's, which the service's user could not write. Done
+    before the first write: SQLite, run as root, gives its -wal and -shm the log's owner."""
+    with contextlib.suppress(OSError):
+        folder = target.parent.stat()
+        os.chown(target, folder.st_uid, folder.st_gid)
 
 
 def connect_to_read(path: Path | str, *, busy_timeout_ms: int = 5000, as_is: bool = False) -> Database:

@@ -115,3 +115,26 @@ def test_a_folder_given_as_the_log_is_said_to_be_a_folder(tmp_path: Path, comman
         f" database.path), e.g. {tmp_path / 'clinic.db'} (SQLite: "
     ), done.stderr
     assert done.returncode == 1 and done.stderr.count("\n") == 1
+
+
+def test_a_new_log_root_creates_belongs_to_its_folder_s_owner(tmp_path: Path) -> None:
+    """`sudo triage referrals migrate --db /var/lib/clinic-triage/clinic.db` on a new box made a
+    root-owned log in the service's folder: the service, run as its user, could not write it."""
+    if os.getuid() != 0:
+        pytest.skip("only root creates files for another user")
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    os.chown(folder, OTHER_UID, OTHER_UID + 1)
+    log = folder / "clinic.db"
+    done = subprocess.run(
+        [TRIAGE, "referrals", "migrate", "--db", str(log)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    db = connect(log)  # open, as the service keeps it: its -wal and -shm exist now
+    try:
+        db.conn.execute("CREATE TABLE IF NOT EXISTS scratch (x)")
+        owners = {p.name: (p.stat().st_uid, p.stat().st_gid) for p in folder.iterdir()}
+    finally:
+        db.close()
+    assert owners["clinic.db"] == (OTHER_UID, OTHER_UID + 1), owners
+    assert set(owners.values()) == {(OTHER_UID, OTHER_UID + 1)}, owners
