@@ -248,7 +248,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(
             False,
             "--json",
-            help="The Assessment as JSON: the default, so it changes nothing (accepted as in every other command).",
+            help="Print machine-readable JSON.",
         ),
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
