@@ -13,6 +13,7 @@ from referral.transactions import write
 from triage.errors import json_text
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
 from triage.service.api import paging
+from triage.service.api.created import created, locate
 from triage.service.api.deps import DbDep, RuntimeDep
 from triage.service.api.errors import naming
 from triage.service.api.json_body import JsonRoute
@@ -106,15 +107,39 @@ def list_facilities(
     return paging.whole(response, [FacilityOut.model_validate(f) for f in facilities.list_all(db, tier)])
 
 
-@router.put("/facilities/{facility_id}", summary="Add or update a facility")
-def put_facility(facility_id: str, body: FacilityPut, db: DbDep, who: Admin) -> FacilityOut:
+@router.get("/facilities/{facility_id}", summary="One facility of the directory")
+def get_facility(facility_id: str, db: DbDep, _: Anyone) -> FacilityOut:
+    return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
+
+
+@router.put(
+    "/facilities/{facility_id}",
+    summary="Add a facility (201) or replace it (200)",
+    responses={
+        200: {"description": "The facility was in the directory: replaced by the body"},
+        201: created("The facility was added to the directory")[201] | {"model": FacilityOut},
+    },
+)
+def put_facility(
+    facility_id: str, body: FacilityPut, response: Response, db: DbDep, who: Admin
+) -> FacilityOut:
+    """201 with ``Location`` when the directory had no facility with this id (RFC 9110 9.3.4), 200
+    when the body replaced one; audited ``facility.create`` or ``facility.update``."""
     if body.id != facility_id:
         from triage.errors import UserInputError
 
         raise UserInputError(
             f"id: the body's id {json_text(body.id)} differs from the path's {json_text(facility_id)}"
         )
-    write(db, lambda d: facilities.upsert(d, body, actor=who.username, reason="facility directory edit"))
+
+    def put(d: Any) -> bool:
+        existed = facilities.get(d, facility_id) is not None
+        facilities.upsert(d, body, actor=who.username, reason="facility directory edit")
+        return existed
+
+    if not write(db, put):
+        response.status_code = 201
+        locate(response, f"/api/v1/facilities/{facility_id}")
     return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
 
 
