@@ -81,6 +81,25 @@ def test_usage_errors_are_one_error_line_naming_the_command(capsys) -> None:
         assert captured.err.rstrip().endswith("--help`)")
 
 
+def test_an_option_without_its_value_names_the_command_and_its_help(capsys) -> None:
+    """click raises 'requires an argument' with no command attached: the line was 'error: Option
+    "--now" requires an argument', without the command and its --help every other usage error names."""
+    cases = [
+        (["assess", "--now"], 'error: triage assess: Option "--now" requires an argument'),
+        (["--config"], 'error: triage: Option "--config" requires an argument'),
+        (
+            ["-c", "x.toml", "referrals", "list", "--db"],
+            'error: triage referrals list: Option "--db" requires',
+        ),
+        (["devices", "associations", "list", "--limit"], "error: triage devices associations list: Option"),
+    ]
+    for argv, expected in cases:
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        command = expected.removeprefix("error: ").split(":", 1)[0]
+        assert err.startswith(expected) and err.endswith(f" (see `{command} --help`)\n"), err
+
+
 def test_help_paragraphs_are_not_hard_wrapped_at_the_source_width() -> None:
     """Each paragraph of every command's help is one line; the help screen wraps it to the terminal."""
     root = typer.main.get_command(cli.app)

@@ -95,15 +95,29 @@ def _double_quoted(text: str) -> str:
     return _REPR_LITERAL.sub(quote, text)
 
 
-def _usage_message(exc: Exception) -> str:
+def _usage_message(exc: Exception, argv: list[str]) -> str:
     """Click's usage error as one line, naming the command and where its help is, its values
     quoted as the CLI's other messages quote them."""
     text = exc.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
     message = _double_quoted(" ".join(text.split()).rstrip("."))
     ctx = getattr(exc, "ctx", None)
-    if ctx is None:
-        return message
-    return f"{ctx.command_path}: {message} (see `{ctx.command_path} --help`)"
+    command = ctx.command_path if ctx is not None else _command_path(argv)
+    return f"{command}: {message} (see `{command} --help`)"
+
+
+def _command_path(argv: list[str]) -> str:
+    """The command ``argv`` names, for click's errors raised without one ('Option "--now" requires
+    an argument'): its words that are sub-command names, down to the first command that has none."""
+    command = typer.main.get_command(app)
+    path = ["triage"]
+    for word in argv:
+        commands = getattr(command, "commands", None)
+        if commands is None:
+            break
+        if word in commands:
+            command = commands[word]
+            path.append(word)
+    return " ".join(path)
 
 
 def _unwrap_help(app: typer.Typer) -> None:
@@ -197,7 +211,7 @@ def _run(argv: list[str] | None) -> int:
                 write(help_text)
             return int(getattr(exc, "exit_code", 2))
         if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
-            echo(f"error: {_usage_message(exc)}", err=True)
+            echo(f"error: {_usage_message(exc, argv if argv is not None else sys.argv[1:])}", err=True)
             return int(getattr(exc, "exit_code", 2))
         raise
     return result if isinstance(result, int) else 0
