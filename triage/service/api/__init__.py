@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from triage.service.api import admin, associations, changes, clinical, etag, held, referrals, system
+from triage.service.api import admin, associations, changes, clinical, etag, faults, held, referrals, system
 from triage.service.api.errors import ErrorOut, error, unavailable
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
@@ -18,6 +18,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: error(f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"),
     409: error("Conflicts with stored state (transition, duplicate, idempotency)"),
     422: error("Invalid input; the message names the field and the value"),
+    500: error("A fault in the service, not in the request (`internal_error`); its log says what failed"),
     503: unavailable("Not ready (engine loading), the database stayed busy or cannot be written"),
 }
 
@@ -76,6 +77,7 @@ def include(app: FastAPI) -> None:
     included routers for a request to walk through instead of three (routing was about a tenth
     of a walk-in's CPU time with the nesting)."""
     app.add_middleware(ApiBodyLimit)  # a body over MAX_BODY_BYTES: 413 body_too_large
+    faults.install(app)  # an unhandled exception: 500 internal_error, inside CORS (api/faults.py)
     app.include_router(system.router)
     for module in (clinical, referrals, admin, associations, held, changes):
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)

@@ -6,7 +6,8 @@ Only the API's paths answer CORS: the staff pages, their forms and ``/events`` s
 session cookie and its CSRF token are theirs alone). No credentials are allowed
 (``Access-Control-Allow-Credentials`` is never sent): a cross-origin app sends its token in the
 ``Authorization`` header, so a page of an allowed origin cannot ride on a staff member's session
-cookie. The answer's headers a client pages and caches with are exposed to the app.
+cookie. The answer's headers a client pages and caches with are exposed to the app. A fault's 500
+carries the CORS headers too: :mod:`triage.service.api.faults` answers it inside this middleware.
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+"""A fault in the service on an API path - an exception no handler answers - is answered in the
+API's one error shape (500 ``internal_error``), from inside the other middleware: the CORS headers
+of an allowed origin, the security headers and ``Cache-Control: no-store`` are on it, and the
+metrics count it.
+
+Starlette answers such an exception in its outermost error handler, outside every middleware of the
+app: a ``text/plain`` "Internal Server Error" without CORS headers, so a browser app of an allowed
+origin saw a CORS failure instead of the 500, and a client reading the JSON error got text. The
+exception is raised again once answered, so the server logs it with its traceback as before (the
+outermost handler sends nothing more: the answer has started)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CODE = "internal_error"
+
+
+def fault_body(method: str, path: str) -> dict[str, object]:
+    """The error of a fault on ``method path``: no detail of the exception (it may hold a patient's
+    data; the log has it)."""
+    message = (
+        f"internal error: {method} {path} failed in the service, not because of the request;"
+        " the service's log says what failed"
+    )
+    return {"ok": False, "error": message, "code": CODE, "status": 500}
+
+
+class ApiFaults:
+    """ASGI middleware for the paths under ``/api/``: an exception that reaches it before the
+    answer started is answered as :func:`fault_body`, then raised again."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if not started:
+                answer = JSONResponse(fault_body(scope["method"], scope["path"]), status_code=500)
+                await answer(scope, receive, send)
+            raise
+
+
+def install(app: FastAPI) -> None:
+    """Put :class:`ApiFaults` innermost, inside the CORS, security-header and metrics middleware:
+    ``add_middleware`` puts each one outside those added before, so the list is appended to."""
+    app.user_middleware.append(Middleware(ApiFaults))
