@@ -296,3 +296,50 @@ def test_table_says_the_recheck_interval_as_staff_read_it(
     assert code == 0, err
     first = out.splitlines()[0]
     assert first.endswith(said), first
+
+
+def test_stdin_given_twice_is_refused_rather_than_read_empty_the_second_time(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`triage assess - -` assessed stdin, then said 'stdin: empty' for the second '-'."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{}")))
+    code, out, err = run(capsys, "assess", "-", str(EXAMPLES / "local-care.json"), "-", "--no-models")
+    assert (code, out) == (2, "")
+    assert err == "error: '-' (stdin) is given 2 times; standard input can be read once\n"
+
+
+def test_stdin_on_a_terminal_says_what_it_waits_for() -> None:
+    """`triage assess -` typed at a terminal waited silently, as if hung; on a real pseudo-terminal
+    it now says on stderr that it reads the JSON document there until Ctrl-D, then assesses it."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("triage")), "assess", "-", "--no-models"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    try:
+        assert process.stderr is not None
+        said = b""
+        while b"\n" not in said:
+            ready, _, _ = select.select([process.stderr], [], [], 60)
+            assert ready, "nothing said on stderr"
+            chunk = os.read(process.stderr.fileno(), 1024)
+            assert chunk, said
+            said += chunk
+        assert said.decode() == (
+            "reading the input JSON document from the terminal; end it with Ctrl-D (see `triage assess --help`)\n"
+        )
+        os.write(master, b'{"assessed_at": "2026-11-25T10:00:00+08:00"}\n\x04')
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert json.loads(out)["disposition"] == "insufficient_data"

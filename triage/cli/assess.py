@@ -18,12 +18,13 @@ from triage.cli.output import echo, examples, write
 from triage.errors import ClinicError, ConfigError, UserInputError
 from triage.json_input import RepeatedKeyError, unique_keys
 from triage.phrases import NOT_SCORED, TEACHING_DATA
-from triage.policy import Policy, load_policy
+from triage.policy import Policy, builtin_model_tables, load_policy
 
 HELP = """Route patients: scores, rules and risk models -> disposition with reasons.
 
 FILE is a JSON document {"patient": {...}, "observations": [...], "policy": "optional.toml",
-"assessed_at": "optional ISO time"} (see docs/assessment.md); "-" reads stdin. Several files may
+"assessed_at": "optional ISO time"} (see docs/assessment.md); "-" reads stdin (once; typed at a
+terminal, end it with Ctrl-D). Several files may
 be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an array of
 {"file", "assessment"} objects for several files): the default, as integrators read it, so --json
 changes nothing here; --table prints a readable summary instead. Invalid input exits 2 naming the
@@ -35,6 +36,12 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
     if path == "-":
         # the bytes, decoded as a file's are: the terminal's encoding (GBK, or PYTHONIOENCODING)
         # turned a UTF-8 document into other characters, and a GBK one into surrogates
+        if sys.stdin.isatty():  # typed at the prompt: it waited without a word, as if hung
+            write(
+                "reading the input JSON document from the terminal; end it with Ctrl-D"
+                " (see `triage assess --help`)",
+                err=True,
+            )
         raw = sys.stdin.buffer.read()
         where, base = "stdin", None
     else:
@@ -97,7 +104,12 @@ def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
     """The policy at ``path``; with the models in use, a ``[models.<name>]`` table must name a
     registered model: ``[models.cvd]`` for ``cvd10`` set a threshold that nothing ever read."""
     policy = load_policy(path)
-    unknown = [n for n in policy.models.per_model() if registered is not None and n not in registered]
+    builtin = builtin_model_tables()  # the built-in policy's own tables (ckd, diabetes) are not the clinic's
+    unknown = [
+        n
+        for n in policy.models.per_model()
+        if registered is not None and n not in registered and n not in builtin
+    ]
     if unknown:
         raise ConfigError(
             f"policy file {path}: models.{unknown[0]}: no such risk model; known: {', '.join(registered or ())}"
@@ -163,6 +175,10 @@ def run_assess(
 ) -> int:
     """Assess every file and print the results; returns how many files were invalid."""
     now = parse_time(now_text, "--now") if now_text else None
+    if files.count("-") > 1:  # the second read found it empty: 'stdin: empty'
+        raise UserInputError(
+            f"'-' (stdin) is given {files.count('-')} times; standard input can be read once"
+        )
     policies: dict[Path | None, Policy] = {}
     models = _load_models(ctx, use_models)
     registered = _registered_models(ctx) if models is not None else None
