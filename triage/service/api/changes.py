@@ -29,14 +29,14 @@ from triage.service.api import paging
 from triage.service.api.clinical_bodies import NEVER_DECIDED, AssessmentOut, EncounterListItem
 from triage.service.api.deps import MAX_ID, DbDep
 from triage.service.api.json_body import JsonRoute
+from triage.service.api.referrals import Reader as ReferralReader
 from triage.service.api.referrals import ReferralOut, referral_out
-from triage.service.auth import CLINICAL_READ, Principal, Role, allow
+from triage.service.auth import CLINICAL_READ, Principal, allow
 from triage.service.clinic import stored_assessment_view
 
 router = APIRouter(tags=["changes"], route_class=JsonRoute)
 
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
-ReferralReader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
 After = Annotated[
     int,
     Query(

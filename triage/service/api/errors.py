@@ -67,7 +67,7 @@ def naming(field: str) -> Iterator[None]:
             raise
         said = str(exc)
         said = said.split(": ", 1)[1] if fields_in(said) else said  # ("encounter: no patient ...")
-        raise _said(exc, f"{field}: {said}") from exc
+        raise said_again(exc, f"{field}: {said}") from exc
 
 
 @contextmanager
@@ -81,10 +81,10 @@ def naming_facility(field: str) -> Iterator[None]:
         lead = f"referral {field} "
         if not str(exc).startswith(lead):
             raise
-        raise _said(exc, f"{field}: {str(exc)[len(lead) :]}") from exc
+        raise said_again(exc, f"{field}: {str(exc)[len(lead) :]}") from exc
 
 
-def _said(exc: ClinicError, message: str) -> ClinicError:
+def said_again(exc: ClinicError, message: str) -> ClinicError:
     """``exc`` with another message: the same kind, code, page message key and values."""
     again = copy.copy(exc)
     again.args = (message,)

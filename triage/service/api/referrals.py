@@ -16,13 +16,44 @@ from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api import paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
-from triage.service.api.errors import error, naming, naming_facility
+from triage.service.api.errors import error, naming, naming_facility, said_again
 from triage.service.api.json_body import JsonRoute
-from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.auth import (
+    CLINICAL_READ,
+    CLINICIAN_ONLY,
+    ForbiddenError,
+    Principal,
+    Role,
+    RoleCheck,
+    allow,
+)
 
 router = APIRouter(tags=["referrals"], route_class=JsonRoute)
 
-Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
+#: What a refused reader of the referrals is told beside the roles' names (docs/service.md, Roles).
+READ_ONLY_ACCOUNT = (
+    "a client that only reads referrals (a district system keeping a copy) uses the token of an"
+    " analyst account, which reads referrals, their change feed and facilities and writes nothing"
+)
+
+
+class ReferralReaders(RoleCheck):
+    """The readers of referrals (the list, one referral, the change feed): the clinical roles and
+    the analyst, the read-only role a district system's sync client gets its token for. An
+    integrator's token is for device bridges and walk-in submission, and reads no referral: its
+    refusal says which account such a client needs (it named the roles only)."""
+
+    def __init__(self) -> None:
+        super().__init__((*CLINICAL_READ, Role.analyst))
+
+    async def __call__(self, request: Request) -> Principal:
+        try:
+            return await super().__call__(request)
+        except ForbiddenError as exc:
+            raise said_again(exc, f"{exc}; {READ_ONLY_ACCOUNT}") from None
+
+
+Reader = Annotated[Principal, Depends(ReferralReaders())]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Urgency = Literal["emergency", "urgent", "routine"]
