@@ -53,15 +53,24 @@ def shares_line(summary: dict[str, Any]) -> str:
     return ", ".join(f"{label} {share(summary, key)}" for key, label in SHARE_LABELS.items())
 
 
-def h3_estimate(key: str, estimate: dict[str, Any] | None) -> str:
-    """An H3 effect on the local share in percentage points, with its 95% CI and clinic count."""
+def h3_estimate(key: str, estimate: dict[str, Any] | None, planted: dict[str, Any] | None = None) -> str:
+    """An H3 effect on the local share in percentage points, with its 95% CI and clinic count, and
+    how close it comes to the effect `triage report generate` planted (``planted``, if known)."""
     if not estimate:
         return f"not estimable ({NOT_ESTIMABLE[key]})"
-    return (
+    said = (
         f"local share {100 * estimate['effect']:+.1f} points"
         f" (95% CI {100 * estimate['ci_low']:+.1f} to {100 * estimate['ci_high']:+.1f};"
         f" {estimate['clinics']} clinics)"
     )
+    if planted:
+        truth = planted["effect"]
+        inside = estimate["ci_low"] <= truth <= estimate["ci_high"]
+        said += (
+            f"; planted {100 * truth:+.1f} points (SYNTHETIC-truth.json) {'inside' if inside else 'OUTSIDE'}"
+            f" the 95% CI, {abs(100 * (estimate['effect'] - truth)):.1f} points from the estimate"
+        )
+    return said
 
 
 def encounters_pooled(summary: dict[str, Any]) -> str:
@@ -85,7 +94,9 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("clinics / regions / months", f"{summary['clinics']} / {summary['regions']} / {summary['months']}"),
     ]
     rows += [(label, share(summary, key)) for key, label in SHARE_LABELS.items()]
-    rows += [(H3_LABELS[key], h3_estimate(key, summary.get(key))) for key in H3_LABELS]
+    rows += [
+        (H3_LABELS[key], h3_estimate(key, summary.get(key), summary.get("h3_planted"))) for key in H3_LABELS
+    ]
     top = summary.get("top_hospital")
     if top:
         rows.append(

@@ -5,6 +5,7 @@ This module wires the pure cores to an engine; :mod:`analytics.reports.render` w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.schema import FORMAT_VERSION
 from analytics.reports.simulate import Thresholds, published, replay
-from analytics.reports.sources import Rejection
+from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
 
 Progress = Callable[[str], None]
@@ -207,6 +208,7 @@ def assemble(
         "h3_its": None if its is None else its.row("its"),
         "h3_did": None if did is None else did.row("did"),
     }
+    summary["h3_planted"] = planted_effect(pooled.sources)
     top = tables["hospital_centrality"].head(1)
     if len(top):
         summary["top_hospital"] = {
@@ -233,6 +235,27 @@ def assemble(
     return Report(
         tables, summary, engine, pooled.synthetic, notes, facilities, unknown, gap, source_line(pooled)
     )
+
+
+#: What `triage report generate` writes at the top of its output folder: the planted H3 effect.
+TRUTH_FILE = "SYNTHETIC-truth.json"
+
+
+def planted_effect(sources: Sequence[Source]) -> dict[str, Any] | None:
+    """The H3 effect `triage report generate` planted in the pooled exports (``effect``, ``file``),
+    when every source is a SYNTHETIC export of one generated folder and the pool holds all its
+    clinics (a part of them need not show the pool's effect); else None."""
+    folders = {source.encounters.parent.parent for source in sources}
+    if len(folders) != 1 or not all(source.synthetic for source in sources):
+        return None
+    truth_file = folders.pop() / TRUTH_FILE
+    try:
+        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        effect, clinics = float(truth["true_effect_local_share"]), int(truth["clinics"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    pooled = {clinic for source in sources for clinic in source.clinic_ids}
+    return {"effect": effect, "file": str(truth_file)} if len(pooled) == clinics else None
 
 
 def source_line(pooled: Pool) -> str:

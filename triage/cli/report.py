@@ -172,7 +172,7 @@ def imbalance(
         write(f"encounters pooled: {encounters_pooled(s)}")
         write(shares_line(s))
         for key, label in H3_LABELS.items():
-            write(f"{label}: {h3_estimate(key, s.get(key))}")
+            write(f"{label}: {h3_estimate(key, s.get(key), s.get('h3_planted'))}")
         if top := s.get("top_hospital"):  # the page's key figure; the CLI left it out
             write(
                 f"most central receiving hospital: {top['facility_id']}"
