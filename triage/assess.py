@@ -59,6 +59,8 @@ from triage.phrases import (
     IGNORED_SUPERSEDED_UNUSED,
     MODEL_DISABLED,
     MODEL_REASON,
+    MODEL_REASON_LOCAL,
+    MODEL_REASON_LOCAL_BY_MODEL,
     MODELS_FAILED,
     MODELS_NOT_RUN,
     MODELS_NOT_USED,
@@ -335,8 +337,12 @@ def compute_scores(
     }
 
 
-# a model reason's detail as a %-format (see the comment where it is used)
-_MODEL_REASON = MODEL_REASON.printf({"probability": "%.1f%%", "threshold": "%.1f%%", "explanation": "%s"})
+# a model reason's detail as a %-format (see the comment where it is used); at local care, the
+# phrase that says the model routes nobody and what decides instead (by model)
+_SPECS = {"probability": "%.1f%%", "threshold": "%.1f%%", "explanation": "%s"}
+_MODEL_REASON = MODEL_REASON.printf(_SPECS)
+_MODEL_REASON_LOCAL = MODEL_REASON_LOCAL.printf(_SPECS)
+_MODEL_REASON_LOCAL_BY_MODEL = {name: p.printf(_SPECS) for name, p in MODEL_REASON_LOCAL_BY_MODEL.items()}
 
 
 def _model_results(
@@ -398,7 +404,14 @@ def _model_results(
                     {"probability": round(probability, 4), "threshold": threshold, "version": pred.version},
                     # "%.1f%%" % (x * 100) is f"{x:.1%}" (the same multiplication and digits) without
                     # a __format__ call per number: about a third cheaper
-                    (_MODEL_REASON % (probability * 100, threshold * 100, explanation)).strip(),
+                    (
+                        (
+                            _MODEL_REASON_LOCAL_BY_MODEL.get(name, _MODEL_REASON_LOCAL)
+                            if setting.level is Disposition.local_care
+                            else _MODEL_REASON
+                        )
+                        % (probability * 100, threshold * 100, explanation)
+                    ).strip(),
                     "",
                 )
             )

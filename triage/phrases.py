@@ -123,6 +123,25 @@ IGNORED = (
 
 # --- a model reason's detail (triage.assess) ---------------------------------------------------
 MODEL_REASON = Phrase("model_reason", "risk {probability} >= threshold {threshold}. {explanation}")
+# ... when the policy keeps the model at local care: reported, routing nobody on its own, and what
+# decides instead - by model (docs/assessment.md, "Policy"), any other model the general one
+_LOCAL = "risk {probability} >= threshold {threshold}; shown, not routed: the policy keeps this model at local care, and "
+MODEL_REASON_LOCAL_BY_MODEL = {
+    "ckd": Phrase(
+        "model_reason_local_ckd",
+        _LOCAL + "the published kidney stage (KDIGO: eGFR and ACR) decides a kidney referral. {explanation}",
+    ),
+    "diabetes": Phrase(
+        "model_reason_local_diabetes",
+        _LOCAL
+        + "the published glucose and HbA1c rules decide (order a fasting glucose and HbA1c). {explanation}",
+    ),
+}
+MODEL_REASON_LOCAL = Phrase(
+    "model_reason_local", _LOCAL + "the published scores and rules decide the referral. {explanation}"
+)
+# a model reason's detail is one of these; MODEL_REASON last: its pattern matches the others too
+MODEL_REASONS = (*MODEL_REASON_LOCAL_BY_MODEL.values(), MODEL_REASON_LOCAL, MODEL_REASON)
 
 # --- model explanations (triage.riskmodels, triage.riskfeatures) -------------------------------
 # not scored: the whole explanation, with one of the reasons below
@@ -296,4 +315,4 @@ def clauses(explanation: str) -> list[str]:
     return found
 
 
-PHRASES = (*NOTES, *IGNORED, MODEL_REASON, NOT_SCORED, *NOT_SCORED_REASONS, *CLAUSES, RANGE_ITEM)
+PHRASES = (*NOTES, *IGNORED, *MODEL_REASONS, NOT_SCORED, *NOT_SCORED_REASONS, *CLAUSES, RANGE_ITEM)

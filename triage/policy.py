@@ -202,6 +202,12 @@ def _builtin() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def builtin_model_tables() -> frozenset[str]:
+    """The models the built-in policy gives a ``[models.<name>]`` table (``ckd``, ``diabetes``):
+    not a clinic's tables, so a models folder without one of them is no error."""
+    return frozenset(ModelsPolicy.model_validate(_builtin()["models"]).per_model())
+
+
 def _check_semantics(policy: Policy, where: str) -> None:
     problems: list[str] = []
     for name, setting in policy.rules.items():

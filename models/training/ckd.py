@@ -147,6 +147,12 @@ RECIPE = Recipe(
         "hypertension, 0.63 (high) with known diabetes, 0.94 (high) with both. In primary care, where most "
         "hypertension and diabetes comes without CKD, the high band mostly says 'hypertensive or diabetic' (for "
         "whom KDIGO advises an eGFR and ACR check anyway); the probability is not a CKD risk.",
+        'The built-in policy keeps this model at local care ([models.ckd] level = "local_care" in '
+        "triage/policy_default.toml): at its threshold it is scored and shown with a reason that says so, but"
+        " refers nobody on its own; the published kidney stage (KDIGO: eGFR and ACR, the engine's rules) "
+        "decides a kidney referral. Under the earlier default (a model at its threshold a routine referral) a"
+        " known hypertensive or diabetic adult with normal kidney values and otherwise normal readings was "
+        "referred on this model alone. A clinic may set its level back in its policy.",
         "Blood pressure in the source is a single value taken to be diastolic.",
         "Heavy missingness in the source (e.g. haemoglobin 13%, glucose 11%): imputed with training medians.",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -46,6 +47,12 @@ class Staff:
         session = self.app.state.runtime.sessions.get(sid)
         assert session is not None
         return str(session.csrf_token)
+
+
+def unspanned(html: str) -> str:
+    """A page's HTML without the spans that keep a number on one line with its unit
+    (``pages.rendering.measures``), to look for the text as shown: "91 %" in "<span ...>91 %</span>"."""
+    return re.sub(r'<span class="with-unit">(.*?)</span>', r"\1", html)
 
 
 def make_settings(tmp_path: Path, **service: object) -> Settings:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from referral.clock import MACHINE
-from tests.service.conftest import Staff
+from tests.service.conftest import Staff, unspanned
 from tests.service.test_engine_text import CJK, _payload
 from tests.triage.conftest import normal_vitals
 from triage import phrases
@@ -36,14 +36,14 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     )
     unsure = _walk_in(staff, "ZH-2", [{"code": "hemoglobin", "value": 128, "unit": "g/L"}])
     csrf = staff.login(Role.nurse)
-    english = staff.client.get(f"/encounters/{crisis['encounter_id']}").text
+    english = unspanned(staff.client.get(f"/encounters/{crisis['encounter_id']}").text)
     assert "BP 196/124 mmHg: grade 3 range (single reading); hypertensive crisis range" in english
     assert '<td data-code="sbp">systolic BP</td>' in english, "readings named, not by their code"
     switched = staff.client.post(
         "/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False
     )
     assert switched.status_code == 303
-    page = staff.client.get(f"/encounters/{crisis['encounter_id']}").text
+    page = unspanned(staff.client.get(f"/encounters/{crisis['encounter_id']}").text)
     reasons = page.split('class="reasons"')[1].split("</ul>")[0]
     assert '<td data-code="sbp">收缩压</td>' in page and '<option value="sbp">收缩压' in page
     record = next(r["detail"] for r in crisis["assessment"]["reasons"] if r["rule"] == "hypertensive_crisis")
@@ -59,7 +59,9 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     unscored = [m for m in crisis["assessment"]["models"] if m["probability"] is None]
     assert unscored and all(m["explanation"] not in page for m in unscored)
     assert "未评分：缺少必需的输入：" in page
-    decision = staff.client.get(f"/encounters/{unsure['encounter_id']}").text.split('id="decision"')[1]
+    decision = unspanned(staff.client.get(f"/encounters/{unsure['encounter_id']}").text).split(
+        'id="decision"'
+    )[1]
     assert "缺少可用于决策的关键读数；请至少测量以下一项：收缩压、" in decision.split("</div>")[0]
     stored = staff.client.get(f"/api/v1/assessments/{crisis['id']}", headers=staff.bearer(Role.nurse))
     assert record in stored.text and "高血压危象" not in stored.text, "the API keeps the engine's English"
@@ -87,11 +89,11 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     ignored = {i["reason"]: i for i in made["assessment"]["ignored_observations"]}
     assert set(ignored) == {"stale", "qc"}
     csrf = staff.login(Role.clinician)
-    english = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    english = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
     assert "<h3>Readings not used by this assessment</h3>" in english
     assert f"random glucose 12 mmol/L ({clock(old, clinic=MACHINE)}): {ignored['stale']['detail']}" in english
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    page = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
     # the scores table: names and bands in Chinese, published names kept, KDIGO stages as codes
     assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td class="value">' in page
     assert (
@@ -145,7 +147,9 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     )
     assert referred.status_code == 303, referred.text
     table = _between(
-        staff.client.get(f"/encounters/{made['encounter_id']}").text, 'id="encounter-referrals"', "</table>"
+        unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text),
+        'id="encounter-referrals"',
+        "</table>",
     )
     assert '<th scope="col">紧急程度</th>' in _between(table, "<thead>", "</thead>"), "its headings too"
     row = _between(table, "</thead>", "</tr>")
@@ -250,7 +254,7 @@ def test_the_chinese_page_of_a_child_shows_no_english(staff: Staff) -> None:
     assert made.json()["disposition"] == "insufficient_data"
     csrf = staff.login(Role.clinician)
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
+    page = unspanned(staff.client.get(f"/encounters/{made.json()['encounter_id']}").text)
     decision = _between(page, 'id="decision"', "</div>")
     assert "未经 NEWS2 评分" in decision and "not scored" not in decision
     table = re.sub(r' title="[^"]*"', "", _between(page, "<h2>评分</h2>", "</table>"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import WALK_IN, Staff, unspanned
 from triage.service.auth import Role
 from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.pages.rendering import ident
@@ -113,7 +113,7 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
     for language, (proposed, urgency) in expected.items():
         _language(staff, csrf, language)
         for page in (f"/encounters/{made['encounter_id']}", "/referrals"):
-            html = staff.client.get(page).text
+            html = unspanned(staff.client.get(page).text)
             # a cell by its class (on the referrals list its role and heading follow the class)
             assert re.search(rf'<td class="reason"[^>]*>{re.escape(proposed)}</td>', html), (language, page)
             assert re.search(r'<td class="reason"[^>]*>family asks for the county hospital</td>', html), (
@@ -136,10 +136,10 @@ def test_a_reading_entered_by_hand_says_so_in_the_user_s_language(staff: Staff) 
     assert added.status_code == 303, added.text
     for language, words in (("en", "entered by hand"), ("zh", "手工录入")):
         _language(staff, csrf, language)
-        rows = staff.client.get(page).text.split('data-observation="')[1:]
+        rows = unspanned(staff.client.get(page).text).split('data-observation="')[1:]
         by_hand = [r for r in rows if 'data-code="temperature"' in r]
         assert len(by_hand) == 1 and f"<td>{words}</td>" in by_hand[0], by_hand
-        assert "manual entry" not in staff.client.get(page).text
+        assert "manual entry" not in unspanned(staff.client.get(page).text)
 
 
 def test_closed_visits_follow_the_open_ones_in_the_queue(staff: Staff) -> None:
@@ -177,7 +177,7 @@ def test_a_referral_starts_at_the_decision_s_urgency_and_an_override_names_its_d
     made = _walk_in(staff, "F-1")
     csrf = staff.login(Role.clinician)
     page = f"/encounters/{made['encounter_id']}"
-    html = staff.client.get(page).text
+    html = unspanned(staff.client.get(page).text)
     refer = html.split('id="refer-form"')[1].split("</form>")[0]
     assert '<option value="emergency" selected>' in refer and 'routine" selected' not in refer
     override = html.split('id="override-form"')[1].split("</form>")[0]
@@ -192,7 +192,7 @@ def test_a_referral_starts_at_the_decision_s_urgency_and_an_override_names_its_d
         follow_redirects=False,
     )
     assert changed.status_code == 303
-    refer = staff.client.get(page).text.split('id="refer-form"')[1].split("</form>")[0]
+    refer = unspanned(staff.client.get(page).text).split('id="refer-form"')[1].split("</form>")[0]
     assert '<option value="routine" selected>' in refer, "after the override: the decision now in force"
 
 
@@ -210,9 +210,9 @@ def test_a_reason_s_detail_follows_its_decision_with_the_language_s_colon(staff:
     csrf = staff.login(Role.nurse)
     for language, colon in (("en", "EMERGENCY TRANSFER: <span"), ("zh", "紧急转运：<span")):
         _language(staff, csrf, language)
-        reasons = staff.client.get(f"/encounters/{made['encounter_id']}").text.split('<ul class="reasons">')[
-            1
-        ]
+        reasons = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text).split(
+            '<ul class="reasons">'
+        )[1]
         assert colon in reasons.split("</li>")[0], reasons[:400]
 
 
@@ -266,7 +266,7 @@ def test_a_dimensionless_reading_shows_its_number_alone_not_a_unit_code(staff: S
         assert typed.status_code == 200, typed.text
     for language, (sg, ph) in (("en", ("urine specific gravity", "urine pH")), ("zh", ("尿比重", "尿 pH"))):
         _language(staff, csrf, language)
-        html = staff.client.get(page).text
+        html = unspanned(staff.client.get(page).text)
         assert "{SG}" not in html and "[pH]" not in html
         assert (
             f'<option value="urine_sg">{sg}</option>' in html
@@ -287,7 +287,7 @@ def test_a_consciousness_level_reads_as_words_beside_its_acvpu_letter(staff: Sta
     assert typed.status_code == 200, typed.text
     for language, shown in (("en", "V (responds to voice only)"), ("zh", "V（仅对声音有反应）")):
         _language(staff, csrf, language)
-        row = staff.client.get(page).text.split('data-code="consciousness"')[1].split("</tr>")[0]
+        row = unspanned(staff.client.get(page).text).split('data-code="consciousness"')[1].split("</tr>")[0]
         assert f"<td>{shown}</td>" in row, row
 
 
@@ -323,7 +323,7 @@ def test_a_visit_without_a_referral_says_so_and_the_referral_form_has_its_own_ti
     page = opened.headers["location"]
     for language, none in (("en", "No referral for this visit yet."), ("zh", "本次就诊尚无转诊。")):
         _language(staff, csrf, language)
-        html = staff.client.get(page).text
+        html = unspanned(staff.client.get(page).text)
         assert f'<p class="empty" id="no-referrals">{none}</p>' in html
         assert 'id="encounter-referrals"' not in html, "no empty table (nor its focusable region)"
     referred = _walk_in(staff, "R-1")
@@ -335,7 +335,7 @@ def test_a_visit_without_a_referral_says_so_and_the_referral_form_has_its_own_ti
     assert made.status_code == 303, made.text
     for language, section, form in (("en", "Referrals", "New referral"), ("zh", "转诊", "新建转诊")):
         _language(staff, csrf, language)
-        html = staff.client.get(f"/encounters/{referred['encounter_id']}").text
+        html = unspanned(staff.client.get(f"/encounters/{referred['encounter_id']}").text)
         assert 'id="encounter-referrals"' in html and 'id="no-referrals"' not in html
         assert f"<h2>{section}</h2>" in html and f"<h3>{form}</h3>" in html
 
@@ -391,7 +391,7 @@ def test_the_referral_button_says_it_sends_the_referral(staff: Staff) -> None:
         ("zh", "创建并发送转诊"),
     ):
         _language(staff, csrf, language)
-        page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+        page = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
         form = page.split('id="refer-form"')[1].split("</form>")[0]
         assert f'<button type="submit">{label}</button>' in form
     sent = staff.client.post(
@@ -411,13 +411,13 @@ def test_a_printed_patient_page_says_the_day_of_its_times_and_when_it_was_printe
     carries a line shown only in print: when the visit started, with its date, and when printed."""
     made = _walk_in(staff, "PRINT-1")
     csrf = staff.login(Role.nurse)
-    page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    page = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
     line = page.split('<p class="print-only printed" id="printed">')[1].split("</p>")[0]
     day = re.search(r"Visit started (\d{4}-\d{2}-\d{2}) \d{2}:\d{2}; times on this page", line)
     assert day is not None, line
     assert re.search(r"Printed \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.$", line), line
     _language(staff, csrf, "zh")
-    chinese = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    chinese = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
     line = chinese.split('id="printed">')[1].split("</p>")[0]
     assert line.startswith(f"就诊开始于 {day[1]} ") and "本页未注明日期的时间均为就诊当日。打印时间 " in line
 
@@ -491,7 +491,7 @@ def test_a_typo_entered_again_is_marked_not_used_in_the_readings_table(staff: St
         ("zh", "（本次处置未采用）", "重新录入正确数值即可"),
     ):
         _language(staff, csrf, language)
-        page = staff.client.get(f"/encounters/{encounter}").text
+        page = unspanned(staff.client.get(f"/encounters/{encounter}").text)
         rows = {
             value: row
             for row in page.split("<tr")

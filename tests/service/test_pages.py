@@ -11,7 +11,7 @@ import pytest
 
 from referral.clock import Clock
 from tests.conftest import machine_zone
-from tests.service.conftest import WALK_IN, Staff, make_settings
+from tests.service.conftest import WALK_IN, Staff, make_settings, unspanned
 from tests.service.test_engine_text import _shown_in_english
 from triage.errors import ConfigError
 from triage.rules import RULES
@@ -67,7 +67,7 @@ def test_nurse_opens_a_walk_in_records_readings_and_assesses(staff: Staff) -> No
         staff.client.post(f"{page}/assess", data={"csrf_token": csrf}, follow_redirects=False).status_code
         == 303
     )
-    html = staff.client.get(page).text
+    html = unspanned(staff.client.get(page).text)
     assert 'id="decision"' in html and "urgent" in html.split('id="decision"')[0][-200:]
     assert "39" in html, "102.2 degF is shown as the canonical 39 Cel"
     assert 'id="override-form"' not in html, "nurses do not override"
@@ -101,7 +101,7 @@ def test_the_patient_page_shows_every_time_in_the_clinic_zone_and_what_is_missin
     assert made.status_code == 201, made.text
     assessment = made.json()
     staff.login(Role.nurse)
-    html = staff.client.get(f"/encounters/{assessment['encounter_id']}").text
+    html = unspanned(staff.client.get(f"/encounters/{assessment['encounter_id']}").text)
     rows = html.split('data-observation="')[1:]
     assert len(rows) == len(readings)
     utc_clock, beijing_clock = seen.astimezone(UTC).strftime("%H:%M:%S"), seen.strftime("%H:%M:%S")
@@ -126,7 +126,7 @@ def test_an_insufficient_decision_says_what_to_measure(staff: Staff) -> None:
     assessment = made.json()
     assert assessment["assessment"]["disposition"] == "insufficient_data"
     staff.login(Role.nurse)
-    html = staff.client.get(f"/encounters/{assessment['encounter_id']}").text
+    html = unspanned(staff.client.get(f"/encounters/{assessment['encounter_id']}").text)
     decision = html.split('id="decision"')[1].split("</div>")[0]
     assert "no decisive reading; measure at least one of: systolic BP, diastolic BP" in decision
     assert "No rule or risk model fired." in html
@@ -203,7 +203,7 @@ def test_today_s_override_shows_its_time_with_the_date_on_hover_in_both_language
     csrf = staff.login(Role.clinician)
     for language in ("en", "zh"):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
-        html = staff.client.get(f"/encounters/{made['encounter_id']}").text
+        html = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
         entry = html.split('<li class="override">')[1].split("</li>")[0]
         assert entry.startswith(f'<time datetime="{at.isoformat()}" title="{at.strftime("%Y-%m-%d %H:%M")}">')
         colon = ":" if language == "en" else "："
@@ -220,10 +220,10 @@ def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(st
     assert made.status_code == 201, made.text
     csrf = staff.login(Role.nurse)
     page = f"/encounters/{made.json()['encounter_id']}"
-    heading = staff.client.get(page).text.split("<h1>")[1].split("</h1>")[0]
+    heading = unspanned(staff.client.get(page).text).split("<h1>")[1].split("</h1>")[0]
     assert f"{ident('HD-1', 'mrn')} <small>sex not recorded · age not recorded</small>" in heading, heading
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    assert "性别未记录 · 年龄未记录" in staff.client.get(page).text.split("</h1>")[0]
+    assert "性别未记录 · 年龄未记录" in unspanned(staff.client.get(page).text).split("</h1>")[0]
 
 
 def test_every_rule_has_a_label_in_both_languages_and_the_english_one_is_its_description() -> None:
@@ -254,7 +254,7 @@ def test_queue_and_patient_page_name_red_flags_in_the_user_s_language(staff: Sta
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     queue = staff.client.get("/queue/rows").text
     assert '<span class="flag" data-rule="spo2_critical">血氧饱和度危急' in queue
-    patient = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
+    patient = unspanned(staff.client.get(f"/encounters/{made.json()['encounter_id']}").text)
     assert '<strong data-rule="spo2_critical">血氧饱和度危急' in patient
 
 
@@ -283,7 +283,7 @@ def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_rea
     assert stored["scores"]["news2"]["complete"] is False and ">=" in stored["scores"]["news2"]["detail"]
     csrf = staff.login(Role.nurse)
     page = f"/encounters/{made.json()['encounter_id']}"
-    english = staff.client.get(page).text
+    english = unspanned(staff.client.get(page).text)
     title = "10-year cardiovascular disease risk (Framingham teaching cohort, logistic regression)"
     assert (
         '<tr data-model="cvd10"><td>10-year cardiovascular risk '
@@ -291,7 +291,7 @@ def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_rea
     ) in english
     assert "<td>ckd 1.0.0</td>" not in english and "Chronic kidney disease not scored: " in english
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    chinese = staff.client.get(page).text
+    chinese = unspanned(staff.client.get(page).text)
     assert '<tr data-model="cvd10"><td>10 年心血管病风险 <small class="model-code"' in chinese
     assert "慢性肾脏病的可能性未评分：" in chinese
     news2 = chinese.split('data-score="news2"')[1].split("</tr>")[0]
@@ -344,12 +344,14 @@ def test_a_clinician_s_override_of_an_earlier_assessment_stays_in_view_after_a_n
     assert changed.status_code == 201, changed.text
     page = f"/encounters/{made['encounter_id']}"
     csrf = staff.login(Role.clinician)
-    assert "earlier-override" not in staff.client.get(page).text, "the override is on the latest decision"
+    assert "earlier-override" not in unspanned(staff.client.get(page).text), (
+        "the override is on the latest decision"
+    )
     again = staff.client.post(
         f"/api/v1/encounters/{made['encounter_id']}/assessments", json={}, headers=staff.bearer(Role.nurse)
     )
     assert again.status_code == 201, again.text
-    html = staff.client.get(page).text
+    html = unspanned(staff.client.get(page).text)
     note = html.split('class="warning earlier-override"')[1].split("</p>")[0]
     assert (
         f"A clinician changed an earlier decision of this visit to EMERGENCY TRANSFER ({ident('clinician')}: looks worse than"
@@ -357,11 +359,11 @@ def test_a_clinician_s_override_of_an_earlier_assessment_stays_in_view_after_a_n
     ), note
     assert "<small><time datetime=" in note, "when the clinician changed it"
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    assert "本次就诊较早的处置曾由医生改为" in staff.client.get(page).text
+    assert "本次就诊较早的处置曾由医生改为" in unspanned(staff.client.get(page).text)
     reviewed = staff.client.post(
         f"/api/v1/assessments/{again.json()['id']}/overrides",
         json={"disposition": "emergency_transfer", "reason": "still applies"},
         headers=staff.bearer(Role.clinician),
     )
     assert reviewed.status_code == 201, reviewed.text
-    assert "earlier-override" not in staff.client.get(page).text, "reviewed: the note goes"
+    assert "earlier-override" not in unspanned(staff.client.get(page).text), "reviewed: the note goes"

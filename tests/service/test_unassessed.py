@@ -4,7 +4,7 @@ is assessed again. Real service, real SQLite, the page's own forms with CSRF."""
 
 from __future__ import annotations
 
-from tests.service.conftest import Staff
+from tests.service.conftest import Staff, unspanned
 from tests.service.test_page_wording import _walk_in  # an emergency walk-in with three readings
 from triage.service.auth import Role
 
@@ -18,7 +18,7 @@ def test_a_reading_typed_after_the_assessment_is_named_beside_the_decision_until
 ) -> None:
     encounter = _walk_in(staff, "UNASSESSED-1")["encounter_id"]
     csrf = staff.login(Role.nurse)
-    page = staff.client.get(f"/encounters/{encounter}").text
+    page = unspanned(staff.client.get(f"/encounters/{encounter}").text)
     assert _notice(page) == "", "the walk-in's readings are all in its assessment"
     added = staff.client.post(
         f"/encounters/{encounter}/readings",
@@ -26,7 +26,7 @@ def test_a_reading_typed_after_the_assessment_is_named_beside_the_decision_until
         follow_redirects=False,
     )
     assert added.status_code == 303
-    page = staff.client.get(f"/encounters/{encounter}").text
+    page = unspanned(staff.client.get(f"/encounters/{encounter}").text)
     decision = page.split('id="decision"')[1].split("</div>")[0]
     notice = _notice(decision)
     assert "Recorded after this assessment, not in its decision:" in notice
@@ -34,14 +34,16 @@ def test_a_reading_typed_after_the_assessment_is_named_beside_the_decision_until
     assert "SpO2" not in notice, "only the reading the assessment did not see"
     assert '<a href="#assess-form">' in notice and 'id="assess-form"' in page
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    notice = _notice(staff.client.get(f"/encounters/{encounter}").text)
+    notice = _notice(unspanned(staff.client.get(f"/encounters/{encounter}").text))
     assert "本次评估之后录入、未纳入上述处置的读数：" in notice and "随机血糖 6.3 mmol/L" in notice
     assert "立即评估" in notice
     assessed = staff.client.post(
         f"/encounters/{encounter}/assess", data={"csrf_token": csrf}, follow_redirects=False
     )
     assert assessed.status_code == 303
-    assert _notice(staff.client.get(f"/encounters/{encounter}").text) == "", "assessed: in the decision"
+    assert _notice(unspanned(staff.client.get(f"/encounters/{encounter}").text)) == "", (
+        "assessed: in the decision"
+    )
 
 
 def test_a_new_walk_in_with_a_reading_and_no_assessment_says_it_is_not_assessed_yet(

@@ -18,7 +18,7 @@ from triage.cli.output import echo, examples, write
 from triage.errors import ClinicError, ConfigError, UserInputError
 from triage.json_input import RepeatedKeyError, unique_keys
 from triage.phrases import NOT_SCORED, TEACHING_DATA
-from triage.policy import Policy, load_policy
+from triage.policy import Policy, builtin_model_tables, load_policy
 
 HELP = """Route patients: scores, rules and risk models -> disposition with reasons.
 
@@ -104,7 +104,12 @@ def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
     """The policy at ``path``; with the models in use, a ``[models.<name>]`` table must name a
     registered model: ``[models.cvd]`` for ``cvd10`` set a threshold that nothing ever read."""
     policy = load_policy(path)
-    unknown = [n for n in policy.models.per_model() if registered is not None and n not in registered]
+    builtin = builtin_model_tables()  # the built-in policy's own tables (ckd, diabetes) are not the clinic's
+    unknown = [
+        n
+        for n in policy.models.per_model()
+        if registered is not None and n not in registered and n not in builtin
+    ]
     if unknown:
         raise ConfigError(
             f"policy file {path}: models.{unknown[0]}: no such risk model; known: {', '.join(registered or ())}"

@@ -290,7 +290,7 @@ class EngineText:
         the template or a value it needs is missing. A model reason's detail is a phrase."""
         rule = str(reason.get("rule") or "")
         if rule.startswith("model:"):
-            return self.phrase(str(reason.get("detail") or ""), (phrases.MODEL_REASON,))
+            return self.phrase(str(reason.get("detail") or ""), phrases.MODEL_REASONS)
         template = self.entry(f"rule_detail.{rule}")
         return template.format_map(DetailFields(self, reason.get("values") or {}))
 

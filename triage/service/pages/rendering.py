@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from referral.clock import Clock
 from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
 from triage.service.clinic import PROPOSED_BY_TRIAGE
-from triage.service.i18n import catalogue
+from triage.service.i18n import catalogue, catalogue_data
 from triage.service.pages.clock import clock, duration, local_time, stamp
 from triage.service.pages.engine_text import EngineText, bounds
 from triage.vocabulary import CONCEPTS
@@ -51,6 +51,34 @@ def ident(value: object, kind: str = "") -> Markup:
 
 
 TEMPLATES.env.filters["ident"] = ident
+
+
+@cache
+def _value_with_unit(language: str) -> re.Pattern[str]:
+    """A number (a comparator before it, a range or pair ``140/90``, ``1.2e+04``) and a unit as
+    the pages show it in ``language`` (``unit.<ucum>``, else the UCUM code itself, as
+    :meth:`EngineText.with_unit` writes it): "91 %", "≥5 分", "38.6 °C", "5.55 mmol/L"."""
+    shown = {value for key, value in catalogue_data(language).items() if key.startswith("unit.") and value}
+    codes = {concept.unit for concept in CONCEPTS.values() if concept.unit}
+    units = "|".join(re.escape(unit) for unit in sorted(shown | codes, key=len, reverse=True))
+    number = r"[<>≥≤]?=?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+    # a unit ending in a Latin letter or digit is not the start of a longer word ("5 min" in "5 mins")
+    return re.compile(rf"(?<![\w.])({number}(?:[-/–]{number})? (?:{units}))(?![A-Za-z0-9])")
+
+
+def measures(text: object, language: str) -> Markup:
+    """``text`` as HTML with each number and its unit in one ``span.with-unit`` that a line never
+    breaks in (``white-space: nowrap``): "血氧饱和度 91" / "%" was split at a narrow width or in
+    print. The text itself (the API's, the stored JSON, the hover) is unchanged."""
+    if isinstance(text, Markup):  # already HTML (a sentence with an identifier in it): as it is
+        return text
+    parts = _value_with_unit(language).split(str(text))
+    return Markup("").join(
+        Markup('<span class="with-unit">{}</span>').format(part) if odd else escape(part)
+        for odd, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
+    )
+
+
 URGENT = ("emergency_transfer", "urgent_referral")
 _FROM_PATIENT = re.compile(r"^/encounters/(\d+)/")
 # forms whose address names a record of a patient's page: an assessment (override, refer) or a
@@ -154,6 +182,8 @@ def render(
             "referral_reason": partial(referral_reason, language),
             # the engine's English (details, notes, explanations) in the user's language
             "engine_text": partial(EngineText, language, clinic=clinic_clock),
+            # numbers with their units kept on one line in the engine's text shown as HTML
+            "measures": partial(measures, language=language),
             "lang": language,
             "user": principal,
             "csrf_field": CSRF_FIELD,
