@@ -77,3 +77,21 @@ def test_the_exit_codes_say_what_sigterm_ends_each_long_running_command_with() -
     assert "both end with 0 on SIGTERM" not in text
     assert "143 (128 + SIGTERM) `triage serve` stopped by SIGTERM" in text
     assert "(`triage demo` and `triage devices listen | simulate` end with 0 on SIGTERM instead" in text
+
+
+def test_every_docs_page_is_listed_and_every_path_the_readme_names_exists() -> None:
+    """The README is the map a new IT person follows: a page under docs/ it does not list is never
+    found, and a path it names that is not in the repository (a renamed script, a moved page) is
+    where the first day stops."""
+    text = README.read_text(encoding="utf-8")
+    listed = text.split("## Documentation", 1)[1]
+    pages = sorted(p.name for p in (README.parent / "docs").glob("*.md"))
+    assert pages and not [p for p in pages if f"docs/{p}" not in listed]
+    named = set(
+        re.findall(
+            r"`((?:docs|scripts|examples|bench|triage|referral|devices|analytics|models)/[\w./-]*)`", text
+        )
+    )
+    assert "docs/service.md" in named and "scripts/system-deps.sh" in named
+    missing = sorted(path for path in named if not (README.parent / path).exists())
+    assert not missing, f"README.md names paths the repository does not have: {missing}"
