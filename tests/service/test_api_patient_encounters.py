@@ -91,7 +91,7 @@ def test_a_patient_without_visits_has_an_empty_list_and_an_unknown_one_is_a_404(
     ("query", "named"),
     [
         ({"limit": 0}, "query.limit"),
-        ({"limit": 501}, "query.limit"),
+        ({"limit": 1001}, "query.limit"),
         ({"before_id": 0}, "query.before_id"),
         ({"before_id": "x"}, "query.before_id"),
         ({"offset": 5}, "query.offset: unknown parameter"),

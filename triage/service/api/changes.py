@@ -46,7 +46,6 @@ After = Annotated[
         ' `cursor` (the `Link` header\'s rel="next" and `next` carry it while there are more pages)',
     ),
 ]
-Limit = Annotated[int, Query(ge=1, le=500, description="At most this many rows")]
 
 
 class _Source(NamedTuple):
@@ -178,7 +177,12 @@ def _feed(
     responses=paging.paged(),
 )
 def referral_changes(
-    request: Request, response: Response, db: DbDep, _: ReferralReader, after: After = 0, limit: Limit = 100
+    request: Request,
+    response: Response,
+    db: DbDep,
+    _: ReferralReader,
+    after: After = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
 ) -> ReferralChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         shown = referral_out(db, [referrals.get_referral(db, i) for i in ids])
@@ -198,7 +202,12 @@ def referral_changes(
     responses=paging.paged(),
 )
 def encounter_changes(
-    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = 100
+    request: Request,
+    response: Response,
+    db: DbDep,
+    _: Reader,
+    after: After = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
 ) -> EncounterChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         decided = staff_queue.latest_decisions(db, ids)
@@ -218,7 +227,12 @@ def encounter_changes(
     responses=paging.paged(),
 )
 def assessment_changes(
-    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = 100
+    request: Request,
+    response: Response,
+    db: DbDep,
+    _: Reader,
+    after: After = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
 ) -> AssessmentChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         stored = [store.get_assessment(db, i) for i in ids]

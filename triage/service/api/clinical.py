@@ -88,8 +88,8 @@ def list_patients(
     response: Response,
     db: DbDep,
     _: Reader,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
+    offset: paging.Offset = 0,
     before_id: paging.BeforeId = None,
     mrn: Annotated[
         Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S([\s\S]*\S)?$")] | None,
@@ -216,7 +216,7 @@ def patient_encounters(
     response: Response,
     db: DbDep,
     _: Reader,
-    limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 50,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
     before_id: paging.BeforeId = None,
 ) -> EncounterList:
     store.get_patient(db, patient_id)  # 404 for an unknown patient, not an empty list
@@ -432,7 +432,7 @@ def override_assessment(
 @router.get(
     "/queue",
     summary="Today's queue, most urgent first",
-    description="At most `limit` encounters (500 unless asked: a day's queue seldom has more);"
+    description=f"At most `limit` encounters ({paging.QUEUE_LIMIT} unless asked: a day's queue seldom has more);"
     ' `X-Total-Count` says how many the day has, and `Link: <...>; rel="next"` the next page, by'
     " `offset`. The queue is ranked live: a walk-in or a new assessment can move an encounter"
     " between pages, so a client reads it again from the start rather than page by page.",
@@ -448,8 +448,11 @@ def queue(
         QueueState,
         Query(description="Only the encounters still open, or only the closed ones (default: all)"),
     ] = "all",
-    limit: Annotated[int, Query(ge=1, le=500)] = 500,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[
+        int,
+        paging.limit(paging.QUEUE_LIMIT, "a day's queue read whole: it is ranked live, so its pages shift"),
+    ] = paging.QUEUE_LIMIT,
+    offset: paging.Offset = 0,
 ) -> list[QueueItem]:
     today = rt.clock.today()
     rows = staff_queue.staff_queue(db, today, limit, state, offset)

@@ -155,8 +155,8 @@ def list_held(
     response: Response,
     db: DbDep,
     who: Reader,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
+    offset: paging.Offset = 0,
     days: Annotated[int, Query(ge=1, le=3650, description="Results received in the last N days")] = HELD_DAYS,
     before_id: paging.BeforeId = None,
     reason: Annotated[

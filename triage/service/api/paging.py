@@ -29,6 +29,36 @@ BeforeId = Annotated[
     ),
 ]
 
+#: The page size of every list cut by ``limit``: at most MAX_LIMIT rows, DEFAULT_LIMIT unless asked
+#: (docs/service.md's table, checked against the routes by tests/service/test_api_page_sizes.py).
+#: The sizes differed without a reason before 2026-12-05 (1-500 or 1-1000, default 50 or 100).
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+#: The queue's default: a day's queue is read whole - it is ranked live, so a walk-in moves rows
+#: between its pages (by ``offset``) and a client reading it page by page can miss one.
+QUEUE_LIMIT = 500
+
+
+def limit(default: int = DEFAULT_LIMIT, why: str = "as every list of the API but the queue") -> Any:
+    """The ``limit`` query parameter of a list (``Annotated[int, paging.limit()] = DEFAULT_LIMIT``)."""
+    return Query(
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"At most this many rows a page: 1 to {MAX_LIMIT}, default {default} ({why})",
+    )
+
+
+Limit = Annotated[int, limit()]
+Offset = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=2**31,
+        description="Skip this many rows (the cursor in `next` is stable while rows arrive; an offset"
+        " shifts by one for each row stored meanwhile)",
+    ),
+]
+
 T = TypeVar("T")
 
 TOTAL_HEADER = "X-Total-Count"

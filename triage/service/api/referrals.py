@@ -187,7 +187,7 @@ def list_referrals(
             " case, as JSON writes them (True, 1, yes, on are a 422)"
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="At most this many (after the filters)")] = 50,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
     before_id: paging.BeforeId = None,
 ) -> list[ReferralOut]:
     found = referrals.list_referrals(
