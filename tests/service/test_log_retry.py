@@ -60,6 +60,38 @@ def serve_on(
     return process, f"http://127.0.0.1:{port}", log
 
 
+def nurse_token(db_path: Path) -> str:
+    """A nurse's API token in the log at ``db_path`` (made here, as an administrator would)."""
+    databases = Databases(db_path, 5000)
+    accounts = Accounts(databases)
+    accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")
+    token = accounts.issue_token("nurse", "log test", actor="test-setup")
+    databases.close_all()
+    return token
+
+
+def post_walk_in(base: str, token: str, mrn: str) -> httpx.Response:
+    return httpx.post(
+        f"{base}/api/v1/assessments",
+        json={
+            "patient": {"mrn": mrn, "sex": "female"},
+            "age_years": 50,
+            "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
+        },
+        headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+        timeout=10,
+    )
+
+
+def patients_like(db_path: Path, pattern: str) -> int:
+    """How many patients the log holds whose MRN is LIKE ``pattern``."""
+    db = connect(db_path, migrate=False)
+    try:
+        return int(db.conn.execute("SELECT count(*) FROM patients WHERE mrn LIKE ?", [pattern]).fetchone()[0])
+    finally:
+        db.close()
+
+
 def said_retrying(body: dict, why: str) -> None:
     """/readyz while the log is tried again: not ready, why, which attempt failed, when the next is."""
     retry = body["retry"]
@@ -101,22 +133,7 @@ def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_
         assert wait_for(base, 200, process, log, 10)["retry"] is None
         # Opened by the attempt /readyz announced (the backoff is 1, 2, 4 s so far).
         assert time.monotonic() - fixed < later["retry"]["next_attempt_in_s"] + 3
-        databases = Databases(db_path, 5000)
-        accounts = Accounts(databases)
-        accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")
-        token = accounts.issue_token("nurse", "retry test", actor="test-setup")
-        databases.close_all()
-        walk_in = {
-            "patient": {"mrn": "RETRY-1", "sex": "female"},
-            "age_years": 50,
-            "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
-        }
-        response = httpx.post(
-            f"{base}/api/v1/assessments",
-            json=walk_in,
-            headers={"Authorization": f"Bearer {token}", "Connection": "close"},
-            timeout=10,
-        )
+        response = post_walk_in(base, nurse_token(db_path), "RETRY-1")
         assert response.status_code == 201, response.text
     finally:
         process.send_signal(signal.SIGINT)
@@ -126,12 +143,7 @@ def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_
     assert text.count(f"referral log {db_path} opens now; starting") == 1, text
     assert sum(line.startswith("ready: ") for line in text.splitlines()) == 1, text
     assert "Traceback" not in text
-    db = connect(db_path, migrate=False)
-    try:
-        count = db.conn.execute("SELECT count(*) FROM patients WHERE mrn = 'RETRY-1'").fetchone()[0]
-    finally:
-        db.close()
-    assert count == 1
+    assert patients_like(db_path, "RETRY-1") == 1
 
 
 def test_a_log_from_a_newer_version_is_not_retried(tmp_path: Path) -> None:

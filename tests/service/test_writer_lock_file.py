@@ -14,15 +14,12 @@ import shutil
 import signal
 from pathlib import Path
 
-import httpx
 import pytest
 
 from referral.schema import connect
-from triage.service.accounts import Accounts
-from triage.service.auth import Role
 from triage.service.database import Databases
 
-from .test_log_retry import serve_on, wait_for
+from .test_log_retry import nurse_token, patients_like, post_walk_in, serve_on, wait_for
 
 SERVICE_UID = 54321
 
@@ -31,12 +28,8 @@ def test_a_turn_file_the_service_may_not_open_is_said_once_and_every_walk_in_is_
     tmp_path: Path,
 ) -> None:
     db_path = tmp_path / "clinic.db"
-    databases = Databases(db_path, 5000)
-    databases.migrate()
-    accounts = Accounts(databases)
-    accounts.create("nurse", "nurse-password-1", Role.nurse, "en", actor="test-setup")
-    token = accounts.issue_token("nurse", "turn file test", actor="test-setup")
-    databases.close_all()
+    Databases(db_path, 5000).migrate()
+    token = nurse_token(db_path)
     lock = Path(f"{db_path}.writer-lock")
     lock.touch()
     if os.getuid() == 0:
@@ -63,16 +56,7 @@ def test_a_turn_file_the_service_may_not_open_is_said_once_and_every_walk_in_is_
     try:
         wait_for(base, 200, process, log, 60)
         for number in (1, 2, 3):
-            response = httpx.post(
-                f"{base}/api/v1/assessments",
-                json={
-                    "patient": {"mrn": f"TURN-{number}", "sex": "female"},
-                    "age_years": 50,
-                    "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
-                },
-                headers={"Authorization": f"Bearer {token}", "Connection": "close"},
-                timeout=10,
-            )
+            response = post_walk_in(base, token, f"TURN-{number}")
             assert response.status_code == 201, (response.text, log.read_text(encoding="utf-8"))
     finally:
         process.send_signal(signal.SIGINT)
@@ -85,12 +69,7 @@ def test_a_turn_file_the_service_may_not_open_is_said_once_and_every_walk_in_is_
         ": the service's writers take turns through SQLite alone, slower under load - stop the service"
         " and delete the file (a process run as another user left it), or give it to the service's user"
     ), said
-    db = connect(db_path, migrate=False)
-    try:
-        stored = db.conn.execute("SELECT count(*) FROM patients WHERE mrn LIKE 'TURN-%'").fetchone()[0]
-    finally:
-        db.close()
-    assert stored == 3
+    assert patients_like(db_path, "TURN-%") == 3
 
 
 def test_a_turn_file_made_by_root_belongs_to_the_log_s_owner(tmp_path: Path) -> None:
