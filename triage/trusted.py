@@ -51,6 +51,12 @@ def trusted_builder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
     names = frozenset(cls.model_fields)
 
     def build(fields: dict[str, Any]) -> M:
-        return _assemble(cls, fields, set(names))
+        # _assemble's body inline: one Python call less per record (about 24 per assessment)
+        instance = _new_object(cls)
+        _set_dict(instance, fields)
+        _set_fields_set(instance, set(names))
+        _set_extra(instance, None)
+        _set_private(instance, None)
+        return instance
 
     return build

@@ -133,8 +133,12 @@ def could_reach(
     their published ``maximum``, when the items present are below ``threshold`` and the missing
     ones could take the total to it; ``None`` when the missing items cannot change whether the
     threshold is reached (none missing, already reached, or out of reach even at their maximum)."""
-    total = sum([v for v in components.values() if v is not None])
-    most = sum([maximum[k] for k, v in components.items() if v is None])
+    total = most = 0  # one pass, the same sums in the same order as two sums over filtered lists
+    for k, v in components.items():
+        if v is None:
+            most += maximum[k]
+        else:
+            total += v
     return most if total < threshold <= total + most else None
 
 
