@@ -343,3 +343,17 @@ def test_stdin_on_a_terminal_says_what_it_waits_for() -> None:
             process.wait()
     assert process.returncode == 0, err
     assert json.loads(out)["disposition"] == "insufficient_data"
+
+
+def test_policy_help_says_what_is_used_without_it() -> None:
+    """--policy said what it overrides but not what an input without it is assessed by."""
+    import typer.main
+
+    from triage.cli import app
+
+    params = typer.main.get_command(app).commands["assess"].params
+    (policy,) = [p for p in params if "--policy" in getattr(p, "opts", ())]
+    assert (
+        "default: the input's \"policy\", else the settings' policy.file, else the built-in policy"
+        in policy.help
+    )

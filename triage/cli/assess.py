@@ -248,7 +248,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--policy",
             "-p",
-            help="Clinic policy TOML (overrides the input's and the settings' policy).",
+            help="Clinic policy TOML, for every input (default: the input's \"policy\", else the settings'"
+            " policy.file, else the built-in policy).",
         ),
         use_models: bool | None = typer.Option(
             None,
