@@ -357,3 +357,17 @@ def test_policy_help_says_what_is_used_without_it() -> None:
         "default: the input's \"policy\", else the settings' policy.file, else the built-in policy"
         in policy.help
     )
+
+
+def test_schema_with_input_files_is_refused_rather_than_the_files_ignored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`triage assess case.json --schema` printed the schema and never read case.json - read as
+    'case.json is valid' by someone who wanted it checked; refused as --table with --json is."""
+    example = str(EXAMPLES / "local-care.json")
+    code, out, err = run(capsys, "assess", example, "--schema")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --schema prints the Assessment JSON Schema and reads no input; give it without FILE"
+        f" (got {example})\n"
+    )

@@ -269,7 +269,11 @@ def register(app: typer.Typer) -> None:
         ),
         pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON output."),
         table: bool = typer.Option(False, "--table", help="Human-readable summary instead of JSON."),
-        schema: bool = typer.Option(False, "--schema", help="Print the Assessment JSON Schema and exit."),
+        schema: bool = typer.Option(
+            False,
+            "--schema",
+            help="Print the Assessment JSON Schema and exit (without FILE: it reads no input).",
+        ),
     ) -> None:
         if table and (as_json or pretty):
             # the JSON flags asked for what --table replaces: refused, not silently dropped
@@ -278,6 +282,11 @@ def register(app: typer.Typer) -> None:
                 " a summary, not JSON; give one of them (JSON is the default)"
             )
         if schema:
+            if files:  # it read none of them: not a check of the files against the schema
+                raise UserInputError(
+                    "--schema prints the Assessment JSON Schema and reads no input; give it without FILE"
+                    f" (got {' '.join(files)})"
+                )
             write(json_schema_text(), nl=False)
             return
         if not files:
