@@ -11,7 +11,9 @@ from fastapi import Response
 
 LOCATION: dict[str, Any] = {
     "Location": {
-        "description": "The created record's path (`GET` it to read the record again)",
+        "description": "The created record's path (`GET` it to read the record again, with a role that"
+        " reads it: an integrator's walk-in is answered it too, but only the clinical roles read an"
+        " assessment - the 201's body is the whole stored record)",
         "required": True,
         "schema": {"type": "string"},
     }
