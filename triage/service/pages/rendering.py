@@ -220,6 +220,21 @@ def form_page(request: Request) -> str:
     return "/"
 
 
+# errors whose English sentence says all the log's English line does - the record's numbers and UTC
+# time aside, which it gives as the page does: on an English page the line under it would only repeat
+# it ("This visit was closed at 10:04 by ..." over "new readings: encounter 7 was closed at ...").
+# Not the others: a referral's refused status change names the two statuses only in the record.
+SAID_IN_FULL = frozenset(
+    {
+        "error.page_not_found",
+        "error.encounter_closed",
+        "error.already_closed",
+        "error.referral_not_made",
+        "error.open_referral",
+    }
+)
+
+
 def render_error(
     request: Request,
     message: str,
@@ -234,12 +249,14 @@ def render_error(
 
     The page says the error in the user's language (:func:`error_text`), the English ``message``
     (what the API and the log say) under it when the two differ - but not on an English page when
-    ``said_in_full`` (the sentence already says all the log line does: an unknown page's address)."""
+    ``said_in_full`` or the error's sentence is one of ``SAID_IN_FULL`` (the sentence already says
+    all the log line does: an unknown page's address, a closed visit's refusal)."""
     principal = getattr(request.state, "principal", None)
     if back is None:
         back = form_page(request) if request.method == "POST" else "/"
     language = language_for(request, principal)
     shown = error_text(language, message, error, request.app.state.runtime.clock)
+    said_in_full = said_in_full or (error is not None and error.says in SAID_IN_FULL)
     detail = message if shown != message and not (said_in_full and language == "en") else None
     return render(
         request,
