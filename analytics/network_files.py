@@ -103,7 +103,7 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
             raise NetworkInputError(
-                f"{path}: line {row + 2}: {SYNTHETIC_COLUMN}"
+                f"{path}: line {row + 2}, column {json_text(SYNTHETIC_COLUMN)}:"
                 f" {json_text(edges[SYNTHETIC_COLUMN].iloc[row])} is not true or false"
             )
         edges = edges.drop(columns=SYNTHETIC_COLUMN)
@@ -111,19 +111,21 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
         raise NetworkInputError(f"{path}: needs sender and receiver columns")
     first, second = edges.columns[:2]
     edges = edges.rename(columns={first: "source", second: "target"})
-    for column in ("source", "target"):
+    for column, header in (("source", first), ("target", second)):
         unknown = ~edges[column].isin(node_ids)
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise NetworkInputError(
-                f"{path}: line {row + 2}: {column} {json_text(edges[column].iloc[row])} is not an id in the nodes file"
+                f"{path}: line {row + 2}, column {json_text(header)}: {column}"
+                f" {json_text(edges[column].iloc[row])} is not an id in the nodes file"
             )
     for column in edges.columns[2:]:
         numeric = pd.to_numeric(edges[column], errors="coerce")
         if numeric.isna().any():
             row = int(np.argmax(numeric.isna().to_numpy()))
             raise NetworkInputError(
-                f"{path}: line {row + 2}: {column} {json_text(edges[column].iloc[row])} is not a number"
+                f"{path}: line {row + 2}, column {json_text(column)}:"
+                f" {json_text(edges[column].iloc[row])} is not a number"
             )
         edges[column] = numeric
     return edges

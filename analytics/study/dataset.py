@@ -123,7 +123,8 @@ def _ties_from_moves(
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise StudyDataError(
-                f"{path}: line {row + 2}: {column} {json_text(moves[column].iloc[row])} is not a node id of the frame"
+                f"{path}: line {row + 2}, column {json_text(column)}: {column}"
+                f" {json_text(moves[column].iloc[row])} is not a node id of the frame"
             )
     movers = moves[moves["origin"] != moves["destination"]].groupby(["origin", "destination"]).size()
     edges = (
@@ -137,13 +138,14 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
     if len(columns) < 2:
         raise StudyDataError(f"{path}: an edge list needs at least two columns (source, target)")
     edges = edges.rename(columns={columns[0]: "source", columns[1]: "target"})
-    for column in ("source", "target"):
+    for column, header in (("source", columns[0]), ("target", columns[1])):
         edges[column] = edges[column].astype(str)
         unknown = ~edges[column].isin(ids)
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
             raise StudyDataError(
-                f"{path}: line {row + 2}: {column} {json_text(edges[column].iloc[row])} is not a node id"
+                f"{path}: line {row + 2}, column {json_text(str(header))}: {column}"
+                f" {json_text(edges[column].iloc[row])} is not a node id"
             )
     weight = columns[2] if len(columns) > 2 else None
     if weight is not None:

@@ -227,4 +227,7 @@ def test_synthetic_inputs_are_labelled_and_their_edge_flag_is_not_a_weight(
         encoding="utf-8",
     )
     assert main([*base, "--formula", "edges"]) == 2
-    assert capsys.readouterr().err == f'error: {f["edges"]}: line 2: synthetic "maybe" is not true or false\n'
+    assert (
+        capsys.readouterr().err
+        == f'error: {f["edges"]}: line 2, column "synthetic": "maybe" is not true or false\n'
+    )

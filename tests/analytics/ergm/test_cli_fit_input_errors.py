@@ -17,7 +17,7 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
     bad_edges = tmp_path / "bad_edges.csv"
     bad_edges.write_text("source,target\nu1,ghost\n", encoding="utf-8")
     assert main([*base, "--edges", str(bad_edges)]) == 2
-    assert 'bad_edges.csv: line 2: target "ghost" is not an id' in capsys.readouterr().err
+    assert 'bad_edges.csv: line 2, column "target": target "ghost" is not an id' in capsys.readouterr().err
     assert main([*base, "--edges", str(f["edges"]), "--formula", "edges + nodeicov('NOPE')"]) == 2
     err = capsys.readouterr().err
     assert 'no node attribute "NOPE"' in err and "nodes.csv: no node attribute" in err
@@ -30,7 +30,13 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
 @pytest.mark.parametrize(
     ("edges_text", "covariate_text", "message"),
     [
-        ("from,to,movers\nu1,u2,many\n", None, 'edges.csv: line 2: movers "many" is not a number'),
+        # the edges file's errors now name the column as the nodes file's do (line 2, column ...)
+        ("from,to,movers\nu1,u2,many\n", None, 'edges.csv: line 2, column "movers": "many" is not a number'),
+        (
+            "from,to\nu1,ghost\n",
+            None,
+            'edges.csv: line 2, column "to": target "ghost" is not an id in the nodes file',
+        ),
         (
             None,
             "source,target,value\nu1,ghost,1\n",

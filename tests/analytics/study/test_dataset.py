@@ -41,7 +41,9 @@ def test_unknown_id_in_edges_names_file_and_row(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     edges = folder / "edges.csv"
     edges.write_text(edges.read_text(encoding="utf-8") + "R01,NOPE,3\n", encoding="utf-8")
-    with pytest.raises(StudyDataError, match=r'edges.csv: line \d+: target "NOPE" is not a node id'):
+    with pytest.raises(
+        StudyDataError, match=r'edges.csv: line \d+, column "target": target "NOPE" is not a node id'
+    ):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -111,7 +113,8 @@ def test_a_matrix_without_a_node_and_a_move_to_no_node_quote_the_id_as_json(tmp_
     manifest["frames"][0]["moves"] = "moves.csv"
     (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(
-        StudyDataError, match=r'moves.csv: line 3: destination "ZZ" is not a node id of the frame$'
+        StudyDataError,
+        match=r'moves.csv: line 3, column "destination": destination "ZZ" is not a node id of the frame$',
     ):
         load_study(folder, list(NODE_TERMS))
 
