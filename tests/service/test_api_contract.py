@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from tests.service.conftest import WALK_IN, Staff
+from tests.service.test_api_facility_put import FACILITY
 from triage.assessment import Disposition
 from triage.service.auth import Role
 
@@ -58,16 +59,7 @@ def test_a_date_sent_as_a_number_in_quotes_is_422_not_a_day_in_1970(staff: Staff
     assert error.startswith("birth_date: give the date as ISO 8601 text"), error
     assert patients(staff) == [(patient_id, "D-1", "1956-03-14")]
 
-    facility = {
-        "id": "f-dates",
-        "name": "Dates Clinic",
-        "tier": "primary",
-        "region_code": "R1",
-        "lon": 104.0,
-        "lat": 30.6,
-        "beds": 10,
-        "capacity": 50,
-    }
+    facility = FACILITY | {"id": "f-dates", "name": "Dates Clinic"}
     url = "/api/v1/facilities/f-dates"
     for text in ("86400", "2026-02-30"):
         error = refused(staff.client.put(url, json=facility | {"digital_triage_start": text}, headers=admin))

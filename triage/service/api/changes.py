@@ -35,6 +35,8 @@ from triage.service.auth import CLINICAL_READ, Principal, allow
 from triage.service.clinic import stored_assessment_view
 
 router = APIRouter(tags=["changes"], route_class=JsonRoute)
+Limit = paging.Limit
+PAGE = paging.DEFAULT_LIMIT
 
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
 After = Annotated[
@@ -206,12 +208,7 @@ def _feed(
     responses=paging.paged(),
 )
 def referral_changes(
-    request: Request,
-    response: Response,
-    db: DbDep,
-    _: ReferralReader,
-    after: After = 0,
-    limit: paging.Limit = paging.DEFAULT_LIMIT,
+    request: Request, response: Response, db: DbDep, _: ReferralReader, after: After = 0, limit: Limit = PAGE
 ) -> ReferralChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         shown = referral_out(db, [referrals.get_referral(db, i) for i in ids])
@@ -231,12 +228,7 @@ def referral_changes(
     responses=paging.paged(),
 )
 def encounter_changes(
-    request: Request,
-    response: Response,
-    db: DbDep,
-    _: Reader,
-    after: After = 0,
-    limit: paging.Limit = paging.DEFAULT_LIMIT,
+    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
 ) -> EncounterChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         decided = staff_queue.latest_decisions(db, ids)
@@ -256,12 +248,7 @@ def encounter_changes(
     responses=paging.paged(),
 )
 def assessment_changes(
-    request: Request,
-    response: Response,
-    db: DbDep,
-    _: Reader,
-    after: After = 0,
-    limit: paging.Limit = paging.DEFAULT_LIMIT,
+    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
 ) -> AssessmentChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         stored = [store.get_assessment(db, i) for i in ids]
