@@ -37,15 +37,22 @@ def measured(
     2026-11-25T09:58+08:00`` (``... to ...`` for several times), in each reading's own offset;
     ``""`` when it read no reading (a risk score from the patient's record). ``stamps``: the times
     already written in this assessment (most rules read readings taken together)."""
-    times = {
-        o.observed_at
-        for key in values
-        for code in _READINGS_OF.get(key, (key,))
-        if (o := latest.get(code)) is not None
-    }
-    if not times:
+    # the earliest and the latest time in one pass; of equal times the first read is kept, as the
+    # set of times and its min/max kept it
+    first: datetime | None = None
+    last: datetime | None = None
+    for key in values:
+        for code in _READINGS_OF.get(key, (key,)):
+            if (o := latest.get(code)) is not None:
+                at = o.observed_at
+                if first is None or last is None:
+                    first = last = at
+                elif at < first:
+                    first = at
+                elif at > last:
+                    last = at
+    if first is None or last is None:
         return ""
-    first, last = min(times), max(times)
     if (shown := stamps.get(first)) is None:
         shown = stamps[first] = first.isoformat(timespec="minutes")
     if first == last:
