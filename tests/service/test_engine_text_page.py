@@ -38,7 +38,7 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     csrf = staff.login(Role.nurse)
     english = unspanned(staff.client.get(f"/encounters/{crisis['encounter_id']}").text)
     assert "BP 196/124 mmHg: grade 3 range (single reading); hypertensive crisis range" in english
-    assert '<td data-code="sbp">systolic BP</td>' in english, "readings named, not by their code"
+    assert '<td data-code="sbp">Systolic BP</td>' in english, "readings named, not by their code"
     switched = staff.client.post(
         "/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False
     )

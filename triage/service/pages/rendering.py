@@ -124,6 +124,14 @@ def code_name(language: str, code: str) -> str:
     return concept.display if concept is not None else code
 
 
+def display_name(language: str, code: str) -> str:
+    """An observation code named where it stands alone - a table's cell - in the catalogue's
+    display name (``display.<code>``: "Heart rate", "SpO2", "eGFR"; in Chinese the same as
+    ``name.<code>``), the running-text name (:func:`code_name`) when it has none."""
+    label = catalogue(language)(f"display.{code}")
+    return label if label != f"display.{code}" else code_name(language, code)
+
+
 # What a form stored, said once at the top of the page it leads to ("Vital signs recorded ..."): the
 # key travels in a short-lived cookie, so the page's address stays the same and a reload does not
 # say it again; only these keys are shown (``done.<key>`` in the catalogues).
@@ -179,6 +187,7 @@ def render(
             "t": catalogue(language),
             "rule": partial(rule_label, language),
             "name": partial(code_name, language),
+            "display_name": partial(display_name, language),
             "referral_reason": partial(referral_reason, language),
             # the engine's English (details, notes, explanations) in the user's language
             "engine_text": partial(EngineText, language, clinic=clinic_clock),
