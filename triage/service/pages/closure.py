@@ -1,38 +1,23 @@
-"""The encounter page's "Close visit" form and what a closed encounter shows (the banner: when,
-by whom, why, and which devices the close detached). The work is ``triage.service.closure``."""
+"""The encounter page's "Close visit" form; what a closed encounter shows (the banner: when, by
+whom, why, and which devices the close detached) is ``staff.closure_context``. The work is
+``triage.service.closure``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlite_utils import Database
 
-from referral import closure
-from referral.closure import REASON_LIMIT
 from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.pages.forms import FormState, field_error
+from triage.service.pages.staff import show_encounter
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
-
-
-def closure_context(db: Database, encounter: dict[str, Any], who: Principal) -> dict[str, Any]:
-    """``closed`` (the encounter is closed), the devices its close detached, and whether this
-    user may close it."""
-    closed = encounter.get("closed_at") is not None
-    return {
-        "closed": closed,
-        "detached_at_close": closure.ended_by_close(db, int(encounter["id"])) if closed else [],
-        "can_close": not closed and who.role in CLINICAL_WRITE,
-        # the decision sends the patient on and no referral was made: the form asks to confirm
-        "unreferred": None if closed else closure.unreferred_decision(db, int(encounter["id"])),
-        "close_reason_limit": REASON_LIMIT,
-    }
 
 
 @router.post("/encounters/{encounter_id}/close")
@@ -46,9 +31,7 @@ def close(
     rt = runtime_of(request)
     if not reason.strip():
         # beside the field on the patient page, as the entry forms' errors (the error page showed
-        # no form); staff imports this module for closure_context, hence the import here
-        from triage.service.pages.staff import show_encounter
-
+        # no form)
         empty = UserInputError(
             "reason: closing a visit needs a reason (the field was empty)", says="error.reason_empty_close"
         )

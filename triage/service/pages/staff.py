@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlite_utils import Database
 
+from referral import closure, facilities, lifecycle, patients, referrals, store
 from referral import encounter_context as visit_history
-from referral import facilities, lifecycle, patients, referrals, store
 from referral import queue as staff_queue
 from referral.clock import Clock
+from referral.closure import REASON_LIMIT
 from referral.records import OLDEST_YEARS
 from triage.assessment import Disposition
 from triage.errors import UserInputError
@@ -24,7 +25,6 @@ from triage.service.clinic import REFERRAL_URGENCY
 from triage.service.pages import vitals
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
-from triage.service.pages.closure import closure_context
 from triage.service.pages.forms import (
     HISTORY_QUESTIONS,
     FormState,
@@ -297,6 +297,20 @@ def _instant(text: object) -> object:
 @router.get("/encounters/{encounter_id}")
 def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Response:
     return show_encounter(request, who, encounter_id)
+
+
+def closure_context(db: Database, encounter: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """``closed`` (the encounter is closed), the devices its close detached, and whether this
+    user may close it."""
+    closed = encounter.get("closed_at") is not None
+    return {
+        "closed": closed,
+        "detached_at_close": closure.ended_by_close(db, int(encounter["id"])) if closed else [],
+        "can_close": not closed and who.role in CLINICAL_WRITE,
+        # the decision sends the patient on and no referral was made: the form asks to confirm
+        "unreferred": None if closed else closure.unreferred_decision(db, int(encounter["id"])),
+        "close_reason_limit": REASON_LIMIT,
+    }
 
 
 def show_encounter(
