@@ -231,6 +231,11 @@ BLOOD_PRESSURE_PARTIAL = Phrase(
     "blood_pressure_partial",
     "{bp} mmHg: {grade} range (single reading; at least this grade, one pressure missing)",
 )
+# 13-17 (AAP 2017 adolescent stages, not grades): one pressure missing, the stage a lower bound
+BLOOD_PRESSURE_PARTIAL_ADOLESCENT = Phrase(
+    "blood_pressure_partial_adolescent",
+    "{bp} mmHg: {grade} range (single reading; at least this stage, one pressure missing)",
+)
 # one pressure missing and the other below grade 1: the missing one could reach any grade (band
 # "incomplete", not "normal")
 BLOOD_PRESSURE_UNDETERMINED = Phrase(
@@ -256,6 +261,9 @@ BLOOD_PRESSURE_CHILD_CRISIS = Phrase("blood_pressure_child_crisis", BLOOD_PRESSU
 BLOOD_PRESSURE_CRISIS = Phrase("blood_pressure_crisis", BLOOD_PRESSURE.template + _CRISIS)
 BLOOD_PRESSURE_PARTIAL_CRISIS = Phrase(
     "blood_pressure_partial_crisis", BLOOD_PRESSURE_PARTIAL.template + _CRISIS
+)
+BLOOD_PRESSURE_PARTIAL_ADOLESCENT_CRISIS = Phrase(
+    "blood_pressure_partial_adolescent_crisis", BLOOD_PRESSURE_PARTIAL_ADOLESCENT.template + _CRISIS
 )
 GLYCAEMIA_SUSPECTED = Phrase(
     "glycaemia_suspected", "{band} (suspected from one reading; confirm with a repeat test)"
@@ -286,6 +294,8 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         BLOOD_PRESSURE_PARTIAL,
         BLOOD_PRESSURE_CRISIS,
         BLOOD_PRESSURE_PARTIAL_CRISIS,
+        BLOOD_PRESSURE_PARTIAL_ADOLESCENT,
+        BLOOD_PRESSURE_PARTIAL_ADOLESCENT_CRISIS,
         BLOOD_PRESSURE_UNDETERMINED,
         BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT,
         BLOOD_PRESSURE_CHILD_CRISIS,

@@ -181,8 +181,8 @@ def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None
     return check
 
 
-# a point score's items -> the readings behind each (age: the patient's)
-_ITEM_READINGS: dict[str, dict[str, tuple[str, ...]]] = {
+# a point score's items -> the readings behind each (age: the patient's); the staff pages name them too
+ITEM_READINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "qsofa": {"resp_rate": ("resp_rate",), "consciousness": ("consciousness",), "sbp": ("sbp",)},
     "crb65": {
         "confusion": ("consciousness",),
@@ -196,7 +196,7 @@ _ITEM_READINGS: dict[str, dict[str, tuple[str, ...]]] = {
 def _scoring(ev: Evidence, s: ScoreResult) -> str:
     """``; scoring: resp_rate 22 /min, sbp 100 mm[Hg]``: the items of a point score that scored, each
     reading with its unit; ``""`` for a score without items."""
-    items = _ITEM_READINGS.get(s.name)
+    items = ITEM_READINGS.get(s.name)
     if items is None:
         return ""
     shown = [

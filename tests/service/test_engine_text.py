@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.triage.conftest import NOW, ob
+from referral.clock import MACHINE
+from tests.triage.conftest import NOW, RECENT, ob
 from tests.triage.test_phrases import _patients, engine_notes
 from tests.triage.test_rules import ALL_ON, CASES, CVD, DIAB
 from triage import phrases
@@ -24,10 +25,14 @@ from triage.riskmodels import ModelSet, load_models
 from triage.rules import RULES
 from triage.scores.news2 import RESPONSES as NEWS2_RESPONSES
 from triage.service.i18n import catalogue_data
+from triage.service.pages.clock import local_time
 from triage.service.pages.engine_text import EngineText, bounds, number
 from triage.vocabulary import CONCEPTS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# the time the readings were taken, as every detail on the pages ends with it (clinic local time)
+_SEEN = local_time(RECENT.isoformat(), clinic=MACHINE)
+EN_MEASURED, ZH_MEASURED = f"; measured {_SEEN}", f"；测量于 {_SEEN}"
 SCALE2 = policy_from_mapping({"rules": {"crb65_intermediate": {"level": "routine_referral"}}})
 
 
@@ -123,10 +128,13 @@ def test_chinese_details_read_as_written() -> None:
     bp = _payload(PatientContext(), [ob("sbp", 196), ob("dbp", 124)], ALL_ON)
     assert _zh_detail(bp, "hypertensive_crisis") == (
         "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害；当日紧急转诊"
+        + ZH_MEASURED
     )
-    assert _zh_detail(bp, "bp_grade_3") == "血压 196/124 mmHg：3级高血压范围（单次测量）"
+    assert _zh_detail(bp, "bp_grade_3") == (
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；复测血压；转诊评估（非紧急）" + ZH_MEASURED
+    )
     assert _zh_detail(bp, "bp_hearts_urgent") == (
-        "血压 196/124 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊"
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊" + ZH_MEASURED
     )
     one = _payload(PatientContext(), [ob("sbp", ">250")], ALL_ON)
     assert _zh_detail(one, "hypertensive_crisis").startswith(
@@ -136,27 +144,32 @@ def test_chinese_details_read_as_written() -> None:
         PatientContext(), [ob("glucose_random", ">600", "mg/dL"), ob("urine_ketones", "2+")], ALL_ON
     )
     assert _zh_detail(hhs, "glucose_hhs_range").endswith(
-        "：随机血糖 >33.3 mmol/L（原始报告值 >600 mg/dL）、尿酮体（试纸） 2+"
+        "：随机血糖 >33.3 mmol/L（原始报告值 >600 mg/dL）、尿酮体（试纸） 2+；疑似高渗高血糖状态，紧急转诊"
+        + ZH_MEASURED
     )
     red = _payload(PatientContext(), [ob("resp_rate", 28), ob("spo2", 90), ob("sbp", 88)], ALL_ON)
     assert _zh_detail(red, "news2_red_parameter") == (
         "NEWS2 红色评分（单项参数 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg；"
-        "由具备急症处理能力的临床医生紧急评估；至少每小时观察一次"
+        "由具备急症处理能力的临床医生紧急评估；至少每小时观察一次" + ZH_MEASURED
     )
     assert _zh_detail(red, "news2_emergency") == (
         "早期预警评分 NEWS2 ≥9 分（SpO2 量表 1）：紧急抢救响应：由重症监护团队评估；考虑转入二级/三级监护；"
-        "持续监测；计分项：呼吸频率 3 分、血氧饱和度 3 分、收缩压 3 分（评分不完整，缺少吸氧状态、心率、意识水平（ACVPU）、体温，"
-        "为下限）"
+        "持续监测；计分项：呼吸频率 28 次/分（3 分）、血氧饱和度 90 %（3 分）、收缩压 88 mmHg（3 分）（评分不完整，缺少吸氧状态、心率、意识水平（ACVPU）、体温，"
+        "为下限）" + ZH_MEASURED
     )
     kidney = _payload(PatientContext(), [ob("egfr", 45.06), ob("albumin_creatinine_ratio", 45)], ALL_ON)
     assert _zh_detail(kidney, "egfr_30_59") == (
         "估算肾小球滤过率 eGFR 45 mL/min/1.73 m²（CKD 分期 G3a）；尿白蛋白/肌酐比值 ACR 45 mg/g（白蛋白尿分期 A2）"
-        "：eGFR 处于 30-59"
+        "：eGFR 处于 30-59；转诊（非紧急）；核查药物剂量" + ZH_MEASURED
     )
     spo2 = _payload(PatientContext(), [ob("spo2", 93)], ALL_ON)
-    assert _zh_detail(spo2, "spo2_low") == "血氧饱和度 93 %（SpO2 量表 1）：偏低"
+    assert _zh_detail(spo2, "spo2_low") == (
+        "血氧饱和度 93 %（SpO2 量表 1）：偏低：当日临床复核；检查探头并复测" + ZH_MEASURED
+    )
     confused = _payload(PatientContext(), [ob("consciousness", "C")], ALL_ON)
-    assert _zh_detail(confused, "altered_consciousness") == "ACVPU 评估为 C：新发意识模糊（非清醒）"
+    assert _zh_detail(confused, "altered_consciousness") == (
+        "ACVPU 评估为 C：新发意识模糊（非清醒）：紧急评估并转运；检测末梢血糖" + ZH_MEASURED
+    )
 
 
 @pytest.mark.parametrize("rule", ["news2_urgent", "news2_low_elevated", "qsofa_high", "crb65_high"])
@@ -212,7 +225,9 @@ def test_a_detail_that_cannot_be_filled_is_the_engines_english() -> None:
     text = EngineText("zh", payload)
     assert text.detail({**grade, "rule": "a_new_rule"}) == grade["detail"], "no template"
     no_grade = {**grade, "values": {"sbp": 196.0, "dbp": 124.0}}
-    assert text.detail(no_grade) == "血压 196/124 mmHg：3级高血压范围（单次测量）", "the assessment's grade"
+    assert text.detail(no_grade) == (
+        "血压 196/124 mmHg：3级高血压范围（单次测量）；复测血压；转诊评估（非紧急）" + ZH_MEASURED
+    ), "the assessment's grade"
     without_score = EngineText("zh", {**payload, "scores": {}})
     assert without_score.detail(no_grade) == grade["detail"], "a value missing"
     assert text.detail({**grade, "values": {**grade["values"], "grade": "grade_9"}}) == grade["detail"]
@@ -278,17 +293,19 @@ def test_blood_pressure_details_keep_the_grade_and_its_caveat_in_both_languages(
     assert EngineText("en", one).detail(crisis) == (
         "BP 205/? mmHg: grade 3 range (single reading; at least this grade, one pressure missing); "
         "hypertensive crisis range (>180 and/or >120 mmHg); check for target-organ damage; refer urgently (same day)"
+        + EN_MEASURED
     )
     both = _payload(PatientContext(), [ob("sbp", 150), ob("dbp", 125)], ALL_ON)
     hearts = _reasons("bp_hearts_urgent", both)[0]
     assert hearts["detail"].startswith("150/125 mmHg: grade 3 range (single reading)")
     assert _zh_detail(both, "bp_hearts_urgent") == (
-        "血压 150/125 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊"
+        "血压 150/125 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊" + ZH_MEASURED
     )
     grade_2 = _payload(PatientContext(), [ob("dbp", 105)], ALL_ON)
     assert (
         _zh_detail(grade_2, "bp_grade_1_2")
-        == "血压 ?/105 mmHg：2级高血压范围（单次测量；缺少一项血压，至少为此级别）"
+        == "血压 ?/105 mmHg：2级高血压范围（单次测量；缺少一项血压，至少为此级别）；非同日多次复测确认；在本机构管理"
+        + ZH_MEASURED
     )
     no_band = {
         **both,

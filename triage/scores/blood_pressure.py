@@ -42,6 +42,17 @@ _DETAILS = {
         (True, True, phrases.BLOOD_PRESSURE_PARTIAL_CRISIS),
     )
 }
+# 13-17: the stage, not a grade, is the lower bound
+_DETAILS_ADOLESCENT = {
+    **_DETAILS,
+    **{
+        (True, crisis): phrase.printf({"bp": "%s", "grade": "%s"})
+        for crisis, phrase in (
+            (False, phrases.BLOOD_PRESSURE_PARTIAL_ADOLESCENT),
+            (True, phrases.BLOOD_PRESSURE_PARTIAL_ADOLESCENT_CRISIS),
+        )
+    },
+}
 _UNDETERMINED = phrases.BLOOD_PRESSURE_UNDETERMINED.printf({"bp": "%s"})
 _UNDETERMINED_ADOLESCENT = phrases.BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT.printf({"bp": "%s"})
 _CHILD = {
@@ -207,7 +218,7 @@ def _under_18(
         )
     index = adolescent_category(sbp, dbp)
     band = ADOLESCENT[index]
-    detail = _DETAILS[bool(missing), crisis] % (shown, _ADOLESCENT_WORDS[band])
+    detail = _DETAILS_ADOLESCENT[bool(missing), crisis] % (shown, _ADOLESCENT_WORDS[band])
     if missing and index < ADOLESCENT.index("stage_1"):
         # the missing pressure could reach any stage (a diastolic of 80 alone is stage 1)
         band, detail = "incomplete", _UNDETERMINED_ADOLESCENT % shown

@@ -28,8 +28,10 @@ and ``{code:reading}`` (the reading of that code as used: comparator, number, un
 derived (``rule_detail.DERIVED``): ``{at_least}`` and ``{incomplete}`` (a score with missing items is a lower
 bound; ``{incomplete}`` names the readings it lacks), ``{bp}`` (``sbp/dbp``), ``{grade}`` and
 ``{single}`` (the assessment's blood-pressure grade, and "single reading", with "at least this
-grade" when a pressure is missing), ``{points}`` (NEWS2 points per parameter), ``{readings}`` (each
-reading named), ``{kidney}`` (eGFR and ACR with their KDIGO stages, creatinine), ``{scores}`` (the
+grade" when a pressure is missing - 13-17 "at least this stage", under 13 only that one is missing),
+``{points}`` (each NEWS2 parameter that scored: its reading and its points), ``{measure_now}`` (an
+incomplete score: measure the missing observations now), ``{scoring}`` (the qSOFA or CRB-65 items
+that scored, each reading with its unit), ``{readings}`` (each reading named), ``{kidney}`` (eGFR and ACR with their KDIGO stages, creatinine), ``{scores}`` (the
 risk scores that fired),
 ``{response}`` (the NEWS2 clinical response and monitoring of the assessment's NEWS2 band).
 Phrase fields are the matched text, or with a conversion ``{field:codes}`` (a list of codes by
@@ -53,7 +55,7 @@ from triage import phrases
 from triage.phrases import Phrase
 from triage.service.clinic import observation_from_row
 from triage.service.i18n import catalogue_data
-from triage.service.pages.clock import clock
+from triage.service.pages.clock import clock, local_time
 from triage.service.pages.rule_detail import DetailFields, number
 from triage.vocabulary import CONCEPTS
 
@@ -85,6 +87,8 @@ _SHOWN = re.compile(
 _LOWER_BOUND, _UPPER_BOUND = re.compile(r">= ?(?=[0-9])|>="), re.compile(r"<= ?(?=[0-9])|<=")
 _ODDS = re.compile(r"(?P<one>\d+) in (?P<of>\d+)")  # FINDRISC's "about 1 in 3"
 _FAILED = (KeyError, ValueError, IndexError, TypeError)
+# the engine's "; measured <time>[ to <time>]" at the end of a reason's detail (triage.readings.measured)
+_MEASURED = re.compile(r"; measured (?P<first>\S+)(?: to (?P<last>\S+))?$")
 _COMPARED = re.compile(r"(?P<op>[<>]?=?)(?P<number>[0-9.eE+-]+)")  # ">33.3": comparator, number
 
 
@@ -292,7 +296,20 @@ class EngineText:
         if rule.startswith("model:"):
             return self.phrase(str(reason.get("detail") or ""), phrases.MODEL_REASONS)
         template = self.entry(f"rule_detail.{rule}")
-        return template.format_map(DetailFields(self, reason.get("values") or {}))
+        text = template.format_map(DetailFields(self, reason.get("values") or {}))
+        return text + self._measured(str(reason.get("detail") or ""))
+
+    def _measured(self, detail: str) -> str:
+        """When the readings behind a reason were taken, as the engine's detail ends with them
+        (``; measured <time>[ to <time>]``), in the clinic's local time (``detail.measured``,
+        ``detail.measured_span``); empty when it names none (a score from the patient's record)."""
+        found = _MEASURED.search(detail)
+        if found is None:
+            return ""
+        first, last = (local_time(at, clinic=self.clinic) for at in (found["first"], found["last"]))
+        if found["last"] is None:
+            return self.entry("detail.measured").format(time=first)
+        return self.entry("detail.measured_span").format(first=first, last=last)
 
     # --- the hover (title) beside the text shown ---------------------------------------------
     def hover(self, kind: str, record: Mapping[str, Any], shown: str) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from triage.rules import ITEM_READINGS
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
 from triage.vocabulary import CONCEPTS
 
@@ -23,7 +24,20 @@ def number(value: float) -> str:
 
 
 DERIVED = frozenset(
-    {"at_least", "incomplete", "bp", "grade", "single", "points", "readings", "kidney", "scores", "response"}
+    {
+        "at_least",
+        "incomplete",
+        "measure_now",
+        "scoring",
+        "bp",
+        "grade",
+        "single",
+        "points",
+        "readings",
+        "kidney",
+        "scores",
+        "response",
+    }
 )
 
 
@@ -46,6 +60,29 @@ class DetailFields:
 
     def _at_least(self) -> str:
         return "" if self._complete() else self.owner.entry("detail.at_least")
+
+    def _measure_now(self) -> str:
+        """Empty for a complete score; else that the missing observations are measured now (an
+        incomplete NEWS2 below 7, as the engine's English says)."""
+        return "" if self._complete() else self.owner.entry("detail.measure_now")
+
+    def _scoring(self) -> str:
+        """The items of the reason's point score (qSOFA, CRB-65) that scored, each the reading the
+        assessment used with its unit (``detail.scoring``), as the engine's English names them."""
+        shown: list[str] = []
+        for name, items in ITEM_READINGS.items():
+            components = self._score(name).get("components") or {} if name in self.given else {}
+            for item, codes in items.items():
+                if not components.get(item):
+                    continue
+                shown.extend(
+                    self.owner.entry("detail.age_65")
+                    if code == "age"
+                    else f"{self.owner.label(code)} {self.owner.reading(code)}"
+                    for code in codes
+                    if code == "age" or code in self.owner.observations
+                )
+        return self.owner.entry("detail.scoring").format(readings=self._listed(shown))
 
     def _incomplete(self) -> str:
         """Empty for a complete score; else that it is a lower bound and which readings it lacks
@@ -86,15 +123,21 @@ class DetailFields:
         return _DetailValue(self.owner, "grade", band)
 
     def _single(self) -> str:
-        """A single reading's caveat; with a pressure missing also that the grade is a lower bound."""
-        partial = bool(self._score("blood_pressure").get("missing"))
-        return self.owner.entry("detail.single_reading_partial" if partial else "detail.single_reading")
+        """A single reading's caveat; with a pressure missing also that the grade (13-17: the AAP
+        2017 stage; under 13 none) is a lower bound."""
+        score = self._score("blood_pressure")
+        if not score.get("missing"):
+            return self.owner.entry("detail.single_reading")
+        band = str(score.get("band") or "")
+        kind = "_stage" if band.startswith("stage_") else "_child" if band == "not_applicable" else ""
+        return self.owner.entry(f"detail.single_reading_partial{kind}")
 
     def _points(self) -> str:
+        """Each NEWS2 parameter that scored: the reading the assessment used, with its unit, and its points."""
         points = self.owner.entry("detail.points")
         return self._listed(
             [
-                points.format(label=self.owner.label(k), points=v)
+                points.format(label=self.owner.label(k), reading=self.owner.reading(k), points=v)
                 for k, v in self.given.items()
                 if k in NEWS2_PARAMETERS and isinstance(v, int)
             ]
