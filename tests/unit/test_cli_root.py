@@ -223,3 +223,21 @@ def test_a_group_without_its_command_prints_its_help_and_no_empty_error(capsys) 
         captured = capsys.readouterr()
         assert captured.err == "", captured.err
         assert "Commands" in captured.out and command in captured.out
+
+
+def test_db_reads_the_same_in_every_command() -> None:
+    """--db is one file, the referral log (the device gateway's inbox is in it too): `devices listen`
+    called it 'Clinic SQLite database' where every other command says 'Referral log SQLite file'."""
+    root = typer.main.get_command(cli.app)
+    helps: dict[str, str] = {}
+
+    def walk(cmd: Any, path: str) -> None:
+        for param in getattr(cmd, "params", []):
+            if "--db" in getattr(param, "opts", ()):
+                helps[path] = param.help
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(root, "triage")
+    assert "triage devices listen" in helps and len(helps) >= 10
+    assert set(helps.values()) == {"Referral log SQLite file (default: settings database.path)."}, helps

@@ -207,7 +207,7 @@ def register_listen(app: typer.Typer) -> None:
             str, typer.Option("--device-id", help="Device id when no profile is given.")
         ] = "device-1",
         db: Annotated[
-            Path | None, typer.Option(help="Clinic SQLite database (default: settings database.path).")
+            Path | None, typer.Option(help="Referral log SQLite file (default: settings database.path).")
         ] = None,
         wire_log: Annotated[
             Path | None,
