@@ -221,8 +221,11 @@ def network_figure(
     return fig
 
 
-def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None) -> Figure:
-    """Effects in percentage points, as the CLI and the key figures state them."""
+def h3_figure(
+    per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None, planted: float | None = None
+) -> Figure:
+    """Effects in percentage points, as the CLI and the key figures state them; ``planted`` (0-1):
+    the effect `triage report generate` planted, a dashed line with its key under the axis."""
     done = (
         per_clinic[per_clinic.get("status", pd.Series(dtype=object)) == "estimated"]
         if len(per_clinic)
@@ -244,6 +247,14 @@ def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool |
             labels.append(str(row[name]))
             y += 1
     ax.axvline(0, color="black", linewidth=0.6)
+    if planted is not None and labels:
+        ax.axvline(
+            round(100 * planted, 6),
+            color="#228833",
+            linestyle="--",
+            linewidth=1,
+            label=f"planted effect {100 * planted:+.1f} points (SYNTHETIC-truth.json)",
+        )
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     if not labels:
         # nothing estimated: an axis of 0.0 to 1.0 points, with no estimate on it, read as data
@@ -258,8 +269,14 @@ def h3_figure(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool |
             fontsize=9,
         )
     ax.set_xlabel("change in local-resolution share at digital-triage start (percentage points, 95% CI)")
-    if len(done) < len(per_clinic):
-        ax.set_title(f"not shown: {_left_out(per_clinic)} (see the table)", fontsize=8)
+    notes = [f"not shown: {_left_out(per_clinic)} (see the table)"] if len(done) < len(per_clinic) else []
+    notes += [
+        f"dashed: {line.get_label()}"
+        for line in ax.get_lines()
+        if str(line.get_label()).startswith("planted")
+    ]
+    if notes:  # over the axes, where the constrained layout keeps it clear of the title and points
+        ax.set_title("\n".join(notes), fontsize=8)
     _title(fig, "H3: effect of digital triage on local resolution", synthetic)
     return fig
 

@@ -97,8 +97,15 @@ def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str) -> byt
     return _png(load_figure(load, synthetic), source)
 
 
-def plot_h3(per_clinic: pd.DataFrame, summary: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
-    return _png(h3_figure(per_clinic, summary, synthetic), source)
+def plot_h3(
+    per_clinic: pd.DataFrame,
+    summary: pd.DataFrame,
+    synthetic: bool | None,
+    *,
+    source: str,
+    planted: float | None = None,
+) -> bytes:
+    return _png(h3_figure(per_clinic, summary, synthetic, planted), source)
 
 
 def plot_policy(curve: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
@@ -224,7 +231,13 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
         "local_share": plot_local_share(t["region_month"], synthetic, source=source),
         "tiers": plot_tiers(t["tier_month"], synthetic, source=source),
         "load": plot_load(t["tier_load"], synthetic, source=source),
-        "h3": plot_h3(t["h3_its_by_clinic"], t["h3_summary"], synthetic, source=source),
+        "h3": plot_h3(
+            t["h3_its_by_clinic"],
+            t["h3_summary"],
+            synthetic,
+            source=source,
+            planted=(report.summary.get("h3_planted") or {}).get("effect"),
+        ),
         "policy": plot_policy(t["policy_curve"], synthetic, source=source),
     }
     if len(t["network_edges"]):

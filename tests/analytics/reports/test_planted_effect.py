@@ -50,3 +50,22 @@ def test_a_report_on_exports_without_a_planted_effect_says_nothing_of_one(
     )
     assert "planted" not in capsys.readouterr().out
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["h3_planted"] is None
+
+
+def test_the_h3_plot_marks_the_planted_effect() -> None:
+    """A PNG of the H3 plot passed on alone did not show what the estimates should recover."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analytics.reports.render import h3_figure
+
+    per_clinic = pd.DataFrame(
+        {"clinic_id": ["C1"], "status": ["estimated"], "effect": [0.16], "ci_low": [0.1], "ci_high": [0.2]}
+    )
+    summary = pd.DataFrame({"method": ["its"], "effect": [0.15], "ci_low": [0.14], "ci_high": [0.16]})
+    fig = h3_figure(per_clinic, summary, True, planted=0.1593)
+    (line,) = [line for line in fig.axes[0].get_lines() if str(line.get_label()).startswith("planted")]
+    assert list(line.get_xdata()) == [15.93, 15.93]
+    assert line.get_label() == "planted effect +15.9 points (SYNTHETIC-truth.json)"
+    assert fig.axes[0].get_title() == f"dashed: {line.get_label()}"  # said over the axes
+    plt.close(fig)
