@@ -25,6 +25,13 @@ from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError
 from referral.migrations import MIGRATIONS
 from referral.transactions import db_path
 
+#: The size a write-ahead log is cut back to once checkpointed (``PRAGMA journal_size_limit``).
+#: SQLite never shrinks a WAL by itself: one that a long reader or a burst grew to 147 MB (three
+#: times the 46 MB log) stayed that size on disk until the service stopped. With the limit, the
+#: first commit after a complete checkpoint cuts it back to this; 16 MiB is four of SQLite's
+#: default 1,000-page checkpoint intervals, so a WAL in steady use is reused, not re-grown.
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
+
 
 def connect(
     path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True, any_thread: bool = False
@@ -44,6 +51,7 @@ def connect(
     db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.conn.execute("PRAGMA journal_mode = WAL")
     db.conn.execute("PRAGMA synchronous = FULL")
+    db.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     db.conn.execute("PRAGMA foreign_keys = ON")
     try:
         if migrate:

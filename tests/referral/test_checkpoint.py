@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from referral import store
 from referral.checkpoint import Checkpointer
 from referral.records import PatientIn
-from referral.schema import connect
+from referral.schema import WAL_SIZE_LIMIT, connect
 
 
 def test_a_writer_without_automatic_checkpoints_is_checkpointed_by_the_thread(tmp_path: Path) -> None:
@@ -46,10 +48,12 @@ def test_without_the_thread_the_file_does_not_grow(tmp_path: Path) -> None:
 FAILING = """
 import logging, resource, signal, sys, time
 from pathlib import Path
+
+from sqlite_utils import Database
 from referral import store
 from referral.checkpoint import Checkpointer
 from referral.records import PatientIn
-from referral.schema import connect
+from referral.schema import WAL_SIZE_LIMIT, connect
 
 logging.basicConfig(format="%(message)s")
 path = Path(sys.argv[1])
@@ -87,3 +91,51 @@ def test_a_checkpoint_that_keeps_failing_is_logged_once_and_its_recovery_once(tm
         f"WAL checkpoint of {path} works again",
     ], done.stderr
     assert int(done.stdout) >= 1  # it did work again once the disk had room
+
+
+def _grow_wal(path: Path, mib: int) -> Database:
+    """A writer that left ``mib`` MiB in the WAL of the real file at ``path``, none copied back."""
+    writer = connect(path)
+    writer.conn.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.conn.execute("CREATE TABLE IF NOT EXISTS scratch (blob BLOB)")
+    for _ in range(mib * 8):
+        writer.conn.execute("INSERT INTO scratch VALUES (zeroblob(128 * 1024))")
+        writer.conn.commit()
+    assert Path(f"{path}-wal").stat().st_size > WAL_SIZE_LIMIT
+    return writer
+
+
+def test_the_first_commit_after_a_complete_checkpoint_cuts_the_wal_back_to_the_limit(tmp_path: Path) -> None:
+    """A WAL grown three times the log's size stayed that size on disk until the service stopped."""
+    path = tmp_path / "clinic.db"
+    writer = _grow_wal(path, 20)
+    Checkpointer(path).checkpoint(writer.conn)  # PASSIVE: copies everything, shrinks nothing
+    store.upsert_patient(writer, PatientIn(mrn="C1", name="x"), actor="test", reason="t")
+    assert Path(f"{path}-wal").stat().st_size <= WAL_SIZE_LIMIT
+    writer.close()
+
+
+def test_an_idle_wal_over_the_limit_is_truncated_by_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.db"
+    writer = _grow_wal(path, 20)
+    checkpointer = Checkpointer(path)
+    reader = connect(path, migrate=False)
+    checkpointer.checkpoint(reader.conn)  # copies everything
+    assert Path(f"{path}-wal").stat().st_size > WAL_SIZE_LIMIT
+    checkpointer.checkpoint(reader.conn)  # nothing new since: idle
+    assert Path(f"{path}-wal").stat().st_size == 0
+    assert checkpointer.truncations == 1
+    reader.close()
+    writer.close()
+
+
+def test_a_wal_within_the_limit_is_left_to_be_reused(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.db"
+    writer = connect(path)
+    store.upsert_patient(writer, PatientIn(mrn="C1", name="x"), actor="test", reason="t")
+    checkpointer = Checkpointer(path)
+    checkpointer.checkpoint(writer.conn)
+    checkpointer.checkpoint(writer.conn)
+    assert checkpointer.truncations == 0
+    assert Path(f"{path}-wal").stat().st_size > 0
+    writer.close()
