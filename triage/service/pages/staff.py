@@ -361,6 +361,10 @@ def show_encounter(
         model_titles=_model_titles(request),
         # a printed page says which day its times (18:47:17) are and when it was printed
         printed_at=clinic.now().strftime("%Y-%m-%d %H:%M"),
+        # and the clinic the visit is at (the letter a GP sends with the patient): its directory entry
+        clinic_facility=facilities.get(db, encounter["facility_id"])
+        if encounter.get("facility_id")
+        else None,
         dispositions=[d.value for d in Disposition],
         can_decide=who.role in CLINICIAN_ONLY,
         can_record=who.role in CLINICAL_WRITE,
