@@ -374,9 +374,7 @@ def test_rejected_rows_are_counted_per_input_file_kind_alike_in_summary_cli_and_
 def test_a_facilities_file_that_cannot_be_read_is_one_line(
     generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A --facilities CSV in GBK, or a .parquet that is not Parquet, was a duckdb traceback. The GBK
-    file then said DuckDB's "CSV Error on Line: 2; the file is not UTF-8": now its column and
-    encoding too."""
+    """A --facilities CSV in GBK (then: its line alone) or a bad .parquet was a duckdb traceback."""
     gbk = tmp_path / "directory.csv"
     header = b"facility_id,name,tier,region_code,lon,lat,beds,capacity,digital_triage_start\n"
     gbk.write_bytes(header + "ZJ-1,诊所,primary,330122,119.6,29.8,10,40,\n".encode("gbk"))
