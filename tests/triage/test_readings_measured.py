@@ -50,3 +50,14 @@ def test_no_reading_no_clause_and_a_time_is_written_once() -> None:
     assert measured({"china_par": 12.0, "complete": True}, {}, stamps) == ""
     assert measured({"sbp": 150.0}, latest, stamps) == "; measured 2026-11-25T01:58+00:00"
     assert stamps == {AT: "2026-11-25T01:58+00:00"}
+
+
+def test_readings_taken_seconds_apart_in_one_minute_are_one_time() -> None:
+    # a cuff's sbp and dbp received a few seconds apart said "09:58 to 09:58"
+    latest = {
+        "sbp": _ob("sbp", 150, AT + timedelta(seconds=3)),
+        "dbp": _ob("dbp", 95, AT + timedelta(seconds=41)),
+    }
+    assert measured({"sbp": 150.0, "dbp": 95.0}, latest, {}) == "; measured 2026-11-25T01:58+00:00"
+    later = {**latest, "dbp": _ob("dbp", 95, AT + timedelta(seconds=61))}
+    assert measured({"sbp": 150.0, "dbp": 95.0}, later, {}).endswith(" to 2026-11-25T01:59+00:00")

@@ -307,7 +307,7 @@ class EngineText:
         if found is None:
             return ""
         first, last = (local_time(at, clinic=self.clinic) for at in (found["first"], found["last"]))
-        if found["last"] is None:
+        if found["last"] is None or first == last:  # the same minute here: not "22:36 至 22:36"
             return self.entry("detail.measured").format(time=first)
         return self.entry("detail.measured_span").format(first=first, last=last)
 
