@@ -280,6 +280,14 @@ KIDNEY_EGFR_UNSTAGED = Phrase(
     _EGFR + ": CKD cannot be established or staged - at G1-G2 KDIGO needs a marker of kidney damage"
     " such as albuminuria; measure the ACR",
 )
+# more than one eGFR (a laboratory's and one from creatinine; or, sex not recorded, CKD-EPI for
+# either sex) that differ: all are shown and the lowest is staged and routed
+_ESTIMATES = "; eGFR estimates differ ({estimates}): the lowest is used"
+KIDNEY_EGFR_ESTIMATES = Phrase("kidney_egfr_estimates", _EGFR + _ESTIMATES)
+KIDNEY_ESTIMATES = Phrase("kidney_estimates", KIDNEY.template + _ESTIMATES)
+KIDNEY_EGFR_UNSTAGED_ESTIMATES = Phrase(
+    "kidney_egfr_unstaged_estimates", KIDNEY_EGFR_UNSTAGED.template + _ESTIMATES
+)
 SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     "news2": (NEWS2, NEWS2_UNDETERMINED, NO_INPUTS),
     "qsofa": (QSOFA_HIGH, QSOFA_LOW, QSOFA_UNDETERMINED, NO_INPUTS),
@@ -303,7 +311,16 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         NOT_CLASSIFIED,
     ),
     "glycaemia": (GLYCAEMIA_SUSPECTED, GLYCAEMIA_KNOWN, NOT_CLASSIFIED, GLYCAEMIA),
-    "kidney": (KIDNEY_EGFR_UNSTAGED, KIDNEY, KIDNEY_EGFR, KIDNEY_ACR, NOT_CLASSIFIED),
+    "kidney": (
+        KIDNEY_EGFR_UNSTAGED_ESTIMATES,
+        KIDNEY_ESTIMATES,
+        KIDNEY_EGFR_ESTIMATES,
+        KIDNEY_EGFR_UNSTAGED,
+        KIDNEY,
+        KIDNEY_EGFR,
+        KIDNEY_ACR,
+        NOT_CLASSIFIED,
+    ),
 }
 """Each score's detail phrasings, the ones to try first first (a score's detail may end with
 ``INCOMPLETE``)."""

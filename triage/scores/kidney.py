@@ -3,7 +3,11 @@
 
 eGFR = 142 x min(Scr/k, 1)^a x max(Scr/k, 1)^-1.200 x 0.9938^age x 1.012 [female], Scr in
 mg/dL (umol/L / 88.4), k = 0.7 (women) / 0.9 (men), a = -0.241 (women) / -0.302 (men).
-A measured eGFR observation is used as given when no creatinine is available.
+A laboratory's eGFR is its own result (another equation or creatinine, perhaps): it is kept beside
+the one computed from creatinine, and the lower of the two is staged and routed (a discordance
+across a cut point takes the more severe stage). With sex not recorded, CKD-EPI is computed for
+either sex and the lower is used (``missing`` names ``sex``); the detail names every estimate when
+they differ.
 GFR categories: G1 >=90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 <15.
 Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300.
 
@@ -38,6 +42,8 @@ _EGFR = phrases.KIDNEY_EGFR.printf({"egfr": "%s", "gfr_category": "%s"})
 _ACR = phrases.KIDNEY_ACR.printf({"acr": "%g", "albuminuria": "%s"})
 _UNSTAGED = phrases.KIDNEY_EGFR_UNSTAGED.printf({"egfr": "%s", "gfr_category": "%s"})
 _BOTH = phrases.KIDNEY.printf({"egfr": "%s", "gfr_category": "%s", "acr": "%g", "albuminuria": "%s"})
+# the clause that names every eGFR, appended to any eGFR phrasing (phrases.KIDNEY*_ESTIMATES)
+_ESTIMATES = phrases.KIDNEY_EGFR_ESTIMATES.template.removeprefix(phrases.KIDNEY_EGFR.template)
 
 REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
 
@@ -81,6 +87,26 @@ def _shown(egfr: float) -> str:
     return f"{'<' if egfr < whole else '>'}{whole:.0f}"
 
 
+def _staged(source: str, egfr: float, censored: tuple[str, ...]) -> float:
+    """An eGFR as it is staged: the reported whole number, a censored laboratory one as reported."""
+    return egfr if source == "reported" and "egfr" in censored else reported_egfr(egfr)
+
+
+_ESTIMATE_NAMES = {
+    "reported": "laboratory",
+    "ckd_epi_2021": "CKD-EPI 2021 from creatinine",
+    "ckd_epi_2021_female": "CKD-EPI 2021 if female",
+    "ckd_epi_2021_male": "CKD-EPI 2021 if male",
+}
+
+
+def _estimates(detail: str, estimates: dict[str, float], censored: tuple[str, ...]) -> str:
+    """``detail`` (one of the eGFR phrasings) with every eGFR named: ``...; eGFR estimates differ
+    (laboratory 25, CKD-EPI 2021 from creatinine 30): the lowest is used``."""
+    named = ", ".join(f"{_ESTIMATE_NAMES[k]} {_shown(_staged(k, v, censored))}" for k, v in estimates.items())
+    return detail + _ESTIMATES.format(estimates=named)
+
+
 def albuminuria_category(acr_mg_g: float) -> str:
     if acr_mg_g < 30:
         return "A1"
@@ -102,28 +128,39 @@ def kidney(
     missing: list[str] = []
     egfr: float | None = None
     adult = age is None or years(age) >= ADULT_AGE
-    if creatinine is not None and age is not None and sex is not None and adult:
-        egfr = ckd_epi_2021(creatinine, years(age), sex)
-        components["egfr_source"] = "ckd_epi_2021"
-    elif egfr_measured is not None:
-        egfr = egfr_measured
-        components["egfr_source"] = "reported"
+    # every eGFR at hand, the lowest staged and routed: a laboratory's eGFR (its own result, possibly
+    # another equation or creatinine) beside the one computed here, and with sex not recorded CKD-EPI
+    # for either sex (the patient is one of them): a discordance across a cut point takes the more
+    # severe stage
+    estimates: dict[str, float] = {} if egfr_measured is None else {"reported": egfr_measured}
+    if creatinine is not None and age is not None and adult:
+        for s in ("female", "male") if sex is None else (sex,):
+            estimates["ckd_epi_2021" if sex else f"ckd_epi_2021_{s}"] = ckd_epi_2021(
+                creatinine, years(age), s
+            )
+        if sex is None:
+            missing.append("sex")
+    if estimates:
+        rounded = {k: _staged(k, v, censored) for k, v in estimates.items()}
+        source = min(rounded, key=lambda k: rounded[k])
+        egfr = estimates[source]
+        components["egfr_source"] = source
+        if len(estimates) > 1:
+            components.update({f"egfr_{k}": v for k, v in rounded.items()})
     elif not adult:
         child = adults_only("kidney", age, reference=REFERENCE, unit="mL/min/{1.73_m2}")
         if acr is None and child is not None:
             return child
         components["egfr_source"] = "not_applicable_under_18"
+    elif creatinine is None:
+        missing.append("creatinine")
     else:
-        if creatinine is None:
-            missing.append("creatinine")
-        else:
-            missing += [n for n, v in (("age", age), ("sex", sex)) if v is None]
+        missing += [n for n, v in (("age", age), ("sex", sex)) if v is None]
     if acr is not None:
         components["albuminuria"] = albuminuria_category(acr)
     if egfr is not None:
         components["egfr_unrounded"] = egfr
-        if not (components["egfr_source"] == "reported" and "egfr" in censored):
-            egfr = reported_egfr(egfr)
+        egfr = _staged(str(components["egfr_source"]), egfr, censored)
         components["gfr_category"] = gfr_category(egfr)
     if egfr is not None and acr is None and egfr >= 60:  # G1, G2: CKD only with kidney damage
         missing.append("albumin_creatinine_ratio")
@@ -154,6 +191,8 @@ def kidney(
         detail = (_UNSTAGED if unstaged else _EGFR) % (_shown(egfr), components["gfr_category"])
     else:
         detail = _BOTH % (_shown(egfr), components["gfr_category"], acr, components["albuminuria"])
+    if egfr is not None and len({_staged(k, v, censored) for k, v in estimates.items()}) > 1:
+        detail = _estimates(detail, estimates, censored)
     return ScoreResult.of(
         name="kidney",
         value=egfr,
