@@ -6,6 +6,7 @@ sentence and then the same sentence again, in the log's words."""
 from __future__ import annotations
 
 from tests.service.conftest import Staff
+from tests.service.test_closure import close
 from tests.service.test_page_errors import _alert, _chinese
 from tests.service.test_page_wording import _walk_in
 from triage.service.auth import Role
@@ -23,11 +24,7 @@ def _refused_reading(staff: Staff, encounter: int, csrf: str) -> str:
 
 def test_an_english_error_page_does_not_repeat_its_sentence_as_the_record(staff: Staff) -> None:
     encounter = _walk_in(staff, "REC-1")["encounter_id"]
-    closed = staff.client.post(
-        f"/api/v1/encounters/{encounter}/close",
-        json={"reason": "went home", "without_referral": True},
-        headers=staff.bearer(Role.clinician),
-    )
+    closed = close(staff, encounter, "went home", Role.clinician)
     assert closed.status_code == 200, closed.text
     csrf = _chinese(staff, Role.clinician)
     chinese = _refused_reading(staff, encounter, csrf)
