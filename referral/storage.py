@@ -9,10 +9,13 @@ left to its caller (``None``).
 
 from __future__ import annotations
 
+import errno
 import os
 import pwd
 import sqlite3
 import stat
+import threading
+import time
 from pathlib import Path
 
 from referral.errors import StorageError
@@ -135,6 +138,51 @@ def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError | None:
     if found is None:
         return None
     kind, advice = found
+    if kind == "full":
+        _FULL[str(Path(path).resolve())] = time.time()
     return StorageError(
         f"referral log: {advice} (SQLite: {exc})", says=f"error.storage.{kind}", params={"file": str(path)}
     )
+
+
+#: The logs (resolved path) a write found on a full disk in this process, and when (epoch seconds).
+_FULL: dict[str, float] = {}
+_PROBING = threading.Lock()
+#: What :func:`full_disk` writes beside the log to see whether its disk has room again: 256 pages.
+PROBE_BYTES = 1024 * 1024
+
+
+def full_disk(path: Path | str) -> str | None:
+    """Why the log at ``path`` cannot take writes, when a write to it found its disk full and the
+    disk still has no room (a probe of :data:`PROBE_BYTES` written and removed beside it fails);
+    ``None`` otherwise - the record is then forgotten, so one full disk is said until it is freed.
+
+    ``/readyz`` says it: while every write fails, the service is not ready."""
+    target = Path(path).resolve()
+    since = _FULL.get(str(target))
+    if since is None:
+        return None
+    with _PROBING:
+        if _has_room(target):
+            _FULL.pop(str(target), None)
+            return None
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+    return (
+        f"the disk holding the log is full: a write to {target} failed at {when} and there is still"
+        f" no room beside it; free space on the filesystem mounted at {_mount_point(target.parent)}"
+        " - ready again as soon as it has room (checked at each /readyz)"
+    )
+
+
+def _has_room(target: Path) -> bool:
+    probe = target.with_name(f".{target.name}.space-probe")
+    try:
+        with probe.open("wb") as out:
+            out.write(bytes(PROBE_BYTES))
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        return exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    finally:
+        probe.unlink(missing_ok=True)
+    return True

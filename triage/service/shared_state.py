@@ -18,6 +18,7 @@ import contextlib
 import time
 from typing import Any
 
+from referral.storage import full_disk
 from triage.service.peers import Message
 from triage.service.runtime import Runtime
 
@@ -86,9 +87,13 @@ def install(runtime: Runtime) -> PeerState:
 
 
 def readiness(runtime: Runtime) -> tuple[bool, str]:
-    """This process's readiness, and on a worker the primary's too."""
+    """This process's readiness, and on a worker the primary's too; not ready while the log's disk
+    is full (after a write found it so, until it has room again: every write would fail)."""
     if not runtime.ready:
         return False, runtime.not_ready_reason
+    full = full_disk(runtime.databases.path)
+    if full is not None:
+        return False, full
     state = runtime.extras.get("peer_state")
     if runtime.worker != 0 and isinstance(state, PeerState):
         return state.primary_ready()

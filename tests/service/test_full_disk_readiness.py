@@ -1,0 +1,109 @@
+"""``/readyz`` on a full disk: a real ``triage serve`` whose referral log lives on a real, small
+tmpfs. Once a write found the disk full, the service says it is not ready (503, the reason naming
+the full disk, the file and what to do) - every write would fail - and ready again as soon as the
+disk has room. Needs root (to mount the tmpfs)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.service.test_storage_failures import _walk_in
+from tests.service.test_workers import TRIAGE, free_port
+from triage.service.accounts import Accounts
+from triage.service.auth import Role
+from triage.service.database import Databases
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], check=False)
+    if mounted.returncode != 0:
+        pytest.skip("this machine cannot mount a tmpfs")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a file on ``disk`` until it is full."""
+    filler = disk / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(bytes(64 * 1024))
+                out.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_readyz_says_not_ready_while_the_logs_disk_is_full_and_ready_once_it_has_room(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    db_path = small_disk / "clinic.db"
+    databases = Databases(db_path, 5000)
+    databases.migrate()
+    accounts = Accounts(databases)
+    accounts.create("hushi", "nurse-password-1", Role.nurse, "en", actor="test-setup")
+    token = accounts.issue_token("hushi", "disk test", actor="test-setup")
+    databases.close_all()
+    port = free_port()
+    env = {**os.environ, "TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
+    process = subprocess.Popen(
+        [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(process.stderr or ()), daemon=True)
+    reader.start()
+    api = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            assert client.post("/api/v1/assessments", json=_walk_in("FULL-0"), headers=api).status_code == 201
+            filler = _fill(small_disk)
+            answers = []
+            for n in range(1, 200):  # the WAL's free frames take a few writes before one fails
+                answers.append(client.post("/api/v1/assessments", json=_walk_in(f"FULL-{n}"), headers=api))
+                if answers[-1].status_code != 201:
+                    break
+            assert answers[-1].status_code == 503, answers[-1].text
+            assert "is full" in answers[-1].json()["error"]
+            full = client.get("/readyz")
+            assert full.status_code == 503, full.text
+            reason = full.json()["reason"]
+            assert reason.startswith("the disk holding the log is full: "), reason
+            assert str(db_path) in reason and "free space" in reason and str(small_disk) in reason
+            assert client.get("/readyz").status_code == 503  # still full: still not ready
+            filler.unlink()
+            again = client.get("/readyz")
+            assert again.status_code == 200, again.text
+            assert client.post("/api/v1/assessments", json=_walk_in("FULL-X"), headers=api).status_code == 201
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        reader.join(10)
+    assert "Traceback" not in "".join(log), "".join(log)
