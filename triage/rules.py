@@ -181,6 +181,30 @@ def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None
     return check
 
 
+# a diabetes-range glucose or HbA1c: suspected diabetes to confirm, or in known diabetes a matter of
+# control against the individual target (ADA 2025 s6; 中国2型糖尿病防治指南 2020: HbA1c <7.0 % for
+# most adults), not a diagnosis to confirm; values["diabetes_range"] names which
+_DIABETES_RANGE = {
+    kind: _glycaemia_flag("diabetes_range", text)
+    for kind, text in (
+        ("suspected", "diabetes-range result (suspected; confirm with a repeat laboratory test)"),
+        (
+            "known_diabetes",
+            "known diabetes: glycaemic control, not a diagnosis - review treatment against the individual"
+            " target (HbA1c <7.0 % for most adults)",
+        ),
+    )
+}
+
+
+def _diabetes_range(ev: Evidence) -> Finding | None:
+    kind = "known_diabetes" if ev.patient.diabetes else "suspected"
+    found = _DIABETES_RANGE[kind](ev)
+    if found is not None:
+        found.values["diabetes_range"] = kind
+    return found
+
+
 # a point score's items -> the readings behind each (age: the patient's); the staff pages name them too
 ITEM_READINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "qsofa": {"resp_rate": ("resp_rate",), "consciousness": ("consciousness",), "sbp": ("sbp",)},
@@ -486,11 +510,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "glucose_diabetes_range",
         L,
-        "Glucose/HbA1c in the diabetes range: confirm with a repeat test",
-        "ADA Standards of Care 2025 s2; 中国2型糖尿病防治指南 2020",
-        _glycaemia_flag(
-            "diabetes_range", "diabetes-range result (suspected; confirm with a repeat laboratory test)"
-        ),
+        "Glucose/HbA1c in the diabetes range: confirm with a repeat test (known diabetes: review control)",
+        "ADA Standards of Care 2025 s2, s6; 中国2型糖尿病防治指南 2020",
+        _diabetes_range,
     ),
     Rule(
         "qsofa_high",
