@@ -208,7 +208,9 @@ def test_output_survives_a_terminal_encoding_without_every_character() -> None:
     listed = json.loads(done.stdout.decode(encoding))  # GBK text: only what GBK lacks is escaped
     assert done.returncode == 0 and [x["assessment"] for x in listed] == [expected] * 2
     done = _triage(["assess", example, "--no-models", "--table"], encoding)
-    assert done.returncode == 0 and done.stdout.decode(encoding).startswith("disposition: local_care")
+    assert done.returncode == 0 and done.stdout.decode(encoding).startswith(
+        'SYNTHETIC input ("synthetic": true): not a real patient\ndisposition: local_care'
+    )
 
 
 def test_stderr_stays_clean_where_home_cannot_be_written(tmp_path: Path) -> None:
@@ -294,7 +296,7 @@ def test_table_says_the_recheck_interval_as_staff_read_it(
     """The staff page says 'Recheck in 30 days'; the table said 're-check in 43200 min'."""
     code, out, err = run(capsys, "assess", str(EXAMPLES / example), "--no-models", "--table")
     assert code == 0, err
-    first = out.splitlines()[0]
+    first = next(line for line in out.splitlines() if line.startswith("disposition: "))
     assert first.endswith(said), first
 
 
@@ -371,3 +373,23 @@ def test_schema_with_input_files_is_refused_rather_than_the_files_ignored(
         "error: --schema prints the Assessment JSON Schema and reads no input; give it without FILE"
         f" (got {example})\n"
     )
+
+
+def test_table_of_a_synthetic_input_says_so_first(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Every example is labelled "synthetic": true (a FICTIONAL patient); the table showed an urgent
+    referral, its red flags and model risks with nothing saying the patient is not real."""
+    code, out, err = run(capsys, "assess", str(EXAMPLES / "urgent-referral.json"), "--no-models", "--table")
+    assert code == 0, err
+    assert out.splitlines()[0] == 'SYNTHETIC input ("synthetic": true): not a real patient'
+    real = tmp_path / "case.json"
+    real.write_text('{"patient": {"age": 60}}', encoding="utf-8")
+    code, out, err = run(
+        capsys, "assess", str(real), str(EXAMPLES / "local-care.json"), "--no-models", "--table"
+    )
+    assert code == 0, err
+    blocks = out.split("\n\n")
+    assert "SYNTHETIC" not in blocks[0]
+    assert blocks[1].splitlines()[:2] == [
+        f"== {EXAMPLES / 'local-care.json'}",
+        'SYNTHETIC input ("synthetic": true): not a real patient',
+    ]

@@ -78,7 +78,9 @@ def test_assess_table_and_json_print_escapes_not_a_traceback(encoding: str, tmp_
     doc["patient"]["patient_id"] = "张三-01"
     case.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     table = _printed(_triage("assess", str(case), "--no-models", "--table", encoding=encoding), encoding)
-    assert table.startswith("disposition: local_care")
+    assert table.startswith(
+        'SYNTHETIC input ("synthetic": true): not a real patient\ndisposition: local_care'
+    )
     both = _printed(
         _triage("assess", str(case), str(case), "--no-models", "--table", encoding=encoding), encoding
     )

@@ -129,10 +129,12 @@ def _recheck(minutes: int) -> str:
     return f"in {minutes} min"
 
 
-def _table(a: Assessment, title: str | None) -> str:
+def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     lines = []
     if title:
         lines.append(f"== {title}")
+    if synthetic:  # the input's own label (every example's): the table is read without the file
+        lines.append('SYNTHETIC input ("synthetic": true): not a real patient')
     lines.append(
         f"disposition: {a.disposition.value}  (tier {a.target_tier.value}; re-check {_recheck(a.recheck_minutes)})"
     )
@@ -182,7 +184,7 @@ def run_assess(
     policies: dict[Path | None, Policy] = {}
     models = _load_models(ctx, use_models)
     registered = _registered_models(ctx) if models is not None else None
-    results: list[tuple[str, Assessment]] = []
+    results: list[tuple[str, Assessment, bool]] = []  # file, assessment, labelled synthetic
     failures = 0
     shared_failure: ConfigError | None = None  # --policy or the settings' file could not be used
     for path in files:
@@ -208,7 +210,7 @@ def run_assess(
                 )
             except UserInputError as exc:  # e.g. a birth date that disagrees with the age given
                 raise UserInputError(f"{where}: {exc}") from None
-            results.append((path, assessment))
+            results.append((path, assessment, data.get("synthetic") is True))
         except UserInputError as exc:
             if len(files) == 1 or exc is shared_failure:
                 raise
@@ -217,11 +219,12 @@ def run_assess(
     if table:
         # where stdout's encoding (GBK, latin-1, ASCII) cannot hold a character (the FINDRISC
         # reference's 'ö'), write() prints its \u + four hex digits escape: the JSON is the same document
-        write("\n\n".join(_table(a, path if len(files) > 1 else None) for path, a in results))
+        several = len(files) > 1
+        write("\n\n".join(_table(a, path if several else None, synthetic) for path, a, synthetic in results))
     elif len(files) == 1 and results:
         write(results[0][1].model_dump_json(indent=2 if pretty else None))
     else:
-        payload = [{"file": path, "assessment": a.model_dump(mode="json")} for path, a in results]
+        payload = [{"file": path, "assessment": a.model_dump(mode="json")} for path, a, _ in results]
         write(json.dumps(payload, indent=2 if pretty else None, ensure_ascii=False))
     return failures
 
