@@ -14,8 +14,11 @@ import pytest
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
-def _start(command: str, *options: str, config: Path | None = None, **environment: str) -> str:
-    """stderr of ``triage COMMAND`` that stops at once (the address is taken or unknown)."""
+def _start(
+    command: str, *options: str, config: Path | None = None, exit_code: int = 75, **environment: str
+) -> str:
+    """stderr of ``triage COMMAND`` that stops at once: the address is taken (exit 75, try again
+    later) or unknown (exit 2)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")} | environment
     result = subprocess.run(
         [TRIAGE, *(["--config", str(config)] if config else []), command, *options],
@@ -24,7 +27,7 @@ def _start(command: str, *options: str, config: Path | None = None, **environmen
         timeout=60,
         env=env,
     )
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == exit_code, result.stderr
     return result.stderr
 
 
@@ -46,5 +49,7 @@ def test_the_settings_choose_the_address_and_the_command_line_wins(command: str,
         assert by_environment == f"error: cannot listen on 127.0.0.1:{port}: {taken}\n"
         wins = _start(command, "--port", str(other_port), config=config)
         assert wins == f"error: cannot listen on 127.0.0.1:{other_port}: {taken}\n"
-    unknown = _start(command, TRIAGE_SERVICE__HOST="nosuchhost.invalid", TRIAGE_SERVICE__PORT=str(port))
+    unknown = _start(
+        command, exit_code=2, TRIAGE_SERVICE__HOST="nosuchhost.invalid", TRIAGE_SERVICE__PORT=str(port)
+    )
     assert unknown.startswith(f"error: cannot listen on nosuchhost.invalid:{port}: ")

@@ -111,7 +111,8 @@ def register(app: typer.Typer) -> None:
 
         It stops cleanly on Ctrl-C (exit 130), SIGTERM (143) or SIGHUP (129, a closed terminal; the
         settings are not re-read). Exit 2: a mistake in the settings, policy, device profiles or
-        address, found before it starts (restarting would not fix it). A referral log it cannot
+        address, found before it starts (restarting would not fix it). Exit 75: the port is busy
+        (try again later; a service manager may restart it). A referral log it cannot
         open yet keeps it up but not ready, trying again: GET /readyz says why and when next."""
         if log_level is not None and log_level.lower() not in LOG_LEVELS:
             raise UserInputError(f"--log-level {json_text(log_level)}: choose one of {', '.join(LOG_LEVELS)}")

@@ -33,6 +33,14 @@ ACCEPT_WAKE_S = 0.5
 ProtocolFactory = Callable[[], asyncio.Protocol]
 
 
+class PortBusyError(UserInputError):
+    """The address is taken - often for a moment only (the previous service still stopping, a
+    restart racing its predecessor's socket): exit 75 (EX_TEMPFAIL, "try again later"), which the
+    documented systemd unit restarts, where exit 2 (a settings mistake) it does not."""
+
+    exit_code = 75
+
+
 def bind_listener(host: str, port: int, backlog: int = 2048) -> socket.socket:
     """The service's listening socket; a clear error when the address is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -47,7 +55,9 @@ def bind_listener(host: str, port: int, backlog: int = 2048) -> socket.socket:
         elif exc.errno == errno.EADDRNOTAVAIL:
             fix = "give an IP address of this computer (--host)"
         elif exc.errno == errno.EADDRINUSE:
-            fix = "stop the other program or choose --port"
+            raise PortBusyError(
+                f"cannot listen on {host}:{port}: {why}; stop the other program or choose --port"
+            ) from None
         else:
             fix = "choose another --host or --port"
         raise UserInputError(f"cannot listen on {host}:{port}: {why}; {fix}") from None
