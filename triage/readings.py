@@ -55,7 +55,8 @@ def measured(
         return ""
     if (shown := stamps.get(first)) is None:
         shown = stamps[first] = first.isoformat(timespec="minutes")
-    if first.replace(second=0, microsecond=0) == last.replace(second=0, microsecond=0):
+    # one time read (``first is last``: the usual case, readings taken together) needs no truncation
+    if first is last or first.replace(second=0, microsecond=0) == last.replace(second=0, microsecond=0):
         return f"; measured {shown}"  # within the minute shown: not "09:58 to 09:58"
     return f"; measured {shown} to {last.isoformat(timespec='minutes')}"
 
