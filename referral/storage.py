@@ -91,6 +91,27 @@ def access_problem(path: Path | str) -> str | None:
     return None
 
 
+def read_problem(path: Path | str) -> str | None:
+    """Why this user cannot read the file at ``path`` (a settings file), with its owner and mode
+    and what to do, when its permissions are why; ``None`` when it can be read or is not there."""
+    target = Path(path)
+    try:
+        info = target.stat()
+    except OSError:
+        return None
+    if os.access(target, os.R_OK):
+        return None
+    me, _ = _user(os.getuid())
+    mode = f"{stat.S_IMODE(info.st_mode):04o}"
+    if info.st_uid == os.getuid():
+        return f"this user, {me}, its owner, may not read it (mode {mode}): chmod u+r {target}"
+    owner, sudo = _user(info.st_uid)
+    return (
+        f"this user, {me}, may not read it (owner {owner}, mode {mode}): run this as its owner, the"
+        f" service's user (sudo -u {sudo} ...), or let this user read it (chmod o+r {target})"
+    )
+
+
 def _advice(name: str, path: str) -> tuple[str, str] | None:
     """The kind of problem (its ``error.storage.<kind>`` message on the staff pages) and the advice."""
     if name == "SQLITE_FULL":

@@ -17,7 +17,8 @@ from pathlib import Path
 import typer
 
 import referral  # noqa: F401  - first: sqlite-utils without pandas (see referral/__init__.py)
-from referral.storage import storage_error
+from referral.errors import ConfigError
+from referral.storage import read_problem, storage_error
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
 from triage.cli.output import echo, guard_streams, write
@@ -50,6 +51,7 @@ def _root(
         None,
         "--config",
         "-c",
+        readable=False,  # click's 'Path "..." is not readable' said neither whose file nor what to do
         help="Settings TOML file (default: $TRIAGE_CONFIG, then built-in defaults).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
@@ -61,6 +63,8 @@ def _root(
         help="Print the installed version (and the newest referral log schema it knows) and exit.",
     ),
 ) -> None:
+    if config is not None and (blocked := read_problem(config)) is not None:
+        raise ConfigError(f"settings file {config} (--config): {blocked}")
     app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()  # main() passes one
     app_ctx.config_path, app_ctx.debug = config, debug
     ctx.obj = app_ctx
