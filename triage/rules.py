@@ -16,6 +16,13 @@ from triage.evidence import Evidence as Evidence
 from triage.evidence import Finding as Finding
 from triage.evidence import Values as Values
 from triage.evidence import evidence as evidence
+from triage.rule_checks import (
+    diabetes_range,
+    glycaemia_flag,
+    kidney_flag,
+    mmhg,
+    proteinuria,
+)
 from triage.scores.result import ScoreResult
 
 E = Disposition.emergency_transfer
@@ -155,54 +162,13 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
     if not ev.patient.pregnant:
         return None
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
-        shown = f"{_mmhg(sbp)}/{_mmhg(dbp)} mmHg"
+        shown = f"{mmhg(sbp)}/{mmhg(dbp)} mmHg"
         return Finding(
             {"sbp": sbp, "dbp": dbp, "pregnant": True},
             f"blood pressure {shown} in pregnancy (>=140 and/or >=90): same-day obstetric assessment"
             " for pre-eclampsia (urine protein, symptoms)",
         )
     return None
-
-
-def _mmhg(value: float | None) -> str:
-    return "?" if value is None else f"{value:g}"
-
-
-def _glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
-    def check(ev: Evidence) -> Finding | None:
-        s = ev.scores.get("glycaemia")
-        if s is None or flag not in s.flags:
-            return None
-        codes = ("glucose_fasting", "glucose_random", "hba1c", "urine_ketones")
-        values: Values = {k: ev.shown(k) for k in codes if k in ev.latest}
-        shown = ", ".join(f"{k} {v}" for k, v in values.items())
-        return Finding(values, f"{text}: {shown}" if shown else text)
-
-    return check
-
-
-# a diabetes-range glucose or HbA1c: suspected diabetes to confirm, or in known diabetes a matter of
-# control against the individual target (ADA 2025 s6; 中国2型糖尿病防治指南 2020: HbA1c <7.0 % for
-# most adults), not a diagnosis to confirm; values["diabetes_range"] names which
-_DIABETES_RANGE = {
-    kind: _glycaemia_flag("diabetes_range", text)
-    for kind, text in (
-        ("suspected", "diabetes-range result (suspected; confirm with a repeat laboratory test)"),
-        (
-            "known_diabetes",
-            "known diabetes: glycaemic control, not a diagnosis - review treatment against the individual"
-            " target (HbA1c <7.0 % for most adults)",
-        ),
-    )
-}
-
-
-def _diabetes_range(ev: Evidence) -> Finding | None:
-    kind = "known_diabetes" if ev.patient.diabetes else "suspected"
-    found = _DIABETES_RANGE[kind](ev)
-    if found is not None:
-        found.values["diabetes_range"] = kind
-    return found
 
 
 # a point score's items -> the readings behind each (age: the patient's); the staff pages name them too
@@ -251,45 +217,6 @@ def _score_between(name: str, low: float, high: float, text: str) -> Callable[[E
         return Finding({name: s.value, "complete": s.complete}, f"{s.detail}{_scoring(ev, s)} ({text})")
 
     return check
-
-
-def _kidney_flag(flags: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
-    wanted = frozenset(flags)
-
-    def check(ev: Evidence) -> Finding | None:
-        s = ev.scores.get("kidney")
-        if s is None or wanted.isdisjoint(s.flags):
-            return None
-        return Finding(
-            {"egfr": s.value, "acr": ev.num("albumin_creatinine_ratio"), "creatinine": ev.num("creatinine")},
-            f"{s.detail}: {text}",
-        )
-
-    return check
-
-
-def _proteinuria(ev: Evidence) -> Finding | None:
-    protein = ev.values.get("urine_protein")
-    if protein not in ("1+", "2+", "3+", "4+"):
-        return None
-    bp = ev.scores.get("blood_pressure")
-    raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3", "stage_1", "stage_2")
-    if not (ev.patient.hypertension or raised):
-        return None
-    if ev.patient.hypertension:
-        why = "known hypertension"
-    else:
-        grade = str(bp.band if bp is not None else "").replace("_", " ")
-        why = f"blood pressure {_mmhg(ev.num('sbp'))}/{_mmhg(ev.num('dbp'))} mmHg ({grade} range)"
-    return Finding(
-        {
-            "urine_protein": protein,
-            "hypertension": ev.patient.hypertension,
-            "sbp": ev.num("sbp"),
-            "dbp": ev.num("dbp"),
-        },
-        f"urine protein {protein} (dipstick) with {why}: check ACR and creatinine; refer (non-emergency)",
-    )
 
 
 TC_REFER_MMOL_L = 8.0
@@ -457,7 +384,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose below the policy's critical low (default 3.0 mmol/L)",
         "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
-        _glycaemia_flag(
+        glycaemia_flag(
             "critical_low",
             "glucose below the critical low: treat now (15-20 g fast-acting glucose), re-check in 15 minutes;"
             " refer urgently (same day)",
@@ -470,7 +397,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose above the policy's critical high (default 22.2 mmol/L)",
         "Kost GJ. JAMA 1990;263:704; risk.md 2.7",
-        _glycaemia_flag(
+        glycaemia_flag(
             "critical_high", "glucose above the critical high: check ketones and hydration; refer urgently"
         ),
         red_flag=True,
@@ -481,7 +408,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Glucose >=33.3 mmol/L (HHS glucose criterion): suspected HHS",
         "Umpierrez GE et al. Diabetes Care 2024; " + HEARTS_REF,
-        _glycaemia_flag(
+        glycaemia_flag(
             "hhs_range", "glucose in the HHS range (>=33.3 mmol/L, 600 mg/dL): suspected HHS, refer urgently"
         ),
         red_flag=True,
@@ -492,7 +419,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "Urine ketones >=2+ with diabetes or glucose >=11.1 mmol/L",
         HEARTS_REF,
-        _glycaemia_flag(
+        glycaemia_flag(
             "ketones_with_hyperglycaemia",
             "urine ketones >=2+ with hyperglycaemia: suspected DKA, refer urgently",
         ),
@@ -504,7 +431,7 @@ RULES: tuple[Rule, ...] = (
         L,
         "Glucose 3.0-3.8 mmol/L: treat now and re-check in 15 minutes",
         "ADA Standards of Care 2025 s6",
-        _glycaemia_flag("hypoglycaemia_level1", "level 1 hypoglycaemia: treat, re-check in 15 minutes"),
+        glycaemia_flag("hypoglycaemia_level1", "level 1 hypoglycaemia: treat, re-check in 15 minutes"),
         recheck_minutes=15,
     ),
     Rule(
@@ -512,7 +439,7 @@ RULES: tuple[Rule, ...] = (
         L,
         "Glucose/HbA1c in the diabetes range: confirm with a repeat test (known diabetes: review control)",
         "ADA Standards of Care 2025 s2, s6; 中国2型糖尿病防治指南 2020",
-        _diabetes_range,
+        diabetes_range,
     ),
     Rule(
         "qsofa_high",
@@ -544,7 +471,7 @@ RULES: tuple[Rule, ...] = (
         U,
         "eGFR <30 mL/min/1.73 m2",
         HEARTS_REF + "; KDIGO 2024",
-        _kidney_flag(("egfr_below_30",), "eGFR below 30: refer urgently; review drugs cleared by the kidney"),
+        kidney_flag(("egfr_below_30",), "eGFR below 30: refer urgently; review drugs cleared by the kidney"),
         red_flag=True,
         minimum=U,
     ),
@@ -553,14 +480,14 @@ RULES: tuple[Rule, ...] = (
         R,
         "eGFR 30-59 mL/min/1.73 m2",
         HEARTS_ROUTINE_REF,
-        _kidney_flag(("egfr_30_59",), "eGFR 30-59: refer (non-emergency); review drug doses"),
+        kidney_flag(("egfr_30_59",), "eGFR 30-59: refer (non-emergency); review drug doses"),
     ),
     Rule(
         "albuminuria",
         R,
         "Urine ACR >=30 mg/g",
         HEARTS_ROUTINE_REF + "; KDIGO 2024",
-        _kidney_flag(
+        kidney_flag(
             ("albuminuria_a2_a3", "albuminuria_a3"),
             "moderately or severely increased albuminuria: confirm on a repeat sample; refer (non-emergency)",
         ),
@@ -570,7 +497,7 @@ RULES: tuple[Rule, ...] = (
         R,
         "Dipstick protein >=1+ with hypertension",
         "国家基层高血压防治管理指南 2020, 初诊转诊",
-        _proteinuria,
+        proteinuria,
     ),
     Rule(
         "total_cholesterol_above_8", R, "Total cholesterol >8 mmol/L", HEARTS_ROUTINE_REF, _total_cholesterol
