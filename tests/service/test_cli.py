@@ -73,6 +73,23 @@ def test_a_data_dir_that_already_holds_a_demo_is_a_usage_error_naming_the_option
     )
 
 
+def test_the_demo_says_its_temporary_folder_is_kept(tmp_path: Path) -> None:
+    """Each `make run` left a /tmp/triage-demo-* folder (its log, facility directory and accounts)
+    behind without a word; the line naming it now says it is kept and is the user's to delete."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    result = subprocess.run(
+        [TRIAGE, "demo", "--seconds", "1", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    (folder,) = tmp_path.glob("triage-demo-*")
+    assert (folder / "demo-clinic.db").exists()
+    assert f"data folder: {folder} (new; kept when the demo stops: delete it when done)\n" in result.stdout
+
+
 def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> None:
     result = subprocess.run(
         [

@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         data_dir: Path | None = typer.Option(
             None,
             "--data-dir",
-            help="Folder for the demo database; it must not hold a demo-clinic.db yet (default: a new temporary folder).",
+            help="Folder for the demo database; it must not hold a demo-clinic.db yet (default: a new temporary folder, kept when the demo stops).",
         ),
     ) -> None:
         """Run a live demo: fresh database, demo accounts, simulated devices on ptys, the service.
@@ -119,7 +119,9 @@ def _demo(
     check_port_free(bind_host, bind_port)
     settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
     write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
-    write(f"data folder: {settings.data_dir}")
+    # a folder of its own (not --data-dir): left behind by every run, so say it is the user's to delete
+    kept = "" if data_dir is not None else " (new; kept when the demo stops: delete it when done)"
+    write(f"data folder: {settings.data_dir}{kept}")
     db = connect(settings.database.path)
     write(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
     db.close()
