@@ -86,3 +86,16 @@ def proteinuria(ev: Evidence) -> Finding | None:
         },
         f"urine protein {protein} (dipstick) with {why}: check ACR and creatinine; refer (non-emergency)",
     )
+
+
+def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
+    """Dipstick protein at ``levels`` with no ACR to quantify it and without hypertension (with it,
+    ``proteinuria_with_hypertension`` refers at >=1+; an ACR decides through ``albuminuria``)."""
+
+    def check(ev: Evidence) -> Finding | None:
+        protein = ev.values.get("urine_protein")
+        if protein not in levels or "albumin_creatinine_ratio" in ev.latest or proteinuria(ev) is not None:
+            return None
+        return Finding({"urine_protein": protein}, f"urine protein {protein} (dipstick) and no ACR: {text}")
+
+    return check

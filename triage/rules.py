@@ -22,6 +22,7 @@ from triage.rule_checks import (
     kidney_flag,
     mmhg,
     proteinuria,
+    unquantified_proteinuria,
 )
 from triage.scores.result import ScoreResult
 
@@ -498,6 +499,28 @@ RULES: tuple[Rule, ...] = (
         "Dipstick protein >=1+ with hypertension",
         "国家基层高血压防治管理指南 2020, 初诊转诊",
         proteinuria,
+    ),
+    Rule(
+        "proteinuria_2plus",
+        L,
+        "Dipstick protein 2+ without hypertension and no ACR: measure the ACR now",
+        "KDIGO 2024 (quantify a dipstick with ACR or PCR); risk.md 2.10",
+        unquantified_proteinuria(
+            ("2+",),
+            "about 100 mg/dL - measure the ACR and creatinine now; repeat the dipstick within days (not"
+            " during infection, fever, heavy exercise or menstruation); an ACR >=30 mg/g refers",
+        ),
+    ),
+    Rule(
+        "proteinuria_3plus",
+        R,
+        "Dipstick protein >=3+ without hypertension and no ACR: refer (non-emergency)",
+        "KDIGO 2024 (refer at ACR >=300 mg/g, PCR >=500 mg/g); risk.md 2.10",
+        unquantified_proteinuria(
+            ("3+", "4+"),
+            "about 300 mg/dL or more, in the range KDIGO refers (A3) - measure the ACR and creatinine now,"
+            " check for oedema (nephrotic syndrome); refer (non-emergency)",
+        ),
     ),
     Rule(
         "total_cholesterol_above_8", R, "Total cholesterol >8 mmol/L", HEARTS_ROUTINE_REF, _total_cholesterol

@@ -119,6 +119,16 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("urine_protein", "1+", None), ("spo2", 98, None)],
         [("urine_protein", "trace", None), ("spo2", 98, None)],
     ),
+    "proteinuria_2plus": (
+        {},
+        [("urine_protein", "2+", None), ("spo2", 98, None)],
+        [("urine_protein", "1+", None), ("spo2", 98, None)],
+    ),
+    "proteinuria_3plus": (
+        {},
+        [("urine_protein", "3+", None), ("spo2", 98, None)],
+        [("urine_protein", "2+", None), ("spo2", 98, None)],
+    ),
     "total_cholesterol_above_8": (
         {},
         [("total_cholesterol", 8.1, None), ("spo2", 98, None)],

@@ -1,0 +1,55 @@
+"""Dipstick protein without hypertension and with no ACR, at each dipstick level: 2+ asks for the
+ACR now (local care), 3+ and 4+ (the range KDIGO refers) refer (non-emergency); trace and 1+ reach
+no rule; with hypertension proteinuria_with_hypertension refers instead; an ACR decides by itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.triage.conftest import NOW, ob
+from tests.triage.test_rules import ALL_ON
+from triage.assess import assess
+from triage.patient import PatientContext
+
+KIDNEY_RULES = {"proteinuria_2plus", "proteinuria_3plus", "proteinuria_with_hypertension", "albuminuria"}
+
+
+def _assessed(protein: str, *, hypertension: bool = False, acr: float | None = None) -> tuple[set[str], str]:
+    readings = [ob("urine_protein", protein, None), ob("sbp", 120, None), ob("dbp", 75, None)]
+    if acr is not None:
+        readings.append(ob("albumin_creatinine_ratio", acr, "mg/g"))
+    a = assess(PatientContext(age=50, sex="male", hypertension=hypertension), readings, ALL_ON, now=NOW)
+    return {r.rule for r in a.reasons} & KIDNEY_RULES, a.disposition.value
+
+
+@pytest.mark.parametrize(
+    ("protein", "rules", "disposition"),
+    [
+        ("neg", set(), "local_care"),
+        ("trace", set(), "local_care"),
+        ("1+", set(), "local_care"),
+        ("2+", {"proteinuria_2plus"}, "local_care"),
+        ("3+", {"proteinuria_3plus"}, "routine_referral"),
+        ("4+", {"proteinuria_3plus"}, "routine_referral"),
+    ],
+)
+def test_each_dipstick_level_without_hypertension(protein: str, rules: set[str], disposition: str) -> None:
+    assert _assessed(protein) == (rules, disposition)
+
+
+@pytest.mark.parametrize("protein", ["1+", "2+", "3+", "4+"])
+def test_with_hypertension_the_hypertension_rule_refers_alone(protein: str) -> None:
+    assert _assessed(protein, hypertension=True) == ({"proteinuria_with_hypertension"}, "routine_referral")
+
+
+@pytest.mark.parametrize(("acr", "rules"), [(20.0, set()), (45.0, {"albuminuria"})])
+def test_an_acr_decides_by_itself(acr: float, rules: set[str]) -> None:
+    assert _assessed("3+", acr=acr)[0] == rules
+
+
+def test_the_2plus_reason_asks_for_the_acr_now() -> None:
+    a = assess(PatientContext(age=50), [ob("urine_protein", "2+", None)], ALL_ON, now=NOW)
+    (reason,) = [r for r in a.reasons if r.rule == "proteinuria_2plus"]
+    assert reason.detail.startswith(
+        "urine protein 2+ (dipstick) and no ACR: about 100 mg/dL - measure the ACR"
+    )
