@@ -7,6 +7,7 @@ from __future__ import annotations
 from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
+from triage.service.pages.clock import clock
 
 
 def test_the_printed_page_names_the_clinic_of_the_visit(staff: Staff) -> None:
@@ -25,3 +26,27 @@ def test_the_printed_page_names_the_clinic_of_the_visit(staff: Staff) -> None:
         line = page.split('id="printed-clinic">')[1].split("</p>")[0]
         label = catalogue_data(language)["patient.printed_clinic"].split("{")[0]
         assert line.startswith(label) and facility[1] in line and facility[0] in line, line
+
+
+def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) -> None:
+    """The referrals card (printed with the patient) named the hospital, urgency, status and
+    reason but not who referred: the hospital could not tell whom to call back."""
+    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
+    body = {
+        "assessment_id": made.json()["id"],
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "hypoxia",
+    }
+    referral = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    assert referral.status_code == 201, referral.text
+    at = clock(referral.json()["created_at"], clinic=staff.app.state.runtime.clock)
+    csrf = staff.login(Role.nurse)
+    for language, said in (
+        ("en", f'by <span class="ident">clinician</span>, {at}'),
+        ("zh", f'<span class="ident">clinician</span> 于 {at} 建立'),
+    ):
+        staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+        page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
+        row = page.split("<td>#1</td>")[1].split("</tr>")[0]
+        assert f'<small class="made-by">{said}</small>' in row, row
