@@ -56,3 +56,14 @@ def test_every_reading_has_an_english_display_name_that_starts_as_a_heading() ->
         shown, name = english[f"display.{code}"], english[f"name.{code}"]
         assert shown[0] == shown[0].upper() or shown[:2] in ("eG", "hs"), shown
         assert shown[0].lower() + shown[1:] == name[0].lower() + name[1:], (shown, name)
+
+
+def test_the_scores_table_names_scores_in_sentence_case() -> None:
+    """The scores table's first column (``score.<name>``, used nowhere else) read "pulse oximetry
+    (SpO2)", "blood pressure grade", "glycaemia" in lower case beside "NEWS2", "qSOFA"; each name
+    now starts as a heading does, published names (qSOFA) as written."""
+    english = catalogue_data("en")
+    names = {key: text for key, text in english.items() if key.count(".") == 1 and key.startswith("score.")}
+    assert len(names) >= 10
+    lower = {key: text for key, text in names.items() if text[0].islower() and not text.startswith("qSOFA")}
+    assert not lower, lower
