@@ -37,7 +37,7 @@ from triage.errors import (
     json_text,
     shown_input,
 )
-from triage.json_input import json_kind, time_problem
+from triage.json_input import BOOLEAN_RULE, json_kind, time_problem
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
 
@@ -113,6 +113,16 @@ def parse_observation(item: Any, where: str) -> Observation:
         raise type(exc)(f"{where}.{_field_for(exc)}: {exc}") from None
 
 
+def _check_labels(data: dict[str, Any], where: str) -> None:
+    """``synthetic`` (JSON true/false) and ``note`` (text) label the input; a ``"yes"`` was ignored."""
+    synthetic = data.get("synthetic")
+    if synthetic is not None and not isinstance(synthetic, bool):
+        raise UserInputError(f"{where}: synthetic: {BOOLEAN_RULE}, got {json_text(synthetic)}")
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        raise UserInputError(f"{where}: note: must be a string, got {json_text(note)}")
+
+
 def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "input") -> AssessRequest:
     """Validate a decoded JSON document; ``UserInputError`` names ``where`` and the field."""
     if not isinstance(data, dict):
@@ -126,6 +136,7 @@ def parse_request(data: Any, *, base_dir: Path | None = None, where: str = "inpu
         raise UserInputError(
             f"{where}: unknown field {json_text(unknown[0])}; allowed: {', '.join(sorted(TOP_KEYS))}"
         )
+    _check_labels(data, where)
     patient = patient_from_mapping(data.get("patient", {}), where=f"{where}: patient")
     raw = data.get("observations", [])
     if not isinstance(raw, list):

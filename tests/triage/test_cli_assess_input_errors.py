@@ -85,6 +85,14 @@ from triage.assessment import Assessment
         ),
         ("case", "whose fields are all optional: 'patient' (an object), 'observations' (a list"),
         ({"assessed_at": "noon"}, 'assessed_at: "noon" is not an ISO 8601 time'),
+        # the labels were accepted whatever they held: "yes" did not label the table SYNTHETIC
+        (
+            {"synthetic": "yes"},
+            'synthetic: must be true or false (a JSON boolean, without quotes), got "yes"',
+        ),
+        ({"synthetic": 1}, "synthetic: must be true or false (a JSON boolean, without quotes), got 1"),
+        ({"note": 5}, "note: must be a string, got 5"),
+        ({"note": ["a"]}, 'note: must be a string, got ["a"]'),
     ],
 )
 def test_invalid_input_exits_2_naming_the_field(
