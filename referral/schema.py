@@ -48,20 +48,33 @@ def connect(
     db = Database(sqlite3.connect(str(target), check_same_thread=False)) if any_thread else Database(target)
     if new and os.geteuid() == 0:
         _give_to_folder_owner(target)
-    db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    db.conn.execute("PRAGMA journal_mode = WAL")
-    db.conn.execute("PRAGMA synchronous = FULL")
-    db.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-    db.conn.execute("PRAGMA foreign_keys = ON")
     try:
+        db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        db.conn.execute("PRAGMA synchronous = FULL")
+        db.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        db.conn.execute("PRAGMA foreign_keys = ON")
         if migrate:
             apply_migrations(db)
         else:
             refuse_newer_schema(db, target)
     except BaseException:
         db.close()
+        if new:
+            _remove_if_empty(target)
         raise
     return db
+
+
+def _remove_if_empty(target: Path) -> None:
+    """A log this call created and could not set up (a full disk) is left as nothing, not as a
+    0-byte file that the next command takes for a typo'd --db ("an empty file"): it and its
+    ``-wal``, ``-shm`` go when the file itself is still empty (what the WAL holds is only schema)."""
+    with contextlib.suppress(OSError):
+        if target.stat().st_size != 0:
+            return
+        for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal"), target):
+            leftover.unlink(missing_ok=True)
 
 
 def _give_to_folder_owner(target: Path) -> None:

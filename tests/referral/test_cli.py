@@ -205,8 +205,9 @@ def test_a_reading_command_does_not_turn_an_empty_file_into_a_referral_log(
     for argv in (["referrals", "list"], ["referrals", "stats"], ["devices", "associations", "list"]):
         assert main([*argv, "--db", str(empty)]) == 2
         assert capsys.readouterr().err == (
-            f"error: {empty} is an empty file, not a referral log; check --db, or create one there with "
-            f"`triage referrals migrate --db {empty}`\n"
+            f"error: {empty} is an empty file (0 bytes), not a referral log: a mistyped --db, or a first"
+            " start that failed before writing anything (a full disk: free space, then delete it); check"
+            f" --db, or create one there with `triage referrals migrate --db {empty}`\n"
         )
         assert empty.stat().st_size == 0
     code, out, _ = run(capsys, "migrate", "--db", str(empty))

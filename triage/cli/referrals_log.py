@@ -84,8 +84,9 @@ def _require_log(path: Path) -> None:
         # SQLite takes an empty file for an empty database: a reading command would turn the
         # wrong file (a typo'd name, a `touch`) into a referral log without a word
         raise UserInputError(
-            f"{path} is an empty file, not a referral log; check --db, or create one there with "
-            f"`triage referrals migrate --db {path}`"
+            f"{path} is an empty file (0 bytes), not a referral log: a mistyped --db, or a first start"
+            " that failed before writing anything (a full disk: free space, then delete it); check"
+            f" --db, or create one there with `triage referrals migrate --db {path}`"
         )
 
 
