@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from referral.clock import Clock
 from triage.errors import ClinicError, shown_input, validation_message
+from triage.json_input import json_kind
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
 from triage.service.api.cors import ApiCors
@@ -62,12 +63,6 @@ _BODY_KINDS = {
 }
 
 
-def _json_kind(value: object) -> str:
-    """What a decoded JSON value is, in JSON's words."""
-    kinds = {list: "an array", dict: "an object", str: "a string", bool: "true or false", int: "a number"}
-    return "null" if value is None else kinds.get(type(value), "a number")
-
-
 def field_path(loc: Sequence[int | str]) -> str:
     """Where a validation error is, as the engine's errors say it: ``observations[1].observed_at``
     (pydantic's ``observations.1.observed_at``); an element of a list body is ``body[0].qc``."""
@@ -101,7 +96,7 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             continue
         if tuple(err.get("loc", ())) == ("body",) and err.get("type") in _BODY_KINDS:
             # (after the unparsed body above: bytes are not JSON "of the wrong kind")
-            parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {_json_kind(value)}")
+            parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {json_kind(value)}")
             continue
         shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
         parts.append(f"{field_path(err.get('loc', ()))}: {validation_message(err)}{shown}")
