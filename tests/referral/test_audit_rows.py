@@ -134,9 +134,10 @@ def test_a_log_used_normally_matches_its_trail(log: Path, capsys: pytest.Capture
     assert "the tables match it (2 patients, 2 encounters, 2 observations, 2 assessments, 1 overrides" in out
     code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json")
     report = json.loads(out)
-    assert report["ok"] and report["rows"]["rows"]["referrals"] == 2
-    assert report["rows"]["rows"]["referral_events"] == 7  # 5 + 2
-    counts = report["rows"]["rows"]
+    assert report["ok"] and report["mismatch"] is None  # "rows" was {"rows": {...}, "ok": ...}
+    assert report["rows"]["referrals"] == 2
+    assert report["rows"]["referral_events"] == 7  # 5 + 2
+    counts = report["rows"]
     assert (counts["facilities"], counts["settings"], counts["users"], counts["api_tokens"]) == (9, 2, 2, 2)
 
 
@@ -343,6 +344,10 @@ def _edited_and_named(
     code, _, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 1 and err.count("\n") == 1
     assert f"but {table} row {row_id}: " in err and "edited outside the application" in err
+    code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json")
+    shown = json.loads(out)
+    assert code == 1 and not shown["ok"] and isinstance(shown["rows"], dict)
+    assert (shown["mismatch"]["table"], shown["mismatch"]["row_id"]) == (table, row_id)
 
 
 #: Edits of the device side's clinical rows (compared since migration 0020): a review that put a

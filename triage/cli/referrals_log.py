@@ -220,7 +220,7 @@ def verify_audit(
     if as_json:
         print_json(
             chain.as_dict()
-            | {"ok": ok, "rows": rows and rows.as_dict()}
+            | {"ok": ok, "rows": rows and rows.rows, "mismatch": _mismatch(rows)}
             | ({} if wanted is None else {"anchor": {"seq": wanted[0], "hash": wanted[1], "problem": moved}})
         )
     _raise_if_tampered(chain, rows, "")
@@ -236,6 +236,14 @@ def verify_audit(
         echo(
             f"chain head: {chain.entries}:{chain.head_hash} (keep it off this box; --anchor checks it later)"
         )
+
+
+def _mismatch(rows: audit_rows.RowsReport | None) -> dict[str, object] | None:
+    """The first row edited outside the application, for ``--json``; ``None`` if the tables match
+    (or were not compared: the chain is broken)."""
+    if rows is None or rows.ok:
+        return None
+    return {"table": rows.table, "row_id": rows.row_id, "problem": rows.problem}
 
 
 def _rows_text(rows: audit_rows.RowsReport) -> str:
