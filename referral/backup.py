@@ -55,7 +55,8 @@ class BackupReport:
 def backup(db: Database, out: Path) -> BackupReport:
     """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven)."""
     _refuse_the_log_s_own_files(db, out)
-    report = _write_copy(db.conn, out, lambda copy: _check(copy, out))
+    said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
+    report = _write_copy(db.conn, out, lambda copy: _check(copy, out), said=said)
     return BackupReport(out, out.stat().st_size, *report)
 
 
@@ -86,11 +87,12 @@ def _write_copy(
     final: Path,
     check: Callable[[Database], T],
     before_rename: Callable[[], None] | None = None,
+    said: tuple[str, str] = ("restore", "nothing was restored and the referral log is as it was"),
 ) -> T:
     """Copy ``source`` as of one moment to ``<final>.partial`` (one step of SQLite's backup API:
     writers are not blocked), make it one self-contained file, ``check`` it, sync it, and only then
     (after ``before_rename``) rename it to ``final``; on any failure nothing is left under either
-    name."""
+    name, and a full or read-only disk says so (``said``: what was written, what that means)."""
     partial = partial_of(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
@@ -107,7 +109,7 @@ def _write_copy(
             target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
             result = check(Database(target))
         except sqlite3.DatabaseError as exc:  # the copy's disk is full, read-only...
-            raise storage_error(exc, partial) or exc from exc
+            raise storage_error(exc, partial, subject=said[0], outcome=said[1]) or exc from exc
         finally:
             target.close()
         with open(partial, "rb") as written:

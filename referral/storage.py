@@ -112,12 +112,15 @@ def read_problem(path: Path | str) -> str | None:
     )
 
 
-def _advice(name: str, path: str) -> tuple[str, str] | None:
+#: What a failed write means, said in the message: for a request to the log, nothing of it was stored.
+STORED_NOTHING = "nothing of this request was stored"
+
+
+def _advice(name: str, path: str, outcome: str) -> tuple[str, str] | None:
     """The kind of problem (its ``error.storage.<kind>`` message on the staff pages) and the advice."""
     if name == "SQLITE_FULL":
         return "full", (
-            f"the disk holding {path} is full; nothing of this request was stored -"
-            " free space on that filesystem and retry"
+            f"the disk holding {path} is full; {outcome} - free space on that filesystem and retry"
         )
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and Path(path).is_dir():
         # it said "check that the file and its folder exist", or blamed the disk ("disk I/O error")
@@ -131,8 +134,8 @@ def _advice(name: str, path: str) -> tuple[str, str] | None:
         return kind, f"cannot use {path}: {blocked}"
     if name.startswith("SQLITE_READONLY"):
         return "read_only", (
-            f"{path} is read-only (the file, its folder or the filesystem); nothing of this request"
-            f" was stored - make it writable for this user (SQLite also writes {path}-wal and"
+            f"{path} is read-only (the file, its folder or the filesystem); {outcome}"
+            f" - make it writable for this user (SQLite also writes {path}-wal and"
             f" {path}-shm beside it)"
         )
     if name == "SQLITE_CANTOPEN":
@@ -144,25 +147,29 @@ def _advice(name: str, path: str) -> tuple[str, str] | None:
         return "damaged", f"{path} is damaged; stop every writer, keep the file as it is, and {RESTORE_HINT}"
     if name.startswith("SQLITE_IOERR"):
         return "disk_failed", (
-            f"reading or writing {path} failed at the disk (a full or failing disk?); nothing of"
-            f" this request was stored - check free space and the disk, then retry"
+            f"reading or writing {path} failed at the disk (a full or failing disk?); {outcome}"
+            " - check free space and the disk, then retry"
         )
     return None
 
 
-def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError | None:
+def storage_error(
+    exc: sqlite3.Error, path: Path | str, *, outcome: str = STORED_NOTHING, subject: str = "referral log"
+) -> StorageError | None:
     """The one-line error for a file or disk problem of the log at ``path``; ``None`` for others.
+    ``outcome`` says what the failure means for what was being done, ``subject`` what was being
+    written (a backup: ``"backup"``, no copy was made and the log is unchanged).
 
     The staff pages say it in the user's language (``error.storage.<kind>``, the file as ``file``)."""
     name = getattr(exc, "sqlite_errorname", "") or ""
-    found = _advice(name, str(path))
+    found = _advice(name, str(path), outcome)
     if found is None:
         return None
     kind, advice = found
     if kind == "full":
         _FULL[str(Path(path).resolve())] = time.time()
     return StorageError(
-        f"referral log: {advice} (SQLite: {exc})", says=f"error.storage.{kind}", params={"file": str(path)}
+        f"{subject}: {advice} (SQLite: {exc})", says=f"error.storage.{kind}", params={"file": str(path)}
     )
 
 
