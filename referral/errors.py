@@ -156,6 +156,12 @@ class StorageError(ClinicError):
     key = "error.storage.other"
 
 
+class FolderGivenError(StorageError):
+    """The referral log's path names a folder: a usage error (exit 2), like a file that is not a log."""
+
+    exit_code = 2
+
+
 class SchemaTooOldError(UserInputError):
     """A command that only reads was given a referral log an older version wrote: it is not
     upgraded by a reader (``triage referrals migrate`` does that)."""

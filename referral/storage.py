@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from referral.errors import StorageError
+from referral.errors import FolderGivenError, StorageError
 
 #: Where an operator reads how to back up and restore the log.
 RESTORE_HINT = "restore the latest backup (docs/referral-log.md, 'Backup and restore')"
@@ -122,12 +122,6 @@ def _advice(name: str, path: str, outcome: str) -> tuple[str, str] | None:
         return "full", (
             f"the disk holding {path} is full; {outcome} - free space on that filesystem and retry"
         )
-    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and Path(path).is_dir():
-        # it said "check that the file and its folder exist", or blamed the disk ("disk I/O error")
-        return "cannot_open", (
-            f"{path} is a folder, not the referral log's file: give the file (--db, database.path),"
-            f" e.g. {Path(path) / 'clinic.db'}"
-        )
     blocked = access_problem(path) if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) else None
     if blocked is not None:
         kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"
@@ -162,6 +156,14 @@ def storage_error(
 
     The staff pages say it in the user's language (``error.storage.<kind>``, the file as ``file``)."""
     name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and Path(path).is_dir():
+        # it said "check that the file and its folder exist", or blamed the disk ("disk I/O error")
+        example = os.path.join(path, "clinic.db")  # "./clinic.db" for "."
+        return FolderGivenError(
+            f"referral log: {path} is a folder; give the log file, e.g. {example} (--db, database.path)",
+            says="error.storage.cannot_open",
+            params={"file": str(path)},
+        )
     found = _advice(name, str(path), outcome)
     if found is None:
         return None

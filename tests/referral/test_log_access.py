@@ -103,18 +103,22 @@ def test_a_log_on_a_read_only_filesystem_says_so_and_where_it_is_mounted(tmp_pat
     assert done.returncode == 1
 
 
-@pytest.mark.parametrize("command", [["stats"], ["migrate"]])
-def test_a_folder_given_as_the_log_is_said_to_be_a_folder(tmp_path: Path, command: list[str]) -> None:
+@pytest.mark.parametrize("command", [["stats"], ["migrate"], ["list"], ["verify-audit"]])
+@pytest.mark.parametrize("given", ["folder", "."])
+def test_a_folder_given_as_the_log_is_a_usage_error(tmp_path: Path, command: list[str], given: str) -> None:
     """--db (or database.path) naming the folder the log is in: reading commands blamed the disk
-    ('failed at the disk (a full or failing disk?)'), writing ones said to check that it exists."""
+    ('failed at the disk (a full or failing disk?)'), writing ones said to check that it exists;
+    then it was named a folder but still exit 1 with '(SQLite: disk I/O error)', while a file that
+    is not a log was exit 2: a folder is the same usage error."""
+    db = str(tmp_path) if given == "folder" else "."
     done = subprocess.run(
-        [TRIAGE, "referrals", *command, "--db", str(tmp_path)], capture_output=True, text=True, timeout=60
+        [TRIAGE, "referrals", *command, "--db", db], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
-    assert done.stderr.startswith(
-        f"error: referral log: {tmp_path} is a folder, not the referral log's file: give the file (--db,"
-        f" database.path), e.g. {tmp_path / 'clinic.db'} (SQLite: "
+    example = f"{tmp_path}/clinic.db" if given == "folder" else "./clinic.db"
+    assert done.stderr == (
+        f"error: referral log: {db} is a folder; give the log file, e.g. {example} (--db, database.path)\n"
     ), done.stderr
-    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert done.returncode == 2 and list(tmp_path.iterdir()) == []
 
 
 def test_a_new_log_root_creates_belongs_to_its_folder_s_owner(tmp_path: Path) -> None:
