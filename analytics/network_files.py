@@ -1,8 +1,8 @@
 """Reading networks for `triage study fit` from CSV files, with errors that say what and where.
 
 - NODES.csv: a column ``id`` and one column per attribute.
-- EDGES.csv: the first two columns are sender and receiver ids (``source,target`` or
-  ``from,to``); further columns (weights, counts) are kept for valued models.
+- EDGES.csv: sender and receiver ids in the columns named ``source`` and ``target`` (or ``from``
+  and ``to``), in any place; further columns (weights, counts) are kept for valued models.
 - A dyadic covariate is a square matrix CSV (first column and header row are node ids) or a long
   CSV ``source,target,value`` (absent pairs are 0).
 """
@@ -88,6 +88,23 @@ def read_nodes(path: Path) -> pd.DataFrame:
     return nodes
 
 
+#: The header names of an edge list's sender and receiver columns, tried in this order.
+SENDER_RECEIVER = (("source", "target"), ("from", "to"))
+
+
+def sender_receiver(path: Path, columns: list[str], error: type[UserInputError]) -> tuple[str, str]:
+    """The headers of an edge list's sender and receiver columns, found by name (any case): a
+    file ``source,movers,target`` had been read by position, ``movers`` as the target."""
+    names = {str(column).strip().lower(): str(column) for column in reversed(columns)}
+    for sender, receiver in SENDER_RECEIVER:
+        if sender in names and receiver in names:
+            return names[sender], names[receiver]
+    raise error(
+        f"{path}: the header row is {json_text(','.join(map(str, columns)))}; the sender and receiver"
+        ' columns must be named "source" and "target" (or "from" and "to")'
+    )
+
+
 #: The edge column that marks rows as SYNTHETIC (the study's generated moves and Figure 2 edge
 #: lists), ``true``/``false`` as every product CSV spells a boolean: provenance, not a weight.
 SYNTHETIC_COLUMN = "synthetic"
@@ -97,7 +114,7 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
     """EDGES.csv: sender, receiver and numeric columns (weights, counts); a ``synthetic`` column
     is checked (true/false) and left out of the network (:func:`synthetic_marks` reads it)."""
     edges = _read(path, "edges")
-    if SYNTHETIC_COLUMN in edges.columns[2:]:
+    if SYNTHETIC_COLUMN in edges.columns:
         flags = edges[SYNTHETIC_COLUMN].str.strip().str.lower()
         bad = ~flags.isin(["true", "false", ""])
         if bad.any():
@@ -107,9 +124,7 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
                 f" {json_text(edges[SYNTHETIC_COLUMN].iloc[row])} is not true or false"
             )
         edges = edges.drop(columns=SYNTHETIC_COLUMN)
-    if len(edges.columns) < 2:
-        raise NetworkInputError(f"{path}: needs sender and receiver columns")
-    first, second = edges.columns[:2]
+    first, second = sender_receiver(path, list(edges.columns), NetworkInputError)
     edges = edges.rename(columns={first: "source", second: "target"})
     for column, header in (("source", first), ("target", second)):
         unknown = ~edges[column].isin(node_ids)
@@ -119,7 +134,7 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
                 f"{path}: line {row + 2}, column {json_text(header)}: {column}"
                 f" {json_text(edges[column].iloc[row])} is not an id in the nodes file"
             )
-    for column in edges.columns[2:]:
+    for column in edges.columns.drop(["source", "target"]):
         numeric = pd.to_numeric(edges[column], errors="coerce")
         if numeric.isna().any():
             row = int(np.argmax(numeric.isna().to_numpy()))

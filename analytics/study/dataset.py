@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.network_files import first_repeat, matrix_cell_problem, read_csv_file
+from analytics.network_files import (
+    SYNTHETIC_COLUMN,
+    first_repeat,
+    matrix_cell_problem,
+    read_csv_file,
+    sender_receiver,
+)
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
 
@@ -134,11 +140,10 @@ def _ties_from_moves(
 
 
 def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers: int) -> pd.DataFrame:
-    columns = list(edges.columns)
-    if len(columns) < 2:
-        raise StudyDataError(f"{path}: an edge list needs at least two columns (source, target)")
-    edges = edges.rename(columns={columns[0]: "source", columns[1]: "target"})
-    for column, header in (("source", columns[0]), ("target", columns[1])):
+    first, second = sender_receiver(path, list(edges.columns), StudyDataError)
+    others = [c for c in edges.columns if c not in (first, second, SYNTHETIC_COLUMN)]
+    edges = edges.rename(columns={first: "source", second: "target"})
+    for column, header in (("source", first), ("target", second)):
         edges[column] = edges[column].astype(str)
         unknown = ~edges[column].isin(ids)
         if unknown.any():
@@ -147,7 +152,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
                 f"{path}: line {row + 2}, column {json_text(str(header))}: {column}"
                 f" {json_text(edges[column].iloc[row])} is not a node id"
             )
-    weight = columns[2] if len(columns) > 2 else None
+    weight = others[0] if others else None
     if weight is not None:
         raw = edges[weight]  # kept: the weight column may itself be called "movers"
         edges["movers"] = pd.to_numeric(raw, errors="coerce")
