@@ -43,10 +43,48 @@ def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) 
     at = clock(referral.json()["created_at"], clinic=staff.app.state.runtime.clock)
     csrf = staff.login(Role.nurse)
     for language, said in (
-        ("en", f'by <span class="ident">clinician</span>, {at}'),
+        ("en", f'referred by <span class="ident">clinician</span>, {at}'),
         ("zh", f'<span class="ident">clinician</span> 于 {at} 建立'),
     ):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
         page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
         row = page.split("<td>#1</td>")[1].split("</tr>")[0]
         assert f'<small class="made-by">{said}</small>' in row, row
+
+
+def test_a_referral_s_later_status_says_who_changed_it_and_when(staff: Staff) -> None:
+    """A referral sent (or accepted, declined...) after it was proposed showed only who proposed
+    it: the status change's user, recorded in referral_events, is on the page and on paper."""
+    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
+    body = {
+        "assessment_id": made.json()["id"],
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "hypoxia",
+    }
+    referral = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
+    assert referral.status_code == 201, referral.text
+    encounter = made.json()["encounter_id"]
+    csrf = staff.login(Role.admin)
+    page = staff.client.get(f"/encounters/{encounter}").text
+    assert 'class="status-by"' not in page.split("<td>#1</td>")[1].split("</tr>")[0], (
+        "proposed: no change yet"
+    )
+    sent = staff.client.post(
+        f"/referrals/{referral.json()['id']}/status",
+        data={"csrf_token": csrf, "status": "sent", "back": f"/encounters/{encounter}"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    db = staff.app.state.runtime.databases.get()
+    event = db.execute("SELECT actor, at FROM referral_events WHERE to_status = 'sent'").fetchone()
+    assert event is not None and event[0] == "admin"
+    at = clock(event[1], clinic=staff.app.state.runtime.clock)
+    for language, said in (
+        ("en", f'Sent by <span class="ident">admin</span>, {at}'),
+        ("zh", f'<span class="ident">admin</span> 于 {at} 已发送'),
+    ):
+        staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+        row = staff.client.get(f"/encounters/{encounter}").text.split("<td>#1</td>")[1].split("</tr>")[0]
+        assert f'<small class="status-by">{said}</small>' in row, row
+        assert 'class="ident">clinician</span>' in row.split('class="made-by">')[1], "the referrer stays"

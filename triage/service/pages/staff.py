@@ -331,7 +331,11 @@ def show_encounter(
     corrections = correction_context(db, encounter_id, clinic)
     refs = list(
         db.query(
-            "SELECT r.*, f.name AS facility_name FROM referrals r LEFT JOIN facilities f ON f.id = r.to_facility"
+            # who moved it to its status and when (the latest event; none while only proposed)
+            "SELECT r.*, f.name AS facility_name, e.actor AS status_by, e.at AS status_at"
+            " FROM referrals r LEFT JOIN facilities f ON f.id = r.to_facility"
+            " LEFT JOIN referral_events e ON e.id = (SELECT max(x.id) FROM referral_events x"
+            " WHERE x.referral_id = r.id AND x.from_status IS NOT NULL)"
             " WHERE r.encounter_id = ? ORDER BY r.id DESC",
             [encounter_id],
         )
