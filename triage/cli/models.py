@@ -210,7 +210,8 @@ def verify(
                     "name": model_name,
                     "version": version,
                     "ok": True,
-                    "sha256": model.card.onnx.sha256,
+                    "onnx_sha256": model.card.onnx.sha256,
+                    "sha256": model.card.onnx.sha256,  # deprecated: onnx_sha256, as in the other commands
                     "golden_rows": model.card.parity.rows,
                     "max_abs_diff": model.golden_max_diff,
                     "tolerance": model.card.parity.tolerance,
@@ -222,7 +223,7 @@ def verify(
         for r in results:
             if r["ok"]:
                 write(
-                    f"ok    {r['name']} {r['version']}: sha256 {r['sha256'][:16]}... matches the card; feature names and "
+                    f"ok    {r['name']} {r['version']}: sha256 {r['onnx_sha256'][:16]}... matches the card; feature names and "
                     "units match the card and the engine; imputation medians = golden row 1; "
                     f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}; "
                     "CARD.md matches the card"
@@ -336,7 +337,8 @@ def train(
         "version": version,
         "check": check,
         "path": str(target),
-        "model_onnx_sha256": sha,
+        "onnx_sha256": sha,
+        "model_onnx_sha256": sha,  # deprecated: onnx_sha256, as in the other commands
     }
     if not check and not target.exists():
         target, _ = write_version(built, folder)

@@ -19,7 +19,8 @@ def evaluation_json(e: Evaluation, onnx_sha256: str) -> dict[str, Any]:
     return {
         "name": card.name,
         "version": card.version,
-        "model_onnx_sha256": onnx_sha256,
+        "onnx_sha256": onnx_sha256,
+        "model_onnx_sha256": onnx_sha256,  # deprecated: onnx_sha256, as in the other commands
         "training_data": card.training.data.package,
         "table_sha256": card.training.data.table_sha256,
         "held_out": {"n": e.recomputed.n, "events": e.recomputed.events},
