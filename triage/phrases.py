@@ -288,6 +288,13 @@ KIDNEY_ESTIMATES = Phrase("kidney_estimates", KIDNEY.template + _ESTIMATES)
 KIDNEY_EGFR_UNSTAGED_ESTIMATES = Phrase(
     "kidney_egfr_unstaged_estimates", KIDNEY_EGFR_UNSTAGED.template + _ESTIMATES
 )
+# each eGFR ``{estimates}`` names, joined by ", " (by its key in ``egfr_source``)
+KIDNEY_ESTIMATE: dict[str, Phrase] = {
+    "reported": Phrase("kidney_estimate_reported", "laboratory {egfr}"),
+    "ckd_epi_2021": Phrase("kidney_estimate_ckd_epi_2021", "CKD-EPI 2021 from creatinine {egfr}"),
+    "ckd_epi_2021_female": Phrase("kidney_estimate_ckd_epi_2021_female", "CKD-EPI 2021 if female {egfr}"),
+    "ckd_epi_2021_male": Phrase("kidney_estimate_ckd_epi_2021_male", "CKD-EPI 2021 if male {egfr}"),
+}
 SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     "news2": (NEWS2, NEWS2_UNDETERMINED, NO_INPUTS),
     "qsofa": (QSOFA_HIGH, QSOFA_LOW, QSOFA_UNDETERMINED, NO_INPUTS),
@@ -342,4 +349,13 @@ def clauses(explanation: str) -> list[str]:
     return found
 
 
-PHRASES = (*NOTES, *IGNORED, *MODEL_REASONS, NOT_SCORED, *NOT_SCORED_REASONS, *CLAUSES, RANGE_ITEM)
+PHRASES = (
+    *NOTES,
+    *IGNORED,
+    *MODEL_REASONS,
+    NOT_SCORED,
+    *NOT_SCORED_REASONS,
+    *CLAUSES,
+    RANGE_ITEM,
+    *KIDNEY_ESTIMATE.values(),
+)

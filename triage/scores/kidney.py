@@ -92,18 +92,12 @@ def _staged(source: str, egfr: float, censored: tuple[str, ...]) -> float:
     return egfr if source == "reported" and "egfr" in censored else reported_egfr(egfr)
 
 
-_ESTIMATE_NAMES = {
-    "reported": "laboratory",
-    "ckd_epi_2021": "CKD-EPI 2021 from creatinine",
-    "ckd_epi_2021_female": "CKD-EPI 2021 if female",
-    "ckd_epi_2021_male": "CKD-EPI 2021 if male",
-}
-
-
 def _estimates(detail: str, estimates: dict[str, float], censored: tuple[str, ...]) -> str:
     """``detail`` (one of the eGFR phrasings) with every eGFR named: ``...; eGFR estimates differ
     (laboratory 25, CKD-EPI 2021 from creatinine 30): the lowest is used``."""
-    named = ", ".join(f"{_ESTIMATE_NAMES[k]} {_shown(_staged(k, v, censored))}" for k, v in estimates.items())
+    named = ", ".join(
+        phrases.KIDNEY_ESTIMATE[k].format(egfr=_shown(_staged(k, v, censored))) for k, v in estimates.items()
+    )
     return detail + _ESTIMATES.format(estimates=named)
 
 

@@ -39,7 +39,8 @@ name), ``{field:label}``, ``{field:model}`` (a risk model by name, ``model.<name
 ``{field:text}`` (``engine.value.<text>``), ``{field:time}`` (an ISO time in the clinic's local
 time, as every page time), ``{field:reason}`` and ``{field:ranges}`` (nested phrases),
 ``{field:explanation}``; in a score's detail also ``{field:unit}`` (``score_detail.unit.<unit>``),
-``{field:band}`` (the score's band, ``score.<name>.<band>``), ``{field:response}`` (the NEWS2
+``{field:band}`` (the score's band, ``score.<name>.<band>``), ``{field:estimates}`` (kidney's
+differing eGFRs, each by ``engine.kidney_estimate_<key>``), ``{field:response}`` (the NEWS2
 response of the score's band) and ``{field:odds}`` (FINDRISC's "1 in 3", ``score_detail.odds``).
 """
 
@@ -77,6 +78,7 @@ _SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         }.items()
     },
 }
+_KIDNEY_ESTIMATES = tuple(phrases.KIDNEY_ESTIMATE.values())
 _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts with ("age +1.22", "bmi=27")
 # a reading as the engine shows it (``Observation.display_value``): "<op><number> <unit>", with
 # " (reported <op><number> <unit>)" when it was converted
@@ -496,6 +498,21 @@ class _PhraseField:
             raise ValueError(f"odds {self.value!r}")
         return self.owner.entry("score_detail.odds").format(**found.groupdict())
 
+    def _estimates(self) -> str:
+        """Kidney's differing eGFRs ("laboratory 25, CKD-EPI 2021 from creatinine 30"), each by
+        ``engine.kidney_estimate_<key>``; ``ValueError`` for an item no phrase matches (the detail
+        is then shown as the engine wrote it, not half translated)."""
+        items = []
+        for item in self.value.split(", "):
+            for phrase in _KIDNEY_ESTIMATES:
+                found = phrase.match(item)
+                if found is not None:
+                    items.append(self.owner.entry(f"engine.{phrase.key}").format(**found))
+                    break
+            else:
+                raise ValueError(f"eGFR estimate {item!r}")
+        return self.owner.joined(items)
+
     def __format__(self, spec: str) -> str:
         owner, value = self.owner, self.value
         converters: dict[str, Callable[[], str]] = {
@@ -514,6 +531,7 @@ class _PhraseField:
             "ranges": lambda: owner.joined(
                 [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]
             ),
+            "estimates": self._estimates,
             "explanation": lambda: owner.explanation(value),
             "unit": lambda: owner.entry(f"score_detail.unit.{value}"),
             "band": self._band,
