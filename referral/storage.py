@@ -16,6 +16,7 @@ import sqlite3
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from referral.errors import FolderGivenError, StorageError
@@ -61,7 +62,7 @@ def access_problem(path: Path | str) -> str | None:
     own account), or a log copied in by hand: SQLite itself says only "unable to open database
     file" or "attempt to write a readonly database"."""
     target = Path(path)
-    me, my_name = _user(os.getuid())
+    _, my_name = _user(os.getuid())
     for blocked in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), target.parent):
         try:
             info = blocked.stat()
@@ -79,16 +80,28 @@ def access_problem(path: Path | str) -> str | None:
         what = (
             f"{'write the folder' if folder else 'read and write'} {'it' if blocked == target else blocked}"
         )
-        mode = f"{stat.S_IMODE(info.st_mode):04o}"
-        if info.st_uid == os.getuid():
-            return f"this user, {me}, its owner, may not {what} (mode {mode}): chmod u+rw{'x' if folder else ''} {blocked}"
-        owner, sudo = _user(info.st_uid)
-        return (
-            f"this user, {me}, may not {what} (owner {owner}, mode {mode}): run this as the log's user,"
-            f" the service's (sudo -u {sudo} ...), or give the log to this user (chown {my_name} the"
-            f" folder, {target.name}, {target.name}-wal and {target.name}-shm)"
+        return _not_allowed(
+            info,
+            what,
+            f"chmod u+rw{'x' if folder else ''} {blocked}",
+            lambda sudo: (
+                f"run this as the log's user, the service's (sudo -u {sudo} ...), or give the"
+                f" log to this user (chown {my_name} the folder, {target.name}, {target.name}-wal and"
+                f" {target.name}-shm)"
+            ),
         )
     return None
+
+
+def _not_allowed(info: os.stat_result, what: str, own_fix: str, others_fix: Callable[[str], str]) -> str:
+    """This user may not do ``what`` to a file whose ``stat`` is ``info``: its owner and mode, and
+    the way out (``others_fix`` is given the owner as ``sudo -u`` takes it)."""
+    me, _ = _user(os.getuid())
+    mode = f"{stat.S_IMODE(info.st_mode):04o}"
+    if info.st_uid == os.getuid():
+        return f"this user, {me}, its owner, may not {what} (mode {mode}): {own_fix}"
+    owner, sudo = _user(info.st_uid)
+    return f"this user, {me}, may not {what} (owner {owner}, mode {mode}): {others_fix(sudo)}"
 
 
 def read_problem(path: Path | str) -> str | None:
@@ -101,14 +114,14 @@ def read_problem(path: Path | str) -> str | None:
         return None
     if os.access(target, os.R_OK):
         return None
-    me, _ = _user(os.getuid())
-    mode = f"{stat.S_IMODE(info.st_mode):04o}"
-    if info.st_uid == os.getuid():
-        return f"this user, {me}, its owner, may not read it (mode {mode}): chmod u+r {target}"
-    owner, sudo = _user(info.st_uid)
-    return (
-        f"this user, {me}, may not read it (owner {owner}, mode {mode}): run this as its owner, the"
-        f" service's user (sudo -u {sudo} ...), or let this user read it (chmod o+r {target})"
+    return _not_allowed(
+        info,
+        "read it",
+        f"chmod u+r {target}",
+        lambda sudo: (
+            f"run this as its owner, the service's user (sudo -u {sudo} ...), or let this user"
+            f" read it (chmod o+r {target})"
+        ),
     )
 
 

@@ -6,21 +6,14 @@ disk has room. Needs root (to mount the tmpfs)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.service.test_storage_failures import _walk_in
-from tests.service.test_workers import TRIAGE, free_port
-from triage.service.accounts import Accounts
-from triage.service.auth import Role
-from triage.service.database import Databases
+from tests.service.test_storage_failures import _walk_in, serving
 
 
 @pytest.fixture
@@ -55,31 +48,9 @@ def test_readyz_says_not_ready_while_the_logs_disk_is_full_and_ready_once_it_has
     small_disk: Path, tmp_path: Path
 ) -> None:
     db_path = small_disk / "clinic.db"
-    databases = Databases(db_path, 5000)
-    databases.migrate()
-    accounts = Accounts(databases)
-    accounts.create("hushi", "nurse-password-1", Role.nurse, "en", actor="test-setup")
-    token = accounts.issue_token("hushi", "disk test", actor="test-setup")
-    databases.close_all()
-    port = free_port()
-    env = {**os.environ, "TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
-    process = subprocess.Popen(
-        [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
-    )
-    log: list[str] = []
-    reader = threading.Thread(target=lambda: log.extend(process.stderr or ()), daemon=True)
-    reader.start()
-    api = {"Authorization": f"Bearer {token}"}
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+    with serving(db_path, tmp_path, "en") as served:
+        api = {"Authorization": f"Bearer {served.token}"}
+        with httpx.Client(base_url=served.base, timeout=20) as client:
             assert client.post("/api/v1/assessments", json=_walk_in("FULL-0"), headers=api).status_code == 201
             filler = _fill(small_disk)
             answers = []
@@ -99,11 +70,4 @@ def test_readyz_says_not_ready_while_the_logs_disk_is_full_and_ready_once_it_has
             again = client.get("/readyz")
             assert again.status_code == 200, again.text
             assert client.post("/api/v1/assessments", json=_walk_in("FULL-X"), headers=api).status_code == 201
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        reader.join(10)
-    assert "Traceback" not in "".join(log), "".join(log)
+    assert "Traceback" not in "".join(served.log), "".join(served.log)

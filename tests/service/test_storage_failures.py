@@ -12,6 +12,7 @@ with EFBIG, SQLite's SQLITE_IOERR_WRITE - a disk that refuses writes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -96,21 +98,22 @@ def _ignore_file_size_signal() -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    db_path = tmp_path / "clinic.db"
+@contextlib.contextmanager
+def serving(db_path: Path, data_dir: Path, language: str = "zh", **options: Any) -> Iterator[Served]:
+    """A real ``triage serve`` on a new log at ``db_path`` with a nurse's API token, once ready;
+    ``options`` go to ``subprocess.Popen`` (a ``preexec_fn``)."""
     databases = Databases(db_path, 5000)
     databases.migrate()
     accounts = Accounts(databases)
-    accounts.create("hushi", "nurse-password-1", Role.nurse, "zh", actor="test-setup")
+    accounts.create("hushi", "nurse-password-1", Role.nurse, language, actor="test-setup")
     token = accounts.issue_token("hushi", "storage test", actor="test-setup")
     databases.close_all()
     port = free_port()
     env = {
         **os.environ,
-        "TRIAGE_DATA_DIR": str(tmp_path),
+        "TRIAGE_DATA_DIR": str(data_dir),
         "TRIAGE_DATABASE__PATH": str(db_path),
-        "TRIAGE_SERVICE__DEFAULT_LANGUAGE": "zh",
+        "TRIAGE_SERVICE__DEFAULT_LANGUAGE": language,
     }
     # the log goes through a pipe: a file would refuse the service's log lines too
     process = subprocess.Popen(
@@ -118,7 +121,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         env=env,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_ignore_file_size_signal,
+        **options,
     )
     log: list[str] = []
     assert process.stderr is not None
@@ -142,6 +145,12 @@ def served(tmp_path: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
         reader.join(10)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    with serving(tmp_path / "clinic.db", tmp_path, preexec_fn=_ignore_file_size_signal) as running:
+        yield running
 
 
 def _idle_for_two_minutes(path: Path) -> None:
