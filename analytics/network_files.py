@@ -22,14 +22,20 @@ from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
 
 
-def first_repeat(ids: pd.Series) -> tuple[str, int, int] | None:
-    """The first id that repeats an earlier one: (id, its row, the earlier row), rows from 0."""
+def repeated_id_problem(path: Path, ids: pd.Series) -> str | None:
+    """The one line for the first node id that repeats an earlier one - file, line, column, the id
+    and the line it first appeared on (line 1 is the header) - or None when every id is unique.
+    Both readers of a nodes file (`triage study fit`, `triage study rebuild`) say it so."""
     repeated = ids.duplicated().to_numpy()
     if not repeated.any():
         return None
     row = int(np.argmax(repeated))
     node = ids.iloc[row]
-    return str(node), row, int(np.argmax((ids == node).to_numpy()))
+    first = int(np.argmax((ids == node).to_numpy()))
+    return (
+        f'{path}: line {row + 2}, column "id": node id {json_text(str(node))} appears more than once'
+        f" (first on line {first + 2})"
+    )
 
 
 def read_csv_file(path: Path, what: str, error: type[UserInputError], **options: Any) -> pd.DataFrame:
@@ -73,12 +79,9 @@ def read_nodes(path: Path) -> pd.DataFrame:
     empty = nodes["id"].str.strip() == ""
     if empty.any():
         raise NetworkInputError(f'{path}: line {int(np.argmax(empty.to_numpy())) + 2}, column "id": empty id')
-    repeat = first_repeat(nodes["id"])
+    repeat = repeated_id_problem(path, nodes["id"])
     if repeat is not None:
-        node, row, first = repeat
-        raise NetworkInputError(
-            f'{path}: line {row + 2}, column "id": id {json_text(node)} repeats line {first + 2}'
-        )
+        raise NetworkInputError(repeat)
     for column in nodes.columns:
         if column == "id":
             continue

@@ -18,9 +18,9 @@ import pandas as pd
 
 from analytics.network_files import (
     SYNTHETIC_COLUMN,
-    first_repeat,
     matrix_cell_problem,
     read_csv_file,
+    repeated_id_problem,
     sender_receiver,
 )
 from analytics.study.geography import cultural_proximity, geographic_proximity
@@ -99,13 +99,9 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
     nodes["id"] = nodes["id"].astype(str)
     if nodes.empty:
         raise StudyDataError(f"{path}: the nodes file has a header row but no data rows")
-    repeat = first_repeat(nodes["id"])
+    repeat = repeated_id_problem(path, nodes["id"])
     if repeat is not None:
-        node, row, first = repeat
-        raise StudyDataError(
-            f'{path}: line {row + 2}, column "id": node id {json_text(node)} appears more than once'
-            f" (also line {first + 2})"
-        )
+        raise StudyDataError(repeat)
     for column in ("lon", "lat", *attributes):
         numeric = pd.to_numeric(nodes[column], errors="coerce")
         bad = numeric.isna()

@@ -96,7 +96,10 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
     [
         ("", "nodes.csv: the nodes file is empty (not even a header row)"),
         ("id,HTH\n", "nodes.csv: the nodes file has a header row but no data rows"),
-        ("id,HTH\nu0,1\nu1,2\nu0,3\n", 'nodes.csv: line 4, column "id": id "u0" repeats line 2'),
+        (
+            "id,HTH\nu0,1\nu1,2\nu0,3\n",
+            'nodes.csv: line 4, column "id": node id "u0" appears more than once (first on line 2)',
+        ),
         ("id,HTH\nu0,1\n,2\n", 'nodes.csv: line 3, column "id": empty id'),
         (
             "id,HTH\nu0,1\nu1,many\n",

@@ -127,7 +127,7 @@ def test_repeated_node_id_names_both_rows(tmp_path: Path) -> None:
     nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(
         StudyDataError,
-        match=r'nodes.csv: line 4, column "id": node id "R01" appears more than once \(also line 2\)',
+        match=r'nodes.csv: line 4, column "id": node id "R01" appears more than once \(first on line 2\)',
     ):
         load_study(folder, list(NODE_TERMS))
 
