@@ -265,7 +265,9 @@ def simulate(
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         write(banner)
     write(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
-    write(f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity':>12} {'missed':>10}")
+    write(
+        f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity*':>12} {'missed (patients)':>17}"
+    )
     for row in curve.to_dict("records"):
         # a blank rate is a suppressed count (1-4) unless its denominator is 0: no confirmed case
         referred = "suppressed" if _blank(row["referred_share"]) else f"{100 * row['referred_share']:.1f}%"
@@ -276,7 +278,13 @@ def simulate(
             sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
         # blank: under 5, or blanked with a confirmed_referred under 5 (it is their difference)
         missed = "suppressed" if _blank(row["missed"]) else str(row["missed"])
-        write(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>10}")
+        write(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>17}")
+    # the plot's axis says "an upper bound"; the table had said neither that nor missed's unit
+    write(
+        "* an upper bound: the share of the referrals confirmed as justified that the policy would"
+        " still refer; patients kept local have no confirmed outcome"
+    )
+    write("missed: confirmed-justified referrals the policy would not refer, in patients")
     if (curve["confirmed"] == 0).any():
         write("sensitivity -: no completed referral was confirmed as justified, so none to measure")
     _echo_rejections(result.rejections)

@@ -106,6 +106,15 @@ def test_simulate_prints_the_curve(
     )
     text = capsys.readouterr().out
     assert "NEWS2>=3 or risk>=0.20" in text and "NEWS2>=7 or risk>=0.30" in text
+    # "missed" had no unit and the sensitivity did not say it is an upper bound (the plot did)
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("policy"))
+    assert header.split() == ["policy", "referred", "load", "shift", "sensitivity*", "missed", "(patients)"]
+    assert (
+        "* an upper bound: the share of the referrals confirmed as justified that the policy would"
+        " still refer; patients kept local have no confirmed outcome" in lines
+    )
+    assert "missed: confirmed-justified referrals the policy would not refer, in patients" in lines
     # the layout of `imbalance`: tables/ and plots/, nothing at the top of --out
     assert (out / "plots" / "policy.png").is_file()
     assert len(pd.read_csv(out / "tables" / "policy_curve.csv")) == 2
