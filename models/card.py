@@ -214,7 +214,26 @@ class ModelCard(_Strict):
             raise ValueError("the medium threshold must be below the high threshold")
         if self.label != TEACHING_LABEL:
             raise ValueError(f"label must be {TEACHING_LABEL!r}")
+        self._thresholds_measured()
         return self
+
+    def _thresholds_measured(self) -> None:
+        """Each band's threshold is the one its held-out operating point was measured at.
+
+        card.json carries no hash of its own: a threshold edited by hand, CARD.md re-rendered to
+        match, loaded and passed `verify`. Now it must also equal ``metrics.at_thresholds``, written
+        by the training with the sensitivity and specificity measured at it. An edit of both is not
+        caught here (the operating points would then be stale): `triage models evaluate` recomputes them.
+        """
+        for t in self.thresholds:
+            point = self.metrics.at_thresholds.get(t.band)
+            measured = None if point is None else point.min_probability
+            if measured != t.min_probability:
+                raise ValueError(
+                    f"the {t.band} threshold is {t.min_probability:g}, but its held-out operating point "
+                    f"(metrics.at_thresholds.{t.band}) was measured at {measured}: the threshold was edited "
+                    "by hand; a version directory is write-once: restore the shipped card or train a new version"
+                )
 
     @property
     def feature_names(self) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import models
 from tests.models.conftest import MODEL_NAMES
 from triage.cli import main
 
@@ -138,21 +139,31 @@ def test_verify_fails_when_a_threshold_was_edited_in_card_json(
     capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The sha256 covers model.onnx only: a card whose 'high' threshold was raised from 10% to 90% by
-    hand (the engine would then refer almost nobody) passed `verify` while CARD.md still said 10%."""
-    path = model_dir / "cvd10" / "1.0.0" / "card.json"
-    card = json.loads(path.read_text(encoding="utf-8"))
+    hand (the engine would then refer almost nobody) passed `verify` while CARD.md still said 10%, and
+    once the CARD.md check came, still passed with CARD.md re-rendered to match. The threshold must be
+    the one its held-out operating point (metrics.at_thresholds) was measured at."""
+    from models.card import ModelCard
+    from models.card_markdown import render_card
+
+    folder = model_dir / "cvd10" / "1.0.0"
+    card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
     card["thresholds"][1]["min_probability"] = 0.9
-    path.write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+    (folder / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+    shipped = ModelCard.model_validate_json(
+        (models.MODELS_DIR / "cvd10" / "1.0.0" / "card.json").read_bytes()
+    )
+    high = shipped.thresholds[1].model_copy(update={"min_probability": 0.9})
+    edited = shipped.model_copy(update={"thresholds": (shipped.thresholds[0], high)})  # not validated
+    (folder / "CARD.md").write_text(render_card(edited), encoding="utf-8")
+    assert "| high | 90.0% |" in (folder / "CARD.md").read_text(encoding="utf-8")
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, err = run(capsys, "models", "verify")
     assert code == 1
     fail = [line for line in out.splitlines() if line.startswith("FAIL")]
-    shipped = (model_dir / "cvd10" / "1.0.0" / "CARD.md").read_text(encoding="utf-8").splitlines()
-    high = next(n for n, line in enumerate(shipped, 1) if line.startswith("| high | 10.0% |"))
     assert fail == [
-        f"FAIL  model cvd10 1.0.0 refused (CARD.md): {model_dir / 'cvd10' / '1.0.0' / 'CARD.md'} line {high} "
-        "does not match card.json (one of them was edited by hand); a version directory is write-once: "
-        "restore the shipped files or train a new version"
+        f"FAIL  model cvd10 1.0.0 refused (card schema): {folder / 'card.json'}: the high threshold is 0.9, but "
+        "its held-out operating point (metrics.at_thresholds.high) was measured at 0.1: the threshold was edited "
+        "by hand; a version directory is write-once: restore the shipped card or train a new version"
     ]
     assert out.count("; CARD.md matches the card") == 3
     assert err == "error: 1 of 4 model versions failed verification\n"

@@ -117,22 +117,28 @@ def test_a_threshold_edited_in_the_card_is_evaluated_as_the_card_says(
 ) -> None:
     """The operating points were recomputed at the recipe's thresholds, so a card whose high
     threshold was raised to 90% by hand (CARD.md re-rendered) still showed 'same' for them: the
-    re-run must use the thresholds the engine uses, the card's."""
+    re-run must use the thresholds the engine uses, the card's. Loading refuses a threshold other
+    than its operating point's; an edit of both (the operating point then stale) loads and passes
+    `verify` (docs/models.md, "What load and verify do not catch"): evaluate finds it."""
     from models.card import ModelCard
     from models.card_markdown import render_card
 
     folder = model_dir / "cvd10" / "1.0.0"
     data = json.loads((folder / "card.json").read_text(encoding="utf-8"))
     data["thresholds"][1]["min_probability"] = 0.9
+    data["metrics"]["at_thresholds"]["high"]["min_probability"] = 0.9
     (folder / "card.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     (folder / "CARD.md").write_text(render_card(ModelCard.model_validate(data)), encoding="utf-8")
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, _, _ = run(capsys, "models", "verify", "cvd10")
+    assert code == 0
     code, out, _ = run(capsys, "models", "evaluate", "cvd10", "--json")
     assert code == 1
     differs = {c["item"]: c for c in json.loads(out)["comparison"] if not c["same"]}
     assert list(differs) == ["at_thresholds.high"]
     assert differs["at_thresholds.high"]["recomputed"]["min_probability"] == 0.9
-    assert differs["at_thresholds.high"]["card"]["min_probability"] == 0.1
+    recomputed, stale = differs["at_thresholds.high"]["recomputed"], differs["at_thresholds.high"]["card"]
+    assert recomputed["flagged"] < stale["flagged"]
 
 
 def test_rows_left_out_for_an_unknown_refused_input_are_counted(capsys: pytest.CaptureFixture[str]) -> None:
