@@ -22,7 +22,7 @@ from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import REFERRAL_URGENCY
-from triage.service.pages import vitals
+from triage.service.pages import sources, vitals
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral, open_by_encounter
 from triage.service.pages.forms import (
@@ -350,6 +350,7 @@ def show_encounter(
         encounter=encounter,
         patient=patient,
         observations=observations,
+        stored_by=sources.stored_by(db, encounter_id),  # a reading sent through the API names no device
         not_used=readings_not_used(observations, latest["payload"] if latest else None),
         unassessed=readings_not_assessed(
             observations, latest["payload"] if latest else None, corrections["replaced_by"]

@@ -1,0 +1,42 @@
+"""The patient page's Device column said "-" for a reading sent through the API (no device named):
+a GP could not tell a typed value from a device's. It now names the account that stored it, from
+the audit trail ("API: nurse" / "经接口录入：nurse"); a reading typed on the staff pages reads
+"entered by hand" / "手工录入". Real SQLite file, through the pages."""
+
+from __future__ import annotations
+
+from tests.service.conftest import WALK_IN, Staff
+from triage.service.auth import Role
+from triage.service.i18n import catalogue_data
+
+
+def _device_cells(page: str) -> dict[str, str]:
+    """The readings table's Device cell by reading code."""
+    cells = {}
+    for row in page.split("<tr")[1:]:
+        if 'data-code="' not in row or "data-observation" not in row:
+            continue
+        code = row.split('data-code="')[1].split('"')[0]
+        cells[code] = row.split("<td>")[-1].split("</td>")[0]
+    return cells
+
+
+def test_the_device_column_says_where_a_reading_came_from(staff: Staff) -> None:
+    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    encounter = made.json()["encounter_id"]
+    csrf = staff.login(Role.clinician)
+    typed = staff.client.post(
+        f"/encounters/{encounter}/readings",
+        data={"csrf_token": csrf, "code": "consciousness", "value": "A", "unit": ""},
+        follow_redirects=False,
+    )
+    assert typed.status_code == 303, typed.text
+    for language in ("en", "zh"):
+        said = catalogue_data(language)
+        staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+        cells = _device_cells(staff.client.get(f"/encounters/{encounter}").text)
+        api = said["patient.api_entry"].replace("{user}", '<span class="ident">nurse</span>')
+        for code in ("spo2", "heart_rate", "resp_rate"):
+            assert cells[code] == f'<span class="api-entry">{api}</span>', (language, code, cells)
+        assert cells["consciousness"] == said["patient.manual_entry"], (language, cells)
