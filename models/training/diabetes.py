@@ -63,7 +63,10 @@ def _load() -> Dataset:
 RECIPE = Recipe(
     name="diabetes",
     version="1.0.0",
-    title="Probability of undiagnosed diabetes (Pima women, logistic regression)",
+    title="Probability of diabetes found at another survey examination or in routine care (Pima women, logistic regression)",
+    # 1.0.0's model.onnx was written with the first title, which called the label "undiagnosed
+    # diabetes"; the card's was corrected in place, the ONNX file is write-once
+    onnx_title="Probability of undiagnosed diabetes (Pima women, logistic regression)",
     outcome="Diabetes by WHO criteria (MASS Pima type == 'Yes'): a 2-hour post-load glucose of at least 200 mg/dL "
     "at any survey examination or found in routine medical care (UCI/NIDDK description). Not diabetes at the "
     "examination whose values are recorded: every recorded 2-hour glucose is below 200 mg/dL (highest 199), in "

@@ -150,7 +150,8 @@ def to_onnx_bytes(recipe: Recipe, estimator: Pipeline, X_sample: np.ndarray) -> 
         target_opset=TARGET_OPSET,
         options={LogisticRegression: {"zipmap": False}},
     )
-    onx.doc_string = f"{recipe.name} {recipe.version}: {recipe.title}. Teaching data - not for clinical use."
+    title = recipe.onnx_title or recipe.title
+    onx.doc_string = f"{recipe.name} {recipe.version}: {title}. Teaching data - not for clinical use."
     meta = {
         "model_id": recipe.name,
         "version": recipe.version,

@@ -60,6 +60,9 @@ class Recipe:
     load: Callable[[], Dataset]
     code: str
     regularisation_c: float = 1.0
+    # the title in model.onnx's doc_string when the card's was corrected in place (a version's
+    # model.onnx is write-once); None: the title
+    onnx_title: str | None = None
 
     @property
     def feature_names(self) -> list[str]:

@@ -74,3 +74,21 @@ def test_the_glucose_facts_in_the_outcome_hold_in_the_packaged_data() -> None:
     pima = read_pima()
     assert int(pima["glu"].max()) == 199 and int((pima["type"] == "Yes").sum()) == 177
     assert int(pima.loc[pima["type"] == "Yes", "glu"].max()) == 199
+
+
+def test_the_title_does_not_call_the_outcome_undiagnosed_diabetes() -> None:
+    """The title said "Probability of undiagnosed diabetes" after the outcome was corrected (821b534):
+    the label is diabetes found at another survey examination or in routine care. Card text only:
+    1.0.0's write-once model.onnx keeps the first title in its doc_string (train --check byte for byte)."""
+    folder = models.MODELS_DIR / "diabetes" / "1.0.0"
+    card = read_card(folder, "diabetes", "1.0.0")
+    assert card.title == (
+        "Probability of diabetes found at another survey examination or in routine care "
+        "(Pima women, logistic regression)"
+    )
+    assert "undiagnosed" not in card.title.lower() and "undiagnosed" not in card.outcome.lower()
+    assert (folder / "CARD.md").read_text(encoding="utf-8").splitlines()[
+        0
+    ] == f"# diabetes 1.0.0 - {card.title}"
+    doc_string = b"diabetes 1.0.0: Probability of undiagnosed diabetes (Pima women, logistic regression)."
+    assert doc_string in (folder / "model.onnx").read_bytes()
