@@ -1,0 +1,52 @@
+"""The scores table's short values ("≥3 points", "≥11 分") on a phone: in English the value wrapped
+between its number and its unit ("≥3" / "points") below 640 px, where the table lets English wrap
+at spaces (so that it fits 300 px). From 360 px up a short value now stays on one line, and the
+page still does not scroll sideways nor the table leave its card. Real Chromium, en and zh."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.conftest import WALK_IN
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from triage.service.auth import Role
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+#: The short values (not the long "compound" ones, whose unit goes under the number on purpose) laid
+#: out on more than one line, and those seen.
+SPLIT = r"""() => {
+  const split = [], seen = [];
+  for (const cell of document.querySelectorAll('table.scores td.value:not(.compound)')) {
+    const text = cell.textContent.trim();
+    if (!/\d/.test(text) || !text.includes(' ')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    seen.push(text);
+    if (tops.size > 1) split.push(text);
+  }
+  return {split, seen};
+}"""
+
+
+def test_a_short_score_value_keeps_its_unit_on_its_line_from_360_px(browser: object, desk: Desk) -> None:
+    made = desk.api(Role.nurse, "/assessments", WALK_IN)
+    for language in ("en", "zh"):
+        page: Any = log_in(browser, desk, Role.clinician, 360, language)
+        page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+        card, table = page.locator("#reasons"), page.locator("table.scores")
+        for width in range(360, 1321, 20):
+            page.set_viewport_size({"width": width, "height": 900})
+            where = f"{language}, {width} px"
+            found = page.evaluate(SPLIT)
+            assert found["seen"], f"{where}: no score value with a unit"
+            assert not found["split"], f"{where}: number and unit on two lines: {found['split']}"
+            room = card.evaluate(
+                "el => el.getBoundingClientRect().right - parseFloat(getComputedStyle(el).paddingRight)"
+            )
+            box = table.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= room + 0.5, (where, box, room)
+            assert_fits(page, where)
+        page.close()
