@@ -123,8 +123,8 @@ def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_
 
 def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -> None:
     """120 demo patients through the real engine as the demo nurse records them: NEWS2 complete
-    for everyone (consciousness and air/oxygen typed), the risk models score everyone they are for, about half go
-    home, some are referred, emergencies are rare."""
+    for everyone (consciousness and air/oxygen typed), the risk models score everyone they are for, about two in
+    three go home, some are referred, emergencies are rare."""
     from collections import Counter
     from datetime import UTC, datetime
 
@@ -155,8 +155,11 @@ def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -
         scored += any(m.probability is not None and m.model == "cvd10" for m in result.models)
         # cvd10 is for ages 32-70 (its cohort) and needs the laboratory slip's total cholesterol
         eligible += 32 <= (patient.age_years or 0) <= 70 and "total_cholesterol" in patient.typed
-    assert 0.35 <= mix["local_care"] / 120 <= 0.65, mix
-    assert mix["routine_referral"] >= 12 and mix["urgent_referral"] >= 6, mix
+    # cvd10 and stroke10 refer only from 30 % (docs/assessment.md): of 120, 80 go home and 6 are
+    # routine referrals (KDIGO's eGFR 30-59, proteinuria with hypertension) - at the cards' 10 %
+    # the models referred 10 more (70 and 16). Every disposition but insufficient_data is shown.
+    assert 0.5 <= mix["local_care"] / 120 <= 0.75, mix
+    assert mix["routine_referral"] >= 4 and mix["urgent_referral"] >= 6, mix
     assert 0 < mix["emergency_transfer"] <= 12, f"emergencies are rare: {mix}"
     assert mix["insufficient_data"] == 0 and scored == eligible >= 50, (mix, scored, eligible)
 

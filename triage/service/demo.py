@@ -5,8 +5,8 @@ A fresh database and facility directory in a new folder, demo accounts with gene
 oximeter - each on its own pty that the real device gateway reads like a serial port, and the
 service on ``http://127.0.0.1:8000``. Every few seconds a new synthetic patient is measured;
 about one in six is unwell enough for an urgent referral or an emergency transfer (one in twelve),
-some bring risk factors and laboratory results that make a risk model propose a routine referral,
-about half go home with local care. Everything is labelled as demo data.
+some bring laboratory results that make a published kidney rule propose a routine referral (the
+risk models score them and refer only at a very high risk), about two in three go home with local care. Everything is labelled as demo data.
 
 The simulated nurse types what a nurse observes by hand on arrival - consciousness (ACVPU), air or
 oxygen, height and weight, a laboratory slip's cholesterol and creatinine, a urine dipstick - so
