@@ -12,15 +12,26 @@ def mmhg(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
 
+# the readings a glycaemia rule names, each as a person reads it (the staff pages' names)
+_GLYCAEMIA_READINGS = {
+    "glucose_fasting": "fasting glucose {}",
+    "glucose_random": "random glucose {}",
+    "hba1c": "HbA1c {}",
+    "urine_ketones": "urine ketones {} (dipstick)",
+}
+
+
 def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
+    """The reading(s) first, then what to do: ``random glucose 2.6 mmol/L: glucose below the
+    critical low: treat now ...`` (the rule's ``; measured <time>`` follows)."""
+
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("glycaemia")
         if s is None or flag not in s.flags:
             return None
-        codes = ("glucose_fasting", "glucose_random", "hba1c", "urine_ketones")
-        values: Values = {k: ev.shown(k) for k in codes if k in ev.latest}
-        shown = ", ".join(f"{k} {v}" for k, v in values.items())
-        return Finding(values, f"{text}: {shown}" if shown else text)
+        values: Values = {k: ev.shown(k) for k in _GLYCAEMIA_READINGS if k in ev.latest}
+        shown = ", ".join(_GLYCAEMIA_READINGS[k].format(v) for k, v in values.items())
+        return Finding(values, f"{shown}: {text}" if shown else text)
 
     return check
 

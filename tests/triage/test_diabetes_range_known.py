@@ -33,8 +33,12 @@ def _reason(payload: dict[str, Any]) -> dict[str, Any]:
 def test_known_diabetes_is_control_not_diagnosis(code: str, value: float) -> None:
     payload = _assessed(True, code, value)
     reason = _reason(payload)
+    # the reading first, by name, then what to do (was "known diabetes: ...: hba1c 7 %")
+    name = {"hba1c": "HbA1c 7 %", "glucose_fasting": "fasting glucose 8 mmol/L"}.get(
+        code, "random glucose 12 mmol/L"
+    )
     assert reason["detail"].startswith(
-        "known diabetes: glycaemic control, not a diagnosis - review treatment"
+        f"{name}: known diabetes: glycaemic control, not a diagnosis - review treatment"
     )
     assert "HbA1c <7.0 % for most adults" in reason["detail"]
     assert "suspected" not in reason["detail"] and "confirm" not in reason["detail"]
@@ -51,7 +55,7 @@ def test_without_known_diabetes_it_is_suspected_and_to_confirm(diabetes: bool | 
     payload = _assessed(diabetes)
     reason = _reason(payload)
     assert reason["detail"].startswith(
-        "diabetes-range result (suspected; confirm with a repeat laboratory test)"
+        "HbA1c 7 %: diabetes-range result (suspected; confirm with a repeat laboratory test)"
     )
     assert reason["values"]["diabetes_range"] == "suspected"
     assert payload["disposition"] == "local_care"
