@@ -4,6 +4,8 @@ reasons, but not where they were taken - the header is the application's name.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
@@ -28,9 +30,8 @@ def test_the_printed_page_names_the_clinic_of_the_visit(staff: Staff) -> None:
         assert line.startswith(label) and facility[1] in line and facility[0] in line, line
 
 
-def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) -> None:
-    """The referrals card (printed with the patient) named the hospital, urgency, status and
-    reason but not who referred: the hospital could not tell whom to call back."""
+def _referred(staff: Staff) -> tuple[Any, Any]:
+    """A walk-in assessed through the API (nurse) and referred by the clinician (proposed)."""
     made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
     body = {
         "assessment_id": made.json()["id"],
@@ -40,6 +41,13 @@ def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) 
     }
     referral = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
     assert referral.status_code == 201, referral.text
+    return made, referral
+
+
+def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) -> None:
+    """The referrals card (printed with the patient) named the hospital, urgency, status and
+    reason but not who referred: the hospital could not tell whom to call back."""
+    made, referral = _referred(staff)
     at = clock(referral.json()["created_at"], clinic=staff.app.state.runtime.clock)
     csrf = staff.login(Role.nurse)
     for language, said in (
@@ -55,15 +63,7 @@ def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) 
 def test_a_referral_s_later_status_says_who_changed_it_and_when(staff: Staff) -> None:
     """A referral sent (or accepted, declined...) after it was proposed showed only who proposed
     it: the status change's user, recorded in referral_events, is on the page and on paper."""
-    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
-    body = {
-        "assessment_id": made.json()["id"],
-        "to_facility": "county-hospital",
-        "urgency": "urgent",
-        "reason": "hypoxia",
-    }
-    referral = staff.client.post("/api/v1/referrals", json=body, headers=staff.bearer(Role.clinician))
-    assert referral.status_code == 201, referral.text
+    made, referral = _referred(staff)
     encounter = made.json()["encounter_id"]
     csrf = staff.login(Role.admin)
     page = staff.client.get(f"/encounters/{encounter}").text
