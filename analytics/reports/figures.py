@@ -118,6 +118,10 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         hidden = (totals.reindex(every).fillna(0) - pivot.sum(axis=1)).clip(lower=0)
         if hidden.any():
             pivot[SUPPRESSED_BAND] = hidden
+    # a tier with no encounter in any month draws nothing: its key entry (the demo's tertiary and
+    # unknown) had named a tier the plot does not show
+    drawn = pivot.columns[pivot.sum() > 0]
+    pivot = pivot[drawn] if len(drawn) else pivot
     fig, ax = plt.subplots(figsize=(8, 3.6))
     x = month_starts(every.to_series())
     if len(every) == 1:
@@ -200,6 +204,9 @@ def network_figure(
         s=40 + 800 * placed["standardized_in_degree"],
         c=placed["standardized_in_degree"],
         cmap="Reds",
+        # the measure's own range: around a single hospital's 1.0 the bar had run 0.9 to 1.1
+        vmin=0.0,
+        vmax=1.0,
         edgecolors="black",
         zorder=3,
         label="hospital (size: standardized in-degree)",
@@ -211,6 +218,8 @@ def network_figure(
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_locator(MaxNLocator(6, steps=[1, 2, 5, 10]))
     ax.ticklabel_format(useOffset=False, style="plain")
+    # the demo's single hospital (the largest circle) had been cut in half by the axes' edge
+    _room_for_markers(ax, [c for c in ax.collections if isinstance(c, PathCollection)])
     # under the axes: inside, at the lower right, the key covered a clinic (SYN-C0003)
     legend = ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     # one marker size in the key: the hospital's had been drawn as large as the biggest hospital
@@ -219,6 +228,43 @@ def network_figure(
             handle.set_sizes([30])
     _title(fig, "Referral network (clinic -> hospital)", synthetic)
     return fig
+
+
+def _room_for_markers(ax: Any, collections: Sequence[Any]) -> None:
+    """Widen the axes' limits so that every marker of ``collections`` (scatter circles, whose
+    size is an area in points squared) lies whole inside the axes: the data limits hold only the
+    centres. Call it once the axes' size is settled (after a colour bar)."""
+    fig = ax.figure
+    box = ax.get_position()
+    ax.autoscale_view()
+    offsets = np.vstack([np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2) for c in collections])
+    if not np.isfinite(offsets).any():
+        return
+    radii = np.concatenate(
+        [
+            np.sqrt(np.broadcast_to(c.get_sizes(), len(c.get_offsets()))) / 2
+            + max(c.get_linewidths(), default=0)
+            + 2  # 2 pt of air
+            for c in collections
+        ]
+    )
+    for k, (limits, length) in enumerate(
+        (
+            (ax.get_xlim(), box.width * fig.get_figwidth() * 72),
+            (ax.get_ylim(), box.height * fig.get_figheight() * 72),
+        )
+    ):
+        low, high = limits
+        for _ in range(60):  # each pass widens less: a marker is much smaller than the axes
+            per_point = (high - low) / length
+            wider = (
+                min(low, float(np.nanmin(offsets[:, k] - radii * per_point))),
+                max(high, float(np.nanmax(offsets[:, k] + radii * per_point))),
+            )
+            if wider == (low, high):
+                break
+            low, high = wider
+        (ax.set_xlim if k == 0 else ax.set_ylim)(low, high)
 
 
 def h3_figure(
