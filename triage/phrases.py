@@ -258,6 +258,14 @@ BLOOD_PRESSURE_CHILD = Phrase(
     " >=P95 is high); a clinician assesses it",
 )
 BLOOD_PRESSURE_CHILD_CRISIS = Phrase("blood_pressure_child_crisis", BLOOD_PRESSURE_CHILD.template + _CRISIS)
+# under 13 with one pressure missing: no grade to bound, but the reading is half of one
+BLOOD_PRESSURE_CHILD_PARTIAL = Phrase(
+    "blood_pressure_child_partial",
+    BLOOD_PRESSURE_CHILD.template.replace("(single reading)", "(single reading; one pressure missing)"),
+)
+BLOOD_PRESSURE_CHILD_PARTIAL_CRISIS = Phrase(
+    "blood_pressure_child_partial_crisis", BLOOD_PRESSURE_CHILD_PARTIAL.template + _CRISIS
+)
 BLOOD_PRESSURE_CRISIS = Phrase("blood_pressure_crisis", BLOOD_PRESSURE.template + _CRISIS)
 BLOOD_PRESSURE_PARTIAL_CRISIS = Phrase(
     "blood_pressure_partial_crisis", BLOOD_PRESSURE_PARTIAL.template + _CRISIS
@@ -313,6 +321,8 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         BLOOD_PRESSURE_PARTIAL_ADOLESCENT_CRISIS,
         BLOOD_PRESSURE_UNDETERMINED,
         BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT,
+        BLOOD_PRESSURE_CHILD_PARTIAL_CRISIS,
+        BLOOD_PRESSURE_CHILD_PARTIAL,
         BLOOD_PRESSURE_CHILD_CRISIS,
         BLOOD_PRESSURE_CHILD,
         NOT_CLASSIFIED,

@@ -55,9 +55,15 @@ _DETAILS_ADOLESCENT = {
 }
 _UNDETERMINED = phrases.BLOOD_PRESSURE_UNDETERMINED.printf({"bp": "%s"})
 _UNDETERMINED_ADOLESCENT = phrases.BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT.printf({"bp": "%s"})
+# under 13, (one pressure missing, crisis range) -> the detail's %-format
 _CHILD = {
-    crisis: phrase.printf({"bp": "%s", "age": "%d"})
-    for crisis, phrase in ((False, phrases.BLOOD_PRESSURE_CHILD), (True, phrases.BLOOD_PRESSURE_CHILD_CRISIS))
+    (partial, crisis): phrase.printf({"bp": "%s", "age": "%d"})
+    for partial, crisis, phrase in (
+        (False, False, phrases.BLOOD_PRESSURE_CHILD),
+        (True, False, phrases.BLOOD_PRESSURE_CHILD_PARTIAL),
+        (False, True, phrases.BLOOD_PRESSURE_CHILD_CRISIS),
+        (True, True, phrases.BLOOD_PRESSURE_CHILD_PARTIAL_CRISIS),
+    )
 }
 
 REFERENCE = (
@@ -213,7 +219,7 @@ def _under_18(
             flags=flags,
             missing=missing,
             censored=censored,
-            detail=_CHILD[crisis] % (shown, age),
+            detail=_CHILD[bool(missing), crisis] % (shown, age),
             reference=REFERENCE,
         )
     index = adolescent_category(sbp, dbp)
