@@ -29,19 +29,26 @@ lower bound's grade).
 from __future__ import annotations
 
 from triage import phrases
+from triage.phrases import Phrase
 from triage.scores.result import ADULT_AGE, ScoreResult, among, years
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="blood pressure")
-# (one pressure missing, crisis range) -> the detail's %-format
-_DETAILS = {
-    (partial, crisis): phrase.printf({"bp": "%s", "grade": "%s"})
-    for partial, crisis, phrase in (
-        (False, False, phrases.BLOOD_PRESSURE),
-        (True, False, phrases.BLOOD_PRESSURE_PARTIAL),
-        (False, True, phrases.BLOOD_PRESSURE_CRISIS),
-        (True, True, phrases.BLOOD_PRESSURE_PARTIAL_CRISIS),
-    )
-}
+
+
+def _printf(fields: dict[str, str], *table: Phrase) -> dict[tuple[bool, bool], str]:
+    """(one pressure missing, crisis range) -> the detail's %-format, from the phrases for
+    (both, no crisis), (one missing, no crisis), (both, crisis), (one missing, crisis)."""
+    keys = ((False, False), (True, False), (False, True), (True, True))
+    return {key: phrase.printf(fields) for key, phrase in zip(keys, table, strict=True)}
+
+
+_DETAILS = _printf(
+    {"bp": "%s", "grade": "%s"},
+    phrases.BLOOD_PRESSURE,
+    phrases.BLOOD_PRESSURE_PARTIAL,
+    phrases.BLOOD_PRESSURE_CRISIS,
+    phrases.BLOOD_PRESSURE_PARTIAL_CRISIS,
+)
 # 13-17: the stage, not a grade, is the lower bound
 _DETAILS_ADOLESCENT = {
     **_DETAILS,
@@ -55,16 +62,14 @@ _DETAILS_ADOLESCENT = {
 }
 _UNDETERMINED = phrases.BLOOD_PRESSURE_UNDETERMINED.printf({"bp": "%s"})
 _UNDETERMINED_ADOLESCENT = phrases.BLOOD_PRESSURE_UNDETERMINED_ADOLESCENT.printf({"bp": "%s"})
-# under 13, (one pressure missing, crisis range) -> the detail's %-format
-_CHILD = {
-    (partial, crisis): phrase.printf({"bp": "%s", "age": "%d"})
-    for partial, crisis, phrase in (
-        (False, False, phrases.BLOOD_PRESSURE_CHILD),
-        (True, False, phrases.BLOOD_PRESSURE_CHILD_PARTIAL),
-        (False, True, phrases.BLOOD_PRESSURE_CHILD_CRISIS),
-        (True, True, phrases.BLOOD_PRESSURE_CHILD_PARTIAL_CRISIS),
-    )
-}
+# under 13: not graded
+_CHILD = _printf(
+    {"bp": "%s", "age": "%d"},
+    phrases.BLOOD_PRESSURE_CHILD,
+    phrases.BLOOD_PRESSURE_CHILD_PARTIAL,
+    phrases.BLOOD_PRESSURE_CHILD_CRISIS,
+    phrases.BLOOD_PRESSURE_CHILD_PARTIAL_CRISIS,
+)
 
 REFERENCE = (
     "中国高血压防治指南2018年修订版; Whelton PK et al. Hypertension 2018;71:e13; WHO HEARTS-D (2020) Annex 3;"
