@@ -219,7 +219,10 @@ def load_frame(
         edges, n_moves = _ties_from_moves(_read_csv(moves_path, "moves"), moves_path, set(ids), min_movers)
     elif "edges" in spec:
         edges_path = folder / str(spec["edges"])
-        edges = _ties_from_edges(_read_csv(edges_path, "edges"), edges_path, set(ids), min_movers)
+        # every column as text: the sender and receiver are found by name (any case, "from,to"),
+        # and ids such as "01" under them had been read as the number 1
+        table = read_csv_file(edges_path, "edges", StudyDataError, dtype=str)
+        edges = _ties_from_edges(table, edges_path, set(ids), min_movers)
     else:
         raise StudyDataError(
             f'{folder / "study.json"}: frame {json_text(key)} needs either "moves" or "edges"'

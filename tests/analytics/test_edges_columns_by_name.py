@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -65,3 +66,21 @@ def test_no_receiver_column_is_refused_naming_file_header_and_expected(tmp_path:
     with pytest.raises(StudyDataError) as study_error:
         load_study(folder, list(NODE_TERMS))
     assert str(study_error.value) == expected
+
+
+@pytest.mark.parametrize("header", ["from,to,movers", "Source,Target,movers"])
+def test_study_reader_keeps_leading_zeros_of_ids_under_any_sender_receiver_names(
+    tmp_path: Path, header: str
+) -> None:
+    """Ids such as "01" (a GB/T 2260-like code) under "from,to" were read as the number 1 and
+    refused as 'source "1" is not a node id': only "source,target" columns were read as text."""
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLE, folder)
+    for name in ("nodes.csv", "edges.csv"):
+        text = re.sub(r"\bR(\d\d)\b", r"0\1", (folder / name).read_text(encoding="utf-8"))
+        (folder / name).write_text(text, encoding="utf-8")
+    edges = (folder / "edges.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "edges.csv").write_text("\n".join([header, *edges[1:]]) + "\n", encoding="utf-8")
+    loaded = load_study(folder, list(NODE_TERMS)).frames[0].edges
+    expected = load_study(EXAMPLE, list(NODE_TERMS)).frames[0].edges
+    assert _pairs(loaded) == {(a.replace("R", "0"), b.replace("R", "0")) for a, b in _pairs(expected)}
