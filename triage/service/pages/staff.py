@@ -294,6 +294,15 @@ def _instant(text: object) -> object:
         return text
 
 
+#: Who moved each referral ``r`` to its status and when: its latest status event, joined in the
+#: one query of a page's referrals (none while only proposed).
+_STATUS_BY = "se.actor AS status_by, se.at AS status_at"
+_STATUS_EVENT = (
+    " LEFT JOIN referral_events se ON se.id = (SELECT max(x.id) FROM referral_events x"
+    " WHERE x.referral_id = r.id AND x.from_status IS NOT NULL)"
+)
+
+
 @router.get("/encounters/{encounter_id}")
 def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Response:
     return show_encounter(request, who, encounter_id)
@@ -331,12 +340,9 @@ def show_encounter(
     corrections = correction_context(db, encounter_id, clinic)
     refs = list(
         db.query(
-            # who moved it to its status and when (the latest event; none while only proposed)
-            "SELECT r.*, f.name AS facility_name, e.actor AS status_by, e.at AS status_at"
-            " FROM referrals r LEFT JOIN facilities f ON f.id = r.to_facility"
-            " LEFT JOIN referral_events e ON e.id = (SELECT max(x.id) FROM referral_events x"
-            " WHERE x.referral_id = r.id AND x.from_status IS NOT NULL)"
-            " WHERE r.encounter_id = ? ORDER BY r.id DESC",
+            f"SELECT r.*, f.name AS facility_name, {_STATUS_BY} FROM referrals r"
+            " LEFT JOIN facilities f ON f.id = r.to_facility"
+            f"{_STATUS_EVENT} WHERE r.encounter_id = ? ORDER BY r.id DESC",
             [encounter_id],
         )
     )
@@ -513,9 +519,9 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
     db = rt.databases.get()
     rows = list(
         db.query(
-            "SELECT r.*, p.mrn, p.name, f.name AS facility_name FROM referrals r"
+            f"SELECT r.*, p.mrn, p.name, f.name AS facility_name, {_STATUS_BY} FROM referrals r"
             " JOIN encounters e ON e.id = r.encounter_id JOIN patients p ON p.id = e.patient_id"
-            " LEFT JOIN facilities f ON f.id = r.to_facility ORDER BY r.id DESC LIMIT 200"
+            f" LEFT JOIN facilities f ON f.id = r.to_facility{_STATUS_EVENT} ORDER BY r.id DESC LIMIT 200"
         )
     )
     if who.role is Role.analyst:
