@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -277,21 +278,33 @@ class Observation(BaseModel):
         return _nudge(float(self.value), self.comparator)
 
     def display_value(self) -> str:
-        """The value as a person reads it: ``>33.3 mmol/L``, ``A``, ``cannot be done``."""
+        """The value as a person reads it: ``>33.3 mmol/L``, ``A``, ``cannot be done``; a converted
+        value to its code's decimals (``Concept.decimals``) with the value as reported:
+        ``7.8 % (reported 62 mmol/mol)``."""
         if self.value is None:
             return "cannot be done"
         if isinstance(self.value, str):
             return self.value
-        shown = f"{self.comparator or ''}{_four_digits(self.value)} {self.unit}"
-        if self.reported_unit is not None and self.reported_value is not None:
-            shown += f" (reported {self.comparator or ''}{self.reported_value:g} {self.reported_unit})"
-        return shown
+        if self.reported_unit is None or self.reported_value is None:
+            return f"{self.comparator or ''}{_four_digits(self.value)} {self.unit}"
+        # converted: to the decimals a laboratory reports in the canonical unit (HbA1c 62 mmol/mol
+        # is 7.8 %, not 7.823 %); the engine scores the unrounded value
+        return (
+            f"{self.comparator or ''}{_to_decimals(self.value, concept(self.code).decimals)} {self.unit}"
+            f" (reported {self.comparator or ''}{self.reported_value:g} {self.reported_unit})"
+        )
 
 
 def _four_digits(value: float) -> str:
     """Four significant digits, but every whole digit from 10,000 up: troponin 12345 ng/L, not
     ``1.234e+04`` (what ``:.4g`` writes)."""
     return f"{value:.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+
+
+def _to_decimals(value: float, decimals: int) -> str:
+    """``value`` to ``decimals`` places, a half rounded up as a laboratory does (136.5 g/L: 137),
+    not to the even neighbour (``f"{136.5:.0f}"`` is ``136``)."""
+    return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
 
 
 def _shown(op: str | None, number: float, ucum: str) -> str:

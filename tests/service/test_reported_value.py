@@ -87,9 +87,9 @@ def _section(page: str, start: str, end: str) -> str:
 
 
 def test_readings_not_used_show_as_the_readings_table_does(staff: Staff) -> None:
-    """The engine writes an unused reading to 4 significant digits ("38.61 Cel (reported 101.5
-    [degF])"; every whole digit from 10,000 up: "12345 ng/L"); the page shows the stored reading
-    as its table does."""
+    """The engine writes an unused reading to 4 significant digits (every whole digit from 10,000
+    up: "12345 ng/L"), a converted one to its code's decimals ("38.6 Cel (reported 101.5
+    [degF])"); the page shows the stored reading as its table does."""
     stale = (datetime.now(UTC) - timedelta(days=3)).isoformat()
     body = {
         **WALK_IN,
@@ -102,7 +102,7 @@ def test_readings_not_used_show_as_the_readings_table_does(staff: Staff) -> None
     made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
     assert made.status_code == 201, made.text
     engine = {i["code"]: i["value"] for i in made.json()["assessment"]["ignored_observations"]}
-    assert engine == {"temperature": "38.61 Cel (reported 101.5 [degF])", "troponin_i": "12345 ng/L"}
+    assert engine == {"temperature": "38.6 Cel (reported 101.5 [degF])", "troponin_i": "12345 ng/L"}
 
     staff.login(Role.nurse)
     page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text

