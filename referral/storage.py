@@ -188,8 +188,11 @@ def storage_error(
     )
 
 
-#: The logs (resolved path) a write found on a full disk in this process, and when (epoch seconds).
+#: The logs (resolved path) a write found on a full disk - in this process, or in another process of
+#: the service (:func:`heard_full`) - and when (epoch seconds).
 _FULL: dict[str, float] = {}
+#: When a probe last found room beside each log (epoch seconds): older reports are then stale.
+_ROOM_SINCE: dict[str, float] = {}
 _PROBING = threading.Lock()
 #: What :func:`full_disk` writes beside the log to see whether its disk has room again: 256 pages.
 PROBE_BYTES = 1024 * 1024
@@ -208,6 +211,7 @@ def full_disk(path: Path | str) -> str | None:
     with _PROBING:
         if _has_room(target):
             _FULL.pop(str(target), None)
+            _ROOM_SINCE[str(target)] = time.time()
             return None
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
     return (
@@ -215,6 +219,20 @@ def full_disk(path: Path | str) -> str | None:
         f" no room beside it; free space on the filesystem mounted at {_mount_point(target.parent)}"
         " - ready again as soon as it has room (checked at each /readyz)"
     )
+
+
+def full_since(path: Path | str) -> float | None:
+    """When a write to the log at ``path`` found its disk full (epoch seconds), while that holds
+    (until :func:`full_disk` finds room again); ``None`` otherwise. For the other processes."""
+    return _FULL.get(str(Path(path).resolve()))
+
+
+def heard_full(path: Path | str, since: float) -> None:
+    """Another process of the service found the disk of the log at ``path`` full at ``since``: this
+    process says so too (:func:`full_disk`), unless a probe here found room after that."""
+    key = str(Path(path).resolve())
+    if since > _ROOM_SINCE.get(key, 0.0) and since > _FULL.get(key, 0.0):
+        _FULL[key] = since
 
 
 def _has_room(target: Path) -> bool:

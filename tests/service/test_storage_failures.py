@@ -99,9 +99,11 @@ def _ignore_file_size_signal() -> None:
 
 
 @contextlib.contextmanager
-def serving(db_path: Path, data_dir: Path, language: str = "zh", **options: Any) -> Iterator[Served]:
-    """A real ``triage serve`` on a new log at ``db_path`` with a nurse's API token, once ready;
-    ``options`` go to ``subprocess.Popen`` (a ``preexec_fn``)."""
+def serving(
+    db_path: Path, data_dir: Path, language: str = "zh", *, workers: int = 1, **options: Any
+) -> Iterator[Served]:
+    """A real ``triage serve --workers N`` on a new log at ``db_path`` with a nurse's API token, once
+    ready (the primary: wait for the workers yourself); ``options`` go to ``subprocess.Popen``."""
     databases = Databases(db_path, 5000)
     databases.migrate()
     accounts = Accounts(databases)
@@ -117,7 +119,7 @@ def serving(db_path: Path, data_dir: Path, language: str = "zh", **options: Any)
     }
     # the log goes through a pipe: a file would refuse the service's log lines too
     process = subprocess.Popen(
-        [TRIAGE, "serve", "--workers", "1", "--port", str(port)],
+        [TRIAGE, "serve", "--workers", str(workers), "--port", str(port)],
         env=env,
         stderr=subprocess.PIPE,
         text=True,

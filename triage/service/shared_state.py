@@ -7,6 +7,10 @@
 - Each worker sends its own readiness: the primary deals connections only to workers that said
   they are ready in the last :data:`WORKER_SILENT_S` (a worker still loading its models, or hung,
   gets none).
+- Every process sends when a write found the log's disk full (``disk_full_at``, epoch seconds;
+  :func:`referral.storage.full_since`): each process that hears it is then not ready too, until its
+  own probe finds room (:func:`referral.storage.full_disk`) - a load balancer polling ``/readyz``
+  must not keep sending to a process whose own writes have not failed yet.
 - Every process sends its Prometheus metrics; ``/metrics`` on any process adds them up, so a
   scrape counts the requests and assessments of the whole service, whichever process answers.
 """
@@ -16,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
-from referral.storage import full_disk
+from referral.storage import full_disk, full_since, heard_full
 from triage.service.peers import Message
 from triage.service.runtime import Runtime
 
@@ -30,13 +35,20 @@ WORKER_SILENT_S = 3.0
 class PeerState:
     """This process's view of the others: the primary's last word and everyone's metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_path: Path | None = None) -> None:
+        self.log_path = log_path  # the referral log, whose full disk the others report
         self.primary: Message | None = None
         self.primary_heard_at = 0.0
         self.metrics: dict[int, str] = {}
         self._workers_ready: dict[int, float] = {}
 
+    def heard_disk(self, message: Message) -> None:
+        since = message.get("disk_full_at")
+        if self.log_path is not None and isinstance(since, int | float):
+            heard_full(self.log_path, float(since))
+
     def heard_worker(self, message: Message) -> None:
+        self.heard_disk(message)
         index = int(message.get("worker", -1))
         if message.get("ready"):
             self._workers_ready[index] = time.monotonic()
@@ -53,6 +65,7 @@ class PeerState:
         self.metrics.pop(index, None)
 
     def heard_primary(self, message: Message) -> None:
+        self.heard_disk(message)
         self.primary = message
         self.primary_heard_at = time.monotonic()
 
@@ -76,7 +89,7 @@ class PeerState:
 
 def install(runtime: Runtime) -> PeerState:
     """Listen for the others' state; on a worker, read readiness and devices from the primary."""
-    state = PeerState()
+    state = PeerState(runtime.databases.path)
     runtime.extras["peer_state"] = state
     runtime.hub.on_message("primary", state.heard_primary)
     runtime.hub.on_message("metrics", state.heard_metrics)
@@ -88,7 +101,8 @@ def install(runtime: Runtime) -> PeerState:
 
 def readiness(runtime: Runtime) -> tuple[bool, str]:
     """This process's readiness, and on a worker the primary's too; not ready while the log's disk
-    is full (after a write found it so, until it has room again: every write would fail)."""
+    is full (after a write of any process found it so, until it has room again: every write would
+    fail)."""
     if not runtime.ready:
         return False, runtime.not_ready_reason
     full = full_disk(runtime.databases.path)
@@ -107,8 +121,11 @@ async def share_forever(runtime: Runtime) -> None:
         await asyncio.sleep(0.05)
     while True:
         with contextlib.suppress(Exception):  # a failed snapshot must never stop the sharing
+            full_at = full_since(runtime.databases.path)
             if runtime.worker != 0:
-                runtime.hub.share({"t": "worker", "worker": runtime.worker, "ready": runtime.ready})
+                runtime.hub.share(
+                    {"t": "worker", "worker": runtime.worker, "ready": runtime.ready, "disk_full_at": full_at}
+                )
             else:
                 runtime.hub.share(
                     {
@@ -116,6 +133,7 @@ async def share_forever(runtime: Runtime) -> None:
                         "ready": runtime.ready,
                         "reason": runtime.not_ready_reason,
                         "devices": _jsonable(runtime.device_status()),
+                        "disk_full_at": full_at,
                     }
                 )
             if tick % 2 == 0:

@@ -1,0 +1,74 @@
+"""``/readyz`` of every process of ``triage serve --workers 2`` on a full disk: a real two-process
+service whose referral log lives on a real, small tmpfs. The primary writes every walk-in, so only
+its writes find the disk full; the worker's own writes have not failed, yet it must say not ready
+too (a load balancer polling ``/readyz`` would keep sending to it, and every write would fail), and
+both are ready again once the disk has room. Needs root (to mount the tmpfs)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.service.test_full_disk_readiness import _fill, small_disk
+from tests.service.test_storage_failures import Served, _walk_in, serving
+
+__all__ = ["small_disk"]  # the fixture, used by name
+
+
+def _fresh(served: Served, method: str, path: str, **kwargs: object) -> httpx.Response:
+    """One request on a new connection, so the primary deals it to the next process."""
+    headers = {"Authorization": f"Bearer {served.token}", "Connection": "close"}
+    with httpx.Client(base_url=served.base, timeout=20) as client:
+        return client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
+def _until_both_say(served: Served, status: int, deadline_s: float = 30) -> None:
+    """Wait until both processes answered ``/readyz`` with ``status`` (the state travels between
+    them every second)."""
+    seen: set[int] = set()
+    started = time.monotonic()
+    while seen != {0, 1}:
+        assert time.monotonic() - started < deadline_s, f"only processes {sorted(seen)} said {status}"
+        answer = _fresh(served, "GET", "/readyz")
+        if answer.status_code == status:
+            seen.add(int(answer.json()["worker"]))
+        time.sleep(0.1)
+
+
+def _readyz_of_both(served: Served, count: int = 12) -> list[tuple[int, int, str | None]]:
+    answers = [_fresh(served, "GET", "/readyz") for _ in range(count)]
+    said = [(a.json()["worker"], a.status_code, a.json()["reason"]) for a in answers]
+    assert {worker for worker, _, _ in said} == {0, 1}, said
+    return said
+
+
+def test_every_process_says_not_ready_once_one_found_the_disk_full_and_ready_once_it_has_room(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    db_path = small_disk / "clinic.db"
+    with serving(db_path, tmp_path, "en", workers=2) as served:
+        _until_both_say(served, 200)
+        assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("FULL-0")).status_code == 201
+        filler = _fill(small_disk)
+        answers = []
+        for n in range(1, 200):  # the WAL's free frames take a few writes before one fails
+            answers.append(_fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"FULL-{n}")))
+            if answers[-1].status_code != 201:
+                break
+        assert answers[-1].status_code == 503, answers[-1].text
+        assert "is full" in answers[-1].json()["error"]
+        _until_both_say(served, 503)
+        for worker, status, reason in _readyz_of_both(served):
+            assert status == 503, (worker, reason)
+            assert reason is not None and reason.startswith("the disk holding the log is full: "), reason
+            assert str(db_path) in reason and str(small_disk) in reason
+        filler.unlink()
+        for worker, status, reason in _readyz_of_both(served):
+            assert status == 200, (worker, reason)
+        for n in range(4):  # either process stores walk-ins again
+            assert (
+                _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"ROOM-{n}")).status_code == 201
+            )
+    assert "Traceback" not in "".join(served.log), "".join(served.log)
