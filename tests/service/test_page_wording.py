@@ -134,11 +134,12 @@ def test_a_reading_entered_by_hand_says_so_in_the_user_s_language(staff: Staff) 
         follow_redirects=False,
     )
     assert added.status_code == 303, added.text
-    for language, words in (("en", "entered by hand"), ("zh", "手工录入")):
+    for language, words in (("en", "entered by hand: "), ("zh", "手工录入：")):
         _language(staff, csrf, language)
         rows = unspanned(staff.client.get(page).text).split('data-observation="')[1:]
         by_hand = [r for r in rows if 'data-code="temperature"' in r]
-        assert len(by_hand) == 1 and f"<td>{words}</td>" in by_hand[0], by_hand
+        said = f'<td><span class="manual-entry">{words}<span class="ident">nurse</span></span></td>'
+        assert len(by_hand) == 1 and said in by_hand[0], by_hand
         assert "manual entry" not in unspanned(staff.client.get(page).text)
 
 

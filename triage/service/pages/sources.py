@@ -1,7 +1,8 @@
 """Where each reading on the patient page came from, for the Device column: a device names itself
 (``observations.device``), the staff pages store ``manual entry``; a reading sent through the API
-without a device names nothing, so the account that stored it is read from the audit trail (each
-``observations.create`` entry lists the ids it stored, with its actor)."""
+without a device names nothing. The account that stored a reading - the API's sender, or who typed
+it by hand - is read from the audit trail (each ``observations.create`` entry lists the ids it
+stored, with its actor)."""
 
 from __future__ import annotations
 

@@ -356,7 +356,7 @@ def show_encounter(
         encounter=encounter,
         patient=patient,
         observations=observations,
-        stored_by=sources.stored_by(db, encounter_id),  # a reading sent through the API names no device
+        stored_by=sources.stored_by(db, encounter_id),  # who sent (API) or typed each reading
         not_used=readings_not_used(observations, latest["payload"] if latest else None),
         unassessed=readings_not_assessed(
             observations, latest["payload"] if latest else None, corrections["replaced_by"]
