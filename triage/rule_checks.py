@@ -21,9 +21,15 @@ _GLYCAEMIA_READINGS = {
 }
 
 
+def _mmol(limit: float) -> str:
+    """A policy's glucose limit as printed: 3.0, 22.2 (1 decimal), 3.05 as set."""
+    return f"{limit:.1f}" if round(limit, 1) == limit else f"{limit:g}"
+
+
 def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
-    """The reading(s) first, then what to do: ``random glucose 2.6 mmol/L: glucose below the
-    critical low: treat now ...`` (the rule's ``; measured <time>`` follows)."""
+    """The reading(s) first, then what to do, the noun said once: ``random glucose 2.6 mmol/L:
+    below the critical low (<3.0): treat now ...`` (the rule's ``; measured <time>`` follows).
+    ``{low}`` and ``{high}`` in ``text`` are the policy's critical values in mmol/L."""
 
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("glycaemia")
@@ -31,7 +37,8 @@ def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]
             return None
         values: Values = {k: ev.shown(k) for k in _GLYCAEMIA_READINGS if k in ev.latest}
         shown = ", ".join(_GLYCAEMIA_READINGS[k].format(v) for k, v in values.items())
-        return Finding(values, f"{shown}: {text}" if shown else text)
+        said = text.format(low=_mmol(ev.glucose_critical_low), high=_mmol(ev.glucose_critical_high))
+        return Finding(values, f"{shown}: {said}" if shown else said)
 
     return check
 
@@ -60,16 +67,20 @@ def diabetes_range(ev: Evidence) -> Finding | None:
     return found
 
 
-def kidney_flag(flags: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
+def kidney_flag(flags: tuple[str, ...], text: str, noun: str = "") -> Callable[[Evidence], Finding | None]:
+    """The kidney score's detail, then ``text``; ``noun`` (``eGFR``) goes before ``text`` only when
+    the detail says more than that reading (an ACR after it): ``eGFR 25 mL/min/1.73m2 (G4): below
+    30: ...`` but ``...; ACR 40 mg/g (A2): eGFR 30-59: ...``."""
     wanted = frozenset(flags)
 
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("kidney")
         if s is None or wanted.isdisjoint(s.flags):
             return None
+        said = f"{noun} {text}" if noun and (";" in s.detail or not s.detail.startswith(noun)) else text
         return Finding(
             {"egfr": s.value, "acr": ev.num("albumin_creatinine_ratio"), "creatinine": ev.num("creatinine")},
-            f"{s.detail}: {text}",
+            f"{s.detail}: {said}",
         )
 
     return check

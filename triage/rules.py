@@ -387,7 +387,7 @@ RULES: tuple[Rule, ...] = (
         "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
         glycaemia_flag(
             "critical_low",
-            "glucose below the critical low: treat now (15-20 g fast-acting glucose), re-check in 15 minutes;"
+            "below the critical low (<{low}): treat now (15-20 g fast-acting glucose), re-check in 15 minutes;"
             " refer urgently (same day)",
         ),
         red_flag=True,
@@ -399,7 +399,7 @@ RULES: tuple[Rule, ...] = (
         "Glucose above the policy's critical high (default 22.2 mmol/L)",
         "Kost GJ. JAMA 1990;263:704; risk.md 2.7",
         glycaemia_flag(
-            "critical_high", "glucose above the critical high: check ketones and hydration; refer urgently"
+            "critical_high", "above the critical high (>{high}): check ketones and hydration; refer urgently"
         ),
         red_flag=True,
         minimum=U,
@@ -410,7 +410,7 @@ RULES: tuple[Rule, ...] = (
         "Glucose >=33.3 mmol/L (HHS glucose criterion): suspected HHS",
         "Umpierrez GE et al. Diabetes Care 2024; " + HEARTS_REF,
         glycaemia_flag(
-            "hhs_range", "glucose in the HHS range (>=33.3 mmol/L, 600 mg/dL): suspected HHS, refer urgently"
+            "hhs_range", "in the HHS range (>=33.3 mmol/L, 600 mg/dL): suspected HHS, refer urgently"
         ),
         red_flag=True,
         minimum=U,
@@ -472,7 +472,9 @@ RULES: tuple[Rule, ...] = (
         U,
         "eGFR <30 mL/min/1.73 m2",
         HEARTS_REF + "; KDIGO 2024",
-        kidney_flag(("egfr_below_30",), "eGFR below 30: refer urgently; review drugs cleared by the kidney"),
+        kidney_flag(
+            ("egfr_below_30",), "below 30: refer urgently; review drugs cleared by the kidney", "eGFR"
+        ),
         red_flag=True,
         minimum=U,
     ),
@@ -481,7 +483,7 @@ RULES: tuple[Rule, ...] = (
         R,
         "eGFR 30-59 mL/min/1.73 m2",
         HEARTS_ROUTINE_REF,
-        kidney_flag(("egfr_30_59",), "eGFR 30-59: refer (non-emergency); review drug doses"),
+        kidney_flag(("egfr_30_59",), "30-59: refer (non-emergency); review drug doses", "eGFR"),
     ),
     Rule(
         "albuminuria",

@@ -1,7 +1,7 @@
 """A glycaemia reason in the Assessment JSON reads like the others: the reading by name with its
-unit first, then what to do, then when it was measured ("random glucose 2.6 mmol/L: glucose below
-the critical low: ...; refer urgently (same day); measured ...") - not the action first and the
-reading by its code ("...: glucose_random 2.6 mmol/L")."""
+unit first, then what to do, then when it was measured ("random glucose 2.6 mmol/L: below the
+critical low (<3.0): ...; refer urgently (same day); measured ...") - not the action first and the
+reading by its code ("...: glucose_random 2.6 mmol/L"); the noun is said once (so for the eGFR)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,55 @@ def test_the_reading_comes_first_by_name_then_the_action_then_the_time(
     assert all(zh.label(code) in zh.detail(reason) for code in CODES if code in reason["values"]), zh.detail(
         reason
     )
+
+
+@pytest.mark.parametrize(
+    ("rule", "patient", "readings", "sentence"),
+    [
+        (
+            "glucose_critical_low",
+            PatientContext(age=50),
+            [ob("glucose_random", 2.9)],
+            "random glucose 2.9 mmol/L: below the critical low (<3.0): treat now",
+        ),
+        (
+            "glucose_critical_high",
+            PatientContext(age=50),
+            [ob("glucose_fasting", 25)],
+            "fasting glucose 25 mmol/L: above the critical high (>22.2): check ketones",
+        ),
+        (
+            "glucose_hhs_range",
+            PatientContext(age=50),
+            [ob("glucose_random", 35)],
+            "random glucose 35 mmol/L: in the HHS range (>=33.3 mmol/L, 600 mg/dL): suspected HHS",
+        ),
+        (
+            "egfr_below_30",
+            PatientContext(age=55, sex="male"),
+            [ob("egfr", 25)],
+            "eGFR 25 mL/min/1.73m2 (G4): below 30: refer urgently",
+        ),
+        (
+            "egfr_30_59",
+            PatientContext(age=55, sex="male"),
+            [ob("egfr", 45)],
+            "eGFR 45 mL/min/1.73m2 (G3a): 30-59: refer (non-emergency)",
+        ),
+        (  # with the ACR between them, the eGFR is named again: "(A2): 30-59" would read as the ACR's
+            "egfr_30_59",
+            PatientContext(age=55, sex="male"),
+            [ob("egfr", 45), ob("albumin_creatinine_ratio", 40)],
+            "ACR 40 mg/g (A2): eGFR 30-59: refer (non-emergency)",
+        ),
+    ],
+)
+def test_the_reason_names_its_reading_once(
+    rule: str, patient: PatientContext, readings: list[Any], sentence: str
+) -> None:
+    payload = json.loads(assess(patient, readings, ALL_ON, now=NOW).model_dump_json())
+    (detail,) = [r["detail"] for r in payload["reasons"] if r["rule"] == rule]
+    assert sentence in detail, detail
+    noun = "eGFR" if rule.startswith("egfr") else "glucose"
+    said = detail.replace("fast-acting glucose", "")  # the treatment, not the reading
+    assert said.count(noun) == (2 if "ACR" in detail else 1), detail
