@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import errno
 import os
-import pwd
 import sqlite3
-import stat
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from referral.errors import FolderGivenError, StorageError
+from referral.readable import not_allowed as _not_allowed
+from referral.readable import read_problem as read_problem  # said here first (triage.cli)
+from referral.readable import user_said as _user
 
 #: Where an operator reads how to back up and restore the log.
 RESTORE_HINT = "restore the latest backup (docs/referral-log.md, 'Backup and restore')"
-
-
-def _user(uid: int) -> tuple[str, str]:
-    """A user as said, and as ``sudo -u`` takes it."""
-    try:
-        name = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}", f"'#{uid}'"
-    return f"{name} (uid {uid})", name
 
 
 def _mount_point(path: Path) -> Path:
@@ -91,38 +82,6 @@ def access_problem(path: Path | str) -> str | None:
             ),
         )
     return None
-
-
-def _not_allowed(info: os.stat_result, what: str, own_fix: str, others_fix: Callable[[str], str]) -> str:
-    """This user may not do ``what`` to a file whose ``stat`` is ``info``: its owner and mode, and
-    the way out (``others_fix`` is given the owner as ``sudo -u`` takes it)."""
-    me, _ = _user(os.getuid())
-    mode = f"{stat.S_IMODE(info.st_mode):04o}"
-    if info.st_uid == os.getuid():
-        return f"this user, {me}, its owner, may not {what} (mode {mode}): {own_fix}"
-    owner, sudo = _user(info.st_uid)
-    return f"this user, {me}, may not {what} (owner {owner}, mode {mode}): {others_fix(sudo)}"
-
-
-def read_problem(path: Path | str) -> str | None:
-    """Why this user cannot read the file at ``path`` (a settings file), with its owner and mode
-    and what to do, when its permissions are why; ``None`` when it can be read or is not there."""
-    target = Path(path)
-    try:
-        info = target.stat()
-    except OSError:
-        return None
-    if os.access(target, os.R_OK):
-        return None
-    return _not_allowed(
-        info,
-        "read it",
-        f"chmod u+r {target}",
-        lambda sudo: (
-            f"run this as its owner, the service's user (sudo -u {sudo} ...), or let this user"
-            f" read it (chmod o+r {target})"
-        ),
-    )
 
 
 #: What a failed write means, said in the message: for a request to the log, nothing of it was stored.
