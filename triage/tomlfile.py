@@ -10,6 +10,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from referral.readable import read_problem
 from triage.errors import ConfigError, validation_message
 
 
@@ -23,6 +24,9 @@ def read_toml_file(path: Path, what: str) -> dict[str, Any]:
     except IsADirectoryError:
         raise ConfigError(f"{what} {path} is a directory; give the TOML file") from None
     except OSError as exc:  # no permission, a socket or device: was a traceback
+        blocked = read_problem(path) if isinstance(exc, PermissionError) else None
+        if blocked is not None:  # whose file and what to do, as --config says it
+            raise ConfigError(f"{what} {path}: {blocked}") from None
         raise ConfigError(
             f"{what} {path}: cannot read the file ({exc.strerror or exc}); check that it is a file this user can read"
         ) from None
