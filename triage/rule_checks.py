@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
+from triage.scores.glycaemia import published_mgdl
 
 
 def mmhg(value: float | None) -> str:
@@ -21,15 +22,18 @@ _GLYCAEMIA_READINGS = {
 }
 
 
-def _mmol(limit: float) -> str:
-    """A policy's glucose limit as printed: 3.0, 22.2 (1 decimal), 3.05 as set."""
-    return f"{limit:.1f}" if round(limit, 1) == limit else f"{limit:g}"
+def _limit(setting: float) -> str:
+    """A policy's glucose limit as it is compared: ``3.0 mmol/L, 54 mg/dL`` when it is the mmol/L
+    member of a published pair (a mg/dL reading meets its mg/dL member), else ``22.2 mmol/L``."""
+    mmol = f"{setting:.1f}" if round(setting, 1) == setting else f"{setting:g}"
+    mgdl = published_mgdl(setting)
+    return f"{mmol} mmol/L" if mgdl is None else f"{mmol} mmol/L, {mgdl:g} mg/dL"
 
 
 def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     """The reading(s) first, then what to do, the noun said once: ``random glucose 2.6 mmol/L:
-    below the critical low (<3.0): treat now ...`` (the rule's ``; measured <time>`` follows).
-    ``{low}`` and ``{high}`` in ``text`` are the policy's critical values in mmol/L."""
+    below the critical low (<3.0 mmol/L, 54 mg/dL): treat now ...`` (the rule's ``; measured
+    <time>`` follows). ``{low}`` and ``{high}`` in ``text`` are the policy's critical values."""
 
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("glycaemia")
@@ -37,7 +41,7 @@ def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]
             return None
         values: Values = {k: ev.shown(k) for k in _GLYCAEMIA_READINGS if k in ev.latest}
         shown = ", ".join(_GLYCAEMIA_READINGS[k].format(v) for k, v in values.items())
-        said = text.format(low=_mmol(ev.glucose_critical_low), high=_mmol(ev.glucose_critical_high))
+        said = text.format(low=_limit(ev.glucose_critical_low), high=_limit(ev.glucose_critical_high))
         return Finding(values, f"{shown}: {said}" if shown else said)
 
     return check

@@ -1,7 +1,8 @@
 """A glycaemia reason in the Assessment JSON reads like the others: the reading by name with its
 unit first, then what to do, then when it was measured ("random glucose 2.6 mmol/L: below the
-critical low (<3.0): ...; refer urgently (same day); measured ...") - not the action first and the
-reading by its code ("...: glucose_random 2.6 mmol/L"); the noun is said once (so for the eGFR)."""
+critical low (<3.0 mmol/L, 54 mg/dL): ...; refer urgently (same day); measured ...") - not the
+action first and the reading by its code ("...: glucose_random 2.6 mmol/L"); the noun is said once
+(so for the eGFR)."""
 
 from __future__ import annotations
 
@@ -65,13 +66,19 @@ def test_the_reading_comes_first_by_name_then_the_action_then_the_time(
             "glucose_critical_low",
             PatientContext(age=50),
             [ob("glucose_random", 2.9)],
-            "random glucose 2.9 mmol/L: below the critical low (<3.0): treat now",
+            "random glucose 2.9 mmol/L: below the critical low (<3.0 mmol/L, 54 mg/dL): treat now",
+        ),
+        (  # shown as 3.0 mmol/L, below 54 mg/dL: the limit it was compared with is named
+            "glucose_critical_low",
+            PatientContext(age=50),
+            [ob("glucose_random", 53.9, "mg/dL")],
+            "random glucose 3.0 mmol/L (reported 53.9 mg/dL): below the critical low (<3.0 mmol/L, 54 mg/dL)",
         ),
         (
             "glucose_critical_high",
             PatientContext(age=50),
             [ob("glucose_fasting", 25)],
-            "fasting glucose 25 mmol/L: above the critical high (>22.2): check ketones",
+            "fasting glucose 25 mmol/L: above the critical high (>22.2 mmol/L): check ketones",
         ),
         (
             "glucose_hhs_range",

@@ -85,6 +85,11 @@ _PAIRS = {
 }
 
 
+def published_mgdl(setting: float) -> float | None:
+    """The mg/dL member of the published pair whose mmol/L member is ``setting`` (3.0: 54), if any."""
+    return _PAIRS.get(setting)
+
+
 def _ge(mmol: float, mgdl: float | None, cut: float, cut_mgdl: float) -> bool:
     """``value >= cut`` in the unit the value was reported in."""
     return mgdl >= cut_mgdl if mgdl is not None else mmol >= cut
