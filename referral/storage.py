@@ -142,6 +142,9 @@ def storage_error(
     kind, advice = found
     if kind == "full":
         _FULL[str(Path(path).resolve())] = time.time()
+    elif kind == "disk_failed":
+        count, _, _ = _FAILED.get(str(Path(path).resolve()), (0, 0.0, ""))
+        _FAILED[str(Path(path).resolve())] = (count + 1, time.time(), str(exc))
     return StorageError(
         f"{subject}: {advice} (SQLite: {exc})", says=f"error.storage.{kind}", params={"file": str(path)}
     )
@@ -150,6 +153,11 @@ def storage_error(
 #: The logs (resolved path) a write found on a full disk - in this process, or in another process of
 #: the service (:func:`heard_full`) - and when (epoch seconds).
 _FULL: dict[str, float] = {}
+#: Failed reads or writes at the disk (SQLITE_IOERR) of each log since a probe beside it last
+#: succeeded: how many, when the last was (epoch seconds) and what SQLite said.
+_FAILED: dict[str, tuple[int, float, str]] = {}
+#: From this many failures on, ``/readyz`` probes the disk (:func:`failing_disk`): one can pass.
+FAILING_AFTER = 3
 #: When a probe last found room beside each log (epoch seconds): older reports are then stale.
 _ROOM_SINCE: dict[str, float] = {}
 _PROBING = threading.Lock()
@@ -180,6 +188,28 @@ def full_disk(path: Path | str) -> str | None:
     )
 
 
+def failing_disk(path: Path | str) -> str | None:
+    """Why the log at ``path`` cannot take writes, when :data:`FAILING_AFTER` reads or writes of it
+    failed at the disk (SQLITE_IOERR: a failing disk, a file-size limit) and a probe written beside
+    it fails too; ``None`` otherwise - a probe that succeeds forgets the failures (one that passed
+    must not keep the service out of its load balancer)."""
+    target = Path(path).resolve()
+    count, last, said = _FAILED.get(str(target), (0, 0.0, ""))
+    if count < FAILING_AFTER:
+        return None
+    with _PROBING:
+        if _probe(target) is None:
+            _FAILED.pop(str(target), None)
+            return None
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last))
+    return (
+        f"the disk holding the log fails writes: {count} reads or writes of {target} failed, the last"
+        f" at {when} (SQLite: {said}), and a test write beside it fails too; check the disk (the"
+        " kernel log, dmesg) and the service's file-size limit (ulimit -f, LimitFSIZE=) - ready"
+        " again as soon as a test write succeeds (checked at each /readyz)"
+    )
+
+
 def full_since(path: Path | str) -> float | None:
     """When a write to the log at ``path`` found its disk full (epoch seconds), while that holds
     (until :func:`full_disk` finds room again); ``None`` otherwise. For the other processes."""
@@ -195,6 +225,12 @@ def heard_full(path: Path | str, since: float) -> None:
 
 
 def _has_room(target: Path) -> bool:
+    failed = _probe(target)
+    return failed is None or failed.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _probe(target: Path) -> OSError | None:
+    """Write :data:`PROBE_BYTES` beside ``target``, to disk, and remove them: how it failed, if it did."""
     probe = target.with_name(f".{target.name}.space-probe")
     try:
         with probe.open("wb") as out:
@@ -202,7 +238,7 @@ def _has_room(target: Path) -> bool:
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
-        return exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        return exc
     finally:
         probe.unlink(missing_ok=True)
-    return True
+    return None

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from referral.storage import full_disk, full_since, heard_full
+from referral.storage import failing_disk, full_disk, full_since, heard_full
 from triage.service.peers import Message
 from triage.service.runtime import Runtime
 
@@ -102,10 +102,11 @@ def install(runtime: Runtime) -> PeerState:
 def readiness(runtime: Runtime) -> tuple[bool, str]:
     """This process's readiness, and on a worker the primary's too; not ready while the log's disk
     is full (after a write of any process found it so, until it has room again: every write would
-    fail)."""
+    fail), nor while it fails (reads or writes of this process failed at the disk, and a test
+    write fails too)."""
     if not runtime.ready:
         return False, runtime.not_ready_reason
-    full = full_disk(runtime.databases.path)
+    full = full_disk(runtime.databases.path) or failing_disk(runtime.databases.path)
     if full is not None:
         return False, full
     state = runtime.extras.get("peer_state")
