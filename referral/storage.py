@@ -158,7 +158,7 @@ _FULL: dict[str, float] = {}
 _FAILED: dict[str, tuple[int, float, str]] = {}
 #: From this many failures on, ``/readyz`` probes the disk (:func:`failing_disk`): one can pass.
 FAILING_AFTER = 3
-#: When a probe last found room beside each log (epoch seconds): older reports are then stale.
+#: When a probe last succeeded beside each log (epoch seconds): older reports are then stale.
 _ROOM_SINCE: dict[str, float] = {}
 _PROBING = threading.Lock()
 #: What :func:`full_disk` writes beside the log to see whether its disk has room again: 256 pages.
@@ -200,6 +200,7 @@ def failing_disk(path: Path | str) -> str | None:
     with _PROBING:
         if _probe(target) is None:
             _FAILED.pop(str(target), None)
+            _ROOM_SINCE[str(target)] = time.time()
             return None
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last))
     return (
@@ -208,6 +209,21 @@ def failing_disk(path: Path | str) -> str | None:
         " kernel log, dmesg) and the service's file-size limit (ulimit -f, LimitFSIZE=) - ready"
         " again as soon as a test write succeeds (checked at each /readyz)"
     )
+
+
+def failing(path: Path | str) -> tuple[int, float, str] | None:
+    """The failures at the disk of the log at ``path`` (how many, the last one's time, what SQLite
+    said) once they are :data:`FAILING_AFTER` or more; ``None`` otherwise. For the other processes."""
+    found = _FAILED.get(str(Path(path).resolve()))
+    return found if found is not None and found[0] >= FAILING_AFTER else None
+
+
+def heard_failing(path: Path | str, count: int, last: float, said: str) -> None:
+    """Another process of the service found the disk of the log at ``path`` failing (:func:`failing`):
+    this process says so too (:func:`failing_disk`), unless a probe here succeeded after that."""
+    key = str(Path(path).resolve())
+    if last > _ROOM_SINCE.get(key, 0.0) and last > _FAILED.get(key, (0, 0.0, ""))[1]:
+        _FAILED[key] = (max(count, FAILING_AFTER), last, said)
 
 
 def full_since(path: Path | str) -> float | None:

@@ -1,18 +1,20 @@
-"""``/readyz`` of every process of ``triage serve --workers 2`` on a full disk: a real two-process
+"""``/readyz`` of every process of ``triage serve --workers 2`` on a full or failing disk: a real two-process
 service whose referral log lives on a real, small tmpfs. The primary writes every walk-in, so only
 its writes find the disk full; the worker's own writes have not failed, yet it must say not ready
 too (a load balancer polling ``/readyz`` would keep sending to it, and every write would fail), and
-both are ready again once the disk has room. Needs root (to mount the tmpfs)."""
+both are ready again once the disk has room. The full disk needs root (to mount the tmpfs)."""
 
 from __future__ import annotations
 
+import resource
 import time
 from pathlib import Path
 
 import httpx
 
+from referral.storage import FAILING_AFTER
 from tests.service.test_full_disk_readiness import _fill, small_disk
-from tests.service.test_storage_failures import Served, _walk_in, serving
+from tests.service.test_storage_failures import Served, _ignore_file_size_signal, _walk_in, serving
 
 __all__ = ["small_disk"]  # the fixture, used by name
 
@@ -71,4 +73,46 @@ def test_every_process_says_not_ready_once_one_found_the_disk_full_and_ready_onc
             assert (
                 _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"ROOM-{n}")).status_code == 201
             )
+    assert "Traceback" not in "".join(served.log), "".join(served.log)
+
+
+def _processes(served: Served) -> list[int]:
+    """The primary and its worker (started from a helper thread: any thread's children)."""
+    tasks = Path(f"/proc/{served.process.pid}/task").glob("*/children")
+    return [served.process.pid, *(int(x) for task in tasks for x in task.read_text().split())]
+
+
+def test_every_process_says_not_ready_while_the_disk_fails_writes_and_ready_once_it_works(
+    tmp_path: Path,
+) -> None:
+    """A disk that fails writes (a real file-size limit of 0 on both processes: EFBIG, SQLite's
+    SQLITE_IOERR_WRITE): the primary writes every walk-in, so only it counts the failures, yet the
+    worker must say not ready too."""
+    with serving(
+        tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
+    ) as served:
+        _until_both_say(served, 200)
+        pids = _processes(served)
+        assert len(pids) == 2, pids
+        limits = {pid: resource.prlimit(pid, resource.RLIMIT_FSIZE) for pid in pids}
+        for pid, (_, hard) in limits.items():
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, hard))
+        try:
+            for n in range(FAILING_AFTER):
+                refused = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"IO-{n}"))
+                assert refused.status_code == 503 and "failed at the disk" in refused.json()["error"], (
+                    refused.text
+                )
+            _until_both_say(served, 503)
+            for worker, status, reason in _readyz_of_both(served):
+                assert status == 503, (worker, reason)
+                assert reason is not None and reason.startswith("the disk holding the log fails writes: "), (
+                    reason
+                )
+        finally:
+            for pid, limit in limits.items():
+                resource.prlimit(pid, resource.RLIMIT_FSIZE, limit)
+        for worker, status, reason in _readyz_of_both(served):
+            assert status == 200, (worker, reason)
+        assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-X")).status_code == 201
     assert "Traceback" not in "".join(served.log), "".join(served.log)

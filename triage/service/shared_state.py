@@ -8,8 +8,9 @@
   they are ready in the last :data:`WORKER_SILENT_S` (a worker still loading its models, or hung,
   gets none).
 - Every process sends when a write found the log's disk full (``disk_full_at``, epoch seconds;
-  :func:`referral.storage.full_since`): each process that hears it is then not ready too, until its
-  own probe finds room (:func:`referral.storage.full_disk`) - a load balancer polling ``/readyz``
+  :func:`referral.storage.full_since`) or failing (``disk_failing``, :func:`referral.storage.failing`):
+  each process that hears it is then not ready too, until its own probe succeeds
+  (:func:`referral.storage.full_disk`, :func:`referral.storage.failing_disk`) - a load balancer polling ``/readyz``
   must not keep sending to a process whose own writes have not failed yet.
 - Every process sends its Prometheus metrics; ``/metrics`` on any process adds them up, so a
   scrape counts the requests and assessments of the whole service, whichever process answers.
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from referral.storage import failing_disk, full_disk, full_since, heard_full
+from referral.storage import failing, failing_disk, full_disk, full_since, heard_failing, heard_full
 from triage.service.peers import Message
 from triage.service.runtime import Runtime
 
@@ -43,9 +44,11 @@ class PeerState:
         self._workers_ready: dict[int, float] = {}
 
     def heard_disk(self, message: Message) -> None:
-        since = message.get("disk_full_at")
+        since, failed = message.get("disk_full_at"), message.get("disk_failing")
         if self.log_path is not None and isinstance(since, int | float):
             heard_full(self.log_path, float(since))
+        if self.log_path is not None and isinstance(failed, list) and len(failed) == 3:
+            heard_failing(self.log_path, int(failed[0]), float(failed[1]), str(failed[2]))
 
     def heard_worker(self, message: Message) -> None:
         self.heard_disk(message)
@@ -122,11 +125,12 @@ async def share_forever(runtime: Runtime) -> None:
         await asyncio.sleep(0.05)
     while True:
         with contextlib.suppress(Exception):  # a failed snapshot must never stop the sharing
-            full_at = full_since(runtime.databases.path)
+            disk = {
+                "disk_full_at": full_since(runtime.databases.path),
+                "disk_failing": failing(runtime.databases.path),
+            }
             if runtime.worker != 0:
-                runtime.hub.share(
-                    {"t": "worker", "worker": runtime.worker, "ready": runtime.ready, "disk_full_at": full_at}
-                )
+                runtime.hub.share({"t": "worker", "worker": runtime.worker, "ready": runtime.ready, **disk})
             else:
                 runtime.hub.share(
                     {
@@ -134,7 +138,7 @@ async def share_forever(runtime: Runtime) -> None:
                         "ready": runtime.ready,
                         "reason": runtime.not_ready_reason,
                         "devices": _jsonable(runtime.device_status()),
-                        "disk_full_at": full_at,
+                        **disk,
                     }
                 )
             if tick % 2 == 0:
