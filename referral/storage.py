@@ -14,7 +14,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from referral.errors import FolderGivenError, StorageError
 from referral.readable import not_allowed as _not_allowed
@@ -173,16 +175,10 @@ def full_disk(path: Path | str) -> str | None:
     ``/readyz`` says it: while every write fails, the service is not ready."""
     target = Path(path).resolve()
     since = _FULL.get(str(target))
-    if since is None:
+    if since is None or not _still_so(target, _FULL, _has_room):
         return None
-    with _PROBING:
-        if _has_room(target):
-            _FULL.pop(str(target), None)
-            _ROOM_SINCE[str(target)] = time.time()
-            return None
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
     return (
-        f"the disk holding the log is full: a write to {target} failed at {when} and there is still"
+        f"the disk holding the log is full: a write to {target} failed at {_utc(since)} and there is still"
         f" no room beside it; free space on the filesystem mounted at {_mount_point(target.parent)}"
         " - ready again as soon as it has room (checked at each /readyz)"
     )
@@ -195,17 +191,11 @@ def failing_disk(path: Path | str) -> str | None:
     must not keep the service out of its load balancer)."""
     target = Path(path).resolve()
     count, last, said = _FAILED.get(str(target), (0, 0.0, ""))
-    if count < FAILING_AFTER:
+    if count < FAILING_AFTER or not _still_so(target, _FAILED, lambda at: _probe(at) is None):
         return None
-    with _PROBING:
-        if _probe(target) is None:
-            _FAILED.pop(str(target), None)
-            _ROOM_SINCE[str(target)] = time.time()
-            return None
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last))
     return (
         f"the disk holding the log fails writes: {count} reads or writes of {target} failed, the last"
-        f" at {when} (SQLite: {said}), and a test write beside it fails too; check the disk (the"
+        f" at {_utc(last)} (SQLite: {said}), and a test write beside it fails too; check the disk (the"
         " kernel log, dmesg) and the service's file-size limit (ulimit -f, LimitFSIZE=) - ready"
         " again as soon as a test write succeeds (checked at each /readyz)"
     )
@@ -238,6 +228,21 @@ def heard_full(path: Path | str, since: float) -> None:
     key = str(Path(path).resolve())
     if since > _ROOM_SINCE.get(key, 0.0) and since > _FULL.get(key, 0.0):
         _FULL[key] = since
+
+
+def _utc(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _still_so(target: Path, record: dict[str, Any], works: Callable[[Path], bool]) -> bool:
+    """Whether the disk of ``target`` still fails as ``record`` says: a probe beside it that
+    ``works`` forgets the record (and notes when, so older reports of the others are stale)."""
+    with _PROBING:
+        if not works(target):
+            return True
+        record.pop(str(target), None)
+        _ROOM_SINCE[str(target)] = time.time()
+        return False
 
 
 def _has_room(target: Path) -> bool:
