@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from devices.profile import DeviceProfile
+from devices.profile import DeviceProfile, MappingEntry
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
@@ -75,6 +75,18 @@ def normalise_value(
     return value, ()
 
 
+def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> str:
+    """What to change in the profile for the mapping of ``vendor_code`` to take ``device_unit``:
+    the table, the key and its whole new value, to be set only once the site confirms what the
+    unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``."""
+    sent = f"{json_text(device_unit)} is" if device_unit else "a value sent without a unit is in"
+    what = f"{sent} {entry.unit}" if entry.unit else f"{sent} the same unit as those"
+    if entry.scale is not None and not entry.device_units:
+        what = f"{sent} a unit the scale {entry.scale} applies to"
+    units = json_text([*entry.device_units, device_unit])
+    return f"if {what} on this device, set [mapping.{json_text(vendor_code)}] device_units = {units} in the profile"
+
+
 @dataclass(slots=True)
 class Fields:
     """One result's fields as decoded by a codec, before mapping."""
@@ -127,7 +139,8 @@ def build_result(
                 raw,
                 f.byte_offset,
                 profile.device_id,
-                f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)}, profile expects one of {json_text(list(entry.device_units))}",
+                f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)}, profile expects one of {json_text(list(entry.device_units))} "
+                f"({_accept_unit(f.vendor_code, device_unit, entry)})",
             )
         else:
             code = entry.code
@@ -143,7 +156,7 @@ def build_result(
                         f.byte_offset,
                         profile.device_id,
                         f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)} is not one the profile's scale {entry.scale} "
-                        "applies to (list it in device_units)",
+                        f"applies to ({_accept_unit(f.vendor_code, device_unit, entry)})",
                     )
                     code = None
             else:
