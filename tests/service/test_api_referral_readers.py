@@ -22,9 +22,9 @@ def test_a_sync_client_reads_referrals_with_an_analyst_token_and_an_integrator_i
         assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
         assert refused.json()["error"] == (
             'role "integrator" may not do this; allowed roles: clinician, nurse, admin, analyst;'
-            " a client that only reads referrals (a district system keeping a copy) uses the token"
-            " of an analyst account, which reads referrals, their change feed and facilities and"
-            " writes nothing"
+            " a client that only reads (a hospital or district system keeping a copy of the"
+            " referrals, visits and assessments) uses the token of an analyst account, which reads"
+            " them, their change feeds and facilities and writes nothing"
         ), refused.text
         assert "fields" not in refused.json()
     # the analyst's token writes nothing

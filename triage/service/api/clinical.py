@@ -50,6 +50,7 @@ from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.api.errors import naming
 from triage.service.api.json_body import JsonRoute
+from triage.service.api.referrals import Reader as SyncReader
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
 from triage.service.walk_ins import ALREADY_OPEN, WalkIn
@@ -412,7 +413,7 @@ async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who
 
 
 @router.get("/assessments/{assessment_id}", summary="One stored assessment")
-def get_assessment(assessment_id: Id, db: DbDep, _: Reader) -> AssessmentOut:
+def get_assessment(assessment_id: Id, db: DbDep, _: SyncReader) -> AssessmentOut:
     return AssessmentOut.model_validate(stored_assessment_view(store.get_assessment(db, assessment_id)))
 
 

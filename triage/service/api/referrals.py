@@ -30,18 +30,23 @@ from triage.service.auth import (
 
 router = APIRouter(tags=["referrals"], route_class=JsonRoute)
 
-#: What a refused reader of the referrals is told beside the roles' names (docs/service.md, Roles).
+#: What a refused reader of the records a sync client copies is told beside the roles' names
+#: (docs/service.md, Roles).
 READ_ONLY_ACCOUNT = (
-    "a client that only reads referrals (a district system keeping a copy) uses the token of an"
-    " analyst account, which reads referrals, their change feed and facilities and writes nothing"
+    "a client that only reads (a hospital or district system keeping a copy of the referrals, visits"
+    " and assessments) uses the token of an analyst account, which reads them, their change feeds and"
+    " facilities and writes nothing"
 )
 
 
-class ReferralReaders(RoleCheck):
-    """The readers of referrals (the list, one referral, the change feed): the clinical roles and
-    the analyst, the read-only role a district system's sync client gets its token for. An
-    integrator's token is for device bridges and walk-in submission, and reads no referral: its
-    refusal says which account such a client needs (it named the roles only)."""
+class SyncReaders(RoleCheck):
+    """The readers of what a sync client copies - the referrals (the list, one referral), one
+    assessment and the change feeds of referrals, visits and assessments: the clinical roles and the
+    analyst, the read-only role a hospital's or district system's sync client gets its token for
+    (none of these carries a patient's name or record number). An integrator's token is for device
+    bridges and walk-in submission, and reads none of them: its refusal says which account such a
+    client needs (it named the roles only). The analyst read the referrals and their feed only, so
+    a client copying visits and assessments needed a nurse's token, which writes."""
 
     def __init__(self) -> None:
         super().__init__((*CLINICAL_READ, Role.analyst))
@@ -53,7 +58,7 @@ class ReferralReaders(RoleCheck):
             raise said_again(exc, f"{exc}; {READ_ONLY_ACCOUNT}") from None
 
 
-Reader = Annotated[Principal, Depends(ReferralReaders())]
+Reader = Annotated[Principal, Depends(SyncReaders())]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Urgency = Literal["emergency", "urgent", "routine"]
