@@ -68,7 +68,7 @@ from triage.phrases import (
     NO_USABLE,
 )
 from triage.policy import Policy, PolicyRuntime
-from triage.readings import measured, vitals_not_scored
+from triage.readings import measured, unasked, vitals_not_scored
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
@@ -532,7 +532,7 @@ def assess(
 
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     order.sort()
-    missing = sorted({m for s in scores.values() for m in s.missing})
+    missing = sorted({m for s in scores.values() for m in s.missing}.union(unasked(patient, values)))
     return Assessment.of(
         engine_version=ENGINE_VERSION,
         policy_version=policy.version,

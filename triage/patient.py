@@ -11,20 +11,34 @@ field lists it under ``missing`` and never treats it as normal (a ``None`` smoke
 non-smoker). ``spo2_scale2`` is the NEWS2 SpO2 Scale 2 flag and must be set explicitly by a
 clinician for a patient with confirmed hypercapnic respiratory failure (RCP 2017); it is never
 inferred.
+
+``acute_symptoms`` is what a clinician asked and recorded now, from a closed vocabulary
+(``ACUTE_SYMPTOMS``): ``None`` not asked, ``[]`` asked and none present. With a blood pressure of
+180 and/or 110 mmHg or more, any one of them (a headache only in pregnancy) is a hypertensive
+emergency (``triage.rules``, ``hypertensive_emergency``); with such a pressure and ``None`` the
+Assessment lists ``acute_symptoms`` under ``missing_inputs``.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from triage.errors import UserInputError, shown_input, validation_message
 from triage.json_input import STRICT_MESSAGES, IsoDate, json_kind
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
+AcuteSymptom = Literal[
+    "chest_pain", "dyspnoea", "neurological_deficit", "confusion", "visual_loss", "headache"
+]
+ACUTE_SYMPTOMS: tuple[str, ...] = get_args(AcuteSymptom)
+"""Symptoms of acute target-organ damage a clinician records (ESC/ESH 2024; ISH 2020 s10.4): chest
+pain (acute coronary syndrome, aortic dissection), breathlessness (acute pulmonary oedema), a new
+neurological deficit (stroke), confusion (encephalopathy), visual loss or disturbance (retinopathy),
+and a headache, which counts in pregnancy only (severe pre-eclampsia)."""
 
 
 class PatientContext(BaseModel):
@@ -68,6 +82,24 @@ class PatientContext(BaseModel):
     daily_fruit_veg: bool | None = Field(None, description="Eats vegetables, fruit or berries every day")
     history_high_glucose: bool | None = Field(None, description="Ever found to have high blood glucose")
     region_code: str | None = Field(None, max_length=32, description="Administrative region code")
+    acute_symptoms: tuple[AcuteSymptom, ...] | None = Field(
+        None,
+        description="Acute symptoms a clinician asked about and recorded now: any of "
+        + ", ".join(ACUTE_SYMPTOMS)
+        + " (headache counts in pregnancy only); [] asked, none; null not asked",
+    )
+
+    @field_validator("acute_symptoms", mode="before")
+    @classmethod
+    def _symptom_list(cls, value: object) -> object:
+        # a JSON array (a list) is the one shape taken; each symptom once, in the vocabulary's
+        # order, anything else left for the vocabulary's check to name
+        if isinstance(value, list | tuple):
+            known = [s for s in ACUTE_SYMPTOMS if s in value]
+            return (*known, *[s for s in value if not (isinstance(s, str) and s in ACUTE_SYMPTOMS)])
+        if value is not None:
+            raise ValueError('give a list of symptoms, e.g. ["chest_pain"] ([] for none; null: not asked)')
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> PatientContext:

@@ -5,6 +5,8 @@
 - ``vitals_not_scored``: the note for vital signs nothing scored (NEWS2 does not apply to a child
   or in pregnancy; a scale-2 SpO2 without air or oxygen recorded), which keeps a patient from
   ``local_care``.
+- ``unasked``: what a rule would need from the clinician that was not recorded (the acute symptoms
+  beside a severe pressure), for ``missing_inputs``.
 
 Pure: no I/O, no clock.
 """
@@ -15,8 +17,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from triage.observation import Observation
+from triage.patient import PatientContext
 from triage.phrases import OXYGEN_UNKNOWN, VITALS_NOT_SCORED
-from triage.scores.blood_pressure import ADOLESCENT_AGE
+from triage.scores.blood_pressure import ADOLESCENT_AGE, is_severe
 from triage.scores.result import ScoreResult
 
 # a rule's value that is not a reading's code: the readings behind it (a score's, the ACR's)
@@ -82,3 +85,14 @@ def vitals_not_scored(
     if oximetry.band is None and oximetry.value is not None:
         return OXYGEN_UNKNOWN.format(spo2=latest["spo2"].display_value())
     return None
+
+
+def unasked(patient: PatientContext, values: Mapping[str, float | str]) -> tuple[str, ...]:
+    """``("acute_symptoms",)`` when the pressure is 180 and/or 110 mmHg or more and nobody recorded
+    whether there are acute symptoms (``hypertensive_emergency`` cannot tell an emergency from an
+    urgency without them); else ``()``."""
+    if patient.acute_symptoms is not None:
+        return ()
+    sbp, dbp = values.get("sbp"), values.get("dbp")
+    severe = is_severe(sbp if isinstance(sbp, float) else None, dbp if isinstance(dbp, float) else None)
+    return ("acute_symptoms",) if severe else ()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
+from triage.scores.blood_pressure import is_severe
 from triage.scores.glycaemia import published_mgdl
 
 
@@ -125,3 +126,38 @@ def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Ev
         return Finding({"urine_protein": protein}, f"urine protein {protein} (dipstick) and no ACR: {text}")
 
     return check
+
+
+# each recorded acute symptom (triage.patient.ACUTE_SYMPTOMS) as the reason names it
+_SYMPTOMS = {
+    "chest_pain": "chest pain",
+    "dyspnoea": "breathlessness",
+    "neurological_deficit": "a new neurological deficit",
+    "confusion": "confusion",
+    "visual_loss": "visual loss",
+    "headache": "headache in pregnancy",
+}
+
+
+def _pressure(ev: Evidence, code: str) -> str:
+    """A pressure as read, its comparator kept (``>250``); ``?`` when there is none."""
+    o = ev.latest.get(code)
+    return "?" if o is None else f"{o.comparator or ''}{mmhg(ev.num(code))}"
+
+
+def hypertensive_emergency(ev: Evidence) -> Finding | None:
+    """A pressure of 180 and/or 110 mmHg or more with an acute symptom a clinician recorded (a
+    headache only in pregnancy): acute target-organ damage is suspected."""
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    patient = ev.patient
+    if not patient.acute_symptoms or not is_severe(sbp, dbp):
+        return None
+    found = [s for s in patient.acute_symptoms if s != "headache" or patient.pregnant]
+    if not found:
+        return None
+    return Finding(
+        {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found)},
+        f"blood pressure {_pressure(ev, 'sbp')}/{_pressure(ev, 'dbp')} mmHg (>=180 and/or >=110) with"
+        f" {', '.join(_SYMPTOMS[s] for s in found)}: hypertensive emergency (acute target-organ damage"
+        " suspected): emergency transfer now",
+    )

@@ -19,6 +19,7 @@ from triage.evidence import evidence as evidence
 from triage.rule_checks import (
     diabetes_range,
     glycaemia_flag,
+    hypertensive_emergency,
     kidney_flag,
     mmhg,
     proteinuria,
@@ -322,6 +323,16 @@ RULES: tuple[Rule, ...] = (
         "SpO2 low (scale 1 92-93 %; scale 2 84-87 %): same-day review",
         "BTS oxygen guideline 2017; risk.md 2.9",
         _oximetry(("low",)),
+    ),
+    Rule(
+        "hypertensive_emergency",
+        E,
+        "BP >=180 and/or >=110 mmHg with an acute symptom of target-organ damage (recorded by a clinician)",
+        "McEvoy JW et al. 2024 ESC Guidelines, Eur Heart J 2024;45:3912 (hypertensive emergency);"
+        " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4)",
+        hypertensive_emergency,
+        red_flag=True,
+        minimum=U,
     ),
     Rule(
         "hypertensive_crisis",

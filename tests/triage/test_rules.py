@@ -52,6 +52,12 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
     "altered_consciousness": ({}, [("consciousness", "C", None)], [("consciousness", "A", None)]),
     "spo2_critical": ({}, [("spo2", 91, None)], [("spo2", 92, None)]),
     "spo2_low": ({}, [("spo2", 93, None)], [("spo2", 94, None)]),
+    # an acute symptom with a pressure at 180 (or 110): 179/109 with the same symptom is not one
+    "hypertensive_emergency": (
+        {"acute_symptoms": ["chest_pain"]},
+        [("sbp", 180, None), ("dbp", 90, None)],
+        [("sbp", 179, None), ("dbp", 109, None)],
+    ),
     "hypertensive_crisis": (
         {},
         [("sbp", 181, None), ("dbp", 90, None)],
@@ -283,6 +289,7 @@ ACTIONS = {
     "spo2_critical": "give oxygen to the target range and refer urgently",
     "spo2_low": "same-day clinical review",
     # it said only to check for organ damage; the rule asks for an urgent (same-day) referral
+    "hypertensive_emergency": "hypertensive emergency (acute target-organ damage suspected): emergency transfer now",
     "hypertensive_crisis": "check for target-organ damage; refer urgently (same day)",
     "bp_hearts_urgent": "urgent same-day referral",
     "bp_grade_3": "refer for assessment",
@@ -314,6 +321,7 @@ SHOWN = {
     "altered_consciousness": "consciousness C",
     "spo2_critical": "SpO2 91 %",
     "spo2_low": "SpO2 93 %",
+    "hypertensive_emergency": "blood pressure 180/90 mmHg (>=180 and/or >=110) with chest pain",
     "hypertensive_crisis": "181/90 mmHg",
     "bp_grade_3": "180/80 mmHg",
     "bp_adolescent_stage_2": "139/90 mmHg: AAP 2017 adolescent stage 2 range",

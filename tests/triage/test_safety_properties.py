@@ -2,7 +2,8 @@
 
 1. A red-flag rule is never lowered by a model.
 2. Making any single vital sign worse never lowers urgency (a pressure that reaches the other one
-   of its measurement makes the pair implausible: then never below insufficient_data).
+   of its measurement makes the pair implausible: then never below insufficient_data); nor does
+   one more acute symptom recorded.
 3. QC or non-final results never feed a decision.
 4. With no usable observations the answer is insufficient_data, never local_care.
 5. Vital signs no applicable score reads (a child's or a pregnant woman's pulse, breathing,
@@ -30,7 +31,7 @@ from triage.assess import assess
 from triage.assessment import URGENCY, Assessment, Disposition
 from triage.errors import ImplausibleValueError, UserInputError
 from triage.observation import Observation
-from triage.patient import PatientContext
+from triage.patient import ACUTE_SYMPTOMS, PatientContext
 from triage.phrases import TEACHING_DATA
 from triage.policy import load_policy, policy_from_mapping
 from triage.riskmodels import ModelSet, load_models
@@ -130,6 +131,7 @@ def _patients(draw: st.DrawFn) -> PatientContext:
         pregnant=pregnant,
         diabetes=draw(st.one_of(st.none(), st.booleans())),
         spo2_scale2=draw(st.booleans()),
+        acute_symptoms=draw(st.one_of(st.none(), st.lists(st.sampled_from(ACUTE_SYMPTOMS), max_size=3))),
     )
 
 
@@ -318,6 +320,21 @@ def test_a_worse_vital_sign_never_lowers_urgency(
     assert URGENCY[after.disposition] >= URGENCY[before.disposition], (code, reading, new_value)
 
 
+@FAST
+@given(patients, vital_sets(), st.sampled_from(ACUTE_SYMPTOMS))
+def test_a_symptom_recorded_never_lowers_urgency(
+    patient: PatientContext, vitals: dict[str, Reading], symptom: str
+) -> None:
+    """One more acute symptom recorded (none asked, or asked and none, or others) is never a
+    reason to relax: hypertensive_emergency may fire, nothing may stop firing."""
+    had = patient.acute_symptoms or ()
+    more = patient.model_copy(update={"acute_symptoms": tuple(dict.fromkeys([*had, symptom]))})
+    obs = to_obs(vitals)
+    before, after = assess(patient, obs, POLICY, now=NOW), assess(more, obs, POLICY, now=NOW)
+    assert URGENCY[after.disposition] >= URGENCY[before.disposition], (symptom, vitals)
+    assert set(before.red_flags) <= set(after.red_flags)
+
+
 def refused_pair(a: Assessment) -> bool:
     return any(i.reason == "implausible_pair" for i in a.ignored_observations)
 
@@ -469,7 +486,7 @@ def test_every_model_risk_says_it_is_teaching_data(
 
 RED_FLAGS = sorted(r.name for r in RULES if r.red_flag)
 # the patient fields the generated patients vary
-PATIENT_FIELDS = {"age", "birth_date", "sex", "pregnant", "diabetes", "spo2_scale2"}
+PATIENT_FIELDS = {"age", "birth_date", "sex", "pregnant", "diabetes", "spo2_scale2", "acute_symptoms"}
 
 
 @pytest.mark.parametrize("rule", RED_FLAGS)

@@ -129,6 +129,12 @@ def is_crisis(sbp: float | None, dbp: float | None) -> bool:
     return (sbp is not None and sbp > 180) or (dbp is not None and dbp > 120)
 
 
+def is_severe(sbp: float | None, dbp: float | None) -> bool:
+    """The grade-3 range, ``>=180 and/or >=110``: with acute target-organ damage a hypertensive
+    emergency (ESC/ESH 2024; ISH 2020 s10.4), at any age."""
+    return (sbp is not None and sbp >= 180) or (dbp is not None and dbp >= 110)
+
+
 def is_hearts_urgent(sbp: float | None, dbp: float | None) -> bool:
     return (sbp is not None and sbp > 200) or (dbp is not None and dbp > 110)
 

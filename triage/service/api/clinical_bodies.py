@@ -28,6 +28,7 @@ from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
 from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
+from triage.patient import ACUTE_SYMPTOMS, AcuteSymptom
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
 from triage.service.api.paging import NextPage
@@ -218,6 +219,13 @@ class PatientContextIn(_Body):
     urban: YesNo = None
     spo2_scale2: Annotated[bool, JsonBoolean] = Field(
         False, description="NEWS2 SpO2 Scale 2, set by a clinician only"
+    )
+    acute_symptoms: list[AcuteSymptom] | None = Field(
+        None,
+        description="Acute symptoms a clinician asked about and recorded now (any of "
+        + ", ".join(ACUTE_SYMPTOMS)
+        + "; headache counts in pregnancy only): with a blood pressure of 180 and/or 110 mmHg or more,"
+        " any one is a hypertensive emergency. [] asked, none; null not asked",
     )
 
 

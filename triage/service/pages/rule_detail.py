@@ -37,6 +37,7 @@ DERIVED = frozenset(
         "kidney",
         "scores",
         "response",
+        "symptoms",
     }
 )
 
@@ -181,6 +182,12 @@ class DetailFields:
         (``detail.news2_response.<band>``)."""
         band = (self.owner.scores.get("news2") or {}).get("band")
         return self.owner.entry(f"detail.news2_response.{band}")
+
+    def _symptoms(self) -> str:
+        """The acute symptoms the reason recorded (``chest_pain, dyspnoea``), each in the page's
+        language (``detail.acute_symptom.<symptom>``)."""
+        named = str(self.given["acute_symptoms"]).split(", ")
+        return self._listed([self.owner.entry(f"detail.acute_symptom.{symptom}") for symptom in named])
 
     def _scores(self) -> str:
         return self._listed(
