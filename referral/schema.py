@@ -8,6 +8,13 @@ write-ahead log on every commit, so a transaction that :func:`connect`'s callers
 survives a process kill *and* a power cut. Devices receive their ASTM/HL7 ACK and web clients
 their HTTP 201 only after that commit, so nothing acknowledged can be lost. (``NORMAL`` would be
 faster but may lose the last transactions on power loss - see ``bench/referral.py`` for the cost.)
+
+Temporary data stays in memory (``temp_store=MEMORY``): a walk-in writes its units inside nested
+savepoints (``triage.service.commit``), and SQLite keeps the pages a savepoint may have to undo in a
+sub-journal that, past 64 KiB (16 pages: every walk-in), it spilled to a new file in ``/var/tmp``
+(created, unlinked, written and closed again for each walk-in). In memory it is at most the pages
+the open transaction changed, freed at its end. Readers (:func:`connect_to_read`: exports, reports)
+keep SQLite's default, so a large sort there still spills to disk.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ def connect(
         db.conn.execute("PRAGMA synchronous = FULL")
         db.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         db.conn.execute("PRAGMA foreign_keys = ON")
+        db.conn.execute("PRAGMA temp_store = MEMORY")
         if migrate:
             apply_migrations(db)
         else:
