@@ -19,7 +19,7 @@ APP = "http://dashboard.clinic.test:3000"
 PREFLIGHT = {
     "Origin": APP,
     "Access-Control-Request-Method": "POST",
-    "Access-Control-Request-Headers": "authorization, content-type",
+    "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
 }
 
 
@@ -43,7 +43,7 @@ def test_a_named_origin_may_call_the_api_with_a_token_and_read_its_paging_header
         assert preflight.headers["access-control-allow-origin"] == APP
         assert "POST" in preflight.headers["access-control-allow-methods"]
         allowed = preflight.headers["access-control-allow-headers"].lower()
-        assert "authorization" in allowed and "content-type" in allowed
+        assert "authorization" in allowed and "content-type" in allowed and "idempotency-key" in allowed
         assert "access-control-allow-credentials" not in preflight.headers  # tokens, never cookies
 
         made = c.post("/api/v1/assessments", json=WALK_IN, headers=auth)

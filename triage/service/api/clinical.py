@@ -49,6 +49,7 @@ from triage.service.api.clinical_bodies import (
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.api.errors import naming
+from triage.service.api.idempotency import HeaderKey, keyed
 from triage.service.api.json_body import JsonRoute
 from triage.service.api.referrals import Reader as SyncReader
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
@@ -243,10 +244,11 @@ def patient_encounters(
     },
 )
 def create_encounter(
-    body: EncounterCreate, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
+    body: EncounterCreate, response: Response, db: DbDep, clinic: ClinicDep, who: Writer, key: HeaderKey
 ) -> EncounterOpened:
     """201 with a new encounter; 200 with ``already_open: true`` and the patient's visit already
     open today (nothing is written: a patient has one open visit a day, as on the walk-in page)."""
+    body = keyed(body, key)
     with naming("mrn"):
         row, already_open = clinic.open_visit(
             db,
@@ -338,8 +340,15 @@ def _pregnant_only_if_not_male(context: dict[str, Any] | None, sex: str | None, 
     responses=created(),
 )
 def assess_encounter(
-    encounter_id: Id, body: AssessRequest, response: Response, db: DbDep, clinic: ClinicDep, who: Writer
+    encounter_id: Id,
+    body: AssessRequest,
+    response: Response,
+    db: DbDep,
+    clinic: ClinicDep,
+    who: Writer,
+    key: HeaderKey,
 ) -> AssessmentOut:
+    body = keyed(body, key)
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None and context.get("pregnant") is True:
         patient_id = int(store.get_encounter(db, encounter_id)["patient_id"])
@@ -368,11 +377,14 @@ def assess_encounter(
         "The walk-in's assessment (its `Location`), stored or returned again for its idempotency_key"
     ),
 )
-async def walk_in(body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter) -> Response:
+async def walk_in(
+    body: WalkInAssessment, rt: RuntimeDep, clinic: ClinicDep, who: Submitter, header_key: HeaderKey
+) -> Response:
     """With an ``idempotency_key``, repeating the request returns the stored assessment; the key
     must not be reused for another patient or with a different body (409). When the patient already has a visit open today,
     no second one is opened: the readings join that visit, which is assessed again over all its
     readings (``visit_already_open: true``)."""
+    body = keyed(body, header_key)
     plausible_birth(body.patient.birth_date, ("patient", "birth_date"), clinic.clock)
     observations = validate_observations(body.observations)
     context = body.context.model_dump(exclude_unset=True) if body.context else None

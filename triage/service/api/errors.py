@@ -32,7 +32,8 @@ class ErrorOut(BaseModel):
     fields: list[str] | None = Field(
         None,
         description="Where the refused input is, each as the message names it: a body's field"
-        " (`reason`, `observations[3]`, `patient.birth_date`), a query parameter (`query.after`), or"
+        " (`reason`, `observations[3]`, `patient.birth_date`), a query parameter (`query.after`), a"
+        " header (`header.Idempotency-Key`), or"
         " `body` for the body as a whole; in the message's order. Absent when the error is about no"
         " input (an unknown record, a role, a transition)",
         examples=[["observations[3]"]],
@@ -40,7 +41,7 @@ class ErrorOut(BaseModel):
 
 
 #: ``<where>: <what>``: how every message about an input begins (``triage.service.app.field_path``).
-_WHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z_][A-Za-z0-9_]*)*")
+_WHERE = re.compile(r"header\.[A-Za-z0-9-]+|[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def fields_in(message: str) -> list[str]:

@@ -17,6 +17,7 @@ from triage.service.api import paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
 from triage.service.api.errors import error, naming, naming_facility, said_again
+from triage.service.api.idempotency import HeaderKey, keyed
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import (
     CLINICAL_READ,
@@ -218,8 +219,9 @@ def list_referrals(
     },
 )
 def create_referral(
-    body: ReferralCreate, response: Response, db: DbDep, rt: RuntimeDep, who: Clinician
+    body: ReferralCreate, response: Response, db: DbDep, rt: RuntimeDep, who: Clinician, key: HeaderKey
 ) -> ReferralOut:
+    body = keyed(body, key)
     with naming("assessment_id"), naming_facility("to_facility"):
         row = referrals.create_referral(db, ReferralIn(**body.model_dump()), actor=who.username)
     locate(response, f"/api/v1/referrals/{row['id']}")

@@ -1,0 +1,137 @@
+"""A client whose POST timed out retries it with the ``Idempotency-Key`` header (IETF
+draft-ietf-httpapi-idempotency-key-header) instead of the body's ``idempotency_key``: the same
+stored record comes back and nothing is written twice. Without either, a walk-in retried joins the
+visit already open and is assessed again with its readings twice - what a client that sends no key
+gets, as the docs say. Real uvicorn, real accounts on a real SQLite file; every answer checked
+against /openapi.json."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.openapi_check import conforms
+from triage.service import create_app
+from triage.service.auth import Role
+
+KEYED = ("/api/v1/assessments", "/api/v1/encounters", "/api/v1/encounters/{encounter_id}/assessments")
+
+
+class Api:
+    def __init__(self, client: httpx.Client, tokens: dict[Role, str]) -> None:
+        self.client, self.tokens = client, tokens
+        self.document = client.get("/openapi.json").json()
+
+    def post(self, role: Role, path: str, body: object, *headers: tuple[str, str]) -> httpx.Response:
+        auth = ("Authorization", f"Bearer {self.tokens[role]}")
+        answer = self.client.post(path, json=body, headers=[auth, *headers])
+        conforms(self.document, answer)
+        return answer
+
+    def get(self, path: str) -> httpx.Response:
+        return self.client.get(path, headers={"Authorization": f"Bearer {self.tokens[Role.admin]}"})
+
+
+@pytest.fixture
+def api(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
+    tokens = copy_seeded(seeded, tmp_path)
+    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+        yield Api(c, tokens)
+
+
+def _walk_in(mrn: str) -> dict[str, object]:
+    body = copy.deepcopy(WALK_IN)
+    body["patient"]["mrn"] = mrn  # type: ignore[index]
+    return body
+
+
+def test_a_walk_in_retried_with_the_header_is_answered_the_stored_assessment(api: Api) -> None:
+    body = _walk_in("HDR-1")
+    first = api.post(Role.integrator, "/api/v1/assessments", body, ("Idempotency-Key", "8e03978e-40d5"))
+    assert first.status_code == 201 and first.json()["visit_already_open"] is False, first.text
+    # the draft's form (an RFC 8941 string) is the same key as the bare one most clients send
+    again = api.post(Role.integrator, "/api/v1/assessments", body, ("Idempotency-Key", '"8e03978e-40d5"'))
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    visit = api.get(f"/api/v1/encounters/{first.json()['encounter_id']}").json()
+    assert len(visit["observations"]) == 3  # not written twice
+    # the body's key and the header's are one key: the header replays what the body stored
+    keyed = _walk_in("HDR-2") | {"idempotency_key": "body-key-1"}
+    stored = api.post(Role.nurse, "/api/v1/assessments", keyed)
+    plain = {k: v for k, v in keyed.items() if k != "idempotency_key"}
+    replayed = api.post(Role.nurse, "/api/v1/assessments", plain, ("Idempotency-Key", "body-key-1"))
+    assert replayed.status_code == 201 and replayed.json()["id"] == stored.json()["id"], replayed.text
+    both = api.post(Role.nurse, "/api/v1/assessments", keyed, ("Idempotency-Key", "body-key-1"))
+    assert both.status_code == 201 and both.json()["id"] == stored.json()["id"], both.text
+    # the key again with another body: 409, nothing written
+    other = api.post(
+        Role.integrator, "/api/v1/assessments", body | {"age_years": 71}, ("Idempotency-Key", "8e03978e-40d5")
+    )
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict", other.text
+
+
+def test_a_walk_in_retried_without_any_key_joins_the_open_visit_with_its_readings_twice(api: Api) -> None:
+    body = _walk_in("NOKEY-1")
+    first = api.post(Role.integrator, "/api/v1/assessments", body)
+    again = api.post(Role.integrator, "/api/v1/assessments", body)
+    assert again.status_code == 201 and again.json()["visit_already_open"] is True, again.text
+    assert again.json()["encounter_id"] == first.json()["encounter_id"]
+    assert again.json()["id"] != first.json()["id"]  # a second assessment of the same visit
+    visit = api.get(f"/api/v1/encounters/{first.json()['encounter_id']}").json()
+    assert len(visit["observations"]) == 6
+
+
+def test_every_creation_that_takes_a_body_key_takes_the_header_and_the_document_says_so(api: Api) -> None:
+    header = ("Idempotency-Key", '"enc-1"')
+    api.post(Role.nurse, "/api/v1/patients", {"mrn": "HDR-ENC", "sex": "female"})
+    opened = api.post(Role.nurse, "/api/v1/encounters", {"mrn": "HDR-ENC"}, header)
+    assert opened.status_code == 201, opened.text
+    encounter = opened.json()["id"]
+    assert api.post(Role.nurse, "/api/v1/encounters", {"mrn": "HDR-ENC"}, header).json()["id"] == encounter
+    path = f"/api/v1/encounters/{encounter}/assessments"
+    made = api.post(Role.nurse, path, {}, ("Idempotency-Key", "assess-1"))
+    assert made.status_code == 201, made.text
+    again = api.post(Role.nurse, path, {}, ("Idempotency-Key", "assess-1"))
+    assert again.json()["id"] == made.json()["id"]
+    assert len(api.get("/api/v1/changes/assessments?after=0").json()["data"]) == 1
+    referral = {
+        "assessment_id": made.json()["id"],
+        "to_facility": "county-hospital",
+        "urgency": "routine",
+        "reason": "r",
+    }
+    sent = api.post(Role.clinician, "/api/v1/referrals", referral, ("Idempotency-Key", "ref-1"))
+    assert sent.status_code == 201, sent.text
+    resent = api.post(Role.clinician, "/api/v1/referrals", referral, ("Idempotency-Key", "ref-1"))
+    assert resent.status_code == 201 and resent.json()["id"] == sent.json()["id"], resent.text
+    for template in (*KEYED, "/api/v1/referrals"):
+        parameters = api.document["paths"][template]["post"].get("parameters", [])
+        assert [p["in"] for p in parameters if p["name"] == "Idempotency-Key"] == ["header"], template
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ((("Idempotency-Key", "a"), ("Idempotency-Key", "b")), 'given 2 times ("a", "b"); send it once'),
+        ((("Idempotency-Key", '""'),), "is empty; send a key of 1 to 200 characters"),
+        ((("Idempotency-Key", "k" * 201),), "201 characters; a key has at most 200"),
+        ((("Idempotency-Key", "two words"),), '"two words" is not a key: send it as a quoted string'),
+        ((("Idempotency-Key", '"half'),), '"\\"half" is not a key'),
+        ((("Idempotency-Key", "other"),), '"other" is not the body\'s idempotency_key "mine"; send the key'),
+    ],
+)
+def test_a_header_key_that_cannot_be_taken_is_422_naming_the_header(
+    api: Api, headers: tuple[tuple[str, str], ...], said: str
+) -> None:
+    body = _walk_in("BAD-KEY") | {"idempotency_key": "mine"}
+    refused = api.post(Role.integrator, "/api/v1/assessments", body, *headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"].startswith(f"header.Idempotency-Key: {said}"), refused.text
+    assert refused.json()["fields"] == ["header.Idempotency-Key"]
+    assert api.get("/api/v1/queue").headers["X-Total-Count"] == "0"  # nothing written

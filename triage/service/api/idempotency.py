@@ -1,0 +1,101 @@
+"""The ``Idempotency-Key`` request header (IETF draft-ietf-httpapi-idempotency-key-header), taken on
+every creation that takes a body's ``idempotency_key`` - a walk-in, an encounter, an encounter's
+assessment, a referral - as the same key: a client (or an HTTP library, a gateway) that retries a
+timed-out POST with the header is answered the stored record, as with the body's field. A walk-in
+retried with neither joined the visit already open and was assessed again over its readings sent
+twice; nothing in such a request tells a retry from a second measurement, so it still does.
+
+The draft writes the key as a Structured Field String (RFC 8941 3.3.3): ``Idempotency-Key:
+"8e03978e-40d5"``; most clients send it bare (``Idempotency-Key: 8e03978e-40d5``), and both are
+the same key - a bare one holds no quote, backslash or space, so nothing is guessed. A key the
+header and the body both carry must be the same; the header given twice, empty, longer than the
+body's 200 characters, or not printable ASCII (RFC 8941 strings are) is a 422 naming
+``header.Idempotency-Key``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Protocol, Self, TypeVar
+
+from fastapi import Depends, Header, Request
+from starlette.exceptions import HTTPException
+
+NAME = "Idempotency-Key"
+WHERE = f"header.{NAME}"
+MAX_KEY = 200
+_QUOTED = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+_BARE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+class Keyed(Protocol):
+    """A creation's body (a pydantic model with an ``idempotency_key``)."""
+
+    idempotency_key: str | None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
+Body = TypeVar("Body", bound=Keyed)
+
+
+def _refused(what: str) -> HTTPException:
+    return HTTPException(422, f"{WHERE}: {what}")
+
+
+def parse(raw: str) -> str:
+    """The key an ``Idempotency-Key`` header value carries: an RFC 8941 String, or the bare key."""
+    quoted = _QUOTED.fullmatch(raw)
+    if quoted is not None:
+        key = re.sub(r"\\(.)", r"\1", quoted.group(1))
+    elif _BARE.fullmatch(raw):
+        key = raw
+    else:
+        raise _refused(
+            f"{json.dumps(raw)} is not a key: send it as a quoted string of printable ASCII"
+            ' (Idempotency-Key: "8e03978e-40d5-43e8"), or bare without spaces, quotes or backslashes'
+        )
+    if not key:
+        raise _refused('is empty; send a key of 1 to 200 characters, e.g. "8e03978e-40d5-43e8"')
+    if len(key) > MAX_KEY:
+        raise _refused(f"{len(key)} characters; a key has at most {MAX_KEY}, as the body's idempotency_key")
+    return key
+
+
+async def header_key(
+    request: Request,
+    _: Annotated[
+        str | None,
+        Header(
+            alias=NAME,
+            description="The request's idempotency key (IETF draft-ietf-httpapi-idempotency-key-header),"
+            ' as a quoted string (`"8e03978e-40d5-43e8"`) or bare; the same as the body\'s'
+            " `idempotency_key` (send either, or the same key in both): the request sent again with it"
+            " is answered the stored record and writes nothing; with another body, 409"
+            " `idempotency_conflict`. 1 to 200 printable ASCII characters",
+        ),
+    ] = None,
+) -> str | None:
+    given = request.headers.getlist(NAME)
+    if not given:
+        return None
+    if len(given) > 1:
+        shown = ", ".join(json.dumps(value) for value in given)
+        raise _refused(f"given {len(given)} times ({shown}); send it once")
+    return parse(given[0].strip())
+
+
+HeaderKey = Annotated[str | None, Depends(header_key)]
+
+
+def keyed(body: Body, key: str | None) -> Body:
+    """``body`` with the header's ``key`` as its ``idempotency_key`` (the body's own when no header)."""
+    if key is None or body.idempotency_key == key:
+        return body
+    if body.idempotency_key is not None:
+        raise _refused(
+            f"{json.dumps(key)} is not the body's idempotency_key {json.dumps(body.idempotency_key)};"
+            " send the key in one of them, or the same key in both"
+        )
+    return body.model_copy(update={"idempotency_key": key})
