@@ -50,7 +50,8 @@ def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]
 
 # a diabetes-range glucose or HbA1c: suspected diabetes to confirm, or in known diabetes a matter of
 # control against the individual target (ADA 2025 s6; 中国2型糖尿病防治指南 2020: HbA1c <7.0 % for
-# most adults), not a diagnosis to confirm; values["diabetes_range"] names which
+# most adults), not a diagnosis to confirm - and an HbA1c of 6.5-6.9 % alone is within that target
+# (known_diabetes_at_target: nothing to review); values["diabetes_range"] names which
 _DIABETES_RANGE = {
     kind: glycaemia_flag("diabetes_range", text)
     for kind, text in (
@@ -60,12 +61,34 @@ _DIABETES_RANGE = {
             "known diabetes: glycaemic control, not a diagnosis - review treatment against the individual"
             " target (HbA1c <7.0 % for most adults)",
         ),
+        (
+            "known_diabetes_at_target",
+            "known diabetes: within the general target (HbA1c <7.0 % for most adults): continue the current"
+            " management; an individual target may be lower (<6.5 %) or higher",
+        ),
     )
 }
+HBA1C_TARGET, HBA1C_TARGET_MMOL_MOL = 7.0, 53.0  # the published pair: 7.0 % = 53 mmol/mol
+
+
+def _above_target(ev: Evidence) -> bool:
+    """In known diabetes, a glucose in the diabetes range or an HbA1c at or above 7.0 % (53 mmol/mol,
+    compared in the unit it was reported in: 53 mmol/mol converts to 6.9995 %)."""
+    s = ev.scores.get("glycaemia")
+    components = {} if s is None else s.components
+    if "diabetes_range" in (components.get("glucose_fasting"), components.get("glucose_random")):
+        return True
+    a1c, reading = ev.num("hba1c"), ev.latest.get("hba1c")
+    if a1c is None or reading is None:
+        return False
+    ifcc = reading.reported_numeric("mmol/mol")
+    return a1c >= HBA1C_TARGET if ifcc is None else ifcc >= HBA1C_TARGET_MMOL_MOL
 
 
 def diabetes_range(ev: Evidence) -> Finding | None:
-    kind = "known_diabetes" if ev.patient.diabetes else "suspected"
+    kind = "suspected"
+    if ev.patient.diabetes:
+        kind = "known_diabetes" if _above_target(ev) else "known_diabetes_at_target"
     found = _DIABETES_RANGE[kind](ev)
     if found is not None:
         found.values["diabetes_range"] = kind
