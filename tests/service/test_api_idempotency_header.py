@@ -135,3 +135,18 @@ def test_a_header_key_that_cannot_be_taken_is_422_naming_the_header(
     assert refused.json()["error"].startswith(f"header.Idempotency-Key: {said}"), refused.text
     assert refused.json()["fields"] == ["header.Idempotency-Key"]
     assert api.get("/api/v1/queue").headers["X-Total-Count"] == "0"  # nothing written
+
+
+def test_a_walk_in_key_used_again_for_another_patient_is_the_documented_idempotency_conflict(
+    api: Api,
+) -> None:
+    # it was a 409 `conflict`: a client that acts on `idempotency_conflict` (a new key, not a retry)
+    # took it for another conflict
+    key = ("Idempotency-Key", "shared-1")
+    assert api.post(Role.integrator, "/api/v1/assessments", _walk_in("ONE-1"), key).status_code == 201
+    for other in (_walk_in("ONE-2"), _walk_in("ONE-2") | {"idempotency_key": "shared-1"}):
+        refused = api.post(
+            Role.integrator, "/api/v1/assessments", other, *([key] if "idempotency_key" not in other else [])
+        )
+        assert refused.status_code == 409 and refused.json()["code"] == "idempotency_conflict", refused.text
+        assert refused.json()["error"].startswith('idempotency key "shared-1" was already used for another')

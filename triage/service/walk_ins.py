@@ -24,8 +24,9 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from referral import store
+from referral.errors import IdempotencyConflictError
 from referral.records import WALK_IN_ENCOUNTER_KEY, AssessmentIn, ObservationIn, PatientIn
-from triage.errors import ConflictError, UserInputError, json_text
+from triage.errors import UserInputError, json_text
 from triage.service.clinic import Clinic, PreparedAssessment
 
 #: The key of a walk-in's stored row saying whether the patient's visit was already open today
@@ -181,7 +182,7 @@ def _same_patient(db: Database, assessment: dict[str, Any], mrn: str, key: str) 
     """The encounter of the walk-in stored under ``key``, when it is this patient's."""
     encounter = store.get_encounter(db, int(assessment["encounter_id"]))
     if store.get_patient(db, int(encounter["patient_id"]))["mrn"] != mrn:
-        raise ConflictError(
+        raise IdempotencyConflictError(
             f"idempotency key {json_text(key)} was already used for another patient's walk-in "
             f"(assessment {assessment['id']}); use a new key for a new request"
         )
