@@ -38,7 +38,7 @@ from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.hold import GatewayResult, classify, hold  # re-exported: callers import them from here
-from devices.quarantine_notice import StreamTail, lost_parts_sentence, quarantine_sentence
+from devices.quarantine_notice import lost_parts_sentence, quarantine_sentence
 from devices.session import (
     Clock,
     Ignored,
@@ -294,14 +294,13 @@ class Gateway:
             self._ignored(endpoint, event, first=not noise)
             noise.append(event)
 
-        stream = StreamTail(link)
         try:
             await run_session(
-                stream,
+                link,
                 endpoint.new_driver(self._db),
                 info,
                 clock=self._clock,
-                on_message=lambda got, inf: self._store(endpoint, got.raw, inf, wire, stream.pieces_of(got)),
+                on_message=lambda got, inf: self._store(endpoint, got.raw, inf, wire, got.pieces),
                 on_discard=lambda reason: self._discarded(endpoint, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
                 on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),

@@ -71,5 +71,5 @@ class SubscriptionDriver:
                 if self._sampling is not None and not self._sampling.store(line.data, now):
                     events.append(Unchanged())
                 else:
-                    events.append(Received(value_line(line.uuid, line.data)))
+                    events.append(Received(value_line(line.uuid, line.data), ((0, line.offset),)))
         return events

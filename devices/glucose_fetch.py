@@ -153,7 +153,7 @@ class GlucoseFetchDriver:
             if isinstance(item, StrayValue):
                 events.append(Junk(item.reason, item.raw, item.offset))
                 continue
-            events.append(Received(item.raw))
+            events.append(Received(item.raw, item.pieces))
         return events
 
     def _note_sequence(self, value: GattValue) -> None:

@@ -168,7 +168,7 @@ class Poct1aDriver:
         events: list[LinkEvent] = []
         for item in self._framer.feed(data):
             if isinstance(item, Poct1aFrame):
-                events += self._message(item.data)
+                events += self._message(item.data, ((0, item.offset),))
             elif isinstance(item, Poct1aJunk):
                 events.append(Junk("bytes outside a POCT1-A2 message", item.data, item.offset))
             else:
@@ -228,13 +228,14 @@ class Poct1aDriver:
         self._deadline = None
         return build_end(self._control_id(), reason, now=self._wall())
 
-    def _message(self, raw: bytes) -> list[LinkEvent]:
+    def _message(self, raw: bytes, pieces: tuple[tuple[int, int], ...]) -> list[LinkEvent]:
+        """``raw``, a message the framer cut from the stream at the byte ``pieces`` gives."""
         try:
             message = parse_message(raw)
         except Poct1aError as exc:
             # Stored whole (the decoder quarantines it for the same reason), then refused.
             self._open = True
-            return [Received(raw), Send(self._ack(recover_control_id(raw) or "", "AE", str(exc)))]
+            return [Received(raw, pieces), Send(self._ack(recover_control_id(raw) or "", "AE", str(exc)))]
         kind = message.message_type
         if kind == "ACK.R01":  # an acknowledgement is never acknowledged
             acked = message.value("ACK/ACK.ack_control_id") or ""
@@ -254,7 +255,7 @@ class Poct1aDriver:
         self._open = True
         if kind in OBSERVATION_TYPES:
             # Persist before ACK: the session commits Received before it sends the ACK.
-            return [Received(raw), Send(self._ack(message.control_id))]
+            return [Received(raw, pieces), Send(self._ack(message.control_id))]
         events: list[LinkEvent] = [Send(self._ack(message.control_id))]
         if kind not in HANDLED:
             events.append(Unhandled(f"{kind} from the device"))

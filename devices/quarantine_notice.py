@@ -2,10 +2,12 @@
 and the devices panel (a device's ``last_error``) show - where in the session's stream and in the
 message it broke, the decoder's reason and detail (long quoted values elided), and a hint.
 
-``StreamTail`` wraps a session's link to place a message in the stream (its pieces: a message
-joined from ASTM frames is not one run of bytes there); ``quarantine_sentence`` writes the
-sentence, ``lost_parts_sentence`` the parts of a stored message that became no result. Used by
-``devices.gateway``.
+A message is placed in the session's stream by its ``pieces``, which every link driver gives with
+the message (``devices.session.Received``): where the framer cut each run of its bytes from the
+stream - one per ASTM frame (a message joined from frames is not one run of bytes there), an MLLP
+frame's message, a line, a POCT1-A2 message, a BLE record's lines - so that a message sent twice
+is named by its own copy. ``quarantine_sentence`` writes the sentence, ``lost_parts_sentence``
+the parts of a stored message that became no result. Used by ``devices.gateway``.
 """
 
 from __future__ import annotations
@@ -14,47 +16,6 @@ import json
 import re
 
 from devices.codecs.astm_events import stream_byte
-from devices.session import Received
-from devices.transports.link import Link
-
-
-class StreamTail:
-    """A session's link that keeps the last bytes read and counts all of them, so that a message
-    can be placed in the session's stream (byte 0 = the first byte of the connection, as in a
-    capture and in the offsets of NAKed frames and stray bytes)."""
-
-    KEEP = 1 << 20
-
-    def __init__(self, link: Link) -> None:
-        self._link = link
-        self.label = link.label
-        self._tail = bytearray()
-        self._total = 0
-
-    async def read(self) -> bytes:
-        data = await self._link.read()
-        self._total += len(data)
-        self._tail += data
-        if len(self._tail) > 2 * self.KEEP:
-            del self._tail[: -self.KEEP]
-        return data
-
-    async def write(self, data: bytes) -> None:
-        await self._link.write(data)
-
-    async def close(self) -> None:
-        await self._link.close()
-
-    def pieces_of(self, message: Received) -> tuple[tuple[int, int], ...]:
-        """Where ``message`` lies in the stream, as (byte of the message, byte of the stream) at
-        the start of each piece: the driver's pieces when it knows them (ASTM frames, with frame
-        bytes between them; an MLLP frame; a line), else the last copy of the message as one run
-        of bytes (POCT1-A2, BLE); () when it is not there."""
-        if message.pieces:
-            return message.pieces
-        at = self._tail.rfind(message.raw) if message.raw else -1
-        return () if at < 0 else ((0, self._total - len(self._tail) + at),)
-
 
 #: a quoted value in a decoder's detail (``json_text``): longer ones may be patient data
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -90,8 +51,7 @@ def _hint(reason: str, detail: str) -> str:
 
 def quarantine_sentence(fatal: str, message_offset: int | None, pieces: tuple[tuple[int, int], ...]) -> str:
     """One line for the log and the device's ``last_error``: where the message broke (in the
-    session's stream, placed by the message's ``pieces`` as :meth:`StreamTail.pieces_of` gives
-    them, and in the message), the decoder's reason and detail, and a hint."""
+    session's stream, placed by the message's ``pieces``, and in the message), the decoder's reason and detail, and a hint."""
     reason, _, detail = fatal.partition(": ")
     place = ""
     if message_offset is not None:  # the detail's own "byte N: " is the message offset said again,

@@ -55,9 +55,9 @@ class Send:
 @dataclass(frozen=True, slots=True)
 class Received:
     raw: bytes
-    #: where the message's bytes lie in the session's stream, when the driver knows: (byte of
-    #: ``raw``, byte of the stream) at the start of each piece - one per ASTM frame, one for an MLLP
-    #: frame's message or a line
+    #: where the message's bytes lie in the session's stream, as the driver's framer cut them:
+    #: (byte of ``raw``, byte of the stream) at the start of each piece - one per ASTM frame, one
+    #: for an MLLP frame's message, a line or a POCT1-A2 message, one per line of a BLE record
     pieces: tuple[tuple[int, int], ...] = ()
 
 

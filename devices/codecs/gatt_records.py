@@ -65,6 +65,9 @@ OLD_RECORD = "old_stored_record"
 class AssembledRecord:
     raw: bytes  # the record's GATT lines
     offset: int  # of its first line
+    #: (byte of ``raw``, byte of the stream) where each of its lines starts: a context's line
+    #: need not follow its measurement's in the stream
+    pieces: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +101,11 @@ class RecordAssembler:
             pending, seq = self._pending, _sequence(value.data)
             if pending is not None and seq is not None and seq == _sequence(pending.data):
                 self._pending = None
-                raw = value_line(pending.uuid, pending.data) + value_line(value.uuid, value.data)
-                return [AssembledRecord(raw, pending.offset)]
+                first = value_line(pending.uuid, pending.data)
+                raw = first + value_line(value.uuid, value.data)
+                return [
+                    AssembledRecord(raw, pending.offset, ((0, pending.offset), (len(first), value.offset)))
+                ]
             return [
                 StrayValue(
                     value_line(value.uuid, value.data),
@@ -113,13 +119,18 @@ class RecordAssembler:
         if value.uuid == MEASUREMENT_UUID and value.data[:1] and value.data[0] & 0x10:
             self._pending = value
             return out
-        return [*out, AssembledRecord(value_line(value.uuid, value.data), value.offset)]
+        return [*out, _alone(value)]
 
     def flush(self) -> list[AssembledRecord | StrayValue]:
         pending, self._pending = self._pending, None
         if pending is None:
             return []
-        return [AssembledRecord(value_line(pending.uuid, pending.data), pending.offset)]
+        return [_alone(pending)]
+
+
+def _alone(value: GattValue) -> AssembledRecord:
+    """A record of one value: its line, where it started in the stream."""
+    return AssembledRecord(value_line(value.uuid, value.data), value.offset, ((0, value.offset),))
 
 
 def read_records(data: bytes) -> list[AssembledRecord | StrayValue | GattBadLine | GattFailure]:

@@ -84,8 +84,9 @@ def test_the_driver_reports_unchanged_readings_as_events_not_messages() -> None:
         value_line("2a5f", continuous(0x00, pr=sfloat_bits(83, 0))),
     )
     events = driver.feed(line + near + line, 1.0)
-    assert events == [Received(line), Unchanged(), Unchanged()]
-    assert driver.feed(near, 61.0) == [Received(near)]
+    # each message says where its line starts in the link's stream
+    assert events == [Received(line, ((0, 0),)), Unchanged(), Unchanged()]
+    assert driver.feed(near, 61.0) == [Received(near, ((0, 3 * len(line)),))]
 
 
 def test_the_gateway_stores_changes_and_counts_the_repeats(tmp_path: Path) -> None:

@@ -13,13 +13,17 @@ from pathlib import Path
 import pytest
 
 from devices.codecs.astm_frame import ENQ, build_frame, split_records
+from devices.codecs.gatt_lines import value_line
 from devices.endpoint import DeviceEndpoint
 from devices.link_drivers import endpoint_from_profile
+from devices.profile import load_profile
 from devices.quarantine_notice import quarantine_sentence
 from devices.session import FakeClock, MonotonicClock
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
-from devices.transports.link import SerialSpec, TcpListenSpec
+from devices.transports.ble import open_ble
+from devices.transports.link import BleSpec, SerialSpec, TcpListenSpec
 from devices.transports.pty import PtyLink, open_pty
+from tests.devices.ble.meter import ScriptedMeter, StoredRecord
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import pty_analyzer, send_message
 from tests.devices.gateway.test_integrator_errors import HL7, warning_lines
@@ -318,3 +322,67 @@ def test_a_message_quarantined_without_a_byte_is_placed_by_its_first_piece() -> 
     assert quarantine_sentence("undecodable_bytes: byte 241: byte 0xB5", 241, pieces).startswith(
         "message quarantined at byte 254 of the stream (byte 241 of the message): "
     )
+
+
+def _places(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Where each quarantine warning says its message broke (the text before the reason)."""
+    return [w.split(": ")[1] for w in warning_lines(caplog) if "message quarantined" in w]
+
+
+def test_two_identical_bad_poct1a_messages_in_one_read_are_each_named_by_their_own_stream_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A meter resends a message it got AE for; both copies arrive in one read (loopback TCP). Each
+    is named by the byte where its own XML breaks, as the POCT1-A2 framer cut it from the stream -
+    not both by the last copy of the same bytes (what a search of the bytes read so far finds)."""
+    profile = load_profile("poct1a-glucose_meter")
+    endpoint = endpoint_from_profile(profile, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
+    bad = b'<OBS.R01><HDR><HDR.control_id V="6"/></HDR><SVC><PT><PT.patient_id V="P2"></SVC></OBS.R01>'
+    stream = bad + b"\r\n" + bad
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], tmp_path / "clinic.db") as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
+            writer.write(stream)
+            await writer.drain()
+            for _ in range(2):  # each copy is refused with AE
+                await asyncio.wait_for(reader.readuntil(b"</ACK.R01>"), 3)
+            await wait_until(lambda: gateway.status()[0].quarantined == 2)
+            writer.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    at = bad.index(b"</SVC>") + 2  # the XML parser's byte: the mismatched tag's name
+    second = len(bad) + 2
+    assert _places(caplog) == [
+        f"message quarantined at byte {at} of the stream (byte {at} of the message)",
+        f"message quarantined at byte {second + at} of the stream (byte {at} of the message)",
+    ]
+
+
+def test_two_identical_unreadable_ble_glucose_records_are_each_named_by_their_own_stream_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A meter sends the same cut-short record twice, each announcing a context that never comes:
+    the first is given up only when the second arrives, so a search of the bytes read so far found
+    the second copy for both. Each is named by its own line in the BLE link's stream."""
+    cut = b"\x10\x03\x00\x01"  # flags: a context follows; sequence 3; then the time is cut short
+    meter = ScriptedMeter([StoredRecord(3, cut), StoredRecord(3, cut)])
+    endpoint = endpoint_from_profile(
+        load_profile("ble-glucose_meter"), clock=MonotonicClock(), transport=TcpListenSpec(port=0)
+    )
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], tmp_path / "clinic.db") as gateway:
+            link = await open_ble(BleSpec(name="Glucose Meter"), make_client=meter.client)
+            await asyncio.wait_for(gateway.serve_link(endpoint.device_id, link), 10)
+            await link.close()
+            assert gateway.status()[0].quarantined == 2
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    line = value_line("2a18", cut)
+    assert [p.split(" (")[0] for p in _places(caplog)] == [
+        "message quarantined at byte 0 of the stream",
+        f"message quarantined at byte {len(line)} of the stream",
+    ]
