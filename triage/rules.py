@@ -514,15 +514,28 @@ RULES: tuple[Rule, ...] = (
         proteinuria,
     ),
     Rule(
+        "proteinuria_1plus",
+        L,
+        "Dipstick protein 1+ without hypertension and no ACR: confirm with an ACR",
+        "KDIGO 2024 (confirm a positive dipstick with a laboratory ACR or PCR); risk.md 2.10",
+        unquantified_proteinuria(
+            ("1+",),
+            "about 30 mg/dL - confirm with a urine ACR and creatinine within 4 weeks; repeat the dipstick"
+            " (not during infection, fever, heavy exercise or menstruation); an ACR >=30 mg/g refers",
+        ),
+        recheck_minutes=40320,
+    ),
+    Rule(
         "proteinuria_2plus",
         L,
         "Dipstick protein 2+ without hypertension and no ACR: measure the ACR now",
-        "KDIGO 2024 (quantify a dipstick with ACR or PCR); risk.md 2.10",
+        "KDIGO 2024 (confirm a positive dipstick with a laboratory ACR or PCR); risk.md 2.10",
         unquantified_proteinuria(
             ("2+",),
-            "about 100 mg/dL - measure the ACR and creatinine now; repeat the dipstick within days (not"
+            "about 100 mg/dL - measure the ACR and creatinine now; repeat the dipstick within 1 week (not"
             " during infection, fever, heavy exercise or menstruation); an ACR >=30 mg/g refers",
         ),
+        recheck_minutes=10080,
     ),
     Rule(
         "proteinuria_3plus",

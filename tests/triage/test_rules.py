@@ -125,6 +125,11 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("urine_protein", "1+", None), ("spo2", 98, None)],
         [("urine_protein", "trace", None), ("spo2", 98, None)],
     ),
+    "proteinuria_1plus": (
+        {},
+        [("urine_protein", "1+", None), ("spo2", 98, None)],
+        [("urine_protein", "trace", None), ("spo2", 98, None)],
+    ),
     "proteinuria_2plus": (
         {},
         [("urine_protein", "2+", None), ("spo2", 98, None)],
