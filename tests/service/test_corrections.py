@@ -15,7 +15,7 @@ from typing import Any
 from devices.gateway import classify
 from referral import audit
 from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, results_for_device
-from tests.service.conftest import Staff
+from tests.service.conftest import Staff, unspanned
 from tests.service.test_held_results import assign, dismiss, held, open_encounter
 from triage.service.auth import Role
 from triage.service.pages.rendering import ident
@@ -87,9 +87,10 @@ def red_flags(staff: Staff, encounter_id: int) -> list[str]:
 
 
 def page(staff: Staff, encounter_id: int) -> str:
+    """The patient page as shown: values with their units out of their spans (:func:`unspanned`)."""
     response = staff.client.get(f"/encounters/{encounter_id}", headers=staff.bearer(Role.clinician))
     assert response.status_code == 200, response.text
-    return response.text
+    return unspanned(response.text)
 
 
 def actions(staff: Staff, encounter_id: int) -> list[str]:
@@ -279,8 +280,8 @@ def test_a_correction_of_a_held_result_that_never_became_a_reading_stays_held(st
 
 
 def _held_row(staff: Staff, result_id: int) -> str:
-    """The result's row in the devices page's held results table."""
-    text = staff.client.get("/devices").text
+    """The result's row in the devices page's held results table, as shown (:func:`unspanned`)."""
+    text = unspanned(staff.client.get("/devices").text)
     return text.split(f'<tr data-result="{result_id}"')[1].split("</tr>")[0]
 
 

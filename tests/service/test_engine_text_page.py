@@ -185,13 +185,13 @@ def test_the_patient_page_says_why_china_par_does_not_apply_in_both_languages(st
         '<tr data-score="china_par"><td>China-PAR 10 年动脉粥样硬化性心血管病风险</td><td class="value">-</td><td>不适用'
         in page
     )
-    chinese = _between(page, '<tr class="score-detail" data-detail-of="china_par">', "</tr>")
+    chinese = unspanned(_between(page, '<tr class="score-detail" data-detail-of="china_par">', "</tr>"))
     reference = made.json()["assessment"]["scores"]["china_par"]["reference"]
     assert chinese == (
         f'<td colspan="3"><small title="评分代码 china_par；依据：{reference}">'
         "年龄 30 岁，超出该评分推导人群的年龄范围（35-74 岁）</small></td>"
     ), "on hover the score's code and reference in Chinese, not the English sentence"
-    pce = _between(page, '<tr class="score-detail" data-detail-of="pce">', "</tr>")
+    pce = unspanned(_between(page, '<tr class="score-detail" data-detail-of="pce">', "</tr>"))
     assert "年龄 30 岁，超出方程的适用范围（40-79 岁）" in pce
 
 

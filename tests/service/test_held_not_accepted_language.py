@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from referral.inbox import NOT_ACCEPTED_CODES, NewDeviceResult, mark_delivered
-from tests.service.conftest import Staff
+from tests.service.conftest import Staff, unspanned
 from tests.service.test_corrections import RESULT_TIME, deliver, rows
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
@@ -35,7 +35,8 @@ def _result(vendor: str, code: str, value: str, unit: str, sample: str) -> NewDe
 
 
 def _row(page: str, result_id: int) -> str:
-    return page.split('id="held"')[1].split(f'data-result="{result_id}"')[1].split("</tr>")[0]
+    """The result's row as shown (:func:`unspanned`)."""
+    return unspanned(page).split('id="held"')[1].split(f'data-result="{result_id}"')[1].split("</tr>")[0]
 
 
 def _why(row: str) -> str:

@@ -53,30 +53,59 @@ def ident(value: object, kind: str = "") -> Markup:
 TEMPLATES.env.filters["ident"] = ident
 
 
+# units the catalogues' sentences write after a number themselves (not a reading's unit): an age, a
+# time, a cut-off in another unit ("≥65 岁", "4-6 小时", "15 minutes", "600 mg/dL")
+_WRITTEN = ("mg/dL", "mg/g", "mmol/mol", "kg", "cm")
+_TIMES = {
+    "en": ("years", "year", "hours", "hour", "h", "minutes", "min", "seconds", "s", "days", "day", "weeks"),
+    "zh": ("岁", "小时", "分钟", "秒", "天", "周"),
+}
+
+
 @cache
 def _value_with_unit(language: str) -> re.Pattern[str]:
     """A number (a comparator before it, a range or pair ``140/90``, ``1.2e+04``) and a unit as
     the pages show it in ``language`` (``unit.<ucum>``, else the UCUM code itself, as
-    :meth:`EngineText.with_unit` writes it): "91 %", "≥5 分", "38.6 °C", "5.55 mmol/L"."""
+    :meth:`EngineText.with_unit` writes it, or an age or time): "91 %", "≥5 分", "38.6 °C",
+    "5.55 mmol/L", "≥65 岁"."""
     shown = {value for key, value in catalogue_data(language).items() if key.startswith("unit.") and value}
     codes = {concept.unit for concept in CONCEPTS.values() if concept.unit}
-    units = "|".join(re.escape(unit) for unit in sorted(shown | codes, key=len, reverse=True))
+    every = shown | codes | set(_WRITTEN) | set(_TIMES.get(language, ()))
+    units = "|".join(re.escape(unit) for unit in sorted(every, key=len, reverse=True))
     number = r"[<>≥≤]?=?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
     # a unit ending in a Latin letter or digit is not the start of a longer word ("5 min" in "5 mins")
     return re.compile(rf"(?<![\w.])({number}(?:[-/–]{number})? (?:{units}))(?![A-Za-z0-9])")
 
 
+_WITH_UNIT = '<span class="with-unit">'
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _wrapped(text: str, language: str) -> Markup:
+    parts = _value_with_unit(language).split(text)
+    return Markup("").join(
+        Markup(_WITH_UNIT + "{}</span>").format(part) if odd else escape(part)
+        for odd, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
+    )
+
+
 def measures(text: object, language: str) -> Markup:
     """``text`` as HTML with each number and its unit in one ``span.with-unit`` that a line never
     breaks in (``white-space: nowrap``): "血氧饱和度 91" / "%" was split at a narrow width or in
-    print. The text itself (the API's, the stored JSON, the hover) is unchanged."""
-    if isinstance(text, Markup):  # already HTML (a sentence with an identifier in it): as it is
-        return text
-    parts = _value_with_unit(language).split(str(text))
-    return Markup("").join(
-        Markup('<span class="with-unit">{}</span>').format(part) if odd else escape(part)
-        for odd, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
-    )
+    print. The text itself (the API's, the stored JSON, the hover) is unchanged. A sentence that is
+    already HTML (a :class:`Markup`: one with an identifier or a value kept whole in it) has its text
+    between the tags wrapped so, never a tag or what a ``span.with-unit`` already holds."""
+    if not isinstance(text, Markup):
+        return _wrapped(str(text), language)
+    shown: list[Markup] = []
+    inside = False
+    for index, part in enumerate(_TAG.split(text)):
+        if index % 2 == 1:  # a tag, as it is
+            inside = part == _WITH_UNIT or (inside and part != "</span>")
+            shown.append(Markup(part))
+        else:
+            shown.append(Markup(part) if inside else _wrapped(Markup(part).unescape(), language))
+    return Markup("").join(shown)
 
 
 URGENT = ("emergency_transfer", "urgent_referral")
