@@ -18,24 +18,9 @@ import pandas as pd
 
 from analytics.csvfiles import csv_problem, not_utf8, read_back
 from analytics.ergm import Network
+from analytics.ergm.network import repeated_id_problem, sender_receiver
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
-
-
-def repeated_id_problem(path: Path, ids: pd.Series) -> str | None:
-    """The one line for the first node id that repeats an earlier one - file, line, column, the id
-    and the line it first appeared on (line 1 is the header) - or None when every id is unique.
-    Both readers of a nodes file (`triage study fit`, `triage study rebuild`) say it so."""
-    repeated = ids.duplicated().to_numpy()
-    if not repeated.any():
-        return None
-    row = int(np.argmax(repeated))
-    node = ids.iloc[row]
-    first = int(np.argmax((ids == node).to_numpy()))
-    return (
-        f'{path}: line {row + 2}, column "id": node id {json_text(str(node))} appears more than once'
-        f" (first on line {first + 2})"
-    )
 
 
 def read_csv_file(path: Path, what: str, error: type[UserInputError], **options: Any) -> pd.DataFrame:
@@ -91,23 +76,6 @@ def read_nodes(path: Path) -> pd.DataFrame:
     return nodes
 
 
-#: The header names of an edge list's sender and receiver columns, tried in this order.
-SENDER_RECEIVER = (("source", "target"), ("from", "to"))
-
-
-def sender_receiver(path: Path, columns: list[str], error: type[UserInputError]) -> tuple[str, str]:
-    """The headers of an edge list's sender and receiver columns, found by name (any case): a
-    file ``source,movers,target`` had been read by position, ``movers`` as the target."""
-    names = {str(column).strip().lower(): str(column) for column in reversed(columns)}
-    for sender, receiver in SENDER_RECEIVER:
-        if sender in names and receiver in names:
-            return names[sender], names[receiver]
-    raise error(
-        f"{path}: the header row is {json_text(','.join(map(str, columns)))}; the sender and receiver"
-        ' columns must be named "source" and "target" (or "from" and "to")'
-    )
-
-
 #: The edge column that marks rows as SYNTHETIC (the study's generated moves and Figure 2 edge
 #: lists), ``true``/``false`` as every product CSV spells a boolean: provenance, not a weight.
 SYNTHETIC_COLUMN = "synthetic"
@@ -160,17 +128,19 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
     )
     if long_form:
         matrix = np.zeros((n, n))
+        header = [str(c) for c in table.columns[:3]]
         for line, (a, b, v) in enumerate(table.iloc[:, :3].itertuples(index=False), start=2):
-            if a not in index or b not in index:
-                bad = a if a not in index else b
-                raise NetworkInputError(
-                    f"{path}: line {line}: {json_text(bad)} is not an id in the nodes file"
-                )
+            for node, column in ((a, header[0]), (b, header[1])):
+                if node not in index:
+                    raise NetworkInputError(
+                        f"{path}: line {line}, column {json_text(column)}:"
+                        f" {json_text(node)} is not an id in the nodes file"
+                    )
             try:
                 matrix[index[a], index[b]] = float(v)
             except ValueError:
                 raise NetworkInputError(
-                    f"{path}: line {line}: value {json_text(v)} is not a number"
+                    f"{path}: line {line}, column {json_text(header[2])}: value {json_text(v)} is not a number"
                 ) from None
         return matrix
     rows = table.iloc[:, 0].tolist()
@@ -204,7 +174,14 @@ def read_network(
     ids = nodes["id"].tolist()
     edges = read_edges(edges_path, set(ids))
     matrices = {name: read_dyadic(path, ids) for name, path in (edgecov or {}).items()}
-    return Network(nodes, edges, directed=directed, edgecov=matrices, nodes_file=str(nodes_path))
+    return Network(
+        nodes,
+        edges,
+        directed=directed,
+        edgecov=matrices,
+        nodes_file=str(nodes_path),
+        edges_file=str(edges_path),
+    )
 
 
 def _study_manifest_mark(nodes_path: Path) -> str | None:

@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analytics.errors import NetworkInputError
-from referral.errors import json_text
+from referral.errors import UserInputError, json_text
+
+
+def repeated_id_problem(path: Path | str, ids: pd.Series) -> str | None:
+    """The one line for the first node id that repeats an earlier one - file, line, column, the id
+    and the line it first appeared on (line 1 is the header) - or None when every id is unique.
+    Both readers of a nodes file (`triage study fit`, `triage study rebuild`) and
+    :class:`Network` say it so."""
+    repeated = ids.duplicated().to_numpy()
+    if not repeated.any():
+        return None
+    row = int(np.argmax(repeated))
+    node = ids.iloc[row]
+    first = int(np.argmax((ids == node).to_numpy()))
+    return (
+        f'{path}: line {row + 2}, column "id": node id {json_text(str(node))} appears more than once'
+        f" (first on line {first + 2})"
+    )
+
+
+#: The header names of an edge list's sender and receiver columns, tried in this order.
+SENDER_RECEIVER = (("source", "target"), ("from", "to"))
+
+
+def sender_receiver(path: Path | str, columns: list[str], error: type[UserInputError]) -> tuple[str, str]:
+    """The headers of an edge list's sender and receiver columns, found by name (any case): a
+    file ``source,movers,target`` had been read by position, ``movers`` as the target."""
+    names = {str(column).strip().lower(): str(column) for column in reversed(columns)}
+    for sender, receiver in SENDER_RECEIVER:
+        if sender in names and receiver in names:
+            return names[sender], names[receiver]
+    raise error(
+        f"{path}: the header row is {json_text(','.join(map(str, columns)))}; the sender and receiver"
+        ' columns must be named "source" and "target" (or "from" and "to")'
+    )
 
 
 @dataclass
@@ -19,35 +54,40 @@ class Network:
     edges: pd.DataFrame
     directed: bool = True
     edgecov: dict[str, np.ndarray] | None = None
-    #: The file the nodes were read from, in file order (line = row + 2); errors name it and the line.
+    #: The files the nodes and edges were read from, in file order (line = row + 2); errors name
+    #: the file, the line and the column. Without them (tables built in memory) errors say
+    #: "nodes"/"edges" and line = row + 2 as if the table were written with its header.
     nodes_file: str | None = None
+    edges_file: str | None = None
     index: dict[str, int] = field(init=False, repr=False)
     src: np.ndarray = field(init=False, repr=False)
     dst: np.ndarray = field(init=False, repr=False)
+    _headers: dict[str, str] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        nodes_file, edges_file = self.nodes_file or "nodes", self.edges_file or "edges"
         if "id" not in self.nodes.columns:
-            raise NetworkInputError('nodes: no "id" column')
-        ids = self.nodes["id"].astype(str)
-        if ids.duplicated().any():
             raise NetworkInputError(
-                f"nodes: id {json_text(ids[ids.duplicated()].iloc[0])} appears more than once"
+                f'{nodes_file}: line 1 (the header row): no "id" column'
+                f" (columns: {', '.join(map(str, self.nodes.columns))})"
             )
+        ids = self.nodes["id"].astype(str)
+        repeat = repeated_id_problem(nodes_file, ids.reset_index(drop=True))
+        if repeat is not None:
+            raise NetworkInputError(repeat)
         self.nodes = self.nodes.assign(id=ids).reset_index(drop=True)
         self.index = {node: i for i, node in enumerate(self.nodes["id"])}
-        edges = self.edges.rename(columns={"from": "source", "to": "target"})
-        if not {"source", "target"} <= set(edges.columns):
-            cols = list(edges.columns)
-            if len(cols) < 2:
-                raise NetworkInputError("edges: need sender and receiver columns")
-            edges = edges.rename(columns={cols[0]: "source", cols[1]: "target"})
+        first, second = sender_receiver(edges_file, list(self.edges.columns), NetworkInputError)
+        self._headers = {"source": first, "target": second}
+        edges = self.edges.rename(columns={first: "source", second: "target"}).reset_index(drop=True)
         edges = edges.assign(source=edges["source"].astype(str), target=edges["target"].astype(str))
         for column in ("source", "target"):
             unknown = ~edges[column].isin(self.index)
             if unknown.any():
                 row = int(np.argmax(unknown.to_numpy()))
                 raise NetworkInputError(
-                    f"edges: row {row + 1}: {column} {json_text(edges[column].iloc[row])} is not a node id"
+                    f"{self._edge_cell(row, column)}: {column} {json_text(edges[column].iloc[row])}"
+                    " is not a node id"
                 )
         self.edges = edges.reset_index(drop=True)
         self.src = edges["source"].map(self.index).to_numpy(dtype=np.int64)
@@ -61,6 +101,12 @@ class Network:
                 raise NetworkInputError(
                     f"edgecov {json_text(name)}: shape {np.shape(matrix)} is not {n} x {n}"
                 )
+
+    def _edge_cell(self, row: int, column: str) -> str:
+        """Where an edge table's cell is: file (or "edges"), line (1 is the header) and the column
+        as the file spells it."""
+        header = self._headers.get(column, column)
+        return f"{self.edges_file or 'edges'}: line {row + 2}, column {json_text(str(header))}"
 
     @property
     def n(self) -> int:
@@ -82,9 +128,7 @@ class Network:
         values = pd.to_numeric(self.attribute(name), errors="coerce")
         if values.isna().any():
             row = int(np.argmax(values.isna().to_numpy()))
-            where = (
-                f"{self.nodes_file}: line {row + 2}, column {json_text(name)}: " if self.nodes_file else ""
-            )
+            where = f"{self.nodes_file or 'nodes'}: line {row + 2}, column {json_text(name)}: "
             value = self.attribute(name).tolist()[row]
             node = json_text(self.nodes["id"].iloc[row])
             has = (
@@ -109,12 +153,17 @@ class Network:
             values = np.ones(len(self.src))
         else:
             if column not in self.edges.columns:
-                raise NetworkInputError(f"edges: no response column {json_text(column)}")
+                value_columns = [str(c) for c in self.edges.columns if c not in ("source", "target")]
+                raise NetworkInputError(
+                    f"{self.edges_file or 'edges'}: line 1 (the header row): no response column"
+                    f" {json_text(column)} (value columns: {', '.join(value_columns) or 'none'})"
+                )
             values = pd.to_numeric(self.edges[column], errors="coerce").to_numpy(dtype=float)
             if np.isnan(values).any() or (values < 0).any():
                 row = int(np.argmax(np.isnan(values) | (values < 0)))
                 raise NetworkInputError(
-                    f"edges: row {row + 1}: {column} {json_text(self.edges[column].tolist()[row])} is not a count"
+                    f"{self._edge_cell(row, column)}: {json_text(self.edges[column].tolist()[row])}"
+                    " is not a count (a number 0 or more)"
                 )
         y[self.src, self.dst] = values
         if column is None:

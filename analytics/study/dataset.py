@@ -16,13 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.network_files import (
-    SYNTHETIC_COLUMN,
-    matrix_cell_problem,
-    read_csv_file,
-    repeated_id_problem,
-    sender_receiver,
-)
+from analytics.ergm.network import repeated_id_problem, sender_receiver
+from analytics.network_files import SYNTHETIC_COLUMN, matrix_cell_problem, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
 

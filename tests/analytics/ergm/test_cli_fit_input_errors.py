@@ -40,9 +40,13 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
         (
             None,
             "source,target,value\nu1,ghost,1\n",
-            'cov.csv: line 2: "ghost" is not an id in the nodes file',
+            'cov.csv: line 2, column "target": "ghost" is not an id in the nodes file',
         ),
-        (None, "source,target,value\nu1,u2,high\n", 'cov.csv: line 2: value "high" is not a number'),
+        (
+            None,
+            "source,target,value\nu1,u2,high\n",
+            'cov.csv: line 2, column "value": value "high" is not a number',
+        ),
         (None, "id,u0,u1\nu0,0,1\nu1,1,0\n", 'cov.csv: node "u2" has no row or column in the matrix'),
     ],
 )

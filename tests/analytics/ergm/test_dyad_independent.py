@@ -177,19 +177,29 @@ def test_arguments_a_term_does_not_take_are_refused_not_dropped(toy, formula: st
 
 def test_bad_network_input_names_the_place() -> None:
     nodes = pd.DataFrame({"id": ["a", "b"], "x": ["1", "zwei"]})
-    with pytest.raises(NetworkInputError, match='row 1: target "z" is not a node id'):
+    with pytest.raises(
+        NetworkInputError, match=r'^edges: line 2, column "target": target "z" is not a node id$'
+    ):
         Network(nodes, pd.DataFrame({"source": ["a"], "target": ["z"]}))
     net = Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}))
     with pytest.raises(NetworkInputError, match='node "b" has non-numeric value "zwei"'):
         ergm("edges + nodeicov('x')", net)
-    with pytest.raises(NetworkInputError, match=r'^nodes: id "a" appears more than once$'):
+    with pytest.raises(
+        NetworkInputError,
+        match=r'^nodes: line 3, column "id": node id "a" appears more than once \(first on line 2\)$',
+    ):
         Network(pd.DataFrame({"id": ["a", "a"]}), pd.DataFrame({"source": ["a"], "target": ["a"]}))
     with pytest.raises(NetworkInputError, match=re.escape('edgecov "M": shape (1, 1) is not 2 x 2')):
         Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}), edgecov={"M": np.zeros((1, 1))})
-    with pytest.raises(NetworkInputError, match=r'^edges: no response column "movers"$'):
+    with pytest.raises(
+        NetworkInputError,
+        match=r'^edges: line 1 \(the header row\): no response column "movers" \(value columns: none\)$',
+    ):
         ergm("sum", net, reference="poisson", response="movers")
     counts = Network(nodes, pd.DataFrame({"source": ["a"], "target": ["b"], "movers": [-1]}))
-    with pytest.raises(NetworkInputError, match=r"^edges: row 1: movers -1 is not a count$"):
+    with pytest.raises(
+        NetworkInputError, match=r'^edges: line 2, column "movers": -1 is not a count \(a number 0 or more\)$'
+    ):
         ergm("sum", counts, reference="poisson", response="movers")
 
 
