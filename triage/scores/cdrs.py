@@ -2,9 +2,15 @@
 adopted by the Chinese Diabetes Society guideline 2020/2024). Range 0-51; >=25 -> OGTT screening.
 
 The range 0-51, the six items (age, sex, waist, BMI, SBP, family history of diabetes) and the
-cut-off 25 are confirmed from the paper's abstract. The item points below are risk.md's
-transcription of the CDS guideline table, which could not be confirmed against the primary text
-here (marked **check** in risk.md); they do sum to the published maximum of 51:
+cut-off 25 are confirmed from the paper's abstract (Diabetes Care 2013;36:3944, as reprinted at
+yyws.alljournals.cn and nmqf.org). The item points below are risk.md's transcription of the CDS
+guideline table (中国糖尿病风险评分表; marked **check** in risk.md). Cross-checked (2026-12-06)
+against one independent public implementation of that table, a health app's 糖尿病风险预测 page
+(Vue; found in the public code index by the exact string 中国糖尿病风险评分表, its repository not
+named by the index): every item's bands and points agree, edge for edge, and the 20-74 age limit
+too. The guideline's own printed table (中华糖尿病杂志 2021;13:315) could not be opened here, so
+the points are consistent with a second source, not confirmed against the primary text. They sum
+to the published maximum of 51:
 
 - age 20-24: 0; 25-34: 4; 35-39: 8; 40-44: 11; 45-49: 12; 50-54: 13; 55-59: 15; 60-64: 16;
   65-74: 18 (completed years; derived in ages 20-74, not applicable outside);
