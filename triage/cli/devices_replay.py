@@ -108,7 +108,13 @@ def register(app: typer.Typer) -> None:
             help="Capture file: raw bytes as the device sent them (or a vendor sample); for ble, "
             "'<uuid> <hex>' lines of GATT values. '-' reads standard input.",
         ),
-        protocol: str = typer.Option(..., "--protocol", "-p", help="astm, hl7, line, poct1a or ble."),
+        protocol: str | None = typer.Option(
+            None,
+            "--protocol",
+            "-p",
+            help="astm, hl7, line, poct1a or ble. Default: the protocol --profile names; "
+            "needed without --profile.",
+        ),
         profile: str | None = typer.Option(
             None,
             "--profile",
@@ -142,12 +148,17 @@ def register(app: typer.Typer) -> None:
         patient id (the gateway holds both; the latter until a device association links the device
         to a patient) are counted on stderr and never printed as observations; the latter are
         listed on stderr (code, value, unit, time) as held for no patient id."""
-        if protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
+        if protocol is None and not profile:
+            raise UserInputError(
+                "--protocol is needed without --profile: astm, hl7, line, poct1a or ble (a --profile "
+                "names its own, e.g. --profile sysmex-xn550)"
+            )
+        if protocol is not None and protocol not in ("astm", "hl7", "line", "poct1a", "ble"):
             raise UserInputError(
                 f"--protocol must be astm, hl7, line, poct1a or ble, got {json_text(protocol)}"
             )
         prof = read_profile(profile, option="--profile") if profile else generic_profile(protocol)  # type: ignore[arg-type]
-        if prof.protocol != protocol:
+        if protocol is not None and prof.protocol != protocol:
             raise UserInputError(
                 f"profile {json_text(prof.device_id)} is for protocol {json_text(prof.protocol)}, not {json_text(protocol)}"
             )
