@@ -19,7 +19,7 @@ APP = "http://dashboard.clinic.test:3000"
 PREFLIGHT = {
     "Origin": APP,
     "Access-Control-Request-Method": "POST",
-    "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    "Access-Control-Request-Headers": "authorization, content-type, if-match, idempotency-key",
 }
 
 
@@ -44,6 +44,7 @@ def test_a_named_origin_may_call_the_api_with_a_token_and_read_its_paging_header
         assert "POST" in preflight.headers["access-control-allow-methods"]
         allowed = preflight.headers["access-control-allow-headers"].lower()
         assert "authorization" in allowed and "content-type" in allowed and "idempotency-key" in allowed
+        assert "if-match" in allowed
         assert "access-control-allow-credentials" not in preflight.headers  # tokens, never cookies
 
         made = c.post("/api/v1/assessments", json=WALK_IN, headers=auth)

@@ -12,7 +12,7 @@ from referral.records import FacilityIn
 from referral.transactions import write
 from triage.errors import json_text
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
-from triage.service.api import paging
+from triage.service.api import etag, paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import DbDep, RuntimeDep
 from triage.service.api.errors import naming
@@ -118,13 +118,20 @@ def get_facility(facility_id: str, db: DbDep, _: Anyone) -> FacilityOut:
     responses={
         200: {"description": "The facility was in the directory: replaced by the body"},
         201: created("The facility was added to the directory")[201] | {"model": FacilityOut},
+        412: etag.PRECONDITION_FAILED,
     },
 )
 def put_facility(
-    facility_id: str, body: FacilityPut, response: Response, db: DbDep, who: Admin
+    facility_id: str,
+    body: FacilityPut,
+    response: Response,
+    db: DbDep,
+    who: Admin,
+    if_match: etag.IfMatch = None,
 ) -> FacilityOut:
     """201 with ``Location`` when the directory had no facility with this id (RFC 9110 9.3.4), 200
-    when the body replaced one; audited ``facility.create`` or ``facility.update``."""
+    when the body replaced one; audited ``facility.create`` or ``facility.update``. With
+    ``If-Match``, only while the entry is the one that tag was read from (checked in the write)."""
     if body.id != facility_id:
         from triage.errors import UserInputError
 
@@ -133,14 +140,18 @@ def put_facility(
         )
 
     def put(d: Any) -> bool:
-        existed = facilities.get(d, facility_id) is not None
+        existing = facilities.get(d, facility_id)
+        here = None if existing is None else FacilityOut.model_validate(existing)
+        etag.require(if_match, here, f"GET /api/v1/facilities/{facility_id}")
         facilities.upsert(d, body, actor=who.username, reason="facility directory edit")
-        return existed
+        return existing is not None
 
     if not write(db, put):
         response.status_code = 201
         locate(response, f"/api/v1/facilities/{facility_id}")
-    return FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
+    stored = FacilityOut.model_validate(facilities.get_or_404(db, facility_id))
+    response.headers["ETag"] = etag.of(stored)
+    return stored
 
 
 @router.get(

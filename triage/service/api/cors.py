@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-#: Request headers an API client sends: its token, its body's type, a conditional GET's tag, a
-#: creation's idempotency key (``api/idempotency.py``).
-ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "Idempotency-Key")
+#: Request headers an API client sends: its token, its body's type, a conditional GET's tag, an
+#: update's precondition (``api/etag.py``), a creation's idempotency key (``api/idempotency.py``).
+ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "If-Match", "Idempotency-Key")
 #: Response headers beyond the CORS-safelisted ones that an API client reads.
 EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "X-Total-Count")
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")

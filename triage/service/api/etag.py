@@ -7,14 +7,22 @@ The tag is of the bytes the caller would get, so it changes with anything that c
 row, another page, another role's view (integrators see no patient ids). The service still reads
 the log to answer; what a poll saves is the transfer and the client's parsing. Answers keep
 ``Cache-Control: no-store`` (patient data is kept in no cache): the client holds the tag itself.
+
+An update that replaces a record (``PUT /api/v1/facilities/{id}``) takes the tag it was read with as
+``If-Match`` (:func:`require`): a client whose copy is out of date is a 412 ``precondition_failed``,
+nothing written, instead of replacing another client's edit without a word (the lost update).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
+from pydantic import BaseModel
+
+from triage.errors import ClinicError
+from triage.service.api.errors import ErrorOut
 
 #: Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5), the paging ones included.
 _KEPT = ("etag", "x-total-count", "link")
@@ -82,3 +90,53 @@ def declare(operation: dict[str, Any]) -> None:
     responses["200"]["headers"] = {**responses["200"].get("headers", {}), **ETAG_HEADER}
     responses["304"] = NOT_MODIFIED
     operation["parameters"] = [*operation.get("parameters", []), IF_NONE_MATCH]
+
+
+class PreconditionFailedError(ClinicError):
+    """An update's ``If-Match`` does not name the record's representation now (RFC 9110 13.1.1)."""
+
+    status_hint, exit_code, code = 412, 1, "precondition_failed"
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The `ETag` of the record as the client read it (a `GET`): the update is made only"
+        " while the record is still that one, else 412 `precondition_failed` naming the tag now and"
+        " nothing is written (`*`: any, while the record exists). Strong comparison: a weak `W/` tag"
+        " never matches",
+    ),
+]
+
+PRECONDITION_FAILED = {
+    "model": ErrorOut,
+    "description": "`precondition_failed`: the request's `If-Match` does not name the record as it is"
+    " now (it changed since it was read, or it is not there); its `ETag` now in `context.etag`",
+}
+
+
+def of(model: BaseModel) -> str:
+    """The ``ETag`` a ``GET`` answers for ``model`` (the tag of its JSON bytes)."""
+    return tag(model.model_dump_json().encode())
+
+
+def require(if_match: str | None, current: BaseModel | None, read_at: str) -> None:
+    """Refuse the update (412) unless ``If-Match`` is absent or names ``current``'s tag (RFC 9110
+    13.1.1: strong comparison; ``*`` matches any representation there is); ``read_at`` is where a
+    client reads the record again."""
+    if if_match is None:
+        return
+    now = None if current is None else of(current)
+    named = [candidate.strip() for candidate in if_match.split(",")]
+    if now is not None and ("*" in named or now in named):
+        return
+    if now is None:
+        raise PreconditionFailedError(
+            f"header.If-Match: {if_match.strip()} names no record: there is none at {read_at.split(' ')[-1]}"
+        )
+    raise PreconditionFailedError(
+        f"header.If-Match: {if_match.strip()} is not the entry's ETag now ({now}): it changed since it"
+        f" was read; read it again ({read_at}) and send its ETag",
+        params={"etag": now},
+    )

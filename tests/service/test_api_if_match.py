@@ -1,0 +1,68 @@
+"""Two clients editing one directory entry (a regional sync and an administrator): each sends the
+``ETag`` it read as ``If-Match`` (RFC 9110 13.1.1) on ``PUT /api/v1/facilities/{id}``, and the one
+whose copy is out of date is answered ``412 precondition_failed`` - nothing written - instead of
+replacing the other's edit without a word (the lost update). Real uvicorn, real accounts on a real
+SQLite file; every answer checked against /openapi.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.openapi_check import conforms
+from tests.service.test_api_facility_put import FACILITY
+from triage.service import create_app
+from triage.service.auth import Role
+
+PATH = "/api/v1/facilities/f-new"
+
+
+def test_a_put_whose_if_match_is_out_of_date_is_412_and_writes_nothing(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    tokens = copy_seeded(seeded, tmp_path)
+    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, headers=admin) as c,
+    ):
+        document = c.get("/openapi.json").json()
+
+        def put(body: dict[str, object], **headers: str) -> httpx.Response:
+            answer = c.put(PATH, json=body, headers={k.replace("_", "-"): v for k, v in headers.items()})
+            conforms(document, answer)
+            return answer
+
+        # If-Match on an entry that is not there: nothing to match, nothing added
+        missing = put(FACILITY, If_Match='"0123"')
+        assert missing.status_code == 412 and missing.json()["code"] == "precondition_failed", missing.text
+        assert c.get(PATH).status_code == 404
+        assert put(FACILITY).status_code == 201
+        read = c.get(PATH)
+        first = read.headers["ETag"]
+        # the PUT's answer is the entry's representation: it carries the tag a GET would
+        renamed = put(FACILITY | {"name": "县医院 Renamed"}, If_Match=first)
+        assert renamed.status_code == 200, renamed.text
+        now = c.get(PATH).headers["ETag"]
+        assert renamed.headers["ETag"] == now != first
+        # the other client still holds the first tag: refused, naming the header and the tag now
+        stale = put(FACILITY | {"beds": 99}, If_Match=first)
+        assert stale.status_code == 412, stale.text
+        assert stale.json()["fields"] == ["header.If-Match"]
+        assert stale.json()["context"] == {"etag": now}
+        assert stale.json()["error"] == (
+            f"header.If-Match: {first} is not the entry's ETag now ({now}): it changed since it was read;"
+            f" read it again (GET {PATH}) and send its ETag"
+        )
+        assert c.get(PATH).json()["beds"] == 10 and c.get(PATH).json()["name"] == "县医院 Renamed"
+        # a weak tag never matches (strong comparison); "*" matches an entry that is there
+        assert put(FACILITY, If_Match=f"W/{now}").status_code == 412
+        assert put(FACILITY | {"beds": 11}, If_Match=f'"other", {now}').status_code == 200
+        assert put(FACILITY | {"beds": 12}, If_Match="*").status_code == 200
+        assert c.get(PATH).json()["beds"] == 12
+        # and the document says so
+        operation = document["paths"]["/api/v1/facilities/{facility_id}"]["put"]
+        assert [p["in"] for p in operation["parameters"] if p["name"] == "If-Match"] == ["header"]
+        assert "412" in operation["responses"]
