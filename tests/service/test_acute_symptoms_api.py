@@ -4,17 +4,12 @@ on the visit like the rest of the history, and a symptom outside the vocabulary 
 
 from __future__ import annotations
 
-from tests.service.conftest import Staff
+from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 
-VISIT = {
-    "patient": {"mrn": "MRN-HTN-EMERG-1", "name": "Synthetic Patient", "sex": "female"},
-    "age_years": 58,
-    "observations": [
-        {"code": "sbp", "value": 186, "unit": "mmHg"},
-        {"code": "dbp", "value": 112, "unit": "mmHg"},
-    ],
-}
+PRESSURE = [{"code": "sbp", "value": 186, "unit": "mmHg"}, {"code": "dbp", "value": 112, "unit": "mmHg"}]
+PATIENT = {"mrn": "MRN-HTN-EMERG-1", "name": "Synthetic Patient", "sex": "female"}
+VISIT = WALK_IN | {"patient": PATIENT, "age_years": 58, "observations": PRESSURE}
 
 
 def test_a_recorded_symptom_makes_a_severe_pressure_an_emergency_and_stays_on_the_visit(staff: Staff) -> None:
