@@ -1,6 +1,6 @@
 """Numbers and their units in the engine's text on the patient page, in a real Chromium: a value
 never sits at the end of one line with its unit at the start of the next ("血氧饱和度 91" / "%",
-seen in the 768 px print view), at any width from a small phone to a desktop, on screen and in
+seen in the 768 px print view), nor a date and time over two ("measured 2026-12-" / "06 00:16"), at any width from a small phone to a desktop, on screen and in
 print, in Chinese and English."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ __all__ = ["browser", "desk", "pytestmark"]
 #: Each number and its unit (as the pages show them) in the engine's text that the browser laid out
 #: on two lines - measured on the text itself, whatever element holds it - and those seen.
 APART = r"""() => {
-  const unit = /(?:[<>≥≤]?\d+(?:\.\d+)?) (?:%|mmHg|次\/分|\/min|°C|分|points?)(?![A-Za-z])/g;
+  const unit = /(?:[<>≥≤]?\d+(?:\.\d+)?) (?:%|mmHg|次\/分|\/min|°C|分|points?)(?![A-Za-z])|\d{4}-\d{2}-\d{2} \d{2}:\d{2}/g;
   const apart = [], seen = [];
   // (a score's value cell is left out: its number and unit stack in a narrow column on purpose)
   const where = document.querySelectorAll('.reasons, ul.notes, table.readings, tr.score-detail, ul.ignored');

@@ -1,6 +1,6 @@
 """Each value on the staff pages stays on one line with its unit (``span.with-unit``,
 ``pages.rendering.measures``): in every rule's reason and label, in English and Chinese, an age or a
-time included ("≥65 岁", "4-6 小时"); and in the sentences that are already HTML because an
+time included ("≥65 岁", "4-6 小时"), and so does the date and time the readings were measured; and in the sentences that are already HTML because an
 identifier in them is kept whole (a held result's "600 mmol/L is outside the plausible range of
 <span class="ident">glucose_random</span>"), or that name a corrected reading ("replaces 28 mmol/L")."""
 
@@ -54,11 +54,13 @@ _LOOSE = re.compile(
     r"[<>≥≤]?=?\d+(?:\.\d+)?(?:[-/–]\d+(?:\.\d+)?)? (?:"
     + "|".join(re.escape(u) for u in UNITS)
     + r")(?![A-Za-z0-9])"
+    # a date and time, which a browser breaks at its hyphens ("measured 2026-12-" / "06 00:16")
+    + r"|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?"
 )
 
 
 def apart(shown: str) -> list[str]:
-    """The values with a unit in HTML ``shown`` that are not kept on one line with it: its text
+    """The values with a unit (and the dates) in HTML ``shown`` that are not kept on one line: its text
     outside every ``span.with-unit`` (tags removed, as the browser lays it out)."""
     outside = re.sub(r'<span class="with-unit">.*?</span>', "\u2016", shown)
     text = html.unescape(re.sub(r"<[^>]*>", "", outside))

@@ -67,14 +67,17 @@ def _value_with_unit(language: str) -> re.Pattern[str]:
     """A number (a comparator before it, a range or pair ``140/90``, ``1.2e+04``) and a unit as
     the pages show it in ``language`` (``unit.<ucum>``, else the UCUM code itself, as
     :meth:`EngineText.with_unit` writes it, or an age or time): "91 %", "≥5 分", "38.6 °C",
-    "5.55 mmol/L", "≥65 岁"."""
+    "5.55 mmol/L", "≥65 岁"; or a date and time, "2026-12-06 00:16"."""
     shown = {value for key, value in catalogue_data(language).items() if key.startswith("unit.") and value}
     codes = {concept.unit for concept in CONCEPTS.values() if concept.unit}
     every = shown | codes | set(_WRITTEN) | set(_TIMES.get(language, ()))
     units = "|".join(re.escape(unit) for unit in sorted(every, key=len, reverse=True))
     number = r"[<>≥≤]?=?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
-    # a unit ending in a Latin letter or digit is not the start of a longer word ("5 min" in "5 mins")
-    return re.compile(rf"(?<![\w.])({number}(?:[-/–]{number})? (?:{units}))(?![A-Za-z0-9])")
+    # a unit ending in a Latin letter or digit is not the start of a longer word ("5 min" in "5 mins");
+    # a date and time reads whole too: a browser broke it at its hyphens ("测量于 2026-12-" / "06 00:16")
+    moment = r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?"
+    value = rf"{number}(?:[-/–]{number})? (?:{units})"
+    return re.compile(rf"(?<![\w.])({moment}|{value})(?![A-Za-z0-9])")
 
 
 _WITH_UNIT = '<span class="with-unit">'
@@ -90,9 +93,9 @@ def _wrapped(text: str, language: str) -> Markup:
 
 
 def measures(text: object, language: str) -> Markup:
-    """``text`` as HTML with each number and its unit in one ``span.with-unit`` that a line never
-    breaks in (``white-space: nowrap``): "血氧饱和度 91" / "%" was split at a narrow width or in
-    print. The text itself (the API's, the stored JSON, the hover) is unchanged. A sentence that is
+    """``text`` as HTML with each number and its unit (and each date and time) in one
+    ``span.with-unit`` that a line never breaks in (``white-space: nowrap``): "血氧饱和度 91" / "%"
+    was split at a narrow width or in print, "measured 2026-12-" / "06 00:16" at its hyphens. The text itself (the API's, the stored JSON, the hover) is unchanged. A sentence that is
     already HTML (a :class:`Markup`: one with an identifier or a value kept whole in it) has its text
     between the tags wrapped so, never a tag or what a ``span.with-unit`` already holds."""
     if not isinstance(text, Markup):
