@@ -184,3 +184,19 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
         f" {', '.join(_SYMPTOMS[s] for s in found)}: hypertensive emergency (acute target-organ damage"
         " suspected): emergency transfer now",
     )
+
+
+def pregnancy_severe_hypertension(ev: Evidence) -> Finding | None:
+    """A pressure of 160 and/or 110 mmHg or more in pregnancy: severe hypertension, an obstetric
+    emergency once confirmed within 15 minutes (ACOG Committee Opinion 767, 2019; NICE NG133:
+    admit)."""
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if not ev.patient.pregnant or not ((sbp is not None and sbp >= 160) or (dbp is not None and dbp >= 110)):
+        return None
+    return Finding(
+        {"sbp": sbp, "dbp": dbp, "pregnant": True},
+        f"blood pressure {_pressure(ev, 'sbp')}/{_pressure(ev, 'dbp')} mmHg in pregnancy (>=160 and/or"
+        " >=110): severe hypertension, an obstetric emergency - confirm within 15 minutes; emergency"
+        " transfer for treatment within 30-60 minutes",
+        15,
+    )

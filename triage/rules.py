@@ -20,6 +20,7 @@ from triage.rule_checks import (
     diabetes_range,
     glycaemia_flag,
     hypertensive_emergency,
+    pregnancy_severe_hypertension,
     kidney_flag,
     mmhg,
     proteinuria,
@@ -389,6 +390,15 @@ RULES: tuple[Rule, ...] = (
         "国家基层高血压防治管理指南 2020, 初诊转诊 (pregnancy); NICE NG133 (same-day assessment)",
         _pregnancy_bp,
         red_flag=True,  # possible pre-eclampsia: a clinic policy must not switch it off or lower it
+        minimum=U,
+    ),
+    Rule(
+        "pregnancy_severe_hypertension",
+        E,
+        "BP >=160 and/or >=110 mmHg in pregnancy (severe hypertension)",
+        "ACOG Committee Opinion 767, Obstet Gynecol 2019;133:e174; NICE NG133 (2019, 2023)",
+        pregnancy_severe_hypertension,
+        red_flag=True,
         minimum=U,
     ),
     Rule(

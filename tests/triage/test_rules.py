@@ -85,6 +85,11 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("sbp", 120, None), ("dbp", 90, None)],
         [("sbp", 139, None), ("dbp", 89, None)],
     ),
+    "pregnancy_severe_hypertension": (
+        {"pregnant": True, "sex": "female"},
+        [("sbp", 160, None), ("dbp", 90, None)],
+        [("sbp", 159, None), ("dbp", 109, None)],
+    ),
     "glucose_critical_low": ({}, [("glucose_random", 2.9, None)], [("glucose_random", 3.0, None)]),
     "glucose_critical_high": ({}, [("glucose_random", 22.3, None)], [("glucose_random", 22.2, None)]),
     "glucose_hhs_range": ({}, [("glucose_random", 33.3, None)], [("glucose_random", 33.2, None)]),
