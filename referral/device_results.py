@@ -41,7 +41,7 @@ class NewDeviceResult:
     @property
     def shown_value(self) -> str:
         """The value as the device sent it, for people: ``>33.3 mmol/L``."""
-        return f"{self.comparator or ''}{self.value or ''} {self.unit or ''}".strip()
+        return _shown(self.comparator, self.value, self.unit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,9 +58,18 @@ class StoredDeviceResult(NewDeviceResult):
         replaced = self.details.get("replaced")
         if self.status not in CORRECTION_STATUSES or not isinstance(replaced, list) or not replaced:
             return None
-        before = {k: replaced[-1].get(k) or "" for k in ("comparator", "value", "unit")}
-        shown = f"{before['comparator']}{before['value']} {before['unit']}".strip()
+        before = replaced[-1]
+        shown = _shown(before.get("comparator"), before.get("value"), before.get("unit"))
         return shown if shown != self.shown_value else None
+
+
+def _shown(comparator: str | None, value: str | None, unit: str | None) -> str:
+    """``>33.3 mmol/L``: the gateway stores a censored value's text with its comparator (``>33.3``,
+    and ``>`` apart for searching), so the comparator is not put in front of it again (``>>33.3``)."""
+    text = value or ""
+    if comparator and not text.lstrip().startswith(comparator):
+        text = comparator + text
+    return f"{text} {unit or ''}".strip()
 
 
 def replaces(status: str, value: str | None, stored_status: str, stored_value: str | None) -> bool:
