@@ -63,20 +63,26 @@ _DIABETES_RANGE = {
         ),
         (
             "known_diabetes_at_target",
-            "known diabetes: within the general target (HbA1c <7.0 % for most adults): continue the current"
-            " management; an individual target may be lower (<6.5 %) or higher",
+            "known diabetes: within the general target (HbA1c <7.0 %, fasting glucose 4.4-7.0 mmol/L for most"
+            " adults): continue the current management; an individual target may be lower or higher",
         ),
     )
 }
 HBA1C_TARGET, HBA1C_TARGET_MMOL_MOL = 7.0, 53.0  # the published pair: 7.0 % = 53 mmol/mol
+FASTING_TARGET_HIGH = 7.0  # 中国2型糖尿病防治指南 2020: fasting glucose 4.4-7.0 mmol/L
 
 
 def _above_target(ev: Evidence) -> bool:
-    """In known diabetes, a glucose in the diabetes range or an HbA1c at or above 7.0 % (53 mmol/mol,
-    compared in the unit it was reported in: 53 mmol/mol converts to 6.9995 %)."""
+    """In known diabetes, a random glucose in the diabetes range, a fasting glucose above 7.0 mmol/L
+    (the top of the CDS 2020 target 4.4-7.0; 7.0 is in the diabetes range but within the target) or
+    an HbA1c at or above 7.0 % (53 mmol/mol, compared in the unit it was reported in: 53 mmol/mol
+    converts to 6.9995 %)."""
     s = ev.scores.get("glycaemia")
     components = {} if s is None else s.components
-    if "diabetes_range" in (components.get("glucose_fasting"), components.get("glucose_random")):
+    fasting = ev.num("glucose_fasting")
+    if components.get("glucose_random") == "diabetes_range" or (
+        fasting is not None and fasting > FASTING_TARGET_HIGH
+    ):
         return True
     a1c, reading = ev.num("hba1c"), ev.latest.get("hba1c")
     if a1c is None or reading is None:

@@ -46,7 +46,10 @@ def test_an_hba1c_below_7_in_known_diabetes_is_within_the_target(
     assert reason["values"]["diabetes_range"] == kind, reason
     assert payload["disposition"] == "local_care"
     if kind == "known_diabetes_at_target":
-        assert "within the general target (HbA1c <7.0 % for most adults): continue" in reason["detail"]
+        assert (
+            "within the general target (HbA1c <7.0 %, fasting glucose 4.4-7.0 mmol/L for most adults): continue"
+            in reason["detail"]
+        )
         assert "review treatment" not in reason["detail"]
     else:
         assert "review treatment against the individual target" in reason["detail"]
@@ -56,6 +59,13 @@ def test_an_hba1c_below_7_in_known_diabetes_is_within_the_target(
             shown
         )
     assert not english_left(EngineText("zh", payload).detail(reason)), reason
+
+
+@pytest.mark.parametrize(("fasting", "kind"), [(7.0, "known_diabetes_at_target"), (7.1, "known_diabetes")])
+def test_a_fasting_glucose_of_7_0_is_the_top_of_the_target(fasting: float, kind: str) -> None:
+    """中国2型糖尿病防治指南 2020: fasting 4.4-7.0 mmol/L; 7.0 is in the diagnostic diabetes range."""
+    _, reason = _reason([ob("glucose_fasting", fasting)])
+    assert reason["values"]["diabetes_range"] == kind
 
 
 def test_a_diabetes_range_glucose_beside_an_hba1c_at_target_is_still_to_review() -> None:
