@@ -9,6 +9,7 @@ otherwise, since matplotlib's default fonts have no CJK glyphs and would draw em
 from __future__ import annotations
 
 import functools
+import math
 from itertools import pairwise
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import networkx as nx
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, PercentFormatter
 
 from analytics.plotnotes import add_footer_line, add_source_line
 from analytics.study.dataset import Frame
@@ -306,7 +307,7 @@ def degree_gof_figure(table: pd.DataFrame, title: str) -> plt.Figure:
         ax.plot(part["degree"], part["sim_mean"], color="#555555", label="simulated mean")
         seen = part[(part["observed"] > 0) | (part["sim_high"] > 0)]
         ax.plot(seen["degree"], seen["observed"], "o", color="#d62728", markersize=3, label="observed")
-        ax.set_xlabel(_DEGREE_LABELS.get(kind, kind))
+        ax.set_xlabel(_DEGREE_LABELS.get(kind, kind) + _long_tail_scale(ax, part))
         ax.set_ylabel("number of units")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # degrees and unit counts are whole
         ax.legend(fontsize=8, loc="upper right")
@@ -317,10 +318,51 @@ def degree_gof_figure(table: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
+def _long_tail_scale(ax: plt.Axes, part: pd.DataFrame, body_share: float = 0.9) -> str:
+    """A degree axis whose hubs reach far beyond the body of the distribution (over 4 times
+    further) is linear up to the degree that holds ``body_share`` of the units (rounded up to 10,
+    20, 50, 100, ...) and logarithmic above it, each half of the axis: on the national in-degree
+    panel (90% of units at 0-13, a hub at 193) the body, where model and data are compared, was
+    squeezed into a fifteenth of the panel. Returns the words the axis label adds ("" when the
+    axis stays linear)."""
+    units = part["observed"].cumsum()
+    body = int(part["degree"][units >= body_share * units.iloc[-1]].iloc[0]) if units.iloc[-1] > 0 else 0
+    threshold = next(m * 10**e for e in range(1, 12) for m in (1, 2, 5) if m * 10**e >= body)
+    reach = part[(part["observed"] > 0) | (part["sim_high"] > 0)]["degree"].max()
+    if not reach > 4 * threshold:
+        return ""
+    ax.set_xscale("symlog", linthresh=threshold, linscale=math.log10(reach / threshold))
+    ax.set_xlim(0, None)
+    return f", log scale above {threshold:,}"
+
+
+def _symlog_ticks(ax: plt.Axes, gap_px: float) -> None:
+    """Ticks 0, 1, 2, 5, 10, 20, 50, ... up to the axis' end, each kept only when its label
+    stands ``gap_px`` pixels clear of the one before it (the linear part is short)."""
+    high = ax.get_xlim()[1]
+    candidates = [0] + [
+        m * 10**e for e in range(0, len(str(int(high))) + 1) for m in (1, 2, 5) if m * 10**e <= high
+    ]
+    ax.xaxis.set_major_locator(FixedLocator(candidates))
+    ax.xaxis.set_minor_locator(FixedLocator([]))
+    ax.figure.canvas.draw()
+    kept: list[float] = []
+    last = None
+    for tick, label in zip(candidates, ax.get_xticklabels(), strict=True):
+        box = label.get_window_extent()
+        if last is None or box.x0 - last >= gap_px:
+            kept.append(tick)
+            last = box.x1
+    ax.xaxis.set_major_locator(FixedLocator(kept))
+
+
 def _whole_number_ticks(ax: plt.Axes, gap_px: float = 8) -> None:
     """Whole-number x ticks printed in full ("40,000", never "0.15" over a "1e6" offset), as many
     as fit with ``gap_px`` pixels between their labels, however long the axis."""
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+    if ax.get_xscale() == "symlog":
+        _symlog_ticks(ax, gap_px)
+        return
     for nbins in range(10, 1, -1):
         ax.xaxis.set_major_locator(MaxNLocator(nbins, integer=True))
         ax.figure.canvas.draw()
