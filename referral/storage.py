@@ -156,21 +156,29 @@ def storage_error(
 #: the service (:func:`heard_full`) - and when (epoch seconds).
 _FULL: dict[str, float] = {}
 #: Failed reads or writes at the disk (SQLITE_IOERR) of each log since a probe beside it last
-#: succeeded: how many, when the last was (epoch seconds) and what SQLite said.
+#: succeeded or a write to it was committed (:func:`wrote`): how many, when the last was (epoch
+#: seconds) and what SQLite said.
 _FAILED: dict[str, tuple[int, float, str]] = {}
 #: From this many failures on, ``/readyz`` probes the disk (:func:`failing_disk`): one can pass.
 FAILING_AFTER = 3
 #: When a probe last succeeded beside each log (epoch seconds): older reports are then stale.
 _ROOM_SINCE: dict[str, float] = {}
+#: When a write to each log was last committed after failures at its disk (epoch seconds): older
+#: reports of failures are then stale.
+_WROTE_SINCE: dict[str, float] = {}
 _PROBING = threading.Lock()
 #: What :func:`full_disk` writes beside the log to see whether its disk has room again: 256 pages.
+#: Written only once the filesystem says it has that much free (``statvfs``), so a poll of a disk
+#: that is still full writes nothing.
 PROBE_BYTES = 1024 * 1024
 
 
 def full_disk(path: Path | str) -> str | None:
     """Why the log at ``path`` cannot take writes, when a write to it found its disk full and the
-    disk still has no room (a probe of :data:`PROBE_BYTES` written and removed beside it fails);
-    ``None`` otherwise - the record is then forgotten, so one full disk is said until it is freed.
+    disk still has no room (its filesystem has less than :data:`PROBE_BYTES` free, or a probe of
+    that size written and removed beside it fails); ``None`` otherwise - the record is then
+    forgotten, so one full disk is said until it is freed. Nothing is written while the filesystem
+    says it is full: a monitor polling every few seconds costs a ``statvfs`` each time.
 
     ``/readyz`` says it: while every write fails, the service is not ready."""
     target = Path(path).resolve()
@@ -186,9 +194,10 @@ def full_disk(path: Path | str) -> str | None:
 
 def failing_disk(path: Path | str) -> str | None:
     """Why the log at ``path`` cannot take writes, when :data:`FAILING_AFTER` reads or writes of it
-    failed at the disk (SQLITE_IOERR: a failing disk, a file-size limit) and a probe written beside
-    it fails too; ``None`` otherwise - a probe that succeeds forgets the failures (one that passed
-    must not keep the service out of its load balancer)."""
+    failed at the disk (SQLITE_IOERR: a failing disk, a file-size limit) since the last committed
+    write (:func:`wrote`), and a probe written beside it fails too; ``None`` otherwise - a probe
+    that succeeds forgets the failures (one that passed must not keep the service out of its load
+    balancer), and so does a committed write."""
     target = Path(path).resolve()
     count, last, said = _FAILED.get(str(target), (0, 0.0, ""))
     if count < FAILING_AFTER or not _still_so(target, _FAILED, lambda at: _probe(at) is None):
@@ -197,7 +206,7 @@ def failing_disk(path: Path | str) -> str | None:
         f"the disk holding the log fails writes: {count} reads or writes of {target} failed, the last"
         f" at {_utc(last)} (SQLite: {said}), and a test write beside it fails too; check the disk (the"
         " kernel log, dmesg) and the service's file-size limit (ulimit -f, LimitFSIZE=) - ready"
-        " again as soon as a test write succeeds (checked at each /readyz)"
+        " again as soon as a write to the log is stored or a test write succeeds (checked at each /readyz)"
     )
 
 
@@ -212,8 +221,26 @@ def heard_failing(path: Path | str, count: int, last: float, said: str) -> None:
     """Another process of the service found the disk of the log at ``path`` failing (:func:`failing`):
     this process says so too (:func:`failing_disk`), unless a probe here succeeded after that."""
     key = str(Path(path).resolve())
-    if last > _ROOM_SINCE.get(key, 0.0) and last > _FAILED.get(key, (0, 0.0, ""))[1]:
+    stale = max(_ROOM_SINCE.get(key, 0.0), _WROTE_SINCE.get(key, 0.0), _FAILED.get(key, (0, 0.0, ""))[1])
+    if last > stale:
         _FAILED[key] = (max(count, FAILING_AFTER), last, said)
+
+
+def failures_counted() -> bool:
+    """Whether failures at the disk of any log are counted in this process (:func:`wrote` has work)."""
+    return bool(_FAILED)
+
+
+def wrote(path: Path | str) -> None:
+    """A write to the log at ``path`` was committed: its disk takes writes, so the failures counted
+    before (:func:`failing_disk`) are forgotten - :data:`FAILING_AFTER` counts failures in a row,
+    not over weeks - and the other processes' older reports of them are stale. Called after every
+    commit: nothing is looked up unless failures were counted (:func:`failures_counted`)."""
+    if not _FAILED:
+        return
+    key = str(Path(path).resolve())
+    if _FAILED.pop(key, None) is not None:
+        _WROTE_SINCE[key] = time.time()
 
 
 def full_since(path: Path | str) -> float | None:
@@ -246,8 +273,20 @@ def _still_so(target: Path, record: dict[str, Any], works: Callable[[Path], bool
 
 
 def _has_room(target: Path) -> bool:
+    if _free_bytes(target.parent) < PROBE_BYTES:
+        return False  # still full: nothing written
     failed = _probe(target)
     return failed is None or failed.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _free_bytes(folder: Path) -> int:
+    """What this user may still write on the filesystem holding ``folder``, as ``statvfs`` says (root
+    may use the blocks reserved for it); :data:`PROBE_BYTES` when it cannot say (the probe decides)."""
+    try:
+        fs = os.statvfs(folder)
+    except OSError:
+        return PROBE_BYTES
+    return (fs.f_bfree if os.geteuid() == 0 else fs.f_bavail) * fs.f_frsize
 
 
 def _probe(target: Path) -> OSError | None:

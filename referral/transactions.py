@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlite_utils import Database
 
 from referral.errors import DatabaseBusyError
-from referral.storage import storage_error
+from referral.storage import failures_counted, storage_error, wrote
 
 T = TypeVar("T")
 
@@ -85,6 +85,7 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
                 ) from error
             _raise_explained(db, error)
             raise
+        rows = db.conn.total_changes
         try:
             result = work(db)
             db.conn.execute("COMMIT")
@@ -95,6 +96,8 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
         except BaseException:
             _rollback(db)
             raise
+        if failures_counted() and db.conn.total_changes > rows:  # the disk took them (readiness)
+            wrote(db_path(db))
         return result
     raise AssertionError("unreachable: the retry loop always returns or raises")
 

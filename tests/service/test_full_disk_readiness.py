@@ -44,6 +44,38 @@ def _fill(disk: Path) -> Path:
     return filler
 
 
+def _fill_until_a_walk_in_fails(disk: Path, client: httpx.Client, api: dict[str, str]) -> Path:
+    """Fill ``disk``, then send walk-ins until one is refused because it is full; the filler file."""
+    filler = _fill(disk)
+    answers = []
+    for n in range(1, 200):  # the WAL's free frames take a few writes before one fails
+        answers.append(client.post("/api/v1/assessments", json=_walk_in(f"FULL-{n}"), headers=api))
+        if answers[-1].status_code != 201:
+            break
+    assert answers[-1].status_code == 503, answers[-1].text
+    assert "is full" in answers[-1].json()["error"]
+    return filler
+
+
+def test_readyz_writes_nothing_while_the_disk_is_still_full(small_disk: Path, tmp_path: Path) -> None:
+    """A monitor polls /readyz every few seconds: while the filesystem says it is full, the poll
+    writes no test file beside the log (the folder is not modified), and it is ready once freed."""
+    db_path = small_disk / "clinic.db"
+    with serving(db_path, tmp_path, "en") as served:
+        api = {"Authorization": f"Bearer {served.token}"}
+        with httpx.Client(base_url=served.base, timeout=20) as client:
+            filler = _fill_until_a_walk_in_fails(small_disk, client, api)
+            os.utime(small_disk, (0, 0))  # a file created or removed there would change it
+            polls = [client.get("/readyz").status_code for _ in range(3)]
+            untouched = small_disk.stat().st_mtime == 0
+            filler.unlink()
+            again = client.get("/readyz")
+    assert polls == [503, 503, 503]
+    assert untouched, "a /readyz poll wrote a test file beside the log while the disk was full"
+    assert again.status_code == 200, again.text
+    assert "Traceback" not in "".join(served.log), "".join(served.log)
+
+
 def test_readyz_says_not_ready_while_the_logs_disk_is_full_and_ready_once_it_has_room(
     small_disk: Path, tmp_path: Path
 ) -> None:
@@ -52,14 +84,7 @@ def test_readyz_says_not_ready_while_the_logs_disk_is_full_and_ready_once_it_has
         api = {"Authorization": f"Bearer {served.token}"}
         with httpx.Client(base_url=served.base, timeout=20) as client:
             assert client.post("/api/v1/assessments", json=_walk_in("FULL-0"), headers=api).status_code == 201
-            filler = _fill(small_disk)
-            answers = []
-            for n in range(1, 200):  # the WAL's free frames take a few writes before one fails
-                answers.append(client.post("/api/v1/assessments", json=_walk_in(f"FULL-{n}"), headers=api))
-                if answers[-1].status_code != 201:
-                    break
-            assert answers[-1].status_code == 503, answers[-1].text
-            assert "is full" in answers[-1].json()["error"]
+            filler = _fill_until_a_walk_in_fails(small_disk, client, api)
             full = client.get("/readyz")
             assert full.status_code == 503, full.text
             reason = full.json()["reason"]

@@ -49,7 +49,7 @@ from sqlite_utils import Database
 from referral.checkpoint import Checkpointer
 from referral.errors import ClinicError, DatabaseBusyError
 from referral.schema import connect
-from referral.storage import storage_error
+from referral.storage import storage_error, wrote
 from referral.writer_lock import WriterLock
 
 T = TypeVar("T")
@@ -118,6 +118,7 @@ class GroupCommitter:
         self._io = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
         self.batches = 0
         self.units = 0
+        self._stored_rows = 0
 
     def start(self) -> None:
         self._db = connect(self._path, busy_timeout_ms=self._busy_timeout_ms, migrate=False, any_thread=True)
@@ -161,6 +162,7 @@ class GroupCommitter:
                 self._fail(self._take(), exc)
                 continue
             batch = self._take()  # requests that arrived while we waited join this batch
+            self._stored_rows = 0  # rows its units that succeeded changed
             try:
                 outcomes = [self._run_unit(unit) for unit, _ in batch]
             except _BatchLost as lost:
@@ -176,6 +178,8 @@ class GroupCommitter:
             except BaseException as exc:
                 self._fail(batch, exc)
                 continue
+            if self._stored_rows:  # the disk took them: failures counted before are forgotten
+                wrote(self._path)
             self.batches += 1
             self.units += len(batch)
             for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
@@ -223,6 +227,7 @@ class GroupCommitter:
         assert self._db is not None and self._nested is not None
         conn = self._db.conn
         conn.execute("SAVEPOINT unit")
+        rows = conn.total_changes
         try:
             result = unit(self._nested)
         except Exception as exc:
@@ -235,6 +240,7 @@ class GroupCommitter:
                 raise _BatchLost(exc) from undo
             return False, self._explained(exc)
         conn.execute("RELEASE unit")
+        self._stored_rows += conn.total_changes - rows
         return True, result
 
     def _commit(self) -> None:
