@@ -19,16 +19,18 @@ from devices.hold import HoldKind
 from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile
+from devices.results import IGNORED
 from devices.session import MonotonicClock
 from devices.transports.ble import require_bleak
 from devices.transports.link import TcpListenSpec
 from devices.transports.serial_port import list_serial_ports
+from referral.device_results import StoredDeviceResult
 from triage.bp_pair import swapped_in_messages
 from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
 from triage.cli.link_flags import flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
-from triage.errors import ClinicError, UserInputError
+from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
 
 
@@ -36,9 +38,24 @@ def _err(text: str) -> None:
     echo(text, err=True)
 
 
+def _uncoded(r: StoredDeviceResult) -> str:
+    """What a result without a vocabulary code is shown as: why it has none - a code the profile
+    maps whose unit or value it does not take is not "unmapped", nor is one it ignores."""
+    problem = r.details.get("problem")
+    if problem == "unexpected_unit":
+        return (
+            f"({r.vendor_code}: unit {json_text(r.details.get('device_unit') or '')} not in its device_units)"
+        )
+    if problem == "unscalable_value":
+        return f"({r.vendor_code}: value not a number its scale applies to)"
+    if IGNORED in (r.flags or "").split(","):
+        return f"({r.vendor_code}: ignored by the profile)"
+    return f"(unmapped {r.vendor_code})"
+
+
 def _result_line(result: GatewayResult) -> str:
     r = result.stored
-    what = r.code or f"(unmapped {r.vendor_code})"
+    what = r.code or _uncoded(r)
     held = "auto" if result.auto_feed else f"held: {result.hold_reason}"
     sample = r.sample_id or "-"
     return f"{r.received_at[11:19]}  {r.device_id}  sample {sample}  {what} = {r.shown_value}  [{r.status}; {held}]"
