@@ -14,6 +14,17 @@ def mmhg(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
 
+def _pressure(ev: Evidence, code: str) -> str:
+    """A pressure as read, its comparator kept (``>250``); ``?`` when there is none."""
+    o = ev.latest.get(code)
+    return "?" if o is None else f"{o.comparator or ''}{mmhg(ev.num(code))}"
+
+
+def pressures(ev: Evidence) -> str:
+    """``sbp/dbp`` as read: ``>250/?`` for a censored systolic alone (not ``250/?``)."""
+    return f"{_pressure(ev, 'sbp')}/{_pressure(ev, 'dbp')}"
+
+
 # the readings a glycaemia rule names, each as a person reads it (the staff pages' names)
 _GLYCAEMIA_READINGS = {
     "glucose_fasting": "fasting glucose {}",
@@ -132,7 +143,7 @@ def proteinuria(ev: Evidence) -> Finding | None:
         why = "known hypertension"
     else:
         grade = str(bp.band if bp is not None else "").replace("_", " ")
-        why = f"blood pressure {mmhg(ev.num('sbp'))}/{mmhg(ev.num('dbp'))} mmHg ({grade} range)"
+        why = f"blood pressure {pressures(ev)} mmHg ({grade} range)"
     return Finding(
         {
             "urine_protein": protein,
@@ -168,12 +179,6 @@ _SYMPTOMS = {
 }
 
 
-def _pressure(ev: Evidence, code: str) -> str:
-    """A pressure as read, its comparator kept (``>250``); ``?`` when there is none."""
-    o = ev.latest.get(code)
-    return "?" if o is None else f"{o.comparator or ''}{mmhg(ev.num(code))}"
-
-
 def hypertensive_emergency(ev: Evidence) -> Finding | None:
     """A pressure of 180 and/or 110 mmHg or more with an acute symptom a clinician recorded (a
     headache only in pregnancy): acute target-organ damage is suspected."""
@@ -186,7 +191,7 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
         return None
     return Finding(
         {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found)},
-        f"blood pressure {_pressure(ev, 'sbp')}/{_pressure(ev, 'dbp')} mmHg (>=180 and/or >=110) with"
+        f"blood pressure {pressures(ev)} mmHg (>=180 and/or >=110) with"
         f" {', '.join(_SYMPTOMS[s] for s in found)}: hypertensive emergency (acute target-organ damage"
         " suspected): emergency transfer now",
     )
@@ -201,7 +206,7 @@ def pregnancy_severe_hypertension(ev: Evidence) -> Finding | None:
         return None
     return Finding(
         {"sbp": sbp, "dbp": dbp, "pregnant": True},
-        f"blood pressure {_pressure(ev, 'sbp')}/{_pressure(ev, 'dbp')} mmHg in pregnancy (>=160 and/or"
+        f"blood pressure {pressures(ev)} mmHg in pregnancy (>=160 and/or"
         " >=110): severe hypertension, an obstetric emergency - confirm within 15 minutes; emergency"
         " transfer for treatment within 30-60 minutes",
         15,

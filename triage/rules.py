@@ -20,9 +20,9 @@ from triage.rule_checks import (
     diabetes_range,
     glycaemia_flag,
     hypertensive_emergency,
-    pregnancy_severe_hypertension,
     kidney_flag,
-    mmhg,
+    pregnancy_severe_hypertension,
+    pressures,
     proteinuria,
     unquantified_proteinuria,
 )
@@ -165,7 +165,7 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
     if not ev.patient.pregnant:
         return None
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
-        shown = f"{mmhg(sbp)}/{mmhg(dbp)} mmHg"
+        shown = f"{pressures(ev)} mmHg"
         return Finding(
             {"sbp": sbp, "dbp": dbp, "pregnant": True},
             f"blood pressure {shown} in pregnancy (>=140 and/or >=90): same-day obstetric assessment"

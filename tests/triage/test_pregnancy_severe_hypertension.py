@@ -51,3 +51,12 @@ def test_not_in_pregnancy() -> None:
         now=NOW,
     )
     assert "pregnancy_severe_hypertension" not in {r.rule for r in a.reasons}
+
+
+def test_a_censored_pressure_is_shown_as_read() -> None:
+    """'>250' was shown '250/?' (the comparator dropped) in the pregnancy and proteinuria reasons."""
+    a = assess(PREGNANT, [ob("sbp", ">250"), ob("urine_protein", "1+")], load_policy(), now=NOW)
+    details = {r.rule: r.detail for r in a.reasons}
+    assert details["pregnancy_hypertension"].startswith("blood pressure >250/? mmHg in pregnancy")
+    assert details["pregnancy_severe_hypertension"].startswith("blood pressure >250/? mmHg in pregnancy")
+    assert "with blood pressure >250/? mmHg (grade 3 range)" in details["proteinuria_with_hypertension"]
