@@ -8,15 +8,19 @@ against /openapi.json."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
+from triage.service.api import idempotency
+from triage.service.api.json_body import takes_idempotency_key
 from triage.service.auth import Role
 
 KEYED = ("/api/v1/assessments", "/api/v1/encounters", "/api/v1/encounters/{encounter_id}/assessments")
@@ -150,3 +154,31 @@ def test_a_walk_in_key_used_again_for_another_patient_is_the_documented_idempote
         )
         assert refused.status_code == 409 and refused.json()["code"] == "idempotency_conflict", refused.text
         assert refused.json()["error"].startswith('idempotency key "shared-1" was already used for another')
+
+
+def test_a_key_sent_to_a_write_that_takes_none_is_422_not_ignored(api: Api) -> None:
+    # readings sent with the header were stored again on the retry the client believed protected
+    made = api.post(Role.nurse, "/api/v1/assessments", _walk_in("UNKEYED-1"))
+    path = f"/api/v1/encounters/{made.json()['encounter_id']}/observations"
+    readings = [{"code": "temperature", "value": 38.2, "unit": "Cel"}]
+    refused = api.post(Role.integrator, path, readings, ("Idempotency-Key", "obs-1"))
+    assert refused.status_code == 422 and refused.json()["fields"] == ["header.Idempotency-Key"], refused.text
+    assert refused.json()["error"] == (
+        f"header.Idempotency-Key: POST {path} takes no idempotency key, so a retry of it would not be"
+        f" recognised; the creations that take one: {idempotency.KEYED}"
+    )
+    visit = api.get(f"/api/v1/encounters/{made.json()['encounter_id']}").json()
+    assert len(visit["observations"]) == 3
+    assert api.post(Role.integrator, path, readings).status_code == 201
+
+
+def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    taking = sorted(
+        context.path.removeprefix("/api/v1")
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.route, APIRoute) and takes_idempotency_key(context.route.dependant)
+    )
+    assert taking == ["/assessments", "/encounters", "/encounters/{encounter_id}/assessments", "/referrals"]
+    listed = re.findall(r"/api/v1(/[a-z/{}]+)", idempotency.KEYED)
+    assert sorted(p.replace("{id}", "{encounter_id}") for p in listed) == taking

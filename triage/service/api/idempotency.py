@@ -25,6 +25,10 @@ from starlette.exceptions import HTTPException
 NAME = "Idempotency-Key"
 WHERE = f"header.{NAME}"
 MAX_KEY = 200
+#: The writes that take a key (the header or the body's ``idempotency_key``), as a refusal lists them.
+KEYED = (
+    "POST /api/v1/assessments, /api/v1/encounters, /api/v1/encounters/{id}/assessments and /api/v1/referrals"
+)
 _QUOTED = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
 _BARE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 

@@ -12,6 +12,9 @@ a 422 naming it and the ones the path takes, as an unknown field of a body is: i
 without a word, so a client paging with ``offset`` got the first page again. One given twice
 (``?before_id=9&before_id=4``) is a 422 naming it, as a key repeated in a JSON object is.
 
+An ``Idempotency-Key`` header sent to a write that takes none (readings, an override, a token) is a
+422 naming it: the retry it was meant to protect would be written again.
+
 Who may ask is answered before what was asked is refused: a request without a token, or of a role
 the route does not admit, is a 401 or 403 also when its JSON is malformed, repeats a key or holds a
 NUL, or a query parameter is unknown (a malformed body was a 422 to an anonymous caller).
@@ -32,7 +35,7 @@ from starlette.exceptions import HTTPException
 
 from referral.records import NUL_REFUSED
 from triage.json_input import RepeatedKeyError, unique_keys
-from triage.service.api import etag
+from triage.service.api import etag, idempotency
 from triage.service.auth import RoleCheck
 
 
@@ -113,6 +116,25 @@ def query_lists(dependant: Dependant) -> set[str]:
     return found
 
 
+def takes_idempotency_key(dependant: Dependant) -> bool:
+    """Whether a route reads the ``Idempotency-Key`` header (:data:`idempotency.HeaderKey`)."""
+    return dependant.call is idempotency.header_key or any(
+        takes_idempotency_key(sub) for sub in dependant.dependencies
+    )
+
+
+def refuse_unkeyed(request: Request) -> None:
+    """A 422 for an ``Idempotency-Key`` sent to a write that takes none: its retry would be written
+    again, while the client believes it protected (it was ignored without a word)."""
+    if request.method in ("GET", "HEAD") or idempotency.NAME not in request.headers:
+        return
+    raise HTTPException(
+        422,
+        f"{idempotency.WHERE}: {request.method} {request.url.path} takes no idempotency key, so a"
+        f" retry of it would not be recognised; the creations that take one: {idempotency.KEYED}",
+    )
+
+
 def refuse_query(request: Request, known: list[str], lists: set[str]) -> None:
     """A 422 naming the first query parameter the route does not take, or that is given more than
     once where it takes one value (``?before_id=9&before_id=4``: the last one won without a word,
@@ -138,6 +160,7 @@ class JsonRoute(APIRoute):
         known = query_names(self.dependant)
         lists = query_lists(self.dependant)
         checks = role_checks(self.dependant)
+        keyed = takes_idempotency_key(self.dependant)
 
         async def route(request: Request) -> Response:
             reading = _UniqueKeysRequest(request.scope, request.receive)
@@ -148,6 +171,8 @@ class JsonRoute(APIRoute):
             for check in checks:
                 await check(reading)
             refuse_query(request, known, lists)
+            if not keyed:
+                refuse_unkeyed(request)
             return etag.conditional(request, await handler(reading))
 
         return route
