@@ -25,9 +25,11 @@ from referral import queue as staff_queue
 from referral import referrals, store
 from referral.transactions import snapshot
 from triage.assessment import Disposition
+from triage.errors import ConflictError
 from triage.service.api import paging
 from triage.service.api.clinical_bodies import NEVER_DECIDED, AssessmentOut, EncounterListItem
 from triage.service.api.deps import MAX_ID, DbDep
+from triage.service.api.errors import error
 from triage.service.api.json_body import JsonRoute
 from triage.service.api.referrals import Reader, ReferralOut, referral_out
 from triage.service.clinic import stored_assessment_view
@@ -111,6 +113,33 @@ _ENCOUNTERS = _Source(
 )
 
 
+class CursorAheadError(ConflictError):
+    """A feed's ``after`` is past the log's newest change: not a cursor this log gave."""
+
+    code = "cursor_ahead"
+
+
+CURSOR_AHEAD = error(
+    "`cursor_ahead`: `after` is past the newest change of this referral log (it was restored from a"
+    " backup, or the cursor is another clinic's): sync again from `after=0`; the newest change's"
+    " number is in `context.newest`"
+)
+
+
+def _not_ahead(db: Database, after: int) -> None:
+    """Refuse a cursor past the newest change (the log's audit numbers only grow): a client whose
+    clinic restored its log from a backup would wait, in silence, for changes it had been sent,
+    and skip the new ones numbered below its cursor."""
+    newest = int(db.conn.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0)
+    if after > newest:
+        raise CursorAheadError(
+            f"query.after: {after} is past the newest change of this referral log ({newest}): it was"
+            " restored from a backup, or the cursor is another log's; sync again from after=0 (rows"
+            " come again with their state now: keep the last of each)",
+            params={"newest": newest},
+        )
+
+
 def count_changed(db: Database, source: _Source, after: int) -> int:
     """How many rows of ``source`` changed after ``after``: from the entries after the cursor while
     they are at most :data:`RECENT_ENTRIES`, else by the entity index."""
@@ -184,6 +213,7 @@ def _feed(
     """A feed's answer: the page of ``source`` after ``after``, each row as ``read`` gives it under
     ``key`` (plus the entries ``read`` adds beside it, under ``_extra``), with the paging fields."""
     with snapshot(db):
+        _not_ahead(db, after)
         rows, total = _changed(db, source, after, limit)
         found = read([row_id for row_id, *_ in rows])
     following = paging.next_page(request, after=rows[-1][1]) if total > len(rows) else None
@@ -202,7 +232,7 @@ def _feed(
     description="Each referral once, with its state now, at its latest change: created, moved along"
     " its lifecycle, its basis corrected by a device or reviewed. Page with `next` (or the `Link`"
     " header); when `next` is null keep `cursor` and send it as `after` next time.",
-    responses=paging.paged(),
+    responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def referral_changes(
     request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
@@ -222,7 +252,7 @@ def referral_changes(
     description="Each visit once, as `GET /api/v1/patients/{id}/encounters` lists it (with its latest"
     " decision), at its latest change: opened, readings added or corrected, context, closed, assessed,"
     " its assessment overridden. Page with `next`; when `next` is null keep `cursor` for `after`.",
-    responses=paging.paged(),
+    responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def encounter_changes(
     request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
@@ -242,7 +272,7 @@ def encounter_changes(
     description="Each assessment once, as `GET /api/v1/assessments/{id}` answers it, with its"
     " `final_disposition` (a clinician's latest override, else the engine's), at its latest change:"
     " made, overridden. Page with `next`; when `next` is null keep `cursor` for `after`.",
-    responses=paging.paged(),
+    responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def assessment_changes(
     request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
