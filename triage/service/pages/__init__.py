@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from triage.service.pages import account, association, basis, closure, entry, held, patient_details, staff
+from triage.service.pages import (
+    account,
+    association,
+    basis,
+    closure,
+    entry,
+    held,
+    patient_details,
+    patients,
+    staff,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
@@ -15,5 +25,6 @@ router.include_router(held.router)
 router.include_router(basis.router)
 router.include_router(closure.router)
 router.include_router(patient_details.router)
+router.include_router(patients.router)
 
 __all__ = ["router"]

@@ -1,0 +1,63 @@
+"""Yesterday's patient found in a real Chromium (real uvicorn, real SQLite file): from the menu with
+the mouse, the record number typed and sent with Enter, the visit reached with the keyboard; on a
+phone (390 px), a tablet (768 px) and a desktop (1280 px), in Chinese and English."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from triage.service.auth import Role
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+
+def _yesterday(desk: Desk, mrn: str) -> int:
+    """A calm visit opened over the API, moved to yesterday and closed; its id."""
+    made = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": mrn}, "observations": CALM})
+    encounter = int(made["encounter_id"])
+    rt = desk.app.state.runtime
+    day = (rt.clock.today() - timedelta(days=1)).isoformat()
+    db = rt.databases.get()
+    with db.conn:
+        db.conn.execute(
+            "UPDATE encounters SET day = ?, started_at = ? WHERE id = ?",
+            [day, f"{day}T09:15:00+00:00", encounter],
+        )
+    desk.api(Role.clinician, f"/encounters/{encounter}/close", {"reason": "sent home"})
+    return encounter
+
+
+def test_a_nurse_finds_yesterdays_patient_from_the_menu(browser: object, desk: Desk) -> None:
+    encounter = _yesterday(desk, "FIND-B-1")
+    for width in (390, 768, 1280):
+        for language in ("zh", "en"):
+            where = f"{width} px, {language}"
+            page: Any = log_in(browser, desk, Role.nurse, width, language)
+            page.click("nav a[href='/patients']")
+            page.wait_for_url(f"{desk.url}/patients")
+            assert page.evaluate("document.activeElement.id") == "find-mrn", where
+            page.keyboard.type("FIND-B-1")
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{desk.url}/patients?mrn=FIND-B-1")
+            assert page.locator("#find-mrn").input_value() == "FIND-B-1", where
+            assert page.locator("#found table.visits tbody tr").count() == 1, where
+            assert_fits(page, f"/patients ({where})")
+            # Tab from the field: the button, then the visits (their scrolling region first)
+            page.focus("#find-mrn")
+            stops = []
+            for _ in range(4):
+                page.keyboard.press("Tab")
+                stops.append(
+                    page.evaluate(
+                        "document.activeElement.getAttribute('href') || document.activeElement.tagName"
+                    )
+                )
+                if stops[-1].startswith("/"):
+                    break
+            assert stops[0] == "BUTTON" and stops[-1] == f"/encounters/{encounter}", (where, stops)
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{desk.url}/encounters/{encounter}")
+            page.close()
