@@ -26,6 +26,7 @@ from triage.service.auth import SESSION_COOKIE, Role
 from triage.settings import Settings, load_settings
 
 PASSWORD = "clinic-pass-2026"
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @dataclass
@@ -106,6 +107,30 @@ def copy_seeded(seeded: tuple[Path, dict[Role, str]], folder: Path) -> dict[Role
         if (source / name).exists():
             shutil.copy(source / name, folder / name)
     return tokens
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium through Playwright, launched once for the whole run: the browser modules
+    share it through their module-scoped ``browser`` fixture (tests/service/test_browser.py), which
+    closes each module's pages. Requested only by tests that skip when Chromium is missing."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

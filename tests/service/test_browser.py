@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.service.conftest import CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[2]
 # The committed screenshot is refreshed only on request: UPDATE_SCREENSHOTS=1 pytest tests/service
 SCREENSHOT = ROOT / "docs" / "screenshots" / "queue-urgent.png"
@@ -94,24 +95,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
+def browser(chromium: Any) -> Iterator[object]:
+    """The session's one Chromium (``chromium`` in conftest.py: a launch costs seconds, and every
+    browser module imports this fixture); the pages a module opened are closed when it ends, as
+    closing a browser of the module's own did."""
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
 
 
 def wait_until(condition: object, timeout_s: float) -> None:
