@@ -205,11 +205,18 @@ def apply_migrations(db: Database) -> list[str]:
 
     All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
     at the same moment cannot both apply them: the second waits, then finds nothing pending.
+
+    They run with SQLite's default ``temp_store`` (files), not :func:`connect`'s ``MEMORY``: an
+    index an upgrade builds on a large log is sorted all in memory otherwise, growing with the log
+    (``CREATE INDEX`` alone on a million audit entries: 75 MB at its peak instead of 16 MB; the
+    whole ``triage referrals migrate`` of such a log from schema 17 peaks at 157 MB either way).
     """
     refuse_newer_schema(db, db_path(db))
     if not MIGRATIONS.pending(db):
         return []
     db.conn.execute("PRAGMA foreign_keys = OFF")
+    kept = int(db.conn.execute("PRAGMA temp_store").fetchone()[0])
+    db.conn.execute("PRAGMA temp_store = DEFAULT")
     try:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -223,6 +230,7 @@ def apply_migrations(db: Database) -> list[str]:
             raise
     finally:
         db.conn.execute("PRAGMA foreign_keys = ON")
+        db.conn.execute(f"PRAGMA temp_store = {kept}")
     return pending
 
 
