@@ -53,16 +53,16 @@ def untimed_hint(untimed: list[DeviceResult]) -> str:
 def _held_reading(result: DeviceResult, obs: Observation) -> str:
     """One reading held for its missing patient id: byte, code, value, unit, time, sample, test."""
     where = f"byte {result.byte_offset}" if result.byte_offset is not None else "end of file"
-    shown_value = f"{obs.value:g}" if isinstance(obs.value, float) else str(obs.value)
-    value = "no value" if obs.value is None else f"{obs.comparator or ''}{shown_value}"
-    unit = f" {obs.unit}" if obs.unit else ""
+    # a converted value to the decimals a laboratory reports, with the value as sent: 5.3 mmol/L
+    # (reported 95 mg/dL), not 5.27309 mmol/L
+    value = "no value" if obs.value is None else obs.display_value()
     time = (
         result.observed_at.isoformat()
         if result.observed_at
         else f"{obs.observed_at.isoformat()} (received: the device sent none)"
     )
     return (
-        f"{where}: held (no_patient): {obs.code} {value}{unit}, time {time}, "
+        f"{where}: held (no_patient): {obs.code} {value}, time {time}, "
         f"sample {result.sample_id or '(none)'}, test {json_text(result.vendor_code)}"
     )
 

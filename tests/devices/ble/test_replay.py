@@ -53,3 +53,21 @@ def test_replay_ble_defaults_to_the_glucose_meter_profile_and_reports_bad_lines(
         in err
     )
     assert "quarantined (unreadable_line): GATT line at byte" in err and "is not hex bytes" in err
+
+
+def test_a_held_reading_converted_from_mg_dl_is_listed_as_a_laboratory_reports_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The meter reports mg/dL; the held list gave the conversion's every digit (5.27309 mmol/L,
+    >33.3037 mmol/L) and not what the meter showed."""
+    main(["devices", "replay", str(CAPTURE), "--profile", "ble-glucose_meter"])
+    held = [
+        line.split(": held (no_patient): ")[1]
+        for line in capsys.readouterr().err.splitlines()
+        if ": held (no_patient): " in line
+    ]
+    assert [line.split(", time")[0] for line in held] == [
+        "glucose_fasting 5.3 mmol/L (reported 95 mg/dL)",
+        "glucose_random 8.4 mmol/L",
+        "glucose_random >33.3 mmol/L (reported >600 mg/dL)",
+    ]

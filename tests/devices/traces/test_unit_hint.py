@@ -59,7 +59,7 @@ def test_setting_what_the_lines_say_maps_the_pentra_results(
     assert "0 for review, 21 not for triage (17 ignored, 3 no_patient, 1 not_final)" in summary
     assert any(
         line.endswith(
-            'held (no_patient): hemoglobin 140 g/L, time 2022-07-27T12:15:50+08:00, sample S1234, test "HGB"'
+            'held (no_patient): hemoglobin 140 g/L (reported 14 g/dL), time 2022-07-27T12:15:50+08:00, sample S1234, test "HGB"'
         )
         for line in err
     )
