@@ -47,7 +47,12 @@ def register(app: typer.Typer) -> None:
         ] = "astm-analyzer",
         trace: Annotated[
             Path | None,
-            typer.Option(help="Play the messages of this capture file instead of generated results."),
+            typer.Option(
+                help="Play the messages of this capture file instead of generated results: their "
+                "records or segments, framed as this simulator frames them (the capture's own frame "
+                "trailers, frame numbers, checksum case and LF segment ends are not played; "
+                "`replay` reads those)."
+            ),
         ] = None,
         count: Annotated[int, typer.Option(min=1, help="Number of generated samples.")] = 5,
         seed: Annotated[int, typer.Option(help="Seed for generated values and fault injection.")] = 1,
