@@ -9,6 +9,7 @@ first row number and a count, then de-duplicate on ``record_id`` across files. T
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -189,7 +190,9 @@ def pool(
         where = "line" if source.fmt == "csv" else "row"
         rejections.append(
             Rejection(
-                source.label, f"{problem} (first at {where} {first_row}, value {json_text(value)})", int(rows)
+                source.label,
+                f"{problem} (first at {where} {first_row}, value {shown_value(value)})",
+                int(rows),
             )
         )
     say("de-duplicating on record_id")
@@ -238,6 +241,21 @@ def pool(
     return result
 
 
+#: A rejected cell shown as it is: a code, a number or a date (``send_home``, ``2024-13-45``,
+#: ``-1``, ``ZJ-C01``) - ASCII without spaces, capitals only beside a digit.
+_CODE = re.compile(r"[a-z0-9_.:;+/-]{0,40}|(?=.*[0-9])[A-Za-z0-9_.:;+/-]{1,40}")
+
+
+def shown_value(value: object) -> str:
+    """A rejected cell as a rejection line shows it to the regional analyst: a code, number or date
+    quoted (JSON), anything else - free text that may name the nurse or doctor who wrote it
+    (``declined by Dr Wang``, ``王芳``) - withheld with its length: the analyst needs where the
+    problem is, not who; the clinic finds the cell by its file and line."""
+    if value is None or _CODE.fullmatch(str(value)):
+        return json_text(value)
+    return f"withheld: free text of {len(str(value))} characters, not a code (it may name a person)"
+
+
 def _facility_value_rejections(
     con: duckdb.DuckDBPyConnection, label: str, path: Path, fmt: str, columns: dict[str, str]
 ) -> list[Rejection]:
@@ -263,7 +281,7 @@ def _facility_value_rejections(
                 Rejection(
                     label,
                     f"facility {name} is not a valid {target.lower()} (first at {where} {first},"
-                    f" value {json_text(value)}); left empty",
+                    f" value {shown_value(value)}); left empty",
                     int(rows),
                     table="facilities",
                     rows_kept=True,
