@@ -75,6 +75,10 @@ def field_path(loc: Sequence[int | str]) -> str:
     return text
 
 
+#: Fields whose refused value an error never repeats (``POST /api/v1/users``).
+SECRET_FIELDS = {("password",)}
+
+
 def describe_validation(exc: RequestValidationError, content_type: str | None = None) -> str:
     parts = []
     for err in exc.errors():
@@ -99,6 +103,8 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {json_kind(value)}")
             continue
         shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
+        if tuple(err.get("loc", ()))[-1:] in SECRET_FIELDS:  # (a client's log keeps its errors)
+            shown = " (the value is not repeated: a password)"
         parts.append(f"{field_path(err.get('loc', ()))}: {validation_message(err)}{shown}")
     return "; ".join(parts)[:2000]
 

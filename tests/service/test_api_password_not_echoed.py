@@ -1,0 +1,41 @@
+"""A refused password is never repeated in the error: ``POST /api/v1/users`` answered
+``password: String should have at least 10 characters (got "winter2026")``, so the password an
+administrator's script sent went into every log that keeps the client's errors. The message still
+says what and where. (Real uvicorn, a real admin token.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.openapi_check import conforms
+from triage.service import create_app
+from triage.service.auth import Role
+
+
+def test_a_refused_password_is_not_in_the_error(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> None:
+    tokens = copy_seeded(seeded, tmp_path)
+    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, headers=admin) as c,
+    ):
+        document = c.get("/openapi.json").json()
+        for password, said in (
+            ("winter26", "password: String should have at least 10 characters"),
+            ("w" * 201, "password: String should have at most 200 characters"),
+            (20261206, "password: Input should be a valid string"),
+        ):
+            body = {"username": "new.nurse", "password": password, "role": "nurse"}
+            refused = c.post("/api/v1/users", json=body)
+            conforms(document, refused)
+            assert refused.status_code == 422 and refused.json()["fields"] == ["password"], refused.text
+            assert refused.json()["error"] == f"{said} (the value is not repeated: a password)", refused.text
+            assert str(password)[:20] not in refused.text
+        # other fields still show what was sent
+        other = c.post(
+            "/api/v1/users", json={"username": "x", "password": "a-long-password", "role": "nurse"}
+        )
+        assert other.json()["error"].endswith('(got "x")'), other.text
