@@ -5,10 +5,17 @@ OpenAPI 3.1 writes it; ``jsonschema_rs``). A client generated from the document 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema_rs
+
+from tests.service.conftest import copy_seeded, live_server, make_settings
+from triage.service import create_app
+from triage.service.auth import Role
 
 
 def _operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
@@ -33,3 +40,18 @@ def conforms(document: dict[str, Any], response: httpx.Response) -> None:
     validator = jsonschema_rs.validator_for({**schema, "components": document["components"]})
     errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(response.json())]
     assert errors == [], (request.method, request.url.path, status, errors[:5])
+
+
+@contextmanager
+def live_api(
+    folder: Path, seeded: tuple[Path, dict[Role, str]], role: Role
+) -> Iterator[tuple[httpx.Client, dict[str, Any]]]:
+    """The seeded service on real uvicorn in ``folder``: a client sending ``role``'s token, and the
+    service's OpenAPI document to check its answers against (:func:`conforms`)."""
+    tokens = copy_seeded(seeded, folder)
+    auth = {"Authorization": f"Bearer {tokens[role]}"}
+    with (
+        live_server(create_app(make_settings(folder))) as base,
+        httpx.Client(base_url=base, headers=auth) as client,
+    ):
+        yield client, client.get("/openapi.json").json()

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
-from tests.service.openapi_check import conforms
+from tests.service.openapi_check import conforms, live_api
 from tests.service.test_api_facility_put import FACILITY
-from triage.service import create_app
 from triage.service.auth import Role
 
 PATH = "/api/v1/facilities/f-new"
@@ -22,13 +20,7 @@ PATH = "/api/v1/facilities/f-new"
 def test_a_put_whose_if_match_is_out_of_date_is_412_and_writes_nothing(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
-    with (
-        live_server(create_app(make_settings(tmp_path))) as base,
-        httpx.Client(base_url=base, headers=admin) as c,
-    ):
-        document = c.get("/openapi.json").json()
+    with live_api(tmp_path, seeded, Role.admin) as (c, document):
 
         def put(body: dict[str, object], **headers: str) -> httpx.Response:
             answer = c.put(PATH, json=body, headers={k.replace("_", "-"): v for k, v in headers.items()})

@@ -7,22 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
-from tests.service.conftest import copy_seeded, live_server, make_settings
-from tests.service.openapi_check import conforms
-from triage.service import create_app
+from tests.service.openapi_check import conforms, live_api
 from triage.service.auth import Role
 
 
 def test_a_refused_password_is_not_in_the_error(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
-    with (
-        live_server(create_app(make_settings(tmp_path))) as base,
-        httpx.Client(base_url=base, headers=admin) as c,
-    ):
-        document = c.get("/openapi.json").json()
+    with live_api(tmp_path, seeded, Role.admin) as (c, document):
         for password, said in (
             ("winter26", "password: String should have at least 10 characters"),
             ("w" * 201, "password: String should have at most 200 characters"),
