@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -100,11 +101,34 @@ def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: l
     port = free_port()
     listen = listen_process(tmp_path, port, *listen_args, "--json")
     try:
+        said = stderr_until_listening(listen)
         simulate = simulate_when_listening(tmp_path, port, *simulate_args)
         time.sleep(0.3)
     finally:
         listen.send_signal(signal.SIGINT)
         out, err = listen.communicate(timeout=20)
+    err = said + err
     assert listen.returncode == 130, err
     rows = [json.loads(line) for line in out.decode().splitlines()]
     return ListenRun(port, simulate, rows, err.decode())
+
+
+def stderr_until_listening(listen: subprocess.Popen[bytes], timeout_s: float = 60) -> bytes:
+    """What ``listen`` wrote on stderr up to its "listening: " line (said once its port is open),
+    its end, or ``timeout_s``: a simulator started before that is refused and started again, a new
+    process each time (seconds of imports on a loaded machine). Read from the descriptor itself,
+    so ``communicate`` later finds the rest in order, nothing left in a buffer."""
+    assert listen.stderr is not None
+    fd, said = listen.stderr.fileno(), b""
+    deadline = time.monotonic() + timeout_s
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while b"listening: " not in said:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break  # the listener ended: simulate_when_listening says why
+            said += chunk
+    return said
