@@ -38,7 +38,7 @@ from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.hold import GatewayResult, classify, hold  # re-exported: callers import them from here
-from devices.quarantine_notice import lost_parts_sentence, quarantine_sentence
+from devices.quarantine_notice import lost_parts_hint, lost_parts_sentence, quarantine_sentence
 from devices.session import (
     Clock,
     Ignored,
@@ -466,11 +466,12 @@ class Gateway:
         if decoded.lost_parts:
             log.warning(
                 "device %s: message %d: %d part(s) quarantined without a result (%s; the details are "
-                "in device_quarantine)",
+                "in device_quarantine)%s",
                 endpoint.device_id,
                 recorded.message_id,
                 len(decoded.lost_parts),
                 lost_parts_sentence(decoded.lost_parts, pieces),
+                lost_parts_hint(decoded.lost_parts, endpoint.protocol),
             )
         log.info(
             "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts "

@@ -78,6 +78,22 @@ def place_of(message_offset: int, pieces: tuple[tuple[int, int], ...], place: st
     )
 
 
+#: where a profile says a record's or segment's test code is, by protocol (``no_test_code``)
+_TEST_CODE_KEY = {"astm": "[astm] test_code_components", "hl7": "[hl7] code_from"}
+
+
+def lost_parts_hint(lost: tuple[tuple[str, int | None], ...], protocol: str) -> str:
+    """How to fix the lost parts, where obvious: a part without a test code means the profile
+    looks for it elsewhere than the device puts it (another device's profile, often)."""
+    key = _TEST_CODE_KEY.get(protocol)
+    if key is None or not any(reason == "no_test_code" for reason, _ in lost):
+        return ""
+    return (
+        f"; no_test_code: the test code is not where the profile's {key} looks - check it against "
+        "what the device sends (triage devices replay of a capture shows it)"
+    )
+
+
 def lost_parts_sentence(lost: tuple[tuple[str, int | None], ...], pieces: tuple[tuple[int, int], ...]) -> str:
     """The parts of a stored message that became no result, each reason with its byte in the
     stream and in the message where known: ``no_test_code at byte 215 of the stream (byte 184 of

@@ -422,7 +422,9 @@ def test_parts_of_a_message_quarantined_without_a_result_are_one_warning_with_re
     assert warning == (  # the stream starts with the MLLP start byte
         f"device mindray-bs380: message 1: 2 part(s) quarantined without a result (no_test_code at byte "
         f"{at[0] + 1} of the stream (byte {at[0]} of the message), no_test_code at byte {at[1] + 1} of the "
-        f"stream (byte {at[1]} of the message); the details are in device_quarantine)"
+        f"stream (byte {at[1]} of the message); the details are in device_quarantine); no_test_code: the "
+        "test code is not where the profile's [hl7] code_from looks - check it against what the device "
+        "sends (triage devices replay of a capture shows it)"
     )
     assert "SIM-" not in warning
 
