@@ -183,7 +183,7 @@ def pool(
     result = Pool(con, sources, rejections, risk_columns, synthetic_flag(sources))
     result.rows_read = int(_scalar(con, "SELECT count(*) FROM staged"))
     for src, problem, rows, first_row, value in con.execute(
-        "SELECT _src, _problem, count(*), min(_row), any_value(_bad_value) FROM staged"
+        "SELECT _src, _problem, count(*), min(_row), arg_min(_bad_value, _row) FROM staged"
         " WHERE _problem IS NOT NULL GROUP BY ALL ORDER BY 1, 2"
     ).fetchall():
         source = sources[int(src)]
