@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.pages.forms import FormState, field_error
+from triage.service.pages.rendering import stored
 from triage.service.pages.staff import show_encounter
 
 router = APIRouter()
@@ -45,4 +46,4 @@ def close(
         reason=reason,
         without_referral=without_referral == "1",
     )
-    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+    return stored(request, f"/encounters/{encounter_id}", "closed")

@@ -180,6 +180,7 @@ DONE = frozenset(
         "referral_sent",
         "referral_cancelled",
         "patient_corrected",
+        "closed",
     }
 )
 
