@@ -1,0 +1,80 @@
+"""How `triage devices listen` shows each result, for real captures played to a gateway with their
+bundled profiles (real SQLite file): the Mindray capture over loopback TCP, the Pentra capture
+over a real pty.
+
+* A censored value (``>20.0``: above the analyser's range) is stored as text with its comparator
+  (``>20.0``, and ``>`` apart), so putting the comparator in front again showed ``>>20.0 mmol/L``.
+* A result without a vocabulary code says why: the Pentra's WBC is in the profile's mapping table
+  but comes with the unit-system code ``1`` as its unit, and its LYM# is one of the profile's
+  ignored codes - both were shown as "(unmapped ...)", which sent an integrator to a mapping
+  table that has the code."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from devices.gateway import GatewayResult
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import load_profile
+from devices.session import MonotonicClock
+from devices.simulator import SimulatedDevice, trace_messages
+from devices.transports.link import Link, SerialSpec, TcpConnectSpec, TcpListenSpec
+from devices.transports.pty import open_pty
+from devices.transports.tcp import connect_tcp
+from tests.devices.gateway.harness import running_gateway, wait_until
+from triage.cli.devices_link import _result_line
+
+TRACES = Path(__file__).resolve().parents[1] / "traces" / "data"
+
+
+def _delivered(db: Path, name: str, trace: str) -> list[GatewayResult]:
+    """What the gateway hands `listen` for the capture ``trace`` played with profile ``name``: an
+    ASTM capture over a pty, an HL7 one over loopback TCP."""
+    profile = load_profile(name)
+    clock = MonotonicClock()
+    delivered: list[GatewayResult] = []
+    astm = profile.protocol == "astm"
+
+    async def scenario() -> None:
+        pty = open_pty() if astm else None
+        transport = SerialSpec(url=pty.slave_path) if pty is not None else TcpListenSpec(port=0)
+        endpoint = endpoint_from_profile(profile, clock=clock, transport=transport)
+        async with running_gateway([endpoint], db, clock=clock, delivered=delivered) as gateway:
+
+            async def connect() -> Link:
+                if pty is not None:
+                    return pty
+                host, port = gateway.listen_address(name)
+                return await connect_tcp(TcpConnectSpec(host=host, port=port))
+
+            await asyncio.sleep(0.05)
+            messages = trace_messages((TRACES / trace).read_bytes(), profile.protocol)
+            kind = "astm-analyzer" if astm else "hl7-monitor"
+            device = SimulatedDevice(kind, connect, messages, profile=profile, close_when_done=not astm)
+            assert (await asyncio.wait_for(device.run(), 20)).unacknowledged == 0
+            await wait_until(lambda: len(delivered) == gateway.status()[0].results)
+            if pty is not None:
+                await pty.close()
+
+    asyncio.run(scenario())
+    return delivered
+
+
+def test_a_value_above_the_range_is_shown_once_with_its_comparator(tmp_path: Path) -> None:
+    delivered = _delivered(tmp_path / "clinic.db", "mindray-bs380", "mindray-bs380.hl7")
+    (tc,) = [r for r in delivered if r.stored.vendor_code == "TC"]
+    assert (tc.stored.value, tc.stored.comparator, tc.stored.value_num) == (">20.0", ">", 20.0)
+    assert tc.stored.shown_value == ">20.0 mmol/L"
+    assert "  total_cholesterol = >20.0 mmol/L  [" in _result_line(tc)
+    glucose = [r.stored.shown_value for r in delivered if r.stored.vendor_code == "GLU"]
+    assert glucose == ["7.8 mmol/L", "5.31 mmol/L", "6.1 mmol/L"]
+
+
+def test_a_mapped_code_with_a_unit_not_taken_and_an_ignored_code_say_so(tmp_path: Path) -> None:
+    delivered = _delivered(tmp_path / "clinic.db", "horiba-pentra_xlr", "horiba-pentra_xlr.astm")
+    assert len(delivered) == 21
+    shown = {r.stored.vendor_code: _result_line(r).split("  ")[3] for r in delivered}
+    assert shown["WBC"] == '(WBC: unit "1" not in its device_units) = 8.5 1'
+    assert shown["PLT"] == '(PLT: unit "1" not in its device_units) = 234 1'
+    assert shown["LYM#"] == "(LYM#: ignored by the profile) = 3.29 1"
