@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.service.conftest import WALK_IN
 from tests.service.openapi_check import conforms, live_api
 from tests.service.test_api_facility_put import FACILITY
 from triage.service.auth import Role
@@ -45,7 +46,7 @@ def test_a_put_whose_if_match_is_out_of_date_is_412_and_writes_nothing(
         assert stale.json()["fields"] == ["header.If-Match"]
         assert stale.json()["context"] == {"etag": now}
         assert stale.json()["error"] == (
-            f"header.If-Match: {first} is not the entry's ETag now ({now}): it changed since it was read;"
+            f"header.If-Match: {first} is not the record's ETag now ({now}): it changed since it was read;"
             f" read it again (GET {PATH}) and send its ETag"
         )
         assert c.get(PATH).json()["beds"] == 10 and c.get(PATH).json()["name"] == "县医院 Renamed"
@@ -58,3 +59,49 @@ def test_a_put_whose_if_match_is_out_of_date_is_412_and_writes_nothing(
         operation = document["paths"]["/api/v1/facilities/{facility_id}"]["put"]
         assert [p["in"] for p in operation["parameters"] if p["name"] == "If-Match"] == ["header"]
         assert "412" in operation["responses"]
+
+
+def test_a_status_or_a_correction_sent_from_an_out_of_date_copy_is_412(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    # a referral read, then reviewed by someone else: "sent" from the stale copy is refused, as is a
+    # patient's correction made from a copy another correction has changed
+    with live_api(tmp_path, seeded, Role.clinician) as (c, document):
+        made = c.post("/api/v1/assessments", json=WALK_IN)
+        body = {"assessment_id": made.json()["id"], "to_facility": "county-hospital", "urgency": "urgent"}
+        referral = c.post("/api/v1/referrals", json=body | {"reason": "r"}).json()["id"]
+        path = f"/api/v1/referrals/{referral}"
+        read = c.get(path).headers["ETag"]
+        cancelled = c.post(f"{path}/status", json={"status": "cancelled", "note": "wrong ward"})
+        assert cancelled.status_code == 200
+        stale = c.post(f"{path}/status", json={"status": "sent"}, headers={"If-Match": read})
+        conforms(document, stale)
+        assert stale.status_code == 412 and stale.json()["context"] == {"etag": c.get(path).headers["ETag"]}
+        assert stale.json()["error"].startswith(f"header.If-Match: {read} is not the record's ETag now")
+        assert c.get(path).json()["status"] == "cancelled"
+
+        patient = f"/api/v1/patients/{c.get('/api/v1/patients').json()['data'][0]['id']}"
+        read = c.get(patient).headers["ETag"]
+        first = c.post(
+            f"{patient}/corrections",
+            json={"name": "Synthetic Two", "reason": "typo"},
+            headers={"If-Match": read},
+        )
+        assert first.status_code == 201, first.text
+        again = c.post(
+            f"{patient}/corrections",
+            json={"name": "Synthetic Three", "reason": "typo"},
+            headers={"If-Match": read},
+        )
+        conforms(document, again)
+        assert again.status_code == 412, again.text
+        assert c.get(patient).json()["name"] == "Synthetic Two"
+        for template, method in (
+            ("/api/v1/referrals/{referral_id}/status", "post"),
+            ("/api/v1/referrals/{referral_id}/basis-review", "post"),
+            ("/api/v1/patients/{patient_id}/corrections", "post"),
+        ):
+            operation = document["paths"][template][method]
+            assert "412" in operation["responses"] and "If-Match" in [
+                p["name"] for p in operation["parameters"]
+            ]

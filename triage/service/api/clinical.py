@@ -14,7 +14,7 @@ from referral.queue import QueueState
 from referral.records import PatientIn, check_record_number
 from triage.errors import UserInputError
 from triage.service import closure as closing
-from triage.service.api import paging
+from triage.service.api import etag, paging
 from triage.service.api.associations import association_out
 from triage.service.api.clinical_bodies import (
     NEVER_DECIDED,
@@ -161,9 +161,15 @@ def get_patient(patient_id: Id, db: DbDep, _: Reader) -> PatientOut:
     "/patients/{patient_id}/corrections",
     status_code=201,
     summary="Correct a patient's stored name, sex or birth date (reason required; old and new values audited)",
+    responses={412: etag.PRECONDITION_FAILED},
 )
 def correct_patient(
-    patient_id: Id, body: PatientCorrection, db: DbDep, rt: RuntimeDep, who: Writer
+    patient_id: Id,
+    body: PatientCorrection,
+    db: DbDep,
+    rt: RuntimeDep,
+    who: Writer,
+    if_match: etag.IfMatch = None,
 ) -> PatientCorrected:
     """For a mistake made at registration: the record number cannot be changed. 404 unknown
     patient; 422 naming the field for an empty reason or name, a birth date that is no date, in the
@@ -172,15 +178,21 @@ def correct_patient(
     patient's visits too. The audit entry ``patient.correct`` keeps the old and new values, who and
     why; ``GET .../corrections`` lists them."""
     plausible_birth(body.birth_date, ("birth_date",), rt.clock)
-    row = patients.correct(
+    row = etag.guarded(
         db,
-        patient_id,
-        name=body.name,
-        sex=body.sex,
-        birth_date=body.birth_date,
-        actor=who.username,
-        reason=body.reason,
-        clinic=rt.clock,
+        if_match,
+        lambda d: PatientOut.model_validate(store.get_patient(d, patient_id)),
+        f"GET /api/v1/patients/{patient_id}",
+        lambda d: patients.correct(
+            d,
+            patient_id,
+            name=body.name,
+            sex=body.sex,
+            birth_date=body.birth_date,
+            actor=who.username,
+            reason=body.reason,
+            clinic=rt.clock,
+        ),
     )
     return PatientCorrected(
         patient=PatientOut.model_validate(row),

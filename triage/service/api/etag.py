@@ -8,21 +8,26 @@ row, another page, another role's view (integrators see no patient ids). The ser
 the log to answer; what a poll saves is the transfer and the client's parsing. Answers keep
 ``Cache-Control: no-store`` (patient data is kept in no cache): the client holds the tag itself.
 
-An update that replaces a record (``PUT /api/v1/facilities/{id}``) takes the tag it was read with as
-``If-Match`` (:func:`require`): a client whose copy is out of date is a 412 ``precondition_failed``,
+An update (``PUT /api/v1/facilities/{id}``, a referral's status or basis review, a patient's
+correction) takes the tag the record was read with as ``If-Match`` (:func:`require`, :func:`guarded`): a client whose copy is out of date is a 412 ``precondition_failed``,
 nothing written, instead of replacing another client's edit without a word (the lost update).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Request, Response
 from pydantic import BaseModel
+from sqlite_utils import Database
 
+from referral.transactions import write
 from triage.errors import ClinicError
 from triage.service.api.errors import ErrorOut
+
+T = TypeVar("T")
 
 #: Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5), the paging ones included.
 _KEPT = ("etag", "x-total-count", "link")
@@ -116,6 +121,25 @@ PRECONDITION_FAILED = {
 }
 
 
+def guarded(
+    db: Database,
+    if_match: str | None,
+    current: Callable[[Database], BaseModel | None],
+    read_at: str,
+    work: Callable[[Database], T],
+) -> T:
+    """``work(db)``, with ``If-Match`` checked against the record as ``current`` reads it in the same
+    write transaction (``work``'s own write joins it), so no other change lands in between."""
+    if if_match is None:
+        return work(db)
+
+    def checked(d: Database) -> T:
+        require(if_match, current(d), read_at)
+        return work(d)
+
+    return write(db, checked)
+
+
 def of(model: BaseModel) -> str:
     """The ``ETag`` a ``GET`` answers for ``model`` (the tag of its JSON bytes)."""
     return tag(model.model_dump_json().encode())
@@ -136,7 +160,7 @@ def require(if_match: str | None, current: BaseModel | None, read_at: str) -> No
             f"header.If-Match: {if_match.strip()} names no record: there is none at {read_at.split(' ')[-1]}"
         )
     raise PreconditionFailedError(
-        f"header.If-Match: {if_match.strip()} is not the entry's ETag now ({now}): it changed since it"
+        f"header.If-Match: {if_match.strip()} is not the record's ETag now ({now}): it changed since it"
         f" was read; read it again ({read_at}) and send its ETag",
         params={"etag": now},
     )

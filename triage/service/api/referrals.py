@@ -4,6 +4,7 @@ keep" with a reason, or cancel it through the status route)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,7 +14,7 @@ from referral import basis, referrals
 from referral.records import ReferralIn
 from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
-from triage.service.api import paging
+from triage.service.api import etag, paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
 from triage.service.api.errors import error, naming, naming_facility, said_again
@@ -234,11 +235,31 @@ def get_referral(referral_id: Id, db: DbDep, _: Reader) -> ReferralOut:
     return referral_out(db, [referrals.get_referral(db, referral_id)])[0]
 
 
-@router.post("/referrals/{referral_id}/status", summary="Move a referral along its lifecycle")
+def _as_read(referral_id: int) -> Callable[[Any], ReferralOut]:
+    """The referral as ``GET /api/v1/referrals/{id}`` answers it (what an ``If-Match`` names)."""
+    return lambda d: referral_out(d, [referrals.get_referral(d, referral_id)])[0]
+
+
+@router.post(
+    "/referrals/{referral_id}/status",
+    summary="Move a referral along its lifecycle",
+    responses={412: etag.PRECONDITION_FAILED},
+)
 def change_status(
-    referral_id: Id, body: StatusChange, db: DbDep, rt: RuntimeDep, who: Clinician
+    referral_id: Id,
+    body: StatusChange,
+    db: DbDep,
+    rt: RuntimeDep,
+    who: Clinician,
+    if_match: etag.IfMatch = None,
 ) -> ReferralOut:
-    row = referrals.transition(db, referral_id, body.status, actor=who.username, note=body.note)
+    row = etag.guarded(
+        db,
+        if_match,
+        _as_read(referral_id),
+        f"GET /api/v1/referrals/{referral_id}",
+        lambda d: referrals.transition(d, referral_id, body.status, actor=who.username, note=body.note),
+    )
     publish(rt, row)
     return referral_out(db, [row])[0]
 
@@ -249,12 +270,26 @@ def change_status(
     description="Closes every open basis change of the referral at once (audit `referral.basis_reviewed`)."
     " For an arrived patient the change is for information: this is how a clinician acknowledges it,"
     " with a note (an arrived referral cannot be cancelled).",
-    responses={409: error("The referral has no corrected basis waiting for review")},
+    responses={
+        409: error("The referral has no corrected basis waiting for review"),
+        412: etag.PRECONDITION_FAILED,
+    },
 )
 def review_basis(
-    referral_id: Id, body: BasisReview, db: DbDep, rt: RuntimeDep, who: Clinician
+    referral_id: Id,
+    body: BasisReview,
+    db: DbDep,
+    rt: RuntimeDep,
+    who: Clinician,
+    if_match: etag.IfMatch = None,
 ) -> ReferralOut:
-    basis.acknowledge(db, referral_id, actor=who.username, reason=body.reason)
+    etag.guarded(
+        db,
+        if_match,
+        _as_read(referral_id),
+        f"GET /api/v1/referrals/{referral_id}",
+        lambda d: basis.acknowledge(d, referral_id, actor=who.username, reason=body.reason),
+    )
     row = referrals.get_referral(db, referral_id)
     publish(rt, row)
     return referral_out(db, [row])[0]
