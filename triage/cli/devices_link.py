@@ -378,8 +378,13 @@ def register_listen(app: typer.Typer) -> None:
                         "(docs/devices.md, 'Writing a mapping table')"
                     )
                 elif not p.mapping:
+                    # the bundled profile of the grammar read without one (line: the Nonin's)
+                    bundled = (
+                        "nonin-oximeter for a Nonin oximeter" if p.protocol == "line" else "sysmex-xn550"
+                    )
                     _err(
-                        f"{p.device_id}: no mapping table, so every result is shown as held; use --profile FILE"
+                        f"{p.device_id}: no mapping table, so every result is shown as held; use --profile "
+                        f"FILE, or the name of a bundled profile (e.g. {bundled})"
                     )
             if wire_dir is not None:
                 _err(f"wire log (contains patient data): {wire_dir}")

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import signal
 import sqlite3
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -257,18 +258,7 @@ def test_listen_with_a_profile_that_has_no_mapping_table_does_not_ask_for_one(tm
     FILE' - the option the integrator had just given."""
     from tests.devices.gateway.devices_cli import listen_process
 
-    listen = listen_process(tmp_path, 0, "--profile", "generic-hl7")
-    assert listen.stderr is not None
-    err = b""
-    try:
-        while b"press Ctrl-C" not in err:  # readline gives b"" at once if listen stopped
-            line = listen.stderr.readline()
-            assert line, f"listen stopped: {err.decode()}"
-            err += line
-    finally:
-        listen.send_signal(signal.SIGINT)
-        listen.communicate(timeout=20)
-    text = err.decode()
+    text = _said_on_start(listen_process(tmp_path, 0, "--profile", "generic-hl7"))
     assert "generic-hl7: its profile has no [mapping] table, so every result is held" in text
     assert "use --profile FILE" not in text
 
@@ -522,3 +512,30 @@ def test_a_poct1a_connection_closed_inside_a_message_is_a_discarded_partial(
         assert asyncio.run(scenario()) == 0
     (warning,) = [w for w in warning_lines(caplog) if "discarded" in w]
     assert f"inside the POCT1-A2 message at byte 0 ({len(start)} bytes, no end tag yet)" in warning
+
+
+def test_listen_without_a_profile_names_the_bundled_one_for_the_line_grammar_it_reads(tmp_path: Path) -> None:
+    """`listen --protocol line` reads the Nonin oximeter's grammar; 'use --profile FILE' sent the
+    integrator to write a profile where a bundled one (its mapping table too) has the name."""
+    from tests.devices.gateway.devices_cli import listen_process
+
+    said = _said_on_start(listen_process(tmp_path, 0, "--protocol", "line"))
+    assert (
+        "device-1: no mapping table, so every result is shown as held; use --profile FILE, or the name "
+        "of a bundled profile (e.g. nonin-oximeter for a Nonin oximeter)"
+    ) in said
+
+
+def _said_on_start(listen: subprocess.Popen[bytes]) -> str:
+    """What a `listen` process wrote on stderr up to "press Ctrl-C"; then it is stopped."""
+    assert listen.stderr is not None
+    err = b""
+    try:
+        while b"press Ctrl-C" not in err:  # readline gives b"" at once if listen stopped
+            line = listen.stderr.readline()
+            assert line, f"listen stopped: {err.decode()}"
+            err += line
+    finally:
+        listen.send_signal(signal.SIGINT)
+        listen.communicate(timeout=20)
+    return err.decode()
