@@ -534,6 +534,8 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
         rows=rows,
         basis=by_referral(db, [r["id"] for r in rows], rt.clock),
         can_decide=who.role in CLINICIAN_ONLY,
+        # printed, the list says its day: today's referrals show their time only (00:35)
+        printed_at=rt.clock.now().strftime("%Y-%m-%d %H:%M"),
     )
 
 
