@@ -69,9 +69,8 @@ class RiskPrediction:
         constructor sets, without the frozen dataclass's per-field ``object.__setattr__`` (a
         microsecond per model). ``tests/triage/test_riskmodel_rows.py`` compares with the constructor."""
         prediction = _new_object(cls)
-        _set_attribute(
+        _set_dict(
             prediction,
-            "__dict__",
             {
                 "model": model,
                 "version": version,
@@ -89,7 +88,9 @@ class RiskPrediction:
 
 _PLACEHOLDER = RiskPrediction("", "", None, 0.0, "not_scored")  # replaced before predict() returns
 _new_object = object.__new__
-_set_attribute = object.__setattr__
+# the instance dictionary's own setter: what ``object.__setattr__(prediction, "__dict__", ...)``
+# reaches after looking the name up on the class
+_set_dict = RiskPrediction.__dict__["__dict__"].__set__
 
 
 def session_options() -> ort.SessionOptions:
@@ -117,6 +118,9 @@ class PreparedRow(NamedTuple):
     imputed: dict[str, float]
     out_of_range: list[str]
     drivers: list[tuple[float, float, str]]  # (-|log-odds|, log-odds, name) of inputs reaching 0.05
+
+
+_new_prepared = tuple.__new__
 
 
 class _RowSlot:
@@ -296,7 +300,8 @@ class RiskModel:
                     drivers.append((contribution, contribution, name))
         if missing:
             return self.not_scored(_INPUTS_MISSING % ", ".join(missing), tuple(missing))
-        return PreparedRow(row, imputed, out_of_range, drivers)
+        # PreparedRow(...) without the named tuple's Python-level __new__ (the same tuple)
+        return _new_prepared(PreparedRow, (row, imputed, out_of_range, drivers))
 
     def finish(self, probability: float, prepared: PreparedRow, notes: Sequence[str] = ()) -> RiskPrediction:
         """The prediction for a prepared row the model scored at ``probability``."""
