@@ -45,8 +45,9 @@ class GatewayResult:
 def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
     """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
     of ``qc`` (a QC result, or one of a training or debugging message: the reason says which),
-    ``clock`` (the device time is too far from the receipt time: ``devices.device_clock``),
-    ``not_final``, ``ignored``, ``unmapped``, ``no_patient`` - or ``None`` when it may."""
+    ``ignored`` (a code the profile ignores, whatever its time and status), ``clock`` (the device
+    time is too far from the receipt time: ``devices.device_clock``), ``not_final``, ``unmapped``,
+    ``no_patient`` - the first that applies - or ``None`` when it may."""
     if stored.is_qc:
         # a device left in training or debugging mode sends it, not a QC run: say which
         flags = (stored.flags or "").split(",")
@@ -54,6 +55,13 @@ def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
             if flag in flags:
                 return "qc", f"{flag.replace('_', ' ')} (processing ID {processing_id})"
         return "qc", "quality-control result"
+    if stored.code is None and IGNORED in (stored.flags or "").split(","):
+        # before its time and status: a code the profile ignores is never for triage, so no one
+        # is to review it (the held worklist leaves it out) - not counted "held for review"
+        return (
+            "ignored",
+            f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
+        )
     mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
     if mistimed:
         return "clock", clock_reason(
@@ -61,11 +69,6 @@ def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
         )
     if stored.status not in FINAL_STATUSES:
         return "not_final", f"result status {json_text(stored.status)} is not final"
-    if stored.code is None and IGNORED in (stored.flags or "").split(","):
-        return (
-            "ignored",
-            f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
-        )
     if stored.code is None and stored.details.get("problem") == "unexpected_unit":
         unit = stored.details.get("device_unit") or ""
         return "unmapped", (

@@ -42,6 +42,9 @@ def stored(**fields: Any) -> StoredDeviceResult:
         ({"flags": CLOCK_OLD, "status": "preliminary", "code": None}, "clock", "lab-analyzer"),
         ({"status": "preliminary", "code": None}, "not_final", 'result status "preliminary" is not final'),
         ({"code": None, "flags": IGNORED}, "ignored", "is ignored by the profile"),
+        # an ignored code is never for triage: its time or status puts no one to review it
+        ({"code": None, "flags": f"{IGNORED},{CLOCK_OLD}", "status": "preliminary"}, "ignored", "ignored"),
+        ({"code": None, "flags": IGNORED, "status": "cannot_be_done"}, "ignored", "ignored"),
         (
             {"code": None, "details": {"problem": "unexpected_unit", "device_unit": "g"}},
             "unmapped",

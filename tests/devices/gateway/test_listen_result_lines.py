@@ -12,7 +12,11 @@ over a real pty.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
@@ -78,3 +82,16 @@ def test_a_mapped_code_with_a_unit_not_taken_and_an_ignored_code_say_so(tmp_path
     assert shown["WBC"] == '(WBC: unit "1" not in its device_units) = 8.5 1'
     assert shown["PLT"] == '(PLT: unit "1" not in its device_units) = 234 1'
     assert shown["LYM#"] == "(LYM#: ignored by the profile) = 3.29 1"
+
+
+def test_codes_the_profile_ignores_are_held_as_ignored_whatever_their_time(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The real Sysmex XN-550 capture, played with its old device times: its 37 indices the profile
+    ignores were held as 'device time wrong' and counted in '41 result(s) held for review', though
+    no one reviews an ignored code (the held worklist leaves them out); only the 4 it maps are."""
+    with caplog.at_level(logging.WARNING):
+        delivered = _delivered(tmp_path / "clinic.db", "sysmex-xn550", "sysmex-xn550.astm")
+    assert Counter(r.hold_kind for r in delivered) == {"ignored": 37, "clock": 4}
+    (warning,) = [r.getMessage() for r in caplog.records if "held for review" in r.getMessage()]
+    assert warning.startswith("4 result(s) held for review: device sysmex-xn550 timed result WBC ")
