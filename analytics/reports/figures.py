@@ -108,7 +108,8 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     side). A tier cell blanked by the small-cell suppression is not 0: the encounters it hides
     (the published region-month total less the published tiers) are stacked as a hatched band of
     their own, so each month's stack is its published total; drawn as 0, a blanked primary tier
-    of 90 encounters had left a month at 33."""
+    of 90 encounters had left a month at 33. Each month is one flat step from its first day to its
+    last (a line from month to month had sloped a blanked tier to 0 across its neighbours)."""
     every = every_month(tier_month["month"])
     counts = tier_month.groupby(["month", "tier"])["encounters"].sum(min_count=1).unstack("tier")
     pivot = counts.reindex(every).fillna(0)
@@ -133,11 +134,16 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
             areas.append(ax.bar(x, value, width=20, bottom=bottom, label=str(tier)))
             bottom += value
     else:
+        # each month a flat step from its first day to the next month's (the last one's end
+        # added): a line from month to month had drawn a blanked primary tier as a slope to 0
+        # over the month before and the month after, as if the decline were gradual
+        ends = pd.concat([x, pd.Series([x.iloc[-1] + pd.DateOffset(months=1)])], ignore_index=True)
         areas = ax.stackplot(
-            x,
-            *(pivot[tier].to_numpy(dtype=float) for tier in pivot.columns),
+            ends,
+            *(np.append(pivot[tier].to_numpy(dtype=float), pivot[tier].iloc[-1]) for tier in pivot.columns),
             labels=[str(tier) for tier in pivot.columns],
             linewidth=0,
+            step="post",
         )
     for area, tier in zip(areas, pivot.columns, strict=True):
         if tier == SUPPRESSED_BAND:
@@ -147,6 +153,9 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
                 part.set_edgecolor("#888888")
     ax.set_ylabel("encounters per month")
     month_axis(ax, tier_month["month"])
+    if len(every) > 1:  # the steps run from the first month's first day to the last month's last
+        # (not to the next month's first: its tick, 2026-01 after a 2025-12, named a month not there)
+        ax.set_xlim(x.iloc[0], x.iloc[-1] + pd.DateOffset(months=1) - pd.Timedelta(days=1))
     # outside the axes: inside, the legend covered the stacked areas it explains
     ax.legend(title="tier of care", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _title(fig, "Encounters by tier of care (all regions)", synthetic)
