@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
+from tests.service.test_api_facility_put import FACILITY
 from triage.service import create_app
 from triage.service.api import idempotency
 from triage.service.api.json_body import takes_idempotency_key
@@ -182,3 +183,16 @@ def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) ->
     assert taking == ["/assessments", "/encounters", "/encounters/{encounter_id}/assessments", "/referrals"]
     listed = re.findall(r"/api/v1(/[a-z/{}]+)", idempotency.KEYED)
     assert sorted(p.replace("{id}", "{encounter_id}") for p in listed) == taking
+
+
+def test_an_idempotent_method_may_carry_the_key_a_client_sends_with_every_write(api: Api) -> None:
+    # PUT and DELETE are idempotent (RFC 9110 9.2.2): repeating one does no harm, so the key a
+    # client or gateway attaches to every write is not refused there, as it is on a POST
+    auth = ("Authorization", f"Bearer {api.tokens[Role.admin]}")
+    body = FACILITY | {"id": "f-key"}
+    for _ in range(2):
+        put = api.client.put(
+            "/api/v1/facilities/f-key", json=body, headers=[auth, ("Idempotency-Key", "k-1")]
+        )
+        conforms(api.document, put)
+        assert put.status_code in (200, 201), put.text

@@ -124,9 +124,10 @@ def takes_idempotency_key(dependant: Dependant) -> bool:
 
 
 def refuse_unkeyed(request: Request) -> None:
-    """A 422 for an ``Idempotency-Key`` sent to a write that takes none: its retry would be written
-    again, while the client believes it protected (it was ignored without a word)."""
-    if request.method in ("GET", "HEAD") or idempotency.NAME not in request.headers:
+    """A 422 for an ``Idempotency-Key`` sent to a POST or PATCH that takes none: its retry would be
+    written again, while the client believes it protected (it was ignored without a word). PUT and
+    DELETE are idempotent already (RFC 9110 9.2.2): a key a client sends with every write is let be."""
+    if request.method not in ("POST", "PATCH") or idempotency.NAME not in request.headers:
         return
     raise HTTPException(
         422,
