@@ -51,6 +51,7 @@ class Runtime:
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     ready: bool = False
     not_ready_reason: str = "starting"
+    stopping: bool = False  # asked to stop (Ctrl-C, SIGTERM, SIGHUP): requests still running may be cut short
     log_retry: LogRetry | None = None  # set while the referral log is tried again in the background
     device_status: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     extras: dict[str, Any] = field(default_factory=dict)

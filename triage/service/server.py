@@ -113,13 +113,16 @@ class ClinicServer(uvicorn.Server):
             # uvicorn's re-raised KeyboardInterrupt as a traceback, and the primary, not yet
             # stopping, logged it as a crash to restart.
             return
-        pool = self.fastapi_app.state.runtime.extras.get("workers")
+        runtime = self.fastapi_app.state.runtime
+        pool = runtime.extras.get("workers")
         if pool is not None:  # the primary of ``serve --workers``: its workers' ends are no crashes now
             pool.stopping()
-        self.fastapi_app.state.runtime.hub.close()
+        runtime.stopping = True
+        runtime.hub.close()
         super().handle_exit(sig, frame)
 
     def stop(self) -> None:
         """Stop from inside the event loop (``triage demo --seconds``)."""
+        self.fastapi_app.state.runtime.stopping = True
         self.fastapi_app.state.runtime.hub.close()
         self.should_exit = True

@@ -254,11 +254,25 @@ class WriterService:
 
 
 async def store_walk_in(rt: Runtime, clinic: Clinic, walk_in: WalkIn) -> dict[str, Any]:
-    """Store a walk-in: through the primary when this is a worker with a writer line, else here."""
-    link = rt.extras.get("writer_link")
-    if isinstance(link, WriterLink):
-        row = await link.store(walk_in)
-        if row is not None:
-            return row
-    # One durable commit shared with concurrent requests (triage/service/commit.py).
-    return await committer(rt).run(walk_in.unit(clinic))
+    """Store a walk-in: through the primary when this is a worker with a writer line, else here.
+
+    A service asked to stop (SIGTERM) waits a few seconds for the requests still running, then
+    cancels them: a walk-in still waiting for its turn at the log (another writer held it) then
+    answers 503 ``writer_unavailable`` - it may yet be stored, by the shutdown's last commit - not
+    uvicorn's bare 500 with a traceback in the log, which told the client nothing was stored."""
+    try:
+        link = rt.extras.get("writer_link")
+        if isinstance(link, WriterLink):
+            row = await link.store(walk_in)
+            if row is not None:
+                return row
+        # One durable commit shared with concurrent requests (triage/service/commit.py).
+        return await committer(rt).run(walk_in.unit(clinic))
+    except asyncio.CancelledError:
+        if not rt.stopping:
+            raise
+        raise WriterGoneError(
+            "the service is stopping and stopped waiting for the referral log before this walk-in"
+            " was confirmed; it may or may not be stored - send it again with the same"
+            " idempotency_key once the service is back"
+        ) from None
