@@ -229,20 +229,42 @@ def build_features(
     return {f.name: feature_value(f.name, f.source, patient, values) for f in card.features}
 
 
-def not_applicable_reason(card: ModelCard, patient: PatientContext) -> str | None:
-    """Why the patient is outside the model's population (then it is not scored), else ``None``."""
+Limits = tuple[str | None, tuple[str, ...], tuple[float, float] | None]
+"""A card's population limits as plain values: sex, exclusion flags, ages (low, high)."""
+
+
+def population_limits(card: ModelCard) -> Limits | None:
+    """The card's population limits, read once per model; ``None`` when it limits nothing."""
     population = card.population
-    if population.sex is not None:
-        if patient.sex is None:
-            return _SEX_UNKNOWN % population.sex
-        if patient.sex != population.sex:
-            return _SEX_MISMATCH % (population.sex, patient.sex)
-    for flag in population.exclude_if:
+    if population.sex is None and not population.exclude_if and population.ages is None:
+        return None
+    return population.sex, tuple(population.exclude_if), population.ages
+
+
+def outside_population(limits: Limits, patient: PatientContext) -> str | None:
+    """:func:`not_applicable_reason` for :func:`population_limits` read beforehand (the patient's
+    sex and age read from the record's fields: ``triage.assess.select_observations`` says why)."""
+    sex, exclude_if, ages = limits
+    fields = patient.__dict__
+    if sex is not None:
+        patient_sex = fields["sex"]
+        if patient_sex is None:
+            return _SEX_UNKNOWN % sex
+        if patient_sex != sex:
+            return _SEX_MISMATCH % (sex, patient_sex)
+    for flag in exclude_if:
         if getattr(patient, flag, None) is True:
             return _EXCLUDED % flag
-    if population.ages is not None and patient.age is not None:
-        low, high = population.ages
-        if not low <= patient.age <= high:
-            return _AGE_OUTSIDE % (f"{patient.age:g}", f"{low:g}", f"{high:g}")
+    age = fields["age"]
+    if ages is not None and age is not None:
+        low, high = ages
+        if not low <= age <= high:
+            return _AGE_OUTSIDE % (f"{age:g}", f"{low:g}", f"{high:g}")
     # an unknown age is the age feature's business: missing, refused or imputed as the card says
     return None
+
+
+def not_applicable_reason(card: ModelCard, patient: PatientContext) -> str | None:
+    """Why the patient is outside the model's population (then it is not scored), else ``None``."""
+    limits = population_limits(card)
+    return None if limits is None else outside_population(limits, patient)

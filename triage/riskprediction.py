@@ -26,7 +26,8 @@ from triage.phrases import DRIVERS, IMPUTED, INPUTS_MISSING, NOT_SCORED, OUT_OF_
 from triage.riskfeatures import (
     compile_features,
     feature_row,
-    not_applicable_reason,
+    outside_population,
+    population_limits,
     row_plan,
     substitutable,
     substitute,
@@ -381,12 +382,7 @@ class ModelSet:
             for name, model in self.models.items()
         }
         # models whose card limits the population (sex, exclusions, ages) are checked per patient
-        self._screened = {
-            name: model.card.population.sex is not None
-            or bool(model.card.population.exclude_if)
-            or model.card.population.ages is not None
-            for name, model in self.models.items()
-        }
+        self._limits = {name: population_limits(model.card) for name, model in self.models.items()}
         # models with the same features (name and source, in order) share one row per patient
         first: dict[tuple[tuple[str, str], ...], str] = {}
         self._row_of = {
@@ -408,8 +404,9 @@ class ModelSet:
         pending: list[tuple[int, RiskModel, PreparedRow, list[str]]] = []
         rows: dict[str, tuple[list[float | None], list[str]]] = {}
         for name, model in self.models.items():
-            if self._screened[name]:
-                reason = not_applicable_reason(model.card, patient)
+            limits = self._limits[name]
+            if limits is not None:
+                reason = outside_population(limits, patient)
                 if reason is not None:
                     predictions.append(model.not_scored(reason))
                     continue

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from triage.errors import ModelContractError
 from triage.patient import PatientContext
+from triage.phrases import AGE_OUTSIDE, EXCLUDED, SEX_MISMATCH, SEX_UNKNOWN
 from triage.riskfeatures import (
     PATIENT_FEATURES,
     PATIENT_FIELDS,
@@ -300,3 +301,45 @@ def test_a_card_of_another_model_is_refused_naming_the_file(tmp_path) -> None:
     assert str(info.value) == (
         f"model cvd10 1.0.0 refused (card identity): {folder / 'card.json'} describes stroke10 1.0.0"
     )
+
+
+def _reference_not_applicable(model: RiskModel, patient: PatientContext) -> str | None:
+    """The population check written out plainly from the card and the patient's attributes."""
+    population = model.card.population
+    if population.sex is not None and patient.sex is None:
+        return SEX_UNKNOWN.format(sex=population.sex)
+    if population.sex is not None and patient.sex != population.sex:
+        return SEX_MISMATCH.format(sex=population.sex, patient_sex=patient.sex)
+    for flag in population.exclude_if:
+        if getattr(patient, flag, None) is True:
+            return EXCLUDED.format(flag=flag)
+    if population.ages is not None and patient.age is not None:
+        low, high = population.ages
+        if not low <= patient.age <= high:
+            return AGE_OUTSIDE.format(age=f"{patient.age:g}", low=f"{low:g}", high=f"{high:g}")
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    age=st.one_of(st.none(), st.sampled_from([5, 20, 21, 31, 32, 45, 70, 70.5, 71, 81, 82, 95])),
+    sex=st.sampled_from([None, "female", "male"]),
+    flags=st.tuples(*[st.sampled_from([None, False, True])] * 3),
+)
+def test_the_population_read_once_per_model_screens_as_the_card_says(
+    model_set: ModelSet, age: float | None, sex: str | None, flags: tuple[bool | None, ...]
+) -> None:
+    """``ModelSet`` reads each card's population limits once (``population_limits``); every
+    patient is screened out by the same model, in the same words, as the card read afresh says."""
+    diabetes, pregnant, ckd = flags
+    patient = PatientContext(
+        age=age, sex=sex, diabetes=diabetes, ckd=ckd, pregnant=None if sex == "male" else pregnant
+    )
+    by_name = {p.model: p for p in model_set.predict(patient, {"sbp": 150.0, "glucose_random": 6.0})}
+    for name, model in model_set.models.items():
+        expected = _reference_not_applicable(model, patient)
+        assert not_applicable_reason(model.card, patient) == expected, (name, patient)
+        if expected is not None:
+            assert by_name[name] == model.not_scored(expected)
+        else:
+            assert by_name[name].band != "not_scored" or by_name[name].missing, (name, by_name[name])
