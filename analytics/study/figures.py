@@ -20,8 +20,9 @@ import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.colors import LogNorm
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from analytics.plotnotes import add_footer_line, add_source_line
 from analytics.study.dataset import Frame
@@ -135,10 +136,15 @@ def facility_figure(frame: Frame) -> plt.Figure:
     for ax, column, title in zip(
         axes, ("PCF", "HTH"), ("primary care facilities", "high-tier hospitals"), strict=True
     ):
-        points = ax.scatter(
-            frame.nodes["lon"], frame.nodes["lat"], c=frame.nodes[column], cmap="viridis", s=22
-        )
-        fig.colorbar(points, ax=ax, label=f"{column}, {title} per unit")
+        values = frame.nodes[column].astype(float)
+        norm = _skewed_colour_norm(values)
+        points = ax.scatter(frame.nodes["lon"], frame.nodes["lat"], c=values, cmap="viridis", s=22, norm=norm)
+        scale = " (log scale)" if norm is not None else ""
+        bar = fig.colorbar(points, ax=ax, label=f"{column}, {title} per unit{scale}")
+        if norm is not None:  # counts as counts (2, 5, 10, 20, ...), not powers of ten
+            bar.ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+            bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+            bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
         ax.set_title(f"{title} ({column})")
         _map_ticks(ax)
         ax.set_xlabel(LON_LABEL)
@@ -147,6 +153,16 @@ def facility_figure(frame: Frame) -> plt.Figure:
     fig.suptitle(f"Figure 6 - {frame.title}")
     fig.tight_layout()
     return fig
+
+
+def _skewed_colour_norm(values: pd.Series) -> LogNorm | None:
+    """A logarithmic colour scale for counts whose median unit sits in the bottom tenth of a
+    linear scale (all above 0): the national HTH (2 to 364, median 30.5) coloured 9 in 10 units
+    the same dark purple, the few hubs alone told apart. None: a linear scale reads well."""
+    low, high = float(values.min()), float(values.max())
+    if low <= 0 or high <= low or (float(values.median()) - low) / (high - low) >= 0.1:
+        return None
+    return LogNorm(vmin=low, vmax=high)
 
 
 def _map_ticks(ax: plt.Axes) -> None:

@@ -385,3 +385,24 @@ def test_goodness_of_fit_axis_stays_linear_without_a_far_hub() -> None:
     assert [ax.get_xscale() for ax in fig.axes] == ["linear", "linear"]
     assert fig.axes[0].get_xlabel() == "in-degree (ties a unit receives)"
     plt.close(fig)
+
+
+def test_figure6_colours_a_skewed_count_on_a_log_scale(study_folder: Path) -> None:
+    """The national HTH (2 to 364 high-tier hospitals, median 30.5) on a linear colour scale put
+    the median unit at 8% of the bar: nine units in ten one dark purple. A count whose median sits
+    in the bottom tenth is coloured on a log scale, and its colour bar says so; PCF stays linear."""
+    national = load_study(study_folder, list(NODE_TERMS)).frames[0]
+    fig = figures.facility_figure(national)
+    pcf, hth = (ax.collections[0] for ax in fig.axes[:2])
+    labels = [ax.get_ylabel() for ax in fig.axes[2:]]
+    assert labels == [
+        "PCF, primary care facilities per unit",
+        "HTH, high-tier hospitals per unit (log scale)",
+    ]
+    median = float(national.nodes["HTH"].median())
+    assert hth.norm(median) >= 0.25
+    assert type(pcf.norm).__name__ == "Normalize"
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[3].get_yticklabels() if t.get_text()]
+    assert ticks and all(t.replace(",", "").isdigit() for t in ticks), ticks  # 10, 100: not 10^1
+    plt.close(fig)
