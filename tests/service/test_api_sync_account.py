@@ -49,8 +49,16 @@ def test_an_analyst_token_syncs_visits_and_assessments_without_names_and_an_inte
         feed = c.get(SYNC_READS[1], headers=auth(Role.analyst)).json()
         assert [row["assessment"]["id"] for row in feed["data"]] == [assessment]
         # a visit's page of readings names the patient: it stays the clinical roles'
-        detail = c.get(f"/api/v1/encounters/{encounter}", headers=auth(Role.analyst))
-        assert detail.status_code == 403, detail.text
+        for role in (Role.analyst, Role.integrator):
+            detail = c.get(f"/api/v1/encounters/{encounter}", headers=auth(role))
+            conforms(document, detail)
+            assert detail.status_code == 403, detail.text
+            # and says where such a client finds the visit and its readings
+            assert detail.json()["error"].endswith(
+                "; this names the patient, which only the clinical roles read: a sync client copies"
+                " the visits from GET /api/v1/changes/encounters, and their readings from each"
+                " assessment's observations_used (GET /api/v1/changes/assessments)"
+            ), detail.text
         # and the analyst's token writes nothing
         again = c.post("/api/v1/assessments", json=WALK_IN, headers=auth(Role.analyst))
         assert again.status_code == 403, again.text

@@ -51,6 +51,7 @@ from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.api.errors import naming
 from triage.service.api.idempotency import HeaderKey, keyed
 from triage.service.api.json_body import JsonRoute
+from triage.service.api.referrals import HintedRoles
 from triage.service.api.referrals import Reader as SyncReader
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
@@ -59,7 +60,14 @@ from triage.service.writer import store_walk_in
 
 router = APIRouter(tags=["clinical"], route_class=JsonRoute)
 
-Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
+#: What a sync client (the analyst's token) or an integrator refused on a record naming the patient
+#: is told beside the roles' names (docs/service.md, Roles).
+PATIENT_RECORD = (
+    "this names the patient, which only the clinical roles read: a sync client copies the visits from"
+    " GET /api/v1/changes/encounters, and their readings from each assessment's observations_used"
+    " (GET /api/v1/changes/assessments)"
+)
+Reader = Annotated[Principal, Depends(HintedRoles(CLINICAL_READ, PATIENT_RECORD))]
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Submitter = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]

@@ -41,7 +41,22 @@ READ_ONLY_ACCOUNT = (
 )
 
 
-class SyncReaders(RoleCheck):
+class HintedRoles(RoleCheck):
+    """A role check whose refusal says, beside the roles' names, where a client refused there finds
+    what it needs (``hint``)."""
+
+    def __init__(self, roles: tuple[Role, ...], hint: str) -> None:
+        super().__init__(roles)
+        self.hint = hint
+
+    async def __call__(self, request: Request) -> Principal:
+        try:
+            return await super().__call__(request)
+        except ForbiddenError as exc:
+            raise said_again(exc, f"{exc}; {self.hint}") from None
+
+
+class SyncReaders(HintedRoles):
     """The readers of what a sync client copies - the referrals (the list, one referral), one
     assessment and the change feeds of referrals, visits and assessments: the clinical roles and the
     analyst, the read-only role a hospital's or district system's sync client gets its token for
@@ -51,13 +66,7 @@ class SyncReaders(RoleCheck):
     a client copying visits and assessments needed a nurse's token, which writes."""
 
     def __init__(self) -> None:
-        super().__init__((*CLINICAL_READ, Role.analyst))
-
-    async def __call__(self, request: Request) -> Principal:
-        try:
-            return await super().__call__(request)
-        except ForbiddenError as exc:
-            raise said_again(exc, f"{exc}; {READ_ONLY_ACCOUNT}") from None
+        super().__init__((*CLINICAL_READ, Role.analyst), READ_ONLY_ACCOUNT)
 
 
 Reader = Annotated[Principal, Depends(SyncReaders())]
