@@ -237,7 +237,8 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
     """Figures 3 and 5: patients and bed occupancy by tier, each bar with its value and its status.
 
     Figure 3 is on a log scale: the official visits (billions) next to the study's patient counts
-    (3.978 and 34.86 million) left the study's own contrast as two invisible bars."""
+    (3.978 and 34.86 million) left the study's own contrast as two invisible bars. Its values are
+    dots, not bars: a bar on a log axis has no zero, so its length misreads the ratios."""
     fig, (patients, beds) = plt.subplots(1, 2, figsize=(12, 4.8))
     visits = figures[figures["measure"] == "visits_or_patients"]
     occ = figures[figures["measure"] == "bed_occupancy"]
@@ -254,10 +255,29 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
             for label, st in zip(part["label"], part["status"], strict=True)
         ]
         colours = [TIER_COLOURS[t] for t in part["tier"]]
-        bars = ax.bar(labels, values, color=colours)
-        ax.bar_label(bars, labels=[value_format(v) for v in values], fontsize=8, padding=2)
+        if ax is patients:
+            # a dot per value: a bar on a log axis has no zero to stand on, so its length (from
+            # wherever the axis happens to start) misreads the ratios - 3.978 against 34.86 million
+            # had looked a quarter, not a ninth
+            ax.scatter(labels, values, c=colours, marker="D", s=60, zorder=3)
+            ax.grid(axis="y", which="major", color="#dddddd", zorder=0)
+            for x, v in enumerate(values):
+                ax.annotate(
+                    value_format(v),
+                    (x, v),
+                    textcoords="offset points",
+                    xytext=(0, 7),
+                    ha="center",
+                    fontsize=8,
+                )
+            ax.margins(x=0.15)
+            ax.set_yscale("log")
+            ax.set_ylim(float(values.min()) / 2, float(values.max()) * 3)  # room for the labels
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))  # 1,000: not 10^3
+        else:
+            bars = ax.bar(labels, values, color=colours)
+            ax.bar_label(bars, labels=[value_format(v) for v in values], fontsize=8, padding=2)
         plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor", fontsize=8)
-    patients.set_yscale("log")
     patients.set_ylabel("visits or patients, million (log scale)")
     patients.set_title("Figure 3 - patients by tier")
     beds.set_ylabel("bed occupancy, %")

@@ -106,6 +106,23 @@ def test_figure3_shows_the_studys_own_contrast_and_every_bar_says_its_value_and_
     plt.close(fig)
 
 
+def test_figure3_draws_dots_not_bars_on_its_log_axis() -> None:
+    """A bar on a log axis stands on wherever the axis starts, not on zero: the study's 3.978
+    million primary-care patients read as a quarter of its 34.86 million high-tier ones, not a
+    ninth. Figure 3 draws a dot at each value, labelled, the tick labels whole numbers."""
+    from analytics.study.imbalance import imbalance_table
+
+    fig = figures.imbalance_figure(imbalance_table())
+    patients = fig.axes[0]
+    assert len(patients.patches) == 0 and patients.get_yscale() == "log"
+    dots = patients.collections[0].get_offsets()[:, 1].tolist()
+    assert dots == pytest.approx([3880, 4250, 34.86, 3.978])
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in patients.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.replace(",", "").isdigit() for t in ticks), ticks
+    plt.close(fig)
+
+
 def test_the_legend_says_what_each_bar_of_figures_3_and_5_is() -> None:
     """The official 'China 2021 hospitals' bed occupancy (and hospital visits) count every hospital,
     of all levels (the statistics' 医院), yet were drawn in the colour the legend calls "hospitals
@@ -120,10 +137,14 @@ def test_the_legend_says_what_each_bar_of_figures_3_and_5_is() -> None:
     }
     assert len(word_of) == len(legend.get_texts()), "a colour for each word"
     patients, beds = fig.axes
+    colours = {
+        patients: [to_hex(c) for c in patients.collections[0].get_facecolors()],  # Figure 3's dots
+        beds: [to_hex(bar.get_facecolor()) for bar in beds.patches],
+    }
     said = {
-        tick.get_text().split("\n")[0]: word_of[to_hex(bar.get_facecolor())]
+        tick.get_text().split("\n")[0]: word_of[colour]
         for ax in (patients, beds)
-        for tick, bar in zip(ax.get_xticklabels(), ax.patches, strict=True)
+        for tick, colour in zip(ax.get_xticklabels(), colours[ax], strict=True)
     }
     assert said == {
         "China 2021 hospital visits": "hospitals (all levels)",
