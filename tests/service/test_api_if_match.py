@@ -105,3 +105,23 @@ def test_a_status_or_a_correction_sent_from_an_out_of_date_copy_is_412(
             assert "412" in operation["responses"] and "If-Match" in [
                 p["name"] for p in operation["parameters"]
             ]
+
+
+def test_a_put_with_if_none_match_star_adds_the_facility_only_when_it_is_not_there(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    # two sync clients adding the same new facility: the second would replace the first's entry
+    with live_api(tmp_path, seeded, Role.admin) as (c, document):
+        added = c.put(PATH, json=FACILITY, headers={"If-None-Match": "*"})
+        conforms(document, added)
+        assert added.status_code == 201, added.text
+        again = c.put(PATH, json=FACILITY | {"name": "Other Clinic"}, headers={"If-None-Match": "*"})
+        conforms(document, again)
+        assert again.status_code == 412 and again.json()["fields"] == ["header.If-None-Match"], again.text
+        assert again.json()["error"] == (
+            f"header.If-None-Match: * adds the entry only when there is none, and {PATH} is there"
+            f" (ETag {added.headers['ETag']}); read it (GET {PATH}) and send its ETag as If-Match to replace it"
+        )
+        assert c.get(PATH).json()["name"] == "New Clinic"
+        operation = document["paths"]["/api/v1/facilities/{facility_id}"]["put"]
+        assert "If-None-Match" in [p["name"] for p in operation["parameters"]]

@@ -128,10 +128,12 @@ def put_facility(
     db: DbDep,
     who: Admin,
     if_match: etag.IfMatch = None,
+    if_none_match: etag.IfNoneMatchOnWrite = None,
 ) -> FacilityOut:
     """201 with ``Location`` when the directory had no facility with this id (RFC 9110 9.3.4), 200
     when the body replaced one; audited ``facility.create`` or ``facility.update``. With
-    ``If-Match``, only while the entry is the one that tag was read from (checked in the write)."""
+    ``If-Match``, only while the entry is the one that tag was read from; with ``If-None-Match: *``
+    only when there is none (both checked in the write)."""
     if body.id != facility_id:
         from triage.errors import UserInputError
 
@@ -143,6 +145,7 @@ def put_facility(
         existing = facilities.get(d, facility_id)
         here = None if existing is None else FacilityOut.model_validate(existing)
         etag.require(if_match, here, f"GET /api/v1/facilities/{facility_id}")
+        etag.require_absent(if_none_match, here, f"GET /api/v1/facilities/{facility_id}")
         facilities.upsert(d, body, actor=who.username, reason="facility directory edit")
         return existing is not None
 

@@ -114,11 +114,43 @@ IfMatch = Annotated[
     ),
 ]
 
+IfNoneMatchOnWrite = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        description="`*`: add the record only when there is none (a second client adding the same"
+        " one is answered 412 `precondition_failed`, nothing replaced); or ETags: not while the"
+        " record is one of them (RFC 9110 13.1.2)",
+    ),
+]
+
 PRECONDITION_FAILED = {
     "model": ErrorOut,
     "description": "`precondition_failed`: the request's `If-Match` does not name the record as it is"
     " now (it changed since it was read, or it is not there); its `ETag` now in `context.etag`",
 }
+
+
+def require_absent(if_none_match: str | None, current: BaseModel | None, read_at: str) -> None:
+    """Refuse a write (412) whose ``If-None-Match`` matches ``current``: ``*`` while it exists, or
+    its tag listed (RFC 9110 13.1.2: weak comparison); ``read_at`` is where the record is read."""
+    if if_none_match is None or current is None:
+        return
+    now = of(current)
+    if not matches(if_none_match, now):
+        return
+    path = read_at.split(" ")[-1]
+    if if_none_match.strip() == "*":
+        raise PreconditionFailedError(
+            f"header.If-None-Match: * adds the entry only when there is none, and {path} is there"
+            f" (ETag {now}); read it ({read_at}) and send its ETag as If-Match to replace it",
+            params={"etag": now},
+        )
+    raise PreconditionFailedError(
+        f"header.If-None-Match: {if_none_match.strip()} names the entry's ETag now ({now}): nothing was"
+        " written",
+        params={"etag": now},
+    )
 
 
 def guarded(
