@@ -7,14 +7,20 @@ the log, and was then stored all the same by the shutdown's last commit."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import html
+import platform
+import re
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.service.test_storage_failures import _mrns, _walk_in, serving
 
@@ -57,3 +63,56 @@ def test_sigterm_while_a_walk_in_waits_for_the_log_answers_503_resend(tmp_path: 
     log = "".join(served.log)
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log
     assert _mrns(served.db_path) == ["STOP-1"]  # the shutdown's last commit stored it
+
+
+#: clock_nanosleep and nanosleep (x86-64): SQLite's busy handler sleeps between tries for a lock.
+_SLEEPS = {"230", "35"}
+
+
+def _sleeping_threads(pid: int) -> int:
+    """How many threads of process ``pid`` are in a sleep system call now."""
+    count = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            count += (task / "syscall").read_text(encoding="utf-8").split()[0] in _SLEEPS
+    return count
+
+
+def test_sigterm_while_the_walk_in_page_waits_for_the_log_answers_503_not_500(tmp_path: Path) -> None:
+    """The staff page's walk-in form, waiting for SQLite's lock that another process holds (its
+    busy handler sleeping between tries): the stopping service answers the page 503, saying it
+    stopped the request and that what it was storing may or may not be stored."""
+    if platform.machine() != "x86_64":
+        pytest.skip("the sleep system calls' numbers are x86-64's")
+    with serving(tmp_path / "clinic.db", tmp_path, "en") as served:
+        client = httpx.Client(base_url=served.base, timeout=60)
+        login = {"username": "hushi", "password": "nurse-password-1"}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+        found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/queue").text)
+        assert found is not None
+        assert _sleeping_threads(served.process.pid) == 0
+        other = sqlite3.connect(tmp_path / "clinic.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the log
+        answer: dict[str, Any] = {}
+
+        def send() -> None:
+            form = {"mrn": "STOP-2", "name": "Synthetic Patient", "sex": "male", "age_years": "41"}
+            response = client.post("/walk-ins", data=form, headers={"X-CSRF-Token": found[1]})
+            answer["status"], answer["text"] = response.status_code, response.text
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        deadline = time.monotonic() + 30
+        while _sleeping_threads(served.process.pid) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _sleeping_threads(served.process.pid) > 0, "the walk-in never waited for the log"
+        served.process.send_signal(signal.SIGTERM)
+        sender.join(60)
+        other.execute("ROLLBACK")
+        other.close()
+        assert served.process.wait(30) == -signal.SIGTERM
+        client.close()
+    assert answer["status"] == 503, answer
+    assert "the service is stopping and stopped this request" in html.unescape(answer["text"]), answer["text"]
+    log = "".join(served.log)
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log

@@ -44,6 +44,7 @@ from triage.service.metrics import ServiceMetrics
 from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
 from triage.service.security import LoginRateLimiter, SecurityHeaders
+from triage.service.stopping import StopCancelled
 from triage.service.wiring import start_clinic, stop_clinic
 from triage.settings import Settings
 
@@ -240,6 +241,12 @@ def create_app(
         generate_unique_id_function=_operation_id,
     )
     app.state.runtime = runtime
+
+    async def stopped(request: Request, exc: ClinicError) -> Response:
+        return await clinic_error(request, exc)  # defined below; called only once serving
+
+    # A request the stopping service cancels answers 503 through the ClinicError handler below.
+    app.add_middleware(StopCancelled, stopping=lambda: runtime.stopping, answer=stopped)
     # Outermost first: security headers wrap metrics, as the two BaseHTTPMiddleware did before.
     app.add_middleware(runtime.metrics.middleware)
     if settings.service.cors_origins:  # browser apps of these origins may call /api/ (api/cors.py)
