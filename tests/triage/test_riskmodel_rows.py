@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from triage.errors import ModelContractError
 from triage.patient import PatientContext
-from triage.phrases import AGE_OUTSIDE, EXCLUDED, SEX_MISMATCH, SEX_UNKNOWN
+from triage.phrases import AGE_OUTSIDE, DRIVERS, EXCLUDED, SCORED, SEX_MISMATCH, SEX_UNKNOWN
 from triage.riskfeatures import (
     PATIENT_FEATURES,
     PATIENT_FIELDS,
@@ -100,6 +100,35 @@ def test_explanation_drivers_follow_the_plain_formula(model_set: ModelSet) -> No
             else:
                 assert "main drivers" not in p.explanation
     assert checked > 50
+
+
+def test_a_whole_explanation_follows_the_plain_formula(model_set: ModelSet) -> None:
+    """A scored row's whole explanation (head, drivers, label) written out plainly from the
+    phrases; rows with three or more drivers and nothing imputed or out of range are built by one
+    %-format, the others clause by clause, and a stand-in note always comes before the label."""
+    checked = {"three": 0, "fewer": 0}
+    for model in model_set.models.values():
+        for row in _golden_rows(model):
+            for notes in ((), ("glucose_random: fasting glucose stood in",)):
+                p = model.predict_row(row, notes)
+                if p.out_of_range:
+                    continue
+                assert p.probability is not None and not p.imputed
+                drivers = _reference_drivers(model, row, {})
+                expected = SCORED.format(
+                    model=model.name,
+                    version=model.version,
+                    probability=f"{p.probability:.1%}",
+                    band=p.band,
+                    medium=f"{model.medium_threshold:.0%}",
+                    high=f"{model.threshold:.0%}",
+                )
+                if drivers:
+                    expected += "; " + DRIVERS.format(drivers=drivers)
+                expected += "".join("; " + note for note in notes) + f"; {model.card.label}."
+                assert p.explanation == expected, (model.name, row)
+                checked["three" if drivers.count(",") == 2 and not notes else "fewer"] += 1
+    assert checked["three"] > 50 and checked["fewer"] > 50, checked
 
 
 def test_scored_predictions_equal_the_constructor_built_twin(model_set: ModelSet) -> None:
