@@ -291,7 +291,10 @@ def _facility_value_rejections(
 
 
 def _facility_select(priority: int, path: Path, fmt: str, columns: dict[str, str]) -> str:
-    parts = [f"{priority} AS _priority"]
+    """The facilities table with the contract's types, its priority (0: --facilities) and each
+    row's place in its file (``_where``: "line N", the header being line 1, or "row N")."""
+    offset, where = (1, "line") if fmt == "csv" else (0, "row")
+    parts = [f"{priority} AS _priority", f"'{where} ' || (row_number() OVER () + {offset}) AS _where"]
     for name, target in FACILITY_TYPES.items():
         parts.append(f"{_cast(name, target, columns.get(name))} AS {_q(name)}")
     return f"SELECT {', '.join(parts)} FROM {scan_sql(path, fmt)}"
@@ -361,14 +364,28 @@ def _pool_facilities(
     union = " UNION ALL ".join(f"SELECT {_lit(label)} AS _label, * FROM ({sql})" for label, sql in selects)
     con.execute(f"CREATE TABLE facilities_raw AS {union}")
     tiers = ", ".join(_lit(t) for t in TIERS)
-    for label, rows, fid in con.execute(
-        f"SELECT _label, count(*), min(facility_id) FROM facilities_raw WHERE facility_id IS NULL OR tier NOT IN ({tiers})"
-        " OR tier IS NULL GROUP BY 1 ORDER BY 1"
+    bad_tier = f"facility_id IS NOT NULL AND (tier IS NULL OR tier NOT IN ({tiers}))"
+    for label, rows, where, fid, tier in con.execute(
+        f"SELECT _label, count(*), arg_min(_where, _n), arg_min(facility_id, _n), arg_min(tier, _n) FROM"
+        f" (SELECT *, row_number() OVER () AS _n FROM facilities_raw) WHERE {bad_tier} GROUP BY 1 ORDER BY 1"
     ).fetchall():
         rejections.append(
             Rejection(
                 label,
-                f"facility rows without an id or with a tier outside {'/'.join(TIERS)} (e.g. {json_text(fid)})",
+                f"facility {json_text(fid)} has a tier outside {'/'.join(TIERS)} (first at {where},"
+                f' column "tier", value {shown_value(tier)}); row left out',
+                rows,
+                table="facilities",
+            )
+        )
+    for label, rows, where in con.execute(
+        "SELECT _label, count(*), arg_min(_where, _n) FROM (SELECT *, row_number() OVER () AS _n FROM"
+        " facilities_raw) WHERE facility_id IS NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall():
+        rejections.append(
+            Rejection(
+                label,
+                f'facility rows without an id (first at {where}, column "facility_id" empty); row left out',
                 rows,
                 table="facilities",
             )

@@ -192,13 +192,16 @@ def test_facilities_file_wins_and_bad_rows_are_listed(generated: Generated, tmp_
     assert names["SYN-H11"] == "Regional directory name"
     assert names["SYN-H12"] == "Synthetic secondary hospital 1.2"  # the override row was rejected
     bad = [r for r in pooled.rejections if r.source == str(path)]
-    assert (
-        len(bad) == 1
-        and bad[0].rows == 1
-        and "quaternary" not in bad[0].reason
-        and "tier outside" in bad[0].reason
-        and bad[0].reason.endswith('(e.g. "SYN-H12")')
-    )
+    # the file, line, column and value, as every other rejection says them (it said only
+    # 'facility rows without an id or with a tier outside ... (e.g. "SYN-H12")')
+    line = int(directory.index[directory["facility_id"] == "SYN-H12"][0]) + 2
+    assert [(r.reason, r.rows) for r in bad] == [
+        (
+            'facility "SYN-H12" has a tier outside primary/secondary/tertiary'
+            f' (first at line {line}, column "tier", value "quaternary"); row left out',
+            1,
+        )
+    ]
     with pytest.raises(ReportInputError, match=r"--facilities .*missing column"):
         pd.DataFrame({"facility_id": ["x"]}).to_csv(tmp_path / "thin.csv", index=False)
         pool([generated[0]], tmp_path / "work2", facilities_file=tmp_path / "thin.csv")
@@ -360,3 +363,14 @@ def test_an_older_clinic_log_is_rejected_unchanged_not_upgraded(tmp_path: Path) 
         " (0017_meter_operator_lists); this version needs"
     ) in str(refused.value)
     assert "nothing was changed" in str(refused.value)
+
+
+def test_a_facility_row_without_an_id_names_its_line_and_column(generated: Generated, tmp_path: Path) -> None:
+    directory = pd.read_parquet(_first_export(generated) / "facilities.parquet")
+    directory.loc[2, "facility_id"] = None
+    path = tmp_path / "directory.csv"
+    directory.to_csv(path, index=False)
+    pooled = pool([generated[0]], tmp_path / "work", facilities_file=path)
+    assert [r.reason for r in pooled.rejections if r.source == str(path)] == [
+        'facility rows without an id (first at line 4, column "facility_id" empty); row left out'
+    ]
