@@ -120,3 +120,24 @@ def test_a_corrected_reading_and_a_held_results_value_keep_their_units(staff: St
     shown = row.split('class="error-record"')[0]  # (the English record beside it is the log's line)
     assert shown.count('<span class="with-unit">600 mmol/L</span>') == 2, shown
     assert not apart(shown), apart(shown)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_refused_readings_error_keeps_each_value_with_its_unit(staff: Staff, language: str) -> None:
+    """The error beside a reading's field names the value typed and the plausible range with their
+    units ("random glucose -3 mmol/L is outside the plausible range 0.5-60 mmol/L")."""
+    csrf = staff.login(Role.nurse)
+    staff.client.post("/language", data={"csrf_token": csrf, "language": language})
+    sent = staff.client.post(
+        "/walk-ins", data={"csrf_token": csrf, "mrn": "UNITS-ERR-1"}, follow_redirects=False
+    )
+    refused = staff.client.post(
+        f"{sent.headers['location']}/readings",
+        data={"csrf_token": csrf, "code": "glucose_random", "value": "-3", "unit": ""},
+    )
+    assert refused.status_code == 422, refused.text
+    error = refused.text.split('id="reading-value-error">')[1].split("</p>")[0]
+    shown = error.split('<span class="error-record"')[0]
+    assert '<span class="with-unit">-3 mmol/L</span>' in shown, shown
+    assert '<span class="with-unit">0.5-60 mmol/L</span>' in shown, shown
+    assert not apart(shown), apart(shown)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import WALK_IN, Staff, unspanned
 from tests.service.test_page_wording import _language, _walk_in
 from triage.service.auth import Role
 
@@ -35,7 +35,7 @@ def test_a_reading_triage_cannot_take_is_explained_beside_its_field_with_what_wa
         )
         assert typed.status_code == 422
         form = _reading_form(typed.text)  # the patient page again, the form as it was sent
-        error = form.split('<p class="field-error" id="reading-value-error">')[1].split("</p>")[0]
+        error = unspanned(form.split('<p class="field-error" id="reading-value-error">')[1].split("</p>")[0])
         record = "spo2: value 186 % is outside the plausible range 40-100 %"
         assert sentence in error and (record in error) == (language != "en"), (
             "the engine's words under it - not on an English page, where they said it twice"
@@ -84,7 +84,10 @@ def test_a_unit_typed_as_the_page_shows_it_is_understood(staff: Staff) -> None:
     wrong = staff.client.post(
         f"{page}/readings", data={"csrf_token": csrf, "code": "heart_rate", "value": "96", "unit": "次"}
     )
-    assert wrong.status_code == 422 and "心率：读数未记录" in wrong.text
+    assert (
+        wrong.status_code == 422
+        and "心率：不能使用单位 次，单位请留空（即为 次/分）。读数未记录。" in wrong.text
+    )
 
 
 def test_the_reading_form_preselects_no_measurement_and_says_what_a_blank_unit_means(staff: Staff) -> None:

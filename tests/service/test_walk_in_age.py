@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from referral import store
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import WALK_IN, Staff, unspanned
 from tests.service.test_walk_in_identity import _walk_in as _page_walk_in
 from triage.service.auth import Role
 
@@ -115,7 +115,7 @@ def test_the_walk_in_page_says_the_age_differs_beside_the_field_in_both_language
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
         refused = _page_walk_in(staff, csrf, mrn="AGE-4", name="王五", sex="male", age_years="45")
         assert refused.status_code == 422
-        shown = html.unescape(refused.text)
+        shown = html.unescape(unspanned(refused.text))
         error = re.search(r'id="walk-in-age-error">(.*?)</p>', shown, re.S)
         assert error is not None and says in error[1], shown[-3000:]
         assert 'value="45"' in shown, "what was typed is kept"

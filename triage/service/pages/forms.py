@@ -4,18 +4,21 @@ with the error beside its field instead of a separate error page."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from referral.clock import Clock
-from triage.errors import ClinicError, ImplausibleValueError
+from triage.errors import ClinicError, ImplausibleValueError, UnitError
 from triage.service.i18n import catalogue
 from triage.service.pages.engine_text import EngineText
 from triage.service.pages.rendering import code_name, error_text
 from triage.vocabulary import CONCEPTS, Concept
 
+# the unit typed, as triage.units.resolve_unit names it when it refuses it
+_UNIT_TYPED = re.compile(r'unit ("(?:[^"\\]|\\.)*") is not accepted')
 # the engine's words for a value outside a reading's plausible range (``triage.observation``)
 _IMPLAUSIBLE = re.compile(
     r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$"
@@ -89,6 +92,16 @@ def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
         message = text("entry.answers", name=name, answers=answers)
     elif "is not a number" in str(exc):
         message = text("entry.not_number", name=name)
+    elif isinstance(exc, UnitError) and concept is not None and (typed := _UNIT_TYPED.search(str(exc))):
+        # the units it takes, as the readings table writes them; a blank unit is the first
+        units = [engine.unit(unit) for unit in (concept.unit, *concept.accepted_units)]
+        message = text(
+            "entry.unit_not_taken" if len(units) > 1 else "entry.unit_only",
+            name=name,
+            unit=json.loads(typed[1]),
+            units=text("list.or").join(units),
+            default=units[0],
+        )
     else:
         message = text("entry.not_recorded", name=name)
     return FieldError(message, _record(language, message, exc))
