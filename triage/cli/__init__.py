@@ -106,7 +106,19 @@ def _usage_message(exc: Exception, argv: list[str]) -> str:
     message = _double_quoted(" ".join(text.split()).rstrip("."))
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx is not None else _command_path(argv)
+    given = getattr(exc, "option_name", None)
+    if given in _TRIAGE_S_OWN and command != "triage":
+        # `triage serve --config FILE`, as a systemd unit is first written: the help of `serve` has no --config
+        rest = command.removeprefix("triage ")
+        value = " FILE" if given in ("--config", "-c") else ""
+        message += (
+            f"; {given} is an option of triage itself, given before the command: triage {given}{value} {rest}"
+        )
     return f"{command}: {message} (see `{command} --help`)"
+
+
+#: The options of ``triage`` itself (before the command), given after one by mistake.
+_TRIAGE_S_OWN = ("--config", "-c", "--debug")
 
 
 def _command_path(argv: list[str]) -> str:

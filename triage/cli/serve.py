@@ -109,6 +109,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the clinic service until Ctrl-C. On first run, open the page to create the administrator.
 
+        Settings: `triage --config FILE serve` (--config before `serve`) or TRIAGE_CONFIG=FILE;
+        TRIAGE_ variables win (TRIAGE_DATABASE__PATH=...). The `ready:` line names what it runs on.
+
         It stops cleanly on Ctrl-C (exit 130), SIGTERM (143) or SIGHUP (129, a closed terminal; the
         settings are not re-read). Exit 2: a mistake in the settings, policy, device profiles or
         address, found before it starts (restarting would not fix it). Exit 75: the port is busy
