@@ -84,7 +84,7 @@ def test_sigterm_while_the_walk_in_page_waits_for_the_log_answers_503_not_500(tm
     stopped the request and that what it was storing may or may not be stored."""
     if platform.machine() != "x86_64":
         pytest.skip("the sleep system calls' numbers are x86-64's")
-    with serving(tmp_path / "clinic.db", tmp_path, "en") as served:
+    with serving(tmp_path / "clinic.db", tmp_path, "zh") as served:  # the nurse reads Chinese
         client = httpx.Client(base_url=served.base, timeout=60)
         login = {"username": "hushi", "password": "nurse-password-1"}
         assert client.post("/login", data=login, follow_redirects=False).status_code == 303
@@ -113,6 +113,8 @@ def test_sigterm_while_the_walk_in_page_waits_for_the_log_answers_503_not_500(tm
         assert served.process.wait(30) == -signal.SIGTERM
         client.close()
     assert answer["status"] == 503, answer
-    assert "the service is stopping and stopped this request" in html.unescape(answer["text"]), answer["text"]
+    shown = html.unescape(answer["text"])
+    assert "服务正在停止，此操作在完成前被中止" in shown, shown  # error.stopped, in the nurse's language
+    assert "the service is stopping and stopped this request" in shown, shown  # the log's line under it
     log = "".join(served.log)
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log

@@ -5,8 +5,8 @@ still running (uvicorn's graceful shutdown), then cancels them. A cancelled requ
 walk-in form waiting for the referral log that another writer held - answered "Internal Server
 Error" with a ``CancelledError`` traceback in the service log, though what it was doing may have
 been stored. :class:`StopCancelled` answers it as the :class:`~triage.errors.ClinicError` below, through
-the app's own handler (the page in the user's language, or the API's JSON error with
-``Retry-After``). A walk-in sent to the API says more (:func:`triage.service.writer.store_walk_in`).
+the app's own handler (the page in the user's language, ``error.stopped``, or the API's JSON error
+with ``Retry-After``). A walk-in sent to the API says more (:func:`triage.service.writer.store_walk_in`).
 """
 
 from __future__ import annotations
@@ -63,5 +63,5 @@ class StopCancelled:
         except asyncio.CancelledError:
             if started or not self.stopping():
                 raise
-            response = await self.answer(Request(scope, receive), StoppedError(STOPPED))
+            response = await self.answer(Request(scope, receive), StoppedError(STOPPED, says="error.stopped"))
             await response(scope, receive, send)
