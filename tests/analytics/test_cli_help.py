@@ -39,3 +39,12 @@ def test_study_fit_examples_run_on_the_shipped_example(
         args = shlex.split(command.replace("\\", " "))
         assert main(args) == 0, (command, capsys.readouterr().err)
         assert "Estimate" in capsys.readouterr().out or "--json" in args
+
+
+def test_study_fit_help_says_edges_columns_are_found_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """--edges said 'sender, receiver [, weight ...] columns', as if read by position; the
+    columns are found by their names (source/target or from/to) wherever they stand."""
+    assert main(["study", "fit", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "sender, receiver [, weight ...]" not in text
+    assert "the columns named source and target (or from and to), found by name in any place" in text

@@ -151,7 +151,14 @@ def fit_command(
         Path, typer.Option("--nodes", help="NODES.csv: column 'id' and one column per attribute.")
     ],
     edges: Annotated[
-        Path, typer.Option("--edges", help="EDGES.csv: sender, receiver [, weight ...] columns.")
+        Path,
+        typer.Option(
+            "--edges",
+            help=(
+                "EDGES.csv: sender and receiver in the columns named source and target (or from and to),"
+                " found by name in any place; further columns are weights or counts (--response)."
+            ),
+        ),
     ],
     formula: Annotated[
         str,
