@@ -9,6 +9,7 @@ import pytest
 
 from tests.service.conftest import Staff
 from tests.service.test_page_wording import _language, _walk_in
+from tests.service.test_stored_said import _follow
 from triage.service.auth import Role
 
 SAID = {
@@ -21,12 +22,8 @@ SAID = {
 def test_the_printed_referrals_list_says_its_day(staff: Staff, language: str) -> None:
     made = _walk_in(staff, "PRINT-REF-1")
     csrf = staff.login(Role.clinician)
-    referred = staff.client.post(
-        f"/assessments/{made['id']}/refer",
-        data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "seen"},
-        follow_redirects=False,
-    )
-    assert referred.status_code == 303, referred.text
+    refer = {"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "seen"}
+    _follow(staff, f"/assessments/{made['id']}/refer", refer)  # (the referral page's form, 303)
     _language(staff, csrf, language)
     page = staff.client.get("/referrals").text
     day = staff.app.state.runtime.clock.today().isoformat()
