@@ -68,7 +68,10 @@ class WireLog:
         self.path = target / f"{_SAFE_NAME.sub('_', session_id)}.wire.log"
         # Owner-only: the file holds patient identifiers and results.
         descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._file: TextIO | None = os.fdopen(descriptor, "a", encoding="ascii")
+        # ASCII, as the rx/tx lines are: a note quoting a byte above 0x7F (a NAK reason naming a
+        # noisy trailer, a device's note in Chinese) is written escaped (\xc6, \u64cd) - it stopped
+        # the session with UnicodeEncodeError
+        self._file: TextIO | None = os.fdopen(descriptor, "a", encoding="ascii", errors="backslashreplace")
 
     def _write(self, direction: str, data: bytes) -> None:
         if self._file is None or not data:
