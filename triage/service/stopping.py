@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from triage.errors import ClinicError
+from triage.service.api.faults import Watched
 
 
 class StoppedError(ClinicError):
@@ -51,17 +52,11 @@ class StopCancelled:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = Watched(send)
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, watched)
         except asyncio.CancelledError:
-            if started or not self.stopping():
+            if watched.started or not self.stopping():
                 raise
             response = await self.answer(Request(scope, receive), StoppedError(STOPPED, says="error.stopped"))
             await response(scope, receive, send)

@@ -29,6 +29,19 @@ def fault_body(method: str, path: str) -> dict[str, object]:
     return {"ok": False, "error": message, "code": CODE, "status": 500}
 
 
+class Watched:
+    """An ASGI ``send`` that notes whether the answer has started (its headers are sent): a
+    middleware may answer a failed request itself only before."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class ApiFaults:
     """ASGI middleware for the paths under ``/api/``: an exception that reaches it before the
     answer started is answered as :func:`fault_body`, then raised again."""
@@ -40,17 +53,11 @@ class ApiFaults:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = Watched(send)
         try:
             await self.app(scope, receive, watched)
         except Exception:
-            if not started:
+            if not watched.started:
                 answer = JSONResponse(fault_body(scope["method"], scope["path"]), status_code=500)
                 await answer(scope, receive, send)
             raise
