@@ -11,6 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from referral import encounter_context as visit_history
+from referral import store
 from referral.patients import PatientMismatchError
 from referral.records import PatientIn
 from referral.store import AgeMismatchError
@@ -20,7 +22,7 @@ from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
-from triage.service.pages import forms, vitals
+from triage.service.pages import forms, symptoms, vitals
 from triage.service.pages.forms import HISTORY_QUESTIONS, FieldError, field_error, reading_error
 from triage.service.pages.rendering import stored
 from triage.service.pages.staff import show_encounter, show_queue
@@ -243,20 +245,33 @@ def assess_now(
     current_smoker: Answer = "",
     family_history_ascvd: Answer = "",
     pregnant: Answer = "",
+    acute_symptoms: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Assess the visit's readings now; the history answered on the form is kept for the visit."""
-    context = history_answers(
-        {
-            "diabetes": diabetes,
-            "hypertension": hypertension,
-            "ckd": ckd,
-            "on_antihypertensives": on_antihypertensives,
-            "current_smoker": current_smoker,
-            "family_history_ascvd": family_history_ascvd,
-            "pregnant": pregnant,
-        }
-    )
+    """Assess the visit's readings now; the history answered on the form is kept for the visit,
+    and so are the acute symptoms ticked (``pages/symptoms.py``): a combination that cannot be an
+    answer comes back beside the group, everything ticked and chosen kept (422, nothing stored)."""
+    answers = {
+        "diabetes": diabetes,
+        "hypertension": hypertension,
+        "ckd": ckd,
+        "on_antihypertensives": on_antihypertensives,
+        "current_smoker": current_smoker,
+        "family_history_ascvd": family_history_ascvd,
+        "pregnant": pregnant,
+    }
+    context: dict[str, object] = dict(history_answers(answers))
     db = runtime_of(request).databases.get()
+    recorded = visit_history.stated(store.get_encounter(db, encounter_id)).get(symptoms.FIELD)
+    try:
+        ticked = symptoms.ticked_symptoms(acute_symptoms or [], recorded)
+    except UserInputError as exc:
+        typed = {**answers, symptoms.FIELD: ",".join(acute_symptoms or [])}
+        error = field_error(who.language, exc, runtime_of(request).clock)
+        return show_encounter(
+            request, who, encounter_id, 422, {"assess": forms.FormState(typed, {symptoms.FIELD: error})}
+        )
+    if ticked is not None:
+        context[symptoms.FIELD] = ticked
     clinic_dep(request).assess_encounter(
         db, encounter_id, actor=who.username, source="page", context=context or None
     )

@@ -35,6 +35,7 @@ from triage.service.pages.forms import (
 )
 from triage.service.pages.held import correction_context, held_context
 from triage.service.pages.rendering import render, stored
+from triage.service.pages.symptoms import symptoms_context
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
@@ -384,6 +385,14 @@ def show_encounter(
         temperature_units=vitals.TEMPERATURE_UNITS,
         history_questions=HISTORY_QUESTIONS,
         history=history_form_values(visit_history.stated(encounter)),
+        **symptoms_context(
+            db,
+            encounter,
+            patient,
+            latest["payload"] if latest else None,
+            sent_back(forms)["assess"],
+            who.language,
+        ),
         referral_urgency=REFERRAL_URGENCY.get(
             store.final_disposition(db, latest) if latest else "", "routine"
         ),
