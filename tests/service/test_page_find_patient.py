@@ -59,3 +59,19 @@ def test_an_unknown_record_number_says_so_and_keeps_what_was_typed(staff: Staff)
     assert refused.status_code == 422 and "Traceback" not in refused.text
     analyst = staff.client.get("/patients", headers=staff.bearer(Role.analyst))
     assert analyst.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "All visits of this patient"), ("zh", "该患者的全部就诊")]
+)
+def test_a_patient_page_leads_to_the_patients_other_visits(staff: Staff, language: str, said: str) -> None:
+    """A doctor on today's visit reaches the patient's earlier ones (yesterday's readings, an earlier
+    referral) from the page itself; the link is not printed."""
+    made = _walk_in(staff, "FIND 3/A")
+    csrf = staff.login(Role.clinician)
+    _language(staff, csrf, language)
+    page = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    assert f'<p class="print-none" id="all-visits"><a href="/patients?mrn=FIND%203/A">{said}</a></p>' in page
+    found = staff.client.get("/patients?mrn=FIND%203/A").text
+    assert f'data-encounter="{made["encounter_id"]}"' in found
+    assert 'name="back" value="/patients?mrn=FIND%203/A"' in found, "the language switch comes back here"
