@@ -26,6 +26,19 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory):
     return result, steps
 
 
+def test_progress_names_each_frames_figures(rebuilt) -> None:
+    """ "drawing figures" was the one line for half a minute of simulations and plots."""
+    _, steps = rebuilt
+    drawing = [step for step in steps if step.startswith("drawing")]
+    assert drawing == [
+        "drawing figures for national: goodness of fit of Model 3 (40 simulated networks)",
+        "drawing figures for national: Figures 2, 6, 7, attraction and goodness of fit",
+        "drawing figures for zhejiang: goodness of fit of Model 3 (40 simulated networks)",
+        "drawing figures for zhejiang: Figures 2, 6, 7, attraction and goodness of fit",
+        "drawing Figures 3 and 5",
+    ]
+
+
 def test_writes_report_tables_and_figures(rebuilt) -> None:
     result, steps = rebuilt
     out = result.out
