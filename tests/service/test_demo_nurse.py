@@ -155,9 +155,9 @@ def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -
         scored += any(m.probability is not None and m.model == "cvd10" for m in result.models)
         # cvd10 is for ages 32-70 (its cohort) and needs the laboratory slip's total cholesterol
         eligible += 32 <= (patient.age_years or 0) <= 70 and "total_cholesterol" in patient.typed
-    # cvd10 and stroke10 refer only from 30 % (docs/assessment.md): of 120, 80 go home and 6 are
-    # routine referrals (KDIGO's eGFR 30-59, proteinuria with hypertension) - at the cards' 10 %
-    # the models referred 10 more (70 and 16). Every disposition but insufficient_data is shown.
+    # cvd10 and stroke10 refer only from 30 % (docs/assessment.md): of 120, 70 go home and 18 are
+    # routine referrals - 6 by a rule (KDIGO's eGFR 30-59, proteinuria with hypertension), 12 by the
+    # models alone (DEMO-0003, 0013, ...: MODEL_REFERRED). Every disposition but insufficient_data is shown.
     assert 0.5 <= mix["local_care"] / 120 <= 0.75, mix
     assert mix["routine_referral"] >= 4 and mix["urgent_referral"] >= 6, mix
     assert 0 < mix["emergency_transfer"] <= 12, f"emergencies are rare: {mix}"
@@ -193,3 +193,37 @@ def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tm
         client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
         page = client.get(f"/encounters/{encounter}").text
         assert "Demo data" in page and "≥" not in page.split('data-score="news2"')[1].split("</tr>")[0]
+
+
+def test_the_demo_shows_a_patient_whose_referral_the_risk_models_decide(tmp_path: Path) -> None:
+    """DEMO-0003 (and every tenth after it) through the real devices, gateway and engine: every
+    rule keeps him at local care, cvd10 and stroke10 make it a routine referral, so a first-day
+    user sees model-decided routing beside the rule-decided kind; labelled demo data."""
+    from triage.service.demo import (
+        MODEL_REFERRED_AT,
+        MODEL_REFERRED_EVERY,
+        assess_with_history,
+        record_by_hand,
+    )
+
+    with demo_service(tmp_path) as (app, client, devices, _):
+        runtime = app.state.runtime
+        rng = random.Random(7)
+        patients = [demo_patient(index, rng) for index in range(1, 2 * MODEL_REFERRED_EVERY + 1)]
+        picked = [p for i, p in enumerate(patients, 1) if i % MODEL_REFERRED_EVERY == MODEL_REFERRED_AT]
+        assert [p.mrn for p in picked] == ["DEMO-0003", "DEMO-0013"]
+        patient = picked[0]
+        encounter = admit_with_oximeter(runtime, patient)
+        record_by_hand(runtime, encounter, patient)
+        asyncio.run(devices.measure(patient, MODEL_REFERRED_AT))
+        assessment = assess_with_history(runtime, encounter, patient)
+        assert assessment is not None
+        payload = assessment["payload"]
+        payload = payload if isinstance(payload, dict) else json.loads(payload)
+        assert payload["disposition"] == "routine_referral", payload["reasons"]
+        assert payload["rule_level"] == "local_care" and payload["model_level"] == "routine_referral"
+        deciding = {r["rule"] for r in payload["reasons"] if r["level"] == "routine_referral"}
+        assert deciding == {"model:cvd10", "model:stroke10"}, payload["reasons"]
+        client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
+        page = client.get(f"/encounters/{encounter}").text
+        assert "Demo data" in page and "cvd10" in page

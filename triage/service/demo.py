@@ -6,7 +6,9 @@ oximeter - each on its own pty that the real device gateway reads like a serial 
 service on ``http://127.0.0.1:8000``. Every few seconds a new synthetic patient is measured;
 about one in six is unwell enough for an urgent referral or an emergency transfer (one in twelve),
 some bring laboratory results that make a published kidney rule propose a routine referral (the
-risk models score them and refer only at a very high risk), about two in three go home with local care. Everything is labelled as demo data.
+risk models score them and refer only at a very high risk), and every tenth from the third
+(``MODEL_REFERRED``) is referred by the risk models alone, where every rule says local care; about
+three in five go home with local care. Everything is labelled as demo data.
 
 The simulated nurse types what a nurse observes by hand on arrival - consciousness (ACVPU), air or
 oxygen, height and weight, a laboratory slip's cholesterol and creatinine, a urine dipstick - so
@@ -68,6 +70,25 @@ CLOSE_REASONS = {
     "local_care": "demo (SYNTHETIC patient): local care - advice given, sent home; closed by the simulated nurse",
     "referred": "demo (SYNTHETIC patient): referral sent by a clinician - left for the referral hospital;"
     " closed by the simulated nurse",
+}
+
+#: Patient 3, 13, 23, ...: referred by the risk models alone (examples/model-referral.json's man
+#: of 68 - treated hypertension at 160/95 mmHg, known diabetes, smoker, total cholesterol
+#: 6.8 mmol/L): every rule keeps him at local care, cvd10 and stroke10 are over the built-in
+#: policy's 30 % and make it a routine referral. SYNTHETIC like every demo patient.
+MODEL_REFERRED_EVERY, MODEL_REFERRED_AT = 10, 3
+MODEL_REFERRED: dict[str, dict[str, Any]] = {
+    "vitals": {"sbp": 160, "dbp": 95, "heart_rate": 78, "spo2": 96, "resp_rate": 16, "temperature": 36.8},
+    "labs": {"glucose_random": 8.4, "hba1c": 7.4},
+    "typed": {
+        "height": 170,
+        "weight": 72,
+        "total_cholesterol": 6.8,
+        "hdl_cholesterol": 1.0,
+        "creatinine": 85,
+        "urine_protein": "neg",
+    },
+    "history": {"current_smoker": True, "diabetes": True, "on_antihypertensives": True},
 }
 
 
@@ -154,17 +175,15 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         "diabetes": index % 7 == 5,
         "on_antihypertensives": vitals["sbp"] >= 145 or index % 5 == 1,
     }
+    sex: Literal["female", "male"] = "female" if index % 2 else "male"
+    age = 28 + (index * 17) % 55
+    if index % MODEL_REFERRED_EVERY == MODEL_REFERRED_AT:
+        # after the draws, so the other patients' stream is unchanged
+        sex, age, history = "male", 68, dict(MODEL_REFERRED["history"])
+        vitals, labs = dict(MODEL_REFERRED["vitals"]), dict(MODEL_REFERRED["labs"])
+        typed = {**typed, **MODEL_REFERRED["typed"]}
     oximeter = {"spo2": vitals["spo2"], "heart_rate": vitals["heart_rate"]}
-    return DemoPatient(
-        mrn,
-        vitals,
-        labs,
-        oximeter,
-        sex="female" if index % 2 else "male",
-        age_years=28 + (index * 17) % 55,
-        typed=typed,
-        history=history,
-    )
+    return DemoPatient(mrn, vitals, labs, oximeter, sex=sex, age_years=age, typed=typed, history=history)
 
 
 def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
@@ -420,6 +439,11 @@ async def run_demo(
         " slip); once the devices' results are in it assesses with the history it asked;"
         f" {close_after_s:g} s after an assessment it closes the visit if the patient can go home"
         " (local care) or a clinician has sent the referral - visits waiting for a clinician stay open"
+    )
+    echo(
+        f"SYNTHETIC patients DEMO-{MODEL_REFERRED_AT:04d}, DEMO-{MODEL_REFERRED_AT + MODEL_REFERRED_EVERY:04d}"
+        " and every tenth after: a routine referral decided by the risk models (cvd10, stroke10) where"
+        " every rule says local care; the others are routed by the published scores and rules"
     )
     measured = 0
 
