@@ -61,3 +61,23 @@ def test_a_nurse_finds_yesterdays_patient_from_the_menu(browser: object, desk: D
             page.keyboard.press("Enter")
             page.wait_for_url(f"{desk.url}/encounters/{encounter}")
             page.close()
+
+
+def test_what_was_found_is_where_the_focus_lands(browser: object, desk: Desk) -> None:
+    """A screen reader says the answer: found, the focus is on the patient's heading (its name and
+    number, then the visits); not found, it stays in the field, described by "No patient has ..."."""
+    _yesterday(desk, "FIND-B-2")
+    for language in ("zh", "en"):
+        page: Any = log_in(browser, desk, Role.nurse, 768, language)
+        page.goto(f"{desk.url}/patients")
+        page.keyboard.type("FIND-B-2")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{desk.url}/patients?mrn=FIND-B-2")
+        assert page.evaluate("document.activeElement.id") == "found-patient", language
+        page.keyboard.press("Tab")  # on to the visits
+        assert page.evaluate("document.activeElement.closest('#found') !== null"), language
+        page.goto(f"{desk.url}/patients?mrn=NOBODY-9")
+        assert page.evaluate("document.activeElement.id") == "find-mrn", language
+        described = page.locator("#find-mrn").get_attribute("aria-describedby").split()
+        assert "not-found" in described, (language, described)
+        page.close()
