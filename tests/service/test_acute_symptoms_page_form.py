@@ -119,3 +119,9 @@ def test_a_man_is_not_asked_about_a_headache_in_pregnancy(staff: Staff) -> None:
     group = _group(staff.client.get(page).text)
     assert 'value="chest_pain"' in group and 'value="headache"' not in group
     assert "headache" not in staff.client.get(page).text.split('id="symptoms-ask"')[1].split("</p>")[0]
+    # one recorded for him through the API stays in view, ticked: sending the form keeps it
+    told = {"context": {"acute_symptoms": ["headache", "confusion"]}}
+    api = staff.client.post(f"/api/v1{page}/assessments", json=told, headers=staff.bearer(Role.nurse))
+    assert api.status_code == 201, api.text
+    group = _group(staff.client.get(page).text)
+    assert 'value="headache" checked' in group and 'value="confusion" checked' in group

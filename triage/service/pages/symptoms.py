@@ -77,7 +77,8 @@ def symptoms_context(
         ticked = [s for s in sent.value(FIELD).split(",") if s]
     else:
         ticked = [NONE_OF_THESE] if recorded == [] else list(recorded or [])
-    choices = [s for s in ACUTE_SYMPTOMS if s != "headache" or patient.get("sex") != "male"]
+    # a headache recorded for a man (through the API) stays in view, so that sending the form keeps it
+    choices = [s for s in ACUTE_SYMPTOMS if s != "headache" or patient.get("sex") != "male" or s in ticked]
     return {
         "symptom_choices": {s: text(f"detail.acute_symptom.{s}") for s in choices},
         "symptoms_ticked": ticked,
