@@ -139,8 +139,8 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
         and "(QC)" not in page
     )
     assert _between(table, '<tr data-score="findrisc">', "</tr>").endswith(
-        '<span class="incomplete">（不完整）</span></td>'
-    ), "incomplete, in Chinese"
+        "<td>无法判定（缺少项目）</td>"
+    ), "not determined, in Chinese, said once (test_page_score_incomplete.py)"
     assert re.search(r'<option value="routine"( selected)?>常规</option>', page) and "（二级）" in page
     referred = staff.client.post(
         f"/assessments/{made['id']}/refer",
