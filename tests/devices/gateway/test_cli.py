@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.devices.gateway.devices_cli import BAUDS, settings_file
+from tests.devices.gateway.devices_cli import BAUDS, free_port, settings_file
 from triage.cli import main
+
+#: a loopback port nothing listens on: port 1 was, while another test bound it to find it busy
+_CLOSED = free_port()
 
 
 @pytest.mark.parametrize(
@@ -31,7 +34,7 @@ from triage.cli import main
         (["devices", "simulate", "--pty", "--interval", "-1"], 'Invalid value for "--interval"'),
         (["devices", "simulate", "--pty", "--wait", "-3"], 'Invalid value for "--wait"'),
         (["devices", "simulate", "--pty", "--drip", "-1"], 'Invalid value for "--drip"'),
-        (["devices", "simulate", "--tcp", "127.0.0.1:1"], "cannot connect"),
+        (["devices", "simulate", "--tcp", f"127.0.0.1:{_CLOSED}"], "cannot connect"),
         (["devices", "listen"], "nothing to listen to"),
         (
             ["devices", "listen", "--protocol", "fax", "--port", "/dev/null"],
