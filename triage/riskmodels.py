@@ -5,7 +5,9 @@ before anything is scored: the card schema, each observation input's unit agains
 service feeds it in, the sha256 of ``model.onnx`` against the card, the
 ONNX input (name, float32, width) and outputs against the card, the feature names stamped in the
 ONNX metadata, the card's imputation medians against golden row 1 (the training medians), and a
-replay of the golden vectors within the card's tolerance. Any mismatch
+replay of the golden vectors within the card's tolerance, and last the sha256 of ``card.json``,
+``golden.jsonl`` and ``model.onnx`` against the version's ``MANIFEST.sha256`` (a card edited by
+hand in a field the other checks do not cover). Any mismatch
 raises :class:`~triage.errors.ModelContractError` naming the model, the check, what was expected
 and what was found; the model is not loaded.
 
@@ -25,6 +27,7 @@ from pydantic import ValidationError
 
 import models
 from models.card import ModelCard, Registry
+from models.manifest import COVERED, MANIFEST, parse
 from triage.errors import (
     ConfigError,
     ModelContractError,
@@ -235,7 +238,37 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
     _check_session(card, session, name, version)
     model = RiskModel(card, session, 0.0, path)
     model.golden_max_diff = _golden_max_diff(model, path)
+    _check_manifest(path, name, version, card.onnx.file)
     return model
+
+
+def _check_manifest(path: Path, name: str, version: str, onnx_file: str) -> None:
+    """Each file loading reads has the sha256 the version's MANIFEST.sha256 records (written by
+    the training with the version). After the other checks, so their more precise finding wins."""
+    manifest = path / MANIFEST
+    try:
+        recorded = parse(manifest.read_bytes())
+    except FileNotFoundError:
+        raise model_refused(
+            name, version, "manifest", f"{manifest} does not exist; restore the shipped version folder"
+        ) from None
+    except ValueError as exc:
+        raise model_refused(name, version, "manifest", f"{manifest} is malformed: {exc}") from None
+    for file in COVERED:
+        target = path / (onnx_file if file == "model.onnx" else file)
+        try:
+            digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            raise model_refused(name, version, "file", f"{target} does not exist") from None
+        if digest != recorded[file]:
+            raise model_refused(
+                name,
+                version,
+                "manifest",
+                f"{target} has sha256 {digest}, but {manifest} records {recorded[file]}: the file was changed "
+                "after the version was written; restore the shipped file (a correction is reviewed and "
+                f"written with its {MANIFEST} line, see docs/models.md)",
+            )
 
 
 def load_enabled_models(setting: ModelSettings, settings_file: Path | None = None) -> ModelSet:

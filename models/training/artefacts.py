@@ -26,6 +26,7 @@ from models.card import (
 )
 from models.card_markdown import render_card
 from models.errors import ConflictError, ReproducibilityError
+from models.manifest import MANIFEST, parse, render
 from models.training import metrics
 from models.training.pipeline import (
     Prepared,
@@ -42,7 +43,7 @@ from models.training.pipeline import (
 )
 from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, TEST_SIZE, Recipe
 
-FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md")
+FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md", MANIFEST)
 GOLDEN_DIGITS = 10
 
 
@@ -199,6 +200,7 @@ def build(name: str, progress: Progress = _quiet) -> Built:
         "golden.jsonl": golden_lines,
         "CARD.md": render_card(card).encode(),
     }
+    files[MANIFEST] = render(files)
     return Built(card, files)
 
 
@@ -212,7 +214,7 @@ class FileCheck:
     def acceptable(self) -> bool:
         """Identical, or (for the card and its rendering) different only in recorded library versions."""
         return self.status == "identical" or (
-            self.status == "versions_only" and self.file in ("card.json", "CARD.md")
+            self.status == "versions_only" and self.file in ("card.json", "CARD.md", MANIFEST)
         )
 
 
@@ -244,6 +246,18 @@ def _markdown_without_versions(data: bytes) -> list[str]:
     return [line for line in data.decode().splitlines() if not line.startswith("- Libraries:")]
 
 
+def _manifest_versions_only(shipped: bytes, fresh: bytes, card: Path) -> bool:
+    """The shipped manifest equals the fresh one but for card.json's line (whose sha256 changes
+    with the recorded library versions), and that line is the shipped card's sha256."""
+    try:
+        old, new = parse(shipped), parse(fresh)
+    except ValueError:
+        return False
+    card_sha = hashlib.sha256(card.read_bytes()).hexdigest() if card.is_file() else None
+    shipped_card, _ = old.pop("card.json"), new.pop("card.json")
+    return old == new and shipped_card == card_sha
+
+
 def compare(built: Built, target: Path) -> list[FileCheck]:
     """Compare a fresh build with the shipped directory ``target``, file by file."""
     checks = []
@@ -261,6 +275,11 @@ def compare(built: Built, target: Path) -> list[FileCheck]:
         only_versions = (
             file == "card.json" and _card_without_versions(shipped) == _card_without_versions(fresh)
         ) or (file == "CARD.md" and _markdown_without_versions(shipped) == _markdown_without_versions(fresh))
+        # the manifest records card.json's sha256: it follows the card (a card that differs
+        # beyond the versions is reported as card.json)
+        only_versions = only_versions or (
+            file == MANIFEST and _manifest_versions_only(shipped, fresh, target / "card.json")
+        )
         if only_versions:
             checks.append(FileCheck(file, "versions_only", "differs only in the recorded library versions"))
             continue

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import models
-from tests.models.conftest import MODEL_NAMES
+from tests.models.conftest import MODEL_NAMES, rewrite_manifest
 from triage.cli import main
 
 pytestmark = pytest.mark.skipif(
@@ -77,8 +77,8 @@ def test_text_shows_the_comparison_the_calibration_plot_and_the_unknown_inputs(
 def test_an_edited_metric_in_the_card_is_found(
     capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """card.json is not hashed: an AUROC edited by hand (CARD.md re-rendered to match) passed
-    loading, and nothing re-ran the evaluation to notice."""
+    """An AUROC edited by hand, CARD.md re-rendered and the MANIFEST.sha256 line re-written to
+    match (a deliberate edit: loading accepts it), and nothing re-ran the evaluation to notice."""
     from models.card import ModelCard
     from models.card_markdown import render_card
 
@@ -88,6 +88,7 @@ def test_an_edited_metric_in_the_card_is_found(
     data["metrics"]["at_thresholds"]["high"]["sensitivity"] = 0.75
     (folder / "card.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     (folder / "CARD.md").write_text(render_card(ModelCard.model_validate(data)), encoding="utf-8")
+    rewrite_manifest(folder)
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, err = run(capsys, "models", "evaluate", "diabetes", "--json")
     assert code == 1
@@ -118,8 +119,9 @@ def test_a_threshold_edited_in_the_card_is_evaluated_as_the_card_says(
     """The operating points were recomputed at the recipe's thresholds, so a card whose high
     threshold was raised to 90% by hand (CARD.md re-rendered) still showed 'same' for them: the
     re-run must use the thresholds the engine uses, the card's. Loading refuses a threshold other
-    than its operating point's; an edit of both (the operating point then stale) loads and passes
-    `verify` (docs/models.md, "What load and verify do not catch"): evaluate finds it."""
+    than its operating point's; an edit of both (the operating point then stale), with the
+    MANIFEST.sha256 line re-written, loads and passes `verify` (docs/models.md, "What load and
+    verify do not catch"): evaluate finds it."""
     from models.card import ModelCard
     from models.card_markdown import render_card
 
@@ -129,6 +131,7 @@ def test_a_threshold_edited_in_the_card_is_evaluated_as_the_card_says(
     data["metrics"]["at_thresholds"]["high"]["min_probability"] = 0.9
     (folder / "card.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     (folder / "CARD.md").write_text(render_card(ModelCard.model_validate(data)), encoding="utf-8")
+    rewrite_manifest(folder)
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, _, _ = run(capsys, "models", "verify", "cvd10")
     assert code == 0

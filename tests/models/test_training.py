@@ -79,10 +79,14 @@ def test_write_creates_a_new_version_directory(tmp_path: Path) -> None:
     target, created = write(built, tmp_path)
     assert created and sorted(p.name for p in target.iterdir()) == [
         "CARD.md",
+        "MANIFEST.sha256",
         "card.json",
         "golden.jsonl",
         "model.onnx",
     ]
+    from triage.riskmodels import load_model
+
+    load_model(target, "ckd", "1.0.0")  # its manifest records what was written
     assert write(built, tmp_path) == (target, False)
 
 

@@ -181,12 +181,13 @@ def verify(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Check every registered model version: sha256, card, ONNX feature contract, golden replay, CARD.md.
+    """Check every registered model version: sha256, card, ONNX feature contract, golden replay, CARD.md, MANIFEST.sha256.
 
     With NAME, that model's versions only. Golden vectors go through onnxruntime as float32; any
     difference above the card's tolerance (1e-5) fails, and so does any hash or contract mismatch,
-    card imputation medians other than golden row 1 (the training medians), or a CARD.md that is
-    not the rendering of card.json (exit code 1). It does not re-run the held-out evaluation:
+    card imputation medians other than golden row 1 (the training medians), a CARD.md that is
+    not the rendering of card.json, or a card.json, golden.jsonl or model.onnx whose sha256 is not
+    the one the version's MANIFEST.sha256 records - a card edited by hand (exit code 1). It does not re-run the held-out evaluation:
     `triage models evaluate NAME` does.
     """
     from triage.riskmodels import load_model, read_registry
@@ -226,7 +227,7 @@ def verify(
                     f"ok    {r['name']} {r['version']}: sha256 {r['onnx_sha256'][:16]}... matches the card; feature names and "
                     "units match the card and the engine; imputation medians = golden row 1; "
                     f"{r['golden_rows']} golden rows replayed, max |diff| {r['max_abs_diff']:.2e} <= {r['tolerance']:g}; "
-                    "CARD.md matches the card"
+                    "CARD.md matches the card; card.json, golden.jsonl and model.onnx match MANIFEST.sha256"
                 )
             else:
                 write(f"FAIL  {r['error']}")
