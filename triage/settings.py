@@ -194,6 +194,17 @@ class Settings(BaseSettings):
         "WARNING", description="The service's log level (`triage serve --log-level` wins)"
     )
 
+    @field_validator("clinic_id")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        # "" started the service recording every visit with no facility, said only in its `ready:` line
+        if not value.strip():
+            raise ValueError(
+                "empty: give this clinic's facility id, as in the facility directory"
+                ' (`triage referrals facilities list`), e.g. "clinic-0421"'
+            )
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _any_case(cls, value: object) -> object:

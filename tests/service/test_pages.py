@@ -221,9 +221,11 @@ def test_the_patient_heading_says_what_is_not_recorded_in_the_user_s_language(st
     csrf = staff.login(Role.nurse)
     page = f"/encounters/{made.json()['encounter_id']}"
     heading = unspanned(staff.client.get(page).text).split("<h1>")[1].split("</h1>")[0]
-    assert f"{ident('HD-1', 'mrn')} <small>sex not recorded · age not recorded</small>" in heading, heading
+    assert f"{ident('HD-1', 'mrn')} <small>sex not recorded&nbsp;· age not recorded</small>" in heading, (
+        heading
+    )
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
-    assert "性别未记录 · 年龄未记录" in unspanned(staff.client.get(page).text).split("</h1>")[0]
+    assert "性别未记录&nbsp;· 年龄未记录" in unspanned(staff.client.get(page).text).split("</h1>")[0]
 
 
 def test_every_rule_has_a_label_in_both_languages_and_the_english_one_is_its_description() -> None:
