@@ -217,18 +217,23 @@ def typed_answer(code: str, value: str) -> str:
 
 
 _ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
-Answer = Annotated[str, Form(max_length=8)]
+Answer = Typed  # checked by history_answers, so that a bad one comes back beside its question
 
 
 def history_answers(answers: dict[str, str]) -> dict[str, bool | None]:
-    """The form's answers as patient-context fields; a question left blank is not changed."""
+    """The form's answers as patient-context fields; a question left blank is not changed. An
+    answer that is none of yes, no, unknown is refused, the question in ``params["question"]``."""
     context: dict[str, bool | None] = {}
     for question in HISTORY_QUESTIONS:
         answer = answers.get(question, "")
         if not answer:
             continue
         if answer not in _ANSWERS:
-            raise UserInputError(f"history {question}: answer {answer!r} is not one of yes, no, unknown")
+            raise UserInputError(
+                f"history {question}: answer {answer!r} is not one of yes, no, unknown",
+                says="error.history_answer",
+                params={"question": question, "given": answer},
+            )
         context[question] = _ANSWERS[answer]
     return context
 
@@ -249,7 +254,8 @@ def assess_now(
 ) -> Response:
     """Assess the visit's readings now; the history answered on the form is kept for the visit,
     and so are the acute symptoms ticked (``pages/symptoms.py``): a combination that cannot be an
-    answer comes back beside the group, everything ticked and chosen kept (422, nothing stored)."""
+    answer, or a history answer none of yes, no, not known, comes back beside its group or question,
+    everything ticked and chosen kept (422, nothing stored)."""
     answers = {
         "diabetes": diabetes,
         "hypertension": hypertension,
@@ -259,17 +265,22 @@ def assess_now(
         "family_history_ascvd": family_history_ascvd,
         "pregnant": pregnant,
     }
-    context: dict[str, object] = dict(history_answers(answers))
     db = runtime_of(request).databases.get()
     recorded = visit_history.stated(store.get_encounter(db, encounter_id)).get(symptoms.FIELD)
+    errors: dict[str, FieldError] = {}
+    context: dict[str, object] = {}
+    ticked: list[str] | None = None
     try:
         ticked = symptoms.ticked_symptoms(acute_symptoms or [], recorded)
     except UserInputError as exc:
-        typed = {**answers, symptoms.FIELD: ",".join(acute_symptoms or [])}
-        error = field_error(who.language, exc, runtime_of(request).clock)
-        return show_encounter(
-            request, who, encounter_id, 422, {"assess": forms.FormState(typed, {symptoms.FIELD: error})}
-        )
+        errors[symptoms.FIELD] = field_error(who.language, exc, runtime_of(request).clock)
+    try:
+        context.update(history_answers(answers))
+    except UserInputError as exc:
+        errors[str(exc.params["question"])] = field_error(who.language, exc, runtime_of(request).clock)
+    if errors:  # the form's order: the symptoms group, then the questions (the first bad one focused)
+        typed = {symptoms.FIELD: ",".join(acute_symptoms or []), **answers}
+        return show_encounter(request, who, encounter_id, 422, {"assess": forms.FormState(typed, errors)})
     if ticked is not None:
         context[symptoms.FIELD] = ticked
     clinic_dep(request).assess_encounter(
