@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import audit, facilities
+from referral import audit, facilities, observation_requests
 from referral.clinic import pseudonym, pseudonym_secret
 from referral.errors import ConflictError, IdempotencyConflictError, NotFoundError, UserInputError, json_text
 
@@ -36,8 +36,12 @@ from referral.transactions import insert_row, utc_now, when, write
 
 
 def request_digest(model: Any) -> str:
-    material = audit.canonical_json(model.model_dump(mode="json", exclude={"idempotency_key"}))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return digest(model.model_dump(mode="json", exclude={"idempotency_key"}))
+
+
+def digest(value: Any) -> str:
+    """The SHA-256 of a JSON-able request body's canonical JSON: its fingerprint."""
+    return hashlib.sha256(audit.canonical_json(value).encode("utf-8")).hexdigest()
 
 
 def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
@@ -71,6 +75,11 @@ def same_body(row: dict[str, Any], key: str, body_sha256: str | None, what: str)
             f"idempotency key {json_text(key)} was already used for a different {what} (id {row['id']});"
             " use a new key for a new request"
         )
+
+
+def _key_of(keyed: tuple[str, str] | None) -> dict[str, str]:
+    """The audit entry's record of a keyed request (its key and body fingerprint)."""
+    return {} if keyed is None else {"idempotency_key": keyed[0], "body_sha256": keyed[1]}
 
 
 def _with_body(body_sha256: str | None) -> dict[str, str]:
@@ -377,12 +386,19 @@ def add_observations(
     actor: str,
     reason: str,
     after_close: bool = False,
+    keyed: tuple[str, str] | None = None,
 ) -> list[int]:
     """Store observations for an encounter in one transaction; returns their ids. A closed
     encounter takes none (``ConflictError``), except with ``after_close``: only for a device's
-    correction of a reading the encounter already holds (``referral/corrections.py``)."""
+    correction of a reading the encounter already holds (``referral/corrections.py``). ``keyed``:
+    the request's idempotency key and body fingerprint - the request again returns the ids stored
+    the first time and writes nothing (``referral.observation_requests``)."""
 
     def work(db: Database) -> list[int]:
+        if keyed is not None:
+            again = observation_requests.stored_ids(db, keyed[0], encounter_id, keyed[1])
+            if again is not None:  # the request again: the readings it stored, nothing written
+                return again
         if after_close:
             get_encounter(db, encounter_id)
         else:
@@ -399,8 +415,10 @@ def add_observations(
             entity="encounter",
             entity_id=encounter_id,
             reason=reason,
-            data={"observation_ids": ids, "observations": dumped},
+            data={"observation_ids": ids, "observations": dumped, **_key_of(keyed)},
         )
+        if keyed is not None:
+            observation_requests.remember(db, keyed[0], encounter_id, keyed[1], ids, actor=actor)
         return ids
 
     return write(db, work)

@@ -1,6 +1,7 @@
 """The clinical records' tables: patients, encounters (their close, stated history, one open visit
-a day), readings, assessments, overrides, referrals and their events (migrations 0001, 0002,
-0014-0016, 0021, 0022; registered in order by ``referral.migrations``)."""
+a day), readings (and the keys of the requests that added them), assessments, overrides, referrals
+and their events (migrations 0001, 0002, 0014-0016, 0021, 0022, 0024; registered in order by
+``referral.migrations``)."""
 
 from __future__ import annotations
 
@@ -270,5 +271,30 @@ BEGIN SELECT RAISE(ABORT, 'duplicate_of is set by migration 0022 only, never on 
 CREATE TRIGGER encounters_duplicate_of_fixed BEFORE UPDATE OF duplicate_of ON encounters
 WHEN OLD.duplicate_of IS NOT NEW.duplicate_of
 BEGIN SELECT RAISE(ABORT, 'duplicate_of is set by migration 0022 only and never changed'); END
+""",
+    )
+
+
+def m0024_observation_requests(db: Database) -> None:
+    """The idempotency key of a request that added readings (``POST
+    /api/v1/encounters/{id}/observations`` with an ``Idempotency-Key``), with its encounter, its
+    body's fingerprint (``body_sha256``) and the ids of the readings it stored (a JSON array), so
+    that a device bridge retrying the request after a timeout is answered those ids and nothing is
+    stored twice; the key with another body or another encounter is a 409
+    ``idempotency_conflict`` (``referral.observation_requests``). A new table: a log from before
+    has none, and its readings were stored without a key.
+    """
+    run_script(
+        db,
+        """
+CREATE TABLE observation_requests (
+    id INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 200),
+    body_sha256 TEXT NOT NULL CHECK (length(body_sha256) = 64),
+    observation_ids TEXT NOT NULL CHECK (json_valid(observation_ids) AND json_type(observation_ids) = 'array'),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+) STRICT
 """,
     )

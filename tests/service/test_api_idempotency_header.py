@@ -158,19 +158,19 @@ def test_a_walk_in_key_used_again_for_another_patient_is_the_documented_idempote
 
 
 def test_a_key_sent_to_a_write_that_takes_none_is_422_not_ignored(api: Api) -> None:
-    # readings sent with the header were stored again on the retry the client believed protected
+    # an override sent with the header would be stored again on the retry the client believed protected
     made = api.post(Role.nurse, "/api/v1/assessments", _walk_in("UNKEYED-1"))
-    path = f"/api/v1/encounters/{made.json()['encounter_id']}/observations"
-    readings = [{"code": "temperature", "value": 38.2, "unit": "Cel"}]
-    refused = api.post(Role.integrator, path, readings, ("Idempotency-Key", "obs-1"))
+    path = f"/api/v1/assessments/{made.json()['id']}/overrides"
+    override = {"disposition": "local_care", "reason": "seen by the doctor"}
+    refused = api.post(Role.clinician, path, override, ("Idempotency-Key", "ovr-1"))
     assert refused.status_code == 422 and refused.json()["fields"] == ["header.Idempotency-Key"], refused.text
     assert refused.json()["error"] == (
         f"header.Idempotency-Key: POST {path} takes no idempotency key, so a retry of it would not be"
         f" recognised; the creations that take one: {idempotency.KEYED}"
     )
     visit = api.get(f"/api/v1/encounters/{made.json()['encounter_id']}").json()
-    assert len(visit["observations"]) == 3
-    assert api.post(Role.integrator, path, readings).status_code == 201
+    assert visit["final_disposition"] == made.json()["disposition"] != "local_care"  # not overridden
+    assert api.post(Role.clinician, path, override).status_code == 201
 
 
 def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) -> None:
@@ -180,7 +180,13 @@ def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) ->
         for context in iter_route_contexts(app.routes)
         if isinstance(context.route, APIRoute) and takes_idempotency_key(context.route.dependant)
     )
-    assert taking == ["/assessments", "/encounters", "/encounters/{encounter_id}/assessments", "/referrals"]
+    assert taking == [
+        "/assessments",
+        "/encounters",
+        "/encounters/{encounter_id}/assessments",
+        "/encounters/{encounter_id}/observations",
+        "/referrals",
+    ]
     listed = re.findall(r"/api/v1(/[a-z/{}]+)", idempotency.KEYED)
     assert sorted(p.replace("{id}", "{encounter_id}") for p in listed) == taking
 

@@ -235,19 +235,33 @@ class Clinic:
         )
 
     def add_observations(
-        self, db: Database, encounter_id: int, observations: list[Observation], *, actor: str, reason: str
+        self,
+        db: Database,
+        encounter_id: int,
+        observations: list[Observation],
+        *,
+        actor: str,
+        reason: str,
+        keyed: tuple[str, str] | None = None,
     ) -> list[int]:
-        return self.add_observation_rows(
-            db, encounter_id, [observation_row(o) for o in observations], actor=actor, reason=reason
-        )
+        """``keyed``: the request's idempotency key and body fingerprint (``store.add_observations``)."""
+        rows = [observation_row(o) for o in observations]
+        return self.add_observation_rows(db, encounter_id, rows, actor=actor, reason=reason, keyed=keyed)
 
     def add_observation_rows(
-        self, db: Database, encounter_id: int, rows: list[ObservationIn], *, actor: str, reason: str
+        self,
+        db: Database,
+        encounter_id: int,
+        rows: list[ObservationIn],
+        *,
+        actor: str,
+        reason: str,
+        keyed: tuple[str, str] | None = None,
     ) -> list[int]:
         """Store validated observations already in the referral log's shape."""
         if not rows:
             raise UserInputError("observations: send at least one observation")
-        ids = store.add_observations(db, encounter_id, rows, actor=actor, reason=reason)
+        ids = store.add_observations(db, encounter_id, rows, actor=actor, reason=reason, keyed=keyed)
         self.hub.publish("queue", encounter_id=encounter_id)
         return ids
 

@@ -331,6 +331,9 @@ def close_encounter(
     "/encounters/{encounter_id}/observations",
     status_code=201,
     summary="Add readings (manual entry or a device bridge); all or nothing",
+    responses={
+        201: {"description": "The readings' ids (stored, or stored before under the Idempotency-Key)"}
+    },
 )
 def add_observations(
     encounter_id: Id,
@@ -338,12 +341,19 @@ def add_observations(
     db: DbDep,
     clinic: ClinicDep,
     who: Submitter,
+    key: HeaderKey,
 ) -> ObservationIds:
+    """With an ``Idempotency-Key`` header (the body is an array: the key comes in the header only),
+    the request sent again - a bridge's retry after a timeout - is answered the ids stored the
+    first time and stores nothing, also once the visit is closed; the key with other readings or
+    for another encounter is a 409 ``idempotency_conflict``."""
     observations = validate_observations(body)
     store.get_encounter(db, encounter_id)
-    return ObservationIds(
-        ids=clinic.add_observations(db, encounter_id, observations, actor=who.username, reason="manual entry")
+    keyed = None if key is None else (key, store.digest([entry.model_dump(mode="json") for entry in body]))
+    ids = clinic.add_observations(
+        db, encounter_id, observations, actor=who.username, reason="manual entry", keyed=keyed
     )
+    return ObservationIds(ids=ids)
 
 
 def _pregnant_only_if_not_male(context: dict[str, Any] | None, sex: str | None, whose: str) -> None:

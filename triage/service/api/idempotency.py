@@ -4,6 +4,8 @@ assessment, a referral - as the same key: a client (or an HTTP library, a gatewa
 timed-out POST with the header is answered the stored record, as with the body's field. A walk-in
 retried with neither joined the visit already open and was assessed again over its readings sent
 twice; nothing in such a request tells a retry from a second measurement, so it still does.
+Readings (``POST /api/v1/encounters/{id}/observations``) take the header only - their body is an
+array - and a retry is answered the ids stored the first time (``referral.observation_requests``).
 
 The draft writes the key as a Structured Field String (RFC 8941 3.3.3): ``Idempotency-Key:
 "8e03978e-40d5"``; most clients send it bare (``Idempotency-Key: 8e03978e-40d5``), and both are
@@ -27,7 +29,8 @@ WHERE = f"header.{NAME}"
 MAX_KEY = 200
 #: The writes that take a key (the header or the body's ``idempotency_key``), as a refusal lists them.
 KEYED = (
-    "POST /api/v1/assessments, /api/v1/encounters, /api/v1/encounters/{id}/assessments and /api/v1/referrals"
+    "POST /api/v1/assessments, /api/v1/encounters, /api/v1/encounters/{id}/assessments,"
+    " /api/v1/encounters/{id}/observations (the header only) and /api/v1/referrals"
 )
 _QUOTED = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
 _BARE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")

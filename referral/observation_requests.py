@@ -1,0 +1,59 @@
+"""Readings added under an idempotency key (migration ``0024``): a device bridge whose ``POST
+/api/v1/encounters/{id}/observations`` timed out cannot tell whether the readings were stored, and
+retries; with an ``Idempotency-Key`` the retry is answered the ids stored the first time and
+nothing is written again. The key is kept with its encounter, the request body's fingerprint and
+the readings' ids, in the same transaction as the readings (``referral.store.add_observations``),
+so concurrent retries store them once: the log's writers take turns (``BEGIN IMMEDIATE``) and the
+key is looked up inside the turn. The key used again with another body or for another encounter is
+an :class:`IdempotencyConflictError` (409 ``idempotency_conflict``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral.errors import IdempotencyConflictError, json_text
+from referral.transactions import insert_row, utc_now
+
+
+def stored_ids(db: Database, key: str, encounter_id: int, body_sha256: str) -> list[int] | None:
+    """The ids of the readings a request with ``key`` stored, when it is this request again;
+    ``None`` for a key not used yet. Call inside the write transaction."""
+    cursor = db.conn.execute(
+        "SELECT id, encounter_id, body_sha256, observation_ids FROM observation_requests"
+        " WHERE idempotency_key = ?",
+        [key],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    request_id, stored_encounter, stored_body, ids = row
+    if stored_encounter != encounter_id:
+        raise _conflict(key, f"readings of encounter {stored_encounter}")
+    if stored_body != body_sha256:
+        raise _conflict(key, f"different readings of encounter {encounter_id} (request {request_id})")
+    found: list[int] = json.loads(ids)
+    return found
+
+
+def remember(
+    db: Database, key: str, encounter_id: int, body_sha256: str, ids: list[int], *, actor: str
+) -> None:
+    """Keep ``key`` with the readings just stored (inside their write transaction)."""
+    row: dict[str, Any] = {
+        "encounter_id": encounter_id,
+        "idempotency_key": key,
+        "body_sha256": body_sha256,
+        "observation_ids": json.dumps(ids),
+        "created_at": utc_now(),
+        "created_by": actor,
+    }
+    insert_row(db, "observation_requests", row)
+
+
+def _conflict(key: str, what: str) -> IdempotencyConflictError:
+    return IdempotencyConflictError(
+        f"idempotency key {json_text(key)} was already used for {what}; use a new key for a new request"
+    )
