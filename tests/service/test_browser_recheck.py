@@ -5,6 +5,7 @@ and its unit share a line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from tests.service.conftest import WALK_IN
@@ -29,13 +30,19 @@ LINES = r"""() => {
 }"""
 
 
+def narrow_to_wide(page: Any) -> Iterator[int]:
+    """``page`` laid out at every width from 300 to 800 px, 10 px apart: each width in turn."""
+    for width in range(300, 801, 10):
+        page.set_viewport_size({"width": width, "height": 900})
+        yield width
+
+
 def test_the_recheck_interval_keeps_its_number_with_its_unit(browser: object, desk: Desk) -> None:
     made = desk.api(Role.nurse, "/assessments", WALK_IN)
     for language in ("zh", "en"):
         page: Any = log_in(browser, desk, Role.clinician, 390, language)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
-        for width in range(300, 801, 10):
-            page.set_viewport_size({"width": width, "height": 900})
+        for width in narrow_to_wide(page):
             found = page.evaluate(LINES)
             assert found is not None, f"{language}: no recheck interval in the decision"
             assert len(found["tops"]) == 1, f"{language}, {width} px: {found['text']!r} on two lines"

@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_recheck import narrow_to_wide
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -41,8 +42,7 @@ def test_a_separator_never_starts_a_line_of_the_patients_heading(browser: object
             ("/patients?mrn=SEP-1", "#found-patient"),
         ):
             page.goto(f"{desk.url}{path}")
-            for width in range(300, 801, 10):
-                page.set_viewport_size({"width": width, "height": 900})
+            for width in narrow_to_wide(page):
                 found = page.evaluate(LEADING, selector)
                 assert not found, f"{path} ({language}, {width} px): a line starts with '·': {found}"
         page.close()
