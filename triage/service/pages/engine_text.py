@@ -320,13 +320,17 @@ class EngineText:
         or an ignored reading (``ignored``) shows. On the English page the engine's English record
         (``detail``); on the Chinese page the record's rule, score or reading code, its recorded
         values and its reference, from ``engine.hover.<part>`` - never the engine's English
-        sentence. ``None`` when it would repeat ``shown``."""
+        sentence. ``None`` when it would repeat ``shown``. Comparators as the page writes them (``>=``
+        as ≥: ``bounds``), the engine's JSON keeping its own; a recorded bound as a comparison
+        ("glucose_random >33.3 mmol/L", not "=>33.3")."""
         if self.language == "en":
-            detail = str(record.get("detail") or "")
+            detail = bounds(str(record.get("detail") or ""))
             return detail if detail and detail != shown else None
         values = record.get("values") if kind == "reason" else record.get("components")
         listed = [
-            f"{key}={self._recorded(value)}" for key, value in (values or {}).items() if value is not None
+            f"{key}{' ' if recorded[:1] in '<>≤≥' else '='}{recorded}"
+            for key, value in (values or {}).items()
+            if value is not None and (recorded := bounds(self._recorded(value)))
         ]
         parts: list[tuple[str, object]] = {
             "reason": [("rule", record.get("rule")), ("values", listed)],
@@ -337,7 +341,7 @@ class EngineText:
         try:
             text = self.entry("list.clauses").join(
                 self.entry(f"engine.hover.{part}").format(
-                    value=self.joined(value) if isinstance(value, list) else self._recorded(value)
+                    value=self.joined(value) if isinstance(value, list) else bounds(self._recorded(value))
                 )
                 for part, value in parts
                 if value not in (None, "", [])
