@@ -45,6 +45,8 @@ from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, T
 
 FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md", MANIFEST)
 GOLDEN_DIGITS = 10
+#: Fewer events (or non-events) than this in a subgroup: its AUROC is said to be no firm estimate.
+FIRM_OUTCOMES = 10
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,40 @@ def _quiet(_: str) -> None:
     return None
 
 
-def _subgroups(names: list[str], X: np.ndarray) -> dict[str, np.ndarray]:
-    """Held-out subgroups reported in the card: age below/at least 50, and sex when it is an input."""
+def _subgroups(names: list[str], X: np.ndarray, unknown: np.ndarray) -> dict[str, np.ndarray]:
+    """Held-out subgroups reported in the card: age below/at least 50, sex when it is an input,
+    and the rows scored with every input measured or with at least one imputed (``unknown``:
+    rows x features, the value was unknown and is the training median)."""
     age = X[:, names.index("age")]
     groups = {"age<50": age < 50, "age>=50": age >= 50}
     if "sex_male" in names:
         male = X[:, names.index("sex_male")] == 1
         groups.update({"sex=female": ~male, "sex=male": male})
+    imputed: np.ndarray = np.asarray(unknown.any(axis=1))
+    if imputed.any() and not imputed.all():
+        groups.update({"inputs=complete": ~imputed, "inputs=imputed": imputed})
     return {label: mask for label, mask in groups.items() if mask.any()}
+
+
+def imputation_limitation(names: list[str], unknown: np.ndarray, held_out: HeldOutMetrics) -> str | None:
+    """The card's limitation for risks computed with imputed inputs, from the held-out subgroups
+    ``inputs=imputed`` and ``inputs=complete``; ``None`` when no held-out row had one imputed."""
+    imputed, complete = held_out.subgroups.get("inputs=imputed"), held_out.subgroups.get("inputs=complete")
+    if imputed is None or complete is None:
+        return None
+    counts = unknown.sum(axis=0)
+    which = ", ".join(f"{names[i]} {int(counts[i])}" for i in np.argsort(-counts, kind="stable") if counts[i])
+    auroc = "not estimable" if imputed.auroc is None else f"{imputed.auroc:.3f}"
+    complete_auroc = "not estimable" if complete.auroc is None else f"{complete.auroc:.3f}"
+    few = min(imputed.events, imputed.n - imputed.events) < FIRM_OUTCOMES
+    return (
+        "A risk computed with an input unknown is computed as if that input were its training median, so it is "
+        "less certain than with the input measured; the explanation of a risk names the inputs so imputed and "
+        f"their medians. On the {imputed.n} held-out rows with at least one imputed ({which}) the AUROC is "
+        f"{auroc} ({imputed.events} events{', too few outcomes for a firm estimate' if few else ''}), against "
+        f"{complete_auroc} on the {complete.n} rows with every input measured ({complete.events} events; "
+        "subgroups inputs=imputed and inputs=complete)."
+    )
 
 
 def held_out_metrics(
@@ -93,7 +121,9 @@ def held_out_metrics(
         calibration_bins=tuple(CalibrationBin.model_validate(b) for b in metrics.calibration_bins(y, p)),
         subgroups={
             label: SubgroupMetric.model_validate(metrics.subgroup(y[mask], p[mask]))
-            for label, mask in _subgroups(recipe.feature_names, prepared.X_test).items()
+            for label, mask in _subgroups(
+                recipe.feature_names, prepared.X_test, prepared.unknown_test
+            ).items()
         },
     )
 
@@ -138,7 +168,8 @@ def build(name: str, progress: Progress = _quiet) -> Built:
         population=recipe.population,
         intended_use=recipe.intended_use,
         not_for=recipe.not_for,
-        limitations=recipe.limitations,
+        limitations=recipe.limitations
+        + tuple(filter(None, [imputation_limitation(recipe.feature_names, prepared.unknown_test, held_out)])),
         features=tuple(
             FeatureSpec(
                 name=f.name,

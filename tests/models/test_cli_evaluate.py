@@ -57,7 +57,9 @@ def test_text_shows_the_comparison_the_calibration_plot_and_the_unknown_inputs(
     code, out, _ = run(capsys, "models", "evaluate", "cvd10", "--groups", "5")
     assert code == 0
     lines = out.splitlines()
-    assert "same    auroc                 0.7823" in lines
+    # the items' column is as wide as the longest (it ran into the value: 'inputs=completen 1126')
+    assert "same    auroc                     0.7823" in lines
+    assert "same    subgroups.inputs=complete n 1126 events 102 auroc 0.7941" in out
     plot = [line for line in lines if line.rstrip().endswith("|")]
     assert len(plot) == 5 and all(line.count("|") == 2 for line in plot)
     # the five groups are the card's calibration quintiles

@@ -81,13 +81,14 @@ def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
         "",
         "Each held-out metric of the card, re-computed (same: the card's value; DIFFERS: both are shown):",
     ]
+    width = max([22] + [len(c.item) + 1 for c in e.comparisons])  # a long subgroup name keeps its space
     for c in e.comparisons:
         shown = (
             _value(c.item, c.card)
             if c.same
             else f"card {_value(c.item, c.card)}; re-computed {_value(c.item, c.recomputed)}"
         )
-        lines.append(f"{'same' if c.same else 'DIFFERS':<8}{c.item:<22}{shown}")
+        lines.append(f"{'same' if c.same else 'DIFFERS':<8}{c.item:<{width}}{shown}")
     top = next(
         s for s in _SCALES if s >= max(max(r["observed_ci95"][1], r["mean_predicted"]) for r in e.calibration)
     )
