@@ -23,6 +23,9 @@ _UNIT_TYPED = re.compile(r'unit ("(?:[^"\\]|\\.)*") is not accepted')
 _IMPLAUSIBLE = re.compile(
     r"^\S+: value (?P<given>.+) is outside the plausible range (?P<low>\S+)-(?P<high>\S+) (?P<unit>\S+)$"
 )
+# a value refused as no number that has a decimal comma ("6,5"): said, never read as 6.5 - it may be
+# a typo of 6.5 or of 65, so the nurse types it again; three digits after it may be thousands (1,200)
+_DECIMAL_COMMA = re.compile(r'value "\s*(?P<whole>[+-]?\d+),(?P<part>\d{1,2})\s*" is not a number')
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
     elif concept is not None and concept.answers:
         answers = text("list.sep").join(engine.value(answer) for answer in concept.answers)
         message = text("entry.answers", name=name, answers=answers)
+    elif comma := _DECIMAL_COMMA.search(str(exc)):
+        message = text("entry.decimal_comma", name=name, point=f"{comma['whole']}.{comma['part']}")
     elif "is not a number" in str(exc):
         message = text("entry.not_number", name=name)
     elif isinstance(exc, UnitError) and concept is not None and (typed := _UNIT_TYPED.search(str(exc))):
