@@ -30,6 +30,8 @@ CONFIG_ENV = "TRIAGE_CONFIG"
 #: A web origin as a browser sends it in ``Origin`` (RFC 6454): scheme, host, optional port.
 _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 ENV_PREFIX = "TRIAGE_"
+#: The service's log levels: uvicorn's (its ``LOG_LEVELS``), for the setting and ``serve --log-level`` alike.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 #: The storage layer's bounds (``referral.associations``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 
@@ -190,8 +192,9 @@ class Settings(BaseSettings):
         description="This clinic's facility id: new visits are recorded at it when the facility directory"
         " has it, else with no facility",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "WARNING", description="The service's log level (`triage serve --log-level` wins)"
+    log_level: str = Field(
+        "WARNING",
+        description=f"The service's log level: {', '.join(LOG_LEVELS)}, any case (`triage serve --log-level` wins)",
     )
 
     @field_validator("clinic_id")
@@ -208,7 +211,10 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _any_case(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+        # it took DEBUG, INFO, WARNING and ERROR only, where `serve --log-level` also takes critical and trace
+        if isinstance(value, str) and value.lower() in LOG_LEVELS:
+            return value.upper()
+        raise ValueError(f"not a log level: choose one of {', '.join(LOG_LEVELS)} (any case)")
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)

@@ -13,15 +13,13 @@ import typer
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
 from triage.errors import UserInputError, json_text
+from triage.settings import LOG_LEVELS  # uvicorn's: another name failed in the server, a KeyError traceback
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from triage.service.runtime import Runtime
     from triage.settings import Settings
-
-#: uvicorn's log levels (its ``LOG_LEVELS``); another name failed only in the server, as a KeyError traceback.
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 #: What the shell reports for a program Ctrl-C ended: ``serve`` and ``demo`` exit with it.
