@@ -151,22 +151,46 @@ class TcpListener:
         self._on_refused = on_refused
         self._name = name
         self._server: asyncio.Server | None = None
+        self._address: tuple[str, int] | None = None
+        #: each accepted connection's session, by its writer: :meth:`close` ends them
+        self._sessions: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._closing = False
         self.refused = 0
 
     @property
     def address(self) -> tuple[str, int]:
         """The bound (host, port); the port is the real one when 0 was configured."""
-        return bound_address(self._server, "listener")
+        if self._address is None:
+            return bound_address(self._server, "listener")
+        return self._address
 
     async def start(self) -> None:
         try:
-            self._server = await asyncio.start_server(self._accept, self._spec.host, self._spec.port)
+            self._server = await asyncio.start_server(self._connected, self._spec.host, self._spec.port)
         except OSError as exc:
             raise LinkError(
                 f"device {self._name}: cannot listen on {self._spec.host}:{self._spec.port}: "
                 f"{bind_problem(exc, self._spec.host, self._spec.port)}"
             ) from None
+        self._address = bound_address(self._server, "listener")
         log.info("device %s listening on %s:%d", self._name, *self.address)
+
+    def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """start_server's callback. A connection the loop accepted as the gateway stopped (the
+        device connecting in the same moment as Ctrl-C or SIGTERM, seen under load) reached
+        ``_accept`` after :meth:`close`: 'listener is not started' and a traceback after "stopped".
+        It is closed now; the others run as tasks of the listener's own, which ``close`` ends."""
+        if self._closing:
+            writer.close()
+            return
+        task = asyncio.get_running_loop().create_task(self._accept(reader, writer))
+        self._sessions[task] = writer
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._sessions.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("device %s: session failed", self._name, exc_info=task.exception())
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer_info = writer.get_extra_info("peername")
@@ -196,7 +220,17 @@ class TcpListener:
             await link.close()
 
     async def close(self) -> None:
+        """Stop listening and end every session (before the gateway closes its database)."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
+        sessions = dict(self._sessions)
+        for task in sessions:
+            task.cancel()
+        await asyncio.gather(*sessions, return_exceptions=True)
+        for task, writer in sessions.items():
+            if task.cancelled():  # cancelled before it began: its finally never ran
+                writer.close()
+        if self._server is not None:
             await self._server.wait_closed()
             self._server = None

@@ -3,6 +3,7 @@ the serial speeds an error names, and real `listen` and `simulate` processes run
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -52,6 +53,32 @@ def listen_process(tmp_path: Path, port: int, *args: str) -> subprocess.Popen[by
         env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
         cwd=tmp_path,
     )
+
+
+def wait_accepted(process: subprocess.Popen[bytes], device: socket.socket, timeout_s: float = 60) -> None:
+    """Wait until ``process`` has accepted the connection ``device`` made (the socket is one of
+    its open files, /proc), so a test stops it with the device connected - not after a guessed
+    sleep, in which a loaded machine's listener had not yet accepted it."""
+    local, remote = device.getsockname()[1], device.getpeername()[1]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the listener ended"
+        # the listener's end of it: local port ``remote``, remote port ``local``, ESTABLISHED (01)
+        inodes = {
+            f"socket:[{fields[9]}]"
+            for table in ("tcp", "tcp6")
+            for fields in (
+                row.split() for row in Path(f"/proc/{process.pid}/net/{table}").read_text().splitlines()[1:]
+            )
+            if (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16), fields[3])
+            == (remote, local, "01")
+        }
+        for fd in Path(f"/proc/{process.pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # a file closed as it is read
+                if os.readlink(fd) in inodes:
+                    return
+        time.sleep(0.01)
+    raise AssertionError(f"the listener did not accept the connection within {timeout_s:g} s")
 
 
 def listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:

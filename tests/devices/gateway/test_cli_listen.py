@@ -21,6 +21,7 @@ from tests.devices.gateway.devices_cli import (
     listen_and_simulate,
     listen_hl7,
     settings_file,
+    wait_accepted,
 )
 from triage.cli import main
 
@@ -306,7 +307,7 @@ def test_stopping_listen_with_a_device_connected_prints_no_traceback(
             seen += line
         with socket.create_connection(("127.0.0.1", port)) as device:
             device.sendall(b"\x0bMSH|^~\\&|MONITOR")  # a message begun, not ended
-            time.sleep(0.5)
+            wait_accepted(listen, device)  # connected; the session then starts at once
             listen.send_signal(stop)
             _out, err = listen.communicate(timeout=20)
     finally:
