@@ -64,11 +64,8 @@ class ServiceMetrics:
 
     def learn_routes(self, routes: list[Any]) -> None:
         """Remember each route's full path template (included routers keep their own paths)."""
-        from fastapi.routing import iter_route_contexts
-
-        for context in iter_route_contexts(routes):
-            if context.path:
-                self.route_paths[id(context.route)] = context.path
+        for route, path in route_templates(routes):
+            self.route_paths[id(route)] = path
 
     def render(self, others: Iterable[str] = ()) -> bytes:
         """The exposition text; with ``others`` (other processes' texts), everything added up."""
@@ -108,6 +105,23 @@ class ServiceMetrics:
                 self.requests.labels(route, scope["method"], str(status)).inc()
 
         return metered
+
+
+def route_templates(routes: list[Any], prefix: str = "") -> Iterator[tuple[Any, str]]:
+    """Each route with its full path template: the prefixes of the routers that include it, then
+    its own path - what FastAPI's ``iter_route_contexts`` reports, read from the routers instead.
+    That builds every included route's effective context (its dependencies and pydantic fields),
+    which FastAPI otherwise does lazily for the router a request reaches: ~0.1 s of CPU per app,
+    paid by every ``create_app`` (each service process, each test's app) for nothing.
+    ``tests/service/test_app_startup.py`` checks both give the same templates."""
+    from fastapi.routing import _IncludedRouter
+
+    for route in routes:
+        if isinstance(route, _IncludedRouter):
+            inner = prefix + route.include_context.prefix
+            yield from route_templates(route.original_router.routes, inner)
+        elif path := getattr(route, "path", None):
+            yield route, prefix + path
 
 
 def merge_expositions(texts: list[str]) -> bytes:
