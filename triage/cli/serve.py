@@ -122,6 +122,7 @@ def register(app: typer.Typer) -> None:
         from triage.riskmodels import check_models_setting
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
+        from triage.service.database import refuse_a_folder
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
         from triage.service.workers import WorkerPool
 
@@ -133,6 +134,7 @@ def register(app: typer.Typer) -> None:
         # service that answered but never got ready.
         load_policy(settings.policy.file)
         check_models_setting(settings.models, ctx.obj.config_path)
+        refuse_a_folder(settings.database.path)
         if settings.service.run_gateway:
             # As `devices listen` does: a typo in a profile's [mapping] refused now, not found when
             # every result of that test is quarantined (the gateway reads the profiles again).

@@ -43,6 +43,16 @@ def changed_text(path: Path, before: list[str], applied: list[str]) -> str:
     )
 
 
+def refuse_a_folder(path: Path) -> None:
+    """``database.path`` naming a folder is a settings mistake (exit 2 before ``serve`` starts; not
+    ready, not retried, if it became one later): retrying every 30 s could never open it, and the
+    CLI's ``--db`` refuses a folder already (``referral.storage``, :class:`FolderGivenError`)."""
+    if path.is_dir():
+        raise ConfigError(
+            f"database.path {path} is a folder; give the referral log's file, e.g. {path / 'clinic.db'}"
+        )
+
+
 class LogUnavailable(ConfigError):
     """The referral log cannot be opened for now (a folder that cannot be created or written, a
     full or read-only disk, an I/O error): worth trying again. A file that is not a referral log,
@@ -74,6 +84,7 @@ class Databases:
     def migrate(self) -> None:
         """Open the log and apply its pending migrations; the service log says when that created a
         new log or upgraded an older one (the ``ready:`` line gave only the schema it ended at)."""
+        refuse_a_folder(self.path)
         try:
             db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=False)
             try:

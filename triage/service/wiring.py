@@ -8,7 +8,8 @@ A referral log that cannot be opened for a reason that can pass (:class:`LogUnav
 folder missing or read-only, a full disk, a mount not back yet) is tried again in the background,
 after 1 s, then twice as long each time up to every 30 s; the service becomes ready when it opens.
 Each kind of failure is logged once, and the recovery once. A permanent one (a file that is not a
-referral log, one a newer version migrated, a bad policy or model) is not retried.
+referral log, one a newer version migrated, a folder given as ``database.path``, a bad policy or
+model) is not retried.
 """
 
 from __future__ import annotations
