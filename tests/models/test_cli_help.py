@@ -22,7 +22,7 @@ def test_train_help_says_what_is_written_and_what_check_accepts(capsys: pytest.C
     assert "fail unless byte-identical" not in text
     assert (
         "fail unless model.onnx and golden.jsonl are byte-identical (card.json and CARD.md may differ only "
-        "in the recorded library versions)" in text
+        "in the recorded library versions, and MANIFEST.sha256 only in card.json's line)" in text
     )
     assert (
         "Without --check it writes the version directory NAME/VERSION under the models folder (or --out); "
@@ -34,6 +34,7 @@ def test_train_help_says_what_is_written_and_what_check_accepts(capsys: pytest.C
 def test_verify_help_names_its_checks_and_what_it_does_not_do(capsys: pytest.CaptureFixture[str]) -> None:
     text = _help(capsys, "verify")
     assert "imputation medians" in text
+    assert "whose sha256 is not the one the version's MANIFEST.sha256 records - a card edited by hand" in text
     assert "does not re-run the held-out evaluation: `triage models evaluate NAME` does" in text
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -227,3 +228,14 @@ def test_the_demo_shows_a_patient_whose_referral_the_risk_models_decide(tmp_path
         client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
         page = client.get(f"/encounters/{encounter}").text
         assert "Demo data" in page and "cvd10" in page
+
+
+def test_demo_help_names_the_patients_the_risk_models_refer(capsys: pytest.CaptureFixture[str]) -> None:
+    from triage.cli import main
+
+    assert main(["demo", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert (
+        "DEMO-0003 and every tenth after it is referred by the risk models alone (every rule says local care)"
+        in text
+    )

@@ -294,7 +294,8 @@ def train(
         False,
         "--check",
         help="Only compare with the shipped files (write nothing); fail unless model.onnx and golden.jsonl are "
-        "byte-identical (card.json and CARD.md may differ only in the recorded library versions).",
+        "byte-identical (card.json and CARD.md may differ only in the recorded library versions, and MANIFEST.sha256 "
+        "only in card.json's line).",
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Write the version directory under this folder (default: the models folder)."
