@@ -112,3 +112,17 @@ def test_a_correction_written_with_its_manifest_line_loads(model_dir: Path) -> N
     ]
     (folder / MANIFEST).write_text("\n".join(fixed) + "\n", encoding="utf-8")
     assert load_model(folder, "ckd", "1.0.0").card.intended_use == "Decide treatment for any adult."
+
+
+def test_the_wheel_carries_every_file_of_a_version_folder() -> None:
+    """pyproject's package-data lists the version folders' files by name: a MANIFEST.sha256 left
+    out of the wheel would make an installed product refuse every model."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    pyproject = tomllib.loads((models.MODELS_DIR.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["models"]
+    for name in MODEL_NAMES:
+        for file in (models.MODELS_DIR / name / "1.0.0").iterdir():
+            relative = f"{name}/1.0.0/{file.name}"
+            assert any(fnmatch(relative, g) for g in globs), f"{relative} is not in the wheel: {globs}"
