@@ -17,7 +17,7 @@ import typer
 from devices.profile import load_profile
 from referral import associations, closure, store
 from referral.associations import Association, when
-from referral.errors import UserInputError
+from referral.errors import UserInputError, json_text
 from referral.records import check_record_number
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
@@ -28,6 +28,23 @@ app = typer.Typer(
     " detach it, list them; close an encounter, which detaches its devices.",
     no_args_is_help=True,
 )
+
+
+def encounter_id(value: str | int) -> int:
+    """``--encounter``'s value, shown as ``ID`` in the help: typer's range for ``min=1,
+    max=MAX_ID`` read ``<int range> [1<=x<=4611686018427387904]``, a number no one types. A bad
+    one still names the limit."""
+    try:
+        number = value if isinstance(value, int) else int(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{json_text(value)} is not an encounter id (a whole number from 1)"
+        ) from None
+    if not 1 <= number <= MAX_ID:
+        raise typer.BadParameter(f"{number} is not an encounter id (a whole number from 1 to {MAX_ID})")
+    return number
+
+
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who does it (a staff name; recorded in the audit trail).")
 ]
@@ -89,7 +106,8 @@ def attach(
     device_id: DeviceArgument,
     actor: ActorOption,
     encounter: Annotated[
-        int | None, typer.Option("--encounter", min=1, max=MAX_ID, help="The encounter id.")
+        int | None,
+        typer.Option("--encounter", parser=encounter_id, metavar="ID", help="The encounter id."),
     ] = None,
     mrn: Annotated[
         str | None,

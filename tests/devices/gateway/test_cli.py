@@ -230,3 +230,26 @@ def test_listen_help_says_which_line_grammar_protocol_line_reads_without_a_profi
     grammar = flag_profile("line", "device-1").line_grammar
     assert grammar == "nonin"
     assert f"line reads the {grammar} oximeter grammar; any other line device needs its --profile" in shown
+
+
+def test_no_devices_help_screen_shows_an_id_as_a_64_bit_range(capsys: pytest.CaptureFixture[str]) -> None:
+    """`associations attach --help` showed --encounter as '<int range> [1<=x<=4611686018427387904]'
+    (the largest record id); it reads 'ID'. A bad value still names the limit."""
+    from typer.testing import CliRunner
+
+    import triage.cli as cli
+    from triage.cli.referrals import MAX_ID
+
+    runner = CliRunner()
+    for path, _command in _devices_commands():
+        shown = runner.invoke(cli.app, [*path, "--help"], terminal_width=200).output
+        assert str(MAX_ID)[:12] not in shown, " ".join(path)
+    attach = runner.invoke(
+        cli.app, ["devices", "associations", "attach", "--help"], terminal_width=200
+    ).output
+    assert "--encounter ID The encounter id." in " ".join(attach.replace("│", " ").split())
+    assert main(["devices", "associations", "attach", "ox", "--actor", "n", "--encounter", "0"]) == 2
+    assert (
+        f'"--encounter": 0 is not an encounter id (a whole number from 1 to {MAX_ID})'
+        in capsys.readouterr().err
+    )
