@@ -210,7 +210,8 @@ def read_capture(
     if profile.protocol == "ble":
         for record in read_records(data):
             if isinstance(record, AssembledRecord):
-                yield CapturedMessage(record.raw, record.offset)
+                # each line placed in the file: a context's need not follow its measurement's
+                yield CapturedMessage(record.raw, record.offset, pieces=record.pieces)
             elif isinstance(record, GattBadLine):
                 yield Quarantine("unreadable_line", record.raw, record.offset, dev, record.reason)
             elif isinstance(record, GattFailure):

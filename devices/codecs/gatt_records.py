@@ -216,7 +216,13 @@ def decode_message(
             if len(values) > 1:
                 if values[1].uuid != CONTEXT_UUID or len(values) > 2:
                     raise CodecError("a glucose record is a 2a18 measurement and at most one 2a34 context")
-                context = decode_context(values[1].data)
+                try:
+                    context = decode_context(values[1].data)
+                except CodecError as exc:
+                    # at the context's own line (replay and the gateway place it by the record's
+                    # pieces: it need not follow its measurement in the stream)
+                    at = base_offset + values[1].offset
+                    return [], [Quarantine("unparseable_message", raw, at, profile.device_id, str(exc))]
                 if context.sequence != measurement.sequence:
                     raise CodecError(
                         f"glucose context sequence {context.sequence} does not match measurement "

@@ -71,3 +71,22 @@ def test_a_held_reading_converted_from_mg_dl_is_listed_as_a_laboratory_reports_i
         "glucose_random 8.4 mmol/L",
         "glucose_random >33.3 mmol/L (reported >600 mg/dL)",
     ]
+
+
+def test_an_unreadable_glucose_context_is_placed_at_its_own_line_of_the_capture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record is its measurement's line and its context's, which need not follow it in the
+    capture (here a comment between them). Replay named the measurement's line for a context that
+    could not be read - the record placed by its first line only - where the gateway's quarantine
+    sentence places each line (ec07d6f)."""
+    measurement = b"2a18 120100ea070b14071e005fb011\n"  # seq 1, context announced
+    between = b"# the meter sent another value between them\n"
+    capture = tmp_path / "ble.txt"
+    capture.write_bytes(measurement + between + b"2a34 020100\n")  # seq 1, meal announced, missing
+    assert main(["devices", "replay", str(capture), "-p", "ble"]) == 1
+    context_line = len(measurement + between)
+    assert (
+        f"{capture}: byte {context_line}: quarantined (unparseable_message): glucose context meal at byte 3 "
+        "needs 1 byte(s), only 0 left\n"
+    ) in capsys.readouterr().err
