@@ -6,19 +6,19 @@ import codecs
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-import models as models_package
-from triage.assess import ModelSetLike, assess
-from triage.assess_request import parse_request, parse_time
-from triage.assessment import Assessment, json_schema_text
 from triage.cli.output import echo, examples, write
 from triage.errors import ClinicError, ConfigError, UserInputError
 from triage.json_input import RepeatedKeyError, unique_keys
 from triage.phrases import NOT_SCORED, TEACHING_DATA
-from triage.policy import Policy, builtin_model_tables, load_policy
+
+if TYPE_CHECKING:  # imported when the command runs: `triage --help` and the other commands skip them
+    from triage.assess import ModelSetLike
+    from triage.assessment import Assessment
+    from triage.policy import Policy
 
 HELP = """Route patients: scores, rules and risk models -> disposition with reasons.
 
@@ -94,6 +94,7 @@ def _load_models(ctx: typer.Context, wanted: bool | None) -> ModelSetLike | None
 
 
 def _registered_models(ctx: typer.Context) -> list[str]:
+    import models as models_package
     from triage.riskmodels import read_registry
 
     directory = ctx.obj.settings.models.directory
@@ -103,6 +104,8 @@ def _registered_models(ctx: typer.Context) -> list[str]:
 def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
     """The policy at ``path``; with the models in use, a ``[models.<name>]`` table must name a
     registered model: ``[models.cvd]`` for ``cvd10`` set a threshold that nothing ever read."""
+    from triage.policy import builtin_model_tables, load_policy
+
     policy = load_policy(path)
     builtin = builtin_model_tables()  # the built-in policy's own tables (ckd, diabetes) are not the clinic's
     unknown = [
@@ -176,6 +179,9 @@ def run_assess(
     table: bool,
 ) -> int:
     """Assess every file and print the results; returns how many files were invalid."""
+    from triage.assess import assess
+    from triage.assess_request import parse_request, parse_time
+
     now = parse_time(now_text, "--now") if now_text else None
     if files.count("-") > 1:  # the second read found it empty: 'stdin: empty'
         raise UserInputError(
@@ -290,6 +296,8 @@ def register(app: typer.Typer) -> None:
                     "--schema prints the Assessment JSON Schema and reads no input; give it without FILE"
                     f" (got {' '.join(files)})"
                 )
+            from triage.assessment import json_schema_text
+
             write(json_schema_text(), nl=False)
             return
         if not files:

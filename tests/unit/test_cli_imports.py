@@ -1,0 +1,58 @@
+"""`triage --help` lists every command without importing what only a command's run needs.
+
+Every `triage` process imported ``triage.cli``, and with it ``triage.cli.assess``'s engine
+(``triage.assess``, the Assessment models, the policy: ~0.2 s of CPU, 0.5 s on a loaded machine),
+whatever the command: each user command and each test that runs `triage` as a process paid it.
+Checked with Python's own ``-X importtime`` on the real console script.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+
+#: Imported only when a command that needs them runs.
+NOT_FOR_HELP = (
+    "triage.assess",
+    "triage.assess_request",
+    "triage.assessment",
+    "triage.policy",
+    "pandas",
+    "onnxruntime",
+    "sklearn",
+)
+COMMANDS = ("assess", "models", "devices", "referrals", "study", "report", "serve", "demo")
+
+
+def imported_by(*args: str) -> tuple[str, set[str]]:
+    """The output of ``triage ARGS`` and every module its process imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", TRIAGE, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = {
+        line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+    }
+    return done.stdout, modules
+
+
+def test_help_lists_every_command_without_their_engines() -> None:
+    shown, modules = imported_by("--help")
+    for command in COMMANDS:
+        assert f" {command} " in shown, f"`triage --help` does not list {command}"
+    assert "typer" in modules, "the import report was read"
+    assert sorted(set(NOT_FOR_HELP) & modules) == []
+
+
+def test_assess_help_shows_its_options_without_the_engine() -> None:
+    shown, modules = imported_by("assess", "--help")
+    assert "--schema" in shown and "--no-models" in shown
+    assert sorted(set(NOT_FOR_HELP) & modules) == []
