@@ -14,6 +14,7 @@ import contextlib
 import errno
 import ipaddress
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 
 from devices.transports.link import LinkClosed, LinkError, TcpConnectSpec, TcpListenSpec
@@ -74,12 +75,47 @@ class TcpLink:
             await self._writer.wait_closed()
 
 
+class ConnectFailed(LinkClosed):
+    """A TCP connection could not be made; ``problem`` says why and what to check, ``refused``
+    whether the host answered that nothing listens on the port."""
+
+    def __init__(self, host: str, port: int, problem: str, *, refused: bool = False) -> None:
+        super().__init__(f"tcp {host}:{port}: cannot connect: {problem}")
+        self.problem = problem
+        self.refused = refused
+
+
+def connect_problem(exc: OSError, host: str, port: int, timeout_s: float) -> str:
+    """Why connecting to ``host:port`` failed, and what to check - Python's own words were the
+    errno's ('[Errno 111] Connect call failed ('127.0.0.1', 4000)'), or nothing for a timeout."""
+    if isinstance(exc, TimeoutError):
+        return (
+            f"no answer from {host} within {timeout_s:g} s: check the address, and that no firewall "
+            f"drops connections to port {port}"
+        )
+    if isinstance(exc, socket.gaierror):
+        return (
+            f"the host name {json_text(host)} is not known ({exc.strerror}): check its spelling, "
+            "or give its IP address"
+        )
+    if exc.errno == errno.ECONNREFUSED:
+        return (
+            f"nothing listens on port {port} of {host} (connection refused): check the port, and "
+            "that the program or device meant to listen there is running"
+        )
+    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return f"{host} cannot be reached ({exc.strerror}): check the address and this computer's network"
+    return f"{exc.strerror or exc}: check the address {host} and port {port}"
+
+
 async def connect_tcp(spec: TcpConnectSpec, *, timeout_s: float = 10.0) -> TcpLink:
-    """Connect to a device (or its terminal server). ``LinkClosed`` if it does not answer."""
+    """Connect to a device (or its terminal server). :class:`ConnectFailed` if it does not answer."""
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(spec.host, spec.port), timeout_s)
     except (OSError, TimeoutError) as exc:
-        raise LinkClosed(f"tcp {spec.host}:{spec.port}: cannot connect: {exc}") from None
+        problem = connect_problem(exc, spec.host, spec.port, timeout_s)
+        refused = exc.errno == errno.ECONNREFUSED and not isinstance(exc, TimeoutError)
+        raise ConnectFailed(spec.host, spec.port, problem, refused=refused) from None
     return TcpLink(reader, writer, f"tcp {spec.host}:{spec.port}")
 
 

@@ -32,7 +32,7 @@ from devices.simulator import (
 from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, TcpConnectSpec
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import open_serial
-from devices.transports.tcp import bind_problem, connect_tcp, parse_host_port
+from devices.transports.tcp import ConnectFailed, bind_problem, connect_tcp, parse_host_port
 from triage.cli.devices_link import STOPPED_BY_CTRL_C, ctrl_c_stops
 from triage.cli.link_flags import check_serial_flags
 from triage.cli.output import echo, write
@@ -312,7 +312,14 @@ async def _simulate(
             return open_serial(SerialSpec(url=port, baudrate=baud))
         if tcp is not None:
             host, tcp_port = parse_host_port(tcp, what="--tcp")
-            return await connect_tcp(TcpConnectSpec(host=host, port=tcp_port))
+            try:
+                return await connect_tcp(TcpConnectSpec(host=host, port=tcp_port))
+            except ConnectFailed as exc:  # what failed and what to check, not the errno's text
+                listen = (
+                    f"triage devices listen --protocol {KIND_PROTOCOL[kind]} --tcp-listen {host}:{tcp_port}"
+                )
+                gateway = f" (the gateway: `{listen}`)" if exc.refused else ""
+                raise LinkError(f"--tcp {tcp}: cannot connect: {exc.problem}{gateway}") from None
         raise LinkError("no link to the gateway: give --pty, --port, --tcp or --tcp-listen")
 
     try:

@@ -253,3 +253,22 @@ def test_no_devices_help_screen_shows_an_id_as_a_64_bit_range(capsys: pytest.Cap
         f'"--encounter": 0 is not an encounter id (a whole number from 1 to {MAX_ID})'
         in capsys.readouterr().err
     )
+
+
+def test_simulate_that_cannot_connect_says_what_failed_and_what_to_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said Python's errno text: "tcp 127.0.0.1:N: cannot connect: [Errno 111] Connect call
+    failed ('127.0.0.1', N); is `triage devices listen --tcp-listen HOST:PORT` running there?"."""
+    assert main(["devices", "simulate", "--kind", "hl7-monitor", "--tcp", f"127.0.0.1:{_CLOSED}"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --tcp 127.0.0.1:{_CLOSED}: cannot connect: nothing listens on port {_CLOSED} of 127.0.0.1 "
+        "(connection refused): check the port, and that the program or device meant to listen there is "
+        f"running (the gateway: `triage devices listen --protocol hl7 --tcp-listen 127.0.0.1:{_CLOSED}`)\n"
+    )
+    assert main(["devices", "simulate", "--tcp", "no-such-host.invalid:4000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        'error: --tcp no-such-host.invalid:4000: cannot connect: the host name "no-such-host.invalid" is not known ('
+    )
+    assert err.endswith("): check its spelling, or give its IP address\n") and "Errno" not in err
