@@ -42,6 +42,14 @@ def _limit(setting: float) -> str:
     return f"{mmol} mmol/L" if mgdl is None else f"{mmol} mmol/L, {mgdl:g} mg/dL"
 
 
+def _glycaemia_finding(ev: Evidence, text: str) -> Finding:
+    """The glucose/HbA1c readings first, then ``text`` (its ``{low}`` and ``{high}`` filled in)."""
+    values: Values = {k: ev.shown(k) for k in _GLYCAEMIA_READINGS if k in ev.latest}
+    shown = ", ".join(_GLYCAEMIA_READINGS[k].format(v) for k, v in values.items())
+    said = text.format(low=_limit(ev.glucose_critical_low), high=_limit(ev.glucose_critical_high))
+    return Finding(values, f"{shown}: {said}" if shown else said)
+
+
 def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
     """The reading(s) first, then what to do, the noun said once: ``random glucose 2.6 mmol/L:
     below the critical low (<3.0 mmol/L, 54 mg/dL): treat now ...`` (the rule's ``; measured
@@ -51,27 +59,26 @@ def glycaemia_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]
         s = ev.scores.get("glycaemia")
         if s is None or flag not in s.flags:
             return None
-        values: Values = {k: ev.shown(k) for k in _GLYCAEMIA_READINGS if k in ev.latest}
-        shown = ", ".join(_GLYCAEMIA_READINGS[k].format(v) for k, v in values.items())
-        said = text.format(low=_limit(ev.glucose_critical_low), high=_limit(ev.glucose_critical_high))
-        return Finding(values, f"{shown}: {said}" if shown else said)
+        return _glycaemia_finding(ev, text)
 
     return check
 
 
 # a diabetes-range glucose or HbA1c: suspected diabetes to confirm, or in known diabetes a matter of
-# control against the individual target (ADA 2025 s6; 中国2型糖尿病防治指南 2020: HbA1c <7.0 % for
-# most adults), not a diagnosis to confirm - and an HbA1c of 6.5-6.9 % alone is within that target
-# (known_diabetes_at_target: nothing to review); values["diabetes_range"] names which
+# control against the individual target (ADA 2025 s6; 中国2型糖尿病防治指南 2020: HbA1c <7.0 %,
+# non-fasting glucose <10.0 mmol/L for most adults), not a diagnosis to confirm - and an HbA1c of
+# 6.5-6.9 % alone is within that target (known_diabetes_at_target: nothing to review); in known
+# diabetes a random glucose of 10.0 mmol/L (180 mg/dL) or more is above the non-fasting target
+# also below the diabetes range (11.1); values["diabetes_range"] names which
+_KNOWN_DIABETES = (
+    "known diabetes: glycaemic control, not a diagnosis - review treatment against the individual"
+    " target (HbA1c <7.0 %, non-fasting glucose <10.0 mmol/L for most adults)"
+)
 _DIABETES_RANGE = {
     kind: glycaemia_flag("diabetes_range", text)
     for kind, text in (
         ("suspected", "diabetes-range result (suspected; confirm with a repeat laboratory test)"),
-        (
-            "known_diabetes",
-            "known diabetes: glycaemic control, not a diagnosis - review treatment against the individual"
-            " target (HbA1c <7.0 % for most adults)",
-        ),
+        ("known_diabetes", _KNOWN_DIABETES),
         (
             "known_diabetes_at_target",
             "known diabetes: within the general target (HbA1c <7.0 %, fasting glucose 4.4-7.0 mmol/L for most"
@@ -81,19 +88,27 @@ _DIABETES_RANGE = {
 }
 HBA1C_TARGET, HBA1C_TARGET_MMOL_MOL = 7.0, 53.0  # the published pair: 7.0 % = 53 mmol/mol
 FASTING_TARGET_HIGH = 7.0  # 中国2型糖尿病防治指南 2020: fasting glucose 4.4-7.0 mmol/L
+# 中国2型糖尿病防治指南 2020: non-fasting glucose <10.0 mmol/L; the published pair 10.0 mmol/L = 180
+# mg/dL (ADA 2025 s6: peak postprandial <180 mg/dL), compared in the unit it was reported in
+NON_FASTING_TARGET, NON_FASTING_TARGET_MGDL = 10.0, 180.0
+
+
+def _random_above_target(ev: Evidence) -> bool:
+    """A random (non-fasting) glucose at or above 10.0 mmol/L (180 mg/dL, as reported)."""
+    glucose, reading = ev.num("glucose_random"), ev.latest.get("glucose_random")
+    if glucose is None or reading is None:
+        return False
+    mgdl = reading.reported_numeric("mg/dL")
+    return glucose >= NON_FASTING_TARGET if mgdl is None else mgdl >= NON_FASTING_TARGET_MGDL
 
 
 def _above_target(ev: Evidence) -> bool:
-    """In known diabetes, a random glucose in the diabetes range, a fasting glucose above 7.0 mmol/L
-    (the top of the CDS 2020 target 4.4-7.0; 7.0 is in the diabetes range but within the target) or
-    an HbA1c at or above 7.0 % (53 mmol/mol, compared in the unit it was reported in: 53 mmol/mol
-    converts to 6.9995 %)."""
-    s = ev.scores.get("glycaemia")
-    components = {} if s is None else s.components
+    """In known diabetes, a random glucose at or above 10.0 mmol/L (the CDS 2020 non-fasting target
+    is <10.0), a fasting glucose above 7.0 mmol/L (the top of the CDS 2020 target 4.4-7.0; 7.0 is in
+    the diabetes range but within the target) or an HbA1c at or above 7.0 % (53 mmol/mol, compared
+    in the unit it was reported in: 53 mmol/mol converts to 6.9995 %)."""
     fasting = ev.num("glucose_fasting")
-    if components.get("glucose_random") == "diabetes_range" or (
-        fasting is not None and fasting > FASTING_TARGET_HIGH
-    ):
+    if _random_above_target(ev) or (fasting is not None and fasting > FASTING_TARGET_HIGH):
         return True
     a1c, reading = ev.num("hba1c"), ev.latest.get("hba1c")
     if a1c is None or reading is None:
@@ -107,6 +122,9 @@ def diabetes_range(ev: Evidence) -> Finding | None:
     if ev.patient.diabetes:
         kind = "known_diabetes" if _above_target(ev) else "known_diabetes_at_target"
     found = _DIABETES_RANGE[kind](ev)
+    if found is None and ev.patient.diabetes and _random_above_target(ev):
+        # 10.0-11.0 mmol/L: below the diabetes range, above the non-fasting target
+        found = _glycaemia_finding(ev, _KNOWN_DIABETES)
     if found is not None:
         found.values["diabetes_range"] = kind
     return found

@@ -76,3 +76,46 @@ def test_a_diabetes_range_glucose_beside_an_hba1c_at_target_is_still_to_review()
 def test_without_known_diabetes_6_5_is_still_suspected() -> None:
     _, reason = _reason([ob("hba1c", 6.5)], diabetes=None)
     assert reason["values"]["diabetes_range"] == "suspected"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "kind"),
+    [
+        (9.9, None, None),
+        (10.0, None, "known_diabetes"),
+        (11.0, None, "known_diabetes"),
+        (11.1, None, "known_diabetes"),
+        (179, "mg/dL", None),
+        (180, "mg/dL", "known_diabetes"),
+    ],
+)
+def test_a_random_glucose_from_10_0_is_above_the_non_fasting_target(
+    value: float, unit: str | None, kind: str | None
+) -> None:
+    """中国2型糖尿病防治指南 2020: non-fasting glucose <10.0 mmol/L (180 mg/dL, compared as reported).
+    A known diabetic at 10.0-11.0 mmol/L - below the diabetes range (11.1) - reached no rule."""
+    a = assess(PatientContext(age=55, diabetes=True), [ob("glucose_random", value, unit)], ALL_ON, now=NOW)
+    payload: dict[str, Any] = json.loads(a.model_dump_json())
+    found = [r for r in payload["reasons"] if r["rule"] == "glucose_diabetes_range"]
+    assert [r["values"]["diabetes_range"] for r in found] == ([] if kind is None else [kind])
+    assert payload["disposition"] == "local_care"
+    if found:
+        assert found[0]["detail"].startswith("random glucose ") and ": known diabetes: " in found[0]["detail"]
+        assert "non-fasting glucose <10.0 mmol/L" in found[0]["detail"]
+        zh = EngineText("zh", payload).rule_detail(found[0])
+        assert "非空腹血糖 <10.0 mmol/L" in zh and not english_left(
+            EngineText("zh", payload).detail(found[0])
+        )
+
+
+@pytest.mark.parametrize("diabetes", [False, None])
+def test_a_random_glucose_of_10_5_without_known_diabetes_reaches_no_rule(diabetes: bool | None) -> None:
+    reasons = assess(
+        PatientContext(age=55, diabetes=diabetes), [ob("glucose_random", 10.5)], ALL_ON, now=NOW
+    ).reasons
+    assert "glucose_diabetes_range" not in {r.rule for r in reasons}
+
+
+def test_a_fasting_glucose_at_target_with_a_random_one_above_it_is_control_to_review() -> None:
+    _, reason = _reason([ob("glucose_fasting", 7.0), ob("glucose_random", 10.2)])
+    assert reason["values"]["diabetes_range"] == "known_diabetes"

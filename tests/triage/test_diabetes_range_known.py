@@ -40,7 +40,7 @@ def test_known_diabetes_is_control_not_diagnosis(code: str, value: float) -> Non
     assert reason["detail"].startswith(
         f"{name}: known diabetes: glycaemic control, not a diagnosis - review treatment"
     )
-    assert "HbA1c <7.0 % for most adults" in reason["detail"]
+    assert "HbA1c <7.0 %, non-fasting glucose <10.0 mmol/L for most adults" in reason["detail"]
     assert "suspected" not in reason["detail"] and "confirm" not in reason["detail"]
     assert reason["values"]["diabetes_range"] == "known_diabetes"
     assert payload["disposition"] == "local_care"
