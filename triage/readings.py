@@ -19,7 +19,7 @@ from datetime import datetime
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.phrases import OXYGEN_UNKNOWN, VITALS_NOT_SCORED
-from triage.scores.blood_pressure import ADOLESCENT_AGE, is_severe
+from triage.scores.blood_pressure import ADOLESCENT_AGE, is_emergency_pressure
 from triage.scores.result import ScoreResult
 
 # a rule's value that is not a reading's code: the readings behind it (a score's, the ACR's)
@@ -88,11 +88,13 @@ def vitals_not_scored(
 
 
 def unasked(patient: PatientContext, values: Mapping[str, float | str]) -> tuple[str, ...]:
-    """``("acute_symptoms",)`` when the pressure is 180 and/or 110 mmHg or more and nobody recorded
-    whether there are acute symptoms (``hypertensive_emergency`` cannot tell an emergency from an
-    urgency without them); else ``()``."""
+    """``("acute_symptoms",)`` when the pressure is 180 and/or 110 mmHg or more (13-17: 140 and/or
+    90, ``is_emergency_pressure``) and nobody recorded whether there are acute symptoms
+    (``hypertensive_emergency`` cannot tell an emergency from an urgency without them); else ``()``."""
     if patient.acute_symptoms is not None:
         return ()
     sbp, dbp = values.get("sbp"), values.get("dbp")
-    severe = is_severe(sbp if isinstance(sbp, float) else None, dbp if isinstance(dbp, float) else None)
+    severe = is_emergency_pressure(
+        sbp if isinstance(sbp, float) else None, dbp if isinstance(dbp, float) else None, patient.age
+    )
     return ("acute_symptoms",) if severe else ()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
-from triage.scores.blood_pressure import is_severe
+from triage.scores.blood_pressure import emergency_threshold, is_emergency_pressure
 from triage.scores.glycaemia import published_mgdl
 
 
@@ -197,19 +197,31 @@ _SYMPTOMS = {
 }
 
 
+# the pressure a hypertensive emergency starts at, by age (triage.scores.blood_pressure.emergency_threshold)
+_EMERGENCY_THRESHOLDS = {
+    "adult": ">=180 and/or >=110",
+    "adolescent": "AAP 2017 adolescent stage 2: >=140 and/or >=90",
+    "child": ">=180 and/or >=110, the adult threshold: under 13 AAP 2017 reads stage 2 on percentile"
+    " tables for sex, age and height, which this engine does not hold - a child with these symptoms"
+    " at a lower pressure may also be an emergency",
+}
+
+
 def hypertensive_emergency(ev: Evidence) -> Finding | None:
-    """A pressure of 180 and/or 110 mmHg or more with an acute symptom a clinician recorded (a
-    headache only in pregnancy): acute target-organ damage is suspected."""
+    """A pressure of 180 and/or 110 mmHg or more (13-17: the AAP 2017 stage 2, 140 and/or 90) with
+    an acute symptom a clinician recorded (a headache only in pregnancy): acute target-organ damage
+    is suspected. Under 13 the adult pressure, as the reason says."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
-    if not patient.acute_symptoms or not is_severe(sbp, dbp):
+    if not patient.acute_symptoms or not is_emergency_pressure(sbp, dbp, patient.age):
         return None
     found = [s for s in patient.acute_symptoms if s != "headache" or patient.pregnant]
     if not found:
         return None
+    threshold = emergency_threshold(patient.age)
     return Finding(
-        {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found)},
-        f"blood pressure {pressures(ev)} mmHg (>=180 and/or >=110) with"
+        {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found), "bp_threshold": threshold},
+        f"blood pressure {pressures(ev)} mmHg ({_EMERGENCY_THRESHOLDS[threshold]}) with"
         f" {', '.join(_SYMPTOMS[s] for s in found)}: hypertensive emergency (acute target-organ damage"
         " suspected): emergency transfer now",
     )

@@ -131,8 +131,28 @@ def is_crisis(sbp: float | None, dbp: float | None) -> bool:
 
 def is_severe(sbp: float | None, dbp: float | None) -> bool:
     """The grade-3 range, ``>=180 and/or >=110``: with acute target-organ damage a hypertensive
-    emergency (ESC/ESH 2024; ISH 2020 s10.4), at any age."""
+    emergency (ESC/ESH 2024; ISH 2020 s10.4) - for adults, and under 13 for want of percentile
+    tables (:func:`emergency_threshold`)."""
     return (sbp is not None and sbp >= 180) or (dbp is not None and dbp >= 110)
+
+
+def emergency_threshold(age: float | None) -> str:
+    """Which pressure, with an acute symptom of target-organ damage, is a hypertensive emergency at
+    this age: ``adolescent`` at 13-17 - AAP 2017 stage 2, >=140 and/or >=90 (Flynn JT et al.
+    Pediatrics 2017;140:e20171904, Table 12: stage 2 and symptomatic, send to an emergency
+    department); ``child`` under 13, where that stage is read on percentile tables for sex, age and
+    height this engine does not hold - the adult >=180 and/or >=110 is used, and the reason says
+    so; ``adult`` from 18 and when the age is unknown."""
+    if age is None or years(age) >= ADULT_AGE:
+        return "adult"
+    return "adolescent" if years(age) >= ADOLESCENT_AGE else "child"
+
+
+def is_emergency_pressure(sbp: float | None, dbp: float | None, age: float | None) -> bool:
+    """A pressure that is a hypertensive emergency with an acute symptom (:func:`emergency_threshold`)."""
+    if emergency_threshold(age) == "adolescent":
+        return adolescent_category(sbp, dbp) == len(ADOLESCENT) - 1
+    return is_severe(sbp, dbp)
 
 
 def is_hearts_urgent(sbp: float | None, dbp: float | None) -> bool:
