@@ -9,6 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from referral import facilities, store
+from referral.migrations import MIGRATIONS
 from referral.records import AssessmentIn, EncounterIn, PatientIn
 from referral.schema import connect
 
@@ -58,3 +59,14 @@ def visit(
     return store.record_assessment(
         database, encounter["id"], assessment_in(**assessment), actor="engine", reason="triage"
     )
+
+
+def log_before(path: Path, migration: str) -> Database:
+    """A referral log at ``path`` migrated up to (not including) ``migration``, opened without
+    migrating, with the demo facility directory: a log an older version wrote."""
+    old = Database(path)
+    MIGRATIONS.apply(old, stop_before=migration)
+    old.close()
+    db = connect(path, migrate=False)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    return db

@@ -9,15 +9,13 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from referral import audit, audit_rows, facilities, store
 from referral.errors import IdempotencyConflictError
-from referral.migrations import MIGRATIONS
 from referral.records import ObservationIn
 from referral.schema import applied_migrations, connect
 
-from .conftest import visit
+from .conftest import log_before, visit
 
 MIGRATION = "0024_observation_requests"
 DIGEST = "a" * 64
@@ -39,11 +37,7 @@ def _keyed(path: Path, key: str) -> list[int]:
 
 def test_a_log_from_before_the_migration_opens_and_takes_keyed_readings(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Database(path)
-    MIGRATIONS.apply(old, stop_before=MIGRATION)
-    old.close()
-    db = connect(path, migrate=False)
-    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    db = log_before(path, MIGRATION)
     encounter = visit(db)["encounter_id"]
     unkeyed = store.add_observations(db, encounter, _readings(), actor="nurse1", reason="manual entry")
     db.close()

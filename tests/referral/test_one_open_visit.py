@@ -9,15 +9,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from referral import closure, facilities, store
-from referral.migrations import MIGRATIONS
 from referral.records import EncounterIn
 from referral.schema import applied_migrations, connect
 from referral.transactions import write
 
-from .conftest import visit
+from .conftest import log_before, visit
 
 INDEX = "0022_one_open_visit_a_day"
 OPEN_ROW = (
@@ -61,11 +59,7 @@ def test_a_second_open_visit_the_same_day_is_refused_by_the_log_whoever_writes_i
 
 def test_a_log_holding_two_open_visits_of_a_patient_on_a_day_still_migrates(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Database(path)
-    MIGRATIONS.apply(old, stop_before=INDEX)
-    old.close()
-    db = connect(path, migrate=False)
-    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    db = log_before(path, INDEX)
     visit(db)  # encounter 1
     raw = sqlite3.connect(path)
     for _ in range(2):  # as the API opened them before open_visit: encounters 2 and 3, all open
