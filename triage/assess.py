@@ -120,6 +120,13 @@ class ModelSetLike(Protocol):
 
 
 _CANNOT_BE_DONE, _PRELIMINARY = Status.cannot_be_done, Status.preliminary
+# An enum member read on its class takes CPython 3.11's slow attribute path (the enum metaclass
+# defines __getattr__), and so does a classmethod read on a pydantic model class: the ones
+# assess() reads on every call, bound once here
+_LOCAL_CARE, _INSUFFICIENT_DATA = Disposition.local_care, Disposition.insufficient_data
+_PRIMARY, _HIGH_TIER = Tier.primary, Tier.high_tier
+_STAY_PRIMARY = (_LOCAL_CARE, _INSUFFICIENT_DATA)  # the dispositions kept at the primary tier
+_assessment_of = Assessment.of
 # why a reading was not used (triage.phrases): fixed texts, and %-formats for the ones with values
 # ("%g" is format(hours, "g"), the same digits)
 _QC_DETAIL, _CANNOT_BE_DONE_DETAIL = IGNORED_QC.template, IGNORED_CANNOT_BE_DONE.template
@@ -407,7 +414,7 @@ def _model_results(
                     (
                         (
                             _MODEL_REASON_LOCAL_BY_MODEL.get(name, _MODEL_REASON_LOCAL)
-                            if setting.level is Disposition.local_care
+                            if setting.level is _LOCAL_CARE
                             else _MODEL_REASON
                         )
                         % (probability * 100, threshold * 100, explanation)
@@ -512,36 +519,34 @@ def assess(
     combined = _max_level([x for x in (rule_level, model_level) if x is not None])
     decisive = [c for c in policy.decisive.codes if c in latest]
     if not latest:
-        disposition = Disposition.insufficient_data
+        disposition = _INSUFFICIENT_DATA
         notes.append(NO_USABLE.template)
-    elif combined is None or combined is Disposition.local_care:
+    elif combined is None or combined is _LOCAL_CARE:
         if not decisive:
-            disposition = Disposition.insufficient_data
+            disposition = _INSUFFICIENT_DATA
             notes.append(NO_DECISIVE.format(codes=", ".join(policy.decisive.codes)))
         elif _pair_refused(ignored):
             # the blood pressure now is unknown (its readings say "measure again"): not local care
             # with a re-check in a month, which a lower diastolic would have allowed
-            disposition = Disposition.insufficient_data
+            disposition = _INSUFFICIENT_DATA
         elif (unscored := vitals_not_scored(scores, latest, patient.age)) is not None:
-            disposition = Disposition.insufficient_data
+            disposition = _INSUFFICIENT_DATA
             notes.append(unscored)
         else:
-            disposition = Disposition.local_care
+            disposition = _LOCAL_CARE
     else:
         disposition = combined
 
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     order.sort()
     missing = sorted({m for s in scores.values() for m in s.missing}.union(unasked(patient, values)))
-    return Assessment.of(
+    return _assessment_of(
         engine_version=ENGINE_VERSION,
         policy_version=policy.version,
         assessed_at=when,
         patient_id=patient.patient_id,
         disposition=disposition,
-        target_tier=Tier.primary
-        if disposition in (Disposition.local_care, Disposition.insufficient_data)
-        else Tier.high_tier,
+        target_tier=_PRIMARY if disposition in _STAY_PRIMARY else _HIGH_TIER,
         recheck_minutes=recheck,
         rule_level=rule_level,
         model_level=model_level,
