@@ -56,7 +56,7 @@ def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) 
     ):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
         page = staff.client.get(f"/encounters/{made.json()['encounter_id']}").text
-        row = page.split("<td>#1</td>")[1].split("</tr>")[0]
+        row = page.split('<td class="id" role="cell">#1</td>')[1].split("</tr>")[0]
         assert f'<small class="made-by">{said}</small>' in row, row
 
 
@@ -67,7 +67,7 @@ def test_a_referral_s_later_status_says_who_changed_it_and_when(staff: Staff) ->
     encounter = made.json()["encounter_id"]
     csrf = staff.login(Role.admin)
     page = staff.client.get(f"/encounters/{encounter}").text
-    assert 'class="status-by"' not in page.split("<td>#1</td>")[1].split("</tr>")[0], (
+    assert 'class="status-by"' not in page.split('<td class="id" role="cell">#1</td>')[1].split("</tr>")[0], (
         "proposed: no change yet"
     )
     sent = staff.client.post(
@@ -85,6 +85,10 @@ def test_a_referral_s_later_status_says_who_changed_it_and_when(staff: Staff) ->
         ("zh", f'<span class="ident">admin</span> 于 {at} 已发送'),
     ):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
-        row = staff.client.get(f"/encounters/{encounter}").text.split("<td>#1</td>")[1].split("</tr>")[0]
+        row = (
+            staff.client.get(f"/encounters/{encounter}")
+            .text.split('<td class="id" role="cell">#1</td>')[1]
+            .split("</tr>")[0]
+        )
         assert f'<small class="status-by">{said}</small>' in row, row
         assert 'class="ident">clinician</span>' in row.split('class="made-by">')[1], "the referrer stays"

@@ -131,7 +131,9 @@ def _says(staff: Staff, csrf: str, referral_id: int, status: str) -> None:
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
         said = f'<small class="status-by">{WORDING[status][index].format(**values)}</small>'
         listed = _row(staff.client.get("/referrals").text, referral_id)
-        on_patient = staff.client.get(f"/encounters/{encounter}").text.split(f"<td>#{referral_id}</td>")[1]
+        on_patient = staff.client.get(f"/encounters/{encounter}").text.split(
+            f'<td class="id" role="cell">#{referral_id}</td>'
+        )[1]
         assert said in listed, (status, language, listed)
         assert said in on_patient.split("</tr>")[0], (status, language)
 
