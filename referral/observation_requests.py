@@ -15,26 +15,20 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral.errors import IdempotencyConflictError, json_text
-from referral.transactions import insert_row, utc_now
+from referral.transactions import insert_row, one_row, utc_now
 
 
 def stored_ids(db: Database, key: str, encounter_id: int, body_sha256: str) -> list[int] | None:
     """The ids of the readings a request with ``key`` stored, when it is this request again;
     ``None`` for a key not used yet. Call inside the write transaction."""
-    cursor = db.conn.execute(
-        "SELECT id, encounter_id, body_sha256, observation_ids FROM observation_requests"
-        " WHERE idempotency_key = ?",
-        [key],
-    )
-    row = cursor.fetchone()
+    row = one_row(db, "SELECT * FROM observation_requests WHERE idempotency_key = ?", [key])
     if row is None:
         return None
-    request_id, stored_encounter, stored_body, ids = row
-    if stored_encounter != encounter_id:
-        raise _conflict(key, f"readings of encounter {stored_encounter}")
-    if stored_body != body_sha256:
-        raise _conflict(key, f"different readings of encounter {encounter_id} (request {request_id})")
-    found: list[int] = json.loads(ids)
+    if row["encounter_id"] != encounter_id:
+        raise _conflict(key, f"readings of encounter {row['encounter_id']}")
+    if row["body_sha256"] != body_sha256:
+        raise _conflict(key, f"different readings of encounter {encounter_id} (request {row['id']})")
+    found: list[int] = json.loads(row["observation_ids"])
     return found
 
 

@@ -32,7 +32,7 @@ from referral.records import (
     ObservationIn,
     PatientIn,
 )
-from referral.transactions import insert_row, utc_now, when, write
+from referral.transactions import insert_row, one_row, utc_now, when, write
 
 
 def request_digest(model: Any) -> str:
@@ -44,12 +44,7 @@ def digest(value: Any) -> str:
     return hashlib.sha256(audit.canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    cursor = db.conn.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([column[0] for column in cursor.description], row, strict=True))
+_one = one_row
 
 
 def _existing_by_key(db: Database, table: str, key: str | None, digest: str | None) -> dict[str, Any] | None:

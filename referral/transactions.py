@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -40,6 +40,15 @@ def quoted(name: str) -> str:
     """An SQL identifier (a table's or a column's name) quoted for SQLite: in double quotes, any
     double quote in it doubled."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def one_row(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    """The first row ``sql`` selects, as column name -> value, or ``None``."""
+    cursor = db.conn.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
 def insert_row(db: Database, table: str, row: Mapping[str, object], *, upsert_on: str | None = None) -> int:
