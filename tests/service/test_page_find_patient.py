@@ -43,7 +43,9 @@ def test_yesterdays_patient_is_found_by_record_number_with_every_visit(staff: St
     rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr ")[1:]
     assert [row.split('"')[1] for row in rows] == [str(today), str(yesterday)], "newest first"
     newest, older = rows
-    assert f'<a href="/encounters/{yesterday}">{day} ' in older, "the day it was"
+    assert f'<a href="/encounters/{yesterday}"><span class="keep">{day}</span> ' in older, (
+        "the day it was, kept whole"
+    )
     assert decision in older and closed_word in older
     assert still_open in newest
     assert 'value="FIND-1"' in page, "the field keeps the number"

@@ -1,6 +1,8 @@
 """Finding a patient by record number (``GET /patients?mrn=...``): the patient's visits, open and
 closed, on any day, newest first, each with its decision and a link to its page - yesterday's
-patient was on no page (the queue shows today's visits, the referrals page only those referred)."""
+patient was on no page (the queue shows today's visits, the referrals page only those referred).
+``SHOWN`` visits a page; "Older visits" pages on with the API's cursor, ``before_id`` (the visits
+older than the last one listed: a visit opened meanwhile shifts no page)."""
 
 from __future__ import annotations
 
@@ -14,19 +16,20 @@ from sqlite_utils import Database
 from referral import store
 from referral.overrides import final_disposition
 from triage.service.api.deps import runtime_of
+from triage.service.api.paging import BeforeId
 from triage.service.auth import CLINICAL_READ, Principal, allow
 from triage.service.pages.rendering import render
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
-#: the visits listed, newest first (the API pages through all of them: /api/v1/patients/{id}/encounters)
+#: the visits a page lists, newest first (as /api/v1/patients/{id}/encounters pages through them)
 SHOWN = 50
 
 
-def _visits(db: Database, patient_id: int) -> list[dict[str, Any]]:
-    """The patient's latest visits, each with its decision (a clinician's override winning)."""
+def _visits(db: Database, encounters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The visits a page lists, each with its decision (a clinician's override winning)."""
     visits = []
-    for encounter in store.patient_encounters(db, patient_id, limit=SHOWN):
+    for encounter in encounters:
         latest = next(
             db.query(
                 "SELECT id, disposition FROM assessments WHERE encounter_id = ? ORDER BY id DESC LIMIT 1",
@@ -39,18 +42,45 @@ def _visits(db: Database, patient_id: int) -> list[dict[str, Any]]:
     return visits
 
 
+def _newer(db: Database, patient_id: int, before_id: int) -> int:
+    """How many of the patient's visits come before a page that starts under ``before_id``."""
+    found = db.conn.execute(
+        "SELECT count(*) FROM encounters WHERE patient_id = ? AND id >= ?", [patient_id, before_id]
+    ).fetchone()
+    return int(found[0])
+
+
 @router.get("/patients")
-def find_patient(request: Request, who: Reader, mrn: Annotated[str, Query(max_length=64)] = "") -> Response:
+def find_patient(
+    request: Request,
+    who: Reader,
+    mrn: Annotated[str, Query(max_length=64)] = "",
+    before_id: BeforeId = None,
+) -> Response:
     wanted = mrn.strip()
     db = runtime_of(request).databases.get()
     patient = store.find_patient(db, wanted) if wanted else None
+    address = f"/patients?mrn={quote(wanted)}" if wanted else "/patients"
+    paged = before_id is not None and patient is not None  # a later page of the patient's visits
+    page: dict[str, Any] = {"visits": [], "total": 0, "first": 0, "older": None}
+    if patient is not None:
+        patient_id = int(patient["id"])
+        # one more than a page: whether there are older ones
+        visits = store.patient_encounters(db, patient_id, limit=SHOWN + 1, before_id=before_id)
+        page = {
+            "visits": _visits(db, visits[:SHOWN]),
+            "total": store.count_patient_encounters(db, patient_id),
+            # the place of the page's first visit among all, newest first (1 on the first page)
+            "first": 1 + (_newer(db, patient_id, before_id) if before_id is not None else 0),
+            "older": f"{address}&before_id={visits[SHOWN - 1]['id']}" if len(visits) > SHOWN else None,
+        }
     return render(
         request,
         "patients.html",
         who,
-        page_path=f"/patients?mrn={quote(wanted)}" if wanted else "/patients",
+        page_path=f"{address}&before_id={before_id}" if paged else address,
         mrn=wanted,
         patient=patient,
-        visits=_visits(db, int(patient["id"])) if patient is not None else [],
-        total=store.count_patient_encounters(db, int(patient["id"])) if patient is not None else 0,
+        newest=address if paged else None,
+        **page,
     )

@@ -1,0 +1,67 @@
+"""The find-a-patient page in a real Chromium (real uvicorn, real SQLite file): a visit's date never
+breaks at its hyphens ("2026-12-" / "05 09:15" at about 300 px), nor its time, at any width from
+300 to 800 px, and neither the page nor the visits table scrolls sideways; and a patient with more visits than a page reaches the older ones with
+"Older visits" and comes back with "Newest visits" - in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_recheck import narrow_to_wide
+from tests.service.test_page_find_patient_pages import earlier_visits
+from triage.service.auth import Role
+from triage.service.pages.patients import SHOWN
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+#: each date (2026-12-05) or time (09:15), or word of a decision, in the visits table laid out on two
+#: lines, those seen, and
+#: whether the table is wider than its region (it would scroll sideways) or a cell's text overflows it
+BROKEN = r"""() => {
+  const table = document.querySelector('table.visits');
+  const broken = [], seen = [], overflowing = [];
+  const walk = document.createTreeWalker(table.tBodies[0], NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    // in the decision column each word (本院诊治, emergency) is one, elsewhere a date or a time
+    const decision = node.parentElement.closest('td') === node.parentElement.closest('tr').cells[1];
+    for (const found of node.textContent.matchAll(decision ? /\S+/g : /\d{4}-\d{2}-\d{2}|\d{2}:\d{2}/g)) {
+      const range = document.createRange();
+      range.setStart(node, found.index); range.setEnd(node, found.index + found[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      seen.push(found[0]);
+      if (tops.size > 1) broken.push(found[0]);
+    }
+  }
+  for (const cell of table.querySelectorAll('td, th'))
+    if (cell.scrollWidth > cell.clientWidth) overflowing.push(cell.innerText);
+  const region = table.parentElement;
+  return {broken, seen, overflowing, scrolls: region.scrollWidth > region.clientWidth};
+}"""
+
+
+def test_visit_dates_stay_whole_and_older_visits_are_reached(browser: object, desk: Desk) -> None:
+    made = desk.api(Role.nurse, "/patients", {"mrn": "PAGES-B-1", "sex": "female"})
+    earlier_visits(desk.app, int(made["id"]), SHOWN + 2)
+    desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "PAGES-B-1"}, "observations": CALM})
+    for language in ("zh", "en"):
+        page: Any = log_in(browser, desk, Role.nurse, 390, language)
+        page.goto(f"{desk.url}/patients?mrn=PAGES-B-1")
+        for width in narrow_to_wide(page):
+            where = f"{language}, {width} px"
+            found = page.evaluate(BROKEN)
+            # each visit's start and (but today's open one) close: a date and a time each; a decision
+            assert len(found["seen"]) >= 2 * (2 * SHOWN - 1) + SHOWN, (where, found["seen"][:4])
+            assert not found["broken"], f"{where}: over two lines: {found['broken'][:3]}"
+            assert not found["overflowing"], f"{where}: wider than its cell: {found['overflowing'][:3]}"
+            assert not found["scrolls"], f"{where}: the visits scroll sideways"
+            assert_fits(page, f"/patients ({where})")
+        page.click("#older-visits")
+        page.wait_for_url(f"{desk.url}/patients?mrn=PAGES-B-1&before_id=*")
+        assert page.locator("table.visits tbody tr").count() == 3, language
+        assert_fits(page, f"/patients, older visits ({language})")
+        page.click("#newest-visits")
+        page.wait_for_url(f"{desk.url}/patients?mrn=PAGES-B-1")
+        assert page.locator("table.visits tbody tr").count() == SHOWN, language
+        page.close()
