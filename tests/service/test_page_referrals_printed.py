@@ -32,3 +32,19 @@ def test_the_printed_referrals_list_says_its_day(staff: Staff, language: str) ->
     first, then = SAID[language]
     assert line.startswith(first.format(day=day)) and line.endswith(then), line
     assert '<p class="print-only printed" id="printed">' in page, "on paper only"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_referrals_list_numbers_a_referral_as_the_patient_page_does(staff: Staff, language: str) -> None:
+    """On a phone the list's "#" heading is hidden and a bare "1" beside the patient read as a
+    position in the list; the patient page, its open-referral warning and the printout say "#1"."""
+    made = _walk_in(staff, f"NUMBERED-REF-{language}")
+    csrf = staff.login(Role.clinician)
+    refer = {"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "seen"}
+    _follow(staff, f"/assessments/{made['id']}/refer", refer)
+    _language(staff, csrf, language)
+    listed = staff.client.get("/referrals").text
+    number = listed.split('<td class="id" role="cell">')[1].split("</td>")[0]
+    assert number.startswith("#") and number[1:].isdigit(), number
+    patient = staff.client.get(f"/encounters/{made['encounter_id']}").text
+    assert f'<td class="id" role="cell">{number}</td>' in patient, "the same number on the patient page"
