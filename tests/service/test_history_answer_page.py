@@ -7,8 +7,6 @@ the page's own form with CSRF on a real SQLite file, and once in a real Chromium
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,16 +14,15 @@ from fastapi import FastAPI
 from playwright.sync_api import expect
 
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
-from tests.service.conftest import Staff, copy_seeded, live_server, make_settings
-from tests.service.test_acute_symptoms_page import _visit
+from tests.service.conftest import Staff
+from tests.service.test_acute_symptoms_page import _visit, clinic
 from tests.service.test_acute_symptoms_page_form import _latest, _severe
 from tests.service.test_browser import assert_fits, browser, pytestmark
 from tests.service.test_browser_patient_details import _patient_page
 from tests.service.test_page_wording import _language
-from triage.service import create_app
 from triage.service.auth import Role
 
-__all__ = ["browser", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]  # the acute-symptoms pages' clinic
 SAYS = {
     "en": "“maybe” is not one of the answers: choose yes, no or not known",
     "zh": "“maybe”不是可选的回答：请选择“是”“否”或“不详”",
@@ -81,17 +78,6 @@ def test_a_bad_answer_beside_a_bad_symptoms_group_is_said_beside_both(staff: Sta
         in back.text
     )
     assert "autofocus" not in _select(back.text, "pregnant"), "the first in the form's order is focused"
-
-
-@pytest.fixture(scope="module")
-def clinic(
-    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
-) -> Iterator[tuple[str, FastAPI, dict[Role, str]]]:
-    folder = tmp_path_factory.mktemp("history-answer")
-    tokens = copy_seeded(seeded, folder)
-    app = create_app(make_settings(folder))
-    with live_server(app) as url:
-        yield url, app, tokens
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
