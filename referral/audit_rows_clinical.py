@@ -71,6 +71,24 @@ def observations(db: Database) -> Iterator[Expected]:
             last_id, last_seq = row_id, seq
 
 
+def observation_requests(db: Database) -> Iterator[Expected]:
+    """Each keyed ``observations.create`` entry (migration 0024) names the key, the request body's
+    fingerprint and the readings it stored: the row kept for the key, in the key's order."""
+    cursor = db.conn.execute(
+        "SELECT json_extract(data, '$.idempotency_key') AS key, seq, actor, entity_id, data FROM audit"
+        " WHERE action = 'observations.create' AND key IS NOT NULL ORDER BY key"
+    )
+    for key, seq, actor, encounter_id, data in cursor:
+        stored = json.loads(data)
+        expected = {
+            "encounter_id": int(encounter_id),
+            "body_sha256": stored["body_sha256"],
+            "observation_ids": json.dumps(stored["observation_ids"]),
+            "created_by": actor,
+        }
+        yield key, expected, seq
+
+
 def assessments(db: Database) -> Iterator[Expected]:
     columns = table_columns(db, "assessments")
     for row_id, entries in by_row(

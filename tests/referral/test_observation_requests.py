@@ -6,6 +6,7 @@ processes retrying one request store it once; the audit trail still verifies."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,32 @@ def test_two_writer_processes_retrying_one_request_store_it_once(tmp_path: Path)
     db = connect(path)
     assert db.execute("SELECT count(*) FROM observations").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM observation_requests").fetchone()[0] == 1
+
+
+def test_a_key_row_changed_or_added_behind_the_application_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.db"
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    encounter = visit(db)["encounter_id"]
+    for key in ("b-key", "a-key"):
+        store.add_observations(
+            db, encounter, _readings(), actor="bridge", reason="manual entry", keyed=(key, DIGEST)
+        )
+    report = audit_rows.verify_rows(db)
+    assert report.ok and report.rows["observation_requests"] == 2, report
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE observation_requests SET observation_ids = '[99]' WHERE idempotency_key = 'b-key'")
+    raw.commit()
+    report = audit_rows.verify_rows(db)
+    assert (report.table, report.row_id) == ("observation_requests", "b-key"), report
+    assert report.problem is not None and report.problem.startswith("observation_ids is '[99]'")
+    raw.execute("UPDATE observation_requests SET observation_ids = '[1]' WHERE idempotency_key = 'b-key'")
+    raw.execute(
+        "INSERT INTO observation_requests (encounter_id, idempotency_key, body_sha256, observation_ids,"
+        " created_at, created_by) VALUES (?, 'c-key', ?, '[1]', 'now', 'sqlite3')",
+        [encounter, DIGEST],
+    )
+    raw.commit()
+    raw.close()
+    report = audit_rows.verify_rows(db)
+    assert (report.table, report.row_id) == ("observation_requests", "c-key"), report
