@@ -58,8 +58,17 @@ class _Strict(BaseModel):
 
 #: What a serial setting may be, for the messages of a profile's [serial] table and of the
 #: command-line flags (--baud, --bytesize, --parity, --stopbits).
+#: The rates a serial port can be set to (POSIX termios and Linux's B* speeds, pyserial's
+#: SerialBase.BAUDRATES): a UART cannot run at 12 or 960, which were taken and then read only noise.
+STANDARD_BAUDS = (
+    *(50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600),
+    *(115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000),
+    *(2500000, 3000000, 3500000, 4000000),
+)
 SERIAL_ALLOWED = {
-    "baud": "a positive number of bits per second, e.g. 9600 (LIS01-A2 devices: 1200, 2400, 4800 "
+    "baud": "a standard serial rate in bits per second: "
+    + ", ".join(map(str, STANDARD_BAUDS[:-1]))
+    + f" or {STANDARD_BAUDS[-1]} (LIS01-A2 devices: 1200, 2400, 4800 "
     "or 9600; 19200 or 38400 optional; see the device's manual)",
     "bytesize": "5, 6, 7 or 8 data bits",
     "parity": "N (none), E (even), O (odd), M (mark) or S (space)",
@@ -89,7 +98,7 @@ class SerialSettings(_Strict):
     @field_validator("baud")
     @classmethod
     def _baud(cls, value: int) -> int:
-        if value <= 0:  # else only the port's own error, naming the port and not this key
+        if value not in STANDARD_BAUDS:  # else the port's own error naming the port, or only noise
             raise ValueError(f"must be {SERIAL_ALLOWED['baud']} (got {value})")
         return value
 

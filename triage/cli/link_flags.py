@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devices.profile import SERIAL_ALLOWED, DeviceProfile, SerialSettings, profile_from_dict
+from devices.profile import SERIAL_ALLOWED, STANDARD_BAUDS, DeviceProfile, SerialSettings, profile_from_dict
 from devices.transports.link import SerialSpec, TcpListenSpec
 from devices.transports.tcp import parse_host_port
 from triage.errors import UserInputError, json_text
@@ -28,7 +28,7 @@ def check_serial_flags(*, baud: int, bytesize: int = 8, parity: str = "N", stopb
     """Each serial flag against what it may be (the same words as a profile's [serial] table):
     the port's own message ('serial port X: ...') named the port, not the flag to correct."""
     problems = (
-        ("--baud", baud, baud <= 0),
+        ("--baud", baud, baud not in STANDARD_BAUDS),
         ("--bytesize", bytesize, bytesize not in (5, 6, 7, 8)),
         ("--parity", parity, parity.upper() not in ("N", "E", "O", "M", "S")),
         ("--stopbits", f"{stopbits:g}", stopbits not in (1, 1.5, 2)),

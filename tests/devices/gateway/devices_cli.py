@@ -19,7 +19,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[3]
 TRACES = ROOT / "tests" / "devices" / "traces" / "data"
 BAUDS = (
-    "e.g. 9600 (LIS01-A2 devices: 1200, 2400, 4800 or 9600; 19200 or 38400 optional; see the device's manual)"
+    "must be a standard serial rate in bits per second: 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, "
+    "2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, "
+    "1152000, 1500000, 2000000, 2500000, 3000000, 3500000 or 4000000 (LIS01-A2 devices: 1200, 2400, 4800 "
+    "or 9600; 19200 or 38400 optional; see the device's manual)"
 )
 
 

@@ -90,18 +90,18 @@ def test_a_wire_log_folder_that_cannot_be_created_stops_listen_before_it_starts(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (
-            ["listen", "--protocol", "astm", "--baud", "0"],
-            f"--baud 0: must be a positive number of bits per second, {BAUDS}",
-        ),
-        (["listen", "--protocol", "astm", "--baud", "-9600"], "--baud -9600: must be a positive number"),
+        (["listen", "--protocol", "astm", "--baud", "0"], f"--baud 0: {BAUDS}"),
+        (["listen", "--protocol", "astm", "--baud", "-9600"], f"--baud -9600: {BAUDS}"),
+        # rates no UART runs at: taken, and the port then read only noise
+        (["listen", "--protocol", "astm", "--baud", "960"], f"--baud 960: {BAUDS}"),
+        (["simulate", "--baud", "12"], f"--baud 12: {BAUDS}"),
         (
             ["listen", "--protocol", "astm", "--parity", "X"],
             "--parity X: must be N (none), E (even), O (odd), M (mark) or S (space)",
         ),
         (["listen", "--protocol", "astm", "--stopbits", "3"], "--stopbits 3: must be 1, 1.5 or 2"),
         (["listen", "--protocol", "astm", "--bytesize", "9"], "--bytesize 9: must be 5, 6, 7 or 8 data bits"),
-        (["simulate", "--baud", "0"], f"--baud 0: must be a positive number of bits per second, {BAUDS}"),
+        (["simulate", "--baud", "0"], f"--baud 0: {BAUDS}"),
     ],
 )
 def test_a_bad_serial_flag_is_named_with_the_values_it_may_take(
