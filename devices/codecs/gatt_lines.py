@@ -131,6 +131,18 @@ def parse_line(line: bytes, offset: int = 0) -> GattLine | None:
         return GattBadLine(line, offset, f"GATT line at byte {offset}: {exc}")
 
 
+def is_gatt_capture(data: bytes) -> bool:
+    """Whether ``data`` is a BLE capture: GATT lines (comments and the gateway's commands
+    allowed), at least one a value the device sent, none another kind of line."""
+    values = 0
+    for line in data.splitlines():
+        parsed = parse_line(line)
+        if isinstance(parsed, GattBadLine):
+            return False
+        values += isinstance(parsed, GattValue)
+    return values > 0
+
+
 @dataclass(frozen=True, slots=True)
 class Subscribe:
     uuid: str

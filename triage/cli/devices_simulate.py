@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from devices.codecs.gatt_lines import is_gatt_capture
 from devices.simulated_results import (
     DEVICE_KINDS,
     KIND_PROTOCOL,
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
                 help="Play the messages of this capture file instead of generated results: their "
                 "records or segments, framed as this simulator frames them (the capture's own frame "
                 "trailers, frame numbers, checksum case and LF segment ends are not played; "
-                "`replay` reads those)."
+                "`replay` reads those). A BLE capture is not played: `replay --protocol ble` reads it."
             ),
         ] = None,
         count: Annotated[int, typer.Option(min=1, help="Number of generated samples.")] = 5,
@@ -142,6 +143,11 @@ def register(app: typer.Typer) -> None:
                 raw = trace.read_bytes()
             except OSError as exc:
                 raise UserInputError(f"--trace {trace}: cannot read: {exc.strerror}") from None
+            if is_gatt_capture(raw):  # no --kind is a BLE device: "is --kind X right?" sent one hunting
+                raise UserInputError(
+                    f"--trace {trace}: a Bluetooth LE capture (GATT lines), which no --kind plays (simulate "
+                    f"has no BLE device); read it with `triage devices replay {trace} --protocol ble`"
+                )
             items = list(trace_messages(raw, KIND_PROTOCOL[kind]))
             if not items:
                 raise UserInputError(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.devices.gateway.devices_cli import BAUDS, free_port, settings_file
+from tests.devices.gateway.devices_cli import BAUDS, TRACES, free_port, settings_file
 from triage.cli import main
 
 #: a loopback port nothing listens on: port 1 was, while another test bound it to find it busy
@@ -272,3 +272,18 @@ def test_simulate_that_cannot_connect_says_what_failed_and_what_to_check(
         'error: --tcp no-such-host.invalid:4000: cannot connect: the host name "no-such-host.invalid" is not known ('
     )
     assert err.endswith("): check its spelling, or give its IP address\n") and "Errno" not in err
+
+
+def test_simulate_trace_of_a_ble_capture_names_replay_not_another_kind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said 'no astm messages found; is --kind astm-analyzer right for this capture?', though
+    no kind plays BLE (pulse-oximeter, a line device, would have written its GATT lines as text)."""
+    for capture in ("ble-glucose_meter.txt", "ble-weight_scale.txt"):
+        for kind in ("astm-analyzer", "pulse-oximeter"):
+            trace = TRACES / capture
+            assert main(["devices", "simulate", "--pty", "--kind", kind, "--trace", str(trace)]) == 2
+            assert capsys.readouterr().err == (
+                f"error: --trace {trace}: a Bluetooth LE capture (GATT lines), which no --kind plays "
+                f"(simulate has no BLE device); read it with `triage devices replay {trace} --protocol ble`\n"
+            )
