@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from triage import phrases
 from triage.phrases import Phrase
-from triage.scores.result import ADULT_AGE, ScoreResult, among, years
+from triage.scores.result import ADULT_AGE, ScoreResult, among, score_result, years
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="blood pressure")
 
@@ -176,7 +176,7 @@ def blood_pressure(
     unknown (``None``): the adult grades."""
     missing = tuple(n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None)
     if sbp is None and dbp is None:
-        return ScoreResult.of(
+        return score_result(
             name="blood_pressure",
             value=None,
             unit="grade",
@@ -212,7 +212,7 @@ def blood_pressure(
     band = GRADES[grade]
     if missing and grade < GRADES.index("grade_1"):
         band, detail = "incomplete", _UNDETERMINED % shown
-    return ScoreResult.of(
+    return score_result(
         name="blood_pressure",
         value=float(grade),
         unit="grade",
@@ -240,7 +240,7 @@ def _under_18(
     flags = tuple([f for f in flags if f != "isolated_systolic"])  # an adult (Chinese) category
     crisis = "hypertensive_crisis" in flags
     if age < ADOLESCENT_AGE:
-        return ScoreResult.of(
+        return score_result(
             name="blood_pressure",
             value=None,
             unit="grade",
@@ -259,7 +259,7 @@ def _under_18(
     if missing and index < ADOLESCENT.index("stage_1"):
         # the missing pressure could reach any stage (a diastolic of 80 alone is stage 1)
         band, detail = "incomplete", _UNDETERMINED_ADOLESCENT % shown
-    return ScoreResult.of(
+    return score_result(
         name="blood_pressure",
         value=float(index),
         unit="grade",

@@ -42,6 +42,7 @@ from triage.scores.result import (
     could_reach,
     incomplete,
     not_applicable,
+    score_result,
     undetermined,
     years,
 )
@@ -138,7 +139,7 @@ def cdrs(
         band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing:
         detail += incomplete(missing)
-    return ScoreResult.of(
+    return score_result(
         name="cdrs",
         value=float(total),
         band=band,

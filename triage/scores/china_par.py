@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, missing_result, not_applicable, years
+from triage.scores.result import ScoreResult, among, missing_result, not_applicable, score_result, years
 
 REFERENCE = (
     "Yang X et al. Circulation 2016;134:1430-1440 (China-PAR), Data Supplement Table S1; "
@@ -186,7 +186,7 @@ def china_par(
     )
     risk = risk_percent(lp, male=male)
     band = category(risk)
-    return ScoreResult.of(
+    return score_result(
         name="china_par",
         value=risk,
         unit="%",

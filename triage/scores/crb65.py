@@ -22,6 +22,7 @@ from triage.scores.result import (
     could_reach,
     incomplete,
     no_inputs,
+    score_result,
     undetermined,
     years,
 )
@@ -76,7 +77,7 @@ def crb65(
         band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing_inputs:
         detail += incomplete(missing_inputs)
-    return ScoreResult.of(
+    return score_result(
         name="crb65",
         value=float(total),
         band=band,

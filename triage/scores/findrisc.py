@@ -26,6 +26,7 @@ from triage.scores.result import (
     among,
     could_reach,
     incomplete,
+    score_result,
     undetermined,
     years,
 )
@@ -135,7 +136,7 @@ def findrisc(
         band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing:
         detail += incomplete(missing)
-    return ScoreResult.of(
+    return score_result(
         name="findrisc",
         value=float(total),
         band=band,

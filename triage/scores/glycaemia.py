@@ -29,7 +29,7 @@ Annex 3: urgent same-day referral).
 from __future__ import annotations
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among
+from triage.scores.result import ScoreResult, among, score_result
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="glucose or HbA1c")
 _SUSPECTED = phrases.GLYCAEMIA_SUSPECTED.printf({"band": "%s"})
@@ -198,7 +198,7 @@ def glycaemia(
             missing = ("diabetes",)  # ketones >=2+ would be urgent in a known diabetic
     components["known_diabetes"] = known_diabetes
     if not glucoses and hba1c is None:
-        return ScoreResult.of(
+        return score_result(
             name="glycaemia",
             value=None,
             unit="",
@@ -217,7 +217,7 @@ def glycaemia(
     detail = band.replace("_", " ")
     if band in ("diabetes_range", "prediabetes_range"):
         detail = (_KNOWN if known_diabetes else _SUSPECTED) % detail
-    return ScoreResult.of(
+    return score_result(
         name="glycaemia",
         value=None,
         unit="",

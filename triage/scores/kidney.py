@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 
 from triage import phrases
-from triage.scores.result import ADULT_AGE, ScoreResult, adults_only, among, years
+from triage.scores.result import ADULT_AGE, ScoreResult, adults_only, among, score_result, years
 from triage.units import CREATININE_UMOLL_PER_MGDL
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="creatinine, eGFR or ACR")
@@ -159,7 +159,7 @@ def kidney(
     if egfr is not None and acr is None and egfr >= 60:  # G1, G2: CKD only with kidney damage
         missing.append("albumin_creatinine_ratio")
     if egfr is None and acr is None:
-        return ScoreResult.of(
+        return score_result(
             name="kidney",
             value=None,
             unit="mL/min/{1.73_m2}",
@@ -187,7 +187,7 @@ def kidney(
         detail = _BOTH % (_shown(egfr), components["gfr_category"], acr, components["albuminuria"])
     if egfr is not None and len({_staged(k, v, censored) for k, v in estimates.items()}) > 1:
         detail = _estimates(detail, estimates, censored)
-    return ScoreResult.of(
+    return score_result(
         name="kidney",
         value=egfr,
         unit="mL/min/{1.73_m2}",

@@ -28,6 +28,7 @@ from triage.scores.result import (
     incomplete,
     no_inputs,
     not_applicable,
+    score_result,
     years,
 )
 
@@ -230,7 +231,7 @@ def news2(
         detail += incomplete(missing)
     out: dict[str, int | str | None] = dict(components)
     out["spo2_scale"] = 2 if scale2 else 1
-    return ScoreResult.of(
+    return score_result(
         name="news2",
         value=float(total),
         band=band,

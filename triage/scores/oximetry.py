@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from triage import phrases
 from triage.scores.news2 import score_spo2_scale1, score_spo2_scale2
-from triage.scores.result import ScoreResult, among
+from triage.scores.result import ScoreResult, among, score_result
 
 _DETAIL = phrases.OXIMETRY.printf({"spo2": "%g", "scale": "%s", "band": "%s"})
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="SpO2")
@@ -32,7 +32,7 @@ def oximetry(
     *, spo2: float | None, on_oxygen: bool | None, scale2: bool, censored: tuple[str, ...] = ()
 ) -> ScoreResult:
     if spo2 is None:
-        return ScoreResult.of(
+        return score_result(
             name="oximetry",
             value=None,
             unit="%",
@@ -52,7 +52,7 @@ def oximetry(
         elif spo2 <= 92:
             band = "target"
         elif on_oxygen is None:
-            return ScoreResult.of(
+            return score_result(
                 name="oximetry",
                 value=spo2,
                 unit="%",
@@ -69,7 +69,7 @@ def oximetry(
         else:
             band = "critical_high" if points == 3 else "above_target"
     flags = ("spo2_critical",) if band in ("critical", "critical_high") else ()
-    return ScoreResult.of(
+    return score_result(
         name="oximetry",
         value=spo2,
         unit="%",

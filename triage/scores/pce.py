@@ -18,7 +18,7 @@ import math
 from typing import Literal
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, missing_result, not_applicable, years
+from triage.scores.result import ScoreResult, among, missing_result, not_applicable, score_result, years
 
 REFERENCE = "Goff DC Jr et al. Circulation 2014;129(suppl 2):S49-S73, Table A (Pooled Cohort Equations)"
 
@@ -230,7 +230,7 @@ def pce(
         diabetes=bool(diabetes),
     )
     band = category(risk)
-    return ScoreResult.of(
+    return score_result(
         name="pce",
         value=risk,
         unit="%",

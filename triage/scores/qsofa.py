@@ -17,6 +17,7 @@ from triage.scores.result import (
     could_reach,
     incomplete,
     no_inputs,
+    score_result,
     undetermined,
 )
 
@@ -57,7 +58,7 @@ def qsofa(
         band, detail = "incomplete", undetermined(_UNDETERMINED, components, total, most)
     if missing:
         detail += incomplete(missing)
-    return ScoreResult.of(
+    return score_result(
         name="qsofa",
         value=float(total),
         band=band,

@@ -96,6 +96,10 @@ class ScoreResult(BaseModel):
 
 
 _build = trusted_builder(ScoreResult)
+# ``ScoreResult.of`` read once: a classmethod read on a pydantic model class takes CPython 3.11's
+# slow attribute path (pydantic's model metaclass defines __getattr__), over a thousand
+# instructions a call by callgrind, and every score builds its record through it
+score_result = ScoreResult.of
 
 
 ADULT_AGE = 18
@@ -163,7 +167,7 @@ def not_applicable(
     name: str, reason: str, *, reference: str, unit: str = "%", missing: tuple[str, ...] = ()
 ) -> ScoreResult:
     """A result for inputs outside the score's population (value ``None``)."""
-    return ScoreResult.of(
+    return score_result(
         name=name,
         value=None,
         unit=unit,
@@ -181,7 +185,7 @@ def no_inputs(
 ) -> ScoreResult:
     """A point score none of whose items could be scored: no value and no band (never 0 points,
     which would read as normal), every item named missing."""
-    return ScoreResult.of(
+    return score_result(
         name=name,
         value=None,
         band=None,
@@ -195,7 +199,7 @@ def no_inputs(
 
 def missing_result(name: str, missing: tuple[str, ...], *, reference: str, unit: str = "%") -> ScoreResult:
     """An equation that could not be computed because inputs were missing."""
-    return ScoreResult.of(
+    return score_result(
         name=name,
         value=None,
         unit=unit,
