@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devices.endpoint import Decoded, DeviceEndpoint
-from devices.hold import GatewayResult, classify, hold  # re-exported: callers import them from here
+from devices.hold import GatewayResult, classify, holds  # re-exported: callers import them from here
 from devices.quarantine_notice import lost_parts_hint, lost_parts_sentence, quarantine_sentence
 from devices.session import (
     Clock,
@@ -90,10 +90,12 @@ class DeviceStatus:
     last_result_at: str | None = None
     last_error: str | None = None
     #: Every count is of its own things, none counted twice: ``results`` newly stored results
-    #: (``held`` of them, by hold kind, not for automatic triage - an unmapped code is one of
-    #: these, not also ``quarantined``); ``duplicates`` resent results not stored again;
-    #: ``quarantined`` messages, parts and stray bytes kept only in quarantine, never a result.
+    #: (``held_results`` of them not for automatic triage - an unmapped code is one of these, not
+    #: also ``quarantined``; ``held`` their reasons by hold kind, a result held for two reasons in
+    #: both); ``duplicates`` resent results not stored again; ``quarantined`` messages, parts and
+    #: stray bytes kept only in quarantine, never a result.
     results: int = 0
+    held_results: int = 0
     held: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     #: Readings of a continuous device not stored because they repeat the last stored one
@@ -452,11 +454,13 @@ class Gateway:
         )
         recorded = record_message(self._db, message, decoded.results, decoded.quarantine)
         status.results += len(recorded.new_results)
-        status.held.update(held[0] for stored in recorded.new_results if (held := hold(stored)))
+        reasons = [holds(stored) for stored in recorded.new_results]
+        status.held.update(kind for found in reasons for kind, _ in found)  # every reason of each
+        status.held_results += sum(1 for found in reasons if found)
         status.duplicates += recorded.duplicate_count
         # A problem of a stored (or duplicate) result is counted with that result, not again here.
         status.quarantined += len(decoded.quarantine) - decoded.with_result
-        mistimed = [held[1] for r in recorded.new_results if (held := hold(r)) and held[0] == "clock"]
+        mistimed = [why for found in reasons for kind, why in found if kind == "clock"]
         if mistimed:  # the device, the test and both times: no sample or patient id
             log.warning("%d result(s) held for review: %s", len(mistimed), mistimed[0])
             status.last_error = mistimed[0]  # the service's device panel shows it

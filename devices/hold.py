@@ -33,61 +33,85 @@ HoldKind = Literal["qc", "clock", "not_final", "ignored", "unmapped", "no_patien
 @dataclass(frozen=True)
 class GatewayResult:
     """A stored result handed to the subscriber. ``auto_feed`` is False for QC, non-final,
-    unmapped or unlinked results; ``hold_kind`` says why as a code, ``hold_reason`` in words."""
+    unmapped or unlinked results; ``hold_kind`` says why as a code (the first reason's),
+    ``hold_kinds`` every reason's, ``hold_reason`` every reason in words."""
 
     result_id: int
     stored: StoredDeviceResult
     auto_feed: bool
     hold_reason: str | None
     hold_kind: HoldKind | None = None
+    hold_kinds: tuple[HoldKind, ...] = ()
 
 
-def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
-    """Why a stored result must not feed a decision automatically: ``(kind, reason)`` - kind one
-    of ``qc`` (a QC result, or one of a training or debugging message: the reason says which),
-    ``ignored`` (a code the profile ignores, whatever its time and status), ``clock`` (the device
-    time is too far from the receipt time: ``devices.device_clock``), ``not_final``, ``unmapped``,
-    ``no_patient`` - the first that applies - or ``None`` when it may."""
+def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
+    """Every reason a stored result must not feed a decision automatically, in this order, each
+    ``(kind, reason)``: ``clock`` (the device time too far from the receipt time:
+    ``devices.device_clock``; it also made the result preliminary, so ``not_final`` is not said
+    again) or ``not_final``, ``unmapped`` (code, unit or scale), ``no_patient`` - all that apply,
+    as the held worklist lists them (``referral.review.why_held``): the Pentra's old capture held
+    its WBC for "device time wrong" and hid that its unit is not one the profile takes. A QC
+    result (``qc``, or one of a training or debugging message: the reason says which) and a code
+    the profile ignores (``ignored``, whatever its time and status) are never for a patient, so
+    that one reason is the only one. Empty when it may feed a decision."""
     if stored.is_qc:
         # a device left in training or debugging mode sends it, not a QC run: say which
         flags = (stored.flags or "").split(",")
         for processing_id, flag in NOT_PRODUCTION.items():
             if flag in flags:
-                return "qc", f"{flag.replace('_', ' ')} (processing ID {processing_id})"
-        return "qc", "quality-control result"
+                return [("qc", f"{flag.replace('_', ' ')} (processing ID {processing_id})")]
+        return [("qc", "quality-control result")]
     if stored.code is None and IGNORED in (stored.flags or "").split(","):
         # before its time and status: a code the profile ignores is never for triage, so no one
         # is to review it (the held worklist leaves it out) - not counted "held for review"
-        return (
-            "ignored",
-            f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
-        )
+        return [
+            (
+                "ignored",
+                f"device test code {json_text(stored.vendor_code)} is ignored by the profile (ignored_codes)",
+            )
+        ]
+    found: list[tuple[HoldKind, str]] = []
     mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
     if mistimed:
-        return "clock", clock_reason(
-            stored.device_id, stored.vendor_code, stored.result_time, stored.received_at, mistimed[0]
+        found.append(
+            (
+                "clock",
+                clock_reason(
+                    stored.device_id, stored.vendor_code, stored.result_time, stored.received_at, mistimed[0]
+                ),
+            )
         )
-    if stored.status not in FINAL_STATUSES:
-        return "not_final", f"result status {json_text(stored.status)} is not final"
-    if stored.code is None and stored.details.get("problem") == "unexpected_unit":
-        unit = stored.details.get("device_unit") or ""
-        return "unmapped", (
-            f"device unit {json_text(unit)} of test {json_text(stored.vendor_code)} is not one its profile lists in device_units"
-        )
-    if stored.code is None and stored.details.get("problem") == "unscalable_value":
-        return (
-            "unmapped",
-            f"value of test {json_text(stored.vendor_code)} is not a number the profile's scale applies to",
-        )
+    elif stored.status not in FINAL_STATUSES:
+        found.append(("not_final", f"result status {json_text(stored.status)} is not final"))
     if stored.code is None:
-        return "unmapped", f"device test code {json_text(stored.vendor_code)} is not mapped to the vocabulary"
+        found.append(("unmapped", _unmapped(stored)))
     if not stored.patient_id:
-        return "no_patient", "no patient link"
-    return None
+        found.append(("no_patient", "no patient link"))
+    return found
+
+
+def _unmapped(stored: StoredDeviceResult) -> str:
+    """Why a result has no vocabulary code: its unit, its value or its code."""
+    if stored.details.get("problem") == "unexpected_unit":
+        unit = stored.details.get("device_unit") or ""
+        return f"device unit {json_text(unit)} of test {json_text(stored.vendor_code)} is not one its profile lists in device_units"
+    if stored.details.get("problem") == "unscalable_value":
+        return f"value of test {json_text(stored.vendor_code)} is not a number the profile's scale applies to"
+    return f"device test code {json_text(stored.vendor_code)} is not mapped to the vocabulary"
+
+
+def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:
+    """``(kind, reason)`` of :func:`holds`: the first reason's kind, every reason in words
+    (joined by "; "), or ``None`` when the result may feed a decision."""
+    found = holds(stored)
+    if not found:
+        return None
+    return found[0][0], "; ".join(reason for _, reason in found)
 
 
 def classify(stored: StoredDeviceResult) -> GatewayResult:
-    held = hold(stored)
-    if held is None:
+    found = holds(stored)
+    if not found:
         return GatewayResult(stored.id, stored, True, None)
-    return GatewayResult(stored.id, stored, False, held[1], held[0])
+    reason = "; ".join(why for _, why in found)
+    return GatewayResult(stored.id, stored, False, reason, found[0][0], tuple(kind for kind, _ in found))

@@ -66,3 +66,26 @@ def test_each_hold_reaches_the_subscriber_as_a_kind_and_a_reason(
 def test_a_result_that_may_feed_a_decision_has_no_hold() -> None:
     result = classify(stored())
     assert (result.result_id, result.auto_feed, result.hold_kind, result.hold_reason) == (7, True, None, None)
+
+
+def test_every_reason_is_reported_not_only_the_first() -> None:
+    """An old capture of the Pentra: its WBC was held for 'device time wrong' only, which hid that
+    its unit "1" is not one the profile takes - fixing the clock then still held it."""
+    result = classify(
+        stored(
+            flags=CLOCK_OLD,
+            status="preliminary",
+            code=None,
+            patient_id=None,
+            vendor_code="WBC",
+            details={"problem": "unexpected_unit", "device_unit": "1"},
+        )
+    )
+    assert (result.hold_kind, result.hold_kinds) == ("clock", ("clock", "unmapped", "no_patient"))
+    reason = result.hold_reason or ""  # the clock's own reason has "; " in it too
+    assert reason.startswith("device lab-analyzer timed result WBC") and reason.endswith(
+        "a person must check this result's time; "
+        'device unit "1" of test "WBC" is not one its profile lists in device_units; no patient link'
+    )
+    # the clock made it preliminary: "not final" is not said again; without it, it is
+    assert classify(stored(status="preliminary", patient_id="")).hold_kinds == ("not_final", "no_patient")

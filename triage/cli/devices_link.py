@@ -87,6 +87,7 @@ def _result_json(result: GatewayResult, kind: ShownHoldKind | None) -> str:
             "received_at": r.received_at,
             "auto_feed": result.auto_feed,
             "hold_kind": kind,
+            "hold_kinds": list(result.hold_kinds) or ([kind] if kind else []),
             "hold_reason": result.hold_reason,
         },
         ensure_ascii=False,
@@ -135,13 +136,13 @@ def not_accepted_by_triage(
 
 def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
     """The per-device counts at the end of ``listen``. Each result is in exactly one bucket: new
-    (for triage or held, with why) or duplicate; quarantined counts only what became no result.
-    ``not_accepted``: results for triage that triage refused (:func:`not_accepted_by_triage`),
-    counted as held."""
+    (for triage or held, with every reason counted: a result held for two is in both) or
+    duplicate; quarantined counts only what became no result. ``not_accepted``: results for
+    triage that triage refused (:func:`not_accepted_by_triage`), counted as held."""
     kinds = Counter(s.held)
     if not_accepted:
         kinds["not_accepted"] += not_accepted
-    held = sum(kinds.values())
+    held = s.held_results + not_accepted
     why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(kinds.items()))
     tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
     # Only devices that can refuse the gateway's own requests (POCT1-A2) ever have a refusal.
