@@ -38,14 +38,14 @@ def test_the_chinese_patient_page_shows_the_engines_text_in_chinese(staff: Staff
     csrf = staff.login(Role.nurse)
     english = unspanned(staff.client.get(f"/encounters/{crisis['encounter_id']}").text)
     assert "BP 196/124 mmHg: grade 3 range (single reading); hypertensive crisis range" in english
-    assert '<td data-code="sbp">Systolic BP</td>' in english, "readings named, not by their code"
+    assert '<td data-code="sbp" role="cell">Systolic BP</td>' in english, "readings named, not by their code"
     switched = staff.client.post(
         "/language", data={"csrf_token": csrf, "language": "zh"}, follow_redirects=False
     )
     assert switched.status_code == 303
     page = unspanned(staff.client.get(f"/encounters/{crisis['encounter_id']}").text)
     reasons = page.split('class="reasons"')[1].split("</ul>")[0]
-    assert '<td data-code="sbp">收缩压</td>' in page and '<option value="sbp">收缩压' in page
+    assert '<td data-code="sbp" role="cell">收缩压</td>' in page and '<option value="sbp">收缩压' in page
     record = next(r["detail"] for r in crisis["assessment"]["reasons"] if r["rule"] == "hypertensive_crisis")
     assert (
         "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（&gt;180 和/或 &gt;120 mmHg）；需评估靶器官损害；当日紧急转诊"

@@ -138,7 +138,7 @@ def test_a_reading_entered_by_hand_says_so_in_the_user_s_language(staff: Staff) 
         _language(staff, csrf, language)
         rows = unspanned(staff.client.get(page).text).split('data-observation="')[1:]
         by_hand = [r for r in rows if 'data-code="temperature"' in r]
-        said = f'<td><span class="manual-entry">{words}<span class="ident">nurse</span></span></td>'
+        said = f'<span class="manual-entry">{words}<span class="ident">nurse</span></span></td>'
         assert len(by_hand) == 1 and said in by_hand[0], by_hand
         assert "manual entry" not in unspanned(staff.client.get(page).text)
 
@@ -274,8 +274,8 @@ def test_a_dimensionless_reading_shows_its_number_alone_not_a_unit_code(staff: S
             and f'<option value="urine_ph">{ph}</option>' in html
         )
         rows = {r.split('"')[0]: r.split("</tr>")[0] for r in html.split('data-code="')[1:]}
-        assert '<td><span class="measure">1.02</span></td>' in rows["urine_sg"], rows
-        assert '<td><span class="measure">6</span></td>' in rows["urine_ph"], rows
+        assert '<td role="cell"><span class="measure">1.02</span></td>' in rows["urine_sg"], rows
+        assert '<td role="cell"><span class="measure">6</span></td>' in rows["urine_ph"], rows
 
 
 def test_a_consciousness_level_reads_as_words_beside_its_acvpu_letter(staff: Staff) -> None:
@@ -289,7 +289,7 @@ def test_a_consciousness_level_reads_as_words_beside_its_acvpu_letter(staff: Sta
     for language, shown in (("en", "V (responds to voice only)"), ("zh", "V（仅对声音有反应）")):
         _language(staff, csrf, language)
         row = unspanned(staff.client.get(page).text).split('data-code="consciousness"')[1].split("</tr>")[0]
-        assert f"<td>{shown}</td>" in row, row
+        assert f'<td role="cell">{shown}</td>' in row, row
 
 
 def test_a_walk_in_s_wrong_age_or_blank_record_number_says_what_to_fix_in_the_user_s_language(

@@ -23,7 +23,7 @@ READINGS = [
 
 
 def _names(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<td data-code="([a-z0-9_]+)">([^<]*)</td>', page))
+    return dict(re.findall(r'<td data-code="([a-z0-9_]+)" role="cell">([^<]*)</td>', page))
 
 
 def test_the_readings_table_names_readings_by_their_display_names(staff: Staff) -> None:

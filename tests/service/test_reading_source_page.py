@@ -18,7 +18,7 @@ def _device_cells(page: str) -> dict[str, str]:
         if 'data-code="' not in row or "data-observation" not in row:
             continue
         code = row.split('data-code="')[1].split('"')[0]
-        cells[code] = row.split("<td>")[-1].split("</td>")[0]
+        cells[code] = row.split('<td class="source"')[-1].split(">", 1)[1].split("</td>")[0]
     return cells
 
 
