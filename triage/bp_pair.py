@@ -39,6 +39,11 @@ class SwappedPressuresError(ImplausibleValueError):
     """Diastolic at or above the systolic given with it; ``params`` holds both values (mmHg)."""
 
 
+# read once: an enum member read on its class takes CPython 3.11's slow attribute path (the enum
+# metaclass defines __getattr__), and every assessment with a blood pressure reads it twice
+_CANNOT_BE_DONE = Status.cannot_be_done
+
+
 def _pressure(o: Observation) -> float | None:
     """The value of a plain number reading (mmHg), None for anything not compared."""
     fields = o.__dict__
@@ -47,7 +52,7 @@ def _pressure(o: Observation) -> float | None:
         return None
     if fields["comparator"] is not None or fields["qc"]:
         return None
-    if fields["status"] is Status.cannot_be_done:
+    if fields["status"] is _CANNOT_BE_DONE:
         return None
     return float(value)
 
