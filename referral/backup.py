@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from referral import audit
 from referral.audit_rows import RowsReport, verify_rows
-from referral.errors import ConflictError, IntegrityError, UserInputError
+from referral.errors import ClinicError, ConflictError, IntegrityError, StorageError, UserInputError
 from referral.schema import refuse_newer_schema
-from referral.storage import storage_error
+from referral.storage import free_bytes, storage_error
 
 T = TypeVar("T")
 
@@ -58,6 +59,52 @@ def backup(db: Database, out: Path) -> BackupReport:
     said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
     report = _write_copy(db.conn, out, lambda copy: _check(copy, out), said=said)
     return BackupReport(out, out.stat().st_size, *report)
+
+
+class UpgradeRefused(StorageError):
+    """The backup an upgrade takes first could not be written (a full or read-only disk): the log
+    is not upgraded - exit 2, and ``triage serve`` not ready until it can be."""
+
+    exit_code = 2
+    code = "upgrade_refused"
+
+
+def before_upgrade(path: Path, schema: list[str], newest: str) -> Path:
+    """Back up the log at ``path``, at ``schema`` (its applied migrations), before it is upgraded to
+    ``newest``: a verified, synced copy beside it named with that schema
+    (``clinic.before-upgrade.schema17.20261206T011500Z.db``), read through a connection of its own
+    while the upgrading one holds the writers' lock, so the copy is the log exactly as it was. No
+    room for the copy (the filesystem says so first: nothing is written), or any other failure to
+    write it, refuses the upgrade (:class:`UpgradeRefused`) - the log is then left as it was."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = path.with_name(f"{path.stem}.before-upgrade.schema{len(schema)}.{stamp}{path.suffix or '.db'}")
+    refused = (
+        f"referral log {path} is at schema {len(schema)} ({schema[-1]}) and was not upgraded to {newest}:"
+        f" the backup taken before an upgrade could not be written at {out}"
+    )
+    source = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
+    try:
+        size = int(source.execute("PRAGMA page_count").fetchone()[0]) * int(
+            source.execute("PRAGMA page_size").fetchone()[0]
+        )
+        if free_bytes(path.parent) < size:
+            raise UpgradeRefused(
+                f"{refused} ({free_bytes(path.parent):,} bytes free there, the copy needs {size:,}); the"
+                " log is unchanged - free space on that filesystem and try again",
+                says="error.storage.full",
+                params={"file": str(out)},
+            )
+        backup(Database(source), out)
+    except UpgradeRefused:
+        raise
+    except (ClinicError, OSError, sqlite3.Error) as exc:
+        said = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+        raise UpgradeRefused(
+            f"{refused} ({said}); the log is unchanged - make room or fix that, and try again"
+        ) from None
+    finally:
+        source.close()
+    return out
 
 
 #: What SQLite and the service keep beside the log ``clinic.db``: ``clinic.db-wal`` holds its

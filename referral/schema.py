@@ -200,8 +200,18 @@ def refuse_newer_schema(db: Database, path: Path | str) -> None:
 
 
 def apply_migrations(db: Database) -> list[str]:
-    """Apply pending migrations (idempotent); return the names that were applied now. A log
-    migrated by a newer version is refused (:func:`refuse_newer_schema`).
+    """Apply pending migrations (idempotent); return the names that were applied now (:func:`upgrade`)."""
+    return upgrade(db)[0]
+
+
+def upgrade(db: Database) -> tuple[list[str], Path | None]:
+    """Apply pending migrations (idempotent); return the names that were applied now, and the
+    backup taken first. A log migrated by a newer version is refused (:func:`refuse_newer_schema`).
+
+    A log that had migrations already (not a new one) is backed up first, beside it, with its
+    schema in the name (:func:`referral.backup.before_upgrade`: checked and synced, taken while
+    this connection holds the writers' lock, so nothing is written between the copy and the
+    upgrade); a backup that cannot be written refuses the upgrade, the log left as it was.
 
     All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
     at the same moment cannot both apply them: the second waits, then finds nothing pending.
@@ -213,15 +223,21 @@ def apply_migrations(db: Database) -> list[str]:
     """
     refuse_newer_schema(db, db_path(db))
     if not MIGRATIONS.pending(db):
-        return []
+        return [], None
     db.conn.execute("PRAGMA foreign_keys = OFF")
-    kept = int(db.conn.execute("PRAGMA temp_store").fetchone()[0])
+    kept_store = int(db.conn.execute("PRAGMA temp_store").fetchone()[0])
     db.conn.execute("PRAGMA temp_store = DEFAULT")
     try:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             refuse_newer_schema(db, db_path(db))  # another process may have upgraded meanwhile
             pending = [m.name for m in MIGRATIONS.pending(db)]
+            before = applied_migrations(db)
+            kept = None
+            if pending and before:
+                from referral.backup import before_upgrade  # it reads the log through this module
+
+                kept = before_upgrade(Path(db_path(db)), before, MIGRATIONS._migrations[-1].name)
             MIGRATIONS.apply(db)
             db.conn.execute("COMMIT")
         except BaseException:
@@ -230,8 +246,8 @@ def apply_migrations(db: Database) -> list[str]:
             raise
     finally:
         db.conn.execute("PRAGMA foreign_keys = ON")
-        db.conn.execute(f"PRAGMA temp_store = {kept}")
-    return pending
+        db.conn.execute(f"PRAGMA temp_store = {kept_store}")
+    return pending, kept
 
 
 def applied_migrations(db: Database) -> list[str]:

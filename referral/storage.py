@@ -273,13 +273,13 @@ def _still_so(target: Path, record: dict[str, Any], works: Callable[[Path], bool
 
 
 def _has_room(target: Path) -> bool:
-    if _free_bytes(target.parent) < PROBE_BYTES:
+    if free_bytes(target.parent) < PROBE_BYTES:
         return False  # still full: nothing written
     failed = _probe(target)
     return failed is None or failed.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
-def _free_bytes(folder: Path) -> int:
+def free_bytes(folder: Path) -> int:
     """What this user may still write on the filesystem holding ``folder``, as ``statvfs`` says (root
     may use the blocks reserved for it); :data:`PROBE_BYTES` when it cannot say (the probe decides)."""
     try:

@@ -284,11 +284,13 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
     text = _serve_once(old, tmp_path, "first.log")
     applied = ", ".join(m.name for m in MIGRATIONS._migrations[17:])
     said = [line for line in text.splitlines() if line.startswith("referral log ")]
+    [backup] = old.parent.glob("old.before-upgrade.schema17.*Z.db")  # tests/referral/test_upgrade_backup.py
     assert said == [
         f"referral log {old} upgraded from schema 17 (0017_meter_operator_lists) to schema"
         f" {len(MIGRATIONS._migrations)} ({newest}): applied {applied}; the previous version no longer"
-        " opens it - going back means restoring the backup taken before the upgrade"
-        " (docs/referral-log.md, 'Upgrading to a new version')"
+        f" opens it - going back means the previous version and the backup taken before the upgrade,"
+        f" {backup} (`triage referrals restore --from {backup}`; docs/referral-log.md, 'Upgrading to a new"
+        " version')"
     ], text
     again = _serve_once(old, tmp_path, "second.log")
     assert not [line for line in again.splitlines() if line.startswith("referral log ")], again

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from referral import analytics_export, audit, audit_rows, backup, export
 from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
 from referral.migrations import MIGRATIONS
-from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read
+from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read, upgrade
 from referral.storage import storage_error
 from referral.tables import sha256_file
 from referral.transactions import snapshot
@@ -115,16 +115,24 @@ def _connect(
 
 
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create the referral log or apply pending schema migrations (safe to repeat)."""
+    """Create the referral log or apply pending schema migrations (safe to repeat). An existing log
+    is backed up first, beside it (<name>.before-upgrade.schema<N>.<time>.db, checked and synced);
+    exit 2, the log unchanged, if that backup cannot be written."""
     path, timeout = _path(ctx, db)
     database = _connect(ctx, path, timeout, migrate=False)
-    applied_now = apply_migrations(database)
-    result = {"db": str(path), "applied_now": applied_now, "schema": applied_migrations(database)}
+    applied_now, kept = upgrade(database)
+    result = {
+        "db": str(path),
+        "applied_now": applied_now,
+        "schema": applied_migrations(database),
+        "backup": kept and str(kept),
+    }
     if as_json:
         print_json(result)
         return
     if applied_now:
-        echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}")
+        backed_up = f"; the log as it was is backed up (checked) at {kept}" if kept else ""
+        echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}{backed_up}")
     else:
         echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
 

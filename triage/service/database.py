@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shlex
 import sqlite3
 import threading
 from pathlib import Path
@@ -18,16 +19,18 @@ from typing import Any, cast
 
 from sqlite_utils import Database
 
+from referral.backup import UpgradeRefused
 from referral.errors import ConfigError
-from referral.schema import applied_migrations, apply_migrations, connect
+from referral.schema import applied_migrations, connect, upgrade
 from referral.storage import storage_error
 from triage.errors import os_reason
 
 log = logging.getLogger("triage.service")
 
 
-def changed_text(path: Path, before: list[str], applied: list[str]) -> str:
-    """The service log's line for a log start-up created, or upgraded from an older version."""
+def changed_text(path: Path, before: list[str], applied: list[str], kept: Path | None = None) -> str:
+    """The service log's line for a log start-up created, or upgraded from an older version (``kept``:
+    the backup taken first, :func:`referral.backup.before_upgrade`)."""
     where = path.resolve()
     now = f"schema {len(before) + len(applied)} ({applied[-1]})"
     if not before:
@@ -38,8 +41,10 @@ def changed_text(path: Path, before: list[str], applied: list[str]) -> str:
         )
     return (
         f"referral log {where} upgraded from schema {len(before)} ({before[-1]}) to {now}: applied"
-        f" {', '.join(applied)}; the previous version no longer opens it - going back means restoring"
-        " the backup taken before the upgrade (docs/referral-log.md, 'Upgrading to a new version')"
+        f" {', '.join(applied)}; the previous version no longer opens it - going back means the previous"
+        f" version and the backup taken before the upgrade, {kept}"
+        f" (`triage referrals restore --from {shlex.quote(str(kept))}`; docs/referral-log.md, 'Upgrading to a new"
+        " version')"
     )
 
 
@@ -89,9 +94,11 @@ class Databases:
             db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=False)
             try:
                 before = applied_migrations(db)
-                applied = apply_migrations(db)
+                applied, kept = upgrade(db)
             finally:
                 db.close()
+        except UpgradeRefused as exc:  # no room for the backup taken first: it can pass, tried again
+            raise LogUnavailable(f"database.path {self.path}: {exc}") from None
         except sqlite3.OperationalError as exc:  # cannot open, read-only, disk full, I/O error
             raise LogUnavailable(self._said(exc)) from None
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite or is damaged: not ready
@@ -101,7 +108,7 @@ class Databases:
                 f"database.path {self.path}: cannot create the referral log's folder ({os_reason(exc)})"
             ) from None
         if applied:
-            log.warning("%s", changed_text(self.path, before, applied))
+            log.warning("%s", changed_text(self.path, before, applied, kept))
 
     def _said(self, exc: sqlite3.Error) -> str:
         """SQLite's bare "unable to open database file" or "database disk image is malformed" as
