@@ -14,7 +14,7 @@ back. The gateway knows when each message reached it (``received_at``, its own U
 
 and either is downgraded to ``preliminary`` (as a result of an incomplete message is), with a
 comment naming both times and the status the device gave, so the gateway holds it for a person
-(``devices.gateway.hold``, kind ``clock``) and the held worklist lists it as not final. The device
+(``devices.hold.holds``, kind ``clock``) and the held worklist lists it for its device time. The device
 time is kept as sent: it is part of the exactly-once key, so a resend is still recognised.
 
 Applied live only (the gateway's decoder): a capture replayed later has no receipt time to
