@@ -226,6 +226,27 @@ def heard_failing(path: Path | str, count: int, last: float, said: str) -> None:
         _FAILED[key] = (max(count, FAILING_AFTER), last, said)
 
 
+def wrote_since(path: Path | str) -> float | None:
+    """When a write to the log at ``path`` was last committed after failures at its disk (epoch
+    seconds; :func:`wrote`); ``None`` if never. For the other processes (:func:`heard_wrote`)."""
+    return _WROTE_SINCE.get(str(Path(path).resolve()))
+
+
+def heard_wrote(path: Path | str, at: float) -> None:
+    """Another process of the service committed a write to the log at ``path`` at ``at``, after
+    failures at its disk: failures counted here before that (the others' reports included) are
+    forgotten, as by :func:`wrote`. A worker hands its walk-ins to the primary, so without this it
+    kept a failure the primary reported for as long as its own test write failed, while the primary
+    stored writes again."""
+    key = str(Path(path).resolve())
+    if at <= _WROTE_SINCE.get(key, 0.0):
+        return
+    _WROTE_SINCE[key] = at
+    found = _FAILED.get(key)
+    if found is not None and found[1] < at:
+        _FAILED.pop(key, None)
+
+
 def failures_counted() -> bool:
     """Whether failures at the disk of any log are counted in this process (:func:`wrote` has work)."""
     return bool(_FAILED)

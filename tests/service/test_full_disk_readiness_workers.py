@@ -116,3 +116,35 @@ def test_every_process_says_not_ready_while_the_disk_fails_writes_and_ready_once
             assert status == 200, (worker, reason)
         assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-X")).status_code == 201
     assert "Traceback" not in "".join(served.log), "".join(served.log)
+
+
+def test_a_worker_is_ready_again_once_the_primary_stores_a_write_though_its_own_test_write_fails(
+    tmp_path: Path,
+) -> None:
+    """A worker hands its walk-ins to the primary: it kept the failure the primary reported for as
+    long as its own test write failed (here a real file-size limit of 0 it keeps), although the
+    primary stored walk-ins again (its limit raised to 1 MiB - 1: the log's writes fit, the 1 MiB
+    test write does not). The primary's stored write clears it on the worker too."""
+    with serving(
+        tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
+    ) as served:
+        _until_both_say(served, 200)
+        pids = _processes(served)
+        assert len(pids) == 2, pids
+        limits = {pid: resource.prlimit(pid, resource.RLIMIT_FSIZE) for pid in pids}
+        for pid, (_, hard) in limits.items():
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, hard))
+        try:
+            for n in range(FAILING_AFTER):
+                refused = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"IO-{n}"))
+                assert refused.status_code == 503, refused.text
+            _until_both_say(served, 503)
+            primary = served.process.pid
+            resource.prlimit(primary, resource.RLIMIT_FSIZE, (1024 * 1024 - 1, limits[primary][1]))
+            stored = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-STORED"))
+            assert stored.status_code == 201, stored.text
+            _until_both_say(served, 200)
+        finally:
+            for pid, limit in limits.items():
+                resource.prlimit(pid, resource.RLIMIT_FSIZE, limit)
+    assert "Traceback" not in "".join(served.log), "".join(served.log)

@@ -11,7 +11,9 @@
   :func:`referral.storage.full_since`) or failing (``disk_failing``, :func:`referral.storage.failing`):
   each process that hears it is then not ready too, until its own probe succeeds
   (:func:`referral.storage.full_disk`, :func:`referral.storage.failing_disk`) - a load balancer polling ``/readyz``
-  must not keep sending to a process whose own writes have not failed yet.
+  must not keep sending to a process whose own writes have not failed yet - or until a write of any
+  process is stored after them (``disk_wrote_at``, :func:`referral.storage.heard_wrote`): a worker
+  hands its walk-ins to the primary, whose stored writes say the disk takes them again.
 - Every process sends its Prometheus metrics; ``/metrics`` on any process adds them up, so a
   scrape counts the requests and assessments of the whole service, whichever process answers.
 """
@@ -24,7 +26,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from referral.storage import failing, failing_disk, full_disk, full_since, heard_failing, heard_full
+from referral.storage import (
+    failing,
+    failing_disk,
+    full_disk,
+    full_since,
+    heard_failing,
+    heard_full,
+    heard_wrote,
+    wrote_since,
+)
 from triage.service.peers import Message
 from triage.service.runtime import Runtime
 
@@ -49,6 +60,9 @@ class PeerState:
             heard_full(self.log_path, float(since))
         if self.log_path is not None and isinstance(failed, list) and len(failed) == 3:
             heard_failing(self.log_path, int(failed[0]), float(failed[1]), str(failed[2]))
+        wrote = message.get("disk_wrote_at")
+        if self.log_path is not None and isinstance(wrote, int | float):
+            heard_wrote(self.log_path, float(wrote))
 
     def heard_worker(self, message: Message) -> None:
         self.heard_disk(message)
@@ -128,6 +142,7 @@ async def share_forever(runtime: Runtime) -> None:
             disk = {
                 "disk_full_at": full_since(runtime.databases.path),
                 "disk_failing": failing(runtime.databases.path),
+                "disk_wrote_at": wrote_since(runtime.databases.path),
             }
             if runtime.worker != 0:
                 runtime.hub.share({"t": "worker", "worker": runtime.worker, "ready": runtime.ready, **disk})
