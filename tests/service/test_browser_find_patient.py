@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -70,14 +72,16 @@ def test_what_was_found_is_where_the_focus_lands(browser: object, desk: Desk) ->
     for language in ("zh", "en"):
         page: Any = log_in(browser, desk, Role.nurse, 768, language)
         page.goto(f"{desk.url}/patients")
+        # the page focuses the field itself; wait for that (not a fixed time) before typing
+        expect(page.locator("#find-mrn")).to_be_focused()
         page.keyboard.type("FIND-B-2")
         page.keyboard.press("Enter")
         page.wait_for_url(f"{desk.url}/patients?mrn=FIND-B-2")
-        assert page.evaluate("document.activeElement.id") == "found-patient", language
+        expect(page.locator("#found-patient")).to_be_focused()
         page.keyboard.press("Tab")  # on to the visits
         assert page.evaluate("document.activeElement.closest('#found') !== null"), language
         page.goto(f"{desk.url}/patients?mrn=NOBODY-9")
-        assert page.evaluate("document.activeElement.id") == "find-mrn", language
+        expect(page.locator("#find-mrn")).to_be_focused()
         described = page.locator("#find-mrn").get_attribute("aria-describedby").split()
         assert "not-found" in described, (language, described)
         page.close()
