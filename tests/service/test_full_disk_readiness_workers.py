@@ -6,8 +6,10 @@ both are ready again once the disk has room. The full disk needs root (to mount 
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -82,6 +84,29 @@ def _processes(served: Served) -> list[int]:
     return [served.process.pid, *(int(x) for task in tasks for x in task.read_text().split())]
 
 
+@contextlib.contextmanager
+def _failing_writes(served: Served) -> Iterator[dict[int, tuple[int, int]]]:
+    """A file-size limit of 0 on both processes (EFBIG, SQLite's SQLITE_IOERR_WRITE) until the block
+    ends, and :data:`FAILING_AFTER` walk-ins refused by it: yields each process's limits before."""
+    _until_both_say(served, 200)
+    pids = _processes(served)
+    assert len(pids) == 2, pids
+    limits = {pid: resource.prlimit(pid, resource.RLIMIT_FSIZE) for pid in pids}
+    for pid, (_, hard) in limits.items():
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, hard))
+    try:
+        for n in range(FAILING_AFTER):
+            refused = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"IO-{n}"))
+            assert refused.status_code == 503 and "failed at the disk" in refused.json()["error"], (
+                refused.text
+            )
+        _until_both_say(served, 503)
+        yield limits
+    finally:
+        for pid, limit in limits.items():
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, limit)
+
+
 def test_every_process_says_not_ready_while_the_disk_fails_writes_and_ready_once_it_works(
     tmp_path: Path,
 ) -> None:
@@ -91,27 +116,12 @@ def test_every_process_says_not_ready_while_the_disk_fails_writes_and_ready_once
     with serving(
         tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
     ) as served:
-        _until_both_say(served, 200)
-        pids = _processes(served)
-        assert len(pids) == 2, pids
-        limits = {pid: resource.prlimit(pid, resource.RLIMIT_FSIZE) for pid in pids}
-        for pid, (_, hard) in limits.items():
-            resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, hard))
-        try:
-            for n in range(FAILING_AFTER):
-                refused = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"IO-{n}"))
-                assert refused.status_code == 503 and "failed at the disk" in refused.json()["error"], (
-                    refused.text
-                )
-            _until_both_say(served, 503)
+        with _failing_writes(served):
             for worker, status, reason in _readyz_of_both(served):
                 assert status == 503, (worker, reason)
                 assert reason is not None and reason.startswith("the disk holding the log fails writes: "), (
                     reason
                 )
-        finally:
-            for pid, limit in limits.items():
-                resource.prlimit(pid, resource.RLIMIT_FSIZE, limit)
         for worker, status, reason in _readyz_of_both(served):
             assert status == 200, (worker, reason)
         assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-X")).status_code == 201
@@ -125,26 +135,15 @@ def test_a_worker_is_ready_again_once_the_primary_stores_a_write_though_its_own_
     long as its own test write failed (here a real file-size limit of 0 it keeps), although the
     primary stored walk-ins again (its limit raised to 1 MiB - 1: the log's writes fit, the 1 MiB
     test write does not). The primary's stored write clears it on the worker too."""
-    with serving(
-        tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
-    ) as served:
+    with (
+        serving(
+            tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
+        ) as served,
+        _failing_writes(served) as limits,
+    ):
+        primary = served.process.pid
+        resource.prlimit(primary, resource.RLIMIT_FSIZE, (1024 * 1024 - 1, limits[primary][1]))
+        stored = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-STORED"))
+        assert stored.status_code == 201, stored.text
         _until_both_say(served, 200)
-        pids = _processes(served)
-        assert len(pids) == 2, pids
-        limits = {pid: resource.prlimit(pid, resource.RLIMIT_FSIZE) for pid in pids}
-        for pid, (_, hard) in limits.items():
-            resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, hard))
-        try:
-            for n in range(FAILING_AFTER):
-                refused = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"IO-{n}"))
-                assert refused.status_code == 503, refused.text
-            _until_both_say(served, 503)
-            primary = served.process.pid
-            resource.prlimit(primary, resource.RLIMIT_FSIZE, (1024 * 1024 - 1, limits[primary][1]))
-            stored = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-STORED"))
-            assert stored.status_code == 201, stored.text
-            _until_both_say(served, 200)
-        finally:
-            for pid, limit in limits.items():
-                resource.prlimit(pid, resource.RLIMIT_FSIZE, limit)
     assert "Traceback" not in "".join(served.log), "".join(served.log)
