@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from referral import audit, store
+from referral.association_bounds import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
 from referral.records import required_text
 from referral.transactions import when, write
@@ -53,10 +54,6 @@ EXPIRED = "expired"
 ENCOUNTER_CLOSED = "encounter_closed"
 #: Who ends an expired association (the audit actor: no person did it).
 EXPIRY_ACTOR = "system"
-#: Bounds and default of the maximum duration (setting ``device_associations.max_duration_s``).
-MIN_DURATION = timedelta(minutes=1)
-MAX_DURATION = timedelta(days=7)
-DEFAULT_DURATION = timedelta(hours=12)
 _COLUMNS = (
     "a.id, a.device_id, a.encounter_id, a.patient_id, p.mrn, a.started_at, a.started_by,"
     " a.expires_at, a.ended_at, a.ended_by, a.end_reason"

@@ -22,7 +22,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
-from referral.associations import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
+from referral.association_bounds import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from triage.errors import ConfigError, json_text
 from triage.tomlfile import field_type, is_table, key_message, read_toml_file
 
@@ -32,7 +32,7 @@ _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+
 ENV_PREFIX = "TRIAGE_"
 #: The service's log levels: uvicorn's (its ``LOG_LEVELS``), for the setting and ``serve --log-level`` alike.
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
-#: The storage layer's bounds (``referral.associations``), in the setting's unit.
+#: The storage layer's bounds (``referral.association_bounds``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 
 

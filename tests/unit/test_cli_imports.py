@@ -4,6 +4,9 @@ Every `triage` process imported ``triage.cli``, and with it ``triage.cli.assess`
 (``triage.assess``, the Assessment models, the policy: ~0.2 s of CPU, 0.5 s on a loaded machine),
 whatever the command: each user command and each test that runs `triage` as a process paid it.
 Checked with Python's own ``-X importtime`` on the real console script.
+
+The referral log's storage (sqlite-utils, 0.4-0.9 s of CPU) came with every command that loads the
+settings: ``triage.settings`` imported ``referral.associations`` for three duration bounds.
 """
 
 from __future__ import annotations
@@ -56,3 +59,15 @@ def test_assess_help_shows_its_options_without_the_engine() -> None:
     shown, modules = imported_by("assess", "--help")
     assert "--schema" in shown and "--no-models" in shown
     assert sorted(set(NOT_FOR_HELP) & modules) == []
+
+
+def test_the_settings_load_without_the_referral_logs_storage() -> None:
+    probe = (
+        "import sys\n"
+        "from triage.settings import Settings, load_settings\n"
+        "assert load_settings(None).device_associations.max_duration_s == 12 * 3600\n"
+        "print(sorted({'sqlite_utils', 'pandas'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["[]"]
