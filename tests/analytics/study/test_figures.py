@@ -368,6 +368,23 @@ def test_goodness_of_fit_degree_ticks_are_readable_at_any_count(top: int) -> Non
     plt.close(fig)
 
 
+def test_goodness_of_fit_draws_a_flat_tail_as_one_segment_at_the_same_values() -> None:
+    """A 1,000,000-degree table handed Agg a million vertices per panel for a band and a line
+    flat at 0 beyond the body (14 s of the test above). Only the ends of a flat run are drawn; the
+    line still passes through every degree's simulated mean and reaches the last degree."""
+    table = _gof_table(40_000)
+    fig = figures.degree_gof_figure(table, "gof")
+    for ax, kind in zip(fig.axes, ("indegree", "outdegree"), strict=True):
+        part = table[table["statistic"] == kind]
+        line = next(line for line in ax.get_lines() if line.get_label() == "simulated mean")
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        assert len(x) <= 20 and x[0] == 0 and x[-1] == 40_000
+        assert np.array_equal(np.interp(part["degree"], x, y), part["sim_mean"])
+        (band,) = ax.collections
+        assert len(band.get_paths()[0].vertices) <= 50
+    plt.close(fig)
+
+
 def test_goodness_of_fit_marks_only_degrees_where_something_is_observed_or_simulated() -> None:
     """The national in-degree panel drew a red dot for each of ~170 degrees between the body and
     the hub where nothing was observed and nothing simulated: a thick red bar along the axis that
