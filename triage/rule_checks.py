@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
-from triage.scores.blood_pressure import emergency_threshold, is_emergency_pressure
+from triage.scores.blood_pressure import emergency_threshold, is_crisis, is_emergency_pressure
 from triage.scores.glycaemia import published_mgdl
 
 
@@ -224,6 +224,23 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
         f"blood pressure {pressures(ev)} mmHg ({_EMERGENCY_THRESHOLDS[threshold]}) with"
         f" {', '.join(_SYMPTOMS[s] for s in found)}: hypertensive emergency (acute target-organ damage"
         " suspected): emergency transfer now",
+    )
+
+
+def adolescent_severe_hypertension(ev: Evidence) -> Finding | None:
+    """13-17: a pressure above 180 and/or 120 mmHg is sent to an emergency department now, with or
+    without symptoms (Flynn JT et al. Pediatrics 2017;140:e20171904, Table 11 'Patient Evaluation and
+    Management According to BP Level', footnote d: 'If the patient is symptomatic or BP is >30 mm Hg
+    above the 95th percentile (or >180/120 mm Hg in an adolescent), send to an ED'). From 18 the same
+    pressure without symptoms is a hypertensive urgency (``hypertensive_crisis``); under 13 the
+    criterion is the 95th percentile for sex, age and height, which this engine does not hold."""
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if emergency_threshold(ev.patient.age) != "adolescent" or not is_crisis(sbp, dbp):
+        return None
+    return Finding(
+        {"sbp": sbp, "dbp": dbp},
+        f"blood pressure {pressures(ev)} mmHg at age 13-17 (>180 and/or >120, AAP 2017): send to an"
+        " emergency department now, with or without symptoms",
     )
 
 

@@ -17,6 +17,7 @@ from triage.evidence import Finding as Finding
 from triage.evidence import Values as Values
 from triage.evidence import evidence as evidence
 from triage.rule_checks import (
+    adolescent_severe_hypertension,
     diabetes_range,
     glycaemia_flag,
     hypertensive_emergency,
@@ -334,6 +335,16 @@ RULES: tuple[Rule, ...] = (
         " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4);"
         " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 12: stage 2 and symptomatic, 13-17)",
         hypertensive_emergency,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "bp_adolescent_severe",
+        E,
+        "Age 13-17: BP >180 and/or >120 mmHg, with or without symptoms: send to an emergency department",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: >180/120 mmHg in an adolescent,"
+        " send to an ED)",
+        adolescent_severe_hypertension,
         red_flag=True,
         minimum=U,
     ),

@@ -58,6 +58,12 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("sbp", 180, None), ("dbp", 90, None)],
         [("sbp", 179, None), ("dbp", 109, None)],
     ),
+    # 13-17: above 180 (or 120) with no symptoms is sent to an emergency department (AAP 2017)
+    "bp_adolescent_severe": (
+        {"age": 15},
+        [("sbp", 150, None), ("dbp", 121, None)],
+        [("sbp", 180, None), ("dbp", 120, None)],
+    ),
     "hypertensive_crisis": (
         {},
         [("sbp", 181, None), ("dbp", 90, None)],
@@ -300,6 +306,7 @@ ACTIONS = {
     "spo2_low": "same-day clinical review",
     # it said only to check for organ damage; the rule asks for an urgent (same-day) referral
     "hypertensive_emergency": "hypertensive emergency (acute target-organ damage suspected): emergency transfer now",
+    "bp_adolescent_severe": "send to an emergency department now, with or without symptoms",
     "hypertensive_crisis": "check for target-organ damage; refer urgently (same day)",
     "bp_hearts_urgent": "urgent same-day referral",
     "bp_grade_3": "refer for assessment",
@@ -332,6 +339,7 @@ SHOWN = {
     "spo2_critical": "SpO2 91 %",
     "spo2_low": "SpO2 93 %",
     "hypertensive_emergency": "blood pressure 180/90 mmHg (>=180 and/or >=110) with chest pain",
+    "bp_adolescent_severe": "blood pressure 150/121 mmHg at age 13-17",
     "hypertensive_crisis": "181/90 mmHg",
     "bp_grade_3": "180/80 mmHg",
     "bp_adolescent_stage_2": "139/90 mmHg: AAP 2017 adolescent stage 2 range",

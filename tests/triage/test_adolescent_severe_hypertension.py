@@ -1,0 +1,65 @@
+"""An adolescent's pressure above 180/120 mmHg goes to an emergency department, with or without
+symptoms (AAP 2017, Flynn JT et al. Pediatrics 2017;140:e20171904, Table 11 'Patient Evaluation and
+Management According to BP Level', footnote d: 'If the patient is symptomatic or BP is >30 mm Hg
+above the 95th percentile (or >180/120 mm Hg in an adolescent), send to an ED'). It was an urgent
+same-day referral (``hypertensive_crisis``), as for an adult, whose pressure there without symptoms
+is a hypertensive urgency. Tested on the 13th and 18th birthday and the day before each, through
+``assess()`` with a birth date."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.service.test_rule_reasons_page import english_left
+from tests.triage.conftest import NOW, ob
+from tests.triage.test_age_rule import born
+from triage.assess import assess
+from triage.assessment import Assessment, Disposition
+from triage.patient import PatientContext
+from triage.policy import load_policy
+from triage.service.pages.engine_text import EngineText
+
+POLICY = load_policy()
+RULE = "bp_adolescent_severe"
+
+
+def _assess(sbp: float, dbp: float, years: int, days_before: int) -> Assessment:
+    patient = PatientContext(birth_date=born(years, days_before_birthday=days_before), acute_symptoms=())
+    return assess(patient, [ob("sbp", sbp), ob("dbp", dbp)], POLICY, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("years", "days_before", "adolescent"), [(13, 1, False), (13, 0, True), (18, 1, True), (18, 0, False)]
+)
+@pytest.mark.parametrize(
+    ("sbp", "dbp", "severe"),
+    [(180, 120, False), (181, 80, True), (150, 121, True), (181, 121, True)],
+)
+def test_above_180_or_120_at_13_to_17_is_an_emergency_transfer_without_symptoms(
+    years: int, days_before: int, adolescent: bool, sbp: float, dbp: float, severe: bool
+) -> None:
+    a = _assess(sbp, dbp, years, days_before)
+    fired = RULE in {r.rule for r in a.reasons}
+    assert fired is (adolescent and severe), [r.rule for r in a.reasons]
+    if adolescent and severe:
+        assert a.disposition is Disposition.emergency_transfer and RULE in a.red_flags
+    else:
+        # no symptoms: under 13 and from 18 the crisis (and HEARTS-D) range stays an urgent referral
+        assert a.disposition is Disposition.urgent_referral, a.disposition
+
+
+def test_the_reason_names_the_guideline_in_english_and_chinese() -> None:
+    a = _assess(181, 100, 15, 0)
+    payload = json.loads(a.model_dump_json())
+    (reason,) = [r for r in payload["reasons"] if r["rule"] == RULE]
+    assert str(reason["detail"]).startswith(
+        "blood pressure 181/100 mmHg at age 13-17 (>180 and/or >120, AAP 2017): send to an emergency"
+        " department now, with or without symptoms"
+    )
+    assert "Flynn JT et al. Pediatrics 2017;140:e20171904" in reason["reference"]
+    zh = EngineText("zh", payload)
+    shown = zh.rule_detail(reason)
+    assert "181/100" in shown and "AAP 2017" in shown and "无论有无症状" in shown and "急诊科" in shown, shown
+    assert not english_left(zh.detail(reason))
