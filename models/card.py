@@ -93,12 +93,26 @@ class ThresholdMetric(_Strict):
     ppv: float
 
 
+#: Fewer events (or non-events) than this in a subgroup: its AUROC is said to be no firm estimate.
+FIRM_OUTCOMES = 10
+
+
 class SubgroupMetric(_Strict):
     n: int
     events: int
     auroc: float | None = Field(description="None when the subgroup has only one outcome class")
     mean_predicted: float
     observed_rate: float
+
+    @property
+    def too_few_outcomes(self) -> bool:
+        """Fewer than :data:`FIRM_OUTCOMES` events or non-events: its AUROC is no firm estimate."""
+        return min(self.events, self.n - self.events) < FIRM_OUTCOMES
+
+    @property
+    def auroc_text(self) -> str:
+        """The AUROC as the card's texts give it: three decimals, or "not estimable"."""
+        return "not estimable" if self.auroc is None else f"{self.auroc:.3f}"
 
 
 class CalibrationBin(_Strict):

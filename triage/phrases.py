@@ -158,6 +158,20 @@ NOT_SCORED_REASONS = (INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED, AGE_O
 SCORED = Phrase("scored", "{model} {version}: {probability} ({band}; medium from {medium}, high from {high})")
 DRIVERS = Phrase("drivers", "main drivers (log-odds vs training median): {drivers}")
 IMPUTED = Phrase("imputed", "missing, imputed with the training median: {imputed}")
+# after IMPUTED: the risk is less certain, by the card's held-out subgroups inputs=imputed and
+# inputs=complete (FEW_OUTCOMES after it when the imputed rows have too few outcomes), or without
+# figures when the card has no held-out row with an input imputed
+IMPUTED_LESS_CERTAIN = Phrase(
+    "imputed_less_certain",
+    "so this risk is less certain: held-out AUROC {auroc} on the card's {n} rows with an input imputed"
+    " ({events} events), against {auroc_complete} on its {n_complete} rows with every input measured",
+)
+FEW_OUTCOMES = Phrase("few_outcomes", "too few outcomes on those rows for a firm estimate")
+IMPUTED_NO_SUBGROUP = Phrase(
+    "imputed_no_subgroup",
+    "so this risk is less certain than with every input measured (the card has no held-out row with"
+    " an input imputed to say by how much)",
+)
 OUT_OF_RANGE = Phrase("out_of_range", "outside the training range: {ranges}")
 RANGE_ITEM = Phrase("range_item", "{feature}={value} (trained on {low}-{high})")  # joined by ", "
 STAND_IN = Phrase("stand_in", "{feature} taken from {alternative} ({value}; no {feature} recorded)")
@@ -166,7 +180,17 @@ TEACHING_DATA = Phrase(
     "teaching_data",
     "teaching data - not for clinical use - not validated on a Chinese primary-care population",
 )
-CLAUSES = (SCORED, DRIVERS, IMPUTED, OUT_OF_RANGE, STAND_IN, TEACHING_DATA)
+CLAUSES = (
+    SCORED,
+    DRIVERS,
+    IMPUTED,
+    IMPUTED_LESS_CERTAIN,
+    FEW_OUTCOMES,
+    IMPUTED_NO_SUBGROUP,
+    OUT_OF_RANGE,
+    STAND_IN,
+    TEACHING_DATA,
+)
 
 
 # --- a score's detail (triage.scores; ScoreResult.detail) ----------------------------------------

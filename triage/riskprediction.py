@@ -22,7 +22,18 @@ from models.card import ModelCard
 from triage.errors import ModelContractError
 from triage.ort import ort
 from triage.patient import PatientContext
-from triage.phrases import DRIVERS, IMPUTED, INPUTS_MISSING, NOT_SCORED, OUT_OF_RANGE, RANGE_ITEM, SCORED
+from triage.phrases import (
+    DRIVERS,
+    FEW_OUTCOMES,
+    IMPUTED,
+    IMPUTED_LESS_CERTAIN,
+    IMPUTED_NO_SUBGROUP,
+    INPUTS_MISSING,
+    NOT_SCORED,
+    OUT_OF_RANGE,
+    RANGE_ITEM,
+    SCORED,
+)
 from triage.riskfeatures import (
     compile_features,
     feature_row,
@@ -165,6 +176,24 @@ _DRIVERS, _IMPUTED, _OUT_OF_RANGE = (
 )
 
 
+def imputed_caution(card: ModelCard) -> str:
+    """The explanation's clauses after the imputed inputs: the risk is less certain, by the card's
+    held-out AUROC of the rows scored with an input imputed against the rows with every input
+    measured (subgroups ``inputs=imputed`` and ``inputs=complete``), read from the card."""
+    subgroups = card.metrics.subgroups
+    imputed, complete = subgroups.get("inputs=imputed"), subgroups.get("inputs=complete")
+    if imputed is None or complete is None:
+        return "; " + IMPUTED_NO_SUBGROUP.template
+    text = "; " + IMPUTED_LESS_CERTAIN.format(
+        auroc=imputed.auroc_text,
+        n=imputed.n,
+        events=imputed.events,
+        auroc_complete=complete.auroc_text,
+        n_complete=complete.n,
+    )
+    return text + ("; " + FEW_OUTCOMES.template if imputed.too_few_outcomes else "")
+
+
 class RiskModel:
     """One verified model version. Build it with :func:`load_model`."""
 
@@ -197,6 +226,7 @@ class RiskModel:
             high=f"{self.threshold:.0%}",
         )
         self._suffix = f"; {card.label}."
+        self._imputed_caution = imputed_caution(card)
         # the whole explanation of the common case as one %-format: three drivers, nothing
         # imputed, out of range or stood in (one formatting instead of four and three joins)
         self._three_drivers = (
@@ -366,6 +396,7 @@ class RiskModel:
             )
         if imputed:
             text += _IMPUTED + ", ".join(f"{k}={_fmt(v)}" for k, v in imputed.items())
+            text += self._imputed_caution
         if out_of_range:
             specs = {s.name: s for s in self._specs}
             text += _OUT_OF_RANGE + ", ".join(

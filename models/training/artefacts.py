@@ -45,8 +45,6 @@ from models.training.recipe import PARITY_TOLERANCE, SPLIT_SEED, TARGET_OPSET, T
 
 FILES = ("model.onnx", "card.json", "golden.jsonl", "CARD.md", MANIFEST)
 GOLDEN_DIGITS = 10
-#: Fewer events (or non-events) than this in a subgroup: its AUROC is said to be no firm estimate.
-FIRM_OUTCOMES = 10
 
 
 @dataclass(frozen=True)
@@ -82,9 +80,7 @@ def imputation_limitation(names: list[str], unknown: np.ndarray, held_out: HeldO
         return None
     counts = unknown.sum(axis=0)
     which = ", ".join(f"{names[i]} {int(counts[i])}" for i in np.argsort(-counts, kind="stable") if counts[i])
-    auroc = "not estimable" if imputed.auroc is None else f"{imputed.auroc:.3f}"
-    complete_auroc = "not estimable" if complete.auroc is None else f"{complete.auroc:.3f}"
-    few = min(imputed.events, imputed.n - imputed.events) < FIRM_OUTCOMES
+    auroc, complete_auroc, few = imputed.auroc_text, complete.auroc_text, imputed.too_few_outcomes
     return (
         "A risk computed with an input unknown is computed as if that input were its training median, so it is "
         "less certain than with the input measured; the explanation of a risk names the inputs so imputed and "
