@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from html import escape
@@ -24,6 +26,18 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory):
         tmp_path_factory.mktemp("rebuild"), progress=lambda step, done, total: steps.append(step)
     )
     return result, steps
+
+
+@pytest.fixture(scope="module")
+def worked_example_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str, str]:
+    """One plain `triage study rebuild --data examples/study` (its exit code, --out folder, stdout
+    and stderr), shared by the tests that only read what it printed and wrote: each run fits and
+    draws for seconds. Runs with other options (--json, --quiet, a terminal, R) stay their own."""
+    out = tmp_path_factory.mktemp("worked_example") / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["study", "rebuild", "--data", str(EXAMPLE), "--out", str(out)])
+    return code, out, stdout.getvalue(), stderr.getvalue()
 
 
 def test_progress_names_each_frames_figures(rebuilt) -> None:
@@ -124,24 +138,24 @@ def test_cli_on_worked_example(tmp_path: Path) -> None:
     assert [r["coef"] for r in payload["coefficients"][frame]] == pytest.approx(rows["coef"].tolist())
 
 
-def test_supplied_synthetic_data_is_labelled_as_its_own_not_as_the_embedded_dataset(tmp_path: Path) -> None:
+def test_supplied_synthetic_data_is_labelled_as_its_own_not_as_the_embedded_dataset(
+    worked_example_run: tuple[int, Path, str, str],
+) -> None:
     # The worked example is marked synthetic by its study.json; the CLI line, the report's banner
     # and its attribution must not describe it as the embedded generator's data or the census.
-    outcome = CliRunner().invoke(app, ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path)])
-    assert outcome.exit_code == 0, outcome.output
+    code, out, stdout, stderr = worked_example_run
+    output = stdout + stderr  # all the run printed, as CliRunner's output had it
+    assert code == 0, output
     assert (
         f"SYNTHETIC: {EXAMPLE / 'study.json'} marks this study data as generated: everything - 12 fictional"
         " units with made-up coordinates, attributes and flows (see the report's notice)."
-    ) in outcome.output
-    table = pd.read_csv(tmp_path / "table_region.csv", index_col=0)
+    ) in output
+    table = pd.read_csv(out / "table_region.csv", index_col=0)
     assert table.loc["data", "Model 1"].startswith("SYNTHETIC: everything - 12 fictional units")
-    assert "*** p < 0.001, ** p < 0.01, * p < 0.05, . p < 0.1" in outcome.output  # the stars' legend
-    assert (
-        "Not compared with the paper: the study data has no frames called national and zhejiang"
-        in outcome.output
-    )
-    assert "embedded" not in outcome.output
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "*** p < 0.001, ** p < 0.01, * p < 0.05, . p < 0.1" in output  # the stars' legend
+    assert "Not compared with the paper: the study data has no frames called national and zhejiang" in output
+    assert "embedded" not in output
+    html = (out / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in html and "marks this study data as generated" in html
     assert "generator.py" not in html and "leiii/census" not in html
     assert f"Study data: {EXAMPLE} (given with --data)" in html
@@ -251,13 +265,13 @@ def test_r_backend_rebuilds_with_goodness_of_fit(tmp_path: Path) -> None:
 
 
 def test_cli_progress_is_shown_on_stderr_when_not_a_terminal(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    worked_example_run: tuple[int, Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # a rich bar draws nothing when stderr is redirected, so a logged rebuild showed no progress
     # for its whole run (14 s on the embedded dataset); it now says each step, as `triage report`
     example = Path(__file__).resolve().parents[3] / "examples" / "study"
-    assert main(["study", "rebuild", "--data", str(example), "--out", str(tmp_path / "a")]) == 0
-    err = capsys.readouterr().err
+    code, _, _, err = worked_example_run
+    assert code == 0
     assert "... [2/6] fitting Models 1-3 for region (12 units, 132 dyads)" in err
     assert err.rstrip().endswith("... [6/6] done")
     assert main(["study", "rebuild", "--data", str(example), "--out", str(tmp_path / "b"), "--quiet"]) == 0
