@@ -421,7 +421,7 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
 
 
 # Short labels that must read as one piece: a closed visit's tag in the queue, a referral's urgency
-# (急诊), a record number and a referral's date-time (not broken at a hyphen) and, in Chinese, a
+# (紧急转运), a record number and a referral's date-time (not broken at a hyphen) and, in Chinese, a
 # score's value ("≥11 分") and its mark （不完整） - each element whose text the browser laid out on more
 # than one line. On a phone a long value (eGFR's 85.6 mL/min/1.73 m², class "compound") puts its
 # unit, whole, under its number: only its unit must then read as one piece.

@@ -157,8 +157,8 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
         "its headings too"
     )
     row = _between(table, "</thead>", "</tr>")
-    assert re.search(r'<td class="urgency"[^>]*>紧急</td>', row) and ">urgent<" not in row
-    assert re.search(r'<td class="urgency"[^>]*>紧急</td>', staff.client.get("/referrals").text)
+    assert re.search(r'<td class="urgency"[^>]*>紧急转诊</td>', row) and ">urgent<" not in row
+    assert re.search(r'<td class="urgency"[^>]*>紧急转诊</td>', staff.client.get("/referrals").text)
     stored = staff.client.get(f"/api/v1/assessments/{made['id']}", headers=staff.bearer(Role.nurse)).text
     assert ignored["stale"]["detail"] in stored and "已过期" not in stored, (
         "the API keeps the engine's English"

@@ -107,7 +107,7 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
         ),
         "zh": (
             "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
-            "急诊",
+            "紧急转运",
         ),
     }
     for language, (proposed, urgency) in expected.items():
