@@ -333,7 +333,7 @@ RULES: tuple[Rule, ...] = (
         " damage (recorded by a clinician)",
         "McEvoy JW et al. 2024 ESC Guidelines, Eur Heart J 2024;45:3912 (hypertensive emergency);"
         " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4);"
-        " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 12: stage 2 and symptomatic, 13-17)",
+        " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: stage 2 and symptomatic, 13-17)",
         hypertensive_emergency,
         red_flag=True,
         minimum=U,
@@ -384,7 +384,7 @@ RULES: tuple[Rule, ...] = (
         "bp_adolescent_stage_2",
         R,
         "Age 13-17: BP in the AAP 2017 stage-2 range (>=140 and/or >=90 mmHg)",
-        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 4, Table 12)",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 3, Table 11)",
         _bp_grade(("stage_2",), "repeat the measurement; refer to paediatric care within 1 week to evaluate"),
         recheck_minutes=10080,
     ),
@@ -392,7 +392,7 @@ RULES: tuple[Rule, ...] = (
         "bp_adolescent_stage_1",
         L,
         "Age 13-17: BP in the AAP 2017 stage-1 range (130-139 and/or 80-89 mmHg)",
-        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 4, Table 12)",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 3, Table 11)",
         _bp_grade(("stage_1",), "lifestyle advice; repeat the measurement within 1-2 weeks"),
         recheck_minutes=10080,
     ),

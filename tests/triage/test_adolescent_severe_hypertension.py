@@ -19,6 +19,7 @@ from triage.assess import assess
 from triage.assessment import Assessment, Disposition
 from triage.patient import PatientContext
 from triage.policy import load_policy
+from triage.rules import RULES
 from triage.service.pages.engine_text import EngineText
 
 POLICY = load_policy()
@@ -63,3 +64,14 @@ def test_the_reason_names_the_guideline_in_english_and_chinese() -> None:
     shown = zh.rule_detail(reason)
     assert "181/100" in shown and "AAP 2017" in shown and "无论有无症状" in shown and "急诊科" in shown, shown
     assert not english_left(zh.detail(reason))
+
+
+def test_the_aap_rules_cite_its_classification_and_management_tables() -> None:
+    """AAP 2017 classifies in Table 3 and manages in Table 11 ('Patient Evaluation and Management
+    According to BP Level', its footnote d the emergency department); the rules cited Table 4 (the
+    screening table) and Table 12."""
+    cited = [r for r in RULES if "Pediatrics 2017;140:e20171904" in r.reference]
+    assert {r.name for r in cited} >= {"bp_adolescent_stage_1", "bp_adolescent_stage_2", RULE}
+    for rule in cited:
+        assert "Table 11" in rule.reference, rule
+        assert "Table 4" not in rule.reference and "Table 12" not in rule.reference, rule

@@ -333,7 +333,7 @@ def test_blood_pressure_classification_changes_on_the_13th_and_18th_birthday(
 
 
 def test_an_adolescent_in_the_stage_1_range_is_re_checked_within_a_week(policy: Policy) -> None:
-    """AAP 2017 Table 12: stage 1 - lifestyle advice, repeat within 1-2 weeks (local care was a
+    """AAP 2017 Table 11: stage 1 - lifestyle advice, repeat within 1-2 weeks (local care was a
     month away); with dipstick protein 1+ it is proteinuria with a raised pressure."""
     obs = [ob("sbp", 132.0), ob("dbp", 78.0), ob("glucose_random", 5.5)]
     a = assess(PatientContext(age=15), obs, policy, now=NOW)

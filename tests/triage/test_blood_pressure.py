@@ -22,7 +22,7 @@ def test_dbp_grades(dbp: float, grade: int) -> None:
     assert dbp_grade(dbp) == grade
 
 
-# both sides of every ACC/AHA 2017 cut-point - also AAP 2017's for ages 13-17 (Table 4 aligns with it)
+# both sides of every ACC/AHA 2017 cut-point - also AAP 2017's for ages 13-17 (Table 3 aligns with it)
 STAGES = [
     (119, 79, "normal"),
     (120, 79, "elevated"),
@@ -86,7 +86,7 @@ def test_an_adolescent_is_read_on_the_aap_2017_static_thresholds(
     age: float, sbp: float, dbp: float, band: str
 ) -> None:
     """13-17: normal <120/<80, elevated 120-129/<80, stage 1 130-139 and/or 80-89, stage 2
-    >=140 and/or >=90 (AAP 2017 Table 4) - never the adult grades (140/90 was 'grade 1')."""
+    >=140 and/or >=90 (AAP 2017 Table 3) - never the adult grades (140/90 was 'grade 1')."""
     r = blood_pressure(sbp=sbp, dbp=dbp, age=age)
     assert r.band == band and r.components["aap_2017"] == band and r.applicable
     assert r.value == ("normal", "elevated", "stage_1", "stage_2").index(band)

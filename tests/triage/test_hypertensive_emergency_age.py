@@ -1,5 +1,5 @@
-"""A hypertensive emergency by age (AAP 2017, Flynn JT et al. Pediatrics 2017;140:e20171904, Table 12:
-a patient in stage 2 who is symptomatic goes to an emergency department). At 13-17 stage 2 is >=140
+"""A hypertensive emergency by age (AAP 2017, Flynn JT et al. Pediatrics 2017;140:e20171904, Table 11
+footnote d: a patient in stage 2 who is symptomatic goes to an emergency department). At 13-17 stage 2 is >=140
 and/or >=90 mmHg, so 150/95 with chest pain is an emergency transfer - with the adult 180/110 it was
 a non-emergency referral in a week. Under 13 stage 2 is read on percentile tables this engine does
 not hold: the adult 180/110 is used, and the reason says so and why. From 18 (and with no age) the

@@ -11,7 +11,7 @@
 
 Age (completed years, ``triage.scores.result.years``): the adult grades apply from 18 (and when the
 age is unknown). 13-17: the AAP 2017 static classification for adolescents (Flynn JT et al.
-Pediatrics 2017;140:e20171904, Table 4: normal <120/<80; elevated 120-129/<80; stage 1 130-139
+Pediatrics 2017;140:e20171904, Table 3: normal <120/<80; elevated 120-129/<80; stage 1 130-139
 and/or 80-89; stage 2 >=140 and/or >=90), band one of ``ADOLESCENT`` and ``value`` its index. Under
 13 a child's pressure is read on percentile tables for sex, age and height (AAP 2017; the Chinese
 2018 guideline: >=P95 of the Chinese 3-17 tables), which this engine does not hold: ``band``
@@ -139,8 +139,8 @@ def is_severe(sbp: float | None, dbp: float | None) -> bool:
 def emergency_threshold(age: float | None) -> str:
     """Which pressure, with an acute symptom of target-organ damage, is a hypertensive emergency at
     this age: ``adolescent`` at 13-17 - AAP 2017 stage 2, >=140 and/or >=90 (Flynn JT et al.
-    Pediatrics 2017;140:e20171904, Table 12: stage 2 and symptomatic, send to an emergency
-    department); ``child`` under 13, where that stage is read on percentile tables for sex, age and
+    Pediatrics 2017;140:e20171904, Table 11 footnote d: stage 2 and symptomatic, send to an
+    emergency department); ``child`` under 13, where that stage is read on percentile tables for sex, age and
     height this engine does not hold - the adult >=180 and/or >=110 is used, and the reason says
     so; ``adult`` from 18 and when the age is unknown."""
     if age is None or years(age) >= ADULT_AGE:
