@@ -85,6 +85,11 @@ from triage.scores.result import ScoreResult
 from triage.units import cholesterol_mmol_to_mgdl
 
 ENGINE_VERSION = f"clinic-triage-engine {__version__}"
+# the last year an assessment can be made in, as a reading's time must be before the year 9999
+# (triage.observation): readings up to the policy's future tolerance after ``now`` (at most 1440
+# minutes, triage.policy) are still used, and ``now + future_tolerance`` raised OverflowError in the
+# last day of 9999
+LATEST_YEAR = 9998
 
 
 class RiskPredictionLike(Protocol):
@@ -449,6 +454,8 @@ def assess(
     when = now if now is not None else datetime.now(UTC)
     if when.tzinfo is None:
         raise ClinicError("assess(): now must be timezone-aware")
+    if when.year > LATEST_YEAR:
+        raise ClinicError(f"assess(): now {when.isoformat()} is out of range (year {when.year})")
     runtime = policy.runtime
     age = age_in_years(patient, when)
     if age != patient.age:  # a birth date or a fractional age: every score and model sees the years

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from triage.assess import LATEST_YEAR
 from triage.bp_pair import check_pairs
 from triage.errors import (
     ImplausibleValueError,
@@ -169,4 +170,9 @@ def parse_time(value: Any, where: str) -> datetime:
         ) from None
     if when.tzinfo is None:
         raise UserInputError(f"{where}: {json_text(value)} has no timezone; add one (e.g. +08:00 or Z)")
+    if when.year > LATEST_YEAR:
+        raise UserInputError(
+            f"{where}: {json_text(value)} is out of range (year {when.year}); an assessment time must be"
+            f" in the year {LATEST_YEAR} or earlier, as a reading's time must be before the year 9999"
+        )
     return when
