@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import shutil
@@ -17,21 +19,34 @@ from triage.cli import main
 Generated = tuple[Path, dict[str, Any]]
 
 
+@pytest.fixture(scope="module")
+def imbalance_run(
+    generated: Generated, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, Path, str, str]:
+    """One plain `triage report imbalance -i <generated> -o <out>` (its exit code, out folder,
+    stdout and stderr), shared by the tests that only read what it printed and wrote: each run
+    pools, queries and draws for seconds. Runs with other inputs or options keep their own."""
+    out = tmp_path_factory.mktemp("imbalance") / "report"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["report", "imbalance", "--input", str(generated[0]), "--out", str(out)])
+    return code, out, stdout.getvalue(), stderr.getvalue()
+
+
 def test_imbalance_writes_html_tables_and_plots(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    generated: Generated, imbalance_run: tuple[int, Path, str, str]
 ) -> None:
-    out = tmp_path / "report"
-    assert main(["report", "imbalance", "--input", str(generated[0]), "--out", str(out)]) == 0
-    printed = capsys.readouterr()
-    assert "SYNTHETIC DATA" in printed.out
-    assert "H3 interrupted time series: local share +" in printed.out
+    code, out, printed_out, printed_err = imbalance_run
+    assert code == 0
+    assert "SYNTHETIC DATA" in printed_out
+    assert "H3 interrupted time series: local share +" in printed_out
     top = json.loads((out / "summary.json").read_text())["top_hospital"]
     shown = f"most central receiving hospital: {top['facility_id']} (standardized in-degree "
-    assert f"{shown}{top['standardized_in_degree']:.3f})" in printed.out, (
+    assert f"{shown}{top['standardized_in_degree']:.3f})" in printed_out, (
         "the page's key figure, also printed"
     )
-    assert "nothing rejected" in printed.out
-    assert "... pooled" in printed.err
+    assert "nothing rejected" in printed_out
+    assert "... pooled" in printed_err
     page = (out / "report.html").read_text()
     assert page.count("SYNTHETIC DATA") == 2 and page.count("data:image/png;base64,") == 6
     for name in (
@@ -309,11 +324,15 @@ def test_a_bare_table_says_its_provenance_is_unknown_and_a_table_of_an_export_ke
 
 
 def test_every_table_file_says_it_is_synthetic(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    generated: Generated,
+    imbalance_run: tuple[int, Path, str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # the banner is on the page, plots and CLI; a table copied out of tables/ said nothing
-    out, sim = tmp_path / "report", tmp_path / "sim"
-    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
+    code, out, _, _ = imbalance_run  # -q or not, the same tables
+    sim = tmp_path / "sim"
+    assert code == 0
     assert main(["report", "simulate", "-i", str(generated[0]), "-t", "5:0.20", "-o", str(sim), "-q"]) == 0
     capsys.readouterr()
     tables = sorted((out / "tables").glob("*.csv")) + sorted((sim / "tables").glob("*.csv"))
@@ -512,7 +531,10 @@ def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
 
 
 def test_json_prints_no_progress_in_any_report_command(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    generated: Generated,
+    imbalance_run: tuple[int, Path, str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`--json` turned progress off in `report generate` and `triage study`, but `imbalance` and
     `simulate` still wrote '... staging ...' lines to stderr: one meaning, one help text."""
@@ -521,6 +543,10 @@ def test_json_prints_no_progress_in_any_report_command(
         assert main([*args, "--json"]) == 0
         printed = capsys.readouterr()
         assert printed.err == "" and printed.out.startswith("{")
+        if command == "imbalance":  # the same command without --json, run once for the module
+            code, _, _, err = imbalance_run
+            assert code == 0 and "... staging" in err
+            continue
         assert main(args) == 0
         assert "... staging" in capsys.readouterr().err
 
