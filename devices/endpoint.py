@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from devices.session import LinkDriver
 from devices.transports.link import BleSpec, SerialSpec, TcpConnectSpec, TcpListenSpec
-from referral.inbox import NewDeviceResult, NewQuarantineItem
+from referral.device_results import NewDeviceResult, NewQuarantineItem  # not referral.inbox: its storage
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

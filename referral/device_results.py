@@ -1,5 +1,6 @@
-"""A device result as the gateway hands it to the inbox and as the inbox stored it, and the rule
-for which of two results with the same key is kept (:func:`replaces`).
+"""A device result as the gateway hands it to the inbox and as the inbox stored it, a part of a
+message it could not use (:class:`NewQuarantineItem`), and the rule for which of two results with
+the same key is kept (:func:`replaces`).
 
 Plain values (the import-linter pure-core contract in ``pyproject.toml``): the inbox
 (``referral.inbox``) stores and reads them; pure cores that judge a stored result
@@ -42,6 +43,15 @@ class NewDeviceResult:
     def shown_value(self) -> str:
         """The value as the device sent it, for people: ``>33.3 mmol/L``."""
         return _shown(self.comparator, self.value, self.unit)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewQuarantineItem:
+    """A part of an accepted message that could not be used (unmapped code, unreadable record)."""
+
+    reason: str
+    raw: bytes
+    byte_offset: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,6 +39,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.associations import audit_links, link_unidentified
 from referral.device_results import NewDeviceResult as NewDeviceResult
+from referral.device_results import NewQuarantineItem as NewQuarantineItem
 from referral.device_results import StoredDeviceResult as StoredDeviceResult
 from referral.device_results import replaces as replaces
 from referral.errors import ConflictError, json_text
@@ -70,15 +71,6 @@ class NewDeviceMessage:
     state: MessageState = "accepted"
     reason: str | None = None
     received_at: str = field(default_factory=utc_now)
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewQuarantineItem:
-    """A part of an accepted message that could not be used (unmapped code, unreadable record)."""
-
-    reason: str
-    raw: bytes
-    byte_offset: int | None = None
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,13 @@ from pydantic_settings.exceptions import SettingsError
 
 from referral.association_bounds import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from triage.errors import ConfigError, json_text
+from triage.log_levels import LOG_LEVELS as LOG_LEVELS  # said here first (tests, docs)
 from triage.tomlfile import field_type, is_table, key_message, read_toml_file
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 #: A web origin as a browser sends it in ``Origin`` (RFC 6454): scheme, host, optional port.
 _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 ENV_PREFIX = "TRIAGE_"
-#: The service's log levels: uvicorn's (its ``LOG_LEVELS``), for the setting and ``serve --log-level`` alike.
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 #: The storage layer's bounds (``referral.association_bounds``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
 

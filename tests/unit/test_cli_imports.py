@@ -5,8 +5,10 @@ Every `triage` process imported ``triage.cli``, and with it ``triage.cli.assess`
 whatever the command: each user command and each test that runs `triage` as a process paid it.
 Checked with Python's own ``-X importtime`` on the real console script.
 
-The referral log's storage (sqlite-utils, 0.4-0.9 s of CPU) came with every command that loads the
-settings: ``triage.settings`` imported ``referral.associations`` for three duration bounds.
+The referral log's storage (sqlite-utils, 0.4-0.9 s of CPU) and the settings' loader
+(pydantic-settings) came with every process too: the command modules imported the referral
+modules at their top, ``triage.settings`` imported ``referral.associations`` for three duration
+bounds, ``serve`` imported ``triage.settings`` for its log levels.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ NOT_FOR_HELP = (
     "pandas",
     "onnxruntime",
     "sklearn",
+    "sqlite_utils",
+    "pydantic_settings",
 )
+#: Imported only when a command opens the referral log.
+NOT_WITHOUT_THE_LOG = ("sqlite_utils", "pandas")
 COMMANDS = ("assess", "models", "devices", "referrals", "study", "report", "serve", "demo")
 
 
@@ -44,7 +50,8 @@ def imported_by(*args: str) -> tuple[str, set[str]]:
     modules = {
         line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
     }
-    return done.stdout, modules
+    # a package imported by importlib.import_module is not reported, only the modules it imports
+    return done.stdout, modules | {name.split(".", 1)[0] for name in modules}
 
 
 def test_help_lists_every_command_without_their_engines() -> None:
@@ -71,3 +78,17 @@ def test_the_settings_load_without_the_referral_logs_storage() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["[]"]
+
+
+def test_every_groups_help_without_the_referral_log_or_the_settings() -> None:
+    for group, option in (("referrals", "verify-audit"), ("devices", "listen"), ("models", "list")):
+        shown, modules = imported_by(group, "--help")
+        assert option in shown, f"`triage {group} --help` does not list {option}"
+        assert sorted(set(NOT_FOR_HELP) & modules) == [], group
+
+
+def test_a_command_that_never_opens_the_log_does_not_import_its_storage() -> None:
+    shown, modules = imported_by("models", "list")
+    assert "cvd10" in shown, "models list printed the shipped models"
+    assert "pydantic_settings" in modules, "it loaded the settings"
+    assert sorted(set(NOT_WITHOUT_THE_LOG) & modules) == []

@@ -10,18 +10,19 @@ audited by the next change of that device's associations (attach, detach, the pa
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from devices.profile import load_profile
-from referral import associations, closure, store
-from referral.associations import Association, when
 from referral.errors import UserInputError, json_text
 from referral.records import check_record_number
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
 from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log, read_log
+
+if TYPE_CHECKING:
+    from referral.associations import Association
 
 app = typer.Typer(
     help="Device associations: attach a bedside device (e.g. a pulse oximeter) to a patient's encounter,"
@@ -55,6 +56,8 @@ _COLUMNS = ("id", "device", "encounter", "mrn", "started", "by", "expires", "end
 
 
 def _cells(a: Association) -> dict[str, Any]:
+    from referral.transactions import when  # the log's modules (sqlite-utils): when a command opens it
+
     return {
         "id": a.id,
         "device": a.device_id,
@@ -69,6 +72,8 @@ def _cells(a: Association) -> dict[str, Any]:
 
 
 def _summary(verb: str, a: Association) -> str:
+    from referral.transactions import when  # the log's modules (sqlite-utils): when a command opens it
+
     text = f"{verb} {a.device_id} - encounter {a.encounter_id} ({a.mrn}), association #{a.id}"
     if a.ended_at:
         return f"{text}: ended {when(a.ended_at)} by {a.ended_by} ({a.end_reason})"
@@ -86,6 +91,8 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """List the devices attached now, each with its expiry (one past its expiry shows as ended)."""
+    from referral import associations  # the log's modules (sqlite-utils): when a command opens it
+
     database = read_log(ctx, db)
     if include_ended:
         rows = associations.as_of(associations.list_all(database, limit=limit))
@@ -124,6 +131,8 @@ def attach(
     as_json: JsonOption = False,
 ) -> None:
     """Attach a device: its results without a patient id go to that patient until detached or expired."""
+    from referral import associations  # the log's modules (sqlite-utils): when a command opens it
+
     if (encounter is None) == (mrn is None):
         raise UserInputError("attach: give the encounter with exactly one of --encounter N or --mrn MRN")
     app_ctx: AppContext = ctx.obj
@@ -180,6 +189,8 @@ def close_encounter(
     (reason 'encounter_closed'), so its later results are held for review; the encounter takes no
     new readings, assessments or devices; its referrals go on. A visit whose decision is a transfer
     or referral with no referral made is refused unless --without-referral."""
+    from referral import closure, store  # the log's modules (sqlite-utils): when a command opens it
+
     database = open_log(ctx, db)
     closed = closure.close(
         database, encounter_id, actor=actor, reason=reason, without_referral=without_referral
@@ -207,6 +218,8 @@ def detach(
     as_json: JsonOption = False,
 ) -> None:
     """Detach a device: its later results without a patient id are held for review."""
+    from referral import associations  # the log's modules (sqlite-utils): when a command opens it
+
     association = associations.end(open_log(ctx, db), device_id, actor=actor, reason=reason)
     if as_json:
         print_json(association.as_dict())

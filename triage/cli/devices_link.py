@@ -10,13 +10,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from devices.hold import HoldKind
-from devices.link_drivers import endpoint_from_profile
 from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile
 from devices.results import IGNORED
@@ -32,6 +30,9 @@ from triage.cli.link_flags import flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
 from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
+
+if TYPE_CHECKING:
+    from devices.gateway import DeviceStatus, GatewayResult
 
 
 def _err(text: str) -> None:
@@ -247,6 +248,10 @@ def register_listen(app: typer.Typer) -> None:
         without a patient are printed as "held". Ctrl-C stops (exit 130), SIGTERM too (exit 0);
         both print the counts.
         """
+        # the gateway and its drivers store into the referral log (sqlite-utils): imported when it listens
+        from devices.gateway import Gateway
+        from devices.link_drivers import endpoint_from_profile
+
         app_ctx: AppContext = ctx.obj
         settings = app_ctx.settings
         clock = MonotonicClock()

@@ -8,19 +8,20 @@ import json
 import shlex
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, cast, get_args
 
 import typer
 
-from referral import audit, basis, facilities, queue, referrals
 from referral.errors import UserInputError, json_text
 from referral.records import MAX_RECORD_ID
-from referral.transactions import snapshot
 from referral.value_sets import REFERRAL_STATUSES, TIERS
 from triage.cli import referrals_log
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
+
+if TYPE_CHECKING:
+    from referral import basis
 
 app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
@@ -89,6 +90,9 @@ def list_command(
     When more match, a last line says how many and the command for the next page (--before-id,
     the last id shown: stable while referrals are added). --json prints {"data": [...], "total",
     "more", "next_before_id", "next"}."""
+    from referral import basis, referrals  # the log's modules (sqlite-utils): when a command opens it
+    from referral.transactions import snapshot
+
     if status is not None and status not in REFERRAL_STATUSES:  # as --tier and --state say it
         raise UserInputError(f"--status {json_text(status)}: choose one of {', '.join(REFERRAL_STATUSES)}")
     database = read_log(ctx, db)
@@ -145,6 +149,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one referral with its lifecycle events, device corrections of its basis and audit entries."""
+    from referral import audit, basis, referrals  # the log's modules (sqlite-utils): when a command opens it
+
     database = read_log(ctx, db)
     referral = referrals.get_referral(database, referral_id)
     changes = basis.for_referrals(database, [referral_id]).get(referral_id, [])
@@ -188,6 +194,8 @@ def basis_changes_command(
     as_json: JsonOption = False,
 ) -> None:
     """Referrals whose basis a device corrected and nobody has reviewed yet (with --all: every one)."""
+    from referral import basis  # the log's modules (sqlite-utils): when a command opens it
+
     database = read_log(ctx, db)
     changes = [
         change
@@ -220,6 +228,8 @@ def acknowledge(
 ) -> None:
     """Reviewed, keep: keep a referral whose basis a device corrected, saying why (audited); for an
     arrived patient, acknowledge the correction with a note."""
+    from referral import basis  # the log's modules (sqlite-utils): when a command opens it
+
     closed = basis.acknowledge(open_log(ctx, db), referral_id, actor=actor, reason=reason)
     if as_json:
         print_json([c.as_dict() for c in closed])
@@ -243,6 +253,8 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a referral (not after the patient arrived), with a note; closes open basis changes."""
+    from referral import referrals  # the log's modules (sqlite-utils): when a command opens it
+
     row = referrals.transition(open_log(ctx, db), referral_id, "cancelled", actor=actor, note=note)
     if as_json:
         print_json(row)
@@ -256,6 +268,8 @@ app.command("export")(referrals_log.export_command)
 @app.command()
 def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts: referrals by status, encounters, assessments by disposition, overrides, audit."""
+    from referral import referrals  # the log's modules (sqlite-utils): when a command opens it
+
     database = read_log(ctx, db)
 
     def count(sql: str) -> int:
@@ -300,6 +314,8 @@ def queue_command(
     as_json: JsonOption = False,
 ) -> None:
     """The staff queue: a day's encounters with their latest assessment, most urgent first."""
+    from referral import queue  # the log's modules (sqlite-utils): when a command opens it
+
     try:
         target = date.fromisoformat(day) if day else ctx.obj.clock.today()
     except ValueError as error:
@@ -335,6 +351,8 @@ def facilities_load(
     as_json: JsonOption = False,
 ) -> None:
     """Load (insert or update) facilities from CSV; a bad file loads nothing and names the rows."""
+    from referral import facilities  # the log's modules (sqlite-utils): when a command opens it
+
     loaded = facilities.load_csv(open_log(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
     synthetic = sum(1 for f in loaded if f.synthetic)
     if as_json:
@@ -361,6 +379,8 @@ def facilities_list(
     as_json: JsonOption = False,
 ) -> None:
     """List the facility directory."""
+    from referral import facilities  # the log's modules (sqlite-utils): when a command opens it
+
     if tier is not None and tier not in TIERS:
         raise UserInputError(f"--tier {json_text(tier)}: choose one of {', '.join(TIERS)}")
     rows = facilities.list_all(read_log(ctx, db), tier)

@@ -1,28 +1,31 @@
 """`triage referrals ...` keeping the referral log: open it (the --db and --json options every
 referrals command takes), migrate, export, verify-audit, backup, restore. The commands are
-registered on `triage referrals` by triage/cli/referrals.py, in the order its help lists them."""
+registered on `triage referrals` by triage/cli/referrals.py, in the order its help lists them.
+
+The referral log's modules (sqlite-utils, 0.4-0.9 s of CPU) are imported by the function that
+opens or reads the log, not here: `triage --help` and the commands that never open it skip them."""
 
 from __future__ import annotations
 
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
-from sqlite_utils import Database
 
-from referral import analytics_export, audit, audit_rows, backup, export
 from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
-from referral.migrations import MIGRATIONS
-from referral.schema import applied_migrations, apply_migrations, connect, connect_to_read, upgrade
 from referral.storage import storage_error
 from referral.tables import sha256_file
-from referral.transactions import snapshot
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json
 from triage.cli.paths import output_folder
 from triage.errors import os_reason
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from referral import audit, audit_rows
 
 DbOption = Annotated[
     Path | None,
@@ -101,6 +104,8 @@ def _connect(
 ) -> Database:
     """Open the log (``read_only``: to read it only); a file that is not SQLite, is damaged or sits
     on a full or read-only disk is one line naming it and the way out, not a traceback."""
+    from referral.schema import connect, connect_to_read  # the log's modules: when a command opens it
+
     cast(AppContext, ctx.obj).database = path  # names it if a later read meets a damaged page
     try:
         if read_only:
@@ -118,6 +123,9 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     """Create the referral log or apply pending schema migrations (safe to repeat). An existing log
     is backed up first, beside it (<name>.before-upgrade.schema<N>.<time>.db, checked and synced);
     exit 2, the log unchanged, if that backup cannot be written."""
+    from referral.migrations import MIGRATIONS  # the log's modules: when a command opens it
+    from referral.schema import applied_migrations, upgrade
+
     path, timeout = _path(ctx, db)
     database = _connect(ctx, path, timeout, migrate=False)
     applied_now, kept = upgrade(database)
@@ -155,6 +163,8 @@ def export_command(
     as_json: JsonOption = False,
 ) -> None:
     """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
+    from referral import analytics_export, export  # the log's modules: when a command opens it
+
     database = read_log(ctx, db)
     fmt = export_format.value
     if fmt == "analytics":
@@ -218,6 +228,9 @@ def verify_audit(
     without audit entries and not compared: what triage took from it is (docs/referral-log.md,
     'Not compared'). Prints the chain head (newest entry and its hash): record it somewhere else to
     prove later, with --anchor, that the trail up to it was not rewritten."""
+    from referral import audit, audit_rows  # the log's modules: when a command opens it
+    from referral.transactions import snapshot
+
     wanted = None if anchor is None else audit.parse_anchor(anchor)
     database = read_log(ctx, db, as_is=True)
     with snapshot(database):  # the chain and the tables as of one moment, while writers go on
@@ -278,6 +291,8 @@ def backup_command(
 ) -> None:
     """Online backup while the service keeps writing: a consistent one-file copy, checked
     (integrity, audit chain) before it gets its name; exit 1 if the audit chain is broken."""
+    from referral import backup  # the log's modules: when a command opens it
+
     database = read_log(ctx, db, as_is=True)
     if out.is_dir():
         raise UserInputError(f"--out {out} is a folder; give a file path for the backup")
@@ -310,6 +325,9 @@ def restore_command(
 ) -> None:
     """Put a checked backup in place of the log (stop the service and gateways first); the log it
     replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm."""
+    from referral import backup  # the log's modules: when a command opens it
+    from referral.schema import apply_migrations
+
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
     report = backup.restore(source, path)

@@ -13,7 +13,7 @@ import typer
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
 from triage.errors import UserInputError, json_text
-from triage.settings import LOG_LEVELS  # uvicorn's: another name failed in the server, a KeyError traceback
+from triage.log_levels import LOG_LEVELS  # uvicorn's: another name failed in the server, a KeyError traceback
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
