@@ -118,7 +118,9 @@ def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_
         page = client.get(f"/encounters/{seen[well.mrn]}").text
         assert 'id="closed-banner"' in page and f"by {ident(DEMO_NURSE)}" in page
         assert (well.sex, urgent.sex) == ("female", "male") and well.age_years is not None
-        assert f"Female&nbsp;· {well.age_years} years" in page.split("</h1>")[0], "the nurse registered who it is"
+        assert f"Female&nbsp;· {well.age_years} years" in page.split("</h1>")[0], (
+            "the nurse registered who it is"
+        )
         assert "local care - advice given, sent home" in page and "Demo data" in page
 
 
