@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from devices.profile import SERIAL_ALLOWED, STANDARD_BAUDS
 from referral.errors import ConfigError, json_text
 
 Parity = Literal["N", "E", "O", "M", "S"]
@@ -50,8 +51,10 @@ class SerialSpec:
     dsrdtr: bool = False
 
     def __post_init__(self) -> None:
-        if self.baudrate <= 0:
-            raise LinkError(f"serial port {self.url}: baud rate {self.baudrate} must be positive")
+        if self.baudrate not in STANDARD_BAUDS:  # as a profile's serial.baud and --baud (12, 960: noise)
+            raise LinkError(
+                f"serial port {self.url}: baud rate {self.baudrate} is not {SERIAL_ALLOWED['baud']}"
+            )
         if self.bytesize not in (5, 6, 7, 8):
             raise LinkError(f"serial port {self.url}: bytesize {self.bytesize} not in 5, 6, 7, 8")
         if self.parity not in ("N", "E", "O", "M", "S"):

@@ -121,6 +121,19 @@ def test_bad_serial_settings_name_the_setting() -> None:
         SerialSpec(url="/dev/ttyS0", parity="X")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("baud", [12, 960, 9601, 0, -9600])
+def test_a_serial_rate_no_uart_runs_at_is_refused_in_code_as_in_a_profile(baud: int) -> None:
+    with pytest.raises(
+        LinkError, match=rf"/dev/ttyS0: baud rate {baud} is not a standard serial rate .* 9600, 19200"
+    ):
+        SerialSpec(url="/dev/ttyS0", baudrate=baud)
+
+
+@pytest.mark.parametrize("baud", [50, 1200, 9600, 38400, 115200, 4000000])
+def test_the_standard_serial_rates_are_taken_in_code(baud: int) -> None:
+    assert SerialSpec(url="/dev/ttyS0", baudrate=baud).baudrate == baud
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [("localhost", "expected HOST:PORT"), ("h:abc", "not a number"), ("h:70000", "outside 0-65535")],
