@@ -100,6 +100,7 @@ def test_no_room_for_the_backup_refuses_the_upgrade_and_leaves_the_log_as_it_was
     with pytest.raises(LogUnavailable) as info:  # `triage serve`: not ready, tried again in the background
         Databases(log, busy_timeout_ms=1000).migrate()
     assert str(info.value).startswith(f"database.path {log}: referral log {log} is at schema 17"), info.value
+    assert info.value.code == "upgrade_refused"  # /readyz's label, as the CLI's; not invalid_config
     assert _content(log) == before and sorted(p.name for p in log.parent.iterdir()) == ["old.db"]
     filler.unlink()
     done = subprocess.run([TRIAGE, "referrals", "migrate", "--db", str(log)], capture_output=True, timeout=60)

@@ -57,7 +57,7 @@ def test_serve_does_not_upgrade_without_room_for_the_backup_and_does_once_it_has
             assert time.monotonic() - started < 60, said
             time.sleep(0.2)
         assert str(said["reason"]).startswith(
-            f"invalid_config: database.path {log}: referral log {log} is at schema 17"
+            f"upgrade_refused: database.path {log}: referral log {log} is at schema 17"
         ), said
         assert _content(log) == before and _backups(log.parent) == []
         filler.unlink()

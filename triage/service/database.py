@@ -64,6 +64,14 @@ class LogUnavailable(ConfigError):
     or one a newer version migrated, is not."""
 
 
+class LogNotUpgraded(LogUnavailable):
+    """An older log left as it was because the backup an upgrade takes first could not be written
+    (:class:`referral.backup.UpgradeRefused`): ``/readyz`` says ``upgrade_refused``, as the CLI
+    does, not ``invalid_config`` - nothing in the settings is wrong; tried again."""
+
+    code = UpgradeRefused.code
+
+
 class ThreadBoundDatabase:
     """Stands in for a ``Database`` and resolves to the calling thread's connection on each use.
 
@@ -98,7 +106,7 @@ class Databases:
             finally:
                 db.close()
         except UpgradeRefused as exc:  # no room for the backup taken first: it can pass, tried again
-            raise LogUnavailable(f"database.path {self.path}: {exc}") from None
+            raise LogNotUpgraded(f"database.path {self.path}: {exc}") from None
         except sqlite3.OperationalError as exc:  # cannot open, read-only, disk full, I/O error
             raise LogUnavailable(self._said(exc)) from None
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite or is damaged: not ready
