@@ -298,18 +298,31 @@ class EngineText:
         rule = str(reason.get("rule") or "")
         if rule.startswith("model:"):
             return self.phrase(str(reason.get("detail") or ""), phrases.MODEL_REASONS)
-        template = self.entry(f"rule_detail.{rule}")
-        text = template.format_map(DetailFields(self, reason.get("values") or {}))
+        values = reason.get("values") or {}
+        higher = values.get(
+            "deferred_to"
+        )  # supporting evidence for a more urgent rule (triage.rule_precedence)
+        template = self.entry("detail.deferred" if higher else f"rule_detail.{rule}")
+        if higher:
+            template = template.replace("{rule}", self.entry(f"rule.{rule}")).replace(
+                "{higher}", self.entry(f"rule.{higher}")
+            )
+        text = template.format_map(DetailFields(self, values))
         return text + self._measured(str(reason.get("detail") or ""))
 
     def _measured(self, detail: str) -> str:
         """When the readings behind a reason were taken, as the engine's detail ends with them
         (``; measured <time>[ to <time>]``), in the clinic's local time (``detail.measured``,
-        ``detail.measured_span``); empty when it names none (a score from the patient's record)."""
+        ``detail.measured_span``); empty when it names none (a score from the patient's record).
+        The time of day alone when the readings were taken today on the clinic's clock, as other
+        times on the page; the date kept when either was taken another day."""
         found = _MEASURED.search(detail)
         if found is None:
             return ""
         first, last = (local_time(at, clinic=self.clinic) for at in (found["first"], found["last"]))
+        today = self.clinic.now().strftime("%Y-%m-%d ")
+        if first.startswith(today) and (found["last"] is None or last.startswith(today)):
+            first, last = first.removeprefix(today), last.removeprefix(today)
         if found["last"] is None or first == last:  # the same minute here: not "22:36 至 22:36"
             return self.entry("detail.measured").format(time=first)
         return self.entry("detail.measured_span").format(first=first, last=last)
