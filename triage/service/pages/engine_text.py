@@ -298,16 +298,8 @@ class EngineText:
         rule = str(reason.get("rule") or "")
         if rule.startswith("model:"):
             return self.phrase(str(reason.get("detail") or ""), phrases.MODEL_REASONS)
-        values = reason.get("values") or {}
-        higher = values.get(
-            "deferred_to"
-        )  # supporting evidence for a more urgent rule (triage.rule_precedence)
-        template = self.entry("detail.deferred" if higher else f"rule_detail.{rule}")
-        if higher:
-            template = template.replace("{rule}", self.entry(f"rule.{rule}")).replace(
-                "{higher}", self.entry(f"rule.{higher}")
-            )
-        text = template.format_map(DetailFields(self, values))
+        template = self.entry(f"rule_detail.{rule}")
+        text = template.format_map(DetailFields(self, reason.get("values") or {}))
         return text + self._measured(str(reason.get("detail") or ""))
 
     def _measured(self, detail: str) -> str:
