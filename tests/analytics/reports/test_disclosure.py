@@ -311,15 +311,12 @@ def test_rates_follow_a_complement() -> None:
     assert out["suppressed_cells"].tolist() == [2]
 
 
-def test_generated_multi_clinic_set_is_protected_quickly_and_as_the_report_publishes(
+def test_generated_multi_clinic_set_is_protected_and_as_the_report_publishes(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
-    import time
-
+    # Its speed is measured by `python -m bench reports` (the full report), not asserted here.
     raw = _raw_from(generated[0], tmp_path / "work")
-    start = time.perf_counter()
     tables = indicators.published(raw)
-    assert time.perf_counter() - start < 10
     assert recoverable(tables, pool_totals(raw), raw["region_month"]) == []
     report = build([generated[0]], tmp_path / "b")
     for name in ("region_month", "tier_month", "clinic_month"):
