@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -154,15 +153,18 @@ WALK_IN = {
 
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
-    """``app`` on a real uvicorn server on a free loopback port, ready; yields its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    """``app`` on a real uvicorn server, ready; yields its base URL. The server binds loopback port
+    0 itself and the port is read from its socket: no other process can take the port between
+    choosing it and binding it."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start (its error is above)"
+    port = int(server.servers[0].sockets[0].getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/readyz").status_code == 200:
