@@ -182,7 +182,7 @@ def test_usage_errors_quote_values_as_the_other_errors_do(capsys) -> None:
     a value with an apostrophe or a control character stays one readable, escaped value."""
     cases = [
         (["referrals", "queue", "--state", "x", "--limit", "0"], 'Invalid value for "--limit": 0'),
-        (["referrals", "show", "it's"], 'Invalid value for "ID": "it\'s" is not a valid int range'),
+        (["referrals", "show", "it's"], 'Invalid value for "ID": "it\'s" is not a referral id'),
         (["referrals", "show", "a\x1bb"], 'Invalid value for "ID": "a\\u001bb" is not'),
         (["referrals", "cancel", "7"], 'Missing option "--actor"'),
         (["report", "imbalance", "-i", "x", "--engine", "foo"], '"foo" is not one of "duckdb", "spark"'),

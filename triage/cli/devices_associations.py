@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from devices.profile import load_profile
-from referral.errors import UserInputError, json_text
+from referral.errors import UserInputError
 from referral.records import check_record_number
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
-from triage.cli.referrals import MAX_ID, DbOption, JsonOption, open_log, read_log
+from triage.cli.referrals import DbOption, JsonOption, id_parser, open_log, read_log
 
 if TYPE_CHECKING:
     from referral.associations import Association
@@ -31,19 +31,8 @@ app = typer.Typer(
 )
 
 
-def encounter_id(value: str | int) -> int:
-    """``--encounter``'s value, shown as ``ID`` in the help: typer's range for ``min=1,
-    max=MAX_ID`` read ``<int range> [1<=x<=4611686018427387904]``, a number no one types. A bad
-    one still names the limit."""
-    try:
-        number = value if isinstance(value, int) else int(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{json_text(value)} is not an encounter id (a whole number from 1)"
-        ) from None
-    if not 1 <= number <= MAX_ID:
-        raise typer.BadParameter(f"{number} is not an encounter id (a whole number from 1 to {MAX_ID})")
-    return number
+#: ``--encounter`` and ENCOUNTER_ID read ``ID`` / ``ENCOUNTER_ID`` in the help, not a 64-bit range.
+encounter_id = id_parser("an encounter id")
 
 
 ActorOption = Annotated[
@@ -170,7 +159,7 @@ def attach(
 def close_encounter(
     ctx: typer.Context,
     encounter_id: Annotated[
-        int, typer.Argument(metavar="ENCOUNTER_ID", min=1, max=MAX_ID, help="The encounter id.")
+        int, typer.Argument(metavar="ENCOUNTER_ID", parser=encounter_id, help="The encounter id.")
     ],
     actor: ActorOption,
     reason: Annotated[str, typer.Option("--reason", help="Why the visit ends (required, audited).")],

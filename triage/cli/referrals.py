@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import json
 import shlex
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast, get_args
@@ -33,7 +34,30 @@ app.add_typer(facilities_app, name="facilities")
 
 #: Record ids are SQLite integers; a larger one was an OverflowError traceback (the API's bound too).
 MAX_ID = MAX_RECORD_ID
-IdArgument = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID, help="Referral id.")]
+
+
+def id_parser(what: str) -> Callable[[str | int], int]:
+    """The parser of an id argument or option, shown as its metavar (``ID``) in the help: typer's
+    range for ``min=1, max=MAX_ID`` read ``<int range> [1<=x<=4611686018427387904]``, a number
+    no one types (b2d7479). A bad value still names the limit: '0 is not {what} (a whole number
+    from 1 to ...)'."""
+
+    def parse(value: str | int) -> int:
+        try:
+            number = value if isinstance(value, int) else int(value.strip())
+        except ValueError:
+            raise typer.BadParameter(f"{json_text(value)} is not {what} (a whole number from 1)") from None
+        if not 1 <= number <= MAX_ID:
+            raise typer.BadParameter(f"{number} is not {what} (a whole number from 1 to {MAX_ID})")
+        return number
+
+    parse.__name__ = "int"  # an argument's type column: <int>, as a plain whole number's
+    return parse
+
+
+IdArgument = Annotated[
+    int, typer.Argument(metavar="ID", parser=id_parser("a referral id"), help="Referral id.")
+]
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who decides (a clinician's name; recorded in the audit trail).")
 ]
@@ -76,8 +100,7 @@ def list_command(
         typer.Option(
             "--before-id",
             metavar="ID",
-            min=1,
-            max=MAX_ID,
+            parser=id_parser("a referral id"),
             help="Only referrals older than this id: the next page, as the line under the list"
             " (or next_before_id in --json) says.",
         ),
