@@ -13,7 +13,14 @@ import typer
 from triage.cli.output import echo, examples, write
 from triage.errors import ClinicError, ConfigError, UserInputError
 from triage.json_input import RepeatedKeyError, unique_keys
-from triage.phrases import NOT_SCORED, TEACHING_DATA
+from triage.phrases import (
+    FEW_OUTCOMES,
+    IMPUTED,
+    IMPUTED_LESS_CERTAIN,
+    IMPUTED_NO_SUBGROUP,
+    NOT_SCORED,
+    TEACHING_DATA,
+)
 
 if TYPE_CHECKING:  # imported when the command runs: `triage --help` and the other commands skip them
     from triage.assess import ModelSetLike
@@ -132,6 +139,18 @@ def _recheck(minutes: int) -> str:
     return f"in {minutes} min"
 
 
+_CAUTION = tuple(
+    phrase.template.split("{")[0]
+    for phrase in (IMPUTED, IMPUTED_LESS_CERTAIN, IMPUTED_NO_SUBGROUP, FEW_OUTCOMES)
+)
+
+
+def _imputed_clauses(explanation: str) -> str:
+    """The explanation's clauses on imputed inputs: which, with what, and that the risk is less
+    certain for it (``triage.riskprediction.imputed_caution``)."""
+    return "; ".join([c for c in explanation.split("; ") if c.startswith(_CAUTION)])
+
+
 def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     lines = []
     if title:
@@ -161,6 +180,10 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
             found = NOT_SCORED.match(m.explanation)
             p = f"not scored ({found['reason'] if found else m.explanation})"
         lines.append(f"  model {m.model} {m.version}: {p}")
+        if m.probability is not None and m.imputed and not m.above_threshold:
+            # above its threshold the model's reason shows the whole explanation; below it this line
+            # is all there is, so the imputed inputs and the caution they bring are said here
+            lines.append(f"    {_imputed_clauses(m.explanation)}")
     for i in a.ignored_observations:
         lines.append(f"  ignored {i.code} {i.value} ({i.reason}: {i.detail})")
     for n in a.notes:
