@@ -26,8 +26,12 @@ from referral.value_sets import FINAL_STATUSES
 
 #: Why the gateway holds a stored result: a QC result (also one of a training or debugging message,
 #: whose reason says so), its device time too far from its receipt time, not final, its code
-#: ignored by the profile, not mapped (code, unit or scale), no patient.
-HoldKind = Literal["qc", "clock", "not_final", "ignored", "unmapped", "no_patient"]
+#: ignored by the profile, its code not mapped, its unit not one the profile lists for the code
+#: (``unexpected_unit``), its value not a number the profile's scale applies to
+#: (``unscalable_value``), no patient.
+HoldKind = Literal[
+    "qc", "clock", "not_final", "ignored", "unmapped", "unexpected_unit", "unscalable_value", "no_patient"
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
     """Every reason a stored result must not feed a decision automatically, in this order, each
     ``(kind, reason)``: ``clock`` (the device time too far from the receipt time:
     ``devices.device_clock``; it also made the result preliminary, so ``not_final`` is not said
-    again) or ``not_final``, ``unmapped`` (code, unit or scale), ``no_patient`` - all that apply,
+    again) or ``not_final``, ``unmapped`` (the code) or ``unexpected_unit`` or
+    ``unscalable_value`` (the code is mapped, its unit or value is not taken), ``no_patient`` - all that apply,
     as the held worklist lists them (``referral.review.why_held``): the Pentra's old capture held
     its WBC for "device time wrong" and hid that its unit is not one the profile takes. A QC
     result (``qc``, or one of a training or debugging message: the reason says which) and a code
@@ -84,20 +89,25 @@ def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
     elif stored.status not in FINAL_STATUSES:
         found.append(("not_final", f"result status {json_text(stored.status)} is not final"))
     if stored.code is None:
-        found.append(("unmapped", _unmapped(stored)))
+        found.append(_unmapped(stored))
     if not stored.patient_id:
         found.append(("no_patient", "no patient link"))
     return found
 
 
-def _unmapped(stored: StoredDeviceResult) -> str:
-    """Why a result has no vocabulary code: its unit, its value or its code."""
+def _unmapped(stored: StoredDeviceResult) -> tuple[HoldKind, str]:
+    """Why a result has no vocabulary code, as ``(kind, reason)``: its unit, its value or its code
+    - each its own kind, so listen's counts do not send an integrator to a mapping that is there."""
+    code = json_text(stored.vendor_code)
     if stored.details.get("problem") == "unexpected_unit":
-        unit = stored.details.get("device_unit") or ""
-        return f"device unit {json_text(unit)} of test {json_text(stored.vendor_code)} is not one its profile lists in device_units"
+        unit = json_text(stored.details.get("device_unit") or "")
+        return (
+            "unexpected_unit",
+            f"device unit {unit} of test {code} is not one its profile lists in device_units",
+        )
     if stored.details.get("problem") == "unscalable_value":
-        return f"value of test {json_text(stored.vendor_code)} is not a number the profile's scale applies to"
-    return f"device test code {json_text(stored.vendor_code)} is not mapped to the vocabulary"
+        return "unscalable_value", f"value of test {code} is not a number the profile's scale applies to"
+    return "unmapped", f"device test code {code} is not mapped to the vocabulary"
 
 
 def hold(stored: StoredDeviceResult) -> tuple[HoldKind, str] | None:

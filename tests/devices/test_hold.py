@@ -47,10 +47,10 @@ def stored(**fields: Any) -> StoredDeviceResult:
         ({"code": None, "flags": IGNORED, "status": "cannot_be_done"}, "ignored", "ignored"),
         (
             {"code": None, "details": {"problem": "unexpected_unit", "device_unit": "g"}},
-            "unmapped",
+            "unexpected_unit",
             'unit "g"',
         ),
-        ({"code": None, "details": {"problem": "unscalable_value"}}, "unmapped", "scale applies to"),
+        ({"code": None, "details": {"problem": "unscalable_value"}}, "unscalable_value", "scale applies to"),
         ({"code": None, "patient_id": None}, "unmapped", "is not mapped to the vocabulary"),
         ({"patient_id": ""}, "no_patient", "no patient link"),
     ],
@@ -81,7 +81,7 @@ def test_every_reason_is_reported_not_only_the_first() -> None:
             details={"problem": "unexpected_unit", "device_unit": "1"},
         )
     )
-    assert (result.hold_kind, result.hold_kinds) == ("clock", ("clock", "unmapped", "no_patient"))
+    assert (result.hold_kind, result.hold_kinds) == ("clock", ("clock", "unexpected_unit", "no_patient"))
     reason = result.hold_reason or ""  # the clock's own reason has "; " in it too
     assert reason.startswith("device lab-analyzer timed result WBC") and reason.endswith(
         "a person must check this result's time; "

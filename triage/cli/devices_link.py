@@ -101,6 +101,8 @@ HOLD_WORDS = {
     "not_final": "not final",
     "ignored": "ignored by the profile",
     "unmapped": "code not mapped",
+    "unexpected_unit": "unit not in the profile",
+    "unscalable_value": "value not scalable",
     "no_patient": "no patient link",
     "not_accepted": "not accepted by triage",
 }

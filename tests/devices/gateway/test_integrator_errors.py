@@ -325,7 +325,7 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
             await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 3)
             await wait_until(lambda: len(delivered) == 2)
             writer.close()
-            assert dict(gateway.status()[0].held) == {"unmapped": 1}
+            assert dict(gateway.status()[0].held) == {"unexpected_unit": 1}
 
     asyncio.run(scenario())
     reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}

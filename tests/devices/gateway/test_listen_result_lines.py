@@ -100,13 +100,14 @@ def test_codes_the_profile_ignores_are_held_as_ignored_whatever_their_time(
 def test_every_reason_a_result_is_held_for_is_shown_and_counted(tmp_path: Path) -> None:
     """The real Pentra capture with its old device times: every result was 'held: device ... time
     ...' and counted '21 held: 21 device time wrong', hiding that the profile takes none of its
-    units "1" (WBC, PLT...) - set the clock right and they were still held."""
+    units "1" (WBC, PLT...) - set the clock right and they were still held. The unit is counted as
+    such ('4 unit not in the profile'), not as '4 code not mapped': the profile maps those codes."""
     from devices.gateway import DeviceStatus
     from triage.cli.devices_link import status_line
 
     delivered = _delivered(tmp_path / "clinic.db", "horiba-pentra_xlr", "horiba-pentra_xlr.astm")
     (wbc,) = [r for r in delivered if r.stored.vendor_code == "WBC"]
-    assert wbc.hold_kinds == ("clock", "unmapped", "no_patient")
+    assert wbc.hold_kinds == ("clock", "unexpected_unit", "no_patient")
     assert (
         '; device unit "1" of test "WBC" is not one its profile lists in device_units; no patient link]'
         in _result_line(wbc)
@@ -117,4 +118,6 @@ def test_every_reason_a_result_is_held_for_is_shown_and_counted(tmp_path: Path) 
     line = status_line(status)
     assert f"(0 for triage, {len(delivered)} held: " in line
     assert f"{len(delivered) - status.held['ignored']} device time wrong" in line
-    assert f"{status.held['unmapped']} code not mapped" in line and status.held["unmapped"] >= 2
+    units = status.held["unexpected_unit"]
+    assert f"{units} unit not in the profile" in line and units >= 2
+    assert "code not mapped" not in line  # the profile maps WBC, PLT...: the unit is the problem
