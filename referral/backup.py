@@ -53,11 +53,14 @@ class BackupReport:
         }
 
 
-def backup(db: Database, out: Path) -> BackupReport:
-    """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven)."""
+def backup(db: Database, out: Path, like: Path | None = None) -> BackupReport:
+    """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven);
+    ``like``: a file whose owner, group and mode the copy takes (the log, for the copy an upgrade
+    takes beside it)."""
     _refuse_the_log_s_own_files(db, out)
     said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
-    report = _write_copy(db.conn, out, lambda copy: _check(copy, out), said=said)
+    before_rename = None if like is None else lambda: _same_owner_and_mode(partial_of(out), like)
+    report = _write_copy(db.conn, out, lambda copy: _check(copy, out), before_rename=before_rename, said=said)
     return BackupReport(out, out.stat().st_size, *report)
 
 
@@ -69,7 +72,7 @@ class UpgradeRefused(StorageError):
     code = "upgrade_refused"
 
 
-def before_upgrade(path: Path, schema: list[str], newest: str) -> Path:
+def before_upgrade(path: Path, schema: list[str], newest: str) -> BackupReport:
     """Back up the log at ``path``, at ``schema`` (its applied migrations), before it is upgraded to
     ``newest``: a verified, synced copy beside it named with that schema
     (``clinic.before-upgrade.schema17.20261206T011500Z.db``), read through a connection of its own
@@ -94,7 +97,7 @@ def before_upgrade(path: Path, schema: list[str], newest: str) -> Path:
                 says="error.storage.full",
                 params={"file": str(out)},
             )
-        backup(Database(source), out)
+        report = backup(Database(source), out, like=path)  # the log's owner and mode: `sudo ... migrate` too
     except UpgradeRefused:
         raise
     except (ClinicError, OSError, sqlite3.Error) as exc:
@@ -104,7 +107,23 @@ def before_upgrade(path: Path, schema: list[str], newest: str) -> Path:
         ) from None
     finally:
         source.close()
-    return out
+    return report
+
+
+def untrusted_trail(report: BackupReport) -> str:
+    """What an upgrade's message adds when the log it backed up (faithfully: not refused) does not
+    verify - a broken audit chain, or a row that differs from its trail; nothing when it does."""
+    chain, rows = report.audit, report.rows
+    if not chain.ok:
+        where = f"its audit chain is broken at entry {chain.first_broken_seq} ({chain.problem})"
+    elif rows is not None and not rows.ok:
+        where = f"its {rows.table} row {rows.row_id} differs from its audit trail ({rows.problem})"
+    else:
+        return ""
+    return (
+        f"; warning: {where}, as it was before the upgrade (the backup is a faithful copy) - run"
+        " `triage referrals verify-audit` and keep both for an inquiry"
+    )
 
 
 #: What SQLite and the service keep beside the log ``clinic.db``: ``clinic.db-wal`` holds its

@@ -24,9 +24,13 @@ import os
 import shlex
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from referral.backup import BackupReport
 
 from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError
 from referral.migrations import MIGRATIONS
@@ -204,7 +208,7 @@ def apply_migrations(db: Database) -> list[str]:
     return upgrade(db)[0]
 
 
-def upgrade(db: Database) -> tuple[list[str], Path | None]:
+def upgrade(db: Database, back_up: bool = True) -> tuple[list[str], BackupReport | None]:
     """Apply pending migrations (idempotent); return the names that were applied now, and the
     backup taken first. A log migrated by a newer version is refused (:func:`refuse_newer_schema`).
 
@@ -212,6 +216,7 @@ def upgrade(db: Database) -> tuple[list[str], Path | None]:
     schema in the name (:func:`referral.backup.before_upgrade`: checked and synced, taken while
     this connection holds the writers' lock, so nothing is written between the copy and the
     upgrade); a backup that cannot be written refuses the upgrade, the log left as it was.
+    ``back_up=False``: the log was just restored from a backup file, which is that copy already.
 
     All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
     at the same moment cannot both apply them: the second waits, then finds nothing pending.
@@ -234,7 +239,7 @@ def upgrade(db: Database) -> tuple[list[str], Path | None]:
             pending = [m.name for m in MIGRATIONS.pending(db)]
             before = applied_migrations(db)
             kept = None
-            if pending and before:
+            if pending and before and back_up:
                 from referral.backup import before_upgrade  # it reads the log through this module
 
                 kept = before_upgrade(Path(db_path(db)), before, MIGRATIONS._migrations[-1].name)

@@ -123,6 +123,7 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     """Create the referral log or apply pending schema migrations (safe to repeat). An existing log
     is backed up first, beside it (<name>.before-upgrade.schema<N>.<time>.db, checked and synced);
     exit 2, the log unchanged, if that backup cannot be written."""
+    from referral.backup import untrusted_trail
     from referral.migrations import MIGRATIONS  # the log's modules: when a command opens it
     from referral.schema import applied_migrations, upgrade
 
@@ -133,13 +134,17 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         "db": str(path),
         "applied_now": applied_now,
         "schema": applied_migrations(database),
-        "backup": kept and str(kept),
+        "backup": kept and str(kept.path),
     }
     if as_json:
         print_json(result)
         return
     if applied_now:
-        backed_up = f"; the log as it was is backed up (checked) at {kept}" if kept else ""
+        backed_up = (
+            f"; the log as it was is backed up (checked) at {kept.path}{untrusted_trail(kept)}"
+            if kept
+            else ""
+        )
         echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}{backed_up}")
     else:
         echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
@@ -324,14 +329,16 @@ def restore_command(
     as_json: JsonOption = False,
 ) -> None:
     """Put a checked backup in place of the log (stop the service and gateways first); the log it
-    replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm."""
+    replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm. A backup from an
+    older version is upgraded then, with no second copy taken: --from is the log as it was."""
     from referral import backup  # the log's modules: when a command opens it
-    from referral.schema import apply_migrations
+    from referral.schema import upgrade
 
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
     report = backup.restore(source, path)
-    applied = apply_migrations(_connect(ctx, path, timeout, migrate=False))  # a backup from an older version
+    # A backup from an older version: --from is the log as it was, so no second copy beside it.
+    applied = upgrade(_connect(ctx, path, timeout, migrate=False), back_up=False)[0]
     if as_json:
         print_json(report.as_dict() | {"applied_now": applied})
         return
@@ -340,7 +347,12 @@ def restore_command(
         if report.moved_aside
         else ""
     )
-    upgraded = f"; applied {len(applied)} migration(s)" if applied else ""
+    upgraded = (
+        f"; applied {len(applied)} migration(s) (no backup taken before the upgrade: {source} is the log as it"
+        " was)"
+        if applied
+        else ""
+    )
     echo(
         f"{path}: restored from {source} ({report.backup.referrals} referral(s), audit chain intact,"
         f" {report.backup.audit.entries} entries){upgraded}{kept}"

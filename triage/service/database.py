@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlite_utils import Database
 
-from referral.backup import UpgradeRefused
+from referral.backup import BackupReport, UpgradeRefused, untrusted_trail
 from referral.errors import ConfigError
 from referral.schema import applied_migrations, connect, upgrade
 from referral.storage import storage_error
@@ -28,7 +28,7 @@ from triage.errors import os_reason
 log = logging.getLogger("triage.service")
 
 
-def changed_text(path: Path, before: list[str], applied: list[str], kept: Path | None = None) -> str:
+def changed_text(path: Path, before: list[str], applied: list[str], kept: BackupReport | None = None) -> str:
     """The service log's line for a log start-up created, or upgraded from an older version (``kept``:
     the backup taken first, :func:`referral.backup.before_upgrade`)."""
     where = path.resolve()
@@ -42,9 +42,9 @@ def changed_text(path: Path, before: list[str], applied: list[str], kept: Path |
     return (
         f"referral log {where} upgraded from schema {len(before)} ({before[-1]}) to {now}: applied"
         f" {', '.join(applied)}; the previous version no longer opens it - going back means the previous"
-        f" version and the backup taken before the upgrade, {kept}"
-        f" (`triage referrals restore --from {shlex.quote(str(kept))}`; docs/referral-log.md, 'Upgrading to a new"
-        " version')"
+        f" version and the backup taken before the upgrade, {kept and kept.path}"
+        f" (`triage referrals restore --from {shlex.quote(str(kept and kept.path))}`; docs/referral-log.md,"
+        f" 'Upgrading to a new version'){untrusted_trail(kept) if kept else ''}"
     )
 
 
