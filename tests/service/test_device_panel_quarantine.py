@@ -16,6 +16,7 @@ from devices.session import MonotonicClock
 from devices.simulated_results import simulator_profile
 from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.test_integrator_errors import HL7
+from tests.ports import free_port
 from tests.service.conftest import Staff, copy_seeded, make_settings
 from tests.service.test_device_panel_roles import devices_api, row
 from tests.service.test_pipeline import wait_for
@@ -23,17 +24,11 @@ from triage.service import create_app
 from triage.service.auth import Role
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_devices_panel_shows_why_a_message_was_quarantined(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
     tokens = copy_seeded(seeded, tmp_path)
-    port = _free_port()
+    port = free_port()
     endpoint = endpoint_from_profile(
         simulator_profile("hl7-monitor", "ward-monitor"),
         clock=MonotonicClock(),

@@ -3,18 +3,12 @@ option, before any work is done (each command below ended in a traceback when it
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
 from triage.cli import main
-
-
-def _free_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -37,7 +31,7 @@ def test_an_output_folder_under_a_file_is_one_line_naming_the_option(
     # an input folder that exists (an empty one): the output folder is refused before any input is read
     inputs = tmp_path / "exports"
     inputs.mkdir()
-    values = {"out": str(out), "inputs": str(inputs), "port": _free_port()}
+    values = {"out": str(out), "inputs": str(inputs), "port": str(free_port())}
     code = main([arg.format(**values) for arg in argv])
     err = capsys.readouterr().err
     assert code == 2

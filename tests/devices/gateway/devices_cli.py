@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import signal
 import socket
@@ -30,12 +31,6 @@ def settings_file(tmp_path: Path) -> Path:
     path = tmp_path / "settings.toml"
     path.write_text(f'data_dir = "{tmp_path}"\n[database]\npath = "{tmp_path / "clinic.db"}"\n')
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def listen_process(tmp_path: Path, port: int, *args: str) -> subprocess.Popen[bytes]:
@@ -128,10 +123,10 @@ class ListenRun:
 def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: list[str]) -> ListenRun:
     """``triage devices listen LISTEN_ARGS --json`` and ``triage devices simulate SIMULATE_ARGS``
     as real processes over a loopback port; the listener stopped with Ctrl-C (SIGINT), exit 130."""
-    port = free_port()
-    listen = listen_process(tmp_path, port, *listen_args, "--json")
+    listen = listen_process(tmp_path, 0, *listen_args, "--json")
     try:
         said = stderr_until_listening(listen)
+        port = listening_port(said)
         simulate = simulate_when_listening(tmp_path, port, *simulate_args)
         time.sleep(0.3)
     finally:
@@ -141,6 +136,14 @@ def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: l
     assert listen.returncode == 130, err
     rows = [json.loads(line) for line in out.decode().splitlines()]
     return ListenRun(port, simulate, rows, err.decode())
+
+
+def listening_port(said: bytes) -> int:
+    """The port ``listen --tcp-listen 127.0.0.1:0`` bound, from its "listening: ... on tcp listen
+    HOST:PORT" line: the listener binds it itself, so no other process can take it first."""
+    found = re.search(rb"^listening: .* on tcp listen 127\.0\.0\.1:(\d+);", said, re.M)
+    assert found is not None, said.decode(errors="replace")
+    return int(found.group(1))
 
 
 def stderr_until_listening(listen: subprocess.Popen[bytes], timeout_s: float = 60) -> bytes:

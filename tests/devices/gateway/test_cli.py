@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.devices.gateway.devices_cli import BAUDS, TRACES, free_port, settings_file
+from tests.devices.gateway.devices_cli import BAUDS, TRACES, settings_file
+from tests.ports import free_port
 from triage.cli import main
 
 #: a loopback port nothing listens on: port 1 was, while another test bound it to find it busy

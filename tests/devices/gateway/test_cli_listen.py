@@ -17,12 +17,12 @@ import pytest
 
 from tests.devices.gateway.devices_cli import (
     TRACES,
-    free_port,
     listen_and_simulate,
     listen_hl7,
     settings_file,
     wait_accepted,
 )
+from tests.ports import free_port
 from triage.cli import main
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.devices_cli import BAUDS, TRACES, free_port, settings_file
+from tests.devices.gateway.devices_cli import BAUDS, TRACES, settings_file
+from tests.ports import free_port
 from triage.cli import main
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.devices_cli import ListenRun, free_port, listen_and_simulate, settings_file
+from tests.devices.gateway.devices_cli import ListenRun, listen_and_simulate, settings_file
 from tests.devices.traces.golden_io import DATA
+from tests.ports import free_port
 from triage.cli import main
 
 

@@ -16,6 +16,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from tests.ports import free_port
+
 PROFILE = """device_id = "ward-monitor"
 protocol = "hl7"
 timezone = "Asia/Shanghai"
@@ -42,12 +44,6 @@ unit = "mm[Hg]"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _connect(port: int, listen: subprocess.Popen[bytes]) -> socket.socket:
     for _ in range(300):  # the listener imports and binds first
         try:
@@ -71,7 +67,7 @@ def _listen_to_one_message(tmp_path: Path, *listen_args: str) -> tuple[str, str]
     """Run ``triage devices listen`` on the monitor's profile, send it one message (an SpO2 that is
     no number, a heart rate, a swapped pair of pressures, a respiratory rate the profile does not
     map), stop it with SIGTERM: its stdout and stderr."""
-    port = _free_port()
+    port = free_port()
     profile = tmp_path / "monitor.toml"
     profile.write_text(PROFILE.format(port=port))
     now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
