@@ -59,7 +59,9 @@ def test_an_arrived_referral_is_open_for_the_guard_and_for_the_device_pipeline(s
     form = (
         staff.client.get(f"/encounters/{encounter_id}").text.split('id="refer-form"')[1].split("</form>")[0]
     )
-    assert f"already has an open referral #{referral_id} (Arrived, Urgent, to County Hospital)" in form
+    assert (
+        f"already has an open referral #{referral_id} (Arrived, Urgent referral, to County Hospital)" in form
+    )
     # an arrived referral cannot be cancelled: the warning says why it is still open instead
     assert "the patient has arrived there" in form and "cancel it above" not in form
     assert 'name="alongside_open" value="1" required' in form

@@ -103,7 +103,7 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
         "en": (
             "Proposed by triage: SpO2 critical (scale 1 ≤91 %; scale 2 ≤83 % or ≥97 % on oxygen);"
             " NEWS2 ≥7 (emergency response threshold)",
-            "Emergency",
+            "Emergency transfer",
         ),
         "zh": (
             "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
