@@ -27,6 +27,7 @@ from triage.rule_checks import (
     proteinuria,
     unquantified_proteinuria,
 )
+from triage.rule_precedence import with_deference
 from triage.scores.result import ScoreResult
 
 E = Disposition.emergency_transfer
@@ -592,4 +593,5 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+RULES = with_deference(RULES)  # a lower BP rule names the one whose action applies
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

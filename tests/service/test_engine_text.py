@@ -130,8 +130,10 @@ def test_chinese_details_read_as_written() -> None:
         "血压 196/124 mmHg：3级高血压范围（单次测量）；达高血压危象范围（>180 和/或 >120 mmHg）；需评估靶器官损害；当日紧急转诊"
         + ZH_MEASURED
     )
+    # the crisis's urgent referral applies: the grade 3's non-emergency referral is not said beside it
     assert _zh_detail(bp, "bp_grade_3") == (
-        "血压 196/124 mmHg：3级高血压范围（单次测量）；复测血压；转诊评估（非紧急）" + ZH_MEASURED
+        "血压 196/124 mmHg（单次测量）；血压达 3 级范围（≥180 和/或 ≥110 mmHg）：作为“血压 >180 和/或 >120 mmHg”"
+        "的佐证（该规则也因此血压触发）：按该规则处理，不按本规则" + ZH_MEASURED
     )
     assert _zh_detail(bp, "bp_hearts_urgent") == (
         "血压 196/124 mmHg：3级高血压范围（单次测量）；高于 200 和/或 110 mmHg；需当日紧急转诊" + ZH_MEASURED
@@ -220,13 +222,14 @@ def test_news2_details_keep_the_clinical_response_of_the_band(band: str) -> None
 
 
 def test_a_detail_that_cannot_be_filled_is_the_engines_english() -> None:
-    payload = _payload(PatientContext(), [ob("sbp", 196), ob("dbp", 124)], ALL_ON)
+    # 180/105: grade 3 alone (not the crisis range, whose rule would take the action)
+    payload = _payload(PatientContext(), [ob("sbp", 180), ob("dbp", 105)], ALL_ON)
     grade = _reasons("bp_grade_3", payload)[0]
     text = EngineText("zh", payload)
     assert text.detail({**grade, "rule": "a_new_rule"}) == grade["detail"], "no template"
-    no_grade = {**grade, "values": {"sbp": 196.0, "dbp": 124.0}}
+    no_grade = {**grade, "values": {"sbp": 180.0, "dbp": 105.0}}
     assert text.detail(no_grade) == (
-        "血压 196/124 mmHg：3级高血压范围（单次测量）；复测血压；转诊评估（非紧急）" + ZH_MEASURED
+        "血压 180/105 mmHg：3级高血压范围（单次测量）；复测血压；转诊评估（非紧急）" + ZH_MEASURED
     ), "the assessment's grade"
     without_score = EngineText("zh", {**payload, "scores": {}})
     assert without_score.detail(no_grade) == grade["detail"], "a value missing"

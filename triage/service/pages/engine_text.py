@@ -298,8 +298,15 @@ class EngineText:
         rule = str(reason.get("rule") or "")
         if rule.startswith("model:"):
             return self.phrase(str(reason.get("detail") or ""), phrases.MODEL_REASONS)
-        template = self.entry(f"rule_detail.{rule}")
-        text = template.format_map(DetailFields(self, reason.get("values") or {}))
+        values = reason.get("values") or {}
+        # supporting evidence for a more urgent rule (triage.rule_precedence): not its own action
+        higher = values.get("deferred_to")
+        template = self.entry("detail.deferred" if higher else f"rule_detail.{rule}")
+        if higher:
+            template = template.replace("{rule}", self.entry(f"rule.{rule}")).replace(
+                "{higher}", self.entry(f"rule.{higher}")
+            )
+        text = template.format_map(DetailFields(self, values))
         return text + self._measured(str(reason.get("detail") or ""))
 
     def _measured(self, detail: str) -> str:
