@@ -53,9 +53,17 @@ class IntakeRefused(UserInputError):
 
     code = "device_result_refused"
 
-    def __init__(self, reason: RefusalReason, message: str) -> None:
+    def __init__(self, reason: RefusalReason, message: str, *, also: tuple[RefusalReason, ...] = ()) -> None:
         super().__init__(message)
         self.reason: RefusalReason = reason
+        #: The other reasons the live gateway holds the result for (``devices.hold.holds``: a
+        #: result not final and without a patient id is held for both), counted as it counts them.
+        self.also = also
+
+    @property
+    def reasons(self) -> tuple[RefusalReason, ...]:
+        """Every reason, the first (``reason``) first."""
+        return (self.reason, *self.also)
 
     @property
     def needs_review(self) -> bool:
@@ -145,6 +153,11 @@ class ReplayReport:
         """The quarantine items that are problems of a result (each result at most once)."""
         return [q for q in self.quarantined if q.with_result]
 
+    def held_reasons(self) -> list[RefusalReason]:
+        """Every reason of each result in ``held_back``, as the gateway counts its held results
+        (a preliminary result without a patient id is counted as not_final and as no_patient)."""
+        return [reason for _, refusal in self.held_back for reason in refusal.reasons]
+
     def without_result(self) -> list[Quarantine]:
         """The quarantine items that never became a result."""
         return [q for q in self.quarantined if not q.with_result]
@@ -182,8 +195,12 @@ def replay_capture(
             try:
                 observation = observation_from_result(result, received_at=received_at)
                 if result.status not in FINAL_STATUSES:  # stored and held by the gateway, as here
+                    # for every reason, as the gateway holds it (devices.hold.holds)
+                    unlinked = "" if result.patient_id else "; no patient id"
                     raise IntakeRefused(
-                        "not_final", f"{_where(result)}: result status {result.status} is not final"
+                        "not_final",
+                        f"{_where(result)}: result status {result.status} is not final{unlinked}",
+                        also=() if result.patient_id else ("no_patient",),
                     )
                 accepted.append((result, observation))
             except IntakeRefused as exc:

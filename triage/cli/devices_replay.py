@@ -24,11 +24,14 @@ from triage.observation import Observation
 ProtocolName = Literal["astm", "hl7", "line", "poct1a", "ble"]
 
 
-def _counted(label: str, reasons: Iterable[str]) -> str:
-    """``"3 for review (2 unmapped_code, 1 invalid)"`` - kinds most frequent first - or ``"0 for review"``."""
+def _counted(label: str, reasons: Iterable[str], results: int | None = None) -> str:
+    """``"3 for review (2 unmapped_code, 1 invalid)"`` - kinds most frequent first - or ``"0 for
+    review"``. ``results``: how many results, when one may have more than one reason (as listen
+    counts its held results: '2 not for triage (1 no_patient, 1 not_final, 1 ...)')."""
     counts = Counter(reasons)
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{counts.total()} {label} ({kinds})" if counts else f"0 {label}"
+    total = counts.total() if results is None else results
+    return f"{total} {label} ({kinds})" if counts else f"0 {label}"
 
 
 def untimed_hint(untimed: list[DeviceResult]) -> str:
@@ -79,7 +82,7 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
         "observations": [observation_record(r, obs) for r, obs in report.observations],
         # held as the gateway holds them ("no patient link") unless a device association links them
         "observations_without_patient": [observation_record(r, obs) for r, obs in report.unlinked],
-        "not_for_triage": dict(Counter(refusal.reason for _, refusal in report.held_back)),
+        "not_for_triage": dict(Counter(report.held_reasons())),  # every reason, as listen counts
         "quarantined": [
             {
                 "reason": q.reason,
@@ -215,7 +218,7 @@ def register(app: typer.Typer) -> None:
             f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
             f"{len(report.results)} result(s): {len(report.observations)} observation(s), "
             f"{_counted('for review', (q.reason for q in report.for_review()))}, "
-            f"{_counted('not for triage', (r.reason for _, r in report.held_back))}"
+            f"{_counted('not for triage', report.held_reasons(), len(report.held_back))}"
             f"{resent}; "
             f"{len(report.without_result())} quarantined without a result; "
             f"tolerance switches fired: {switches}",

@@ -118,9 +118,11 @@ def test_replay_holds_a_result_without_a_patient_id_as_the_gateway_does(
     the gateway held it ("no patient link": only a device association feeds it)."""
     printed, err, held, fed = _replay_and_play_live(tmp_path, _messages("P--"), capsys)
     assert [(r["sample_id"], r["patient_id"]) for r in printed] == [("SIM-S0", "SIM-P0")]
-    assert "3 result(s): 1 observation(s), 0 for review, 2 not for triage (1 no_patient, 1 not_final);" in err
+    # every reason a result is held for, as the gateway counts them: the preliminary one has no
+    # patient either (replay counted its first reason only: '(1 no_patient, 1 not_final)')
+    assert "3 result(s): 1 observation(s), 0 for review, 2 not for triage (2 no_patient, 1 not_final);" in err
     assert "held: no patient id (a device association would link them): 1 result(s), not observations" in err
-    # the gateway counts every reason a result is held for: the preliminary one has no patient
-    # either (replay names one reason a result, the first: a follow-up)
     assert held == {"no_patient": 2, "not_final": 1}
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0])))
+    assert f"2 not for triage ({kinds});" in err  # replay's counts are the gateway's
     assert fed == [r["sample_id"] for r in printed]
