@@ -1,8 +1,11 @@
-"""Shared fixtures: one small SYNTHETIC multi-clinic data set, one Spark session."""
+"""Shared fixtures: one small SYNTHETIC multi-clinic data set, one plain imbalance report of it, one
+Spark session."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -22,6 +25,22 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     out = tmp_path_factory.mktemp("generated") / "exports"
     truth = generate(SPEC, out)
     return out, truth
+
+
+@pytest.fixture(scope="session")
+def imbalance_run(
+    generated: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, Path, str, str]:
+    """One plain `triage report imbalance -i <generated> -o <out>` (its exit code, out folder,
+    stdout and stderr), shared by the tests that only read what it printed and wrote: each run
+    pools, queries and draws for seconds. Runs with other inputs or options keep their own."""
+    from triage.cli import main
+
+    out = tmp_path_factory.mktemp("imbalance") / "report"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["report", "imbalance", "--input", str(generated[0]), "--out", str(out)])
+    return code, out, stdout.getvalue(), stderr.getvalue()
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import shutil
@@ -17,20 +15,6 @@ from analytics.reports.generate import GeneratorSpec, generate
 from triage.cli import main
 
 Generated = tuple[Path, dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def imbalance_run(
-    generated: Generated, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[int, Path, str, str]:
-    """One plain `triage report imbalance -i <generated> -o <out>` (its exit code, out folder,
-    stdout and stderr), shared by the tests that only read what it printed and wrote: each run
-    pools, queries and draws for seconds. Runs with other inputs or options keep their own."""
-    out = tmp_path_factory.mktemp("imbalance") / "report"
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["report", "imbalance", "--input", str(generated[0]), "--out", str(out)])
-    return code, out, stdout.getvalue(), stderr.getvalue()
 
 
 def test_imbalance_writes_html_tables_and_plots(

@@ -68,12 +68,9 @@ def test_key_figures_are_percentages_and_points_with_their_interval() -> None:
     assert h3_estimate("h3_its", None).startswith("not estimable")
 
 
-def test_report_page_shows_key_figures_not_raw_json(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "report"
-    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
-    printed = capsys.readouterr().out
+def test_report_page_shows_key_figures_not_raw_json(imbalance_run: tuple[int, Path, str, str]) -> None:
+    code, out, printed, _ = imbalance_run  # -q or not, the same stdout and files
+    assert code == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     key = page[page.index("<h2>Key figures</h2>") : page.index("<h2>Rejected inputs</h2>")]
     assert "&quot;" not in key and "{" not in key  # the H3 estimates used to be JSON objects
@@ -94,12 +91,12 @@ def test_report_page_shows_key_figures_not_raw_json(
 
 
 def test_report_page_tables_show_shares_in_percent_and_effects_in_points(
-    generated: Generated, tmp_path: Path
+    imbalance_run: tuple[int, Path, str, str],
 ) -> None:
     """The page's tables printed shares as 0.498 under the key figures' 57.8%, and the H3 effects
     as 0.163 under '+16.3 points'; the CSV files keep the 0-1 values."""
-    out = tmp_path / "report"
-    assert main(["report", "imbalance", "-i", str(generated[0]), "-o", str(out), "-q"]) == 0
+    code, out, _, _ = imbalance_run
+    assert code == 0
     # headers as read: a header may break after an underscore (<wbr>, invisible)
     page = (out / "report.html").read_text(encoding="utf-8").replace("_<wbr>", "_")
     region = pd.read_csv(out / "tables" / "region_month.csv").iloc[0]
