@@ -42,12 +42,24 @@ TEMPLATES.env.filters["stamp"] = pass_context(lambda context, at: stamp(at, clin
 TEMPLATES.env.globals["duration"] = duration
 
 
+#: an identifier longer than this may break after its own separators (``span.ident.long``)
+LONG_IDENT = 24
+_SEPARATED = re.compile(r"[^-_.:/]*[-_.:/]+|[^-_.:/]+$")
+
+
 def ident(value: object, kind: str = "") -> Markup:
     """An identifier in running text - a user name, record number, device name, sample id or
     code - as one ``span.ident`` that the browser never breaks at its hyphens (``demo-`` /
     ``nurse``); ``kind`` adds a class of its own (``mrn``, ``device-id``). Given to ``t(...)`` as
-    a value, the sentence around it is escaped HTML with the span in it (:meth:`Catalogue.text`)."""
-    return Markup('<span class="{}">{}</span>').format(f"ident {kind}".strip(), value)
+    a value, the sentence around it is escaped HTML with the span in it (:meth:`Catalogue.text`).
+    One longer than :data:`LONG_IDENT` characters (a 40-character device id) is ``span.ident.long``
+    with a ``<wbr>`` after each of its separators (``-``, ``_``, ``.``, ``:``, ``/``), where it
+    may break rather than push a table sideways; nowhere else."""
+    text = str(value)
+    if len(text) <= LONG_IDENT:
+        return Markup('<span class="{}">{}</span>').format(f"ident {kind}".strip(), value)
+    pieces = Markup("<wbr>").join(escape(piece) for piece in _SEPARATED.findall(text))
+    return Markup('<span class="{}">{}</span>').format(f"ident {kind} long".replace("  ", " "), pieces)
 
 
 TEMPLATES.env.filters["ident"] = ident
