@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.ports import free_port
 from tests.service.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,12 +41,6 @@ class Demo:
     passwords: dict[str, str]
     process: subprocess.Popen[str]
     data_dir: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

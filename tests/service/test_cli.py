@@ -15,15 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.ports import free_port
 from triage.settings import load_settings
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(port: int) -> None:

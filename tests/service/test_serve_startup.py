@@ -20,14 +20,9 @@ import httpx
 import pytest
 
 from referral.migrations import MIGRATIONS
+from tests.ports import free_port
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def environment() -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ import pytest
 
 from referral import audit
 from referral.schema import connect
+from tests.ports import free_port
 from triage.service.accounts import Accounts
 from triage.service.auth import Role
 from triage.service.database import Databases
@@ -44,12 +44,6 @@ port = {port}
 code = "spo2"
 unit = "%"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
