@@ -227,20 +227,37 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
     )
 
 
+# AAP 2017 (Flynn JT et al. Pediatrics 2017;140:e20171904) Tables 4 and 5, ages 1-12: the highest
+# 95th percentile of any sex, age and height is 128/79 mmHg (boys, 12 years, 95th height percentile),
+# so above 180 and/or 120 a child is always more than 30 mmHg above it (Table 11, footnote d). The
+# tables start at 1 year: under it (infants) the rule does not fire.
+CHILD_P95_MAX = (128, 79)
+CHILD_TABLES_FROM = 1
+_SEVERE_AGE = {
+    "adolescent": "at age 13-17 (>180 and/or >120, AAP 2017)",
+    "child": "at age 1-12 (>180 and/or >120: more than 30 mmHg above the 95th percentile for any sex, age"
+    f" and height - the highest in the AAP 2017 tables is {CHILD_P95_MAX[0]}/{CHILD_P95_MAX[1]} mmHg, at 12"
+    " years - AAP 2017 Table 11 footnote d)",
+}
+
+
 def adolescent_severe_hypertension(ev: Evidence) -> Finding | None:
-    """13-17: a pressure above 180 and/or 120 mmHg is sent to an emergency department now, with or
+    """1-17: a pressure above 180 and/or 120 mmHg is sent to an emergency department now, with or
     without symptoms (Flynn JT et al. Pediatrics 2017;140:e20171904, Table 11 'Patient Evaluation and
     Management According to BP Level', footnote d: 'If the patient is symptomatic or BP is >30 mm Hg
-    above the 95th percentile (or >180/120 mm Hg in an adolescent), send to an ED'). From 18 the same
-    pressure without symptoms is a hypertensive urgency (``hypertensive_crisis``); under 13 the
-    criterion is the 95th percentile for sex, age and height, which this engine does not hold."""
-    sbp, dbp = ev.num("sbp"), ev.num("dbp")
-    if emergency_threshold(ev.patient.age) != "adolescent" or not is_crisis(sbp, dbp):
+    above the 95th percentile (or >180/120 mm Hg in an adolescent), send to an ED'). Under 13 the
+    criterion is the 95th percentile for sex, age and height: the engine holds no tables, but above
+    180/120 every child of 1-12 is more than 30 mmHg above it (``CHILD_P95_MAX``). From 18 the same
+    pressure without symptoms is a hypertensive urgency (``hypertensive_crisis``); under 1 year
+    unchanged (the AAP tables start at 1)."""
+    sbp, dbp, age = ev.num("sbp"), ev.num("dbp"), ev.patient.age
+    band = emergency_threshold(age)
+    if band == "adult" or age is None or age < CHILD_TABLES_FROM or not is_crisis(sbp, dbp):
         return None
     return Finding(
-        {"sbp": sbp, "dbp": dbp},
-        f"blood pressure {pressures(ev)} mmHg at age 13-17 (>180 and/or >120, AAP 2017): send to an"
-        " emergency department now, with or without symptoms",
+        {"sbp": sbp, "dbp": dbp, "severe_age": band},
+        f"blood pressure {pressures(ev)} mmHg {_SEVERE_AGE[band]}: send to an emergency department now,"
+        " with or without symptoms",
     )
 
 

@@ -342,9 +342,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "bp_adolescent_severe",
         E,
-        "Age 13-17: BP >180 and/or >120 mmHg, with or without symptoms: send to an emergency department",
+        "Age 1-17: BP >180 and/or >120 mmHg, with or without symptoms: send to an emergency department",
         "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: >180/120 mmHg in an adolescent,"
-        " send to an ED)",
+        " >30 mmHg above the 95th percentile (Tables 4-5) under 13, send to an ED)",
         adolescent_severe_hypertension,
         red_flag=True,
         minimum=U,

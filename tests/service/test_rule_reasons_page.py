@@ -180,7 +180,8 @@ def test_a_childs_pressure_with_one_missing_claims_no_grade() -> None:
         EngineText("zh", payload)
         .detail(reason)
         .startswith(
-            "血压 205/? mmHg：13 岁以下不分级（按性别、年龄和身高的百分位数表判断）（单次测量；缺少一项血压）；达高血压危象范围"
-        )
+            "血压 205/? mmHg（单次测量；缺少一项血压）；"
+        )  # supporting evidence for bp_adolescent_severe
     )
+    assert "级别" not in EngineText("zh", payload).detail(reason)
     assert "grade (single" not in EngineText("en", payload).detail(reason)

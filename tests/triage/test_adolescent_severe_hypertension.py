@@ -32,7 +32,10 @@ def _assess(sbp: float, dbp: float, years: int, days_before: int) -> Assessment:
 
 
 @pytest.mark.parametrize(
-    ("years", "days_before", "adolescent"), [(13, 1, False), (13, 0, True), (18, 1, True), (18, 0, False)]
+    ("years", "days_before", "adolescent"),
+    # 1-12 (12 years 364 days, the 1st birthday) too: above 180/120 every child is >30 mmHg above
+    # the 95th percentile (the AAP 2017 tables' highest is 128/79); the tables start at 1 year
+    [(1, 1, False), (1, 0, True), (13, 1, True), (13, 0, True), (18, 1, True), (18, 0, False)],
 )
 @pytest.mark.parametrize(
     ("sbp", "dbp", "severe"),
@@ -47,7 +50,7 @@ def test_above_180_or_120_at_13_to_17_is_an_emergency_transfer_without_symptoms(
     if adolescent and severe:
         assert a.disposition is Disposition.emergency_transfer and RULE in a.red_flags
     else:
-        # no symptoms: under 13 and from 18 the crisis (and HEARTS-D) range stays an urgent referral
+        # no symptoms: under 1 and from 18 the crisis (and HEARTS-D) range stays an urgent referral
         assert a.disposition is Disposition.urgent_referral, a.disposition
 
 
@@ -75,3 +78,16 @@ def test_the_aap_rules_cite_its_classification_and_management_tables() -> None:
     for rule in cited:
         assert "Table 11" in rule.reference, rule
         assert "Table 4" not in rule.reference and "Table 12" not in rule.reference, rule
+
+
+def test_a_childs_reason_says_why_without_percentile_tables() -> None:
+    a = _assess(181, 100, 13, 1)  # 12 years and 364 days
+    payload = json.loads(a.model_dump_json())
+    (reason,) = [r for r in payload["reasons"] if r["rule"] == RULE]
+    assert reason["values"]["severe_age"] == "child"
+    assert "more than 30 mmHg above the 95th percentile for any sex, age and height" in reason["detail"]
+    assert "128/79 mmHg, at 12 years" in reason["detail"]
+    zh = EngineText("zh", payload)
+    shown = zh.detail(reason)
+    assert "年龄 1-12 岁" in shown and "128/79" in shown and "急诊科" in shown, shown
+    assert not english_left(shown), shown

@@ -306,7 +306,8 @@ def test_a_young_childs_blood_pressure_gets_no_adult_grade_and_no_local_care(pol
         "sbp 150 mm[Hg], dbp 100 mm[Hg] not scored by NEWS2 (not applicable: age 6"
     )
     crisis = assess(PatientContext(age=6), [ob("sbp", 190.0), ob("dbp", 100.0)], policy, now=NOW)
-    assert crisis.disposition is Disposition.urgent_referral and "hypertensive_crisis" in crisis.red_flags
+    # above 180/120 a child of 1-12 is >30 mmHg above any 95th percentile: an emergency (AAP 2017)
+    assert crisis.disposition is Disposition.emergency_transfer and "hypertensive_crisis" in crisis.red_flags
 
 
 @pytest.mark.parametrize(

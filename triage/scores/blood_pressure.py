@@ -16,8 +16,9 @@ and/or 80-89; stage 2 >=140 and/or >=90), band one of ``ADOLESCENT`` and ``value
 13 a child's pressure is read on percentile tables for sex, age and height (AAP 2017; the Chinese
 2018 guideline: >=P95 of the Chinese 3-17 tables), which this engine does not hold: ``band``
 ``not_applicable``, ``value`` None and the detail says so. The crisis and HEARTS-D flags are
-raised at every age (AAP 2017 sends an adolescent above 180/120 to emergency care; any child there
-is far above the 95th percentile).
+raised at every age (AAP 2017 Table 11 footnote d sends an adolescent above 180/120 to emergency
+care, and a child more than 30 mmHg above the 95th percentile: above 180/120 every child of 1-12 is,
+the tables' highest 95th percentile being 128/79 - ``triage.rule_checks.CHILD_P95_MAX``).
 
 One reading cannot diagnose hypertension (3 separate days are needed), so bands read "in the
 grade-N range". With one of SBP/DBP missing, the grade is a lower bound (``complete`` false);
