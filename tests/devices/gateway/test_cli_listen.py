@@ -19,7 +19,9 @@ from tests.devices.gateway.devices_cli import (
     TRACES,
     listen_and_simulate,
     listen_hl7,
+    listening_port,
     settings_file,
+    stderr_until_listening,
     wait_accepted,
 )
 from tests.ports import free_port
@@ -51,9 +53,11 @@ def test_listen_and_simulate_over_tcp_end_to_end(tmp_path: Path) -> None:
 def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
     """systemd, docker stop and kill send SIGTERM: the gateway stops as on Ctrl-C - links closed,
     the per-device counts printed, exit 0 - instead of dying silently."""
-    port = free_port()
-    listen = listen_hl7(tmp_path, port)
+    listen = listen_hl7(tmp_path, 0)  # it binds a free port itself and says which
+    said = b""
     try:
+        said = stderr_until_listening(listen)
+        port = listening_port(said)
         deadline = time.monotonic() + 60
         while True:  # bound and serving once a connection is accepted
             try:
@@ -66,7 +70,7 @@ def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
     finally:
         listen.send_signal(signal.SIGTERM)
         _, err = listen.communicate(timeout=20)
-    stderr = err.decode()
+    stderr = (said + err).decode()
     assert listen.returncode == 0, stderr
     assert "stopped (SIGTERM)" in stderr and "Traceback" not in stderr
     assert "device-1: 0 messages; 0 new results stored" in stderr
@@ -296,8 +300,7 @@ def test_stopping_listen_with_a_device_connected_prints_no_traceback(
 ) -> None:
     """A device is usually connected when the gateway is stopped: listen printed "stopped" and then
     a CancelledError traceback ("Exception in callback StreamReaderProtocol.connection_made...")."""
-    port = free_port()
-    listen = listen_hl7(tmp_path, port)
+    listen = listen_hl7(tmp_path, 0)  # it binds a free port itself and says which
     assert listen.stderr is not None
     seen = b""
     try:
@@ -305,7 +308,7 @@ def test_stopping_listen_with_a_device_connected_prints_no_traceback(
             line = listen.stderr.readline()
             assert line, seen.decode()
             seen += line
-        with socket.create_connection(("127.0.0.1", port)) as device:
+        with socket.create_connection(("127.0.0.1", listening_port(seen))) as device:
             device.sendall(b"\x0bMSH|^~\\&|MONITOR")  # a message begun, not ended
             wait_accepted(listen, device)  # connected; the session then starts at once
             listen.send_signal(stop)
