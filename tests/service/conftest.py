@@ -108,11 +108,14 @@ def copy_seeded(seeded: tuple[Path, dict[Role, str]], folder: Path) -> dict[Role
     return tokens
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """Debian's Chromium through Playwright, launched once for the whole run: the browser modules
-    share it through their module-scoped ``browser`` fixture (tests/service/test_browser.py), which
-    closes each module's pages. Requested only by tests that skip when Chromium is missing."""
+    """Debian's Chromium through Playwright, launched once per browser module (through its
+    module-scoped ``browser`` fixture, tests/service/test_browser.py). Not once per session:
+    Playwright's sync API keeps its asyncio loop marked running in the main thread while it is
+    started, so every later test that calls ``asyncio.run`` (test_associations, test_bad_input,
+    ...) failed with "cannot be called from a running event loop" once a browser module had run.
+    Requested only by tests that skip when Chromium is missing."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -90,9 +90,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: Any) -> Iterator[object]:
-    """The session's one Chromium (``chromium`` in conftest.py: a launch costs seconds, and every
-    browser module imports this fixture); the pages a module opened are closed when it ends, as
-    closing a browser of the module's own did."""
+    """The module's Chromium (``chromium`` in conftest.py, module-scoped - see there why not one
+    per session); the pages a module opened are closed when it ends."""
     yield chromium
     for context in list(chromium.contexts):
         context.close()
