@@ -110,7 +110,7 @@ def test_readings_not_used_show_as_the_readings_table_does(staff: Staff) -> None
     assert "temperature 38.6 °C (reported 101.5 °F) (" in unused
     assert "hs troponin I 12345 ng/L (" in unused
     assert "38.61" not in unused and "e+04" not in unused
-    table = _section(page, "<tbody>", "</tbody>")
+    table = _section(page, '<tbody role="rowgroup">', "</tbody>")
     assert "38.6 °C (reported 101.5 °F)" in table and ">12345 ng/L<" in table
 
 
