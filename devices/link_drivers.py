@@ -42,7 +42,7 @@ from devices.glucose_fetch import GlucoseFetchDriver
 from devices.operator_delivery import AcknowledgedLists, OperatorListDelivery, RememberedLists
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
-from devices.results import DeviceResult, key_sample_id, result_time
+from devices.results import to_inbox_result
 from devices.session import (
     Clock,
     Discarded,
@@ -58,7 +58,7 @@ from devices.session import (
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from referral.errors import json_text
-from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number, latest_messages
+from referral.inbox import NewQuarantineItem, last_sample_number, latest_messages
 from referral.meter_operator_lists import MeterOperatorLists
 
 if TYPE_CHECKING:
@@ -263,50 +263,6 @@ class LineDriver:
 
 
 # ------------------------------------------------------------------ decoding
-
-
-def _number(value: str) -> tuple[float | None, str | None]:
-    text = value.strip()
-    comparator = None
-    for prefix in ("<=", ">=", "<", ">"):
-        if text.startswith(prefix):
-            comparator, text = prefix, text[len(prefix) :].strip()
-            break
-    try:
-        return float(text), comparator
-    except ValueError:
-        return None, None
-
-
-def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
-    value_num, comparator = _number(result.value)
-    return NewDeviceResult(
-        device_id=result.device_id,
-        sample_id=key_sample_id(result),
-        vendor_code=result.vendor_code,
-        result_time=result_time(result, received_at),
-        status=result.status,
-        is_qc=result.qc,
-        patient_id=result.patient_id,
-        code=result.code,
-        value=result.value,
-        value_num=value_num,
-        comparator=comparator,
-        unit=result.unit,
-        flags=",".join(result.flags) or None,
-        details={
-            k: v
-            for k, v in {
-                "raw_value": result.raw_value,
-                "device_unit": result.device_unit,
-                "reference_range": result.reference_range,
-                "comments": list(result.comments),
-                "byte_offset": result.byte_offset,
-                "problem": result.problem,
-            }.items()
-            if v not in (None, "", [])
-        },
-    )
 
 
 def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[[bytes, str], Decoded]:

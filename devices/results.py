@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from referral.device_results import NewDeviceResult
+
 ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done"]
 
 #: Flag added to results of a message whose L record says it was cut short (T, E, R codes) or
@@ -113,3 +115,47 @@ class Quarantine:
     def describe(self) -> str:
         where = f"byte {self.byte_offset}" if self.byte_offset is not None else "unknown offset"
         return f"{self.device_id}: {where}: {self.reason}: {self.detail}"
+
+
+def _number(value: str) -> tuple[float | None, str | None]:
+    text = value.strip()
+    comparator = None
+    for prefix in ("<=", ">=", "<", ">"):
+        if text.startswith(prefix):
+            comparator, text = prefix, text[len(prefix) :].strip()
+            break
+    try:
+        return float(text), comparator
+    except ValueError:
+        return None, None
+
+
+def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
+    value_num, comparator = _number(result.value)
+    return NewDeviceResult(
+        device_id=result.device_id,
+        sample_id=key_sample_id(result),
+        vendor_code=result.vendor_code,
+        result_time=result_time(result, received_at),
+        status=result.status,
+        is_qc=result.qc,
+        patient_id=result.patient_id,
+        code=result.code,
+        value=result.value,
+        value_num=value_num,
+        comparator=comparator,
+        unit=result.unit,
+        flags=",".join(result.flags) or None,
+        details={
+            k: v
+            for k, v in {
+                "raw_value": result.raw_value,
+                "device_unit": result.device_unit,
+                "reference_range": result.reference_range,
+                "comments": list(result.comments),
+                "byte_offset": result.byte_offset,
+                "problem": result.problem,
+            }.items()
+            if v not in (None, "", [])
+        },
+    )
