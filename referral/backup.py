@@ -113,15 +113,21 @@ def before_upgrade(path: Path, schema: list[str], newest: str) -> BackupReport:
 def untrusted_trail(report: BackupReport) -> str:
     """What an upgrade's message adds when the log it backed up (faithfully: not refused) does not
     verify - a broken audit chain, or a row that differs from its trail; nothing when it does."""
+    said = trail_warning(report)
+    return "" if said is None else f"; warning: {said}"
+
+
+def trail_warning(report: BackupReport) -> str | None:
+    """The warning itself (``migrate --json``'s ``warning``); ``None`` when the backed-up log verifies."""
     chain, rows = report.audit, report.rows
     if not chain.ok:
         where = f"its audit chain is broken at entry {chain.first_broken_seq} ({chain.problem})"
     elif rows is not None and not rows.ok:
         where = f"its {rows.table} row {rows.row_id} differs from its audit trail ({rows.problem})"
     else:
-        return ""
+        return None
     return (
-        f"; warning: {where}, as it was before the upgrade (the backup is a faithful copy) - run"
+        f"{where}, as it was before the upgrade (the backup is a faithful copy) - run"
         " `triage referrals verify-audit` and keep both for an inquiry"
     )
 

@@ -122,8 +122,9 @@ def _connect(
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Create the referral log or apply pending schema migrations (safe to repeat). An existing log
     is backed up first, beside it (<name>.before-upgrade.schema<N>.<time>.db, checked and synced);
-    exit 2, the log unchanged, if that backup cannot be written."""
-    from referral.backup import untrusted_trail
+    exit 2, the log unchanged, if that backup cannot be written. A log whose audit chain is broken
+    is backed up and upgraded all the same, with a warning (--json: warning)."""
+    from referral.backup import trail_warning, untrusted_trail
     from referral.migrations import MIGRATIONS  # the log's modules: when a command opens it
     from referral.schema import applied_migrations, upgrade
 
@@ -135,6 +136,8 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         "applied_now": applied_now,
         "schema": applied_migrations(database),
         "backup": kept and str(kept.path),
+        # the text's warning: the log backed up does not verify (its chain broken, a row edited)
+        "warning": kept and trail_warning(kept),
     }
     if as_json:
         print_json(result)
