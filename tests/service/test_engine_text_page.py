@@ -142,7 +142,7 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     assert _between(table, '<tr data-score="findrisc">', "</tr>").endswith("<td>无法判定（缺少项目）</td>"), (
         "not determined, in Chinese, said once (test_page_score_incomplete.py)"
     )
-    assert re.search(r'<option value="routine"( selected)?>常规</option>', page) and "（二级）" in page
+    assert re.search(r'<option value="routine"( selected)?>常规转诊</option>', page) and "（二级）" in page
     referred = staff.client.post(
         f"/assessments/{made['id']}/refer",
         data={"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "BP"},
