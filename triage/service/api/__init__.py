@@ -16,6 +16,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: error("The caller's role may not do this, or the CSRF token is missing"),
     404: error("No such record"),
     413: error(f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"),
+    415: error(
+        "The body's Content-Type declares a charset other than UTF-8 (`unsupported_charset`): the API"
+        " reads JSON as UTF-8 only"
+    ),
     409: error("Conflicts with stored state (transition, duplicate, idempotency)"),
     422: error("Invalid input; the message names the field and the value"),
     500: error("A fault in the service, not in the request (`internal_error`); its log says what failed"),
