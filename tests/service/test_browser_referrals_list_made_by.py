@@ -1,8 +1,12 @@
-"""The referrals list (``/referrals``) says who made each referral and when ("referred by clinician,
-16:40" / "clinician 于 16:40 建立", ``referrals.made_by``), as the patient page does - it said who
-changed the status only. In a real Chromium on a real uvicorn server over a real SQLite file, in
-English and Chinese: at 390 px (each referral a block) the line is inside the screen, and at 1280 px
-it is in the status cell of the table."""
+"""The referrals list (``/referrals``) says who made each referral ("Referred by clinician" /
+"clinician 建立", ``referrals.made_by_list``) in the status cell, as the patient page does - it said
+who changed the status only. The list has a Created column, so the line does not repeat the time
+(it said "referred by clinician, 16:40:12" beside "16:40"), and its lines start alike: "referred
+by ..." was lower case under "Sent by ..." (``referrals.status_by.*``). The patient page, which has
+no such column, keeps the time ("Referred by clinician, 16:40:12", ``referrals.made_by``). In a real
+Chromium on a real uvicorn server over a real SQLite file, in English and Chinese: at 390 px (each
+referral a block) the line is inside the screen, and at 1280 px it is in the status cell of the
+table."""
 
 from __future__ import annotations
 
@@ -17,22 +21,40 @@ from triage.service.pages.clock import clock
 
 __all__ = ["browser", "desk", "pytestmark"]
 
+SAID = {"en": "Referred by clinician", "zh": "clinician 建立"}
 
-def test_the_list_says_who_made_a_referral_and_when(browser: object, desk: Desk) -> None:
-    _referred(browser, desk)
+
+def test_the_list_says_who_made_a_referral_once_with_its_time_in_the_created_column(
+    browser: object, desk: Desk
+) -> None:
+    encounter = _referred(browser, desk)
     db = desk.app.state.runtime.databases.get()
     made = db.execute("SELECT id, created_by, created_at FROM referrals ORDER BY id DESC").fetchone()
     assert made is not None and made[1] == "clinician"
-    at = clock(made[2], clinic=desk.app.state.runtime.clock)
+    status = db.execute("SELECT status FROM referrals WHERE id = ?", [made[0]]).fetchone()[0]
+    assert status == "sent", "a clinician's referral on the page is sent: a 'Sent by' line follows"
+    at = clock(made[2], clinic=desk.app.state.runtime.clock)  # 16:40:12
     for language in ("en", "zh"):
-        said = catalogue_data(language)["referrals.made_by"].format(user="clinician", at=at)
+        assert catalogue_data(language)["referrals.made_by_list"].format(user="clinician") == SAID[language]
         for width in (390, 1280):
             page: Any = log_in(browser, desk, Role.admin, width, language)
             page.goto(f"{desk.url}/referrals")
             where = f"{language}, {width} px"
-            line = page.locator(f'tr[data-referral="{made[0]}"] td.status small.made-by')
-            assert line.inner_text().strip() == said, (where, line.inner_text())
+            row = page.locator(f'tr[data-referral="{made[0]}"]')
+            line = row.locator("td.status small.made-by")
+            assert line.inner_text().strip() == SAID[language], (where, line.inner_text())
             box = line.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (where, box)
+            # when it was made is said in the Created column, not again beside who made it
+            assert at[:5] in row.locator("td.created").inner_text(), (where, row.inner_text())
+            if language == "en":  # each line under the status starts as a sentence does
+                lines = [row.locator(f"td.status small.{c}").inner_text() for c in ("made-by", "status-by")]
+                assert all(text[0].isupper() for text in lines), (where, lines)
             assert_fits(page, f"the referrals list ({where})")
+            # the patient page has no Created column: its line keeps the time
+            page.goto(f"{desk.url}/encounters/{encounter}")
+            kept = page.locator("#encounter-referrals td.status small.made-by").first.inner_text().strip()
+            said = catalogue_data(language)["referrals.made_by"].format(user="clinician", at=at)
+            assert kept == said and at in kept, (where, kept)
+            assert language != "en" or kept.startswith("Referred by"), kept
             page.close()

@@ -51,7 +51,7 @@ def test_a_referral_on_the_patient_page_says_who_made_it_and_when(staff: Staff) 
     at = clock(referral.json()["created_at"], clinic=staff.app.state.runtime.clock)
     csrf = staff.login(Role.nurse)
     for language, said in (
-        ("en", f'referred by <span class="ident">clinician</span>, {at}'),
+        ("en", f'Referred by <span class="ident">clinician</span>, {at}'),
         ("zh", f'<span class="ident">clinician</span> 于 {at} 建立'),
     ):
         staff.client.post("/language", data={"csrf_token": csrf, "language": language})
