@@ -1,0 +1,144 @@
+"""The blood-pressure rules: emergencies (with symptoms, in a child or adolescent, in pregnancy),
+the crisis and HEARTS-D urgent ranges, the adult grades and the AAP 2017 adolescent stages. Which of
+them defers to which when several fire on one pressure: ``triage.rule_precedence``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from triage.evidence import Evidence, Finding
+from triage.rule_checks import (
+    adolescent_severe_hypertension,
+    hypertensive_emergency,
+    pregnancy_severe_hypertension,
+    pressures,
+)
+from triage.rules.rule import HEARTS_REF, E, L, R, Rule, U
+
+
+def _bp_flag(flag: str, text: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.scores.get("blood_pressure")
+        if s is None or flag not in s.flags:
+            return None
+        return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp")}, f"{s.detail}; {text}")
+
+    return check
+
+
+def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Finding | None]:
+    # the band says which classification applies: adult grades from 18, the AAP 2017 adolescent
+    # stages at 13-17, none under 13 (triage.scores.blood_pressure); crisis rules fire at any age
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.scores.get("blood_pressure")
+        if s is None or s.band not in grades:
+            return None
+        return Finding({"sbp": ev.num("sbp"), "dbp": ev.num("dbp"), "grade": s.band}, f"{s.detail}; {action}")
+
+    return check
+
+
+def _pregnancy_bp(ev: Evidence) -> Finding | None:
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if not ev.patient.pregnant:
+        return None
+    if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
+        shown = f"{pressures(ev)} mmHg"
+        return Finding(
+            {"sbp": sbp, "dbp": dbp, "pregnant": True},
+            f"blood pressure {shown} in pregnancy (>=140 and/or >=90): same-day obstetric assessment"
+            " for pre-eclampsia (urine protein, symptoms)",
+        )
+    return None
+
+
+BLOOD_PRESSURE: tuple[Rule, ...] = (
+    Rule(
+        "hypertensive_emergency",
+        E,
+        "BP >=180 and/or >=110 mmHg (age 13-17: >=140 and/or >=90) with an acute symptom of target-organ"
+        " damage (recorded by a clinician)",
+        "McEvoy JW et al. 2024 ESC Guidelines, Eur Heart J 2024;45:3912 (hypertensive emergency);"
+        " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4);"
+        " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: stage 2 and symptomatic, 13-17)",
+        hypertensive_emergency,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "bp_adolescent_severe",
+        E,
+        "Age 1-17: BP >180 and/or >120 mmHg, with or without symptoms: send to an emergency department",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: >180/120 mmHg in an adolescent,"
+        " >30 mmHg above the 95th percentile (Tables 4-5) under 13, send to an ED)",
+        adolescent_severe_hypertension,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "hypertensive_crisis",
+        U,
+        "BP >180 and/or >120 mmHg",
+        "Whelton PK et al. Hypertension 2018;71:e13",
+        _bp_flag("hypertensive_crisis", "check for target-organ damage; refer urgently (same day)"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "bp_hearts_urgent",
+        U,
+        "BP >200 and/or >110 mmHg",
+        HEARTS_REF,
+        _bp_flag("hearts_urgent", "urgent same-day referral"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "bp_grade_3",
+        R,
+        "BP in the grade-3 range (>=180 and/or >=110 mmHg)",
+        "中国高血压防治指南 2018",
+        _bp_grade(("grade_3",), "repeat the measurement; refer for assessment (non-emergency)"),
+    ),
+    Rule(
+        "bp_grade_1_2",
+        L,
+        "BP in the grade-1/2 range: manage and confirm in primary care",
+        "中国高血压防治指南 2018; 国家基层高血压防治管理指南 2020",
+        _bp_grade(("grade_1", "grade_2"), "confirm with repeat measurements on separate days; manage here"),
+    ),
+    Rule(
+        "bp_adolescent_stage_2",
+        R,
+        "Age 13-17: BP in the AAP 2017 stage-2 range (>=140 and/or >=90 mmHg)",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 3, Table 11)",
+        _bp_grade(("stage_2",), "repeat the measurement; refer to paediatric care within 1 week to evaluate"),
+        recheck_minutes=10080,
+    ),
+    Rule(
+        "bp_adolescent_stage_1",
+        L,
+        "Age 13-17: BP in the AAP 2017 stage-1 range (130-139 and/or 80-89 mmHg)",
+        "Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 3, Table 11)",
+        _bp_grade(("stage_1",), "lifestyle advice; repeat the measurement within 1-2 weeks"),
+        recheck_minutes=10080,
+    ),
+    Rule(
+        "pregnancy_hypertension",
+        U,
+        "BP >=140 and/or >=90 mmHg in pregnancy",
+        "国家基层高血压防治管理指南 2020, 初诊转诊 (pregnancy); NICE NG133 (same-day assessment)",
+        _pregnancy_bp,
+        red_flag=True,  # possible pre-eclampsia: a clinic policy must not switch it off or lower it
+        minimum=U,
+    ),
+    Rule(
+        "pregnancy_severe_hypertension",
+        E,
+        "BP >=160 and/or >=110 mmHg in pregnancy (severe hypertension)",
+        "ACOG Committee Opinion 767, Obstet Gynecol 2019;133:e174; NICE NG133 (2019, 2023)",
+        pregnancy_severe_hypertension,
+        red_flag=True,
+        minimum=U,
+    ),
+)

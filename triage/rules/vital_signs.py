@@ -1,0 +1,167 @@
+"""The vital-sign rules: NEWS2 (its totals, a red parameter, an incomplete score), consciousness
+and oxygen saturation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from triage.evidence import Evidence, Finding, Values
+from triage.rules.rule import HTN_EMERGENCY_REF, NEWS2_REF, E, L, Rule, U
+
+
+def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None:
+    s = ev.scores.get("news2")
+    if s is None or s.value is None or s.value < low or (high is not None and s.value > high):
+        return None
+    # An incomplete NEWS2 is a lower bound (missing parameters only add points): escalation on it is safe.
+    values: Values = {"news2": s.value, "complete": s.complete}
+    values.update({k: v for k, v in s.components.items() if v})
+    scoring = [f"{k} {ev.shown(k)}" for k, v in s.components.items() if v and k in ev.latest]
+    detail = f"{s.detail}; scoring: {', '.join(scoring)}" if scoring else s.detail
+    if not s.complete and s.value < 7:
+        # the true score is at least this and may be far higher (HR 130 alone: NEWS2 >=2, 4-hourly):
+        # the missing parameters are measured now, not at the band's re-check (at 7 and above the
+        # emergency response is already asked for)
+        return Finding(values, f"{detail}; measure the missing observations now", 0)
+    return Finding(values, detail)
+
+
+# NEWS2 parameters taken when a patient is assessed for acute illness; systolic pressure and pulse
+# alone are what an automated cuff (and a chronic-disease follow-up) records
+_NEWS2_ACUTE = ("resp_rate", "spo2", "supplemental_o2", "consciousness", "temperature")
+_NEWS2_PARAMETERS = (
+    "resp_rate",
+    "spo2",
+    "supplemental_o2",
+    "sbp",
+    "heart_rate",
+    "consciousness",
+    "temperature",
+)
+
+
+def _news2_incomplete(ev: Evidence) -> Finding | None:
+    """NEWS2 0 so far with parameters missing (band ``incomplete``) once an acute observation was
+    taken: the missing ones could make it 5 or more, so they are measured now, not in a month."""
+    s = ev.scores.get("news2")
+    latest = ev.latest
+    if s is None or s.band != "incomplete" or not any(code in latest for code in _NEWS2_ACUTE):
+        return None
+    present = [code for code in _NEWS2_PARAMETERS if code in latest]
+    values: Values = {"news2": s.value, "complete": False, "spo2_scale": s.components.get("spo2_scale")}
+    values.update({code: ev.values.get(code) for code in present})
+    shown = ", ".join([f"{code} {ev.shown(code)}" for code in present])
+    return Finding(values, f"{s.detail}; scored 0 so far: {shown}", 0)
+
+
+def _news2_red(ev: Evidence) -> Finding | None:
+    s = ev.scores.get("news2")
+    if s is None or "red_score" not in s.flags:
+        return None
+    params = {k: v for k, v in s.components.items() if v == 3 and k != "spo2_scale"}
+    shown = ", ".join(f"{k} {ev.shown(k)}".strip() for k in params)
+    return Finding(
+        {**params, "news2": s.value},
+        f"NEWS2 red score (3 points in one parameter: {shown}): urgent review by a clinician competent in"
+        " acute illness; observations at least 1-hourly",
+    )
+
+
+def _consciousness(ev: Evidence) -> Finding | None:
+    level = ev.values.get("consciousness")
+    if level is None or level == "A":
+        return None
+    return Finding(
+        {"consciousness": level},
+        f"consciousness {level} on ACVPU (not alert): emergency assessment and transfer; check capillary glucose",
+    )
+
+
+_SPO2_ACTION = {
+    "critical": "give oxygen to the target range and refer urgently",
+    "critical_high": "too much oxygen for scale 2: titrate oxygen down to 88-92 % and refer urgently",
+    "low": "same-day clinical review; check the probe and repeat",
+}
+
+
+def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        s = ev.scores.get("oximetry")
+        if s is None or s.band not in bands:
+            return None
+        values: Values = {"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}
+        return Finding(values, f"{s.detail}: {_SPO2_ACTION[str(s.band)]}")
+
+    return check
+
+
+VITAL_SIGNS: tuple[Rule, ...] = (
+    Rule(
+        "news2_emergency",
+        E,
+        "NEWS2 >= 7 (emergency response threshold)",
+        NEWS2_REF,
+        lambda ev: _news2_total(ev, 7, None),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "news2_urgent",
+        U,
+        "NEWS2 5-6 (urgent response threshold)",
+        NEWS2_REF,
+        lambda ev: _news2_total(ev, 5, 6),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "news2_red_parameter",
+        U,
+        "NEWS2: 3 points in any single parameter",
+        NEWS2_REF,
+        _news2_red,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "news2_low_elevated",
+        L,
+        "NEWS2 1-4: treat locally, re-assess 4-6-hourly",
+        NEWS2_REF,
+        lambda ev: _news2_total(ev, 1, 4),
+        recheck_minutes=240,
+    ),
+    Rule(
+        "news2_incomplete",
+        L,
+        "NEWS2 0 so far with observations missing (after an acute observation): measure them now",
+        NEWS2_REF,
+        _news2_incomplete,
+        recheck_minutes=0,
+    ),
+    Rule(
+        "altered_consciousness",
+        E,
+        "New confusion, or responds only to voice/pain, or unresponsive",
+        HTN_EMERGENCY_REF + " (1); " + NEWS2_REF,
+        _consciousness,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "spo2_critical",
+        U,
+        "SpO2 critical (scale 1 <=91 %; scale 2 <=83 % or >=97 % on oxygen)",
+        "BTS oxygen guideline 2017; RCP NEWS2 2017",
+        _oximetry(("critical", "critical_high")),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "spo2_low",
+        U,
+        "SpO2 low (scale 1 92-93 %; scale 2 84-87 %): same-day review",
+        "BTS oxygen guideline 2017; risk.md 2.9",
+        _oximetry(("low",)),
+    ),
+)
