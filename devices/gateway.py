@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.hold import GatewayResult, classify, holds  # re-exported: callers import them from here
@@ -72,6 +73,9 @@ from referral.inbox import (
     undelivered_results,
 )
 from referral.schema import connect
+
+if TYPE_CHECKING:
+    from referral.backup import UpgradeBackups
 
 log = logging.getLogger("devices.gateway")
 
@@ -142,6 +146,7 @@ class Gateway:
         busy_timeout_ms: int = 5000,
         wire_log_dir: Path | None = None,
         delivery_retry_s: float = 1.0,
+        upgrade_backups: UpgradeBackups | None = None,
     ) -> None:
         ids = [e.device_id for e in endpoints]
         if len(set(ids)) != len(ids):
@@ -197,7 +202,8 @@ class Gateway:
         # append to the earlier session's wire log (and mix the two in device_messages.session_id)
         self._run_id = secrets.token_hex(4)
         try:
-            self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms)
+            # an older log is upgraded here when no service runs: its backup goes where the settings say
+            self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms, backups=upgrade_backups)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open the clinic database {self._db_path}: {exc}") from None
 

@@ -13,7 +13,9 @@ be damaged.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Callable
@@ -41,6 +43,8 @@ class BackupReport:
     referrals: int
     audit: audit.AuditReport
     rows: RowsReport | None  # None when the chain is broken: the trail cannot be trusted
+    #: older automatic backups an upgrade's backup removed (:class:`UpgradeBackups`), oldest first
+    removed: tuple[Path, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,15 +76,61 @@ class UpgradeRefused(StorageError):
     code = "upgrade_refused"
 
 
-def before_upgrade(path: Path, schema: list[str], newest: str) -> BackupReport:
+@dataclass(frozen=True)
+class UpgradeBackups:
+    """Where the backup an upgrade takes first is written (``folder``; ``None``: beside the log) and
+    how many of them, of this log, that folder keeps (``keep``, the newest: the settings'
+    ``database.backup_dir`` and ``database.upgrade_backups_kept``). Only files named as this module
+    names them (:func:`upgrade_backups_of`) are ever removed: never a backup someone took."""
+
+    folder: Path | None = None
+    keep: int = 3
+
+
+def upgrade_backups_of(log: Path, folder: Path) -> list[Path]:
+    """The automatic backups of ``log`` in ``folder``, oldest first (by the time in their name)."""
+    suffix = log.suffix or ".db"
+    named = re.compile(
+        rf"{re.escape(log.stem)}\.before-upgrade\.schema[0-9]+\.([0-9]{{8}}T[0-9]{{6}}Z){re.escape(suffix)}"
+    )
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            matched = named.fullmatch(entry.name)
+            if matched and entry.is_file() and not entry.is_symlink():
+                found.append((matched[1], entry.name, entry))
+    return [entry for *_, entry in sorted(found)]
+
+
+def _remove_older(out: Path, log: Path, keep: int) -> tuple[Path, ...]:
+    """Remove all but the newest ``keep`` automatic backups of ``log`` beside ``out`` (never ``out``,
+    just written); one that cannot be removed is left, and said by its absence from the result."""
+    older = [p for p in upgrade_backups_of(log, out.parent) if p != out]
+    removed = []
+    for old in older[: max(0, len(older) - (keep - 1))]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+            removed.append(old)
+    if removed:
+        _sync_folder(out.parent)
+    return tuple(removed)
+
+
+def before_upgrade(
+    path: Path, schema: list[str], newest: str, backups: UpgradeBackups | None = None
+) -> BackupReport:
     """Back up the log at ``path``, at ``schema`` (its applied migrations), before it is upgraded to
-    ``newest``: a verified, synced copy beside it named with that schema
+    ``newest``: a verified, synced copy beside it (or in ``backups.folder``) named with that schema
     (``clinic.before-upgrade.schema17.20261206T011500Z.db``), read through a connection of its own
     while the upgrading one holds the writers' lock, so the copy is the log exactly as it was. No
     room for the copy (the filesystem says so first: nothing is written), or any other failure to
-    write it, refuses the upgrade (:class:`UpgradeRefused`) - the log is then left as it was."""
+    write it, refuses the upgrade (:class:`UpgradeRefused`) - the log is then left as it was. Once
+    the copy is there, the older automatic backups of the log there beyond ``backups.keep`` are
+    removed (the report's ``removed``)."""
+    backups = backups or UpgradeBackups()
+    folder = backups.folder if backups.folder is not None else path.parent
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = path.with_name(f"{path.stem}.before-upgrade.schema{len(schema)}.{stamp}{path.suffix or '.db'}")
+    out = folder / f"{path.stem}.before-upgrade.schema{len(schema)}.{stamp}{path.suffix or '.db'}"
     refused = (
         f"referral log {path} is at schema {len(schema)} ({schema[-1]}) and was not upgraded to {newest}:"
         f" the backup taken before an upgrade could not be written at {out}"
@@ -90,9 +140,9 @@ def before_upgrade(path: Path, schema: list[str], newest: str) -> BackupReport:
         size = int(source.execute("PRAGMA page_count").fetchone()[0]) * int(
             source.execute("PRAGMA page_size").fetchone()[0]
         )
-        if free_bytes(path.parent) < size:
+        if free_bytes(folder) < size:
             raise UpgradeRefused(
-                f"{refused} ({free_bytes(path.parent):,} bytes free there, the copy needs {size:,}); the"
+                f"{refused} ({free_bytes(folder):,} bytes free there, the copy needs {size:,}); the"
                 " log is unchanged - free space on that filesystem and try again",
                 says="error.storage.full",
                 params={"file": str(out)},
@@ -107,7 +157,17 @@ def before_upgrade(path: Path, schema: list[str], newest: str) -> BackupReport:
         ) from None
     finally:
         source.close()
-    return report
+    return dataclasses.replace(report, removed=_remove_older(out, path, backups.keep))
+
+
+def removed_text(report: BackupReport) -> str:
+    """What an upgrade's message adds when its backup removed older automatic ones (:class:`UpgradeBackups`)."""
+    if not report.removed:
+        return ""
+    return (
+        f"; removed {len(report.removed)} older automatic backup(s) of it there (database.upgrade_backups_kept):"
+        f" {', '.join(p.name for p in report.removed)}"
+    )
 
 
 def untrusted_trail(report: BackupReport) -> str:

@@ -1,5 +1,5 @@
-"""Why this user may not read a file, said with its owner and mode and what to do: no database
-here, so the settings and policy readers (pure cores) can say it too."""
+"""Why this user may not read a file, or write in a folder, said with its owner and mode and what to
+do: no database here, so the settings and policy readers (pure cores) can say it too."""
 
 from __future__ import annotations
 
@@ -47,5 +47,32 @@ def read_problem(path: Path | str) -> str | None:
         lambda sudo: (
             f"run this as its owner, the service's user (sudo -u {sudo} ...), or let this user"
             f" read it (chmod o+r {target})"
+        ),
+    )
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder``, named by a setting for files to be written in, cannot take them - not there,
+    not a folder, out of this user's reach, on a read-only filesystem, or not this user's to write -
+    and what to do; ``None`` when it can."""
+    try:
+        info = folder.stat()
+    except FileNotFoundError:
+        return f"{folder} does not exist; create it (mkdir -p {folder}), owned by the service's user"
+    except OSError as exc:  # a folder above it this user may not enter (EACCES), a file above it
+        me, _ = user_said(os.getuid())
+        return f"this user, {me}, cannot reach {folder} ({exc.strerror}); check the folders above it"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is a file, not a folder; give a folder"
+    if os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return f"{folder} is on a read-only filesystem; give a folder on a disk that can be written"
+    if os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return not_allowed(
+        info,
+        f"write in {folder}",
+        f"chmod u+wx {folder}",
+        lambda sudo: (
+            f"run this as its owner, the service's user (sudo -u {sudo} ...), or give it to this user"
         ),
     )

@@ -30,7 +30,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 if TYPE_CHECKING:
-    from referral.backup import BackupReport
+    from referral.backup import BackupReport, UpgradeBackups
 
 from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError
 from referral.migrations import MIGRATIONS
@@ -45,13 +45,19 @@ WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 
 def connect(
-    path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True, any_thread: bool = False
+    path: Path | str,
+    *,
+    busy_timeout_ms: int = 5000,
+    migrate: bool = True,
+    any_thread: bool = False,
+    backups: UpgradeBackups | None = None,
 ) -> Database:
     """Open the referral log with the shipped pragmas; apply pending migrations by default.
 
     The parent folder is created if missing. ``busy_timeout`` makes a writer wait for the lock
     instead of failing at once with "database is locked". ``any_thread``: the connection may be
-    used from several threads, one at a time (the caller serialises its use).
+    used from several threads, one at a time (the caller serialises its use). ``backups``: where the
+    backup an upgrade takes first goes, and how many are kept (:func:`upgrade`).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +73,7 @@ def connect(
         db.conn.execute("PRAGMA foreign_keys = ON")
         db.conn.execute("PRAGMA temp_store = MEMORY")
         if migrate:
-            apply_migrations(db)
+            upgrade(db, backups=backups)
         else:
             refuse_newer_schema(db, target)
     except BaseException:
@@ -208,7 +214,9 @@ def apply_migrations(db: Database) -> list[str]:
     return upgrade(db)[0]
 
 
-def upgrade(db: Database, back_up: bool = True) -> tuple[list[str], BackupReport | None]:
+def upgrade(
+    db: Database, back_up: bool = True, backups: UpgradeBackups | None = None
+) -> tuple[list[str], BackupReport | None]:
     """Apply pending migrations (idempotent); return the names that were applied now, and the
     backup taken first. A log migrated by a newer version is refused (:func:`refuse_newer_schema`).
 
@@ -217,6 +225,7 @@ def upgrade(db: Database, back_up: bool = True) -> tuple[list[str], BackupReport
     this connection holds the writers' lock, so nothing is written between the copy and the
     upgrade); a backup that cannot be written refuses the upgrade, the log left as it was.
     ``back_up=False``: the log was just restored from a backup file, which is that copy already.
+    ``backups``: the folder for that backup (default: beside the log) and how many of them it keeps.
 
     All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
     at the same moment cannot both apply them: the second waits, then finds nothing pending.
@@ -242,7 +251,7 @@ def upgrade(db: Database, back_up: bool = True) -> tuple[list[str], BackupReport
             if pending and before and back_up:
                 from referral.backup import before_upgrade  # it reads the log through this module
 
-                kept = before_upgrade(Path(db_path(db)), before, MIGRATIONS._migrations[-1].name)
+                kept = before_upgrade(Path(db_path(db)), before, MIGRATIONS._migrations[-1].name, backups)
             MIGRATIONS.apply(db)
             db.conn.execute("COMMIT")
         except BaseException:

@@ -12,7 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_origin
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -23,9 +23,13 @@ from pydantic_settings import (
 from pydantic_settings.exceptions import SettingsError
 
 from referral.association_bounds import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
+from referral.readable import folder_problem
 from triage.errors import ConfigError, json_text
 from triage.log_levels import LOG_LEVELS as LOG_LEVELS  # said here first (tests, docs)
 from triage.tomlfile import field_type, is_table, key_message, read_toml_file
+
+if TYPE_CHECKING:
+    from referral.backup import UpgradeBackups
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 #: A web origin as a browser sends it in ``Origin`` (RFC 6454): scheme, host, optional port.
@@ -39,6 +43,36 @@ class DatabaseSettings(BaseModel):
     model_config = {"extra": "forbid"}
     path: Path = Field(Path("var/clinic.db"), description="SQLite referral log file")
     busy_timeout_ms: int = Field(5000, ge=0, description="How long a writer waits for the lock")
+    backup_dir: Path | None = Field(
+        None,
+        description="Folder for the backup an upgrade takes of the log first (an existing folder this"
+        " user may write); unset: beside the log",
+    )
+    upgrade_backups_kept: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="How many of those automatic backups of the log are kept there, the newest; older"
+        " ones are removed once a new one is written and checked. A backup taken with `triage referrals"
+        " backup` is never removed",
+    )
+
+    @field_validator("backup_dir")
+    @classmethod
+    def _writable_folder(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            problem = folder_problem(value)
+            if problem is not None:
+                raise ValueError(
+                    f"{problem}; or leave backup_dir out to keep the backups an upgrade takes beside the log"
+                )
+        return value
+
+    def upgrade_backups(self) -> UpgradeBackups:
+        """Where the backups an upgrade takes go and how many are kept (``referral.backup``)."""
+        from referral.backup import UpgradeBackups  # the log's modules: when a command opens it
+
+        return UpgradeBackups(self.backup_dir, self.upgrade_backups_kept)
 
 
 class ModelSettings(BaseModel):

@@ -67,7 +67,7 @@ def test_a_misspelt_key_lists_the_keys_there_are(tmp_path: Path, monkeypatch: py
         load_settings(None)
     assert str(info.value) == (
         'environment variable TRIAGE_DATABASE__PAHT="/srv/clinic.db": unknown key; known: path,'
-        " busy_timeout_ms"
+        " busy_timeout_ms, backup_dir, upgrade_backups_kept"
     )
 
 

@@ -319,6 +319,7 @@ def register_listen(app: typer.Typer) -> None:
             clock=clock,
             busy_timeout_ms=settings.database.busy_timeout_ms,
             wire_log_dir=wire_dir,
+            upgrade_backups=settings.database.upgrade_backups(),
         )
 
         started = False

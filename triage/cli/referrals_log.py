@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from referral import audit, audit_rows
+    from referral.backup import UpgradeBackups
 
 DbOption = Annotated[
     Path | None,
@@ -47,6 +48,11 @@ class TableFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
     jsonl = "jsonl"
+
+
+def _backups(ctx: typer.Context) -> UpgradeBackups:
+    """Where the backup an upgrade takes first goes (``database.backup_dir``) and how many are kept."""
+    return cast(AppContext, ctx.obj).settings.database.upgrade_backups()
 
 
 def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
@@ -110,7 +116,7 @@ def _connect(
     try:
         if read_only:
             return connect_to_read(path, busy_timeout_ms=timeout, as_is=as_is)
-        return connect(path, busy_timeout_ms=timeout, migrate=migrate)
+        return connect(path, busy_timeout_ms=timeout, migrate=migrate, backups=_backups(ctx))
     except sqlite3.DatabaseError as exc:
         raise storage_error(exc, path) or UserInputError(
             f"{path}: not a usable referral log (SQLite: {exc})"
@@ -124,18 +130,20 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     is backed up first, beside it (<name>.before-upgrade.schema<N>.<time>.db, checked and synced);
     exit 2, the log unchanged, if that backup cannot be written. A log whose audit chain is broken
     is backed up and upgraded all the same, with a warning (--json: warning)."""
-    from referral.backup import trail_warning, untrusted_trail
+    from referral.backup import removed_text, trail_warning, untrusted_trail
     from referral.migrations import MIGRATIONS  # the log's modules: when a command opens it
     from referral.schema import applied_migrations, upgrade
 
     path, timeout = _path(ctx, db)
     database = _connect(ctx, path, timeout, migrate=False)
-    applied_now, kept = upgrade(database)
+    applied_now, kept = upgrade(database, backups=_backups(ctx))
     result = {
         "db": str(path),
         "applied_now": applied_now,
         "schema": applied_migrations(database),
         "backup": kept and str(kept.path),
+        # older automatic backups of the log removed there (database.upgrade_backups_kept)
+        "backups_removed": [str(p) for p in kept.removed] if kept else [],
         # the text's warning: the log backed up does not verify (its chain broken, a row edited)
         "warning": kept and trail_warning(kept),
     }
@@ -144,7 +152,7 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         return
     if applied_now:
         backed_up = (
-            f"; the log as it was is backed up (checked) at {kept.path}{untrusted_trail(kept)}"
+            f"; the log as it was is backed up (checked) at {kept.path}{removed_text(kept)}{untrusted_trail(kept)}"
             if kept
             else ""
         )

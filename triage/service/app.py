@@ -172,7 +172,9 @@ def error_body(
 
 
 def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
-    databases = Databases(settings.database.path, settings.database.busy_timeout_ms)
+    databases = Databases(
+        settings.database.path, settings.database.busy_timeout_ms, settings.database.upgrade_backups()
+    )
     svc = settings.service
     hub = EventHub()
     limiter = LoginRateLimiter(svc.login_attempts_per_minute)

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlite_utils import Database
 
-from referral.backup import BackupReport, UpgradeRefused, untrusted_trail
+from referral.backup import BackupReport, UpgradeBackups, UpgradeRefused, removed_text, untrusted_trail
 from referral.errors import ConfigError
 from referral.schema import applied_migrations, connect, upgrade
 from referral.storage import storage_error
@@ -44,7 +44,7 @@ def changed_text(path: Path, before: list[str], applied: list[str], kept: Backup
         f" {', '.join(applied)}; the previous version no longer opens it - going back means the previous"
         f" version and the backup taken before the upgrade, {kept and kept.path}"
         f" (`triage referrals restore --from {shlex.quote(str(kept and kept.path))}`; docs/referral-log.md,"
-        f" 'Upgrading to a new version'){untrusted_trail(kept) if kept else ''}"
+        f" 'Upgrading to a new version'){removed_text(kept) if kept else ''}{untrusted_trail(kept) if kept else ''}"
     )
 
 
@@ -87,9 +87,10 @@ class ThreadBoundDatabase:
 
 
 class Databases:
-    def __init__(self, path: Path, busy_timeout_ms: int) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int, backups: UpgradeBackups | None = None) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
+        self.backups = backups  # where the backup an upgrade takes first goes (database.backup_dir)
         self._local = threading.local()
         self._all: list[Database] = []
         self._lock = threading.Lock()
@@ -102,7 +103,7 @@ class Databases:
             db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=False)
             try:
                 before = applied_migrations(db)
-                applied, kept = upgrade(db)
+                applied, kept = upgrade(db, backups=self.backups)
             finally:
                 db.close()
         except UpgradeRefused as exc:  # no room for the backup taken first: it can pass, tried again
