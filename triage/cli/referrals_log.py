@@ -127,9 +127,12 @@ def _connect(
 
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Create the referral log or apply pending schema migrations (safe to repeat). An existing log
-    is backed up first, beside it (<name>.before-upgrade.schema<N>.<time>.db, checked and synced);
-    exit 2, the log unchanged, if that backup cannot be written. A log whose audit chain is broken
-    is backed up and upgraded all the same, with a warning (--json: warning)."""
+    is backed up first, beside it or in the settings' database.backup_dir
+    (<name>.before-upgrade.schema<N>.<time>.db, checked and synced); exit 2, the log unchanged, if
+    that backup cannot be written. Older such backups of the log there beyond the newest
+    database.upgrade_backups_kept (3) are then removed and named (--json: backups_removed). A log
+    whose audit chain is broken is backed up and upgraded all the same, with a warning (--json:
+    warning)."""
     from referral.backup import removed_text, trail_warning, untrusted_trail
     from referral.migrations import MIGRATIONS  # the log's modules: when a command opens it
     from referral.schema import applied_migrations, upgrade
