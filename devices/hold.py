@@ -19,8 +19,8 @@ from typing import Literal
 
 from devices.codecs.processing import NOT_PRODUCTION
 from devices.device_clock import clock_reason
-from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED
-from referral.device_results import StoredDeviceResult
+from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED, DeviceResult, to_inbox_result
+from referral.device_results import NewDeviceResult, StoredDeviceResult
 from referral.errors import json_text
 from referral.value_sets import FINAL_STATUSES
 
@@ -48,7 +48,11 @@ class GatewayResult:
     hold_kinds: tuple[HoldKind, ...] = ()
 
 
-def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
+#: The holds of a result whose code is None for what the profile's mapping table says of it.
+CODE_HOLDS: frozenset[HoldKind] = frozenset({"unmapped", "unexpected_unit", "unscalable_value"})
+
+
+def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
     """Every reason a stored result must not feed a decision automatically, in this order, each
     ``(kind, reason)``: ``clock`` (the device time too far from the receipt time:
     ``devices.device_clock``; it also made the result preliminary, so ``not_final`` is not said
@@ -58,7 +62,8 @@ def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
     its WBC for "device time wrong" and hid that its unit is not one the profile takes. A QC
     result (``qc``, or one of a training or debugging message: the reason says which) and a code
     the profile ignores (``ignored``, whatever its time and status) are never for a patient, so
-    that one reason is the only one. Empty when it may feed a decision."""
+    that one reason is the only one. Empty when it may feed a decision. ``stored`` may be a result
+    not stored yet (:func:`result_holds`): it has no receipt time, nor a clock hold then."""
     if stored.is_qc:
         # a device left in training or debugging mode sends it, not a QC run: say which
         flags = (stored.flags or "").split(",")
@@ -82,7 +87,11 @@ def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
             (
                 "clock",
                 clock_reason(
-                    stored.device_id, stored.vendor_code, stored.result_time, stored.received_at, mistimed[0]
+                    stored.device_id,
+                    stored.vendor_code,
+                    stored.result_time,
+                    stored.received_at if isinstance(stored, StoredDeviceResult) else "",
+                    mistimed[0],
                 ),
             )
         )
@@ -95,7 +104,13 @@ def holds(stored: StoredDeviceResult) -> list[tuple[HoldKind, str]]:
     return found
 
 
-def _unmapped(stored: StoredDeviceResult) -> tuple[HoldKind, str]:
+def result_holds(result: DeviceResult) -> tuple[HoldKind, ...]:
+    """The kinds of :func:`holds` of a decoded result, as the gateway would store it: the one rule
+    ``triage devices replay`` counts a capture's results by, so that its counts are listen's."""
+    return tuple(kind for kind, _ in holds(to_inbox_result(result, received_at="")))
+
+
+def _unmapped(stored: NewDeviceResult) -> tuple[HoldKind, str]:
     """Why a result has no vocabulary code, as ``(kind, reason)``: its unit, its value or its code
     - each its own kind, so listen's counts do not send an integrator to a mapping that is there."""
     code = json_text(stored.vendor_code)

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Literal
 
 from devices.capture import decode_captured, read_capture
+from devices.hold import CODE_HOLDS, HoldKind, result_holds
 from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, key_sample_id, result_time
 from devices.tolerance import ToleranceCounter
@@ -86,6 +87,13 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
     if result.code is None:
         if IGNORED in result.flags:
             raise IntakeRefused("ignored", f"{where}: code not used by triage (profile ignored_codes)")
+        if result.problem == "unexpected_unit":
+            unit = json_text(result.device_unit or "")
+            raise IntakeRefused(
+                "unmapped", f"{where}: device unit {unit} is not one the profile's mapping takes"
+            )
+        if result.problem == "unscalable_value":
+            raise IntakeRefused("unmapped", f"{where}: value is not a number the profile's scale applies to")
         raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
     if DELETE in result.flags:
         raise IntakeRefused(
@@ -148,15 +156,30 @@ class ReplayReport:
     #: ``received_at``): with a receipt time they would be checked again, patient id and all.
     untimed: list[DeviceResult] = field(default_factory=list)
     tolerance: dict[str, int] = field(default_factory=dict)
+    #: Every reason the live gateway would hold each result for (``devices.hold.holds``, the one
+    #: rule of both), as ``listen`` counts them; no ``clock``: a capture has no receipt time.
+    gateway_holds: list[HoldKind] = field(default_factory=list)
+    #: Of the results for review, their reasons beyond the one their quarantine item names, as
+    #: the gateway holds them (a unit the profile does not take, of a result without a patient id
+    #: that is not final: ``no_patient``, ``not_final``).
+    review_also: list[HoldKind] = field(default_factory=list)
+    #: Of the results in ``held_back``, their reasons beyond their refusal's, as the gateway holds
+    #: them (a "no value" reading without a patient id: ``no_patient``).
+    held_also: list[HoldKind] = field(default_factory=list)
 
     def for_review(self) -> list[Quarantine]:
         """The quarantine items that are problems of a result (each result at most once)."""
         return [q for q in self.quarantined if q.with_result]
 
-    def held_reasons(self) -> list[RefusalReason]:
+    def review_reasons(self) -> list[str]:
+        """Every reason of each result for review: its quarantine item's, then ``review_also``."""
+        return [q.reason for q in self.for_review()] + list(self.review_also)
+
+    def held_reasons(self) -> list[str]:
         """Every reason of each result in ``held_back``, as the gateway counts its held results
-        (a preliminary result without a patient id is counted as not_final and as no_patient)."""
-        return [reason for _, refusal in self.held_back for reason in refusal.reasons]
+        (a preliminary result without a patient id is counted as not_final and as no_patient),
+        then ``held_also``."""
+        return [reason for _, refusal in self.held_back for reason in refusal.reasons] + list(self.held_also)
 
     def without_result(self) -> list[Quarantine]:
         """The quarantine items that never became a result."""
@@ -189,9 +212,12 @@ def replay_capture(
         report.quarantined.extend(problems)
         resent = {id(r) for r, _ in report.resends}
         accepted: list[tuple[DeviceResult, Observation]] = []
+        kinds: dict[int, tuple[HoldKind, ...]] = {}
         for result in results:
             if id(result) in resent:
                 continue
+            kinds[id(result)] = result_holds(result)
+            report.gateway_holds.extend(kinds[id(result)])
             try:
                 observation = observation_from_result(result, received_at=received_at)
                 if result.status not in FINAL_STATUSES:  # stored and held by the gateway, as here
@@ -207,15 +233,18 @@ def replay_capture(
                 if exc.reason == "no_time":
                     report.untimed.append(result)
                 if exc.needs_review:
+                    report.review_also.extend(k for k in kinds[id(result)] if k not in CODE_HOLDS)
                     if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec
                         report.quarantined.append(_for_review(exc, item.raw, result, profile))
                 else:
                     report.held_back.append((result, exc))
+                    report.held_also.extend(k for k in kinds[id(result)] if k not in exc.reasons)
         # a diastolic at or above the systolic of this message: both for review, neither used
         swapped = swapped_in_messages([(item.offset, obs) for _, obs in accepted])
         for position, (result, obs) in enumerate(accepted):
             if position in swapped:
                 refused = IntakeRefused("invalid", f"{_where(result)}: {swapped[position]}")
+                report.review_also.extend(kinds[id(result)])
                 report.quarantined.append(_for_review(refused, item.raw, result, profile))
             elif not result.patient_id:  # devices.hold: "no patient link"
                 refusal = IntakeRefused(

@@ -83,6 +83,8 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
         # held as the gateway holds them ("no patient link") unless a device association links them
         "observations_without_patient": [observation_record(r, obs) for r, obs in report.unlinked],
         "not_for_triage": dict(Counter(report.held_reasons())),  # every reason, as listen counts
+        # every reason the live gateway holds each result for, listen's held counts but clock
+        "held": dict(Counter(report.gateway_holds)),
         "quarantined": [
             {
                 "reason": q.reason,
@@ -217,7 +219,7 @@ def register(app: typer.Typer) -> None:
         write(
             f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
             f"{len(report.results)} result(s): {len(report.observations)} observation(s), "
-            f"{_counted('for review', (q.reason for q in report.for_review()))}, "
+            f"{_counted('for review', report.review_reasons(), len(report.for_review()))}, "
             f"{_counted('not for triage', report.held_reasons(), len(report.held_back))}"
             f"{resent}; "
             f"{len(report.without_result())} quarantined without a result; "

@@ -23,9 +23,10 @@ from tests.devices.gateway.harness import running_gateway, wait_until
 from triage.cli import main
 
 
-def _messages(patients: str = "PPP") -> list[bytes]:
+def _messages(patients: str = "PPP", units: str = "%%%") -> list[bytes]:
     """Three HL7 messages a minute apart: SpO2 final, preliminary (OBX-11 P), final; a "-" in
-    ``patients`` sends that message without a patient id (PID-3 empty)."""
+    ``patients`` sends that message without a patient id (PID-3 empty); ``units`` is each
+    message's SpO2 unit (OBX-6; the profile takes "%" only)."""
     start = datetime.now(ZONE).replace(microsecond=0) - timedelta(minutes=5)
     messages = []
     for n, status in enumerate("FPF"):
@@ -36,17 +37,18 @@ def _messages(patients: str = "PPP") -> list[bytes]:
             {"spo2": 95 + n},
             observed_at=start + timedelta(minutes=n),
         )
-        messages.append(
-            hl7_message(sample, control_id=f"C{n}").replace(b"|||||F|||", f"|||||{status}|||".encode())
+        message = hl7_message(sample, control_id=f"C{n}").replace(
+            b"|%|||||F|||", f"|{units[n]}|||||{status}|||".encode()
         )
+        messages.append(message)
     return messages
 
 
 def _replay_and_play_live(
-    tmp_path: Path, messages: list[bytes], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, messages: list[bytes], capsys: pytest.CaptureFixture[str], *options: str
 ) -> tuple[list[dict[str, object]], str, dict[str, int], list[str]]:
-    """Replay's printed observations and stderr, then what the live gateway held (by kind) and
-    the sample ids it fed, for the same messages."""
+    """Replay's printed observations (with ``--json``: its document) and stderr, then what the
+    live gateway held (by kind) and the sample ids it fed, for the same messages."""
     profile = simulator_profile("hl7-monitor", "monitor", tcp={"port": 4999})
     profile_file = tmp_path / "monitor.toml"
     lines = ['device_id = "monitor"', 'protocol = "hl7"', 'encoding = "ascii"']
@@ -72,11 +74,12 @@ def _replay_and_play_live(
             "hl7",
             "--profile",
             str(profile_file),
+            *options,
         ]
     )
     out, err = capsys.readouterr()
-    assert code == 0, err
-    printed = [json.loads(line) for line in out.splitlines()]
+    assert code == (1 if "quarantined (" in err else 0), err
+    printed = [json.loads(line) for line in out.splitlines()] if out.startswith('{"') else [json.loads(out)]
 
     clock = MonotonicClock()
     endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
@@ -126,3 +129,24 @@ def test_replay_holds_a_result_without_a_patient_id_as_the_gateway_does(
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0])))
     assert f"2 not for triage ({kinds});" in err  # replay's counts are the gateway's
     assert fed == [r["sample_id"] for r in printed]
+
+
+def test_replay_counts_a_result_in_a_unit_the_profile_does_not_take_as_the_gateway_holds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mapped code in a unit its profile does not list (SpO2 in "1", as the Pentra sends its
+    units): the gateway holds it for its unit and for every other reason (not final, no
+    patient); replay counted it for review with its unit only ('2 for review (2
+    unexpected_unit)'), its other reasons lost. The same bytes, replayed and sent to a live
+    gateway over a loopback socket, now give the same counts (``devices.hold.holds`` for both)."""
+    messages = _messages("P-P", units="11%")
+    printed, err, held, fed = _replay_and_play_live(tmp_path, messages, capsys)
+    assert held == {"unexpected_unit": 2, "not_final": 1, "no_patient": 1}
+    assert fed == [r["sample_id"] for r in printed] == ["SIM-S2"]
+    assert (
+        "3 result(s): 1 observation(s), 2 for review (2 unexpected_unit, 1 no_patient, 1 not_final), 0 not"
+        in err
+    )
+    (tmp_path / "json").mkdir()
+    [document], _err, held_again, _fed = _replay_and_play_live(tmp_path / "json", messages, capsys, "--json")
+    assert document["held"] == held_again == held

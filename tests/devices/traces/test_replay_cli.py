@@ -171,12 +171,14 @@ def test_every_result_is_counted_in_exactly_one_bucket(trace: str) -> None:
 
 
 def test_replay_summary_counts_an_unmapped_result_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each result once in the total, with every reason the gateway holds it for (the c311's
+    results carry no patient id either)."""
     code = main(COBAS_C311)
     _, err = capsys.readouterr()
     assert code == 1
     summary = err.splitlines()[-1]
     assert (
-        "7 result(s): 0 observation(s), 7 for review (7 unmapped_code), 0 not for triage; "
+        "7 result(s): 0 observation(s), 7 for review (7 no_patient, 7 unmapped_code), 0 not for triage; "
         "0 quarantined without a result" in summary
     )
 
@@ -250,7 +252,11 @@ def test_replay_reads_standard_input_and_says_how_to_replay_readings_without_a_t
     held = subprocess.run(args, input=capture, capture_output=True, check=False)
     assert held.returncode == 1 and held.stdout == b""
     err = held.stderr.decode()
-    assert "stdin: profile ble-pulse_oximeter_continuous" in err and "8 for review (8 no_time)" in err
+    assert (
+        "stdin: profile ble-pulse_oximeter_continuous" in err
+        and "8 for review (8 no_patient, 8 no_time, 2 not_final), 2 not for triage (2 no_patient, 2 no_value, 2 not_final)"
+        in err
+    )
     # with --received-at they would still be held (no patient id): the hint says so, and does not
     # promise observations
     assert (
@@ -266,10 +272,11 @@ def test_replay_reads_standard_input_and_says_how_to_replay_readings_without_a_t
     # does; and the oximeter sends no patient id, so the gateway holds the other six too ("no
     # patient link") unless a device association links it to a patient - replay printed and
     # counted them as observations. Every reason is counted, as the gateway counts them: the two
-    # preliminary ones have no patient id either (8 no_patient)
+    # preliminary ones have no patient id either, nor have the two without a value, which are
+    # preliminary too (10 no_patient, 4 not_final)
     assert timed.stdout == b"" and b"--received-at" not in timed.stderr
     assert b"0 observation(s)" in timed.stderr
-    assert b"10 not for triage (8 no_patient, 2 no_value, 2 not_final)" in timed.stderr
+    assert b"10 not for triage (10 no_patient, 4 not_final, 2 no_value)" in timed.stderr
     timed_err = timed.stderr.decode()
     assert "stdin: held: no patient id (a device association would link them): 6 result(s)" in timed_err
     # the readings themselves, each with the receipt time given, apart from any observation
@@ -457,13 +464,14 @@ def test_replay_json_keeps_the_readings_without_a_patient_apart_as_the_golden_fi
         for record in document[key]:
             record.pop("message_id")
         assert document[key] == golden[key], key
-    # every result held without a patient id is counted no_patient, a preliminary one too (as the
-    # gateway counts it): the final ones are the readings kept apart
+    # every result held without a patient id is counted no_patient, a preliminary one or one
+    # without a value too (as the gateway counts it; not QC, nor an ignored code, which are never
+    # a patient's): the final ones are the readings kept apart
     report = replay_capture(profile, (DATA / trace).read_bytes(), received_at=RECEIVED_AT)
     unlinked = sum(
         1
         for result, refusal in report.held_back
-        if not result.patient_id and refusal.reason in ("no_patient", "not_final")
+        if not result.patient_id and refusal.reason not in ("qc", "ignored")
     )
     assert document["observations_without_patient"] and document["not_for_triage"]["no_patient"] == unlinked
     assert unlinked >= len(golden["observations_without_patient"])
