@@ -27,11 +27,13 @@ from referral.transactions import snapshot
 from triage.assessment import Disposition
 from triage.errors import ConflictError
 from triage.service.api import paging
+from triage.service.api.analyst_view import StaffPseudonyms, is_analyst
 from triage.service.api.clinical_bodies import NEVER_DECIDED, AssessmentOut, EncounterListItem
 from triage.service.api.deps import MAX_ID, DbDep
 from triage.service.api.errors import error
 from triage.service.api.json_body import JsonRoute
 from triage.service.api.referrals import Reader, ReferralOut, referral_out
+from triage.service.auth import Principal
 from triage.service.clinic import stored_assessment_view
 
 router = APIRouter(tags=["changes"], route_class=JsonRoute)
@@ -200,6 +202,14 @@ def _changed(
     return [(int(i), int(s), str(at), str(action)) for i, s, at, action in page], total
 
 
+def _as_read(db: Database, who: Principal, rows: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """A feed's rows as ``who`` reads them: the analyst's without staff names and free text."""
+    if not is_analyst(who):
+        return rows
+    staff = StaffPseudonyms(db)
+    return {i: staff.row(row) for i, row in rows.items()}
+
+
 def _feed(
     request: Request,
     response: Response,
@@ -235,10 +245,10 @@ def _feed(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def referral_changes(
-    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
+    request: Request, response: Response, db: DbDep, who: Reader, after: After = 0, limit: Limit = PAGE
 ) -> ReferralChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
-        shown = referral_out(db, [referrals.get_referral(db, i) for i in ids])
+        shown = referral_out(db, [referrals.get_referral(db, i) for i in ids], who)
         return {r.id: r.model_dump() for r in shown}
 
     return ReferralChanges.model_validate(
@@ -255,11 +265,12 @@ def referral_changes(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def encounter_changes(
-    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
+    request: Request, response: Response, db: DbDep, who: Reader, after: After = 0, limit: Limit = PAGE
 ) -> EncounterChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         decided = staff_queue.latest_decisions(db, ids)
-        return {i: store.get_encounter(db, i) | decided.get(i, NEVER_DECIDED) for i in ids}
+        shown = {i: store.get_encounter(db, i) | decided.get(i, NEVER_DECIDED) for i in ids}
+        return _as_read(db, who, shown)
 
     return EncounterChanges.model_validate(
         _feed(request, response, db, _ENCOUNTERS, after, limit, "encounter", read)
@@ -275,15 +286,19 @@ def encounter_changes(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def assessment_changes(
-    request: Request, response: Response, db: DbDep, _: Reader, after: After = 0, limit: Limit = PAGE
+    request: Request, response: Response, db: DbDep, who: Reader, after: After = 0, limit: Limit = PAGE
 ) -> AssessmentChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         stored = [store.get_assessment(db, i) for i in ids]
-        return {
-            int(row["id"]): stored_assessment_view(row)
-            | {"_extra": {"final_disposition": store.final_disposition(db, row)}}
-            for row in stored
-        }
+        return _as_read(
+            db,
+            who,
+            {
+                int(row["id"]): stored_assessment_view(row)
+                | {"_extra": {"final_disposition": store.final_disposition(db, row)}}
+                for row in stored
+            },
+        )
 
     return AssessmentChanges.model_validate(
         _feed(request, response, db, _ASSESSMENTS, after, limit, "assessment", read)

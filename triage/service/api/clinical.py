@@ -15,6 +15,7 @@ from referral.records import PatientIn, check_record_number
 from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api import etag, paging
+from triage.service.api.analyst_view import StaffPseudonyms, is_analyst
 from triage.service.api.associations import association_out
 from triage.service.api.clinical_bodies import (
     NEVER_DECIDED,
@@ -455,8 +456,9 @@ async def walk_in(
 
 
 @router.get("/assessments/{assessment_id}", summary="One stored assessment")
-def get_assessment(assessment_id: Id, db: DbDep, _: SyncReader) -> AssessmentOut:
-    return AssessmentOut.model_validate(stored_assessment_view(store.get_assessment(db, assessment_id)))
+def get_assessment(assessment_id: Id, db: DbDep, who: SyncReader) -> AssessmentOut:
+    shown = stored_assessment_view(store.get_assessment(db, assessment_id))
+    return AssessmentOut.model_validate(StaffPseudonyms(db).row(shown) if is_analyst(who) else shown)
 
 
 @router.post(

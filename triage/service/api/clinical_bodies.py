@@ -235,6 +235,13 @@ class EncounterCreate(_Body):
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
 
 
+#: How a field naming a member of staff reads for the analyst (api.analyst_view).
+ANALYST_SEES = (
+    "; for the analyst a pseudonym (`staff-` and 16 hex digits, the same for one account everywhere)"
+    " or the service's own actor (`device-gateway`)"
+)
+
+
 class EncounterOut(BaseModel):
     id: int
     patient_id: int
@@ -242,14 +249,17 @@ class EncounterOut(BaseModel):
     started_at: str
     day: str
     age_years: int | None
-    created_by: str
+    created_by: str = Field(description=f"Who opened it{ANALYST_SEES}")
     closed_at: str | None = Field(
         None,
         description="When the visit was closed (ISO 8601 UTC); null while open. A closed encounter"
         " takes no new readings, assessments or devices",
     )
-    closed_by: str | None = Field(None, description="Who closed it; null while open")
-    close_reason: str | None = Field(None, description="Why it was closed; null while open")
+    closed_by: str | None = Field(None, description=f"Who closed it; null while open{ANALYST_SEES}")
+    close_reason: str | None = Field(
+        None,
+        description="Why it was closed; null while open, and for the analyst (free text is not shown to it)",
+    )
 
 
 class EncounterListItem(EncounterOut):
@@ -334,7 +344,7 @@ class AssessmentOut(BaseModel):
     id: int
     encounter_id: int
     created_at: str
-    created_by: str
+    created_by: str = Field(description=f"Who made it{ANALYST_SEES}")
     disposition: Disposition
     news2: int | None
     red_flags: list[str]

@@ -15,6 +15,7 @@ from referral.records import ReferralIn
 from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api import etag, paging
+from triage.service.api.analyst_view import StaffPseudonyms, is_analyst
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, DbDep, QueryBoolean, RuntimeDep
 from triage.service.api.errors import error, naming, naming_facility, said_again
@@ -150,10 +151,16 @@ class ReferralOut(BaseModel):
     from_facility: str | None
     to_facility: str
     urgency: Urgency
-    reason: str
+    reason: str | None = Field(
+        description="Why the referral was made, as written; null for the analyst (free text is not shown"
+        " to it)"
+    )
     status: Status
     created_at: str
-    created_by: str
+    created_by: str = Field(
+        description="Who made it; for the analyst a pseudonym (`staff-` and 16 hex digits, the same for"
+        " one account everywhere) or the service's own actor (`device-gateway`)"
+    )
     updated_at: str
     basis_review_needed: bool = Field(
         description="A device corrected a reading this referral was based on and nobody has reviewed it"
@@ -165,17 +172,18 @@ def publish(rt: Any, row: dict[str, Any]) -> None:
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
 
 
-def referral_out(db: Any, rows: list[dict[str, Any]]) -> list[ReferralOut]:
-    """Referral rows with their basis changes (one query for all of them)."""
+def referral_out(db: Any, rows: list[dict[str, Any]], who: Principal | None = None) -> list[ReferralOut]:
+    """Referral rows with their basis changes (one query for all of them), as ``who`` reads them:
+    the analyst without staff names and free text (:mod:`triage.service.api.analyst_view`)."""
     changes = basis.for_referrals(db, [r["id"] for r in rows])
+    staff = StaffPseudonyms(db) if who is not None and is_analyst(who) else None
     found = []
     for row in rows:
         mine = [c.as_dict() for c in changes.get(int(row["id"]), [])]
-        found.append(
-            ReferralOut.model_validate(
-                row | {"basis_changes": mine, "basis_review_needed": any(c["open"] for c in mine)}
-            )
-        )
+        shown = row | {"basis_changes": mine, "basis_review_needed": any(c["open"] for c in mine)}
+        if staff is not None:
+            shown = staff.row(shown) | {"basis_changes": [staff.row(c) for c in mine]}
+        found.append(ReferralOut.model_validate(shown))
     return found
 
 
@@ -191,7 +199,7 @@ def list_referrals(
     request: Request,
     response: Response,
     db: DbDep,
-    _: Reader,
+    who: Reader,
     status: Status | None = None,
     basis_review_needed: Annotated[
         bool | None,
@@ -213,7 +221,7 @@ def list_referrals(
     more = len(found) > limit
     total = referrals.count_referrals(db, status=status, basis_review_needed=basis_review_needed)
     paging.answer(response, total, paging.next_page(request, before_id=page[-1]["id"]) if more else None)
-    return referral_out(db, page)
+    return referral_out(db, page, who)
 
 
 @router.post(
@@ -240,8 +248,8 @@ def create_referral(
 
 
 @router.get("/referrals/{referral_id}", summary="One referral")
-def get_referral(referral_id: Id, db: DbDep, _: Reader) -> ReferralOut:
-    return referral_out(db, [referrals.get_referral(db, referral_id)])[0]
+def get_referral(referral_id: Id, db: DbDep, who: Reader) -> ReferralOut:
+    return referral_out(db, [referrals.get_referral(db, referral_id)], who)[0]
 
 
 def _as_read(referral_id: int) -> Callable[[Any], ReferralOut]:
