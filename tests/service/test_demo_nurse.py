@@ -241,3 +241,40 @@ def test_demo_help_names_the_patients_the_risk_models_refer(capsys: pytest.Captu
         "DEMO-0003 and every tenth after it is referred by the risk models alone (every rule says local care)"
         in text
     )
+
+
+def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of(tmp_path: Path) -> None:
+    """DEMO-0014 (and every 24th after it): a severe pressure with chest pain the simulated nurse
+    recorded - the acute-symptom path (hypertensive_emergency: an emergency transfer with NEWS2
+    low), which no demo patient showed, since the nurse never asked. Through the real devices,
+    gateway and engine; the patient page says the symptom, who recorded it, and that it is demo data.
+    Every demo patient with a severe pressure has the symptoms asked: none is left 'not asked'."""
+    from triage.service.demo import HYPERTENSIVE_AT, HYPERTENSIVE_EVERY, assess_with_history, record_by_hand
+
+    rng = random.Random(7)
+    patients = [demo_patient(index, rng) for index in range(1, 121)]
+    picked = [p for i, p in enumerate(patients, 1) if i % HYPERTENSIVE_EVERY == HYPERTENSIVE_AT]
+    assert [p.mrn for p in picked[:2]] == ["DEMO-0014", "DEMO-0038"]
+    for patient in patients:
+        severe = patient.vitals["sbp"] >= 180 or patient.vitals["dbp"] >= 110
+        assert ("acute_symptoms" in patient.history) == severe, patient
+    assert all(p.history["acute_symptoms"] == ["chest_pain"] for p in picked)
+    with demo_service(tmp_path) as (app, client, devices, _):
+        runtime = app.state.runtime
+        patient = picked[0]
+        encounter = admit_with_oximeter(runtime, patient)
+        record_by_hand(runtime, encounter, patient)
+        asyncio.run(devices.measure(patient, HYPERTENSIVE_AT))
+        assessment = assess_with_history(runtime, encounter, patient)
+        assert assessment is not None
+        payload = assessment["payload"]
+        payload = payload if isinstance(payload, dict) else json.loads(payload)
+        assert payload["disposition"] == "emergency_transfer", payload["reasons"]
+        deciding = {r["rule"] for r in payload["reasons"] if r["level"] == "emergency_transfer"}
+        assert deciding == {"hypertensive_emergency"}, payload["reasons"]
+        assert payload["scores"]["news2"]["value"] <= 4, "the pressure and the symptom decide, not NEWS2"
+        client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
+        page = client.get(f"/encounters/{encounter}").text
+        assert "Demo data" in page and "hypertensive emergency" in page.lower()
+        symptoms = page.split('id="symptoms-recorded"')[1].split("</ul>")[0]
+        assert "chest pain" in symptoms and ident(DEMO_NURSE) in symptoms, symptoms

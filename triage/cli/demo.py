@@ -76,8 +76,9 @@ def register(app: typer.Typer) -> None:
         """Run a live demo: fresh database, demo accounts, simulated devices on ptys, the service.
 
         Synthetic patients arrive every few seconds from an ASTM analyzer, an HL7 monitor and a
-        pulse oximeter; a few are urgent, and DEMO-0003 and every tenth after it is referred by the
-        risk models alone (every rule says local care). A simulated nurse attaches the oximeter to each patient
+        pulse oximeter; a few are urgent, DEMO-0014 and every 24th after it is a hypertensive
+        emergency (chest pain the nurse recorded beside 194/118 mmHg), and DEMO-0003 and every tenth
+        after it is referred by the risk models alone (every rule says local care). A simulated nurse attaches the oximeter to each patient
         and closes finished visits (local care, or a referral a clinician has sent). The demo
         passwords are printed once. Ctrl-C stops it (exit 130, as `triage serve`); SIGTERM too (exit 0,
         as `triage devices listen`).

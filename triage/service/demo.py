@@ -4,8 +4,8 @@ A fresh database and facility directory in a new folder, demo accounts with gene
 (printed once), three simulated instruments - an ASTM analyzer, an HL7 monitor and a pulse
 oximeter - each on its own pty that the real device gateway reads like a serial port, and the
 service on ``http://127.0.0.1:8000``. Every few seconds a new synthetic patient is measured;
-about one in six is unwell enough for an urgent referral or an emergency transfer (one in twelve),
-some bring laboratory results that make a published kidney rule propose a routine referral (the
+about one in six is unwell enough for an urgent referral or an emergency transfer (one in twelve;
+every other one of those, from the fourteenth, a hypertensive emergency: ``HYPERTENSIVE``), some bring laboratory results that make a published kidney rule propose a routine referral (the
 risk models score them and refer only at a very high risk), and every tenth from the third
 (``MODEL_REFERRED``) is referred by the risk models alone, where every rule says local care; about
 three in five go home with local care. Everything is labelled as demo data.
@@ -13,7 +13,8 @@ three in five go home with local care. Everything is labelled as demo data.
 The simulated nurse types what a nurse observes by hand on arrival - consciousness (ACVPU), air or
 oxygen, height and weight, a laboratory slip's cholesterol and creatinine, a urine dipstick - so
 NEWS2 is complete (not "≥N"), and once the devices' results are in presses "assess now" with the
-history it asked (smoking, known diabetes, blood-pressure medicine), so the risk models score.
+history it asked (smoking, known diabetes, blood-pressure medicine; the acute symptoms beside a
+severe pressure), so the risk models score.
 
 The oximeter sends no patient id. Before each patient is measured the demo simulates the nurse
 (actor ``demo-nurse``): it registers the patient, opens the encounter and attaches the oximeter
@@ -41,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from triage.scores.blood_pressure import is_emergency_pressure
 from triage.service.auth import Role
 from triage.service.security import generate_password
 from triage.settings import Settings
@@ -91,13 +93,24 @@ MODEL_REFERRED: dict[str, dict[str, Any]] = {
     "history": {"current_smoker": True, "diabetes": True, "on_antihypertensives": True},
 }
 
+#: Patient 14, 38, 62, ... (every other one of the twelfth's severely unwell): a hypertensive
+#: emergency instead - 194/118 mmHg with chest pain, which the nurse asks about as she does beside
+#: every severe pressure (``acute_symptoms``): the rule ``hypertensive_emergency`` makes it an
+#: emergency transfer with NEWS2 low, the acute-symptom path. SYNTHETIC like every demo patient.
+HYPERTENSIVE_EVERY, HYPERTENSIVE_AT = 24, 14
+HYPERTENSIVE: dict[str, Any] = {
+    "vitals": {"sbp": 194, "dbp": 118, "heart_rate": 96, "spo2": 96, "resp_rate": 18, "temperature": 36.9},
+    "acute_symptoms": ["chest_pain"],
+}
+
 
 @dataclass(frozen=True)
 class DemoPatient:
     """A SYNTHETIC patient: what the devices send (``vitals`` by the monitor, ``labs`` by the
     analyzer, ``oximeter``), what the nurse observes and types (``typed``: consciousness, air or
     oxygen, height and weight, a laboratory slip's lipids and creatinine, a urine dipstick) and the
-    history the nurse asks (``history``: smoking, known diabetes, blood-pressure medicine)."""
+    history the nurse asks (``history``: smoking, known diabetes, blood-pressure medicine, and the
+    acute symptoms beside a severe pressure)."""
 
     mrn: str
     vitals: dict[str, float]
@@ -106,7 +119,7 @@ class DemoPatient:
     sex: Literal["female", "male", "unknown"] = "unknown"
     age_years: int | None = None
     typed: dict[str, float | str] = field(default_factory=dict)
-    history: dict[str, bool] = field(default_factory=dict)
+    history: dict[str, bool | list[str]] = field(default_factory=dict)
 
 
 class _KeepOpen:
@@ -130,12 +143,15 @@ class _KeepOpen:
 def demo_patient(index: int, rng: random.Random) -> DemoPatient:
     """Patient ``index``: mostly well; every fourth unwell with a fever and fast breathing (an
     urgent referral), one in twelve of them severely unwell - hypoxic, hypotensive, newly confused
-    (an emergency transfer); every seventh hyperglycaemic with known diabetes; women and men in
+    (an emergency transfer), or every other one of those (``HYPERTENSIVE``) at 194/118 mmHg with
+    chest pain (a hypertensive emergency); every seventh hyperglycaemic with known diabetes; women and men in
     turn, aged 28 to 82 (as the nurse registers them, so the page shows who the patient is and the
     scores can use the age). The nurse records for everyone what a nurse observes by hand -
     consciousness (ACVPU) and air or oxygen, height and weight - and asks the history; two
     patients in three bring a laboratory slip (total and HDL cholesterol, creatinine) and give a
-    urine sample, so the cardiovascular and kidney risk models can score."""
+    urine sample, so the cardiovascular and kidney risk models can score. Beside a severe pressure
+    (180 and/or 110 mmHg or more) the nurse asks about acute symptoms: chest pain for the
+    hypertensive emergency, none for anyone else, so no severe pressure is left "not asked"."""
     mrn = f"DEMO-{index:04d}"
     vitals = {
         "sbp": round(rng.gauss(132, 14)),
@@ -152,7 +168,9 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         "height": round(rng.gauss(165, 8)),
         "weight": round(rng.gauss(66, 10)),
     }
-    if index % 12 == 2:
+    if index % HYPERTENSIVE_EVERY == HYPERTENSIVE_AT:
+        vitals.update(HYPERTENSIVE["vitals"])
+    elif index % 12 == 2:
         vitals.update(spo2=86, resp_rate=27, heart_rate=128, temperature=38.9, sbp=96)
         typed.update(consciousness="C")  # new confusion
     elif index % 6 == 2:
@@ -170,7 +188,7 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
             creatinine=round(rng.gauss(80, 15)),
             urine_protein="neg" if index % 5 else "1+",
         )
-    history = {
+    history: dict[str, bool | list[str]] = {
         "current_smoker": index % 3 == 0,
         "diabetes": index % 7 == 5,
         "on_antihypertensives": vitals["sbp"] >= 145 or index % 5 == 1,
@@ -182,6 +200,10 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         sex, age, history = "male", 68, dict(MODEL_REFERRED["history"])
         vitals, labs = dict(MODEL_REFERRED["vitals"]), dict(MODEL_REFERRED["labs"])
         typed = {**typed, **MODEL_REFERRED["typed"]}
+    if is_emergency_pressure(vitals["sbp"], vitals["dbp"], age):
+        # beside a severe pressure the nurse asks about acute symptoms, as the patient page asks her
+        hypertensive = index % HYPERTENSIVE_EVERY == HYPERTENSIVE_AT
+        history["acute_symptoms"] = list(HYPERTENSIVE["acute_symptoms"]) if hypertensive else []
     oximeter = {"spo2": vitals["spo2"], "heart_rate": vitals["heart_rate"]}
     return DemoPatient(mrn, vitals, labs, oximeter, sex=sex, age_years=age, typed=typed, history=history)
 
@@ -444,6 +466,11 @@ async def run_demo(
         f"SYNTHETIC patients DEMO-{MODEL_REFERRED_AT:04d}, DEMO-{MODEL_REFERRED_AT + MODEL_REFERRED_EVERY:04d}"
         " and every tenth after: a routine referral decided by the risk models (cvd10, stroke10) where"
         " every rule says local care; the others are routed by the published scores and rules"
+    )
+    echo(
+        f"SYNTHETIC patients DEMO-{HYPERTENSIVE_AT:04d}, DEMO-{HYPERTENSIVE_AT + HYPERTENSIVE_EVERY:04d}"
+        " and every 24th after: a hypertensive emergency (194/118 mmHg with chest pain the nurse"
+        " recorded), an emergency transfer with NEWS2 low"
     )
     measured = 0
 
