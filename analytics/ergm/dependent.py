@@ -109,6 +109,14 @@ class Chain:
         self.sp = np.zeros((self.n, self.n), dtype=np.int64)
         # Only triangle and gwesp read the two-path matrix; without them it is not kept (half a toggle's cost).
         self.two_paths = any(t.kind in ("triangle", "gwesp") for t in terms)
+        # Without mutual, triangle or gwesp a dyad's change statistics do not depend on the rest of
+        # the network: one row per dyad key i * n + j, computed once (``_sample_fixed_change``).
+        self.fixed_change: np.ndarray | None = None
+        self._gain: tuple[np.ndarray, list[float]] | None = None  # theta and theta . fixed_change
+        if all(t.kind in ("edges", "covariate") for t in terms):
+            self.fixed_change = np.column_stack(
+                [np.ones(self.n * self.n) if t.kind == "edges" else self.cov[t.name].ravel() for t in terms]
+            )
         self.stats = np.zeros(len(terms))
         for i, j in zip(*np.nonzero(adjacency), strict=True):
             if directed or i < j:
@@ -195,6 +203,8 @@ class Chain:
         self, theta: np.ndarray, rng: np.random.Generator, draws: int, interval: int, burnin: int
     ) -> np.ndarray:
         """``draws`` statistics vectors, one every ``interval`` proposals after ``burnin`` proposals."""
+        if self.fixed_change is not None:
+            return self._sample_fixed_change(theta, rng, draws, interval, burnin)
         if self.proposal == TNT:
             return self._sample_tnt(theta, rng, draws, interval, burnin)
         total = burnin + draws * interval
@@ -230,6 +240,102 @@ class Chain:
                 if step >= burnin and (step - burnin) % interval == interval - 1:
                     out[(step - burnin) // interval] = self.stats
         return out
+
+    def _sample_fixed_change(
+        self, theta: np.ndarray, rng: np.random.Generator, draws: int, interval: int, burnin: int
+    ) -> np.ndarray:
+        """``sample`` of a dyad-independent model: the same proposals, random numbers and decisions.
+
+        A dyad's change statistics are fixed, so theta . delta is one number per dyad, computed for
+        all of them at once; whether a dyad is a tie is read from the tie list's positions; the
+        statistics are summed, in the same order, only when a draw is recorded (a running sum,
+        ``np.cumsum``, of the toggled dyads' rows), and the toggled dyads are written to ``a`` at
+        the end. Numpy's per-element reads and writes, a method call per term and the proposal ratio
+        recomputed per toggle were most of the general sampler's cost here.
+        """
+        assert self.fixed_change is not None
+        total = burnin + draws * interval
+        out = np.empty((draws, len(self.terms)))
+        n, dyads = self.n, self.n_dyads
+        keys, position = self.ties.keys, self.ties.position
+        rows = self.fixed_change
+        if self._gain is None or not np.array_equal(self._gain[0], theta):  # one theta per fit or gof
+            self._gain = (theta.copy(), (rows @ theta).tolist())
+        gain = self._gain[1]  # theta . delta of adding the tie; removing it: minus that
+        tnt = self.proposal == TNT
+        # tnt_log_ratio by the number of ties, for a removal and an addition: a few hundred values
+        remove_ratio: dict[int, float] = {}
+        add_ratio: dict[int, float] = {}
+        added: list[int] = []  # per toggle accepted since the last draw: the dyad, + when added, - removed
+        toggled: list[int] = []
+        record = burnin + interval - 1  # the next step whose statistics are a draw
+        blocks = range(0, total, _BLOCK) if tnt else range(1)
+        for begin in blocks:  # TNT draws its random numbers a block at a time, random toggles all at once
+            size = min(_BLOCK, total - begin) if tnt else total
+            ii, jj = self._uniform_dyads(rng, size)
+            dyad_i, dyad_j = ii.tolist(), jj.tolist()
+            if tnt:
+                log_u = np.log(rng.random(size)).tolist()
+                tie_u = rng.random(size).tolist()
+            else:
+                log_u = [math.log(u) for u in rng.random(size).tolist()]
+            for k in range(size):
+                count = len(keys)
+                if tnt and tie_u[k] < TIE_PROBABILITY and count:
+                    key = keys[min(int(tie_u[k] / TIE_PROBABILITY * count), count - 1)]
+                else:
+                    key = dyad_i[k] * n + dyad_j[k]
+                threshold = log_u[k]
+                if key in position:
+                    if tnt:
+                        lr = remove_ratio.get(count)
+                        if lr is None:
+                            lr = remove_ratio[count] = tnt_log_ratio(True, count, dyads)
+                        threshold -= lr
+                    if threshold < -gain[key]:
+                        at = position.pop(key)  # TieList.remove, inline
+                        last = keys.pop()
+                        if at < len(keys):
+                            keys[at] = last
+                            position[last] = at
+                        toggled.append(~key)
+                else:
+                    if tnt:
+                        lr = add_ratio.get(count)
+                        if lr is None:
+                            lr = add_ratio[count] = tnt_log_ratio(False, count, dyads)
+                        threshold -= lr
+                    if threshold < gain[key]:
+                        position[key] = len(keys)  # TieList.add, inline
+                        keys.append(key)
+                        toggled.append(key)
+                if begin + k == record:
+                    self._add_toggled(toggled)
+                    out[(record - burnin) // interval] = self.stats
+                    added += toggled
+                    toggled = []
+                    record += interval
+        self._add_toggled(toggled)
+        added += toggled
+        dyad, times = np.unique(
+            np.array([~t if t < 0 else t for t in added], dtype=np.int64), return_counts=True
+        )
+        i, j = np.divmod(dyad[times % 2 == 1], n)
+        self.a[i, j] = 1 - self.a[i, j]
+        if not self.directed:
+            self.a[j, i] = self.a[i, j]
+        return out
+
+    def _add_toggled(self, toggled: list[int]) -> None:
+        """Add the change statistics of the ``toggled`` dyads to ``stats`` in order (~key: removed)."""
+        if not toggled:
+            return
+        assert self.fixed_change is not None
+        signed = np.array(toggled, dtype=np.int64)
+        removed = signed < 0
+        steps = self.fixed_change[np.where(removed, ~signed, signed)]
+        steps[removed] *= -1.0
+        self.stats[...] = np.cumsum(np.vstack([self.stats, steps]), axis=0)[-1]
 
 
 @dataclass(frozen=True)
