@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import signal
 import socket
 import threading
@@ -34,6 +35,20 @@ def check_port_free(host: str, port: int) -> None:
 # 5 ms switch interval made them wait up to that long for it - while holding the referral log's
 # write turn. ``triage serve`` and its workers use 1 ms.
 SWITCH_INTERVAL_S = 0.001
+
+
+#: What a request may need beyond its wait for the referral log's lock: its own work, the commit's
+#: fsync and the answer (milliseconds on a quiet box; a loaded one takes longer).
+STOP_MARGIN_S = 2
+
+
+def stop_grace_s(busy_timeout_ms: int) -> int:
+    """How long a stopping service waits for the requests still running before it cancels them: as
+    long as a write may wait for another writer's lock (``database.busy_timeout_ms``), plus
+    :data:`STOP_MARGIN_S`. A walk-in held up at a stop then ends as it would have without the stop -
+    stored and answered 201 once the lock is freed, or ``database_busy`` (nothing stored: send it
+    again) once the busy timeout is over - instead of a cancelled "may or may not be stored"."""
+    return math.ceil(busy_timeout_ms / 1000) + STOP_MARGIN_S
 
 
 class ClinicServer(uvicorn.Server):
@@ -60,7 +75,8 @@ class ClinicServer(uvicorn.Server):
                 loop="auto",
                 access_log=False,  # access lines would carry URLs naming patients' encounters
                 server_header=False,
-                timeout_graceful_shutdown=3,
+                # a walk-in waiting for another writer's lock at a stop gets its own answer
+                timeout_graceful_shutdown=stop_grace_s(app.state.runtime.settings.database.busy_timeout_ms),
             )
         )
         self.fastapi_app = app

@@ -183,8 +183,14 @@ class WorkerPool:
             return
         self._spawn(index, restarts + 1)
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Ask every worker to finish (SIGTERM: graceful), then kill what is left."""
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Ask every worker to finish (SIGTERM: graceful), then kill what is left - by default once
+        a worker's own graceful shutdown (:func:`~triage.service.server.stop_grace_s`) and a margin
+        are over (a fixed 5 s, now shorter than that grace, would kill a worker still waiting for one)."""
+        if timeout_s is None:
+            from triage.service.server import STOP_MARGIN_S, stop_grace_s
+
+            timeout_s = float(stop_grace_s(self._settings.database.busy_timeout_ms) + STOP_MARGIN_S)
         self._stopping.set()
         with self._lock:
             workers = list(self._workers.values())
