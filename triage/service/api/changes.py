@@ -10,6 +10,14 @@ no ``updated_since`` time: ``after=0`` is the first sync, and every answer's ``c
 
 A row changed again while a client reads the pages comes again, later, with its newer state (its
 ``seq`` is then past the page the client has): nothing is missed, a row may come twice.
+
+A number alone does not say which log gave it: another clinic's cursor, or this clinic's from
+before a restore after which new changes took its numbers again, read as a place in this log and
+skipped changes without a word (only a cursor past the newest change was caught, ``cursor_ahead``).
+So every answer carries ``cursor_hash``, the first 16 hex digits of the audit entry the cursor
+numbers (its hash covers the entry and, through the chain, every entry before it), and a client
+sends it back as ``after_hash``: an entry with that number whose hash differs is a 409
+``cursor_mismatch`` saying to sync again from 0. Without ``after_hash`` a request is read as before.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from referral import queue as staff_queue
 from referral import referrals, store
 from referral.transactions import snapshot
 from triage.assessment import Disposition
-from triage.errors import ConflictError
+from triage.errors import ConflictError, UserInputError
 from triage.service.api import paging
 from triage.service.api.analyst_view import StaffPseudonyms, is_analyst
 from triage.service.api.clinical_bodies import NEVER_DECIDED, AssessmentOut, EncounterListItem
@@ -40,6 +48,19 @@ router = APIRouter(tags=["changes"], route_class=JsonRoute)
 Limit = paging.Limit
 PAGE = paging.DEFAULT_LIMIT
 
+#: How many hex digits of an audit entry's hash a cursor carries (64 bits: two logs' entries with
+#: the same number share them by chance once in 2^64).
+HASH_DIGITS = 16
+AfterHash = Annotated[
+    str | None,
+    Query(
+        pattern=f"^[0-9a-f]{{{HASH_DIGITS}}}$",
+        description="The last answer's `cursor_hash`, sent with its `cursor` as `after` (the `next` link"
+        " carries it): the cursor is checked to be this log's, and a cursor of another log, or of this"
+        " log before a restore from a backup after which it changed, is a 409 `cursor_mismatch`."
+        " Optional: without it the cursor is not checked (only one past the newest change is refused)",
+    ),
+]
 After = Annotated[
     int,
     Query(
@@ -121,10 +142,18 @@ class CursorAheadError(ConflictError):
     code = "cursor_ahead"
 
 
+class CursorMismatchError(ConflictError):
+    """A feed's ``after_hash`` is not the hash of this log's entry numbered ``after``."""
+
+    code = "cursor_mismatch"
+
+
 CURSOR_AHEAD = error(
     "`cursor_ahead`: `after` is past the newest change of this referral log (it was restored from a"
     " backup, or the cursor is another clinic's): sync again from `after=0`; the newest change's"
-    " number is in `context.newest`"
+    " number is in `context.newest`. `cursor_mismatch`: `after_hash` is not the hash of this log's"
+    " entry numbered `after` (another log's cursor, or this log's before a restore after which it"
+    " changed): sync again from `after=0`"
 )
 
 
@@ -139,6 +168,32 @@ def _not_ahead(db: Database, after: int) -> None:
             " restored from a backup, or the cursor is another log's; sync again from after=0 (rows"
             " come again with their state now: keep the last of each)",
             params={"newest": newest},
+        )
+
+
+def entry_hash(db: Database, seq: int) -> str | None:
+    """The first :data:`HASH_DIGITS` hex digits of the hash of audit entry ``seq`` (``None`` for 0)."""
+    row = db.conn.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
+    return None if row is None else str(row[0])[:HASH_DIGITS]
+
+
+def _same_log(db: Database, after: int, after_hash: str | None) -> None:
+    """Refuse a cursor whose entry in this log is not the one it was given for (``after_hash``)."""
+    if after_hash is None:
+        return
+    if after == 0:
+        raise UserInputError(
+            "query.after_hash: given with after=0, which numbers no entry; send it with the cursor it"
+            " came with, or leave it out for a first sync"
+        )
+    here = entry_hash(db, after)
+    if here != after_hash:
+        raise CursorMismatchError(
+            f"query.after_hash: entry {after} of this referral log is not the one the cursor was given"
+            f" for (its hash begins {here}, not {after_hash}): the cursor is another log's, or this"
+            " log's before it was restored from a backup and changed; sync again from after=0 (rows"
+            " come again with their state now: keep the last of each)",
+            params={"newest": int(db.conn.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0)},
         )
 
 
@@ -174,6 +229,11 @@ class _Feed(BaseModel):
     next: paging.NextPage
     cursor: int = Field(
         description="Send it as `after` next time: the last row's `seq`, or `after` itself when nothing changed"
+    )
+    cursor_hash: str | None = Field(
+        description="Send it as `after_hash` with the cursor: the first 16 hex digits of the hash of the"
+        " audit entry the cursor numbers, by which the next request's cursor is known to be this log's;"
+        " null when the cursor is 0"
     )
 
 
@@ -216,6 +276,7 @@ def _feed(
     db: Database,
     source: _Source,
     after: int,
+    after_hash: str | None,
     limit: int,
     key: str,
     read: Callable[[list[int]], dict[int, dict[str, Any]]],
@@ -224,16 +285,21 @@ def _feed(
     ``key`` (plus the entries ``read`` adds beside it, under ``_extra``), with the paging fields."""
     with snapshot(db):
         _not_ahead(db, after)
+        _same_log(db, after, after_hash)
         rows, total = _changed(db, source, after, limit)
         found = read([row_id for row_id, *_ in rows])
-    following = paging.next_page(request, after=rows[-1][1]) if total > len(rows) else None
+        cursor = rows[-1][1] if rows else after
+        cursor_hash = entry_hash(db, cursor)
+    following = None
+    if total > len(rows):
+        following = paging.next_page(request, after=cursor, after_hash=cursor_hash or "")
     paging.answer(response, total, following)
     data = []
     for row_id, seq, at, action in rows:
         item = dict(found[row_id])
         extra = item.pop("_extra", {})
         data.append({"seq": seq, "changed_at": at, "action": action, key: item, **extra})
-    return {"data": data, "total": total, "next": following, "cursor": rows[-1][1] if rows else after}
+    return {"data": data, "total": total, "next": following, "cursor": cursor, "cursor_hash": cursor_hash}
 
 
 @router.get(
@@ -245,14 +311,20 @@ def _feed(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def referral_changes(
-    request: Request, response: Response, db: DbDep, who: Reader, after: After = 0, limit: Limit = PAGE
+    request: Request,
+    response: Response,
+    db: DbDep,
+    who: Reader,
+    after: After = 0,
+    after_hash: AfterHash = None,
+    limit: Limit = PAGE,
 ) -> ReferralChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         shown = referral_out(db, [referrals.get_referral(db, i) for i in ids], who)
         return {r.id: r.model_dump() for r in shown}
 
     return ReferralChanges.model_validate(
-        _feed(request, response, db, _REFERRALS, after, limit, "referral", read)
+        _feed(request, response, db, _REFERRALS, after, after_hash, limit, "referral", read)
     )
 
 
@@ -265,7 +337,13 @@ def referral_changes(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def encounter_changes(
-    request: Request, response: Response, db: DbDep, who: Reader, after: After = 0, limit: Limit = PAGE
+    request: Request,
+    response: Response,
+    db: DbDep,
+    who: Reader,
+    after: After = 0,
+    after_hash: AfterHash = None,
+    limit: Limit = PAGE,
 ) -> EncounterChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         decided = staff_queue.latest_decisions(db, ids)
@@ -273,7 +351,7 @@ def encounter_changes(
         return _as_read(db, who, shown)
 
     return EncounterChanges.model_validate(
-        _feed(request, response, db, _ENCOUNTERS, after, limit, "encounter", read)
+        _feed(request, response, db, _ENCOUNTERS, after, after_hash, limit, "encounter", read)
     )
 
 
@@ -286,7 +364,13 @@ def encounter_changes(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def assessment_changes(
-    request: Request, response: Response, db: DbDep, who: Reader, after: After = 0, limit: Limit = PAGE
+    request: Request,
+    response: Response,
+    db: DbDep,
+    who: Reader,
+    after: After = 0,
+    after_hash: AfterHash = None,
+    limit: Limit = PAGE,
 ) -> AssessmentChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         stored = [store.get_assessment(db, i) for i in ids]
@@ -301,5 +385,5 @@ def assessment_changes(
         )
 
     return AssessmentChanges.model_validate(
-        _feed(request, response, db, _ASSESSMENTS, after, limit, "assessment", read)
+        _feed(request, response, db, _ASSESSMENTS, after, after_hash, limit, "assessment", read)
     )

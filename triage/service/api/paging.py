@@ -96,7 +96,7 @@ NextPage = Annotated[
 ]
 
 
-def next_page(request: Request, **cursor: int) -> str:
+def next_page(request: Request, **cursor: int | str) -> str:
     """The request's path and query with ``cursor`` in place of its own paging parameters
     (``offset`` is dropped for a ``before_id``: the cursor replaces it)."""
     replaced = set(cursor) | ({"offset"} if "before_id" in cursor else set())
