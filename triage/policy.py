@@ -3,13 +3,15 @@ values, freshness limits and re-check intervals.
 
 A clinic policy is a TOML file merged over the built-in ``policy_default.toml``: a clinic writes
 only what it changes. Validation refuses anything unsafe or unknown and names the file and key:
-unknown rules or keys, a red-flag rule switched off or set below its minimum, a model allowed
+unknown rules or keys, a red-flag rule switched off or lowered below its default level (a red flag
+is never lowered; a clinic may escalate it), with the file's line where it can be found, a model allowed
 above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1,
 a level that is no disposition, NaN or infinite numbers, freshness limits not in (0, 100 years].
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -208,24 +210,85 @@ def builtin_model_tables() -> frozenset[str]:
     return frozenset(ModelsPolicy.model_validate(_builtin()["models"]).per_model())
 
 
-def _check_semantics(policy: Policy, where: str) -> None:
+def red_flag_floor(rule: Rule) -> Disposition:
+    """The lowest level a clinic policy may give red-flag ``rule``: its default level. The product's
+    safety invariant is that a red flag is never lowered - an emergency rule (``news2_emergency``,
+    ``hypertensive_emergency``, ``bp_adolescent_severe`` ...) set to ``urgent_referral`` would send
+    the patient it fires for by a slower route - while a clinic may escalate it. The rule's
+    ``minimum`` stays a floor too (it is never above the default)."""
+    floors = [level for level in (rule.default, rule.minimum) if level is not None]
+    return max(floors, key=LEVEL_RANK.__getitem__)
+
+
+def _levels_from(floor: Disposition) -> str:
+    """The levels at or above ``floor``, most urgent first, as a policy file writes them."""
+    kept = sorted(LEVEL_RANK, key=LEVEL_RANK.__getitem__, reverse=True)
+    return ", ".join(json_text(d.value) for d in kept if LEVEL_RANK[d] >= LEVEL_RANK[floor])
+
+
+def _red_flag_problem(rule: Rule, level: str) -> str | None:
+    """Why ``level`` is refused for red-flag ``rule`` (``None``: it is allowed), and what is allowed."""
+    floor = red_flag_floor(rule)
+    allowed = f"allowed: {_levels_from(floor)} (a red flag may be escalated, never lowered), or no level key"
+    if level == "off":
+        return f"a red-flag rule cannot be switched off; {allowed}"
+    if level == Disposition.insufficient_data or LEVEL_RANK[Disposition(level)] < LEVEL_RANK[floor]:
+        return (
+            f"{json_text(level)} would lower this red-flag rule below its default"
+            f" {json_text(floor.value)}; {allowed}"
+        )
+    return None
+
+
+_TOML_KEY = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_TOML_DOTTED = re.compile(rf"\s*({_TOML_KEY}(?:\s*\.\s*{_TOML_KEY})*)\s*")
+_TOML_PART = re.compile(_TOML_KEY)
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    return tuple(part.strip("\"'") for part in _TOML_PART.findall(dotted))
+
+
+def key_line(text: str, key: tuple[str, ...]) -> int | None:
+    """The 1-based line of the policy file ``text`` that sets ``key`` (``("rules", "x", "level")``),
+    written as a table and a key (``[rules.x]`` then ``level = ...``), a dotted key (``x.level = ...``
+    under ``[rules]``) or an inline table on one line (``x = { level = ... }``); ``None`` if not
+    found. For error messages only: it reads the lines, not the TOML grammar."""
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            header = _TOML_DOTTED.match(stripped[1:])
+            table = _key_parts(header.group(1)) if header else ()
+            continue
+        found = _TOML_DOTTED.match(line)
+        if not found or not line[found.end() :].startswith("="):
+            continue
+        full = table + _key_parts(found.group(1))
+        rest = line[found.end() + 1 :]
+        if full == key or (
+            full == key[: len(full)]
+            and rest.lstrip().startswith("{")
+            and all(k in rest for k in key[len(full) :])
+        ):
+            return number
+    return None
+
+
+def _check_semantics(policy: Policy, where: str, text: str | None = None) -> None:
     problems: list[str] = []
     for name, setting in policy.rules.items():
         rule = RULES_BY_NAME.get(name)
         if rule is None:
             problems.append(f"rules.{name}: unknown rule; known rules: {', '.join(r.name for r in RULES)}")
             continue
-        if rule.red_flag and setting.level is not None:
-            assert rule.minimum is not None
-            if setting.level == "off":
-                problems.append(f"rules.{name}.level: a red-flag rule cannot be switched off")
-            elif (
-                setting.level == Disposition.insufficient_data
-                or LEVEL_RANK[Disposition(setting.level)] < LEVEL_RANK[rule.minimum]
-            ):
-                problems.append(
-                    f"rules.{name}.level: '{setting.level}' is below this red-flag rule's minimum '{rule.minimum}'"
-                )
+        problem = (
+            None if not rule.red_flag or setting.level is None else _red_flag_problem(rule, setting.level)
+        )
+        if problem is not None:
+            line = None if text is None else key_line(text, ("rules", name, "level"))
+            problems.append(f"{'' if line is None else f'line {line}: '}rules.{name}.level: {problem}")
+            continue
         if setting.level == Disposition.insufficient_data:
             problems.append(f'rules.{name}.level: a rule cannot ask for "insufficient_data"')
     models = policy.models
@@ -259,8 +322,9 @@ def _check_semantics(policy: Policy, where: str) -> None:
         raise ConfigError(f"{where}: " + "; ".join(problems))
 
 
-def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy") -> Policy:
-    """Validate ``data`` merged over the built-in defaults; ``ConfigError`` names ``where`` and the key."""
+def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy", text: str | None = None) -> Policy:
+    """Validate ``data`` merged over the built-in defaults; ``ConfigError`` names ``where`` and the key
+    (and, with the file's ``text``, the line of a red flag's level)."""
     merged = _merge(_builtin(), data)
     merged.setdefault("source", where)
     try:
@@ -272,7 +336,7 @@ def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy") -> Po
             for err in exc.errors()
         )
         raise ConfigError(f"{where}: {problems}") from None
-    _check_semantics(policy, where)
+    _check_semantics(policy, where, text)
     return policy
 
 
@@ -282,4 +346,8 @@ def load_policy(path: Path | None = None) -> Policy:
         return policy_from_mapping({}, where="built-in policy")
     data = read_toml_file(path, "policy file")
     data.setdefault("source", str(path))
-    return policy_from_mapping(data, where=f"policy file {path}")
+    try:  # read as TOML just now: the text only gives an error its line
+        text: str | None = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    return policy_from_mapping(data, where=f"policy file {path}", text=text)

@@ -62,7 +62,7 @@ threshold = 0.25
         ),
         (
             '[rules.hypertensive_crisis]\nlevel = "routine_referral"',
-            "rules.hypertensive_crisis.level: 'routine_referral' is below",
+            'rules.hypertensive_crisis.level: "routine_referral" would lower',
         ),
         ('[rules.no_such_rule]\nlevel = "local_care"', "rules.no_such_rule: unknown rule"),
         (
@@ -88,14 +88,14 @@ threshold = 0.25
         ('[decisive]\ncodes = ["pulse"]', 'unknown observation code "pulse"'),
         ("colour = 1", "colour: unknown key; known: version, name, source, glucose"),
         ("[recheck_minutes]\nlocal_care = -5", "recheck_minutes.local_care"),
-        # a red flag lowered to every level below its minimum
+        # a red flag lowered to every level below its default
         (
             '[rules.news2_emergency]\nlevel = "local_care"',
-            "rules.news2_emergency.level: 'local_care' is below",
+            'rules.news2_emergency.level: "local_care" would lower',
         ),
         (
             '[rules.spo2_critical]\nlevel = "routine_referral"',
-            "rules.spo2_critical.level: 'routine_referral'",
+            'rules.spo2_critical.level: "routine_referral"',
         ),
         ('[rules.glucose_critical_low]\nlevel = "insufficient_data"', "rules.glucose_critical_low.level"),
         # raised blood pressure in pregnancy (possible pre-eclampsia) is a red flag: it was switchable off
@@ -105,7 +105,7 @@ threshold = 0.25
         ),
         (
             '[rules.pregnancy_hypertension]\nlevel = "routine_referral"',
-            "rules.pregnancy_hypertension.level: 'routine_referral' is below",
+            'rules.pregnancy_hypertension.level: "routine_referral" would lower',
         ),
         # model thresholds that are no probability: NaN compares false with everything
         ("[models.cvd10]\nthreshold = nan", "models.cvd10.threshold: Input should be a finite number"),

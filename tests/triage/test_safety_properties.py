@@ -506,7 +506,7 @@ def test_every_red_flag_stays_at_urgent_or_above_whatever_a_model_or_policy_says
 ) -> None:
     """At its trigger each red flag is named and the disposition is urgent referral or above,
     with a model that scores nothing, 0 or 1 and capped at local care; a policy cannot switch it
-    off or set it below its minimum."""
+    off or set it below its default level (an emergency red flag not even to urgent referral)."""
     patient, fire, _ = CASES[rule]
     obs = [Observation.create(code, value, unit, observed_at=RECENT) for code, value, unit in fire]
     capped = policy_from_mapping({"models": {"max_level": "local_care", "default_level": "local_care"}})
@@ -514,6 +514,13 @@ def test_every_red_flag_stays_at_urgent_or_above_whatever_a_model_or_policy_says
     a = assess(PatientContext(**patient), obs, capped, models=models, now=NOW)  # type: ignore[arg-type]
     assert rule in a.red_flags
     assert URGENCY[a.disposition] >= URGENCY[Disposition.urgent_referral]
-    for level in ("off", "local_care", "routine_referral"):
+    default = next(r.default for r in RULES if r.name == rule)
+    assert default is not None
+    for level in ("off", "local_care", "routine_referral", "urgent_referral"):
+        if level != "off" and URGENCY[Disposition(level)] >= URGENCY[default]:
+            assert policy_from_mapping({"rules": {rule: {"level": level}}}).rule_level(rule) is Disposition(
+                level
+            )
+            continue
         with pytest.raises(UserInputError, match=rf"rules\.{rule}\.level"):
             policy_from_mapping({"rules": {rule: {"level": level}}})

@@ -105,6 +105,7 @@ def _demo(
     import asyncio
 
     from referral.schema import connect
+    from triage.policy import load_policy
     from triage.service.demo import DEMO_DATABASE, prepare, run_demo
     from triage.service.server import check_port_free
 
@@ -117,6 +118,9 @@ def _demo(
                 f"--data-dir {data_dir}: already holds a demo ({held}); the demo starts from a fresh"
                 " folder: give a new or empty one, or omit --data-dir (a new temporary folder)"
             )
+    # a mistake in the clinic's policy file (a red flag lowered ...) stops it (exit 2), as it stops
+    # `triage serve`: the demo ran "not ready" and assessed nobody, the reason in one log line
+    load_policy(ctx.obj.settings.policy.file)
     bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
     check_port_free(bind_host, bind_port)
     settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)

@@ -1,0 +1,163 @@
+"""A red flag can never be lowered: a clinic policy may escalate a red-flag rule but not set it below
+its default level (``triage.policy.red_flag_floor``). ``hypertensive_emergency``,
+``bp_adolescent_severe``, ``news2_emergency``, ``altered_consciousness`` and
+``pregnancy_severe_hypertension`` could be set to ``urgent_referral`` (their ``minimum``), sending the
+patient they fire for by a slower route. Refused with one line naming the file, the line and the key
+and what is allowed, at every entry point that loads a policy: ``load_policy``, ``triage assess
+--policy``, the input's own ``policy``, the settings' ``policy.file``, and the start-up of ``triage
+serve`` and ``triage demo`` (the demo ran "not ready", assessing nobody). There is no API that
+changes a policy.
+
+Real TOML files, the real CLI entry point and real ``triage serve`` and ``triage demo`` processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.ports import free_port
+from tests.service.test_serve_startup import TRIAGE, environment
+from tests.triage.assess_cli import EXAMPLES, run
+from triage.assessment import LEVEL_RANK, Disposition
+from triage.errors import ConfigError
+from triage.policy import load_policy, policy_from_mapping
+from triage.rules import RULES
+
+RED_FLAGS = [r for r in RULES if r.red_flag]
+EMERGENCY_RED_FLAGS = [r.name for r in RED_FLAGS if r.default is Disposition.emergency_transfer]
+ORDER = ("emergency_transfer", "urgent_referral", "routine_referral", "local_care")
+BELOW = [
+    (rule.name, level)
+    for rule in RED_FLAGS
+    for level in ("off", "insufficient_data", *ORDER)
+    if level in ("off", "insufficient_data") or LEVEL_RANK[Disposition(level)] < LEVEL_RANK[rule.default]  # type: ignore[index]
+]
+AT_OR_ABOVE = [
+    (rule.name, level)
+    for rule in RED_FLAGS
+    for level in ORDER
+    if LEVEL_RANK[Disposition(level)] >= LEVEL_RANK[rule.default]  # type: ignore[index]
+]
+
+
+def allowed(rule: str) -> str:
+    default = next(r.default for r in RULES if r.name == rule)
+    assert default is not None
+    return ", ".join(f'"{level}"' for level in ORDER[: ORDER.index(default.value) + 1])
+
+
+def lowered(tmp_path: Path, rule: str = "hypertensive_emergency", level: str = "urgent_referral") -> Path:
+    path = tmp_path / "clinic.toml"
+    path.write_text(
+        f'version = "clinic-9"\n\n[rules.{rule}]\nrecheck_minutes = 10\nlevel = "{level}"\n', "utf-8"
+    )
+    return path
+
+
+def test_the_emergency_red_flags_are_the_ones_a_policy_could_lower_to_urgent() -> None:
+    assert set(EMERGENCY_RED_FLAGS) >= {"hypertensive_emergency", "bp_adolescent_severe", "news2_emergency"}
+
+
+@pytest.mark.parametrize(("rule", "level"), BELOW)
+def test_a_red_flag_below_its_default_is_refused_naming_file_line_key_and_what_is_allowed(
+    rule: str, level: str, tmp_path: Path
+) -> None:
+    path = lowered(tmp_path, rule, level)
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert message.startswith(f"policy file {path}: line 5: rules.{rule}.level: "), message
+    assert f"allowed: {allowed(rule)} (a red flag may be escalated, never lowered)" in message
+    assert "\n" not in message
+    if level != "off":
+        default = next(r.default for r in RULES if r.name == rule)
+        assert f'"{level}" would lower this red-flag rule below its default "{default}"' in message
+
+
+@pytest.mark.parametrize(("rule", "level"), AT_OR_ABOVE)
+def test_a_red_flag_kept_or_escalated_is_allowed(rule: str, level: str, tmp_path: Path) -> None:
+    policy = load_policy(lowered(tmp_path, rule, level))
+    assert policy.rule_level(rule) is Disposition(level)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[rules]\nhypertensive_emergency.level = "urgent_referral"\n',
+        '[rules]\nhypertensive_emergency = { level = "urgent_referral" }\n',
+        'rules.hypertensive_emergency.level = "urgent_referral"\n',
+        '[rules."hypertensive_emergency"]\nlevel = "urgent_referral"\n',
+    ],
+)
+def test_the_line_is_found_however_the_key_is_written(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text("# clinic 9\n" + text, encoding="utf-8")
+    line = text.count("\n")  # the key's line: the last one, after the comment
+    with pytest.raises(
+        ConfigError, match=rf"^policy file {path}: line {1 + line}: rules\.hypertensive_emergency\.level: "
+    ):
+        load_policy(path)
+
+
+def test_a_policy_that_is_no_file_names_the_key() -> None:
+    with pytest.raises(
+        ConfigError, match=r'^policy: rules\.bp_adolescent_severe\.level: "urgent_referral" would'
+    ):
+        policy_from_mapping({"rules": {"bp_adolescent_severe": {"level": "urgent_referral"}}})
+
+
+def test_triage_assess_refuses_it_from_the_option_the_input_and_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = lowered(tmp_path)
+    expected = (
+        f'policy file {path}: line 5: rules.hypertensive_emergency.level: "urgent_referral" would lower this'
+        ' red-flag rule below its default "emergency_transfer"; allowed: "emergency_transfer" (a red flag'
+        " may be escalated, never lowered), or no level key"
+    )
+    example = str(EXAMPLES / "emergency-transfer.json")
+    code, out, err = run(capsys, "assess", example, "--no-models", "--policy", str(path))
+    assert (code, out, err) == (2, "", f"error: {expected}\n")
+
+    named = tmp_path / "case.json"
+    named.write_text(
+        json.dumps({**json.loads(Path(example).read_text("utf-8")), "policy": "clinic.toml"}), "utf-8"
+    )
+    code, out, err = run(capsys, "assess", str(named), "--no-models")
+    assert code == 2 and err.splitlines()[0] == f"error: {named}: policy: {expected}", err
+
+    monkeypatch.setenv("TRIAGE_POLICY__FILE", str(path))
+    code, out, err = run(capsys, "assess", example, "--no-models")
+    assert (code, out, err) == (2, "", f"error: {expected}\n")
+
+
+def test_triage_serve_does_not_start_with_it(tmp_path: Path) -> None:
+    path, db = lowered(tmp_path, "bp_adolescent_severe"), tmp_path / "clinic.db"
+    done = subprocess.run(
+        [TRIAGE, "serve", "--workers", "1", "--port", str(free_port())],
+        env=environment() | {"TRIAGE_POLICY__FILE": str(path), "TRIAGE_DATABASE__PATH": str(db)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: policy file {path}: line 5: rules.bp_adolescent_severe.level: ")
+    assert len(done.stderr.splitlines()) == 1 and not db.exists(), done.stderr
+
+
+def test_triage_demo_does_not_start_with_it(tmp_path: Path) -> None:
+    """The demo ran with the service 'not ready' and assessed nobody, the reason in one log line."""
+    path = lowered(tmp_path, "news2_emergency")
+    done = subprocess.run(
+        [TRIAGE, "demo", "--port", str(free_port()), "--data-dir", str(tmp_path / "demo")],
+        env=environment() | {"TRIAGE_POLICY__FILE": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith(f"error: policy file {path}: line 5: rules.news2_emergency.level: ")
+    assert len(done.stderr.splitlines()) == 1, done.stderr
