@@ -120,6 +120,7 @@ def build_result(
     unit = f.device_unit or None
     scale: float | None = None
     problem: Quarantine | None = None
+    fix: str | None = None
     if entry is None:
         if f.vendor_code in profile.ignored_codes:
             flags += (IGNORED,)
@@ -134,13 +135,14 @@ def build_result(
     else:
         device_unit = (f.device_unit or "").strip()
         if entry.device_units and device_unit not in entry.device_units:
+            fix = _accept_unit(f.vendor_code, device_unit, entry)
             problem = Quarantine(
                 "unexpected_unit",
                 raw,
                 f.byte_offset,
                 profile.device_id,
                 f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)}, profile expects one of {json_text(list(entry.device_units))} "
-                f"({_accept_unit(f.vendor_code, device_unit, entry)})",
+                f"({fix})",
             )
         else:
             code = entry.code
@@ -150,13 +152,14 @@ def build_result(
             if device_unit and not entry.device_units:
                 unit = device_unit
                 if entry.scale is not None:
+                    fix = _accept_unit(f.vendor_code, device_unit, entry)
                     problem = Quarantine(
                         "unexpected_unit",
                         raw,
                         f.byte_offset,
                         profile.device_id,
                         f"sample {f.sample_id or '(none)'} test {json_text(f.vendor_code)}: device unit {json_text(device_unit)} is not one the profile's scale {entry.scale} "
-                        f"applies to ({_accept_unit(f.vendor_code, device_unit, entry)})",
+                        f"applies to ({fix})",
                     )
                     code = None
             else:
@@ -199,6 +202,8 @@ def build_result(
         scale=scale,
         comments=f.comments,
         problem=problem.reason if problem is not None else None,
+        expected_units=entry.device_units if fix is not None and entry is not None else (),
+        fix=fix,
     )
     # Every problem found here belongs to a result that is kept (with code None), so it is
     # counted with the results, not as something that failed to become one.

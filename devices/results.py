@@ -72,6 +72,11 @@ class DeviceResult:
     #: Why ``code`` is None when the mapping table has the vendor code: the reason of the result's
     #: quarantine item (``unexpected_unit``, ``unscalable_value``); ``unmapped_code`` when it has not.
     problem: str | None = None
+    #: Of a result whose unit its mapping does not take (``problem`` ``unexpected_unit``): the
+    #: device units the mapping lists (none: its scale's unit), and the profile setting that
+    #: would take the unit sent, once the site confirms what it is (``devices.mapping``).
+    expected_units: tuple[str, ...] = ()
+    fix: str | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -155,6 +160,8 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
                 "comments": list(result.comments),
                 "byte_offset": result.byte_offset,
                 "problem": result.problem,
+                "expected_units": list(result.expected_units),
+                "fix": result.fix,
             }.items()
             if v not in (None, "", [])
         },

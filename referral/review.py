@@ -4,7 +4,8 @@ A device result is *held* when it is not a QC result, no observation was stored 
 (``observations.device_message_id = 'inbox:<id>'``) and nobody has reviewed it yet. Each held row
 says why (:data:`WHY`): it has no patient link, the device's clock was wrong when it timed it (the
 gateway held it for its time, flags :data:`CLOCK_FLAGS`), its status is not final, its vendor code is not
-mapped to the vocabulary, or triage did not accept it although it was complete. QC results are
+mapped to the vocabulary, its code is mapped but the device's unit is not one the profile takes
+(:func:`unit_reason` names both units and the setting), or triage did not accept it although it was complete. QC results are
 not patient results: they are only counted (:func:`qc_counts`). Nor is a result whose vendor code
 the device profile lists in ``ignored_codes`` held (a Sysmex XN-550 sends 37 such parameters with
 every sample): nobody is to review it, so it is stored, counted apart (:func:`ignored_counts`) and
@@ -60,7 +61,13 @@ from referral.records import required_text
 from referral.transactions import write
 
 Why = Literal[
-    "no_patient_link", "device_clock", "not_final", "unmapped", "not_accepted", "correction_rejected"
+    "no_patient_link",
+    "device_clock",
+    "not_final",
+    "unmapped",
+    "unexpected_unit",
+    "not_accepted",
+    "correction_rejected",
 ]
 #: Why a result is held, in the words the worklist shows (the service translates the codes).
 WHY: dict[Why, str] = {
@@ -69,6 +76,8 @@ WHY: dict[Why, str] = {
     " result's wrong time, so check its time, and measure again or dismiss it",
     "not_final": "result status is not final",
     "unmapped": "device test code is not mapped to the vocabulary",
+    "unexpected_unit": "device unit is not one the device profile takes for this test: once the site"
+    " confirms what the unit is, add it to the test's device_units in the profile's mapping table",
     "not_accepted": "complete, but triage did not accept it (value or unit rejected)",
     "correction_rejected": "the device corrected a reading already stored for a patient, but the corrected"
     " value cannot be used; the original reading is withdrawn from the decision",
@@ -107,13 +116,16 @@ _CLOCK = (
     "(" + " OR ".join(f"instr(',' || coalesce(r.flags, '') || ',', ',{f},') > 0" for f in CLOCK_FLAGS) + ")"
 )
 _NO_PATIENT = "coalesce(r.patient_id, '') = ''"
+#: the gateway's ``details["problem"]`` of a mapped code whose unit its profile does not take
+_UNIT = "coalesce(json_extract(r.details, '$.problem'), '') = 'unexpected_unit'"
 _NOT_ACCEPTED = f"NOT {_CLOCK} AND {_FINAL} AND r.code IS NOT NULL AND NOT {_NO_PATIENT}"
 #: A held row that :func:`why_held` gives each why (the same rule in SQL, so a filtered list pages).
 _WHY_WHERE: dict[str, str] = {
     "no_patient_link": _NO_PATIENT,
     "device_clock": _CLOCK,
     "not_final": f"NOT {_CLOCK} AND NOT {_FINAL}",
-    "unmapped": "r.code IS NULL",
+    "unmapped": f"r.code IS NULL AND NOT {_UNIT}",
+    "unexpected_unit": f"r.code IS NULL AND {_UNIT}",
     "not_accepted": _NOT_ACCEPTED,
 }
 
@@ -146,7 +158,9 @@ class HeldResult:
     def assignable(self) -> bool:
         """Final and mapped: it may be assigned to an encounter (otherwise only dismissed). A
         rejected correction is already a reading of its encounter: it can only be dismissed."""
-        return not {"device_clock", "not_final", "unmapped", "correction_rejected"} & set(self.why)
+        return not {"device_clock", "not_final", "unmapped", "unexpected_unit", "correction_rejected"} & set(
+            self.why
+        )
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
@@ -182,8 +196,27 @@ class HeldResult:
                 f"device clock wrong: device time {r.result_time}, received {r.received_at}"
                 f"{WHY[why].removeprefix('device clock wrong')}"
             )
+        if why == "unexpected_unit":
+            return unit_reason(self.result)
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
+
+
+def unit_reason(result: StoredDeviceResult) -> str:
+    """Why a result whose unit its profile does not take is held, in words: the unit received,
+    the units the profile expects and the setting that would take it (``details`` ``expected_units``
+    and ``fix``, kept by the gateway); :data:`WHY` for a result stored before it kept them."""
+    details = result.details
+    test, device = json_text(result.vendor_code), json_text(result.device_id)
+    received = json_text(details.get("device_unit") or "")
+    if not details.get("fix"):
+        return f"device unit {received} of test {test}: {WHY['unexpected_unit']} of device {device}"
+    expected = details.get("expected_units")
+    expects = f"one of {json_text(expected)}" if expected else "a unit its scale applies to"
+    return (
+        f"device unit {received} of test {test} is not one the profile of device {device} takes"
+        f" (it expects {expects}): {details['fix']}"
+    )
 
 
 @dataclass(frozen=True)
@@ -206,7 +239,7 @@ def why_held(result: StoredDeviceResult) -> tuple[Why, ...]:
     elif result.status not in FINAL_STATUSES:
         found.append("not_final")
     if result.code is None:
-        found.append("unmapped")
+        found.append("unexpected_unit" if result.details.get("problem") == "unexpected_unit" else "unmapped")
     if not result.patient_id:
         found.append("no_patient_link")
     return tuple(found) or ("not_accepted",)

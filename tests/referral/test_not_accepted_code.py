@@ -112,13 +112,14 @@ def test_the_worklist_narrowed_to_a_reason_holds_what_why_held_says(db: Database
             ("final", "preliminary", "C"),
             ("glucose_random", None),
             ("MRN-1", None, ""),
+            ({}, {"problem": "unexpected_unit", "device_unit": "1"}),  # a unit its profile does not take
         )
     )
     ids = send(
         db,
         *(
-            glucose(f"S{n}", flags=flags, status=status, code=code, patient_id=patient)
-            for n, (flags, status, code, patient) in enumerate(combinations)
+            glucose(f"S{n}", flags=flags, status=status, code=code, patient_id=patient, details=details)
+            for n, (flags, status, code, patient, details) in enumerate(combinations)
         ),
     )
     accepted = [h.result.id for h in review.held_results(db, limit=1000) if h.why == ("not_accepted",)]

@@ -1,0 +1,71 @@
+"""A result the gateway held because its profile does not take the unit the device sent (the
+real Horiba Pentra XLR capture: R.5 holds the unit-system code "1" where WBC is in 10*3/uL) is
+listed in the held worklist with its own reason - the unit received, the units expected and the
+profile setting that would take it - not as "device test code is not mapped to the vocabulary",
+which sent a nurse or an integrator to a mapping table that has WBC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devices.capture import read_capture
+from devices.decode import decode_message
+from devices.profile import load_profile
+from devices.results import to_inbox_result
+from devices.tolerance import ToleranceCounter
+from referral import review
+from referral.inbox import NewDeviceMessage, mark_delivered, record_message
+from referral.schema import connect
+from tests.devices.traces.golden_io import DATA
+from triage.service.api.held import HeldOut
+
+PENTRA = "horiba-pentra_xlr"
+RECEIVED = "2022-07-27T04:16:00.000000+00:00"  # minutes after the device timed its results
+
+
+def _held_pentra(tmp_path: Path) -> dict[str, review.HeldResult]:
+    """The Pentra capture decoded and stored as the gateway does; its held results by vendor code."""
+    db = connect(tmp_path / "clinic.db")
+    profile = load_profile(PENTRA)
+    (message,) = read_capture(profile, (DATA / "horiba-pentra_xlr.astm").read_bytes(), ToleranceCounter())
+    results, _ = decode_message(profile, message.raw)
+    stored = record_message(
+        db,
+        NewDeviceMessage(
+            device_id=PENTRA, session_id="s1", protocol="astm", raw=message.raw, received_at=RECEIVED
+        ),
+        [to_inbox_result(r, RECEIVED) for r in results],
+    ).new_results
+    mark_delivered(db, [r.id for r in stored])
+    return {h.result.vendor_code: h for h in review.held_results(db)}
+
+
+def test_a_unit_the_profile_does_not_take_is_held_for_its_unit_with_the_setting_to_change(
+    tmp_path: Path,
+) -> None:
+    held = _held_pentra(tmp_path)
+    assert sorted(held) == ["HCT", "HGB", "PLT", "WBC"]  # mapped, in unit "1"; the ignored codes never listed
+    wbc = held["WBC"]
+    # R.9 "W": not final either, and no patient id - every reason, the unit's instead of "unmapped"
+    assert wbc.why == ("not_final", "unexpected_unit", "no_patient_link") and not wbc.assignable
+    text = wbc.as_dict()["why_text"][1]
+    assert "not mapped" not in text
+    assert 'device unit "1"' in text and '["10*3/uL", "10E3/uL"]' in text, text
+    assert 'set [mapping."WBC"] device_units = ["10*3/uL", "10E3/uL", "1"]' in text, text
+    assert "profile" in text and PENTRA in text, text
+    # the API answers with the new code (its schema lists every why)
+    assert HeldOut.model_validate(wbc.as_dict()).why == list(wbc.why)
+
+
+def test_the_worklist_narrows_to_a_unit_problem_apart_from_an_unmapped_code(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    _held_pentra(tmp_path)
+    db = connect(db_path)
+    assert [h.result.vendor_code for h in review.held_results(db, reason="unexpected_unit")] == [
+        "PLT",
+        "HCT",
+        "HGB",
+        "WBC",
+    ]
+    assert review.held_results(db, reason="unmapped") == []
+    assert review.held_count(db, reason="unexpected_unit") == {PENTRA: 4}
