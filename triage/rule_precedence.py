@@ -1,15 +1,19 @@
-"""Which rule's action applies when two blood-pressure rules fire on one pressure with different
-actions. A 15-year-old at 190/125 fires ``bp_adolescent_severe`` (emergency transfer),
-``hypertensive_crisis`` ("refer urgently (same day)") and ``bp_adolescent_stage_2`` ("refer ...
-within 1 week"): three actions that disagree confuse staff. Every rule that fired stays in the
-Assessment (integrators and audit need each finding), but a lower rule's finding is then
-supporting evidence: its detail names the rule whose action applies instead of its own, and its
-values carry ``deferred_to`` (that rule's name). Pure: no I/O.
+"""Which rule's action applies when two rules fire on one problem with different actions. A
+15-year-old at 190/125 fires ``bp_adolescent_severe`` (emergency transfer), ``hypertensive_crisis``
+("refer urgently (same day)") and ``bp_adolescent_stage_2`` ("refer ... within 1 week"); a NEWS2 of
+3 from one red parameter fires ``news2_red_parameter`` (urgent review, observations hourly) and
+``news2_low_elevated`` (the local 4-6-hourly re-assessment); a glucose of 25 mmol/L with ketones
+fires ``glucose_critical_high`` and ``ketones_with_hyperglycaemia`` (refer urgently) and
+``glucose_diabetes_range`` ("confirm with a repeat test"): actions that disagree confuse staff.
+Every rule that fired stays in the Assessment (integrators and audit need each finding), but a
+lower rule's finding is then supporting evidence: its detail names the rule whose action applies
+instead of its own, and its values carry ``deferred_to`` (that rule's name). Pure: no I/O.
 
-``HIGHER`` lists, for each lower rule, the more urgent rules on the same pressure, most urgent
+``HIGHER`` lists, for each lower rule, the more urgent rules on the same problem, most urgent
 first; each is a red flag (no policy can switch it off), so the rule deferred to is always there.
-``tests/triage/test_rule_deference.py`` walks the rules over pressures, ages, pregnancy and symptoms
-and fails on a pair with different actions that is not listed here.
+``tests/triage/test_rule_deference.py`` (blood pressure) and
+``tests/triage/test_rule_deference_news2_glycaemia.py`` walk the rules over readings and patients
+and fail on a pair with different actions that is not listed here.
 """
 
 from __future__ import annotations
@@ -19,19 +23,42 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from triage.evidence import Evidence, Finding
+from triage.scores.news2 import RESPONSES
 
 _EMERGENCY = ("hypertensive_emergency", "bp_adolescent_severe", "pregnancy_severe_hypertension")
 _URGENT = ("hypertensive_crisis", "bp_hearts_urgent", "pregnancy_hypertension")
+_HYPERGLYCAEMIA = ("glucose_hhs_range", "glucose_critical_high", "ketones_with_hyperglycaemia")
 HIGHER: dict[str, tuple[str, ...]] = {
     "hypertensive_crisis": _EMERGENCY,
     "bp_hearts_urgent": _EMERGENCY,
     "pregnancy_hypertension": _EMERGENCY,
     **{lower: _EMERGENCY + _URGENT for lower in ("bp_grade_3", "bp_adolescent_stage_2", "bp_grade_1_2")},
+    # a parameter scoring 3 is a red score: hourly urgent review, not the 4-6-hourly local
+    # re-assessment of a total of 1-4 (RCP NEWS2 2017, Chart 3); not alert on ACVPU scores 3 and is
+    # an emergency transfer itself (beside a total of 5-6 too), a total of 7 or more the emergency
+    # response
+    "news2_urgent": ("altered_consciousness",),
+    "news2_low_elevated": ("altered_consciousness", "news2_red_parameter"),
+    "news2_red_parameter": ("news2_emergency", "altered_consciousness"),
+    # an urgent hyperglycaemia (critical high, the HHS range, ketones) is referred now, not confirmed
+    # with a repeat test or reviewed against a target; a glucose below the critical low is referred,
+    # not only treated and re-checked
+    "glucose_diabetes_range": _HYPERGLYCAEMIA,
+    "hypoglycaemia_level1": ("glucose_critical_low",),
 }
 DEFERRED = (
-    "{finding}; {rule}: supporting evidence for {higher}, which fired on this pressure too - its action"
+    "{finding}; {rule}: supporting evidence for {higher}, which fired on {same} too - its action"
     " applies, not this rule's"
 )
+# what the lower rule and the rule it defers to both fired on, as DEFERRED names it
+_SAME = {
+    "news2_urgent": "these observations",
+    "news2_low_elevated": "these observations",
+    "news2_red_parameter": "these observations",
+    "glucose_diabetes_range": "these readings",
+    "hypoglycaemia_level1": "these readings",
+}
+_RED_SCORE_ACTION = ": urgent review by"  # where news2_red_parameter's action starts
 
 
 class _Rule(Protocol):
@@ -48,17 +75,32 @@ Check = Callable[[Evidence], Finding | None]
 
 
 def _finding(ev: Evidence, detail: str) -> str:
-    """What a lower rule found, without its action: the blood-pressure score's detail its detail
-    starts with (grade or stage, a pressure missing, the crisis range), else the reading before its
-    first ``: `` (``blood pressure >250/? mmHg in pregnancy (>=140 and/or >=90)``)."""
+    """What a lower blood-pressure or glycaemia rule found, without its action: the
+    blood-pressure score's detail its detail starts with (grade or stage, a pressure missing, the
+    crisis range), else the reading(s) before the first ``: `` (``blood pressure >250/? mmHg in
+    pregnancy (>=140 and/or >=90)``, ``random glucose 25 mmol/L, urine ketones 2+ (dipstick)``)."""
     s = ev.scores.get("blood_pressure")
     if s is not None and s.detail and detail.startswith(s.detail):
         return s.detail
     return detail.split(": ", 1)[0]
 
 
+def _news2_finding(ev: Evidence, detail: str) -> str:
+    """A NEWS2 rule's finding without the response it asks for: the total, what is missing, the
+    parameters that scored (``NEWS2 3 (scale 1); scoring: heart_rate 131 /min``) and, for an
+    incomplete score, that the missing observations are measured now; the red score with its
+    parameters (``NEWS2 red score (3 points in one parameter: heart_rate 131 /min)``)."""
+    s = ev.scores.get("news2")
+    if s is not None and s.band in RESPONSES:
+        monitoring, response, _ = RESPONSES[str(s.band)]
+        detail = detail.replace(f": {response}; monitoring {monitoring}", "", 1)
+    return detail.split(_RED_SCORE_ACTION, 1)[0]
+
+
 def _deferring(rule: _Rule, higher: list[tuple[str, Check]]) -> Check:
     own = rule.check
+    found_by = _news2_finding if rule.name.startswith("news2_") else _finding
+    same = _SAME.get(rule.name, "this pressure")
 
     def check(ev: Evidence) -> Finding | None:
         found = own(ev)
@@ -66,7 +108,8 @@ def _deferring(rule: _Rule, higher: list[tuple[str, Check]]) -> Check:
             return None
         for name, fires in higher:
             if fires(ev) is not None:
-                detail = DEFERRED.format(finding=_finding(ev, found.detail), rule=rule.name, higher=name)
+                finding = found_by(ev, found.detail)
+                detail = DEFERRED.format(finding=finding, rule=rule.name, higher=name, same=same)
                 return Finding({**found.values, "deferred_to": name}, detail, found.recheck_minutes)
         return found
 

@@ -152,7 +152,9 @@ def test_chinese_details_read_as_written() -> None:
     red = _payload(PatientContext(), [ob("resp_rate", 28), ob("spo2", 90), ob("sbp", 88)], ALL_ON)
     assert _zh_detail(red, "news2_red_parameter") == (
         "NEWS2 红色评分（单项参数 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg；"
-        "由具备急症处理能力的临床医生紧急评估；至少每小时观察一次" + ZH_MEASURED
+        # NEWS2 >=7: the emergency response applies, not the red score's urgent review
+        "NEWS2：任一单项参数 3 分：作为“NEWS2 ≥7（紧急响应阈值）”的佐证（该规则也因这些观察项触发）："
+        "按该规则处理，不按本规则" + ZH_MEASURED
     )
     assert _zh_detail(red, "news2_emergency") == (
         "早期预警评分 NEWS2 ≥9 分（SpO2 量表 1）：紧急抢救响应：由重症监护团队评估；考虑转入二级/三级监护；"

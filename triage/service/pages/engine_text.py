@@ -301,7 +301,9 @@ class EngineText:
         values = reason.get("values") or {}
         # supporting evidence for a more urgent rule (triage.rule_precedence): not its own action
         higher = values.get("deferred_to")
-        template = self.entry("detail.deferred" if higher else f"rule_detail.{rule}")
+        # what a NEWS2 or glycaemia rule found is its own (detail.deferred.<rule>); a pressure's is one
+        deferred = self.text.get(f"detail.deferred.{rule}") or self.entry("detail.deferred") if higher else ""
+        template = deferred or self.entry(f"rule_detail.{rule}")
         if higher:
             template = template.replace("{rule}", self.entry(f"rule.{rule}")).replace(
                 "{higher}", self.entry(f"rule.{higher}")
