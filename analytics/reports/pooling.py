@@ -9,7 +9,6 @@ first row number and a count, then de-duplicate on ``record_id`` across files. T
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from analytics.reports.sources import (
     scan_sql,
     unreadable,
 )
+from analytics.reports.withheld import shown_value
 from referral.errors import json_text
 
 Progress = Callable[[str], None]
@@ -97,6 +97,14 @@ def _cast(column: str, target: str, actual: str | None) -> str:
     return f"TRY_CAST({_q(column)} AS {target})"
 
 
+def _outside(column: str) -> str:
+    return f"{column} outside the allowed values"
+
+
+#: The closed vocabulary of each "outside the allowed values" problem, for :func:`shown_value`.
+_CODES = {_outside(name): allowed for name, allowed in ALLOWED_VALUES.items()}
+
+
 def _problem_sql(columns: dict[str, str], risk_columns: list[str]) -> tuple[str, str]:
     """CASE expressions naming the first contract break of a row, and the offending value."""
     checks: list[tuple[str, str, str]] = []
@@ -117,7 +125,7 @@ def _problem_sql(columns: dict[str, str], risk_columns: list[str]) -> tuple[str,
         checks.append(
             (
                 f"{_q(name)} IS NOT NULL AND CAST({_q(name)} AS VARCHAR) NOT IN ({values})",
-                f"{name} outside the allowed values",
+                _outside(name),
                 f"CAST({_q(name)} AS VARCHAR)",
             )
         )
@@ -191,7 +199,7 @@ def pool(
         rejections.append(
             Rejection(
                 source.label,
-                f"{problem} (first at {where} {first_row}, value {shown_value(value)})",
+                f"{problem} (first at {where} {first_row}, value {shown_value(value, _CODES.get(problem, ()))})",
                 int(rows),
             )
         )
@@ -239,21 +247,6 @@ def pool(
     if result.facilities == 0:
         result.notes.append("no facility directory: network, map and capacity sections are empty")
     return result
-
-
-#: A rejected cell shown as it is: a code, a number or a date (``send_home``, ``2024-13-45``,
-#: ``-1``, ``ZJ-C01``) - ASCII without spaces, capitals only beside a digit.
-_CODE = re.compile(r"[a-z0-9_.:;+/-]{0,40}|(?=.*[0-9])[A-Za-z0-9_.:;+/-]{1,40}")
-
-
-def shown_value(value: object) -> str:
-    """A rejected cell as a rejection line shows it to the regional analyst: a code, number or date
-    quoted (JSON), anything else - free text that may name the nurse or doctor who wrote it
-    (``declined by Dr Wang``, ``王芳``) - withheld with its length: the analyst needs where the
-    problem is, not who; the clinic finds the cell by its file and line."""
-    if value is None or _CODE.fullmatch(str(value)):
-        return json_text(value)
-    return f"withheld: free text of {len(str(value))} characters, not a code (it may name a person)"
 
 
 def _facility_value_rejections(
@@ -373,7 +366,7 @@ def _pool_facilities(
             Rejection(
                 label,
                 f"facility {json_text(fid)} has a tier outside {'/'.join(TIERS)} (first at {where},"
-                f' column "tier", value {shown_value(tier)}); row left out',
+                f' column "tier", value {shown_value(tier, TIERS)}); row left out',
                 rows,
                 table="facilities",
             )

@@ -198,7 +198,8 @@ def test_facilities_file_wins_and_bad_rows_are_listed(generated: Generated, tmp_
     assert [(r.reason, r.rows) for r in bad] == [
         (
             'facility "SYN-H12" has a tier outside primary/secondary/tertiary'
-            f' (first at line {line}, column "tier", value "quaternary"); row left out',
+            f' (first at line {line}, column "tier", value withheld: one word of 10 lowercase letters,'
+            " not one of its column's codes (it may be a name)); row left out",
             1,
         )
     ]
@@ -254,7 +255,11 @@ def test_facility_value_that_does_not_parse_is_listed_not_dropped_silently(
     pooled = pool([generated[0]], tmp_path / "work", facilities_file=path)
     bad = [r for r in pooled.rejections if r.source == str(path)]
     assert [(r.reason, r.rows) for r in bad] == [
-        ('facility beds is not a valid integer (first at line 3, value "lots"); left empty', 1)
+        (
+            "facility beds is not a valid integer (first at line 3, value withheld: one word of 4 lowercase"
+            " letters, not a code or a placeholder (it may be a name)); left empty",
+            1,
+        )
     ]
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ReportInputError, match=r"--facilities .*empty.csv: empty file"):
