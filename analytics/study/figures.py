@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.collections import LineCollection
-from matplotlib.colors import LogNorm
+from matplotlib.colors import LogNorm, Normalize, SymLogNorm
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
@@ -160,14 +160,35 @@ def facility_figure(frame: Frame) -> plt.Figure:
     return fig
 
 
+def _skewed(values: pd.Series, low: float) -> bool:
+    """The median unit would sit in the bottom tenth of a linear colour scale from ``low`` to the
+    largest value: nine units in ten one colour, the few hubs alone told apart."""
+    high = float(values.max())
+    return high > low and (float(values.median()) - low) / (high - low) < 0.1
+
+
 def _skewed_colour_norm(values: pd.Series) -> LogNorm | None:
     """A logarithmic colour scale for counts whose median unit sits in the bottom tenth of a
     linear scale (all above 0): the national HTH (2 to 364, median 30.5) coloured 9 in 10 units
     the same dark purple, the few hubs alone told apart. None: a linear scale reads well."""
     low, high = float(values.min()), float(values.max())
-    if low <= 0 or high <= low or (float(values.median()) - low) / (high - low) >= 0.1:
+    if low <= 0 or not _skewed(values, low):
         return None
     return LogNorm(vmin=low, vmax=high)
+
+
+def centrality_norm(values: pd.Series, n: int) -> Normalize:
+    """Figure 7's colour scale: from 0 (no tie received; a standardized in-degree is a share, as
+    the bars beside the map start at 0) to the largest value. Skewed as Figure 6's counts (the
+    national frame: median 0.017, Shanghai 0.66, the median unit at 3% of a linear bar, 9 units in 10
+    one pale colour), it is linear up to one tie received, 1 / (n - 1), and logarithmic above, so
+    a unit with no tie (0) still has a colour. The scale used to run from the smallest value, so
+    the least central Zhejiang unit (0.034) took the colour of none."""
+    high = max(float(values.max()), 1e-12)
+    one_tie = 1.0 / max(n - 1, 1)
+    if _skewed(values, 0.0) and high > one_tie:
+        return SymLogNorm(linthresh=one_tie, linscale=0.5, vmin=0.0, vmax=high, base=10)
+    return Normalize(vmin=0.0, vmax=high)
 
 
 def _map_ticks(ax: plt.Axes) -> None:
@@ -190,10 +211,24 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
     bars.set_xlabel("standardized in-degree (in-degree / (n - 1))")
     # "top 20" over a frame of 12 units had promised bars that were not there
     bars.set_title(f"top {top} receiving units" if len(centrality) > top else f"all {len(head)} units")
-    points = ax.scatter(
-        centrality["lon"], centrality["lat"], c=centrality["std_in_degree"], cmap="magma_r", s=22
-    )
-    fig.colorbar(points, ax=ax, label="standardized in-degree")
+    values = centrality["std_in_degree"].astype(float)
+    norm = centrality_norm(values, len(centrality))
+    points = ax.scatter(centrality["lon"], centrality["lat"], c=values, cmap="magma_r", s=22, norm=norm)
+    if isinstance(norm, SymLogNorm):
+        bar = fig.colorbar(
+            points, ax=ax, label=f"standardized in-degree (log scale above {norm.linthresh:.2g}, one tie)"
+        )
+        highest = float(values.max())
+        ticks = [0.0] + [
+            t
+            for t in (k * 10.0**e for e in range(-4, 1) for k in (1, 2, 5))
+            if norm.linthresh <= t <= highest
+        ]
+        bar.ax.yaxis.set_major_locator(FixedLocator(ticks))
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        bar.ax.yaxis.set_minor_locator(FixedLocator([]))
+    else:
+        fig.colorbar(points, ax=ax, label="standardized in-degree")
     ax.set_aspect("equal", adjustable="datalim")
     _map_ticks(ax)
     ax.set_xlabel(LON_LABEL)

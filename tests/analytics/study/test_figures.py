@@ -451,3 +451,30 @@ def test_figure6_colours_a_skewed_count_on_a_log_scale(study_folder: Path) -> No
     ticks = [t.get_text() for t in fig.axes[3].get_yticklabels() if t.get_text()]
     assert ticks and all(t.replace(",", "").isdigit() for t in ticks), ticks  # 10, 100: not 10^1
     plt.close(fig)
+
+
+def test_figure7_colours_from_no_tie_and_spreads_a_skewed_frame(study_folder: Path) -> None:
+    """Figure 7's colour scale ran from the smallest centrality to the largest, linearly: the least
+    central Zhejiang unit (0.034) took the colour of no tie at all, and the national frame (median
+    0.017, Shanghai 0.66) put the median unit at 3% of the bar, nine units in ten one pale colour.
+    It now runs from 0, as the bars beside it do, and a skewed frame is logarithmic above one tie."""
+    national, zhejiang = load_study(study_folder, list(NODE_TERMS)).frames
+    for frame in (national, zhejiang):
+        centrality = figures.in_degree_centrality(frame)
+        values = centrality["std_in_degree"]
+        fig = figures.centrality_figure(frame, centrality)
+        norm = fig.axes[1].collections[0].norm
+        assert (norm.vmin, norm.vmax) == (0.0, pytest.approx(float(values.max())))
+        assert float(norm(0.0)) == 0.0 and float(norm(float(values.max()))) == pytest.approx(1.0)
+        fig.canvas.draw()
+        label = fig.axes[2].get_ylabel()
+        if frame is national:
+            assert float(norm(float(values.median()))) >= 0.25
+            one_tie = 1 / (len(centrality) - 1)
+            assert label == f"standardized in-degree (log scale above {one_tie:.2g}, one tie)"
+            ticks = [t.get_text() for t in fig.axes[2].get_yticklabels() if t.get_text()]
+            assert ticks[0] == "0" and "0.1" in ticks and all("^" not in t for t in ticks), ticks
+        else:  # not skewed: linear, and the least central unit is not coloured as none
+            assert type(norm).__name__ == "Normalize" and label == "standardized in-degree"
+            assert float(norm(float(values.min()))) > 0.1
+        plt.close(fig)
