@@ -14,6 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from referral import lifecycle
 from referral.clock import Clock
 from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
@@ -40,6 +41,18 @@ TEMPLATES.env.filters["local"] = pass_context(
 TEMPLATES.env.filters["clock"] = pass_context(lambda context, at: clock(at, clinic=_clinic(context)))
 TEMPLATES.env.filters["stamp"] = pass_context(lambda context, at: stamp(at, clinic=_clinic(context)))
 TEMPLATES.env.globals["duration"] = duration
+#: a referral's next steps a clinician records on the pages, by its status: the lifecycle's own,
+#: in the order they happen - a proposed one's are the patient page's Confirm and Cancel, and the
+#: completion comes with the receiving hospital's feedback (``referral.records.FeedbackIn``), not
+#: from a button here
+REFERRAL_STEPS = {
+    status: steps
+    for status, targets in lifecycle.ALLOWED.items()
+    if status != lifecycle.INITIAL
+    and (steps := tuple(s for s in ("accepted", "arrived", "declined", "cancelled") if s in targets))
+}
+TEMPLATES.env.globals["referral_steps"] = REFERRAL_STEPS
+TEMPLATES.env.globals["referral_needs_note"] = lifecycle.NEEDS_NOTE
 
 
 #: an identifier longer than this may break after its own separators (``span.ident.long``)
@@ -191,6 +204,9 @@ DONE = frozenset(
         "referral",
         "referral_sent",
         "referral_cancelled",
+        "referral_accepted",
+        "referral_arrived",
+        "referral_declined",
         "patient_corrected",
         "closed",
     }

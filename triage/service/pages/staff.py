@@ -517,9 +517,7 @@ def referral_status(
     )
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
     target = back if back.startswith("/") and not back.startswith("//") else "/referrals"
-    if status in ("sent", "cancelled"):  # what the patient page's Confirm and Cancel did
-        return stored(request, target, f"referral_{status}")
-    return RedirectResponse(target, status_code=303)
+    return stored(request, target, f"referral_{status}")  # said once where the step was recorded
 
 
 @router.get("/referrals")
