@@ -273,6 +273,14 @@ def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of
         deciding = {r["rule"] for r in payload["reasons"] if r["level"] == "emergency_transfer"}
         assert deciding == {"hypertensive_emergency"}, payload["reasons"]
         assert payload["scores"]["news2"]["value"] <= 4, "the pressure and the symptom decide, not NEWS2"
+        # asked on arrival, before the devices measured: the referral triage proposed on their
+        # results is the emergency transfer too (it was an urgent referral, the symptom unasked)
+        proposed = (
+            runtime.databases.get()
+            .conn.execute("SELECT urgency, created_by FROM referrals WHERE encounter_id = ?", [encounter])
+            .fetchall()
+        )
+        assert proposed and {row[0] for row in proposed} == {"emergency"}, proposed
         client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
         page = client.get(f"/encounters/{encounter}").text
         assert "Demo data" in page and "hypertensive emergency" in page.lower()

@@ -233,12 +233,18 @@ def admit_with_oximeter(runtime: Any, patient: DemoPatient) -> int:
 def record_by_hand(runtime: Any, encounter_id: int, patient: DemoPatient) -> list[int]:
     """The demo simulating the nurse on the patient's arrival: type what a nurse observes by hand
     (consciousness, air or oxygen, height, weight) and the laboratory slip's values, as "manual
-    entry" readings of ``demo-nurse``, before the devices measure (so every assessment of the
-    visit has them); returns the observation ids."""
+    entry" readings of ``demo-nurse``, and the acute symptoms she asked (kept on the visit), before
+    the devices measure - so every assessment of the visit has them, the one triage makes on the
+    devices' results too (asked only later, a hypertensive emergency's referral was proposed as an
+    urgent one); returns the observation ids."""
+    from referral import encounter_context
     from triage.observation import Observation
 
     now = datetime.now(UTC)
     readings = [
+    if "acute_symptoms" in patient.history:
+        symptoms = {"acute_symptoms": patient.history["acute_symptoms"]}
+        encounter_context.remember(runtime.databases.get(), encounter_id, symptoms, actor=DEMO_NURSE)
         Observation.create(code, value, None, observed_at=now, device="manual entry")
         for code, value in patient.typed.items()
     ]
