@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import lifecycle
+from referral import idempotency_keys, lifecycle
 from referral.audit import canonical_json
 from referral.audit_replay import (
     Expected,
@@ -39,11 +39,12 @@ def patients(db: Database) -> Iterator[Expected]:
 def encounters(db: Database) -> Iterator[Expected]:
     columns = table_columns(db, "encounters")
     actions = "('encounter.create', 'encounter.age_correct')"
+    forgotten = idempotency_keys.purged(db)["encounters"]
     for row_id, entries in by_row(trail_entries(db, f"entity = 'encounter' AND action IN {actions}")):
         expected = created_row("encounters", row_id, entries, columns)
         for entry in entries[1:]:  # the age a corrected birth date gave the visit
             expected.update(entry["data"]["after"])
-        yield row_id, expected, int(entries[-1]["seq"])
+        yield _key_kept(row_id, expected, int(entries[-1]["seq"]), forgotten)
 
 
 def observations(db: Database) -> Iterator[Expected]:
@@ -71,14 +72,28 @@ def observations(db: Database) -> Iterator[Expected]:
             last_id, last_seq = row_id, seq
 
 
+def _key_kept(row_id: Any, expected: dict[str, Any], seq: int, forgotten: dict[int | str, int]) -> Expected:
+    """A keyed record as its entries leave it, its key cleared when an ``idempotency.purge`` entry
+    forgot it (``referral.idempotency_keys``)."""
+    purged_at = forgotten.get(row_id)
+    if purged_at is None:
+        return row_id, expected, seq
+    return row_id, expected | {"idempotency_key": None}, max(seq, purged_at)
+
+
 def observation_requests(db: Database) -> Iterator[Expected]:
     """Each keyed ``observations.create`` entry (migration 0024) names the key, the request body's
-    fingerprint and the readings it stored: the row kept for the key, in the key's order."""
+    fingerprint and the readings it stored: the row kept for the key, in the key's order - unless an
+    ``idempotency.purge`` entry after it deleted the row (the key forgotten; it may name a new
+    request since)."""
+    forgotten = idempotency_keys.purged(db)["observation_requests"]
     cursor = db.conn.execute(
         "SELECT json_extract(data, '$.idempotency_key') AS key, seq, actor, entity_id, data FROM audit"
-        " WHERE action = 'observations.create' AND key IS NOT NULL ORDER BY key"
+        " WHERE action = 'observations.create' AND key IS NOT NULL ORDER BY key, seq"
     )
     for key, seq, actor, encounter_id, data in cursor:
+        if forgotten.get(key, 0) > seq:
+            continue
         stored = json.loads(data)
         expected = {
             "encounter_id": int(encounter_id),
@@ -91,12 +106,13 @@ def observation_requests(db: Database) -> Iterator[Expected]:
 
 def assessments(db: Database) -> Iterator[Expected]:
     columns = table_columns(db, "assessments")
+    forgotten = idempotency_keys.purged(db)["assessments"]
     for row_id, entries in by_row(
         trail_entries(db, "entity = 'assessment' AND action = 'assessment.create'")
     ):
         expected = created_row("assessments", row_id, entries, columns)
         expected["payload"] = Sha256(entries[0]["data"]["payload_sha256"])
-        yield row_id, expected, int(entries[-1]["seq"])
+        yield _key_kept(row_id, expected, int(entries[-1]["seq"]), forgotten)
 
 
 def overrides(db: Database) -> Iterator[Expected]:
@@ -115,6 +131,7 @@ def referrals(db: Database, counts: dict[str, int]) -> Iterator[Expected]:
     columns = table_columns(db, "referrals")
     actions = ", ".join(f"'{a}'" for a in ("referral.create", *_TRANSITIONS))
     counts["referral_events"] = 0
+    forgotten = idempotency_keys.purged(db)["referrals"]
     for row_id, entries in by_row(trail_entries(db, f"entity = 'referral' AND action IN ({actions})")):
         assert isinstance(row_id, int)
         expected = created_row("referrals", row_id, entries, columns)
@@ -138,7 +155,7 @@ def referrals(db: Database, counts: dict[str, int]) -> Iterator[Expected]:
                 (data["from"], data["to"], data["at"], entry["actor"], entry["reason"], entry["seq"])
             )
         counts["referral_events"] += _check_events(db, row_id, trail)
-        yield row_id, expected, int(entries[-1]["seq"])
+        yield _key_kept(row_id, expected, int(entries[-1]["seq"]), forgotten)
 
 
 def _check_events(db: Database, referral_id: int, trail: list[tuple[Any, ...]]) -> int:

@@ -37,6 +37,8 @@ _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+
 ENV_PREFIX = "TRIAGE_"
 #: The storage layer's bounds (``referral.association_bounds``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
+#: How long an idempotency key is kept at least (``referral.idempotency_keys``): default and bounds, s.
+DEFAULT_RETENTION_S, MIN_RETENTION_S, MAX_RETENTION_S = 24 * 3600, 3600, 30 * 24 * 3600
 
 
 class DatabaseSettings(BaseModel):
@@ -116,6 +118,18 @@ class ServiceSettings(BaseModel):
     login_attempts_per_minute: int = Field(
         5, ge=1, le=1000, description="Failed logins allowed per user name and per client address"
     )
+    idempotency_retention_s: int = Field(
+        DEFAULT_RETENTION_S,
+        ge=MIN_RETENTION_S,
+        le=MAX_RETENTION_S,
+        description="A request's idempotency key is kept at least this many seconds (3600 = 1 hour"
+        " .. 2592000 = 30 days; default 86400 = 24 hours), then forgotten: the request sent again"
+        " with it is a new request, stored again. Longer than any client retries a creation",
+    )
+
+    @property
+    def idempotency_retention(self) -> timedelta:
+        return timedelta(seconds=self.idempotency_retention_s)
 
     @field_validator("secret_key")
     @classmethod

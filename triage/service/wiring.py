@@ -135,6 +135,10 @@ async def start_after_the_log(runtime: Runtime) -> None:
         gc.freeze()
     runtime.ready = True
     runtime.not_ready_reason = ""
+    if runtime.worker == 0:  # the primary forgets expired idempotency keys, now and every hour
+        from triage.service.api.idempotency import purge_forever
+
+        runtime.extras["key_purge_task"] = asyncio.get_running_loop().create_task(purge_forever(runtime))
     if pool is not None:
         try:
             # The workers start once the primary is ready; the primary writes their walk-ins.
@@ -149,6 +153,9 @@ async def stop_clinic(runtime: Runtime) -> None:
     sharing = runtime.extras.pop("sharing_task", None)
     if isinstance(sharing, asyncio.Task):
         sharing.cancel()
+    purging = runtime.extras.pop("key_purge_task", None)
+    if isinstance(purging, asyncio.Task):
+        purging.cancel()
     retry = runtime.extras.pop("log_retry_task", None)
     if isinstance(retry, asyncio.Task):
         retry.cancel()  # awaited: what it may have started (committer, gateway) is stopped below

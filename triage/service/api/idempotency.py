@@ -12,17 +12,31 @@ The draft writes the key as a Structured Field String (RFC 8941 3.3.3): ``Idempo
 the same key - a bare one holds no quote, backslash or space, so nothing is guessed. A key the
 header and the body both carry must be the same; the header given twice, empty, longer than the
 body's 200 characters, or not printable ASCII (RFC 8941 strings are) is a 422 naming
-``header.Idempotency-Key``."""
+``header.Idempotency-Key``.
+
+A key is kept at least ``[service] idempotency_retention_s`` (24 hours unless set), then forgotten
+(``referral.idempotency_keys``): the primary process purges the expired keys when the log opens and
+every hour after (:func:`purge_forever`), in a thread and in short batches, so requests take turns
+with it. A request sent with a forgotten key is a new request."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Protocol, Self, TypeVar
 
 from fastapi import Depends, Header, Request
 from starlette.exceptions import HTTPException
+
+from referral.idempotency_keys import PurgeReport, purge
+from triage.service.runtime import Runtime
+
+log = logging.getLogger("triage.service")
+#: How often the primary forgets the keys whose retention ended (and once when the log opens).
+PURGE_EVERY_S = 3600.0
 
 NAME = "Idempotency-Key"
 WHERE = f"header.{NAME}"
@@ -106,3 +120,28 @@ def keyed(body: Body, key: str | None) -> Body:
             " send the key in one of them, or the same key in both"
         )
     return body.model_copy(update={"idempotency_key": key})
+
+
+def purge_now(runtime: Runtime) -> PurgeReport:
+    """Forget the keys stored longer ago than the retention (in the calling thread)."""
+    retention = runtime.settings.service.idempotency_retention
+    return purge(runtime.databases.get(), now=runtime.clock.now(), retention=retention)
+
+
+async def purge_forever(runtime: Runtime) -> None:
+    """:func:`purge_now` in a thread when the log opens and every :data:`PURGE_EVERY_S` after, until
+    cancelled; a failure (a busy or full log) is logged and tried again at the next turn."""
+    while True:
+        try:
+            report = await asyncio.to_thread(purge_now, runtime)
+        except Exception as exc:  # the next turn tries again; requests are not concerned
+            log.warning("idempotency keys not purged this time: %s", exc)
+        else:
+            if report.total:
+                log.info(
+                    "forgot %d idempotency keys stored before %s (%s)",
+                    report.total,
+                    report.before,
+                    ", ".join(f"{table} {n}" for table, n in report.cleared.items() if n),
+                )
+        await asyncio.sleep(PURGE_EVERY_S)

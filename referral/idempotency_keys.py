@@ -1,0 +1,128 @@
+"""How long a request's idempotency key is kept: at least the retention (``[service]
+idempotency_retention_s``, 24 hours unless set), then forgotten by the next :func:`purge`.
+
+A key is kept with the record the request stored - an encounter, an assessment, a referral (their
+``idempotency_key`` column) or a request of readings (a row of ``observation_requests``) - so the
+request sent again is answered that record (``referral.store``, ``referral.observation_requests``).
+They were kept for ever: a client whose keys start again (a bridge numbering its requests anew
+after a restart, a key made from the readings' values) was answered a record of last month as if
+its new request were a retry, and ``observation_requests`` grew by a row a keyed request.
+
+:func:`purge` clears the key of every record older than the retention (``observation_requests``:
+deletes the row, which holds nothing else), in batches of :data:`BATCH` keys, each batch one short
+write transaction with its ``idempotency.purge`` audit entry naming the rows it cleared, so the
+service's requests take turns with it and ``verify-audit`` replays it
+(``referral.audit_rows_clinical``). The key stays in the audit trail's creation entry: history,
+no longer the name of a request. A forgotten key is a key never seen: the request sent with it
+again is a new request, stored again (201).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from referral import audit
+from referral.transactions import write
+
+#: Keys cleared in one write transaction: a few milliseconds, so requests are not held up.
+BATCH = 500
+ACTION = "idempotency.purge"
+#: Who forgets (the audit entry's actor): the service itself, not a person.
+PURGE_ACTOR = "system"
+#: The tables that keep a key beside their record, with the column that says when it was stored.
+KEPT_IN = (
+    ("encounters", "started_at"),
+    ("assessments", "created_at"),
+    ("referrals", "created_at"),
+    ("observation_requests", "created_at"),
+)
+
+
+@dataclass
+class PurgeReport:
+    """What one :func:`purge` forgot: keys cleared per table, and the audit entries it wrote."""
+
+    before: str
+    cleared: dict[str, int] = field(default_factory=lambda: {table: 0 for table, _ in KEPT_IN})
+    entries: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.cleared.values())
+
+
+def utc_text(at: datetime) -> str:
+    """``at`` as the log writes times (ISO 8601 UTC with milliseconds)."""
+    if at.tzinfo is None:
+        raise ValueError("a purge's time must carry its UTC offset")
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _expired(db: Database, before: str, limit: int) -> dict[str, list[int]]:
+    """Up to ``limit`` rows whose key was stored before ``before``, by table (read by the key's
+    unique index: after a purge only the retention's keys are left in it)."""
+    found: dict[str, list[int]] = {}
+    for table, stored_at in KEPT_IN:
+        if limit <= 0:
+            break
+        query = f"SELECT id FROM {table} WHERE idempotency_key IS NOT NULL AND {stored_at} < ? ORDER BY id LIMIT ?"
+        ids = [int(row_id) for (row_id,) in db.conn.execute(query, [before, limit])]
+        if ids:
+            found[table] = ids
+            limit -= len(ids)
+    return found
+
+
+def _forget(db: Database, before: str, batch: int) -> dict[str, int]:
+    """Forget one batch of keys stored before ``before`` (inside a write transaction), with its
+    audit entry; how many of each table (empty: none left)."""
+    found = _expired(db, before, batch)
+    if not found:
+        return {}
+    cleared: dict[str, list[int] | list[str]] = {}
+    for table, ids in found.items():
+        marks = ", ".join("?" for _ in ids)
+        if table == "observation_requests":
+            # the row is the key and its request's fingerprint: the trail names it by its key
+            query = f"SELECT idempotency_key FROM observation_requests WHERE id IN ({marks}) ORDER BY 1"
+            cleared[table] = [str(key) for (key,) in db.conn.execute(query, ids)]
+            db.conn.execute(f"DELETE FROM observation_requests WHERE id IN ({marks})", ids)
+        else:
+            cleared[table] = ids
+            db.conn.execute(f"UPDATE {table} SET idempotency_key = NULL WHERE id IN ({marks})", ids)
+    audit.append(
+        db,
+        actor=PURGE_ACTOR,
+        action=ACTION,
+        entity="idempotency",
+        entity_id="purge",
+        reason=f"idempotency keys stored before {before} forgotten: their retention ended",
+        data={"before": before, "cleared": cleared},
+    )
+    return {table: len(ids) for table, ids in found.items()}
+
+
+def purge(db: Database, *, now: datetime, retention: timedelta, batch: int = BATCH) -> PurgeReport:
+    """Forget every idempotency key stored more than ``retention`` before ``now`` (the module says
+    how), one batch of at most ``batch`` keys per write transaction."""
+    report = PurgeReport(utc_text(now - retention))
+    while counts := write(db, lambda d: _forget(d, report.before, batch)):
+        report.entries += 1
+        for table, count in counts.items():
+            report.cleared[table] += count
+    return report
+
+
+def purged(db: Database) -> dict[str, dict[int | str, int]]:
+    """What the ``idempotency.purge`` entries cleared, by table: each row's id (for
+    ``observation_requests``, its key) -> the entry's number; for the audit replay."""
+    found: dict[str, dict[int | str, int]] = {table: {} for table, _ in KEPT_IN}
+    query = "SELECT seq, data FROM audit WHERE entity = 'idempotency' AND action = ? ORDER BY seq"
+    for seq, data in db.conn.execute(query, [ACTION]):
+        for table, keys in json.loads(data)["cleared"].items():
+            found.setdefault(table, {}).update(dict.fromkeys(keys, int(seq)))
+    return found
