@@ -14,9 +14,15 @@ inferred.
 
 ``acute_symptoms`` is what a clinician asked and recorded now, from a closed vocabulary
 (``ACUTE_SYMPTOMS``): ``None`` not asked, ``[]`` asked and none present. With a blood pressure of
-180 and/or 110 mmHg or more, any one of them (a headache only in pregnancy) is a hypertensive
-emergency (``triage.rules``, ``hypertensive_emergency``); with such a pressure and ``None`` the
-Assessment lists ``acute_symptoms`` under ``missing_inputs``.
+180 and/or 110 mmHg or more, any one of them (a headache only in pregnancy from 20 weeks, or with
+the weeks not recorded) is a hypertensive emergency (``triage.rules``, ``hypertensive_emergency``);
+with such a pressure and ``None`` the Assessment lists ``acute_symptoms`` under ``missing_inputs``.
+
+``gestation_weeks`` is the completed weeks of pregnancy (1-45, a whole number), given only with
+``pregnant`` true; ``None`` not recorded. Pre-eclampsia is a diagnosis from 20 weeks (ACOG Practice
+Bulletin 222, 2020; ISSHP 2018): a criterion that stands for it (a headache as a sign of severe
+pre-eclampsia) reads the weeks, and with the weeks unknown it is applied, conservatively, as from 20
+weeks, the reason saying so (:attr:`PatientContext.pre_eclampsia_possible`).
 """
 
 from __future__ import annotations
@@ -38,7 +44,12 @@ ACUTE_SYMPTOMS: tuple[str, ...] = get_args(AcuteSymptom)
 """Symptoms of acute target-organ damage a clinician records (ESC/ESH 2024; ISH 2020 s10.4): chest
 pain (acute coronary syndrome, aortic dissection), breathlessness (acute pulmonary oedema), a new
 neurological deficit (stroke), confusion (encephalopathy), visual loss or disturbance (retinopathy),
-and a headache, which counts in pregnancy only (severe pre-eclampsia)."""
+and a headache, which counts in pregnancy only (severe pre-eclampsia: from 20 weeks)."""
+MIN_GESTATION_WEEKS, MAX_GESTATION_WEEKS = 1, 45
+PRE_ECLAMPSIA_FROM_WEEKS = 20
+"""Pre-eclampsia is new hypertension with proteinuria or organ dysfunction from 20 weeks of
+gestation (ACOG Practice Bulletin 222, 2020; ISSHP 2018); before it a raised pressure is chronic
+(pre-existing) hypertension."""
 
 
 class PatientContext(BaseModel):
@@ -86,7 +97,15 @@ class PatientContext(BaseModel):
         None,
         description="Acute symptoms a clinician asked about and recorded now: any of "
         + ", ".join(ACUTE_SYMPTOMS)
-        + " (headache counts in pregnancy only); [] asked, none; null not asked",
+        + " (headache counts in pregnancy only, from 20 weeks or with the weeks not recorded);"
+        " [] asked, none; null not asked",
+    )
+    gestation_weeks: int | None = Field(
+        None,
+        ge=MIN_GESTATION_WEEKS,
+        le=MAX_GESTATION_WEEKS,
+        description="Completed weeks of pregnancy, a whole number 1-45, with pregnant true only;"
+        " null not recorded (a criterion from 20 weeks is then applied, and the reason says so)",
     )
 
     @field_validator("acute_symptoms", mode="before")
@@ -105,7 +124,21 @@ class PatientContext(BaseModel):
     def _consistent(self) -> PatientContext:
         if self.pregnant and self.sex == "male":
             raise UserInputError('patient.pregnant: true is inconsistent with patient.sex "male"')
+        if self.gestation_weeks is not None and self.pregnant is not True:
+            stated = "false" if self.pregnant is False else "not recorded (null)"
+            raise UserInputError(
+                f"patient.gestation_weeks, patient.pregnant: {self.gestation_weeks} weeks of pregnancy"
+                f" given where pregnant is {stated}; set pregnant to true, or gestation_weeks to null"
+            )
         return self
+
+    @property
+    def pre_eclampsia_possible(self) -> bool:
+        """Pregnant from 20 completed weeks, or pregnant with the weeks not recorded (conservative):
+        when a sign of severe pre-eclampsia (a headache) counts."""
+        if not self.pregnant:
+            return False
+        return self.gestation_weeks is None or self.gestation_weeks >= PRE_ECLAMPSIA_FROM_WEEKS
 
     @property
     def bmi_value(self) -> float | None:
@@ -183,6 +216,8 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
                 continue
             if err["type"] == "float_type" and isinstance(value, int) and not isinstance(value, bool):
                 message = "is too large to be a number"  # an int beyond any float
+            if err["type"] == "int_type" and isinstance(value, float):  # 20.5 is a number, not whole
+                message = "must be a whole number, without a decimal point (completed weeks, e.g. 20)"
             problems.append(f"{where}.{loc}: {message}{shown_input(value)}")
         raise UserInputError("; ".join(problems)) from None
     except UserInputError as exc:  # a check across fields names them ("patient.pregnant: ... patient.sex")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
+from triage.patient import PRE_ECLAMPSIA_FROM_WEEKS, PatientContext
 from triage.scores.blood_pressure import emergency_threshold, is_crisis, is_emergency_pressure
 from triage.scores.glycaemia import published_mgdl
 
@@ -207,22 +208,45 @@ _EMERGENCY_THRESHOLDS = {
 }
 
 
+def _gestation(patient: PatientContext) -> str:
+    """A counted headache's weeks of pregnancy as the reason says them: the weeks, or that they were
+    not recorded and the headache is counted as from 20 weeks (conservative)."""
+    if patient.gestation_weeks is None:
+        return (
+            f" (weeks of pregnancy not recorded: counted as from {PRE_ECLAMPSIA_FROM_WEEKS} weeks, when"
+            " pre-eclampsia is possible)"
+        )
+    return f" at {patient.gestation_weeks} weeks"
+
+
 def hypertensive_emergency(ev: Evidence) -> Finding | None:
     """A pressure of 180 and/or 110 mmHg or more (13-17: the AAP 2017 stage 2, 140 and/or 90) with
-    an acute symptom a clinician recorded (a headache only in pregnancy): acute target-organ damage
-    is suspected. Under 13 the adult pressure, as the reason says."""
+    an acute symptom a clinician recorded: acute target-organ damage is suspected. A headache counts
+    as a sign of severe pre-eclampsia only: in pregnancy from 20 weeks, or with the weeks not recorded
+    (``PatientContext.pre_eclampsia_possible``; the reason says which). Under 13 the adult pressure,
+    as the reason says."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
     if not patient.acute_symptoms or not is_emergency_pressure(sbp, dbp, patient.age):
         return None
-    found = [s for s in patient.acute_symptoms if s != "headache" or patient.pregnant]
+    found = [s for s in patient.acute_symptoms if s != "headache" or patient.pre_eclampsia_possible]
     if not found:
         return None
     threshold = emergency_threshold(patient.age)
+    values: Values = {
+        "sbp": sbp,
+        "dbp": dbp,
+        "acute_symptoms": ", ".join(found),
+        "bp_threshold": threshold,
+    }
+    named = [_SYMPTOMS[s] for s in found]
+    if "headache" in found:
+        values["gestation_weeks"] = patient.gestation_weeks
+        named[found.index("headache")] += _gestation(patient)
     return Finding(
-        {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found), "bp_threshold": threshold},
+        values,
         f"blood pressure {pressures(ev)} mmHg ({_EMERGENCY_THRESHOLDS[threshold]}) with"
-        f" {', '.join(_SYMPTOMS[s] for s in found)}: hypertensive emergency (acute target-organ damage"
+        f" {', '.join(named)}: hypertensive emergency (acute target-organ damage"
         " suspected): emergency transfer now",
     )
 
@@ -264,14 +288,17 @@ def adolescent_severe_hypertension(ev: Evidence) -> Finding | None:
 def pregnancy_severe_hypertension(ev: Evidence) -> Finding | None:
     """A pressure of 160 and/or 110 mmHg or more in pregnancy: severe hypertension, an obstetric
     emergency once confirmed within 15 minutes (ACOG Committee Opinion 767, 2019; NICE NG133:
-    admit)."""
+    admit). At any gestation: ACOG 767 treats acute-onset severe hypertension in the prenatal,
+    intrapartum and postpartum periods alike (before 20 weeks it is chronic hypertension, not
+    pre-eclampsia, and as dangerous to the mother); the reason names the weeks when recorded."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    weeks = ev.patient.gestation_weeks
     if not ev.patient.pregnant or not ((sbp is not None and sbp >= 160) or (dbp is not None and dbp >= 110)):
         return None
     return Finding(
-        {"sbp": sbp, "dbp": dbp, "pregnant": True},
-        f"blood pressure {pressures(ev)} mmHg in pregnancy (>=160 and/or"
-        " >=110): severe hypertension, an obstetric emergency - confirm within 15 minutes; emergency"
-        " transfer for treatment within 30-60 minutes",
+        {"sbp": sbp, "dbp": dbp, "pregnant": True, "gestation_weeks": weeks},
+        f"blood pressure {pressures(ev)} mmHg in pregnancy{'' if weeks is None else f' at {weeks} weeks'}"
+        " (>=160 and/or >=110): severe hypertension, an obstetric emergency - confirm within 15 minutes;"
+        " emergency transfer for treatment within 30-60 minutes",
         15,
     )

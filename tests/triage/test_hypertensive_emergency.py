@@ -74,7 +74,11 @@ def test_a_headache_counts_in_pregnancy_only() -> None:
     a = _assess(180, 100, acute_symptoms=["headache"], sex="female", pregnant=True)
     assert a.disposition is Disposition.emergency_transfer
     (r,) = [r for r in a.reasons if r.rule == "hypertensive_emergency"]
-    assert "with headache in pregnancy:" in r.detail, r.detail
+    assert "with headache in pregnancy (weeks of pregnancy not recorded: " in r.detail, r.detail
+    # from 20 weeks only once the weeks are known (tests/triage/test_gestation_weeks.py)
+    assert not _fired(
+        _assess(180, 100, acute_symptoms=["headache"], sex="female", pregnant=True, gestation_weeks=19)
+    )
 
 
 def test_the_reason_names_every_symptom_and_the_pressure_as_read() -> None:

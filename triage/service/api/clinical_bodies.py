@@ -28,7 +28,7 @@ from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
 from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
-from triage.patient import ACUTE_SYMPTOMS, AcuteSymptom
+from triage.patient import ACUTE_SYMPTOMS, MAX_GESTATION_WEEKS, MIN_GESTATION_WEEKS, AcuteSymptom
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
 from triage.service.api.paging import NextPage
@@ -224,8 +224,17 @@ class PatientContextIn(_Body):
         None,
         description="Acute symptoms a clinician asked about and recorded now (any of "
         + ", ".join(ACUTE_SYMPTOMS)
-        + "; headache counts in pregnancy only): with a blood pressure of 180 and/or 110 mmHg or more,"
-        " any one is a hypertensive emergency. [] asked, none; null not asked",
+        + "; headache counts in pregnancy only, from 20 weeks or with gestation_weeks not recorded):"
+        " with a blood pressure of 180 and/or 110 mmHg or more, any one is a hypertensive emergency."
+        " [] asked, none; null not asked",
+    )
+    gestation_weeks: Annotated[int | None, JsonNumber] = Field(
+        None,
+        ge=MIN_GESTATION_WEEKS,
+        le=MAX_GESTATION_WEEKS,
+        description="Completed weeks of pregnancy (a whole number 1-45), with pregnant true only; null"
+        " not recorded: a criterion from 20 weeks (a headache as a sign of pre-eclampsia) is then"
+        " applied and the reason says so",
     )
 
 

@@ -1,0 +1,55 @@
+"""The API takes the weeks of pregnancy (``context.gestation_weeks``, completed weeks 1-45, with
+``pregnant`` true): a headache at a severe pressure is a sign of pre-eclampsia from 20 weeks only,
+the weeks are kept on the visit like the rest of the history and recorded in the reasons' values,
+and weeks outside 1-45, not whole, or without a pregnancy are a 422 naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.service.conftest import WALK_IN, Staff
+from triage.service.auth import Role
+
+PRESSURE = [{"code": "sbp", "value": 150, "unit": "mmHg"}, {"code": "dbp", "value": 95, "unit": "mmHg"}]
+PATIENT = {"mrn": "MRN-GEST-1", "name": "Synthetic Patient", "sex": "female"}
+VISIT = WALK_IN | {"patient": PATIENT, "age_years": 16, "observations": PRESSURE}
+
+
+def test_the_weeks_decide_whether_a_headache_counts_and_stay_on_the_visit(staff: Staff) -> None:
+    """At 16, 150/95 with a headache in pregnancy: at 14 weeks an urgent obstetric referral, from
+    20 weeks a hypertensive emergency (AAP stage 2 with a sign of severe pre-eclampsia)."""
+    nurse = staff.bearer(Role.nurse)
+    context = {"pregnant": True, "gestation_weeks": 14, "acute_symptoms": ["headache"]}
+    first = staff.client.post("/api/v1/assessments", json=VISIT | {"context": context}, headers=nurse)
+    assert first.status_code == 201, first.text
+    assert first.json()["assessment"]["disposition"] == "urgent_referral"
+    encounter_id = first.json()["encounter_id"]
+
+    later = {"context": {"gestation_weeks": 21}}
+    again = staff.client.post(f"/api/v1/encounters/{encounter_id}/assessments", json=later, headers=nurse)
+    assert again.status_code == 201, again.text
+    assessment = again.json()["assessment"]
+    assert assessment["disposition"] == "emergency_transfer"
+    (emergency,) = [r for r in assessment["reasons"] if r["rule"] == "hypertensive_emergency"]
+    assert emergency["values"]["gestation_weeks"] == 21 and "at 21 weeks" in emergency["detail"]
+    kept = staff.client.post(f"/api/v1/encounters/{encounter_id}/assessments", json={}, headers=nurse)
+    assert kept.json()["assessment"]["disposition"] == "emergency_transfer", "kept on the visit"
+
+
+@pytest.mark.parametrize(
+    ("context", "said"),
+    [
+        ({"pregnant": True, "gestation_weeks": 46}, "less than or equal to 45"),
+        ({"pregnant": True, "gestation_weeks": 0}, "greater than or equal to 1"),
+        ({"pregnant": True, "gestation_weeks": 20.5}, "integer"),
+        ({"pregnant": True, "gestation_weeks": "20"}, "number"),
+        ({"pregnant": False, "gestation_weeks": 24}, "set pregnant to true, or gestation_weeks to null"),
+    ],
+)
+def test_weeks_that_cannot_be_are_refused_naming_the_field(
+    staff: Staff, context: dict[str, object], said: str
+) -> None:
+    body = {**VISIT, "patient": PATIENT | {"mrn": "MRN-GEST-2"}, "context": context}
+    refused = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert refused.status_code == 422, refused.text
+    assert "gestation_weeks" in refused.text and said in refused.text, refused.text
