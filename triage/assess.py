@@ -249,6 +249,10 @@ def compute_scores(
     # mmol/L put HDL 100 mg/dL at 100.000000004, outside the PCE's 20-100 range)
     tc_mg = None if tc is None else (mgdl("total_cholesterol") or cholesterol_mmol_to_mgdl(tc))
     hdl_mg = None if hdl is None else (mgdl("hdl_cholesterol") or cholesterol_mmol_to_mgdl(hdl))
+    # a censored input's comparator, which a score's detail shows with its value (">250/100 mmHg")
+    comparators = (
+        {c: str(latest[c].comparator) for c in censored if c in latest} if censored and latest else None
+    )
     pf = patient.__dict__  # the patient's fields, each read once (see select_observations)
     age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
     smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]
@@ -273,8 +277,12 @@ def compute_scores(
             age=age,
             pregnant=pf["pregnant"],
         ),
-        "oximetry": oximetry(spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored),
-        "blood_pressure": blood_pressure(sbp=sbp, dbp=dbp, censored=censored, age=age),
+        "oximetry": oximetry(
+            spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored, comparators=comparators
+        ),
+        "blood_pressure": blood_pressure(
+            sbp=sbp, dbp=dbp, censored=censored, age=age, comparators=comparators
+        ),
         "glycaemia": glycaemia(
             glucose_fasting=number("glucose_fasting"),
             glucose_random=number("glucose_random"),
@@ -345,6 +353,7 @@ def compute_scores(
             age=age,
             sex=sex,
             censored=censored,
+            comparators=comparators,
         ),
     }
 

@@ -29,9 +29,11 @@ lower bound's grade).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from triage import phrases
 from triage.phrases import Phrase
-from triage.scores.result import ADULT_AGE, ScoreResult, among, score_result, years
+from triage.scores.result import ADULT_AGE, ScoreResult, among, as_read, score_result, years
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="blood pressure")
 
@@ -170,11 +172,17 @@ def adolescent_category(sbp: float | None, dbp: float | None) -> int:
 
 
 def blood_pressure(
-    *, sbp: float | None, dbp: float | None, age: float | None, censored: tuple[str, ...] = ()
+    *,
+    sbp: float | None,
+    dbp: float | None,
+    age: float | None,
+    censored: tuple[str, ...] = (),
+    comparators: Mapping[str, str] | None = None,
 ) -> ScoreResult:
     """Chinese grade (value 0-4 = index into GRADES), ACC/AHA category and crisis flags; under 18
     the adolescent category (13-17) or not graded (under 13), crisis flags at every age. ``age``
-    unknown (``None``): the adult grades."""
+    unknown (``None``): the adult grades. ``comparators``: a censored pressure's (``{"sbp": ">"}``),
+    shown with it in the detail (``>250/100 mmHg``)."""
     missing = tuple(n for n, v in (("sbp", sbp), ("dbp", dbp)) if v is None)
     if sbp is None and dbp is None:
         return score_result(
@@ -203,7 +211,9 @@ def blood_pressure(
         "dbp_grade": GRADES[d] if dbp is not None else None,
         "acc_aha": acc_aha_category(sbp, dbp) if sbp is not None and dbp is not None else None,
     }
-    shown = f"{'?' if sbp is None else f'{sbp:g}'}/{'?' if dbp is None else f'{dbp:g}'}"
+    shown = "/".join(
+        ["?" if v is None else as_read(v, code, comparators) for code, v in (("sbp", sbp), ("dbp", dbp))]
+    )
     if age is not None and years(age) < ADULT_AGE:
         return _under_18(years(age), sbp, dbp, shown, tuple(flags), missing, among(censored, ("sbp", "dbp")))
     detail = _DETAILS[bool(missing), "hypertensive_crisis" in flags] % (

@@ -32,16 +32,17 @@ the latest), not a diagnosis of CKD, which needs them to persist for more than 3
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from triage import phrases
-from triage.scores.result import ADULT_AGE, ScoreResult, adults_only, among, score_result, years
+from triage.scores.result import ADULT_AGE, ScoreResult, adults_only, among, as_read, score_result, years
 from triage.units import CREATININE_UMOLL_PER_MGDL
 
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="creatinine, eGFR or ACR")
 _EGFR = phrases.KIDNEY_EGFR.printf({"egfr": "%s", "gfr_category": "%s"})
-_ACR = phrases.KIDNEY_ACR.printf({"acr": "%g", "albuminuria": "%s"})
+_ACR = phrases.KIDNEY_ACR.printf({"acr": "%s", "albuminuria": "%s"})
 _UNSTAGED = phrases.KIDNEY_EGFR_UNSTAGED.printf({"egfr": "%s", "gfr_category": "%s"})
-_BOTH = phrases.KIDNEY.printf({"egfr": "%s", "gfr_category": "%s", "acr": "%g", "albuminuria": "%s"})
+_BOTH = phrases.KIDNEY.printf({"egfr": "%s", "gfr_category": "%s", "acr": "%s", "albuminuria": "%s"})
 # the clause that names every eGFR, appended to any eGFR phrasing (phrases.KIDNEY*_ESTIMATES)
 _ESTIMATES = phrases.KIDNEY_EGFR_ESTIMATES.template.removeprefix(phrases.KIDNEY_EGFR.template)
 
@@ -117,7 +118,10 @@ def kidney(
     age: float | None,
     sex: str | None,
     censored: tuple[str, ...] = (),
+    comparators: Mapping[str, str] | None = None,
 ) -> ScoreResult:
+    """The eGFR (G) and albuminuria (A) categories; ``comparators``: a censored ACR's
+    (``{"albumin_creatinine_ratio": ">"}``), shown with it in the detail (``ACR >300 mg/g (A3)``)."""
     components: dict[str, float | int | str | bool | None] = {}
     missing: list[str] = []
     egfr: float | None = None
@@ -178,13 +182,14 @@ def kidney(
     if acr is not None and acr >= 30:
         flags.append("albuminuria_a2_a3" if acr <= 300 else "albuminuria_a3")
     band = str(components.get("gfr_category") or components.get("albuminuria"))
+    shown_acr = "" if acr is None else as_read(acr, "albumin_creatinine_ratio", comparators)
     if egfr is None:
-        detail = _ACR % (acr, components["albuminuria"])
+        detail = _ACR % (shown_acr, components["albuminuria"])
     elif acr is None:
         unstaged = "albumin_creatinine_ratio" in missing
         detail = (_UNSTAGED if unstaged else _EGFR) % (_shown(egfr), components["gfr_category"])
     else:
-        detail = _BOTH % (_shown(egfr), components["gfr_category"], acr, components["albuminuria"])
+        detail = _BOTH % (_shown(egfr), components["gfr_category"], shown_acr, components["albuminuria"])
     if egfr is not None and len({_staged(k, v, censored) for k, v in estimates.items()}) > 1:
         detail = _estimates(detail, estimates, censored)
     return score_result(

@@ -15,11 +15,13 @@ values are reported, never rounded up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from triage import phrases
 from triage.scores.news2 import score_spo2_scale1, score_spo2_scale2
-from triage.scores.result import ScoreResult, among, score_result
+from triage.scores.result import ScoreResult, among, as_read, score_result
 
-_DETAIL = phrases.OXIMETRY.printf({"spo2": "%g", "scale": "%s", "band": "%s"})
+_DETAIL = phrases.OXIMETRY.printf({"spo2": "%s", "scale": "%s", "band": "%s"})
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="SpO2")
 _NO_OXYGEN_RECORD = phrases.NOT_CLASSIFIED.format(inputs="air or oxygen record (scale 2, SpO2 93 % or more)")
 
@@ -29,8 +31,15 @@ _SCALE1 = {3: "critical", 2: "low", 1: "borderline", 0: "normal"}
 
 
 def oximetry(
-    *, spo2: float | None, on_oxygen: bool | None, scale2: bool, censored: tuple[str, ...] = ()
+    *,
+    spo2: float | None,
+    on_oxygen: bool | None,
+    scale2: bool,
+    censored: tuple[str, ...] = (),
+    comparators: Mapping[str, str] | None = None,
 ) -> ScoreResult:
+    """The SpO2 band on the scale given; ``comparators``: a censored SpO2's (``{"spo2": "<"}``),
+    shown with it in the detail."""
     if spo2 is None:
         return score_result(
             name="oximetry",
@@ -79,6 +88,6 @@ def oximetry(
         flags=flags,
         missing=missing,
         censored=among(censored, ("spo2",)),
-        detail=_DETAIL % (spo2, "2" if scale2 else "1", band.replace("_", " ")),
+        detail=_DETAIL % (as_read(spo2, "spo2", comparators), "2" if scale2 else "1", band.replace("_", " ")),
         reference=REFERENCE,
     )

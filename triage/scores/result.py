@@ -156,6 +156,13 @@ def undetermined(template: str, components: Mapping[str, int | None], total: int
 UNDETERMINED_SPECS = {"total": ">=%d", "scored": "%d", "items": "%d", "most": "%d"}
 
 
+def as_read(value: float, code: str, comparators: Mapping[str, str] | None) -> str:
+    """An input as the device reported it: a censored one with its comparator (``>250``: the
+    value scored is just past its bound), else the number (``250``)."""
+    comparator = comparators.get(code) if comparators else None
+    return f"{comparator or ''}{value:g}"
+
+
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
     """The censored inputs that belong to a score (``()`` fast when nothing was censored)."""
     if not censored:

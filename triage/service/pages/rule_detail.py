@@ -4,6 +4,7 @@ from the assessment (``DERIVED``); see :mod:`triage.service.pages.engine_text`."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from triage.service.pages.engine_text import EngineText
 
 _SCORE_NAMES = {"cdrs": "CDRS", "findrisc": "FINDRISC"}
+# a kidney reason's values -> the readings they are (a censored one is shown with its comparator)
+_KIDNEY_READINGS = {"egfr": "egfr", "acr": "albumin_creatinine_ratio", "creatinine": "creatinine"}
 
 
 def number(value: float) -> str:
@@ -101,10 +104,15 @@ class DetailFields:
 
     def _pressure(self, code: str) -> str:
         value = self.given.get(code)
-        if value is None:
-            return "?"
-        o = self.owner.observations.get(code)
-        return f"{(o or {}).get('comparator') or ''}{number(value)}"
+        return "?" if value is None else self._as_read(code, value)
+
+    def _as_read(self, code: str, value: float) -> str:
+        """``value`` as read: a censored reading's with its comparator (``>250``, ``<15``); a value
+        computed from other readings (an eGFR from creatinine) is not the reading's and has none."""
+        o = self.owner.observations.get(code) or {}
+        bound, comparator = o.get("value"), o.get("comparator")
+        censored = comparator and isinstance(bound, int | float) and math.isclose(bound, value)
+        return f"{comparator if censored else ''}{number(value)}"
 
     def _bp(self) -> str:
         return f"{self._pressure('sbp')}/{self._pressure('dbp')}"
@@ -164,7 +172,7 @@ class DetailFields:
         components = self._score("kidney").get("components") or {}
 
         def part(key: str, stage: str | None) -> str:
-            values = {"value": number(self.given[key])}
+            values = {"value": self._as_read(_KIDNEY_READINGS[key], self.given[key])}
             if stage is not None:
                 values["stage"] = str(components[stage] or "")
                 if not values["stage"]:
