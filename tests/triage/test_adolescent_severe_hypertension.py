@@ -54,6 +54,32 @@ def test_above_180_or_120_at_13_to_17_is_an_emergency_transfer_without_symptoms(
         assert a.disposition is Disposition.urgent_referral, a.disposition
 
 
+@pytest.mark.parametrize(("years", "days_before"), [(13, 0), (18, 1)])
+@pytest.mark.parametrize(
+    ("sbp", "dbp", "level"),
+    # 130/80 (stage 1) + 30 = 160/110 is published nowhere: 161/100 and 180/120 stay a stage-2 referral
+    # (a diastolic above 110 urgent, HEARTS-D); AAP 2017's adolescent figure 181 and/or 121 is the ED
+    [
+        (161, 100, Disposition.routine_referral),
+        (180, 110, Disposition.routine_referral),
+        (170, 111, Disposition.urgent_referral),
+        (180, 120, Disposition.urgent_referral),
+        (181, 100, Disposition.emergency_transfer),
+        (170, 121, Disposition.emergency_transfer),
+    ],
+)
+def test_at_13_to_17_the_ed_criterion_is_aap_2017s_adolescent_figure_not_a_derived_percentile(
+    years: int, days_before: int, sbp: float, dbp: float, level: Disposition
+) -> None:
+    """For 13 and over AAP 2017 classifies on static thresholds (Table 3) and Table 11 footnote d
+    names the adolescent's figure for '>30 mm Hg above the 95th percentile' itself: >180/120."""
+    a = _assess(sbp, dbp, years, days_before)
+    assert a.disposition is level, (a.disposition, [r.rule for r in a.reasons])
+    assert (RULE in {r.rule for r in a.reasons}) is (level is Disposition.emergency_transfer)
+    if level is not Disposition.emergency_transfer:
+        assert "bp_adolescent_stage_2" in {r.rule for r in a.reasons}
+
+
 def test_the_reason_names_the_guideline_in_english_and_chinese() -> None:
     a = _assess(181, 100, 15, 0)
     payload = json.loads(a.model_dump_json())
