@@ -39,6 +39,7 @@ def test_migrate_json_warns_that_the_chain_of_the_log_it_backed_up_is_broken(
         "applied_now": [],
         "schema": None,
         "backup": None,
+        "backups_removed": [],
         "warning": None,
     }
 
