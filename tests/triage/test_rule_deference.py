@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import defaultdict
+from collections.abc import Mapping
 
 import pytest
 
 from tests.service.test_rule_reasons_page import english_left
 from tests.triage.conftest import NOW, ob
 from triage.assess import assess
-from triage.assessment import Assessment, Disposition
+from triage.assessment import LEVEL_RANK, Assessment, Disposition, Reason
 from triage.patient import PatientContext
 from triage.policy import load_policy
 from triage.rule_precedence import HIGHER
@@ -26,12 +28,6 @@ from triage.rules import RULES, RULES_BY_NAME
 from triage.service.pages.engine_text import EngineText
 
 POLICY = load_policy()
-_ORDER = [
-    Disposition.local_care,
-    Disposition.routine_referral,
-    Disposition.urgent_referral,
-    Disposition.emergency_transfer,
-]
 
 
 def _assess(sbp: float, dbp: float, **patient: object) -> Assessment:
@@ -52,24 +48,38 @@ PATIENTS = [
 ]
 
 
+def check_one_action(
+    reasons: list[Reason],
+    checked: set[tuple[str, str]],
+    not_said: Mapping[str, tuple[str, ...]],
+    *context: object,
+) -> None:
+    """``reasons`` about one problem: each below their top level defers to a rule at the top level
+    that fired, names it and does not say ``not_said[rule]`` (its own action); the (lower, higher)
+    pairs met go in ``checked``."""
+    if not reasons:
+        return
+    top = max((r.level for r in reasons), key=LEVEL_RANK.__getitem__)
+    fired = {r.rule: r for r in reasons}
+    for r in reasons:
+        if r.level is top:
+            assert "deferred_to" not in r.values, (*context, r)
+            continue
+        higher = str(r.values.get("deferred_to"))
+        where = (*context, r.rule, top, sorted(fired))
+        assert higher in fired and fired[higher].level is top, where
+        assert f"supporting evidence for {higher}" in r.detail, where
+        assert not any(said in r.detail for said in not_said[r.rule]), (r.detail, where)
+        checked.add((r.rule, higher))
+
+
 def test_every_lower_blood_pressure_reason_defers_to_the_action_that_applies() -> None:
-    checked = set()
+    checked: set[tuple[str, str]] = set()
+    refer = defaultdict(lambda: ("refer",))  # every lower BP rule's action refers
     for (sbp, dbp), patient in itertools.product(PRESSURES, PATIENTS):
         a = _assess(sbp, dbp, **patient)
         bp = [r for r in a.reasons if "sbp" in r.values and "dbp" in r.values]
-        if not bp:
-            continue
-        top = max((r.level for r in bp), key=_ORDER.index)
-        fired = {r.rule: r for r in bp}
-        for r in bp:
-            if r.level is top:
-                assert "deferred_to" not in r.values, (sbp, dbp, patient, r)
-                continue
-            higher = r.values.get("deferred_to")
-            where = (sbp, dbp, patient, r.rule, top, sorted(fired))
-            assert higher in fired and fired[str(higher)].level is top, where
-            assert f"supporting evidence for {higher}" in r.detail and "refer" not in r.detail, where
-            checked.add((r.rule, higher))
+        check_one_action(bp, checked, refer, sbp, dbp, patient)
     # the pairs the brief named were met by the walk
     assert {
         ("hypertensive_crisis", "bp_adolescent_severe"),
@@ -87,7 +97,7 @@ def test_the_rules_deferred_to_are_red_flags_above_the_lower_rule() -> None:
         for name in higher:
             rule = RULES_BY_NAME[name]
             assert rule.red_flag, name
-            assert _ORDER.index(rule.default) > _ORDER.index(RULES_BY_NAME[lower].default), (lower, name)
+            assert LEVEL_RANK[rule.default] > LEVEL_RANK[RULES_BY_NAME[lower].default], (lower, name)
     assert set(HIGHER) <= {r.name for r in RULES}
 
 

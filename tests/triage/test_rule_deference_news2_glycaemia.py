@@ -20,20 +20,15 @@ import pytest
 
 from tests.service.test_rule_reasons_page import english_left
 from tests.triage.conftest import NOW, ob
+from tests.triage.test_rule_deference import check_one_action
 from triage.assess import assess
-from triage.assessment import Assessment, Disposition, Reason
+from triage.assessment import Assessment, Reason
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.policy import load_policy
 from triage.service.pages.engine_text import EngineText
 
 POLICY = load_policy()
-_ORDER = [
-    Disposition.local_care,
-    Disposition.routine_referral,
-    Disposition.urgent_referral,
-    Disposition.emergency_transfer,
-]
 NEWS2_RULES = {
     "news2_emergency",
     "news2_urgent",
@@ -63,24 +58,6 @@ def _assess(readings: list[Observation], **patient: object) -> Assessment:
     return assess(PatientContext.model_validate(patient), readings, POLICY, now=NOW)
 
 
-def _check_one_action(a: Assessment, problem: set[str], checked: set[tuple[str, str]]) -> None:
-    reasons = [r for r in a.reasons if r.rule in problem]
-    if not reasons:
-        return
-    top = max((r.level for r in reasons), key=_ORDER.index)
-    fired = {r.rule: r for r in reasons}
-    for r in reasons:
-        if r.level is top:
-            assert "deferred_to" not in r.values, r
-            continue
-        higher = r.values.get("deferred_to")
-        where = (r.rule, top, sorted(fired), [o.code for o in a.observations_used])
-        assert higher in fired and fired[str(higher)].level is top, where
-        assert f"supporting evidence for {higher}" in r.detail, where
-        assert not any(said in r.detail for said in OWN_ACTION[r.rule]), (r.detail, where)
-        checked.add((r.rule, str(higher)))
-
-
 def _vitals(rr: float, spo2: float, hr: float, acvpu: str, temperature: float | None) -> list[Observation]:
     readings = [ob("resp_rate", rr), ob("spo2", spo2), ob("heart_rate", hr), ob("consciousness", acvpu)]
     if temperature is not None:  # without it the score is a lower bound
@@ -94,7 +71,7 @@ def test_every_lower_news2_reason_defers_to_the_action_that_applies() -> None:
         (16, 22, 26), (97, 93, 90), (72, 100, 131), ("A", "V"), (36.8, 38.5, None)
     ):
         a = _assess(_vitals(rr, spo2, hr, acvpu, temperature), age=50)
-        _check_one_action(a, NEWS2_RULES, checked)
+        check_one_action([r for r in a.reasons if r.rule in NEWS2_RULES], checked, OWN_ACTION)
     assert {
         ("news2_low_elevated", "news2_red_parameter"),
         ("news2_low_elevated", "altered_consciousness"),
@@ -120,8 +97,8 @@ def test_every_lower_glycaemia_reason_defers_to_the_action_that_applies() -> Non
             if value is not None
         ]
         a = _assess(readings, diabetes=diabetes)
-        _check_one_action(a, HYPERGLYCAEMIA, checked)
-        _check_one_action(a, HYPOGLYCAEMIA, checked)
+        for problem in (HYPERGLYCAEMIA, HYPOGLYCAEMIA):
+            check_one_action([r for r in a.reasons if r.rule in problem], checked, OWN_ACTION, readings)
     assert {
         ("glucose_diabetes_range", "glucose_hhs_range"),
         ("glucose_diabetes_range", "glucose_critical_high"),
