@@ -304,6 +304,20 @@ _STATUS_EVENT = (
 )
 
 
+def below_decision(refs: list[dict[str, Any]], final: str | None) -> set[int]:
+    """The open referrals less urgent than the visit's decision (``final``): proposed on earlier
+    results (triage proposes once per visit), or made before the decision rose."""
+    needed = REFERRAL_URGENCY.get(final or "")
+    if needed is None:
+        return set()
+    rank = ("routine", "urgent", "emergency").index
+    return {
+        int(r["id"])
+        for r in refs
+        if r["status"] in lifecycle.OPEN_STATUSES and rank(str(r["urgency"])) < rank(needed)
+    }
+
+
 @router.get("/encounters/{encounter_id}")
 def encounter_page(request: Request, encounter_id: RecordId, who: Reader) -> Response:
     return show_encounter(request, who, encounter_id)
@@ -336,6 +350,7 @@ def show_encounter(
     encounter = store.get_encounter(db, encounter_id)
     patient = store.get_patient(db, int(encounter["patient_id"]))
     latest = store.latest_assessment(db, encounter_id)
+    final = store.final_disposition(db, latest) if latest else None
     overrides = store.overrides_for(db, int(latest["id"])) if latest else []
     observations = store.list_observations(db, encounter_id)
     corrections = correction_context(db, encounter_id, clinic)
@@ -363,11 +378,12 @@ def show_encounter(
             observations, latest["payload"] if latest else None, corrections["replaced_by"]
         ),
         assessment=latest,
-        final=store.final_disposition(db, latest) if latest else None,
+        final=final,
         overrides=overrides,
         earlier_override=store.earlier_override(db, latest) if latest else None,
         referrals=refs,
         open_referrals=[r for r in refs if r["status"] in lifecycle.OPEN_STATUSES],
+        below_decision=below_decision(refs, final),
         basis=by_referral(db, [r["id"] for r in refs], clinic),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
@@ -393,9 +409,7 @@ def show_encounter(
             sent_back(forms)["assess"],
             who.language,
         ),
-        referral_urgency=REFERRAL_URGENCY.get(
-            store.final_disposition(db, latest) if latest else "", "routine"
-        ),
+        referral_urgency=REFERRAL_URGENCY.get(final or "", "routine"),
         **encounter_context(request, who, encounter_id),
         **corrections,
         **closure_context(db, encounter, who),

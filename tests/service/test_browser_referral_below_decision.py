@@ -1,0 +1,74 @@
+"""A referral less urgent than the visit's decision says so on the patient page. Triage proposes a
+referral on a visit's first results (an urgent referral for a pressure of 194/118 mmHg); when the
+decision later becomes an emergency transfer (the nurse ticks chest pain), the proposal kept its
+urgency, and "Confirm and send referral" sent an urgent referral beside the emergency-transfer
+decision without a word. Now its row says that confirming sends it as it is and what to do
+(cancel it and refer again with the urgency the decision needs); a sent one says to tell the
+receiving hospital. In a real Chromium on a real uvicorn server over a real SQLite file, in English
+at 1366 px and in Chinese at 360 px (inside the screen)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.conftest import WALK_IN
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from triage.service.auth import Role
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+SAYS = {
+    "en": ("Proposed as “Routine referral”", "the decision is now EMERGENCY TRANSFER"),
+    "zh": ("按“常规转诊”建议", "现在的决定是“紧急转运”"),
+}
+
+
+def _proposed_below(desk: Desk, mrn: str) -> tuple[int, int]:
+    """An emergency-transfer walk-in (WALK_IN) with a routine referral proposed: (referral, encounter)."""
+    made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": mrn}})
+    assert made["disposition"] == "emergency_transfer"
+    body = {
+        "assessment_id": made["id"],
+        "to_facility": "county-hospital",
+        "urgency": "routine",
+        "reason": "x",
+    }
+    referral = desk.api(Role.clinician, "/referrals", body)
+    return int(referral["id"]), int(made["encounter_id"])
+
+
+def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: object, desk: Desk) -> None:
+    referral, encounter = _proposed_below(desk, "BELOW-1")
+    for language, width in (("en", 1366), ("zh", 360)):
+        page: Any = log_in(browser, desk, Role.clinician, width, language)
+        page.goto(f"{desk.url}/encounters/{encounter}")
+        warning = page.locator(f'tr[data-referral="{referral}"] .below-decision')
+        said = warning.inner_text()
+        assert all(words in said for words in SAYS[language]), (language, said)
+        box = warning.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (language, box)
+        assert_fits(page, f"the patient page ({language}, {width} px)")
+        page.close()
+    # cancelled and referred again with the decision's urgency: nothing to say any more
+    desk.api(Role.clinician, f"/referrals/{referral}/status", {"status": "cancelled", "note": "too slow"})
+    page = log_in(browser, desk, Role.clinician, 1366, "en")
+    page.goto(f"{desk.url}/encounters/{encounter}")
+    page.fill("#refer-form input[name=reason]", "hypoxia")
+    assert page.locator("#refer-form select[name=urgency]").input_value() == "emergency"
+    with page.expect_navigation():
+        page.locator("#refer-form button[type=submit]").click()
+    assert page.locator(".below-decision").count() == 0
+    page.close()
+
+
+def test_a_sent_referral_less_urgent_than_the_decision_says_to_tell_the_hospital(
+    browser: object, desk: Desk
+) -> None:
+    referral, encounter = _proposed_below(desk, "BELOW-2")
+    desk.api(Role.clinician, f"/referrals/{referral}/status", {"status": "sent"})
+    page: Any = log_in(browser, desk, Role.nurse, 768, "en")  # a nurse reads it too
+    page.goto(f"{desk.url}/encounters/{encounter}")
+    said = page.locator(f'tr[data-referral="{referral}"] .below-decision').inner_text()
+    assert "Sent as “Routine referral”" in said and "tell" in said, said
+    page.close()
