@@ -325,6 +325,7 @@ def compute_scores(
             diabetes=diabetes,
             censored=censored,
         ),
+            comparators=comparators,
         "findrisc": findrisc(
             age=age,
             sex=sex,

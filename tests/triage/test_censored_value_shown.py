@@ -109,3 +109,19 @@ def test_an_egfr_computed_from_a_censored_creatinine_does_not_take_its_comparato
     for language, creatinine in (("en", "creatinine >1000 µmol/L"), ("zh", "肌酐 >1000 μmol/L")):
         shown = EngineText(language, payload).rule_detail(reason)
         assert creatinine in shown and "eGFR 5 mL/min" in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("reading", "shown"),
+    [
+        (ob("sbp", ">250"), "sbp >250 mmHg is outside"),
+        (ob("total_cholesterol", ">500", "mg/dL"), "total_cholesterol >500 mg/dL is outside"),
+        (ob("sbp", 250), "sbp 250 mmHg is outside"),
+    ],
+)
+def test_the_pooled_cohort_equations_name_an_input_outside_their_range_as_read(
+    reading: Observation, shown: str
+) -> None:
+    """The PCE's 'outside the equations' range' named a cuff's '>250' as 'sbp 250 mmHg'."""
+    detail = _assess([reading], age=50, sex="male").scores["pce"].detail
+    assert detail.startswith(shown), detail

@@ -15,10 +15,19 @@ Categories (2018/2019 ACC/AHA): <5 % low, 5-<7.5 % borderline, 7.5-<20 % interme
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, missing_result, not_applicable, score_result, years
+from triage.scores.result import (
+    ScoreResult,
+    among,
+    as_read,
+    missing_result,
+    not_applicable,
+    score_result,
+    years,
+)
 
 REFERENCE = "Goff DC Jr et al. Circulation 2014;129(suppl 2):S49-S73, Table A (Pooled Cohort Equations)"
 
@@ -127,7 +136,7 @@ TC_RANGE = (130.0, 320.0)
 HDL_RANGE = (20.0, 100.0)
 SBP_RANGE = (90.0, 200.0)
 _OUTSIDE_RANGE = phrases.OUTSIDE_RANGE.printf(
-    {"input": "%s", "value": "%.4g", "unit": "%s", "low": "%g", "high": "%g"}
+    {"input": "%s", "value": "%s", "unit": "%s", "low": "%g", "high": "%g"}
 )
 _DETAIL = phrases.PCE.printf({"risk": "%.1f", "band": "%s"})
 
@@ -187,7 +196,11 @@ def pce(
     diabetes: bool | None,
     race: Race = "white",
     censored: tuple[str, ...] = (),
+    comparators: Mapping[str, str] | None = None,
 ) -> ScoreResult:
+    """The 10-year ASCVD risk (%) of the pooled cohort equations; an input outside the equations'
+    ranges makes it not applicable, the detail showing it as read (a censored one with its
+    comparator from ``comparators``: ``sbp >250 mmHg``)."""
     needed = {
         "sex": sex,
         "age": age,
@@ -210,7 +223,7 @@ def pce(
         if value is not None and not lo <= value <= hi:
             return not_applicable(
                 "pce",
-                _OUTSIDE_RANGE % (name, value, unit, lo, hi, unit),
+                _OUTSIDE_RANGE % (name, as_read(value, name, comparators, ".4g"), unit, lo, hi, unit),
                 reference=REFERENCE,
                 missing=missing,
             )

@@ -156,11 +156,11 @@ def undetermined(template: str, components: Mapping[str, int | None], total: int
 UNDETERMINED_SPECS = {"total": ">=%d", "scored": "%d", "items": "%d", "most": "%d"}
 
 
-def as_read(value: float, code: str, comparators: Mapping[str, str] | None) -> str:
+def as_read(value: float, code: str, comparators: Mapping[str, str] | None, spec: str = "g") -> str:
     """An input as the device reported it: a censored one with its comparator (``>250``: the
-    value scored is just past its bound), else the number (``250``)."""
+    value scored is just past its bound), else the number (``250``), formatted with ``spec``."""
     comparator = comparators.get(code) if comparators else None
-    return f"{comparator or ''}{value:g}"
+    return f"{comparator or ''}{value:{spec}}"
 
 
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
