@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.reports.errors import ReportInputError
-from analytics.reports.suppress import suppress
 from referral.errors import json_text
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: parsing --thresholds does not need it
+    import pandas as pd
 
 
 @dataclass(frozen=True, order=True)
@@ -100,6 +101,8 @@ def replay(histogram: pd.DataFrame, grid: list[Thresholds]) -> pd.DataFrame:
                 "sensitivity": caught / confirmed if confirmed else float("nan"),
             }
         )
+    import pandas as pd
+
     return pd.DataFrame(rows)
 
 
@@ -120,6 +123,8 @@ def published(curve: pd.DataFrame) -> pd.DataFrame:
     pool) stands in every row, so a blank ``missed`` was the difference of two published counts,
     and a blank ``confirmed_referred`` likewise: each is blanked with the other (and the
     sensitivity)."""
+    from analytics.reports.suppress import suppress  # with pandas: not needed to parse --thresholds
+
     out = suppress(
         curve, ["encounters", "referred", "confirmed", "confirmed_referred", "missed"], CURVE_RATES
     )

@@ -66,6 +66,10 @@ MemoryOption = Annotated[
 ]
 
 
+#: The first progress line, before the analysis libraries (DuckDB, pandas, matplotlib) are imported.
+LOADING = "loading the analysis libraries"
+
+
 def _progress(quiet: bool) -> Any:
     def say(message: str) -> None:
         if not quiet:
@@ -136,14 +140,15 @@ def imbalance(
     quiet: QuietOption = False,
 ) -> None:
     """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
+    _check_inputs(inputs, facilities)
+    _check_out(out)
+    say = _progress(quiet or as_json)
+    say(LOADING)  # before the imports: 2-7 s in which the command had printed nothing
     from analytics.reports import jsonout
     from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, shares_line
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
-    _check_inputs(inputs, facilities)
-    _check_out(out)
-    say = _progress(quiet or as_json)
     with tempfile.TemporaryDirectory(prefix="triage-report-") as work:
         report = build(
             inputs,
@@ -218,15 +223,17 @@ def simulate(
     quiet: QuietOption = False,
 ) -> None:
     """Replay pooled assessments under alternative thresholds: load shift vs missed confirmed cases."""
-    from analytics.reports import jsonout
-    from analytics.reports.render import data_banners, plot_policy, write_tables
-    from analytics.reports.report import simulate_policy
     from analytics.reports.simulate import parse_thresholds
 
     grid = parse_thresholds(thresholds) if thresholds else None
     _check_inputs(inputs)
     _check_out(out)
     say = _progress(quiet or as_json)
+    say(LOADING)
+    from analytics.reports import jsonout
+    from analytics.reports.render import data_banners, plot_policy, write_tables
+    from analytics.reports.report import simulate_policy
+
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:
         result = simulate_policy(
             inputs,

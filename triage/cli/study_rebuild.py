@@ -18,6 +18,8 @@ from triage.cli.paths import output_folder
 #: ``--json``'s format (its first key, ``format_version``, as ``summary.json`` of `triage report
 #: imbalance`); changed whenever a key is renamed or removed. Changes are listed in docs/study.md.
 REBUILD_FORMAT = "clinic-triage-study-rebuild/1"
+#: The first progress line, before the analysis libraries are imported.
+LOADING = "loading the analysis libraries"
 
 
 def register(app: typer.Typer) -> None:
@@ -54,13 +56,16 @@ def rebuild_command(
 ) -> None:
     """Rebuild the study: Figure 2 edge lists, Tables 3 and 4 (Models 1-3), Figures 3, 5, 6, 7,
     the comparison with the published estimates, and an HTML report, all in --out."""
-    from analytics.study.rebuild import rebuild
-
     if data is not None and not (data / "study.json").is_file():
         # Checked before the progress bar starts, so the error is the only line printed.
         raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
     output_folder(out)
     with step_progress(as_json or quiet, total=6) as tick:
+        # said before the import: it takes 2-7 s (pandas, matplotlib, scipy, the ERGM engine), in
+        # which the command had printed nothing at all
+        tick(LOADING, 0, 6)
+        from analytics.study.rebuild import rebuild
+
         result = rebuild(out, data=data, seed=seed, backend=backend.value, progress=tick)
     if as_json:
         payload = {
