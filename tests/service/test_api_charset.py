@@ -1,14 +1,19 @@
-"""A body declared in a charset other than UTF-8 (``Content-Type: application/json;
-charset=latin-1``) was read as UTF-8 regardless: a latin-1 "é" (the byte 0xe9) was a 400 "not
-UTF-8", and latin-1 text whose bytes are valid UTF-8 too ("Ã©", 0xc3 0xa9) was stored as another
-name ("é") without a word. Now a 415 ``unsupported_charset`` naming ``header.Content-Type`` and
-UTF-8, nothing stored; UTF-8, declared (any spelling) or not, is read as before. Real uvicorn on a
+"""A body declared in a charset (``Content-Type: application/json; charset=ISO-8859-1``) was read
+as UTF-8 regardless: a latin-1 "é" (the byte 0xe9) was a 400 "not UTF-8", and latin-1 text whose
+bytes are valid UTF-8 too ("Ã©", 0xc3 0xa9) was stored as another name ("é") without a word. Now it
+is decoded by the charset it declares; bytes the charset does not have are a 400 naming it, and a
+charset that is not one of the web's (or not known) a 415 ``unsupported_charset`` naming
+``header.Content-Type`` and UTF-8. UTF-8, declared (any spelling) or not, is read as before; a body
+without a charset in UTF-16 is read as JSON's byte reader tells it, and its NUL refused as in
+UTF-8: it slipped past that check, which looked for the six bytes ``\\u0000``, to a later one naming
+``name`` instead of ``patient.name``. Real uvicorn on a
 real SQLite file; every answer checked against /openapi.json."""
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,6 +24,8 @@ from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_setti
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
+
+Served = tuple[httpx.Client, dict[str, object]]
 
 
 def _walk_in(mrn: str, name: str) -> str:
@@ -36,54 +43,65 @@ def _patients(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def served(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> object:
+def served(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Served]:
     tokens = copy_seeded(seeded, tmp_path)
     with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as client:
         client.headers["Authorization"] = f"Bearer {tokens[Role.nurse]}"
         yield client, client.get("/openapi.json").json()
 
 
-def test_a_latin_1_body_is_415_naming_the_charset_and_utf_8_and_nothing_is_stored(
-    served: tuple[httpx.Client, dict[str, object]], tmp_path: Path
-) -> None:
+def _send(served: Served, body: bytes, content_type: str) -> httpx.Response:
     client, document = served
-    for charset, mrn, text in (
-        ("latin-1", "LATIN-1", "René"),  # "é" is the byte 0xe9: no UTF-8
-        ("ISO-8859-1", "LATIN-2", "RenÃ©"),  # 0xc3 0xa9: valid UTF-8 too, for another name
-        ('"windows-1252"', "LATIN-3", "René"),
-        ("no-such-charset", "LATIN-4", "Rene"),
-    ):
-        answer = client.post(
-            "/api/v1/assessments",
-            content=_walk_in(mrn, text).encode(charset.strip('"') if mrn != "LATIN-4" else "ascii"),
-            headers={"Content-Type": f"application/json; charset={charset}"},
+    answer = client.post("/api/v1/assessments", content=body, headers={"Content-Type": content_type})
+    conforms(document, answer)  # type: ignore[arg-type]
+    return answer
+
+
+def test_a_body_is_read_in_the_charset_it_declares(served: Served, tmp_path: Path) -> None:
+    sent = {
+        "LATIN-1": ("latin-1", "René"),  # "é" is the byte 0xe9: no UTF-8
+        "LATIN-2": ("ISO-8859-1", "RenÃ©"),  # 0xc3 0xa9: valid UTF-8 too, for another name
+        "CP-1252": ('"windows-1252"', "René – Müller"),
+        "GBK": ("GBK", "张伟"),
+        "UTF-1": ("utf-8", "René 张"),
+        "UTF-2": ("UTF8", "René 张"),
+    }
+    for mrn, (charset, name) in sent.items():
+        answer = _send(
+            served, _walk_in(mrn, name).encode(charset.strip('"')), f"application/json; charset={charset}"
         )
-        conforms(document, answer)  # type: ignore[arg-type]
-        assert answer.status_code == 415, answer.text
+        assert answer.status_code == 201, (charset, answer.text)
+    no_charset = _send(served, _walk_in("PLAIN", "René 张").encode("utf-8"), "application/json")
+    assert no_charset.status_code == 201, no_charset.text
+    assert _patients(tmp_path) == {mrn: name for mrn, (_, name) in sent.items()} | {"PLAIN": "René 张"}
+
+
+def test_a_charset_it_cannot_read_is_415_and_bytes_not_of_the_charset_400(
+    served: Served, tmp_path: Path
+) -> None:
+    for charset in ("no-such-charset", "unicode_escape", "rot13", "utf-7"):
+        answer = _send(
+            served, _walk_in("REFUSED", "Rene").encode("ascii"), f"application/json; charset={charset}"
+        )
+        assert answer.status_code == 415, (charset, answer.text)
         said = answer.json()
         assert said["code"] == "unsupported_charset" and said["fields"] == ["header.Content-Type"]
         assert said["error"].startswith(
-            f"header.Content-Type: charset={charset.strip(chr(34))} is not supported"
+            f"header.Content-Type: charset={charset} is not supported; send the JSON encoded as UTF-8"
         )
-        assert "UTF-8" in said["error"]
+    wrong = _send(served, _walk_in("WRONG", "René").encode("latin-1"), "application/json; charset=GBK")
+    assert wrong.status_code == 400 and wrong.json()["code"] == "unreadable_body", wrong.text
+    assert wrong.json()["error"].startswith("body: not GBK as its Content-Type says (byte 0xe9 at offset")
+    not_utf8 = _send(served, _walk_in("WRONG", "René").encode("latin-1"), "application/json")
+    assert not_utf8.status_code == 400 and not_utf8.json()["error"].startswith("body: not UTF-8 (byte 0xe9")
     assert _patients(tmp_path) == {}
 
 
-def test_a_utf_8_body_is_read_with_or_without_the_charset(
-    served: tuple[httpx.Client, dict[str, object]], tmp_path: Path
-) -> None:
-    client, document = served
-    for content_type, mrn in (
-        ("application/json", "UTF-1"),
-        ("application/json; charset=utf-8", "UTF-2"),
-        ('application/json; Charset="UTF-8"', "UTF-3"),
-        ("application/json;charset=utf8", "UTF-4"),
-    ):
-        answer = client.post(
-            "/api/v1/assessments",
-            content=_walk_in(mrn, "René 张").encode("utf-8"),
-            headers={"Content-Type": content_type},
-        )
-        conforms(document, answer)  # type: ignore[arg-type]
-        assert answer.status_code == 201, (content_type, answer.text)
-    assert _patients(tmp_path) == {f"UTF-{n}": "René 张" for n in range(1, 5)}
+def test_a_nul_in_a_utf_16_body_is_refused_as_in_utf_8(served: Served, tmp_path: Path) -> None:
+    body = copy.deepcopy(WALK_IN)
+    body["patient"] |= {"mrn": "UTF-16", "name": "Zo\u0000ë"}  # type: ignore[operator]
+    for encoding in ("utf-16", "utf-16-le"):
+        answer = _send(served, json.dumps(body).encode(encoding), "application/json")
+        assert answer.status_code == 422, (encoding, answer.text)
+        assert answer.json()["fields"] == ["patient.name"] and "NUL" in answer.json()["error"]
+    assert _patients(tmp_path) == {}

@@ -115,7 +115,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "body_too_large",
-    415: "unsupported_charset",  # a body declared in a charset other than UTF-8 (api.json_body)
+    415: "unsupported_charset",  # a body declared in a charset it cannot read (api.charset)
     422: "invalid_input",  # a key repeated in one JSON object (api.json_body)
 }
 

@@ -11,14 +11,16 @@ from triage.service.api.errors import ErrorOut, error, unavailable
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: error("The body could not be read (not UTF-8, JSON nested too deeply)"),
+    400: error(
+        "The body could not be read (not UTF-8 or not the charset it declares, JSON nested too deeply)"
+    ),
     401: error("Not logged in, or unknown API token"),
     403: error("The caller's role may not do this, or the CSRF token is missing"),
     404: error("No such record"),
     413: error(f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"),
     415: error(
-        "The body's Content-Type declares a charset other than UTF-8 (`unsupported_charset`): the API"
-        " reads JSON as UTF-8 only"
+        "The body's Content-Type declares a charset that is not known or not one of the web's"
+        " (`unsupported_charset`); send the JSON as UTF-8"
     ),
     409: error("Conflicts with stored state (transition, duplicate, idempotency)"),
     422: error("Invalid input; the message names the field and the value"),

@@ -15,12 +15,9 @@ without a word, so a client paging with ``offset`` got the first page again. One
 An ``Idempotency-Key`` header sent to a write that takes none (readings, an override, a token) is a
 422 naming it: the retry it was meant to protect would be written again.
 
-A body whose ``Content-Type`` declares a charset other than UTF-8 (``application/json;
-charset=latin-1``) is a 415 ``unsupported_charset`` naming ``header.Content-Type`` and UTF-8: JSON
-exchanged between systems is UTF-8 (RFC 8259 8.1), and the declared charset was ignored - a latin-1
-"é" (one byte, 0xe9) was a 400 "not UTF-8", and latin-1 text whose bytes happen to be valid UTF-8
-("Ã©", 0xc3 0xa9) was stored as another text ("é") without a word. One encoding keeps what the log
-stores the text the client meant; a charset of UTF-8 (any case, ``utf8``) or none is taken.
+A body whose ``Content-Type`` declares a charset (``application/json; charset=ISO-8859-1``) is
+decoded by it, and one it cannot be decoded by is refused (:mod:`triage.service.api.charset`): the
+charset was ignored and the body read as UTF-8.
 
 Who may ask is answered before what was asked is refused: a request without a token, or of a role
 the route does not admit, is a 401 or 403 also when its JSON is malformed, repeats a key or holds a
@@ -30,7 +27,6 @@ Every API router is built with ``route_class=JsonRoute``."""
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Callable, Coroutine
 from types import UnionType
@@ -43,19 +39,19 @@ from starlette.exceptions import HTTPException
 
 from referral.records import NUL_REFUSED
 from triage.json_input import RepeatedKeyError, unique_keys
-from triage.service.api import etag, idempotency
+from triage.service.api import charset, etag, idempotency
 from triage.service.auth import RoleCheck
 
 
 class _UniqueKeysRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            body = await self.body()
+            text = charset.text_of(await self.body(), self.headers.get("content-type"))
             try:
-                self._json = json.loads(body, object_pairs_hook=unique_keys)
+                self._json = json.loads(text, object_pairs_hook=unique_keys)
             except RepeatedKeyError as exc:  # (FastAPI passes an HTTPException on to the handlers)
                 raise HTTPException(422, f"body: {exc.message()}") from None
-            if b"\\u0000" in body:  # (the only way JSON writes a NUL; no walk for other bodies)
+            if "\\u0000" in text:  # (the only way JSON writes a NUL; no walk for other bodies)
                 where = nul_at(self._json)
                 if where is not None:
                     raise HTTPException(422, f"{where}: {NUL_REFUSED}")
@@ -144,34 +140,6 @@ def refuse_unkeyed(request: Request) -> None:
     )
 
 
-def declared_charset(content_type: str | None) -> str | None:
-    """The ``charset`` parameter of a ``Content-Type`` value (RFC 9110 8.3.1: case-insensitive name,
-    a token or a quoted string), or ``None`` when it has none."""
-    for parameter in (content_type or "").split(";")[1:]:
-        name, equals, value = parameter.partition("=")
-        if equals and name.strip().lower() == "charset":
-            return value.strip().strip('"')
-    return None
-
-
-def refuse_charset(request: Request) -> None:
-    """A 415 for a body declared in a charset other than UTF-8: it was read as UTF-8 regardless."""
-    charset = declared_charset(request.headers.get("content-type"))
-    if charset is None:
-        return
-    try:
-        utf8 = codecs.lookup(charset).name == "utf-8"
-    except LookupError:
-        utf8 = False
-    if not utf8:
-        raise HTTPException(
-            415,
-            f"header.Content-Type: charset={charset} is not supported; the API reads JSON as UTF-8"
-            " (RFC 8259 8.1): send the body encoded as UTF-8, with Content-Type: application/json"
-            " (charset=utf-8, or no charset)",
-        )
-
-
 def refuse_query(request: Request, known: list[str], lists: set[str]) -> None:
     """A 422 naming the first query parameter the route does not take, or that is given more than
     once where it takes one value (``?before_id=9&before_id=4``: the last one won without a word,
@@ -208,7 +176,7 @@ class JsonRoute(APIRoute):
             for check in checks:
                 await check(reading)
             refuse_query(request, known, lists)
-            refuse_charset(request)
+            charset.codec(request.headers.get("content-type"))  # 415: a charset it cannot read
             if not keyed:
                 refuse_unkeyed(request)
             return etag.conditional(request, await handler(reading))
