@@ -5,6 +5,7 @@ and what was typed still in it (nothing stored)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from referral.records import PatientIn
 from referral.store import AgeMismatchError
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation
+from triage.patient import MAX_GESTATION_WEEKS, MIN_GESTATION_WEEKS
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
@@ -238,6 +240,35 @@ def history_answers(answers: dict[str, str]) -> dict[str, bool | None]:
     return context
 
 
+def gestation_answer(typed: str, pregnant: str, stated: Mapping[str, object]) -> dict[str, int | None]:
+    """The weeks of pregnancy typed on the form as a patient-context field: a whole number of
+    completed weeks (``triage.patient`` MIN/MAX_GESTATION_WEEKS), where the pregnancy - answered now
+    (``pregnant``), else stated before - is "yes". Blank keeps the weeks stated before, except that
+    a pregnancy answered "no" or "not known" now ends them. Refused, to be said beside the field: no
+    whole number in range, or weeks where the pregnancy is not "yes"."""
+    weeks = typed.strip()
+    pregnant_now = _ANSWERS.get(pregnant) if pregnant else stated.get("pregnant")
+    if not weeks:
+        ended = pregnant and pregnant_now is not True and stated.get(forms.GESTATION) is not None
+        return {forms.GESTATION: None} if ended else {}
+    if (
+        not (weeks.isascii() and weeks.isdigit())
+        or not MIN_GESTATION_WEEKS <= int(weeks) <= MAX_GESTATION_WEEKS
+    ):
+        raise UserInputError(
+            f"{forms.GESTATION}: {weeks!r} is not a whole number of weeks"
+            f" {MIN_GESTATION_WEEKS}-{MAX_GESTATION_WEEKS}",
+            says="error.gestation_weeks",
+            params={"given": weeks},
+        )
+    if pregnant_now is not True:
+        raise UserInputError(
+            f"{forms.GESTATION}: {weeks} weeks given where pregnant is not yes",
+            says="error.gestation_not_pregnant",
+        )
+    return {forms.GESTATION: int(weeks)}
+
+
 @router.post("/encounters/{encounter_id}/assess")
 def assess_now(
     request: Request,
@@ -250,6 +281,7 @@ def assess_now(
     current_smoker: Answer = "",
     family_history_ascvd: Answer = "",
     pregnant: Answer = "",
+    gestation_weeks: Annotated[str, Form(max_length=32)] = "",
     acute_symptoms: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Assess the visit's readings now; the history answered on the form is kept for the visit,
@@ -266,7 +298,8 @@ def assess_now(
         "pregnant": pregnant,
     }
     db = runtime_of(request).databases.get()
-    recorded = visit_history.stated(store.get_encounter(db, encounter_id)).get(symptoms.FIELD)
+    stated = visit_history.stated(store.get_encounter(db, encounter_id))
+    recorded = stated.get(symptoms.FIELD)
     errors: dict[str, FieldError] = {}
     context: dict[str, object] = {}
     ticked: list[str] | None = None
@@ -278,8 +311,12 @@ def assess_now(
         context.update(history_answers(answers))
     except UserInputError as exc:
         errors[str(exc.params["question"])] = field_error(who.language, exc, runtime_of(request).clock)
+    try:
+        context.update(gestation_answer(gestation_weeks, pregnant, stated))
+    except UserInputError as exc:
+        errors[forms.GESTATION] = field_error(who.language, exc, runtime_of(request).clock)
     if errors:  # the form's order: the symptoms group, then the questions (the first bad one focused)
-        typed = {symptoms.FIELD: ",".join(acute_symptoms or []), **answers}
+        typed = {symptoms.FIELD: ",".join(acute_symptoms or []), **answers, forms.GESTATION: gestation_weeks}
         return show_encounter(request, who, encounter_id, 422, {"assess": forms.FormState(typed, errors)})
     if ticked is not None:
         context[symptoms.FIELD] = ticked

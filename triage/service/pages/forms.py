@@ -158,10 +158,16 @@ HISTORY_QUESTIONS = (
 
 
 def history_form_values(stated: dict[str, object]) -> dict[str, str]:
-    """What the form shows for each question: the answer stated earlier in the visit, or blank."""
+    """What the form shows for each question: the answer stated earlier in the visit, or blank;
+    the weeks of pregnancy as their number."""
     values: dict[str, str] = {}
     for question in HISTORY_QUESTIONS:
         if question in stated:
             answer = stated[question]
             values[question] = "yes" if answer is True else "no" if answer is False else "unknown"
+    if isinstance(weeks := stated.get(GESTATION), int):
+        values[GESTATION] = str(weeks)
     return values
+
+
+GESTATION = "gestation_weeks"  # asked next to "Pregnant", a number of completed weeks
