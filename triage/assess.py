@@ -324,8 +324,8 @@ def compute_scores(
             current_smoker=smoker,
             diabetes=diabetes,
             censored=censored,
-        ),
             comparators=comparators,
+        ),
         "findrisc": findrisc(
             age=age,
             sex=sex,
