@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.ports import free_port
+from tests.ports import LISTENING
 from tests.service.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,6 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    port = free_port()
     data_dir = tmp_path_factory.mktemp("demo")
     env = {**os.environ, "TRIAGE_SERVICE__DEFAULT_LANGUAGE": "en"}
     process = subprocess.Popen(
@@ -53,7 +52,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             str(Path(sys.executable).with_name("triage")),
             "demo",
             "--port",
-            str(port),
+            "0",  # any free port: the URL it prints names it
             "--interval",
             "1.5",
             "--close-after",
@@ -70,18 +69,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         cwd=ROOT,
     )
     passwords: dict[str, str] = {}
+    url = ""
     assert process.stdout is not None
     deadline = time.monotonic() + 30
     for line in process.stdout:
         match = re.match(r"^\s+(admin|doctor|nurse)\s+(\S+)$", line)
         if match:
             passwords[match.group(1)] = match.group(2)
-        if line.startswith("clinic service:") or time.monotonic() > deadline:
+        listening = LISTENING.search(line)
+        if listening is not None:
+            url = f"http://127.0.0.1:{listening[1]}"
+        if listening is not None or time.monotonic() > deadline:
             break
-    if set(passwords) != {"admin", "doctor", "nurse"}:
+    if set(passwords) != {"admin", "doctor", "nurse"} or not url:
         process.kill()
         pytest.fail(f"the demo did not print its accounts: {process.communicate(timeout=10)[1][-2000:]}")
-    yield Demo(f"http://127.0.0.1:{port}", passwords, process, data_dir)
+    yield Demo(url, passwords, process, data_dir)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=20)
     assert process.returncode == 130, err  # stopped by Ctrl-C: 128 + SIGINT, as triage serve (60f4ff1)

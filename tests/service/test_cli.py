@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.ports import free_port
+from tests.ports import collected, free_port, port_said
 from triage.settings import load_settings
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
@@ -56,7 +56,7 @@ def test_a_data_dir_that_already_holds_a_demo_is_a_usage_error_naming_the_option
     the demo starts from a fresh folder (omit --data-dir)', not naming the option nor a way but one."""
     (tmp_path / "demo-clinic.db").write_bytes(b"")
     result = subprocess.run(
-        [TRIAGE, "demo", "--data-dir", str(tmp_path), "--port", str(free_port())],
+        [TRIAGE, "demo", "--data-dir", str(tmp_path), "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -73,7 +73,7 @@ def test_the_demo_says_its_temporary_folder_is_kept(tmp_path: Path) -> None:
     behind without a word; the line naming it now says it is kept and is the user's to delete."""
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     result = subprocess.run(
-        [TRIAGE, "demo", "--seconds", "1", "--port", str(free_port())],
+        [TRIAGE, "demo", "--seconds", "1", "--port", "0"],
         capture_output=True,
         text=True,
         timeout=90,
@@ -97,7 +97,7 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
             "--close-after",
             "1",
             "--port",
-            str(free_port()),
+            "0",
             "--data-dir",
             str(tmp_path),
         ],
@@ -127,7 +127,7 @@ def test_bounded_demo_runs_the_pipeline_and_stops_by_itself(tmp_path: Path) -> N
     ).fetchone()[0]
     assert waiting == 0, "a visit whose referral waits for a clinician stays open"
     again = subprocess.run(
-        [TRIAGE, "demo", "--data-dir", str(tmp_path), "--port", str(free_port())],
+        [TRIAGE, "demo", "--data-dir", str(tmp_path), "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -145,7 +145,7 @@ def test_demo_clinics_with_their_own_clinic_id_export_and_pool_without_exported_
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
         if clinic is not None:
             env["TRIAGE_CLINIC_ID"] = clinic
-        command = [TRIAGE, "demo", "--seconds", "4", "--interval", "1", "--port", str(free_port())]
+        command = [TRIAGE, "demo", "--seconds", "4", "--interval", "1", "--port", "0"]
         runs[name] = subprocess.Popen(
             [*command, "--data-dir", str(tmp_path / name)], env=env, stdout=subprocess.PIPE, text=True
         )
@@ -205,11 +205,12 @@ def test_sigterm_stops_the_demo_cleanly_as_ctrl_c_does_and_exits_0(tmp_path: Pat
     process, no bound port and no writer lock on the demo's referral log behind."""
     from triage.service.acceptor import bind_listener
 
-    port = free_port()
     folder = tmp_path / "demo"
-    command = [TRIAGE, "demo", "--port", str(port), "--interval", "0.5", "--data-dir", str(folder)]
+    command = [TRIAGE, "demo", "--port", "0", "--interval", "0.5", "--data-dir", str(folder)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = collected(process.stdout)
     try:
+        port = port_said(out, process)
         wait_healthy(port)
         db = sqlite3.connect(folder / "demo-clinic.db")
         deadline = time.monotonic() + 30  # a patient measured: the simulators and the gateway at work
@@ -223,7 +224,8 @@ def test_sigterm_stops_the_demo_cleanly_as_ctrl_c_does_and_exits_0(tmp_path: Pat
     finally:
         if process.poll() is None:
             process.kill()
-    stderr = process.communicate()[1]
+    assert process.stderr is not None
+    stderr = process.stderr.read()
     assert code == 0, stderr
     assert stderr.endswith("demo stopped (SIGTERM)\n") and "Traceback" not in stderr
     assert not [pid for pid in children if _alive(pid)]
@@ -238,7 +240,7 @@ def test_sigterm_stops_the_demo_cleanly_as_ctrl_c_does_and_exits_0(tmp_path: Pat
 def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> None:
     """It was passed to uvicorn, which failed after binding with a KeyError traceback."""
     result = subprocess.run(
-        [TRIAGE, "serve", "--log-level", "loud", "--port", str(free_port())],
+        [TRIAGE, "serve", "--log-level", "loud", "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -347,7 +349,6 @@ def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
     Ctrl-C stopped the service, but its re-raised SIGINT was ignored and it exited 0 - a supervisor
     or script read "ended by itself" instead of "stopped by Ctrl-C" (128 + SIGINT). `triage demo`
     ended with 0 on Ctrl-C from a terminal, and started with SIGINT ignored Ctrl-C did not stop it."""
-    port = free_port()
     env = {
         **os.environ,
         "TRIAGE_DATA_DIR": str(tmp_path),
@@ -359,18 +360,20 @@ def test_ctrl_c_ends_the_service_with_130_even_when_started_with_sigint_ignored(
             "demo": ["--interval", "5", "--data-dir", str(tmp_path / f"demo-{ignored}")],
         }[command]
         process = subprocess.Popen(
-            [TRIAGE, command, "--port", str(port), *args],
+            [TRIAGE, command, "--port", "0", *args],
             env=env,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,  # the demo's URL
+            stderr=subprocess.PIPE,  # serve's
             text=True,
             preexec_fn=lambda ignored=ignored: signal.signal(  # type: ignore[misc]
                 signal.SIGINT, signal.SIG_IGN if ignored else signal.SIG_DFL
             ),
         )
+        said = collected(process.stdout if command == "demo" else process.stderr)
         try:
-            wait_healthy(port)
+            wait_healthy(port_said(said, process))
             process.send_signal(signal.SIGINT)
-            assert process.wait(30) == 130, (ignored, process.stderr.read() if process.stderr else "")
+            assert process.wait(30) == 130, (ignored, said())
             if command == "demo":
                 assert process.stderr is not None and process.stderr.read().endswith("demo stopped\n")
         finally:
@@ -395,9 +398,8 @@ def test_a_gateway_profile_whose_mapping_triage_does_not_know_is_refused_before_
         f'data_dir = "{tmp_path}"\n[database]\npath = "{tmp_path / "clinic.db"}"\n'
         f'[gateway]\nprofiles = ["{profile}"]\n'
     )
-    port = free_port()
     process = subprocess.Popen(
-        [TRIAGE, "--config", str(settings), "serve", "--port", str(port), "--workers", "1"],
+        [TRIAGE, "--config", str(settings), "serve", "--port", "0", "--workers", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

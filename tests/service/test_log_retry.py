@@ -18,11 +18,12 @@ from pathlib import Path
 import httpx
 
 from referral.schema import connect
+from tests.ports import port_said
 from triage.service.accounts import Accounts
 from triage.service.auth import Role
 from triage.service.database import Databases
 
-from .test_serve_startup import TRIAGE, environment, free_port
+from .test_serve_startup import TRIAGE, environment
 
 
 def readyz(base: str) -> httpx.Response | None:
@@ -57,16 +58,21 @@ def serve_on(
     db_path: Path, tmp_path: Path, prefix: list[str] | None = None
 ) -> tuple[subprocess.Popen[str], str, Path]:
     """A real `triage serve` (one process) on ``db_path``; its log in ``tmp_path/serve.log``."""
-    port = free_port()
     log = tmp_path / "serve.log"
     env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(db_path)}
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [*(prefix or []), TRIAGE, "serve", "--workers", "1", "--port", str(port)],
+            [*(prefix or []), TRIAGE, "serve", "--workers", "1", "--port", "0"],
             env=env,
             stderr=err,
             text=True,
         )
+    try:
+        port = port_said(lambda: log.read_text(encoding="utf-8"), process)  # --port 0: the one it got
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
     return process, f"http://127.0.0.1:{port}", log
 
 

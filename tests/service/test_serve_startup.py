@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from referral.migrations import MIGRATIONS
-from tests.ports import free_port
+from tests.ports import free_port, port_said
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
@@ -30,7 +30,10 @@ def environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("TRIAGE_")}
 
 
-def wait_ready(port: int, workers: set[int], process: subprocess.Popen[str], log: Path) -> None:
+def wait_ready(workers: set[int], process: subprocess.Popen[str], log: Path) -> int:
+    """The port `serve --port 0` got (its first line in ``log``), once every process in ``workers``
+    answered /readyz 200."""
+    port = port_said(lambda: log.read_text(encoding="utf-8"), process)
     seen: set[int] = set()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and seen != workers:
@@ -45,6 +48,7 @@ def wait_ready(port: int, workers: set[int], process: subprocess.Popen[str], log
             pass
         time.sleep(0.1)
     assert seen == workers, log.read_text(encoding="utf-8")
+    return port
 
 
 def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
@@ -60,19 +64,18 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
     )
     workdir = tmp_path / "srv"
     workdir.mkdir()
-    port = free_port()
     log = tmp_path / "serve.log"
     env = environment() | {"TRIAGE_DATABASE__PATH": "data/clinic.db"}
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [TRIAGE, "--config", str(config), "serve", "--workers", "1", "--port", str(port)],
+            [TRIAGE, "--config", str(config), "serve", "--workers", "1", "--port", "0"],
             cwd=workdir,
             env=env,
             stderr=err,
             text=True,
         )
         try:
-            wait_ready(port, {0}, process, log)
+            wait_ready({0}, process, log)
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
@@ -148,11 +151,10 @@ def test_a_signal_to_the_whole_group_ends_every_process_without_a_traceback(
     on its own, printed a KeyboardInterrupt traceback, and the primary logged 'worker 1 ... ended
     with code -2; starting it again in 1 s'. systemd's stop (KillMode=control-group, its default)
     is SIGTERM to every process of the service: the same line, with code -15, on every stop."""
-    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "2", "--port", str(port)],
+            [TRIAGE, "serve", "--workers", "2", "--port", "0"],
             cwd=tmp_path,
             env=environment(),
             stderr=err,
@@ -160,7 +162,7 @@ def test_a_signal_to_the_whole_group_ends_every_process_without_a_traceback(
             start_new_session=True,  # its own group, as a terminal's foreground job
         )
         try:
-            wait_ready(port, {0, 1}, process, log)
+            wait_ready({0, 1}, process, log)
             os.killpg(process.pid, sent)
             assert process.wait(20) == ended
         finally:
@@ -175,7 +177,6 @@ def test_a_signal_to_the_whole_group_ends_every_process_without_a_traceback(
 def test_behind_a_local_reverse_proxy_the_login_limit_counts_the_forwarded_client(tmp_path: Path) -> None:
     """docs/service.md ('Behind a reverse proxy'): X-Forwarded-For from this machine is the client's
     address, so one client's failed logins do not lock out every other client behind the proxy."""
-    port = free_port()
     log = tmp_path / "serve.log"
     env = environment() | {
         "TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"),
@@ -183,10 +184,10 @@ def test_behind_a_local_reverse_proxy_the_login_limit_counts_the_forwarded_clien
     }
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=err, text=True
+            [TRIAGE, "serve", "--workers", "1", "--port", "0"], env=env, stderr=err, text=True
         )
         try:
-            wait_ready(port, {0}, process, log)
+            port = wait_ready({0}, process, log)
 
             def login(client: str, user: str) -> int:
                 return httpx.post(
@@ -208,11 +209,10 @@ def test_a_hangup_stops_the_service_cleanly_and_ends_with_it(tmp_path: Path) -> 
     primary on the spot (no shutdown: the group commit and the live streams cut off, the worker
     left to find its primary gone); now it stops as on SIGTERM, every process, then ends with
     SIGHUP (129 in a shell, which systemd counts a clean stop)."""
-    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "2", "--port", str(port), "--log-level", "info"],
+            [TRIAGE, "serve", "--workers", "2", "--port", "0", "--log-level", "info"],
             cwd=tmp_path,
             env=environment(),
             stderr=err,
@@ -220,7 +220,7 @@ def test_a_hangup_stops_the_service_cleanly_and_ends_with_it(tmp_path: Path) -> 
             start_new_session=True,
         )
         try:
-            wait_ready(port, {0, 1}, process, log)
+            wait_ready({0, 1}, process, log)
             os.killpg(process.pid, signal.SIGHUP)
             assert process.wait(20) == -signal.SIGHUP
             # The worker leaves the hangup to the primary and stops when the primary has gone.
@@ -247,18 +247,17 @@ def _group_alive(group: int) -> bool:
 
 
 def _serve_once(db: Path, tmp_path: Path, name: str) -> str:
-    port = free_port()
     log = tmp_path / name
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "2", "--port", str(port)],
+            [TRIAGE, "serve", "--workers", "2", "--port", "0"],
             cwd=tmp_path,
             env=environment() | {"TRIAGE_DATABASE__PATH": str(db)},
             stderr=err,
             text=True,
         )
         try:
-            wait_ready(port, {0, 1}, process, log)
+            wait_ready({0, 1}, process, log)
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130

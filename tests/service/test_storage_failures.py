@@ -34,8 +34,9 @@ from referral import store
 from referral.errors import StorageError
 from referral.records import PatientIn
 from referral.schema import connect
+from tests.ports import port_said
 from tests.service.conftest import WALK_IN, Staff
-from tests.service.test_workers import TRIAGE, free_port
+from tests.service.test_workers import TRIAGE
 from triage.service.accounts import Accounts
 from triage.service.api.deps import committer
 from triage.service.auth import Role
@@ -110,7 +111,6 @@ def serving(
     accounts.create("hushi", "nurse-password-1", Role.nurse, language, actor="test-setup")
     token = accounts.issue_token("hushi", "storage test", actor="test-setup")
     databases.close_all()
-    port = free_port()
     env = {
         **os.environ,
         "TRIAGE_DATA_DIR": str(data_dir),
@@ -119,7 +119,7 @@ def serving(
     }
     # the log goes through a pipe: a file would refuse the service's log lines too
     process = subprocess.Popen(
-        [TRIAGE, "serve", "--workers", str(workers), "--port", str(port)],
+        [TRIAGE, "serve", "--workers", str(workers), "--port", "0"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
@@ -129,8 +129,9 @@ def serving(
     assert process.stderr is not None
     reader = threading.Thread(target=lambda: log.extend(process.stderr or ()), daemon=True)
     reader.start()
-    running = Served(process, f"http://127.0.0.1:{port}", token, db_path, log)
     try:
+        port = port_said(lambda: "".join(log), process)  # --port 0: the one it got, no race for it
+        running = Served(process, f"http://127.0.0.1:{port}", token, db_path, log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -8,16 +8,18 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import httpx
 
 from referral.migrations import MIGRATIONS
+from tests.ports import port_said
 from tests.referral.test_audit_rows_upgrade import _log_0017
 from tests.referral.test_upgrade_backup import _backups, _content
 from tests.service.test_full_disk_readiness import _fill, small_disk
-from tests.service.test_storage_failures import TRIAGE, free_port
+from tests.service.test_storage_failures import TRIAGE
 
 __all__ = ["small_disk"]  # the fixture, used by name
 
@@ -42,13 +44,15 @@ def test_serve_does_not_upgrade_without_room_for_the_backup_and_does_once_it_has
     filler = _fill(small_disk)
     os.truncate(filler, filler.stat().st_size - 128 * 1024)  # room for SQLite's -wal and -shm, not a copy
     before = _content(log)
-    port = free_port()
     env = {**os.environ, "TRIAGE_DATABASE__PATH": str(log), "TRIAGE_DATA_DIR": str(tmp_path)}
     process = subprocess.Popen(
-        [TRIAGE, "serve", "--workers", "1", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+        [TRIAGE, "serve", "--workers", "1", "--port", "0"], env=env, stderr=subprocess.PIPE, text=True
     )
+    said_so: list[str] = []
+    reader = threading.Thread(target=lambda: said_so.extend(process.stderr or ()), daemon=True)
+    reader.start()
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port_said(lambda: ''.join(said_so), process)}"
         started = time.monotonic()
         while True:  # not ready for the backup, not for something else
             said = _readyz_until(base, 503)
@@ -65,6 +69,8 @@ def test_serve_does_not_upgrade_without_room_for_the_backup_and_does_once_it_has
         [backup] = _backups(log.parent)
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
+        process.wait(30)
+        reader.join(10)
+    err = "".join(said_so)
     assert f"the backup taken before the upgrade, {backup}" in err, err
     assert f"to schema {len(MIGRATIONS._migrations)}" in err and "Traceback" not in err, err

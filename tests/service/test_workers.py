@@ -24,7 +24,7 @@ import pytest
 
 from referral import audit
 from referral.schema import connect
-from tests.ports import free_port
+from tests.ports import free_port, port_said
 from triage.service.accounts import Accounts
 from triage.service.auth import Role
 from triage.service.database import Databases
@@ -105,8 +105,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     token = accounts.issue_token("admin", "workers test", actor="test-setup")
     databases.close_all()
     profile = folder / "monitor.toml"
-    profile.write_text(PROFILE.format(port=free_port()), encoding="utf-8")
-    port = free_port()
+    profile.write_text(PROFILE.format(port=free_port()), encoding="utf-8")  # known before it starts
     env = {
         **os.environ,
         "TRIAGE_DATA_DIR": str(folder),
@@ -117,10 +116,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     }
     log = (folder / "serve.log").open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [TRIAGE, "serve", "--workers", "2", "--port", str(port)], env=env, stderr=log, text=True
+        [TRIAGE, "serve", "--workers", "2", "--port", "0"], env=env, stderr=log, text=True
     )
-    running = Service(process, f"http://127.0.0.1:{port}", token, db_path, folder / "serve.log")
     try:
+        port = port_said(lambda: (folder / "serve.log").read_text(encoding="utf-8"), process)
+        running = Service(process, f"http://127.0.0.1:{port}", token, db_path, folder / "serve.log")
         wait_until_both_ready(running)
         yield running
     finally:

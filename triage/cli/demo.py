@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 from pathlib import Path
 from types import FrameType
 
@@ -10,7 +11,7 @@ import typer
 
 from triage.cli.output import write
 from triage.cli.paths import output_folder
-from triage.cli.serve import CTRL_C_EXIT, bind_address, clinic_text, ctrl_c_stops
+from triage.cli.serve import CTRL_C_EXIT, PORT_HELP, bind_address, clinic_text, ctrl_c_stops
 from triage.errors import UserInputError
 
 
@@ -43,13 +44,7 @@ def register(app: typer.Typer) -> None:
         host: str | None = typer.Option(
             None, "--host", help="Address the demo service binds to (default: service.host, 127.0.0.1)."
         ),
-        port: int | None = typer.Option(
-            None,
-            "--port",
-            min=1,
-            max=65535,
-            help="Port the demo service binds to (default: service.port, 8000).",
-        ),
+        port: int | None = typer.Option(None, "--port", min=0, max=65535, help=PORT_HELP),
         seconds: float | None = typer.Option(
             None,
             "--seconds",
@@ -102,12 +97,9 @@ def _demo(
 ) -> None:
     """`triage demo` until it ends by itself (``--seconds``) or Ctrl-C (exit 130); SIGTERM raises
     :class:`Terminated` for the command to say."""
-    import asyncio
-
-    from referral.schema import connect
     from triage.policy import load_policy
-    from triage.service.demo import DEMO_DATABASE, prepare, run_demo
-    from triage.service.server import check_port_free
+    from triage.service.acceptor import bind_listener
+    from triage.service.demo import DEMO_DATABASE
 
     ctrl_c_stops()
     sigterm_stops()
@@ -122,7 +114,29 @@ def _demo(
     # `triage serve`: the demo ran "not ready" and assessed nobody, the reason in one log line
     load_policy(ctx.obj.settings.policy.file)
     bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
-    check_port_free(bind_host, bind_port)
+    # bound now and kept for the server: no other program can take it meanwhile; --port 0: any
+    listener = bind_listener(bind_host, bind_port)
+    try:
+        _run(ctx, bind_host, listener, data_dir, seconds, interval, close_after)
+    finally:
+        listener.close()
+
+
+def _run(
+    ctx: typer.Context,
+    bind_host: str,
+    listener: socket.socket,
+    data_dir: Path | None,
+    seconds: float | None,
+    interval: float,
+    close_after: float,
+) -> None:
+    import asyncio
+
+    from referral.schema import connect
+    from triage.service.demo import prepare, run_demo
+
+    bind_port = listener.getsockname()[1]  # --port 0: the one it got, in the URL the demo prints
     settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
     write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
     # a folder of its own (not --data-dir): left behind by every run, so say it is the user's to delete
@@ -142,6 +156,7 @@ def _demo(
                 interval_s=interval,
                 echo=write,
                 close_after_s=close_after,
+                listener=listener,
             )
         )
     except KeyboardInterrupt:

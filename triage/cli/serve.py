@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +38,20 @@ def ctrl_c_stops() -> None:
 
 def bind_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
     """Where `serve` and `demo` listen: ``--host`` and ``--port`` when given, else the settings'
-    ``service.host`` and ``service.port`` (their defaults 127.0.0.1 and 8000)."""
-    return host or settings.service.host, port or settings.service.port
+    ``service.host`` and ``service.port`` (their defaults 127.0.0.1 and 8000). ``--port 0``: any free
+    port, the one the listener got said in the URL printed (:func:`service_url`)."""
+    return host or settings.service.host, settings.service.port if port is None else port
+
+
+#: ``--port``'s help for `serve` and `demo`.
+PORT_HELP = "Port to bind (default: service.port, 8000); 0: any free port, the URL printed names it."
+
+
+def service_url(listener: socket.socket) -> str:
+    """The URL a bound listener serves, with the port it got (``--port 0``) and an IPv6 address in
+    brackets (RFC 3986: ``http://[::1]:8000/``; ``http://::1:8000/`` is no URL)."""
+    host, port = listener.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def clinic_text(db: Database, clinic_id: str) -> str:
@@ -88,9 +101,7 @@ def register(app: typer.Typer) -> None:
         host: str | None = typer.Option(
             None, "--host", help="Address to bind (default: service.host, 127.0.0.1)."
         ),
-        port: int | None = typer.Option(
-            None, "--port", min=1, max=65535, help="Port to bind (default: service.port, 8000)."
-        ),
+        port: int | None = typer.Option(None, "--port", min=0, max=65535, help=PORT_HELP),
         workers: int | None = typer.Option(
             None,
             "--workers",
@@ -145,6 +156,7 @@ def register(app: typer.Typer) -> None:
         if count == 0:
             count = min(2, os.cpu_count() or 1)
         listener = bind_listener(bind_host, bind_port)
+        bind_port = listener.getsockname()[1]  # --port 0: the port it got
         application = create_app(settings)
         runtime = application.state.runtime
         pool = WorkerPool(settings, listener, runtime.hub, count, level, runtime.extras["peer_state"])
@@ -153,7 +165,7 @@ def register(app: typer.Typer) -> None:
         runtime.extras["announce"] = lambda ready: write(started_line(ready, ctx.obj.config_path), err=True)
         processes = "1 process" if count == 1 else f"{count} processes"
         write(
-            f"clinic service on http://{bind_host}:{bind_port}/ ({processes}; API docs: /docs); Ctrl-C stops",
+            f"clinic service on {service_url(listener)} ({processes}; API docs: /docs); Ctrl-C stops",
             err=True,
         )
         try:

@@ -48,6 +48,8 @@ from triage.service.security import generate_password
 from triage.settings import Settings
 
 if TYPE_CHECKING:
+    import socket
+
     from sqlite_utils import Database
 
 DEMO_CLINIC = "ZJ-C01"
@@ -444,15 +446,17 @@ async def run_demo(
     echo: Callable[[str], None],
     seed: int = 7,
     close_after_s: float = CLOSE_AFTER_S,
+    listener: socket.socket | None = None,
 ) -> int:
-    """Run the demo until Ctrl-C or ``seconds``; returns how many patients were measured."""
+    """Run the demo until Ctrl-C or ``seconds``; returns how many patients were measured.
+    ``listener``: the socket `triage demo` bound (``--port 0`` too), else uvicorn binds its own."""
     from triage.service.app import create_app
     from triage.service.server import ClinicServer
 
     devices = DemoDevices()
     app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
     server = ClinicServer(app, settings.service.host, settings.service.port)
-    serving = asyncio.create_task(server.serve(), name="uvicorn")
+    serving = asyncio.create_task(server.serve(None if listener is None else [listener]), name="uvicorn")
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
     if serving.done():

@@ -22,13 +22,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from triage.service.acceptor import ConnectionSource, bind_listener
-
-
-def check_port_free(host: str, port: int) -> None:
-    """Fail early with a clear message instead of uvicorn's bind error after start-up."""
-    bind_listener(host, port).close()
-
+from triage.service.acceptor import ConnectionSource
 
 # The event loop thread is busy nearly all the time under load; the threads beside it (the
 # group committer's fsync, the acceptor) only need the interpreter for a moment. Python's default
