@@ -23,6 +23,7 @@ from referral.backup import UpgradeBackups
 from referral.schema import connect
 from tests.referral.test_audit_rows_upgrade import _log_0017
 from tests.referral.test_upgrade_backup import _at_schema_17, _backups
+from tests.service.test_full_disk_readiness import tmpfs
 from triage.cli import main
 from triage.errors import ConfigError
 from triage.service.database import Databases
@@ -173,15 +174,8 @@ def test_a_backup_dir_that_is_a_file_from_the_environment_names_the_variable(
 
 @pytest.fixture
 def read_only_folder(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], check=False)
-    if mounted.returncode != 0:
-        pytest.skip("this machine cannot mount a tmpfs (root only)")
-    try:
+    with tmpfs(tmp_path / "ro", "ro,size=1m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_read_only_backup_dir_is_refused(tmp_path: Path, read_only_folder: Path) -> None:

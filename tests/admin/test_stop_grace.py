@@ -14,14 +14,13 @@ import platform
 import signal
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.service.test_stop_while_writing import _sleeping_threads
+from tests.service.test_stop_while_writing import sigterm_once_it_waits
 from tests.service.test_storage_failures import _mrns, _walk_in, serving
 from triage.service.server import STOP_MARGIN_S, stop_grace_s
 
@@ -54,13 +53,7 @@ def test_a_walk_in_waiting_for_another_writer_at_a_stop_is_stored_once_the_lock_
 
         other = sqlite3.connect(tmp_path / "clinic.db", isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another writer holds the log
-        sender = threading.Thread(target=send)
-        sender.start()
-        deadline = time.monotonic() + 30
-        while _sleeping_threads(served.process.pid) == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _sleeping_threads(served.process.pid) > 0, "the walk-in never waited for the log"
-        served.process.send_signal(signal.SIGTERM)
+        sender = sigterm_once_it_waits(served.process, send)
         # The other writer is done a second after the old limit, well inside the busy timeout;
         # the walk-in answered before then was cut short by the stop.
         answered.wait(OLD_GRACE_S + 1)

@@ -5,6 +5,7 @@ disk has room. Needs root (to mount the tmpfs)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Iterator
@@ -16,19 +17,26 @@ import pytest
 from tests.service.test_storage_failures import _walk_in, serving
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
+@contextlib.contextmanager
+def tmpfs(mount: Path, options: str) -> Iterator[Path]:
+    """A real tmpfs mounted at ``mount`` (created) with ``options`` (``size=8m``, ``ro,size=1m``);
+    the test is skipped where it cannot be mounted (not root, no permission)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "disk"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], check=False)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], check=False)
     if mounted.returncode != 0:
         pytest.skip("this machine cannot mount a tmpfs")
     try:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    with tmpfs(tmp_path / "disk", "size=8m") as mount:
+        yield mount
 
 
 def _fill(disk: Path) -> Path:

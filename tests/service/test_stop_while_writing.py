@@ -14,8 +14,10 @@ import platform
 import re
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,19 @@ def _sleeping_threads(pid: int) -> int:
     return count
 
 
+def sigterm_once_it_waits(process: subprocess.Popen[str], send: Callable[[], None]) -> threading.Thread:
+    """Run ``send`` (a request that will wait for the log another writer holds) in a thread and
+    SIGTERM ``process`` once a thread of it sleeps in SQLite's busy handler; the thread, running."""
+    sender = threading.Thread(target=send)
+    sender.start()
+    deadline = time.monotonic() + 30
+    while _sleeping_threads(process.pid) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _sleeping_threads(process.pid) > 0, "the request never waited for the log"
+    process.send_signal(signal.SIGTERM)
+    return sender
+
+
 def test_sigterm_while_the_walk_in_page_waits_for_the_log_answers_503_not_500(tmp_path: Path) -> None:
     """The staff page's walk-in form, waiting for SQLite's lock that another process holds (its
     busy handler sleeping between tries): the stopping service answers the page 503, saying it
@@ -100,14 +115,7 @@ def test_sigterm_while_the_walk_in_page_waits_for_the_log_answers_503_not_500(tm
             response = client.post("/walk-ins", data=form, headers={"X-CSRF-Token": found[1]})
             answer["status"], answer["text"] = response.status_code, response.text
 
-        sender = threading.Thread(target=send)
-        sender.start()
-        deadline = time.monotonic() + 30
-        while _sleeping_threads(served.process.pid) == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _sleeping_threads(served.process.pid) > 0, "the walk-in never waited for the log"
-        served.process.send_signal(signal.SIGTERM)
-        sender.join(60)
+        sigterm_once_it_waits(served.process, send).join(60)
         other.execute("ROLLBACK")
         other.close()
         assert served.process.wait(30) == -signal.SIGTERM
