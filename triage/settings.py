@@ -297,7 +297,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**data)
     except ValidationError as exc:
         problems = "; ".join(
-            setting_problem(err["loc"], key_message(Settings, err), path) for err in exc.errors()
+            setting_problem(err["loc"], key_message(Settings, err, ENV_PREFIX), path) for err in exc.errors()
         )
         raise ConfigError(problems) from None
     except SettingsError as exc:  # a list or table setting from the environment is not JSON

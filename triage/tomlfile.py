@@ -36,14 +36,36 @@ def read_toml_file(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} {path}: invalid TOML: {exc}") from None
 
 
-def key_message(root: type[BaseModel], error: Any) -> str:
+def key_message(root: type[BaseModel], error: Any, env_prefix: str | None = None) -> str:
     """A pydantic error's message for a key of ``root`` read from a file or the environment; a key
     the table does not have lists the keys it has: 'Extra inputs are not permitted' did not say that
-    ``[databse]`` or ``threshhold`` was a typo, nor what to write."""
+    ``[databse]`` or ``threshhold`` was a typo, nor what to write. A key another table has (``port``
+    outside ``[service]``) names that table, and with ``env_prefix`` its variable."""
     table = field_type(root, error["loc"][:-1])
     if error["type"] != "extra_forbidden" or not is_table(table):
         return validation_message(error)
-    return f"unknown key; known: {', '.join(table.model_fields)}"
+    known = ", ".join(table.model_fields)
+    key = str(error["loc"][-1])
+    homes = [".".join(path) for path in _tables(root) if key in field_type(root, path).model_fields]
+    if not homes:
+        return f"unknown key; known: {known}"
+    where = " or ".join(f"[{home}]" for home in homes)
+    variables = (
+        ""
+        if env_prefix is None
+        else f" ({', '.join(env_prefix + '__'.join([*home.split('.'), key]).upper() for home in homes)})"
+    )
+    return f"unknown key here; it is a key of {where}: write it under {where}{variables}; known here: {known}"
+
+
+def _tables(root: type[BaseModel], path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The dotted paths of the tables under ``root`` (not ``root`` itself)."""
+    found = []
+    for name, field in root.model_fields.items():
+        inner = _required(field.annotation)
+        if is_table(inner):
+            found += [(*path, name), *_tables(inner, (*path, name))]
+    return found
 
 
 def field_type(root: type[BaseModel], loc: tuple[int | str, ...] | list[str]) -> Any:
