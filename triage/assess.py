@@ -66,9 +66,10 @@ from triage.phrases import (
     MODELS_NOT_USED,
     NO_DECISIVE,
     NO_USABLE,
+    SYMPTOMS_NONE_BEFORE,
 )
 from triage.policy import Policy, PolicyRuntime
-from triage.readings import measured, unasked, vitals_not_scored
+from triage.readings import measured, none_before, unasked, vitals_not_scored
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
@@ -556,7 +557,12 @@ def assess(
 
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     order.sort()
-    missing = sorted({m for s in scores.values() for m in s.missing}.union(unasked(patient, values)))
+    missing = sorted({m for s in scores.values() for m in s.missing}.union(unasked(patient, values, latest)))
+    if "acute_symptoms" in missing and (pressure_at := none_before(patient, latest)) is not None:
+        asked_at = patient.acute_symptoms_at
+        assert asked_at is not None
+        shown = asked_at.isoformat(timespec="minutes"), pressure_at.isoformat(timespec="minutes")
+        notes.append(SYMPTOMS_NONE_BEFORE.format(asked=shown[0], measured=shown[1]))
     return _assessment_of(
         engine_version=ENGINE_VERSION,
         policy_version=policy.version,

@@ -17,6 +17,10 @@ inferred.
 180 and/or 110 mmHg or more, any one of them (a headache only in pregnancy from 20 weeks, or with
 the weeks not recorded) is a hypertensive emergency (``triage.rules``, ``hypertensive_emergency``);
 with such a pressure and ``None`` the Assessment lists ``acute_symptoms`` under ``missing_inputs``.
+``acute_symptoms_at`` is when the answer was recorded (``None``: with this assessment). A symptom
+recorded stays until a clinician records ``[]`` (conservative: target-organ damage suspected in this
+visit is not cleared by time), but ``[]`` answers for the pressures measured up to then only: a
+severe pressure measured after it is asked about again (``triage.readings.unasked``).
 
 ``gestation_weeks`` is the completed weeks of pregnancy (1-45, a whole number), given only with
 ``pregnant`` true; ``None`` not recorded. Pre-eclampsia is a diagnosis from 20 weeks (ACOG Practice
@@ -31,10 +35,10 @@ import math
 from datetime import date, datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from triage.errors import UserInputError, shown_input, validation_message
-from triage.json_input import STRICT_MESSAGES, IsoDate, json_kind
+from triage.json_input import STRICT_MESSAGES, IsoDate, IsoTime, json_kind
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
 AcuteSymptom = Literal[
@@ -100,6 +104,11 @@ class PatientContext(BaseModel):
         + " (headache counts in pregnancy only, from 20 weeks or with the weeks not recorded);"
         " [] asked, none; null not asked",
     )
+    acute_symptoms_at: Annotated[AwareDatetime | None, IsoTime] = Field(
+        None,
+        description="When acute_symptoms was recorded, ISO 8601 with a UTC offset; null: with this"
+        " assessment. [] (none) answers for the blood pressures measured up to then only",
+    )
     gestation_weeks: int | None = Field(
         None,
         ge=MIN_GESTATION_WEEKS,
@@ -124,6 +133,11 @@ class PatientContext(BaseModel):
     def _consistent(self) -> PatientContext:
         if self.pregnant and self.sex == "male":
             raise UserInputError('patient.pregnant: true is inconsistent with patient.sex "male"')
+        if self.acute_symptoms_at is not None and self.acute_symptoms is None:
+            raise UserInputError(
+                "patient.acute_symptoms_at, patient.acute_symptoms: a time is given for acute symptoms"
+                " not recorded (null); give the answer, or acute_symptoms_at null"
+            )
         if self.gestation_weeks is not None and self.pregnant is not True:
             stated = "false" if self.pregnant is False else "not recorded (null)"
             raise UserInputError(

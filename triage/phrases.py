@@ -77,8 +77,8 @@ MODEL_DISABLED = Phrase("model_disabled", "model {model} is disabled by the poli
 MODELS_NOT_RUN = Phrase("models_not_run", "risk models not run: no usable observations")
 NO_USABLE = Phrase("no_usable", "no usable observations (all missing, QC, non-final, stale or superseded)")
 NO_DECISIVE = Phrase("no_decisive", "no decisive reading; measure at least one of: {codes}")
-# outside NOTES (which tests/service/test_engine_text.py counts); the staff pages try these two as
-# notes too (pages/engine_text.py, engine.vitals_not_scored / engine.oxygen_unknown)
+# outside NOTES (which tests/service/test_engine_text.py counts); the staff pages try these three as
+# notes too (pages/engine_text.py, engine.vitals_not_scored / oxygen_unknown / symptoms_none_before)
 VITALS_NOT_SCORED = Phrase(
     "vitals_not_scored",
     "{readings} not scored by NEWS2 ({reason}): no local-care decision from them; a clinician must"
@@ -88,6 +88,11 @@ OXYGEN_UNKNOWN = Phrase(
     "oxygen_unknown",
     "spo2 {spo2} on SpO2 scale 2 is not classified without air or oxygen recorded: no local-care"
     " decision from it; record supplemental_o2 and assess again",
+)
+SYMPTOMS_NONE_BEFORE = Phrase(
+    "symptoms_none_before",
+    "acute symptoms: none was recorded at {asked}, before the blood pressure measured at {measured}:"
+    " ask again and record the answer",
 )
 NOTES = (MODELS_NOT_USED, MODELS_FAILED, MODEL_DISABLED, MODELS_NOT_RUN, NO_USABLE, NO_DECISIVE)
 
@@ -385,6 +390,7 @@ def clauses(explanation: str) -> list[str]:
 
 PHRASES = (
     *NOTES,
+    SYMPTOMS_NONE_BEFORE,
     *IGNORED,
     *MODEL_REASONS,
     NOT_SCORED,

@@ -87,14 +87,33 @@ def vitals_not_scored(
     return None
 
 
-def unasked(patient: PatientContext, values: Mapping[str, float | str]) -> tuple[str, ...]:
+def unasked(
+    patient: PatientContext, values: Mapping[str, float | str], latest: Mapping[str, Observation]
+) -> tuple[str, ...]:
     """``("acute_symptoms",)`` when the pressure is 180 and/or 110 mmHg or more (13-17: 140 and/or
-    90, ``is_emergency_pressure``) and nobody recorded whether there are acute symptoms
-    (``hypertensive_emergency`` cannot tell an emergency from an urgency without them); else ``()``."""
-    if patient.acute_symptoms is not None:
+    90, ``is_emergency_pressure``) and nobody recorded whether there are acute symptoms, or "none"
+    (``[]``) was recorded before that pressure was measured (:func:`none_before`) - the answer was
+    about the patient then (``hypertensive_emergency`` cannot tell an emergency from an urgency
+    without them); else ``()``. A symptom recorded is not asked again: it counts until a clinician
+    records ``[]`` (target-organ damage suspected in this visit is not cleared by time)."""
+    if patient.acute_symptoms:
         return ()
     sbp, dbp = values.get("sbp"), values.get("dbp")
     severe = is_emergency_pressure(
         sbp if isinstance(sbp, float) else None, dbp if isinstance(dbp, float) else None, patient.age
     )
-    return ("acute_symptoms",) if severe else ()
+    if severe and (patient.acute_symptoms is None or none_before(patient, latest) is not None):
+        return ("acute_symptoms",)
+    return ()
+
+
+def none_before(patient: PatientContext, latest: Mapping[str, Observation]) -> datetime | None:
+    """When the latest blood pressure was measured, if after "none" (``[]``) was recorded for the
+    acute symptoms (``acute_symptoms_at``); ``None`` otherwise - symptoms recorded, not asked, or
+    recorded with this assessment (no time)."""
+    asked = patient.acute_symptoms_at
+    if patient.acute_symptoms != () or asked is None:
+        return None
+    later = [latest[code].observed_at for code in ("sbp", "dbp") if code in latest]
+    later = [when for when in later if when > asked]
+    return max(later) if later else None

@@ -71,7 +71,7 @@ from triage.assessment import Assessment
         ({"patient": [58]}, "patient: expected an object, got an array"),
         (  # was 'Extra inputs are not permitted': nothing said it was a misspelt key, nor the right ones
             {"patient": {"agee": 58}},
-            "patient.agee: unknown field; allowed: acute_symptoms, age, birth_date, bmi, ckd, current_smoker,",
+            "patient.agee: unknown field; allowed: acute_symptoms, acute_symptoms_at, age, birth_date, bmi, ckd, current_smoker,",
         ),
         (  # a check across two fields: the line did not name the file
             {"patient": {"sex": "male", "pregnant": True}},

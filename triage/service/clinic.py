@@ -126,6 +126,16 @@ def patient_context(
         raise UserInputError(f"patient context: {exc}") from None
 
 
+def with_symptoms_time(context: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The request's context with the time its acute-symptoms answer was recorded (now), kept with
+    it on the visit: "none" (``[]``) answers for the blood pressures measured up to then only, a
+    severe one measured later is asked about again (``triage.readings.unasked``)."""
+    if not context or "acute_symptoms" not in context:
+        return context
+    answer = context["acute_symptoms"]
+    return {**context, "acute_symptoms_at": None if answer is None else now_utc().isoformat()}
+
+
 @dataclass(frozen=True)
 class PreparedAssessment:
     """A walk-in assessed before its rows are written, for the patient the request describes.
@@ -315,6 +325,7 @@ class Clinic:
         """Store a prepared walk-in assessment (row as stored, JSON columns as text); when the
         stored patient differs from what it was computed for, assess the stored rows instead."""
         encounter_id = int(encounter["id"])
+        context = with_symptoms_time(context)
         sex = patient["sex"] if patient["sex"] in ("female", "male") else None
         if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed or (
             encounter_context.stated(encounter)  # history stated earlier in this visit counts too
@@ -384,6 +395,7 @@ class Clinic:
         # Not the readings a device correction replaced (they stay stored and shown).
         observations = [observation_from_row(r) for r in corrections.observations_in_force(db, encounter_id)]
         # the history stated earlier in this visit, then this request's (which wins and is kept)
+        context = with_symptoms_time(context)
         patient = self.context_for(db, encounter, {**encounter_context.stated(encounter), **(context or {})})
         if context:
             encounter_context.remember(db, encounter_id, context, actor=actor)

@@ -64,7 +64,11 @@ from triage.vocabulary import CONCEPTS
 # SCORE_DETAILS): a child's or pregnant woman's vital signs NEWS2 does not score, an SpO2 on scale 2
 # without air or oxygen, NEWS2 outside its population, the adult scores' age range
 _NEWS2_NOT_APPLICABLE = (phrases.NEWS2_CHILD, phrases.NEWS2_PREGNANCY)
-_NOTES = tuple(dict.fromkeys((*phrases.NOTES, phrases.VITALS_NOT_SCORED, phrases.OXYGEN_UNKNOWN)))
+_NOTES = tuple(
+    dict.fromkeys(
+        (*phrases.NOTES, phrases.VITALS_NOT_SCORED, phrases.OXYGEN_UNKNOWN, phrases.SYMPTOMS_NONE_BEFORE)
+    )
+)
 _SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     **phrases.SCORE_DETAILS,
     **{
