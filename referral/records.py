@@ -74,6 +74,33 @@ RecordNumberInput = BeforeValidator(_record_number_input)
 (``patient.mrn``), before any pattern (a line break otherwise failed the pattern, unexplained)."""
 
 
+def name_problem(value: str | None) -> tuple[str, dict[str, object]] | None:
+    """What is wrong with ``value`` as a patient's name: a control character (tab, line feed, ESC...)
+    broke the CLI's and the exports' lines or drove a terminal, as in a record number. Said by
+    position and code point, never the name (patient data)."""
+    for position, char in enumerate(value or "", 1):
+        if unicodedata.category(char) == "Cc":
+            code_point = f"U+{ord(char):04X}"
+            return (
+                f"has a control character ({code_point}) at character {position}; type the name on one"
+                " line, without tabs or other control characters",
+                {"code_point": code_point, "position": position},
+            )
+    return None
+
+
+def _name_input(value: object) -> object:
+    found = name_problem(value) if isinstance(value, str) else None
+    if found is not None:
+        raise PydanticCustomError("patient_name", found[0])
+    return value
+
+
+NameInput = BeforeValidator(_name_input)
+""":func:`name_problem` for a request body's patient name: a 422 naming the field's path
+(``patient.name`` of a walk-in; it said ``name``, a field the walk-in's body does not have)."""
+
+
 def _not_a_boolean(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(f"{str(value).lower()} is a boolean, not a number")
@@ -200,17 +227,10 @@ class PatientIn(_Input):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
-        """A name is one line of text: a control character (tab, line feed, ESC...) broke the
-        CLI's and the exports' lines or drove a terminal, as in a record number. Said by position
-        and code point, never the name (patient data)."""
-        for position, char in enumerate(value or "", 1):
-            if unicodedata.category(char) == "Cc":
-                raise UserInputError(
-                    f"name: has a control character (U+{ord(char):04X}) at character {position};"
-                    " type the name on one line, without tabs or other control characters",
-                    says="error.name_control",
-                    params={"code_point": f"U+{ord(char):04X}", "position": position},
-                )
+        """A name is one line of text (:func:`name_problem`)."""
+        found = name_problem(value)
+        if found is not None:
+            raise UserInputError(f"name: {found[0]}", says="error.name_control", params=found[1])
         return value
 
 

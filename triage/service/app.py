@@ -106,6 +106,8 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
         shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
         if tuple(err.get("loc", ()))[-1:] in SECRET_FIELDS:  # (a client's log keeps its errors)
             shown = " (the value is not repeated: a password)"
+        elif err.get("type") == "patient_name":  # a patient's name is said by position, never repeated
+            shown = ""
         parts.append(f"{field_path(err.get('loc', ()))}: {validation_message(err)}{shown}")
     return "; ".join(parts)[:2000]
 

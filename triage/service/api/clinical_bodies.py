@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from referral import patients
 from referral.clock import Clock
 from referral.closure import REASON_LIMIT
-from referral.records import RecordNumberInput, check_birth_date
+from referral.records import NameInput, RecordNumberInput, check_birth_date
 from triage.assessment import Disposition
 from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UserInputError
@@ -90,7 +90,7 @@ class PatientCreate(_Body):
     mrn: Annotated[str, RecordNumberInput] = Field(
         min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Local record number"
     )
-    name: str | None = Field(None, max_length=200)
+    name: Annotated[str | None, NameInput] = Field(None, max_length=200)
     sex: Literal["female", "male", "unknown"] = "unknown"
     birth_date: BirthDate = Field(None, description="ISO date, e.g. 1956-03-14; 0-130 years ago")
 
@@ -112,7 +112,9 @@ class PatientRegistered(PatientOut):
 
 
 class PatientCorrection(_Body):
-    name: str | None = Field(None, max_length=200, description="The right name; null: unchanged")
+    name: Annotated[str | None, NameInput] = Field(
+        None, max_length=200, description="The right name; null: unchanged"
+    )
     sex: Literal["female", "male", "unknown"] | None = Field(
         None, description="The right sex; null: unchanged"
     )
