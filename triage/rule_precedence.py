@@ -11,9 +11,9 @@ instead of its own, and its values carry ``deferred_to`` (that rule's name). Pur
 
 ``HIGHER`` lists, for each lower rule, the more urgent rules on the same problem, most urgent
 first; each is a red flag (no policy can switch it off), so the rule deferred to is always there.
-``tests/triage/test_rule_deference.py`` (blood pressure) and
-``tests/triage/test_rule_deference_news2_glycaemia.py`` walk the rules over readings and patients
-and fail on a pair with different actions that is not listed here.
+``tests/triage/test_rule_deference.py`` (blood pressure), ``test_rule_deference_news2_glycaemia.py``
+and ``test_rule_deference_kidney.py`` walk the rules over readings and patients and fail on a pair
+with different actions that is not listed here.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ HIGHER: dict[str, tuple[str, ...]] = {
     # not only treated and re-checked
     "glucose_diabetes_range": _HYPERGLYCAEMIA,
     "hypoglycaemia_level1": ("glucose_critical_low",),
+    # a kidney referral is urgent below an eGFR of 30, not also "refer (non-emergency)" for the
+    # albuminuria or proteinuria beside it; proteinuria with hypertension is evidence for the
+    # pressure's emergency or urgent referral too
+    "albuminuria": ("egfr_below_30",),
+    "proteinuria_3plus": ("egfr_below_30",),
+    "proteinuria_with_hypertension": (*_EMERGENCY, "egfr_below_30", *_URGENT),
 }
 DEFERRED = (
     "{finding}; {rule}: supporting evidence for {higher}, which fired on {same} too - its action"
@@ -57,6 +63,9 @@ _SAME = {
     "news2_red_parameter": "these observations",
     "glucose_diabetes_range": "these readings",
     "hypoglycaemia_level1": "these readings",
+    "albuminuria": "these readings",
+    "proteinuria_3plus": "these readings",
+    "proteinuria_with_hypertension": "these readings",
 }
 _RED_SCORE_ACTION = ": urgent review by"  # where news2_red_parameter's action starts
 
@@ -75,13 +84,15 @@ Check = Callable[[Evidence], Finding | None]
 
 
 def _finding(ev: Evidence, detail: str) -> str:
-    """What a lower blood-pressure or glycaemia rule found, without its action: the
-    blood-pressure score's detail its detail starts with (grade or stage, a pressure missing, the
-    crisis range), else the reading(s) before the first ``: `` (``blood pressure >250/? mmHg in
-    pregnancy (>=140 and/or >=90)``, ``random glucose 25 mmol/L, urine ketones 2+ (dipstick)``)."""
-    s = ev.scores.get("blood_pressure")
-    if s is not None and s.detail and detail.startswith(s.detail):
-        return s.detail
+    """What a lower blood-pressure, glycaemia or kidney rule found, without its action: the
+    blood-pressure or kidney score's detail its detail starts with (grade or stage, a pressure
+    missing, the crisis range; eGFR and ACR with their stages), else the reading(s) before the first
+    ``: `` (``blood pressure >250/? mmHg in pregnancy (>=140 and/or >=90)``, ``random glucose 25
+    mmol/L, urine ketones 2+ (dipstick)``, ``urine protein 3+ (dipstick) and no ACR``)."""
+    for score in ("blood_pressure", "kidney"):
+        s = ev.scores.get(score)
+        if s is not None and s.detail and detail.startswith(s.detail):
+            return s.detail
     return detail.split(": ", 1)[0]
 
 
