@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
-from tests.service.test_browser_visit_referrals_phone import _referred
 from triage.service.auth import Role
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock
@@ -27,12 +27,21 @@ SAID = {"en": "Referred by clinician", "zh": "clinician 建立"}
 def test_the_list_says_who_made_a_referral_once_with_its_time_in_the_created_column(
     browser: object, desk: Desk
 ) -> None:
-    encounter = _referred(browser, desk)
+    # proposed by the clinician, sent by the admin: a 'Sent by' line follows ('Create and send
+    # referral' on the page is one line, tests/service/test_browser_referral_made_and_sent.py)
+    walk_in = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": "MADE-BY"}})
+    encounter = walk_in["encounter_id"]
+    body = {
+        "assessment_id": walk_in["id"],
+        "to_facility": "county-hospital",
+        "urgency": "urgent",
+        "reason": "x",
+    }
+    proposed = desk.api(Role.clinician, "/referrals", body)
+    desk.api(Role.admin, f"/referrals/{proposed['id']}/status", {"status": "sent"})
     db = desk.app.state.runtime.databases.get()
     made = db.execute("SELECT id, created_by, created_at FROM referrals ORDER BY id DESC").fetchone()
     assert made is not None and made[1] == "clinician"
-    status = db.execute("SELECT status FROM referrals WHERE id = ?", [made[0]]).fetchone()[0]
-    assert status == "sent", "a clinician's referral on the page is sent: a 'Sent by' line follows"
     at = clock(made[2], clinic=desk.app.state.runtime.clock)  # 16:40:12
     for language in ("en", "zh"):
         assert catalogue_data(language)["referrals.made_by_list"].format(user="clinician") == SAID[language]

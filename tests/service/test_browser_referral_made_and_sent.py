@@ -1,0 +1,54 @@
+"""A referral a clinician made and sent in one go ("Create and send referral") is said in one line,
+"Referred and sent by doctor, 16:40:12" / "doctor 于 16:40:12 建立并发送" - it was two lines with the
+same person and the same time ("Referred by doctor, 16:40:12" over "Sent by doctor, 16:40:12"); on
+the referrals list without the time, which is the Created column's. A referral proposed by one
+account and sent by another (or later) keeps its two lines. In a real Chromium on a real uvicorn
+server over a real SQLite file, English at 1366 px and Chinese at 360 px."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.conftest import WALK_IN
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from tests.service.test_browser_visit_referrals_phone import _referred
+from triage.service.auth import Role
+from triage.service.pages.clock import clock
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+
+def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, desk: Desk) -> None:
+    encounter = _referred(browser, desk)  # the clinician's "Create and send referral"
+    db = desk.app.state.runtime.databases.get()
+    (made_at,) = db.execute("SELECT created_at FROM referrals ORDER BY id DESC").fetchone()
+    at = clock(made_at, clinic=desk.app.state.runtime.clock)
+    says = {
+        "en": (f"Referred and sent by clinician, {at}", "Referred and sent by clinician"),
+        "zh": (f"clinician 于 {at} 建立并发送", "clinician 建立并发送"),
+    }
+    for language, width in (("en", 1366), ("zh", 360)):
+        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        for path, said in (
+            (f"/encounters/{encounter}", says[language][0]),
+            ("/referrals", says[language][1]),
+        ):
+            page.goto(f"{desk.url}{path}")
+            cell = page.locator("td.status").first
+            lines = [s.strip() for s in cell.locator("small").all_inner_texts()]
+            assert lines == [said], (language, path, lines)
+            assert_fits(page, f"{path} ({language}, {width} px)")
+        page.close()
+
+
+def test_a_proposed_referral_sent_by_another_account_keeps_both_lines(browser: object, desk: Desk) -> None:
+    made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": "TWO-LINES"}})
+    body = {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "urgent", "reason": "x"}
+    referral = desk.api(Role.clinician, "/referrals", body)
+    desk.api(Role.admin, f"/referrals/{referral['id']}/status", {"status": "sent"})
+    page: Any = log_in(browser, desk, Role.nurse, 1366, "en")
+    page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+    lines = page.locator("#encounter-referrals td.status small").all_inner_texts()
+    assert [line.split(",")[0] for line in lines] == ["Referred by clinician", "Sent by admin"], lines
+    page.close()
