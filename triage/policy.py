@@ -4,7 +4,8 @@ values, freshness limits and re-check intervals.
 A clinic policy is a TOML file merged over the built-in ``policy_default.toml``: a clinic writes
 only what it changes. Validation refuses anything unsafe or unknown and names the file and key:
 unknown rules or keys, a red-flag rule switched off or lowered below its default level (a red flag
-is never lowered; a clinic may escalate it), with the file's line where it can be found, a model allowed
+is never lowered; a clinic may escalate it) or a critical low glucose below level 2 hypoglycaemia,
+with the file's line where it can be found, a model allowed
 above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1,
 a level that is no disposition, NaN or infinite numbers, freshness limits not in (0, 100 years].
 """
@@ -44,6 +45,11 @@ _LEVELS = (*(d.value for d in Disposition), "off")
 
 class _Strict(BaseModel):
     model_config = _FINITE
+
+
+# ADA level 2 hypoglycaemia, clinically significant: below it glucose_critical_low (a red flag) must
+# fire, so a clinic's critical low may be raised (4.0 at most) but not set below it
+LEVEL_2_HYPOGLYCAEMIA_MMOL_L = 3.0
 
 
 class GlucosePolicy(_Strict):
@@ -316,6 +322,15 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
     missing = [d.value for d in Disposition if d not in policy.recheck_minutes]
     if missing:
         problems.append(f"recheck_minutes: missing {', '.join(missing)}")
+    low = policy.glucose.critical_low_mmol_l
+    if low < LEVEL_2_HYPOGLYCAEMIA_MMOL_L:
+        line = None if text is None else key_line(text, ("glucose", "critical_low_mmol_l"))
+        problems.append(
+            f"{'' if line is None else f'line {line}: '}glucose.critical_low_mmol_l: {low:g} would lower"
+            f" red-flag rule glucose_critical_low: a glucose below {LEVEL_2_HYPOGLYCAEMIA_MMOL_L} mmol/L"
+            " (54 mg/dL) is level 2 hypoglycaemia (ADA), an urgent referral, not local care; allowed:"
+            f" {LEVEL_2_HYPOGLYCAEMIA_MMOL_L} to 4.0 (a higher value escalates)"
+        )
     if policy.glucose.critical_low_mmol_l >= policy.glucose.critical_high_mmol_l:
         problems.append("glucose: critical_low_mmol_l must be below critical_high_mmol_l")
     if problems:

@@ -21,8 +21,11 @@ import pytest
 from tests.ports import free_port
 from tests.service.test_serve_startup import TRIAGE, environment
 from tests.triage.assess_cli import EXAMPLES, run
+from tests.triage.conftest import NOW, ob
+from triage.assess import assess
 from triage.assessment import LEVEL_RANK, Disposition
 from triage.errors import ConfigError
+from triage.patient import PatientContext
 from triage.policy import load_policy, policy_from_mapping
 from triage.rules import RULES
 
@@ -161,3 +164,27 @@ def test_triage_demo_does_not_start_with_it(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (2, ""), done.stderr
     assert done.stderr.startswith(f"error: policy file {path}: line 5: rules.news2_emergency.level: ")
     assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize("low", [2.9, 2.2, 0.5])
+def test_a_critical_low_glucose_below_level_2_hypoglycaemia_is_refused(low: float, tmp_path: Path) -> None:
+    """A critical low of 2.2 (a lab's convention) left 2.2-2.9 mmol/L - ADA level 2 hypoglycaemia,
+    clinically significant - to hypoglycaemia_level1: local care, re-check in 15 minutes, where the
+    built-in policy makes it the red flag glucose_critical_low (urgent referral)."""
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'version = "c"\n[glucose]\ncritical_low_mmol_l = {low}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert str(info.value) == (
+        f"policy file {path}: line 3: glucose.critical_low_mmol_l: {low:g} would lower red-flag rule"
+        " glucose_critical_low: a glucose below 3.0 mmol/L (54 mg/dL) is level 2 hypoglycaemia (ADA), an"
+        " urgent referral, not local care; allowed: 3.0 to 4.0 (a higher value escalates)"
+    )
+
+
+@pytest.mark.parametrize("low", [3.0, 3.5, 4.0])
+def test_a_critical_low_glucose_may_be_raised(low: float) -> None:
+    policy = policy_from_mapping({"glucose": {"critical_low_mmol_l": low}})
+    assert policy.glucose.critical_low_mmol_l == low
+    a = assess(PatientContext(age=50), [ob("glucose_random", 2.9)], policy, now=NOW)
+    assert "glucose_critical_low" in a.red_flags and a.disposition is Disposition.urgent_referral
