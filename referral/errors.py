@@ -212,6 +212,16 @@ def shown_input(value: object, limit: int = 80) -> str:
 _PYTHON_LITERAL = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\b(?:True|False|None)\b""")
 
 
+#: What the patterns of the record's fields ask, in words (a pattern not here is said as pydantic says it).
+_PATTERNS_SAID = {
+    r"^\S(.*\S)?$": "begins or ends with a space; send it without spaces at either end",
+    r"^\S([\s\S]*\S)?$": "begins or ends with a space; send it without spaces at either end",
+    r"\S": "is blank; give the text",
+    r"^[A-Za-z0-9._-]+$": "may hold only the letters A-Z and a-z, digits, '.', '_' and '-'",
+    r"^[A-Za-z0-9_.-]{1,64}$": "must be 1 to 64 letters A-Z and a-z, digits, '.', '_' or '-'",
+}
+
+
 def validation_message(error: Mapping[str, Any]) -> str:
     """A pydantic error's message (one item of ``ValidationError.errors()``) with the values it
     allows written as JSON writes them: pydantic writes Python's ``Input should be 'primary',
@@ -222,6 +232,9 @@ def validation_message(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "invalid"))
     if error.get("type") == "value_error":
         return message.removeprefix("Value error, ")
+    if error.get("type") == "string_pattern_mismatch":
+        # "String should match pattern '^\\S(.*\\S)?$'" asked the reader to read a regular expression
+        return _PATTERNS_SAID.get(str((error.get("ctx") or {}).get("pattern")), message)
     expected = (error.get("ctx") or {}).get("expected")
     if error.get("type") not in ("literal_error", "enum") or not isinstance(expected, str):
         return message

@@ -53,8 +53,8 @@ def test_the_match_is_exact(staff: Staff, other: str) -> None:
     ("bad", "says"),
     [
         ("", "at least 1 character"),
-        (" LK-1", "should match pattern"),
-        ("LK-1 ", "should match pattern"),
+        (" LK-1", "begins or ends with a space; send it without spaces at either end"),
+        ("LK-1 ", "begins or ends with a space; send it without spaces at either end"),
         ("L" * 65, "at most 64 characters"),
         ("LK\t1", "the record number has a control or invisible character (U+0009) at character 3"),
         ("LK\n1", "the record number has a control or invisible character (U+000A) at character 3"),

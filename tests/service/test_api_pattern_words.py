@@ -1,0 +1,59 @@
+"""A value refused by its field's pattern was said as pydantic says it - "String should match pattern
+'^\\S(.*\\S)?$'" for a record number with a space at its end, "String should match pattern '\\S'"
+for a blank reason -: an integrator or a nurse was asked to read a regular expression. Each pattern
+of the API's bodies is said in words (``referral.errors.validation_message``), naming the field as
+before. Real uvicorn on a real SQLite file; every answer checked against /openapi.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.openapi_check import conforms
+from triage.service import create_app
+from triage.service.auth import Role
+
+
+def test_a_value_its_pattern_refuses_is_said_in_words(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    tokens = copy_seeded(seeded, tmp_path)
+    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as client:
+        document = client.get("/openapi.json").json()
+        nurse = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
+        admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
+        clinician = {"Authorization": f"Bearer {tokens[Role.clinician]}"}
+        for path, body, headers, said in (
+            (
+                "/api/v1/patients",
+                {"mrn": "A-1 "},
+                nurse,
+                'mrn: begins or ends with a space; send it without spaces at either end (got "A-1 ")',
+            ),
+            (
+                "/api/v1/encounters",
+                {"mrn": " A-1"},
+                nurse,
+                'mrn: begins or ends with a space; send it without spaces at either end (got " A-1")',
+            ),
+            (
+                "/api/v1/referrals",
+                {"assessment_id": 1, "to_facility": "county-hospital", "urgency": "urgent", "reason": "   "},
+                clinician,
+                'reason: is blank; give the text (got "   ")',
+            ),
+            (
+                "/api/v1/assessments/1/overrides",
+                {"disposition": "local_care", "reason": " \t "},
+                clinician,
+                'reason: is blank; give the text (got " \\t ")',
+            ),
+        ):
+            answer = client.post(path, json=body, headers=headers)
+            conforms(document, answer)
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["error"] == said, answer.text
+        lookup = client.get("/api/v1/patients", params={"mrn": "A-1 "}, headers=admin)
+        assert lookup.json()["error"].startswith("query.mrn: begins or ends with a space"), lookup.text
