@@ -44,7 +44,11 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate(
         kind: Annotated[
-            str, typer.Option(help=f"Device to simulate: {', '.join(DEVICE_KINDS)}.")
+            str,
+            typer.Option(
+                help=f"Device to simulate: {', '.join(DEVICE_KINDS)} (with --trace, pulse-oximeter"
+                " plays any line capture)."
+            ),
         ] = "astm-analyzer",
         trace: Annotated[
             Path | None,
@@ -151,7 +155,8 @@ def register(app: typer.Typer) -> None:
             items = list(trace_messages(raw, KIND_PROTOCOL[kind]))
             if not items:
                 raise UserInputError(
-                    f"--trace {trace}: no {KIND_PROTOCOL[kind]} messages found; is --kind {kind} right for this capture?"
+                    f"--trace {trace}: no {KIND_PROTOCOL[kind]} messages found, so --kind {kind} cannot play "
+                    f"it; {_kind_that_plays(raw, device_kind)}"
                 )
         else:
             items = list(generate_samples(device_kind, random.Random(seed), count))
@@ -235,6 +240,21 @@ def _operators_line(report: SimulationReport) -> str:
         f"operator lists accepted: {report.operator_lists}{refused}; the meter holds {len(report.operators)} operator(s)"
         + (f": {who}" if who else "")
     )
+
+
+def _kind_that_plays(raw: bytes, asked: DeviceKind) -> str:
+    """Which other --kind plays a capture: the first whose protocol finds messages in it, a line
+    protocol's last (any text has lines: a SPOTCHEM's STX...ETX printout, a mini VIDAS packet)."""
+    for kind, protocol in sorted(KIND_PROTOCOL.items(), key=lambda item: item[1] == "line"):
+        if kind != asked and trace_messages(raw, protocol):
+            if protocol == "line":
+                return (
+                    f"play it with --kind {kind} (it writes a line capture's lines as they are: an "
+                    "oximeter's, a reader's or a printer-style device's) and listen with the device's "
+                    "profile (its line_grammar)"
+                )
+            return f"it holds {protocol} messages: play it with --kind {kind}"
+    return "it holds no messages any --kind plays"
 
 
 async def _until_sigterm(run: Awaitable[SimulationReport]) -> SimulationReport | None:

@@ -177,8 +177,25 @@ def test_simulate_refuses_a_trace_of_another_protocol_than_its_kind(
     hl7 = TRACES / "mindray-bs380.hl7"
     assert main(["devices", "simulate", "--kind", "astm-analyzer", "--trace", str(hl7), "--pty"]) == 2
     assert capsys.readouterr().err == (
-        f"error: --trace {hl7}: no astm messages found; is --kind astm-analyzer right for this capture?\n"
+        f"error: --trace {hl7}: no astm messages found, so --kind astm-analyzer cannot play it; it holds"
+        " hl7 messages: play it with --kind hl7-monitor\n"
     )
+
+
+@pytest.mark.parametrize("capture", ["arkray-spotchem_el_se1520.raw", "biomerieux-mini_vidas.raw"])
+def test_simulate_names_the_kind_that_plays_a_line_capture(
+    capture: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The SPOTCHEM's printer-style STX...ETX text and the mini VIDAS's RS/GS packets are line
+    protocols, which --kind pulse-oximeter plays as they are (it writes each line); played as an
+    analyzer the error asked 'is --kind astm-analyzer right?' and named no kind that is."""
+    trace = TRACES / capture
+    assert main(["devices", "simulate", "--kind", "astm-analyzer", "--trace", str(trace), "--pty"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"error: --trace {trace}: no astm messages found, so --kind astm-analyzer cannot play it;"
+    )
+    assert "play it with --kind pulse-oximeter (it writes a line capture's lines as they are" in err, err
 
 
 def test_two_devices_of_one_gateway_on_one_tcp_port_are_named(
