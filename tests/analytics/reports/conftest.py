@@ -43,6 +43,15 @@ def imbalance_run(
     return code, out, stdout.getvalue(), stderr.getvalue()
 
 
+#: The Spark driver JVM of the tests compiles with C1 only (no C2 tier): a test session runs a few
+#: dozen short queries, never long enough for C2 to pay back what it compiles, so the tiered default
+#: spent ~28 s of JVM CPU on JVM start, the first query and the report's queries against ~16 s
+#: (half the wall time on a loaded 2-core machine). Results are the same; only the JIT differs.
+#: ``PYSPARK_SUBMIT_ARGS`` reaches every JVM pyspark starts, the fresh processes' too; one set by
+#: the caller wins.
+SPARK_SUBMIT_ARGS = "--driver-java-options -XX:TieredStopAtLevel=1 pyspark-shell"
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     if importlib.util.find_spec("pyspark") is None:
@@ -55,6 +64,8 @@ def spark() -> Iterator[Any]:
         )
     from analytics.reports.engines import spark_session
 
-    session = spark_session("clinic-triage-tests")
-    yield session
-    session.stop()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYSPARK_SUBMIT_ARGS", os.environ.get("PYSPARK_SUBMIT_ARGS", SPARK_SUBMIT_ARGS))
+        session = spark_session("clinic-triage-tests")
+        yield session
+        session.stop()
