@@ -83,6 +83,10 @@ def read_capture(
     dev = profile.device_id
     if profile.protocol == "astm":
         if b"\x02" not in data:
+            if not re.search(rb"(?:^|[\r\n])H", data):  # no message at all: another protocol's capture
+                detail = f"no H record in {len(data)} bytes, and no STX frame (is the capture ASTM, and --protocol right?)"
+                yield Quarantine("bytes_outside_message", data, 0, dev, detail)
+                return
             for off, raw in split_messages(data):
                 yield CapturedMessage(raw, off)
             return

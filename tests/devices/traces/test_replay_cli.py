@@ -414,6 +414,21 @@ def test_a_capture_of_another_protocol_or_an_empty_one_is_named(
     )
 
 
+def test_a_capture_of_another_protocol_replayed_as_astm_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    """An HL7 capture replayed with --protocol astm said 'message does not start with an H
+    record: "\\u000bMSH|..."' and '1 message(s)', where as HL7 or POCT1-A2 the line asks
+    whether the capture is of that protocol: it has no STX frame and no H record at all."""
+    hl7 = DATA / "mindray-bs380.hl7"
+    assert main(["devices", "replay", str(hl7), "-p", "astm"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[0] == (
+        f"{hl7}: byte 0: quarantined (bytes_outside_message): no H record in {hl7.stat().st_size} bytes,"
+        " and no STX frame (is the capture ASTM, and --protocol right?)"
+    )
+    assert "0 message(s), 0 result(s)" in err
+
+
 def test_replay_byte_offsets_of_a_framed_capture_point_at_the_record_in_the_file(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
