@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from analytics.csvfiles import csv_problem, not_utf8, read_back
 from analytics.ergm import Network
-from analytics.ergm.network import repeated_id_problem, sender_receiver
+from analytics.ergm.network import finite_numbers, not_a_number, repeated_id_problem, sender_receiver
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
 
@@ -70,7 +71,7 @@ def read_nodes(path: Path) -> pd.DataFrame:
     for column in nodes.columns:
         if column == "id":
             continue
-        numeric = pd.to_numeric(nodes[column], errors="coerce")
+        numeric = finite_numbers(nodes[column])
         if numeric.notna().all():
             nodes[column] = numeric
     return nodes
@@ -106,12 +107,11 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
                 f" {json_text(edges[column].iloc[row])} is not an id in the nodes file"
             )
     for column in edges.columns.drop(["source", "target"]):
-        numeric = pd.to_numeric(edges[column], errors="coerce")
+        numeric = finite_numbers(edges[column])
         if numeric.isna().any():
             row = int(np.argmax(numeric.isna().to_numpy()))
             raise NetworkInputError(
-                f"{path}: line {row + 2}, column {json_text(column)}:"
-                f" {json_text(edges[column].iloc[row])} is not a number"
+                f"{path}: line {row + 2}, column {json_text(column)}: {not_a_number(edges[column].iloc[row])}"
             )
         edges[column] = numeric
     return edges
@@ -138,9 +138,11 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
                     )
             try:
                 matrix[index[a], index[b]] = float(v)
+                if not math.isfinite(matrix[index[a], index[b]]):
+                    raise ValueError(v)
             except ValueError:
                 raise NetworkInputError(
-                    f"{path}: line {line}, column {json_text(header[2])}: value {json_text(v)} is not a number"
+                    f"{path}: line {line}, column {json_text(header[2])}: value {not_a_number(v)}"
                 ) from None
         return matrix
     rows = table.iloc[:, 0].tolist()
@@ -151,7 +153,7 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
     if missing:
         raise NetworkInputError(f"{path}: node {json_text(missing[0])} has no row or column in the matrix")
     body = table.set_index(table.columns[0])
-    values = body.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
+    values = body.loc[ids, ids].apply(finite_numbers)
     bad = values.isna().to_numpy()
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -163,7 +165,7 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
 def matrix_cell_problem(path: Path, line: int, row: str, column: str, value: Any) -> str:
     """The one line for a matrix cell that is not a number: file, line, column, the cell and its value."""
     empty = value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
-    what = "is empty; give a number" if empty else f"value {json_text(value)} is not a number"
+    what = "is empty; give a number" if empty else f"value {not_a_number(value)}"
     return f"{path}: line {line}, column {json_text(column)}: cell ({row}, {column}) {what}"
 
 

@@ -29,6 +29,45 @@ def repeated_id_problem(path: Path | str, ids: pd.Series) -> str | None:
     )
 
 
+def finite_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as numbers, NaN where a cell is not a finite number: pandas reads "inf",
+    "-Infinity" and "1e999" as infinite numbers, which every reader had taken, so a fit failed
+    later with numpy's warnings and "no convergence ... (separation)"; its readers name the cell."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.where(np.isfinite(numbers.to_numpy(dtype=float)))
+
+
+def not_a_number(raw: object) -> str:
+    """``"lots" is not a number``, or ``"inf" is not a finite number`` for a value pandas read as
+    an infinite number (shown as written, or as Python prints it when the reader parsed it)."""
+    text = raw if isinstance(raw, str) else str(raw)
+    number = pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0]
+    if pd.notna(number) and not np.isfinite(number):
+        return f"{json_text(text)} is not a finite number"
+    return f"{json_text(raw)} is not a number"
+
+
+def repeated_pair_problem(
+    path: Path | str, source: pd.Series, target: pd.Series, headers: tuple[str, str], what: str
+) -> str | None:
+    """The one line for the first tie that repeats an earlier one in an edge list with ``what``
+    (weights, counts) - file, line, columns, the pair and the line it first appeared on - or
+    None. Only the first row's (or the last row's) value was used, without a word, so the movers
+    of the repeated rows were lost."""
+    pairs = pd.Series(list(zip(source.astype(str), target.astype(str), strict=True)))
+    repeated = pairs.duplicated().to_numpy()
+    if not repeated.any():
+        return None
+    row = int(np.argmax(repeated))
+    first = int(np.argmax((pairs == pairs.iloc[row]).to_numpy()))
+    a, b = pairs.iloc[row]
+    return (
+        f"{path}: line {row + 2}, columns {json_text(headers[0])} and {json_text(headers[1])}: the tie"
+        f" {json_text(a)} -> {json_text(b)} appears more than once (first on line {first + 2}), and only"
+        f" one row's {what} would be used; give each pair once (add up its {what})"
+    )
+
+
 #: The header names of an edge list's sender and receiver columns, tried in this order.
 SENDER_RECEIVER = (("source", "target"), ("from", "to"))
 
@@ -125,17 +164,19 @@ class Network:
         return self.nodes[name]
 
     def numeric_attribute(self, name: str) -> np.ndarray:
-        values = pd.to_numeric(self.attribute(name), errors="coerce")
+        values = finite_numbers(self.attribute(name))
         if values.isna().any():
             row = int(np.argmax(values.isna().to_numpy()))
             where = f"{self.nodes_file or 'nodes'}: line {row + 2}, column {json_text(name)}: "
             value = self.attribute(name).tolist()[row]
             node = json_text(self.nodes["id"].iloc[row])
-            has = (
-                "no value (an empty cell); give a number"
-                if isinstance(value, str) and not value.strip()
-                else f"non-numeric value {json_text(value)}"
-            )
+            words = not_a_number(value)
+            if isinstance(value, str) and not value.strip():
+                has = "no value (an empty cell); give a number"
+            elif words.endswith("not a finite number"):
+                has = f"value {json_text(value)}, not a finite number"
+            else:
+                has = f"non-numeric value {json_text(value)}"
             raise NetworkInputError(f"{where}node attribute {json_text(name)}: node {node} has {has}")
         return values.to_numpy(dtype=float)
 
@@ -158,13 +199,22 @@ class Network:
                     f"{self.edges_file or 'edges'}: line 1 (the header row): no response column"
                     f" {json_text(column)} (value columns: {', '.join(value_columns) or 'none'})"
                 )
-            values = pd.to_numeric(self.edges[column], errors="coerce").to_numpy(dtype=float)
+            values = finite_numbers(self.edges[column]).to_numpy(dtype=float)
             if np.isnan(values).any() or (values < 0).any():
                 row = int(np.argmax(np.isnan(values) | (values < 0)))
                 raise NetworkInputError(
                     f"{self._edge_cell(row, column)}: {json_text(self.edges[column].tolist()[row])}"
                     " is not a count (a number 0 or more)"
                 )
+            lo, hi = self.edges["source"], self.edges["target"]
+            if not self.directed:  # i - j and j - i are one tie
+                lo, hi = lo.where(lo <= hi, hi), hi.where(lo <= hi, lo)
+            headers = (self._headers.get("source", "source"), self._headers.get("target", "target"))
+            repeat = repeated_pair_problem(
+                self.edges_file or "edges", lo, hi, headers, f"{json_text(column)} count"
+            )
+            if repeat is not None:
+                raise NetworkInputError(repeat)
         y[self.src, self.dst] = values
         if column is None:
             y = (y > 0).astype(float)

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.ergm.network import repeated_id_problem, sender_receiver
+from analytics.ergm.network import (
+    finite_numbers,
+    not_a_number,
+    repeated_id_problem,
+    repeated_pair_problem,
+    sender_receiver,
+)
 from analytics.network_files import SYNTHETIC_COLUMN, matrix_cell_problem, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
@@ -98,13 +104,12 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
     if repeat is not None:
         raise StudyDataError(repeat)
     for column in ("lon", "lat", *attributes):
-        numeric = pd.to_numeric(nodes[column], errors="coerce")
+        numeric = finite_numbers(nodes[column])
         bad = numeric.isna()
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
             raise StudyDataError(
-                f"{path}: line {row + 2}, column {json_text(column)}: value {json_text(nodes[column].iloc[row])}"
-                " is not a number"
+                f"{path}: line {row + 2}, column {json_text(column)}: value {not_a_number(nodes[column].iloc[row])}"
             )
         nodes[column] = numeric.astype(float)
     return nodes
@@ -146,12 +151,15 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
     weight = others[0] if others else None
     if weight is not None:
         raw = edges[weight]  # kept: the weight column may itself be called "movers"
-        edges["movers"] = pd.to_numeric(raw, errors="coerce")
+        edges["movers"] = finite_numbers(raw)
         if edges["movers"].isna().any():
             row = int(np.argmax(edges["movers"].isna().to_numpy()))
             raise StudyDataError(
-                f"{path}: line {row + 2}, column {json_text(weight)}: weight {json_text(raw.iloc[row])} is not a number"
+                f"{path}: line {row + 2}, column {json_text(weight)}: weight {not_a_number(raw.iloc[row])}"
             )
+        repeat = repeated_pair_problem(path, edges["source"], edges["target"], (first, second), "weight")
+        if repeat is not None:
+            raise StudyDataError(repeat)
         edges = edges[edges["movers"] >= min_movers]
     else:
         edges["movers"] = 1
@@ -170,7 +178,7 @@ def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
     missing = [node for node in ids if node not in frame.index or node not in frame.columns]
     if missing:
         raise StudyDataError(f"{path}: node id {json_text(missing[0])} has no row/column in the matrix")
-    values = frame.loc[ids, ids].apply(pd.to_numeric, errors="coerce")
+    values = frame.loc[ids, ids].apply(finite_numbers)
     if values.isna().to_numpy().any():
         row, col = np.argwhere(values.isna().to_numpy())[0]
         line = list(frame.index).index(ids[row]) + 2  # line 1 is the header row

@@ -317,3 +317,90 @@ def test_a_nodes_file_in_gbk_names_line_column_and_the_encoding(
         f'error: {nodes}: line 2, column "name": byte 15 is not UTF-8 (the file reads as GB18030/GBK,'
         " a Chinese encoding); save the nodes file as UTF-8\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("nodes_cell", "edges_text", "covariate_text", "argv", "message"),
+    [
+        # pandas reads "inf", "Infinity" and "1e999" as numbers: they were taken, and the fit failed
+        # with numpy's RuntimeWarnings and "no convergence ... (separation)"
+        (
+            "inf",
+            None,
+            None,
+            ["--formula", 'edges + nodeicov("HTH")'],
+            'nodes.csv: line 2, column "HTH": node attribute "HTH": node "u0" has value "inf", not a'
+            " finite number",
+        ),
+        (
+            None,
+            "source,target,movers\nu1,u2,1e999\n",
+            None,
+            ["--formula", "sum", "--response", "movers"],
+            'edges.csv: line 2, column "movers": "1e999" is not a finite number',
+        ),
+        (
+            None,
+            None,
+            "source,target,value\nu1,u2,-Infinity\n",
+            ["--formula", 'edges + edgecov("C")', "--edgecov", "C={cov}"],
+            'cov.csv: line 2, column "value": value "-Infinity" is not a finite number',
+        ),
+        # a pair given twice: only the last row's count was used, the other's movers lost
+        (
+            None,
+            "source,target,movers\nu1,u2,3\nu2,u1,4\nu1,u2,5\n",
+            None,
+            ["--formula", "sum", "--response", "movers"],
+            'edges.csv: line 4, columns "source" and "target": the tie "u1" -> "u2" appears more than'
+            ' once (first on line 2), and only one row\'s "movers" count would be used; give each pair'
+            ' once (add up its "movers" count)',
+        ),
+    ],
+    ids=["infinite attribute", "infinite count", "infinite covariate", "a valued pair twice"],
+)
+def test_infinite_values_and_a_counted_pair_given_twice_are_refused_saying_where(
+    nodes_cell: str | None,
+    edges_text: str | None,
+    covariate_text: str | None,
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    f = _files(tmp_path)
+    if nodes_cell is not None:
+        lines = f["nodes"].read_text(encoding="utf-8").splitlines()
+        first = lines[1].split(",")
+        lines[1] = ",".join([first[0], nodes_cell, *first[2:]])
+        f["nodes"].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if edges_text is not None:
+        f["edges"].write_text(edges_text, encoding="utf-8")
+    covariate = tmp_path / "cov.csv"
+    covariate.write_text(covariate_text or "source,target,value\nu1,u2,1\n", encoding="utf-8")
+    options = [a.format(cov=covariate) for a in argv]
+    assert main(["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"]), *options, "-q"]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / message}\n"
+
+
+def test_a_binary_network_may_list_a_tie_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tie is a tie: individual moves listed one per row stay a binary network's input."""
+    f = _files(tmp_path)
+    f["edges"].write_text("source,target\nu1,u2\nu1,u2\nu2,u3\n", encoding="utf-8")
+    assert (
+        main(
+            [
+                "study",
+                "fit",
+                "--nodes",
+                str(f["nodes"]),
+                "--edges",
+                str(f["edges"]),
+                "--formula",
+                "edges",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().err == ""

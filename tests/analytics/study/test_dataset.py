@@ -289,3 +289,34 @@ def test_a_matrix_cell_that_is_not_a_number_names_its_line_and_column(tmp_path: 
     assert str(refused.value) == (
         f'{folder / "geo.csv"}: line 4, column "{ids[0]}": cell ({ids[2]}, {ids[0]}) is empty; give a number'
     )
+
+
+def test_an_infinite_value_and_a_weighted_pair_given_twice_name_the_place(tmp_path: Path) -> None:
+    """A value of "inf" passed as a number (the fit failed later, 'no convergence ... (separation)'),
+    and a weighted pair listed twice kept its first row's weight only: 3 + 5 movers read as 3."""
+    folder = _copy(tmp_path)
+    nodes = folder / "nodes.csv"
+    lines = nodes.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[3].split(",")
+    row[header.index("GDP")] = "inf"
+    lines[3] = ",".join(row)
+    original = nodes.read_text(encoding="utf-8")
+    nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(
+        StudyDataError, match=r'^.*nodes.csv: line 4, column "GDP": value "inf" is not a finite number$'
+    ):
+        load_study(folder, list(NODE_TERMS))
+    nodes.write_text(original, encoding="utf-8")
+    edges = folder / "edges.csv"
+    first = edges.read_text(encoding="utf-8").splitlines()[1].split(",")
+    with edges.open("a", encoding="utf-8") as out:
+        out.write(f"{first[0]},{first[1]},5\n")
+    count = len(edges.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(StudyDataError) as refused:
+        load_study(folder, list(NODE_TERMS))
+    assert str(refused.value) == (
+        f'{edges}: line {count}, columns "source" and "target": the tie "{first[0]}" -> "{first[1]}"'
+        " appears more than once (first on line 2), and only one row's weight would be used; give each"
+        " pair once (add up its weight)"
+    )
