@@ -122,7 +122,8 @@ def register(app: typer.Typer) -> None:
         TRIAGE_ variables win (TRIAGE_DATABASE__PATH=...). The `ready:` line names what it runs on.
 
         It stops cleanly on Ctrl-C (exit 130), SIGTERM (143) or SIGHUP (129, a closed terminal; the
-        settings are not re-read). Exit 2: a mistake in the settings, policy, device profiles or
+        settings are not re-read), waiting for the requests still running at most as long as a write
+        may wait for the log (database.busy_timeout_ms + 2 s: 7 s by default). Exit 2: a mistake in the settings, policy, device profiles or
         address, found before it starts (restarting would not fix it). Exit 75: the port is busy
         (try again later; a service manager may restart it). A referral log it cannot
         open yet keeps it up but not ready, trying again: GET /readyz says why and when next."""
