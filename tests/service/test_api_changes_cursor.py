@@ -140,6 +140,12 @@ def test_a_cursor_from_before_a_restore_after_which_the_log_changed_is_409_and_n
         synced = c.get("/api/v1/changes/assessments?after=0", headers=auth).json()
         zero = c.get(f"/api/v1/changes/assessments?after=0&after_hash={synced['cursor_hash']}", headers=auth)
         assert zero.status_code == 422 and zero.json()["fields"] == ["query.after_hash"], zero.text
+        for bad in ("XYZ", synced["cursor_hash"].upper(), ""):
+            refused = c.get(f"/api/v1/changes/assessments?after=1&after_hash={bad}", headers=auth)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["error"].startswith(
+                "query.after_hash: must be 16 hexadecimal digits in lower case (0-9, a-f)"
+            ), refused.text
     for name in ("clinic.db", "clinic.db-wal"):
         (tmp_path / name).unlink(missing_ok=True)
         if (backup / name).exists():
