@@ -158,3 +158,31 @@ def test_triage_assess_reads_the_weeks_from_the_input_and_records_them(
     assert reasons["hypertensive_emergency"]["values"]["gestation_weeks"] == 26
     assert "headache in pregnancy at 26 weeks" in reasons["hypertensive_emergency"]["detail"]
     assert reasons["pregnancy_severe_hypertension"]["values"]["gestation_weeks"] == 26
+
+
+@pytest.mark.parametrize(
+    ("weeks", "said"),
+    [
+        (
+            12,
+            "150/95 mmHg in pregnancy at 12 weeks (>=140 and/or >=90): same-day obstetric assessment for"
+            " chronic hypertension (before 20 weeks; pre-eclampsia is from 20 weeks)",
+        ),
+        (19, "at 19 weeks (>=140 and/or >=90): same-day obstetric assessment for chronic hypertension"),
+        (20, "at 20 weeks (>=140 and/or >=90): same-day obstetric assessment for pre-eclampsia"),
+        (
+            None,
+            "150/95 mmHg in pregnancy (>=140 and/or >=90): same-day obstetric assessment for pre-eclampsia",
+        ),
+    ],
+)
+def test_a_raised_pressure_in_pregnancy_is_assessed_the_same_day_for_what_the_weeks_allow(
+    weeks: int | None, said: str
+) -> None:
+    """At 12 weeks the reason sent staff to assess for pre-eclampsia, which is not the diagnosis
+    before 20 weeks (chronic hypertension is); the level is the same at any gestation."""
+    a = _assess(150, 95, age=30, sex="female", pregnant=True, gestation_weeks=weeks)
+    raised = _reason(a, "pregnancy_hypertension")
+    assert raised is not None and a.disposition is Disposition.urgent_referral
+    assert said in raised.detail, raised.detail
+    assert raised.values["gestation_weeks"] == weeks

@@ -39,15 +39,25 @@ def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Find
 
 
 def _pregnancy_bp(ev: Evidence) -> Finding | None:
+    """A raised pressure in pregnancy: same-day obstetric assessment at any gestation. What for
+    follows the weeks (``patient.gestation_weeks``): pre-eclampsia from 20 weeks or with the weeks
+    not recorded; before 20 weeks chronic (pre-existing) hypertension, pre-eclampsia being a
+    diagnosis from 20 weeks (ACOG Practice Bulletin 222, 2020; ISSHP 2018)."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
-    if not ev.patient.pregnant:
+    patient = ev.patient
+    if not patient.pregnant:
         return None
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
-        shown = f"{pressures(ev)} mmHg"
+        weeks = patient.gestation_weeks
+        shown = f"{pressures(ev)} mmHg in pregnancy{'' if weeks is None else f' at {weeks} weeks'}"
+        why = (
+            "for pre-eclampsia (urine protein, symptoms)"
+            if patient.pre_eclampsia_possible
+            else "for chronic hypertension (before 20 weeks; pre-eclampsia is from 20 weeks)"
+        )
         return Finding(
-            {"sbp": sbp, "dbp": dbp, "pregnant": True},
-            f"blood pressure {shown} in pregnancy (>=140 and/or >=90): same-day obstetric assessment"
-            " for pre-eclampsia (urine protein, symptoms)",
+            {"sbp": sbp, "dbp": dbp, "pregnant": True, "gestation_weeks": weeks},
+            f"blood pressure {shown} (>=140 and/or >=90): same-day obstetric assessment {why}",
         )
     return None
 
