@@ -116,9 +116,13 @@ def _unmapped(stored: NewDeviceResult) -> tuple[HoldKind, str]:
     code = json_text(stored.vendor_code)
     if stored.details.get("problem") == "unexpected_unit":
         unit = json_text(stored.details.get("device_unit") or "")
+        # the units it lists and the setting that would take this one, as the gateway kept them
+        listed = stored.details.get("expected_units")
+        fix = stored.details.get("fix")
+        how = f"{' ' + json_text(listed) if listed else ''}{': ' + fix if fix else ''}"
         return (
             "unexpected_unit",
-            f"device unit {unit} of test {code} is not one its profile lists in device_units",
+            f"device unit {unit} of test {code} is not one its profile lists in device_units{how}",
         )
     if stored.details.get("problem") == "unscalable_value":
         return "unscalable_value", f"value of test {code} is not a number the profile's scale applies to"

@@ -304,7 +304,8 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
 ) -> None:
     """Glucose in mg/dL from a device whose profile maps GLU in mmol/L: listen said "device test
     code 'GLU' is not mapped to the vocabulary", sending the integrator to a mapping that is
-    there; the unit is what the profile does not list."""
+    there; the unit is what the profile does not list. Then it said so without the units the
+    profile lists or the setting to change, which only replay's line named."""
     profile = load_profile(PROFILE_DIR / "mindray-bs380.toml")
     clock = MonotonicClock()
     endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
@@ -330,7 +331,10 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
     asyncio.run(scenario())
     reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}
     assert reasons == {
-        "GLU": 'device unit "mg/dL" of test "GLU" is not one its profile lists in device_units',
+        # the units it lists, and the setting that would take this one (as replay's line says)
+        "GLU": 'device unit "mg/dL" of test "GLU" is not one its profile lists in device_units ["mmol/L"]:'
+        ' if "mg/dL" is mmol/L on this device, set [mapping."GLU"] device_units = ["mmol/L", "mg/dL"]'
+        " in the profile",
         "CREA": None,
     }
     with sqlite3.connect(db_path) as conn:

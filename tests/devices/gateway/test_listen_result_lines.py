@@ -109,8 +109,9 @@ def test_every_reason_a_result_is_held_for_is_shown_and_counted(tmp_path: Path) 
     (wbc,) = [r for r in delivered if r.stored.vendor_code == "WBC"]
     assert wbc.hold_kinds == ("clock", "unexpected_unit", "no_patient")
     assert (
-        '; device unit "1" of test "WBC" is not one its profile lists in device_units; no patient link]'
-        in _result_line(wbc)
+        '; device unit "1" of test "WBC" is not one its profile lists in device_units ["10*3/uL", "10E3/uL"]:'
+        ' if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = ["10*3/uL", "10E3/uL", "1"]'
+        " in the profile; no patient link]" in _result_line(wbc)
     )
     status = DeviceStatus("pentra", "astm", "pty", results=len(delivered))
     status.held_results = len(delivered)
