@@ -304,14 +304,24 @@ def _raise_if_tampered(chain: audit.AuditReport, rows: audit_rows.RowsReport | N
 
 def backup_command(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Backup file to write (replaced only once proven).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Backup file to write (replaced only once proven); default: in the settings'"
+            " database.backup_dir, named <log name>.backup.<UTC time>.db.",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Online backup while the service keeps writing: a consistent one-file copy, checked
-    (integrity, audit chain) before it gets its name; exit 1 if the audit chain is broken."""
+    (integrity, audit chain) before it gets its name; exit 1 if the audit chain is broken. It is
+    never removed by the retention of the backups an upgrade takes."""
     from referral import backup  # the log's modules: when a command opens it
 
+    if out is None:
+        out = _in_backup_dir(ctx, _path(ctx, db)[0])
     database = read_log(ctx, db, as_is=True)
     if out.is_dir():
         raise UserInputError(f"--out {out} is a folder; give a file path for the backup")
@@ -334,6 +344,20 @@ def backup_command(
             f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes; integrity ok,"
             f" audit chain intact ({chain.entries} entries), {_rows_text(report.rows) if report.rows else ''}"
         )
+
+
+def _in_backup_dir(ctx: typer.Context, log: Path) -> Path:
+    """Where `backup` with no --out writes: database.backup_dir, named by the log and the time."""
+    from datetime import UTC, datetime
+
+    folder = cast(AppContext, ctx.obj).settings.database.backup_dir
+    if folder is None:
+        raise UserInputError(
+            "give --out FILE for the backup, or set database.backup_dir in the settings to write it"
+            " there named by the time"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return folder / f"{log.stem}.backup.{stamp}{log.suffix or '.db'}"
 
 
 def restore_command(
