@@ -22,7 +22,7 @@ import pytest
 from referral.backup import UpgradeBackups
 from referral.schema import connect
 from tests.referral.test_audit_rows_upgrade import _log_0017
-from tests.referral.test_upgrade_backup import _at_schema_17, _backups
+from tests.referral.test_upgrade_backup import _at_schema_17, _backups, _content
 from tests.service.test_full_disk_readiness import tmpfs
 from triage.cli import main
 from triage.errors import ConfigError
@@ -254,3 +254,26 @@ def test_the_device_gateway_upgrading_a_log_writes_its_backup_there_too(tmp_path
     [backup] = _backups(folder)
     assert _backups(log.parent) == []
     _at_schema_17(backup)
+
+
+def test_no_room_in_backup_dir_refuses_the_upgrade_naming_that_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The room asked for is backup_dir's (a real full tmpfs), not the log's folder's, which has plenty."""
+    from tests.service.test_full_disk_readiness import _fill
+
+    with tmpfs(tmp_path / "disk", "size=1m") as folder:
+        _fill(folder)
+        log = _log_0017(tmp_path / "log")
+        before = _content(log)  # opening it in WAL mode rewrites two header bytes, nothing else
+        capsys.readouterr()
+        assert (
+            main(["--config", str(_config(tmp_path, folder)), "referrals", "migrate", "--db", str(log)]) == 2
+        )
+        err = capsys.readouterr().err
+        assert (
+            f"the backup taken before an upgrade could not be written at {folder}/old.before-upgrade.schema17."
+            in err
+        )
+        assert "bytes free there, the copy needs" in err and "the log is unchanged" in err, err
+        assert _content(log) == before and _backups(folder) == []
