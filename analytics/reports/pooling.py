@@ -105,6 +105,22 @@ def _outside(column: str) -> str:
 _CODES = {_outside(name): allowed for name, allowed in ALLOWED_VALUES.items()}
 
 
+def _ranges(risk_columns: list[str]) -> list[tuple[str, str, str]]:
+    """(column, SQL condition on ``{}`` - the value as a double -, the problem) of the values a
+    column's type takes but its meaning does not: "inf" and "nan" pass as doubles, and an infinite
+    risk stopped the report with DuckDB's traceback (risk_pct out of range for INT32); a NEWS2
+    total is 0-20, a probability 0-1, hours to arrival not negative."""
+    finite = [
+        (name, "NOT isfinite({})", "is not a finite number") for name in ("hours_to_arrival", *risk_columns)
+    ]
+    return [
+        *finite,
+        ("news2", "{} NOT BETWEEN 0 AND 20", "outside 0-20 (a NEWS2 total)"),
+        ("hours_to_arrival", "{} < 0", "is negative (hours from the assessment to arrival)"),
+        *((name, "{} NOT BETWEEN 0 AND 1", "outside 0-1 (a model probability)") for name in risk_columns),
+    ]
+
+
 def _problem_sql(columns: dict[str, str], risk_columns: list[str]) -> tuple[str, str]:
     """CASE expressions naming the first contract break of a row, and the offending value."""
     checks: list[tuple[str, str, str]] = []
@@ -120,6 +136,10 @@ def _problem_sql(columns: dict[str, str], risk_columns: list[str]) -> tuple[str,
                     f"CAST({_q(name)} AS VARCHAR)",
                 )
             )
+    for name, condition, words in _ranges([r for r in risk_columns if r in columns]):
+        if name in columns:
+            value = f"TRY_CAST({_q(name)} AS DOUBLE)"
+            checks.append((condition.format(value), f"{name} {words}", f"CAST({_q(name)} AS VARCHAR)"))
     for name, allowed in ALLOWED_VALUES.items():
         values = ", ".join(_lit(v) for v in allowed)
         checks.append(

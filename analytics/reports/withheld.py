@@ -54,6 +54,14 @@ def near_code(word: str, codes: Sequence[str]) -> bool:
     return False
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def shown_value(value: object, codes: Sequence[str] = ()) -> str:
     """A rejected cell as a rejection line shows it: quoted (JSON) when it names no one, else withheld.
 
@@ -61,6 +69,8 @@ def shown_value(value: object, codes: Sequence[str] = ()) -> str:
     miss of one of them is shown (the analyst sees the typo); any other lone word is withheld.
     """
     text = str(value)
+    if value is not None and _number(text):  # "Infinity", "nan", "1E5": a number names no one
+        return json_text(text)
     if value is not None and not _CODE.fullmatch(text):
         return f"withheld: free text of {len(text)} characters, not a code (it may name a person)"
     if value is not None and _WORD.fullmatch(text) and text not in KNOWN_WORDS and not near_code(text, codes):
