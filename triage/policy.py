@@ -7,7 +7,7 @@ unknown rules or keys, a red-flag rule switched off or lowered below its default
 is never lowered; a clinic may escalate it) or a critical low glucose below level 2 hypoglycaemia,
 with the file's line where it can be found, a model allowed
 above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1,
-a level that is no disposition, NaN or infinite numbers, freshness limits not in (0, 100 years].
+a level that is no disposition, NaN or infinite numbers, freshness limits not in [1 hour, 100 years].
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ Level = Disposition | Literal["off"]
 _FINITE = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 # the longest freshness limit, 100 years in hours: a timedelta holds at most 999,999,999 days
 MAX_FRESHNESS_HOURS = 876_600.0
+# the shortest: readings of this visit count - NEWS2's most frequent routine monitoring is hourly
+# (RCP 2017, Chart 4); a shorter limit let a policy ignore an SpO2 of 85 % taken 10 minutes before
+MIN_FRESHNESS_HOURS = 1.0
 Hours = Annotated[float, Field(gt=0, le=MAX_FRESHNESS_HOURS)]
 _LEVELS = (*(d.value for d in Disposition), "off")
 
@@ -281,6 +284,12 @@ def key_line(text: str, key: tuple[str, ...]) -> int | None:
     return None
 
 
+def _line_of(text: str | None, key: tuple[str, ...]) -> str:
+    """``"line N: "`` for the line of the policy file ``text`` that sets ``key``; ``""`` unknown."""
+    line = None if text is None else key_line(text, key)
+    return "" if line is None else f"line {line}: "
+
+
 def _check_semantics(policy: Policy, where: str, text: str | None = None) -> None:
     problems: list[str] = []
     for name, setting in policy.rules.items():
@@ -292,8 +301,7 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
             None if not rule.red_flag or setting.level is None else _red_flag_problem(rule, setting.level)
         )
         if problem is not None:
-            line = None if text is None else key_line(text, ("rules", name, "level"))
-            problems.append(f"{'' if line is None else f'line {line}: '}rules.{name}.level: {problem}")
+            problems.append(f"{_line_of(text, ('rules', name, 'level'))}rules.{name}.level: {problem}")
             continue
         if setting.level == Disposition.insufficient_data:
             problems.append(f'rules.{name}.level: a rule cannot ask for "insufficient_data"')
@@ -322,11 +330,19 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
     missing = [d.value for d in Disposition if d not in policy.recheck_minutes]
     if missing:
         problems.append(f"recheck_minutes: missing {', '.join(missing)}")
+    limits: dict[tuple[str, ...], float] = {("freshness", "default_hours"): policy.freshness.default_hours}
+    limits |= {("freshness", "hours", code): hours for code, hours in policy.freshness.hours.items()}
+    for limit, hours in limits.items():
+        if hours < MIN_FRESHNESS_HOURS:
+            problems.append(
+                f"{_line_of(text, limit)}{'.'.join(limit)}: {hours:g} hours would ignore a reading taken"
+                " earlier in the visit as stale, and with it any red flag it shows; allowed:"
+                f" {MIN_FRESHNESS_HOURS:g} to {MAX_FRESHNESS_HOURS:g} hours"
+            )
     low = policy.glucose.critical_low_mmol_l
     if low < LEVEL_2_HYPOGLYCAEMIA_MMOL_L:
-        line = None if text is None else key_line(text, ("glucose", "critical_low_mmol_l"))
         problems.append(
-            f"{'' if line is None else f'line {line}: '}glucose.critical_low_mmol_l: {low:g} would lower"
+            f"{_line_of(text, ('glucose', 'critical_low_mmol_l'))}glucose.critical_low_mmol_l: {low:g} would lower"
             f" red-flag rule glucose_critical_low: a glucose below {LEVEL_2_HYPOGLYCAEMIA_MMOL_L} mmol/L"
             " (54 mg/dL) is level 2 hypoglycaemia (ADA), an urgent referral, not local care; allowed:"
             f" {LEVEL_2_HYPOGLYCAEMIA_MMOL_L} to 4.0 (a higher value escalates)"

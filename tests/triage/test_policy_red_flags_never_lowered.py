@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,32 @@ def test_a_critical_low_glucose_may_be_raised(low: float) -> None:
     assert policy.glucose.critical_low_mmol_l == low
     a = assess(PatientContext(age=50), [ob("glucose_random", 2.9)], policy, now=NOW)
     assert "glucose_critical_low" in a.red_flags and a.disposition is Disposition.urgent_referral
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[freshness.hours]\nspo2 = 0.05", "freshness.hours.spo2: 0.05 hours"),
+        ("[freshness.hours]\nsbp = 0.5", "freshness.hours.sbp: 0.5 hours"),
+        ("[freshness]\ndefault_hours = 0.9", "freshness.default_hours: 0.9 hours"),
+    ],
+)
+def test_a_freshness_limit_under_an_hour_is_refused(text: str, key: str, tmp_path: Path) -> None:
+    """`spo2 = 0.05` (3 minutes) made an SpO2 of 85 % measured 10 minutes before the assessment
+    stale: spo2_critical did not fire and a normal pressure beside it gave local care in 30 days."""
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'version = "c"\n{text}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert str(info.value) == (
+        f"policy file {path}: line 3: {key} would ignore a reading taken earlier in the visit as stale,"
+        " and with it any red flag it shows; allowed: 1 to 876600 hours"
+    )
+
+
+def test_a_freshness_limit_of_an_hour_keeps_a_red_flag_of_the_visit() -> None:
+    policy = policy_from_mapping({"freshness": {"hours": {"spo2": 1}}})
+    measured = NOW - timedelta(minutes=10)
+    readings = [ob("spo2", 85, observed_at=measured), ob("sbp", 120), ob("dbp", 80)]
+    a = assess(PatientContext(age=58), readings, policy, now=NOW)
+    assert "spo2_critical" in a.red_flags and a.disposition is Disposition.urgent_referral
