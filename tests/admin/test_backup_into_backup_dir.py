@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.admin.test_backup_dir import _config
 from tests.referral.test_audit_rows_upgrade import _log_0017
 from tests.referral.test_upgrade_backup import _backups
 from triage.cli import main
@@ -22,8 +23,7 @@ def test_backup_without_out_writes_into_backup_dir_named_by_the_time(
 ) -> None:
     folder = tmp_path / "backups"
     folder.mkdir()
-    config = tmp_path / "clinic.toml"
-    config.write_text(f'[database]\nbackup_dir = "{folder}"\nupgrade_backups_kept = 1\n', encoding="utf-8")
+    config = _config(tmp_path, folder, kept=1)
     log = _log_0017(tmp_path / "log")
     assert main(["--config", str(config), "referrals", "backup", "--db", str(log), "--json"]) == 0
     written = Path(json.loads(capsys.readouterr().out)["path"])
