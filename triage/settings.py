@@ -44,7 +44,13 @@ DEFAULT_RETENTION_S, MIN_RETENTION_S, MAX_RETENTION_S = 24 * 3600, 3600, 30 * 24
 class DatabaseSettings(BaseModel):
     model_config = {"extra": "forbid"}
     path: Path = Field(Path("var/clinic.db"), description="SQLite referral log file")
-    busy_timeout_ms: int = Field(5000, ge=0, description="How long a writer waits for the lock")
+    busy_timeout_ms: int = Field(
+        5000,
+        ge=0,
+        # SQLite keeps it in a C int (2147483648 became 0: no wait at all), and a stop waits this long
+        le=60_000,
+        description="How long a writer waits for the lock (0 .. 60000 ms)",
+    )
     backup_dir: Path | None = Field(
         None,
         description="Folder for the backup an upgrade takes of the log first (an existing folder this"
