@@ -55,7 +55,10 @@ def test_yesterdays_patient_is_found_by_record_number_with_every_visit(staff: St
 def test_an_unknown_record_number_says_so_and_keeps_what_was_typed(staff: Staff) -> None:
     staff.login(Role.clinician)
     page = staff.client.get("/patients", params={"mrn": "NO-SUCH-1"}).text
-    assert 'No patient has record number <span class="ident mrn">NO-SUCH-1</span>. Check the number' in page
+    assert (
+        'No patient has record number <span class="ident mrn">NO-SUCH-1</span>, nor a name that holds it'
+        in page
+    )
     assert 'value="NO-SUCH-1"' in page and 'role="status"' in page
     refused = staff.client.get("/patients", params={"mrn": "x" * 65})
     assert refused.status_code == 422 and "Traceback" not in refused.text

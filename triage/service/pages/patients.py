@@ -1,6 +1,8 @@
 """Finding a patient by record number (``GET /patients?mrn=...``): the patient's visits, open and
 closed, on any day, newest first, each with its decision and a link to its page - yesterday's
 patient was on no page (the queue shows today's visits, the referrals page only those referred).
+A text that is no record number lists the patients whose name holds it (``NAMED`` at most, their
+latest visit first), each linked to its visits: a patient back without the card gives a name.
 ``SHOWN`` visits a page; "Older visits" pages on with the API's cursor, ``before_id`` (the visits
 older than the last one listed: a visit opened meanwhile shifts no page)."""
 
@@ -24,6 +26,23 @@ router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
 #: the visits a page lists, newest first (as /api/v1/patients/{id}/encounters pages through them)
 SHOWN = 50
+#: the patients a name lists at most, their latest visit first
+NAMED = 20
+
+
+def named(db: Database, text: str) -> list[dict[str, Any]]:
+    """The patients whose name holds ``text`` (SQLite's LIKE: Latin letters in any case, other
+    characters as typed; ``%`` and ``_`` as themselves), their latest visit first, one more than
+    ``NAMED`` (whether there are more)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        db.query(
+            "SELECT p.mrn, p.name, p.sex, p.birth_date, e.started_at AS last_visit FROM patients p"
+            " LEFT JOIN encounters e ON e.id = (SELECT max(x.id) FROM encounters x WHERE x.patient_id = p.id)"
+            " WHERE p.name LIKE ? ESCAPE '\\' ORDER BY e.id IS NULL, e.id DESC, p.id DESC LIMIT ?",
+            [pattern, NAMED + 1],
+        )
+    )
 
 
 def _visits(db: Database, encounters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,10 +93,13 @@ def find_patient(
             "first": 1 + (_newer(db, patient_id, before_id) if before_id is not None else 0),
             "older": f"{address}&before_id={visits[SHOWN - 1]['id']}" if len(visits) > SHOWN else None,
         }
+    found_by_name = named(db, wanted) if wanted and patient is None else []
     return render(
         request,
         "patients.html",
         who,
+        named=found_by_name[:NAMED],
+        named_more=len(found_by_name) > NAMED,
         page_path=f"{address}&before_id={before_id}" if paged else address,
         mrn=wanted,
         patient=patient,
