@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 from annotated_types import Le
+from fastapi._compat import ModelField
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.service.conftest import Staff
@@ -22,6 +24,11 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "service.md"
 OWN_DEFAULT = {"/api/v1/queue": paging.QUEUE_LIMIT}
 
 
+def _query_params(dependant: Dependant) -> list[ModelField]:
+    """A route's query parameters, its dependencies' included (a change feed's come in one)."""
+    return [*dependant.query_params, *(p for d in dependant.dependencies for p in _query_params(d))]
+
+
 def _sizes(staff: Staff) -> dict[str, tuple[int, int]]:
     """Every GET route with a ``limit``: path -> (default, maximum), from the routes themselves."""
     found = {}
@@ -29,7 +36,7 @@ def _sizes(staff: Staff) -> dict[str, tuple[int, int]]:
         route = context.route
         if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
             continue
-        for param in route.dependant.query_params:
+        for param in _query_params(route.dependant):
             if param.alias == "limit":
                 (maximum,) = [m.le for m in param.field_info.metadata if isinstance(m, Le)]
                 found[context.path] = (int(param.field_info.default), int(maximum))

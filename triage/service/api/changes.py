@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
 
@@ -134,6 +134,16 @@ _ENCOUNTERS = _Source(
     " JOIN assessments s ON s.id = CAST(a.entity_id AS INTEGER) WHERE a.entity = 'assessment'"
     " AND a.seq > :after)",
 )
+
+
+class Page:
+    """A feed's query: the cursor (``after``, with its ``after_hash``) and the page's size."""
+
+    def __init__(self, after: After = 0, after_hash: AfterHash = None, limit: Limit = PAGE) -> None:
+        self.after, self.after_hash, self.limit = after, after_hash, limit
+
+
+PageDep = Annotated[Page, Depends()]
 
 
 class CursorAheadError(ConflictError):
@@ -275,14 +285,13 @@ def _feed(
     response: Response,
     db: Database,
     source: _Source,
-    after: int,
-    after_hash: str | None,
-    limit: int,
+    page: Page,
     key: str,
     read: Callable[[list[int]], dict[int, dict[str, Any]]],
 ) -> dict[str, Any]:
     """A feed's answer: the page of ``source`` after ``after``, each row as ``read`` gives it under
     ``key`` (plus the entries ``read`` adds beside it, under ``_extra``), with the paging fields."""
+    after, after_hash, limit = page.after, page.after_hash, page.limit
     with snapshot(db):
         _not_ahead(db, after)
         _same_log(db, after, after_hash)
@@ -311,21 +320,13 @@ def _feed(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def referral_changes(
-    request: Request,
-    response: Response,
-    db: DbDep,
-    who: Reader,
-    after: After = 0,
-    after_hash: AfterHash = None,
-    limit: Limit = PAGE,
+    request: Request, response: Response, db: DbDep, who: Reader, page: PageDep
 ) -> ReferralChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         shown = referral_out(db, [referrals.get_referral(db, i) for i in ids], who)
         return {r.id: r.model_dump() for r in shown}
 
-    return ReferralChanges.model_validate(
-        _feed(request, response, db, _REFERRALS, after, after_hash, limit, "referral", read)
-    )
+    return ReferralChanges.model_validate(_feed(request, response, db, _REFERRALS, page, "referral", read))
 
 
 @router.get(
@@ -337,22 +338,14 @@ def referral_changes(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def encounter_changes(
-    request: Request,
-    response: Response,
-    db: DbDep,
-    who: Reader,
-    after: After = 0,
-    after_hash: AfterHash = None,
-    limit: Limit = PAGE,
+    request: Request, response: Response, db: DbDep, who: Reader, page: PageDep
 ) -> EncounterChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         decided = staff_queue.latest_decisions(db, ids)
         shown = {i: store.get_encounter(db, i) | decided.get(i, NEVER_DECIDED) for i in ids}
         return _as_read(db, who, shown)
 
-    return EncounterChanges.model_validate(
-        _feed(request, response, db, _ENCOUNTERS, after, after_hash, limit, "encounter", read)
-    )
+    return EncounterChanges.model_validate(_feed(request, response, db, _ENCOUNTERS, page, "encounter", read))
 
 
 @router.get(
@@ -364,13 +357,7 @@ def encounter_changes(
     responses={**paging.paged(), 409: CURSOR_AHEAD},
 )
 def assessment_changes(
-    request: Request,
-    response: Response,
-    db: DbDep,
-    who: Reader,
-    after: After = 0,
-    after_hash: AfterHash = None,
-    limit: Limit = PAGE,
+    request: Request, response: Response, db: DbDep, who: Reader, page: PageDep
 ) -> AssessmentChanges:
     def read(ids: list[int]) -> dict[int, dict[str, Any]]:
         stored = [store.get_assessment(db, i) for i in ids]
@@ -385,5 +372,5 @@ def assessment_changes(
         )
 
     return AssessmentChanges.model_validate(
-        _feed(request, response, db, _ASSESSMENTS, after, after_hash, limit, "assessment", read)
+        _feed(request, response, db, _ASSESSMENTS, page, "assessment", read)
     )
