@@ -300,7 +300,37 @@ def _facility_value_rejections(
                     rows_kept=True,
                 )
             )
+    for name, (condition, words) in FACILITY_RANGES.items():
+        if name not in columns:
+            continue
+        value_sql = _cast(name, FACILITY_TYPES[name], columns[name])
+        rows, first, value = con.execute(
+            f"SELECT count(*), min(_n), arg_min(_text, _n) FROM"
+            f" (SELECT row_number() OVER () + {offset} AS _n, CAST({_q(name)} AS VARCHAR) AS _text,"
+            f" {value_sql} AS _value FROM {scan_sql(path, fmt)})"
+            f" WHERE _value IS NOT NULL AND NOT ({condition.format('_value')})"
+        ).fetchone() or (0, None, None)
+        if rows:
+            found.append(
+                Rejection(
+                    label,
+                    f"facility {name} {words} (first at {where} {first}, value {shown_value(value)}); left empty",
+                    int(rows),
+                    table="facilities",
+                    rows_kept=True,
+                )
+            )
     return found
+
+
+#: Facility values their type takes but their meaning does not, left empty as an unreadable one:
+#: a longitude of 720 drew the network map around it, negative beds lowered the capacity load.
+FACILITY_RANGES = {
+    "lon": ("{} BETWEEN -180 AND 180", "is outside -180 to 180 (degrees east)"),
+    "lat": ("{} BETWEEN -90 AND 90", "is outside -90 to 90 (degrees north)"),
+    "beds": ("{} >= 0", "is negative"),
+    "capacity": ("{} >= 0", "is negative"),
+}
 
 
 def _facility_select(priority: int, path: Path, fmt: str, columns: dict[str, str]) -> str:
@@ -309,7 +339,10 @@ def _facility_select(priority: int, path: Path, fmt: str, columns: dict[str, str
     offset, where = (1, "line") if fmt == "csv" else (0, "row")
     parts = [f"{priority} AS _priority", f"'{where} ' || (row_number() OVER () + {offset}) AS _where"]
     for name, target in FACILITY_TYPES.items():
-        parts.append(f"{_cast(name, target, columns.get(name))} AS {_q(name)}")
+        value = _cast(name, target, columns.get(name))
+        if name in FACILITY_RANGES and name in columns:  # out of range: left empty, as unreadable
+            value = f"CASE WHEN {FACILITY_RANGES[name][0].format(value)} THEN {value} END"
+        parts.append(f"{value} AS {_q(name)}")
     return f"SELECT {', '.join(parts)} FROM {scan_sql(path, fmt)}"
 
 

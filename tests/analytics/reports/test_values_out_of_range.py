@@ -64,3 +64,46 @@ def test_an_infinite_risk_is_a_rejection_not_a_traceback(
     assert main(["report", "imbalance", "-i", str(path), "-o", str(tmp_path / "out"), "-q"]) == 0
     printed = capsys.readouterr()
     assert "Traceback" not in printed.err and "risk_cvd10 is not a finite number" in printed.out
+
+
+def test_facility_values_out_of_range_are_left_empty_and_listed(
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """A longitude of 720 was pooled as it was (the network map drawn around it), negative beds too."""
+    export = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    directory = pd.read_parquet(export / "facilities.parquet")
+    directory = directory.astype({"lon": object, "lat": object, "beds": object, "capacity": object})
+    for row, column, value in (
+        (0, "lon", "720"),
+        (1, "beds", "-5"),
+        (2, "capacity", "-1"),
+        (3, "lat", "nan"),
+    ):
+        directory.loc[row, column] = value
+    path = tmp_path / "directory.csv"
+    directory.to_csv(path, index=False)
+    pooled = pool([generated[0]], tmp_path / "work", facilities_file=path)
+    assert sorted((r.reason, r.rows, r.rows_kept) for r in pooled.rejections) == [
+        ('facility beds is negative (first at line 3, value "-5"); left empty', 1, True),
+        ('facility capacity is negative (first at line 4, value "-1"); left empty', 1, True),
+        (
+            'facility lat is outside -90 to 90 (degrees north) (first at line 5, value "nan"); left empty',
+            1,
+            True,
+        ),
+        (
+            'facility lon is outside -180 to 180 (degrees east) (first at line 2, value "720"); left empty',
+            1,
+            True,
+        ),
+    ]
+    ids = directory["facility_id"].tolist()[:4]
+    kept = pooled.con.execute(
+        "SELECT facility_id, lon, lat, beds, capacity FROM facilities WHERE facility_id IN (?, ?, ?, ?)"
+        " ORDER BY facility_id",
+        ids,
+    ).fetchall()
+    by_id = {row[0]: row[1:] for row in kept}
+    assert by_id[ids[0]][0] is None and by_id[ids[1]][2] is None
+    assert by_id[ids[2]][3] is None and by_id[ids[3]][1] is None
+    assert by_id[ids[1]][0] is not None  # the rest of each row is kept
