@@ -43,7 +43,14 @@ def test_the_weeks_decide_whether_a_headache_counts_and_stay_on_the_visit(staff:
         ({"pregnant": True, "gestation_weeks": 0}, "greater than or equal to 1"),
         ({"pregnant": True, "gestation_weeks": 20.5}, "integer"),
         ({"pregnant": True, "gestation_weeks": "20"}, "number"),
-        ({"pregnant": False, "gestation_weeks": 24}, "set pregnant to true, or gestation_weeks to null"),
+        (
+            {"pregnant": False, "gestation_weeks": 24},
+            "context: gestation_weeks given with pregnant false; set pregnant to true, or gestation_weeks to null",
+        ),
+        (
+            {"pregnant": None, "gestation_weeks": 24},
+            "context: gestation_weeks given with pregnant null; set pregnant to true, or gestation_weeks to null",
+        ),
     ],
 )
 def test_weeks_that_cannot_be_are_refused_naming_the_field(
@@ -53,3 +60,4 @@ def test_weeks_that_cannot_be_are_refused_naming_the_field(
     refused = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
     assert refused.status_code == 422, refused.text
     assert "gestation_weeks" in refused.text and said in refused.text, refused.text
+    assert "patient." not in refused.json()["error"], "the walk-in's patient object has no such field"

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -238,6 +239,23 @@ class PatientContextIn(_Body):
         " not recorded: a criterion from 20 weeks (a headache as a sign of pre-eclampsia) is then"
         " applied and the reason says so",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weeks_of_a_pregnancy(cls, data: Any) -> Any:
+        """Weeks sent with ``pregnant`` false or null in the same body are named as the body names
+        them (``context.``; the engine's own check says ``patient.``, the walk-in's other object).
+        Weeks alone may follow a pregnancy stated earlier in the visit: the engine checks those."""
+        if isinstance(data, dict) and data.get("gestation_weeks") is not None and "pregnant" in data:
+            pregnant = data["pregnant"]
+            if pregnant is False or pregnant is None:
+                raise PydanticCustomError(
+                    "weeks_without_pregnancy",
+                    "gestation_weeks given with pregnant {stated}; set pregnant to true, or"
+                    " gestation_weeks to null",
+                    {"stated": "false" if pregnant is False else "null"},
+                )
+        return data
 
 
 class EncounterCreate(_Body):
