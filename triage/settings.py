@@ -41,6 +41,14 @@ MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MA
 DEFAULT_RETENTION_S, MIN_RETENTION_S, MAX_RETENTION_S = 24 * 3600, 3600, 30 * 24 * 3600
 
 
+def _not_empty(value: object) -> object:
+    """A path setting given empty (``""``, a cleared ``TRIAGE_...=``) was read as ``.``, the working
+    folder: refused, as the user meant "unset" or forgot the value."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("empty: give a path, or leave the setting out (unset the variable) for its default")
+    return value
+
+
 class DatabaseSettings(BaseModel):
     model_config = {"extra": "forbid"}
     path: Path = Field(Path("var/clinic.db"), description="SQLite referral log file")
@@ -64,6 +72,8 @@ class DatabaseSettings(BaseModel):
         " ones are removed once a new one is written and checked. A backup taken with `triage referrals"
         " backup` is never removed",
     )
+
+    _paths_given = field_validator("path", "backup_dir", mode="before")(_not_empty)
 
     @field_validator("backup_dir")
     @classmethod
@@ -249,6 +259,8 @@ class Settings(BaseSettings):
         "WARNING",
         description=f"The service's log level: {', '.join(LOG_LEVELS)}, any case (`triage serve --log-level` wins)",
     )
+
+    _data_dir_given = field_validator("data_dir", mode="before")(_not_empty)
 
     @field_validator("clinic_id")
     @classmethod
