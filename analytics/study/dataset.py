@@ -112,6 +112,14 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
                 f"{path}: line {row + 2}, column {json_text(column)}: value {not_a_number(nodes[column].iloc[row])}"
             )
         nodes[column] = numeric.astype(float)
+    for column, limit, unit in (("lon", 180, "degrees east"), ("lat", 90, "degrees north")):
+        outside = nodes[column].abs() > limit
+        if outside.any():  # a seat off the globe: GeoProx and the maps were computed from it
+            row = int(np.argmax(outside.to_numpy()))
+            raise StudyDataError(
+                f"{path}: line {row + 2}, column {json_text(column)}: value {nodes[column].iloc[row]:g} is outside"
+                f" -{limit} to {limit} ({unit})"
+            )
     return nodes
 
 

@@ -320,3 +320,25 @@ def test_an_infinite_value_and_a_weighted_pair_given_twice_name_the_place(tmp_pa
         " appears more than once (first on line 2), and only one row's weight would be used; give each"
         " pair once (add up its weight)"
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [("lon", "720.5", "-180 to 180 (degrees east)"), ("lat", "-95", "-90 to 90 (degrees north)")],
+)
+def test_a_seat_off_the_globe_names_its_line(tmp_path: Path, column: str, value: str, words: str) -> None:
+    """A longitude of 720.5 was read as it was: GeoProx and the maps were computed from it."""
+    folder = _copy(tmp_path)
+    nodes = folder / "nodes.csv"
+    lines = nodes.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[2].split(",")
+    row[header.index(column)] = value
+    lines[2] = ",".join(row)
+    nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(StudyDataError) as refused:
+        load_study(folder, list(NODE_TERMS))
+    assert (
+        str(refused.value)
+        == f'{nodes}: line 3, column "{column}": value {float(value):g} is outside {words}'
+    )
