@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from referral import basis
 
 app = typer.Typer(
-    help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail;"
-    " review referrals whose basis a device corrected (basis-changes, acknowledge, cancel).",
+    help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail,"
+    " back it up and restore it; review referrals whose basis a device corrected (basis-changes,"
+    " acknowledge, cancel).",
     no_args_is_help=True,
 )
 facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)

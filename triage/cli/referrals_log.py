@@ -126,8 +126,9 @@ def _connect(
 
 
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create the referral log or apply pending schema migrations (safe to repeat). An existing log
-    is backed up first, beside it or in the settings' database.backup_dir
+    """Create the referral log or apply pending schema migrations (safe to repeat).
+
+    An existing log is backed up first, beside it or in the settings' database.backup_dir
     (<name>.before-upgrade.schema<N>.<time>.db, checked and synced); exit 2, the log unchanged, if
     that backup cannot be written. Older such backups of the log there beyond the newest
     database.upgrade_backups_kept (3) are then removed and named (--json: backups_removed). A log
