@@ -69,7 +69,12 @@ def _expired(db: Database, before: str, limit: int) -> dict[str, list[int]]:
     for table, stored_at in KEPT_IN:
         if limit <= 0:
             break
-        query = f"SELECT id FROM {table} WHERE idempotency_key IS NOT NULL AND {stored_at} < ? ORDER BY id LIMIT ?"
+        # by julianday(): an encounter's start is stored in the clinic's zone (its date is the visit's
+        # day), and "22:43-05:00" is later than "02:43+00:00" though it reads earlier
+        query = (
+            f"SELECT id FROM {table} WHERE idempotency_key IS NOT NULL"
+            f" AND julianday({stored_at}) < julianday(?) ORDER BY id LIMIT ?"
+        )
         ids = [int(row_id) for (row_id,) in db.conn.execute(query, [before, limit])]
         if ids:
             found[table] = ids

@@ -177,3 +177,22 @@ def test_the_retention_is_a_setting_of_1_hour_to_30_days_24_hours_unless_set(tmp
     for refused in (3599, 30 * 86400 + 1):
         with pytest.raises(ConfigError, match=r"service\.idempotency_retention_s"):
             load_settings(None, service={"idempotency_retention_s": refused})
+
+
+def test_a_visit_started_in_a_zone_behind_utc_keeps_its_key_for_the_whole_retention(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    """An encounter's start is stored in the clinic's zone (``-05:00`` here): compared as text with
+    the UTC cutoff it read five hours older than it is, and its key was forgotten that much early."""
+    tokens = copy_seeded(seeded, tmp_path)
+    with live_server(create_app(make_settings(tmp_path, timezone="America/New_York"))) as base:
+        client = Client(base, tokens)
+        client.post("/api/v1/patients", {"mrn": "ZONED-1"}, Role.nurse)
+        visit = {"mrn": "ZONED-1", "idempotency_key": "visit-1"}
+        made = client.post("/api/v1/encounters", visit, Role.nurse).json()
+        assert made["started_at"].endswith(("-05:00", "-04:00")), made
+        kept = _purge(tmp_path, datetime.now(UTC) + DAY - timedelta(hours=1))
+        assert kept.cleared["encounters"] == 0
+        assert client.post("/api/v1/encounters", visit, Role.nurse).json()["id"] == made["id"]
+        assert _purge(tmp_path, datetime.now(UTC) + DAY + timedelta(minutes=5)).cleared["encounters"] == 1
+    _verified(tmp_path)
