@@ -61,3 +61,24 @@ def test_weeks_that_cannot_be_are_refused_naming_the_field(
     assert refused.status_code == 422, refused.text
     assert "gestation_weeks" in refused.text and said in refused.text, refused.text
     assert "patient." not in refused.json()["error"], "the walk-in's patient object has no such field"
+
+
+def test_a_pregnancy_answered_no_later_in_the_visit_ends_its_weeks(staff: Staff) -> None:
+    """Through the API the weeks stated earlier were kept beside 'pregnant: false' and every later
+    assessment of the visit was refused (422 'gestation_weeks ... given where pregnant is false')
+    unless the client also sent 'gestation_weeks: null' (the page's form ends them itself); now a
+    pregnancy answered false or not known ends them, audited as a change."""
+    nurse = staff.bearer(Role.nurse)
+    context = {"pregnant": True, "gestation_weeks": 24}
+    body = VISIT | {"patient": PATIENT | {"mrn": "MRN-GEST-END"}, "context": context}
+    first = staff.client.post("/api/v1/assessments", json=body, headers=nurse)
+    assert first.status_code == 201, first.text
+    encounter_id = first.json()["encounter_id"]
+    for pregnant in (False, None):
+        ended = {"context": {"pregnant": pregnant}}
+        again = staff.client.post(f"/api/v1/encounters/{encounter_id}/assessments", json=ended, headers=nurse)
+        assert again.status_code == 201, again.text
+        later = staff.client.post(f"/api/v1/encounters/{encounter_id}/assessments", json={}, headers=nurse)
+        assert later.status_code == 201, later.text
+        reasons = later.json()["assessment"]["reasons"]
+        assert not [r for r in reasons if r["rule"].startswith("pregnancy_")], reasons

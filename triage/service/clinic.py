@@ -126,14 +126,21 @@ def patient_context(
         raise UserInputError(f"patient context: {exc}") from None
 
 
-def with_symptoms_time(context: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The request's context with the time its acute-symptoms answer was recorded (now), kept with
-    it on the visit: "none" (``[]``) answers for the blood pressures measured up to then only, a
-    severe one measured later is asked about again (``triage.readings.unasked``)."""
-    if not context or "acute_symptoms" not in context:
+def as_kept(context: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The request's context as the visit keeps it (merged over what was stated before):
+    - with the time its acute-symptoms answer was recorded (now): "none" (``[]``) answers for the
+      blood pressures measured up to then only, a severe one measured later is asked about again
+      (``triage.readings.unasked``);
+    - a pregnancy answered false or not known ends the weeks of pregnancy stated before (they were
+      kept, and the merged history then refused every later assessment of the visit)."""
+    if not context:
         return context
-    answer = context["acute_symptoms"]
-    return {**context, "acute_symptoms_at": None if answer is None else now_utc().isoformat()}
+    kept = dict(context)
+    if "acute_symptoms" in kept:
+        kept["acute_symptoms_at"] = None if kept["acute_symptoms"] is None else now_utc().isoformat()
+    if "pregnant" in kept and kept["pregnant"] is not True:
+        kept.setdefault("gestation_weeks", None)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -325,7 +332,7 @@ class Clinic:
         """Store a prepared walk-in assessment (row as stored, JSON columns as text); when the
         stored patient differs from what it was computed for, assess the stored rows instead."""
         encounter_id = int(encounter["id"])
-        context = with_symptoms_time(context)
+        context = as_kept(context)
         sex = patient["sex"] if patient["sex"] in ("female", "male") else None
         if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed or (
             encounter_context.stated(encounter)  # history stated earlier in this visit counts too
@@ -395,7 +402,7 @@ class Clinic:
         # Not the readings a device correction replaced (they stay stored and shown).
         observations = [observation_from_row(r) for r in corrections.observations_in_force(db, encounter_id)]
         # the history stated earlier in this visit, then this request's (which wins and is kept)
-        context = with_symptoms_time(context)
+        context = as_kept(context)
         patient = self.context_for(db, encounter, {**encounter_context.stated(encounter), **(context or {})})
         if context:
             encounter_context.remember(db, encounter_id, context, actor=actor)
