@@ -19,7 +19,13 @@ import pandas as pd
 
 from analytics.csvfiles import csv_problem, not_utf8, read_back
 from analytics.ergm import Network
-from analytics.ergm.network import finite_numbers, not_a_number, repeated_id_problem, sender_receiver
+from analytics.ergm.network import (
+    finite_numbers,
+    not_a_number,
+    repeated_id_problem,
+    repeated_pair_problem,
+    sender_receiver,
+)
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
 
@@ -129,6 +135,11 @@ def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
     if long_form:
         matrix = np.zeros((n, n))
         header = [str(c) for c in table.columns[:3]]
+        repeat = repeated_pair_problem(
+            path, table.iloc[:, 0], table.iloc[:, 1], (header[0], header[1]), "value", summed=False
+        )
+        if repeat is not None:  # the last row's value replaced the others without a word
+            raise NetworkInputError(repeat)
         for line, (a, b, v) in enumerate(table.iloc[:, :3].itertuples(index=False), start=2):
             for node, column in ((a, header[0]), (b, header[1])):
                 if node not in index:

@@ -48,12 +48,19 @@ def not_a_number(raw: object) -> str:
 
 
 def repeated_pair_problem(
-    path: Path | str, source: pd.Series, target: pd.Series, headers: tuple[str, str], what: str
+    path: Path | str,
+    source: pd.Series,
+    target: pd.Series,
+    headers: tuple[str, str],
+    what: str,
+    *,
+    summed: bool = True,
 ) -> str | None:
-    """The one line for the first tie that repeats an earlier one in an edge list with ``what``
-    (weights, counts) - file, line, columns, the pair and the line it first appeared on - or
-    None. Only the first row's (or the last row's) value was used, without a word, so the movers
-    of the repeated rows were lost."""
+    """The one line for the first pair that repeats an earlier one in a table with ``what`` per
+    pair (an edge list's weights or counts, a long covariate file's values) - file, line, columns,
+    the pair and the line it first appeared on - or None. Only the first row's (or the last row's)
+    value was used, without a word, so the movers of the repeated rows were lost. ``summed``:
+    the rows' values add up (movers), so the message says to add them up."""
     pairs = pd.Series(list(zip(source.astype(str), target.astype(str), strict=True)))
     repeated = pairs.duplicated().to_numpy()
     if not repeated.any():
@@ -61,10 +68,11 @@ def repeated_pair_problem(
     row = int(np.argmax(repeated))
     first = int(np.argmax((pairs == pairs.iloc[row]).to_numpy()))
     a, b = pairs.iloc[row]
+    noun, fix = ("tie", f" (add up its {what})") if summed else ("pair", "")
     return (
-        f"{path}: line {row + 2}, columns {json_text(headers[0])} and {json_text(headers[1])}: the tie"
+        f"{path}: line {row + 2}, columns {json_text(headers[0])} and {json_text(headers[1])}: the {noun}"
         f" {json_text(a)} -> {json_text(b)} appears more than once (first on line {first + 2}), and only"
-        f" one row's {what} would be used; give each pair once (add up its {what})"
+        f" one row's {what} would be used; give each pair once{fix}"
     )
 
 

@@ -356,8 +356,23 @@ def test_a_nodes_file_in_gbk_names_line_column_and_the_encoding(
             ' once (first on line 2), and only one row\'s "movers" count would be used; give each pair'
             ' once (add up its "movers" count)',
         ),
+        # a covariate pair given twice: the last row's value replaced the first
+        (
+            None,
+            None,
+            "source,target,value\nu1,u2,1\nu3,u4,2\nu1,u2,7\n",
+            ["--formula", 'edges + edgecov("C")', "--edgecov", "C={cov}"],
+            'cov.csv: line 4, columns "source" and "target": the pair "u1" -> "u2" appears more than'
+            " once (first on line 2), and only one row's value would be used; give each pair once",
+        ),
     ],
-    ids=["infinite attribute", "infinite count", "infinite covariate", "a valued pair twice"],
+    ids=[
+        "infinite attribute",
+        "infinite count",
+        "infinite covariate",
+        "a valued pair twice",
+        "a covariate pair twice",
+    ],
 )
 def test_infinite_values_and_a_counted_pair_given_twice_are_refused_saying_where(
     nodes_cell: str | None,
