@@ -82,13 +82,15 @@ def _sleeping_threads(pid: int) -> int:
 
 def sigterm_once_it_waits(process: subprocess.Popen[str], send: Callable[[], None]) -> threading.Thread:
     """Run ``send`` (a request that will wait for the log another writer holds) in a thread and
-    SIGTERM ``process`` once a thread of it sleeps in SQLite's busy handler; the thread, running."""
+    SIGTERM ``process`` once one more thread of it sleeps than before - in SQLite's busy handler;
+    the thread, running."""
+    before = _sleeping_threads(process.pid)  # a thread of the service sleeping for its own reasons
     sender = threading.Thread(target=send)
     sender.start()
     deadline = time.monotonic() + 30
-    while _sleeping_threads(process.pid) == 0 and time.monotonic() < deadline:
+    while _sleeping_threads(process.pid) <= before and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert _sleeping_threads(process.pid) > 0, "the request never waited for the log"
+    assert _sleeping_threads(process.pid) > before, "the request never waited for the log"
     process.send_signal(signal.SIGTERM)
     return sender
 
