@@ -73,16 +73,19 @@ def symptoms_context(
     page asks), and who recorded each answer of the visit, when and what (oldest first)."""
     text = catalogue(language)
     recorded = visit_history.stated(encounter).get(FIELD)
+    asked_for = payload is not None and FIELD in (payload.get("missing_inputs") or [])
     if FIELD in sent.values:
         ticked = [s for s in sent.value(FIELD).split(",") if s]
     else:
-        ticked = [NONE_OF_THESE] if recorded == [] else list(recorded or [])
+        # "none" recorded before a severe pressure measured since is no answer for it (the engine
+        # asks again, triage.readings.unasked): not ticked, or "assess now" would send it again unasked
+        ticked = [NONE_OF_THESE] if recorded == [] and not asked_for else list(recorded or [])
     # a headache recorded for a man (through the API) stays in view, so that sending the form keeps it
     choices = [s for s in ACUTE_SYMPTOMS if s != "headache" or patient.get("sex") != "male" or s in ticked]
     return {
         "symptom_choices": {s: text(f"detail.acute_symptom.{s}") for s in choices},
         "symptoms_ticked": ticked,
-        "symptoms_asked_for": payload is not None and FIELD in (payload.get("missing_inputs") or []),
+        "symptoms_asked_for": asked_for,
         "symptoms_record": [
             {"at": e["at"], "actor": e["actor"], "said": _said(text, e["data"]["after"][FIELD])}
             for e in audit.entries_for(db, "encounter", int(encounter["id"]))
