@@ -279,36 +279,27 @@ def _facility_value_rejections(
     """
     found: list[Rejection] = []
     offset, where = (1, "line") if fmt == "csv" else (0, "row")
+    checks: list[tuple[str, str, str]] = []  # (column, what is wrong, the SQL condition on a row)
     for name, target in FACILITY_TYPES.items():
         actual = columns.get(name)
         if actual is None or actual.upper() == target or name == "format_version":
             continue
+        checks.append(
+            (
+                name,
+                f"is not a valid {target.lower()}",
+                f"{_q(name)} IS NOT NULL AND trim(CAST({_q(name)} AS VARCHAR)) <> ''"
+                f" AND TRY_CAST({_q(name)} AS {target}) IS NULL",
+            )
+        )
+    for name, (condition, words) in FACILITY_RANGES.items():
+        if name in columns:
+            value_sql = _cast(name, FACILITY_TYPES[name], columns[name])
+            checks.append((name, words, f"{value_sql} IS NOT NULL AND NOT ({condition.format(value_sql)})"))
+    for name, words, condition in checks:
         rows, first, value = con.execute(
             f"SELECT count(*), min(_n), arg_min(CAST({_q(name)} AS VARCHAR), _n) FROM"
-            f" (SELECT row_number() OVER () + {offset} AS _n, {_q(name)} FROM {scan_sql(path, fmt)})"
-            f" WHERE {_q(name)} IS NOT NULL AND trim(CAST({_q(name)} AS VARCHAR)) <> ''"
-            f" AND TRY_CAST({_q(name)} AS {target}) IS NULL"
-        ).fetchone() or (0, None, None)
-        if rows:
-            found.append(
-                Rejection(
-                    label,
-                    f"facility {name} is not a valid {target.lower()} (first at {where} {first},"
-                    f" value {shown_value(value)}); left empty",
-                    int(rows),
-                    table="facilities",
-                    rows_kept=True,
-                )
-            )
-    for name, (condition, words) in FACILITY_RANGES.items():
-        if name not in columns:
-            continue
-        value_sql = _cast(name, FACILITY_TYPES[name], columns[name])
-        rows, first, value = con.execute(
-            f"SELECT count(*), min(_n), arg_min(_text, _n) FROM"
-            f" (SELECT row_number() OVER () + {offset} AS _n, CAST({_q(name)} AS VARCHAR) AS _text,"
-            f" {value_sql} AS _value FROM {scan_sql(path, fmt)})"
-            f" WHERE _value IS NOT NULL AND NOT ({condition.format('_value')})"
+            f" (SELECT row_number() OVER () + {offset} AS _n, * FROM {scan_sql(path, fmt)}) WHERE {condition}"
         ).fetchone() or (0, None, None)
         if rows:
             found.append(

@@ -402,20 +402,6 @@ def test_a_binary_network_may_list_a_tie_twice(tmp_path: Path, capsys: pytest.Ca
     """A tie is a tie: individual moves listed one per row stay a binary network's input."""
     f = _files(tmp_path)
     f["edges"].write_text("source,target\nu1,u2\nu1,u2\nu2,u3\n", encoding="utf-8")
-    assert (
-        main(
-            [
-                "study",
-                "fit",
-                "--nodes",
-                str(f["nodes"]),
-                "--edges",
-                str(f["edges"]),
-                "--formula",
-                "edges",
-                "-q",
-            ]
-        )
-        == 0
-    )
+    files = ["--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
+    assert main(["study", "fit", *files, "--formula", "edges", "-q"]) == 0
     assert capsys.readouterr().err == ""

@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from analytics.reports.pooling import pool
-from referral import facilities, referrals, store
+from referral import facilities, referrals
 from referral.analytics_export import export_analytics
 from referral.overrides import override_assessment
-from referral.records import EncounterIn, FeedbackIn, OverrideIn, PatientIn, ReferralIn
+from referral.records import FeedbackIn, OverrideIn, ReferralIn
 from referral.schema import connect
-from tests.referral.conftest import assessment_in
+from tests.referral.conftest import visit
 
 #: User names and what staff wrote, as a clinic's other system or its staff type them.
-STAFF = ("wangfang", "zhangwei", "liuyang", "chenjing")
+STAFF = ("nurse1", "zhangwei", "liuyang", "chenjing")
 WRITTEN = ("call Dr Zhang on 13800138000", "liuyang: seen, stable", "no bed (chenjing)")
 
 
@@ -34,19 +34,7 @@ def _log(path: Path) -> Path:
     db = connect(path)
     facilities.load_csv(db, facilities.DEMO_CSV, actor="admin", clinic="ZJ-C01")
     for i in range(6):
-        mrn = f"MRN-{i}"
-        store.upsert_patient(
-            db, PatientIn(mrn=mrn, name="Test Patient", sex="male"), actor="wangfang", reason="x"
-        )
-        encounter = store.open_encounter(
-            db,
-            EncounterIn(patient_mrn=mrn, facility_id="ZJ-C01", started_at="2026-05-01T09:00:00+08:00"),
-            actor="wangfang",
-            reason="visit",
-        )
-        assessment = store.record_assessment(
-            db, encounter["id"], assessment_in(), actor="engine", reason="triage"
-        )
+        assessment = visit(db, mrn=f"MRN-{i}")  # registered and opened by "nurse1"
         if i % 2:
             override_assessment(
                 db,

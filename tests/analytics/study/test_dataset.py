@@ -61,15 +61,20 @@ def test_missing_attribute_names_the_column(tmp_path: Path) -> None:
         load_study(folder, list(NODE_TERMS))
 
 
-def test_non_numeric_value_names_row_and_column(tmp_path: Path) -> None:
-    folder = _copy(tmp_path)
+def _set_node_cell(folder: Path, line: int, column: str, value: str) -> Path:
+    """Write ``value`` into ``column`` of the nodes file's ``line`` (1 is the header); the file."""
     nodes = folder / "nodes.csv"
     lines = nodes.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    row = lines[3].split(",")
-    row[header.index("GDP")] = "lots"
-    lines[3] = ",".join(row)
+    row = lines[line - 1].split(",")
+    row[lines[0].split(",").index(column)] = value
+    lines[line - 1] = ",".join(row)
     nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return nodes
+
+
+def test_non_numeric_value_names_row_and_column(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _set_node_cell(folder, 4, "GDP", "lots")
     with pytest.raises(StudyDataError, match=r'line 4, column "GDP": value "lots" is not a number'):
         load_study(folder, list(NODE_TERMS))
 
@@ -295,14 +300,8 @@ def test_an_infinite_value_and_a_weighted_pair_given_twice_name_the_place(tmp_pa
     """A value of "inf" passed as a number (the fit failed later, 'no convergence ... (separation)'),
     and a weighted pair listed twice kept its first row's weight only: 3 + 5 movers read as 3."""
     folder = _copy(tmp_path)
-    nodes = folder / "nodes.csv"
-    lines = nodes.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    row = lines[3].split(",")
-    row[header.index("GDP")] = "inf"
-    lines[3] = ",".join(row)
-    original = nodes.read_text(encoding="utf-8")
-    nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    original = (folder / "nodes.csv").read_text(encoding="utf-8")
+    nodes = _set_node_cell(folder, 4, "GDP", "inf")
     with pytest.raises(
         StudyDataError, match=r'^.*nodes.csv: line 4, column "GDP": value "inf" is not a finite number$'
     ):
@@ -329,16 +328,9 @@ def test_an_infinite_value_and_a_weighted_pair_given_twice_name_the_place(tmp_pa
 def test_a_seat_off_the_globe_names_its_line(tmp_path: Path, column: str, value: str, words: str) -> None:
     """A longitude of 720.5 was read as it was: GeoProx and the maps were computed from it."""
     folder = _copy(tmp_path)
-    nodes = folder / "nodes.csv"
-    lines = nodes.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    row = lines[2].split(",")
-    row[header.index(column)] = value
-    lines[2] = ",".join(row)
-    nodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    nodes = _set_node_cell(folder, 3, column, value)
     with pytest.raises(StudyDataError) as refused:
         load_study(folder, list(NODE_TERMS))
     assert (
-        str(refused.value)
-        == f'{nodes}: line 3, column "{column}": value {float(value):g} is outside {words}'
+        str(refused.value) == f'{nodes}: line 3, column "{column}": value {float(value):g} is outside {words}'
     )
