@@ -148,6 +148,14 @@ def test_the_lower_rule_defers_only_when_the_higher_one_fires(
         # an incomplete score still asks for the missing observations, in both languages
         ([ob("consciousness", "V")], {"age": 50}, "news2_low_elevated", "measure the missing", "立即补测"),
         (_vitals(26, 93, 100, "V", 38.5), {"age": 50}, "news2_red_parameter", "consciousness V", "26"),
+        # NEWS2 5: the urgent response beside a patient not alert
+        (
+            _vitals(22, 97, 72, "V", 36.8),
+            {"age": 50},
+            "news2_urgent",
+            "scoring: resp_rate 22 /min",
+            "（2 分）",
+        ),
         (
             [ob("glucose_random", 25), ob("urine_ketones", "2+")],
             {"diabetes": True},
