@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 # the browser tests' marks (skipped, saying how to install it, without chromium), their browser
 # (one for this module) and helpers
-from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
+from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark, wait_until
 from triage.service import create_app
 from triage.service.auth import Role
@@ -45,6 +45,22 @@ class Desk:
         assert response.status_code in (200, 201), response.text
         found: dict[str, Any] = response.json()
         return found
+
+    def referred(self, mrn: str, urgency: str = "urgent", sent_by: Role | None = None) -> tuple[int, int]:
+        """A walk-in ``mrn`` of WALK_IN's readings (an emergency transfer) with a referral the
+        clinician proposed through the API (to county-hospital, ``urgency``), sent by ``sent_by``
+        when given: (referral id, encounter id)."""
+        made = self.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": mrn}})
+        body = {
+            "assessment_id": made["id"],
+            "to_facility": "county-hospital",
+            "urgency": urgency,
+            "reason": "x",
+        }
+        referral = self.api(Role.clinician, "/referrals", body)
+        if sent_by is not None:
+            self.api(sent_by, f"/referrals/{referral['id']}/status", {"status": "sent"})
+        return int(referral["id"]), int(made["encounter_id"])
 
     def count(self, sql: str, *args: object) -> int:
         db = self.app.state.runtime.databases.get()

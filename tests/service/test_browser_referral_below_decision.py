@@ -11,35 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
 
+# WALK_IN's readings are an emergency transfer; Desk.referred proposes a routine referral beside it
 SAYS = {
     "en": ("Proposed as “Routine referral”", "the decision is now EMERGENCY TRANSFER"),
     "zh": ("按“常规转诊”建议", "现在的决定是“紧急转运”"),
 }
 
 
-def _proposed_below(desk: Desk, mrn: str) -> tuple[int, int]:
-    """An emergency-transfer walk-in (WALK_IN) with a routine referral proposed: (referral, encounter)."""
-    made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": mrn}})
-    assert made["disposition"] == "emergency_transfer"
-    body = {
-        "assessment_id": made["id"],
-        "to_facility": "county-hospital",
-        "urgency": "routine",
-        "reason": "x",
-    }
-    referral = desk.api(Role.clinician, "/referrals", body)
-    return int(referral["id"]), int(made["encounter_id"])
-
-
 def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: object, desk: Desk) -> None:
-    referral, encounter = _proposed_below(desk, "BELOW-1")
+    referral, encounter = desk.referred("BELOW-1", "routine")
     for language, width in (("en", 1366), ("zh", 360)):
         page: Any = log_in(browser, desk, Role.clinician, width, language)
         page.goto(f"{desk.url}/encounters/{encounter}")
@@ -65,7 +51,7 @@ def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: obje
 def test_a_sent_referral_less_urgent_than_the_decision_says_to_tell_the_hospital(
     browser: object, desk: Desk
 ) -> None:
-    referral, encounter = _proposed_below(desk, "BELOW-2")
+    referral, encounter = desk.referred("BELOW-2", "routine")
     desk.api(Role.clinician, f"/referrals/{referral}/status", {"status": "sent"})
     page: Any = log_in(browser, desk, Role.nurse, 768, "en")  # a nurse reads it too
     page.goto(f"{desk.url}/encounters/{encounter}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from tests.service.test_browser_visit_referrals_phone import _referred
@@ -43,12 +42,9 @@ def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, desk: Des
 
 
 def test_a_proposed_referral_sent_by_another_account_keeps_both_lines(browser: object, desk: Desk) -> None:
-    made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": "TWO-LINES"}})
-    body = {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "urgent", "reason": "x"}
-    referral = desk.api(Role.clinician, "/referrals", body)
-    desk.api(Role.admin, f"/referrals/{referral['id']}/status", {"status": "sent"})
+    _, encounter = desk.referred("TWO-LINES", sent_by=Role.admin)
     page: Any = log_in(browser, desk, Role.nurse, 1366, "en")
-    page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+    page.goto(f"{desk.url}/encounters/{encounter}")
     lines = page.locator("#encounter-referrals td.status small").all_inner_texts()
     assert [line.split(",")[0] for line in lines] == ["Referred by clinician", "Sent by admin"], lines
     page.close()

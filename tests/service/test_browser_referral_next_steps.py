@@ -11,26 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
-
-
-def _sent(desk: Desk, mrn: str) -> tuple[int, int]:
-    """A walk-in (``mrn``) referred by the clinician and sent, through the API: (referral, encounter)."""
-    made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": mrn}})
-    body = {
-        "assessment_id": made["id"],
-        "to_facility": "county-hospital",
-        "urgency": "urgent",
-        "reason": "hypoxia",
-    }
-    referral = desk.api(Role.clinician, "/referrals", body)
-    desk.api(Role.clinician, f"/referrals/{referral['id']}/status", {"status": "sent"})
-    return int(referral["id"]), int(made["encounter_id"])
 
 
 def _status(desk: Desk, referral: int) -> str:
@@ -39,7 +24,7 @@ def _status(desk: Desk, referral: int) -> str:
 
 
 def test_a_sent_referral_is_accepted_and_arrives_from_the_list(browser: object, desk: Desk) -> None:
-    referral, _ = _sent(desk, "NEXT-1")
+    referral, _ = desk.referred("NEXT-1", sent_by=Role.clinician)
     page: Any = log_in(browser, desk, Role.clinician, 1366, "en")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{desk.url}/referrals")
@@ -47,7 +32,7 @@ def test_a_sent_referral_is_accepted_and_arrives_from_the_list(browser: object, 
         ("Hospital accepted", "accepted", "Acceptance recorded by clinician", "Acceptance recorded."),
         ("Patient arrived", "arrived", "Arrival recorded by clinician", "Arrival recorded."),
     ):
-        steps = page.locator(f'tr.referral-actions[data-referral="{referral}"]')
+        steps = page.locator(f'tr.referral-steps[data-referral="{referral}"]')
         with page.expect_navigation():
             steps.get_by_role("button", name=button).click()
         assert page.url.endswith("/referrals"), ("back on the list", page.inner_text("main")[:500])
@@ -57,15 +42,15 @@ def test_a_sent_referral_is_accepted_and_arrives_from_the_list(browser: object, 
         assert said in row.locator("td.status").inner_text(), row.inner_text()
         assert_fits(page, f"the referrals list after {status}")
     # arrived: the completion comes with the receiving hospital's feedback, not from a button here
-    assert page.locator(f'tr.referral-actions[data-referral="{referral}"]').count() == 0
+    assert page.locator(f'tr.referral-steps[data-referral="{referral}"]').count() == 0
     page.close()
 
 
 def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(browser: object, desk: Desk) -> None:
-    referral, encounter = _sent(desk, "NEXT-2")
+    referral, encounter = desk.referred("NEXT-2", sent_by=Role.clinician)
     page: Any = log_in(browser, desk, Role.clinician, 360, "zh")
     page.goto(f"{desk.url}/encounters/{encounter}")
-    steps = page.locator(f'tr.referral-actions[data-referral="{referral}"]')
+    steps = page.locator(f'tr.referral-steps[data-referral="{referral}"]')
     assert steps.get_by_role("button").all_inner_texts() == ["医院已接收", "医院已拒绝", "取消转诊"]
     for button in steps.get_by_role("button").all():
         box = button.bounding_box()
@@ -82,17 +67,17 @@ def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(browser
         declined.get_by_role("button").click()
     assert _status(desk, referral) == "declined"
     assert "已登记被拒绝" in page.locator("#done").inner_text()
-    assert page.locator(f'tr.referral-actions[data-referral="{referral}"]').count() == 0, "declined: final"
+    assert page.locator(f'tr.referral-steps[data-referral="{referral}"]').count() == 0, "declined: final"
     page.close()
 
 
 def test_a_nurse_sees_the_status_but_no_step(browser: object, desk: Desk) -> None:
-    referral, encounter = _sent(desk, "NEXT-3")
+    referral, encounter = desk.referred("NEXT-3", sent_by=Role.clinician)
     page: Any = log_in(browser, desk, Role.nurse, 768, "en")
     for path in ("/referrals", f"/encounters/{encounter}"):
         page.goto(f"{desk.url}{path}")
         assert page.locator(
             f'tr[data-referral="{referral}"] td.status, #encounter-referrals td.status'
         ).count()
-        assert page.locator("tr.referral-actions").count() == 0, path
+        assert page.locator("table.referrals button").count() == 0, path
     page.close()

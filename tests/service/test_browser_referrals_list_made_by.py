@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -29,16 +28,7 @@ def test_the_list_says_who_made_a_referral_once_with_its_time_in_the_created_col
 ) -> None:
     # proposed by the clinician, sent by the admin: a 'Sent by' line follows ('Create and send
     # referral' on the page is one line, tests/service/test_browser_referral_made_and_sent.py)
-    walk_in = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": "MADE-BY"}})
-    encounter = walk_in["encounter_id"]
-    body = {
-        "assessment_id": walk_in["id"],
-        "to_facility": "county-hospital",
-        "urgency": "urgent",
-        "reason": "x",
-    }
-    proposed = desk.api(Role.clinician, "/referrals", body)
-    desk.api(Role.admin, f"/referrals/{proposed['id']}/status", {"status": "sent"})
+    _, encounter = desk.referred("MADE-BY", sent_by=Role.admin)
     db = desk.app.state.runtime.databases.get()
     made = db.execute("SELECT id, created_by, created_at FROM referrals ORDER BY id DESC").fetchone()
     assert made is not None and made[1] == "clinician"

@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +27,7 @@ from triage.service.demo import (
     DEMO_NURSE,
     FACILITIES_CSV,
     DemoDevices,
+    DemoPatient,
     admit_with_oximeter,
     close_finished_visits,
     demo_patient,
@@ -198,16 +200,27 @@ def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tm
         assert "Demo data" in page and "≥" not in page.split('data-score="news2"')[1].split("</tr>")[0]
 
 
+def _as_the_demo_nurse(
+    runtime: Any, devices: DemoDevices, patient: DemoPatient, index: int
+) -> tuple[int, dict[str, Any]]:
+    """``patient`` through the demo as its stream takes them: admitted with the oximeter, what the
+    nurse types, the devices' results, "assess now" with the history; (encounter, assessment payload)."""
+    from triage.service.demo import assess_with_history, record_by_hand
+
+    encounter = admit_with_oximeter(runtime, patient)
+    record_by_hand(runtime, encounter, patient)
+    asyncio.run(devices.measure(patient, index))
+    assessment = assess_with_history(runtime, encounter, patient)
+    assert assessment is not None
+    payload = assessment["payload"]
+    return encounter, payload if isinstance(payload, dict) else json.loads(payload)
+
+
 def test_the_demo_shows_a_patient_whose_referral_the_risk_models_decide(tmp_path: Path) -> None:
     """DEMO-0003 (and every tenth after it) through the real devices, gateway and engine: every
     rule keeps him at local care, cvd10 and stroke10 make it a routine referral, so a first-day
     user sees model-decided routing beside the rule-decided kind; labelled demo data."""
-    from triage.service.demo import (
-        MODEL_REFERRED_AT,
-        MODEL_REFERRED_EVERY,
-        assess_with_history,
-        record_by_hand,
-    )
+    from triage.service.demo import MODEL_REFERRED_AT, MODEL_REFERRED_EVERY
 
     with demo_service(tmp_path) as (app, client, devices, _):
         runtime = app.state.runtime
@@ -215,14 +228,7 @@ def test_the_demo_shows_a_patient_whose_referral_the_risk_models_decide(tmp_path
         patients = [demo_patient(index, rng) for index in range(1, 2 * MODEL_REFERRED_EVERY + 1)]
         picked = [p for i, p in enumerate(patients, 1) if i % MODEL_REFERRED_EVERY == MODEL_REFERRED_AT]
         assert [p.mrn for p in picked] == ["DEMO-0003", "DEMO-0013"]
-        patient = picked[0]
-        encounter = admit_with_oximeter(runtime, patient)
-        record_by_hand(runtime, encounter, patient)
-        asyncio.run(devices.measure(patient, MODEL_REFERRED_AT))
-        assessment = assess_with_history(runtime, encounter, patient)
-        assert assessment is not None
-        payload = assessment["payload"]
-        payload = payload if isinstance(payload, dict) else json.loads(payload)
+        encounter, payload = _as_the_demo_nurse(runtime, devices, picked[0], MODEL_REFERRED_AT)
         assert payload["disposition"] == "routine_referral", payload["reasons"]
         assert payload["rule_level"] == "local_care" and payload["model_level"] == "routine_referral"
         deciding = {r["rule"] for r in payload["reasons"] if r["level"] == "routine_referral"}
@@ -249,7 +255,7 @@ def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of
     low), which no demo patient showed, since the nurse never asked. Through the real devices,
     gateway and engine; the patient page says the symptom, who recorded it, and that it is demo data.
     Every demo patient with a severe pressure has the symptoms asked: none is left 'not asked'."""
-    from triage.service.demo import HYPERTENSIVE_AT, HYPERTENSIVE_EVERY, assess_with_history, record_by_hand
+    from triage.service.demo import HYPERTENSIVE_AT, HYPERTENSIVE_EVERY
 
     rng = random.Random(7)
     patients = [demo_patient(index, rng) for index in range(1, 121)]
@@ -261,14 +267,7 @@ def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of
     assert all(p.history["acute_symptoms"] == ["chest_pain"] for p in picked)
     with demo_service(tmp_path) as (app, client, devices, _):
         runtime = app.state.runtime
-        patient = picked[0]
-        encounter = admit_with_oximeter(runtime, patient)
-        record_by_hand(runtime, encounter, patient)
-        asyncio.run(devices.measure(patient, HYPERTENSIVE_AT))
-        assessment = assess_with_history(runtime, encounter, patient)
-        assert assessment is not None
-        payload = assessment["payload"]
-        payload = payload if isinstance(payload, dict) else json.loads(payload)
+        encounter, payload = _as_the_demo_nurse(runtime, devices, picked[0], HYPERTENSIVE_AT)
         assert payload["disposition"] == "emergency_transfer", payload["reasons"]
         deciding = {r["rule"] for r in payload["reasons"] if r["level"] == "emergency_transfer"}
         assert deciding == {"hypertensive_emergency"}, payload["reasons"]
