@@ -61,6 +61,15 @@ def lowered(tmp_path: Path, rule: str = "hypertensive_emergency", level: str = "
     return path
 
 
+def refused(tmp_path: Path, text: str) -> tuple[Path, str]:
+    """The policy file ``version = "c"`` then ``text`` (from line 2), and the error loading it."""
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'version = "c"\n{text}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    return path, str(info.value)
+
+
 def test_the_emergency_red_flags_are_the_ones_a_policy_could_lower_to_urgent() -> None:
     assert set(EMERGENCY_RED_FLAGS) >= {"hypertensive_emergency", "bp_adolescent_severe", "news2_emergency"}
 
@@ -172,11 +181,8 @@ def test_a_critical_low_glucose_below_level_2_hypoglycaemia_is_refused(low: floa
     """A critical low of 2.2 (a lab's convention) left 2.2-2.9 mmol/L - ADA level 2 hypoglycaemia,
     clinically significant - to hypoglycaemia_level1: local care, re-check in 15 minutes, where the
     built-in policy makes it the red flag glucose_critical_low (urgent referral)."""
-    path = tmp_path / "clinic.toml"
-    path.write_text(f'version = "c"\n[glucose]\ncritical_low_mmol_l = {low}\n', encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_policy(path)
-    assert str(info.value) == (
+    path, message = refused(tmp_path, f"[glucose]\ncritical_low_mmol_l = {low}")
+    assert message == (
         f"policy file {path}: line 3: glucose.critical_low_mmol_l: {low:g} would lower red-flag rule"
         " glucose_critical_low: a glucose below 3.0 mmol/L (54 mg/dL) is level 2 hypoglycaemia (ADA), an"
         " urgent referral, not local care; allowed: 3.0 to 4.0 (a higher value escalates)"
@@ -202,11 +208,8 @@ def test_a_critical_low_glucose_may_be_raised(low: float) -> None:
 def test_a_freshness_limit_under_an_hour_is_refused(text: str, key: str, tmp_path: Path) -> None:
     """`spo2 = 0.05` (3 minutes) made an SpO2 of 85 % measured 10 minutes before the assessment
     stale: spo2_critical did not fire and a normal pressure beside it gave local care in 30 days."""
-    path = tmp_path / "clinic.toml"
-    path.write_text(f'version = "c"\n{text}\n', encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_policy(path)
-    assert str(info.value) == (
+    path, message = refused(tmp_path, text)
+    assert message == (
         f"policy file {path}: line 3: {key} would ignore a reading taken earlier in the visit as stale,"
         " and with it any red flag it shows; allowed: 1 to 876600 hours"
     )
