@@ -1,5 +1,5 @@
-"""The glycaemia and kidney rules' checks (``triage.rules`` names the rules; these find what fires
-them). Pure: no I/O, no framework."""
+"""The longer checks of the glycaemia, kidney and blood-pressure rules (the package ``triage.rules``
+names the rules by topic; these find what fires them). Pure: no I/O, no framework."""
 
 from __future__ import annotations
 
