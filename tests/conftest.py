@@ -17,6 +17,13 @@ A suite started in the background by a script (``pytest ... &`` in a non-interac
 inherits SIGINT ignored, and so do the processes the tests start: ``triage serve`` then stopped
 on the tests' Ctrl-C but exited 0, not 130, as its re-raised SIGINT was ignored. The suite takes
 Python's own Ctrl-C handling back at start (:func:`pytest_configure`), as a terminal has it.
+
+No property test is timed. Hypothesis fails an example that runs longer than its ``deadline``
+(200 ms unless the test says otherwise) and, when the same example then replays in time, the test
+with "Flaky: Unreliable test timings"; on a busy 2-core machine one example paused for a quarter of
+a second is enough. The suite's Hypothesis profile (:data:`HYPOTHESIS_PROFILE`) has no deadline and
+does not count slow data generation (``HealthCheck.too_slow``) as a failure; a test's own
+``settings`` still choose its budget (``max_examples``).
 """
 
 from __future__ import annotations
@@ -30,8 +37,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 MIDNIGHT_MARGIN_S = 30.0
+
+HYPOTHESIS_PROFILE = "clinic-triage"
+settings.register_profile(HYPOTHESIS_PROFILE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 ZONES: tuple[tzinfo | None, ...] = (None, ZoneInfo("Asia/Shanghai"), UTC)
