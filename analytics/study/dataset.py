@@ -9,6 +9,7 @@ Every problem raises ``StudyDataError`` naming the file, the row or column, and 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -268,6 +269,10 @@ def load_frame(
     )
 
 
+#: A frame's key: it names the frame's output files.
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
 def load_study(folder: Path, attributes: list[str]) -> StudyData:
     manifest_path = folder / "study.json"
     if not manifest_path.exists():
@@ -287,9 +292,24 @@ def load_study(folder: Path, attributes: list[str]) -> StudyData:
     specs = manifest.get("frames")
     if not isinstance(specs, list) or not specs:
         raise StudyDataError(f"{manifest_path}: 'frames' must be a non-empty list")
+    keys: dict[str, int] = {}
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict):
             raise StudyDataError(f"{manifest_path}: frames[{i}] must be an object, got {json_text(spec)}")
+        key = spec.get("key", "frame")
+        # the key names the output files (table_<key>.csv ...): "../x" was a traceback (OSError)
+        # writing outside --out, and a key given twice wrote the second frame over the first
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise StudyDataError(
+                f"{manifest_path}: frames[{i}].key {json_text(key)} is not a short name (letters, digits,"
+                " _ and -, up to 40): it names the frame's output files"
+            )
+        if key in keys:
+            raise StudyDataError(
+                f"{manifest_path}: frames[{i}].key {json_text(key)} is the key of frames[{keys[key]}] too;"
+                " each frame's outputs are named by its key, so give each frame its own"
+            )
+        keys[key] = i
         movers = spec.get("min_movers", 1)
         if isinstance(movers, bool) or not isinstance(movers, int) or movers < 1:
             raise StudyDataError(

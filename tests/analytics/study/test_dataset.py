@@ -334,3 +334,33 @@ def test_a_seat_off_the_globe_names_its_line(tmp_path: Path, column: str, value:
     assert (
         str(refused.value) == f'{nodes}: line 3, column "{column}": value {float(value):g} is outside {words}'
     )
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (
+            ["../evil"],
+            'frames[0].key "../evil" is not a short name (letters, digits, _ and -, up to 40): it names the'
+            " frame's output files",
+        ),
+        (
+            ["region", "region"],
+            'frames[1].key "region" is the key of frames[0] too; each frame\'s outputs are named by its key,'
+            " so give each frame its own",
+        ),
+    ],
+    ids=["a path", "twice"],
+)
+def test_a_frame_key_that_cannot_name_its_outputs_is_refused(
+    tmp_path: Path, keys: list[str], message: str
+) -> None:
+    """A key "../evil" stopped the rebuild with a traceback (OSError) writing outside --out, and a key
+    given twice wrote the second frame's tables and figures over the first's."""
+    folder = _copy(tmp_path)
+    manifest = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    manifest["frames"] = [dict(manifest["frames"][0], key=key) for key in keys]
+    (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(StudyDataError) as refused:
+        load_study(folder, list(NODE_TERMS))
+    assert str(refused.value) == f"{folder / 'study.json'}: {message}"
