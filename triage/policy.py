@@ -284,6 +284,16 @@ def key_line(text: str, key: tuple[str, ...]) -> int | None:
     return None
 
 
+# re-assessed no later than the built-in policy says: an emergency transfer in 15 minutes, an urgent
+# referral within the hour, no usable reading now - a policy may shorten these, never lengthen them
+# (the patient page shows the interval as what to do: 'Recheck in 30 days' for an emergency)
+_RECHECK_NOT_LATER = (
+    Disposition.emergency_transfer,
+    Disposition.urgent_referral,
+    Disposition.insufficient_data,
+)
+
+
 def _line_of(text: str | None, key: tuple[str, ...]) -> str:
     """``"line N: "`` for the line of the policy file ``text`` that sets ``key``; ``""`` unknown."""
     line = None if text is None else key_line(text, key)
@@ -330,6 +340,16 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
     missing = [d.value for d in Disposition if d not in policy.recheck_minutes]
     if missing:
         problems.append(f"recheck_minutes: missing {', '.join(missing)}")
+    builtin = _builtin()["recheck_minutes"]
+    for disposition in _RECHECK_NOT_LATER:
+        minutes, most = policy.recheck_minutes.get(disposition), builtin[disposition.value]
+        if minutes is not None and minutes > most:
+            recheck_key = ("recheck_minutes", disposition.value)
+            problems.append(
+                f"{_line_of(text, recheck_key)}{'.'.join(recheck_key)}: {minutes} would re-assess {disposition.value}"
+                f" later than the built-in {most} minutes; allowed: {'0 (now)' if most == 0 else f'0 to {most}'}"
+                " (sooner is allowed, later never)"
+            )
     limits: dict[tuple[str, ...], float] = {("freshness", "default_hours"): policy.freshness.default_hours}
     limits |= {("freshness", "hours", code): hours for code, hours in policy.freshness.hours.items()}
     for limit, hours in limits.items():

@@ -221,3 +221,38 @@ def test_a_freshness_limit_of_an_hour_keeps_a_red_flag_of_the_visit() -> None:
     readings = [ob("spo2", 85, observed_at=measured), ob("sbp", 120), ob("dbp", 80)]
     a = assess(PatientContext(age=58), readings, policy, now=NOW)
     assert "spo2_critical" in a.red_flags and a.disposition is Disposition.urgent_referral
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "emergency_transfer = 1440",
+            "emergency_transfer: 1440 would re-assess emergency_transfer later than the"
+            " built-in 15 minutes; allowed: 0 to 15",
+        ),
+        ("emergency_transfer = 16", "emergency_transfer: 16 would re-assess"),
+        (
+            "urgent_referral = 61",
+            "urgent_referral: 61 would re-assess urgent_referral later than the built-in 60"
+            " minutes; allowed: 0 to 60",
+        ),
+        (
+            "insufficient_data = 1",
+            "insufficient_data: 1 would re-assess insufficient_data later than the built-in"
+            " 0 minutes; allowed: 0 (now)",
+        ),
+    ],
+)
+def test_an_urgent_recheck_later_than_the_built_in_is_refused(text: str, said: str, tmp_path: Path) -> None:
+    """`emergency_transfer = 1440` (a day, or hours meant as minutes) was taken: the patient page said
+    'Recheck in 1 day' beside an emergency transfer."""
+    path, message = refused(tmp_path, f"[recheck_minutes]\n{text}")
+    assert message.startswith(f"policy file {path}: line 3: recheck_minutes.{said}"), message
+    assert message.endswith("(sooner is allowed, later never)") and "\n" not in message
+
+
+def test_a_recheck_sooner_or_for_the_lower_dispositions_is_allowed() -> None:
+    sooner = {"emergency_transfer": 5, "urgent_referral": 60, "routine_referral": 20160, "local_care": 86400}
+    policy = policy_from_mapping({"recheck_minutes": sooner})
+    assert {d.value: m for d, m in policy.recheck_minutes.items()} == sooner | {"insufficient_data": 0}
