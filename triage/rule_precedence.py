@@ -51,6 +51,10 @@ HIGHER: dict[str, tuple[str, ...]] = {
     "albuminuria": ("egfr_below_30",),
     "proteinuria_3plus": ("egfr_below_30",),
     "proteinuria_with_hypertension": (*_EMERGENCY, "egfr_below_30", *_URGENT),
+    # qSOFA >=2 ("refer urgently") and CRB-65 3-4 ("urgent admission if pneumonia") beside an
+    # emergency from the same observations (NEWS2 >=7, not alert): the emergency transfer applies
+    "qsofa_high": ("news2_emergency", "altered_consciousness"),
+    "crb65_high": ("news2_emergency", "altered_consciousness"),
 }
 DEFERRED = (
     "{finding}; {rule}: supporting evidence for {higher}, which fired on {same} too - its action"
@@ -66,6 +70,8 @@ _SAME = {
     "albuminuria": "these readings",
     "proteinuria_3plus": "these readings",
     "proteinuria_with_hypertension": "these readings",
+    "qsofa_high": "these observations",
+    "crb65_high": "these observations",
 }
 _RED_SCORE_ACTION = ": urgent review by"  # where news2_red_parameter's action starts
 
@@ -108,9 +114,18 @@ def _news2_finding(ev: Evidence, detail: str) -> str:
     return detail.split(_RED_SCORE_ACTION, 1)[0]
 
 
+def _score_finding(ev: Evidence, detail: str) -> str:
+    """A point score's finding without the action in brackets its detail ends with: ``qSOFA 2: high
+    risk of poor outcome if infection is suspected; scoring: resp_rate 22 /min, ...``."""
+    return detail.rsplit(" (", 1)[0]
+
+
+_FINDINGS = {"qsofa_high": _score_finding, "crb65_high": _score_finding}
+
+
 def _deferring(rule: _Rule, higher: list[tuple[str, Check]]) -> Check:
     own = rule.check
-    found_by = _news2_finding if rule.name.startswith("news2_") else _finding
+    found_by = _news2_finding if rule.name.startswith("news2_") else _FINDINGS.get(rule.name, _finding)
     same = _SAME.get(rule.name, "this pressure")
 
     def check(ev: Evidence) -> Finding | None:
