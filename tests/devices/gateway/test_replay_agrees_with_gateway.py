@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,12 +16,15 @@ import pytest
 
 from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
+from devices.profile import ClockSettings, load_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import ZONE, hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.devices_cli import settings_file
 from tests.devices.gateway.harness import running_gateway, wait_until
+from tests.devices.traces.golden_io import DATA
 from triage.cli import main
+from triage.intake import replay_capture
 
 
 def _messages(patients: str = "PPP", units: str = "%%%") -> list[bytes]:
@@ -150,3 +154,47 @@ def test_replay_counts_a_result_in_a_unit_the_profile_does_not_take_as_the_gatew
     (tmp_path / "json").mkdir()
     [document], _err, held_again, _fed = _replay_and_play_live(tmp_path / "json", messages, capsys, "--json")
     assert document["held"] == held_again == held
+
+
+def test_the_real_pentra_capture_replayed_and_sent_over_loopback_gives_the_same_counts(
+    tmp_path: Path,
+) -> None:
+    """The Horiba Pentra XLR capture (28 frames, frame numbers wrapping 7 -> 0, LF alone after
+    each checksum, R.5 the unit-system code "1") byte for byte over a loopback socket, each frame
+    as recorded after the gateway's ACK of the one before: the gateway holds its results for
+    exactly the reasons, and as many times, as replay counts them (the profile's clock widened
+    so the 2022 device times are not held for the clock, which a capture has no receipt time for)."""
+    profile = load_profile("horiba-pentra_xlr")
+    profile = profile.model_copy(update={"clock": ClockSettings(max_age=3650 * 86400.0)})
+    capture = (DATA / "horiba-pentra_xlr.astm").read_bytes()
+    report = replay_capture(profile, capture)
+    frames = [b"\x02" + piece for piece in capture.split(b"\x02")[1:]]
+    assert len(frames) == 28
+    clock = MonotonicClock()
+    endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
+    delivered: list[GatewayResult] = []
+
+    async def live() -> Counter[str]:
+        async with running_gateway(
+            [endpoint], tmp_path / "clinic.db", clock=clock, delivered=delivered
+        ) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
+            for piece in [b"\x05", *frames]:
+                writer.write(piece)
+                await writer.drain()
+                assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x06", piece[:12]
+            writer.write(b"\x04")
+            await writer.drain()
+            await wait_until(lambda: len(delivered) == len(report.results))
+            writer.close()
+            return Counter(gateway.status()[0].held)
+
+    held = asyncio.run(live())
+    assert (
+        held
+        == Counter(report.gateway_holds)
+        == {"ignored": 17, "unexpected_unit": 4, "no_patient": 4, "not_final": 1}
+    )
+    assert sorted(report.review_reasons()) == sorted(
+        ["unexpected_unit"] * 4 + ["no_patient"] * 4 + ["not_final"]
+    )
