@@ -52,6 +52,7 @@ REFERRAL_STEPS = {
     and (steps := tuple(s for s in ("accepted", "arrived", "declined", "cancelled") if s in targets))
 }
 TEMPLATES.env.globals["referral_steps"] = REFERRAL_STEPS
+TEMPLATES.env.globals["proposed_by_triage"] = lambda reason: str(reason or "").startswith(PROPOSED_BY_TRIAGE)
 TEMPLATES.env.globals["referral_needs_note"] = lifecycle.NEEDS_NOTE
 
 
