@@ -8,6 +8,7 @@ is advanced by passing ``now`` (or the service's clock), never by sleeping."""
 from __future__ import annotations
 
 import copy
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -196,3 +197,21 @@ def test_a_visit_started_in_a_zone_behind_utc_keeps_its_key_for_the_whole_retent
         assert client.post("/api/v1/encounters", visit, Role.nurse).json()["id"] == made["id"]
         assert _purge(tmp_path, datetime.now(UTC) + DAY + timedelta(minutes=5)).cleared["encounters"] == 1
     _verified(tmp_path)
+
+
+def test_with_nothing_expired_a_purge_writes_nothing(keyed: Keyed) -> None:
+    """Every hour the service purges, and most hours nothing has expired: it took the log's write
+    lock for an empty transaction each time, waiting behind a writer that held it (and failing with
+    database_busy when it held it long). Now it reads, and writes only when a key has expired."""
+    path = keyed.folder / "clinic.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    db = Database(path)
+    try:
+        db.conn.execute("PRAGMA busy_timeout = 10")
+        writer.execute("BEGIN IMMEDIATE")  # another writer holds the lock throughout
+        report = idempotency_keys.purge(db, now=datetime.now(UTC), retention=DAY)
+        assert report.total == 0 and report.entries == 0
+    finally:
+        writer.rollback()
+        writer.close()
+        db.close()
