@@ -21,7 +21,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from devices.codecs.astm_events import stream_byte
-from devices.codecs.astm_link import AstmReceiver, FrameRejected, MessageDiscarded, MessageReceived
+from devices.codecs.astm_link import (
+    AstmReceiver,
+    FrameAccepted,
+    FrameRejected,
+    MessageDiscarded,
+    MessageReceived,
+)
 from devices.codecs.astm_records import split_messages
 from devices.codecs.gatt_lines import GattBadLine, GattFailure
 from devices.codecs.gatt_records import AssembledRecord, read_records
@@ -76,6 +82,21 @@ def _frozen_clock() -> float:
     return 0.0
 
 
+def _resend_of(rejected: FrameRejected, later: list[object]) -> FrameAccepted | None:
+    """The frame a sender sent again after ``rejected`` was NAKed, when the capture holds it: the
+    next frame, accepted and new, with the rejected frame's number - on a live link the receiver
+    uses it, so replay does. A rejected frame followed by others (its resend missing: frames
+    realign after eight) is None: the message's joined text has a gap."""
+    following = next((e for e in later if isinstance(e, FrameAccepted | FrameRejected)), None)
+    if (
+        isinstance(following, FrameAccepted)
+        and not following.duplicate
+        and rejected.number == following.number
+    ):
+        return following
+    return None
+
+
 def read_capture(
     profile: DeviceProfile, data: bytes, counter: ToleranceCounter
 ) -> Iterator[CapturedMessage | Quarantine]:
@@ -115,7 +136,7 @@ def read_capture(
         receiver.receive_data(b"\x04")
         events += iter(receiver.next_event, None)
         tainted: str | None = None
-        for event in events:
+        for index, event in enumerate(events):
             if isinstance(event, FrameRejected):
                 where = max(event.offset - 1, 0)
                 reason = event.reason
@@ -131,8 +152,14 @@ def read_capture(
                         reason = "the capture ends inside this frame (no ETX/ETB): the file is cut short"
                 if event.number is not None and not reason.startswith("frame number"):
                     reason = f"frame {event.number}: {reason}"
+                resend = _resend_of(event, events[index + 1 :])
+                if resend is not None:  # the device sent it again after the NAK, as on the live link
+                    reason += (
+                        f"; the capture holds its resend (byte {max(resend.offset - 1, 0)}), which is used"
+                    )
                 yield Quarantine("bad_frame", data[where : where + 64], where, dev, reason)
-                tainted = tainted or f"frame at byte {where} was rejected ({reason})"
+                if resend is None:
+                    tainted = tainted or f"frame at byte {where} was rejected ({reason})"
             elif isinstance(event, MessageReceived):
                 # where its frames' texts start in the file: the receiver counted the synthetic ENQ
                 pieces = tuple((at, byte - 1) for at, byte in event.pieces)

@@ -553,3 +553,37 @@ def test_a_line_the_grammar_does_not_match_names_the_setting_to_check(
         )
         for line in refused
     ), refused
+
+
+def test_a_frame_the_capture_holds_again_after_its_nak_is_used_as_the_gateway_uses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A device resends a frame the gateway NAKed, so a capture of what it sent (a serial sniffer,
+    either direction) holds the corrupted frame and then its resend. The gateway stores the
+    message; replay dropped it whole ('message not used: frame at byte N was rejected ... and a
+    capture has no resend'), 0 results where the gateway stores 21. Now the frame's resend is used
+    and the bad copy named with it; a rejected frame with no resend after it still taints its message."""
+    pentra = (DATA / "horiba-pentra_xlr.astm").read_bytes()
+    frames = [b"\x02" + piece for piece in pentra.split(b"\x02")[1:]]
+    fifth = frames[4]
+    damaged = fifth.replace(b"|", b"!", 1)  # one byte changed on the line: its checksum no longer holds
+    capture = tmp_path / "pentra-nak.astm"
+    capture.write_bytes(b"".join(frames[:4]) + damaged + b"\x15" + b"".join(frames[4:]))
+    profile = load_profile("horiba-pentra_xlr")
+    report = replay_capture(profile, capture.read_bytes())
+    clean = replay_capture(profile, pentra)
+    assert [r.vendor_code for r in report.results] == [r.vendor_code for r in clean.results]
+    assert len(report.results) == 21
+    at = len(b"".join(frames[:4]))
+    [bad] = report.without_result()
+    assert (bad.reason, bad.byte_offset) == ("bad_frame", at)
+    assert bad.detail.startswith("frame 5: checksum mismatch: frame says ")
+    assert bad.detail.endswith(
+        f"; the capture holds its resend (byte {at + len(damaged) + 1}), which is used"
+    )
+    # without the resend the message is still not used
+    lost = replay_capture(profile, b"".join(frames[:4]) + damaged + b"".join(frames[5:]))
+    assert lost.results == [] and any(q.reason == "incomplete_message" for q in lost.quarantined)
+    assert main(["devices", "replay", str(capture), "--profile", "horiba-pentra_xlr"]) == 1
+    err = capsys.readouterr().err
+    assert "21 result(s)" in err and "1 quarantined without a result" in err
