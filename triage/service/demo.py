@@ -242,11 +242,11 @@ def record_by_hand(runtime: Any, encounter_id: int, patient: DemoPatient) -> lis
     from referral import encounter_context
     from triage.observation import Observation
 
-    now = datetime.now(UTC)
-    readings = [
     if "acute_symptoms" in patient.history:
         symptoms = {"acute_symptoms": patient.history["acute_symptoms"]}
         encounter_context.remember(runtime.databases.get(), encounter_id, symptoms, actor=DEMO_NURSE)
+    now = datetime.now(UTC)
+    readings = [
         Observation.create(code, value, None, observed_at=now, device="manual entry")
         for code, value in patient.typed.items()
     ]
