@@ -3,8 +3,9 @@ complete messages, through the same codecs the live gateway uses.
 
 - ASTM with link framing (``STX``): bytes go through :class:`~devices.codecs.astm_link.AstmReceiver`
   wrapped in a synthetic ``ENQ`` ... ``EOT`` session, so frame numbers, checksums and tolerance
-  switches behave exactly as on the wire; a frame the receiver would NAK is reported (a capture
-  has no resend), and the message it belonged to is reported incomplete.
+  switches behave exactly as on the wire; a frame the receiver would NAK is reported, and the
+  message it belonged to is reported incomplete - unless the capture holds the frame's resend
+  right after it (the device resent it after the NAK), which is used, as on the wire.
 - ASTM without framing (plain records, as in many vendor sample files): cut at H records.
 - HL7: MLLP frames if the file has a start byte, else messages cut at ``MSH`` segments.
 - POCT1-A2: XML messages cut at each root element's end tag (every message of the
@@ -167,7 +168,7 @@ def read_capture(
                 if tainted is not None:
                     # On a link the sender would resend the frame; a capture cannot, and frame
                     # numbers realign after 8 frames, so the joined text is not trustworthy.
-                    detail = f"message not used: {tainted} and a capture has no resend"
+                    detail = f"message not used: {tainted} and the capture has no resend of it"
                     yield Quarantine("incomplete_message", event.data, start, dev, detail)
                     tainted = None
                 else:
