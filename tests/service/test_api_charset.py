@@ -105,3 +105,15 @@ def test_a_nul_in_a_utf_16_body_is_refused_as_in_utf_8(served: Served, tmp_path:
         assert answer.status_code == 422, (encoding, answer.text)
         assert answer.json()["fields"] == ["patient.name"] and "NUL" in answer.json()["error"]
     assert _patients(tmp_path) == {}
+
+
+def test_a_request_without_a_body_is_not_refused_for_its_content_type(served: Served) -> None:
+    """A client that sends its default headers with every request (``Content-Type`` included) on a
+    GET has no body to decode: it was a 415 for a charset it did not use."""
+    client, document = served
+    for charset in ("rot13", "no-such-charset"):
+        answer = client.get(
+            "/api/v1/patients", headers={"Content-Type": f"application/json; charset={charset}"}
+        )
+        conforms(document, answer)  # type: ignore[arg-type]
+        assert answer.status_code == 200, answer.text

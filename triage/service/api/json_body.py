@@ -172,11 +172,12 @@ class JsonRoute(APIRoute):
             # Who may ask, first: FastAPI reads and decodes the body before it resolves the
             # dependencies. The body is read before the check (at most 1 MiB, ApiBodyLimit): a
             # session's form carries its CSRF field. (The dependency runs again, on the cached caller.)
-            await reading.body()
+            body = await reading.body()
             for check in checks:
                 await check(reading)
             refuse_query(request, known, lists)
-            charset.codec(request.headers.get("content-type"))  # 415: a charset it cannot read
+            if body:  # 415: a body in a charset it cannot read (a GET's stray Content-Type is let be)
+                charset.codec(request.headers.get("content-type"))
             if not keyed:
                 refuse_unkeyed(request)
             return etag.conditional(request, await handler(reading))
