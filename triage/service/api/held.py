@@ -33,15 +33,7 @@ Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 ResultId = Annotated[int, Path(ge=1, le=MAX_ID, description="The device result's id in the inbox")]
 Reason = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)")
-WhyCode = Literal[
-    "no_patient_link",
-    "device_clock",
-    "not_final",
-    "unmapped",
-    "unexpected_unit",
-    "not_accepted",
-    "correction_rejected",
-]
+WhyCode = review.Why  # the worklist's codes, one list
 
 
 class ExpiredLinkOut(BaseModel):
