@@ -11,7 +11,14 @@ import typer
 
 from triage.cli.output import write
 from triage.cli.paths import output_folder
-from triage.cli.serve import CTRL_C_EXIT, PORT_HELP, bind_address, clinic_text, ctrl_c_stops
+from triage.cli.serve import (
+    CTRL_C_EXIT,
+    PORT_HELP,
+    bind_address,
+    check_named_paths,
+    clinic_text,
+    ctrl_c_stops,
+)
 from triage.errors import UserInputError
 
 
@@ -112,6 +119,7 @@ def _demo(
             )
     # a mistake in the clinic's policy file (a red flag lowered ...) stops it (exit 2), as it stops
     # `triage serve`: the demo ran "not ready" and assessed nobody, the reason in one log line
+    check_named_paths(ctx.obj.settings, ctx.obj.config_path, gateway=False)  # its devices are its own
     load_policy(ctx.obj.settings.policy.file)
     bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
     # bound now and kept for the server: no other program can take it meanwhile; --port 0: any

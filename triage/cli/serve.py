@@ -13,7 +13,7 @@ import typer
 
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
-from triage.errors import UserInputError, json_text
+from triage.errors import ClinicError, ConfigError, UserInputError, json_text
 from triage.log_levels import LOG_LEVELS  # uvicorn's: another name failed in the server, a KeyError traceback
 
 if TYPE_CHECKING:
@@ -52,6 +52,50 @@ def service_url(listener: socket.socket) -> str:
     brackets (RFC 3986: ``http://[::1]:8000/``; ``http://::1:8000/`` is no URL)."""
     host, port = listener.getsockname()[:2]
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def check_named_paths(settings: Settings, config: Path | None, *, gateway: bool = True) -> None:
+    """The policy file, the models' folder and (``gateway``) the device profiles the settings name
+    are there; one that is not stops start-up as a settings mistake (exit 2: a service manager does
+    not restart it), naming the key and the settings file or variable it was written in - it said
+    "policy file PATH does not exist" (which setting?) and, for a models folder without a registry,
+    exit 1, restarted every few seconds for good."""
+    from triage.settings import ENV_PREFIX, setting_problem
+
+    policy = settings.policy.file
+    if policy is not None and not policy.exists():
+        raise ConfigError(
+            setting_problem(
+                ("policy", "file"),
+                f"{policy} does not exist; give the clinic's policy TOML, or leave policy.file out for the"
+                " built-in policy",
+                config,
+            )
+        )
+    folder = settings.models.directory
+    if folder is not None and not (folder / "registry.json").is_file():
+        raise ConfigError(
+            setting_problem(
+                ("models", "directory"),
+                f"{folder} has no registry.json: not a folder of risk models (docs/models.md); leave"
+                " models.directory out for the shipped models",
+                config,
+            )
+        )
+    if not gateway:
+        return
+    # a list from the environment is one variable; from the file, each entry is named by its place
+    listed = any(v.upper() == f"{ENV_PREFIX}GATEWAY__PROFILES" for v in os.environ)
+    for index, path in enumerate(settings.gateway.profiles):
+        try:
+            # As `devices listen` does: a typo in a profile's [mapping] refused now, not found when
+            # every result of that test is quarantined (the gateway reads the profiles again).
+            read_profile(path)
+        except ClinicError as exc:
+            if Path(path).exists():
+                raise  # the profile's own mistake, named in its file
+            loc: tuple[str | int, ...] = ("gateway", "profiles") if listed else ("gateway", "profiles", index)
+            raise ConfigError(setting_problem(loc, str(exc), config)) from None
 
 
 def clinic_text(db: Database, clinic_id: str) -> str:
@@ -144,14 +188,10 @@ def register(app: typer.Typer) -> None:
         # A mistake in the clinic's policy file or the models' settings stops start-up (exit 2,
         # naming the file or variable, key or line), as a bad settings file does; it left a
         # service that answered but never got ready.
+        check_named_paths(settings, ctx.obj.config_path, gateway=settings.service.run_gateway)
         load_policy(settings.policy.file)
         check_models_setting(settings.models, ctx.obj.config_path)
         refuse_a_folder(settings.database.path)
-        if settings.service.run_gateway:
-            # As `devices listen` does: a typo in a profile's [mapping] refused now, not found when
-            # every result of that test is quarantined (the gateway reads the profiles again).
-            for path in settings.gateway.profiles:
-                read_profile(path)
         bind_host, bind_port = bind_address(settings, host, port)
         count = settings.service.workers if workers is None else workers
         if count == 0:
