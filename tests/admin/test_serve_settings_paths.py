@@ -58,3 +58,18 @@ def test_a_device_profile_that_is_not_there_names_the_setting(tmp_path: Path) ->
     assert done.stderr.startswith(
         f"error: settings file {tmp_path / 'clinic.toml'}: gateway.profiles.0: {missing}: device profile not found"
     ), done.stderr
+
+
+def test_the_demo_names_the_policy_setting_too(tmp_path: Path) -> None:
+    missing = tmp_path / "policy.toml"
+    done = subprocess.run(
+        [TRIAGE, "demo", "--port", "0", "--data-dir", str(tmp_path / "demo")],
+        env=environment() | {"TRIAGE_POLICY__FILE": str(missing)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith(
+        f'error: environment variable TRIAGE_POLICY__FILE="{missing}": {missing} does not exist; give the'
+    ), done.stderr
