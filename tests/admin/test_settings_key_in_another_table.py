@@ -7,18 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from triage.errors import ConfigError
-from triage.settings import load_settings
+from tests.admin.settings_said import refused, written
 
 
 def _refused(tmp_path: Path, text: str) -> str:
-    config = tmp_path / "clinic.toml"
-    config.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_settings(config)
-    return str(info.value).removeprefix(f"settings file {config}: ")
+    config = written(tmp_path, text)
+    said = refused(config)
+    return said.removeprefix(f"settings file {config}: ")
 
 
 def test_a_key_of_a_table_written_at_the_top_says_which_table_has_it(tmp_path: Path) -> None:
