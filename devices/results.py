@@ -160,6 +160,7 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
                 "comments": list(result.comments),
                 "byte_offset": result.byte_offset,
                 "problem": result.problem,
+                "scale": result.scale,
                 "expected_units": list(result.expected_units),
                 "fix": result.fix,
             }.items()

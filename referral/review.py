@@ -66,6 +66,7 @@ Why = Literal[
     "not_final",
     "unmapped",
     "unexpected_unit",
+    "unscalable_value",
     "not_accepted",
     "correction_rejected",
 ]
@@ -78,6 +79,8 @@ WHY: dict[Why, str] = {
     "unmapped": "device test code is not mapped to the vocabulary",
     "unexpected_unit": "device unit is not one the device profile takes for this test: once the site"
     " confirms what the unit is, add it to the test's device_units in the profile's mapping table",
+    "unscalable_value": "value is not a number the scale of the test in the device profile applies to:"
+    " check the device's result, or the scale of the test in the profile's mapping table",
     "not_accepted": "complete, but triage did not accept it (value or unit rejected)",
     "correction_rejected": "the device corrected a reading already stored for a patient, but the corrected"
     " value cannot be used; the original reading is withdrawn from the decision",
@@ -87,6 +90,10 @@ WHY: dict[Why, str] = {
 Reason = Literal[Why, NotAcceptedCode]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 ReviewState = Literal["assigned", "dismissed"]
+#: Whys of a result that can only be dismissed: no vocabulary code, not final, or a rejected correction.
+CANNOT_ASSIGN: frozenset[Why] = frozenset(
+    {"device_clock", "not_final", "unmapped", "unexpected_unit", "unscalable_value", "correction_rejected"}
+)
 REASON_LIMIT = 2000
 
 #: The flag the gateway stores on a result whose vendor code its profile lists in ``ignored_codes``
@@ -117,15 +124,18 @@ _CLOCK = (
 )
 _NO_PATIENT = "coalesce(r.patient_id, '') = ''"
 #: the gateway's ``details["problem"]`` of a mapped code whose unit its profile does not take
-_UNIT = "coalesce(json_extract(r.details, '$.problem'), '') = 'unexpected_unit'"
+_PROBLEM = "coalesce(json_extract(r.details, '$.problem'), '')"
+_UNIT = f"{_PROBLEM} = 'unexpected_unit'"
+_VALUE = f"{_PROBLEM} = 'unscalable_value'"
 _NOT_ACCEPTED = f"NOT {_CLOCK} AND {_FINAL} AND r.code IS NOT NULL AND NOT {_NO_PATIENT}"
 #: A held row that :func:`why_held` gives each why (the same rule in SQL, so a filtered list pages).
 _WHY_WHERE: dict[str, str] = {
     "no_patient_link": _NO_PATIENT,
     "device_clock": _CLOCK,
     "not_final": f"NOT {_CLOCK} AND NOT {_FINAL}",
-    "unmapped": f"r.code IS NULL AND NOT {_UNIT}",
+    "unmapped": f"r.code IS NULL AND NOT {_UNIT} AND NOT {_VALUE}",
     "unexpected_unit": f"r.code IS NULL AND {_UNIT}",
+    "unscalable_value": f"r.code IS NULL AND {_VALUE}",
     "not_accepted": _NOT_ACCEPTED,
 }
 
@@ -158,9 +168,7 @@ class HeldResult:
     def assignable(self) -> bool:
         """Final and mapped: it may be assigned to an encounter (otherwise only dismissed). A
         rejected correction is already a reading of its encounter: it can only be dismissed."""
-        return not {"device_clock", "not_final", "unmapped", "unexpected_unit", "correction_rejected"} & set(
-            self.why
-        )
+        return not CANNOT_ASSIGN & set(self.why)
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
@@ -198,6 +206,14 @@ class HeldResult:
             )
         if why == "unexpected_unit":
             return unit_reason(self.result)
+        if why == "unscalable_value":
+            r = self.result
+            scale = details.get("scale")
+            return (
+                f"value {json_text(r.value or '')} of test {json_text(r.vendor_code)} is not a number the scale"
+                f"{' ' + format(scale, 'g') if isinstance(scale, int | float) else ''} of its profile applies to:"
+                f"{WHY[why].partition(':')[2]}"
+            )
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 
@@ -239,7 +255,8 @@ def why_held(result: StoredDeviceResult) -> tuple[Why, ...]:
     elif result.status not in FINAL_STATUSES:
         found.append("not_final")
     if result.code is None:
-        found.append("unexpected_unit" if result.details.get("problem") == "unexpected_unit" else "unmapped")
+        problem = result.details.get("problem")
+        found.append(problem if problem in ("unexpected_unit", "unscalable_value") else "unmapped")
     if not result.patient_id:
         found.append("no_patient_link")
     return tuple(found) or ("not_accepted",)

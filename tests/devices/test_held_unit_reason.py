@@ -69,3 +69,38 @@ def test_the_worklist_narrows_to_a_unit_problem_apart_from_an_unmapped_code(tmp_
     ]
     assert review.held_results(db, reason="unmapped") == []
     assert review.held_count(db, reason="unexpected_unit") == {PENTRA: 4}
+
+
+def test_a_value_its_scale_cannot_apply_to_is_held_for_its_value_not_as_unmapped(tmp_path: Path) -> None:
+    """A mapped HbA1c with a scale (the device sends a fraction) whose value is no number
+    ("see comment"): the gateway holds it as unscalable_value ('value not scalable'), the
+    worklist said 'device test code is not mapped to the vocabulary' - the code is mapped."""
+    profile_file = tmp_path / "a1c.toml"
+    profile_file.write_text(
+        'device_id = "a1c-meter"\nprotocol = "astm"\n'
+        '[mapping."A1C"]\ncode = "hba1c"\nunit = "%"\nscale = 100\n'
+    )
+    profile = load_profile(profile_file)
+    message = (
+        b"H|\\^&|||A1C|||||||P|1|20260501090000\rP|1||MRN-7\rO|1|S9||^^^A1C\r"
+        b"R|1|^^^A1C|see comment|||N||F||||20260501090000\rL|1|N\r"
+    )
+    results, _ = decode_message(profile, message)
+    db = connect(tmp_path / "clinic.db")
+    stored = record_message(
+        db,
+        NewDeviceMessage(
+            device_id="a1c-meter", session_id="s1", protocol="astm", raw=message, received_at=RECEIVED
+        ),
+        [to_inbox_result(r, RECEIVED) for r in results],
+    ).new_results
+    mark_delivered(db, [r.id for r in stored])
+    [held] = review.held_results(db)
+    assert held.why == ("unscalable_value",) and not held.assignable
+    [text] = held.as_dict()["why_text"]
+    assert text == (
+        'value "see comment" of test "A1C" is not a number the scale 100 of its profile applies to: check the'
+        " device's result, or the scale of the test in the profile's mapping table"
+    ), text
+    assert [h.result.id for h in review.held_results(db, reason="unscalable_value")] == [held.result.id]
+    assert review.held_results(db, reason="unmapped") == []

@@ -112,7 +112,8 @@ def test_the_worklist_narrowed_to_a_reason_holds_what_why_held_says(db: Database
             ("final", "preliminary", "C"),
             ("glucose_random", None),
             ("MRN-1", None, ""),
-            ({}, {"problem": "unexpected_unit", "device_unit": "1"}),  # a unit its profile does not take
+            # a unit its profile does not take; a value its scale cannot apply to
+            ({}, {"problem": "unexpected_unit", "device_unit": "1"}, {"problem": "unscalable_value"}),
         )
     )
     ids = send(
