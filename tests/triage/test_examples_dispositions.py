@@ -23,6 +23,7 @@ EXPECTED: dict[str, tuple[Disposition, str | None]] = {
     "urgent-referral.json": (Disposition.urgent_referral, "rule"),
     "censored-corrected.json": (Disposition.urgent_referral, "rule"),
     "emergency-transfer.json": (Disposition.emergency_transfer, "rule"),
+    "pregnancy-headache.json": (Disposition.emergency_transfer, "rule"),
     "insufficient-data.json": (Disposition.insufficient_data, None),
     "child-vitals.json": (Disposition.insufficient_data, None),
 }
@@ -80,3 +81,13 @@ def test_a_model_routes_one_example_under_the_built_in_policy(capsys: pytest.Cap
 def test_the_examples_show_every_disposition() -> None:
     assert {disposition for disposition, _ in EXPECTED.values()} == set(Disposition)
     assert {routed_by for _, routed_by in EXPECTED.values()} == {"rule", "model", None}
+
+
+def test_the_pregnancy_example_counts_the_headache_at_its_weeks(capsys: pytest.CaptureFixture[str]) -> None:
+    """The example of the patient fields gestation_weeks and acute_symptoms(_at): at 26 weeks a
+    headache is a sign of severe pre-eclampsia, recorded after the pressure it answers for."""
+    assessment = _assess(capsys, "pregnancy-headache.json")
+    reasons = {r["rule"]: r for r in assessment["reasons"]}
+    assert "with headache in pregnancy at 26 weeks" in reasons["hypertensive_emergency"]["detail"]
+    assert reasons["pregnancy_severe_hypertension"]["values"]["gestation_weeks"] == 26
+    assert "acute_symptoms" not in assessment["missing_inputs"] and not assessment["notes"]
