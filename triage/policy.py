@@ -3,11 +3,13 @@ values, freshness limits and re-check intervals.
 
 A clinic policy is a TOML file merged over the built-in ``policy_default.toml``: a clinic writes
 only what it changes. Validation refuses anything unsafe or unknown and names the file and key:
-unknown rules or keys, a red-flag rule switched off or lowered below its default level (a red flag
-is never lowered; a clinic may escalate it) or a critical low glucose below level 2 hypoglycaemia,
-with the file's line where it can be found, a model allowed
-above ``models.max_level``, a ``max_level`` above ``urgent_referral``, thresholds outside 0-1,
-a level that is no disposition, NaN or infinite numbers, freshness limits not in [1 hour, 100 years].
+unknown rules or keys, a model allowed above ``models.max_level``, a ``max_level`` above
+``urgent_referral``, thresholds outside 0-1, a level that is no disposition, NaN or infinite
+numbers. A red flag is never lowered (a clinic may escalate): refused, with the file's line, are a
+red-flag rule switched off or set below its default level, and what would silence one or delay its
+action - a critical low glucose below level 2 hypoglycaemia (3.0 mmol/L), a freshness limit under 1
+hour (a reading of the visit ignored as stale; at most 100 years), a re-check of an emergency
+transfer, urgent referral or insufficient data later than the built-in one.
 """
 
 from __future__ import annotations
