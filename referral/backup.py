@@ -87,11 +87,14 @@ class UpgradeBackups:
     keep: int = 3
 
 
-def upgrade_backups_of(log: Path, folder: Path) -> list[Path]:
-    """The automatic backups of ``log`` in ``folder``, oldest first (by the time in their name)."""
+def upgrade_backups_of(log: Path, folder: Path, *, unfinished: bool = False) -> list[Path]:
+    """The automatic backups of ``log`` in ``folder``, oldest first (by the time in their name);
+    ``unfinished``: instead, the copies of them an upgrade cut short left (``<name>.partial`` and
+    SQLite's ``-journal``, ``-wal``, ``-shm`` beside it)."""
     suffix = log.suffix or ".db"
+    left = r"\.partial(?:-journal|-wal|-shm)?" if unfinished else ""
     named = re.compile(
-        rf"{re.escape(log.stem)}\.before-upgrade\.schema[0-9]+\.([0-9]{{8}}T[0-9]{{6}}Z){re.escape(suffix)}"
+        rf"{re.escape(log.stem)}\.before-upgrade\.schema[0-9]+\.([0-9]{{8}}T[0-9]{{6}}Z){re.escape(suffix)}{left}"
     )
     found = []
     with contextlib.suppress(OSError):
@@ -104,10 +107,13 @@ def upgrade_backups_of(log: Path, folder: Path) -> list[Path]:
 
 def _remove_older(out: Path, log: Path, keep: int) -> tuple[Path, ...]:
     """Remove all but the newest ``keep`` automatic backups of ``log`` beside ``out`` (never ``out``,
-    just written); one that cannot be removed is left, and said by its absence from the result."""
+    just written), and any copy an upgrade cut short left there (the caller holds the log's write
+    lock: no other upgrade of it is writing one); one that cannot be removed is left, and said by
+    its absence from the result."""
     older = [p for p in upgrade_backups_of(log, out.parent) if p != out]
+    unfinished = upgrade_backups_of(log, out.parent, unfinished=True)
     removed = []
-    for old in older[: max(0, len(older) - (keep - 1))]:
+    for old in [*unfinished, *older[: max(0, len(older) - (keep - 1))]]:
         with contextlib.suppress(OSError):
             old.unlink()
             removed.append(old)

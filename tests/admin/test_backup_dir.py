@@ -54,7 +54,7 @@ def _folder_with_other_files(tmp_path: Path) -> tuple[Path, list[Path], list[Pat
         folder / "old-2025-11-30.db",  # `triage referrals backup --out backups/old-2025-11-30.db`
         folder / "clinic.before-upgrade.schema17.20240101T000000Z.db",  # another log's
         folder / "old.before-upgrade.schema17.20240101T000000Z.db.txt",  # a note about one
-        folder / "old.before-upgrade.schema17.20240101T000000Z.db.partial",  # not ours to judge
+        folder / "old.before-upgrade.schema17.20240101T000000Z.db.partial.txt",  # no copy of ours
     ]
     for path in others:
         shutil.copyfile(source, path)
@@ -272,3 +272,26 @@ def test_no_room_in_backup_dir_refuses_the_upgrade_naming_that_folder(
         )
         assert "bytes free there, the copy needs" in err and "the log is unchanged" in err, err
         assert _content(log) == before and _backups(folder) == []
+
+
+def test_a_copy_an_upgrade_left_unfinished_is_removed_with_the_older_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A power cut or kill while an upgrade wrote its backup leaves `<name>.partial` (and SQLite's
+    `-journal` beside it): never a backup (not checked, never renamed), as large as the log, and
+    kept for good. The next upgrade of that log removes it (it holds the log's lock: no other
+    upgrade of it is writing one)."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = [folder / f"old.before-upgrade.schema17.{OLDER[0]}.db.partial{end}" for end in ("", "-journal")]
+    for path in stale:
+        path.write_bytes(b"cut short")
+    log = _log_0017(tmp_path / "log")
+    capsys.readouterr()
+    assert (
+        main(["--config", str(_config(tmp_path, folder)), "referrals", "migrate", "--db", str(log), "--json"])
+        == 0
+    )
+    said = json.loads(capsys.readouterr().out)
+    assert said["backups_removed"] == [str(p) for p in stale], said
+    assert not any(p.exists() for p in stale) and len(_backups(folder)) == 1
