@@ -94,6 +94,12 @@ def test_a_charset_it_cannot_read_is_415_and_bytes_not_of_the_charset_400(
     assert wrong.json()["error"].startswith("body: not GBK as its Content-Type says (byte 0xe9 at offset")
     not_utf8 = _send(served, _walk_in("WRONG", "René").encode("latin-1"), "application/json")
     assert not_utf8.status_code == 400 and not_utf8.json()["error"].startswith("body: not UTF-8 (byte 0xe9")
+    # no charset, zero bytes of UTF-16, and a byte too many: it said "not UTF-8"
+    odd = _send(served, '{"patient"'.encode("utf-16-le") + b"a", "application/json")
+    assert odd.status_code == 400 and odd.json()["fields"] == ["body"], odd.text
+    assert odd.json()["error"] == (
+        "body: not UTF-16-LE, which its zero bytes suggest (byte 0x61 at offset 20); send it encoded as UTF-8"
+    )
     assert _patients(tmp_path) == {}
 
 

@@ -66,12 +66,23 @@ def text_of(body: bytes, content_type: str | None) -> str:
     checks of the text - a NUL - see it as JSON will, also in UTF-16.)"""
     name = codec(content_type)
     if name is None:
-        return body.decode(json.detect_encoding(body))
+        detected = json.detect_encoding(body)
+        if detected in ("utf-8", "utf-8-sig"):
+            return body.decode(detected)  # (its error: the service's "not UTF-8" message)
+        return _decoded(
+            body, detected, f"{detected.upper()}, which its zero bytes suggest", "encoded as UTF-8"
+        )
+    return _decoded(
+        body,
+        name,
+        f"{declared(content_type)} as its Content-Type says",
+        "in the charset it names, or as UTF-8",
+    )
+
+
+def _decoded(body: bytes, name: str, said: str, send: str) -> str:
     try:
         return body.decode(name)
     except UnicodeDecodeError as exc:
-        raise HTTPException(
-            400,
-            f"body: not {declared(content_type)} as its Content-Type says (byte 0x{body[exc.start]:02x}"
-            f" at offset {exc.start}); send it in the charset it names, or as UTF-8",
-        ) from None
+        where = f"byte 0x{body[exc.start]:02x} at offset {exc.start}"
+        raise HTTPException(400, f"body: not {said} ({where}); send it {send}") from None
