@@ -225,14 +225,12 @@ def unit_reason(result: StoredDeviceResult) -> str:
     details = result.details
     test, device = json_text(result.vendor_code), json_text(result.device_id)
     received = json_text(details.get("device_unit") or "")
-    if not details.get("fix"):
-        return f"device unit {received} of test {test}: {WHY['unexpected_unit']} of device {device}"
+    said = f"device unit {received} of test {test} is not one the profile of device {device} takes"
+    if not details.get("fix"):  # stored before the gateway kept it: where to add the unit
+        return f"{said}:{WHY['unexpected_unit'].partition(':')[2]}"
     expected = details.get("expected_units")
     expects = f"one of {json_text(expected)}" if expected else "a unit its scale applies to"
-    return (
-        f"device unit {received} of test {test} is not one the profile of device {device} takes"
-        f" (it expects {expects}): {details['fix']}"
-    )
+    return f"{said} (it expects {expects}): {details['fix']}"
 
 
 @dataclass(frozen=True)

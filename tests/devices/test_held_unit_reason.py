@@ -14,7 +14,7 @@ from devices.profile import load_profile
 from devices.results import to_inbox_result
 from devices.tolerance import ToleranceCounter
 from referral import review
-from referral.inbox import NewDeviceMessage, mark_delivered, record_message
+from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
 from referral.schema import connect
 from tests.devices.traces.golden_io import DATA
 from triage.service.api.held import HeldOut
@@ -104,3 +104,33 @@ def test_a_value_its_scale_cannot_apply_to_is_held_for_its_value_not_as_unmapped
     ), text
     assert [h.result.id for h in review.held_results(db, reason="unscalable_value")] == [held.result.id]
     assert review.held_results(db, reason="unmapped") == []
+
+
+def test_a_unit_problem_stored_before_the_setting_was_kept_still_names_the_unit_and_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """A row the gateway stored before it kept the expected units and the setting (its details
+    hold the problem and the device unit only) reads as one sentence: the unit, the test, the
+    device and where to add the unit - it ran the reason's words after 'of device'."""
+    db = connect(tmp_path / "clinic.db")
+    old = NewDeviceResult(
+        device_id=PENTRA,
+        sample_id="S1",
+        vendor_code="WBC",
+        result_time="2022-07-27T12:15:50+08:00",
+        status="final",
+        is_qc=False,
+        patient_id="MRN-1",
+        value="8.5",
+        unit="1",
+        details={"problem": "unexpected_unit", "device_unit": "1"},
+    )
+    stored = record_message(
+        db, NewDeviceMessage(device_id=PENTRA, session_id="s1", protocol="astm", raw=b"H|\\^&"), [old]
+    ).new_results
+    mark_delivered(db, [r.id for r in stored])
+    [held] = review.held_results(db)
+    assert held.as_dict()["why_text"] == [
+        'device unit "1" of test "WBC" is not one the profile of device "horiba-pentra_xlr" takes: once the'
+        " site confirms what the unit is, add it to the test's device_units in the profile's mapping table"
+    ]
