@@ -69,7 +69,7 @@ from triage.phrases import (
     SYMPTOMS_NONE_BEFORE,
 )
 from triage.policy import Policy, PolicyRuntime
-from triage.readings import measured, none_before, unasked, vitals_not_scored
+from triage.readings import answered_before, measured, none_before, unasked, vitals_not_scored
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
@@ -468,6 +468,7 @@ def assess(
     if when.year > LATEST_YEAR:
         raise ClinicError(f"assess(): now {when.isoformat()} is out of range (year {when.year})")
     runtime = policy.runtime
+    answered_before(patient, when, runtime.future_tolerance)
     age = age_in_years(patient, when)
     if age != patient.age:  # a birth date or a fractional age: every score and model sees the years
         patient = patient.model_copy(update={"age": age})

@@ -14,8 +14,9 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from triage.errors import UserInputError
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.phrases import OXYGEN_UNKNOWN, VITALS_NOT_SCORED
@@ -105,6 +106,19 @@ def unasked(
     if severe and (patient.acute_symptoms is None or none_before(patient, latest) is not None):
         return ("acute_symptoms",)
     return ()
+
+
+def answered_before(patient: PatientContext, when: datetime, tolerance: timedelta) -> None:
+    """Refuse (``UserInputError``) an acute-symptoms answer recorded after the assessment time
+    ``when`` (beyond the policy's ``tolerance`` for clocks): a mistyped date would let "none" answer
+    for every pressure measured before it."""
+    asked = patient.acute_symptoms_at
+    if asked is not None and asked > when + tolerance:
+        raise UserInputError(
+            f"patient.acute_symptoms_at: {asked.isoformat(timespec='minutes')} is after the assessment"
+            f" time {when.isoformat(timespec='minutes')}; an answer is recorded when it is given: check"
+            " the date"
+        )
 
 
 def none_before(patient: PatientContext, latest: Mapping[str, Observation]) -> datetime | None:

@@ -83,3 +83,16 @@ def test_a_time_that_cannot_be_is_refused_naming_the_field(patient: dict[str, ob
     with pytest.raises(UserInputError) as info:
         patient_from_mapping(patient)
     assert str(info.value).startswith(said), str(info.value)
+
+
+def test_an_answer_recorded_after_the_assessment_is_refused() -> None:
+    """A mistyped date (the next day) let "none" answer for every pressure measured before it."""
+    with pytest.raises(UserInputError) as info:
+        _assess(186, 112, NOW, acute_symptoms=[], acute_symptoms_at=NOW + timedelta(days=1))
+    assert str(info.value) == (
+        "patient.acute_symptoms_at: 2026-11-26T08:00+00:00 is after the assessment time 2026-11-25T08:00+00:00;"
+        " an answer is recorded when it is given: check the date"
+    )
+    # within the policy's tolerance for clocks (5 minutes) it is taken
+    a = _assess(186, 112, NOW, acute_symptoms=[], acute_symptoms_at=NOW + timedelta(minutes=5))
+    assert "acute_symptoms" not in a.missing_inputs
