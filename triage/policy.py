@@ -7,9 +7,10 @@ unknown rules or keys, a model allowed above ``models.max_level``, a ``max_level
 ``urgent_referral``, thresholds outside 0-1, a level that is no disposition, NaN or infinite
 numbers. A red flag is never lowered (a clinic may escalate): refused, with the file's line, are a
 red-flag rule switched off or set below its default level, and what would silence one or delay its
-action - a critical low glucose below level 2 hypoglycaemia (3.0 mmol/L), a freshness limit under 1
-hour (a reading of the visit ignored as stale; at most 100 years), a re-check of an emergency
-transfer, urgent referral or insufficient data later than the built-in one.
+action - a critical low glucose below level 2 hypoglycaemia (3.0 mmol/L) or a critical high above
+the built-in 22.2 mmol/L, a freshness limit under 1 hour (a reading of the visit ignored as stale;
+at most 100 years), a re-check of an emergency transfer, urgent referral or insufficient data later
+than the built-in one.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class _Strict(BaseModel):
 # ADA level 2 hypoglycaemia, clinically significant: below it glucose_critical_low (a red flag) must
 # fire, so a clinic's critical low may be raised (4.0 at most) but not set below it
 LEVEL_2_HYPOGLYCAEMIA_MMOL_L = 3.0
+# the built-in critical high (400 mg/dL; risk.md 2.7): above it glucose_critical_high refers urgently,
+# and a clinic's lab convention (25, 26.9) would leave 22.3-25 mmol/L to local care ("confirm")
+BUILTIN_CRITICAL_HIGH_MMOL_L = 22.2
 
 
 class GlucosePolicy(_Strict):
@@ -368,6 +372,14 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
             f" red-flag rule glucose_critical_low: a glucose below {LEVEL_2_HYPOGLYCAEMIA_MMOL_L} mmol/L"
             " (54 mg/dL) is level 2 hypoglycaemia (ADA), an urgent referral, not local care; allowed:"
             f" {LEVEL_2_HYPOGLYCAEMIA_MMOL_L} to 4.0 (a higher value escalates)"
+        )
+    high = policy.glucose.critical_high_mmol_l
+    if high > BUILTIN_CRITICAL_HIGH_MMOL_L:
+        problems.append(
+            f"{_line_of(text, ('glucose', 'critical_high_mmol_l'))}glucose.critical_high_mmol_l: {high:g} would"
+            f" lower red-flag rule glucose_critical_high: a glucose above {BUILTIN_CRITICAL_HIGH_MMOL_L} mmol/L"
+            " (400 mg/dL) is an urgent referral under the built-in policy, and would be local care; allowed:"
+            f" 11.1 to {BUILTIN_CRITICAL_HIGH_MMOL_L} (a lower value escalates)"
         )
     if policy.glucose.critical_low_mmol_l >= policy.glucose.critical_high_mmol_l:
         problems.append("glucose: critical_low_mmol_l must be below critical_high_mmol_l")

@@ -34,7 +34,7 @@ def test_clinic_file_merges_over_defaults(tmp_path: Path) -> None:
         """
 version = "clinic-42-v3"
 [glucose]
-critical_high_mmol_l = 25.0
+critical_high_mmol_l = 20.0
 [rules.crb65_intermediate]
 level = "routine_referral"
 [rules.spo2_low]
@@ -46,7 +46,7 @@ threshold = 0.25
     )
     p = load_policy(path)
     assert p.version == "clinic-42-v3" and p.source == str(path)
-    assert p.glucose.critical_high_mmol_l == 25.0 and p.glucose.critical_low_mmol_l == 3.0
+    assert p.glucose.critical_high_mmol_l == 20.0 and p.glucose.critical_low_mmol_l == 3.0
     assert p.rule_level("crb65_intermediate") is Disposition.routine_referral
     assert p.rule_level("spo2_low") is Disposition.local_care and p.rule_recheck("spo2_low") == 30
     assert p.models.for_model("cvd10").threshold == 0.25

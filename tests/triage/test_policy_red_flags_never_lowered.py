@@ -256,3 +256,23 @@ def test_a_recheck_sooner_or_for_the_lower_dispositions_is_allowed() -> None:
     sooner = {"emergency_transfer": 5, "urgent_referral": 60, "routine_referral": 20160, "local_care": 86400}
     policy = policy_from_mapping({"recheck_minutes": sooner})
     assert {d.value: m for d, m in policy.recheck_minutes.items()} == sooner | {"insufficient_data": 0}
+
+
+@pytest.mark.parametrize("high", [25.0, 22.3, 40.0])
+def test_a_critical_high_glucose_above_the_built_in_is_refused(high: float, tmp_path: Path) -> None:
+    """A lab's critical high of 25 mmol/L (the documented example) left a random glucose of 24 to
+    glucose_diabetes_range - local care, 'confirm with a repeat laboratory test' - where the built-in
+    policy refers it urgently (glucose_critical_high, a red flag)."""
+    path, message = refused(tmp_path, f"[glucose]\ncritical_high_mmol_l = {high}")
+    assert message == (
+        f"policy file {path}: line 3: glucose.critical_high_mmol_l: {high:g} would lower red-flag rule"
+        " glucose_critical_high: a glucose above 22.2 mmol/L (400 mg/dL) is an urgent referral under the"
+        " built-in policy, and would be local care; allowed: 11.1 to 22.2 (a lower value escalates)"
+    )
+
+
+@pytest.mark.parametrize("high", [22.2, 20.0, 11.1])
+def test_a_critical_high_glucose_may_be_lowered(high: float) -> None:
+    policy = policy_from_mapping({"glucose": {"critical_high_mmol_l": high}})
+    a = assess(PatientContext(age=50), [ob("glucose_random", 22.3)], policy, now=NOW)
+    assert "glucose_critical_high" in a.red_flags and a.disposition is Disposition.urgent_referral
