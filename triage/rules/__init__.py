@@ -2,7 +2,8 @@
 
 Each rule says which level it asks for by default; a clinic policy (``triage.policy``) may move a
 rule to another level or switch it off, except that a **red-flag** rule can never be switched
-off or set below its ``minimum`` level. Rules see only usable observations (final or corrected,
+off or set below its default level (``triage.policy.red_flag_floor``: a policy may escalate it,
+never lower it). Rules see only usable observations (final or corrected,
 not QC, fresh); censored values enter as described in ``triage.observation``.
 
 The rules are kept by clinical topic (``vital_signs``, ``blood_pressure``, ``glycaemia``,

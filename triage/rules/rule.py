@@ -27,7 +27,9 @@ class Rule:
     reference: str
     check: Callable[[Evidence], Finding | None] = field(repr=False)
     red_flag: bool = False
-    minimum: Disposition | None = None  # red flags: the lowest level a policy may set
+    # red flags: a floor under the default; a policy may not set a red flag below its default either
+    # (triage.policy.red_flag_floor: the higher of the two, which is the default for every red flag)
+    minimum: Disposition | None = None
     recheck_minutes: int | None = None
 
 
