@@ -41,6 +41,8 @@ def key_message(root: type[BaseModel], error: Any, env_prefix: str | None = None
     the table does not have lists the keys it has: 'Extra inputs are not permitted' did not say that
     ``[databse]`` or ``threshhold`` was a typo, nor what to write. A key another table has (``port``
     outside ``[service]``) names that table, and with ``env_prefix`` its variable."""
+    if error["type"] == "path_type":  # "Input is not a valid path for <class 'pathlib.Path'>"
+        return 'not a path: write it as text in quotes, e.g. "/var/lib/clinic-triage"'
     table = field_type(root, error["loc"][:-1])
     if error["type"] != "extra_forbidden" or not is_table(table):
         return validation_message(error)
