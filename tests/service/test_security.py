@@ -70,7 +70,7 @@ def test_security_headers_on_pages_and_api(staff: Staff) -> None:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
         assert "default-src 'self'" in headers["content-security-policy"]
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
 
 
 def test_open_redirect_after_login_is_refused(staff: Staff) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 
@@ -81,6 +82,10 @@ class ForbiddenError(ClinicError):
 
 class CsrfError(ClinicError):
     status_hint, exit_code, code = 403, 1, "csrf_failed"
+
+
+class CrossOriginError(ClinicError):
+    status_hint, exit_code, code = 403, 1, "cross_origin"
 
 
 class LoginRequiredRedirect(Exception):
@@ -212,6 +217,38 @@ def current_principal(request: Request) -> Principal | None:
     return principal
 
 
+def refuse_cross_origin(request: Request) -> None:
+    """Refuse a state-changing request that a browser sent for a page of another origin - a form on
+    any web page the clinic PC opens, posted to ``/setup`` before the first administrator exists (the
+    page's author would be the administrator), to ``/login`` (the staff then work in the author's
+    account) or, beside the CSRF token, to any form of a session.
+
+    As Go's ``net/http.CrossOriginProtection``: a browser says where the request comes from in
+    ``Sec-Fetch-Site`` (sent to HTTPS and loopback addresses): only ``same-origin`` and ``none`` (typed
+    or bookmarked) pass; without it (plain HTTP on the clinic LAN) the ``Origin`` must name this
+    host (``Origin: null`` - a page that hid its origin - does not). A request with neither header is
+    no browser's (``curl``, a device bridge), and one with ``Authorization`` carries its own
+    credential, which no page of another origin can make a browser send without CORS allowing it.
+    The pages' ``Referrer-Policy: same-origin`` lets the browser name the origin of their forms
+    (``no-referrer`` made it send ``Origin: null``)."""
+    if request.method in SAFE_METHODS or "authorization" in request.headers:
+        return
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site in ("same-origin", "none"):
+        return
+    if site is None:
+        if origin is None:
+            return
+        if origin != "null" and urlsplit(origin).netloc == request.headers.get("host"):
+            return
+    where = f"Origin: {origin}" if origin is not None else f"Sec-Fetch-Site: {site}"
+    raise CrossOriginError(
+        f"{request.method} {request.url.path}: refused, sent by a page of another site ({where}); open"
+        " the clinic service's own page and send the form from there"
+    )
+
+
 async def check_csrf(request: Request, principal: Principal) -> None:
     """Unsafe methods under a session cookie must echo the session's CSRF token."""
     if request.method in SAFE_METHODS or principal.via != "session":
@@ -241,6 +278,7 @@ class RoleCheck:
             if is_page(request):
                 raise LoginRequiredRedirect(request.url.path)
             raise NotAuthenticatedError("log in or send an API token (Authorization: Bearer ...)")
+        refuse_cross_origin(request)
         if principal.role not in self.roles:
             allowed = ", ".join(r.value for r in self.roles)
             raise ForbiddenError(

@@ -9,7 +9,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from triage.errors import UserInputError
 from triage.service.api.deps import runtime_of
-from triage.service.auth import ALL_ROLES, SESSION_COOKIE, Principal, Role, allow, current_principal
+from triage.service.auth import (
+    ALL_ROLES,
+    SESSION_COOKIE,
+    Principal,
+    Role,
+    allow,
+    current_principal,
+    refuse_cross_origin,
+)
 from triage.service.i18n import catalogue
 from triage.service.pages.forms import FormState, field_error
 from triage.service.pages.rendering import language_for, render
@@ -64,6 +72,7 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
+    refuse_cross_origin(request)  # (a login of another site's form: the staff work in its account)
     rt = runtime_of(request)
     t = catalogue(language_for(request, None))
     name_key = f"user:{username.strip().lower()}"
@@ -125,6 +134,7 @@ def setup(
     password: Annotated[str, Form(max_length=200)],
     language: Annotated[str, Form(max_length=2)] = "zh",
 ) -> Response:
+    refuse_cross_origin(request)  # (another site's form would make its author the administrator)
     rt = runtime_of(request)
     if rt.accounts.count() > 0:
         return RedirectResponse("/login", status_code=303)
