@@ -391,10 +391,13 @@ def setting_problem(loc: tuple[int | str, ...], message: str, path: Path | None 
     if path is None and os.environ.get(CONFIG_ENV):
         path = Path(os.environ[CONFIG_ENV])
     dotted = ".".join(str(part) for part in loc)
-    wanted = ENV_PREFIX + "__".join(str(part) for part in loc).upper()
-    # pydantic-settings matches variable names without regard to case
-    for variable, value in os.environ.items():
-        if variable.upper() == wanted:
-            return f"environment variable {variable}={json_text(value)}: {message}"
+    # the key's own variable, else a table's given as JSON (TRIAGE_DATABASE='{"path": ...}'), which
+    # then says the key; pydantic-settings matches variable names without regard to case
+    for length in range(len(loc), 0, -1):
+        wanted = ENV_PREFIX + "__".join(str(part) for part in loc[:length]).upper()
+        for variable, value in os.environ.items():
+            if variable.upper() == wanted:
+                key = "" if length == len(loc) else f"{dotted}: "
+                return f"environment variable {variable}={json_text(value)}: {key}{message}"
     where = f"settings file {path}" if path is not None else "settings"
     return f"{where}: {dotted}: {message}"

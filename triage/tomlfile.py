@@ -43,6 +43,14 @@ def key_message(root: type[BaseModel], error: Any, env_prefix: str | None = None
     outside ``[service]``) names that table, and with ``env_prefix`` its variable."""
     if error["type"] == "path_type":  # "Input is not a valid path for <class 'pathlib.Path'>"
         return 'not a path: write it as text in quotes, e.g. "/var/lib/clinic-triage"'
+    given = field_type(root, error["loc"])
+    if error["type"] == "model_type" and is_table(given):  # "... instance of DatabaseSettings"
+        keys = list(given.model_fields)
+        dotted = ".".join(str(part) for part in error["loc"])
+        return (
+            f"a table, not one value: write [{dotted}] on a line of its own and its keys under it"
+            f" ({keys[0]} = ...); keys: {', '.join(keys)}"
+        )
     table = field_type(root, error["loc"][:-1])
     if error["type"] != "extra_forbidden" or not is_table(table):
         return validation_message(error)
