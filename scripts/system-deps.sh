@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that some tests use, when this runs as root with apt-get.
+# Installs the Debian packages that some tests use, when this runs as root with apt-get
+# (tests/unit/test_system_deps.py: every program a test skips without is one of them).
 # Without root the affected tests skip with a reason that names this script.
 # `system-deps.sh bench` installs what the benchmarks use instead (Debian's wrk load generator).
 # `system-deps.sh venv PYTHON` installs Debian's PYTHON-venv when PYTHON cannot create a venv (a fresh
@@ -31,6 +32,8 @@ else
 command -v R >/dev/null 2>&1 || want+=(r-base-core r-base-dev)
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
 command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+# strace's fault injection kills a restore at its copy's fsync (tests/referral/test_storage.py).
+command -v strace >/dev/null 2>&1 || want+=(strace)
 # A CJK font so the Chinese interface renders in the browser tests and screenshots.
 { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; } || want+=(fonts-wqy-microhei)
 fi
