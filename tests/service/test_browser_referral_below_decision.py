@@ -18,6 +18,7 @@ from triage.service.auth import Role
 __all__ = ["browser", "desk", "pytestmark"]
 
 # WALK_IN's readings are an emergency transfer; Desk.referred proposes a routine referral beside it
+CONFIRM = {"en": "Confirm and send referral", "zh": "确认并发送转诊"}
 SAYS = {
     "en": ("Proposed as “Routine referral”", "the decision is now EMERGENCY TRANSFER"),
     "zh": ("按“常规转诊”建议", "现在的决定是“紧急转运”"),
@@ -35,6 +36,9 @@ def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: obje
         box = warning.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (language, box)
         assert_fits(page, f"the patient page ({language}, {width} px)")
+        page.emulate_media(media="print")  # on paper the warning stays, Confirm and Cancel go
+        assert warning.is_visible() and not page.get_by_role("button", name=CONFIRM[language]).is_visible()
+        assert not page.locator(f'tr.referral-actions[data-referral="{referral}"]:has(button)').is_visible()
         page.close()
     # cancelled and referred again with the decision's urgency: nothing to say any more
     desk.api(Role.clinician, f"/referrals/{referral}/status", {"status": "cancelled", "note": "too slow"})

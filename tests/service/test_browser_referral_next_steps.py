@@ -56,6 +56,9 @@ def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(browser
         box = button.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
     assert_fits(page, "the patient page's referral steps (zh, 360 px)")
+    page.emulate_media(media="print")
+    assert not steps.is_visible(), "its buttons are not printed: no empty row on paper"
+    page.emulate_media(media="screen")
     declined = steps.locator("form", has=page.get_by_role("button", name="医院已拒绝"))
     declined.get_by_role("button").click()  # no reason: the browser asks for one, nothing is sent
     assert _status(desk, referral) == "sent"
