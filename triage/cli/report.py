@@ -331,10 +331,6 @@ def generate(
     quiet: QuietOption = False,
 ) -> None:
     """Write SYNTHETIC multi-clinic analytics exports (staggered digital-triage starts, known H3 effect)."""
-    from analytics.reports import jsonout
-    from analytics.reports.generate import GeneratorSpec
-    from analytics.reports.generate import generate as run
-
     if old_format is not None and given(ctx, "table_format"):  # --format won without a word
         raise ReportInputError(
             f"--format {old_format.value} and --table-format {table_format.value}: --format is the old"
@@ -343,6 +339,11 @@ def generate(
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReportInputError(f"--out {out}: exists and is not an empty folder; choose a new folder")
     output_folder(out)
+    _progress(quiet or as_json)(LOADING)
+    from analytics.reports import jsonout
+    from analytics.reports.generate import GeneratorSpec
+    from analytics.reports.generate import generate as run
+
     spec = GeneratorSpec(
         clinics=clinics,
         rows=rows,

@@ -1,6 +1,6 @@
 """The analyst's long commands say they have started before they import their libraries.
 
-`triage study rebuild`, `triage report imbalance` and `triage report simulate` imported pandas,
+`triage study rebuild` and `triage report imbalance | simulate | generate` imported pandas,
 matplotlib, DuckDB and the ERGM engine before their first progress line: 2 s on a quiet machine,
 7 s on a busy one, with nothing printed at all. Each runs here in its own process with a spy on
 the import system that writes a mark on stderr when the first of those libraries is imported;
@@ -45,6 +45,15 @@ def _stderr_lines(*args: str) -> list[str]:
     assert done.returncode == 0, done.stderr
     assert MARK in done.stderr.splitlines(), done.stderr  # the spy saw the import
     return done.stderr.splitlines()
+
+
+def test_report_generate_says_it_is_loading_before_it_imports(tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    lines = _stderr_lines(
+        "report", "generate", "--clinics", "2", "--rows", "800", "--months", "8", "--out", str(out)
+    )
+    assert lines[0] == "... loading the analysis libraries", lines
+    assert lines.index(MARK) == 1
 
 
 def test_study_rebuild_says_it_is_loading_before_it_imports(tmp_path: Path) -> None:
