@@ -412,7 +412,7 @@ def load_policy(path: Path | None = None) -> Policy:
     data = read_toml_file(path, "policy file")
     data.setdefault("source", str(path))
     try:  # read as TOML just now: the text only gives an error its line
-        text: str | None = path.read_text(encoding="utf-8")
+        text: str | None = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         text = None
     return policy_from_mapping(data, where=f"policy file {path}", text=text)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 import types
 from pathlib import Path
@@ -15,10 +16,14 @@ from triage.errors import ConfigError, validation_message
 
 
 def read_toml_file(path: Path, what: str) -> dict[str, Any]:
-    """The TOML document at ``path``; ``what`` names it in errors (e.g. ``"policy file"``)."""
+    """The TOML document at ``path`` (UTF-8, a byte order mark allowed); ``what`` names it in errors
+    (e.g. ``"policy file"``)."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read()
+        # Windows editors (Notepad) write a byte order mark, which TOML does not take: it was
+        # 'invalid TOML: Invalid statement (at line 1, column 1)' on a file that reads right
+        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{what} {path} does not exist") from None
     except IsADirectoryError:

@@ -195,3 +195,15 @@ def test_runtime_model_settings_match_the_policy_lookups() -> None:
                 expected.threshold,
                 policy.models.level_for(name),
             ), (policy.models, name)
+
+
+def test_a_policy_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Notepad's UTF-8 writes a byte order mark: the policy was 'invalid TOML: Invalid statement (at
+    line 1, column 1)' though it reads right; the lines of its errors count as the editor shows them."""
+    path = tmp_path / "clinic.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'version = "clinic-bom"\n[glucose]\ncritical_low_mmol_l = 3.5\n')
+    policy = load_policy(path)
+    assert policy.version == "clinic-bom" and policy.glucose.critical_low_mmol_l == 3.5
+    path.write_bytes(b"\xef\xbb\xbf" + b'rules.news2_emergency.level = "off"\n')
+    with pytest.raises(ConfigError, match=rf"^policy file {path}: line 1: rules\.news2_emergency\.level: "):
+        load_policy(path)

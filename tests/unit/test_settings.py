@@ -158,3 +158,11 @@ def test_every_setting_is_in_the_administrators_table() -> None:
     listed = {key.strip(" `") for row in rows for key in row.split(",")}
     assert sorted(set(keys(Settings)) - listed) == []
     assert sorted(listed - set(keys(Settings))) == []
+
+
+def test_a_settings_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Notepad's UTF-8 writes a byte order mark: start-up stopped with 'invalid TOML: Invalid
+    statement (at line 1, column 1)' on a settings file that reads right."""
+    config = tmp_path / "clinic.toml"
+    config.write_bytes(b"\xef\xbb\xbf[service]\nport = 8123\n")
+    assert load_settings(config).service.port == 8123
