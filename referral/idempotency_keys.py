@@ -111,13 +111,18 @@ def _forget(db: Database, before: str, batch: int) -> dict[str, int]:
     return {table: len(ids) for table, ids in found.items()}
 
 
-def purge(db: Database, *, now: datetime, retention: timedelta, batch: int = BATCH) -> PurgeReport:
+def purge(
+    db: Database, *, now: datetime, retention: timedelta, batch: int = BATCH, most: int | None = None
+) -> PurgeReport:
     """Forget every idempotency key stored more than ``retention`` before ``now`` (the module says
-    how), one batch of at most ``batch`` keys per write transaction. Nothing expired (most hours):
-    one read, no write - the log's write lock is not taken, and a read-only log is not written."""
+    how), one batch of at most ``batch`` keys per write transaction; ``most``: stop after that many
+    batches (the service pauses between them). Nothing expired (most hours): one read, no write -
+    the log's write lock is not taken, and a read-only log is not written."""
     report = PurgeReport(utc_text(now - retention))
-    while _expired(db, report.before, 1) and (
-        counts := write(db, lambda d: _forget(d, report.before, batch))
+    while (
+        (most is None or report.entries < most)
+        and _expired(db, report.before, 1)
+        and (counts := write(db, lambda d: _forget(d, report.before, batch)))
     ):
         report.entries += 1
         for table, count in counts.items():

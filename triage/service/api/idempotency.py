@@ -37,6 +37,8 @@ from triage.service.runtime import Runtime
 log = logging.getLogger("triage.service")
 #: How often the primary forgets the keys whose retention ended (and once when the log opens).
 PURGE_EVERY_S = 3600.0
+#: The pause between two batches of a purge: the requests' writes take the log first.
+BATCH_PAUSE_S = 0.05
 
 NAME = "Idempotency-Key"
 WHERE = f"header.{NAME}"
@@ -122,26 +124,32 @@ def keyed(body: Body, key: str | None) -> Body:
     return body.model_copy(update={"idempotency_key": key})
 
 
-def purge_now(runtime: Runtime) -> PurgeReport:
-    """Forget the keys stored longer ago than the retention (in the calling thread)."""
+def purge_now(runtime: Runtime, most: int | None = None) -> PurgeReport:
+    """Forget the keys stored longer ago than the retention (in the calling thread), at most
+    ``most`` batches of them."""
     retention = runtime.settings.service.idempotency_retention
-    return purge(runtime.databases.get(), now=runtime.clock.now(), retention=retention)
+    return purge(runtime.databases.get(), now=runtime.clock.now(), retention=retention, most=most)
+
+
+async def purge_turn(runtime: Runtime) -> int:
+    """One purge: a batch at a time in a thread, :data:`BATCH_PAUSE_S` between batches so that the
+    requests' writes come first (a log upgraded with a backlog of keys kept for ever has hundreds
+    of batches); how many keys were forgotten."""
+    forgotten = 0
+    while (report := await asyncio.to_thread(purge_now, runtime, 1)).entries:
+        forgotten += report.total
+        await asyncio.sleep(BATCH_PAUSE_S)
+    if forgotten:
+        log.info("forgot %d idempotency keys stored before %s", forgotten, report.before)
+    return forgotten
 
 
 async def purge_forever(runtime: Runtime) -> None:
-    """:func:`purge_now` in a thread when the log opens and every :data:`PURGE_EVERY_S` after, until
+    """:func:`purge_turn` when the log opens and every :data:`PURGE_EVERY_S` after, until
     cancelled; a failure (a busy or full log) is logged and tried again at the next turn."""
     while True:
         try:
-            report = await asyncio.to_thread(purge_now, runtime)
+            await purge_turn(runtime)
         except Exception as exc:  # the next turn tries again; requests are not concerned
             log.warning("idempotency keys not purged this time: %s", exc)
-        else:
-            if report.total:
-                log.info(
-                    "forgot %d idempotency keys stored before %s (%s)",
-                    report.total,
-                    report.before,
-                    ", ".join(f"{table} {n}" for table, n in report.cleared.items() if n),
-                )
         await asyncio.sleep(PURGE_EVERY_S)
