@@ -36,11 +36,13 @@ from triage.service.pages.rendering import ident
 
 
 @contextmanager
-def demo_service(tmp_path: Path) -> Iterator[tuple[FastAPI, TestClient, DemoDevices, dict[Role, str]]]:
+def demo_service(
+    tmp_path: Path, language: str = "en"
+) -> Iterator[tuple[FastAPI, TestClient, DemoDevices, dict[Role, str]]]:
     """The demo's service with its simulated devices on ptys, the demo facility directory and the
-    test accounts (their tokens)."""
+    test accounts (their tokens); ``language`` the clinic's."""
     devices = DemoDevices()
-    settings = make_settings(tmp_path).model_copy(update={"clinic_id": "ZJ-C01"})
+    settings = make_settings(tmp_path, default_language=language).model_copy(update={"clinic_id": "ZJ-C01"})
     app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
     with TestClient(app) as client:
         db = app.state.runtime.databases.get()
@@ -285,3 +287,28 @@ def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of
         assert "Demo data" in page and "hypertensive emergency" in page.lower()
         symptoms = page.split('id="symptoms-recorded"')[1].split("</ul>")[0]
         assert "chest pain" in symptoms and ident(DEMO_NURSE) in symptoms, symptoms
+
+
+def test_a_chinese_clinic_s_demo_closes_visits_with_a_chinese_reason(tmp_path: Path) -> None:
+    """The clinic's language is Chinese unless set (service.default_language): the simulated nurse's
+    close reason is in it, labelled demo and synthetic - it was English on every Chinese page
+    ("原因：demo (SYNTHETIC patient): local care - advice given, sent home; ...")."""
+    from triage.service.demo import close_reason
+
+    with demo_service(tmp_path, "zh") as (app, client, devices, _):
+        runtime = app.state.runtime
+        well = demo_patient(1, random.Random(1))
+        encounter = admit_with_oximeter(runtime, well)
+        asyncio.run(devices.measure(well, 1))
+        db = runtime.databases.get()
+        wait_for(lambda: list(db.query("SELECT id FROM assessments WHERE encounter_id = ?", [encounter])), 10)
+        assert close_finished_visits(runtime, after_s=0) == {encounter: "local_care"}
+        reason = db.conn.execute("SELECT close_reason FROM encounters WHERE id = ?", [encounter]).fetchone()[
+            0
+        ]
+        assert reason == close_reason("local_care", "zh") and "演示" in reason and "合成患者" in reason
+        assert close_reason("local_care", "en") == CLOSE_REASONS["local_care"], "English as before"
+        client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
+        page = client.get(f"/encounters/{encounter}").text
+        closed = page.split('id="closed-banner"')[1].split("</div>")[0]
+        assert reason in closed and "local care" not in closed, closed

@@ -75,6 +75,19 @@ CLOSE_REASONS = {
     "referred": "demo (SYNTHETIC patient): referral sent by a clinician - left for the referral hospital;"
     " closed by the simulated nurse",
 }
+#: The same in Chinese, the default clinic language, as the pages label demo data (演示数据：合成患者)
+CLOSE_REASONS_ZH = {
+    "local_care": "演示（合成患者）：本院诊治 - 已给予建议，回家；由模拟护士结束",
+    "referred": "演示（合成患者）：医生已发送转诊 - 已前往转诊医院；由模拟护士结束",
+}
+
+
+def close_reason(why: str, language: str) -> str:
+    """The simulated nurse's close reason (``why``: local_care, referred) in the clinic's language
+    (``service.default_language``): a free-text reason is shown as written, and an English one
+    stood on every Chinese page."""
+    return (CLOSE_REASONS_ZH if language == "zh" else CLOSE_REASONS)[why]
+
 
 #: Patient 3, 13, 23, ...: referred by the risk models alone (examples/model-referral.json's man
 #: of 68 - treated hypertension at 160/95 mmHg, known diabetes, smoker, total cholesterol
@@ -307,7 +320,8 @@ def close_finished_visits(runtime: Any, *, after_s: float = CLOSE_AFTER_S) -> di
     whose latest assessment is at least ``after_s`` old and which needs nobody any more - its
     final decision (a clinician's override counts) is local care, or a clinician has sent one of
     its referrals - and none of its referrals waits for a clinician (proposed, declined). Returns
-    the closed encounters with the reason each was closed for (``CLOSE_REASONS``)."""
+    the closed encounters with the reason each was closed for (``CLOSE_REASONS``, in the clinic's
+    language: :func:`close_reason`)."""
     from referral import store
     from triage.service.closure import close_encounter
 
@@ -335,7 +349,8 @@ def close_finished_visits(runtime: Any, *, after_s: float = CLOSE_AFTER_S) -> di
             why = "local_care"
         else:
             continue  # a referral decision nobody acted on yet, or too little data
-        close_encounter(runtime, db, int(encounter_id), actor=DEMO_NURSE, reason=CLOSE_REASONS[why])
+        reason = close_reason(why, runtime.settings.service.default_language)
+        close_encounter(runtime, db, int(encounter_id), actor=DEMO_NURSE, reason=reason)
         closed[int(encounter_id)] = why
     return closed
 
