@@ -3,7 +3,8 @@
 The service (``triage.service.auth.SessionStore``) creates a random cookie value, hashes it and
 keeps the session here; a lookup returns the account's *current* role and whether it is disabled,
 so disabling an account or changing its role takes effect on the next request. Sessions are not
-clinical data and are not audited; logins and account changes are (``referral.users``).
+clinical data and are not audited; account changes are (``referral.users``), and sign-ins
+(``triage.service.auth.SIGN_IN_ACTIONS``, written in the session's transaction).
 """
 
 from __future__ import annotations

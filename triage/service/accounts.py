@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from referral import users
 from referral.transactions import write
 from triage.errors import ConflictError, UserInputError, json_text
-from triage.service.auth import Role
+from triage.service.auth import NO_SUCH_ACCOUNT, Role, audit_sign_in
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
 
@@ -93,6 +93,17 @@ class Accounts:
         if not verify_password(stored_hash, password) or row is None:
             return None
         return Account(row[0], row[1], row[2], bool(row[3]))
+
+    def login_failed(self, username: str, client: str) -> None:
+        """Audit a refused login (``user.login_failed``): the account, or :data:`NO_SUCH_ACCOUNT`
+        without what was typed; why (``wrong_password``, ``disabled``, ``no_such_account``) and from
+        where. Throttled logins are not recorded one by one (the limit bounds these entries)."""
+        account = self.get(username.strip().lower())
+        why = "no_such_account" if account is None else "disabled" if account.disabled else "wrong_password"
+        name = NO_SUCH_ACCOUNT if account is None else account.username
+        actor = "anonymous" if account is None else account.username
+        data = {"client": client, "why": why}
+        write(self.db, lambda db: audit_sign_in(db, "user.login_failed", actor, name, data))
 
     def set_language(self, username: str, language: str) -> None:
         if language not in ("en", "zh"):

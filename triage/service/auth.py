@@ -23,9 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from sqlite_utils import Database
 
-from referral import sessions
+from referral import audit, sessions
 from referral.errors import StorageError
+from referral.transactions import write
 from triage.errors import ClinicError, json_text
 from triage.service.database import Databases
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
@@ -139,11 +141,20 @@ class SessionStore:
         self.idle_s = idle_s
         self.clock = clock
 
-    def create(self, username: str, role: Role, language: str) -> str:
-        """A new session for a just-authenticated account; returns the cookie value."""
+    def create(
+        self, username: str, role: Role, language: str, *, client: str = "unknown", via: str = "password"
+    ) -> str:
+        """A new session for a just-authenticated account; returns the cookie value. The sign-in is
+        audited in the same transaction (``user.login``: from ``client``, ``via`` the login form or
+        first-run ``setup``)."""
         sid = secrets.token_urlsafe(32)
         db = self._databases.get()
-        sessions.create(db, token_digest(sid), username, language, new_csrf_token(), self.clock())
+
+        def work(db: Database) -> None:
+            sessions.create(db, token_digest(sid), username, language, new_csrf_token(), self.clock())
+            audit_sign_in(db, "user.login", username, username, {"client": client, "via": via})
+
+        write(db, work)
         sessions.purge_expired(db, self.clock(), self.max_age_s, self.idle_s)
         return sid
 
@@ -178,8 +189,37 @@ class SessionStore:
     def end(self, sid: str) -> None:
         sessions.end(self._databases.get(), token_digest(sid))
 
+    def log_out(self, sid: str, username: str, client: str) -> None:
+        """End the session ``username`` logged out of, audited (``user.logout``)."""
+
+        def work(db: Database) -> None:
+            sessions.end(db, token_digest(sid))
+            audit_sign_in(db, "user.logout", username, username, {"client": client})
+
+        write(self._databases.get(), work)
+
     def end_user(self, username: str) -> None:
         sessions.end_user(self._databases.get(), username)
+
+
+#: Sign-ins in the audit trail (entity ``user``; not compared with the tables by verify-audit).
+SIGN_IN_ACTIONS = ("user.login", "user.login_failed", "user.logout")
+#: The entity id of a failed login whose user name is no account: what was typed is not kept (a
+#: password typed into the user name field would stay in the append-only trail for good).
+NO_SUCH_ACCOUNT = "(no such account)"
+
+
+def audit_sign_in(db: Database, action: str, actor: str, username: str, data: dict[str, str]) -> None:
+    """One sign-in entry (:data:`SIGN_IN_ACTIONS`) in the audit trail, inside the caller's write."""
+    reason = {"user.login": "signed in", "user.login_failed": "login refused", "user.logout": "logged out"}
+    audit.append(
+        db, actor=actor, action=action, entity="user", entity_id=username, reason=reason[action], data=data
+    )
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind the documented reverse proxy: its ``X-Forwarded-For``)."""
+    return request.client.host if request.client else "unknown"
 
 
 def is_page(request: Request) -> bool:

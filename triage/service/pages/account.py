@@ -15,6 +15,7 @@ from triage.service.auth import (
     Principal,
     Role,
     allow,
+    client_address,
     current_principal,
     refuse_cross_origin,
 )
@@ -76,7 +77,7 @@ def login(
     rt = runtime_of(request)
     t = catalogue(language_for(request, None))
     name_key = f"user:{username.strip().lower()}"
-    client_key = f"addr:{request.client.host if request.client else 'unknown'}"
+    client_key = f"addr:{client_address(request)}"
     wait = rt.limiter.retry_after_s(name_key, client_key)
     if wait:
         rt.metrics.login_failures.labels("rate_limited").inc()
@@ -94,6 +95,7 @@ def login(
     account = rt.accounts.authenticate(username, password)
     if account is None:
         rt.limiter.failed(name_key, client_key)
+        rt.accounts.login_failed(username, client_address(request))
         rt.metrics.login_failures.labels("bad_credentials").inc()
         return render(
             request,
@@ -105,7 +107,9 @@ def login(
             username=username,  # kept in the form, so only the password is typed again
         )
     rt.limiter.succeeded(name_key)
-    sid = rt.sessions.create(account.username, Role(account.role), account.language)
+    sid = rt.sessions.create(
+        account.username, Role(account.role), account.language, client=client_address(request)
+    )
     redirect = RedirectResponse(safe_next(next), status_code=303)
     _set_session(redirect, rt, sid)
     return redirect
@@ -114,7 +118,8 @@ def login(
 @router.post("/logout")
 def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES))]) -> Response:
     rt = runtime_of(request)
-    rt.sessions.end(who.session_id)
+    if who.via == "session":  # (a page posted with an API token has no session to end)
+        rt.sessions.log_out(who.session_id, who.username, client_address(request))
     response = RedirectResponse("/login?ended=logout", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -146,7 +151,9 @@ def setup(
         error = field_error(language_for(request, None), exc, rt.clock)
         sent = FormState({"username": username}, {field: error})
         return render(request, "setup.html", None, status_code=422, setup_form=sent, language=language)
-    sid = rt.sessions.create(account.username, Role.admin, account.language)
+    sid = rt.sessions.create(
+        account.username, Role.admin, account.language, client=client_address(request), via="setup"
+    )
     response = RedirectResponse("/", status_code=303)
     _set_session(response, rt, sid)
     return response
