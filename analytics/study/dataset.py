@@ -98,9 +98,10 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
                 f"{path}: missing column {json_text(column)} (columns: {', '.join(nodes.columns)})"
             )
     nodes = nodes.copy()
-    nodes["id"] = nodes["id"].astype(str)
     if nodes.empty:
         raise StudyDataError(f"{path}: the nodes file has a header row but no data rows")
+    _refuse_empty(path, nodes["id"], "id", "give each unit an id")
+    nodes["id"] = nodes["id"].astype(str)
     repeat = repeated_id_problem(path, nodes["id"])
     if repeat is not None:
         raise StudyDataError(repeat)
@@ -124,12 +125,23 @@ def _check_nodes(nodes: pd.DataFrame, path: Path, attributes: list[str]) -> pd.D
     return nodes
 
 
+def _refuse_empty(path: Path, values: pd.Series, header: str, fix: str = "give a node id") -> None:
+    """An empty id cell, named by line and column: read as NaN, it had become the id "nan" (an empty
+    node id made a unit called nan) or was quoted as 'source NaN is not a node id'."""
+    empty = (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
+    if empty.any():
+        raise StudyDataError(
+            f"{path}: line {int(np.argmax(empty)) + 2}, column {json_text(header)} is empty; {fix}"
+        )
+
+
 def _ties_from_moves(
     moves: pd.DataFrame, path: Path, ids: set[str], min_movers: int
 ) -> tuple[pd.DataFrame, int]:
     for column in ("origin", "destination"):
         if column not in moves.columns:
             raise StudyDataError(f"{path}: missing column {json_text(column)}")
+        _refuse_empty(path, moves[column], column)
         unknown = ~moves[column].astype(str).isin(ids)
         if unknown.any():
             row = int(np.argmax(unknown.to_numpy()))
@@ -149,6 +161,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
     others = [c for c in edges.columns if c not in (first, second, SYNTHETIC_COLUMN)]
     edges = edges.rename(columns={first: "source", second: "target"})
     for column, header in (("source", first), ("target", second)):
+        _refuse_empty(path, edges[column], header)
         edges[column] = edges[column].astype(str)
         unknown = ~edges[column].isin(ids)
         if unknown.any():

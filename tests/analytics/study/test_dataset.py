@@ -364,3 +364,33 @@ def test_a_frame_key_that_cannot_name_its_outputs_is_refused(
     with pytest.raises(StudyDataError) as refused:
         load_study(folder, list(NODE_TERMS))
     assert str(refused.value) == f"{folder / 'study.json'}: {message}"
+
+
+@pytest.mark.parametrize("where", ["nodes id", "edges source", "moves origin"])
+def test_an_empty_id_cell_names_its_line_and_column(tmp_path: Path, where: str) -> None:
+    """An empty node id became a unit called "nan"; an empty source or origin was quoted as
+    'source NaN is not a node id'."""
+    folder = _copy(tmp_path)
+    table, column = where.split()
+    if table == "nodes":
+        path = _set_node_cell(folder, 13, "id", "")
+    elif table == "edges":
+        path = folder / "edges.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines[1] = "," + lines[1].split(",", 1)[1]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        path = folder / "moves.csv"
+        path.write_text("person_id,origin,destination\np1,R01,R02\np2,,R03\n", encoding="utf-8")
+        manifest = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+        manifest["frames"][0].pop("edges")
+        manifest["frames"][0]["moves"] = "moves.csv"
+        (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
+    line, fix = {
+        "nodes": (13, "give each unit an id"),
+        "edges": (2, "give a node id"),
+        "moves": (3, "give a node id"),
+    }[table]
+    with pytest.raises(StudyDataError) as refused:
+        load_study(folder, list(NODE_TERMS))
+    assert str(refused.value) == f'{path}: line {line}, column "{column}" is empty; {fix}'
