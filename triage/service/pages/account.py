@@ -34,14 +34,17 @@ def safe_next(path: str | None) -> str:
     return path
 
 
-def _set_session(response: Response, rt: Runtime, sid: str) -> None:
+def _set_session(request: Request, response: Response, rt: Runtime, sid: str) -> None:
+    """The session cookie; Secure when ``service.secure_cookies`` says so or the login came over
+    HTTPS (directly, or through the reverse proxy whose ``X-Forwarded-Proto`` the service trusts):
+    a browser then never sends it over plain HTTP, where anyone on the LAN could read it."""
     response.set_cookie(
         SESSION_COOKIE,
         sid,
         max_age=rt.settings.service.session_max_age_s,
         httponly=True,
         samesite="strict",
-        secure=rt.settings.service.secure_cookies,
+        secure=rt.settings.service.secure_cookies or request.url.scheme == "https",
         path="/",
     )
 
@@ -111,7 +114,7 @@ def login(
         account.username, Role(account.role), account.language, client=client_address(request)
     )
     redirect = RedirectResponse(safe_next(next), status_code=303)
-    _set_session(redirect, rt, sid)
+    _set_session(request, redirect, rt, sid)
     return redirect
 
 
@@ -155,7 +158,7 @@ def setup(
         account.username, Role.admin, account.language, client=client_address(request), via="setup"
     )
     response = RedirectResponse("/", status_code=303)
-    _set_session(response, rt, sid)
+    _set_session(request, response, rt, sid)
     return response
 
 

@@ -1,0 +1,37 @@
+"""Behind the documented HTTPS reverse proxy the session cookie is Secure even when the
+administrator did not set ``service.secure_cookies``; over plain HTTP it cannot be (the browser
+would not send it back)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
+from triage.service import create_app
+from triage.service.auth import Role
+
+
+@pytest.fixture
+def app(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> FastAPI:
+    copy_seeded(seeded, tmp_path)
+    return create_app(make_settings(tmp_path))
+
+
+def login_cookie(base: str, **headers: str) -> str:
+    response = httpx.post(f"{base}/login", data={"username": "nurse", "password": PASSWORD}, headers=headers)
+    assert response.status_code == 303, response.text
+    return response.headers["set-cookie"].lower()
+
+
+def test_a_login_through_the_https_proxy_gets_a_secure_cookie(app: FastAPI) -> None:
+    assert app.state.runtime.settings.service.secure_cookies is False
+    with live_server(app) as base:  # a real uvicorn on loopback: the proxy's address it trusts
+        # nginx as docs/service.md sets it up: X-Forwarded-Proto $scheme, X-Forwarded-For
+        proxied = login_cookie(base, **{"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.7"})
+        assert "; secure" in proxied and "httponly" in proxied and "samesite=strict" in proxied
+        plain = login_cookie(base)
+        assert "; secure" not in plain, "over plain HTTP a Secure cookie would never come back"
