@@ -42,6 +42,20 @@ def test_the_document_declares_fields_in_the_one_error_shape(staff: Staff) -> No
             ["observations[0]"],
         ),
         ("post", "/api/v1/patients", "not json", 422, ["body"]),
+        # a swapped pair of pressures names both readings' values (it named none)
+        (
+            "post",
+            "/api/v1/assessments",
+            {
+                "patient": {"mrn": "X"},
+                "observations": [
+                    {"code": "sbp", "value": 80, "unit": "mm[Hg]"},
+                    {"code": "dbp", "value": 120, "unit": "mm[Hg]"},
+                ],
+            },
+            422,
+            ["observations[0].value", "observations[1].value"],
+        ),
         # a record the body names: its field
         (
             "post",
@@ -105,6 +119,11 @@ def test_an_unknown_facility_names_to_facility_and_a_conflict_names_nothing(staf
 def test_the_sentence_tail_after_a_semicolon_names_no_field() -> None:
     assert fields_in("body: empty; send the JSON document with Content-Type: application/json") == ["body"]
     assert fields_in("referral 999 not found") == []
+    assert fields_in("observations[0].value, observations[1].value: dbp 120 is not below sbp 80") == [
+        "observations[0].value",
+        "observations[1].value",
+    ]
+    assert fields_in("one, two words: no") == []
     assert (
         fields_in('a referral cannot go from "proposed" to "accepted"; allowed from "proposed": sent') == []
     )

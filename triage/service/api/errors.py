@@ -46,13 +46,16 @@ _WHERE = re.compile(r"header\.[A-Za-z0-9-]+|[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[
 
 def fields_in(message: str) -> list[str]:
     """The input locations an error message names, in its order: the path before ``": "`` of
-    each of its ``"; "``-joined parts (a part that is the tail of the sentence before it - ``send the
-    JSON ...`` - names none)."""
+    each of its ``"; "``-joined parts, or each of the paths it lists there (``observations[0].value,
+    observations[1].value: dbp 120 mmHg is not below sbp 80 mmHg``: a swapped pair names both; it
+    named none, so a client marked neither). A part that is the tail of the sentence before it -
+    ``send the JSON ...`` - names none."""
     found: list[str] = []
     for part in message.split("; "):
         where, colon, _ = part.partition(": ")
-        if colon and _WHERE.fullmatch(where) and where not in found:
-            found.append(where)
+        named = where.split(", ")
+        if colon and all(_WHERE.fullmatch(path) for path in named):
+            found += [path for path in named if path not in found]
     return found
 
 
