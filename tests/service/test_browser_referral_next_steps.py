@@ -1,11 +1,12 @@
 """A referral is followed to its end on the pages: once sent, a clinician records on the referrals
 list or the patient page that the hospital accepted or declined it (with the reason), that the
-patient arrived (``referral.lifecycle.ALLOWED``), or cancels it with a
-reason. Before, the pages could confirm or cancel a proposed referral only: a sent one stayed "Sent"
-on every page - following it needed the API. (Its completion comes with the receiving hospital's
-feedback, ``referral.records.FeedbackIn``, as before.) In a real Chromium on a real uvicorn
-server over a real SQLite file: English at 1366 px on the list, Chinese at 360 px on the patient
-page (each button inside the screen, nothing sideways), and a nurse sees no button."""
+patient arrived and, with the receiving hospital's feedback (whether the referral was needed, its
+diagnosis: ``referral.records.FeedbackIn``), that it is completed (``referral.lifecycle.ALLOWED``),
+or cancels it with a reason. Before, the pages could confirm or cancel a proposed referral only: a
+sent one stayed "Sent" on every page, and no page, API route or command completed one. In a real
+Chromium on a real uvicorn server over a real SQLite file: English at 1366 px on the list, Chinese
+at 360 px on the patient page (each button inside the screen, nothing sideways), and a nurse sees
+no button."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def _status(desk: Desk, referral: int) -> str:
     return str(db.execute("SELECT status FROM referrals WHERE id = ?", [referral]).fetchone()[0])
 
 
-def test_a_sent_referral_is_accepted_and_arrives_from_the_list(browser: object, desk: Desk) -> None:
+def test_a_sent_referral_is_accepted_arrives_and_is_completed_from_the_list(
+    browser: object, desk: Desk
+) -> None:
     referral, _ = desk.referred("NEXT-1", sent_by=Role.clinician)
     page: Any = log_in(browser, desk, Role.clinician, 1366, "en")
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -41,8 +44,28 @@ def test_a_sent_referral_is_accepted_and_arrives_from_the_list(browser: object, 
         row = page.locator(f'tr[data-referral="{referral}"]').first
         assert said in row.locator("td.status").inner_text(), row.inner_text()
         assert_fits(page, f"the referrals list after {status}")
-    # arrived: the completion comes with the receiving hospital's feedback, not from a button here
-    assert page.locator(f'tr.referral-steps[data-referral="{referral}"]').count() == 0
+    # arrived: completed with the receiving hospital's feedback, which the clinic records - whether
+    # the referral was needed (asked: nothing is sent without it) and its diagnosis
+    steps = page.locator(f'tr.referral-steps[data-referral="{referral}"]')
+    steps.get_by_role("button", name="Referral completed").click()
+    assert _status(desk, referral) == "arrived", "the hospital's answer is required"
+    steps.get_by_label("Hospital's feedback: was the referral needed?").select_option("yes")
+    steps.get_by_label("Hospital's diagnosis (optional)").fill("community-acquired pneumonia")
+    with page.expect_navigation():
+        steps.get_by_role("button", name="Referral completed").click()
+    assert _status(desk, referral) == "completed"
+    assert "Completion recorded" in page.locator("#done").inner_text()
+    db = desk.app.state.runtime.databases.get()
+    justified, feedback = db.execute(
+        "SELECT justified, feedback FROM referrals WHERE id = ?", [referral]
+    ).fetchone()
+    assert justified == 1 and "community-acquired pneumonia" in feedback
+    assert (
+        "Completion recorded by clinician"
+        in page.locator(f'tr[data-referral="{referral}"] td.status').inner_text()
+    )
+    assert page.locator(f'tr.referral-steps[data-referral="{referral}"]').count() == 0, "completed: final"
+    assert_fits(page, "the referrals list after completed")
     page.close()
 
 

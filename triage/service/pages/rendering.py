@@ -42,14 +42,17 @@ TEMPLATES.env.filters["clock"] = pass_context(lambda context, at: clock(at, clin
 TEMPLATES.env.filters["stamp"] = pass_context(lambda context, at: stamp(at, clinic=_clinic(context)))
 TEMPLATES.env.globals["duration"] = duration
 #: a referral's next steps a clinician records on the pages, by its status: the lifecycle's own,
-#: in the order they happen - a proposed one's are the patient page's Confirm and Cancel, and the
-#: completion comes with the receiving hospital's feedback (``referral.records.FeedbackIn``), not
-#: from a button here
+#: in the order they happen - a proposed one's are the patient page's Confirm and Cancel; the
+#: completion carries the receiving hospital's feedback (``referral.records.FeedbackIn``)
 REFERRAL_STEPS = {
     status: steps
     for status, targets in lifecycle.ALLOWED.items()
     if status != lifecycle.INITIAL
-    and (steps := tuple(s for s in ("accepted", "arrived", "declined", "cancelled") if s in targets))
+    and (
+        steps := tuple(
+            s for s in ("accepted", "arrived", "completed", "declined", "cancelled") if s in targets
+        )
+    )
 }
 TEMPLATES.env.globals["referral_steps"] = REFERRAL_STEPS
 TEMPLATES.env.globals["proposed_by_triage"] = lambda reason: str(reason or "").startswith(PROPOSED_BY_TRIAGE)
@@ -208,6 +211,7 @@ DONE = frozenset(
         "referral_accepted",
         "referral_arrived",
         "referral_declined",
+        "referral_completed",
         "patient_corrected",
         "closed",
     }

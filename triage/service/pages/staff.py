@@ -15,7 +15,7 @@ from referral import encounter_context as visit_history
 from referral import queue as staff_queue
 from referral.clock import Clock
 from referral.closure import REASON_LIMIT
-from referral.records import OLDEST_YEARS
+from referral.records import OLDEST_YEARS, FeedbackIn
 from triage.assessment import Disposition
 from triage.errors import UserInputError
 from triage.service.api.deps import RecordId, runtime_of
@@ -521,13 +521,28 @@ def referral_status(
     request: Request,
     referral_id: RecordId,
     who: Clinician,
-    status: Annotated[str, Form(pattern="^(sent|accepted|arrived|declined|cancelled)$")],
+    status: Annotated[str, Form(pattern="^(sent|accepted|arrived|completed|declined|cancelled)$")],
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=200)] = "/referrals",
+    justified: Annotated[str, Form(max_length=8)] = "",
+    diagnosis: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     rt = runtime_of(request)
+    feedback = None
+    if status == "completed":  # the receiving hospital's feedback, which a completion carries
+        if justified not in ("yes", "no"):
+            raise UserInputError(
+                "completing a referral needs the hospital's answer: was the referral needed (yes or no)",
+                says="error.feedback_justified",
+            )
+        feedback = FeedbackIn(justified=justified == "yes", diagnosis=diagnosis.strip() or None)
     row = referrals.transition(
-        rt.databases.get(), referral_id, status, actor=who.username, note=note.strip() or None
+        rt.databases.get(),
+        referral_id,
+        status,
+        actor=who.username,
+        note=note.strip() or None,
+        feedback=feedback,
     )
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
     target = back if back.startswith("/") and not back.startswith("//") else "/referrals"
