@@ -198,6 +198,10 @@ def _map_ticks(ax: plt.Axes) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(6))
 
 
+#: The rim of Figure 7's points, so a unit coloured as 0 (cream) still shows on the white map.
+MARKER_RIM = "#777777"
+
+
 def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> plt.Figure:
     """Figure 7: standardized in-degree centrality, top units (named where a CJK font allows) and the map."""
     fig, (bars, ax) = plt.subplots(1, 2, figsize=(13, 5.5))
@@ -213,7 +217,17 @@ def centrality_figure(frame: Frame, centrality: pd.DataFrame, top: int = 20) -> 
     bars.set_title(f"top {top} receiving units" if len(centrality) > top else f"all {len(head)} units")
     values = centrality["std_in_degree"].astype(float)
     norm = centrality_norm(values, len(centrality))
-    points = ax.scatter(centrality["lon"], centrality["lat"], c=values, cmap="magma_r", s=22, norm=norm)
+    # a thin grey rim: magma_r's 0 (no tie received) is cream, all but invisible on the white map
+    points = ax.scatter(
+        centrality["lon"],
+        centrality["lat"],
+        c=values,
+        cmap="magma_r",
+        s=22,
+        norm=norm,
+        edgecolors=MARKER_RIM,
+        linewidths=0.5,
+    )
     if isinstance(norm, SymLogNorm):
         bar = fig.colorbar(
             points, ax=ax, label=f"standardized in-degree (log scale above {norm.linthresh:.2g}, one tie)"

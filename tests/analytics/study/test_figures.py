@@ -466,6 +466,8 @@ def test_figure7_colours_from_no_tie_and_spreads_a_skewed_frame(study_folder: Pa
         norm = fig.axes[1].collections[0].norm
         assert (norm.vmin, norm.vmax) == (0.0, pytest.approx(float(values.max())))
         assert float(norm(0.0)) == 0.0 and float(norm(float(values.max()))) == pytest.approx(1.0)
+        # a unit with no tie received is cream: its grey rim shows it on the white map
+        assert {to_hex(c) for c in fig.axes[1].collections[0].get_edgecolor()} == {figures.MARKER_RIM}
         fig.canvas.draw()
         label = fig.axes[2].get_ylabel()
         if frame is national:
