@@ -108,11 +108,28 @@ class LoginRateLimiter:
         # limit counts attempts on every process, not per process.
         self.share: Callable[[dict[str, Any]], None] | None = None
 
+    #: Above this many keys, a failure first forgets the keys whose failures are all past the window.
+    SWEEP_ABOVE = 256
+
     def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
+        """The key's failures in the window; a key with none is forgotten, not kept empty: a
+        request refused by the limit of its address came with a new user name each time, and every
+        name stayed in memory for good (an unauthenticated client could fill the service's memory)."""
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
         while times and now - times[0] >= self.window_s:
             times.popleft()
+        if not times:
+            del self._failures[key]
         return times
+
+    def _note(self, key: str, now: float) -> None:
+        if len(self._failures) > self.SWEEP_ABOVE:
+            for old in list(self._failures):
+                self._recent(old, now)
+        self._recent(key, now)
+        self._failures.setdefault(key, deque()).append(now)
 
     def retry_after_s(self, *keys: str) -> int:
         """Seconds until another attempt is allowed for all ``keys`` (0: allowed now)."""
@@ -129,7 +146,7 @@ class LoginRateLimiter:
         now = self._clock()
         with self._lock:
             for key in keys:
-                self._recent(key, now).append(now)
+                self._note(key, now)
         if self.share is not None:
             self.share({"t": "login", "failed": list(keys)})
 
@@ -144,7 +161,7 @@ class LoginRateLimiter:
         now = self._clock()
         with self._lock:
             for key in message.get("failed") or []:
-                self._recent(str(key), now).append(now)
+                self._note(str(key), now)
             if isinstance(message.get("succeeded"), str):
                 self._failures.pop(message["succeeded"], None)
 
