@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analytics.reports.impact import MIN_MONTHS
@@ -67,6 +68,11 @@ def month_axis(ax: Any, months: pd.Series) -> None:
     ax.tick_params(axis="x", labelsize=8)
 
 
+#: What a gap in a month line stands for, said in its legend.
+GAP_SUPPRESSED = "suppressed (small cells)"
+GAP_NO_DATA = "months without data"
+
+
 def _month_lines(
     table: pd.DataFrame, by: str, column: str, *, ylabel: str, legend: str, title: str, synthetic: bool | None
 ) -> Figure:
@@ -74,14 +80,23 @@ def _month_lines(
     no data is a gap in its line (a straight segment had run across eleven empty months)."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
     every = every_month(table["month"])
+    suppressed = missing = False
     for key, rows in table.groupby(by):
-        values = rows.set_index("month")[column].reindex(every)
+        given = rows.set_index("month")[column]
+        values = given.reindex(every)
+        suppressed = suppressed or bool(given.isna().any())
+        missing = missing or len(given) < len(every)
         ax.plot(month_starts(every.to_series()), values.to_numpy(dtype=float), marker=".", label=str(key))
     ax.set_ylabel(ylabel)
     # decimals as the ticks need: with none, ticks 2.5 points apart read "48%", "50%", "52%", "55%"
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     month_axis(ax, table["month"])
-    ax.legend(fontsize=7, title=legend, title_fontsize=7)
+    handles, _ = ax.get_legend_handles_labels()
+    # a gap in a line said nothing: a share blanked by the small-cell suppression read as missing data
+    gaps = [words for words, shown in ((GAP_SUPPRESSED, suppressed), (GAP_NO_DATA, missing)) if shown]
+    if gaps:
+        handles.append(Line2D([], [], linestyle="none", label="gaps: " + " or ".join(gaps)))
+    ax.legend(handles=handles, fontsize=7, title=legend, title_fontsize=7)
     _title(fig, title, synthetic)
     return fig
 

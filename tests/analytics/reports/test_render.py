@@ -562,3 +562,16 @@ def test_h3_plot_with_no_estimate_says_so_instead_of_an_empty_axis() -> None:
     ax = h3_figure(per_clinic, summary, True).axes[0]
     assert list(ax.get_xticks()) == []
     assert [t.get_text() for t in ax.texts] == ["no H3 estimate to plot; see the table"]
+
+
+def test_a_gap_in_a_month_line_says_why_in_the_legend() -> None:
+    """A share blanked by the small-cell suppression was a gap in its line with nothing saying so:
+    it read as missing data (the generated set's local share, 2024-03 and 2025-01)."""
+    months = ["2024-01", "2024-02", "2024-03", "2024-05"]
+    region_month = pd.DataFrame({"region_code": "R1", "month": months, "local_share": [0.5, None, 0.6, 0.7]})
+    legend = local_share_figure(region_month, True).axes[0].get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == ["R1", "gaps: suppressed (small cells) or months without data"]
+    whole = pd.DataFrame({"region_code": "R1", "month": months[:3], "local_share": [0.5, 0.55, 0.6]})
+    assert [t.get_text() for t in local_share_figure(whole, True).axes[0].get_legend().get_texts()] == ["R1"]
+    plt.close("all")
