@@ -14,10 +14,13 @@ without it the answer is taken as recorded with this assessment (as before)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.triage.assess_cli import run
 from tests.triage.conftest import NOW, ob
 from triage.assess import assess
 from triage.assessment import Assessment, Disposition
@@ -96,3 +99,27 @@ def test_an_answer_recorded_after_the_assessment_is_refused() -> None:
     # within the policy's tolerance for clocks (5 minutes) it is taken
     a = _assess(186, 112, NOW, acute_symptoms=[], acute_symptoms_at=NOW + timedelta(minutes=5))
     assert "acute_symptoms" not in a.missing_inputs
+
+
+@pytest.mark.parametrize(("symptoms", "asked"), [(None, True), ([], False), (["chest_pain"], False)])
+def test_the_table_asks_for_the_symptoms_when_the_json_lists_them_missing(
+    symptoms: list[str] | None, asked: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`triage assess --table`, the staff's readable summary, did not say that the symptoms of a
+    severe pressure were not asked - only the JSON's missing_inputs did - so nothing prompted the
+    question that decides between an urgency and an emergency transfer."""
+    case = tmp_path / "case.json"
+    readings = [
+        {"code": code, "value": value, "unit": "mm[Hg]", "observed_at": "2026-11-25T09:58:00+08:00"}
+        for code, value in (("sbp", 186), ("dbp", 112))
+    ]
+    body = {"patient": {"age": 58, "acute_symptoms": symptoms}, "observations": readings}
+    case.write_text(json.dumps(body | {"assessed_at": "2026-11-25T10:00:00+08:00"}), encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(case), "--no-models", "--table")
+    assert code == 0, err
+    line = (
+        "ask now:     acute symptoms (patient.acute_symptoms: chest_pain, dyspnoea, neurological_deficit,"
+        " confusion, visual_loss, headache (in pregnancy)) - with this pressure any one is a hypertensive"
+        " emergency; record them ([] for none) and assess again"
+    )
+    assert (line in out.splitlines()) is asked, out
