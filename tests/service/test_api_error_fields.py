@@ -42,6 +42,15 @@ def test_the_document_declares_fields_in_the_one_error_shape(staff: Staff) -> No
             ["observations[0]"],
         ),
         ("post", "/api/v1/patients", "not json", 422, ["body"]),
+        # a key that is no name ("", "a b") names the object it is in (it named nothing: ": Extra ...")
+        ("post", "/api/v1/patients", {"mrn": "X", "": 1}, 422, ["body"]),
+        (
+            "post",
+            "/api/v1/assessments",
+            {"patient": {"mrn": "X", "a b": 1}, "observations": [{"code": "spo2", "value": 97, "unit": "%"}]},
+            422,
+            ["patient"],
+        ),
         # a swapped pair of pressures names both readings' values (it named none)
         (
             "post",
@@ -114,6 +123,15 @@ def test_an_unknown_facility_names_to_facility_and_a_conflict_names_nothing(staf
     assert staff.client.post("/api/v1/referrals", json=referral, headers=doctor).status_code == 201
     again = _refused(staff.client.post("/api/v1/referrals", json=referral, headers=doctor), 409)
     assert again["code"] == "open_referral_exists" and "fields" not in again, again
+
+
+def test_a_key_that_is_no_name_is_said_quoted_in_the_object_it_is_in(staff: Staff) -> None:
+    for body, said in (
+        ({"mrn": "X", "": 1}, 'body: unknown field ""'),
+        ({"mrn": "X", "x.y": 1}, 'body: unknown field "x.y"'),
+    ):
+        answer = staff.client.post("/api/v1/patients", json=body, headers=staff.bearer(Role.admin))
+        assert _refused(answer, 422)["error"] == said, answer.text
 
 
 def test_the_sentence_tail_after_a_semicolon_names_no_field() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -24,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from referral.clock import Clock
-from triage.errors import ClinicError, shown_input, validation_message
+from triage.errors import ClinicError, json_text, shown_input, validation_message
 from triage.json_input import json_kind
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
@@ -76,6 +77,9 @@ def field_path(loc: Sequence[int | str]) -> str:
     return text
 
 
+#: A key that can stand in a field's path (``context.waist_cm``) as the API's errors write it.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 #: Fields whose refused value an error never repeats (``POST /api/v1/users``).
 SECRET_FIELDS = {("password",)}
 
@@ -102,6 +106,11 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
         if tuple(err.get("loc", ())) == ("body",) and err.get("type") in _BODY_KINDS:
             # (after the unparsed body above: bytes are not JSON "of the wrong kind")
             parts.append(f"body: expected {_BODY_KINDS[str(err['type'])]}, got {json_kind(value)}")
+            continue
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "extra_forbidden" and loc and not _NAME.fullmatch(str(loc[-1])):
+            # a key that is no name ("", "a b", "x.y") made no path: ': Extra inputs ...', no fields
+            parts.append(f"{field_path(loc[:-1])}: unknown field {json_text(str(loc[-1]))}")
             continue
         shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
         if tuple(err.get("loc", ()))[-1:] in SECRET_FIELDS:  # (a client's log keeps its errors)
