@@ -394,7 +394,8 @@ def _same_owner_and_mode(copy: Path, log: Path) -> None:
     was = log.stat()
     with contextlib.suppress(PermissionError):  # only root may give a file away; others keep theirs
         os.chown(copy, was.st_uid, was.st_gid)
-    os.chmod(copy, stat.S_IMODE(was.st_mode))
+    with contextlib.suppress(PermissionError):  # a filesystem without modes (a FAT USB stick) refuses
+        os.chmod(copy, stat.S_IMODE(was.st_mode))
 
 
 def _folder_s_owner(copy: Path, folder: Path) -> None:

@@ -329,7 +329,8 @@ def backup_command(
     if out.resolve() == _path(ctx, db)[0].resolve():
         raise UserInputError(f"--out {out} is the referral log itself; give another file")
     try:
-        report = backup.backup(database, out)
+        # the log's owner, group and mode: `sudo triage referrals backup` wrote root's 0644 copy of a 0600 log
+        report = backup.backup(database, out, like=_path(ctx, db)[0])
     except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
         raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
     if as_json:
