@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from referral import users
 from referral.transactions import write
-from triage.errors import ConflictError, UserInputError, json_text
+from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.auth import NO_SUCH_ACCOUNT, Role, audit_sign_in
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
@@ -122,6 +122,32 @@ class Accounts:
         token = new_api_token()
         users.create_token(self.db, token_digest(token), username, label.strip(), actor=actor)
         return token
+
+    def set_disabled(self, username: str, disabled: bool, *, actor: str) -> Account:
+        """Disable an account (its sessions end and its API tokens are refused at once, audited
+        ``user.disable``) or enable it again; an administrator cannot disable their own account
+        (another administrator does it, so one is always left to undo it)."""
+        name = username.strip().lower()
+        if disabled and name == actor:
+            raise ConflictError(
+                f"username {json_text(username)}: you cannot disable your own account; another"
+                " administrator does it"
+            )
+        users.set_disabled(self.db, name, disabled, actor=actor)
+        account = self.get(name)
+        assert account is not None  # (set_disabled raised NotFoundError otherwise)
+        return account
+
+    def revoke_token(self, token: str, *, actor: str) -> None:
+        """Revoke the API token given (a token leaked, or its device bridge retired): refused from
+        its next request on, audited ``token.revoke``."""
+        try:
+            users.revoke_token(self.db, token_digest(token.strip()), actor=actor)
+        except NotFoundError:
+            raise NotFoundError(
+                "token: not known, or revoked already (send the token itself, ctk_..., as it was shown"
+                " when issued)"
+            ) from None
 
     def user_for_token(self, token: str) -> Account | None:
         row = users.find_token(self.db, token_digest(token))

@@ -94,6 +94,15 @@ class TokenCreate(BaseModel):
     label: str = Field(min_length=1, max_length=200, pattern=r"\S")
 
 
+class TokenRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200, description="The API token to revoke (ctk_...)")
+
+
+class TokenRevoked(BaseModel):
+    revoked: bool = True
+
+
 class TokenOut(BaseModel):
     username: str
     label: str
@@ -183,3 +192,25 @@ def create_token(body: TokenCreate, rt: RuntimeDep, who: Admin) -> TokenOut:
     with naming("username"):
         token = rt.accounts.issue_token(body.username, body.label, actor=who.username)
     return TokenOut(username=body.username, label=body.label, token=token)
+
+
+@router.post("/users/{username}/disable", summary="Disable a staff account (logged out, tokens refused)")
+def disable_user(username: str, rt: RuntimeDep, who: Admin) -> UserOut:
+    """The account's sessions end and its API tokens are refused from the next request on (a
+    member of staff who left, a lost device bridge's account); audited ``user.disable``. Not your
+    own account: another administrator disables it."""
+    return UserOut.model_validate(rt.accounts.set_disabled(username, True, actor=who.username).public())
+
+
+@router.post("/users/{username}/enable", summary="Enable a disabled staff account again")
+def enable_user(username: str, rt: RuntimeDep, who: Admin) -> UserOut:
+    """It may log in again, and its tokens not revoked work again; audited ``user.enable``."""
+    return UserOut.model_validate(rt.accounts.set_disabled(username, False, actor=who.username).public())
+
+
+@router.post("/tokens/revoke", summary="Revoke an API token")
+def revoke_token(body: TokenRevoke, rt: RuntimeDep, who: Admin) -> TokenRevoked:
+    """The token is refused from its next request on (401 ``invalid_token``); audited
+    ``token.revoke``. A token not known, or already revoked, is a 404."""
+    rt.accounts.revoke_token(body.token, actor=who.username)
+    return TokenRevoked()
