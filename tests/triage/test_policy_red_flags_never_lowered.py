@@ -176,27 +176,6 @@ def test_triage_demo_does_not_start_with_it(tmp_path: Path) -> None:
     assert len(done.stderr.splitlines()) == 1, done.stderr
 
 
-@pytest.mark.parametrize("low", [2.9, 2.2, 0.5])
-def test_a_critical_low_glucose_below_level_2_hypoglycaemia_is_refused(low: float, tmp_path: Path) -> None:
-    """A critical low of 2.2 (a lab's convention) left 2.2-2.9 mmol/L - ADA level 2 hypoglycaemia,
-    clinically significant - to hypoglycaemia_level1: local care, re-check in 15 minutes, where the
-    built-in policy makes it the red flag glucose_critical_low (urgent referral)."""
-    path, message = refused(tmp_path, f"[glucose]\ncritical_low_mmol_l = {low}")
-    assert message == (
-        f"policy file {path}: line 3: glucose.critical_low_mmol_l: {low:g} would lower red-flag rule"
-        " glucose_critical_low: a glucose below 3.0 mmol/L (54 mg/dL) is level 2 hypoglycaemia (ADA), an"
-        " urgent referral, not local care; allowed: 3.0 to 4.0 (a higher value escalates)"
-    )
-
-
-@pytest.mark.parametrize("low", [3.0, 3.5, 4.0])
-def test_a_critical_low_glucose_may_be_raised(low: float) -> None:
-    policy = policy_from_mapping({"glucose": {"critical_low_mmol_l": low}})
-    assert policy.glucose.critical_low_mmol_l == low
-    a = assess(PatientContext(age=50), [ob("glucose_random", 2.9)], policy, now=NOW)
-    assert "glucose_critical_low" in a.red_flags and a.disposition is Disposition.urgent_referral
-
-
 @pytest.mark.parametrize(
     ("text", "key"),
     [
@@ -258,21 +237,48 @@ def test_a_recheck_sooner_or_for_the_lower_dispositions_is_allowed() -> None:
     assert {d.value: m for d, m in policy.recheck_minutes.items()} == sooner | {"insufficient_data": 0}
 
 
-@pytest.mark.parametrize("high", [25.0, 22.3, 40.0])
-def test_a_critical_high_glucose_above_the_built_in_is_refused(high: float, tmp_path: Path) -> None:
-    """A lab's critical high of 25 mmol/L (the documented example) left a random glucose of 24 to
-    glucose_diabetes_range - local care, 'confirm with a repeat laboratory test' - where the built-in
-    policy refers it urgently (glucose_critical_high, a red flag)."""
-    path, message = refused(tmp_path, f"[glucose]\ncritical_high_mmol_l = {high}")
-    assert message == (
-        f"policy file {path}: line 3: glucose.critical_high_mmol_l: {high:g} would lower red-flag rule"
-        " glucose_critical_high: a glucose above 22.2 mmol/L (400 mg/dL) is an urgent referral under the"
-        " built-in policy, and would be local care; allowed: 11.1 to 22.2 (a lower value escalates)"
+# what a critical glucose setting would lower, and what it may be
+CRITICAL_GLUCOSE = {
+    "critical_low_mmol_l": (
+        "glucose_critical_low",
+        "a glucose below 3.0 mmol/L (54 mg/dL) is level 2 hypoglycaemia (ADA), an urgent referral, not local"
+        " care; allowed: 3.0 to 4.0 (a higher value escalates)",
+    ),
+    "critical_high_mmol_l": (
+        "glucose_critical_high",
+        "a glucose above 22.2 mmol/L (400 mg/dL) is an urgent referral under the built-in policy, and would be"
+        " local care; allowed: 11.1 to 22.2 (a lower value escalates)",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("critical_low_mmol_l", v) for v in (2.9, 2.2, 0.5)]
+    + [("critical_high_mmol_l", v) for v in (25.0, 22.3, 40.0)],
+)
+def test_a_critical_glucose_that_would_lower_its_red_flag_is_refused(
+    setting: str, value: float, tmp_path: Path
+) -> None:
+    """A lab's critical low of 2.2 left 2.2-2.9 mmol/L - ADA level 2 hypoglycaemia - to
+    hypoglycaemia_level1 (local care, re-check in 15 minutes); a critical high of 25 (the documented
+    example) left a random glucose of 24 to glucose_diabetes_range (local care, 'confirm'). The
+    built-in policy makes both the red flag, an urgent referral."""
+    rule, why = CRITICAL_GLUCOSE[setting]
+    path, message = refused(tmp_path, f"[glucose]\n{setting} = {value}")
+    assert (
+        message
+        == f"policy file {path}: line 3: glucose.{setting}: {value:g} would lower red-flag rule {rule}: {why}"
     )
 
 
-@pytest.mark.parametrize("high", [22.2, 20.0, 11.1])
-def test_a_critical_high_glucose_may_be_lowered(high: float) -> None:
-    policy = policy_from_mapping({"glucose": {"critical_high_mmol_l": high}})
-    a = assess(PatientContext(age=50), [ob("glucose_random", 22.3)], policy, now=NOW)
-    assert "glucose_critical_high" in a.red_flags and a.disposition is Disposition.urgent_referral
+@pytest.mark.parametrize(
+    ("setting", "value", "glucose"),
+    [("critical_low_mmol_l", v, 2.9) for v in (3.0, 3.5, 4.0)]
+    + [("critical_high_mmol_l", v, 22.3) for v in (22.2, 20.0, 11.1)],
+)
+def test_a_critical_glucose_may_escalate(setting: str, value: float, glucose: float) -> None:
+    policy = policy_from_mapping({"glucose": {setting: value}})
+    assert getattr(policy.glucose, setting) == value
+    a = assess(PatientContext(age=50), [ob("glucose_random", glucose)], policy, now=NOW)
+    assert CRITICAL_GLUCOSE[setting][0] in a.red_flags and a.disposition is Disposition.urgent_referral
