@@ -224,6 +224,10 @@ class Network:
             if repeat is not None:
                 raise NetworkInputError(repeat)
         y[self.src, self.dst] = values
+        # a tie from a unit to itself is no dyad of the model: ignored, as the study's readers ignore
+        # moves within a unit; kept, it counted as a tie in an MCMC fit's observed statistics (and its
+        # chain could remove it and never add it back) while an exact fit left it out
+        np.fill_diagonal(y, 0.0)
         if column is None:
             y = (y > 0).astype(float)
         return y

@@ -145,3 +145,18 @@ def test_change_statistics_match_recounting() -> None:
     cyclic = sum(a[i, j] * a[j, k] * a[k, i] for i in range(n) for j in range(n) for k in range(n)) / 3
     mutual = np.sum(a * a.T) / 2
     assert chain.stats.tolist() == [a.sum(), mutual, transitive + cyclic]
+
+
+def test_a_tie_from_a_unit_to_itself_is_no_tie_of_the_model() -> None:
+    """An edge list row a -> a counted as a tie in an MCMC fit's observed statistics (edges 3 for
+    two ties between units, and the chain could remove it but never add it back), while an exact
+    fit left it out; it is ignored everywhere, as moves within a unit are."""
+    nodes = pd.DataFrame({"id": list("abcd")})
+    with_loop = Network(nodes, pd.DataFrame({"source": ["a", "b", "a"], "target": ["b", "c", "a"]}))
+    without = Network(nodes, pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]}))
+    terms = dependent_terms(parse_formula("edges + mutual"), with_loop)
+    loop_chain = Chain(terms, with_loop.response(None), directed=True)
+    plain_chain = Chain(terms, without.response(None), directed=True)
+    np.testing.assert_array_equal(loop_chain.stats, [2.0, 0.0])
+    np.testing.assert_array_equal(loop_chain.stats, plain_chain.stats)
+    assert sorted(loop_chain.ties.keys) == sorted(plain_chain.ties.keys) == [1, 6]
