@@ -51,6 +51,8 @@ def test_the_document_declares_fields_in_the_one_error_shape(staff: Staff) -> No
             422,
             ["patient"],
         ),
+        ("get", "/api/v1/referrals?a%20b=1", None, 422, ["query"]),
+        ("get", "/api/v1/referrals?=1", None, 422, ["query"]),
         # a swapped pair of pressures names both readings' values (it named none)
         (
             "post",
@@ -132,6 +134,14 @@ def test_a_key_that_is_no_name_is_said_quoted_in_the_object_it_is_in(staff: Staf
     ):
         answer = staff.client.post("/api/v1/patients", json=body, headers=staff.bearer(Role.admin))
         assert _refused(answer, 422)["error"] == said, answer.text
+
+
+def test_a_query_parameter_that_is_no_name_is_said_quoted(staff: Staff) -> None:
+    for query, said in (("x.y=1", '"x.y"'), ("=1", '""'), ("limit%00=1", '"limit\\u0000"')):
+        answer = staff.client.get(f"/api/v1/referrals?{query}", headers=staff.bearer(Role.admin))
+        assert _refused(answer, 422)["error"].startswith(f"query: {said} is an unknown parameter; GET"), (
+            answer.text
+        )
 
 
 def test_the_sentence_tail_after_a_semicolon_names_no_field() -> None:

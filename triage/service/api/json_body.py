@@ -28,6 +28,7 @@ Every API router is built with ``route_class=JsonRoute``."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
@@ -140,6 +141,10 @@ def refuse_unkeyed(request: Request) -> None:
     )
 
 
+#: A query parameter's name as the API's errors write it after ``query.``.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def refuse_query(request: Request, known: list[str], lists: set[str]) -> None:
     """A 422 naming the first query parameter the route does not take, or that is given more than
     once where it takes one value (``?before_id=9&before_id=4``: the last one won without a word,
@@ -147,9 +152,13 @@ def refuse_query(request: Request, known: list[str], lists: set[str]) -> None:
     takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
     for name in request.query_params:
         if name not in known:
-            raise HTTPException(
-                422, f"query.{name}: unknown parameter; {request.method} {request.url.path} {takes}"
+            # a name that is no name ("", "a b", "x.y", a NUL) is quoted: "query.: ..." named nothing
+            said = (
+                f"query.{name}: unknown parameter"
+                if _NAME.fullmatch(name)
+                else (f"query: {json.dumps(name)} is an unknown parameter")
             )
+            raise HTTPException(422, f"{said}; {request.method} {request.url.path} {takes}")
         given = request.query_params.getlist(name)
         if len(given) > 1 and name not in lists:
             shown = ", ".join(json.dumps(value) for value in given)
