@@ -34,7 +34,8 @@ class ErrorOut(BaseModel):
         description="Where the refused input is, each as the message names it: a body's field"
         " (`reason`, `observations[3]`, `patient.birth_date`), a query parameter (`query.after`), a"
         " header (`header.Idempotency-Key`), or"
-        " `body` for the body as a whole; in the message's order. Absent when the error is about no"
+        " `body` for the body as a whole, `query` for a query parameter whose name is no name; in the"
+        " message's order. Absent when the error is about no"
         " input (an unknown record, a role, a transition)",
         examples=[["observations[3]"]],
     )
