@@ -54,6 +54,11 @@ def near_code(word: str, codes: Sequence[str]) -> bool:
     return False
 
 
+def _as_code(text: str) -> str:
+    """``text`` written as a code is: lower case, words joined by underscores."""
+    return "_".join(text.lower().split())
+
+
 def _number(text: str) -> bool:
     try:
         float(text)
@@ -66,11 +71,14 @@ def shown_value(value: object, codes: Sequence[str] = ()) -> str:
     """A rejected cell as a rejection line shows it: quoted (JSON) when it names no one, else withheld.
 
     ``codes`` are the allowed values of the cell's column when it has a closed vocabulary: a near
-    miss of one of them is shown (the analyst sees the typo); any other lone word is withheld.
+    miss of one of them is shown (the analyst sees the typo), also in other case or spacing
+    (``Tertiary``, ``tertiary ``, ``Urgent referral``); any other lone word is withheld.
     """
     text = str(value)
     if value is not None and _number(text):  # "Infinity", "nan", "1E5": a number names no one
         return json_text(text)
+    if value is not None and codes and len(text) <= 40 and near_code(_as_code(text), codes):
+        return json_text(value)  # a code in other case or spacing: "Tertiary", "tertiary ", "Urgent referral"
     if value is not None and not _CODE.fullmatch(text):
         return f"withheld: free text of {len(text)} characters, not a code (it may name a person)"
     if value is not None and _WORD.fullmatch(text) and text not in KNOWN_WORDS and not near_code(text, codes):

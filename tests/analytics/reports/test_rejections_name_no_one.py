@@ -99,6 +99,15 @@ def test_a_lone_lowercase_word_is_withheld_unless_it_is_a_code_a_typo_of_one_or_
         ),
         ("emergency", ("primary",), '"emergency"'),  # a code of another column names no one
         ("null", (), '"null"'),
+        # a code in other case or spacing: where the problem is a capital or a space, the analyst sees it
+        ("Tertiary", ("primary", "secondary", "tertiary"), '"Tertiary"'),
+        ("tertiary ", ("primary", "secondary", "tertiary"), '"tertiary "'),
+        ("Urgent referral", ("urgent_referral", "local_care"), '"Urgent referral"'),
+        (
+            "Wang",
+            ("urgent_referral", "local_care"),
+            "withheld: free text of 4 characters, not a code (it may name a person)",
+        ),
         ("2024-13-45", (), '"2024-13-45"'),
         ("ZJ-C01", (), '"ZJ-C01"'),
         (None, (), "null"),
