@@ -110,6 +110,9 @@ def login(
             username=username,  # kept in the form, so only the password is typed again
         )
     rt.limiter.succeeded(name_key)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # the next person on a shared PC logged in over a session nobody logged out of:
+        rt.sessions.end(previous)  # it ends (it stayed valid, with its CSRF token, until idle)
     sid = rt.sessions.create(
         account.username, Role(account.role), account.language, client=client_address(request)
     )
