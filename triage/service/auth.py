@@ -183,6 +183,18 @@ class SessionStore:
             row["username"], Role(row["role"]), row["language"], row["csrf_token"], row["created_at"], now
         )
 
+    def alive(self, sid: str) -> bool:
+        """Whether the session is still valid (not logged out, expired or disabled), without
+        counting this as a use: a live stream asks it, and an open page is not someone working."""
+        row = sessions.find(self._databases.get(), token_digest(sid))
+        now = self.clock()
+        return (
+            row is not None
+            and not row["disabled"]
+            and now - row["created_at"] <= self.max_age_s
+            and now - row["last_seen"] <= self.idle_s
+        )
+
     def set_language(self, sid: str, language: str) -> None:
         sessions.set_language(self._databases.get(), token_digest(sid), language)
 

@@ -188,6 +188,10 @@ async def events(request: Request, who: Reader) -> StreamingResponse:
             async for chunk in rt.hub.stream():
                 if await request.is_disconnected():
                     break
+                # a session that ended (logout, idle, disabled account) hears nothing more: the
+                # stream ends, and the browser's reconnection is sent to the login page
+                if who.via == "session" and not rt.sessions.alive(who.session_id):
+                    break
                 yield chunk
         finally:
             rt.metrics.sse_clients.dec()
