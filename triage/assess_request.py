@@ -41,6 +41,7 @@ from triage.errors import (
 from triage.json_input import BOOLEAN_RULE, json_kind, time_problem
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
+from triage.vocabulary import concept
 
 OBSERVATION_KEYS = frozenset(
     {"code", "value", "unit", "observed_at", "status", "device", "qc", "comparator", "source_message_id"}
@@ -111,7 +112,17 @@ def parse_observation(item: Any, where: str) -> Observation:
             source_message_id=item.get("source_message_id"),
         )
     except UserInputError as exc:
-        raise type(exc)(f"{where}.{_field_for(exc)}: {exc}") from None
+        raise type(exc)(f"{where}.{_field_for(exc)}: {exc}{_unit_assumed(exc, item)}") from None
+
+
+def _unit_assumed(exc: UserInputError, item: dict[str, Any]) -> str:
+    """Without a unit a value is read in its code's canonical one, so a kPa pressure typed without
+    it is refused as '16.9 mm[Hg]' - a unit the input never said: the line says where it came from."""
+    if not isinstance(exc, ImplausibleValueError) or (item.get("unit") or "").strip():
+        return ""
+    c = concept(item["code"])
+    others = f" (accepted too: {', '.join(c.accepted_units)})" if c.accepted_units else ""
+    return f'; the input gives no unit, so it was read in {c.unit}: add its "unit" if it is another{others}'
 
 
 def _check_labels(data: dict[str, Any], where: str) -> None:

@@ -49,6 +49,20 @@ from triage.assessment import Assessment
             {"observations": [{"code": "sbp", "value": 120, "observed_at": "2026-11-25T08:00:00"}]},
             "observations[0].observed_at: sbp: observed_at 2026-11-25T08:00:00 has no timezone",
         ),
+        (  # no unit: read in the canonical unit, and the line said "16.9 mm[Hg]" the input never said
+            {"observations": [{"code": "sbp", "value": 16.9, "observed_at": "2026-11-25T08:00:00Z"}]},
+            "observations[0].value: sbp: value 16.9 mm[Hg] is outside the plausible range 40-300 mm[Hg];"
+            ' the input gives no unit, so it was read in mm[Hg]: add its "unit" if it is another (accepted too: kPa)',
+        ),
+        (
+            {
+                "observations": [
+                    {"code": "spo2", "value": 130, "unit": "", "observed_at": "2026-11-25T08:00:00Z"}
+                ]
+            },
+            "observations[0].value: spo2: value 130 % is outside the plausible range 40-100 %;"
+            " the input gives no unit, so it was read in %: add its",
+        ),
         (
             {"observations": [{"code": "pulse", "value": 1, "observed_at": "2026-11-25T08:00:00Z"}]},
             'observations[0].code: unknown observation code "pulse"',
