@@ -42,7 +42,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_migrate_creates_and_is_repeatable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "sub" / "new.db"
+    path = tmp_path / "new.db"  # in a folder that exists: a --db in a missing one is refused
     code, out, _ = run(capsys, "migrate", "--db", str(path))
     assert code == 0 and f"applied {len(MIGRATIONS._migrations)} migration(s)" in out
     code, out, _ = run(capsys, "migrate", "--db", str(path), "--json")

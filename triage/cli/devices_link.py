@@ -28,6 +28,7 @@ from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
 from triage.cli.link_flags import flag_profile, transport_from_flags
 from triage.cli.output import echo, print_table, shown, write
+from triage.cli.paths import in_existing_folder
 from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
 
@@ -287,6 +288,11 @@ def register_listen(app: typer.Typer) -> None:
             )
         if ble:
             require_bleak()  # one line naming the install command, before anything starts
+        # given on the command line: created only in a folder that exists (a typo made a new log)
+        if db is not None:
+            in_existing_folder(db, "--db")
+        if wire_log is not None:
+            in_existing_folder(wire_log, "--wire-log")
         wire_dir = wire_log or (settings.data_dir / "wire" if settings.gateway.wire_log else None)
         endpoints = [endpoint_from_profile(p, clock=clock, transport=flag_transport) for p in profiles]
         for p in profiles:  # read (and checked) above; say now who the meters will accept

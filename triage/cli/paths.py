@@ -21,3 +21,17 @@ def output_folder(path: Path, option: str = "--out") -> Path:
             f"{option} {path}: cannot create the folder ({exc.strerror}); give a folder that can be written"
         ) from None
     return path
+
+
+def in_existing_folder(path: Path, option: str) -> Path:
+    """``path`` (a file, or a folder, named by ``option``) may be created, but only in a folder that
+    exists: a mistyped folder (``--db /srv/clinc/clinic.db``) was created with the file, and the
+    command went on with a new, empty log or wire log where nobody looks. One line naming the
+    option, the path and the missing folder instead (exit 2)."""
+    folder = path.parent
+    if not folder.exists():
+        raise UserInputError(
+            f"{option} {path}: the folder {folder} does not exist (a mistyped path?); check it, or create"
+            f" the folder first (mkdir -p {folder})"
+        )
+    return path

@@ -19,7 +19,7 @@ from referral.storage import storage_error
 from referral.tables import sha256_file
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json
-from triage.cli.paths import output_folder
+from triage.cli.paths import in_existing_folder, output_folder
 from triage.errors import os_reason
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ def _backups(ctx: typer.Context) -> UpgradeBackups:
 def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
     app_ctx: AppContext = ctx.obj
     settings = app_ctx.settings.database
+    if db is not None:  # a log is created only in a folder that exists (the settings' may be made)
+        in_existing_folder(db, "--db")
     return (db or settings.path), settings.busy_timeout_ms
 
 

@@ -58,7 +58,7 @@ _CLOSED = free_port()
                 "--db",
                 "/proc/none/clinic.db",
             ],
-            "cannot open the clinic database /proc/none/clinic.db",
+            "--db /proc/none/clinic.db: the folder /proc/none does not exist (a mistyped path?)",
         ),
     ],
 )
