@@ -96,9 +96,12 @@ class DeviceStatus:
     #: Every count is of its own things, none counted twice: ``results`` newly stored results
     #: (``held_results`` of them not for automatic triage - an unmapped code is one of these, not
     #: also ``quarantined``; ``held`` their reasons by hold kind, a result held for two reasons in
-    #: both); ``duplicates`` resent results not stored again; ``quarantined`` messages, parts and
-    #: stray bytes kept only in quarantine, never a result.
+    #: both); ``duplicates`` resent results not stored again; ``replaced`` stored results a final or
+    #: corrected version replaced (handed to triage again, not new: an aborted transfer's partial
+    #: copy, then the whole message); ``quarantined`` messages, parts and stray bytes kept only in
+    #: quarantine, never a result.
     results: int = 0
+    replaced: int = 0
     held_results: int = 0
     held: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
@@ -459,8 +462,11 @@ class Gateway:
             received_at=message.received_at,
         )
         recorded = record_message(self._db, message, decoded.results, decoded.quarantine)
-        status.results += len(recorded.new_results)
-        reasons = [holds(stored) for stored in recorded.new_results]
+        # a row updated in place by a better version keeps the versions it replaced (referral.inbox)
+        new = [stored for stored in recorded.new_results if not stored.details.get("replaced")]
+        status.replaced += len(recorded.new_results) - len(new)
+        status.results += len(new)
+        reasons = [holds(stored) for stored in new]
         status.held.update(kind for found in reasons for kind, _ in found)  # every reason of each
         status.held_results += sum(1 for found in reasons if found)
         status.duplicates += recorded.duplicate_count
@@ -484,11 +490,12 @@ class Gateway:
                 lost_parts_hint(decoded.lost_parts, endpoint.protocol),
             )
         log.info(
-            "device %s: message %d stored: %d new results, %d duplicates, %d quarantined parts "
-            "(%d of them problems of a result, e.g. an unmapped code)",
+            "device %s: message %d stored: %d new results, %d replaced, %d duplicates, %d quarantined "
+            "parts (%d of them problems of a result, e.g. an unmapped code)",
             endpoint.device_id,
             recorded.message_id,
-            len(recorded.new_results),
+            len(new),
+            len(recorded.new_results) - len(new),
             recorded.duplicate_count,
             len(decoded.quarantine),
             decoded.with_result,

@@ -161,12 +161,14 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
         f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
     )
     noise = f"{s.ignored_bytes} bytes outside a session ignored; " if s.ignored_bytes else ""
+    # A final or corrected version of a stored result replaces it: not a new result.
+    replaced = f"{s.replaced} stored results replaced by a final or corrected version; " if s.replaced else ""
     # Only a continuous device (a PLX oximeter) thins repeated readings.
     unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
     return (
         f"{s.device_id}: {s.messages} messages; {s.results} new results stored "
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
-        f"{s.duplicates} duplicate results not stored again; {unchanged}"
+        f"{replaced}{s.duplicates} duplicate results not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
         f"{s.discarded} partial messages discarded; {naks}{noise}{s.refused_peers} refused connections; "
         f"{refusals}{unhandled}tolerance switches fired: {tolerated}"

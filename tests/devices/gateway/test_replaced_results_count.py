@@ -1,0 +1,43 @@
+"""A final copy that replaces an aborted transfer's preliminary copy is not a new result: a fault
+run's `listen` said "166 new results stored" for 150 rows, each replaced copy counted again. Over a
+real pty: a message whose L record never came (EOT after its R records: stored preliminary,
+flag incomplete_message), then the whole message - the same rows, replaced, counted apart."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from devices.gateway import DeviceStatus, GatewayResult
+from tests.devices.gateway.harness import count, running_gateway, wait_until
+from tests.devices.gateway.test_conformance_astm import pty_analyzer, sample_frames, send_message
+from triage.cli.devices_link import status_line
+
+
+def test_a_final_copy_replacing_an_aborted_transfer_is_counted_as_replaced_not_new(tmp_path: Path) -> None:
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+    frames = sample_frames()  # H, P, O, R, R, L: one record a frame
+    delivered: list[GatewayResult] = []
+
+    async def scenario() -> DeviceStatus:
+        async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
+            await send_message(pty, frames[:-1])  # the L record never sent: EOT ends it
+            await wait_until(lambda: gateway.status()[0].messages == 1)
+            assert (gateway.status()[0].results, gateway.status()[0].replaced) == (2, 0)
+            await send_message(pty, frames)  # the device sends the whole message again
+            await wait_until(lambda: gateway.status()[0].messages == 2)
+            await wait_until(lambda: len(delivered) == 4)
+            await pty.close()
+            return gateway.status()[0]
+
+    status = asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        statuses = [row[0] for row in conn.execute("SELECT status FROM device_results ORDER BY id")]
+    assert statuses == ["final", "final"] and count(db_path, "device_results") == 2
+    assert (status.results, status.replaced, status.duplicates) == (2, 2, 0)
+    # both versions were handed to triage: the preliminary held, the final for triage
+    assert [r.auto_feed for r in delivered] == [False, False, True, True]
+    line = status_line(status)
+    assert "2 messages; 2 new results stored (0 for triage, 2 held: 2 not final); " in line, line
+    assert "2 stored results replaced by a final or corrected version; 0 duplicate" in line, line
