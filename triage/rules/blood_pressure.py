@@ -67,7 +67,7 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "hypertensive_emergency",
         E,
         "BP >=180 and/or >=110 mmHg (age 13-17: >=140 and/or >=90) with an acute symptom of target-organ"
-        " damage (recorded by a clinician)",
+        " damage (recorded by staff)",
         "McEvoy JW et al. 2024 ESC Guidelines, Eur Heart J 2024;45:3912 (hypertensive emergency);"
         " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4);"
         " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: stage 2 and symptomatic, 13-17)",
