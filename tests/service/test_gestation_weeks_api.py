@@ -5,9 +5,13 @@ and weeks outside 1-45, not whole, or without a pregnancy are a 422 naming the f
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import WALK_IN, Staff, copy_seeded, live_server, make_settings
+from triage.service import create_app
 from triage.service.auth import Role
 
 PRESSURE = [{"code": "sbp", "value": 150, "unit": "mmHg"}, {"code": "dbp", "value": 95, "unit": "mmHg"}]
@@ -82,3 +86,31 @@ def test_a_pregnancy_answered_no_later_in_the_visit_ends_its_weeks(staff: Staff)
         assert later.status_code == 201, later.text
         reasons = later.json()["assessment"]["reasons"]
         assert not [r for r in reasons if r["rule"].startswith("pregnancy_")], reasons
+
+
+def test_weeks_with_no_pregnancy_recorded_for_the_visit_name_the_field_sent(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    """Weeks sent alone (no ``pregnant`` in the body) where the visit records no pregnancy - a
+    walk-in, a visit that never stated one, one where it was answered false - were refused naming
+    ``patient.gestation_weeks, patient.pregnant``, the engine's names, which on a walk-in point at
+    the body's patient object (mrn, name, sex). The client sent ``context.gestation_weeks``."""
+    nurse = {"Authorization": f"Bearer {copy_seeded(seeded, tmp_path)[Role.nurse]}"}
+    weeks = {"context": {"gestation_weeks": 24}}
+    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as api:
+        refused = [api.post("/api/v1/assessments", json=VISIT | weeks, headers=nurse)]
+        body = VISIT | {"patient": PATIENT | {"mrn": "MRN-GEST-3"}}
+        first = api.post("/api/v1/assessments", json=body, headers=nurse)
+        assert first.status_code == 201, first.text
+        encounter = f"/api/v1/encounters/{first.json()['encounter_id']}/assessments"
+        refused.append(api.post(encounter, json=weeks, headers=nurse))
+        assert api.post(encounter, json={"context": {"pregnant": False}}, headers=nurse).status_code == 201
+        refused.append(api.post(encounter, json=weeks, headers=nurse))
+    for answer, stated in zip(refused, ("not recorded", "not recorded", "false"), strict=True):
+        assert answer.status_code == 422, answer.text
+        error = answer.json()
+        assert error["fields"] == ["context.gestation_weeks"], error
+        assert error["error"] == (
+            f"context.gestation_weeks: 24 weeks of pregnancy sent where the visit's pregnancy is"
+            f" {stated}; send pregnant true with them, or gestation_weeks null"
+        ), error

@@ -126,6 +126,21 @@ def patient_context(
         raise UserInputError(f"patient context: {exc}") from None
 
 
+def weeks_of_a_recorded_pregnancy(sent: dict[str, Any] | None, visit: dict[str, Any]) -> None:
+    """Weeks of pregnancy a client sent (``context.gestation_weeks``) where ``visit``, the visit's
+    history with this request's over it, records no pregnancy: refused naming the field the client
+    sent - the engine's own check names ``patient.gestation_weeks``, which on a walk-in is the
+    body's patient object (mrn, name, sex), where no such field is."""
+    weeks = (sent or {}).get("gestation_weeks")
+    if weeks is None or visit.get("pregnant") is True:
+        return
+    stated = "false" if visit.get("pregnant") is False else "not recorded"
+    raise UserInputError(
+        f"context.gestation_weeks: {weeks} weeks of pregnancy sent where the visit's pregnancy is"
+        f" {stated}; send pregnant true with them, or gestation_weeks null"
+    )
+
+
 def as_kept(context: dict[str, Any] | None) -> dict[str, Any] | None:
     """The request's context as the visit keeps it (merged over what was stated before):
     - with the time its acute-symptoms answer was recorded (now): "none" (``[]``) answers for the
@@ -357,6 +372,7 @@ class Clinic:
 
     def check_context(self, context: dict[str, Any]) -> None:
         """Validate extra patient context before anything is written."""
+        weeks_of_a_recorded_pregnancy(context, context)
         try:
             PatientContext.model_validate(context)
         except ValueError as exc:
@@ -403,7 +419,9 @@ class Clinic:
         observations = [observation_from_row(r) for r in corrections.observations_in_force(db, encounter_id)]
         # the history stated earlier in this visit, then this request's (which wins and is kept)
         context = as_kept(context)
-        patient = self.context_for(db, encounter, {**encounter_context.stated(encounter), **(context or {})})
+        visit = {**encounter_context.stated(encounter), **(context or {})}
+        weeks_of_a_recorded_pregnancy(context, visit)
+        patient = self.context_for(db, encounter, visit)
         if context:
             encounter_context.remember(db, encounter_id, context, actor=actor)
         result = self.engine.assess(patient, observations)
