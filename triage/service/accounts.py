@@ -79,10 +79,20 @@ class Accounts:
         return _account(row)
 
     def create_first_admin(self, username: str, password: str, language: str) -> Account:
-        """Create the administrator; refused once any account exists (no takeover of /setup)."""
-        if self.count() > 0:
-            raise ConflictError("an administrator already exists; log in instead")
-        return self.create(username, password, Role.admin, language, actor="first-run-setup")
+        """Create the administrator; refused once any account exists (no takeover of /setup). The
+        count and the insert are one ``BEGIN IMMEDIATE`` transaction: of two setups sent at once
+        (two PCs, ``serve --workers 2``) one makes the administrator, the other is refused."""
+        name = check_username(username)
+        password_hash = hash_password(password)  # (slow on purpose: before taking the write lock)
+
+        def work(db: Database) -> dict[str, Any]:
+            if db.conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0:
+                raise ConflictError("an administrator already exists; log in instead")
+            return users.create_user(
+                db, name, password_hash, Role.admin.value, language=language, actor="first-run-setup"
+            )
+
+        return _account(write(self.db, work))
 
     def authenticate(self, username: str, password: str) -> Account | None:
         name = username.strip().lower()
