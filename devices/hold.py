@@ -19,7 +19,7 @@ from typing import Literal
 
 from devices.codecs.processing import NOT_PRODUCTION
 from devices.device_clock import clock_reason
-from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED, DeviceResult, to_inbox_result
+from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED, QUESTIONABLE, DeviceResult, to_inbox_result
 from referral.device_results import NewDeviceResult, StoredDeviceResult
 from referral.errors import json_text
 from referral.value_sets import FINAL_STATUSES
@@ -93,6 +93,14 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                     stored.received_at if isinstance(stored, StoredDeviceResult) else "",
                     mistimed[0],
                 ),
+            )
+        )
+    elif QUESTIONABLE in (stored.flags or "").split(","):
+        found.append(
+            (
+                "not_final",
+                "the device marked the result's validity questionable (ASTM status W): check it on the"
+                " device; sent again as final, it replaces this one",
             )
         )
     elif stored.status not in FINAL_STATUSES:

@@ -20,7 +20,11 @@ _TS = re.compile(
     r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2})(?:\.\d+)?)?)?\s*(?:([+-])(\d{2})(\d{2}))?$"
 )
 
-#: LIS2-A2 R.9 / HL7 OBX-11 result status -> our status. Anything else is preliminary.
+#: LIS2-A2 R.9 / HL7 OBX-11 result status -> our status. Anything else is preliminary: ASTM I
+#: (pending), S (partial), M (MIC level), N (information for a new order), Q (answer to a query) and
+#: W ("warning: validity is questionable", E1394 9.4.9 - not "previously transmitted", which is R;
+#: the ASTM codec flags it ``validity_questionable`` so the hold says why); HL7 W ("post original
+#: as wrong") too.
 _FINAL = {"F", "R", "V"}
 _STATUS: dict[str, ResultStatus] = {"C": "corrected", "X": "cannot_be_done", "D": "cannot_be_done"}
 

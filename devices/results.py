@@ -21,6 +21,10 @@ ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done"]
 #: Flag added to results of a message whose L record says it was cut short (T, E, R codes) or
 #: that has no L record; such results are downgraded to ``preliminary``.
 INCOMPLETE = "incomplete_message"
+#: Flag of an ASTM result with status W, "warning: validity is questionable" (E1394/LIS2-A2 R.9;
+#: the Pentra XLR sends it for a differential its alarms make suspect): stored ``preliminary``, so
+#: held for a person, and replaced when the device sends the result again as final (F, V).
+QUESTIONABLE = "validity_questionable"
 #: Flag for a result with a "no value" token (``---``, ``-----``...) or an empty value.
 NO_VALUE = "no_value"
 #: Flag for a result whose value field was ``""``: LIS2-A2 5.4.9 "delete the stored value", not empty.

@@ -17,7 +17,7 @@ from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
-from devices.results import INCOMPLETE, DeviceResult, Quarantine, message_id
+from devices.results import INCOMPLETE, QUESTIONABLE, DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -359,6 +359,8 @@ def decode_message(
             raw_value = "^".join(value_parts)
             status = result_status(rec.raw(9), profile, counter)
             flags = tuple(f.strip() for f in rec.repeats(7) if f.strip()) + not_production
+            if rec.raw(9).strip().upper()[:1] == "W":  # preliminary (result_status), and why
+                flags += (QUESTIONABLE,)
             if not complete:
                 flags += (INCOMPLETE,)
                 if status == "final":

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from devices.capture import read_capture
 from devices.decode import decode_message
+from devices.hold import holds
 from devices.profile import load_profile
 from devices.results import to_inbox_result
 from devices.tolerance import ToleranceCounter
 from referral import review
-from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
+from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message, stored_from_row
 from referral.schema import connect
 from tests.devices.traces.golden_io import DATA
 from triage.service.api.held import HeldOut
@@ -134,3 +135,39 @@ def test_a_unit_problem_stored_before_the_setting_was_kept_still_names_the_unit_
         'device unit "1" of test "WBC" is not one the profile of device "horiba-pentra_xlr" takes: once the'
         " site confirms what the unit is, add it to the test's device_units in the profile's mapping table"
     ]
+
+
+def test_a_result_the_device_marks_questionable_is_held_saying_so_and_a_final_copy_replaces_it(
+    tmp_path: Path,
+) -> None:
+    """ASTM R.9 "W" is "warning: validity is questionable" (E1394 9.4.9), not "previously
+    transmitted" (that is R): the Pentra sends it with its WBC alarms. Held as preliminary with
+    why the device doubts it - it said only 'result status "preliminary" is not final' - and the
+    same result sent again as F replaces it, final."""
+    held = _held_pentra(tmp_path)
+    wbc = held["WBC"].result
+    assert wbc.status == "preliminary" and "validity_questionable" in (wbc.flags or "").split(",")
+    assert holds(wbc)[0] == (
+        "not_final",
+        "the device marked the result's validity questionable (ASTM status W): check it on the device;"
+        " sent again as final, it replaces this one",
+    )
+    db = connect(tmp_path / "clinic.db")
+    finals = [
+        stored_from_row(r)
+        for r in db.execute_returning_dicts("SELECT * FROM device_results WHERE status = 'final'")
+    ]
+    assert finals and not any("questionable" in why for r in finals for _, why in holds(r))  # the F ones
+    profile = load_profile(PENTRA)
+    (message,) = read_capture(profile, (DATA / "horiba-pentra_xlr.astm").read_bytes(), ToleranceCounter())
+    final = message.raw.replace(b"|W||NNE", b"|F||NNE")
+    results, _ = decode_message(profile, final)
+    stored = record_message(
+        db,
+        NewDeviceMessage(device_id=PENTRA, session_id="s2", protocol="astm", raw=final, received_at=RECEIVED),
+        [to_inbox_result(r, RECEIVED) for r in results],
+    ).new_results
+    again = next(r for r in stored if r.vendor_code == "WBC")
+    assert (
+        again.id == wbc.id and again.status == "final" and "validity_questionable" not in (again.flags or "")
+    )

@@ -23,7 +23,7 @@ ASTM = sorted(t for t in TRACES if t.endswith(".astm"))
 _FRAME = re.compile(rb"\x02[0-7](.*?)[\x03\x17]", re.DOTALL)
 #: LIS2-A2 R.9 as docs/devices.md maps it (ASTM R = previously transmitted = final)
 #: flags the codec adds to the device's own (docs/devices.md)
-ADDED = {"no_value", "delete_value", "incomplete_message", "ignored_by_profile"}
+ADDED = {"no_value", "delete_value", "incomplete_message", "ignored_by_profile", "validity_questionable"}
 STATUS = {
     "F": "final",
     "R": "final",
