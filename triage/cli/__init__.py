@@ -21,6 +21,7 @@ from referral.errors import ConfigError
 from referral.storage import read_problem, storage_error
 from triage.cli import assess, demo, devices, models, referrals, report, serve, study
 from triage.cli.context import AppContext
+from triage.cli.help_examples import add_examples
 from triage.cli.output import echo, guard_streams, write
 from triage.cli.serve import CTRL_C_EXIT
 from triage.errors import ClinicError, json_text
@@ -78,6 +79,7 @@ app.add_typer(study.app, name="study")
 app.add_typer(report.app, name="report")
 serve.register(app)
 demo.register(app)
+add_examples(app)  # after every command: each --help ends with worked examples
 
 
 #: A Python string literal as repr() writes it, standing alone (not an apostrophe inside a word).
