@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from referral import basis, referrals
-from referral.records import ReferralIn
+from referral.records import FeedbackIn, ReferralIn
 from triage.assessment import Disposition
 from triage.json_input import JsonBoolean, JsonNumber
 from triage.service.api import etag, paging
@@ -94,12 +94,35 @@ class ReferralCreate(BaseModel):
 
 class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal["sent", "accepted", "arrived", "declined", "cancelled"] = Field(
-        description="Completion is reported by the receiving hospital with feedback (CLI/import)"
+    status: Literal["sent", "accepted", "arrived", "completed", "declined", "cancelled"] = Field(
+        description="The next status; `completed` (from arrived) carries the receiving hospital's"
+        " `feedback`, as a clinician records it on the referrals page"
     )
     note: str | None = Field(
         None, max_length=2000, validate_default=True, description="Required for declined and cancelled"
     )
+    feedback: FeedbackIn | None = Field(
+        None,
+        validate_default=True,
+        description="Required for completed, and only then: the receiving hospital's answer whether the"
+        " referral was needed (`justified`, which the tier-imbalance analysis reads), its `diagnosis`"
+        " and a `note`, both optional",
+    )
+
+    @field_validator("feedback")
+    @classmethod
+    def _feedback_with_completion(
+        cls, feedback: FeedbackIn | None, info: ValidationInfo
+    ) -> FeedbackIn | None:
+        completed = info.data.get("status") == "completed"
+        if completed and feedback is None:
+            raise ValueError(
+                "required when the status is completed: the receiving hospital's feedback,"
+                ' {"justified": true or false, "diagnosis": ..., "note": ...}'
+            )
+        if feedback is not None and not completed:
+            raise ValueError("only recorded when the status is completed")
+        return feedback
 
     @field_validator("note")
     @classmethod
@@ -275,7 +298,9 @@ def change_status(
         if_match,
         _as_read(referral_id),
         f"GET /api/v1/referrals/{referral_id}",
-        lambda d: referrals.transition(d, referral_id, body.status, actor=who.username, note=body.note),
+        lambda d: referrals.transition(
+            d, referral_id, body.status, actor=who.username, note=body.note, feedback=body.feedback
+        ),
     )
     publish(rt, row)
     return referral_out(db, [row])[0]
