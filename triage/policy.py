@@ -10,7 +10,8 @@ red-flag rule switched off or set below its default level, and what would silenc
 action - a critical low glucose below level 2 hypoglycaemia (3.0 mmol/L) or a critical high above
 the built-in 22.2 mmol/L, a freshness limit under 1 hour (a reading of the visit ignored as stale;
 at most 100 years), a re-check of an emergency transfer, urgent referral or insufficient data later
-than the built-in one.
+than the built-in one, and a rule's re-check later than its action says (level-1 hypoglycaemia's 15
+minutes).
 """
 
 from __future__ import annotations
@@ -306,6 +307,17 @@ def _line_of(text: str | None, key: tuple[str, ...]) -> str:
     return "" if line is None else f"line {line}: "
 
 
+def _later(text: str | None, key: tuple[str, ...], minutes: int, most: int, why: str = "") -> str:
+    """The problem of the re-check interval at ``key`` (of a disposition, or of a rule) set to
+    ``minutes``, later than the built-in ``most``: with the line that sets it, and what is allowed."""
+    subject = key[1]  # recheck_minutes.<disposition>, rules.<rule>.recheck_minutes
+    return (
+        f"{_line_of(text, key)}{'.'.join(key)}: {minutes} would re-assess {subject}"
+        f" later than the built-in {most} minutes{why}; allowed: {'0 (now)' if most == 0 else f'0 to {most}'}"
+        " (sooner is allowed, later never)"
+    )
+
+
 def _check_semantics(policy: Policy, where: str, text: str | None = None) -> None:
     problems: list[str] = []
     for name, setting in policy.rules.items():
@@ -350,11 +362,15 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
     for disposition in _RECHECK_NOT_LATER:
         minutes, most = policy.recheck_minutes.get(disposition), builtin[disposition.value]
         if minutes is not None and minutes > most:
-            recheck_key = ("recheck_minutes", disposition.value)
+            problems.append(_later(text, ("recheck_minutes", disposition.value), minutes, most))
+    for name, setting in policy.rules.items():
+        rule = RULES_BY_NAME.get(name)
+        minutes = setting.recheck_minutes
+        # a rule whose action says when to re-check (level-1 hypoglycaemia: in 15 minutes)
+        if rule is not None and rule.recheck_minutes is not None and (minutes or 0) > rule.recheck_minutes:
+            recheck_key = ("rules", name, "recheck_minutes")
             problems.append(
-                f"{_line_of(text, recheck_key)}{'.'.join(recheck_key)}: {minutes} would re-assess {disposition.value}"
-                f" later than the built-in {most} minutes; allowed: {'0 (now)' if most == 0 else f'0 to {most}'}"
-                " (sooner is allowed, later never)"
+                _later(text, recheck_key, minutes or 0, rule.recheck_minutes, f" ({rule.description})")
             )
     limits: dict[tuple[str, ...], float] = {("freshness", "default_hours"): policy.freshness.default_hours}
     limits |= {("freshness", "hours", code): hours for code, hours in policy.freshness.hours.items()}
