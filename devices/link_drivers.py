@@ -54,6 +54,7 @@ from devices.session import (
     Rejected,
     Send,
     Tolerated,
+    Unhandled,
 )
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
@@ -200,6 +201,18 @@ class Hl7Driver:
             return events
         if not hl7.needs_ack(message):
             return []  # an inbound ACK: never acknowledged, carries no results
+        if message.message_type.upper() not in hl7.RESULT_MESSAGE_TYPES:
+            # stored (evidence), counted not handled, answered AR naming the type (table 0357 200)
+            kind = message.msh.components(9)[0] + "".join(f"^{c}" for c in message.msh.components(9)[1:2])
+            error = hl7.Hl7ParseError(
+                f"message type {kind} is not supported: the gateway takes results (ORU, OUL)",
+                segment="MSH",
+                field=9,
+                condition=hl7.UNSUPPORTED_MESSAGE_TYPE,
+            )
+            reject = hl7.build_error_ack(raw, error, self._profile, code="AR")
+            sent = [Send(mllp.frame(reject, self._start, self._end))] if reject is not None else []
+            return [Received(raw, pieces), Unhandled(f"{kind} message"), *sent]
         if not hl7.accept_ack_wanted(message, self._profile, "AA"):
             return [Received(raw, pieces)]  # stored; MSH-15 NE or ER: the sender wants no CA
         enhanced = hl7.uses_enhanced_mode(message, self._profile)

@@ -130,6 +130,12 @@ class Hl7Message:
 SEGMENT_SEQUENCE_ERROR = ("100", "Segment sequence error")
 DATA_TYPE_ERROR = ("102", "Data type error")
 TABLE_VALUE_NOT_FOUND = ("103", "Table value not found")
+UNSUPPORTED_MESSAGE_TYPE = ("200", "Unsupported message type")
+#: MSH-9.1 of the messages whose OBX segments are results (ORU: observation results, R01 and the
+#: like; OUL: laboratory automation results). Another type (ADT^A01, QRY^Q02...) is answered AR,
+#: its ERR naming table 0357's 200: HL7 v2 ch. 2 rejects a message type the receiver does not
+#: support with AR (CR in enhanced mode), not AA - an AA told the device it was handled.
+RESULT_MESSAGE_TYPES = frozenset({"ORU", "OUL"})
 
 
 class Hl7ParseError(CodecError):
@@ -404,7 +410,12 @@ def readable_header(raw: bytes) -> Hl7Message:
 
 
 def build_error_ack(
-    raw: bytes, error: Hl7ParseError, profile: DeviceProfile, *, now: datetime | None = None
+    raw: bytes,
+    error: Hl7ParseError,
+    profile: DeviceProfile,
+    *,
+    now: datetime | None = None,
+    code: str = "AE",
 ) -> bytes | None:
     """The negative ACK of a message that does not parse: MSA-1 ``AE`` (application error: the
     sender should correct the message before sending it again; ``CE`` in enhanced mode), MSA-2
@@ -413,12 +424,12 @@ def build_error_ack(
     field and the HL7 table 0357 condition (ERR-1 up to v2.4; from v2.5, by the message's MSH-12,
     ERR-2/3/4, the whole text in ERR-7 and within 250 characters in ERR-8). None for an ACK (an ACK is never acknowledged)
     and when MSH-15 is ``NE`` or ``SU`` (the sender wants no commit error, see
-    :func:`accept_ack_wanted`)."""
+    :func:`accept_ack_wanted`). ``code`` ``AR`` (``CR``): a message type the gateway does not take."""
     header = readable_header(raw)
-    if not needs_ack(header) or not accept_ack_wanted(header, profile, "AE"):
+    if not needs_ack(header) or not accept_ack_wanted(header, profile, code):
         return None
     enc = header.enc
-    ack = build_ack(header, "AE", uses_enhanced_mode(header, profile), text=str(error), now=now)
+    ack = build_ack(header, code, uses_enhanced_mode(header, profile), text=str(error), now=now)
     code, name = error.condition
     place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
     if msh_version(header) < ERR_FIELDS_FROM:

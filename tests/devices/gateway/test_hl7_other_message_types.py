@@ -1,0 +1,46 @@
+"""An HL7 message of a type the gateway does not take (ADT^A01) was acknowledged AA, stored with no
+results and counted nowhere: the device took it as handled. HL7 v2 ch. 2 rejects a message type
+the receiver does not support with AR, its ERR naming table 0357's 200 "Unsupported message
+type". Over loopback MLLP to a live gateway: AR, MSA-2 its control id, MSA-3 and the ERR say the
+type; the message is kept (evidence) and counted not handled; a result message after it on the
+same connection is still AA and stored."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from devices.gateway import DeviceStatus
+from tests.devices.gateway.harness import count, running_gateway, wait_until
+from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, _hl7, msa_fields, read_acks
+from triage.cli.devices_link import status_line
+
+ADT = (
+    b"MSH|^~\\&|MONITOR|WARD|LIS|CLINIC|20260105083000||ADT^A01|ADT-1|P|2.3.1\r"
+    b"PID|1||SIM-P9||SYNTHETIC^PATIENT\r"
+)
+
+
+def test_a_message_of_another_type_is_rejected_ar_naming_it_and_counted_not_handled(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> tuple[list[bytes], DeviceStatus]:
+        async with running_gateway([_endpoint("hl7-monitor")], db_path) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+            writer.write(VT + ADT + FS_CR + VT + _hl7("S1") + FS_CR)
+            await writer.drain()
+            acks = await read_acks(reader, 2)
+            await wait_until(lambda: gateway.status()[0].messages == 2)
+            writer.close()
+            return acks, gateway.status()[0]
+
+    (reject, accept), status = asyncio.run(scenario())
+    assert msa_fields(reject)[:3] == ["MSA", "AR", "ADT-1"]
+    # the ^ escaped as HL7 escapes a component separator inside a field (\S\)
+    assert msa_fields(reject)[3].startswith("message type ADT\\S\\A01 is not supported: the gateway takes")
+    err = next(s for s in reject.split(b"\r") if s.startswith(b"ERR")).decode()
+    assert err == "ERR|MSH^1^9^200&Unsupported message type&HL70357"
+    assert msa_fields(accept)[:3] == ["MSA", "AA", "CTL-S1"]
+    assert count(db_path, "device_messages") == 2 and count(db_path, "device_results") == 2
+    assert dict(status.unhandled) == {"ADT^A01 message": 1} and status.results == 2
+    assert "1 messages not handled (1 ADT^A01 message); " in status_line(status)
