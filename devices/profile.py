@@ -493,7 +493,10 @@ def load_profile(path: Path | str, *, option: str = "") -> DeviceProfile:
     if bundled:
         p = PROFILE_DIR / f"{p.name}.toml"
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
+        # Windows editors (Notepad) write a byte order mark, which TOML does not take: it was
+        # 'not valid TOML: Invalid statement (at line 1, column 1)' on a profile that reads right
+        text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except FileNotFoundError:
         known = ", ".join(bundled_profile_names())
         if bundled:
@@ -504,9 +507,8 @@ def load_profile(path: Path | str, *, option: str = "") -> DeviceProfile:
     except IsADirectoryError:
         raise ProfileError(f"{given}: is a folder; give the device profile TOML file") from None
     except UnicodeDecodeError as exc:
-        raise ProfileError(
-            f"{given}: byte {exc.start} is not UTF-8; save the device profile as UTF-8"
-        ) from None
+        at = exc.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)  # the file's
+        raise ProfileError(f"{given}: byte {at} is not UTF-8; save the device profile as UTF-8") from None
     except OSError as exc:
         raise ProfileError(f"{given}: cannot read device profile: {exc.strerror or exc}") from None
     try:
