@@ -65,6 +65,7 @@ def test_restore_of_an_older_backup_upgrades_it_without_a_second_copy(
 ) -> None:
     old = _log_0017(tmp_path / "backups")  # a backup the previous version took
     log = tmp_path / "srv" / "clinic.db"
+    log.parent.mkdir()  # --db in a folder that does not exist is refused (ce3ebde)
     assert main(["referrals", "restore", "--from", str(old), "--db", str(log)]) == 0
     out = capsys.readouterr().out
     assert f"(no backup taken before the upgrade: {old} is the log as it was)" in out, out
