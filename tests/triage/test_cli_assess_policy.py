@@ -69,10 +69,29 @@ def test_a_missing_policy_named_by_the_input_names_the_input(
         f"error: {bad}: policy: policy file {tmp_path / 'nosuch.toml'} does not exist",
         "error: 1 of 2 input files were invalid (see the errors above)",
     ]
-    # --policy is the same for every input: its error names the file only
+    # --policy is the same for every input: its error names the option and the file
     code, _, err = run(capsys, "assess", str(bad), "--policy", str(tmp_path / "other.toml"), "--no-models")
     assert code == 2
-    assert err == f"error: policy file {tmp_path / 'other.toml'} does not exist\n"
+    assert err == f"error: --policy: policy file {tmp_path / 'other.toml'} does not exist\n"
+
+
+def test_a_missing_settings_policy_names_the_setting_and_where_it_was_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings' policy.file that does not exist said 'error: policy file x.toml does not exist',
+    as a --policy would: which setting, in which file or variable? (`triage serve` says it.)"""
+    missing, example = tmp_path / "clinic-policy.toml", str(EXAMPLES / "local-care.json")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f"[policy]\nfile = {json.dumps(str(missing))}\n", encoding="utf-8")
+    code, out, err = run(capsys, "--config", str(settings), "assess", example, "--no-models")
+    assert (code, out) == (2, "")
+    assert err == f"error: settings file {settings}: policy.file: policy file {missing} does not exist\n"
+    monkeypatch.setenv("TRIAGE_POLICY__FILE", str(missing))
+    code, out, err = run(capsys, "assess", example, "--no-models")
+    assert (code, out) == (2, "")
+    assert err == (
+        f'error: environment variable TRIAGE_POLICY__FILE="{missing}": policy file {missing} does not exist\n'
+    )
 
 
 @pytest.mark.parametrize("how", ["--policy", "settings"])
@@ -92,7 +111,8 @@ def test_a_bad_shared_policy_with_several_inputs_is_said_once(
         extra = ["--policy", str(policy)]
     code, out, err = run(capsys, "assess", *inputs, "--no-models", *extra)
     assert (code, out) == (2, "")
-    assert err == f"error: policy file {policy}: invalid TOML: Invalid value (at end of document)\n"
+    where = f'environment variable TRIAGE_POLICY__FILE="{policy}"' if how == "settings" else "--policy"
+    assert err == f"error: {where}: policy file {policy}: invalid TOML: Invalid value (at end of document)\n"
 
 
 def test_a_model_the_settings_enable_that_does_not_exist_is_a_settings_error(
@@ -135,7 +155,7 @@ def test_a_policy_table_for_a_model_that_does_not_exist_is_refused(
     code, out, err = run(capsys, "assess", example, "--policy", str(policy), "--models")
     assert (code, out) == (2, "")
     assert err == (
-        f"error: policy file {policy}: models.cvd: no such risk model; known: cvd10, stroke10, diabetes, ckd\n"
+        f"error: --policy: policy file {policy}: models.cvd: no such risk model; known: cvd10, stroke10, diabetes, ckd\n"
     )
     # without the models the policy's model tables are not used: nothing to refuse
     code, _, err = run(capsys, "assess", example, "--policy", str(policy), "--no-models")

@@ -47,7 +47,7 @@ def test_a_settings_or_policy_file_that_is_a_socket_is_one_line(
 ) -> None:
     expected = "cannot read the file (No such device or address); check that it is a file this user can read"
     code = main(["assess", EXAMPLE, "--no-models", "--policy", str(unix_socket)])
-    assert (code, capsys.readouterr().err) == (2, f"error: policy file {unix_socket}: {expected}\n")
+    assert (code, capsys.readouterr().err) == (2, f"error: --policy: policy file {unix_socket}: {expected}\n")
     monkeypatch.setenv("TRIAGE_CONFIG", str(unix_socket))
     code = main(["assess", EXAMPLE, "--no-models"])
     assert (code, capsys.readouterr().err) == (2, f"error: settings file {unix_socket}: {expected}\n")

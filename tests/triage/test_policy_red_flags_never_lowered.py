@@ -133,7 +133,7 @@ def test_triage_assess_refuses_it_from_the_option_the_input_and_the_settings(
     )
     example = str(EXAMPLES / "emergency-transfer.json")
     code, out, err = run(capsys, "assess", example, "--no-models", "--policy", str(path))
-    assert (code, out, err) == (2, "", f"error: {expected}\n")
+    assert (code, out, err) == (2, "", f"error: --policy: {expected}\n")
 
     named = tmp_path / "case.json"
     named.write_text(
@@ -144,7 +144,11 @@ def test_triage_assess_refuses_it_from_the_option_the_input_and_the_settings(
 
     monkeypatch.setenv("TRIAGE_POLICY__FILE", str(path))
     code, out, err = run(capsys, "assess", example, "--no-models")
-    assert (code, out, err) == (2, "", f"error: {expected}\n")
+    assert (code, out, err) == (
+        2,
+        "",
+        f'error: environment variable TRIAGE_POLICY__FILE="{path}": {expected}\n',
+    )
 
 
 def test_triage_serve_does_not_start_with_it(tmp_path: Path) -> None:

@@ -108,6 +108,15 @@ def _registered_models(ctx: typer.Context) -> list[str]:
     return list(read_registry(directory if directory is not None else models_package.MODELS_DIR).models)
 
 
+def _policy_given(exc: ConfigError, option: Path | None, config: Path | None) -> ConfigError:
+    """The policy failure named by where it was given: --policy, or the settings' policy.file in
+    the settings file or variable that set it (as `triage serve` names it)."""
+    from triage.settings import setting_problem
+
+    where = f"--policy: {exc}" if option else setting_problem(("policy", "file"), str(exc), config)
+    return ConfigError(where)
+
+
 def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
     """The policy at ``path``; with the models in use, a ``[models.<name>]`` table must name a
     registered model: ``[models.cvd]`` for ``cvd10`` set a threshold that nothing ever read."""
@@ -235,9 +244,10 @@ def run_assess(
                 except ConfigError as exc:
                     if policy_file or chosen != request.policy_path:
                         # --policy or the settings' file: the same for every input, so the run
-                        # stops with it said once (it was repeated for each of several files)
-                        shared_failure = exc
-                        raise
+                        # stops with it said once (it was repeated for each of several files),
+                        # naming where it was given ('policy file x.toml does not exist': which?)
+                        shared_failure = _policy_given(exc, policy_file, ctx.obj.config_path)
+                        raise shared_failure from None
                     # the input's own "policy" (relative to its folder): say which input named it
                     raise ConfigError(f"{where}: policy: {exc}") from None
             policy = policies[chosen]
