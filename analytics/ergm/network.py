@@ -149,6 +149,21 @@ class Network:
                     f"edgecov {json_text(name)}: shape {np.shape(matrix)} is not {n} x {n}"
                 )
 
+    def self_loops_note(self, shown: int = 5) -> str | None:
+        """One line for the edge rows from a unit to itself, which every fit ignores (no dyad of the
+        model: :meth:`response`), or None without any: how many, in which file and on which lines
+        (the first ``shown``). `triage study fit` had dropped them without a word."""
+        rows = np.flatnonzero(self.src == self.dst)
+        if not len(rows):
+            return None
+        lines = ", ".join(str(row + 2) for row in rows[:shown])
+        more = f", ... ({len(rows) - shown} more)" if len(rows) > shown else ""
+        count, noun = ("1 row", "line") if len(rows) == 1 else (f"{len(rows)} rows", "lines")
+        return (
+            f"note: {self.edges_file or 'edges'}: {count} from a unit to itself ignored ({noun} {lines}{more}):"
+            " a tie from a unit to itself is no tie of the model"
+        )
+
     def _edge_cell(self, row: int, column: str) -> str:
         """Where an edge table's cell is: file (or "edges"), line (1 is the header) and the column
         as the file spells it."""

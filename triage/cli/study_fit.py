@@ -253,6 +253,9 @@ def fit_command(
     covariates = _edgecov_pairs(edgecov or [])
     net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
     marks = synthetic_marks(nodes_file, edges_file)
+    loops = net.self_loops_note()
+    if loops:  # on stderr, so --json stays the fit alone
+        write(loops, err=True)
     with _naming_formula_option():
         terms = parse_formula(formula)
         _check_edgecov_used(covariates, terms)
