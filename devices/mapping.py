@@ -87,8 +87,13 @@ def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> str
     what = f"{sent} {entry.unit}" if entry.unit else f"{sent} the same unit as those"
     if entry.scale is not None and not entry.device_units:
         what = f"{sent} a unit the scale {entry.scale} applies to"
-    units = json_text([*entry.device_units, device_unit])
-    return f"if {what} on this device, set [mapping.{json_text(vendor_code)}] device_units = {units} in the profile"
+    return f"if {what} on this device, set {unit_setting(vendor_code, entry.device_units, device_unit)} in the profile"
+
+
+def unit_setting(vendor_code: str, device_units: tuple[str, ...] | list[str], device_unit: str) -> str:
+    """The profile line that takes ``device_unit`` for ``vendor_code``: its mapping table's key and
+    whole new value (``[mapping."WBC"] device_units = ["10*3/uL", "1"]``)."""
+    return f"[mapping.{json_text(vendor_code)}] device_units = {json_text([*device_units, device_unit])}"
 
 
 @dataclass(slots=True)

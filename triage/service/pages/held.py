@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from devices.mapping import unit_setting
 from referral import corrections, review
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode
@@ -55,7 +56,36 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     lapsed = row.get("association_expired")  # the device association had expired: which one, when
     row["expired_local"] = _local(lapsed["expired_at"], clinic) if lapsed else None
     row["not_accepted_says"] = NOT_ACCEPTED_SAYS.get(row["not_accepted_code"], "held.not_accepted_other")
+    row["problem_says"] = _problem_says(item)
     return row
+
+
+def _problem_says(item: review.HeldResult) -> dict[str, Any] | None:
+    """The sentence (message key and its values) for a unit or a value the profile does not take:
+    the unit received, the units expected and the profile line to set - the API's ``why_text`` had
+    it, the page only the label."""
+    r, details = item.result, item.result.details
+    scale = details.get("scale")
+    values: dict[str, Any] = {
+        "code": r.vendor_code,
+        "value": r.value or "",
+        "scale": format(scale, "g") if isinstance(scale, int | float) else "",
+    }
+    if "unscalable_value" in item.why:
+        return {"says": "held.scale_problem", **values}
+    if "unexpected_unit" not in item.why:
+        return None
+    unit = str(details.get("device_unit") or "")
+    expected = list(details.get("expected_units") or [])
+    if not details.get("fix"):  # stored before the gateway kept the units and the setting
+        return {"says": "held.unit_problem_old", **values, "unit": unit}
+    return {
+        "says": "held.unit_problem" if expected else "held.unit_problem_scale",
+        **values,
+        "unit": unit,
+        "expected": ", ".join(expected),
+        "setting": unit_setting(r.vendor_code, expected, unit),
+    }
 
 
 #: the message that says each ``not_accepted_code`` in the user's language
