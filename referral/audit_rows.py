@@ -16,7 +16,8 @@ entry and the entries that changed it - and compares the result with what the ta
 - ``assessments``: ``assessment.create``, the stored payload by its SHA-256;
 - ``overrides``: ``assessment.override`` (clinician, disposition, reason);
 - ``referrals``: ``referral.create`` then every ``referral.<status>`` transition (status, each
-  status time, feedback), and ``referral_events``: one event per create and transition;
+  status time, feedback) and ``referral.urgency_raised`` (a proposal's urgency, assessment and
+  reason), and ``referral_events``: one event per create and transition;
 - ``facilities``: the row the last ``facility.create`` / ``facility.update`` recorded;
 - ``settings``: the pseudonym secret against the first patient's pseudonymous id (the HMAC it
   made); every other key against its last ``setting.set`` (by SHA-256), in a log at migration

@@ -124,12 +124,14 @@ def overrides(db: Database) -> Iterator[Expected]:
 
 
 _TRANSITIONS = tuple(f"referral.{status}" for status in lifecycle.STATUSES if status != lifecycle.INITIAL)
+#: A proposal's urgency raised by a later, more urgent assessment (``referrals.raise_urgency``).
+URGENCY_RAISED = "referral.urgency_raised"
 
 
 def referrals(db: Database, counts: dict[str, int]) -> Iterator[Expected]:
     """Replays each referral and checks its lifecycle events on the way."""
     columns = table_columns(db, "referrals")
-    actions = ", ".join(f"'{a}'" for a in ("referral.create", *_TRANSITIONS))
+    actions = ", ".join(f"'{a}'" for a in ("referral.create", *_TRANSITIONS, URGENCY_RAISED))
     counts["referral_events"] = 0
     forgotten = idempotency_keys.purged(db)["referrals"]
     for row_id, entries in by_row(trail_entries(db, f"entity = 'referral' AND action IN ({actions})")):
@@ -143,6 +145,14 @@ def referrals(db: Database, counts: dict[str, int]) -> Iterator[Expected]:
         ]
         for entry in entries[1:]:
             data = entry["data"]
+            if entry["action"] == URGENCY_RAISED:  # triage's proposal raised: no lifecycle event
+                expected |= {
+                    "urgency": data["to"],
+                    "assessment_id": data["assessment_id"],
+                    "reason": data["referral_reason"],
+                    "updated_at": data["at"],
+                }
+                continue
             expected |= {
                 "status": data["to"],
                 "updated_at": data["at"],

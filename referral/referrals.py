@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from referral import audit, basis, facilities, lifecycle
 from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError, json_text
-from referral.records import FeedbackIn, ReferralIn, aware_timestamp, refuse_nul
+from referral.records import URGENCY_RANK, FeedbackIn, ReferralIn, aware_timestamp, refuse_nul
 from referral.store import _existing_by_key, get_assessment, request_digest
 from referral.transactions import insert_row, utc_now, write
 
@@ -199,6 +199,52 @@ def transition(
             data={"from": current["status"], "to": target, "at": when}
             | ({"feedback": feedback.model_dump(mode="json")} if feedback else {})
             | ({"basis_changes_closed": closed} if closed else {}),
+        )
+        return get_referral(db, referral_id)
+
+    return write(db, work)
+
+
+def raise_urgency(
+    db: Database,
+    referral_id: int,
+    urgency: str,
+    *,
+    assessment_id: int,
+    reason: str,
+    actor: str,
+    why: str,
+) -> dict[str, Any] | None:
+    """Raise a proposed referral's urgency to ``urgency`` because a later assessment of its visit
+    (``assessment_id``, which it now stands on, with its ``reason``) decided more urgently; audited
+    ``referral.urgency_raised`` with ``why``. Never lowers an urgency and never changes a referral
+    past proposed (a clinician sent it: theirs to change): returns None then, as for the same one."""
+
+    def work(db: Database) -> dict[str, Any] | None:
+        current = get_referral(db, referral_id)
+        rank = {u: URGENCY_RANK[d] for u, d in basis.URGENCY_DISPOSITION.items()}
+        if current["status"] != lifecycle.INITIAL or rank[urgency] >= rank[current["urgency"]]:
+            return None
+        get_assessment(db, assessment_id)
+        when = max(utc_now(), current["updated_at"])
+        db.conn.execute(
+            "UPDATE referrals SET urgency = ?, assessment_id = ?, reason = ?, updated_at = ? WHERE id = ?",
+            [urgency, assessment_id, reason, when, referral_id],
+        )
+        audit.append(
+            db,
+            actor=actor,
+            action="referral.urgency_raised",
+            entity="referral",
+            entity_id=referral_id,
+            reason=why,
+            data={
+                "from": current["urgency"],
+                "to": urgency,
+                "at": when,
+                "assessment_id": assessment_id,
+                "referral_reason": reason,
+            },
         )
         return get_referral(db, referral_id)
 
