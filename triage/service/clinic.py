@@ -126,17 +126,20 @@ def patient_context(
         raise UserInputError(f"patient context: {exc}") from None
 
 
-def weeks_of_a_recorded_pregnancy(sent: dict[str, Any] | None, visit: dict[str, Any]) -> None:
+def weeks_of_a_recorded_pregnancy(
+    sent: dict[str, Any] | None, visit: dict[str, Any], whose: str = "the visit's"
+) -> None:
     """Weeks of pregnancy a client sent (``context.gestation_weeks``) where ``visit``, the visit's
-    history with this request's over it, records no pregnancy: refused naming the field the client
-    sent - the engine's own check names ``patient.gestation_weeks``, which on a walk-in is the
-    body's patient object (mrn, name, sex), where no such field is."""
+    history with this request's over it (a walk-in: ``whose`` "this request's", its context alone),
+    records no pregnancy: refused naming the field the client sent - the engine's own check names
+    ``patient.gestation_weeks``, which on a walk-in is the body's patient object (mrn, name, sex),
+    where no such field is."""
     weeks = (sent or {}).get("gestation_weeks")
     if weeks is None or visit.get("pregnant") is True:
         return
     stated = "false" if visit.get("pregnant") is False else "not recorded"
     raise UserInputError(
-        f"context.gestation_weeks: {weeks} weeks of pregnancy sent where the visit's pregnancy is"
+        f"context.gestation_weeks: {weeks} weeks of pregnancy sent where {whose} pregnancy is"
         f" {stated}; send pregnant true with them, or gestation_weeks null"
     )
 
@@ -372,7 +375,7 @@ class Clinic:
 
     def check_context(self, context: dict[str, Any]) -> None:
         """Validate extra patient context before anything is written."""
-        weeks_of_a_recorded_pregnancy(context, context)
+        weeks_of_a_recorded_pregnancy(context, context, "this request's")
         try:
             PatientContext.model_validate(context)
         except ValueError as exc:
