@@ -105,7 +105,7 @@ def _usage_message(exc: Exception, argv: list[str]) -> str:
     """Click's usage error as one line, naming the command and where its help is, its values
     quoted as the CLI's other messages quote them."""
     text = exc.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
-    message = _double_quoted(" ".join(text.split()).rstrip("."))
+    message = _NOT_A_NUMBER.sub(_number_wanted, _double_quoted(" ".join(text.split()).rstrip(".")))
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx is not None else _command_path(argv)
     given = getattr(exc, "option_name", None)
@@ -117,6 +117,15 @@ def _usage_message(exc: Exception, argv: list[str]) -> str:
             f"; {given} is an option of triage itself, given before the command: triage {given}{value} {rest}"
         )
     return f"{command}: {message} (see `{command} --help`)"
+
+
+#: Click's words for a value that is no number: '"abc" is not a valid int range' read as though a
+#: range (1-10) were wanted, when --limit takes one whole number
+_NOT_A_NUMBER = re.compile(r"is not a valid (int|integer|float)(?: range)?\b")
+
+
+def _number_wanted(found: re.Match[str]) -> str:
+    return "is not a whole number" if found.group(1) != "float" else "is not a number"
 
 
 #: The options of ``triage`` itself (before the command), given after one by mistake.
