@@ -201,9 +201,9 @@ class Hl7Driver:
             return events
         if not hl7.needs_ack(message):
             return []  # an inbound ACK: never acknowledged, carries no results
-        if message.message_type.upper() not in hl7.RESULT_MESSAGE_TYPES:
+        kind = hl7.unsupported_type(message)
+        if kind is not None:
             # stored (evidence), counted not handled, answered AR naming the type (table 0357 200)
-            kind = message.msh.components(9)[0] + "".join(f"^{c}" for c in message.msh.components(9)[1:2])
             error = hl7.Hl7ParseError(
                 f"message type {kind} is not supported: the gateway takes results (ORU, OUL)",
                 segment="MSH",

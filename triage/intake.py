@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Literal
 
 from devices.capture import decode_captured, read_capture
+from devices.codecs import hl7
 from devices.hold import CODE_HOLDS, HoldKind, result_holds
 from devices.profile import DeviceProfile
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, key_sample_id, result_time
@@ -156,6 +157,9 @@ class ReplayReport:
     #: ``received_at``): with a receipt time they would be checked again, patient id and all.
     untimed: list[DeviceResult] = field(default_factory=list)
     tolerance: dict[str, int] = field(default_factory=dict)
+    #: HL7 messages of a type the gateway does not take (``ADT^A01``), by their byte: it answers
+    #: them AR and counts them not handled (``devices.codecs.hl7.unsupported_type``).
+    unhandled: list[tuple[int, str]] = field(default_factory=list)
     #: Every reason the live gateway would hold each result for (``devices.hold.holds``, the one
     #: rule of both), as ``listen`` counts them; no ``clock``: a capture has no receipt time.
     gateway_holds: list[HoldKind] = field(default_factory=list)
@@ -199,6 +203,9 @@ def replay_capture(
             report.quarantined.append(item)
             continue
         report.messages += 1
+        kind = hl7.captured_unsupported_type(item.raw, profile) if profile.protocol == "hl7" else None
+        if kind is not None:
+            report.unhandled.append((item.offset, kind))
         results, problems = decode_captured(profile, item, counter)
         report.results.extend(results)
         for result in results:

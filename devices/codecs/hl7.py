@@ -138,6 +138,24 @@ UNSUPPORTED_MESSAGE_TYPE = ("200", "Unsupported message type")
 RESULT_MESSAGE_TYPES = frozenset({"ORU", "OUL"})
 
 
+def unsupported_type(message: Hl7Message) -> str | None:
+    """MSH-9 (``ADT^A01``) of a message the gateway does not take (:data:`RESULT_MESSAGE_TYPES`;
+    never an ACK, which is not answered at all); None for a result message."""
+    if not needs_ack(message) or message.message_type.upper() in RESULT_MESSAGE_TYPES:
+        return None
+    parts = message.msh.components(9)
+    return parts[0] + "".join(f"^{c}" for c in parts[1:2])
+
+
+def captured_unsupported_type(raw: bytes, profile: DeviceProfile) -> str | None:
+    """:func:`unsupported_type` of a captured message's bytes; None when they do not parse (then
+    the decoder quarantines them, saying why)."""
+    try:
+        return unsupported_type(parse_message(raw, profile, ToleranceCounter(logged=False)))
+    except CodecError:
+        return None
+
+
 class Hl7ParseError(CodecError):
     """An HL7 message that cannot be parsed, with where for the error ACK's ERR segment: the
     segment's name and its sequence among segments of that name (1 = the first), the field (None

@@ -98,6 +98,7 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
             {"byte_offset": resend.byte_offset, "earlier_byte_offset": earlier.byte_offset}
             for resend, earlier in report.resends
         ],
+        "unhandled": [{"byte_offset": at, "message_type": kind} for at, kind in report.unhandled],
         "tolerance": report.tolerance,
     }
 
@@ -210,6 +211,16 @@ def register(app: typer.Typer) -> None:
                 f"{resend.observed_at.isoformat() if resend.observed_at else '?'}): the gateway stores it once",
                 err=True,
             )
+        for at, kind in report.unhandled:
+            echo(
+                f"{file}: byte {at}: not handled: message type {kind} is not supported: the gateway "
+                "answers it AR (application reject), stores it with no result and counts it not handled",
+                err=True,
+            )
+        kinds = ", ".join(
+            f"{n} {kind}" for kind, n in sorted(Counter(k for _, k in report.unhandled).items())
+        )
+        unhandled = f"{len(report.unhandled)} message(s) not handled ({kinds}); " if report.unhandled else ""
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
         resent = f", {len(report.resends)} resend(s) of an earlier result" if report.resends else ""
         synthetic = " [profile sample data is SYNTHETIC]" if prof.synthetic_samples else ""
@@ -222,7 +233,7 @@ def register(app: typer.Typer) -> None:
             f"{_counted('for review', report.review_reasons(), len(report.for_review()))}, "
             f"{_counted('not for triage', report.held_reasons(), len(report.held_back))}"
             f"{resent}; "
-            f"{len(report.without_result())} quarantined without a result; "
+            f"{len(report.without_result())} quarantined without a result; {unhandled}"
             f"tolerance switches fired: {switches}",
             err=True,
         )

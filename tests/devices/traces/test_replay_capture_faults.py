@@ -3,6 +3,7 @@ named, and where in the file."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -185,3 +186,26 @@ def test_a_real_capture_of_another_protocol_asks_about_the_protocol(
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith(f"{DATA / trace}: {line}\n"), err
+
+
+def test_an_hl7_message_of_another_type_is_named_not_handled_as_the_gateway_counts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ADT^A01 among a capture's result messages: replay said only '4 message(s)', where the
+    gateway answers it AR and counts it not handled. The line names its byte and type; the
+    results of the other messages are as before."""
+    adt = b"MSH|^~\\&|MONITOR|WARD|LIS|CLINIC|20260105083000||ADT^A01|ADT-1|P|2.3.1\rPID|1||SIM-P9\r"
+    results = (DATA / "mindray-bs380.hl7").read_bytes()
+    capture = tmp_path / "mixed.hl7"
+    capture.write_bytes(b"\x0b" + adt + b"\x1c\r" + results)
+    assert main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380"]) == 1  # its UA
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 4  # the four observations of the result messages
+    assert (
+        f"{capture}: byte 1: not handled: message type ADT^A01 is not supported: the gateway answers it AR"
+        in err
+    )
+    assert "4 message(s), 7 result(s)" in err and "; 1 message(s) not handled (1 ADT^A01); " in err
+    main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert document["unhandled"] == [{"byte_offset": 1, "message_type": "ADT^A01"}]
