@@ -36,7 +36,8 @@ def read_toml_file(path: Path, what: str) -> dict[str, Any]:
             f"{what} {path}: cannot read the file ({exc.strerror or exc}); check that it is a file this user can read"
         ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{what} {path}: byte {exc.start} is not UTF-8; save the file as UTF-8") from None
+        at = exc.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)  # the file's
+        raise ConfigError(f"{what} {path}: byte {at} is not UTF-8; save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} {path}: invalid TOML: {exc}") from None
 
