@@ -67,7 +67,13 @@ def test_a_missing_policy_named_by_the_input_names_the_input(
     assert [item["file"] for item in json.loads(out)] == [good]
     assert err.splitlines() == [
         f"error: {bad}: policy: policy file {tmp_path / 'nosuch.toml'} does not exist",
-        "error: 1 of 2 input files were invalid (see the errors above)",
+        "error: 1 of 2 input files was invalid (see the errors above)",  # was '1 of 2 ... were'
+    ]
+    code, _, err = run(capsys, "assess", str(bad), str(bad), good, "--no-models")
+    assert err.splitlines()[-1] == "error: 2 of 3 input files were invalid (see the errors above)"
+    assert err.splitlines()[:-1] == [
+        f"error: {bad}: policy: policy file {tmp_path / 'nosuch.toml'} does not exist",
+        f"error: {bad}: policy: policy file {tmp_path / 'nosuch.toml'} does not exist",
     ]
     # --policy is the same for every input: its error names the option and the file
     code, _, err = run(capsys, "assess", str(bad), "--policy", str(tmp_path / "other.toml"), "--no-models")

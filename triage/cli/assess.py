@@ -348,5 +348,6 @@ def register(app: typer.Typer) -> None:
         failures = run_assess(ctx, files, policy_file, use_models, now, pretty, table)
         if failures:
             raise UserInputError(
-                f"{failures} of {len(files)} input files were invalid (see the errors above)"
+                f"{failures} of {len(files)} input files {'was' if failures == 1 else 'were'} invalid"
+                " (see the errors above)"
             )
