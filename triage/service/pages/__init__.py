@@ -13,12 +13,14 @@ from triage.service.pages import (
     held,
     patient_details,
     patients,
+    referrals_list,
     staff,
 )
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
 router.include_router(staff.router)
+router.include_router(referrals_list.router)
 router.include_router(entry.router)
 router.include_router(association.router)
 router.include_router(held.router)

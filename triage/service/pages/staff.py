@@ -41,7 +41,6 @@ router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.nurse, Role.integrator, Role.admin))]
-ReferralReader = Annotated[Principal, Depends(allow(*CLINICAL_READ, Role.analyst))]
 
 
 def queue_rows(request: Request) -> list[dict[str, Any]]:
@@ -551,32 +550,6 @@ def referral_status(
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
     target = back if back.startswith("/") and not back.startswith("//") else "/referrals"
     return stored(request, target, f"referral_{status}")  # said once where the step was recorded
-
-
-@router.get("/referrals")
-def referrals_page(request: Request, who: ReferralReader) -> Response:
-    rt = runtime_of(request)
-    db = rt.databases.get()
-    rows = list(
-        db.query(
-            f"SELECT r.*, p.mrn, p.name, f.name AS facility_name, {_STATUS_BY} FROM referrals r"
-            " JOIN encounters e ON e.id = r.encounter_id JOIN patients p ON p.id = e.patient_id"
-            f" LEFT JOIN facilities f ON f.id = r.to_facility{_STATUS_EVENT} ORDER BY r.id DESC LIMIT 200"
-        )
-    )
-    if who.role is Role.analyst:
-        for row in rows:  # analysts see the referral flow, not who the patient is
-            row["mrn"], row["name"] = "-", None
-    return render(
-        request,
-        "referrals.html",
-        who,
-        rows=rows,
-        basis=by_referral(db, [r["id"] for r in rows], rt.clock),
-        can_decide=who.role in CLINICIAN_ONLY,
-        # printed, the list says its day: today's referrals show their time only (00:35)
-        printed_at=rt.clock.now().strftime("%Y-%m-%d %H:%M"),
-    )
 
 
 @router.get("/devices")
