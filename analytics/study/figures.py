@@ -352,16 +352,29 @@ def imbalance_figure(figures: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def hth_quintile_labels(hth: pd.Series, quintile: pd.Series) -> dict[str, str]:
+    """Each quintile's name and the HTH range of its units (``Q1\n0-3``, ``Q5\n27-364``; one value
+    when all are equal): "Q1" alone did not say how many hospitals a quintile means."""
+    ranges = hth.groupby(quintile.to_numpy(), observed=True).agg(["min", "max"])
+    return {
+        str(q): f"{q}\n{low:g}" if low == high else f"{q}\n{low:g}-{high:g}"
+        for q, (low, high) in zip(ranges.index, ranges.itertuples(index=False), strict=True)
+    }
+
+
 def tie_probability_figure(frame: Frame) -> plt.Figure:
-    """Share of possible incoming ties realised (%), by HTH quintile of the receiving unit."""
+    """Share of possible incoming ties realised (%), by HTH quintile of the receiving unit, each
+    quintile labelled with its HTH range."""
     adj = frame.adjacency()
     n = frame.n
     received = adj.sum(axis=0) / max(n - 1, 1)
-    quintile = pd.qcut(frame.nodes["HTH"].rank(method="first"), 5, labels=[f"Q{i}" for i in range(1, 6)])
+    hth = frame.nodes["HTH"].reset_index(drop=True)
+    quintile = pd.qcut(hth.rank(method="first"), 5, labels=[f"Q{i}" for i in range(1, 6)])
     share = pd.Series(received).groupby(quintile.to_numpy(), observed=True).mean()
+    labels = hth_quintile_labels(hth, quintile)
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.bar(share.index.astype(str), share.to_numpy(), color="#9467bd")
-    ax.set_xlabel("receiving unit's HTH quintile (Q1 fewest high-tier hospitals, Q5 most)")
+    ax.bar([labels[str(q)] for q in share.index], share.to_numpy(), color="#9467bd")
+    ax.set_xlabel("receiving unit's HTH quintile (under each: its units' high-tier hospitals)")
     ax.set_ylabel("possible incoming ties realised (%)")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"Attraction by high-tier hospitals - {frame.title}")

@@ -68,6 +68,33 @@ def test_attraction_chart_is_in_percent(zhejiang: Frame) -> None:
     plt.close(fig)
 
 
+def test_attraction_chart_labels_each_quintile_with_its_hth_range() -> None:
+    """The bars said Q1 to Q5 alone, not how many high-tier hospitals a quintile means. The
+    example's HTH, sorted: 0 2 5 | 5 6 | 8 9 | 9 10 | 12 17 20 (12 units in 3, 2, 2, 2, 3)."""
+    example = Path(__file__).resolve().parents[3] / "examples" / "study"
+    frame = load_study(example, list(NODE_TERMS)).frames[0]
+    fig = figures.tie_probability_figure(frame)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "Q1\n0-5",
+        "Q2\n5-6",
+        "Q3\n8-9",
+        "Q4\n9-10",
+        "Q5\n12-20",
+    ]
+    assert "high-tier hospitals" in ax.get_xlabel()
+    plt.close(fig)
+    hth = pd.Series([3.0, 3.0, 4.0, 4.0, 7.5])
+    quintile = pd.qcut(hth.rank(method="first"), 5, labels=[f"Q{i}" for i in range(1, 6)])
+    assert list(figures.hth_quintile_labels(hth, quintile).values()) == [
+        "Q1\n3",
+        "Q2\n3",
+        "Q3\n4",
+        "Q4\n4",
+        "Q5\n7.5",
+    ]
+
+
 def test_figure3_axis_says_what_the_millions_count() -> None:
     from analytics.study.imbalance import imbalance_table
 
