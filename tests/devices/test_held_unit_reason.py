@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from devices.capture import read_capture
 from devices.decode import decode_message
 from devices.hold import holds
@@ -15,6 +17,7 @@ from devices.profile import load_profile
 from devices.results import to_inbox_result
 from devices.tolerance import ToleranceCounter
 from referral import review
+from referral.device_results import StoredDeviceResult
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message, stored_from_row
 from referral.schema import connect
 from tests.devices.traces.golden_io import DATA
@@ -24,20 +27,28 @@ PENTRA = "horiba-pentra_xlr"
 RECEIVED = "2022-07-27T04:16:00.000000+00:00"  # minutes after the device timed its results
 
 
-def _held_pentra(tmp_path: Path) -> dict[str, review.HeldResult]:
-    """The Pentra capture decoded and stored as the gateway does; its held results by vendor code."""
-    db = connect(tmp_path / "clinic.db")
+def store_pentra(
+    db: Database, received_at: str = RECEIVED, *, final: bool = False
+) -> tuple[StoredDeviceResult, ...]:
+    """The Pentra capture decoded and stored as the gateway does (``final``: its W results sent
+    again as F); the results stored new or replaced."""
     profile = load_profile(PENTRA)
     (message,) = read_capture(profile, (DATA / "horiba-pentra_xlr.astm").read_bytes(), ToleranceCounter())
-    results, _ = decode_message(profile, message.raw)
-    stored = record_message(
+    raw = message.raw.replace(b"|W||NNE", b"|F||NNE") if final else message.raw
+    results, _ = decode_message(profile, raw)
+    return record_message(
         db,
         NewDeviceMessage(
-            device_id=PENTRA, session_id="s1", protocol="astm", raw=message.raw, received_at=RECEIVED
+            device_id=PENTRA, session_id="s1", protocol="astm", raw=raw, received_at=received_at
         ),
-        [to_inbox_result(r, RECEIVED) for r in results],
+        [to_inbox_result(r, received_at) for r in results],
     ).new_results
-    mark_delivered(db, [r.id for r in stored])
+
+
+def _held_pentra(tmp_path: Path) -> dict[str, review.HeldResult]:
+    """The Pentra capture stored as the gateway does; its held results by vendor code."""
+    db = connect(tmp_path / "clinic.db")
+    mark_delivered(db, [r.id for r in store_pentra(db)])
     return {h.result.vendor_code: h for h in review.held_results(db)}
 
 
@@ -158,15 +169,7 @@ def test_a_result_the_device_marks_questionable_is_held_saying_so_and_a_final_co
         for r in db.execute_returning_dicts("SELECT * FROM device_results WHERE status = 'final'")
     ]
     assert finals and not any("questionable" in why for r in finals for _, why in holds(r))  # the F ones
-    profile = load_profile(PENTRA)
-    (message,) = read_capture(profile, (DATA / "horiba-pentra_xlr.astm").read_bytes(), ToleranceCounter())
-    final = message.raw.replace(b"|W||NNE", b"|F||NNE")
-    results, _ = decode_message(profile, final)
-    stored = record_message(
-        db,
-        NewDeviceMessage(device_id=PENTRA, session_id="s2", protocol="astm", raw=final, received_at=RECEIVED),
-        [to_inbox_result(r, RECEIVED) for r in results],
-    ).new_results
+    stored = store_pentra(db, final=True)
     again = next(r for r in stored if r.vendor_code == "WBC")
     assert (
         again.id == wbc.id and again.status == "final" and "validity_questionable" not in (again.flags or "")

@@ -9,17 +9,11 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from devices.capture import read_capture
-from devices.decode import decode_message
-from devices.link_drivers import to_inbox_result
-from devices.profile import load_profile
-from devices.tolerance import ToleranceCounter
 from referral.inbox import NewDeviceMessage, NewDeviceResult, mark_delivered, record_message
-from tests.devices.traces.golden_io import DATA
+from tests.devices.test_held_unit_reason import store_pentra
 from tests.service.conftest import Staff
 from triage.service.auth import Role
 
-PENTRA = "horiba-pentra_xlr"
 #: now: the worklist lists what arrived in the last 30 days
 RECEIVED = datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -30,17 +24,8 @@ def _why(page: str, result_id: int) -> str:
 
 
 def test_the_page_says_the_unit_received_the_units_expected_and_the_line_to_set(staff: Staff) -> None:
-    profile = load_profile(PENTRA)
-    (message,) = read_capture(profile, (DATA / "horiba-pentra_xlr.astm").read_bytes(), ToleranceCounter())
-    results, _ = decode_message(profile, message.raw)
     db = staff.app.state.runtime.databases.get()
-    stored = record_message(
-        db,
-        NewDeviceMessage(
-            device_id=PENTRA, session_id="s1", protocol="astm", raw=message.raw, received_at=RECEIVED
-        ),
-        [to_inbox_result(r, RECEIVED) for r in results],
-    ).new_results
+    stored = store_pentra(db, RECEIVED)
     scale = NewDeviceResult(  # a mapped HbA1c with a scale whose value is no number
         device_id="a1c-meter",
         sample_id="S9",
