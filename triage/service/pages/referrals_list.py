@@ -3,13 +3,15 @@ the patient is) the analyst."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from triage.service.api.analyst_view import StaffPseudonyms, is_analyst
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
+from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.pages.basis import by_referral
 from triage.service.pages.rendering import render
 from triage.service.pages.staff import _STATUS_BY, _STATUS_EVENT
@@ -29,9 +31,9 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
             f" LEFT JOIN facilities f ON f.id = r.to_facility{_STATUS_EVENT} ORDER BY r.id DESC LIMIT 200"
         )
     )
-    if who.role is Role.analyst:
-        for row in rows:  # analysts see the referral flow, not who the patient is
-            row["mrn"], row["name"] = "-", None
+    if is_analyst(who):  # the referral flow, not who the patient is nor who the staff are
+        staff = StaffPseudonyms(db)
+        rows = [analyst_row(staff, row) for row in rows]
     return render(
         request,
         "referrals.html",
@@ -42,3 +44,15 @@ def referrals_page(request: Request, who: ReferralReader) -> Response:
         # printed, the list says its day: today's referrals show their time only (00:35)
         printed_at=rt.clock.now().strftime("%Y-%m-%d %H:%M"),
     )
+
+
+def analyst_row(staff: StaffPseudonyms, row: dict[str, Any]) -> dict[str, Any]:
+    """A referral as the analyst reads it, as the API's analyst view answers it
+    (:mod:`triage.service.api.analyst_view`): no patient, staff by pseudonym (who made it and who
+    moved it to its status), a person's free text (the reason) withheld. The reason triage wrote
+    when it proposed the referral ("proposed by triage: <rules>") is the engine's rule names, no
+    person's text: it stays, so the list still says "Proposed by triage" and names the rules."""
+    shown = staff.row(row) | {"mrn": "-", "name": None, "status_by": staff.of(row["status_by"])}
+    if str(row["reason"]).startswith(PROPOSED_BY_TRIAGE):
+        shown["reason"] = row["reason"]
+    return shown
