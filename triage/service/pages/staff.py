@@ -64,7 +64,11 @@ def queue_rows(request: Request) -> list[dict[str, Any]]:
     corrected = open_by_encounter(db, ids, rt.clock)  # referrals whose basis a device corrected, unreviewed
     partial = _news2_lower_bounds(db, [r["assessment_id"] for r in rows if r["news2"] is not None])
     unsure = _notes(db, [r["assessment_id"] for r in rows if r["disposition"] == "insufficient_data"])
+    supporting = _supporting(db, [r["assessment_id"] for r in rows if r["red_flags"]])
     for row in rows:
+        # a lower rule that only supports a more urgent one (triage.rule_precedence) is no reason
+        # of its own: the short list names the rule whose action applies (the page says both)
+        row["red_flags"] = [f for f in row["red_flags"] if f not in supporting.get(row["assessment_id"], ())]
         row["notes"] = unsure.get(row["assessment_id"], [])
         row["referral_status"] = latest.get(int(row["encounter_id"]))
         row["basis_changes"] = corrected.get(int(row["encounter_id"]), [])
@@ -122,6 +126,22 @@ def _notes(db: Any, assessment_ids: list[int]) -> dict[int, list[str]]:
     for assessment_id, notes in db.conn.execute(sql, assessment_ids):
         listed = json.loads(notes) if notes else []
         found[int(assessment_id)] = [str(note) for note in listed if isinstance(note, str)]
+    return found
+
+
+def _supporting(db: Any, assessment_ids: list[int]) -> dict[int, set[str]]:
+    """The rules of these assessments whose finding is supporting evidence for a more urgent rule
+    that fired on the same readings (their values carry ``deferred_to``)."""
+    if not assessment_ids:
+        return {}
+    marks = ",".join("?" * len(assessment_ids))
+    sql = (
+        "SELECT a.id, json_extract(r.value, '$.rule') FROM assessments a, json_each(a.payload, '$.reasons') r"
+        f" WHERE a.id IN ({marks}) AND json_extract(r.value, '$.values.deferred_to') IS NOT NULL"
+    )
+    found: dict[int, set[str]] = {}
+    for assessment_id, rule in db.conn.execute(sql, assessment_ids):
+        found.setdefault(int(assessment_id), set()).add(str(rule))
     return found
 
 
