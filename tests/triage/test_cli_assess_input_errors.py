@@ -272,3 +272,16 @@ def test_an_empty_input_says_it_is_empty(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     code, _, err = run(capsys, "assess", "-", "--no-models")
     assert (code, err) == (2, "error: stdin: empty; expected a JSON object (an input file as in examples/)\n")
+
+
+@pytest.mark.parametrize("given", ["", " "])
+def test_an_empty_now_is_refused_not_read_as_the_current_time(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--now "$WHEN"` with $WHEN unset assessed at the current time without a word: a saved case
+    replayed by a script then changed its answer (stale readings, the acute symptoms' expiry)."""
+    path = tmp_path / "case.json"
+    path.write_text("{}", encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--no-models", "--now", given)
+    assert (code, out) == (2, "")
+    assert err == f'error: --now: "{given}" is not an ISO 8601 time (e.g. 2026-11-25T08:30:00+08:00)\n'

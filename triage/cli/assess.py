@@ -222,7 +222,7 @@ def run_assess(
     from triage.assess import assess
     from triage.assess_request import parse_request, parse_time
 
-    now = parse_time(now_text, "--now") if now_text else None
+    now = parse_time(now_text, "--now") if now_text is not None else None  # "" (an unset $WHEN): refused
     if files.count("-") > 1:  # the second read found it empty: 'stdin: empty'
         raise UserInputError(
             f"'-' (stdin) is given {files.count('-')} times; standard input can be read once"
