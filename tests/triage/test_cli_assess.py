@@ -393,3 +393,27 @@ def test_table_of_a_synthetic_input_says_so_first(capsys: pytest.CaptureFixture[
         f"== {EXAMPLES / 'local-care.json'}",
         'SYNTHETIC input ("synthetic": true): not a real patient',
     ]
+
+
+def test_the_help_names_each_exit_code_the_command_ends_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`triage assess --help` said only 'Invalid input exits 2': not what 0 and 1 mean, nor that
+    the other files are still assessed; each code it names is the one the command ends with."""
+    monkeypatch.setenv("COLUMNS", "200")
+    code, text, _ = run(capsys, "assess", "--help")
+    help_text = " ".join(text.split())
+    assert (
+        code == 0
+        and "Exit codes: 0 every input assessed; 2 an input, option or policy that is invalid" in help_text
+    )
+    assert (
+        "the other files are still assessed and printed); 1 with --models when the risk models cannot be loaded"
+        in help_text
+    )
+    case = tmp_path / "case.json"
+    case.write_text("{}", encoding="utf-8")
+    assert run(capsys, "assess", str(case), "--no-models")[0] == 0
+    assert run(capsys, "assess", str(case), "--no-models", "--now", "noon")[0] == 2
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(tmp_path))  # no registry.json there
+    assert run(capsys, "assess", str(case), "--models")[0] == 1

@@ -34,8 +34,11 @@ FILE is a JSON document {"patient": {...}, "observations": [...], "policy": "opt
 terminal, end it with Ctrl-D). Several files may
 be given (e.g. examples/*.json). Prints the Assessment as JSON (one object; an array of
 {"file", "assessment"} objects for several files): the default, as integrators read it, so --json
-changes nothing here; --table prints a readable summary instead. Invalid input exits 2 naming the
-file and field.
+changes nothing here; --table prints a readable summary instead.
+
+Exit codes: 0 every input assessed; 2 an input, option or policy that is invalid (one line naming
+the file and field; the other files are still assessed and printed); 1 with --models when the risk
+models cannot be loaded.
 """
 
 
