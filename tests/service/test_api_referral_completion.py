@@ -5,23 +5,27 @@ came by "CLI/import", which did not exist."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.service.conftest import WALK_IN, Staff
 from triage.service.auth import Role
 
 
-def test_an_arrived_referral_is_completed_with_the_hospitals_feedback(staff: Staff) -> None:
+def walk_in_referral(staff: Staff, reason: str = "SpO2 86 % on air") -> dict[str, Any]:
+    """A walk-in's urgent referral to the county hospital, made through the API by a clinician
+    (proposed, with ``reason``)."""
     doctor = staff.bearer(Role.clinician)
     assessment = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=doctor).json()
-    made = staff.client.post(
-        "/api/v1/referrals",
-        json={
-            "assessment_id": assessment["id"],
-            "to_facility": "county-hospital",
-            "urgency": "urgent",
-            "reason": "SpO2 86 % on air",
-        },
-        headers=doctor,
-    ).json()
+    body = {"assessment_id": assessment["id"], "to_facility": "county-hospital", "urgency": "urgent"}
+    made = staff.client.post("/api/v1/referrals", json=body | {"reason": reason}, headers=doctor)
+    assert made.status_code == 201, made.text
+    found: dict[str, Any] = made.json()
+    return found
+
+
+def test_an_arrived_referral_is_completed_with_the_hospitals_feedback(staff: Staff) -> None:
+    doctor = staff.bearer(Role.clinician)
+    made = walk_in_referral(staff)
     status = f"/api/v1/referrals/{made['id']}/status"
     for step in ("sent", "accepted", "arrived"):
         assert staff.client.post(status, json={"status": step}, headers=doctor).status_code == 200

@@ -6,11 +6,11 @@ stored; a referral triage proposed still says so, with its rules, to both."""
 
 from __future__ import annotations
 
-import random
 import re
 
 from referral import store
 from tests.service.conftest import WALK_IN, Staff
+from tests.service.test_api_referral_completion import walk_in_referral
 from triage.service.api.analyst_view import StaffPseudonyms
 from triage.service.auth import Role
 from triage.service.pipeline import DevicePipeline
@@ -20,22 +20,12 @@ WRITTEN = "Daughter Wang Li asked, call 13800138000"
 
 def _referrals(staff: Staff) -> tuple[dict[str, object], dict[str, object]]:
     doctor = staff.bearer(Role.clinician)
-    made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=doctor).json()
-    written = staff.client.post(
-        "/api/v1/referrals",
-        json={
-            "assessment_id": made["id"],
-            "to_facility": "county-hospital",
-            "urgency": "urgent",
-            "reason": WRITTEN,
-        },
-        headers=doctor,
-    ).json()
+    written = walk_in_referral(staff, WRITTEN)
     sent = staff.client.post(
         f"/api/v1/referrals/{written['id']}/status", json={"status": "sent"}, headers=doctor
     )
     assert sent.status_code == 200, sent.text
-    other = {**WALK_IN, "patient": {"mrn": f"BY-TRIAGE-{random.randrange(10**6)}"}}
+    other = {**WALK_IN, "patient": {"mrn": "BY-TRIAGE-2"}}
     second = staff.client.post("/api/v1/assessments", json=other, headers=doctor).json()
     runtime = staff.app.state.runtime
     db = runtime.databases.get()
