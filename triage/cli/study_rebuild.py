@@ -13,7 +13,7 @@ from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
 from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
 from triage.cli.output import examples, step_progress, write
-from triage.cli.paths import output_folder
+from triage.cli.paths import WRITTEN_MANIFEST, output_folder, replace_earlier_outputs
 
 #: ``--json``'s format (its first key, ``format_version``, as ``summary.json`` of `triage report
 #: imbalance`); changed whenever a key is renamed or removed. Changes are listed in docs/study.md.
@@ -54,8 +54,11 @@ def rebuild_command(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Rebuild the study: Figure 2 edge lists, Tables 3 and 4 (Models 1-3), Figures 3, 5, 6, 7,
-    the comparison with the published estimates, and an HTML report, all in --out."""
+    """Rebuild the study: Tables 3 and 4 (Models 1-3), Figures 2, 3, 5, 6 and 7, goodness of
+    fit, the comparison with the published estimates and an HTML report, all in --out.
+
+    A rebuild into a folder used before removes the files the earlier one wrote there and this
+    one does not (written-files.json), when unchanged since; no other file."""
     if data is not None and not (data / "study.json").is_file():
         # Checked before the progress bar starts, so the error is the only line printed.
         raise UserInputError(f"--data {data}: no study.json there (see docs/study-data-format.md)")
@@ -67,6 +70,8 @@ def rebuild_command(
         from analytics.study.rebuild import rebuild
 
         result = rebuild(out, data=data, seed=seed, backend=backend.value, progress=tick)
+    written = [*result.files, *(_embedded_data_files(out / "data") if data is None else [])]
+    earlier = replace_earlier_outputs(out, written, "triage study rebuild", keep_under=data)
     if as_json:
         payload = {
             "format_version": REBUILD_FORMAT,
@@ -92,6 +97,9 @@ def rebuild_command(
                 for h in result.hypotheses
             ],
             "files": [str(p) for p in result.files],
+            # an earlier rebuild's files this one did not write (written-files.json)
+            "removed": [str(p) for p in earlier.removed],
+            "left_changed": [str(p) for p in earlier.changed],
         }
         write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
         return
@@ -122,7 +130,34 @@ def rebuild_command(
     for check in result.hypotheses:
         verdict = "supported" if check.supported else "NOT supported"
         write(f"{check.hypothesis}: paper: {check.paper_says}; rebuild: {verdict} - {check.evidence}")
+    if earlier.removed:
+        write(
+            f"\nremoved {_count(earlier.removed)} an earlier rebuild wrote in {out} and this one did not"
+            f" ({WRITTEN_MANIFEST}): {_names(earlier.removed, out)}"
+        )
+    if earlier.changed:
+        write(
+            f"\nleft {_count(earlier.changed)} an earlier rebuild wrote in {out}, not written by this one,"
+            f" as they were changed since: {_names(earlier.changed, out)}"
+        )
     write(f"\nreport: {result.report}")
+
+
+def _count(paths: list[Path]) -> str:
+    return "1 file" if len(paths) == 1 else f"{len(paths)} files"
+
+
+def _names(paths: list[Path], out: Path) -> str:
+    return ", ".join(p.relative_to(out).as_posix() for p in paths)
+
+
+def _embedded_data_files(folder: Path) -> list[Path]:
+    """The files the embedded dataset's generator wrote in ``folder``, as its study.json names them."""
+    study = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    names = ["study.json", "columns.csv", "ATTRIBUTION.txt"]
+    for frame in study["frames"]:
+        names += [frame["nodes"], frame["moves"], *frame["edgecov"].values()]
+    return [folder / name for name in names]
 
 
 def _records(table: Any) -> list[dict[str, Any]]:
