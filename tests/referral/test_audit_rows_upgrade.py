@@ -124,11 +124,13 @@ def test_a_backup_from_the_previous_schema_is_checked_and_restored(
 ) -> None:
     """Checked before it is migrated: its settings have no entries yet, which is no edit."""
     old = _log_0017(tmp_path)
+    (tmp_path / "new").mkdir()  # --db in a folder that does not exist is refused (ce3ebde)
     code, out, err = run(capsys, "restore", "--from", str(old), "--db", str(tmp_path / "new" / "clinic.db"))
     assert code == 0 and "audit chain intact" in out, err
     forged = _log_0017(
         tmp_path / "forged", f"UPDATE settings SET value = '{'2' * 64}' WHERE key = 'pseudonym_secret'"
     )
+    (tmp_path / "new2").mkdir()
     code, _, err = run(capsys, "restore", "--from", str(forged), "--db", str(tmp_path / "new2" / "clinic.db"))
     assert code == 1 and "settings row pseudonym_secret" in err, err
 

@@ -355,6 +355,7 @@ def test_restore_of_a_backup_from_an_older_version_migrates_it(
     MIGRATIONS.apply(raw, stop_before="0017_meter_operator_lists")
     raw.close()
     path = tmp_path / "fresh" / "clinic.db"
+    path.parent.mkdir()  # --db in a folder that does not exist is refused (ce3ebde)
     code, out, err = run(capsys, "restore", "--from", str(old), "--db", str(path))
     assert code == 0, err
     names = [m.name for m in MIGRATIONS._migrations]
