@@ -22,11 +22,36 @@ REBUILD_FORMAT = "clinic-triage-study-rebuild/1"
 LOADING = "loading the analysis libraries"
 
 
+#: Every file the command writes in --out, as its --help lists them (FRAME: each frame's key; a
+#: test holds the list and a run's files equal; docs/study.md describes each).
+OUTPUTS = (
+    ("report.html", "the report, figures embedded"),
+    ("table_FRAME.{csv,parquet}", "Tables 3 and 4 (Models 1-3)"),
+    ("coefficients_FRAME.{csv,parquet}", "one row per model and term"),
+    ("figure2_edges_FRAME.csv", "Figure 2: the edge list"),
+    ("figure2_network_FRAME.png", "Figure 2: the network map"),
+    ("figure6_facilities_FRAME.png", "Figure 6: facilities per unit"),
+    ("figure7_centrality_FRAME.{csv,parquet,png}", "Figure 7: centrality"),
+    ("attraction_hth_FRAME.png", "ties received by HTH quintile"),
+    ("gof_degree_FRAME.{csv,parquet,png}", "goodness of fit of Model 3"),
+    ("figures3_5_imbalance.{csv,parquet,png}", "Figures 3 and 5"),
+    ("comparison_with_paper.{csv,parquet}", "Model 3 against the paper (1)"),
+    ("comparison_fit_with_paper.{csv,parquet}", "AIC, BIC against the paper (1)"),
+    ("data/", "the embedded dataset (2)"),
+    ("written-files.json", "what this run wrote"),
+)
+#: The notes (1) and (2) of OUTPUTS refer to.
+OUTPUTS_NOTE = "(1) with frames called national and zhejiang only; (2) without --data only"
+
+
 def register(app: typer.Typer) -> None:
     """Add `rebuild` to the study group."""
+    width = max(len(name) for name, _ in OUTPUTS)
+    outputs = "\n".join(f"  {name.ljust(width)}  {what}" for name, what in OUTPUTS)
     app.command(
         "rebuild",
-        epilog=examples(
+        epilog=f"Writes in --out (FRAME: each frame's key):\n{outputs}\n  {OUTPUTS_NOTE}\n\n"
+        + examples(
             "triage study rebuild --out /tmp/study     # real geography, SYNTHETIC flows",
             "triage study rebuild --data examples/study --out /tmp/example-study",
             "triage study rebuild --seed 7 --json --out /tmp/study-seed7",
@@ -36,7 +61,7 @@ def register(app: typer.Typer) -> None:
 
 def rebuild_command(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for report.html, tables (CSV, Parquet) and figures.")
+        Path, typer.Option("--out", "-o", help="Folder for the report, tables and figures (listed below).")
     ] = Path("study-rebuild"),
     data: Annotated[
         Path | None,

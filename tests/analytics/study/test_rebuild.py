@@ -509,3 +509,46 @@ def test_figure7_is_compared_with_the_papers_centrality_in_ningbo_and_hangzhou(r
     )
     assert expected in result.comparison_summary
     assert escape(expected) in (result.out / "report.html").read_text(encoding="utf-8")
+
+
+def _help_outputs() -> list[tuple[str, str]]:
+    """The files `triage study rebuild --help` says it writes, as (glob, what) from its list."""
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        assert main(["study", "rebuild", "--help"]) == 0
+    listed = stdout.getvalue().split("Writes in --out", 1)[1].split("Examples:", 1)[0]
+    rows = [line.split(None, 1) for line in listed.splitlines()[1:] if line.strip()]
+    return [(name, what) for name, what in rows if not name.startswith("(")]
+
+
+def _expand(name: str, frames: list[str]) -> list[str]:
+    stem, _, extensions = name.partition(".{")
+    names = [f"{stem}.{ext}" for ext in extensions.rstrip("}").split(",")] if extensions else [name]
+    return [n.replace("FRAME", frame) for n in names for frame in frames] if "FRAME" in name else names
+
+
+def _written(out: Path) -> set[str]:
+    return {p.name + ("/" if p.is_dir() else "") for p in out.iterdir()}
+
+
+def test_help_lists_every_file_a_rebuild_writes(rebuilt, worked_example_run) -> None:
+    """--help named report.html, tables and figures, not the goodness of fit, the centrality or the
+    coefficient tables it writes beside them. Each listed name is written (by the worked example, or
+    the embedded rebuild for the paper's comparison and data/) and nothing else is."""
+    listed = _help_outputs()
+    _, example_out, _, _ = worked_example_run
+    example = {
+        n
+        for name, what in listed
+        if "(1)" not in what and "(2)" not in what
+        for n in _expand(name, ["region"])
+    }
+    assert _written(example_out) == example
+    result, _ = rebuilt
+    embedded = {
+        n
+        for name, what in listed
+        if name != "written-files.json"
+        for n in _expand(name, ["national", "zhejiang"])
+    }
+    assert _written(result.out) == embedded  # the library call records no written-files.json
