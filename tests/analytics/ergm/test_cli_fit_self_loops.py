@@ -53,3 +53,20 @@ def test_one_self_loop_and_none(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert f"note: {edges}: 1 row from a unit to itself ignored (line 5):" in err
     _, err = _fit(EXAMPLE / "edges.csv", capsys)
     assert "itself" not in err
+
+
+def test_an_edge_list_of_self_loops_only_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every row from a unit to itself left no tie, and the fit failed with 'no convergence after 60
+    Newton steps ... (separation)', exit 1, as if the model were at fault."""
+    edges = tmp_path / "loops.csv"
+    edges.write_text("source,target\nR01,R01\nR02,R02\n", encoding="utf-8")
+    argv = [*FIT, 'edges + nodeicov("HTH")']
+    argv[argv.index("--edges") + 1] = str(edges)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"error: --edges {edges}: every row is from a unit to itself (2 rows), so the network has no tie"
+        " between two units to fit; give the moves between units"
+    ]
