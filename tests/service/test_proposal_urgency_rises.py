@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from referral import audit, audit_rows, referrals
+from referral import audit, audit_rows, referrals, store
 from tests.service.conftest import Staff
 from triage.observation import Observation
+from triage.service.auth import Role
 from triage.service.pipeline import DevicePipeline
 
 
@@ -69,3 +70,28 @@ def test_a_referral_a_clinician_sent_is_left_as_it_is(staff: Staff) -> None:
         "urgent",
         proposal["assessment_id"],
     )
+
+
+def test_a_proposal_names_the_rules_whose_action_applies_not_the_supporting_ones(staff: Staff) -> None:
+    """194/118 mmHg with chest pain: the proposal read "hypertensive emergency; BP >180 ... refer
+    urgently; ..." - the lower pressure rules only support the emergency (``deferred_to``)."""
+    visit = {
+        "patient": {"mrn": "RISES-3", "sex": "female"},
+        "age_years": 58,
+        "observations": [
+            {"code": "sbp", "value": 194, "unit": "mmHg"},
+            {"code": "dbp", "value": 118, "unit": "mmHg"},
+        ],
+        "context": {"acute_symptoms": ["chest_pain"]},
+    }
+    made = staff.client.post("/api/v1/assessments", json=visit, headers=staff.bearer(Role.nurse)).json()
+    supporting = {r["rule"] for r in made["assessment"]["reasons"] if "deferred_to" in r["values"]}
+    assert supporting
+    runtime = staff.app.state.runtime
+    db = runtime.databases.get()
+    proposed = DevicePipeline(runtime, runtime.extras["clinic"]).propose_referral(
+        db, store.get_assessment(db, int(made["id"]))
+    )
+    assert proposed is not None
+    named = proposed["reason"].removeprefix("proposed by triage: ").split("; ")
+    assert named[0] == "hypertensive_emergency" and not supporting & set(named), named

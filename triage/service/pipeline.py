@@ -264,7 +264,10 @@ class DevicePipeline:
         urgency = REFERRAL_URGENCY.get(str(assessment["disposition"]))
         if urgency is None:
             return None
-        reasons = assessment["payload"].get("reasons") or []
+        # the rules whose action applies: not those only supporting a more urgent one (deferred_to)
+        reasons = [
+            r for r in assessment["payload"].get("reasons") or [] if "deferred_to" not in r.get("values", {})
+        ]
         text = "; ".join(str(r.get("rule")) for r in reasons[:4]) or str(assessment["disposition"])
         if going := referrals.open_referrals(db, int(assessment["encounter_id"]), limit=1):
             # the encounter's referral is still going on (referral.lifecycle.OPEN_STATUSES): only
