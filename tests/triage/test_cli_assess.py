@@ -74,7 +74,7 @@ def test_table_says_why_a_model_did_not_score_and_keeps_its_columns(
     news2 = next(line for line in lines if line.startswith("  news2 "))
     kidney = next(line for line in lines if line.startswith("  kidney "))
     # The band column starts at the same place on every line, however long the unit.
-    unit = "mL/min/{1.73_m2}"
+    unit = "mL/min/1.73m2"  # the UCUM mL/min/{1.73_m2}, as the reasons write it
     assert news2.index("low_elevated") == kidney.index(unit) + len(unit) + 1
 
 
@@ -417,3 +417,16 @@ def test_the_help_names_each_exit_code_the_command_ends_with(
     assert run(capsys, "assess", str(case), "--no-models", "--now", "noon")[0] == 2
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(tmp_path))  # no registry.json there
     assert run(capsys, "assess", str(case), "--models")[0] == 1
+
+
+def test_the_table_writes_the_kidney_unit_as_its_reasons_do(capsys: pytest.CaptureFixture[str]) -> None:
+    """The readable summary showed the UCUM code's braces, 'kidney 45 mL/min/{1.73_m2} G3a', under
+    a reason reading 'eGFR 45 mL/min/1.73m2 (G3a)'; the JSON keeps the UCUM code."""
+    example = str(EXAMPLES / "routine-referral.json")
+    code, out, _ = run(capsys, "assess", example, "--no-models", "--table")
+    assert code == 0 and "{1.73_m2}" not in out
+    assert [line.split() for line in out.splitlines() if line.strip().startswith("kidney ")] == [
+        ["kidney", "45", "mL/min/1.73m2", "G3a"]
+    ]
+    code, out, _ = run(capsys, "assess", example, "--no-models")
+    assert json.loads(out)["scores"]["kidney"]["unit"] == "mL/min/{1.73_m2}"

@@ -120,6 +120,11 @@ def _policy_given(exc: ConfigError, option: Path | None, config: Path | None) ->
     return ConfigError(where)
 
 
+#: a score's UCUM unit as the reasons above it write it ('eGFR 45 mL/min/1.73m2 (G3a)'): the
+#: readable summary showed the code's braces, 'kidney 45 mL/min/{1.73_m2} G3a'
+_UNIT_SHOWN = {"mL/min/{1.73_m2}": "mL/min/1.73m2"}
+
+
 def _checked_policy(path: Path | None, registered: list[str] | None) -> Policy:
     """The policy at ``path``; with the models in use, a ``[models.<name>]`` table must name a
     registered model: ``[models.cvd]`` for ``cvd10`` set a threshold that nothing ever read."""
@@ -185,11 +190,12 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     for r in a.reasons:
         lines.append(f"  [{r.level.value:<18}] {r.rule}: {r.detail}")
     lines.append("scores:")
-    unit_width = max((len(s.unit) for s in a.scores.values()), default=0)
-    for s in a.scores.values():
+    units = {name: _UNIT_SHOWN.get(s.unit, s.unit) for name, s in a.scores.items()}
+    unit_width = max((len(unit) for unit in units.values()), default=0)
+    for name, s in a.scores.items():
         shown = "-" if s.value is None else f"{s.value:.4g}"
         state = "" if s.complete else f"  (incomplete: missing {', '.join(s.missing)})"
-        lines.append(f"  {s.name:<15} {shown:>7} {s.unit:<{unit_width}} {s.band or '-'}{state}")
+        lines.append(f"  {s.name:<15} {shown:>7} {units[name]:<{unit_width}} {s.band or '-'}{state}")
     for m in a.models:
         if m.probability is not None:
             # a probability is never shown without what it is worth (the JSON's explanation ends so)
