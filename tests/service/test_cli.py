@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from tests.ports import collected, free_port, port_said
+from triage.service.api.system import DETAIL_ELSEWHERE
+from triage.service.auth import Role
 from triage.settings import load_settings
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
@@ -253,7 +255,9 @@ def test_an_unknown_log_level_is_a_usage_error_before_the_server_starts() -> Non
     )
 
 
-def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_reason(tmp_path: Path) -> None:
+def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Like a database folder that cannot be created: /readyz says why (was a traceback and exit 3)."""
     from fastapi.testclient import TestClient
 
@@ -267,9 +271,11 @@ def test_a_database_that_is_not_sqlite_leaves_the_service_not_ready_with_the_rea
     with TestClient(app) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["reason"] == (
-        f"invalid_config: database.path {junk}: not a usable referral log (SQLite: file is not a database)"
-    )
+    assert response.json()["reason"].startswith("invalid_config (")  # in full: the service log's
+    assert (
+        f"service not ready: invalid_config: database.path {junk}: not a usable referral log (SQLite: file"
+        " is not a database)"
+    ) in caplog.text
 
 
 def test_an_unknown_enabled_model_is_a_settings_problem_in_the_readiness_reason(tmp_path: Path) -> None:
@@ -283,7 +289,9 @@ def test_an_unknown_enabled_model_is_a_settings_problem_in_the_readiness_reason(
         None, data_dir=tmp_path, database={"path": tmp_path / "clinic.db"}, models={"enabled": ["cvd"]}
     )
     with TestClient(create_app(settings)) as client:
-        response = client.get("/readyz")
+        client.app.state.runtime.accounts.create("boss", "clinic-pass-2026", Role.admin, "en", actor="t")  # type: ignore[attr-defined]
+        client.post("/login", data={"username": "boss", "password": "clinic-pass-2026"})
+        response = client.get("/readyz")  # (in full to an administrator)
     assert response.status_code == 503
     reason = response.json()["reason"]
     assert reason.startswith('invalid_config: settings: models.enabled: no such risk model "cvd" in ')
@@ -291,7 +299,7 @@ def test_an_unknown_enabled_model_is_a_settings_problem_in_the_readiness_reason(
 
 
 def test_a_database_folder_under_a_file_is_named_in_the_readiness_reason_as_the_cli_names_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """/readyz said Python's "os_error: [Errno 17] File exists: '...'" where `triage referrals
     migrate` says the file is in the way of a folder."""
@@ -311,9 +319,10 @@ def test_a_database_folder_under_a_file_is_named_in_the_readiness_reason_as_the_
     body = response.json()
     at = body["retry"]["next_attempt_at"]  # tried again in the background (tests/service/test_log_retry.py)
     assert body["reason"] == (
-        f"invalid_config: database.path {path}: {why} (retrying in the background: attempt 1 failed,"
+        f"invalid_config ({DETAIL_ELSEWHERE}) (retrying in the background: attempt 1 failed,"
         f" attempt 2 at {at})"
     )
+    assert f"service not ready: invalid_config: database.path {path}: {why}" in caplog.text  # in full
     assert main(["referrals", "migrate", "--db", str(path)]) == 2
     assert capsys.readouterr().err == f"error: {path}: {why}\n"
 

@@ -29,8 +29,9 @@ def test_readyz_says_not_ready_while_writes_fail_at_the_disk_and_ready_once_they
             for n in range(2, 2 + FAILING_AFTER):
                 refused = client.post("/api/v1/assessments", json=_walk_in(f"IO-{n}"), headers=api)
                 assert refused.status_code == 503, refused.text
-            failing = client.get("/readyz")
+            failing = client.get("/readyz", headers={"Authorization": f"Bearer {served.admin_token}"})
             assert failing.status_code == 503, failing.text
+            assert str(served.db_path.name) not in client.get("/readyz").text  # (an administrator's)
             reason = failing.json()["reason"]
             assert reason.startswith("the disk holding the log fails writes: "), reason
             assert str(served.db_path.resolve()) in reason and "test write" in reason, reason

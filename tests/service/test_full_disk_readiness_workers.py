@@ -21,9 +21,9 @@ from tests.service.test_storage_failures import Served, _ignore_file_size_signal
 __all__ = ["small_disk"]  # the fixture, used by name
 
 
-def _fresh(served: Served, method: str, path: str, **kwargs: object) -> httpx.Response:
+def _fresh(served: Served, method: str, path: str, token: str = "", **kwargs: object) -> httpx.Response:
     """One request on a new connection, so the primary deals it to the next process."""
-    headers = {"Authorization": f"Bearer {served.token}", "Connection": "close"}
+    headers = {"Authorization": f"Bearer {token or served.token}", "Connection": "close"}
     with httpx.Client(base_url=served.base, timeout=20) as client:
         return client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
@@ -42,7 +42,7 @@ def _until_both_say(served: Served, status: int, deadline_s: float = 30) -> None
 
 
 def _readyz_of_both(served: Served, count: int = 12) -> list[tuple[int, int, str | None]]:
-    answers = [_fresh(served, "GET", "/readyz") for _ in range(count)]
+    answers = [_fresh(served, "GET", "/readyz", served.admin_token) for _ in range(count)]  # (in full)
     said = [(a.json()["worker"], a.status_code, a.json()["reason"]) for a in answers]
     assert {worker for worker, _, _ in said} == {0, 1}, said
     return said

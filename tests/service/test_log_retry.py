@@ -16,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from referral.schema import connect
 from tests.ports import port_said
 from triage.service.accounts import Accounts
+from triage.service.api.system import public_reason
 from triage.service.auth import Role
 from triage.service.database import Databases
 
@@ -118,8 +120,8 @@ def said_retrying(body: dict, why: str) -> None:
     assert now - timedelta(seconds=2) <= at <= now + timedelta(seconds=31), body
     assert 0 <= retry["next_attempt_in_s"] <= 30, body
     assert body["ready"] is False
-    assert body["reason"] == (
-        f"{why} (retrying in the background: attempt {failed} failed,"
+    assert body["reason"] == (  # in full only to a signed-in administrator, and in the service log
+        f"{public_reason(why)} (retrying in the background: attempt {failed} failed,"
         f" attempt {failed + 1} at {retry['next_attempt_at']})"
     )
 
@@ -163,7 +165,7 @@ def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_
     assert patients_like(db_path, "RETRY-1") == 1
 
 
-def test_a_log_from_a_newer_version_is_not_retried(tmp_path: Path) -> None:
+def test_a_log_from_a_newer_version_is_not_retried(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Retrying is for what can pass: a newer version's log stays refused, with its reason."""
     import sqlite3
 
@@ -187,8 +189,10 @@ def test_a_log_from_a_newer_version_is_not_retried(tmp_path: Path) -> None:
         response = client.get("/readyz")
         assert "log_retry_task" not in app.state.runtime.extras
     assert response.status_code == 503
-    reason = response.json()["reason"]
-    assert reason.startswith(f"schema_too_new: {path}: the referral log was written by a newer"), reason
+    assert response.json()["reason"].startswith("schema_too_new ("), response.text  # in full: the log
+    assert (
+        f"service not ready: schema_too_new: {path}: the referral log was written by a newer" in caplog.text
+    )
 
 
 def test_a_log_the_service_user_may_not_use_says_whose_it_is_and_opens_once_given_to_it(
@@ -205,9 +209,9 @@ def test_a_log_the_service_user_may_not_use_says_whose_it_is_and_opens_once_give
     process, base, log = serve_on(db_path, tmp_path, prefix)
     try:
         body = wait_for(base, 503, process, log, 60)
-        assert body["reason"].startswith(
-            f"invalid_config: database.path {db_path}: cannot use {db_path}: {problem(db_path, prefix, owner)}"
-        ), body
+        assert body["reason"].startswith("invalid_config ("), body  # in full: the service log
+        said = f"invalid_config: database.path {db_path}: cannot use {db_path}: {problem(db_path, prefix, owner)}"
+        assert said in log.read_text(encoding="utf-8")
         assert body["retry"]["failed_attempts"] >= 1
         if prefix:
             os.chown(db_path, os.getuid(), os.getgid())
@@ -219,7 +223,9 @@ def test_a_log_the_service_user_may_not_use_says_whose_it_is_and_opens_once_give
     assert "Traceback" not in log.read_text(encoding="utf-8")
 
 
-def test_a_damaged_log_says_to_keep_it_and_restore_the_latest_backup(tmp_path: Path) -> None:
+def test_a_damaged_log_says_to_keep_it_and_restore_the_latest_backup(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """A log cut short (a disk that failed, a copy stopped half way) was 'not a usable referral log
     (SQLite: database disk image is malformed)': not what to do. Not retried: it will not pass."""
     from fastapi.testclient import TestClient
@@ -239,8 +245,9 @@ def test_a_damaged_log_says_to_keep_it_and_restore_the_latest_backup(tmp_path: P
         response = client.get("/readyz")
         assert "log_retry_task" not in app.state.runtime.extras
     assert response.status_code == 503
-    assert response.json()["reason"] == (
-        f"invalid_config: database.path {path}: {path} is damaged; stop every writer, keep the file as"
+    assert response.json()["reason"].startswith("invalid_config (")  # in full: the service log
+    assert (
+        f"service not ready: invalid_config: database.path {path}: {path} is damaged; stop every writer, keep the file as"
         " it is, and restore the latest backup (docs/referral-log.md, 'Backup and restore')"
         " (SQLite: database disk image is malformed)"
-    )
+    ) in caplog.text

@@ -92,6 +92,7 @@ class Served:
     token: str
     db_path: Path
     log: list[str]
+    admin_token: str = ""  # an administrator's: /readyz tells only them its reason in full
 
 
 def _ignore_file_size_signal() -> None:
@@ -110,6 +111,8 @@ def serving(
     accounts = Accounts(databases)
     accounts.create("hushi", "nurse-password-1", Role.nurse, language, actor="test-setup")
     token = accounts.issue_token("hushi", "storage test", actor="test-setup")
+    accounts.create("guanli", "admin-password-1", Role.admin, language, actor="test-setup")
+    admin_token = accounts.issue_token("guanli", "readiness monitor", actor="test-setup")
     databases.close_all()
     env = {
         **os.environ,
@@ -131,7 +134,7 @@ def serving(
     reader.start()
     try:
         port = port_said(lambda: "".join(log), process)  # --port 0: the one it got, no race for it
-        running = Served(process, f"http://127.0.0.1:{port}", token, db_path, log)
+        running = Served(process, f"http://127.0.0.1:{port}", token, db_path, log, admin_token)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from triage.errors import ClinicError
 from triage.service.api.deps import RuntimeDep
 from triage.service.api.errors import RETRY_AFTER, error, retry_after
-from triage.service.auth import Principal, Role, allow
+from triage.service.auth import SESSION_COOKIE, Principal, Role, allow, current_principal
 from triage.service.shared_state import PeerState, readiness
 
 router = APIRouter(tags=["system"])
@@ -39,7 +42,11 @@ class RetryOut(BaseModel):
 
 class ReadyOut(BaseModel):
     ready: bool
-    reason: str | None = Field(description="What is missing; null when ready")
+    reason: str | None = Field(
+        description="What is missing; null when ready. In full (it may name files) only to a signed-in"
+        " administrator; to anyone else its kind (`os_error`, `the disk holding the log is full` ...), the"
+        " full reason being in the service log"
+    )
     worker: int = Field(description="The answering process among `triage serve --workers` (0: the primary)")
     retry: RetryOut | None = Field(
         default=None,
@@ -60,8 +67,10 @@ class ReadyOut(BaseModel):
         }
     },
 )
-def readyz(rt: RuntimeDep) -> Response:
+def readyz(request: Request, rt: RuntimeDep) -> Response:
     ready, reason = readiness(rt)
+    if not ready and not _sees_detail(request):
+        reason = public_reason(reason)
     body: dict[str, Any] = {
         "ready": ready,
         "reason": None if ready else reason,
@@ -78,6 +87,39 @@ def readyz(rt: RuntimeDep) -> Response:
     if ready:
         return JSONResponse(body)
     return JSONResponse(body, status_code=503, headers={"Retry-After": retry_after("dependency_missing")})
+
+
+#: A part of a reason that names no file, address or value: a kind (``os_error``) or a fixed phrase.
+_PLAIN = re.compile(r"[a-z0-9_ -]+")
+DETAIL_ELSEWHERE = "the details are in the service log, and in /readyz to a signed-in administrator"
+
+
+def public_reason(reason: str) -> str:
+    """What ``/readyz`` tells a caller who is not a signed-in administrator: the reason's leading
+    plain parts (``os_error``, ``primary process: invalid_config``, ``the disk holding the log is
+    full``), not the rest, which may name the log's path, its folder or the mount point."""
+    said: list[str] = []
+    for part in reason.split(": "):
+        if not _PLAIN.fullmatch(part):
+            break
+        said.append(part)
+    head = ": ".join(said)
+    if head == reason:
+        return reason
+    return f"{head or 'not ready'} ({DETAIL_ELSEWHERE})"
+
+
+def _sees_detail(request: Request) -> bool:
+    """Whether the caller is a signed-in administrator (session or API token). A probe sends
+    neither, and is not asked the referral log about; a credential that cannot be checked now (the
+    log not open) or is unknown counts as none - readiness is still answered."""
+    if SESSION_COOKIE not in request.cookies and "authorization" not in request.headers:
+        return False
+    try:
+        principal = current_principal(request)
+    except (ClinicError, sqlite3.Error, OSError):
+        return False
+    return principal is not None and principal.role is Role.admin
 
 
 @router.get(
