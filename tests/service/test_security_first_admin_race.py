@@ -2,7 +2,8 @@
 counted the accounts, hashed the password (argon2, slow on purpose) and then created the account,
 so a second ``/setup`` post arriving meanwhile (two staff at two PCs, or ``serve --workers 2``)
 also found none and made a second administrator. The count and the insert are one ``BEGIN
-IMMEDIATE`` transaction now; the later post is told an administrator exists."""
+IMMEDIATE`` transaction now; the later post is told an administrator exists - on a Chinese page
+in Chinese (the generic "以当前记录无法执行此操作" was all it said there)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_setups_posted_at_once_make_exactly_one_administrator(tmp_path: Path) ->
 
         def send(name: str) -> None:
             form = {"username": name, "password": PASSWORD, "language": "en"}
-            with httpx.Client(base_url=base, timeout=60) as client:
+            with httpx.Client(base_url=base, timeout=60, cookies={"triage_lang": "zh"}) as client:
                 start.wait()
                 answers[name] = client.post("/setup", data=form, headers={"Origin": base})
 
@@ -41,5 +42,6 @@ def test_setups_posted_at_once_make_exactly_one_administrator(tmp_path: Path) ->
     for name, answer in answers.items():
         if name != made:
             assert answer.status_code == 409, answer.text
-            assert "an administrator already exists; log in instead" in answer.text
+            assert "管理员已存在：请直接登录。" in answer.text, answer.text
+            assert "an administrator already exists; log in instead" in answer.text  # the record
             assert "triage_session" not in answer.cookies

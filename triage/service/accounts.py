@@ -87,7 +87,9 @@ class Accounts:
 
         def work(db: Database) -> dict[str, Any]:
             if db.conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0:
-                raise ConflictError("an administrator already exists; log in instead")
+                raise ConflictError(
+                    "an administrator already exists; log in instead", says="error.admin_exists"
+                )
             return users.create_user(
                 db, name, password_hash, Role.admin.value, language=language, actor="first-run-setup"
             )
