@@ -199,6 +199,9 @@
     if (form) { restore(form, d); }
     return false;
   });
+  if (page.page === "/login" && !document.getElementById("login-notice") && !document.getElementById("login-error")) {
+    drafts = [];  // the login page as the next person at a shared PC opens it: no session ended here
+  }
   save(drafts);
   var said = document.getElementById("draft-kept");
   if (said && drafts.length) { said.hidden = false; }
