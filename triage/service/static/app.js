@@ -12,6 +12,12 @@
     });
     source.onerror = function () {
       status.textContent = status.dataset.offline; status.classList.add("offline");
+      // The stream of a session that ended ends, and its reconnection meets the login page, not a
+      // stream: the browser gives up (CLOSED). Re-read the rows as an event would, so the page
+      // goes to the login screen with what was being typed kept, not on as a dead queue.
+      if (source.readyState === EventSource.CLOSED) {
+        document.body.dispatchEvent(new Event("queue-changed"));
+      }
     };
   }
   connect();
