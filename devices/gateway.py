@@ -27,17 +27,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 import secrets
 import sqlite3
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.endpoint import Decoded, DeviceEndpoint
+from devices.gateway_checks import check_endpoints
+from devices.gateway_status import DeviceStatus as DeviceStatus  # re-exported: callers import it from here
 from devices.hold import GatewayResult, classify, holds  # re-exported: callers import them from here
 from devices.quarantine_notice import lost_parts_hint, lost_parts_sentence, quarantine_sentence
 from devices.session import (
@@ -83,59 +82,6 @@ log = logging.getLogger("devices.gateway")
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
 
 
-@dataclass
-class DeviceStatus:
-    device_id: str
-    protocol: str
-    transport: str
-    link_up: bool = False
-    sessions: int = 0
-    reopen_attempts: int = 0
-    last_result_at: str | None = None
-    last_error: str | None = None
-    #: Every count is of its own things, none counted twice: ``results`` newly stored results
-    #: (``held_results`` of them not for automatic triage - an unmapped code is one of these, not
-    #: also ``quarantined``; ``held`` their reasons by hold kind, a result held for two reasons in
-    #: both); ``duplicates`` resent results not stored again; ``replaced`` stored results a final or
-    #: corrected version replaced (handed to triage again, not new: an aborted transfer's partial
-    #: copy, then the whole message); ``quarantined`` messages, parts and stray bytes kept only in
-    #: quarantine, never a result.
-    results: int = 0
-    replaced: int = 0
-    held_results: int = 0
-    held: Counter[str] = field(default_factory=Counter)
-    duplicates: int = 0
-    #: Readings of a continuous device not stored because they repeat the last stored one
-    #: (``devices.continuous_sampling``); not messages, not results.
-    unchanged: int = 0
-    messages: int = 0
-    quarantined: int = 0
-    discarded: int = 0
-    #: Frames answered with NAK (bad checksum, frame number, trailer...); the device resends them.
-    rejected_frames: int = 0
-    #: Bytes outside a session, ignored as the protocol says (ASTM: no ENQ before them).
-    ignored_bytes: int = 0
-    refused_peers: int = 0
-    #: The device's AE or ESC to one of the gateway's own messages (POCT1-A2 REQ/DTV), by what.
-    refused_by_device: Counter[str] = field(default_factory=Counter)
-    #: Messages the gateway does not handle (a POCT1-A2 OPL.R02 or EVS.R01 from the device), by
-    #: kind: acknowledged, logged and counted, never an error (their bytes are in the wire log).
-    unhandled: Counter[str] = field(default_factory=Counter)
-    tolerance_counts: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, object]:
-        data = dict(self.__dict__)
-        data["held"] = dict(self.held)
-        data["tolerance_counts"] = dict(self.tolerance_counts)
-        data["refused_by_device"] = dict(self.refused_by_device)
-        data["unhandled"] = dict(self.unhandled)
-        return data
-
-
-#: listen addresses that take every address of the machine: a port there is taken on all of them
-_ANY_HOST = frozenset({"0.0.0.0", "::", ""})
-
-
 class Gateway:
     """Runs every configured device endpoint concurrently against one clinic database."""
 
@@ -151,32 +97,7 @@ class Gateway:
         delivery_retry_s: float = 1.0,
         upgrade_backups: UpgradeBackups | None = None,
     ) -> None:
-        ids = [e.device_id for e in endpoints]
-        if len(set(ids)) != len(ids):
-            raise LinkError(
-                f"device ids must be unique; repeated: {sorted({i for i in ids if ids.count(i) > 1})}"
-            )
-        ports: dict[str, str] = {}
-        for e in endpoints:  # two devices on one serial port would each read part of the bytes
-            if isinstance(e.transport, SerialSpec):
-                where = os.path.realpath(e.transport.url) if "://" not in e.transport.url else e.transport.url
-                if where in ports:
-                    raise LinkError(
-                        f"devices {ports[where]} and {e.device_id} both use serial port {e.transport.url}; "
-                        "give each device its own port"
-                    )
-                ports[where] = e.device_id
-        listening: dict[int, tuple[str, str]] = {}
-        for e in endpoints:  # else the second failed with "port N is already in use (another gateway...)"
-            if isinstance(e.transport, TcpListenSpec) and e.transport.port:
-                other = listening.get(e.transport.port)
-                hosts = {other[1], e.transport.host} if other is not None else set()
-                if other is not None and (len(hosts) == 1 or hosts & _ANY_HOST):
-                    raise LinkError(
-                        f"devices {other[0]} and {e.device_id} both listen on TCP port {e.transport.port}; "
-                        "give each device its own port ([tcp] port)"
-                    )
-                listening[e.transport.port] = (e.device_id, e.transport.host)
+        check_endpoints(endpoints)
         for folder in dict.fromkeys(f for f in (wire_log_dir, *(e.wire_log_dir for e in endpoints)) if f):
             prepare_folder(folder)
         self._endpoints = list(endpoints)

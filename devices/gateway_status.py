@@ -1,0 +1,57 @@
+"""What the gateway counts per device (:class:`DeviceStatus`): links, sessions, results stored,
+held, replaced, duplicates, quarantined... - no patient data. ``devices.gateway`` keeps it up to
+date and re-exports it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DeviceStatus:
+    device_id: str
+    protocol: str
+    transport: str
+    link_up: bool = False
+    sessions: int = 0
+    reopen_attempts: int = 0
+    last_result_at: str | None = None
+    last_error: str | None = None
+    #: Every count is of its own things, none counted twice: ``results`` newly stored results
+    #: (``held_results`` of them not for automatic triage - an unmapped code is one of these, not
+    #: also ``quarantined``; ``held`` their reasons by hold kind, a result held for two reasons in
+    #: both); ``duplicates`` resent results not stored again; ``replaced`` stored results a final or
+    #: corrected version replaced (handed to triage again, not new: an aborted transfer's partial
+    #: copy, then the whole message); ``quarantined`` messages, parts and stray bytes kept only in
+    #: quarantine, never a result.
+    results: int = 0
+    replaced: int = 0
+    held_results: int = 0
+    held: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    #: Readings of a continuous device not stored because they repeat the last stored one
+    #: (``devices.continuous_sampling``); not messages, not results.
+    unchanged: int = 0
+    messages: int = 0
+    quarantined: int = 0
+    discarded: int = 0
+    #: Frames answered with NAK (bad checksum, frame number, trailer...); the device resends them.
+    rejected_frames: int = 0
+    #: Bytes outside a session, ignored as the protocol says (ASTM: no ENQ before them).
+    ignored_bytes: int = 0
+    refused_peers: int = 0
+    #: The device's AE or ESC to one of the gateway's own messages (POCT1-A2 REQ/DTV), by what.
+    refused_by_device: Counter[str] = field(default_factory=Counter)
+    #: Messages the gateway does not handle (a POCT1-A2 OPL.R02 or EVS.R01 from the device), by
+    #: kind: acknowledged, logged and counted, never an error (their bytes are in the wire log).
+    unhandled: Counter[str] = field(default_factory=Counter)
+    tolerance_counts: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["held"] = dict(self.held)
+        data["tolerance_counts"] = dict(self.tolerance_counts)
+        data["refused_by_device"] = dict(self.refused_by_device)
+        data["unhandled"] = dict(self.unhandled)
+        return data
