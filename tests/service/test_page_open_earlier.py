@@ -10,7 +10,7 @@ from datetime import timedelta
 from tests.service.conftest import Staff
 from tests.service.test_page_wording import _language, _walk_in
 from triage.service.auth import Role
-from triage.service.pages.staff import EARLIER_DAYS
+from triage.service.pages.queue import EARLIER_DAYS
 
 
 def _move_back(staff: Staff, encounter_id: int, days: int) -> str:

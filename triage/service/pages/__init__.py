@@ -13,12 +13,14 @@ from triage.service.pages import (
     held,
     patient_details,
     patients,
+    queue,
     referrals_list,
     staff,
 )
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
+router.include_router(queue.router)
 router.include_router(staff.router)
 router.include_router(referrals_list.router)
 router.include_router(entry.router)

@@ -26,8 +26,9 @@ from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages import forms, symptoms, vitals
 from triage.service.pages.forms import HISTORY_QUESTIONS, FieldError, field_error, reading_error
+from triage.service.pages.queue import show_queue
 from triage.service.pages.rendering import stored
-from triage.service.pages.staff import show_encounter, show_queue
+from triage.service.pages.staff import show_encounter
 from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
