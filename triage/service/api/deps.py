@@ -6,6 +6,7 @@ plain ``def`` dependencies in its thread pool, which costs a thread hop per requ
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -31,9 +32,31 @@ def clinic(request: Request) -> Clinic:
     found = runtime_of(request).extras.get("clinic")
     if not isinstance(found, Clinic):
         raise DependencyMissingError(
-            f"the triage engine is not loaded: {runtime_of(request).not_ready_reason}"
+            f"the triage engine is not loaded: {public_reason(runtime_of(request).not_ready_reason)}"
         )
     return found
+
+
+#: A part of a reason that names no file, address or value: a kind (``os_error``) or a fixed phrase.
+_PLAIN = re.compile(r"[a-z0-9_ -]+")
+DETAIL_ELSEWHERE = "the details are in the service log, and in /readyz to a signed-in administrator"
+
+
+def public_reason(reason: str) -> str:
+    """What ``/readyz`` tells a caller who is not a signed-in administrator, and what a request
+    refused because the service is not ready (503 ``dependency_missing``) tells any caller: the
+    reason's leading plain parts (``os_error``, ``primary process: invalid_config``, ``the disk
+    holding the log is full``), not the rest, which may name the log's path, its folder or the
+    mount point."""
+    said: list[str] = []
+    for part in reason.split(": "):
+        if not _PLAIN.fullmatch(part):
+            break
+        said.append(part)
+    head = ": ".join(said)
+    if head == reason:
+        return reason
+    return f"{head or 'not ready'} ({DETAIL_ELSEWHERE})"
 
 
 async def runtime_dep(request: Request) -> Runtime:
@@ -51,7 +74,9 @@ async def clinic_dep(request: Request) -> Clinic:
 def committer(rt: Runtime) -> GroupCommitter:
     found = rt.extras.get("committer")
     if not isinstance(found, GroupCommitter):
-        raise DependencyMissingError(f"the database writer is not running: {rt.not_ready_reason}")
+        raise DependencyMissingError(
+            f"the database writer is not running: {public_reason(rt.not_ready_reason)}"
+        )
     return found
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from typing import Annotated, Any
@@ -12,7 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from triage.errors import ClinicError
-from triage.service.api.deps import RuntimeDep
+from triage.service.api.deps import DETAIL_ELSEWHERE as DETAIL_ELSEWHERE  # (said here first: tests)
+from triage.service.api.deps import RuntimeDep, public_reason
 from triage.service.api.errors import RETRY_AFTER, error, retry_after
 from triage.service.auth import SESSION_COOKIE, Principal, Role, allow, current_principal
 from triage.service.shared_state import PeerState, readiness
@@ -87,26 +87,6 @@ def readyz(request: Request, rt: RuntimeDep) -> Response:
     if ready:
         return JSONResponse(body)
     return JSONResponse(body, status_code=503, headers={"Retry-After": retry_after("dependency_missing")})
-
-
-#: A part of a reason that names no file, address or value: a kind (``os_error``) or a fixed phrase.
-_PLAIN = re.compile(r"[a-z0-9_ -]+")
-DETAIL_ELSEWHERE = "the details are in the service log, and in /readyz to a signed-in administrator"
-
-
-def public_reason(reason: str) -> str:
-    """What ``/readyz`` tells a caller who is not a signed-in administrator: the reason's leading
-    plain parts (``os_error``, ``primary process: invalid_config``, ``the disk holding the log is
-    full``), not the rest, which may name the log's path, its folder or the mount point."""
-    said: list[str] = []
-    for part in reason.split(": "):
-        if not _PLAIN.fullmatch(part):
-            break
-        said.append(part)
-    head = ": ".join(said)
-    if head == reason:
-        return reason
-    return f"{head or 'not ready'} ({DETAIL_ELSEWHERE})"
 
 
 def _sees_detail(request: Request) -> bool:
