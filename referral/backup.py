@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import re
 import sqlite3
@@ -34,6 +35,7 @@ from referral.schema import refuse_newer_schema
 from referral.storage import free_bytes, storage_error
 
 T = TypeVar("T")
+_log = logging.getLogger("referral.backup")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class BackupReport:
     rows: RowsReport | None  # None when the chain is broken: the trail cannot be trusted
     #: older automatic backups an upgrade's backup removed (:class:`UpgradeBackups`), oldest first
     removed: tuple[Path, ...] = ()
+    #: those it could not remove (a file another user owns in a sticky folder, an immutable one,
+    #: a read-only mount), each with the reason; they are left as they are
+    not_removed: tuple[tuple[Path, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,21 +110,27 @@ def upgrade_backups_of(log: Path, folder: Path, *, unfinished: bool = False) -> 
     return [entry for *_, entry in sorted(found)]
 
 
-def _remove_older(out: Path, log: Path, keep: int) -> tuple[Path, ...]:
+def _remove_older(out: Path, log: Path, keep: int) -> tuple[tuple[Path, ...], tuple[tuple[Path, str], ...]]:
     """Remove all but the newest ``keep`` automatic backups of ``log`` beside ``out`` (never ``out``,
     just written), and any copy an upgrade cut short left there (the caller holds the log's write
-    lock: no other upgrade of it is writing one); one that cannot be removed is left, and said by
-    its absence from the result."""
+    lock: no other upgrade of it is writing one). Returns those removed, and those that could not
+    be, each with the reason: left, and said (the folder otherwise grew by a copy of the log at
+    every upgrade without a word)."""
     older = [p for p in upgrade_backups_of(log, out.parent) if p != out]
     unfinished = upgrade_backups_of(log, out.parent, unfinished=True)
-    removed = []
+    removed, left = [], []
     for old in [*unfinished, *older[: max(0, len(older) - (keep - 1))]]:
-        with contextlib.suppress(OSError):
+        try:
             old.unlink()
-            removed.append(old)
+        except FileNotFoundError:  # gone meanwhile: nothing to say
+            continue
+        except OSError as exc:
+            left.append((old, exc.strerror or str(exc)))
+            continue
+        removed.append(old)
     if removed:
         _sync_folder(out.parent)
-    return tuple(removed)
+    return tuple(removed), tuple(left)
 
 
 def before_upgrade(
@@ -163,17 +174,36 @@ def before_upgrade(
         ) from None
     finally:
         source.close()
-    return dataclasses.replace(report, removed=_remove_older(out, path, backups.keep))
+    removed, not_removed = _remove_older(out, path, backups.keep)
+    return dataclasses.replace(report, removed=removed, not_removed=not_removed)
 
 
 def removed_text(report: BackupReport) -> str:
-    """What an upgrade's message adds when its backup removed older automatic ones (:class:`UpgradeBackups`)."""
-    if not report.removed:
-        return ""
-    return (
-        f"; removed {len(report.removed)} older automatic backup(s) of it there (database.upgrade_backups_kept):"
-        f" {', '.join(p.name for p in report.removed)}"
-    )
+    """What an upgrade's message adds when its backup removed older automatic ones (:class:`UpgradeBackups`),
+    and when some could not be removed: each file, whole, and why."""
+    said = ""
+    if report.removed:
+        said += (
+            f"; removed {len(report.removed)} older automatic backup(s) of it there (database.upgrade_backups_kept):"
+            f" {', '.join(p.name for p in report.removed)}"
+        )
+    if report.not_removed:
+        said += (
+            f"; could not remove {len(report.not_removed)} older automatic backup(s) of it there"
+            " (database.upgrade_backups_kept), left as they are:"
+            f" {', '.join(f'{path} ({why})' for path, why in report.not_removed)} - remove"
+            f" {'it' if len(report.not_removed) == 1 else 'them'} by hand"
+        )
+    return said
+
+
+def not_removed_log(log: Path, report: BackupReport) -> None:
+    """The log line for an upgrade whose caller says nothing of it (:func:`referral.schema.connect`:
+    the device gateway, `facilities load` ...) when older automatic backups could not be removed."""
+    if report.not_removed:
+        _log.warning(
+            "referral log %s upgraded; its backup taken first is %s%s", log, report.path, removed_text(report)
+        )
 
 
 def untrusted_trail(report: BackupReport) -> str:

@@ -73,7 +73,11 @@ def connect(
         db.conn.execute("PRAGMA foreign_keys = ON")
         db.conn.execute("PRAGMA temp_store = MEMORY")
         if migrate:
-            upgrade(db, backups=backups)
+            kept = upgrade(db, backups=backups)[1]
+            if kept is not None:
+                from referral.backup import not_removed_log  # it reads the log through this module
+
+                not_removed_log(target, kept)
         else:
             refuse_newer_schema(db, target)
     except BaseException:

@@ -40,6 +40,7 @@ def test_migrate_json_warns_that_the_chain_of_the_log_it_backed_up_is_broken(
         "schema": None,
         "backup": None,
         "backups_removed": [],
+        "backups_not_removed": [],
         "warning": None,
     }
 

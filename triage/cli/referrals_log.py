@@ -133,7 +133,8 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     An existing log is backed up first, beside it or in the settings' database.backup_dir
     (<name>.before-upgrade.schema<N>.<time>.db, checked and synced); exit 2, the log unchanged, if
     that backup cannot be written. Older such backups of the log there beyond the newest
-    database.upgrade_backups_kept (3) are then removed and named (--json: backups_removed). A log
+    database.upgrade_backups_kept (3) are then removed and named (--json: backups_removed); one that
+    cannot be removed is left, named with the reason (--json: backups_not_removed). A log
     whose audit chain is broken is backed up and upgraded all the same, with a warning (--json:
     warning)."""
     from referral.backup import removed_text, trail_warning, untrusted_trail
@@ -150,6 +151,10 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
         "backup": kept and str(kept.path),
         # older automatic backups of the log removed there (database.upgrade_backups_kept)
         "backups_removed": [str(p) for p in kept.removed] if kept else [],
+        # and those it could not remove (left as they are), with the reason
+        "backups_not_removed": [{"path": str(p), "reason": why} for p, why in kept.not_removed]
+        if kept
+        else [],
         # the text's warning: the log backed up does not verify (its chain broken, a row edited)
         "warning": kept and trail_warning(kept),
     }
