@@ -385,11 +385,10 @@ class Gateway:
         recorded = record_message(self._db, message, decoded.results, decoded.quarantine)
         # a row updated in place by a better version keeps the versions it replaced (referral.inbox)
         new = [stored for stored in recorded.new_results if not stored.details.get("replaced")]
-        status.replaced += len(recorded.new_results) - len(new)
-        status.results += len(new)
-        reasons = [holds(stored) for stored in new]
-        status.held.update(kind for found in reasons for kind, _ in found)  # every reason of each
-        status.held_results += sum(1 for found in reasons if found)
+        fresh = {stored.id for stored in new}
+        reasons = [holds(stored) for stored in recorded.new_results]
+        for stored, found in zip(recorded.new_results, reasons, strict=True):  # every reason of each
+            status.count_stored(stored.id, [kind for kind, _ in found], replaced=stored.id not in fresh)
         status.duplicates += recorded.duplicate_count
         # A problem of a stored (or duplicate) result is counted with that result, not again here.
         status.quarantined += len(decoded.quarantine) - decoded.with_result

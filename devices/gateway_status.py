@@ -5,6 +5,7 @@ date and re-exports it."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -24,7 +25,8 @@ class DeviceStatus:
     #: both); ``duplicates`` resent results not stored again; ``replaced`` stored results a final or
     #: corrected version replaced (handed to triage again, not new: an aborted transfer's partial
     #: copy, then the whole message); ``quarantined`` messages, parts and stray bytes kept only in
-    #: quarantine, never a result.
+    #: quarantine, never a result. ``held_results`` and ``held`` are of each new result's version in
+    #: force: a held preliminary result a final one replaced is no longer counted held.
     results: int = 0
     replaced: int = 0
     held_results: int = 0
@@ -47,9 +49,32 @@ class DeviceStatus:
     #: kind: acknowledged, logged and counted, never an error (their bytes are in the wire log).
     unhandled: Counter[str] = field(default_factory=Counter)
     tolerance_counts: Counter[str] = field(default_factory=Counter)
+    #: The hold kinds of the version in force of each result stored new in this run, by result id
+    #: (empty: for triage), so that a replacement moves its result between the held counts.
+    holds_of: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def count_stored(self, result_id: int, kinds: Sequence[str], *, replaced: bool) -> None:
+        """Count a stored result held for ``kinds`` (none: for triage). A new result is counted in
+        ``results``; a replacement in ``replaced``, and when the result it replaces was stored new
+        in this run, the held counts follow the new version: the preliminary copy of an aborted
+        transfer, held "not final", is for triage once the whole message replaces it."""
+        if replaced:
+            self.replaced += 1
+            if result_id not in self.holds_of:
+                return  # stored before this run: not one of its new results
+        else:
+            self.results += 1
+        before = self.holds_of.get(result_id, ())
+        self.holds_of[result_id] = tuple(kinds)
+        self.held_results += bool(kinds) - bool(before)
+        self.held.subtract(before)
+        self.held.update(kinds)
+        for kind in [kind for kind, n in self.held.items() if n <= 0]:
+            del self.held[kind]
 
     def as_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
+        del data["holds_of"]
         data["held"] = dict(self.held)
         data["tolerance_counts"] = dict(self.tolerance_counts)
         data["refused_by_device"] = dict(self.refused_by_device)

@@ -317,6 +317,8 @@ def register_listen(app: typer.Typer) -> None:
                 if before.auto_feed and not result.auto_feed:
                     kind = "not_accepted"
                     refused[result.stored.device_id].add(result.result_id)
+                else:  # a later version (a correction) triage takes, or one held by the gateway
+                    refused[result.stored.device_id].discard(result.result_id)
                 # a result line names what the device sent: escaped (JSON escapes itself)
                 write(_result_json(result, kind) if json_output else shown(_result_line(result)))
 

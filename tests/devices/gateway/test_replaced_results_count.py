@@ -1,7 +1,9 @@
 """A final copy that replaces an aborted transfer's preliminary copy is not a new result: a fault
 run's `listen` said "166 new results stored" for 150 rows, each replaced copy counted again. Over a
 real pty: a message whose L record never came (EOT after its R records: stored preliminary,
-flag incomplete_message), then the whole message - the same rows, replaced, counted apart."""
+flag incomplete_message), then the whole message - the same rows, replaced, counted apart. And the
+held counts follow the replacement: listen said "(0 for triage, 2 held: 2 not final)" of the two
+final results it had handed to triage."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ def test_a_final_copy_replacing_an_aborted_transfer_is_counted_as_replaced_not_n
     assert (status.results, status.replaced, status.duplicates) == (2, 2, 0)
     # both versions were handed to triage: the preliminary held, the final for triage
     assert [r.auto_feed for r in delivered] == [False, False, True, True]
+    # the held counts are of each result's version in force: the final copies are for triage
+    assert (status.held_results, dict(status.held)) == (0, {})
     line = status_line(status)
-    assert "2 messages; 2 new results stored (0 for triage, 2 held: 2 not final); " in line, line
+    assert "2 messages; 2 new results stored (2 for triage, 0 held); " in line, line
     assert "2 stored results replaced by a final or corrected version; 0 duplicate" in line, line

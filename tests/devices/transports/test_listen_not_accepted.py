@@ -63,10 +63,13 @@ def _ack(conn: socket.socket) -> bytes:
     return data
 
 
-def _listen_to_one_message(tmp_path: Path, *listen_args: str) -> tuple[str, str]:
+def _listen_to_one_message(
+    tmp_path: Path, *listen_args: str, corrected_spo2: str | None = None
+) -> tuple[str, str]:
     """Run ``triage devices listen`` on the monitor's profile, send it one message (an SpO2 that is
     no number, a heart rate, a swapped pair of pressures, a respiratory rate the profile does not
-    map), stop it with SIGTERM: its stdout and stderr."""
+    map) - and with ``corrected_spo2`` a second one, the device's correction (OBX-11 C) of the
+    SpO2 -, stop it with SIGTERM: its stdout and stderr."""
     port = free_port()
     profile = tmp_path / "monitor.toml"
     profile.write_text(PROFILE.format(port=port))
@@ -81,7 +84,11 @@ def _listen_to_one_message(tmp_path: Path, *listen_args: str) -> tuple[str, str]
         f"OBX|4|NM|DBP||140|mm[Hg]|||||F|||{now}",
         f"OBX|5|NM|RR||16|/min|||||F|||{now}",
     ]
-    message = b"\x0b" + ("\r".join(segments) + "\r").encode() + b"\x1c\r"
+    messages = [b"\x0b" + ("\r".join(segments) + "\r").encode() + b"\x1c\r"]
+    if corrected_spo2 is not None:
+        correction = [segments[0].replace("CTL-1", "CTL-2"), *segments[1:3]]
+        correction.append(f"OBX|1|NM|SPO2||{corrected_spo2}|%|||||C|||{now}")
+        messages.append(b"\x0b" + ("\r".join(correction) + "\r").encode() + b"\x1c\r")
     settings = tmp_path / "settings.toml"
     settings.write_text(f'data_dir = "{tmp_path}"\n')
     listen = subprocess.Popen(
@@ -97,8 +104,9 @@ def _listen_to_one_message(tmp_path: Path, *listen_args: str) -> tuple[str, str]
     )
     try:
         with _connect(port, listen) as conn:
-            conn.sendall(message)
-            assert b"MSA|AA|CTL-1" in _ack(conn)  # stored, so acknowledged: the device is done
+            for number, message in enumerate(messages, 1):
+                conn.sendall(message)
+                assert f"MSA|AA|CTL-{number}".encode() in _ack(conn)  # stored, so acknowledged
         time.sleep(0.5)
     finally:
         listen.send_signal(signal.SIGTERM)
@@ -136,3 +144,14 @@ def test_listen_json_says_why_a_result_is_held_as_a_code(tmp_path: Path) -> None
         "RR": (False, "unmapped"),
     }
     assert rows["RR"]["hold_reason"] == 'device test code "RR" is not mapped to the vocabulary'
+
+
+def test_a_refused_result_the_device_corrects_to_a_value_triage_takes_is_no_longer_counted_held(
+    tmp_path: Path,
+) -> None:
+    """The SpO2 "9x7" triage refused, then the device's correction to 97, which it takes: listen
+    still counted it "not accepted by triage" among the held, of a result it had handed to triage."""
+    out, err = _listen_to_one_message(tmp_path, corrected_spo2="97")
+    assert "spo2 = 97 %  [corrected; auto]" in out, out
+    assert "5 new results stored (2 for triage, 3 held: 2 not accepted by triage, 1 code not mapped); " in err
+    assert "1 stored results replaced by a final or corrected version; " in err, err
