@@ -11,7 +11,8 @@ action - a critical low glucose below level 2 hypoglycaemia (3.0 mmol/L) or a cr
 the built-in 22.2 mmol/L, a freshness limit under 1 hour (a reading of the visit ignored as stale;
 at most 100 years), a re-check of an emergency transfer, urgent referral or insufficient data later
 than the built-in one, and a rule's re-check later than its action says (level-1 hypoglycaemia's 15
-minutes).
+minutes). Re-check intervals are whole minutes (a TOML integer), a routine referral's at most 14
+days and local care's (and any rule's) at most 90 days.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from triage.assessment import LEVEL_RANK, Disposition
 from triage.errors import ConfigError, json_text, shown_input
@@ -52,6 +61,33 @@ _LEVELS = (*(d.value for d in Disposition), "off")
 
 class _Strict(BaseModel):
     model_config = _FINITE
+
+
+def _whole_minutes(value: Any) -> Any:
+    """A re-check interval is a TOML integer: ``"60"`` (quoted), ``60.0`` or ``true`` was taken as
+    60, 60 and 1 minutes without a word, so a typo in the type changed what the clinic asked for."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(
+        "must be a whole number of minutes (a TOML integer such as 60, without quotes or a decimal point)"
+    )
+
+
+Minutes = Annotated[int, BeforeValidator(_whole_minutes)]
+# The latest the lower dispositions may be re-assessed (minutes). A routine referral is followed up
+# within 2 weeks, a patient in local care at least quarterly: the national basic public health
+# service specification (国家基本公共卫生服务规范, 3rd edition, hypertension and type 2 diabetes
+# management) asks for a referral to be followed up within 2 weeks and for at least 4 face-to-face
+# follow-ups a year. Unbounded, 10**30 minutes was taken and a typo (days typed as minutes x 1440)
+# put a patient's next check years away. The three urgent dispositions are bounded by the built-in
+# policy's own intervals (_RECHECK_NOT_LATER).
+RECHECK_AT_MOST = {Disposition.routine_referral: 20_160, Disposition.local_care: 129_600}
+RECHECK_WHY = {
+    Disposition.routine_referral: "14 days: a referral is followed up within 2 weeks",
+    Disposition.local_care: "90 days: at least 4 follow-ups a year",
+}
+# a rule's own re-check is never later than the latest any disposition may have
+RULE_RECHECK_AT_MOST = max(RECHECK_AT_MOST.values())
 
 
 # ADA level 2 hypoglycaemia, clinically significant: below it glucose_critical_low (a red flag) must
@@ -82,7 +118,7 @@ class FreshnessPolicy(_Strict):
 
 class RulePolicy(_Strict):
     level: Level | None = None
-    recheck_minutes: int | None = Field(None, ge=0)
+    recheck_minutes: Minutes | None = Field(None, ge=0)
 
     @field_validator("level", mode="before")
     @classmethod
@@ -166,7 +202,7 @@ class Policy(_Strict):
     glucose: GlucosePolicy
     decisive: DecisivePolicy
     freshness: FreshnessPolicy
-    recheck_minutes: dict[Disposition, int]
+    recheck_minutes: dict[Disposition, Minutes]
     models: ModelsPolicy
     rules: dict[str, RulePolicy] = Field(default_factory=dict)
 
@@ -307,13 +343,21 @@ def _line_of(text: str | None, key: tuple[str, ...]) -> str:
     return "" if line is None else f"line {line}: "
 
 
-def _later(text: str | None, key: tuple[str, ...], minutes: int, most: int, why: str = "") -> str:
+def _later(
+    text: str | None,
+    key: tuple[str, ...],
+    minutes: int,
+    most: int,
+    why: str = "",
+    limit: str = "the built-in",
+) -> str:
     """The problem of the re-check interval at ``key`` (of a disposition, or of a rule) set to
-    ``minutes``, later than the built-in ``most``: with the line that sets it, and what is allowed."""
+    ``minutes``, later than ``most`` (``limit``: the built-in one, or the longest allowed): with the
+    line that sets it, and what is allowed."""
     subject = key[1]  # recheck_minutes.<disposition>, rules.<rule>.recheck_minutes
     return (
         f"{_line_of(text, key)}{'.'.join(key)}: {minutes} would re-assess {subject}"
-        f" later than the built-in {most} minutes{why}; allowed: {'0 (now)' if most == 0 else f'0 to {most}'}"
+        f" later than {limit} {most} minutes{why}; allowed: {'0 (now)' if most == 0 else f'0 to {most}'}"
         " (sooner is allowed, later never)"
     )
 
@@ -353,7 +397,9 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
                 f"unknown observation code {json_text(code)} in decisive.codes or freshness.hours"
             )
     problems += [
-        f"recheck_minutes.{d}: must be 0 or more, got {m}" for d, m in policy.recheck_minutes.items() if m < 0
+        f"{_line_of(text, ('recheck_minutes', d.value))}recheck_minutes.{d.value}: must be 0 or more, got {m}"
+        for d, m in policy.recheck_minutes.items()
+        if m < 0
     ]
     missing = [d.value for d in Disposition if d not in policy.recheck_minutes]
     if missing:
@@ -363,14 +409,27 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
         minutes, most = policy.recheck_minutes.get(disposition), builtin[disposition.value]
         if minutes is not None and minutes > most:
             problems.append(_later(text, ("recheck_minutes", disposition.value), minutes, most))
+    for disposition, most in RECHECK_AT_MOST.items():
+        minutes = policy.recheck_minutes.get(disposition)
+        if minutes is not None and minutes > most:
+            why = f" ({RECHECK_WHY[disposition]})"
+            at = ("recheck_minutes", disposition.value)
+            problems.append(_later(text, at, minutes, most, why, "the longest allowed"))
     for name, setting in policy.rules.items():
         rule = RULES_BY_NAME.get(name)
         minutes = setting.recheck_minutes
+        recheck_key = ("rules", name, "recheck_minutes")
         # a rule whose action says when to re-check (level-1 hypoglycaemia: in 15 minutes)
         if rule is not None and rule.recheck_minutes is not None and (minutes or 0) > rule.recheck_minutes:
-            recheck_key = ("rules", name, "recheck_minutes")
             problems.append(
                 _later(text, recheck_key, minutes or 0, rule.recheck_minutes, f" ({rule.description})")
+            )
+        elif rule is not None and minutes is not None and minutes > RULE_RECHECK_AT_MOST:
+            why = (
+                f" (the longest any disposition may have: local_care's {RECHECK_WHY[Disposition.local_care]})"
+            )
+            problems.append(
+                _later(text, recheck_key, minutes, RULE_RECHECK_AT_MOST, why, "the longest allowed")
             )
     limits: dict[tuple[str, ...], float] = {("freshness", "default_hours"): policy.freshness.default_hours}
     limits |= {("freshness", "hours", code): hours for code, hours in policy.freshness.hours.items()}
@@ -403,6 +462,12 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
         raise ConfigError(f"{where}: " + "; ".join(problems))
 
 
+def _error_key(error: Any) -> tuple[str, ...]:
+    """The policy key of a pydantic error (``recheck_minutes.local_care``), without the parts only
+    the model has: ``each`` (the per-model tables) and ``[key]`` (a dict key that is no disposition)."""
+    return tuple(str(part) for part in error["loc"] if part not in ("each", "[key]"))
+
+
 def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy", text: str | None = None) -> Policy:
     """Validate ``data`` merged over the built-in defaults; ``ConfigError`` names ``where`` and the key
     (and, with the file's ``text``, the line of a red flag's level)."""
@@ -412,7 +477,7 @@ def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy", text:
         policy = Policy.model_validate(merged)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'] if p != 'each')}: {key_message(Policy, err)}"
+            f"{_line_of(text, _error_key(err))}{'.'.join(_error_key(err))}: {key_message(Policy, err)}"
             f"{'' if err['type'] == 'extra_forbidden' else shown_input(err.get('input'))}"
             for err in exc.errors()
         )

@@ -144,7 +144,7 @@ def test_a_mistake_in_the_policy_file_stops_start_up_naming_its_line(tmp_path: P
     policy.write_text('version = "clinic-7-v3"\n[glucose]\ncritical_low = 3.0\n', encoding="utf-8")
     done = serve_with_policy(policy, port, db)
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith(f"error: policy file {policy}: glucose.critical_low"), done.stderr
+    assert done.stderr.startswith(f"error: policy file {policy}: line 3: glucose.critical_low"), done.stderr
 
 
 @pytest.mark.parametrize(("sent", "ended"), [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM)])

@@ -1,0 +1,101 @@
+"""A policy's re-check intervals are whole minutes (a TOML integer) with an upper bound for every
+disposition. ``local_care = "60"`` (quoted), ``60.0`` and ``true`` were taken as 60, 60 and 1 minutes
+without a word, and the lower dispositions and the rules without an interval of their own took any
+number: 10**30 minutes, or days typed as minutes (525600 for a year), put the next check years
+away. Refused in one line naming the file, the line and the key, and what is allowed.
+
+Real TOML files read by the real loader; the built-in intervals and the largest allowed ones still load
+and are used by the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.triage.conftest import NOW, ob
+from triage.assess import assess
+from triage.assessment import Disposition
+from triage.errors import ConfigError
+from triage.patient import PatientContext
+from triage.policy import load_policy
+
+# the longest intervals (minutes): a routine referral followed up within 2 weeks, local care at least quarterly
+RECHECK_AT_MOST = {Disposition.routine_referral: 20_160, Disposition.local_care: 129_600}
+RULE_RECHECK_AT_MOST = 129_600
+
+WHOLE = "must be a whole number of minutes (a TOML integer such as 60, without quotes or a decimal point)"
+
+
+def refused(tmp_path: Path, table: str, key: str, value: str) -> tuple[Path, str]:
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'version = "c"\n\n[{table}]\n{key} = {value}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return path, message
+
+
+@pytest.mark.parametrize(
+    ("value", "got"), [('"60"', '"60"'), ("60.0", "60.0"), ("true", "true"), ("30.5", "30.5")]
+)
+@pytest.mark.parametrize(
+    ("table", "key"), [("recheck_minutes", "local_care"), ("rules.spo2_low", "recheck_minutes")]
+)
+def test_an_interval_that_is_not_a_toml_integer_is_refused(
+    tmp_path: Path, table: str, key: str, value: str, got: str
+) -> None:
+    path, message = refused(tmp_path, table, key, value)
+    assert message == f"policy file {path}: line 4: {table}.{key}: {WHOLE} (got {got})"
+
+
+@pytest.mark.parametrize(
+    ("disposition", "most", "why"),
+    [
+        ("routine_referral", 20_160, "14 days: a referral is followed up within 2 weeks"),
+        ("local_care", 129_600, "90 days: at least 4 follow-ups a year"),
+    ],
+)
+def test_a_lower_disposition_rechecked_later_than_its_longest_is_refused(
+    tmp_path: Path, disposition: str, most: int, why: str
+) -> None:
+    for minutes in (most + 1, 10**30):
+        path, message = refused(tmp_path, "recheck_minutes", disposition, str(minutes))
+        assert message == (
+            f"policy file {path}: line 4: recheck_minutes.{disposition}: {minutes} would re-assess"
+            f" {disposition} later than the longest allowed {most} minutes ({why}); allowed: 0 to {most}"
+            " (sooner is allowed, later never)"
+        )
+
+
+def test_a_rule_without_an_interval_of_its_own_is_bounded_too(tmp_path: Path) -> None:
+    path, message = refused(tmp_path, "rules.spo2_low", "recheck_minutes", str(RULE_RECHECK_AT_MOST + 1))
+    assert message.startswith(
+        f"policy file {path}: line 4: rules.spo2_low.recheck_minutes: {RULE_RECHECK_AT_MOST + 1} would"
+        f" re-assess spo2_low later than the longest allowed {RULE_RECHECK_AT_MOST} minutes"
+    )
+    assert message.endswith(f"allowed: 0 to {RULE_RECHECK_AT_MOST} (sooner is allowed, later never)")
+
+
+def test_a_disposition_that_is_no_disposition_names_its_line(tmp_path: Path) -> None:
+    path, message = refused(tmp_path, "recheck_minutes", "routing_referral", "5")
+    assert message.startswith(
+        f"policy file {path}: line 4: recheck_minutes.routing_referral: Input should be"
+    )
+
+
+def test_the_longest_allowed_intervals_load_and_are_used(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    lines = [f"{d.value} = {m}" for d, m in RECHECK_AT_MOST.items()]
+    path.write_text('version = "c"\n[recheck_minutes]\n' + "\n".join(lines) + "\n", encoding="utf-8")
+    policy = load_policy(path)
+    assert {d: policy.recheck_minutes[d] for d in RECHECK_AT_MOST} == RECHECK_AT_MOST
+    normal = [ob("sbp", 118), ob("dbp", 76), ob("heart_rate", 70)]
+    a = assess(PatientContext(age=50), normal, policy, now=NOW)
+    assert (a.disposition.value, a.recheck_minutes) == ("local_care", RECHECK_AT_MOST[Disposition.local_care])
+
+
+def test_the_builtin_intervals_are_within_the_bounds() -> None:
+    builtin = load_policy().recheck_minutes
+    assert all(builtin[d] <= most for d, most in RECHECK_AT_MOST.items())
