@@ -29,6 +29,35 @@ def repeated_id_problem(path: Path | str, ids: pd.Series) -> str | None:
     )
 
 
+def self_loops_note(path: Path | str, rows: np.ndarray, shown: int = 5) -> str | None:
+    """One line for the rows of an edge or moves table from a unit to itself (``rows``: their data
+    row numbers, 0 the first under the header), which every reader and fit ignores - no dyad of
+    the model -, or None without any: how many, in which file and on which lines (the first
+    ``shown``). `triage study fit` and `triage study rebuild` print it on stderr: both had dropped
+    them without a word."""
+    if not len(rows):
+        return None
+    lines = ", ".join(str(int(row) + 2) for row in rows[:shown])
+    more = f", ... ({len(rows) - shown} more)" if len(rows) > shown else ""
+    count, noun = ("1 row", "line") if len(rows) == 1 else (f"{len(rows)} rows", "lines")
+    return (
+        f"note: {path}: {count} from a unit to itself ignored ({noun} {lines}{more}):"
+        " a tie from a unit to itself is no tie of the model"
+    )
+
+
+def only_self_loops_problem(rows: int, loops: int) -> str | None:
+    """What is wrong with a table of ``rows`` rows, ``loops`` of them from a unit to itself, when
+    every row is one (the network has no tie to fit: the fit had failed 'no convergence', or, in
+    R, returned an edges coefficient of -31), else None. Said after the file or option."""
+    if rows == 0 or loops < rows:
+        return None
+    return (
+        f"every row is from a unit to itself ({rows} {'row' if rows == 1 else 'rows'}), so the network"
+        " has no tie between two units to fit; give the moves between units"
+    )
+
+
 def finite_numbers(values: pd.Series) -> pd.Series:
     """``values`` as numbers, NaN where a cell is not a finite number: pandas reads "inf",
     "-Infinity" and "1e999" as infinite numbers, which every reader had taken, so a fit failed
@@ -151,18 +180,13 @@ class Network:
 
     def self_loops_note(self, shown: int = 5) -> str | None:
         """One line for the edge rows from a unit to itself, which every fit ignores (no dyad of the
-        model: :meth:`response`), or None without any: how many, in which file and on which lines
-        (the first ``shown``). `triage study fit` had dropped them without a word."""
-        rows = np.flatnonzero(self.src == self.dst)
-        if not len(rows):
-            return None
-        lines = ", ".join(str(row + 2) for row in rows[:shown])
-        more = f", ... ({len(rows) - shown} more)" if len(rows) > shown else ""
-        count, noun = ("1 row", "line") if len(rows) == 1 else (f"{len(rows)} rows", "lines")
-        return (
-            f"note: {self.edges_file or 'edges'}: {count} from a unit to itself ignored ({noun} {lines}{more}):"
-            " a tie from a unit to itself is no tie of the model"
-        )
+        model: :meth:`response`), or None without any (:func:`self_loops_note`)."""
+        return self_loops_note(self.edges_file or "edges", np.flatnonzero(self.src == self.dst), shown)
+
+    def only_self_loops_problem(self) -> str | None:
+        """What is wrong with an edge list whose every row is from a unit to itself (no tie left to
+        fit), or None (:func:`only_self_loops_problem`); both backends refuse it."""
+        return only_self_loops_problem(len(self.src), int((self.src == self.dst).sum()))
 
     def _edge_cell(self, row: int, column: str) -> str:
         """Where an edge table's cell is: file (or "edges"), line (1 is the header) and the column

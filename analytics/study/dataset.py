@@ -20,8 +20,10 @@ import pandas as pd
 from analytics.ergm.network import (
     finite_numbers,
     not_a_number,
+    only_self_loops_problem,
     repeated_id_problem,
     repeated_pair_problem,
+    self_loops_note,
     sender_receiver,
 )
 from analytics.network_files import SYNTHETIC_COLUMN, matrix_cell_problem, read_csv_file
@@ -56,6 +58,10 @@ class Frame:
     synthetic_parts: str = ""
     """Which parts of a SYNTHETIC frame are generated (and which are real), from study.json's
     ``synthetic_parts``; its stamp says it (:attr:`stamp`)."""
+    self_loops: str = ""
+    """The note on the moves or edge rows from a unit to itself that were ignored (how many, where;
+    :func:`analytics.ergm.network.self_loops_note`), empty without any: `triage study rebuild` says
+    it on stderr, as `triage study fit` does, and the report under the frame's table."""
 
     @property
     def stamp(self) -> str:
@@ -135,9 +141,20 @@ def _refuse_empty(path: Path, values: pd.Series, header: str, fix: str = "give a
         )
 
 
+def _self_loops(path: Path, source: pd.Series, target: pd.Series) -> str:
+    """The note on the rows from a unit to itself (ignored: no dyad of the model), empty without
+    any; a table of nothing else is refused, as `triage study fit --edges` refuses it - it had
+    been dropped without a word, then refused as a threshold that left no tie."""
+    loops = (source.astype(str) == target.astype(str)).to_numpy()
+    problem = only_self_loops_problem(len(loops), int(loops.sum()))
+    if problem is not None:
+        raise StudyDataError(f"{path}: {problem}")
+    return self_loops_note(path, np.flatnonzero(loops)) or ""
+
+
 def _ties_from_moves(
     moves: pd.DataFrame, path: Path, ids: set[str], min_movers: int
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, int, str]:
     for column in ("origin", "destination"):
         if column not in moves.columns:
             raise StudyDataError(f"{path}: missing column {json_text(column)}")
@@ -149,14 +166,17 @@ def _ties_from_moves(
                 f"{path}: line {row + 2}, column {json_text(column)}: {column}"
                 f" {json_text(moves[column].iloc[row])} is not a node id of the frame"
             )
+    loops = _self_loops(path, moves["origin"], moves["destination"])
     movers = moves[moves["origin"] != moves["destination"]].groupby(["origin", "destination"]).size()
     edges = (
         movers.rename("movers").reset_index().rename(columns={"origin": "source", "destination": "target"})
     )
-    return edges[edges["movers"] >= min_movers].reset_index(drop=True), len(moves)
+    return edges[edges["movers"] >= min_movers].reset_index(drop=True), len(moves), loops
 
 
-def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers: int) -> pd.DataFrame:
+def _ties_from_edges(
+    edges: pd.DataFrame, path: Path, ids: set[str], min_movers: int
+) -> tuple[pd.DataFrame, str]:
     first, second = sender_receiver(path, list(edges.columns), StudyDataError)
     others = [c for c in edges.columns if c not in (first, second, SYNTHETIC_COLUMN)]
     edges = edges.rename(columns={first: "source", second: "target"})
@@ -170,6 +190,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
                 f"{path}: line {row + 2}, column {json_text(str(header))}: {column}"
                 f" {json_text(edges[column].iloc[row])} is not a node id"
             )
+    loops = _self_loops(path, edges["source"], edges["target"])
     weight = others[0] if others else None
     if weight is not None:
         raw = edges[weight]  # kept: the weight column may itself be called "movers"
@@ -186,7 +207,7 @@ def _ties_from_edges(edges: pd.DataFrame, path: Path, ids: set[str], min_movers:
     else:
         edges["movers"] = 1
     edges = edges[edges["source"] != edges["target"]].drop_duplicates(["source", "target"])
-    return edges[["source", "target", "movers"]].reset_index(drop=True)
+    return edges[["source", "target", "movers"]].reset_index(drop=True), loops
 
 
 def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
@@ -241,13 +262,15 @@ def load_frame(
     n_moves: int | None = None
     if "moves" in spec:
         moves_path = folder / str(spec["moves"])
-        edges, n_moves = _ties_from_moves(_read_csv(moves_path, "moves"), moves_path, set(ids), min_movers)
+        edges, n_moves, loops = _ties_from_moves(
+            _read_csv(moves_path, "moves"), moves_path, set(ids), min_movers
+        )
     elif "edges" in spec:
         edges_path = folder / str(spec["edges"])
         # every column as text: the sender and receiver are found by name (any case, "from,to"),
         # and ids such as "01" under them had been read as the number 1
         table = read_csv_file(edges_path, "edges", StudyDataError, dtype=str)
-        edges = _ties_from_edges(table, edges_path, set(ids), min_movers)
+        edges, loops = _ties_from_edges(table, edges_path, set(ids), min_movers)
     else:
         raise StudyDataError(
             f'{folder / "study.json"}: frame {json_text(key)} needs either "moves" or "edges"'
@@ -279,6 +302,7 @@ def load_frame(
         n_moves=n_moves,
         notes=notes,
         synthetic_parts=str(spec.get("synthetic_parts", synthetic_parts)),
+        self_loops=loops,
     )
 
 

@@ -48,6 +48,9 @@ class RebuildResult:
     """Which published coefficients the rebuild does not reproduce, how close the others are, and
     Figure 7 against the paper's words (empty: no frames called national and zhejiang, so nothing
     was compared)."""
+    notes: tuple[str, ...] = ()
+    """The frames' notes on rows from a unit to itself that were ignored (``note: FILE: 2 rows from
+    a unit to itself ignored (lines 5, 7): ...``), which `triage study rebuild` prints on stderr."""
 
 
 def _write_table(
@@ -211,9 +214,10 @@ def rebuild(
             if frame.n_moves
             else ""
         )
+        loops = frame.self_loops.removeprefix("note: ")
         note += (
             ". "
-            + " ".join(frame.notes)
+            + " ".join([*frame.notes, *([html.escape(loops) + "."] if loops else [])])
             + f" {fits[frame.key].best_note()} {html.escape(SIGNIFICANCE_NOTE)}</p>"
         )
         sections.append(ReportSection(f"{label}: {frame.title} - Models 1-3", note + table_html(wide)))
@@ -344,7 +348,10 @@ def rebuild(
     )
     files.append(report)
     tick("done", total, total)
-    return RebuildResult(out, report, study.synthetic, study.synthetic_parts, tables, checks, files, summary)
+    notes = tuple(frame.self_loops for frame in study.frames if frame.self_loops)
+    return RebuildResult(
+        out, report, study.synthetic, study.synthetic_parts, tables, checks, files, summary, notes
+    )
 
 
 __all__ = ["RebuildResult", "StudyDataError", "rebuild"]

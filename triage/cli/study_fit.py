@@ -253,12 +253,10 @@ def fit_command(
     covariates = _edgecov_pairs(edgecov or [])
     net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
     marks = synthetic_marks(nodes_file, edges_file)
+    only_loops = net.only_self_loops_problem()
+    if only_loops:  # no tie at all: the fit failed 'no convergence'
+        raise UserInputError(f"--edges {edges}: {only_loops}")
     loops = net.self_loops_note()
-    if loops and not (net.src != net.dst).any():  # no tie at all: the fit failed 'no convergence'
-        raise UserInputError(
-            f"--edges {edges}: every row is from a unit to itself ({len(net.src)} rows), so the network"
-            " has no tie between two units to fit; give the moves between units"
-        )
     if loops:  # on stderr, so --json stays the fit alone
         write(loops, err=True)
     with _naming_formula_option():

@@ -95,6 +95,8 @@ def rebuild_command(
         from analytics.study.rebuild import rebuild
 
         result = rebuild(out, data=data, seed=seed, backend=backend.value, progress=tick)
+    for note in result.notes:  # on stderr, as `triage study fit` says it, so --json stays the result
+        write(note, err=True)
     written = [*result.files, *(_embedded_data_files(out / "data") if data is None else [])]
     earlier = replace_earlier_outputs(out, written, "triage study rebuild", keep_under=data)
     if as_json:
