@@ -106,12 +106,16 @@ def test_weeks_with_no_pregnancy_recorded_for_the_visit_name_the_field_sent(
         refused.append(api.post(encounter, json=weeks, headers=nurse))
         assert api.post(encounter, json={"context": {"pregnant": False}}, headers=nurse).status_code == 201
         refused.append(api.post(encounter, json=weeks, headers=nurse))
-    whose = ("this request's", "the visit's", "the visit's")  # a walk-in: its own context only
-    for answer, who, stated in zip(refused, whose, ("not recorded", "not recorded", "false"), strict=True):
+    records = (  # a walk-in that opens the visit: its own context only
+        "a walk-in that records no pregnancy (pregnant not sent, and the patient has no visit open today)",
+        "a visit that records no pregnancy (pregnant not known or never stated)",
+        "a visit that records the patient as not pregnant (pregnant false)",
+    )
+    for answer, where in zip(refused, records, strict=True):
         assert answer.status_code == 422, answer.text
         error = answer.json()
         assert error["fields"] == ["context.gestation_weeks"], error
         assert error["error"] == (
-            f"context.gestation_weeks: 24 weeks of pregnancy sent where {who} pregnancy is"
-            f" {stated}; send pregnant true with them, or gestation_weeks null"
+            f"context.gestation_weeks: 24 weeks of pregnancy sent for {where}; send pregnant true"
+            " with them, or gestation_weeks null"
         ), error

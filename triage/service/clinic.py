@@ -127,21 +127,37 @@ def patient_context(
 
 
 def weeks_of_a_recorded_pregnancy(
-    sent: dict[str, Any] | None, visit: dict[str, Any], whose: str = "the visit's"
+    sent: dict[str, Any] | None, visit: dict[str, Any], *, walk_in: bool = False
 ) -> None:
     """Weeks of pregnancy a client sent (``context.gestation_weeks``) where ``visit``, the visit's
-    history with this request's over it (a walk-in: ``whose`` "this request's", its context alone),
-    records no pregnancy: refused naming the field the client sent - the engine's own check names
-    ``patient.gestation_weeks``, which on a walk-in is the body's patient object (mrn, name, sex),
-    where no such field is."""
+    history with this request's over it, records no pregnancy: refused naming the field the client
+    sent - the engine's own check names ``patient.gestation_weeks``, which on a walk-in is the body's
+    patient object (mrn, name, sex), where no such field is. ``walk_in``: the walk-in opened the
+    visit (the patient had none open today), so its own context is all there is."""
     weeks = (sent or {}).get("gestation_weeks")
     if weeks is None or visit.get("pregnant") is True:
         return
-    stated = "false" if visit.get("pregnant") is False else "not recorded"
+    if visit.get("pregnant") is False:
+        where = "a visit that records the patient as not pregnant (pregnant false)"
+    elif walk_in:
+        where = (
+            "a walk-in that records no pregnancy (pregnant not sent, and the patient has no visit open today)"
+        )
+    else:
+        where = "a visit that records no pregnancy (pregnant not known or never stated)"
     raise UserInputError(
-        f"context.gestation_weeks: {weeks} weeks of pregnancy sent where {whose} pregnancy is"
-        f" {stated}; send pregnant true with them, or gestation_weeks null"
+        f"context.gestation_weeks: {weeks} weeks of pregnancy sent for {where}; send pregnant true"
+        " with them, or gestation_weeks null"
     )
+
+
+def weeks_to_confirm(context: dict[str, Any]) -> dict[str, Any]:
+    """A request's context without weeks of pregnancy sent alone (no ``pregnant`` in it): the visit
+    they join decides whether they stand (a pregnancy stated earlier in it), checked when the walk-in
+    is stored (:func:`weeks_of_a_recorded_pregnancy`); until then the request is read without them."""
+    if context.get("gestation_weeks") is None or "pregnant" in context:
+        return context
+    return {k: v for k, v in context.items() if k != "gestation_weeks"}
 
 
 def as_kept(context: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -329,7 +345,8 @@ class Clinic:
     ) -> PreparedAssessment:
         """Assess a walk-in from its request alone (no database work): the CPU part of a walk-in,
         done before the request joins the single writer."""
-        context = patient_context(extra, pseudo_id, age, sex)
+        # weeks sent alone are the joined visit's to confirm: a visit opened here refuses them
+        context = patient_context(extra and weeks_to_confirm(extra), pseudo_id, age, sex)
         result = self.engine.assess(context, observations)
         sex_used = sex if sex in ("female", "male") else None
         return PreparedAssessment(
@@ -351,10 +368,10 @@ class Clinic:
         stored patient differs from what it was computed for, assess the stored rows instead."""
         encounter_id = int(encounter["id"])
         context = as_kept(context)
+        stated = encounter_context.stated(encounter)  # history stated earlier in this visit
+        weeks_of_a_recorded_pregnancy(context, {**stated, **(context or {})}, walk_in=not stated)
         sex = patient["sex"] if patient["sex"] in ("female", "male") else None
-        if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed or (
-            encounter_context.stated(encounter)  # history stated earlier in this visit counts too
-        ):
+        if (patient["pseudo_id"], encounter.get("age_years"), sex) != prepared.assumed or stated:
             return self.assess_encounter(
                 db,
                 encounter_id,
@@ -374,10 +391,10 @@ class Clinic:
         return row
 
     def check_context(self, context: dict[str, Any]) -> None:
-        """Validate extra patient context before anything is written."""
-        weeks_of_a_recorded_pregnancy(context, context, "this request's")
+        """Validate extra patient context before anything is written (weeks of pregnancy sent
+        alone: when the walk-in is stored, against the visit they join)."""
         try:
-            PatientContext.model_validate(context)
+            PatientContext.model_validate(weeks_to_confirm(context))
         except ValueError as exc:
             raise UserInputError(f"context: {exc}") from None
 
