@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 CONFIG_ENV = "TRIAGE_CONFIG"
 #: A web origin as a browser sends it in ``Origin`` (RFC 6454): scheme, host, optional port.
 _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+#: A host name as ``service.allowed_hosts`` takes it (a leading ``.``: the domain and its names).
+_HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 ENV_PREFIX = "TRIAGE_"
 #: The storage layer's bounds (``referral.association_bounds``), in the setting's unit.
 MIN_ASSOCIATION_S, MAX_ASSOCIATION_S = int(MIN_DURATION.total_seconds()), int(MAX_DURATION.total_seconds())
@@ -190,6 +192,27 @@ class ServiceSettings(BaseModel):
         description="Web origins whose browser apps may call /api/v1 with an API token (CORS), e.g."
         ' ["https://dashboard.clinic.example"]; empty (the default): none, only the service\'s own pages',
     )
+
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Names the service is reached by beyond an IP address, localhost and names without"
+        " a dot (the PC's name on the LAN), e.g. [\"triage.clinic.example\"] (the reverse proxy's"
+        ' public name); ".clinic.example": that domain and every name under it. A request naming any'
+        " other host is refused (400 host_not_allowed): a page of another site reaching the service by"
+        " DNS rebinding",
+    )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _HOST_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{json_text(name)} is not a host name: give the name only, in lower case, e.g."
+                    ' "triage.clinic.example", or ".clinic.example" for the domain and every name'
+                    ' under it (no scheme, port, path or "*")'
+                )
+        return value
 
     @field_validator("cors_origins")
     @classmethod

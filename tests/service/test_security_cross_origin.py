@@ -93,7 +93,7 @@ def lan_chromium() -> Iterator[Any]:
 def test_on_a_lan_the_pages_own_form_sets_up_and_another_sites_cannot(
     tmp_path: Path, lan_chromium: Any
 ) -> None:
-    app = create_app(make_settings(tmp_path))
+    app = create_app(make_settings(tmp_path, allowed_hosts=["clinic.lan"]))
     with live_server(app) as base:
         port = base.rsplit(":", 1)[1]
         clinic, evil = f"http://clinic.lan:{port}", "http://evil.lan"

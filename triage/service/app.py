@@ -41,6 +41,7 @@ from triage.service.auth import (
 from triage.service.database import Databases
 from triage.service.events import EventHub
 from triage.service.head import HeadAsGet, allowed_methods
+from triage.service.hosts import AllowedHosts, HostCheck
 from triage.service.metrics import ServiceMetrics
 from triage.service.pages.rendering import form_page, render_error
 from triage.service.runtime import Runtime
@@ -265,6 +266,7 @@ def create_app(
     app.add_middleware(runtime.metrics.middleware)
     if settings.service.cors_origins:  # browser apps of these origins may call /api/ (api/cors.py)
         app.add_middleware(ApiCors, origins=settings.service.cors_origins)
+    app.add_middleware(HostCheck, hosts=AllowedHosts(settings.service.host, settings.service.allowed_hosts))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,0 +1,119 @@
+"""The names the service answers to: a request whose ``Host`` is another name is refused (400).
+
+DNS rebinding: a web site's page the clinic PC opens can have its own name (``rebind.example``)
+resolve to ``127.0.0.1`` or the service's LAN address a moment later; the browser then treats the
+service as that site's own page - same origin, so neither the refusal of another origin's forms
+(``auth.refuse_cross_origin``) nor the SameSite cookie stops it. Before the first administrator
+exists the page could read ``/setup`` and send it, making its author the administrator; later it
+could try passwords from inside the clinic (and use up the PC's failed-login limit). The one thing
+it cannot change is the ``Host`` the browser sends: the site's name. So every request must name
+the service by one of:
+
+- an IP address (``127.0.0.1``, ``10.0.0.5``, ``[::1]``): no DNS, nothing to rebind;
+- a name without a dot (``localhost``, the PC's name on the LAN, ``clinic-pc``) or under
+  ``.localhost`` (RFC 6761: always this machine): public DNS, which the other site's name is in,
+  answers for no such name;
+- ``service.host`` when it is a name, the machine's own host name;
+- a name listed in ``service.allowed_hosts`` (the reverse proxy's public name,
+  ``triage.clinic.example``; ``.clinic.example``: that domain and every name under it).
+
+A request without ``Host`` is no browser's (HTTP/1.0 scripts) and passes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from triage.errors import json_text
+
+log = logging.getLogger(__name__)
+
+CODE = "host_not_allowed"
+#: Names of refused ``Host`` headers logged once each, at most this many per process (a page of
+#: another site could send a new name with every request).
+LOGGED_AT_MOST = 64
+
+
+def host_name(host_header: str) -> str:
+    """The name in a ``Host`` header, lower case, without its port (``[::1]:8000`` -> ``::1``)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class AllowedHosts:
+    """Whether a ``Host`` names this service (see the module's rules)."""
+
+    def __init__(self, service_host: str, listed: Iterable[str]) -> None:
+        names = {socket.gethostname().lower(), service_host.strip().lower()}
+        self.exact = names | {name for name in listed if not name.startswith(".")}
+        self.domains = tuple(name for name in listed if name.startswith("."))
+
+    def allows(self, host_header: str) -> bool:
+        name = host_name(host_header)
+        if not name:
+            return False
+        if "." not in name or name in self.exact or _is_ip(name) or name.endswith(".localhost"):
+            return True
+        return any(name.endswith(domain) or name == domain[1:] for domain in self.domains)
+
+
+def refusal(host_header: str) -> str:
+    """What a refused request is told: the name, why, and the setting that adds it."""
+    name = host_name(host_header)
+    return (
+        f"Host {json_text(host_header)}: not a name of this service. Either a page of another web"
+        " site reached the service under that site's name (DNS rebinding), or the service is"
+        " reached by a name it was not told: an administrator adds it to service.allowed_hosts in"
+        f' the settings (allowed_hosts = ["{name}"], or TRIAGE_SERVICE__ALLOWED_HOSTS=\'["{name}"]\')'
+        " and restarts the service. An IP address or localhost always works"
+    )
+
+
+class HostCheck:
+    """ASGI middleware: 400 ``host_not_allowed`` for a request whose ``Host`` names no name of
+    this service (:class:`AllowedHosts`), before any route - ``/setup`` and ``/login`` among them -
+    sees it. JSON under ``/api/``, plain text elsewhere (it is no page of this service)."""
+
+    def __init__(self, app: ASGIApp, hosts: AllowedHosts) -> None:
+        self.app = app
+        self.hosts = hosts
+        self._logged: set[str] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = next((v for k, v in scope["headers"] if k == b"host"), None)
+        said = None if host is None else host.decode("latin-1")
+        if said is None or self.hosts.allows(said):
+            await self.app(scope, receive, send)
+            return
+        message = refusal(said)
+        if len(self._logged) < LOGGED_AT_MOST and said not in self._logged:
+            self._logged.add(said)
+            log.warning("refused a request to %s %s: %s", scope["method"], scope["path"], message)
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"ok": False, "error": message, "code": CODE, "status": 400}).encode()
+            kind = b"application/json"
+        else:
+            body = (message + "\n").encode()
+            kind = b"text/plain; charset=utf-8"
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
