@@ -330,15 +330,15 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     Raises ``ConfigError`` naming the file and the field when anything is invalid.
     """
     _refuse_misspelt_variables()
-    if path is None and os.environ.get(CONFIG_ENV):
-        path = Path(os.environ[CONFIG_ENV])
-    data: dict[str, Any] = read_toml_file(path, "settings file") if path is not None else {}
+    given = path
+    path, origin = settings_file(given)
+    data: dict[str, Any] = read_toml_file(path, "settings file", origin) if path is not None else {}
     data.update(overrides)
     try:
         return Settings(**data)
     except ValidationError as exc:
         problems = "; ".join(
-            setting_problem(err["loc"], key_message(Settings, err, ENV_PREFIX), path) for err in exc.errors()
+            setting_problem(err["loc"], key_message(Settings, err, ENV_PREFIX), given) for err in exc.errors()
         )
         raise ConfigError(problems) from None
     except SettingsError as exc:  # a list or table setting from the environment is not JSON
@@ -408,11 +408,20 @@ def _kind(loc: list[str]) -> Literal["list", "table"] | None:
     return "list" if get_origin(annotation) is list else None
 
 
+def settings_file(given: Path | None) -> tuple[Path | None, str]:
+    """The settings file in use - ``given`` (``--config``), else ``$TRIAGE_CONFIG``'s - and what its
+    errors say after its path: ``" ($TRIAGE_CONFIG)"`` when the variable named it ("settings file
+    /etc/clinic.toml does not exist" left an administrator who gave no --config looking for where
+    that path came from: a systemd unit's EnvironmentFile=, a login profile's export)."""
+    if given is None and os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]), f" (${CONFIG_ENV})"
+    return given, ""
+
+
 def setting_problem(loc: tuple[int | str, ...], message: str, path: Path | None = None) -> str:
     """One invalid setting, named where the user wrote it: the environment variable or the file
-    (``path``, else ``$TRIAGE_CONFIG``'s)."""
-    if path is None and os.environ.get(CONFIG_ENV):
-        path = Path(os.environ[CONFIG_ENV])
+    (``path``, given with ``--config``, else ``$TRIAGE_CONFIG``'s, said so)."""
+    path, origin = settings_file(path)
     dotted = ".".join(str(part) for part in loc)
     # the key's own variable, else a table's given as JSON (TRIAGE_DATABASE='{"path": ...}'), which
     # then says the key; pydantic-settings matches variable names without regard to case
@@ -422,5 +431,5 @@ def setting_problem(loc: tuple[int | str, ...], message: str, path: Path | None 
             if variable.upper() == wanted:
                 key = "" if length == len(loc) else f"{dotted}: "
                 return f"environment variable {variable}={json_text(value)}: {key}{message}"
-    where = f"settings file {path}" if path is not None else "settings"
+    where = f"settings file {path}{origin}" if path is not None else "settings"
     return f"{where}: {dotted}: {message}"

@@ -15,9 +15,10 @@ from referral.readable import read_problem
 from triage.errors import ConfigError, validation_message
 
 
-def read_toml_file(path: Path, what: str) -> dict[str, Any]:
+def read_toml_file(path: Path, what: str, origin: str = "") -> dict[str, Any]:
     """The TOML document at ``path`` (UTF-8, a byte order mark allowed); ``what`` names it in errors
-    (e.g. ``"policy file"``)."""
+    (e.g. ``"policy file"``), ``origin`` says after the path where it was given (``" ($TRIAGE_CONFIG)"``)."""
+    named = f"{what} {path}{origin}"
     try:
         with path.open("rb") as fh:
             raw = fh.read()
@@ -25,21 +26,21 @@ def read_toml_file(path: Path, what: str) -> dict[str, Any]:
         # 'invalid TOML: Invalid statement (at line 1, column 1)' on a file that reads right
         return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{what} {path} does not exist") from None
+        raise ConfigError(f"{named} does not exist") from None
     except IsADirectoryError:
-        raise ConfigError(f"{what} {path} is a directory; give the TOML file") from None
+        raise ConfigError(f"{named} is a directory; give the TOML file") from None
     except OSError as exc:  # no permission, a socket or device: was a traceback
         blocked = read_problem(path) if isinstance(exc, PermissionError) else None
         if blocked is not None:  # whose file and what to do, as --config says it
-            raise ConfigError(f"{what} {path}: {blocked}") from None
+            raise ConfigError(f"{named}: {blocked}") from None
         raise ConfigError(
-            f"{what} {path}: cannot read the file ({exc.strerror or exc}); check that it is a file this user can read"
+            f"{named}: cannot read the file ({exc.strerror or exc}); check that it is a file this user can read"
         ) from None
     except UnicodeDecodeError as exc:
         at = exc.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)  # the file's
-        raise ConfigError(f"{what} {path}: byte {at} is not UTF-8; save the file as UTF-8") from None
+        raise ConfigError(f"{named}: byte {at} is not UTF-8; save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{named}: invalid TOML: {exc}") from None
 
 
 def key_message(root: type[BaseModel], error: Any, env_prefix: str | None = None) -> str:

@@ -146,7 +146,11 @@ def test_a_model_the_settings_enable_that_does_not_exist_is_a_settings_error(
     assert (code, out, err) == (2, "", f"error: settings file {settings}: models.enabled: {why}\n")
     monkeypatch.setenv("TRIAGE_CONFIG", str(settings))
     code, out, err = run(capsys, "assess", example)
-    assert (code, out, err) == (2, "", f"error: settings file {settings}: models.enabled: {why}\n")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: settings file {settings} ($TRIAGE_CONFIG): models.enabled: {why}\n",
+    )
 
 
 def test_a_policy_table_for_a_model_that_does_not_exist_is_refused(

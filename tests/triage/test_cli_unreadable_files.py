@@ -50,7 +50,10 @@ def test_a_settings_or_policy_file_that_is_a_socket_is_one_line(
     assert (code, capsys.readouterr().err) == (2, f"error: --policy: policy file {unix_socket}: {expected}\n")
     monkeypatch.setenv("TRIAGE_CONFIG", str(unix_socket))
     code = main(["assess", EXAMPLE, "--no-models"])
-    assert (code, capsys.readouterr().err) == (2, f"error: settings file {unix_socket}: {expected}\n")
+    assert (code, capsys.readouterr().err) == (
+        2,
+        f"error: settings file {unix_socket} ($TRIAGE_CONFIG): {expected}\n",
+    )
 
 
 def _as_another_user(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -105,7 +108,7 @@ def test_a_file_this_user_may_not_read_is_one_line() -> None:
             ["assess", EXAMPLE, "--no-models"], {"HOME": str(home), "TRIAGE_CONFIG": str(config)}
         )
         # whose file, its mode and what to do, as --config says it (tests/unit/test_config_unreadable.py)
-        said = f"error: settings file {config}: this user, "
+        said = f"error: settings file {config} ($TRIAGE_CONFIG): this user, "
         assert done.returncode == 2 and done.stderr.startswith(said), done.stderr
         assert "may not read it (" in done.stderr and "mode 0000)" in done.stderr, done.stderr
         assert done.stderr.count("\n") == 1 and "Permission denied" not in done.stderr, done.stderr

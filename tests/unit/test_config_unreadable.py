@@ -42,7 +42,7 @@ def test_an_unreadable_settings_file_from_the_environment_says_the_same(tmp_path
     )
     assert result.returncode == 2, result.stderr
     said = _said(config, prefix, owner)
-    assert result.stderr == f"error: settings file {config}: {said}\n"
+    assert result.stderr == f"error: settings file {config} ($TRIAGE_CONFIG): {said}\n"
 
 
 def _said(config: Path, prefix: list[str], owner: str) -> str:

@@ -114,21 +114,20 @@ def started_line(runtime: Runtime, config: Path | None) -> str:
     file, the clinic (a ``clinic_id`` the facility directory lacks records visits without one), the referral log (absolute: a relative ``database.path`` is the working folder's), its
     schema, the policy and the risk models with their versions, and the device gateway."""
     from referral.schema import applied_migrations
-    from triage.settings import CONFIG_ENV, ENV_PREFIX
+    from triage.settings import CONFIG_ENV, ENV_PREFIX, settings_file
 
     settings = runtime.settings
     engine = runtime.extras["clinic"].engine
     db = runtime.databases.get()
     schema = applied_migrations(db)
     clinic = clinic_text(db, settings.clinic_id)
-    if config is None and os.environ.get(CONFIG_ENV):
-        config = Path(os.environ[CONFIG_ENV])
+    config, origin = settings_file(config)
     variables = sorted(v for v in os.environ if v.upper().startswith(ENV_PREFIX) and v.upper() != CONFIG_ENV)
     policy = settings.policy.file.resolve() if settings.policy.file is not None else "built in"
     models = ", ".join(f"{name} {version}" for name, version in engine.models.versions.items())
     profiles = len(settings.gateway.profiles) if settings.service.run_gateway else 0
     return (
-        f"ready: settings {config.resolve() if config is not None else 'built-in defaults'}"
+        f"ready: settings {f'{config.resolve()}{origin}' if config is not None else 'built-in defaults'}"
         + (f" and {', '.join(variables)}" if variables else "")
         + f"; clinic {clinic}; referral log {settings.database.path.resolve()} (schema {schema[-1] if schema else 'none'})"
         f"; policy {json_text(engine.policy.version)} ({policy}); risk models {models or 'none'}"
