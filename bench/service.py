@@ -32,13 +32,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -61,9 +64,49 @@ def listener_profile(port: int) -> str:
 
 
 def free_port() -> int:
+    """A port for the gateway's listener profile (``[tcp] port`` takes 1-65535, not 0): found free,
+    then bound by the server a moment later - another program may take it in between (rare)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+#: What `triage serve` prints once it listens (``clinic service on URL (N processes; ...)``).
+LISTENING = re.compile(r"clinic service on (http://\S+)/ \(")
+
+
+def serve_command(workers: int) -> list[str]:
+    """`triage serve` on any free port (``--port 0``): the server binds it at once and names it in
+    the URL it prints, so no other program can take it between a look and the bind."""
+    return [str(Path(sys.executable).with_name("triage")), "serve", "--port", "0", "--workers", str(workers)]
+
+
+def start_server(
+    command: list[str], env: dict[str, str], timeout_s: float = 60
+) -> tuple[subprocess.Popen[str], str, Callable[[], str]]:
+    """Start ``command`` (:func:`serve_command`) and wait for the URL it prints; returns the process,
+    that URL (no trailing slash) and a function giving its standard error so far. The output is read
+    to the end in the background: a server whose log filled the pipe would otherwise block. A server
+    that ends, or says nothing for ``timeout_s``, stops the benchmark with what it said."""
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stderr or ()), daemon=True).start()
+
+    def said() -> str:
+        return "".join(lines)
+
+    deadline = time.monotonic() + timeout_s
+    while (found := LISTENING.search(said())) is None:
+        if server.poll() is not None or time.monotonic() > deadline:
+            if server.poll() is None:
+                server.kill()
+            server.wait()
+            time.sleep(0.1)  # the reader's last lines
+            raise SystemExit(
+                f"bench: {' '.join(command)} printed no URL (exit {server.returncode}):\n{said()}"
+            )
+        time.sleep(0.02)
+    return server, found[1], said
 
 
 def prepare(folder: Path) -> str:
@@ -282,7 +325,6 @@ def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, of
     token = prepare(folder)
     profile = folder / "monitor.toml"
     profile.write_text(listener_profile(free_port()), encoding="utf-8")
-    port = free_port()
     env = {
         **os.environ,
         "OMP_NUM_THREADS": "1",
@@ -290,19 +332,11 @@ def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, of
         "TRIAGE_DATABASE__PATH": str(folder / "bench.db"),
         "TRIAGE_GATEWAY__PROFILES": f'["{profile}"]',
     }
-    command = [
-        str(Path(sys.executable).with_name("triage")),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
+    command = serve_command(workers)
     print(f"\n--- {workers} process{'es' if workers > 1 else ''} ---")
     print(f"server: {' '.join(command)}  (data in {folder}, gateway profile {profile.name})")
-    base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    server, base, _ = start_server(command, env)
     results: list[tuple[str, tuple[float, float, float, int, int]]] = []
     cpu_per_request: float | None = None
     try:

@@ -1,0 +1,41 @@
+"""The service benchmark starts `triage serve --port 0` and reads the port from the URL the server
+prints: it picked a free port itself, closed it, and handed the number to the server, so another
+program (a test, a second bench) could take it in between and the run failed 'address already in
+use'. Real `triage serve` processes; the settings are the benchmark's own environment's kind."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from bench.service import serve_command, start_server
+from tests.service.test_serve_startup import environment
+
+
+def test_the_bench_asks_the_server_for_any_free_port() -> None:
+    command = serve_command(1)
+    assert command[command.index("--port") + 1] == "0", command
+
+
+def test_the_url_it_reads_is_the_one_the_server_listens_on(tmp_path: Path) -> None:
+    env = environment() | {"TRIAGE_DATABASE__PATH": str(tmp_path / "bench.db")}
+    server, base, said = start_server(serve_command(1), env)
+    try:
+        port = urlsplit(base).port
+        assert port not in (None, 0) and base == f"http://127.0.0.1:{port}", base
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200, said()
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(30) == 130, said()
+
+
+def test_a_server_that_stops_before_listening_ends_the_bench_with_what_it_said(tmp_path: Path) -> None:
+    env = environment() | {"TRIAGE_DATABASE__PATH": str(tmp_path)}  # a folder: refused, exit 2
+    with pytest.raises(SystemExit) as info:
+        start_server(serve_command(1), env)
+    said = str(info.value)
+    assert "printed no URL (exit 2)" in said and f"database.path {tmp_path} is a folder" in said, said
