@@ -258,12 +258,13 @@ def compute_scores(
     age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
     smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]
     waist = number("waist") or pf["waist_cm"]
-    bmi = number("bmi") or patient.bmi_value
-    if bmi is None:
-        h = number("height")
-        w = number("weight")
-        if w is not None and h is not None:
-            bmi = w / (h / 100.0) ** 2
+    # a measured BMI; else weight / height^2 with a measured weight or height (the other as measured,
+    # else as stated: a scale sends the weight alone); else the context's BMI or weight and height
+    bmi, h, w = number("bmi"), number("height"), number("weight")
+    if bmi is None and (h is not None or w is not None):
+        h, w = h or pf["height_cm"], w or pf["weight_kg"]
+        bmi = None if h is None or w is None else w / (h / 100.0) ** 2
+    bmi = bmi or patient.bmi_value
     return {
         "news2": news2(
             resp_rate=rr,
