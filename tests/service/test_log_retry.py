@@ -1,6 +1,6 @@
 """`triage serve` whose referral log cannot be opened at start (its folder cannot be created: a file
 stands where the folder goes, as a mount not back yet or a full disk would stop it) tries again in
-the background and becomes ready once the folder is usable - it stayed not ready until restarted.
+the background and becomes ready once the folder is there - it stayed not ready until restarted.
 A log a newer version migrated is not retried.
 
 A real `triage serve` subprocess on loopback and real SQLite files.
@@ -146,8 +146,9 @@ def test_a_log_folder_usable_only_after_start_up_is_opened_then_and_the_service_
         while later["retry"]["failed_attempts"] < first["retry"]["failed_attempts"] + 1:
             later = wait_for(base, 503, process, log, 60)
             said_retrying(later, why)
-        blocker.unlink()  # the folder can be made now
-        # Opened by the attempt /readyz announced: no attempt fails once the folder can be made.
+        blocker.unlink()  # the folder is there now (the service makes none: a mistyped path)
+        blocker.mkdir()
+        # Opened by the attempt /readyz announced: no attempt fails once the folder is there.
         waiting: list[dict] = []
         assert wait_for(base, 200, process, log, 60, waiting)["retry"] is None
         failed = {answer["retry"]["failed_attempts"] for answer in waiting[:-1]}

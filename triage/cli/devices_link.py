@@ -293,6 +293,11 @@ def register_listen(app: typer.Typer) -> None:
         # given on the command line: created only in a folder that exists (a typo made a new log)
         if db is not None:
             in_existing_folder(db, "--db")
+        else:  # the settings' log: its folder is not created either, as triage serve creates none
+            from triage.service.database import missing_folder
+
+            if missing_folder(settings.database.path) is not None:
+                in_existing_folder(settings.database.path, "database.path")
         if wire_log is not None:
             in_existing_folder(wire_log, "--wire-log")
         wire_dir = wire_log or (settings.data_dir / "wire" if settings.gateway.wire_log else None)

@@ -24,6 +24,7 @@ from referral.errors import ConfigError
 from referral.schema import applied_migrations, connect, upgrade
 from referral.storage import storage_error
 from triage.errors import os_reason
+from triage.settings import DatabaseSettings
 
 log = logging.getLogger("triage.service")
 
@@ -56,6 +57,22 @@ def refuse_a_folder(path: Path) -> None:
         raise ConfigError(
             f"database.path {path} is a folder; give the referral log's file, e.g. {path / 'clinic.db'}"
         )
+
+
+def missing_folder(path: Path) -> str | None:
+    """Why the referral log at ``path`` (``database.path``) is not opened because its folder does not
+    exist, or None. The folder is not created: a mistyped path made a new, empty log nobody looks
+    at (as ``devices listen --db`` refuses it: ``triage.cli.paths.in_existing_folder``), and a
+    mount not back yet got a log of its own beneath the mount point. The default
+    ``var/clinic.db`` (no ``database.path`` given, a first try in a working folder) is the exception."""
+    folder = path.parent
+    if folder.exists() or path == DatabaseSettings.model_fields["path"].default:
+        return None
+    return (
+        f"database.path {path}: the folder {folder} does not exist (a mistyped path, or a mount not back"
+        f" yet?); check database.path, or create the folder first (mkdir -p {folder}), owned by the"
+        " service's user; the service creates no folder and tries again"
+    )
 
 
 class LogUnavailable(ConfigError):
@@ -99,6 +116,8 @@ class Databases:
         """Open the log and apply its pending migrations; the service log says when that created a
         new log or upgraded an older one (the ``ready:`` line gave only the schema it ended at)."""
         refuse_a_folder(self.path)
+        if (missing := missing_folder(self.path)) is not None:  # can pass: a mount coming back
+            raise LogUnavailable(missing)
         try:
             db = connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=False)
             try:

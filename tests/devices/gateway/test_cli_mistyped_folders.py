@@ -5,12 +5,15 @@ file itself (a new log, a new wire log folder) is still created in a folder that
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.service.test_log_retry import serve_on, wait_for
+from tests.service.test_serve_startup import environment
 from triage.cli import main
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
@@ -52,3 +55,48 @@ def test_a_new_log_in_a_folder_that_exists_is_still_created(
     log = tmp_path / "clinic.db"
     assert main(["referrals", "migrate", "--db", str(log)]) == 0
     assert log.is_file() and "applied" in capsys.readouterr().out
+
+
+def test_listen_refuses_a_database_path_from_the_settings_in_a_folder_that_does_not_exist(
+    tmp_path: Path,
+) -> None:
+    """Without --db, listen stores into the settings' database.path: a mistyped folder there was
+    created as --db's was."""
+    missing = tmp_path / "clinc"
+    given = missing / "clinic.db"
+    env = environment() | {"TRIAGE_DATA_DIR": str(tmp_path), "TRIAGE_DATABASE__PATH": str(given)}
+    listen = subprocess.run([TRIAGE, *LISTEN], capture_output=True, text=True, timeout=120, env=env)
+    assert listen.returncode == 2, listen.stderr
+    assert listen.stderr == (
+        f"error: database.path {given}: the folder {missing} does not exist (a mistyped path?); check it,"
+        f" or create the folder first (mkdir -p {missing})\n"
+    )
+    assert not missing.exists()
+
+
+def test_serve_creates_no_missing_log_folder_and_says_which_and_what_to_do(tmp_path: Path) -> None:
+    """`triage serve` with database.path in a folder that does not exist made the folder and a new,
+    empty log in it, where `devices listen --db` refuses the same path: it now creates neither,
+    stays not ready saying which folder and what to do (a mistyped path, or a mount not back yet:
+    tried again), and opens the log once the folder is there. A real `triage serve` on loopback."""
+    missing = tmp_path / "clinc"
+    db_path = missing / "clinic.db"
+    process, base, log = serve_on(db_path, tmp_path)
+    try:
+        body = wait_for(base, 503, process, log, 60)
+        assert body["retry"]["failed_attempts"] >= 1, body
+        said = (
+            f"service not ready: invalid_config: database.path {db_path}: the folder {missing} does not"
+            f" exist (a mistyped path, or a mount not back yet?); check database.path, or create the"
+            f" folder first (mkdir -p {missing}), owned by the service's user; the service creates no"
+            " folder and tries again"
+        )
+        assert said in log.read_text(encoding="utf-8")
+        assert not missing.exists()
+        missing.mkdir()  # the administrator makes it (or the mount comes back)
+        assert wait_for(base, 200, process, log, 60)["ready"] is True
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 130
+    assert db_path.is_file()
+    assert "Traceback" not in log.read_text(encoding="utf-8")
