@@ -134,6 +134,20 @@ def _r_list(ro: Any, args: dict[str, int | str]) -> Any:
     )
 
 
+def r_ties(y: np.ndarray) -> tuple[list[int], list[int], list[float]]:
+    """The ties R's ``network`` is given (``add.edges``): 1-based senders and receivers and their
+    values, read from the response matrix ``y`` (:meth:`Network.response`), so each tie once and no
+    row from a unit to itself - the edge list as given had been passed, and R's ``add.edges`` checks
+    neither, so a self-loop was a tie of R's observed statistics (and a pair listed twice two ties),
+    where the Python fit leaves them out."""
+    senders, receivers = np.nonzero(y)
+    return (
+        (senders + 1).tolist(),
+        (receivers + 1).tolist(),
+        y[senders, receivers].astype(float).tolist(),
+    )
+
+
 def _r() -> Any:
     # rpy2 puts R's library folders (including the system's libpython) first on LD_LIBRARY_PATH
     # while it starts R; every later subprocess of ours would inherit it and load the wrong
@@ -243,13 +257,13 @@ def fit_in_r(
     y = net.response(response if valued else None)
     with _LOCK:
         if use_ergm:
-            values = y[net.src, net.dst]
+            senders, receivers, tie_values = r_ties(y)
             fit = ro.r(_R_ERGM)(
                 net.n,
                 net.directed,
-                ro.IntVector((net.src + 1).tolist()),
-                ro.IntVector((net.dst + 1).tolist()),
-                ro.FloatVector(values.tolist()),
+                ro.IntVector(senders),
+                ro.IntVector(receivers),
+                ro.FloatVector(tie_values),
                 ro.ListVector(attrs),
                 ro.ListVector(covs),
                 formula.split("~", 1)[-1],

@@ -21,7 +21,7 @@ from analytics.ergm.plan import closed_form_edges_mutual, fit_plan, refuse_unuse
 from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
-from analytics.errors import ConvergenceError, FormulaError
+from analytics.errors import ConvergenceError, FormulaError, NetworkInputError
 from referral.errors import json_text
 
 __all__ = ["NOT_CONVERGED", "ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
@@ -81,6 +81,9 @@ def ergm(
     settings |= {"bridges": bridges, "bridge_draws": bridge_draws}
     given = {name: f"{name}={value!r}" for name, value in settings.items() if value is not None}
     terms = parse_formula(formula)
+    only_loops = network.only_self_loops_problem()
+    if only_loops:  # no tie to fit: Python's fit failed 'no convergence', R's glm returned edges -31
+        raise NetworkInputError(f"{network.edges_file or 'edges'}: {only_loops}")
     if given:
         r_ergm = False
         if backend == "r" and valued:
