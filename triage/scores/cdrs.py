@@ -131,6 +131,8 @@ def cdrs(
         else (6 if family_history_diabetes == "first_degree" else 0),
     }
     missing = [k for k, v in components.items() if v is None]
+    if components["waist"] is None and waist_cm is not None:
+        missing.remove("waist")  # measured: its bands need the sex, which is named missing
     total = sum([v for v in components.values() if v is not None])
     band = "high" if total >= OGTT_THRESHOLD else "low"
     detail = (_HIGH if band == "high" else _LOW) % ((">=" if missing else ""), total)
