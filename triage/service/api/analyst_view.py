@@ -10,21 +10,33 @@ de-identified analytics export (docs/analytics-export.md: "no names ... no free 
   (:data:`SERVICE_ACTORS`: the device gateway, the expiry of a device association ...) are not
   people and keep their names, so a visit a device opened reads ``device-gateway``.
 - Free text a person wrote - a visit's ``close_reason``, a referral's ``reason``, a basis review's
-  ``resolution_reason`` - is ``null``: it may name anyone (the patient, a relative, a colleague, a
-  telephone number), and no rule can find that in text.
+  ``resolution_reason``, the receiving hospital's ``diagnosis`` and ``note`` of a completed
+  referral's ``feedback`` - is ``null``: it may name anyone (the patient, a relative, a colleague, a
+  telephone number), and no rule can find that in text. The feedback's ``justified`` (yes or no) is
+  kept: the tier-imbalance analysis reads it, as the de-identified export carries it.
+- The reason triage wrote when it proposed a referral (``proposed by triage: <rule>; <rule>``) is
+  kept (:func:`triage_reason`): it is the engine's rule names, no person's text, and it tells the
+  analyst which referrals triage proposed and on which rules - the analyst's referrals page shows
+  it, and the API blanked it until 2026-12-06. It is kept only when every name after the prefix is
+  one the engine writes (a rule, ``model:<name>``, a disposition): a person's reason that merely
+  begins with the same words is free text, ``null``.
 
 The clinical roles read every field as stored. Until 2026-12-06 the analyst read the user names and
 the text too."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlite_utils import Database
 
 from referral.associations import EXPIRY_ACTOR
 from referral.clinic import SECRET_KEY, get_setting, pseudonym
+from triage.assessment import Disposition
+from triage.rules import RULES_BY_NAME
 from triage.service.auth import Principal, Role
+from triage.service.clinic import PROPOSED_BY_TRIAGE
 
 #: Actors that are the service itself, not a person: kept as they are.
 SERVICE_ACTORS = frozenset(
@@ -40,6 +52,20 @@ SERVICE_ACTORS = frozenset(
 FREE_TEXT = ("close_reason", "reason", "resolution_reason")
 #: Fields that name who did something.
 STAFF = ("created_by", "closed_by", "resolved_by")
+#: A risk model's name as a proposal's reason names it (``model:cvd10``).
+_MODEL = re.compile(r"model:[a-z][a-z0-9_]{0,63}")
+_DISPOSITIONS = frozenset(d.value for d in Disposition)
+
+
+def triage_reason(reason: object) -> str | None:
+    """``reason`` when it is the one triage writes proposing a referral - ``proposed by triage: ``
+    and names the engine writes (rules, ``model:<name>``, a disposition), ``; ``-separated - else
+    None: a person's text, whatever its first words."""
+    if not isinstance(reason, str) or not reason.startswith(PROPOSED_BY_TRIAGE):
+        return None
+    names = reason.removeprefix(PROPOSED_BY_TRIAGE).split("; ")
+    engine = all(n in RULES_BY_NAME or n in _DISPOSITIONS or _MODEL.fullmatch(n) for n in names)
+    return reason if engine else None
 
 
 def is_analyst(who: Principal) -> bool:
@@ -62,12 +88,15 @@ class StaffPseudonyms:
     def row(self, row: dict[str, Any]) -> dict[str, Any]:
         """``row`` (a referral, visit, assessment or basis change as the API answers it) without
         staff names and free text: each present field of :data:`STAFF` a pseudonym, of
-        :data:`FREE_TEXT` null."""
+        :data:`FREE_TEXT` null (triage's own reason kept, :func:`triage_reason`), a completed
+        referral's feedback its ``justified`` alone."""
         shown = dict(row)
         for field in STAFF:
             if field in shown:
                 shown[field] = self.of(shown[field])
         for field in FREE_TEXT:
             if field in shown:
-                shown[field] = None
+                shown[field] = triage_reason(shown[field]) if field == "reason" else None
+        if isinstance(shown.get("feedback"), dict):
+            shown["feedback"] = shown["feedback"] | {"diagnosis": None, "note": None}
         return shown

@@ -167,6 +167,17 @@ class BasisChangeOut(BaseModel):
     resolution_reason: str | None
 
 
+class FeedbackOut(BaseModel):
+    justified: bool = Field(description="The receiving hospital's answer: the referral was needed")
+    diagnosis: str | None = Field(
+        description="The hospital's diagnosis, as recorded; null when none was given, and for the analyst"
+        " (free text is not shown to it)"
+    )
+    note: str | None = Field(
+        description="The hospital's note, as recorded; null when none was given, and for the analyst"
+    )
+
+
 class ReferralOut(BaseModel):
     id: int
     assessment_id: int
@@ -189,6 +200,14 @@ class ReferralOut(BaseModel):
         description="A device corrected a reading this referral was based on and nobody has reviewed it"
     )
     basis_changes: list[BasisChangeOut] = Field(description="Device corrections of its basis, oldest first")
+    justified: bool | None = Field(
+        description="The receiving hospital's answer at completion, whether the referral was needed (the"
+        " tier-imbalance analysis reads it); null until the referral is completed"
+    )
+    feedback: FeedbackOut | None = Field(
+        description="The receiving hospital's feedback recorded when the referral was completed (on the"
+        " referrals page or `POST .../status` `completed`); null until then"
+    )
 
 
 def publish(rt: Any, row: dict[str, Any]) -> None:

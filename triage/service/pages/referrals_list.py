@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from triage.service.api.analyst_view import StaffPseudonyms, is_analyst
 from triage.service.api.deps import runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICIAN_ONLY, Principal, Role, allow
-from triage.service.clinic import PROPOSED_BY_TRIAGE
 from triage.service.pages.basis import by_referral
 from triage.service.pages.rendering import render
 from triage.service.pages.staff import _STATUS_BY, _STATUS_EVENT
@@ -51,8 +50,6 @@ def analyst_row(staff: StaffPseudonyms, row: dict[str, Any]) -> dict[str, Any]:
     (:mod:`triage.service.api.analyst_view`): no patient, staff by pseudonym (who made it and who
     moved it to its status), a person's free text (the reason) withheld. The reason triage wrote
     when it proposed the referral ("proposed by triage: <rules>") is the engine's rule names, no
-    person's text: it stays, so the list still says "Proposed by triage" and names the rules."""
-    shown = staff.row(row) | {"mrn": "-", "name": None, "status_by": staff.of(row["status_by"])}
-    if str(row["reason"]).startswith(PROPOSED_BY_TRIAGE):
-        shown["reason"] = row["reason"]
-    return shown
+    person's text: it stays (``analyst_view.triage_reason``, as in the API), so the list still says
+    "Proposed by triage" and names the rules."""
+    return staff.row(row) | {"mrn": "-", "name": None, "status_by": staff.of(row["status_by"])}
