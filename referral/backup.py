@@ -152,7 +152,7 @@ def before_upgrade(
         f"referral log {path} is at schema {len(schema)} ({schema[-1]}) and was not upgraded to {newest}:"
         f" the backup taken before an upgrade could not be written at {out}"
     )
-    source = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
+    source = _read_only(path)
     try:
         size = int(source.execute("PRAGMA page_count").fetchone()[0]) * int(
             source.execute("PRAGMA page_size").fetchone()[0]
@@ -342,7 +342,7 @@ def restore(source: Path, target: Path) -> RestoreReport:
     if target.exists() and source.resolve() == target.resolve():
         raise UserInputError(f"--from {source} is the referral log itself; give a backup file")
     try:
-        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        backup_db = _read_only(source)
     except sqlite3.DatabaseError as exc:
         raise UserInputError(f"--from {source}: cannot open it (SQLite: {exc})") from None
     try:
@@ -410,6 +410,13 @@ def _move_aside(target: Path) -> list[Path]:
             path.replace(aside)
             moved.append(aside)
     return moved
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """``path`` opened read-only, its name quoted in the URI: unquoted, ``clinic #2.db`` opened
+    ``clinic `` (``#`` starts a URI's fragment; created empty, read-write) and ``100%41.db`` another
+    name (``%41`` is ``A``)."""
+    return sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
 
 
 def partial_of(final: Path) -> Path:
