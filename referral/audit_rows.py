@@ -24,7 +24,8 @@ entry and the entries that changed it - and compares the result with what the ta
   ``0019_audit_record_unrecorded`` or later (before it settings were written unaudited);
 - ``users``: role (``user.create``), disabled (``user.disable`` / ``user.enable``) and the password
   hash by its SHA-256 where the trail recorded it (``user.create`` since 0019, ``user.recorded``
-  at the upgrade); the display language is changed unaudited and not compared;
+  at the upgrade, ``user.password_change``: a user's own new password); the display language is
+  changed unaudited and not compared;
 - ``api_tokens``: owner, label, revoked or not (``token.create``, ``token.revoke``), found by the
   first 8 hex digits of the token's SHA-256 the trail names, and the whole digest by its SHA-256
   where recorded (``token.create`` since 0019, ``token.recorded`` at the upgrade);

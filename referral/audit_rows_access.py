@@ -47,7 +47,7 @@ def settings(db: Database, recorded: bool) -> Iterator[Expected]:
 
 def users(db: Database) -> Iterator[Expected]:
     columns = table_columns(db, "users")
-    actions = "'user.create', 'user.disable', 'user.enable', 'user.recorded'"
+    actions = "'user.create', 'user.disable', 'user.enable', 'user.recorded', 'user.password_change'"
     for row_id, entries in by_row(
         trail_entries(db, f"entity = 'user' AND action IN ({actions})", "entity_id", few=True)
     ):

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import users
+from referral import audit, users
 from referral.transactions import write
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
+from triage.service.api.errors import said_again
 from triage.service.auth import NO_SUCH_ACCOUNT, Role, audit_sign_in
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
@@ -41,6 +42,26 @@ class Account:
 
 def _account(row: dict[str, Any]) -> Account:
     return Account(row["username"], row["role"], row["language"], bool(row["disabled"]))
+
+
+#: A user's own changes to their account in the audit trail (entity ``user``, actor the user).
+ACCOUNT_ACTIONS = {
+    "user.password_change": "password changed by its user",
+    "user.password_change_refused": "password change refused",
+}
+
+
+def audit_account(db: Database, action: str, username: str, data: dict[str, Any]) -> None:
+    """One of :data:`ACCOUNT_ACTIONS` in the audit trail, inside the caller's write."""
+    audit.append(
+        db,
+        actor=username,
+        action=action,
+        entity="user",
+        entity_id=username,
+        reason=ACCOUNT_ACTIONS[action],
+        data=data,
+    )
 
 
 def check_username(username: str) -> str:
@@ -74,7 +95,7 @@ class Accounts:
 
     def create(self, username: str, password: str, role: Role, language: str, *, actor: str) -> Account:
         name = check_username(username)
-        password_hash = hash_password(password)
+        password_hash = hash_password(password, name)
         row = users.create_user(self.db, name, password_hash, role.value, language=language, actor=actor)
         return _account(row)
 
@@ -83,7 +104,7 @@ class Accounts:
         count and the insert are one ``BEGIN IMMEDIATE`` transaction: of two setups sent at once
         (two PCs, ``serve --workers 2``) one makes the administrator, the other is refused."""
         name = check_username(username)
-        password_hash = hash_password(password)  # (slow on purpose: before taking the write lock)
+        password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
 
         def work(db: Database) -> dict[str, Any]:
             if db.conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0:
@@ -116,6 +137,52 @@ class Accounts:
         actor = "anonymous" if account is None else account.username
         data = {"client": client, "why": why}
         write(self.db, lambda db: audit_sign_in(db, "user.login_failed", actor, name, data))
+
+    def change_password(
+        self, username: str, current: str, new: str, *, keep_session: str, client: str
+    ) -> int:
+        """A user's own new password, the current one given: argon2id-hashed, every other session of
+        the account ended (someone who learnt the old password is logged out), audited
+        ``user.password_change`` (with the new hash's SHA-256, which ``verify-audit`` compares);
+        ``keep_session`` is the SHA-256 of the session it was sent from, which stays. A wrong current
+        password or a new one refused by a rule (:func:`check_password_strength`, or the same as the
+        current one) changes nothing and is audited ``user.password_change_refused`` with ``why``.
+        Returns how many other sessions ended."""
+        name = username.strip().lower()
+
+        def refused(why: str) -> None:
+            data = {"client": client, "why": why}
+            write(self.db, lambda db: audit_account(db, "user.password_change_refused", name, data))
+
+        if self.authenticate(name, current) is None:
+            refused("wrong_password")
+            raise UserInputError(
+                "current_password: not this account's password", says="error.current_password_wrong"
+            )
+        try:
+            if new == current:
+                raise UserInputError(
+                    "password: must differ from the current password", says="error.password_same"
+                )
+            password_hash = hash_password(new, name)
+        except UserInputError as exc:
+            refused((exc.says or "error.password").removeprefix("error."))
+            raise said_again(exc, f"new_{exc}") from None
+
+        def work(db: Database) -> int:
+            db.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, name])
+            ended = db.conn.execute(
+                "DELETE FROM staff_sessions WHERE username = ? AND id_sha256 != ?", [name, keep_session]
+            ).rowcount
+            data = {
+                "client": client,
+                "sessions_ended": ended,
+                "password_hash_sha256": audit.text_sha256(password_hash),
+            }
+            audit_account(db, "user.password_change", name, data)
+            return int(ended)
+
+        return write(self.db, work)
 
     def set_language(self, username: str, language: str) -> None:
         if language not in ("en", "zh"):

@@ -22,6 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -45,8 +46,19 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords a shared clinic PC would make guessable; the message says the rule."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords tried first by anyone guessing (``common_passwords.txt``),
+    in lower case."""
+    text = Path(__file__).with_name("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    """Refuse passwords a shared clinic PC would make guessable - short, padded, repetitive, the
+    account's own user name, or on the list of common passwords; the message says the rule."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserInputError(
             f"password: must be at least {MIN_PASSWORD_LENGTH} characters long",
@@ -59,10 +71,17 @@ def check_password_strength(password: str) -> None:
         raise UserInputError(
             "password: must contain at least 4 different characters", says="error.password_varied"
         )
+    if username and password.lower() == username.strip().lower():
+        raise UserInputError("password: must not be the user name", says="error.password_username")
+    if password.lower() in common_passwords():
+        raise UserInputError(
+            "password: is one of the most common passwords, which are tried first: choose another",
+            says="error.password_common",
+        )
 
 
-def hash_password(password: str) -> str:
-    check_password_strength(password)
+def hash_password(password: str, username: str = "") -> str:
+    check_password_strength(password, username)
     return _hasher.hash(password)
 
 

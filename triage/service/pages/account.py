@@ -1,4 +1,4 @@
-"""Login, logout, first-run administrator setup and the language switch."""
+"""Login, logout, first-run administrator setup, a user's own password and the language switch."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from triage.service.auth import (
     refuse_cross_origin,
 )
 from triage.service.i18n import catalogue
-from triage.service.pages.forms import FormState, field_error
+from triage.service.pages.forms import FieldError, FormState, field_error
 from triage.service.pages.rendering import language_for, render
 from triage.service.runtime import Runtime
+from triage.service.security import token_digest
 
 router = APIRouter()
 
@@ -178,3 +179,64 @@ def switch_language(
     request.state.principal = None
     current_principal(request)
     return RedirectResponse(safe_next(back), status_code=303)
+
+
+def _password_page(
+    request: Request,
+    who: Principal,
+    status_code: int = 200,
+    changed: bool = False,
+    errors: dict[str, FieldError] | None = None,
+) -> Response:
+    return render(
+        request,
+        "password.html",
+        who,
+        status_code=status_code,
+        changed=changed,
+        password_form=FormState({"current_password": "", "new_password": ""}, errors or {}),
+    )
+
+
+@router.get("/account/password")
+def password_page(
+    request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES))], changed: bool = False
+) -> Response:
+    """A user's own password: the current one, then the new one."""
+    return _password_page(request, who, changed=changed)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    who: Annotated[Principal, Depends(allow(*ALL_ROLES))],
+    current_password: Annotated[str, Form(max_length=200)],
+    new_password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Change the user's own password (``Accounts.change_password``: the current one required, the
+    account's other sessions end, audited). A wrong current password counts as a failed login: the
+    same limit stops someone at a PC left logged in from trying passwords here instead."""
+    rt = runtime_of(request)
+    language = language_for(request, who)
+    keys = (f"user:{who.username}", f"addr:{client_address(request)}")
+    wait = rt.limiter.retry_after_s(*keys)
+    if wait:
+        response = _password_page(
+            request,
+            who,
+            429,
+            errors={"current_password": FieldError(catalogue(language)("login.limited", seconds=wait))},
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    keep = token_digest(who.session_id) if who.via == "session" else ""
+    try:
+        rt.accounts.change_password(
+            who.username, current_password, new_password, keep_session=keep, client=client_address(request)
+        )
+    except UserInputError as exc:
+        field = "current_password" if str(exc).startswith("current_password") else "new_password"
+        if field == "current_password":
+            rt.limiter.failed(*keys)
+        return _password_page(request, who, 422, errors={field: field_error(language, exc, rt.clock)})
+    return RedirectResponse("/account/password?changed=true", status_code=303)
