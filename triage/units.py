@@ -10,7 +10,7 @@ glucose, cholesterol, triglycerides and creatinine. Factors (molar masses / defi
 - haemoglobin: 1 g/dL = 10 g/L;
 - HbA1c: IFCC mmol/mol = (NGSP % - 2.15) x 10.929 (IFCC-NGSP master equation);
 - temperature: C = (F - 32) x 5/9;
-- pressure: 1 kPa = 760/101.325 mmHg = 7.50062 mmHg;
+- pressure: 1 kPa = 760/101.325 mmHg = 7.50062 mmHg, to the whole mmHg (a pressure's unit);
 - body weight: 1 [lb_av] (avoirdupois pound) = 0.45359237 kg exactly;
 - body height: 1 [in_i] (international inch) = 2.54 cm exactly.
 
@@ -21,6 +21,7 @@ names the code, the unit and the units accepted for it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from triage.errors import UnitError, json_text
@@ -124,7 +125,11 @@ def celsius_to_fahrenheit(deg_c: float) -> float:
 
 
 def kpa_to_mmhg(kpa: float) -> float:
-    return kpa * MMHG_PER_KPA
+    """kPa to the whole mmHg a blood pressure is recorded in (half up). A kPa device's 0.1 kPa is
+    0.75 mmHg, and the exact product falls beside the published cut-points: 21.3 kPa (160 mmHg as
+    a kPa device shows it) is 159.76 (grade 1, not severe hypertension in pregnancy), 24.0 kPa
+    (180) is 180.015 (a crisis, >180)."""
+    return float(math.floor(kpa * MMHG_PER_KPA + 0.5))
 
 
 def mmhg_to_kpa(mmhg: float) -> float:
