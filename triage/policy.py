@@ -391,6 +391,13 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
             problems.append(
                 f"models.{name}.level: {json_text(m.level.value)} is above models.max_level {json_text(models.max_level.value)}"
             )
+    if not policy.decisive.codes:
+        builtin_codes = ", ".join(_builtin()["decisive"]["codes"])
+        problems.append(
+            f"{_line_of(text, ('decisive', 'codes'))}decisive.codes: empty: no reading could ever conclude"
+            " local care, so every patient no rule escalates would be insufficient_data; give at least"
+            f" one observation code (built-in: {builtin_codes})"
+        )
     for code in (*policy.decisive.codes, *policy.freshness.hours):
         if code not in CONCEPTS:
             problems.append(
