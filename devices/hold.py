@@ -22,15 +22,24 @@ from devices.device_clock import clock_reason
 from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED, QUESTIONABLE, DeviceResult, to_inbox_result
 from referral.device_results import NewDeviceResult, StoredDeviceResult
 from referral.errors import json_text
-from referral.value_sets import FINAL_STATUSES
+from referral.value_sets import FINAL_STATUSES, WITHDRAWN
 
 #: Why the gateway holds a stored result: a QC result (also one of a training or debugging message,
 #: whose reason says so), its device time too far from its receipt time, not final, its code
 #: ignored by the profile, its code not mapped, its unit not one the profile lists for the code
 #: (``unexpected_unit``), its value not a number the profile's scale applies to
-#: (``unscalable_value``), no patient.
+#: (``unscalable_value``), no patient, or withdrawn by the device (``withdrawn``: HL7 OBX-11 W,
+#: posted as wrong - the only reason then, as for QC).
 HoldKind = Literal[
-    "qc", "clock", "not_final", "ignored", "unmapped", "unexpected_unit", "unscalable_value", "no_patient"
+    "qc",
+    "clock",
+    "not_final",
+    "ignored",
+    "unmapped",
+    "unexpected_unit",
+    "unscalable_value",
+    "no_patient",
+    "withdrawn",
 ]
 
 
@@ -71,6 +80,9 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
             if flag in flags:
                 return [("qc", f"{flag.replace('_', ' ')} (processing ID {processing_id})")]
         return [("qc", "quality-control result")]
+    if stored.status == WITHDRAWN:
+        # never for a decision, whatever else: the device said the result it names is wrong
+        return [("withdrawn", _withdrawn(stored))]
     if stored.code is None and IGNORED in (stored.flags or "").split(","):
         # before its time and status: a code the profile ignores is never for triage, so no one
         # is to review it (the held worklist leaves it out) - not counted "held for review"
@@ -110,6 +122,23 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
     if not stored.patient_id:
         found.append(("no_patient", "no patient link"))
     return found
+
+
+def _withdrawn(stored: NewDeviceResult) -> str:
+    """Why a withdrawal (HL7 OBX-11 ``W``) is held: what it withdrew, or that nothing stored had its key."""
+    said = "the device posted the result as wrong (HL7 status W, e.g. sent for the wrong patient)"
+    replaced = stored.details.get("replaced")
+    if isinstance(replaced, list) and replaced:
+        before = replaced[-1]
+        was = f"{before.get('value') or ''} {before.get('unit') or ''}".strip()
+        return (
+            f"{said}: the {json_text(before.get('status'))} result {json_text(was)} of test"
+            f" {json_text(stored.vendor_code)} it replaces is withdrawn, never used again (kept as sent)"
+        )
+    return (
+        f"{said}, but no result of sample {json_text(stored.sample_id)} test {json_text(stored.vendor_code)}"
+        f" at {stored.result_time} was stored to withdraw: check it on the device"
+    )
 
 
 def result_holds(result: DeviceResult) -> tuple[HoldKind, ...]:

@@ -23,17 +23,20 @@ _TS = re.compile(
 #: LIS2-A2 R.9 / HL7 OBX-11 result status -> our status. Anything else is preliminary: ASTM I
 #: (pending), S (partial), M (MIC level), N (information for a new order), Q (answer to a query) and
 #: W ("warning: validity is questionable", E1394 9.4.9 - not "previously transmitted", which is R;
-#: the ASTM codec flags it ``validity_questionable`` so the hold says why); HL7 W ("post original
-#: as wrong") too.
+#: the ASTM codec flags it ``validity_questionable`` so the hold says why). HL7 W is another thing:
+#: "post original as wrong, e.g. transmitted for wrong patient" (HL7 v2.5 table 0085) - ``withdrawn``,
+#: which withdraws the stored result it names (same key) instead of being one more result.
 _FINAL = {"F", "R", "V"}
 _STATUS: dict[str, ResultStatus] = {"C": "corrected", "X": "cannot_be_done", "D": "cannot_be_done"}
+_HL7_STATUS: dict[str, ResultStatus] = {**_STATUS, "W": "withdrawn"}
 
 
 def result_status(
     code: str, profile: DeviceProfile, counter: ToleranceCounter, protocol: str = "astm"
 ) -> ResultStatus:
     """Map a one-letter status; empty is preliminary unless ``missing_result_status`` is on.
-    ASTM ``R`` (previously transmitted) is final; HL7 ``R`` (not verified) is preliminary."""
+    ASTM ``R`` (previously transmitted) is final; HL7 ``R`` (not verified) is preliminary. ASTM
+    ``W`` (validity questionable) is preliminary; HL7 ``W`` (posted as wrong) is ``withdrawn``."""
     c = code.strip().upper()[:1]
     if not c:
         if profile.tolerance.missing_result_status:
@@ -42,7 +45,7 @@ def result_status(
         return "preliminary"
     if c in _FINAL and not (protocol == "hl7" and c == "R"):
         return "final"
-    return _STATUS.get(c, "preliminary")
+    return (_HL7_STATUS if protocol == "hl7" else _STATUS).get(c, "preliminary")
 
 
 @lru_cache(maxsize=4096)

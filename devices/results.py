@@ -16,7 +16,10 @@ from typing import Literal
 
 from referral.device_results import NewDeviceResult
 
-ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done"]
+#: ``withdrawn``: HL7 OBX-11 ``W``, "post original as wrong, e.g. transmitted for wrong patient"
+#: (HL7 v2.5 table 0085): it withdraws the stored result with its key (``referral.inbox``), never
+#: feeds a decision, and takes an observation made from that result out of the decision.
+ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done", "withdrawn"]
 
 #: Flag added to results of a message whose L record says it was cut short (T, E, R codes) or
 #: that has no L record; such results are downgraded to ``preliminary``.

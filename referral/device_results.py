@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from referral.value_sets import CORRECTION_STATUSES, FINAL_STATUSES
+from referral.value_sets import CORRECTION_STATUSES, FINAL_STATUSES, WITHDRAWN
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,8 +84,11 @@ def _shown(comparator: str | None, value: str | None, unit: str | None) -> str:
 
 def replaces(status: str, value: str | None, stored_status: str, stored_value: str | None) -> bool:
     """Whether a result with the key of a stored one replaces it (a final result replaces a
-    non-final one; a correction replaces another value or status) instead of being a duplicate -
-    a resend - that is not stored again. ``triage devices replay`` applies the same rule."""
+    non-final one - a withdrawn one too -; a correction replaces another value or status; a
+    withdrawal - HL7 ``W``, posted as wrong - withdraws any version not withdrawn yet) instead of
+    being a duplicate - a resend - that is not stored again. ``triage devices replay`` applies the
+    same rule."""
     upgrade = status in FINAL_STATUSES and stored_status not in FINAL_STATUSES
     correction = status in CORRECTION_STATUSES and (stored_value != value or stored_status != status)
-    return upgrade or correction
+    withdrawal = status == WITHDRAWN and stored_status != WITHDRAWN
+    return upgrade or correction or withdrawal

@@ -9,8 +9,9 @@ Rules this module keeps:
   idempotency key. A retransmitted frame, a re-sent message or a replayed capture hits the key and
   is counted as a duplicate, never stored twice. A message whose results are all duplicates is
   still stored (raw bytes are evidence) and linked to nothing new. Exceptions, which update the
-  one row in place: a final result replaces a stored non-final one, and a correction replaces a
-  stored result with another value (``_supersede``). The row then holds the version in force;
+  one row in place: a final result replaces a stored non-final one, a correction replaces a
+  stored result with another value, and a withdrawal (HL7 ``W``, posted as wrong) marks the stored
+  result withdrawn (``_supersede``) - nothing is deleted. The row then holds the version in force;
   every version it replaced is kept in ``details["replaced"]`` (value, status, message, receipt
   time; oldest first) and a ``device_result.replaced`` audit entry records old -> new, so staff
   can see what a correction changed (:attr:`StoredDeviceResult.corrected_from`).
@@ -46,6 +47,7 @@ from referral.errors import ConflictError, json_text
 from referral.transactions import insert_row, write
 from referral.value_sets import CORRECTION_STATUSES as CORRECTION_STATUSES
 from referral.value_sets import FINAL_STATUSES as FINAL_STATUSES
+from referral.value_sets import WITHDRAWN
 
 MessageState = Literal["accepted", "quarantined"]
 #: Why triage did not accept a complete result (``device_results.not_accepted_code``, migration
@@ -263,13 +265,18 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         [row[c] for c in columns] + [old["id"]],
     )
     correction = row["status"] in CORRECTION_STATUSES
+    withdrawal = row["status"] == WITHDRAWN
     audit.append(
         db,
         actor="device-gateway",
         action="device_result.replaced",
         entity="device_result",
         entity_id=old["id"],
-        reason="device correction" if correction else "final result replaces a non-final one",
+        reason="device withdrew the result (posted as wrong, HL7 W: e.g. sent for the wrong patient)"
+        if withdrawal
+        else "device correction"
+        if correction
+        else "final result replaces a non-final one",
         data={
             "message_id": row["message_id"],
             "from": version,

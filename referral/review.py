@@ -59,6 +59,7 @@ from referral.inbox import (
 )
 from referral.records import required_text
 from referral.transactions import write
+from referral.value_sets import WITHDRAWN
 
 Why = Literal[
     "no_patient_link",
@@ -85,6 +86,11 @@ WHY: dict[Why, str] = {
     "correction_rejected": "the device corrected a reading already stored for a patient, but the corrected"
     " value cannot be used; the original reading is withdrawn from the decision",
 }
+#: The words of ``not_final`` for a result the device withdrew (HL7 OBX-11 ``W``).
+WITHDRAWN_TEXT = (
+    "withdrawn by the device: it posted the result as wrong (HL7 status W, e.g. sent for the wrong"
+    " patient); never used - dismiss it once seen"
+)
 #: What the worklist can be narrowed to (the API's ``?reason=``): a why, or why triage did not
 #: accept a complete result (``not_accepted_code``, :data:`referral.inbox.NOT_ACCEPTED_CODES`).
 Reason = Literal[Why, NotAcceptedCode]
@@ -214,6 +220,8 @@ class HeldResult:
                 f"{' ' + format(scale, 'g') if isinstance(scale, int | float) else ''} of its profile applies to:"
                 f"{WHY[why].partition(':')[2]}"
             )
+        if why == "not_final" and self.result.status == WITHDRAWN:
+            return WITHDRAWN_TEXT
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 

@@ -28,3 +28,6 @@ OBSERVATION_STATUSES = ("final", "preliminary", "corrected", "cancelled", "enter
 FINAL_STATUSES = frozenset({"final", "corrected", "F", "C"})
 #: Device result statuses that correct a result already sent.
 CORRECTION_STATUSES = frozenset({"corrected", "C"})
+#: The device result status that withdraws a result already sent (HL7 OBX-11 ``W``, "post original
+#: as wrong, e.g. transmitted for wrong patient"): never feeds a decision.
+WITHDRAWN = "withdrawn"

@@ -96,6 +96,11 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
         if result.problem == "unscalable_value":
             raise IntakeRefused("unmapped", f"{where}: value is not a number the profile's scale applies to")
         raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
+    if result.status == "withdrawn":  # HL7 W: the device withdrew the result with this key
+        raise IntakeRefused(
+            "not_final",
+            f"{where}: the device posted the result as wrong (HL7 status W): withdrawn, never used",
+        )
     if DELETE in result.flags:
         raise IntakeRefused(
             "invalid", f'{where}: device sent "" (delete the stored value); a person must review'

@@ -105,6 +105,7 @@ HOLD_WORDS = {
     "unexpected_unit": "unit not in the profile",
     "unscalable_value": "value not scalable",
     "no_patient": "no patient link",
+    "withdrawn": "withdrawn by the device",
     "not_accepted": "not accepted by triage",
 }
 
@@ -161,8 +162,12 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
         f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
     )
     noise = f"{s.ignored_bytes} bytes outside a session ignored; " if s.ignored_bytes else ""
-    # A final or corrected version of a stored result replaces it: not a new result.
-    replaced = f"{s.replaced} stored results replaced by a final or corrected version; " if s.replaced else ""
+    # A final, corrected or withdrawing (HL7 W) version of a stored result replaces it: not a new result.
+    replaced = (
+        f"{s.replaced} stored results replaced by a final or corrected version or withdrawn; "
+        if s.replaced
+        else ""
+    )
     # Only a continuous device (a PLX oximeter) thins repeated readings.
     unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
     return (

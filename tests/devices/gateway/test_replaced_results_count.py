@@ -44,4 +44,4 @@ def test_a_final_copy_replacing_an_aborted_transfer_is_counted_as_replaced_not_n
     assert (status.held_results, dict(status.held)) == (0, {})
     line = status_line(status)
     assert "2 messages; 2 new results stored (2 for triage, 0 held); " in line, line
-    assert "2 stored results replaced by a final or corrected version; 0 duplicate" in line, line
+    assert "2 stored results replaced by a final or corrected version or withdrawn; 0 duplicate" in line, line

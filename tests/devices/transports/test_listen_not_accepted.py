@@ -154,4 +154,4 @@ def test_a_refused_result_the_device_corrects_to_a_value_triage_takes_is_no_long
     out, err = _listen_to_one_message(tmp_path, corrected_spo2="97")
     assert "spo2 = 97 %  [corrected; auto]" in out, out
     assert "5 new results stored (2 for triage, 3 held: 2 not accepted by triage, 1 code not mapped); " in err
-    assert "1 stored results replaced by a final or corrected version; " in err, err
+    assert "1 stored results replaced by a final or corrected version or withdrawn; " in err, err

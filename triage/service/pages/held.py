@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from devices.mapping import unit_setting
+from devices.results import QUESTIONABLE
 from referral import corrections, review
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode
+from referral.value_sets import WITHDRAWN
 from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
@@ -57,7 +59,20 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     row["expired_local"] = _local(lapsed["expired_at"], clinic) if lapsed else None
     row["not_accepted_says"] = NOT_ACCEPTED_SAYS.get(row["not_accepted_code"], "held.not_accepted_other")
     row["problem_says"] = _problem_says(item)
+    row["why_says"] = _why_says(item)
     return row
+
+
+def _why_says(item: review.HeldResult) -> dict[str, str]:
+    """The message of a why whose words depend on the device's status: ``not_final`` of a result
+    the device marked questionable (ASTM ``W``) or withdrew (HL7 ``W``), and a held correction
+    that is a withdrawal - each said as such, not "Not final"; other whys: ``held.why_<why>``."""
+    r = item.result
+    if r.status == WITHDRAWN:
+        return {"not_final": "held.why_withdrawn", "correction_rejected": "held.why_withdrawn_reading"}
+    if QUESTIONABLE in (r.flags or "").split(","):
+        return {"not_final": "held.why_questionable"}
+    return {}
 
 
 def _problem_says(item: review.HeldResult) -> dict[str, Any] | None:

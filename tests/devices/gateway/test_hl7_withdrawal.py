@@ -1,0 +1,139 @@
+"""HL7 OBX-11 ``W`` is "post original as wrong, e.g. transmitted for wrong patient" (HL7 v2.5 table
+0085): it withdraws the stored result it names. It was read as "preliminary", so with the key of
+the stored final result it was taken for a resend and dropped without a word - the wrong
+patient's SpO2 stayed a final result for triage - and with another key it was one more result.
+Now the stored row is marked ``withdrawn`` (the version it withdrew kept in ``details["replaced"]``,
+audited, handed over again held, kind ``withdrawn``), and listen's counts say so.
+
+A live gateway over a loopback TCP socket, a real SQLite log (SYNTHETIC patient ids).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from devices.gateway import DeviceStatus, GatewayResult
+from tests.devices.gateway.harness import running_gateway, wait_until
+from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
+from triage.cli import main
+from triage.cli.devices_link import status_line
+
+NOW = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
+
+
+def _oru(control: str, status: str, *, time: str = NOW, value: str = "88") -> bytes:
+    """One SpO2 of sample SIM-S1 for the SYNTHETIC patient SIM-P1 with OBX-11 ``status``."""
+    segments = [
+        f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|{control}|P|2.5",
+        "PID|1||SIM-P1",
+        "OBR|1|SIM-S1",
+        f"OBX|1|NM|SPO2||{value}|%|||||{status}|||{time}",
+    ]
+    return VT + ("\r".join(segments) + "\r").encode() + FS_CR
+
+
+def _send(
+    messages: list[bytes], db_path: Path, delivered: list[GatewayResult], handed_over: int
+) -> DeviceStatus:
+    """Send ``messages`` one by one (each acknowledged), until ``handed_over`` results were delivered."""
+
+    async def scenario() -> DeviceStatus:
+        async with running_gateway([_endpoint("hl7-monitor")], db_path, delivered=delivered) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+            for n, message in enumerate(messages, 1):
+                writer.write(message)
+                await writer.drain()
+                (ack,) = await read_acks(reader, 1)
+                assert msa_fields(ack)[1] in ("AA", "CA"), ack
+                await wait_until(lambda n=n: gateway.status()[0].messages == n)
+            await wait_until(lambda: len(delivered) >= handed_over)
+            writer.close()
+            return gateway.status()[0]
+
+    return asyncio.run(scenario())
+
+
+def _rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.execute(sql))
+
+
+def test_a_result_posted_as_wrong_withdraws_the_stored_one_visibly(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    status = _send([_oru("CTL-1", "F"), _oru("CTL-2", "W"), _oru("CTL-3", "W")], db_path, delivered, 2)
+
+    ((result_id, row_status, value, details),) = _rows(
+        db_path, "SELECT id, status, value, details FROM device_results"
+    )
+    assert (row_status, value) == ("withdrawn", "88"), "marked withdrawn, one row: not one more result"
+    (earlier,) = json.loads(str(details))["replaced"]
+    assert (earlier["value"], earlier["status"]) == ("88", "final"), "the version it withdrew is kept"
+    (entry,) = _rows(db_path, "SELECT reason, data FROM audit WHERE action = 'device_result.replaced'")
+    assert str(entry[0]).startswith("device withdrew the result (posted as wrong, HL7 W")
+    assert json.loads(str(entry[1]))["to"]["status"] == "withdrawn"
+
+    first, second = delivered  # the third message (the W again) is a resend: nothing handed over
+    assert first.auto_feed and first.result_id == second.result_id == result_id
+    assert (second.auto_feed, second.hold_kind) == (False, "withdrawn")
+    assert second.hold_reason == (
+        'the device posted the result as wrong (HL7 status W, e.g. sent for the wrong patient): the "final"'
+        ' result "88 %" of test "SPO2" it replaces is withdrawn, never used again (kept as sent)'
+    )
+    assert (status.results, status.replaced, status.duplicates) == (1, 1, 1)
+    line = status_line(status)
+    assert "3 messages; 1 new results stored (0 for triage, 1 held: 1 withdrawn by the device); " in line, (
+        line
+    )
+
+
+def test_a_result_posted_as_wrong_that_names_no_stored_one_is_held_saying_so(tmp_path: Path) -> None:
+    """A W whose key matches nothing stored (another result time) withdraws nothing: it is stored
+    held, never for triage, and says that nothing was there to withdraw."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    other_time = "20260101080000+0000"
+    _send([_oru("CTL-1", "F"), _oru("CTL-2", "W", time=other_time)], db_path, delivered, 2)
+    assert [r[0] for r in _rows(db_path, "SELECT status FROM device_results ORDER BY id")] == [
+        "final",
+        "withdrawn",
+    ]
+    assert delivered[1].hold_kind == "withdrawn" and not delivered[1].auto_feed
+    assert (
+        'but no result of sample "SIM-S1" test "SPO2" at 2026-01-01T08:00:00+00:00 was stored to withdraw'
+        in str(delivered[1].hold_reason)
+    )
+
+
+def test_a_final_result_after_a_withdrawal_is_stored_again(tmp_path: Path) -> None:
+    """After a withdrawal the device may send the result again (for the right patient, with the same
+    sample and time): it replaces the withdrawn row, not a resend dropped."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "F"), _oru("CTL-2", "W"), _oru("CTL-3", "F", value="97")], db_path, delivered, 3)
+    assert _rows(db_path, "SELECT status, value FROM device_results") == [("final", "97")]
+    assert [r.auto_feed for r in delivered] == [True, False, True]
+
+
+def test_replay_counts_a_withdrawal_as_not_for_triage_as_the_gateway_holds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A capture holding the result and its W: replay said the W was 'for review' (invalid: triage
+    has no status "withdrawn"); the gateway holds it withdrawn, never for triage or review."""
+    capture = tmp_path / "monitor.hl7"
+    capture.write_bytes(_oru("CTL-1", "F") + _oru("CTL-2", "W"))
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\n'
+    )
+    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert len(document["observations"]) == 1 and document["quarantined"] == []
+    assert document["not_for_triage"] == {"not_final": 1, "withdrawn": 1}
+    assert document["held"] == {"withdrawn": 1}
