@@ -36,6 +36,7 @@ def test_migrate_json_warns_that_the_chain_of_the_log_it_backed_up_is_broken(
     # nothing pending now: no backup, nothing to warn about
     assert _migrate_json(log, capsys) | {"schema": None} == {
         "db": str(log),
+        "created": False,
         "applied_now": [],
         "schema": None,
         "backup": None,

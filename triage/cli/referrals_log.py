@@ -86,7 +86,7 @@ def _require_log(path: Path) -> None:
         # A relative database.path is the working folder's: run from another folder (an
         # administrator's home, cron), the default var/clinic.db is not the service's log, and
         # "create it" alone led to a new, empty log beside the real one.
-        where = "" if path.is_absolute() else f" ({path.resolve()}: a relative path is the working folder's)"
+        where = _working_folder_s(path)
         raise NotFoundError(
             f"no referral log at {path}{where}; give --db, or the settings the service runs with"
             f" (--config, $TRIAGE_CONFIG), or create a new log there with `triage referrals migrate --db {path}`"
@@ -99,6 +99,11 @@ def _require_log(path: Path) -> None:
             " that failed before writing anything (a full disk: free space, then delete it); check"
             f" --db, or create one there with `triage referrals migrate --db {path}`"
         )
+
+
+def _working_folder_s(path: Path) -> str:
+    """What a message adds after a relative log path: where that is (the working folder's)."""
+    return "" if path.is_absolute() else f" ({path.resolve()}: a relative path is the working folder's)"
 
 
 def _connect(
@@ -130,6 +135,10 @@ def _connect(
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Create the referral log or apply pending schema migrations (safe to repeat).
 
+    A log it creates is said new, with where it is (--json: created): without --db it is the
+    settings' database.path, var/clinic.db of the working folder unless --config or $TRIAGE_CONFIG
+    name the service's settings.
+
     An existing log is backed up first, beside it or in the settings' database.backup_dir
     (<name>.before-upgrade.schema<N>.<time>.db, checked and synced); exit 2, the log unchanged, if
     that backup cannot be written. Older such backups of the log there beyond the newest
@@ -143,9 +152,12 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
 
     path, timeout = _path(ctx, db)
     database = _connect(ctx, path, timeout, migrate=False)
+    created = not applied_migrations(database)
     applied_now, kept = upgrade(database, backups=_backups(ctx))
     result = {
         "db": str(path),
+        # no log was there (or an empty file): this made a new one - not an upgrade of the clinic's
+        "created": created,
         "applied_now": applied_now,
         "schema": applied_migrations(database),
         "backup": kept and str(kept.path),
@@ -161,7 +173,14 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     if as_json:
         print_json(result)
         return
-    if applied_now:
+    if created:
+        echo(
+            f"{path}: there was no referral log there; created a new, empty one{_working_folder_s(path)},"
+            f" applied {len(applied_now)} migration(s) (up to {applied_now[-1]}) - right for a new clinic; to"
+            " upgrade the clinic's log instead, give --db, or the settings the service runs with (--config,"
+            " $TRIAGE_CONFIG)"
+        )
+    elif applied_now:
         backed_up = (
             f"; the log as it was is backed up (checked) at {kept.path}{removed_text(kept)}{untrusted_trail(kept)}"
             if kept
