@@ -8,6 +8,7 @@ Every problem raises ``StudyDataError`` naming the file, the row or column, and 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -308,6 +309,51 @@ def load_frame(
 
 #: A frame's key: it names the frame's output files.
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+#: The keys of study.json (docs/study-data-format.md): the study's own, then the provenance the
+#: embedded dataset's generator writes (generator, seed, true_coefficients, truth_notes).
+STUDY_KEYS = (
+    "title", "synthetic", "synthetic_parts", "frames", "generator", "seed", "true_coefficients", "truth_notes",
+)  # fmt: skip
+#: The keys of a frame of study.json.
+FRAME_KEYS = (
+    "key", "title", "table", "nodes", "moves", "edges", "min_movers", "edgecov", "synthetic", "synthetic_parts",
+)  # fmt: skip
+
+
+def _check_shape(manifest_path: Path, where: str, holder: dict[str, Any], known: tuple[str, ...]) -> None:
+    """A key study.json's format does not have (a misspelt ``min_mover`` had been ignored without a
+    word, the threshold left at 1), or a value of the wrong kind (``"synthetic": "false"`` had
+    marked the data SYNTHETIC, ``"edgecov": [...]`` was a traceback): refused naming the place."""
+    here = f"{manifest_path}: {where or 'the top level'}"
+    for name in holder:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {json_text(close[0])}?)" if close else ""
+            raise StudyDataError(
+                f"{here} has a key {json_text(name)} the format does not have{hint}; the keys: {', '.join(known)}"
+                " (docs/study-data-format.md)"
+            )
+    dot = f"{where}." if where else ""
+    for name in ("title", "table", "nodes", "moves", "edges"):
+        value = holder.get(name, "")
+        if name in holder and (not isinstance(value, str) or (name not in ("title", "table") and not value)):
+            what = "a text" if name in ("title", "table") else "a file path (relative to study.json's folder)"
+            raise StudyDataError(f"{manifest_path}: {dot}{name} must be {what}, got {json_text(value)}")
+    if "synthetic" in holder and not isinstance(holder["synthetic"], bool):
+        raise StudyDataError(
+            f"{manifest_path}: {dot}synthetic must be true or false (JSON, no quotes), got {json_text(holder['synthetic'])}"
+        )
+    edgecov = holder.get("edgecov", {})
+    if not isinstance(edgecov, dict) or not all(isinstance(v, str) and v for v in edgecov.values()):
+        raise StudyDataError(
+            f'{manifest_path}: {dot}edgecov must be an object of NAME: file path (e.g. {{"GeoProx": "GeoProx.csv"}}),'
+            f" got {json_text(edgecov)}"
+        )
+    if "moves" in holder and "edges" in holder:
+        raise StudyDataError(
+            f'{manifest_path}: {where} gives both "moves" and "edges"; give one of the two (the moves were'
+            " read and the edges left unread without a word)"
+        )
 
 
 def load_study(folder: Path, attributes: list[str]) -> StudyData:
@@ -329,10 +375,12 @@ def load_study(folder: Path, attributes: list[str]) -> StudyData:
     specs = manifest.get("frames")
     if not isinstance(specs, list) or not specs:
         raise StudyDataError(f"{manifest_path}: 'frames' must be a non-empty list")
+    _check_shape(manifest_path, "", manifest, STUDY_KEYS)
     keys: dict[str, int] = {}
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict):
             raise StudyDataError(f"{manifest_path}: frames[{i}] must be an object, got {json_text(spec)}")
+        _check_shape(manifest_path, f"frames[{i}]", spec, FRAME_KEYS)
         key = spec.get("key", "frame")
         # the key names the output files (table_<key>.csv ...): "../x" was a traceback (OSError)
         # writing outside --out, and a key given twice wrote the second frame over the first
