@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import glob
 import logging
 import os
 import re
@@ -401,7 +402,7 @@ def _check_backup(copy: sqlite3.Connection, source: Path) -> BackupReport:
 def _move_aside(target: Path) -> list[Path]:
     """Take the log out of the way, with its ``-wal``/``-shm``; refuse while a process has it open."""
     _refuse_while_open(target)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = _unused_stamp(target)
     moved = []
     for suffix in ("", "-wal", "-shm"):
         path = Path(f"{target}{suffix}")
@@ -410,6 +411,19 @@ def _move_aside(target: Path) -> list[Path]:
             path.replace(aside)
             moved.append(aside)
     return moved
+
+
+def _unused_stamp(target: Path) -> str:
+    """The UTC second for the names a replaced log and its side files get, with ``-2``, ``-3`` ...
+    when a file of such a name is there: a restore within the same second as another, or after the
+    clock was set back, renamed over the log an earlier restore had kept."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    taken = {p.name for p in target.parent.glob(f"{glob.escape(target.name)}.replaced-{stamp}*")}
+    chosen, n = stamp, 1
+    while any(f"{target.name}.replaced-{chosen}{suffix}" in taken for suffix in ("", "-wal", "-shm")):
+        n += 1
+        chosen = f"{stamp}-{n}"
+    return chosen
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
