@@ -55,12 +55,30 @@ MAX_FRESHNESS_HOURS = 876_600.0
 # the shortest: readings of this visit count - NEWS2's most frequent routine monitoring is hourly
 # (RCP 2017, Chart 4); a shorter limit let a policy ignore an SpO2 of 85 % taken 10 minutes before
 MIN_FRESHNESS_HOURS = 1.0
-Hours = Annotated[float, Field(gt=0, le=MAX_FRESHNESS_HOURS)]
 _LEVELS = (*(d.value for d in Disposition), "off")
 
 
 class _Strict(BaseModel):
     model_config = _FINITE
+
+
+def _toml_number(value: Any) -> Any:
+    """A number in a policy is a TOML number: ``"3.5"`` (quoted) was read as 3.5 and ``true`` as 1
+    (``[freshness.hours] sbp = true``: a limit of 1 hour) without a word."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    raise ValueError("must be a number (a TOML number such as 3.5, without quotes)")
+
+
+def _toml_boolean(value: Any) -> Any:
+    """A yes/no in a policy is a TOML boolean: ``enabled = "false"`` or ``0`` switched a model off."""
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be true or false (a TOML boolean, without quotes)")
+
+
+Number = Annotated[float, BeforeValidator(_toml_number)]
+Hours = Annotated[float, BeforeValidator(_toml_number), Field(gt=0, le=MAX_FRESHNESS_HOURS)]
 
 
 def _whole_minutes(value: Any) -> Any:
@@ -99,8 +117,8 @@ BUILTIN_CRITICAL_HIGH_MMOL_L = 22.2
 
 
 class GlucosePolicy(_Strict):
-    critical_low_mmol_l: float = Field(3.0, gt=0, le=4.0)
-    critical_high_mmol_l: float = Field(22.2, ge=11.1, le=40.0)
+    critical_low_mmol_l: Number = Field(3.0, gt=0, le=4.0)
+    critical_high_mmol_l: Number = Field(22.2, ge=11.1, le=40.0)
 
 
 class DecisivePolicy(_Strict):
@@ -109,7 +127,7 @@ class DecisivePolicy(_Strict):
 
 class FreshnessPolicy(_Strict):
     default_hours: Hours
-    future_tolerance_minutes: float = Field(5, ge=0, le=1440)
+    future_tolerance_minutes: Number = Field(5, ge=0, le=1440)
     hours: dict[str, Hours] = Field(default_factory=dict)
 
     def max_age_hours(self, code: str) -> float:
@@ -131,9 +149,9 @@ class RulePolicy(_Strict):
 
 
 class ModelPolicy(_Strict):
-    threshold: float | None = Field(None, gt=0, lt=1)
+    threshold: Number | None = Field(None, gt=0, lt=1)
     level: Disposition | None = None
-    enabled: bool = True
+    enabled: Annotated[bool, BeforeValidator(_toml_boolean)] = True
 
 
 _DEFAULT_MODEL_POLICY = ModelPolicy()

@@ -99,3 +99,39 @@ def test_the_longest_allowed_intervals_load_and_are_used(tmp_path: Path) -> None
 def test_the_builtin_intervals_are_within_the_bounds() -> None:
     builtin = load_policy().recheck_minutes
     assert all(builtin[d] <= most for d, most in RECHECK_AT_MOST.items())
+
+
+NUMBER = "must be a number (a TOML number such as 3.5, without quotes)"
+BOOLEAN = "must be true or false (a TOML boolean, without quotes)"
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "said"),
+    [
+        ("glucose", "critical_low_mmol_l", '"3.5"', f'{NUMBER} (got "3.5")'),
+        ("models.cvd10", "threshold", '"0.25"', f'{NUMBER} (got "0.25")'),
+        ("freshness.hours", "sbp", "true", f"{NUMBER} (got true)"),  # was a limit of 1 hour
+        ("freshness.hours", "sbp", '"24"', f'{NUMBER} (got "24")'),
+        ("freshness", "future_tolerance_minutes", '"5"', f'{NUMBER} (got "5")'),
+        ("models.cvd10", "enabled", '"false"', f'{BOOLEAN} (got "false")'),  # switched the model off
+        ("models.cvd10", "enabled", "0", f"{BOOLEAN} (got 0)"),
+    ],
+)
+def test_the_other_numbers_and_switches_take_their_toml_type_only(
+    tmp_path: Path, table: str, key: str, value: str, said: str
+) -> None:
+    path, message = refused(tmp_path, table, key, value)
+    assert message == f"policy file {path}: line 4: {table}.{key}: {said}"
+
+
+def test_numbers_and_switches_of_their_type_are_taken(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text(
+        'version = "c"\n[glucose]\ncritical_low_mmol_l = 4\ncritical_high_mmol_l = 20.5\n'
+        "[freshness.hours]\nsbp = 12\n[models.cvd10]\nthreshold = 0.25\nenabled = false\n",
+        encoding="utf-8",
+    )
+    policy = load_policy(path)
+    assert (policy.glucose.critical_low_mmol_l, policy.glucose.critical_high_mmol_l) == (4.0, 20.5)
+    assert policy.freshness.hours["sbp"] == 12.0
+    assert policy.models.for_model("cvd10").threshold == 0.25 and not policy.models.for_model("cvd10").enabled
