@@ -126,7 +126,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
 
 def _withdrawn(stored: NewDeviceResult) -> str:
     """Why a withdrawal (HL7 OBX-11 ``W``) is held: what it withdrew, or that nothing stored had its key."""
-    said = "the device posted the result as wrong (HL7 status W, e.g. sent for the wrong patient)"
+    said = "the device withdrew the result (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or D, deleted)"
     replaced = stored.details.get("replaced")
     if isinstance(replaced, list) and replaced:
         before = replaced[-1]

@@ -25,10 +25,11 @@ _TS = re.compile(
 #: W ("warning: validity is questionable", E1394 9.4.9 - not "previously transmitted", which is R;
 #: the ASTM codec flags it ``validity_questionable`` so the hold says why). HL7 W is another thing:
 #: "post original as wrong, e.g. transmitted for wrong patient" (HL7 v2.5 table 0085) - ``withdrawn``,
-#: which withdraws the stored result it names (same key) instead of being one more result.
+#: which withdraws the stored result it names (same key) instead of being one more result; so does
+#: HL7 D, "deletes the OBX record" (it was ``cannot_be_done``, X's meaning, and dropped as a resend).
 _FINAL = {"F", "R", "V"}
 _STATUS: dict[str, ResultStatus] = {"C": "corrected", "X": "cannot_be_done", "D": "cannot_be_done"}
-_HL7_STATUS: dict[str, ResultStatus] = {**_STATUS, "W": "withdrawn"}
+_HL7_STATUS: dict[str, ResultStatus] = {**_STATUS, "W": "withdrawn", "D": "withdrawn"}
 
 
 def result_status(
@@ -36,7 +37,8 @@ def result_status(
 ) -> ResultStatus:
     """Map a one-letter status; empty is preliminary unless ``missing_result_status`` is on.
     ASTM ``R`` (previously transmitted) is final; HL7 ``R`` (not verified) is preliminary. ASTM
-    ``W`` (validity questionable) is preliminary; HL7 ``W`` (posted as wrong) is ``withdrawn``."""
+    ``W`` (validity questionable) is preliminary; HL7 ``W`` (posted as wrong) and ``D`` (deletes
+    the OBX record) are ``withdrawn``."""
     c = code.strip().upper()[:1]
     if not c:
         if profile.tolerance.missing_result_status:

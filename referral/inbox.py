@@ -272,7 +272,7 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         action="device_result.replaced",
         entity="device_result",
         entity_id=old["id"],
-        reason="device withdrew the result (posted as wrong, HL7 W: e.g. sent for the wrong patient)"
+        reason="device withdrew the result (HL7 W, posted as wrong - e.g. sent for the wrong patient -, or D, deleted)"
         if withdrawal
         else "device correction"
         if correction

@@ -88,8 +88,8 @@ WHY: dict[Why, str] = {
 }
 #: The words of ``not_final`` for a result the device withdrew (HL7 OBX-11 ``W``).
 WITHDRAWN_TEXT = (
-    "withdrawn by the device: it posted the result as wrong (HL7 status W, e.g. sent for the wrong"
-    " patient); never used - dismiss it once seen"
+    "withdrawn by the device (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or D,"
+    " deleted); never used - dismiss it once seen"
 )
 #: What the worklist can be narrowed to (the API's ``?reason=``): a why, or why triage did not
 #: accept a complete result (``not_accepted_code``, :data:`referral.inbox.NOT_ACCEPTED_CODES`).

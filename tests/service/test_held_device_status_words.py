@@ -58,22 +58,22 @@ def test_a_reading_the_device_posts_as_wrong_leaves_the_decision_and_is_shown_wi
     assert [o["value_num"] for o in original] == [28.0], "kept, not deleted"
     (correction,) = rows(staff, "SELECT state, held_reason FROM observation_corrections")
     assert correction["state"] == "held"
-    assert "the device posted the result as wrong (HL7 status W" in correction["held_reason"]
+    assert "the device withdrew the result (HL7 status W, posted as wrong" in correction["held_reason"]
 
     english, chinese = _pages(staff)
-    assert "Withdrawn by the device: it posted a reading already stored for a patient as wrong" in _why(
+    assert "Withdrawn by the device: a reading already stored for a patient (HL7 status W" in _why(
         english, result_id
     )
-    assert "设备已撤回：设备将已存入患者记录的结果标为错误（HL7 状态 W" in _why(chinese, result_id)
+    assert "设备已撤回已存入患者记录的结果（HL7 状态 W：标为错误" in _why(chinese, result_id)
 
 
 def test_a_withdrawal_of_a_result_never_used_is_shown_withdrawn_not_not_final(staff: Staff) -> None:
     (result_id,) = deliver(staff, result("28.0", patient_id=None))  # held: no patient link
     assert deliver(staff, result("28.0", "withdrawn", patient_id=None)) == [result_id]
     english, chinese = _pages(staff)
-    assert "Withdrawn by the device: it posted the result as wrong (HL7 status W" in _why(english, result_id)
+    assert "Withdrawn by the device (HL7 status W, posted as wrong" in _why(english, result_id)
     assert "Not final" not in _why(english, result_id)
-    assert "设备已撤回：设备将此结果标为错误" in _why(chinese, result_id)
+    assert "设备已撤回（HL7 状态 W：标为错误" in _why(chinese, result_id)
     db = staff.app.state.runtime.databases.get()
     (held,) = [h for h in review.held_results(db) if h.result.id == result_id]
-    assert held.as_dict()["why_text"][0].startswith("withdrawn by the device: it posted the result as wrong")
+    assert held.as_dict()["why_text"][0].startswith("withdrawn by the device (HL7 status W, posted as wrong")

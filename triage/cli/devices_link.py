@@ -162,7 +162,7 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
         f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
     )
     noise = f"{s.ignored_bytes} bytes outside a session ignored; " if s.ignored_bytes else ""
-    # A final, corrected or withdrawing (HL7 W) version of a stored result replaces it: not a new result.
+    # A final, corrected or withdrawing (HL7 W or D) version of a stored result replaces it: not a new result.
     replaced = (
         f"{s.replaced} stored results replaced by a final or corrected version or withdrawn; "
         if s.replaced

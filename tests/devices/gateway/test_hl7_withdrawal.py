@@ -64,10 +64,12 @@ def _rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
         return list(conn.execute(sql))
 
 
-def test_a_result_posted_as_wrong_withdraws_the_stored_one_visibly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("code", ["W", "D"])
+def test_a_result_posted_as_wrong_withdraws_the_stored_one_visibly(code: str, tmp_path: Path) -> None:
+    """D, "deletes the OBX record", was read as cannot_be_done (X's meaning) and dropped as a resend."""
     db_path = tmp_path / "clinic.db"
     delivered: list[GatewayResult] = []
-    status = _send([_oru("CTL-1", "F"), _oru("CTL-2", "W"), _oru("CTL-3", "W")], db_path, delivered, 2)
+    status = _send([_oru("CTL-1", "F"), _oru("CTL-2", code), _oru("CTL-3", code)], db_path, delivered, 2)
 
     ((result_id, row_status, value, details),) = _rows(
         db_path, "SELECT id, status, value, details FROM device_results"
@@ -76,14 +78,15 @@ def test_a_result_posted_as_wrong_withdraws_the_stored_one_visibly(tmp_path: Pat
     (earlier,) = json.loads(str(details))["replaced"]
     assert (earlier["value"], earlier["status"]) == ("88", "final"), "the version it withdrew is kept"
     (entry,) = _rows(db_path, "SELECT reason, data FROM audit WHERE action = 'device_result.replaced'")
-    assert str(entry[0]).startswith("device withdrew the result (posted as wrong, HL7 W")
+    assert str(entry[0]).startswith("device withdrew the result (HL7 W, posted as wrong")
     assert json.loads(str(entry[1]))["to"]["status"] == "withdrawn"
 
     first, second = delivered  # the third message (the W again) is a resend: nothing handed over
     assert first.auto_feed and first.result_id == second.result_id == result_id
     assert (second.auto_feed, second.hold_kind) == (False, "withdrawn")
     assert second.hold_reason == (
-        'the device posted the result as wrong (HL7 status W, e.g. sent for the wrong patient): the "final"'
+        "the device withdrew the result (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or"
+        ' D, deleted): the "final"'
         ' result "88 %" of test "SPO2" it replaces is withdrawn, never used again (kept as sent)'
     )
     assert (status.results, status.replaced, status.duplicates) == (1, 1, 1)
