@@ -1,6 +1,7 @@
 """The ``triage`` console script and ``python -m triage``: the CLI, with Ctrl-C during its start.
 
-Importing :mod:`triage.cli` (typer, the commands, the packages under them) takes most of a second.
+Importing :mod:`triage.cli` (typer, the referral log's errors) and then the command run takes a
+good part of a second.
 A Ctrl-C in that time came before :func:`triage.cli.main` could catch it, so it printed a
 KeyboardInterrupt traceback and ended by SIGINT; here it ends as a Ctrl-C in a command does: one
 line, "aborted", and exit 130 (128 + SIGINT). Only the standard library is imported before."""

@@ -92,3 +92,17 @@ def test_a_command_that_never_opens_the_log_does_not_import_its_storage() -> Non
     assert "cvd10" in shown, "models list printed the shipped models"
     assert "pydantic_settings" in modules, "it loaded the settings"
     assert sorted(set(NOT_WITHOUT_THE_LOG) & modules) == []
+
+
+def test_a_command_imports_no_other_commands_module() -> None:
+    """Every `triage` process imported every command's module (the service, the device gateway, the
+    study's fitting, the reports: ~0.15-0.3 s of CPU), whichever command it ran; now a command's
+    module is imported when that command is used (triage/cli/lazy.py)."""
+    modules_of = {f"triage.cli.{command}" for command in COMMANDS}
+    shown, modules = imported_by("models", "list")
+    assert "cvd10" in shown, "models list printed the shipped models"
+    assert "triage.cli.models" in modules, "the import report was read"
+    assert sorted(modules_of & modules) == ["triage.cli.models"]
+    shown, modules = imported_by("--version")
+    assert shown.startswith("clinic-triage ")
+    assert sorted(modules_of & modules) == []

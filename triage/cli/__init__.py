@@ -1,4 +1,5 @@
-"""The ``triage`` command: one Typer application whose groups live in sibling modules.
+"""The ``triage`` command: one Typer application whose groups live in sibling modules, each
+imported only when its command is used (:mod:`triage.cli.lazy`).
 
 Errors from the project's error tree become one line on stderr and a non-zero exit code
 (2 for invalid input); ``--debug`` shows the traceback instead.
@@ -13,21 +14,45 @@ import signal
 import sqlite3
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import typer
 
 import referral  # noqa: F401  - first: sqlite-utils without pandas (see referral/__init__.py)
 from referral.errors import ConfigError
 from referral.storage import read_problem, storage_error
-from triage.cli import assess, demo, devices, models, referrals, report, serve, study
+from triage.__main__ import CTRL_C_EXIT  # the standard library only: not serve's (the service)
+from triage.cli import lazy
 from triage.cli.context import AppContext
 from triage.cli.help_examples import add_examples
 from triage.cli.output import echo, guard_streams, write
-from triage.cli.serve import CTRL_C_EXIT
 from triage.errors import ClinicError, json_text
+
+
+class _Commands(lazy.LazyGroup):
+    """`triage`'s commands, in the order its --help lists them; a command's module is imported when
+    that command is used (triage/cli/lazy.py): `triage assess` does not import the service."""
+
+    adders: ClassVar[dict[str, lazy.Adder]] = {
+        "assess": lazy.command("triage.cli.assess"),
+        "serve": lazy.command("triage.cli.serve"),
+        "demo": lazy.command("triage.cli.demo"),
+        "models": lazy.group("triage.cli.models", "models"),
+        "devices": lazy.group("triage.cli.devices", "devices"),
+        "referrals": lazy.group("triage.cli.referrals", "referrals"),
+        "study": lazy.group("triage.cli.study", "study"),
+        "report": lazy.group("triage.cli.report", "report"),
+    }
+
+    @staticmethod
+    def finish(app: typer.Typer) -> None:
+        add_examples(app)  # each --help ends with worked examples
+        _unwrap_help(app)
+
 
 app = typer.Typer(
     name="triage",
+    cls=_Commands,
     help="Clinic-side triage: device gateway, clinical scores, risk models, referral log, analytics.",
     no_args_is_help=True,
     add_completion=False,
@@ -69,17 +94,6 @@ def _root(
     app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()  # main() passes one
     app_ctx.config_path, app_ctx.debug = config, debug
     ctx.obj = app_ctx
-
-
-assess.register(app)
-app.add_typer(models.app, name="models")
-app.add_typer(devices.app, name="devices")
-app.add_typer(referrals.app, name="referrals")
-app.add_typer(study.app, name="study")
-app.add_typer(report.app, name="report")
-serve.register(app)
-demo.register(app)
-add_examples(app)  # after every command: each --help ends with worked examples
 
 
 #: A Python string literal as repr() writes it, standing alone (not an apostrophe inside a word).
@@ -162,9 +176,6 @@ def _unwrap_help(app: typer.Typer) -> None:
     for group in app.registered_groups:
         if group.typer_instance is not None:
             _unwrap_help(group.typer_instance)
-
-
-_unwrap_help(app)
 
 
 #: ``triage ... | head -1``: the reader closed the pipe. What the shell reports for a program the
