@@ -502,7 +502,9 @@ def policy_from_mapping(data: Mapping[str, Any], *, where: str = "policy", text:
         policy = Policy.model_validate(merged)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{_line_of(text, _error_key(err))}{'.'.join(_error_key(err))}: {key_message(Policy, err)}"
+            f"{_line_of(text, _error_key(err))}{'.'.join(_error_key(err))}:"
+            # the per-model tables are [models.<name>] in the file (``each`` is the model's own)
+            f" {key_message(Policy, err).replace('[models.each.', '[models.')}"
             f"{'' if err['type'] == 'extra_forbidden' else shown_input(err.get('input'))}"
             for err in exc.errors()
         )

@@ -135,3 +135,12 @@ def test_numbers_and_switches_of_their_type_are_taken(tmp_path: Path) -> None:
     assert (policy.glucose.critical_low_mmol_l, policy.glucose.critical_high_mmol_l) == (4.0, 20.5)
     assert policy.freshness.hours["sbp"] == 12.0
     assert policy.models.for_model("cvd10").threshold == 0.25 and not policy.models.for_model("cvd10").enabled
+
+
+def test_a_model_given_one_value_is_told_the_table_the_file_writes(tmp_path: Path) -> None:
+    """It said 'write [models.each.cvd10] ...', a table name the policy's own model has, not the file."""
+    path, message = refused(tmp_path, "models", "cvd10", "0.3")
+    assert message == (
+        f"policy file {path}: line 4: models.cvd10: a table, not one value: write [models.cvd10] on a line of"
+        " its own and its keys under it (threshold = ...); keys: threshold, level, enabled (got 0.3)"
+    )
