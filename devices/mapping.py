@@ -27,9 +27,11 @@ _TS = re.compile(
 #: "post original as wrong, e.g. transmitted for wrong patient" (HL7 v2.5 table 0085) - ``withdrawn``,
 #: which withdraws the stored result it names (same key) instead of being one more result; so does
 #: HL7 D, "deletes the OBX record" (it was ``cannot_be_done``, X's meaning, and dropped as a resend).
+#: HL7 U, "results status change to final without retransmitting results already sent as
+#: preliminary", is final (the codec flags it: its empty value keeps the stored one).
 _FINAL = {"F", "R", "V"}
 _STATUS: dict[str, ResultStatus] = {"C": "corrected", "X": "cannot_be_done", "D": "cannot_be_done"}
-_HL7_STATUS: dict[str, ResultStatus] = {**_STATUS, "W": "withdrawn", "D": "withdrawn"}
+_HL7_STATUS: dict[str, ResultStatus] = {**_STATUS, "W": "withdrawn", "D": "withdrawn", "U": "final"}
 
 
 def result_status(

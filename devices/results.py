@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from referral.device_results import NewDeviceResult
+from referral.value_sets import STATUS_CHANGE_FLAG
 
 #: ``withdrawn``: HL7 OBX-11 ``W``, "post original as wrong, e.g. transmitted for wrong patient"
 #: (HL7 v2.5 table 0085): it withdraws the stored result with its key (``referral.inbox``), never
@@ -28,6 +29,10 @@ INCOMPLETE = "incomplete_message"
 #: the Pentra XLR sends it for a differential its alarms make suspect): stored ``preliminary``, so
 #: held for a person, and replaced when the device sends the result again as final (F, V).
 QUESTIONABLE = "validity_questionable"
+#: Flag of an HL7 result with OBX-11 ``U``, "results status change to final without retransmitting
+#: results already sent as 'preliminary'" (HL7 v2.5 table 0085): stored ``final``; with no value of
+#: its own it makes the stored preliminary result with its key final, value kept (``referral.inbox``).
+STATUS_TO_FINAL = STATUS_CHANGE_FLAG
 #: Flag for a result with a "no value" token (``---``, ``-----``...) or an empty value.
 NO_VALUE = "no_value"
 #: Flag for a result whose value field was ``""``: LIS2-A2 5.4.9 "delete the stored value", not empty.

@@ -47,7 +47,7 @@ from referral.errors import ConflictError, json_text
 from referral.transactions import insert_row, write
 from referral.value_sets import CORRECTION_STATUSES as CORRECTION_STATUSES
 from referral.value_sets import FINAL_STATUSES as FINAL_STATUSES
-from referral.value_sets import WITHDRAWN
+from referral.value_sets import STATUS_CHANGE_FLAG, WITHDRAWN
 
 MessageState = Literal["accepted", "quarantined"]
 #: Why triage did not accept a complete result (``device_results.not_accepted_code``, migration
@@ -246,7 +246,7 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     row's ``details["replaced"]`` and audited (``device_result.replaced``)."""
     key = [row["device_id"], row["sample_id"], row["vendor_code"], row["result_time"]]
     stored = db.execute_returning_dicts(
-        "SELECT id, status, value, comparator, unit, message_id, received_at, details FROM device_results "
+        "SELECT id, status, value, value_num, comparator, unit, message_id, received_at, details FROM device_results "
         "WHERE device_id = ? AND sample_id = ? AND vendor_code = ? AND result_time = ?",
         key,
     )
@@ -256,6 +256,11 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     if not replaces(row["status"], row["value"], old["status"], old["value"]):
         return None
     version = {k: old[k] for k in ("value", "comparator", "unit", "status", "message_id", "received_at")}
+    if not row["value"] and STATUS_CHANGE_FLAG in (row["flags"] or "").split(","):
+        # HL7 U: final now, the value sent before not sent again - kept, not replaced by none
+        kept = {k: old[k] for k in ("value", "value_num", "comparator", "unit")}
+        flags = [f for f in (row["flags"] or "").split(",") if f != "no_value"]
+        row = {**row, **kept, "flags": ",".join(flags) or None}
     earlier = json.loads(old["details"]).get("replaced", []) if old["details"] else []
     details = json.loads(row["details"]) if row["details"] else {}
     row = {**row, "details": json.dumps(details | {"replaced": [*earlier, version]}, sort_keys=True)}

@@ -31,3 +31,6 @@ CORRECTION_STATUSES = frozenset({"corrected", "C"})
 #: The device result status that withdraws a result already sent (HL7 OBX-11 ``W``, "post original
 #: as wrong, e.g. transmitted for wrong patient"): never feeds a decision.
 WITHDRAWN = "withdrawn"
+#: The flag of a final result that only changes the status of the stored one with its key (HL7 OBX-11
+#: ``U``): without a value of its own it keeps the stored value (``referral.inbox``).
+STATUS_CHANGE_FLAG = "status_change_to_final"

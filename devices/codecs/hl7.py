@@ -17,7 +17,7 @@ from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError, SenderStateError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
-from devices.results import DeviceResult, Quarantine, message_id
+from devices.results import STATUS_TO_FINAL, DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -555,7 +555,9 @@ def decode_message(
                 status=result_status(seg.raw(11), profile, counter, "hl7"),
                 qc=qc,
                 flags=tuple(x.strip() for x in seg.raw(8).split(msg.enc.repeat) if x.strip())
-                + not_production,
+                + not_production
+                # U: the stored preliminary result is final now, its value not sent again
+                + ((STATUS_TO_FINAL,) if seg.raw(11).strip().upper()[:1] == "U" else ()),
                 observed_at=ts(seg, 14) or obr_time or msh_time,
                 reference_range=seg.first(7) or None,
                 byte_offset=base_offset + seg.offset,
