@@ -159,12 +159,8 @@ def china_par(
     if age is not None:
         age = years(age)
     if age is not None and not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
-        return not_applicable(
-            "china_par",
-            _OUTSIDE_AGES % age,
-            reference=REFERENCE,
-            missing=missing,
-        )
+        # no input can make it apply: none is named missing (a child was asked for cholesterol)
+        return not_applicable("china_par", _OUTSIDE_AGES % age, reference=REFERENCE)
     if missing:
         return missing_result("china_par", missing, reference=REFERENCE)
     assert age is not None and sbp is not None and tc_mgdl is not None

@@ -221,11 +221,10 @@ def pce(
         ("sbp", sbp, SBP_RANGE, "mmHg"),
     ):
         if value is not None and not lo <= value <= hi:
-            return not_applicable(
+            return not_applicable(  # no other input can make it apply: none is named missing
                 "pce",
                 _OUTSIDE_RANGE % (name, as_read(value, name, comparators, ".4g"), unit, lo, hi, unit),
                 reference=REFERENCE,
-                missing=missing,
             )
     if missing:
         return missing_result("pce", missing, reference=REFERENCE)
