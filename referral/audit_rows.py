@@ -28,7 +28,8 @@ entry and the entries that changed it - and compares the result with what the ta
   changed unaudited and not compared;
 - ``api_tokens``: owner, label, revoked or not (``token.create``, ``token.revoke``), found by the
   first 8 hex digits of the token's SHA-256 the trail names, and the whole digest by its SHA-256
-  where recorded (``token.create`` since 0019, ``token.recorded`` at the upgrade);
+  where recorded (``token.create`` since 0019, ``token.recorded`` at the upgrade), and the expiry
+  ``token.create`` recorded (since 0025);
 - ``device_associations``: ``device_association.start`` then ``.end`` (who ended it, when, why);
 - ``device_result_reviews``: ``device_result.assign`` / ``.dismiss`` (a later review of a replaced
   result replaces the row), then ``device_result.observation`` (the observation it was stored as);

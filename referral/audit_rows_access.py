@@ -85,4 +85,6 @@ def tokens(db: Database) -> Iterator[Expected]:
                 expected["revoked_at"] = Revocation(revoked=True)
             if "token_digest_sha256" in entry["data"]:
                 expected["token_sha256"] = Sha256(entry["data"]["token_digest_sha256"])
+            if "expires_at" in entry["data"]:  # (recorded since 0025_api_token_expiry)
+                expected["expires_at"] = entry["data"]["expires_at"]
         yield prefix, expected, int(entries[-1]["seq"])

@@ -96,8 +96,16 @@ def set_disabled(db: Database, username: str, disabled: bool, *, actor: str) -> 
 
 
 def create_token(
-    db: Database, token_sha256: str, username: str, label: str, *, actor: str = "admin"
+    db: Database,
+    token_sha256: str,
+    username: str,
+    label: str,
+    *,
+    actor: str = "admin",
+    expires_at: str | None = None,
 ) -> dict[str, Any]:
+    """Store a token's digest for ``username``; ``expires_at`` (ISO 8601 UTC): when it stops
+    working, recorded in its ``token.create`` entry (``verify-audit`` compares it)."""
     if len(token_sha256) != 64 or any(c not in "0123456789abcdef" for c in token_sha256):
         raise UserInputError("token_sha256 must be 64 lowercase hex characters (SHA-256 of the token)")
 
@@ -109,11 +117,12 @@ def create_token(
             "username": username,
             "label": label,
             "created_at": utc_now(),
+            "expires_at": expires_at,
         }
         try:
             db.conn.execute(
-                "INSERT INTO api_tokens (token_sha256, username, label, created_at)"
-                " VALUES (:token_sha256, :username, :label, :created_at)",
+                "INSERT INTO api_tokens (token_sha256, username, label, created_at, expires_at)"
+                " VALUES (:token_sha256, :username, :label, :created_at, :expires_at)",
                 row,
             )
         except sqlite3.IntegrityError as error:
@@ -129,25 +138,53 @@ def create_token(
                 "label": label,
                 "token_sha256_prefix": token_sha256[:8],
                 "token_digest_sha256": audit.text_sha256(token_sha256),
+                "expires_at": expires_at,
             },
         )
-        return row | {"revoked_at": None}
+        return row | {"revoked_at": None, "last_used_at": None}
 
     return write(db, work)
 
 
 def find_token(db: Database, token_sha256: str) -> dict[str, Any] | None:
-    """The live token with its user's role, or None if unknown, revoked or the user is disabled."""
+    """The token not revoked with its user's role, or None if unknown, revoked or the user is
+    disabled; whether it has expired (``expires_at``) is the caller's to check."""
     # A plain cursor: every API request asks this, and sqlite-utils' ``query`` wraps each read in
     # a savepoint (three statements instead of one).
     cursor = db.conn.execute(
-        "SELECT t.token_sha256, t.username, t.label, t.created_at, u.role, u.language"
+        "SELECT t.token_sha256, t.username, t.label, t.created_at, t.expires_at, t.last_used_at, u.role,"
+        " u.language"
         " FROM api_tokens t JOIN users u ON u.username = t.username"
         " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
         [token_sha256],
     )
     row = cursor.fetchone()
     return None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+
+def touch_token(db: Database, token_sha256: str, now: str, before: str) -> None:
+    """Note the token's use at ``now``, unless a use since ``before`` is noted already (bookkeeping,
+    not audited: at most one write a minute per token)."""
+    write(
+        db,
+        lambda db: db.conn.execute(
+            "UPDATE api_tokens SET last_used_at = ?"
+            " WHERE token_sha256 = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+            [now, token_sha256, before],
+        ),
+    )
+
+
+def list_tokens(db: Database) -> list[dict[str, Any]]:
+    """Every token, oldest first: its digest's first 12 hex digits (``id``), owner, role, label,
+    times; never the digest whole."""
+    cursor = db.conn.execute(
+        "SELECT substr(t.token_sha256, 1, 12) AS id, t.username, u.role, u.disabled, t.label, t.created_at,"
+        " t.last_used_at, t.expires_at, t.revoked_at"
+        " FROM api_tokens t JOIN users u ON u.username = t.username ORDER BY t.created_at, t.token_sha256"
+    )
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def revoke_token(db: Database, token_sha256: str, *, actor: str) -> None:

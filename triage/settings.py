@@ -193,6 +193,14 @@ class ServiceSettings(BaseModel):
         ' ["https://dashboard.clinic.example"]; empty (the default): none, only the service\'s own pages',
     )
 
+    token_max_age_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="API tokens stop working this many days after they are issued (1 .. 3650), unless"
+        " their issue says otherwise (POST /api/v1/tokens expires_in_days); an administrator issues a"
+        " new one",
+    )
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Names the service is reached by beyond an IP address, localhost and names without"

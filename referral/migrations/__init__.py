@@ -44,6 +44,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0022_one_open_visit_a_day", clinical.m0022_one_open_visit_a_day),
     ("0023_device_results_not_accepted_code", devices.m0023_device_results_not_accepted_code),
     ("0024_observation_requests", clinical.m0024_observation_requests),
+    ("0025_api_token_expiry", staff.m0025_api_token_expiry),
 )
 
 

@@ -1,4 +1,4 @@
-"""Staff accounts, API tokens and web sessions (migrations 0004, 0007; registered in order by
+"""Staff accounts, API tokens and web sessions (migrations 0004, 0007, 0025; registered in order by
 ``referral.migrations``)."""
 
 from __future__ import annotations
@@ -55,5 +55,18 @@ CREATE TABLE staff_sessions (
     last_seen REAL NOT NULL CHECK (last_seen >= created_at)
 ) STRICT;
 CREATE INDEX staff_sessions_username ON staff_sessions(username)
+""",
+    )
+
+
+def m0025_api_token_expiry(db: Database) -> None:
+    """When an API token stops working (``expires_at``, ISO 8601 UTC as ``utc_now`` writes it) and
+    when it was last used (``last_used_at``, written at most once a minute). Tokens issued before
+    have neither: they do not expire (the listing says so) until revoked."""
+    run_script(
+        db,
+        """
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT
 """,
     )

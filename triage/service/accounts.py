@@ -8,19 +8,28 @@ default passwords: the first administrator is created on first run (the ``/setup
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
 from referral import audit, users
-from referral.transactions import write
+from referral.errors import StorageError
+from referral.transactions import when, write
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.api.errors import said_again
-from triage.service.auth import NO_SUCH_ACCOUNT, Role, audit_sign_in
+from triage.service.auth import NO_SUCH_ACCOUNT, NotAuthenticatedError, Role, audit_sign_in
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
 
+#: How long an API token works unless ``service.token_max_age_days`` or its issue says otherwise.
+DEFAULT_TOKEN_DAYS = 365
+#: A token's use is written at most this often (every API request reads it).
+TOKEN_TOUCH_EVERY_S = 60.0
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -76,8 +85,15 @@ def check_username(username: str) -> str:
 
 
 class Accounts:
-    def __init__(self, databases: Databases) -> None:
+    def __init__(
+        self,
+        databases: Databases,
+        token_max_age_days: int = DEFAULT_TOKEN_DAYS,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._dbs = databases
+        self.token_max_age_days = token_max_age_days
+        self.now = now  # (UTC; API tokens' expiry and last use)
 
     @property
     def db(self) -> Database:
@@ -194,13 +210,43 @@ class Accounts:
 
         write(self.db, work)
 
-    def issue_token(self, username: str, label: str, *, actor: str) -> str:
-        """A new API token for ``username``; the token is returned once and stored as a digest."""
+    def issue_token(self, username: str, label: str, *, actor: str, days: int | None = None) -> str:
+        """A new API token for ``username``, working for ``days`` (default: ``service.
+        token_max_age_days``); the token is returned once and stored as a digest."""
         if not label.strip():
             raise UserInputError("label: describe what the token is for (e.g. 'lab analyzer bridge')")
         token = new_api_token()
-        users.create_token(self.db, token_digest(token), username, label.strip(), actor=actor)
+        lasts = timedelta(days=self.token_max_age_days if days is None else days)
+        expires = (self.now() + lasts).isoformat(timespec="milliseconds")
+        users.create_token(
+            self.db, token_digest(token), username, label.strip(), actor=actor, expires_at=expires
+        )
         return token
+
+    def expiry_of(self, token: str) -> str | None:
+        """When a token not revoked stops working (``None``: unknown, revoked, or no expiry)."""
+        row = users.find_token(self.db, token_digest(token))
+        return None if row is None else row["expires_at"]
+
+    def tokens(self) -> builtins.list[dict[str, Any]]:
+        """Every API token (``referral.users.list_tokens``: never the token or its whole digest),
+        with its ``state``: ``live``, ``expired``, ``revoked`` or ``disabled`` (its account)."""
+        now = self.now().isoformat(timespec="milliseconds")
+        listed = []
+        for row in users.list_tokens(self.db):
+            disabled = row.pop("disabled")
+            expired = row["expires_at"] is not None and row["expires_at"] <= now
+            state = (
+                "revoked"
+                if row["revoked_at"]
+                else "disabled"
+                if disabled
+                else "expired"
+                if expired
+                else "live"
+            )
+            listed.append(row | {"state": state})
+        return listed
 
     def set_disabled(self, username: str, disabled: bool, *, actor: str) -> Account:
         """Disable an account (its sessions end and its API tokens are refused at once, audited
@@ -229,7 +275,22 @@ class Accounts:
             ) from None
 
     def user_for_token(self, token: str) -> Account | None:
-        row = users.find_token(self.db, token_digest(token))
+        """The account of a live token (``None``: unknown, revoked or its account disabled); an
+        expired one is refused saying so. Its use is noted (``last_used_at``) at most once a minute:
+        bookkeeping, skipped on a full or failing disk."""
+        digest = token_digest(token)
+        row = users.find_token(self.db, digest)
         if row is None:
             return None
+        now = self.now()
+        said = now.isoformat(timespec="milliseconds")
+        if row["expires_at"] is not None and row["expires_at"] <= said:
+            raise NotAuthenticatedError(
+                f"the API token expired at {when(row['expires_at'])}; an administrator issues a new one"
+                " (POST /api/v1/tokens)"
+            )
+        before = (now - timedelta(seconds=TOKEN_TOUCH_EVERY_S)).isoformat(timespec="milliseconds")
+        if row["last_used_at"] is None or row["last_used_at"] < before:
+            with contextlib.suppress(StorageError):
+                users.touch_token(self.db, digest, said, before)
         return Account(row["username"], row["role"], row["language"], False)

@@ -196,7 +196,7 @@ def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
     return Runtime(
         settings=settings,
         databases=databases,
-        accounts=Accounts(databases),
+        accounts=Accounts(databases, settings.service.token_max_age_days),
         sessions=SessionStore(databases, svc.session_max_age_s, svc.idle_logout_s),
         limiter=limiter,
         hub=hub,

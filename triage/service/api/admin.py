@@ -92,6 +92,13 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=2, max_length=64)
     label: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    expires_in_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="Days the token works (1 .. 3650); null or absent: the settings'"
+        " `service.token_max_age_days` (365 unless set)",
+    )
 
 
 class TokenRevoke(BaseModel):
@@ -107,6 +114,31 @@ class TokenOut(BaseModel):
     username: str
     label: str
     token: str = Field(description="Shown once; only its SHA-256 is stored")
+    expires_at: str | None = Field(description="When it stops working (ISO 8601 UTC)")
+
+
+class TokenListed(BaseModel):
+    """An API token as the listing shows it: never the token, nor its whole SHA-256."""
+
+    id: str = Field(description="The first 12 hex digits of the token's SHA-256 (its audit entries name 8)")
+    username: str
+    role: str = Field(description="The role of its account now")
+    label: str
+    created_at: str
+    last_used_at: str | None = Field(description="Its last use, to the minute; null: never used")
+    expires_at: str | None = Field(
+        description="When it stops working; null: issued before tokens expired (2026-12-06), works until revoked"
+    )
+    revoked_at: str | None
+    state: Literal["live", "expired", "revoked", "disabled"] = Field(
+        description="`disabled`: its account is disabled (refused; works again if enabled)"
+    )
+
+
+class TokenList(BaseModel):
+    data: list[TokenListed]
+    total: int = Field(description="Tokens listed: the list is never cut (as `total` of the paged lists)")
+    next: paging.NextPage
 
 
 @router.get("/facilities", summary="The facility directory", responses=paging.counted())
@@ -187,11 +219,27 @@ def create_user(body: UserCreate, rt: RuntimeDep, who: Admin) -> UserOut:
     return UserOut.model_validate(account.public())
 
 
+@router.get(
+    "/tokens",
+    summary="API tokens: owner, role, label, created, last used, expiry",
+    responses=paging.counted(),
+)
+def list_tokens(response: Response, rt: RuntimeDep, _: Admin) -> TokenList:
+    """Every token issued, oldest first, with its state; never the token itself."""
+    rows = paging.whole(response, [TokenListed.model_validate(t) for t in rt.accounts.tokens()])
+    return TokenList(data=rows, total=len(rows), next=None)
+
+
 @router.post("/tokens", status_code=201, summary="Issue an API token for an account (shown once)")
 def create_token(body: TokenCreate, rt: RuntimeDep, who: Admin) -> TokenOut:
+    """It works for ``expires_in_days`` (default ``service.token_max_age_days``), then is refused
+    (401 saying it expired); audited ``token.create`` with its expiry."""
     with naming("username"):
-        token = rt.accounts.issue_token(body.username, body.label, actor=who.username)
-    return TokenOut(username=body.username, label=body.label, token=token)
+        token = rt.accounts.issue_token(
+            body.username, body.label, actor=who.username, days=body.expires_in_days
+        )
+    expires = rt.accounts.expiry_of(token)
+    return TokenOut(username=body.username, label=body.label, token=token, expires_at=expires)
 
 
 @router.post("/users/{username}/disable", summary="Disable a staff account (logged out, tokens refused)")

@@ -1,0 +1,94 @@
+"""API tokens expire and can be listed. A token issued once worked for good, and an administrator
+could not see which tokens existed, whose they were or whether they were still used - only revoke
+one they still held. Now a token works ``service.token_max_age_days`` (365) or the days its issue
+says, is then refused saying it expired, and ``GET /api/v1/tokens`` lists every token with its
+owner, role, label, creation, last use and expiry - never the token. Real uvicorn, real SQLite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from referral import audit, audit_rows
+from referral.errors import ConfigError
+from tests.service.conftest import copy_seeded, live_server, make_settings
+from triage.service import create_app
+from triage.service.auth import Role
+from triage.service.security import token_digest
+from triage.settings import load_settings
+
+
+def test_a_token_expires_and_the_listing_shows_it_without_the_secret(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    tokens = copy_seeded(seeded, tmp_path)
+    app = create_app(make_settings(tmp_path, token_max_age_days=30))
+    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
+    accounts = app.state.runtime.accounts
+    with live_server(app) as base, httpx.Client(base_url=base) as client:
+        short = client.post(
+            "/api/v1/tokens",
+            json={"username": "integrator", "label": "lab bridge", "expires_in_days": 2},
+            headers=admin,
+        ).json()
+        usual = client.post(
+            "/api/v1/tokens", json={"username": "integrator", "label": "scale"}, headers=admin
+        ).json()
+        issued = datetime.now(UTC)
+        for made, days in ((short, 2), (usual, 30)):
+            expires = datetime.fromisoformat(made["expires_at"])
+            assert abs(expires - issued - timedelta(days=days)) < timedelta(minutes=1), made
+        bridge = {"Authorization": f"Bearer {short['token']}"}
+        assert client.get("/api/v1/devices", headers=bridge).status_code == 200
+
+        listed = client.get("/api/v1/tokens", headers=admin)
+        assert listed.status_code == 200
+        mine = {row["id"]: row for row in listed.json()["data"]}
+        row = mine[token_digest(short["token"])[:12]]
+        assert (
+            row["username"] == "integrator" and row["role"] == "integrator" and row["label"] == "lab bridge"
+        )
+        assert (
+            row["state"] == "live" and row["expires_at"] == short["expires_at"] and row["revoked_at"] is None
+        )
+        assert (
+            row["last_used_at"] is not None
+            and mine[token_digest(usual["token"])[:12]]["last_used_at"] is None
+        )
+        assert short["token"] not in listed.text and token_digest(short["token"]) not in listed.text
+        assert listed.headers["X-Total-Count"] == str(len(Role) + 2)
+        for role in (Role.nurse, Role.integrator):  # administrators only
+            other = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {tokens[role]}"})
+            assert other.status_code == 403
+
+        accounts.now = lambda: datetime.now(UTC) + timedelta(days=3)  # three days on
+        refused = client.get("/api/v1/devices", headers=bridge)
+        assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
+        assert refused.json()["error"].startswith("the API token expired at ")
+        assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+        assert (
+            client.get("/api/v1/devices", headers={"Authorization": f"Bearer {usual['token']}"}).status_code
+            == 200
+        )
+        states = {
+            row["id"]: row["state"] for row in client.get("/api/v1/tokens", headers=admin).json()["data"]
+        }
+        assert states[token_digest(short["token"])[:12]] == "expired"
+        assert states[token_digest(usual["token"])[:12]] == "live"
+    db = app.state.runtime.databases.get()
+    assert audit.verify(db).ok and audit_rows.verify_rows(db).ok, "the expiry is in token.create"
+    db.conn.execute(
+        "UPDATE api_tokens SET expires_at = '2099-01-01T00:00:00.000+00:00' WHERE token_sha256 = ?",
+        [token_digest(short["token"])],
+    )
+    report = audit_rows.verify_rows(db)
+    assert not report.ok and "expires_at" in str(report.problem), "an expiry moved behind its back shows"
+
+
+@pytest.mark.parametrize("days", [0, 3651, "a year"])
+def test_an_expiry_out_of_range_is_refused(tmp_path: Path, days: object) -> None:
+    with pytest.raises(ConfigError, match="token_max_age_days"):
+        load_settings(None, data_dir=tmp_path, service={"token_max_age_days": days})
