@@ -1,8 +1,13 @@
-"""A policy's re-check intervals are whole minutes (a TOML integer) with an upper bound for every
-disposition. ``local_care = "60"`` (quoted), ``60.0`` and ``true`` were taken as 60, 60 and 1 minutes
-without a word, and the lower dispositions and the rules without an interval of their own took any
-number: 10**30 minutes, or days typed as minutes (525600 for a year), put the next check years
-away. Refused in one line naming the file, the line and the key, and what is allowed.
+"""A policy's values are of their TOML type and within what is safe, refused in one line naming the
+file, the line and the key, and what is allowed.
+
+Re-check intervals are whole minutes (a TOML integer) with an upper bound for every disposition.
+``local_care = "60"`` (quoted), ``60.0`` and ``true`` were taken as 60, 60 and 1 minutes without a
+word, and the lower dispositions and the rules without an interval of their own took any number:
+10**30 minutes, or days typed as minutes (525600 for a year), put the next check years away. The
+other numbers and switches took quoted text and ``true`` (``[freshness.hours] sbp = true``: a limit
+of 1 hour; ``enabled = "false"`` switched a model off). ``[decisive] codes = []`` made every patient
+no rule escalated ``insufficient_data``, the note naming nothing to measure.
 
 Real TOML files read by the real loader; the built-in intervals and the largest allowed ones still load
 and are used by the engine."""
@@ -144,3 +149,19 @@ def test_a_model_given_one_value_is_told_the_table_the_file_writes(tmp_path: Pat
         f"policy file {path}: line 4: models.cvd10: a table, not one value: write [models.cvd10] on a line of"
         " its own and its keys under it (threshold = ...); keys: threshold, level, enabled (got 0.3)"
     )
+
+
+def test_an_empty_list_of_decisive_codes_is_refused(tmp_path: Path) -> None:
+    path, message = refused(tmp_path, "decisive", "codes", "[]")
+    assert message == (
+        f"policy file {path}: line 4: decisive.codes: empty: no reading could ever conclude local care, so"
+        " every patient no rule escalates would be insufficient_data; give at least one observation code"
+        " (built-in: sbp, dbp, spo2, heart_rate, resp_rate, temperature, consciousness, glucose_fasting,"
+        " glucose_random, hba1c)"
+    )
+
+
+def test_a_shorter_list_of_decisive_codes_is_the_clinics(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text('version = "c"\n[decisive]\ncodes = ["sbp", "dbp"]\n', encoding="utf-8")
+    assert load_policy(path).decisive.codes == ("sbp", "dbp")
