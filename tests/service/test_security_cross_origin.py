@@ -71,11 +71,9 @@ def test_a_sessions_form_from_another_site_is_refused_even_with_its_token(staff:
     assert token.status_code == 201, token.text
 
 
-@pytest.fixture(scope="module")
-def lan_chromium() -> Iterator[Any]:
-    """Chromium that reaches the loopback server as ``clinic.lan`` and ``evil.lan``: names that are
-    not "potentially trustworthy", so the pages are plain HTTP on a LAN as a clinic's are (no
-    Sec-Fetch-Site; the Origin as the page's Referrer-Policy allows it)."""
+def chromium_resolving(rules: str) -> Iterator[Any]:
+    """Debian's Chromium with ``--host-resolver-rules`` (``MAP *.lan 127.0.0.1``): names that reach
+    the loopback server as a clinic's LAN name, or another site's, would."""
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed: run `make test` as root or `apt-get install chromium`")
     from playwright.sync_api import sync_playwright
@@ -83,10 +81,18 @@ def lan_chromium() -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP *.lan 127.0.0.1"],
+            args=["--headless", "--no-sandbox", "--disable-gpu", f"--host-resolver-rules={rules}"],
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def lan_chromium() -> Iterator[Any]:
+    """Chromium that reaches the loopback server as ``clinic.lan`` and ``evil.lan``: names that are
+    not "potentially trustworthy", so the pages are plain HTTP on a LAN as a clinic's are (no
+    Sec-Fetch-Site; the Origin as the page's Referrer-Policy allows it)."""
+    yield from chromium_resolving("MAP *.lan 127.0.0.1")
 
 
 @pytest.mark.browser

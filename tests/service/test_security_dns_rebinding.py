@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.conftest import CHROMIUM, PASSWORD, live_server, make_settings
+from tests.service.conftest import PASSWORD, live_server, make_settings
+from tests.service.test_security_cross_origin import chromium_resolving
 from triage.service import create_app
 from triage.service.hosts import AllowedHosts, host_name
 from triage.settings import load_settings
@@ -28,18 +29,7 @@ from triage.settings import load_settings
 def rebinding_chromium() -> Iterator[Any]:
     """Chromium for which ``rebind.example`` (the other site, rebound) and ``clinic.example`` (the
     clinic's own name, as a reverse proxy's) are the loopback address."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium not installed: run `make test` as root or `apt-get install chromium`")
-    from playwright.sync_api import sync_playwright
-
-    rules = "MAP rebind.example 127.0.0.1, MAP clinic.example 127.0.0.1"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", f"--host-resolver-rules={rules}"],
-        )
-        yield browser
-        browser.close()
+    yield from chromium_resolving("MAP rebind.example 127.0.0.1, MAP clinic.example 127.0.0.1")
 
 
 @pytest.mark.browser
