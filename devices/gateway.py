@@ -72,6 +72,7 @@ from referral.inbox import (
     undelivered_results,
 )
 from referral.schema import connect
+from referral.storage import storage_error
 
 if TYPE_CHECKING:
     from referral.backup import UpgradeBackups
@@ -129,6 +130,10 @@ class Gateway:
             # an older log is upgraded here when no service runs: its backup goes where the settings say
             self._db = connect(self._db_path, busy_timeout_ms=busy_timeout_ms, backups=upgrade_backups)
         except (OSError, sqlite3.Error) as exc:
+            # a folder given for the file, a damaged or read-only log: said as the referral commands say it
+            said = storage_error(exc, self._db_path) if isinstance(exc, sqlite3.Error) else None
+            if said is not None:
+                raise said from None
             raise ConfigError(f"cannot open the clinic database {self._db_path}: {exc}") from None
 
     # ----------------------------------------------------------------- public API

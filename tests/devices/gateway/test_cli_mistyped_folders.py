@@ -100,3 +100,17 @@ def test_serve_creates_no_missing_log_folder_and_says_which_and_what_to_do(tmp_p
         assert process.wait(15) == 130
     assert db_path.is_file()
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def test_listen_refuses_a_folder_given_as_the_log_as_the_referral_commands_do(tmp_path: Path) -> None:
+    """`--db /srv/clinic` (the file's name left out) said 'cannot open the clinic database
+    /srv/clinic: unable to open database file', where `triage referrals list` says it is a folder
+    and which file to give."""
+    listen = subprocess.run(
+        [TRIAGE, *LISTEN, "--db", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert listen.returncode == 2
+    assert listen.stderr == (
+        f"error: referral log: {tmp_path} is a folder; give the log file, e.g. {tmp_path / 'clinic.db'}"
+        " (--db, database.path)\n"
+    )
