@@ -322,21 +322,23 @@ def _key_parts(dotted: str) -> tuple[str, ...]:
 def key_line(text: str, key: tuple[str, ...]) -> int | None:
     """The 1-based line of the policy file ``text`` that sets ``key`` (``("rules", "x", "level")``),
     written as a table and a key (``[rules.x]`` then ``level = ...``), a dotted key (``x.level = ...``
-    under ``[rules]``) or an inline table on one line (``x = { level = ... }``); ``None`` if not
-    found. For error messages only: it reads the lines, not the TOML grammar."""
+    under ``[rules]``) or an inline table on one line (``x = { level = ... }``); a table's key
+    (``("rules", "x")``) is the line of its header or of its first key; ``None`` if not found. For error messages only: it reads the lines, not the TOML grammar."""
     table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("[") and not stripped.startswith("[["):
             header = _TOML_DOTTED.match(stripped[1:])
             table = _key_parts(header.group(1)) if header else ()
+            if table == key:  # the table itself: [rules.x] for an unknown rule x
+                return number
             continue
         found = _TOML_DOTTED.match(line)
         if not found or not line[found.end() :].startswith("="):
             continue
         full = table + _key_parts(found.group(1))
         rest = line[found.end() + 1 :]
-        if full == key or (
+        if full[: len(key)] == key or (
             full == key[: len(full)]
             and rest.lstrip().startswith("{")
             and all(k in rest for k in key[len(full) :])
@@ -385,7 +387,10 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
     for name, setting in policy.rules.items():
         rule = RULES_BY_NAME.get(name)
         if rule is None:
-            problems.append(f"rules.{name}: unknown rule; known rules: {', '.join(r.name for r in RULES)}")
+            problems.append(
+                f"{_line_of(text, ('rules', name))}rules.{name}: unknown rule; known rules:"
+                f" {', '.join(r.name for r in RULES)}"
+            )
             continue
         problem = (
             None if not rule.red_flag or setting.level is None else _red_flag_problem(rule, setting.level)
@@ -416,11 +421,14 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
             " local care, so every patient no rule escalates would be insufficient_data; give at least"
             f" one observation code (built-in: {builtin_codes})"
         )
-    for code in (*policy.decisive.codes, *policy.freshness.hours):
+    for code in policy.decisive.codes:
         if code not in CONCEPTS:
-            problems.append(
-                f"unknown observation code {json_text(code)} in decisive.codes or freshness.hours"
-            )
+            at = _line_of(text, ("decisive", "codes"))
+            problems.append(f"{at}decisive.codes: unknown observation code {json_text(code)}")
+    for code in policy.freshness.hours:
+        if code not in CONCEPTS:
+            at = _line_of(text, ("freshness", "hours", code))
+            problems.append(f"{at}freshness.hours.{code}: unknown observation code {json_text(code)}")
     problems += [
         f"{_line_of(text, ('recheck_minutes', d.value))}recheck_minutes.{d.value}: must be 0 or more, got {m}"
         for d, m in policy.recheck_minutes.items()

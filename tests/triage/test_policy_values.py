@@ -165,3 +165,24 @@ def test_a_shorter_list_of_decisive_codes_is_the_clinics(tmp_path: Path) -> None
     path = tmp_path / "clinic.toml"
     path.write_text('version = "c"\n[decisive]\ncodes = ["sbp", "dbp"]\n', encoding="utf-8")
     assert load_policy(path).decisive.codes == ("sbp", "dbp")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "said"),
+    [
+        (
+            '[rules.no_such_rule]\nlevel = "local_care"',
+            2,
+            "rules.no_such_rule: unknown rule; known rules: news2_",
+        ),
+        ('[rules]\nno_such.level = "local_care"', 3, "rules.no_such: unknown rule; known rules: news2_"),
+        ('[decisive]\ncodes = ["pulse"]', 3, 'decisive.codes: unknown observation code "pulse"'),
+        ("[freshness.hours]\npulse = 5", 3, 'freshness.hours.pulse: unknown observation code "pulse"'),
+    ],
+)
+def test_an_unknown_rule_or_code_names_its_line(tmp_path: Path, text: str, line: int, said: str) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'version = "c"\n{text}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert str(info.value).startswith(f"policy file {path}: line {line}: {said}"), str(info.value)
