@@ -423,12 +423,12 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
         )
     for code in policy.decisive.codes:
         if code not in CONCEPTS:
-            at = _line_of(text, ("decisive", "codes"))
-            problems.append(f"{at}decisive.codes: unknown observation code {json_text(code)}")
+            line = _line_of(text, ("decisive", "codes"))
+            problems.append(f"{line}decisive.codes: unknown observation code {json_text(code)}")
     for code in policy.freshness.hours:
         if code not in CONCEPTS:
-            at = _line_of(text, ("freshness", "hours", code))
-            problems.append(f"{at}freshness.hours.{code}: unknown observation code {json_text(code)}")
+            line = _line_of(text, ("freshness", "hours", code))
+            problems.append(f"{line}freshness.hours.{code}: unknown observation code {json_text(code)}")
     problems += [
         f"{_line_of(text, ('recheck_minutes', d.value))}recheck_minutes.{d.value}: must be 0 or more, got {m}"
         for d, m in policy.recheck_minutes.items()
