@@ -120,3 +120,12 @@ def test_the_shipped_list_is_read_and_every_entry_is_refused() -> None:
     for password in listed:
         with pytest.raises(UserInputError):
             check_password_strength(password)
+
+
+def test_a_password_too_long_for_the_form_is_not_repeated(staff: Staff) -> None:
+    csrf = staff.login(Role.nurse)
+    typed = "Her-Real-Password-" + "x" * 200  # over the form's 200 characters
+    for current, new in ((typed, NEW), (PASSWORD, typed)):
+        refused = change(staff, csrf, current, new)
+        assert refused.status_code == 422 and "not repeated: a password" in refused.text
+        assert typed[:18] not in refused.text, "the 422 page repeated the password typed"

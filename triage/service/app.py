@@ -81,8 +81,8 @@ def field_path(loc: Sequence[int | str]) -> str:
 #: A key that can stand in a field's path (``context.waist_cm``) as the API's errors write it.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-#: Fields whose refused value an error never repeats (``POST /api/v1/users``).
-SECRET_FIELDS = {("password",)}
+#: Fields whose refused value an error never repeats (``POST /api/v1/users``, the password forms).
+SECRET_FIELDS = {("password",), ("current_password",), ("new_password",)}
 
 
 def describe_validation(exc: RequestValidationError, content_type: str | None = None) -> str:
