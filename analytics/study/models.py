@@ -63,6 +63,21 @@ class FrameFits:
                 )
         return text
 
+    def fitted_by(self) -> str:
+        """Which engine fitted the models, in one sentence: for ``--backend r`` the R path (R's ergm,
+        or glm when ergm is not installed) and R's version, as `triage study fit` prints them. The
+        rebuild had said it nowhere - report, tables, CLI or JSON -, so a report fitted in R (or by
+        R's glm fallback) could not be told from one fitted here."""
+        said: list[str] = []
+        for result in self.fits.values():
+            if result.backend == "r":
+                text = f"in R: {result.method}" + "".join(f"; {note}" for note in result.notes)
+            else:
+                text = f"by this engine (analytics/ergm, Python): {result.method}"
+            if text not in said:
+                said.append(text)
+        return f"Models 1-3 fitted {' / '.join(said)}."
+
 
 def network_of(frame: Frame) -> Network:
     return Network(

@@ -48,6 +48,9 @@ class RebuildResult:
     """Which published coefficients the rebuild does not reproduce, how close the others are, and
     Figure 7 against the paper's words (empty: no frames called national and zhejiang, so nothing
     was compared)."""
+    fitted_by: dict[str, str] | None = None
+    """Per frame, which engine fitted Models 1-3 (:meth:`FrameFits.fitted_by`): this one, or R's
+    ergm or glm with R's version."""
     notes: tuple[str, ...] = ()
     """The frames' notes on rows from a unit to itself that were ignored (``note: FILE: 2 rows from
     a unit to itself ignored (lines 5, 7): ...``), which `triage study rebuild` prints on stderr."""
@@ -218,7 +221,8 @@ def rebuild(
         note += (
             ". "
             + " ".join([*frame.notes, *([html.escape(loops) + "."] if loops else [])])
-            + f" {fits[frame.key].best_note()} {html.escape(SIGNIFICANCE_NOTE)}</p>"
+            + f" {fits[frame.key].best_note()} {html.escape(fits[frame.key].fitted_by())}"
+            + f" {html.escape(SIGNIFICANCE_NOTE)}</p>"
         )
         sections.append(ReportSection(f"{label}: {frame.title} - Models 1-3", note + table_html(wide)))
 
@@ -350,7 +354,16 @@ def rebuild(
     tick("done", total, total)
     notes = tuple(frame.self_loops for frame in study.frames if frame.self_loops)
     return RebuildResult(
-        out, report, study.synthetic, study.synthetic_parts, tables, checks, files, summary, notes
+        out,
+        report,
+        study.synthetic,
+        study.synthetic_parts,
+        tables,
+        checks,
+        files,
+        summary,
+        {key: frame_fits.fitted_by() for key, frame_fits in fits.items()},
+        notes,
     )
 
 

@@ -113,6 +113,8 @@ def rebuild_command(
                 for name, table in result.tables.items()
                 if name.startswith("coefficients_")
             },
+            # which engine fitted each frame's models (R's ergm or glm and R's version with --backend r)
+            "fitted_by": result.fitted_by,
             "comparison_with_paper": result.comparison_summary,
             "hypotheses": [
                 {
@@ -143,8 +145,10 @@ def rebuild_command(
 
     for name, table in result.tables.items():
         if name.startswith("table_"):
-            write(f"\n{name.removeprefix('table_')} - Models 1-3 (coef, stars, (se)):")
+            frame = name.removeprefix("table_")
+            write(f"\n{frame} - Models 1-3 (coef, stars, (se)):")
             write(table.to_string())
+            write((result.fitted_by or {}).get(frame, ""))
     if any(name.startswith("table_") for name in result.tables):
         write(SIGNIFICANCE_NOTE)  # the stars had no legend here
     if result.comparison_summary:
