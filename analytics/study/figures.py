@@ -115,19 +115,36 @@ def network_figure(frame: Frame) -> plt.Figure:
     ax.add_collection(ties)
     ax.autoscale_view()
     indeg = frame.edges["target"].value_counts().reindex(frame.nodes["id"]).fillna(0).to_numpy()
-    ax.scatter(
-        frame.nodes["lon"], frame.nodes["lat"], s=8 + 60 * indeg / max(indeg.max(), 1), c="#d62728", zorder=3
+    most = max(float(indeg.max()), 1.0)
+    ax.scatter(frame.nodes["lon"], frame.nodes["lat"], s=8 + 60 * indeg / most, c="#d62728", zorder=3)
+    # the key of the point sizes: the title said "point size: ties received" and no size said how many
+    for received in size_key_values(most):
+        ax.scatter([], [], s=8 + 60 * received / most, c="#d62728", label=f"{received:,.0f}")
+    ax.legend(
+        title="ties received", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, labelspacing=1.2
     )
     ax.set_xlabel(LON_LABEL)
     ax.set_ylabel(LAT_LABEL)
     ax.set_title(
-        f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges)} ties (>= {frame.min_movers} mover);"
+        f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges):,} ties (>= {frame.min_movers} mover);"
         " point size: ties received"
     )
     _map_ticks(ax)
     ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
     return fig
+
+
+def size_key_values(most: float) -> list[float]:
+    """The ties received that Figure 2's size key shows: none, the most a unit receives, and a round
+    number or two between (1, 2 or 5 times a power of ten, at about a quarter and a half of it)."""
+    between = []
+    for share in (0.25, 0.5):
+        target = most * share
+        if target >= 1:
+            power = 10.0 ** math.floor(math.log10(target))
+            between.append(min((k * power for k in (1, 2, 5, 10)), key=lambda v: abs(v - target)))
+    return sorted({0.0, *between, float(most)})
 
 
 def facility_maps(frame: Frame, path: Path) -> Path:
