@@ -1,7 +1,7 @@
 """A nurse's and a GP's day on the staff pages in a real Chromium, on a real uvicorn server over a
 real SQLite file, at tablet (768x1024) and phone (390x844) width, in Chinese and English: the
 urgent badges read whole, and the daily flow - log in, queue, walk-in, readings, decision, override,
-referral, print, log out - works from the keyboard with every control named."""
+the referral triage proposed sent, print, log out - works from the keyboard with every control named."""
 
 from __future__ import annotations
 
@@ -165,8 +165,9 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     with page.expect_navigation():
         _keys(page, "Enter")
     assert page.locator("li.override").count() == 1
-    page.focus("#refer-form input[name=reason]")
-    page.keyboard.type("SpO2 91 %")
+    # the decision typed on the page proposed a referral, as a device's results do: the GP sends it
+    assert page.locator("#encounter-referrals .s-proposed").count() == 1
+    page.focus("#encounter-referrals button[value=sent]")
     with page.expect_navigation():
         _keys(page, "Enter")
     assert page.locator("#encounter-referrals .s-sent").count() == 1

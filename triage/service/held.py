@@ -21,8 +21,9 @@ from referral import review
 from referral.inbox import StoredDeviceResult
 from referral.transactions import write
 from triage.errors import UserInputError
+from triage.service import proposals
 from triage.service.clinic import Clinic
-from triage.service.pipeline import DevicePipeline, observation_from_stored
+from triage.service.pipeline import observation_from_stored
 from triage.service.runtime import Runtime
 
 log = logging.getLogger("triage.service.held")
@@ -68,9 +69,7 @@ def assign(
     runtime.metrics.device_results.labels("assigned").inc()
     log.info("device result %d assigned to encounter %d by %s", result_id, encounter_id, actor)
     assessment = clinic.assess_encounter(db, encounter_id, actor=actor, source=SOURCE)
-    referral = None
-    if runtime.settings.service.propose_referrals:
-        referral = DevicePipeline(runtime, clinic).propose_referral(db, assessment, actor=actor)
+    referral = proposals.propose(runtime, db, assessment, actor=actor)
     runtime.hub.publish("device", device=result.device_id)
     return Assigned(result_id, encounter_id, observation_id, assessment, referral)
 

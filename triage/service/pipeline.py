@@ -22,12 +22,9 @@ Rules:
 - A result the inbox linked through a device association (no patient id from the device; see
   ``referral/associations.py``) joins the associated encounter itself - unless that encounter was
   closed between the link and this hand-off; it is then treated as a result with the patient's id.
-- When the assessment asks for a referral and policy allows proposals, a referral is created in
-  status ``proposed`` - never sent: a clinician confirms it on the encounter page. When the visit
-  already has triage's proposal, not yet sent, and a later decision is more urgent (urgent, then an
-  emergency transfer), that proposal is raised to it, with the new reasons, audited
-  ``referral.urgency_raised`` saying why; never lowered, and a referral a clinician made or sent
-  is left as it is.
+- When the assessment asks for a referral and policy allows proposals, a referral is proposed or
+  triage's unsent proposal raised (``triage.service.proposals``: the same rule as the staff pages'
+  decisions) - never sent: a clinician confirms it on the encounter page.
 - A result already stored as an observation (a device correction, or a re-delivery) goes to the
   encounter that holds it: ``triage.service.corrections`` applies or holds the correction there.
 """
@@ -45,15 +42,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from devices.hold import HoldKind
-from referral import facilities, referrals, store
+from referral import store
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode, StoredDeviceResult, note_not_accepted
-from referral.records import PatientIn, ReferralIn
+from referral.records import PatientIn
 from triage.bp_pair import SwappedPressuresError, swapped_in_messages
 from triage.errors import ClinicError, ImplausibleValueError, UnitError
 from triage.observation import Observation
-from triage.service import corrections
-from triage.service.clinic import PROPOSED_BY_TRIAGE, REFERRAL_URGENCY, Clinic
+from triage.service import corrections, proposals
+from triage.service.clinic import Clinic
 from triage.service.runtime import Runtime
 
 log = logging.getLogger("triage.service.pipeline")
@@ -261,70 +258,8 @@ class DevicePipeline:
     def propose_referral(
         self, db: Database, assessment: dict[str, Any], *, actor: str = ACTOR
     ) -> dict[str, Any] | None:
-        urgency = REFERRAL_URGENCY.get(str(assessment["disposition"]))
-        if urgency is None:
-            return None
-        # the rules whose action applies: not those only supporting a more urgent one (deferred_to)
-        reasons = [
-            r for r in assessment["payload"].get("reasons") or [] if "deferred_to" not in r.get("values", {})
-        ]
-        text = "; ".join(str(r.get("rule")) for r in reasons[:4]) or str(assessment["disposition"])
-        if going := referrals.open_referrals(db, int(assessment["encounter_id"]), limit=1):
-            # the encounter's referral is still going on (referral.lifecycle.OPEN_STATUSES): only
-            # triage's own proposal nobody has sent yet follows a decision that rose
-            return self.raise_proposal(
-                db, going[0], assessment, urgency, f"{PROPOSED_BY_TRIAGE}{text}", actor
-            )
-        targets = [f for f in facilities.list_all(db) if f["tier"] != "primary"]
-        if not targets:
-            log.warning("no secondary or tertiary facility in the directory: referral not proposed")
-            return None
-        target = targets[0]
-        row = referrals.create_referral(
-            db,
-            ReferralIn(
-                assessment_id=int(assessment["id"]),
-                to_facility=str(target["id"]),
-                urgency=urgency,
-                reason=f"{PROPOSED_BY_TRIAGE}{text}",
-            ),
-            actor=actor,
-        )
-        self.runtime.metrics.referrals_proposed.inc()
-        self.runtime.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
-        return row
-
-    def raise_proposal(
-        self,
-        db: Database,
-        referral: dict[str, Any],
-        assessment: dict[str, Any],
-        urgency: str,
-        reason: str,
-        actor: str,
-    ) -> dict[str, Any] | None:
-        """Triage's open proposal takes a later decision's higher urgency (urgent, then an
-        emergency transfer decided): raised, never lowered, and only while proposed and triage's
-        own (``referrals.raise_urgency`` checks again in its transaction: a clinician may send it
-        meanwhile); a referral a person made or sent is theirs."""
-        if referral["status"] != "proposed" or not str(referral["reason"]).startswith(PROPOSED_BY_TRIAGE):
-            return None
-        why = (
-            f"the decision rose to {assessment['disposition']} (assessment {assessment['id']}) while this"
-            f" referral was proposed as {referral['urgency']} and not yet sent: urgency raised to {urgency}"
-        )
-        row = referrals.raise_urgency(
-            db,
-            int(referral["id"]),
-            urgency,
-            assessment_id=int(assessment["id"]),
-            reason=reason,
-            actor=actor,
-            why=why,
-        )
-        if row is not None:
-            self.runtime.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
-        return row
+        """Triage's proposal for this decision (``triage.service.proposals``, as on every path)."""
+        return proposals.propose_referral(self.runtime, db, assessment, actor=actor)
 
 
 def status_rows(gateway: Any) -> list[dict[str, Any]]:

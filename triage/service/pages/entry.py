@@ -20,6 +20,7 @@ from referral.store import AgeMismatchError
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation
 from triage.patient import MAX_GESTATION_WEEKS, MIN_GESTATION_WEEKS
+from triage.service import proposals
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
@@ -181,7 +182,8 @@ def add_vital_signs(
     clinic.add_observations(
         db, encounter_id, readings, actor=who.username, reason="manual entry: vital signs"
     )
-    clinic.assess_encounter(db, encounter_id, actor=who.username, source="page")
+    assessment = clinic.assess_encounter(db, encounter_id, actor=who.username, source="page")
+    proposals.propose(runtime_of(request), db, assessment, actor=who.username)
     return stored(request, f"/encounters/{encounter_id}", "vitals")
 
 
@@ -321,7 +323,9 @@ def assess_now(
         return show_encounter(request, who, encounter_id, 422, {"assess": forms.FormState(typed, errors)})
     if ticked is not None:
         context[symptoms.FIELD] = ticked
-    clinic_dep(request).assess_encounter(
+    assessment = clinic_dep(request).assess_encounter(
         db, encounter_id, actor=who.username, source="page", context=context or None
     )
+    # the page's decision proposes a referral as a device's does (never sent: a clinician confirms)
+    proposals.propose(runtime_of(request), db, assessment, actor=who.username)
     return stored(request, f"/encounters/{encounter_id}", "assessed")

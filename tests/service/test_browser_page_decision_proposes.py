@@ -1,0 +1,66 @@
+"""A decision made on the staff pages proposes a referral as a device's results do: a walk-in
+opened on the queue page whose vital signs, typed on its patient page, decide an urgent referral
+got no proposal (the pipeline alone proposed), so the visit waited with nobody asked to confirm a
+referral. Now the page's decisions go through the same rule (``triage.service.proposals``): a
+proposal in status proposed, "Proposed by triage", raised to an emergency when the next vital
+signs decide one, never lowered by a milder set after. Keyboard only, in a real Chromium on a real
+uvicorn server over a real SQLite file, English at 768 px and Chinese at 360 px."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from referral import referrals, store
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from triage.service.auth import Role
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+SAYS = {"en": "Proposed by triage", "zh": "分诊系统于"}
+
+
+def _type_vitals(page: Any, consciousness: str, sbp: str, dbp: str) -> None:
+    form = page.locator("#vitals-form")
+    form.locator("select[name=consciousness]").select_option(consciousness)
+    for name, value in (("sbp", sbp), ("dbp", dbp), ("heart_rate", "80")):
+        form.locator(f"input[name={name}]").focus()
+        page.keyboard.type(value)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # in the last field typed: sends the form
+    page.wait_for_selector("#done")
+
+
+def test_a_walk_in_decided_on_the_page_gets_triage_s_proposal_raised_never_lowered(
+    browser: object, desk: Desk
+) -> None:
+    db = desk.app.state.runtime.databases.get()
+    for language, width in (("en", 768), ("zh", 360)):
+        mrn = f"PAGE-PROPOSES-{language}"
+        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        walk_in = page.locator("#walk-in")
+        walk_in.locator("summary").focus()
+        page.keyboard.press("Enter")
+        walk_in.locator("input[name=mrn]").focus()
+        page.keyboard.type(mrn)
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*/encounters/\d+$"))
+        encounter_id = int(page.url.rsplit("/", 1)[1])
+        _type_vitals(page, "A", "186", "112")  # a severe pressure: an urgent referral
+        decided = store.latest_assessment(db, encounter_id)
+        assert decided is not None and decided["disposition"] == "urgent_referral"
+        (proposal,) = referrals.open_referrals(db, encounter_id)
+        assert (proposal["status"], proposal["urgency"]) == ("proposed", "urgent"), language
+        assert proposal["reason"].startswith("proposed by triage: ")
+        page.goto(f"{desk.url}/encounters/{encounter_id}")
+        assert SAYS[language] in page.locator("td.status").first.inner_text()
+        assert_fits(page, f"the proposal on the patient page ({language}, {width} px)")
+        _type_vitals(page, "V", "186", "112")  # responds to voice only: an emergency transfer
+        (raised,) = referrals.open_referrals(db, encounter_id)
+        assert raised["id"] == proposal["id"], "the same proposal, raised"
+        assert raised["urgency"] == "emergency", language
+        _type_vitals(page, "A", "150", "90")  # milder: the proposal is never lowered
+        assert referrals.get_referral(db, proposal["id"])["urgency"] == "emergency"
+        assert len(referrals.open_referrals(db, encounter_id)) == 1
+        page.close()
