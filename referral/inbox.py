@@ -246,7 +246,8 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     row's ``details["replaced"]`` and audited (``device_result.replaced``)."""
     key = [row["device_id"], row["sample_id"], row["vendor_code"], row["result_time"]]
     stored = db.execute_returning_dicts(
-        "SELECT id, status, value, value_num, comparator, unit, message_id, received_at, details FROM device_results "
+        "SELECT id, status, code, value, value_num, comparator, unit, message_id, received_at, details"
+        " FROM device_results "
         "WHERE device_id = ? AND sample_id = ? AND vendor_code = ? AND result_time = ?",
         key,
     )
@@ -258,9 +259,12 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     version = {k: old[k] for k in ("value", "comparator", "unit", "status", "message_id", "received_at")}
     if not row["value"] and STATUS_CHANGE_FLAG in (row["flags"] or "").split(","):
         # HL7 U: final now, the value sent before not sent again - kept, not replaced by none
-        kept = {k: old[k] for k in ("value", "value_num", "comparator", "unit")}
+        kept = {k: old[k] for k in ("value", "value_num", "comparator", "unit", "code")}
         flags = [f for f in (row["flags"] or "").split(",") if f != "no_value"]
-        row = {**row, **kept, "flags": ",".join(flags) or None}
+        sent = json.loads(row["details"]) if row["details"] else {}
+        for name in ("problem", "expected_units", "fix"):  # of a unit it did not send: no problem
+            sent.pop(name, None)
+        row = {**row, **kept, "flags": ",".join(flags) or None, "details": json.dumps(sent, sort_keys=True)}
     earlier = json.loads(old["details"]).get("replaced", []) if old["details"] else []
     details = json.loads(row["details"]) if row["details"] else {}
     row = {**row, "details": json.dumps(details | {"replaced": [*earlier, version]}, sort_keys=True)}

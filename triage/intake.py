@@ -26,7 +26,7 @@ status, and the decision engine does not auto-feed them; corrected results carry
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -34,7 +34,16 @@ from devices.capture import decode_captured, read_capture
 from devices.codecs import hl7
 from devices.hold import CODE_HOLDS, HoldKind, result_holds
 from devices.profile import DeviceProfile
-from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, key_sample_id, result_time
+from devices.results import (
+    DELETE,
+    IGNORED,
+    NO_VALUE,
+    STATUS_TO_FINAL,
+    DeviceResult,
+    Quarantine,
+    key_sample_id,
+    result_time,
+)
 from devices.tolerance import ToleranceCounter
 from referral.device_results import replaces
 from referral.value_sets import FINAL_STATUSES
@@ -212,6 +221,11 @@ def replay_capture(
         if kind is not None:
             report.unhandled.append((item.offset, kind))
         results, problems = decode_captured(profile, item, counter)
+        changed = [_status_changed(stored, result) for result in results]
+        # a U sends no unit either: the codec's problem with its empty unit is none (as live)
+        kept = {r.byte_offset for r, c in zip(results, changed, strict=True) if c is not r}
+        problems = [p for p in problems if not (p.with_result and p.byte_offset in kept)]
+        results = changed
         report.results.extend(results)
         for result in results:
             earlier = _resent(stored, result)
@@ -275,6 +289,24 @@ def replay_capture(
 def _for_review(exc: IntakeRefused, raw: bytes, result: DeviceResult, profile: DeviceProfile) -> Quarantine:
     """The quarantine item (with its result) of a refusal that needs a person."""
     return Quarantine(exc.reason, raw, result.byte_offset, profile.device_id, str(exc), with_result=True)
+
+
+def _status_changed(stored: dict[tuple[str, str, str], DeviceResult], result: DeviceResult) -> DeviceResult:
+    """An HL7 ``U`` (final now, its value not sent again) with the value, unit and code of the earlier
+    result with its key in the capture, as the gateway's inbox keeps them (``referral.inbox``)."""
+    if STATUS_TO_FINAL not in result.flags or result.value or result.observed_at is None:
+        return result
+    earlier = stored.get((key_sample_id(result), result.vendor_code, result_time(result, received_at="")))
+    if earlier is None or not earlier.value:
+        return result
+    return replace(
+        result,
+        value=earlier.value,
+        unit=earlier.unit,
+        code=earlier.code,
+        problem=earlier.problem,
+        flags=tuple(f for f in result.flags if f != NO_VALUE),
+    )
 
 
 def _resent(stored: dict[tuple[str, str, str], DeviceResult], result: DeviceResult) -> DeviceResult | None:

@@ -13,17 +13,22 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from devices.gateway import GatewayResult
 from tests.devices.gateway.test_hl7_withdrawal import _oru, _send
+from triage.cli import main
 from triage.cli.devices_link import status_line
 
 
+@pytest.mark.parametrize("unit", ["%", ""])
 def test_a_status_change_to_final_makes_the_stored_preliminary_result_final_with_its_value(
-    tmp_path: Path,
+    unit: str, tmp_path: Path
 ) -> None:
+    """The U sends no value, and may send no unit either (OBX-6 empty): neither is taken for one."""
     db_path = tmp_path / "clinic.db"
     delivered: list[GatewayResult] = []
-    status = _send([_oru("CTL-1", "P"), _oru("CTL-2", "U", value="")], db_path, delivered, 2)
+    status = _send([_oru("CTL-1", "P"), _oru("CTL-2", "U", value="", unit=unit)], db_path, delivered, 2)
     with sqlite3.connect(db_path) as conn:
         ((row_status, value, value_num, flags, details),) = conn.execute(
             "SELECT status, value, value_num, flags, details FROM device_results"
@@ -38,3 +43,22 @@ def test_a_status_change_to_final_makes_the_stored_preliminary_result_final_with
         "2 messages; 1 new results stored (1 for triage, 0 held); 1 stored results replaced"
         in status_line(status)
     )
+
+
+def test_replay_takes_a_status_change_to_final_as_the_gateway_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replay read the U as a result with no value (not for triage) where the gateway feeds the
+    stored value, final: it now prints that observation, so its counts are listen's."""
+    capture = tmp_path / "monitor.hl7"
+    capture.write_bytes(_oru("CTL-1", "P") + _oru("CTL-2", "U", value="", unit=""))
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
+        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
+    )
+    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    ((value, status),) = [(o["value"], o["status"]) for o in document["observations"]]
+    assert (value, status) == (88.0, "final")
+    assert document["quarantined"] == [] and document["not_for_triage"] == {"not_final": 1}

@@ -27,13 +27,13 @@ from triage.cli.devices_link import status_line
 NOW = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
 
 
-def _oru(control: str, status: str, *, time: str = NOW, value: str = "88") -> bytes:
+def _oru(control: str, status: str, *, time: str = NOW, value: str = "88", unit: str = "%") -> bytes:
     """One SpO2 of sample SIM-S1 for the SYNTHETIC patient SIM-P1 with OBX-11 ``status``."""
     segments = [
         f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|{control}|P|2.5",
         "PID|1||SIM-P1",
         "OBR|1|SIM-S1",
-        f"OBX|1|NM|SPO2||{value}|%|||||{status}|||{time}",
+        f"OBX|1|NM|SPO2||{value}|{unit}|||||{status}|||{time}",
     ]
     return VT + ("\r".join(segments) + "\r").encode() + FS_CR
 
