@@ -175,16 +175,26 @@ def touch_token(db: Database, token_sha256: str, now: str, before: str) -> None:
     )
 
 
-def list_tokens(db: Database) -> list[dict[str, Any]]:
+def list_tokens(db: Database, now: str) -> list[dict[str, Any]]:
     """Every token, oldest first: its digest's first 12 hex digits (``id``), owner, role, label,
-    times; never the digest whole."""
+    times - never the digest whole - and its ``state`` at ``now`` (ISO 8601 UTC): ``live``,
+    ``expired``, ``revoked``, or ``disabled`` (its account is)."""
     cursor = db.conn.execute(
         "SELECT substr(t.token_sha256, 1, 12) AS id, t.username, u.role, u.disabled, t.label, t.created_at,"
         " t.last_used_at, t.expires_at, t.revoked_at"
         " FROM api_tokens t JOIN users u ON u.username = t.username ORDER BY t.created_at, t.token_sha256"
     )
     names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
+    listed = []
+    for values in cursor:
+        row = dict(zip(names, values, strict=True))
+        disabled = row.pop("disabled")
+        expired = row["expires_at"] is not None and row["expires_at"] <= now
+        state = (
+            "revoked" if row["revoked_at"] else "disabled" if disabled else "expired" if expired else "live"
+        )
+        listed.append(row | {"state": state})
+    return listed
 
 
 def revoke_token(db: Database, token_sha256: str, *, actor: str) -> None:

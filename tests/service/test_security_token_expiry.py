@@ -6,6 +6,9 @@ owner, role, label, creation, last use and expiry - never the token. Real uvicor
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,3 +95,33 @@ def test_a_token_expires_and_the_listing_shows_it_without_the_secret(
 def test_an_expiry_out_of_range_is_refused(tmp_path: Path, days: object) -> None:
     with pytest.raises(ConfigError, match="token_max_age_days"):
         load_settings(None, data_dir=tmp_path, service={"token_max_age_days": days})
+
+
+def test_the_administrator_lists_the_tokens_on_the_service_machine(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    """``triage referrals tokens``: the same listing from the log, without the service or a token."""
+    tokens = copy_seeded(seeded, tmp_path)
+    app = create_app(make_settings(tmp_path))
+    with live_server(app):
+        app.state.runtime.accounts.issue_token("integrator", "old scale", actor="admin", days=1)
+    triage = str(Path(sys.executable).with_name("triage"))
+    text = subprocess.run(
+        [triage, "referrals", "tokens", "--db", str(tmp_path / "clinic.db")], capture_output=True, text=True
+    )
+    listed = subprocess.run(
+        [triage, "referrals", "tokens", "--db", str(tmp_path / "clinic.db"), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert text.returncode == 0 and listed.returncode == 0, text.stderr + listed.stderr
+    header = text.stdout.splitlines()[0].split()
+    assert header == ["id", "username", "role", "label", "created_at", "last_used_at", "expires_at", "state"]
+    rows = json.loads(listed.stdout)
+    assert len(rows) == len(Role) + 1 and {row["state"] for row in rows} == {"live"}, "tomorrow it expires"
+    assert [row["label"] for row in rows if row["username"] == "integrator"] == [
+        "integrator test token",
+        "old scale",
+    ]
+    for token in tokens.values():
+        assert token not in text.stdout + listed.stdout and token_digest(token) not in listed.stdout

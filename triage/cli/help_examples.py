@@ -123,6 +123,10 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "triage referrals facilities load facilities.csv --clinic CLINIC-001",
     ),
     ("referrals", "facilities", "list"): ("triage referrals facilities list --tier tertiary",),
+    ("referrals", "tokens"): (
+        "triage referrals tokens --db /srv/clinic/clinic.db",
+        "triage referrals tokens --json",
+    ),
 }
 
 

@@ -16,7 +16,7 @@ import typer
 from referral.errors import UserInputError, json_text
 from referral.records import MAX_RECORD_ID
 from referral.value_sets import REFERRAL_STATUSES, TIERS
-from triage.cli import referrals_log
+from triage.cli import referrals_log, referrals_tokens
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
@@ -324,6 +324,7 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
 
 
 app.command("verify-audit")(referrals_log.verify_audit)
+app.command("tokens")(referrals_tokens.tokens_command)
 app.command("backup")(referrals_log.backup_command)
 app.command("restore")(referrals_log.restore_command)
 

@@ -229,24 +229,9 @@ class Accounts:
         return None if row is None else row["expires_at"]
 
     def tokens(self) -> builtins.list[dict[str, Any]]:
-        """Every API token (``referral.users.list_tokens``: never the token or its whole digest),
-        with its ``state``: ``live``, ``expired``, ``revoked`` or ``disabled`` (its account)."""
-        now = self.now().isoformat(timespec="milliseconds")
-        listed = []
-        for row in users.list_tokens(self.db):
-            disabled = row.pop("disabled")
-            expired = row["expires_at"] is not None and row["expires_at"] <= now
-            state = (
-                "revoked"
-                if row["revoked_at"]
-                else "disabled"
-                if disabled
-                else "expired"
-                if expired
-                else "live"
-            )
-            listed.append(row | {"state": state})
-        return listed
+        """Every API token (``referral.users.list_tokens``: never the token or its whole digest)
+        with its state now."""
+        return users.list_tokens(self.db, self.now().isoformat(timespec="milliseconds"))
 
     def set_disabled(self, username: str, disabled: bool, *, actor: str) -> Account:
         """Disable an account (its sessions end and its API tokens are refused at once, audited
