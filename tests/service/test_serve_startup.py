@@ -75,7 +75,7 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
             text=True,
         )
         try:
-            wait_ready({0}, process, log)
+            port = wait_ready({0}, process, log)
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
@@ -86,7 +86,8 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
         " directory: visits get no facility; triage referrals facilities load);"
         f" referral log {workdir / 'data' / 'clinic.db'}"
         f' (schema {MIGRATIONS._migrations[-1].name}); policy "clinic-7-v2" ({site / "policy.toml"});'
-        " risk models cvd10 1.0.0; device gateway off"
+        " risk models cvd10 1.0.0; device gateway off; no staff account yet: open"
+        f" http://127.0.0.1:{port}/setup to create the administrator"
     ], text
     # the settings' log_level reaches uvicorn (it was read by nothing: serve logged at warning)
     assert "INFO:     Application startup complete." in text

@@ -109,10 +109,11 @@ def clinic_text(db: Database, clinic_id: str) -> str:
     )
 
 
-def started_line(runtime: Runtime, config: Path | None) -> str:
+def started_line(runtime: Runtime, config: Path | None, url: str | None = None) -> str:
     """What a ready service runs on, for the administrator reading the service log: the settings
     file, the clinic (a ``clinic_id`` the facility directory lacks records visits without one), the referral log (absolute: a relative ``database.path`` is the working folder's), its
-    schema, the policy and the risk models with their versions, and the device gateway."""
+    schema, the policy and the risk models with their versions, and the device gateway; while the
+    log has no staff account, the page at ``url`` that creates the administrator (first run)."""
     from referral.schema import applied_migrations
     from triage.settings import CONFIG_ENV, ENV_PREFIX, settings_file
 
@@ -132,6 +133,11 @@ def started_line(runtime: Runtime, config: Path | None) -> str:
         + f"; clinic {clinic}; referral log {settings.database.path.resolve()} (schema {schema[-1] if schema else 'none'})"
         f"; policy {json_text(engine.policy.version)} ({policy}); risk models {models or 'none'}"
         f"; device gateway {f'{profiles} profile(s)' if profiles else 'off'}"
+        + (
+            f"; no staff account yet: open {url}setup to create the administrator"
+            if url is not None and runtime.accounts.count() == 0
+            else ""
+        )
     )
 
 
@@ -202,10 +208,13 @@ def register(app: typer.Typer) -> None:
         pool = WorkerPool(settings, listener, runtime.hub, count, level, runtime.extras["peer_state"])
         runtime.extras["workers"] = pool  # started once this process is ready (see wiring)
         runtime.extras["freeze_gc"] = True
-        runtime.extras["announce"] = lambda ready: write(started_line(ready, ctx.obj.config_path), err=True)
+        url = service_url(listener)
+        runtime.extras["announce"] = lambda ready: write(
+            started_line(ready, ctx.obj.config_path, url), err=True
+        )
         processes = "1 process" if count == 1 else f"{count} processes"
         write(
-            f"clinic service on {service_url(listener)} ({processes}; API docs: /docs); Ctrl-C stops",
+            f"clinic service on {url} ({processes}; API docs: /docs); Ctrl-C stops",
             err=True,
         )
         try:
