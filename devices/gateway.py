@@ -69,6 +69,7 @@ from referral.inbox import (
     mark_delivered,
     record_message,
     record_quarantine,
+    stored_from_row,
     undelivered_results,
 )
 from referral.schema import connect
@@ -490,6 +491,16 @@ class Gateway:
         self._status[endpoint.device_id].discarded += 1
         log.warning("device %s: partial message discarded, nothing committed: %s", endpoint.device_id, reason)
 
+    def _in_force(self, batch: list[StoredDeviceResult]) -> list[StoredDeviceResult]:
+        """The batch's results as stored now: a batch handed over again after a failure must not
+        bring back a version a later batch replaced (the final result a withdrawal withdrew)."""
+        ids = [stored.id for stored in batch]
+        rows = self._db.execute_returning_dicts(
+            f"SELECT * FROM device_results WHERE id IN ({', '.join('?' for _ in ids)})", ids
+        )
+        now = {int(row["id"]): stored_from_row(row) for row in rows}
+        return [now.get(stored.id, stored) for stored in batch]
+
     async def _deliver_forever(self) -> None:
         """Hand batches to the subscriber. A batch the subscriber fails on is queued again after a
         back-off (doubling up to 60 s) while later batches go ahead, so one bad batch never holds
@@ -497,6 +508,8 @@ class Gateway:
         loop = asyncio.get_running_loop()
         while True:
             batch, attempt = await self._delivery.get()
+            if attempt:  # a retry: a later version (a correction, a withdrawal) may have replaced one
+                batch = self._in_force(batch)
             results = [classify(stored) for stored in batch]
             if self._on_results is not None:
                 try:

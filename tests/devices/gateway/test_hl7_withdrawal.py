@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.gateway import DeviceStatus, GatewayResult
+from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
 from triage.cli import main
@@ -140,3 +140,36 @@ def test_replay_counts_a_withdrawal_as_not_for_triage_as_the_gateway_holds_it(
     assert len(document["observations"]) == 1 and document["quarantined"] == []
     assert document["not_for_triage"] == {"not_final": 1, "withdrawn": 1}
     assert document["held"] == {"withdrawn": 1}
+
+
+def test_a_batch_handed_over_again_brings_the_version_in_force_not_the_withdrawn_one(tmp_path: Path) -> None:
+    """A batch the subscriber failed on is handed over again later - it brought the versions it
+    held then: the final SpO2 came again after the batch of its withdrawal, and the service would
+    have used the wrong patient's reading. The subscriber here fails on a final SpO2 until it has
+    seen the withdrawal, so the order does not depend on timing."""
+    db_path = tmp_path / "clinic.db"
+    seen: list[tuple[int, str]] = []
+
+    def subscriber(results: list[GatewayResult]) -> None:
+        if any(r.stored.status == "final" for r in results) and ("withdrawn" not in {s for _, s in seen}):
+            raise RuntimeError("the service is busy")
+        seen.extend((r.result_id, r.stored.status) for r in results)
+
+    async def scenario() -> None:
+        gateway = Gateway([_endpoint("hl7-monitor")], db_path, on_results=subscriber, delivery_retry_s=0.05)
+        task = asyncio.create_task(gateway.run())
+        await gateway.wait_ready()
+        try:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+            for message in (_oru("CTL-1", "F"), _oru("CTL-2", "W")):
+                writer.write(message)
+                await writer.drain()
+                await read_acks(reader, 1)
+            await wait_until(lambda: len(seen) == 2)  # the withdrawal, then the batch handed over again
+            writer.close()
+        finally:
+            gateway.stop()
+            await asyncio.wait_for(task, 10)
+
+    asyncio.run(scenario())
+    assert [status for _, status in seen] == ["withdrawn", "withdrawn"], seen
