@@ -33,6 +33,8 @@ from triage.patient import ACUTE_SYMPTOMS, MAX_GESTATION_WEEKS, MIN_GESTATION_WE
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
 from triage.service.api.paging import NextPage
+from triage.units import to_canonical
+from triage.vocabulary import Kind, concept
 
 YesNo = Annotated[bool | None, JsonBoolean]
 """A clinical yes/no: JSON true, false or null (unknown); "false", "no" or 0 are refused, not guessed."""
@@ -167,7 +169,14 @@ class ObservationEntry(_Body):
         description="Number, censored string ('>33.3') or coded answer; null only for cannot_be_done",
         examples=[91],
     )
-    unit: str | None = Field(None, max_length=32, examples=["%"])
+    unit: str | None = Field(
+        None,
+        max_length=32,
+        examples=["%"],
+        description="UCUM or a common spelling (mmHg, mg/dl, kPa ...); without one the code's own unit"
+        " (mm[Hg], mmol/L, %), except where the value is plausible in another unit the code takes too"
+        " (a glucose of 30: mmol/L or mg/dL?): that reading is a 422 naming `observations[i].unit`",
+    )
     observed_at: Annotated[AwareDatetime | None, IsoTime] = Field(
         None,
         description="ISO 8601 with a UTC offset, e.g. 2026-12-05T09:30:00+08:00 (not a Unix time); default: now",
@@ -183,7 +192,7 @@ class ObservationEntry(_Body):
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             value = int(value)
         try:
-            return Observation.create(
+            observation = Observation.create(
                 self.code,
                 value,
                 self.unit,
@@ -194,6 +203,33 @@ class ObservationEntry(_Body):
             )
         except ClinicError as exc:
             raise UserInputError(f"{where}: {exc}") from None
+        if self.unit is None or not self.unit.strip():
+            unit_not_ambiguous(observation, where)
+        return observation
+
+
+def unit_not_ambiguous(observation: Observation, where: str) -> None:
+    """A reading sent without a unit is read in its code's own unit only where no other unit the
+    code takes makes its value plausible too: a glucose of 30 is 30 mmol/L (severe hyperglycaemia)
+    or 30 mg/dL (1.7 mmol/L, severe hypoglycaemia), a weight of 150 kg or lb, a creatinine of 20
+    umol/L or mg/dL (1768 umol/L). Such a reading is refused naming its ``unit``, nothing stored:
+    read in the wrong unit it decides the opposite. A value only one unit makes plausible (a
+    systolic of 120, any SpO2) is read in it as before."""
+    c = concept(observation.code)
+    value = observation.value
+    if c.kind is not Kind.NUMERIC or not isinstance(value, int | float) or c.low is None or c.high is None:
+        return
+    also = []
+    for unit in c.accepted_units:
+        other = to_canonical(observation.code, float(value), unit)
+        if c.low <= other <= c.high:
+            also.append(f"{value:g} {unit} ({round(other, c.decimals):g} {c.unit})")
+    if also:
+        units = " or ".join((c.unit, *c.accepted_units))
+        raise UserInputError(
+            f"{where}.unit: {observation.code} {value:g} was sent without a unit, and both {value:g}"
+            f" {c.unit} and {', '.join(also)} are plausible; give its unit ({units}): it is not guessed"
+        )
 
 
 def validate_observations(entries: list[ObservationEntry], where: str = "observations") -> list[Observation]:
