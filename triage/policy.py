@@ -55,6 +55,10 @@ MAX_FRESHNESS_HOURS = 876_600.0
 # the shortest: readings of this visit count - NEWS2's most frequent routine monitoring is hourly
 # (RCP 2017, Chart 4); a shorter limit let a policy ignore an SpO2 of 85 % taken 10 minutes before
 MIN_FRESHNESS_HOURS = 1.0
+# the most a reading's time may be ahead of the assessment's and still be used: clocks a few minutes
+# apart, not a device clock set a day (or a time zone) wrong - such a reading counts as the latest
+# and supersedes every reading taken since, until the clock passes it (1440 was allowed)
+MAX_FUTURE_TOLERANCE_MINUTES = 60.0
 _LEVELS = (*(d.value for d in Disposition), "off")
 
 
@@ -127,7 +131,7 @@ class DecisivePolicy(_Strict):
 
 class FreshnessPolicy(_Strict):
     default_hours: Hours
-    future_tolerance_minutes: Number = Field(5, ge=0, le=1440)
+    future_tolerance_minutes: Number = Field(5, ge=0)
     hours: dict[str, Hours] = Field(default_factory=dict)
 
     def max_age_hours(self, code: str) -> float:
@@ -473,6 +477,14 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
                 " earlier in the visit as stale, and with it any red flag it shows; allowed:"
                 f" {MIN_FRESHNESS_HOURS:g} to {MAX_FRESHNESS_HOURS:g} hours"
             )
+    tolerance = policy.freshness.future_tolerance_minutes
+    if tolerance > MAX_FUTURE_TOLERANCE_MINUTES:
+        problems.append(
+            f"{_line_of(text, ('freshness', 'future_tolerance_minutes'))}freshness.future_tolerance_minutes:"
+            f" {tolerance:g} would use a reading stamped up to {tolerance:g} minutes after the assessment"
+            " time (a device clock set wrong) as the latest, superseding every reading taken since; allowed:"
+            f" 0 to {MAX_FUTURE_TOLERANCE_MINUTES:g} minutes"
+        )
     low = policy.glucose.critical_low_mmol_l
     if low < LEVEL_2_HYPOGLYCAEMIA_MMOL_L:
         problems.append(

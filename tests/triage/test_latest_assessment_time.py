@@ -15,7 +15,7 @@ from tests.triage.conftest import normal_vitals, ob
 from triage.assess import assess
 from triage.errors import ClinicError
 from triage.patient import PatientContext
-from triage.policy import policy_from_mapping
+from triage.policy import MAX_FUTURE_TOLERANCE_MINUTES, policy_from_mapping
 
 TOO_LATE = "9999-12-31T23:58:00Z"
 
@@ -53,7 +53,7 @@ def test_an_inputs_assessed_at_too_late_is_refused_naming_the_field(
 def test_the_latest_time_is_assessed_with_the_largest_tolerance_a_policy_may_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    policy = policy_from_mapping({"freshness": {"future_tolerance_minutes": 1440}})
+    policy = policy_from_mapping({"freshness": {"future_tolerance_minutes": MAX_FUTURE_TOLERANCE_MINUTES}})
     latest = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
     patient = PatientContext(age=50, sex="female")
     readings = [ob(o.code, o.value, observed_at=latest - timedelta(minutes=5)) for o in normal_vitals()]

@@ -14,6 +14,7 @@ and are used by the engine."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,23 @@ def test_an_unknown_rule_or_code_names_its_line(tmp_path: Path, text: str, line:
     with pytest.raises(ConfigError) as info:
         load_policy(path)
     assert str(info.value).startswith(f"policy file {path}: line {line}: {said}"), str(info.value)
+
+
+def test_a_future_tolerance_over_an_hour_is_refused(tmp_path: Path) -> None:
+    """A tolerance of a day (1440 minutes, allowed before) used a reading stamped up to a day ahead -
+    a device clock set wrong - as the latest, superseding every reading taken since."""
+    path, message = refused(tmp_path, "freshness", "future_tolerance_minutes", "1440")
+    assert message == (
+        f"policy file {path}: line 4: freshness.future_tolerance_minutes: 1440 would use a reading stamped"
+        " up to 1440 minutes after the assessment time (a device clock set wrong) as the latest, superseding"
+        " every reading taken since; allowed: 0 to 60 minutes"
+    )
+
+
+def test_a_reading_from_a_clock_an_hour_ahead_is_ignored_at_the_longest_tolerance(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text('version = "c"\n[freshness]\nfuture_tolerance_minutes = 60\n', encoding="utf-8")
+    ahead = ob("spo2", 98, observed_at=NOW + timedelta(minutes=61))  # a device clock an hour wrong
+    a = assess(PatientContext(age=50), [ob("spo2", 85), ahead], load_policy(path), now=NOW)
+    assert a.observations_used[0].value == 85 and "spo2_critical" in a.red_flags
+    assert [i.reason for i in a.ignored_observations] == ["in_future"]
