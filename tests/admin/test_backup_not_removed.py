@@ -51,15 +51,20 @@ def _why(kept: Path) -> str:
     )
 
 
+def _migrate(tmp_path: Path, kept: Path, capsys: pytest.CaptureFixture[str], *options: str) -> str:
+    """What `triage referrals migrate` of an older log prints, keeping one automatic backup in ``kept``'s folder."""
+    log = _log_0017(tmp_path / "log")
+    config = _config(tmp_path, kept.parent, kept=1)
+    capsys.readouterr()
+    assert main(["--config", str(config), "referrals", "migrate", "--db", str(log), *options]) == 0
+    return capsys.readouterr().out
+
+
 def test_migrate_says_which_backup_it_could_not_remove_and_why(
     tmp_path: Path, stuck: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     kept, removed = stuck
-    log = _log_0017(tmp_path / "log")
-    config = _config(tmp_path, kept.parent, kept=1)
-    capsys.readouterr()
-    assert main(["--config", str(config), "referrals", "migrate", "--db", str(log)]) == 0
-    out = capsys.readouterr().out
+    out = _migrate(tmp_path, kept, capsys)
     assert f"(database.upgrade_backups_kept): {removed.name}{_why(kept)}" in out, out
     assert kept.exists() and not removed.exists()
     assert len(_backups(kept.parent)) == 2  # the one left and the new one: the upgrade went on
@@ -69,11 +74,7 @@ def test_migrate_json_lists_it_with_the_reason(
     tmp_path: Path, stuck: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     kept, removed = stuck
-    log = _log_0017(tmp_path / "log")
-    config = _config(tmp_path, kept.parent, kept=1)
-    capsys.readouterr()
-    assert main(["--config", str(config), "referrals", "migrate", "--db", str(log), "--json"]) == 0
-    said = json.loads(capsys.readouterr().out)
+    said = json.loads(_migrate(tmp_path, kept, capsys, "--json"))
     assert said["backups_removed"] == [str(removed)], said
     assert said["backups_not_removed"] == [{"path": str(kept), "reason": "Operation not permitted"}], said
     assert said["applied_now"]

@@ -15,11 +15,13 @@ from triage.service.auth import Role
 from triage.service.database import Databases
 
 
-def _ready_line(db: Path, log: Path) -> tuple[str, int]:
+def ready_line(variables: dict[str, str], log: Path) -> tuple[str, int]:
+    """The `ready:` line of a real `triage serve --port 0` run with the ``TRIAGE_`` ``variables``
+    alone (its standard error in ``log``), and the port it got."""
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
             [TRIAGE, "serve", "--workers", "1", "--port", "0"],
-            env=environment() | {"TRIAGE_DATABASE__PATH": str(db)},
+            env=environment() | variables,
             stderr=err,
             text=True,
         )
@@ -35,12 +37,12 @@ def _ready_line(db: Path, log: Path) -> tuple[str, int]:
 
 def test_the_ready_line_names_the_setup_page_until_there_is_an_account(tmp_path: Path) -> None:
     db = tmp_path / "clinic.db"
-    ready, port = _ready_line(db, tmp_path / "first.log")
+    ready, port = ready_line({"TRIAGE_DATABASE__PATH": str(db)}, tmp_path / "first.log")
     assert ready.endswith(
         f"; no staff account yet: open http://127.0.0.1:{port}/setup to create the administrator"
     ), ready
     databases = Databases(db, 5000)
     Accounts(databases).create("admin1", "a-long-passphrase-1", Role.admin, "en", actor="test")
     databases.close_all()
-    ready, _ = _ready_line(db, tmp_path / "second.log")
+    ready, _ = ready_line({"TRIAGE_DATABASE__PATH": str(db)}, tmp_path / "second.log")
     assert "no staff account" not in ready and ready.endswith("; device gateway off"), ready

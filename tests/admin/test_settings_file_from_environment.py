@@ -80,26 +80,9 @@ def test_given_with_config_it_is_not_said_to_come_from_the_variable(
 
 
 def test_the_ready_line_says_the_variable_named_the_settings_file(tmp_path: Path) -> None:
-    import signal
-    import subprocess
-
-    from tests.service.test_serve_startup import TRIAGE, environment, wait_ready
+    from tests.admin.test_serve_first_run import ready_line
 
     config = tmp_path / "clinic.toml"
     config.write_text(f'[database]\npath = "{tmp_path / "c.db"}"\n', encoding="utf-8")
-    log = tmp_path / "serve.log"
-    with log.open("w", encoding="utf-8") as err:
-        process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "1", "--port", "0"],
-            env=environment() | {"TRIAGE_CONFIG": str(config)},
-            stderr=err,
-            text=True,
-        )
-        try:
-            wait_ready({0}, process, log)
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(15) == 130
-    text = log.read_text(encoding="utf-8")
-    [ready] = [line for line in text.splitlines() if line.startswith("ready: ")]
-    assert ready.startswith(f"ready: settings {config} {FROM_ENV}; clinic "), text
+    ready, _ = ready_line({"TRIAGE_CONFIG": str(config)}, tmp_path / "serve.log")
+    assert ready.startswith(f"ready: settings {config} {FROM_ENV}; clinic "), ready
