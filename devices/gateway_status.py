@@ -8,6 +8,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+#: How many results' hold kinds a device's status keeps (:attr:`DeviceStatus.holds_of`): a result
+#: is replaced within minutes (an aborted transfer sent again) or hours (a correction), so the last
+#: 100,000 (a few MB) are plenty; a replacement of an older one is counted replaced, as one of a
+#: result stored before the run.
+HOLDS_KEPT = 100_000
+
 
 @dataclass
 class DeviceStatus:
@@ -50,7 +56,8 @@ class DeviceStatus:
     unhandled: Counter[str] = field(default_factory=Counter)
     tolerance_counts: Counter[str] = field(default_factory=Counter)
     #: The hold kinds of the version in force of each result stored new in this run, by result id
-    #: (empty: for triage), so that a replacement moves its result between the held counts.
+    #: (empty: for triage), so that a replacement moves its result between the held counts - the
+    #: last :data:`HOLDS_KEPT` only: a gateway in the service runs for months.
     holds_of: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def count_stored(self, result_id: int, kinds: Sequence[str], *, replaced: bool) -> None:
@@ -66,6 +73,8 @@ class DeviceStatus:
             self.results += 1
         before = self.holds_of.get(result_id, ())
         self.holds_of[result_id] = tuple(kinds)
+        if len(self.holds_of) > HOLDS_KEPT:  # the oldest: its replacement is counted replaced only
+            del self.holds_of[next(iter(self.holds_of))]
         self.held_results += bool(kinds) - bool(before)
         self.held.subtract(before)
         self.held.update(kinds)

@@ -11,6 +11,9 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from devices import gateway_status
 from devices.gateway import DeviceStatus, GatewayResult
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import pty_analyzer, sample_frames, send_message
@@ -45,3 +48,22 @@ def test_a_final_copy_replacing_an_aborted_transfer_is_counted_as_replaced_not_n
     line = status_line(status)
     assert "2 messages; 2 new results stored (2 for triage, 0 held); " in line, line
     assert "2 stored results replaced by a final or corrected version or withdrawn; 0 duplicate" in line, line
+
+
+def test_a_device_status_keeps_the_holds_of_its_latest_results_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hold kinds kept per result (so that a replacement moves it between the counts) grew by
+    one entry per result for as long as the gateway ran - months inside the service. The oldest are
+    let go past HOLDS_KEPT; a replacement of one of those is counted as replaced only."""
+    monkeypatch.setattr(gateway_status, "HOLDS_KEPT", 2)
+    status = DeviceStatus("analyzer", "astm", "pty")
+    for result_id in (1, 2, 3):
+        status.count_stored(result_id, ["not_final"], replaced=False)
+    assert sorted(status.holds_of) == [2, 3]
+    status.count_stored(1, [], replaced=True)  # its kinds let go: still counted held, as stored
+    status.count_stored(3, [], replaced=True)  # kept: for triage now
+    assert (status.results, status.replaced, status.held_results, dict(status.held)) == (
+        3,
+        2,
+        2,
+        {"not_final": 2},
+    )
