@@ -139,6 +139,24 @@ def _centrality_shown(top: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _attraction_shown(attraction: pd.DataFrame) -> pd.DataFrame:
+    """The page's copy of the attraction chart's numbers: whole counts, the share in percent to
+    one decimal as the chart's axis reads it."""
+    shown = attraction.astype(object)
+    shown["share_realised"] = [f"{v:.1%}" for v in attraction["share_realised"]]
+    for column in ("hth_min", "hth_max"):
+        shown[column] = [f"{v:g}" for v in attraction[column]]
+    return shown.rename(
+        columns={
+            "hth_min": "HTH from",
+            "hth_max": "HTH to",
+            "ties_received": "ties received",
+            "possible_ties": "possible ties (units x (n - 1))",
+            "share_realised": "share realised",
+        }
+    )
+
+
 def _fit_shown(fit: pd.DataFrame) -> pd.DataFrame:
     """The page's AIC and BIC: four decimals as Tables 3 and 4 print them (six had been shown next
     to the paper's four), "not printed" where the paper gives none (it had read "None") and NA
@@ -237,6 +255,8 @@ def rebuild(
         centrality = figures.in_degree_centrality(frame)
         _write_table(out, f"figure7_centrality_{frame.key}", centrality, files, synthetic=frame.synthetic)
         tables[f"centrality_{frame.key}"] = centrality
+        attraction = figures.attraction_table(frame)
+        _write_table(out, f"attraction_hth_{frame.key}", attraction, files, synthetic=frame.synthetic)
         gof = fits[frame.key].fits["Model 3"].gof(nsim=40, seed=seed)
         _write_table(out, f"gof_degree_{frame.key}", gof, files, synthetic=frame.synthetic)
         tick(f"drawing figures for {frame.key}: Figures 2, 6, 7, attraction and goodness of fit", 3, total)
@@ -260,7 +280,10 @@ def rebuild(
                 f"Figures 2, 6, 7: {frame.title}",
                 "".join(image_html(p, p.stem) for p in pngs)
                 + "<p>Top 10 by standardized in-degree:</p>"
-                + table_html(_centrality_shown(top), index=False),
+                + table_html(_centrality_shown(top), index=False)
+                + "<p>Attraction by high-tier hospitals, the chart's numbers"
+                f" (attraction_hth_{html.escape(frame.key)}.csv):</p>"
+                + table_html(_attraction_shown(attraction), index=False),
             )
         )
     tick("drawing Figures 3 and 5", 3, total)

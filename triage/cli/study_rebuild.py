@@ -32,7 +32,7 @@ OUTPUTS = (
     ("figure2_network_FRAME.png", "Figure 2: the network map"),
     ("figure6_facilities_FRAME.png", "Figure 6: facilities per unit"),
     ("figure7_centrality_FRAME.{csv,parquet,png}", "Figure 7: centrality"),
-    ("attraction_hth_FRAME.png", "ties received by HTH quintile"),
+    ("attraction_hth_FRAME.{csv,parquet,png}", "ties received by HTH quintile"),
     ("gof_degree_FRAME.{csv,parquet,png}", "goodness of fit of Model 3"),
     ("figures3_5_imbalance.{csv,parquet,png}", "Figures 3 and 5"),
     ("comparison_with_paper.{csv,parquet}", "Model 3 against the paper (1)"),
