@@ -26,6 +26,7 @@ the text too."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -97,6 +98,9 @@ class StaffPseudonyms:
         for field in FREE_TEXT:
             if field in shown:
                 shown[field] = triage_reason(shown[field]) if field == "reason" else None
-        if isinstance(shown.get("feedback"), dict):
-            shown["feedback"] = shown["feedback"] | {"diagnosis": None, "note": None}
+        feedback = shown.get("feedback")
+        if isinstance(feedback, str) and feedback:  # a row read from the log: its JSON text
+            feedback = json.loads(feedback)
+        if isinstance(feedback, dict):
+            shown["feedback"] = feedback | {"diagnosis": None, "note": None}
         return shown

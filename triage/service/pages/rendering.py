@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache, partial
 from pathlib import Path
@@ -57,6 +58,17 @@ REFERRAL_STEPS = {
 TEMPLATES.env.globals["referral_steps"] = REFERRAL_STEPS
 TEMPLATES.env.globals["proposed_by_triage"] = lambda reason: str(reason or "").startswith(PROPOSED_BY_TRIAGE)
 TEMPLATES.env.globals["referral_needs_note"] = lifecycle.NEEDS_NOTE
+
+
+def referral_feedback(feedback: object) -> dict[str, object] | None:
+    """A completed referral's feedback from the receiving hospital (``justified``, ``diagnosis``,
+    ``note``), as the log stores it (JSON text) or already read; None when there is none."""
+    if isinstance(feedback, str) and feedback:
+        feedback = json.loads(feedback)
+    return feedback if isinstance(feedback, dict) else None
+
+
+TEMPLATES.env.globals["referral_feedback"] = referral_feedback
 
 
 #: an identifier longer than this may break after its own separators (``span.ident.long``)
