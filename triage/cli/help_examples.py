@@ -80,7 +80,8 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "    --reason 'advice given, home'",
     ),
     ("referrals", "migrate"): (
-        "triage referrals migrate --db var/clinic.db   # new, or an old log upgraded",
+        "triage referrals migrate   # database.path: a new log, or an old one upgraded",
+        "triage referrals migrate --db var/clinic.db --json   # that log again",
     ),
     ("referrals", "list"): (
         "triage referrals list --status sent",
