@@ -386,6 +386,10 @@ def _later(
     )
 
 
+# insufficient_data is the engine's answer when no reading decides, never a level a rule or model asks for
+_NOT_ASKED = 'a %s cannot ask for "insufficient_data" (the answer when no reading decides)'
+
+
 def _check_semantics(policy: Policy, where: str, text: str | None = None) -> None:
     problems: list[str] = []
     for name, setting in policy.rules.items():
@@ -403,20 +407,27 @@ def _check_semantics(policy: Policy, where: str, text: str | None = None) -> Non
             problems.append(f"{_line_of(text, ('rules', name, 'level'))}rules.{name}.level: {problem}")
             continue
         if setting.level == Disposition.insufficient_data:
-            problems.append(f'rules.{name}.level: a rule cannot ask for "insufficient_data"')
+            problems.append(
+                f"{_line_of(text, ('rules', name, 'level'))}rules.{name}.level: {_NOT_ASKED % 'rule'}"
+            )
     models = policy.models
     for key in ("max_level", "default_level"):
         level = getattr(models, key)
-        if level not in LEVEL_RANK or LEVEL_RANK[level] > LEVEL_RANK[Disposition.urgent_referral]:
+        line = _line_of(text, ("models", key))
+        if level not in LEVEL_RANK:
+            problems.append(f"{line}models.{key}: {_NOT_ASKED % 'model'}")
+        elif LEVEL_RANK[level] > LEVEL_RANK[Disposition.urgent_referral]:
             problems.append(
-                f'models.{key}: {json_text(level.value)} is not allowed; at most "urgent_referral"'
+                f'{line}models.{key}: {json_text(level.value)} is not allowed; at most "urgent_referral"'
             )
     for name, m in models.per_model().items():
-        if m.level is not None and (
-            m.level not in LEVEL_RANK or LEVEL_RANK[m.level] > LEVEL_RANK[models.max_level]
-        ):
+        line = _line_of(text, ("models", name, "level"))
+        if m.level is not None and m.level not in LEVEL_RANK:
+            problems.append(f"{line}models.{name}.level: {_NOT_ASKED % 'model'}")
+        elif m.level is not None and LEVEL_RANK[m.level] > LEVEL_RANK[models.max_level]:
             problems.append(
-                f"models.{name}.level: {json_text(m.level.value)} is above models.max_level {json_text(models.max_level.value)}"
+                f"{line}models.{name}.level: {json_text(m.level.value)} is above models.max_level"
+                f" {json_text(models.max_level.value)}"
             )
     if not policy.decisive.codes:
         builtin_codes = ", ".join(_builtin()["decisive"]["codes"])

@@ -207,3 +207,29 @@ def test_a_reading_from_a_clock_an_hour_ahead_is_ignored_at_the_longest_toleranc
     a = assess(PatientContext(age=50), [ob("spo2", 85), ahead], load_policy(path), now=NOW)
     assert a.observations_used[0].value == 85 and "spo2_critical" in a.red_flags
     assert [i.reason for i in a.ignored_observations] == ["in_future"]
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "said"),
+    [
+        (
+            "models.cvd10",
+            "level",
+            "models.cvd10.level",
+        ),  # said '"insufficient_data" is above models.max_level'
+        (
+            "models",
+            "default_level",
+            "models.default_level",
+        ),  # said 'is not allowed; at most "urgent_referral"'
+        ("rules.spo2_low", "level", "rules.spo2_low.level"),  # had no line
+    ],
+)
+def test_insufficient_data_asked_for_says_why_it_cannot_be(
+    tmp_path: Path, table: str, key: str, said: str
+) -> None:
+    path, message = refused(tmp_path, table, key, '"insufficient_data"')
+    assert message == (
+        f'policy file {path}: line 4: {said}: a {said.split(".")[0][:-1]} cannot ask for "insufficient_data"'
+        " (the answer when no reading decides)"
+    )
