@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import audit, users
-from referral.errors import StorageError
+from referral.errors import DatabaseBusyError, StorageError
 from referral.transactions import when, write
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.api.errors import said_again
@@ -262,7 +262,7 @@ class Accounts:
     def user_for_token(self, token: str) -> Account | None:
         """The account of a live token (``None``: unknown, revoked or its account disabled); an
         expired one is refused saying so. Its use is noted (``last_used_at``) at most once a minute:
-        bookkeeping, skipped on a full or failing disk."""
+        bookkeeping, skipped on a full or failing disk or while another writer holds the log."""
         digest = token_digest(token)
         row = users.find_token(self.db, digest)
         if row is None:
@@ -276,6 +276,6 @@ class Accounts:
             )
         before = (now - timedelta(seconds=TOKEN_TOUCH_EVERY_S)).isoformat(timespec="milliseconds")
         if row["last_used_at"] is None or row["last_used_at"] < before:
-            with contextlib.suppress(StorageError):
+            with contextlib.suppress(StorageError, DatabaseBusyError):  # (noted at a later use)
                 users.touch_token(self.db, digest, said, before)
         return Account(row["username"], row["role"], row["language"], False)

@@ -26,7 +26,7 @@ from fastapi import Request
 from sqlite_utils import Database
 
 from referral import audit, sessions
-from referral.errors import StorageError
+from referral.errors import DatabaseBusyError, StorageError
 from referral.transactions import write
 from triage.errors import ClinicError, json_text
 from triage.service.database import Databases
@@ -165,19 +165,19 @@ class SessionStore:
         row = sessions.find(db, key)
         if row is None:
             return None
-        # Ending or touching a session is bookkeeping: on a full or failing disk the pages still
-        # show (the idle clock counts from the last touch written); the writes staff send answer
-        # what is wrong (503 storage_error).
+        # Ending or touching a session is bookkeeping: on a full or failing disk, or while another
+        # writer holds the log, the pages still show (the idle clock counts from the last touch
+        # written); the writes staff send answer what is wrong (503 storage_error, database_busy).
         if (
             row["disabled"]
             or now - row["created_at"] > self.max_age_s
             or now - row["last_seen"] > self.idle_s
         ):
-            with contextlib.suppress(StorageError):
+            with contextlib.suppress(StorageError, DatabaseBusyError):
                 sessions.end(db, key)
             return None
         if now - row["last_seen"] >= self.TOUCH_EVERY_S:
-            with contextlib.suppress(StorageError):
+            with contextlib.suppress(StorageError, DatabaseBusyError):
                 sessions.touch(db, key, now)
         return Session(
             row["username"], Role(row["role"]), row["language"], row["csrf_token"], row["created_at"], now
