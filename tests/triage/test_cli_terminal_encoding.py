@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,20 @@ def _printed(done: subprocess.CompletedProcess[bytes], encoding: str, code: int 
 
 
 @pytest.fixture(scope="module")
+def on_utf8() -> Callable[..., subprocess.CompletedProcess[bytes]]:
+    """``triage ARGS`` on a UTF-8 terminal, the reference a latin-1 or ASCII run is compared with:
+    run once for both encodings (it does not depend on theirs)."""
+    done: dict[tuple[str, ...], subprocess.CompletedProcess[bytes]] = {}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        if args not in done:
+            done[args] = _triage(*args, encoding="utf-8")
+        return done[args]
+
+    return run
+
+
+@pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("encoding") / "clinic.db"
     db = connect(path)
@@ -56,13 +71,15 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_models_commands_print_escapes_not_a_traceback(encoding: str) -> None:
+def test_models_commands_print_escapes_not_a_traceback(
+    encoding: str, on_utf8: Callable[..., subprocess.CompletedProcess[bytes]]
+) -> None:
     """cvd10's card cites 中国心血管病风险评估和管理指南: `triage models show cvd10` ended in a
     UnicodeEncodeError traceback on a latin-1 terminal."""
     shown = _printed(_triage("models", "show", "cvd10", encoding=encoding), encoding)
     assert "China-PAR 10-year ASCVD categories, \\u4e2d\\u56fd\\u5fc3" in shown
     card = json.loads(_printed(_triage("models", "show", "cvd10", "--json", encoding=encoding), encoding))
-    utf8 = _triage("models", "show", "cvd10", "--json", encoding="utf-8")
+    utf8 = on_utf8("models", "show", "cvd10", "--json")
     assert card == json.loads(utf8.stdout.decode("utf-8"))  # the same document
     listed = _printed(_triage("models", "list", encoding=encoding), encoding)
     assert listed.startswith("Risk models in ") and "cvd10" in listed
@@ -117,18 +134,26 @@ def test_report_generate_prints_escapes_on_a_latin1_or_ascii_terminal(encoding: 
     assert json.loads(_printed(done, encoding))["out"] == str(tmp_path / "出口2")  # the same document
 
 
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real capture in a file named in Chinese, replayed on every terminal."""
+    path = tmp_path_factory.mktemp("replay") / "样本.hl7"
+    path.write_bytes((TRACES / "mindray-bs380.hl7").read_bytes())
+    return path
+
+
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_devices_replay_prints_escapes_on_a_latin1_or_ascii_terminal(encoding: str, tmp_path: Path) -> None:
+def test_devices_replay_prints_escapes_on_a_latin1_or_ascii_terminal(
+    encoding: str, capture: Path, on_utf8: Callable[..., subprocess.CompletedProcess[bytes]]
+) -> None:
     """`triage devices replay` wrote its stderr lines straight to click's stream: UTF-8 bytes on
     an ASCII terminal for a capture file named in Chinese."""
-    capture = tmp_path / "样本.hl7"
-    capture.write_bytes((TRACES / "mindray-bs380.hl7").read_bytes())
     args = ("devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380")
     done = _triage(*args, encoding=encoding)
-    utf8 = _triage(*args, encoding="utf-8")
+    utf8 = on_utf8(*args)
     assert done.returncode == utf8.returncode and "Traceback" not in done.stderr.decode(encoding, "replace")
     said = done.stderr.decode(encoding)  # strict: nothing the terminal cannot show
-    assert f"{tmp_path}/\\u6837\\u672c.hl7: profile mindray-bs380" in said, said
+    assert f"{capture.parent}/\\u6837\\u672c.hl7: profile mindray-bs380" in said, said
     assert said == utf8.stderr.decode("utf-8").replace("样本", "\\u6837\\u672c")
     assert done.stdout == utf8.stdout  # observations: ASCII JSON either way
 
