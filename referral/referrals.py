@@ -24,7 +24,7 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
     """Propose a referral for an assessment; stored once per idempotency key.
 
     Both facilities must be in the directory: an unknown one is an :class:`UnknownFacilityError`
-    raised before anything is written. An encounter with an open referral (proposed, sent,
+    raised before anything is written; ``to_facility`` the visit's own facility is refused. An encounter with an open referral (proposed, sent,
     accepted or arrived: not yet completed, declined or cancelled) gets a second one only when ``referral.alongside_open`` says so (the audit entry
     names the open ones); otherwise :class:`OpenReferralError` names the open referral.
     """
@@ -44,6 +44,12 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
             from_facility = row[0] if row else None
         if from_facility is not None:
             facilities.require(db, from_facility, "referral from_facility")
+        # to the visit's own facility is no referral: the analyses would count a patient moved who stayed
+        if from_facility == referral.to_facility:
+            raise UserInputError(
+                f"to_facility: {json_text(referral.to_facility)} is the facility the visit is at"
+                f" (encounter {assessment['encounter_id']}); refer the patient to another facility"
+            )
         already = open_referrals(db, int(assessment["encounter_id"]), limit=OPEN_LISTED)
         if already and not referral.alongside_open:
             raise _open_referral_error(already[0])
