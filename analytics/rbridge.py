@@ -23,7 +23,7 @@ from analytics.ergm.formula import parse_formula
 from analytics.ergm.network import Network
 from analytics.ergm.proposal import DEFAULT_PROPOSAL, check_proposal
 from analytics.ergm.results import ErgmResult
-from analytics.errors import DependencyMissingError, FormulaError
+from analytics.errors import ConvergenceError, DependencyMissingError, FormulaError
 
 _LOCK = threading.Lock()
 HOW_TO_ENABLE = (
@@ -55,11 +55,62 @@ function(n, directed, y, kinds, names, args, attrs, covs, valued) {
     d[[names[[k]]]] <- col
   }
   fam <- if (valued) poisson() else binomial()
-  fit <- glm(.y ~ 0 + ., data = d, family = fam, control = glm.control(epsilon = 1e-12, maxit = 100))
+  warned <- character(0)
+  fit <- withCallingHandlers(
+    glm(.y ~ 0 + ., data = d, family = fam, control = glm.control(epsilon = 1e-12, maxit = 100)),
+    warning = function(w) { warned <<- c(warned, conditionMessage(w)); invokeRestart("muffleWarning") })
+  aliased <- is.na(coef(fit))
+  # each term's standard error on the scale of its column's standard deviation (1 for a constant
+  # column), as the Python engine scales them: astronomically large where an estimate diverges
+  scales <- vapply(d[-1], function(x) { s <- sd(x); if (is.na(s) || s == 0) 1 else s }, numeric(1))
+  se <- suppressWarnings(sqrt(diag(vcov(fit))))
   list(coef = unname(coef(fit)), vcov = unname(vcov(fit)), loglik = as.numeric(logLik(fit)),
-       version = R.version.string)
+       version = R.version.string, converged = fit$converged, iterations = fit$iter,
+       warnings = warned, aliased = names(d)[-1][aliased],
+       scaled_se = unname(ifelse(aliased, 0, se * scales)))
 }
 """
+
+#: What R's glm says when the MLE does not exist: an estimate runs off to infinity, and the fit
+#: stops with fitted values at the edge (glm.fit's warnings).
+_R_SEPARATION = ("fitted probabilities numerically 0 or 1 occurred", "fitted rates numerically 0 occurred")
+
+
+#: A term's standard error, in standard deviations of its column, above which its estimate is no
+#: estimate: the information matrix is numerically singular (a legitimate fit's are a few units).
+MAX_SCALED_SE = 1000.0
+
+
+def glm_problem(
+    converged: bool,
+    iterations: int,
+    warnings: list[str],
+    aliased: list[str],
+    scaled_se: dict[str, float] | None = None,
+) -> str | None:
+    """Why a fit by R's glm is no estimate, in the Python engine's words, or None: R returns a
+    fit whatever happens - an edges coefficient of -31 when no tie is observed, an estimate of 28
+    with a standard error of 300,000 when a term separates the ties, NA for a term collinear with
+    others - where the Python fit raises a ConvergenceError, and glm's warnings were written to the
+    console (at R's next call, under another fit) or not at all."""
+    if aliased:
+        return (
+            f"{', '.join(aliased)}: not estimable (R's glm gives NA): the information matrix is singular:"
+            " two terms are collinear or a term is constant"
+        )
+    if not converged:
+        return f"no convergence after {iterations} iterations of R's glm; the MLE may not exist (separation)"
+    separation = [warning for warning in warnings if any(words in warning for words in _R_SEPARATION)]
+    if separation:
+        return f"R's glm: {separation[0]}: an estimate diverges, the MLE does not exist (separation)"
+    unbounded = [name for name, se in (scaled_se or {}).items() if not se <= MAX_SCALED_SE]
+    if unbounded:
+        return (
+            f"{', '.join(unbounded)}: R's glm gives a standard error over {MAX_SCALED_SE:,.0f} standard"
+            " deviations of the term: the information matrix is singular - an estimate diverges, the MLE"
+            " may not exist (separation), or terms are collinear"
+        )
+    return None
 
 
 _R_ERGM = r"""
@@ -283,6 +334,19 @@ def fit_in_r(
                 ro.ListVector(covs),
                 valued,
             )
+        glm_notes: list[str] = []
+        if not use_ergm:
+            warnings = [str(w) for w in fit.rx2("warnings")]
+            problem = glm_problem(
+                bool(fit.rx2("converged")[0]),
+                int(fit.rx2("iterations")[0]),
+                warnings,
+                [str(name) for name in fit.rx2("aliased")],
+                dict(zip(names, (float(v) for v in fit.rx2("scaled_se")), strict=True)),
+            )
+            if problem is not None:
+                raise ConvergenceError(problem)
+            glm_notes = [f"R's glm warned: {w}" for w in warnings]
         coef = np.array(fit.rx2("coef"), dtype=float)
         cov = np.array(fit.rx2("vcov"), dtype=float).reshape(len(names), len(names), order="F")
         loglik = float(fit.rx2("loglik")[0])
@@ -308,6 +372,7 @@ def fit_in_r(
             if use_ergm
             else (
                 f"{version}; R's ergm package not installed, fitted with glm (exact for dyad-independent models)",
+                *glm_notes,
             )
         ),
     )
