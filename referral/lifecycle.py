@@ -45,7 +45,10 @@ def check_transition(current: str, target: str) -> None:
     if target not in ALLOWED[current]:
         allowed = ", ".join(sorted(ALLOWED[current])) or "none (final status)"
         raise TransitionError(
-            f"a referral cannot go from {json_text(current)} to {json_text(target)}; allowed from {json_text(current)}: {allowed}"
+            f"a referral cannot go from {json_text(current)} to {json_text(target)}; allowed from {json_text(current)}: {allowed}",
+            # the API's ``context``: a client whose retry finds the status it asked for already
+            # reached (the first request went through) can tell that from a real conflict
+            params={"status": current, "requested": target, "allowed": sorted(ALLOWED[current])},
         )
 
 
