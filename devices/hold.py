@@ -19,7 +19,15 @@ from typing import Literal
 
 from devices.codecs.processing import NOT_PRODUCTION
 from devices.device_clock import clock_reason
-from devices.results import CLOCK_AHEAD, CLOCK_OLD, IGNORED, QUESTIONABLE, DeviceResult, to_inbox_result
+from devices.results import (
+    CLOCK_AHEAD,
+    CLOCK_OLD,
+    DELETE,
+    IGNORED,
+    QUESTIONABLE,
+    DeviceResult,
+    to_inbox_result,
+)
 from referral.device_results import NewDeviceResult, StoredDeviceResult
 from referral.errors import json_text
 from referral.value_sets import FINAL_STATUSES, WITHDRAWN
@@ -126,7 +134,11 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
 
 def _withdrawn(stored: NewDeviceResult) -> str:
     """Why a withdrawal (HL7 OBX-11 ``W``) is held: what it withdrew, or that nothing stored had its key."""
-    said = "the device withdrew the result (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or D, deleted)"
+    said = (
+        'the device sent "" for the value: delete the stored value'
+        if DELETE in (stored.flags or "").split(",")
+        else "the device withdrew the result (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or D, deleted)"
+    )
     replaced = stored.details.get("replaced")
     if isinstance(replaced, list) and replaced:
         before = replaced[-1]

@@ -207,7 +207,9 @@ def build_result(
         code=code,
         value=value,
         unit=unit,
-        status=f.status,
+        # "" deletes the stored value (LIS2-A2 5.4.9; HL7's "" null likewise): a withdrawal of the
+        # result with this key, as HL7 W - as a value it was dropped as a resend of the one it deletes
+        status="withdrawn" if DELETE in extra else f.status,
         qc=f.qc,
         flags=flags,
         observed_at=f.observed_at,

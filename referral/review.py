@@ -91,6 +91,10 @@ WITHDRAWN_TEXT = (
     "withdrawn by the device (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or D,"
     " deleted); never used - dismiss it once seen"
 )
+#: ... and for one whose value the device sent as ``""``: delete the stored value (LIS2-A2 5.4.9).
+DELETED_TEXT = 'deleted by the device: it sent "" for the value (delete the stored value); never used - dismiss it once seen'
+#: The flag of such a result (``devices.results.DELETE``; ``referral`` does not import ``devices``).
+DELETE_FLAG = "delete_value"
 #: What the worklist can be narrowed to (the API's ``?reason=``): a why, or why triage did not
 #: accept a complete result (``not_accepted_code``, :data:`referral.inbox.NOT_ACCEPTED_CODES`).
 Reason = Literal[Why, NotAcceptedCode]
@@ -221,7 +225,8 @@ class HeldResult:
                 f"{WHY[why].partition(':')[2]}"
             )
         if why == "not_final" and self.result.status == WITHDRAWN:
-            return WITHDRAWN_TEXT
+            deleted = DELETE_FLAG in (self.result.flags or "").split(",")
+            return DELETED_TEXT if deleted else WITHDRAWN_TEXT
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 

@@ -105,11 +105,9 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
         if result.problem == "unscalable_value":
             raise IntakeRefused("unmapped", f"{where}: value is not a number the profile's scale applies to")
         raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
-    if result.status == "withdrawn":  # HL7 W or D: the device withdrew the result with this key
-        raise IntakeRefused(
-            "not_final",
-            f"{where}: the device withdrew the result (HL7 status W or D): never used",
-        )
+    if result.status == "withdrawn":  # HL7 W or D, or "": the device withdrew the result with this key
+        how = '"" for the value: delete the stored value' if DELETE in result.flags else "HL7 status W or D"
+        raise IntakeRefused("not_final", f"{where}: the device withdrew the result ({how}): never used")
     if DELETE in result.flags:
         raise IntakeRefused(
             "invalid", f'{where}: device sent "" (delete the stored value); a person must review'

@@ -8,6 +8,7 @@ Real service, real SQLite file, the real inbox and the real pipeline.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from referral import review
@@ -77,3 +78,19 @@ def test_a_withdrawal_of_a_result_never_used_is_shown_withdrawn_not_not_final(st
     db = staff.app.state.runtime.databases.get()
     (held,) = [h for h in review.held_results(db) if h.result.id == result_id]
     assert held.as_dict()["why_text"][0].startswith("withdrawn by the device (HL7 status W, posted as wrong")
+
+
+def test_a_value_the_device_deleted_is_shown_deleted(staff: Staff) -> None:
+    (result_id,) = deliver(staff, result("28.0", patient_id=None))  # held: no patient link
+    deleted = replace(
+        result("28.0", "withdrawn", patient_id=None), value="", value_num=None, flags="delete_value"
+    )
+    assert deliver(staff, deleted) == [result_id]
+    english, chinese = _pages(staff)
+    assert 'Deleted by the device: it sent "" for the value (delete the stored value)' in _why(
+        english, result_id
+    )
+    assert '设备已删除：设备发送的数值为 ""（删除已存数值）' in _why(chinese, result_id)
+    db = staff.app.state.runtime.databases.get()
+    (held,) = [h for h in review.held_results(db) if h.result.id == result_id]
+    assert held.as_dict()["why_text"][0].startswith('deleted by the device: it sent "" for the value')

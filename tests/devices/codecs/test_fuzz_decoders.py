@@ -396,7 +396,7 @@ class Row:
     bad_type: bool  # the record starts with a stray frame number ("9R|...")
 
 
-VALUE = TEXT.filter(lambda v: v.strip() != "" and v == v.strip())
+VALUE = TEXT.filter(lambda v: v.strip() != "" and v == v.strip() and v != '""')  # "" deletes: no value
 
 
 @st.composite

@@ -173,3 +173,19 @@ def test_a_batch_handed_over_again_brings_the_version_in_force_not_the_withdrawn
 
     asyncio.run(scenario())
     assert [status for _, status in seen] == ["withdrawn", "withdrawn"], seen
+
+
+def test_a_value_sent_as_quoted_empty_deletes_the_stored_one_visibly(tmp_path: Path) -> None:
+    """``""`` for a value means "delete the stored value" (LIS2-A2 5.4.9; HL7's null likewise): sent
+    again with the stored final result's key, it was dropped as a resend and the value stayed for
+    triage. It now withdraws that result as a W does, and says it was deleted."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "F"), _oru("CTL-2", "F", value='""')], db_path, delivered, 2)
+    ((row_status, details),) = _rows(db_path, "SELECT status, details FROM device_results")
+    assert row_status == "withdrawn"
+    assert [v["value"] for v in json.loads(str(details))["replaced"]] == ["88"]
+    assert (delivered[1].auto_feed, delivered[1].hold_kind) == (False, "withdrawn")
+    assert str(delivered[1].hold_reason).startswith(
+        'the device sent "" for the value: delete the stored value: the "final" result "88 %" of test "SPO2"'
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from devices.mapping import unit_setting
-from devices.results import QUESTIONABLE
+from devices.results import DELETE, QUESTIONABLE
 from referral import corrections, review
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode
@@ -68,6 +68,8 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
     the device marked questionable (ASTM ``W``) or withdrew (HL7 ``W``), and a held correction
     that is a withdrawal - each said as such, not "Not final"; other whys: ``held.why_<why>``."""
     r = item.result
+    if r.status == WITHDRAWN and DELETE in (r.flags or "").split(","):  # "" for the value
+        return {"not_final": "held.why_deleted", "correction_rejected": "held.why_deleted_reading"}
     if r.status == WITHDRAWN:
         return {"not_final": "held.why_withdrawn", "correction_rejected": "held.why_withdrawn_reading"}
     if QUESTIONABLE in (r.flags or "").split(","):
