@@ -187,7 +187,8 @@ class ReferralOut(BaseModel):
     urgency: Urgency
     reason: str | None = Field(
         description="Why the referral was made, as written; null for the analyst (free text is not shown"
-        " to it)"
+        " to it), except the reason triage wrote proposing it (`proposed by triage: <rule>; ...`: the"
+        " engine's rule names)"
     )
     status: Status
     created_at: str
