@@ -26,7 +26,15 @@ from __future__ import annotations
 import math
 
 from triage import phrases
-from triage.scores.result import ScoreResult, among, missing_result, not_applicable, score_result, years
+from triage.scores.result import (
+    ScoreResult,
+    among,
+    missing_result,
+    not_applicable,
+    percent_shown,
+    score_result,
+    years,
+)
 
 REFERENCE = (
     "Yang X et al. Circulation 2016;134:1430-1440 (China-PAR), Data Supplement Table S1; "
@@ -34,7 +42,7 @@ REFERENCE = (
 )
 AGE_RANGE = (35.0, 74.0)
 _OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%g"}, low=f"{AGE_RANGE[0]:g}", high=f"{AGE_RANGE[1]:g}")
-_DETAIL = phrases.CHINA_PAR.printf({"risk": "%.1f", "band": "%s"})
+_DETAIL = phrases.CHINA_PAR.printf({"risk": "%s", "band": "%s"})
 
 MEN = {
     "ln_age": 31.966,
@@ -190,6 +198,6 @@ def china_par(
         complete=True,
         components={"linear_predictor": lp, "sex": sex, "treated_sbp": bool(on_antihypertensives)},
         censored=among(censored, ("sbp", "total_cholesterol", "hdl_cholesterol", "waist")),
-        detail=_DETAIL % (risk, band),
+        detail=_DETAIL % (percent_shown(risk, category), band),
         reference=REFERENCE,
     )

@@ -25,6 +25,7 @@ from triage.scores.result import (
     as_read,
     missing_result,
     not_applicable,
+    percent_shown,
     score_result,
     years,
 )
@@ -138,7 +139,7 @@ SBP_RANGE = (90.0, 200.0)
 _OUTSIDE_RANGE = phrases.OUTSIDE_RANGE.printf(
     {"input": "%s", "value": "%s", "unit": "%s", "low": "%g", "high": "%g"}
 )
-_DETAIL = phrases.PCE.printf({"risk": "%.1f", "band": "%s"})
+_DETAIL = phrases.PCE.printf({"risk": "%s", "band": "%s"})
 
 
 def category(risk_percent: float) -> str:
@@ -250,6 +251,6 @@ def pce(
         complete=True,
         components={"race_equation": race, "sex": sex, "treated_sbp": bool(on_antihypertensives)},
         censored=among(censored, ("sbp", "total_cholesterol", "hdl_cholesterol")),
-        detail=_DETAIL % (risk, band),
+        detail=_DETAIL % (percent_shown(risk, category), band),
         reference=REFERENCE,
     )

@@ -26,7 +26,7 @@ Conventions shared by all scores:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -161,6 +161,14 @@ def as_read(value: float, code: str, comparators: Mapping[str, str] | None, spec
     value scored is just past its bound), else the number (``250``), formatted with ``spec``."""
     comparator = comparators.get(code) if comparators else None
     return f"{comparator or ''}{value:{spec}}"
+
+
+def percent_shown(risk: float, category: Callable[[float], str]) -> str:
+    """A risk in % to one decimal, as the calculators show it; to two, cut (not rounded), where one
+    decimal would show a number of another ``category``: 9.96 % is medium on China-PAR, and the
+    detail said '10.0 % (medium)' beside a rule for 10 % or more that did not fire."""
+    shown = f"{risk:.1f}"
+    return shown if category(float(shown)) == category(risk) else f"{math.floor(risk * 100) / 100:.2f}"
 
 
 def among(censored: tuple[str, ...], inputs: tuple[str, ...]) -> tuple[str, ...]:
