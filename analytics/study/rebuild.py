@@ -122,38 +122,43 @@ def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def _formatted(table: pd.DataFrame, formats: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
+    """A page's copy of ``table``: each column of ``formats`` written with its format, then the
+    columns renamed as ``names`` says."""
+    shown = table.astype(object)
+    for column, form in formats.items():
+        shown[column] = [format(v, form) for v in table[column]]
+    return shown.rename(columns=names)
+
+
 def _centrality_shown(top: pd.DataFrame) -> pd.DataFrame:
     """The page's top units: coordinates to two decimals (about a kilometre) and the centrality
     to three, each with its unit, where six decimals had been printed (121.473662, 0.658537)."""
-    shown = top.astype(object)
-    for column in ("lon", "lat"):
-        shown[column] = [f"{v:.2f}" for v in top[column]]
-    shown["std_in_degree"] = [f"{v:.3f}" for v in top["std_in_degree"]]
-    return shown.rename(
-        columns={
+    return _formatted(
+        top,
+        {"lon": ".2f", "lat": ".2f", "std_in_degree": ".3f"},
+        {
             "lon": "lon (degrees east)",
             "lat": "lat (degrees north)",
             "in_degree": "in-degree (units sending)",
             "std_in_degree": "standardized in-degree (in-degree / (n - 1))",
-        }
+        },
     )
 
 
 def _attraction_shown(attraction: pd.DataFrame) -> pd.DataFrame:
     """The page's copy of the attraction chart's numbers: whole counts, the share in percent to
     one decimal as the chart's axis reads it."""
-    shown = attraction.astype(object)
-    shown["share_realised"] = [f"{v:.1%}" for v in attraction["share_realised"]]
-    for column in ("hth_min", "hth_max"):
-        shown[column] = [f"{v:g}" for v in attraction[column]]
-    return shown.rename(
-        columns={
+    return _formatted(
+        attraction,
+        {"share_realised": ".1%", "hth_min": "g", "hth_max": "g"},
+        {
             "hth_min": "HTH from",
             "hth_max": "HTH to",
             "ties_received": "ties received",
             "possible_ties": "possible ties (units x (n - 1))",
             "share_realised": "share realised",
-        }
+        },
     )
 
 
