@@ -236,7 +236,7 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
     except Exception as exc:  # onnxruntime raises its own exception types for unreadable graphs
         raise model_refused(name, version, "onnxruntime", f"cannot create a session: {exc}") from None
     _check_session(card, session, name, version)
-    model = RiskModel(card, session, 0.0, path)
+    model = RiskModel(card, session, 0.0, path, data)
     model.golden_max_diff = _golden_max_diff(model, path)
     _check_manifest(path, name, version, card.onnx.file)
     return model

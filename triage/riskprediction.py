@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from models.card import ModelCard
+from triage.combined_session import combined_run
 from triage.errors import ModelContractError
 from triage.ort import ort
 from triage.patient import PatientContext
@@ -197,8 +198,17 @@ def imputed_caution(card: ModelCard) -> str:
 class RiskModel:
     """One verified model version. Build it with :func:`load_model`."""
 
-    def __init__(self, card: ModelCard, session: ort.InferenceSession, golden_max_diff: float, path: Path):
+    def __init__(
+        self,
+        card: ModelCard,
+        session: ort.InferenceSession,
+        golden_max_diff: float,
+        path: Path,
+        onnx_bytes: bytes | None = None,
+    ):
         self.card = card
+        # the verified model file's bytes: ModelSet combines the models' graphs into one session
+        self.onnx_bytes = onnx_bytes
         self.name = card.name
         self.version = card.version
         self.feature_names = card.feature_names
@@ -432,6 +442,9 @@ class ModelSet:
             name: first.setdefault(tuple((f.name, f.source) for f in model.card.features), name)
             for name, model in self.models.items()
         }
+        # one onnxruntime run for every model (triage.combined_session), or None: one run per model
+        self._combined = combined_run(list(self.models.values()))
+        self._index = {name: index for index, name in enumerate(self.models)}
 
     @property
     def versions(self) -> dict[str, str]:
@@ -445,6 +458,7 @@ class ModelSet:
         run cost about twice as much inside ``assess()`` as in a loop of runs)."""
         predictions: list[RiskPrediction] = []
         pending: list[tuple[int, RiskModel, PreparedRow, list[str]]] = []
+        indices: list[int] = []
         rows: dict[str, tuple[list[float | None], list[str]]] = {}
         for name, model in self.models.items():
             limits = self._limits[name]
@@ -462,8 +476,13 @@ class ModelSet:
                 predictions.append(prepared)
             else:
                 pending.append((len(predictions), model, prepared, notes))
+                indices.append(self._index[name])
                 predictions.append(_PLACEHOLDER)
-        probabilities = [model._score(prepared.row) for _, model, prepared, _ in pending]
+        combined = self._combined
+        if combined is not None and pending:
+            probabilities = combined.score([(i, p[2].row) for i, p in zip(indices, pending, strict=True)])
+        else:
+            probabilities = [model._score(prepared.row) for _, model, prepared, _ in pending]
         for (position, model, prepared, notes), probability in zip(pending, probabilities, strict=True):
             predictions[position] = model.finish(probability, prepared, notes)
         return predictions
