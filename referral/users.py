@@ -197,6 +197,16 @@ def list_tokens(db: Database, now: str) -> list[dict[str, Any]]:
     return listed
 
 
+def live_token_digest(db: Database, token_id: str) -> str | None:
+    """The digest of the token not revoked whose digest begins with ``token_id`` (12 hex digits,
+    as :func:`list_tokens` names it); ``None`` when there is none (or, never yet seen, two)."""
+    found = db.conn.execute(
+        "SELECT token_sha256 FROM api_tokens WHERE substr(token_sha256, 1, 12) = ? AND revoked_at IS NULL",
+        [token_id],
+    ).fetchall()
+    return str(found[0][0]) if len(found) == 1 else None
+
+
 def revoke_token(db: Database, token_sha256: str, *, actor: str) -> None:
     def work(db: Database) -> None:
         row = db.conn.execute(

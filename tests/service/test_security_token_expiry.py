@@ -125,3 +125,36 @@ def test_the_administrator_lists_the_tokens_on_the_service_machine(
     ]
     for token in tokens.values():
         assert token not in text.stdout + listed.stdout and token_digest(token) not in listed.stdout
+
+
+def test_an_administrator_revokes_a_listed_token_without_holding_it(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    """The listing names a token by ``id``; the administrator of a lost device bridge does not hold
+    its token, and ``POST /api/v1/tokens/revoke`` took only the token itself."""
+    tokens = copy_seeded(seeded, tmp_path)
+    app = create_app(make_settings(tmp_path))
+    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
+    bridge = {"Authorization": f"Bearer {tokens[Role.integrator]}"}
+    token_id = token_digest(tokens[Role.integrator])[:12]
+    with live_server(app) as base, httpx.Client(base_url=base, headers=admin) as client:
+        assert httpx.get(f"{base}/api/v1/devices", headers=bridge).status_code == 200
+        revoked = client.post("/api/v1/tokens/revoke", json={"id": token_id})
+        assert revoked.status_code == 200 and revoked.json() == {"revoked": True}
+        assert httpx.get(f"{base}/api/v1/devices", headers=bridge).status_code == 401
+        row = next(r for r in client.get("/api/v1/tokens").json()["data"] if r["id"] == token_id)
+        assert row["state"] == "revoked" and row["revoked_at"] is not None
+        again = client.post("/api/v1/tokens/revoke", json={"id": token_id})
+        assert again.status_code == 404 and again.json()["error"].startswith(
+            f'id: no live token "{token_id}"'
+        )
+        both = client.post("/api/v1/tokens/revoke", json={"id": token_id, "token": tokens[Role.nurse]})
+        neither = client.post("/api/v1/tokens/revoke", json={})
+        bad = client.post("/api/v1/tokens/revoke", json={"id": "ctk_x"})
+    for refused in (both, neither):
+        assert refused.status_code == 422 and "one of the two" in refused.json()["error"], refused.text
+    assert bad.status_code == 422 and bad.json()["fields"] == ["id"], bad.text
+    assert bad.json()["error"].startswith("id: must be 12 hexadecimal digits"), bad.text
+    assert tokens[Role.nurse] not in both.text, "the token sent is not repeated"
+    db = app.state.runtime.databases.get()
+    assert audit.verify(db).ok and audit_rows.verify_rows(db).ok

@@ -260,6 +260,17 @@ class Accounts:
                 " when issued)"
             ) from None
 
+    def revoke_token_id(self, token_id: str, *, actor: str) -> None:
+        """Revoke the live token whose ``id`` (``GET /api/v1/tokens``: the first 12 hex digits of its
+        SHA-256) is given: one the administrator does not hold. Audited ``token.revoke``."""
+        digest = users.live_token_digest(self.db, token_id)
+        if digest is None:
+            raise NotFoundError(
+                f"id: no live token {json_text(token_id)} (not listed by GET /api/v1/tokens, or revoked"
+                " already)"
+            )
+        users.revoke_token(self.db, digest, actor=actor)
+
     def _token_times(self) -> tuple[str, str]:
         """Now and a minute ago, as the log writes times, to the second: formatted once a second,
         not at every API request (two ``isoformat`` calls were a third of a token's check)."""

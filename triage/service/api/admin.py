@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from referral import facilities
 from referral.records import FacilityIn
@@ -102,8 +102,24 @@ class TokenCreate(BaseModel):
 
 
 class TokenRevoke(BaseModel):
+    """The token itself, or its ``id`` as ``GET /api/v1/tokens`` lists it (one of the two)."""
+
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(min_length=1, max_length=200, description="The API token to revoke (ctk_...)")
+    token: str | None = Field(
+        None, min_length=1, max_length=200, description="The API token to revoke (ctk_...)"
+    )
+    id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{12}$",
+        description="Or its `id` from GET /api/v1/tokens (12 hex digits): a token the administrator"
+        " does not hold (a lost device bridge's, one that leaked elsewhere)",
+    )
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> TokenRevoke:
+        if (self.token is None) == (self.id is None):
+            raise ValueError("give the token (ctk_...) or its id from GET /api/v1/tokens, one of the two")
+        return self
 
 
 class TokenRevoked(BaseModel):
@@ -260,5 +276,8 @@ def enable_user(username: str, rt: RuntimeDep, who: Admin) -> UserOut:
 def revoke_token(body: TokenRevoke, rt: RuntimeDep, who: Admin) -> TokenRevoked:
     """The token is refused from its next request on (401 ``invalid_token``); audited
     ``token.revoke``. A token not known, or already revoked, is a 404."""
-    rt.accounts.revoke_token(body.token, actor=who.username)
+    if body.id is not None:
+        rt.accounts.revoke_token_id(body.id, actor=who.username)
+    else:
+        rt.accounts.revoke_token(body.token or "", actor=who.username)
     return TokenRevoked()
