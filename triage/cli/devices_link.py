@@ -322,13 +322,17 @@ def register_listen(app: typer.Typer) -> None:
             # Marked "auto" (and counted "for triage") while the service holds them for review,
             # results triage refuses are shown held with the engine's reason, as replay does.
             checked = not_accepted_by_triage(results, lambda r: observation_from_stored(r.stored, clinic))
+            # the counts are of this run's new results: a version of one stored before is not one
+            new_here = {status.device_id: status.holds_of for status in gateway.status()}
             for before, result in zip(results, checked, strict=True):
                 kind: ShownHoldKind | None = result.hold_kind
+                device = result.stored.device_id
                 if before.auto_feed and not result.auto_feed:
                     kind = "not_accepted"
-                    refused[result.stored.device_id].add(result.result_id)
+                    if result.result_id in new_here.get(device, {}):
+                        refused[device].add(result.result_id)
                 else:  # a later version (a correction) triage takes, or one held by the gateway
-                    refused[result.stored.device_id].discard(result.result_id)
+                    refused[device].discard(result.result_id)
                 # a result line names what the device sent: escaped (JSON escapes itself)
                 write(_result_json(result, kind) if json_output else shown(_result_line(result)))
 

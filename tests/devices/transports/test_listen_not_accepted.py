@@ -64,7 +64,7 @@ def _ack(conn: socket.socket) -> bytes:
 
 
 def _listen_to_one_message(
-    tmp_path: Path, *listen_args: str, corrected_spo2: str | None = None
+    tmp_path: Path, *listen_args: str, corrected_spo2: str | None = None, now: str = ""
 ) -> tuple[str, str]:
     """Run ``triage devices listen`` on the monitor's profile, send it one message (an SpO2 that is
     no number, a heart rate, a swapped pair of pressures, a respiratory rate the profile does not
@@ -73,7 +73,7 @@ def _listen_to_one_message(
     port = free_port()
     profile = tmp_path / "monitor.toml"
     profile.write_text(PROFILE.format(port=port))
-    now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
+    now = now or datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
     segments = [
         f"MSH|^~\\&|VM5|WARD|||{now}||ORU^R01|CTL-1|P|2.5",
         "PID|1||PT-1",
@@ -155,3 +155,16 @@ def test_a_refused_result_the_device_corrects_to_a_value_triage_takes_is_no_long
     assert "spo2 = 97 %  [corrected; auto]" in out, out
     assert "5 new results stored (2 for triage, 3 held: 2 not accepted by triage, 1 code not mapped); " in err
     assert "1 stored results replaced by a final or corrected version or withdrawn; " in err, err
+
+
+def test_a_refused_correction_of_a_result_stored_before_this_run_is_not_counted_among_its_new_results(
+    tmp_path: Path,
+) -> None:
+    """listen run again on the same log: the device's correction (to an SpO2 of 1000, refused) of
+    a result the first run stored was counted held among this run's new results, which it is not:
+    '0 new results stored (-1 for triage, 1 held: 1 not accepted by triage)'."""
+    now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
+    _listen_to_one_message(tmp_path, now=now)
+    out, err = _listen_to_one_message(tmp_path, corrected_spo2="1000", now=now)
+    assert "spo2 = 1000 %  [corrected; held: not accepted by triage: " in out, out
+    assert "0 new results stored (0 for triage, 0 held); 1 stored results replaced" in err, err
