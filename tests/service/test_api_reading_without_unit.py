@@ -7,55 +7,44 @@ uvicorn on a real SQLite file; every answer checked against /openapi.json."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.service.conftest import copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
-from tests.service.test_api_analyst_view import Sync
-from triage.service import create_app
+from tests.service.served import Served, served
 from triage.service.auth import Role
+
+__all__ = ["served"]
 
 
 def _walk_in(mrn: str, *readings: dict[str, object]) -> dict[str, object]:
     return {"patient": {"mrn": mrn}, "age_years": 60, "observations": list(readings)}
 
 
-def test_a_reading_whose_unit_is_ambiguous_is_refused_naming_its_unit(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
-    with live_server(app) as base:
-        sync = Sync(base, tokens)
-        nurse = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
-        spo2 = {"code": "spo2", "value": 97}
-        glucose = {"code": "glucose_random", "value": 30}
-        refused = sync.client.post(
-            "/api/v1/assessments", json=_walk_in("UNIT-1", spo2, glucose), headers=nurse
-        )
-        conforms(sync.document, refused)
-        assert refused.status_code == 422, refused.text
-        said = refused.json()
-        assert said["fields"] == ["observations[1].unit"], said
-        assert "30 mmol/L" in said["error"] and "30 mg/dL (1.7 mmol/L)" in said["error"], said
-        db = app.state.runtime.databases.get()
-        assert db.conn.execute("SELECT count(*) FROM patients WHERE mrn = 'UNIT-1'").fetchone()[0] == 0
-        # the unit given: stored and assessed in it; a value one unit alone makes plausible: as before
-        given = sync.call(
-            "POST", "/api/v1/assessments", Role.nurse, _walk_in("UNIT-1", spo2, glucose | {"unit": "mg/dL"})
-        )
-        used = {o["code"]: o for o in given["assessment"]["observations_used"]}
-        assert used["glucose_random"]["value"] < 2 and used["glucose_random"]["unit"] == "mmol/L"
-        plain = sync.call(
-            "POST", "/api/v1/assessments", Role.nurse, _walk_in("UNIT-2", spo2, {"code": "sbp", "value": 120})
-        )
-        assert {o["code"] for o in plain["assessment"]["observations_used"]} >= {"spo2", "sbp"}
-        # a reading added to a visit is refused alike
-        added = sync.client.post(
-            f"/api/v1/encounters/{plain['encounter_id']}/observations",
-            json=[{"code": "weight", "value": 70}],
-            headers=nurse,
-        )
-        conforms(sync.document, added)
-        assert added.status_code == 422 and added.json()["fields"] == ["observations[0].unit"], added.text
-        sync.client.close()
+def test_a_reading_whose_unit_is_ambiguous_is_refused_naming_its_unit(served: Served) -> None:
+    sync, nurse = served.sync, served.headers(Role.nurse)
+    spo2 = {"code": "spo2", "value": 97}
+    glucose = {"code": "glucose_random", "value": 30}
+    refused = sync.client.post("/api/v1/assessments", json=_walk_in("UNIT-1", spo2, glucose), headers=nurse)
+    conforms(sync.document, refused)
+    assert refused.status_code == 422, refused.text
+    said = refused.json()
+    assert said["fields"] == ["observations[1].unit"], said
+    assert "30 mmol/L" in said["error"] and "30 mg/dL (1.7 mmol/L)" in said["error"], said
+    db = served.app.state.runtime.databases.get()
+    assert db.conn.execute("SELECT count(*) FROM patients WHERE mrn = 'UNIT-1'").fetchone()[0] == 0
+    # the unit given: stored and assessed in it; a value one unit alone makes plausible: as before
+    given = sync.call(
+        "POST", "/api/v1/assessments", Role.nurse, _walk_in("UNIT-1", spo2, glucose | {"unit": "mg/dL"})
+    )
+    used = {o["code"]: o for o in given["assessment"]["observations_used"]}
+    assert used["glucose_random"]["value"] < 2 and used["glucose_random"]["unit"] == "mmol/L"
+    plain = sync.call(
+        "POST", "/api/v1/assessments", Role.nurse, _walk_in("UNIT-2", spo2, {"code": "sbp", "value": 120})
+    )
+    assert {o["code"] for o in plain["assessment"]["observations_used"]} >= {"spo2", "sbp"}
+    # a reading added to a visit is refused alike
+    added = sync.client.post(
+        f"/api/v1/encounters/{plain['encounter_id']}/observations",
+        json=[{"code": "weight", "value": 70}],
+        headers=nurse,
+    )
+    conforms(sync.document, added)
+    assert added.status_code == 422 and added.json()["fields"] == ["observations[0].unit"], added.text

@@ -13,86 +13,58 @@ Real uvicorn on a real SQLite file; every answer checked against /openapi.json."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
-from sqlite_utils import Database
 
-from referral import store
-from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
-from tests.service.test_api_analyst_view import Sync
-from triage.service import create_app
+from tests.service.conftest import PASSWORD, WALK_IN
+from tests.service.served import Served, served, triage_proposal
 from triage.service.auth import Role
-from triage.service.pipeline import DevicePipeline
+
+__all__ = ["served"]
 
 FORGED = "proposed by triage: call her daughter Li Na on 13800138000"
 
 
-def _referral(sync: Sync, mrn: str, reason: str) -> dict[str, object]:
-    walk_in = sync.call("POST", "/api/v1/assessments", Role.nurse, {**WALK_IN, "patient": {"mrn": mrn}})
-    body = {"assessment_id": walk_in["id"], "to_facility": "county-hospital", "urgency": "urgent"}
-    made: dict[str, object] = sync.call(
-        "POST", "/api/v1/referrals", Role.clinician, body | {"reason": reason}
+def test_a_completed_referral_reads_back_the_hospitals_feedback(served: Served) -> None:
+    sync = served.sync
+    made = served.referral("FEEDBACK-1", "SpO2 86 % on air")
+    assert made["justified"] is None and made["feedback"] is None, "not completed yet"
+    status = f"/api/v1/referrals/{made['id']}/status"
+    for step in ("sent", "accepted", "arrived"):
+        sync.call("POST", status, Role.clinician, {"status": step})
+    feedback = {"justified": False, "diagnosis": "COPD, stable", "note": "Dr Zhang rang the clinic"}
+    done = sync.call("POST", status, Role.clinician, {"status": "completed", "feedback": feedback})
+    assert (done["justified"], done["feedback"]) == (False, feedback)
+    for role in (Role.clinician, Role.nurse):
+        assert sync.call("GET", f"/api/v1/referrals/{made['id']}", role)["feedback"] == feedback
+        assert sync.call("GET", "/api/v1/referrals", role)[0]["feedback"] == feedback
+        feed = sync.call("GET", "/api/v1/changes/referrals?after=0", role)["data"][0]["referral"]
+        assert feed["feedback"] == feedback and feed["justified"] is False
+    analyst = sync.call("GET", f"/api/v1/referrals/{made['id']}", Role.analyst)
+    assert analyst["justified"] is False
+    assert analyst["feedback"] == {"justified": False, "diagnosis": None, "note": None}
+
+
+def test_triage_s_own_reason_reads_alike_in_the_analysts_api_and_page(served: Served) -> None:
+    sync = served.sync
+    forged = served.referral("REASON-1", FORGED)
+    walk_in = sync.call(
+        "POST", "/api/v1/assessments", Role.nurse, {**WALK_IN, "patient": {"mrn": "REASON-2"}}
     )
-    return made
-
-
-def test_a_completed_referral_reads_back_the_hospitals_feedback(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base:
-        sync = Sync(base, tokens)
-        made = _referral(sync, "FEEDBACK-1", "SpO2 86 % on air")
-        assert made["justified"] is None and made["feedback"] is None, "not completed yet"
-        status = f"/api/v1/referrals/{made['id']}/status"
-        for step in ("sent", "accepted", "arrived"):
-            sync.call("POST", status, Role.clinician, {"status": step})
-        feedback = {"justified": False, "diagnosis": "COPD, stable", "note": "Dr Zhang rang the clinic"}
-        done = sync.call("POST", status, Role.clinician, {"status": "completed", "feedback": feedback})
-        assert (done["justified"], done["feedback"]) == (False, feedback)
-        for role in (Role.clinician, Role.nurse):
-            assert sync.call("GET", f"/api/v1/referrals/{made['id']}", role)["feedback"] == feedback
-            assert sync.call("GET", "/api/v1/referrals", role)[0]["feedback"] == feedback
-            feed = sync.call("GET", "/api/v1/changes/referrals?after=0", role)["data"][0]["referral"]
-            assert feed["feedback"] == feedback and feed["justified"] is False
-        analyst = sync.call("GET", f"/api/v1/referrals/{made['id']}", Role.analyst)
-        assert analyst["justified"] is False
-        assert analyst["feedback"] == {"justified": False, "diagnosis": None, "note": None}
-        sync.client.close()
-
-
-def test_triage_s_own_reason_reads_alike_in_the_analysts_api_and_page(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
-    with live_server(app) as base:
-        sync = Sync(base, tokens)
-        forged = _referral(sync, "REASON-1", FORGED)
-        walk_in = sync.call(
-            "POST", "/api/v1/assessments", Role.nurse, {**WALK_IN, "patient": {"mrn": "REASON-2"}}
-        )
-        runtime = app.state.runtime
-        db: Database = runtime.databases.get()
-        proposed = DevicePipeline(runtime, runtime.extras["clinic"]).propose_referral(
-            db, store.get_assessment(db, int(walk_in["id"]))
-        )
-        assert proposed is not None and str(proposed["reason"]).startswith("proposed by triage: ")
-        rules = str(proposed["reason"]).removeprefix("proposed by triage: ")
-        read = sync.call("GET", f"/api/v1/referrals/{proposed['id']}", Role.analyst)
-        assert read["reason"] == proposed["reason"], "the engine's rule names, no person's text"
-        assert sync.call("GET", f"/api/v1/referrals/{forged['id']}", Role.analyst)["reason"] is None
-        feed = sync.call("GET", "/api/v1/changes/referrals?after=0", Role.analyst)["data"]
-        assert {r["referral"]["id"]: r["referral"]["reason"] for r in feed} == {
-            forged["id"]: None,
-            proposed["id"]: proposed["reason"],
-        }
-        with httpx.Client(base_url=base, follow_redirects=True) as browser:
-            answer = browser.post("/login", data={"username": "analyst", "password": PASSWORD})
-            assert answer.status_code == 200, answer.text
-            page = browser.get("/referrals").text
-        assert page.count("Proposed by triage: ") == 1, "triage's reason, with its rules named"
-        assert rules.split("; ")[0] not in page, "named in words, as for the clinical roles"
-        assert "13800138000" not in page and "Li Na" not in page
-        sync.client.close()
+    proposed = triage_proposal(served.app, int(walk_in["id"]))
+    assert str(proposed["reason"]).startswith("proposed by triage: ")
+    rules = str(proposed["reason"]).removeprefix("proposed by triage: ")
+    read = sync.call("GET", f"/api/v1/referrals/{proposed['id']}", Role.analyst)
+    assert read["reason"] == proposed["reason"], "the engine's rule names, no person's text"
+    assert sync.call("GET", f"/api/v1/referrals/{forged['id']}", Role.analyst)["reason"] is None
+    feed = sync.call("GET", "/api/v1/changes/referrals?after=0", Role.analyst)["data"]
+    assert {r["referral"]["id"]: r["referral"]["reason"] for r in feed} == {
+        forged["id"]: None,
+        proposed["id"]: proposed["reason"],
+    }
+    with httpx.Client(base_url=str(sync.client.base_url), follow_redirects=True) as browser:
+        answer = browser.post("/login", data={"username": "analyst", "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        page = browser.get("/referrals").text
+    assert page.count("Proposed by triage: ") == 1, "triage's reason, with its rules named"
+    assert rules.split("; ")[0] not in page, "named in words, as for the clinical roles"
+    assert "13800138000" not in page and "Li Na" not in page

@@ -6,36 +6,28 @@ the answer checked against /openapi.json."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import WALK_IN
 from tests.service.openapi_check import conforms
-from tests.service.test_api_analyst_view import Sync
-from triage.service import create_app
+from tests.service.served import Served, served
 from triage.service.auth import Role
 
+__all__ = ["served"]
 
-def test_a_referral_to_the_visits_own_facility_is_refused(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
-    with live_server(app) as base:
-        sync = Sync(base, tokens)
-        walk_in = sync.call("POST", "/api/v1/assessments", Role.nurse, WALK_IN)
-        body = {"assessment_id": walk_in["id"], "urgency": "urgent", "reason": "SpO2 86 %"}
-        doctor = {"Authorization": f"Bearer {tokens[Role.clinician]}"}
-        refused = sync.client.post(
-            "/api/v1/referrals", json=body | {"to_facility": "clinic-demo"}, headers=doctor
-        )
-        conforms(sync.document, refused)
-        assert refused.status_code == 422, refused.text
-        assert refused.json()["fields"] == ["to_facility"]
-        assert '"clinic-demo" is the facility the visit is at' in refused.json()["error"]
-        db = app.state.runtime.databases.get()
-        assert db.conn.execute("SELECT count(*) FROM referrals").fetchone()[0] == 0
-        made = sync.call(
-            "POST", "/api/v1/referrals", Role.clinician, body | {"to_facility": "county-hospital"}
-        )
-        assert (made["from_facility"], made["to_facility"]) == ("clinic-demo", "county-hospital")
-        sync.client.close()
+
+def test_a_referral_to_the_visits_own_facility_is_refused(served: Served) -> None:
+    sync = served.sync
+    walk_in = sync.call("POST", "/api/v1/assessments", Role.nurse, WALK_IN)
+    body = {"assessment_id": walk_in["id"], "urgency": "urgent", "reason": "SpO2 86 %"}
+    refused = sync.client.post(
+        "/api/v1/referrals",
+        json=body | {"to_facility": "clinic-demo"},
+        headers=served.headers(Role.clinician),
+    )
+    conforms(sync.document, refused)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["fields"] == ["to_facility"]
+    assert '"clinic-demo" is the facility the visit is at' in refused.json()["error"]
+    db = served.app.state.runtime.databases.get()
+    assert db.conn.execute("SELECT count(*) FROM referrals").fetchone()[0] == 0
+    made = sync.call("POST", "/api/v1/referrals", Role.clinician, body | {"to_facility": "county-hospital"})
+    assert (made["from_facility"], made["to_facility"]) == ("clinic-demo", "county-hospital")
