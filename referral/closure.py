@@ -19,8 +19,9 @@ Rules this module keeps:
 * Referrals of the encounter are not touched: a referral outlives the visit and goes on through
   its own lifecycle.
 * A visit whose latest decision (after a clinician's override) sends the patient on - emergency
-  transfer, urgent or routine referral - and that has no referral (none, or only declined or
-  cancelled ones) is closed only when the request says so (``without_referral``): else a
+  transfer, urgent or routine referral - and that has no referral sent (none, or only proposed,
+  declined or cancelled ones: a proposal nobody sent refers nobody) is closed only when the request
+  says so (``without_referral``): else a
   :class:`ReferralNotMadeError` naming the decision. The audit entry records the decision the
   visit was closed without (``without_referral``), next to the reason.
 """
@@ -40,8 +41,9 @@ from referral.transactions import when, write
 
 #: Decisions that send the patient on: closing such a visit with no referral needs a confirmation.
 REFERRING = ("emergency_transfer", "urgent_referral", "routine_referral")
-#: Referral statuses that do not count as a referral made.
-NOT_MADE = ("declined", "cancelled")
+#: Referral statuses that do not count as a referral made: declined, cancelled, and proposed - triage's
+#: proposal (or one a clinician created) that nobody sent; closing over it the patient left unreferred.
+NOT_MADE = ("proposed", "declined", "cancelled")
 #: At most this many characters in a close reason (after trimming).
 REASON_LIMIT = 500
 ACTOR_LIMIT = 200
@@ -107,8 +109,9 @@ def close(
         unreferred = unreferred_decision(db, encounter_id)
         if unreferred is not None and not without_referral:
             raise ReferralNotMadeError(
-                f"encounter {encounter_id}: the decision is {unreferred} and no referral was made; "
-                "make the referral first, or confirm closing the visit without one (the reason is recorded)",
+                f"encounter {encounter_id}: the decision is {unreferred} and no referral was made (one"
+                " proposed and not sent refers nobody); send the referral first, or confirm closing the"
+                " visit without one (the reason is recorded)",
                 says="error.referral_not_made",
                 params={"disposition": unreferred},
             )

@@ -206,13 +206,16 @@ def test_a_visit_whose_decision_sends_the_patient_on_closes_without_a_referral_o
     )
     closure.close(db, int(overridden["encounter_id"]), actor="nurse_li", reason="went home")
     referred = visit(db, mrn="MRN-R")
-    referrals.create_referral(
+    proposed = referrals.create_referral(
         db,
         ReferralIn(
             assessment_id=int(referred["id"]), to_facility="ZJ-S01", urgency="urgent", reason="SpO2 90 %"
         ),
         actor="dr_li",
     )
+    # only proposed, not sent: it refers nobody yet
+    assert closure.unreferred_decision(db, int(referred["encounter_id"])) == "urgent_referral"
+    referrals.transition(db, int(proposed["id"]), "sent", actor="dr_li")
     closure.close(db, int(referred["encounter_id"]), actor="nurse_li", reason="transferred")
 
 

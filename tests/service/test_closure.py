@@ -117,15 +117,18 @@ def test_an_urgent_visit_with_no_referral_is_closed_only_when_the_nurse_confirms
     # the patient page warns and asks for the confirmation, in the nurse's language
     csrf = staff.login(Role.nurse)
     page = staff.client.get(f"/encounters/{encounter_id}").text
-    assert "The decision for this visit is EMERGENCY TRANSFER, and no referral has been made." in page
+    assert (
+        "The decision for this visit is EMERGENCY TRANSFER, and no referral has been made: none was sent"
+        in page
+    )
     assert 'name="without_referral" value="1" required' in page
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     open_page = staff.client.get(f"/encounters/{encounter_id}").text
-    assert "本次就诊的处置是紧急转运，但尚未建立转诊。" in open_page and "后复测" in open_page
+    assert "本次就诊的处置是紧急转运，但尚未建立转诊：" in open_page and "后复测" in open_page
     unticked = staff.client.post(
         f"/encounters/{encounter_id}/close", data={"csrf_token": csrf, "reason": "went home"}
     )
-    assert unticked.status_code == 409 and "请先建立转诊，或勾选" in unticked.text
+    assert unticked.status_code == 409 and "请先发送转诊，或勾选" in unticked.text
     ticked = staff.client.post(
         f"/encounters/{encounter_id}/close",
         data={"csrf_token": csrf, "reason": "patient refused transfer", "without_referral": "1"},
