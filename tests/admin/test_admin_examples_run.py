@@ -30,3 +30,19 @@ def test_migrate_then_stats_examples_run_in_a_new_folder(
             code = main(shlex.split(line))
             assert code == 0, f"triage {line}: {capsys.readouterr().err}"
     assert (tmp_path / "var" / "clinic.db").is_file()
+
+
+def test_the_settings_file_in_the_examples_is_the_one_the_docs_set_up() -> None:
+    """`triage serve --help` showed `--config /etc/clinic-triage/settings.toml`, where docs/service.md
+    has the administrator write /etc/clinic-triage/clinic.toml: copied as shown, 'settings file
+    /etc/clinic-triage/settings.toml does not exist'."""
+    import re
+
+    from triage.cli.help_examples import EXAMPLES
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "service.md").read_text(encoding="utf-8")
+    set_up = set(re.findall(r"/etc/clinic-triage/[\w.-]+\.toml", docs))
+    shown = {
+        path for lines in EXAMPLES.values() for line in lines for path in re.findall(r"/etc/\S+\.toml", line)
+    }
+    assert shown and shown <= set_up, (shown, set_up)

@@ -16,7 +16,7 @@ from triage.cli.output import examples
 EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("serve",): (
         "triage serve          # 127.0.0.1:8000; the first visit creates the admin",
-        "triage --config /etc/clinic-triage/settings.toml serve --workers 1",
+        "triage --config /etc/clinic-triage/clinic.toml serve --workers 1",
         "triage serve --host 0.0.0.0 --port 8080   # the LAN; HTTPS: docs/service.md",
     ),
     ("demo",): (
