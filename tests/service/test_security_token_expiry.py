@@ -17,7 +17,7 @@ import pytest
 
 from referral import audit, audit_rows
 from referral.errors import ConfigError
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import Staff, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.security import token_digest
@@ -158,3 +158,12 @@ def test_an_administrator_revokes_a_listed_token_without_holding_it(
     assert tokens[Role.nurse] not in both.text, "the token sent is not repeated"
     db = app.state.runtime.databases.get()
     assert audit.verify(db).ok and audit_rows.verify_rows(db).ok
+
+
+def test_a_token_refused_by_the_revoke_body_is_not_repeated(staff: Staff) -> None:
+    pasted = "ctk_" + "Q" * 240  # a token pasted twice, or with a log line around it: over 200
+    refused = staff.client.post(
+        "/api/v1/tokens/revoke", json={"token": pasted}, headers=staff.bearer(Role.admin)
+    )
+    assert refused.status_code == 422 and refused.json()["fields"] == ["token"], refused.text
+    assert "Q" * 20 not in refused.text, "a client's log keeps its errors: the token is not repeated"

@@ -81,8 +81,9 @@ def field_path(loc: Sequence[int | str]) -> str:
 #: A key that can stand in a field's path (``context.waist_cm``) as the API's errors write it.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-#: Fields whose refused value an error never repeats (``POST /api/v1/users``, the password forms).
-SECRET_FIELDS = {("password",), ("current_password",), ("new_password",)}
+#: Fields whose refused value an error never repeats (``POST /api/v1/users``, the password forms, a
+#: token to revoke).
+SECRET_FIELDS = {("password",), ("current_password",), ("new_password",), ("token",)}
 
 
 def describe_validation(exc: RequestValidationError, content_type: str | None = None) -> str:
@@ -115,7 +116,8 @@ def describe_validation(exc: RequestValidationError, content_type: str | None = 
             continue
         shown = "" if err.get("type") == "missing" else shown_input(value)  # null was sent: say so
         if tuple(err.get("loc", ()))[-1:] in SECRET_FIELDS:  # (a client's log keeps its errors)
-            shown = " (the value is not repeated: a password)"
+            secret = "a token" if tuple(err.get("loc", ()))[-1:] == ("token",) else "a password"
+            shown = f" (the value is not repeated: {secret})"
         elif err.get("type") == "patient_name":  # a patient's name is said by position, never repeated
             shown = ""
         parts.append(f"{field_path(err.get('loc', ()))}: {validation_message(err)}{shown}")
