@@ -24,6 +24,18 @@ if TYPE_CHECKING:
     from triage.riskprediction import RiskModel
 
 
+def bound_run(
+    session: ort.InferenceSession, binding: Any
+) -> tuple[Callable[[Any, ort.RunOptions], None], Any]:
+    """The run method for ``binding`` and what it is called on: the binding's own native method
+    (the public ``run_with_iobinding`` re-checks graph-capture state on every call), else the
+    public one."""
+    native = getattr(session, "_sess", None)
+    if native is not None and hasattr(native, "run_with_iobinding"):
+        return native.run_with_iobinding, binding._iobinding
+    return session.run_with_iobinding, binding
+
+
 class _Slot:
     """One thread's buffers bound to the combined session (as ``riskprediction._RowSlot``)."""
 
@@ -39,13 +51,7 @@ class _Slot:
             binding.bind_output(
                 f"{i}/probabilities", "cpu", 0, np.float32, [1, len(proba)], ctypes.addressof(proba)
             )
-        native = getattr(session, "_sess", None)
-        if native is not None and hasattr(native, "run_with_iobinding"):
-            self.run: Callable[[Any, ort.RunOptions], None] = native.run_with_iobinding
-            self.target: Any = binding._iobinding
-        else:
-            self.run = session.run_with_iobinding
-            self.target = binding
+        self.run, self.target = bound_run(session, binding)
         self.options = ort.RunOptions()
 
 

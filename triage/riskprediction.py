@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from models.card import ModelCard
-from triage.combined_session import combined_run
+from triage.combined_session import bound_run, combined_run
 from triage.errors import ModelContractError
 from triage.ort import ort
 from triage.patient import PatientContext
@@ -154,14 +154,8 @@ class _RowSlot:
         self.binding = session.io_binding()
         self.binding.bind_input(input_name, "cpu", 0, np.float32, [1, width], ctypes.addressof(self.row))
         self.binding.bind_output(output, "cpu", 0, np.float32, [1, classes], ctypes.addressof(self.proba))
-        native = getattr(session, "_sess", None)
-        if native is not None and hasattr(native, "run_with_iobinding"):
-            # the binding's own method: the public one re-checks graph-capture state on every call
-            self.run: Callable[[Any, ort.RunOptions], None] = native.run_with_iobinding
-            self.target: Any = self.binding._iobinding
-        else:
-            self.run = session.run_with_iobinding
-            self.target = self.binding
+        self.run: Callable[[Any, ort.RunOptions], None]
+        self.run, self.target = bound_run(session, self.binding)
         # the thread's own run options: with None, each run builds a default one (about 1 us)
         self.options = ort.RunOptions()
 
