@@ -301,23 +301,32 @@ def _row(label: str, rate: float, p50: float, p99: float, errors: int, sent: int
     print(f"  errors             {errors:8d}   of {sent} requests   target 0")
 
 
-def wait_ready(base: str, workers: int, started: float) -> tuple[float, float]:
+def wait_ready(
+    base: str, workers: int, started: float, said: Callable[[], str] = str, timeout_s: float = 60
+) -> tuple[float, float]:
     """Seconds until the first ``/readyz`` 200, and until every process answered 200 (new
-    connections go round the processes, so each poll may reach another one)."""
+    connections go round the processes, so each poll may reach another one). A server not ready
+    within ``timeout_s`` stops the benchmark with its last answer and ``said()``, what the server
+    printed: ``/readyz`` tells the reason only to a signed-in administrator (its kind to the
+    bench), and a server that did not answer at all ended the bench with httpx's traceback."""
     first = None
     seen: set[int] = set()
-    while time.perf_counter() - started < 60:
+    last = "no answer"
+    while time.perf_counter() - started < timeout_s:
         try:
             response = httpx.get(f"{base}/readyz", timeout=1, headers={"Connection": "close"})
+            last = f"{response.status_code} {response.text}"
             if response.status_code == 200:
                 first = first or time.perf_counter() - started
                 seen.add(int(response.json().get("worker", 0)))
                 if len(seen) >= workers:
                     return first, time.perf_counter() - started
-        except httpx.TransportError:
-            pass
+        except httpx.TransportError as exc:
+            last = f"no answer ({type(exc).__name__}: {exc})"
         time.sleep(0.02)
-    raise SystemExit(f"server never became ready: {httpx.get(f'{base}/readyz').text}")
+    raise SystemExit(
+        f"bench: the server was not ready after {timeout_s:.0f} s; /readyz: {last}; the server said:\n{said()}"
+    )
 
 
 def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, offered: float) -> bool:
@@ -336,11 +345,11 @@ def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, of
     print(f"\n--- {workers} process{'es' if workers > 1 else ''} ---")
     print(f"server: {' '.join(command)}  (data in {folder}, gateway profile {profile.name})")
     started = time.perf_counter()
-    server, base, _ = start_server(command, env)
+    server, base, said = start_server(command, env)
     results: list[tuple[str, tuple[float, float, float, int, int]]] = []
     cpu_per_request: float | None = None
     try:
-        cold, all_ready = wait_ready(base, workers, started)
+        cold, all_ready = wait_ready(base, workers, started, said)
         idle_rss, idle_pss = memory_mb(server.pid)
         print(f"ready after {cold:.2f} s (every process: {all_ready:.2f} s); loading", flush=True)
         if shutil.which("wrk") and not os.environ.get("BENCH_SERVICE_HTTPX"):

@@ -39,3 +39,25 @@ def test_a_server_that_stops_before_listening_ends_the_bench_with_what_it_said(t
         start_server(serve_command(1), env)
     said = str(info.value)
     assert "printed no URL (exit 2)" in said and f"database.path {tmp_path} is a folder" in said, said
+
+
+def test_a_server_that_never_gets_ready_ends_the_bench_with_the_reason_it_printed(tmp_path: Path) -> None:
+    """/readyz tells the bench (anonymous) only the kind since e739772: 'server never became ready:
+    invalid_config (the details are in the service log ...)' - and the bench had the log in a pipe
+    it never read."""
+    import time
+
+    from bench.service import wait_ready
+
+    missing = tmp_path / "no-such-folder"
+    env = environment() | {"TRIAGE_DATABASE__PATH": str(missing / "bench.db")}  # not ready, retried
+    server, base, said = start_server(serve_command(1), env)
+    try:
+        with pytest.raises(SystemExit) as info:
+            wait_ready(base, 1, time.perf_counter(), said, timeout_s=3)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(30)
+    message = str(info.value)
+    assert message.startswith("bench: the server was not ready after 3 s; /readyz: 503 "), message
+    assert f"the folder {missing} does not exist" in message, message
