@@ -174,6 +174,8 @@ def record_message(
                 new_rows.append(row)
             elif (superseded := _supersede(db, row)) is not None:
                 new_rows.append(superseded)
+                if superseded["patient_id"] != row["patient_id"]:
+                    continue  # kept the patient of the result it replaces: not linked now
             else:
                 duplicates += 1
                 continue
@@ -246,7 +248,7 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     row's ``details["replaced"]`` and audited (``device_result.replaced``)."""
     key = [row["device_id"], row["sample_id"], row["vendor_code"], row["result_time"]]
     stored = db.execute_returning_dicts(
-        "SELECT id, status, code, value, value_num, comparator, unit, message_id, received_at, details"
+        "SELECT id, status, code, value, value_num, comparator, unit, message_id, received_at, details, patient_id"
         " FROM device_results "
         "WHERE device_id = ? AND sample_id = ? AND vendor_code = ? AND result_time = ?",
         key,
@@ -265,6 +267,15 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         for name in ("problem", "expected_units", "fix"):  # of a unit it did not send: no problem
             sent.pop(name, None)
         row = {**row, **kept, "flags": ",".join(flags) or None, "details": json.dumps(sent, sort_keys=True)}
+    stamped = json.loads(row["details"]) if row["details"] else {}
+    if "patient_link" in stamped:
+        # linked by the association in force now, which may be the next patient's: a later version
+        # of a result is that result's, so it keeps the patient (and the link) the result had
+        linked = json.loads(old["details"]).get("patient_link") if old["details"] else None
+        stamped.pop("patient_link")
+        if linked is not None:
+            stamped["patient_link"] = linked
+        row = {**row, "patient_id": old["patient_id"], "details": json.dumps(stamped, sort_keys=True)}
     earlier = json.loads(old["details"]).get("replaced", []) if old["details"] else []
     details = json.loads(row["details"]) if row["details"] else {}
     row = {**row, "details": json.dumps(details | {"replaced": [*earlier, version]}, sort_keys=True)}
