@@ -6,42 +6,16 @@ version keeps the patient of the result it replaces. A real SQLite log (SYNTHETI
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 from referral import associations, facilities
-from referral.inbox import NewDeviceMessage, NewDeviceResult, record_message, results_for_device
+from referral.inbox import results_for_device
 from referral.schema import connect
 from tests.referral.conftest import visit
+from tests.referral.test_associations import OXIMETER, reading, send
 
-MONITOR = "bedside-monitor-1"
-TIME = "2026-05-01T09:30:00+08:00"  # the monitor's own result time: the key of both versions
-
-
-def _spo2(value: float, status: str) -> NewDeviceResult:
-    return NewDeviceResult(
-        device_id=MONITOR,
-        sample_id="",
-        vendor_code="SPO2",
-        result_time=TIME,
-        status=status,
-        is_qc=False,
-        code="spo2",
-        value=str(value),
-        value_num=value,
-        unit="%",
-    )
-
-
-def _send(db: object, result: NewDeviceResult) -> None:
-    message = NewDeviceMessage(
-        device_id=MONITOR,
-        session_id="s1",
-        protocol="hl7",
-        raw=b"MSH|^~\\&|MONITOR",
-        received_at=datetime.now(UTC).isoformat(timespec="microseconds"),
-    )
-    record_message(db, message, [result])  # type: ignore[arg-type]
+TIME = "2026-05-01T09:30:00+08:00"  # the device's own result time: the key of both versions
 
 
 def test_a_correction_arriving_after_the_device_moved_keeps_the_patient_of_the_result(tmp_path: Path) -> None:
@@ -49,12 +23,12 @@ def test_a_correction_arriving_after_the_device_moved_keeps_the_patient_of_the_r
     facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
     first = int(visit(db, mrn="SIM-A")["encounter_id"])
     second = int(visit(db, mrn="SIM-B")["encounter_id"])
-    associations.associate(db, MONITOR, first, actor="nurse_wang")
-    _send(db, _spo2(85, "final"))
-    associations.associate(db, MONITOR, second, actor="nurse_wang", replace_existing=True)
-    _send(db, _spo2(95, "corrected"))
+    associations.associate(db, OXIMETER, first, actor="nurse_wang")
+    send(db, reading("SPO2", 85, at=TIME))
+    associations.associate(db, OXIMETER, second, actor="nurse_wang", replace_existing=True)
+    send(db, replace(reading("SPO2", 95, at=TIME), status="corrected"))
 
-    (row,) = results_for_device(db, MONITOR)
+    (row,) = results_for_device(db, OXIMETER)
     assert (row.value, row.status) == ("95", "corrected")
     assert row.patient_id == "SIM-A", "the corrected reading is the first patient's, not the next one's"
     assert row.details["patient_link"]["encounter_id"] == first
