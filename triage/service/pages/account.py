@@ -21,7 +21,7 @@ from triage.service.auth import (
 )
 from triage.service.i18n import catalogue
 from triage.service.pages.forms import FieldError, FormState, field_error
-from triage.service.pages.rendering import language_for, render
+from triage.service.pages.rendering import language_for, render, secure_cookie
 from triage.service.runtime import Runtime
 from triage.service.security import token_digest
 
@@ -36,16 +36,14 @@ def safe_next(path: str | None) -> str:
 
 
 def _set_session(request: Request, response: Response, rt: Runtime, sid: str) -> None:
-    """The session cookie; Secure when ``service.secure_cookies`` says so or the login came over
-    HTTPS (directly, or through the reverse proxy whose ``X-Forwarded-Proto`` the service trusts):
-    a browser then never sends it over plain HTTP, where anyone on the LAN could read it."""
+    """The session cookie: HttpOnly, SameSite=Strict, Secure as :func:`secure_cookie` says."""
     response.set_cookie(
         SESSION_COOKIE,
         sid,
         max_age=rt.settings.service.session_max_age_s,
         httponly=True,
         samesite="strict",
-        secure=rt.settings.service.secure_cookies or request.url.scheme == "https",
+        secure=secure_cookie(request),
         path="/",
     )
 

@@ -230,6 +230,13 @@ DONE = frozenset(
 )
 
 
+def secure_cookie(request: Request) -> bool:
+    """Whether a cookie set now is marked Secure: ``service.secure_cookies`` says so, or the request
+    came over HTTPS - directly, or through the reverse proxy whose ``X-Forwarded-Proto`` the service
+    trusts (a browser then never sends it over plain HTTP, where anyone on the LAN could read it)."""
+    return bool(request.app.state.runtime.settings.service.secure_cookies) or request.url.scheme == "https"
+
+
 def stored(request: Request, target: str, key: str) -> RedirectResponse:
     """The redirect after a stored action (303 to ``target``) that says ``key`` there once."""
     assert key in DONE, key
@@ -240,7 +247,7 @@ def stored(request: Request, target: str, key: str) -> RedirectResponse:
         max_age=60,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.runtime.settings.service.secure_cookies,
+        secure=secure_cookie(request),
         path="/",
     )
     return response
