@@ -213,6 +213,12 @@ def select_observations(
     return latest, [entry for entry in ignored if entry is not None]
 
 
+def _reported(latest: Mapping[str, Observation] | None, code: str, unit: str) -> float | None:
+    """The selected reading of ``code`` as reported in ``unit``, when it was (else ``None``)."""
+    o = latest.get(code) if latest is not None else None
+    return None if o is None else o.reported_numeric(unit)
+
+
 def compute_scores(
     patient: PatientContext,
     values: Mapping[str, float | str],
@@ -228,8 +234,7 @@ def compute_scores(
     """
 
     def mgdl(code: str) -> float | None:
-        o = latest.get(code) if latest is not None else None
-        return None if o is None else o.reported_numeric("mg/dL")
+        return _reported(latest, code, "mg/dL")
 
     # numbers and coded answers by code, each looked up once below
     numbers: dict[str, float] = {}
@@ -357,6 +362,7 @@ def compute_scores(
             sex=sex,
             censored=censored,
             comparators=comparators,
+            acr_mg_mmol=_reported(latest, "albumin_creatinine_ratio", "mg/mmol"),
         ),
     }
 

@@ -7,6 +7,10 @@ glucose, cholesterol, triglycerides and creatinine. Factors (molar masses / defi
 - total, HDL and LDL cholesterol: 1 mmol/L = 38.67 mg/dL (386.65 g/mol);
 - triglycerides: 1 mmol/L = 88.57 mg/dL (as triolein, 885.7 g/mol);
 - creatinine: 1 mg/dL = 88.4 umol/L;
+- urine albumin/creatinine ratio: 1 mg/mmol = 1000 / 113.12 = 8.84 mg/g (creatinine 113.12 g/mol:
+  1 g of creatinine is 8.84 mmol; medicalalgorithms.com, "Unit conversion for the urine albumin to
+  creatinine ratio (ACR)"). KDIGO's category pairs (3 mg/mmol ~ 30 mg/g, 30 ~ 300) are not exact
+  conversions: ``triage.scores.kidney`` compares a reading with the member of its own unit;
 - haemoglobin: 1 g/dL = 10 g/L;
 - HbA1c: IFCC mmol/mol = (NGSP % - 2.15) x 10.929 (IFCC-NGSP master equation);
 - temperature: C = (F - 32) x 5/9;
@@ -31,6 +35,7 @@ GLUCOSE_MGDL_PER_MMOLL = 18.016
 CHOLESTEROL_MGDL_PER_MMOLL = 38.67
 TRIGLYCERIDE_MGDL_PER_MMOLL = 88.57
 CREATININE_UMOLL_PER_MGDL = 88.4
+ACR_MGG_PER_MGMMOL = 1000.0 / 113.12  # 8.84: mg albumin per g creatinine in 1 mg per mmol creatinine
 MMHG_PER_KPA = 760.0 / 101.325
 HBA1C_IFCC_SLOPE = 10.929
 HBA1C_IFCC_INTERCEPT = 2.15
@@ -57,6 +62,8 @@ _ALIASES: dict[str, str] = {
     "µmol/l": "umol/L",
     "μmol/l": "umol/L",
     "mmol/mol": "mmol/mol",
+    "mg/mmol": "mg/mmol",
+    "mg/g": "mg/g",
     "g/l": "g/L",
     "g/dl": "g/dL",
     "bpm": "/min",
@@ -168,6 +175,7 @@ _CONVERSIONS: dict[tuple[str, str], tuple[Callable[[float], float], Callable[[fl
     ("ldl_cholesterol", "mg/dL"): _CHOLESTEROL,
     ("triglycerides", "mg/dL"): _scale(1.0 / TRIGLYCERIDE_MGDL_PER_MMOLL),
     ("creatinine", "mg/dL"): _scale(CREATININE_UMOLL_PER_MGDL),
+    ("albumin_creatinine_ratio", "mg/mmol"): _scale(ACR_MGG_PER_MGMMOL),
     ("hemoglobin", "g/dL"): _scale(10.0),
     ("hba1c", "mmol/mol"): (hba1c_mmol_mol_to_percent, hba1c_percent_to_mmol_mol),
     ("temperature", "[degF]"): (fahrenheit_to_celsius, celsius_to_fahrenheit),

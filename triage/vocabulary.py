@@ -93,6 +93,7 @@ CONCEPTS: dict[str, Concept] = {
             "mg/g",
             0,
             10000,
+            ("mg/mmol",),  # 1 mg/mmol = 8.84 mg/g (triage.units); KDIGO's pairs: triage.scores.kidney
             decimals=1,
         ),
         # Haematology

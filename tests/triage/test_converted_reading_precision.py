@@ -77,6 +77,7 @@ CONVERTED: dict[str, tuple[float, str, str]] = {
     "dbp": (8.1, "kPa", "61 mm[Hg]"),
     "weight": (154.3, "[lb_av]", "70.0 kg"),
     "height": (67.3, "[in_i]", "170.9 cm"),
+    "albumin_creatinine_ratio": (3, "mg/mmol", "26.5 mg/g"),
 }
 
 

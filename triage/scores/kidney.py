@@ -9,7 +9,9 @@ across a cut point takes the more severe stage). With sex not recorded, CKD-EPI 
 either sex and the lower is used (``missing`` names ``sex``); the detail names every estimate when
 they differ.
 GFR categories: G1 >=90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 <15.
-Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300.
+Albuminuria (ACR, mg/g): A1 <30, A2 30-300, A3 >300; a ratio reported in mg/mmol on KDIGO's own
+mg/mmol members, A1 <3, A2 3-30, A3 >30 (approximate equivalents, not conversions: 3 mg/mmol is
+26.5 mg/g), so a reading on a printed cut-point is staged as printed in either unit.
 
 Rounding: KDIGO 2012 (recommendation 1.4.3.4) asks laboratories to report eGFR rounded to the
 nearest whole number in mL/min/1.73 m2, and its G categories are printed on whole numbers
@@ -102,10 +104,14 @@ def _estimates(detail: str, estimates: dict[str, float], censored: tuple[str, ..
     return detail + _ESTIMATES.format(estimates=named)
 
 
-def albuminuria_category(acr_mg_g: float) -> str:
-    if acr_mg_g < 30:
+def albuminuria_category(acr_mg_g: float, acr_mg_mmol: float | None = None) -> str:
+    """KDIGO A1 <30, A2 30-300, A3 >300 mg/g; a ratio reported in mg/mmol (``acr_mg_mmol``, as
+    reported) on KDIGO's mg/mmol members <3, 3-30, >30 - not exact conversions (3 mg/mmol is 26.5
+    mg/g, which the mg/g cut-point would put in A1)."""
+    low, high, acr = (30.0, 300.0, acr_mg_g) if acr_mg_mmol is None else (3.0, 30.0, acr_mg_mmol)
+    if acr < low:
         return "A1"
-    if acr_mg_g <= 300:
+    if acr <= high:
         return "A2"
     return "A3"
 
@@ -119,9 +125,12 @@ def kidney(
     sex: str | None,
     censored: tuple[str, ...] = (),
     comparators: Mapping[str, str] | None = None,
+    acr_mg_mmol: float | None = None,
 ) -> ScoreResult:
     """The eGFR (G) and albuminuria (A) categories; ``comparators``: a censored ACR's
-    (``{"albumin_creatinine_ratio": ">"}``), shown with it in the detail (``ACR >300 mg/g (A3)``)."""
+    (``{"albumin_creatinine_ratio": ">"}``), shown with it in the detail (``ACR >300 mg/g (A3)``);
+    ``acr_mg_mmol``: the ACR as reported in mg/mmol, staged on KDIGO's mg/mmol cut-points and shown
+    with its mg/g (``ACR 3 mg/mmol = 26.5 mg/g (A2)``)."""
     components: dict[str, float | int | str | bool | None] = {}
     missing: list[str] = []
     egfr: float | None = None
@@ -155,7 +164,7 @@ def kidney(
     else:
         missing += [n for n, v in (("age", age), ("sex", sex)) if v is None]
     if acr is not None:
-        components["albuminuria"] = albuminuria_category(acr)
+        components["albuminuria"] = albuminuria_category(acr, acr_mg_mmol)
     if egfr is not None:
         components["egfr_unrounded"] = egfr
         egfr = _staged(str(components["egfr_source"]), egfr, censored)
@@ -179,10 +188,12 @@ def kidney(
         flags.append("egfr_below_30")
     elif egfr is not None and egfr < 60:
         flags.append("egfr_30_59")
-    if acr is not None and acr >= 30:
-        flags.append("albuminuria_a2_a3" if acr <= 300 else "albuminuria_a3")
+    if components.get("albuminuria") in ("A2", "A3"):
+        flags.append("albuminuria_a2_a3" if components["albuminuria"] == "A2" else "albuminuria_a3")
     band = str(components.get("gfr_category") or components.get("albuminuria"))
     shown_acr = "" if acr is None else as_read(acr, "albumin_creatinine_ratio", comparators)
+    if acr is not None and acr_mg_mmol is not None:  # as reported, then its mg/g
+        shown_acr = f"{as_read(acr_mg_mmol, 'albumin_creatinine_ratio', comparators)} mg/mmol = {acr:.1f}"
     if egfr is None:
         detail = _ACR % (shown_acr, components["albuminuria"])
     elif acr is None:

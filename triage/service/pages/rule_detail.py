@@ -173,6 +173,12 @@ class DetailFields:
 
         def part(key: str, stage: str | None) -> str:
             values = {"value": self._as_read(_KIDNEY_READINGS[key], self.given[key])}
+            reading = self.owner.observations.get(_KIDNEY_READINGS[key]) or {}
+            if key == "acr" and reading.get("reported_unit") == "mg/mmol":
+                # staged on KDIGO's mg/mmol cut-points: as reported first, as the engine says it
+                values["value"] = (
+                    f"{reading.get('comparator') or ''}{number(reading['reported_value'])} mg/mmol = {values['value']}"
+                )
             if stage is not None:
                 values["stage"] = str(components[stage] or "")
                 if not values["stage"]:
