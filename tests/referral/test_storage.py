@@ -63,6 +63,7 @@ def test_online_backup_while_a_writer_streams_is_one_consistent_proven_file(
     acknowledged = [writer.stdout.readline() for _ in range(300)]
     assert all(line.startswith("ack ") for line in acknowledged)
     copy = tmp_path / "backups" / "clinic-backup.db"
+    copy.parent.mkdir()  # --out in a folder that exists
     code, out, err = run(capsys, "backup", "--db", str(path), "--out", str(copy), "--json")
     still_writing = writer.poll() is None
     writer.kill()

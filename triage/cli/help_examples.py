@@ -111,10 +111,10 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ),
     ("referrals", "backup"): (
         "triage referrals backup         # into the settings' database.backup_dir",
-        "triage referrals backup --out /backup/clinic-05-01.db --json",
+        "triage referrals backup --out /var/backups/clinic-05-01.db --json",
     ),
     ("referrals", "restore"): (
-        "triage referrals restore --from /backup/clinic-05-01.db   # service stopped",
+        "triage referrals restore --from /var/backups/clinic-05-01.db   # service off",
     ),
     ("referrals", "queue"): (
         "triage referrals queue          # today's visits, most urgent first",

@@ -335,8 +335,8 @@ def backup_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Backup file to write (replaced only once proven); default: in the settings'"
-            " database.backup_dir, named <log name>.backup.<UTC time>.db.",
+            help="Backup file to write (replaced only once proven), in a folder that exists; default: in"
+            " the settings' database.backup_dir, named <log name>.backup.<UTC time>.db.",
         ),
     ] = None,
     db: DbOption = None,
@@ -349,6 +349,8 @@ def backup_command(
 
     if out is None:
         out = _in_backup_dir(ctx, _path(ctx, db)[0])
+    else:  # a mistyped folder, or a drive not mounted: the folder was made, the backup left there
+        in_existing_folder(out, "--out")
     database = read_log(ctx, db, as_is=True)
     if out.is_dir():
         raise UserInputError(f"--out {out} is a folder; give a file path for the backup")

@@ -1,0 +1,31 @@
+"""`triage referrals backup --out` in a folder that does not exist is refused, as `--db` is: the
+backup made the folder and wrote there, so a mistyped `/bakcup/...`, or a USB drive not mounted
+(`/media/usb/backups/...` made on the box's own disk, beneath the empty mount point), got the nightly
+backup where nobody looks, with exit 0 - and a drive mounted later hid it. Real CLI and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .test_cli import run
+from .test_storage import _log
+
+
+def test_a_backup_into_a_missing_folder_is_refused_and_makes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "clinic.db"
+    _log(log)
+    missing = tmp_path / "media" / "usb" / "backups"
+    out = missing / "clinic.db"
+    code, _, err = run(capsys, "backup", "--db", str(log), "--out", str(out))
+    assert (code, err) == (
+        2,
+        f"error: --out {out}: the folder {missing} does not exist (a mistyped path?); check it, or create"
+        f" the folder first (mkdir -p {missing})\n",
+    )
+    assert not (tmp_path / "media").exists()
+    (missing).mkdir(parents=True)
+    assert run(capsys, "backup", "--db", str(log), "--out", str(out))[0] == 0  # once it is there
