@@ -70,6 +70,7 @@ from triage.phrases import (
 )
 from triage.policy import Policy, PolicyRuntime
 from triage.readings import answered_before, measured, none_before, unasked, vitals_not_scored
+from triage.riskfeatures import body_mass_index
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
@@ -263,13 +264,7 @@ def compute_scores(
     age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
     smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]
     waist = number("waist") or pf["waist_cm"]
-    # a measured BMI; else weight / height^2 with a measured weight or height (the other as measured,
-    # else as stated: a scale sends the weight alone); else the context's BMI or weight and height
-    bmi, h, w = number("bmi"), number("height"), number("weight")
-    if bmi is None and (h is not None or w is not None):
-        h, w = h or pf["height_cm"], w or pf["weight_kg"]
-        bmi = None if h is None or w is None else w / (h / 100.0) ** 2
-    bmi = bmi or patient.bmi_value
+    bmi = body_mass_index(pf, numbers)[0]  # measured first, as the risk models take it
     return {
         "news2": news2(
             resp_rate=rr,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from models.card import ModelCard
 from triage.errors import UserInputError, json_text
@@ -54,7 +55,7 @@ PATIENT_FEATURES: dict[str, Callable[[PatientContext], float | None]] = {
     "family_history_ascvd": lambda p: _flag(p.family_history_ascvd),
     "physically_active": lambda p: _flag(p.physically_active),
 }
-"""Features taken from the patient context; ``bmi`` falls back to a measured ``bmi`` observation."""
+"""Features taken from the patient context; ``bmi`` is :func:`body_mass_index` (measured first)."""
 
 PATIENT_FIELDS: dict[str, str] = {
     "age": "age",
@@ -70,6 +71,38 @@ PATIENT_FIELDS: dict[str, str] = {
 """The patient features above that are one PatientContext field as a number (a flag as 0/1):
 :func:`feature_row` reads them from the record's fields without a getter per feature
 (``tests/triage/test_riskmodel_rows.py`` checks they agree with :data:`PATIENT_FEATURES`)."""
+
+
+def body_mass_index(fields: Mapping[str, Any], values: Mapping[str, float | str]) -> tuple[float | None, str]:
+    """The BMI the scores and the risk models take, and where it came from: a measured ``bmi``;
+    else weight / height^2 with a measured ``weight`` or ``height`` (the other as measured, else
+    as stated in the patient's ``fields``: a scale sends the weight alone); else the stated BMI, or
+    the stated weight and height (``""``: nothing measured). A size measured today wins over one
+    stated earlier (the models took the stated BMI over a measured one)."""
+    bmi, height, weight = values.get("bmi"), values.get("height"), values.get("weight")
+    if isinstance(bmi, float):
+        return bmi, "the measured bmi"
+    if isinstance(height, float) or isinstance(weight, float):
+        h = height if isinstance(height, float) else fields["height_cm"]
+        w = weight if isinstance(weight, float) else fields["weight_kg"]
+        if h is not None and w is not None:
+            said = [
+                f"{n} {'measured' if isinstance(v, float) else 'as stated'}"
+                for n, v in (("weight", weight), ("height", height))
+            ]
+            return w / (h / 100.0) ** 2, "weight / height^2 (" + ", ".join(said) + ")"
+    stated = fields["bmi"]
+    if stated is None and fields["height_cm"] is not None and fields["weight_kg"] is not None:
+        stated = fields["weight_kg"] / (fields["height_cm"] / 100.0) ** 2
+    return stated, ""
+
+
+def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str | None:
+    """The explanation's note of a BMI measured today (``bmi 32.9 from weight / height^2 (weight
+    measured, height as stated)``), so a reader can tell it from the stated one; ``None`` when the
+    BMI is the stated one, as before."""
+    bmi, source = body_mass_index(patient.__dict__, values)
+    return None if bmi is None or not source else f"bmi {bmi:.1f} from {source}"
 
 
 def observation_value(code: str, raw: float | str) -> float:
@@ -94,6 +127,8 @@ def feature_value(
     name: str, source: str, patient: PatientContext, values: Mapping[str, float | str]
 ) -> float | None:
     """One feature's value, or ``None`` when it is unknown."""
+    if source == "patient" and name == "bmi":
+        return body_mass_index(patient.__dict__, values)[0]
     if source == "patient":
         getter = PATIENT_FEATURES.get(name)
         if getter is None:
@@ -145,6 +180,8 @@ def _getter(name: str, source: str) -> FeatureGetter:
                 f"risk feature {json_text(name)}: no PatientContext mapping; known: {', '.join(PATIENT_FEATURES)}"
             )
         field = PATIENT_FEATURES[name]
+        if name == "bmi":  # a size measured today first, as the scores take it
+            return lambda patient, values: body_mass_index(patient.__dict__, values)[0]
 
         def get_patient(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
             value = field(patient)

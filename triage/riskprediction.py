@@ -36,6 +36,7 @@ from triage.phrases import (
     SCORED,
 )
 from triage.riskfeatures import (
+    bmi_note,
     compile_features,
     feature_row,
     outside_population,
@@ -428,6 +429,8 @@ class ModelSet:
             name: tuple((model.feature_names.index(f), f) for f in substitutable(model.card))
             for name, model in self.models.items()
         }
+        # models that take the BMI: their explanation says a BMI measured today (bmi_note)
+        self._bmi = {name for name, model in self.models.items() if "bmi" in model.feature_names}
         # models whose card limits the population (sex, exclusions, ages) are checked per patient
         self._limits = {name: population_limits(model.card) for name, model in self.models.items()}
         # models with the same features (name and source, in order) share one row per patient
@@ -493,4 +496,6 @@ class ModelSet:
                 found: dict[str, float | None] = {feature: None}
                 notes.extend(substitute(found, (feature,), values))
                 row[index] = found[feature]
+        if name in self._bmi and (note := bmi_note(patient, values)) is not None:
+            notes.append(note)
         return row, notes
