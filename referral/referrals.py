@@ -276,7 +276,11 @@ def events(db: Database, referral_id: int) -> list[dict[str, Any]]:
 
 
 def _matching(
-    status: str | None, basis_review_needed: bool | None, since_id: int, before_id: int | None
+    status: str | None,
+    basis_review_needed: bool | None,
+    since_id: int,
+    before_id: int | None,
+    encounter_id: int | None = None,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of the referrals :func:`list_referrals` lists."""
     if status is not None and status not in lifecycle.STATUSES:
@@ -288,6 +292,9 @@ def _matching(
     if before_id is not None:
         where += " AND id < ?"
         params.append(before_id)
+    if encounter_id is not None:  # one visit's referrals (index referrals_encounter)
+        where += " AND encounter_id = ?"
+        params.append(encounter_id)
     if basis_review_needed is not None:
         where += (" AND " if basis_review_needed else " AND NOT ") + (
             "EXISTS (SELECT 1 FROM referral_basis_changes b"
@@ -304,12 +311,13 @@ def list_referrals(
     limit: int = 50,
     since_id: int = 0,
     before_id: int | None = None,
+    encounter_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Referrals newest first, optionally of one status and only those whose basis a device
-    corrected and nobody has reviewed (``basis_review_needed=True``) or only the others (False).
-    Filtered in SQL, so ``limit`` counts the referrals that match; ``before_id`` keeps only those
-    older than that referral (the next page of a list already read)."""
-    where, params = _matching(status, basis_review_needed, since_id, before_id)
+    """Referrals newest first, optionally of one status, of one visit (``encounter_id``) and only
+    those whose basis a device corrected and nobody has reviewed (``basis_review_needed=True``) or
+    only the others (False). Filtered in SQL, so ``limit`` counts the referrals that match;
+    ``before_id`` keeps only those older than that referral (the next page of a list already read)."""
+    where, params = _matching(status, basis_review_needed, since_id, before_id, encounter_id)
     rows = db.query(f"SELECT * FROM referrals {where} ORDER BY id DESC LIMIT ?", [*params, limit])
     return [_decode(row) for row in rows]
 
@@ -320,10 +328,11 @@ def count_referrals(
     status: str | None = None,
     basis_review_needed: bool | None = None,
     before_id: int | None = None,
+    encounter_id: int | None = None,
 ) -> int:
     """How many referrals :func:`list_referrals` with these filters lists over all its pages
     (``before_id``: over the pages after the one that ended with that referral)."""
-    where, params = _matching(status, basis_review_needed, 0, before_id)
+    where, params = _matching(status, basis_review_needed, 0, before_id, encounter_id)
     return int(db.conn.execute(f"SELECT count(*) FROM referrals {where}", params).fetchone()[0])
 
 

@@ -301,8 +301,8 @@ def test_a_query_parameter_the_path_does_not_take_is_422_naming_it_not_ignored(s
     first, second = _referral(staff, "Q-1"), _referral(staff, "Q-2")
     error = refused(staff.client.get("/api/v1/referrals", params={"limit": 1, "offset": 1}, headers=doctor))
     assert error == (
-        "query.offset: unknown parameter; GET /api/v1/referrals takes status, basis_review_needed, limit,"
-        " before_id"
+        "query.offset: unknown parameter; GET /api/v1/referrals takes status, basis_review_needed,"
+        " encounter_id, limit, before_id"
     ), error
     error = refused(staff.client.get("/api/v1/patients", params={"limt": 1}, headers=doctor))
     assert (

@@ -254,15 +254,31 @@ def list_referrals(
             " case, as JSON writes them (True, 1, yes, on are a 422)"
         ),
     ] = None,
+    encounter_id: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_ID,
+            description="Only the referrals of this visit (`GET /api/v1/encounters/{id}` names none):"
+            " none of an unknown visit is an empty list. Applied before `limit`",
+        ),
+    ] = None,
     limit: paging.Limit = paging.DEFAULT_LIMIT,
     before_id: paging.BeforeId = None,
 ) -> list[ReferralOut]:
     found = referrals.list_referrals(
-        db, status=status, basis_review_needed=basis_review_needed, limit=limit + 1, before_id=before_id
+        db,
+        status=status,
+        basis_review_needed=basis_review_needed,
+        encounter_id=encounter_id,
+        limit=limit + 1,
+        before_id=before_id,
     )
     page = found[:limit]
     more = len(found) > limit
-    total = referrals.count_referrals(db, status=status, basis_review_needed=basis_review_needed)
+    total = referrals.count_referrals(
+        db, status=status, basis_review_needed=basis_review_needed, encounter_id=encounter_id
+    )
     paging.answer(response, total, paging.next_page(request, before_id=page[-1]["id"]) if more else None)
     return referral_out(db, page, who)
 
