@@ -352,7 +352,7 @@ SHOWN = {
     "qsofa_high": "qSOFA >=2: high risk of poor outcome if infection is suspected; incomplete, missing"
     " consciousness; scoring: resp_rate 22 /min, sbp 100 mm[Hg] (if infection is suspected",
     "crb65_high": "CRB-65 >=3: high risk; incomplete, missing consciousness; scoring: resp_rate 30 /min,"
-    " sbp 89 mm[Hg], dbp 70 mm[Hg], age 65 years (urgent admission",
+    " sbp 89 mm[Hg], age 65 years (urgent admission",  # dbp 70 did not score (>60)
     "glucose_critical_low": "mmol/L",
 }
 

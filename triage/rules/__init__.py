@@ -22,6 +22,7 @@ from triage.rules.glycaemia import GLYCAEMIA
 from triage.rules.infection import INFECTION
 from triage.rules.kidney import KIDNEY
 from triage.rules.point_scores import ITEM_READINGS as ITEM_READINGS
+from triage.rules.point_scores import scored_by as scored_by
 from triage.rules.risk_factors import RISK_FACTORS
 from triage.rules.rule import Rule as Rule
 from triage.rules.vital_signs import VITAL_SIGNS

@@ -19,6 +19,20 @@ ITEM_READINGS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# an item scored by one of several readings (CRB-65: SBP <90 *or* DBP <=60, Lim 2003): the test
+# each reading meets, so that the reason names only the reading that scored (it named both)
+ITEM_CRITERIA: dict[tuple[str, str], Callable[[float], bool]] = {
+    ("crb65", "sbp"): lambda v: v < 90,
+    ("crb65", "dbp"): lambda v: v <= 60,
+}
+
+
+def scored_by(score: str, code: str, value: float | None) -> bool:
+    """Whether reading ``code`` (``value`` as compared: a censored one just past its bound) met its
+    item's criterion in ``score``; a reading that is an item alone always did."""
+    criterion = ITEM_CRITERIA.get((score, code))
+    return criterion is None or (value is not None and criterion(value))
+
 
 def _scoring(ev: Evidence, s: ScoreResult) -> str:
     """``; scoring: resp_rate 22 /min, sbp 100 mm[Hg]``: the items of a point score that scored, each
@@ -31,7 +45,8 @@ def _scoring(ev: Evidence, s: ScoreResult) -> str:
         for item, codes in items.items()
         if s.components.get(item)
         for code in codes
-        if code in ev.latest or (code == "age" and ev.patient.age is not None)
+        if (code in ev.latest and scored_by(s.name, code, ev.num(code)))
+        or (code == "age" and ev.patient.age is not None)
     ]
     return f"; scoring: {', '.join(shown)}" if shown else ""
 

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from triage.rules import ITEM_READINGS
+from triage.rules import ITEM_READINGS, scored_by
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
 from triage.vocabulary import CONCEPTS
 
@@ -84,9 +84,21 @@ class DetailFields:
                     if code == "age"
                     else f"{self.owner.label(code)} {self.owner.reading(code)}"
                     for code in codes
-                    if code == "age" or code in self.owner.observations
+                    if code == "age"
+                    or (code in self.owner.observations and scored_by(name, code, self._compared(code)))
                 )
         return self.owner.entry("detail.scoring").format(readings=self._listed(shown))
+
+    def _compared(self, code: str) -> float | None:
+        """The reading of ``code`` the assessment used as the engine compared it: a censored one
+        just past its bound (``<90`` is below 90, ``<=60`` is 60)."""
+        o = self.owner.observations.get(code) or {}
+        value, comparator = o.get("value"), o.get("comparator")
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return None
+        if comparator in ("<", ">"):
+            return math.nextafter(float(value), -math.inf if comparator == "<" else math.inf)
+        return float(value)
 
     def _incomplete(self) -> str:
         """Empty for a complete score; else that it is a lower bound and which readings it lacks
