@@ -25,6 +25,7 @@ from devices.results import (
     DELETE,
     IGNORED,
     QUESTIONABLE,
+    STATUS_TO_FINAL,
     DeviceResult,
     to_inbox_result,
 )
@@ -101,6 +102,15 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
             )
         ]
     found: list[tuple[HoldKind, str]] = []
+    if STATUS_TO_FINAL in (stored.flags or "").split(",") and not stored.value:
+        # an HL7 U keeps the value of the preliminary result it makes final: here there was none
+        found.append(
+            (
+                "not_final",
+                "the device made a result final (HL7 status U) without sending its value, and no"
+                " preliminary result with its key (sample, test, time) was stored: check it on the device",
+            )
+        )
     mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
     if mistimed:
         found.append(

@@ -62,3 +62,18 @@ def test_replay_takes_a_status_change_to_final_as_the_gateway_does(
     ((value, status),) = [(o["value"], o["status"]) for o in document["observations"]]
     assert (value, status) == (88.0, "final")
     assert document["quarantined"] == [] and document["not_for_triage"] == {"not_final": 1}
+
+
+def test_a_status_change_to_final_with_nothing_stored_to_change_is_held_saying_so(tmp_path: Path) -> None:
+    """A U for a result the gateway never stored (its preliminary sent before the gateway ran)
+    carries no value: it went to triage as a final result with none, and triage refused it as
+    a value that is no number. It is held, and says why."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "U", value="")], db_path, delivered, 1)
+    (result,) = delivered
+    assert (result.auto_feed, result.hold_kind) == (False, "not_final")
+    assert result.hold_reason == (
+        "the device made a result final (HL7 status U) without sending its value, and no preliminary"
+        " result with its key (sample, test, time) was stored: check it on the device"
+    )
