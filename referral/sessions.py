@@ -59,6 +59,22 @@ def set_language(db: Database, id_sha256: str, language: str) -> None:
     )
 
 
+def rekey(db: Database, id_sha256: str, new_id_sha256: str, csrf_token: str) -> bool:
+    """Give the session a new cookie digest and CSRF token (its user, language and times kept);
+    False when there is no such session."""
+    return bool(
+        write(
+            db,
+            lambda db: (
+                db.conn.execute(
+                    "UPDATE staff_sessions SET id_sha256 = ?, csrf_token = ? WHERE id_sha256 = ?",
+                    [new_id_sha256, csrf_token, id_sha256],
+                ).rowcount
+            ),
+        )
+    )
+
+
 def end(db: Database, id_sha256: str) -> None:
     write(db, lambda db: db.conn.execute("DELETE FROM staff_sessions WHERE id_sha256 = ?", [id_sha256]))
 

@@ -129,3 +129,21 @@ def test_a_password_too_long_for_the_form_is_not_repeated(staff: Staff) -> None:
         refused = change(staff, csrf, current, new)
         assert refused.status_code == 422 and "not repeated: a password" in refused.text
         assert typed[:18] not in refused.text, "the 422 page repeated the password typed"
+
+
+def test_the_session_goes_on_under_a_new_cookie_and_the_old_one_ends(staff: Staff) -> None:
+    """Whoever copied this PC's session cookie (the reason to change a password) is out too."""
+    csrf = staff.login(Role.nurse)
+    copied = staff.client.cookies[SESSION_COOKIE]
+    done = change(staff, csrf, PASSWORD, NEW)
+    assert done.status_code == 303
+    renewed = staff.client.cookies[SESSION_COOKIE]
+    assert renewed != copied and staff.client.get("/queue", follow_redirects=False).status_code == 200
+    thief = TestClient(staff.app, cookies={SESSION_COOKIE: copied})
+    assert thief.get("/queue", follow_redirects=False).headers["location"].startswith("/login")
+    new_csrf = staff.app.state.runtime.sessions.get(renewed).csrf_token
+    assert new_csrf != csrf, "a new CSRF token with it"
+    back = staff.client.post(
+        "/language", data={"csrf_token": new_csrf, "language": "zh"}, follow_redirects=False
+    )
+    assert back.status_code == 303, "the page's forms work with the new token"

@@ -198,6 +198,14 @@ class SessionStore:
     def set_language(self, sid: str, language: str) -> None:
         sessions.set_language(self._databases.get(), token_digest(sid), language)
 
+    def rekey(self, sid: str) -> str | None:
+        """The session under a new cookie value and CSRF token, the old value ending (after a
+        password change: whoever copied the cookie is out too); the new value, or ``None`` when the
+        session is gone."""
+        new = secrets.token_urlsafe(32)
+        found = sessions.rekey(self._databases.get(), token_digest(sid), token_digest(new), new_csrf_token())
+        return new if found else None
+
     def end(self, sid: str) -> None:
         sessions.end(self._databases.get(), token_digest(sid))
 

@@ -212,7 +212,7 @@ def change_password(
     new_password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """Change the user's own password (``Accounts.change_password``: the current one required, the
-    account's other sessions end, audited). A wrong current password counts as a failed login: the
+    account's other sessions end, audited); this session goes on under a new cookie value. A wrong current password counts as a failed login: the
     same limit stops someone at a PC left logged in from trying passwords here instead."""
     rt = runtime_of(request)
     language = language_for(request, who)
@@ -237,4 +237,8 @@ def change_password(
         if field == "current_password":
             rt.limiter.failed(*keys)
         return _password_page(request, who, 422, errors={field: field_error(language, exc, rt.clock)})
-    return RedirectResponse("/account/password?changed=true", status_code=303)
+    done = RedirectResponse("/account/password?changed=true", status_code=303)
+    sid = rt.sessions.rekey(who.session_id) if who.via == "session" else None
+    if sid is not None:  # a new cookie: one copied before the change (the reason for it?) ends
+        _set_session(request, done, rt, sid)
+    return done
