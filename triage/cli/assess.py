@@ -168,6 +168,26 @@ def _imputed_clauses(explanation: str) -> str:
     return "; ".join([c for c in explanation.split("; ") if c.startswith(_CAUTION)])
 
 
+def _score_shown(name: str, value: float) -> str:
+    """A score's value in the table: a risk in % as its detail shows it (one decimal, two cut where
+    one would show a number of another band: ``9.99``, not ``10``, beside a China-PAR that is
+    medium - four significant digits made 9.99996 % read "10"); any other value to four
+    significant digits."""
+    from triage.scores import china_par, pce
+    from triage.scores.result import percent_shown
+
+    bands = {"china_par": china_par.category, "pce": pce.category}
+    return percent_shown(value, bands[name]) if name in bands else f"{value:.4g}"
+
+
+def _risk_shown(probability: float, threshold: float) -> str:
+    """A model's risk beside its threshold, never on the other side of it: 29.996 % below a
+    threshold of 30 % is "29.99%", not "30.0%" (``percent_shown``)."""
+    from triage.scores.result import percent_shown
+
+    return percent_shown(probability * 100, lambda p: str(p >= threshold * 100)) + "%"
+
+
 def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     lines = []
     if title:
@@ -193,13 +213,13 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     units = {name: _UNIT_SHOWN.get(s.unit, s.unit) for name, s in a.scores.items()}
     unit_width = max((len(unit) for unit in units.values()), default=0)
     for name, s in a.scores.items():
-        shown = "-" if s.value is None else f"{s.value:.4g}"
+        shown = "-" if s.value is None else _score_shown(name, s.value)
         state = "" if s.complete else f"  (incomplete: missing {', '.join(s.missing)})"
         lines.append(f"  {s.name:<15} {shown:>7} {units[name]:<{unit_width}} {s.band or '-'}{state}")
     for m in a.models:
         if m.probability is not None:
             # a probability is never shown without what it is worth (the JSON's explanation ends so)
-            p = f"{m.probability:.1%} vs threshold {m.threshold:.1%} ({TEACHING_DATA.template})"
+            p = f"{_risk_shown(m.probability, m.threshold)} vs threshold {m.threshold:.1%} ({TEACHING_DATA.template})"
         elif m.missing:
             p = f"not scored (missing {', '.join(m.missing)})"
         else:  # the reason inside the engine's own phrasing; any other text shown whole
