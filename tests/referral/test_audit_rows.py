@@ -314,7 +314,8 @@ TAMPERING_MORE = [
         "token_sha256 is a different text",
     ),
     (
-        f"INSERT INTO api_tokens VALUES ('{'e' * 64}', 'admin1', 'spare', 'now', NULL)",
+        f"INSERT INTO api_tokens (token_sha256, username, label, created_at, revoked_at) "
+        f"VALUES ('{'e' * 64}', 'admin1', 'spare', 'now', NULL)",
         "api_tokens",
         "eeeeeeee...",
         "not in the audit trail (inserted)",
