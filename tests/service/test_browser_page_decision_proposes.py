@@ -3,7 +3,8 @@ opened on the queue page whose vital signs, typed on its patient page, decide an
 got no proposal (the pipeline alone proposed), so the visit waited with nobody asked to confirm a
 referral. Now the page's decisions go through the same rule (``triage.service.proposals``): a
 proposal in status proposed, "Proposed by triage", raised to an emergency when the next vital
-signs decide one, never lowered by a milder set after. Keyboard only, in a real Chromium on a real
+signs decide one, never lowered by a milder set after; the notice after the vital signs says a
+referral was proposed for a clinician to send. Keyboard only, in a real Chromium on a real
 uvicorn server over a real SQLite file, English at 768 px and Chinese at 360 px."""
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from triage.service.auth import Role
 __all__ = ["browser", "desk", "pytestmark"]
 
 SAYS = {"en": "Proposed by triage", "zh": "分诊系统于"}
+#: the notice after the vital signs when they made (or raised) triage's proposal
+NOTICE = {"en": "so triage proposed a referral", "zh": "分诊系统已建议转诊"}
 
 
-def _type_vitals(page: Any, consciousness: str, sbp: str, dbp: str) -> None:
+def _type_vitals(page: Any, consciousness: str, sbp: str, dbp: str) -> str:
+    """Type a set of vital signs by keyboard and send it; the notice the page then says."""
     form = page.locator("#vitals-form")
     form.locator("select[name=consciousness]").select_option(consciousness)
     for name, value in (("sbp", sbp), ("dbp", dbp), ("heart_rate", "80")):
@@ -30,6 +34,7 @@ def _type_vitals(page: Any, consciousness: str, sbp: str, dbp: str) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")  # in the last field typed: sends the form
     page.wait_for_selector("#done")
+    return str(page.inner_text("#done"))
 
 
 def test_a_walk_in_decided_on_the_page_gets_triage_s_proposal_raised_never_lowered(
@@ -47,7 +52,8 @@ def test_a_walk_in_decided_on_the_page_gets_triage_s_proposal_raised_never_lower
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r".*/encounters/\d+$"))
         encounter_id = int(page.url.rsplit("/", 1)[1])
-        _type_vitals(page, "A", "186", "112")  # a severe pressure: an urgent referral
+        said = _type_vitals(page, "A", "186", "112")  # a severe pressure: an urgent referral
+        assert NOTICE[language] in said, said
         decided = store.latest_assessment(db, encounter_id)
         assert decided is not None and decided["disposition"] == "urgent_referral"
         (proposal,) = referrals.open_referrals(db, encounter_id)
@@ -56,11 +62,13 @@ def test_a_walk_in_decided_on_the_page_gets_triage_s_proposal_raised_never_lower
         page.goto(f"{desk.url}/encounters/{encounter_id}")
         assert SAYS[language] in page.locator("td.status").first.inner_text()
         assert_fits(page, f"the proposal on the patient page ({language}, {width} px)")
-        _type_vitals(page, "V", "186", "112")  # responds to voice only: an emergency transfer
+        said = _type_vitals(page, "V", "186", "112")  # responds to voice only: an emergency transfer
+        assert NOTICE[language] in said, said
         (raised,) = referrals.open_referrals(db, encounter_id)
         assert raised["id"] == proposal["id"], "the same proposal, raised"
         assert raised["urgency"] == "emergency", language
-        _type_vitals(page, "A", "150", "90")  # milder: the proposal is never lowered
+        said = _type_vitals(page, "A", "150", "90")  # milder: the proposal is never lowered
+        assert NOTICE[language] not in said, "nothing proposed this time"
         assert referrals.get_referral(db, proposal["id"])["urgency"] == "emergency"
         assert len(referrals.open_referrals(db, encounter_id)) == 1
         page.close()

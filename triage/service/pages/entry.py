@@ -183,8 +183,9 @@ def add_vital_signs(
         db, encounter_id, readings, actor=who.username, reason="manual entry: vital signs"
     )
     assessment = clinic.assess_encounter(db, encounter_id, actor=who.username, source="page")
-    proposals.propose(runtime_of(request), db, assessment, actor=who.username)
-    return stored(request, f"/encounters/{encounter_id}", "vitals")
+    # the page's decision proposes a referral as a device's does; the notice says so, once
+    proposed = proposals.propose(runtime_of(request), db, assessment, actor=who.username)
+    return stored(request, f"/encounters/{encounter_id}", "vitals" if proposed is None else "vitals_proposed")
 
 
 def _refused(exc: ClinicError) -> int:
@@ -327,5 +328,7 @@ def assess_now(
         db, encounter_id, actor=who.username, source="page", context=context or None
     )
     # the page's decision proposes a referral as a device's does (never sent: a clinician confirms)
-    proposals.propose(runtime_of(request), db, assessment, actor=who.username)
-    return stored(request, f"/encounters/{encounter_id}", "assessed")
+    proposed = proposals.propose(runtime_of(request), db, assessment, actor=who.username)
+    return stored(
+        request, f"/encounters/{encounter_id}", "assessed" if proposed is None else "assessed_proposed"
+    )
