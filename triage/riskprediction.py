@@ -10,6 +10,7 @@ explanation. Inputs outside the training range are scored but flagged in ``out_o
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -389,12 +390,17 @@ class RiskModel:
         # %-formats: "%.1f" % x is f"{x:.1f}" and "%+.2f" % x is f"{x:+.2f}" (the same digits)
         # without a __format__ call per number; four numbers per model and assessment
         row, imputed, out_of_range, drivers = prepared
+        probability *= 100
+        if self.band_for(round(probability, 1) / 100) != band:
+            # one decimal would read past a cut-point it did not reach (9.96 %: "10.0% (medium;
+            # ... high from 10%)"): cut, as the scores' percent_shown does
+            probability = math.floor(probability * 10) / 10
         if drivers:
             drivers.sort()
             if len(drivers) >= 3 and not imputed and not out_of_range and not notes:
                 (_, a, x), (_, b, y), (_, c, z) = drivers[:3]
-                return self._three_drivers % (probability * 100, band, x, a, y, b, z, c)
-        text = self._head % (probability * 100, band)
+                return self._three_drivers % (probability, band, x, a, y, b, z, c)
+        text = self._head % (probability, band)
         if drivers:
             text += _DRIVERS + ", ".join(
                 ["%s %+.2f" % (name, c) for _, c, name in drivers[:3]]  # noqa: UP031
