@@ -63,7 +63,7 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     workdir = tmp_path / "srv"
-    workdir.mkdir()
+    (workdir / "data").mkdir(parents=True)  # serve creates no missing folder (2171e81)
     log = tmp_path / "serve.log"
     env = environment() | {"TRIAGE_DATABASE__PATH": "data/clinic.db"}
     with log.open("w", encoding="utf-8") as err:
@@ -293,7 +293,7 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
     ], text
     again = _serve_once(old, tmp_path, "second.log")
     assert not [line for line in again.splitlines() if line.startswith("referral log ")], again
-    fresh = tmp_path / "typo" / "clinic.db"
+    fresh = tmp_path / "clinc.db"  # a mistyped name in an existing folder (a missing one is refused)
     text = _serve_once(fresh, tmp_path, "third.log")
     assert [line for line in text.splitlines() if line.startswith("referral log ")] == [
         f"referral log {fresh}: there was none, a new empty one was created (schema"
