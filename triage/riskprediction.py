@@ -448,20 +448,22 @@ class ModelSet:
         # one onnxruntime run for every model (triage.combined_session), or None: one run per model
         self._combined = combined_run(list(self.models.values()))
         self._index = {name: index for index, name in enumerate(self.models)}
+        self._versions = {name: model.version for name, model in self.models.items()}
 
     @property
     def versions(self) -> dict[str, str]:
-        return {name: model.version for name, model in self.models.items()}
+        return dict(self._versions)  # a copy: the caller's own
 
     def predict(self, patient: PatientContext, values: Mapping[str, float | str]) -> list[RiskPrediction]:
         """One prediction per model, in load order; ``values`` are canonical-unit observations by code.
 
-        Every row is prepared first and the onnxruntime runs follow back to back: run after run,
-        onnxruntime's code and data stay in the CPU caches (interleaved with the explanations, each
-        run cost about twice as much inside ``assess()`` as in a loop of runs)."""
+        Every row is prepared first, then scored by one onnxruntime run for all the models
+        (``triage.combined_session``; without it, by their runs back to back: interleaved with the
+        explanations, each run cost about twice as much inside ``assess()`` as in a loop of runs),
+        and the explanations follow."""
         predictions: list[RiskPrediction] = []
         pending: list[tuple[int, RiskModel, PreparedRow, list[str]]] = []
-        indices: list[int] = []
+        runs: list[tuple[int, list[float]]] = []  # (model index, row) for the combined run
         rows: dict[str, tuple[list[float | None], list[str]]] = {}
         for name, model in self.models.items():
             limits = self._limits[name]
@@ -479,11 +481,11 @@ class ModelSet:
                 predictions.append(prepared)
             else:
                 pending.append((len(predictions), model, prepared, notes))
-                indices.append(self._index[name])
+                runs.append((self._index[name], prepared.row))
                 predictions.append(_PLACEHOLDER)
         combined = self._combined
         if combined is not None and pending:
-            probabilities = combined.score([(i, p[2].row) for i, p in zip(indices, pending, strict=True)])
+            probabilities = combined.score(runs)
         else:
             probabilities = [model._score(prepared.row) for _, model, prepared, _ in pending]
         for (position, model, prepared, notes), probability in zip(pending, probabilities, strict=True):
