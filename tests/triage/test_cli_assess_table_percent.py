@@ -60,3 +60,26 @@ def test_a_model_risk_is_never_shown_past_its_threshold(
     from triage.cli.assess import _risk_shown
 
     assert _risk_shown(probability, threshold) == shown
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_staff_pages_show_the_risk_as_its_detail_does(language: str) -> None:
+    """The patient page's scores table said "10 %" and "medium" beside a detail of 9.99 %."""
+    from tests.service.test_engine_text import _payload
+    from tests.triage.conftest import ob
+    from tests.triage.test_rules import ALL_ON
+    from triage.patient import PatientContext
+    from triage.service.pages.engine_text import EngineText
+
+    readings = [
+        ob("sbp", 157.7317),
+        ob("dbp", 90),
+        ob("total_cholesterol", 200, "mg/dL"),
+        ob("hdl_cholesterol", 50, "mg/dL"),
+    ]
+    payload = _payload(PatientContext.model_validate(PATIENT), readings, ALL_ON)
+    score = payload["scores"]["china_par"]
+    assert score["band"] == "medium" and 9.99 < score["value"] < 10
+    assert EngineText(language, payload).score_value(score) == "9.99 %"
+    other = dict(score, value=23.14)  # away from a cut-point: one decimal as before
+    assert EngineText(language, payload).score_value(other) == "23.1 %"

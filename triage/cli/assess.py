@@ -169,15 +169,12 @@ def _imputed_clauses(explanation: str) -> str:
 
 
 def _score_shown(name: str, value: float) -> str:
-    """A score's value in the table: a risk in % as its detail shows it (one decimal, two cut where
-    one would show a number of another band: ``9.99``, not ``10``, beside a China-PAR that is
-    medium - four significant digits made 9.99996 % read "10"); any other value to four
-    significant digits."""
-    from triage.scores import china_par, pce
-    from triage.scores.result import percent_shown
+    """A score's value in the table: a risk in % as its detail shows it (``triage.scores.risk_shown``:
+    four significant digits made China-PAR 9.99996 % read "10" beside a medium band); any other
+    value to four significant digits."""
+    from triage.scores import risk_shown
 
-    bands = {"china_par": china_par.category, "pce": pce.category}
-    return percent_shown(value, bands[name]) if name in bands else f"{value:.4g}"
+    return risk_shown(name, value) or f"{value:.4g}"
 
 
 def _risk_shown(probability: float, threshold: float) -> str:

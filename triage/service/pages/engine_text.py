@@ -54,6 +54,7 @@ from typing import Any
 from referral.clock import MACHINE, Clock
 from triage import phrases
 from triage.phrases import Phrase
+from triage.scores import risk_shown
 from triage.service.clinic import observation_from_row
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock, local_time
@@ -455,7 +456,9 @@ class EngineText:
         # a point score with items missing is a lower bound: "≥5 分", as its detail says
         at_least = "≥" if unit == "points" and score.get("complete") is False else ""
         # "1 point" ("unit.points_one"), not "1 points"; Chinese says 1 分 as 2 分
-        shown = number(value)
+        # a risk as its detail says it (9.99 %, not 10 % beside "medium": triage.scores.risk_shown)
+        risk = risk_shown(str(score.get("name")), value)
+        shown = number(value) if risk is None else risk.removesuffix(".0")
         label = self.text.get("unit.points_one") if unit == "points" and shown == "1" else None
         return f"{at_least}{shown} {label or self.unit(unit)}".rstrip()
 
