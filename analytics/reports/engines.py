@@ -76,6 +76,10 @@ def export_pooled(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[Path, P
     return enc, fac
 
 
+#: Log4j 2 settings of the local Spark (errors only), shipped with the package.
+SPARK_LOG_SETTINGS = Path(__file__).resolve().parents[1] / "data" / "spark-log4j2.properties"
+
+
 def spark_session(app_name: str = "clinic-triage-report") -> Any:
     """A SparkSession: Spark Connect if SPARK_REMOTE is set, else SPARK_MASTER or local[2]."""
     try:
@@ -108,6 +112,9 @@ def spark_session(app_name: str = "clinic-triage-report") -> Any:
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_SHUFFLE_PARTITIONS", "8"))
             .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
+            # errors only: Spark's default logging printed its start-up notes on stderr, under
+            # --quiet and --json too (setLogLevel below comes after them)
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG_SETTINGS}")
         )
     builder = builder.config("spark.sql.session.timeZone", "UTC")
     try:

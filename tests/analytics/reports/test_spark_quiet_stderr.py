@@ -1,0 +1,47 @@
+"""`triage report imbalance --engine spark --quiet` keeps stderr free of Spark's start-up notes: with
+Spark's default logging it printed "Using Spark's default log4j profile", a hostname WARN and
+"Setting default log level to "WARN"" (three lines of advice to call sc.setLogLevel), where --quiet
+and --json promise no progress there. A fresh process, as the CLI runs: the logging is set when the
+JVM starts. The JVM's own "WARNING: Using incubator modules" (Spark 4 asks for jdk.incubator.vector)
+is printed by the java launcher, before any setting is read, and stays."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+JVM_NOTE = "WARNING: Using incubator modules: jdk.incubator.vector"
+
+
+@pytest.mark.spark
+def test_a_quiet_spark_report_prints_nothing_of_sparks_own_on_stderr(
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip(
+            "pyspark is not installed: `.venv/bin/pip install -e '.[test]'` (or `make test`) installs it"
+        )
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        pytest.skip(
+            "no Java for Spark local mode: run `make test` as root to install openjdk-17-jre-headless"
+        )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_SUBMIT_ARGS", "SPARK_REMOTE")}
+    report = ["report", "imbalance", "-i", str(generated[0]), "-o", str(tmp_path / "report")]
+    run = subprocess.run(
+        [sys.executable, "-m", "triage", *report, "--engine", "spark", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "[engine: spark]" in run.stdout
+    assert [line for line in run.stderr.splitlines() if line.strip() and line != JVM_NOTE] == []
