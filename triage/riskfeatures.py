@@ -73,21 +73,26 @@ PATIENT_FIELDS: dict[str, str] = {
 (``tests/triage/test_riskmodel_rows.py`` checks they agree with :data:`PATIENT_FEATURES`)."""
 
 
+def _measured(value: object) -> float | None:
+    """A measured number as a float (an ``int`` from a caller too); ``None`` for none."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def body_mass_index(fields: Mapping[str, Any], values: Mapping[str, float | str]) -> tuple[float | None, str]:
     """The BMI the scores and the risk models take, and where it came from: a measured ``bmi``;
     else weight / height^2 with a measured ``weight`` or ``height`` (the other as measured, else
     as stated in the patient's ``fields``: a scale sends the weight alone); else the stated BMI, or
     the stated weight and height (``""``: nothing measured). A size measured today wins over one
     stated earlier (the models took the stated BMI over a measured one)."""
-    bmi, height, weight = values.get("bmi"), values.get("height"), values.get("weight")
-    if isinstance(bmi, float):
+    bmi, height, weight = (_measured(values.get(code)) for code in ("bmi", "height", "weight"))
+    if bmi is not None:
         return bmi, "the measured bmi"
-    if isinstance(height, float) or isinstance(weight, float):
-        h = height if isinstance(height, float) else fields["height_cm"]
-        w = weight if isinstance(weight, float) else fields["weight_kg"]
+    if height is not None or weight is not None:
+        h = height if height is not None else fields["height_cm"]
+        w = weight if weight is not None else fields["weight_kg"]
         if h is not None and w is not None:
             said = [
-                f"{n} {'measured' if isinstance(v, float) else 'as stated'}"
+                f"{n} {'as stated' if v is None else 'measured'}"
                 for n, v in (("weight", weight), ("height", height))
             ]
             return w / (h / 100.0) ** 2, "weight / height^2 (" + ", ".join(said) + ")"

@@ -71,3 +71,10 @@ def test_a_stated_size_alone_is_taken_as_before_and_not_noted(models: ModelSet) 
     values = {o.code: o.value for o in a.observations_used if o.value is not None}
     assert build_features(models.models["cvd10"].card, patient, values)["bmi"] == 27.0  # type: ignore[arg-type]
     assert all("bmi 27.0 from" not in r.explanation for r in a.models)
+
+
+def test_a_measured_size_given_as_a_whole_number_is_taken_too(models: ModelSet) -> None:
+    """``ModelSet.predict`` takes canonical values from any caller: a weight of 95 (an ``int``)."""
+    patient = PatientContext.model_validate(MAN | {"height_cm": 170, "bmi": 20.8})
+    features = build_features(models.models["cvd10"].card, patient, {"weight": 95})
+    assert features["bmi"] == pytest.approx(95 / 1.7**2)
