@@ -56,7 +56,7 @@ class Sync:
 
 @pytest.fixture
 def visit(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[tuple[Sync, dict[str, int]]]:
-    """A nurse's walk-in, a clinician's referral with its reason, the visit closed by an admin."""
+    """A nurse's walk-in, a clinician's referral with its reason (sent), the visit closed by an admin."""
     tokens = copy_seeded(seeded, tmp_path)
     with live_server(create_app(make_settings(tmp_path))) as base:
         sync = Sync(base, tokens)
@@ -73,6 +73,8 @@ def visit(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[tupl
             },
         )
         encounter = walk_in["encounter_id"]
+        # sent: a referral only proposed is none made, and the visit would not close over it
+        sync.call("POST", f"/api/v1/referrals/{referral['id']}/status", Role.clinician, {"status": "sent"})
         sync.call("POST", f"/api/v1/encounters/{encounter}/close", Role.admin, {"reason": CLOSE_REASON})
         yield sync, {"assessment": walk_in["id"], "referral": referral["id"], "encounter": encounter}
         sync.client.close()
