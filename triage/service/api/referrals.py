@@ -197,6 +197,12 @@ class ReferralOut(BaseModel):
         " one account everywhere) or the service's own actor (`device-gateway`)"
     )
     updated_at: str
+    sent_at: str | None = Field(description="When it was sent to the receiving facility; null until then")
+    accepted_at: str | None = Field(description="When the receiving facility's acceptance was recorded")
+    arrived_at: str | None = Field(description="When the patient's arrival there was recorded")
+    completed_at: str | None = Field(description="When it was completed, with the hospital's `feedback`")
+    declined_at: str | None = Field(description="When the receiving facility's decline was recorded")
+    cancelled_at: str | None = Field(description="When it was cancelled")
     basis_review_needed: bool = Field(
         description="A device corrected a reading this referral was based on and nobody has reviewed it"
     )
