@@ -184,6 +184,7 @@ def register(app: typer.Typer) -> None:
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.database import refuse_a_folder
+        from triage.service.logline import stamped
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
         from triage.service.workers import WorkerPool
 
@@ -198,6 +199,11 @@ def register(app: typer.Typer) -> None:
         check_models_setting(settings.models, ctx.obj.config_path)
         refuse_a_folder(settings.database.path)
         bind_host, bind_port = bind_address(settings, host, port)
+        # --host NAME is a name of the service as service.host is (the Host names it answers to,
+        # triage/service/hosts.py), in every process: only the settings' was, so each request 400
+        settings = settings.model_copy(
+            update={"service": settings.service.model_copy(update={"host": bind_host})}
+        )
         count = settings.service.workers if workers is None else workers
         if count == 0:
             count = min(2, os.cpu_count() or 1)
@@ -210,13 +216,10 @@ def register(app: typer.Typer) -> None:
         runtime.extras["freeze_gc"] = True
         url = service_url(listener)
         runtime.extras["announce"] = lambda ready: write(
-            started_line(ready, ctx.obj.config_path, url), err=True
+            stamped(started_line(ready, ctx.obj.config_path, url)), err=True
         )
         processes = "1 process" if count == 1 else f"{count} processes"
-        write(
-            f"clinic service on {url} ({processes}; API docs: /docs); Ctrl-C stops",
-            err=True,
-        )
+        write(stamped(f"clinic service on {url} ({processes}; API docs: /docs); Ctrl-C stops"), err=True)
         try:
             server = ClinicServer(
                 application, bind_host, bind_port, level, connections=pool.acceptor(), stop_on_hangup=True
