@@ -9,7 +9,7 @@ splitting the MSH segment on the field separator puts MSH-n at index n-1 (other 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from devices.codecs import escapes
@@ -544,29 +544,43 @@ def decode_message(
             parts = seg.components(5, which)
             while parts and not parts[-1].strip():
                 parts.pop()
+            # U: the stored preliminary result is final now, its value not sent again
+            to_final = seg.raw(11).strip().upper()[:1] == "U"
+            raw_value = enc_join(parts, msg.enc)
             f = Fields(
                 protocol="hl7",
                 message_id=mid,
                 sample_id=sample_id,
                 patient_id=patient_id,
                 vendor_code=vendor,
-                raw_value=enc_join(parts, msg.enc),
-                device_unit=seg.first(6) or None,
+                raw_value=raw_value,
+                device_unit=seg.first(6) or _unit_not_sent(profile, vendor, to_final, raw_value),
                 status=result_status(seg.raw(11), profile, counter, "hl7"),
                 qc=qc,
                 flags=tuple(x.strip() for x in seg.raw(8).split(msg.enc.repeat) if x.strip())
                 + not_production
-                # U: the stored preliminary result is final now, its value not sent again
-                + ((STATUS_TO_FINAL,) if seg.raw(11).strip().upper()[:1] == "U" else ()),
+                + ((STATUS_TO_FINAL,) if to_final else ()),
                 observed_at=ts(seg, 14) or obr_time or msh_time,
                 reference_range=seg.first(7) or None,
                 byte_offset=base_offset + seg.offset,
             )
             result, problem = build_result(f, profile, counter, raw)
+            if f.device_unit and not seg.first(6):  # the profile's unit stood in for no unit sent
+                result = replace(result, device_unit=None)
             results.append(result)
             if problem is not None:
                 problems.append(problem)
     return results, problems
+
+
+def _unit_not_sent(profile: DeviceProfile, vendor: str, to_final: bool, raw_value: str) -> str | None:
+    """The unit a U without a value stands for when it sends no unit either (OBX-6 empty): the
+    profile's first for the test, so its empty unit is no unit problem quarantined - the U sends
+    neither, and the result it makes final keeps its own value and unit (``referral.inbox``)."""
+    entry = profile.mapping.get(vendor)
+    if not to_final or raw_value.strip() or entry is None or not entry.device_units:
+        return None
+    return entry.device_units[0]
 
 
 def enc_join(parts: list[str], enc: Encoding) -> str:

@@ -34,6 +34,9 @@ def test_a_status_change_to_final_makes_the_stored_preliminary_result_final_with
             "SELECT status, value, value_num, flags, details FROM device_results"
         )
     assert (row_status, value, value_num) == ("final", "88", 88.0), "final now, the value sent before kept"
+    with sqlite3.connect(db_path) as conn:
+        quarantined = list(conn.execute("SELECT reason FROM device_quarantine"))
+    assert quarantined == [], "a unit the U did not send is no unit problem: nothing to review"
     assert "no_value" not in (flags or "")
     assert [v["status"] for v in json.loads(details)["replaced"]] == ["preliminary"]
     held, final = delivered
@@ -77,3 +80,19 @@ def test_a_status_change_to_final_with_nothing_stored_to_change_is_held_saying_s
         "the device made a result final (HL7 status U) without sending its value, and no preliminary"
         " result with its key (sample, test, time) was stored: check it on the device"
     )
+
+
+def test_a_status_change_to_final_without_a_unit_and_nothing_stored_is_held_for_that_alone(
+    tmp_path: Path,
+) -> None:
+    """With no unit either (OBX-6 empty), the U's empty unit was quarantined as a unit the profile
+    does not take: a row in device_quarantine, held for its unit too, where it sent no value to
+    have a unit. It is held for what it is, a U with nothing stored to make final."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "U", value="", unit="")], db_path, delivered, 1)
+    (result,) = delivered
+    assert (result.auto_feed, result.hold_kinds) == (False, ("not_final",))
+    assert result.stored.code == "spo2" and result.stored.details.get("device_unit") is None
+    with sqlite3.connect(db_path) as conn:
+        assert list(conn.execute("SELECT reason FROM device_quarantine")) == []
