@@ -52,8 +52,8 @@ def imbalance_run(
 SPARK_SUBMIT_ARGS = "--driver-java-options -XX:TieredStopAtLevel=1 pyspark-shell"
 
 
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+def skip_without_spark() -> None:
+    """Skip the test, saying how to enable it, where Spark's local mode cannot run."""
     if importlib.util.find_spec("pyspark") is None:
         pytest.skip(
             "pyspark is not installed: `.venv/bin/pip install -e '.[test]'` (or `make test`) installs it"
@@ -62,6 +62,11 @@ def spark() -> Iterator[Any]:
         pytest.skip(
             "no Java for Spark local mode: run `make test` as root to install openjdk-17-jre-headless"
         )
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    skip_without_spark()
     from analytics.reports.engines import spark_session
 
     with pytest.MonkeyPatch.context() as env:

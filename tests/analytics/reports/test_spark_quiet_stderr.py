@@ -7,15 +7,15 @@ is printed by the java launcher, before any setting is read, and stays."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.analytics.reports.conftest import skip_without_spark
 
 JVM_NOTE = "WARNING: Using incubator modules: jdk.incubator.vector"
 
@@ -24,14 +24,7 @@ JVM_NOTE = "WARNING: Using incubator modules: jdk.incubator.vector"
 def test_a_quiet_spark_report_prints_nothing_of_sparks_own_on_stderr(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
-    if importlib.util.find_spec("pyspark") is None:
-        pytest.skip(
-            "pyspark is not installed: `.venv/bin/pip install -e '.[test]'` (or `make test`) installs it"
-        )
-    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        pytest.skip(
-            "no Java for Spark local mode: run `make test` as root to install openjdk-17-jre-headless"
-        )
+    skip_without_spark()
     env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_SUBMIT_ARGS", "SPARK_REMOTE")}
     report = ["report", "imbalance", "-i", str(generated[0]), "-o", str(tmp_path / "report")]
     run = subprocess.run(
