@@ -124,3 +124,22 @@ def test_the_api_takes_mg_per_mmol_and_refuses_a_ratio_without_its_unit() -> Non
         "observations[0].unit: albumin_creatinine_ratio 3 was sent without a unit"
     )
     assert "3 mg/mmol (26.5 mg/g)" in str(refused.value), refused.value
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Urine ACR ≥30 mg/g (≥3 mg/mmol)"), ("zh", "尿白蛋白/肌酐比 ≥30 mg/g（≥3 mg/mmol）")],
+)
+def test_the_rule_names_its_cut_point_in_both_units(language: str, label: str) -> None:
+    """Beside 'ACR 3 mg/mmol = 26.5 mg/g (A2)' the rule's label said '>=30 mg/g' alone."""
+    from triage.rules import RULES
+    from triage.service.pages.rendering import measures, rule_label
+
+    assert rule_label(language, "albuminuria") == label
+    # each cut-point stays on one line with its unit on the pages (pages.rendering.measures)
+    assert '<span class="with-unit">≥3 mg/mmol</span>' in measures(
+        rule_label(language, "albuminuria"), language
+    )
+    assert (
+        next(r for r in RULES if r.name == "albuminuria").description == "Urine ACR >=30 mg/g (>=3 mg/mmol)"
+    )

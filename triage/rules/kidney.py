@@ -27,7 +27,7 @@ KIDNEY: tuple[Rule, ...] = (
     Rule(
         "albuminuria",
         R,
-        "Urine ACR >=30 mg/g",
+        "Urine ACR >=30 mg/g (>=3 mg/mmol)",
         HEARTS_ROUTINE_REF + "; KDIGO 2024",
         kidney_flag(
             ("albuminuria_a2_a3", "albuminuria_a3"),

@@ -96,7 +96,7 @@ TEMPLATES.env.filters["ident"] = ident
 
 # units the catalogues' sentences write after a number themselves (not a reading's unit): an age, a
 # time, a cut-off in another unit ("≥65 岁", "4-6 小时", "15 minutes", "600 mg/dL")
-_WRITTEN = ("mg/dL", "mg/g", "mmol/mol", "kg", "cm")
+_WRITTEN = ("mg/dL", "mg/g", "mg/mmol", "mmol/mol", "kg", "cm")
 _TIMES = {
     "en": ("years", "year", "hours", "hour", "h", "minutes", "min", "seconds", "s", "days", "day", "weeks"),
     "zh": ("岁", "小时", "分钟", "秒", "天", "周"),
