@@ -234,9 +234,10 @@ def rebuild(
         tables[f"coefficients_{frame.key}"] = coefficients
         _write_table(out, f"coefficients_{frame.key}", coefficients, files, synthetic=frame.synthetic)
         label = frame.table or f"Frame {i + 1}"
-        note = f"<p class='note'>{frame.n} units, {len(frame.edges)} ties"
+        # counts with thousands separators, as the figures' titles and the CLI write them (2,611 ties)
+        note = f"<p class='note'>{frame.n:,} units, {len(frame.edges):,} ties"
         note += (
-            f" from {frame.n_moves} individual moves (tie = at least {frame.min_movers} mover)"
+            f" from {frame.n_moves:,} individual moves (tie = at least {frame.min_movers:,} mover)"
             if frame.n_moves
             else ""
         )

@@ -45,3 +45,14 @@ def test_figure2_says_how_many_ties_each_point_size_stands_for() -> None:
 )
 def test_the_size_key_shows_none_round_numbers_between_and_the_most(most: int, shown: list[int]) -> None:
     assert figures.size_key_values(most) == shown
+
+
+def test_the_reports_counts_are_written_with_thousands_separators(study_folder: Path, tmp_path: Path) -> None:
+    """'288 units, 2611 ties from 15768 individual moves' sat beside Figure 2's '2,611 ties'."""
+    from analytics.study.rebuild import rebuild
+
+    result = rebuild(tmp_path / "out", data=study_folder)
+    national = next(f for f in load_study(study_folder, list(NODE_TERMS)).frames if f.key == "national")
+    assert national.n_moves is not None and national.n_moves >= 1000 and len(national.edges) >= 1000
+    note = f"288 units, {len(national.edges):,} ties from {national.n_moves:,} individual moves"
+    assert note in result.report.read_text(encoding="utf-8")
