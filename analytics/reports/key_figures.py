@@ -61,7 +61,7 @@ def h3_estimate(key: str, estimate: dict[str, Any] | None, planted: dict[str, An
     said = (
         f"local share {100 * estimate['effect']:+.1f} points"
         f" (95% CI {100 * estimate['ci_low']:+.1f} to {100 * estimate['ci_high']:+.1f};"
-        f" {estimate['clinics']} clinics)"
+        f" {estimate['clinics']} clinic{'' if estimate['clinics'] == 1 else 's'})"  # not "1 clinics"
     )
     if planted:
         truth = planted["effect"]
