@@ -1,7 +1,8 @@
 """The service when the referral log cannot be written (full disk, failing disk): a write
-request answers 503 with one line naming the problem and the file and saying that nothing was
-stored - the API in its JSON error, the staff page in the user's language with that line under it -
-the log says it once per request, without a traceback, and nothing stored before is lost.
+request answers 503 with one line naming the problem (the file to a signed-in administrator only:
+any other role is told to ask them) and saying that nothing was stored - the API in its JSON error,
+the staff page in the user's language with that line under it - the log says it with the file once
+per request, without a traceback, and nothing stored before is lost.
 
 Two real mechanisms, no mocks: SQLite's own ``max_page_count`` on the service's group-commit
 connection (SQLITE_FULL, exactly what a full disk gives), and a real ``triage serve`` process
@@ -56,7 +57,7 @@ def _mrns(path: Path) -> list[str]:
         db.close()
 
 
-def test_a_full_log_answers_503_naming_the_file_and_keeps_what_was_stored(
+def test_a_full_log_answers_503_saying_so_and_keeps_what_was_stored(
     staff: Staff, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "clinic.db"
@@ -73,8 +74,8 @@ def test_a_full_log_answers_503_naming_the_file_and_keeps_what_was_stored(
     body = refused.json()
     assert body["code"] == "storage_error" and body["status"] == 503
     message = body["error"]
-    assert "\n" not in message and str(path) in message and "is full" in message
-    assert "nothing of this request was stored" in message
+    assert "\n" not in message and str(tmp_path) not in message and "the disk holding it is full" in message
+    assert "nothing of this request was stored - ask the administrator to free space" in message
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert str(path) in errors[0].getMessage() and "is full" in errors[0].getMessage()
@@ -192,24 +193,42 @@ def test_a_disk_that_refuses_writes_answers_503_on_the_api_and_the_page(served: 
                 data={"mrn": "DISK-3", "name": "王小明", "sex": "male", "age_years": "41"},
                 headers=csrf,
             )
+            account = {"username": "new-nurse", "password": "a-long-new-password-7", "role": "nurse"}
+            admin = client.post(
+                "/api/v1/users", json=account, headers={"Authorization": f"Bearer {served.admin_token}"}
+            )
         finally:
             resource.prlimit(served.process.pid, resource.RLIMIT_FSIZE, limits)
         assert shown.status_code == 200 and "DISK-1" in shown.text, shown.text[:2000]
         assert refused.status_code == 503, refused.text
         body = refused.json()
         assert body["code"] == "storage_error"
-        assert str(served.db_path) in body["error"] and "nothing of this request was stored" in body["error"]
+        # the nurse is told the kind and to ask the administrator, never the log's path (its folder)
+        assert str(served.db_path.parent) not in refused.text, body
+        assert body["error"].startswith(
+            "referral log: reading or writing it failed at the disk (a full or failing disk?); nothing of"
+            " this request was stored - ask the administrator to check the disk (the file and what to"
+            " do are in the service log, and in this answer to a signed-in administrator)"
+        )
         assert "\n" not in body["error"]
         assert page.status_code == 503, page.text[:2000]
-        said = f"未保存任何内容：写入记录数据库 {served.db_path} 时磁盘出错"  # the nurse's language
+        said = (
+            "未保存任何内容：写入记录数据库时磁盘出错（磁盘已满或故障？）。请联系管理员检查磁盘后重新提交。"
+        )
         assert said in page.text and "nothing of this request was stored" in page.text  # English under it
+        assert str(served.db_path.parent) not in page.text, page.text[:2000]
+        # the administrator is told the file
+        assert (admin.status_code, admin.json()["code"]) == (503, "storage_error"), admin.text
+        assert str(served.db_path) in admin.json()["error"] and admin.json()["context"] == {
+            "file": str(served.db_path)
+        }
         after = client.post("/api/v1/assessments", json=_walk_in("DISK-4"), headers=api)
         assert after.status_code == 201, after.text
     assert _mrns(served.db_path) == ["DISK-1", "DISK-4"]
     log = "".join(served.log)
     assert "Traceback" not in log, log
     failed = [line for line in served.log if "storage_error" in line]
-    assert len(failed) == 2 and all(str(served.db_path) in line for line in failed), log
+    assert len(failed) == 3 and all(str(served.db_path) in line for line in failed), log
 
 
 def test_a_batch_the_full_disk_rolled_back_is_refused_whole_and_the_next_one_is_stored(

@@ -30,6 +30,7 @@ from triage.json_input import json_kind
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
 from triage.service.api.cors import ApiCors
+from triage.service.api.deps import said_to_caller
 from triage.service.api.errors import fields_in, retry_after
 from triage.service.auth import (
     SESSION_COOKIE,
@@ -278,6 +279,7 @@ def create_app(
         if status >= 500:
             # once per request, the line naming what failed (the full disk and its file): no traceback
             log.error("request failed: %s %s: %s: %s", request.method, request.url.path, exc.code, exc)
+        exc = said_to_caller(request, exc)  # the log's path to an administrator only
         retry = {"Retry-After": retry_after(exc.code)} if status == 503 else {}  # RFC 9110 10.2.3
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
             page = render_error(request, str(exc), status, exc)

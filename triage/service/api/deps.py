@@ -7,6 +7,7 @@ plain ``def`` dependencies in its thread pool, which costs a thread hop per requ
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -16,7 +17,9 @@ from sqlite_utils import Database
 
 from referral.records import MAX_RECORD_ID
 from referral.records import NotBoolean as NotBoolean  # the API's body models take it from here
-from triage.errors import DependencyMissingError
+from triage.errors import ClinicError, DependencyMissingError
+from triage.service.api.errors import said_again
+from triage.service.auth import SESSION_COOKIE, Role, current_principal
 from triage.service.clinic import Clinic
 from triage.service.commit import GroupCommitter
 from triage.service.runtime import Runtime
@@ -57,6 +60,53 @@ def public_reason(reason: str) -> str:
     if head == reason:
         return reason
     return f"{head or 'not ready'} ({DETAIL_ELSEWHERE})"
+
+
+def sees_detail(request: Request) -> bool:
+    """Whether the caller is a signed-in administrator (session or API token). A probe sends
+    neither, and is not asked the referral log about; a credential that cannot be checked now (the
+    log not open) or is unknown counts as none - readiness is still answered."""
+    if SESSION_COOKIE not in request.cookies and "authorization" not in request.headers:
+        return False
+    try:
+        principal = current_principal(request)
+    except (ClinicError, sqlite3.Error, OSError):
+        return False
+    return principal is not None and principal.role is Role.admin
+
+
+#: A storage error's kind (its page message ``error.storage.<kind>``) said without the file: what
+#: is wrong with the referral log, and what the administrator does about it.
+_STORAGE_KINDS = {
+    "full": ("the disk holding it is full", "free space on it"),
+    "read_only": ("it is read-only", "make it writable"),
+    "cannot_open": ("it cannot be opened", "check the file and its folder"),
+    "damaged": ("it is damaged", "restore the latest backup"),
+    "disk_failed": ("reading or writing it failed at the disk (a full or failing disk?)", "check the disk"),
+}
+STORAGE_DETAIL_ELSEWHERE = (
+    "the file and what to do are in the service log, and in this answer to a signed-in administrator"
+)
+
+
+def said_to_caller(request: Request, exc: ClinicError) -> ClinicError:
+    """What a 503 ``storage_error`` or ``database_busy`` tells the caller: a signed-in administrator
+    the whole message (the log's path, its mount point, owner and the commands that fix it), any
+    other role the kind and what to do - ask the administrator -, as ``/readyz`` does
+    (:func:`public_reason`); every other error as it is."""
+    if exc.code not in ("storage_error", "database_busy") or sees_detail(request):
+        return exc
+    if exc.code == "database_busy":
+        said = (
+            "referral log: it stayed locked by another writer; nothing of this request was stored -"
+            " send it again in a moment, and tell the administrator if it keeps happening"
+        )
+    else:
+        what, fix = _STORAGE_KINDS.get((exc.says or "").rpartition(".")[2], ("it cannot be used", "check it"))
+        said = f"referral log: {what}; nothing of this request was stored - ask the administrator to {fix}"
+    public = said_again(exc, f"{said} ({STORAGE_DETAIL_ELSEWHERE})")
+    public.params = {name: value for name, value in exc.params.items() if name != "file"}
+    return public
 
 
 async def runtime_dep(request: Request) -> Runtime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import Annotated, Any
 
@@ -10,11 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from triage.errors import ClinicError
 from triage.service.api.deps import DETAIL_ELSEWHERE as DETAIL_ELSEWHERE  # (said here first: tests)
-from triage.service.api.deps import RuntimeDep, public_reason
+from triage.service.api.deps import RuntimeDep, public_reason, sees_detail
 from triage.service.api.errors import RETRY_AFTER, error, retry_after
-from triage.service.auth import SESSION_COOKIE, Principal, Role, allow, current_principal
+from triage.service.auth import Principal, Role, allow
 from triage.service.shared_state import PeerState, readiness
 
 router = APIRouter(tags=["system"])
@@ -69,7 +67,7 @@ class ReadyOut(BaseModel):
 )
 def readyz(request: Request, rt: RuntimeDep) -> Response:
     ready, reason = readiness(rt)
-    if not ready and not _sees_detail(request):
+    if not ready and not sees_detail(request):
         reason = public_reason(reason)
     body: dict[str, Any] = {
         "ready": ready,
@@ -87,19 +85,6 @@ def readyz(request: Request, rt: RuntimeDep) -> Response:
     if ready:
         return JSONResponse(body)
     return JSONResponse(body, status_code=503, headers={"Retry-After": retry_after("dependency_missing")})
-
-
-def _sees_detail(request: Request) -> bool:
-    """Whether the caller is a signed-in administrator (session or API token). A probe sends
-    neither, and is not asked the referral log about; a credential that cannot be checked now (the
-    log not open) or is unknown counts as none - readiness is still answered."""
-    if SESSION_COOKIE not in request.cookies and "authorization" not in request.headers:
-        return False
-    try:
-        principal = current_principal(request)
-    except (ClinicError, sqlite3.Error, OSError):
-        return False
-    return principal is not None and principal.role is Role.admin
 
 
 @router.get(
