@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.ports import collected, port_said
-from tests.service.test_serve_startup import TRIAGE, environment
+from tests.service.test_serve_startup import TRIAGE, environment, unstamped
 
 
 def _stop(process: subprocess.Popen[str]) -> int:
@@ -39,7 +39,9 @@ def test_serve_on_port_0_binds_any_free_port_and_prints_it(tmp_path: Path) -> No
     try:
         port = port_said(said, process)
         assert port != 0
-        assert said().startswith(f"clinic service on http://127.0.0.1:{port}/ (1 process; "), said()
+        assert unstamped(said())[0].startswith(f"clinic service on http://127.0.0.1:{port}/ (1 process; "), (
+            said()
+        )
         assert _answers(f"http://127.0.0.1:{port}/") == 200
     finally:
         assert _stop(process) == 130, said()
@@ -78,7 +80,7 @@ def test_serve_on_an_ipv6_address_prints_a_url_with_it_in_brackets(tmp_path: Pat
     said = collected(process.stderr)
     try:
         port = port_said(said, process)
-        assert said().startswith(f"clinic service on http://[::1]:{port}/ "), said()
+        assert unstamped(said())[0].startswith(f"clinic service on http://[::1]:{port}/ "), said()
         assert _answers(f"http://[::1]:{port}/") == 200
     finally:
         assert _stop(process) == 130, said()

@@ -9,7 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.service.test_serve_startup import TRIAGE, environment, wait_ready
+from tests.service.test_serve_startup import TRIAGE, environment, unstamped, wait_ready
 from triage.service.accounts import Accounts
 from triage.service.auth import Role
 from triage.service.database import Databases
@@ -31,7 +31,7 @@ def ready_line(variables: dict[str, str], log: Path) -> tuple[str, int]:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
     text = log.read_text(encoding="utf-8")
-    [ready] = [line for line in text.splitlines() if line.startswith("ready: ")]
+    [ready] = [line for line in unstamped(text) if line.startswith("ready: ")]
     return ready, port
 
 

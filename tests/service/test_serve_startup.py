@@ -25,6 +25,12 @@ from tests.ports import free_port, port_said
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
+def unstamped(text: str) -> list[str]:
+    """The lines of a service log, each without the UTC time stamp it starts with
+    (triage.service.logline)."""
+    return [line.split(" ", 1)[1] if line[:4].isdigit() else line for line in text.splitlines()]
+
+
 def environment() -> dict[str, str]:
     """This test's environment: no TRIAGE_ variable of the caller's."""
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("TRIAGE_")}
@@ -80,7 +86,7 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
     text = log.read_text(encoding="utf-8")
-    ready = [line for line in text.splitlines() if line.startswith("ready: ")]
+    ready = [line for line in unstamped(text) if line.startswith("ready: ")]
     assert ready == [
         f'ready: settings {config} and TRIAGE_DATABASE__PATH; clinic "clinic-demo" (not in the facility'
         " directory: visits get no facility; triage referrals facilities load);"
@@ -282,7 +288,7 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
     newest = MIGRATIONS._migrations[-1].name
     text = _serve_once(old, tmp_path, "first.log")
     applied = ", ".join(m.name for m in MIGRATIONS._migrations[17:])
-    said = [line for line in text.splitlines() if line.startswith("referral log ")]
+    said = [line for line in unstamped(text) if line.startswith("referral log ")]
     [backup] = old.parent.glob("old.before-upgrade.schema17.*Z.db")  # tests/referral/test_upgrade_backup.py
     assert said == [
         f"referral log {old} upgraded from schema 17 (0017_meter_operator_lists) to schema"
@@ -292,10 +298,10 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
         " version')"
     ], text
     again = _serve_once(old, tmp_path, "second.log")
-    assert not [line for line in again.splitlines() if line.startswith("referral log ")], again
+    assert not [line for line in unstamped(again) if line.startswith("referral log ")], again
     fresh = tmp_path / "clinc.db"  # a mistyped name in an existing folder (a missing one is refused)
     text = _serve_once(fresh, tmp_path, "third.log")
-    assert [line for line in text.splitlines() if line.startswith("referral log ")] == [
+    assert [line for line in unstamped(text) if line.startswith("referral log ")] == [
         f"referral log {fresh}: there was none, a new empty one was created (schema"
         f" {len(MIGRATIONS._migrations)} ({newest})) - right on a first start; otherwise database.path"
         " does not name the clinic's log: stop the service and set it"

@@ -23,6 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from triage.service.acceptor import ConnectionSource
+from triage.service.logline import log_config
 
 # The event loop thread is busy nearly all the time under load; the threads beside it (the
 # group committer's fsync, the acceptor) only need the interpreter for a moment. Python's default
@@ -63,6 +64,7 @@ class ClinicServer(uvicorn.Server):
                 host=host,
                 port=port,
                 log_level=log_level,
+                log_config=log_config(),  # every line stamped with its UTC time (triage.service.logline)
                 # "auto" (uvicorn's default) picks the C parser httptools and the uvloop event loop,
                 # both dependencies of this project: about 1.5x the walk-ins per second of h11+asyncio.
                 http="auto",

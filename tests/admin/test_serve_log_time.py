@@ -1,0 +1,40 @@
+"""Every line `triage serve --workers 2` and its worker write to standard error starts with its
+ISO-8601 UTC time: docs/service.md has an administrator append standard error to a file
+(`triage serve 2>>/var/log/clinic-triage.log`), where uvicorn's lines, the service's warnings and
+the `ready:` line had no time at all - a worker's crash or a log that stopped opening could not
+be placed. A real `triage serve` on loopback with a real SQLite log."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+from tests.service.test_serve_startup import TRIAGE, environment, unstamped, wait_ready
+
+STAMPED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \S")
+
+
+def test_every_line_of_serve_and_its_worker_starts_with_its_utc_time(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--workers", "2", "--port", "0", "--log-level", "info"],
+            # a new log: the service's own warning ("there was none, a new empty one was created")
+            env=environment() | {"TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db")},
+            stderr=err,
+            text=True,
+        )
+        try:
+            wait_ready({0, 1}, process, log)
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(30) == 130
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if not STAMPED.match(line)] == [], lines
+    said = unstamped("\n".join(lines))
+    assert said[0].startswith("clinic service on http://127.0.0.1:"), said
+    assert sum(line.startswith("INFO:     Started server process [") for line in said) == 2, said  # both
+    assert any(line.startswith("referral log ") for line in said), said
+    assert any(line.startswith("ready: ") for line in said), said
