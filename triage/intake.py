@@ -149,7 +149,8 @@ class ReplayReport:
     holds - not final, or without a patient id: ``unlinked`` has the observations of the latter,
     which a device association would feed), :meth:`for_review` (a quarantine item with ``with_result``: unmapped code,
     unexpected unit, invalid value) or ``resends`` (same exactly-once key as an earlier result,
-    which it does not replace: the gateway acknowledges it and stores nothing);
+    which it does not replace: the gateway acknowledges it and stores nothing) or ``replaced`` (a
+    later result with its key replaces it: the gateway keeps and counts the later version only);
     ``quarantined`` also holds what never became a result (:meth:`without_result`: undecodable
     bytes, unparseable messages)."""
 
@@ -165,6 +166,10 @@ class ReplayReport:
     #: Results with the exactly-once key of an earlier one that they do not replace (a resent
     #: message, a POCT1-A2 RES): (the resend, the earlier result). The gateway stores them once.
     resends: list[tuple[DeviceResult, DeviceResult]] = field(default_factory=list)
+    #: Results a later one with their key replaces (a preliminary then its final, a final then
+    #: its correction or withdrawal): (the version replaced, the later one). As the gateway keeps
+    #: only the version in force, they are in no other bucket, nor counted held or for review.
+    replaced: list[tuple[DeviceResult, DeviceResult]] = field(default_factory=list)
     #: Of the results for review, those quarantined as ``no_time`` (no device time, and no
     #: ``received_at``): with a receipt time they would be checked again, patient id and all.
     untimed: list[DeviceResult] = field(default_factory=list)
@@ -210,6 +215,10 @@ def replay_capture(
     counter = ToleranceCounter()
     report = ReplayReport(profile)
     stored: dict[tuple[str, str, str], DeviceResult] = {}
+    # (id of the result, kind): the buckets' reasons, each result's left out once a later one replaces it
+    holds_by: list[tuple[int, HoldKind]] = []
+    review_also_by: list[tuple[int, HoldKind]] = []
+    held_also_by: list[tuple[int, HoldKind]] = []
     for item in read_capture(profile, data, counter):
         if isinstance(item, Quarantine):
             report.quarantined.append(item)
@@ -226,7 +235,7 @@ def replay_capture(
         results = changed
         report.results.extend(results)
         for result in results:
-            earlier = _resent(stored, result)
+            earlier = _resent(stored, result, report.replaced)
             if earlier is not None:
                 report.resends.append((result, earlier))
                 # its problems were counted with the first copy, as the gateway counts them
@@ -241,7 +250,7 @@ def replay_capture(
             if id(result) in resent:
                 continue
             kinds[id(result)] = result_holds(result)
-            report.gateway_holds.extend(kinds[id(result)])
+            holds_by.extend((id(result), k) for k in kinds[id(result)])
             try:
                 observation = observation_from_result(result, received_at=received_at)
                 if result.status not in FINAL_STATUSES:  # stored and held by the gateway, as here
@@ -257,18 +266,18 @@ def replay_capture(
                 if exc.reason == "no_time":
                     report.untimed.append(result)
                 if exc.needs_review:
-                    report.review_also.extend(k for k in kinds[id(result)] if k not in CODE_HOLDS)
+                    review_also_by.extend((id(result), k) for k in kinds[id(result)] if k not in CODE_HOLDS)
                     if exc.reason != "unmapped":  # unmapped codes are already quarantined by the codec
                         report.quarantined.append(_for_review(exc, item.raw, result, profile))
                 else:
                     report.held_back.append((result, exc))
-                    report.held_also.extend(k for k in kinds[id(result)] if k not in exc.reasons)
+                    held_also_by.extend((id(result), k) for k in kinds[id(result)] if k not in exc.reasons)
         # a diastolic at or above the systolic of this message: both for review, neither used
         swapped = swapped_in_messages([(item.offset, obs) for _, obs in accepted])
         for position, (result, obs) in enumerate(accepted):
             if position in swapped:
                 refused = IntakeRefused("invalid", f"{_where(result)}: {swapped[position]}")
-                report.review_also.extend(kinds[id(result)])
+                review_also_by.extend((id(result), k) for k in kinds[id(result)])
                 report.quarantined.append(_for_review(refused, item.raw, result, profile))
             elif not result.patient_id:  # devices.hold: "no patient link"
                 refusal = IntakeRefused(
@@ -281,7 +290,27 @@ def replay_capture(
             else:
                 report.observations.append((result, obs))
     report.tolerance = {switch: n for (_, switch), n in sorted(counter.snapshot().items())}
+    _keep_versions_in_force(report, holds_by, review_also_by, held_also_by)
     return report
+
+
+def _keep_versions_in_force(
+    report: ReplayReport,
+    holds_by: list[tuple[int, HoldKind]],
+    review_also_by: list[tuple[int, HoldKind]],
+    held_also_by: list[tuple[int, HoldKind]],
+) -> None:
+    """Count each result as the version in force, as the gateway does (``DeviceStatus.count_stored``:
+    its held counts follow a replacement): a version a later one replaced leaves every bucket."""
+    gone = {id(earlier) for earlier, _ in report.replaced}
+    offsets = {earlier.byte_offset for earlier, _ in report.replaced}
+    report.gateway_holds = [k for n, k in holds_by if n not in gone]
+    report.review_also = [k for n, k in review_also_by if n not in gone]
+    report.held_also = [k for n, k in held_also_by if n not in gone]
+    report.observations = [(r, o) for r, o in report.observations if id(r) not in gone]
+    report.unlinked = [(r, o) for r, o in report.unlinked if id(r) not in gone]
+    report.held_back = [(r, e) for r, e in report.held_back if id(r) not in gone]
+    report.quarantined = [q for q in report.quarantined if not (q.with_result and q.byte_offset in offsets)]
 
 
 def _for_review(exc: IntakeRefused, raw: bytes, result: DeviceResult, profile: DeviceProfile) -> Quarantine:
@@ -307,17 +336,24 @@ def _status_changed(stored: dict[tuple[str, str, str], DeviceResult], result: De
     )
 
 
-def _resent(stored: dict[tuple[str, str, str], DeviceResult], result: DeviceResult) -> DeviceResult | None:
+def _resent(
+    stored: dict[tuple[str, str, str], DeviceResult],
+    result: DeviceResult,
+    replaced: list[tuple[DeviceResult, DeviceResult]],
+) -> DeviceResult | None:
     """The earlier result that ``result`` repeats under the gateway's exactly-once key (device,
     sample id, test, device result time) without replacing it (``referral.device_results.replaces``), or
-    None - and then ``result`` is what the gateway would hold under that key. A result without a
-    device time (line protocols) is keyed by its receipt time live, so it is never a resend."""
+    None - and then ``result`` is what the gateway would hold under that key (an earlier one it
+    replaces is added to ``replaced``). A result without a device time (line protocols) is keyed
+    by its receipt time live, so it is never a resend."""
     if result.observed_at is None:
         return None
     key = (key_sample_id(result), result.vendor_code, result_time(result, received_at=""))
     earlier = stored.get(key)
-    if earlier is not None and not replaces(result.status, result.value, earlier.status, earlier.value):
-        return earlier
+    if earlier is not None:
+        if not replaces(result.status, result.value, earlier.status, earlier.value):
+            return earlier
+        replaced.append((earlier, result))
     stored[key] = result
     return None
 

@@ -94,6 +94,10 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
             }
             for q in report.quarantined
         ],
+        "replaced": [
+            {"byte_offset": earlier.byte_offset, "by_byte_offset": later.byte_offset}
+            for earlier, later in report.replaced
+        ],
         "resends": [
             {"byte_offset": resend.byte_offset, "earlier_byte_offset": earlier.byte_offset}
             for resend, earlier in report.resends
@@ -148,7 +152,9 @@ def register(app: typer.Typer) -> None:
 
         Prints one JSON object per canonical observation on stdout (sample/patient id, code, value,
         unit, status, device time); a result resent under the gateway's exactly-once key is
-        named on stderr and printed once. Problems go to stderr with byte offsets. Exit 0 if everything
+        named on stderr and printed once; a version a later result with its key replaces (a
+        preliminary then its final, a final then its withdrawal) is counted replaced, not
+        printed, as the gateway keeps the version in force. Problems go to stderr with byte offsets. Exit 0 if everything
         parsed, 1 if anything was quarantined, 2 for a usage error. QC results, codes the profile
         ignores, "no value" readings, results that are not final (preliminary) and results without a
         patient id (the gateway holds both; the latter until a device association links the device
@@ -223,9 +229,12 @@ def register(app: typer.Typer) -> None:
         unhandled = f"{len(report.unhandled)} message(s) not handled ({kinds}); " if report.unhandled else ""
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
         resent = f", {len(report.resends)} resend(s) of an earlier result" if report.resends else ""
+        if report.replaced:  # as listen counts 'stored results replaced': the later version counted
+            resent += f", {len(report.replaced)} replaced by a later version"
         synthetic = " [profile sample data is SYNTHETIC]" if prof.synthetic_samples else ""
         # each result counted once: observation, for review (quarantined with its result), not
-        # for triage, or a resend the gateway would not store again; then what was quarantined
+        # for triage, a resend the gateway would not store again, or a version a later one
+        # replaced; then what was quarantined
         # without ever becoming a result
         write(
             f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "

@@ -64,7 +64,9 @@ def test_replay_takes_a_status_change_to_final_as_the_gateway_does(
     document = json.loads(capsys.readouterr().out)
     ((value, status),) = [(o["value"], o["status"]) for o in document["observations"]]
     assert (value, status) == (88.0, "final")
-    assert document["quarantined"] == [] and document["not_for_triage"] == {"not_final": 1}
+    # the preliminary result is replaced by its final version: counted as such, not held
+    assert document["quarantined"] == [] and document["not_for_triage"] == {}
+    assert len(document["replaced"]) == 1 and document["held"] == {}
 
 
 def test_a_status_change_to_final_with_nothing_stored_to_change_is_held_saying_so(tmp_path: Path) -> None:

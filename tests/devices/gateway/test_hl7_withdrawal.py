@@ -137,7 +137,9 @@ def test_replay_counts_a_withdrawal_as_not_for_triage_as_the_gateway_holds_it(
     )
     assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert len(document["observations"]) == 1 and document["quarantined"] == []
+    # the final result it withdraws is replaced: no observation (the gateway keeps the W alone)
+    assert document["observations"] == [] and document["quarantined"] == []
+    assert [r["byte_offset"] < r["by_byte_offset"] for r in document["replaced"]] == [True]
     assert document["not_for_triage"] == {"not_final": 1, "withdrawn": 1}
     assert document["held"] == {"withdrawn": 1}
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from devices.gateway import GatewayResult
+from devices.codecs.astm_frame import build_frame, split_records
+from devices.gateway import DeviceStatus, GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import ClockSettings, load_profile
 from devices.session import MonotonicClock
@@ -22,9 +24,9 @@ from devices.simulated_results import ZONE, hl7_message, sample_from_values, sim
 from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.devices_cli import settings_file
 from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.traces.golden_io import DATA
+from tests.devices.traces.golden_io import DATA, TRACES
 from triage.cli import main
-from triage.intake import replay_capture
+from triage.intake import ReplayReport, replay_capture
 
 
 def _messages(patients: str = "PPP", units: str = "%%%") -> list[bytes]:
@@ -83,7 +85,13 @@ def _replay_and_play_live(
     )
     out, err = capsys.readouterr()
     assert code == (1 if "quarantined (" in err else 0), err
-    printed = [json.loads(line) for line in out.splitlines()] if out.startswith('{"') else [json.loads(out)]
+    printed = (
+        [json.loads(line) for line in out.splitlines()]
+        if out.startswith('{"')
+        else [json.loads(out)]
+        if out
+        else []
+    )
 
     clock = MonotonicClock()
     endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
@@ -156,25 +164,29 @@ def test_replay_counts_a_result_in_a_unit_the_profile_does_not_take_as_the_gatew
     assert document["held"] == held_again == held
 
 
-def test_the_real_pentra_capture_replayed_and_sent_over_loopback_gives_the_same_counts(
-    tmp_path: Path,
-) -> None:
-    """The Horiba Pentra XLR capture (28 frames, frame numbers wrapping 7 -> 0, LF alone after
-    each checksum, R.5 the unit-system code "1") byte for byte over a loopback socket, each frame
-    as recorded after the gateway's ACK of the one before: the gateway holds its results for
-    exactly the reasons, and as many times, as replay counts them (the profile's clock widened
-    so the 2022 device times are not held for the clock, which a capture has no receipt time for)."""
-    profile = load_profile("horiba-pentra_xlr")
+#: The ASTM captures of /work/shared/device-traces (copied byte for byte into the traces' data).
+ASTM_TRACES = sorted(name for name in TRACES if name.endswith(".astm"))
+
+
+def _play_astm_live(tmp_path: Path, trace: str) -> tuple[ReplayReport, DeviceStatus]:
+    """Replay ``trace`` with its bundled profile, then send it byte for byte over a loopback
+    socket, each frame as recorded after the gateway's ACK of the one before (the profile's clock
+    widened so the old device times are not held for the clock, which a capture has no receipt
+    time for): the report and the live gateway's status."""
+    profile = load_profile(TRACES[trace])
     profile = profile.model_copy(update={"clock": ClockSettings(max_age=3650 * 86400.0)})
-    capture = (DATA / "horiba-pentra_xlr.astm").read_bytes()
+    capture = (DATA / trace).read_bytes()
     report = replay_capture(profile, capture)
-    frames = [b"\x02" + piece for piece in capture.split(b"\x02")[1:]]
-    assert len(frames) == 28
+    frames = [b"\x02" + piece.strip(b"\x04\x05") for piece in capture.split(b"\x02")[1:]]
+    if not frames:  # records as text (go-astm's examples): framed as the device sends them
+        records = [r for r in re.split(rb"\r\n|\n|\r", capture) if r]
+        texts = split_records(records)
+        frames = [build_frame(n, text, final) for n, (text, final) in enumerate(texts, 1)]
     clock = MonotonicClock()
     endpoint = endpoint_from_profile(profile, clock=clock, transport=TcpListenSpec(port=0))
     delivered: list[GatewayResult] = []
 
-    async def live() -> Counter[str]:
+    async def live() -> DeviceStatus:
         async with running_gateway(
             [endpoint], tmp_path / "clinic.db", clock=clock, delivered=delivered
         ) as gateway:
@@ -185,16 +197,81 @@ def test_the_real_pentra_capture_replayed_and_sent_over_loopback_gives_the_same_
                 assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x06", piece[:12]
             writer.write(b"\x04")
             await writer.drain()
-            await wait_until(lambda: len(delivered) == len(report.results))
+            await wait_until(lambda: len(delivered) == len(report.results) - len(report.resends))
             writer.close()
-            return Counter(gateway.status()[0].held)
+            return gateway.status()[0]
 
-    held = asyncio.run(live())
+    return report, asyncio.run(live())
+
+
+@pytest.mark.parametrize("trace", ASTM_TRACES)
+def test_every_real_capture_replayed_and_sent_over_loopback_gives_the_same_counts(
+    trace: str, tmp_path: Path
+) -> None:
+    """The gateway holds each capture's results for exactly the reasons, and as many times, as
+    replay counts them, and stores as many new results and replacements."""
+    report, status = _play_astm_live(tmp_path, trace)
+    assert status.held == Counter(report.gateway_holds)
+    new = len(report.results) - len(report.resends) - len(report.replaced)
+    assert (status.results, status.replaced, status.duplicates) == (
+        new,
+        len(report.replaced),
+        len(report.resends),
+    )
+
+
+def test_the_real_pentra_capture_replayed_and_sent_over_loopback_gives_the_same_counts(
+    tmp_path: Path,
+) -> None:
+    """The Horiba Pentra XLR capture (28 frames, frame numbers wrapping 7 -> 0, LF alone after
+    each checksum, R.5 the unit-system code "1"): its counts, as replay and the gateway give them."""
+    report, status = _play_astm_live(tmp_path, "horiba-pentra_xlr.astm")
+    assert (DATA / "horiba-pentra_xlr.astm").read_bytes().count(b"\x02") == 28
     assert (
-        held
+        status.held
         == Counter(report.gateway_holds)
         == {"ignored": 17, "unexpected_unit": 4, "no_patient": 4, "not_final": 1}
     )
     assert sorted(report.review_reasons()) == sorted(
         ["unexpected_unit"] * 4 + ["no_patient"] * 4 + ["not_final"]
     )
+
+
+def _versions(statuses: str) -> list[bytes]:
+    """HL7 messages a second apart, each a version of one SpO2 (sample SIM-S0, one result time)
+    with OBX-11 ``statuses[n]``: a preliminary then its final, a final then its withdrawal."""
+    start = datetime.now(ZONE).replace(microsecond=0) - timedelta(minutes=5)
+    sample = sample_from_values("hl7-monitor", "SIM-P0", "SIM-S0", {"spo2": 95}, observed_at=start)
+    return [
+        hl7_message(sample, control_id=f"C{n}").replace(b"|%|||||F|||", f"|%|||||{status}|||".encode())
+        for n, status in enumerate(statuses)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "printed_count", "held_now"),
+    [("PF", 1, {}), ("FW", 0, {"withdrawn": 1}), ("PFW", 0, {"withdrawn": 1})],
+)
+def test_replay_counts_the_version_in_force_as_the_gateway_does(
+    statuses: str,
+    printed_count: int,
+    held_now: dict[str, int],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Replay counted every version of a result: a preliminary then its final was '1 observation,
+    1 not for triage (1 not_final)' where the gateway holds nothing (the final replaced it), and
+    a final then its withdrawal printed the withdrawn reading as an observation. Now the version
+    a later one replaces is counted replaced, as listen's 'stored results replaced'."""
+    replaced = len(statuses) - 1
+    (tmp_path / "json").mkdir()
+    [document], _err, held, _fed = _replay_and_play_live(
+        tmp_path / "json", _versions(statuses), capsys, "--json"
+    )
+    assert held == held_now
+    assert document["held"] == held, "replay's held counts are the gateway's"
+    assert len(document["observations"]) == printed_count and len(document["replaced"]) == replaced
+    printed, err, held_again, _fed = _replay_and_play_live(tmp_path, _versions(statuses), capsys)
+    assert held_again == held and len(printed) == printed_count
+    assert f"{len(statuses)} result(s): {printed_count} observation(s), 0 for review, " in err
+    assert f", {replaced} replaced by a later version;" in err
