@@ -11,12 +11,12 @@ tests/unit/test_ctrl_c_at_start.py does), as an ``/etc/hosts`` line would - noth
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
 import httpx
 
+from tests.admin.test_port_zero import _stop
 from tests.ports import collected, port_said
 from tests.service.test_serve_startup import TRIAGE, environment
 
@@ -41,12 +41,8 @@ def test_the_name_serve_listens_on_is_a_name_of_the_service(tmp_path: Path) -> N
     (tmp_path / "sitecustomize.py").write_text(RESOLVES, encoding="utf-8")
     path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
     env = environment() | {"TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"), "PYTHONPATH": path}
-    process = subprocess.Popen(
-        [TRIAGE, "serve", "--host", NAME, "--port", "0", "--workers", "2"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = [TRIAGE, "serve", "--host", NAME, "--port", "0", "--workers", "2"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     said = collected(process.stderr)
     try:
         port = port_said(said, process)
@@ -55,11 +51,6 @@ def test_the_name_serve_listens_on_is_a_name_of_the_service(tmp_path: Path) -> N
             named = [client.get("/healthz", headers={"Host": f"{NAME}:{port}"}) for _ in range(6)]
             other = client.get("/healthz", headers={"Host": f"rebind.example:{port}"})
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        _stop(process)
     assert [answer.status_code for answer in named] == [200] * 6, [a.text for a in named]
     assert other.status_code == 400 and "not a name of this service" in other.text, said()
