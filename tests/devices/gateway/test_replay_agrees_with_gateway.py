@@ -164,13 +164,15 @@ def test_replay_counts_a_result_in_a_unit_the_profile_does_not_take_as_the_gatew
     assert document["held"] == held_again == held
 
 
-#: The ASTM captures of /work/shared/device-traces (copied byte for byte into the traces' data).
-ASTM_TRACES = sorted(name for name in TRACES if name.endswith(".astm"))
+#: The captures of /work/shared/device-traces (copied byte for byte into the traces' data): ASTM,
+#: and the line devices' (.raw: the SPOTCHEM's printer-style text, the mini VIDAS's packets).
+SHARED_TRACES = sorted(name for name in TRACES if name.endswith((".astm", ".raw")))
 
 
-def _play_astm_live(tmp_path: Path, trace: str) -> tuple[ReplayReport, DeviceStatus]:
+def _play_live(tmp_path: Path, trace: str) -> tuple[ReplayReport, DeviceStatus]:
     """Replay ``trace`` with its bundled profile, then send it byte for byte over a loopback
-    socket, each frame as recorded after the gateway's ACK of the one before (the profile's clock
+    socket - ASTM each frame as recorded (records as text framed as the device sends them) after
+    the gateway's ACK of the one before, a line device's bytes at once - (the profile's clock
     widened so the old device times are not held for the clock, which a capture has no receipt
     time for): the report and the live gateway's status."""
     profile = load_profile(TRACES[trace])
@@ -191,11 +193,11 @@ def _play_astm_live(tmp_path: Path, trace: str) -> tuple[ReplayReport, DeviceSta
             [endpoint], tmp_path / "clinic.db", clock=clock, delivered=delivered
         ) as gateway:
             reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
-            for piece in [b"\x05", *frames]:
+            for piece in [b"\x05", *frames] if profile.protocol == "astm" else []:
                 writer.write(piece)
                 await writer.drain()
                 assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x06", piece[:12]
-            writer.write(b"\x04")
+            writer.write(b"\x04" if profile.protocol == "astm" else capture)
             await writer.drain()
             await wait_until(lambda: len(delivered) == len(report.results) - len(report.resends))
             writer.close()
@@ -204,13 +206,13 @@ def _play_astm_live(tmp_path: Path, trace: str) -> tuple[ReplayReport, DeviceSta
     return report, asyncio.run(live())
 
 
-@pytest.mark.parametrize("trace", ASTM_TRACES)
+@pytest.mark.parametrize("trace", SHARED_TRACES)
 def test_every_real_capture_replayed_and_sent_over_loopback_gives_the_same_counts(
     trace: str, tmp_path: Path
 ) -> None:
     """The gateway holds each capture's results for exactly the reasons, and as many times, as
     replay counts them, and stores as many new results and replacements."""
-    report, status = _play_astm_live(tmp_path, trace)
+    report, status = _play_live(tmp_path, trace)
     assert status.held == Counter(report.gateway_holds)
     new = len(report.results) - len(report.resends) - len(report.replaced)
     assert (status.results, status.replaced, status.duplicates) == (
@@ -225,7 +227,7 @@ def test_the_real_pentra_capture_replayed_and_sent_over_loopback_gives_the_same_
 ) -> None:
     """The Horiba Pentra XLR capture (28 frames, frame numbers wrapping 7 -> 0, LF alone after
     each checksum, R.5 the unit-system code "1"): its counts, as replay and the gateway give them."""
-    report, status = _play_astm_live(tmp_path, "horiba-pentra_xlr.astm")
+    report, status = _play_live(tmp_path, "horiba-pentra_xlr.astm")
     assert (DATA / "horiba-pentra_xlr.astm").read_bytes().count(b"\x02") == 28
     assert (
         status.held
