@@ -54,3 +54,18 @@ def test_the_name_serve_listens_on_is_a_name_of_the_service(tmp_path: Path) -> N
         _stop(process)
     assert [answer.status_code for answer in named] == [200] * 6, [a.text for a in named]
     assert other.status_code == 400 and "not a name of this service" in other.text, said()
+
+
+def test_the_settings_host_name_stays_allowed_when_serve_listens_on_another_host(tmp_path: Path) -> None:
+    """``service.host = "triage.clinic.example"`` in the settings and ``--host 127.0.0.1`` given:
+    both name the service."""
+    env = environment() | {"TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"), "TRIAGE_SERVICE__HOST": NAME}
+    command = [TRIAGE, "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "1"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    said = collected(process.stderr)
+    try:
+        port = port_said(said, process)
+        named = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=10)
+    finally:
+        _stop(process)
+    assert named.status_code == 200, named.text
