@@ -15,6 +15,8 @@ the device profile; this is where they are validated (code, unit, plausibility, 
 - ``not_final`` (:func:`replay_capture` only): a valid result whose status is not final
   (preliminary - a ``*`` or ``P`` status, a result of an incomplete message - or cannot be done),
   which the live gateway stores but holds (``devices.hold``), never feeding triage.
+- ``withdrawn``: the device withdrew the result with its key (HL7 ``W`` or ``D``, a value sent as
+  ``""``), which the gateway holds ``withdrawn`` alone, never for a decision.
 - ``no_patient`` (:func:`replay_capture` only): a valid final result without a patient id, which
   the live gateway stores but holds ("no patient link") until a device association links the
   device to a patient's encounter (the service then feeds it); replay has no associations.
@@ -52,11 +54,11 @@ from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
 
 RefusalReason = Literal[
-    "qc", "ignored", "no_value", "unmapped", "no_time", "invalid", "not_final", "no_patient"
+    "qc", "ignored", "no_value", "unmapped", "no_time", "invalid", "not_final", "no_patient", "withdrawn"
 ]
 
 #: Refusals that are not quarantined: everything else goes to the quarantine.
-BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value", "not_final", "no_patient"})
+BENIGN: frozenset[str] = frozenset({"qc", "ignored", "no_value", "not_final", "no_patient", "withdrawn"})
 
 
 class IntakeRefused(UserInputError):
@@ -107,7 +109,7 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
         raise IntakeRefused("unmapped", f"{where}: vendor code not in the profile's mapping table")
     if result.status == "withdrawn":  # HL7 W or D, or "": the device withdrew the result with this key
         how = '"" for the value: delete the stored value' if DELETE in result.flags else "HL7 status W or D"
-        raise IntakeRefused("not_final", f"{where}: the device withdrew the result ({how}): never used")
+        raise IntakeRefused("withdrawn", f"{where}: the device withdrew the result ({how}): never used")
     if DELETE in result.flags:
         raise IntakeRefused(
             "invalid", f'{where}: device sent "" (delete the stored value); a person must review'

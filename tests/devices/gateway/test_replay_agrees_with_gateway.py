@@ -277,3 +277,5 @@ def test_replay_counts_the_version_in_force_as_the_gateway_does(
     assert held_again == held and len(printed) == printed_count
     assert f"{len(statuses)} result(s): {printed_count} observation(s), 0 for review, " in err
     assert f", {replaced} replaced by a later version;" in err
+    # a withdrawal is not for triage as the gateway holds it, withdrawn alone (not also not_final)
+    assert document["not_for_triage"] == held
