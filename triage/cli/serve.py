@@ -172,7 +172,10 @@ def register(app: typer.Typer) -> None:
     def serve(
         ctx: typer.Context,
         host: str | None = typer.Option(
-            None, "--host", help="Address to bind (default: service.host, 127.0.0.1)."
+            None,
+            "--host",
+            help="Address to bind (default: service.host, 127.0.0.1); a host name given here is one"
+            " the service answers to, as service.host and service.allowed_hosts are.",
         ),
         port: int | None = typer.Option(None, "--port", min=0, max=65535, help=PORT_HELP),
         workers: int | None = typer.Option(
