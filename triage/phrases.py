@@ -180,6 +180,19 @@ IMPUTED_NO_SUBGROUP = Phrase(
 OUT_OF_RANGE = Phrase("out_of_range", "outside the training range: {ranges}")
 RANGE_ITEM = Phrase("range_item", "{feature}={value} (trained on {low}-{high})")  # joined by ", "
 STAND_IN = Phrase("stand_in", "{feature} taken from {alternative} ({value}; no {feature} recorded)")
+# the BMI a model took when a size was measured today (triage.riskfeatures.bmi_note): the measured
+# bmi, else weight / height^2 with the weight, the height or both measured (key: which); the codes
+# are fields (bmi, weight, height), so that a page names them
+BMI_MEASURED = Phrase("bmi_measured", "{bmi} {value} from the measured {bmi}")
+BMI_FROM_SIZE = {
+    measured: Phrase(
+        f"bmi_{measured}_measured",
+        "{bmi} {value} from {weight} / {height}^2 ("
+        + ", ".join(f"{{{n}}} {'measured' if n in measured else 'as stated'}" for n in ("weight", "height"))
+        + ")",
+    )
+    for measured in ("weight", "height", "weight_height")
+}
 # the label every shipped model card carries (card data, not the engine's: a test checks the cards)
 TEACHING_DATA = Phrase(
     "teaching_data",
@@ -194,6 +207,8 @@ CLAUSES = (
     IMPUTED_NO_SUBGROUP,
     OUT_OF_RANGE,
     STAND_IN,
+    BMI_MEASURED,
+    *BMI_FROM_SIZE.values(),
     TEACHING_DATA,
 )
 

@@ -16,7 +16,16 @@ from typing import Any
 from models.card import ModelCard
 from triage.errors import UserInputError, json_text
 from triage.patient import PatientContext
-from triage.phrases import AGE_OUTSIDE, EXCLUDED, SEX_MISMATCH, SEX_UNKNOWN, STAND_IN
+from triage.phrases import (
+    AGE_OUTSIDE,
+    BMI_FROM_SIZE,
+    BMI_MEASURED,
+    EXCLUDED,
+    SEX_MISMATCH,
+    SEX_UNKNOWN,
+    STAND_IN,
+    Phrase,
+)
 
 # the phrases as %-formats (str.format with keywords costs about a microsecond a call)
 _STAND_IN = STAND_IN.printf({"feature": "%s", "alternative": "%s", "value": "%g"})
@@ -78,36 +87,40 @@ def _measured(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def body_mass_index(fields: Mapping[str, Any], values: Mapping[str, float | str]) -> tuple[float | None, str]:
-    """The BMI the scores and the risk models take, and where it came from: a measured ``bmi``;
-    else weight / height^2 with a measured ``weight`` or ``height`` (the other as measured, else
-    as stated in the patient's ``fields``: a scale sends the weight alone); else the stated BMI, or
-    the stated weight and height (``""``: nothing measured). A size measured today wins over one
-    stated earlier (the models took the stated BMI over a measured one)."""
+def body_mass_index(
+    fields: Mapping[str, Any], values: Mapping[str, float | str]
+) -> tuple[float | None, Phrase | None]:
+    """The BMI the scores and the risk models take, and the phrase saying where it came from: a
+    measured ``bmi``; else weight / height^2 with a measured ``weight`` or ``height`` (the other as
+    measured, else as stated in the patient's ``fields``: a scale sends the weight alone); else the
+    stated BMI, or the stated weight and height (``None``: nothing measured). A size measured today
+    wins over one stated earlier (the models took the stated BMI over a measured one)."""
     bmi, height, weight = (_measured(values.get(code)) for code in ("bmi", "height", "weight"))
     if bmi is not None:
-        return bmi, "the measured bmi"
+        return bmi, BMI_MEASURED
     if height is not None or weight is not None:
         h = height if height is not None else fields["height_cm"]
         w = weight if weight is not None else fields["weight_kg"]
         if h is not None and w is not None:
-            said = [
-                f"{n} {'as stated' if v is None else 'measured'}"
-                for n, v in (("weight", weight), ("height", height))
-            ]
-            return w / (h / 100.0) ** 2, "weight / height^2 (" + ", ".join(said) + ")"
+            measured = "_".join(n for n, v in (("weight", weight), ("height", height)) if v is not None)
+            return w / (h / 100.0) ** 2, BMI_FROM_SIZE[measured]
     stated = fields["bmi"]
     if stated is None and fields["height_cm"] is not None and fields["weight_kg"] is not None:
         stated = fields["weight_kg"] / (fields["height_cm"] / 100.0) ** 2
-    return stated, ""
+    return stated, None
 
 
 def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str | None:
     """The explanation's note of a BMI measured today (``bmi 32.9 from weight / height^2 (weight
-    measured, height as stated)``), so a reader can tell it from the stated one; ``None`` when the
-    BMI is the stated one, as before."""
+    measured, height as stated)``: ``triage.phrases.BMI_FROM_SIZE``, ``BMI_MEASURED``, which the
+    staff pages translate), so a reader can tell it from the stated one; ``None`` when the BMI is
+    the stated one, as before."""
     bmi, source = body_mass_index(patient.__dict__, values)
-    return None if bmi is None or not source else f"bmi {bmi:.1f} from {source}"
+    return (
+        None
+        if bmi is None or source is None
+        else source.format(bmi="bmi", value=f"{bmi:.1f}", weight="weight", height="height")
+    )
 
 
 def observation_value(code: str, raw: float | str) -> float:

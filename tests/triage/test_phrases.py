@@ -111,6 +111,11 @@ def _patients() -> Iterator[tuple[PatientContext, list[Observation]]]:
         ob("urine_sg", 1.020),
     ]
     yield PatientContext(**full), [*normal_vitals(), *labs]
+    # a size measured today: the explanation says the BMI taken (bmi_measured, bmi_*_measured)
+    stated = PatientContext(**{**full, "height_cm": 170.0, "weight_kg": 60.0})
+    for sizes in (["bmi"], ["weight"], ["height"], ["weight", "height"]):
+        measured = [ob(code, {"bmi": 31.0, "weight": 95.0, "height": 170.0}[code]) for code in sizes]
+        yield stated, [*normal_vitals(), *labs, *measured]
     # no diastolic: the diabetes card has no held-out row with an input imputed (imputed_no_subgroup)
     yield PatientContext(**full), [o for o in [*normal_vitals(), *labs] if o.code != "dbp"]
     yield PatientContext(**{**full, "sex": None}), normal_vitals()
