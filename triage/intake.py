@@ -114,6 +114,12 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
         raise IntakeRefused(
             "invalid", f'{where}: device sent "" (delete the stored value); a person must review'
         )
+    if STATUS_TO_FINAL in result.flags and not result.value:  # as devices.hold holds it: not_final
+        raise IntakeRefused(
+            "not_final",
+            f"{where}: the device made a result final (HL7 status U) without sending its value, and"
+            " no preliminary result with its key (sample, test, time) came before it: check it on the device",
+        )
     if NO_VALUE in result.flags and result.status != "cannot_be_done":
         raise IntakeRefused(
             "no_value", f"{where}: device sent no value ({json_text(result.raw_value.strip())})"

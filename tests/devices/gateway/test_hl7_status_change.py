@@ -98,3 +98,24 @@ def test_a_status_change_to_final_without_a_unit_and_nothing_stored_is_held_for_
     assert result.stored.code == "spo2" and result.stored.details.get("device_unit") is None
     with sqlite3.connect(db_path) as conn:
         assert list(conn.execute("SELECT reason FROM device_quarantine")) == []
+
+
+@pytest.mark.parametrize("unit", ["%", ""])
+def test_replay_holds_a_status_change_to_final_with_nothing_before_it_as_the_gateway_does(
+    unit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replay counted a lone U '1 not for triage (1 no_value, 1 not_final)' where the gateway holds
+    it not final alone (nothing stored to make final): now it says why, and counts it as listen does."""
+    capture = tmp_path / "monitor.hl7"
+    capture.write_bytes(_oru("CTL-1", "U", value="", unit=unit))
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
+        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
+    )
+    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["not_for_triage"] == document["held"] == {"not_final": 1}
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "U", value="", unit=unit)], tmp_path / "clinic.db", delivered, 1)
+    assert [r.hold_kinds for r in delivered] == [("not_final",)], "the gateway's count, as replay's"
