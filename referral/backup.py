@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import glob
 import logging
 import os
 import re
 import sqlite3
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -265,6 +267,7 @@ def _write_copy(
     partial = partial_of(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
+    writing: int | None = None
     try:
         try:
             target = sqlite3.connect(str(partial))
@@ -273,6 +276,7 @@ def _write_copy(
                 f"{partial}: cannot create the file (SQLite: {exc}); check that its folder exists and"
                 " that this user can write there - nothing was written"
             ) from None
+        writing = _writing(partial)
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
@@ -293,7 +297,63 @@ def _write_copy(
         for leftover in ("", "-journal", "-wal", "-shm"):
             Path(f"{partial}{leftover}").unlink(missing_ok=True)
         raise
+    finally:
+        if writing is not None:
+            os.close(writing)
     return result
+
+
+def _writing(partial: Path) -> int:
+    """An ``flock`` on ``partial`` held while it is written (until the descriptor returned is
+    closed, or the process ends, killed included): what tells :func:`unfinished_backups` that a
+    copy is being written. flock is not SQLite's own (POSIX) locking, which it leaves alone."""
+    descriptor = os.open(partial, os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
+
+
+#: How long since its last write an unfinished backup copy nobody writes must be before it is
+#: named a leftover (a copy being written is written to, or its writer holds its lock, anyway).
+STALE_PARTIAL_AFTER_S = 3600
+
+
+def unfinished_backups(log: Path, folder: Path, now: float | None = None) -> list[Path]:
+    """What a ``triage referrals backup`` into ``folder`` (``database.backup_dir``) killed or cut
+    off while writing left there for good - ``<stem>.backup.<time><suffix>.partial`` and SQLite's
+    ``-journal``, ``-wal``, ``-shm`` beside it -, oldest first: only files last written over
+    :data:`STALE_PARTIAL_AFTER_S` ago whose copy no process is writing (no writer holds its lock),
+    so never one being written."""
+    named = re.compile(
+        rf"{re.escape(log.stem)}\.backup\.([0-9]{{8}}T[0-9]{{6}}Z){re.escape(log.suffix or '.db')}"
+        r"\.partial(-journal|-wal|-shm)?"
+    )
+    moment = time.time() if now is None else now
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            matched = named.fullmatch(entry.name)
+            if matched is None or entry.is_symlink() or not entry.is_file():
+                continue
+            copy = entry.with_name(entry.name.removesuffix(matched[2] or ""))
+            with contextlib.suppress(OSError):
+                if moment - entry.stat().st_mtime >= STALE_PARTIAL_AFTER_S and not _being_written(copy):
+                    found.append((matched[1], entry.name, entry))
+    return [entry for *_, entry in sorted(found)]
+
+
+def _being_written(copy: Path) -> bool:
+    """Whether a process holds ``copy``'s writing lock (:func:`_writing`)."""
+    try:
+        descriptor = os.open(copy, os.O_RDONLY)
+    except FileNotFoundError:  # a journal left without its copy: nobody writes it
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
 
 
 def _check(

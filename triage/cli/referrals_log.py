@@ -7,6 +7,7 @@ opens or reads the log, not here: `triage --help` and the commands that never op
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,7 @@ from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, 
 from referral.storage import storage_error
 from referral.tables import sha256_file
 from triage.cli.context import AppContext
-from triage.cli.output import echo, print_json
+from triage.cli.output import echo, print_json, write
 from triage.cli.paths import in_existing_folder, output_folder
 from triage.errors import os_reason
 
@@ -347,8 +348,10 @@ def backup_command(
     never removed by the retention of the backups an upgrade takes."""
     from referral import backup  # the log's modules: when a command opens it
 
+    leftovers: list[Path] = []
     if out is None:
         out = _in_backup_dir(ctx, _path(ctx, db)[0])
+        leftovers = backup.unfinished_backups(_path(ctx, db)[0], out.parent)
     else:  # a mistyped folder, or a drive not mounted: the folder was made, the backup left there
         in_existing_folder(out, "--out")
     database = read_log(ctx, db, as_is=True)
@@ -362,7 +365,15 @@ def backup_command(
     except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
         raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
     if as_json:
-        print_json(report.as_dict())
+        print_json(report.as_dict() | {"unfinished_left": [str(p) for p in leftovers]})
+    elif leftovers:  # a backup killed mid-copy (or cut off by a power failure) left them for good
+        write(
+            f"note: {len(leftovers)} unfinished backup file(s) in {out.parent}, left by a backup killed"
+            f" or cut off while writing (no process writes them; last written over"
+            f" {backup.STALE_PARTIAL_AFTER_S // 3600} h ago): {', '.join(p.name for p in leftovers)};"
+            f" no backup is in them - delete them: rm {' '.join(shlex.quote(str(p)) for p in leftovers)}",
+            err=True,
+        )
     chain = report.audit
     _raise_if_tampered(
         chain,

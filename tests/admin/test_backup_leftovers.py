@@ -1,0 +1,87 @@
+"""A `triage referrals backup` into `database.backup_dir` killed while writing (a reboot, an OOM
+kill, a timer's stop) left `<log>.backup.<time>.db.partial` there for good, unnamed by anything: the
+folder filled with copies of the log nobody knew were no backups. The next backup into the folder
+now names each leftover last written over an hour ago that no process is writing, with the line
+that deletes them - never a copy being written (its writer holds its lock). The backup is killed
+for real (strace's fault injection, SIGKILL at the copy's fsync)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from referral import backup
+from tests.admin.test_backup_dir import _config
+from tests.referral.test_audit_rows_upgrade import _log_0017
+from triage.cli import main
+
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+
+
+def test_the_next_backup_names_what_a_killed_backup_left_and_never_one_being_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("strace") is None:
+        pytest.skip("needs strace (Debian package strace) to kill the backup at a given system call")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    config = _config(tmp_path, folder, kept=1)
+    log = _log_0017(tmp_path / "log")
+    killer = [
+        "strace",
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=fsync",
+        "-e",
+        "inject=fsync:signal=SIGKILL:when=1",
+    ]
+    command = [TRIAGE, "--config", str(config), "referrals", "backup", "--db", str(log)]
+    killed = subprocess.run(
+        [*killer, *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if "ptrace" in killed.stderr or "PTRACE" in killed.stderr:
+        pytest.skip(f"strace may not trace here: {killed.stderr[-200:]}")
+    assert killed.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), (killed.returncode, killed.stderr)
+    [killed_copy] = [p for p in folder.iterdir() if p.name.endswith(".db.partial")]
+    # named as if killed at 00:00 (the backups below, in the same second, would write that name again)
+    left = killed_copy.rename(folder / "old.backup.20261206T000000Z.db.partial")
+    # one being written now: another backup's copy, its writer alive (this process holds its lock)
+    written_now = folder / "old.backup.20261206T010000Z.db.partial"
+    writer = backup._writing(written_now)
+    try:
+        hour_and_more_ago = time.time() - backup.STALE_PARTIAL_AFTER_S - 60
+        os.utime(written_now, (hour_and_more_ago, hour_and_more_ago))
+
+        def backed_up() -> tuple[str, list[str]]:
+            args = ["--config", str(config), "referrals", "backup", "--db", str(log)]
+            assert main(args) == 0
+            said = capsys.readouterr().err
+            assert main([*args, "--json"]) == 0
+            return said, json.loads(capsys.readouterr().out)["unfinished_left"]
+
+        # just killed: as young as a copy being written, not named yet
+        assert backed_up() == ("", [])
+        os.utime(left, (hour_and_more_ago, hour_and_more_ago))
+        said, listed = backed_up()
+        assert listed == [str(left)]
+        assert said.startswith(f"note: 1 unfinished backup file(s) in {folder}, left by a backup killed"), (
+            said
+        )
+        assert f"{left.name}; no backup is in them - delete them: rm {left}\n" in said, said
+        assert written_now.name not in said
+    finally:
+        os.close(writer)
