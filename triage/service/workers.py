@@ -138,6 +138,7 @@ class WorkerPool:
             ],
             pass_fds=(worker_channel.fileno(), theirs.fileno(), worker_writes.fileno()),
             stdin=subprocess.PIPE,
+            preexec_fn=_terminal_signals_ignored,
         )
         theirs.close()
         worker_channel.close()
@@ -203,6 +204,15 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
+
+
+def _terminal_signals_ignored() -> None:
+    """In a worker from its first instruction (between fork and exec): Ctrl-C and a closed
+    terminal's hangup reach every process of the group, and are the primary's to act on. Set in
+    :func:`run_worker` only, a Ctrl-C in the seconds a worker spends importing killed it with a
+    KeyboardInterrupt traceback in the service log; Python keeps an inherited SIG_IGN for SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def run_worker(channel_fd: int, link_fd: int, writes_fd: int | None) -> None:
