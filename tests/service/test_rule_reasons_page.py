@@ -45,6 +45,7 @@ KEPT = {
     "mmol/mol",
     "mg/dL",
     "mg/g",
+    "mg/mmol",
     "mL/min/1.73",
     "m²",
     "g",
