@@ -178,6 +178,10 @@ class ReplayReport:
     #: its correction or withdrawal): (the version replaced, the later one). As the gateway keeps
     #: only the version in force, they are in no other bucket, nor counted held or for review.
     replaced: list[tuple[DeviceResult, DeviceResult]] = field(default_factory=list)
+    #: The quarantine items of the versions in ``replaced`` (a preliminary in a unit the profile
+    #: does not take): the gateway keeps them in ``device_quarantine``, but they are no longer for
+    #: review - the version in force is what is counted.
+    replaced_problems: list[Quarantine] = field(default_factory=list)
     #: Of the results for review, those quarantined as ``no_time`` (no device time, and no
     #: ``received_at``): with a receipt time they would be checked again, patient id and all.
     untimed: list[DeviceResult] = field(default_factory=list)
@@ -318,6 +322,7 @@ def _keep_versions_in_force(
     report.observations = [(r, o) for r, o in report.observations if id(r) not in gone]
     report.unlinked = [(r, o) for r, o in report.unlinked if id(r) not in gone]
     report.held_back = [(r, e) for r, e in report.held_back if id(r) not in gone]
+    report.replaced_problems = [q for q in report.quarantined if q.with_result and q.byte_offset in offsets]
     report.quarantined = [q for q in report.quarantined if not (q.with_result and q.byte_offset in offsets)]
 
 

@@ -94,6 +94,11 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
             }
             for q in report.quarantined
         ],
+        # the problems of versions a later one replaced: device_quarantine keeps them, not for review
+        "quarantined_replaced": [
+            {"reason": q.reason, "byte_offset": q.byte_offset, "detail": q.detail}
+            for q in report.replaced_problems
+        ],
         "replaced": [
             {"byte_offset": earlier.byte_offset, "by_byte_offset": later.byte_offset}
             for earlier, later in report.replaced
@@ -210,6 +215,12 @@ def register(app: typer.Typer) -> None:
         for q in report.quarantined:
             where = f"byte {q.byte_offset}" if q.byte_offset is not None else "end of file"
             echo(f"{file}: {where}: quarantined ({q.reason}): {q.detail}", err=True)
+        for q in report.replaced_problems:  # in device_quarantine live too, no longer for review
+            echo(
+                f"{file}: byte {q.byte_offset}: quarantined ({q.reason}): {q.detail}; a later version "
+                "of the result replaced it, so it is not for review",
+                err=True,
+            )
         for resend, earlier in report.resends:
             echo(
                 f"{file}: byte {resend.byte_offset}: resend of the result at byte {earlier.byte_offset} "
@@ -258,7 +269,7 @@ def register(app: typer.Typer) -> None:
             )
             for result, obs in report.unlinked:
                 echo(f"{file}: {_held_reading(result, obs)}", err=True)
-        if report.quarantined:
+        if report.quarantined or report.replaced_problems:
             # SystemExit, not typer.Exit: the root main() runs click with standalone_mode=False,
             # where typer.Exit's code would be returned and lost.
             raise SystemExit(1)

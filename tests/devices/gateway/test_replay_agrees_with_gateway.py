@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -279,3 +280,22 @@ def test_replay_counts_the_version_in_force_as_the_gateway_does(
     assert f", {replaced} replaced by a later version;" in err
     # a withdrawal is not for triage as the gateway holds it, withdrawn alone (not also not_final)
     assert document["not_for_triage"] == held
+
+
+def test_replay_names_the_problem_of_a_version_replaced_as_the_gateway_keeps_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A preliminary SpO2 in a unit the profile does not take ("1"), then its final in "%": the
+    gateway holds nothing (the final replaced it) but keeps the preliminary's row in
+    device_quarantine - a unit the profile will meet again. Replay names it (exit 1), not for review."""
+    messages = _versions("PF")
+    messages[0] = messages[0].replace(b"|%|||||P|||", b"|1|||||P|||")
+    printed, err, held, fed = _replay_and_play_live(tmp_path, messages, capsys)
+    assert held == {} and fed == ["SIM-S0"] and [p["sample_id"] for p in printed] == fed
+    assert "quarantined (unexpected_unit)" in err and "a later version of the result replaced it" in err
+    assert (
+        "2 result(s): 1 observation(s), 0 for review, 0 not for triage, 1 replaced by a later version;" in err
+    )
+    with sqlite3.connect(tmp_path / "clinic.db") as conn:
+        (reason,) = [r for (r,) in conn.execute("SELECT reason FROM device_quarantine")]
+    assert reason.startswith('unexpected_unit: sample SIM-S0 test "SPO2": device unit "1"')
