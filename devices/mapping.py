@@ -89,12 +89,28 @@ def normalise_value(
 def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> str:
     """What to change in the profile for the mapping of ``vendor_code`` to take ``device_unit``:
     the table, the key and its whole new value, to be set only once the site confirms what the
-    unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``."""
-    sent = f"{json_text(device_unit)} is" if device_unit else "a value sent without a unit is in"
-    what = f"{sent} {entry.unit}" if entry.unit else f"{sent} the same unit as those"
+    unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``.
+    A listed spelling is relabelled as the mapping's ``unit``, so that is proposed only for a code
+    that is no unit written out ("1": a unit-system code) or a value sent without a unit; a unit
+    written out ("mg/mmol", "mg/dL", with a letter) is never proposed as another unit whose values
+    differ (mg/g, mmol/L): it is listed to go to triage as sent, which converts it or refuses it."""
+    setting = unit_setting(vendor_code, entry.device_units, device_unit)
     if entry.scale is not None and not entry.device_units:
-        what = f"{sent} a unit the scale {entry.scale} applies to"
-    return f"if {what} on this device, set {unit_setting(vendor_code, entry.device_units, device_unit)} in the profile"
+        sent = f"{json_text(device_unit)} is" if device_unit else "a value sent without a unit is in"
+        return f"if {sent} a unit the scale {entry.scale} applies to on this device, set {setting} in the profile"
+    if not device_unit:
+        if entry.unit is None:  # "" listed would go to triage as no unit: the vocabulary's own
+            return "set the device to send the unit of its values: a value without one is not taken"
+        return (
+            f"if a value sent without a unit is in {entry.unit} on this device, set {setting} in the profile"
+        )
+    if entry.unit is not None and not any(c.isalpha() for c in device_unit):
+        return f"if {json_text(device_unit)} is {entry.unit} on this device, set {setting} in the profile"
+    unset = "" if entry.unit is None else f" and remove its unit = {json_text(entry.unit)}"
+    return (
+        f"if the values are in {json_text(device_unit)} on this device, set {setting}{unset} in the"
+        " profile: each unit listed then goes to triage as sent, which converts it or refuses it"
+    )
 
 
 def unit_setting(vendor_code: str, device_units: tuple[str, ...] | list[str], device_unit: str) -> str:

@@ -331,10 +331,12 @@ def test_a_result_in_a_unit_the_profile_does_not_list_says_so_not_that_its_code_
     asyncio.run(scenario())
     reasons = {r.stored.vendor_code: r.hold_reason for r in delivered}
     assert reasons == {
-        # the units it lists, and the setting that would take this one (as replay's line says)
+        # the units it lists, and the setting that would take this one (as replay's line says):
+        # mg/dL is a unit of its own, never proposed as a spelling of mmol/L (18 times the values)
         "GLU": 'device unit "mg/dL" of test "GLU" is not one its profile lists in device_units ["mmol/L"]:'
-        ' if "mg/dL" is mmol/L on this device, set [mapping."GLU"] device_units = ["mmol/L", "mg/dL"]'
-        " in the profile",
+        ' if the values are in "mg/dL" on this device, set [mapping."GLU"] device_units = ["mmol/L",'
+        ' "mg/dL"] and remove its unit = "mmol/L" in the profile: each unit listed then goes to triage'
+        " as sent, which converts it or refuses it",
         "CREA": None,
     }
     with sqlite3.connect(db_path) as conn:
