@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,41 +17,18 @@ import pytest
 from referral import backup
 from tests.admin.test_backup_dir import _config
 from tests.referral.test_audit_rows_upgrade import _log_0017
+from tests.referral.test_storage import killed_at_fsync
 from triage.cli import main
-
-TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
 def test_the_next_backup_names_what_a_killed_backup_left_and_never_one_being_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if shutil.which("strace") is None:
-        pytest.skip("needs strace (Debian package strace) to kill the backup at a given system call")
     folder = tmp_path / "backups"
     folder.mkdir()
     config = _config(tmp_path, folder, kept=1)
     log = _log_0017(tmp_path / "log")
-    killer = [
-        "strace",
-        "-f",
-        "-qq",
-        "-o",
-        "/dev/null",
-        "-e",
-        "trace=fsync",
-        "-e",
-        "inject=fsync:signal=SIGKILL:when=1",
-    ]
-    command = [TRIAGE, "--config", str(config), "referrals", "backup", "--db", str(log)]
-    killed = subprocess.run(
-        [*killer, *command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if "ptrace" in killed.stderr or "PTRACE" in killed.stderr:
-        pytest.skip(f"strace may not trace here: {killed.stderr[-200:]}")
-    assert killed.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), (killed.returncode, killed.stderr)
+    killed_at_fsync(["--config", str(config), "referrals", "backup", "--db", str(log)])
     [killed_copy] = [p for p in folder.iterdir() if p.name.endswith(".db.partial")]
     # named as if killed at 00:00 (the backups below, in the same second, would write that name again)
     left = killed_copy.rename(folder / "old.backup.20261206T000000Z.db.partial")

@@ -7,31 +7,17 @@ be placed. A real `triage serve` on loopback with a real SQLite log."""
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
 from pathlib import Path
 
-from tests.service.test_serve_startup import TRIAGE, environment, unstamped, wait_ready
+from tests.service.test_serve_startup import _serve_once, unstamped
 
 STAMPED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \S")
 
 
 def test_every_line_of_serve_and_its_worker_starts_with_its_utc_time(tmp_path: Path) -> None:
-    log = tmp_path / "serve.log"
-    with log.open("w", encoding="utf-8") as err:
-        process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "2", "--port", "0", "--log-level", "info"],
-            # a new log: the service's own warning ("there was none, a new empty one was created")
-            env=environment() | {"TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db")},
-            stderr=err,
-            text=True,
-        )
-        try:
-            wait_ready({0, 1}, process, log)
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(30) == 130
-    lines = log.read_text(encoding="utf-8").splitlines()
+    # a new log: the service's own warning ("there was none, a new empty one was created")
+    text = _serve_once(tmp_path / "clinic.db", tmp_path, "serve.log", "--log-level", "info")
+    lines = text.splitlines()
     assert [line for line in lines if not STAMPED.match(line)] == [], lines
     said = unstamped("\n".join(lines))
     assert said[0].startswith("clinic service on http://127.0.0.1:"), said

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from pathlib import Path
 
-from tests.service.test_serve_startup import TRIAGE, environment, wait_ready
+from tests.service.test_serve_startup import _serve_once
 
 SAYS = """
 import os, signal, sys
@@ -26,19 +25,12 @@ def test_a_worker_ignores_ctrl_c_and_hangup_from_its_start(tmp_path: Path) -> No
     (tmp_path / "sitecustomize.py").write_text(SAYS, encoding="utf-8")
     seen = tmp_path / "seen.txt"
     path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
-    log = tmp_path / "serve.log"
-    env = environment() | {
-        "TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"),
-        "PYTHONPATH": path,
-        "SIGNALS_SEEN": str(seen),
-    }
-    with log.open("w", encoding="utf-8") as err:
-        process = subprocess.Popen([TRIAGE, "serve", "--workers", "2", "--port", "0"], env=env, stderr=err)
-        try:
-            wait_ready({0, 1}, process, log)
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(30) == 130
+    log = _serve_once(
+        tmp_path / "clinic.db",
+        tmp_path,
+        "serve.log",
+        variables={"PYTHONPATH": path, "SIGNALS_SEEN": str(seen)},
+    )
     ignored = f"{signal.SIG_IGN!r}"
     assert seen.read_text(encoding="utf-8").splitlines() == [f"{ignored} {ignored}"]
-    assert "Traceback" not in log.read_text(encoding="utf-8")
+    assert "Traceback" not in log

@@ -391,39 +391,36 @@ def test_a_restore_killed_during_the_copy_leaves_the_log_under_its_name(
     power failure, during the copy (seconds for a large log) left no log under the name, and the
     service started next created an empty one there. Here strace's fault injection kills the
     restore (SIGKILL) at the copy's fsync - its first: SQLite itself syncs with fdatasync."""
-    if shutil.which("strace") is None:
-        pytest.skip("needs strace (Debian package strace) to kill the restore at a given system call")
     copy = _backed_up(capsys, _padded_log(tmp_path / "big" / "clinic.db"), tmp_path / "backup.db")
     path = tmp_path / "clinic.db"
     _log(path)
     _crash_after_a_write(path)
-    triage = str(Path(sys.executable).with_name("triage"))
-    killer = [
-        "strace",
-        "-f",
-        "-qq",
-        "-o",
-        "/dev/null",
-        "-e",
-        "trace=fsync",
-        "-e",
-        "inject=fsync:signal=SIGKILL:when=1",
-    ]
-    done = subprocess.run(
-        [*killer, triage, "referrals", "restore", "--from", str(copy), "--db", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if "ptrace" in done.stderr or "PTRACE" in done.stderr:
-        pytest.skip(f"strace may not trace here: {done.stderr[-200:]}")
-    assert done.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), (done.returncode, done.stderr)
+    killed_at_fsync(["referrals", "restore", "--from", str(copy), "--db", str(path)])
     name = Database(path).execute("SELECT name FROM facilities WHERE id = 'ZJ-C01'").fetchone()[0]
     assert name == "written after the backup"  # the log as it was, its last commit included
     assert not [p for p in tmp_path.iterdir() if ".replaced-" in p.name]
     # the .partial the killed restore left is no obstacle to the next one
     assert run(capsys, "restore", "--from", str(copy), "--db", str(path))[0] == 0
     assert not (tmp_path / "clinic.db.partial").exists()
+
+
+def killed_at_fsync(arguments: list[str]) -> None:
+    """Run ``triage ARGUMENTS`` killed (SIGKILL) at its first fsync by strace's fault injection -
+    SQLite itself syncs with fdatasync, so the first is the copy's -; skips where strace is missing
+    or may not trace."""
+    if shutil.which("strace") is None:
+        pytest.skip("needs strace (Debian package strace) to kill the command at a given system call")
+    triage = str(Path(sys.executable).with_name("triage"))
+    killer = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync"]
+    done = subprocess.run(
+        [*killer, "-e", "inject=fsync:signal=SIGKILL:when=1", triage, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if "ptrace" in done.stderr or "PTRACE" in done.stderr:
+        pytest.skip(f"strace may not trace here: {done.stderr[-200:]}")
+    assert done.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), (done.returncode, done.stderr)
 
 
 def _padded_log(path: Path) -> Path:

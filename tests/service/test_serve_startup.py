@@ -257,13 +257,17 @@ def _group_alive(group: int) -> bool:
     return True
 
 
-def _serve_once(db: Path, tmp_path: Path, name: str) -> str:
+def _serve_once(
+    db: Path, tmp_path: Path, name: str, *options: str, variables: dict[str, str] | None = None
+) -> str:
+    """The standard error of a real `triage serve --workers 2` on ``db``, stopped by Ctrl-C once both
+    processes are ready; ``options`` after serve's own, ``variables`` in its environment."""
     log = tmp_path / name
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "2", "--port", "0"],
+            [TRIAGE, "serve", "--workers", "2", "--port", "0", *options],
             cwd=tmp_path,
-            env=environment() | {"TRIAGE_DATABASE__PATH": str(db)},
+            env=environment() | {"TRIAGE_DATABASE__PATH": str(db)} | (variables or {}),
             stderr=err,
             text=True,
         )
