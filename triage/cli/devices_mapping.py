@@ -12,7 +12,8 @@ from triage.vocabulary import CONCEPTS, Kind, concept
 
 
 def check_mapping(profile: DeviceProfile, given: str) -> None:
-    """Each entry's ``code``, ``unit`` and ``answers`` must be ones triage takes. A typo there was
+    """Each entry's ``code``, ``unit`` (without one, each of its ``device_units``: they go to triage
+    as sent) and ``answers`` must be ones triage takes. A typo there was
     found only when the device sent that test: every such result quarantined ("unknown observation
     code 'wbcc'") instead of the profile refused at the start. ``given`` names the profile as the
     user gave it (``--profile FILE``), as :func:`devices.profile.load_profile`'s errors do."""
@@ -25,11 +26,15 @@ def check_mapping(profile: DeviceProfile, given: str) -> None:
                 f"{where}.code: unknown observation code {json_text(entry.code)}; known codes: "
                 f"{', '.join(sorted(CONCEPTS))}"
             ) from None
-        if entry.unit is not None:
+        # without a unit, each unit listed goes to triage as sent: a typo there held every result
+        key, units = (
+            ("unit", (entry.unit,)) if entry.unit is not None else ("device_units", entry.device_units)
+        )
+        for unit in units:
             try:
-                resolve_unit(entry.code, entry.unit)
+                resolve_unit(entry.code, unit)
             except UnitError as exc:
-                raise UserInputError(f"{where}.unit: {exc}") from None
+                raise UserInputError(f"{where}.{key}: {exc}") from None
         if known.kind is Kind.CODED:
             for answer in entry.answers.values():
                 if answer not in known.answers:

@@ -270,6 +270,12 @@ def test_a_profile_key_the_codecs_cannot_use_is_refused_when_the_profile_is_read
             ('unit = "10*9/L"', 'unit = "10*9/LL"'),
             'mapping.WBC.unit: wbc: unit "10*9/LL" is not accepted; use one of: 10*9/L',
         ),
+        (  # no unit: each listed unit goes to triage as sent, so each must be one it takes
+            "siemens-dca_vantage",
+            "siemens-dca_vantage.astm",
+            ('"mg/mmol"]', '"mg/mmmol"]'),
+            'mapping.Ratio.device_units: albumin_creatinine_ratio: unit "mg/mmmol" is not accepted; use one of:',
+        ),
         (
             "urine-strip",
             "urine-strip.txt",
