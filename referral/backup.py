@@ -266,6 +266,11 @@ def _write_copy(
     name, and a full or read-only disk says so (``said``: what was written, what that means)."""
     partial = partial_of(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    if _being_written(partial):  # another backup of that name, started this second: not its copy to remove
+        raise ConflictError(
+            f"{partial} is being written by another {said[0]} now (to {final}); nothing was written -"
+            " wait for it to finish, or give another file"
+        )
     partial.unlink(missing_ok=True)
     writing: int | None = None
     try:

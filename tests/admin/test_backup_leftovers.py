@@ -58,3 +58,25 @@ def test_the_next_backup_names_what_a_killed_backup_left_and_never_one_being_wri
         assert written_now.name not in said
     finally:
         os.close(writer)
+
+
+def test_a_backup_never_removes_the_copy_another_one_is_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two backups to one name (a cron line and an administrator in the same second into
+    backup_dir, or one --out): the second removed the first's .partial while it was written, and
+    the first then renamed the second's copy, or failed. The second is refused, exit 1."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    log = _log_0017(tmp_path / "log")
+    out = folder / "nightly.db"
+    writer = backup._writing(backup.partial_of(out))  # the first backup, still writing
+    try:
+        assert main(["referrals", "backup", "--db", str(log), "--out", str(out)]) == 1
+        said = capsys.readouterr().err
+        assert f"{out}.partial is being written by another backup now (to {out}); nothing was written" in said
+        assert backup.partial_of(out).exists() and not out.exists()
+    finally:
+        os.close(writer)
+    assert main(["referrals", "backup", "--db", str(log), "--out", str(out)]) == 0  # once it is done
+    assert out.exists()
