@@ -184,8 +184,10 @@ class MappingEntry(_Strict):
 
     ``unit`` is the UCUM unit the value is in (passed to triage, which converts to canonical);
     ``device_units`` are the device's spellings of that unit - when listed, any other unit
-    quarantines the result; when empty, a unit the device does send is passed to triage as sent
-    (never relabelled) and ``unit`` applies only to values sent without a unit. ``scale`` multiplies numeric values (e.g. 0.1 when the device reports tenths);
+    quarantines the result (listed without ``unit``, each is passed to triage as sent: a device
+    that reports in one of several units, as it is set); when empty, a unit the device does send
+    is passed to triage as sent (never relabelled) and ``unit`` applies only to values sent
+    without a unit. ``scale`` multiplies numeric values (e.g. 0.1 when the device reports tenths);
     ``answers`` maps vendor answer texts to vocabulary answers (case-insensitive).
     """
 
