@@ -264,8 +264,12 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         kept = {k: old[k] for k in ("value", "value_num", "comparator", "unit", "code")}
         flags = [f for f in (row["flags"] or "").split(",") if f != "no_value"]
         sent = json.loads(row["details"]) if row["details"] else {}
-        for name in ("problem", "expected_units", "fix"):  # of a unit it did not send: no problem
+        before = json.loads(old["details"]) if old["details"] else {}
+        # the unit is the kept value's: its problem too (code None for it), none of the U's own
+        for name in ("problem", "expected_units", "fix", "device_unit"):
             sent.pop(name, None)
+            if name in before and (name == "device_unit" or kept["code"] is None):
+                sent[name] = before[name]
         row = {**row, **kept, "flags": ",".join(flags) or None, "details": json.dumps(sent, sort_keys=True)}
     stamped = json.loads(row["details"]) if row["details"] else {}
     if "patient_link" in stamped:

@@ -345,6 +345,9 @@ def _status_changed(stored: dict[tuple[str, str, str], DeviceResult], result: De
         unit=earlier.unit,
         code=earlier.code,
         problem=earlier.problem,
+        device_unit=earlier.device_unit,
+        expected_units=earlier.expected_units,
+        fix=earlier.fix,
         flags=tuple(f for f in result.flags if f != NO_VALUE),
     )
 

@@ -119,3 +119,31 @@ def test_replay_holds_a_status_change_to_final_with_nothing_before_it_as_the_gat
     delivered: list[GatewayResult] = []
     _send([_oru("CTL-1", "U", value="", unit=unit)], tmp_path / "clinic.db", delivered, 1)
     assert [r.hold_kinds for r in delivered] == [("not_final",)], "the gateway's count, as replay's"
+
+
+@pytest.mark.parametrize("unit", ["%", ""])
+def test_a_status_change_to_final_keeps_the_unit_problem_of_the_value_it_keeps(
+    unit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A preliminary SpO2 in a unit the profile does not take ("1"), then a U without a value: the
+    gateway kept the stored value (code None, for its unit) but dropped its unit problem, so the
+    final result was held 'code not mapped' - sending the integrator to a mapping that is there -
+    while replay said 'unit not in the profile'. Both now hold it for the unit of the value kept."""
+    messages = [_oru("CTL-1", "P", unit="1"), _oru("CTL-2", "U", value="", unit=unit)]
+    delivered: list[GatewayResult] = []
+    status = _send(messages, tmp_path / "clinic.db", delivered, 2)
+    assert delivered[-1].hold_kinds == ("unexpected_unit",)
+    assert (
+        delivered[-1].hold_reason is not None
+        and 'device unit "1" of test "SPO2"' in delivered[-1].hold_reason
+    )
+    capture = tmp_path / "monitor.hl7"
+    capture.write_bytes(b"".join(messages))
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
+        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
+    )
+    main(["devices", "replay", str(capture), "--profile", str(profile), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert document["held"] == dict(status.held) == {"unexpected_unit": 1}
