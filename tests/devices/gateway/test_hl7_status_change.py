@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,22 @@ from devices.gateway import GatewayResult
 from tests.devices.gateway.test_hl7_withdrawal import _oru, _send
 from triage.cli import main
 from triage.cli.devices_link import status_line
+
+
+def _replay_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], capture_bytes: bytes
+) -> tuple[int, dict[str, Any]]:
+    """``triage devices replay --json`` of ``capture_bytes`` with a monitor profile taking SpO2 in
+    "%" only: its exit code and document."""
+    capture = tmp_path / "monitor.hl7"
+    capture.write_bytes(capture_bytes)
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
+        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
+    )
+    code = main(["devices", "replay", str(capture), "--profile", str(profile), "--json"])
+    return code, json.loads(capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("unit", ["%", ""])
@@ -53,15 +70,10 @@ def test_replay_takes_a_status_change_to_final_as_the_gateway_does(
 ) -> None:
     """Replay read the U as a result with no value (not for triage) where the gateway feeds the
     stored value, final: it now prints that observation, so its counts are listen's."""
-    capture = tmp_path / "monitor.hl7"
-    capture.write_bytes(_oru("CTL-1", "P") + _oru("CTL-2", "U", value="", unit=""))
-    profile = tmp_path / "monitor.toml"
-    profile.write_text(
-        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
-        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
+    code, document = _replay_json(
+        tmp_path, capsys, _oru("CTL-1", "P") + _oru("CTL-2", "U", value="", unit="")
     )
-    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
-    document = json.loads(capsys.readouterr().out)
+    assert code == 0
     ((value, status),) = [(o["value"], o["status"]) for o in document["observations"]]
     assert (value, status) == (88.0, "final")
     # the preliminary result is replaced by its final version: counted as such, not held
@@ -106,15 +118,8 @@ def test_replay_holds_a_status_change_to_final_with_nothing_before_it_as_the_gat
 ) -> None:
     """Replay counted a lone U '1 not for triage (1 no_value, 1 not_final)' where the gateway holds
     it not final alone (nothing stored to make final): now it says why, and counts it as listen does."""
-    capture = tmp_path / "monitor.hl7"
-    capture.write_bytes(_oru("CTL-1", "U", value="", unit=unit))
-    profile = tmp_path / "monitor.toml"
-    profile.write_text(
-        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
-        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
-    )
-    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
-    document = json.loads(capsys.readouterr().out)
+    code, document = _replay_json(tmp_path, capsys, _oru("CTL-1", "U", value="", unit=unit))
+    assert code == 0
     assert document["not_for_triage"] == document["held"] == {"not_final": 1}
     delivered: list[GatewayResult] = []
     _send([_oru("CTL-1", "U", value="", unit=unit)], tmp_path / "clinic.db", delivered, 1)
@@ -137,13 +142,6 @@ def test_a_status_change_to_final_keeps_the_unit_problem_of_the_value_it_keeps(
         delivered[-1].hold_reason is not None
         and 'device unit "1" of test "SPO2"' in delivered[-1].hold_reason
     )
-    capture = tmp_path / "monitor.hl7"
-    capture.write_bytes(b"".join(messages))
-    profile = tmp_path / "monitor.toml"
-    profile.write_text(
-        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
-        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
-    )
-    main(["devices", "replay", str(capture), "--profile", str(profile), "--json"])
-    document = json.loads(capsys.readouterr().out)
+    code, document = _replay_json(tmp_path, capsys, b"".join(messages))
+    assert code == 1, "the preliminary's unit is quarantined, as device_quarantine keeps it"
     assert document["held"] == dict(status.held) == {"unexpected_unit": 1}
