@@ -89,7 +89,7 @@ def test_head_on_the_live_event_stream_answers_at_once(live: dict[str, Any]) -> 
 
 
 def test_a_path_that_takes_no_get_still_refuses_head(live: dict[str, Any]) -> None:
-    status, headers, body = ask(live, "HEAD", "/api/v1/tokens")
+    status, headers, body = ask(live, "HEAD", "/api/v1/tokens/revoke")
     assert status == 405 and headers["allow"] == "POST" and body == b""
 
 

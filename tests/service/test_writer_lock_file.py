@@ -20,6 +20,7 @@ from referral.schema import connect
 from triage.service.database import Databases
 
 from .test_log_retry import nurse_token, patients_like, post_walk_in, serve_on, wait_for
+from .test_serve_startup import unstamped
 
 SERVICE_UID = 54321
 
@@ -63,7 +64,7 @@ def test_a_turn_file_the_service_may_not_open_is_said_once_and_every_walk_in_is_
         assert process.wait(15) == 130
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text, text
-    said = [line for line in text.splitlines() if line.startswith(f"cannot open {lock} ")]
+    said = [line for line in unstamped(text) if line.startswith(f"cannot open {lock} ")]
     assert len(said) == 1, text
     assert said[0].endswith(
         ": the service's writers take turns through SQLite alone, slower under load - stop the service"
