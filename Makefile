@@ -9,6 +9,11 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# pytest-xdist workers for `make test`: two, the machine's cores - most tests wait on subprocesses,
+# servers, serial lines and Chromium, so two processes finish the suite sooner; each test file runs
+# whole in one worker (--dist loadfile: module fixtures are built once). `make test PYTEST_WORKERS=0`
+# runs the suite in one process, as before.
+PYTEST_WORKERS ?= 2
 # Where `make run`'s demo service listens: `make run PORT=8080`, `make run HOST=0.0.0.0` (reachable
 # from other machines). Without them the demo listens where its settings say (service.host and
 # service.port: 127.0.0.1 and 8000 unless TRIAGE_SERVICE__HOST / TRIAGE_SERVICE__PORT or a
@@ -60,7 +65,7 @@ test: system-deps $(VENV)/.test-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 unit: $(VENV)/.test-installed
 	$(BIN)/pytest -q tests/unit
