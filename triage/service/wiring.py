@@ -100,6 +100,8 @@ async def retry_opening_the_log(runtime: Runtime) -> None:
             return
         break
     runtime.log_retry = None
+    # /readyz until the rest has started: starting, not the failure the log no longer has
+    runtime.not_ready_reason = "starting"
     log.warning("referral log %s opens now; starting", runtime.databases.path)
     await start_after_the_log(runtime)
     announce = runtime.extras.get("announce")
