@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devices.codecs import astm_link, hl7, lines, mllp
+from devices.codecs import astm_link, hl7, hl7_ack, lines, mllp
 from devices.codecs.gatt_records import SEQUENCE_PREFIX, record_sequence
 from devices.codecs.gatt_vitals import ContinuousReading, decode_continuous
 from devices.continuous_sampling import UnchangedReadings
@@ -195,7 +195,7 @@ class Hl7Driver:
             # Stored (quarantined) first, then refused with AE naming what and where: without an
             # answer the device sends the same message again for ever, or takes the LIS for down.
             events: list[LinkEvent] = [Received(raw, pieces)]
-            nak = hl7.build_error_ack(raw, exc, self._profile)
+            nak = hl7_ack.build_error_ack(raw, exc, self._profile)
             if nak is not None:
                 events.append(Send(mllp.frame(nak, self._start, self._end)))
             return events
@@ -210,13 +210,13 @@ class Hl7Driver:
                 field=9,
                 condition=hl7.UNSUPPORTED_MESSAGE_TYPE,
             )
-            reject = hl7.build_error_ack(raw, error, self._profile, code="AR")
+            reject = hl7_ack.build_error_ack(raw, error, self._profile, code="AR")
             sent = [Send(mllp.frame(reject, self._start, self._end))] if reject is not None else []
             return [Received(raw, pieces), Unhandled(f"{kind} message"), *sent]
-        if not hl7.accept_ack_wanted(message, self._profile, "AA"):
+        if not hl7_ack.accept_ack_wanted(message, self._profile, "AA"):
             return [Received(raw, pieces)]  # stored; MSH-15 NE or ER: the sender wants no CA
-        enhanced = hl7.uses_enhanced_mode(message, self._profile)
-        ack = hl7.build_ack(message, "AA", enhanced)
+        enhanced = hl7_ack.uses_enhanced_mode(message, self._profile)
+        ack = hl7_ack.build_ack(message, "AA", enhanced)
         return [Received(raw, pieces), Send(mllp.frame(ack, self._start, self._end))]
 
     def poll(self, now: float) -> list[LinkEvent]:

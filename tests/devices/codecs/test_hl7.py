@@ -10,16 +10,13 @@ from devices.codecs.hl7 import (
     CHARSETS,
     Encoding,
     Hl7ParseError,
-    accept_ack_wanted,
-    build_ack,
-    build_error_ack,
     decode_message,
     escape,
     needs_ack,
     parse_message,
     unescape,
-    uses_enhanced_mode,
 )
+from devices.codecs.hl7_ack import accept_ack_wanted, build_ack, build_error_ack, uses_enhanced_mode
 from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, frame
 from devices.errors import SenderStateError
 from devices.profile import DeviceProfile, profile_from_dict

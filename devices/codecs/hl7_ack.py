@@ -1,0 +1,178 @@
+"""HL7 v2.x acknowledgements: original and enhanced mode (MSH-15/MSH-16), the ACK of a message
+and the error ACK of one that does not parse (MSA-3, ERR by the message's version). Parsing is in
+:mod:`devices.codecs.hl7`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from devices.codecs.hl7 import Encoding, Hl7Message, Hl7ParseError, Segment, escape, needs_ack
+from devices.errors import SenderStateError
+from devices.profile import DeviceProfile
+
+
+def uses_enhanced_mode(message: Hl7Message, profile: DeviceProfile) -> bool:
+    """Enhanced acknowledgement mode when MSH-15 or MSH-16 is set (unless MSH-16 is Mindray's
+    result kind, see the ``mindray_msh16_result_kind`` switch)."""
+    msh16 = "" if profile.tolerance.mindray_msh16_result_kind else message.msh.raw(16).strip()
+    return bool(message.msh.raw(15).strip() or msh16)
+
+
+_ENHANCED = {"AA": "CA", "AE": "CE", "AR": "CR"}
+
+
+def accept_ack_wanted(message: Hl7Message, profile: DeviceProfile, code: str) -> bool:
+    """Whether the sender wants the accept (commit) ACK this gateway would answer with ``code``
+    (``AA``, or ``AE``/``AR`` for a refusal). Original mode (MSH-15 and MSH-16 both empty): always.
+    Enhanced mode, by MSH-15 (HL7 table 0155): ``NE`` never, ``ER`` only a CE/CR, ``SU`` only a CA,
+    ``AL`` always. MSH-16 governs application ACKs, which this gateway does not send. An MSH-15
+    that is empty (enhanced mode by MSH-16 alone: the standard has original mode only when both are
+    empty, requires both for enhanced mode and gives an empty one no default) or not in table 0155
+    is answered as ``AL``: see docs/device-gateway.md."""
+    if not uses_enhanced_mode(message, profile):
+        return True
+    condition = message.msh.raw(15).strip().upper()
+    if condition == "NE":
+        return False
+    if condition == "ER":
+        return code != "AA"
+    if condition == "SU":
+        return code == "AA"
+    return True
+
+
+#: MSA-3 (text message) is an ST of 80 characters in v2.1 to v2.3.1, deprecated from v2.4 and kept
+#: at 80 for backward compatibility up to v2.6 (the ERR segment carries the detail there).
+MSA3_LENGTH = 80
+#: MSA-3 and ERR-1 are withdrawn from v2.7 (HL7 v2 MSA and ERR segment definitions: "deprecated as
+#: of v2.4 ... withdrawn and removed as of v2.7"): an ACK to a v2.7 or later message leaves MSA-3
+#: empty and the text is in ERR-7 and ERR-8 only.
+MSA3_WITHDRAWN = (2, 7)
+#: From v2.5 the ERR segment has ERR-2 (location), ERR-3 (HL7 error code), ERR-4 (severity),
+#: ERR-7 (diagnostic information, TX 2048: the whole text) and ERR-8 (user message, TX 250).
+ERR_FIELDS_FROM = (2, 5)
+ERR7_LENGTH = 2048
+ERR8_LENGTH = 250
+
+
+def msh_version(message: Hl7Message) -> tuple[int, ...]:
+    """MSH-12's version as numbers (``2.5.1`` -> (2, 5)); (0,) when it is not a version."""
+    try:
+        return tuple(int(part) for part in message.msh.first(12).split(".")[:2])
+    except ValueError:
+        return (0,)
+
+
+def shortened(text: str, enc: Encoding, limit: int) -> str:
+    """``text`` escaped for a field of ``limit`` characters: cut, with ``...`` after it, so that
+    the escaped text (escape sequences count, as sent) fits; never cuts inside an escape."""
+    escaped = escape(text, enc)
+    if len(escaped) <= limit:
+        return escaped
+    cut = limit - 3
+    while cut > 0 and len(escape(text[:cut], enc)) > limit - 3:
+        cut -= 1
+    return escape(text[:cut], enc) + "..."
+
+
+def build_ack(
+    message: Hl7Message,
+    code: str = "AA",
+    enhanced: bool = False,
+    *,
+    text: str = "",
+    now: datetime | None = None,
+) -> bytes:
+    """The ACK for ``message`` (segments joined with CR, no MLLP framing): MSA-1 is ``code``
+    (AA/AE/AR, or CA/CE/CR in enhanced mode), MSA-2 echoes MSH-10 and MSA-3 is ``text`` within
+    :data:`MSA3_LENGTH` (cut with ``...``) - up to v2.6 by MSH-12: MSA-3 is withdrawn from v2.7,
+    where it stays empty (:func:`build_error_ack` puts the text in ERR). Refuses to ACK an ACK."""
+    if not needs_ack(message):
+        raise SenderStateError("an ACK message is never acknowledged")
+    if code not in _ENHANCED:
+        raise SenderStateError(f"ACK code must be AA, AE or AR, got {code!r}")
+    ack_code = _ENHANCED[code] if enhanced else code
+    enc = message.enc
+    msh = message.msh
+    ts = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+    trigger = msh.components(9)[1] if len(msh.components(9)) > 1 else ""
+    seps = enc.component + enc.repeat + enc.escape + enc.subcomponent
+    control = message.control_id
+    header = [
+        "MSH",
+        seps,
+        msh.raw(5),
+        msh.raw(6),
+        msh.raw(3),
+        msh.raw(4),
+        ts,
+        "",
+        enc.component.join(("ACK", trigger)) if trigger else "ACK",
+        f"ACK{control}"[:199],
+        msh.raw(11),
+        msh.raw(12),
+    ]
+    if msh.raw(18):
+        header += ["", "", "", "", "", msh.raw(18)]
+    msa = ["MSA", ack_code, control]
+    if text and msh_version(message) < MSA3_WITHDRAWN:
+        msa.append(shortened(text, enc, MSA3_LENGTH))
+    return (enc.field.join(header) + "\r" + enc.field.join(msa) + "\r").encode(
+        message.charset, errors="replace"
+    )
+
+
+def readable_header(raw: bytes) -> Hl7Message:
+    """The MSH of a message that does not parse, read as far as it goes, to answer it: its bytes
+    read as latin-1 (so what an ACK echoes goes back as sent), the default encoding characters
+    where MSH-2 is incomplete. A message that does not start with MSH gets an empty header with
+    the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as Mirth Connect answers one): its ACK has no
+    MSA-2, since there is no MSH-10 to echo."""
+    if not raw.startswith(b"MSH") or len(raw) < 4:
+        enc = Encoding()
+        fields = ["MSH", enc.field, *[""] * 9, "P", "2.4"]
+        return Hl7Message([Segment("MSH", fields, 0, enc)], enc, "latin-1")
+    fs = chr(raw[3])
+    end = min((i for i in (raw.find(b"\r"), raw.find(b"\n")) if i >= 0), default=len(raw))
+    parts = raw[:end].decode("latin-1").split(fs)
+    chars = parts[1] if len(parts) > 1 else ""
+    enc = (
+        Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
+        if len(chars) >= 3
+        else Encoding(field=fs)
+    )
+    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, "latin-1")
+
+
+def build_error_ack(
+    raw: bytes,
+    error: Hl7ParseError,
+    profile: DeviceProfile,
+    *,
+    now: datetime | None = None,
+    code: str = "AE",
+) -> bytes | None:
+    """The negative ACK of a message that does not parse: MSA-1 ``AE`` (application error: the
+    sender should correct the message before sending it again; ``CE`` in enhanced mode), MSA-2
+    its MSH-10 when the MSH can be read, MSA-3 what is wrong and where (within 80 characters; empty
+    from v2.7, where MSA-3 is withdrawn), and an ERR segment naming the segment, its sequence, the
+    field and the HL7 table 0357 condition (ERR-1 up to v2.4; from v2.5, by the message's MSH-12,
+    ERR-2/3/4, the whole text in ERR-7 and within 250 characters in ERR-8). None for an ACK (an ACK is never acknowledged)
+    and when MSH-15 is ``NE`` or ``SU`` (the sender wants no commit error, see
+    :func:`accept_ack_wanted`). ``code`` ``AR`` (``CR``): a message type the gateway does not take."""
+    header = readable_header(raw)
+    if not needs_ack(header) or not accept_ack_wanted(header, profile, code):
+        return None
+    enc = header.enc
+    ack = build_ack(header, code, uses_enhanced_mode(header, profile), text=str(error), now=now)
+    code, name = error.condition
+    place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
+    if msh_version(header) < ERR_FIELDS_FROM:
+        err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
+    else:
+        condition = enc.component.join((code, name, "HL70357"))
+        detail = shortened(str(error), enc, ERR7_LENGTH)
+        user = shortened(str(error), enc, ERR8_LENGTH)
+        err = ["ERR", "", enc.component.join(place), condition, "E", "", "", detail, user]
+    return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
