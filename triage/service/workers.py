@@ -138,7 +138,12 @@ class WorkerPool:
             ],
             pass_fds=(worker_channel.fileno(), theirs.fileno(), worker_writes.fileno()),
             stdin=subprocess.PIPE,
-            preexec_fn=_terminal_signals_ignored,
+            # A session of its own (setsid, done by subprocess in C between fork and exec: safe with
+            # the primary's threads, as preexec_fn is not): a terminal's Ctrl-C and hangup reach the
+            # terminal's process group, the primary's, and never a worker, from its first instruction
+            # - the primary stops its workers itself (stop); a worker whose primary is gone ends when
+            # its link to it closes.
+            start_new_session=True,
         )
         theirs.close()
         worker_channel.close()
@@ -204,15 +209,6 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
-
-
-def _terminal_signals_ignored() -> None:
-    """In a worker from its first instruction (between fork and exec): Ctrl-C and a closed
-    terminal's hangup reach every process of the group, and are the primary's to act on. Set in
-    :func:`run_worker` only, a Ctrl-C in the seconds a worker spends importing killed it with a
-    KeyboardInterrupt traceback in the service log; Python keeps an inherited SIG_IGN for SIGINT."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def run_worker(channel_fd: int, link_fd: int, writes_fd: int | None) -> None:
