@@ -23,28 +23,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from pydantic import ValidationError
 
 import models
-from models.card import ModelCard, Registry
+from models.card import ModelCard
 from models.manifest import COVERED, MANIFEST, parse
-from triage.errors import (
-    ConfigError,
-    ModelContractError,
-    NotFoundError,
-    UnknownCodeError,
-    json_text,
-    validation_message,
-)
+from triage.errors import ConfigError, NotFoundError, UnknownCodeError, json_text
 from triage.ort import ort
 from triage.riskfeatures import ORDINAL_OBSERVATIONS
+from triage.riskmodels_cards import model_refused, read_card, read_registry
 from triage.riskprediction import (
     BANDS,
     ModelSet,
     PreparedRow,
     RiskModel,
     RiskPrediction,
-    model_refused,
     session_options,
 )
 from triage.settings import ModelSettings, setting_problem
@@ -62,50 +54,6 @@ __all__ = [
     "read_registry",
     "session_options",
 ]
-
-
-def read_registry(directory: Path) -> Registry:
-    path = directory / "registry.json"
-    try:
-        return Registry.model_validate_json(path.read_bytes())
-    except FileNotFoundError:
-        raise NotFoundError(f"model registry {path} does not exist") from None
-    except (
-        NotADirectoryError,
-        IsADirectoryError,
-    ):  # models.directory names a file, or a folder is in the way
-        raise NotFoundError(
-            f"model registry {path}: {directory} must be the models folder holding a registry.json file"
-        ) from None
-    except ValidationError as exc:
-        raise ModelContractError(f"model registry {path} is invalid: {_problems(exc)}") from None
-
-
-def _problems(exc: ValidationError, limit: int | None = None) -> str:
-    """``field.path: message; ...``; an error about the whole document (invalid JSON, a check of
-    the whole card) has no field path and is the message alone (it read ``file: : Invalid JSON``)."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {validation_message(e)}"
-        if e["loc"]
-        else validation_message(e)
-        for e in exc.errors()[:limit]
-    )
-
-
-def read_card(path: Path, name: str, version: str) -> ModelCard:
-    try:
-        card = ModelCard.model_validate_json((path / "card.json").read_bytes())
-    except FileNotFoundError:
-        raise model_refused(name, version, "card", f"{path / 'card.json'} does not exist") from None
-    except ValidationError as exc:
-        raise model_refused(
-            name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}"
-        ) from None
-    if (card.name, card.version) != (name, version):
-        raise model_refused(
-            name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}"
-        )
-    return card
 
 
 def _check_units(card: ModelCard, path: Path) -> None:

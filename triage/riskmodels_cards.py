@@ -1,0 +1,66 @@
+"""Read the model registry and model cards: pydantic only, no onnxruntime, no numpy.
+
+``triage models list`` and ``show`` print cards and need nothing else; they imported
+:mod:`triage.riskmodels`, which imports onnxruntime (about 0.15 s and its shared libraries) to
+print text. :mod:`triage.riskmodels` takes these from here and re-exports them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from models.card import ModelCard, Registry
+from triage.errors import ModelContractError, NotFoundError, validation_message
+
+__all__ = ["model_refused", "read_card", "read_registry"]
+
+
+def model_refused(name: str, version: str, check: str, detail: str) -> ModelContractError:
+    """The error that refuses model ``name`` ``version``: the check that failed and what it found."""
+    return ModelContractError(f"model {name} {version} refused ({check}): {detail}")
+
+
+def read_registry(directory: Path) -> Registry:
+    path = directory / "registry.json"
+    try:
+        return Registry.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise NotFoundError(f"model registry {path} does not exist") from None
+    except (
+        NotADirectoryError,
+        IsADirectoryError,
+    ):  # models.directory names a file, or a folder is in the way
+        raise NotFoundError(
+            f"model registry {path}: {directory} must be the models folder holding a registry.json file"
+        ) from None
+    except ValidationError as exc:
+        raise ModelContractError(f"model registry {path} is invalid: {_problems(exc)}") from None
+
+
+def _problems(exc: ValidationError, limit: int | None = None) -> str:
+    """``field.path: message; ...``; an error about the whole document (invalid JSON, a check of
+    the whole card) has no field path and is the message alone (it read ``file: : Invalid JSON``)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {validation_message(e)}"
+        if e["loc"]
+        else validation_message(e)
+        for e in exc.errors()[:limit]
+    )
+
+
+def read_card(path: Path, name: str, version: str) -> ModelCard:
+    try:
+        card = ModelCard.model_validate_json((path / "card.json").read_bytes())
+    except FileNotFoundError:
+        raise model_refused(name, version, "card", f"{path / 'card.json'} does not exist") from None
+    except ValidationError as exc:
+        raise model_refused(
+            name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}"
+        ) from None
+    if (card.name, card.version) != (name, version):
+        raise model_refused(
+            name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}"
+        )
+    return card
