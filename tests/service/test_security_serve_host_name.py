@@ -69,3 +69,24 @@ def test_the_settings_host_name_stays_allowed_when_serve_listens_on_another_host
     finally:
         _stop(process)
     assert named.status_code == 200, named.text
+
+
+def test_the_settings_host_name_stays_allowed_when_the_demo_listens_on_another_host(
+    tmp_path: Path,
+) -> None:
+    """`triage demo --host` replaced ``service.host`` with the address given and did not keep the
+    settings' name among the names it answers to, as `serve` does: the clinic's name answered 400."""
+    env = environment() | {"TRIAGE_SERVICE__HOST": NAME}
+    command = [TRIAGE, "demo", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(tmp_path / "demo")]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = collected(process.stdout)
+    try:
+        port = port_said(said, process)
+        named = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=10)
+        other = httpx.get(
+            f"http://127.0.0.1:{port}/healthz", headers={"Host": f"rebind.example:{port}"}, timeout=10
+        )
+    finally:
+        _stop(process)
+    assert named.status_code == 200, named.text
+    assert other.status_code == 400, other.text

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 import os
-import re
 import signal
 import socket
 import sys
@@ -44,27 +41,6 @@ def bind_address(settings: Settings, host: str | None, port: int | None) -> tupl
     ``service.host`` and ``service.port`` (their defaults 127.0.0.1 and 8000). ``--port 0``: any free
     port, the one the listener got said in the URL printed (:func:`service_url`)."""
     return host or settings.service.host, settings.service.port if port is None else port
-
-
-def with_host_allowed(settings: Settings, host: str | None) -> Settings:
-    """The settings with ``--host NAME`` among the names the service answers to (``allowed_hosts``,
-    triage/service/hosts.py), in every process, beside ``service.host``: only the settings' host
-    was, so each request under the name given was a 400 ``host_not_allowed``. An IP address, a
-    name without a dot (always allowed) or one the setting would not take is left as it is."""
-    name = (host or "").strip().lower()
-    if "." not in name or not _NAME.fullmatch(name) or name in settings.service.allowed_hosts:
-        return settings
-    with contextlib.suppress(ValueError):
-        ipaddress.ip_address(name)
-        return settings
-    listed = [*settings.service.allowed_hosts, name]
-    return settings.model_copy(
-        update={"service": settings.service.model_copy(update={"allowed_hosts": listed})}
-    )
-
-
-#: A dotted host name ``service.allowed_hosts`` takes (letters, digits, ``-`` and ``.``).
-_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
 #: ``--port``'s help for `serve` and `demo`.
@@ -211,6 +187,7 @@ def register(app: typer.Typer) -> None:
         from triage.service import create_app
         from triage.service.acceptor import bind_listener
         from triage.service.database import refuse_a_folder
+        from triage.service.hosts import with_host_allowed
         from triage.service.logline import stamped
         from triage.service.server import SWITCH_INTERVAL_S, ClinicServer
         from triage.service.workers import WorkerPool

@@ -365,6 +365,7 @@ def prepare(
     from referral.transactions import write
     from triage.service.accounts import Accounts
     from triage.service.database import Databases
+    from triage.service.hosts import with_host_allowed
 
     folder = data_dir or Path(tempfile.mkdtemp(prefix="triage-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -386,6 +387,8 @@ def prepare(
             "service": settings.service.model_copy(update={"host": host, "port": port}),
         }
     )
+    # --host replaces service.host, the settings' name stays a name of the service (as for `serve`)
+    demo = with_host_allowed(demo, settings.service.host)
 
     def load(db: Database) -> None:
         # as `serve`, a clinic_id the directory lacks is said (visits get no facility), not refused

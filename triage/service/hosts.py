@@ -25,12 +25,17 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import socket
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from triage.errors import json_text
+
+if TYPE_CHECKING:
+    from triage.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,27 @@ class AllowedHosts:
         if "." not in name or name in self.exact or _is_ip(name) or name.endswith(".localhost"):
             return True
         return any(name.endswith(domain) or name == domain[1:] for domain in self.domains)
+
+
+def with_host_allowed(settings: Settings, host: str | None) -> Settings:
+    """The settings with ``host`` - the name `triage serve --host` or `triage demo --host` was given,
+    or the settings' own ``service.host`` when the demo listens elsewhere - among the names the
+    service answers to (``allowed_hosts``), in every process: only the settings' host was, so each
+    request under the name given was a 400 ``host_not_allowed``. An IP address, a name without a
+    dot (always allowed) or one the setting would not take is left as it is."""
+    name = (host or "").strip().lower()
+    if "." not in name or not _NAME.fullmatch(name) or name in settings.service.allowed_hosts:
+        return settings
+    if _is_ip(name):
+        return settings
+    listed = [*settings.service.allowed_hosts, name]
+    return settings.model_copy(
+        update={"service": settings.service.model_copy(update={"allowed_hosts": listed})}
+    )
+
+
+#: A dotted host name ``service.allowed_hosts`` takes (letters, digits, ``-`` and ``.``).
+_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
 def refusal(host_header: str) -> str:
