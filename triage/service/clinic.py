@@ -36,6 +36,10 @@ REFERRAL_URGENCY = {
 #: How a referral the pipeline proposes begins its reason, followed by the rules ("; "-separated);
 #: the pages name the rules in the user's language (``pages/rendering.referral_reason``).
 PROPOSED_BY_TRIAGE = "proposed by triage: "
+#: The name a proposal made for a clinician's override gives after it, where a decision of the
+#: engine names its rules ("proposed by triage: clinician_override"; the pages say "a clinician's
+#: decision", and the analyst reads it as triage's own reason: it names nobody).
+CLINICIAN_OVERRIDE = "clinician_override"
 
 
 def now_utc() -> datetime:

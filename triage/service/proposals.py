@@ -5,14 +5,18 @@ status ``proposed`` to the first secondary or tertiary facility of the directory
 the rules whose action applies ("proposed by triage: <rule>; ..."): never sent, a clinician confirms
 or cancels it on the patient page. The paths: a device's results (``pipeline``), a held result a
 person assigns (``held``), a correction from the device (``corrections``), and the staff pages'
-decisions - vital signs recorded, "assess now" (``pages/entry.py``). The API's assessments do not:
-an API client makes its own referrals (``POST /api/v1/referrals``), and a proposal would refuse them
-as ``open_referral_exists``.
+decisions - vital signs recorded, "assess now" (``pages/entry.py``) and a clinician's override of
+the visit's latest decision (``pages/staff.py``, :func:`propose_for_override`: its reason names
+:data:`CLINICIAN_OVERRIDE` instead of rules). The API's assessments and overrides do not: an API
+client makes its own referrals (``POST /api/v1/referrals``), and a proposal would refuse them as
+``open_referral_exists``.
 
 None is proposed while the visit has an open referral; when that is triage's own proposal, not yet
 sent, and the new decision is more urgent, the proposal is raised to it (audited
 ``referral.urgency_raised``) - never lowered, and a referral a person made or sent is left as it is.
-``[service] propose_referrals = false`` turns proposals off on every path.
+``[service] propose_referrals = false`` turns proposals off on every path. A decision that no
+longer sends the patient on (an override to local care) leaves an open proposal as it is, unsent:
+a clinician confirms or cancels it, and the patient page says so beside it.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import facilities, referrals
+from referral import facilities, referrals, store
 from referral.records import ReferralIn
-from triage.service.clinic import PROPOSED_BY_TRIAGE, REFERRAL_URGENCY
+from triage.service.clinic import CLINICIAN_OVERRIDE, PROPOSED_BY_TRIAGE, REFERRAL_URGENCY
 from triage.service.runtime import Runtime
 
 log = logging.getLogger("triage.service.proposals")
@@ -38,6 +42,24 @@ def propose(
     if not runtime.settings.service.propose_referrals:
         return None
     return propose_referral(runtime, db, assessment, actor=actor)
+
+
+def propose_for_override(
+    runtime: Runtime, db: Database, assessment: dict[str, Any], disposition: str, *, actor: str
+) -> dict[str, Any] | None:
+    """:func:`propose` for a clinician's override of ``assessment`` to ``disposition``: proposed or
+    raised as for a decision of the engine, when the override changed the decision in force - that
+    of the visit's latest assessment, the visit still open (an override of an older assessment, or
+    after the visit closed, decides nothing now)."""
+    encounter_id = int(assessment["encounter_id"])
+    latest = store.latest_assessment(db, encounter_id)
+    if latest is None or int(latest["id"]) != int(assessment["id"]):
+        return None
+    if store.get_encounter(db, encounter_id).get("closed_at") is not None:
+        return None
+    reasons = [{"rule": CLINICIAN_OVERRIDE, "values": {}}]
+    decided = {**assessment, "disposition": disposition, "payload": {"reasons": reasons}, "overridden": True}
+    return propose(runtime, db, decided, actor=actor)
 
 
 def propose_referral(
@@ -92,8 +114,9 @@ def raise_proposal(
     meanwhile); a referral a person made or sent is theirs."""
     if referral["status"] != "proposed" or not str(referral["reason"]).startswith(PROPOSED_BY_TRIAGE):
         return None
+    by = " by a clinician's override" if assessment.get("overridden") else ""
     why = (
-        f"the decision rose to {assessment['disposition']} (assessment {assessment['id']}) while this"
+        f"the decision rose{by} to {assessment['disposition']} (assessment {assessment['id']}) while this"
         f" referral was proposed as {referral['urgency']} and not yet sent: urgency raised to {urgency}"
     )
     row = referrals.raise_urgency(

@@ -18,7 +18,8 @@ de-identified analytics export (docs/analytics-export.md: "no names ... no free 
   kept (:func:`triage_reason`): it is the engine's rule names, no person's text, and it tells the
   analyst which referrals triage proposed and on which rules - the analyst's referrals page shows
   it, and the API blanked it until 2026-12-06. It is kept only when every name after the prefix is
-  one the engine writes (a rule, ``model:<name>``, a disposition): a person's reason that merely
+  one the engine writes (a rule, ``model:<name>``, a disposition, ``clinician_override`` for a
+  proposal that followed a clinician's override: who it was is not said): a person's reason that merely
   begins with the same words is free text, ``null``.
 
 The clinical roles read every field as stored. Until 2026-12-06 the analyst read the user names and
@@ -37,7 +38,7 @@ from referral.clinic import SECRET_KEY, get_setting, pseudonym
 from triage.assessment import Disposition
 from triage.rules import RULES_BY_NAME
 from triage.service.auth import Principal, Role
-from triage.service.clinic import PROPOSED_BY_TRIAGE
+from triage.service.clinic import CLINICIAN_OVERRIDE, PROPOSED_BY_TRIAGE
 
 #: Actors that are the service itself, not a person: kept as they are.
 SERVICE_ACTORS = frozenset(
@@ -55,17 +56,17 @@ FREE_TEXT = ("close_reason", "reason", "resolution_reason")
 STAFF = ("created_by", "closed_by", "resolved_by")
 #: A risk model's name as a proposal's reason names it (``model:cvd10``).
 _MODEL = re.compile(r"model:[a-z][a-z0-9_]{0,63}")
-_DISPOSITIONS = frozenset(d.value for d in Disposition)
+_TRIAGE_NAMES = frozenset(d.value for d in Disposition) | {CLINICIAN_OVERRIDE}
 
 
 def triage_reason(reason: object) -> str | None:
     """``reason`` when it is the one triage writes proposing a referral - ``proposed by triage: ``
-    and names the engine writes (rules, ``model:<name>``, a disposition), ``; ``-separated - else
-    None: a person's text, whatever its first words."""
+    and names the engine writes (rules, ``model:<name>``, a disposition, ``clinician_override``),
+    ``; ``-separated - else None: a person's text, whatever its first words."""
     if not isinstance(reason, str) or not reason.startswith(PROPOSED_BY_TRIAGE):
         return None
     names = reason.removeprefix(PROPOSED_BY_TRIAGE).split("; ")
-    engine = all(n in RULES_BY_NAME or n in _DISPOSITIONS or _MODEL.fullmatch(n) for n in names)
+    engine = all(n in RULES_BY_NAME or n in _TRIAGE_NAMES or _MODEL.fullmatch(n) for n in names)
     return reason if engine else None
 
 

@@ -19,7 +19,7 @@ from referral import lifecycle
 from referral.clock import Clock
 from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
-from triage.service.clinic import PROPOSED_BY_TRIAGE
+from triage.service.clinic import CLINICIAN_OVERRIDE, PROPOSED_BY_TRIAGE
 from triage.service.i18n import catalogue, catalogue_data
 from triage.service.pages.clock import clock, duration, local_time, stamp
 from triage.service.pages.engine_text import EngineText, bounds
@@ -172,6 +172,8 @@ def rule_label(language: str, name: str) -> str:
     text = catalogue(language)
     if name.startswith("model:"):
         return text("rule.model", name=EngineText(language).model_name(name.removeprefix("model:")))
+    if name == CLINICIAN_OVERRIDE:
+        return text("referrals.clinician_override")
     label = text(f"rule.{name}")
     return name if label == f"rule.{name}" else bounds(label)
 
@@ -219,6 +221,8 @@ DONE = frozenset(
         "assessed",
         "assessed_proposed",
         "override",
+        "override_proposed",
+        "override_proposal_kept",
         "referral",
         "referral_sent",
         "referral_cancelled",

@@ -16,6 +16,7 @@ from referral.closure import REASON_LIMIT
 from referral.records import OLDEST_YEARS, FeedbackIn
 from triage.assessment import Disposition
 from triage.errors import UserInputError
+from triage.service import proposals
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
@@ -146,6 +147,15 @@ _STATUS_EVENT = (
 )
 
 
+def above_decision(refs: list[dict[str, Any]], final: str | None) -> set[int]:
+    """The referrals still proposed while the visit's decision (``final``) sends the patient on no
+    longer (a clinician's override to local care, later results): kept, unsent, for a clinician to
+    confirm or cancel - an override never cancels one by itself."""
+    if final is None or final in REFERRAL_URGENCY:
+        return set()
+    return {int(r["id"]) for r in refs if r["status"] == "proposed"}
+
+
 def below_decision(refs: list[dict[str, Any]], final: str | None) -> set[int]:
     """The open referrals less urgent than the visit's decision (``final``): proposed on earlier
     results (triage proposes once per visit), or made before the decision rose."""
@@ -226,6 +236,7 @@ def show_encounter(
         referrals=refs,
         open_referrals=[r for r in refs if r["status"] in lifecycle.OPEN_STATUSES],
         below_decision=below_decision(refs, final),
+        above_decision=above_decision(refs, final),
         basis=by_referral(db, [r["id"] for r in refs], clinic),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
@@ -314,8 +325,16 @@ def override(
         typed = {"disposition": disposition.value, "reason": reason}
         return _reason_missing(request, who, assessment_id, "override", typed, empty)
     clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
-    encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
-    return stored(request, f"/encounters/{encounter_id}", "override")
+    assessment = store.get_assessment(db, assessment_id)
+    encounter_id = int(assessment["encounter_id"])
+    # a decision that sends the patient on proposes (or raises) a referral as the page's others do;
+    # one that no longer does leaves an open proposal as it is, and the notice says so
+    rt = runtime_of(request)
+    if proposals.propose_for_override(rt, db, assessment, disposition.value, actor=who.username):
+        return stored(request, f"/encounters/{encounter_id}", "override_proposed")
+    waiting = [r for r in referrals.open_referrals(db, encounter_id) if r["status"] == "proposed"]
+    kept = waiting and disposition.value not in REFERRAL_URGENCY
+    return stored(request, f"/encounters/{encounter_id}", "override_proposal_kept" if kept else "override")
 
 
 @router.post("/assessments/{assessment_id}/refer")
