@@ -24,6 +24,7 @@ from devices.results import (
     CLOCK_OLD,
     DELETE,
     IGNORED,
+    NO_RESULT_STATUS,
     QUESTIONABLE,
     STATUS_TO_FINAL,
     DeviceResult,
@@ -65,6 +66,16 @@ class GatewayResult:
     hold_kind: HoldKind | None = None
     hold_kinds: tuple[HoldKind, ...] = ()
 
+
+#: What an HL7 OBX-11 that carries no result (``NO_RESULT_STATUS``, HL7 v2.5 table 0085) means, for
+#: the hold of a value sent with it anyway.
+NO_RESULT_SAID: dict[str, str] = {
+    NO_RESULT_STATUS["I"]: "HL7 status I: specimen in the laboratory, results pending - not a result yet:"
+    " check it on the device; its result, sent as final, replaces this one",
+    NO_RESULT_STATUS["N"]: "HL7 status N: not asked - the test was not done, so the value is no result:"
+    " check it on the device",
+    NO_RESULT_STATUS["O"]: "HL7 status O: order detail only, no result: check it on the device",
+}
 
 #: The holds of a result whose code is None for what the profile's mapping table says of it.
 CODE_HOLDS: frozenset[HoldKind] = frozenset({"unmapped", "unexpected_unit", "unscalable_value"})
@@ -133,6 +144,8 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 " device; sent again as final, it replaces this one",
             )
         )
+    elif said := [NO_RESULT_SAID[f] for f in (stored.flags or "").split(",") if f in NO_RESULT_SAID]:
+        found.append(("not_final", f"the device sent a value with {said[0]}"))
     elif stored.status not in FINAL_STATUSES:
         found.append(("not_final", f"result status {json_text(stored.status)} is not final"))
     if stored.code is None:

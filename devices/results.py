@@ -33,6 +33,13 @@ QUESTIONABLE = "validity_questionable"
 #: results already sent as 'preliminary'" (HL7 v2.5 table 0085): stored ``final``; with no value of
 #: its own it makes the stored preliminary result with its key final, value kept (``referral.inbox``).
 STATUS_TO_FINAL = STATUS_CHANGE_FLAG
+#: Flags of an HL7 OBX whose OBX-11 says it carries no result (HL7 v2.5 table 0085): ``I``
+#: "specimen in lab; results pending", ``N`` "not asked" (the observation was not sought), ``O``
+#: "order detail description only (no result)". Without a value such an OBX is no result at all
+#: (``devices.codecs.hl7``: neither stored nor held, and it never takes the key of the result it
+#: announces); a value sent with one anyway is stored preliminary with the flag, held saying what
+#: the status means (``devices.hold``).
+NO_RESULT_STATUS: dict[str, str] = {"I": "results_pending", "N": "not_asked", "O": "order_detail_only"}
 #: Flag for a result with a "no value" token (``---``, ``-----``...) or an empty value.
 NO_VALUE = "no_value"
 #: Flag for a result whose value field was ``""``: LIS2-A2 5.4.9 "delete the stored value", not empty.

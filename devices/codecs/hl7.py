@@ -18,7 +18,7 @@ from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
-from devices.results import STATUS_TO_FINAL, DeviceResult, Quarantine, message_id
+from devices.results import NO_RESULT_STATUS, STATUS_TO_FINAL, DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -381,6 +381,8 @@ def decode_message(
                 parts.pop()
             # U: the stored preliminary result is final now, its value not sent again
             to_final = seg.raw(11).strip().upper()[:1] == "U"
+            # I (results pending), N (not asked), O (order detail only): no result (table 0085)
+            no_result = NO_RESULT_STATUS.get(seg.raw(11).strip().upper()[:1])
             raw_value = enc_join(parts, msg.enc)
             f = Fields(
                 protocol="hl7",
@@ -394,12 +396,17 @@ def decode_message(
                 qc=qc,
                 flags=tuple(x.strip() for x in seg.raw(8).split(msg.enc.repeat) if x.strip())
                 + not_production
-                + ((STATUS_TO_FINAL,) if to_final else ()),
+                + ((STATUS_TO_FINAL,) if to_final else ())
+                + ((no_result,) if no_result else ()),
                 observed_at=ts(seg, 14) or obr_time or msh_time,
                 reference_range=seg.first(7) or None,
                 byte_offset=base_offset + seg.offset,
             )
             result, problem = build_result(f, profile, counter, raw)
+            if no_result and not result.value and result.status != "withdrawn":
+                # nothing to store, hold or review: stored, it took the key of the result it
+                # announces (whose preliminary was then a "resend") and sat held "not final"
+                continue
             if f.device_unit and not seg.first(6):  # the profile's unit stood in for no unit sent
                 result = replace(result, device_unit=None)
             results.append(result)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from devices.mapping import unit_setting
-from devices.results import DELETE, QUESTIONABLE
+from devices.results import DELETE, NO_RESULT_STATUS, QUESTIONABLE
 from referral import corrections, review
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode
@@ -66,7 +66,8 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
 def _why_says(item: review.HeldResult) -> dict[str, str]:
     """The message of a why whose words depend on the device's status: ``not_final`` of a result
     the device marked questionable (ASTM ``W``) or withdrew (HL7 ``W``), and a held correction
-    that is a withdrawal - each said as such, not "Not final"; other whys: ``held.why_<why>``."""
+    that is a withdrawal, and a value sent with an HL7 status that carries no result (I, N, O) -
+    each said as such, not "Not final"; other whys: ``held.why_<why>``."""
     r = item.result
     if r.status == WITHDRAWN and DELETE in (r.flags or "").split(","):  # "" for the value
         return {"not_final": "held.why_deleted", "correction_rejected": "held.why_deleted_reading"}
@@ -74,7 +75,17 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
         return {"not_final": "held.why_withdrawn", "correction_rejected": "held.why_withdrawn_reading"}
     if QUESTIONABLE in (r.flags or "").split(","):
         return {"not_final": "held.why_questionable"}
-    return {}
+    said = [NO_RESULT_SAYS[f] for f in (r.flags or "").split(",") if f in NO_RESULT_SAYS]
+    return {"not_final": said[0]} if said else {}
+
+
+#: the message of ``not_final`` for a value the device sent with an HL7 OBX-11 that carries no
+#: result (``devices.results.NO_RESULT_STATUS``: I results pending, N not asked, O order detail)
+NO_RESULT_SAYS = {
+    NO_RESULT_STATUS["I"]: "held.why_results_pending",
+    NO_RESULT_STATUS["N"]: "held.why_not_asked",
+    NO_RESULT_STATUS["O"]: "held.why_order_detail",
+}
 
 
 def _problem_says(item: review.HeldResult) -> dict[str, Any] | None:

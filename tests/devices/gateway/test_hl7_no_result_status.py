@@ -1,0 +1,73 @@
+"""HL7 OBX-11 ``I`` ("specimen in lab; results pending"), ``N`` ("not asked": the observation was
+not sought) and ``O`` ("order detail description only (no result)") - HL7 v2.5 table 0085 - carry
+no result. They were read as preliminary results: each became a row held "Not final" on the staff
+page until someone dismissed it, and an ``I`` stored first took the key (sample, test, time) of the
+result it announced, so that result's preliminary version was dropped as a resend of it. Now an
+OBX with one of them and no value is no result (the message is kept as sent); one that carries a
+value anyway is held, saying what the device's status means.
+
+A live gateway over a loopback TCP socket, a real SQLite log (SYNTHETIC patient ids).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devices.gateway import GatewayResult
+from tests.devices.gateway.test_hl7_withdrawal import _oru, _send
+from triage.cli.devices_link import status_line
+
+
+def _rows(db_path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.execute("SELECT status, value FROM device_results"))
+
+
+@pytest.mark.parametrize("code", ["I", "N", "O"])
+def test_a_status_that_carries_no_result_stores_none_and_holds_nothing(code: str, tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    status = _send([_oru("CTL-1", code, value=""), _oru("CTL-2", "F")], db_path, delivered, 1)
+    assert _rows(db_path) == [("final", "88")]
+    assert [(r.auto_feed, r.stored.value) for r in delivered] == [(True, "88")], "nothing held to dismiss"
+    assert "2 messages; 1 new results stored (1 for triage, 0 held)" in status_line(status)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM device_messages").fetchone() == (2,), "kept as sent"
+
+
+def test_results_pending_does_not_take_the_key_of_the_result_it_announces(tmp_path: Path) -> None:
+    """I, then the preliminary result with the same key: the preliminary was dropped as a resend
+    of the I (a row without a value); it is the row now."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "I", value=""), _oru("CTL-2", "P")], db_path, delivered, 1)
+    assert _rows(db_path) == [("preliminary", "88")]
+
+
+@pytest.mark.parametrize("code", ["I", "N", "O"])
+def test_a_result_already_stored_is_kept_when_such_a_status_follows(code: str, tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "F"), _oru("CTL-2", code, value="")], db_path, delivered, 1)
+    assert _rows(db_path) == [("final", "88")]
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("I", "HL7 status I: specimen in the laboratory, results pending"),
+        ("N", "HL7 status N: not asked - the test was not done"),
+        ("O", "HL7 status O: order detail only, no result"),
+    ],
+)
+def test_a_value_sent_with_such_a_status_is_held_saying_what_the_status_means(
+    code: str, says: str, tmp_path: Path
+) -> None:
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", code)], tmp_path / "clinic.db", delivered, 1)
+    (result,) = delivered
+    assert (result.auto_feed, result.hold_kinds) == (False, ("not_final",))
+    assert result.hold_reason is not None and says in result.hold_reason
