@@ -161,6 +161,17 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _outside(value: float, low: float, high: float) -> dict[str, str]:
+    """A value outside the training range and the range, as the explanation shows them: four
+    significant digits, more where four would show the value inside the range (18 against 17.9984
+    read "total_cholesterol=18 (trained on 2.922-18)"; now "... 2.9222-17.998")."""
+    for digits in range(4, 18):  # 17 digits give back every float exactly
+        shown = {k: f"{x:.{digits}g}" for k, x in (("value", value), ("low", low), ("high", high))}
+        if not float(shown["low"]) <= float(shown["value"]) <= float(shown["high"]):
+            break
+    return shown
+
+
 _INPUTS_MISSING = INPUTS_MISSING.printf({"inputs": "%s"})
 # the explanation's clauses whose list comes last: "; " and the text before the list
 _DRIVERS, _IMPUTED, _OUT_OF_RANGE = (
@@ -406,12 +417,7 @@ class RiskModel:
         if out_of_range:
             specs = {s.name: s for s in self._specs}
             text += _OUT_OF_RANGE + ", ".join(
-                RANGE_ITEM.format(
-                    feature=n,
-                    value=_fmt(row[specs[n].index]),
-                    low=_fmt(specs[n].range[0]),
-                    high=_fmt(specs[n].range[1]),
-                )
+                RANGE_ITEM.format(feature=n, **_outside(row[specs[n].index], *specs[n].range))
                 for n in out_of_range
             )
         if notes:
