@@ -56,6 +56,23 @@ def _without_root_options(args: list[str]) -> list[str]:
     return args
 
 
+def _parsed(line: str) -> list[Any]:
+    """The groups and command an example line runs, its options and arguments parsed as that
+    command parses them (a renamed option, an added argument: the example is stale)."""
+    words = _without_root_options(shlex.split(line))
+    command: Any = ROOT
+    ran = []
+    while hasattr(command, "commands"):
+        assert words and words[0] in command.commands, f"`triage {line}`: no such command"
+        command, words = command.commands[words[0]], words[1:]
+        ran.append(command)
+    try:
+        command.make_context(line, words, resilient_parsing=False)
+    except UsageError as exc:
+        pytest.fail(f"`triage {line}`: {exc.format_message()}")
+    return ran
+
+
 def test_every_command_is_checked() -> None:
     assert ("assess",) in LEAVES and ("referrals", "restore") in LEAVES
     assert ("devices", "associations", "close-encounter") in LEAVES and len(LEAVES) >= 35
@@ -68,19 +85,8 @@ def test_every_help_ends_with_examples_of_that_command(
     monkeypatch.setenv("COLUMNS", "80")
     text = _help(path, capsys)
     assert "Examples:" in text, f"`triage {' '.join(path)} --help` shows no example"
-    lines = _example_lines(text)
-    ran = []
-    for line in lines:  # a line may run another command first (report generate, then imbalance)
-        words = _without_root_options(shlex.split(line))
-        command: Any = ROOT
-        while hasattr(command, "commands"):
-            assert words and words[0] in command.commands, f"`triage {line}`: no such command"
-            command, words = command.commands[words[0]], words[1:]
-            ran.append(command)
-        try:
-            command.make_context(line, words, resilient_parsing=False)
-        except UsageError as exc:  # an option renamed, an argument added: the example is stale
-            pytest.fail(f"`triage {line}`: {exc.format_message()}")
+    # a line may run another command first (report generate, then imbalance)
+    ran = [command for line in _example_lines(text) for command in _parsed(line)]
     leaf: Any = ROOT
     for word in path:
         leaf = leaf.commands[word]

@@ -24,8 +24,8 @@ from referral.storage import read_problem, storage_error
 from triage.__main__ import CTRL_C_EXIT  # the standard library only: not serve's (the service)
 from triage.cli import lazy
 from triage.cli.context import AppContext
-from triage.cli.help_examples import add_examples
-from triage.cli.output import echo, guard_streams, write
+from triage.cli.help_examples import EXAMPLES, add_examples
+from triage.cli.output import echo, examples, guard_streams, write
 from triage.errors import ClinicError, json_text
 
 
@@ -54,6 +54,7 @@ app = typer.Typer(
     name="triage",
     cls=_Commands,
     help="Clinic-side triage: device gateway, clinical scores, risk models, referral log, analytics.",
+    epilog=examples(*EXAMPLES[()]),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -10,10 +10,47 @@ from __future__ import annotations
 
 import typer
 from typer.main import get_command_name
+from typer.models import DefaultPlaceholder
 
 from triage.cli.output import examples
 
 EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
+    (): (
+        "triage demo                   # the whole product live, SYNTHETIC patients",
+        "triage assess examples/urgent-referral.json --table",
+        "triage --config /etc/clinic-triage/clinic.toml serve",
+        "triage devices replay capture.astm --profile sysmex-xn550",
+        "triage report generate --out /tmp/exports   # SYNTHETIC data to try",
+    ),
+    ("models",): (
+        "triage models list",
+        "triage models verify          # every model; exit 1 on any failure",
+    ),
+    ("devices",): (
+        "triage devices ports          # the serial ports, by their stable names",
+        "triage devices replay capture.astm --profile sysmex-xn550",
+    ),
+    ("devices", "associations"): (
+        "triage devices associations list",
+        "triage devices associations attach oxi-1 --mrn MRN-0042 --actor 'Nurse Li'",
+    ),
+    ("referrals",): (
+        "triage referrals migrate      # create the log, or upgrade it",
+        "triage referrals list --status sent",
+        "triage referrals backup       # into the settings' database.backup_dir",
+    ),
+    ("referrals", "facilities"): (
+        "triage referrals facilities load facilities.csv --clinic CLINIC-001",
+        "triage referrals facilities list",
+    ),
+    ("study",): (
+        "triage study rebuild --out /tmp/study     # real geography, SYNTHETIC flows",
+        "triage study rebuild --data examples/study --out /tmp/example-study",
+    ),
+    ("report",): (
+        "triage report generate --out /tmp/exports       # SYNTHETIC data to try",
+        "triage report imbalance --input /tmp/exports --out /tmp/report",
+    ),
     ("serve",): (
         "triage serve          # 127.0.0.1:8000; the first visit creates the admin",
         "triage --config /etc/clinic-triage/clinic.toml serve --workers 1",
@@ -60,7 +97,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "triage devices simulate --kind hl7-monitor --tcp 127.0.0.1:2575 --count 5",
     ),
     ("devices", "ports"): (
-        "triage devices ports          # by_id: a profile's [serial] port",
+        "triage devices ports          # by_id: the name for a profile's serial port",
         "triage devices ports --json",
     ),
     ("devices", "associations", "list"): (
@@ -132,7 +169,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
 
 
 def add_examples(app: typer.Typer, path: tuple[str, ...] = ()) -> None:
-    """Give each command of ``app`` without an epilog its lines of :data:`EXAMPLES`."""
+    """Give each command and group of ``app`` without an epilog its lines of :data:`EXAMPLES`."""
     for info in app.registered_commands:
         assert info.callback is not None
         name = info.name or get_command_name(info.callback.__name__)
@@ -141,4 +178,6 @@ def add_examples(app: typer.Typer, path: tuple[str, ...] = ()) -> None:
             info.epilog = examples(*lines)
     for group in app.registered_groups:
         assert group.typer_instance is not None and group.name is not None
+        if isinstance(group.epilog, DefaultPlaceholder) and (lines := EXAMPLES.get((*path, group.name))):
+            group.epilog = examples(*lines)  # `triage referrals --help` listed commands, no command line
         add_examples(group.typer_instance, (*path, group.name))
