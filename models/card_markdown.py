@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from models.card import ModelCard
+from models.card import FIRM_OUTCOMES, ModelCard, SubgroupMetric
 
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
+
+
+def _subgroup_auroc(g: SubgroupMetric) -> str:
+    """The AUROC, and how few outcomes it rests on when they are too few for a firm estimate."""
+    if not g.too_few_outcomes:
+        return g.auroc_text
+    few = min(g.events, g.n - g.events)
+    return f"{g.auroc_text} (only {few} {'events' if few == g.events else 'non-events'})"
+
+
+def _no_sex_subgroups(card: ModelCard) -> str:
+    why = (
+        f"it is trained and scored on {card.population.sex} patients only"
+        if card.population.sex is not None
+        else "the training data do not record it"
+    )
+    return f"No subgroups by sex: sex is not one of this model's inputs ({why})."
 
 
 def render_card(card: ModelCard) -> str:
@@ -70,14 +87,18 @@ def render_card(card: ModelCard) -> str:
             for i, b in enumerate(m.calibration_bins, start=1)
         ],
         "",
+        f"Held-out subgroups ({m.n} rows; computed by the training code, recomputed by `triage models evaluate "
+        f"{card.name}`): an AUROC on fewer than {FIRM_OUTCOMES} events or non-events is no firm estimate.",
+        "",
         "| subgroup | n | events | AUROC | mean predicted | observed |",
         "|---|---|---|---|---|---|",
         *[
-            f"| {label} | {g.n} | {g.events} | {'-' if g.auroc is None else f'{g.auroc:.3f}'} "
+            f"| {label} | {g.n} | {g.events} | {_subgroup_auroc(g)} "
             f"| {_pct(g.mean_predicted)} | {_pct(g.observed_rate)} |"
             for label, g in m.subgroups.items()
         ],
         "",
+        *([_no_sex_subgroups(card), ""] if "sex_male" not in card.feature_names else []),
         "## Decision thresholds",
         "",
         "The thresholds are set in the training recipe from the source column (guideline categories by analogy, or a stated convention), not fitted to these "

@@ -38,7 +38,10 @@ def test_the_cvd10_card_gives_the_held_out_rows_with_an_imputed_input_and_says_t
     assert "the AUROC is 0.603 (7 events, too few outcomes for a firm estimate)" in limitation
     assert "against 0.794 on the 1126 rows with every input measured" in limitation
     markdown = (models.MODELS_DIR / "cvd10" / "1.0.0" / "CARD.md").read_text(encoding="utf-8")
-    assert "| inputs=imputed | 124 | 7 | 0.603 | 7.5% | 5.7% |" in markdown and limitation in markdown
+    assert (
+        "| inputs=imputed | 124 | 7 | 0.603 (only 7 events) | 7.5% | 5.7% |" in markdown
+        and limitation in markdown
+    )
     fresh = build("cvd10").card  # written by the training, not by hand
     assert fresh.metrics.subgroups == card.metrics.subgroups and fresh.limitations == card.limitations
 
