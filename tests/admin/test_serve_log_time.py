@@ -7,11 +7,13 @@ be placed. A real `triage serve` on loopback with a real SQLite log."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
-from tests.service.test_serve_startup import _serve_once, unstamped
+from tests.service.test_serve_startup import TRIAGE, _serve_once, environment, unstamped
 
 STAMPED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \S")
+STAMP = re.compile(STAMPED.pattern[:-2])  # a line that is indented after its time (the demo's accounts)
 
 
 def test_every_line_of_serve_and_its_worker_starts_with_its_utc_time(tmp_path: Path) -> None:
@@ -24,3 +26,19 @@ def test_every_line_of_serve_and_its_worker_starts_with_its_utc_time(tmp_path: P
     assert sum(line.startswith("INFO:     Started server process [") for line in said) == 2, said  # both
     assert any(line.startswith("referral log ") for line in said), said
     assert any(line.startswith("ready: ") for line in said), said
+
+
+def test_every_line_the_demo_writes_starts_with_its_utc_time(tmp_path: Path) -> None:
+    """`triage demo` wrote its own lines - the URL, its accounts, "demo stopped after ..." - without
+    a time, where serve's (and the demo's own uvicorn lines) had one."""
+    command = [TRIAGE, "demo", "--seconds", "2", "--interval", "1", "--port", "0"]
+    command += ["--data-dir", str(tmp_path / "demo")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=environment())
+    assert result.returncode == 0, result.stderr
+    for stream in (result.stdout, result.stderr):
+        lines = stream.splitlines()
+        assert lines and [line for line in lines if not STAMP.match(line)] == [], lines
+    said = unstamped(result.stdout)
+    assert said[0] == "clinic-triage demo - SYNTHETIC patients, not for clinical use", said
+    assert any(line.startswith("clinic service: http://127.0.0.1:") for line in said), said
+    assert unstamped(result.stderr)[-1].startswith("demo stopped after "), result.stderr

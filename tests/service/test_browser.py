@@ -73,7 +73,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     assert process.stdout is not None
     deadline = time.monotonic() + 30
     for line in process.stdout:
-        match = re.match(r"^\s+(admin|doctor|nurse)\s+(\S+)$", line)
+        match = re.match(r"^(?:\S+Z)?\s+(admin|doctor|nurse)\s+(\S+)$", line)  # after its UTC time
         if match:
             passwords[match.group(1)] = match.group(2)
         listening = LISTENING.search(line)

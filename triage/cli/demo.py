@@ -22,6 +22,15 @@ from triage.cli.serve import (
 from triage.errors import UserInputError
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """What the demo writes, each line after its ISO-8601 UTC time as `triage serve`'s lines
+    (triage.service.logline): the demo's lines had none, so its output kept in a file could not be
+    placed beside the service's own (stamped) log lines."""
+    from triage.service.logline import stamped
+
+    write(stamped(text), err=err)
+
+
 class Terminated(BaseException):
     """SIGTERM, raised as Ctrl-C raises KeyboardInterrupt: not an ``Exception``, so no handler of a
     demo step swallows it on its way out."""
@@ -90,7 +99,7 @@ def register(app: typer.Typer) -> None:
         except Terminated:
             # a service manager's normal stop (kill, systemd, docker stop): the simulators, the
             # gateway and the server stopped as on Ctrl-C; 0 as `devices listen | simulate`
-            write("demo stopped (SIGTERM)", err=True)
+            _say("demo stopped (SIGTERM)", err=True)
 
 
 def _demo(
@@ -146,29 +155,29 @@ def _run(
 
     bind_port = listener.getsockname()[1]  # --port 0: the one it got, in the URL the demo prints
     settings, passwords = prepare(ctx.obj.settings, data_dir, bind_host, bind_port)
-    write("clinic-triage demo - SYNTHETIC patients, not for clinical use")
+    _say("clinic-triage demo - SYNTHETIC patients, not for clinical use")
     # a folder of its own (not --data-dir): left behind by every run, so say it is the user's to delete
     kept = "" if data_dir is not None else " (new; kept when the demo stops: delete it when done)"
-    write(f"data folder: {settings.data_dir}{kept}")
+    _say(f"data folder: {settings.data_dir}{kept}")
     db = connect(settings.database.path)
-    write(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
+    _say(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
     db.close()
-    write("demo accounts (shown once):")
+    _say("demo accounts (shown once):")
     for username, password in passwords.items():
-        write(f"  {username:<8} {password}")
+        _say(f"  {username:<8} {password}")
     try:
         measured = asyncio.run(
             run_demo(
                 settings,
                 seconds=seconds,
                 interval_s=interval,
-                echo=write,
+                echo=_say,
                 close_after_s=close_after,
                 listener=listener,
             )
         )
     except KeyboardInterrupt:
         # stopped by Ctrl-C, not ended by itself (--seconds): what `triage serve` says with 130
-        write("demo stopped", err=True)
+        _say("demo stopped", err=True)
         raise typer.Exit(CTRL_C_EXIT) from None
-    write(f"demo stopped after {measured} synthetic patients", err=True)
+    _say(f"demo stopped after {measured} synthetic patients", err=True)
