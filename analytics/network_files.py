@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -88,7 +89,7 @@ def read_nodes(path: Path) -> pd.DataFrame:
 SYNTHETIC_COLUMN = "synthetic"
 
 
-def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
+def read_edges(path: Path, node_ids: set[str], nodes_file: str = "the nodes file") -> pd.DataFrame:
     """EDGES.csv: sender, receiver and numeric columns (weights, counts); a ``synthetic`` column
     is checked (true/false) and left out of the network (:func:`synthetic_marks` reads it)."""
     edges = _read(path, "edges")
@@ -110,7 +111,7 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
             row = int(np.argmax(unknown.to_numpy()))
             raise NetworkInputError(
                 f"{path}: line {row + 2}, column {json_text(header)}: {column}"
-                f" {json_text(edges[column].iloc[row])} is not an id in the nodes file"
+                f" {json_text(edges[column].iloc[row])} is not an id in {nodes_file}"
             )
     for column in edges.columns.drop(["source", "target"]):
         numeric = finite_numbers(edges[column])
@@ -123,47 +124,106 @@ def read_edges(path: Path, node_ids: set[str]) -> pd.DataFrame:
     return edges
 
 
-def read_dyadic(path: Path, ids: list[str]) -> np.ndarray:
-    """A square matrix CSV or a long ``source,target,value`` CSV, as an n x n array in node order."""
+def read_dyadic(path: Path, ids: list[str], nodes_file: str = "the nodes file") -> np.ndarray:
+    """A square matrix CSV or a long ``source,target,value`` CSV, as an n x n array in node order.
+
+    Each problem names the line and column it is on, an id the nodes file does not have names the
+    nodes file (``nodes_file``: "the nodes file nodes.csv"), and a table of neither shape says which shapes are taken."""
     table = _read(path, "dyadic covariate")
-    index = {node: k for k, node in enumerate(ids)}
-    n = len(ids)
-    long_form = [c.lower() for c in table.columns[:3]] in (
-        ["source", "target", "value"],
-        ["from", "to", "value"],
-    )
-    if long_form:
-        matrix = np.zeros((n, n))
-        header = [str(c) for c in table.columns[:3]]
-        repeat = repeated_pair_problem(
-            path, table.iloc[:, 0], table.iloc[:, 1], (header[0], header[1]), "value", summed=False
+    header = [str(c) for c in _header_row(path)]
+    named = [c.lower() for c in header[:3]]
+    if named[:2] in (["source", "target"], ["from", "to"]) and named[2:] != ["value"]:
+        raise NetworkInputError(
+            f"{path}: line 1: columns {json_text(header[0])} and {json_text(header[1])} but no third"
+            f' column "value": a long covariate table is source,target,value (one row per pair), a'
+            " matrix has the node ids in its first column and its header row"
         )
-        if repeat is not None:  # the last row's value replaced the others without a word
-            raise NetworkInputError(repeat)
-        for line, (a, b, v) in enumerate(table.iloc[:, :3].itertuples(index=False), start=2):
-            for node, column in ((a, header[0]), (b, header[1])):
-                if node not in index:
-                    raise NetworkInputError(
-                        f"{path}: line {line}, column {json_text(column)}:"
-                        f" {json_text(node)} is not an id in the nodes file"
-                    )
-            try:
-                matrix[index[a], index[b]] = float(v)
-                if not math.isfinite(matrix[index[a], index[b]]):
-                    raise ValueError(v)
-            except ValueError:
+    if named in (["source", "target", "value"], ["from", "to", "value"]):
+        return _long_dyadic(path, table, header, ids, nodes_file)
+    return _matrix_dyadic(path, table, header, ids, nodes_file)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _header_row(path: Path) -> list[str]:
+    """The header row as written (pandas renames a repeated header "R01" to "R01.1")."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _long_dyadic(
+    path: Path, table: pd.DataFrame, header: list[str], ids: list[str], nodes_file: str
+) -> np.ndarray:
+    index = {node: k for k, node in enumerate(ids)}
+    matrix = np.zeros((len(ids), len(ids)))
+    repeat = repeated_pair_problem(
+        path, table.iloc[:, 0], table.iloc[:, 1], (header[0], header[1]), "value", summed=False
+    )
+    if repeat is not None:  # the last row's value replaced the others without a word
+        raise NetworkInputError(repeat)
+    for line, (a, b, v) in enumerate(table.iloc[:, :3].itertuples(index=False), start=2):
+        for node, column in ((a, header[0]), (b, header[1])):
+            if node not in index:
                 raise NetworkInputError(
-                    f"{path}: line {line}, column {json_text(header[2])}: value {not_a_number(v)}"
-                ) from None
-        return matrix
-    rows = table.iloc[:, 0].tolist()
-    cols = list(table.columns[1:])
-    if len(rows) != len(cols):
-        raise NetworkInputError(f"{path}: the matrix is not square ({len(rows)} rows, {len(cols)} columns)")
-    missing = [node for node in ids if node not in set(rows) or node not in set(cols)]
-    if missing:
-        raise NetworkInputError(f"{path}: node {json_text(missing[0])} has no row or column in the matrix")
+                    f"{path}: line {line}, column {json_text(column)}:"
+                    f" {json_text(node)} is not an id in {nodes_file}"
+                )
+        try:
+            matrix[index[a], index[b]] = float(v)
+            if not math.isfinite(matrix[index[a], index[b]]):
+                raise ValueError(v)
+        except ValueError:
+            raise NetworkInputError(
+                f"{path}: line {line}, column {json_text(header[2])}: value {not_a_number(v)}"
+            ) from None
+    return matrix
+
+
+def _matrix_dyadic(
+    path: Path, table: pd.DataFrame, header: list[str], ids: list[str], nodes_file: str
+) -> np.ndarray:
+    """A square matrix: the first column and the header row (after its first cell) are node ids,
+    each once; an id the nodes file does not have, or a node without its row or column, is
+    refused saying where (a row of another unit was left out without a word)."""
+    known = set(ids)
+    rows = [str(r) for r in table.iloc[:, 0]]
+    cols = header[1:]
+    shape = (
+        f"a matrix has a row (first column) and a column (header row) for each of the {len(ids)} nodes"
+        f" in {nodes_file}, or give a long table source,target,value"
+    )
+    for where, labels, first_line in (("row", rows, 2), ("column", cols, None)):
+        seen: dict[str, int] = {}
+        for k, label in enumerate(labels):
+            place = (
+                f"line {first_line + k}, column {json_text(header[0])}"
+                if first_line
+                else f"line 1, column {k + 2}"
+            )
+            if label not in known:
+                raise NetworkInputError(
+                    f"{path}: {place}: {json_text(label)} is not an id in {nodes_file} (a matrix's"
+                    " first column and header row are node ids)"
+                )
+            if label in seen:
+                before = f"line {first_line + seen[label]}" if first_line else f"column {seen[label] + 2}"
+                raise NetworkInputError(
+                    f"{path}: {place}: the {where} of {json_text(label)} appears more than once"
+                    f" (first at {before}); give each node one {where}"
+                )
+            seen[label] = k
+    for where, labels in (("row (first column)", rows), ("column (header row)", cols)):
+        missing = [node for node in ids if node not in set(labels)]
+        if missing:
+            raise NetworkInputError(
+                f"{path}: node {json_text(missing[0])} has no {where} in the matrix"
+                f" ({_count(len(rows), 'row')}, {_count(len(cols), 'column')}); {shape}"
+            )
     body = table.set_index(table.columns[0])
+    body.index = rows
+    body.columns = cols
     values = body.loc[ids, ids].apply(finite_numbers)
     bad = values.isna().to_numpy()
     if bad.any():
@@ -185,8 +245,9 @@ def read_network(
 ) -> Network:
     nodes = read_nodes(nodes_path)
     ids = nodes["id"].tolist()
-    edges = read_edges(edges_path, set(ids))
-    matrices = {name: read_dyadic(path, ids) for name, path in (edgecov or {}).items()}
+    nodes_file = f"the nodes file {nodes_path}"
+    edges = read_edges(edges_path, set(ids), nodes_file)
+    matrices = {name: read_dyadic(path, ids, nodes_file) for name, path in (edgecov or {}).items()}
     return Network(
         nodes,
         edges,

@@ -123,6 +123,22 @@ def _check_edgecov_used(pairs: dict[str, Path], terms: list[TermSpec]) -> None:
 
 
 @contextmanager
+def _naming_edgecov_option(covariates: dict[str, Path]) -> Iterator[None]:
+    """A problem in an --edgecov file names the option as given (``--edgecov GeoProx=geo.csv: line
+    3, ...``): the file's name alone did not say which covariate, nor which option, to fix."""
+    from analytics.errors import NetworkInputError
+
+    try:
+        yield
+    except NetworkInputError as exc:
+        text = str(exc)
+        for name, path in covariates.items():
+            if text.startswith(f"{path}: "):
+                raise NetworkInputError(f"--edgecov {name}={path}: {text[len(str(path)) + 2 :]}") from None
+        raise
+
+
+@contextmanager
 def _naming_formula_option() -> Iterator[None]:
     """A problem with the formula, found where it is read, planned or fitted, names --formula:
     "unknown term "foo"" alone did not say which of the options held it."""
@@ -251,7 +267,8 @@ def fit_command(
         )
     nodes_file, edges_file = _input_file(f"--nodes {nodes}", nodes), _input_file(f"--edges {edges}", edges)
     covariates = _edgecov_pairs(edgecov or [])
-    net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
+    with _naming_edgecov_option(covariates):
+        net = read_network(nodes_file, edges_file, covariates, directed=not undirected)
     marks = synthetic_marks(nodes_file, edges_file)
     only_loops = net.only_self_loops_problem()
     if only_loops:  # no tie at all: the fit failed 'no convergence'

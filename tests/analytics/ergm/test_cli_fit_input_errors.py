@@ -24,7 +24,15 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
     square = tmp_path / "ragged.csv"
     square.write_text("id,u0,u1\nu0,0,1\n", encoding="utf-8")
     assert main([*base, "--edges", str(f["edges"]), "--edgecov", f"G={square}"]) == 2
-    assert "not square" in capsys.readouterr().err
+    assert f'--edgecov G={square}: node "u1" has no row (first column)' in capsys.readouterr().err
+
+
+def _said(message: str, folder: Path) -> str:
+    """The error line for ``message`` about a file in ``folder``: one about the covariate file
+    cov.csv names its option, --edgecov C=..., as given."""
+    if message.startswith("cov.csv: "):
+        return f"error: --edgecov C={folder / 'cov.csv'}: {message.removeprefix('cov.csv: ')}\n"
+    return f"error: {folder / message}\n"
 
 
 @pytest.mark.parametrize(
@@ -35,19 +43,25 @@ def test_bad_inputs_exit_2_and_say_where(tmp_path: Path, capsys: pytest.CaptureF
         (
             "from,to\nu1,ghost\n",
             None,
-            'edges.csv: line 2, column "to": target "ghost" is not an id in the nodes file',
+            'edges.csv: line 2, column "to": target "ghost" is not an id in the nodes file {nodes}',
         ),
         (
             None,
             "source,target,value\nu1,ghost,1\n",
-            'cov.csv: line 2, column "target": "ghost" is not an id in the nodes file',
+            'cov.csv: line 2, column "target": "ghost" is not an id in the nodes file {nodes}',
         ),
         (
             None,
             "source,target,value\nu1,u2,high\n",
             'cov.csv: line 2, column "value": value "high" is not a number',
         ),
-        (None, "id,u0,u1\nu0,0,1\nu1,1,0\n", 'cov.csv: node "u2" has no row or column in the matrix'),
+        (
+            None,
+            "id,u0,u1\nu0,0,1\nu1,1,0\n",
+            'cov.csv: node "u2" has no row (first column) in the matrix (2 rows, 2 columns); a matrix has'
+            " a row (first column) and a column (header row) for each of the 15 nodes in the nodes file"
+            " {nodes}, or give a long table source,target,value",
+        ),
     ],
 )
 def test_values_in_bad_network_files_are_quoted_as_json(
@@ -66,7 +80,7 @@ def test_values_in_bad_network_files_are_quoted_as_json(
     argv = ["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"])]
     argv += ["--edgecov", f"C={covariate}", "--formula", 'edges + edgecov("C")']
     assert main(argv) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path / message}\n"
+    assert capsys.readouterr().err == _said(message.format(nodes=f["nodes"]), tmp_path)
 
 
 def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json(
@@ -82,14 +96,14 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
     # said "cell (u0, u1) ..." alone: the line and column now, as for the nodes file
     assert (
         capsys.readouterr().err
-        == f'error: {f["geo"]}: line 2, column "u1": cell (u0, u1) value "x" is not a number\n'
+        == f'error: --edgecov G={f["geo"]}: line 2, column "u1": cell (u0, u1) value "x" is not a number\n'
     )
     empty = [",".join([a, *("" if (a, b) == ("u2", "u0") else "0" for b in ids)]) for a in ids]
     f["geo"].write_text("id," + ",".join(ids) + "\n" + "\n".join(empty) + "\n", encoding="utf-8")
     assert main([*argv, "--edgecov", f"G={f['geo']}"]) == 2  # said 'value "" is not a number'
     assert (
         capsys.readouterr().err
-        == f'error: {f["geo"]}: line 4, column "u0": cell (u2, u0) is empty; give a number\n'
+        == f'error: --edgecov G={f["geo"]}: line 4, column "u0": cell (u2, u0) is empty; give a number\n'
     )
     assert main([*argv, "--edgecov", "G"]) == 2
     assert capsys.readouterr().err == 'error: --edgecov "G": expected NAME=FILE.csv\n'
@@ -395,7 +409,7 @@ def test_infinite_values_and_a_counted_pair_given_twice_are_refused_saying_where
     covariate.write_text(covariate_text or "source,target,value\nu1,u2,1\n", encoding="utf-8")
     options = [a.format(cov=covariate) for a in argv]
     assert main(["study", "fit", "--nodes", str(f["nodes"]), "--edges", str(f["edges"]), *options, "-q"]) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path / message}\n"
+    assert capsys.readouterr().err == _said(message, tmp_path)
 
 
 def test_a_binary_network_may_list_a_tie_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
