@@ -332,6 +332,23 @@ def unfinished_backups(log: Path, folder: Path, now: float | None = None) -> lis
         rf"{re.escape(log.stem)}\.backup\.([0-9]{{8}}T[0-9]{{6}}Z){re.escape(log.suffix or '.db')}"
         r"\.partial(-journal|-wal|-shm)?"
     )
+    return [entry for *_, entry in sorted(_left_over(named, folder, now))]
+
+
+def unfinished_copies(log: Path, backup_dir: Path | None, now: float | None = None) -> list[Path]:
+    """What ``verify-audit`` names: the :func:`unfinished_backups` in ``backup_dir`` (when set), then
+    the copy a ``triage referrals restore`` of ``log`` killed or cut off while writing left beside it
+    (``<log>.partial`` and its ``-journal``, as large as the log; the next restore replaces it), on
+    the same terms - last written over :data:`STALE_PARTIAL_AFTER_S` ago, no process writing it."""
+    found = [] if backup_dir is None else unfinished_backups(log, backup_dir, now)
+    restored = re.compile(rf"{re.escape(log.name)}()\.partial(-journal|-wal|-shm)?")
+    found += [e for *_, e in sorted(_left_over(restored, log.parent, now)) if e not in found]
+    return found
+
+
+def _left_over(named: re.Pattern[str], folder: Path, now: float | None) -> list[tuple[str, str, Path]]:
+    """The files of ``folder`` ``named`` (group 1: a sort key, group 2: SQLite's suffix) last written
+    over :data:`STALE_PARTIAL_AFTER_S` before ``now`` whose copy no process is writing."""
     moment = time.time() if now is None else now
     found = []
     with contextlib.suppress(OSError):
@@ -343,7 +360,7 @@ def unfinished_backups(log: Path, folder: Path, now: float | None = None) -> lis
             with contextlib.suppress(OSError):
                 if moment - entry.stat().st_mtime >= STALE_PARTIAL_AFTER_S and not _being_written(copy):
                     found.append((matched[1], entry.name, entry))
-    return [entry for *_, entry in sorted(found)]
+    return found
 
 
 def _being_written(copy: Path) -> bool:

@@ -80,3 +80,55 @@ def test_a_backup_never_removes_the_copy_another_one_is_writing(
         os.close(writer)
     assert main(["referrals", "backup", "--db", str(log), "--out", str(out)]) == 0  # once it is done
     assert out.exists()
+
+
+def test_verify_audit_names_what_a_killed_backup_or_restore_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`verify-audit`, which an administrator runs on a schedule, said nothing of the copies a
+    backup or a restore killed while writing left - only the next backup into the folder did (and
+    nothing at all of a restore's, beside the log): it names both now, as that backup does."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    config = _config(tmp_path, folder)
+    log = _log_0017(tmp_path / "log")
+    killed_at_fsync(["--config", str(config), "referrals", "backup", "--db", str(log)])
+    [left] = [p for p in folder.iterdir() if p.name.endswith(".db.partial")]
+    assert (
+        main(
+            [
+                "--config",
+                str(config),
+                "referrals",
+                "backup",
+                "--db",
+                str(log),
+                "--out",
+                str(tmp_path / "b.db"),
+            ]
+        )
+        == 0
+    )
+    killed_at_fsync(
+        ["--config", str(config), "referrals", "restore", "--from", str(tmp_path / "b.db"), "--db", str(log)]
+    )
+    restore_left = sorted(p for p in log.parent.iterdir() if p.name.startswith(f"{log.name}.partial"))
+    assert restore_left, list(log.parent.iterdir())
+    capsys.readouterr()
+    verify = ["--config", str(config), "referrals", "verify-audit", "--db", str(log)]
+    assert main(verify) == 0
+    assert capsys.readouterr().err == "", "just killed: as young as a copy being written, not named yet"
+    hour_and_more_ago = time.time() - backup.STALE_PARTIAL_AFTER_S - 60
+    for old in (left, *restore_left):
+        os.utime(old, (hour_and_more_ago, hour_and_more_ago))
+    assert main(verify) == 0
+    said = capsys.readouterr().err.splitlines()
+    assert said[0].startswith(f"note: 1 unfinished backup file(s) in {folder}, left by a backup killed"), said
+    assert said[0].endswith(f"{left.name}; no backup is in them - delete them: rm {left}"), said
+    assert said[1].startswith(
+        f"note: {len(restore_left)} unfinished backup file(s) in {log.parent}, left by a restore killed"
+    ), said
+    assert said[1].endswith(f" - delete them: rm {' '.join(str(p) for p in restore_left)}"), said
+    assert main([*verify, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["unfinished_left"]
+    assert listed == [str(left), *(str(p) for p in restore_left)]

@@ -274,8 +274,12 @@ def verify_audit(
     application. The device gateway's inbox (device messages, results, quarantine) is stored
     without audit entries and not compared: what triage took from it is (docs/referral-log.md,
     'Not compared'). Prints the chain head (newest entry and its hash): record it somewhere else to
-    prove later, with --anchor, that the trail up to it was not rewritten."""
+    prove later, with --anchor, that the trail up to it was not rewritten. Names, as the next backup
+    does, the unfinished copies a backup into database.backup_dir or a restore of the log killed
+    while writing left (last written over an hour ago, no process writing them; --json:
+    unfinished_left), with the rm line that deletes them."""
     from referral import audit, audit_rows  # the log's modules: when a command opens it
+    from referral.backup import unfinished_copies
     from referral.transactions import snapshot
 
     wanted = None if anchor is None else audit.parse_anchor(anchor)
@@ -285,12 +289,18 @@ def verify_audit(
         rows = audit_rows.verify_rows(database) if chain.ok else None
         moved = None if wanted is None or not chain.ok else audit.check_anchor(database, chain, *wanted)
     ok = chain.ok and rows is not None and rows.ok and moved is None
+    # what a backup or restore killed while writing left (the next backup names those in backup_dir)
+    log = _path(ctx, db)[0]
+    leftovers = unfinished_copies(log, cast(AppContext, ctx.obj).settings.database.backup_dir)
     if as_json:
         print_json(
             chain.as_dict()
             | {"ok": ok, "rows": rows and rows.rows, "mismatch": _mismatch(rows)}
+            | {"unfinished_left": [str(p) for p in leftovers]}
             | ({} if wanted is None else {"anchor": {"seq": wanted[0], "hash": wanted[1], "problem": moved}})
         )
+    else:
+        _say_unfinished(leftovers, log)
     _raise_if_tampered(chain, rows, "")
     if moved is not None:
         raise AuditChainError(
@@ -303,6 +313,28 @@ def verify_audit(
     if chain.head_hash is not None:
         echo(
             f"chain head: {chain.entries}:{chain.head_hash} (keep it off this box; --anchor checks it later)"
+        )
+
+
+def _say_unfinished(leftovers: list[Path], log: Path) -> None:
+    """On standard error, per folder, the copies a backup (or a restore of ``log``) killed or cut
+    off while writing left (``referral.backup.unfinished_copies``), with the line that deletes them."""
+    from referral.backup import STALE_PARTIAL_AFTER_S
+
+    for folder, by in dict.fromkeys(
+        (p.parent, "a restore" if p.name.startswith(f"{log.name}.partial") else "a backup") for p in leftovers
+    ):
+        left = [
+            p
+            for p in leftovers
+            if p.parent == folder and p.name.startswith(f"{log.name}.partial") == (by == "a restore")
+        ]
+        write(
+            f"note: {len(left)} unfinished backup file(s) in {folder}, left by {by} killed or cut off"
+            f" while writing (no process writes them; last written over {STALE_PARTIAL_AFTER_S // 3600} h"
+            f" ago): {', '.join(p.name for p in left)}; no backup is in them - delete them:"
+            f" rm {' '.join(shlex.quote(str(p)) for p in left)}",
+            err=True,
         )
 
 
@@ -366,14 +398,8 @@ def backup_command(
         raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
     if as_json:
         print_json(report.as_dict() | {"unfinished_left": [str(p) for p in leftovers]})
-    elif leftovers:  # a backup killed mid-copy (or cut off by a power failure) left them for good
-        write(
-            f"note: {len(leftovers)} unfinished backup file(s) in {out.parent}, left by a backup killed"
-            f" or cut off while writing (no process writes them; last written over"
-            f" {backup.STALE_PARTIAL_AFTER_S // 3600} h ago): {', '.join(p.name for p in leftovers)};"
-            f" no backup is in them - delete them: rm {' '.join(shlex.quote(str(p)) for p in leftovers)}",
-            err=True,
-        )
+    else:  # a backup killed mid-copy (or cut off by a power failure) left them for good
+        _say_unfinished(leftovers, _path(ctx, db)[0])
     chain = report.audit
     _raise_if_tampered(
         chain,
