@@ -57,12 +57,25 @@ def _quiet(_: str) -> None:
     return None
 
 
+#: Held-out age bands of the card beside age<50/age>=50 (years, lower bound inclusive): decades,
+#: where a risk model's discrimination and calibration are usually reported; empty bands are left out.
+AGE_BANDS = (
+    ("age<40", 0, 40),
+    ("age 40-49", 40, 50),
+    ("age 50-59", 50, 60),
+    ("age 60-69", 60, 70),
+    ("age>=70", 70, 999),
+)
+
+
 def _subgroups(names: list[str], X: np.ndarray, unknown: np.ndarray) -> dict[str, np.ndarray]:
-    """Held-out subgroups reported in the card: age below/at least 50, sex when it is an input,
-    and the rows scored with every input measured or with at least one imputed (``unknown``:
-    rows x features, the value was unknown and is the training median)."""
+    """Held-out subgroups reported in the card: age below/at least 50 and by decade
+    (:data:`AGE_BANDS`), sex when it is an input, and the rows scored with every input measured
+    or with at least one imputed (``unknown``: rows x features, the value was unknown and is the
+    training median)."""
     age = X[:, names.index("age")]
     groups = {"age<50": age < 50, "age>=50": age >= 50}
+    groups.update({label: (age >= low) & (age < high) for label, low, high in AGE_BANDS})
     if "sex_male" in names:
         male = X[:, names.index("sex_male")] == 1
         groups.update({"sex=female": ~male, "sex=male": male})
