@@ -65,7 +65,8 @@ function(n, directed, y, kinds, names, args, attrs, covs, valued) {
   scales <- vapply(d[-1], function(x) { s <- sd(x); if (is.na(s) || s == 0) 1 else s }, numeric(1))
   se <- suppressWarnings(sqrt(diag(vcov(fit))))
   list(coef = unname(coef(fit)), vcov = unname(vcov(fit)), loglik = as.numeric(logLik(fit)),
-       version = R.version.string, converged = fit$converged, iterations = fit$iter,
+       version = R.version.string, r_version = paste(R.version$major, R.version$minor, sep = "."),
+       converged = fit$converged, iterations = fit$iter,
        warnings = warned, aliased = names(d)[-1][aliased],
        scaled_se = unname(ifelse(aliased, 0, se * scales)))
 }
@@ -130,7 +131,9 @@ function(n, directed, src, dst, values, attrs, covs, rhs, response, valued, cont
          else ergm(f, control = ctrl)
   list(coef = unname(coef(fit)), vcov = unname(as.matrix(vcov(fit))),
        loglik = as.numeric(logLik(fit)),
-       version = paste(R.version.string, "ergm", as.character(packageVersion("ergm"))))
+       version = paste(R.version.string, "ergm", as.character(packageVersion("ergm"))),
+       r_version = paste(R.version$major, R.version$minor, sep = "."),
+       ergm_version = as.character(packageVersion("ergm")))
 }
 """
 
@@ -351,6 +354,8 @@ def fit_in_r(
         cov = np.array(fit.rx2("vcov"), dtype=float).reshape(len(names), len(names), order="F")
         loglik = float(fit.rx2("loglik")[0])
         version = str(fit.rx2("version")[0])
+        r_version = str(fit.rx2("r_version")[0])
+        ergm_version = str(fit.rx2("ergm_version")[0]) if use_ergm else None
     settings = ", ".join(f"{name} = {value!r}" for name, value in control.items())
     return ErgmResult(
         formula=formula.split("~", 1)[-1].strip(),
@@ -366,6 +371,8 @@ def fit_in_r(
         method="Maximum Likelihood (R ergm)" if use_ergm else "Maximum Likelihood (R glm on the dyad table)",
         iterations=0,
         backend="r",
+        r_version=r_version,
+        ergm_version=ergm_version,
         network=net,  # kept, as a Python fit keeps it: gof() simulates from R's estimates on it
         notes=(
             (version, f"control.ergm({settings})")

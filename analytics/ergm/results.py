@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import platform
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,22 @@ def json_number(value: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
+#: The packages whose versions a fit records: this one and the numerical libraries it computes with.
+_SOFTWARE = ("clinic-triage", "numpy", "scipy", "pandas")
+
+
+def software_versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """The versions of Python and the packages that compute a fit (None: not installed), so a
+    result can be traced to what made it."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in (*_SOFTWARE, *extra):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 @dataclass(frozen=True)
 class ErgmResult:
     formula: str
@@ -49,6 +67,10 @@ class ErgmResult:
     #: How ``loglik`` was obtained: "exact", or the bridge sampling that estimated it.
     loglik_method: str = "exact"
     backend: str = "python"
+    #: The R version that fitted the model ("4.2.2") and the version of R's ergm package when it
+    #: was R's ergm (None: the Python engine, or R's glm without ergm installed).
+    r_version: str | None = None
+    ergm_version: str | None = None
     notes: tuple[str, ...] = ()
     probabilities: Any = field(default=None, repr=False, compare=False)
     mcmc_se: Any = field(default=None, repr=False, compare=False)
@@ -124,7 +146,10 @@ class ErgmResult:
 
         ``seed`` and ``proposal`` are the seed and the Metropolis-Hastings proposal of an MCMC fit
         (and its bridge sampling) and ``converged`` its convergence test's verdict; all are None
-        for exact fits.
+        for exact fits. ``backend`` says which engine fitted it, ``software`` the versions of what
+        computed it (this package, Python and its numerical libraries; with rpy2 for R), and
+        ``r_version`` / ``ergm_version`` the R and R ergm package versions of a fit in R (None
+        otherwise; ``ergm_version`` None when R's glm fitted it, ergm not being installed).
         """
         columns = ("coef", "se", "z", "p")
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
@@ -147,6 +172,10 @@ class ErgmResult:
             # The MCMC proposal ("TNT" or "random"); None when nothing was sampled.
             "proposal": self.diagnostics.get("proposal") if self.diagnostics else None,
             "converged": self.converged,
+            "backend": self.backend,
+            "r_version": self.r_version,
+            "ergm_version": self.ergm_version,
+            "software": software_versions(("rpy2",) if self.backend == "r" else ()),
         }
 
     def summary(self) -> str:

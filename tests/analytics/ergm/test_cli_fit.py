@@ -62,6 +62,10 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "seed",
         "proposal",
         "converged",
+        "backend",
+        "r_version",
+        "ergm_version",
+        "software",
         "synthetic",
         "synthetic_marks",
     }
