@@ -41,6 +41,7 @@ from triage.errors import (
 from triage.json_input import BOOLEAN_RULE, json_kind, time_problem
 from triage.observation import Observation
 from triage.patient import PatientContext, patient_from_mapping
+from triage.units import require_unit_if_ambiguous
 from triage.vocabulary import concept
 
 OBSERVATION_KEYS = frozenset(
@@ -100,7 +101,7 @@ def parse_observation(item: Any, where: str) -> Observation:
     if comparator is not None and comparator not in ("<", ">", "<=", ">="):
         raise UserInputError(f"{where}.comparator: must be one of <, >, <=, >=; got {json_text(comparator)}")
     try:
-        return Observation.create(
+        observation = Observation.create(
             item["code"],
             item.get("value"),
             item.get("unit"),
@@ -111,6 +112,9 @@ def parse_observation(item: Any, where: str) -> Observation:
             comparator=comparator,
             source_message_id=item.get("source_message_id"),
         )
+        # without a unit, a value another unit makes plausible too is refused, as the API does
+        require_unit_if_ambiguous(observation.code, observation.value, item.get("unit"))
+        return observation
     except UserInputError as exc:
         raise type(exc)(f"{where}.{_field_for(exc)}: {exc}{_unit_assumed(exc, item)}") from None
 

@@ -52,6 +52,7 @@ from referral.value_sets import FINAL_STATUSES
 from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, UserInputError, json_text
 from triage.observation import Observation
+from triage.units import require_unit_if_ambiguous
 
 RefusalReason = Literal[
     "qc", "ignored", "no_value", "unmapped", "no_time", "invalid", "not_final", "no_patient", "withdrawn"
@@ -131,7 +132,7 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
         raise IntakeRefused("no_time", f"{where}: result time {when.isoformat()} has no time zone")
     value: str | None = None if result.status == "cannot_be_done" else result.value
     try:
-        return Observation.create(
+        observation = Observation.create(
             result.code,
             value,
             result.unit,
@@ -141,6 +142,9 @@ def observation_from_result(result: DeviceResult, *, received_at: datetime | Non
             qc=False,
             source_message_id=result.message_id,
         )
+        # no unit (its mapping names none) and another unit makes it plausible: as the live gateway
+        require_unit_if_ambiguous(observation.code, observation.value, result.unit)
+        return observation
     except ClinicError as exc:
         raise IntakeRefused("invalid", f"{where}: {exc}") from None
 

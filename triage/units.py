@@ -194,7 +194,10 @@ def _accepted(code: str) -> str:
 def resolve_unit(code: str, unit: str | None) -> str:
     """The UCUM unit ``unit`` stands for, checked against the units accepted for ``code``.
 
-    ``None`` or an empty unit means the canonical unit. Coded concepts take no unit.
+    ``None`` or an empty unit means the canonical unit. Coded concepts take no unit. A reading
+    from outside (the API, ``triage assess``'s input, a device's result) is first checked by
+    :func:`require_unit_if_ambiguous`: without a unit it is read in the canonical one only where
+    no other unit the code takes makes its value plausible too.
     """
     c = concept(code)
     if c.kind is Kind.CODED:
@@ -207,6 +210,33 @@ def resolve_unit(code: str, unit: str | None) -> str:
     if ucum != c.unit and ucum not in c.accepted_units:
         raise UnitError(f"{code}: unit {json_text(unit)} is not accepted; use one of: {_accepted(code)}")
     return ucum
+
+
+def require_unit_if_ambiguous(code: str, value: object, unit: str | None) -> None:
+    """Refuse (:class:`UnitError`) a value sent without a unit that another unit ``code`` takes
+    makes plausible too: a glucose of 30 is 30 mmol/L (severe hyperglycaemia) or 30 mg/dL (1.7
+    mmol/L, severe hypoglycaemia), a weight of 150 kg or lb, a creatinine of 20 umol/L or mg/dL
+    (1768 umol/L) - read in the wrong unit it decides the opposite, so it is not guessed. A value
+    only one unit makes plausible (a systolic of 120, any SpO2), a value with its unit, a coded or
+    non-numeric one pass. The message names no field: the caller puts where it came from first."""
+    if unit is not None and unit.strip():
+        return
+    c = concept(code)
+    if c.kind is not Kind.NUMERIC or isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if c.low is None or c.high is None:
+        return
+    also = []
+    for other_unit in c.accepted_units:
+        other = to_canonical(code, float(value), other_unit)
+        if c.low <= other <= c.high:
+            also.append(f"{value:g} {other_unit} ({round(other, c.decimals):g} {c.unit})")
+    if also:
+        units = " or ".join((c.unit, *c.accepted_units))
+        raise UnitError(
+            f"{code} {value:g} was sent without a unit, and both {value:g} {c.unit} and"
+            f" {', '.join(also)} are plausible; give its unit ({units}): it is not guessed"
+        )
 
 
 def to_canonical(code: str, value: float, unit: str | None) -> float:

@@ -52,6 +52,7 @@ from triage.observation import Observation
 from triage.service import corrections, proposals
 from triage.service.clinic import Clinic
 from triage.service.runtime import Runtime
+from triage.units import require_unit_if_ambiguous
 
 log = logging.getLogger("triage.service.pipeline")
 ACTOR = "device-gateway"
@@ -68,11 +69,13 @@ def observed_at(result: StoredDeviceResult, clinic: Clock) -> str:
 
 def observation_from_stored(result: StoredDeviceResult, clinic: Clock) -> Observation:
     """A stored inbox result as a validated observation (raises ``UserInputError`` naming it);
-    ``clinic``: the clinic's clock, for a reading observed at receipt."""
+    ``clinic``: the clinic's clock, for a reading observed at receipt. A value that came without a
+    unit (its mapping names none) and that another unit of its code makes plausible too is refused
+    (``UnitError``: held ``unit_not_accepted``), as the API and ``triage assess`` refuse it."""
     assert result.code is not None
     value: Any = result.value_num if result.value_num is not None else result.value
     status = {"F": "final", "C": "corrected"}.get(result.status, result.status)
-    return Observation.create(
+    observation = Observation.create(
         result.code,
         value,
         result.unit,
@@ -83,6 +86,8 @@ def observation_from_stored(result: StoredDeviceResult, clinic: Clock) -> Observ
         comparator=result.comparator,  # type: ignore[arg-type]
         source_message_id=f"inbox:{result.id}",
     )
+    require_unit_if_ambiguous(observation.code, observation.value, result.unit)
+    return observation
 
 
 def not_accepted_code(exc: ClinicError) -> NotAcceptedCode:

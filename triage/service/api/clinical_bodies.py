@@ -26,15 +26,14 @@ from referral.closure import REASON_LIMIT
 from referral.records import NameInput, RecordNumberInput, check_birth_date
 from triage.assessment import Disposition
 from triage.bp_pair import check_pairs
-from triage.errors import ClinicError, UserInputError
+from triage.errors import ClinicError, UnitError, UserInputError
 from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
 from triage.patient import ACUTE_SYMPTOMS, MAX_GESTATION_WEEKS, MIN_GESTATION_WEEKS, AcuteSymptom
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
 from triage.service.api.paging import NextPage
-from triage.units import to_canonical
-from triage.vocabulary import Kind, concept
+from triage.units import require_unit_if_ambiguous
 
 YesNo = Annotated[bool | None, JsonBoolean]
 """A clinical yes/no: JSON true, false or null (unknown); "false", "no" or 0 are refused, not guessed."""
@@ -210,26 +209,12 @@ class ObservationEntry(_Body):
 
 def unit_not_ambiguous(observation: Observation, where: str) -> None:
     """A reading sent without a unit is read in its code's own unit only where no other unit the
-    code takes makes its value plausible too: a glucose of 30 is 30 mmol/L (severe hyperglycaemia)
-    or 30 mg/dL (1.7 mmol/L, severe hypoglycaemia), a weight of 150 kg or lb, a creatinine of 20
-    umol/L or mg/dL (1768 umol/L). Such a reading is refused naming its ``unit``, nothing stored:
-    read in the wrong unit it decides the opposite. A value only one unit makes plausible (a
-    systolic of 120, any SpO2) is read in it as before."""
-    c = concept(observation.code)
-    value = observation.value
-    if c.kind is not Kind.NUMERIC or not isinstance(value, int | float) or c.low is None or c.high is None:
-        return
-    also = []
-    for unit in c.accepted_units:
-        other = to_canonical(observation.code, float(value), unit)
-        if c.low <= other <= c.high:
-            also.append(f"{value:g} {unit} ({round(other, c.decimals):g} {c.unit})")
-    if also:
-        units = " or ".join((c.unit, *c.accepted_units))
-        raise UserInputError(
-            f"{where}.unit: {observation.code} {value:g} was sent without a unit, and both {value:g}"
-            f" {c.unit} and {', '.join(also)} are plausible; give its unit ({units}): it is not guessed"
-        )
+    code takes makes its value plausible too (``triage.units.require_unit_if_ambiguous``, as
+    ``triage assess`` and a device's result): else refused naming its ``unit``, nothing stored."""
+    try:
+        require_unit_if_ambiguous(observation.code, observation.value, None)
+    except UnitError as exc:
+        raise UserInputError(f"{where}.unit: {exc}") from None
 
 
 def validate_observations(entries: list[ObservationEntry], where: str = "observations") -> list[Observation]:

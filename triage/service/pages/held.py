@@ -58,6 +58,8 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     lapsed = row.get("association_expired")  # the device association had expired: which one, when
     row["expired_local"] = _local(lapsed["expired_at"], clinic) if lapsed else None
     row["not_accepted_says"] = NOT_ACCEPTED_SAYS.get(row["not_accepted_code"], "held.not_accepted_other")
+    if row["not_accepted_code"] == "unit_not_accepted" and not str(row.get("unit") or "").strip():
+        row["not_accepted_says"] = "held.not_accepted_no_unit"  # a value a unit is not guessed for
     row["problem_says"] = _problem_says(item)
     row["why_says"] = _why_says(item)
     return row
