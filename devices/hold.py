@@ -27,6 +27,7 @@ from devices.results import (
     NO_RESULT_STATUS,
     QUESTIONABLE,
     STATUS_TO_FINAL,
+    UNIT_CONFLICT,
     DeviceResult,
     to_inbox_result,
 )
@@ -134,6 +135,17 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                     stored.received_at if isinstance(stored, StoredDeviceResult) else "",
                     mistimed[0],
                 ),
+            )
+        )
+    elif UNIT_CONFLICT in (stored.flags or "").split(","):
+        named = json_text(stored.details.get("status_change_unit") or "")
+        had = json_text(stored.details.get("device_unit") or stored.unit or "")
+        found.append(
+            (
+                "not_final",
+                f"the device made the result final (HL7 status U) naming unit {named}, but its value"
+                f" {stored.value} was sent in {had}: the status change does not confirm it - check the"
+                " result on the device; sent again as final with its value, it replaces this one",
             )
         )
     elif QUESTIONABLE in (stored.flags or "").split(","):

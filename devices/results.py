@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from referral.device_results import NewDeviceResult
-from referral.value_sets import STATUS_CHANGE_FLAG
+from referral.value_sets import STATUS_CHANGE_FLAG, STATUS_CHANGE_UNIT_CONFLICT
 
 #: ``withdrawn``: HL7 OBX-11 ``W``, "post original as wrong, e.g. transmitted for wrong patient"
 #: (HL7 v2.5 table 0085): it withdraws the stored result with its key (``referral.inbox``), never
@@ -33,6 +33,9 @@ QUESTIONABLE = "validity_questionable"
 #: results already sent as 'preliminary'" (HL7 v2.5 table 0085): stored ``final``; with no value of
 #: its own it makes the stored preliminary result with its key final, value kept (``referral.inbox``).
 STATUS_TO_FINAL = STATUS_CHANGE_FLAG
+#: Flag of a stored result such a U named another unit for (``referral.device_results.unit_contradicted``):
+#: kept as sent, not made final, held for a person - a unit is never relabelled.
+UNIT_CONFLICT = STATUS_CHANGE_UNIT_CONFLICT
 #: Flags of an HL7 OBX whose OBX-11 says it carries no result (HL7 v2.5 table 0085): ``I``
 #: "specimen in lab; results pending", ``N`` "not asked" (the observation was not sought), ``O``
 #: "order detail description only (no result)". Without a value such an OBX is no result at all

@@ -92,3 +92,14 @@ def replaces(status: str, value: str | None, stored_status: str, stored_value: s
     correction = status in CORRECTION_STATUSES and (stored_value != value or stored_status != status)
     withdrawal = status == WITHDRAWN and stored_status != WITHDRAWN
     return upgrade or correction or withdrawal
+
+
+def unit_contradicted(
+    said_device_unit: str | None, said_unit: str | None, had_device_unit: str | None, had_unit: str | None
+) -> bool:
+    """Whether an HL7 ``U`` without a value (status change to final) names a unit that is not the
+    stored value's: a unit sent (``said_device_unit``) that is neither the one the value was sent
+    in nor, mapped by the profile (``said_unit``), the value's unit - a listed spelling of the same
+    unit ("1" for "%") confirms it. Then the U does not confirm the value: it is kept as sent, held
+    (``referral.inbox``), never relabelled. ``triage devices replay`` applies the same rule."""
+    return bool(said_device_unit) and said_device_unit != had_device_unit and said_unit != had_unit

@@ -43,11 +43,12 @@ from referral.device_results import NewDeviceResult as NewDeviceResult
 from referral.device_results import NewQuarantineItem as NewQuarantineItem
 from referral.device_results import StoredDeviceResult as StoredDeviceResult
 from referral.device_results import replaces as replaces
+from referral.device_results import unit_contradicted
 from referral.errors import ConflictError, json_text
 from referral.transactions import insert_row, write
 from referral.value_sets import CORRECTION_STATUSES as CORRECTION_STATUSES
 from referral.value_sets import FINAL_STATUSES as FINAL_STATUSES
-from referral.value_sets import STATUS_CHANGE_FLAG, WITHDRAWN
+from referral.value_sets import STATUS_CHANGE_FLAG, STATUS_CHANGE_UNIT_CONFLICT, WITHDRAWN
 
 MessageState = Literal["accepted", "quarantined"]
 #: Why triage did not accept a complete result (``device_results.not_accepted_code``, migration
@@ -259,12 +260,19 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
     if not replaces(row["status"], row["value"], old["status"], old["value"]):
         return None
     version = {k: old[k] for k in ("value", "comparator", "unit", "status", "message_id", "received_at")}
+    conflict = False
     if not row["value"] and STATUS_CHANGE_FLAG in (row["flags"] or "").split(","):
         # HL7 U: final now, the value sent before not sent again - kept, not replaced by none
         kept = {k: old[k] for k in ("value", "value_num", "comparator", "unit", "code")}
         flags = [f for f in (row["flags"] or "").split(",") if f != "no_value"]
         sent = json.loads(row["details"]) if row["details"] else {}
         before = json.loads(old["details"]) if old["details"] else {}
+        said = sent.get("device_unit")
+        if conflict := unit_contradicted(said, row["unit"], before.get("device_unit"), old["unit"]):
+            # a unit that is not the value's: the U does not confirm it - kept as sent, held
+            kept["status"] = old["status"]
+            flags.append(STATUS_CHANGE_UNIT_CONFLICT)
+            sent["status_change_unit"] = said
         # the unit is the kept value's: its problem too (code None for it), none of the U's own
         for name in ("problem", "expected_units", "fix", "device_unit"):
             sent.pop(name, None)
@@ -298,6 +306,8 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         entity_id=old["id"],
         reason="device withdrew the result (HL7 W, posted as wrong - e.g. sent for the wrong patient -, or D, deleted)"
         if withdrawal
+        else "HL7 U (final now) naming another unit than the stored value's: kept, not made final"
+        if conflict
         else "device correction"
         if correction
         else "final result replaces a non-final one",

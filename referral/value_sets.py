@@ -34,3 +34,6 @@ WITHDRAWN = "withdrawn"
 #: The flag of a final result that only changes the status of the stored one with its key (HL7 OBX-11
 #: ``U``): without a value of its own it keeps the stored value (``referral.inbox``).
 STATUS_CHANGE_FLAG = "status_change_to_final"
+#: The flag of a stored result such a ``U`` named another unit for (``referral.device_results.
+#: unit_contradicted``): the value is kept as sent, not made final, and held for a person.
+STATUS_CHANGE_UNIT_CONFLICT = "status_change_unit_conflict"

@@ -41,13 +41,14 @@ from devices.results import (
     IGNORED,
     NO_VALUE,
     STATUS_TO_FINAL,
+    UNIT_CONFLICT,
     DeviceResult,
     Quarantine,
     key_sample_id,
     result_time,
 )
 from devices.tolerance import ToleranceCounter
-from referral.device_results import replaces
+from referral.device_results import replaces, unit_contradicted
 from referral.value_sets import FINAL_STATUSES
 from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, UserInputError, json_text
@@ -343,8 +344,13 @@ def _status_changed(stored: dict[tuple[str, str, str], DeviceResult], result: De
     earlier = stored.get((key_sample_id(result), result.vendor_code, result_time(result, received_at="")))
     if earlier is None or not earlier.value:
         return result
+    conflict = earlier.status not in FINAL_STATUSES and unit_contradicted(
+        result.device_unit, result.unit, earlier.device_unit, earlier.unit
+    )
     return replace(
         result,
+        # another unit than the value's: kept as sent, not made final, held (referral.inbox)
+        status=earlier.status if conflict else result.status,
         value=earlier.value,
         unit=earlier.unit,
         code=earlier.code,
@@ -352,7 +358,7 @@ def _status_changed(stored: dict[tuple[str, str, str], DeviceResult], result: De
         device_unit=earlier.device_unit,
         expected_units=earlier.expected_units,
         fix=earlier.fix,
-        flags=tuple(f for f in result.flags if f != NO_VALUE),
+        flags=tuple(f for f in result.flags if f != NO_VALUE) + ((UNIT_CONFLICT,) if conflict else ()),
     )
 
 
@@ -371,7 +377,8 @@ def _resent(
     key = (key_sample_id(result), result.vendor_code, result_time(result, received_at=""))
     earlier = stored.get(key)
     if earlier is not None:
-        if not replaces(result.status, result.value, earlier.status, earlier.value):
+        conflict = UNIT_CONFLICT in result.flags  # a U the gateway keeps the value of, held
+        if not conflict and not replaces(result.status, result.value, earlier.status, earlier.value):
             return earlier
         replaced.append((earlier, result))
     stored[key] = result

@@ -403,6 +403,14 @@ def decode_message(
                 byte_offset=base_offset + seg.offset,
             )
             result, problem = build_result(f, profile, counter, raw)
+            if to_final and not result.value and problem is not None and problem.reason == "unexpected_unit":
+                # a U without a value names no value's unit: no unit problem to quarantine - the
+                # inbox compares it with the stored value's (a conflict is held, never relabelled)
+                code = profile.mapping[vendor].code
+                result = replace(
+                    result, code=code, unit=seg.first(6), problem=None, expected_units=(), fix=None
+                )
+                problem = None
             if no_result and not result.value and result.status != "withdrawn":
                 # nothing to store, hold or review: stored, it took the key of the result it
                 # announces (whose preliminary was then a "resend") and sat held "not final"
@@ -418,7 +426,9 @@ def decode_message(
 def _unit_not_sent(profile: DeviceProfile, vendor: str, to_final: bool, raw_value: str) -> str | None:
     """The unit a U without a value stands for when it sends no unit either (OBX-6 empty): the
     profile's first for the test, so its empty unit is no unit problem quarantined - the U sends
-    neither, and the result it makes final keeps its own value and unit (``referral.inbox``)."""
+    neither, and the result it makes final keeps its own value and unit (``referral.inbox``). A
+    unit it does send is checked against the stored value's there, not quarantined here: the U
+    confirms the value as sent, and another unit is a conflict held for a person."""
     entry = profile.mapping.get(vendor)
     if not to_final or raw_value.strip() or entry is None or not entry.device_units:
         return None

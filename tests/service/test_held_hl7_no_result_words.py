@@ -31,12 +31,12 @@ MONITOR = profile_from_dict(
 )
 
 
-def store_hl7(staff: Staff, obx: str) -> int:
+def store_hl7(staff: Staff, obx: str, control: str = "C1") -> int:
     """One ORU with ``obx`` for the SYNTHETIC patient SIM-P1, decoded and stored as the gateway
     does; the id of its one result."""
     stamp = NOW.strftime("%Y%m%d%H%M%S+0000")
     raw = (
-        f"MSH|^~\\&|MONITOR|WARD|||{stamp}||ORU^R01|C1|P|2.5\rPID|1||SIM-P1\rOBR|1|SIM-S1\r{obx}\r"
+        f"MSH|^~\\&|MONITOR|WARD|||{stamp}||ORU^R01|{control}|P|2.5\rPID|1||SIM-P1\rOBR|1|SIM-S1\r{obx}\r"
     ).encode()
     results, _ = decode_message(MONITOR, raw)
     received = NOW.isoformat(timespec="microseconds")
@@ -68,3 +68,14 @@ def test_a_value_sent_with_a_status_that_carries_no_result_is_said_so_not_not_fi
     en_page, zh_page = _pages(staff)
     assert english in _why(en_page, result_id) and "Not final" not in _why(en_page, result_id)
     assert chinese in _why(zh_page, result_id) and "非最终结果" not in _why(zh_page, result_id)
+
+
+def test_a_status_change_to_final_naming_another_unit_is_said_so_not_not_final(staff: Staff) -> None:
+    result_id = store_hl7(staff, f"OBX|1|NM|SPO2||88|%|||||P|||{NOW:%Y%m%d%H%M%S+0000}")
+    again = store_hl7(staff, f"OBX|1|NM|SPO2|||mg/dL|||||U|||{NOW:%Y%m%d%H%M%S+0000}", "C2")
+    assert again == result_id, "the U updates the stored row"
+    en_page, zh_page = _pages(staff)
+    assert "Final status in another unit: the device made the result final (HL7 status U)" in _why(
+        en_page, result_id
+    )
+    assert "最终状态的单位不符：设备将结果改为最终（HL7 状态 U）" in _why(zh_page, result_id)

@@ -23,16 +23,16 @@ from triage.cli.devices_link import status_line
 
 
 def _replay_json(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], capture_bytes: bytes
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], capture_bytes: bytes, units: str = '["%"]'
 ) -> tuple[int, dict[str, Any]]:
     """``triage devices replay --json`` of ``capture_bytes`` with a monitor profile taking SpO2 in
-    "%" only: its exit code and document."""
+    "%" only (or in the spellings ``units`` lists): its exit code and document."""
     capture = tmp_path / "monitor.hl7"
     capture.write_bytes(capture_bytes)
     profile = tmp_path / "monitor.toml"
     profile.write_text(
         'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
-        '[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = ["%"]\n'
+        f'[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\ndevice_units = {units}\n'
     )
     code = main(["devices", "replay", str(capture), "--profile", str(profile), "--json"])
     return code, json.loads(capsys.readouterr().out)
@@ -126,22 +126,87 @@ def test_replay_holds_a_status_change_to_final_with_nothing_before_it_as_the_gat
     assert [r.hold_kinds for r in delivered] == [("not_final",)], "the gateway's count, as replay's"
 
 
-@pytest.mark.parametrize("unit", ["%", ""])
+@pytest.mark.parametrize(
+    ("unit", "kinds"), [("%", ("not_final", "unexpected_unit")), ("", ("unexpected_unit",))]
+)
 def test_a_status_change_to_final_keeps_the_unit_problem_of_the_value_it_keeps(
-    unit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    unit: str, kinds: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A preliminary SpO2 in a unit the profile does not take ("1"), then a U without a value: the
     gateway kept the stored value (code None, for its unit) but dropped its unit problem, so the
     final result was held 'code not mapped' - sending the integrator to a mapping that is there -
-    while replay said 'unit not in the profile'. Both now hold it for the unit of the value kept."""
+    while replay said 'unit not in the profile'. Both now hold it for the unit of the value kept
+    (and a U naming "%" for the value sent in "1" does not confirm it: not final either)."""
     messages = [_oru("CTL-1", "P", unit="1"), _oru("CTL-2", "U", value="", unit=unit)]
     delivered: list[GatewayResult] = []
     status = _send(messages, tmp_path / "clinic.db", delivered, 2)
-    assert delivered[-1].hold_kinds == ("unexpected_unit",)
+    assert delivered[-1].hold_kinds == kinds
     assert (
         delivered[-1].hold_reason is not None
         and 'device unit "1" of test "SPO2"' in delivered[-1].hold_reason
     )
     code, document = _replay_json(tmp_path, capsys, b"".join(messages))
     assert code == 1, "the preliminary's unit is quarantined, as device_quarantine keeps it"
-    assert document["held"] == dict(status.held) == {"unexpected_unit": 1}
+    assert document["held"] == dict(status.held) == dict.fromkeys(kinds, 1)
+
+
+def _rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.execute(sql))
+
+
+def test_a_status_change_to_final_in_another_unit_is_held_as_a_conflict_not_made_final(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A U without a value that names another unit than the stored value's ("mg/dL" for an SpO2 of
+    88 %) was quarantined for its unit (a row in device_quarantine proposing a relabel of SpO2 as
+    mg/dL) while it made 88 % final and fed it to triage: the unit it names contradicts the value
+    it confirms. Now the stored value stays as sent, not final, held saying both units; no unit of
+    the U is quarantined (it sent no value to have one). Replay counts it so."""
+    messages = [_oru("CTL-1", "P"), _oru("CTL-2", "U", value="", unit="mg/dL")]
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    status = _send(messages, db_path, delivered, 2)
+    ((row_status, value, unit, flags, details),) = _rows(
+        db_path, "SELECT status, value, unit, flags, details FROM device_results"
+    )
+    assert (row_status, value, unit) == ("preliminary", "88", "%"), "kept as sent, not made final"
+    assert "status_change_unit_conflict" in str(flags)
+    assert json.loads(str(details))["device_unit"] == "%", "the value's own unit, not relabelled"
+    assert _rows(db_path, "SELECT reason FROM device_quarantine") == []
+    held = delivered[-1]
+    assert (held.auto_feed, held.hold_kinds) == (False, ("not_final",))
+    assert held.hold_reason == (
+        'the device made the result final (HL7 status U) naming unit "mg/dL", but its value 88 was sent'
+        ' in "%": the status change does not confirm it - check the result on the device; sent again'
+        " as final with its value, it replaces this one"
+    )
+    assert "1 stored results replaced" in status_line(status)
+    code, document = _replay_json(tmp_path, capsys, b"".join(messages))
+    assert code == 0 and document["quarantined"] == []
+    assert document["held"] == dict(status.held) == {"not_final": 1}
+    assert document["observations"] == [] and len(document["replaced"]) == 1
+
+
+def test_a_status_change_to_final_in_a_spelling_the_profile_lists_confirms_the_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The profile lists "1" as a spelling of "%": a preliminary in "1" made final by a U naming "%"
+    names the same unit - made final, an observation (no conflict)."""
+    messages = [_oru("CTL-1", "P", unit="1"), _oru("CTL-2", "U", value="", unit="%")]
+    code, document = _replay_json(tmp_path, capsys, b"".join(messages), units='["%", "1"]')
+    assert code == 0 and document["held"] == {}
+    assert [(o["value"], o["unit"], o["status"]) for o in document["observations"]] == [(88.0, "%", "final")]
+
+
+def test_a_status_change_to_final_in_an_unlisted_unit_with_nothing_stored_is_not_quarantined(
+    tmp_path: Path,
+) -> None:
+    """A lone U naming a unit the profile does not take had that unit quarantined (a relabel
+    proposed for a value it never sent); it is held for what it is, nothing stored to make final."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "U", value="", unit="mg/dL")], db_path, delivered, 1)
+    (result,) = delivered
+    assert (result.auto_feed, result.hold_kinds) == (False, ("not_final",))
+    assert _rows(db_path, "SELECT reason FROM device_quarantine") == []

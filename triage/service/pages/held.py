@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from devices.mapping import unit_setting
-from devices.results import DELETE, NO_RESULT_STATUS, QUESTIONABLE
+from devices.results import DELETE, NO_RESULT_STATUS, QUESTIONABLE, UNIT_CONFLICT
 from referral import corrections, review
 from referral.clock import Clock
 from referral.inbox import NotAcceptedCode
@@ -68,7 +68,8 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
 def _why_says(item: review.HeldResult) -> dict[str, str]:
     """The message of a why whose words depend on the device's status: ``not_final`` of a result
     the device marked questionable (ASTM ``W``) or withdrew (HL7 ``W``), and a held correction
-    that is a withdrawal, and a value sent with an HL7 status that carries no result (I, N, O) -
+    that is a withdrawal, a value sent with an HL7 status that carries no result (I, N, O), and one
+    an HL7 U made final naming another unit -
     each said as such, not "Not final"; other whys: ``held.why_<why>``."""
     r = item.result
     if r.status == WITHDRAWN and DELETE in (r.flags or "").split(","):  # "" for the value
@@ -77,6 +78,8 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
         return {"not_final": "held.why_withdrawn", "correction_rejected": "held.why_withdrawn_reading"}
     if QUESTIONABLE in (r.flags or "").split(","):
         return {"not_final": "held.why_questionable"}
+    if UNIT_CONFLICT in (r.flags or "").split(","):  # an HL7 U naming another unit than the value's
+        return {"not_final": "held.why_status_change_unit"}
     said = [NO_RESULT_SAYS[f] for f in (r.flags or "").split(",") if f in NO_RESULT_SAYS]
     return {"not_final": said[0]} if said else {}
 
