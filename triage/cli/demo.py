@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import socket
 from pathlib import Path
@@ -159,6 +160,7 @@ def _run(
     # a folder of its own (not --data-dir): left behind by every run, so say it is the user's to delete
     kept = "" if data_dir is not None else " (new; kept when the demo stops: delete it when done)"
     _say(f"data folder: {settings.data_dir}{kept}")
+    own_folder = settings.data_dir if data_dir is None else None
     db = connect(settings.database.path)
     _say(f"clinic: {clinic_text(db, settings.clinic_id)}")  # as `serve`'s ready: line
     db.close()
@@ -178,6 +180,24 @@ def _run(
         )
     except KeyboardInterrupt:
         # stopped by Ctrl-C, not ended by itself (--seconds): what `triage serve` says with 130
+        _say_kept(settings.database.path, own_folder)
         _say("demo stopped", err=True)
         raise typer.Exit(CTRL_C_EXIT) from None
+    except Terminated:
+        _say_kept(settings.database.path, own_folder)
+        raise
+    _say_kept(settings.database.path, own_folder)
     _say(f"demo stopped after {measured} synthetic patients", err=True)
+
+
+def _say_kept(log: Path, folder: Path | None) -> None:
+    """However the demo stops, where what it did stays and a command that reads it (it ended with
+    'demo stopped after N synthetic patients' alone); ``folder``: its own temporary one, the user's
+    to delete."""
+    delete = f"; delete {folder} when done" if folder is not None else ""
+    db = shlex.quote(str(log))
+    _say(
+        f"its referral log stays: {log} (what the demo did: triage referrals stats --db {db};"
+        f" triage referrals list --db {db}){delete}",
+        err=True,
+    )

@@ -481,7 +481,13 @@ async def run_demo(
         await devices.close()
         serving.result()
         return 0
-    echo(f"clinic service: http://{settings.service.host}:{settings.service.port}/  (API docs: /docs)")
+    url = f"http://{settings.service.host}:{settings.service.port}/"
+    echo(f"clinic service: {url}  (API docs: /docs)")
+    echo(  # what a first-day user does next (`make run` printed a URL and passwords, and no word of them)
+        f"next: open {url} in a browser and sign in with an account above - nurse (the queue, patients,"
+        " readings), doctor (a clinician: referrals and decisions too) or admin (staff accounts and"
+        " tokens too); Ctrl-C stops the demo"
+    )
     echo(
         f"the demo plays the nurse ({DEMO_NURSE}): before each patient is measured it attaches the"
         f" pulse oximeter ({OXIMETER_ID}, which sends no patient id) to that patient's encounter and"

@@ -1,0 +1,56 @@
+"""What `make run` (`triage demo`) tells a first-day user, in a real demo process: once the service
+is up, what to do with the address and the accounts it printed (it printed a URL and three
+passwords, and said neither to open the one nor which account is for what), and when it stops, where
+what it did stays and a command that reads it (it ended with 'demo stopped after 6 synthetic
+patients', naming neither the log it kept nor what to do with it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.service.test_serve_startup import unstamped
+
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+
+
+def test_the_demo_says_how_to_use_it_and_where_its_log_stays(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    for variable in ("TRIAGE_CONFIG", "TRIAGE_DATABASE__PATH"):
+        env.pop(variable, None)
+    result = subprocess.run(
+        [TRIAGE, "demo", "--seconds", "2", "--interval", "1", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    (folder,) = tmp_path.glob("triage-demo-*")
+    out = unstamped(result.stdout)
+    (url,) = (line.split()[2] for line in out if line.startswith("clinic service: http://127.0.0.1:"))
+    after_url = out[out.index(next(line for line in out if line.startswith("clinic service: "))) + 1]
+    assert after_url == (
+        f"next: open {url} in a browser and sign in with an account above - nurse (the queue,"
+        " patients, readings), doctor (a clinician: referrals and decisions too) or admin (staff"
+        " accounts and tokens too); Ctrl-C stops the demo"
+    ), out
+    err = unstamped(result.stderr)
+    log = folder / "demo-clinic.db"
+    kept = next((line for line in err if line.startswith("its referral log stays: ")), None)
+    assert kept == (
+        f"its referral log stays: {log} (what the demo did: triage referrals stats --db {log};"
+        f" triage referrals list --db {log}); delete {folder} when done"
+    ), err
+    assert err[-1].startswith("demo stopped after "), err  # last, as before
+    # the command it names runs, on the log it kept
+    command = re.search(r"\(what the demo did: (triage referrals stats --db \S+);", kept)
+    assert command is not None
+    stats = subprocess.run(
+        [TRIAGE, *shlex.split(command[1])[1:]], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert stats.returncode == 0 and "encounters: " in stats.stdout, stats.stderr
