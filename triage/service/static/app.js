@@ -212,3 +212,18 @@
   var said = document.getElementById("draft-kept");
   if (said && drafts.length) { said.hidden = false; }
 })();
+
+// Esc closes the panel (a <details>: the walk-in form) the focus is in, as a dialog closes, and puts
+// the focus on its summary; what was typed stays in it for when it is opened again. A <details> has
+// no key of its own to close: a nurse who opened it by mistake had to Tab back past its fields.
+(function () {
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || !document.activeElement) { return; }
+    var panel = document.activeElement.closest("details[open]");
+    if (!panel) { return; }
+    var summary = panel.querySelector("summary");
+    panel.open = false;
+    if (summary) { summary.focus(); }
+    event.preventDefault();
+  });
+})();
