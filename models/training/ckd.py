@@ -118,8 +118,10 @@ RECIPE = Recipe(
     title="Probability of chronic kidney disease (UCI CKD, logistic regression)",
     outcome="Chronic kidney disease as labelled in the UCI data set (class == 'ckd'); a diagnostic, not a prognostic, model",
     population=Population(
-        description="400 hospital patients (ages 2-90), Apollo Hospitals, Karaikudi, India, 2015; 62% with CKD",
+        description="400 hospital patients (ages 2-90), Apollo Hospitals, Karaikudi, India, 2015; 62% with CKD; "
+        "scored for its adults, ages 19-90",
         exclude_if=("ckd",),
+        ages=(19.0, 90.0),
     ),
     intended_use="Teaching and demonstration: combines dipstick protein, specific gravity, creatinine and "
     "haemoglobin into a CKD probability that prompts an eGFR (CKD-EPI 2021) and urine ACR check.",
@@ -127,6 +129,7 @@ RECIPE = Recipe(
         "diagnosis or staging (use eGFR and ACR by KDIGO)",
         "acute kidney injury",
         "people with known CKD",
+        "children",
     ),
     limitations=(
         "Teaching use only: a small hospital case mix with 62% CKD, nearly separable; the held-out AUROC is "
@@ -153,6 +156,10 @@ RECIPE = Recipe(
         "decides a kidney referral. Under the earlier default (a model at its threshold a routine referral) a"
         " known hypertensive or diabetic adult with normal kidney values and otherwise normal readings was "
         "referred on this model alone. A clinic may set its level back in its policy.",
+        "Children are not scored (ages 19-90 only, the data's adults): the data's 19 children (2-17 years, 16 "
+        "with CKD) are hospital cases, not a population; a child's normal haemoglobin and creatinine are lower "
+        "than an adult's (a healthy 5-year-old with haemoglobin 125 g/L, creatinine 45 umol/L and a negative "
+        "dipstick scored 0.21, medium); and the eGFR the model prompts (CKD-EPI 2021) is for adults.",
         "Blood pressure in the source is a single value taken to be diastolic.",
         "Heavy missingness in the source (e.g. haemoglobin 13%, glucose 11%): imputed with training medians.",
     ),

@@ -109,3 +109,46 @@ def test_the_numbers_in_the_card_are_recomputed_from_the_packaged_data() -> None
     assert float(np.float32(healthy["sc"].max() * 88.4)) == pytest.approx(106.08, abs=0.01)
     assert healthy["hemo"].min() * 10 == pytest.approx(130.0)
     assert "above 106 umol/L (1.2 mg/dL)" in text and "below 130 g/L" in text and "below 1.020" in text
+
+
+# a healthy child's readings: haemoglobin and creatinine normal for a 10-year-old, below an adult's
+CHILD = {"sex": "female", "ckd": False, "hypertension": False, "diabetes": False}
+FLAGS_NO = {"hypertension": 0.0, "diabetes": 0.0}
+CHILD_VALUES = {
+    "dbp": 65.0,
+    "urine_sg": 1.02,
+    "urine_protein": "neg",
+    "glucose_random": 5.0,
+    "creatinine": 45.0,
+    "hemoglobin": 125.0,
+}
+
+
+@pytest.mark.parametrize(
+    ("age", "scored"), [(5, False), (10, False), (18, False), (19, True), (55, True), (90, True), (91, False)]
+)
+def test_ckd_is_not_scored_for_children(age: float, scored: bool) -> None:
+    """A healthy 5-year-old (haemoglobin 125 g/L, creatinine 45 umol/L, dipstick negative) was 0.21,
+    medium: 'check eGFR and urine ACR' - an adult's haemoglobin norm read as anaemia, and the eGFR
+    the card's intended use names (CKD-EPI 2021) is for adults. The UCI data's 19 children (2-17
+    years, 16 with CKD) are hospital cases, not a population; its adults are 19-90."""
+    from triage.patient import PatientContext
+    from triage.riskmodels import load_models
+
+    models_ = load_models(names=["ckd"])
+    card = models_.models["ckd"].card
+    assert card.population.ages == (19.0, 90.0)
+    (p,) = models_.predict(PatientContext(age=age, **CHILD), CHILD_VALUES)
+    assert (p.probability is not None) is scored, p.explanation
+    if not scored:
+        assert f"outside the model population: age {age:g} years (trained on ages 19-90)" in p.explanation
+    text = " ".join(render_card(card).split())
+    assert "Scored only for ages 19-90:" in text
+    # the card's example: what the model itself gives the 5-year-old (RiskModel.predict: no population check)
+    five = models_.models["ckd"].predict({"age": 5.0, **CHILD_VALUES, "urine_protein": 0.0} | FLAGS_NO)
+    assert (round(five.probability or 0, 2), five.band) == (0.21, "medium")
+    assert (
+        "a healthy 5-year-old with haemoglobin 125 g/L, creatinine 45 umol/L and a negative dipstick scored 0.21, medium"
+        in text
+    )
+    assert any(line.startswith("Children are not scored") for line in card.limitations)
