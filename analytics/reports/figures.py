@@ -7,6 +7,7 @@ policy trade-off with its point labels placed clear of each other.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -310,7 +311,12 @@ def h3_figure(
         (summary, "D", "#cc3311", "method"),
     ):
         for row in rows.to_dict("records"):
-            effect, low, high = (100 * row[k] for k in ("effect", "ci_low", "ci_high"))
+            effect, low, high = (100 * _number(row.get(k)) for k in ("effect", "ci_low", "ci_high"))
+            if math.isnan(low) or math.isnan(high):  # no interval: the point alone, hollow
+                ax.plot(effect, y, marker, markerfacecolor="white", color=color, markersize=5)
+                labels.append(f"{row[name]} (no 95% CI)")
+                y += 1
+                continue
             ax.errorbar(
                 effect, y, xerr=[[effect - low], [high - effect]], fmt=marker, color=color, markersize=4
             )
@@ -341,6 +347,11 @@ def h3_figure(
     ax.set_xlabel("change in local-resolution share at digital-triage start (percentage points, 95% CI)")
     notes = [f"not shown: {_left_out(per_clinic)} (see the table)"] if len(done) < len(per_clinic) else []
     notes += [
+        textwrap.fill(f"no 95% CI for the {row['method']}: {row['ci_not_estimable']}", 110)
+        for row in summary.to_dict("records")
+        if isinstance(row.get("ci_not_estimable"), str)
+    ]
+    notes += [
         f"dashed: {line.get_label()}"
         for line in ax.get_lines()
         if str(line.get_label()).startswith("planted")
@@ -349,6 +360,11 @@ def h3_figure(
         ax.set_title("\n".join(notes), fontsize=8)
     _title(fig, "H3: effect of digital triage on local resolution", synthetic)
     return fig
+
+
+def _number(value: Any) -> float:
+    """A table cell as a float, NaN for a missing one (None in a row of objects)."""
+    return float("nan") if value is None else float(value)
 
 
 def _left_out(per_clinic: pd.DataFrame) -> str:

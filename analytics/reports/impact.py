@@ -26,6 +26,15 @@ from scipy import stats
 MIN_MONTHS = 3
 """Months needed on each side of the start for a clinic's time series."""
 
+MIN_DID_CLINICS = 2
+"""Clinics needed on each side of the difference-in-differences - clinics that started digital
+triage, and comparison clinics - for its interval. Its standard error is clustered by clinic: with
+one clinic on a side, that clinic's own month-to-month swings are inseparable from the effect and
+the clustered variance cannot see them (it is not consistent: Conley and Taber 2011; MacKinnon and
+Webb 2017), and with two clinics in all the t interval has 1 degree of freedom (t = 12.7): the
+interval is then no measure of the uncertainty (it ran past +-100 points, or missed the planted
+effect 3 times in 5 on `triage report generate --clinics 2`)."""
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -34,17 +43,40 @@ class Estimate:
     high: float
     se: float
     n: int
-    """Clinics contributing."""
+    """Clinics contributing (for the difference-in-differences: clinics that started)."""
+    comparison: int | None = None
+    """The difference-in-differences' comparison clinics (later or never starters); None for the
+    time series, which compares each clinic with itself."""
+    interval_note: str | None = None
+    """Why there is no interval (``low``, ``high`` and ``se`` NaN); None when there is one."""
 
     def row(self, method: str) -> dict[str, object]:
+        def number(value: float) -> float | None:
+            return None if math.isnan(value) else value
+
         return {
             "method": method,
             "effect": self.effect,
-            "ci_low": self.low,
-            "ci_high": self.high,
-            "se": self.se,
+            "ci_low": number(self.low),
+            "ci_high": number(self.high),
+            "se": number(self.se),
             "clinics": self.n,
+            "comparison_clinics": self.comparison,
+            "ci_not_estimable": self.interval_note,
         }
+
+
+def did_interval_problem(started: int, comparison: int) -> str | None:
+    """Why the difference-in-differences has no 95% CI with ``started`` clinics that started
+    digital triage and ``comparison`` clinics to compare them with, or None (:data:`MIN_DID_CLINICS`)."""
+    if started >= MIN_DID_CLINICS and comparison >= MIN_DID_CLINICS:
+        return None
+
+    return (
+        f"needs at least {MIN_DID_CLINICS} clinics that started digital triage and {MIN_DID_CLINICS} to"
+        f" compare them with (here {started} and {comparison}): its standard error is clustered by"
+        " clinic, and one clinic alone on a side cannot be told apart from the effect"
+    )
 
 
 def month_index(months: pd.Series) -> pd.Series:
@@ -130,6 +162,7 @@ def stacked_did(
     """Difference-in-differences of each start cohort against later starters, stacked."""
     data = clinic_month.assign(t=month_index(clinic_month["month"]))
     stacks: list[pd.DataFrame] = []
+    compared: set[str] = set()
     cohorts = sorted({s for s in starts.values() if s is not None})
     for g in cohorts:
         rows = data[(data["t"] >= g - window) & (data["t"] < g + window) & (data["encounters"] > 0)]
@@ -140,6 +173,7 @@ def stacked_did(
         controls = [c for c, s in starts.items() if (s is None or s >= g + window) and c in seen]
         if not treated or not controls:
             continue
+        compared.update(controls)
         part = rows[rows["clinic_id"].isin(treated + controls)]
         part = part.assign(
             stack=g,
@@ -159,6 +193,11 @@ def stacked_did(
     if information <= 1e-12 * float(np.sum(w * d * d)):
         return None  # treatment absorbed by the fixed effects: not estimable
     beta = float(np.sum(w * d_dm * y_dm)) / information
+    treated_clinics = int(panel.loc[panel["d"] > 0, "clinic_id"].nunique())
+    problem = did_interval_problem(treated_clinics, len(compared))
+    if problem is not None:
+        nan = float("nan")
+        return Estimate(beta, nan, nan, nan, treated_clinics, len(compared), problem)
     resid = y_dm - beta * d_dm
     clusters = pd.factorize(panel["clinic_id"])[0]
     scores = np.bincount(clusters, weights=w * d_dm * resid)
@@ -166,8 +205,7 @@ def stacked_did(
     variance = groups / (groups - 1) * float(np.sum(scores**2)) / information**2
     se = math.sqrt(variance)
     crit = float(stats.t.ppf(0.975, groups - 1))
-    treated_clinics = panel.loc[panel["d"] > 0, "clinic_id"].nunique()
-    return Estimate(beta, beta - crit * se, beta + crit * se, se, int(treated_clinics))
+    return Estimate(beta, beta - crit * se, beta + crit * se, se, treated_clinics, len(compared))
 
 
 def _demean(

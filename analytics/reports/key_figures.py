@@ -58,17 +58,23 @@ def h3_estimate(key: str, estimate: dict[str, Any] | None, planted: dict[str, An
     how close it comes to the effect `triage report generate` planted (``planted``, if known)."""
     if not estimate:
         return f"not estimable ({NOT_ESTIMABLE[key]})"
-    said = (
-        f"local share {100 * estimate['effect']:+.1f} points"
-        f" (95% CI {100 * estimate['ci_low']:+.1f} to {100 * estimate['ci_high']:+.1f};"
-        f" {estimate['clinics']} clinic{'' if estimate['clinics'] == 1 else 's'})"  # not "1 clinics"
+    clinics = f"{estimate['clinics']} clinic{'' if estimate['clinics'] == 1 else 's'}"  # not "1 clinics"
+    missing = estimate.get("ci_not_estimable")
+    interval = (
+        f"95% CI not estimable: {missing}"
+        if missing
+        else f"95% CI {100 * estimate['ci_low']:+.1f} to {100 * estimate['ci_high']:+.1f}"
     )
+    said = f"local share {100 * estimate['effect']:+.1f} points ({interval}; {clinics})"
     if planted:
         truth = planted["effect"]
+        away = f"{abs(100 * (estimate['effect'] - truth)):.1f} points from the estimate"
+        if missing:  # no interval to hold it against
+            return f"{said}; planted {100 * truth:+.1f} points (SYNTHETIC-truth.json), {away}"
         inside = estimate["ci_low"] <= truth <= estimate["ci_high"]
         said += (
             f"; planted {100 * truth:+.1f} points (SYNTHETIC-truth.json) {'inside' if inside else 'OUTSIDE'}"
-            f" the 95% CI, {abs(100 * (estimate['effect'] - truth)):.1f} points from the estimate"
+            f" the 95% CI, {away}"
         )
     return said
 

@@ -200,6 +200,13 @@ def _table(
     return f'<div class="table">{table}</div>' + note
 
 
+def _no_interval(h3_summary: pd.DataFrame) -> pd.Series:
+    """Why an H3 estimate's interval cells are empty (its ``ci_not_estimable``, said in that
+    column), None where it has one: they read "suppressed/-", as if a count had been withheld."""
+    said = h3_summary.get("ci_not_estimable", pd.Series(index=h3_summary.index, dtype=object))
+    return said.where(said.isna(), "no 95% CI: see ci_not_estimable")
+
+
 def _not_estimated(per_clinic: pd.DataFrame) -> pd.Series:
     """Why a clinic has no H3 estimate (its status), None for an estimated one."""
     status = per_clinic.get("status", pd.Series(index=per_clinic.index, dtype=object))
@@ -283,7 +290,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
         (
             "H3: digital triage and local resolution",
             _img(plots["h3"], "H3")
-            + _table(t["h3_summary"])
+            + _table(t["h3_summary"], empty_because=_no_interval(t["h3_summary"]))
             + _table(t["h3_its_by_clinic"], empty_because=_not_estimated(t["h3_its_by_clinic"])),
         ),
         ("Counterfactual policy thresholds", _img(plots["policy"], "policy") + _table(t["policy_curve"])),

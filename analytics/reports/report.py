@@ -25,11 +25,13 @@ from referral.errors import json_text
 
 Progress = Callable[[str], None]
 
-#: ``summary.json``'s format (its first key, ``format_version``). 2: rejections counted per kind
+#: ``summary.json``'s format (its first key, ``format_version``). 3: an H3 estimate's ``ci_low``,
+#: ``ci_high`` and ``se`` may be null beside its ``effect``, ``ci_not_estimable`` saying why (the
+#: difference-in-differences with fewer than 2 clinics on a side). 2: rejections counted per kind
 #: (``encounter_rows_rejected``, ``facility_rows_rejected``, ``facility_values_left_empty``,
 #: ``files_rejected``). 1 (files without the key): one ``rows_rejected`` summing encounter rows,
 #: facility rows and facility values left empty. Changes are listed in docs/analytics-reports.md.
-SUMMARY_FORMAT = "clinic-triage-report-summary/2"
+SUMMARY_FORMAT = "clinic-triage-report-summary/3"
 
 
 @dataclass
@@ -170,6 +172,10 @@ def assemble(
             if e
         ]
     )
+    if "comparison_clinics" in tables["h3_summary"]:  # a count: 3, not 3.0 beside the time series' blank
+        tables["h3_summary"]["comparison_clinics"] = tables["h3_summary"]["comparison_clinics"].astype(
+            "Int64"
+        )
     tables["clinic_month"] = counts["clinic_month"]
     say("replaying alternative policy thresholds")
     curve = replay(histogram, grid or default_grid())

@@ -48,7 +48,7 @@ def test_imbalance_writes_html_tables_and_plots(
         parquet = pd.read_parquet(out / "tables" / f"{name}.parquet")
         assert len(csv) == len(parquet)
     summary = json.loads((out / "summary.json").read_text())
-    assert next(iter(summary.items())) == ("format_version", "clinic-triage-report-summary/2")
+    assert next(iter(summary.items())) == ("format_version", "clinic-triage-report-summary/3")
     assert "rows_rejected" not in summary and summary["encounter_rows_rejected"] == 0
     assert summary["rows_pooled"] == generated[1]["rows"] and summary["synthetic"] is True
     assert {p.name for p in (out / "plots").iterdir()} >= {"network.png", "h3.png", "policy.png", "load.png"}
@@ -74,7 +74,7 @@ def test_imbalance_json_lists_rejections_and_strict_exits_2(
     ]
     assert main(args) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["format_version"] == "clinic-triage-report-summary/2", "--json is summary.json's format"
+    assert payload["format_version"] == "clinic-triage-report-summary/3", "--json is summary.json's format"
     assert payload["files_rejected"] == 1 and "rows_rejected" not in payload
     assert len(payload["rejections"]) == 1
     assert "exported twice" in payload["rejections"][0]["reason"]
@@ -189,6 +189,8 @@ def test_json_output_and_summary_are_strict_json_with_null_for_missing_numbers(
         "ci_high": None,
         "se": None,
         "clinics": 3,
+        "comparison_clinics": None,
+        "ci_not_estimable": None,
     }
     assert payload["rows_pooled"] == generated[1]["rows"] and payload["rejections"] == []
     assert _strict((out / "summary.json").read_text())["h3_its"]["effect"] is None
