@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -20,7 +22,11 @@ from sqlite_utils import Database
 from referral.errors import AuditChainError, UserInputError, json_text
 from referral.transactions import utc_now
 
+log = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
+#: How many entries stamped before the entry ahead of them :func:`verify` names (by ``seq``).
+SET_BACK_NAMED = 20
 _FIELDS = ("seq", "at", "actor", "action", "entity", "entity_id", "reason", "data", "prev_hash")
 
 
@@ -54,11 +60,23 @@ def append(
         raise RuntimeError("audit.append must run inside the write transaction it records")
     if not actor.strip():
         raise UserInputError(f'audit entry for {entity} {entity_id}: "actor" (who) is empty')
-    last = db.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    last = db.conn.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq = 1 if last is None else int(last[0]) + 1
+    at = utc_now()
+    if last is not None and _earlier(at, str(last[2])):
+        # The trail's order is its numbers (the chain), so it stays in order; its times are the
+        # machine's clock's, which was set back: said, so that nobody reads the times as the order.
+        log.warning(
+            "audit: entry %d is stamped %s, before entry %d (%s): the machine's clock was set back; the"
+            " trail's order is its entries' numbers, not their times - set the clock right (timedatectl, NTP)",
+            seq,
+            at,
+            seq - 1,
+            last[2],
+        )
     entry: dict[str, Any] = {
         "seq": seq,
-        "at": utc_now(),
+        "at": at,
         "actor": actor,
         "action": action,
         "entity": entity,
@@ -76,6 +94,17 @@ def append(
     return seq
 
 
+def _earlier(at: str, before: str) -> bool:
+    """Whether the time ``at`` is over a second before ``before`` (ISO 8601; a time that does not
+    read as one is not compared)."""
+    if at >= before:  # (the usual case, said by the text alone: the log's times have one form)
+        return False
+    try:
+        return (datetime.fromisoformat(before) - datetime.fromisoformat(at)).total_seconds() > 1.0
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class AuditReport:
     entries: int
@@ -85,6 +114,9 @@ class AuditReport:
     #: the newest entry's hash when the chain is intact (``None`` for an empty trail): recorded
     #: somewhere else, it anchors every entry up to ``entries`` (see :func:`check_anchor`)
     head_hash: str | None = None
+    #: entries stamped over a second before the entry ahead of them (the clock was set back; the
+    #: trail's order is its numbers), the first :data:`SET_BACK_NAMED`, by ``seq``
+    clock_set_back: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +125,7 @@ class AuditReport:
             "first_broken_seq": self.first_broken_seq,
             "problem": self.problem,
             "head": {"seq": self.entries, "hash": self.head_hash} if self.head_hash else None,
+            "clock_set_back": list(self.clock_set_back),
         }
 
 
@@ -101,6 +134,8 @@ def verify(db: Database) -> AuditReport:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     count = 0
+    previous_at = ""
+    set_back: list[int] = []
     cursor = db.conn.execute(f"SELECT {', '.join(_FIELDS)}, hash FROM audit ORDER BY seq")
     for row in cursor:
         entry = dict(zip((*_FIELDS, "hash"), row, strict=True))
@@ -118,9 +153,13 @@ def verify(db: Database) -> AuditReport:
             return AuditReport(
                 count, False, seq, f"entry {seq} was altered (its content no longer matches its hash)"
             )
+        if len(set_back) < SET_BACK_NAMED and _earlier(str(entry["at"]), previous_at):
+            set_back.append(seq)
+        previous_at = str(entry["at"])
         expected_prev = str(entry["hash"])
         expected_seq = seq + 1
-    return AuditReport(count, True, head_hash=None if count == 0 else expected_prev)
+    head = None if count == 0 else expected_prev
+    return AuditReport(count, True, head_hash=head, clock_set_back=tuple(set_back))
 
 
 def parse_anchor(text: str) -> tuple[int, str]:

@@ -301,6 +301,7 @@ def verify_audit(
         )
     else:
         _say_unfinished(leftovers, log)
+        _say_set_back(chain)
     _raise_if_tampered(chain, rows, "")
     if moved is not None:
         raise AuditChainError(
@@ -336,6 +337,29 @@ def _say_unfinished(leftovers: list[Path], log: Path) -> None:
             f" rm {' '.join(shlex.quote(str(p)) for p in left)}",
             err=True,
         )
+
+
+def _say_set_back(chain: audit.AuditReport) -> None:
+    """On standard error, the entries stamped before the entry ahead of them: the machine's clock was
+    set back while the trail was written (its order is the entries' numbers, which the chain holds)."""
+    from referral.audit import SET_BACK_NAMED
+
+    if not chain.clock_set_back:
+        return
+    count = len(chain.clock_set_back)
+    which = ", ".join(str(seq) for seq in chain.clock_set_back)
+    said = (
+        f"1 entry is stamped earlier than the entry before it (entry {which})"
+        if count == 1
+        else f"{count}{' or more' if count >= SET_BACK_NAMED else ''} entries are stamped earlier than the"
+        f" entry before them (entries {which})"
+    )
+    write(
+        f"note: the machine's clock was set back while the trail was written: {said}; the trail's order"
+        " is its entries' numbers, which the chain holds, not their times - set the clock right"
+        " (timedatectl, NTP)",
+        err=True,
+    )
 
 
 def _mismatch(rows: audit_rows.RowsReport | None) -> dict[str, object] | None:

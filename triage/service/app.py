@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from referral.clock import Clock
+from referral.forward_clock import ForwardClock
 from triage.errors import ClinicError, json_text, shown_input, validation_message
 from triage.json_input import json_kind
 from triage.service import api, pages, shared_state
@@ -186,7 +188,10 @@ def error_body(
     return body | ({"context": context} if context else {}) | ({"fields": where} if where else {})
 
 
-def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
+def build_runtime(settings: Settings, worker: int = 0, wall: ForwardClock | None = None) -> Runtime:
+    """``wall``: the clock session and API token expiry and last use are measured against (default:
+    the machine's, through a :class:`ForwardClock`, which never goes back)."""
+    wall = ForwardClock() if wall is None else wall
     databases = Databases(
         settings.database.path, settings.database.busy_timeout_ms, settings.database.upgrade_backups()
     )
@@ -199,12 +204,15 @@ def build_runtime(settings: Settings, worker: int = 0) -> Runtime:
     return Runtime(
         settings=settings,
         databases=databases,
-        accounts=Accounts(databases, settings.service.token_max_age_days),
-        sessions=SessionStore(databases, svc.session_max_age_s, svc.idle_logout_s),
+        accounts=Accounts(
+            databases, settings.service.token_max_age_days, lambda: datetime.fromtimestamp(wall(), UTC)
+        ),
+        sessions=SessionStore(databases, svc.session_max_age_s, svc.idle_logout_s, clock=wall),
         limiter=limiter,
         hub=hub,
         metrics=ServiceMetrics(),
         clock=Clock.named(svc.timezone),
+        wall=wall,
         worker=worker,
     )
 
@@ -223,14 +231,16 @@ def create_app(
     device_endpoints: Sequence[Any] | None = None,
     synthetic: bool = False,
     worker: int = 0,
+    wall: ForwardClock | None = None,
 ) -> FastAPI:
     """Build the service. Raises ``ConfigError`` for invalid settings before anything starts.
 
     ``device_endpoints`` (``devices.endpoint.DeviceEndpoint``) replace the profiles in the settings
     (``triage demo`` passes its simulated devices); ``synthetic`` labels every page as demo data;
-    ``worker`` numbers the process among ``triage serve --workers`` (0 is the primary).
+    ``worker`` numbers the process among ``triage serve --workers`` (0 is the primary);
+    ``wall`` the clock sessions and API tokens expire by (``build_runtime``).
     """
-    runtime = build_runtime(settings, worker)
+    runtime = build_runtime(settings, worker, wall)
     shared_state.install(runtime)
     if device_endpoints is not None:
         runtime.extras["device_endpoints"] = list(device_endpoints)

@@ -123,8 +123,10 @@ class SessionStore:
     random cookie value: a restart of the service does not log staff out, a disabled account is
     refused on its next request, and the account's current role applies.
 
-    Limits: ``max_age_s`` from login, ``idle_s`` without a request (wall clock; ``last_seen`` is
-    written at most once a minute, so idleness is measured to the minute).
+    Limits: ``max_age_s`` from login, ``idle_s`` without a request, by ``clock`` - the service's
+    :class:`referral.forward_clock.ForwardClock`, which never goes back, so a clock set back neither
+    revives an ended session nor lengthens one (``last_seen`` is written at most once a minute, so
+    idleness is measured to the minute).
     """
 
     TOUCH_EVERY_S = 60.0

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from referral.clock import Clock
+from referral.forward_clock import ForwardClock
 from triage.service.accounts import Accounts
 from triage.service.auth import SessionStore
 from triage.service.database import Databases
@@ -48,6 +49,8 @@ class Runtime:
     hub: EventHub
     metrics: ServiceMetrics
     clock: Clock  # the clinic's: its day and the pages' times (``[service] timezone``)
+    # what session and API token expiry and last use are measured against: never goes back
+    wall: ForwardClock = field(default_factory=ForwardClock)
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     ready: bool = False
     not_ready_reason: str = "starting"

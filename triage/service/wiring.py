@@ -18,8 +18,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sqlite3
 import time
 
+from referral.forward_clock import newest_time
 from triage.errors import ClinicError
 from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
@@ -113,6 +115,10 @@ async def start_after_the_log(runtime: Runtime) -> None:
     """Everything after the referral log: engine, group committer, gateway, then ready."""
     pool = runtime.extras.get("workers")
     try:
+        # sessions and API tokens never expire by a time before what the log already holds (a
+        # restart after the clock was set back: referral.forward_clock)
+        with contextlib.suppress(sqlite3.Error):  # (a few indexed reads; a log it cannot read fails later)
+            runtime.wall.hold_at_least(newest_time(runtime.databases.get()))
         runtime.not_ready_reason = "loading policy and risk models"
         engine = await asyncio.to_thread(load_engine, runtime)
         clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id, runtime.clock)

@@ -51,6 +51,13 @@ class ReadyOut(BaseModel):
         description="While the referral log cannot be opened and is tried again in the background:"
         " which attempt, and when the next is; null otherwise",
     )
+    clock: str | None = Field(
+        default=None,
+        description="To a signed-in administrator, while the machine's clock reads earlier than the time"
+        " this process already counted (it was set back): how far, since when, and that session and"
+        " API token expiry go on from that time; null otherwise (and to anyone else). Readiness is"
+        " not affected",
+    )
 
 
 @router.get(
@@ -74,7 +81,12 @@ def readyz(request: Request, rt: RuntimeDep) -> Response:
         "reason": None if ready else reason,
         "worker": rt.worker,
         "retry": None,
+        "clock": None,
     }
+    rt.wall()  # read the clock now: a step back since the last request is said at once
+    set_back = rt.wall.behind()
+    if set_back is not None and sees_detail(request):
+        body["clock"] = set_back.said()
     retrying = rt.log_retry
     if not ready and retrying is not None:
         body["retry"] = retrying.said(time.time())

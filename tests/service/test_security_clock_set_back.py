@@ -1,0 +1,150 @@
+"""The machine's clock set back (a wrong manual correction, a dead RTC battery before NTP, a virtual
+machine restored from a snapshot) must not bring back what expired. Session and API token expiry
+and last use were measured against the wall clock alone: set back, an expired token worked again
+and a session's idle and absolute limits gained the hours the clock lost. They are measured against
+a :class:`referral.forward_clock.ForwardClock` now - after a step back it goes on from the time it
+last gave by the monotonic clock, and starts from the newest time the log holds after a restart -;
+the step back is said in the service log and to an administrator in ``/readyz``, and an audit entry
+stamped before the one ahead of it is said by ``verify-audit`` (the trail's order is its numbers).
+
+Real uvicorn, real SQLite; the clocks are the service's own clock parameter (``create_app(wall=)``),
+nothing of Python's ``time`` is replaced."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from referral import audit
+from referral.forward_clock import ForwardClock
+from referral.schema import connect
+from referral.transactions import write
+from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
+from triage.cli import main
+from triage.service import create_app
+from triage.service.auth import SESSION_COOKIE, Role, audit_sign_in
+
+DAY_S = 86_400.0
+
+
+class Clocks:
+    """A wall clock the test sets and a monotonic one it moves on, both read by the service."""
+
+    def __init__(self) -> None:
+        self.wall_at = time.time()
+        self.mono_at = 1000.0
+
+    def forward(self) -> ForwardClock:
+        return ForwardClock(lambda: self.wall_at, lambda: self.mono_at)
+
+    def on(self, seconds: float) -> None:
+        """Time passes: both clocks move on."""
+        self.wall_at += seconds
+        self.mono_at += seconds
+
+
+def test_an_expired_token_stays_expired_when_the_clock_is_set_back(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens = copy_seeded(seeded, tmp_path)
+    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
+    clocks = Clocks()
+    app = create_app(make_settings(tmp_path), wall=clocks.forward())
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=10) as client:
+        issued = client.post(
+            "/api/v1/tokens",
+            json={"username": "integrator", "label": "lab bridge", "expires_in_days": 1},
+            headers=admin,
+        ).json()
+        bridge = {"Authorization": f"Bearer {issued['token']}"}
+        assert client.get("/api/v1/devices", headers=bridge).status_code == 200
+        clocks.on(2 * DAY_S)
+        assert client.get("/api/v1/devices", headers=bridge).status_code == 401, "expired"
+        assert client.get("/readyz", headers=admin).json()["clock"] is None, "the clock is right"
+
+        with caplog.at_level(logging.WARNING, logger="referral.forward_clock"):
+            clocks.wall_at -= 3 * DAY_S  # set back to a day before the token was issued
+            clocks.mono_at += 1
+            refused = client.get("/api/v1/devices", headers=bridge)
+        assert refused.status_code == 401, "an expired token came back to life"
+        assert refused.json()["error"].startswith("the API token expired at "), refused.text
+        assert client.get("/api/v1/devices", headers=admin).status_code == 200, "live tokens still work"
+        [warned] = [r.getMessage() for r in caplog.records if r.name == "referral.forward_clock"]
+        assert "before" in warned and "it was set back" in warned, warned
+
+        said = client.get("/readyz", headers=admin).json()
+        assert said["ready"] is True, "a clock set back does not take the service out of service"
+        assert said["clock"].startswith("the machine's clock is 259201 s behind the time"), said
+        assert client.get("/readyz").json()["clock"] is None, "to an administrator only"
+        listed = {
+            row["label"]: row["state"] for row in client.get("/api/v1/tokens", headers=admin).json()["data"]
+        }
+        assert listed["lab bridge"] == "expired"
+
+    # a restart with the clock still set back: the log's newest times (the admin token's last use,
+    # two days on) hold the new process's clock
+    restarted = Clocks()
+    restarted.wall_at = clocks.wall_at
+    again = create_app(make_settings(tmp_path), wall=restarted.forward())
+    with live_server(again) as base, httpx.Client(base_url=base, timeout=10) as client:
+        assert client.get("/api/v1/devices", headers=bridge).status_code == 401, "revived by a restart"
+
+
+def test_a_session_s_idle_limit_counts_on_when_the_clock_is_set_back(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    copy_seeded(seeded, tmp_path)
+    clocks = Clocks()
+    app = create_app(make_settings(tmp_path, idle_logout_s=1800), wall=clocks.forward())
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=10) as client:
+        logged_in = client.post(
+            "/login", data={"username": Role.nurse.value, "password": PASSWORD}, follow_redirects=False
+        )
+        assert logged_in.status_code == 303 and SESSION_COOKIE in client.cookies, logged_in.text
+        clocks.on(25 * 60)
+        assert client.get("/queue", follow_redirects=False).status_code == 200
+        clocks.wall_at -= 2 * 3600  # set back two hours
+        clocks.mono_at += 60
+        assert client.get("/queue", follow_redirects=False).status_code == 200, "used a minute ago"
+        clocks.on(31 * 60)  # 31 minutes without a request
+        ended = client.get("/queue", follow_redirects=False)
+        assert ended.status_code == 303 and "/login" in ended.headers["location"], (
+            "the session outlived its idle limit by the two hours the clock lost"
+        )
+
+
+def test_verify_audit_says_entries_stamped_before_the_one_ahead_of_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    log = tmp_path / "clinic.db"
+    db = connect(log)
+
+    def entry() -> None:  # a sign-in: compared with no table
+        data = {"client": "127.0.0.1", "via": "password"}
+        write(db, lambda db: audit_sign_in(db, "user.login", "admin", "admin", data))
+
+    entry()
+    entry()
+    # the same trail as a clock set back an hour writes it: entry 3's time before entry 2's
+    db.conn.execute("DROP TRIGGER audit_no_update")
+    later = "2999-01-01T00:00:00.000+00:00"
+    row = next(db.query("SELECT * FROM audit WHERE seq = 2"))
+    row["at"] = later
+    row["hash"] = audit.entry_hash(row)
+    db.conn.execute("UPDATE audit SET at = ?, hash = ? WHERE seq = 2", [later, row["hash"]])
+    db.conn.commit()
+    with caplog.at_level(logging.WARNING, logger="referral.audit"):
+        entry()
+    [warned] = [r.getMessage() for r in caplog.records if r.name == "referral.audit"]
+    assert warned.startswith("audit: entry 3 is stamped ") and "before entry 2 (2999-01-01" in warned, warned
+    db.close()
+    assert main(["referrals", "verify-audit", "--db", str(log)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "note: the machine's clock was set back while the trail was written: 1 entry is stamped"
+        " earlier than the entry before it (entry 3); the trail's order is its entries' numbers"
+    ), err
