@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 import models
-from models.card import TEACHING_LABEL, ModelCard, Registry
+from models.card import TEACHING_LABEL, ModelCard, Registry, RegistryEntry
 from models.card_markdown import render_card
 from triage.cli.output import echo, print_json, write
 from triage.cli.paths import output_folder
@@ -120,17 +120,38 @@ def show(
     version: str | None = typer.Option(None, "--version", "-v", help="Version (default: the active one)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Print a model card: inputs and units, training data, held-out metrics, thresholds, limitations."""
+    """Print a model card: inputs and units, training data, held-out metrics, thresholds, limitations.
+
+    The text ends with the version's registry entry: active (the version the service loads) or not,
+    who approved it and when. --json prints the card alone.
+    """
     from triage.riskmodels_cards import read_card, read_registry
 
     root = _directory(ctx)
-    chosen = _chosen_version(read_registry(root), name, version)
+    registry = read_registry(root)
+    chosen = _chosen_version(registry, name, version)
     card = read_card(root / name / chosen, name, chosen)
-    write(
-        json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False)
-        if as_json
-        else render_card(card)
+    if as_json:
+        write(json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    write(render_card(card) + _registry_text(registry.models[name], chosen))
+
+
+def _registry_text(entry: RegistryEntry, version: str) -> str:
+    """What registry.json says of ``version``: active or not, who approved it and when."""
+    info = entry.versions[version]
+    standing = (
+        f"{info.status} (the version the service loads)"
+        if version == entry.active
+        else f"{info.status} - not the active version ({entry.active}), the service does not load it"
     )
+    approval = (
+        f"approved by {info.approved_by} on {info.date or 'an unrecorded date'}"
+        if info.approved_by
+        else "approval not recorded"
+    )
+    note = f"; note: {info.note}" if info.note else ""
+    return f"\n## Registry\n\n- {version}: {standing}; {approval}{note}"
 
 
 def _chosen_version(registry: Registry, name: str, version: str | None) -> str:
