@@ -14,6 +14,7 @@ from typing import Any
 from referral import referrals
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, patient_page
+from tests.service.test_browser_page_decision_proposes import enter_and_read_notice
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -35,10 +36,7 @@ def _override(page: Any, disposition: str, reason: str) -> str:
     form.locator("textarea[name=reason]").focus()
     page.keyboard.type(reason)
     page.keyboard.press("Tab")  # to the form's button
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_selector("#done")
-    return str(page.inner_text("#done"))
+    return enter_and_read_notice(page)
 
 
 def test_an_override_to_a_referral_proposes_one_raised_never_lowered_and_kept_when_undone(

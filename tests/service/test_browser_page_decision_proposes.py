@@ -31,8 +31,13 @@ def _type_vitals(page: Any, consciousness: str, sbp: str, dbp: str) -> str:
     for name, value in (("sbp", sbp), ("dbp", dbp), ("heart_rate", "80")):
         form.locator(f"input[name={name}]").focus()
         page.keyboard.type(value)
+    return enter_and_read_notice(page)  # in the last field typed: sends the form
+
+
+def enter_and_read_notice(page: Any) -> str:
+    """Enter where the focus is sends its form; the notice the page it leads to says."""
     with page.expect_navigation():
-        page.keyboard.press("Enter")  # in the last field typed: sends the form
+        page.keyboard.press("Enter")
     page.wait_for_selector("#done")
     return str(page.inner_text("#done"))
 

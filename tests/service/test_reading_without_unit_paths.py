@@ -39,6 +39,11 @@ TRIAGE = [str(Path(sys.executable).with_name("triage"))]
 SAID = "glucose_random 30 was sent without a unit, and both 30 mmol/L and 30 mg/dL (1.7 mmol/L) are plausible"
 
 
+def _triage(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real ``triage`` command, as a user runs it."""
+    return subprocess.run([*TRIAGE, *args], capture_output=True, text=True, timeout=120)
+
+
 def _assess_input(unit: str | None) -> dict[str, object]:
     glucose: dict[str, object] = {
         "code": "glucose_random",
@@ -63,14 +68,14 @@ def _assess_input(unit: str | None) -> dict[str, object]:
 def test_triage_assess_refuses_an_ambiguous_reading_without_a_unit_naming_its_field(tmp_path: Path) -> None:
     case = tmp_path / "case.json"
     case.write_text(json.dumps(_assess_input(None)))
-    refused = subprocess.run([*TRIAGE, "assess", str(case)], capture_output=True, text=True, timeout=120)
+    refused = _triage("assess", str(case))
     assert refused.returncode == 2, refused.stderr
     (line,) = refused.stderr.strip().splitlines()  # one line, no traceback
     assert line.startswith("error: ") and "observations[0].unit: " + SAID in line, line
     assert refused.stdout == ""
     for unit, mmol in (("mg/dL", 1.7), ("mmol/L", 30.0)):
         case.write_text(json.dumps(_assess_input(unit)))
-        done = subprocess.run([*TRIAGE, "assess", str(case)], capture_output=True, text=True, timeout=120)
+        done = _triage("assess", str(case))
         assert done.returncode == 0, done.stderr
         used = {o["code"]: o for o in json.loads(done.stdout)["observations_used"]}
         assert round(used["glucose_random"]["value"], 1) == mmol
@@ -159,23 +164,8 @@ def test_a_device_s_ambiguous_value_without_a_unit_is_held_and_replay_names_it(t
 
     capture = tmp_path / "meter.hl7"
     capture.write_bytes(b"\x0b" + unitless + b"\x1c\r" + b"\x0b" + with_unit + b"\x1c\r")
-    replay = subprocess.run(
-        [
-            *TRIAGE,
-            "--config",
-            str(settings_file(tmp_path)),
-            "devices",
-            "replay",
-            str(capture),
-            "-p",
-            "hl7",
-            "--profile",
-            str(profile_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    profile = ("-p", "hl7", "--profile", str(profile_file))
+    replay = _triage("--config", str(settings_file(tmp_path)), "devices", "replay", str(capture), *profile)
     assert replay.returncode == 1, replay.stderr
     assert SAID in replay.stderr, replay.stderr
     printed = [json.loads(line) for line in replay.stdout.splitlines() if line.startswith("{")]
