@@ -34,7 +34,7 @@ BackendOption = Annotated[
     ),
 ]
 JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print the result as JSON instead of text (no progress on stderr).")
+    bool, typer.Option("--json", help="Print machine-readable JSON instead of text (no progress on stderr).")
 ]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress on stderr; the result is still printed.")
