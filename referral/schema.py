@@ -62,6 +62,8 @@ def connect(
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     new = not target.exists()
+    if new:
+        _create_private(target)
     db = Database(sqlite3.connect(str(target), check_same_thread=False)) if any_thread else Database(target)
     if new and os.geteuid() == 0:
         _give_to_folder_owner(target)
@@ -86,6 +88,17 @@ def connect(
             _remove_if_empty(target)
         raise
     return db
+
+
+def _create_private(target: Path) -> None:
+    """Create the new log's (empty) file readable and writable by its owner only (0600) before
+    SQLite opens it: SQLite created it with the process's umask, 0644 under the usual 022, so every
+    account of the machine read the patients in it - and its ``-wal`` and ``-shm``, which SQLite
+    gives the log's own mode. An empty file is an empty database to SQLite."""
+    # another process made it meanwhile (theirs stands); a folder this user cannot write, a
+    # read-only disk: SQLite then fails to create it and says so, as it did
+    with contextlib.suppress(OSError):
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
 
 
 def _remove_if_empty(target: Path) -> None:
