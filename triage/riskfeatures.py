@@ -298,7 +298,7 @@ def population_limits(card: ModelCard) -> Limits | None:
 
 def outside_population(limits: Limits, patient: PatientContext) -> str | None:
     """:func:`not_applicable_reason` for :func:`population_limits` read beforehand (the patient's
-    sex and age read from the record's fields: ``triage.assess.select_observations`` says why)."""
+    sex and age read from the record's fields: ``triage.selection.select_observations`` says why)."""
     sex, exclude_if, ages = limits
     fields = patient.__dict__
     if sex is not None:
