@@ -26,11 +26,10 @@ import numpy as np
 
 import models
 from models.card import ModelCard
-from models.manifest import COVERED, MANIFEST, parse
 from triage.errors import ConfigError, NotFoundError, UnknownCodeError, json_text
 from triage.ort import ort
 from triage.riskfeatures import ORDINAL_OBSERVATIONS
-from triage.riskmodels_cards import model_refused, read_card, read_registry
+from triage.riskmodels_cards import check_manifest, model_refused, read_card, read_registry
 from triage.riskprediction import (
     BANDS,
     ModelSet,
@@ -186,37 +185,8 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
     _check_session(card, session, name, version)
     model = RiskModel(card, session, 0.0, path, data)
     model.golden_max_diff = _golden_max_diff(model, path)
-    _check_manifest(path, name, version, card.onnx.file)
+    check_manifest(path, name, version, card.onnx.file)
     return model
-
-
-def _check_manifest(path: Path, name: str, version: str, onnx_file: str) -> None:
-    """Each file loading reads has the sha256 the version's MANIFEST.sha256 records (written by
-    the training with the version). After the other checks, so their more precise finding wins."""
-    manifest = path / MANIFEST
-    try:
-        recorded = parse(manifest.read_bytes())
-    except FileNotFoundError:
-        raise model_refused(
-            name, version, "manifest", f"{manifest} does not exist; restore the shipped version folder"
-        ) from None
-    except ValueError as exc:
-        raise model_refused(name, version, "manifest", f"{manifest} is malformed: {exc}") from None
-    for file in COVERED:
-        target = path / (onnx_file if file == "model.onnx" else file)
-        try:
-            digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            raise model_refused(name, version, "file", f"{target} does not exist") from None
-        if digest != recorded[file]:
-            raise model_refused(
-                name,
-                version,
-                "manifest",
-                f"{target} has sha256 {digest}, but {manifest} records {recorded[file]}: the file was changed "
-                "after the version was written; restore the shipped file (a correction is reviewed and "
-                f"written with its {MANIFEST} line, see docs/models.md)",
-            )
 
 
 def load_enabled_models(setting: ModelSettings, settings_file: Path | None = None) -> ModelSet:

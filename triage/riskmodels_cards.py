@@ -7,14 +7,16 @@ print text. :mod:`triage.riskmodels` takes these from here and re-exports them.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from models.card import ModelCard, Registry
+from models.manifest import COVERED, MANIFEST, parse
 from triage.errors import ModelContractError, NotFoundError, validation_message
 
-__all__ = ["model_refused", "read_card", "read_registry"]
+__all__ = ["check_manifest", "model_refused", "read_card", "read_registry"]
 
 
 def model_refused(name: str, version: str, check: str, detail: str) -> ModelContractError:
@@ -64,3 +66,34 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
             name, version, "card identity", f"{path / 'card.json'} describes {card.name} {card.version}"
         )
     return card
+
+
+def check_manifest(path: Path, name: str, version: str, onnx_file: str) -> None:
+    """Each file loading reads has the sha256 the version's MANIFEST.sha256 records (written by
+    the training with the version). Loading checks it after the other checks, so their more precise
+    finding wins; ``models list`` and ``show`` check it too (hashlib only), so a card edited by hand
+    is not printed as the shipped one."""
+    manifest = path / MANIFEST
+    try:
+        recorded = parse(manifest.read_bytes())
+    except FileNotFoundError:
+        raise model_refused(
+            name, version, "manifest", f"{manifest} does not exist; restore the shipped version folder"
+        ) from None
+    except ValueError as exc:
+        raise model_refused(name, version, "manifest", f"{manifest} is malformed: {exc}") from None
+    for file in COVERED:
+        target = path / (onnx_file if file == "model.onnx" else file)
+        try:
+            digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            raise model_refused(name, version, "file", f"{target} does not exist") from None
+        if digest != recorded[file]:
+            raise model_refused(
+                name,
+                version,
+                "manifest",
+                f"{target} has sha256 {digest}, but {manifest} records {recorded[file]}: the file was changed "
+                "after the version was written; restore the shipped file (a correction is reviewed and "
+                f"written with its {MANIFEST} line, see docs/models.md)",
+            )

@@ -62,11 +62,12 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
 def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List every model version in the registry with its card summary (held-out metrics, thresholds).
 
-    A version whose card cannot be read is one `error:` line on stderr naming the file and the
-    field; the others are still listed, and the exit code is 1.
+    A version whose card cannot be read, or whose card.json, golden.jsonl or model.onnx is not the
+    file its MANIFEST.sha256 records (edited by hand: the service refuses it), is one `error:` line
+    on stderr naming the file; the others are still listed, and the exit code is 1.
     """
     # cards only: triage.riskmodels imports onnxruntime (0.15 s) that printing a card does not need
-    from triage.riskmodels_cards import read_card, read_registry
+    from triage.riskmodels_cards import check_manifest, read_card, read_registry
 
     root = _directory(ctx)
     registry = read_registry(root)
@@ -76,6 +77,7 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         for version, info in entry.versions.items():
             try:
                 card = read_card(root / name / version, name, version)
+                check_manifest(root / name / version, name, version, card.onnx.file)  # as loading does
             except ClinicError as exc:  # one invalid card hid every valid one
                 broken.append(exc)
                 continue
@@ -123,14 +125,17 @@ def show(
     """Print a model card: inputs and units, training data, held-out metrics, thresholds, limitations.
 
     The text ends with the version's registry entry: active (the version the service loads) or not,
-    who approved it and when. --json prints the card alone.
+    who approved it and when. --json prints the card alone. A card.json (or golden.jsonl, model.onnx)
+    that its MANIFEST.sha256 does not record - edited by hand; the service refuses it - is not
+    printed: one `error:` line, exit code 1.
     """
-    from triage.riskmodels_cards import read_card, read_registry
+    from triage.riskmodels_cards import check_manifest, read_card, read_registry
 
     root = _directory(ctx)
     registry = read_registry(root)
     chosen = _chosen_version(registry, name, version)
     card = read_card(root / name / chosen, name, chosen)
+    check_manifest(root / name / chosen, name, chosen, card.onnx.file)  # not a card edited by hand
     if as_json:
         write(json.dumps(card.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
