@@ -34,7 +34,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.audit_rows import RowsReport, verify_rows
 from referral.errors import ClinicError, ConflictError, IntegrityError, StorageError, UserInputError
-from referral.schema import refuse_newer_schema
+from referral.schema import create_private, refuse_newer_schema
 from referral.storage import free_bytes, storage_error
 
 T = TypeVar("T")
@@ -272,6 +272,10 @@ def _write_copy(
             " wait for it to finish, or give another file"
         )
     partial.unlink(missing_ok=True)
+    # the owner's alone while it is written (SQLite made it with the umask: 0644, every account of the
+    # machine read the copy of the log - and for good, when the backup was killed); it takes the log's
+    # owner and mode before its rename (before_rename)
+    create_private(partial)
     writing: int | None = None
     try:
         try:

@@ -63,7 +63,7 @@ def connect(
     target.parent.mkdir(parents=True, exist_ok=True)
     new = not target.exists()
     if new:
-        _create_private(target)
+        create_private(target)
     db = Database(sqlite3.connect(str(target), check_same_thread=False)) if any_thread else Database(target)
     if new and os.geteuid() == 0:
         _give_to_folder_owner(target)
@@ -90,11 +90,12 @@ def connect(
     return db
 
 
-def _create_private(target: Path) -> None:
+def create_private(target: Path) -> None:
     """Create the new log's (empty) file readable and writable by its owner only (0600) before
     SQLite opens it: SQLite created it with the process's umask, 0644 under the usual 022, so every
     account of the machine read the patients in it - and its ``-wal`` and ``-shm``, which SQLite
-    gives the log's own mode. An empty file is an empty database to SQLite."""
+    gives the log's own mode. An empty file is an empty database to SQLite. (A backup's or restore's
+    copy is made so too, ``referral.backup``.)"""
     # another process made it meanwhile (theirs stands); a folder this user cannot write, a
     # read-only disk: SQLite then fails to create it and says so, as it did
     with contextlib.suppress(OSError):

@@ -1,8 +1,8 @@
 """A new referral log is its owner's alone (0600), and so are the -wal and -shm SQLite writes beside
 it: SQLite created the file with the process's umask - 0644 under the usual 022 -, so every account
 on the clinic's machine could read every patient in it (docs/service.md's threat model: "keep them
-0600"). A log that exists keeps the mode its administrator gave it. Real `triage referrals
-migrate`, real SQLite."""
+0600"), nor was a backup's copy while it was written. A log that exists keeps the mode its
+administrator gave it. Real `triage referrals migrate` and `backup`, real SQLite."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from referral.schema import connect
+from tests.referral.test_storage import killed_at_fsync
 from tests.service.test_serve_startup import TRIAGE, environment
 
 
@@ -57,3 +58,15 @@ def test_a_log_that_exists_keeps_its_mode(tmp_path: Path, usual_umask: None) -> 
     os.chmod(tmp_path / "clinic.db", 0o640)  # the administrator's choice (a backup group reads it)
     connect(tmp_path / "clinic.db").close()
     assert _mode(tmp_path / "clinic.db") == 0o640
+
+
+def test_the_copy_a_killed_backup_left_is_its_owner_s_only(tmp_path: Path, usual_umask: None) -> None:
+    """A backup's copy is written as ``<out>.partial`` and takes the log's mode before its rename:
+    while it was written - and for good when the backup was killed (a reboot, an OOM kill) - SQLite
+    had made it with the umask, 0644: a whole copy of the log every account could read."""
+    log = tmp_path / "clinic.db"
+    connect(log).close()
+    out = tmp_path / "b.db"
+    killed_at_fsync(["referrals", "backup", "--db", str(log), "--out", str(out)])
+    left = out.with_name("b.db.partial")
+    assert left.exists() and _mode(left) == 0o600, oct(_mode(left))
