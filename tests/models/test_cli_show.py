@@ -12,13 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.models.conftest import rewrite_manifest
-from triage.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.models.test_cli import run
 
 
 def test_show_ends_with_the_registry_entry_of_the_active_version(capsys: pytest.CaptureFixture[str]) -> None:
