@@ -4,7 +4,8 @@ page's own decisions do: a calm visit the clinician judged an urgent referral go
 Now the override goes through the same rule: triage's proposal, its reason "a clinician's
 decision", raised to an emergency by a later override, never lowered by a milder one; an override
 away from referral leaves the proposal open, unsent, and the notice and the referral's row say so
-and what to do with it. Keyboard only, in a real Chromium on a real uvicorn server over a real
+and what to do with it; a milder referral decision's row says that confirming sends the proposal
+at its higher urgency. Keyboard only, in a real Chromium on a real uvicorn server over a real
 SQLite file, English at 768 px and Chinese at 360 px."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ REASON = {"en": "Proposed by triage: a clinician's decision", "zh": "分诊系�
 #: the notice, and the note on the proposal's row, once an override no longer sends the patient on
 KEPT = {"en": "is still open and not sent", "zh": "仍未发送"}
 ROW = {"en": "no longer sends the patient on", "zh": "已不需要转诊"}
+#: the note on the proposal's row when the decision is a less urgent referral than the proposal
+HIGHER = {"en": "confirming sends this referral as “Emergency transfer”", "zh": "确认将按“紧急转运”发送"}
 
 
 def _override(page: Any, disposition: str, reason: str) -> str:
@@ -66,6 +69,8 @@ def test_an_override_to_a_referral_proposes_one_raised_never_lowered_and_kept_wh
         assert PROPOSED[language] not in said, said
         (kept,) = referrals.open_referrals(db, encounter_id)
         assert (kept["id"], kept["urgency"]) == (proposal["id"], "emergency")
+        above = page.locator(f"tr.referral-actions[data-referral='{proposal['id']}'] .above-decision")
+        assert HIGHER[language] in above.inner_text(), "the row says confirming sends it more urgently"
 
         said = _override(page, "local_care", "ECG normal, pain musculoskeletal")
         assert KEPT[language] in said, "the notice says what happened to the proposal: " + said

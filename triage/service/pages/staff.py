@@ -148,12 +148,19 @@ _STATUS_EVENT = (
 
 
 def above_decision(refs: list[dict[str, Any]], final: str | None) -> set[int]:
-    """The referrals still proposed while the visit's decision (``final``) sends the patient on no
-    longer (a clinician's override to local care, later results): kept, unsent, for a clinician to
-    confirm or cancel - an override never cancels one by itself."""
-    if final is None or final in REFERRAL_URGENCY:
+    """The referrals still proposed more urgently than the visit's decision (``final``) - one that
+    sends the patient on no longer (a clinician's override to local care, later results), or a
+    milder referral (a proposal is never lowered): kept, unsent, for a clinician to confirm or
+    cancel - an override never cancels or lowers one by itself."""
+    if final is None:
         return set()
-    return {int(r["id"]) for r in refs if r["status"] == "proposed"}
+    needed = REFERRAL_URGENCY.get(final)
+    rank = ("routine", "urgent", "emergency").index
+    return {
+        int(r["id"])
+        for r in refs
+        if r["status"] == "proposed" and (needed is None or rank(str(r["urgency"])) > rank(needed))
+    }
 
 
 def below_decision(refs: list[dict[str, Any]], final: str | None) -> set[int]:
@@ -237,6 +244,7 @@ def show_encounter(
         open_referrals=[r for r in refs if r["status"] in lifecycle.OPEN_STATUSES],
         below_decision=below_decision(refs, final),
         above_decision=above_decision(refs, final),
+        referring=tuple(REFERRAL_URGENCY),  # the decisions that send the patient on
         basis=by_referral(db, [r["id"] for r in refs], clinic),
         targets=_referral_targets(request),
         model_titles=_model_titles(request),
