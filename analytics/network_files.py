@@ -130,7 +130,7 @@ def read_dyadic(path: Path, ids: list[str], nodes_file: str = "the nodes file") 
     Each problem names the line and column it is on, an id the nodes file does not have names the
     nodes file (``nodes_file``: "the nodes file nodes.csv"), and a table of neither shape says which shapes are taken."""
     table = _read(path, "dyadic covariate")
-    header = [str(c) for c in _header_row(path)]
+    header = [str(c) for c in header_row(path)]
     named = [c.lower() for c in header[:3]]
     if named[:2] in (["source", "target"], ["from", "to"]) and named[2:] != ["value"]:
         raise NetworkInputError(
@@ -140,14 +140,14 @@ def read_dyadic(path: Path, ids: list[str], nodes_file: str = "the nodes file") 
         )
     if named in (["source", "target", "value"], ["from", "to", "value"]):
         return _long_dyadic(path, table, header, ids, nodes_file)
-    return _matrix_dyadic(path, table, header, ids, nodes_file)
+    return matrix_values(path, table, header, ids, nodes_file)
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _header_row(path: Path) -> list[str]:
+def header_row(path: Path) -> list[str]:
     """The header row as written (pandas renames a repeated header "R01" to "R01.1")."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         return next(csv.reader(handle), [])
@@ -181,12 +181,19 @@ def _long_dyadic(
     return matrix
 
 
-def _matrix_dyadic(
-    path: Path, table: pd.DataFrame, header: list[str], ids: list[str], nodes_file: str
+def matrix_values(
+    path: Path,
+    table: pd.DataFrame,
+    header: list[str],
+    ids: list[str],
+    nodes_file: str,
+    error: type[UserInputError] = NetworkInputError,
 ) -> np.ndarray:
-    """A square matrix: the first column and the header row (after its first cell) are node ids,
-    each once; an id the nodes file does not have, or a node without its row or column, is
-    refused saying where (a row of another unit was left out without a word)."""
+    """A square matrix (``table`` read as text, ``header`` as written: :func:`header_row`) in node
+    order: the first column and the header row (after its first cell) are node ids, each once; an
+    id the nodes file does not have, a row or column given twice, or a node without its row or
+    column is ``error`` saying where (a row of another unit was left out without a word). Both
+    readers of a covariate matrix (`triage study fit --edgecov`, a study's ``edgecov``) use it."""
     known = set(ids)
     rows = [str(r) for r in table.iloc[:, 0]]
     cols = header[1:]
@@ -203,13 +210,13 @@ def _matrix_dyadic(
                 else f"line 1, column {k + 2}"
             )
             if label not in known:
-                raise NetworkInputError(
+                raise error(
                     f"{path}: {place}: {json_text(label)} is not an id in {nodes_file} (a matrix's"
                     " first column and header row are node ids)"
                 )
             if label in seen:
                 before = f"line {first_line + seen[label]}" if first_line else f"column {seen[label] + 2}"
-                raise NetworkInputError(
+                raise error(
                     f"{path}: {place}: the {where} of {json_text(label)} appears more than once"
                     f" (first at {before}); give each node one {where}"
                 )
@@ -217,7 +224,7 @@ def _matrix_dyadic(
     for where, labels in (("row (first column)", rows), ("column (header row)", cols)):
         missing = [node for node in ids if node not in set(labels)]
         if missing:
-            raise NetworkInputError(
+            raise error(
                 f"{path}: node {json_text(missing[0])} has no {where} in the matrix"
                 f" ({_count(len(rows), 'row')}, {_count(len(cols), 'column')}); {shape}"
             )
@@ -229,7 +236,7 @@ def _matrix_dyadic(
     if bad.any():
         r, c = np.argwhere(bad)[0]
         line = rows.index(ids[r]) + 2  # line 1 is the header row
-        raise NetworkInputError(matrix_cell_problem(path, line, ids[r], ids[c], body.loc[ids[r], ids[c]]))
+        raise error(matrix_cell_problem(path, line, ids[r], ids[c], body.loc[ids[r], ids[c]]))
     return values.to_numpy(dtype=float)
 
 

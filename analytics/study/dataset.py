@@ -27,7 +27,7 @@ from analytics.ergm.network import (
     self_loops_note,
     sender_receiver,
 )
-from analytics.network_files import SYNTHETIC_COLUMN, matrix_cell_problem, read_csv_file
+from analytics.network_files import SYNTHETIC_COLUMN, header_row, matrix_values, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
 
@@ -211,25 +211,14 @@ def _ties_from_edges(
     return edges[["source", "target", "movers"]].reset_index(drop=True), loops
 
 
-def _read_matrix(path: Path, ids: list[str]) -> np.ndarray:
-    frame = read_csv_file(path, "dyadic covariate", StudyDataError, index_col=0, dtype={0: str})
-    frame.index = frame.index.astype(str)
-    frame.columns = frame.columns.astype(str)
-    if frame.shape[0] != frame.shape[1]:
-        raise StudyDataError(
-            f"{path}: the matrix is not square ({frame.shape[0]} rows, {frame.shape[1]} columns)"
-        )
-    missing = [node for node in ids if node not in frame.index or node not in frame.columns]
-    if missing:
-        raise StudyDataError(f"{path}: node id {json_text(missing[0])} has no row/column in the matrix")
-    values = frame.loc[ids, ids].apply(finite_numbers)
-    if values.isna().to_numpy().any():
-        row, col = np.argwhere(values.isna().to_numpy())[0]
-        line = list(frame.index).index(ids[row]) + 2  # line 1 is the header row
-        raise StudyDataError(
-            matrix_cell_problem(path, line, ids[row], ids[col], frame.loc[ids[row], ids[col]])
-        )
-    return values.to_numpy(dtype=float)
+def _read_matrix(path: Path, ids: list[str], nodes_path: Path) -> np.ndarray:
+    """A covariate matrix, as `triage study fit --edgecov` reads one: a unit the nodes file does not
+    have (its row and column were left out without a word) or a row given twice is refused naming
+    its line."""
+    table = read_csv_file(path, "dyadic covariate", StudyDataError, dtype=str, keep_default_na=False)
+    if table.empty:
+        raise StudyDataError(f"{path}: the dyadic covariate file has a header row but no data rows")
+    return matrix_values(path, table, header_row(path), ids, f"the nodes file {nodes_path}", StudyDataError)
 
 
 def _check_some_ties(manifest: Path, key: str, ties: int, n: int, min_movers: int) -> None:
@@ -279,7 +268,7 @@ def load_frame(
     _check_some_ties(folder / "study.json", key, len(edges), len(ids), min_movers)
     edgecov: dict[str, np.ndarray] = {}
     for name, rel in dict(spec.get("edgecov", {})).items():
-        edgecov[name] = _read_matrix(folder / str(rel), ids)
+        edgecov[name] = _read_matrix(folder / str(rel), ids, nodes_path)
     notes = []
     if "GeoProx" not in edgecov:
         edgecov["GeoProx"] = geographic_proximity(nodes["lon"], nodes["lat"])

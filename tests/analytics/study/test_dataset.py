@@ -85,7 +85,9 @@ def test_non_square_matrix_is_rejected(tmp_path: Path) -> None:
     manifest["frames"][0]["edgecov"] = {"GeoProx": "bad.csv"}
     (folder / "study.json").write_text(json.dumps(manifest), encoding="utf-8")
     (folder / "bad.csv").write_text("id,R01,R02\nR01,0,1\n", encoding="utf-8")
-    with pytest.raises(StudyDataError, match="not square"):
+    with pytest.raises(
+        StudyDataError, match=r'node "R02" has no row \(first column\) in the matrix \(1 row, 2'
+    ):
         load_study(folder, list(NODE_TERMS))
 
 
@@ -109,7 +111,9 @@ def test_a_matrix_without_a_node_and_a_move_to_no_node_quote_the_id_as_json(tmp_
         encoding="utf-8",
     )
     _write_manifest_edgecov(folder, "geo.csv")
-    with pytest.raises(StudyDataError, match=r'geo.csv: node id "R12" has no row/column in the matrix$'):
+    with pytest.raises(
+        StudyDataError, match=r'geo.csv: node "R12" has no row \(first column\) in the matrix '
+    ):
         load_study(folder, list(NODE_TERMS))
     folder = _copy(tmp_path / "moves")
     (folder / "moves.csv").write_text("origin,destination\nR01,R02\nR03,ZZ\n", encoding="utf-8")
