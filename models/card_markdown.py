@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.calibration_plot import LEGEND, plot_axis, plot_row, plot_top, wilson_ci95
 from models.card import FIRM_OUTCOMES, ModelCard, SubgroupMetric
 
 
@@ -28,6 +29,9 @@ def _no_sex_subgroups(card: ModelCard) -> str:
 
 def render_card(card: ModelCard) -> str:
     m, t, d = card.metrics, card.training, card.training.data
+    # the quintiles' events are n x observed rate (the card keeps the rate to 4 decimals: exact for n <= 5000)
+    cis = [wilson_ci95(round(b.n * b.observed_rate), b.n) for b in m.calibration_bins]
+    top = plot_top(max(high, b.mean_predicted) for b, (_, high) in zip(m.calibration_bins, cis, strict=True))
     lines = [
         f"# {card.name} {card.version} - {card.title}",
         "",
@@ -77,15 +81,26 @@ def render_card(card: ModelCard) -> str:
         f"- Brier score: {m.brier:.4f}",
         f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",
         "",
-        f"Calibration on the held-out split (finer groups, with a 95% interval and a plot: "
+        f"Calibration on the held-out split by quintile of predicted risk (finer groups: "
         f"`triage models evaluate {card.name}`):",
         "",
-        "| quintile of predicted risk | n | events | mean predicted | observed |",
-        "|---|---|---|---|---|",
+        "| quintile of predicted risk | n | events | mean predicted | observed | observed 95% CI |",
+        "|---|---|---|---|---|---|",
         *[
-            f"| {i} | {b.n} | {round(b.n * b.observed_rate)} | {_pct(b.mean_predicted)} | {_pct(b.observed_rate)} |"
-            for i, b in enumerate(m.calibration_bins, start=1)
+            f"| {i} | {b.n} | {round(b.n * b.observed_rate)} | {_pct(b.mean_predicted)} | {_pct(b.observed_rate)} "
+            f"| {_pct(low)}-{_pct(high)} |"
+            for i, (b, (low, high)) in enumerate(zip(m.calibration_bins, cis, strict=True), start=1)
         ],
+        "",
+        f"Plot of the table ({LEGEND}):",
+        "",
+        "```text",
+        f"quintile  {plot_axis(top)}",
+        *[
+            f"{i:>8}  {plot_row(b.mean_predicted, b.observed_rate, ci, top)}"
+            for i, (b, ci) in enumerate(zip(m.calibration_bins, cis, strict=True), start=1)
+        ],
+        "```",
         "",
         f"Held-out subgroups ({m.n} rows; computed by the training code, recomputed by `triage models evaluate "
         f"{card.name}`): an AUROC on fewer than {FIRM_OUTCOMES} events or non-events is no firm estimate.",

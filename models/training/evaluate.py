@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from models.calibration_plot import wilson_ci95
 from models.card import HeldOutMetrics, ModelCard
 from models.errors import ReproducibilityError
 from models.training import metrics
@@ -69,7 +70,7 @@ def calibration_groups(y: np.ndarray, p: np.ndarray, groups: int) -> list[dict[s
     rows = []
     for idx in np.array_split(np.argsort(p, kind="stable"), groups):
         events = int(y[idx].sum())
-        low, high = metrics.wilson_ci95(events, len(idx))
+        low, high = wilson_ci95(events, len(idx))
         rows.append(
             {
                 "n": len(idx),

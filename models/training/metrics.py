@@ -110,14 +110,3 @@ def subgroup(y: np.ndarray, p: np.ndarray) -> dict[str, float | int | None]:
         "mean_predicted": round(float(p.mean()), 4),
         "observed_rate": round(float(y.mean()), 4),
     }
-
-
-def wilson_ci95(events: int, n: int) -> tuple[float, float]:
-    """Wilson score 95% interval of an observed proportion (stays inside 0-1 with few events)."""
-    if n == 0:
-        return 0.0, 1.0
-    z = 1.959963984540054
-    rate = events / n
-    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))

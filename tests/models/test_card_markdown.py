@@ -16,13 +16,14 @@ def test_calibration_is_a_table_of_the_held_out_quintiles(name: str) -> None:
     """It was one sentence ('predicted 0.3% vs observed 0.4% (n=250); ...'), no events, no table."""
     card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
     lines = render_card(card).splitlines()
-    start = lines.index("| quintile of predicted risk | n | events | mean predicted | observed |")
+    start = lines.index(
+        "| quintile of predicted risk | n | events | mean predicted | observed | observed 95% CI |"
+    )
     rows = lines[start + 2 : start + 2 + len(card.metrics.calibration_bins)]
     for i, (row, b) in enumerate(zip(rows, card.metrics.calibration_bins, strict=True), start=1):
         events = round(b.n * b.observed_rate)
-        assert (
-            row
-            == f"| {i} | {b.n} | {events} | {b.mean_predicted * 100:.1f}% | {b.observed_rate * 100:.1f}% |"
+        assert row.startswith(
+            f"| {i} | {b.n} | {events} | {b.mean_predicted * 100:.1f}% | {b.observed_rate * 100:.1f}% |"
         )
     assert sum(round(b.n * b.observed_rate) for b in card.metrics.calibration_bins) == card.metrics.events
     assert "`triage models evaluate " + name + "`" in lines[start - 2]
@@ -94,3 +95,35 @@ def test_the_diabetes_and_stroke_subgroups_named_in_the_test_are_the_few_ones() 
     stroke = read_card(models.MODELS_DIR / "stroke10" / "1.0.0", "stroke10", "1.0.0")
     assert _subgroup_rows(render_card(diabetes))["age>=50"][:3] == ["11", "8", "0.667 (only 3 non-events)"]
     assert _subgroup_rows(render_card(stroke))["age<50"][:3] == ["638", "6", "0.759 (only 6 events)"]
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_the_calibration_table_gives_each_quintiles_interval_and_a_plot(name: str) -> None:
+    """CARD.md's calibration was a table of five rates with no interval and no plot: the plot was
+    only in `triage models evaluate`, which needs the training extra and the data wheels a clinic
+    PC does not have. Now each quintile's observed rate has its Wilson 95% interval (as evaluate
+    gives it) and a text plot under the table, on the scale evaluate uses."""
+    from models.calibration_plot import plot_row, plot_top, wilson_ci95
+
+    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    lines = render_card(card).splitlines()
+    start = lines.index(
+        "| quintile of predicted risk | n | events | mean predicted | observed | observed 95% CI |"
+    )
+    bins = card.metrics.calibration_bins
+    cis = [wilson_ci95(round(b.n * b.observed_rate), b.n) for b in bins]
+    for i, (low, high) in enumerate(cis, start=1):
+        assert lines[start + 1 + i].endswith(f" | {low * 100:.1f}%-{high * 100:.1f}% |")
+    top = plot_top(max(high, b.mean_predicted) for b, (_, high) in zip(bins, cis, strict=True))
+    plot = lines.index("```text", start) + 1
+    assert lines[plot].startswith("quintile  0%") and lines[plot].endswith(f"{top:.0%}")
+    for i, (b, ci) in enumerate(zip(bins, cis, strict=True), start=1):
+        assert lines[plot + i] == f"{i:>8}  {plot_row(b.mean_predicted, b.observed_rate, ci, top)}"
+    assert lines[plot + len(bins) + 1] == "```"
+    assert (models.MODELS_DIR / name / "1.0.0" / "CARD.md").read_text(encoding="utf-8") == render_card(card)
+
+
+def test_the_cvd10_plot_shows_its_top_quintile() -> None:
+    card = read_card(models.MODELS_DIR / "cvd10" / "1.0.0", "cvd10", "1.0.0")
+    text = render_card(card)
+    assert "| 5 | 250 | 56 | 22.9% | 22.4% | 17.7%-28.0% |" in text

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from models.calibration_plot import LEGEND, plot_axis, plot_row, plot_top
 from models.card import TEACHING_LABEL
 
 if TYPE_CHECKING:
     from models.training.evaluate import Evaluation
-
-PLOT_WIDTH = 41
-_SCALES = (0.05, 0.1, 0.2, 0.5, 1.0)
 
 
 def evaluation_json(e: Evaluation, onnx_sha256: str) -> dict[str, Any]:
@@ -53,22 +51,6 @@ def _value(item: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _plot_row(row: dict[str, Any], top: float) -> str:
-    """``|`` scale ``|``: ``-`` the observed rate's 95% CI, ``o`` observed, ``p`` mean predicted, ``*`` both."""
-
-    def at(v: float) -> int:
-        return min(PLOT_WIDTH - 1, round(v / top * (PLOT_WIDTH - 1)))
-
-    cells = [" "] * PLOT_WIDTH
-    low, high = row["observed_ci95"]
-    for i in range(at(low), at(high) + 1):
-        cells[i] = "-"
-    observed, predicted = at(row["observed_rate"]), at(row["mean_predicted"])
-    cells[observed] = "o"
-    cells[predicted] = "*" if predicted == observed else "p"
-    return "|" + "".join(cells) + "|"
-
-
 def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
     card, m = e.card, e.recomputed
     split = card.training.split
@@ -89,22 +71,17 @@ def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
             else f"card {_value(c.item, c.card)}; re-computed {_value(c.item, c.recomputed)}"
         )
         lines.append(f"{'same' if c.same else 'DIFFERS':<8}{c.item:<{width}}{shown}")
-    top = next(
-        s for s in _SCALES if s >= max(max(r["observed_ci95"][1], r["mean_predicted"]) for r in e.calibration)
-    )
+    top = plot_top(max(r["observed_ci95"][1], r["mean_predicted"]) for r in e.calibration)
     lines += [
         "",
-        f"Calibration on the held-out split ({len(e.calibration)} groups of predicted risk). Plot: p mean "
-        "predicted, o observed, - its Wilson 95% CI, * p and o together.",
-        f"{'group':>5} {'n':>5} {'events':>6} {'predicted':>9}  {'observed (95% CI)':<22} "
-        + "0%".ljust(PLOT_WIDTH + 2 - len(f"{top:.0%}"))
-        + f"{top:.0%}",
+        f"Calibration on the held-out split ({len(e.calibration)} groups of predicted risk). Plot: {LEGEND}.",
+        f"{'group':>5} {'n':>5} {'events':>6} {'predicted':>9}  {'observed (95% CI)':<22} " + plot_axis(top),
     ]
     for i, r in enumerate(e.calibration, start=1):
         low, high = r["observed_ci95"]
         observed = f"{_pct(r['observed_rate'])} ({_pct(low)}-{_pct(high)})"
         lines.append(
-            f"{i:>5} {r['n']:>5} {r['events']:>6} {_pct(r['mean_predicted']):>9}  {observed:<22} {_plot_row(r, top)}"
+            f"{i:>5} {r['n']:>5} {r['events']:>6} {_pct(r['mean_predicted']):>9}  {observed:<22} {plot_row(r['mean_predicted'], r['observed_rate'], r['observed_ci95'], top)}"
         )
     lines += [
         "",
