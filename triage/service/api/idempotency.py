@@ -67,8 +67,24 @@ def _refused(what: str) -> HTTPException:
     return HTTPException(422, f"{WHERE}: {what}")
 
 
+def _as_sent(raw: str) -> str:
+    """A header value as its client wrote it: the server decodes header bytes as Latin-1, so UTF-8
+    text ("ключ") arrives as mojibake ("ÐºÐ»...") - shown so, the client would not know its key."""
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
+
+
 def parse(raw: str) -> str:
     """The key an ``Idempotency-Key`` header value carries: an RFC 8941 String, or the bare key."""
+    if not raw.strip():
+        raise _refused('is empty; send a key of 1 to 200 characters, e.g. "8e03978e-40d5-43e8"')
+    if not raw.isascii():
+        raise _refused(
+            f"{json.dumps(_as_sent(raw), ensure_ascii=False)} has characters outside printable ASCII;"
+            ' a key is printable ASCII (RFC 8941), e.g. a UUID: "8e03978e-40d5-43e8"'
+        )
     quoted = _QUOTED.fullmatch(raw)
     if quoted is not None:
         key = re.sub(r"\\(.)", r"\1", quoted.group(1))
