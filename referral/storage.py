@@ -122,13 +122,19 @@ def _advice(name: str, path: str, outcome: str) -> tuple[str, str] | None:
 
 
 def storage_error(
-    exc: sqlite3.Error, path: Path | str, *, outcome: str = STORED_NOTHING, subject: str = "referral log"
+    exc: sqlite3.Error,
+    path: Path | str,
+    *,
+    outcome: str = STORED_NOTHING,
+    subject: str = "referral log",
+    clock: Callable[[], float] = time.monotonic,
 ) -> StorageError | None:
     """The one-line error for a file or disk problem of the log at ``path``; ``None`` for others.
     ``outcome`` says what the failure means for what was being done, ``subject`` what was being
     written (a backup: ``"backup"``, no copy was made and the log is unchanged).
 
-    The staff pages say it in the user's language (``error.storage.<kind>``, the file as ``file``)."""
+    The staff pages say it in the user's language (``error.storage.<kind>``, the file as ``file``).
+    ``clock``: what a full or failing disk is recorded at (:data:`_FULL`)."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and Path(path).is_dir():
         # it said "check that the file and its folder exist", or blamed the disk ("disk I/O error")
@@ -143,28 +149,34 @@ def storage_error(
         return None
     kind, advice = found
     if kind == "full":
-        _FULL[str(Path(path).resolve())] = time.time()
+        _FULL[str(Path(path).resolve())] = clock()
     elif kind == "disk_failed":
         count, _, _ = _FAILED.get(str(Path(path).resolve()), (0, 0.0, ""))
-        _FAILED[str(Path(path).resolve())] = (count + 1, time.time(), str(exc))
+        _FAILED[str(Path(path).resolve())] = (count + 1, clock(), str(exc))
     return StorageError(
         f"{subject}: {advice} (SQLite: {exc})", says=f"error.storage.{kind}", params={"file": str(path)}
     )
 
 
+#: The times below are the machine's monotonic clock (``time.monotonic``, CLOCK_MONOTONIC: one for
+#: every process of the machine, and never set back): they order the reports of the service's
+#: processes - a report older than a probe that found room is stale - and with the wall clock a clock
+#: set back an hour after a probe made every newer report an hour "older" than it, ignored (a worker's
+#: full disk unsaid by the primary). Said as UTC times by :func:`_utc`.
+#:
 #: The logs (resolved path) a write found on a full disk - in this process, or in another process of
-#: the service (:func:`heard_full`) - and when (epoch seconds).
+#: the service (:func:`heard_full`) - and when.
 _FULL: dict[str, float] = {}
 #: Failed reads or writes at the disk (SQLITE_IOERR) of each log since a probe beside it last
-#: succeeded or a write to it was committed (:func:`wrote`): how many, when the last was (epoch
-#: seconds) and what SQLite said.
+#: succeeded or a write to it was committed (:func:`wrote`): how many, when the last was and what
+#: SQLite said.
 _FAILED: dict[str, tuple[int, float, str]] = {}
 #: From this many failures on, ``/readyz`` probes the disk (:func:`failing_disk`): one can pass.
 FAILING_AFTER = 3
-#: When a probe last succeeded beside each log (epoch seconds): older reports are then stale.
+#: When a probe last succeeded beside each log: older reports are then stale.
 _ROOM_SINCE: dict[str, float] = {}
-#: When a write to each log was last committed after failures at its disk (epoch seconds): older
-#: reports of failures are then stale.
+#: When a write to each log was last committed after failures at its disk: older reports of failures
+#: are then stale.
 _WROTE_SINCE: dict[str, float] = {}
 _PROBING = threading.Lock()
 #: What :func:`full_disk` writes beside the log to see whether its disk has room again: 256 pages.
@@ -173,7 +185,7 @@ _PROBING = threading.Lock()
 PROBE_BYTES = 1024 * 1024
 
 
-def full_disk(path: Path | str) -> str | None:
+def full_disk(path: Path | str, clock: Callable[[], float] = time.monotonic) -> str | None:
     """Why the log at ``path`` cannot take writes, when a write to it found its disk full and the
     disk still has no room (its filesystem has less than :data:`PROBE_BYTES` free, or a probe of
     that size written and removed beside it fails); ``None`` otherwise - the record is then
@@ -183,16 +195,16 @@ def full_disk(path: Path | str) -> str | None:
     ``/readyz`` says it: while every write fails, the service is not ready."""
     target = Path(path).resolve()
     since = _FULL.get(str(target))
-    if since is None or not _still_so(target, _FULL, _has_room):
+    if since is None or not _still_so(target, _FULL, _has_room, clock):
         return None
     return (
-        f"the disk holding the log is full: a write to {target} failed at {_utc(since)} and there is still"
+        f"the disk holding the log is full: a write to {target} failed at {_utc(since, clock)} and there is still"
         f" no room beside it; free space on the filesystem mounted at {_mount_point(target.parent)}"
         " - ready again as soon as it has room (checked at each /readyz)"
     )
 
 
-def failing_disk(path: Path | str) -> str | None:
+def failing_disk(path: Path | str, clock: Callable[[], float] = time.monotonic) -> str | None:
     """Why the log at ``path`` cannot take writes, when :data:`FAILING_AFTER` reads or writes of it
     failed at the disk (SQLITE_IOERR: a failing disk, a file-size limit) since the last committed
     write (:func:`wrote`), and a probe written beside it fails too; ``None`` otherwise - a probe
@@ -200,11 +212,11 @@ def failing_disk(path: Path | str) -> str | None:
     balancer), and so does a committed write."""
     target = Path(path).resolve()
     count, last, said = _FAILED.get(str(target), (0, 0.0, ""))
-    if count < FAILING_AFTER or not _still_so(target, _FAILED, lambda at: _probe(at) is None):
+    if count < FAILING_AFTER or not _still_so(target, _FAILED, lambda at: _probe(at) is None, clock):
         return None
     return (
         f"the disk holding the log fails writes: {count} reads or writes of {target} failed, the last"
-        f" at {_utc(last)} (SQLite: {said}), and a test write beside it fails too; check the disk (the"
+        f" at {_utc(last, clock)} (SQLite: {said}), and a test write beside it fails too; check the disk (the"
         " kernel log, dmesg) and the service's file-size limit (ulimit -f, LimitFSIZE=) - ready"
         " again as soon as a write to the log is stored or a test write succeeds (checked at each /readyz)"
     )
@@ -227,8 +239,8 @@ def heard_failing(path: Path | str, count: int, last: float, said: str) -> None:
 
 
 def wrote_since(path: Path | str) -> float | None:
-    """When a write to the log at ``path`` was last committed after failures at its disk (epoch
-    seconds; :func:`wrote`); ``None`` if never. For the other processes (:func:`heard_wrote`)."""
+    """When a write to the log at ``path`` was last committed after failures at its disk (the
+    monotonic clock; :func:`wrote`); ``None`` if never. For the other processes (:func:`heard_wrote`)."""
     return _WROTE_SINCE.get(str(Path(path).resolve()))
 
 
@@ -252,7 +264,7 @@ def failures_counted() -> bool:
     return bool(_FAILED)
 
 
-def wrote(path: Path | str) -> None:
+def wrote(path: Path | str, clock: Callable[[], float] = time.monotonic) -> None:
     """A write to the log at ``path`` was committed: its disk takes writes, so the failures counted
     before (:func:`failing_disk`) are forgotten - :data:`FAILING_AFTER` counts failures in a row,
     not over weeks - and the other processes' older reports of them are stale. Called after every
@@ -261,11 +273,11 @@ def wrote(path: Path | str) -> None:
         return
     key = str(Path(path).resolve())
     if _FAILED.pop(key, None) is not None:
-        _WROTE_SINCE[key] = time.time()
+        _WROTE_SINCE[key] = clock()
 
 
 def full_since(path: Path | str) -> float | None:
-    """When a write to the log at ``path`` found its disk full (epoch seconds), while that holds
+    """When a write to the log at ``path`` found its disk full (the monotonic clock), while that holds
     (until :func:`full_disk` finds room again); ``None`` otherwise. For the other processes."""
     return _FULL.get(str(Path(path).resolve()))
 
@@ -278,18 +290,21 @@ def heard_full(path: Path | str, since: float) -> None:
         _FULL[key] = since
 
 
-def _utc(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+def _utc(moment: float, clock: Callable[[], float] = time.monotonic) -> str:
+    """A ``moment`` of ``clock`` (the monotonic clock) as the UTC time the wall clock says it was."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - (clock() - moment)))
 
 
-def _still_so(target: Path, record: dict[str, Any], works: Callable[[Path], bool]) -> bool:
+def _still_so(
+    target: Path, record: dict[str, Any], works: Callable[[Path], bool], clock: Callable[[], float]
+) -> bool:
     """Whether the disk of ``target`` still fails as ``record`` says: a probe beside it that
     ``works`` forgets the record (and notes when, so older reports of the others are stale)."""
     with _PROBING:
         if not works(target):
             return True
         record.pop(str(target), None)
-        _ROOM_SINCE[str(target)] = time.time()
+        _ROOM_SINCE[str(target)] = clock()
         return False
 
 

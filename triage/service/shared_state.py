@@ -7,7 +7,7 @@
 - Each worker sends its own readiness: the primary deals connections only to workers that said
   they are ready in the last :data:`WORKER_SILENT_S` (a worker still loading its models, or hung,
   gets none).
-- Every process sends when a write found the log's disk full (``disk_full_at``, epoch seconds;
+- Every process sends when a write found the log's disk full (``disk_full_at``, the monotonic clock;
   :func:`referral.storage.full_since`) or failing (``disk_failing``, :func:`referral.storage.failing`):
   each process that hears it is then not ready too, until its own probe succeeds
   (:func:`referral.storage.full_disk`, :func:`referral.storage.failing_disk`) - a load balancer polling ``/readyz``
