@@ -465,6 +465,10 @@ def get_assessment(assessment_id: Id, db: DbDep, who: SyncReader) -> AssessmentO
     "/assessments/{assessment_id}/overrides",
     status_code=201,
     summary="Clinician override of the decision (reason required, audited)",
+    description="Replaces the engine's disposition of this assessment (also when it stays the same: a"
+    " confirmation is a decision on record). Through the API an override proposes no referral and"
+    " leaves the visit's referrals as they are - as the API's assessments, the client makes its own"
+    " (`POST /api/v1/referrals`); the staff page's override proposes one as triage does.",
 )
 def override_assessment(
     assessment_id: Id, body: OverrideCreate, db: DbDep, clinic: ClinicDep, who: Clinician
