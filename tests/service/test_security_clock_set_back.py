@@ -12,6 +12,7 @@ nothing of Python's ``time`` is replaced."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -148,3 +149,23 @@ def test_verify_audit_says_entries_stamped_before_the_one_ahead_of_them(
         "note: the machine's clock was set back while the trail was written: 1 entry is stamped"
         " earlier than the entry before it (entry 3); the trail's order is its entries' numbers"
     ), err
+
+
+def test_the_tokens_listing_counts_from_the_newest_time_the_log_holds(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`triage referrals tokens` read the wall clock alone: set back, it listed as live a token the
+    service had refused as expired."""
+    copy_seeded(seeded, tmp_path)
+    clocks = Clocks()
+    clocks.on(10 * DAY_S)  # the service ran ten days on; the clock is then set back to today
+    app = create_app(make_settings(tmp_path), wall=clocks.forward())
+    accounts = app.state.runtime.accounts
+    accounts.issue_token("integrator", "lab bridge", actor="admin", days=1)
+    usual = accounts.issue_token("integrator", "scale", actor="admin")
+    clocks.on(2 * DAY_S)
+    assert accounts.user_for_token(usual) is not None  # used: its last use is in the log
+    app.state.runtime.databases.close_all()
+    assert main(["referrals", "tokens", "--db", str(tmp_path / "clinic.db"), "--json"]) == 0
+    states = {row["label"]: row["state"] for row in json.loads(capsys.readouterr().out)}
+    assert states["lab bridge"] == "expired" and states["scale"] == "live", states

@@ -15,10 +15,15 @@ COLUMNS = ("id", "username", "role", "label", "created_at", "last_used_at", "exp
 
 def tokens_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """API tokens: owner, role, label, created, last used, expiry and state (live, expired,
-    revoked, disabled); never the token. As GET /api/v1/tokens."""
+    revoked, disabled); never the token. As GET /api/v1/tokens - and as the service, by a clock that
+    never reads earlier than the newest time the log holds (a clock set back)."""
     from referral import users  # the log's modules (sqlite-utils): when a command opens it
+    from referral.forward_clock import ForwardClock, newest_time
 
-    listed = users.list_tokens(read_log(ctx, db), datetime.now(UTC).isoformat(timespec="milliseconds"))
+    database = read_log(ctx, db)
+    # as the service counts: never before the newest time the log holds (a clock set back)
+    now = ForwardClock(floor=newest_time(database))()
+    listed = users.list_tokens(database, datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"))
     if as_json:
         print_json(listed)
         return
