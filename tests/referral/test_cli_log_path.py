@@ -27,6 +27,6 @@ def test_a_missing_relative_log_is_named_absolute_and_the_settings_are_pointed_t
     assert done.stderr == (
         f"error: no referral log at var/clinic.db ({tmp_path / 'var' / 'clinic.db'}: a relative path is the"
         " working folder's); give --db, or the settings the service runs with (--config, $TRIAGE_CONFIG),"
-        " or create a new log there with `triage referrals migrate --db var/clinic.db`\n"
+        " or create a new log there with `mkdir -p var && triage referrals migrate --db var/clinic.db`\n"
     )
     assert not (tmp_path / "var").exists()

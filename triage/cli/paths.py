@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def in_existing_folder(path: Path, option: str) -> Path:
     if not folder.exists():
         raise UserInputError(
             f"{option} {path}: the folder {folder} does not exist (a mistyped path?); check it, or create"
-            f" the folder first (mkdir -p {folder})"
+            f" the folder first ({shlex.join(['mkdir', '-p', str(folder)])})"  # as a shell takes it
         )
     return path
 

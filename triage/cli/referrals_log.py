@@ -90,7 +90,7 @@ def _require_log(path: Path) -> None:
         where = _working_folder_s(path)
         raise NotFoundError(
             f"no referral log at {path}{where}; give --db, or the settings the service runs with"
-            f" (--config, $TRIAGE_CONFIG), or create a new log there with `triage referrals migrate --db {path}`"
+            f" (--config, $TRIAGE_CONFIG), or create a new log there with `{_migrate_line(path)}`"
         )
     if path.is_file() and path.stat().st_size == 0:
         # SQLite takes an empty file for an empty database: a reading command would turn the
@@ -98,8 +98,18 @@ def _require_log(path: Path) -> None:
         raise UserInputError(
             f"{path} is an empty file (0 bytes), not a referral log: a mistyped --db, or a first start"
             " that failed before writing anything (a full disk: free space, then delete it); check"
-            f" --db, or create one there with `triage referrals migrate --db {path}`"
+            f" --db, or create one there with `{_migrate_line(path)}`"
         )
+
+
+def _migrate_line(path: Path) -> str:
+    """The command line that creates a new log at ``path``, as a shell takes it: `migrate --db`
+    creates a log only in a folder that exists (a mistyped path is not made), so a folder that does
+    not is made first - the line said `triage referrals migrate --db var/clinic.db`, which in a new
+    folder ended 'the folder var does not exist'."""
+    migrate = f"triage referrals migrate --db {shlex.quote(str(path))}"
+    folder = path.parent
+    return migrate if folder.is_dir() else f"mkdir -p {shlex.quote(str(folder))} && {migrate}"
 
 
 def _working_folder_s(path: Path) -> str:
