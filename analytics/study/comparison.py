@@ -190,6 +190,53 @@ def centrality_comparison(frame_key: str, centrality: pd.DataFrame) -> str:
     )
 
 
+#: The values of Figures 3 and 5 the paper's text quotes (figures3_5_imbalance's indicator ->
+#: where paper-figures.json holds it, and the factor from its unit to the table's: millions).
+FIGURES_3_5_QUOTED = {
+    "study_patients_high_tier": ("china_2021", "patients_high_tier_hospitals_million", 1e6),
+    "study_patients_primary_care": ("china_2021", "patients_primary_care_million", 1e6),
+    "study_bed_occupancy_high_tier": ("china_2021", "bed_occupancy_high_tier_pct", 1.0),
+    "study_bed_occupancy_primary_care": ("china_2021", "bed_occupancy_primary_care_pct", 1.0),
+    "study_zj_provincial_average": ("zhejiang_2021", "bed_occupancy_provincial_average_pct", 1.0),
+    "study_zj_chsc_utilisation": ("zhejiang_2021", "bed_occupancy_community_health_service_centers_pct", 1.0),
+    "study_zj_clinic_utilisation": ("zhejiang_2021", "bed_occupancy_clinics_pct", 1.0),
+}
+
+
+def imbalance_comparison(imbalance: pd.DataFrame) -> str:
+    """Figures 3 and 5 against the paper: each value the paper's text quotes, as drawn
+    (``imbalance``: figures3_5_imbalance) and as paper-figures.json holds it; the official bars are
+    not the paper's. The rebuild said how Tables 3 and 4 and Figure 7 compare, not these."""
+    quoted = paper_figures()["imbalance"]
+    drawn = imbalance.set_index("indicator")
+    same, differ = [], []
+    for indicator, (group, key, factor) in FIGURES_3_5_QUOTED.items():
+        paper = float(quoted[group][key])
+        value = float(drawn.loc[indicator, "value"]) / factor
+        label = str(drawn.loc[indicator, "label"]).removeprefix("study: ")
+        if drawn.loc[indicator, "measure"] == "bed_occupancy":
+            label, unit, paper_unit = f"bed occupancy {label}", "%", "%"
+        else:
+            unit = paper_unit = " million"
+        if math.isclose(value, paper, rel_tol=1e-9):
+            same.append(f"{label} {value:g}{unit}")
+        else:
+            differ.append(f"{label} {value:g}{unit} (paper {paper:g}{paper_unit})")
+    official = int((imbalance["status"] == "official").sum())
+    said = (
+        f"Figures 3 and 5: {len(same)} of the {len(FIGURES_3_5_QUOTED)} values the paper quotes are drawn as it"
+        f" prints them ({', '.join(same)})"
+        if same
+        else "Figures 3 and 5: none of the values the paper quotes is drawn as it prints them"
+    )
+    if differ:
+        said += f"; NOT as printed: {', '.join(differ)}"
+    return (
+        f"{said}; the {official} official bars are published national figures set beside them, not the"
+        " paper's (it quotes none of them)."
+    )
+
+
 def _lowest(fits: FrameFits, criterion: str) -> str:
     values = {name: float(getattr(fit, criterion)) for name, fit in fits.fits.items()}
     ranked = {name: v for name, v in values.items() if not math.isnan(v)}

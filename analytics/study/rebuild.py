@@ -21,6 +21,7 @@ from analytics.study.comparison import (
     coefficient_comparison,
     fit_comparison,
     hypotheses,
+    imbalance_comparison,
     not_reproduced,
     p_text,
 )
@@ -338,6 +339,7 @@ def rebuild(
                 [
                     not_reproduced(comparison),
                     centrality_comparison("zhejiang", tables["centrality_zhejiang"]),
+                    imbalance_comparison(imbalance),
                 ],
             )
         )

@@ -511,6 +511,28 @@ def test_figure7_is_compared_with_the_papers_centrality_in_ningbo_and_hangzhou(r
     assert escape(expected) in (result.out / "report.html").read_text(encoding="utf-8")
 
 
+def test_figures_3_and_5_are_compared_with_the_values_the_paper_quotes(rebuilt) -> None:
+    """The rebuild said how Tables 3 and 4 and Figure 7 compare with paper-figures.json, not
+    Figures 3 and 5, whose quoted values come from another file (national_health_2021.csv)."""
+    from analytics.study.comparison import imbalance_comparison, paper_figures
+
+    result, _ = rebuilt
+    quoted = paper_figures()["imbalance"]
+    said = imbalance_comparison(pd.read_csv(result.out / "figures3_5_imbalance.csv"))
+    assert said.startswith(
+        "Figures 3 and 5: 7 of the 7 values the paper quotes are drawn as it prints them ("
+    )
+    assert (
+        f"high-tier patients {quoted['china_2021']['patients_high_tier_hospitals_million']:g} million" in said
+    )
+    assert f"bed occupancy Zhejiang clinics {quoted['zhejiang_2021']['bed_occupancy_clinics_pct']:g}%" in said
+    assert said in result.comparison_summary
+    assert escape(said) in (result.out / "report.html").read_text(encoding="utf-8")
+    changed = pd.read_csv(result.out / "figures3_5_imbalance.csv")
+    changed.loc[changed["indicator"] == "study_bed_occupancy_high_tier", "value"] = 72.8
+    assert "; NOT as printed: bed occupancy high-tier 72.8% (paper 78.2%);" in imbalance_comparison(changed)
+
+
 def _help_outputs() -> list[tuple[str, str]]:
     """The files `triage study rebuild --help` says it writes, as (glob, what) from its list."""
     stdout = io.StringIO()
