@@ -10,7 +10,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from devices.profile import DeviceProfile, MappingEntry
-from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, Quarantine, ResultStatus
+from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, FixSays, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -86,30 +86,46 @@ def normalise_value(
     return value, ()
 
 
-def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> str:
+def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tuple[str, FixSays]:
     """What to change in the profile for the mapping of ``vendor_code`` to take ``device_unit``:
     the table, the key and its whole new value, to be set only once the site confirms what the
     unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``.
     A listed spelling is relabelled as the mapping's ``unit``, so that is proposed only for a code
     that is no unit written out ("1": a unit-system code) or a value sent without a unit; a unit
     written out ("mg/mmol", "mg/dL", with a letter) is never proposed as another unit whose values
-    differ (mg/g, mmol/L): it is listed to go to triage as sent, which converts it or refuses it."""
+    differ (mg/g, mmol/L): it is listed to go to triage as sent, which converts it or refuses it.
+    Returns the advice in English and what the pages say it from (:data:`FixSays`)."""
     setting = unit_setting(vendor_code, entry.device_units, device_unit)
+    scale = "" if entry.scale is None else format(entry.scale, "g")
+
+    def says(kind: str) -> FixSays:
+        return ("kind", kind), ("mapping_unit", entry.unit or ""), ("scale", scale)
+
     if entry.scale is not None and not entry.device_units:
         sent = f"{json_text(device_unit)} is" if device_unit else "a value sent without a unit is in"
-        return f"if {sent} a unit the scale {entry.scale} applies to on this device, set {setting} in the profile"
+        return (
+            f"if {sent} a unit the scale {entry.scale} applies to on this device, set {setting} in the profile",
+            says("scale_unit" if device_unit else "scale_no_unit"),
+        )
     if not device_unit:
         if entry.unit is None:  # "" listed would go to triage as no unit: the vocabulary's own
-            return "set the device to send the unit of its values: a value without one is not taken"
+            return "set the device to send the unit of its values: a value without one is not taken", says(
+                "send_unit"
+            )
         return (
-            f"if a value sent without a unit is in {entry.unit} on this device, set {setting} in the profile"
+            f"if a value sent without a unit is in {entry.unit} on this device, set {setting} in the profile",
+            says("no_unit"),
         )
     if entry.unit is not None and not any(c.isalpha() for c in device_unit):
-        return f"if {json_text(device_unit)} is {entry.unit} on this device, set {setting} in the profile"
+        return (
+            f"if {json_text(device_unit)} is {entry.unit} on this device, set {setting} in the profile",
+            says("relabel"),
+        )
     unset = "" if entry.unit is None else f" and remove its unit = {json_text(entry.unit)}"
     return (
         f"if the values are in {json_text(device_unit)} on this device, set {setting}{unset} in the"
-        " profile: each unit listed then goes to triage as sent, which converts it or refuses it"
+        " profile: each unit listed then goes to triage as sent, which converts it or refuses it",
+        says("as_sent_unset" if unset else "as_sent"),
     )
 
 
@@ -153,6 +169,7 @@ def build_result(
     scale: float | None = None
     problem: Quarantine | None = None
     fix: str | None = None
+    fix_says: FixSays = ()
     if entry is None:
         if f.vendor_code in profile.ignored_codes:
             flags += (IGNORED,)
@@ -167,7 +184,7 @@ def build_result(
     else:
         device_unit = (f.device_unit or "").strip()
         if entry.device_units and device_unit not in entry.device_units:
-            fix = _accept_unit(f.vendor_code, device_unit, entry)
+            fix, fix_says = _accept_unit(f.vendor_code, device_unit, entry)
             problem = Quarantine(
                 "unexpected_unit",
                 raw,
@@ -184,7 +201,7 @@ def build_result(
             if device_unit and not entry.device_units:
                 unit = device_unit
                 if entry.scale is not None:
-                    fix = _accept_unit(f.vendor_code, device_unit, entry)
+                    fix, fix_says = _accept_unit(f.vendor_code, device_unit, entry)
                     problem = Quarantine(
                         "unexpected_unit",
                         raw,
@@ -238,6 +255,7 @@ def build_result(
         problem=problem.reason if problem is not None else None,
         expected_units=entry.device_units if fix is not None and entry is not None else (),
         fix=fix,
+        fix_says=fix_says,
     )
     # Every problem found here belongs to a result that is kept (with code None), so it is
     # counted with the results, not as something that failed to become one.

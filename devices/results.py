@@ -56,6 +56,12 @@ CLOCK_AHEAD = "device_time_ahead"
 CLOCK_OLD = "device_time_old"
 
 
+#: What the pages say a result's ``fix`` from (``held.fix_<kind>``, en and zh): its ``kind``
+#: (``devices.mapping._accept_unit``) and the mapping's ``mapping_unit`` and ``scale`` it names, as
+#: pairs; the unit sent and the setting come from the units the result keeps.
+FixSays = tuple[tuple[str, str], ...]
+
+
 def message_id(raw: bytes) -> str:
     """The message identity used everywhere: SHA-256 of the raw message bytes, hex."""
     return hashlib.sha256(raw).hexdigest()
@@ -99,6 +105,8 @@ class DeviceResult:
     #: would take the unit sent, once the site confirms what it is (``devices.mapping``).
     expected_units: tuple[str, ...] = ()
     fix: str | None = None
+    #: ``fix`` as the pages say it in the reader's language (:data:`FixSays`).
+    fix_says: FixSays = ()
 
     @property
     def idempotency_key(self) -> str:
@@ -185,6 +193,7 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
                 "scale": result.scale,
                 "expected_units": list(result.expected_units),
                 "fix": result.fix,
+                "fix_says": dict(result.fix_says),
             }.items()
             if v not in (None, "", [])
         },

@@ -274,7 +274,7 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
             flags.append(STATUS_CHANGE_UNIT_CONFLICT)
             sent["status_change_unit"] = said
         # the unit is the kept value's: its problem too (code None for it), none of the U's own
-        for name in ("problem", "expected_units", "fix", "device_unit"):
+        for name in ("problem", "expected_units", "fix", "fix_says", "device_unit"):
             sent.pop(name, None)
             if name in before and (name == "device_unit" or kept["code"] is None):
                 sent[name] = before[name]

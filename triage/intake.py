@@ -358,6 +358,7 @@ def _status_changed(stored: dict[tuple[str, str, str], DeviceResult], result: De
         device_unit=earlier.device_unit,
         expected_units=earlier.expected_units,
         fix=earlier.fix,
+        fix_says=earlier.fix_says,
         flags=tuple(f for f in result.flags if f != NO_VALUE) + ((UNIT_CONFLICT,) if conflict else ()),
     )
 

@@ -408,7 +408,13 @@ def decode_message(
                 # inbox compares it with the stored value's (a conflict is held, never relabelled)
                 code = profile.mapping[vendor].code
                 result = replace(
-                    result, code=code, unit=seg.first(6), problem=None, expected_units=(), fix=None
+                    result,
+                    code=code,
+                    unit=seg.first(6),
+                    problem=None,
+                    expected_units=(),
+                    fix=None,
+                    fix_says=(),
                 )
                 problem = None
             if no_result and not result.value and result.status != "withdrawn":

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from devices.codecs.hl7 import decode_message
-from devices.profile import profile_from_dict
+from devices.profile import DeviceProfile, profile_from_dict
 from devices.results import to_inbox_result
 from referral.inbox import NewDeviceMessage, record_message
 from tests.service.conftest import Staff
@@ -31,19 +31,21 @@ MONITOR = profile_from_dict(
 )
 
 
-def store_hl7(staff: Staff, obx: str, control: str = "C1") -> int:
-    """One ORU with ``obx`` for the SYNTHETIC patient SIM-P1, decoded and stored as the gateway
-    does; the id of its one result."""
+def store_hl7(staff: Staff, obx: str, control: str = "C1", profile: DeviceProfile = MONITOR) -> int:
+    """One ORU with ``obx`` for the SYNTHETIC patient SIM-P1, decoded with ``profile`` and stored as
+    the gateway does; the id of its one result."""
     stamp = NOW.strftime("%Y%m%d%H%M%S+0000")
     raw = (
         f"MSH|^~\\&|MONITOR|WARD|||{stamp}||ORU^R01|{control}|P|2.5\rPID|1||SIM-P1\rOBR|1|SIM-S1\r{obx}\r"
     ).encode()
-    results, _ = decode_message(MONITOR, raw)
+    results, _ = decode_message(profile, raw)
     received = NOW.isoformat(timespec="microseconds")
     db = staff.app.state.runtime.databases.get()
     (stored,) = record_message(
         db,
-        NewDeviceMessage(device_id="monitor", session_id="s1", protocol="hl7", raw=raw, received_at=received),
+        NewDeviceMessage(
+            device_id=profile.device_id, session_id="s1", protocol="hl7", raw=raw, received_at=received
+        ),
         [to_inbox_result(r, received) for r in results],
     ).new_results
     return stored.id

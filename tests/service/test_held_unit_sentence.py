@@ -53,7 +53,7 @@ def test_the_page_says_the_unit_received_the_units_expected_and_the_line_to_set(
     assert "Unit not one the device profile takes for this test" in why
     assert (
         "the device sent unit “1” for test WBC; its profile takes 10*3/uL, 10E3/uL: once the site confirms"
-        ' what “1” is, set [mapping."WBC"] device_units = ["10*3/uL", "10E3/uL", "1"] in the device\'s profile'
+        ' that “1” is 10*9/L on this device, set [mapping."WBC"] device_units = ["10*3/uL", "10E3/uL", "1"] in the device\'s profile'
     ) in why, why
     assert (
         "value “see comment” of test A1C is not a number the profile's scale 100 applies to: check the"
@@ -66,7 +66,7 @@ def test_the_page_says_the_unit_received_the_units_expected_and_the_line_to_set(
     assert switched.status_code == 303
     chinese = staff.client.get("/devices").text
     assert (
-        "设备为项目 WBC 发送的单位是“1”，设备配置只接受 10*3/uL, 10E3/uL：现场确认“1”的含义后，在设备配置中设置"
+        "设备为项目 WBC 发送的单位是“1”，设备配置只接受 10*3/uL, 10E3/uL：现场确认“1”在此设备上就是 10*9/L 后，在设备配置中设置"
         ' [mapping."WBC"] device_units = ["10*3/uL", "10E3/uL", "1"]'
     ) in _why(chinese, wbc.id)
     assert "项目 A1C 的数值“see comment”不是设备配置换算系数 100 可用的数字" in _why(chinese, a1c.id)

@@ -95,8 +95,10 @@ NO_RESULT_SAYS = {
 
 def _problem_says(item: review.HeldResult) -> dict[str, Any] | None:
     """The sentence (message key and its values) for a unit or a value the profile does not take:
-    the unit received, the units expected and the profile line to set - the API's ``why_text`` had
-    it, the page only the label."""
+    the unit received, the units expected and the profile change the gateway advises (its ``fix``,
+    said from ``fix_says`` in the reader's language: ``held.fix_<kind>``, nested as ``{fix}``) -
+    the API's ``why_text`` had it, the page only the label, and one wording for every advice
+    ("set device_units = [..., "mg/mmol"]" where the advice is to remove the mapping's unit too)."""
     r, details = item.result, item.result.details
     scale = details.get("scale")
     values: dict[str, Any] = {
@@ -112,12 +114,30 @@ def _problem_says(item: review.HeldResult) -> dict[str, Any] | None:
     expected = list(details.get("expected_units") or [])
     if not details.get("fix"):  # stored before the gateway kept the units and the setting
         return {"says": "held.unit_problem_old", **values, "unit": unit}
-    return {
+    setting = unit_setting(r.vendor_code, expected, unit)
+    fix = details.get("fix_says")
+    if isinstance(fix, dict) and fix.get("kind"):
+        # the profile change in the reader's language, as the gateway chose it (devices.mapping)
+        lead = "held.unit_problem_fix" if unit else "held.unit_problem_none_fix"
+        return {
+            "says": lead if expected else "held.unit_problem_scale_fix",
+            **values,
+            "unit": unit,
+            "expected": ", ".join(expected),
+            "fix_says": f"held.fix_{fix['kind']}",
+            "fix_values": {
+                "unit": unit,
+                "setting": setting,
+                "mapping_unit": str(fix.get("mapping_unit") or ""),
+                "scale": str(fix.get("scale") or ""),
+            },
+        }
+    return {  # stored before the gateway kept what its advice says (fix_says): one wording
         "says": "held.unit_problem" if expected else "held.unit_problem_scale",
         **values,
         "unit": unit,
         "expected": ", ".join(expected),
-        "setting": unit_setting(r.vendor_code, expected, unit),
+        "setting": setting,
     }
 
 
