@@ -208,13 +208,13 @@ def imbalance_comparison(imbalance: pd.DataFrame) -> str:
     (``imbalance``: figures3_5_imbalance) and as paper-figures.json holds it; the official bars are
     not the paper's. The rebuild said how Tables 3 and 4 and Figure 7 compare, not these."""
     quoted = paper_figures()["imbalance"]
-    drawn = imbalance.set_index("indicator")
+    rows: dict[str, dict[Any, Any]] = {str(r["indicator"]): r for r in imbalance.to_dict("records")}
     same, differ = [], []
     for indicator, (group, key, factor) in FIGURES_3_5_QUOTED.items():
         paper = float(quoted[group][key])
-        value = float(drawn.loc[indicator, "value"]) / factor
-        label = str(drawn.loc[indicator, "label"]).removeprefix("study: ")
-        if drawn.loc[indicator, "measure"] == "bed_occupancy":
+        value = float(rows[indicator]["value"]) / factor
+        label = str(rows[indicator]["label"]).removeprefix("study: ")
+        if rows[indicator]["measure"] == "bed_occupancy":
             label, unit, paper_unit = f"bed occupancy {label}", "%", "%"
         else:
             unit = paper_unit = " million"
