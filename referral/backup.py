@@ -36,6 +36,7 @@ from referral.audit_rows import RowsReport, verify_rows
 from referral.errors import ClinicError, ConflictError, IntegrityError, StorageError, UserInputError
 from referral.schema import create_private, refuse_newer_schema
 from referral.storage import free_bytes, storage_error
+from referral.transactions import write
 
 T = TypeVar("T")
 _log = logging.getLogger("referral.backup")
@@ -416,6 +417,32 @@ class RestoreReport:
             "moved_aside": [str(p) for p in self.moved_aside],
             "from": self.backup.as_dict(),
         }
+
+
+def record_restore(db: Database, report: RestoreReport, source: Path, actor: str) -> int:
+    """The restore in the restored log's own trail (``log.restore``, entity ``log``): from which
+    backup (its path, its chain head), and where the log it replaced is kept. Without it the trail
+    went on from the backup's last entry as if nothing had happened: whatever the replaced log held
+    after the backup was gone without a trace in the log itself. Compared with no table. Returns
+    the entry's ``seq``."""
+    head = report.backup.audit
+    data = {
+        "from": str(source),
+        "backup_head": None if head.head_hash is None else f"{head.entries}:{head.head_hash}",
+        "replaced": [str(p) for p in report.moved_aside],
+    }
+    return write(
+        db,
+        lambda db: audit.append(
+            db,
+            actor=actor,
+            action="log.restore",
+            entity="log",
+            entity_id=report.path.name,
+            reason="restored from a backup: what the replaced log held after it is not in this log",
+            data=data,
+        ),
+    )
 
 
 def restore(source: Path, target: Path) -> RestoreReport:

@@ -3,7 +3,6 @@ referrals whose basis a device corrected (list them, acknowledge "reviewed, keep
 
 from __future__ import annotations
 
-import getpass
 import json
 import shlex
 from collections.abc import Callable
@@ -62,13 +61,6 @@ IdArgument = Annotated[
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who decides (a clinician's name; recorded in the audit trail).")
 ]
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 app.command()(referrals_log.migrate)
@@ -378,7 +370,9 @@ def facilities_load(
     """Load (insert or update) facilities from CSV; a bad file loads nothing and names the rows."""
     from referral import facilities  # the log's modules (sqlite-utils): when a command opens it
 
-    loaded = facilities.load_csv(open_log(ctx, db, create=True), csv_file, actor=_actor(), clinic=clinic)
+    loaded = facilities.load_csv(
+        open_log(ctx, db, create=True), csv_file, actor=referrals_log.cli_actor(), clinic=clinic
+    )
     synthetic = sum(1 for f in loaded if f.synthetic)
     if as_json:
         print_json(

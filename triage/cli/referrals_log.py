@@ -7,6 +7,7 @@ opens or reads the log, not here: `triage --help` and the commands that never op
 
 from __future__ import annotations
 
+import getpass
 import shlex
 import sqlite3
 from enum import StrEnum
@@ -461,6 +462,14 @@ def _in_backup_dir(ctx: typer.Context, log: Path) -> Path:
     return folder / f"{log.stem}.backup.{stamp}{log.suffix or '.db'}"
 
 
+def cli_actor() -> str:
+    """Who a command records in the audit trail: ``cli:`` and the user who runs it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 def restore_command(
     ctx: typer.Context,
     source: Annotated[Path, typer.Option("--from", help="Backup file (from `triage referrals backup`).")],
@@ -469,7 +478,9 @@ def restore_command(
 ) -> None:
     """Put a checked backup in place of the log (stop the service and gateways first); the log it
     replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm. A backup from an
-    older version is upgraded then, with no second copy taken: --from is the log as it was."""
+    older version is upgraded then, with no second copy taken: --from is the log as it was. The
+    restore is recorded in the restored log's audit trail (log.restore: the backup, its chain head,
+    where the replaced log is kept; --json: audit_entry)."""
     from referral import backup  # the log's modules: when a command opens it
     from referral.schema import upgrade
 
@@ -477,9 +488,11 @@ def restore_command(
     cast(AppContext, ctx.obj).database = path
     report = backup.restore(source, path)
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
-    applied = upgrade(_connect(ctx, path, timeout, migrate=False), back_up=False)[0]
+    restored = _connect(ctx, path, timeout, migrate=False)
+    applied = upgrade(restored, back_up=False)[0]
+    entry = backup.record_restore(restored, report, source, cli_actor())
     if as_json:
-        print_json(report.as_dict() | {"applied_now": applied})
+        print_json(report.as_dict() | {"applied_now": applied, "audit_entry": entry})
         return
     kept = (
         f"; the replaced log is kept as {', '.join(str(p) for p in report.moved_aside)}"
@@ -494,5 +507,5 @@ def restore_command(
     )
     echo(
         f"{path}: restored from {source} ({report.backup.referrals} referral(s), audit chain intact,"
-        f" {report.backup.audit.entries} entries){upgraded}{kept}"
+        f" {report.backup.audit.entries} entries){upgraded}{kept}; recorded as audit entry {entry}"
     )
