@@ -135,7 +135,7 @@
   function draftOf(form, state) {
     var values = fields(form).filter(function (f) { return f.type !== "radio" || f.checked; })
       .map(function (f) { return [f.name, f.value]; });
-    return { page: page.page, user: page.user, action: form.getAttribute("action"),
+    return { page: page.page, user: page.user, action: form.getAttribute("action"), form: form.id,
       index: same(form).indexOf(form), values: values, state: state, at: Date.now() };
   }
   function keep(draft) {
@@ -202,6 +202,10 @@
     var form = Array.prototype.filter.call(document.forms, function (f) {
       return f.getAttribute("action") === d.action;
     })[d.index];
+    // a form whose address names a record (the override of /assessments/{id}) has another address
+    // once the visit was assessed again meanwhile: the form of the same name takes it back
+    var named = d.form ? document.getElementById(d.form) : null;
+    if (!form && named instanceof HTMLFormElement && keepable(named)) { form = named; }
     if (form) { restore(form, d); }
     return false;
   });
