@@ -93,7 +93,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "    --received-at 2026-11-25T10:00:00+08:00",
     ),
     ("devices", "simulate"): (
-        "triage devices simulate --pty --kind astm-analyzer --count 3 --wait 5",
+        "triage devices simulate --pty --kind astm-analyzer --count 3 --wait 30",
         "triage devices simulate --kind hl7-monitor --tcp 127.0.0.1:2575 --count 5",
     ),
     ("devices", "ports"): (
