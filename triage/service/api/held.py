@@ -73,7 +73,8 @@ class HeldOut(BaseModel):
         None,
         description="Why triage did not accept a complete result (why `not_accepted`), as a code:"
         " `implausible_value` (outside the code's plausible range), `unit_not_accepted` (a unit that"
-        " cannot be used for the code), `pressures_swapped` (one of a message's two pressures whose"
+        " cannot be used for the code, or none where another unit of the code makes the value plausible"
+        " too: a unit is not guessed), `pressures_swapped` (one of a message's two pressures whose"
         " diastolic is not below its systolic), `value_not_accepted` (any other problem with the value);"
         " null for any other why, and for a result held before the code was kept (the log's migration"
         " 0023): `not_accepted` alone says why",
