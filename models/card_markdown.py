@@ -80,6 +80,7 @@ def render_card(card: ModelCard) -> str:
         f"- AUROC: {m.auroc:.3f} (95% CI {m.auroc_ci95[0]:.3f} - {m.auroc_ci95[1]:.3f}; {m.auroc_ci_method})",
         f"- Brier score: {m.brier:.4f}",
         f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",
+        f"- Calibration: {card.calibration}",
         "",
         f"Calibration on the held-out split by quintile of predicted risk (finer groups: "
         f"`triage models evaluate {card.name}`):",
