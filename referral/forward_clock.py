@@ -14,10 +14,15 @@ newest entries, sessions' last use, tokens' last use), so a restart after the cl
 does not revive what the service already counted past. A step back is said once in the service
 log (a warning) and, while the wall clock is behind, by :meth:`ForwardClock.behind` (``/readyz``
 to an administrator).
+
+It fails closed: a clock that ran ahead (set to next year by mistake) and was then set right leaves
+the service counting from that later time until the clock reaches it - tokens whose expiry lies
+between are refused as expired (issue new ones), sessions end by their limits as usual.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -123,7 +128,7 @@ def newest_time(db: Database) -> float:
     )
     for query in queries:
         found = db.conn.execute(query).fetchone()[0]
-        if found:
+        with contextlib.suppress(TypeError, ValueError):  # a time that does not read as one: not a floor
             newest = max(newest, datetime.fromisoformat(str(found)).timestamp())
     seen = db.conn.execute("SELECT max(last_seen) FROM staff_sessions").fetchone()[0]
-    return max(newest, float(seen or 0.0))
+    return max(newest, seen if isinstance(seen, int | float) else 0.0)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from referral import audit
-from referral.forward_clock import ForwardClock
+from referral.forward_clock import ForwardClock, newest_time
 from referral.schema import connect
 from referral.transactions import write
 from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
@@ -169,3 +169,20 @@ def test_the_tokens_listing_counts_from_the_newest_time_the_log_holds(
     assert main(["referrals", "tokens", "--db", str(tmp_path / "clinic.db"), "--json"]) == 0
     states = {row["label"]: row["state"] for row in json.loads(capsys.readouterr().out)}
     assert states["lab bridge"] == "expired" and states["scale"] == "live", states
+
+
+def test_a_time_in_the_log_that_does_not_read_as_one_is_no_floor(tmp_path: Path) -> None:
+    """The newest audit entry's time not ISO 8601 (a log edited by hand, a tool's own entry) stopped
+    the service's start with a ValueError; it is no floor for the clock."""
+    db = connect(tmp_path / "clinic.db")
+    entry = {"seq": 1, "at": "yesterday", "actor": "tool", "action": "note", "entity": "log"}
+    entry |= {"entity_id": "x", "reason": "-", "data": "{}", "prev_hash": audit.GENESIS_HASH}
+    entry["hash"] = audit.entry_hash(entry)
+    db.conn.execute(
+        "INSERT INTO audit (seq, at, actor, action, entity, entity_id, reason, data, prev_hash, hash)"
+        " VALUES (:seq, :at, :actor, :action, :entity, :entity_id, :reason, :data, :prev_hash, :hash)",
+        entry,
+    )
+    db.conn.commit()
+    assert newest_time(db) == 0.0
+    db.close()
