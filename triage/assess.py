@@ -413,10 +413,13 @@ def assess(
     rechecks: list[int] = []
     stamps: dict[datetime, str] = {}
     if latest:
+        fired = ev.fired  # which rules fired, for the deference of the lower ones checked after them
         for rule, level, recheck in runtime.active_rules:
             finding = rule.check(ev)
             if finding is None:
+                fired[rule.name] = False
                 continue
+            fired[rule.name] = True
             red_flag = rule.red_flag
             if red_flag:
                 red_names[len(order)] = rule.name

@@ -7,7 +7,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from triage.observation import Observation
@@ -27,6 +27,10 @@ class Evidence:
     scores: Mapping[str, ScoreResult]
     glucose_critical_low: float
     glucose_critical_high: float
+    # whether each rule checked so far on this evidence fired, by name (``assess()`` writes it as
+    # it checks the rules): a lower rule that fired asks whether the rules above it fired
+    # (``triage.rule_precedence``) without checking them again; one assessment's, never shared
+    fired: dict[str, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def shown(self, code: str) -> str:
         """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none."""
@@ -38,7 +42,15 @@ class Evidence:
         return v if isinstance(v, float) else None
 
 
-_EVIDENCE_FIELDS = ("values", "latest", "patient", "scores", "glucose_critical_low", "glucose_critical_high")
+_EVIDENCE_FIELDS = (
+    "values",
+    "latest",
+    "patient",
+    "scores",
+    "glucose_critical_low",
+    "glucose_critical_high",
+    "fired",
+)
 # the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
 _SET_EVIDENCE = tuple(Evidence.__dict__[name].__set__ for name in _EVIDENCE_FIELDS)
 
@@ -55,13 +67,14 @@ def evidence(
     ``__init__`` goes through ``object.__setattr__`` six times); ``tests/triage/test_rules.py``
     compares with the constructor."""
     ev = _new_object(Evidence)
-    set_values, set_latest, set_patient, set_scores, set_low, set_high = _SET_EVIDENCE
+    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_fired = _SET_EVIDENCE
     set_values(ev, values)
     set_latest(ev, latest)
     set_patient(ev, patient)
     set_scores(ev, scores)
     set_low(ev, glucose_critical_low)
     set_high(ev, glucose_critical_high)
+    set_fired(ev, {})
     return ev
 
 

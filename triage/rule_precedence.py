@@ -132,8 +132,14 @@ def _deferring(rule: _Rule, higher: list[tuple[str, Check]]) -> Check:
         found = own(ev)
         if found is None:
             return None
+        fired = ev.fired
         for name, fires in higher:
-            if fires(ev) is not None:
+            # a rule above already checked on this evidence (assess() checks them first) is not
+            # checked again
+            above = fired.get(name)
+            if above is None:
+                above = fires(ev) is not None
+            if above:
                 finding = found_by(ev, found.detail)
                 detail = DEFERRED.format(finding=finding, rule=rule.name, higher=name, same=same)
                 return Finding({**found.values, "deferred_to": name}, detail, found.recheck_minutes)

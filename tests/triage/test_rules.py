@@ -243,8 +243,10 @@ def test_evidence_set_through_its_slots_equals_the_constructed_one() -> None:
     latest = {"sbp": ob("sbp", 150)}
     parts = ({"sbp": 150.0}, latest, patient, {}, 3.0, 22.2)
     fast = evidence(*parts)
-    assert fast == Evidence(*parts)
-    assert [getattr(fast, name) for name in Evidence.__slots__] == list(parts)
+    made = Evidence(*parts)
+    assert fast == made
+    assert [getattr(fast, name) for name in Evidence.__slots__] == [*parts, {}]
+    assert fast.fired is not made.fired  # each evidence's own rule findings, never shared
     with pytest.raises(AttributeError):
         fast.values = {}  # type: ignore[misc]  # still frozen
 
