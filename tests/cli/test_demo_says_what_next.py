@@ -6,29 +6,16 @@ patients', naming neither the log it kept nor what to do with it)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.running import run
 from tests.service.test_serve_startup import unstamped
-
-TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
 def test_the_demo_says_how_to_use_it_and_where_its_log_stays(tmp_path: Path) -> None:
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    for variable in ("TRIAGE_CONFIG", "TRIAGE_DATABASE__PATH"):
-        env.pop(variable, None)
-    result = subprocess.run(
-        [TRIAGE, "demo", "--seconds", "2", "--interval", "1", "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    demo = ["demo", "--seconds", "2", "--interval", "1", "--port", "0"]
+    result = run(demo, tmp_path, timeout=120, TMPDIR=str(tmp_path))  # its folder made in tmp_path
     assert result.returncode == 0, result.stderr
     (folder,) = tmp_path.glob("triage-demo-*")
     out = unstamped(result.stdout)
@@ -50,7 +37,5 @@ def test_the_demo_says_how_to_use_it_and_where_its_log_stays(tmp_path: Path) -> 
     # the command it names runs, on the log it kept
     command = re.search(r"\(what the demo did: (triage referrals stats --db \S+);", kept)
     assert command is not None
-    stats = subprocess.run(
-        [TRIAGE, *shlex.split(command[1])[1:]], capture_output=True, text=True, timeout=60, env=env
-    )
+    stats = run(command[1], tmp_path)
     assert stats.returncode == 0 and "encounters: " in stats.stdout, stats.stderr

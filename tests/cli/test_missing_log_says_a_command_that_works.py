@@ -6,30 +6,12 @@ processes through a shell, as a first-day user pastes the line."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-TRIAGE = str(Path(sys.executable).with_name("triage"))
-
-
-def _environment() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TRIAGE_")}
-    env["PATH"] = f"{Path(TRIAGE).parent}{os.pathsep}{env.get('PATH', '')}"  # `triage` as the line says
-    return env
-
-
-def _run(command: list[str] | str, folder: Path) -> subprocess.CompletedProcess[str]:
-    """A command's words, or a line a shell runs (as pasted)."""
-    shell = isinstance(command, str)
-    line = command if shell else [TRIAGE, *command]
-    return subprocess.run(
-        line, shell=shell, cwd=folder, env=_environment(), capture_output=True, text=True, timeout=60
-    )
+from tests.cli.running import run as _run
 
 
 @pytest.mark.parametrize(

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.running import TRIAGE, environment
 from tests.docs.test_docs_options import PAGES, REPO
 
-TRIAGE = str(Path(sys.executable).with_name("triage"))
 TRACES = REPO / "tests" / "devices" / "traces" / "data"
 
 #: commands cheap enough to run for every example line the docs show
@@ -115,9 +113,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     (folder / "examples").symlink_to(REPO / "examples")
     (folder / "tests" / "devices" / "traces").mkdir(parents=True)
     (folder / "tests" / "devices" / "traces" / "data").symlink_to(TRACES)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TRIAGE_")}
-    env["COLUMNS"] = "100"
-    env["PATH"] = f"{Path(TRIAGE).parent}{os.pathsep}{env.get('PATH', '')}"  # `triage` as the docs write it
+    env = environment(COLUMNS="100")  # no settings; `triage` on the PATH, as the docs write it
     subprocess.run([TRIAGE, "referrals", "migrate"], cwd=folder, env=env, check=True, capture_output=True)
     return folder, env
 
