@@ -99,6 +99,12 @@ def _blank(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
 
 
+#: ``--strict`` of `imbalance` and `simulate`: the same words, the same exit code.
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Exit with code 2 if any input or row was rejected.")
+]
+
+
 def _echo_rejections(rejected: Any) -> None:
     """Every rejection, one line each, as both `imbalance` and `simulate` print them."""
     if len(rejected):
@@ -133,9 +139,7 @@ def imbalance(
     ] = None,
     risk_model: RiskOption = None,
     memory_limit: MemoryOption = "3GB",
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit with code 2 if any input or row was rejected.")
-    ] = False,
+    strict: StrictOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -219,6 +223,7 @@ def simulate(
     engine: EngineOption = EngineName.duckdb,
     risk_model: RiskOption = None,
     memory_limit: MemoryOption = "3GB",
+    strict: StrictOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -231,7 +236,7 @@ def simulate(
     say = _progress(quiet or as_json)
     say(LOADING)
     from analytics.reports import jsonout
-    from analytics.reports.render import data_banners, plot_policy, write_tables
+    from analytics.reports.render import plot_policy, write_tables
     from analytics.reports.report import simulate_policy
 
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:
@@ -251,7 +256,6 @@ def simulate(
     (out / "plots").mkdir(parents=True, exist_ok=True)
     plot = out / "plots" / "policy.png"
     plot.write_bytes(plot_policy(result.curve, result.synthetic, source=result.source))
-    curve = result.curve
     if as_json:
         write(
             jsonout.dumps(
@@ -261,14 +265,24 @@ def simulate(
                     "provenance_unknown": result.provenance_unknown,
                     "risk_column": result.risk_column,
                     "encounters": result.rows_pooled,
-                    "curve": curve,
+                    "curve": result.curve,
                     "tables": out / "tables",
                     "plot": plot,
                     "rejections": result.rejections,
                 }
             )
         )
-        return
+    else:
+        _print_curve(result, out, plot)
+    if strict and len(result.rejections):  # as `imbalance --strict`: it had no such option
+        raise typer.Exit(2)
+
+
+def _print_curve(result: Any, out: Path, plot: Path) -> None:
+    """`simulate`'s text output: the curve as a table, what its columns mean, every rejection."""
+    from analytics.reports.render import data_banners
+
+    curve = result.curve
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         write(banner)
     write(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
