@@ -49,3 +49,22 @@ def test_every_help_text_is_shown_whole(
         and _flat(text.split("\n\n")[0]) not in shown
     ]
     assert not lost, f"`triage {' '.join(path)} --help` does not show these help texts whole: {lost}"
+
+
+#: a command's line in its group's list: two lines of an 100-column terminal at most
+LISTED_AT_MOST = 200
+
+
+def test_each_command_is_listed_in_a_line_or_two() -> None:
+    """`triage referrals --help` listed verify-audit with its whole first paragraph (963 characters:
+    14 lines of the table, every table it compares named), restore, close-encounter, tokens and
+    backup with theirs: the list a user scans for a command was mostly two of them. A command says
+    the rest in its own --help."""
+    long = {
+        " ".join(path): len(listed)
+        for path, command in COMMANDS
+        if path
+        and len(listed := " ".join((command.short_help or (command.help or "").split("\n\n")[0]).split()))
+        > LISTED_AT_MOST
+    }
+    assert not long, f"listed in more than {LISTED_AT_MOST} characters: {long}"

@@ -155,7 +155,11 @@ def attach(
     echo(_summary("already attached:" if unchanged else "attached", association))
 
 
-@app.command("close-encounter")
+@app.command(
+    "close-encounter",
+    short_help="Close an encounter (the visit ends): its devices are detached, it takes no new readings;"
+    " its referrals go on.",
+)
 def close_encounter(
     ctx: typer.Context,
     encounter_id: Annotated[

@@ -27,6 +27,8 @@ app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail,"
     " back it up and restore it; review referrals whose basis a device corrected (basis-changes,"
     " acknowledge, cancel).",
+    short_help="Referral log: migrate, list/show, export, stats, verify the audit trail, back up and restore;"
+    " review referrals whose basis a device corrected.",
     no_args_is_help=True,
 )
 facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)
@@ -315,10 +317,25 @@ def stats(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) 
             echo(f"{key}: {value}")
 
 
-app.command("verify-audit")(referrals_log.verify_audit)
-app.command("tokens")(referrals_tokens.tokens_command)
-app.command("backup")(referrals_log.backup_command)
-app.command("restore")(referrals_log.restore_command)
+# Their docstrings' first paragraphs run to 14 lines of `triage referrals --help`'s list: each is
+# listed by a line of its own (its --help says the rest).
+app.command(
+    "verify-audit",
+    short_help="Check the audit trail's hash chain, then the tables against it; print the chain head"
+    " (exit 1 naming the first broken entry or edited row).",
+)(referrals_log.verify_audit)
+app.command(
+    "tokens", short_help="API tokens: owner, role, label, last use, expiry and state; never the token."
+)(referrals_tokens.tokens_command)
+app.command(
+    "backup",
+    short_help="Online backup while the service keeps writing: one checked file (exit 1 if the audit chain"
+    " is broken).",
+)(referrals_log.backup_command)
+app.command(
+    "restore",
+    short_help="Put a checked backup in place of the log (stop the service first); the replaced log is kept.",
+)(referrals_log.restore_command)
 
 
 @app.command("queue")
