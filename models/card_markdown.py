@@ -5,6 +5,29 @@ from __future__ import annotations
 from models.calibration_plot import LEGEND, plot_axis, plot_row, plot_top, wilson_ci95
 from models.card import FIRM_OUTCOMES, ModelCard, SubgroupMetric
 
+#: What each UCUM code of the inputs table means to a reader (the card keeps the codes: they are
+#: the feature contract the loader checks against the vocabulary); PLAIN_UNITS read as written.
+PLAIN_UNITS = ("mmol/L", "g/L")
+UNIT_WORDS = {
+    "a": "years",
+    "{bool}": "0 = no, 1 = yes",
+    "mm[Hg]": "mmHg",
+    "/min": "per minute",
+    "kg/m2": "kg/m²",
+    "umol/L": "µmol/L",
+    "{SG}": "specific gravity (a ratio, no unit)",
+    "1": "dipstick grade: negative 0, trace 1, 1+ 2, 2+ 3, 3+ 4, 4+ 5",
+}
+
+
+def _units_legend(card: ModelCard) -> str:
+    used = dict.fromkeys(f.unit for f in card.features if f.unit not in PLAIN_UNITS)
+    return (
+        "Units (UCUM codes): "
+        + "; ".join(f"`{u}` {UNIT_WORDS[u]}" if u in UNIT_WORDS else f"`{u}`" for u in used)
+        + "."
+    )
+
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
@@ -69,6 +92,8 @@ def render_card(card: ModelCard) -> str:
             f"| {f.median:g} | {f.missing} | {f.source_column} |"
         )
     lines += [
+        "",
+        _units_legend(card),
         "",
         "If missing: `reject` - the model is not scored (band not_scored, naming the input); `impute_median` - "
         "scored with the training median above and listed as imputed in the explanation. How often each input "

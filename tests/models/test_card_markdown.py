@@ -127,3 +127,21 @@ def test_the_cvd10_plot_shows_its_top_quintile() -> None:
     card = read_card(models.MODELS_DIR / "cvd10" / "1.0.0", "cvd10", "1.0.0")
     text = render_card(card)
     assert "| 5 | 250 | 56 | 22.9% | 22.4% | 17.7%-28.0% |" in text
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_the_inputs_table_says_what_its_ucum_units_mean(name: str) -> None:
+    """The inputs table gave the contract's UCUM codes bare: age in 'a', flags in '{bool}', the
+    dipstick grade in '1', specific gravity in '{SG}' - codes a clinician reviewing the card does
+    not read as years, 0/1, an ordinal grade or a unitless ratio."""
+    from models.card_markdown import PLAIN_UNITS, UNIT_WORDS
+
+    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    lines = render_card(card).splitlines()
+    legend = next(line for line in lines if line.startswith("Units (UCUM codes): "))
+    used = [u for u in dict.fromkeys(f.unit for f in card.features) if u not in PLAIN_UNITS]
+    assert set(used) <= set(UNIT_WORDS)  # every other code of the card is explained
+    assert legend == "Units (UCUM codes): " + "; ".join(f"`{u}` {UNIT_WORDS[u]}" for u in used) + "."
+    if name == "ckd":
+        assert "`a` years" in legend and "`{bool}` 0 = no, 1 = yes" in legend
+        assert "`1` dipstick grade: negative 0, trace 1, 1+ 2, 2+ 3, 3+ 4, 4+ 5" in legend
