@@ -90,16 +90,17 @@ def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tup
     """What to change in the profile for the mapping of ``vendor_code`` to take ``device_unit``:
     the table, the key and its whole new value, to be set only once the site confirms what the
     unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``.
-    A listed spelling is relabelled as the mapping's ``unit``, so that is proposed only for a code
-    that is no unit written out ("1": a unit-system code) or a value sent without a unit; a unit
-    written out ("mg/mmol", "mg/dL", with a letter) is never proposed as another unit whose values
-    differ (mg/g, mmol/L): it is listed to go to triage as sent, which converts it or refuses it.
+    A listed spelling is relabelled as the mapping's ``unit``, so that is proposed only for the same
+    unit written differently (:func:`spelled`: "mg/dl" for "mg/dL", "mmHg" for "mm[Hg]"), a code that
+    is no unit written out (digits: "1", a unit-system code) or a value sent without a unit; any
+    other unit ("mg/mmol", "mg/dL", "%") is never proposed as another unit whose values differ (mg/g,
+    mmol/L, mmol/mol): it is listed to go to triage as sent, which converts it or refuses it.
     Returns the advice in English and what the pages say it from (:data:`FixSays`)."""
     setting = unit_setting(vendor_code, entry.device_units, device_unit)
     scale = "" if entry.scale is None else format(entry.scale, "g")
 
-    def says(kind: str) -> FixSays:
-        return ("kind", kind), ("mapping_unit", entry.unit or ""), ("scale", scale)
+    def says(kind: str, mapping_unit: str = entry.unit or "") -> FixSays:
+        return ("kind", kind), ("mapping_unit", mapping_unit), ("scale", scale)
 
     if entry.scale is not None and not entry.device_units:
         sent = f"{json_text(device_unit)} is" if device_unit else "a value sent without a unit is in"
@@ -116,7 +117,16 @@ def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tup
             f"if a value sent without a unit is in {entry.unit} on this device, set {setting} in the profile",
             says("no_unit"),
         )
-    if entry.unit is not None and not any(c.isalpha() for c in device_unit):
+    same = next(
+        (u for u in (entry.unit, *entry.device_units) if u and spelled(u) == spelled(device_unit)), None
+    )
+    if same is not None:  # one unit written another way: its values are in the mapping's unit
+        unit = entry.unit or same
+        return (
+            f"{json_text(device_unit)} is {json_text(unit)} written differently: set {setting} in the profile",
+            says("spelling", unit),
+        )
+    if entry.unit is not None and device_unit.isdigit():
         return (
             f"if {json_text(device_unit)} is {entry.unit} on this device, set {setting} in the profile",
             says("relabel"),
@@ -127,6 +137,17 @@ def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tup
         " profile: each unit listed then goes to triage as sent, which converts it or refuses it",
         says("as_sent_unset" if unset else "as_sent"),
     )
+
+
+def spelled(unit: str) -> str:
+    """``unit`` as spelled, its case, spaces, UCUM's brackets and micro sign aside (``mm[Hg]``,
+    ``mmHg`` and ``mm Hg`` -> ``mmhg``; ``µmol/L`` -> ``umol/l``; ``10^9/L`` -> ``10*9/l``): two
+    units spelled alike are one unit written differently. Units whose values differ (mg/dL and
+    mmol/L, % and mmol/mol) never are."""
+    text = unit.strip().casefold().replace("μ", "u")  # casefold makes the micro sign a Greek mu
+    for mark, instead in ((" ", ""), ("[", ""), ("]", ""), ("^", "*")):
+        text = text.replace(mark, instead)
+    return text
 
 
 def unit_setting(vendor_code: str, device_units: tuple[str, ...] | list[str], device_unit: str) -> str:

@@ -26,6 +26,7 @@ ANALYSER = profile_from_dict(
         "mapping": {
             "ACR": {"code": "albumin_creatinine_ratio", "unit": "mg/g", "device_units": ["mg/g"]},
             "SPO2": {"code": "spo2", "unit": "%", "device_units": ["%"]},
+            "GLU": {"code": "glucose_random", "unit": "mg/dL", "device_units": ["mg/dL"]},
         },
     }
 )
@@ -48,6 +49,12 @@ ANALYSER = profile_from_dict(
             ' is % on this device, set [mapping."SPO2"] device_units = ["%", "1"]',
             "设备为项目 SPO2 发送的单位是“1”，设备配置只接受 %：现场确认“1”在此设备上就是 % 后，"
             '在设备配置中设置 [mapping."SPO2"] device_units = ["%", "1"]',
+        ),
+        (
+            "OBX|1|NM|GLU||140|mg/dl|||||F",
+            "the device sent unit “mg/dl” for test GLU; its profile takes mg/dL: “mg/dl” is “mg/dL” written"
+            ' differently: set [mapping."GLU"] device_units = ["mg/dL", "mg/dl"]',
+            '“mg/dl”是“mg/dL”的另一种写法：在设备配置中设置 [mapping."GLU"] device_units = ["mg/dL", "mg/dl"]',
         ),
     ],
 )
