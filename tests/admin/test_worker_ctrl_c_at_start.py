@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.service.test_serve_startup import TRIAGE, environment, port_said, wait_ready
+from tests.service.test_serve_startup import TRIAGE, environment, port_said, wait_ended, wait_ready
 
 HOLD = """
 import os, sys, time
@@ -29,22 +29,6 @@ if "triage.service.workers" in sys.orig_argv:
     while not os.path.exists(os.environ["WORKER_GO"]):
         time.sleep(0.02)
 """
-
-
-def _ended(pid: int) -> bool:
-    """Whether process ``pid`` (not ours: the primary's child) has ended - gone, or a zombie its
-    new parent has not reaped yet."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-
-
-def _wait_ended(pid: int) -> bool:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not _ended(pid):
-        time.sleep(0.05)
-    return _ended(pid)
 
 
 def _start(tmp_path: Path, log: Path, *, held: bool) -> tuple[subprocess.Popen[str], Path]:
@@ -89,7 +73,7 @@ def test_a_ctrl_c_to_the_group_while_a_worker_starts_is_the_primarys(tmp_path: P
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert _wait_ended(pid), "the primary stopped its worker"
+    assert wait_ended(pid), "the primary stopped its worker"
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
 
@@ -102,7 +86,7 @@ def test_a_worker_ends_with_its_primary(tmp_path: Path) -> None:
         pid = int(seen.read_text(encoding="utf-8").split()[0])
         process.kill()  # the primary dies at once (OOM killer, kill -9): it stops nothing itself
         process.wait()
-        assert _wait_ended(pid), "a worker outlived its primary"
+        assert wait_ended(pid), "a worker outlived its primary"
     finally:
         if process.poll() is None:
             process.kill()
