@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -77,6 +78,13 @@ class FrameFits:
             if text not in said:
                 said.append(text)
         return f"Models 1-3 fitted {' / '.join(said)}."
+
+    def versions(self) -> dict[str, Any]:
+        """What fitted the models, in the keys of `triage study fit --json` (``backend``,
+        ``r_version``, ``ergm_version``, ``software``): the sentence of :meth:`fitted_by` alone
+        gave R's version as words to parse."""
+        first = next(iter(self.fits.values())).to_json_dict()
+        return {key: first[key] for key in ("backend", "r_version", "ergm_version", "software")}
 
 
 def network_of(frame: Frame) -> Network:

@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -55,6 +56,9 @@ class RebuildResult:
     notes: tuple[str, ...] = ()
     """The frames' notes on rows from a unit to itself that were ignored (``note: FILE: 2 rows from
     a unit to itself ignored (lines 5, 7): ...``), which `triage study rebuild` prints on stderr."""
+    fitted_with: dict[str, dict[str, Any]] | None = None
+    """Per frame, what fitted Models 1-3 as `triage study fit --json` records it: ``backend``,
+    ``r_version``, ``ergm_version`` and ``software`` (:meth:`FrameFits.versions`)."""
 
 
 def _write_table(
@@ -395,6 +399,7 @@ def rebuild(
         summary,
         {key: frame_fits.fitted_by() for key, frame_fits in fits.items()},
         notes,
+        {key: frame_fits.versions() for key, frame_fits in fits.items()},
     )
 
 

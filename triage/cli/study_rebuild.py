@@ -115,6 +115,8 @@ def rebuild_command(
             },
             # which engine fitted each frame's models (R's ergm or glm and R's version with --backend r)
             "fitted_by": result.fitted_by,
+            # the same as keys, as `triage study fit --json` records them (R's version as words only)
+            "fitted_with": result.fitted_with,
             "comparison_with_paper": result.comparison_summary,
             "hypotheses": [
                 {

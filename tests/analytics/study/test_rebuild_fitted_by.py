@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -36,9 +37,30 @@ def test_a_rebuild_fitted_in_r_says_which_r_path_and_version(
     out = tmp_path / "out"
     argv = ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(out), "--backend", "r"]
     assert main([*argv, "--json"]) == 0
-    said = json.loads(capsys.readouterr().out)["fitted_by"]["region"]
+    document = json.loads(capsys.readouterr().out)
+    said = document["fitted_by"]["region"]
     path = "R ergm" if r_has_ergm() else "R glm on the dyad table"
     assert said.startswith(f"Models 1-3 fitted in R: Maximum Likelihood ({path}); R version ")
     assert escape(said) in (out / "report.html").read_text(encoding="utf-8")
     assert main([*argv, "--quiet"]) == 0
     assert said in capsys.readouterr().out.splitlines()
+    # the same as keys, as `triage study fit --json` records them: R's version was words only
+    fitted_with = document["fitted_with"]["region"]
+    assert fitted_with["backend"] == "r"
+    assert R_INFO.startswith(f"R version {fitted_with['r_version']} ")
+    assert (fitted_with["ergm_version"] is None) == (not r_has_ergm())
+    assert fitted_with["software"]["rpy2"] == metadata.version("rpy2")
+
+
+def test_a_rebuild_fitted_here_records_its_software_and_no_r(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path / "out"), "--json"]
+    assert main(argv) == 0
+    fitted_with = json.loads(capsys.readouterr().out)["fitted_with"]["region"]
+    assert (fitted_with["backend"], fitted_with["r_version"], fitted_with["ergm_version"]) == (
+        "python",
+        None,
+        None,
+    )
+    assert fitted_with["software"]["numpy"] == metadata.version("numpy")
