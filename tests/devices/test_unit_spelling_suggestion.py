@@ -18,30 +18,17 @@ import pytest
 
 from triage.cli import main
 
-PROFILE = """device_id = "analyser"
-protocol = "hl7"
-timezone = "UTC"
-
-[mapping."GLU"]
-code = "glucose_random"
-unit = "mg/dL"
-device_units = ["mg/dL"]
-
-[mapping."SYS"]
-code = "sbp"
-unit = "mm[Hg]"
-device_units = ["mm[Hg]"]
-
-[mapping."A1C"]
-code = "hba1c"
-unit = "mmol/mol"
-device_units = ["mmol/mol"]
-
-[mapping."GLUM"]
-code = "glucose_fasting"
-unit = "mmol/L"
-device_units = ["mmol/L"]
-"""
+#: vendor code -> (vocabulary code, the mapping's unit, which its device_units list alone)
+MAPPING = {
+    "GLU": ("glucose_random", "mg/dL"),
+    "SYS": ("sbp", "mm[Hg]"),
+    "A1C": ("hba1c", "mmol/mol"),
+    "GLUM": ("glucose_fasting", "mmol/L"),
+}
+PROFILE = 'device_id = "analyser"\nprotocol = "hl7"\ntimezone = "UTC"\n' + "".join(
+    f'\n[mapping."{vendor}"]\ncode = "{code}"\nunit = "{unit}"\ndevice_units = ["{unit}"]\n'
+    for vendor, (code, unit) in MAPPING.items()
+)
 
 
 def _suggestion(tmp_path: Path, capsys: pytest.CaptureFixture[str], code: str, value: str, unit: str) -> str:
