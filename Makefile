@@ -27,7 +27,12 @@ DEMO_BIND := $(strip $(if $(filter command line,$(origin HOST)),--host $(HOST)) 
 help:
 	@echo "make run    - bootstrap .venv and run the main job (triage demo) on embedded defaults (make run PORT=8080 HOST=0.0.0.0 to move it)"
 	@echo "make test   - bootstrap .venv with test extras, install system test deps when root, run lint, types, tests"
+	@echo "make lint   - ruff check, ruff format --check and lint-imports (the first checks of make test)"
+	@echo "make typecheck - mypy (as make test runs it)"
+	@echo "make unit   - the unit tests only (tests/unit)"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make system-deps - as root with apt-get: the Debian packages some tests need (R, Chromium, a JDK, a CJK font, strace)"
+	@echo "make clean  - remove .venv and the build and tool caches"
 
 $(BIN)/python:
 	@bash scripts/system-deps.sh venv $(PYTHON)
@@ -69,6 +74,16 @@ test: system-deps $(VENV)/.test-installed
 
 unit: $(VENV)/.test-installed
 	$(BIN)/pytest -q tests/unit
+
+# make test's static checks on their own (they were declared phony with no rule: `make lint` said
+# "Nothing to be done" and exited 0, as if it had passed)
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
 
 bench: $(VENV)/.test-installed
 	@bash scripts/system-deps.sh bench
