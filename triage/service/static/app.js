@@ -42,16 +42,19 @@
 
 // A form is sent once. On a slow or busy service a second click (or Enter) sent it again: the same
 // reading or set of vital signs recorded twice. While the page waits for the answer the form says
-// it is being sent and refuses a second submit (the button is not disabled: a disabled button's
-// name and value, e.g. a referral's "sent", would not be sent). With no answer after 30 s it says
+// it is being sent, marks its buttons aria-disabled (faded, a busy cursor) and refuses a second
+// submit (the buttons are not disabled: a disabled button's name and value, e.g. a referral's
+// "sent", would not be sent). With no answer after 30 s it says
 // so, and may be sent again once the person has checked; coming back to the page (browser Back)
 // clears it.
 (function () {
   var texts = document.body.dataset;
   var waiting = [];
+  function buttons(form) { return form.querySelectorAll("button, input[type=submit]"); }
   function release(form) {
     delete form.dataset.sending;
     form.removeAttribute("aria-busy");
+    Array.prototype.forEach.call(buttons(form), function (b) { b.removeAttribute("aria-disabled"); });
     window.clearTimeout(Number(form.dataset.sendingTimer));
   }
   document.addEventListener("submit", function (event) {
@@ -60,6 +63,8 @@
     if (form.dataset.sending) { event.preventDefault(); return; }
     form.dataset.sending = "1";
     form.setAttribute("aria-busy", "true");
+    // unavailable to the eye and to a screen reader (faded, a busy cursor), still real buttons
+    Array.prototype.forEach.call(buttons(form), function (b) { b.setAttribute("aria-disabled", "true"); });
     var note = form.querySelector(".sending");
     if (!note) {
       note = document.createElement("span");
