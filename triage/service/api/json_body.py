@@ -12,7 +12,7 @@ a 422 naming it and the ones the path takes, as an unknown field of a body is: i
 without a word, so a client paging with ``offset`` got the first page again. One given twice
 (``?before_id=9&before_id=4``) is a 422 naming it, as a key repeated in a JSON object is.
 
-An ``Idempotency-Key`` header sent to a write that takes none (readings, an override, a token) is a
+An ``Idempotency-Key`` header sent to a write that takes none (an override, a status, a token) is a
 422 naming it: the retry it was meant to protect would be written again.
 
 A body whose ``Content-Type`` declares a charset (``application/json; charset=ISO-8859-1``) is
