@@ -363,7 +363,7 @@ def queue_command(
         print_json(rows)
         return
     if not rows:
-        echo("no encounters on that day" if state == "all" else f"no {state} encounters on that day")
+        echo(f"no encounters on {target}" if state == "all" else f"no {state} encounters on {target}")
     for row in rows:
         flags = ",".join(row["red_flags"]) or "-"
         echo(
