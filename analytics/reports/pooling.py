@@ -30,6 +30,7 @@ from analytics.reports.sources import (
     Rejection,
     Source,
     SourceFinder,
+    missing_columns,
     scan_sql,
     unreadable,
 )
@@ -369,7 +370,9 @@ def _pool_facilities(
                 if "facility_id" in missing and "id" in cols
                 else ""
             )
-            raise ReportInputError(f"--facilities {override}: missing column(s) {', '.join(missing)}{hint}")
+            raise ReportInputError(
+                f"--facilities {override}: missing column(s) {missing_columns(missing, cols)}{hint}"
+            )
         selects.append((str(override), _facility_select(0, override, fmt, cols)))
         rejections.extend(_facility_value_rejections(con, str(override), override, fmt, cols))
     seen: set[Path] = set()

@@ -34,6 +34,22 @@ TABLE_SUFFIXES = {
 SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 
 
+def missing_columns(missing: list[str], present: Any) -> str:
+    """The missing columns, each with the column of the file that is the same name in other case
+    or spacing (``Beds``, ``Facility ID``: a spreadsheet's header), which the reader does not take
+    as it: "missing column(s) beds" beside a "Beds" column said nothing of the fix."""
+
+    def key(name: str) -> str:
+        return "".join(ch for ch in name.lower() if ch.isalnum())
+
+    spelled = {key(str(c)): str(c) for c in present}
+    said = []
+    for column in missing:
+        other = spelled.get(key(column))
+        said.append(f"{column} (the file has {json_text(other)}: rename it)" if other else column)
+    return ", ".join(said)
+
+
 @dataclass
 class Rejection:
     source: str
@@ -267,7 +283,9 @@ class SourceFinder:
             )
             return
         if missing:
-            self.rejections.append(Rejection(label, f"missing column(s): {', '.join(missing)}"))
+            self.rejections.append(
+                Rejection(label, f"missing column(s): {missing_columns(missing, columns)}")
+            )
             return
         scan = scan_sql(path, fmt)
         versions = [
@@ -324,7 +342,7 @@ class SourceFinder:
                 self.rejections.append(
                     Rejection(
                         str(facilities),
-                        f"facilities table ignored: missing column(s) {', '.join(fac_missing)}",
+                        f"facilities table ignored: missing column(s) {missing_columns(fac_missing, fac_cols)}",
                         table="facilities",
                     )
                 )
