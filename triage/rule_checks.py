@@ -180,7 +180,14 @@ def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Ev
 
     def check(ev: Evidence) -> Finding | None:
         protein = ev.values.get("urine_protein")
-        if protein not in levels or "albumin_creatinine_ratio" in ev.latest or proteinuria(ev) is not None:
+        if protein not in levels or "albumin_creatinine_ratio" in ev.latest:
+            return None
+        # whether proteinuria_with_hypertension fired: as assess() found it checking that rule before
+        # this one (``Evidence.fired``), else checked here (its finding and texts built for nothing)
+        with_hypertension = ev.fired.get("proteinuria_with_hypertension")
+        if with_hypertension is None:
+            with_hypertension = proteinuria(ev) is not None
+        if with_hypertension:
             return None
         return Finding({"urine_protein": protein}, f"urine protein {protein} (dipstick) and no ACR: {text}")
 
