@@ -1,9 +1,10 @@
 """Worked command lines that end each command's ``--help`` (what a clinic's IT person tries first).
 
 Commands that write their own epilog (``assess``, ``study ...``, ``report ...``) keep it; every
-other command takes its lines from :data:`EXAMPLES`, added by :func:`add_examples` when the
-application is assembled. ``tests/unit/test_cli_help_examples.py`` checks that every command ends
-its help with examples and that each line parses as that command's options and arguments.
+other command, and every group (``()`` is ``triage`` itself), takes its lines from :data:`EXAMPLES`,
+added by :func:`add_examples` when the application is assembled. ``tests/unit/test_cli_help_examples.py``
+and ``tests/cli/test_help_examples_shown.py`` check that every command and group ends its help with
+examples, shown as written, and that each line parses as that command's options and arguments.
 """
 
 from __future__ import annotations
