@@ -51,6 +51,9 @@ neurological deficit (stroke), confusion (encephalopathy), visual loss or distur
 and a headache, which counts in pregnancy only (severe pre-eclampsia: from 20 weeks)."""
 MIN_GESTATION_WEEKS, MAX_GESTATION_WEEKS = 1, 45
 PRE_ECLAMPSIA_FROM_WEEKS = 20
+BMI_PLAUSIBLE = (8.0, 90.0)
+"""The plausible body mass index, kg/m2 (the vocabulary's ``bmi`` range): a typed BMI outside it is
+refused, and so is one that a height and a weight give (:func:`implausible_size`)."""
 """Pre-eclampsia is new hypertension with proteinuria or organ dysfunction from 20 weeks of
 gestation (ACOG Practice Bulletin 222, 2020; ISSHP 2018); before it a raised pressure is chronic
 (pre-existing) hypertension."""
@@ -77,7 +80,9 @@ class PatientContext(BaseModel):
     on_antihypertensives: bool | None = Field(None, description="Currently on blood-pressure medication")
     current_smoker: bool | None = None
     waist_cm: float | None = Field(None, ge=30, le=250, description="Waist circumference, cm")
-    bmi: float | None = Field(None, ge=8, le=90, description="Body mass index, kg/m2")
+    bmi: float | None = Field(
+        None, ge=BMI_PLAUSIBLE[0], le=BMI_PLAUSIBLE[1], description="Body mass index, kg/m2"
+    )
     height_cm: float | None = Field(None, ge=40, le=250)
     weight_kg: float | None = Field(None, ge=1, le=400)
     family_history_ascvd: bool | None = Field(
@@ -138,6 +143,8 @@ class PatientContext(BaseModel):
                 "patient.acute_symptoms_at, patient.acute_symptoms: a time is given for acute symptoms"
                 " not recorded (null); give the answer, or acute_symptoms_at null"
             )
+        if (size := implausible_size(self.height_cm, self.weight_kg)) is not None:
+            raise UserInputError(f"patient.height_cm, patient.weight_kg: {size}")
         if self.gestation_weeks is not None and self.pregnant is not True:
             stated = "false" if self.pregnant is False else "not recorded (null)"
             raise UserInputError(
@@ -160,8 +167,7 @@ class PatientContext(BaseModel):
         if self.bmi is not None:
             return self.bmi
         if self.height_cm is not None and self.weight_kg is not None:
-            metres = self.height_cm / 100.0
-            return self.weight_kg / (metres * metres)
+            return bmi_of(self.height_cm, self.weight_kg)
         return None
 
     @property
@@ -169,6 +175,29 @@ class PatientContext(BaseModel):
         if self.family_history_diabetes is None:
             return None
         return self.family_history_diabetes == "first_degree"
+
+
+def bmi_of(height_cm: float, weight_kg: float) -> float:
+    """Weight / height^2, kg/m2."""
+    metres = height_cm / 100.0
+    return weight_kg / (metres * metres)
+
+
+def implausible_size(height_cm: float | None, weight_kg: float | None) -> str | None:
+    """What is wrong with a height and weight whose BMI is outside :data:`BMI_PLAUSIBLE` (each in
+    its own range, together impossible: 100 cm and 300 kg give 300), naming both and the BMI they
+    give; ``None`` when either is unknown or the BMI is plausible."""
+    if height_cm is None or weight_kg is None:
+        return None
+    bmi = bmi_of(height_cm, weight_kg)
+    low, high = BMI_PLAUSIBLE
+    if low <= bmi <= high:
+        return None
+    return (
+        f"height {height_cm:g} cm and weight {weight_kg:g} kg give a BMI of {bmi:.1f} kg/m2, outside"
+        f" the plausible range {low:g}-{high:g} kg/m2; check both (a height in metres, a weight in"
+        " pounds or grams?)"
+    )
 
 
 def completed_years(born: date, on: date) -> int:

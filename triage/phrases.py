@@ -193,6 +193,17 @@ BMI_FROM_SIZE = {
     )
     for measured in ("weight", "height", "weight_height")
 }
+# ... and when weight / height^2 is implausible (outside the BMI range, e.g. 300 from 100 cm and
+# 300 kg): the pair is not used (the stated BMI, else none, is), and the note says why
+BMI_SIZE_NOT_USED = {
+    measured: Phrase(
+        f"bmi_{measured}_not_used",
+        "{weight} {weight_kg} kg / {height} {height_cm} cm^2 ("
+        + ", ".join(f"{{{n}}} {'measured' if n in measured else 'as stated'}" for n in ("weight", "height"))
+        + ") gives {bmi} {value}, outside the plausible {low}-{high} kg/m2: not used",
+    )
+    for measured in ("weight", "height", "weight_height")
+}
 # the label every shipped model card carries (card data, not the engine's: a test checks the cards)
 TEACHING_DATA = Phrase(
     "teaching_data",
@@ -209,6 +220,7 @@ CLAUSES = (
     STAND_IN,
     BMI_MEASURED,
     *BMI_FROM_SIZE.values(),
+    *BMI_SIZE_NOT_USED.values(),
     TEACHING_DATA,
 )
 

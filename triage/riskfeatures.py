@@ -15,11 +15,12 @@ from typing import Any
 
 from models.card import ModelCard
 from triage.errors import UserInputError, json_text
-from triage.patient import PatientContext
+from triage.patient import BMI_PLAUSIBLE, PatientContext, bmi_of
 from triage.phrases import (
     AGE_OUTSIDE,
     BMI_FROM_SIZE,
     BMI_MEASURED,
+    BMI_SIZE_NOT_USED,
     EXCLUDED,
     SEX_MISMATCH,
     SEX_UNKNOWN,
@@ -87,27 +88,43 @@ def _measured(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+BmiSource = Phrase | tuple[Phrase, float, float, float]
+"""Where a BMI came from: a phrase (:data:`BMI_MEASURED`, :data:`BMI_FROM_SIZE`), or a measured size
+not used (:data:`BMI_SIZE_NOT_USED`, the height, weight and the implausible BMI they give)."""
+
+
+def _plausible(bmi: float) -> bool:
+    return BMI_PLAUSIBLE[0] <= bmi <= BMI_PLAUSIBLE[1]
+
+
 def body_mass_index(
     fields: Mapping[str, Any], values: Mapping[str, float | str]
-) -> tuple[float | None, Phrase | None]:
-    """The BMI the scores and the risk models take, and the phrase saying where it came from: a
-    measured ``bmi``; else weight / height^2 with a measured ``weight`` or ``height`` (the other as
-    measured, else as stated in the patient's ``fields``: a scale sends the weight alone); else the
-    stated BMI, or the stated weight and height (``None``: nothing measured). A size measured today
-    wins over one stated earlier (the models took the stated BMI over a measured one)."""
+) -> tuple[float | None, BmiSource | None]:
+    """The BMI the scores and the risk models take, and where it came from: a measured ``bmi``;
+    else weight / height^2 with a measured ``weight`` or ``height`` (the other as measured, else as
+    stated in the patient's ``fields``: a scale sends the weight alone); else the stated BMI, or the
+    stated weight and height (``None``: nothing measured). A size measured today wins over one
+    stated earlier (the models took the stated BMI over a measured one). A weight / height^2 outside
+    the plausible BMI (``BMI_PLAUSIBLE``: 100 cm and 300 kg give 300) is never used: the stated BMI
+    is (or none), and the source says which pair was not used."""
     bmi, height, weight = (_measured(values.get(code)) for code in ("bmi", "height", "weight"))
     if bmi is not None:
         return bmi, BMI_MEASURED
+    source: BmiSource | None = None
     if height is not None or weight is not None:
         h = height if height is not None else fields["height_cm"]
         w = weight if weight is not None else fields["weight_kg"]
         if h is not None and w is not None:
             measured = "_".join(n for n, v in (("weight", weight), ("height", height)) if v is not None)
-            return w / (h / 100.0) ** 2, BMI_FROM_SIZE[measured]
+            derived = bmi_of(h, w)
+            if _plausible(derived):
+                return derived, BMI_FROM_SIZE[measured]
+            source = (BMI_SIZE_NOT_USED[measured], h, w, derived)
     stated = fields["bmi"]
     if stated is None and fields["height_cm"] is not None and fields["weight_kg"] is not None:
-        stated = fields["weight_kg"] / (fields["height_cm"] / 100.0) ** 2
-    return stated, None
+        stated = bmi_of(fields["height_cm"], fields["weight_kg"])
+        stated = stated if _plausible(stated) else None  # refused at intake; one built without it
+    return stated, source
 
 
 def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str | None:
@@ -116,11 +133,19 @@ def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str 
     staff pages translate), so a reader can tell it from the stated one; ``None`` when the BMI is
     the stated one, as before."""
     bmi, source = body_mass_index(patient.__dict__, values)
-    return (
-        None
-        if bmi is None or source is None
-        else source.format(bmi="bmi", value=f"{bmi:.1f}", weight="weight", height="height")
-    )
+    codes = {"bmi": "bmi", "weight": "weight", "height": "height"}
+    if isinstance(source, tuple):
+        phrase, height, weight, derived = source
+        low, high = BMI_PLAUSIBLE
+        return phrase.format(
+            **codes,
+            value=f"{derived:.1f}",
+            weight_kg=f"{weight:g}",
+            height_cm=f"{height:g}",
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
+    return None if bmi is None or source is None else source.format(**codes, value=f"{bmi:.1f}")
 
 
 def observation_value(code: str, raw: float | str) -> float:

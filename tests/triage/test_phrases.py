@@ -116,6 +116,10 @@ def _patients() -> Iterator[tuple[PatientContext, list[Observation]]]:
     for sizes in (["bmi"], ["weight"], ["height"], ["weight", "height"]):
         measured = [ob(code, {"bmi": 31.0, "weight": 95.0, "height": 170.0}[code]) for code in sizes]
         yield stated, [*normal_vitals(), *labs, *measured]
+    # a measured size whose BMI is implausible: not used, and said (bmi_*_not_used)
+    for sizes in (["weight"], ["height"], ["weight", "height"]):
+        measured = [ob(code, {"weight": 300.0, "height": 60.0}[code]) for code in sizes]
+        yield stated, [*normal_vitals(), *labs, *measured]
     # no diastolic: the diabetes card has no held-out row with an input imputed (imputed_no_subgroup)
     yield PatientContext(**full), [o for o in [*normal_vitals(), *labs] if o.code != "dbp"]
     yield PatientContext(**{**full, "sex": None}), normal_vitals()

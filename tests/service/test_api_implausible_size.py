@@ -1,0 +1,39 @@
+"""The API refuses a stated height and weight whose BMI is implausible (100 cm and 300 kg: 300),
+naming both fields the client sent; a measured pair is taken but not used for the BMI, and the
+model's explanation says why (tests/triage/test_bmi_size_plausible.py: the engine and the CLI)."""
+
+from __future__ import annotations
+
+import copy
+
+from tests.service.conftest import WALK_IN, Staff
+from triage.service.auth import Role
+
+
+def test_a_stated_height_and_weight_whose_bmi_is_implausible_are_refused(staff: Staff) -> None:
+    nurse = staff.bearer(Role.nurse)
+    walk_in = copy.deepcopy(WALK_IN) | {"context": {"height_cm": 100, "weight_kg": 300}}
+    answer = staff.client.post("/api/v1/assessments", json=walk_in, headers=nurse)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert "height_cm" in error and "weight_kg" in error, error
+    assert "height 100 cm and weight 300 kg give a BMI of 300.0 kg/m2" in error, error
+    db = staff.app.state.runtime.databases.get()
+    assert db.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
+
+
+def test_a_measured_pair_is_not_used_for_the_bmi_and_the_model_says_why(staff: Staff) -> None:
+    readings = [("sbp", 170, "mm[Hg]"), ("dbp", 90, "mm[Hg]"), ("total_cholesterol", 7.5, "mmol/L")]
+    readings += [("glucose_random", 12, "mmol/L"), ("weight", 300, "kg"), ("height", 100, "cm")]
+    body = {
+        "patient": {"mrn": "BMI-300", "sex": "male"},
+        "age_years": 68,
+        "context": {"current_smoker": True, "diabetes": True, "on_antihypertensives": False},
+        "observations": [{"code": c, "value": v, "unit": u} for c, v, u in readings],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201, made.text
+    cvd10 = next(m for m in made.json()["assessment"]["models"] if m["model"] == "cvd10")
+    assert "bmi" in cvd10["imputed"] and "bmi" not in cvd10["out_of_range"], cvd10
+    note = "(weight measured, height measured) gives bmi 300.0, outside the plausible 8-90 kg/m2: not used"
+    assert note in cvd10["explanation"], cvd10["explanation"]
