@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import socket
@@ -115,7 +116,7 @@ def _demo(
     """`triage demo` until it ends by itself (``--seconds``) or Ctrl-C (exit 130); SIGTERM raises
     :class:`Terminated` for the command to say."""
     from triage.policy import load_policy
-    from triage.service.acceptor import bind_listener
+    from triage.service.acceptor import PortBusyError, bind_listener
     from triage.service.demo import DEMO_DATABASE
 
     ctrl_c_stops()
@@ -133,7 +134,16 @@ def _demo(
     load_policy(ctx.obj.settings.policy.file)
     bind_host, bind_port = bind_address(ctx.obj.settings, host, port)  # as `triage serve`
     # bound now and kept for the server: no other program can take it meanwhile; --port 0: any
-    listener = bind_listener(bind_host, bind_port)
+    try:
+        listener = bind_listener(bind_host, bind_port)
+    except PortBusyError as busy:
+        if os.environ.get(
+            "MAKELEVEL"
+        ):  # `make run`: another port is its PORT=, not --port (make's own option)
+            raise PortBusyError(
+                f"{busy}; with make: make run PORT=8080 (HOST=0.0.0.0 for other machines)"
+            ) from None
+        raise
     try:
         _run(ctx, bind_host, listener, data_dir, seconds, interval, close_after)
     finally:
