@@ -178,7 +178,12 @@ class Hl7Driver:
                 )
                 events.append(Junk(reason, item.data, item.offset))
             elif isinstance(item, mllp.MllpJunk):
-                events.append(Junk("bytes outside an MLLP frame", item.data, item.offset))
+                # no start byte survives a serial port at another baud rate or parity: say so
+                reason = (
+                    f"bytes outside an MLLP frame, no start byte {self._start:02x} before them: line noise, or"
+                    " check the protocol (on a serial port also the baud rate and parity)"
+                )
+                events.append(Junk(reason, item.data, item.offset))
             else:
                 events.append(Discarded(f"MLLP frame of {item.size} bytes without end bytes; dropped"))
         return events + self._tolerance.events()

@@ -120,7 +120,11 @@ def test_undecodable_hl7_bytes_are_quarantined_with_the_raw_bytes(tmp_path: Path
     asyncio.run(scenario())
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT raw, reason FROM device_quarantine ORDER BY id").fetchall()
-    assert rows[0] == (b"noise before a frame", "bytes outside an MLLP frame")
+    assert rows[0] == (
+        b"noise before a frame",
+        "bytes outside an MLLP frame, no start byte 0b before them: line noise, or check the protocol"
+        " (on a serial port also the baud rate and parity)",
+    )
     assert rows[1][0] == bad and "undecodable" in rows[1][1]
     assert count(db_path, "device_results") == 0
 

@@ -20,7 +20,8 @@ from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import hl7_message, sample_from_values, simulator_profile
-from devices.transports.link import TcpListenSpec
+from devices.transports.link import SerialSpec, TcpListenSpec
+from devices.transports.pty import open_pty
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_integrator_errors import HL7, warning_lines
 
@@ -287,3 +288,41 @@ def test_msh16_set_with_msh15_empty_is_enhanced_mode_answered_as_al(tmp_path: Pa
             return ack
 
     assert b"\rMSA|CA|CTL-8\r" in asyncio.run(scenario())
+
+
+def test_an_hl7_device_at_the_wrong_baud_rate_is_told_to_check_the_port_settings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An HL7 monitor on a serial port at another baud rate or parity: no MLLP start byte survives,
+    and each read was one more 'stray bytes ... quarantined (bytes outside an MLLP frame)' with no
+    hint, where an ASTM device's noise says to check the baud rate, parity and protocol. (Over TCP
+    the same words: the protocol first - tests/devices/gateway/test_conformance_tcp.py.) A real
+    pseudo-terminal; the message bytes with their top bit wrong (8N1 read as another setting)."""
+    pty = open_pty()
+    endpoint = endpoint_from_profile(
+        simulator_profile("hl7-monitor", "monitor"),
+        clock=MonotonicClock(),
+        transport=SerialSpec(url=pty.slave_path),
+    )
+    message = (
+        b"\x0b"
+        + hl7_message(sample_from_values("hl7-monitor", "SIM-P1", "SIM-S1", {"spo2": 97}), "C1")
+        + b"\x1c\r"
+    )
+    garbled = bytes(b ^ 0x80 for b in message)
+    assert b"\x0b" not in garbled
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path):
+            await pty.write(garbled)
+            await wait_until(lambda: count(db_path, "device_quarantine") == 1)
+            await pty.close()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    (warning,) = [w for w in warning_lines(caplog) if "stray bytes" in w]
+    assert warning.endswith(
+        "quarantined (bytes outside an MLLP frame, no start byte 0b before them: line noise, or check the"
+        " protocol (on a serial port also the baud rate and parity))"
+    ), warning
