@@ -28,10 +28,21 @@ _TS = re.compile(
 #: which withdraws the stored result it names (same key) instead of being one more result; so does
 #: HL7 D, "deletes the OBX record" (it was ``cannot_be_done``, X's meaning, and dropped as a resend).
 #: HL7 U, "results status change to final without retransmitting results already sent as
-#: preliminary", is final (the codec flags it: its empty value keeps the stored one).
+#: preliminary", is final (the codec flags it: its empty value keeps the stored one); so is v2.8's B
+#: (appended report, result values unchanged), and its A (amended for the patient's demographics)
+#: corrects the stored result. I, N and O carry no result (``devices.results.NO_RESULT_STATUS``).
 _FINAL = {"F", "R", "V"}
 _STATUS: dict[str, ResultStatus] = {"C": "corrected", "X": "cannot_be_done", "D": "cannot_be_done"}
-_HL7_STATUS: dict[str, ResultStatus] = {**_STATUS, "W": "withdrawn", "D": "withdrawn", "U": "final"}
+_HL7_STATUS: dict[str, ResultStatus] = {
+    **_STATUS,
+    "W": "withdrawn",
+    "D": "withdrawn",
+    "U": "final",
+    # v2.8: B "appended report - final results reviewed ... without change to the original result
+    # values"; A "amended based on adjustments provided by the placer regarding patient demographics"
+    "B": "final",
+    "A": "corrected",
+}
 
 
 def result_status(

@@ -71,3 +71,18 @@ def test_a_value_sent_with_such_a_status_is_held_saying_what_the_status_means(
     (result,) = delivered
     assert (result.auto_feed, result.hold_kinds) == (False, ("not_final",))
     assert result.hold_reason is not None and says in result.hold_reason
+
+
+def test_an_appended_report_is_final_and_an_amended_result_corrects_the_stored_one(tmp_path: Path) -> None:
+    """HL7 v2.8 added to table 0085 B, "appended report - final results reviewed ... without change
+    to the original result values", and A, "amended based on adjustments provided by the placer
+    regarding patient demographics". Both were read as preliminary: a B after the preliminary was a
+    resend of it (the result stayed held "Not final"), an A with another value was dropped."""
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send([_oru("CTL-1", "P"), _oru("CTL-2", "B")], db_path, delivered, 2)
+    assert _rows(db_path) == [("final", "88")]
+    assert delivered[-1].auto_feed
+    amended = tmp_path / "amended.db"
+    _send([_oru("CTL-1", "F"), _oru("CTL-2", "A", value="91")], amended, [], 2)
+    assert _rows(amended) == [("corrected", "91")]
