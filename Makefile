@@ -56,6 +56,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(COMPILE) >/dev/null
 	touch $@ $(VENV)/.run-installed
 
+# The demo started by `make run` says so when its port is busy (another port is PORT=, not --port);
+# exported for this target alone, so `make test`'s own demos do not take it.
+run: export CLINIC_TRIAGE_VIA_MAKE := run
 run: $(VENV)/.run-installed
 	$(BIN)/triage demo$(if $(DEMO_BIND), $(DEMO_BIND))
 

@@ -137,9 +137,8 @@ def _demo(
     try:
         listener = bind_listener(bind_host, bind_port)
     except PortBusyError as busy:
-        if os.environ.get(
-            "MAKELEVEL"
-        ):  # `make run`: another port is its PORT=, not --port (make's own option)
+        # `make run` (its CLINIC_TRIAGE_VIA_MAKE): another port is make's PORT=, not --port
+        if os.environ.get("CLINIC_TRIAGE_VIA_MAKE") == "run":
             raise PortBusyError(
                 f"{busy}; with make: make run PORT=8080 (HOST=0.0.0.0 for other machines)"
             ) from None
