@@ -200,6 +200,21 @@ def _table(
     return f'<div class="table">{table}</div>' + note
 
 
+def _h3_summary_table(h3_summary: pd.DataFrame) -> str:
+    """The H3 estimates' table on the page: an empty ``comparison_clinics`` (the time series
+    compares each clinic with itself) and ``ci_not_estimable`` (an estimate with its interval) are
+    said as such - they read "suppressed/-" and "None", as if a count had been withheld."""
+    shown = h3_summary.copy()
+    if "comparison_clinics" in shown:
+        shown["comparison_clinics"] = [
+            "n/a (each clinic against itself)" if pd.isna(v) else f"{int(v)}"
+            for v in shown["comparison_clinics"]
+        ]
+    if "ci_not_estimable" in shown:
+        shown["ci_not_estimable"] = ["" if not isinstance(v, str) else v for v in shown["ci_not_estimable"]]
+    return _table(shown, empty_because=_no_interval(h3_summary))
+
+
 def _no_interval(h3_summary: pd.DataFrame) -> pd.Series:
     """Why an H3 estimate's interval cells are empty (its ``ci_not_estimable``, said in that
     column), None where it has one: they read "suppressed/-", as if a count had been withheld."""
@@ -290,7 +305,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
         (
             "H3: digital triage and local resolution",
             _img(plots["h3"], "H3")
-            + _table(t["h3_summary"], empty_because=_no_interval(t["h3_summary"]))
+            + _h3_summary_table(t["h3_summary"])
             + _table(t["h3_its_by_clinic"], empty_because=_not_estimated(t["h3_its_by_clinic"])),
         ),
         ("Counterfactual policy thresholds", _img(plots["policy"], "policy") + _table(t["policy_curve"])),

@@ -57,6 +57,9 @@ def test_one_started_clinic_against_one_has_no_interval_anywhere(
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "n/a (no 95% CI: see ci_not_estimable)" in page
     assert f"95% CI not estimable: {WHY}" in page
+    # the time series' row: no comparison clinics (each clinic against itself) and nothing missing
+    # from its interval - they read "suppressed/-" and "None"
+    assert "<td>n/a (each clinic against itself)</td>" in page and "<td>None</td>" not in page
 
     from analytics.reports.figures import h3_figure
 
