@@ -76,6 +76,10 @@ SERIAL_ALLOWED = {
 }
 
 
+#: The parity letters and the words for them.
+_PARITY_WORDS = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
+
+
 class SerialSettings(_Strict):
     """RS-232 / USB-serial settings (LIS01-A2 default 9600 8N1)."""
 
@@ -93,6 +97,20 @@ class SerialSettings(_Strict):
         # Literal[5, 6, 7, 8] took 8.0 (equal to 8) even in strict mode, where baud = 9600.0 is refused
         if isinstance(value, float):
             raise ValueError(f"must be {SERIAL_ALLOWED['bytesize']}, a whole number (got {value!r})")
+        if isinstance(value, int) and not isinstance(value, bool) and value not in (5, 6, 7, 8):
+            raise ValueError(f"must be {SERIAL_ALLOWED['bytesize']} (got {value})")  # as --bytesize says
+        return value
+
+    @field_validator("parity", mode="before")
+    @classmethod
+    def _parity(cls, value: object) -> object:
+        # in --parity's words, naming the letter for the words other tools write ("even") or "e"
+        if isinstance(value, str) and value not in _PARITY_WORDS.values():
+            letter = _PARITY_WORDS.get(value.strip().lower()) or (
+                value.strip().upper() if value.strip().upper() in _PARITY_WORDS.values() else None
+            )
+            hint = f": write {json_text(letter)}" if letter else ""
+            raise ValueError(f"must be {SERIAL_ALLOWED['parity']} (got {json_text(value)}){hint}")
         return value
 
     @field_validator("baud")

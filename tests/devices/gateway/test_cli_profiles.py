@@ -48,17 +48,23 @@ def test_a_bad_serial_setting_in_a_profile_names_the_file_the_key_and_the_values
 ) -> None:
     """[serial] baud = 0 was accepted, and listen then stopped with the port's message ('serial
     port /dev/ttyUSB0: baud rate 0 must be positive'), naming neither the file nor the key;
-    pydantic's messages did not say what the file held."""
+    pydantic's messages did not say what the file held, and for parity and data bits not in the
+    words --parity and --bytesize use ('Input should be "N", "E", ...': "even" got no hint)."""
     from devices.profile import PROFILE_DIR
+
+    PARITIES = "N (none), E (even), O (odd), M (mark) or S (space)"
 
     generic = (PROFILE_DIR / "generic-astm.toml").read_text()
     profile = tmp_path / "analyzer.toml"
     for setting, message in (
         ("baud = 0", f"serial.baud: {BAUDS} (got 0)"),
         ("baud = 960", f"serial.baud: {BAUDS} (got 960)"),  # no UART runs at it
-        ('parity = "X"', 'serial.parity: Input should be "N", "E", "O", "M" or "S" (got "X")'),
+        ('parity = "X"', f'serial.parity: must be {PARITIES} (got "X")'),
+        # the words other tools use, and --parity's lower case: the letter to write is named
+        ('parity = "even"', f'serial.parity: must be {PARITIES} (got "even"): write "E"'),
+        ('parity = "n"', f'serial.parity: must be {PARITIES} (got "n"): write "N"'),
         ("stopbits = 3", "serial.stopbits: must be 1, 1.5 or 2 (got 3)"),
-        ("bytesize = 9", "serial.bytesize: Input should be 5, 6, 7 or 8 (got 9)"),
+        ("bytesize = 9", "serial.bytesize: must be 5, 6, 7 or 8 data bits (got 9)"),
     ):
         key = setting.split(" ", 1)[0]
         profile.write_text(
