@@ -178,7 +178,25 @@ IMPUTED_NO_SUBGROUP = Phrase(
     " an input imputed to say by how much)",
 )
 OUT_OF_RANGE = Phrase("out_of_range", "outside the training range: {ranges}")
-RANGE_ITEM = Phrase("range_item", "{feature}={value} (trained on {low}-{high})")  # joined by ", "
+# one input outside its training range (joined by ", "): with the card's unit as a clinician reads
+# it (MODEL_UNITS), or without one for a flag, a dipstick grade, specific gravity
+RANGE_ITEM_UNIT = Phrase("range_item_unit", "{feature}={value} {unit} (trained on {low}-{high} {unit})")
+RANGE_ITEM = Phrase("range_item", "{feature}={value} (trained on {low}-{high})")
+RANGE_ITEMS = (RANGE_ITEM_UNIT, RANGE_ITEM)  # in this order: RANGE_ITEM's pattern matches both
+MODEL_UNITS = {
+    "a": "years",
+    "mm[Hg]": "mmHg",
+    "mmol/L": "mmol/L",
+    "umol/L": "µmol/L",
+    "g/L": "g/L",
+    "kg/m2": "kg/m2",
+    "/min": "/min",
+    "cm": "cm",
+    "kg": "kg",
+    "%": "%",
+}
+"""A model card's UCUM unit as the explanation writes it; a unit not here (``{bool}``, ``1``,
+``{SG}``: no unit a clinician reads) is left out."""
 STAND_IN = Phrase("stand_in", "{feature} taken from {alternative} ({value}; no {feature} recorded)")
 # the BMI a model took when a size was measured today (triage.riskfeatures.bmi_note): the measured
 # bmi, else weight / height^2 with the weight, the height or both measured (key: which); the codes
@@ -423,6 +441,7 @@ PHRASES = (
     NOT_SCORED,
     *NOT_SCORED_REASONS,
     *CLAUSES,
+    RANGE_ITEM_UNIT,
     RANGE_ITEM,
     *KIDNEY_ESTIMATE.values(),
 )

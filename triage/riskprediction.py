@@ -31,9 +31,11 @@ from triage.phrases import (
     IMPUTED_LESS_CERTAIN,
     IMPUTED_NO_SUBGROUP,
     INPUTS_MISSING,
+    MODEL_UNITS,
     NOT_SCORED,
     OUT_OF_RANGE,
     RANGE_ITEM,
+    RANGE_ITEM_UNIT,
     SCORED,
 )
 from triage.riskfeatures import (
@@ -172,6 +174,14 @@ def _outside(value: float, low: float, high: float) -> dict[str, str]:
     return shown
 
 
+def _range_item(feature: str, unit: str | None, shown: dict[str, str]) -> str:
+    """One input outside its training range, with its unit when it has one a clinician reads
+    (``sbp=300 mmHg (trained on 83.5-244 mmHg)``; a flag or a dipstick grade without)."""
+    if unit is None:
+        return RANGE_ITEM.format(feature=feature, **shown)
+    return RANGE_ITEM_UNIT.format(feature=feature, unit=unit, **shown)
+
+
 _INPUTS_MISSING = INPUTS_MISSING.printf({"inputs": "%s"})
 # the explanation's clauses whose list comes last: "; " and the text before the list
 _DRIVERS, _IMPUTED, _OUT_OF_RANGE = (
@@ -228,6 +238,8 @@ class RiskModel:
         self._outputs = [card.onnx.probability_output]
         self._positive = card.onnx.positive_class_index
         self._specs = card.features
+        # each input's unit as the out-of-range clause writes it (None: a flag, a grade, a ratio)
+        self._units = {f.name: MODEL_UNITS.get(f.unit) for f in card.features}
         self._not_scored = NOT_SCORED.printf({"reason": "%s"}, model=self.name)
         # the explanation's first clause as a %-format: probability and band filled per prediction
         self._head = SCORED.printf(
@@ -417,7 +429,7 @@ class RiskModel:
         if out_of_range:
             specs = {s.name: s for s in self._specs}
             text += _OUT_OF_RANGE + ", ".join(
-                RANGE_ITEM.format(feature=n, **_outside(row[specs[n].index], *specs[n].range))
+                _range_item(n, self._units[n], _outside(row[specs[n].index], *specs[n].range))
                 for n in out_of_range
             )
         if notes:

@@ -370,7 +370,7 @@ def test_every_explanation_and_model_reason_round_trips(model_set: ModelSet) -> 
         payload = _payload(patient, observations, policy, model_set)
         explanations |= {m["explanation"] for m in payload["models"]}
         details += [(payload, r) for r in payload["reasons"] if r["source"] == "model"]
-    known = (*phrases.CLAUSES, phrases.NOT_SCORED, *phrases.NOT_SCORED_REASONS, phrases.RANGE_ITEM)
+    known = (*phrases.CLAUSES, phrases.NOT_SCORED, *phrases.NOT_SCORED_REASONS, *phrases.RANGE_ITEMS)
     for text in explanations:
         assert EngineText("en").explanation(text) == _shown_in_english(text)
         zh = EngineText("zh").explanation(text)

@@ -94,7 +94,7 @@ def _check_explanation(text: str) -> None:
     for phrase, values in found:
         if phrase is phrases.OUT_OF_RANGE:
             for item in values["ranges"].split(", "):
-                _match_any(item, (phrases.RANGE_ITEM,))
+                _match_any(item, phrases.RANGE_ITEMS)
 
 
 def _patients() -> Iterator[tuple[PatientContext, list[Observation]]]:

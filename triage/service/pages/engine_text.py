@@ -555,7 +555,7 @@ class _PhraseField:
             "readings": lambda: owner.joined([owner.reading_item(item) for item in value.split(", ")]),
             "news2": lambda: owner._score_detail("news2", {"detail": value}),
             "ranges": lambda: owner.joined(
-                [owner.phrase(item, (phrases.RANGE_ITEM,)) for item in value.split(", ")]
+                [owner.phrase(item, phrases.RANGE_ITEMS) for item in value.split(", ")]
             ),
             "estimates": self._estimates,
             "explanation": lambda: owner.explanation(value),
