@@ -184,7 +184,10 @@ def register(app: typer.Typer) -> None:
             try:
                 when = datetime.fromisoformat(received_at)
             except ValueError:
-                raise UserInputError(f"--received-at {json_text(received_at)} is not an ISO time") from None
+                raise UserInputError(
+                    f"--received-at {json_text(received_at)} is not an ISO date and time: write it as"
+                    " 2026-12-05T10:00:00+08:00 (with the time zone of the clock the readings arrived by)"
+                ) from None
             if when.tzinfo is None:
                 raise UserInputError(
                     f"--received-at {json_text(received_at)} needs a time zone (e.g. +08:00)"

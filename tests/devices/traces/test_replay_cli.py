@@ -98,7 +98,8 @@ def test_replay_labels_synthetic_samples(capsys: pytest.CaptureFixture[str]) -> 
         ),
         (
             ["-p", "line", "--profile", "nonin-oximeter", "--received-at", "10:00"],
-            '--received-at "10:00" is not an ISO time',
+            'error: --received-at "10:00" is not an ISO date and time: write it as 2026-12-05T10:00:00+08:00 (with the'
+            " time zone of the clock the readings arrived by)",
         ),
         (
             ["-p", "line", "--profile", "nonin-oximeter", "--received-at", "2026-12-05T10:00"],
