@@ -1,7 +1,9 @@
 """Escape sequences resolved left to right when two escape characters meet (``<e><e>``: an empty
 sequence, no standard name, kept as sent); the sequence after it still resolves (HL7 v2.5 2.7,
-ASTM E1394 7.1.3). Killed a mutant of devices/codecs/escapes.py (the closing escape looked for one
-character later) that tests/devices/codecs/test_escapes.py let live."""
+ASTM E1394 7.1.3); a sequence kept as sent is followed by the text after it once, and a hex
+sequence whose first digit is no hex digit is kept, not decoded. Each case killed a mutant of
+devices/codecs/escapes.py (the closing escape looked for one character later, one character more
+kept, the first hex digit not checked) that tests/devices/codecs/test_escapes.py let live."""
 
 from __future__ import annotations
 
@@ -21,4 +23,16 @@ NAMED = {"F": "|", "S": "^", "E": "\\", "H": ""}
     ],
 )
 def test_an_empty_sequence_is_kept_and_the_next_one_resolves(text: str, expected: str) -> None:
+    assert resolve(text, "\\", NAMED) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\\Zab\\c", "\\Zab\\c"),  # an unknown sequence, then text: the text once
+        ("\\XG1\\", "\\XG1\\"),  # not hex from its first digit: kept, not decoded
+        ("\\XG1\\F\\", "\\XG1\\F\\"),
+    ],
+)
+def test_a_sequence_kept_as_sent_keeps_what_follows_it(text: str, expected: str) -> None:
     assert resolve(text, "\\", NAMED) == expected
