@@ -66,6 +66,31 @@ MemoryOption = Annotated[
 ]
 
 
+#: What `imbalance` writes in --out, as its --help lists it (a test holds the two equal, as
+#: `triage study rebuild --help`'s list): the help named none of it.
+IMBALANCE_OUTPUTS = (
+    ("report.html", "the report: key figures, tables and plots"),
+    ("summary.json", "the key figures, unrounded (as --json prints them)"),
+    ("tables/region_month.{csv,parquet}", "local share and referrals by region and month"),
+    ("tables/tier_month.{csv,parquet}", "encounters by tier of care and month"),
+    ("tables/clinic_month.{csv,parquet}", "encounters and local care by clinic and month"),
+    ("tables/tier_load.{csv,parquet}", "load by tier against capacity"),
+    ("tables/network_edges.{csv,parquet}", "referrals from clinic to hospital"),
+    ("tables/hospital_centrality.{csv,parquet}", "receiving hospitals' standardized in-degree"),
+    ("tables/h3_summary.{csv,parquet}", "H3: time series and difference-in-differences"),
+    ("tables/h3_its_by_clinic.{csv,parquet}", "H3: each clinic's time series"),
+    ("tables/policy_curve.{csv,parquet}", "the default policy grid (as simulate)"),
+    ("tables/rejections.{csv,parquet}", "every rejection, with its file"),
+    ("tables/sources.{csv,parquet}", "every input and its provenance"),
+    ("plots/{local_share,tiers,load,network,h3,policy}.png", "the page's plots"),
+)
+
+
+def _outputs_epilog(outputs: tuple[tuple[str, str], ...]) -> str:
+    width = max(len(name) for name, _ in outputs)
+    return "Writes in --out:\n" + "\n".join(f"  {name.ljust(width)}  {what}" for name, what in outputs)
+
+
 #: The first progress line, before the analysis libraries (DuckDB, pandas, matplotlib) are imported.
 LOADING = "loading the analysis libraries"
 
@@ -118,7 +143,9 @@ def _echo_rejections(rejected: Any) -> None:
 
 @app.command(
     "imbalance",
-    epilog=examples(
+    epilog=_outputs_epilog(IMBALANCE_OUTPUTS)
+    + "\n\n"
+    + examples(
         "triage report generate --out /tmp/exports       # SYNTHETIC data to try",
         "triage report imbalance --input /tmp/exports --out /tmp/report",
         "triage report imbalance -i clinic.db -i exports/ --facilities region.csv",
