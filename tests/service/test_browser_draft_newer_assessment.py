@@ -9,10 +9,9 @@ over a real SQLite file, Chinese at 360 px and English at 768 px."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import WORDS, Desk, browser, desk, patient_page, sign_in
+from tests.service.test_browser_desk import WORDS, Desk, browser, desk, patient_pages, sign_in
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -21,9 +20,7 @@ __all__ = ["browser", "desk", "pytestmark"]
 def test_an_override_typed_when_the_session_ended_is_back_after_a_newer_assessment(
     browser: object, desk: Desk
 ) -> None:
-    for language, width in (("zh", 360), ("en", 768)):
-        page: Any
-        page, made = patient_page(browser, desk, f"DRAFT-NEWER-{language}", Role.clinician, width, language)
+    for language, width, page, made in patient_pages(browser, desk, "DRAFT-NEWER", Role.clinician):
         encounter = made["encounter_id"]
         override = page.locator("#override-form")
         override.locator("select[name=disposition]").select_option("urgent_referral")
@@ -53,4 +50,3 @@ def test_an_override_typed_when_the_session_ended_is_back_after_a_newer_assessme
             == 0
         )
         assert_fits(page, f"the restored override ({language}, {width} px)")
-        page.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, patient_page
+from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -42,9 +42,7 @@ def _holding(held: list[Any]) -> Any:
 def test_a_form_waiting_for_its_answer_shows_its_button_unavailable_and_sends_once(
     browser: object, desk: Desk
 ) -> None:
-    for language, width in (("zh", 360), ("en", 768)):
-        page: Any
-        page, made = patient_page(browser, desk, f"SENDING-{language}", Role.nurse, width, language)
+    for _language, _width, page, made in patient_pages(browser, desk, "SENDING", Role.nurse):
         encounter = made["encounter_id"]
         held: list[Any] = []
         page.route(f"**/encounters/{encounter}/readings", _holding(held))  # released below
@@ -70,4 +68,3 @@ def test_a_form_waiting_for_its_answer_shows_its_button_unavailable_and_sends_on
         )
         assert stored == 1
         assert page.locator("#reading-form button[type=submit]").get_attribute("aria-disabled") is None
-        page.close()
