@@ -156,7 +156,7 @@ SEX_UNKNOWN = Phrase("sex_unknown", "sex unknown; the model was trained on {sex}
 SEX_MISMATCH = Phrase("sex_mismatch", "trained on {sex} patients only; this patient is {patient_sex}")
 EXCLUDED = Phrase("excluded", "outside the model population: patient.{flag} is true")
 AGE_OUTSIDE = Phrase(
-    "age_outside", "outside the model population: age {age} years (trained on ages {low}-{high})"
+    "age_outside", "outside the model population: age {age} years (the model is for ages {low}-{high})"
 )
 NOT_SCORED_REASONS = (INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED, AGE_OUTSIDE)
 # scored: clauses joined by "; " (a clause's parentheses may hold "; " too), ending in "."

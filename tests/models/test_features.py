@@ -86,8 +86,9 @@ def test_values_outside_the_training_range_are_flagged(model_set: ModelSet) -> N
     p = _by_model(model_set, FULL_PATIENT, {**FULL_VALUES, "sbp": 262.0, "total_cholesterol": 19.0})["cvd10"]
     assert p.probability is not None
     assert p.out_of_range == ("sbp", "total_cholesterol")
-    assert "outside the training range: sbp=262 (trained on 83.5-244), total_cholesterol=19 (trained on" in (
-        p.explanation
+    assert (
+        "outside the training range: sbp=262 mmHg (trained on 83.5-244 mmHg), total_cholesterol=19 mmol/L (trained on"
+        in (p.explanation)
     )
 
 
@@ -243,4 +244,6 @@ def test_diabetes_is_not_scored_outside_its_population_ages(
     assert (p.probability is not None) is scored, p.explanation
     if not scored:
         assert p.band == "not_scored"
-        assert f"outside the model population: age {age:g} years (trained on ages 21-81)" in p.explanation
+        assert (
+            f"outside the model population: age {age:g} years (the model is for ages 21-81)" in p.explanation
+        )

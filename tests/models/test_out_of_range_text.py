@@ -23,7 +23,8 @@ CVD10_INSIDE = {
     "diabetes": 0.0,
     "on_antihypertensives": 0.0,
 }
-ITEM = re.compile(r"(\w+)=(\S+) \(trained on (\S+?)-(\S+?)\)")
+# with the unit, when the feature has one a clinician reads (sbp=262 mmHg (trained on 83.5-244 mmHg))
+ITEM = re.compile(r"(\w+)=(\S+)(?: \S+)? \(trained on (\S+?)-(\S+?)(?: \S+)?\)")
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +46,12 @@ def test_a_value_just_past_a_bound_is_not_shown_on_it(cvd10: RiskModel) -> None:
     of 2.22 (trained from 2.22025) 'glucose_random=2.22 (trained on 2.22-21.87)': flagged as outside
     a range the same sentence put it in."""
     text = cvd10.predict({**CVD10_INSIDE, "total_cholesterol": 18.0, "glucose_random": 2.22}).explanation
-    assert "total_cholesterol=18 (trained on 2.9222-17.998)" in text
-    assert "glucose_random=2.22 (trained on 2.2202-21.869)" in text
+    assert "total_cholesterol=18 mmol/L (trained on 2.9222-17.998 mmol/L)" in text
+    assert "glucose_random=2.22 mmol/L (trained on 2.2202-21.869 mmol/L)" in text
     # far from the bound, four digits as before
-    assert "sbp=262 (trained on 83.5-244)" in cvd10.predict({**CVD10_INSIDE, "sbp": 262.0}).explanation
+    assert (
+        "sbp=262 mmHg (trained on 83.5-244 mmHg)" in cvd10.predict({**CVD10_INSIDE, "sbp": 262.0}).explanation
+    )
 
 
 @settings(max_examples=200, deadline=None)

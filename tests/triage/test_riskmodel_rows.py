@@ -303,7 +303,7 @@ def test_the_framingham_models_are_not_scored_outside_their_population_ages(
         assert (prediction.probability is not None) is scored, prediction.explanation
         if not scored:
             assert prediction.band == "not_scored"
-            assert f"outside the model population: age {age:g} years (trained on ages 32-70)" in (
+            assert f"outside the model population: age {age:g} years (the model is for ages 32-70)" in (
                 prediction.explanation
             )
             assert not_applicable_reason(model_set.models[name].card, patient) is not None
