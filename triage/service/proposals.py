@@ -49,13 +49,11 @@ def propose_for_override(
 ) -> dict[str, Any] | None:
     """:func:`propose` for a clinician's override of ``assessment`` to ``disposition``: proposed or
     raised as for a decision of the engine, when the override changed the decision in force - that
-    of the visit's latest assessment, the visit still open (an override of an older assessment, or
-    after the visit closed, decides nothing now)."""
-    encounter_id = int(assessment["encounter_id"])
-    latest = store.latest_assessment(db, encounter_id)
+    of the visit's latest assessment (an override of an older one decides nothing now). Also after
+    the visit closed (a result read after the patient left): a referral outlives its visit, and a
+    decision that sends the patient on with nobody asked to send it is what proposals prevent."""
+    latest = store.latest_assessment(db, int(assessment["encounter_id"]))
     if latest is None or int(latest["id"]) != int(assessment["id"]):
-        return None
-    if store.get_encounter(db, encounter_id).get("closed_at") is not None:
         return None
     reasons = [{"rule": CLINICIAN_OVERRIDE, "values": {}}]
     decided = {**assessment, "disposition": disposition, "payload": {"reasons": reasons}, "overridden": True}
