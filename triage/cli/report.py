@@ -403,7 +403,8 @@ def generate(
         return
     write(
         f"SYNTHETIC: {truth['rows']:,} encounters in {truth['clinics']} clinic exports under {out}"
-        f" ({truth['clinics_never_started']} never start digital triage)"
+        f" ({truth['clinics_never_started']} never start{'s' if truth['clinics_never_started'] == 1 else ''}"
+        " digital triage)"  # "1 never start" read as a typo
     )
     write(f"planted H3 effect on the local share: {100 * truth['true_effect_local_share']:+.1f} points")
     write(f"try: triage report imbalance --input {out} --out {out}-report")
