@@ -6,6 +6,8 @@ from models.card import Threshold
 from models.training import framingham
 from models.training.recipe import Dataset, Recipe
 
+HIGH = 0.10  # the high band, China-PAR's >= 10%
+
 
 def _load() -> Dataset:
     return framingham.load("CVD", "TIMECVD")
@@ -19,15 +21,16 @@ RECIPE = Recipe(
     "infarction, fatal coronary heart disease, atherothrombotic infarction, cerebral embolism, "
     "intracerebral or subarachnoid haemorrhage, or fatal cerebrovascular disease): CVD == 1 & TIMECVD <= 3652",
     population=framingham.POPULATION,
-    intended_use="Teaching and demonstration second opinion beside China-PAR: a calibrated probability of a "
-    "first CVD event in 10 years shown to clinic staff with its inputs, imputations and limitations.",
+    intended_use="Teaching and demonstration second opinion beside China-PAR: a probability of a first CVD "
+    "event in 10 years (not recalibrated: see the calibration statement) shown to clinic staff with its inputs, "
+    "imputations and limitations.",
     not_for=(
         "diagnosis",
         "treatment decisions",
         "people with known coronary heart disease or stroke",
         "age < 32 or > 70",
     ),
-    limitations=framingham.COMMON_LIMITATIONS,
+    limitations=(*framingham.COMMON_LIMITATIONS, framingham.policy_limitation("cvd10", HIGH)),
     features=framingham.FEATURES,
     thresholds=(
         Threshold(
@@ -38,7 +41,7 @@ RECIPE = Recipe(
         ),
         Threshold(
             band="high",
-            min_probability=0.10,
+            min_probability=HIGH,
             action="refer routine for CVD risk management",
             source="China-PAR 10-year ASCVD categories, 中国心血管病风险评估和管理指南 2019 (>=10% high), by analogy",
         ),

@@ -6,6 +6,8 @@ from models.card import Threshold
 from models.training import framingham
 from models.training.recipe import Dataset, Recipe
 
+HIGH = 0.10  # the high band, China-PAR's >= 10%
+
 
 def _load() -> Dataset:
     return framingham.load("STROKE", "TIMESTRK")
@@ -31,6 +33,7 @@ RECIPE = Recipe(
         *framingham.COMMON_LIMITATIONS,
         "Few events (about 99 in 4,215 people, ~30 in the held-out split): the AUROC interval is wide and "
         "calibration is imprecise; stroke incidence in China is higher than in this cohort.",
+        framingham.policy_limitation("stroke10", HIGH),
     ),
     features=framingham.FEATURES,
     thresholds=(
@@ -42,7 +45,7 @@ RECIPE = Recipe(
         ),
         Threshold(
             band="high",
-            min_probability=0.10,
+            min_probability=HIGH,
             action="refer routine for stroke-risk management",
             source="China-PAR 10-year ASCVD categories (stroke is part of ASCVD), 2019 guideline, by analogy",
         ),
