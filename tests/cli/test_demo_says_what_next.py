@@ -39,3 +39,17 @@ def test_the_demo_says_how_to_use_it_and_where_its_log_stays(tmp_path: Path) -> 
     assert command is not None
     stats = run(command[1], tmp_path)
     assert stats.returncode == 0 and "encounters: " in stats.stdout, stats.stderr
+
+
+def test_an_ipv6_address_is_named_in_brackets_where_the_demo_says_to_open_it(tmp_path: Path) -> None:
+    """`triage demo --host ::1` said 'clinic service: http://::1:46617/' and 'next: open
+    http://::1:46617/ in a browser' - no URL (RFC 3986 puts an IPv6 address in brackets), where
+    `serve` says http://[::1]:PORT/ (docs/service.md, tests/admin/test_port_zero.py)."""
+    demo = ["demo", "--host", "::1", "--port", "0", "--seconds", "1", "--data-dir", str(tmp_path / "demo")]
+    result = run(demo, tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = unstamped(result.stdout)
+    (said,) = (line for line in out if line.startswith("clinic service: "))
+    url = said.split()[2]
+    assert re.fullmatch(r"http://\[::1\]:\d+/", url), said
+    assert any(line.startswith(f"next: open {url} in a browser") for line in out), out

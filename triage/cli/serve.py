@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,19 +38,12 @@ def ctrl_c_stops() -> None:
 def bind_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
     """Where `serve` and `demo` listen: ``--host`` and ``--port`` when given, else the settings'
     ``service.host`` and ``service.port`` (their defaults 127.0.0.1 and 8000). ``--port 0``: any free
-    port, the one the listener got said in the URL printed (:func:`service_url`)."""
+    port, the one the listener got said in the URL printed (:func:`triage.service.acceptor.listener_url`)."""
     return host or settings.service.host, settings.service.port if port is None else port
 
 
 #: ``--port``'s help for `serve` and `demo`.
 PORT_HELP = "Port to bind (default: service.port, 8000); 0: any free port, the URL printed names it."
-
-
-def service_url(listener: socket.socket) -> str:
-    """The URL a bound listener serves, with the port it got (``--port 0``) and an IPv6 address in
-    brackets (RFC 3986: ``http://[::1]:8000/``; ``http://::1:8000/`` is no URL)."""
-    host, port = listener.getsockname()[:2]
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def check_named_paths(settings: Settings, config: Path | None, *, gateway: bool = True) -> None:
@@ -185,7 +177,7 @@ def register(app: typer.Typer) -> None:
         from triage.policy import load_policy
         from triage.riskmodels import check_models_setting
         from triage.service import create_app
-        from triage.service.acceptor import bind_listener
+        from triage.service.acceptor import bind_listener, listener_url
         from triage.service.database import refuse_a_folder
         from triage.service.hosts import with_host_allowed
         from triage.service.logline import stamped
@@ -214,7 +206,7 @@ def register(app: typer.Typer) -> None:
         pool = WorkerPool(settings, listener, runtime.hub, count, level, runtime.extras["peer_state"])
         runtime.extras["workers"] = pool  # started once this process is ready (see wiring)
         runtime.extras["freeze_gc"] = True
-        url = service_url(listener)
+        url = listener_url(listener)
         runtime.extras["announce"] = lambda ready: write(
             stamped(started_line(ready, ctx.obj.config_path, url)), err=True
         )

@@ -41,6 +41,14 @@ class PortBusyError(UserInputError):
     exit_code = 75
 
 
+def listener_url(listener: socket.socket) -> str:
+    """The URL a bound listener serves, with the port it got (``--port 0``) and an IPv6 address in
+    brackets (RFC 3986: ``http://[::1]:8000/``; ``http://::1:8000/`` is no URL) - what `serve` and
+    `demo` print."""
+    host, port = listener.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def bind_listener(host: str, port: int, backlog: int = 2048) -> socket.socket:
     """The service's listening socket; a clear error when the address is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

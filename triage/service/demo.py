@@ -468,6 +468,7 @@ async def run_demo(
 ) -> int:
     """Run the demo until Ctrl-C or ``seconds``; returns how many patients were measured.
     ``listener``: the socket `triage demo` bound (``--port 0`` too), else uvicorn binds its own."""
+    from triage.service.acceptor import listener_url
     from triage.service.app import create_app
     from triage.service.server import ClinicServer
 
@@ -481,7 +482,12 @@ async def run_demo(
         await devices.close()
         serving.result()
         return 0
-    url = f"http://{settings.service.host}:{settings.service.port}/"
+    # the one `serve` prints: an IPv6 address in brackets (http://::1:8000/ is no URL)
+    url = (
+        f"http://{settings.service.host}:{settings.service.port}/"
+        if listener is None
+        else listener_url(listener)
+    )
     echo(f"clinic service: {url}  (API docs: /docs)")
     echo(  # what a first-day user does next (`make run` printed a URL and passwords, and no word of them)
         f"next: open {url} in a browser and sign in with an account above - nurse (the queue, patients,"
