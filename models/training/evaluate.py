@@ -58,7 +58,9 @@ def _compare(card: HeldOutMetrics, fresh: HeldOutMetrics) -> list[Comparison]:
         if field == "calibration_bins":  # compared as one table below
             rows.append(Comparison(field, shipped[field], recomputed[field]))
         elif isinstance(shipped[field], dict):
-            for key in sorted(set(shipped[field]) | set(recomputed[field])):
+            # in the card's order, as the training wrote it and CARD.md shows it (subgroups: the split
+            # at 50, then the age bands by age, sex, inputs; sorted, "age 40-49" came before "age<40")
+            for key in [*shipped[field], *(k for k in recomputed[field] if k not in shipped[field])]:
                 rows.append(Comparison(f"{field}.{key}", shipped[field].get(key), recomputed[field].get(key)))
         else:
             rows.append(Comparison(field, shipped[field], recomputed[field]))
