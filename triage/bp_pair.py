@@ -10,7 +10,7 @@ every path that takes readings applies this one check (pure: no I/O, no framewor
   :class:`SwappedPressuresError`: 422 on the API, exit 2 on the CLI, the form sent back);
 - both in one device message (the live pipeline, capture replay): the pair is held for review,
   as an implausible device value is (:func:`swapped_pairs`);
-- the engine (``triage.assess.select_observations``): a pair that reached it all the same (stored
+- the engine (``triage.selection.select_observations``): a pair that reached it all the same (stored
   data, two single-reading entries) is not used, with why, and both are reported missing.
 
 Only readings of one measurement are compared: a systolic and a diastolic observed at most

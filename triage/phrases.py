@@ -96,7 +96,7 @@ SYMPTOMS_NONE_BEFORE = Phrase(
 )
 NOTES = (MODELS_NOT_USED, MODELS_FAILED, MODEL_DISABLED, MODELS_NOT_RUN, NO_USABLE, NO_DECISIVE)
 
-# --- why a reading was not used: an ignored observation's detail (triage.assess.select_observations)
+# --- why a reading was not used: an ignored observation's detail (triage.selection.select_observations)
 IGNORED_QC = Phrase("ignored_qc", "quality-control result")
 IGNORED_CANNOT_BE_DONE = Phrase("ignored_cannot_be_done", "the device reported the test could not be done")
 IGNORED_PRELIMINARY = Phrase(
