@@ -202,26 +202,35 @@ STAND_IN = Phrase("stand_in", "{feature} taken from {alternative} ({value}; no {
 # bmi, else weight / height^2 with the weight, the height or both measured (key: which); the codes
 # are fields (bmi, weight, height), so that a page names them
 BMI_MEASURED = Phrase("bmi_measured", "{bmi} {value} from the measured {bmi}")
-BMI_FROM_SIZE = {
-    measured: Phrase(
-        f"bmi_{measured}_measured",
-        "{bmi} {value} from {weight} / {height}^2 ("
-        + ", ".join(f"{{{n}}} {'measured' if n in measured else 'as stated'}" for n in ("weight", "height"))
-        + ")",
-    )
-    for measured in ("weight", "height", "weight_height")
-}
+SIZE_MEASURED = ("weight", "height", "weight_height")  # which of the two was measured today
+
+
+def _bmi_phrases(kind: str, head: str, tail: str) -> dict[str, Phrase]:
+    """One phrase per :data:`SIZE_MEASURED`: ``head``, then which size was measured and which stated
+    ("(weight measured, height as stated)"), then ``tail``."""
+    return {
+        measured: Phrase(
+            f"bmi_{measured}_{kind}",
+            head
+            + "("
+            + ", ".join(
+                f"{{{n}}} {'measured' if n in measured else 'as stated'}" for n in ("weight", "height")
+            )
+            + ")"
+            + tail,
+        )
+        for measured in SIZE_MEASURED
+    }
+
+
+BMI_FROM_SIZE = _bmi_phrases("measured", "{bmi} {value} from {weight} / {height}^2 ", "")
 # ... and when weight / height^2 is implausible (outside the BMI range, e.g. 300 from 100 cm and
 # 300 kg): the pair is not used (the stated BMI, else none, is), and the note says why
-BMI_SIZE_NOT_USED = {
-    measured: Phrase(
-        f"bmi_{measured}_not_used",
-        "{weight} {weight_kg} kg / {height} {height_cm} cm^2 ("
-        + ", ".join(f"{{{n}}} {'measured' if n in measured else 'as stated'}" for n in ("weight", "height"))
-        + ") gives {bmi} {value}, outside the plausible {low}-{high} kg/m2: not used",
-    )
-    for measured in ("weight", "height", "weight_height")
-}
+BMI_SIZE_NOT_USED = _bmi_phrases(
+    "not_used",
+    "{weight} {weight_kg} kg / {height} {height_cm} cm^2 ",
+    " gives {bmi} {value}, outside the plausible {low}-{high} kg/m2: not used",
+)
 # the label every shipped model card carries (card data, not the engine's: a test checks the cards)
 TEACHING_DATA = Phrase(
     "teaching_data",

@@ -23,14 +23,15 @@ def test_a_stated_height_and_weight_whose_bmi_is_implausible_are_refused(staff: 
 
 
 def test_a_measured_pair_is_not_used_for_the_bmi_and_the_model_says_why(staff: Staff) -> None:
-    readings = [("sbp", 170, "mm[Hg]"), ("dbp", 90, "mm[Hg]"), ("total_cholesterol", 7.5, "mmol/L")]
-    readings += [("glucose_random", 12, "mmol/L"), ("weight", 300, "kg"), ("height", 100, "cm")]
-    body = {
-        "patient": {"mrn": "BMI-300", "sex": "male"},
-        "age_years": 68,
-        "context": {"current_smoker": True, "diabetes": True, "on_antihypertensives": False},
-        "observations": [{"code": c, "value": v, "unit": u} for c, v, u in readings],
-    }
+    body = copy.deepcopy(WALK_IN)
+    for code, value, unit in (
+        ("sbp", 150, "mmHg"),
+        ("total_cholesterol", 6, "mmol/L"),
+        ("weight", 300, "kg"),
+    ):
+        body["observations"].append({"code": code, "value": value, "unit": unit})
+    body["observations"].append({"code": "height", "value": 100, "unit": "cm"})
+    body["context"] = {"current_smoker": True, "diabetes": True, "on_antihypertensives": False}
     made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
     assert made.status_code == 201, made.text
     cvd10 = next(m for m in made.json()["assessment"]["models"] if m["model"] == "cvd10")

@@ -16,15 +16,19 @@ from triage.policy import load_policy
 from triage.riskmodels import ModelSet, load_models
 from triage.service.pages.engine_text import EngineText
 
-READABLE = {
-    "a": "years",
-    "mm[Hg]": "mmHg",
-    "mmol/L": "mmol/L",
-    "umol/L": "µmol/L",
-    "g/L": "g/L",
-    "kg/m2": "kg/m2",
-    "/min": "/min",
-}
+# the units the shipped cards use, as a clinician reads them (MODEL_UNITS must say so)
+READABLE = dict(
+    pair.split("=", 1)
+    for pair in [
+        "a=years",
+        "mm[Hg]=mmHg",
+        "mmol/L=mmol/L",
+        "umol/L=µmol/L",
+        "g/L=g/L",
+        "kg/m2=kg/m2",
+        "/min=/min",
+    ]
+)
 NO_UNIT = {"{bool}", "1", "{SG}"}
 
 
