@@ -27,6 +27,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return out, truth
 
 
+@pytest.fixture
+def exported_twice(generated: tuple[Path, dict[str, Any]], tmp_path: Path) -> tuple[Path, Path]:
+    """The first generated clinic's export and a copy of it: a clinic exported twice, which
+    pooling rejects (the earlier export) - something for --strict to stop on."""
+    first = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    twice = tmp_path / "twice"
+    shutil.copytree(first, twice)
+    return first, twice
+
+
 @pytest.fixture(scope="session")
 def imbalance_run(
     generated: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory

@@ -55,11 +55,9 @@ def test_imbalance_writes_html_tables_and_plots(
 
 
 def test_imbalance_json_lists_rejections_and_strict_exits_2(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    exported_twice: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    twice = tmp_path / "twice"
-    shutil.copytree(first, twice)
+    first, twice = exported_twice
     args = [
         "report",
         "imbalance",
@@ -330,12 +328,10 @@ def test_every_table_file_says_it_is_synthetic(
 
 
 def test_simulate_lists_rejections_as_imbalance_does(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    exported_twice: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # simulate printed only "note: 1 rejection(s), listed in ..."; both commands now print each one
-    first = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    twice = tmp_path / "twice"
-    shutil.copytree(first, twice)
+    first, twice = exported_twice
     base = ["-i", str(first), "-i", str(twice), "-q"]
     assert main(["report", "simulate", *base, "-t", "5:0.20", "-o", str(tmp_path / "s")]) == 0
     simulated = capsys.readouterr().out

@@ -5,7 +5,6 @@ exported twice or a bad row (it was refused as an unknown option, exit 2 whateve
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,9 @@ Generated = tuple[Path, dict[str, Any]]
 
 
 def test_simulate_strict_exits_2_after_printing_the_rejections(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    exported_twice: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    twice = tmp_path / "twice"
-    shutil.copytree(first, twice)
+    first, twice = exported_twice
     args = ["report", "simulate", "-i", str(first), "-t", "5:0.20", "-o", str(tmp_path / "sim"), "-q"]
     assert main(args) == 0
     capsys.readouterr()
