@@ -53,3 +53,34 @@ def test_an_ipv6_address_is_named_in_brackets_where_the_demo_says_to_open_it(tmp
     url = said.split()[2]
     assert re.fullmatch(r"http://\[::1\]:\d+/", url), said
     assert any(line.startswith(f"next: open {url} in a browser") for line in out), out
+
+
+def test_on_every_address_the_demo_says_which_address_to_open(tmp_path: Path) -> None:
+    """`make run HOST=0.0.0.0` (README: for other machines to reach it) said 'next: open
+    http://0.0.0.0:8000/ in a browser' - an address to listen on, not one to open, which a browser on
+    another computer cannot reach; now this computer's loopback address, and for the others this
+    computer's own address with the port."""
+    demo = [
+        "demo",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--seconds",
+        "1",
+        "--data-dir",
+        str(tmp_path / "demo"),
+    ]
+    result = run(demo, tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = unstamped(result.stdout)
+    (said,) = (line for line in out if line.startswith("clinic service: "))
+    port = re.fullmatch(r"clinic service: http://0\.0\.0\.0:(\d+)/  \(API docs: /docs\)", said)
+    assert port is not None, said  # where it listens, as serve says it
+    assert any(
+        line.startswith(
+            f"next: open http://127.0.0.1:{port[1]}/ in a browser (from another computer: this computer's"
+            f" network address, port {port[1]}) and sign in with an account above"
+        )
+        for line in out
+    ), out

@@ -489,8 +489,15 @@ async def run_demo(
         else listener_url(listener)
     )
     echo(f"clinic service: {url}  (API docs: /docs)")
+    # on every address (`make run HOST=0.0.0.0`) the URL is where it listens, not one a browser opens
+    port = settings.service.port
+    here = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.service.host)
+    where = url if here is None else f"http://{here}:{port}/"
+    elsewhere = (
+        "" if here is None else f" (from another computer: this computer's network address, port {port})"
+    )
     echo(  # what a first-day user does next (`make run` printed a URL and passwords, and no word of them)
-        f"next: open {url} in a browser and sign in with an account above - nurse (the queue, patients,"
+        f"next: open {where} in a browser{elsewhere} and sign in with an account above - nurse (the queue, patients,"
         " readings), doctor (a clinician: referrals and decisions too) or admin (staff accounts and"
         " tokens too); Ctrl-C stops the demo"
     )
