@@ -59,7 +59,7 @@ from referral.inbox import (
 )
 from referral.records import required_text
 from referral.transactions import write
-from referral.value_sets import WITHDRAWN
+from referral.value_sets import STATUS_CHANGE_UNIT_CONFLICT, WITHDRAWN
 
 Why = Literal[
     "no_patient_link",
@@ -95,6 +95,20 @@ WITHDRAWN_TEXT = (
 DELETED_TEXT = 'deleted by the device: it sent "" for the value (delete the stored value); never used - dismiss it once seen'
 #: The flag of such a result (``devices.results.DELETE``; ``referral`` does not import ``devices``).
 DELETE_FLAG = "delete_value"
+#: The words of ``not_final`` for a value the device sent with an HL7 OBX-11 that carries no result
+#: (``devices.results.NO_RESULT_STATUS``: I, N, O) and for a result an HL7 U made final naming
+#: another unit than its value's (:data:`STATUS_CHANGE_UNIT_CONFLICT`), by the flag the gateway stored.
+NOT_FINAL_SAID = {
+    "results_pending": "not a result yet: the device sent a value with HL7 status I (specimen in the laboratory,"
+    " results pending) - check it on the device; its result, sent as final, replaces this one",
+    "not_asked": "no result: the device sent a value with HL7 status N (not asked - the test was not done)"
+    " - check it on the device, then dismiss it",
+    "order_detail_only": "no result: the device sent a value with HL7 status O (order detail only) - check it"
+    " on the device, then dismiss it",
+    STATUS_CHANGE_UNIT_CONFLICT: "not confirmed: the device made the result final (HL7 status U) naming another"
+    " unit than its value's - check the result on the device; sent again as final with its value, it replaces"
+    " this one",
+}
 #: What the worklist can be narrowed to (the API's ``?reason=``): a why, or why triage did not
 #: accept a complete result (``not_accepted_code``, :data:`referral.inbox.NOT_ACCEPTED_CODES`).
 Reason = Literal[Why, NotAcceptedCode]
@@ -227,6 +241,9 @@ class HeldResult:
         if why == "not_final" and self.result.status == WITHDRAWN:
             deleted = DELETE_FLAG in (self.result.flags or "").split(",")
             return DELETED_TEXT if deleted else WITHDRAWN_TEXT
+        said = [NOT_FINAL_SAID[f] for f in (self.result.flags or "").split(",") if f in NOT_FINAL_SAID]
+        if why == "not_final" and said:
+            return said[0]
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 

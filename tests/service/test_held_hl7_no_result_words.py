@@ -15,6 +15,7 @@ import pytest
 from devices.codecs.hl7 import decode_message
 from devices.profile import DeviceProfile, profile_from_dict
 from devices.results import to_inbox_result
+from referral import review
 from referral.inbox import NewDeviceMessage, record_message
 from tests.service.conftest import Staff
 from tests.service.test_held_device_status_words import _pages
@@ -81,3 +82,23 @@ def test_a_status_change_to_final_naming_another_unit_is_said_so_not_not_final(s
         en_page, result_id
     )
     assert "最终状态的单位不符：设备将结果改为最终（HL7 状态 U）" in _why(zh_page, result_id)
+
+
+@pytest.mark.parametrize(
+    ("obxs", "says"),
+    [
+        (["OBX|1|NM|SPO2||88|%|||||I"], "not a result yet: the device sent a value with HL7 status I"),
+        (["OBX|1|NM|SPO2||88|%|||||N"], "no result: the device sent a value with HL7 status N"),
+        (["OBX|1|NM|SPO2||88|%|||||O"], "no result: the device sent a value with HL7 status O"),
+        (
+            ["OBX|1|NM|SPO2||88|%|||||P|||20260105080000", "OBX|1|NM|SPO2|||mg/dL|||||U|||20260105080000"],
+            "not confirmed: the device made the result final (HL7 status U) naming another unit",
+        ),
+    ],
+)
+def test_the_api_says_so_too(staff: Staff, obxs: list[str], says: str) -> None:
+    """GET /api/v1/devices/held's why_text (referral.review) said 'result status is not final'."""
+    ids = {store_hl7(staff, obx, f"C{n}") for n, obx in enumerate(obxs)}
+    db = staff.app.state.runtime.databases.get()
+    (held,) = [h.as_dict() for h in review.held_results(db) if h.result.id in ids]
+    assert held["why_text"][0].startswith(says), held["why_text"]
