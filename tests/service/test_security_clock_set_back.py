@@ -21,13 +21,14 @@ import httpx
 import pytest
 
 from referral import audit
-from referral.forward_clock import ForwardClock, newest_time
+from referral.forward_clock import ForwardClock, newest_time, utc_text
 from referral.schema import connect
 from referral.transactions import write
 from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
 from triage.cli import main
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role, audit_sign_in
+from triage.service.runtime import LogRetry
 
 DAY_S = 86_400.0
 
@@ -186,3 +187,17 @@ def test_a_time_in_the_log_that_does_not_read_as_one_is_no_floor(tmp_path: Path)
     db.conn.commit()
     assert newest_time(db) == 0.0
     db.close()
+
+
+def test_readyz_counts_down_to_the_log_s_next_attempt_by_the_monotonic_clock() -> None:
+    """While the referral log is tried again, /readyz's ``next_attempt_in_s`` was the wall clock's
+    distance to the attempt: a clock set back an hour said it was an hour away (the retry itself
+    sleeps on the event loop's monotonic clock: seconds away)."""
+    clocks = Clocks()
+    retry = LogRetry.after(3, 4.0, wall=lambda: clocks.wall_at, monotonic=lambda: clocks.mono_at)
+    scheduled = clocks.wall_at
+    clocks.wall_at -= 3600  # set back an hour
+    clocks.mono_at += 1
+    said = retry.said(clocks.mono_at)
+    assert said["next_attempt_in_s"] == 3.0, said
+    assert said["next_attempt"] == 4 and said["next_attempt_at"] == utc_text(scheduled + 4.0), said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,18 +22,33 @@ from triage.settings import Settings
 @dataclass
 class LogRetry:
     """The referral log tried again in the background (``triage/service/wiring.py``): how many
-    attempts to open it failed so far, and when (wall clock, seconds since the epoch) the next is."""
+    attempts to open it failed so far, and when the next is - ``next_attempt_at`` by the wall clock
+    (seconds since the epoch, to say it), ``due`` by the monotonic clock (to count down to it: the
+    retry waits ``asyncio.sleep``, which a clock set back does not lengthen)."""
 
     failed_attempts: int
     next_attempt_at: float
+    due: float = 0.0
 
-    def said(self, now: float) -> dict[str, Any]:
-        """As ``/readyz`` gives it."""
+    @classmethod
+    def after(
+        cls,
+        failed_attempts: int,
+        delay_s: float,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> LogRetry:
+        """The next attempt ``delay_s`` from now."""
+        return cls(failed_attempts, wall() + delay_s, monotonic() + delay_s)
+
+    def said(self, monotonic_now: float) -> dict[str, Any]:
+        """As ``/readyz`` gives it; ``monotonic_now``: ``time.monotonic()`` (by the wall clock, a
+        clock set back an hour said the next attempt was an hour away, one a second away)."""
         return {
             "failed_attempts": self.failed_attempts,
             "next_attempt": self.failed_attempts + 1,
             "next_attempt_at": self.at_text(),
-            "next_attempt_in_s": round(max(0.0, self.next_attempt_at - now), 1),
+            "next_attempt_in_s": round(max(0.0, self.due - monotonic_now), 1),
         }
 
     def at_text(self) -> str:

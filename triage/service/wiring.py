@@ -19,7 +19,6 @@ import contextlib
 import gc
 import logging
 import sqlite3
-import time
 
 from referral.forward_clock import newest_time
 from triage.errors import ClinicError
@@ -57,7 +56,7 @@ async def start_clinic(runtime: Runtime) -> None:
         await asyncio.to_thread(runtime.databases.migrate)
     except LogUnavailable as exc:
         runtime.not_ready_reason = f"{exc.code}: {exc}"
-        runtime.log_retry = LogRetry(failed_attempts=1, next_attempt_at=time.time() + LOG_RETRY_FIRST_S)
+        runtime.log_retry = LogRetry.after(1, LOG_RETRY_FIRST_S)
         log.error(
             "service not ready: %s (tried again in the background up to every %d s; said once per kind)",
             runtime.not_ready_reason,
@@ -91,7 +90,7 @@ async def retry_opening_the_log(runtime: Runtime) -> None:
             reason = f"{exc.code}: {exc}"
             runtime.not_ready_reason = reason
             failed = runtime.log_retry.failed_attempts + 1 if runtime.log_retry is not None else 1
-            runtime.log_retry = LogRetry(failed_attempts=failed, next_attempt_at=time.time() + delay)
+            runtime.log_retry = LogRetry.after(failed, delay)
             if reason != failing:  # once per kind, not every attempt
                 log.error("service not ready: %s (tried again; said once per kind)", reason)
                 failing = reason

@@ -89,7 +89,7 @@ def readyz(request: Request, rt: RuntimeDep) -> Response:
         body["clock"] = set_back.said()
     retrying = rt.log_retry
     if not ready and retrying is not None:
-        body["retry"] = retrying.said(time.time())
+        body["retry"] = retrying.said(time.monotonic())
         body["reason"] = (
             f"{reason} (retrying in the background: attempt {retrying.failed_attempts} failed,"
             f" attempt {retrying.failed_attempts + 1} at {retrying.at_text()})"
