@@ -29,7 +29,13 @@ from triage.bp_pair import check_pairs
 from triage.errors import ClinicError, UnitError, UserInputError
 from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
-from triage.patient import ACUTE_SYMPTOMS, MAX_GESTATION_WEEKS, MIN_GESTATION_WEEKS, AcuteSymptom
+from triage.patient import (
+    ACUTE_SYMPTOMS,
+    MAX_GESTATION_WEEKS,
+    MIN_GESTATION_WEEKS,
+    AcuteSymptom,
+    implausible_size,
+)
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
 from triage.service.api.paging import NextPage
@@ -277,6 +283,16 @@ class PatientContextIn(_Body):
                     {"stated": "false" if pregnant is False else "null"},
                 )
         return data
+
+    @model_validator(mode="after")
+    def _plausible_size(self) -> PatientContextIn:
+        """A height and weight sent together whose BMI is implausible, named as the body names
+        them (the engine's own check says ``patient.``); one joining a size stated earlier in the
+        visit is refused by the engine's check when the visit is assessed, nothing stored."""
+        size = implausible_size(self.height_cm, self.weight_kg)
+        if size is not None:
+            raise UserInputError(f"context.height_cm, context.weight_kg: {size}")
+        return self
 
 
 class EncounterCreate(_Body):
