@@ -126,6 +126,16 @@ class IdempotencyConflictError(ConflictError):
     key = "error.idempotency_conflict"
 
 
+def require_own_key(row: dict[str, Any], key: str, actor: str | None) -> None:
+    """Refuse a key another account used (its record's ``created_by``): keys are scoped to the
+    account that sent them, and another account's record is neither replayed nor named."""
+    if actor is not None and row.get("created_by") != actor:
+        raise IdempotencyConflictError(
+            f"idempotency key {json_text(key)} was already used by another account;"
+            " use a new key for a new request (a key is kept per account)"
+        )
+
+
 class AuditChainError(IntegrityError):
     """The audit trail's hash chain is broken; the message names the first broken entry."""
 

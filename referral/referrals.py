@@ -31,7 +31,7 @@ def create_referral(db: Database, referral: ReferralIn, *, actor: str) -> dict[s
     digest = request_digest(referral)
 
     def work(db: Database) -> dict[str, Any]:
-        existing = _existing_by_key(db, "referrals", referral.idempotency_key, digest)
+        existing = _existing_by_key(db, "referrals", referral.idempotency_key, digest, actor=actor)
         if existing is not None:
             return _decode(existing)
         facilities.require(db, referral.to_facility, "referral to_facility")

@@ -18,7 +18,14 @@ from sqlite_utils import Database
 
 from referral import audit, facilities, observation_requests
 from referral.clinic import pseudonym, pseudonym_secret
-from referral.errors import ConflictError, IdempotencyConflictError, NotFoundError, UserInputError, json_text
+from referral.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    NotFoundError,
+    UserInputError,
+    json_text,
+    require_own_key,
+)
 
 # the overrides moved to their own module; importable from here as before
 from referral.overrides import earlier_override as earlier_override
@@ -47,10 +54,16 @@ def digest(value: Any) -> str:
 _one = one_row
 
 
-def _existing_by_key(db: Database, table: str, key: str | None, digest: str | None) -> dict[str, Any] | None:
+def _existing_by_key(
+    db: Database, table: str, key: str | None, digest: str | None, *, actor: str | None
+) -> dict[str, Any] | None:
+    """The row ``table`` stored under ``key`` for this ``actor``'s request; another account's key
+    is an :class:`IdempotencyConflictError` naming no record (``require_own_key``)."""
     if key is None:
         return None
     row = _one(db, f"SELECT * FROM {table} WHERE idempotency_key = ?", [key])
+    if row is not None:
+        require_own_key(row, key, actor)
     if row is not None and digest is not None and row.get("request_sha256") != digest:
         raise IdempotencyConflictError(
             f"idempotency key {json_text(key)} was already used for a different {table[:-1]} "
@@ -201,7 +214,7 @@ def open_visit(
     a new encounter; the key repeated with another fingerprint is an :class:`IdempotencyConflictError`."""
 
     def work(db: Database) -> tuple[dict[str, Any], bool]:
-        existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None)
+        existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None, actor=actor)
         patient = find_patient(db, encounter.patient_mrn)
         if existing is not None:
             if patient is None or patient["id"] != existing["patient_id"]:
@@ -391,7 +404,7 @@ def add_observations(
 
     def work(db: Database) -> list[int]:
         if keyed is not None:
-            again = observation_requests.stored_ids(db, keyed[0], encounter_id, keyed[1])
+            again = observation_requests.stored_ids(db, keyed[0], encounter_id, keyed[1], actor)
             if again is not None:  # the request again: the readings it stored, nothing written
                 return again
         if after_close:
@@ -487,7 +500,7 @@ def insert_assessment(
     digest = assessment_digest(assessment, payload_text)
 
     def work(db: Database) -> dict[str, Any]:
-        existing = _existing_by_key(db, "assessments", assessment.idempotency_key, digest)
+        existing = _existing_by_key(db, "assessments", assessment.idempotency_key, digest, actor=actor)
         if existing is not None:
             return existing
         if after_close:
@@ -528,10 +541,14 @@ def insert_assessment(
     return write(db, work)
 
 
-def assessment_by_key(db: Database, key: str) -> dict[str, Any] | None:
-    """The assessment stored under an idempotency key (decoded), or ``None``."""
+def assessment_by_key(db: Database, key: str, actor: str) -> dict[str, Any] | None:
+    """The assessment ``actor`` stored under an idempotency key (decoded), or ``None``; another
+    account's key is an :class:`IdempotencyConflictError` naming no record."""
     row = _one(db, "SELECT * FROM assessments WHERE idempotency_key = ?", [key])
-    return None if row is None else _decode_assessment(row)
+    if row is None:
+        return None
+    require_own_key(row, key, actor)
+    return _decode_assessment(row)
 
 
 def _sha(text: str) -> str:

@@ -426,7 +426,7 @@ class Clinic:
         if key is not None:
             # A retry returns what the first request stored (a new assessment of the same readings
             # differs at least in its time, so the stored request fingerprint never matches it).
-            earlier = store.assessment_by_key(db, key)
+            earlier = store.assessment_by_key(db, key, actor)
             if earlier is not None:
                 if int(earlier["encounter_id"]) != encounter_id:
                     raise IdempotencyConflictError(

@@ -56,7 +56,7 @@ class WalkIn:
             key = self.key
             own_key = f"{key}{WALK_IN_ENCOUNTER_KEY}" if key else None
             if key is not None:
-                existing = store.assessment_by_key(db, key)
+                existing = store.assessment_by_key(db, key, self.actor)
                 if existing is not None:
                     encounter = _same_patient(db, existing, self.patient.mrn, key)
                     store.same_body(existing, key, self.body_sha256, "assessment")
