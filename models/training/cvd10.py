@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.card import Threshold
 from models.training import framingham
+from models.training.policy_words import policy_limitation
 from models.training.recipe import Dataset, Recipe
 
 HIGH = 0.10  # the high band, China-PAR's >= 10%
@@ -30,7 +31,7 @@ RECIPE = Recipe(
         "people with known coronary heart disease or stroke",
         "age < 32 or > 70",
     ),
-    limitations=(*framingham.COMMON_LIMITATIONS, framingham.policy_limitation("cvd10", HIGH)),
+    limitations=(*framingham.COMMON_LIMITATIONS, policy_limitation("cvd10", HIGH)),
     features=framingham.FEATURES,
     thresholds=(
         Threshold(

@@ -7,8 +7,11 @@ import pandas as pd
 
 from models.card import Population, Threshold
 from models.training.datasets import PIMA_TE, PIMA_TR, file_record, read_pima
+from models.training.policy_words import policy_limitation
 from models.training.recipe import Dataset, FeatureRecipe, Recipe, float32_exact
 from triage.units import GLUCOSE_MGDL_PER_MMOLL
+
+HIGH = 0.50  # the high band: diabetes more likely than not (project convention)
 
 FEATURES = (
     FeatureRecipe("age", "patient", "a", "continuous", "reject", "Age", "age (years)", 1.0),
@@ -99,6 +102,7 @@ RECIPE = Recipe(
         "Small: 532 complete cases (160 held out).",
         "Women only: male patients are not scored. Women younger than 21 or older than 81 are outside the "
         "population and not scored either (the published rules still apply).",
+        policy_limitation("diabetes", HIGH, "the published glucose and HbA1c rules decide"),
     ),
     features=FEATURES,
     thresholds=(
@@ -110,7 +114,7 @@ RECIPE = Recipe(
         ),
         Threshold(
             band="high",
-            min_probability=0.50,
+            min_probability=HIGH,
             action="order fasting glucose and HbA1c; review at the next visit",
             source="project convention: diabetes more likely than not; see held-out operating point",
         ),

@@ -9,8 +9,6 @@ import pandas as pd
 from models.card import Population
 from models.training.datasets import FRAMINGHAM, file_record, read_framingham
 from models.training.recipe import Dataset, FeatureRecipe, float32_exact
-from triage.assessment import Disposition
-from triage.policy import load_policy
 from triage.units import CHOLESTEROL_MGDL_PER_MMOLL, GLUCOSE_MGDL_PER_MMOLL
 
 BASELINE_FILTER = "PERIOD == 1 & PREVCHD == 0 & PREVSTRK == 0"
@@ -124,30 +122,6 @@ COMMON_LIMITATIONS = (
     "(people who died of other causes within 10 years count as non-events).",
     "A second opinion beside the published scores: it never lowers a rule-based referral.",
 )
-
-
-WHO_VERY_HIGH = "; WHO CVD risk charts: 30% or more is very high"
-
-
-def policy_limitation(name: str, high: float) -> str:
-    """What the built-in policy (triage/policy_default.toml) lets model ``name`` do on its own, from
-    the policy's values: the threshold it refers from and the level, against the card's high band
-    (``high``); a limitation, so that a reader of the card knows what a probability does."""
-    models = load_policy().models
-    setting, level = models.for_model(name), models.level_for(name)
-    threshold = high if setting.threshold is None else setting.threshold
-    where = f"[models.{name}] in triage/policy_default.toml"
-    if level is Disposition.local_care:
-        return f"The built-in policy keeps this model at local care ({where}): it is scored and shown, and refers nobody on its own."
-    said = f"The built-in policy lets this model refer on its own - a {level.value.replace('_', ' ')} - from a probability of {threshold:.0%}"
-    if threshold == high:
-        return f"{said}, its high band ({where})."
-    return (
-        f"{said} ({where}: threshold = {threshold:g}{WHO_VERY_HIGH if threshold == 0.30 else ''}), not"
-        f" from its high band: from {high:.0%} to under {threshold:.0%} it is scored and shown (probability,"
-        f" band) and routes nobody on its own; the published scores and rules decide. A clinic policy with"
-        f" threshold = {high:g} refers from the high band."
-    )
 
 
 def load(outcome: str, time: str) -> Dataset:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.card import Threshold
 from models.training import framingham
+from models.training.policy_words import policy_limitation
 from models.training.recipe import Dataset, Recipe
 
 HIGH = 0.10  # the high band, China-PAR's >= 10%
@@ -33,7 +34,7 @@ RECIPE = Recipe(
         *framingham.COMMON_LIMITATIONS,
         "Few events (about 99 in 4,215 people, ~30 in the held-out split): the AUROC interval is wide and "
         "calibration is imprecise; stroke incidence in China is higher than in this cohort.",
-        framingham.policy_limitation("stroke10", HIGH),
+        policy_limitation("stroke10", HIGH),
     ),
     features=framingham.FEATURES,
     thresholds=(

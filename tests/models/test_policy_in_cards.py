@@ -12,7 +12,7 @@ import pytest
 
 import models
 from models.card_markdown import render_card
-from models.training import framingham
+from models.training.policy_words import policy_limitation
 from tests.triage.conftest import NOW, ob
 from triage.assess import assess
 from triage.patient import PatientContext
@@ -28,7 +28,7 @@ def test_the_card_says_from_which_risk_the_built_in_policy_refers(name: str) -> 
     threshold = policy.models.for_model(name).threshold
     assert threshold == 0.30, "the built-in policy this test reads"
     high = card.thresholds[-1].min_probability
-    said = framingham.policy_limitation(name, high)
+    said = policy_limitation(name, high)
     assert said in card.limitations, card.limitations
     assert said.startswith(
         "The built-in policy lets this model refer on its own - a routine referral - from a probability of 30%"
@@ -52,3 +52,15 @@ def test_the_cvd10_card_does_not_call_its_probability_calibrated() -> None:
     card = read_card(models.MODELS_DIR / "cvd10" / "1.0.0", "cvd10", "1.0.0")
     assert card.calibration.startswith("Not recalibrated"), card.calibration
     assert "calibrated probability" not in card.intended_use, card.intended_use
+
+
+def test_the_diabetes_card_says_the_built_in_policy_keeps_it_at_local_care() -> None:
+    """Its card gave the high band (50 %) with an action and nothing about the policy, which keeps it at
+    local care ([models.diabetes] level = "local_care"): a reader took it as routing patients."""
+    card = read_card(models.MODELS_DIR / "diabetes" / "1.0.0", "diabetes", "1.0.0")
+    assert load_policy().models.level_for("diabetes") == "local_care", "the built-in policy this test reads"
+    said = policy_limitation(
+        "diabetes", card.thresholds[-1].min_probability, "the published glucose and HbA1c rules decide"
+    )
+    assert said in card.limitations and f"- {said}" in render_card(card), card.limitations
+    assert said.startswith("The built-in policy keeps this model at local care ([models.diabetes] in "), said
