@@ -81,15 +81,28 @@ def unreferred_decision(db: Database, encounter_id: int) -> str | None:
     return None if made else decision
 
 
+#: How the staff page's user confirms a close without a referral (the API and the CLI name their field).
+CONFIRM_ON_PAGE = "confirm closing the visit without one"
+CONFIRM_IN_API = 'send "without_referral": true to close the visit without one'
+CONFIRM_IN_CLI = "add --without-referral to close the visit without one"
+
+
 def close(
-    db: Database, encounter_id: int, *, actor: str, reason: str, without_referral: bool = False
+    db: Database,
+    encounter_id: int,
+    *,
+    actor: str,
+    reason: str,
+    without_referral: bool = False,
+    confirm: str = CONFIRM_ON_PAGE,
 ) -> Closure:
     """Close the encounter now and end its device associations, in one audited transaction.
 
     ``reason`` is required (trimmed, at most :data:`REASON_LIMIT` characters). Raises
     ``NotFoundError`` for an unknown encounter, ``ConflictError`` for one already closed and
     ``ReferralNotMadeError`` for one whose decision needs a referral that was not made, unless
-    ``without_referral``.
+    ``without_referral``; its message says how to confirm in the caller's words (``confirm``:
+    the API's field, the CLI's option).
     """
     where = f"closing encounter {encounter_id}"
     actor = required_text(actor, "actor", where, ACTOR_LIMIT, empty_hint=" (it is required)")
@@ -110,8 +123,8 @@ def close(
         if unreferred is not None and not without_referral:
             raise ReferralNotMadeError(
                 f"encounter {encounter_id}: the decision is {unreferred} and no referral was made (one"
-                " proposed and not sent refers nobody); send the referral first, or confirm closing the"
-                " visit without one (the reason is recorded)",
+                f" proposed and not sent refers nobody); send the referral first, or {confirm} (the reason is"
+                " recorded)",
                 says="error.referral_not_made",
                 params={"disposition": unreferred},
             )

@@ -186,7 +186,12 @@ def close_encounter(
 
     database = open_log(ctx, db)
     closed = closure.close(
-        database, encounter_id, actor=actor, reason=reason, without_referral=without_referral
+        database,
+        encounter_id,
+        actor=actor,
+        reason=reason,
+        without_referral=without_referral,
+        confirm=closure.CONFIRM_IN_CLI,
     )
     encounter = closed.encounter
     if as_json:

@@ -19,11 +19,14 @@ def close_encounter(
     actor: str,
     reason: str,
     without_referral: bool = False,
+    confirm: str = closure.CONFIRM_ON_PAGE,
 ) -> Closure:
     """Close the encounter; after the commit, tell the open pages: the queue, and the device panels
     of the devices it detached. A visit whose decision needs a referral that was not made closes
     only ``without_referral`` (``referral.closure``)."""
-    closed = closure.close(db, encounter_id, actor=actor, reason=reason, without_referral=without_referral)
+    closed = closure.close(
+        db, encounter_id, actor=actor, reason=reason, without_referral=without_referral, confirm=confirm
+    )
     runtime.hub.publish("queue", encounter_id=encounter_id)
     for ended in closed.ended:
         runtime.hub.publish("device", device=ended.device_id)

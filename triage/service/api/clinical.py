@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from referral import corrections, patients, store
 from referral import queue as staff_queue
+from referral.closure import CONFIRM_IN_API
 from referral.queue import QueueState
 from referral.records import PatientIn, check_record_number
 from triage.errors import UserInputError
@@ -320,7 +321,13 @@ def close_encounter(
     detached devices are held for review, and new readings, assessments and device attachments for
     this encounter are refused (409: open a new encounter)."""
     closed = closing.close_encounter(
-        rt, db, encounter_id, actor=who.username, reason=body.reason, without_referral=body.without_referral
+        rt,
+        db,
+        encounter_id,
+        actor=who.username,
+        reason=body.reason,
+        without_referral=body.without_referral,
+        confirm=CONFIRM_IN_API,
     )
     return EncounterClosed(
         encounter=EncounterOut.model_validate(closed.encounter),
