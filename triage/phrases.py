@@ -152,13 +152,16 @@ MODEL_REASONS = (*MODEL_REASON_LOCAL_BY_MODEL.values(), MODEL_REASON_LOCAL, MODE
 # not scored: the whole explanation, with one of the reasons below
 NOT_SCORED = Phrase("not_scored", "{model} not scored: {reason}.")
 INPUTS_MISSING = Phrase("inputs_missing", "required inputs missing: {inputs}")
+# ... with a note saying why one is missing (a measured size whose BMI is implausible: BMI_SIZE_NOT_USED)
+INPUTS_MISSING_NOTED = Phrase("inputs_missing_noted", "required inputs missing: {inputs} ({note})")
 SEX_UNKNOWN = Phrase("sex_unknown", "sex unknown; the model was trained on {sex} patients only")
 SEX_MISMATCH = Phrase("sex_mismatch", "trained on {sex} patients only; this patient is {patient_sex}")
 EXCLUDED = Phrase("excluded", "outside the model population: patient.{flag} is true")
 AGE_OUTSIDE = Phrase(
     "age_outside", "outside the model population: age {age} years (the model is for ages {low}-{high})"
 )
-NOT_SCORED_REASONS = (INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED, AGE_OUTSIDE)
+# INPUTS_MISSING_NOTED before INPUTS_MISSING: the latter's pattern matches it too
+NOT_SCORED_REASONS = (INPUTS_MISSING_NOTED, INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED, AGE_OUTSIDE)
 # scored: clauses joined by "; " (a clause's parentheses may hold "; " too), ending in "."
 SCORED = Phrase("scored", "{model} {version}: {probability} ({band}; medium from {medium}, high from {high})")
 DRIVERS = Phrase("drivers", "main drivers (log-odds vs training median): {drivers}")

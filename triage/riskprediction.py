@@ -25,12 +25,14 @@ from triage.errors import ModelContractError
 from triage.ort import ort
 from triage.patient import PatientContext
 from triage.phrases import (
+    BMI_SIZE_NOT_USED,
     DRIVERS,
     FEW_OUTCOMES,
     IMPUTED,
     IMPUTED_LESS_CERTAIN,
     IMPUTED_NO_SUBGROUP,
     INPUTS_MISSING,
+    INPUTS_MISSING_NOTED,
     MODEL_UNITS,
     NOT_SCORED,
     OUT_OF_RANGE,
@@ -187,6 +189,16 @@ _INPUTS_MISSING = INPUTS_MISSING.printf({"inputs": "%s"})
 _DRIVERS, _IMPUTED, _OUT_OF_RANGE = (
     "; " + p.format(**{p.fields[0]: ""}) for p in (DRIVERS, IMPUTED, OUT_OF_RANGE)
 )
+
+
+def _bmi_missing_noted(model: RiskModel, prediction: RiskPrediction, notes: Sequence[str]) -> RiskPrediction:
+    """A model not scored for want of the BMI whose measured size was not used (an implausible
+    weight / height^2): the reason says why the BMI is missing, as a scored model's explanation does."""
+    said = [n for n in notes if any(p.match(n) for p in BMI_SIZE_NOT_USED.values())]
+    if not said:
+        return prediction
+    reason = INPUTS_MISSING_NOTED.format(inputs=", ".join(prediction.missing), note=said[0])
+    return model.not_scored(reason, prediction.missing)
 
 
 def imputed_caution(card: ModelCard) -> str:
@@ -491,6 +503,8 @@ class ModelSet:
             row, notes = built
             prepared = model.prepare(row)
             if isinstance(prepared, RiskPrediction):
+                if notes and "bmi" in prepared.missing:  # a measured size not used: say so
+                    prepared = _bmi_missing_noted(model, prepared, notes)
                 predictions.append(prepared)
             else:
                 pending.append((len(predictions), model, prepared, notes))

@@ -122,3 +122,24 @@ def test_a_stated_bmi_is_used_when_the_measured_size_is_not(models: ModelSet) ->
         PatientContext.model_validate(MAN | {"bmi": 27.0}), READINGS, load_policy(), models=models, now=NOW
     )
     assert cvd10.probability == next(m for m in stated.models if m.model == "cvd10").probability
+
+
+def test_a_model_that_needs_the_bmi_says_why_it_is_missing(models: ModelSet) -> None:
+    """The diabetes model rejects an unknown BMI: it said 'required inputs missing: bmi' only, with a
+    weight measured today; now the reason says the measured size was not used, and why."""
+    woman = PatientContext.model_validate({"age": 45, "sex": "female", "diabetes": False, "height_cm": 100})
+    readings = [ob("weight", 300), ob("glucose_random", 9.0), ob("dbp", 80)]
+    a = assess(woman, readings, load_policy(), models=models, now=NOW)
+    diabetes = next(m for m in a.models if m.model == "diabetes")
+    assert diabetes.probability is None and diabetes.missing == ("bmi",), diabetes
+    assert diabetes.explanation == (
+        "diabetes not scored: required inputs missing: bmi (weight 300 kg / height 100 cm^2 (weight measured,"
+        " height as stated) gives bmi 300.0, outside the plausible 8-90 kg/m2: not used)."
+    ), diabetes.explanation
+    chinese = EngineText("zh").explanation(diabetes.explanation)
+    assert chinese.endswith(
+        "缺少必需的输入：体重指数（体重 300 kg / 身高 100 cm²（体重为今日测量，身高为既往记录）得出体重指数 300.0，超出合理范围 8-90 kg/m²：未采用）。"
+    ), chinese
+    unmeasured = assess(woman, readings[1:], load_policy(), models=models, now=NOW)
+    plain = next(m for m in unmeasured.models if m.model == "diabetes")
+    assert plain.explanation == "diabetes not scored: required inputs missing: bmi.", plain.explanation

@@ -120,6 +120,9 @@ def _patients() -> Iterator[tuple[PatientContext, list[Observation]]]:
     for sizes in (["weight"], ["height"], ["weight", "height"]):
         measured = [ob(code, {"weight": 300.0, "height": 60.0}[code]) for code in sizes]
         yield stated, [*normal_vitals(), *labs, *measured]
+    # ... and the diabetes model, which rejects an unknown BMI, says why it is missing (inputs_missing_noted)
+    unstated = PatientContext(**{**full, "bmi": None, "height_cm": 100.0})
+    yield unstated, [*normal_vitals(), *labs, ob("weight", 300.0)]
     # no diastolic: the diabetes card has no held-out row with an input imputed (imputed_no_subgroup)
     yield PatientContext(**full), [o for o in [*normal_vitals(), *labs] if o.code != "dbp"]
     yield PatientContext(**{**full, "sex": None}), normal_vitals()

@@ -552,6 +552,7 @@ class _PhraseField:
             "text": lambda: owner.entry(f"engine.value.{value}"),
             "time": lambda: clock(value, clinic=owner.clinic),
             "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
+            "clause": lambda: owner.phrase(value, phrases.CLAUSES),
             "readings": lambda: owner.joined([owner.reading_item(item) for item in value.split(", ")]),
             "news2": lambda: owner._score_detail("news2", {"detail": value}),
             "ranges": lambda: owner.joined(
