@@ -247,6 +247,23 @@ def matrix_cell_problem(path: Path, line: int, row: str, column: str, value: Any
     return f"{path}: line {line}, column {json_text(column)}: cell ({row}, {column}) {what}"
 
 
+def _undirected_values(path: Path, matrix: np.ndarray, ids: list[str]) -> np.ndarray:
+    """A covariate of an undirected network, one value per pair: a pair given in one direction only
+    (the other 0, as a long table listing each pair once) has it both ways - the fit reads the
+    first unit's row (i < j), so a pair listed later unit first was read as 0 without a word -,
+    and two directions that differ are refused naming the pair."""
+    differ = ~np.isclose(matrix, matrix.T, rtol=1e-9, atol=0.0) & (matrix != 0) & (matrix.T != 0)
+    if differ.any():
+        i, j = sorted(int(k) for k in np.argwhere(differ)[0])
+        raise NetworkInputError(
+            f"{path}: not symmetric, but the network is undirected: {json_text(ids[i])} -> {json_text(ids[j])}"
+            f" is {matrix[i, j]:g} and {json_text(ids[j])} -> {json_text(ids[i])} is {matrix[j, i]:g}; an"
+            " undirected fit reads one value per pair, so the other would be dropped: give both directions"
+            " the same value, or the pair once"
+        )
+    return np.where(matrix != 0, matrix, matrix.T)
+
+
 def read_network(
     nodes_path: Path, edges_path: Path, edgecov: dict[str, Path] | None = None, directed: bool = True
 ) -> Network:
@@ -255,6 +272,10 @@ def read_network(
     nodes_file = f"the nodes file {nodes_path}"
     edges = read_edges(edges_path, set(ids), nodes_file)
     matrices = {name: read_dyadic(path, ids, nodes_file) for name, path in (edgecov or {}).items()}
+    if not directed:
+        matrices = {
+            name: _undirected_values(path, matrices[name], ids) for name, path in (edgecov or {}).items()
+        }
     return Network(
         nodes,
         edges,

@@ -5,11 +5,12 @@ fitted without them, without a word."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.analytics.ergm.fit_cli import _files
+from tests.analytics.ergm.fit_cli import EXAMPLE, _files
 from triage.cli import main
 
 IDS = [f"u{k}" for k in range(15)]
@@ -70,4 +71,31 @@ def test_a_bad_covariate_file_names_the_option_the_line_and_the_nodes_file(
     assert main(argv) == 2
     assert (
         capsys.readouterr().err == f"error: --edgecov GeoProx={covariate}: {said.format(nodes=f['nodes'])}\n"
+    )
+
+
+def test_an_undirected_covariate_is_one_value_per_pair_in_either_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An undirected fit reads one value per pair (the first unit's row): a pair listed later unit
+    first was read as 0 without a word, and two directions that differ had one dropped."""
+    pairs = [("R01", "R02", 5), ("R03", "R04", 2), ("R01", "R05", 3)]
+    argv = ["study", "fit", "--nodes", str(EXAMPLE / "nodes.csv"), "--edges", str(EXAMPLE / "edges.csv")]
+    argv += ["--undirected", "--formula", 'edges + edgecov("C")']
+    fits = []
+    for name, rows in (("first", pairs), ("later", [(b, a, v) for a, b, v in pairs])):
+        covariate = tmp_path / f"{name}.csv"
+        covariate.write_text(
+            "source,target,value\n" + "".join(f"{a},{b},{v}\n" for a, b, v in rows), encoding="utf-8"
+        )
+        assert main([*argv, "--edgecov", f"C={covariate}", "--json"]) == 0
+        fits.append(json.loads(capsys.readouterr().out)["terms"])
+    assert fits[0] == fits[1]
+    both = tmp_path / "both.csv"
+    both.write_text("source,target,value\nR01,R02,1\nR02,R01,5\n", encoding="utf-8")
+    assert main([*argv, "--edgecov", f"C={both}"]) == 2
+    assert capsys.readouterr().err == (
+        f'error: --edgecov C={both}: not symmetric, but the network is undirected: "R01" -> "R02" is 1 and'
+        ' "R02" -> "R01" is 5; an undirected fit reads one value per pair, so the other would be dropped: give'
+        " both directions the same value, or the pair once\n"
     )
