@@ -36,8 +36,10 @@ def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: obje
         box = warning.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (language, box)
         assert_fits(page, f"the patient page ({language}, {width} px)")
-        page.emulate_media(media="print")  # on paper the warning stays, Confirm and Cancel go
-        assert warning.is_visible() and not page.get_by_role("button", name=CONFIRM[language]).is_visible()
+        page.emulate_media(media="print")  # on paper the warning (an instruction), Confirm and Cancel go
+        assert (
+            not warning.is_visible() and not page.get_by_role("button", name=CONFIRM[language]).is_visible()
+        )
         assert not page.locator(f'tr.referral-actions[data-referral="{referral}"]:has(button)').is_visible()
         page.close()
     # cancelled and referred again with the decision's urgency: nothing to say any more
