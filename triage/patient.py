@@ -143,8 +143,6 @@ class PatientContext(BaseModel):
                 "patient.acute_symptoms_at, patient.acute_symptoms: a time is given for acute symptoms"
                 " not recorded (null); give the answer, or acute_symptoms_at null"
             )
-        if (size := implausible_size(self.height_cm, self.weight_kg)) is not None:
-            raise UserInputError(f"patient.height_cm, patient.weight_kg: {size}")
         if self.gestation_weeks is not None and self.pregnant is not True:
             stated = "false" if self.pregnant is False else "not recorded (null)"
             raise UserInputError(
@@ -163,11 +161,13 @@ class PatientContext(BaseModel):
 
     @property
     def bmi_value(self) -> float | None:
-        """Recorded BMI, else weight / height^2 when both are known, else ``None``."""
+        """Recorded BMI, else weight / height^2 when both are known and it is plausible (a pair
+        refused at intake, :func:`patient_from_mapping`, but stored before), else ``None``."""
         if self.bmi is not None:
             return self.bmi
-        if self.height_cm is not None and self.weight_kg is not None:
-            return bmi_of(self.height_cm, self.weight_kg)
+        height, weight = self.height_cm, self.weight_kg
+        if height is not None and weight is not None and implausible_size(height, weight) is None:
+            return bmi_of(height, weight)
         return None
 
     @property
@@ -245,7 +245,7 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
     if not isinstance(data, dict):
         raise UserInputError(f"{where}: expected an object, got {json_kind(data)}")
     try:
-        return PatientContext.model_validate(data, strict=True)
+        patient = PatientContext.model_validate(data, strict=True)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -265,3 +265,7 @@ def patient_from_mapping(data: object, *, where: str = "patient") -> PatientCont
         raise UserInputError("; ".join(problems)) from None
     except UserInputError as exc:  # a check across fields names them ("patient.pregnant: ... patient.sex")
         raise UserInputError(f"{where.removesuffix('patient')}{exc}") from None  # and now the file
+    size = implausible_size(patient.height_cm, patient.weight_kg)
+    if size is not None:  # refused at intake; a pair stored before is not used (riskfeatures)
+        raise UserInputError(f"{where.removesuffix('patient')}patient.height_cm, patient.weight_kg: {size}")
+    return patient

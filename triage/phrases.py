@@ -208,7 +208,9 @@ BMI_MEASURED = Phrase("bmi_measured", "{bmi} {value} from the measured {bmi}")
 SIZE_MEASURED = ("weight", "height", "weight_height")  # which of the two was measured today
 
 
-def _bmi_phrases(kind: str, head: str, tail: str) -> dict[str, Phrase]:
+def _bmi_phrases(
+    kind: str, head: str, tail: str, which: tuple[str, ...] = SIZE_MEASURED
+) -> dict[str, Phrase]:
     """One phrase per :data:`SIZE_MEASURED`: ``head``, then which size was measured and which stated
     ("(weight measured, height as stated)"), then ``tail``."""
     return {
@@ -222,17 +224,19 @@ def _bmi_phrases(kind: str, head: str, tail: str) -> dict[str, Phrase]:
             + ")"
             + tail,
         )
-        for measured in SIZE_MEASURED
+        for measured in which
     }
 
 
 BMI_FROM_SIZE = _bmi_phrases("measured", "{bmi} {value} from {weight} / {height}^2 ", "")
 # ... and when weight / height^2 is implausible (outside the BMI range, e.g. 300 from 100 cm and
-# 300 kg): the pair is not used (the stated BMI, else none, is), and the note says why
+# 300 kg): the pair is not used (the stated BMI, else none, is), and the note says why; "stated":
+# both as stated (refused at intake, but a visit may hold a pair stored before)
 BMI_SIZE_NOT_USED = _bmi_phrases(
     "not_used",
     "{weight} {weight_kg} kg / {height} {height_cm} cm^2 ",
     " gives {bmi} {value}, outside the plausible {low}-{high} kg/m2: not used",
+    (*SIZE_MEASURED, "stated"),
 )
 # the label every shipped model card carries (card data, not the engine's: a test checks the cards)
 TEACHING_DATA = Phrase(

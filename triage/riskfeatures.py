@@ -120,10 +120,12 @@ def body_mass_index(
             if _plausible(derived):
                 return derived, BMI_FROM_SIZE[measured]
             source = (BMI_SIZE_NOT_USED[measured], h, w, derived)
-    stated = fields["bmi"]
-    if stated is None and fields["height_cm"] is not None and fields["weight_kg"] is not None:
-        stated = bmi_of(fields["height_cm"], fields["weight_kg"])
-        stated = stated if _plausible(stated) else None  # refused at intake; one built without it
+    stated, h, w = fields["bmi"], fields["height_cm"], fields["weight_kg"]
+    if stated is None and h is not None and w is not None:
+        stated = bmi_of(h, w)
+        if not _plausible(stated):  # refused at intake, but a visit may hold a pair stored before
+            source = source or (BMI_SIZE_NOT_USED["stated"], h, w, stated)
+            stated = None
     return stated, source
 
 

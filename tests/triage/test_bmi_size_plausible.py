@@ -19,7 +19,7 @@ import pytest
 from tests.triage.conftest import NOW, ob
 from triage.assess import assess
 from triage.errors import UserInputError
-from triage.patient import PatientContext
+from triage.patient import PatientContext, patient_from_mapping
 from triage.policy import load_policy
 from triage.riskmodels import ModelSet, load_models
 from triage.service.pages.engine_text import EngineText
@@ -48,7 +48,7 @@ def test_a_stated_height_and_weight_whose_bmi_is_implausible_are_refused(
     height: float, weight: float, bmi: str
 ) -> None:
     with pytest.raises(UserInputError) as refused:
-        PatientContext.model_validate({"height_cm": height, "weight_kg": weight})
+        patient_from_mapping({"height_cm": height, "weight_kg": weight})
     said = str(refused.value)
     assert said.startswith(f"patient.height_cm, patient.weight_kg: height {height:g} cm and weight"), said
     assert f"give a BMI of {bmi} kg/m2, outside the plausible range 8-90 kg/m2" in said, said
@@ -56,7 +56,7 @@ def test_a_stated_height_and_weight_whose_bmi_is_implausible_are_refused(
 
 @pytest.mark.parametrize(("height", "weight"), [(100, 90), (250, 50), (100, 8)])
 def test_a_stated_pair_at_the_ends_of_the_range_is_taken(height: float, weight: float) -> None:
-    patient = PatientContext.model_validate({"height_cm": height, "weight_kg": weight})
+    patient = patient_from_mapping({"height_cm": height, "weight_kg": weight})
     assert patient.bmi_value == pytest.approx(weight / (height / 100) ** 2)
 
 
@@ -143,3 +143,19 @@ def test_a_model_that_needs_the_bmi_says_why_it_is_missing(models: ModelSet) -> 
     unmeasured = assess(woman, readings[1:], load_policy(), models=models, now=NOW)
     plain = next(m for m in unmeasured.models if m.model == "diabetes")
     assert plain.explanation == "diabetes not scored: required inputs missing: bmi.", plain.explanation
+
+
+def test_a_stated_pair_stored_before_the_check_is_not_used_and_said(models: ModelSet) -> None:
+    """A visit's context stored before the intake refused such a pair still loads (its device results
+    are still assessed); the pair is not used and the explanation says so."""
+    patient = PatientContext.model_validate(MAN | {"height_cm": 100, "weight_kg": 300})
+    assert patient.bmi_value is None
+    a = assess(patient, READINGS, load_policy(), models=models, now=NOW)
+    cvd10 = next(m for m in a.models if m.model == "cvd10")
+    note = (
+        "weight 300 kg / height 100 cm^2 (weight as stated, height as stated) gives bmi 300.0, outside the"
+        " plausible 8-90 kg/m2: not used"
+    )
+    assert "bmi" in cvd10.imputed and f"; {note};" in cvd10.explanation, cvd10.explanation
+    chinese = EngineText("zh").explanation(cvd10.explanation)
+    assert "（体重和身高均为既往记录）得出体重指数 300.0，超出合理范围 8-90 kg/m²：未采用" in chinese, chinese

@@ -123,6 +123,11 @@ def _patients() -> Iterator[tuple[PatientContext, list[Observation]]]:
     # ... and the diabetes model, which rejects an unknown BMI, says why it is missing (inputs_missing_noted)
     unstated = PatientContext(**{**full, "bmi": None, "height_cm": 100.0})
     yield unstated, [*normal_vitals(), *labs, ob("weight", 300.0)]
+    # a stated pair stored before the intake refused it (bmi_stated_not_used)
+    yield (
+        PatientContext(**{**full, "bmi": None, "height_cm": 100.0, "weight_kg": 300.0}),
+        [*normal_vitals(), *labs],
+    )
     # no diastolic: the diabetes card has no held-out row with an input imputed (imputed_no_subgroup)
     yield PatientContext(**full), [o for o in [*normal_vitals(), *labs] if o.code != "dbp"]
     yield PatientContext(**{**full, "sex": None}), normal_vitals()
