@@ -436,7 +436,11 @@ class RiskModel:
                 ["%s %+.2f" % (name, c) for _, c, name in drivers[:3]]  # noqa: UP031
             )
         if imputed:
-            text += _IMPUTED + ", ".join(f"{k}={_fmt(v)}" for k, v in imputed.items())
+            # with the unit, as an input outside its range (MODEL_UNITS): "glucose_random=4.274 mmol/L"
+            text += _IMPUTED + ", ".join(
+                f"{k}={_fmt(v)}" if self._units[k] is None else f"{k}={_fmt(v)} {self._units[k]}"
+                for k, v in imputed.items()
+            )
             text += self._imputed_caution
         if out_of_range:
             specs = {s.name: s for s in self._specs}

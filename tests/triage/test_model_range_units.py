@@ -78,3 +78,20 @@ def test_the_reviewers_case_and_its_chinese_page(models: ModelSet) -> None:
     assert "收缩压=300 mmHg（训练范围 83.5-244 mmHg）、体重指数=60 kg/m²（训练范围 " in chinese, chinese
     english = EngineText("en").explanation(cvd10.explanation)
     assert "systolic BP=300 mmHg (trained on 83.5-244 mmHg), BMI=60 kg/m2 (trained on " in english, english
+
+
+def test_an_imputed_input_is_shown_with_its_unit(models: ModelSet) -> None:
+    """The imputed inputs read 'dbp=82, bmi=25.36, heart_rate=75, glucose_random=4.274' - the
+    training medians without a unit; now with it, as an input outside its range, a flag without."""
+    man = PatientContext(age=60, sex="male", current_smoker=False, diabetes=False)
+    a = assess(man, [ob("sbp", 150), ob("total_cholesterol", 5.0)], load_policy(), models=models, now=NOW)
+    cvd10 = next(m for m in a.models if m.model == "cvd10")
+    assert (
+        "; missing, imputed with the training median: dbp=82 mmHg, bmi=25.36 kg/m2, heart_rate=75 /min,"
+        " glucose_random=4.274 mmol/L, on_antihypertensives=0;" in cvd10.explanation
+    ), cvd10.explanation
+    chinese = EngineText("zh").explanation(cvd10.explanation)
+    assert (
+        "以训练集中位数填补：舒张压=82 mmHg、体重指数=25.36 kg/m²、心率=75 次/分、随机血糖=4.274 mmol/L、正在服用降压药=0；"
+        in chinese
+    ), chinese

@@ -389,6 +389,14 @@ class EngineText:
     def note(self, text: str) -> str:
         return bounds(self.phrase(text, _NOTES))
 
+    def named_item(self, item: str) -> str:
+        """One item of a model's list ("age +1.22", "bmi=27", "heart_rate=75 /min"): its name as the
+        page names it, and a unit after its value as the page shows it ("心率=75 次/分")."""
+        item = _NAMED.sub(lambda m: self.label(m[1]), item, 1)
+        head, _, unit = item.rpartition(" ")
+        shown = self.text.get(f"score_detail.unit.{unit}") if head and "=" in head else None
+        return item if shown is None else f"{head} {shown}"
+
     def reading_item(self, item: str) -> str:
         """One reading as a note lists it ("heart_rate 110 /min"): named, its value and unit as
         the readings table shows them ("心率 110 次/分")."""
@@ -546,9 +554,7 @@ class _PhraseField:
             "codes": lambda: owner.joined([owner.label(c) for c in value.split(", ")]),
             "label": lambda: owner.label(value),
             "model": lambda: owner.model_name(value),
-            "named": lambda: owner.joined(
-                [_NAMED.sub(lambda m: owner.label(m[1]), item, 1) for item in value.split(", ")]
-            ),
+            "named": lambda: owner.joined([owner.named_item(item) for item in value.split(", ")]),
             "text": lambda: owner.entry(f"engine.value.{value}"),
             "time": lambda: clock(value, clinic=owner.clinic),
             "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
