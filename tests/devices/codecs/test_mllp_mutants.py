@@ -35,3 +35,9 @@ def test_the_end_bytes_end_the_frame_not_fs_alone() -> None:
     decoder = MllpDecoder()
     assert decoder.feed(bytes([VT]) + b"A" + bytes([FS])) == []
     assert decoder.feed(b"\r") == [MllpMessage(b"A", 0)]
+
+
+def test_the_frame_bytes_on_the_wire() -> None:
+    """MLLP (HL7 v2.5.1 Appendix C): start block VT 0x0B, end block FS 0x1C then CR 0x0D."""
+    assert frame(b"MSH|^~\\&") == b"\x0bMSH|^~\\&\x1c\x0d"
+    assert MllpDecoder().feed(b"\x0bMSH|^~\\&\x1c\x0d") == [MllpMessage(b"MSH|^~\\&", 0)]
