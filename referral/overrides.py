@@ -6,23 +6,36 @@ Moved from ``referral.store``, which still exports these names.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
 
 from referral import audit
+from referral.errors import IdempotencyConflictError, json_text, require_own_key
 from referral.records import OverrideIn
 from referral.transactions import insert_row, utc_now, write
 
 
-def override_assessment(db: Database, assessment_id: int, override: OverrideIn) -> dict[str, Any]:
+def override_assessment(
+    db: Database, assessment_id: int, override: OverrideIn, *, keyed: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """A clinician replaces the engine's disposition; the reason is required and audited - also
     when the disposition stays the same (a confirmation is a decision on record). The audit entry's
     ``from`` is the decision in force before it (an earlier override's, else the engine's), and
-    ``engine`` the engine's: a reversal of an earlier override no longer reads as a confirmation."""
+    ``engine`` the engine's: a reversal of an earlier override no longer reads as a confirmation.
+
+    ``keyed``: the request's idempotency key and body fingerprint, kept in the audit entry - the
+    request again (its retry after a timeout) returns the override stored the first time and writes
+    nothing; the key with another body is an :class:`IdempotencyConflictError`, another account's
+    key one that names nothing."""
     from referral import store  # store exports this module's names: imported when called
 
     def work(db: Database) -> dict[str, Any]:
+        if keyed is not None:
+            earlier = _keyed_override(db, assessment_id, keyed, override.clinician)
+            if earlier is not None:
+                return earlier
         assessment = store.get_assessment(db, assessment_id)
         in_force = final_disposition(db, assessment)
         row = {
@@ -45,11 +58,37 @@ def override_assessment(db: Database, assessment_id: int, override: OverrideIn) 
                 "from": in_force,
                 "to": override.disposition,
                 "engine": assessment["disposition"],
-            },
+            }
+            | ({} if keyed is None else {"idempotency_key": keyed[0], "body_sha256": keyed[1]}),
         )
         return {"id": row_id, **row}
 
     return write(db, work)
+
+
+def _keyed_override(
+    db: Database, assessment_id: int, keyed: tuple[str, str], actor: str
+) -> dict[str, Any] | None:
+    """The override a request with this key stored on the assessment (its audit entry, found by
+    the trail's entity index), or ``None``."""
+    key, body_sha256 = keyed
+    entry = db.conn.execute(
+        "SELECT actor, data FROM audit WHERE entity = 'assessment' AND entity_id = ?"
+        " AND action = 'assessment.override' AND json_extract(data, '$.idempotency_key') = ?",
+        [str(assessment_id), key],
+    ).fetchone()
+    if entry is None:
+        return None
+    require_own_key({"created_by": entry[0]}, key, actor)
+    data = json.loads(entry[1])
+    if data.get("body_sha256") != body_sha256:
+        raise IdempotencyConflictError(
+            f"idempotency key {json_text(key)} was already used for a different override (id"
+            f" {data['override_id']}); use a new key for a new request"
+        )
+    row = db.conn.execute("SELECT * FROM overrides WHERE id = ?", [data["override_id"]])
+    names = [c[0] for c in row.description]
+    return dict(zip(names, row.fetchone(), strict=True))
 
 
 def overrides_for(db: Database, assessment_id: int) -> list[dict[str, Any]]:

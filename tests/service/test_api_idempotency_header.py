@@ -161,19 +161,19 @@ def test_a_walk_in_key_used_again_for_another_patient_is_the_documented_idempote
 
 
 def test_a_key_sent_to_a_write_that_takes_none_is_422_not_ignored(api: Api) -> None:
-    # an override sent with the header would be stored again on the retry the client believed protected
+    # a close sent with the header would be taken as protected by it, and is not
     made = api.post(Role.nurse, "/api/v1/assessments", _walk_in("UNKEYED-1"))
-    path = f"/api/v1/assessments/{made.json()['id']}/overrides"
-    override = {"disposition": "local_care", "reason": "seen by the doctor"}
-    refused = api.post(Role.clinician, path, override, ("Idempotency-Key", "ovr-1"))
+    path = f"/api/v1/encounters/{made.json()['encounter_id']}/close"
+    close = {"reason": "went home", "without_referral": True}
+    refused = api.post(Role.clinician, path, close, ("Idempotency-Key", "close-1"))
     assert refused.status_code == 422 and refused.json()["fields"] == ["header.Idempotency-Key"], refused.text
     assert refused.json()["error"] == (
         f"header.Idempotency-Key: POST {path} takes no idempotency key, so a retry of it would not be"
         f" recognised; the creations that take one: {idempotency.KEYED}"
     )
     visit = api.get(f"/api/v1/encounters/{made.json()['encounter_id']}").json()
-    assert visit["final_disposition"] == made.json()["disposition"] != "local_care"  # not overridden
-    assert api.post(Role.clinician, path, override).status_code == 201
+    assert visit["encounter"]["closed_at"] is None  # not closed
+    assert api.post(Role.clinician, path, close).status_code == 200
 
 
 def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) -> None:
@@ -185,13 +185,15 @@ def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) ->
     )
     assert taking == [
         "/assessments",
+        "/assessments/{assessment_id}/overrides",
         "/encounters",
         "/encounters/{encounter_id}/assessments",
         "/encounters/{encounter_id}/observations",
         "/referrals",
     ]
     listed = re.findall(r"/api/v1(/[a-z/{}]+)", idempotency.KEYED)
-    assert sorted(p.replace("{id}", "{encounter_id}") for p in listed) == taking
+    named = (p.replace("/assessments/{id}", "/assessments/{assessment_id}") for p in listed)
+    assert sorted(p.replace("{id}", "{encounter_id}") for p in named) == taking
 
 
 def test_an_idempotent_method_may_carry_the_key_a_client_sends_with_every_write(api: Api) -> None:

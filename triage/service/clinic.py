@@ -463,12 +463,24 @@ class Clinic:
         return stored
 
     def override(
-        self, db: Database, assessment_id: int, disposition: Disposition, reason: str, *, actor: str
+        self,
+        db: Database,
+        assessment_id: int,
+        disposition: Disposition,
+        reason: str,
+        *,
+        actor: str,
+        keyed: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
+        """Record a clinician's override; ``keyed`` (the request's idempotency key and body
+        fingerprint): its retry returns the stored override (``referral.overrides``)."""
         if not reason.strip():
             raise UserInputError("reason: an override needs a reason")
         row = store.override_assessment(
-            db, assessment_id, OverrideIn(clinician=actor, disposition=disposition.value, reason=reason)
+            db,
+            assessment_id,
+            OverrideIn(clinician=actor, disposition=disposition.value, reason=reason),
+            keyed=keyed,
         )
         encounter_id = store.get_assessment(db, assessment_id)["encounter_id"]
         self.hub.publish("queue", encounter_id=encounter_id)

@@ -76,7 +76,7 @@ Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def _fingerprint(body: EncounterCreate | AssessRequest | WalkInAssessment) -> str | None:
+def _fingerprint(body: EncounterCreate | AssessRequest | WalkInAssessment | OverrideCreate) -> str | None:
     """The request body's fingerprint (without its key) when it carries an ``idempotency_key``:
     the key used again with another body is a 409 ``idempotency_conflict``, as for referrals."""
     return None if body.idempotency_key is None else store.request_digest(body)
@@ -478,10 +478,15 @@ def get_assessment(assessment_id: Id, db: DbDep, who: SyncReader) -> AssessmentO
     " (`POST /api/v1/referrals`); the staff page's override proposes one as triage does.",
 )
 def override_assessment(
-    assessment_id: Id, body: OverrideCreate, db: DbDep, clinic: ClinicDep, who: Clinician
+    assessment_id: Id, body: OverrideCreate, db: DbDep, clinic: ClinicDep, who: Clinician, key: HeaderKey
 ) -> OverrideOut:
+    body = keyed(body, key)
+    fingerprint = _fingerprint(body)
+    request = (
+        None if body.idempotency_key is None or fingerprint is None else (body.idempotency_key, fingerprint)
+    )
     return OverrideOut.model_validate(
-        clinic.override(db, assessment_id, body.disposition, body.reason, actor=who.username)
+        clinic.override(db, assessment_id, body.disposition, body.reason, actor=who.username, keyed=request)
     )
 
 

@@ -466,6 +466,13 @@ class WalkInAssessment(_Body):
 class OverrideCreate(_Body):
     disposition: Disposition
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required)")
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Sent again with the same body (a retry), the stored override is returned and"
+        " nothing is written; with another body, 409 `idempotency_conflict`",
+    )
 
 
 class OverrideOut(BaseModel):

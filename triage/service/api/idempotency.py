@@ -46,7 +46,8 @@ MAX_KEY = 200
 #: The writes that take a key (the header or the body's ``idempotency_key``), as a refusal lists them.
 KEYED = (
     "POST /api/v1/assessments, /api/v1/encounters, /api/v1/encounters/{id}/assessments,"
-    " /api/v1/encounters/{id}/observations (the header only) and /api/v1/referrals"
+    " /api/v1/encounters/{id}/observations (the header only), /api/v1/assessments/{id}/overrides"
+    " and /api/v1/referrals"
 )
 _QUOTED = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
 _BARE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
