@@ -44,3 +44,20 @@ def test_another_accounts_key_replays_nothing_and_names_no_record(api: Api) -> N
     reused = api.post(Role.clinician, path, readings, ("Idempotency-Key", "shared-key-3"))
     _refused_naming_nothing(reused.status_code, reused.json(), "")
     assert len(api.get(f"/api/v1/encounters/{encounter}").json()["observations"]) == 4
+
+
+def test_a_referral_s_and_an_encounter_s_key_are_the_account_s_own(api: Api) -> None:  # noqa: F811
+    made = api.post(Role.nurse, "/api/v1/assessments", _walk_in("ACC-2")).json()
+    referral = {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "emergency"}
+    keyed = referral | {"reason": "hypoxia", "idempotency_key": "shared-key-4"}
+    stored = api.post(Role.clinician, "/api/v1/referrals", keyed)
+    assert stored.status_code == 201, stored.text
+    reused = api.post(Role.admin, "/api/v1/referrals", keyed)
+    _refused_naming_nothing(reused.status_code, reused.json(), stored.json()["id"])
+    patient = api.post(Role.nurse, "/api/v1/patients", {"mrn": "ACC-3", "sex": "female"})
+    assert patient.status_code in (200, 201), patient.text
+    visit = {"mrn": "ACC-3", "age_years": 50, "idempotency_key": "shared-key-5"}
+    opened = api.post(Role.nurse, "/api/v1/encounters", visit)
+    assert opened.status_code == 201, opened.text
+    reused = api.post(Role.clinician, "/api/v1/encounters", visit)
+    _refused_naming_nothing(reused.status_code, reused.json(), opened.json()["id"])
