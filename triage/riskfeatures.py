@@ -22,14 +22,16 @@ from triage.phrases import (
     BMI_MEASURED,
     BMI_SIZE_NOT_USED,
     EXCLUDED,
+    MODEL_UNITS,
     SEX_MISMATCH,
     SEX_UNKNOWN,
     STAND_IN,
     Phrase,
 )
+from triage.vocabulary import concept
 
 # the phrases as %-formats (str.format with keywords costs about a microsecond a call)
-_STAND_IN = STAND_IN.printf({"feature": "%s", "alternative": "%s", "value": "%g"})
+_STAND_IN = STAND_IN.printf({"feature": "%s", "alternative": "%s", "value": "%g %s"})
 _SEX_UNKNOWN = SEX_UNKNOWN.printf({"sex": "%s"})
 _SEX_MISMATCH = SEX_MISMATCH.printf({"sex": "%s", "patient_sex": "%s"})
 _EXCLUDED = EXCLUDED.printf({"flag": "%s"})
@@ -207,7 +209,9 @@ def substitute(
             raw = values.get(alternative)
             if raw is not None:
                 features[name] = observation_value(alternative, raw)
-                notes.append(_STAND_IN % (name, alternative, features[name], name))
+                # with its unit, as the explanation's other values: "(6.1 mmol/L; ...)"
+                unit = MODEL_UNITS.get(concept(alternative).unit, concept(alternative).unit)
+                notes.append(_STAND_IN % (name, alternative, features[name], unit, name))
                 break
     return notes
 
