@@ -32,3 +32,22 @@ def test_the_refusal_names_the_field_to_send(api: Api, tmp_path: Path) -> None: 
     )
     assert cli.returncode == 1, cli.stderr
     assert "add --without-referral to close the visit without one" in cli.stderr, cli.stderr
+
+
+def test_the_close_names_the_proposals_it_leaves_open(api: Api) -> None:  # noqa: F811
+    """An API client closing a local-care visit learns which proposal still waits for a clinician,
+    as the page's close form says (the answer named none)."""
+    made = api.post(Role.nurse, "/api/v1/assessments", WALK_IN).json()
+    referral = {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "routine"}
+    proposed = api.post(Role.clinician, "/api/v1/referrals", referral | {"reason": "x"}).json()
+    override = {"disposition": "local_care", "reason": "seen in person"}
+    assert (
+        api.post(Role.clinician, f"/api/v1/assessments/{made['id']}/overrides", override).status_code == 201
+    )
+    closed = api.post(Role.nurse, f"/api/v1/encounters/{made['encounter_id']}/close", {"reason": "home"})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["proposed_referrals"] == [proposed["id"]]
+    other = api.post(Role.nurse, "/api/v1/assessments", {**WALK_IN, "patient": {"mrn": "NONE-1"}}).json()
+    path = f"/api/v1/encounters/{other['encounter_id']}/close"
+    nothing = api.post(Role.nurse, path, {"reason": "home", "without_referral": True})
+    assert nothing.status_code == 200 and nothing.json()["proposed_referrals"] == [], nothing.text

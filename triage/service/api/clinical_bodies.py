@@ -382,6 +382,10 @@ class EncounterClosed(BaseModel):
     ended_associations: list[AssociationOut] = Field(
         description="The device associations the close ended (end_reason 'encounter_closed')"
     )
+    proposed_referrals: list[int] = Field(
+        description="The ids of the visit's referrals proposed and not sent, which the close leaves"
+        " open: a clinician sends or cancels each (the staff page's close form names them)"
+    )
 
 
 class ObservationOut(BaseModel):
