@@ -61,7 +61,9 @@ def connect(
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    new = not target.exists()
+    # SQLite's in-memory database (':memory:', '') has no file to create, give or remove: it was
+    # made a file named ':memory:' in the working folder
+    new = str(path) not in ("", ":memory:") and not target.exists()
     if new:
         create_private(target)
     db = Database(sqlite3.connect(str(target), check_same_thread=False)) if any_thread else Database(target)

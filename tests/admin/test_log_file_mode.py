@@ -70,3 +70,17 @@ def test_the_copy_a_killed_backup_left_is_its_owner_s_only(tmp_path: Path, usual
     killed_at_fsync(["referrals", "backup", "--db", str(log), "--out", str(out)])
     left = out.with_name("b.db.partial")
     assert left.exists() and _mode(left) == 0o600, oct(_mode(left))
+
+
+def test_an_in_memory_log_leaves_no_file_named_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """':memory:' is SQLite's in-memory database, not a file name: opening it made an empty file
+    called ':memory:' in the working folder (found in the checkout after a test run)."""
+    monkeypatch.chdir(tmp_path)
+    db = connect(":memory:")
+    try:
+        db.execute("select 1").fetchone()
+    finally:
+        db.close()
+    assert list(tmp_path.iterdir()) == []
