@@ -141,7 +141,9 @@ def test_ckd_is_not_scored_for_children(age: float, scored: bool) -> None:
     (p,) = models_.predict(PatientContext(age=age, **CHILD), CHILD_VALUES)
     assert (p.probability is not None) is scored, p.explanation
     if not scored:
-        assert f"outside the model population: age {age:g} years (the model is for ages 19-90)" in p.explanation
+        assert (
+            f"outside the model population: age {age:g} years (the model is for ages 19-90)" in p.explanation
+        )
     text = " ".join(render_card(card).split())
     assert "Scored only for ages 19-90:" in text
     # the card's example: what the model itself gives the 5-year-old (RiskModel.predict: no population check)

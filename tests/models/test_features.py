@@ -206,7 +206,9 @@ def test_a_fasting_glucose_stands_in_for_a_missing_random_glucose_and_says_so(mo
     out = _by_model(model_set, FULL_PATIENT, {**values, "glucose_fasting": 8.5})
     p = out["cvd10"]
     assert "glucose_random" not in p.imputed
-    assert "glucose_random taken from glucose_fasting (8.5 mmol/L; no glucose_random recorded)" in p.explanation
+    assert (
+        "glucose_random taken from glucose_fasting (8.5 mmol/L; no glucose_random recorded)" in p.explanation
+    )
     direct = _by_model(model_set, FULL_PATIENT, {**values, "glucose_random": 8.5})["cvd10"]
     assert p.probability == direct.probability
     # a recorded random glucose is always preferred
