@@ -481,16 +481,16 @@ def restore_command(
     older version is upgraded then, with no second copy taken: --from is the log as it was. The
     restore is recorded in the restored log's audit trail (log.restore: the backup, its chain head,
     where the replaced log is kept; --json: audit_entry)."""
-    from referral import backup  # the log's modules: when a command opens it
+    from referral import restore  # the log's modules: when a command opens it
     from referral.schema import upgrade
 
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
-    report = backup.restore(source, path)
+    report = restore.restore(source, path)
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
     applied = upgrade(restored, back_up=False)[0]
-    entry = backup.record_restore(restored, report, source, cli_actor())
+    entry = restore.record_restore(restored, report, source, cli_actor())
     if as_json:
         print_json(report.as_dict() | {"applied_now": applied, "audit_entry": entry})
         return

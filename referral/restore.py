@@ -1,0 +1,195 @@
+"""Restore: a checked backup put in place of the referral log (stopped), the log it replaces kept
+beside it, and the restore recorded in the restored log's own audit trail. The copy itself is
+written as a backup is (:mod:`referral.backup`): to ``<log>.partial``, checked, synced, renamed."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from referral import audit
+from referral.backup import (
+    BackupReport,
+    _check,
+    _read_only,
+    _same_owner_and_mode,
+    _sync_folder,
+    _write_copy,
+    partial_of,
+)
+from referral.errors import ConflictError, IntegrityError, UserInputError
+from referral.schema import refuse_newer_schema
+from referral.transactions import write
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    path: Path
+    moved_aside: list[Path]
+    backup: BackupReport
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "db": str(self.path),
+            "moved_aside": [str(p) for p in self.moved_aside],
+            "from": self.backup.as_dict(),
+        }
+
+
+def record_restore(db: Database, report: RestoreReport, source: Path, actor: str) -> int:
+    """The restore in the restored log's own trail (``log.restore``, entity ``log``): from which
+    backup (its path, its chain head), and where the log it replaced is kept. Without it the trail
+    went on from the backup's last entry as if nothing had happened: whatever the replaced log held
+    after the backup was gone without a trace in the log itself. Compared with no table. Returns
+    the entry's ``seq``."""
+    head = report.backup.audit
+    data = {
+        "from": str(source),
+        "backup_head": None if head.head_hash is None else f"{head.entries}:{head.head_hash}",
+        "replaced": [str(p) for p in report.moved_aside],
+    }
+    return write(
+        db,
+        lambda db: audit.append(
+            db,
+            actor=actor,
+            action="log.restore",
+            entity="log",
+            entity_id=report.path.name,
+            reason="restored from a backup: what the replaced log held after it is not in this log",
+            data=data,
+        ),
+    )
+
+
+def restore(source: Path, target: Path) -> RestoreReport:
+    """Put the backup ``source`` in place of the log ``target`` (stopped: no process may have it
+    open). The backup is checked first and refused if SQLite finds it damaged, its audit chain
+    is broken or its tables differ from it. The log it replaces is moved aside with its ``-wal``
+    and ``-shm`` (kept: they may be evidence) - a ``-wal`` left beside the restored file would be
+    replayed into it. Pending migrations are the caller's (``connect``)."""
+    if not source.is_file():
+        raise UserInputError(f"--from {source}: no backup file there")
+    if target.exists() and source.resolve() == target.resolve():
+        raise UserInputError(f"--from {source} is the referral log itself; give a backup file")
+    try:
+        backup_db = _read_only(source)
+    except sqlite3.DatabaseError as exc:
+        raise UserInputError(f"--from {source}: cannot open it (SQLite: {exc})") from None
+    try:
+        checked = _check_backup(backup_db, source)
+        if target.exists():
+            _refuse_while_open(target)  # before copying: refused with nothing changed
+        moved: list[Path] = []
+
+        def aside() -> None:
+            # Only once the copy is written and synced beside it: the log was moved aside first,
+            # so a restore killed or cut off by a power failure during the copy (seconds for a
+            # large log) left no log under the name, and the service started next created an
+            # empty one there.
+            if target.exists():
+                _same_owner_and_mode(partial_of(target), target)
+                moved.extend(_move_aside(target))
+            else:  # a new box: the log is its folder's owner's (the service's data folder)
+                _folder_s_owner(partial_of(target), target.parent)
+
+        try:
+            # the backup as checked, with its own -wal's commits
+            _write_copy(backup_db, target, lambda _: None, before_rename=aside)
+        except BaseException:
+            # A copy that failed (a full disk) left no log under the name: the next start of the
+            # service would have created an empty one there, and run on it, without a word.
+            _put_back(moved, target)
+            raise
+    finally:
+        backup_db.close()
+    return RestoreReport(target, moved, checked)
+
+
+def _check_backup(copy: sqlite3.Connection, source: Path) -> BackupReport:
+    damaged = f"--from {source}: refused, SQLite finds the backup damaged; the log was not touched"
+    try:
+        copy.execute("BEGIN")  # one snapshot for every check
+        refuse_newer_schema(Database(copy), source)  # this version would then refuse the log
+        referrals, chain, rows = _check(Database(copy), source, damaged)
+        copy.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        raise UserInputError(
+            f"--from {source}: not a usable backup of a referral log (SQLite: {exc})"
+        ) from None
+    if not chain.ok or rows is None or not rows.ok:
+        where = (
+            f"{rows.table} row {rows.row_id}: {rows.problem}"
+            if chain.ok and rows is not None
+            else f"audit chain broken at entry {chain.first_broken_seq}: {chain.problem}"
+        )
+        raise IntegrityError(
+            f"--from {source}: refused, the backup does not verify ({where}); the log was not touched"
+        )
+    return BackupReport(source, source.stat().st_size, referrals, chain, rows)
+
+
+def _move_aside(target: Path) -> list[Path]:
+    """Take the log out of the way, with its ``-wal``/``-shm``; refuse while a process has it open."""
+    _refuse_while_open(target)
+    stamp = _unused_stamp(target)
+    moved = []
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{target}{suffix}")
+        if path.exists():
+            aside = path.with_name(f"{target.name}.replaced-{stamp}{suffix}")
+            path.replace(aside)
+            moved.append(aside)
+    return moved
+
+
+def _unused_stamp(target: Path) -> str:
+    """The UTC second for the names a replaced log and its side files get, with ``-2``, ``-3`` ...
+    when a file of such a name is there: a restore within the same second as another, or after the
+    clock was set back, renamed over the log an earlier restore had kept."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    taken = {p.name for p in target.parent.glob(f"{glob.escape(target.name)}.replaced-{stamp}*")}
+    chosen, n = stamp, 1
+    while any(f"{target.name}.replaced-{chosen}{suffix}" in taken for suffix in ("", "-wal", "-shm")):
+        n += 1
+        chosen = f"{stamp}-{n}"
+    return chosen
+
+
+def _folder_s_owner(copy: Path, folder: Path) -> None:
+    if os.geteuid() == 0:  # only root may give a file away
+        was = folder.stat()
+        os.chown(copy, was.st_uid, was.st_gid)
+
+
+def _refuse_while_open(target: Path) -> None:
+    probe = sqlite3.connect(str(target), timeout=0)
+    try:
+        # Leaving WAL mode needs every other connection closed: the service or a gateway holding
+        # the log open makes this fail at once ("database is locked"), and nothing is moved.
+        probe.execute("PRAGMA journal_mode = DELETE").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ConflictError(
+                f"{target} is open in another process (the service, a device gateway?); stop it,"
+                " then restore - nothing was changed"
+            ) from None
+    except sqlite3.DatabaseError:  # a damaged log - the reason to restore: move it as it is
+        pass
+    finally:
+        probe.close()
+
+
+def _put_back(moved: list[Path], target: Path) -> None:
+    """Undo :func:`_move_aside`: the log and its side files under their names again."""
+    for aside in moved:
+        suffix = next((s for s in ("-wal", "-shm") if aside.name.endswith(s)), "")
+        aside.replace(Path(f"{target}{suffix}"))
+    _sync_folder(target.parent)
