@@ -162,6 +162,12 @@ AGE_OUTSIDE = Phrase(
 )
 # INPUTS_MISSING_NOTED before INPUTS_MISSING: the latter's pattern matches it too
 NOT_SCORED_REASONS = (INPUTS_MISSING_NOTED, INPUTS_MISSING, SEX_UNKNOWN, SEX_MISMATCH, EXCLUDED, AGE_OUTSIDE)
+# the engine's former wording, no longer written but held in stored assessments (never rewritten):
+# the staff pages still render it in their language (AGE_OUTSIDE before ce17e00c)
+AGE_OUTSIDE_TRAINED = Phrase(
+    "age_outside_trained", "outside the model population: age {age} years (trained on ages {low}-{high})"
+)
+STORED_NOT_SCORED_REASONS = (AGE_OUTSIDE_TRAINED,)
 # scored: clauses joined by "; " (a clause's parentheses may hold "; " too), ending in "."
 SCORED = Phrase("scored", "{model} {version}: {probability} ({band}; medium from {medium}, high from {high})")
 DRIVERS = Phrase("drivers", "main drivers (log-odds vs training median): {drivers}")
@@ -456,6 +462,7 @@ PHRASES = (
     *MODEL_REASONS,
     NOT_SCORED,
     *NOT_SCORED_REASONS,
+    *STORED_NOT_SCORED_REASONS,
     *CLAUSES,
     RANGE_ITEM_UNIT,
     RANGE_ITEM,

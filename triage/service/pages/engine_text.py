@@ -84,6 +84,8 @@ _SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
     },
 }
 _KIDNEY_ESTIMATES = tuple(phrases.KIDNEY_ESTIMATE.values())
+# a not-scored reason as the engine writes it, or as a stored assessment holds its former wording
+_NOT_SCORED_REASONS = (*phrases.NOT_SCORED_REASONS, *phrases.STORED_NOT_SCORED_REASONS)
 _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts with ("age +1.22", "bmi=27")
 # a reading as the engine shows it (``Observation.display_value``): "<op><number> <unit>", with
 # " (reported <op><number> <unit>)" when it was converted
@@ -557,7 +559,7 @@ class _PhraseField:
             "named": lambda: owner.joined([owner.named_item(item) for item in value.split(", ")]),
             "text": lambda: owner.entry(f"engine.value.{value}"),
             "time": lambda: clock(value, clinic=owner.clinic),
-            "reason": lambda: owner.phrase(value, phrases.NOT_SCORED_REASONS),
+            "reason": lambda: owner.phrase(value, _NOT_SCORED_REASONS),
             "clause": lambda: owner.phrase(value, phrases.CLAUSES),
             "readings": lambda: owner.joined([owner.reading_item(item) for item in value.split(", ")]),
             "news2": lambda: owner._score_detail("news2", {"detail": value}),
