@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_origin
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -186,6 +186,13 @@ class ServiceSettings(BaseModel):
     )
     propose_referrals: bool = Field(
         True, description="Propose a referral (for a clinician to confirm) when the policy says refer"
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Addresses (or networks, 10.0.0.0/24) of the reverse proxies whose X-Forwarded-For"
+        ' and X-Forwarded-Proto the service believes, e.g. ["127.0.0.1"] for a proxy on this machine;'
+        " empty (the default): none, every request's client is the address it came from (a local"
+        " process could otherwise name any address and dodge the per-address login limit)",
     )
     cors_origins: list[str] = Field(
         default_factory=list,

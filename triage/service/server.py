@@ -58,6 +58,7 @@ class ClinicServer(uvicorn.Server):
         stopped_by_primary: bool = False,
         stop_on_hangup: bool = False,
     ) -> None:
+        trusted = app.state.runtime.settings.service.trusted_proxies
         super().__init__(
             uvicorn.Config(
                 app,
@@ -71,6 +72,11 @@ class ClinicServer(uvicorn.Server):
                 loop="auto",
                 access_log=False,  # access lines would carry URLs naming patients' encounters
                 server_header=False,
+                # X-Forwarded-For and -Proto only from the proxies the administrator names: uvicorn
+                # believed them from 127.0.0.1 by default, so any local process chose its own client
+                # address (and a fresh per-address login limit with each)
+                proxy_headers=bool(trusted),
+                forwarded_allow_ips=[str(network) for network in trusted],
                 # a walk-in waiting for another writer's lock at a stop gets its own answer
                 timeout_graceful_shutdown=stop_grace_s(app.state.runtime.settings.database.busy_timeout_ms),
             )
