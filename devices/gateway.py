@@ -66,6 +66,7 @@ from referral.errors import ConfigError, json_text
 from referral.inbox import (
     NewDeviceMessage,
     StoredDeviceResult,
+    extend_quarantine,
     mark_delivered,
     record_message,
     record_quarantine,
@@ -79,6 +80,17 @@ if TYPE_CHECKING:
     from referral.backup import UpgradeBackups
 
 log = logging.getLogger("devices.gateway")
+
+
+class _StrayRun:
+    """Stray bytes quarantined in a session since its last message, for one reason: their row."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.quarantine_id: int | None = None
+
+    def end(self) -> None:
+        self.reason, self.quarantine_id = None, None
 
 
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
@@ -227,6 +239,7 @@ class Gateway:
         log.info("device %s: session %s open on %s", endpoint.device_id, info.session_id, link.label)
         counters = SessionCounters()
         noise: list[Ignored] = []  # bytes ignored in this session; the first are logged
+        run = _StrayRun()  # stray bytes quarantined since the last message: one row, one warning
 
         def ignored(event: Ignored) -> None:
             self._ignored(endpoint, event, first=not noise)
@@ -238,10 +251,10 @@ class Gateway:
                 endpoint.new_driver(self._db),
                 info,
                 clock=self._clock,
-                on_message=lambda got, inf: self._store(endpoint, got.raw, inf, wire, got.pieces),
+                on_message=lambda got, inf: self._store(endpoint, got.raw, inf, wire, got.pieces, run),
                 on_discard=lambda reason: self._discarded(endpoint, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
-                on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf),
+                on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf, run),
                 wire_log=wire,
                 counters=counters,
                 on_refused=lambda what: self._refused_by_device(endpoint, what),
@@ -355,9 +368,12 @@ class Gateway:
         info: SessionInfo,
         wire: WireLog | None = None,
         pieces: tuple[tuple[int, int], ...] = (),
+        run: _StrayRun | None = None,
     ) -> None:
         """Decode and commit one complete message (``pieces``: where its bytes lie in the
         session's stream, when known). Returns only after the COMMIT is durable."""
+        if run is not None:
+            run.end()  # stray bytes after a message are a new run
         status = self._status[endpoint.device_id]
         status.messages += 1
         message = NewDeviceMessage(
@@ -427,11 +443,19 @@ class Gateway:
             decoded.with_result,
         )
 
-    def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo) -> None:
+    def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo, run: _StrayRun) -> None:
+        """Quarantine bytes outside any message: a run of them for one reason with no message
+        between (an HL7 device at the wrong baud rate sends nothing else, read after read) is one
+        row that grows, one count and one warning, as an ASTM device's noise is one warning a
+        session."""
+        if run.reason == junk.reason and run.quarantine_id is not None:
+            extend_quarantine(self._db, run.quarantine_id, junk.raw)
+            return
         message = NewDeviceMessage(
             device_id=endpoint.device_id, session_id=info.session_id, protocol=endpoint.protocol, raw=junk.raw
         )
-        record_quarantine(self._db, message, reason=junk.reason, byte_offset=junk.offset)
+        run.quarantine_id = record_quarantine(self._db, message, reason=junk.reason, byte_offset=junk.offset)
+        run.reason = junk.reason
         self._status[endpoint.device_id].quarantined += 1
         log.warning(
             "device %s: %d stray bytes at byte %d quarantined (%s)",

@@ -210,6 +210,21 @@ def record_quarantine(
         return insert_row(db, "device_quarantine", _quarantine_row(message, message_id, item))
 
 
+def extend_quarantine(db: Database, quarantine_id: int, more: bytes) -> None:
+    """Append ``more`` to a quarantined run of stray bytes (a device at the wrong baud rate sends
+    nothing else): one row per run, its raw bytes whole, in the quarantine row and its message."""
+    with db.atomic():
+        message_id, before = db.execute(
+            "SELECT message_id, raw FROM device_quarantine WHERE id = ?", [quarantine_id]
+        ).fetchone()
+        raw = bytes(before) + more
+        db.execute("UPDATE device_quarantine SET raw = ? WHERE id = ?", [raw, quarantine_id])
+        db.execute(
+            "UPDATE device_messages SET raw = ?, sha256 = ? WHERE id = ?",
+            [raw, hashlib.sha256(raw).hexdigest(), message_id],
+        )
+
+
 def _message_row(message: NewDeviceMessage, state: str, reason: str | None) -> dict[str, Any]:
     """The ``device_messages`` row of a message as received, in ``state`` for ``reason``."""
     return {

@@ -326,3 +326,64 @@ def test_an_hl7_device_at_the_wrong_baud_rate_is_told_to_check_the_port_settings
         "quarantined (bytes outside an MLLP frame, no start byte 0b before them: line noise, or check the"
         " protocol (on a serial port also the baud rate and parity))"
     ), warning
+
+
+def test_an_hl7_device_at_the_wrong_baud_rate_is_one_quarantine_row_and_one_warning_per_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Read after read of a monitor at the wrong baud rate was one more device_quarantine row, one
+    more count and one more warning each, where an ASTM device's noise is one warning a session:
+    now a run of stray bytes with no message between is one row holding every byte, counted and
+    logged once; a message ends the run, and noise after it is a new one. A real pseudo-terminal,
+    the bytes garbled as 8N1 read at another setting, written in three separate reads."""
+    pty = open_pty()
+    endpoint = endpoint_from_profile(
+        simulator_profile("hl7-monitor", "monitor"),
+        clock=MonotonicClock(),
+        transport=SerialSpec(url=pty.slave_path),
+    )
+    message = (
+        b"\x0b"
+        + hl7_message(sample_from_values("hl7-monitor", "SIM-P1", "SIM-S1", {"spo2": 97}), "C1")
+        + b"\x1c\r"
+    )
+    garbled = bytes(b ^ 0x80 for b in message)
+    chunks = [garbled[:50], garbled[50:120], garbled[120:]]
+    db_path = tmp_path / "clinic.db"
+
+    def rows() -> list[tuple[bytes, int, bytes]]:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute(
+                "SELECT q.raw, q.byte_offset, m.raw FROM device_quarantine q"
+                " JOIN device_messages m ON m.id = q.message_id ORDER BY q.id"
+            ).fetchall()
+
+    def stored_bytes() -> int:
+        return sum(len(raw) for raw, _, _ in rows())
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path) as gateway:
+            await asyncio.wait_for(gateway.wait_open("monitor"), 5)
+            sent = 0
+            for chunk in chunks:  # each read in the gateway before the next is written
+                await pty.write(chunk)
+                sent += len(chunk)
+                await wait_until(lambda: stored_bytes() == sent)  # noqa: B023 - awaited at once
+            await pty.write(message)
+            await wait_until(lambda: count(db_path, "device_results") == 1)
+            await pty.write(garbled[:30])
+            await wait_until(lambda: count(db_path, "device_quarantine") == 2)
+            await pty.close()
+            return gateway.status()[0].quarantined
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 2
+    (first_raw, first_offset, first_message), (second_raw, second_offset, _) = rows()
+    assert (first_raw, first_offset) == (garbled, 0)
+    assert first_message == garbled  # the message row holds the run whole too
+    assert (second_raw, second_offset) == (garbled[:30], len(garbled) + len(message))
+    warnings = [w for w in warning_lines(caplog) if "stray bytes" in w]
+    assert [w.split(" quarantined")[0] for w in warnings] == [
+        "device monitor: 50 stray bytes at byte 0",
+        f"device monitor: 30 stray bytes at byte {len(garbled) + len(message)}",
+    ]
