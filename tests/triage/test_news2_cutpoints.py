@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.triage.test_incomplete_scores import NEWS2
 from triage.scores.news2 import news2
 
 # no parameter scores 3 (no red score), so the flags below come from the total alone
-NORMAL = {
-    "resp_rate": 16.0,
-    "spo2": 97.0,
-    "on_oxygen": False,
-    "sbp": 120.0,
-    "heart_rate": 70.0,
-    "consciousness": "A",
-    "temperature": 37.0,
-}
+NORMAL = NEWS2
 TOTALS = {
     4: {"resp_rate": 22.0, "heart_rate": 100.0, "temperature": 38.5},  # 2 + 1 + 1
     5: {"resp_rate": 22.0, "heart_rate": 100.0, "temperature": 38.5, "spo2": 95.0},  # + 1

@@ -46,30 +46,33 @@ def test_each_complete_news2_total_fires_its_band_rule_alone(policy: Policy, tot
     assert fired == [rule]
 
 
-def test_an_incomplete_news2_of_6_asks_for_the_missing_observations_now(policy: Policy) -> None:
-    # pulse 131 (3) + RR 22 (2) + 38.5 C (1) = 6 so far, SpO2, air/oxygen, SBP, ACVPU missing
+@pytest.mark.parametrize(
+    ("resp_rate", "rule", "asks_now", "disposition", "recheck"),
+    [
+        (22, "news2_urgent", True, "urgent_referral", 0),  # pulse 131 (3) + RR 22 (2) + 38.5 C (1) = 6 so far
+        (
+            25,
+            "news2_emergency",
+            False,
+            "emergency_transfer",
+            15,
+        ),  # RR 25 (3): 7, the emergency response already
+    ],
+)
+def test_an_incomplete_news2_below_7_asks_for_the_missing_observations_now(
+    policy: Policy, resp_rate: float, rule: str, asks_now: bool, disposition: str, recheck: int
+) -> None:
+    """SpO2, air/oxygen, SBP and ACVPU missing: a lower bound of 6 is measured again now, one of 7
+    keeps the emergency response (tests/triage/test_rules.py checks 9)."""
     a = assess(
         PatientContext(age=50),
-        [ob("heart_rate", 131), ob("resp_rate", 22), ob("temperature", 38.5)],
+        [ob("heart_rate", 131), ob("resp_rate", resp_rate), ob("temperature", 38.5)],
         policy,
         now=NOW,
     )
-    (urgent,) = [r for r in a.reasons if r.rule == "news2_urgent"]
-    assert "measure the missing observations now" in urgent.detail
-    assert a.recheck_minutes == 0
-
-
-def test_an_incomplete_news2_of_7_keeps_the_emergency_response(policy: Policy) -> None:
-    # pulse 131 (3) + RR 25 (3) + 38.5 C (1) = 7 so far: the emergency response is already asked for
-    a = assess(
-        PatientContext(age=50),
-        [ob("heart_rate", 131), ob("resp_rate", 25), ob("temperature", 38.5)],
-        policy,
-        now=NOW,
-    )
-    (emergency,) = [r for r in a.reasons if r.rule == "news2_emergency"]
-    assert "measure the missing observations now" not in emergency.detail
-    assert (a.disposition.value, a.recheck_minutes) == ("emergency_transfer", 15)
+    (found,) = [r for r in a.reasons if r.rule == rule]
+    assert ("measure the missing observations now" in found.detail) is asks_now
+    assert (a.disposition.value, a.recheck_minutes) == (disposition, recheck)
 
 
 def _fired(policy: Policy, patient: PatientContext, readings: dict[str, float | str]) -> set[str]:
