@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError
 from referral.migrations import MIGRATIONS
 from referral.transactions import db_path
+from referral.upgrade_record import UPGRADE_ACTOR, record_upgrade
 
 #: The size a write-ahead log is cut back to once checkpointed (``PRAGMA journal_size_limit``).
 #: SQLite never shrinks a WAL by itself: one that a long reader or a burst grew to 147 MB (three
@@ -235,7 +236,7 @@ def apply_migrations(db: Database) -> list[str]:
 
 
 def upgrade(
-    db: Database, back_up: bool = True, backups: UpgradeBackups | None = None
+    db: Database, back_up: bool = True, backups: UpgradeBackups | None = None, actor: str = UPGRADE_ACTOR
 ) -> tuple[list[str], BackupReport | None]:
     """Apply pending migrations (idempotent); return the names that were applied now, and the
     backup taken first. A log migrated by a newer version is refused (:func:`refuse_newer_schema`).
@@ -246,6 +247,8 @@ def upgrade(
     upgrade); a backup that cannot be written refuses the upgrade, the log left as it was.
     ``back_up=False``: the log was just restored from a backup file, which is that copy already.
     ``backups``: the folder for that backup (default: beside the log) and how many of them it keeps.
+    The upgrade of a log that had migrations is recorded in its audit trail by ``actor``, in the same
+    transaction (:func:`referral.upgrade_record.record_upgrade`: from, to, the backup).
 
     All pending migrations run in one ``BEGIN IMMEDIATE`` transaction, so two processes starting
     at the same moment cannot both apply them: the second waits, then finds nothing pending.
@@ -273,6 +276,8 @@ def upgrade(
 
                 kept = before_upgrade(Path(db_path(db)), before, MIGRATIONS._migrations[-1].name, backups)
             MIGRATIONS.apply(db)
+            if pending and before:
+                record_upgrade(db, db_path(db), before, pending, kept, actor)
             db.conn.execute("COMMIT")
         except BaseException:
             if db.conn.in_transaction:

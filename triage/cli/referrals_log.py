@@ -157,7 +157,8 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     database.upgrade_backups_kept (3) are then removed and named (--json: backups_removed); one that
     cannot be removed is left, named with the reason (--json: backups_not_removed). A log
     whose audit chain is broken is backed up and upgraded all the same, with a warning (--json:
-    warning)."""
+    warning). The upgrade is recorded in the log's audit trail (log.upgrade: from and to which
+    schema, by whom, the backup), which verify-audit lists."""
     from referral.backup import removed_text, trail_warning, untrusted_trail
     from referral.migrations import MIGRATIONS  # the log's modules: when a command opens it
     from referral.schema import applied_migrations, upgrade
@@ -165,7 +166,7 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     path, timeout = _path(ctx, db)
     database = _connect(ctx, path, timeout, migrate=False)
     created = not applied_migrations(database)
-    applied_now, kept = upgrade(database, backups=_backups(ctx))
+    applied_now, kept = upgrade(database, backups=_backups(ctx), actor=cli_actor())
     result = {
         "db": str(path),
         # no log was there (or an empty file): this made a new one - not an upgrade of the clinic's
@@ -288,10 +289,13 @@ def verify_audit(
     prove later, with --anchor, that the trail up to it was not rewritten. Names, as the next backup
     does, the unfinished copies a backup into database.backup_dir or a restore of the log killed
     while writing left (last written over an hour ago, no process writing them; --json:
-    unfinished_left), with the rm line that deletes them."""
+    unfinished_left), with the rm line that deletes them. Lists the schema upgrades the trail
+    records (log.upgrade: entry, time, from and to which schema, by whom, the backup taken first;
+    --json: upgrades)."""
     from referral import audit, audit_rows  # the log's modules: when a command opens it
     from referral.backup import unfinished_copies
     from referral.transactions import snapshot
+    from referral.upgrade_record import recorded_upgrades, upgrades_text
 
     wanted = None if anchor is None else audit.parse_anchor(anchor)
     database = read_log(ctx, db, as_is=True)
@@ -299,6 +303,7 @@ def verify_audit(
         chain = audit.verify(database)
         rows = audit_rows.verify_rows(database) if chain.ok else None
         moved = None if wanted is None or not chain.ok else audit.check_anchor(database, chain, *wanted)
+        upgrades = recorded_upgrades(database)
     ok = chain.ok and rows is not None and rows.ok and moved is None
     # what a backup or restore killed while writing left (the next backup names those in backup_dir)
     log = _path(ctx, db)[0]
@@ -307,7 +312,7 @@ def verify_audit(
         print_json(
             chain.as_dict()
             | {"ok": ok, "rows": rows and rows.rows, "mismatch": _mismatch(rows)}
-            | {"unfinished_left": [str(p) for p in leftovers]}
+            | {"unfinished_left": [str(p) for p in leftovers], "upgrades": upgrades}
             | ({} if wanted is None else {"anchor": {"seq": wanted[0], "hash": wanted[1], "problem": moved}})
         )
     else:
@@ -322,6 +327,8 @@ def verify_audit(
         return
     anchored = "" if wanted is None else f"; anchor entry {wanted[0]} found unchanged"
     echo(f"audit chain intact: {chain.entries} entries verified{anchored}; {_rows_text(rows)}")
+    if upgrades:
+        echo(upgrades_text(upgrades))
     if chain.head_hash is not None:
         echo(
             f"chain head: {chain.entries}:{chain.head_hash} (keep it off this box; --anchor checks it later)"
@@ -489,7 +496,7 @@ def restore_command(
     report = restore.restore(source, path)
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
-    applied = upgrade(restored, back_up=False)[0]
+    applied = upgrade(restored, back_up=False, actor=cli_actor())[0]
     entry = restore.record_restore(restored, report, source, cli_actor())
     if as_json:
         print_json(report.as_dict() | {"applied_now": applied, "audit_entry": entry})
