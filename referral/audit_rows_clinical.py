@@ -116,11 +116,31 @@ def assessments(db: Database) -> Iterator[Expected]:
 
 
 def overrides(db: Database) -> Iterator[Expected]:
+    """Each ``assessment.override`` entry; from migration 0026 the override keeps the request's key
+    and fingerprint its entry names - a key an older log used again on another assessment only on
+    its first override (as the migration left it), and none once an ``idempotency.purge`` entry
+    forgot it."""
+    keyed = "idempotency_key" in table_columns(db, "overrides")
+    forgotten = idempotency_keys.purged(db)["overrides"]
+    holders: dict[str, Any] = {}  # each key -> the override holding it
     key = "CAST(json_extract(data, '$.override_id') AS INTEGER)"
     for row_id, entries in by_row(trail_entries(db, "action = 'assessment.override'", key)):
         entry = entries[-1]
         values = {"clinician": entry["actor"], "disposition": entry["data"]["to"], "reason": entry["reason"]}
-        yield row_id, values, int(entry["seq"])
+        if not keyed:
+            yield row_id, values, int(entry["seq"])
+            continue
+        request, seq = entry["data"].get("idempotency_key"), int(entry["seq"])
+        holder = holders.get(request)
+        # the key's first override, or the first since a purge forgot it from its holder
+        first = request is not None and (holder is None or forgotten.get(holder, seq) < seq)
+        if first:
+            holders[request] = row_id
+        values |= {
+            "idempotency_key": request if first else None,
+            "body_sha256": entry["data"].get("body_sha256") if first else None,
+        }
+        yield _key_kept(row_id, values, seq, forgotten)
 
 
 _TRANSITIONS = tuple(f"referral.{status}" for status in lifecycle.STATUSES if status != lifecycle.INITIAL)

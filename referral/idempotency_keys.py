@@ -1,8 +1,8 @@
 """How long a request's idempotency key is kept: at least the retention (``[service]
 idempotency_retention_s``, 24 hours unless set), then forgotten by the next :func:`purge`.
 
-A key is kept with the record the request stored - an encounter, an assessment, a referral (their
-``idempotency_key`` column) or a request of readings (a row of ``observation_requests``) - so the
+A key is kept with the record the request stored - an encounter, an assessment, a referral, an
+override (their ``idempotency_key`` column) or a request of readings (a row of ``observation_requests``) - so the
 request sent again is answered that record (``referral.store``, ``referral.observation_requests``).
 They were kept for ever: a client whose keys start again (a bridge numbering its requests anew
 after a restart, a key made from the readings' values) was answered a record of last month as if
@@ -39,6 +39,7 @@ KEPT_IN = (
     ("assessments", "created_at"),
     ("referrals", "created_at"),
     ("observation_requests", "created_at"),
+    ("overrides", "created_at"),
 )
 
 

@@ -6,7 +6,6 @@ Moved from ``referral.store``, which still exports these names.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -14,7 +13,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.errors import IdempotencyConflictError, json_text, require_own_key
 from referral.records import OverrideIn
-from referral.transactions import insert_row, utc_now, write
+from referral.transactions import insert_row, one_row, utc_now, write
 
 
 def override_assessment(
@@ -25,10 +24,12 @@ def override_assessment(
     ``from`` is the decision in force before it (an earlier override's, else the engine's), and
     ``engine`` the engine's: a reversal of an earlier override no longer reads as a confirmation.
 
-    ``keyed``: the request's idempotency key and body fingerprint, kept in the audit entry - the
-    request again (its retry after a timeout) returns the override stored the first time and writes
-    nothing; the key with another body is an :class:`IdempotencyConflictError`, another account's
-    key one that names nothing."""
+    ``keyed``: the request's idempotency key and body fingerprint, kept with the override (one key
+    names one override in the log, migration 0026) and in its audit entry - the request again (its
+    retry after a timeout) returns the override stored the first time and writes nothing; the key
+    with another body or on another assessment is an :class:`IdempotencyConflictError`, another
+    account's key one that names nothing. ``referral.idempotency_keys`` forgets it after the
+    retention."""
     from referral import store  # store exports this module's names: imported when called
 
     def work(db: Database) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def override_assessment(
             "reason": override.reason,
             "created_at": utc_now(),
         }
-        row_id = insert_row(db, "overrides", row)
+        row_id = insert_row(db, "overrides", row | store._key_of(keyed))
         audit.append(
             db,
             actor=override.clinician,
@@ -59,9 +60,9 @@ def override_assessment(
                 "to": override.disposition,
                 "engine": assessment["disposition"],
             }
-            | ({} if keyed is None else {"idempotency_key": keyed[0], "body_sha256": keyed[1]}),
+            | store._key_of(keyed),
         )
-        return {"id": row_id, **row}
+        return {"id": row_id, **row, **store._key_of(keyed)}
 
     return write(db, work)
 
@@ -69,26 +70,25 @@ def override_assessment(
 def _keyed_override(
     db: Database, assessment_id: int, keyed: tuple[str, str], actor: str
 ) -> dict[str, Any] | None:
-    """The override a request with this key stored on the assessment (its audit entry, found by
-    the trail's entity index), or ``None``."""
+    """The override a request with this key stored (the key's row, migration 0026: one key names
+    one override in the log), or ``None``; the key of another account, of another assessment's
+    override or with another body is an :class:`IdempotencyConflictError`."""
     key, body_sha256 = keyed
-    entry = db.conn.execute(
-        "SELECT actor, data FROM audit WHERE entity = 'assessment' AND entity_id = ?"
-        " AND action = 'assessment.override' AND json_extract(data, '$.idempotency_key') = ?",
-        [str(assessment_id), key],
-    ).fetchone()
-    if entry is None:
+    row = one_row(db, "SELECT * FROM overrides WHERE idempotency_key = ?", [key])
+    if row is None:
         return None
-    require_own_key({"created_by": entry[0]}, key, actor)
-    data = json.loads(entry[1])
-    if data.get("body_sha256") != body_sha256:
+    require_own_key({"created_by": row["clinician"]}, key, actor)
+    if row["assessment_id"] != assessment_id:
+        raise IdempotencyConflictError(
+            f"idempotency key {json_text(key)} was already used for an override of assessment"
+            f" {row['assessment_id']}; use a new key for a new request"
+        )
+    if row["body_sha256"] != body_sha256:
         raise IdempotencyConflictError(
             f"idempotency key {json_text(key)} was already used for a different override (id"
-            f" {data['override_id']}); use a new key for a new request"
+            f" {row['id']}); use a new key for a new request"
         )
-    row = db.conn.execute("SELECT * FROM overrides WHERE id = ?", [data["override_id"]])
-    names = [c[0] for c in row.description]
-    return dict(zip(names, row.fetchone(), strict=True))
+    return row
 
 
 def overrides_for(db: Database, assessment_id: int) -> list[dict[str, Any]]:

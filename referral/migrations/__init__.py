@@ -45,6 +45,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0023_device_results_not_accepted_code", devices.m0023_device_results_not_accepted_code),
     ("0024_observation_requests", clinical.m0024_observation_requests),
     ("0025_api_token_expiry", staff.m0025_api_token_expiry),
+    ("0026_override_idempotency_key", clinical.m0026_override_idempotency_key),
 )
 
 

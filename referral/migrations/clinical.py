@@ -298,3 +298,37 @@ CREATE TABLE observation_requests (
 ) STRICT
 """,
     )
+
+
+def m0026_override_idempotency_key(db: Database) -> None:
+    """The idempotency key of the request that recorded an override (``POST
+    /api/v1/assessments/{id}/overrides``) and its body's fingerprint, kept with the override as the
+    other creations keep theirs, UNIQUE: one key names one override in the log, so the key used
+    again on another assessment is a 409 ``idempotency_conflict`` (it was looked up in the
+    assessment's audit entries only, and recorded a second override), and
+    ``referral.idempotency_keys`` forgets it after the retention (it was kept for ever).
+
+    A log from before keeps the keys its ``assessment.override`` entries name; a key such a log
+    used on several assessments stays with its first override (the one it named first), the others
+    keeping none (``referral.audit_rows_clinical.overrides`` replays the same).
+    """
+    run_script(
+        db,
+        """
+ALTER TABLE overrides ADD COLUMN idempotency_key TEXT CHECK (
+    idempotency_key IS NULL OR length(idempotency_key) BETWEEN 1 AND 200
+);
+ALTER TABLE overrides ADD COLUMN body_sha256 TEXT CHECK (body_sha256 IS NULL OR length(body_sha256) = 64);
+UPDATE overrides SET (idempotency_key, body_sha256) = (
+    SELECT json_extract(data, '$.idempotency_key'), json_extract(data, '$.body_sha256') FROM audit
+    WHERE action = 'assessment.override'
+    AND CAST(json_extract(data, '$.override_id') AS INTEGER) = overrides.id
+);
+UPDATE overrides SET idempotency_key = NULL, body_sha256 = NULL
+WHERE idempotency_key IS NOT NULL AND EXISTS (
+    SELECT 1 FROM overrides AS earlier
+    WHERE earlier.idempotency_key = overrides.idempotency_key AND earlier.id < overrides.id
+);
+CREATE UNIQUE INDEX overrides_idempotency_key ON overrides(idempotency_key)
+""",
+    )

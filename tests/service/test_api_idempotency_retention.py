@@ -132,7 +132,13 @@ def test_within_the_retention_every_key_still_answers_its_record(keyed: Keyed) -
 
 def test_after_the_retention_each_key_is_forgotten_audited_and_names_a_new_request(keyed: Keyed) -> None:
     report = _purge(keyed.folder, datetime.now(UTC) + DAY + timedelta(minutes=5))
-    assert report.cleared == {"encounters": 1, "assessments": 1, "referrals": 1, "observation_requests": 1}
+    assert report.cleared == {
+        "encounters": 1,
+        "assessments": 1,
+        "referrals": 1,
+        "observation_requests": 1,
+        "overrides": 0,
+    }
     assert report.entries == 1
     _verified(keyed.folder)  # the purge's audit entry replays: the rows' keys cleared, the request gone
     again = keyed.again()
@@ -143,7 +149,13 @@ def test_after_the_retention_each_key_is_forgotten_audited_and_names_a_new_reque
     # the new requests' keys are kept in their turn
     assert keyed.again() == again
     forgotten = _purge(keyed.folder, datetime.now(UTC) + DAY + timedelta(minutes=5)).cleared
-    assert forgotten == {"encounters": 0, "assessments": 1, "referrals": 1, "observation_requests": 1}
+    assert forgotten == {
+        "encounters": 0,
+        "assessments": 1,
+        "referrals": 1,
+        "observation_requests": 1,
+        "overrides": 0,
+    }
     _verified(keyed.folder)
 
 
