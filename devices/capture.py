@@ -37,7 +37,7 @@ from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow
 from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aJunk
 from devices.decode import decode_message
 from devices.profile import DeviceProfile
-from devices.results import DeviceResult, Quarantine
+from devices.results import DeviceResult, NoResultLine, Quarantine
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -58,11 +58,23 @@ class CapturedMessage:
 
 
 def decode_captured(
-    profile: DeviceProfile, message: CapturedMessage, counter: ToleranceCounter
+    profile: DeviceProfile,
+    message: CapturedMessage,
+    counter: ToleranceCounter,
+    no_result: list[NoResultLine] | None = None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """:func:`devices.decode.decode_message` of a captured message, every byte offset counted in
-    the capture file (the codecs count within the message text, as the live gateway reports)."""
-    results, problems = decode_message(profile, message.raw, counter=counter)
+    the capture file (the codecs count within the message text, as the live gateway reports);
+    ``no_result`` gets the OBX lines that carried no result, their offsets so counted too."""
+    lines: list[NoResultLine] = []
+    results, problems = decode_message(profile, message.raw, counter=counter, no_result=lines)
+    if no_result is not None:
+        no_result.extend(
+            line
+            if line.byte_offset is None
+            else replace(line, byte_offset=message.file_offset(line.byte_offset))
+            for line in lines
+        )
     return (
         [
             r if r.byte_offset is None else replace(r, byte_offset=message.file_offset(r.byte_offset))

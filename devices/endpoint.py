@@ -39,6 +39,9 @@ class Decoded:
     #: Why and where parts became no result (``("no_test_code", 209)``, the byte of the message, or
     #: None): reasons and offsets only, for the ordinary log (the details may quote patient data).
     lost_parts: tuple[tuple[str, int | None], ...] = ()
+    #: The OBX-11 status letter of each HL7 OBX that carried no result (I, N or O without a value):
+    #: nothing stored for it, counted so that results are not fewer than OBX lines without a word.
+    no_result: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,6 +39,7 @@ from devices.gateway_checks import check_endpoints
 from devices.gateway_status import DeviceStatus as DeviceStatus  # re-exported: callers import it from here
 from devices.hold import GatewayResult, classify, holds  # re-exported: callers import them from here
 from devices.quarantine_notice import lost_parts_hint, lost_parts_sentence, quarantine_sentence
+from devices.results import no_result_sentence
 from devices.session import (
     Clock,
     Ignored,
@@ -385,6 +386,7 @@ class Gateway:
             log.exception("device %s: decoder failed", endpoint.device_id)
             decoded = Decoded(fatal=f"decoder error: {type(exc).__name__}")
         status.tolerance_counts.update(decoded.tolerated)
+        status.no_result.update(decoded.no_result)
         if wire is not None:
             for switch in decoded.tolerated:
                 wire.note(f"tolerance switch fired: {switch}")
@@ -433,7 +435,7 @@ class Gateway:
             )
         log.info(
             "device %s: message %d stored: %d new results, %d replaced, %d duplicates, %d quarantined "
-            "parts (%d of them problems of a result, e.g. an unmapped code)",
+            "parts (%d of them problems of a result, e.g. an unmapped code)%s",
             endpoint.device_id,
             recorded.message_id,
             len(new),
@@ -441,6 +443,7 @@ class Gateway:
             recorded.duplicate_count,
             len(decoded.quarantine),
             decoded.with_result,
+            f"; {no_result_sentence(decoded.no_result)}" if decoded.no_result else "",
         )
 
     def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo, run: _StrayRun) -> None:

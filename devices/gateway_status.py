@@ -55,6 +55,9 @@ class DeviceStatus:
     #: kind: acknowledged, logged and counted, never an error (their bytes are in the wire log).
     unhandled: Counter[str] = field(default_factory=Counter)
     tolerance_counts: Counter[str] = field(default_factory=Counter)
+    #: HL7 OBX lines that carried no result (OBX-11 I, N or O without a value), by status letter:
+    #: nothing stored, not quarantined - counted so that results and OBX lines can be reconciled.
+    no_result: Counter[str] = field(default_factory=Counter)
     #: The hold kinds of the version in force of each result stored new in this run, by result id
     #: (empty: for triage), so that a replacement moves its result between the held counts - the
     #: last :data:`HOLDS_KEPT` only: a gateway in the service runs for months.

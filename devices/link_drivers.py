@@ -42,7 +42,7 @@ from devices.glucose_fetch import GlucoseFetchDriver
 from devices.operator_delivery import AcknowledgedLists, OperatorListDelivery, RememberedLists
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import DeviceProfile
-from devices.results import to_inbox_result
+from devices.results import NoResultLine, to_inbox_result
 from devices.session import (
     Clock,
     Discarded,
@@ -291,8 +291,13 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
 
     def decoder(raw: bytes, received_at: str) -> Decoded:
         tolerance = _ToleranceDiff(counter, profile.device_id)
+        no_result: list[NoResultLine] = []
         results, quarantined = decode_message(
-            profile, raw, counter=counter, received_at=datetime.fromisoformat(received_at)
+            profile,
+            raw,
+            counter=counter,
+            received_at=datetime.fromisoformat(received_at),
+            no_result=no_result,
         )
         tolerated = tuple(e.switch for e in tolerance.events() if isinstance(e, Tolerated))
         if not results and quarantined and len(quarantined) == 1 and quarantined[0].raw == raw:
@@ -302,6 +307,7 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
             )
         return Decoded(
             tolerated=tolerated,
+            no_result=tuple(line.status for line in no_result),
             lost_parts=tuple((q.reason, q.byte_offset) for q in quarantined if not q.with_result),
             results=[to_inbox_result(r, received_at) for r in results],
             quarantine=[

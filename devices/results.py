@@ -10,6 +10,8 @@ with the raw bytes kept.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -132,6 +134,29 @@ def key_sample_id(result: DeviceResult) -> str:
     if result.sample_id:
         return result.sample_id
     return f"PT {result.patient_id}" if result.patient_id else ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoResultLine:
+    """An HL7 OBX that carried no result (OBX-11 ``I``, ``N`` or ``O`` and no value): neither
+    stored nor held, so the decoder reports it for ``replay`` and ``listen`` to count - an
+    integrator otherwise sees fewer results than OBX lines. ``status`` is the OBX-11 letter."""
+
+    status: str
+    vendor_code: str
+    byte_offset: int | None
+
+
+def no_result_sentence(statuses: Sequence[str]) -> str:
+    """``2 OBX lines carried no result (status I)``; several: ``(2 status I, 1 status N)``."""
+    counts = Counter(statuses)
+    n = len(statuses)
+    which = (
+        f"status {next(iter(counts))}"
+        if len(counts) == 1
+        else ", ".join(f"{count} status {status}" for status, count in sorted(counts.items()))
+    )
+    return f"{n} OBX line{'s' if n != 1 else ''} carried no result ({which})"
 
 
 @dataclass(frozen=True, slots=True)

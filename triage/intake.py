@@ -43,6 +43,7 @@ from devices.results import (
     STATUS_TO_FINAL,
     UNIT_CONFLICT,
     DeviceResult,
+    NoResultLine,
     Quarantine,
     key_sample_id,
     result_time,
@@ -194,6 +195,9 @@ class ReplayReport:
     #: HL7 messages of a type the gateway does not take (``ADT^A01``), by their byte: it answers
     #: them AR and counts them not handled (``devices.codecs.hl7.unsupported_type``).
     unhandled: list[tuple[int, str]] = field(default_factory=list)
+    #: HL7 OBX lines that carried no result (OBX-11 I, N or O without a value): no result, in no
+    #: bucket, but said, so that the results are not fewer than the OBX lines without a word.
+    no_result: list[NoResultLine] = field(default_factory=list)
     #: Every reason the live gateway would hold each result for (``devices.hold.holds``, the one
     #: rule of both), as ``listen`` counts them; no ``clock``: a capture has no receipt time.
     gateway_holds: list[HoldKind] = field(default_factory=list)
@@ -244,7 +248,7 @@ def replay_capture(
         kind = hl7.captured_unsupported_type(item.raw, profile) if profile.protocol == "hl7" else None
         if kind is not None:
             report.unhandled.append((item.offset, kind))
-        results, problems = decode_captured(profile, item, counter)
+        results, problems = decode_captured(profile, item, counter, report.no_result)
         changed = [_status_changed(stored, result) for result in results]
         # a U sends no unit either: the codec's problem with its empty unit is none (as live)
         kept = {r.byte_offset for r, c in zip(results, changed, strict=True) if c is not r}

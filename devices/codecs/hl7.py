@@ -18,7 +18,14 @@ from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
-from devices.results import NO_RESULT_STATUS, STATUS_TO_FINAL, DeviceResult, Quarantine, message_id
+from devices.results import (
+    NO_RESULT_STATUS,
+    STATUS_TO_FINAL,
+    DeviceResult,
+    NoResultLine,
+    Quarantine,
+    message_id,
+)
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -301,8 +308,10 @@ def decode_message(
     *,
     counter: ToleranceCounter | None = None,
     base_offset: int = 0,
+    no_result_lines: list[NoResultLine] | None = None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
-    """One HL7 message -> results (one per OBX) and quarantined items."""
+    """One HL7 message -> results (one per OBX) and quarantined items; each OBX that carried no
+    result (OBX-11 I, N or O without a value) is appended to ``no_result_lines`` when it is given."""
     counter = counter or ToleranceCounter()
     mid = message_id(raw)
     try:
@@ -420,6 +429,9 @@ def decode_message(
             if no_result and not result.value and result.status != "withdrawn":
                 # nothing to store, hold or review: stored, it took the key of the result it
                 # announces (whose preliminary was then a "resend") and sat held "not final"
+                if no_result_lines is not None:
+                    status = seg.raw(11).strip().upper()[:1]
+                    no_result_lines.append(NoResultLine(status, vendor, base_offset + seg.offset))
                 continue
             if f.device_unit and not seg.first(6):  # the profile's unit stood in for no unit sent
                 result = replace(result, device_unit=None)

@@ -17,7 +17,7 @@ import typer
 from devices.hold import HoldKind
 from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile
-from devices.results import IGNORED
+from devices.results import IGNORED, no_result_sentence
 from devices.session import MonotonicClock
 from devices.transports.ble import require_bleak
 from devices.transports.link import TcpListenSpec
@@ -162,6 +162,9 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
         f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
     )
     noise = f"{s.ignored_bytes} bytes outside a session ignored; " if s.ignored_bytes else ""
+    # HL7 OBX-11 I, N or O without a value: no result stored, said so that results match OBX lines
+    if s.no_result:
+        noise += f"{no_result_sentence(list(s.no_result.elements()))}; "
     # A final, corrected or withdrawing (HL7 W or D) version of a stored result replaces it: not a new result.
     replaced = (
         f"{s.replaced} stored results replaced by a final or corrected version or withdrawn; "

@@ -14,7 +14,7 @@ from typing import Literal
 import typer
 
 from devices.profile import generic_profile
-from devices.results import DeviceResult
+from devices.results import NO_RESULT_STATUS, DeviceResult, no_result_sentence
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, print_json, write
 from triage.errors import UserInputError, json_text
@@ -108,6 +108,11 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
             for resend, earlier in report.resends
         ],
         "unhandled": [{"byte_offset": at, "message_type": kind} for at, kind in report.unhandled],
+        # HL7 OBX lines with OBX-11 I, N or O and no value: no result, not quarantined
+        "no_result": [
+            {"byte_offset": line.byte_offset, "test": line.vendor_code, "status": line.status}
+            for line in report.no_result
+        ],
         "tolerance": report.tolerance,
     }
 
@@ -237,10 +242,19 @@ def register(app: typer.Typer) -> None:
                 "answers it AR (application reject), stores it with no result and counts it not handled",
                 err=True,
             )
+        for line in report.no_result:
+            echo(
+                f"{file}: byte {line.byte_offset}: OBX test {json_text(line.vendor_code)} carried no result "
+                f"(status {line.status}: {NO_RESULT_STATUS.get(line.status, '').replace('_', ' ')}): "
+                "the gateway stores nothing for it",
+                err=True,
+            )
         kinds = ", ".join(
             f"{n} {kind}" for kind, n in sorted(Counter(k for _, k in report.unhandled).items())
         )
         unhandled = f"{len(report.unhandled)} message(s) not handled ({kinds}); " if report.unhandled else ""
+        if report.no_result:
+            unhandled += f"{no_result_sentence([line.status for line in report.no_result])}; "
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
         resent = f", {len(report.resends)} resend(s) of an earlier result" if report.resends else ""
         if report.replaced:  # as listen counts 'stored results replaced': the later version counted

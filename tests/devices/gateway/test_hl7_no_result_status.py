@@ -11,13 +11,17 @@ A live gateway over a loopback TCP socket, a real SQLite log (SYNTHETIC patient 
 
 from __future__ import annotations
 
+import json
+import logging
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from devices.gateway import GatewayResult
-from tests.devices.gateway.test_hl7_withdrawal import _oru, _send
+from tests.devices.gateway.test_conformance_tcp import FS_CR, VT
+from tests.devices.gateway.test_hl7_withdrawal import NOW, _oru, _send
+from triage.cli import main
 from triage.cli.devices_link import status_line
 
 
@@ -86,3 +90,56 @@ def test_an_appended_report_is_final_and_an_amended_result_corrects_the_stored_o
     amended = tmp_path / "amended.db"
     _send([_oru("CTL-1", "F"), _oru("CTL-2", "A", value="91")], amended, [], 2)
     assert _rows(amended) == [("corrected", "91")]
+
+
+def _two_pending_and_a_final(control: str) -> bytes:
+    """Two OBX with status I and no value, then a final SpO2 (SYNTHETIC patient SIM-P1)."""
+    segments = [
+        f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|{control}|P|2.5",
+        "PID|1||SIM-P1",
+        "OBR|1|SIM-S1",
+        f"OBX|1|NM|HR||||||||I|||{NOW}",
+        f"OBX|2|NM|RR||||||||I|||{NOW}",
+        f"OBX|3|NM|SPO2||88|%|||||F|||{NOW}",
+    ]
+    return VT + ("\r".join(segments) + "\r").encode() + FS_CR
+
+
+def test_listen_says_how_many_obx_lines_carried_no_result(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three OBX lines, one result: listen's counts and the gateway's log said nothing of the two
+    I lines (only the stored raw message had them), so the integrator saw a result missing."""
+    delivered: list[GatewayResult] = []
+    with caplog.at_level(logging.INFO, logger="devices.gateway"):
+        status = _send([_two_pending_and_a_final("CTL-1")], tmp_path / "clinic.db", delivered, 1)
+    line = status_line(status)
+    assert "1 messages; 1 new results stored (1 for triage, 0 held)" in line
+    assert "; 2 OBX lines carried no result (status I); " in line
+    (stored,) = [r.getMessage() for r in caplog.records if "message 1 stored" in r.getMessage()]
+    assert stored.endswith("; 2 OBX lines carried no result (status I)"), stored
+
+
+def test_replay_says_each_obx_line_that_carried_no_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capture = tmp_path / "monitor.hl7"
+    message = _two_pending_and_a_final("CTL-1")
+    capture.write_bytes(message)
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\n'
+    )
+    assert main(["devices", "replay", str(capture), "--profile", str(profile)]) == 0
+    _out, err = capsys.readouterr()
+    hr, rr = message.index(b"OBX|1"), message.index(b"OBX|2")
+    assert f'byte {hr}: OBX test "HR" carried no result (status I: results pending)' in err
+    assert f'byte {rr}: OBX test "RR" carried no result (status I: results pending)' in err
+    assert "1 result(s): 1 observation(s)" in err
+    assert "; 2 OBX lines carried no result (status I); " in err
+    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["no_result"] == [
+        {"byte_offset": hr, "test": "HR", "status": "I"},
+        {"byte_offset": rr, "test": "RR", "status": "I"},
+    ]
