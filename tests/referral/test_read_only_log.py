@@ -128,6 +128,7 @@ def test_reading_commands_read_a_log_in_a_folder_the_reader_cannot_write(
     assert sorted(p.name for p in shelf.folder.iterdir()) == ["clinic.db"]  # closed: no -wal, -shm
     held = shelf.close()
     out = tmp_path / "out"
+    out.mkdir()  # an export's --out, as a backup's, is in a folder that exists
     commands = [
         ["verify-audit"],
         ["stats"],

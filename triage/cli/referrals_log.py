@@ -214,7 +214,12 @@ def export_command(
             "(.ndjson path: one resource per line); analytics: de-identified export folder.",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Output file (folder for analytics).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Output file (folder for analytics, made if missing), in a folder that exists."
+        ),
+    ],
     db: DbOption = None,
     table_format: Annotated[
         TableFormat, typer.Option(help="Table format inside an analytics export.")
@@ -224,6 +229,8 @@ def export_command(
     """Export referrals (csv, parquet, jsonl, fhir) or the de-identified analytics export."""
     from referral import analytics_export, export  # the log's modules: when a command opens it
 
+    # a mistyped folder, or a drive not mounted: it was made, and the export left there unseen
+    in_existing_folder(out, "--out")
     database = read_log(ctx, db)
     fmt = export_format.value
     if fmt == "analytics":
