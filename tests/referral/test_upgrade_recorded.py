@@ -64,3 +64,20 @@ def test_an_upgrade_on_opening_is_recorded_once_and_a_new_log_records_none(tmp_p
     new = connect(tmp_path / "new.db")
     assert recorded_upgrades(new) == []
     new.close()
+
+
+def test_a_restore_of_an_older_backup_records_its_upgrade_with_no_backup_taken(tmp_path: Path) -> None:
+    """`restore --from OLD` upgrades the restored log without a second copy: the entry says so
+    (``backup`` null), ahead of the restore's own entry."""
+    old = _log_0017(tmp_path / "old")
+    log = tmp_path / "clinic.db"
+    restored = triage("restore", "--from", str(old), "--db", str(log), "--json")
+    assert restored.returncode == 0, restored.stderr
+    shown = triage("verify-audit", "--db", str(log), "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    [upgrade] = json.loads(shown.stdout)["upgrades"]
+    assert (upgrade["from_schema"], upgrade["to_schema"]) == (17, NEWEST)
+    assert upgrade["backup"] is None and upgrade["backup_head"] is None
+    assert upgrade["seq"] + 1 == json.loads(restored.stdout)["audit_entry"]  # then the restore
+    text = triage("verify-audit", "--db", str(log)).stdout
+    assert f"schema 17 to {NEWEST} by cli:{getpass.getuser()}, no backup taken first" in text
