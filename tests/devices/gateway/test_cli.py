@@ -123,8 +123,36 @@ def test_ports_json_lists_what_pyserial_sees(capsys: pytest.CaptureFixture[str])
 
     assert main(["devices", "ports", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert sorted(p["device"] for p in listed) == sorted(p.device for p in list_ports.comports())
-    assert all(set(p) == {"device", "description", "hwid", "by_id"} for p in listed)
+    assert sorted(p["port"] for p in listed) == sorted(p.device for p in list_ports.comports())
+    # the table's column names, and the old keys device and hwid for one release
+    assert all(set(p) == {"port", "by_id", "description", "hardware_id", "device", "hwid"} for p in listed)
+
+
+def test_ports_json_keys_are_the_table_columns(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The table said port and hardware_id where --json said device and hwid: a script written
+    from the table found no such keys."""
+    from devices.transports.serial_port import SerialPortInfo
+    from triage.cli import devices_link
+
+    found = [
+        SerialPortInfo(
+            "/dev/ttyUSB0", "FT232R USB UART", "USB VID:PID=0403:6001", "/dev/serial/by-id/usb-FTDI-0"
+        )
+    ]
+    monkeypatch.setattr(devices_link, "list_serial_ports", lambda: found)
+    assert main(["devices", "ports"]) == 0
+    columns = capsys.readouterr().out.splitlines()[0].split()
+    assert main(["devices", "ports", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert {name: listed[name] for name in columns} == {
+        "port": "/dev/ttyUSB0",
+        "by_id": "/dev/serial/by-id/usb-FTDI-0",
+        "description": "FT232R USB UART",
+        "hardware_id": "USB VID:PID=0403:6001",
+    }
+    assert (listed["device"], listed["hwid"]) == ("/dev/ttyUSB0", "USB VID:PID=0403:6001")  # one release
 
 
 def test_ports_table_is_aligned_like_the_other_tables(
