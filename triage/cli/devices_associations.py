@@ -181,8 +181,11 @@ def close_encounter(
     """Close an encounter (the patient's visit ends): every device attached to it is detached
     (reason 'encounter_closed'), so its later results are held for review; the encounter takes no
     new readings, assessments or devices; its referrals go on. A visit whose decision is a transfer
-    or referral with no referral made is refused unless --without-referral."""
+    or referral with no referral made is refused unless --without-referral. The visit's referrals
+    proposed and not sent are left open and named (--json: proposed_referrals)."""
     from referral import closure, store  # the log's modules (sqlite-utils): when a command opens it
+    from referral.lifecycle import INITIAL as PROPOSED
+    from referral.referrals import open_referrals
 
     database = open_log(ctx, db)
     closed = closure.close(
@@ -194,11 +197,17 @@ def close_encounter(
         confirm=closure.CONFIRM_IN_CLI,
     )
     encounter = closed.encounter
+    # the visit's referrals proposed and not sent, which the close leaves open (as the API answers)
+    left = sorted(int(r["id"]) for r in open_referrals(database, encounter_id) if r["status"] == PROPOSED)
     if as_json:
-        print_json({"encounter": encounter, "ended_associations": [a.as_dict() for a in closed.ended]})
+        ended = [a.as_dict() for a in closed.ended]
+        print_json({"encounter": encounter, "ended_associations": ended, "proposed_referrals": left})
         return
     mrn = store.get_patient(database, int(encounter["patient_id"]))["mrn"]
     echo(f"closed encounter {encounter_id} ({mrn}): {closure.closed_text(encounter)}")
+    if left:
+        named = ", ".join(str(r) for r in left)
+        echo(f"left open (proposed, not sent): referral {named} - a clinician sends or cancels each")
     if not closed.ended:
         echo("no device was attached")
         return
