@@ -39,14 +39,21 @@ def _holding(held: list[Any]) -> Any:
     return hold
 
 
+def held_back(page: Any, url: str) -> list[Any]:
+    """Hold back each request to ``url`` in the list returned, until the test releases it, and record
+    each submit of the page (:data:`RECORDER`)."""
+    held: list[Any] = []
+    page.route(url, _holding(held))
+    page.evaluate(RECORDER)
+    return held
+
+
 def test_a_form_waiting_for_its_answer_shows_its_button_unavailable_and_sends_once(
     browser: object, desk: Desk
 ) -> None:
     for _language, _width, page, made in patient_pages(browser, desk, "SENDING", Role.nurse):
         encounter = made["encounter_id"]
-        held: list[Any] = []
-        page.route(f"**/encounters/{encounter}/readings", _holding(held))  # released below
-        page.evaluate(RECORDER)
+        held = held_back(page, f"**/encounters/{encounter}/readings")  # released below
         form = page.locator("#reading-form")
         assert form.locator("button[type=submit]").get_attribute("aria-disabled") is None
         form.locator("select[name=code]").select_option("glucose_random")

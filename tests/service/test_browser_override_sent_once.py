@@ -6,11 +6,9 @@ real SQLite file, Chinese at 360 px, English at 768 px."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
-from tests.service.test_browser_form_sending import RECORDER, _holding
+from tests.service.test_browser_form_sending import held_back
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -21,9 +19,7 @@ def test_the_override_form_pressed_twice_while_waiting_records_one_override(
 ) -> None:
     for _language, _width, page, made in patient_pages(browser, desk, "OVERRIDE-ONCE", Role.clinician):
         assessment = made["id"]
-        held: list[Any] = []
-        page.route(f"**/assessments/{assessment}/override", _holding(held))  # released below
-        page.evaluate(RECORDER)
+        held = held_back(page, f"**/assessments/{assessment}/override")  # released below
         form = page.locator("#override-form")
         form.locator("select[name=disposition]").select_option("urgent_referral")
         form.locator("textarea[name=reason]").fill("chest pain on exertion")
