@@ -59,7 +59,7 @@ from triage.phrases import (
 )
 from triage.policy import Policy
 from triage.readings import answered_before, measured, none_before, unasked, vitals_not_scored
-from triage.riskfeatures import body_mass_index
+from triage.riskfeatures import bmi_missing_noted, body_mass_index
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
 from triage.scores.cdrs import cdrs
@@ -175,8 +175,8 @@ def compute_scores(
     age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
     smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]
     waist = number("waist") or pf["waist_cm"]
-    bmi = body_mass_index(pf, numbers)[0]  # measured first, as the risk models take it
-    return {
+    bmi, bmi_source = body_mass_index(pf, numbers)  # measured first, as the risk models take it
+    scores = {
         "news2": news2(
             resp_rate=rr,
             spo2=spo2,
@@ -271,6 +271,9 @@ def compute_scores(
             acr_mg_mmol=_reported(latest, "albumin_creatinine_ratio", "mg/mmol"),
         ),
     }
+    if bmi is None and bmi_source is not None:  # a size pair not used: the scores say why bmi is missing
+        bmi_missing_noted(scores, bmi_source)
+    return scores
 
 
 # a model reason's detail as a %-format (see the comment where it is used); at local care, the

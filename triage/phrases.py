@@ -289,6 +289,9 @@ NOT_CLASSIFIED = Phrase("not_classified", "not classified: no {inputs}")
 # a point score with missing items ends with this clause (the pages leave it out: the band is marked
 # incomplete and the missing readings are listed under the scores)
 INCOMPLETE = Phrase("incomplete", "; incomplete, missing {missing}")
+# ... with why one is missing (a size pair whose BMI is implausible, not used: BMI_SIZE_NOT_USED);
+# the pages show the note after the score's detail
+INCOMPLETE_NOTED = Phrase("incomplete_noted", "; incomplete, missing {missing} ({note})")
 NEWS2 = Phrase("news2", "NEWS2 {total} (scale {scale}): {response}; monitoring {monitoring}")
 QSOFA_HIGH = Phrase("qsofa_high", "qSOFA {total}: high risk of poor outcome if infection is suspected")
 QSOFA_LOW = Phrase("qsofa_low", "qSOFA {total}: below the >=2 threshold")

@@ -22,6 +22,8 @@ from triage.phrases import (
     BMI_MEASURED,
     BMI_SIZE_NOT_USED,
     EXCLUDED,
+    INCOMPLETE,
+    INCOMPLETE_NOTED,
     MODEL_UNITS,
     SEX_MISMATCH,
     SEX_UNKNOWN,
@@ -137,19 +139,46 @@ def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str 
     staff pages translate), so a reader can tell it from the stated one; ``None`` when the BMI is
     the stated one, as before."""
     bmi, source = body_mass_index(patient.__dict__, values)
-    codes = {"bmi": "bmi", "weight": "weight", "height": "height"}
     if isinstance(source, tuple):
-        phrase, height, weight, derived = source
-        low, high = BMI_PLAUSIBLE
-        return phrase.format(
-            **codes,
-            value=f"{derived:.1f}",
-            weight_kg=f"{weight:g}",
-            height_cm=f"{height:g}",
-            low=f"{low:g}",
-            high=f"{high:g}",
-        )
-    return None if bmi is None or source is None else source.format(**codes, value=f"{bmi:.1f}")
+        return size_not_used(source)
+    return None if bmi is None or source is None else source.format(**_SIZE_CODES, value=f"{bmi:.1f}")
+
+
+_SIZE_CODES = {"bmi": "bmi", "weight": "weight", "height": "height"}
+
+
+def size_not_used(source: tuple[Phrase, float, float, float]) -> str:
+    """Why a height and weight were not used (``weight 300 kg / height 100 cm^2 (weight measured,
+    height as stated) gives bmi 300.0, outside the plausible 8-90 kg/m2: not used``)."""
+    phrase, height, weight, derived = source
+    low, high = BMI_PLAUSIBLE
+    return phrase.format(
+        **_SIZE_CODES,
+        value=f"{derived:.1f}",
+        weight_kg=f"{weight:g}",
+        height_cm=f"{height:g}",
+        low=f"{low:g}",
+        high=f"{high:g}",
+    )
+
+
+def bmi_missing_noted(scores: dict[str, Any], source: BmiSource) -> None:
+    """Each score in ``scores`` that lists ``bmi`` missing because a size pair was not used
+    (``source`` a :data:`BMI_SIZE_NOT_USED` tuple) says why, as the model explanations do: its
+    detail's last clause ``; incomplete, missing bmi (weight 300 kg / ... : not used)``."""
+    if not isinstance(source, tuple):
+        return
+    note = size_not_used(source)
+    for name, result in scores.items():
+        missing = result.missing
+        if "bmi" not in missing:
+            continue
+        tail = INCOMPLETE.format(missing=", ".join(missing))
+        if result.detail.endswith(tail):
+            detail = result.detail[: -len(tail)] + INCOMPLETE_NOTED.format(
+                missing=", ".join(missing), note=note
+            )
+            scores[name] = result.model_copy(update={"detail": detail})
 
 
 def observation_value(code: str, raw: float | str) -> float:

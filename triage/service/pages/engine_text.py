@@ -12,7 +12,8 @@ changes it. The pages show
   (``score.<name>.<band>``; kidney: the KDIGO G and A stages), and why it says so: its detail
   matched against the phrasings the score wrote it with (``triage.phrases.SCORE_DETAILS``) and
   filled into ``score_detail.<name>.<key>`` (else ``score_detail.<key>``), without the clause
-  naming a point score's missing items (the page marks the band incomplete and lists them);
+  naming a point score's missing items (the page marks the band incomplete and lists them) but
+  with its note of why one is missing (a size pair not used: ``triage.phrases.INCOMPLETE_NOTED``);
 - readings as stored (``value``: a reading's value, an answer by ``detail.answer.<value>``, a unit
   by ``unit.<ucum>``) and lists of codes by name (``names``).
 
@@ -505,10 +506,18 @@ class EngineText:
                 key = f"score_detail.{name}.{candidate.key}"
                 template = self.text[key] if key in self.text else self.entry(f"score_detail.{candidate.key}")
                 fields = {k: _PhraseField(self, v, (name, score)) for k, v in found.items()}
-                return template.format_map(fields)
+                return template.format_map(fields) + self._why_missing(text[len(body) :])
             except _FAILED:
                 return text
         return text
+
+    def _why_missing(self, tail: str) -> str:
+        """Why an item is missing, when the score's last clause says (a size pair not used:
+        ``triage.phrases.INCOMPLETE_NOTED``), as a clause after its detail; else empty."""
+        found = phrases.INCOMPLETE_NOTED.match(tail)
+        if found is None:
+            return ""
+        return self.entry("list.clauses") + self.phrase(found["note"], phrases.CLAUSES)
 
 
 class _PhraseField:
