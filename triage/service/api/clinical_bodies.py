@@ -475,7 +475,8 @@ class OverrideCreate(_Body):
         min_length=1,
         max_length=200,
         description="Sent again with the same body (a retry), the stored override is returned and"
-        " nothing is written; with another body, 409 `idempotency_conflict`",
+        " nothing is written; with another body or on another assessment, 409 `idempotency_conflict`;"
+        " kept for `idempotency_retention_s`",
     )
 
 
