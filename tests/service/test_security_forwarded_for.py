@@ -8,9 +8,11 @@ Real `triage serve` subprocesses on loopback over a real SQLite log.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,10 +20,10 @@ import httpx
 from tests.service.test_serve_startup import TRIAGE, environment, wait_ready
 
 
-def failed_logins(tmp_path: Path, trusted: list[str] | None, clients: list[str]) -> list[int]:
-    """The status of a failed login from each of ``clients`` (its X-Forwarded-For; each with a user
-    name of its own, so only the per-address limit, 2 a minute, can refuse one) sent from loopback to
-    a real `triage serve` whose ``service.trusted_proxies`` is ``trusted`` (``None``: not set)."""
+@contextlib.contextmanager
+def serving(tmp_path: Path, trusted: list[str] | None) -> Iterator[str]:
+    """A real `triage serve` on loopback whose ``service.trusted_proxies`` is ``trusted`` (``None``: not
+    set), 2 failed logins a minute per address; yields its base URL."""
     log = tmp_path / "serve.log"
     env = environment() | {
         "TRIAGE_DATABASE__PATH": str(tmp_path / "clinic.db"),
@@ -34,19 +36,25 @@ def failed_logins(tmp_path: Path, trusted: list[str] | None, clients: list[str])
             [TRIAGE, "serve", "--workers", "1", "--port", "0"], env=env, stderr=err, text=True
         )
         try:
-            port = wait_ready({0}, process, log)
-            return [
-                httpx.post(
-                    f"http://127.0.0.1:{port}/login",
-                    data={"username": f"user{n}", "password": "not-the-password"},
-                    headers={"X-Forwarded-For": client},
-                    timeout=10,
-                ).status_code
-                for n, client in enumerate(clients)
-            ]
+            yield f"http://127.0.0.1:{wait_ready({0}, process, log)}"
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 130
+
+
+def failed_logins(tmp_path: Path, trusted: list[str] | None, clients: list[str]) -> list[int]:
+    """The status of a failed login from each of ``clients`` (its X-Forwarded-For; each with a user
+    name of its own, so only the per-address limit can refuse one) sent from loopback."""
+    with serving(tmp_path, trusted) as base:
+        return [
+            httpx.post(
+                f"{base}/login",
+                data={"username": f"user{n}", "password": "not-the-password"},
+                headers={"X-Forwarded-For": client},
+                timeout=10,
+            ).status_code
+            for n, client in enumerate(clients)
+        ]
 
 
 def test_a_forged_forwarded_address_from_this_machine_does_not_dodge_the_login_limit(tmp_path: Path) -> None:
@@ -65,3 +73,24 @@ def test_behind_the_named_local_proxy_the_limit_counts_each_forwarded_client(tmp
     failed logins do not lock out another behind the same proxy."""
     statuses = failed_logins(tmp_path, ["127.0.0.1"], ["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2"])
     assert statuses == [401, 401, 429, 401]
+
+
+def test_a_forged_https_from_this_machine_does_not_mark_the_cookie_secure(tmp_path: Path) -> None:
+    """X-Forwarded-Proto too is believed from the named proxy only: the first administrator's
+    session cookie, set up over plain HTTP from loopback claiming HTTPS, is not Secure (the browser
+    would never send it back); through the named proxy it is."""
+    cookies = []
+    for trusted in (None, ["127.0.0.1"]):
+        folder = tmp_path / ("proxy" if trusted else "none")
+        folder.mkdir()
+        with serving(folder, trusted) as base:
+            made = httpx.post(
+                f"{base}/setup",
+                data={"username": "admin", "password": "a long enough password", "language": "en"},
+                headers={"X-Forwarded-Proto": "https"},
+                timeout=30,
+            )
+            assert made.status_code == 303, made.text
+            cookies.append(made.headers["set-cookie"].lower())
+    assert all(cookie.startswith("triage_session=") for cookie in cookies), cookies
+    assert ["; secure" in cookie for cookie in cookies] == [False, True], cookies
