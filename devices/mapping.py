@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from devices.profile import DeviceProfile, MappingEntry
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, FixSays, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
+from referral.device_results import spelled as spelled  # moved there: the inbox compares units with it
 from referral.errors import json_text
 
 _DECIMAL_COMMA = re.compile(r"^([<>]=?)?\s*[-+]?\d+,\d+$")
@@ -148,17 +149,6 @@ def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tup
         " profile: each unit listed then goes to triage as sent, which converts it or refuses it",
         says("as_sent_unset" if unset else "as_sent"),
     )
-
-
-def spelled(unit: str) -> str:
-    """``unit`` as spelled, its case, spaces, UCUM's brackets and micro sign aside (``mm[Hg]``,
-    ``mmHg`` and ``mm Hg`` -> ``mmhg``; ``µmol/L`` -> ``umol/l``; ``10^9/L`` -> ``10*9/l``): two
-    units spelled alike are one unit written differently. Units whose values differ (mg/dL and
-    mmol/L, % and mmol/mol) never are."""
-    text = unit.strip().casefold().replace("μ", "u")  # casefold makes the micro sign a Greek mu
-    for mark, instead in ((" ", ""), ("[", ""), ("]", ""), ("^", "*")):
-        text = text.replace(mark, instead)
-    return text
 
 
 def unit_setting(vendor_code: str, device_units: tuple[str, ...] | list[str], device_unit: str) -> str:

@@ -100,6 +100,22 @@ def unit_contradicted(
     """Whether an HL7 ``U`` without a value (status change to final) names a unit that is not the
     stored value's: a unit sent (``said_device_unit``) that is neither the one the value was sent
     in nor, mapped by the profile (``said_unit``), the value's unit - a listed spelling of the same
-    unit ("1" for "%") confirms it. Then the U does not confirm the value: it is kept as sent, held
-    (``referral.inbox``), never relabelled. ``triage devices replay`` applies the same rule."""
-    return bool(said_device_unit) and said_device_unit != had_device_unit and said_unit != had_unit
+    unit ("1" for "%") confirms it, and so does the same unit written differently (:func:`spelled`:
+    "mg/dl" for "mg/dL", "mmHg" for "mm[Hg]"). Then the U does not confirm the value: it is kept
+    as sent, held (``referral.inbox``), never relabelled. ``triage devices replay`` applies the
+    same rule."""
+    if not said_device_unit:
+        return False
+    said = spelled(said_device_unit)
+    return said != spelled(had_device_unit or "") and spelled(said_unit or "") != spelled(had_unit or "")
+
+
+def spelled(unit: str) -> str:
+    """``unit`` as spelled, its case, spaces, UCUM's brackets and micro sign aside (``mm[Hg]``,
+    ``mmHg`` and ``mm Hg`` -> ``mmhg``; ``µmol/L`` -> ``umol/l``; ``10^9/L`` -> ``10*9/l``): two
+    units spelled alike are one unit written differently. Units whose values differ (mg/dL and
+    mmol/L, % and mmol/mol) never are."""
+    text = unit.strip().casefold().replace("μ", "u")  # casefold makes the micro sign a Greek mu
+    for mark, instead in ((" ", ""), ("[", ""), ("]", ""), ("^", "*")):
+        text = text.replace(mark, instead)
+    return text

@@ -210,3 +210,39 @@ def test_a_status_change_to_final_in_an_unlisted_unit_with_nothing_stored_is_not
     (result,) = delivered
     assert (result.auto_feed, result.hold_kinds) == (False, ("not_final",))
     assert _rows(db_path, "SELECT reason FROM device_quarantine") == []
+
+
+def test_a_status_change_to_final_in_the_same_unit_written_differently_confirms_the_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A U naming the stored value's unit in another spelling ("mmHg" for a systolic pressure sent
+    in "mm[Hg]", "mg/dl" for a glucose in "mg/dL") was held as a unit conflict, the result never
+    made final: the units were compared letter for letter. The same unit written differently
+    (devices.mapping's spelling rule, now referral.device_results.spelled) confirms it - live over
+    loopback TCP and in replay alike; another unit is still a conflict (the test above)."""
+    sbp = [
+        _oru("CTL-1", "P", unit="mm[Hg]").replace(b"|SPO2|", b"|SBP|"),
+        _oru("CTL-2", "U", value="", unit="mmHg").replace(b"|SPO2|", b"|SBP|"),
+    ]
+    db_path = tmp_path / "clinic.db"
+    delivered: list[GatewayResult] = []
+    _send(sbp, db_path, delivered, 2)
+    ((row_status, value, flags),) = _rows(db_path, "SELECT status, value, flags FROM device_results")
+    assert (row_status, value) == ("final", "88")
+    assert "status_change_unit_conflict" not in str(flags)
+    assert delivered[-1].auto_feed
+    glucose = [
+        _oru("CTL-1", "P", value="95", unit="mg/dL").replace(b"|SPO2|", b"|GLU|"),
+        _oru("CTL-2", "U", value="", unit="mg/dl").replace(b"|SPO2|", b"|GLU|"),
+    ]
+    capture = tmp_path / "analyzer.hl7"
+    capture.write_bytes(b"".join(glucose))
+    profile = tmp_path / "analyzer.toml"
+    profile.write_text(
+        'device_id = "analyzer"\nprotocol = "hl7"\ntimezone = "UTC"\n\n'
+        '[mapping."GLU"]\ncode = "glucose_random"\nunit = "mg/dL"\n'
+    )
+    assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["held"] == {}
+    assert [(o["status"], o["unit"]) for o in document["observations"]] == [("final", "mmol/L")]
