@@ -21,7 +21,7 @@ from devices.profile import load_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import hl7_message, sample_from_values, simulator_profile
 from devices.transports.link import SerialSpec, TcpListenSpec
-from devices.transports.pty import open_pty
+from devices.transports.pty import PtyLink, open_pty
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_integrator_errors import HL7, warning_lines
 
@@ -290,14 +290,9 @@ def test_msh16_set_with_msh15_empty_is_enhanced_mode_answered_as_al(tmp_path: Pa
     assert b"\rMSA|CA|CTL-8\r" in asyncio.run(scenario())
 
 
-def test_an_hl7_device_at_the_wrong_baud_rate_is_told_to_check_the_port_settings(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """An HL7 monitor on a serial port at another baud rate or parity: no MLLP start byte survives,
-    and each read was one more 'stray bytes ... quarantined (bytes outside an MLLP frame)' with no
-    hint, where an ASTM device's noise says to check the baud rate, parity and protocol. (Over TCP
-    the same words: the protocol first - tests/devices/gateway/test_conformance_tcp.py.) A real
-    pseudo-terminal; the message bytes with their top bit wrong (8N1 read as another setting)."""
+def _monitor_on_a_pty() -> tuple[PtyLink, DeviceEndpoint, bytes, bytes]:
+    """A monitor on a real pseudo-terminal, one framed message of it (SYNTHETIC patient) and the
+    same bytes with their top bit wrong, as 8N1 read at another baud rate or parity garbles them."""
     pty = open_pty()
     endpoint = endpoint_from_profile(
         simulator_profile("hl7-monitor", "monitor"),
@@ -309,7 +304,18 @@ def test_an_hl7_device_at_the_wrong_baud_rate_is_told_to_check_the_port_settings
         + hl7_message(sample_from_values("hl7-monitor", "SIM-P1", "SIM-S1", {"spo2": 97}), "C1")
         + b"\x1c\r"
     )
-    garbled = bytes(b ^ 0x80 for b in message)
+    return pty, endpoint, message, bytes(b ^ 0x80 for b in message)
+
+
+def test_an_hl7_device_at_the_wrong_baud_rate_is_told_to_check_the_port_settings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An HL7 monitor on a serial port at another baud rate or parity: no MLLP start byte survives,
+    and each read was one more 'stray bytes ... quarantined (bytes outside an MLLP frame)' with no
+    hint, where an ASTM device's noise says to check the baud rate, parity and protocol. (Over TCP
+    the same words: the protocol first - tests/devices/gateway/test_conformance_tcp.py.) A real
+    pseudo-terminal; the message bytes with their top bit wrong (8N1 read as another setting)."""
+    pty, endpoint, _message, garbled = _monitor_on_a_pty()
     assert b"\x0b" not in garbled
     db_path = tmp_path / "clinic.db"
 
@@ -336,18 +342,7 @@ def test_an_hl7_device_at_the_wrong_baud_rate_is_one_quarantine_row_and_one_warn
     now a run of stray bytes with no message between is one row holding every byte, counted and
     logged once; a message ends the run, and noise after it is a new one. A real pseudo-terminal,
     the bytes garbled as 8N1 read at another setting, written in three separate reads."""
-    pty = open_pty()
-    endpoint = endpoint_from_profile(
-        simulator_profile("hl7-monitor", "monitor"),
-        clock=MonotonicClock(),
-        transport=SerialSpec(url=pty.slave_path),
-    )
-    message = (
-        b"\x0b"
-        + hl7_message(sample_from_values("hl7-monitor", "SIM-P1", "SIM-S1", {"spo2": 97}), "C1")
-        + b"\x1c\r"
-    )
-    garbled = bytes(b ^ 0x80 for b in message)
+    pty, endpoint, message, garbled = _monitor_on_a_pty()
     chunks = [garbled[:50], garbled[50:120], garbled[120:]]
     db_path = tmp_path / "clinic.db"
 
