@@ -235,6 +235,11 @@ def _bmi_phrases(
 
 
 BMI_FROM_SIZE = _bmi_phrases("measured", "{bmi} {value} from {weight} / {height}^2 ", "")
+# ... after BMI_MEASURED or BMI_FROM_SIZE when the patient's typed BMI is clearly different (more
+# than triage.riskfeatures.BMI_STATED_APART kg/m2): the measured one is taken, and the typed one named
+BMI_STATED_DIFFERS = Phrase(
+    "bmi_stated_differs", "the stated {bmi} {stated} is not used (it differs by {apart} kg/m2)"
+)
 # ... and when weight / height^2 is implausible (outside the BMI range, e.g. 300 from 100 cm and
 # 300 kg): the pair is not used (the stated BMI, else none, is), and the note says why; "stated":
 # both as stated (refused at intake, but a visit may hold a pair stored before)
@@ -260,6 +265,7 @@ CLAUSES = (
     STAND_IN,
     BMI_MEASURED,
     *BMI_FROM_SIZE.values(),
+    BMI_STATED_DIFFERS,
     *BMI_SIZE_NOT_USED.values(),
     TEACHING_DATA,
 )

@@ -21,6 +21,7 @@ from triage.phrases import (
     BMI_FROM_SIZE,
     BMI_MEASURED,
     BMI_SIZE_NOT_USED,
+    BMI_STATED_DIFFERS,
     EXCLUDED,
     INCOMPLETE,
     INCOMPLETE_NOTED,
@@ -141,7 +142,18 @@ def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str 
     bmi, source = body_mass_index(patient.__dict__, values)
     if isinstance(source, tuple):
         return size_not_used(source)
-    return None if bmi is None or source is None else source.format(**_SIZE_CODES, value=f"{bmi:.1f}")
+    if bmi is None or source is None:
+        return None
+    note = source.format(**_SIZE_CODES, value=f"{bmi:.1f}")
+    stated = patient.bmi
+    if stated is not None and abs(bmi - stated) > BMI_STATED_APART:
+        apart = f"{abs(bmi - stated):.1f}"
+        note += "; " + BMI_STATED_DIFFERS.format(bmi="bmi", stated=f"{stated:g}", apart=apart)
+    return note
+
+
+BMI_STATED_APART = 2.0
+"""kg/m2: a typed BMI further than this from the one measured today is named as not used."""
 
 
 _SIZE_CODES = {"bmi": "bmi", "weight": "weight", "height": "height"}
