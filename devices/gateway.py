@@ -83,15 +83,21 @@ if TYPE_CHECKING:
 log = logging.getLogger("devices.gateway")
 
 
+#: The most bytes of a run of stray bytes one quarantine row holds: each read rewrites its row, so
+#: a device at the wrong baud rate for hours goes on in a new row (counted, not logged again).
+STRAY_ROW_MAX = 64 * 1024
+
+
 class _StrayRun:
     """Stray bytes quarantined in a session since its last message, for one reason: their row."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self.quarantine_id: int | None = None
+        self.size = 0  # bytes in the row
 
     def end(self) -> None:
-        self.reason, self.quarantine_id = None, None
+        self.reason, self.quarantine_id, self.size = None, None, 0
 
 
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
@@ -450,17 +456,21 @@ class Gateway:
         """Quarantine bytes outside any message: a run of them for one reason with no message
         between (an HL7 device at the wrong baud rate sends nothing else, read after read) is one
         row that grows, one count and one warning, as an ASTM device's noise is one warning a
-        session."""
-        if run.reason == junk.reason and run.quarantine_id is not None:
+        session; past :data:`STRAY_ROW_MAX` bytes the run goes on in a new row, counted, not logged
+        again."""
+        going_on = run.reason == junk.reason and run.quarantine_id is not None
+        if going_on and run.quarantine_id is not None and run.size + len(junk.raw) <= STRAY_ROW_MAX:
             extend_quarantine(self._db, run.quarantine_id, junk.raw)
+            run.size += len(junk.raw)
             return
         message = NewDeviceMessage(
             device_id=endpoint.device_id, session_id=info.session_id, protocol=endpoint.protocol, raw=junk.raw
         )
         run.quarantine_id = record_quarantine(self._db, message, reason=junk.reason, byte_offset=junk.offset)
-        run.reason = junk.reason
+        run.reason, run.size = junk.reason, len(junk.raw)
         self._status[endpoint.device_id].quarantined += 1
-        log.warning(
+        log.log(
+            logging.DEBUG if going_on else logging.WARNING,
             "device %s: %d stray bytes at byte %d quarantined (%s)",
             endpoint.device_id,
             len(junk.raw),

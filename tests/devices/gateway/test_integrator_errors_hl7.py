@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from devices.endpoint import DeviceEndpoint
+from devices.gateway import Gateway
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import load_profile
 from devices.session import MonotonicClock
@@ -334,6 +335,21 @@ def test_an_hl7_device_at_the_wrong_baud_rate_is_told_to_check_the_port_settings
     ), warning
 
 
+def _quarantined_sizes(db_path: Path) -> list[int]:
+    with sqlite3.connect(db_path) as conn:
+        return [n for (n,) in conn.execute("SELECT length(raw) FROM device_quarantine ORDER BY id")]
+
+
+async def _write_each_read(gateway: Gateway, pty: PtyLink, chunks: list[bytes], db_path: Path) -> None:
+    """Write ``chunks`` to the pty, each quarantined (read by the gateway) before the next."""
+    await asyncio.wait_for(gateway.wait_open("monitor"), 5)
+    sent = 0
+    for chunk in chunks:
+        await pty.write(chunk)
+        sent += len(chunk)
+        await wait_until(lambda: sum(_quarantined_sizes(db_path)) == sent)  # noqa: B023 - awaited at once
+
+
 def test_an_hl7_device_at_the_wrong_baud_rate_is_one_quarantine_row_and_one_warning_per_run(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -353,17 +369,9 @@ def test_an_hl7_device_at_the_wrong_baud_rate_is_one_quarantine_row_and_one_warn
                 " JOIN device_messages m ON m.id = q.message_id ORDER BY q.id"
             ).fetchall()
 
-    def stored_bytes() -> int:
-        return sum(len(raw) for raw, _, _ in rows())
-
     async def scenario() -> int:
         async with running_gateway([endpoint], db_path) as gateway:
-            await asyncio.wait_for(gateway.wait_open("monitor"), 5)
-            sent = 0
-            for chunk in chunks:  # each read in the gateway before the next is written
-                await pty.write(chunk)
-                sent += len(chunk)
-                await wait_until(lambda: stored_bytes() == sent)  # noqa: B023 - awaited at once
+            await _write_each_read(gateway, pty, chunks, db_path)
             await pty.write(message)
             await wait_until(lambda: count(db_path, "device_results") == 1)
             await pty.write(garbled[:30])
@@ -382,3 +390,28 @@ def test_an_hl7_device_at_the_wrong_baud_rate_is_one_quarantine_row_and_one_warn
         "device monitor: 50 stray bytes at byte 0",
         f"device monitor: 30 stray bytes at byte {len(garbled) + len(message)}",
     ]
+
+
+def test_a_long_run_of_stray_bytes_goes_on_in_a_new_row_without_a_new_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each read rewrites the run's row, so a monitor left at the wrong baud rate for hours would
+    grow one row without end: past devices.gateway.STRAY_ROW_MAX bytes (64 KiB; 128 here) the run
+    goes on in a new row, counted, and still one warning. A real pseudo-terminal."""
+    from devices import gateway as gateway_module
+
+    monkeypatch.setattr(gateway_module, "STRAY_ROW_MAX", 128)
+    pty, endpoint, _message, garbled = _monitor_on_a_pty()
+    chunks = [garbled[:50], garbled[50:120], garbled[120:200]]
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path) as gateway:
+            await _write_each_read(gateway, pty, chunks, db_path)
+            await pty.close()
+            return gateway.status()[0].quarantined
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 2
+    assert _quarantined_sizes(db_path) == [120, 80]
+    assert len([w for w in warning_lines(caplog) if "stray bytes" in w]) == 1
