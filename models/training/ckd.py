@@ -7,8 +7,15 @@ import pandas as pd
 
 from models.card import Population, Threshold
 from models.training.datasets import CKD, file_record, read_ckd
+from models.training.policy_words import policy_limitation
 from models.training.recipe import Dataset, FeatureRecipe, Recipe, float32_exact
 from triage.units import CREATININE_UMOLL_PER_MGDL, GLUCOSE_MGDL_PER_MMOLL
+
+HIGH = 0.50  # the high band (project convention)
+# what decides a kidney referral while the built-in policy keeps the model at local care
+KIDNEY_DECIDES = (
+    "the published kidney stage (KDIGO: eGFR and ACR, the engine's rules) decides a kidney referral"
+)
 
 FEATURES = (
     FeatureRecipe("age", "patient", "a", "continuous", "reject", "Age", "age (years)", 1.0),
@@ -150,12 +157,10 @@ RECIPE = Recipe(
         "hypertension, 0.63 (high) with known diabetes, 0.94 (high) with both. In primary care, where most "
         "hypertension and diabetes comes without CKD, the high band mostly says 'hypertensive or diabetic' (for "
         "whom KDIGO advises an eGFR and ACR check anyway); the probability is not a CKD risk.",
-        'The built-in policy keeps this model at local care ([models.ckd] level = "local_care" in '
-        "triage/policy_default.toml): at its threshold it is scored and shown with a reason that says so, but"
-        " refers nobody on its own; the published kidney stage (KDIGO: eGFR and ACR, the engine's rules) "
-        "decides a kidney referral. Under the earlier default (a model at its threshold a routine referral) a"
-        " known hypertensive or diabetic adult with normal kidney values and otherwise normal readings was "
-        "referred on this model alone. A clinic may set its level back in its policy.",
+        policy_limitation("ckd", HIGH, KIDNEY_DECIDES)
+        + " Under the earlier default (a model at its threshold a routine referral) a known hypertensive or"
+        " diabetic adult with normal kidney values and otherwise normal readings was referred on this model"
+        " alone.",
         "Children are not scored (ages 19-90 only, the data's adults): the data's 19 children (2-17 years, 16 "
         "with CKD) are hospital cases, not a population; a child's normal haemoglobin and creatinine are lower "
         "than an adult's (a healthy 5-year-old with haemoglobin 125 g/L, creatinine 45 umol/L and a negative "
@@ -173,7 +178,7 @@ RECIPE = Recipe(
         ),
         Threshold(
             band="high",
-            min_probability=0.50,
+            min_probability=HIGH,
             action="check eGFR and urine ACR; refer per KDIGO if confirmed",
             source="project convention: CKD more likely than not; see held-out operating point",
         ),

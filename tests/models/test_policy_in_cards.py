@@ -64,3 +64,19 @@ def test_the_diabetes_card_says_the_built_in_policy_keeps_it_at_local_care() -> 
     )
     assert said in card.limitations and f"- {said}" in render_card(card), card.limitations
     assert said.startswith("The built-in policy keeps this model at local care ([models.diabetes] in "), said
+
+
+def test_the_ckd_cards_policy_sentence_is_written_from_the_policy() -> None:
+    """Its local-care sentence was handwritten ('[models.ckd] level = "local_care" ...') while the other
+    three cards' are written by the training from the policy's values: a policy change would not have
+    shown as a card ``train --check`` no longer reproduces."""
+    card = read_card(models.MODELS_DIR / "ckd" / "1.0.0", "ckd", "1.0.0")
+    assert load_policy().models.level_for("ckd") == "local_care", "the built-in policy this test reads"
+    said = policy_limitation(
+        "ckd",
+        card.thresholds[-1].min_probability,
+        "the published kidney stage (KDIGO: eGFR and ACR, the engine's rules) decides a kidney referral",
+    )
+    (limitation,) = [text for text in card.limitations if "built-in policy" in text]
+    assert limitation.startswith(said + " Under the earlier default "), limitation
+    assert f"- {limitation}" in render_card(card), "CARD.md shows it"
