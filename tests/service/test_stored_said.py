@@ -57,11 +57,22 @@ def test_a_clinician_s_override_and_referrals_are_said_once(staff: Staff) -> Non
         f"/assessments/{made['id']}/override",
         {"csrf_token": csrf, "disposition": "urgent_referral", "reason": "seen in person"},
     )
-    assert _said(page) == "Decision changed; your reason is recorded."
+    # an override to a referring decision proposes a referral, as the page's decisions do (aa78deb7)
+    assert _said(page) == (
+        "Decision changed; your reason is recorded. The decision sends the patient on, so triage"
+        " proposed a referral (under Referrals below): confirm it to send it."
+    )
     page = _follow(
         staff,
         f"/assessments/{made['id']}/refer",
-        {"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "SpO2 86"},
+        # alongside the proposal the override made, as the form's confirmation box says
+        {
+            "csrf_token": csrf,
+            "to_facility": "county-hospital",
+            "urgency": "urgent",
+            "reason": "SpO2 86",
+            "alongside_open": "1",
+        },
     )
     assert _said(page) == "Referral created and sent (listed under Referrals below)."
     db = staff.app.state.runtime.databases.get()
