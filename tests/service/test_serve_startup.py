@@ -205,6 +205,9 @@ def test_a_hangup_stops_the_service_cleanly_and_ends_with_it(tmp_path: Path) -> 
             stderr=err,
             text=True,
             start_new_session=True,
+            # a terminal's job hears hangups, also when this test runs under nohup (which would
+            # leave SIGHUP ignored in serve: test_serve_started_under_nohup_keeps_running_...)
+            preexec_fn=_hangup_default,
         )
         try:
             wait_ready({0, 1}, process, log)
@@ -223,6 +226,45 @@ def test_a_hangup_stops_the_service_cleanly_and_ends_with_it(tmp_path: Path) -> 
     assert text.count("Application shutdown complete.") == 2, text
     assert text.count("Finished server process") == 2, text
     assert "Traceback" not in text and "starting it again" not in text, text
+
+
+def _hangup_default() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _hangup_ignored() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def test_serve_started_under_nohup_keeps_running_after_a_hangup(tmp_path: Path) -> None:
+    """`nohup triage serve &` asks the service to outlive the terminal: nohup starts it with SIGHUP
+    ignored. serve put its own stop on SIGHUP all the same, so closing the terminal stopped it - and
+    it then exited 0, the ignored SIGHUP raised again doing nothing (found in a `nohup make test`
+    run, where this file's hangup test saw exit 0). Now the hangup stays ignored; SIGTERM stops it."""
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as err:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "--port", "0"],
+            cwd=tmp_path,
+            env=environment(),
+            stderr=err,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_hangup_ignored,  # what nohup does before it starts the program
+        )
+        try:
+            port = wait_ready({0}, process, log)
+            os.killpg(process.pid, signal.SIGHUP)
+            with pytest.raises(subprocess.TimeoutExpired):
+                process.wait(3)  # not a timing: it must not end at all; 3 s is ample to stop
+            answer = httpx.get(f"http://127.0.0.1:{port}/readyz", headers={"Connection": "close"}, timeout=5)
+            assert answer.status_code == 200, answer.text
+            process.terminate()
+            assert process.wait(20) == -signal.SIGTERM
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in log.read_text(encoding="utf-8")
 
 
 def ended(pid: int) -> bool:

@@ -91,9 +91,16 @@ class ClinicServer(uvicorn.Server):
         """uvicorn's SIGINT and SIGTERM, and for ``triage serve`` SIGHUP (the terminal or SSH session
         it ran in closed): it killed the primary on the spot, in the middle of its group commit and
         with its worker left to notice; now it stops cleanly as on SIGTERM and then ends with
-        SIGHUP (129 in a shell; systemd counts it a clean stop). Settings are not re-read."""
+        SIGHUP (129 in a shell; systemd counts it a clean stop). Settings are not re-read. Started
+        with SIGHUP ignored (``nohup triage serve &``: keep running when the terminal closes), it
+        stays ignored: the service stopped on the hangup nohup was asked to ignore, and exited 0
+        (the ignored SIGHUP raised again did nothing), as if it had ended by itself."""
         with super().capture_signals():
-            if not self.stop_on_hangup or threading.current_thread() is not threading.main_thread():
+            if (
+                not self.stop_on_hangup
+                or threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            ):
                 yield
                 return
             before = signal.signal(signal.SIGHUP, self.handle_exit)
