@@ -38,6 +38,9 @@ def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, d
     ):
         page: Any = log_in(browser, desk, Role.nurse, width, language)
         page.goto(f"{desk.url}/patients")
+        # the field takes the focus by itself (autofocus), which Chromium gives it at its next
+        # rendering after the load: '王' typed at once (one insertText) sometimes went to the page
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'find-mrn'")
         page.keyboard.type(typed)
         page.keyboard.press("Enter")
         page.wait_for_url(f"{desk.url}/patients?mrn=*")

@@ -40,13 +40,14 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def _fill(disk: Path) -> Path:
-    """Write a file on ``disk`` until it is full."""
+    """Write a file on ``disk`` until it is full. Unbuffered: a buffered file kept the part of the
+    last write the disk had no room for, and its close at the end of ``with`` raised ENOSPC again
+    (seen once in a clean-clone run)."""
     filler = disk / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:
         try:
             while True:
                 out.write(bytes(64 * 1024))
-                out.flush()
         except OSError:
             pass
     return filler
