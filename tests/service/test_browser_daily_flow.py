@@ -152,6 +152,8 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     _keys(page, "Tab")
     with page.expect_navigation():
         _keys(page, "Enter")
+    # the field in error takes the focus at Chromium's next rendering after the load: waited for
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'reason'")
     focused = page.evaluate(
         "[document.activeElement.name, !!document.activeElement.closest('#override-form'),"
         " document.getElementById(document.activeElement.getAttribute('aria-describedby')).textContent]"

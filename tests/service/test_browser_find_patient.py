@@ -40,6 +40,9 @@ def test_a_nurse_finds_yesterdays_patient_from_the_menu(browser: object, desk: D
             page: Any = log_in(browser, desk, Role.nurse, width, language)
             page.click("nav a[href='/patients']")
             page.wait_for_url(f"{desk.url}/patients")
+            # the field takes the focus by itself (autofocus: at Chromium's next rendering after
+            # the load, so waited for; it never coming fails the wait)
+            page.wait_for_function("document.activeElement && document.activeElement.id === 'find-mrn'")
             assert page.evaluate("document.activeElement.id") == "find-mrn", where
             page.keyboard.type("FIND-B-1")
             page.keyboard.press("Enter")
