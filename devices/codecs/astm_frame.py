@@ -16,7 +16,7 @@ from referral.errors import json_text
 ENQ, ACK, NAK, EOT = b"\x05", b"\x06", b"\x15", b"\x04"
 STX, ETX, ETB = b"\x02", b"\x03", b"\x17"
 CR, LF = b"\r", b"\n"
-STX_I, ETX_I, ETB_I, EOT_I, ENQ_I = 0x02, 0x03, 0x17, 0x04, 0x05
+STX_I, ETX_I, EOT_I, ENQ_I = 0x02, 0x03, 0x04, 0x05
 #: Bytes that may never appear in frame text (LIS01-A2 6.6); LF only ends a frame.
 RESTRICTED = frozenset(
     {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0A, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17}

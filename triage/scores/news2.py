@@ -243,8 +243,3 @@ def news2(
         detail=detail,
         reference=REFERENCE,
     )
-
-
-def monitoring_minutes(band: str) -> int:
-    """The Chart 4 minimum monitoring frequency for ``band``, in minutes (continuous -> 15)."""
-    return RESPONSES[band][2]
