@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import associations, audit, store
+from referral import associations, audit, lifecycle, store
 from referral.associations import Association
 from referral.errors import ConflictError, NotFoundError, ReferralNotMadeError
 from referral.records import required_text
@@ -79,6 +79,18 @@ def unreferred_decision(db: Database, encounter_id: int) -> str | None:
         [encounter_id, *NOT_MADE],
     ).fetchone()
     return None if made else decision
+
+
+def proposed_not_sent(db: Database, encounter_id: int) -> list[int]:
+    """The ids, oldest first, of the encounter's referrals proposed and not sent - a close leaves
+    them open, waiting for a clinician to send or cancel each; the API's close answers them
+    (``proposed_referrals``), ``devices associations close-encounter`` names them and the patient
+    page's notice after an override says one is still open."""
+    rows = db.conn.execute(
+        "SELECT id FROM referrals WHERE encounter_id = ? AND status = ? ORDER BY id",
+        [encounter_id, lifecycle.INITIAL],
+    )
+    return [int(row[0]) for row in rows]
 
 
 #: How the staff page's user confirms a close without a referral (the API and the CLI name their field).

@@ -184,8 +184,6 @@ def close_encounter(
     or referral with no referral made is refused unless --without-referral. The visit's referrals
     proposed and not sent are left open and named (--json: proposed_referrals)."""
     from referral import closure, store  # the log's modules (sqlite-utils): when a command opens it
-    from referral.lifecycle import INITIAL as PROPOSED
-    from referral.referrals import open_referrals
 
     database = open_log(ctx, db)
     closed = closure.close(
@@ -198,7 +196,7 @@ def close_encounter(
     )
     encounter = closed.encounter
     # the visit's referrals proposed and not sent, which the close leaves open (as the API answers)
-    left = sorted(int(r["id"]) for r in open_referrals(database, encounter_id) if r["status"] == PROPOSED)
+    left = closure.proposed_not_sent(database, encounter_id)
     if as_json:
         ended = [a.as_dict() for a in closed.ended]
         print_json({"encounter": encounter, "ended_associations": ended, "proposed_referrals": left})

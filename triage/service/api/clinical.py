@@ -10,11 +10,9 @@ from pydantic import Field, StringConstraints
 
 from referral import corrections, patients, store
 from referral import queue as staff_queue
-from referral.closure import CONFIRM_IN_API
-from referral.lifecycle import INITIAL as PROPOSED
+from referral.closure import CONFIRM_IN_API, proposed_not_sent
 from referral.queue import QueueState
 from referral.records import PatientIn, check_record_number
-from referral.referrals import open_referrals
 from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api import etag, paging
@@ -331,11 +329,10 @@ def close_encounter(
         without_referral=body.without_referral,
         confirm=CONFIRM_IN_API,
     )
-    proposed = [int(r["id"]) for r in open_referrals(db, encounter_id) if r["status"] == PROPOSED]
     return EncounterClosed(
         encounter=EncounterOut.model_validate(closed.encounter),
         ended_associations=[association_out(a, who) for a in closed.ended],
-        proposed_referrals=sorted(proposed),
+        proposed_referrals=proposed_not_sent(db, encounter_id),
     )
 
 

@@ -340,8 +340,7 @@ def override(
     rt = runtime_of(request)
     if proposals.propose_for_override(rt, db, assessment, disposition.value, actor=who.username):
         return stored(request, f"/encounters/{encounter_id}", "override_proposed")
-    waiting = [r for r in referrals.open_referrals(db, encounter_id) if r["status"] == "proposed"]
-    kept = waiting and disposition.value not in REFERRAL_URGENCY
+    kept = closure.proposed_not_sent(db, encounter_id) and disposition.value not in REFERRAL_URGENCY
     return stored(request, f"/encounters/{encounter_id}", "override_proposal_kept" if kept else "override")
 
 
