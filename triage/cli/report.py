@@ -314,19 +314,20 @@ def _print_curve(result: Any, out: Path, plot: Path) -> None:
         write(banner)
     write(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
     write(
-        f"{'policy':<28} {'referred':>10} {'load shift':>11} {'sensitivity*':>12} {'missed (patients)':>17}"
+        f"{'policy':<28} {'referred':>10} {'load shift':>13} {'sensitivity*':>12} {'missed (patients)':>17}"
     )
     for row in curve.to_dict("records"):
         # a blank rate is a suppressed count (1-4) unless its denominator is 0: no confirmed case
         referred = "suppressed" if _blank(row["referred_share"]) else f"{100 * row['referred_share']:.1f}%"
-        shift = "suppressed" if _blank(row["load_shift"]) else f"{100 * row['load_shift']:+.1f}pt"
+        # in points, as the key figures, the page's tables and the plot say a difference of shares
+        shift = "suppressed" if _blank(row["load_shift"]) else f"{100 * row['load_shift']:+.1f} points"
         if not _blank(row["sensitivity"]):
             sens = f"{100 * row['sensitivity']:.1f}%"
         else:
             sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
         # blank: under 5, or blanked with a confirmed_referred under 5 (it is their difference)
         missed = "suppressed" if _blank(row["missed"]) else str(row["missed"])
-        write(f"{row['policy']:<28} {referred:>10} {shift:>11} {sens:>12} {missed:>17}")
+        write(f"{row['policy']:<28} {referred:>10} {shift:>13} {sens:>12} {missed:>17}")
     # the plot's axis says "an upper bound"; the table had said neither that nor missed's unit
     write(
         "* an upper bound: the share of the referrals confirmed as justified that the policy would"

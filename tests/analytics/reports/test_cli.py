@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ def test_simulate_prints_the_curve(
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("policy"))
     assert header.split() == ["policy", "referred", "load", "shift", "sensitivity*", "missed", "(patients)"]
+    # the load shift in points, as the key figures and the page say a difference of shares: it was
+    # printed "-13.7pt", the one place that abbreviated it
+    row = next(line for line in lines if line.startswith("NEWS2>=3 or risk>=0.20"))
+    assert re.search(r"% +[+-]\d+\.\d points +\d", row) and not re.search(r"\dpt\b", row)
     assert (
         "* an upper bound: the share of the referrals confirmed as justified that the policy would"
         " still refer; patients kept local have no confirmed outcome" in lines
