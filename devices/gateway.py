@@ -89,15 +89,24 @@ STRAY_ROW_MAX = 64 * 1024
 
 
 class _StrayRun:
-    """Stray bytes quarantined in a session since its last message, for one reason: their row."""
+    """The run of stray bytes a session is in, for one reason: its row, and where the run ends in
+    the session's stream - stray bytes that do not start there are another run (a good frame the
+    gateway stores nothing of, an HL7 ACK or a POCT1-A2 hello, lay between them)."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self.quarantine_id: int | None = None
         self.size = 0  # bytes in the row
+        self.end_offset: int | None = None  # the stream byte after the run's last byte
 
     def end(self) -> None:
-        self.reason, self.quarantine_id, self.size = None, None, 0
+        self.reason, self.quarantine_id, self.size, self.end_offset = None, None, 0, None
+
+    def goes_on(self, junk: Junk) -> bool:
+        """Whether ``junk`` continues the run: the same reason, right where the run ends."""
+        return (
+            self.quarantine_id is not None and self.reason == junk.reason and self.end_offset == junk.offset
+        )
 
 
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
@@ -453,12 +462,15 @@ class Gateway:
         )
 
     def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo, run: _StrayRun) -> None:
-        """Quarantine bytes outside any message: a run of them for one reason with no message
-        between (an HL7 device at the wrong baud rate sends nothing else, read after read) is one
-        row that grows, one count and one warning, as an ASTM device's noise is one warning a
-        session; past :data:`STRAY_ROW_MAX` bytes the run goes on in a new row, counted, not logged
-        again."""
-        going_on = run.reason == junk.reason and run.quarantine_id is not None
+        """Quarantine bytes outside any message: a run of them for one reason with nothing between
+        (an HL7 device at the wrong baud rate sends nothing else, read after read) is one row that
+        grows, one count and one warning, as an ASTM device's noise is one warning a session; past
+        :data:`STRAY_ROW_MAX` bytes the run goes on in a new row, counted, not logged again. Stray
+        bytes that do not follow the run's last byte in the stream start a run of their own, with
+        its own row, byte and time: whatever lay between (a frame the gateway stores nothing of)
+        would be lost from view in one row."""
+        going_on = run.goes_on(junk)
+        run.end_offset = junk.offset + len(junk.raw)
         if going_on and run.quarantine_id is not None and run.size + len(junk.raw) <= STRAY_ROW_MAX:
             extend_quarantine(self._db, run.quarantine_id, junk.raw)
             run.size += len(junk.raw)

@@ -55,6 +55,7 @@ class MllpDecoder:
         self._buf = bytearray()
         self._offset = 0  # stream offset of _buf[0]
         self._in_frame = False
+        self._after_junk = False  # the last thing outside a frame was junk: a CR/LF goes on with it
 
     def feed(self, data: bytes) -> list[MllpEvent]:
         self._buf += data
@@ -63,9 +64,11 @@ class MllpDecoder:
             if not self._in_frame:
                 i = self._buf.find(bytes([self.start]))
                 junk = self._buf if i < 0 else self._buf[:i]
-                # whitespace between frames (a stray CR/LF after FS) is not worth reporting
-                if junk.strip(b"\r\n"):
+                # whitespace between frames (a stray CR/LF after FS) is not worth reporting; after
+                # junk it is more of the junk, so a run of stray bytes is reported whole
+                if junk.strip(b"\r\n") or (junk and self._after_junk):
                     events.append(MllpJunk(bytes(junk), self._offset))
+                    self._after_junk = True
                 if i < 0:
                     self._consume(len(self._buf))
                     break
@@ -86,6 +89,7 @@ class MllpDecoder:
             events.append(MllpMessage(bytes(self._buf[1:j]), self._offset))
             self._consume(j + len(self.end))
             self._in_frame = False
+            self._after_junk = False
         return events
 
     @property

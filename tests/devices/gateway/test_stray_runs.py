@@ -1,0 +1,82 @@
+"""Runs of stray bytes in the junk store (``devices.gateway.Gateway._store_junk``): one row per
+run, and a run is bytes that follow each other in the session's stream. Two runs with the same
+reason that a good frame the gateway stores nothing of (an HL7 ACK from the device) separated were
+joined into one row at the first run's byte, so the integrator could not find where the second
+was. A real pseudo-terminal, an HL7 monitor's bytes garbled as 8N1 read at another setting
+(SYNTHETIC patient), as in test_integrator_errors_hl7.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.devices.gateway.harness import running_gateway, wait_until
+from tests.devices.gateway.test_integrator_errors import warning_lines
+from tests.devices.gateway.test_integrator_errors_hl7 import _monitor_on_a_pty, _quarantined_sizes
+
+#: An acknowledgement a device sends back: a good MLLP frame, never stored nor answered.
+ACK_FRAME = b"\x0bMSH|^~\\&|MONITOR|WARD|TRIAGE|CLINIC|20260101||ACK^R01|A1|P|2.3.1\rMSA|AA|C1\r\x1c\r"
+
+
+def _rows(db_path: Path) -> list[tuple[bytes, int, str]]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(
+            "SELECT q.raw, q.byte_offset, m.received_at FROM device_quarantine q"
+            " JOIN device_messages m ON m.id = q.message_id ORDER BY q.id"
+        ).fetchall()
+
+
+def test_two_runs_with_a_good_frame_between_are_two_rows_each_at_its_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pty, endpoint, _message, garbled = _monitor_on_a_pty()
+    first, second = garbled[:50], garbled[50:90]
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path) as gateway:
+            await asyncio.wait_for(gateway.wait_open("monitor"), 5)
+            await pty.write(first)
+            await wait_until(lambda: sum(_quarantined_sizes(db_path)) == len(first))
+            await pty.write(ACK_FRAME + second)
+            await wait_until(lambda: sum(_quarantined_sizes(db_path)) == len(first) + len(second))
+            await pty.close()
+            return gateway.status()[0].quarantined
+
+    with caplog.at_level(logging.WARNING):
+        assert asyncio.run(scenario()) == 2
+    (first_raw, first_at, first_time), (second_raw, second_at, second_time) = _rows(db_path)
+    assert (first_raw, first_at) == (first, 0)
+    assert (second_raw, second_at) == (second, len(first) + len(ACK_FRAME))
+    assert first_time <= second_time
+    warnings = [w.split(" quarantined")[0] for w in warning_lines(caplog) if "stray bytes" in w]
+    assert warnings == [
+        "device monitor: 50 stray bytes at byte 0",
+        f"device monitor: 40 stray bytes at byte {len(first) + len(ACK_FRAME)}",
+    ]
+
+
+def test_a_line_end_read_alone_inside_a_run_stays_in_its_row(tmp_path: Path) -> None:
+    """A CR LF alone between frames is not worth reporting, but inside a run of stray bytes it is
+    part of the run: it was dropped, so the run's row lacked it - and, runs now being bytes that
+    follow each other, the run would have been cut in two."""
+    pty, endpoint, _message, garbled = _monitor_on_a_pty()
+    first, second = garbled[:50], garbled[50:90]
+    db_path = tmp_path / "clinic.db"
+
+    async def scenario() -> None:
+        async with running_gateway([endpoint], db_path) as gateway:
+            await asyncio.wait_for(gateway.wait_open("monitor"), 5)
+            sent = b""
+            for chunk in (first, b"\r\n", second):
+                await pty.write(chunk)
+                sent += chunk
+                await wait_until(lambda: sum(_quarantined_sizes(db_path)) == len(sent))  # noqa: B023
+            await pty.close()
+
+    asyncio.run(scenario())
+    assert [(raw, at) for raw, at, _ in _rows(db_path)] == [(first + b"\r\n" + second, 0)]
