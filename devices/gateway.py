@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.gateway_checks import check_endpoints
 from devices.gateway_status import DeviceStatus as DeviceStatus  # re-exported: callers import it from here
+from devices.gateway_status import MessageStored
 from devices.hold import GatewayResult, classify, holds  # re-exported: callers import them from here
 from devices.quarantine_notice import lost_parts_hint, lost_parts_sentence, quarantine_sentence
 from devices.results import no_result_sentence
@@ -126,6 +127,7 @@ class Gateway:
         wire_log_dir: Path | None = None,
         delivery_retry_s: float = 1.0,
         upgrade_backups: UpgradeBackups | None = None,
+        on_stored: Callable[[MessageStored], None] | None = None,
     ) -> None:
         check_endpoints(endpoints)
         for folder in dict.fromkeys(f for f in (wire_log_dir, *(e.wire_log_dir for e in endpoints)) if f):
@@ -134,6 +136,7 @@ class Gateway:
         self._db_path = Path(db_path)
         self._busy_timeout_ms = busy_timeout_ms
         self._on_results = on_results
+        self._on_stored = on_stored  # each stored message, before its results are handed over
         self._clock: Clock = clock or MonotonicClock()
         self._wire_log_dir = wire_log_dir
         self._delivery_retry_s = delivery_retry_s
@@ -429,6 +432,17 @@ class Gateway:
         for stored, found in zip(recorded.new_results, reasons, strict=True):  # every reason of each
             status.count_stored(stored.id, [kind for kind, _ in found], replaced=stored.id not in fresh)
         status.duplicates += recorded.duplicate_count
+        if self._on_stored is not None:
+            self._on_stored(
+                MessageStored(
+                    endpoint.device_id,
+                    recorded.message_id,
+                    message.received_at,
+                    len(recorded.new_results),
+                    recorded.duplicate_count,
+                    tuple(decoded.no_result),
+                )
+            )
         # A problem of a stored (or duplicate) result is counted with that result, not again here.
         status.quarantined += len(decoded.quarantine) - decoded.with_result
         mistimed = [why for found in reasons for kind, why in found if kind == "clock"]

@@ -15,6 +15,21 @@ from dataclasses import dataclass, field
 HOLDS_KEPT = 100_000
 
 
+@dataclass(frozen=True)
+class MessageStored:
+    """A message the gateway stored (not one quarantined whole), for a subscriber that shows
+    messages as they arrive (``Gateway(on_stored=...)``: `triage devices listen`): its results
+    new or replaced, its duplicates, and ``no_result`` - the OBX-11 letter of each HL7 OBX line
+    that carried no result (``devices.results.NoResultLine``), which no result shows."""
+
+    device_id: str
+    message_id: int
+    received_at: str
+    results: int
+    duplicates: int
+    no_result: tuple[str, ...]
+
+
 @dataclass
 class DeviceStatus:
     device_id: str

@@ -34,6 +34,7 @@ from triage.observation import Observation
 
 if TYPE_CHECKING:
     from devices.gateway import DeviceStatus, GatewayResult
+    from devices.gateway_status import MessageStored
 
 
 def _err(text: str) -> None:
@@ -69,11 +70,13 @@ def _result_line(result: GatewayResult) -> str:
 ShownHoldKind = HoldKind | Literal["not_accepted"]
 
 
-def _result_json(result: GatewayResult, kind: ShownHoldKind | None) -> str:
+def _result_json(result: GatewayResult, kind: ShownHoldKind | None, no_result: dict[str, int] | None) -> str:
     r = result.stored
     return json.dumps(
         {
+            "kind": "result",
             "result_id": result.result_id,
+            "message_id": r.message_id,
             "device_id": r.device_id,
             "sample_id": r.sample_id or None,
             "patient_id": r.patient_id,
@@ -91,9 +94,35 @@ def _result_json(result: GatewayResult, kind: ShownHoldKind | None) -> str:
             "hold_kind": kind,
             "hold_kinds": list(result.hold_kinds) or ([kind] if kind else []),
             "hold_reason": result.hold_reason,
+            # the OBX lines of its message that carried no result, by status; None: a result of
+            # an earlier run handed over again, whose message this run did not see
+            "no_result": no_result,
         },
         ensure_ascii=False,
     )
+
+
+def _no_result_line(message: MessageStored, json_output: bool) -> str:
+    """The line ``listen`` prints for a message whose OBX lines carried no result (HL7 OBX-11 I,
+    N or O without a value): no result line shows them, and the message may have no result."""
+    if json_output:
+        return json.dumps(
+            {
+                "kind": "no_result",
+                "device_id": message.device_id,
+                "message_id": message.message_id,
+                "received_at": message.received_at,
+                "results": message.results,
+                "no_result": dict(Counter(message.no_result)),
+            }
+        )
+    said = no_result_sentence(list(message.no_result))
+    return f"{message.received_at[11:19]}  {message.device_id}  message {message.message_id}: {said}"
+
+
+#: How many messages' no-result counts ``listen`` keeps for their results' lines (a message's
+#: results are handed over right after it is stored).
+NO_RESULT_KEPT = 10_000
 
 
 HOLD_WORDS = {
@@ -250,7 +279,10 @@ def register_listen(app: typer.Typer) -> None:
         json_output: Annotated[
             bool,
             typer.Option(
-                "--json", help="Print machine-readable JSON: one object a line, each result as it arrives."
+                "--json",
+                help="Print machine-readable JSON: one object a line as it arrives - each result (kind "
+                "result), and each HL7 message with OBX lines that carried no result (kind no_result); "
+                "docs/devices.md.",
             ),
         ] = False,
     ) -> None:
@@ -320,6 +352,15 @@ def register_listen(app: typer.Typer) -> None:
 
         clinic = app_ctx.clock
         refused: defaultdict[str, set[int]] = defaultdict(set)  # result ids by device
+        # this run's messages: their OBX lines that carried no result, by status (message id)
+        no_result_of: dict[int, dict[str, int]] = {}
+
+        def stored(message: MessageStored) -> None:
+            no_result_of[message.message_id] = dict(Counter(message.no_result))
+            if len(no_result_of) > NO_RESULT_KEPT:
+                del no_result_of[next(iter(no_result_of))]
+            if message.no_result:
+                write(_no_result_line(message, json_output))
 
         def show(results: list[GatewayResult]) -> None:
             # Marked "auto" (and counted "for triage") while the service holds them for review,
@@ -337,7 +378,10 @@ def register_listen(app: typer.Typer) -> None:
                 else:  # a later version (a correction) triage takes, or one held by the gateway
                     refused[device].discard(result.result_id)
                 # a result line names what the device sent: escaped (JSON escapes itself)
-                write(_result_json(result, kind) if json_output else shown(_result_line(result)))
+                if json_output:
+                    write(_result_json(result, kind, no_result_of.get(result.stored.message_id)))
+                else:
+                    write(shown(_result_line(result)))
 
         gateway = Gateway(
             endpoints,
@@ -347,6 +391,7 @@ def register_listen(app: typer.Typer) -> None:
             busy_timeout_ms=settings.database.busy_timeout_ms,
             wire_log_dir=wire_dir,
             upgrade_backups=settings.database.upgrade_backups(),
+            on_stored=stored,
         )
 
         started = False

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import selectors
+import signal
+import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from devices.gateway import GatewayResult
+from tests.devices.gateway.devices_cli import listen_process, listening_port, stderr_until_listening
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT
 from tests.devices.gateway.test_hl7_withdrawal import NOW, _oru, _send
 from triage.cli import main
@@ -143,3 +148,64 @@ def test_replay_says_each_obx_line_that_carried_no_result(
         {"byte_offset": hr, "test": "HR", "status": "I"},
         {"byte_offset": rr, "test": "RR", "status": "I"},
     ]
+
+
+def _pending_only(control: str) -> bytes:
+    """Two OBX with status I and no value, nothing else: a message of no result at all."""
+    segments = [
+        f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|{control}|P|2.5",
+        "PID|1||SIM-P1",
+        "OBR|1|SIM-S1",
+        f"OBX|1|NM|HR||||||||I|||{NOW}",
+        f"OBX|2|NM|RR||||||||I|||{NOW}",
+    ]
+    return VT + ("\r".join(segments) + "\r").encode() + FS_CR
+
+
+def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: Path) -> None:
+    """`listen --json` printed one object per result and nothing else: a message of only pending
+    OBX lines printed nothing, and a result's line did not say that its message had two more, so a
+    program reading the stream could not reconcile results with OBX lines (the counts on stderr
+    said so). Now each message with such lines is a line of its own (kind no_result, its results
+    too) and each result line names its message and that message's count. A real `triage devices
+    listen` process, loopback TCP, a real SQLite file."""
+    profile = tmp_path / "monitor.toml"
+    profile.write_text(
+        'device_id = "monitor"\nprotocol = "hl7"\ntimezone = "UTC"\n\n[mapping."SPO2"]\ncode = "spo2"\nunit = "%"\n'
+    )
+    listen = listen_process(tmp_path, 0, "--profile", str(profile), "--json")
+    try:
+        said = stderr_until_listening(listen)
+        with socket.create_connection(("127.0.0.1", listening_port(said)), timeout=30) as device:
+            for message in (_pending_only("CTL-1"), _two_pending_and_a_final("CTL-2")):
+                device.sendall(message)
+                answer = b""
+                while not answer.endswith(FS_CR):
+                    answer += device.recv(4096)
+            # the lines follow the commit: wait for the result's (at most 30 s), then stop
+            assert listen.stdout is not None
+            out = b""
+            with selectors.DefaultSelector() as selector:
+                selector.register(listen.stdout.fileno(), selectors.EVENT_READ)
+                while b'"kind": "result"' not in out and selector.select(30):
+                    out += os.read(listen.stdout.fileno(), 65536)
+    finally:
+        listen.send_signal(signal.SIGINT)
+        rest, err = listen.communicate(timeout=20)
+    assert listen.returncode == 130, err
+    pending, mixed, result = [json.loads(line) for line in (out + rest).decode().splitlines()]
+    assert {k: pending[k] for k in ("kind", "device_id", "results", "no_result")} == {
+        "kind": "no_result",
+        "device_id": "monitor",
+        "results": 0,
+        "no_result": {"I": 2},
+    }
+    assert {k: mixed[k] for k in ("kind", "results", "no_result")} == {
+        "kind": "no_result",
+        "results": 1,
+        "no_result": {"I": 2},
+    }
+    assert mixed["message_id"] != pending["message_id"]
+    assert (result["kind"], result["code"], result["message_id"]) == ("result", "spo2", mixed["message_id"])
+    assert result["no_result"] == {"I": 2}
+    assert "; 4 OBX lines carried no result (status I); " in err.decode()
