@@ -69,10 +69,12 @@ def record_restore(db: Database, report: RestoreReport, source: Path, actor: str
     )
 
 
-def restore(source: Path, target: Path) -> RestoreReport:
+def restore(source: Path, target: Path, *, replace_newer: bool = False) -> RestoreReport:
     """Put the backup ``source`` in place of the log ``target`` (stopped: no process may have it
     open). The backup is checked first and refused if SQLite finds it damaged, its audit chain
-    is broken or its tables differ from it. The log it replaces is moved aside with its ``-wal``
+    is broken or its tables differ from it. A log holding audit entries the backup does not
+    (written after it was taken, or another log's) is replaced only with ``replace_newer``
+    (:func:`refuse_newer_log`). The log it replaces is moved aside with its ``-wal``
     and ``-shm`` (kept: they may be evidence) - a ``-wal`` left beside the restored file would be
     replayed into it. Pending migrations are the caller's (``connect``)."""
     if not source.is_file():
@@ -87,6 +89,8 @@ def restore(source: Path, target: Path) -> RestoreReport:
         checked = _check_backup(backup_db, source)
         if target.exists():
             _refuse_while_open(target)  # before copying: refused with nothing changed
+            if not replace_newer:
+                refuse_newer_log(target, backup_db, source)
         moved: list[Path] = []
 
         def aside() -> None:
@@ -111,6 +115,51 @@ def restore(source: Path, target: Path) -> RestoreReport:
     finally:
         backup_db.close()
     return RestoreReport(target, moved, checked)
+
+
+def refuse_newer_log(target: Path, backup_db: sqlite3.Connection, source: Path) -> None:
+    """Refuse (``ConflictError``, nothing changed) to replace a log whose audit trail holds an entry
+    the backup does not: entries written after the backup was taken - they would be left only in
+    the replaced copy - or another log's. A log the backup holds all of (an older copy of it, a new
+    one with an empty trail) is not refused, nor one SQLite cannot read as a log (damaged: the reason
+    to restore)."""
+    try:
+        log = _read_only(target)
+        try:
+            head = log.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            if head is None:
+                return
+            backup_head = backup_db.execute(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            has_head = backup_db.execute("SELECT hash FROM audit WHERE seq = ?", (head[0],)).fetchone()
+            if has_head is not None and has_head[0] == head[1]:
+                return  # the log is the backup's, up to an entry the backup has
+            at_backup_head = (
+                None
+                if backup_head is None
+                else log.execute("SELECT hash FROM audit WHERE seq = ?", (backup_head[0],)).fetchone()
+            )
+        finally:
+            log.close()
+    except sqlite3.DatabaseError:
+        return
+    seq, _, at = head
+    then = " - to put the backup in its place all the same, give --replace-newer; nothing was changed"
+    if backup_head is None or (at_backup_head is not None and at_backup_head[0] == backup_head[1]):
+        first = 1 if backup_head is None else backup_head[0] + 1
+        entries, them = (f"entry {seq}", "it") if seq == first else (f"entries {first} to {seq}", "them")
+        raise ConflictError(
+            f"--db {target} holds audit {entries} (the newest at {at}), which the backup does not:"
+            f" written after the backup {source} was taken, a restore would leave {them} only in the"
+            " replaced log kept beside it (it is for going back to a backup: after a failed upgrade,"
+            f" past data written wrongly){then}"
+        )
+    raise ConflictError(
+        f"--db {target} is not the log the backup {source} was taken from: their audit trails differ"
+        f" (the log's {seq} entries, the newest at {at}); a restore would put another log's record in"
+        f" its place - check --from and --db{then}"
+    )
 
 
 def _check_backup(copy: sqlite3.Connection, source: Path) -> BackupReport:

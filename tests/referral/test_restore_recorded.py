@@ -31,7 +31,9 @@ def test_a_restore_is_in_the_restored_log_s_trail(tmp_path: Path, capsys: pytest
     facilities.load_csv(db, facilities.DEMO_CSV, actor="later", clinic="ZJ-C02")  # after the backup
     db.close()
 
-    code, out, err = run(capsys, "restore", "--from", str(copy), "--db", str(log), "--json")
+    code, out, err = run(
+        capsys, "restore", "--from", str(copy), "--db", str(log), "--json", "--replace-newer"
+    )
     assert code == 0, err
     said = json.loads(out)
     db = connect(log)

@@ -489,9 +489,19 @@ def restore_command(
     source: Annotated[Path, typer.Option("--from", help="Backup file (from `triage referrals backup`).")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    replace_newer: Annotated[
+        bool,
+        typer.Option(
+            "--replace-newer",
+            help="Replace a log that holds audit entries the backup does not (written after it was"
+            " taken, or another log's): refused without it.",
+        ),
+    ] = False,
 ) -> None:
     """Put a checked backup in place of the log (stop the service and gateways first); the log it
-    replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm. A backup from an
+    replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm. A log holding
+    audit entries the backup does not - written after the backup was taken, or another log's - is
+    replaced only with --replace-newer (going back after a failed upgrade). A backup from an
     older version is upgraded then, with no second copy taken: --from is the log as it was. The
     restore is recorded in the restored log's audit trail (log.restore: the backup, its chain head,
     where the replaced log is kept; --json: audit_entry)."""
@@ -500,7 +510,7 @@ def restore_command(
 
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
-    report = restore.restore(source, path)
+    report = restore.restore(source, path, replace_newer=replace_newer)
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
     applied = upgrade(restored, back_up=False, actor=cli_actor())[0]

@@ -1,0 +1,103 @@
+"""A restore over a log that holds what the backup does not is refused unless asked for: `triage
+referrals restore --from OLD` over the clinic's live log (an administrator moving to a new machine
+who gave the old machine's --db, last month's backup taken for yesterday's) replaced it at once, its
+entries since the backup left only in the replaced copy beside it, exit 0 - and over another
+clinic's log, that log's whole record. `--replace-newer` says it is meant (going back after a failed
+upgrade, or past data written wrongly). A log the backup holds all of (an older copy, a new empty
+one, no log at all: a new machine) is restored as before. Real processes, real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from referral.facilities import DEMO_CSV
+from tests.cli.running import run
+
+
+def _load(log: Path, clinic: str) -> None:
+    """Audit entries written through the real CLI: the demo facility directory, for ``clinic``."""
+    said = run(
+        ["referrals", "facilities", "load", "--db", str(log), str(DEMO_CSV), "--clinic", clinic], log.parent
+    )
+    assert said.returncode == 0, said.stderr
+
+
+def _log_with_entries(folder: Path, name: str = "clinic.db", clinic: str = "ZJ-C01") -> Path:
+    _load(folder / name, clinic)
+    return folder / name
+
+
+def _entries(log: Path) -> int:
+    db = sqlite3.connect(f"file:{log}?mode=ro", uri=True)
+    try:
+        return int(db.execute("SELECT count(*) FROM audit").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _backup(log: Path, out: Path) -> None:
+    said = run(["referrals", "backup", "--db", str(log), "--out", str(out)], log.parent)
+    assert said.returncode == 0, said.stderr
+
+
+def test_a_log_with_entries_written_after_the_backup_is_not_replaced_unasked(tmp_path: Path) -> None:
+    log = _log_with_entries(tmp_path)
+    _backup(log, tmp_path / "b.db")
+    backed_up = _entries(log)
+    _load(log, "ZJ-C02")
+    now = _entries(log)
+    assert now > backed_up
+
+    said = run(["referrals", "restore", "--from", "b.db", "--db", "clinic.db"], tmp_path)
+    assert said.returncode == 1, said.stdout
+    error = said.stderr.strip()
+    assert error.startswith("error: --db clinic.db holds "), error
+    assert f"audit entries {backed_up + 1} to {now}" in error, error
+    assert "written after the backup b.db was taken" in error, error
+    assert "--replace-newer" in error and error.endswith("nothing was changed"), error
+    assert "Traceback" not in said.stderr
+    assert _entries(log) == now  # untouched: nothing moved aside
+    assert not list(tmp_path.glob("clinic.db.replaced-*"))
+
+    meant = run(
+        ["referrals", "restore", "--from", "b.db", "--db", "clinic.db", "--replace-newer", "--json"], tmp_path
+    )
+    assert meant.returncode == 0, meant.stderr
+    assert json.loads(meant.stdout)["moved_aside"]
+    assert _entries(log) == backed_up + 1  # the backup's trail and the restore's own entry
+
+
+def test_another_log_is_not_replaced_unasked(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    ours = _log_with_entries(tmp_path / "a")
+    _backup(ours, tmp_path / "b.db")
+    theirs = _log_with_entries(tmp_path, "other.db", clinic="ZJ-C02")
+
+    said = run(["referrals", "restore", "--from", "b.db", "--db", "other.db"], tmp_path)
+    assert said.returncode == 1, said.stdout
+    error = said.stderr.strip()
+    assert error.startswith("error: --db other.db is not the log the backup b.db was taken from"), error
+    assert "--replace-newer" in error and error.endswith("nothing was changed"), error
+    assert not list(tmp_path.glob("other.db.replaced-*"))
+    assert run(["referrals", "verify-audit", "--db", str(theirs)], tmp_path).returncode == 0
+
+
+def test_a_log_the_backup_holds_all_of_is_restored_as_before(tmp_path: Path) -> None:
+    log = _log_with_entries(tmp_path)
+    _backup(log, tmp_path / "old.db")
+    _load(log, "ZJ-C02")
+    _backup(log, tmp_path / "new.db")
+    # the log as the older backup has it, then the newer backup over it: nothing of the log is lost
+    back = run(["referrals", "restore", "--from", "old.db", "--db", "clinic.db", "--replace-newer"], tmp_path)
+    assert back.returncode == 0, back.stderr
+    forward = run(["referrals", "restore", "--from", "new.db", "--db", "clinic.db"], tmp_path)
+    assert forward.returncode == 1  # the first restore's own entry is in the log, not in new.db
+    (tmp_path / "box").mkdir()
+    new_machine = run(["referrals", "restore", "--from", "../new.db", "--db", "clinic.db"], tmp_path / "box")
+    assert new_machine.returncode == 0, new_machine.stderr
+    migrated = run(["referrals", "migrate", "--db", "empty.db"], tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    over_empty = run(["referrals", "restore", "--from", "new.db", "--db", "empty.db"], tmp_path)
+    assert over_empty.returncode == 0, over_empty.stderr
