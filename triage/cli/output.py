@@ -121,15 +121,21 @@ def examples(*commands: str) -> str:
 
 
 @contextmanager
-def step_progress(silent: bool, total: int, *, lines: bool = True) -> Iterator[Tick]:
+def step_progress(silent: bool, total: int, *, stages: bool = False) -> Iterator[Tick]:
     """Progress of long work, always on stderr: on a terminal a bar that is gone when the work is
-    done; redirected, one ``... [k/n] step`` line per step (``lines``), as `triage report` does;
-    nothing when ``silent`` (--json, --quiet). Yields ``tick(step, done, total)``."""
+    done; redirected (a log file, a cron job), plain lines, never a bar's carriage returns: one
+    ``... [k/n] step`` line per step, as `triage report` does, or with ``stages`` one ``... step``
+    line per stage, the first time its words come (an engine that ticks every iteration would
+    fill a log with the same line); nothing when ``silent`` (--json, --quiet). Yields
+    ``tick(step, done, total)``."""
     if silent or not sys.stderr.isatty():
+        said: set[str] = set()
 
         def say(step: str, done: int, of: int) -> None:
-            if lines and not silent:
-                write(f"... [{done}/{of}] {step}", err=True)
+            if silent or (stages and step in said):
+                return
+            said.add(step)
+            write(f"... {step}" if stages else f"... [{done}/{of}] {step}", err=True)
 
         yield say
         return

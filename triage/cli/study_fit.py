@@ -150,6 +150,17 @@ def _naming_formula_option() -> Iterator[None]:
         raise FormulaError(f"--formula: {exc}") from None
 
 
+def _stage_words(step: str, of: int, fitting: str) -> str:
+    """The line (or the bar's words) for an engine's progress step: the same for every iteration
+    of a stage, so a log gets one line per stage (``fitting``: the line the fit began with, which
+    an exact fit's Newton iterations continue)."""
+    if step == "MCMC-MLE":
+        return f"MCMC-MLE: sampling networks at the estimate, at most {of} iterations"
+    if step == "bridge sampling":
+        return f"bridge sampling the log-likelihood: {of} bridges"
+    return fitting if step == "fitting" else step
+
+
 #: ergm()'s sampling settings (analytics.ergm.plan.SAMPLING_SETTINGS) as options (a test holds the
 #: two lists equal).
 _SAMPLING_OPTIONS = {
@@ -296,16 +307,32 @@ def fit_command(
         def used(name: str, value: _T) -> _T | None:  # None: not given (ergm() would refuse it)
             return value if name in uses else None
 
-        # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units); nothing
-        # when redirected, so a script or log gets the fit alone
-        with step_progress(as_json or quiet, total=1, lines=False) as tick:
+        # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units);
+        # redirected (a log, a cron job), one plain line per stage on stderr, where it had printed
+        # nothing; stdout holds the fit alone either way
+        fitting = f"fitting {formula.strip()} to {net.n} units ({net.n_dyads} dyads)" + (
+            " in R" if backend == BackendName.r else ""
+        )
+        with step_progress(as_json or quiet, total=1, stages=True) as tick:
+            started: list[bool] = []
+
+            def progress(step: str, done: int, of: int) -> None:
+                # the fit's line first, once the engine is under way: a formula or attribute
+                # problem it finds while building the terms stays the one line it was
+                if not started:
+                    started.append(True)
+                    tick(fitting, 0, 1)
+                tick(_stage_words(step, of, fitting), done, of)
+
+            if backend == BackendName.r:  # R says nothing while it fits
+                progress("fitting", 0, 1)
             result = ergm(
                 formula,
                 net,
                 response=response,
                 reference=reference.value,
                 backend=backend.value,
-                progress=tick,
+                progress=progress,
                 seed=used("seed", seed),
                 proposal=used("proposal", proposal.value),
                 max_iterations=used("max_iterations", iterations),

@@ -151,7 +151,7 @@ def test_the_documented_example_converges(capsys: pytest.CaptureFixture[str]) ->
     assert main([*argv, "--formula", 'edges + mutual + nodeicov("HTH")']) == 0
     captured = capsys.readouterr()
     assert "\nMCMC: converged after " in captured.out and "NOT converged" not in captured.out
-    assert captured.err == ""
+    assert "warning" not in captured.err  # its stages, one line each (below), and nothing else
 
 
 def test_a_fit_that_did_not_converge_is_printed_then_warns_and_exits_1(
@@ -168,12 +168,14 @@ def test_a_fit_that_did_not_converge_is_printed_then_warns_and_exits_1(
     assert "try --max-iterations 4, another --seed, or a simpler model" in warning
 
 
-def test_a_terminal_sees_the_fits_progress_on_stderr_and_a_redirected_run_none(
+def test_a_terminal_sees_the_fits_progress_as_a_bar_and_a_redirected_run_one_line_per_stage(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An MCMC fit and its bridge sampling (tens of seconds at 88 units) showed nothing while they
-    ran. On a terminal a bar now does, on stderr, so `... > fit.txt` still shows it and the file
-    holds the fit alone; redirected, or with --quiet, nothing is added."""
+    ran. On a terminal a bar does, on stderr, so `... > fit.txt` still shows it and the file holds
+    the fit alone. Redirected (a log file, a cron job) stderr stayed empty: a log could not say
+    where a long fit was. It now gets one plain line per stage - no bar, no carriage return, not a
+    line per iteration - and stdout still the fit alone; --quiet adds nothing."""
     summary = [a for a in MCMC_FIT if a != "--json"]
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     monkeypatch.setenv("TERM", "xterm")
@@ -186,6 +188,18 @@ def test_a_terminal_sees_the_fits_progress_on_stderr_and_a_redirected_run_none(
     assert capsys.readouterr().err == ""
     monkeypatch.setattr("sys.stderr.isatty", lambda: False)
     assert main(summary) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        '... fitting edges + mutual + nodeicov("HTH") to 12 units (132 dyads)',
+        "... MCMC-MLE: sampling networks at the estimate, at most 20 iterations",
+        "... bridge sampling the log-likelihood: 2 bridges",
+    ]
+    assert "\r" not in captured.err and "\x1b" not in captured.err
+    assert captured.out.splitlines()[1] == "Call:" and "... " not in captured.out
+    exact = [*FIT, 'edges + nodeicov("HTH")']  # an exact fit: its Newton iterations, one line
+    assert main(exact) == 0
+    assert capsys.readouterr().err == '... fitting edges + nodeicov("HTH") to 12 units (132 dyads)\n'
+    assert main([*summary, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
 
 
