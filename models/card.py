@@ -33,6 +33,14 @@ MissingPolicy = Literal["reject", "impute_median"]
 Band = Literal["low", "medium", "high"]
 
 
+def _without_null(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data`` without ``key`` when it is null: an optional field added later leaves the cards
+    written before it byte for byte."""
+    if data.get(key) is None:
+        data.pop(key, None)
+    return data
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -123,8 +131,17 @@ class CalibrationBin(_Strict):
     observed_rate: float
 
 
-class HeldOutMetrics(_Strict):
+class OutsidePopulation(_Strict):
+    """Held-out rows the engine would not score (outside the card's population): left out of every
+    held-out figure, so the figures are those of the patients the model is used for."""
+
     n: int
+    events: int
+    why: str = Field(description="which population limit puts them outside, e.g. 'age under 19 or over 90'")
+
+
+class HeldOutMetrics(_Strict):
+    n: int = Field(description="held-out rows inside the population the model is scored for")
     events: int
     auroc: float
     auroc_ci95: tuple[float, float]
@@ -135,6 +152,12 @@ class HeldOutMetrics(_Strict):
     at_thresholds: dict[str, ThresholdMetric]
     calibration_bins: tuple[CalibrationBin, ...]
     subgroups: dict[str, SubgroupMetric]
+    outside_population: OutsidePopulation | None = None
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a card whose every held-out row is inside its population is written as before
+        return _without_null(handler(self), "outside_population")
 
 
 class Threshold(_Strict):
@@ -164,10 +187,7 @@ class Population(_Strict):
     @model_serializer(mode="wrap")
     def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # a card without an age bound is written as before: no "ages": null
-        data: dict[str, Any] = handler(self)
-        if data.get("ages") is None:
-            data.pop("ages", None)
-        return data
+        return _without_null(handler(self), "ages")
 
 
 class OnnxSpec(_Strict):

@@ -50,6 +50,17 @@ def _no_sex_subgroups(card: ModelCard) -> str:
     return f"No subgroups by sex: sex is not one of this model's inputs ({why})."
 
 
+def _outside(card: ModelCard) -> str:
+    """After the held-out row count: the held-out rows the engine would not score, left out of every figure."""
+    out = card.metrics.outside_population
+    if out is None:
+        return ""
+    return (
+        f", the held-out rows inside the population the model is scored for; {out.n} more held-out rows "
+        f"({out.events} events: {out.why}) are outside it and in none of the figures below"
+    )
+
+
 def render_card(card: ModelCard) -> str:
     m, t, d = card.metrics, card.training, card.training.data
     # the quintiles' events are n x observed rate (the card keeps the rate to 4 decimals: exact for n <= 5000)
@@ -101,7 +112,7 @@ def render_card(card: ModelCard) -> str:
         "",
         "## Held-out performance",
         "",
-        f"- Test rows: {m.n} ({m.events} events)",
+        f"- Test rows: {m.n} ({m.events} events){_outside(card)}",
         f"- AUROC: {m.auroc:.3f} (95% CI {m.auroc_ci95[0]:.3f} - {m.auroc_ci95[1]:.3f}; {m.auroc_ci_method})",
         f"- Brier score: {m.brier:.4f}",
         f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",

@@ -17,6 +17,7 @@ from models.card import (
     HeldOutMetrics,
     ModelCard,
     OnnxSpec,
+    OutsidePopulation,
     Parity,
     SplitSpec,
     SubgroupMetric,
@@ -136,8 +137,10 @@ def held_out_metrics(
 ) -> HeldOutMetrics:
     """The card's ``metrics``: held-out probabilities ``p`` (onnxruntime) against the held-out
     outcome, with the operating point of each of ``thresholds`` (the recipe's when training, the
-    card's when a shipped version is evaluated again)."""
-    y = prepared.y_test
+    card's when a shipped version is evaluated again). Only the held-out rows inside the card's
+    population count (``prepared.scored_test``); the others are counted in ``outside_population``."""
+    scored = prepared.scored_test
+    y, p = prepared.y_test[scored], p[scored]
     slope, intercept = metrics.calibration(y, p)
     low, high = metrics.auroc_ci95(y, p)
     at = {
@@ -158,9 +161,26 @@ def held_out_metrics(
         subgroups={
             label: SubgroupMetric.model_validate(metrics.subgroup(y[mask], p[mask]))
             for label, mask in _subgroups(
-                recipe.feature_names, prepared.X_test, prepared.unknown_test
+                recipe.feature_names, prepared.X_test[scored], prepared.unknown_test[scored]
             ).items()
         },
+        outside_population=_outside_population(recipe, prepared),
+    )
+
+
+def _outside_population(recipe: Recipe, prepared: Prepared) -> OutsidePopulation | None:
+    """The held-out rows left out of the figures because the engine does not score them."""
+    outside = ~prepared.scored_test
+    if not outside.any():
+        return None
+    limits = []
+    if recipe.population.ages is not None:
+        low, high = recipe.population.ages
+        limits.append(f"age under {low:g} or over {high:g}")
+    if recipe.population.sex is not None:
+        limits.append(f"not {recipe.population.sex}")
+    return OutsidePopulation(
+        n=int(outside.sum()), events=int(prepared.y_test[outside].sum()), why="; ".join(limits)
     )
 
 
@@ -196,6 +216,9 @@ def build(name: str, progress: Progress = _quiet) -> Built:
     ).encode()
 
     coefficients, lr_intercept = original_scale_coefficients(recipe, estimator)
+    imputed = imputation_limitation(
+        recipe.feature_names, prepared.unknown_test[prepared.scored_test], held_out
+    )
     card = ModelCard(
         name=recipe.name,
         version=recipe.version,
@@ -204,8 +227,7 @@ def build(name: str, progress: Progress = _quiet) -> Built:
         population=recipe.population,
         intended_use=recipe.intended_use,
         not_for=recipe.not_for,
-        limitations=recipe.limitations
-        + tuple(filter(None, [imputation_limitation(recipe.feature_names, prepared.unknown_test, held_out)])),
+        limitations=recipe.limitations + tuple(filter(None, [imputed])),
         features=tuple(
             FeatureSpec(
                 name=f.name,

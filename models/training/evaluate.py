@@ -9,7 +9,7 @@ observed rate) and how often each input was unknown (and so imputed or refused) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from models.card import HeldOutMetrics, ModelCard
 from models.errors import ReproducibilityError
 from models.training import metrics
 from models.training.artefacts import held_out_metrics
-from models.training.pipeline import ort_probability, prepare, recipe_for, session
+from models.training.pipeline import in_population, ort_probability, prepare, recipe_for, session
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,16 @@ def _compare(card: HeldOutMetrics, fresh: HeldOutMetrics) -> list[Comparison]:
     shipped, recomputed = card.model_dump(mode="json"), fresh.model_dump(mode="json")
     rows = []
     for field in HeldOutMetrics.model_fields:
-        if field == "calibration_bins":  # compared as one table below
-            rows.append(Comparison(field, shipped[field], recomputed[field]))
-        elif isinstance(shipped[field], dict):
+        # an optional field (outside_population) is absent when null
+        card_value: Any = shipped.get(field)
+        fresh_value: Any = recomputed.get(field)
+        if field in ("at_thresholds", "subgroups"):
             # in the card's order, as the training wrote it and CARD.md shows it (subgroups: the split
             # at 50, then the age bands by age, sex, inputs; sorted, "age 40-49" came before "age<40")
-            for key in [*shipped[field], *(k for k in recomputed[field] if k not in shipped[field])]:
-                rows.append(Comparison(f"{field}.{key}", shipped[field].get(key), recomputed[field].get(key)))
-        else:
-            rows.append(Comparison(field, shipped[field], recomputed[field]))
+            for key in [*card_value, *(k for k in fresh_value if k not in card_value)]:
+                rows.append(Comparison(f"{field}.{key}", card_value.get(key), fresh_value.get(key)))
+        else:  # calibration_bins and outside_population are compared whole
+            rows.append(Comparison(field, card_value, fresh_value))
     return rows
 
 
@@ -99,9 +100,13 @@ def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation
             f"{card.name} {card.version}: the packaged data gives the feature table sha256 "
             f"{prepared.table_sha256}, the card's training.data.table_sha256 is {card.training.data.table_sha256}"
         )
-    y, p = prepared.y_test, ort_probability(session(onnx_bytes), prepared.X_test)
-    fresh = held_out_metrics(recipe, prepared, p, card.thresholds)  # the thresholds the engine uses
-    imputed = prepared.unknown_test.any(axis=1)
+    # the population the engine scores with this card (a card of an older version may differ from the recipe's)
+    scored = in_population(card.population, list(card.feature_names), prepared.X_test)
+    prepared = replace(prepared, scored_test=scored)
+    p_all = ort_probability(session(onnx_bytes), prepared.X_test)
+    fresh = held_out_metrics(recipe, prepared, p_all, card.thresholds)  # the thresholds the engine uses
+    y, p = prepared.y_test[scored], p_all[scored]
+    imputed = prepared.unknown_test[scored].any(axis=1)
     unknown = [
         {
             "feature": f.name,

@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from models.card import Population
 from models.errors import NotFoundError
 from models.training import RECIPE_MODULES
 from models.training.recipe import (
@@ -66,6 +67,7 @@ class Prepared:
     unknown_loaded: dict[str, int]  # per feature, in the loaded table before rows were left out
     rows_loaded: int
     events_left_out: int  # outcome events among the rows left out for an unknown reject input
+    scored_test: np.ndarray  # bool per held-out row: inside the card's population (the engine scores it)
 
 
 def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
@@ -115,8 +117,24 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
         {name: int(frame[name].isna().sum()) for name in names},
         len(frame),
         int(y_loaded[~keep].sum()),
+        in_population(recipe.population, names, X_test),
     )
     return prepared, provenance
+
+
+def in_population(population: Population, names: list[str], X: np.ndarray) -> np.ndarray:
+    """Which rows of ``X`` (card order) the engine scores by the card's population: its ages
+    (inclusive, in completed years, as triage.riskfeatures.outside_population takes them) and its
+    sex when ``sex_male`` is an input. The held-out figures are computed on these rows only, so
+    they are those of the patients the model is used for (ckd: the UCI data's children are not)."""
+    keep = np.ones(len(X), dtype=bool)
+    if population.ages is not None:
+        low, high = population.ages
+        age = np.floor(X[:, names.index("age")])
+        keep &= (age >= low) & (age <= high)
+    if population.sex is not None and "sex_male" in names:
+        keep &= X[:, names.index("sex_male")] == float(population.sex == "male")
+    return keep
 
 
 def make_estimator(recipe: Recipe) -> Pipeline:
