@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from devices.codecs.astm_frame import ACK, ENQ, NAK, build_frame
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import PROFILE_DIR, load_profile
 from devices.session import MonotonicClock
+from devices.simulated_results import astm_records, simulator_profile
 from devices.transports.link import SerialSpec, TcpListenSpec
 from devices.transports.pty import open_pty
-from tests.devices.gateway.harness import running_gateway, wait_until
+from tests.devices.gateway.harness import count, running_gateway, wait_until
+from tests.devices.gateway.test_conformance_astm import SAMPLE, expect_bytes, pty_analyzer, send_message
 
 TRACES = Path(__file__).resolve().parents[1] / "traces" / "data"
 GOLDEN = Path(__file__).resolve().parents[1] / "traces" / "golden"
@@ -95,3 +98,44 @@ def test_the_mindray_switch_a_real_hl7_capture_fires_is_counted_and_in_the_sessi
     counted = asyncio.run(scenario())
     assert counted == golden["tolerance"]
     assert _fired(wire_dir, profile.device_id) == golden["tolerance"]
+
+
+def test_final_frames_without_the_records_cr_are_naked_unless_the_switch_is_on_then_counted_and_logged(
+    tmp_path: Path,
+) -> None:
+    """The one switch no capture fires and no test touched: no_cr_before_etx (a final frame whose
+    text does not end with the record's CR). Strict: the frame is answered NAK, and the warning's
+    reason names the switch; with it: every frame accepted, the message stored, each firing
+    counted and in the session log. A real pty, SYNTHETIC results."""
+    frames = [build_frame(n + 1, record, True) for n, record in enumerate(astm_records(SAMPLE))]
+    strict_pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
+
+    async def strict() -> str | None:
+        async with running_gateway([endpoint], db_path, clock=clock) as gw:
+            await strict_pty.write(ENQ)
+            await expect_bytes(strict_pty, ACK)
+            await strict_pty.write(frames[0])
+            await expect_bytes(strict_pty, NAK)
+            await strict_pty.close()
+            return gw.status()[0].last_error
+
+    said = asyncio.run(strict())
+    assert said is not None and "profile switch no_cr_before_etx accepts" in said, said
+    base = simulator_profile("astm-analyzer", "analyzer")
+    lenient = base.model_copy(
+        update={"tolerance": base.tolerance.model_copy(update={"no_cr_before_etx": True})}
+    )
+    pty, clock, endpoint, _ = pty_analyzer(tmp_path, lenient)
+    wire_dir = tmp_path / "wire"
+
+    async def switched() -> Counter[str]:
+        async with running_gateway(
+            [endpoint], tmp_path / "lenient.db", clock=clock, wire_log_dir=wire_dir
+        ) as gw:
+            await send_message(pty, frames)
+            await wait_until(lambda: count(tmp_path / "lenient.db", "device_results") == 2)
+            await pty.close()
+            return Counter(gw.status()[0].tolerance_counts)
+
+    assert asyncio.run(switched()) == {"no_cr_before_etx": len(frames)}
+    assert _fired(wire_dir, "analyzer") == {"no_cr_before_etx": len(frames)}
