@@ -27,6 +27,7 @@ from referral.backup import (
 from referral.errors import ConflictError, IntegrityError, UserInputError
 from referral.schema import refuse_newer_schema
 from referral.transactions import write
+from referral.upgrade_record import RESTORE_ACTION
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def record_restore(db: Database, report: RestoreReport, source: Path, actor: str
     the entry's ``seq``."""
     head = report.backup.audit
     data = {
-        "from": str(source),
+        "from": str(source.resolve()),  # relative, it named no file a year later
         "backup_head": None if head.head_hash is None else f"{head.entries}:{head.head_hash}",
         "replaced": [str(p) for p in report.moved_aside],
     }
@@ -60,7 +61,7 @@ def record_restore(db: Database, report: RestoreReport, source: Path, actor: str
         lambda db: audit.append(
             db,
             actor=actor,
-            action="log.restore",
+            action=RESTORE_ACTION,
             entity="log",
             entity_id=report.path.name,
             reason="restored from a backup: what the replaced log held after it is not in this log",

@@ -55,13 +55,42 @@ def record_upgrade(
     )
 
 
+#: A restore of the log from a backup (:func:`referral.restore.record_restore`).
+RESTORE_ACTION = "log.restore"
+
+
 def recorded_upgrades(db: Database) -> list[dict[str, Any]]:
     """The upgrades the trail records, oldest first: each entry's ``seq``, ``at``, ``actor`` and what
     :func:`record_upgrade` put in its data."""
+    return recorded(db, ACTION)
+
+
+def recorded(db: Database, action: str) -> list[dict[str, Any]]:
+    """The trail's entries of the log itself with ``action`` (``log.upgrade``, ``log.restore``),
+    oldest first: each entry's ``seq``, ``at``, ``actor`` and its data."""
     rows = db.conn.execute(
-        "SELECT seq, at, actor, data FROM audit WHERE entity = 'log' AND action = ? ORDER BY seq", (ACTION,)
+        "SELECT seq, at, actor, data FROM audit WHERE entity = 'log' AND action = ? ORDER BY seq", (action,)
     )
     return [{"seq": seq, "at": at, "actor": actor} | json.loads(data) for seq, at, actor, data in rows]
+
+
+def restores_text(restores: list[dict[str, Any]]) -> str:
+    """``verify-audit``'s line naming the restores the trail records; empty when there are none."""
+    if not restores:
+        return ""
+    each = "; ".join(
+        f"entry {r['seq']} at {r['at']} by {r['actor']}: from {r['from']}"
+        + (f" (its chain head {_short(r['backup_head'])})" if r.get("backup_head") else "")
+        + (f", the replaced log kept as {r['replaced'][0]}" if r.get("replaced") else ", no log replaced")
+        for r in restores
+    )
+    return f"restores recorded: {each}"
+
+
+def _short(head: str) -> str:
+    """``SEQ:HASH`` with the hash's first 12 hex digits (the whole is in ``--json``)."""
+    seq, _, digest = head.partition(":")
+    return f"{seq}:{digest[:12]}..."
 
 
 def upgrades_text(upgrades: list[dict[str, Any]]) -> str:

@@ -298,11 +298,18 @@ def verify_audit(
     while writing left (last written over an hour ago, no process writing them; --json:
     unfinished_left), with the rm line that deletes them. Lists the schema upgrades the trail
     records (log.upgrade: entry, time, from and to which schema, by whom, the backup taken first;
-    --json: upgrades)."""
+    --json: upgrades) and the restores (log.restore: entry, time, by whom, from which backup and
+    its chain head, where the replaced log is kept; --json: restores)."""
     from referral import audit, audit_rows  # the log's modules: when a command opens it
     from referral.backup import unfinished_copies
     from referral.transactions import snapshot
-    from referral.upgrade_record import recorded_upgrades, upgrades_text
+    from referral.upgrade_record import (
+        RESTORE_ACTION,
+        recorded,
+        recorded_upgrades,
+        restores_text,
+        upgrades_text,
+    )
 
     wanted = None if anchor is None else audit.parse_anchor(anchor)
     database = read_log(ctx, db, as_is=True)
@@ -311,6 +318,7 @@ def verify_audit(
         rows = audit_rows.verify_rows(database) if chain.ok else None
         moved = None if wanted is None or not chain.ok else audit.check_anchor(database, chain, *wanted)
         upgrades = recorded_upgrades(database)
+        restores = recorded(database, RESTORE_ACTION)
     ok = chain.ok and rows is not None and rows.ok and moved is None
     # what a backup or restore killed while writing left (the next backup names those in backup_dir)
     log = _path(ctx, db)[0]
@@ -319,7 +327,7 @@ def verify_audit(
         print_json(
             chain.as_dict()
             | {"ok": ok, "rows": rows and rows.rows, "mismatch": _mismatch(rows)}
-            | {"unfinished_left": [str(p) for p in leftovers], "upgrades": upgrades}
+            | {"unfinished_left": [str(p) for p in leftovers], "upgrades": upgrades, "restores": restores}
             | ({} if wanted is None else {"anchor": {"seq": wanted[0], "hash": wanted[1], "problem": moved}})
         )
     else:
@@ -334,8 +342,9 @@ def verify_audit(
         return
     anchored = "" if wanted is None else f"; anchor entry {wanted[0]} found unchanged"
     echo(f"audit chain intact: {chain.entries} entries verified{anchored}; {_rows_text(rows)}")
-    if upgrades:
-        echo(upgrades_text(upgrades))
+    for said in (upgrades_text(upgrades), restores_text(restores)):
+        if said:
+            echo(said)
     if chain.head_hash is not None:
         echo(
             f"chain head: {chain.entries}:{chain.head_hash} (keep it off this box; --anchor checks it later)"
