@@ -8,7 +8,7 @@ import pandas as pd
 from models.card import Population, Threshold
 from models.training.datasets import CKD, file_record, read_ckd
 from models.training.policy_words import policy_limitation
-from models.training.recipe import Dataset, FeatureRecipe, Recipe, float32_exact
+from models.training.recipe import Dataset, FeatureRecipe, Recipe, fasting_stand_in, float32_exact
 from triage.units import CREATININE_UMOLL_PER_MGDL, GLUCOSE_MGDL_PER_MMOLL
 
 HIGH = 0.50  # the high band (project convention)
@@ -177,6 +177,7 @@ RECIPE = Recipe(
         "stored as ckd 1.0.0 the one this card describes; a clinic that lets the model refer on its own should "
         "first have it re-trained on adults as a new version.",
         "Blood pressure in the source is a single value taken to be diastolic.",
+        fasting_stand_in("a random blood glucose (bgr)"),
         "Heavy missingness in the source (e.g. haemoglobin 13%, glucose 11%): imputed with training medians.",
     ),
     features=FEATURES,

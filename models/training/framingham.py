@@ -8,7 +8,7 @@ import pandas as pd
 
 from models.card import Population
 from models.training.datasets import FRAMINGHAM, file_record, read_framingham
-from models.training.recipe import Dataset, FeatureRecipe, float32_exact
+from models.training.recipe import Dataset, FeatureRecipe, fasting_stand_in, float32_exact
 from triage.units import CHOLESTEROL_MGDL_PER_MMOLL, GLUCOSE_MGDL_PER_MMOLL
 
 BASELINE_FILTER = "PERIOD == 1 & PREVCHD == 0 & PREVSTRK == 0"
@@ -121,6 +121,10 @@ COMMON_LIMITATIONS = (
     "No HDL cholesterol, LDL cholesterol or lipid-lowering treatment at exam 1; no competing-risk adjustment "
     "(people who died of other causes within 10 years count as non-events).",
     "A second opinion beside the published scores: it never lowers a rule-based referral.",
+    "People with coronary heart disease or a stroke before are outside the cohort (left out at examination 1) "
+    "and under not-for, but the engine cannot tell: the patient record has no field for either, so they are "
+    "scored. Their probability is not theirs (secondary prevention applies); disregard it for them.",
+    fasting_stand_in("a casual (non-fasting) serum glucose"),
 )
 
 

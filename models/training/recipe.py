@@ -72,3 +72,15 @@ class Recipe:
 def float32_exact(values: pd.Series | np.ndarray) -> np.ndarray:
     """Round to the nearest float32 and widen again, so sklearn (float64) and ORT (float32) agree."""
     return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
+
+
+def fasting_stand_in(trained_on: str) -> str:
+    """The limitation of a card with a ``glucose_random`` input other than the diabetes model's
+    (whose own says it): the engine feeds it a fasting glucose when no random one is recorded
+    (triage.riskfeatures.SUBSTITUTES), which the held-out figures do not cover."""
+    return (
+        "Given a fasting glucose when no random one is recorded: the clinic then feeds glucose_random a fasting "
+        "glucose (the explanation says 'glucose_random taken from glucose_fasting'), not the training median; "
+        f"the training glucose was {trained_on}, so the held-out figures are for that glucose (or its training "
+        "median where it was unknown), not for a fasting one, and such a probability is only indicative."
+    )

@@ -103,3 +103,37 @@ def test_every_held_out_row_is_one_the_engine_could_be_given(name: str) -> None:
             assert ((known >= low) & (known <= high)).all()
         if f.kind in ("binary", "ordinal"):
             assert (known == np.round(known)).all() and known.min() >= 0, f.name
+
+
+def _limitations(name: str) -> str:
+    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    return " ".join(" ".join(card.limitations).split())
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_a_card_says_which_stand_in_the_engine_feeds_for_an_unknown_input(name: str) -> None:
+    """The engine feeds a fasting glucose as ``glucose_random`` when no random one is recorded
+    (triage.riskfeatures.SUBSTITUTES); the held-out figures are for the training data's glucose, or
+    its median where unknown. Only the diabetes card said so; cvd10, stroke10 (casual serum glucose)
+    and ckd (random blood glucose) did not."""
+    from triage.riskfeatures import SUBSTITUTES
+
+    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    text = _limitations(name)
+    for feature, alternatives in SUBSTITUTES.items():
+        if feature in card.feature_names:
+            for alternative in alternatives:
+                assert f"a {concept(alternative).display.lower()} when no random one is recorded" in text
+
+
+@pytest.mark.parametrize("name", ["cvd10", "stroke10"])
+def test_a_framingham_card_says_the_engine_cannot_leave_out_a_previous_stroke_or_chd(name: str) -> None:
+    """The cohort left out people with coronary heart disease or stroke (PREVCHD, PREVSTRK) and the
+    cards say 'not for' them, but the patient record has no field for either, so the engine scores
+    them: the card must say so, not imply they are left out as the ages are."""
+    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    assert not {"chd", "stroke", "cvd", "prior_cvd"} & set(PatientContext.model_fields)
+    assert not card.population.exclude_if
+    assert "the engine cannot tell: the patient record has no field for either, so they are scored" in (
+        _limitations(name)
+    )
