@@ -11,7 +11,7 @@ entry and the entries that changed it - and compares the result with what the ta
   the stated history are not compared), the age as each ``encounter.age_correct`` (a corrected
   birth date) set it;
 - ``observations``: every column ``observations.create`` recorded (the readings as stored);
-- ``observation_requests``: by key, the encounter, body fingerprint, reading ids and author a keyed
+- ``observation_requests``: by author and key, the encounter, body fingerprint, reading ids and author a keyed
   ``observations.create`` recorded (migration ``0024``);
 - ``assessments``: ``assessment.create``, the stored payload by its SHA-256;
 - ``overrides``: ``assessment.override`` (clinician, disposition, reason);
@@ -63,6 +63,7 @@ from sqlite_utils import Database
 from referral import audit_rows_access as access
 from referral import audit_rows_clinical as clinical
 from referral import audit_rows_devices as devices
+from referral import idempotency_keys
 from referral.audit_replay import (
     DEVICE_RECORDED_FROM,
     MATCHERS,
@@ -184,7 +185,11 @@ def verify_rows(db: Database) -> RowsReport:
         ("device_result_reviews", lambda: devices.reviews(db), {"key": "result_id"}),
         ("observation_corrections", lambda: devices.corrections(db), {}),
         ("referral_basis_changes", lambda: devices.basis_changes(db), {}),
-        ("observation_requests", lambda: clinical.observation_requests(db), {"key": "idempotency_key"}),
+        (
+            "observation_requests",
+            lambda: clinical.observation_requests(db),
+            {"key": idempotency_keys.REQUEST_ROW.format(author="created_by", key="idempotency_key")},
+        ),
     ]
     try:
         for table, expected, how in checks:

@@ -81,18 +81,24 @@ def _key_kept(row_id: Any, expected: dict[str, Any], seq: int, forgotten: dict[i
     return row_id, expected | {"idempotency_key": None}, max(seq, purged_at)
 
 
+_REQUEST = "json_extract(data, '$.idempotency_key')"
+
+
 def observation_requests(db: Database) -> Iterator[Expected]:
     """Each keyed ``observations.create`` entry (migration 0024) names the key, the request body's
-    fingerprint and the readings it stored: the row kept for the key, in the key's order - unless an
-    ``idempotency.purge`` entry after it deleted the row (the key forgotten; it may name a new
-    request since)."""
+    fingerprint and the readings it stored: the row kept for the account's key
+    (:data:`referral.idempotency_keys.REQUEST_ROW`, keys are per account since migration 0027), in
+    that order - unless an ``idempotency.purge`` entry after it deleted the row (the key forgotten;
+    it may name a new request since; a purge before 0027 named the key alone, unique then)."""
     forgotten = idempotency_keys.purged(db)["observation_requests"]
     cursor = db.conn.execute(
-        "SELECT json_extract(data, '$.idempotency_key') AS key, seq, actor, entity_id, data FROM audit"
-        " WHERE action = 'observations.create' AND key IS NOT NULL ORDER BY key, seq"
+        "SELECT"
+        f" {idempotency_keys.REQUEST_ROW.format(author='actor', key=_REQUEST)} AS row_key,"
+        f" {_REQUEST} AS request, seq, actor, entity_id, data FROM audit"
+        " WHERE action = 'observations.create' AND request IS NOT NULL ORDER BY row_key, seq"
     )
-    for key, seq, actor, encounter_id, data in cursor:
-        if forgotten.get(key, 0) > seq:
+    for row_key, key, seq, actor, encounter_id, data in cursor:
+        if max(forgotten.get(row_key, 0), forgotten.get(key, 0)) > seq:
             continue
         stored = json.loads(data)
         expected = {
@@ -101,7 +107,7 @@ def observation_requests(db: Database) -> Iterator[Expected]:
             "observation_ids": json.dumps(stored["observation_ids"]),
             "created_by": actor,
         }
-        yield key, expected, seq
+        yield row_key, expected, seq
 
 
 def assessments(db: Database) -> Iterator[Expected]:
@@ -119,10 +125,12 @@ def overrides(db: Database) -> Iterator[Expected]:
     """Each ``assessment.override`` entry; from migration 0026 the override keeps the request's key
     and fingerprint its entry names - a key an older log used again on another assessment only on
     its first override (as the migration left it), and none once an ``idempotency.purge`` entry
-    forgot it."""
+    forgot it. A key is held per clinician from migration 0027 (the upgrade's entry on; a log made
+    with it: throughout), before it in the whole log."""
     keyed = "idempotency_key" in table_columns(db, "overrides")
     forgotten = idempotency_keys.purged(db)["overrides"]
-    holders: dict[str, Any] = {}  # each key -> the override holding it
+    per_account_from = idempotency_keys.per_account_from(db)
+    holders: dict[object, Any] = {}  # each key, and each (clinician, key) -> the override holding it
     key = "CAST(json_extract(data, '$.override_id') AS INTEGER)"
     for row_id, entries in by_row(trail_entries(db, "action = 'assessment.override'", key)):
         entry = entries[-1]
@@ -131,11 +139,13 @@ def overrides(db: Database) -> Iterator[Expected]:
             yield row_id, values, int(entry["seq"])
             continue
         request, seq = entry["data"].get("idempotency_key"), int(entry["seq"])
-        holder = holders.get(request)
-        # the key's first override, or the first since a purge forgot it from its holder
+        own = (entry["actor"], request)
+        scopes = [own] if seq > per_account_from else [request, own]
+        holder = holders.get(scopes[0])
+        # the key's (the clinician's key's) first override, or the first since a purge forgot it
         first = request is not None and (holder is None or forgotten.get(holder, seq) < seq)
         if first:
-            holders[request] = row_id
+            holders.update(dict.fromkeys(scopes, row_id))
         values |= {
             "idempotency_key": request if first else None,
             "body_sha256": entry["data"].get("body_sha256") if first else None,

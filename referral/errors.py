@@ -126,17 +126,6 @@ class IdempotencyConflictError(ConflictError):
     key = "error.idempotency_conflict"
 
 
-def require_own_key(row: dict[str, Any], key: str, actor: str | None) -> None:
-    """Refuse a key another account used (its record's ``created_by``): a key is the account's
-    that sent it, and another account's record is neither replayed nor named. (Not a namespace: the
-    keyed columns are UNIQUE, so one key names one record in the log.)"""
-    if actor is not None and row.get("created_by") != actor:
-        raise IdempotencyConflictError(
-            f"idempotency key {json_text(key)} was already used by another account;"
-            " use a new key for a new request"
-        )
-
-
 class AuditChainError(IntegrityError):
     """The audit trail's hash chain is broken; the message names the first broken entry."""
 

@@ -27,12 +27,18 @@ from sqlite_utils import Database
 
 from referral import audit
 from referral.transactions import write
+from referral.upgrade_record import recorded_upgrades
 
 #: Keys cleared in one write transaction: a few milliseconds, so requests are not held up.
 BATCH = 500
 ACTION = "idempotency.purge"
 #: Who forgets (the audit entry's actor): the service itself, not a person.
 PURGE_ACTOR = "system"
+#: How the audit replay and a purge's entry name a row of ``observation_requests`` (SQL over its
+#: author and key columns): keys are unique per account from migration 0027.
+REQUEST_ROW = "json_array({author}, {key})"
+#: The migration from which a key is unique per account (before it: in the whole log).
+PER_ACCOUNT = "0027_idempotency_key_per_account"
 #: The tables that keep a key beside their record, with the column that says when it was stored.
 KEPT_IN = (
     ("encounters", "started_at"),
@@ -89,13 +95,15 @@ def _forget(db: Database, before: str, batch: int) -> dict[str, int]:
     found = _expired(db, before, batch)
     if not found:
         return {}
-    cleared: dict[str, list[int] | list[str]] = {}
+    cleared: dict[str, list[int] | list[list[str]]] = {}
     for table, ids in found.items():
         marks = ", ".join("?" for _ in ids)
         if table == "observation_requests":
-            # the row is the key and its request's fingerprint: the trail names it by its key
-            query = f"SELECT idempotency_key FROM observation_requests WHERE id IN ({marks}) ORDER BY 1"
-            cleared[table] = [str(key) for (key,) in db.conn.execute(query, ids)]
+            # the row is the key and its request's fingerprint: the trail names it by its author
+            # and key (the key alone before migration 0027)
+            row = REQUEST_ROW.format(author="created_by", key="idempotency_key")
+            query = f"SELECT {row} FROM observation_requests WHERE id IN ({marks}) ORDER BY 1"
+            cleared[table] = [json.loads(named) for (named,) in db.conn.execute(query, ids)]
             db.conn.execute(f"DELETE FROM observation_requests WHERE id IN ({marks})", ids)
         else:
             cleared[table] = ids
@@ -133,10 +141,31 @@ def purge(
 
 def purged(db: Database) -> dict[str, dict[int | str, int]]:
     """What the ``idempotency.purge`` entries cleared, by table: each row's id (for
-    ``observation_requests``, its key) -> the entry's number; for the audit replay."""
+    ``observation_requests``, its :data:`REQUEST_ROW` - its key alone in an entry from before
+    migration 0027) -> the entry's number; for the audit replay."""
     found: dict[str, dict[int | str, int]] = {table: {} for table, _ in KEPT_IN}
     query = "SELECT seq, data FROM audit WHERE entity = 'idempotency' AND action = ? ORDER BY seq"
     for seq, data in db.conn.execute(query, [ACTION]):
         for table, keys in json.loads(data)["cleared"].items():
-            found.setdefault(table, {}).update(dict.fromkeys(keys, int(seq)))
+            named = (_request_row(db, key) if isinstance(key, list) else key for key in keys)
+            found.setdefault(table, {}).update(dict.fromkeys(named, int(seq)))
     return found
+
+
+def _request_row(db: Database, pair: list[str]) -> str:
+    """A purge entry's ``[author, key]`` as :data:`REQUEST_ROW` writes it (SQLite's own JSON)."""
+    (named,) = db.conn.execute("SELECT json_array(?, ?)", pair).fetchone()
+    return str(named)
+
+
+def per_account_from(db: Database) -> float:
+    """The audit number after which idempotency keys are unique per account: the entry recording
+    the upgrade that applied migration 0027; 0 for a log made with it; infinity for a log not yet
+    upgraded to it (a backup checked before its restore migrates it)."""
+    applied = db.conn.execute("SELECT 1 FROM _sqlite_migrations WHERE name = ?", [PER_ACCOUNT]).fetchone()
+    if applied is None:
+        return float("inf")
+    for upgrade in recorded_upgrades(db):
+        if PER_ACCOUNT in upgrade["applied"]:
+            return float(upgrade["seq"])
+    return 0.0

@@ -14,18 +14,20 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral.errors import IdempotencyConflictError, json_text, require_own_key
+from referral.errors import IdempotencyConflictError, json_text
 from referral.transactions import insert_row, one_row, utc_now
 
 
 def stored_ids(db: Database, key: str, encounter_id: int, body_sha256: str, actor: str) -> list[int] | None:
     """The ids of the readings a request of ``actor`` with ``key`` stored, when it is this request
-    again; ``None`` for a key not used yet. Another account's key is refused, naming nothing. Call
-    inside the write transaction."""
-    row = one_row(db, "SELECT * FROM observation_requests WHERE idempotency_key = ?", [key])
+    again; ``None`` for a key this account has not used (another account's request under the same
+    key is another request: keys are unique per account, migration 0027). Call inside the write
+    transaction."""
+    row = one_row(
+        db, "SELECT * FROM observation_requests WHERE idempotency_key = ? AND created_by = ?", [key, actor]
+    )
     if row is None:
         return None
-    require_own_key(row, key, actor)
     if row["encounter_id"] != encounter_id:
         raise _conflict(key, f"readings of encounter {row['encounter_id']}")
     if row["body_sha256"] != body_sha256:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import audit
-from referral.errors import IdempotencyConflictError, json_text, require_own_key
+from referral.errors import IdempotencyConflictError, json_text
 from referral.records import OverrideIn
 from referral.transactions import insert_row, one_row, utc_now, write
 
@@ -70,14 +70,14 @@ def override_assessment(
 def _keyed_override(
     db: Database, assessment_id: int, keyed: tuple[str, str], actor: str
 ) -> dict[str, Any] | None:
-    """The override a request with this key stored (the key's row, migration 0026: one key names
-    one override in the log), or ``None``; the key of another account, of another assessment's
-    override or with another body is an :class:`IdempotencyConflictError`."""
+    """The override this clinician's request with this key stored (the key's row: one key names
+    one override of an account, migrations 0026 and 0027), or ``None``; the key of another
+    assessment's override or with another body is an :class:`IdempotencyConflictError`. Another
+    clinician's override under the same key is another request."""
     key, body_sha256 = keyed
-    row = one_row(db, "SELECT * FROM overrides WHERE idempotency_key = ?", [key])
+    row = one_row(db, "SELECT * FROM overrides WHERE idempotency_key = ? AND clinician = ?", [key, actor])
     if row is None:
         return None
-    require_own_key({"created_by": row["clinician"]}, key, actor)
     if row["assessment_id"] != assessment_id:
         raise IdempotencyConflictError(
             f"idempotency key {json_text(key)} was already used for an override of assessment"

@@ -24,7 +24,6 @@ from referral.errors import (
     NotFoundError,
     UserInputError,
     json_text,
-    require_own_key,
 )
 
 # the overrides moved to their own module; importable from here as before
@@ -52,18 +51,19 @@ def digest(value: Any) -> str:
 
 
 _one = one_row
+#: A keyed record of the account that sent the request: keys are unique per account (migration 0027).
+OWN_KEY = "idempotency_key = ? AND created_by = ?"
 
 
 def _existing_by_key(
-    db: Database, table: str, key: str | None, digest: str | None, *, actor: str | None
+    db: Database, table: str, key: str | None, digest: str | None, *, actor: str
 ) -> dict[str, Any] | None:
-    """The row ``table`` stored under ``key`` for this ``actor``'s request; another account's key
-    is an :class:`IdempotencyConflictError` naming no record (``require_own_key``)."""
+    """The row ``table`` stored under ``key`` for this ``actor``'s request: a key is the account's
+    that sent it (migration 0027), so another account's record under the same key is neither
+    replayed, named nor refused - it is another request."""
     if key is None:
         return None
-    row = _one(db, f"SELECT * FROM {table} WHERE idempotency_key = ?", [key])
-    if row is not None:
-        require_own_key(row, key, actor)
+    row = _one(db, f"SELECT * FROM {table} WHERE {OWN_KEY}", [key, actor])
     if row is not None and digest is not None and row.get("request_sha256") != digest:
         raise IdempotencyConflictError(
             f"idempotency key {json_text(key)} was already used for a different {table[:-1]} "
@@ -542,12 +542,11 @@ def insert_assessment(
 
 
 def assessment_by_key(db: Database, key: str, actor: str) -> dict[str, Any] | None:
-    """The assessment ``actor`` stored under an idempotency key (decoded), or ``None``; another
-    account's key is an :class:`IdempotencyConflictError` naming no record."""
-    row = _one(db, "SELECT * FROM assessments WHERE idempotency_key = ?", [key])
+    """The assessment ``actor`` stored under an idempotency key (decoded), or ``None`` (another
+    account's assessment under the same key is not this account's request)."""
+    row = _one(db, f"SELECT * FROM assessments WHERE {OWN_KEY}", [key, actor])
     if row is None:
         return None
-    require_own_key(row, key, actor)
     return _decode_assessment(row)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database, Migrations
 
-from referral.migrations import audit_trail, clinical, devices, staff
+from referral.migrations import audit_trail, clinical, devices, idempotency_scope, staff
 
 #: Every migration, in the order it is applied (its name's number): name, function.
 ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
@@ -46,6 +46,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0024_observation_requests", clinical.m0024_observation_requests),
     ("0025_api_token_expiry", staff.m0025_api_token_expiry),
     ("0026_override_idempotency_key", clinical.m0026_override_idempotency_key),
+    ("0027_idempotency_key_per_account", idempotency_scope.m0027_idempotency_key_per_account),
 )
 
 

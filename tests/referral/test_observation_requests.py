@@ -90,7 +90,7 @@ def test_a_key_row_changed_or_added_behind_the_application_is_reported(tmp_path:
     raw.execute("UPDATE observation_requests SET observation_ids = '[99]' WHERE idempotency_key = 'b-key'")
     raw.commit()
     report = audit_rows.verify_rows(db)
-    assert (report.table, report.row_id) == ("observation_requests", "b-key"), report
+    assert (report.table, report.row_id) == ("observation_requests", '["bridge","b-key"]'), report
     assert report.problem is not None and report.problem.startswith("observation_ids is '[99]'")
     raw.execute("UPDATE observation_requests SET observation_ids = '[1]' WHERE idempotency_key = 'b-key'")
     raw.execute(
@@ -101,4 +101,4 @@ def test_a_key_row_changed_or_added_behind_the_application_is_reported(tmp_path:
     raw.commit()
     raw.close()
     report = audit_rows.verify_rows(db)
-    assert (report.table, report.row_id) == ("observation_requests", "c-key"), report
+    assert (report.table, report.row_id) == ("observation_requests", '["sqlite3","c-key"]'), report

@@ -60,7 +60,9 @@ class WalkIn:
                 if existing is not None:
                     encounter = _same_patient(db, existing, self.patient.mrn, key)
                     store.same_body(existing, key, self.body_sha256, "assessment")
-                    return {**existing, ALREADY_OPEN: encounter["idempotency_key"] != own_key}
+                    # the walk-in opened the visit when it holds this account's key (keys are per account)
+                    opened = (encounter["idempotency_key"], encounter["created_by"]) == (own_key, self.actor)
+                    return {**existing, ALREADY_OPEN: not opened}
             patient = clinic.register_patient(db, self.patient, actor=self.actor, field="patient.mrn")
             # the age given, else the one the birth date given makes: checked against the visit open today
             by_date = self.age_years is None and self.patient.birth_date is not None

@@ -476,7 +476,8 @@ class OverrideCreate(_Body):
         max_length=200,
         description="Sent again with the same body (a retry), the stored override is returned and"
         " nothing is written; with another body or on another assessment, 409 `idempotency_conflict`;"
-        " kept for `idempotency_retention_s`",
+        " kept for `idempotency_retention_s`; the clinician's own: another clinician's request with"
+        " the same key is its own override",
     )
 
 

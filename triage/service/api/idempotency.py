@@ -113,7 +113,8 @@ async def header_key(
             ' as a quoted string (`"8e03978e-40d5-43e8"`) or bare; the same as the body\'s'
             " `idempotency_key` (send either, or the same key in both): the request sent again with it"
             " is answered the stored record and writes nothing; with another body, 409"
-            " `idempotency_conflict`. 1 to 200 printable ASCII characters",
+            " `idempotency_conflict`. A key is the sending account's own: another account's request"
+            " with the same key is its own request. 1 to 200 printable ASCII characters",
         ),
     ] = None,
 ) -> str | None:
