@@ -59,7 +59,7 @@ from triage.scores import risk_shown
 from triage.service.clinic import observation_from_row
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock, local_time
-from triage.service.pages.rule_detail import DetailFields, number
+from triage.service.pages.rule_detail import DetailFields, missing_names, missing_note, number
 from triage.vocabulary import CONCEPTS
 
 # phrasings the engine writes that ``triage.phrases`` does not list for the pages yet (its NOTES and
@@ -162,6 +162,10 @@ class EngineText:
     def names(self, codes: list[str]) -> str:
         """Codes (observations, patient fields, model features) by name, as a list."""
         return self.joined([self.label(str(code)) for code in codes])
+
+    def missing_names(self, codes: list[str]) -> str:
+        """The missing inputs by name, the BMI's with why (:func:`rule_detail.missing_names`)."""
+        return missing_names(self, codes)
 
     def value(self, shown: str) -> str:
         """A reading's value as the engine shows it (``>33.3 mmol/L``, ``neg``, ``cannot be done``)
@@ -514,10 +518,8 @@ class EngineText:
     def _why_missing(self, tail: str) -> str:
         """Why an item is missing, when the score's last clause says (a size pair not used:
         ``triage.phrases.INCOMPLETE_NOTED``), as a clause after its detail; else empty."""
-        found = phrases.INCOMPLETE_NOTED.match(tail)
-        if found is None:
-            return ""
-        return self.entry("list.clauses") + self.phrase(found["note"], phrases.CLAUSES)
+        note = missing_note(self, tail)
+        return self.entry("list.clauses") + note if note else ""
 
 
 class _PhraseField:

@@ -1,6 +1,7 @@
 """The fields a reason's detail template (``rule_detail.<rule>``) is filled with: each of the
 reason's values, formatted or converted (``{key:text}``, ``{key:reading}``), and the fields derived
-from the assessment (``DERIVED``); see :mod:`triage.service.pages.engine_text`."""
+from the assessment (``DERIVED``); see :mod:`triage.service.pages.engine_text`. Also why an input
+is missing when a score's detail says (:func:`missing_note`, :func:`missing_names`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from triage import phrases
 from triage.rules import ITEM_READINGS, scored_by
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
 from triage.vocabulary import CONCEPTS
@@ -24,6 +26,32 @@ def number(value: float) -> str:
     """A number as the pages show a rule's value: at most one decimal, none when whole."""
     text = "%.1f" % value  # noqa: UP031
     return text[:-2] if text.endswith(".0") else text
+
+
+_INCOMPLETE = phrases.INCOMPLETE.template.split("{", 1)[0]  # "; incomplete, missing "
+
+
+def missing_note(owner: EngineText, detail: str) -> str:
+    """Why an item is missing when a score's ``detail`` ends saying so (a size pair not used:
+    ``triage.phrases.INCOMPLETE_NOTED``), in the page's language; else empty."""
+    start = detail.find(_INCOMPLETE)
+    found = phrases.INCOMPLETE_NOTED.match(detail[start:]) if start >= 0 else None
+    return "" if found is None else owner.phrase(found["note"], phrases.CLAUSES)
+
+
+def missing_names(owner: EngineText, codes: list[str]) -> str:
+    """The assessment's missing inputs by name, the BMI with why it is missing as an aside
+    (``text.aside``) when a score's detail says: the engine notes the BMI only (a height and weight
+    whose BMI is implausible, not used: ``triage.riskfeatures.bmi_missing_noted``)."""
+    details = [str(s.get("detail") or "") for s in owner.scores.values() if isinstance(s, Mapping)]
+    note = next(filter(None, (missing_note(owner, detail) for detail in details)), "")
+    aside = owner.entry("text.aside")
+    return owner.joined(
+        [
+            aside.format(text=owner.label(c), aside=note) if note and c == "bmi" else owner.label(c)
+            for c in map(str, codes)
+        ]
+    )
 
 
 DERIVED = frozenset(
