@@ -21,8 +21,11 @@ import pandas as pd
 from analytics.csvfiles import csv_problem, not_utf8, read_back
 from analytics.ergm import Network
 from analytics.ergm.network import (
+    NOT_SYMMETRIC_FIX,
+    asymmetric_pair,
     finite_numbers,
     not_a_number,
+    one_value_per_pair,
     repeated_id_problem,
     repeated_pair_problem,
     sender_receiver,
@@ -248,20 +251,38 @@ def matrix_cell_problem(path: Path, line: int, row: str, column: str, value: Any
 
 
 def _undirected_values(path: Path, matrix: np.ndarray, ids: list[str]) -> np.ndarray:
-    """A covariate of an undirected network, one value per pair: a pair given in one direction only
-    (the other 0, as a long table listing each pair once) has it both ways - the fit reads the
-    first unit's row (i < j), so a pair listed later unit first was read as 0 without a word -,
-    and two directions that differ are refused naming the pair."""
-    differ = ~np.isclose(matrix, matrix.T, rtol=1e-9, atol=0.0) & (matrix != 0) & (matrix.T != 0)
-    if differ.any():
-        i, j = sorted(int(k) for k in np.argwhere(differ)[0])
-        raise NetworkInputError(
-            f"{path}: not symmetric, but the network is undirected: {json_text(ids[i])} -> {json_text(ids[j])}"
-            f" is {matrix[i, j]:g} and {json_text(ids[j])} -> {json_text(ids[i])} is {matrix[j, i]:g}; an"
-            " undirected fit reads one value per pair, so the other would be dropped: give both directions"
-            " the same value, or the pair once"
+    """A covariate of an undirected network, one value per pair (:func:`one_value_per_pair`): two
+    directions that differ are refused naming the pair and where each of its two values is in the
+    file (line and column), as every other problem of the file is named."""
+    pair = asymmetric_pair(matrix)
+    if pair is None:
+        return one_value_per_pair(matrix)
+    i, j = pair
+    a, b = json_text(ids[i]), json_text(ids[j])
+    first, second = _covariate_cells(path, ids[i], ids[j])
+    raise NetworkInputError(
+        f"{path}: {first}: not symmetric, but the network is undirected: {a} -> {b} is"
+        f" {matrix[i, j]:g} and {b} -> {a} is {matrix[j, i]:g} ({second}); {NOT_SYMMETRIC_FIX}"
+    )
+
+
+def _covariate_cells(path: Path, a: str, b: str) -> tuple[str, str]:
+    """Where the values of ``a`` -> ``b`` and ``b`` -> ``a`` are in a covariate file read before
+    (:func:`read_dyadic`): a long table's lines, a matrix's line and column."""
+    table = _read(path, "dyadic covariate")
+    header = [str(c) for c in header_row(path)]
+    if [c.lower() for c in header[:3]] in (["source", "target", "value"], ["from", "to", "value"]):
+        pairs = list(zip(table.iloc[:, 0].astype(str), table.iloc[:, 1].astype(str), strict=True))
+        value = json_text(header[2])
+        return (
+            f"line {pairs.index((a, b)) + 2}, column {value}",
+            f"line {pairs.index((b, a)) + 2}, column {value}",
         )
-    return np.where(matrix != 0, matrix, matrix.T)
+    rows = [str(r) for r in table.iloc[:, 0]]
+    return (
+        f"line {rows.index(a) + 2}, column {json_text(b)}",
+        f"line {rows.index(b) + 2}, column {json_text(a)}",
+    )
 
 
 def read_network(

@@ -105,6 +105,31 @@ def repeated_pair_problem(
     )
 
 
+def asymmetric_pair(matrix: np.ndarray) -> tuple[int, int] | None:
+    """The first pair (i < j, row by row) of an undirected network's covariate whose two directions
+    both hold a value and differ, or None. A pair with a value one way and 0 the other is one
+    value given once (a long table lists each pair once): :func:`one_value_per_pair`."""
+    differ = ~np.isclose(matrix, matrix.T, rtol=1e-9, atol=0.0) & (matrix != 0) & (matrix.T != 0)
+    if not differ.any():
+        return None
+    i, j = sorted(int(k) for k in np.argwhere(differ)[0])
+    return i, j
+
+
+def one_value_per_pair(matrix: np.ndarray) -> np.ndarray:
+    """An undirected network's covariate with each pair's value both ways (a pair given one way
+    only, the other 0, has it both ways): the fit reads the row of the unit listed first (i < j),
+    so a pair given the other way was read as 0 without a word."""
+    return np.where(matrix != 0, matrix, matrix.T)
+
+
+#: The end of the message for a covariate whose two directions differ on an undirected network.
+NOT_SYMMETRIC_FIX = (
+    "an undirected fit reads one value per pair, so the other would be dropped: give both"
+    " directions the same value, or the pair once"
+)
+
+
 #: The header names of an edge list's sender and receiver columns, tried in this order.
 SENDER_RECEIVER = (("source", "target"), ("from", "to"))
 
@@ -177,6 +202,26 @@ class Network:
                 raise NetworkInputError(
                     f"edgecov {json_text(name)}: shape {np.shape(matrix)} is not {n} x {n}"
                 )
+        if not self.directed and self.edgecov:
+            self.edgecov = {name: self._undirected(name, m) for name, m in self.edgecov.items()}
+
+    def _undirected(self, name: str, matrix: np.ndarray) -> np.ndarray:
+        """An undirected network's covariate, one value per pair: two directions that differ are
+        refused naming the first pair by its row and column (nodes in the nodes table's order,
+        counted from 1) - the fit read the upper triangle alone, so the lower one's values were
+        dropped without a word -; a pair given one way only has it both ways, as the CSV readers
+        do (:func:`one_value_per_pair`)."""
+        values = np.asarray(matrix, dtype=float)
+        pair = asymmetric_pair(values)
+        if pair is not None:
+            i, j = pair
+            a, b = (json_text(self.nodes["id"].iloc[k]) for k in pair)
+            raise NetworkInputError(
+                f"edgecov {json_text(name)}: not symmetric, but the network is undirected: row {i + 1},"
+                f" column {j + 1} ({a} -> {b}) is {values[i, j]:g} and row {j + 1}, column {i + 1}"
+                f" ({b} -> {a}) is {values[j, i]:g}; {NOT_SYMMETRIC_FIX}"
+            )
+        return one_value_per_pair(values)
 
     def self_loops_note(self, shown: int = 5) -> str | None:
         """One line for the edge rows from a unit to itself, which every fit ignores (no dyad of the

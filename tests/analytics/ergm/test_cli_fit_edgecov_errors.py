@@ -95,7 +95,8 @@ def test_an_undirected_covariate_is_one_value_per_pair_in_either_order(
     both.write_text("source,target,value\nR01,R02,1\nR02,R01,5\n", encoding="utf-8")
     assert main([*argv, "--edgecov", f"C={both}"]) == 2
     assert capsys.readouterr().err == (
-        f'error: --edgecov C={both}: not symmetric, but the network is undirected: "R01" -> "R02" is 1 and'
-        ' "R02" -> "R01" is 5; an undirected fit reads one value per pair, so the other would be dropped: give'
-        " both directions the same value, or the pair once\n"
+        f'error: --edgecov C={both}: line 2, column "value": not symmetric, but the network is undirected:'
+        ' "R01" -> "R02" is 1 and "R02" -> "R01" is 5 (line 3, column "value"); an undirected fit reads one'
+        " value per pair, so the other would be dropped: give both directions the same value, or the pair"
+        " once\n"
     )
