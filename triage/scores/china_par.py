@@ -15,8 +15,9 @@ printed values do not reproduce the paper:
   paper's women's worked example (sum 119.22 -> 10.1 %).
 
 These are risk.md's values, reproduced to within 0.15 points of the paper's Table 2 by
-``tests/triage/test_china_par.py``; the supplement itself could not be opened here to confirm
-them digit by digit. Derivation ages were 35-74: outside them the score is not applicable. Age
+``tests/triage/test_cardiovascular_risk.py`` and pinned one by one by
+``tests/triage/test_china_par_coefficients.py``; the supplement itself could not be opened here to
+confirm them digit by digit. Derivation ages were 35-74: outside them the score is not applicable. Age
 enters the range check and the equation in completed years (74.9 is 74: applicable; 34.9 is 34).
 Categories (中国心血管病风险评估和管理指南 2019): <5 % low, 5-<10 % medium, >=10 % high.
 """
