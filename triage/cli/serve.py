@@ -92,13 +92,29 @@ def check_named_paths(settings: Settings, config: Path | None, *, gateway: bool 
 
 def clinic_text(db: Database, clinic_id: str) -> str:
     """The clinic id for the `ready:` line of `serve` and the banner of `demo`: a ``clinic_id``
-    the facility directory lacks is said there (visits are recorded without a facility)."""
+    the facility directory lacks is said there (visits are recorded without a facility), and one
+    that is not the clinic the log records (``facilities load --clinic``: a log moved to a new
+    machine without its settings file), with the log's."""
+    from referral.clinic import CLINIC_KEY, get_setting
+    from triage.settings import ENV_PREFIX
+
     known = db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [clinic_id]).fetchone()
-    return json_text(clinic_id) + (
-        ""
-        if known
-        else " (not in the facility directory: visits get no facility; triage referrals facilities load)"
+    own = get_setting(db, CLINIC_KEY)
+    recorded = (
+        f"this log's clinic is {json_text(own)}, as `triage referrals facilities load --clinic` recorded"
     )
+    if own is None or own == clinic_id:
+        note = "" if known else "triage referrals facilities load"
+    elif known:
+        note = f"{recorded}: new visits are recorded at {json_text(clinic_id)}, its exports name {json_text(own)}"
+    else:
+        note = (
+            f"{recorded}: set clinic_id = {json_text(own)} in the settings ({ENV_PREFIX}CLINIC_ID), as on the"
+            " machine it came from"
+        )
+    if not known:
+        note = f"not in the facility directory: visits get no facility; {note}"
+    return json_text(clinic_id) + (f" ({note})" if note else "")
 
 
 def started_line(runtime: Runtime, config: Path | None, url: str | None = None) -> str:

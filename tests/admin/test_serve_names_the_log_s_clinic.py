@@ -1,0 +1,56 @@
+"""A log moved to a new machine without its settings file is served as clinic "clinic-demo": the
+`ready:` line said `clinic "clinic-demo" (not in the facility directory: visits get no facility;
+triage referrals facilities load)` - loading the directory again, as it suggested, changed nothing,
+while the log itself records its clinic (`triage referrals facilities load --clinic ZJ-C01`, the id
+its exports carry). Now the line names the log's own clinic and the setting to give. Real `triage
+serve` processes on a real log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from referral.facilities import DEMO_CSV
+from tests.admin.test_serve_first_run import ready_line
+from tests.cli.running import run
+
+
+@pytest.fixture
+def moved(tmp_path: Path) -> Path:
+    """A clinic's log, restored on a new machine from a backup: its clinic ZJ-C01 recorded in it."""
+    old = tmp_path / "old.db"
+    loaded = run(
+        ["referrals", "facilities", "load", "--db", str(old), str(DEMO_CSV), "--clinic", "ZJ-C01"], tmp_path
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert run(["referrals", "backup", "--db", str(old), "--out", "b.db"], tmp_path).returncode == 0
+    restored = run(["referrals", "restore", "--from", "b.db", "--db", "clinic.db"], tmp_path)
+    assert restored.returncode == 0, restored.stderr
+    return tmp_path / "clinic.db"
+
+
+def test_served_without_its_settings_the_log_s_clinic_is_named(moved: Path) -> None:
+    ready, _ = ready_line({"TRIAGE_DATABASE__PATH": str(moved)}, moved.parent / "serve.log")
+    assert (
+        'clinic "clinic-demo" (not in the facility directory: visits get no facility; this log\'s clinic'
+        ' is "ZJ-C01", as `triage referrals facilities load --clinic` recorded: set clinic_id = "ZJ-C01"'
+        " in the settings (TRIAGE_CLINIC_ID), as on the machine it came from);"
+    ) in ready, ready
+
+
+def test_another_clinic_of_the_directory_is_said_to_differ_from_the_log_s(moved: Path) -> None:
+    ready, _ = ready_line(
+        {"TRIAGE_DATABASE__PATH": str(moved), "TRIAGE_CLINIC_ID": "ZJ-C02"}, moved.parent / "serve.log"
+    )
+    assert (
+        'clinic "ZJ-C02" (this log\'s clinic is "ZJ-C01", as `triage referrals facilities load --clinic`'
+        ' recorded: new visits are recorded at "ZJ-C02", its exports name "ZJ-C01");'
+    ) in ready, ready
+
+
+def test_the_log_s_own_clinic_is_said_plainly(moved: Path) -> None:
+    ready, _ = ready_line(
+        {"TRIAGE_DATABASE__PATH": str(moved), "TRIAGE_CLINIC_ID": "ZJ-C01"}, moved.parent / "serve.log"
+    )
+    assert 'clinic "ZJ-C01"; referral log ' in ready, ready
