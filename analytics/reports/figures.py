@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from analytics.reports.colour_classes import class_colour_bar, class_colours, colour_classes
 from analytics.reports.impact import MIN_MONTHS
 
 
@@ -223,20 +224,22 @@ def network_figure(
         label="referring clinic",
     )
     placed = hospitals.dropna(subset=["lon", "lat"])
+    # colour classes, not a linear scale: one hub far above the rest had left every other hospital
+    # the same pale colour (colour_classes)
+    classes = colour_classes(placed["standardized_in_degree"].tolist(), "hospitals")
     points = ax.scatter(
         placed["lon"],
         placed["lat"],
         s=40 + 800 * placed["standardized_in_degree"],
-        c=placed["standardized_in_degree"],
-        cmap="Reds",
-        # the measure's own range: around a single hospital's 1.0 the bar had run 0.9 to 1.1
-        vmin=0.0,
-        vmax=1.0,
+        c=np.where(classes.index >= 0, classes.index, np.nan),  # NaN: no value, no colour
+        cmap=class_colours(max(len(classes.labels), 1), plt.get_cmap("Reds")),
+        vmin=-0.5,
+        vmax=max(len(classes.labels), 1) - 0.5,
         edgecolors="black",
         zorder=3,
         label="hospital (size: standardized in-degree)",
     )
-    fig.colorbar(points, ax=ax, label="standardized in-degree centrality")
+    class_colour_bar(fig, ax, points, classes, "standardized in-degree centrality")
     ax.set_xlabel("longitude (degrees east)")
     ax.set_ylabel("latitude (degrees north)")
     # plain degrees: two facilities 700 m apart (the demo's) read "0.086 ... +1.196e2"

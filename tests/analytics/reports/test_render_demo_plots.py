@@ -29,13 +29,16 @@ def _demo_network(in_degree: list[float]) -> plt.Figure:
 
 
 @pytest.mark.parametrize("in_degree", [[1.0], [1.0, 0.5], [0.25]])
-def test_network_colour_bar_spans_0_to_1_and_no_hospital_circle_is_cut(in_degree: list[float]) -> None:
+def test_network_colour_bar_labels_each_class_with_its_value_and_no_hospital_circle_is_cut(
+    in_degree: list[float],
+) -> None:
+    """Around a single hospital's 1.0 a linear bar had run 0.9 to 1.1; each colour class now says
+    its value (test_network_colour_classes.py)."""
     fig = _demo_network(in_degree)
     ax, bar = fig.axes
     hospitals = ax.collections[-1]
-    assert (hospitals.norm.vmin, hospitals.norm.vmax) == (0.0, 1.0)
-    assert bar.get_ylim() == (0.0, 1.0)
     fig.canvas.draw()
+    assert [t.get_text() for t in bar.get_yticklabels()] == [f"{v:.3f}" for v in sorted(in_degree)]
     box = ax.get_window_extent()
     centres = ax.transData.transform(hospitals.get_offsets())
     sizes = hospitals.get_sizes()
