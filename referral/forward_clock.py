@@ -10,8 +10,10 @@ stays expired, and lifetimes keep counting in real seconds. Once the wall clock 
 (the clock set right again, or time passing) it is the wall clock again.
 
 It starts from the newest time the referral log holds (:func:`newest_time`: the audit trail's
-newest entries, sessions' last use, tokens' last use), so a restart after the clock was set back
-does not revive what the service already counted past. A step back is said once in the service
+newest entries, sessions' last use, tokens' last use, and the time the service counted, which it
+writes every minute and when it stops - :func:`remember`, migration 0028), so a restart after the
+clock was set back does not revive what the service already counted past: a token that expired
+unused while the service ran came back to life when nothing was written after its expiry. A step back is said once in the service
 log (a warning) and, while the wall clock is behind, by :meth:`ForwardClock.behind` (``/readyz``
 to an administrator).
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -118,9 +121,20 @@ class ForwardClock:
             return self._set_back
 
 
+def remember(db: Database, moment: float) -> None:
+    """Keep ``moment`` (the service's clock reading) as the time the service counted, unless the log
+    holds a later one: a floor for the clock after a restart (:func:`newest_time`). Not audited."""
+    db.conn.execute(
+        "INSERT INTO service_clock (id, counted_at) VALUES (1, ?)"
+        " ON CONFLICT (id) DO UPDATE SET counted_at = max(counted_at, excluded.counted_at)",
+        [moment],
+    )
+
+
 def newest_time(db: Database) -> float:
     """The newest time the referral log holds (epoch seconds; 0 for a new log): its newest audit
-    entries' times, staff sessions' last use, API tokens' last use and creation."""
+    entries' times, staff sessions' last use, API tokens' last use and creation, and the time the
+    service counted (:func:`remember`; a log from before migration 0028 has none)."""
     newest = 0.0
     queries = (
         f"SELECT max(at) FROM (SELECT at FROM audit ORDER BY seq DESC LIMIT {NEWEST_ENTRIES})",
@@ -131,4 +145,8 @@ def newest_time(db: Database) -> float:
         with contextlib.suppress(TypeError, ValueError):  # a time that does not read as one: not a floor
             newest = max(newest, datetime.fromisoformat(str(found)).timestamp())
     seen = db.conn.execute("SELECT max(last_seen) FROM staff_sessions").fetchone()[0]
-    return max(newest, seen if isinstance(seen, int | float) else 0.0)
+    newest = max(newest, seen if isinstance(seen, int | float) else 0.0)
+    with contextlib.suppress(sqlite3.OperationalError):  # a log from before migration 0028
+        counted = db.conn.execute("SELECT max(counted_at) FROM service_clock").fetchone()[0]
+        newest = max(newest, counted if isinstance(counted, int | float) else 0.0)
+    return newest

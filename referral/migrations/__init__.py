@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database, Migrations
 
-from referral.migrations import audit_trail, clinical, devices, idempotency_scope, staff
+from referral.migrations import audit_trail, clinical, devices, idempotency_scope, service_clock, staff
 
 #: Every migration, in the order it is applied (its name's number): name, function.
 ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
@@ -47,6 +47,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0025_api_token_expiry", staff.m0025_api_token_expiry),
     ("0026_override_idempotency_key", clinical.m0026_override_idempotency_key),
     ("0027_idempotency_key_per_account", idempotency_scope.m0027_idempotency_key_per_account),
+    ("0028_service_clock", service_clock.m0028_service_clock),
 )
 
 

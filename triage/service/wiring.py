@@ -22,6 +22,7 @@ import sqlite3
 
 from referral.forward_clock import newest_time
 from triage.errors import ClinicError
+from triage.service.auth_clock import remember_forever, remember_now
 from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
 from triage.service.database import LogUnavailable
@@ -146,6 +147,8 @@ async def start_after_the_log(runtime: Runtime) -> None:
         from triage.service.api.idempotency import purge_forever
 
         runtime.extras["key_purge_task"] = asyncio.get_running_loop().create_task(purge_forever(runtime))
+        # and keeps the time it counted, the floor of its clock after a restart (auth_clock)
+        runtime.extras["clock_task"] = asyncio.get_running_loop().create_task(remember_forever(runtime))
     if pool is not None:
         try:
             # The workers start once the primary is ready; the primary writes their walk-ins.
@@ -163,6 +166,10 @@ async def stop_clinic(runtime: Runtime) -> None:
     purging = runtime.extras.pop("key_purge_task", None)
     if isinstance(purging, asyncio.Task):
         purging.cancel()
+    keeping = runtime.extras.pop("clock_task", None)
+    if isinstance(keeping, asyncio.Task):
+        keeping.cancel()
+        await asyncio.to_thread(remember_now, runtime)  # the time it stopped at
     retry = runtime.extras.pop("log_retry_task", None)
     if isinstance(retry, asyncio.Task):
         retry.cancel()  # awaited: what it may have started (committer, gateway) is stopped below
