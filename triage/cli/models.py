@@ -275,9 +275,11 @@ def evaluate(
 
     Loads and verifies the version (sha256, feature contract, golden replay), rebuilds the held-out
     split from the packaged data (its table sha256 must equal the card's), scores it with the
-    shipped ONNX file and recomputes every held-out metric of the card (AUROC and its bootstrap CI,
-    Brier, calibration slope and intercept, the operating point of each threshold, calibration
-    quintiles, subgroups): each is shown `same` or `DIFFERS`. Adds a calibration table with a text
+    shipped ONNX file, keeps the held-out rows inside the card's population (its ages and sex: the
+    patients the engine scores; the others are counted, as the card counts them) and recomputes
+    every held-out metric of the card (AUROC and its bootstrap CI, Brier, calibration slope and
+    intercept, the operating point of each threshold, calibration quintiles, subgroups): each is
+    shown `same` or `DIFFERS`. Adds a calibration table with a text
     plot (--groups quantile groups, observed rate with a Wilson 95% CI) and how often each input
     was unknown in the training and held-out split (imputed with the card's median, or refused).
     Exit code 1 when a number differs from the card (printed first, JSON included). Needs the

@@ -51,14 +51,25 @@ def _value(item: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _held_out_rows(e: Evaluation) -> str:
+    """The held-out split's rows, and those outside the model's population the figures leave out."""
+    m, out = e.recomputed, e.recomputed.outside_population
+    if out is None:
+        return f"{m.n} rows ({m.events} events)"
+    return (
+        f"{m.n + out.n} rows, {m.n} of them inside the model's population ({m.events} events) - the rows every "
+        f"figure below is computed on; {out.n} ({out.events} events: {out.why}) are outside it"
+    )
+
+
 def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
-    card, m = e.card, e.recomputed
+    card = e.card
     split = card.training.split
     lines = [
         f"Held-out evaluation of {card.name} {card.version}, re-run through the shipped model.onnx "
         f"(sha256 {onnx_sha256[:16]}...)  ({TEACHING_LABEL})",
         f"Data: {card.training.data.package}, feature table sha256 {card.training.data.table_sha256[:16]}... as in "
-        f"the card; held-out split: {m.n} rows ({m.events} events), {split.method}, test size {split.test_size}, "
+        f"the card; held-out split: {_held_out_rows(e)}, {split.method}, test size {split.test_size}, "
         f"seed {split.seed}",
         "",
         "Each held-out metric of the card, re-computed (same: the card's value; DIFFERS: both are shown):",
