@@ -107,6 +107,7 @@ def close(
     reason: str,
     without_referral: bool = False,
     confirm: str = CONFIRM_ON_PAGE,
+    key: str | None = None,
 ) -> Closure:
     """Close the encounter now and end its device associations, in one audited transaction.
 
@@ -114,7 +115,9 @@ def close(
     ``NotFoundError`` for an unknown encounter, ``ConflictError`` for one already closed and
     ``ReferralNotMadeError`` for one whose decision needs a referral that was not made, unless
     ``without_referral``; its message says how to confirm in the caller's words (``confirm``:
-    the API's field, the CLI's option).
+    the API's field, the CLI's option). ``key`` (the staff page's form key) is kept in the audit
+    entry: the close sent again with it by the same ``actor`` - a form pressed again after its
+    answer was slow - is answered the close it made, not refused as already closed.
     """
     where = f"closing encounter {encounter_id}"
     actor = required_text(actor, "actor", where, ACTOR_LIMIT, empty_hint=" (it is required)")
@@ -126,6 +129,8 @@ def close(
         except NotFoundError:
             raise NotFoundError(f"cannot close encounter {encounter_id}: not found") from None
         if encounter["closed_at"] is not None:
+            if key is not None and _closed_with(db, encounter_id, key, actor):
+                return Closure(encounter, tuple(ended_by_close(db, encounter_id)))
             raise ConflictError(
                 f"encounter {encounter_id} is already {closed_text(encounter)}",
                 says="error.already_closed",
@@ -158,11 +163,22 @@ def close(
                 "ended_associations": [a.id for a in ended],
                 "devices": [a.device_id for a in ended],
             }
-            | ({"without_referral": unreferred} if unreferred is not None else {}),
+            | ({"without_referral": unreferred} if unreferred is not None else {})
+            | ({"idempotency_key": key} if key is not None else {}),
         )
         return Closure(store.get_encounter(db, encounter_id), tuple(ended))
 
     return write(db, work)
+
+
+def _closed_with(db: Database, encounter_id: int, key: str, actor: str) -> bool:
+    """Whether ``actor``'s close of the encounter was sent with ``key``."""
+    return any(
+        entry["action"] == "encounter.closed"
+        and entry["actor"] == actor
+        and entry["data"].get("idempotency_key") == key
+        for entry in audit.entries_for(db, "encounter", encounter_id)
+    )
 
 
 def ended_by_close(db: Database, encounter_id: int) -> list[Association]:

@@ -20,12 +20,20 @@ def close_encounter(
     reason: str,
     without_referral: bool = False,
     confirm: str = closure.CONFIRM_ON_PAGE,
+    key: str | None = None,
 ) -> Closure:
     """Close the encounter; after the commit, tell the open pages: the queue, and the device panels
     of the devices it detached. A visit whose decision needs a referral that was not made closes
-    only ``without_referral`` (``referral.closure``)."""
+    only ``without_referral`` (``referral.closure``); ``key``: the staff page's form key, whose close
+    sent again is answered the close it made."""
     closed = closure.close(
-        db, encounter_id, actor=actor, reason=reason, without_referral=without_referral, confirm=confirm
+        db,
+        encounter_id,
+        actor=actor,
+        reason=reason,
+        without_referral=without_referral,
+        confirm=confirm,
+        key=key,
     )
     runtime.hub.publish("queue", encounter_id=encounter_id)
     for ended in closed.ended:

@@ -13,7 +13,7 @@ from triage.errors import UserInputError
 from triage.service import closure as closing
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
-from triage.service.pages.forms import FormState, field_error
+from triage.service.pages.forms import FormKey, FormState, field_error
 from triage.service.pages.rendering import stored
 from triage.service.pages.staff import show_encounter
 
@@ -28,6 +28,7 @@ def close(
     who: Writer,
     reason: Annotated[str, Form(max_length=2000)] = "",  # the log says when it is over REASON_LIMIT
     without_referral: Annotated[str, Form(max_length=1)] = "",
+    form_key: FormKey = "",
 ) -> Response:
     rt = runtime_of(request)
     if not reason.strip():
@@ -45,5 +46,6 @@ def close(
         actor=who.username,
         reason=reason,
         without_referral=without_referral == "1",
+        key=form_key or None,  # sent again: answered the close the first one made
     )
     return stored(request, f"/encounters/{encounter_id}", "closed")

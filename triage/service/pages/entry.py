@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlite_utils import Database
 
 from referral import encounter_context as visit_history
 from referral import store
@@ -26,10 +27,17 @@ from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages import forms, symptoms, vitals
-from triage.service.pages.forms import HISTORY_QUESTIONS, FieldError, field_error, reading_error
+from triage.service.pages.forms import (
+    HISTORY_QUESTIONS,
+    FieldError,
+    FormKey,
+    field_error,
+    keyed,
+    reading_error,
+)
 from triage.service.pages.queue import show_queue
 from triage.service.pages.rendering import stored
-from triage.service.pages.staff import show_encounter
+from triage.service.pages.staff import proposal_waiting, show_encounter
 from triage.vocabulary import CONCEPTS
 
 router = APIRouter()
@@ -48,6 +56,7 @@ def walk_in(
     name: Typed = "",
     sex: Typed = "unknown",
     age_years: Typed = "",
+    form_key: FormKey = "",
 ) -> Response:
     typed = {"mrn": mrn, "name": name, "sex": sex, "age_years": age_years}
     errors: dict[str, FieldError] = {}
@@ -72,7 +81,16 @@ def walk_in(
             db, PatientIn(mrn=mrn.strip(), name=name.strip() or None, sex=sex), actor=who.username
         )
         # the patient's visit already open today is where the nurse goes on (no second visit)
-        encounter, already_open = clinic.open_visit(db, mrn.strip(), actor=who.username, age_years=age)
+        # the form sent again (its key) is answered the visit it opened
+        key, body = keyed(form_key, typed) or (None, None)
+        encounter, already_open = clinic.open_visit(
+            db,
+            mrn.strip(),
+            actor=who.username,
+            age_years=age,
+            key=key,
+            body_sha256=body,
+        )
         if already_open:
             return stored(request, f"/encounters/{encounter['id']}", "walk_in_open")
     except PatientMismatchError as exc:  # the number is another patient's: beside it, nothing stored
@@ -135,6 +153,7 @@ def add_reading(
     code: Annotated[str, Form(max_length=64)],
     value: Annotated[str, Form(max_length=32)],
     unit: Annotated[str, Form(max_length=32)] = "",
+    form_key: FormKey = "",
 ) -> Response:
     try:
         observation = Observation.create(
@@ -154,7 +173,11 @@ def add_reading(
         return show_encounter(request, who, encounter_id, _refused(exc), {"reading": sent})
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
-    clinic.add_observations(db, encounter_id, [observation], actor=who.username, reason="manual entry")
+    # the form sent again (its key) is answered the reading stored the first time
+    again = keyed(form_key, {"code": code, "value": value, "unit": unit})
+    clinic.add_observations(
+        db, encounter_id, [observation], actor=who.username, reason="manual entry", keyed=again
+    )
     return stored(request, f"/encounters/{encounter_id}", "reading")
 
 
@@ -164,6 +187,7 @@ def add_vital_signs(
     encounter_id: RecordId,
     who: Writer,
     sent: Annotated[vitals.VitalSigns, Form()],
+    form_key: FormKey = "",
 ) -> Response:
     """A set of vital signs: every field filled is checked first; all good, they are stored in one
     transaction with one observation time and the visit is assessed once; any bad, none is stored
@@ -179,13 +203,34 @@ def add_vital_signs(
         return show_encounter(request, who, encounter_id, 422, {"vitals": back})
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
+    # the form sent again (its key) is answered the readings and the assessment the first one stored
+    again = keyed(form_key, typed)
     clinic.add_observations(
-        db, encounter_id, readings, actor=who.username, reason="manual entry: vital signs"
+        db, encounter_id, readings, actor=who.username, reason="manual entry: vital signs", keyed=again
     )
-    assessment = clinic.assess_encounter(db, encounter_id, actor=who.username, source="page")
-    # the page's decision proposes a referral as a device's does; the notice says so, once
-    proposed = proposals.propose(runtime_of(request), db, assessment, actor=who.username)
-    return stored(request, f"/encounters/{encounter_id}", "vitals" if proposed is None else "vitals_proposed")
+    proposed = _assessed(request, db, encounter_id, who, again)
+    return stored(request, f"/encounters/{encounter_id}", "vitals_proposed" if proposed else "vitals")
+
+
+def _assessed(
+    request: Request,
+    db: Database,
+    encounter_id: int,
+    who: Principal,
+    again: tuple[str, str] | None,
+    context: dict[str, object] | None = None,
+) -> bool:
+    """Assess the visit (``again``: the form's key and contents - sent again, it is answered the
+    assessment the first one stored) and propose the referral its decision asks for, as a device's
+    result does (never sent: a clinician confirms). Whether triage proposed (or raised) one: now,
+    or - the form sent again - the first time, so that the notice says what it said then."""
+    key, body = again or (None, None)
+    assessment = clinic_dep(request).assess_encounter(
+        db, encounter_id, actor=who.username, source="page", context=context, key=key, body_sha256=body
+    )
+    if proposals.propose(runtime_of(request), db, assessment, actor=who.username) is not None:
+        return True
+    return proposal_waiting(db, int(assessment["id"]))
 
 
 def _refused(exc: ClinicError) -> int:
@@ -287,6 +332,7 @@ def assess_now(
     pregnant: Answer = "",
     gestation_weeks: Annotated[str, Form(max_length=32)] = "",
     acute_symptoms: Annotated[list[str] | None, Form()] = None,
+    form_key: FormKey = "",
 ) -> Response:
     """Assess the visit's readings now; the history answered on the form is kept for the visit,
     and so are the acute symptoms ticked (``pages/symptoms.py``): a combination that cannot be an
@@ -324,11 +370,7 @@ def assess_now(
         return show_encounter(request, who, encounter_id, 422, {"assess": forms.FormState(typed, errors)})
     if ticked is not None:
         context[symptoms.FIELD] = ticked
-    assessment = clinic_dep(request).assess_encounter(
-        db, encounter_id, actor=who.username, source="page", context=context or None
-    )
-    # the page's decision proposes a referral as a device's does (never sent: a clinician confirms)
-    proposed = proposals.propose(runtime_of(request), db, assessment, actor=who.username)
-    return stored(
-        request, f"/encounters/{encounter_id}", "assessed" if proposed is None else "assessed_proposed"
-    )
+    # the form sent again (its key) is answered the assessment the first one stored
+    sent = {**answers, forms.GESTATION: gestation_weeks, symptoms.FIELD: acute_symptoms}
+    proposed = _assessed(request, db, encounter_id, who, keyed(form_key, sent), context or None)
+    return stored(request, f"/encounters/{encounter_id}", "assessed_proposed" if proposed else "assessed")

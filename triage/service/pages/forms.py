@@ -9,8 +9,12 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Form
 
 from referral.clock import Clock
+from referral.store import digest
 from triage.errors import ClinicError, ImplausibleValueError, UnitError
 from triage.service.i18n import catalogue
 from triage.service.pages.engine_text import EngineText
@@ -26,6 +30,17 @@ _IMPLAUSIBLE = re.compile(
 # a value refused as no number that has a decimal comma ("6,5"): said, never read as 6.5 - it may be
 # a typo of 6.5 or of 65, so the nurse types it again; three digits after it may be thousands (1,200)
 _DECIMAL_COMMA = re.compile(r'value "\s*(?P<whole>[+-]?\d+),(?P<part>\d{1,2})\s*" is not a number')
+
+
+#: the key a served form carries (``rendering.FORM_KEY``; empty from a page served before it had one)
+FormKey = Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")]
+
+
+def keyed(key: str, fields: Mapping[str, object]) -> tuple[str, str] | None:
+    """The form's key and the fingerprint of what was sent with it (``fields``), as the log keeps a
+    keyed request: the same form sent again is answered what the first one stored, and the key sent
+    with other contents is refused (``idempotency_conflict``). ``None`` without a key."""
+    return (key, digest(dict(fields))) if key else None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,22 @@ def referral_feedback(feedback: object) -> dict[str, object] | None:
 
 
 TEMPLATES.env.globals["referral_feedback"] = referral_feedback
+
+
+#: the hidden field of a form that creates something (a walk-in, readings, an assessment, a referral,
+#: an override, a close): a key made when the page is served, which the service stores with what
+#: the form created, so the form sent again - pressed again after "no answer yet" (``app.js``), or
+#: re-sent by the browser - is answered what the first one stored, not stored twice
+FORM_KEY = "form_key"
+
+
+def form_key() -> str:
+    """A new form's key: 22 random URL-safe characters after ``page-`` (the service's keys)."""
+    return f"page-{secrets.token_urlsafe(16)}"
+
+
+TEMPLATES.env.globals["form_key"] = form_key
+TEMPLATES.env.globals["form_key_field"] = FORM_KEY
 
 
 #: an identifier longer than this may break after its own separators (``span.ident.long``)

@@ -20,15 +20,17 @@ from triage.service import proposals
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.api.deps import clinic as clinic_dep
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
-from triage.service.clinic import REFERRAL_URGENCY
+from triage.service.clinic import CLINICIAN_OVERRIDE, PROPOSED_BY_TRIAGE, REFERRAL_URGENCY
 from triage.service.pages import sources, vitals
 from triage.service.pages.association import device_rows, encounter_context
 from triage.service.pages.basis import by_referral
 from triage.service.pages.forms import (
     HISTORY_QUESTIONS,
+    FormKey,
     FormState,
     field_error,
     history_form_values,
+    keyed,
     reading_groups,
     sent_back,
 )
@@ -301,6 +303,21 @@ def details_context(
     }
 
 
+#: the reason of the referral triage proposes for a clinician's override (``proposals.propose_for_override``)
+BY_OVERRIDE = f"{PROPOSED_BY_TRIAGE}{CLINICIAN_OVERRIDE}"
+
+
+def proposal_waiting(db: Database, assessment_id: int, reason: str = PROPOSED_BY_TRIAGE) -> bool:
+    """Whether triage's proposal from the assessment (made or raised by it), its reason starting
+    with ``reason``, waits to be sent: the notice of a form sent again, answered what the first
+    one stored, says what the first one's did."""
+    made = db.conn.execute(
+        "SELECT 1 FROM referrals WHERE assessment_id = ? AND status = ? AND substr(reason, 1, ?) = ? LIMIT 1",
+        [assessment_id, lifecycle.INITIAL, len(reason), reason],
+    )
+    return made.fetchone() is not None
+
+
 def _reason_missing(
     request: Request,
     who: Principal,
@@ -324,6 +341,7 @@ def override(
     who: Clinician,
     disposition: Annotated[Disposition, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
+    form_key: FormKey = "",
 ) -> Response:
     db = runtime_of(request).databases.get()
     if not reason.strip():
@@ -332,13 +350,18 @@ def override(
         )
         typed = {"disposition": disposition.value, "reason": reason}
         return _reason_missing(request, who, assessment_id, "override", typed, empty)
-    clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username)
+    # the form sent again (its key) is answered the override the first one stored
+    again = keyed(form_key, {"disposition": disposition.value, "reason": reason})
+    clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username, keyed=again)
     assessment = store.get_assessment(db, assessment_id)
     encounter_id = int(assessment["encounter_id"])
     # a decision that sends the patient on proposes (or raises) a referral as the page's others do;
     # one that no longer does leaves an open proposal as it is, and the notice says so
     rt = runtime_of(request)
-    if proposals.propose_for_override(rt, db, assessment, disposition.value, actor=who.username):
+    proposed = proposals.propose_for_override(rt, db, assessment, disposition.value, actor=who.username)
+    # the form sent again is answered the override stored the first time: its notice says the same
+    said = disposition.value in REFERRAL_URGENCY and proposal_waiting(db, assessment_id, BY_OVERRIDE)
+    if proposed or said:
         return stored(request, f"/encounters/{encounter_id}", "override_proposed")
     kept = closure.proposed_not_sent(db, encounter_id) and disposition.value not in REFERRAL_URGENCY
     return stored(request, f"/encounters/{encounter_id}", "override_proposal_kept" if kept else "override")
@@ -353,6 +376,7 @@ def refer(
     urgency: Annotated[str, Form(pattern="^(emergency|urgent|routine)$")],
     reason: Annotated[str, Form(max_length=2000)] = "",
     alongside_open: Annotated[str, Form(max_length=1)] = "",
+    form_key: FormKey = "",
 ) -> Response:
     """Create and send a referral; a visit with an open referral gets another one only when the
     form's confirmation is ticked (``alongside_open``), else the page names the open one."""
@@ -374,12 +398,14 @@ def refer(
             urgency=urgency,
             reason=reason.strip(),
             alongside_open=alongside_open == "1",
+            idempotency_key=form_key or None,  # sent again: the referral the first one created
         ),
         actor=who.username,
     )
-    row = referrals.transition(
-        db, int(row["id"]), "sent", actor=who.username, note="created and sent by clinician"
-    )
+    if row["status"] == lifecycle.INITIAL:  # not the first one's, already sent
+        row = referrals.transition(
+            db, int(row["id"]), "sent", actor=who.username, note="created and sent by clinician"
+        )
     rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
     return stored(request, f"/encounters/{row['encounter_id']}", "referral")
 
