@@ -119,14 +119,40 @@ def _hours(start: str | None, end: str | None) -> float | None:
     return round(delta.total_seconds() / 3600, 1)
 
 
+# each model's probability in the latest assessment of every encounter (the exported one)
+_LATEST_RISKS = (
+    " FROM encounters e"
+    " JOIN assessments a ON a.id = (SELECT max(id) FROM assessments WHERE encounter_id = e.id),"
+    " json_each(a.risks) j"
+)
+
+
 def risk_models(db: Database) -> list[str]:
     """Model names found in the risks of any exported (latest) assessment, sorted."""
-    rows = db.conn.execute(
-        "SELECT DISTINCT j.key FROM encounters e"
-        " JOIN assessments a ON a.id = (SELECT max(id) FROM assessments WHERE encounter_id = e.id),"
-        " json_each(a.risks) j ORDER BY 1"
-    )
+    rows = db.conn.execute(f"SELECT DISTINCT j.key{_LATEST_RISKS} ORDER BY 1")
     return [str(row[0]) for row in rows]
+
+
+#: What every ``risk_<model>`` column holds: the label of every risk model's probability (the
+#: model cards' ``models.card.TEACHING_LABEL``; referral, the bottom layer, does not import models).
+RISK_MODELS_LABEL = (
+    "teaching data - not for clinical use - not validated on a Chinese primary-care population"
+)
+
+
+def risk_models_entry(db: Database) -> dict[str, Any] | None:
+    """The manifest's ``risk_models``: the label of the ``risk_<model>`` columns and, per model,
+    the versions that scored the exported (latest) assessments; ``None`` when there are none."""
+    version = "json_extract(a.model_versions, '$.\"' || j.key || '\"')"
+    rows = db.conn.execute(f"SELECT DISTINCT j.key, {version}{_LATEST_RISKS} ORDER BY 1, 2").fetchall()
+    if not rows:
+        return None
+    models: dict[str, Any] = {}
+    for name, version in rows:
+        entry = models.setdefault(str(name), {"column": f"risk_{name}", "versions": []})
+        if version is not None:
+            entry["versions"].append(str(version))
+    return {"label": RISK_MODELS_LABEL, "models": models}
 
 
 def encounter_rows(db: Database, secret: bytes, clinic: str) -> Iterator[dict[str, Any]]:
@@ -278,6 +304,9 @@ def export_analytics(
         "synthetic": synthetic,
         "tables": tables,
     }
+    risk_entry = risk_models_entry(db)
+    if risk_entry is not None:
+        manifest["risk_models"] = risk_entry
     tmp = out_dir / "manifest.json.partial"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     tmp.replace(out_dir / "manifest.json")
