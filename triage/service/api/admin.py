@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from referral import facilities
+from referral.errors import ConflictError
 from referral.records import FacilityIn
 from referral.transactions import write
 from triage.errors import json_text
@@ -231,7 +232,11 @@ def list_users(response: Response, rt: RuntimeDep, _: Admin) -> list[UserOut]:
 
 @router.post("/users", status_code=201, summary="Create a staff account")
 def create_user(body: UserCreate, rt: RuntimeDep, who: Admin) -> UserOut:
-    account = rt.accounts.create(body.username, body.password, body.role, body.language, actor=who.username)
+    """A user name already taken is a 409 naming ``username``."""
+    with naming("username", ConflictError):
+        account = rt.accounts.create(
+            body.username, body.password, body.role, body.language, actor=who.username
+        )
     return UserOut.model_validate(account.public())
 
 

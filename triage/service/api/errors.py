@@ -61,14 +61,16 @@ def fields_in(message: str) -> list[str]:
 
 
 @contextmanager
-def naming(field: str) -> Iterator[None]:
+def naming(field: str, kind: type[ClinicError] = NotFoundError) -> Iterator[None]:
     """A record the body names in ``field`` (an ``assessment_id``, an ``mrn``) that is not stored:
     the 404 names that field (``assessment_id: assessment 999 not found``, ``fields``), so a client
-    tells it from a 404 about the path's own record, which names none."""
+    tells it from a 404 about the path's own record, which names none. ``kind``
+    :class:`ConflictError`: a value of ``field`` another record holds (a user name taken), the 409
+    naming it (``username: user "nurse" already exists``)."""
     try:
         yield
-    except NotFoundError as exc:
-        if type(exc) is not NotFoundError:  # its own kind (unknown_facility: a 422) stays as it is
+    except kind as exc:
+        if type(exc) is not kind:  # its own kind (unknown_facility: a 422) stays as it is
             raise
         said = str(exc)
         said = said.split(": ", 1)[1] if fields_in(said) else said  # ("encounter: no patient ...")
