@@ -154,3 +154,26 @@ def test_evaluate_says_which_held_out_rows_its_figures_leave_out(capsys: pytest.
     assert "held-out split: 1250 rows (109 events)," in " ".join(capsys.readouterr().out.split())
     assert main(["models", "evaluate", "--help"]) == 0
     assert "keeps the held-out rows inside the card's population" in " ".join(capsys.readouterr().out.split())
+
+
+def test_models_list_says_which_held_out_rows_the_figures_leave_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`triage models list` gave ckd 'held out: 95 rows (54 events)' beside the card summary, not
+    that 5 held-out rows (children) are outside the population the figures are computed on."""
+    import json
+
+    from triage.cli import main
+
+    assert main(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "held out: 95 rows in the population (54 events; 5 rows outside it left out: age under 19" in out
+    assert "held out: 1250 rows (109 events); bands" in out
+    assert main(["models", "list", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["ckd"]["held_out_outside_population"] == {
+        "n": 5,
+        "events": 4,
+        "why": "age under 19 or over 90",
+    }
+    assert rows["cvd10"]["held_out_outside_population"] is None

@@ -46,6 +46,10 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
         "features": list(card.feature_names),
         "held_out_n": m.n,
         "held_out_events": m.events,
+        # held-out rows outside the card's population, in none of the figures (ckd: its children)
+        "held_out_outside_population": None
+        if m.outside_population is None
+        else m.outside_population.model_dump(mode="json"),
         "auroc": m.auroc,
         "auroc_ci95": list(m.auroc_ci95),
         "brier": m.brier,
@@ -104,9 +108,15 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
             f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({low:.3f}-{high:.3f})  "
             f"Brier {r['brier']:.4f}  slope {r['calibration_slope']:.2f}  intercept {r['calibration_intercept']:.2f}"
         )
+        out = r["held_out_outside_population"]
+        held_out = (
+            f"{r['held_out_n']} rows ({r['held_out_events']} events)"
+            if out is None
+            else f"{r['held_out_n']} rows in the population ({r['held_out_events']} events; {out['n']} rows "
+            f"outside it left out: {out['why']})"
+        )
         write(
-            f"    held out: {r['held_out_n']} rows ({r['held_out_events']} events); bands: {bands}; "
-            f"{len(r['features'])} inputs; trained on {r['training_data']}"
+            f"    held out: {held_out}; bands: {bands}; {len(r['features'])} inputs; trained on {r['training_data']}"
         )
         write(f"    {r['title']}")
     write(
