@@ -241,7 +241,10 @@ def test_a_file_that_is_not_a_referral_log_is_one_line_not_a_traceback(
     for argv in (["referrals", "list"], ["referrals", "migrate"], ["devices", "associations", "list"]):
         assert main([*argv, "--db", str(junk)]) == 2
         err = capsys.readouterr().err
-        assert err == f"error: {junk}: not a usable referral log (SQLite: file is not a database)\n"
+        assert err.startswith(f"error: {junk}: not a usable referral log (SQLite: file is not a database) - ")
+        assert err.endswith(
+            f"restore the latest backup (`triage referrals restore --from FILE --db {junk}`)\n"
+        )
 
 
 def test_facilities_list_checks_the_tier_and_says_when_empty(

@@ -118,6 +118,15 @@ def _working_folder_s(path: Path) -> str:
     return "" if path.is_absolute() else f" ({path.resolve()}: a relative path is the working folder's)"
 
 
+def _not_a_database(path: Path) -> str:
+    """What to do with a file SQLite does not take for a database: a log whose first page was
+    overwritten (a disk fault, a copy cut short) says so as a damaged page does."""
+    return (
+        " - the wrong file (check --db, or database.path in the settings), or a damaged log: keep it as"
+        f" it is and restore the latest backup (`triage referrals restore --from FILE --db {shlex.quote(str(path))}`)"
+    )
+
+
 def _connect(
     ctx: typer.Context,
     path: Path,
@@ -139,6 +148,7 @@ def _connect(
     except sqlite3.DatabaseError as exc:
         raise storage_error(exc, path) or UserInputError(
             f"{path}: not a usable referral log (SQLite: {exc})"
+            + (_not_a_database(path) if "not a database" in str(exc) else "")
         ) from None
     except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
         raise UserInputError(f"{path}: cannot create the referral log's folder ({os_reason(exc)})") from None
