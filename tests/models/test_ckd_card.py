@@ -165,20 +165,11 @@ def test_the_reviewers_decision_on_the_children_is_recomputed() -> None:
     the children do to it (the age coefficient) and why it is not re-trained."""
     import dataclasses
 
-    from models.training import metrics
-    from models.training.pipeline import (
-        fit,
-        original_scale_coefficients,
-        ort_probability,
-        prepare,
-        recipe_for,
-        session,
-        to_onnx_bytes,
-    )
+    from models.training import metrics, pipeline
 
     text = _limitation("The held-out figures are those of the adults it is scored for")
-    recipe = recipe_for("ckd")
-    prepared, _ = prepare(recipe)
+    recipe = pipeline.recipe_for("ckd")
+    prepared, _ = pipeline.prepare(recipe)
     children_test = ~prepared.scored_test
     ages = sorted(int(a) for a in prepared.X_test[children_test, 0])
     assert (
@@ -198,24 +189,24 @@ def test_the_reviewers_decision_on_the_children_is_recomputed() -> None:
     adults = dataclasses.replace(
         prepared, X_train=prepared.X_train[~children_train], y_train=prepared.y_train[~children_train]
     )
-    refit = fit(recipe, adults)
+    refit = pipeline.fit(recipe, adults)
     assert f"({card.training.coefficients['age']:+.4f} per year".replace("+", "") in text
-    refit_age = original_scale_coefficients(recipe, refit)[0]["age"]
+    refit_age = pipeline.original_scale_coefficients(recipe, refit)[0]["age"]
     assert f"without them, {refit_age:+.4f})" in text
-    refit_session = session(to_onnx_bytes(recipe, refit, adults.X_train))
+    refit_session = pipeline.session(pipeline.to_onnx_bytes(recipe, refit, adults.X_train))
     shipped = load_model(FOLDER, "ckd", "1.0.0")
 
     def both(age: float) -> tuple[str, str]:
         row = PROFILE | {"age": age} | FLAGS_NO
         kept = shipped.predict(row).probability or 0.0
         X = np.array([[row[name] for name in card.feature_names]], dtype=np.float32)
-        return f"{kept:.2f}", f"{ort_probability(refit_session, X)[0]:.2f}"
+        return f"{kept:.2f}", f"{pipeline.ort_probability(refit_session, X)[0]:.2f}"
 
     (kept_25, refit_25), (kept_85, refit_85) = both(25), both(85)
     assert f"score {kept_25} (medium) at age 25 and {kept_85} (low) at 85" in text
     assert f"the refit gives {refit_25} and {refit_85}" in text
     scored = prepared.scored_test
     refit_auroc = metrics.auroc(
-        prepared.y_test[scored], ort_probability(refit_session, prepared.X_test)[scored]
+        prepared.y_test[scored], pipeline.ort_probability(refit_session, prepared.X_test)[scored]
     )
     assert f"(AUROC {refit_auroc:.3f} against {card.metrics.auroc:.3f})" in text
