@@ -18,13 +18,18 @@ from triage.service import create_app
 from triage.service.auth import Role
 
 
-def _operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
-    for template, operations in document["paths"].items():
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+def template(document: dict[str, Any], method: str, path: str) -> str:
+    """The document's path (``/api/v1/patients/{patient_id}``) that ``method`` on ``path`` is."""
+    for declared, operations in document["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(declared)) + "$"
         if re.match(pattern, path) and method.lower() in operations:
-            found: dict[str, Any] = operations[method.lower()]
-            return found
+            return str(declared)
     raise AssertionError(f"{method} {path} is not in the document")
+
+
+def _operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    found: dict[str, Any] = document["paths"][template(document, method, path)][method.lower()]
+    return found
 
 
 def conforms(document: dict[str, Any], response: httpx.Response) -> None:
