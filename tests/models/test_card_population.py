@@ -50,6 +50,36 @@ def _patient(card, row: np.ndarray) -> PatientContext:  # type: ignore[no-untype
     return PatientContext(age=float(row[names.index("age")]), sex=sex)
 
 
+def _recalibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """Logistic recalibration by statsmodels (not the training's own Newton fit): the slope of
+    logit(p), and the intercept with logit(p) as an offset (p clipped to 1e-12, as the card's)."""
+    import statsmodels.api as sm
+
+    q = np.clip(p, 1e-12, 1 - 1e-12)  # a float32 probability of ckd saturates at 1.0
+    lp = np.log(q / (1 - q))
+    binomial = sm.families.Binomial()
+    slope = sm.GLM(y, sm.add_constant(lp), family=binomial).fit().params[1]
+    intercept = sm.GLM(y, np.ones((len(y), 1)), family=binomial, offset=lp).fit().params[0]
+    return float(slope), float(intercept)
+
+
+def _subgroup_rows(label: str, names: tuple[str, ...], X: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """The rows of a card's subgroup, read from its label (age<50, age 40-49, age>=70, sex=male,
+    inputs=imputed, ...)."""
+    age = X[:, names.index("age")]
+    if label.startswith("age<"):
+        return np.asarray(age < float(label[4:]))
+    if label.startswith("age>="):
+        return np.asarray(age >= float(label[5:]))
+    if label.startswith("age "):
+        low, high = (float(v) for v in label[4:].split("-"))
+        return np.asarray((age >= low) & (age <= high))
+    if label.startswith("sex="):
+        return np.asarray((X[:, names.index("sex_male")] == 1) == (label == "sex=male"))
+    imputed = unknown.any(axis=1)
+    return np.asarray(imputed if label == "inputs=imputed" else ~imputed)
+
+
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_the_cards_held_out_figures_are_on_the_population_the_engine_scores(name: str) -> None:
     from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -72,6 +102,24 @@ def test_the_cards_held_out_figures_are_on_the_population_the_engine_scores(name
         assert point.flagged == int(flagged.sum()), band
         assert point.sensitivity == round(float(flagged[y == 1].mean()), 4), band
     assert sum(g.n for label, g in m.subgroups.items() if label in ("age<50", "age>=50")) == len(y)
+    slope, intercept = _recalibration(y, p)
+    assert (m.calibration_slope, m.calibration_intercept) == (round(slope, 4), round(intercept, 4))
+    order = np.argsort(p, kind="stable")
+    for b, idx in zip(m.calibration_bins, np.array_split(order, len(m.calibration_bins)), strict=True):
+        assert (b.n, b.mean_predicted, b.observed_rate) == (
+            len(idx),
+            round(float(p[idx].mean()), 4),
+            round(float(y[idx].mean()), 4),
+        )
+    X, unknown = prepared.X_test[scored], prepared.unknown_test[scored]
+    for label, g in m.subgroups.items():
+        rows = _subgroup_rows(label, card.feature_names, X, unknown)
+        auroc = round(float(roc_auc_score(y[rows], p[rows])), 4) if 0 < y[rows].sum() < rows.sum() else None
+        assert (g.n, g.events, g.auroc) == (int(rows.sum()), int(y[rows].sum()), auroc), label
+        assert (g.mean_predicted, g.observed_rate) == (
+            round(float(p[rows].mean()), 4),
+            round(float(y[rows].mean()), 4),
+        ), label
     left_out = ~scored
     if left_out.any():
         assert m.outside_population is not None
