@@ -1,0 +1,240 @@
+"""Every numeric bound of a clinic policy file on both sides: a value on the bound and one just
+inside it are taken (and are the policy's), one just outside is refused in one line naming the
+file, the line, the key and what is allowed. Mutation testing of triage/policy.py (a bound one
+step off, ``<`` turned ``<=``) left mutants of these checks alive: the tests used values far from
+the bounds (25 for a critical high of at most 22.2, 1440 for a re-check of at most 15). Real TOML
+files read by the real loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from triage.assessment import Disposition
+from triage.errors import ConfigError
+from triage.policy import Policy, load_policy
+
+GLUCOSE_LOW = (
+    "would lower red-flag rule glucose_critical_low: a glucose below 3.0 mmol/L (54 mg/dL) is level 2"
+    " hypoglycaemia (ADA), an urgent referral, not local care; allowed: 3.0 to 4.0 (a higher value escalates)"
+)
+GLUCOSE_HIGH = (
+    "would lower red-flag rule glucose_critical_high: a glucose above 22.2 mmol/L (400 mg/dL) is an urgent"
+    " referral under the built-in policy, and would be local care; allowed: 11.1 to 22.2 (a lower value"
+    " escalates)"
+)
+STALE = (
+    "hours would ignore a reading taken earlier in the visit as stale, and with it any red flag it"
+    " shows; allowed: 1 to 876600 hours"
+)
+LATER = "(sooner is allowed, later never)"
+
+
+def _later(key: str, minutes: int, subject: str, limit: str, why: str = "") -> str:
+    allowed = "0 (now)" if limit.endswith(" 0") else f"0 to {limit.rsplit(' ', 1)[1]}"
+    return f"{key}: {minutes} would re-assess {subject} later than {limit} minutes{why}; allowed: {allowed} {LATER}"
+
+
+# (table, key, value as written in the file, what is said when refused; None: taken)
+BOUNDS = [
+    # [glucose] critical_low_mmol_l: 3.0 (ADA level 2) to 4.0
+    ("glucose", "critical_low_mmol_l", "2.99", f"glucose.critical_low_mmol_l: 2.99 {GLUCOSE_LOW}"),
+    ("glucose", "critical_low_mmol_l", "3.0", None),
+    ("glucose", "critical_low_mmol_l", "3.01", None),
+    ("glucose", "critical_low_mmol_l", "3.99", None),
+    ("glucose", "critical_low_mmol_l", "4.0", None),
+    (
+        "glucose",
+        "critical_low_mmol_l",
+        "4.01",
+        "glucose.critical_low_mmol_l: Input should be less than or equal to 4 (got 4.01)",
+    ),
+    # [glucose] critical_high_mmol_l: 11.1 to the built-in 22.2
+    (
+        "glucose",
+        "critical_high_mmol_l",
+        "11.09",
+        "glucose.critical_high_mmol_l: Input should be greater than or equal to 11.1 (got 11.09)",
+    ),
+    ("glucose", "critical_high_mmol_l", "11.1", None),
+    ("glucose", "critical_high_mmol_l", "11.11", None),
+    ("glucose", "critical_high_mmol_l", "22.19", None),
+    ("glucose", "critical_high_mmol_l", "22.2", None),
+    ("glucose", "critical_high_mmol_l", "22.21", f"glucose.critical_high_mmol_l: 22.21 {GLUCOSE_HIGH}"),
+    # [freshness] default_hours and [freshness.hours] <code>: 1 to 876600 hours (100 years)
+    ("freshness", "default_hours", "0.99", f"freshness.default_hours: 0.99 {STALE}"),
+    ("freshness", "default_hours", "1", None),
+    ("freshness", "default_hours", "1.01", None),
+    ("freshness", "default_hours", "876599.99", None),
+    ("freshness", "default_hours", "876600", None),
+    (
+        "freshness",
+        "default_hours",
+        "876600.01",
+        "freshness.default_hours: Input should be less than or equal to 876600 (got 876600.01)",
+    ),
+    ("freshness.hours", "spo2", "0.99", f"freshness.hours.spo2: 0.99 {STALE}"),
+    ("freshness.hours", "spo2", "1", None),
+    ("freshness.hours", "spo2", "876600", None),
+    (
+        "freshness.hours",
+        "spo2",
+        "876600.01",
+        "freshness.hours.spo2: Input should be less than or equal to 876600 (got 876600.01)",
+    ),
+    # [freshness] future_tolerance_minutes: 0 to 60
+    (
+        "freshness",
+        "future_tolerance_minutes",
+        "-0.01",
+        "freshness.future_tolerance_minutes: Input should be greater than or equal to 0 (got -0.01)",
+    ),
+    ("freshness", "future_tolerance_minutes", "0", None),
+    ("freshness", "future_tolerance_minutes", "0.01", None),
+    ("freshness", "future_tolerance_minutes", "59.99", None),
+    ("freshness", "future_tolerance_minutes", "60", None),
+    (
+        "freshness",
+        "future_tolerance_minutes",
+        "60.01",
+        "freshness.future_tolerance_minutes: 60.01 would use a reading stamped up to 60.01 minutes after the"
+        " assessment time (a device clock set wrong) as the latest, superseding every reading taken since;"
+        " allowed: 0 to 60 minutes",
+    ),
+    # [recheck_minutes]: 0 or more; the urgent ones at most the built-in, the lower ones at most 14 / 90 days
+    ("recheck_minutes", "local_care", "-1", "recheck_minutes.local_care: must be 0 or more, got -1"),
+    ("recheck_minutes", "local_care", "0", None),
+    ("recheck_minutes", "emergency_transfer", "14", None),
+    ("recheck_minutes", "emergency_transfer", "15", None),
+    (
+        "recheck_minutes",
+        "emergency_transfer",
+        "16",
+        _later("recheck_minutes.emergency_transfer", 16, "emergency_transfer", "the built-in 15"),
+    ),
+    ("recheck_minutes", "urgent_referral", "59", None),
+    ("recheck_minutes", "urgent_referral", "60", None),
+    (
+        "recheck_minutes",
+        "urgent_referral",
+        "61",
+        _later("recheck_minutes.urgent_referral", 61, "urgent_referral", "the built-in 60"),
+    ),
+    ("recheck_minutes", "insufficient_data", "0", None),
+    (
+        "recheck_minutes",
+        "insufficient_data",
+        "1",
+        _later("recheck_minutes.insufficient_data", 1, "insufficient_data", "the built-in 0"),
+    ),
+    ("recheck_minutes", "routine_referral", "20159", None),
+    ("recheck_minutes", "routine_referral", "20160", None),
+    (
+        "recheck_minutes",
+        "routine_referral",
+        "20161",
+        _later(
+            "recheck_minutes.routine_referral",
+            20161,
+            "routine_referral",
+            "the longest allowed 20160",
+            " (14 days: a referral is followed up within 2 weeks)",
+        ),
+    ),
+    ("recheck_minutes", "local_care", "129599", None),
+    ("recheck_minutes", "local_care", "129600", None),
+    (
+        "recheck_minutes",
+        "local_care",
+        "129601",
+        _later(
+            "recheck_minutes.local_care",
+            129601,
+            "local_care",
+            "the longest allowed 129600",
+            " (90 days: at least 4 follow-ups a year)",
+        ),
+    ),
+    # [rules.<rule>] recheck_minutes: 0 to the rule's own interval (level-1 hypoglycaemia: 15), else
+    # to the longest any disposition may have (local care's 129600)
+    (
+        "rules.hypoglycaemia_level1",
+        "recheck_minutes",
+        "-1",
+        "rules.hypoglycaemia_level1.recheck_minutes: Input should be greater than or equal to 0 (got -1)",
+    ),
+    ("rules.hypoglycaemia_level1", "recheck_minutes", "0", None),
+    ("rules.hypoglycaemia_level1", "recheck_minutes", "14", None),
+    ("rules.hypoglycaemia_level1", "recheck_minutes", "15", None),
+    ("rules.spo2_low", "recheck_minutes", "129599", None),
+    ("rules.spo2_low", "recheck_minutes", "129600", None),
+    (
+        "rules.spo2_low",
+        "recheck_minutes",
+        "129601",
+        _later(
+            "rules.spo2_low.recheck_minutes",
+            129601,
+            "spo2_low",
+            "the longest allowed 129600",
+            " (the longest any disposition may have: local_care's 90 days: at least 4 follow-ups a year)",
+        ),
+    ),
+    # [models.<name>] threshold: a probability strictly between 0 and 1
+    ("models.cvd10", "threshold", "0", "models.cvd10.threshold: Input should be greater than 0 (got 0)"),
+    ("models.cvd10", "threshold", "0.0001", None),
+    ("models.cvd10", "threshold", "0.9999", None),
+    ("models.cvd10", "threshold", "1", "models.cvd10.threshold: Input should be less than 1 (got 1)"),
+    # [models] max_level: at most urgent_referral
+    ("models", "max_level", '"urgent_referral"', None),
+    (
+        "models",
+        "max_level",
+        '"emergency_transfer"',
+        'models.max_level: "emergency_transfer" is not allowed; at most "urgent_referral"',
+    ),
+]
+
+
+def _write(tmp_path: Path, table: str, key: str, value: str) -> Path:
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'version = "c"\n\n[{table}]\n{key} = {value}\n', encoding="utf-8")
+    return path
+
+
+def _setting(policy: Policy, table: str, key: str) -> object:
+    """The loaded policy's value of ``[table] key``."""
+    if table in ("glucose", "freshness"):
+        return getattr(getattr(policy, table), key)
+    if table == "freshness.hours":
+        return policy.freshness.hours[key]
+    if table == "recheck_minutes":
+        return policy.recheck_minutes[Disposition(key)]
+    if table.startswith("rules."):
+        return getattr(policy.rules[table.removeprefix("rules.")], key)
+    if table.startswith("models."):
+        return getattr(policy.models.for_model(table.removeprefix("models.")), key)
+    return getattr(policy.models, key).value
+
+
+REFUSED = [b for b in BOUNDS if b[3] is not None]
+TAKEN = [b[:3] for b in BOUNDS if b[3] is None]
+
+
+@pytest.mark.parametrize(("table", "key", "value", "said"), REFUSED, ids=[f"{b[1]}={b[2]}" for b in REFUSED])
+def test_a_value_just_outside_a_bound_is_refused_saying_what_is_allowed(
+    tmp_path: Path, table: str, key: str, value: str, said: str
+) -> None:
+    path = _write(tmp_path, table, key, value)
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert str(info.value) == f"policy file {path}: line 4: {said}"
+
+
+@pytest.mark.parametrize(("table", "key", "value"), TAKEN, ids=[f"{b[1]}={b[2]}" for b in TAKEN])
+def test_a_value_on_a_bound_or_just_inside_it_is_taken(
+    tmp_path: Path, table: str, key: str, value: str
+) -> None:
+    policy = load_policy(_write(tmp_path, table, key, value))
+    assert _setting(policy, table, key) == (value.strip('"') if value.startswith('"') else float(value))
