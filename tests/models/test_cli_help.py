@@ -47,3 +47,15 @@ def test_verify_ok_lines_name_every_check_that_passed(capsys: pytest.CaptureFixt
     assert (
         "feature names and units match the card and the engine; imputation medians = golden row 1; " in line
     )
+
+
+def test_the_models_group_help_says_they_are_teaching_data_models(capsys: pytest.CaptureFixture[str]) -> None:
+    """`triage models --help` - the first page a reviewer or an administrator reads - said what the
+    commands do, not that every model is trained on a teaching data set, as every card says."""
+    assert main(["models", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert (
+        "Every model is trained on a public teaching data set (Framingham teaching cohort, Pima, UCI CKD): "
+        "teaching data - not for clinical use - not validated on a Chinese primary-care population" in text
+    )
+    assert "triage models evaluate ckd" in text

@@ -26,6 +26,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("models",): (
         "triage models list",
         "triage models verify          # every model; exit 1 on any failure",
+        "triage models evaluate ckd    # re-run a card's held-out figures (train extra)",
     ),
     ("devices",): (
         "triage devices ports          # the serial ports, by their stable names",
@@ -162,6 +163,15 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "triage referrals facilities load facilities.csv --clinic CLINIC-001",
     ),
     ("referrals", "facilities", "list"): ("triage referrals facilities list --tier tertiary",),
+    ("referrals", "users"): (
+        "triage referrals users list",
+        "triage referrals users add admin2 --role admin   # the only administrator locked out",
+    ),
+    ("referrals", "users", "list"): ("triage referrals users list --db /srv/clinic/clinic.db --json",),
+    ("referrals", "users", "add"): (
+        "sudo -u clinic triage referrals users add admin2 --role admin --db /srv/clinic/clinic.db",
+        "triage referrals users add nurse2 --role nurse --language zh",
+    ),
     ("referrals", "tokens"): (
         "triage referrals tokens --db /srv/clinic/clinic.db",
         "triage referrals tokens --json",
