@@ -82,7 +82,9 @@ def _toml_boolean(value: Any) -> Any:
 
 
 Number = Annotated[float, BeforeValidator(_toml_number)]
-Hours = Annotated[float, BeforeValidator(_toml_number), Field(gt=0, le=MAX_FRESHNESS_HOURS)]
+# no lower bound here: _check_semantics refuses under MIN_FRESHNESS_HOURS and names the range allowed
+# (a "greater than 0" said first sent 0.5 back to be refused again)
+Hours = Annotated[float, BeforeValidator(_toml_number), Field(le=MAX_FRESHNESS_HOURS)]
 
 
 def _whole_minutes(value: Any) -> Any:
@@ -121,8 +123,10 @@ BUILTIN_CRITICAL_HIGH_MMOL_L = 22.2
 
 
 class GlucosePolicy(_Strict):
-    critical_low_mmol_l: Number = Field(3.0, gt=0, le=4.0)
-    critical_high_mmol_l: Number = Field(22.2, ge=11.1, le=40.0)
+    # the red-flag side of each is _check_semantics' (3.0 at least, 22.2 at most), which names the
+    # range allowed; a wider bound here ("greater than 0", "at most 40") was said first
+    critical_low_mmol_l: Number = Field(3.0, le=4.0)
+    critical_high_mmol_l: Number = Field(22.2, ge=11.1)
 
 
 class DecisivePolicy(_Strict):

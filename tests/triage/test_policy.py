@@ -129,7 +129,10 @@ threshold = 0.25
         ),
         ("[glucose]\ncritical_high_mmol_l = nan", "glucose.critical_high_mmol_l: Input should be a finite"),
         ("[freshness.hours]\nspo2 = nan", "freshness.hours.spo2: Input should be a finite number"),
-        ("[freshness.hours]\nspo2 = -5", "freshness.hours.spo2: Input should be greater than 0"),
+        (
+            "[freshness.hours]\nspo2 = -5",
+            "freshness.hours.spo2: -5 hours would ignore a reading taken earlier",
+        ),
         (
             "[freshness.hours]\nspo2 = 1e300",
             "freshness.hours.spo2: Input should be less than or equal to 876600",

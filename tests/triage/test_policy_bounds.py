@@ -238,3 +238,27 @@ def test_a_value_on_a_bound_or_just_inside_it_is_taken(
 ) -> None:
     policy = load_policy(_write(tmp_path, table, key, value))
     assert _setting(policy, table, key) == (value.strip('"') if value.startswith('"') else float(value))
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "said"),
+    [
+        ("glucose", "critical_low_mmol_l", "0", f"glucose.critical_low_mmol_l: 0 {GLUCOSE_LOW}"),
+        ("glucose", "critical_low_mmol_l", "-1", f"glucose.critical_low_mmol_l: -1 {GLUCOSE_LOW}"),
+        ("glucose", "critical_high_mmol_l", "40.01", f"glucose.critical_high_mmol_l: 40.01 {GLUCOSE_HIGH}"),
+        ("glucose", "critical_high_mmol_l", "45", f"glucose.critical_high_mmol_l: 45 {GLUCOSE_HIGH}"),
+        ("freshness", "default_hours", "0", f"freshness.default_hours: 0 {STALE}"),
+        ("freshness.hours", "spo2", "-2", f"freshness.hours.spo2: -2 {STALE}"),
+    ],
+)
+def test_a_value_far_outside_is_told_the_range_that_is_allowed(
+    tmp_path: Path, table: str, key: str, value: str, said: str
+) -> None:
+    """A critical high of 45 was told 'Input should be less than or equal to 40', and 40 then
+    'allowed: 11.1 to 22.2'; a critical low of 0 'greater than 0', then 0.5 'allowed: 3.0 to 4.0'; a
+    freshness limit of 0 hours 'greater than 0', then 0.5 'allowed: 1 to 876600 hours': bounds wider
+    than the safe range, said before it. Now the first answer names the range that is allowed."""
+    path = _write(tmp_path, table, key, value)
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert str(info.value) == f"policy file {path}: line 4: {said}"
