@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.service.conftest import PASSWORD, WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
@@ -112,8 +113,9 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     page.keyboard.type("mistyped")
     with page.expect_navigation():
         _keys(page, "Enter")
-    # refused: the user name kept, the cursor in the password, which alone is typed again
-    assert page.evaluate("document.activeElement.name") == "password"
+    # refused: the user name kept, the cursor in the password, which alone is typed again (its
+    # focus, given by the page, arrives at Chromium's next rendering after the load: waited for)
+    expect(page.locator("input[name=password]")).to_be_focused()
     assert page.input_value("input[name=username]") == Role.clinician.value
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
@@ -122,7 +124,7 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     _checked(page, f"queue ({language}, {width} px)")
     # the walk-in form is the page's first control after the header (Skip link, then Enter)
     _keys(page, "Tab", "Enter", "Tab")
-    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    expect(page.locator("#walk-in summary")).to_be_focused()
     _keys(page, "Enter", "Tab")
     page.keyboard.type(f"DAY-{width}-{language}")
     _keys(page, "Tab")
@@ -132,7 +134,8 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     with page.expect_navigation():
         _keys(page, "Enter")
     assert re.search(r"/encounters/\d+$", page.url), page.url
-    assert page.evaluate("document.activeElement.id") == "vitals-resp_rate", "the first vital sign"
+    # the first vital sign takes the focus by itself (autofocus, at the next rendering): before typing
+    expect(page.locator("#vitals-resp_rate")).to_be_focused()
     for typed in ("24", "91", None, "150", "95", "112", None, "38.4"):  # None: a choice left as it is
         if typed is not None:
             page.keyboard.type(typed)
@@ -153,7 +156,7 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     with page.expect_navigation():
         _keys(page, "Enter")
     # the field in error takes the focus at Chromium's next rendering after the load: waited for
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'reason'")
+    expect(page.locator("#override-form [name=reason]")).to_be_focused()
     focused = page.evaluate(
         "[document.activeElement.name, !!document.activeElement.closest('#override-form'),"
         " document.getElementById(document.activeElement.getAttribute('aria-describedby')).textContent]"

@@ -42,8 +42,7 @@ def test_a_nurse_finds_yesterdays_patient_from_the_menu(browser: object, desk: D
             page.wait_for_url(f"{desk.url}/patients")
             # the field takes the focus by itself (autofocus: at Chromium's next rendering after
             # the load, so waited for; it never coming fails the wait)
-            page.wait_for_function("document.activeElement && document.activeElement.id === 'find-mrn'")
-            assert page.evaluate("document.activeElement.id") == "find-mrn", where
+            expect(page.locator("#find-mrn")).to_be_focused()
             page.keyboard.type("FIND-B-1")
             page.keyboard.press("Enter")
             page.wait_for_url(f"{desk.url}/patients?mrn=FIND-B-1")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from tests.service.test_browser_find_patient import _yesterday
@@ -40,7 +42,7 @@ def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, d
         page.goto(f"{desk.url}/patients")
         # the field takes the focus by itself (autofocus), which Chromium gives it at its next
         # rendering after the load: '王' typed at once (one insertText) sometimes went to the page
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'find-mrn'")
+        expect(page.locator("#find-mrn")).to_be_focused()
         page.keyboard.type(typed)
         page.keyboard.press("Enter")
         page.wait_for_url(f"{desk.url}/patients?mrn=*")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -63,7 +65,7 @@ def test_the_weeks_are_asked_next_to_pregnancy_and_a_bad_value_comes_back_beside
         error = page.locator(f"#{weeks.get_attribute('aria-describedby').split()[-1]}")
         assert NOT_WHOLE[language] in error.inner_text(), error.inner_text()
         assert weeks.get_attribute("aria-invalid") == "true" and weeks.input_value() == "26.5"
-        assert page.evaluate("document.activeElement.name") == "gestation_weeks"
+        expect(weeks).to_be_focused()  # given by the page after the load: at its next rendering
         assert "gestation_weeks" not in _stated(desk, encounter), "nothing stored"
         assert_fits(page, f"the weeks refused ({language}, {width} px)")
         weeks.fill("26")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
 from tests.service.test_browser import Demo, assert_fits, browser, demo, login, pytestmark
@@ -49,7 +51,8 @@ def test_a_nurse_records_a_set_of_vital_signs_at_768_px_and_sees_the_decision(
     error = page.locator("#vitals-spo2-error")  # type: ignore[attr-defined]
     assert "outside the plausible range 40-100 %" in error.inner_text()
     assert "vitals-spo2-error" in str(spo2.get_attribute("aria-describedby"))
-    assert spo2.evaluate("el => el === document.activeElement"), "the bad field has the focus"
+    # the bad field has the focus, given by the page after the load (at its next rendering)
+    expect(spo2).to_be_focused()
     assert spo2.input_value() == "191", "what was typed is kept"
     for label, value in TYPED.items():
         assert form.get_by_label(label, exact=True).input_value() == value, label
