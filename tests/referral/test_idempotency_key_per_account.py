@@ -14,10 +14,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import audit, audit_rows, closure, idempotency_keys, referrals, store
-from referral.records import EncounterIn, ObservationIn, OverrideIn, ReferralIn
+from referral.records import EncounterIn, ObservationIn, OverrideIn
 from referral.schema import applied_migrations, connect
 
 from .conftest import assessment_in, log_before
+from .test_storage import _referral
 
 MIGRATION = "0027_idempotency_key_per_account"
 KEYED = ("encounters", "assessments", "referrals", "observation_requests", "overrides")
@@ -41,17 +42,7 @@ def _keyed_records(db: Database, actor: str, mrn: str, key: str) -> dict[str, in
     assessment = store.record_assessment(
         db, encounter, assessment_in(idempotency_key=key), actor=actor, reason="triage"
     )["id"]
-    referral = referrals.create_referral(
-        db,
-        ReferralIn(
-            assessment_id=assessment,
-            to_facility="ZJ-S01",
-            urgency="urgent",
-            reason="hypoxia",
-            idempotency_key=key,
-        ),
-        actor=actor,
-    )["id"]
+    referral = referrals.create_referral(db, _referral(assessment, key), actor=actor)["id"]
     readings = store.add_observations(
         db, encounter, _readings(), actor=actor, reason="manual entry", keyed=(key, DIGEST)
     )
@@ -108,7 +99,7 @@ def test_a_log_of_schema_26_upgrades_with_every_row_and_entry_and_keys_become_th
     db.close()
 
     db = connect(path)  # upgrades
-    assert applied_migrations(db)[-1] == MIGRATION
+    assert MIGRATION in applied_migrations(db)
     after = _tables(db)
     upgrade = after["audit"][len(before["audit"]) :]
     assert len(upgrade) == 1 and "log.upgrade" in upgrade[0]  # the upgrade's own entry, nothing else
@@ -120,7 +111,8 @@ def test_a_log_of_schema_26_upgrades_with_every_row_and_entry_and_keys_become_th
     # an index on the key and its author
     rebuilt = {"encounters", "assessments", "referrals", "observation_requests"}
     unique = {("index", f"sqlite_autoindex_{table}_1") for table in rebuilt}
-    assert _schema(db) == schema - unique | {("index", f"{table}_idempotency_key") for table in rebuilt}
+    named = {("index", f"{table}_idempotency_key") for table in rebuilt}
+    assert _schema(db) - {("table", "service_clock")} == schema - unique | named  # (0028's table)
     _verified(db)
 
     # another account, the same keys: records of its own, not a conflict

@@ -15,11 +15,11 @@ from typing import Any, cast
 
 import httpx
 
-from referral.inbox import NewDeviceResult
 from tests.service.conftest import WALK_IN, Staff, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms, template
 from tests.service.test_api_facility_put import FACILITY
 from tests.service.test_corrections import ANALYZER, deliver, result
+from tests.service.test_held_results import lab_result
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -41,22 +41,6 @@ class Client:
         return (
             answer.json() if answer.headers.get("content-type", "").startswith("application/json") else None
         )
-
-
-def _held(sample: str, code: str | None) -> NewDeviceResult:
-    """An analyzer result the gateway holds: no patient id (assignable), or a code it does not map."""
-    return NewDeviceResult(
-        device_id=ANALYZER,
-        sample_id=sample,
-        vendor_code="HBA" if code else "XYZ",
-        result_time="2026-11-25T09:00:00+08:00",
-        status="final",
-        is_qc=False,
-        code=code,
-        value="6.1",
-        value_num=6.1,
-        unit="%",
-    )
 
 
 def test_every_published_operation_answers_what_the_document_declares(
@@ -110,7 +94,11 @@ def test_every_published_operation_answers_what_the_document_declares(
         call("POST", f"/api/v1/referrals/{by_device['id']}/basis-review", json={"reason": "rechecked: 27.6"})
 
         # results held for review: one assigned, one dismissed; the analyzer attached and detached
-        deliver(staff, _held("S-201", "hba1c"), _held("S-202", None))
+        held_back = (
+            lab_result("GLU", code="glucose_random", sample="S-201"),
+            lab_result("XYZ", code=None, sample="S-202"),
+        )
+        deliver(staff, *held_back)
         held = {row["sample_id"]: row for row in call("GET", "/api/v1/devices/held")["data"]}
         glucose_visit = by_device["encounter_id"]
         call(
