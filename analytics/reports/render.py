@@ -33,7 +33,7 @@ from analytics.reports.figures import (
     tiers_figure,
 )
 from analytics.reports.indicators import PER_BED_PRIMARY
-from analytics.reports.key_figures import key_figures
+from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures
 from analytics.reports.report import Report
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
@@ -167,9 +167,14 @@ def _table(
     clinic that never started digital triage reads "n/a (never started)", not "suppressed/-"."""
     shown, formatters = _in_units(frame.head(limit))
     for col, (rows, why) in (not_applicable or {}).items():
-        blank = rows.reindex(shown.index, fill_value=False).astype(bool)
-        shown[col] = shown[col].astype(object).where(~blank, why)
-        formatters[col] = lambda v: v if isinstance(v, str) else "suppressed/-" if pd.isna(v) else f"{v:.3f}"
+        # the page's name of the column (a share's carries its unit) and its number format
+        name = next(c for c in shown.columns if c == col or c.startswith(f"{col} ("))
+        blank = rows.reindex(shown.index, fill_value=False).fillna(False).astype(bool)
+        shown[name] = shown[name].astype(object).where(~blank, why)
+        number = formatters.get(name, lambda v: f"{v:.3f}")
+        formatters[name] = lambda v, f=number: (
+            v if isinstance(v, str) else "suppressed/-" if pd.isna(v) else f(v)
+        )
     if empty_because is not None:
         reasons = empty_because.reindex(shown.index)
         for col in shown.columns:
@@ -242,6 +247,28 @@ table{border-collapse:collapse;font-size:12px}td,th{padding:2px 6px;border-botto
 .table{overflow-x:auto;max-width:100%}"""
 
 
+#: Per table, a rate (or median) whose denominator is a published 0 and why it is empty: there is
+#: nothing to measure, and "suppressed/-" had read as a small count withheld (a pool with no
+#: completed referral showed its justified share so); the words are the key figures'.
+NOTHING_TO_MEASURE: dict[str, dict[str, tuple[str, str]]] = {
+    "region_month": {
+        "urgent_on_time_share": ("urgent_arrived", NONE_TO_MEASURE["urgent_on_time_share"]),
+        "urgent_median_hours": ("urgent_arrived", NONE_TO_MEASURE["urgent_on_time_share"]),
+        "justified_share": ("completed", NONE_TO_MEASURE["justified_share"]),
+    },
+    "policy_curve": {"sensitivity": ("confirmed", "n/a (no referral confirmed as justified)")},
+}
+
+
+def _nothing_to_measure(name: str, frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
+    """``_table``'s ``not_applicable`` for the table ``name``: :data:`NOTHING_TO_MEASURE`."""
+    return {
+        col: (frame[count].eq(0).fillna(False), why)
+        for col, (count, why) in NOTHING_TO_MEASURE.get(name, {}).items()
+        if col in frame.columns and count in frame.columns
+    }
+
+
 def write_report(report: Report, out: Path) -> dict[str, Path]:
     """Write ``report.html``, ``summary.json``, ``tables/*.csv|parquet`` and ``plots/*.png``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -281,7 +308,13 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             "Rejected inputs",
             _table(t["rejections"]) if len(t["rejections"]) else "<p>Nothing was rejected.</p>",
         ),
-        ("By region and month", _img(plots["local_share"], "local share") + _table(t["region_month"])),
+        (
+            "By region and month",
+            _img(plots["local_share"], "local share")
+            + _table(
+                t["region_month"], not_applicable=_nothing_to_measure("region_month", t["region_month"])
+            ),
+        ),
         ("Encounters by tier", _img(plots["tiers"], "tiers") + _table(t["tier_month"])),
         (
             "Referral network",
@@ -308,7 +341,13 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             + _h3_summary_table(t["h3_summary"])
             + _table(t["h3_its_by_clinic"], empty_because=_not_estimated(t["h3_its_by_clinic"])),
         ),
-        ("Counterfactual policy thresholds", _img(plots["policy"], "policy") + _table(t["policy_curve"])),
+        (
+            "Counterfactual policy thresholds",
+            _img(plots["policy"], "policy")
+            + _table(
+                t["policy_curve"], not_applicable=_nothing_to_measure("policy_curve", t["policy_curve"])
+            ),
+        ),
         ("Sources", _table(t["sources"])),
     ]
     body = "".join(f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections)
