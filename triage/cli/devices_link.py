@@ -293,6 +293,7 @@ def register_listen(app: typer.Typer) -> None:
         without a patient are printed as "held". Ctrl-C stops (exit 130), SIGTERM too (exit 0);
         both print the counts.
         """
+        ctrl_c_aborts_the_start()
         # the gateway and its drivers store into the referral log (sqlite-utils): imported when it listens
         from devices.gateway import Gateway
         from devices.link_drivers import endpoint_from_profile
@@ -395,7 +396,6 @@ def register_listen(app: typer.Typer) -> None:
         )
 
         started = False
-        ctrl_c_stops()
 
         async def main() -> None:
             nonlocal started
@@ -472,6 +472,7 @@ def register_listen(app: typer.Typer) -> None:
             _err("press Ctrl-C to stop")
             await task
 
+        ctrl_c_stops()  # started: Ctrl-C stops the gateway, its counts printed
         try:
             asyncio.run(main())
         except KeyboardInterrupt:
@@ -490,9 +491,23 @@ STOPPED_BY_CTRL_C = 130
 def ctrl_c_stops() -> None:
     """Started with SIGINT ignored (a script's ``triage devices listen &``: a non-interactive
     shell ignores it in background jobs), Ctrl-C or ``kill -INT`` did nothing at all; Python's
-    own handler back, as ``triage serve`` does, so it stops the command wherever it started."""
-    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    own handler back, as ``triage serve`` does, so it stops the command wherever it started
+    (called once the command has started: :func:`ctrl_c_aborts_the_start` before)."""
+    if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, _abort_the_start):
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def ctrl_c_aborts_the_start() -> None:
+    """The first thing `listen` and `simulate` do: a Ctrl-C while they start (reading profiles or
+    a capture, opening the database) says "aborted", exit 130, as one while the CLI starts does -
+    also when started with Ctrl-C ignored, where it was lost and the command then ran on for ever
+    (typer ended a Ctrl-C in a command with 130 and no word). :func:`ctrl_c_stops` then gives
+    Ctrl-C to the running command's own stop."""
+    signal.signal(signal.SIGINT, _abort_the_start)
+
+
+def _abort_the_start(_signum: int, _frame: object) -> None:
+    raise typer.Abort()
 
 
 #: ``devices ports``' table columns and ``--json`` keys, one set of names for both.

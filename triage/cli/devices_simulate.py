@@ -34,7 +34,7 @@ from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, Tcp
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import ConnectFailed, bind_problem, connect_tcp, parse_host_port
-from triage.cli.devices_link import STOPPED_BY_CTRL_C, ctrl_c_stops
+from triage.cli.devices_link import STOPPED_BY_CTRL_C, ctrl_c_aborts_the_start, ctrl_c_stops
 from triage.cli.link_flags import check_serial_flags
 from triage.cli.output import echo, write
 from triage.errors import UserInputError, json_text
@@ -120,6 +120,7 @@ def register(app: typer.Typer) -> None:
         accepts the host's operator list (prints who it holds); line devices just write.
         Prints which messages the gateway acknowledged (a line device: which lines it wrote).
         """
+        ctrl_c_aborts_the_start()
         if kind not in DEVICE_KINDS:
             raise UserInputError(f"--kind {json_text(kind)}: choose one of {', '.join(DEVICE_KINDS)}")
         device_kind: DeviceKind = kind
@@ -160,7 +161,7 @@ def register(app: typer.Typer) -> None:
                 )
         else:
             items = list(generate_samples(device_kind, random.Random(seed), count))
-        ctrl_c_stops()
+        ctrl_c_stops()  # started: Ctrl-C stops the simulated device (exit 130)
         try:
             report = asyncio.run(
                 _until_sigterm(

@@ -1,0 +1,79 @@
+"""Ctrl-C while `triage devices listen | simulate` is still starting, started from a script with
+SIGINT ignored (`triage devices listen &`). The commands gave themselves Python's Ctrl-C handling
+only once everything was set up - listen after reading its profiles, opening (and upgrading) the
+clinic database and importing the service's rules: a Ctrl-C or `kill -INT` in those seconds was
+ignored, and the listener then ran on for ever (found running a new log: three `kill -INT` sent
+1, 2 and 3 s after the start all lost). Now the handling is the first thing each command does, so
+such a Ctrl-C stops it: "aborted", exit 130.
+
+Deterministic, no sleep: the command reads its profile (listen) or capture (simulate) from a FIFO,
+so it is held at that point - the test knows it is there because a FIFO opens for writing without
+waiting only once its reader has opened it - and is sent SIGINT there. Real processes."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.devices.gateway.devices_cli import settings_file
+
+
+def _writer_when_read(fifo: Path, process: subprocess.Popen[str], timeout_s: float = 60) -> int:
+    """The FIFO's write end, opened once ``process`` has opened its read end (the open for
+    writing fails with ENXIO until then): the process is then waiting for the FIFO's bytes."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+        time.sleep(0.01)
+    raise AssertionError(f"the command did not open {fifo} within {timeout_s:g} s")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["listen", "--profile", "{fifo}", "--tcp-listen", "127.0.0.1:0", "--db", "{db}"],
+        ["simulate", "--trace", "{fifo}", "--tcp-listen", "127.0.0.1:0"],
+    ],
+    ids=["listen", "simulate"],
+)
+def test_ctrl_c_while_starting_with_sigint_ignored_stops_the_command(argv: list[str], tmp_path: Path) -> None:
+    fifo = tmp_path / "input.toml"
+    os.mkfifo(fifo)
+    args = [a.format(fifo=fifo, db=tmp_path / "clinic.db") for a in argv]
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("triage")), "devices", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
+        cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as a script's `&`
+    )
+    writer = None
+    try:
+        writer = _writer_when_read(fifo, process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                os.close(writer)
+    assert process.returncode == 130, out + err
+    assert err.strip().splitlines()[-1] == "aborted", err
+    assert "Traceback" not in err
