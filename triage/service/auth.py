@@ -125,8 +125,10 @@ class SessionStore:
 
     Limits: ``max_age_s`` from login, ``idle_s`` without a request, by ``clock`` - the service's
     :class:`referral.forward_clock.ForwardClock`, which never goes back, so a clock set back neither
-    revives an ended session nor lengthens one (``last_seen`` is written at most once a minute, so
-    idleness is measured to the minute).
+    revives an ended session nor lengthens one (``last_seen`` is written at most once a minute, or
+    every quarter of ``idle_s`` when that is shorter, so idleness is measured to the minute and a
+    short idle limit still counts from the last request: once a minute, a two-minute limit ended a
+    session 62 s after a request the minute had not written).
     """
 
     TOUCH_EVERY_S = 60.0
@@ -178,7 +180,7 @@ class SessionStore:
             with contextlib.suppress(StorageError, DatabaseBusyError):
                 sessions.end(db, key)
             return None
-        if now - row["last_seen"] >= self.TOUCH_EVERY_S:
+        if now - row["last_seen"] >= min(self.TOUCH_EVERY_S, self.idle_s / 4):
             with contextlib.suppress(StorageError, DatabaseBusyError):
                 sessions.touch(db, key, now)
         return Session(
