@@ -25,6 +25,7 @@ from referral.csvcells import unguarded
 from referral.errors import IntegrityError
 from referral.tables import ColumnType, TableFormat, TableWriter, sha256_file
 from referral.transactions import db_path
+from referral.value_sets import RISK_MODELS_LABEL
 
 FORMAT_VERSION = "clinic-triage-analytics/1"
 SMALL_CELL = 5
@@ -131,13 +132,6 @@ def risk_models(db: Database) -> list[str]:
     """Model names found in the risks of any exported (latest) assessment, sorted."""
     rows = db.conn.execute(f"SELECT DISTINCT j.key{_LATEST_RISKS} ORDER BY 1")
     return [str(row[0]) for row in rows]
-
-
-#: What every ``risk_<model>`` column holds: the label of every risk model's probability (the
-#: model cards' ``models.card.TEACHING_LABEL``; referral, the bottom layer, does not import models).
-RISK_MODELS_LABEL = (
-    "teaching data - not for clinical use - not validated on a Chinese primary-care population"
-)
 
 
 def risk_models_entry(db: Database) -> dict[str, Any] | None:

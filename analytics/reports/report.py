@@ -22,6 +22,7 @@ from analytics.reports.schema import FORMAT_VERSION
 from analytics.reports.simulate import Thresholds, published, replay
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
+from referral.value_sets import RISK_MODELS_LABEL
 
 Progress = Callable[[str], None]
 
@@ -229,6 +230,12 @@ def assemble(
         "Policy sensitivity is measured on completed referrals with hospital feedback only; patients kept"
         " local have no confirmed outcome, so it is an upper bound."
     )
+    if risk_column is not None:
+        notes.append(
+            f"The policy replay runs on {risk_column}, the probability of a risk model: {RISK_MODELS_LABEL}"
+            " (every risk model is trained on a teaching data set, docs/models.md); thresholds replayed on it"
+            " are a teaching exercise, not a clinical finding."
+        )
     unknown = summary["provenance_unknown"]
     if unknown:
         notes.insert(
