@@ -342,6 +342,7 @@ class Gateway:
         status = self._status[endpoint.device_id]
         delay = endpoint.reopen_initial_s
         tried = self._tried[endpoint.device_id]
+        failed: list[str] = []  # why each open failed since the link was last open
         while not self._stopping.is_set():
             status.reopen_attempts += 1
             try:
@@ -351,8 +352,14 @@ class Gateway:
                 if not tried.is_set():
                     self._open_error[endpoint.device_id] = str(exc)
                 tried.set()
-                log.warning("device %s: %s; retrying in %.1f s", endpoint.device_id, exc, delay)
+                # said when it changes, not every 30 s all night (a port unplugged): INFO again
+                level = logging.INFO if failed and failed[-1] == str(exc) else logging.WARNING
+                failed.append(str(exc))
+                log.log(level, "device %s: %s; retrying in %.1f s", endpoint.device_id, exc, delay)
             else:
+                if failed:  # after the warning, say that it is over
+                    log.warning("device %s: open after %d failed tries", endpoint.device_id, len(failed))
+                    failed.clear()
                 tried.set()
                 self._opened[endpoint.device_id].set()
                 before = status.messages
@@ -433,15 +440,9 @@ class Gateway:
             status.count_stored(stored.id, [kind for kind, _ in found], replaced=stored.id not in fresh)
         status.duplicates += recorded.duplicate_count
         if self._on_stored is not None:
+            counts = (len(recorded.new_results), recorded.duplicate_count, tuple(decoded.no_result))
             self._on_stored(
-                MessageStored(
-                    endpoint.device_id,
-                    recorded.message_id,
-                    message.received_at,
-                    len(recorded.new_results),
-                    recorded.duplicate_count,
-                    tuple(decoded.no_result),
-                )
+                MessageStored(endpoint.device_id, recorded.message_id, message.received_at, *counts)
             )
         # A problem of a stored (or duplicate) result is counted with that result, not again here.
         status.quarantined += len(decoded.quarantine) - decoded.with_result
