@@ -134,8 +134,15 @@ def fit_dyad_independent(
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
+            if iteration == 1:  # at the start every dyad weighs the same: the terms themselves
+                raise ConvergenceError(
+                    "the information matrix is singular: two terms are collinear or a term is constant"
+                ) from None
+            # the terms were fine at the start: the fitted probabilities went to 0 or 1, as when a
+            # few dyads are fitted exactly (2 units, 2 terms): it said 'collinear or constant'
             raise ConvergenceError(
-                "the information matrix is singular: two terms are collinear or a term is constant"
+                f"the MLE does not exist (separation): fitted tie probabilities reach 0 or 1, so the"
+                f" estimates diverge; {_how_much_data(y, n_dyads, p, directed)}"
             ) from None
         beta = beta + step
         converged = abs(new_loglik - loglik) < tol * (1 + abs(new_loglik)) and np.max(np.abs(step)) < 1e-8
@@ -149,7 +156,8 @@ def fit_dyad_independent(
         )
     if np.max(np.abs(beta)) > 30:
         raise ConvergenceError(
-            "an estimate diverges (|scaled coefficient| > 30): the MLE does not exist (separation)"
+            "an estimate diverges (|scaled coefficient| > 30): the MLE does not exist (separation);"
+            f" {_how_much_data(y, n_dyads, p, directed)}"
         )
     cov_scaled = np.linalg.inv(hess)
     coef = beta / scale
@@ -157,6 +165,17 @@ def fit_dyad_independent(
     final = _loglik(coef, y, valued, _blocks(stats, n, directed, cache))
     null = -n_dyads * np.log(2.0) if not valued else float("nan")
     return Fit(coef, cov, final, null, iteration, n_dyads)
+
+
+def _how_much_data(y: np.ndarray, n_dyads: int, terms: int, directed: bool) -> str:
+    """The data a separated fit had, in words, so that too little of it shows (2 dyads for 2
+    terms) - or which way to look when there is plenty."""
+    ties = int(np.count_nonzero(y if directed else np.triu(y, 1)))
+    noun = "tie" if ties == 1 else "ties"
+    said = f"{n_dyads:,} dyads ({ties:,} {noun}) for {terms} {'term' if terms == 1 else 'terms'}"
+    if n_dyads < 10 * terms:
+        return f"{said}: not enough data for this model; fit fewer terms or a larger network"
+    return f"{said}; look for a term that only tied (or only untied) dyads have"
 
 
 def _loglik(
