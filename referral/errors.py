@@ -200,12 +200,14 @@ def shown_input(value: object, limit: int = 80) -> str:
     """`` (got <value>)`` for an error message about a bad input value, the value as JSON writes it
     (:func:`json_text`: ``(got true)``, ``(got null)``, ``(got "58")``): nothing for an object or a
     list (the message names the field inside it), and a long value cut to ``limit`` characters with
-    its length (a 400-digit number in a JSON file is not repeated whole)."""
+    its length (a 400-digit number in a JSON file is not repeated whole) - a text's own length, not
+    its JSON quoting's (a 201-character key was said to have 203)."""
     if isinstance(value, dict | list):
         return ""
     text = json_text(value)
     if len(text) > limit:
-        text = f"{text[: limit - 1]}... ({len(text)} characters)"
+        length = len(value) if isinstance(value, str) else len(text)
+        text = f"{text[: limit - 1]}... ({length} characters)"
     return f" (got {text})"
 
 

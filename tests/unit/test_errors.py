@@ -116,7 +116,7 @@ def test_an_error_raised_in_another_process_comes_back_whole() -> None:
         ("\U000e0001", ' (got "\\udb40\\udc01")'),  # a tag character: a UTF-16 pair
         (1.5, " (got 1.5)"),
         ({"a": 1}, ""),  # an object or a list: the message names the field inside it
-        ("9" * 100, ' (got "' + "9" * 78 + "... (102 characters))"),
+        ("9" * 100, ' (got "' + "9" * 78 + "... (100 characters))"),
     ],
 )
 def test_a_bad_input_is_quoted_as_json_writes_it_not_as_python_does(value: object, shown: str) -> None:
