@@ -169,7 +169,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ),
     ("referrals", "users", "list"): ("triage referrals users list --db /srv/clinic/clinic.db --json",),
     ("referrals", "users", "add"): (
-        "sudo -u clinic triage referrals users add admin2 --role admin --db /srv/clinic/clinic.db",
+        "triage referrals users add admin2 --role admin --db /srv/clinic/clinic.db",
         "triage referrals users add nurse2 --role nurse --language zh",
     ),
     ("referrals", "tokens"): (

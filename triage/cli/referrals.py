@@ -15,7 +15,7 @@ import typer
 from referral.errors import UserInputError, json_text
 from referral.records import MAX_RECORD_ID
 from referral.value_sets import REFERRAL_STATUSES, TIERS
-from triage.cli import referrals_log, referrals_tokens
+from triage.cli import referrals_log, referrals_tokens, referrals_users
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
@@ -33,6 +33,7 @@ app = typer.Typer(
 )
 facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)
 app.add_typer(facilities_app, name="facilities")
+app.add_typer(referrals_users.app, name="users")
 
 #: Record ids are SQLite integers; a larger one was an OverflowError traceback (the API's bound too).
 MAX_ID = MAX_RECORD_ID

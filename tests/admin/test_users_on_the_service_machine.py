@@ -1,0 +1,107 @@
+"""Staff accounts from the service's machine: `triage referrals users list | add`. The accounts were
+the API's alone (`POST /api/v1/users` by an administrator signed in), and `/setup` closes for good
+once any account exists - so a clinic whose only administrator forgot the password, or left, had
+no way back in for the year ahead; nor could the administrator list the accounts there, as
+`triage referrals tokens` lists the tokens. Whoever may write the log file adds an account (an
+administrator to get back in), under the service's password rules, audited as `cli:<user>`. Real
+processes, real SQLite, a real `triage serve` that the new administrator signs in to."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from tests.cli.running import environment, run
+from tests.service.test_serve_startup import TRIAGE, wait_ready
+from triage.service.accounts import Accounts
+from triage.service.auth import Role
+from triage.service.database import Databases
+
+PASSWORD = "a-long-passphrase-7"
+
+
+def _log_with_a_lost_administrator(folder: Path) -> Path:
+    log = folder / "clinic.db"
+    made = run(["referrals", "migrate", "--db", str(log)], folder)
+    assert made.returncode == 0, made.stderr
+    databases = Databases(log, 5000)
+    Accounts(databases).create("admin1", "forgotten-passphrase-1", Role.admin, "en", actor="first-run-setup")
+    Accounts(databases).create("nurse1", "nurse-passphrase-1", Role.nurse, "en", actor="admin1")
+    databases.close_all()
+    return log
+
+
+def test_an_administrator_is_added_from_the_machine_and_signs_in(tmp_path: Path) -> None:
+    log = _log_with_a_lost_administrator(tmp_path)
+    added = run(
+        f"printf '%s\\n' '{PASSWORD}' | triage referrals users add admin2 --role admin --password-stdin"
+        " --db clinic.db --json",
+        tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    said = json.loads(added.stdout)
+    assert said["username"] == "admin2" and said["role"] == "admin" and said["disabled"] is False
+    assert said["audit_entry"] > 0
+
+    listed = run(["referrals", "users", "list", "--db", "clinic.db", "--json"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert [(u["username"], u["role"], u["disabled"]) for u in json.loads(listed.stdout)] == [
+        ("admin1", "admin", False),
+        ("admin2", "admin", False),
+        ("nurse1", "nurse", False),
+    ]
+    table = run(["referrals", "users", "list", "--db", "clinic.db"], tmp_path)
+    assert table.stdout.splitlines()[0].split() == ["username", "role", "language", "created_at", "state"]
+
+    verified = run(["referrals", "verify-audit", "--db", "clinic.db", "--json"], tmp_path)
+    assert verified.returncode == 0 and json.loads(verified.stdout)["rows"]["users"] == 3, verified.stdout
+
+    with (tmp_path / "serve.log").open("w") as err:
+        serve = subprocess.Popen(
+            [TRIAGE, "serve", "--workers", "1", "--port", "0"],
+            env=environment(TRIAGE_DATABASE__PATH=str(log)),
+            stderr=err,
+        )
+        try:
+            port = wait_ready({0}, serve, tmp_path / "serve.log")
+            form = urllib.parse.urlencode({"username": "admin2", "password": PASSWORD}).encode()
+            opener = urllib.request.build_opener(_NoRedirect)
+            answer = opener.open(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form))
+            assert answer.status == 303 and "triage_session=" in answer.headers.get("Set-Cookie", "")
+        finally:
+            serve.send_signal(signal.SIGINT)
+            assert serve.wait(15) == 130
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def http_error_303(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        return fp
+
+
+def test_the_service_s_password_rules_and_names_hold(tmp_path: Path) -> None:
+    _log_with_a_lost_administrator(tmp_path)
+    common = run(
+        "printf 'password123\\n' | triage referrals users add admin2 --role admin --password-stdin --db clinic.db",
+        tmp_path,
+    )
+    assert common.returncode == 2
+    assert common.stderr == (
+        "error: password: is one of the most common passwords, which are tried first: choose another;"
+        " no account was added\n"
+    ), common.stderr
+    taken = run(
+        f"printf '%s\\n' '{PASSWORD}' | triage referrals users add admin1 --role admin --password-stdin --db clinic.db",
+        tmp_path,
+    )
+    assert taken.returncode == 1
+    assert taken.stderr == 'error: user "admin1" already exists; no account was added\n', taken.stderr
+    role = run(["referrals", "users", "add", "x1", "--role", "boss", "--db", "clinic.db"], tmp_path)
+    assert role.returncode == 2 and "boss" in role.stderr and "admin" in role.stderr, role.stderr
+    assert "Traceback" not in common.stderr + taken.stderr + role.stderr

@@ -1,0 +1,126 @@
+"""`triage referrals users list | add`: the staff accounts of the clinic's log, from the service's
+machine. The accounts were the API's alone (an administrator signed in) and `/setup` closes once
+any account exists, so a clinic whose only administrator forgot the password, or left, had no way
+back in; whoever may write the log file adds one here, under the service's password rules, audited
+(``user.create`` by ``cli:<user>``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, get_args
+
+import typer
+
+from referral.errors import ClinicError, UserInputError, json_text
+from referral.records import Language, Role
+from triage.cli.output import echo, print_json, print_table
+from triage.cli.referrals_log import DbOption, JsonOption, cli_actor, open_log, read_log
+
+app = typer.Typer(
+    help="Staff accounts, on the service's machine: list them, add one (an administrator locked out).",
+    no_args_is_help=True,
+)
+
+COLUMNS = ("username", "role", "language", "created_at", "state")
+
+
+@app.command("list", short_help="Staff accounts: user name, role, language, created, state.")
+def list_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Staff accounts: user name, role, language of the pages, created, state (active or disabled);
+    never a password or its hash. As GET /api/v1/users, with the creation time."""
+    from referral import users  # the log's modules (sqlite-utils): when a command opens it
+
+    listed = [
+        {**row, "state": "disabled" if row["disabled"] else "active"}
+        for row in users.list_users(read_log(ctx, db))
+    ]
+    if as_json:
+        print_json(listed)
+    elif not listed:
+        echo(
+            "no staff accounts yet: the service's first page (/setup) creates the administrator, or `users add`"
+        )
+    else:
+        print_table(listed, COLUMNS)
+
+
+@app.command(
+    "add", short_help="Add a staff account (an administrator locked out); the password asked, not shown."
+)
+def add_command(
+    ctx: typer.Context,
+    username: Annotated[
+        str, typer.Argument(help="User name: 2-64 characters from a-z, 0-9, '.', '_' and '-'.")
+    ],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help=f"The account's role: {', '.join(get_args(Role))} (docs/service.md, Roles)."
+        ),
+    ],
+    language: Annotated[
+        str, typer.Option("--language", help=f"Language of its pages: {', '.join(get_args(Language))}.")
+    ] = "en",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from standard input's first line (a script); else it is asked"
+            " twice, not shown.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a staff account to the log - an administrator when the only one forgot the password or
+    left (/setup closes once any account exists). The password follows the service's rules (at
+    least 10 characters, not a common one, not the user name); the account signs in at the
+    service's /login at once, the service running or not. Audited user.create by cli:<user>."""
+    from triage.service.accounts import check_username
+    from triage.service.security import hash_password
+
+    if role not in get_args(Role):
+        raise UserInputError(f"--role {json_text(role)} is not one of {', '.join(get_args(Role))}")
+    if language not in get_args(Language):
+        raise UserInputError(
+            f"--language {json_text(language)} is not one of {', '.join(get_args(Language))}"
+        )
+    try:
+        name = check_username(username)
+        password = _password(password_stdin)
+        password_hash = hash_password(password, name)  # the service's rules; slow on purpose
+        from referral import users
+
+        database = open_log(ctx, db)
+        row = users.create_user(database, name, password_hash, role, language=language, actor=cli_actor())
+    except ClinicError as exc:  # said as the command's: nothing was added
+        exc.args = (f"{exc}; no account was added",)
+        raise
+    entry = int(
+        database.conn.execute(
+            "SELECT max(seq) FROM audit WHERE action = 'user.create' AND entity_id = ?", [name]
+        ).fetchone()[0]
+    )
+    shown = {key: row[key] for key in ("username", "role", "language", "created_at")}
+    if as_json:
+        print_json(shown | {"disabled": bool(row["disabled"]), "audit_entry": entry})
+        return
+    echo(
+        f"added the account {name} ({role}); it signs in at the service's /login; recorded as audit entry"
+        f" {entry}"
+    )
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UserInputError(
+                "--password-stdin: standard input was empty; give the password on its first line"
+            )
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserInputError(
+            "no terminal to ask the password on: give it on standard input with --password-stdin"
+        )
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
