@@ -14,6 +14,7 @@ import errno
 import io
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import serial
 from serial.tools import list_ports
@@ -43,11 +44,11 @@ def open_serial(spec: SerialSpec) -> SerialLink:
             exclusive=True,
         )
     except (serial.SerialException, OSError, ValueError) as exc:
-        raise LinkError(f"cannot open serial port {spec.url}: {open_problem(exc)}") from None
+        raise LinkError(f"cannot open serial port {spec.url}: {open_problem(exc, spec.url)}") from None
     return SerialLink(port, spec.url)
 
 
-def open_problem(exc: Exception) -> str:
+def open_problem(exc: Exception, path: str = "") -> str:
     """Why a port did not open, and what to do. pyserial says the path and errno twice ("[Errno 2]
     could not open port /dev/ttyUSB1: [Errno 2] No such file or directory: '/dev/ttyUSB1'")."""
     code = getattr(exc, "errno", None)
@@ -65,8 +66,30 @@ def open_problem(exc: Exception) -> str:
             "computer's serial ports)"
         )
     if "exclusively lock" in str(exc):
-        return f"{exc} (is another program, or another gateway, using it?)"
+        # pyserial says "[Errno 11] Could not exclusively lock port P: [Errno 11] Resource ..."
+        who = " and ".join(_holders(path)) if path else ""
+        return (
+            f"in use: {who or 'another program'} holds it (another gateway, or a terminal program); "
+            "stop it, or give this device another port"
+        )
     return str(exc)
+
+
+def _holders(path: str) -> list[str]:
+    """The other processes that have ``path`` open, as ``process 4242 (minicom)``, where this user
+    may see them (/proc); none elsewhere. The program's name only: a command line may hold a secret."""
+    try:
+        target = os.path.realpath(path)
+        pids = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) != os.getpid()]
+    except OSError:
+        return []
+    found = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.path.realpath(f"/proc/{pid}/fd/{fd}") == target for fd in fds):
+                found.append(f"process {pid} ({Path(f'/proc/{pid}/comm').read_text().strip()})")
+    return found
 
 
 class SerialLink:

@@ -450,7 +450,10 @@ def test_two_devices_or_two_gateways_on_one_serial_port_are_refused_with_the_rea
         with pytest.raises(LinkError) as busy:
             open_serial(SerialSpec(url=str(by_id)))
         assert str(busy.value).startswith(f"cannot open serial port {by_id}: ")
-        assert str(busy.value).endswith("(is another program, or another gateway, using it?)")
+        assert str(busy.value).endswith(
+            "in use: another program holds it (another gateway, or a terminal program); stop it, or "
+            "give this device another port"
+        )
     finally:
         asyncio.run(held.close())
 
