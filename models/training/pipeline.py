@@ -5,7 +5,8 @@ Steps (all deterministic): load the packaged table and assert its sha256; drop r
 with the training-split median (the same median the serving side uses, recorded in the card);
 fit ``StandardScaler + LogisticRegression`` on float32-exact values under one BLAS/OpenMP
 thread; convert with skl2onnx (explicit opset, no ZipMap); score the held-out split through
-onnxruntime; replay synthetic golden rows through both sklearn and onnxruntime.
+onnxruntime, its figures on the rows inside the card's population (:func:`in_population`: the
+patients the engine scores); replay synthetic golden rows through both sklearn and onnxruntime.
 """
 
 from __future__ import annotations
