@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.gateway_checks import check_endpoints
+from devices.gateway_runs import StrayRun
 from devices.gateway_status import DeviceStatus as DeviceStatus  # re-exported: callers import it from here
 from devices.gateway_status import MessageStored
 from devices.hold import GatewayResult, classify, holds  # re-exported: callers import them from here
@@ -87,27 +88,6 @@ log = logging.getLogger("devices.gateway")
 #: The most bytes of a run of stray bytes one quarantine row holds: each read rewrites its row, so
 #: a device at the wrong baud rate for hours goes on in a new row (counted, not logged again).
 STRAY_ROW_MAX = 64 * 1024
-
-
-class _StrayRun:
-    """The run of stray bytes a session is in, for one reason: its row, and where the run ends in
-    the session's stream - stray bytes that do not start there are another run (a good frame the
-    gateway stores nothing of, an HL7 ACK or a POCT1-A2 hello, lay between them)."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self.quarantine_id: int | None = None
-        self.size = 0  # bytes in the row
-        self.end_offset: int | None = None  # the stream byte after the run's last byte
-
-    def end(self) -> None:
-        self.reason, self.quarantine_id, self.size, self.end_offset = None, None, 0, None
-
-    def goes_on(self, junk: Junk) -> bool:
-        """Whether ``junk`` continues the run: the same reason, right where the run ends."""
-        return (
-            self.quarantine_id is not None and self.reason == junk.reason and self.end_offset == junk.offset
-        )
 
 
 ResultsCallback = Callable[[list[GatewayResult]], Awaitable[None] | None]
@@ -258,7 +238,7 @@ class Gateway:
         log.info("device %s: session %s open on %s", endpoint.device_id, info.session_id, link.label)
         counters = SessionCounters()
         noise: list[Ignored] = []  # bytes ignored in this session; the first are logged
-        run = _StrayRun()  # stray bytes quarantined since the last message: one row, one warning
+        run = StrayRun()  # stray bytes quarantined since the last message: one row, one warning
 
         def ignored(event: Ignored) -> None:
             self._ignored(endpoint, event, first=not noise)
@@ -394,7 +374,7 @@ class Gateway:
         info: SessionInfo,
         wire: WireLog | None = None,
         pieces: tuple[tuple[int, int], ...] = (),
-        run: _StrayRun | None = None,
+        run: StrayRun | None = None,
     ) -> None:
         """Decode and commit one complete message (``pieces``: where its bytes lie in the
         session's stream, when known). Returns only after the COMMIT is durable."""
@@ -476,7 +456,7 @@ class Gateway:
             f"; {no_result_sentence(decoded.no_result)}" if decoded.no_result else "",
         )
 
-    def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo, run: _StrayRun) -> None:
+    def _store_junk(self, endpoint: DeviceEndpoint, junk: Junk, info: SessionInfo, run: StrayRun) -> None:
         """Quarantine bytes outside any message: a run of them for one reason with nothing between
         (an HL7 device at the wrong baud rate sends nothing else, read after read) is one row that
         grows, one count and one warning, as an ASTM device's noise is one warning a session; past
