@@ -585,5 +585,5 @@ def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
             bbox_to_anchor=(1.01, 1.0),
         )
     place_point_labels(ax, _merged_labels(ax, curves), [[p for _, p in points] for points, _ in curves])
-    _title(fig, "Policy trade-off: load shift vs missed confirmed cases", synthetic)
+    _title(fig, "Policy trade-off: load shift vs sensitivity for confirmed cases", synthetic)
     return fig

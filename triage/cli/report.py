@@ -254,7 +254,12 @@ def simulate(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Replay pooled assessments under alternative thresholds: load shift vs missed confirmed cases."""
+    """Replay pooled assessments under alternative thresholds: load shift vs sensitivity for confirmed cases.
+
+    Prints each policy's referred share, its load shift (percentage points of all encounters; below
+    0, more patients kept in primary care), its sensitivity (the share of the referrals confirmed as
+    justified that it would still refer: an upper bound) and the confirmed cases it would miss.
+    """
     from analytics.reports.simulate import parse_thresholds
 
     grid = parse_thresholds(thresholds) if thresholds else None

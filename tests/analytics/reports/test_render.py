@@ -277,6 +277,24 @@ def test_policy_plot_with_no_sensitivity_says_why_it_is_empty() -> None:
     assert drawn.get_legend() is not None and len(drawn.get_yticks()) > 0
 
 
+def test_policy_plot_is_titled_as_its_axes_are() -> None:
+    """The title said 'load shift vs missed confirmed cases' over a y axis of the sensitivity (the
+    confirmed cases still referred): higher read as more missed, the opposite of what is drawn."""
+    curve = pd.DataFrame(
+        {
+            "news2_threshold": [3, 5],
+            "risk_threshold": [0.2, 0.2],
+            "load_shift": [0.1, -0.1],
+            "sensitivity": [0.9, 0.6],
+        }
+    )
+    fig = policy_figure(curve, True)
+    assert (
+        fig.get_suptitle() == "Policy trade-off: load shift vs sensitivity for confirmed cases  [SYNTHETIC]"
+    )
+    assert fig.axes[0].get_ylabel().startswith("sensitivity for confirmed cases")
+
+
 def test_blank_counts_print_as_suppressed_on_the_page_not_as_na() -> None:
     """pandas' to_html printed a blank nullable count as '<NA>', ignoring na_rep."""
     from analytics.reports.render import _table
