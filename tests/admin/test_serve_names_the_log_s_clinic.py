@@ -30,27 +30,27 @@ def moved(tmp_path: Path) -> Path:
     return tmp_path / "clinic.db"
 
 
-def test_served_without_its_settings_the_log_s_clinic_is_named(moved: Path) -> None:
-    ready, _ = ready_line({"TRIAGE_DATABASE__PATH": str(moved)}, moved.parent / "serve.log")
-    assert (
-        'clinic "clinic-demo" (not in the facility directory: visits get no facility; this log\'s clinic'
-        ' is "ZJ-C01", as `triage referrals facilities load --clinic` recorded: set clinic_id = "ZJ-C01"'
-        " in the settings (TRIAGE_CLINIC_ID), as on the machine it came from);"
-    ) in ready, ready
-
-
-def test_another_clinic_of_the_directory_is_said_to_differ_from_the_log_s(moved: Path) -> None:
-    ready, _ = ready_line(
-        {"TRIAGE_DATABASE__PATH": str(moved), "TRIAGE_CLINIC_ID": "ZJ-C02"}, moved.parent / "serve.log"
+@pytest.mark.parametrize(
+    ("clinic", "said"),
+    [
+        (  # served without its settings file
+            None,
+            'clinic "clinic-demo" (not in the facility directory: visits get no facility; this log\'s clinic'
+            ' is "ZJ-C01", as `triage referrals facilities load --clinic` recorded: set clinic_id = "ZJ-C01"'
+            " in the settings (TRIAGE_CLINIC_ID), as on the machine it came from);",
+        ),
+        (  # another clinic of the directory
+            "ZJ-C02",
+            'clinic "ZJ-C02" (this log\'s clinic is "ZJ-C01", as `triage referrals facilities load --clinic`'
+            ' recorded: new visits are recorded at "ZJ-C02", its exports name "ZJ-C01");',
+        ),
+        ("ZJ-C01", 'clinic "ZJ-C01"; referral log '),  # the log's own: said plainly
+    ],
+    ids=["no-settings", "another-clinic", "its-own"],
+)
+def test_the_ready_line_names_the_log_s_clinic(moved: Path, clinic: str | None, said: str) -> None:
+    variables = {"TRIAGE_DATABASE__PATH": str(moved)} | (
+        {} if clinic is None else {"TRIAGE_CLINIC_ID": clinic}
     )
-    assert (
-        'clinic "ZJ-C02" (this log\'s clinic is "ZJ-C01", as `triage referrals facilities load --clinic`'
-        ' recorded: new visits are recorded at "ZJ-C02", its exports name "ZJ-C01");'
-    ) in ready, ready
-
-
-def test_the_log_s_own_clinic_is_said_plainly(moved: Path) -> None:
-    ready, _ = ready_line(
-        {"TRIAGE_DATABASE__PATH": str(moved), "TRIAGE_CLINIC_ID": "ZJ-C01"}, moved.parent / "serve.log"
-    )
-    assert 'clinic "ZJ-C01"; referral log ' in ready, ready
+    ready, _ = ready_line(variables, moved.parent / "serve.log")
+    assert said in ready, ready
