@@ -1,4 +1,4 @@
-"""The ckd card says why its held-out AUROC is 0.997 and what that means in primary care.
+"""The ckd card says why its held-out AUROC is 0.996 (on the adults it scores) and what that means in primary care.
 
 The card said only "nearly separable; the held-out AUROC is near 1 and says little about primary
 care". Re-running the held-out evaluation shows more: two inputs (creatinine, dipstick protein) are
