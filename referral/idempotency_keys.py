@@ -77,10 +77,12 @@ def _expired(db: Database, before: str, limit: int) -> dict[str, list[int]]:
         if limit <= 0:
             break
         # by julianday(): an encounter's start is stored in the clinic's zone (its date is the visit's
-        # day), and "22:43-05:00" is later than "02:43+00:00" though it reads earlier
+        # day), and "22:43-05:00" is later than "02:43+00:00" though it reads earlier. A key is never
+        # empty, so "> ''" is "is kept" and reads the key's index; "IS NOT NULL ... ORDER BY id" walked
+        # the table in id order through every row whose key was forgotten (the whole log, hourly)
         query = (
-            f"SELECT id FROM {table} WHERE idempotency_key IS NOT NULL"
-            f" AND julianday({stored_at}) < julianday(?) ORDER BY id LIMIT ?"
+            f"SELECT id FROM {table} WHERE idempotency_key > ''"
+            f" AND julianday({stored_at}) < julianday(?) ORDER BY +id LIMIT ?"
         )
         ids = [int(row_id) for (row_id,) in db.conn.execute(query, [before, limit])]
         if ids:
