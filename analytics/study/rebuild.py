@@ -48,8 +48,8 @@ class RebuildResult:
     files: list[Path]
     comparison_summary: str = ""
     """Which published coefficients the rebuild does not reproduce, how close the others are, and
-    Figure 7 against the paper's words (empty: no frames called national and zhejiang, so nothing
-    was compared)."""
+    Figure 7 against the paper's words; :data:`NOT_COMPARED` without frames called national and
+    zhejiang."""
     fitted_by: dict[str, str] | None = None
     """Per frame, which engine fitted Models 1-3 (:meth:`FrameFits.fitted_by`): this one, or R's
     ergm or glm with R's version."""
@@ -178,6 +178,14 @@ def _fit_shown(fit: pd.DataFrame) -> pd.DataFrame:
             missing if value is None or pd.isna(value) else f"{float(value):.4f}" for value in fit[column]
         ]
     return shown
+
+
+#: The comparison's summary when the study has no frames to compare (the CLI's line and --json's
+#: ``comparison_with_paper``, which had been an empty string where the text said this).
+NOT_COMPARED = (
+    "Not compared with the paper: the study data has no frames called national and zhejiang"
+    " (docs/study-data-format.md)."
+)
 
 
 def supplied_data_labels(data: Path, synthetic_parts: str = "") -> tuple[str, str]:
@@ -374,6 +382,7 @@ def rebuild(
             )
         )
     else:
+        summary = NOT_COMPARED
         sections.append(
             ReportSection(
                 "Comparison with the published estimates",
@@ -403,4 +412,4 @@ def rebuild(
     )
 
 
-__all__ = ["RebuildResult", "StudyDataError", "rebuild"]
+__all__ = ["NOT_COMPARED", "RebuildResult", "StudyDataError", "rebuild"]

@@ -153,13 +153,8 @@ def rebuild_command(
             write((result.fitted_by or {}).get(frame, ""))
     if any(name.startswith("table_") for name in result.tables):
         write(SIGNIFICANCE_NOTE)  # the stars had no legend here
-    if result.comparison_summary:
-        write(f"\n{result.comparison_summary}")
-    else:  # said in the report only, so the CLI's silence read as "nothing to report"
-        write(
-            "\nNot compared with the paper: the study data has no frames called national and zhejiang"
-            " (docs/study-data-format.md)."
-        )
+    # what was compared with the paper, or why nothing was (analytics.study.rebuild.NOT_COMPARED)
+    write(f"\n{result.comparison_summary}")
     for check in result.hypotheses:
         verdict = "supported" if check.supported else "NOT supported"
         write(f"{check.hypothesis}: paper: {check.paper_says}; rebuild: {verdict} - {check.evidence}")

@@ -127,6 +127,11 @@ def test_cli_on_worked_example(tmp_path: Path) -> None:
     assert payload["synthetic"] is True
     assert Path(payload["report"]).exists()
     assert payload["hypotheses"] == []
+    # why nothing was compared, as the text output says it: it was an empty string
+    assert payload["comparison_with_paper"] == (
+        "Not compared with the paper: the study data has no frames called national and zhejiang"
+        " (docs/study-data-format.md)."
+    )
     # the numbers the text output prints, and what of the data is generated, as its SYNTHETIC line
     # says: --json had neither, so a script had to read coefficients_*.csv and study.json itself
     assert payload["synthetic_parts"].startswith("everything - 12 fictional")
