@@ -91,11 +91,14 @@
   });
 })();
 
-// What a nurse typed is never lost to a refusal or an ended session. A form sent is kept in this
-// tab's sessionStorage until the page it leads to says how it went: the page of a stored form (or
-// one the service sends back with what was typed in it) drops it; an error page or the login page
-// after a refused form ([data-unsent]) keeps it, and the form's page puts it back - once, with a
-// note to check it and send it again; nothing is ever sent by itself, so nothing is stored twice.
+// What a nurse typed is never lost to a refusal, an ended session or a service that did not answer. A
+// form sent is kept in this tab's sessionStorage until the page it leads to says how it went: the page
+// of a stored form (or one the service sends back with what was typed in it) drops it; an error page
+// or the login page after a refused form ([data-unsent]) keeps it, and the form's page puts it back -
+// once, with a note to check it and send it again; so does the form's page reached again by Back or
+// a reload when no page of the service came at all (the browser's "This site can't be reached" while
+// the service restarts), its note saying to check whether it was recorded first. Nothing is ever sent
+// by itself, so nothing is stored twice.
 // A live refresh that finds the session ended (HX-Redirect to the login page) keeps every form
 // being typed in the same way. Kept: typed text and choices; never passwords, hidden fields or a
 // confirmation tick, which must be ticked again. Only the person who typed it gets it back.
@@ -140,8 +143,10 @@
   function draftOf(form, state) {
     var values = fields(form).filter(function (f) { return f.type !== "radio" || f.checked; })
       .map(function (f) { return [f.name, f.value]; });
+    var key = form.elements.namedItem("form_key");  // the form's key (pages/rendering.py FORM_KEY)
     return { page: page.page, user: page.user, action: form.getAttribute("action"), form: form.id,
-      index: same(form).indexOf(form), values: values, state: state, at: Date.now() };
+      index: same(form).indexOf(form), values: values, state: state, at: Date.now(),
+      key: key instanceof HTMLInputElement ? key.value : "" };
   }
   function keep(draft) {
     save(load().filter(function (d) {
@@ -169,13 +174,16 @@
       }
     });
     if (!first) { return; }
+    // unanswered, it may have been stored: sent again with its key, it is answered what was stored
+    var key = form.elements.namedItem("form_key");
+    if (draft.unanswered && draft.key && key instanceof HTMLInputElement) { key.value = draft.key; }
     for (var open = form.parentElement; open; open = open.parentElement) {
       if (open.tagName === "DETAILS") { open.open = true; }
     }
     var note = document.createElement("p");
     note.className = "notice restored";
     note.setAttribute("role", "status");
-    note.textContent = page.restored || "";
+    note.textContent = (draft.unanswered ? page.unanswered : page.restored) || "";
     var heading = form.querySelector("h2, h3");
     if (heading) { heading.insertAdjacentElement("afterend", note); } else { form.insertBefore(note, form.firstChild); }
     note.scrollIntoView({ block: "center" });
@@ -198,9 +206,16 @@
   });
 
   var now = Date.now(), refused = !!document.querySelector("[data-unsent]");
+  // this page reached again - browser Back, or a reload - while a form sent from it never had its
+  // answer: the browser's own error page came instead (the service restarting, the network down)
+  var entry = window.performance && window.performance.getEntriesByType
+    ? window.performance.getEntriesByType("navigation")[0] : null;
+  var again = !!entry && (entry.type === "back_forward" || entry.type === "reload");
   var drafts = load().filter(function (d) {
-    // a form just sent: kept only when this page says it was not done
-    return now - d.at < LIFETIME_MS && (d.state === "unsent" || refused) && (!page.user || d.user === page.user);
+    if (again && d.state === "sending" && d.page === page.page) { d.unanswered = true; }
+    // a form just sent: kept only when this page says it was not done, or it had no answer at all
+    return now - d.at < LIFETIME_MS && (d.state === "unsent" || refused || d.unanswered) &&
+      (!page.user || d.user === page.user);
   }).map(function (d) { d.state = "unsent"; return d; });
   drafts = drafts.filter(function (d) {
     if (d.page !== page.page || !page.user) { return true; }

@@ -1,0 +1,116 @@
+"""What a nurse sees when the service restarts under her: she presses "Record vital signs" while
+it is down, and the browser shows its own "This site can't be reached". Back on the patient page
+once the service is up again, what she typed was gone - the page it led to was no page of the
+service, and ``app.js`` dropped a form sent that no refusal had kept. Now the form's page reached
+again (Back, or a reload) with no answer ever come puts it back, saying so ("No answer came for
+this form (the service may have been restarting): ... Check whether it was recorded before sending
+it again."), with the form's key as it was sent: had the first press been stored before the
+service stopped, sending it again is answered that record (``test_browser_form_resent.py``).
+
+Real parts: a real Chromium and a real uvicorn server over a real SQLite file, stopped (its port
+refuses connections) and started again on the same port over the same file, as a restart does;
+Chinese at 390 px, English at 768 px."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from tests.service.conftest import copy_seeded, make_settings
+from tests.service.test_browser import pytestmark
+from tests.service.test_browser_desk import CALM, Desk, browser, log_in
+from triage.service import create_app
+from triage.service.auth import Role
+from triage.service.i18n import catalogue
+
+__all__ = ["browser", "pytestmark"]
+
+
+def _listening(port: int = 0) -> socket.socket:
+    """A loopback socket listening on ``port`` (0: any free one), to hand to uvicorn."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(64)
+    return sock
+
+
+@contextmanager
+def _serving(app: FastAPI, sock: socket.socket) -> Iterator[str]:
+    """``app`` on a real uvicorn server on ``sock``, ready; stopped (the port closed) on leaving."""
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    assert httpx.get(f"{base}/readyz").status_code == 200
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def _temperatures(path: Path, encounter: int) -> int:
+    with sqlite3.connect(path) as db:
+        query = "SELECT count(*) FROM observations WHERE encounter_id = ? AND code = 'temperature'"
+        return int(db.execute(query, [encounter]).fetchone()[0])
+
+
+def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterwards(
+    browser: object, tmp_path: Path, seeded: Any
+) -> None:
+    for language, width in (("zh", 390), ("en", 768)):
+        folder = tmp_path / language
+        folder.mkdir()
+        tokens = copy_seeded(seeded, folder)
+        settings = make_settings(folder)
+        first = _listening()
+        port = first.getsockname()[1]
+        with _serving(app := create_app(settings), first) as url:
+            desk = Desk(url, app, tokens)
+            made = desk.api(
+                Role.nurse, "/assessments", {"patient": {"mrn": f"RESTART-{language}"}, "observations": CALM}
+            )
+            encounter = int(made["encounter_id"])
+            page: Any = log_in(browser, desk, Role.nurse, width, language)
+            page.goto(f"{url}/encounters/{encounter}")
+            form = page.locator("#vitals-form")
+            form.locator("input[name=temperature]").fill("37.1")
+            form.locator("input[name=heart_rate]").fill("88")
+            key = form.locator("input[name=form_key]").input_value()
+        # the service is down: the browser's own error page, nothing stored
+        form.locator("button[type=submit]").click(no_wait_after=True)
+        with pytest.raises(PlaywrightError, match="ERR_CONNECTION_REFUSED"):
+            page.wait_for_url(f"{url}/encounters/{encounter}/vitals")
+        assert _temperatures(folder / "clinic.db", encounter) == 0
+        with _serving(app := create_app(settings), _listening(port)) as url:  # the same port, same log
+            page.go_back()
+            page.wait_for_url(f"{url}/encounters/{encounter}")
+            note = page.locator("#vitals-form .notice.restored")
+            expect(note).to_have_text(catalogue(language)("draft.unanswered"))
+            assert form.locator("input[name=temperature]").input_value() == "37.1", language
+            assert form.locator("input[name=heart_rate]").input_value() == "88", language
+            assert form.locator("input[name=form_key]").input_value() == key, "sent again with its key"
+            with page.expect_navigation():
+                form.locator("button[type=submit]").click()
+            expect(page.locator("#done")).to_have_text(f"✓ {catalogue(language)('done.vitals')}")
+            assert _temperatures(folder / "clinic.db", encounter) == 1
+            page.close()
