@@ -529,13 +529,14 @@ def restore_command(
 
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
+    created = not path.exists()  # a new machine, or not the path the service uses
     report = restore.restore(source, path, replace_newer=replace_newer)
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
     applied = upgrade(restored, back_up=False, actor=cli_actor())[0]
     entry = restore.record_restore(restored, report, source, cli_actor())
     if as_json:
-        print_json(report.as_dict() | {"applied_now": applied, "audit_entry": entry})
+        print_json(report.as_dict() | {"created": created, "applied_now": applied, "audit_entry": entry})
         return
     kept = (
         f"; the replaced log is kept as {', '.join(str(p) for p in report.moved_aside)}"
@@ -548,7 +549,19 @@ def restore_command(
         if applied
         else ""
     )
+    what = (
+        f"restored from {source} into a new one{_working_folder_s(path)}"
+        if created  # no log was there: a new machine, or not the log the service uses
+        else f"restored from {source}"
+    )
     echo(
-        f"{path}: restored from {source} ({report.backup.referrals} referral(s), audit chain intact,"
+        f"{path}: {'there was no referral log there; ' if created else ''}{what}"
+        f" ({report.backup.referrals} referral(s), audit chain intact,"
         f" {report.backup.audit.entries} entries){upgraded}{kept}; recorded as audit entry {entry}"
+        + (
+            " - the service finds it only if its settings' database.path names it; to restore the log"
+            " the service uses, give --db, or the settings it runs with (--config, $TRIAGE_CONFIG)"
+            if created
+            else ""
+        )
     )
