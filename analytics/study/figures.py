@@ -403,6 +403,8 @@ def attraction_table(frame: Frame) -> pd.DataFrame:
         units=("hth", "size"),
         ties_received=("received", "sum"),
     )
+    if np.isclose(hth, hth.round()).all():  # hospitals counted: 2, not 2.0, in the CSV
+        table[["hth_min", "hth_max"]] = table[["hth_min", "hth_max"]].round().astype("int64")
     table["possible_ties"] = table["units"] * max(n - 1, 1)
     table["share_realised"] = table["ties_received"] / table["possible_ties"]
     return table.reset_index()

@@ -55,6 +55,9 @@ def test_the_rebuild_writes_it_beside_the_chart_and_shows_it_in_the_report(tmp_p
         "quintile", "hth_min", "hth_max", "units", "ties_received", "possible_ties", "share_realised", "synthetic",
     ]  # fmt: skip
     assert written["synthetic"].all()  # the worked example is made up, as its study.json says
+    # HTH counts hospitals: the CSV wrote its ranges "2.0" and "15.0"
+    lines = (out / "attraction_hth_region.csv").read_text(encoding="utf-8").splitlines()
+    assert all(line.split(",")[1].isdigit() and line.split(",")[2].isdigit() for line in lines[1:]), lines
     assert (
         pd.read_parquet(out / "attraction_hth_region.parquet")["units"].tolist() == written["units"].tolist()
     )
