@@ -19,6 +19,7 @@ import math
 import pytest
 
 from triage.scores.china_par import china_par, risk_percent
+from triage.scores.result import ScoreResult
 
 # risk.md 2.3; a term the paper has for one sex only is 0 for the other
 PUBLISHED = {
@@ -87,8 +88,8 @@ def _published_risk(sex: str, x: dict[str, float]) -> float:
     return 100.0 * (1.0 - b["s10"] ** math.exp(_published_sum(sex, x) - b["mean"]))
 
 
-def _scored(sex: str, x: dict[str, float]) -> tuple[float, float]:
-    r = china_par(
+def _china_par(sex: str, x: dict[str, float]) -> ScoreResult:
+    return china_par(
         sex=sex,
         age=x["age"],
         sbp=x["sbp"],
@@ -102,6 +103,10 @@ def _scored(sex: str, x: dict[str, float]) -> tuple[float, float]:
         urban=bool(x["urban"]),
         family_history_ascvd=bool(x["family_history"]),
     )
+
+
+def _scored(sex: str, x: dict[str, float]) -> tuple[float, float]:
+    r = _china_par(sex, x)
     lp = r.components["linear_predictor"]
     assert r.value is not None and isinstance(lp, float), r
     return lp, r.value
@@ -186,18 +191,5 @@ def test_the_womens_worked_example_sum_gives_the_papers_risk() -> None:
 def test_outside_the_derivation_ages_the_detail_names_them(age: float) -> None:
     """The not-applicable detail names the paper's derivation ages 35-74 (mutants naming 74-74 or
     35-35 lived: no test read the detail)."""
-    r = china_par(
-        sex="male",
-        age=age,
-        sbp=130,
-        on_antihypertensives=False,
-        tc_mgdl=210,
-        hdl_mgdl=55,
-        waist_cm=80,
-        current_smoker=False,
-        diabetes=False,
-        region_north=False,
-        urban=False,
-        family_history_ascvd=False,
-    )
+    r = _china_par("male", {**BASE, **dict.fromkeys(FLAGS, 0.0), "age": age})
     assert (r.band, r.detail) == ("not_applicable", f"age {int(age)} is outside the derivation ages 35-74")
