@@ -78,6 +78,8 @@ def restore(source: Path, target: Path, *, replace_newer: bool = False) -> Resto
     (:func:`refuse_newer_log`). The log it replaces is moved aside with its ``-wal``
     and ``-shm`` (kept: they may be evidence) - a ``-wal`` left beside the restored file would be
     replayed into it. Pending migrations are the caller's (``connect``)."""
+    if source.is_dir():
+        raise UserInputError(_a_folder(source))
     if not source.is_file():
         raise UserInputError(f"--from {source}: no backup file there")
     if target.exists() and source.resolve() == target.resolve():
@@ -116,6 +118,26 @@ def restore(source: Path, target: Path, *, replace_newer: bool = False) -> Resto
     finally:
         backup_db.close()
     return RestoreReport(target, moved, checked)
+
+
+#: how many of a folder's backups the error for ``--from FOLDER`` names
+FOLDER_NAMED = 5
+
+
+def _a_folder(source: Path) -> str:
+    """``--from`` named a folder (the backups' drive): said so, with the ``.db`` files in it, the
+    newest first - it said "no backup file there", as if the drive were empty."""
+    found = sorted(
+        (p for p in source.glob("*.db") if p.is_file()),
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
+        reverse=True,
+    )
+    if not found:
+        return (
+            f"--from {source} is a folder, with no .db file in it; give the backup file; nothing was changed"
+        )
+    named = ", ".join(str(p) for p in found[:FOLDER_NAMED]) + (" ..." if len(found) > FOLDER_NAMED else "")
+    return f"--from {source} is a folder; give the backup file in it: {named} (the newest first); nothing was changed"
 
 
 def refuse_newer_log(target: Path, backup_db: sqlite3.Connection, source: Path) -> None:
