@@ -91,12 +91,25 @@ def test_an_undirected_covariate_is_one_value_per_pair_in_either_order(
         assert main([*argv, "--edgecov", f"C={covariate}", "--json"]) == 0
         fits.append(json.loads(capsys.readouterr().out)["terms"])
     assert fits[0] == fits[1]
-    both = tmp_path / "both.csv"
-    both.write_text("source,target,value\nR01,R02,1\nR02,R01,5\n", encoding="utf-8")
-    assert main([*argv, "--edgecov", f"C={both}"]) == 2
-    assert capsys.readouterr().err == (
-        f'error: --edgecov C={both}: line 2, column "value": not symmetric, but the network is undirected:'
-        ' "R01" -> "R02" is 1 and "R02" -> "R01" is 5 (line 3, column "value"); an undirected fit reads one'
-        " value per pair, so the other would be dropped: give both directions the same value, or the pair"
-        " once\n"
+    # two directions that differ: where each value is, in a long table and in a matrix
+    ids = [f"R{k:02d}" for k in range(1, 13)]
+    square = (
+        "id,"
+        + ",".join(ids)
+        + "\n"
+        + "".join(
+            f"{a}," + ",".join("5" if (a, b) == ("R02", "R01") else "1" for b in ids) + "\n" for a in ids
+        )
     )
+    for text, first, second in (
+        ("source,target,value\nR01,R02,1\nR02,R01,5\n", 'line 2, column "value"', 'line 3, column "value"'),
+        (square, 'line 2, column "R02"', 'line 3, column "R01"'),
+    ):
+        both = tmp_path / "both.csv"
+        both.write_text(text, encoding="utf-8")
+        assert main([*argv, "--edgecov", f"C={both}"]) == 2
+        assert capsys.readouterr().err == (
+            f"error: --edgecov C={both}: {first}: not symmetric, but the network is undirected:"
+            f' "R01" -> "R02" is 1 and "R02" -> "R01" is 5 ({second}); an undirected fit reads one value per'
+            " pair, so the other would be dropped: give both directions the same value, or the pair once\n"
+        )

@@ -3,11 +3,10 @@ edgecov=...)` took any matrix and the fit read its upper triangle alone (the row
 first), so a matrix whose two directions differ had its lower half dropped without a word, and a
 matrix given in the lower half only was fitted as all zeros. It is now refused naming the first
 pair that differs by its row and column, and a pair given one way only has it both ways, as the
-CSV readers (`triage study fit --undirected --edgecov`) do; those name the file's lines too."""
+CSV readers (`triage study fit --undirected --edgecov`) do; those name the file's lines too
+(test_cli_fit_edgecov_errors.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,6 @@ import pytest
 
 from analytics.ergm import Network, ergm
 from analytics.errors import NetworkInputError
-from tests.analytics.ergm.fit_cli import EXAMPLE
-from triage.cli import main
 
 NODES = pd.DataFrame({"id": ["a", "b", "c", "d"], "x": [1.0, 2.0, 3.0, 4.0]})
 EDGES = pd.DataFrame({"source": ["a", "b", "a"], "target": ["b", "c", "d"]})
@@ -43,22 +40,3 @@ def test_a_covariate_given_in_one_triangle_is_the_same_fit_as_the_whole_matrix()
     ]
     for fit in fits[1:]:
         np.testing.assert_allclose(fit.coef, fits[0].coef, rtol=1e-9)
-
-
-def test_the_cli_names_the_lines_and_columns_of_both_values(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    argv = ["study", "fit", "--nodes", str(EXAMPLE / "nodes.csv"), "--edges", str(EXAMPLE / "edges.csv")]
-    argv += ["--undirected", "--formula", 'edges + edgecov("C")']
-    ids = pd.read_csv(EXAMPLE / "nodes.csv", dtype=str)["id"].tolist()
-    matrix = pd.DataFrame(1.0, index=ids, columns=ids)
-    matrix.loc["R02", "R03"] = 5.0
-    square = tmp_path / "square.csv"
-    matrix.rename_axis("id").to_csv(square)
-    assert main([*argv, "--edgecov", f"C={square}"]) == 2
-    assert capsys.readouterr().err == (
-        f'error: --edgecov C={square}: line 3, column "R03": not symmetric, but the network is'
-        ' undirected: "R02" -> "R03" is 5 and "R03" -> "R02" is 1 (line 4, column "R02"); an undirected'
-        " fit reads one value per pair, so the other would be dropped: give both directions the same"
-        " value, or the pair once\n"
-    )
