@@ -105,3 +105,47 @@ def test_the_service_s_password_rules_and_names_hold(tmp_path: Path) -> None:
     role = run(["referrals", "users", "add", "x1", "--role", "boss", "--db", "clinic.db"], tmp_path)
     assert role.returncode == 2 and "boss" in role.stderr and "admin" in role.stderr, role.stderr
     assert "Traceback" not in common.stderr + taken.stderr + role.stderr
+
+
+def test_the_password_is_asked_twice_on_the_terminal_and_not_shown(tmp_path: Path) -> None:
+    """Without --password-stdin the password is asked on the terminal (a real pseudo-terminal, the
+    command's controlling one), twice, and never echoed."""
+    import os
+    import pty
+    import select
+
+    _log_with_a_lost_administrator(tmp_path)
+    pid, master = pty.fork()
+    if pid == 0:  # the child: the command on the pseudo-terminal
+        os.chdir(tmp_path)
+        os.execve(
+            TRIAGE,
+            [TRIAGE, "referrals", "users", "add", "admin2", "--role", "admin", "--db", "clinic.db"],
+            environment(),
+        )
+    seen = b""
+
+    def until(wanted: bytes) -> None:
+        nonlocal seen
+        while wanted not in seen:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, seen
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:  # the command ended: the terminal is gone
+                chunk = b""
+            assert chunk, seen
+            seen += chunk
+
+    try:
+        until(b"Password: ")
+        os.write(master, PASSWORD.encode() + b"\n")
+        until(b"Repeat for confirmation: ")
+        os.write(master, PASSWORD.encode() + b"\n")
+        until(b"recorded as audit entry")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(master)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert PASSWORD.encode() not in seen, seen
+    assert b"added the account admin2 (admin)" in seen, seen
