@@ -19,6 +19,7 @@ from models.card import (
     OnnxSpec,
     OutsidePopulation,
     Parity,
+    Population,
     SplitSpec,
     SubgroupMetric,
     Threshold,
@@ -133,12 +134,17 @@ def calibration_statement(held_out: HeldOutMetrics) -> str:
 
 
 def held_out_metrics(
-    recipe: Recipe, prepared: Prepared, p: np.ndarray, thresholds: tuple[Threshold, ...]
+    recipe: Recipe,
+    prepared: Prepared,
+    p: np.ndarray,
+    thresholds: tuple[Threshold, ...],
+    population: Population,
 ) -> HeldOutMetrics:
     """The card's ``metrics``: held-out probabilities ``p`` (onnxruntime) against the held-out
     outcome, with the operating point of each of ``thresholds`` (the recipe's when training, the
-    card's when a shipped version is evaluated again). Only the held-out rows inside the card's
-    population count (``prepared.scored_test``); the others are counted in ``outside_population``."""
+    card's when a shipped version is evaluated again). Only the held-out rows inside
+    ``population`` count (``prepared.scored_test``, computed for it); the others are counted in
+    ``outside_population``."""
     scored = prepared.scored_test
     y, p = prepared.y_test[scored], p[scored]
     slope, intercept = metrics.calibration(y, p)
@@ -164,21 +170,21 @@ def held_out_metrics(
                 recipe.feature_names, prepared.X_test[scored], prepared.unknown_test[scored]
             ).items()
         },
-        outside_population=_outside_population(recipe, prepared),
+        outside_population=_outside_population(population, prepared),
     )
 
 
-def _outside_population(recipe: Recipe, prepared: Prepared) -> OutsidePopulation | None:
+def _outside_population(population: Population, prepared: Prepared) -> OutsidePopulation | None:
     """The held-out rows left out of the figures because the engine does not score them."""
     outside = ~prepared.scored_test
     if not outside.any():
         return None
     limits = []
-    if recipe.population.ages is not None:
-        low, high = recipe.population.ages
+    if population.ages is not None:
+        low, high = population.ages
         limits.append(f"age under {low:g} or over {high:g}")
-    if recipe.population.sex is not None:
-        limits.append(f"not {recipe.population.sex}")
+    if population.sex is not None:
+        limits.append(f"not {population.sex}")
     return OutsidePopulation(
         n=int(outside.sum()), events=int(prepared.y_test[outside].sum()), why="; ".join(limits)
     )
@@ -195,7 +201,9 @@ def build(name: str, progress: Progress = _quiet) -> Built:
     sess = session(onnx_bytes)
 
     progress(f"{name}: held-out metrics (bootstrap {metrics.BOOTSTRAP_RESAMPLES} resamples)")
-    held_out = held_out_metrics(recipe, prepared, ort_probability(sess, prepared.X_test), recipe.thresholds)
+    held_out = held_out_metrics(
+        recipe, prepared, ort_probability(sess, prepared.X_test), recipe.thresholds, recipe.population
+    )
 
     progress(f"{name}: golden vectors")
     golden = golden_inputs(recipe, prepared)

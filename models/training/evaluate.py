@@ -104,7 +104,8 @@ def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation
     scored = in_population(card.population, list(card.feature_names), prepared.X_test)
     prepared = replace(prepared, scored_test=scored)
     p_all = ort_probability(session(onnx_bytes), prepared.X_test)
-    fresh = held_out_metrics(recipe, prepared, p_all, card.thresholds)  # the thresholds the engine uses
+    # the thresholds and the population the engine uses
+    fresh = held_out_metrics(recipe, prepared, p_all, card.thresholds, card.population)
     y, p = prepared.y_test[scored], p_all[scored]
     imputed = prepared.unknown_test[scored].any(axis=1)
     unknown = [

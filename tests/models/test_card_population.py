@@ -12,6 +12,7 @@ engine takes, an unknown input only where the card imputes it, and then at the c
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -225,3 +226,31 @@ def test_models_list_says_which_held_out_rows_the_figures_leave_out(
         "why": "age under 19 or over 90",
     }
     assert rows["cvd10"]["held_out_outside_population"] is None
+
+
+def test_evaluate_leaves_out_the_rows_outside_the_cards_own_population(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """evaluate takes the population from the card it evaluates (what the engine uses), not from
+    today's recipe: a ckd card whose ages were edited to 21-90 (manifest re-written: a deliberate
+    edit) has one more held-out row outside them (a 20-year-old), and its why names 21, not 19."""
+    import json
+
+    from models.card import ModelCard
+    from models.card_markdown import render_card
+    from tests.models.conftest import rewrite_manifest
+    from triage.cli import main
+
+    folder = model_dir / "ckd" / "1.0.0"
+    data = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    data["population"]["ages"] = [21.0, 90.0]
+    (folder / "card.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    (folder / "CARD.md").write_text(render_card(ModelCard.model_validate(data)), encoding="utf-8")
+    rewrite_manifest(folder)
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    assert main(["models", "evaluate", "ckd", "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    (outside,) = [c for c in result["comparison"] if c["item"] == "outside_population"]
+    assert outside["card"] == {"n": 5, "events": 4, "why": "age under 19 or over 90"}
+    assert outside["recomputed"]["why"] == "age under 21 or over 90"
+    assert (outside["recomputed"]["n"], result["held_out"]["n"]) == (6, 94)
