@@ -45,7 +45,8 @@ def colour_classes(values: Sequence[float], noun: str, most: int = MOST_CLASSES)
     distinct = np.unique(known)
     if len(distinct) <= most:
         of_distinct = np.arange(len(distinct))
-        scale = "one colour per value"
+        # none: a map of no located hospital had a bar of classes that were not there
+        scale = "one colour per value" if len(distinct) else f"no {noun} with a value"
     else:
         # a value's class from the share of values below it: equal values share a class, and a
         # class no value starts in is dropped (the numbering closes up)

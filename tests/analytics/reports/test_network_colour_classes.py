@@ -85,3 +85,9 @@ def test_equal_values_share_a_class_and_distinct_ones_do_not_while_there_is_room
     values: list[float], index: list[int]
 ) -> None:
     assert colour_classes(values, "hospitals").index.tolist() == index
+
+
+def test_no_value_is_no_class_and_the_bar_says_so() -> None:
+    classes = colour_classes([float("nan")], "hospitals")
+    assert classes.index.tolist() == [-1] and classes.labels == ()
+    assert classes.scale == "no hospitals with a value"
