@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.service.test_browser import pytestmark, wait_until
-from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
+from tests.service.test_browser_desk import Desk, browser, desk, log_in, patient_pages
 from tests.service.test_browser_form_sending import held_back
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
@@ -151,3 +151,23 @@ def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(browser:
         _done(page, language, "walk_in")  # the visit it opened, not "already open today"
         opened = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?"
         assert desk.count(opened, mrn) == 1
+
+
+def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
+    browser: object, desk: Desk
+) -> None:
+    """The clinician's "Confirm" (proposed -> sent) pressed again: the step is recorded once and
+    the page says it was sent, where it said "its status has already changed (perhaps someone else
+    did this)" - a step made by someone else is still refused so."""
+    for language, width in (("zh", 360), ("en", 768)):
+        referral, encounter = desk.referred(f"RESENT-CONFIRM-{language}")
+        page: Any = log_in(browser, desk, Role.clinician, width, language)
+        page.goto(f"{desk.url}/encounters/{encounter}")
+        _on_clock(page)
+        confirm = page.locator(f"form[action='/referrals/{referral}/status'] button[value=sent]")
+        _press_twice(page, f"**/referrals/{referral}/status", confirm, language)
+        assert re.search(rf"/encounters/{encounter}$", page.url), page.url
+        _done(page, language, "referral_sent")
+        sent = "SELECT count(*) FROM referral_events WHERE referral_id = ? AND to_status = 'sent'"
+        assert desk.count(sent, referral) == 1
+        page.close()

@@ -13,6 +13,7 @@ from referral import closure, facilities, lifecycle, patients, referrals, store
 from referral import encounter_context as visit_history
 from referral.clock import Clock
 from referral.closure import REASON_LIMIT
+from referral.errors import TransitionError
 from referral.records import OLDEST_YEARS, FeedbackIn
 from triage.assessment import Disposition
 from triage.errors import UserInputError
@@ -430,17 +431,28 @@ def referral_status(
                 says="error.feedback_justified",
             )
         feedback = FeedbackIn(justified=justified == "yes", diagnosis=diagnosis.strip() or None)
-    row = referrals.transition(
-        rt.databases.get(),
-        referral_id,
-        status,
-        actor=who.username,
-        note=note.strip() or None,
-        feedback=feedback,
-    )
-    rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
+    db = rt.databases.get()
     target = back if back.startswith("/") and not back.startswith("//") else "/referrals"
+    try:
+        row = referrals.transition(
+            db, referral_id, status, actor=who.username, note=note.strip() or None, feedback=feedback
+        )
+    except TransitionError:
+        # the step pressed again after "no answer" (app.js), the first press recorded: said as done
+        if not _last_step_by(db, referral_id, status, who.username):
+            raise
+        return stored(request, target, f"referral_{status}")
+    rt.hub.publish("queue", encounter_id=row["encounter_id"], referral_id=row["id"])
     return stored(request, target, f"referral_{status}")  # said once where the step was recorded
+
+
+def _last_step_by(db: Database, referral_id: int, status: str, user: str) -> bool:
+    """Whether the referral's latest status change was to ``status``, by ``user``."""
+    last = db.conn.execute(
+        "SELECT to_status, actor FROM referral_events WHERE referral_id = ? ORDER BY id DESC LIMIT 1",
+        [referral_id],
+    ).fetchone()
+    return last is not None and tuple(last) == (status, user)
 
 
 @router.get("/devices")
