@@ -395,13 +395,17 @@ class Gateway:
         if wire is not None:
             for switch in decoded.tolerated:
                 wire.note(f"tolerance switch fired: {switch}")
+        fatal = None if decoded.fatal is None else decoded.fatal.partition(": ")[0]
+        again = run is not None and run.quarantined_again(fatal)  # the same again: said once
         if decoded.fatal is not None:
             record_quarantine(self._db, message, reason=decoded.fatal, byte_offset=decoded.fatal_offset)
             status.quarantined += 1
             # what, where and how to fix; quoted values, which may be patient data, elided
             sentence = quarantine_sentence(decoded.fatal, decoded.fatal_offset, pieces)
             status.last_error = sentence  # the service's device panel shows it
-            log.warning("device %s: %s", endpoint.device_id, sentence)
+            log.log(
+                logging.DEBUG if again else logging.WARNING, "device %s: %s", endpoint.device_id, sentence
+            )
             return
         message = NewDeviceMessage(
             device_id=message.device_id,

@@ -1,5 +1,5 @@
 """Runs of bad input in one gateway session (``devices.gateway``): the stray bytes it quarantines
-one row a run."""
+one row a run, and whole messages quarantined one after another for one reason, one warning a run."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ class StrayRun:
         self.quarantine_id: int | None = None
         self.size = 0  # bytes in the row
         self.end_offset: int | None = None  # the stream byte after the run's last byte
+        #: the reason of the messages quarantined whole one after another, none stored between: a
+        #: line device at the wrong baud rate sends nothing else, a line a second
+        self.quarantined: str | None = None
 
     def end(self) -> None:
         self.reason, self.quarantine_id, self.size, self.end_offset = None, None, 0, None
@@ -25,3 +28,10 @@ class StrayRun:
         return (
             self.quarantine_id is not None and self.reason == junk.reason and self.end_offset == junk.offset
         )
+
+    def quarantined_again(self, reason: str | None) -> bool:
+        """Note the message just decoded (``reason``: why it was quarantined whole, None when it was
+        stored) and say whether it goes on a run of such messages: said once, counted each."""
+        again = reason is not None and reason == self.quarantined
+        self.quarantined = reason
+        return again

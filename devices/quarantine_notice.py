@@ -46,6 +46,8 @@ def _hint(reason: str, detail: str) -> str:
         return "; check the device's delimiter settings"
     if "must start with MSH" in detail or "does not start with an H record" in detail:
         return "; check the profile's protocol: the device may speak another one"
+    if reason == "unparseable_line":  # a device at another baud rate or parity sends nothing else
+        return "; on a serial port also check the baud rate and parity"
     return ""
 
 
