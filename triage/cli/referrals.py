@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Referral log: migrate the database, list/show referrals, export, stats, verify the audit trail,"
-    " back it up and restore it; review referrals whose basis a device corrected (basis-changes,"
-    " acknowledge, cancel).",
-    short_help="Referral log: migrate, list/show, export, stats, verify the audit trail, back up and restore;"
-    " review referrals whose basis a device corrected.",
+    " back it up and restore it; its staff accounts and API tokens, on the service's machine (users,"
+    " tokens); review referrals whose basis a device corrected (basis-changes, acknowledge, cancel).",
+    short_help="Referral log: migrate, list/show, export, stats, verify the audit trail, back up and restore,"
+    " staff accounts; review referrals whose basis a device corrected.",
     no_args_is_help=True,
 )
 facilities_app = typer.Typer(help="Facility directory: load from CSV, list.", no_args_is_help=True)
