@@ -93,25 +93,10 @@ TABLE_A = {
         0.8954,
     ),
 }
+_INPUTS = ("age", "tc_mgdl", "hdl_mgdl", "sbp", "on_antihypertensives", "current_smoker", "diabetes")
 PEOPLE = {
-    "guideline-example": dict(
-        age=55.0,
-        tc_mgdl=213.0,
-        hdl_mgdl=50.0,
-        sbp=120.0,
-        on_antihypertensives=False,
-        current_smoker=False,
-        diabetes=False,
-    ),
-    "treated-smoker-diabetic": dict(
-        age=65.0,
-        tc_mgdl=250.0,
-        hdl_mgdl=40.0,
-        sbp=150.0,
-        on_antihypertensives=True,
-        current_smoker=True,
-        diabetes=True,
-    ),
+    "guideline-example": dict(zip(_INPUTS, (55.0, 213.0, 50.0, 120.0, False, False, False), strict=True)),
+    "treated-smoker-diabetic": dict(zip(_INPUTS, (65.0, 250.0, 40.0, 150.0, True, True, True), strict=True)),
 }
 GUIDELINE = PEOPLE["guideline-example"]
 
