@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import socket
+import sys
 from pathlib import Path
 from types import FrameType
 
@@ -205,8 +207,22 @@ def _say_kept(log: Path, folder: Path | None) -> None:
     to delete."""
     delete = f"; delete {folder} when done" if folder is not None else ""
     db = shlex.quote(str(log))
+    triage = triage_command()
     _say(
-        f"its referral log stays: {log} (what the demo did: triage referrals stats --db {db};"
-        f" triage referrals list --db {db}){delete}",
+        f"its referral log stays: {log} (what the demo did: {triage} referrals stats --db {db};"
+        f" {triage} referrals list --db {db}){delete}",
         err=True,
     )
+
+
+def triage_command() -> str:
+    """``triage`` as the user runs it from where this one was started: ``triage`` when the PATH finds
+    this one, else its path as it was started (``.venv/bin/triage``, as `make run` starts it: a fresh
+    clone's shell has no venv on its PATH, so a pasted ``triage ...`` was "command not found")."""
+    ran = Path(sys.argv[0])
+    if ran.name != "triage" or not ran.is_file():  # python -m triage
+        ran = Path(sys.executable).with_name("triage")
+    found = shutil.which("triage")
+    if found is not None and Path(found).resolve() == ran.resolve():
+        return "triage"
+    return shlex.quote(str(ran))

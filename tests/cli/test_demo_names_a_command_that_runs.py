@@ -1,0 +1,69 @@
+"""What `make run` leaves a first-day user when the demo stops: `its referral log stays: ... (what
+the demo did: triage referrals stats --db ...)`. `make run` starts `.venv/bin/triage demo`, and a
+fresh clone's shell has no `triage` on its PATH (the venv is not activated), so the line it pasted
+said `bash: triage: command not found`. Now the line names the `triage` that ran the demo when the
+PATH would not find it (`.venv/bin/triage` from the repository's folder, as make runs it), and plain
+`triage` when the PATH does. A real demo process; the named command run through a shell as pasted."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.cli.running import TRIAGE, environment, run
+from tests.service.test_serve_startup import unstamped
+
+
+def _kept_line(stderr: str) -> str:
+    kept = next((line for line in unstamped(stderr) if line.startswith("its referral log stays: ")), None)
+    assert kept is not None, stderr
+    return kept
+
+
+def test_without_triage_on_the_path_the_line_names_the_one_that_ran(tmp_path: Path) -> None:
+    venv = tmp_path / "clone" / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "triage").symlink_to(TRIAGE)  # as make runs it: .venv/bin/triage from the clone's folder
+    bare = {
+        **environment(),
+        "PATH": os.pathsep.join(
+            p for p in os.environ["PATH"].split(os.pathsep) if shutil.which("triage", path=p) is None
+        ),
+    }
+    demo = [".venv/bin/triage", "demo", "--seconds", "2", "--interval", "1", "--port", "0"]
+    done = subprocess.run(
+        demo,
+        cwd=tmp_path / "clone",
+        env=bare | {"TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    kept = _kept_line(done.stderr)
+    command = re.search(r"\(what the demo did: (\S+) referrals stats --db (\S+);", kept)
+    assert command is not None and command[1] == ".venv/bin/triage", kept
+    stats = subprocess.run(
+        command[0][len("(what the demo did: ") : -1],
+        shell=True,
+        cwd=tmp_path / "clone",
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert stats.returncode == 0 and "encounters: " in stats.stdout, stats.stderr
+
+
+def test_with_triage_on_the_path_the_line_says_triage(tmp_path: Path) -> None:
+    result = run(
+        ["demo", "--seconds", "2", "--interval", "1", "--port", "0"],
+        tmp_path,
+        timeout=120,
+        TMPDIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(what the demo did: triage referrals stats --db " in _kept_line(result.stderr)
