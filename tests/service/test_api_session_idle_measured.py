@@ -10,25 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
-from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
-from tests.service.test_security_clock_set_back import Clocks
-from triage.service import create_app
-from triage.service.auth import SESSION_COOKIE, Role
+from tests.service.test_security_clock_set_back import Clocks, signed_in
+from triage.service.auth import Role
 
 
 def test_a_short_idle_limit_counts_from_the_last_request(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    copy_seeded(seeded, tmp_path)
     clocks = Clocks()
-    app = create_app(make_settings(tmp_path, idle_logout_s=120), wall=clocks.forward())
-    with live_server(app) as base, httpx.Client(base_url=base, timeout=10) as client:
-        logged_in = client.post(
-            "/login", data={"username": Role.nurse.value, "password": PASSWORD}, follow_redirects=False
-        )
-        assert logged_in.status_code == 303 and SESSION_COOKIE in client.cookies, logged_in.text
+    with signed_in(tmp_path, seeded, clocks, idle_logout_s=120) as client:
         for step in (10, 10, 10, 10, 10, 9):  # working: a request every few seconds for 59 s
             clocks.on(step)
             assert client.get("/api/v1/queue").status_code == 200

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -96,17 +98,26 @@ def test_an_expired_token_stays_expired_when_the_clock_is_set_back(
         assert client.get("/api/v1/devices", headers=bridge).status_code == 401, "revived by a restart"
 
 
-def test_a_session_s_idle_limit_counts_on_when_the_clock_is_set_back(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
+@contextmanager
+def signed_in(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], clocks: Clocks, idle_logout_s: int
+) -> Iterator[httpx.Client]:
+    """A client signed in as the nurse on the service on a real server, on ``clocks``."""
     copy_seeded(seeded, tmp_path)
-    clocks = Clocks()
-    app = create_app(make_settings(tmp_path, idle_logout_s=1800), wall=clocks.forward())
+    app = create_app(make_settings(tmp_path, idle_logout_s=idle_logout_s), wall=clocks.forward())
     with live_server(app) as base, httpx.Client(base_url=base, timeout=10) as client:
         logged_in = client.post(
             "/login", data={"username": Role.nurse.value, "password": PASSWORD}, follow_redirects=False
         )
         assert logged_in.status_code == 303 and SESSION_COOKIE in client.cookies, logged_in.text
+        yield client
+
+
+def test_a_session_s_idle_limit_counts_on_when_the_clock_is_set_back(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    clocks = Clocks()
+    with signed_in(tmp_path, seeded, clocks, idle_logout_s=1800) as client:
         clocks.on(25 * 60)
         assert client.get("/queue", follow_redirects=False).status_code == 200
         clocks.wall_at -= 2 * 3600  # set back two hours
