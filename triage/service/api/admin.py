@@ -279,7 +279,8 @@ def enable_user(username: str, rt: RuntimeDep, who: Admin) -> UserOut:
 
 @router.post("/tokens/revoke", summary="Revoke an API token")
 def revoke_token(body: TokenRevoke, rt: RuntimeDep, who: Admin) -> TokenRevoked:
-    """The token is refused from its next request on (401 ``invalid_token``); audited
+    """The token is refused from its next request on (401 ``not_authenticated``, its
+    ``WWW-Authenticate`` saying ``error="invalid_token"``); audited
     ``token.revoke``. A token not known, or already revoked, is a 404."""
     if body.id is not None:
         rt.accounts.revoke_token_id(body.id, actor=who.username)
