@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -35,6 +35,7 @@ from tests.service.test_browser_desk import CALM, Desk, browser, log_in
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
+from triage.service.server import ClinicServer
 
 __all__ = ["browser", "pytestmark"]
 
@@ -50,8 +51,9 @@ def _listening(port: int = 0) -> socket.socket:
 
 @contextmanager
 def _serving(app: FastAPI, sock: socket.socket) -> Iterator[str]:
-    """``app`` on a real uvicorn server on ``sock``, ready; stopped (the port closed) on leaving."""
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error"))
+    """``app`` on the service's own uvicorn server (``triage serve``'s) on ``sock``, ready; stopped
+    on leaving as a SIGTERM stops it (its live streams ended, the port closed)."""
+    server = ClinicServer(app, "127.0.0.1", sock.getsockname()[1], log_level="error")
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -63,8 +65,11 @@ def _serving(app: FastAPI, sock: socket.socket) -> Iterator[str]:
     try:
         yield base
     finally:
+        app.state.runtime.stopping = True  # as ClinicServer.handle_exit on SIGTERM
+        app.state.runtime.hub.close()
         server.should_exit = True
-        thread.join(10)
+        thread.join(20)
+        assert not thread.is_alive(), "the service did not stop"
         sock.close()
 
 
@@ -74,14 +79,18 @@ def _temperatures(path: Path, encounter: int) -> int:
         return int(db.execute(query, [encounter]).fetchone()[0])
 
 
+def _clinic(folder: Path, seeded: Any) -> tuple[Path, dict[Role, str], Any]:
+    """A clinic's folder with the seeded log: (folder, the roles' API tokens, its settings)."""
+    folder.mkdir()
+    tokens = copy_seeded(seeded, folder)
+    return folder, tokens, make_settings(folder)
+
+
 def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterwards(
     browser: object, tmp_path: Path, seeded: Any
 ) -> None:
     for language, width in (("zh", 390), ("en", 768)):
-        folder = tmp_path / language
-        folder.mkdir()
-        tokens = copy_seeded(seeded, folder)
-        settings = make_settings(folder)
+        folder, tokens, settings = _clinic(tmp_path / language, seeded)
         first = _listening()
         port = first.getsockname()[1]
         with _serving(app := create_app(settings), first) as url:
@@ -114,3 +123,32 @@ def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterw
             expect(page.locator("#done")).to_have_text(f"✓ {catalogue(language)('done.vitals')}")
             assert _temperatures(folder / "clinic.db", encounter) == 1
             page.close()
+
+
+def test_the_queue_says_its_updates_stopped_and_catches_up_when_the_service_is_back(
+    browser: object, tmp_path: Path, seeded: Any
+) -> None:
+    """The queue's "Live updates interrupted - reconnecting" is said in a live region (a screen
+    reader reads it; it was a plain paragraph whose text changed unannounced), and once the service
+    is back the rows are read again: a patient registered meanwhile sent its event to nobody, and
+    the queue said "Live" again over rows out of date until the next event."""
+    for language, width in (("zh", 390), ("en", 768)):
+        _folder, tokens, settings = _clinic(tmp_path / language, seeded)
+        first = _listening()
+        port = first.getsockname()[1]
+        words = catalogue(language)
+        with _serving(app := create_app(settings), first) as url:
+            page: Any = log_in(browser, Desk(url, app, tokens), Role.nurse, width, language)
+            live = page.get_by_role("status").filter(has_text=words("queue.live"))
+            expect(live).to_have_count(1)
+        expect(page.get_by_role("status").filter(has_text=words("queue.offline"))).to_have_count(1)
+        # a walk-in registered while this service is down (through another process on the same log)
+        mrn = f"MEANWHILE-{language}"
+        with TestClient(create_app(settings)) as other:
+            headers = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
+            body = {"patient": {"mrn": mrn}, "observations": CALM}
+            assert other.post("/api/v1/assessments", json=body, headers=headers).status_code == 201
+        with _serving(create_app(settings), _listening(port)):  # the same port, the same log
+            expect(live).to_have_count(1, timeout=20_000)  # reconnected (the stream retries every 2 s)
+            expect(page.locator("#queue")).to_contain_text(mrn)
+        page.close()

@@ -1,16 +1,20 @@
-// Live queue: one server-sent-events connection; any "queue" event makes htmx re-read the rows.
+// Live queue: one server-sent-events connection; any "queue" event makes htmx re-read the rows. Back
+// after an interruption (the service restarting, the network down), the rows are read again: what
+// changed meanwhile sent its event to nobody, and the queue went on "live" but out of date.
 (function () {
   var status = document.getElementById("live-status");
   if (!status || !window.EventSource) { return; }
   function connect() {
-    var source = new EventSource("/events");
+    var source = new EventSource("/events"), interrupted = false;
     source.addEventListener("hello", function () {
       status.textContent = status.dataset.live; status.classList.remove("offline");
+      if (interrupted) { interrupted = false; document.body.dispatchEvent(new Event("queue-changed")); }
     });
     source.addEventListener("queue", function () {
       document.body.dispatchEvent(new Event("queue-changed"));
     });
     source.onerror = function () {
+      interrupted = true;
       status.textContent = status.dataset.offline; status.classList.add("offline");
       // The stream of a session that ended ends, and its reconnection meets the login page, not a
       // stream: the browser gives up (CLOSED). Re-read the rows as an event would, so the page
