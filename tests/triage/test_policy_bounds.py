@@ -36,103 +36,118 @@ def _later(key: str, minutes: int, subject: str, limit: str, why: str = "") -> s
     return f"{key}: {minutes} would re-assess {subject} later than {limit} minutes{why}; allowed: {allowed} {LATER}"
 
 
-# (table, key, value as written in the file, what is said when refused; None: taken)
+def _ge(key: str, value: str, bound: str) -> str:
+    return f"{key}: Input should be greater than or equal to {bound} (got {value})"
+
+
+def _le(key: str, value: str, bound: str) -> str:
+    return f"{key}: Input should be less than or equal to {bound} (got {value})"
+
+
+# (table, key, just inside, on the bound, just outside - as written in the file -, what is said of
+# the value just outside)
 BOUNDS = [
-    # [glucose] critical_low_mmol_l: 3.0 (ADA level 2) to 4.0
-    ("glucose", "critical_low_mmol_l", "2.99", f"glucose.critical_low_mmol_l: 2.99 {GLUCOSE_LOW}"),
-    ("glucose", "critical_low_mmol_l", "3.0", None),
-    ("glucose", "critical_low_mmol_l", "3.01", None),
-    ("glucose", "critical_low_mmol_l", "3.99", None),
-    ("glucose", "critical_low_mmol_l", "4.0", None),
+    # [glucose] critical_low_mmol_l: 3.0 (ADA level 2) to 4.0; critical_high_mmol_l: 11.1 to the built-in 22.2
     (
         "glucose",
         "critical_low_mmol_l",
-        "4.01",
-        "glucose.critical_low_mmol_l: Input should be less than or equal to 4 (got 4.01)",
+        "3.01",
+        "3.0",
+        "2.99",
+        f"glucose.critical_low_mmol_l: 2.99 {GLUCOSE_LOW}",
     ),
-    # [glucose] critical_high_mmol_l: 11.1 to the built-in 22.2
+    (
+        "glucose",
+        "critical_low_mmol_l",
+        "3.99",
+        "4.0",
+        "4.01",
+        _le("glucose.critical_low_mmol_l", "4.01", "4"),
+    ),
     (
         "glucose",
         "critical_high_mmol_l",
+        "11.11",
+        "11.1",
         "11.09",
-        "glucose.critical_high_mmol_l: Input should be greater than or equal to 11.1 (got 11.09)",
+        _ge("glucose.critical_high_mmol_l", "11.09", "11.1"),
     ),
-    ("glucose", "critical_high_mmol_l", "11.1", None),
-    ("glucose", "critical_high_mmol_l", "11.11", None),
-    ("glucose", "critical_high_mmol_l", "22.19", None),
-    ("glucose", "critical_high_mmol_l", "22.2", None),
-    ("glucose", "critical_high_mmol_l", "22.21", f"glucose.critical_high_mmol_l: 22.21 {GLUCOSE_HIGH}"),
+    (
+        "glucose",
+        "critical_high_mmol_l",
+        "22.19",
+        "22.2",
+        "22.21",
+        f"glucose.critical_high_mmol_l: 22.21 {GLUCOSE_HIGH}",
+    ),
     # [freshness] default_hours and [freshness.hours] <code>: 1 to 876600 hours (100 years)
-    ("freshness", "default_hours", "0.99", f"freshness.default_hours: 0.99 {STALE}"),
-    ("freshness", "default_hours", "1", None),
-    ("freshness", "default_hours", "1.01", None),
-    ("freshness", "default_hours", "876599.99", None),
-    ("freshness", "default_hours", "876600", None),
+    ("freshness", "default_hours", "1.01", "1", "0.99", f"freshness.default_hours: 0.99 {STALE}"),
     (
         "freshness",
         "default_hours",
+        "876599.99",
+        "876600",
         "876600.01",
-        "freshness.default_hours: Input should be less than or equal to 876600 (got 876600.01)",
+        _le("freshness.default_hours", "876600.01", "876600"),
     ),
-    ("freshness.hours", "spo2", "0.99", f"freshness.hours.spo2: 0.99 {STALE}"),
-    ("freshness.hours", "spo2", "1", None),
-    ("freshness.hours", "spo2", "876600", None),
+    ("freshness.hours", "spo2", "1.01", "1", "0.99", f"freshness.hours.spo2: 0.99 {STALE}"),
     (
         "freshness.hours",
         "spo2",
+        "876599.99",
+        "876600",
         "876600.01",
-        "freshness.hours.spo2: Input should be less than or equal to 876600 (got 876600.01)",
+        _le("freshness.hours.spo2", "876600.01", "876600"),
     ),
     # [freshness] future_tolerance_minutes: 0 to 60
     (
         "freshness",
         "future_tolerance_minutes",
+        "0.01",
+        "0",
         "-0.01",
-        "freshness.future_tolerance_minutes: Input should be greater than or equal to 0 (got -0.01)",
+        _ge("freshness.future_tolerance_minutes", "-0.01", "0"),
     ),
-    ("freshness", "future_tolerance_minutes", "0", None),
-    ("freshness", "future_tolerance_minutes", "0.01", None),
-    ("freshness", "future_tolerance_minutes", "59.99", None),
-    ("freshness", "future_tolerance_minutes", "60", None),
     (
         "freshness",
         "future_tolerance_minutes",
+        "59.99",
+        "60",
         "60.01",
         "freshness.future_tolerance_minutes: 60.01 would use a reading stamped up to 60.01 minutes after the"
         " assessment time (a device clock set wrong) as the latest, superseding every reading taken since;"
         " allowed: 0 to 60 minutes",
     ),
     # [recheck_minutes]: 0 or more; the urgent ones at most the built-in, the lower ones at most 14 / 90 days
-    ("recheck_minutes", "local_care", "-1", "recheck_minutes.local_care: must be 0 or more, got -1"),
-    ("recheck_minutes", "local_care", "0", None),
-    ("recheck_minutes", "emergency_transfer", "14", None),
-    ("recheck_minutes", "emergency_transfer", "15", None),
+    (
+        "recheck_minutes",
+        "local_care",
+        "1",
+        "0",
+        "-1",
+        "recheck_minutes.local_care: must be 0 or more, got -1",
+    ),
     (
         "recheck_minutes",
         "emergency_transfer",
+        "14",
+        "15",
         "16",
         _later("recheck_minutes.emergency_transfer", 16, "emergency_transfer", "the built-in 15"),
     ),
-    ("recheck_minutes", "urgent_referral", "59", None),
-    ("recheck_minutes", "urgent_referral", "60", None),
     (
         "recheck_minutes",
         "urgent_referral",
+        "59",
+        "60",
         "61",
         _later("recheck_minutes.urgent_referral", 61, "urgent_referral", "the built-in 60"),
     ),
-    ("recheck_minutes", "insufficient_data", "0", None),
-    (
-        "recheck_minutes",
-        "insufficient_data",
-        "1",
-        _later("recheck_minutes.insufficient_data", 1, "insufficient_data", "the built-in 0"),
-    ),
-    ("recheck_minutes", "routine_referral", "20159", None),
-    ("recheck_minutes", "routine_referral", "20160", None),
     (
         "recheck_minutes",
         "routine_referral",
+        "20159",
+        "20160",
         "20161",
         _later(
             "recheck_minutes.routine_referral",
@@ -142,11 +157,11 @@ BOUNDS = [
             " (14 days: a referral is followed up within 2 weeks)",
         ),
     ),
-    ("recheck_minutes", "local_care", "129599", None),
-    ("recheck_minutes", "local_care", "129600", None),
     (
         "recheck_minutes",
         "local_care",
+        "129599",
+        "129600",
         "129601",
         _later(
             "recheck_minutes.local_care",
@@ -161,17 +176,16 @@ BOUNDS = [
     (
         "rules.hypoglycaemia_level1",
         "recheck_minutes",
+        "1",
+        "0",
         "-1",
-        "rules.hypoglycaemia_level1.recheck_minutes: Input should be greater than or equal to 0 (got -1)",
+        _ge("rules.hypoglycaemia_level1.recheck_minutes", "-1", "0"),
     ),
-    ("rules.hypoglycaemia_level1", "recheck_minutes", "0", None),
-    ("rules.hypoglycaemia_level1", "recheck_minutes", "14", None),
-    ("rules.hypoglycaemia_level1", "recheck_minutes", "15", None),
-    ("rules.spo2_low", "recheck_minutes", "129599", None),
-    ("rules.spo2_low", "recheck_minutes", "129600", None),
     (
         "rules.spo2_low",
         "recheck_minutes",
+        "129599",
+        "129600",
         "129601",
         _later(
             "rules.spo2_low.recheck_minutes",
@@ -181,13 +195,27 @@ BOUNDS = [
             " (the longest any disposition may have: local_care's 90 days: at least 4 follow-ups a year)",
         ),
     ),
-    # [models.<name>] threshold: a probability strictly between 0 and 1
+]
+# the bounds with no value on them that is taken: insufficient_data is re-checked now (0, taken; 1
+# refused), a rule's own interval is its longest (level-1 hypoglycaemia: 15 and 14 taken), a model's
+# threshold is a probability strictly between 0 and 1, models.max_level at most urgent_referral
+ALSO_TAKEN = [
+    ("recheck_minutes", "insufficient_data", "0"),
+    ("rules.hypoglycaemia_level1", "recheck_minutes", "14"),
+    ("rules.hypoglycaemia_level1", "recheck_minutes", "15"),
+    ("models.cvd10", "threshold", "0.0001"),
+    ("models.cvd10", "threshold", "0.9999"),
+    ("models", "max_level", '"urgent_referral"'),
+]
+ALSO_REFUSED = [
+    (
+        "recheck_minutes",
+        "insufficient_data",
+        "1",
+        _later("recheck_minutes.insufficient_data", 1, "insufficient_data", "the built-in 0"),
+    ),
     ("models.cvd10", "threshold", "0", "models.cvd10.threshold: Input should be greater than 0 (got 0)"),
-    ("models.cvd10", "threshold", "0.0001", None),
-    ("models.cvd10", "threshold", "0.9999", None),
     ("models.cvd10", "threshold", "1", "models.cvd10.threshold: Input should be less than 1 (got 1)"),
-    # [models] max_level: at most urgent_referral
-    ("models", "max_level", '"urgent_referral"', None),
     (
         "models",
         "max_level",
@@ -218,8 +246,10 @@ def _setting(policy: Policy, table: str, key: str) -> object:
     return getattr(policy.models, key).value
 
 
-REFUSED = [b for b in BOUNDS if b[3] is not None]
-TAKEN = [b[:3] for b in BOUNDS if b[3] is None]
+REFUSED = [(table, key, outside, said) for table, key, _, _, outside, said in BOUNDS] + ALSO_REFUSED
+TAKEN = [
+    (table, key, value) for table, key, inside, on, _, _ in BOUNDS for value in (inside, on)
+] + ALSO_TAKEN
 
 
 @pytest.mark.parametrize(("table", "key", "value", "said"), REFUSED, ids=[f"{b[1]}={b[2]}" for b in REFUSED])
