@@ -87,7 +87,11 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--drop-ack", help="Fault: probability of losing each reply byte.")
         ] = 0.0,
         disconnect: Annotated[
-            float, typer.Option(help="Fault: probability of a disconnect before each write (TCP).")
+            float,
+            typer.Option(
+                help="Fault: probability of a disconnect before each write (--tcp, --port: the link closed "
+                "and opened again; --pty: a power cycle, the device starting over on the same wire)."
+            ),
         ] = 0.0,
         drip: Annotated[float, typer.Option(min=0, help="Fault: seconds between pieces (slow drip).")] = 0.0,
         refuse_operator_list: Annotated[
