@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from referral import associations
+from referral.inbox import NewDeviceMessage, record_message
 from tests.service.test_browser import pytestmark, wait_until
 from tests.service.test_browser_desk import Desk, browser, desk, log_in, patient_pages
 from tests.service.test_browser_form_sending import held_back
@@ -171,3 +173,21 @@ def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
         sent = "SELECT count(*) FROM referral_events WHERE referral_id = ? AND to_status = 'sent'"
         assert desk.count(sent, referral) == 1
         page.close()
+
+
+def test_a_device_detached_again_after_no_answer_is_not_refused(browser: object, desk: Desk) -> None:
+    """Detach pressed again on the patient page: the first press ended the association, and the
+    second met "device ... is not attached to any encounter" (404); now it leads where the first
+    would have. A device someone else detached, or detached for another reason, is still refused."""
+    db = desk.app.state.runtime.databases.get()
+    for language, _width, page, made in patient_pages(browser, desk, "RESENT-DETACH", Role.nurse):
+        device = f"ward-oximeter-{language}"
+        record_message(db, NewDeviceMessage(device_id=device, session_id="s", protocol="line", raw=b"x"), [])
+        associations.associate(db, device, made["encounter_id"], actor="nurse", reason="on the finger")
+        page.reload()
+        _on_clock(page)
+        detach = page.locator(f"form[action='/devices/{device}/detach'] button[type=submit]")
+        _press_twice(page, f"**/devices/{device}/detach", detach, language)
+        assert re.search(rf"/encounters/{made['encounter_id']}$", page.url), page.url
+        ended = "SELECT count(*) FROM device_associations WHERE device_id = ? AND ended_at IS NOT NULL"
+        assert desk.count(ended, device) == 1

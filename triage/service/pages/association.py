@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from referral import associations, review
 from referral.associations import Association
 from referral.clock import Clock
+from referral.errors import NotFoundError
 from triage.errors import UserInputError
 from triage.service import associations as attaching
 from triage.service.api.deps import RecordId, runtime_of
@@ -148,5 +149,12 @@ def detach(
 ) -> Response:
     text = reason.strip() or catalogue(who.language)("assoc.panel_reason")
     rt = runtime_of(request)
-    attaching.detach(rt, rt.databases.get(), device_id, actor=who.username, reason=text)
+    db = rt.databases.get()
+    try:
+        attaching.detach(rt, db, device_id, actor=who.username, reason=text)
+    except NotFoundError:
+        # pressed again after "no answer" (app.js), the first press recorded: the page it leads to
+        last = associations.history(db, device_id, limit=1)
+        if not last or (last[0].ended_by, last[0].end_reason) != (who.username, text):
+            raise
     return RedirectResponse(_back(back, "/devices"), status_code=303)
