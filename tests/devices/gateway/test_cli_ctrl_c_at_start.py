@@ -41,6 +41,13 @@ def _writer_when_read(fifo: Path, process: subprocess.Popen[str], timeout_s: flo
     raise AssertionError(f"the command did not open {fifo} within {timeout_s:g} s")
 
 
+def _ended(process: subprocess.Popen[str]) -> None:
+    """Killed if the test left it running (the Ctrl-C lost)."""
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -62,18 +69,11 @@ def test_ctrl_c_while_starting_with_sigint_ignored_stops_the_command(argv: list[
         cwd=tmp_path,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as a script's `&`
     )
-    writer = None
-    try:
-        writer = _writer_when_read(fifo, process)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(_ended, process)
+        cleanup.callback(os.close, _writer_when_read(fifo, process))
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-        if writer is not None:
-            with contextlib.suppress(OSError):
-                os.close(writer)
     assert process.returncode == 130, out + err
     assert err.strip().splitlines()[-1] == "aborted", err
     assert "Traceback" not in err

@@ -97,15 +97,16 @@ def test_an_appended_report_is_final_and_an_amended_result_corrects_the_stored_o
     assert _rows(amended) == [("corrected", "91")]
 
 
-def _two_pending_and_a_final(control: str) -> bytes:
-    """Two OBX with status I and no value, then a final SpO2 (SYNTHETIC patient SIM-P1)."""
+def _two_pending_and_a_final(control: str, *, final: bool = True) -> bytes:
+    """Two OBX with status I and no value, then a final SpO2 (SYNTHETIC patient SIM-P1); without
+    ``final`` the two alone - a message of no result at all."""
     segments = [
         f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|{control}|P|2.5",
         "PID|1||SIM-P1",
         "OBR|1|SIM-S1",
         f"OBX|1|NM|HR||||||||I|||{NOW}",
         f"OBX|2|NM|RR||||||||I|||{NOW}",
-        f"OBX|3|NM|SPO2||88|%|||||F|||{NOW}",
+        *([f"OBX|3|NM|SPO2||88|%|||||F|||{NOW}"] if final else []),
     ]
     return VT + ("\r".join(segments) + "\r").encode() + FS_CR
 
@@ -150,18 +151,6 @@ def test_replay_says_each_obx_line_that_carried_no_result(
     ]
 
 
-def _pending_only(control: str) -> bytes:
-    """Two OBX with status I and no value, nothing else: a message of no result at all."""
-    segments = [
-        f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|{control}|P|2.5",
-        "PID|1||SIM-P1",
-        "OBR|1|SIM-S1",
-        f"OBX|1|NM|HR||||||||I|||{NOW}",
-        f"OBX|2|NM|RR||||||||I|||{NOW}",
-    ]
-    return VT + ("\r".join(segments) + "\r").encode() + FS_CR
-
-
 def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: Path) -> None:
     """`listen --json` printed one object per result and nothing else: a message of only pending
     OBX lines printed nothing, and a result's line did not say that its message had two more, so a
@@ -177,7 +166,10 @@ def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: 
     try:
         said = stderr_until_listening(listen)
         with socket.create_connection(("127.0.0.1", listening_port(said)), timeout=30) as device:
-            for message in (_pending_only("CTL-1"), _two_pending_and_a_final("CTL-2")):
+            for message in (
+                _two_pending_and_a_final("CTL-1", final=False),
+                _two_pending_and_a_final("CTL-2"),
+            ):
                 device.sendall(message)
                 answer = b""
                 while not answer.endswith(FS_CR):

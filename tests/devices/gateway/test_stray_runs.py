@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from devices.transports.pty import PtyLink
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_integrator_errors import warning_lines
 from tests.devices.gateway.test_integrator_errors_hl7 import _monitor_on_a_pty, _quarantined_sizes
@@ -30,25 +32,36 @@ def _rows(db_path: Path) -> list[tuple[bytes, int, str]]:
         ).fetchall()
 
 
-def test_two_runs_with_a_good_frame_between_are_two_rows_each_at_its_byte(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def _write(pty: PtyLink, writes: list[bytes], stray: list[int], db_path: Path) -> None:
+    """Write each of ``writes``, waiting until the stray bytes quarantined add up to ``stray``'s."""
+    for chunk, total in zip(writes, stray, strict=True):
+        await pty.write(chunk)
+        await wait_until(lambda: sum(_quarantined_sizes(db_path)) == total)  # noqa: B023 - awaited at once
+
+
+def _run(writes: Callable[[bytes, bytes], list[bytes]], stray: list[int], db_path: Path) -> tuple[int, bytes]:
+    """The ``writes`` made of a monitor's garbled bytes (the first 50, the next 40) to its pty:
+    the device's quarantined count, and those garbled bytes."""
     pty, endpoint, _message, garbled = _monitor_on_a_pty()
-    first, second = garbled[:50], garbled[50:90]
-    db_path = tmp_path / "clinic.db"
 
     async def scenario() -> int:
         async with running_gateway([endpoint], db_path) as gateway:
             await asyncio.wait_for(gateway.wait_open("monitor"), 5)
-            await pty.write(first)
-            await wait_until(lambda: sum(_quarantined_sizes(db_path)) == len(first))
-            await pty.write(ACK_FRAME + second)
-            await wait_until(lambda: sum(_quarantined_sizes(db_path)) == len(first) + len(second))
+            await _write(pty, writes(garbled[:50], garbled[50:90]), stray, db_path)
             await pty.close()
             return gateway.status()[0].quarantined
 
+    return asyncio.run(scenario()), garbled
+
+
+def test_two_runs_with_a_good_frame_between_are_two_rows_each_at_its_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db_path = tmp_path / "clinic.db"
     with caplog.at_level(logging.WARNING):
-        assert asyncio.run(scenario()) == 2
+        quarantined, garbled = _run(lambda first, second: [first, ACK_FRAME + second], [50, 90], db_path)
+    assert quarantined == 2
+    first, second = garbled[:50], garbled[50:90]
     (first_raw, first_at, first_time), (second_raw, second_at, second_time) = _rows(db_path)
     assert (first_raw, first_at) == (first, 0)
     assert (second_raw, second_at) == (second, len(first) + len(ACK_FRAME))
@@ -64,19 +77,8 @@ def test_a_line_end_read_alone_inside_a_run_stays_in_its_row(tmp_path: Path) -> 
     """A CR LF alone between frames is not worth reporting, but inside a run of stray bytes it is
     part of the run: it was dropped, so the run's row lacked it - and, runs now being bytes that
     follow each other, the run would have been cut in two."""
-    pty, endpoint, _message, garbled = _monitor_on_a_pty()
-    first, second = garbled[:50], garbled[50:90]
     db_path = tmp_path / "clinic.db"
-
-    async def scenario() -> None:
-        async with running_gateway([endpoint], db_path) as gateway:
-            await asyncio.wait_for(gateway.wait_open("monitor"), 5)
-            sent = b""
-            for chunk in (first, b"\r\n", second):
-                await pty.write(chunk)
-                sent += chunk
-                await wait_until(lambda: sum(_quarantined_sizes(db_path)) == len(sent))  # noqa: B023
-            await pty.close()
-
-    asyncio.run(scenario())
+    quarantined, garbled = _run(lambda first, second: [first, b"\r\n", second], [50, 52, 92], db_path)
+    assert quarantined == 1
+    first, second = garbled[:50], garbled[50:90]
     assert [(raw, at) for raw, at, _ in _rows(db_path)] == [(first + b"\r\n" + second, 0)]
