@@ -192,6 +192,7 @@ class TcpListener:
         self._sessions: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._closing = False
         self.refused = 0
+        self._refused_peers: set[str] = set()  # peers refused so far: each said once
 
     @property
     def address(self) -> tuple[str, int]:
@@ -233,11 +234,20 @@ class TcpListener:
         peer = str(peer_info[0]) if peer_info else "?"
         if not _is_allowed(peer, self._spec.allowed_peers):
             self.refused += 1
-            log.warning(
-                "device %s: refused TCP connection from %s (not in allowed_peers %s)",
+            # a device that retries every few seconds: said once a peer, counted each time
+            level = logging.DEBUG if peer in self._refused_peers else logging.WARNING
+            self._refused_peers.add(peer)
+            allowed = self._spec.allowed_peers
+            why = f"not in allowed_peers {sorted(allowed)}" if allowed else "no allowed_peers: loopback only"
+            log.log(
+                level,
+                "device %s: refused TCP connection from %s (%s); if it is the "
+                'device, allow it: --allow-peer %s, or [tcp] allowed_peers = ["%s"] in its profile',
                 self._name,
                 peer,
-                sorted(self._spec.allowed_peers),
+                why,
+                peer,
+                peer,
             )
             if self._on_refused is not None:
                 self._on_refused(peer)

@@ -199,6 +199,33 @@ def test_connection_from_an_address_not_allowed_is_refused_and_logged(
     assert "hl7-monitor" in caplog.text
 
 
+def test_a_refused_peer_is_one_warning_saying_how_to_allow_it(caplog: pytest.LogCaptureFixture) -> None:
+    """A device not in allowed_peers retries every few seconds: each refusal was a warning (a line
+    every few seconds all day), saying only 'not in allowed_peers []' - empty for 'loopback only' -
+    and not how to allow it. Now said once a peer (counted each time), with the setting. Loopback
+    TCP, a listener that allows another address only."""
+
+    async def scenario() -> int:
+        spec = TcpListenSpec(host="127.0.0.1", port=0, allowed_peers=frozenset({"10.20.30.40"}))
+        listener = TcpListener(spec, lambda link: asyncio.sleep(0), name="hl7-monitor")
+        await listener.start()
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection(*listener.address)
+            assert await asyncio.wait_for(reader.read(), 2) == b""  # closed on us
+            writer.close()
+        await listener.close()
+        return listener.refused
+
+    with caplog.at_level(logging.WARNING, logger="devices.transports.tcp"):
+        assert asyncio.run(scenario()) == 3
+    (said,) = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert said == (
+        "device hl7-monitor: refused TCP connection from 127.0.0.1 (not in allowed_peers ['10.20.30.40']); "
+        'if it is the device, allow it: --allow-peer 127.0.0.1, or [tcp] allowed_peers = ["127.0.0.1"] in '
+        "its profile"
+    )
+
+
 def test_listener_address_in_use_is_a_clear_error() -> None:
     async def scenario() -> None:
         first = TcpListener(TcpListenSpec(port=0), lambda link: asyncio.sleep(0), name="a")
