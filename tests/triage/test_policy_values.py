@@ -233,3 +233,14 @@ def test_insufficient_data_asked_for_says_why_it_cannot_be(
         f'policy file {path}: line 4: {said}: a {said.split(".")[0][:-1]} cannot ask for "insufficient_data"'
         " (the answer when no reading decides)"
     )
+
+
+def test_a_model_is_on_unless_its_table_switches_it_off(tmp_path: Path) -> None:
+    """A model the policy does not name, or whose table leaves out ``enabled``, is scored: the
+    default of ``enabled`` turned false left every test green (mutation testing of triage/policy.py)
+    while it would have switched every risk model off."""
+    path = tmp_path / "clinic.toml"
+    path.write_text('version = "c"\n[models.cvd10]\nthreshold = 0.25\n', encoding="utf-8")
+    for policy in (load_policy(), load_policy(path)):
+        assert policy.runtime.model("cvd10").enabled and policy.runtime.model("no_such_model").enabled
+        assert policy.models.for_model("cvd10").enabled and policy.models.for_model("no_such_model").enabled
