@@ -22,7 +22,7 @@ import pytest
 
 from referral import associations
 from referral.inbox import NewDeviceMessage, record_message
-from tests.service.test_browser import pytestmark, wait_until
+from tests.service.test_browser import assert_fits, pytestmark, wait_until
 from tests.service.test_browser_desk import Desk, browser, desk, log_in, patient_pages
 from tests.service.test_browser_form_sending import held_back
 from triage.service.auth import Role
@@ -51,6 +51,7 @@ def _press_twice(page: Any, address: str, button: Any, language: str) -> None:
         "said => [...document.querySelectorAll('.sending')].some(n => n.textContent === said)", arg=said
     )
     assert page.locator("form[aria-busy], [aria-disabled]").count() == 0, "ready to be pressed again"
+    assert_fits(page, f"no answer ({language})")
     page.unroute(address)
     with page.expect_navigation():
         button.click(no_wait_after=True)

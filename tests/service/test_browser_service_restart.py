@@ -30,7 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.service.conftest import copy_seeded, make_settings
-from tests.service.test_browser import pytestmark
+from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, log_in
 from triage.service import create_app
 from triage.service.auth import Role
@@ -115,6 +115,7 @@ def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterw
             page.wait_for_url(f"{url}/encounters/{encounter}")
             note = page.locator("#vitals-form .notice.restored")
             expect(note).to_have_text(catalogue(language)("draft.unanswered"))
+            assert_fits(page, f"the form put back ({language}, {width} px)")
             assert form.locator("input[name=temperature]").input_value() == "37.1", language
             assert form.locator("input[name=heart_rate]").input_value() == "88", language
             assert form.locator("input[name=form_key]").input_value() == key, "sent again with its key"
