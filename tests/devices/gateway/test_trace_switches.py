@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -139,3 +140,32 @@ def test_final_frames_without_the_records_cr_are_naked_unless_the_switch_is_on_t
 
     assert asyncio.run(switched()) == {"no_cr_before_etx": len(frames)}
     assert _fired(wire_dir, "analyzer") == {"no_cr_before_etx": len(frames)}
+
+
+@pytest.mark.parametrize("switched", [False, True], ids=["strict", "missing_l_record"])
+def test_a_message_ended_by_eot_without_its_l_record_is_held_unless_the_switch_says_so(
+    switched: bool, tmp_path: Path
+) -> None:
+    """missing_l_record had no gateway test: a device that sends no L record ends its message with
+    EOT. Strict, its results are stored preliminary (incomplete_message) and held; with the switch
+    they are final, the firing counted and in the session log. A real pty, SYNTHETIC results."""
+    base = simulator_profile("astm-analyzer", "analyzer")
+    profile = base.model_copy(
+        update={"tolerance": base.tolerance.model_copy(update={"missing_l_record": switched})}
+    )
+    frames = [build_frame(n + 1, r + b"\r", True) for n, r in enumerate(astm_records(SAMPLE)[:-1])]
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path, profile)
+    wire_dir = tmp_path / "wire"
+
+    async def scenario() -> Counter[str]:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire_dir) as gw:
+            await send_message(pty, frames)
+            await wait_until(lambda: count(db_path, "device_results") == 2)
+            await pty.close()
+            return Counter(gw.status()[0].tolerance_counts)
+
+    fired = asyncio.run(scenario())
+    with sqlite3.connect(db_path) as conn:
+        statuses = {status for (status,) in conn.execute("SELECT status FROM device_results")}
+    assert statuses == ({"final"} if switched else {"preliminary"})
+    assert fired == _fired(wire_dir, "analyzer") == ({"missing_l_record": 1} if switched else {})
