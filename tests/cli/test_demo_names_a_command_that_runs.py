@@ -3,7 +3,8 @@ the demo did: triage referrals stats --db ...)`. `make run` starts `.venv/bin/tr
 fresh clone's shell has no `triage` on its PATH (the venv is not activated), so the line it pasted
 said `bash: triage: command not found`. Now the line names the `triage` that ran the demo when the
 PATH would not find it (`.venv/bin/triage` from the repository's folder, as make runs it), and plain
-`triage` when the PATH does. A real demo process; the named command run through a shell as pasted."""
+`triage` when the PATH does. So do the commands an error suggests (the missing log's `migrate`
+line). A real demo process; the named command run through a shell as pasted."""
 
 from __future__ import annotations
 
@@ -23,16 +24,21 @@ def _kept_line(stderr: str) -> str:
     return kept
 
 
-def test_without_triage_on_the_path_the_line_names_the_one_that_ran(tmp_path: Path) -> None:
+def _clone(tmp_path: Path) -> dict[str, str]:
+    """A clone's folder with its .venv/bin/triage, and an environment whose PATH finds no triage."""
     venv = tmp_path / "clone" / ".venv" / "bin"
     venv.mkdir(parents=True)
     (venv / "triage").symlink_to(TRIAGE)  # as make runs it: .venv/bin/triage from the clone's folder
-    bare = {
+    return {
         **environment(),
         "PATH": os.pathsep.join(
             p for p in os.environ["PATH"].split(os.pathsep) if shutil.which("triage", path=p) is None
         ),
     }
+
+
+def test_without_triage_on_the_path_the_line_names_the_one_that_ran(tmp_path: Path) -> None:
+    bare = _clone(tmp_path)
     demo = [".venv/bin/triage", "demo", "--seconds", "2", "--interval", "1", "--port", "0"]
     done = subprocess.run(
         demo,
@@ -67,3 +73,26 @@ def test_with_triage_on_the_path_the_line_says_triage(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "(what the demo did: triage referrals stats --db " in _kept_line(result.stderr)
+
+
+def test_the_missing_log_s_migrate_line_names_the_one_that_ran(tmp_path: Path) -> None:
+    bare = _clone(tmp_path)
+    clone = tmp_path / "clone"
+    listed = subprocess.run(
+        [".venv/bin/triage", "referrals", "list"],
+        cwd=clone,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 1
+    line = re.search(r"create a new log there with `([^`]+)`", listed.stderr)
+    assert (
+        line is not None
+        and line[1] == "mkdir -p var && .venv/bin/triage referrals migrate --db var/clinic.db"
+    ), listed.stderr
+    made = subprocess.run(
+        line[1], shell=True, cwd=clone, env=bare, capture_output=True, text=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import signal
 import socket
-import sys
 from pathlib import Path
 from types import FrameType
 
 import typer
 
 from triage.cli.output import write
-from triage.cli.paths import output_folder
+from triage.cli.paths import output_folder, triage_command
 from triage.cli.serve import (
     CTRL_C_EXIT,
     PORT_HELP,
@@ -213,16 +211,3 @@ def _say_kept(log: Path, folder: Path | None) -> None:
         f" {triage} referrals list --db {db}){delete}",
         err=True,
     )
-
-
-def triage_command() -> str:
-    """``triage`` as the user runs it from where this one was started: ``triage`` when the PATH finds
-    this one, else its path as it was started (``.venv/bin/triage``, as `make run` starts it: a fresh
-    clone's shell has no venv on its PATH, so a pasted ``triage ...`` was "command not found")."""
-    ran = Path(sys.argv[0])
-    if ran.name != "triage" or not ran.is_file():  # python -m triage
-        ran = Path(sys.executable).with_name("triage")
-    found = shutil.which("triage")
-    if found is not None and Path(found).resolve() == ran.resolve():
-        return "triage"
-    return shlex.quote(str(ran))

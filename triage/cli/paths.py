@@ -1,11 +1,14 @@
 """Output folders named on the command line (``--out``, ``--data-dir``): created before any work;
-an earlier run's files a new run no longer writes, removed."""
+an earlier run's files a new run no longer writes, removed. And ``triage`` as a line the CLI
+suggests names it (:func:`triage_command`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import shlex
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,3 +113,16 @@ def replace_earlier_outputs(
     partial.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(manifest)
     return EarlierOutputs(removed, changed)
+
+
+def triage_command() -> str:
+    """``triage`` as the user runs it from where this one was started: ``triage`` when the PATH finds
+    this one, else its path as it was started (``.venv/bin/triage``, as `make run` starts it: a fresh
+    clone's shell has no venv on its PATH, so a pasted ``triage ...`` was "command not found")."""
+    ran = Path(sys.argv[0])
+    if ran.name != "triage" or not ran.is_file():  # python -m triage, or within another program
+        return "triage"
+    found = shutil.which("triage")
+    if found is not None and Path(found).resolve() == ran.resolve():
+        return "triage"
+    return shlex.quote(str(ran))

@@ -21,7 +21,7 @@ from referral.storage import storage_error
 from referral.tables import sha256_file
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, write
-from triage.cli.paths import in_existing_folder, output_folder
+from triage.cli.paths import in_existing_folder, output_folder, triage_command
 from triage.errors import os_reason
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def _migrate_line(path: Path) -> str:
     creates a log only in a folder that exists (a mistyped path is not made), so a folder that does
     not is made first - the line said `triage referrals migrate --db var/clinic.db`, which in a new
     folder ended 'the folder var does not exist'."""
-    migrate = f"triage referrals migrate --db {shlex.quote(str(path))}"
+    migrate = f"{triage_command()} referrals migrate --db {shlex.quote(str(path))}"
     folder = path.parent
     return migrate if folder.is_dir() else f"mkdir -p {shlex.quote(str(folder))} && {migrate}"
 
@@ -123,7 +123,8 @@ def _not_a_database(path: Path) -> str:
     overwritten (a disk fault, a copy cut short) says so as a damaged page does."""
     return (
         " - the wrong file (check --db, or database.path in the settings), or a damaged log: keep it as"
-        f" it is and restore the latest backup (`triage referrals restore --from FILE --db {shlex.quote(str(path))}`)"
+        f" it is and restore the latest backup (`{triage_command()} referrals restore --from FILE --db"
+        f" {shlex.quote(str(path))}`)"
     )
 
 
