@@ -9,7 +9,8 @@ Rules this module keeps:
   device result received after the close is not linked to the patient: it is held for review like
   any unlinked result.
 * Once: an unknown encounter is a :class:`NotFoundError`, an encounter already closed a
-  :class:`ConflictError` naming when, by whom and why; a trigger keeps the close from being
+  :class:`ConflictError` naming when, by whom and why (but the staff page's close sent again with
+  its form key, by the same user, is answered the close it made: ``key``); a trigger keeps the close from being
   changed afterwards. There is no reopening: the patient's next visit is a new encounter.
 * After the close the encounter takes no new readings, assessments or device attachments
   (``referral.store.require_open``: a :class:`ConflictError` saying "open a new encounter"). A
