@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import grp
 import io
 import os
+import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +57,16 @@ def open_problem(exc: Exception, path: str = "") -> str:
     if code == errno.ENOENT:
         return "no such port (not plugged in, or a typo: `triage devices ports` lists this computer's ports)"
     if code == errno.EACCES:
+        group, user = _group_of(path), _user()
+        if group is None or group == "root":  # not known, or a port no group may open
+            return (
+                "permission denied: the user running the gateway needs the port's group, usually dialout "
+                "(sudo usermod -aG dialout USER, then log in again)"
+            )
+        # the port's own group: dialout on Debian and Ubuntu, uucp on Arch and Fedora
         return (
-            "permission denied: the user running the gateway needs the port's group, usually dialout "
-            "(sudo usermod -aG dialout USER, then log in again)"
+            f"permission denied: the user running the gateway ({user}) needs the port's group, {group} "
+            f"(sudo usermod -aG {group} {user}, then log in again)"
         )
     if code == errno.ENOTTY or "Inappropriate ioctl for device" in str(exc):
         # pyserial: "Could not configure port: (25, 'Inappropriate ioctl for device')"
@@ -73,6 +82,21 @@ def open_problem(exc: Exception, path: str = "") -> str:
             "stop it, or give this device another port"
         )
     return str(exc)
+
+
+def _group_of(path: str) -> str | None:
+    """The name of the group that owns ``path`` (a serial port), or None."""
+    try:
+        return grp.getgrgid(os.stat(path).st_gid).gr_name if path else None
+    except (OSError, KeyError):
+        return None
+
+
+def _user() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return "USER"
 
 
 def _holders(path: str) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import grp
 import io
 import logging
 import os
+import pwd
 import tty
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from devices.transports import (
     open_serial,
     parse_host_port,
 )
+from devices.transports.pty import open_pty
 from devices.transports.serial_port import open_problem
 from devices.transports.tcp import TcpLink
 
@@ -114,6 +117,26 @@ def test_a_port_the_user_may_not_open_says_which_group_to_join() -> None:
         "permission denied: the user running the gateway needs the port's group, usually dialout "
         "(sudo usermod -aG dialout USER, then log in again)"
     )
+
+
+def test_permission_denied_names_the_ports_own_group_and_the_user() -> None:
+    """The words said "usually dialout" and "USER": on Arch and Fedora serial ports belong to uucp,
+    so `usermod -aG dialout` changed nothing there. Now the port's own group and the user running
+    the gateway. A real pty given the group uucp; pyserial's exception is made, as above (root
+    opens any port)."""
+    pty = open_pty()
+    try:
+        os.chown(pty.slave_path, -1, grp.getgrnam("uucp").gr_gid)
+        refused = serial.SerialException(
+            errno.EACCES, f"could not open port {pty.slave_path}: Permission denied"
+        )
+        user = pwd.getpwuid(os.getuid()).pw_name
+        assert open_problem(refused, pty.slave_path) == (
+            f"permission denied: the user running the gateway ({user}) needs the port's group, uucp "
+            f"(sudo usermod -aG uucp {user}, then log in again)"
+        )
+    finally:
+        asyncio.run(pty.close())
 
 
 def test_bad_serial_settings_name_the_setting() -> None:
