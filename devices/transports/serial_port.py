@@ -63,7 +63,7 @@ def open_problem(exc: Exception, path: str = "") -> str:
                 "permission denied: the user running the gateway needs the port's group, usually dialout "
                 "(sudo usermod -aG dialout USER, then log in again)"
             )
-        # the port's own group: dialout on Debian and Ubuntu, uucp on Arch and Fedora
+        # the port's own group: dialout on Debian, Ubuntu and Fedora, uucp on Arch Linux
         return (
             f"permission denied: the user running the gateway ({user}) needs the port's group, {group} "
             f"(sudo usermod -aG {group} {user}, then log in again)"

@@ -120,7 +120,7 @@ def test_a_port_the_user_may_not_open_says_which_group_to_join() -> None:
 
 
 def test_permission_denied_names_the_ports_own_group_and_the_user() -> None:
-    """The words said "usually dialout" and "USER": on Arch and Fedora serial ports belong to uucp,
+    """The words said "usually dialout" and "USER": on Arch Linux serial ports belong to uucp,
     so `usermod -aG dialout` changed nothing there. Now the port's own group and the user running
     the gateway. A real pty given the group uucp; pyserial's exception is made, as above (root
     opens any port)."""
