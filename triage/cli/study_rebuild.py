@@ -17,7 +17,7 @@ from triage.cli.paths import WRITTEN_MANIFEST, output_folder, replace_earlier_ou
 
 #: ``--json``'s format (its first key, ``format_version``, as ``summary.json`` of `triage report
 #: imbalance`); changed whenever a key is renamed or removed. Changes are listed in docs/study.md.
-REBUILD_FORMAT = "clinic-triage-study-rebuild/1"
+REBUILD_FORMAT = "clinic-triage-study-rebuild/2"
 #: The first progress line, before the analysis libraries are imported.
 LOADING = "loading the analysis libraries"
 

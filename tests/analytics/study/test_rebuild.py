@@ -123,7 +123,7 @@ def test_cli_on_worked_example(tmp_path: Path) -> None:
     payload = json.loads(outcome.output)
     # a version first, as summary.json of `triage report imbalance` has, so a script can tell formats apart
     assert next(iter(payload)) == "format_version"
-    assert payload["format_version"] == "clinic-triage-study-rebuild/1"
+    assert payload["format_version"] == "clinic-triage-study-rebuild/2"
     assert payload["synthetic"] is True
     assert Path(payload["report"]).exists()
     assert payload["hypotheses"] == []
