@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analytics.csvfiles import write_csv
-from analytics.plotnotes import add_source_line
+from analytics.plotnotes import add_footer_line, add_source_line
 from analytics.reports import jsonout
 from analytics.reports.figures import (
     h3_figure,
@@ -35,6 +35,7 @@ from analytics.reports.figures import (
 from analytics.reports.indicators import PER_BED_PRIMARY
 from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures
 from analytics.reports.report import Report
+from analytics.reports.simulate import risk_column_note
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
 PROVENANCE_BANNER = "PROVENANCE UNKNOWN - no manifest, so nothing says whether this is real or SYNTHETIC data"
@@ -108,8 +109,15 @@ def plot_h3(
     return _png(h3_figure(per_clinic, summary, synthetic, planted), source)
 
 
-def plot_policy(curve: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
-    return _png(policy_figure(curve, synthetic), source)
+def plot_policy(
+    curve: pd.DataFrame, synthetic: bool | None, *, source: str, risk_column: str | None
+) -> bytes:
+    """The policy trade-off, saying under its axes (above the source) what the risk column its
+    ``risk >= r`` curves replay is: a teaching-data model's probability (none: NEWS2 alone)."""
+    fig = policy_figure(curve, synthetic)
+    if risk_column is not None:
+        add_footer_line(fig, risk_column_note(risk_column), color="#222222")
+    return _png(fig, source)
 
 
 def _img(data: bytes, alt: str) -> str:
@@ -287,7 +295,9 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             source=source,
             planted=(report.summary.get("h3_planted") or {}).get("effect"),
         ),
-        "policy": plot_policy(t["policy_curve"], synthetic, source=source),
+        "policy": plot_policy(
+            t["policy_curve"], synthetic, source=source, risk_column=report.summary["risk_column"]
+        ),
     }
     if len(t["network_edges"]):
         plots["network"] = plot_network(

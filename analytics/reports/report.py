@@ -19,10 +19,9 @@ from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.schema import FORMAT_VERSION
-from analytics.reports.simulate import Thresholds, published, replay
+from analytics.reports.simulate import Thresholds, published, replay, risk_column_note
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
-from referral.value_sets import RISK_MODELS_LABEL
 
 Progress = Callable[[str], None]
 
@@ -231,11 +230,7 @@ def assemble(
         " local have no confirmed outcome, so it is an upper bound."
     )
     if risk_column is not None:
-        notes.append(
-            f"The policy replay runs on {risk_column}, the probability of a risk model: {RISK_MODELS_LABEL}"
-            " (every risk model is trained on a teaching data set, docs/models.md); thresholds replayed on it"
-            " are a teaching exercise, not a clinical finding."
-        )
+        notes.append(risk_column_note(risk_column))
     unknown = summary["provenance_unknown"]
     if unknown:
         notes.insert(

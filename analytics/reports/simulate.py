@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from analytics.reports.errors import ReportInputError
 from referral.errors import json_text
+from referral.value_sets import RISK_MODELS_LABEL
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: parsing --thresholds does not need it
     import pandas as pd
@@ -61,6 +62,17 @@ def parse_thresholds(items: list[str]) -> list[Thresholds]:
                 )
             out.append(Thresholds(news2, risk))
     return sorted(set(out))
+
+
+def risk_column_note(risk_column: str) -> str:
+    """What the replay's risk column is, in one sentence: the probability of a risk model trained
+    on a teaching data set, so a threshold replayed on it is no clinical finding. Said by the
+    imbalance report's notes, ``simulate``'s text output and every policy plot."""
+    return (
+        f"The policy replay runs on {risk_column}, the probability of a risk model: {RISK_MODELS_LABEL}"
+        " (every risk model is trained on a teaching data set, docs/models.md); thresholds replayed on it"
+        " are a teaching exercise, not a clinical finding."
+    )
 
 
 def default_grid() -> list[Thresholds]:

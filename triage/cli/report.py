@@ -259,6 +259,8 @@ def simulate(
     Prints each policy's referred share, its load shift (percentage points of all encounters; below
     0, more patients kept in primary care), its sensitivity (the share of the referrals confirmed as
     justified that it would still refer: an upper bound) and the confirmed cases it would miss.
+    The risk column replayed is a risk model's probability, a model trained on teaching data: the
+    output, --json (risk_column_label) and the plot say so.
     """
     from analytics.reports.simulate import parse_thresholds
 
@@ -270,6 +272,7 @@ def simulate(
     from analytics.reports import jsonout
     from analytics.reports.render import plot_policy, write_tables
     from analytics.reports.report import simulate_policy
+    from referral.value_sets import RISK_MODELS_LABEL
 
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as work:
         result = simulate_policy(
@@ -287,7 +290,9 @@ def simulate(
     )
     (out / "plots").mkdir(parents=True, exist_ok=True)
     plot = out / "plots" / "policy.png"
-    plot.write_bytes(plot_policy(result.curve, result.synthetic, source=result.source))
+    plot.write_bytes(
+        plot_policy(result.curve, result.synthetic, source=result.source, risk_column=result.risk_column)
+    )
     if as_json:
         write(
             jsonout.dumps(
@@ -296,6 +301,8 @@ def simulate(
                     "synthetic": result.synthetic,
                     "provenance_unknown": result.provenance_unknown,
                     "risk_column": result.risk_column,
+                    # a script reading the curve gets the label its risk column has everywhere
+                    "risk_column_label": RISK_MODELS_LABEL if result.risk_column else None,
                     "encounters": result.rows_pooled,
                     "curve": result.curve,
                     "tables": out / "tables",
@@ -313,11 +320,14 @@ def simulate(
 def _print_curve(result: Any, out: Path, plot: Path) -> None:
     """`simulate`'s text output: the curve as a table, what its columns mean, every rejection."""
     from analytics.reports.render import data_banners
+    from analytics.reports.simulate import risk_column_note
 
     curve = result.curve
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         write(banner)
     write(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
+    if result.risk_column:  # a replayed threshold read as a clinical finding without it
+        write(risk_column_note(result.risk_column))
     write(
         f"{'policy':<28} {'referred':>10} {'load shift':>13} {'sensitivity*':>12} {'missed (patients)':>17}"
     )
