@@ -432,3 +432,21 @@ def test_exports_carry_the_marker(staff: Staff, tmp_path: Path) -> None:
     assert row["basis_review_needed"] == "false"
     (entry,) = export.fhir_bundle(db)["entry"]
     assert "; acknowledged by clinician at " in entry["resource"]["note"][0]["text"]
+
+
+def test_reviewed_keep_pressed_again_after_no_answer_leads_where_the_first_did(staff: Staff) -> None:
+    """The page's "Reviewed, keep referral" sent again (pressed after app.js said there was no
+    answer, the first press recorded) met "has no corrected basis waiting for review" (409); now it
+    leads where the first would have, recorded once. Another reason, or another clinician's review,
+    is still refused."""
+    referral_id, encounter_id = proposed_on(staff)
+    deliver(staff, result("8.2", "corrected"))
+    token = staff.login(Role.clinician)
+    form = {"reason": "re-measured 27.9", "csrf_token": token, "back": f"/encounters/{encounter_id}"}
+    for _press in range(2):
+        sent = staff.client.post(f"/referrals/{referral_id}/basis-review", data=form, follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == f"/encounters/{encounter_id}"
+    assert referral_actions(staff, referral_id).count("referral.basis_reviewed") == 1
+    other = {**form, "reason": "something else"}
+    refused = staff.client.post(f"/referrals/{referral_id}/basis-review", data=other, follow_redirects=False)
+    assert refused.status_code == 409

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from referral import basis
+from referral import audit, basis
 from referral.basis import BasisChange
 from referral.clock import Clock
+from referral.errors import ConflictError
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICIAN_ONLY, Principal, allow
 from triage.service.pages.account import safe_next
@@ -67,6 +68,14 @@ def review(
     """Reviewed, keep: the clinician keeps the referral and says why (audited)."""
     rt = runtime_of(request)
     db = rt.databases.get()
-    changes = basis.acknowledge(db, referral_id, actor=who.username, reason=reason)
+    try:
+        changes = basis.acknowledge(db, referral_id, actor=who.username, reason=reason)
+    except ConflictError:
+        # pressed again after "no answer" (app.js), the first press recorded: where it leads
+        last = audit.entries_for(db, "referral", referral_id)[-1:]
+        done = [(e["action"], e["actor"], e["reason"]) for e in last]
+        if done != [("referral.basis_reviewed", who.username, reason.strip())]:
+            raise
+        return RedirectResponse(safe_next(back), status_code=303)
     rt.hub.publish("queue", encounter_id=changes[0].encounter_id, referral_id=referral_id)
     return RedirectResponse(safe_next(back), status_code=303)
