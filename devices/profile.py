@@ -80,6 +80,14 @@ SERIAL_ALLOWED = {
 _PARITY_WORDS = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
 
 
+def parity_letter(value: str) -> str | None:
+    """The parity letter another tool's word (``even``) or a lowercase letter (``e``) stands for."""
+    word = value.strip()
+    return _PARITY_WORDS.get(word.lower()) or (
+        word.upper() if word.upper() in _PARITY_WORDS.values() else None
+    )
+
+
 class SerialSettings(_Strict):
     """RS-232 / USB-serial settings (LIS01-A2 default 9600 8N1)."""
 
@@ -106,9 +114,7 @@ class SerialSettings(_Strict):
     def _parity(cls, value: object) -> object:
         # in --parity's words, naming the letter for the words other tools write ("even") or "e"
         if isinstance(value, str) and value not in _PARITY_WORDS.values():
-            letter = _PARITY_WORDS.get(value.strip().lower()) or (
-                value.strip().upper() if value.strip().upper() in _PARITY_WORDS.values() else None
-            )
+            letter = parity_letter(value)
             hint = f": write {json_text(letter)}" if letter else ""
             raise ValueError(f"must be {SERIAL_ALLOWED['parity']} (got {json_text(value)}){hint}")
         return value

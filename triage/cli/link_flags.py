@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from devices.profile import SERIAL_ALLOWED, STANDARD_BAUDS, DeviceProfile, SerialSettings, profile_from_dict
+from devices.profile import (
+    SERIAL_ALLOWED,
+    STANDARD_BAUDS,
+    DeviceProfile,
+    SerialSettings,
+    parity_letter,
+    profile_from_dict,
+)
 from devices.transports.link import SerialSpec, TcpListenSpec
 from devices.transports.tcp import parse_host_port
 from triage.errors import UserInputError, json_text
@@ -36,7 +43,10 @@ def check_serial_flags(*, baud: int, bytesize: int = 8, parity: str = "N", stopb
     for option, value, bad in problems:
         if bad:
             setting = option.removeprefix("--")
-            raise UserInputError(f"{option} {value}: must be {SERIAL_ALLOWED[setting]}")
+            # the letter for another tool's word ("even"), as a profile's serial.parity says it
+            letter = parity_letter(parity) if option == "--parity" else None
+            hint = f": write {letter}" if letter else ""
+            raise UserInputError(f"{option} {value}: must be {SERIAL_ALLOWED[setting]}{hint}")
 
 
 def transport_from_flags(

@@ -100,6 +100,11 @@ def test_a_wire_log_folder_that_cannot_be_created_stops_listen_before_it_starts(
             ["listen", "--protocol", "astm", "--parity", "X"],
             "--parity X: must be N (none), E (even), O (odd), M (mark) or S (space)",
         ),
+        # another tool's word: the letter to write, as a profile's serial.parity says it
+        (
+            ["listen", "--protocol", "astm", "--parity", "even"],
+            "--parity even: must be N (none), E (even), O (odd), M (mark) or S (space): write E\n",
+        ),
         (["listen", "--protocol", "astm", "--stopbits", "3"], "--stopbits 3: must be 1, 1.5 or 2"),
         (["listen", "--protocol", "astm", "--bytesize", "9"], "--bytesize 9: must be 5, 6, 7 or 8 data bits"),
         (["simulate", "--baud", "0"], f"--baud 0: {BAUDS}"),
