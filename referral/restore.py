@@ -91,9 +91,9 @@ def restore(source: Path, target: Path, *, replace_newer: bool = False) -> Resto
     try:
         checked = _check_backup(backup_db, source)
         if target.exists():
-            _refuse_while_open(target)  # before copying: refused with nothing changed
-            if not replace_newer:
+            if not replace_newer:  # read as it is: the check below leaves it in rollback mode
                 refuse_newer_log(target, backup_db, source)
+            _refuse_while_open(target)  # before copying: refused with nothing changed
         moved: list[Path] = []
 
         def aside() -> None:

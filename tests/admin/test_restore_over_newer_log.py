@@ -8,6 +8,7 @@ one, no log at all: a new machine) is restored as before. Real processes, real S
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -50,8 +51,10 @@ def test_a_log_with_entries_written_after_the_backup_is_not_replaced_unasked(tmp
     now = _entries(log)
     assert now > backed_up
 
+    before = hashlib.sha256(log.read_bytes()).hexdigest()
     said = run(["referrals", "restore", "--from", "b.db", "--db", "clinic.db"], tmp_path)
     assert said.returncode == 1, said.stdout
+    assert hashlib.sha256(log.read_bytes()).hexdigest() == before  # byte for byte
     error = said.stderr.strip()
     assert error.startswith("error: --db clinic.db holds "), error
     assert f"audit entries {backed_up + 1} to {now}" in error, error
