@@ -17,7 +17,8 @@ from referral import audit, audit_rows, closure, idempotency_keys, referrals, st
 from referral.records import EncounterIn, ObservationIn, OverrideIn
 from referral.schema import applied_migrations, connect
 
-from .conftest import assessment_in, log_before
+from .conftest import assessment_in, log_before, visit
+from .test_override_keys import _old_keyed_override
 from .test_storage import _referral
 
 MIGRATION = "0027_idempotency_key_per_account"
@@ -140,4 +141,21 @@ def test_a_new_log_holds_one_key_per_account(db: Database) -> None:
             f"SELECT {author} FROM {table} WHERE idempotency_key = 'k-1' ORDER BY 1"
         ).fetchall()
         assert found == [("dr1",), ("nurse1",)], table
+    _verified(db)
+
+
+def test_an_older_log_s_key_two_clinicians_used_stays_with_the_first_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Before migration 0026 two clinicians could record overrides under one key; 0026 left it with
+    the first. Keys per clinician (0027) do not give the second its key back: the audit replay reads
+    entries before the upgrade by the whole log's rule, and the rows verify."""
+    path = tmp_path / "old.db"
+    db = log_before(path, "0026_override_idempotency_key")
+    first = _old_keyed_override(db, visit(db, "MRN-1")["id"], "k-1", "dr1")
+    second = _old_keyed_override(db, visit(db, "MRN-2")["id"], "k-1", "dr2")
+    db.close()
+    db = connect(path)
+    keys = dict(db.execute("SELECT id, idempotency_key FROM overrides").fetchall())
+    assert keys == {first: "k-1", second: None}
     _verified(db)

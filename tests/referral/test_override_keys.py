@@ -70,13 +70,13 @@ def test_an_override_key_is_forgotten_after_the_retention(db: Database) -> None:
     _verified(db)
 
 
-def _old_keyed_override(db: Database, assessment_id: int, key: str | None) -> int:
+def _old_keyed_override(db: Database, assessment_id: int, key: str | None, clinician: str = "dr1") -> int:
     """An override as the service wrote it before migration 0026: its key in its audit entry only."""
 
     def work(db: Database) -> int:
         row = {
             "assessment_id": assessment_id,
-            "clinician": "dr1",
+            "clinician": clinician,
             "disposition": "local_care",
             "reason": "seen in person",
             "created_at": utc_now(),
@@ -86,7 +86,7 @@ def _old_keyed_override(db: Database, assessment_id: int, key: str | None) -> in
         data = {"override_id": row_id, "from": "urgent_referral", "to": "local_care"}
         audit.append(
             db,
-            actor="dr1",
+            actor=clinician,
             action="assessment.override",
             entity="assessment",
             entity_id=assessment_id,
