@@ -25,9 +25,13 @@ from pydantic import (
     model_validator,
 )
 
+from referral.value_sets import RISK_MODELS_LABEL
+
 CARD_SCHEMA_VERSION: Literal[1] = 1
 REGISTRY_SCHEMA_VERSION: Literal[1] = 1
-TEACHING_LABEL = "teaching data - not for clinical use - not validated on a Chinese primary-care population"
+#: The label every card carries: the one of ``referral.value_sets`` (the bottom layer, which every
+#: package may import), so the cards, the engine's phrases and the exports say the same words.
+TEACHING_LABEL = RISK_MODELS_LABEL
 
 MissingPolicy = Literal["reject", "impute_median"]
 Band = Literal["low", "medium", "high"]

@@ -37,10 +37,11 @@ STATUS_CHANGE_FLAG = "status_change_to_final"
 #: The flag of a stored result such a ``U`` named another unit for (``referral.device_results.
 #: unit_contradicted``): the value is kept as sent, not made final, and held for a person.
 STATUS_CHANGE_UNIT_CONFLICT = "status_change_unit_conflict"
-#: The label of every risk model's probability that leaves the clinic (the analytics export's
-#: ``risk_<model>`` columns, the pooled report's policy replay): every risk model is trained on a
-#: teaching data set. The model cards' ``models.card.TEACHING_LABEL`` (referral, the bottom layer,
-#: does not import models; tests/referral/test_export_risk_label.py holds them equal).
+#: The label of every risk model's probability: every risk model is trained on a teaching data set.
+#: Written here only, in the bottom layer every package may import: the model cards'
+#: ``models.card.TEACHING_LABEL``, the engine's ``triage.phrases.TEACHING_DATA``, the Assessment
+#: schema's description of a probability, the analytics export's ``risk_<model>`` columns and the
+#: pooled report's policy replay take it from here (tests/models/test_teaching_label_one_source.py).
 RISK_MODELS_LABEL = (
     "teaching data - not for clinical use - not validated on a Chinese primary-care population"
 )

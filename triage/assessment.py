@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
+from referral.value_sets import RISK_MODELS_LABEL
 from triage.observation import Observation
 from triage.scores.result import ScoreResult
 from triage.trusted import trusted, trusted_builder
@@ -99,8 +100,7 @@ class ModelResult(BaseModel):
     version: str
     probability: float | None = Field(
         description="Predicted probability; null when the model could not score. From a model trained on "
-        "teaching data - not for clinical use - not validated on a Chinese primary-care population (a "
-        "scored model's explanation ends with this label): show it with the label"
+        f"{RISK_MODELS_LABEL} (a scored model's explanation ends with this label): show it with the label"
     )
     threshold: float = Field(description="Threshold in force (policy override, else the model card)")
     above_threshold: bool

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from string import Formatter
 
+from referral.value_sets import RISK_MODELS_LABEL
+
 
 def _pattern(template: str) -> re.Pattern[str]:
     """The template as a regular expression: literal text exact, each ``{field}`` a named group
@@ -249,11 +251,9 @@ BMI_SIZE_NOT_USED = _bmi_phrases(
     " gives {bmi} {value}, outside the plausible {low}-{high} kg/m2: not used",
     (*SIZE_MEASURED, "stated"),
 )
-# the label every shipped model card carries (card data, not the engine's: a test checks the cards)
-TEACHING_DATA = Phrase(
-    "teaching_data",
-    "teaching data - not for clinical use - not validated on a Chinese primary-care population",
-)
+# the label every shipped model card carries (card data, not the engine's: a test checks the cards),
+# written once in the bottom layer (tests/models/test_teaching_label_one_source.py)
+TEACHING_DATA = Phrase("teaching_data", RISK_MODELS_LABEL)
 CLAUSES = (
     SCORED,
     DRIVERS,
