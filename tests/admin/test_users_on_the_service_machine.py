@@ -149,3 +149,13 @@ def test_the_password_is_asked_twice_on_the_terminal_and_not_shown(tmp_path: Pat
     assert os.waitstatus_to_exitcode(status) == 0, seen
     assert PASSWORD.encode() not in seen, seen
     assert b"added the account admin2 (admin)" in seen, seen
+
+
+def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path) -> None:
+    assert run(["referrals", "migrate", "--db", "clinic.db"], tmp_path).returncode == 0
+    said = run(["referrals", "users", "list", "--db", "clinic.db"], tmp_path)
+    assert said.returncode == 0, said.stderr
+    assert said.stdout == (
+        "no staff accounts yet: the service's first page (/setup) creates the administrator, or"
+        " `triage referrals users add NAME --role admin`\n"
+    )

@@ -14,6 +14,7 @@ import typer
 from referral.errors import ClinicError, UserInputError, json_text
 from referral.records import Language, Role
 from triage.cli.output import echo, print_json, print_table
+from triage.cli.paths import triage_command
 from triage.cli.referrals_log import DbOption, JsonOption, cli_actor, open_log, read_log
 
 app = typer.Typer(
@@ -38,7 +39,8 @@ def list_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = 
         print_json(listed)
     elif not listed:
         echo(
-            "no staff accounts yet: the service's first page (/setup) creates the administrator, or `users add`"
+            "no staff accounts yet: the service's first page (/setup) creates the administrator, or"
+            f" `{triage_command()} referrals users add NAME --role admin`"
         )
     else:
         print_table(listed, COLUMNS)
