@@ -47,7 +47,8 @@ def test_simulate_blanks_the_shares_of_a_suppressed_count_and_says_when_nothing_
     lines = {line.split("  ")[0]: line.split() for line in printed.splitlines() if line.startswith("NEWS2")}
     assert lines["NEWS2>=5 or risk>=0.99"][-4:] == ["suppressed", "suppressed", "-", "0"]
     everyone = lines["NEWS2>=0 or risk>=0.99"]
-    assert everyone[-4] == "100.0%" and everyone[-2:] == ["-", "0"]
+    # policy (3 words), referred, load shift in points (2 words since b1f9ff22), sensitivity, missed
+    assert everyone[3] == "100.0%" and everyone[-3:] == ["points", "-", "0"]
     assert "sensitivity -: no completed referral was confirmed as justified" in printed
 
 
