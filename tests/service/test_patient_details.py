@@ -243,3 +243,23 @@ def test_the_patient_page_corrects_the_birth_date_and_keeps_what_was_typed_when_
     shown = _text(staff.client.get(page).text)
     assert f"birth date {typo} → {right} (reason: year typed wrong)" in shown
     assert f"· {_age(right)} years" in shown, "the visit's age is the corrected date's"
+
+
+def test_a_correction_pressed_again_after_no_answer_is_said_done(staff: Staff) -> None:
+    """The patient-details form sent again (pressed after app.js said there was no answer, the first
+    press recorded) came back as an error, "the name, sex and birth date given are the ones stored;
+    nothing to correct", as though nothing had been done; now it is said done, recorded once. The
+    same details sent with another reason, or by someone else, are still refused so."""
+    patient_id, encounter_id = _visit(staff, "PD-AGAIN", "张山", "male")
+    csrf = staff.login(Role.nurse)
+    page = f"/encounters/{encounter_id}"
+    sent = {"name": "张三", "sex": "male", "reason": "同音字登记错误", "csrf_token": csrf}
+    for _press in range(2):
+        done = staff.client.post(f"{page}/patient-details", data=sent, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == page
+    db = staff.app.state.runtime.databases.get()
+    assert [e["action"] for e in audit.entries_for(db, "patient", patient_id)].count("patient.correct") == 1
+    other = staff.client.post(
+        f"{page}/patient-details", data={**sent, "reason": "again"}, follow_redirects=False
+    )
+    assert other.status_code == 422 and "nothing to correct" in html.unescape(other.text)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from referral import audit, basis
+from referral import basis
 from referral.basis import BasisChange
 from referral.clock import Clock
 from referral.errors import ConflictError
@@ -18,6 +18,7 @@ from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICIAN_ONLY, Principal, allow
 from triage.service.pages.account import safe_next
 from triage.service.pages.clock import local_time
+from triage.service.pages.forms import done_last
 
 router = APIRouter()
 Clinician = Annotated[Principal, Depends(allow(*CLINICIAN_ONLY))]
@@ -72,9 +73,7 @@ def review(
         changes = basis.acknowledge(db, referral_id, actor=who.username, reason=reason)
     except ConflictError:
         # pressed again after "no answer" (app.js), the first press recorded: where it leads
-        last = audit.entries_for(db, "referral", referral_id)[-1:]
-        done = [(e["action"], e["actor"], e["reason"]) for e in last]
-        if done != [("referral.basis_reviewed", who.username, reason.strip())]:
+        if not done_last(db, "referral", referral_id, "referral.basis_reviewed", who.username, reason):
             raise
         return RedirectResponse(safe_next(back), status_code=303)
     rt.hub.publish("queue", encounter_id=changes[0].encounter_id, referral_id=referral_id)

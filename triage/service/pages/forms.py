@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Form
+from sqlite_utils import Database
 
+from referral import audit
 from referral.clock import Clock
 from referral.store import digest
 from triage.errors import ClinicError, ImplausibleValueError, UnitError
@@ -41,6 +43,14 @@ def keyed(key: str, fields: Mapping[str, object]) -> tuple[str, str] | None:
     keyed request: the same form sent again is answered what the first one stored, and the key sent
     with other contents is refused (``idempotency_conflict``). ``None`` without a key."""
     return (key, digest(dict(fields))) if key else None
+
+
+def done_last(db: Database, entity: str, entity_id: int, action: str, actor: str, reason: str) -> bool:
+    """Whether the record's latest audit entry is ``action`` by ``actor`` for ``reason``: a form
+    without a key (a step on a record) pressed again after "no answer" (``app.js``), whose first
+    press did it, is said as done rather than refused as nothing left to do."""
+    last = audit.entries_for(db, entity, entity_id)[-1:]
+    return [(e["action"], e["actor"], e["reason"]) for e in last] == [(action, actor, reason.strip())]
 
 
 @dataclass(frozen=True)

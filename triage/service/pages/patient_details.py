@@ -18,7 +18,7 @@ from triage.errors import UserInputError
 from triage.service.api.deps import RecordId, runtime_of
 from triage.service.auth import CLINICAL_WRITE, Principal, allow
 from triage.service.pages import forms
-from triage.service.pages.forms import FieldError, field_error
+from triage.service.pages.forms import FieldError, done_last, field_error
 from triage.service.pages.rendering import stored
 from triage.service.pages.staff import show_encounter
 
@@ -74,6 +74,10 @@ def correct(
                 clinic=clinic,
             )
         except UserInputError as exc:  # the same as stored, too long, not a sex: about the form
+            again = done_last(db, "patient", int(patient["id"]), "patient.correct", who.username, reason)
+            if exc.says == "error.patient_correction_same" and again:
+                # pressed again after "no answer" (app.js), the first press recorded: said as done
+                return stored(request, f"/encounters/{encounter_id}", "patient_corrected")
             errors["form"] = field_error(who.language, exc, clinic)
     if errors:
         sent = forms.FormState(typed, errors)
