@@ -91,6 +91,16 @@ def encounters_pooled(summary: dict[str, Any]) -> str:
     )
 
 
+def most_central(summary: dict[str, Any]) -> str:
+    """The most central receiving hospital and its standardized in-degree, or why there is none: a
+    pool with no referral to a hospital left the key figure out of the page and the CLI, where
+    every other one says n/a and why."""
+    top = summary.get("top_hospital")
+    if not top:
+        return "none (no referral to a receiving hospital in the pool)"
+    return f"{top['facility_id']} (standardized in-degree {top['standardized_in_degree']:.3f})"
+
+
 def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, value) rows of the report's summary, in reading order."""
     data = {True: "SYNTHETIC", False: "real (every manifest says so)", None: "provenance unknown"}
@@ -103,14 +113,7 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [
         (H3_LABELS[key], h3_estimate(key, summary.get(key), summary.get("h3_planted"))) for key in H3_LABELS
     ]
-    top = summary.get("top_hospital")
-    if top:
-        rows.append(
-            (
-                "most central receiving hospital",
-                f"{top['facility_id']} (standardized in-degree {top['standardized_in_degree']:.3f})",
-            )
-        )
+    rows.append(("most central receiving hospital", most_central(summary)))
     rows += [
         ("policy replay risk column", str(summary.get("risk_column") or "none")),
         ("engine", summary["engine"]),

@@ -176,7 +176,13 @@ def imbalance(
     say = _progress(quiet or as_json)
     say(LOADING)  # before the imports: 2-7 s in which the command had printed nothing
     from analytics.reports import jsonout
-    from analytics.reports.key_figures import H3_LABELS, encounters_pooled, h3_estimate, shares_line
+    from analytics.reports.key_figures import (
+        H3_LABELS,
+        encounters_pooled,
+        h3_estimate,
+        most_central,
+        shares_line,
+    )
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
 
@@ -209,11 +215,7 @@ def imbalance(
         write(shares_line(s))
         for key, label in H3_LABELS.items():
             write(f"{label}: {h3_estimate(key, s.get(key), s.get('h3_planted'))}")
-        if top := s.get("top_hospital"):  # the page's key figure; the CLI left it out
-            write(
-                f"most central receiving hospital: {top['facility_id']}"
-                f" (standardized in-degree {top['standardized_in_degree']:.3f})"
-            )
+        write(f"most central receiving hospital: {most_central(s)}")  # the page's key figure
         _echo_rejections(rejected)
         write(f"report: {written['html']}")
     if strict and len(rejected):

@@ -1,7 +1,8 @@
 """A small pool's rates with nothing to measure say so on the report page. A region-month with no
 completed referral (or no urgent arrival) and a policy curve with no referral confirmed as
 justified showed those shares as "suppressed/-", as if a small count had been withheld - the key
-figures and the CLI said "n/a (no referral completed)" for the same pool."""
+figures and the CLI said "n/a (no referral completed)" for the same pool. With no referral at all
+the most central receiving hospital was left out of the key figures, where the others say why."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from triage.cli import main
 
@@ -25,7 +27,7 @@ def _section(page: str, heading: str) -> list[dict[str, str]]:
 
 
 def test_a_pool_with_no_completed_or_confirmed_referral_says_n_a_not_suppressed(
-    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     export = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
     encounters = pd.read_parquet(export / "encounters.parquet")
@@ -38,6 +40,10 @@ def test_a_pool_with_no_completed_or_confirmed_referral_says_n_a_not_suppressed(
     out = tmp_path / "report"
     assert main(["report", "imbalance", "--input", str(table), "--out", str(out), "-q"]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
+    # no referral, so no receiving hospital: the key figure was left out of the CLI and the page
+    none = "none (no referral to a receiving hospital in the pool)"
+    assert f"most central receiving hospital: {none}" in capsys.readouterr().out.splitlines()
+    assert f"most central receiving hospital</th><td style='text-align:left'>{none}</td>" in page
     (region,) = _section(page, "By region and month")
     assert region["encounters"] == "6" and region["completed"] == "0" and region["urgent_arrived"] == "0"
     assert region["justified_share (%)"] == "n/a (no referral completed)"
