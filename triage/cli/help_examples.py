@@ -154,6 +154,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ),
     ("referrals", "restore"): (
         "triage referrals restore --from /var/backups/clinic-05-01.db   # service off",
+        "triage referrals restore --from /mnt/clinic.db --replace-newer   # going back",
     ),
     ("referrals", "queue"): (
         "triage referrals queue          # today's visits, most urgent first",
