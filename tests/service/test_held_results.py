@@ -449,3 +449,31 @@ def test_codes_the_profile_ignores_are_stored_but_not_held_for_nurses(
             f"{ident(SYSMEX, 'device-id')}: 37 results ignored by the profile (stored, not listed)" in section
         )
     asyncio.run(pty.close())
+
+
+def test_a_held_result_assigned_or_dismissed_again_after_no_answer_is_not_refused(staff: Staff) -> None:
+    """The held results' Assign and Dismiss sent again (pressed after app.js said there was no
+    answer, the first press recorded) met "This device result was already dealt with by nurse at
+    ..."; now they lead where the first did, recorded once. Dealt with otherwise - another
+    encounter, another reason - it is still refused."""
+    encounter_id = open_encounter(staff, "MRN-AGAIN")
+    glucose, unmapped = lab_message(
+        staff,
+        lab_result("GLU", code="glucose_random", sample="A1"),
+        lab_result("XGLU", code=None, sample="A2"),
+    )
+    csrf = staff.login(Role.nurse)
+    assigned = {"csrf_token": csrf, "encounter_id": str(encounter_id), "reason": "label torn"}
+    dismissed = {"csrf_token": csrf, "reason": "test strip"}
+    for url, form in (
+        (f"/devices/results/{glucose}/assign", assigned),
+        (f"/devices/results/{unmapped}/dismiss", dismissed),
+    ):
+        for _press in range(2):
+            sent = staff.client.post(url, data=form, follow_redirects=False)
+            assert sent.status_code == 303 and sent.headers["location"] == "/devices#held", sent.text
+        other = staff.client.post(url, data={**form, "reason": "another"}, follow_redirects=False)
+        assert other.status_code == 409, url
+    db = staff.app.state.runtime.databases.get()
+    stored = db.execute("SELECT count(*) FROM observations WHERE device_message_id = ?", [f"inbox:{glucose}"])
+    assert stored.fetchone() == (1,)

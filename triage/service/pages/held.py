@@ -12,6 +12,7 @@ from devices.mapping import unit_setting
 from devices.results import DELETE, NO_RESULT_STATUS, QUESTIONABLE, UNIT_CONFLICT
 from referral import corrections, review
 from referral.clock import Clock
+from referral.errors import ConflictError
 from referral.inbox import NotAcceptedCode
 from referral.value_sets import WITHDRAWN
 from triage.errors import UserInputError
@@ -189,10 +190,23 @@ def assign(
             says="error.held_choose_encounter",
         )
     rt = runtime_of(request)
-    held.assign(
-        rt, clinic(request), rt.databases.get(), result_id, int(chosen), actor=who.username, reason=reason
-    )
+    db = rt.databases.get()
+    try:
+        held.assign(rt, clinic(request), db, result_id, int(chosen), actor=who.username, reason=reason)
+    except ConflictError as exc:
+        if not _done_by(db, exc, result_id, ("assigned", int(chosen), who.username, reason.strip())):
+            raise
     return RedirectResponse(BACK, status_code=303)
+
+
+def _done_by(db: Any, exc: ConflictError, result_id: int, done: tuple[object, ...]) -> bool:
+    """Whether the result "already dealt with" was dealt with so - (state, encounter, by, reason):
+    the form pressed again after "no answer" (``app.js``), its first press recorded, leads where
+    the first would have; dealt with otherwise, or by someone else, it is still refused."""
+    if exc.says != "error.held_reviewed":
+        return False
+    was = review.get_review(db, result_id)
+    return was is not None and (was.state, was.encounter_id, was.reviewed_by, was.reason) == done
 
 
 @router.post("/devices/results/{result_id}/dismiss")
@@ -203,5 +217,10 @@ def dismiss(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     rt = runtime_of(request)
-    held.dismiss(rt, rt.databases.get(), result_id, actor=who.username, reason=reason)
+    db = rt.databases.get()
+    try:
+        held.dismiss(rt, db, result_id, actor=who.username, reason=reason)
+    except ConflictError as exc:
+        if not _done_by(db, exc, result_id, ("dismissed", None, who.username, reason.strip())):
+            raise
     return RedirectResponse(BACK, status_code=303)
