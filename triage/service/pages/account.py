@@ -19,7 +19,7 @@ from triage.service.auth import (
     current_principal,
     refuse_cross_origin,
 )
-from triage.service.i18n import catalogue
+from triage.service.i18n import Catalogue, catalogue
 from triage.service.pages.forms import FieldError, FormState, field_error
 from triage.service.pages.rendering import language_for, render, secure_cookie
 from triage.service.runtime import Runtime
@@ -48,6 +48,18 @@ def _set_session(request: Request, response: Response, rt: Runtime, sid: str) ->
     )
 
 
+def spoken_span(seconds: int, text: Catalogue) -> str:
+    """``seconds`` as the login page says a time limit: its hours, minutes and seconds that are not
+    zero, each singular or plural (``90`` -> "1 minute 30 seconds", ``28800`` -> "8 hours"; zh
+    "1 分钟 30 秒"). The whole minutes alone said "1 minutes" for 90 seconds."""
+    parts = []
+    for size, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(text(f"span.{unit}" if count == 1 else f"span.{unit}s", n=count))
+    return " ".join(parts) or text("span.seconds", n=0)
+
+
 @router.get("/login")
 def login_page(request: Request, next: str = "/", ended: str = "") -> Response:
     """The login form; ``ended``: why the user is here again - ``expired`` (the session ended),
@@ -59,10 +71,11 @@ def login_page(request: Request, next: str = "/", ended: str = "") -> Response:
     notice = None
     if ended in ("expired", "unsent", "logout"):
         limits = rt.settings.service
-        notice = catalogue(language_for(request, None))(
+        t = catalogue(language_for(request, None))
+        notice = t(
             f"login.{ended}",
-            minutes=max(1, limits.idle_logout_s // 60),
-            hours=max(1, limits.session_max_age_s // 3600),
+            idle=spoken_span(limits.idle_logout_s, t),
+            session=spoken_span(limits.session_max_age_s, t),
         )
     unsent = ended == "unsent"  # a form was refused: what it held is kept in the browser (app.js)
     return render(request, "login.html", None, next=safe_next(next), notice=notice, unsent=unsent)
