@@ -333,6 +333,7 @@ def _print_curve(result: Any, out: Path, plot: Path) -> None:
     write(
         f"{'policy':<28} {'referred':>10} {'load shift':>13} {'sensitivity*':>12} {'missed (patients)':>17}"
     )
+    said_suppressed = False
     for row in curve.to_dict("records"):
         # a blank rate is a suppressed count (1-4) unless its denominator is 0: no confirmed case
         referred = "suppressed" if _blank(row["referred_share"]) else f"{100 * row['referred_share']:.1f}%"
@@ -344,6 +345,7 @@ def _print_curve(result: Any, out: Path, plot: Path) -> None:
             sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
         # blank: under 5, or blanked with a confirmed_referred under 5 (it is their difference)
         missed = "suppressed" if _blank(row["missed"]) else str(row["missed"])
+        said_suppressed |= "suppressed" in (referred, shift, sens, missed)
         write(f"{row['policy']:<28} {referred:>10} {shift:>13} {sens:>12} {missed:>17}")
     # the plot's axis says "an upper bound"; the table had said neither that nor missed's unit
     write(
@@ -353,6 +355,11 @@ def _print_curve(result: Any, out: Path, plot: Path) -> None:
     write("missed: confirmed-justified referrals the policy would not refer, in patients")
     if (curve["confirmed"] == 0).any():
         write("sensitivity -: no completed referral was confirmed as justified, so none to measure")
+    if said_suppressed:  # a small pool printed a column of it with no word of why
+        write(
+            "suppressed: a count from 1 to 4 is not published (small cells), nor a share or shift"
+            " that would give it back"
+        )
     _echo_rejections(result.rejections)
     write(f"curve: {out / 'tables' / 'policy_curve.csv'}  plot: {plot}")
 

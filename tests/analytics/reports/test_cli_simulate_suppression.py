@@ -50,6 +50,11 @@ def test_simulate_blanks_the_shares_of_a_suppressed_count_and_says_when_nothing_
     # policy (3 words), referred, load shift in points (2 words since b1f9ff22), sensitivity, missed
     assert everyone[3] == "100.0%" and everyone[-3:] == ["points", "-", "0"]
     assert "sensitivity -: no completed referral was confirmed as justified" in printed
+    # what "suppressed" means, said under the table as its other marks are (it was not)
+    assert (
+        "suppressed: a count from 1 to 4 is not published (small cells), nor a share or shift that"
+        " would give it back"
+    ) in printed.splitlines()
 
 
 def test_simulate_a_missed_count_under_5_is_not_given_back_by_its_complement(
