@@ -180,7 +180,7 @@ def refuse_newer_log(target: Path, backup_db: sqlite3.Connection, source: Path) 
         )
     raise ConflictError(
         f"--db {target} is not the log the backup {source} was taken from: their audit trails differ"
-        f" (the log's {seq} entries, the newest at {at}); a restore would put another log's record in"
+        f" (the log's {seq} entr{'y' if seq == 1 else 'ies'}, the newest at {at}); a restore would put another log's record in"
         f" its place - check --from and --db{then}"
     )
 

@@ -104,3 +104,20 @@ def test_a_log_the_backup_holds_all_of_is_restored_as_before(tmp_path: Path) -> 
     assert migrated.returncode == 0, migrated.stderr
     over_empty = run(["referrals", "restore", "--from", "new.db", "--db", "empty.db"], tmp_path)
     assert over_empty.returncode == 0, over_empty.stderr
+
+
+def test_a_new_machine_s_log_with_its_first_account_is_another_log(tmp_path: Path) -> None:
+    """The service started on the new machine before the restore: its /setup made an account, one
+    entry, which the backup does not have - said in those words, and --replace-newer restores."""
+    (tmp_path / "old").mkdir()
+    _backup(_log_with_entries(tmp_path / "old"), tmp_path / "b.db")
+    assert run(["referrals", "migrate", "--db", "new.db"], tmp_path).returncode == 0
+    added = run(
+        "printf 'a-long-passphrase-5\\n' | triage referrals users add admin1 --role admin --password-stdin --db new.db",
+        tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    said = run(["referrals", "restore", "--from", "b.db", "--db", "new.db"], tmp_path)
+    assert said.returncode == 1 and "(the log's 1 entry, the newest at " in said.stderr, said.stderr
+    meant = run(["referrals", "restore", "--from", "b.db", "--db", "new.db", "--replace-newer"], tmp_path)
+    assert meant.returncode == 0, meant.stderr
