@@ -151,7 +151,7 @@ def test_reading_commands_read_a_log_in_a_folder_the_reader_cannot_write(
             assert "audit chain intact" in done.stdout and "1 referrals" in done.stdout
     assert "ZJ-S01" in (out / "referrals.csv").read_text(encoding="utf-8")
     assert (out / "copy.db").is_file() and (out / "analytics" / "manifest.json").is_file()
-    assert report.returncode == 0 and "pooled 1 encounters from 1 clinic" in report.stdout, report.stderr
+    assert report.returncode == 0 and "pooled 1 encounter from 1 clinic" in report.stdout, report.stderr
     assert shelf.held() == held  # nothing written beside it, the file as it was
     # a write still says, in one line, that it cannot write there
     refused = shelf.run("referrals", "cancel", "1", "--actor", "dr_li", "--note", "x", "--db", str(log))

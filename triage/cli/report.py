@@ -178,6 +178,7 @@ def imbalance(
     from analytics.reports import jsonout
     from analytics.reports.key_figures import (
         H3_LABELS,
+        counted,
         encounters_pooled,
         h3_estimate,
         most_central,
@@ -208,7 +209,7 @@ def imbalance(
         for banner in data_banners(report.synthetic, report.provenance_unknown):
             write(banner)
         write(
-            f"pooled {s['rows_pooled']:,} encounters from {s['clinics']} clinic(s) in {s['regions']} region(s),"
+            f"pooled {counted(s['rows_pooled'], 'encounter')} from {s['clinics']} clinic(s) in {s['regions']} region(s),"
             f" {s['months']} month(s) [engine: {s['engine']}]"
         )
         write(f"encounters pooled: {encounters_pooled(s)}")
@@ -321,13 +322,15 @@ def simulate(
 
 def _print_curve(result: Any, out: Path, plot: Path) -> None:
     """`simulate`'s text output: the curve as a table, what its columns mean, every rejection."""
+    from analytics.reports.key_figures import counted
     from analytics.reports.render import data_banners
     from analytics.reports.simulate import risk_column_note
 
     curve = result.curve
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         write(banner)
-    write(f"{result.rows_pooled:,} pooled encounters; risk column {result.risk_column or 'none'}")
+    pooled = counted(result.rows_pooled, "encounter").replace(" ", " pooled ", 1)
+    write(f"{pooled}; risk column {result.risk_column or 'none'}")
     if result.risk_column:  # a replayed threshold read as a clinical finding without it
         write(risk_column_note(result.risk_column))
     write(
