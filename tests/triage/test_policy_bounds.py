@@ -201,6 +201,8 @@ BOUNDS = [
 # threshold is a probability strictly between 0 and 1, models.max_level at most urgent_referral
 ALSO_TAKEN = [
     ("recheck_minutes", "insufficient_data", "0"),
+    # a rule whose own interval is 0 (now) moved without a re-check of its own keeps that 0
+    ("rules.news2_incomplete", "level", '"routine_referral"'),
     ("rules.hypoglycaemia_level1", "recheck_minutes", "14"),
     ("rules.hypoglycaemia_level1", "recheck_minutes", "15"),
     ("models.cvd10", "threshold", "0.0001"),
