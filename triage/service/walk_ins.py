@@ -29,6 +29,20 @@ from referral.records import WALK_IN_ENCOUNTER_KEY, AssessmentIn, ObservationIn,
 from triage.errors import UserInputError, json_text
 from triage.service.clinic import Clinic, PreparedAssessment
 
+
+def refuse_visit_key(key: str | None, where: str) -> None:
+    """Refuse a client's encounter ``key`` ending in ``:encounter`` (a 422 naming ``where``): such
+    keys are the visits walk-ins open (the walk-in's key plus :data:`WALK_IN_ENCOUNTER_KEY`), and a
+    client's literal ``K:encounter`` was answered the visit of its walk-in keyed ``K``. The keys a
+    log holds stay as written, so its walk-ins replay as before."""
+    if key is not None and key.endswith(WALK_IN_ENCOUNTER_KEY):
+        raise UserInputError(
+            f"{where}: {json_text(key)} ends in {json_text(WALK_IN_ENCOUNTER_KEY)}, which the service"
+            " keeps for the visit a walk-in opens (the walk-in's key plus it); send a key that does not"
+            " end so"
+        )
+
+
 #: The key of a walk-in's stored row saying whether the patient's visit was already open today
 #: (the readings joined it) rather than opened by this walk-in; the API answers it as
 #: ``visit_already_open``.

@@ -51,13 +51,13 @@ from triage.service.api.clinical_bodies import (
 from triage.service.api.created import created, locate
 from triage.service.api.deps import MAX_ID, ClinicDep, DbDep, RuntimeDep
 from triage.service.api.errors import naming
-from triage.service.api.idempotency import HeaderKey, keyed
+from triage.service.api.idempotency import WHERE, HeaderKey, keyed
 from triage.service.api.json_body import JsonRoute
 from triage.service.api.referrals import HintedRoles
 from triage.service.api.referrals import Reader as SyncReader
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, CLINICIAN_ONLY, Principal, Role, allow
 from triage.service.clinic import observation_row, stored_assessment_json, stored_assessment_view
-from triage.service.walk_ins import ALREADY_OPEN, WalkIn
+from triage.service.walk_ins import ALREADY_OPEN, WalkIn, refuse_visit_key
 from triage.service.writer import store_walk_in
 
 router = APIRouter(tags=["clinical"], route_class=JsonRoute)
@@ -271,6 +271,7 @@ def create_encounter(
     """201 with a new encounter; 200 with ``already_open: true`` and the patient's visit already
     open today (nothing is written: a patient has one open visit a day, as on the walk-in page)."""
     body = keyed(body, key)
+    refuse_visit_key(body.idempotency_key, "idempotency_key" if key is None else WHERE)
     with naming("mrn"):
         row, already_open = clinic.open_visit(
             db,

@@ -298,7 +298,14 @@ class PatientContextIn(_Body):
 class EncounterCreate(_Body):
     mrn: Annotated[str, RecordNumberInput] = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
     age_years: Annotated[int | None, JsonNumber] = Field(None, ge=0, le=130)
-    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Sent again with the same body, the encounter it opened is returned; a key ending"
+        " in `:encounter` is refused (422): those keys are the visits walk-ins open (the walk-in's key"
+        " plus `:encounter`)",
+    )
 
 
 #: How a field naming a member of staff reads for the analyst (api.analyst_view).
