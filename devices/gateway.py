@@ -108,6 +108,7 @@ class Gateway:
         delivery_retry_s: float = 1.0,
         upgrade_backups: UpgradeBackups | None = None,
         on_stored: Callable[[MessageStored], None] | None = None,
+        start_said: bool = False,
     ) -> None:
         check_endpoints(endpoints)
         for folder in dict.fromkeys(f for f in (wire_log_dir, *(e.wire_log_dir for e in endpoints)) if f):
@@ -117,6 +118,9 @@ class Gateway:
         self._busy_timeout_ms = busy_timeout_ms
         self._on_results = on_results
         self._on_stored = on_stored  # each stored message, before its results are handed over
+        # the caller says a port's first open failure and its opening after it (listen's "not
+        # listening yet" and "listening" lines): the log says them at INFO, not a second time
+        self._start_said = start_said
         self._clock: Clock = clock or MonotonicClock()
         self._wire_log_dir = wire_log_dir
         self._delivery_retry_s = delivery_retry_s
@@ -329,16 +333,20 @@ class Gateway:
                 link = await self._open(endpoint)
             except (LinkError, LinkClosed) as exc:
                 status.last_error = str(exc)
-                if not tried.is_set():
+                first = not tried.is_set()
+                if first:
                     self._open_error[endpoint.device_id] = str(exc)
                 tried.set()
                 # said when it changes, not every 30 s all night (a port unplugged): INFO again
-                level = logging.INFO if failed and failed[-1] == str(exc) else logging.WARNING
+                said = failed[-1] == str(exc) if failed else first and self._start_said
+                level = logging.INFO if said else logging.WARNING
                 failed.append(str(exc))
                 log.log(level, "device %s: %s; retrying in %.1f s", endpoint.device_id, exc, delay)
             else:
                 if failed:  # after the warning, say that it is over
-                    log.warning("device %s: open after %d failed tries", endpoint.device_id, len(failed))
+                    said = self._start_said and not self._opened[endpoint.device_id].is_set()
+                    level = logging.INFO if said else logging.WARNING
+                    log.log(level, "device %s: open after %d failed tries", endpoint.device_id, len(failed))
                     failed.clear()
                 tried.set()
                 self._opened[endpoint.device_id].set()

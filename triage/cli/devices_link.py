@@ -393,6 +393,7 @@ def register_listen(app: typer.Typer) -> None:
             wire_log_dir=wire_dir,
             upgrade_backups=settings.database.upgrade_backups(),
             on_stored=stored,
+            start_said=True,  # "not listening yet" and "listening" below
         )
 
         started = False

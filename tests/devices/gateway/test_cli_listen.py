@@ -220,7 +220,8 @@ def test_listen_says_listening_only_once_the_serial_port_is_open(tmp_path: Path)
     """listen printed "listening: ... on serial PATH" while the port could not be opened (the
     adapter unplugged, a typo in the path): the integrator read it as ready. It now says the port
     is not open and why, and prints "listening" when the port appears (here: the path is made a
-    link to a pty after listen started)."""
+    link to a pty after listen started). It says so once: the gateway's log warned of the same
+    failure above it, and of the port opening beside "listening"."""
     import threading
 
     from devices.transports.pty import open_pty
@@ -253,8 +254,11 @@ def test_listen_says_listening_only_once_the_serial_port_is_open(tmp_path: Path)
             f"not listening yet: device-1 (astm): cannot open serial port {path}: no such port"
         )
         assert not any(line.startswith("listening:") for line in lines), "".join(lines)
+        # said once: the gateway's log warned of the same failure above it (and of the opening)
+        assert [line for line in lines if "no such port" in line] == [not_yet], "".join(lines)
         path.symlink_to(pty.slave_path)
         wait_for(f"listening: device-1 (astm) on serial {path} 9600 8N1")
+        assert not any("failed tries" in line for line in lines), "".join(lines)
     finally:
         listen.send_signal(signal.SIGTERM)
         listen.wait(20)
