@@ -159,3 +159,21 @@ def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path) -> None
         "no staff accounts yet: the service's first page (/setup) creates the administrator, or"
         " `triage referrals users add NAME --role admin`\n"
     )
+
+
+def test_the_lost_account_is_disabled_and_enabled_from_the_machine(tmp_path: Path) -> None:
+    """Once back in, the account of the administrator who left is disabled there too (its sessions
+    end, its tokens are refused), audited user.disable by cli:<user>; enable undoes it."""
+    _log_with_a_lost_administrator(tmp_path)
+    off = run(["referrals", "users", "disable", "admin1", "--db", "clinic.db"], tmp_path)
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.startswith(
+        "disabled the account admin1 (admin): its sessions ended, its API tokens are refused;"
+    )
+    listed = json.loads(run(["referrals", "users", "list", "--db", "clinic.db", "--json"], tmp_path).stdout)
+    assert [u["disabled"] for u in listed if u["username"] == "admin1"] == [True]
+    on = run(["referrals", "users", "enable", "admin1", "--db", "clinic.db", "--json"], tmp_path)
+    assert on.returncode == 0 and json.loads(on.stdout)["disabled"] is False, on.stderr
+    unknown = run(["referrals", "users", "disable", "nobody", "--db", "clinic.db"], tmp_path)
+    assert unknown.returncode == 1 and unknown.stderr == 'error: user "nobody" not found\n', unknown.stderr
+    assert run(["referrals", "verify-audit", "--db", "clinic.db"], tmp_path).returncode == 0

@@ -173,6 +173,8 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "triage referrals users add admin2 --role admin --db /srv/clinic/clinic.db",
         "triage referrals users add nurse2 --role nurse --language zh",
     ),
+    ("referrals", "users", "disable"): ("triage referrals users disable admin1   # left the clinic",),
+    ("referrals", "users", "enable"): ("triage referrals users enable admin1",),
     ("referrals", "tokens"): (
         "triage referrals tokens --db /srv/clinic/clinic.db",
         "triage referrals tokens --json",

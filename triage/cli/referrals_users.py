@@ -7,6 +7,7 @@ back in; whoever may write the log file adds one here, under the service's passw
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, get_args
 
 import typer
@@ -126,3 +127,47 @@ def _password(from_stdin: bool) -> str:
             "no terminal to ask the password on: give it on standard input with --password-stdin"
         )
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | None, as_json: bool) -> None:
+    from referral import users  # the log's modules (sqlite-utils): when a command opens it
+
+    database = open_log(ctx, db)
+    users.set_disabled(database, username, disabled, actor=cli_actor())
+    row = users.get_user(database, username) or {}
+    if as_json:
+        print_json({key: row[key] for key in ("username", "role", "language", "created_at", "disabled")})
+    elif disabled:
+        echo(
+            f"disabled the account {username} ({row['role']}): its sessions ended, its API tokens are refused;"
+            f" `{triage_command()} referrals users enable {username}` undoes it"
+        )
+    else:
+        echo(
+            f"enabled the account {username} ({row['role']}): it signs in again, its tokens not revoked work again"
+        )
+
+
+@app.command("disable", short_help="Disable a staff account: its sessions end, its API tokens are refused.")
+def disable_command(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The account's user name (users list).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Disable a staff account (a member of staff who left, the administrator who can no longer sign
+    in): its sessions end and its API tokens are refused from the next request on, the service
+    running or not; audited user.disable by cli:<user>. As POST /api/v1/users/{username}/disable."""
+    _set_disabled(ctx, username, True, db, as_json)
+
+
+@app.command("enable", short_help="Enable a disabled staff account again.")
+def enable_command(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The account's user name (users list).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Enable a disabled account again: it signs in again, and its tokens not revoked work again;
+    audited user.enable by cli:<user>. As POST /api/v1/users/{username}/enable."""
+    _set_disabled(ctx, username, False, db, as_json)
