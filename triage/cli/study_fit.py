@@ -310,7 +310,8 @@ def fit_command(
         # a bar on a terminal (an MCMC fit and its bridges take tens of seconds at 88 units);
         # redirected (a log, a cron job), one plain line per stage on stderr, where it had printed
         # nothing; stdout holds the fit alone either way
-        fitting = f"fitting {formula.strip()} to {net.n} units ({net.n_dyads} dyads)" + (
+        # one line in a log, also for a formula written over several lines of a script
+        fitting = f"fitting {' '.join(formula.split())} to {net.n} units ({net.n_dyads} dyads)" + (
             " in R" if backend == BackendName.r else ""
         )
         with step_progress(as_json or quiet, total=1, stages=True) as tick:

@@ -196,7 +196,8 @@ def test_a_terminal_sees_the_fits_progress_as_a_bar_and_a_redirected_run_one_lin
     ]
     assert "\r" not in captured.err and "\x1b" not in captured.err
     assert captured.out.splitlines()[1] == "Call:" and "... " not in captured.out
-    exact = [*FIT, 'edges + nodeicov("HTH")']  # an exact fit: its Newton iterations, one line
+    # an exact fit: its Newton iterations, one line, also for a formula over two lines of a script
+    exact = [*FIT, 'edges +\n    nodeicov("HTH")']
     assert main(exact) == 0
     assert capsys.readouterr().err == '... fitting edges + nodeicov("HTH") to 12 units (132 dyads)\n'
     assert main([*summary, "--quiet"]) == 0
