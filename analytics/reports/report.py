@@ -23,6 +23,7 @@ from analytics.reports.schema import FORMAT_VERSION
 from analytics.reports.simulate import Thresholds, published, replay, risk_column_note
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
+from referral.value_sets import RISK_MODELS_LABEL
 
 Progress = Callable[[str], None]
 
@@ -212,6 +213,8 @@ def assemble(
         "urgent_on_time_share": _ratio(totals["urgent_on_time"], totals["urgent_arrived"]),
         "justified_share": _ratio(totals["justified"], totals["completed"]),
         "risk_column": risk_column,
+        # what the column is, as `report simulate --json` says it (the notes' risk_column_note)
+        "risk_column_label": None if risk_column is None else RISK_MODELS_LABEL,
         "h3_its": None if its is None else its.row("its"),
         "h3_did": None if did is None else did.row("did"),
     }
