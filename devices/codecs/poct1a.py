@@ -123,6 +123,9 @@ class Poct1aFramer:
         self._buf = bytearray()
         self._offset = 0  # stream offset of _buf[0]
         self._skipping: tuple[str, re.Pattern[bytes], int, int] | None = None  # root, end tag, offset, size
+        # the last thing read was junk: whitespace right after it is more of it (a CR/LF read
+        # alone inside a run of stray bytes), as in MllpDecoder
+        self._after_junk = False
 
     @property
     def buffered(self) -> int:
@@ -139,6 +142,7 @@ class Poct1aFramer:
         self._offset += len(self._buf)
         self._buf.clear()
         self._skipping = None
+        self._after_junk = False
 
     def _take(self, n: int) -> bytes:
         data = bytes(self._buf[:n])
@@ -161,27 +165,34 @@ class Poct1aFramer:
                     break
                 self._take(m.end())
                 self._skipping = None
+                self._after_junk = False
                 events.append(Poct1aOverflow(root, size + m.end(), offset))
                 continue
             space = _SPACE.match(self._buf)
             if space is not None:
-                self._take(space.end())
+                offset = self._offset
+                taken = self._take(space.end())
+                if self._after_junk:  # so the run of stray bytes is reported whole, not cut in two
+                    events.append(Poct1aJunk(taken, offset))
                 continue
             if self._buf.startswith(b"<!--"):  # a comment between messages is no data
                 end = self._buf.find(b"-->", 4)
                 if end == -1:
                     break
                 self._take(end + 3)
+                self._after_junk = False
                 continue
             if self._buf[0] != ord("<"):
                 nxt = self._buf.find(b"<")
                 offset = self._offset
                 events.append(Poct1aJunk(self._take(len(self._buf) if nxt == -1 else nxt), offset))
+                self._after_junk = True
                 continue
             event = self._message()
             if event is None:
                 break
             events.append(event)
+            self._after_junk = isinstance(event, Poct1aJunk)
         return events
 
     def _message(self) -> Poct1aEvent | None:

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from devices.link_drivers import endpoint_from_profile
+from devices.profile import load_profile
+from devices.session import MonotonicClock
+from devices.transports.link import TcpListenSpec
 from devices.transports.pty import PtyLink
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_integrator_errors import warning_lines
@@ -82,3 +86,27 @@ def test_a_line_end_read_alone_inside_a_run_stays_in_its_row(tmp_path: Path) -> 
     assert quarantined == 1
     first, second = garbled[:50], garbled[50:90]
     assert [(raw, at) for raw, at, _ in _rows(db_path)] == [(first + b"\r\n" + second, 0)]
+
+
+def test_a_poct1a_run_goes_on_through_a_line_end_right_after_its_first_read(tmp_path: Path) -> None:
+    """The POCT1-A2 framer skipped whitespace wherever it stood, so a CR LF at the start of a read
+    right after stray bytes was dropped and the stray bytes after it were another run at another
+    byte: one run, two rows, as MLLP's were. A meter dock's loopback TCP connection (SYNTHETIC
+    bytes), the run's first read quarantined before the rest is written."""
+    db_path = tmp_path / "clinic.db"
+    first, rest = b"\x93\xa7 line noise", b"\r\n\xfe\xfe more noise"
+    profile = load_profile("poct1a-glucose_meter")
+    endpoint = endpoint_from_profile(profile, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
+
+    async def scenario() -> int:
+        async with running_gateway([endpoint], db_path) as gateway:
+            _reader, writer = await asyncio.open_connection(*gateway.listen_address(profile.device_id))
+            for piece, last in ((first, first), (rest, b"more noise")):
+                writer.write(piece)
+                await writer.drain()
+                await wait_until(lambda: any(raw.endswith(last) for raw, _, _ in _rows(db_path)))  # noqa: B023
+            writer.close()
+            return gateway.status()[0].quarantined
+
+    assert asyncio.run(scenario()) == 1
+    assert [(raw, at) for raw, at, _ in _rows(db_path)] == [(first + rest, 0)]
