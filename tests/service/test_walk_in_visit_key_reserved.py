@@ -17,11 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from referral.records import WALK_IN_ENCOUNTER_KEY
 from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
+
+
+@pytest.fixture
+def tokens(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> dict[Role, str]:
+    """The seeded log copied into ``tmp_path``: the roles' API tokens."""
+    return copy_seeded(seeded, tmp_path)
 
 
 @contextmanager
@@ -43,9 +50,8 @@ def _walk_in(client: httpx.Client, mrn: str, key: str) -> dict[str, Any]:
 
 
 def test_an_encounter_keyed_as_a_walk_in_s_visit_is_refused_not_that_visit(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+    tmp_path: Path, tokens: dict[Role, str]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
     with _nurse(tmp_path, tokens) as client:
         walk_in = _walk_in(client, "KEYED-1", "K")
         literal = f"K{WALK_IN_ENCOUNTER_KEY}"
@@ -68,9 +74,8 @@ def test_an_encounter_keyed_as_a_walk_in_s_visit_is_refused_not_that_visit(
 
 
 def test_a_walk_in_stored_before_replays_its_visit_on_a_new_service(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+    tmp_path: Path, tokens: dict[Role, str]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
     with _nurse(tmp_path, tokens) as client:
         first = _walk_in(client, "KEYED-2", "old-key")
     with _nurse(tmp_path, tokens) as client:  # the log as it was written, read by a new service
