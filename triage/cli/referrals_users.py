@@ -148,26 +148,33 @@ def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | 
         )
 
 
-@app.command("disable", short_help="Disable a staff account: its sessions end, its API tokens are refused.")
-def disable_command(
-    ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="The account's user name (users list).")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
+def _account_switch(name: str, disabled: bool, short_help: str, doc: str) -> None:
+    """``users disable`` and ``users enable``: the same command but for the state it sets."""
+
+    def command(
+        ctx: typer.Context,
+        username: Annotated[str, typer.Argument(help="The account's user name (users list).")],
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        _set_disabled(ctx, username, disabled, db, as_json)
+
+    command.__doc__ = doc
+    app.command(name, short_help=short_help)(command)
+
+
+_account_switch(
+    "disable",
+    True,
+    "Disable a staff account: its sessions end, its API tokens are refused.",
     """Disable a staff account (a member of staff who left, the administrator who can no longer sign
     in): its sessions end and its API tokens are refused from the next request on, the service
-    running or not; audited user.disable by cli:<user>. As POST /api/v1/users/{username}/disable."""
-    _set_disabled(ctx, username, True, db, as_json)
-
-
-@app.command("enable", short_help="Enable a disabled staff account again.")
-def enable_command(
-    ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="The account's user name (users list).")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
+    running or not; audited user.disable by cli:<user>. As POST /api/v1/users/{username}/disable.""",
+)
+_account_switch(
+    "enable",
+    False,
+    "Enable a disabled staff account again.",
     """Enable a disabled account again: it signs in again, and its tokens not revoked work again;
-    audited user.enable by cli:<user>. As POST /api/v1/users/{username}/enable."""
-    _set_disabled(ctx, username, False, db, as_json)
+    audited user.enable by cli:<user>. As POST /api/v1/users/{username}/enable.""",
+)
