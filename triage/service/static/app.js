@@ -27,6 +27,19 @@
   connect();
 })();
 
+// The urgent count (queue.html): an alert outside the rows htmx reads again, written only when its
+// words change - redrawn at each live refresh, a screen reader announced "1 urgent case ..." again
+// whenever any visit changed. The rows bring the words in a <template id="urgent-next">.
+document.body.addEventListener("htmx:afterSwap", function (event) {
+  var alert = document.getElementById("urgent-alert");
+  var next = event.target.querySelector && event.target.querySelector("template#urgent-next");
+  if (!alert || !next) { return; }
+  var words = next.content.textContent.trim();
+  if (words === alert.textContent.trim()) { return; }
+  alert.textContent = words;
+  alert.hidden = !words;
+});
+
 // Held device results: re-read the section every 5 s, but never while someone is working in it
 // (a field has focus, a reason is typed or an encounter chosen), so a form being filled in is
 // never reset. The page's CSP forbids htmx's eval-based trigger filters, hence this timer.
