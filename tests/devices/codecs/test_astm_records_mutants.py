@@ -16,6 +16,7 @@ import pytest
 
 from devices.codecs.astm_records import decode_message, delimiters_from_header, encode_record, split_messages
 from devices.errors import CodecError
+from devices.results import QUESTIONABLE
 from devices.tolerance import ToleranceCounter
 from tests.devices.codecs.wire import strict_profile
 
@@ -145,3 +146,27 @@ def test_an_lf_without_its_switch_is_placed_from_the_messages_offset() -> None:
     _, (problem,) = decode_message(strict_profile(), raw, base_offset=100)
     assert (problem.reason, problem.byte_offset) == ("unparseable_message", 109)
     assert problem.detail.startswith("byte 109: LF inside ASTM record text")
+
+
+def test_a_result_keeps_its_reference_range_and_a_w_status_is_questionable() -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^X|5|u|70-110|||W\rL|1|N\r"  # R.6 range, R.9 W
+    (result,), _ = decode_message(strict_profile(), raw)
+    assert (result.reference_range, result.status, result.flags) == ("70-110", "preliminary", (QUESTIONABLE,))
+
+
+@pytest.mark.parametrize(
+    ("records", "hour"),
+    [
+        (b"O|1|S1\rR|1|^^^X|5|u||||F|||20261206091000", 9),  # R.12, the result's start, without R.13
+        (b"O|1|S1" + b"|" * 20 + b"20261206071500\rR|1|^^^X|5|u", 7),  # O.23, without O.7
+    ],
+)
+def test_a_result_is_dated_by_its_start_or_its_orders_receipt(records: bytes, hour: int) -> None:
+    (result,), _ = decode_message(strict_profile(), b"H|\\^&\rP|1\r" + records + b"\rL|1|N\r")
+    assert result.observed_at is not None and result.observed_at.hour == hour
+
+
+def test_a_qc_specimen_in_o16_gives_qc_results() -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1" + b"|" * 13 + b"QC\rR|1|^^^X|5|u\rL|1|N\r"
+    results, _ = decode_message(strict_profile(), raw)
+    assert [r.qc for r in results] == [True]
