@@ -54,7 +54,8 @@ def _flag(value: bool | None) -> float | None:
 
 
 def _sex_male(patient: PatientContext) -> float | None:
-    return None if patient.sex is None else float(patient.sex == "male")
+    sex = patient.__dict__["sex"]  # the field itself: an attribute read takes pydantic's slow path
+    return None if sex is None else float(sex == "male")
 
 
 PATIENT_FEATURES: dict[str, Callable[[PatientContext], float | None]] = {
@@ -112,19 +113,22 @@ def body_mass_index(
     stated earlier (the models took the stated BMI over a measured one). A weight / height^2 outside
     the plausible BMI (``BMI_PLAUSIBLE``: 100 cm and 300 kg give 300) is never used: the stated BMI
     is (or none), and the source says which pair was not used."""
-    bmi, height, weight = (_measured(values.get(code)) for code in ("bmi", "height", "weight"))
-    if bmi is not None:
-        return bmi, BMI_MEASURED
+    get = values.get
     source: BmiSource | None = None
-    if height is not None or weight is not None:
-        h = height if height is not None else fields["height_cm"]
-        w = weight if weight is not None else fields["weight_kg"]
-        if h is not None and w is not None:
-            measured = "_".join(n for n, v in (("weight", weight), ("height", height)) if v is not None)
-            derived = bmi_of(h, w)
-            if _plausible(derived):
-                return derived, BMI_FROM_SIZE[measured]
-            source = (BMI_SIZE_NOT_USED[measured], h, w, derived)
+    raw_bmi, raw_height, raw_weight = get("bmi"), get("height"), get("weight")
+    if raw_bmi is not None or raw_height is not None or raw_weight is not None:  # a size measured today
+        bmi, height, weight = _measured(raw_bmi), _measured(raw_height), _measured(raw_weight)
+        if bmi is not None:
+            return bmi, BMI_MEASURED
+        if height is not None or weight is not None:
+            h = height if height is not None else fields["height_cm"]
+            w = weight if weight is not None else fields["weight_kg"]
+            if h is not None and w is not None:
+                measured = "_".join(n for n, v in (("weight", weight), ("height", height)) if v is not None)
+                derived = bmi_of(h, w)
+                if _plausible(derived):
+                    return derived, BMI_FROM_SIZE[measured]
+                source = (BMI_SIZE_NOT_USED[measured], h, w, derived)
     stated, h, w = fields["bmi"], fields["height_cm"], fields["weight_kg"]
     if stated is None and h is not None and w is not None:
         stated = bmi_of(h, w)
@@ -134,18 +138,25 @@ def body_mass_index(
     return stated, source
 
 
-def bmi_note(patient: PatientContext, values: Mapping[str, float | str]) -> str | None:
+def bmi_note(
+    patient: PatientContext,
+    values: Mapping[str, float | str],
+    found: tuple[float | None, BmiSource | None] | None = None,
+) -> str | None:
     """The explanation's note of a BMI measured today (``bmi 32.9 from weight / height^2 (weight
     measured, height as stated)``: ``triage.phrases.BMI_FROM_SIZE``, ``BMI_MEASURED``, which the
     staff pages translate), so a reader can tell it from the stated one; ``None`` when the BMI is
-    the stated one, as before."""
-    bmi, source = body_mass_index(patient.__dict__, values)
+    the stated one, as before. ``found``: :func:`body_mass_index` of the same patient and values,
+    when the caller has it already."""
+    bmi, source = found if found is not None else body_mass_index(patient.__dict__, values)
+    if source is None:
+        return None
     if isinstance(source, tuple):
         return size_not_used(source)
-    if bmi is None or source is None:
+    if bmi is None:
         return None
     note = source.format(**_SIZE_CODES, value=f"{bmi:.1f}")
-    stated = patient.bmi
+    stated = patient.__dict__["bmi"]
     if stated is not None and abs(bmi - stated) > BMI_STATED_APART:
         apart = f"{abs(bmi - stated):.1f}"
         note += "; " + BMI_STATED_DIFFERS.format(bmi="bmi", stated=f"{stated:g}", apart=apart)
@@ -260,6 +271,11 @@ def substitute(
 FeatureGetter = Callable[[PatientContext, Mapping[str, float | str]], float | None]
 
 
+def bmi_feature(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
+    """The ``bmi`` feature: :func:`body_mass_index` (a size measured today first)."""
+    return body_mass_index(patient.__dict__, values)[0]
+
+
 def _getter(name: str, source: str) -> FeatureGetter:
     def get(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
         return feature_value(name, source, patient, values)
@@ -271,7 +287,7 @@ def _getter(name: str, source: str) -> FeatureGetter:
             )
         field = PATIENT_FEATURES[name]
         if name == "bmi":  # a size measured today first, as the scores take it
-            return lambda patient, values: body_mass_index(patient.__dict__, values)[0]
+            return bmi_feature
 
         def get_patient(patient: PatientContext, values: Mapping[str, float | str]) -> float | None:
             value = field(patient)
@@ -314,10 +330,15 @@ def row_plan(card: ModelCard) -> RowPlan:
 
 
 def feature_row(
-    plan: RowPlan, patient: PatientContext, values: Mapping[str, float | str]
+    plan: RowPlan,
+    patient: PatientContext,
+    values: Mapping[str, float | str],
+    bmi: tuple[float | None, BmiSource | None] | None = None,
 ) -> list[float | None]:
     """The features of a :func:`row_plan` in card order (``None`` = unknown): the same values as
-    the per-feature getters of :func:`compile_features`, in one loop over the patient's fields."""
+    the per-feature getters of :func:`compile_features`, in one loop over the patient's fields.
+    ``bmi``: :func:`body_mass_index` of the same patient and values, when the caller has it (the
+    models that take the BMI share it; else it is worked out here)."""
     fields = patient.__dict__
     get = values.get
     row: list[float | None] = []
@@ -334,6 +355,8 @@ def feature_row(
                 row.append(raw)
             else:
                 row.append(observation_value(name, raw))
+        elif getter is bmi_feature and bmi is not None:
+            row.append(bmi[0])
         else:
             row.append(getter(patient, values))
     return row

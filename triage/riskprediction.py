@@ -41,7 +41,9 @@ from triage.phrases import (
     SCORED,
 )
 from triage.riskfeatures import (
+    BmiSource,
     bmi_note,
+    body_mass_index,
     compile_features,
     feature_row,
     outside_population,
@@ -494,6 +496,8 @@ class ModelSet:
         pending: list[tuple[int, RiskModel, PreparedRow, list[str]]] = []
         runs: list[tuple[int, list[float]]] = []  # (model index, row) for the combined run
         rows: dict[str, tuple[list[float | None], list[str]]] = {}
+        # the BMI the models take (a size measured today first), worked out once for all of them
+        bmi = body_mass_index(patient.__dict__, values) if self._bmi else None
         for name, model in self.models.items():
             limits = self._limits[name]
             if limits is not None:
@@ -503,7 +507,7 @@ class ModelSet:
                     continue
             built = rows.get(self._row_of[name])
             if built is None:
-                built = rows[self._row_of[name]] = self._features(name, patient, values)
+                built = rows[self._row_of[name]] = self._features(name, patient, values, bmi)
             row, notes = built
             prepared = model.prepare(row)
             if isinstance(prepared, RiskPrediction):
@@ -524,17 +528,22 @@ class ModelSet:
         return predictions
 
     def _features(
-        self, name: str, patient: PatientContext, values: Mapping[str, float | str]
+        self,
+        name: str,
+        patient: PatientContext,
+        values: Mapping[str, float | str],
+        bmi: tuple[float | None, BmiSource | None] | None = None,
     ) -> tuple[list[float | None], list[str]]:
         """Model ``name``'s features in card order (``None`` = unknown) with stand-ins applied, and
-        what was stood in (models with the same features share the result)."""
-        row = feature_row(self._plans[name], patient, values)
+        what was stood in (models with the same features share the result); ``bmi`` is
+        ``body_mass_index`` of the patient and values when the caller has it."""
+        row = feature_row(self._plans[name], patient, values, bmi)
         notes: list[str] = []
         for index, feature in self._stand_ins[name]:
             if row[index] is None:
                 found: dict[str, float | None] = {feature: None}
                 notes.extend(substitute(found, (feature,), values))
                 row[index] = found[feature]
-        if name in self._bmi and (note := bmi_note(patient, values)) is not None:
+        if name in self._bmi and (note := bmi_note(patient, values, bmi)) is not None:
             notes.append(note)
         return row, notes
