@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import secrets
 import sqlite3
@@ -174,6 +175,15 @@ class Gateway:
         """Why the device's first open attempt failed (it is tried again, with back-off), or None
         when it opened (and for a TCP listener, which is bound or raised at :meth:`run`)."""
         return self._open_error.get(device_id)
+
+    def no_result_of(self, message_id: int) -> dict[str, int] | None:
+        """A stored message's OBX lines that carried no result, by status, from its row's summary
+        (``device_messages.parsed``); None for one stored before the summary held them."""
+        rows = self._db.execute_returning_dicts(
+            "SELECT parsed FROM device_messages WHERE id = ?", [message_id]
+        )
+        parsed = json.loads(rows[0]["parsed"]) if rows and rows[0]["parsed"] else {}
+        return parsed.get("no_result")
 
     async def wait_open(self, device_id: str) -> None:
         """Wait until the device's link has been opened (at once for a TCP listener)."""

@@ -25,6 +25,7 @@ Tolerance switches that fire are reported as ``Tolerated`` events (counter diffe
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -314,7 +315,13 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
                 NewQuarantineItem(reason=f"{q.reason}: {q.detail}", raw=q.raw, byte_offset=q.byte_offset)
                 for q in quarantined
             ],
-            parsed={"results": len(results), "quarantined": len(quarantined), "protocol": profile.protocol},
+            parsed={
+                "results": len(results),
+                "quarantined": len(quarantined),
+                "protocol": profile.protocol,
+                # kept for a later run that hands its results over again (listen --json no_result)
+                "no_result": dict(Counter(line.status for line in no_result)),
+            },
             with_result=sum(q.with_result for q in quarantined),
         )
 

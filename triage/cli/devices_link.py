@@ -94,8 +94,8 @@ def _result_json(result: GatewayResult, kind: ShownHoldKind | None, no_result: d
             "hold_kind": kind,
             "hold_kinds": list(result.hold_kinds) or ([kind] if kind else []),
             "hold_reason": result.hold_reason,
-            # the OBX lines of its message that carried no result, by status; None: a result of
-            # an earlier run handed over again, whose message this run did not see
+            # the OBX lines of its message that carried no result, by status (an earlier run's
+            # from its stored message); None: a message stored before the log kept the count
             "no_result": no_result,
         },
         ensure_ascii=False,
@@ -380,7 +380,9 @@ def register_listen(app: typer.Typer) -> None:
                     refused[device].discard(result.result_id)
                 # a result line names what the device sent: escaped (JSON escapes itself)
                 if json_output:
-                    write(_result_json(result, kind, no_result_of.get(result.stored.message_id)))
+                    mid = result.stored.message_id  # else an earlier run's, handed over again
+                    no_result = no_result_of[mid] if mid in no_result_of else gateway.no_result_of(mid)
+                    write(_result_json(result, kind, no_result))
                 else:
                     write(shown(_result_line(result)))
 

@@ -11,6 +11,7 @@ A live gateway over a loopback TCP socket, a real SQLite log (SYNTHETIC patient 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from devices.gateway import GatewayResult
+from devices.gateway import Gateway, GatewayResult
 from tests.devices.gateway.devices_cli import listen_process, listening_port, stderr_until_listening
-from tests.devices.gateway.test_conformance_tcp import FS_CR, VT
+from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, read_acks
 from tests.devices.gateway.test_hl7_withdrawal import NOW, _oru, _send
 from triage.cli import main
 from triage.cli.devices_link import status_line
@@ -201,3 +202,48 @@ def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: 
     assert (result["kind"], result["code"], result["message_id"]) == ("result", "spo2", mixed["message_id"])
     assert result["no_result"] == {"I": 2}
     assert "; 4 OBX lines carried no result (status I); " in err.decode()
+
+
+def test_a_result_handed_over_again_at_start_carries_its_message_s_count(tmp_path: Path) -> None:
+    """A result stored but not handed over (the subscriber failed: the service's rules down, a
+    crash) is handed over when listen starts again; its --json line said `no_result: null`, as the
+    count was kept only in the run that stored the message. Now the stored message keeps it. A
+    gateway whose subscriber fails stores the message over loopback TCP, then a real `triage devices
+    listen` process on the same SQLite file hands its result over."""
+    db_path = tmp_path / "clinic.db"
+
+    def subscriber_down(_results: list[GatewayResult]) -> None:
+        raise RuntimeError("the subscriber is down")
+
+    async def store_undelivered() -> None:
+        gateway = Gateway(
+            [_endpoint("hl7-monitor")], db_path, on_results=subscriber_down, delivery_retry_s=60
+        )
+        task = asyncio.create_task(gateway.run())
+        await gateway.wait_ready()
+        reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+        writer.write(_two_pending_and_a_final("CTL-1"))
+        await writer.drain()
+        await read_acks(reader, 1)
+        writer.close()
+        gateway.stop()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(store_undelivered())
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT delivered_at FROM device_results").fetchall() == [(None,)]
+    listen = listen_process(tmp_path, 0, "--protocol", "hl7", "--json")
+    try:
+        stderr_until_listening(listen)
+        assert listen.stdout is not None
+        out = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(listen.stdout.fileno(), selectors.EVENT_READ)
+            while b'"kind": "result"' not in out and selector.select(30):
+                out += os.read(listen.stdout.fileno(), 65536)
+    finally:
+        listen.send_signal(signal.SIGINT)
+        rest, err = listen.communicate(timeout=20)
+    assert listen.returncode == 130, err
+    (result,) = [json.loads(line) for line in (out + rest).decode().splitlines()]
+    assert (result["kind"], result["vendor_code"], result["no_result"]) == ("result", "SPO2", {"I": 2})
