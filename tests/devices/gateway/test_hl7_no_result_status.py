@@ -19,7 +19,9 @@ import selectors
 import signal
 import socket
 import sqlite3
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,6 +154,23 @@ def test_replay_says_each_obx_line_that_carried_no_result(
     ]
 
 
+def _lines_until_a_result(listen: subprocess.Popen[bytes]) -> tuple[list[dict[str, Any]], str]:
+    """``listen --json``'s lines up to its first result line (they follow the commit: at most
+    30 s), then the rest once Ctrl-C stopped it (exit 130); and its stderr."""
+    assert listen.stdout is not None
+    out = b""
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(listen.stdout.fileno(), selectors.EVENT_READ)
+            while b'"kind": "result"' not in out and selector.select(30):
+                out += os.read(listen.stdout.fileno(), 65536)
+    finally:
+        listen.send_signal(signal.SIGINT)
+        rest, err = listen.communicate(timeout=20)
+    assert listen.returncode == 130, err
+    return [json.loads(line) for line in (out + rest).decode().splitlines()], err.decode()
+
+
 def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: Path) -> None:
     """`listen --json` printed one object per result and nothing else: a message of only pending
     OBX lines printed nothing, and a result's line did not say that its message had two more, so a
@@ -175,18 +194,10 @@ def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: 
                 answer = b""
                 while not answer.endswith(FS_CR):
                     answer += device.recv(4096)
-            # the lines follow the commit: wait for the result's (at most 30 s), then stop
-            assert listen.stdout is not None
-            out = b""
-            with selectors.DefaultSelector() as selector:
-                selector.register(listen.stdout.fileno(), selectors.EVENT_READ)
-                while b'"kind": "result"' not in out and selector.select(30):
-                    out += os.read(listen.stdout.fileno(), 65536)
-    finally:
-        listen.send_signal(signal.SIGINT)
-        rest, err = listen.communicate(timeout=20)
-    assert listen.returncode == 130, err
-    pending, mixed, result = [json.loads(line) for line in (out + rest).decode().splitlines()]
+    except BaseException:
+        listen.kill()
+        raise
+    (pending, mixed, result), err = _lines_until_a_result(listen)
     assert {k: pending[k] for k in ("kind", "device_id", "results", "no_result")} == {
         "kind": "no_result",
         "device_id": "monitor",
@@ -201,7 +212,7 @@ def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: 
     assert mixed["message_id"] != pending["message_id"]
     assert (result["kind"], result["code"], result["message_id"]) == ("result", "spo2", mixed["message_id"])
     assert result["no_result"] == {"I": 2}
-    assert "; 4 OBX lines carried no result (status I); " in err.decode()
+    assert "; 4 OBX lines carried no result (status I); " in err
 
 
 def test_a_result_handed_over_again_at_start_carries_its_message_s_count(tmp_path: Path) -> None:
@@ -235,15 +246,8 @@ def test_a_result_handed_over_again_at_start_carries_its_message_s_count(tmp_pat
     listen = listen_process(tmp_path, 0, "--protocol", "hl7", "--json")
     try:
         stderr_until_listening(listen)
-        assert listen.stdout is not None
-        out = b""
-        with selectors.DefaultSelector() as selector:
-            selector.register(listen.stdout.fileno(), selectors.EVENT_READ)
-            while b'"kind": "result"' not in out and selector.select(30):
-                out += os.read(listen.stdout.fileno(), 65536)
-    finally:
-        listen.send_signal(signal.SIGINT)
-        rest, err = listen.communicate(timeout=20)
-    assert listen.returncode == 130, err
-    (result,) = [json.loads(line) for line in (out + rest).decode().splitlines()]
+    except BaseException:
+        listen.kill()
+        raise
+    (result,), _err = _lines_until_a_result(listen)
     assert (result["kind"], result["vendor_code"], result["no_result"]) == ("result", "SPO2", {"I": 2})
