@@ -53,7 +53,10 @@ def list_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = 
 def add_command(
     ctx: typer.Context,
     username: Annotated[
-        str, typer.Argument(help="User name: 2-64 characters from a-z, 0-9, '.', '_' and '-'.")
+        str,
+        typer.Argument(
+            metavar="USERNAME", help="User name: 2-64 characters from a-z, 0-9, '.', '_' and '-'."
+        ),
     ],
     role: Annotated[
         str,
@@ -153,7 +156,9 @@ def _account_switch(name: str, disabled: bool, short_help: str, doc: str) -> Non
 
     def command(
         ctx: typer.Context,
-        username: Annotated[str, typer.Argument(help="The account's user name (users list).")],
+        username: Annotated[
+            str, typer.Argument(metavar="USERNAME", help="The account's user name (users list).")
+        ],
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
