@@ -170,3 +170,9 @@ def test_a_qc_specimen_in_o16_gives_qc_results() -> None:
     raw = b"H|\\^&\rP|1\rO|1|S1" + b"|" * 13 + b"QC\rR|1|^^^X|5|u\rL|1|N\r"
     results, _ = decode_message(strict_profile(), raw)
     assert [r.qc for r in results] == [True]
+
+
+def test_a_results_abnormal_flags_are_its_r7_repeats() -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^X|5|u||H\\A||F\rL|1|N\r"  # R.7 H (high) and A (abnormal)
+    (result,), _ = decode_message(strict_profile(), raw)
+    assert (result.flags, result.status) == (("H", "A"), "final")
