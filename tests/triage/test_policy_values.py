@@ -244,3 +244,16 @@ def test_a_model_is_on_unless_its_table_switches_it_off(tmp_path: Path) -> None:
     for policy in (load_policy(), load_policy(path)):
         assert policy.runtime.model("cvd10").enabled and policy.runtime.model("no_such_model").enabled
         assert policy.models.for_model("cvd10").enabled and policy.models.for_model("no_such_model").enabled
+
+
+def test_an_empty_policy_version_is_refused(tmp_path: Path) -> None:
+    """Every assessment reports the policy's version: an empty one would name none (a mutant
+    allowing it lived, triage/policy.py:225)."""
+    path = tmp_path / "clinic.toml"
+    path.write_text('version = ""\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert (
+        str(info.value)
+        == f'policy file {path}: line 1: version: String should have at least 1 character (got "")'
+    )
