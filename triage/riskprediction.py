@@ -55,6 +55,9 @@ from triage.riskfeatures import (
 from triage.riskmodels_cards import model_refused
 
 BANDS = ("low", "medium", "high", "not_scored")
+NEAR_CUT = 0.001
+"""A probability this close to a band's cut-point (0.1 percentage points, twice what showing it to
+one decimal can move it) is checked for a shown percent in another band; one further away cannot be."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,13 @@ class RiskModel:
         self.feature_names = card.feature_names
         self.threshold = card.threshold("high")
         self.medium_threshold = card.threshold("medium")
+        # the probabilities whose percent to one decimal may show another band (_explain)
+        self._near_cuts = (
+            self.medium_threshold - NEAR_CUT,
+            self.medium_threshold + NEAR_CUT,
+            self.threshold - NEAR_CUT,
+            self.threshold + NEAR_CUT,
+        )
         self.golden_max_diff = golden_max_diff
         self.path = path
         self._session = session
@@ -422,10 +432,14 @@ class RiskModel:
         # %-formats: "%.1f" % x is f"{x:.1f}" and "%+.2f" % x is f"{x:+.2f}" (the same digits)
         # without a __format__ call per number; four numbers per model and assessment
         row, imputed, out_of_range, drivers = prepared
+        medium_low, medium_high, high_low, high_high = self._near_cuts
+        near = medium_low < probability < medium_high or high_low < probability < high_high
         probability *= 100
-        if self.band_for(round(probability, 1) / 100) != band:
+        if near and self.band_for(round(probability, 1) / 100) != band:
             # one decimal would read past a cut-point it did not reach (9.96 %: "10.0% (medium;
-            # ... high from 10%)"): cut, as the scores' percent_shown does
+            # ... high from 10%)"): cut, as the scores' percent_shown does. Only a probability
+            # within NEAR_CUT of a cut-point can: one decimal moves it by 0.0005 at most, and
+            # round() is a quarter of a microsecond
             probability = math.floor(probability * 10) / 10
         if drivers:
             drivers.sort()
