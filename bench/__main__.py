@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
+#: 128 + SIGPIPE, as ``triage`` exits when its reader stops early.
+CLOSED_PIPE_EXIT = 141
 
 
 def benchmarks() -> list[str]:
@@ -56,5 +59,20 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def run(argv: list[str]) -> int:
+    """:func:`main`, ending quietly when the output is piped to a reader that stops early
+    (``python -m bench --help | head -1``), with the triage CLI's exit code for it: the rest of the
+    output goes to /dev/null rather than a BrokenPipeError traceback at interpreter exit."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return CLOSED_PIPE_EXIT
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run(sys.argv[1:]))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bench import __main__ as runner
@@ -50,3 +55,22 @@ def test_the_service_benchmark_runs_register_new_patients_each() -> None:
 
     paced, saturating = (re.findall(r'"mrn":"([^"]+)"', wrk_script("t", rate)) for rate in (305.0, None))
     assert len(paced) == len(saturating) == 1 and paced != saturating, (paced, saturating)
+
+
+def test_help_piped_to_a_reader_that_stops_early_ends_quietly() -> None:
+    # `python -m bench --help | head -1` ended with a BrokenPipeError traceback on stderr
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has stopped: the bench's output meets a closed pipe
+    try:
+        bench = subprocess.run(
+            [sys.executable, "-m", "bench", "--help"],
+            cwd=Path(runner.__file__).resolve().parents[1],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert bench.stderr == "", bench.stderr
+    assert bench.returncode == 141  # 128 + SIGPIPE, as the triage CLI ends (CLOSED_PIPE_EXIT)
