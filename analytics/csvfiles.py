@@ -44,7 +44,12 @@ def _text_like(values: Any) -> bool:
 def _mapped(values: Any, cell: Callable[[Any], Any]) -> Any:
     if isinstance(values, pd.MultiIndex) or not _text_like(values):
         return values
-    out = values.astype(object).map(cell)
+    # each cell as it is: .map(cell) reads an object column anew, 3880000000 beside 74.55 as 3880000000.0
+    cells = [cell(value) for value in values]
+    if isinstance(values, pd.Index):
+        out: Any = pd.Index(cells, dtype=object, name=values.name)
+    else:
+        out = pd.Series(cells, index=values.index, name=values.name, dtype=object)
     return out.astype(values.dtype) if isinstance(values.dtype, pd.StringDtype) else out
 
 

@@ -6,6 +6,9 @@ import pandas as pd
 
 from analytics.study.generator import DATA_DIR
 
+#: The measure whose values are counts (visits, patients): whole numbers.
+COUNT_MEASURE = "visits_or_patients"
+
 #: (indicator in national_health_2021.csv, measure, label, tier); the official "hospitals" figures
 #: count every hospital, of all levels (医院, beside primary-care institutions): tier "hospitals",
 #: not the study's "high" tier
@@ -44,6 +47,23 @@ def imbalance_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def imbalance_file_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as figures3_5_imbalance.csv and .parquet hold it: a count (visits, patients) is a
+    whole number, so the CSV says 3880000000, not 3880000000.0 (the value column is float, as the
+    percentages need); a missing value stays an empty cell, not NaN or <NA>."""
+    counts = table["measure"] == COUNT_MEASURE
+    written = table.copy()
+    written["value"] = pd.Series(
+        [
+            None if pd.isna(value) else int(value) if count and float(value).is_integer() else float(value)
+            for value, count in zip(table["value"], counts, strict=True)
+        ],
+        index=table.index,
+        dtype=object,
+    )
+    return written
 
 
 def occupancy_summary(table: pd.DataFrame) -> dict[str, float]:

@@ -29,7 +29,7 @@ from analytics.study.comparison import (
 from analytics.study.dataset import StudyData, StudyDataError, load_study
 from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, SYNTHETIC_NOTICE, generate
 from analytics.study.hypothesis import HypothesisCheck
-from analytics.study.imbalance import imbalance_table, occupancy_summary
+from analytics.study.imbalance import imbalance_file_table, imbalance_table, occupancy_summary
 from analytics.study.models import NODE_ATTRIBUTES, FrameFits, fit_frame, long_table, side_by_side
 from analytics.study.report import ReportSection, hypotheses_html, image_html, render, table_html
 
@@ -307,7 +307,7 @@ def rebuild(
         )
     tick("drawing Figures 3 and 5", 3, total)
     imbalance = imbalance_table()
-    _write_table(out, "figures3_5_imbalance", imbalance, files)
+    _write_table(out, "figures3_5_imbalance", imbalance_file_table(imbalance), files)
     tables["imbalance"] = imbalance
     png = figures.imbalance_chart(imbalance, out / "figures3_5_imbalance.png")
     files.append(png)

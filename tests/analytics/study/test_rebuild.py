@@ -317,6 +317,9 @@ def test_every_table_file_built_from_synthetic_flows_says_so(rebuilt) -> None:
     )
     assert list(paper.columns) == ["Model 1", "Model 2", "Model 3"]  # the paper's layout is kept
     assert "synthetic" not in pd.read_csv(out / "figures3_5_imbalance.csv").columns  # official figures
+    assert ",visits_or_patients,China 2021 hospital visits,hospitals,3880000000,visits," in (
+        out / "figures3_5_imbalance.csv"
+    ).read_text(encoding="utf-8")  # a count, not 3880000000.0
 
 
 def test_the_comparison_names_its_sources_and_says_plainly_what_is_not_reproduced(rebuilt) -> None:
