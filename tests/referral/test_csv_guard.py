@@ -32,7 +32,7 @@ CELLS = {
     "@SUM(1)": "'@SUM(1)",
     "+86 571 8888": "'+86 571 8888",
     "-": "'-",  # a lone minus is text like any other: one rule, guarded
-    "-3.2": "'-3.2",  # TEXT that looks like a number stays text (a number is never passed in)
+    "-3.2 mmol/L": "'-3.2 mmol/L",  # text that begins like a number (a number alone is not run)
     "\t=1+1": "'\t=1+1",
     "\r=1+1": "'\r=1+1",
     "'=1+1": "''=1+1",  # text that begins with the guard itself gets one more quote
