@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from triage.errors import UserInputError
+from triage.service.accounts import ACCOUNT_ACTIONS
 from triage.service.api.deps import runtime_of
 from triage.service.auth import (
     ALL_ROLES,
@@ -20,7 +21,7 @@ from triage.service.auth import (
     refuse_cross_origin,
 )
 from triage.service.i18n import Catalogue, catalogue
-from triage.service.pages.forms import FieldError, FormState, field_error
+from triage.service.pages.forms import FieldError, FormState, done_last, field_error
 from triage.service.pages.rendering import language_for, render, secure_cookie
 from triage.service.runtime import Runtime
 from triage.service.security import token_digest
@@ -217,6 +218,18 @@ def password_page(
     return _password_page(request, who, changed=changed)
 
 
+def _changed_already(rt: Runtime, username: str, new_password: str) -> bool:
+    """Whether the account's latest entry is its user's password change to ``new_password``: the
+    form pressed again while the first press's answer was slow (``app.js`` lets it be sent again
+    after "no answer"), whose first press changed it - the current password typed is then no longer
+    current, and "wrong password" said the change had failed. Only right after that change, and
+    only for the password it set (a wrong guess is refused and counted as before)."""
+    action = "user.password_change"
+    return done_last(rt.accounts.db, "user", username, action, username, ACCOUNT_ACTIONS[action]) and (
+        rt.accounts.authenticate(username, new_password) is not None
+    )
+
+
 @router.post("/account/password")
 def change_password(
     request: Request,
@@ -242,9 +255,14 @@ def change_password(
         return response
     keep = token_digest(who.session_id) if who.via == "session" else ""
     try:
-        rt.accounts.change_password(
-            who.username, current_password, new_password, keep_session=keep, client=client_address(request)
-        )
+        if not _changed_already(rt, who.username, new_password):
+            rt.accounts.change_password(
+                who.username,
+                current_password,
+                new_password,
+                keep_session=keep,
+                client=client_address(request),
+            )
     except UserInputError as exc:
         field = "current_password" if str(exc).startswith("current_password") else "new_password"
         if field == "current_password":

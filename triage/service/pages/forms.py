@@ -45,7 +45,7 @@ def keyed(key: str, fields: Mapping[str, object]) -> tuple[str, str] | None:
     return (key, digest(dict(fields))) if key else None
 
 
-def done_last(db: Database, entity: str, entity_id: int, action: str, actor: str, reason: str) -> bool:
+def done_last(db: Database, entity: str, entity_id: int | str, action: str, actor: str, reason: str) -> bool:
     """Whether the record's latest audit entry is ``action`` by ``actor`` for ``reason``: a form
     without a key (a step on a record) pressed again after "no answer" (``app.js``), whose first
     press did it, is said as done rather than refused as nothing left to do."""
