@@ -142,6 +142,17 @@ _OUTSIDE_RANGE = phrases.OUTSIDE_RANGE.printf(
 _DETAIL = phrases.PCE.printf({"risk": "%s", "band": "%s"})
 
 
+def _outside_spec(value: float, lo: float, hi: float) -> str:
+    """Four significant digits, or as many as it takes (up to ten) for the number shown to be
+    outside ``lo``-``hi`` too: 320.04 mg/dL was shown '320', a value inside the range it was
+    refused for."""
+    for digits in (4, 6, 8, 10):
+        spec = f".{digits}g"
+        if not lo <= float(f"{value:{spec}}") <= hi:
+            return spec
+    return ".10g"
+
+
 def category(risk_percent: float) -> str:
     if risk_percent >= 20.0:
         return "high"
@@ -224,7 +235,8 @@ def pce(
         if value is not None and not lo <= value <= hi:
             return not_applicable(  # no other input can make it apply: none is named missing
                 "pce",
-                _OUTSIDE_RANGE % (name, as_read(value, name, comparators, ".4g"), unit, lo, hi, unit),
+                _OUTSIDE_RANGE
+                % (name, as_read(value, name, comparators, _outside_spec(value, lo, hi)), unit, lo, hi, unit),
                 reference=REFERENCE,
             )
     if missing:
