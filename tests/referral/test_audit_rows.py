@@ -131,7 +131,7 @@ def device_log(tmp_path: Path, _used_device_log: Path) -> Path:
 def test_a_log_used_normally_matches_its_trail(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0, err
-    assert "the tables match it (2 patients, 2 encounters, 2 observations, 2 assessments, 1 overrides" in out
+    assert "the tables match it (2 patients, 2 encounters, 2 observations, 2 assessments, 1 override" in out
     code, out, _ = run(capsys, "verify-audit", "--db", str(log), "--json")
     report = json.loads(out)
     assert report["ok"] and report["mismatch"] is None  # "rows" was {"rows": {...}, "ok": ...}
@@ -150,7 +150,7 @@ def test_the_device_side_used_normally_matches_its_trail(
     code, out, err = run(capsys, "verify-audit", "--db", str(device_log))
     assert code == 0, err
     assert (
-        "5 observations, 5 assessments, 1 overrides, 9 referral_events, 3 referrals" in out
+        "5 observations, 5 assessments, 1 override, 9 referral_events, 3 referrals" in out
         and "3 device_associations, 3 device_result_reviews, 2 observation_corrections, 2 referral_basis_changes)"
         in out
     ), out

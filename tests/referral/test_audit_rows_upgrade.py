@@ -58,7 +58,7 @@ def test_a_log_from_the_previous_schema_upgrades_and_matches_its_trail(
     assert secret not in "".join(row[0] for row in db.execute("SELECT data FROM audit"))
     code, out, err = run(capsys, "verify-audit", "--db", str(path))
     assert code == 0, err
-    assert "1 patients, 1 encounters, 2 observations" in out and "2 users, 2 api_tokens" in out
+    assert "1 patient, 1 encounter, 2 observations" in out and "2 users, 2 api_tokens" in out
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def test_a_corrected_birth_date_and_the_visit_age_it_gives_match_the_trail(
     db.close()
     code, out, err = run(capsys, "verify-audit", "--db", str(log))
     assert code == 0, err
-    assert "1 patients, 1 encounters" in out
+    assert "1 patient, 1 encounter," in out
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_the_service_s_device_writes_match_the_trail_and_an_edit_is_named(
     if sql is None:
         code, out, err = cli(capsys, staff, "verify-audit")
         assert code == 0, err
-        assert "1 device_associations, 2 device_result_reviews, 2 observation_corrections" in out
+        assert "1 device_association, 2 device_result_reviews, 2 observation_corrections" in out
         assert "2 referral_basis_changes)" in out
         return
     raw = sqlite3.connect(path)
