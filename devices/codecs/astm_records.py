@@ -45,8 +45,13 @@ def delimiters_from_header(
     header: str, profile: DeviceProfile | None = None, counter: ToleranceCounter | None = None
 ) -> Delimiters:
     """Read the delimiter set from an H record (``H|\\^&|...``, ``H|@^\\|...``)."""
-    if len(header) < 5 or header[0] != "H":
+    if not header.startswith("H"):
         raise CodecError(f"message does not start with an H record: {json_text(header[:20])}")
+    if len(header) < 5:
+        raise CodecError(
+            f"H record {json_text(header)} is too short for its delimiters: it needs 'H', the field"
+            " delimiter and 3 more (repeat, component, escape), as in H|\\^&"
+        )
     fd = header[1]
     end = header.find(fd, 2)
     spec = header[2:end] if end >= 0 else header[2:5]
