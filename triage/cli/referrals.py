@@ -18,7 +18,7 @@ from referral.value_sets import REFERRAL_STATUSES, TIERS
 from triage.cli import referrals_log, referrals_tokens, referrals_users
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
-from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
+from triage.cli.referrals_log import DbOption, JsonOption, _path, counted, open_log, read_log
 
 if TYPE_CHECKING:
     from referral import basis
@@ -405,7 +405,7 @@ def facilities_load(
         )
         return
     note = f" ({synthetic} marked synthetic)" if synthetic else ""
-    echo(f"loaded {len(loaded)} facilities from {csv_file}{note}")
+    echo(f"loaded {counted(len(loaded), 'facilities')} from {csv_file}{note}")
 
 
 @facilities_app.command("list")

@@ -347,12 +347,12 @@ def verify_audit(
     _raise_if_tampered(chain, rows, "")
     if moved is not None:
         raise AuditChainError(
-            f"audit chain intact ({_counted(chain.entries, 'entries')}), but not the anchored one: {moved}"
+            f"audit chain intact ({counted(chain.entries, 'entries')}), but not the anchored one: {moved}"
         )
     if as_json or rows is None:
         return
     anchored = "" if wanted is None else f"; anchor entry {wanted[0]} found unchanged"
-    echo(f"audit chain intact: {_counted(chain.entries, 'entries')} verified{anchored}; {_rows_text(rows)}")
+    echo(f"audit chain intact: {counted(chain.entries, 'entries')} verified{anchored}; {_rows_text(rows)}")
     for said in (upgrades_text(upgrades), restores_text(restores)):
         if said:
             echo(said)
@@ -415,7 +415,7 @@ def _mismatch(rows: audit_rows.RowsReport | None) -> dict[str, object] | None:
     return {"table": rows.table, "row_id": rows.row_id, "problem": rows.problem}
 
 
-def _counted(number: int, plural: str) -> str:
+def counted(number: int, plural: str) -> str:
     """``2 entries``, ``1 entry``, ``1 patient``, ``1 facility``: a log of one row had read "1 patients"."""
     if number == 1:
         plural = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
@@ -423,7 +423,7 @@ def _counted(number: int, plural: str) -> str:
 
 
 def _rows_text(rows: audit_rows.RowsReport) -> str:
-    return "the tables match it (" + ", ".join(_counted(n, table) for table, n in rows.rows.items()) + ")"
+    return "the tables match it (" + ", ".join(counted(n, table) for table, n in rows.rows.items()) + ")"
 
 
 def _raise_if_tampered(chain: audit.AuditReport, rows: audit_rows.RowsReport | None, prefix: str) -> None:
@@ -433,7 +433,7 @@ def _raise_if_tampered(chain: audit.AuditReport, rows: audit_rows.RowsReport | N
         )
     if rows is not None and not rows.ok:
         raise AuditMismatchError(
-            f"{prefix}audit chain intact ({_counted(chain.entries, 'entries')}), but {rows.table} row {rows.row_id}:"
+            f"{prefix}audit chain intact ({counted(chain.entries, 'entries')}), but {rows.table} row {rows.row_id}:"
             f" {rows.problem} - edited outside the application"
         )
 
@@ -480,12 +480,12 @@ def backup_command(
     _raise_if_tampered(
         chain,
         report.rows,
-        f"backup {out} written ({_counted(report.referrals, 'referrals')}; keep the log and it for the inquiry): ",
+        f"backup {out} written ({counted(report.referrals, 'referrals')}; keep the log and it for the inquiry): ",
     )
     if not as_json:
         echo(
             f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes; integrity ok,"
-            f" audit chain intact ({_counted(chain.entries, 'entries')}), {_rows_text(report.rows) if report.rows else ''}"
+            f" audit chain intact ({counted(chain.entries, 'entries')}), {_rows_text(report.rows) if report.rows else ''}"
         )
 
 
@@ -565,7 +565,7 @@ def restore_command(
     echo(
         f"{path}: {'there was no referral log there; ' if created else ''}{what}"
         f" ({report.backup.referrals} referral(s), audit chain intact,"
-        f" {_counted(report.backup.audit.entries, 'entries')}){upgraded}{kept}; recorded as audit entry {entry}"
+        f" {counted(report.backup.audit.entries, 'entries')}){upgraded}{kept}; recorded as audit entry {entry}"
         + (
             " - the service finds it only if its settings' database.path names it; to restore the log"
             " the service uses, give --db, or the settings it runs with (--config, $TRIAGE_CONFIG)"
