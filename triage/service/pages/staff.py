@@ -353,7 +353,13 @@ def override(
         return _reason_missing(request, who, assessment_id, "override", typed, empty)
     # the form sent again (its key) is answered the override the first one stored
     again = keyed(form_key, {"disposition": disposition.value, "reason": reason})
-    clinic_dep(request).override(db, assessment_id, disposition, reason, actor=who.username, keyed=again)
+    newest = db.conn.execute(
+        "SELECT max(id) FROM overrides WHERE assessment_id = ?", [assessment_id]
+    ).fetchone()
+    row = clinic_dep(request).override(
+        db, assessment_id, disposition, reason, actor=who.username, keyed=again
+    )
+    sent_again = newest[0] is not None and int(row["id"]) <= int(newest[0])  # nothing new was stored
     assessment = store.get_assessment(db, assessment_id)
     encounter_id = int(assessment["encounter_id"])
     # a decision that sends the patient on proposes (or raises) a referral as the page's others do;
@@ -361,7 +367,12 @@ def override(
     rt = runtime_of(request)
     proposed = proposals.propose_for_override(rt, db, assessment, disposition.value, actor=who.username)
     # the form sent again is answered the override stored the first time: its notice says the same
-    said = disposition.value in REFERRAL_URGENCY and proposal_waiting(db, assessment_id, BY_OVERRIDE)
+    # (a new, milder referral decision raises nothing and does not say it proposed one)
+    said = (
+        sent_again
+        and disposition.value in REFERRAL_URGENCY
+        and proposal_waiting(db, assessment_id, BY_OVERRIDE)
+    )
     if proposed or said:
         return stored(request, f"/encounters/{encounter_id}", "override_proposed")
     kept = closure.proposed_not_sent(db, encounter_id) and disposition.value not in REFERRAL_URGENCY
