@@ -114,6 +114,7 @@ def network_figure(frame: Frame) -> plt.Figure:
     ties = LineCollection(list(np.stack([src, dst], axis=1)), colors="#1f77b4", alpha=alpha, linewidths=0.6)
     ax.add_collection(ties)
     ax.autoscale_view()
+    _direction_heads(ax, src, dst, alpha)
     indeg = frame.edges["target"].value_counts().reindex(frame.nodes["id"]).fillna(0).to_numpy()
     most = max(float(indeg.max()), 1.0)
     ax.scatter(frame.nodes["lon"], frame.nodes["lat"], s=8 + 60 * indeg / most, c="#d62728", zorder=3)
@@ -127,12 +128,49 @@ def network_figure(frame: Frame) -> plt.Figure:
     ax.set_ylabel(LAT_LABEL)
     ax.set_title(
         f"Figure 2 - mobility network, {frame.title}\n{len(frame.edges):,} ties (>= {frame.min_movers} mover);"
-        " point size: ties received"
+        f" point size: ties received; {DIRECTION_WORDS}"
     )
     _map_ticks(ax)
     ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
     return fig
+
+
+#: What Figure 2's arrowheads say, in its title: the ties are directed (moves from one unit to
+#: another), and lines alone had not said which way a tie points.
+DIRECTION_WORDS = "arrowheads point from origin to destination"
+
+
+def _direction_heads(ax: plt.Axes, src: np.ndarray, dst: np.ndarray, alpha: float) -> None:
+    """An arrowhead on each tie, two thirds of the way from its origin, pointing to its destination:
+    at the end of the line it would lie under the destination's point (and a hub's hundreds of
+    heads on one spot); there, a tie and its reverse show two heads, one pointing each way. One
+    quiver, as the ties are one collection. Heads darker than the faint lines, or none would show."""
+    step = dst - src
+    length = np.hypot(step[:, 0], step[:, 1])
+    moved = length > 0
+    if not moved.any():
+        return
+    where = src[moved] + step[moved] * (2 / 3)
+    unit = step[moved] / length[moved, None]
+    ax.quiver(
+        where[:, 0],
+        where[:, 1],
+        unit[:, 0],
+        unit[:, 1],
+        angles="xy",
+        pivot="middle",
+        units="inches",
+        scale_units="inches",
+        scale=1 / 0.1,  # each head 0.1 inch long, whatever the map's extent
+        width=0.008,
+        headwidth=8,
+        headlength=11,
+        headaxislength=10,
+        color="#1f77b4",
+        alpha=min(0.9, 3 * alpha),
+        zorder=2,
+    )
 
 
 def size_key_values(most: float) -> list[float]:
