@@ -13,19 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.triage.models_alone import each_model_alone
 from triage.patient import BMI_PLAUSIBLE, PatientContext, bmi_of
 from triage.phrases import BMI_FROM_SIZE, BMI_MEASURED, BMI_SIZE_NOT_USED
-from triage.riskfeatures import (
-    BmiSource,
-    bmi_note,
-    body_mass_index,
-    build_features,
-    not_applicable_reason,
-    substitutable,
-    substitute,
-)
-from triage.riskmodels import ModelSet, RiskPrediction, load_models
-from triage.riskprediction import _bmi_missing_noted
+from triage.riskfeatures import BmiSource, body_mass_index
+from triage.riskmodels import ModelSet, load_models
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -123,34 +115,13 @@ def test_body_mass_index_is_the_plain_rule(case: tuple[PatientContext, dict[str,
             assert body_mass_index(fields, other) == _reference_body_mass_index(fields, other)
 
 
-def _each_model_alone(
-    model_set: ModelSet, patient: PatientContext, values: dict[str, float | str]
-) -> list[RiskPrediction]:
-    """The reference path: every model on its own, its BMI and note worked out for it alone."""
-    out = []
-    for model in model_set.models.values():
-        reason = not_applicable_reason(model.card, patient)
-        if reason is not None:
-            out.append(model.not_scored(reason))
-            continue
-        features = build_features(model.card, patient, values)
-        notes = substitute(features, substitutable(model.card), values)
-        if "bmi" in model.feature_names and (note := bmi_note(patient, values)) is not None:
-            notes.append(note)
-        prediction = model.predict(features, notes)
-        if prediction.probability is None and notes and "bmi" in prediction.missing:
-            prediction = _bmi_missing_noted(model, prediction, notes)
-        out.append(prediction)
-    return out
-
-
 @SETTINGS
 @given(case=_sizes())
 def test_the_bmi_worked_out_once_gives_each_models_own_prediction(
     model_set: ModelSet, case: tuple[PatientContext, dict[str, float | str]]
 ) -> None:
     patient, values = case
-    assert model_set.predict(patient, values) == _each_model_alone(model_set, patient, values)
+    assert model_set.predict(patient, values) == each_model_alone(model_set, patient, values)
 
 
 def test_a_measured_size_is_said_by_every_model_that_takes_the_bmi(model_set: ModelSet) -> None:
@@ -171,4 +142,4 @@ def test_a_measured_size_is_said_by_every_model_that_takes_the_bmi(model_set: Mo
             "bmi 35.2 from weight / height^2 (weight measured, height measured)" in by_model[name].explanation
         )
         assert "the stated bmi 22 is not used" in by_model[name].explanation
-    assert by_model == {p.model: p for p in _each_model_alone(model_set, patient, values)}
+    assert by_model == {p.model: p for p in each_model_alone(model_set, patient, values)}

@@ -15,19 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.triage.models_alone import each_model_alone
 from triage.errors import ModelContractError
 from triage.patient import PatientContext
 from triage.phrases import AGE_OUTSIDE, DRIVERS, EXCLUDED, SCORED, SEX_MISMATCH, SEX_UNKNOWN
 from triage.riskfeatures import (
     PATIENT_FEATURES,
     PATIENT_FIELDS,
-    build_features,
     compile_features,
     feature_row,
     not_applicable_reason,
     row_plan,
-    substitutable,
-    substitute,
 )
 from triage.riskmodels import ModelSet, PreparedRow, RiskModel, RiskPrediction, load_models
 
@@ -182,15 +180,7 @@ def test_set_prediction_equals_each_model_scored_on_its_own(model_set: ModelSet)
     for patient in PATIENTS:
         for values in VALUES:
             got = model_set.predict(patient, values)
-            expected = []
-            for model in model_set.models.values():
-                reason = not_applicable_reason(model.card, patient)
-                if reason is not None:
-                    expected.append(model.not_scored(reason))
-                    continue
-                features = build_features(model.card, patient, values)
-                notes = substitute(features, substitutable(model.card), values)
-                expected.append(model.predict(features, notes))
+            expected = each_model_alone(model_set, patient, values)
             assert got == expected, (patient, values)
 
 
