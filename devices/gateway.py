@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devices import gateway_events
 from devices.endpoint import Decoded, DeviceEndpoint
 from devices.gateway_checks import check_endpoints
 from devices.gateway_runs import StrayRun
@@ -48,7 +49,6 @@ from devices.session import (
     Ignored,
     Junk,
     MonotonicClock,
-    Rejected,
     SessionCounters,
     SessionInfo,
     run_session,
@@ -255,7 +255,7 @@ class Gateway:
         run = StrayRun()  # stray bytes quarantined since the last message: one row, one warning
 
         def ignored(event: Ignored) -> None:
-            self._ignored(endpoint, event, first=not noise)
+            gateway_events.ignored(status, event, first=not noise)
             noise.append(event)
 
         try:
@@ -265,15 +265,15 @@ class Gateway:
                 info,
                 clock=self._clock,
                 on_message=lambda got, inf: self._store(endpoint, got.raw, inf, wire, got.pieces, run),
-                on_discard=lambda reason: self._discarded(endpoint, reason),
+                on_discard=lambda reason: gateway_events.discarded(status, reason),
                 on_tolerated=lambda switch: status.tolerance_counts.update([switch]),
                 on_junk=lambda junk, inf: self._store_junk(endpoint, junk, inf, run),
                 wire_log=wire,
                 counters=counters,
-                on_refused=lambda what: self._refused_by_device(endpoint, what),
+                on_refused=lambda what: gateway_events.refused_by_device(status, what),
                 on_unchanged=lambda: setattr(status, "unchanged", status.unchanged + 1),
-                on_unhandled=lambda what: self._unhandled(endpoint, what),
-                on_rejected=lambda event: self._rejected(endpoint, event),
+                on_unhandled=lambda what: gateway_events.unhandled(status, what),
+                on_rejected=lambda event: gateway_events.rejected(status, event),
                 on_ignored=ignored,
             )
         except LinkClosed as exc:
@@ -506,56 +506,6 @@ class Gateway:
             junk.offset,
             junk.reason,
         )
-
-    def _ignored(self, endpoint: DeviceEndpoint, event: Ignored, *, first: bool) -> None:
-        status = self._status[endpoint.device_id]
-        status.ignored_bytes += event.size
-        if first:  # once per session: a device at the wrong baud rate sends nothing else
-            log.warning(
-                "device %s: byte %d: %d bytes outside a session ignored (no ENQ before them): "
-                "line noise, or check the baud rate, parity and protocol",
-                endpoint.device_id,
-                event.offset,
-                event.size,
-            )
-
-    def _rejected(self, endpoint: DeviceEndpoint, event: Rejected) -> None:
-        status = self._status[endpoint.device_id]
-        status.rejected_frames += 1
-        status.last_error = f"byte {event.offset}: NAK: {event.reason}"
-        log.warning(
-            "device %s: byte %d: %s; answered NAK, the device resends it",
-            endpoint.device_id,
-            event.offset,
-            event.reason,
-        )
-
-    def _refused_by_device(self, endpoint: DeviceEndpoint, what: str) -> None:
-        status = self._status[endpoint.device_id]
-        status.refused_by_device.update([what])
-        status.last_error = f"the device refused {what} (its note is in the wire log)"
-        log.warning(
-            "device %s: the device refused %s (its note is in the wire log)", endpoint.device_id, what
-        )
-
-    def _unhandled(self, endpoint: DeviceEndpoint, what: str) -> None:
-        status = self._status[endpoint.device_id]
-        status.unhandled.update([what])
-        # The first of each kind is a warning; the same kind again is only counted (a device that
-        # sends events at every conversation would otherwise fill the log).
-        level = logging.WARNING if status.unhandled[what] == 1 else logging.DEBUG
-        log.log(
-            level,
-            "device %s: %s is not handled by the gateway; acknowledged and ignored (%d so far; "
-            "its bytes are in the wire log)",
-            endpoint.device_id,
-            what,
-            status.unhandled[what],
-        )
-
-    def _discarded(self, endpoint: DeviceEndpoint, reason: str) -> None:
-        self._status[endpoint.device_id].discarded += 1
-        log.warning("device %s: partial message discarded, nothing committed: %s", endpoint.device_id, reason)
 
     def _in_force(self, batch: list[StoredDeviceResult]) -> list[StoredDeviceResult]:
         """The batch's results as stored now: a batch handed over again after a failure must not
