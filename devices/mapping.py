@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from devices.profile import DeviceProfile, MappingEntry
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, FixSays, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
+from devices.unit_case import ambiguous_capitals, listed_as
 from referral.device_results import spelled as spelled  # moved there: the inbox compares units with it
 from referral.errors import json_text
 
@@ -98,7 +99,9 @@ def normalise_value(
     return value, ()
 
 
-def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tuple[str, FixSays]:
+def _accept_unit(
+    vendor_code: str, device_unit: str, entry: MappingEntry, protocol: str = ""
+) -> tuple[str, FixSays]:
     """What to change in the profile for the mapping of ``vendor_code`` to take ``device_unit``:
     the table, the key and its whole new value, to be set only once the site confirms what the
     unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``.
@@ -129,6 +132,10 @@ def _accept_unit(vendor_code: str, device_unit: str, entry: MappingEntry) -> tup
             f"if a value sent without a unit is in {entry.unit} on this device, set {setting} in the profile",
             says("no_unit"),
         )
+    two = ambiguous_capitals(device_unit, (entry.unit or "", *entry.device_units), protocol)
+    if two is not None:  # "MU/L": mU/L or MU/L - the device's manual tells
+        said, spelt = two
+        return f"{said}: once the site confirms it is, set {setting} in the profile", says("relabel", spelt)
     same = next(
         (u for u in (entry.unit, *entry.device_units) if u and spelled(u) == spelled(device_unit)), None
     )
@@ -206,7 +213,10 @@ def build_result(
     else:
         device_unit = (f.device_unit or "").strip()
         if entry.device_units and device_unit not in entry.device_units:
-            fix, fix_says = _accept_unit(f.vendor_code, device_unit, entry)
+            # the litre's l, or UCUM's case-insensitive capitals: one of the units listed (unit_case)
+            device_unit = listed_as(device_unit, entry.device_units) or device_unit
+        if entry.device_units and device_unit not in entry.device_units:
+            fix, fix_says = _accept_unit(f.vendor_code, device_unit, entry, f.protocol)
             problem = Quarantine(
                 "unexpected_unit",
                 raw,

@@ -208,7 +208,8 @@ class MappingEntry(_Strict):
 
     ``unit`` is the UCUM unit the value is in (passed to triage, which converts to canonical);
     ``device_units`` are the device's spellings of that unit - when listed, any other unit
-    quarantines the result (listed without ``unit``, each is passed to triage as sent: a device
+    quarantines the result (but the litre as ``l`` and UCUM's case-insensitive capitals of a listed
+    unit, where they read as no other unit: ``devices.unit_case``) (listed without ``unit``, each is passed to triage as sent: a device
     that reports in one of several units, as it is set); when empty, a unit the device does send
     is passed to triage as sent (never relabelled) and ``unit`` applies only to values sent
     without a unit. ``scale`` multiplies numeric values (e.g. 0.1 when the device reports tenths);

@@ -1,11 +1,12 @@
 """The setting replay (and the held worklist) proposes for a unit its profile does not list.
 
-A unit is the same unit written differently ("mg/dl" for "mg/dL", "mmHg" for "mm[Hg]"): the
+A unit is the same unit written differently ("mg / dl" for "mg/dL", "mmHg" for "mm[Hg]"): the
 suggestion says so and proposes listing the spelling, so its values go to triage in the mapping's
 unit. The suggestion compared units by their letters alone: "mg/dl" was told to be listed with the
 mapping's unit removed (sent on as an unknown unit), and "%" - no letter - was proposed as a
 spelling of HbA1c's "mmol/mol", relabelling 5.9 % as 5.9 mmol/mol. A different unit, whose values
-differ, is never proposed as a relabel.
+differ, is never proposed as a relabel. ("mg/dl", the litre as l, and "MG/DL", UCUM's
+case-insensitive form, are now taken as "mg/dL" without being listed: tests/devices/test_unit_case.py.)
 
 ``triage devices replay`` of a real capture file with a real profile file (SYNTHETIC values).
 """
@@ -48,7 +49,7 @@ def _suggestion(tmp_path: Path, capsys: pytest.CaptureFixture[str], code: str, v
 
 @pytest.mark.parametrize(
     ("code", "value", "unit", "listed", "mapped"),
-    [("GLU", "140", "mg/dl", "mg/dL", "mg/dL"), ("SYS", "128", "mmHg", "mm[Hg]", "mm[Hg]")],
+    [("GLU", "140", "mg / dl", "mg/dL", "mg/dL"), ("SYS", "128", "mmHg", "mm[Hg]", "mm[Hg]")],
 )
 def test_a_unit_written_differently_is_proposed_as_the_spelling_it_is(
     tmp_path: Path,

@@ -51,10 +51,10 @@ ANALYSER = profile_from_dict(
             '在设备配置中设置 [mapping."SPO2"] device_units = ["%", "1"]',
         ),
         (
-            "OBX|1|NM|GLU||140|mg/dl|||||F",
-            "the device sent unit “mg/dl” for test GLU; its profile takes mg/dL: “mg/dl” is “mg/dL” written"
-            ' differently: set [mapping."GLU"] device_units = ["mg/dL", "mg/dl"]',
-            '“mg/dl”是“mg/dL”的另一种写法：在设备配置中设置 [mapping."GLU"] device_units = ["mg/dL", "mg/dl"]',
+            "OBX|1|NM|GLU||140|mg / dl|||||F",
+            "the device sent unit “mg / dl” for test GLU; its profile takes mg/dL: “mg / dl” is “mg/dL” written"
+            ' differently: set [mapping."GLU"] device_units = ["mg/dL", "mg / dl"]',
+            '“mg / dl”是“mg/dL”的另一种写法：在设备配置中设置 [mapping."GLU"] device_units = ["mg/dL", "mg / dl"]',
         ),
     ],
 )
