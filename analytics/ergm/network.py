@@ -202,8 +202,29 @@ class Network:
                 raise NetworkInputError(
                     f"edgecov {json_text(name)}: shape {np.shape(matrix)} is not {n} x {n}"
                 )
+            self._finite_covariate(name, matrix)
         if not self.directed and self.edgecov:
             self.edgecov = {name: self._undirected(name, m) for name, m in self.edgecov.items()}
+
+    def _finite_covariate(self, name: str, matrix: np.ndarray) -> None:
+        """Refuse a covariate given in memory with a cell that is not a finite number (NaN, an
+        infinity, text), naming the covariate, the cell by row and column (nodes in the nodes
+        table's order, counted from 1) and its two nodes, as the CSV readers name the file's cell:
+        the fit had ended 'no convergence ... (separation)' after numpy's warnings."""
+        cells = np.asarray(matrix, dtype=object)
+        try:
+            values = np.asarray(matrix, dtype=float)
+        except (TypeError, ValueError):  # text in a cell: found cell by cell
+            values = pd.DataFrame(cells).apply(finite_numbers).to_numpy(dtype=float)
+        bad = np.argwhere(~np.isfinite(values))
+        if not len(bad):
+            return
+        i, j = (int(k) for k in bad[0])
+        a, b = (json_text(self.nodes["id"].iloc[k]) for k in (i, j))
+        raise NetworkInputError(
+            f"edgecov {json_text(name)}: row {i + 1}, column {j + 1} ({a} -> {b}):"
+            f" value {not_a_number(cells[i, j])}; give a finite number for every pair"
+        )
 
     def _undirected(self, name: str, matrix: np.ndarray) -> np.ndarray:
         """An undirected network's covariate, one value per pair: two directions that differ are
@@ -265,6 +286,8 @@ class Network:
             words = not_a_number(value)
             if isinstance(value, str) and not value.strip():
                 has = "no value (an empty cell); give a number"
+            elif isinstance(value, float) and np.isnan(value):  # a table built in memory
+                has = "no value (NaN); give a number"
             elif words.endswith("not a finite number"):
                 has = f"value {json_text(value)}, not a finite number"
             else:
