@@ -226,6 +226,7 @@ def compute_scores(
             urban=pf["urban"],
             family_history_ascvd=pf["family_history_ascvd"],
             censored=censored,
+            known_ascvd=pf["known_ascvd"],
         ),
         "pce": pce(
             sex=sex,
@@ -238,6 +239,7 @@ def compute_scores(
             diabetes=diabetes,
             censored=censored,
             comparators=comparators,
+            known_ascvd=pf["known_ascvd"],
         ),
         "findrisc": findrisc(
             age=age,

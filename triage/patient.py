@@ -49,6 +49,19 @@ ACUTE_SYMPTOMS: tuple[str, ...] = get_args(AcuteSymptom)
 pain (acute coronary syndrome, aortic dissection), breathlessness (acute pulmonary oedema), a new
 neurological deficit (stroke), confusion (encephalopathy), visual loss or disturbance (retinopathy),
 and a headache, which counts in pregnancy only (severe pre-eclampsia: from 20 weeks)."""
+KNOWN_ASCVD_MEANS = (
+    "a prior myocardial infarction or acute coronary syndrome, stable or unstable angina, coronary or"
+    " other arterial revascularisation, stroke or TIA, or peripheral artery disease (aortic aneurysm"
+    " included), of atherosclerotic origin"
+)
+"""Clinical ASCVD as the 2018 AHA/ACC cholesterol guideline defines it (Grundy SM et al. Circulation
+2019;139:e1082-e1143, section 1.4): such a patient is in secondary prevention, at very high risk
+without any estimate (ESC 2021 prevention guideline, Visseren FLJ et al. Eur Heart J 2021;42:3227,
+Table 4: documented ASCVD is very high risk; 中国心血管病风险评估和管理指南 2019 assesses the 10-year risk
+for primary prevention, in people without CVD). The 10-year equations (China-PAR, the Pooled Cohort
+Equations: "for adults without clinical ASCVD", Goff DC Jr et al. 2013) and the models trained on
+people without prior CHD or stroke (cvd10, stroke10) are not applied: a calculated risk would
+understate hers and falsely reassure."""
 MIN_GESTATION_WEEKS, MAX_GESTATION_WEEKS = 1, 45
 PRE_ECLAMPSIA_FROM_WEEKS = 20
 BMI_PLAUSIBLE = (8.0, 90.0)
@@ -87,6 +100,13 @@ class PatientContext(BaseModel):
     weight_kg: float | None = Field(None, ge=1, le=400)
     family_history_ascvd: bool | None = Field(
         None, description="Parent or sibling with atherosclerotic CVD (China-PAR definition)"
+    )
+    known_ascvd: bool | None = Field(
+        None,
+        description="Established (clinical) atherosclerotic cardiovascular disease: "
+        + KNOWN_ASCVD_MEANS
+        + "; true: secondary prevention - China-PAR, the PCE and the cvd10 and stroke10 models"
+        " (primary prevention) do not apply",
     )
     family_history_diabetes: FamilyHistoryDiabetes | None = Field(
         None,

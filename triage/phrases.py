@@ -290,6 +290,14 @@ NEWS2_PREGNANCY = Phrase(
     "not applicable: NEWS2 is not used in pregnancy (RCP 2017); assess with a maternity early warning"
     " score (MEWS/MEOWS) and obstetric advice",
 )
+# China-PAR and the PCE for a patient with established ASCVD (triage.patient.KNOWN_ASCVD_MEANS):
+# outside SCORE_DETAILS as NEWS2's two above (a random score is never given known_ascvd)
+SECONDARY_PREVENTION = Phrase(
+    "secondary_prevention",
+    "not applicable: established ASCVD - secondary prevention; the 10-year risk equations are for"
+    " people without ASCVD (primary prevention): with it the risk is already very high, and no"
+    " estimate is made",
+)
 NO_INPUTS = Phrase("no_inputs", "not computed: no inputs")
 NOT_CLASSIFIED = Phrase("not_classified", "not classified: no {inputs}")
 # a point score with missing items ends with this clause (the pages leave it out: the band is marked

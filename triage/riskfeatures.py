@@ -383,12 +383,22 @@ Limits = tuple[str | None, tuple[str, ...], tuple[float, float] | None]
 """A card's population limits as plain values: sex, exclusion flags, ages (low, high)."""
 
 
+FIRST_EVENT_MODELS = frozenset({"cvd10", "stroke10"})
+"""Models of a *first* cardiovascular event, trained on people without prior coronary heart disease
+or stroke (their cards' population): a patient with established ASCVD (``known_ascvd``, secondary
+prevention: ``triage.patient.KNOWN_ASCVD_MEANS``) is outside it, whatever the card's flags say (the
+shipped 1.0.0 cards predate the field)."""
+
+
 def population_limits(card: ModelCard) -> Limits | None:
     """The card's population limits, read once per model; ``None`` when it limits nothing."""
     population = card.population
-    if population.sex is None and not population.exclude_if and population.ages is None:
+    exclude_if = tuple(population.exclude_if)
+    if card.name in FIRST_EVENT_MODELS and "known_ascvd" not in exclude_if:
+        exclude_if += ("known_ascvd",)
+    if population.sex is None and not exclude_if and population.ages is None:
         return None
-    return population.sex, tuple(population.exclude_if), population.ages
+    return population.sex, exclude_if, population.ages
 
 
 def outside_population(limits: Limits, patient: PatientContext) -> str | None:

@@ -212,6 +212,8 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     for name, s in a.scores.items():
         shown = "-" if s.value is None else _score_shown(name, s.value)
         state = "" if s.complete else f"  (incomplete: missing {', '.join(s.missing)})"
+        if not s.applicable:  # why not (a child's age, established ASCVD): a '-' alone said nothing
+            state = f"  ({s.detail})"
         lines.append(f"  {s.name:<15} {shown:>7} {units[name]:<{unit_width}} {s.band or '-'}{state}")
     for m in a.models:
         if m.probability is not None:

@@ -1,5 +1,5 @@
-"""The cardiometabolic risk-factor rules: total cholesterol, 10-year cardiovascular risk and diabetes
-risk scores."""
+"""The cardiometabolic risk-factor rules: total cholesterol, 10-year cardiovascular risk (or, with
+established ASCVD, secondary prevention instead) and diabetes risk scores."""
 
 from __future__ import annotations
 
@@ -41,6 +41,25 @@ def _diabetes_screen(ev: Evidence) -> Finding | None:
     return Finding(values, f"{scores}: high diabetes risk: offer OGTT / fasting glucose and HbA1c")
 
 
+SECONDARY_PREVENTION_REF = (
+    "Grundy SM et al. 2018 AHA/ACC cholesterol guideline, Circulation 2019;139:e1082 (clinical ASCVD);"
+    " Visseren FLJ et al. 2021 ESC prevention guideline, Eur Heart J 2021;42:3227 (very high risk)"
+)
+
+
+def _established_ascvd(ev: Evidence) -> Finding | None:
+    # one check on the patient record (triage.patient.KNOWN_ASCVD_MEANS): no reading is read
+    if not ev.patient.known_ascvd:
+        return None
+    return Finding(
+        {"known_ascvd": True},
+        "established ASCVD: secondary prevention, at very high risk without a 10-year estimate"
+        " (China-PAR, the PCE and the cvd10 and stroke10 models do not apply); manage in primary"
+        " care: statin, antiplatelet, blood pressure and smoking against secondary-prevention"
+        " targets; no referral for it alone",
+    )
+
+
 RISK_FACTORS: tuple[Rule, ...] = (
     Rule(
         "total_cholesterol_above_8", R, "Total cholesterol >8 mmol/L", HEARTS_ROUTINE_REF, _total_cholesterol
@@ -53,6 +72,13 @@ RISK_FACTORS: tuple[Rule, ...] = (
         score_at_least(
             "china_par", 10.0, "high 10-year risk: manage risk factors (statin, blood pressure, smoking)"
         ),
+    ),
+    Rule(
+        "established_ascvd",
+        L,
+        "Established ASCVD: secondary prevention (no 10-year risk estimate)",
+        SECONDARY_PREVENTION_REF,
+        _established_ascvd,
     ),
     Rule(
         "diabetes_risk_high",

@@ -31,6 +31,7 @@ from triage.json_input import IsoTime, JsonBoolean, JsonNumber, iso_date
 from triage.observation import Observation
 from triage.patient import (
     ACUTE_SYMPTOMS,
+    KNOWN_ASCVD_MEANS,
     MAX_GESTATION_WEEKS,
     MIN_GESTATION_WEEKS,
     AcuteSymptom,
@@ -245,6 +246,13 @@ class PatientContextIn(_Body):
     height_cm: Annotated[float | None, JsonNumber] = Field(None, ge=40, le=250)
     weight_kg: Annotated[float | None, JsonNumber] = Field(None, ge=1, le=400)
     family_history_ascvd: YesNo = None
+    known_ascvd: Annotated[bool | None, JsonBoolean] = Field(
+        None,
+        description="Established (clinical) ASCVD: "
+        + KNOWN_ASCVD_MEANS
+        + ". true: secondary prevention - China-PAR, the PCE and the cvd10 and stroke10 models are"
+        " not applied (not applicable, not scored, the reason saying why); null not known",
+    )
     region_north: YesNo = None
     urban: YesNo = None
     spo2_scale2: Annotated[bool, JsonBoolean] = Field(

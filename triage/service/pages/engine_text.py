@@ -64,7 +64,8 @@ from triage.vocabulary import CONCEPTS
 
 # phrasings the engine writes that ``triage.phrases`` does not list for the pages yet (its NOTES and
 # SCORE_DETAILS): a child's or pregnant woman's vital signs NEWS2 does not score, an SpO2 on scale 2
-# without air or oxygen, NEWS2 outside its population, the adult scores' age range
+# without air or oxygen, NEWS2 outside its population, the adult scores' age range, the 10-year
+# equations for a patient with established ASCVD
 _NEWS2_NOT_APPLICABLE = (phrases.NEWS2_CHILD, phrases.NEWS2_PREGNANCY)
 _NOTES = tuple(
     dict.fromkeys(
@@ -81,6 +82,8 @@ _SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
             "kidney": (phrases.OUTSIDE_AGES,),
             "findrisc": (phrases.OUTSIDE_AGES,),
             "crb65": (phrases.OUTSIDE_AGES,),
+            "china_par": (phrases.SECONDARY_PREVENTION,),
+            "pce": (phrases.SECONDARY_PREVENTION,),
         }.items()
     },
 }

@@ -329,6 +329,7 @@ def assess_now(
     on_antihypertensives: Answer = "",
     current_smoker: Answer = "",
     family_history_ascvd: Answer = "",
+    known_ascvd: Answer = "",
     pregnant: Answer = "",
     gestation_weeks: Annotated[str, Form(max_length=32)] = "",
     acute_symptoms: Annotated[list[str] | None, Form()] = None,
@@ -345,6 +346,7 @@ def assess_now(
         "on_antihypertensives": on_antihypertensives,
         "current_smoker": current_smoker,
         "family_history_ascvd": family_history_ascvd,
+        "known_ascvd": known_ascvd,
         "pregnant": pregnant,
     }
     db = runtime_of(request).databases.get()

@@ -178,6 +178,7 @@ HISTORY_QUESTIONS = (
     "on_antihypertensives",
     "current_smoker",
     "family_history_ascvd",
+    "known_ascvd",
     "pregnant",
 )
 
