@@ -227,9 +227,10 @@ def test_a_body_that_is_not_json_says_where_or_which_content_type(staff: Staff) 
         plain = staff.client.post(
             path, content=b'{"mrn": "CT-1"}', headers={**admin, "content-type": "text/plain"}
         )
-        assert plain.status_code == 422, plain.text
+        assert plain.status_code == 415, plain.text  # the header is wrong, not a field (test_api_media_type)
         assert plain.json()["error"] == (
-            "body: not read as JSON (Content-Type: text/plain); send it with Content-Type: application/json"
+            "header.Content-Type: text/plain is not JSON; send the body as JSON with Content-Type:"
+            f" application/json (POST {path} takes JSON only)"
         )
     assert staff.client.get("/api/v1/patients", headers=admin).json()["count"] == 0
 

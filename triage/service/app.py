@@ -132,7 +132,8 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "body_too_large",
-    415: "unsupported_charset",  # a body declared in a charset it cannot read (api.charset)
+    415: "unsupported_charset",  # a body declared in a charset it cannot read (api.charset); a body
+    # not JSON says its own code, unsupported_media_type (api.media_type)
     422: "invalid_input",  # a key repeated in one JSON object (api.json_body)
 }
 
@@ -323,7 +324,7 @@ def create_app(
                 request, message, status, shown, back=back, said_in_full=shown is not None
             )
         else:
-            code = HTTP_CODES.get(status, "http_error")
+            code = getattr(exc, "code", None) or HTTP_CODES.get(status, "http_error")
             response = JSONResponse(error_body(message, code, status), status_code=status)
         response.headers.update(exc.headers or {})
         if status == 405:

@@ -9,6 +9,15 @@ from fastapi import FastAPI
 from triage.service.api import admin, associations, changes, clinical, etag, faults, held, referrals, system
 from triage.service.api.errors import ErrorOut, error, unavailable
 from triage.service.api.limits import MAX_BODY_BYTES, ApiBodyLimit
+from triage.service.api.media_type import TAKEN
+
+#: The header of a 415 that names the media type a body is taken in (RFC 9110 15.5.16).
+ACCEPT = {
+    "Accept": {
+        "description": f"The media type the body is taken in: {TAKEN} (with a 415 `unsupported_media_type`)",
+        "schema": {"type": "string"},
+    }
+}
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: error(
@@ -19,9 +28,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: error("No such record"),
     413: error(f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"),
     415: error(
-        "The body's Content-Type declares a charset that is not known or not one of the web's"
-        " (`unsupported_charset`); send the JSON as UTF-8"
-    ),
+        "The body is not JSON by its Content-Type - `text/plain`, a form, none"
+        " (`unsupported_media_type`: the `Accept` header names the type taken, application/json) -"
+        " or its Content-Type declares a charset that is not known or not one of the web's"
+        " (`unsupported_charset`); send the JSON as UTF-8 with Content-Type: application/json"
+    )
+    | {"headers": ACCEPT},
     409: error("Conflicts with stored state (transition, duplicate, idempotency)"),
     422: error("Invalid input; the message names the field and the value"),
     500: error("A fault in the service, not in the request (`internal_error`); its log says what failed"),

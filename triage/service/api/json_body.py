@@ -15,6 +15,9 @@ without a word, so a client paging with ``offset`` got the first page again. One
 An ``Idempotency-Key`` header sent to a write that takes none (an override, a status, a token) is a
 422 naming it: the retry it was meant to protect would be written again.
 
+A body sent to a route that takes JSON with another ``Content-Type`` (``text/plain``, a form) or none
+is a 415 (:mod:`triage.service.api.media_type`), not a 422: the header is wrong, not a field.
+
 A body whose ``Content-Type`` declares a charset (``application/json; charset=ISO-8859-1``) is
 decoded by it, and one it cannot be decoded by is refused (:mod:`triage.service.api.charset`): the
 charset was ignored and the body read as UTF-8.
@@ -33,14 +36,14 @@ from collections.abc import Callable, Coroutine
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from referral.records import NUL_REFUSED
 from triage.json_input import RepeatedKeyError, unique_keys
-from triage.service.api import charset, etag, idempotency
+from triage.service.api import charset, etag, idempotency, media_type
 from triage.service.auth import RoleCheck
 
 
@@ -175,6 +178,7 @@ class JsonRoute(APIRoute):
         lists = query_lists(self.dependant)
         checks = role_checks(self.dependant)
         keyed = takes_idempotency_key(self.dependant)
+        takes_json = self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
 
         async def route(request: Request) -> Response:
             reading = _UniqueKeysRequest(request.scope, request.receive)
@@ -185,6 +189,8 @@ class JsonRoute(APIRoute):
             for check in checks:
                 await check(reading)
             refuse_query(request, known, lists)
+            if body and takes_json:  # 415: a body that is not JSON (media_type)
+                media_type.require_json(request.headers.get("content-type"), request.method, request.url.path)
             if body:  # 415: a body in a charset it cannot read (a GET's stray Content-Type is let be)
                 charset.codec(request.headers.get("content-type"))
             if not keyed:
