@@ -109,7 +109,7 @@ def _news2_finding(ev: Evidence, detail: str) -> str:
     parameters (``NEWS2 red score (3 points in one parameter: heart_rate 131 /min)``)."""
     s = ev.scores.get("news2")
     if s is not None and s.band in RESPONSES:
-        monitoring, response, _ = RESPONSES[str(s.band)]
+        monitoring, response = RESPONSES[str(s.band)]
         detail = detail.replace(f": {response}; monitoring {monitoring}", "", 1)
     return detail.split(_RED_SCORE_ACTION, 1)[0]
 

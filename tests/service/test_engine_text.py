@@ -214,7 +214,7 @@ def test_an_incomplete_score_without_its_missing_list_is_the_engines_english() -
 def test_news2_details_keep_the_clinical_response_of_the_band(band: str) -> None:
     """The NEWS2 rules' details carry the RCP Chart 4 response and monitoring of the band, in
     English exactly as the score states it (so the two cannot drift) and in Chinese."""
-    monitoring, response, _ = NEWS2_RESPONSES[band]
+    monitoring, response = NEWS2_RESPONSES[band]
     assert catalogue_data("en")[f"detail.news2_response.{band}"] == f"{response}; monitoring {monitoring}"
     assert CJK.search(catalogue_data("zh")[f"detail.news2_response.{band}"])
     urgent = _payload(PatientContext(), [ob("resp_rate", 22), ob("heart_rate", 115), ob("spo2", 95)], ALL_ON)

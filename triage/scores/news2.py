@@ -42,24 +42,23 @@ ADULT_AGE = 16
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
 
 RESPONSES = {
-    "low": ("at least 12-hourly", "routine monitoring", 720),
-    "low_elevated": ("at least 4-6-hourly", "registered nurse to assess", 240),
+    "low": ("at least 12-hourly", "routine monitoring"),
+    "low_elevated": ("at least 4-6-hourly", "registered nurse to assess"),
     "low_medium": (
         "at least 1-hourly",
         "red score: registered nurse informs medical team; urgent ward-based review",
-        60,
     ),
-    "medium": (
-        "at least 1-hourly",
-        "urgent response: assessment by a clinician competent in acute illness",
-        60,
-    ),
+    "medium": ("at least 1-hourly", "urgent response: assessment by a clinician competent in acute illness"),
     "high": (
         "continuous",
         "emergency response: assessment by a critical-care team; consider transfer to level 2/3 care",
-        15,
     ),
 }
+"""RCP 2017 Chart 4 by Chart 3 band: (minimum monitoring frequency, clinical response). The
+monitoring is the timing RCP gives and the detail says it; how soon the patient is assessed again
+here is the rules' and the policy's re-check (``news2_low_elevated`` 240 minutes; an urgent
+referral 60, an emergency transfer 15), not a column of this table (a third, unused one, minutes,
+disagreed with "continuous" for the high band)."""
 
 
 def score_resp_rate(rr: float) -> int:
@@ -214,7 +213,7 @@ def news2(
     total = sum(present)
     red = 3 in present
     band = band_for(total, red)
-    monitoring, response, _ = RESPONSES[band]
+    monitoring, response = RESPONSES[band]
     flags = ["red_score"] if red else []
     if total >= 7:
         flags.append("emergency_threshold")
