@@ -35,7 +35,7 @@ from analytics.reports.figures import (
 from analytics.reports.indicators import PER_BED_PRIMARY
 from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures
 from analytics.reports.report import Report
-from analytics.reports.simulate import risk_column_note
+from analytics.reports.simulate import policy_caption, risk_column_note
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
 PROVENANCE_BANNER = "PROVENANCE UNKNOWN - no manifest, so nothing says whether this is real or SYNTHETIC data"
@@ -168,11 +168,13 @@ def _table(
     limit: int = 60,
     not_applicable: dict[str, tuple[pd.Series, str]] | None = None,
     empty_because: pd.Series | None = None,
+    caption: str | None = None,
 ) -> str:
     """``not_applicable``: column -> (rows, why) of cells that have no meaning, shown as the
     reason (``n/a (...)``, as a key figure with nothing to measure) instead of "suppressed/-".
     ``empty_because``: per row, why its empty cells are empty (None: suppressed or unknown), so a
-    clinic that never started digital triage reads "n/a (never started)", not "suppressed/-"."""
+    clinic that never started digital triage reads "n/a (never started)", not "suppressed/-".
+    ``caption``: the table's own caption, over its header."""
     shown, formatters = _in_units(frame.head(limit))
     for col, (rows, why) in (not_applicable or {}).items():
         # the page's name of the column (a share's carries its unit) and its number format
@@ -210,6 +212,13 @@ def _table(
     # a header may break after an underscore, and a table still wider than the page scrolls in its
     # own box: region_month's 24 columns had run 1,500 pixels past the page's right edge
     table = re.sub(r"<th>([^<]*)</th>", lambda m: "<th>" + m.group(1).replace("_", "_<wbr>") + "</th>", table)
+    if caption is not None:
+        table = re.sub(
+            r"(<table[^>]*>)",
+            lambda m: f"{m.group(1)}<caption>{html.escape(caption)}</caption>",
+            table,
+            count=1,
+        )
     return f'<div class="table">{table}</div>' + note
 
 
@@ -241,6 +250,15 @@ def _not_estimated(per_clinic: pd.DataFrame) -> pd.Series:
     return status.where(status != "estimated")
 
 
+def _policy_table(curve: pd.DataFrame, risk_column: str | None) -> str:
+    """The policy curve on the page, captioned with what its ``risk >= r`` is over (a teaching-data
+    model's probability); the two columns that say it on every row of the files are the caption."""
+    shown = curve.drop(columns=["risk_column", "risk_column_label"], errors="ignore")
+    return _table(
+        shown, not_applicable=_nothing_to_measure("policy_curve", shown), caption=policy_caption(risk_column)
+    )
+
+
 def _summary_html(summary: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(label)}</th><td style='text-align:left'>{html.escape(value)}</td></tr>"
@@ -252,7 +270,7 @@ def _summary_html(summary: dict[str, Any]) -> str:
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px}td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
 .banner{background:#b00020;color:#fff;padding:.5em 1em;font-weight:bold}img{max-width:100%}
-.table{overflow-x:auto;max-width:100%}"""
+.table{overflow-x:auto;max-width:100%}caption{text-align:left;padding:4px 0;font-style:italic}"""
 
 
 #: Per table, a rate (or median) whose denominator is a published 0 and why it is empty: there is
@@ -353,10 +371,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
         ),
         (
             "Counterfactual policy thresholds",
-            _img(plots["policy"], "policy")
-            + _table(
-                t["policy_curve"], not_applicable=_nothing_to_measure("policy_curve", t["policy_curve"])
-            ),
+            _img(plots["policy"], "policy") + _policy_table(t["policy_curve"], report.summary["risk_column"]),
         ),
         ("Sources", _table(t["sources"])),
     ]

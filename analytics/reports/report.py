@@ -20,7 +20,7 @@ from analytics.reports.key_figures import counted
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.schema import FORMAT_VERSION
-from analytics.reports.simulate import Thresholds, published, replay, risk_column_note
+from analytics.reports.simulate import Thresholds, labelled, published, replay, risk_column_note
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
 from referral.value_sets import RISK_MODELS_LABEL
@@ -181,7 +181,7 @@ def assemble(
     tables["clinic_month"] = counts["clinic_month"]
     say("replaying alternative policy thresholds")
     curve = replay(histogram, grid or default_grid())
-    tables["policy_curve"] = published(curve)
+    tables["policy_curve"] = labelled(published(curve), risk_column)
     tables["rejections"] = rejections_table(pooled)
     tables["sources"] = sources_table(pooled)
     totals = raw["region_month"][
@@ -362,7 +362,7 @@ def simulate_policy(
     say(f"query replay_histogram on {runner.name}")
     curve = replay(runner.run(replay_histogram(risk_column)), grid or default_grid())
     return PolicyReplay(
-        published(curve),
+        labelled(published(curve), risk_column),
         pooled.synthetic,
         rejections_table(pooled),
         risk_column,

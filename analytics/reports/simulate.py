@@ -75,6 +75,27 @@ def risk_column_note(risk_column: str) -> str:
     )
 
 
+def labelled(curve: pd.DataFrame, risk_column: str | None) -> pd.DataFrame:
+    """The curve with what its ``risk >= r`` is over in two last columns, on every row as its
+    ``synthetic`` is: ``risk_column`` (the pooled column replayed, empty with none) and
+    ``risk_column_label`` (:data:`RISK_MODELS_LABEL`: a teaching-data model's probability). The
+    tables' CSV and Parquet files had said neither, so a curve copied out of the report read as
+    thresholds on a clinical risk."""
+    return curve.assign(
+        risk_column=risk_column, risk_column_label=None if risk_column is None else RISK_MODELS_LABEL
+    )
+
+
+def policy_caption(risk_column: str | None) -> str:
+    """The policy table's caption on the report's page: what each policy's ``risk >= r`` is over."""
+    if risk_column is None:
+        return "Each policy refers on a red flag or NEWS2 alone: no risk column was pooled."
+    return (
+        f"Each policy refers on a red flag, NEWS2 >= n or {risk_column} >= r; {risk_column} is the"
+        f" probability of a risk model: {RISK_MODELS_LABEL}."
+    )
+
+
 def default_grid() -> list[Thresholds]:
     return [Thresholds(n, r) for r in (0.15, 0.20, 0.30) for n in range(2, 10)]
 

@@ -263,7 +263,8 @@ def simulate(
     0, more patients kept in primary care), its sensitivity (the share of the referrals confirmed as
     justified that it would still refer: an upper bound) and the confirmed cases it would miss.
     The risk column replayed is a risk model's probability, a model trained on teaching data: the
-    output, --json (risk_column_label) and the plot say so.
+    output, --json (risk_column_label), the tables (risk_column and risk_column_label on every row)
+    and the plot say so.
     """
     from analytics.reports.simulate import parse_thresholds
 
