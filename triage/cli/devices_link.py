@@ -125,6 +125,31 @@ def _no_result_line(message: MessageStored, json_output: bool) -> str:
 NO_RESULT_KEPT = 10_000
 
 
+class NoResultCounts:
+    """The OBX lines that carried no result, by status, of each message whose results ``listen
+    --json`` prints: this run's as the gateway stored them (:meth:`stored`), an earlier run's
+    (results handed over again at start) read from the message's row by ``read`` - once per
+    message, not once per result (a batch of 100,000 results handed over read and parsed its
+    message's summary 100,000 times). The last :data:`NO_RESULT_KEPT` messages are kept."""
+
+    def __init__(self, read: Callable[[int], dict[str, int] | None]) -> None:
+        self._read = read
+        self._of: dict[int, dict[str, int] | None] = {}
+
+    def stored(self, message: MessageStored) -> None:
+        self._keep(message.message_id, dict(Counter(message.no_result)))
+
+    def of(self, message_id: int) -> dict[str, int] | None:
+        if message_id not in self._of:  # an earlier run's message: its stored summary says
+            self._keep(message_id, self._read(message_id))
+        return self._of[message_id]
+
+    def _keep(self, message_id: int, counts: dict[str, int] | None) -> None:
+        self._of[message_id] = counts
+        if len(self._of) > NO_RESULT_KEPT:
+            del self._of[next(iter(self._of))]
+
+
 HOLD_WORDS = {
     "qc": "QC",
     "clock": "device time wrong",
@@ -353,13 +378,11 @@ def register_listen(app: typer.Typer) -> None:
 
         clinic = app_ctx.clock
         refused: defaultdict[str, set[int]] = defaultdict(set)  # result ids by device
-        # this run's messages: their OBX lines that carried no result, by status (message id)
-        no_result_of: dict[int, dict[str, int]] = {}
+        # each message's OBX lines that carried no result, by status: gateway set below
+        no_result = NoResultCounts(lambda message_id: gateway.no_result_of(message_id))
 
         def stored(message: MessageStored) -> None:
-            no_result_of[message.message_id] = dict(Counter(message.no_result))
-            if len(no_result_of) > NO_RESULT_KEPT:
-                del no_result_of[next(iter(no_result_of))]
+            no_result.stored(message)
             if message.no_result:
                 write(_no_result_line(message, json_output))
 
@@ -380,9 +403,7 @@ def register_listen(app: typer.Typer) -> None:
                     refused[device].discard(result.result_id)
                 # a result line names what the device sent: escaped (JSON escapes itself)
                 if json_output:
-                    mid = result.stored.message_id  # else an earlier run's, handed over again
-                    no_result = no_result_of[mid] if mid in no_result_of else gateway.no_result_of(mid)
-                    write(_result_json(result, kind, no_result))
+                    write(_result_json(result, kind, no_result.of(result.stored.message_id)))
                 else:
                     write(shown(_result_line(result)))
 
