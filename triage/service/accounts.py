@@ -280,6 +280,24 @@ class Accounts:
             self._times = (now, now.isoformat(timespec="milliseconds"), before)
         return self._times[1], self._times[2]
 
+    def _expired(self, expires_at: str | None, said: str) -> bool:
+        """Whether a token expiring at ``expires_at`` has expired, ``said`` being now cut to the
+        second (:meth:`_token_times`): to the millisecond, as ``GET /api/v1/tokens`` lists it - by
+        ``said`` alone a token worked up to a second past its expiry. Now is formatted again only in
+        the expiry's own second."""
+        if expires_at is None or expires_at <= said:
+            return expires_at is not None
+        if expires_at[:19] != said[:19]:
+            return False
+        return expires_at <= self.now().isoformat(timespec="milliseconds")
+
+    def token_live(self, token: str) -> bool:
+        """Whether ``token`` is still taken - known, not revoked, its account not disabled, not
+        expired - without noting a use: asked by a long answer before each part it sends (the
+        live-update stream), whose token was checked when it was opened."""
+        row = users.find_token(self.db, token_digest(token))
+        return row is not None and not self._expired(row["expires_at"], self._token_times()[0])
+
     def user_for_token(self, token: str) -> Account | None:
         """The account of a live token (``None``: unknown, revoked or its account disabled); an
         expired one is refused saying so. Its use is noted (``last_used_at``) at most once a minute:
@@ -289,7 +307,7 @@ class Accounts:
         if row is None:
             return None
         said, before = self._token_times()
-        if row["expires_at"] is not None and row["expires_at"] <= said:
+        if self._expired(row["expires_at"], said):
             raise NotAuthenticatedError(
                 f"the API token expired at {when(row['expires_at'])}; an administrator issues a new one"
                 " (POST /api/v1/tokens)"

@@ -258,15 +258,33 @@ def _token_principal(request: Request, token: str) -> Principal | None:
     return Principal(user.username, Role(user.role), user.language, "token")
 
 
+def bearer_token(request: Request) -> str | None:
+    """The API token of ``Authorization: Bearer ...``; ``None`` when none is sent."""
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def still_admitted(request: Request, principal: Principal) -> bool:
+    """Whether the caller of a long answer (the live-update stream) may still hear it, asked before
+    each part it sends, without counting as a use: its session not ended (logout, idle, a disabled
+    account), its API token not expired, revoked or its account disabled. Only the session was
+    asked: a token's stream went on after the token expired or was revoked."""
+    runtime = request.app.state.runtime
+    if principal.via == "session":
+        return bool(runtime.sessions.alive(principal.session_id))
+    token = bearer_token(request)
+    return token is not None and bool(runtime.accounts.token_live(token))
+
+
 def current_principal(request: Request) -> Principal | None:
     """The caller, from a bearer token or a session cookie; ``None`` when anonymous."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     principal: Principal | None = None
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        principal = _token_principal(request, header[7:].strip())
+    token = bearer_token(request)
+    if token is not None:
+        principal = _token_principal(request, token)
         if principal is None:
             raise NotAuthenticatedError("the API token is unknown or revoked")
     else:

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from referral import queue as staff_queue
 from triage.service.api.deps import runtime_of
-from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, Role, allow, still_admitted
 from triage.service.pages.basis import open_by_encounter
 from triage.service.pages.forms import FormState, sent_back
 from triage.service.pages.rendering import render
@@ -185,9 +185,10 @@ async def events(request: Request, who: Reader) -> StreamingResponse:
             async for chunk in rt.hub.stream():
                 if await request.is_disconnected():
                     break
-                # a session that ended (logout, idle, disabled account) hears nothing more: the
-                # stream ends, and the browser's reconnection is sent to the login page
-                if who.via == "session" and not rt.sessions.alive(who.session_id):
+                # a session that ended (logout, idle, disabled account) or an API token that
+                # expired or was revoked hears nothing more: the stream ends, and the browser's
+                # reconnection is sent to the login page (a token's: a 401 saying why)
+                if not still_admitted(request, who):
                     break
                 yield chunk
         finally:
