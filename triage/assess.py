@@ -174,6 +174,7 @@ def compute_scores(
     pf = patient.__dict__  # the patient's fields, each read once (see select_observations)
     age, sex, diabetes, treated = pf["age"], pf["sex"], pf["diabetes"], pf["on_antihypertensives"]
     smoker, scale2, family_diabetes = pf["current_smoker"], pf["spo2_scale2"], pf["family_history_diabetes"]
+    pregnant = pf["pregnant"]
     waist = number("waist") or pf["waist_cm"]
     bmi, bmi_source = body_mass_index(pf, numbers)  # measured first, as the risk models take it
     scores = {
@@ -188,7 +189,7 @@ def compute_scores(
             scale2=scale2,
             censored=censored,
             age=age,
-            pregnant=pf["pregnant"],
+            pregnant=pregnant,
         ),
         "oximetry": oximetry(
             spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored, comparators=comparators
@@ -227,6 +228,7 @@ def compute_scores(
             family_history_ascvd=pf["family_history_ascvd"],
             censored=censored,
             known_ascvd=pf["known_ascvd"],
+            pregnant=pregnant,
         ),
         "pce": pce(
             sex=sex,
@@ -240,6 +242,7 @@ def compute_scores(
             censored=censored,
             comparators=comparators,
             known_ascvd=pf["known_ascvd"],
+            pregnant=pregnant,
         ),
         "findrisc": findrisc(
             age=age,
@@ -252,6 +255,7 @@ def compute_scores(
             history_high_glucose=pf["history_high_glucose"],
             family_history_diabetes=family_diabetes,
             censored=censored,
+            pregnant=pregnant,
         ),
         "cdrs": cdrs(
             age=age,
@@ -261,6 +265,7 @@ def compute_scores(
             sbp=sbp,
             family_history_diabetes=family_diabetes,
             censored=censored,
+            pregnant=pregnant,
         ),
         "kidney": kidney(
             creatinine=number("creatinine"),

@@ -298,6 +298,12 @@ SECONDARY_PREVENTION = Phrase(
     " people without ASCVD (primary prevention): with it the risk is already very high, and no"
     " estimate is made",
 )
+# China-PAR, the PCE, FINDRISC and CDRS in pregnancy (outside SCORE_DETAILS, as the one above)
+PREGNANCY_NOT_APPLICABLE = Phrase(
+    "pregnancy_not_applicable",
+    "not applicable in pregnancy: derived in people who were not pregnant, and pregnancy changes what"
+    " it reads (weight and waist, blood pressure, cholesterol); assess it after the pregnancy",
+)
 NO_INPUTS = Phrase("no_inputs", "not computed: no inputs")
 NOT_CLASSIFIED = Phrase("not_classified", "not classified: no {inputs}")
 # a point score with missing items ends with this clause (the pages leave it out: the band is marked

@@ -384,18 +384,21 @@ Limits = tuple[str | None, tuple[str, ...], tuple[float, float] | None]
 
 
 FIRST_EVENT_MODELS = frozenset({"cvd10", "stroke10"})
-"""Models of a *first* cardiovascular event, trained on people without prior coronary heart disease
-or stroke (their cards' population): a patient with established ASCVD (``known_ascvd``, secondary
-prevention: ``triage.patient.KNOWN_ASCVD_MEANS``) is outside it, whatever the card's flags say (the
-shipped 1.0.0 cards predate the field)."""
+FIRST_EVENT_EXCLUDED = ("known_ascvd", "pregnant")
+"""Models of a *first* cardiovascular event in 10 years, trained on people without prior coronary
+heart disease or stroke (their cards' population), as the 10-year equations are: a patient with
+established ASCVD (``known_ascvd``, secondary prevention: ``triage.patient.KNOWN_ASCVD_MEANS``) is
+outside it, and so is a pregnant woman, whose blood pressure and cholesterol are not her own baseline
+(China-PAR and the PCE are not applied in pregnancy either) - whatever the card's flags say (the
+shipped 1.0.0 cards predate these checks)."""
 
 
 def population_limits(card: ModelCard) -> Limits | None:
     """The card's population limits, read once per model; ``None`` when it limits nothing."""
     population = card.population
     exclude_if = tuple(population.exclude_if)
-    if card.name in FIRST_EVENT_MODELS and "known_ascvd" not in exclude_if:
-        exclude_if += ("known_ascvd",)
+    if card.name in FIRST_EVENT_MODELS:
+        exclude_if += tuple(flag for flag in FIRST_EVENT_EXCLUDED if flag not in exclude_if)
     if population.sex is None and not exclude_if and population.ages is None:
         return None
     return population.sex, exclude_if, population.ages

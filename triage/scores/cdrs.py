@@ -112,7 +112,14 @@ def cdrs(
     sbp: float | None,
     family_history_diabetes: str | None,
     censored: tuple[str, ...] = (),
+    pregnant: bool | None = None,
 ) -> ScoreResult:
+    """CDRS from its six items; not applicable outside 20-74 years and in pregnancy (as FINDRISC:
+    weight, waist and blood pressure change; ADA Standards of Care 2025, section 15)."""
+    if pregnant:
+        return not_applicable(
+            "cdrs", phrases.PREGNANCY_NOT_APPLICABLE.template, reference=REFERENCE, unit="points"
+        )
     if age is not None and not AGE_RANGE[0] <= years(age) <= AGE_RANGE[1]:
         return not_applicable(
             "cdrs",

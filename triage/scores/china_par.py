@@ -44,6 +44,7 @@ REFERENCE = (
 AGE_RANGE = (35.0, 74.0)
 _OUTSIDE_AGES = phrases.OUTSIDE_AGES.printf({"age": "%g"}, low=f"{AGE_RANGE[0]:g}", high=f"{AGE_RANGE[1]:g}")
 _SECONDARY_PREVENTION = phrases.SECONDARY_PREVENTION.template
+_PREGNANCY = phrases.PREGNANCY_NOT_APPLICABLE.template
 _DETAIL = phrases.CHINA_PAR.printf({"risk": "%s", "band": "%s"})
 
 MEN = {
@@ -149,12 +150,16 @@ def china_par(
     family_history_ascvd: bool | None,
     censored: tuple[str, ...] = (),
     known_ascvd: bool | None = None,
+    pregnant: bool | None = None,
 ) -> ScoreResult:
     """10-year ASCVD risk in %; every input is required (urban and family history for men only).
     Not applicable with ``known_ascvd`` true: China-PAR is for primary prevention (中国心血管病风险评估和
-    管理指南 2019), and a patient with established ASCVD is at very high risk without an estimate."""
+    管理指南 2019), and a patient with established ASCVD is at very high risk without an estimate.
+    Not applicable with ``pregnant`` true either: derived in people who were not pregnant."""
     if known_ascvd:
         return not_applicable("china_par", _SECONDARY_PREVENTION, reference=REFERENCE)
+    if pregnant:  # derived outside pregnancy, which raises cholesterol and lowers blood pressure
+        return not_applicable("china_par", _PREGNANCY, reference=REFERENCE)
     needed: dict[str, object] = {
         "sex": sex,
         "age": age,

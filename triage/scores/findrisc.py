@@ -26,12 +26,14 @@ from triage.scores.result import (
     among,
     could_reach,
     incomplete,
+    not_applicable,
     score_result,
     undetermined,
     years,
 )
 
 REFERENCE = "Lindström J, Tuomilehto J. Diabetes Care 2003;26:725-731 (FINDRISC)"
+_PREGNANCY = phrases.PREGNANCY_NOT_APPLICABLE.template
 
 BANDS = (
     (20, "very_high", "1 in 2"),
@@ -108,10 +110,17 @@ def findrisc(
     history_high_glucose: bool | None,
     family_history_diabetes: str | None,
     censored: tuple[str, ...] = (),
+    pregnant: bool | None = None,
 ) -> ScoreResult:
+    """FINDRISC from the form's items; not applicable under 18 and in pregnancy, where weight and
+    waist are not the woman's own and diabetes is screened for by the pregnancy's tests (ADA
+    Standards of Care 2025, section 15: undiagnosed diabetes at the first prenatal visit, an OGTT
+    at 24-28 weeks)."""
     child = adults_only("findrisc", age, reference=REFERENCE)
     if child is not None:
         return child
+    if pregnant:
+        return not_applicable("findrisc", _PREGNANCY, reference=REFERENCE, unit="points")
     family = _FAMILY_POINTS
     components: dict[str, int | None] = {
         "age": None if age is None else age_points(age),

@@ -140,6 +140,7 @@ _OUTSIDE_RANGE = phrases.OUTSIDE_RANGE.printf(
     {"input": "%s", "value": "%s", "unit": "%s", "low": "%g", "high": "%g"}
 )
 _SECONDARY_PREVENTION = phrases.SECONDARY_PREVENTION.template
+_PREGNANCY = phrases.PREGNANCY_NOT_APPLICABLE.template
 _DETAIL = phrases.PCE.printf({"risk": "%s", "band": "%s"})
 
 
@@ -211,14 +212,17 @@ def pce(
     censored: tuple[str, ...] = (),
     comparators: Mapping[str, str] | None = None,
     known_ascvd: bool | None = None,
+    pregnant: bool | None = None,
 ) -> ScoreResult:
     """The 10-year ASCVD risk (%) of the pooled cohort equations; an input outside the equations'
     ranges makes it not applicable, the detail showing it as read (a censored one with its
     comparator from ``comparators``: ``sbp >250 mmHg``). Not applicable with ``known_ascvd`` true:
     the equations are for adults without clinical ASCVD (Goff 2013; Arnett DK et al. 2019 ACC/AHA
-    primary prevention guideline), who are in secondary prevention."""
+    primary prevention guideline), who are in secondary prevention; nor with ``pregnant`` true."""
     if known_ascvd:
         return not_applicable("pce", _SECONDARY_PREVENTION, reference=REFERENCE)
+    if pregnant:  # derived outside pregnancy, which raises cholesterol and lowers blood pressure
+        return not_applicable("pce", _PREGNANCY, reference=REFERENCE)
     needed = {
         "sex": sex,
         "age": age,

@@ -65,7 +65,7 @@ from triage.vocabulary import CONCEPTS
 # phrasings the engine writes that ``triage.phrases`` does not list for the pages yet (its NOTES and
 # SCORE_DETAILS): a child's or pregnant woman's vital signs NEWS2 does not score, an SpO2 on scale 2
 # without air or oxygen, NEWS2 outside its population, the adult scores' age range, the 10-year
-# equations for a patient with established ASCVD
+# equations for a patient with established ASCVD, the risk scores in pregnancy
 _NEWS2_NOT_APPLICABLE = (phrases.NEWS2_CHILD, phrases.NEWS2_PREGNANCY)
 _NOTES = tuple(
     dict.fromkeys(
@@ -80,10 +80,11 @@ _SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
             "news2": _NEWS2_NOT_APPLICABLE,
             "qsofa": (phrases.OUTSIDE_AGES,),
             "kidney": (phrases.OUTSIDE_AGES,),
-            "findrisc": (phrases.OUTSIDE_AGES,),
+            "findrisc": (phrases.OUTSIDE_AGES, phrases.PREGNANCY_NOT_APPLICABLE),
             "crb65": (phrases.OUTSIDE_AGES,),
-            "china_par": (phrases.SECONDARY_PREVENTION,),
-            "pce": (phrases.SECONDARY_PREVENTION,),
+            "china_par": (phrases.SECONDARY_PREVENTION, phrases.PREGNANCY_NOT_APPLICABLE),
+            "pce": (phrases.SECONDARY_PREVENTION, phrases.PREGNANCY_NOT_APPLICABLE),
+            "cdrs": (phrases.PREGNANCY_NOT_APPLICABLE,),
         }.items()
     },
 }
