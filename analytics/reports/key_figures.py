@@ -38,11 +38,6 @@ SHARE_LABELS = {
 }
 
 
-def counted(number: int, noun: str) -> str:
-    """``1 encounter``, ``20,000 encounters``: a tiny pool had read "pooled 1 encounters"."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
-
-
 def percent(value: Any, missing: str = "-") -> str:
     """A share (0-1) as a percentage with one decimal; ``missing`` for a missing value."""
     return missing if value is None or value != value else f"{100 * float(value):.1f}%"

@@ -16,13 +16,13 @@ import pandas as pd
 from analytics.reports import impact, indicators
 from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_pooled, spark_session
 from analytics.reports.errors import ReportInputError
-from analytics.reports.key_figures import counted
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 from analytics.reports.schema import FORMAT_VERSION
 from analytics.reports.simulate import Thresholds, labelled, published, replay, risk_column_note
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
+from referral.plurals import counted
 from referral.value_sets import RISK_MODELS_LABEL
 
 Progress = Callable[[str], None]
@@ -279,7 +279,7 @@ def source_line(pooled: Pool) -> str:
     ).fetchone() or (0, None, None)
     period = first if first == last else f"{first} to {last}"
     return (
-        f"Source: {counted(pooled.rows_pooled, 'encounter')} from {clinics} clinic(s), {period}, pooled from"
+        f"Source: {counted(pooled.rows_pooled, 'encounters')} from {clinics} clinic(s), {period}, pooled from"
         f" {len(pooled.sources)} {FORMAT_VERSION} input(s){provenance([s.synthetic for s in pooled.sources])}"
         " by `triage report`"
     )

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any, cast, get_args
 import typer
 
 from referral.errors import UserInputError, json_text
+from referral.plurals import counted
 from referral.records import MAX_RECORD_ID
 from referral.value_sets import REFERRAL_STATUSES, TIERS
 from triage.cli import referrals_log, referrals_tokens, referrals_users
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
-from triage.cli.referrals_log import DbOption, JsonOption, _path, counted, open_log, read_log
+from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
 
 if TYPE_CHECKING:
     from referral import basis

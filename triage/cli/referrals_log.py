@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
+from referral.plurals import counted
 from referral.storage import storage_error
 from referral.tables import sha256_file
 from triage.cli.context import AppContext
@@ -413,13 +414,6 @@ def _mismatch(rows: audit_rows.RowsReport | None) -> dict[str, object] | None:
     if rows is None or rows.ok:
         return None
     return {"table": rows.table, "row_id": rows.row_id, "problem": rows.problem}
-
-
-def counted(number: int, plural: str) -> str:
-    """``2 entries``, ``1 entry``, ``1 patient``, ``1 facility``: a log of one row had read "1 patients"."""
-    if number == 1:
-        plural = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
-    return f"{number} {plural}"
 
 
 def _rows_text(rows: audit_rows.RowsReport) -> str:

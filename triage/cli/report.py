@@ -178,7 +178,6 @@ def imbalance(
     from analytics.reports import jsonout
     from analytics.reports.key_figures import (
         H3_LABELS,
-        counted,
         encounters_pooled,
         h3_estimate,
         most_central,
@@ -186,6 +185,7 @@ def imbalance(
     )
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
+    from referral.plurals import counted
 
     with tempfile.TemporaryDirectory(prefix="triage-report-") as work:
         report = build(
@@ -209,7 +209,7 @@ def imbalance(
         for banner in data_banners(report.synthetic, report.provenance_unknown):
             write(banner)
         write(
-            f"pooled {counted(s['rows_pooled'], 'encounter')} from {s['clinics']} clinic(s) in {s['regions']} region(s),"
+            f"pooled {counted(s['rows_pooled'], 'encounters')} from {s['clinics']} clinic(s) in {s['regions']} region(s),"
             f" {s['months']} month(s) [engine: {s['engine']}]"
         )
         write(f"encounters pooled: {encounters_pooled(s)}")
@@ -323,14 +323,14 @@ def simulate(
 
 def _print_curve(result: Any, out: Path, plot: Path) -> None:
     """`simulate`'s text output: the curve as a table, what its columns mean, every rejection."""
-    from analytics.reports.key_figures import counted
     from analytics.reports.render import data_banners
     from analytics.reports.simulate import risk_column_note
+    from referral.plurals import counted
 
     curve = result.curve
     for banner in data_banners(result.synthetic, result.provenance_unknown):
         write(banner)
-    pooled = counted(result.rows_pooled, "encounter").replace(" ", " pooled ", 1)
+    pooled = counted(result.rows_pooled, "encounters").replace(" ", " pooled ", 1)
     write(f"{pooled}; risk column {result.risk_column or 'none'}")
     if result.risk_column:  # a replayed threshold read as a clinical finding without it
         write(risk_column_note(result.risk_column))

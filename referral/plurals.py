@@ -1,0 +1,18 @@
+"""A count said with its noun in the right number, for every command's output.
+
+``counted(1, "entries")`` is ``1 entry``: the noun is given in the plural (a table's name, such as
+``referrals``, is one), and made singular for one. The referral log's commands and the regional
+reports each had their own helper, one taking the singular and separating thousands, the other
+the plural without separators; this is the one, in the bottom layer both packages import.
+"""
+
+from __future__ import annotations
+
+
+def counted(number: int, plural: str) -> str:
+    """``1 entry``, ``2 entries``, ``1 facility``, ``20,000 encounters``: one log row had read
+    "1 patients" and a tiny pool "pooled 1 encounters". ``-ies`` becomes ``-y`` for one, else the
+    final ``s`` is dropped; thousands are separated with commas."""
+    if number == 1:
+        plural = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+    return f"{number:,} {plural}"
