@@ -19,6 +19,7 @@ Bluetooth SIG base UUIDs and in full otherwise. Lines end with LF (CR LF accepte
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 from devices.errors import CodecError
@@ -101,11 +102,23 @@ def write_command(uuid: str, data: bytes) -> bytes:
 DISCONNECT = b"disconnect\n"
 
 
-def _hex(text: str, what: str) -> bytes:
+def _hex(text: str, what: str, at: int | None = None) -> bytes:
+    """``text``'s hex digits as bytes; :class:`CodecError` says which character is wrong and what
+    was expected (``at``: the stream offset of ``text``'s first character, to name its byte)."""
     try:
         return bytes.fromhex("".join(text.split()))
     except ValueError:
-        raise CodecError(f"{what}: {json_text(text.strip()[:40])} is not hex bytes") from None
+        said = f"{what}: {json_text(text.strip()[:40])} is not hex bytes"
+        wrong = next((i for i, c in enumerate(text) if not (c.isspace() or c in string.hexdigits)), None)
+        where = "" if at is None else f"byte {at + (wrong if wrong is not None else 0)}: "
+        if wrong is not None:
+            raise CodecError(
+                f"{said} ({where}{json_text(text[wrong])} is not a hex digit 0-9, a-f)"
+            ) from None
+        digits = len("".join(text.split()))
+        raise CodecError(
+            f"{said} ({where}{digits} hex digits: a value is whole bytes, two digits each)"
+        ) from None
 
 
 def parse_line(line: bytes, offset: int = 0) -> GattLine | None:
@@ -113,11 +126,18 @@ def parse_line(line: bytes, offset: int = 0) -> GattLine | None:
     (``subscribe``/``write``/``disconnect``: a capture may hold both directions)."""
     try:
         text = line.decode("ascii").strip()
-    except UnicodeDecodeError:
-        return GattBadLine(line, offset, "GATT line is not ASCII text")
+    except UnicodeDecodeError as exc:
+        return GattBadLine(
+            line,
+            offset,
+            f"GATT line at byte {offset}: byte {offset + exc.start} is 0x{line[exc.start]:02X}, not ASCII"
+            " (a device line is '<uuid> <hex>' or '! <uuid> <code> <text>' in ASCII)",
+        )
     if not text or text.startswith("#"):
         return None
     head, _, rest = text.partition(" ")
+    # where ``rest`` starts in the stream: after the line's leading blanks, its head and a space
+    at = offset + (len(line) - len(line.lstrip())) + len(head) + 1
     if head in ("subscribe", "write", "disconnect"):
         return None
     try:
@@ -126,7 +146,7 @@ def parse_line(line: bytes, offset: int = 0) -> GattLine | None:
             code, _, note = rest.strip().partition(" ")
             att = None if code in ("-", "") else int(code, 16)
             return GattFailure(short_uuid(uuid), att, note.strip(), offset)
-        return GattValue(short_uuid(head), _hex(rest, f"value of {head}"), offset)
+        return GattValue(short_uuid(head), _hex(rest, f"value of {head}", at), offset)
     except (CodecError, ValueError) as exc:
         return GattBadLine(line, offset, f"GATT line at byte {offset}: {exc}")
 
@@ -192,7 +212,10 @@ class GattLineReader:
                 if len(self._buffer) > MAX_LINE:
                     out.append(
                         GattBadLine(
-                            bytes(self._buffer[:64]), self._offset, f"GATT line over {MAX_LINE} bytes"
+                            bytes(self._buffer[:64]),
+                            self._offset,
+                            f"GATT line at byte {self._offset}: no LF within {MAX_LINE} bytes (a line"
+                            " ends with LF)",
                         )
                     )
                     self._offset += len(self._buffer)

@@ -110,7 +110,10 @@ class RecordAssembler:
                 StrayValue(
                     value_line(value.uuid, value.data),
                     value.offset,
-                    f"glucose context for sequence {seq} without its measurement",
+                    f"glucose context for sequence {seq} without its measurement (expected right after"
+                    f" the 2a18 measurement of sequence {seq}, whose flags byte 0 bit 4 announces it)"
+                    if seq is not None
+                    else f"glucose context of {len(value.data)} byte(s): no sequence number (bytes 1-2)",
                 )
             ]
         if value.uuid not in RECORD_UUIDS:
