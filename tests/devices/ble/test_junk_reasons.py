@@ -21,6 +21,7 @@ LINES = [
     b"2a52 0600010\n",  # byte 21: 7 digits from byte 26
     b"2a34 020200\n",  # byte 34: a context, no measurement before it
     b"2a34 02\n",  # byte 46: a context too short for its sequence number
+    b"2a18 " + b"00" * 2100,  # byte 54: a line that never ends
 ]
 
 
@@ -46,4 +47,6 @@ def test_each_unreadable_line_says_the_byte_and_what_was_expected(
         "byte 34: quarantined (stray_value): glucose context for sequence 2 without its measurement"
         " (expected right after the 2a18 measurement of sequence 2, whose flags byte 0 bit 4 announces it)",
         "byte 46: quarantined (stray_value): glucose context of 1 byte(s): no sequence number (bytes 1-2)",
+        "byte 54: quarantined (unreadable_line): GATT line at byte 54: no LF within 4096 bytes (a line ends"
+        " with LF)",
     ]
