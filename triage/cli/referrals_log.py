@@ -1,6 +1,7 @@
-"""`triage referrals ...` keeping the referral log: open it (the --db and --json options every
-referrals command takes), migrate, export, verify-audit, backup, restore. The commands are
-registered on `triage referrals` by triage/cli/referrals.py, in the order its help lists them.
+"""`triage referrals ...` keeping the referral log: migrate, export, verify-audit, backup, restore
+(opening it, with the --db and --json options every referrals command takes: referrals_open.py).
+The commands are registered on `triage referrals` by triage/cli/referrals.py, in the order its
+help lists them.
 
 The referral log's modules (sqlite-utils, 0.4-0.9 s of CPU) are imported by the function that
 opens or reads the log, not here: `triage --help` and the commands that never open it skip them."""
@@ -9,34 +10,33 @@ from __future__ import annotations
 
 import getpass
 import shlex
-import sqlite3
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from referral.errors import AuditChainError, AuditMismatchError, NotFoundError, UserInputError
+from referral.errors import AuditChainError, AuditMismatchError, UserInputError
 from referral.plurals import counted
-from referral.storage import storage_error
 from referral.tables import sha256_file
+from triage.cli.check_progress import CheckProgress
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, write
-from triage.cli.paths import in_existing_folder, output_folder, triage_command
+from triage.cli.paths import in_existing_folder, output_folder
+from triage.cli.referrals_open import (
+    DbOption,
+    JsonOption,
+    _backups,
+    _connect,
+    _path,
+    _working_folder_s,
+    read_log,
+)
+from triage.cli.referrals_open import open_log as open_log  # re-exported: callers import it from here
 from triage.errors import os_reason
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from referral import audit, audit_rows
-    from referral.backup import UpgradeBackups
-
-DbOption = Annotated[
-    Path | None,
-    # not click's readable check: "Path ... is not readable" said neither whose file nor what to do
-    typer.Option("--db", readable=False, help="Referral log SQLite file (default: settings database.path)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 class ExportFormat(StrEnum):
@@ -51,109 +51,6 @@ class TableFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
     jsonl = "jsonl"
-
-
-def _backups(ctx: typer.Context) -> UpgradeBackups:
-    """Where the backup an upgrade takes first goes (``database.backup_dir``) and how many are kept."""
-    return cast(AppContext, ctx.obj).settings.database.upgrade_backups()
-
-
-def _path(ctx: typer.Context, db: Path | None) -> tuple[Path, int]:
-    app_ctx: AppContext = ctx.obj
-    settings = app_ctx.settings.database
-    if db is not None:  # a log is created only in a folder that exists (the settings' may be made)
-        in_existing_folder(db, "--db")
-    return (db or settings.path), settings.busy_timeout_ms
-
-
-def open_log(ctx: typer.Context, db: Path | None, *, create: bool = False) -> Database:
-    path, timeout = _path(ctx, db)
-    if not create:
-        _require_log(path)
-    return _connect(ctx, path, timeout)
-
-
-def read_log(ctx: typer.Context, db: Path | None, *, as_is: bool = False) -> Database:
-    """Open the log to read it only (``referral.schema.connect_to_read``): a copy on read-only
-    media or in a folder this user cannot write can be read. A log from an older version is never
-    upgraded by a reading command - trying a new version with `list` would migrate the clinic's log
-    for good, and the previous version then refuses it: ``as_is`` checks it as it is (verify-audit,
-    backup); the other readers, whose queries need today's tables, refuse it saying how to upgrade."""
-    path, timeout = _path(ctx, db)
-    _require_log(path)
-    return _connect(ctx, path, timeout, read_only=True, as_is=as_is)
-
-
-def _require_log(path: Path) -> None:
-    if not path.exists():
-        # A relative database.path is the working folder's: run from another folder (an
-        # administrator's home, cron), the default var/clinic.db is not the service's log, and
-        # "create it" alone led to a new, empty log beside the real one.
-        where = _working_folder_s(path)
-        raise NotFoundError(
-            f"no referral log at {path}{where}; give --db, or the settings the service runs with"
-            f" (--config, $TRIAGE_CONFIG), or create a new log there with `{_migrate_line(path)}`"
-        )
-    if path.is_file() and path.stat().st_size == 0:
-        # SQLite takes an empty file for an empty database: a reading command would turn the
-        # wrong file (a typo'd name, a `touch`) into a referral log without a word
-        raise UserInputError(
-            f"{path} is an empty file (0 bytes), not a referral log: a mistyped --db, or a first start"
-            " that failed before writing anything (a full disk: free space, then delete it); check"
-            f" --db, or create one there with `{_migrate_line(path)}`"
-        )
-
-
-def _migrate_line(path: Path) -> str:
-    """The command line that creates a new log at ``path``, as a shell takes it: `migrate --db`
-    creates a log only in a folder that exists (a mistyped path is not made), so a folder that does
-    not is made first - the line said `triage referrals migrate --db var/clinic.db`, which in a new
-    folder ended 'the folder var does not exist'."""
-    migrate = f"{triage_command()} referrals migrate --db {shlex.quote(str(path))}"
-    folder = path.parent
-    return migrate if folder.is_dir() else f"mkdir -p {shlex.quote(str(folder))} && {migrate}"
-
-
-def _working_folder_s(path: Path) -> str:
-    """What a message adds after a relative log path: where that is (the working folder's)."""
-    return "" if path.is_absolute() else f" ({path.resolve()}: a relative path is the working folder's)"
-
-
-def _not_a_database(path: Path) -> str:
-    """What to do with a file SQLite does not take for a database: a log whose first page was
-    overwritten (a disk fault, a copy cut short) says so as a damaged page does."""
-    return (
-        " - the wrong file (check --db, or database.path in the settings), or a damaged log: keep it as"
-        f" it is and restore the latest backup (`{triage_command()} referrals restore --from FILE --db"
-        f" {shlex.quote(str(path))}`)"
-    )
-
-
-def _connect(
-    ctx: typer.Context,
-    path: Path,
-    timeout: int,
-    *,
-    migrate: bool = True,
-    read_only: bool = False,
-    as_is: bool = False,
-) -> Database:
-    """Open the log (``read_only``: to read it only); a file that is not SQLite, is damaged or sits
-    on a full or read-only disk is one line naming it and the way out, not a traceback."""
-    from referral.schema import connect, connect_to_read  # the log's modules: when a command opens it
-
-    cast(AppContext, ctx.obj).database = path  # names it if a later read meets a damaged page
-    try:
-        if read_only:
-            return connect_to_read(path, busy_timeout_ms=timeout, as_is=as_is)
-        return connect(path, busy_timeout_ms=timeout, migrate=migrate, backups=_backups(ctx))
-    except sqlite3.DatabaseError as exc:
-        raise storage_error(exc, path) or UserInputError(
-            f"{path}: not a usable referral log (SQLite: {exc})"
-            + (_not_a_database(path) if "not a database" in str(exc) else "")
-        ) from None
-    except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
-        raise UserInputError(f"{path}: cannot create the referral log's folder ({os_reason(exc)})") from None
 
 
 def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
@@ -325,9 +222,10 @@ def verify_audit(
 
     wanted = None if anchor is None else audit.parse_anchor(anchor)
     database = read_log(ctx, db, as_is=True)
-    with snapshot(database):  # the chain and the tables as of one moment, while writers go on
-        chain = audit.verify(database)
-        rows = audit_rows.verify_rows(database) if chain.ok else None
+    # the chain and the tables as of one moment, while writers go on; on a terminal, what it is checking
+    with snapshot(database), CheckProgress() as progress:
+        chain = audit.verify(database, progress.entries)
+        rows = audit_rows.verify_rows(database, progress.table) if chain.ok else None
         moved = None if wanted is None or not chain.ok else audit.check_anchor(database, chain, *wanted)
         upgrades = recorded_upgrades(database)
         restores = recorded(database, RESTORE_ACTION)
