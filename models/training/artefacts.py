@@ -126,6 +126,11 @@ def calibration_statement(held_out: HeldOutMetrics) -> str:
         if intercept > 0
         else "below 0: the predictions are on average higher than the observed rate"
     )
+    if held_out.auroc == 1:  # complete separation: the recalibration's likelihood has no maximum
+        slope_says = (
+            "not an estimate: every held-out case is predicted above every non-case, so the slope has no finite "
+            "maximum-likelihood value and this is where the fit stopped"
+        )
     return (
         "Not recalibrated: the probabilities are the logistic regression's own. The held-out calibration slope "
         f"is {slope:.2f} ({slope_says}) and the calibration intercept {intercept:.2f} ({intercept_says}), "
@@ -190,8 +195,9 @@ def _outside_population(population: Population, prepared: Prepared) -> OutsidePo
     )
 
 
-def build(name: str, progress: Progress = _quiet) -> Built:
-    recipe = recipe_for(name)
+def build(name: str, progress: Progress = _quiet, version: str | None = None) -> Built:
+    """The version directory of model ``name`` at ``version`` (default: its newest recipe), in memory."""
+    recipe = recipe_for(name, version)
     progress(f"{name}: loading and checking the packaged table")
     prepared, provenance = prepare(recipe)
     progress(f"{name}: fitting on {len(prepared.y_train)} rows, holding out {len(prepared.y_test)}")

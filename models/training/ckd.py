@@ -1,6 +1,13 @@
-"""``ckd``: chronic kidney disease, UCI CKD (Apollo Hospitals, Karaikudi) from the ``ckd`` wheel."""
+"""``ckd``: chronic kidney disease, UCI CKD (Apollo Hospitals, Karaikudi) from the ``ckd`` wheel.
+
+Two versions: 1.1.0 (``RECIPE``, active) is fitted on the data's adults alone, the ages the engine
+scores; 1.0.0 (retired, kept so that its shipped files re-train byte for byte and a probability
+stored as ckd 1.0.0 still has its card) was fitted with the data's children too.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -119,7 +126,7 @@ def _load() -> Dataset:
     )
 
 
-RECIPE = Recipe(
+RECIPE_1_0_0 = Recipe(
     name="ckd",
     version="1.0.0",
     title="Probability of chronic kidney disease (UCI CKD, logistic regression)",
@@ -198,3 +205,67 @@ RECIPE = Recipe(
     load=_load,
     code="models/training/ckd.py, models/training/pipeline.py",
 )
+
+#: 1.1.0's ages: the data's adults, trained on as scored (the card's population.ages)
+ADULTS = (19.0, 90.0)
+
+RECIPE = replace(
+    RECIPE_1_0_0,
+    version="1.1.0",
+    title="Probability of chronic kidney disease (UCI CKD adults, logistic regression)",
+    population=Population(
+        description="400 hospital patients (ages 2-90), Apollo Hospitals, Karaikudi, India, 2015; 62% with CKD; "
+        "trained, held out and scored on its adults only, ages 19-90",
+        exclude_if=("ckd",),
+        ages=ADULTS,
+    ),
+    train_on_population=True,
+    limitations=(
+        "Teaching use only: a small hospital case mix (its adults: 56% with CKD) whose two outcomes the inputs "
+        "separate completely; the held-out AUROC is 1.000 and says nothing about primary care. Not validated on "
+        "a Chinese primary-care population.",
+        "The UCI albumin grade (0-5) is taken to be the dipstick ordinal neg/trace/1+/2+/3+/4+ (an assumption).",
+        "Why the held-out AUROC is 1.000 (leakage and spectrum bias, as in 1.0.0; recomputed by "
+        "tests/models/test_ckd_1_1_0_card.py): CKD is diagnosed from a reduced eGFR, computed from serum "
+        "creatinine, or from albuminuria, so two inputs (creatinine, dipstick protein) are part of how the outcome "
+        "is defined (incorporation bias); refitted alone they reach held-out AUROCs of 0.960 and 0.926. Without "
+        "both, a refit on the other seven inputs still reaches 1.000 (spectrum bias): the 137 adults labelled "
+        "not-CKD it was trained and held out on were apparently chosen healthy on every measurement - none has "
+        "known hypertension or diabetes, dipstick protein or sugar, a specific gravity below 1.020, a creatinine "
+        "above 106 umol/L (1.2 mg/dL) or a haemoglobin below 130 g/L - so the model separates 'anything abnormal' "
+        "from 'all normal', not CKD from other illness. The AUROC, the calibration and the operating points say "
+        "nothing about patients who are ill without CKD.",
+        "No uncertainty can be read from the held-out figures: every held-out CKD case scores above every "
+        "held-out non-CKD one, so each bootstrap resample is separated too and the AUROC interval is 1.000-1.000, "
+        "and the logistic recalibration has no finite slope (the calibration statement's slope is where the fit "
+        "stopped). At the high band all 54 held-out cases are flagged and none of the 41 non-cases: sensitivity "
+        "100% (Wilson 95% CI 93.4-100%), specificity 100% (91.4-100%), on a sample that is no primary-care one.",
+        "Over-flags known hypertension and diabetes, and normal kidney values: known hypertension adds 1.53 and "
+        "known diabetes 2.10 to the log-odds whatever the kidney values. Age 55, creatinine 88 umol/L, dipstick "
+        "protein negative, specific gravity 1.020, haemoglobin 135 g/L, diastolic 80 mm Hg, random glucose 6.0 "
+        "mmol/L: 0.26 (medium) with neither, 0.61 (high) with known hypertension, 0.74 (high) with known "
+        "diabetes, 0.93 (high) with both. With neither, these normal values are medium ('check eGFR and urine "
+        "ACR') at every adult age (0.24 at 25, 0.27 at 85; 1.0.0 gave 0.22, 0.17 and 0.12 at 25, 55 and 85). In "
+        "primary care the medium and high bands mostly say 'an adult' and 'hypertensive or diabetic' (for whom "
+        "KDIGO advises an eGFR and ACR check anyway); the probability is not a CKD risk.",
+        policy_limitation("ckd", HIGH, KIDNEY_DECIDES)
+        + " Reviewer's decision on referral (2026-12-06; teaching demonstration only), from this card's numbers: "
+        "ckd 1.0.0's card asked for a re-training on adults before the model refers on its own; this is it, and "
+        "it may still not refer. Its perfect held-out separation is leakage and spectrum bias, not skill; its "
+        "calibration cannot be estimated; and at its high band it would refer a known hypertensive or diabetic "
+        "adult with normal kidney values (0.61, 0.74) - so the built-in policy's [models.ckd] level stays "
+        "local_care.",
+        "Trained on the adults it is scored for (ages 19-90): the data's 17 children with age, creatinine and "
+        "dipstick protein recorded (3-17 years, 14 with CKD) are left out before the split, so no held-out row "
+        "is outside the population (1.0.0 was fitted with 12 of them, which made its age coefficient -0.0118 per "
+        "year; this version's is +0.0019). The children are hospital cases, not a population; a child's normal "
+        "haemoglobin and creatinine are lower than an adult's; and the eGFR the model prompts (CKD-EPI 2021) is "
+        "for adults. Children are not scored.",
+        "Blood pressure in the source is a single value taken to be diastolic.",
+        fasting_stand_in("a random blood glucose (bgr)"),
+        "Heavy missingness in the source (e.g. haemoglobin 13%, glucose 11%): imputed with training medians.",
+    ),
+)
+
+#: every version with its recipe: a retired version's files re-train byte for byte, its card's figures re-run
+RECIPES = {r.version: r for r in (RECIPE_1_0_0, RECIPE)}

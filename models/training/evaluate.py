@@ -88,7 +88,7 @@ def calibration_groups(y: np.ndarray, p: np.ndarray, groups: int) -> list[dict[s
 
 def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation:
     """Score the held-out split with ``onnx_bytes`` (the verified shipped file) and compare."""
-    recipe = recipe_for(card.name)
+    recipe = recipe_for(card.name, card.version)  # a retired version keeps its recipe (its split, its rows)
     if tuple(recipe.feature_names) != card.feature_names:
         raise ReproducibilityError(
             f"{card.name} {card.version}: the training recipe's inputs {recipe.feature_names} are not the "
@@ -130,8 +130,11 @@ def evaluate(card: ModelCard, onnx_bytes: bytes, groups: int = 10) -> Evaluation
         unknown=unknown,
         left_out={
             "rows_loaded": prepared.rows_loaded,
-            "rows_left_out": prepared.rows_loaded - prepared.rows_used,
+            "rows_left_out": prepared.rows_loaded - prepared.rows_used - prepared.rows_outside_population,
             "events_left_out": prepared.events_left_out,
+            # left out before the split as outside the population (a recipe trained on it alone)
+            "rows_outside_population": prepared.rows_outside_population,
+            "events_outside_population": prepared.events_outside_population,
         },
         imputed_rows=summary,
     )

@@ -43,14 +43,24 @@ from triage.ort import ort
 Progress = Callable[[str], None]
 
 
-def recipe_for(name: str) -> Recipe:
+def recipe_for(name: str, version: str | None = None) -> Recipe:
+    """The recipe of model ``name`` at ``version`` (default: its newest, ``RECIPE``). A module that
+    keeps the recipe of an older version, so that its shipped files are re-trained byte for byte
+    and its card's figures re-computed, lists them all in ``RECIPES`` (version -> recipe)."""
     if name not in RECIPE_MODULES:
         raise NotFoundError(
             f"no training recipe for model {name!r}; known: {', '.join(sorted(RECIPE_MODULES))}"
         )
     module = importlib.import_module(RECIPE_MODULES[name])
-    recipe: Recipe = module.RECIPE
-    return recipe
+    newest: Recipe = module.RECIPE
+    if version is None:
+        return newest
+    recipes: dict[str, Recipe] = getattr(module, "RECIPES", {newest.version: newest})
+    if version not in recipes:
+        raise NotFoundError(
+            f"no training recipe for model {name} version {version}; known: {', '.join(recipes)}"
+        )
+    return recipes[version]
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,10 @@ class Prepared:
     rows_loaded: int
     events_left_out: int  # outcome events among the rows left out for an unknown reject input
     scored_test: np.ndarray  # bool per held-out row: inside the card's population (the engine scores it)
+    # rows with every reject input known left out before the split as outside the population
+    # (recipe.train_on_population), and the events among them; 0 for a recipe fitted on every row
+    rows_outside_population: int = 0
+    events_outside_population: int = 0
 
 
 def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
@@ -77,7 +91,13 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
     names = recipe.feature_names
     frame = data.X[names]
     reject = [f.name for f in recipe.features if f.missing == "reject"]
-    keep = frame[reject].notna().all(axis=1).to_numpy()
+    known = frame[reject].notna().all(axis=1).to_numpy()
+    inside = np.ones(len(frame), dtype=bool)
+    row_filter = data.filter
+    if recipe.train_on_population:
+        inside = in_population(recipe.population, names, frame.to_numpy(dtype=np.float64))
+        row_filter += f"; only the rows inside the population the engine scores ({_population_words(recipe.population)})"
+    keep = known & inside
     X = frame.to_numpy(dtype=np.float64)[keep]
     y_loaded = np.asarray(data.y, dtype=np.int64)
     y = y_loaded[keep]
@@ -99,7 +119,7 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
         "package": data.package,
         "files": data.files,
         "rows_in_source": data.rows_in_source,
-        "filter": data.filter,
+        "filter": row_filter,
         "rows_used": len(y),
         "table_sha256": table,
         "licence_note": data.licence_note,
@@ -117,10 +137,18 @@ def prepare(recipe: Recipe) -> tuple[Prepared, dict[str, object]]:
         unknown_test,
         {name: int(frame[name].isna().sum()) for name in names},
         len(frame),
-        int(y_loaded[~keep].sum()),
+        int(y_loaded[~known].sum()),
         in_population(recipe.population, names, X_test),
+        int((known & ~inside).sum()),
+        int(y_loaded[known & ~inside].sum()),
     )
     return prepared, provenance
+
+
+def _population_words(population: Population) -> str:
+    """``ages 19-90``, ``female``: the limits :func:`in_population` applies."""
+    limits = [] if population.ages is None else ["ages {:g}-{:g}".format(*population.ages)]
+    return ", ".join(limits + ([population.sex] if population.sex is not None else []))
 
 
 def in_population(population: Population, names: list[str], X: np.ndarray) -> np.ndarray:
@@ -154,10 +182,11 @@ def fit(recipe: Recipe, prepared: Prepared) -> Pipeline:
     return estimator
 
 
-def fit_estimator(name: str) -> tuple[Pipeline, np.ndarray]:
-    """Rebuild the fitted scikit-learn estimator of a shipped model (deterministically) and return
-    it with its held-out rows as float32 - e.g. for benchmarking sklearn ``predict_proba``."""
-    recipe = recipe_for(name)
+def fit_estimator(name: str, version: str | None = None) -> tuple[Pipeline, np.ndarray]:
+    """Rebuild the fitted scikit-learn estimator of a shipped model (deterministically; default: its
+    newest version) and return it with its held-out rows as float32 - e.g. for benchmarking
+    sklearn ``predict_proba``."""
+    recipe = recipe_for(name, version)
     prepared, _ = prepare(recipe)
     return fit(recipe, prepared), prepared.X_test.astype(np.float32)
 

@@ -63,6 +63,10 @@ class Recipe:
     # the title in model.onnx's doc_string when the card's was corrected in place (a version's
     # model.onnx is write-once); None: the title
     onnx_title: str | None = None
+    # fit (and hold out) only the rows inside ``population`` - its ages, its sex -, the patients the
+    # engine scores (ckd 1.1.0: the data's adults); False: every row, the population applied to the
+    # held-out figures alone (ckd 1.0.0 was fitted with the data's children)
+    train_on_population: bool = False
 
     @property
     def feature_names(self) -> list[str]:

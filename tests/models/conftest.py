@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import pytest
 import models
 
 MODEL_NAMES = ("cvd10", "stroke10", "diabetes", "ckd")
+_REGISTRY = json.loads((models.MODELS_DIR / "registry.json").read_text(encoding="utf-8"))["models"]
+#: the version the service loads, by model (ckd: 1.1.0; its 1.0.0 is retired)
+ACTIVE = {name: entry["active"] for name, entry in _REGISTRY.items()}
+#: every registered version directory, retired ones included: (name, version)
+SHIPPED = tuple((name, version) for name, entry in _REGISTRY.items() for version in entry["versions"])
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The ckd card says why its held-out AUROC is 0.996 (on the adults it scores) and what that means in primary care.
+"""The ckd 1.0.0 card (retired since 1.1.0) says why its held-out AUROC is 0.996 (on the adults it scores) and what that means in primary care.
 
 The card said only "nearly separable; the held-out AUROC is near 1 and says little about primary
 care". Re-running the held-out evaluation shows more: two inputs (creatinine, dipstick protein) are
@@ -86,8 +86,8 @@ def test_the_numbers_in_the_card_are_recomputed_from_the_packaged_data() -> None
     from models.training.pipeline import prepare, recipe_for
 
     text = _limitation("Why the held-out AUROC is 0.996")
-    prepared, _ = prepare(recipe_for("ckd"))
-    names = list(recipe_for("ckd").feature_names)
+    prepared, _ = prepare(recipe_for("ckd", "1.0.0"))
+    names = list(recipe_for("ckd", "1.0.0").feature_names)
 
     def refit(columns: list[str]) -> str:
         idx = [names.index(c) for c in columns]
@@ -137,19 +137,22 @@ def test_ckd_is_not_scored_for_children(age: float, scored: bool) -> None:
     from triage.patient import PatientContext
     from triage.riskmodels import load_models
 
-    models_ = load_models(names=["ckd"])
-    card = models_.models["ckd"].card
-    assert card.population.ages == (19.0, 90.0)
+    models_ = load_models(names=["ckd"])  # the active version (1.1.0) scores no child either
+    for card in (models_.models["ckd"].card, read_card(FOLDER, "ckd", "1.0.0")):
+        assert card.population.ages == (19.0, 90.0)
+        assert "Scored only for ages 19-90:" in " ".join(render_card(card).split())
     (p,) = models_.predict(PatientContext(age=age, **CHILD), CHILD_VALUES)
     assert (p.probability is not None) is scored, p.explanation
     if not scored:
         assert (
             f"outside the model population: age {age:g} years (the model is for ages 19-90)" in p.explanation
         )
+    card = read_card(FOLDER, "ckd", "1.0.0")
     text = " ".join(render_card(card).split())
-    assert "Scored only for ages 19-90:" in text
-    # the card's example: what the model itself gives the 5-year-old (RiskModel.predict: no population check)
-    five = models_.models["ckd"].predict({"age": 5.0, **CHILD_VALUES, "urine_protein": 0.0} | FLAGS_NO)
+    # the card's example: what 1.0.0 itself gives the 5-year-old (RiskModel.predict: no population check)
+    five = load_model(FOLDER, "ckd", "1.0.0").predict(
+        {"age": 5.0, **CHILD_VALUES, "urine_protein": 0.0} | FLAGS_NO
+    )
     assert (round(five.probability or 0, 2), five.band) == (0.21, "medium")
     assert (
         "a healthy 5-year-old with haemoglobin 125 g/L, creatinine 45 umol/L and a negative dipstick scored 0.21, medium"
@@ -168,7 +171,7 @@ def test_the_reviewers_decision_on_the_children_is_recomputed() -> None:
     from models.training import metrics, pipeline
 
     text = _limitation("The held-out figures are those of the adults it is scored for")
-    recipe = pipeline.recipe_for("ckd")
+    recipe = pipeline.recipe_for("ckd", "1.0.0")
     prepared, _ = pipeline.prepare(recipe)
     children_test = ~prepared.scored_test
     ages = sorted(int(a) for a in prepared.X_test[children_test, 0])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import models
-from tests.models.conftest import MODEL_NAMES
+from tests.models.conftest import MODEL_NAMES, SHIPPED
 from triage.cli import main
 
 
@@ -26,15 +26,17 @@ def test_list_json_shows_every_card(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "models", "list", "--json")
     assert code == 0
     rows = json.loads(out)
-    assert [r["name"] for r in rows] == list(MODEL_NAMES)
-    assert all(r["active"] and r["label"].startswith("teaching data") for r in rows)
+    assert [(r["name"], r["version"]) for r in rows] == list(SHIPPED)
+    assert [r["name"] for r in rows if r["active"]] == list(MODEL_NAMES)
+    assert all(r["label"].startswith("teaching data") for r in rows)
+    assert [r["status"] for r in rows if not r["active"]] == ["retired"]  # ckd 1.0.0
 
 
 def test_list_text_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "models", "list")
     assert code == 0 and "cvd10" in out and "AUROC" in out
     code, out, _ = run(capsys, "models", "show", "ckd")
-    assert code == 0 and "# ckd 1.0.0" in out and "TEACHING DATA - NOT FOR CLINICAL USE" in out
+    assert code == 0 and "# ckd 1.1.0" in out and "TEACHING DATA - NOT FOR CLINICAL USE" in out
     code, out, _ = run(capsys, "models", "show", "ckd", "--json")
     assert json.loads(out)["onnx"]["input_width"] == 9
 
@@ -44,7 +46,7 @@ def test_show_unknown_model_is_a_clear_error(capsys: pytest.CaptureFixture[str])
     assert code == 1
     assert err.strip() == 'error: unknown model "heart"; known: cvd10, stroke10, diabetes, ckd'
     code, _, err = run(capsys, "models", "show", "ckd", "--version", "9.9.9")
-    assert code == 1 and err.strip() == 'error: model ckd has no version "9.9.9"; known: 1.0.0'
+    assert code == 1 and err.strip() == 'error: model ckd has no version "9.9.9"; known: 1.0.0, 1.1.0'
 
 
 def test_train_unknown_model_says_it_as_show_and_verify_do(
@@ -65,7 +67,7 @@ def test_train_unknown_model_says_it_as_show_and_verify_do(
 def test_verify_passes_on_the_shipped_models(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "models", "verify")
     assert code == 0
-    assert out.count("ok    ") == 4 and "64 golden rows replayed" in out
+    assert out.count("ok    ") == len(SHIPPED) == 5 and "64 golden rows replayed" in out
 
 
 def test_verify_fails_on_a_tampered_copy(
@@ -78,10 +80,10 @@ def test_verify_fails_on_a_tampered_copy(
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, err = run(capsys, "models", "verify", "--json")
     assert code == 1
-    results = {r["name"]: r for r in json.loads(out)}
-    assert not results["ckd"]["ok"] and "refused (sha256)" in results["ckd"]["error"]
-    assert results["cvd10"]["ok"]
-    assert "1 of 4 model versions failed verification" in err
+    results = {(r["name"], r["version"]): r for r in json.loads(out)}
+    assert not results["ckd", "1.0.0"]["ok"] and "refused (sha256)" in results["ckd", "1.0.0"]["error"]
+    assert results["cvd10", "1.0.0"]["ok"] and results["ckd", "1.1.0"]["ok"]
+    assert "1 of 5 model versions failed verification" in err
 
 
 def test_a_models_directory_that_is_a_file_is_one_line(
@@ -165,8 +167,8 @@ def test_verify_fails_when_a_threshold_was_edited_in_card_json(
         "its held-out operating point (metrics.at_thresholds.high) was measured at 0.1: the threshold was edited "
         "by hand; a version directory is write-once: restore the shipped card or train a new version"
     ]
-    assert out.count("; CARD.md matches the card") == 3
-    assert err == "error: 1 of 4 model versions failed verification\n"
+    assert out.count("; CARD.md matches the card") == 4
+    assert err == "error: 1 of 5 model versions failed verification\n"
 
 
 def test_verify_fails_without_card_md(
@@ -176,7 +178,8 @@ def test_verify_fails_without_card_md(
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, _ = run(capsys, "models", "verify", "ckd", "--json")
     assert code == 1
-    [result] = json.loads(out)
+    result, newest = json.loads(out)  # a retired version is verified too
+    assert newest["ok"] and (result["version"], newest["version"]) == ("1.0.0", "1.1.0")
     assert result["error"].endswith("CARD.md does not exist; restore the shipped file")
 
 

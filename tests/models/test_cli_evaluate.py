@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import models
-from tests.models.conftest import MODEL_NAMES, rewrite_manifest
+from tests.models.conftest import SHIPPED, rewrite_manifest
 from triage.cli import main
 
 pytestmark = pytest.mark.skipif(
@@ -29,12 +29,15 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_every_shipped_card_is_reproduced_by_the_rerun(capsys: pytest.CaptureFixture[str], name: str) -> None:
-    code, out, err = run(capsys, "models", "evaluate", name, "--json")
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_every_shipped_card_is_reproduced_by_the_rerun(
+    capsys: pytest.CaptureFixture[str], name: str, version: str
+) -> None:
+    """Every registered version's card, the retired ckd 1.0.0's too (its own recipe and split)."""
+    code, out, err = run(capsys, "models", "evaluate", name, "--version", version, "--json")
     assert (code, err) == (0, "")
     result = json.loads(out)
-    card = json.loads((models.MODELS_DIR / name / "1.0.0" / "card.json").read_text(encoding="utf-8"))
+    card = json.loads((models.MODELS_DIR / name / version / "card.json").read_text(encoding="utf-8"))
     assert result["reproduced"] is True and all(c["same"] for c in result["comparison"])
     items = {c["item"] for c in result["comparison"]}
     assert {"auroc", "auroc_ci95", "brier", "calibration_slope", "calibration_intercept"} <= items
@@ -162,10 +165,13 @@ def test_rows_left_out_for_an_unknown_refused_input_are_counted(capsys: pytest.C
         int(raw["sc"].isna().sum()),
     )
     left_out = raw[["age", "al", "sc"]].isna().any(axis=1)
+    children = ~left_out & (raw["age"] < 19)  # 1.1.0 is trained on the adults alone
     assert result["left_out"] == {
         "rows_loaded": len(raw),
         "rows_left_out": int(left_out.sum()),
         "events_left_out": int((raw.loc[left_out, "class"] == "ckd").sum()),
+        "rows_outside_population": int(children.sum()),
+        "events_outside_population": int((raw.loc[children, "class"] == "ckd").sum()),
     }
     code, out, _ = run(capsys, "models", "evaluate", "ckd")
     assert (

