@@ -292,11 +292,28 @@ def feature_contract_hash(features: tuple[FeatureSpec, ...] | list[FeatureSpec])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class RegistryReview(_Strict):
+    """A review of a version after its approval - e.g. of its card corrected in place since: who
+    read it, when, and what the correction means for the approval (not a new approval)."""
+
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    reviewer: str = Field(min_length=1)
+    note: str = Field(min_length=1, description="what was reviewed and what it means")
+
+
 class RegistryVersion(_Strict):
     status: Literal["candidate", "active", "retired"]
     approved_by: str | None = None
     date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     note: str = ""
+    reviews: tuple[RegistryReview, ...] = Field((), description="re-reviews after the approval, oldest first")
+
+    @model_validator(mode="after")
+    def _reviews_after_approval(self) -> RegistryVersion:
+        for review in self.reviews:
+            if self.date is not None and review.date < self.date:
+                raise ValueError(f"a review dated {review.date} is before the approval of {self.date}")
+        return self
 
 
 class RegistryEntry(_Strict):

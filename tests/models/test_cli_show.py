@@ -16,14 +16,54 @@ from tests.models.test_cli import run
 
 
 def test_show_ends_with_the_registry_entry_of_the_active_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """...and its re-review: the card was corrected in place after the approval of 2026-11-25, and
+    the registry says so (reviewed for teaching demonstration only, not a clinical approval)."""
     code, out, _ = run(capsys, "models", "show", "cvd10")
     assert code == 0
-    assert out.rstrip("\n").splitlines()[-3:] == [
+    lines = out.rstrip("\n").splitlines()
+    assert lines[-4:-1] == [
         "## Registry",
         "",
         "- 1.0.0: active (the version the service loads); approved by clinic-triage models engineer (teaching "
         "demonstration only) on 2026-11-25; note: teaching data - not for clinical use",
     ]
+    assert lines[-1].startswith(
+        "- re-reviewed on 2026-12-06 by clinic-triage model reviewer (teaching demonstration only): card.json "
+        "corrected in place after the approval"
+    )
+    assert "not a clinical approval; teaching data - not for clinical use" in lines[-1]
+
+
+@pytest.mark.parametrize("name", ["cvd10", "stroke10", "diabetes", "ckd"])
+def test_every_model_approved_before_its_card_corrections_has_a_re_review(name: str) -> None:
+    """The approvals (2026-11-25) predate the card corrections made in place since: each 1.0.0 says
+    so in a re-review entry, dated, by a reviewer for teaching demonstration only."""
+    import models
+    from models.card import Registry
+
+    registry = Registry.model_validate_json((models.MODELS_DIR / "registry.json").read_bytes())
+    info = registry.models[name].versions["1.0.0"]
+    (review,) = info.reviews
+    assert info.date == "2026-11-25" and review.date == "2026-12-06"
+    assert review.reviewer.endswith("(teaching demonstration only)")
+    assert "corrected in place after the approval" in review.note and "not a clinical approval" in review.note
+
+
+def test_a_review_dated_before_the_approval_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from models.card import RegistryVersion
+
+    with pytest.raises(
+        ValidationError, match="a review dated 2026-11-01 is before the approval of 2026-11-25"
+    ):
+        RegistryVersion.model_validate(
+            {
+                "status": "active",
+                "date": "2026-11-25",
+                "reviews": [{"date": "2026-11-01", "reviewer": "r", "note": "n"}],
+            }
+        )
 
 
 def test_show_of_another_version_says_it_is_not_the_one_in_service(

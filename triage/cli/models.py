@@ -154,7 +154,8 @@ def show(
 
 
 def _registry_text(entry: RegistryEntry, version: str) -> str:
-    """What registry.json says of ``version``: active or not, who approved it and when."""
+    """What registry.json says of ``version``: active or not, who approved it and when, and each
+    re-review since (its date, reviewer and what it found)."""
     info = entry.versions[version]
     standing = (
         f"{info.status} (the version the service loads)"
@@ -167,7 +168,9 @@ def _registry_text(entry: RegistryEntry, version: str) -> str:
         else "approval not recorded"
     )
     note = f"; note: {info.note}" if info.note else ""
-    return f"\n## Registry\n\n- {version}: {standing}; {approval}{note}"
+    # a re-review after the approval (a card corrected since): said under it, never as an approval
+    reviews = "".join(f"\n- re-reviewed on {r.date} by {r.reviewer}: {r.note}" for r in info.reviews)
+    return f"\n## Registry\n\n- {version}: {standing}; {approval}{note}{reviews}"
 
 
 def _chosen_version(registry: Registry, name: str, version: str | None) -> str:
