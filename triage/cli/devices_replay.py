@@ -220,7 +220,10 @@ def register(app: typer.Typer) -> None:
         for result, obs in [] if as_json else report.observations:
             write(json.dumps(observation_record(result, obs), ensure_ascii=False))
         # what the device sent (a detail, a sample id) is escaped as every stored or received text is
-        for q in report.quarantined:
+        # in the capture's order, as a reader follows it (a codec may list a message's parts in
+        # another: the mini VIDAS's qn result before its ql; a BLE record after later stray lines)
+        in_order = sorted(report.quarantined, key=lambda q: (q.byte_offset is None, q.byte_offset or 0))
+        for q in in_order:
             where = f"byte {q.byte_offset}" if q.byte_offset is not None else "end of file"
             echo(f"{file}: {where}: quarantined ({q.reason}): {q.detail}", err=True)
         for q in report.replaced_problems:  # in device_quarantine live too, no longer for review
