@@ -291,7 +291,7 @@ def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_rea
         '<tr data-model="cvd10"><td>10-year cardiovascular risk '
         f'<small class="model-code" title="{title}">cvd10 1.0.0</small></td>'
     ) in english
-    assert "<td>ckd 1.0.0</td>" not in english and "Chronic kidney disease not scored: " in english
+    assert "<td>ckd 1.1.0</td>" not in english and "Chronic kidney disease not scored: " in english
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     chinese = unspanned(staff.client.get(page).text)
     assert '<tr data-model="cvd10"><td>10 年心血管病风险 <small class="model-code"' in chinese

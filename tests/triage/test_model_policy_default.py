@@ -83,7 +83,8 @@ def test_known_hypertension_or_diabetes_with_normal_kidney_values_is_local_care(
     patient: PatientContext, extra: dict[str, float | str], models: object
 ) -> None:
     """Under the old default (ckd at models.default_level) each was a routine referral on the ckd
-    model alone: 0.61 with hypertension, 0.68 with diabetes, 0.95 with both."""
+    model alone: 0.61 with hypertension, 0.68 with diabetes, 0.95 with both (ckd 1.0.0; 1.1.0,
+    re-trained on adults: 0.58, 0.79, 0.95)."""
     a = assess(patient, normal_kidney(**extra), load_policy(), models=models, now=NOW)
     assert a.disposition is Disposition.local_care, [(r.rule, r.level) for r in a.reasons]
     assert a.model_level is Disposition.local_care
@@ -185,3 +186,40 @@ def test_the_built_in_model_tables_need_no_such_model_in_a_clinic_s_own_models_f
     code, out, err = run(capsys, "assess", str(case), "--models")
     assert code == 0, err
     assert json.loads(out)["model_versions"] == {"cvd10": "1.0.0"}
+
+
+def test_docs_give_the_active_ckd_models_figures_for_normal_kidney_values(models: object) -> None:
+    """docs/assessment.md quotes what the ckd model gives men and women of 55 with normal kidney
+    values (creatinine 80-88 umol/L, haemoglobin 135-140 g/L) and known hypertension, diabetes or
+    both, and the reason it shows: the figures of 1.0.0 stayed there when 1.1.0 became active."""
+    import itertools
+    from pathlib import Path
+
+    doc = " ".join(
+        (Path(__file__).resolve().parents[2] / "docs" / "assessment.md").read_text("utf-8").split()
+    )
+    version = models.versions["ckd"]  # type: ignore[attr-defined]
+    ranges = []
+    for flags, extra in (
+        ({"hypertension": True}, {}),
+        ({"diabetes": True}, {"glucose_random": 7.5, "hba1c": 7.0}),
+        ({"hypertension": True, "diabetes": True}, {"glucose_random": 7.5, "hba1c": 7.0}),
+    ):
+        found = []
+        for sex, creatinine, hemoglobin in itertools.product(
+            ("male", "female"), (80.0, 88.0), (135.0, 140.0)
+        ):
+            values = normal_kidney(creatinine=creatinine, hemoglobin=hemoglobin, **extra)
+            a = assess(adult(sex, **flags), values, load_policy(), models=models, now=NOW)
+            found.append(ckd_of(a)[0].probability)  # type: ignore[attr-defined]
+        ranges.append(f"{min(found):.2f}-{max(found):.2f}")
+    assert (
+        f"ckd {version} {ranges[0]} with known hypertension, {ranges[1]} with known diabetes (HbA1c 7.0 %), "
+        f"{ranges[2]} with both" in doc
+    )
+    a = assess(adult("male", hypertension=True), normal_kidney(), load_policy(), models=models, now=NOW)
+    reason = ckd_of(a)[1]
+    assert reason is not None
+    shown = reason.detail.split("; shown")[0]  # type: ignore[attr-defined]
+    assert f"`{shown}; shown, not routed: the policy keeps this model at local care" in doc
+    assert f"decides a kidney referral. ckd {version}: ...`" in doc
