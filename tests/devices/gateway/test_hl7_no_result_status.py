@@ -215,6 +215,31 @@ def test_listen_json_lines_carry_the_obx_lines_that_carried_no_result(tmp_path: 
     assert "; 4 OBX lines carried no result (status I); " in err
 
 
+def store_undelivered(db_path: Path, messages: list[bytes]) -> None:
+    """``messages`` sent one by one (each acknowledged) over loopback TCP to a live gateway whose
+    subscriber fails: stored in ``db_path``, none of their results delivered."""
+
+    def subscriber_down(_results: list[GatewayResult]) -> None:
+        raise RuntimeError("the subscriber is down")
+
+    async def scenario() -> None:
+        gateway = Gateway(
+            [_endpoint("hl7-monitor")], db_path, on_results=subscriber_down, delivery_retry_s=60
+        )
+        task = asyncio.create_task(gateway.run())
+        await gateway.wait_ready()
+        reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+        for message in messages:
+            writer.write(message)
+            await writer.drain()
+            await read_acks(reader, 1)
+        writer.close()
+        gateway.stop()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(scenario())
+
+
 def test_a_result_handed_over_again_at_start_carries_its_message_s_count(tmp_path: Path) -> None:
     """A result stored but not handed over (the subscriber failed: the service's rules down, a
     crash) is handed over when listen starts again; its --json line said `no_result: null`, as the
@@ -222,25 +247,7 @@ def test_a_result_handed_over_again_at_start_carries_its_message_s_count(tmp_pat
     gateway whose subscriber fails stores the message over loopback TCP, then a real `triage devices
     listen` process on the same SQLite file hands its result over."""
     db_path = tmp_path / "clinic.db"
-
-    def subscriber_down(_results: list[GatewayResult]) -> None:
-        raise RuntimeError("the subscriber is down")
-
-    async def store_undelivered() -> None:
-        gateway = Gateway(
-            [_endpoint("hl7-monitor")], db_path, on_results=subscriber_down, delivery_retry_s=60
-        )
-        task = asyncio.create_task(gateway.run())
-        await gateway.wait_ready()
-        reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
-        writer.write(_two_pending_and_a_final("CTL-1"))
-        await writer.drain()
-        await read_acks(reader, 1)
-        writer.close()
-        gateway.stop()
-        await asyncio.wait_for(task, 10)
-
-    asyncio.run(store_undelivered())
+    store_undelivered(db_path, [_two_pending_and_a_final("CTL-1")])
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT delivered_at FROM device_results").fetchall() == [(None,)]
     listen = listen_process(tmp_path, 0, "--protocol", "hl7", "--json")

@@ -12,13 +12,13 @@ log; listen's counts then read them through a real gateway on that file (SYNTHET
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from devices.gateway import Gateway, GatewayResult
+from devices.gateway import Gateway
 from referral.inbox import undelivered_results
 from referral.schema import connect
-from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, read_acks
+from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint
+from tests.devices.gateway.test_hl7_no_result_status import store_undelivered
 from tests.devices.gateway.test_hl7_withdrawal import NOW
 from triage.cli.devices_link import NoResultCounts
 
@@ -38,31 +38,9 @@ def _message(n: int) -> bytes:
     return VT + ("\r".join(segments) + "\r").encode() + FS_CR
 
 
-def _store_undelivered(db_path: Path) -> None:
-    def subscriber_down(_results: list[GatewayResult]) -> None:
-        raise RuntimeError("the subscriber is down")
-
-    async def scenario() -> None:
-        gateway = Gateway(
-            [_endpoint("hl7-monitor")], db_path, on_results=subscriber_down, delivery_retry_s=60
-        )
-        task = asyncio.create_task(gateway.run())
-        await gateway.wait_ready()
-        reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
-        for n in range(1, MESSAGES + 1):
-            writer.write(_message(n))
-            await writer.drain()
-            await read_acks(reader, 1)
-        writer.close()
-        gateway.stop()
-        await asyncio.wait_for(task, 10)
-
-    asyncio.run(scenario())
-
-
 def test_an_earlier_run_s_message_summary_is_read_once_for_all_its_results(tmp_path: Path) -> None:
     db_path = tmp_path / "clinic.db"
-    _store_undelivered(db_path)
+    store_undelivered(db_path, [_message(n) for n in range(1, MESSAGES + 1)])
     db = connect(db_path)
     handed_over = undelivered_results(db, limit=1000)
     db.close()
