@@ -64,9 +64,30 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
 // "sent", would not be sent). With no answer after 30 s it says
 // so, and may be sent again once the person has checked; coming back to the page (browser Back)
 // clears it.
+// A page the browser kept whole (its back-forward cache: Safari keeps one sent with no-store
+// when it came over plain HTTP, as on a clinic's LAN) comes back by Back with the key its
+// form was sent with (form_key, pages/rendering.py): filled in for the next patient, it was refused
+// as the form sent twice with different contents. A form brought back so, whose answer came (a page
+// of the service was shown since), gets a new key when what it sends differs from what was sent
+// with its key; sent unchanged it keeps it, and is answered what the first one stored, as pressing
+// Send twice is. Unanswered (the browser's own error page came), it keeps its key whatever it sends.
 (function () {
   var texts = document.body.dataset;
   var waiting = [];
+  var PENDING = "triage.unanswered";  // the key of the form this tab sent and no page answered yet
+  try { window.sessionStorage.removeItem(PENDING); } catch (e) { /* no storage: as before */ }
+  function contents(form, submitter) {  // what the form sends, but its key
+    var sent = [];
+    new FormData(form).forEach(function (value, name) { if (name !== "form_key") { sent.push([name, value]); } });
+    if (submitter && submitter.name) { sent.push([submitter.name, submitter.value]); }
+    return JSON.stringify(sent);
+  }
+  function newKey() {  // as pages/rendering.py form_key makes one: page- and 16 random bytes
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var text = window.btoa(String.fromCharCode.apply(null, bytes));
+    return "page-" + text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
   function buttons(form) { return form.querySelectorAll("button, input[type=submit]"); }
   function release(form) {
     delete form.dataset.sending;
@@ -78,6 +99,14 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.method !== "post" || event.defaultPrevented) { return; }
     if (form.dataset.sending) { event.preventDefault(); return; }
+    var key = form.elements.namedItem("form_key");
+    if (key instanceof HTMLInputElement) {
+      var sent = contents(form, event.submitter);
+      if (form.dataset.shownAgain && sent !== form.dataset.sentWith) { key.value = newKey(); }
+      delete form.dataset.shownAgain;
+      form.dataset.sentWith = sent;
+      try { window.sessionStorage.setItem(PENDING, key.value); } catch (e) { /* as before */ }
+    }
     form.dataset.sending = "1";
     form.setAttribute("aria-busy", "true");
     // unavailable to the eye and to a screen reader (faded, a busy cursor), still real buttons
@@ -99,10 +128,14 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
   });
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) { return; }
+    var pending = null;
+    try { pending = window.sessionStorage.getItem(PENDING); } catch (e) { /* as before */ }
     waiting.forEach(function (form) {
       release(form);
       var note = form.querySelector(".sending");
       if (note) { note.remove(); }
+      var key = form.elements.namedItem("form_key");
+      if (key instanceof HTMLInputElement && key.value !== pending) { form.dataset.shownAgain = "1"; }
     });
     waiting = [];
   });

@@ -1,0 +1,148 @@
+"""A form page brought back whole by the browser's Back (its back-forward cache) sends a new form
+with a new key. Safari keeps a page sent with ``Cache-Control: no-store`` in that cache when it came
+over plain HTTP (WebKit refuses only an HTTPS one), as on a clinic's LAN; the page
+comes back as it was left, scripts not run again, with the key its form was sent with (``form_key``,
+``pages/rendering.py``). A nurse who registered a walk-in, pressed Back and filled the same form in
+for the next patient was told "This form was already sent once with different contents: nothing
+was stored" - and Back again, as that page says, brought the same key back, refused again. Now a
+form shown again so, whose answer came, gets a new key when what it sends differs from what was
+sent with its key; sent unchanged it keeps it and is answered what the first one stored, as
+pressing Send twice is (``tests/service/test_browser_form_resent.py``).
+
+Real parts: Debian's Chromium with its back-forward cache on (Playwright turns it off by default),
+a real uvicorn over a real SQLite file; the queue page reaches the browser without its ``no-store``
+(a Playwright route passing on the service's answer), which is how Safari treats it over HTTP.
+Each Back is checked to be the page the cache kept (the script state it was left with is still
+there), so the tests cannot pass on a page served again. Chinese at 360 px, English at 768 px."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.service.conftest import CHROMIUM
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import Desk, desk, sign_in
+from triage.service.auth import Role
+from triage.service.i18n import catalogue
+
+__all__ = ["desk", "pytestmark"]
+
+OPENED = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?"
+
+
+@pytest.fixture(scope="module")
+def cached_browser() -> Iterator[Any]:
+    """Chromium as a person runs it: its back-forward cache on."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
+        yield browser
+        browser.close()
+
+
+def _kept_whole(route: Any) -> None:
+    """The service's answer, as a browser that keeps a no-store page over HTTP treats it."""
+    answer = route.fetch(max_redirects=0)
+    headers = {name: value for name, value in answer.headers.items() if name.lower() != "cache-control"}
+    route.fulfill(response=answer, headers=headers)
+
+
+def _queue(browser: Any, desk: Desk, width: int, language: str) -> Any:
+    desk.app.state.runtime.accounts.set_language(Role.nurse.value, language)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{desk.url}/login")
+    sign_in(page, Role.nurse)
+    page.wait_for_url(re.compile(r".*/queue$"))
+    page.route(re.compile(r".*/queue(/rows)?(\?.*)?$"), _kept_whole)
+    page.goto(f"{desk.url}/queue")
+    return page
+
+
+def _walk_in(page: Any, mrn: str, name: str) -> None:
+    if not page.evaluate("document.getElementById('walk-in').open"):
+        page.locator("#walk-in summary").click()
+    page.locator("#walk-in input[name=mrn]").fill(mrn)
+    page.locator("#walk-in input[name=name]").fill(name)
+    with page.expect_navigation():
+        page.locator("#walk-in button[type=submit]").click()
+
+
+def _back_from_the_cache(page: Any) -> None:
+    """Back to the queue, brought back from the back-forward cache: the script state the page was
+    left with (``window.__kept``) is still there, which a page served again would not have."""
+    page.go_back(wait_until="commit")
+    page.wait_for_url(re.compile(r".*/queue$"), wait_until="commit")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    assert page.evaluate("window.__kept === true"), "the page the cache kept, not one served again"
+
+
+@pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
+def test_the_walk_in_form_brought_back_by_back_registers_the_next_patient(
+    cached_browser: Any, desk: Desk, width: int, language: str
+) -> None:
+    said = catalogue(language)
+    page = _queue(cached_browser, desk, width, language)
+    page.evaluate("window.__kept = true")  # still set on the page the cache brings back
+    first, second = f"BACK-A-{language}", f"BACK-B-{language}"
+    _walk_in(page, first, "Synthetic First")
+    assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in")
+    _back_from_the_cache(page)
+    assert page.locator("#walk-in input[name=mrn]").input_value() == first, "as it was left"
+
+    _walk_in(page, second, "Synthetic Second")  # the next patient, in the form brought back
+    assert re.search(r"/encounters/\d+$", page.url), page.inner_text("main")[:600]
+    assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in"), page.inner_text("main")[:600]
+    assert desk.count(OPENED, second) == 1 and desk.count(OPENED, first) == 1
+    assert_fits(page, f"the second walk-in ({language}, {width} px)")
+
+    # brought back again and sent unchanged: as pressing Send twice, answered what it stored
+    _back_from_the_cache(page)
+    with page.expect_navigation():
+        page.locator("#walk-in button[type=submit]").click()
+    assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in"), page.inner_text("main")[:600]
+    assert desk.count(OPENED, second) == 1, "one visit, not two"
+    assert desk.count("SELECT count(*) FROM encounters") == 2
+    page.close()
+
+
+def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
+    cached_browser: Any, desk: Desk
+) -> None:
+    """Sent while the service could not be reached (the browser's own error page came instead): it
+    may have been stored, so brought back by Back and sent again - changed or not - it carries the
+    key it was sent with, and the service answers the record it made or refuses other contents."""
+    page = _queue(cached_browser, desk, 768, "en")
+    page.evaluate("window.__kept = true")
+    keys: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            keys.append(re.findall(r"form_key=([^&]*)", r.post_data or "")[0])
+            if r.url.endswith("/walk-ins")
+            else None
+        ),
+    )
+    page.route("**/walk-ins", lambda route: route.abort("connectionrefused"))
+    page.locator("#walk-in summary").click()
+    page.locator("#walk-in input[name=mrn]").fill("BACK-DOWN")
+    page.locator("#walk-in input[name=name]").fill("Synthetic Down")
+    with page.expect_event("requestfailed"):
+        page.locator("#walk-in button[type=submit]").click()  # the browser's error page comes instead
+    page.wait_for_url(re.compile(r"^chrome-error:"), wait_until="commit")
+    page.unroute("**/walk-ins")
+    _back_from_the_cache(page)
+    page.locator("#walk-in input[name=name]").fill("Synthetic Down Corrected")
+    with page.expect_navigation():
+        page.locator("#walk-in button[type=submit]").click()
+    assert len(keys) == 2 and keys[0] == keys[1], keys
+    assert desk.count(OPENED, "BACK-DOWN") == 1
+    page.close()
