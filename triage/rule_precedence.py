@@ -44,6 +44,8 @@ HIGHER: dict[str, tuple[str, ...]] = {
     # with a repeat test or reviewed against a target; a glucose below the critical low is referred,
     # not only treated and re-checked
     "glucose_diabetes_range": _HYPERGLYCAEMIA,
+    # ... and so is hyperglycaemia in pregnancy, not only referred to antenatal care (WHO 2013)
+    "pregnancy_hyperglycaemia": _HYPERGLYCAEMIA,
     "hypoglycaemia_level1": ("glucose_critical_low",),
     # a kidney referral is urgent below an eGFR of 30, not also "refer (non-emergency)" for the
     # albuminuria or proteinuria beside it; proteinuria with hypertension is evidence for the
@@ -66,6 +68,7 @@ _SAME = {
     "news2_low_elevated": "these observations",
     "news2_red_parameter": "these observations",
     "glucose_diabetes_range": "these readings",
+    "pregnancy_hyperglycaemia": "these readings",
     "hypoglycaemia_level1": "these readings",
     "albuminuria": "these readings",
     "proteinuria_3plus": "these readings",

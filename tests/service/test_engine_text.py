@@ -61,6 +61,8 @@ def _firing() -> Iterator[tuple[str, dict[str, Any]]]:
     lipids = [ob("sbp", 140), ob("total_cholesterol", 5.5), ob("hdl_cholesterol", 1.2)]
     yield "cvd_risk_high", _payload(PatientContext(**CVD), lipids, ALL_ON)
     yield "diabetes_risk_high", _payload(PatientContext(**DIAB), [ob("sbp", 115)], ALL_ON)
+    pregnant = PatientContext(sex="female", pregnant=True, gestation_weeks=26)
+    yield "pregnancy_hyperglycaemia", _payload(pregnant, [ob("glucose_fasting", 92, "mg/dL")], ALL_ON)
     yield "established_ascvd", _payload(PatientContext(**CVD, known_ascvd=True), lipids, ALL_ON)
     # other shapes of the same values
     yield "glucose_hhs_range", _payload(PatientContext(), [ob("glucose_random", ">600", "mg/dL")], ALL_ON)

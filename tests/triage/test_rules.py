@@ -50,6 +50,12 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("heart_rate", 72, None), ("sbp", 130, None), ("dbp", 80, None)],
     ),
     "altered_consciousness": ({}, [("consciousness", "C", None)], [("consciousness", "A", None)]),
+    # WHO 2013: fasting 5.1 mmol/L (92 mg/dL) in pregnancy is gestational diabetes
+    "pregnancy_hyperglycaemia": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 26},
+        [("glucose_fasting", 5.1, None)],
+        [("glucose_fasting", 5.0, None)],
+    ),
     "spo2_critical": ({}, [("spo2", 91, None)], [("spo2", 92, None)]),
     "spo2_low": ({}, [("spo2", 93, None)], [("spo2", 94, None)]),
     # an acute symptom with a pressure at 180 (or 110): 179/109 with the same symptom is not one
@@ -317,6 +323,7 @@ ACTIONS = {
     "bp_adolescent_stage_2": "refer to paediatric care within 1 week",
     "bp_adolescent_stage_1": "repeat the measurement within 1-2 weeks",
     "pregnancy_hypertension": "same-day obstetric assessment",
+    "pregnancy_hyperglycaemia": "refer to antenatal care to confirm and manage it (non-emergency)",
     # it said to treat and re-check but not to refer, although the rule asks for an urgent referral
     # (WHO HEARTS-D Annex 3: urgent same-day referral for hypoglycaemia)
     "glucose_critical_low": "treat now (15-20 g fast-acting glucose), re-check in 15 minutes; refer urgently (same day)",
@@ -348,6 +355,7 @@ SHOWN = {
     "bp_adolescent_stage_2": "139/90 mmHg: AAP 2017 adolescent stage 2 range",
     "bp_adolescent_stage_1": "130/79 mmHg: AAP 2017 adolescent stage 1 range",
     "pregnancy_hypertension": "blood pressure 120/90 mmHg",
+    "pregnancy_hyperglycaemia": "fasting glucose 5.1 mmol/L in pregnancy at 26 weeks",
     "proteinuria_with_hypertension": "urine protein 1+",
     "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",
     "egfr_below_30": "eGFR 29 mL/min/1.73m2",

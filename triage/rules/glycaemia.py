@@ -1,10 +1,51 @@
-"""The glycaemia rules: critical glucose, HHS, ketones with hyperglycaemia, hypoglycaemia and the
-diabetes range (their checks: ``triage.rule_checks``)."""
+"""The glycaemia rules: critical glucose, HHS, ketones with hyperglycaemia, hypoglycaemia,
+hyperglycaemia in pregnancy and the diabetes range (their longer checks: ``triage.rule_checks``)."""
 
 from __future__ import annotations
 
+from triage.evidence import Evidence, Finding, Values
 from triage.rule_checks import diabetes_range, glycaemia_flag
-from triage.rules.rule import HEARTS_REF, L, Rule, U
+from triage.rules.rule import HEARTS_REF, L, R, Rule, U
+
+PREGNANCY_GLUCOSE_REF = (
+    "WHO 2013, Diagnostic criteria and classification of hyperglycaemia first detected in pregnancy"
+    " (WHO/NMH/MND/13.2); ADA Standards of Care 2025 s2, s15"
+)
+# in pregnancy (WHO 2013): fasting 5.1-6.9 mmol/L is gestational diabetes, 7.0 or more or a random
+# 11.1 or more diabetes in pregnancy; HbA1c 6.5 % or more is diabetes (ADA s15, first visit); the
+# mg/dL member of each published pair is compared with a reading reported in mg/dL (IADPSG: 92)
+PREGNANCY_CUTS = (
+    ("glucose_fasting", "fasting glucose", 5.1, "mg/dL", 92.0),
+    ("glucose_random", "random glucose", 11.1, "mg/dL", 200.0),
+    ("hba1c", "HbA1c", 6.5, "mmol/mol", 48.0),
+)
+
+
+def _pregnancy_glucose(ev: Evidence) -> Finding | None:
+    if not ev.patient.pregnant:
+        return None
+    met: dict[str, str] = {}
+    for code, name, cut, unit, cut_as_reported in PREGNANCY_CUTS:
+        value = ev.num(code)
+        if value is None:
+            continue
+        reading = ev.latest.get(code)
+        reported = None if reading is None else reading.reported_numeric(unit)
+        if (value >= cut) if reported is None else (reported >= cut_as_reported):
+            met[code] = f"{name} {ev.shown(code)}"
+    if not met:
+        return None
+    weeks = ev.patient.gestation_weeks
+    values: Values = {code: ev.shown(code) for code in met}
+    values["gestation_weeks"] = weeks
+    when = "in pregnancy" if weeks is None else f"in pregnancy at {weeks} weeks"
+    return Finding(
+        values,
+        f"{', '.join(met.values())} {when}: hyperglycaemia in pregnancy (WHO 2013: fasting >=5.1 mmol/L,"
+        " 92 mg/dL, is gestational diabetes; fasting >=7.0, random >=11.1 or HbA1c >=6.5 % diabetes in"
+        " pregnancy); refer to antenatal care to confirm and manage it (non-emergency)",
+    )
+
 
 GLYCAEMIA: tuple[Rule, ...] = (
     Rule(
@@ -61,6 +102,13 @@ GLYCAEMIA: tuple[Rule, ...] = (
         "ADA Standards of Care 2025 s6",
         glycaemia_flag("hypoglycaemia_level1", "level 1 hypoglycaemia: treat, re-check in 15 minutes"),
         recheck_minutes=15,
+    ),
+    Rule(
+        "pregnancy_hyperglycaemia",
+        R,
+        "Fasting glucose >=5.1 mmol/L, random >=11.1 or HbA1c >=6.5 % in pregnancy: refer to antenatal care",
+        PREGNANCY_GLUCOSE_REF,
+        _pregnancy_glucose,
     ),
     Rule(
         "glucose_diabetes_range",
