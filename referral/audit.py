@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlite_utils import Database
@@ -43,6 +44,30 @@ def text_sha256(text: str) -> str:
 def entry_hash(entry: Mapping[str, Any]) -> str:
     material = canonical_json({name: entry[name] for name in _FIELDS})
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+#: A text as :func:`canonical_json` writes it (``json.dumps`` with ``ensure_ascii=False`` uses it).
+_quoted = encode_basestring
+
+
+def _row_hash(row: tuple[Any, ...]) -> str:
+    """:func:`entry_hash` of a row of :data:`_FIELDS` (then its stored hash, not hashed) as the
+    trail stores it (an integer ``seq`` and texts), its canonical JSON written directly - the keys in sorted order - instead of through a
+    dictionary and ``json.dumps`` (three times as fast: a year's trail is 276,000 entries). Any
+    other row (a value of another type) is hashed by :func:`entry_hash` itself."""
+    seq, at, actor, action, entity, entity_id, reason, data, prev_hash, _stored = row
+    if type(seq) is int:
+        try:
+            material = (
+                f'{{"action":{_quoted(action)},"actor":{_quoted(actor)},"at":{_quoted(at)},'
+                f'"data":{_quoted(data)},"entity":{_quoted(entity)},"entity_id":{_quoted(entity_id)},'
+                f'"prev_hash":{_quoted(prev_hash)},"reason":{_quoted(reason)},"seq":{seq}}}'
+            )
+        except TypeError:  # not a text (a table rebuilt without its types)
+            pass
+        else:
+            return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return entry_hash(dict(zip(_FIELDS, row[: len(_FIELDS)], strict=True)))
 
 
 def append(
@@ -129,35 +154,44 @@ class AuditReport:
         }
 
 
-def verify(db: Database) -> AuditReport:
-    """Walk the chain in ``seq`` order; report the first entry whose link or hash is wrong."""
+#: How many entries :func:`verify` checks between two calls of its ``progress``.
+PROGRESS_EVERY = 50_000
+
+
+def verify(db: Database, progress: Callable[[int], None] | None = None) -> AuditReport:
+    """Walk the chain in ``seq`` order (the rowid: one pass, no sort); report the first entry whose
+    link or hash is wrong. ``progress``: called with the entries checked so far every
+    :data:`PROGRESS_EVERY` entries (and with 0 first)."""
     expected_prev = GENESIS_HASH
     expected_seq = 1
     count = 0
     previous_at = ""
     set_back: list[int] = []
+    if progress is not None:
+        progress(0)
     cursor = db.conn.execute(f"SELECT {', '.join(_FIELDS)}, hash FROM audit ORDER BY seq")
     for row in cursor:
-        entry = dict(zip((*_FIELDS, "hash"), row, strict=True))
         count += 1
-        seq = int(entry["seq"])
+        seq, at, prev_hash, digest = int(row[0]), str(row[1]), row[8], row[9]
         if seq != expected_seq:
             return AuditReport(
                 count, False, expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
             )
-        if entry["prev_hash"] != expected_prev:
+        if prev_hash != expected_prev:
             return AuditReport(
                 count, False, seq, f"entry {seq} does not link to entry {seq - 1} (prev_hash differs)"
             )
-        if entry_hash(entry) != entry["hash"]:
+        if _row_hash(row) != digest:
             return AuditReport(
                 count, False, seq, f"entry {seq} was altered (its content no longer matches its hash)"
             )
-        if len(set_back) < SET_BACK_NAMED and _earlier(str(entry["at"]), previous_at):
+        if at < previous_at and len(set_back) < SET_BACK_NAMED and _earlier(at, previous_at):
             set_back.append(seq)
-        previous_at = str(entry["at"])
-        expected_prev = str(entry["hash"])
+        previous_at = at
+        expected_prev = str(digest)
         expected_seq = seq + 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
     head = None if count == 0 else expected_prev
     return AuditReport(count, True, head_hash=head, clock_set_back=tuple(set_back))
 

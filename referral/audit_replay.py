@@ -134,16 +134,44 @@ def given(*keys: str) -> Step:
     return lambda entry: {key: entry["data"][key] for key in keys if key in entry["data"]}
 
 
+class _Matcher:
+    """An expected value that a stored one equals when it :meth:`matches` it, so that a row's
+    values are compared with a tuple of expected ones in one comparison (``==`` calls
+    :meth:`__eq__` of a matcher whichever side it is on)."""
+
+    shown = ""
+
+    def matches(self, value: object) -> bool:
+        raise NotImplementedError
+
+    def __eq__(self, value: object) -> bool:
+        return self.matches(value)
+
+    def __ne__(self, value: object) -> bool:
+        return not self.matches(value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class Sha256(str):
-    """An expected text known by its SHA-256 only (an assessment's payload, a password hash)."""
+    """An expected text known by its SHA-256 only (an assessment's payload, a password hash); equal
+    (``==``) to a text whose SHA-256 it is, as a matcher (:class:`_Matcher`), never to itself."""
 
     shown = "a different text"
 
     def matches(self, value: object) -> bool:
-        return isinstance(value, str) and text_sha256(value) == self
+        return isinstance(value, str) and str.__eq__(self, text_sha256(value))
+
+    def __eq__(self, value: object) -> bool:
+        return self.matches(value)
+
+    def __ne__(self, value: object) -> bool:
+        return not self.matches(value)
+
+    __hash__ = str.__hash__
 
 
-class Revocation:
+class Revocation(_Matcher):
     """A time the trail records only happened or not (a token's revocation)."""
 
     def __init__(self, *, revoked: bool) -> None:
@@ -154,7 +182,7 @@ class Revocation:
         return (value is not None) == self.revoked
 
 
-class PseudonymSecret:
+class PseudonymSecret(_Matcher):
     """The secret that made the first patient's pseudonymous id."""
 
     def __init__(self, patient_id: int, mrn: str, pseudo_id: str) -> None:
@@ -169,7 +197,7 @@ class PseudonymSecret:
         return pseudonym(secret, "patient", self.mrn) == self.pseudo_id
 
 
-class NotHeld:
+class NotHeld(_Matcher):
     """A column the row's entries do not carry: written before migration
     :data:`DEVICE_RECORDED_FROM` (which records it at the upgrade) by a version that did not
     record it, as in a backup checked before its restore migrates it. Not compared."""

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -110,37 +111,60 @@ def _compare(
 ) -> None:
     stored = db.conn.execute(f"SELECT *, {key} AS _key FROM {table} WHERE {where} ORDER BY _key")
     names = [d[0] for d in stored.description]
-    rows = (dict(zip(names, r, strict=True)) for r in stored)
-    row = next(rows, None)
+    at = {name: index for index, name in enumerate(names)}
+    key_at = at["_key"]
+    getters: dict[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {}
+    row = next(stored, None)
     want = next(expected, None)
     count = 0
     while row is not None or want is not None:
-        if want is None or (row is not None and row["_key"] < want[0]):
+        if want is None or (row is not None and row[key_at] < want[0]):
             assert row is not None
-            raise Mismatch(table, _shown_key(table, row["_key"]), "not in the audit trail (inserted)")
-        if row is None or row["_key"] > want[0]:
+            raise Mismatch(table, _shown_key(table, row[key_at]), "not in the audit trail (inserted)")
+        if row is None or row[key_at] > want[0]:
             raise Mismatch(
                 table,
                 _shown_key(table, want[0]),
                 f"missing: deleted (its audit trail has it, last entry {want[2]})",
             )
         row_id, values, seq = want
-        for column, value in values.items():
-            found = row[column]
-            if isinstance(value, MATCHERS):
-                same, said = value.matches(found), value.shown
-            else:
-                same, said = found == value, repr(value)
-            if not same:
-                shown = "a different text" if column in _SECRET_COLUMNS else repr(found)
-                raise Mismatch(
-                    table,
-                    _shown_key(table, row_id),
-                    f"{column} is {shown}, its audit trail says {said} (entry {seq})",
-                )
+        columns = tuple(values)
+        getter = getters.get(columns)
+        if getter is None:
+            getter = getters[columns] = _getter([at[column] for column in columns])
+        # every column at once (a matcher compares by its ``matches``); the first that differs named
+        if getter(row) != tuple(values.values()):
+            _name_difference(table, row_id, dict(zip(names, row, strict=True)), values, seq)
         count += 1
-        row, want = next(rows, None), next(expected, None)
+        row, want = next(stored, None), next(expected, None)
     counts[table] = count
+
+
+def _getter(indexes: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """The values at ``indexes`` of a row, as a tuple (``itemgetter`` gives a lone value bare)."""
+    if len(indexes) == 1:
+        (index,) = indexes
+        return lambda row: (row[index],)
+    return itemgetter(*indexes) if indexes else lambda row: ()
+
+
+def _name_difference(
+    table: str, row_id: RowKey, row: dict[str, Any], values: dict[str, Any], seq: int
+) -> None:
+    """The first column of ``row`` that differs from what its trail says, as a :class:`Mismatch`."""
+    for column, value in values.items():
+        found = row[column]
+        if isinstance(value, MATCHERS):
+            same, said = value.matches(found), value.shown
+        else:
+            same, said = found == value, repr(value)
+        if not same:
+            shown = "a different text" if column in _SECRET_COLUMNS else repr(found)
+            raise Mismatch(
+                table,
+                _shown_key(table, row_id),
+                f"{column} is {shown}, its audit trail says {said} (entry {seq})",
+            )
 
 
 #: Columns whose stored value is never repeated in a report (a key, a password or token hash).
@@ -161,8 +185,9 @@ def _recording(db: Database) -> bool:
     return db.conn.execute(query, [RECORDED_FROM]).fetchone() is not None
 
 
-def verify_rows(db: Database) -> RowsReport:
-    """Compare the audited tables with the trail; report the first row that differs."""
+def verify_rows(db: Database, progress: Callable[[str], None] | None = None) -> RowsReport:
+    """Compare the audited tables with the trail; report the first row that differs. ``progress``:
+    called with each table's name as its comparison begins."""
     counts: dict[str, int] = {}
     recorded = _recording(db)
     secret_only = f"key = '{SECRET_KEY}'"
@@ -194,6 +219,8 @@ def verify_rows(db: Database) -> RowsReport:
     try:
         for table, expected, how in checks:
             if table_columns(db, table):  # not a log from before the table existed
+                if progress is not None:
+                    progress(table)
                 _compare(table, expected(), counts, db, **how)
         clinical.orphan_events(db, counts["referral_events"])
         if counts.get("observation_requests") == 0:  # named only in a log with keyed readings
