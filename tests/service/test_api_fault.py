@@ -43,12 +43,14 @@ def test_an_allowed_origin_reads_a_500_in_the_error_shape(
         assert answer.headers["access-control-allow-origin"] == APP, answer.headers
         assert answer.headers["content-type"] == "application/json"
         assert answer.headers["cache-control"] == "no-store" and answer.headers["x-frame-options"] == "DENY"
+        request_id = answer.headers["X-Request-ID"]  # (test_api_request_id)
         assert answer.json() == {
             "ok": False,
             "error": "internal error: GET /api/v1/fault failed in the service, not because of the"
-            " request; the service's log says what failed",
+            f" request; the service's log says what failed, under request {request_id}",
             "code": "internal_error",
             "status": 500,
+            "context": {"request_id": request_id},
         }
         stranger = httpx.get(f"{base}/api/v1/fault", headers={"Origin": "http://elsewhere.test"})
         assert stranger.status_code == 500 and "access-control-allow-origin" not in stranger.headers

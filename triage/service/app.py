@@ -31,9 +31,11 @@ from triage.errors import ClinicError, json_text, shown_input, validation_messag
 from triage.json_input import json_kind
 from triage.service import api, pages, shared_state
 from triage.service.accounts import Accounts
+from triage.service.api import request_id
 from triage.service.api.cors import ApiCors
 from triage.service.api.deps import said_to_caller
 from triage.service.api.errors import fields_in, retry_after
+from triage.service.api.request_id import RequestIds
 from triage.service.auth import (
     SESSION_COOKIE,
     LoginRequiredRedirect,
@@ -289,7 +291,14 @@ def create_app(
         status = exc.status_hint
         if status >= 500:
             # once per request, the line naming what failed (the full disk and its file): no traceback
-            log.error("request failed: %s %s: %s: %s", request.method, request.url.path, exc.code, exc)
+            log.error(
+                "request %s: %s %s failed: %s: %s",
+                request_id.current(),
+                request.method,
+                request.url.path,
+                exc.code,
+                exc,
+            )
         exc = said_to_caller(request, exc)  # the log's path to an administrator only
         retry = {"Retry-After": retry_after(exc.code)} if status == 503 else {}  # RFC 9110 10.2.3
         if is_page(request) and request.headers.get("accept", "").find("application/json") < 0:
@@ -353,6 +362,7 @@ def create_app(
 
     api.include(app)
     app.include_router(pages.router)
-    app.add_middleware(HeadAsGet)  # outermost: HEAD is routed as GET everywhere (RFC 9110 9.3.2)
+    app.add_middleware(HeadAsGet)  # HEAD is routed as GET everywhere (RFC 9110 9.3.2)
+    app.add_middleware(RequestIds)  # outermost: every answer, a host refused too, names its request
     runtime.metrics.learn_routes(app.routes)
     return app

@@ -19,9 +19,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: Request headers an API client sends: its token, its body's type, a conditional GET's tag, an
 #: update's precondition (``api/etag.py``), a creation's idempotency key (``api/idempotency.py``).
-ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "If-Match", "Idempotency-Key")
+ALLOWED_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-None-Match",
+    "If-Match",
+    "Idempotency-Key",
+    "X-Request-ID",  # the client's own request id (api/request_id.py)
+)
 #: Response headers beyond the CORS-safelisted ones that an API client reads.
-EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "X-Total-Count")
+EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "X-Total-Count", "X-Request-ID")
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
 #: How long a browser may keep a preflight's answer (seconds).
 MAX_AGE_S = 600

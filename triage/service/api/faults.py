@@ -11,22 +11,32 @@ outermost handler sends nothing more: the answer has started)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from triage.service.api import request_id
+
 CODE = "internal_error"
+log = logging.getLogger("triage.service")
 
 
 def fault_body(method: str, path: str) -> dict[str, object]:
     """The error of a fault on ``method path``: no detail of the exception (it may hold a patient's
-    data; the log has it)."""
+    data; the log has it), and the request's id, which the log's line about it names
+    (:mod:`triage.service.api.request_id`)."""
     message = (
         f"internal error: {method} {path} failed in the service, not because of the request;"
         " the service's log says what failed"
     )
-    return {"ok": False, "error": message, "code": CODE, "status": 500}
+    body: dict[str, object] = {"ok": False, "error": message, "code": CODE, "status": 500}
+    rid = request_id.current()
+    if rid is not None:
+        body |= {"error": f"{message}, under request {rid}", "context": {"request_id": rid}}
+    return body
 
 
 class Watched:
@@ -56,7 +66,16 @@ class ApiFaults:
         watched = Watched(send)
         try:
             await self.app(scope, receive, watched)
-        except Exception:
+        except Exception as exc:
+            # the line that names the request before the server's traceback (the kind only: the
+            # exception's text may hold a patient's data, as the traceback under it does anyway)
+            log.error(
+                "request %s: %s %s failed: %s (traceback below)",
+                request_id.current(),
+                scope["method"],
+                scope["path"],
+                type(exc).__name__,
+            )
             if not watched.started:
                 answer = JSONResponse(fault_body(scope["method"], scope["path"]), status_code=500)
                 await answer(scope, receive, send)
