@@ -33,6 +33,13 @@ _BP = re.compile(r"^BP,(?P<ts>\d{12}|-*),(?P<SYS>[^,]*),(?P<DIA>[^,]*),(?P<MAP>[
 _URS = re.compile(r"^URS,(?P<sid>[^,]*),(?P<ts>\d{12}|-*),(?P<items>.*?)\s*$")
 _ITEM = re.compile(r"^(?P<code>[A-Z]{2,4})=(?P<value>[^,=]*)$")
 
+#: What a line of each grammar above looks like, for the reason a line that is none says.
+GRAMMAR_FORM = {
+    "nonin": "SPO2=nnn HR=nnn (--- for no value; *, F or B after a value)",
+    "bp_csv": "BP,YYYYMMDDhhmm,SYS,DIA,MAP,PR",
+    "urine_strip": "URS,sample,YYYYMMDDhhmm,CODE=value,...",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -202,7 +209,8 @@ def decode_message(
                 raw,
                 base_offset,
                 dev,
-                f"line does not match the {grammar} grammar (the profile's line_grammar: is it this device's?)",
+                f"line does not match the {grammar} grammar, {GRAMMAR_FORM.get(grammar or '', '?')}"
+                " (the profile's line_grammar: is it this device's?)",
             )
         ]
     if grammar != "nonin" and when_text.strip("-"):

@@ -59,8 +59,9 @@ def test_unreadable_lines_one_after_another_are_one_warning_naming_the_baud_rate
     ], warnings
     assert all(
         w.endswith(
-            "unparseable_line: line does not match the nonin grammar (the profile's line_grammar: is "
-            "it this device's?); on a serial port also check the baud rate and parity"
+            "unparseable_line: line does not match the nonin grammar, SPO2=nnn HR=nnn (--- for no value;"
+            " *, F or B after a value) (the profile's line_grammar: is it this device's?); on a serial port"
+            " also check the baud rate and parity"
         )
         for w in warnings
     ), warnings

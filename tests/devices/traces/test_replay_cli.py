@@ -202,14 +202,16 @@ def test_a_line_the_grammar_does_not_match_names_the_setting_to_check(
 ) -> None:
     """The real BP monitor capture replayed with the default line profile (the Nonin oximeter's):
     every line is refused, and the line says which profile setting chose the grammar - the
-    integrator wiring a BP monitor otherwise sees only that lines do not match "nonin"."""
+    integrator wiring a BP monitor otherwise sees only that lines do not match "nonin" - and what
+    a line of that grammar looks like (it did not: the docs had it)."""
     trace = DATA / "bp-monitor.txt"
     assert main(["devices", "replay", str(trace), "-p", "line"]) == 1
     _, err = capsys.readouterr()
     refused = [line for line in err.splitlines() if "(unparseable_line)" in line]
     assert refused and all(
         line.endswith(
-            "line does not match the nonin grammar (the profile's line_grammar: is it this device's?)"
+            "line does not match the nonin grammar, SPO2=nnn HR=nnn (--- for no value; *, F or B after a"
+            " value) (the profile's line_grammar: is it this device's?)"
         )
         for line in refused
     ), refused
