@@ -166,12 +166,13 @@ def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
 def _table(
     frame: pd.DataFrame,
     limit: int = 60,
-    not_applicable: dict[str, tuple[pd.Series, str]] | None = None,
+    not_applicable: dict[str, tuple[pd.Series, str | pd.Series]] | None = None,
     empty_because: pd.Series | None = None,
     caption: str | None = None,
 ) -> str:
     """``not_applicable``: column -> (rows, why) of cells that have no meaning, shown as the
-    reason (``n/a (...)``, as a key figure with nothing to measure) instead of "suppressed/-".
+    reason (``n/a (...)``, as a key figure with nothing to measure) instead of "suppressed/-"
+    (``why``: one reason, or a reason per row).
     ``empty_because``: per row, why its empty cells are empty (None: suppressed or unknown), so a
     clinic that never started digital triage reads "n/a (never started)", not "suppressed/-".
     ``caption``: the table's own caption, over its header."""
@@ -180,8 +181,9 @@ def _table(
         # the page's name of the column (a share's carries its unit) and its number format
         name = next(c for c in shown.columns if c == col or c.startswith(f"{col} ("))
         blank = rows.reindex(shown.index, fill_value=False).fillna(False).astype(bool)
-        shown[name] = shown[name].astype(object).where(~blank, why)
-        number = formatters.get(name, lambda v: f"{v:.3f}")
+        reason = why.reindex(shown.index) if isinstance(why, pd.Series) else why
+        shown[name] = shown[name].astype(object).where(~blank, reason)
+        number = formatters.get(name, lambda v: f"{v:.3f}" if isinstance(v, float) else str(v))
         formatters[name] = lambda v, f=number: (
             v if isinstance(v, str) else "suppressed/-" if pd.isna(v) else f(v)
         )
@@ -286,7 +288,35 @@ NOTHING_TO_MEASURE: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def _nothing_to_measure(name: str, frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
+#: A facility's directory value the page shows for a facility the directory lacks (its exports had
+#: no facilities table, or --facilities is another region's): "suppressed/-" had read as a small
+#: count withheld, in a hospital's name and location too.
+NOT_IN_DIRECTORY = "n/a (not in the facility directory)"
+#: The directory's columns of ``hospital_centrality``: never suppressed, so empty means unknown.
+DIRECTORY_COLUMNS = ("name", "tier", "region_code", "lon", "lat", "beds", "capacity")
+
+
+def _hospitals_not_in_directory(hospitals: pd.DataFrame) -> dict[str, tuple[pd.Series, str | pd.Series]]:
+    """``_table``'s ``not_applicable`` for ``hospital_centrality``: a directory value that is empty."""
+    return {col: (hospitals[col].isna(), NOT_IN_DIRECTORY) for col in DIRECTORY_COLUMNS if col in hospitals}
+
+
+def _load_not_applicable(load: pd.DataFrame) -> dict[str, tuple[pd.Series, str | pd.Series]]:
+    """``_table``'s ``not_applicable`` for ``tier_load``: the primary row's per-bed figure
+    (:data:`PER_BED_PRIMARY`), and capacity and beds the directory does not know (never suppressed),
+    with the ratios they would divide a published count by."""
+    primary = load["tier"] == "primary"
+    known_patients = load["patients"].notna()
+    per_bed_why = pd.Series(NOT_IN_DIRECTORY, index=load.index).where(~primary, PER_BED_PRIMARY)
+    return {
+        "capacity_per_day": (load["capacity_per_day"].isna(), NOT_IN_DIRECTORY),
+        "beds": (load["beds"].isna(), NOT_IN_DIRECTORY),
+        "load_vs_capacity": (known_patients & load["capacity_per_day"].isna(), NOT_IN_DIRECTORY),
+        "patients_per_100_beds": (primary | (known_patients & load["beds"].isna()), per_bed_why),
+    }
+
+
+def _nothing_to_measure(name: str, frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str | pd.Series]]:
     """``_table``'s ``not_applicable`` for the table ``name``: :data:`NOTHING_TO_MEASURE`."""
     return {
         col: (frame[count].eq(0).fillna(False), why)
@@ -351,17 +381,14 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
                 if "network" in plots
                 else "<p>No referrals with a destination.</p>"
             )
-            + _table(t["hospital_centrality"]),
+            + _table(
+                t["hospital_centrality"], not_applicable=_hospitals_not_in_directory(t["hospital_centrality"])
+            ),
         ),
         (
             "Load by tier against capacity",
             _img(plots["load"], "load")
-            + _table(
-                t["tier_load"],
-                not_applicable={
-                    "patients_per_100_beds": (t["tier_load"]["tier"] == "primary", PER_BED_PRIMARY)
-                },
-            ),
+            + _table(t["tier_load"], not_applicable=_load_not_applicable(t["tier_load"])),
         ),
         (
             "H3: digital triage and local resolution",
