@@ -391,6 +391,40 @@ def compare(built: Built, target: Path) -> list[FileCheck]:
     return checks
 
 
+def _recorded(target: Path) -> dict[str, str]:
+    """The sha256 the shipped MANIFEST.sha256 records per file; empty when it is missing or malformed."""
+    try:
+        return parse((target / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+
+
+def _why_not_reproduced(built: Built, target: Path, bad: list[FileCheck]) -> str:
+    """What to do about the files that differ: a shipped file missing, or changed after the version
+    was written (the re-training gives the sha256 its MANIFEST.sha256 records), is restored; only a
+    re-trained file the manifest does not record either is library drift."""
+    recorded = _recorded(target)
+    missing = [c.file for c in bad if c.status == "missing"]
+    changed = [
+        c.file
+        for c in bad
+        if c.status == "differs" and recorded.get(c.file) == hashlib.sha256(built.files[c.file]).hexdigest()
+    ]
+    hints = []
+    if missing:
+        hints.append(f"{' and '.join(missing)} missing: restore the shipped version folder")
+    if changed:
+        hints.append(
+            f"{' and '.join(changed)} changed after the version was written (the re-training gives the sha256 "
+            f"{MANIFEST} records): restore the shipped file"
+        )
+    if len(missing) + len(changed) < len(bad):
+        hints.append(
+            "If only library versions changed, this is library drift: bump the MINOR version and re-train"
+        )
+    return ". ".join(hints) + "."
+
+
 def check_reproduces(built: Built, target: Path) -> list[FileCheck]:
     """``compare``, raising ``ReproducibilityError`` unless model.onnx and golden.jsonl are byte-identical."""
     checks = compare(built, target)
@@ -399,6 +433,7 @@ def check_reproduces(built: Built, target: Path) -> list[FileCheck]:
         raise ReproducibilityError(
             f"re-training {built.card.name} {built.card.version} does not reproduce {target}: "
             + "; ".join(c.detail for c in bad)
-            + ". If only library versions changed, this is library drift: bump the MINOR version and re-train."
+            + ". "
+            + _why_not_reproduced(built, target, bad)
         )
     return checks

@@ -280,3 +280,47 @@ def test_train_json_says_what_was_written_or_compared(
     assert code == 1 and err.startswith(f"error: re-training diabetes 1.0.0 does not reproduce {folder}: ")
     assert (failed["reproduced"], failed["byte_for_byte"]) == (False, False)
     assert {f["file"]: f["status"] for f in failed["files"]}["golden.jsonl"] == "differs"
+
+
+def test_train_check_says_a_changed_or_missing_shipped_file_is_restored_not_library_drift(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model.onnx changed by hand (one byte appended) or a card.json deleted was reported by
+    `train --check` as '... If only library versions changed, this is library drift: bump the MINOR
+    version and re-train' - a new version for a file to restore. The re-training gives the sha256 the
+    version's MANIFEST.sha256 records: the shipped file changed, and the error says to restore it."""
+    folder = model_dir / "diabetes" / "1.0.0"
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    with (folder / "model.onnx").open("ab") as fh:
+        fh.write(b"x")
+    code, _, err = run(capsys, "models", "train", "diabetes", "--check")
+    err = err.splitlines()[-1]  # after the progress lines
+    assert code == 1 and err.startswith(f"error: re-training diabetes 1.0.0 does not reproduce {folder}: ")
+    assert err.endswith(
+        "model.onnx changed after the version was written (the re-training gives the sha256 MANIFEST.sha256 "
+        "records): restore the shipped file."
+    )
+    assert "library drift" not in err
+    (folder / "model.onnx").write_bytes(
+        (models.MODELS_DIR / "diabetes" / "1.0.0" / "model.onnx").read_bytes()
+    )
+    (folder / "card.json").unlink()
+    code, _, err = run(capsys, "models", "train", "diabetes", "--check")
+    err = err.splitlines()[-1]
+    assert code == 1 and err.endswith("card.json missing: restore the shipped version folder.")
+    assert "library drift" not in err
+    # a re-trained file the manifest does not record either is drift
+    (folder / "card.json").write_bytes((models.MODELS_DIR / "diabetes" / "1.0.0" / "card.json").read_bytes())
+    (folder / "golden.jsonl").write_text("{}\n", encoding="utf-8")
+    (folder / "MANIFEST.sha256").write_text(
+        (folder / "MANIFEST.sha256")
+        .read_text()
+        .replace(
+            hashlib.sha256(
+                (models.MODELS_DIR / "diabetes" / "1.0.0" / "golden.jsonl").read_bytes()
+            ).hexdigest(),
+            hashlib.sha256(b"{}\n").hexdigest(),
+        )
+    )
+    code, _, err = run(capsys, "models", "train", "diabetes", "--check")
+    assert code == 1 and "this is library drift: bump the MINOR version and re-train." in err
