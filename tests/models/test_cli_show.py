@@ -104,3 +104,20 @@ def test_a_card_edited_by_hand_is_not_shown_or_listed_as_the_shipped_one(
     code, out, list_err = run(capsys, "models", "list", "--json")
     assert code == 1 and list_err == err
     assert [r["name"] for r in json.loads(out)] == ["cvd10", "diabetes", "ckd", "ckd"]
+
+
+def test_show_help_and_examples_name_the_re_reviews_and_a_retired_version(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`models show --help` said the text ends with who approved the version and when - not its
+    re-reviews, printed under it since; `models train --help` gave no example of a retired
+    version's recipe (ckd 1.0.0), which `--version` trains."""
+    code, out, _ = run(capsys, "models", "show", "--help")
+    text = " ".join(out.replace("│", " ").split())
+    assert (
+        code == 0 and "each re-review since (its date, reviewer and what it found; not an approval)" in text
+    )
+    code, out, _ = run(capsys, "models", "train", "--help")
+    assert code == 0 and "triage models train ckd --version 1.0.0 --check" in out
+    code, out, _ = run(capsys, "models", "train", "ckd", "--version", "1.0.0", "--check", "--json")
+    assert code == 0 and json.loads(out)["byte_for_byte"] is True

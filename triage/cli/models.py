@@ -135,8 +135,10 @@ def show(
 ) -> None:
     """Print a model card: inputs and units, training data, held-out metrics, thresholds, limitations.
 
-    The text ends with the version's registry entry: active (the version the service loads) or not,
-    who approved it and when. --json prints the card alone. A card.json (or golden.jsonl, model.onnx)
+    The text ends with the version's registry entry: active (the version the service loads) or not
+    (retired: kept so that a stored probability's version still has its card), who approved it and
+    when, and each re-review since (its date, reviewer and what it found; not an approval). --json
+    prints the card alone. A card.json (or golden.jsonl, model.onnx)
     that its MANIFEST.sha256 does not record - edited by hand; the service refuses it - is not
     printed: one `error:` line, exit code 1.
     """
