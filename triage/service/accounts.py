@@ -196,6 +196,8 @@ class Accounts:
                 "sessions_ended": ended,
                 "password_hash_sha256": audit.text_sha256(password_hash),
             }
+            if keep_session:  # the login page tells that browser, and only it, of the change
+                data["session_sha256"] = keep_session  # (pages/account.py changed_from_here)
             audit_account(db, "user.password_change", name, data)
             return int(ended)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import json
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,6 +24,7 @@ from triage.service.auth import (
     refuse_cross_origin,
 )
 from triage.service.i18n import Catalogue, catalogue
+from triage.service.pages.clock import clock
 from triage.service.pages.forms import FieldError, FormState, done_last, field_error
 from triage.service.pages.rendering import language_for, render, secure_cookie
 from triage.service.runtime import Runtime
@@ -59,6 +63,31 @@ def spoken_span(seconds: int, text: Catalogue) -> str:
         if count:
             parts.append(text(f"span.{unit}" if count == 1 else f"span.{unit}s", n=count))
     return " ".join(parts) or text("span.seconds", n=0)
+
+
+def changed_from_here(request: Request, rt: Runtime, username: str) -> str | None:
+    """When ``username``'s password was changed from this browser, within a session's lifetime: the
+    time of the change (the clinic's local time), else None. A change whose answer was lost (the
+    network cut) left the browser on the login page with the old password, refused as wrong with no
+    hint. Said only to the browser that still holds the session cookie the change was sent with
+    (its SHA-256 is in the change's audit entry): that account's user. To anyone else a wrong
+    password says no more than that - not whether the account exists, nor that it changed."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    row = rt.accounts.db.conn.execute(
+        "SELECT at, data FROM audit WHERE entity = 'user' AND entity_id = ?"
+        " AND action = 'user.password_change' ORDER BY seq DESC LIMIT 1",
+        [username.strip().lower()],
+    ).fetchone()
+    if row is None or not hmac.compare_digest(
+        str(json.loads(row[1]).get("session_sha256", "")), token_digest(cookie)
+    ):
+        return None
+    since = rt.clock.now() - datetime.fromisoformat(row[0])
+    if since > timedelta(seconds=rt.settings.service.session_max_age_s):
+        return None
+    return clock(row[0], clinic=rt.clock)
 
 
 @router.get("/login")
@@ -113,12 +142,13 @@ def login(
         rt.limiter.failed(name_key, client_key)
         rt.accounts.login_failed(username, client_address(request))
         rt.metrics.login_failures.labels("bad_credentials").inc()
+        changed = changed_from_here(request, rt, username)
         return render(
             request,
             "login.html",
             None,
             status_code=401,
-            error=t("login.failed"),
+            error=t("login.failed") if changed is None else t("login.failed_changed", at=changed),
             next=safe_next(next),
             username=username,  # kept in the form, so only the password is typed again
         )
