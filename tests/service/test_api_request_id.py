@@ -81,3 +81,22 @@ def test_a_fault_names_its_request_id_in_the_answer_and_the_log(
         assert said == [f"request {request_id}: GET /api/v1/fault failed: RuntimeError (traceback below)"], (
             lines
         )
+
+
+def test_a_fault_on_a_page_is_named_in_the_log_too(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page's fault is answered by Starlette's own 500 (text), outside the service's middleware:
+    the log's line before its traceback names the request all the same."""
+    copy_seeded(seeded, tmp_path)
+    app = _faulty(tmp_path)
+
+    @app.get("/fault-page")
+    def fault_page() -> None:
+        raise ValueError("a bug in a page")
+
+    with caplog.at_level(logging.ERROR), live_server(app) as base:
+        answer = httpx.get(f"{base}/fault-page", headers={"X-Request-ID": "ehr-page-1"})
+    assert answer.status_code == 500
+    lines = [record.getMessage() for record in caplog.records if record.name == "triage.service"]
+    assert "request ehr-page-1: GET /fault-page failed: ValueError (traceback below)" in lines, lines

@@ -11,8 +11,6 @@ outermost handler sends nothing more: the answer has started)."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
@@ -21,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from triage.service.api import request_id
 
 CODE = "internal_error"
-log = logging.getLogger("triage.service")
 
 
 def fault_body(method: str, path: str) -> dict[str, object]:
@@ -66,16 +63,7 @@ class ApiFaults:
         watched = Watched(send)
         try:
             await self.app(scope, receive, watched)
-        except Exception as exc:
-            # the line that names the request before the server's traceback (the kind only: the
-            # exception's text may hold a patient's data, as the traceback under it does anyway)
-            log.error(
-                "request %s: %s %s failed: %s (traceback below)",
-                request_id.current(),
-                scope["method"],
-                scope["path"],
-                type(exc).__name__,
-            )
+        except Exception:
             if not watched.started:
                 answer = JSONResponse(fault_body(scope["method"], scope["path"]), status_code=500)
                 await answer(scope, receive, send)

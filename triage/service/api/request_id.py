@@ -7,12 +7,14 @@ service's log says what failed", and the log's lines named no request."""
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+log = logging.getLogger("triage.service")
 HEADER = "X-Request-ID"
 _KEPT = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _CURRENT: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -45,4 +47,16 @@ class RequestIds:
                 message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
-        await self.app(scope, receive, with_id)
+        try:
+            await self.app(scope, receive, with_id)
+        except Exception as exc:
+            # the line that names the request before the server's traceback, on any path (the
+            # kind only: the exception's text may hold a patient's data - the traceback has it)
+            log.error(
+                "request %s: %s %s failed: %s (traceback below)",
+                request_id,
+                scope["method"],
+                scope["path"],
+                type(exc).__name__,
+            )
+            raise
