@@ -210,9 +210,10 @@ def decode_message(
     whole record is quarantined with the reason (field and byte offset). ``received_at`` (live
     only) holds a glucose record older than the profile's ``max_record_age``."""
     counter = counter or ToleranceCounter()
+    reading: GattValue | None = None  # the value being decoded: a byte named is of its data
     try:
         values = _values(raw)
-        first = values[0]
+        first = reading = values[0]
         if first.uuid == MEASUREMENT_UUID:
             measurement = decode_measurement(first.data)
             context = None
@@ -225,7 +226,9 @@ def decode_message(
                     # at the context's own line (replay and the gateway place it by the record's
                     # pieces: it need not follow its measurement in the stream)
                     at = base_offset + values[1].offset
-                    return [], [Quarantine("unparseable_message", raw, at, profile.device_id, str(exc))]
+                    said = _in_value(values[1], exc)
+                    return [], [Quarantine("unparseable_message", raw, at, profile.device_id, said)]
+                reading = None  # both read: what follows is of the record, not of a value
                 if context.sequence != measurement.sequence:
                     raise CodecError(
                         f"glucose context sequence {context.sequence} does not match measurement "
@@ -242,7 +245,14 @@ def decode_message(
             )
         raise CodecError(f"characteristic {first.uuid} cannot be followed by {values[1].uuid} in one record")
     except CodecError as exc:
-        return [], [Quarantine("unparseable_message", raw, base_offset, profile.device_id, str(exc))]
+        said = str(exc) if reading is None else _in_value(reading, exc)
+        return [], [Quarantine("unparseable_message", raw, base_offset, profile.device_id, said)]
+
+
+def _in_value(value: GattValue, exc: CodecError) -> str:
+    """A decoder's reason, whose byte numbers count from the characteristic value's first byte
+    (not the capture's, as the line's offset does), said so: 'in the 2a18 value of 13 bytes: ...'."""
+    return f"in the {value.uuid} value of {len(value.data)} byte(s): {exc}"
 
 
 def glucose_results(

@@ -50,3 +50,18 @@ def test_each_unreadable_line_says_the_byte_and_what_was_expected(
         "byte 54: quarantined (unreadable_line): GATT line at byte 54: no LF within 4096 bytes (a line ends"
         " with LF)",
     ]
+
+
+def test_a_value_that_cannot_be_decoded_says_its_byte_is_the_value_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record's line at byte 41 of the capture whose 2a18 value ends inside its concentration:
+    "glucose concentration at byte 12" read as the capture's byte 12; the value's bytes now."""
+    capture = tmp_path / "meter.txt"
+    capture.write_bytes(b"# a meter's record cut short (SYNTHETIC)\n2a18 030100e8070c050a1e000000b0\n")
+    assert main(["devices", "replay", str(capture), "--profile", "ble-glucose_meter"]) == 1
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "quarantined (" in x]
+    assert line.endswith(
+        "byte 41: quarantined (unparseable_message): in the 2a18 value of 13 byte(s): glucose concentration"
+        " at byte 12 needs 2 byte(s), only 1 left"
+    ), line
