@@ -1,7 +1,7 @@
 """Writing a report: CSV and Parquet tables, PNG plots, one self-contained HTML page.
 
 Everything written here comes from the suppressed tables of :mod:`analytics.reports.report`; the
-figures themselves are drawn by :mod:`analytics.reports.figures`.
+figures themselves are drawn by :mod:`analytics.reports.figures` and :mod:`analytics.reports.policy_figure`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from analytics.reports.figures import (
     load_figure,
     local_share_figure,
     network_figure,
-    policy_figure,
     tiers_figure,
 )
 from analytics.reports.indicators import PER_BED_PRIMARY
 from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures
+from analytics.reports.policy_figure import policy_figure
 from analytics.reports.report import Report
 from analytics.reports.simulate import policy_caption, risk_column_note
 
