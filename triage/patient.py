@@ -22,6 +22,11 @@ recorded stays until a clinician records ``[]`` (conservative: target-organ dama
 visit is not cleared by time), but ``[]`` answers for the pressures measured up to then only: a
 severe pressure measured after it is asked about again (``triage.readings.unasked``).
 
+``postpartum`` is a birth in the last 6 weeks (42 days): ACOG Committee Opinion 767 (2019) treats
+acute-onset severe hypertension (>=160 and/or >=110) after birth as in pregnancy, and pre-eclampsia
+presents from 48 hours to 6 weeks after birth (Hauspurg A, Jeyabalan A. Am J Obstet Gynecol
+2022;226:S1211), so a raised pressure then is assessed as in pregnancy (``triage.rules``).
+
 ``gestation_weeks`` is the completed weeks of pregnancy (1-45, a whole number), given only with
 ``pregnant`` true; ``None`` not recorded. Pre-eclampsia is a diagnosis from 20 weeks (ACOG Practice
 Bulletin 222, 2020; ISSHP 2018): a criterion that stands for it (a headache as a sign of severe
@@ -134,6 +139,12 @@ class PatientContext(BaseModel):
         description="When acute_symptoms was recorded, ISO 8601 with a UTC offset; null: with this"
         " assessment. [] (none) answers for the blood pressures measured up to then only",
     )
+    postpartum: bool | None = Field(
+        None,
+        description="Gave birth in the last 6 weeks (42 days): a raised blood pressure is then"
+        " assessed as in pregnancy (ACOG Committee Opinion 767: severe hypertension postpartum is an"
+        " emergency; pre-eclampsia presents up to 6 weeks after birth); with pregnant true refused",
+    )
     gestation_weeks: int | None = Field(
         None,
         ge=MIN_GESTATION_WEEKS,
@@ -158,6 +169,13 @@ class PatientContext(BaseModel):
     def _consistent(self) -> PatientContext:
         if self.pregnant and self.sex == "male":
             raise UserInputError('patient.pregnant: true is inconsistent with patient.sex "male"')
+        if self.postpartum and self.sex == "male":
+            raise UserInputError('patient.postpartum: true is inconsistent with patient.sex "male"')
+        if self.postpartum and self.pregnant:
+            raise UserInputError(
+                "patient.postpartum, patient.pregnant: both true; a woman who gave birth in the last 6"
+                " weeks is postpartum (pregnant false), a pregnant one not postpartum"
+            )
         if self.acute_symptoms_at is not None and self.acute_symptoms is None:
             raise UserInputError(
                 "patient.acute_symptoms_at, patient.acute_symptoms: a time is given for acute symptoms"

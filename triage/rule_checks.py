@@ -297,9 +297,9 @@ def pregnancy_severe_hypertension(ev: Evidence) -> Finding | None:
     emergency once confirmed within 15 minutes (ACOG Committee Opinion 767, 2019; NICE NG133:
     admit). At any gestation: ACOG 767 treats acute-onset severe hypertension in the prenatal,
     intrapartum and postpartum periods alike (before 20 weeks it is chronic hypertension, not
-    pre-eclampsia, and as dangerous to the mother); the reason names the weeks when recorded. The
-    postpartum period is not modelled: there is no field for a recent birth, and ``pregnant`` false
-    switches this rule off (docs/assessment.md, "Limitation: hypertension after birth")."""
+    pre-eclampsia, and as dangerous to the mother); the reason names the weeks when recorded. After
+    birth ``postpartum_severe_hypertension`` applies the same cut-points (``triage.rules.blood_pressure``,
+    docs/assessment.md, "After birth")."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     weeks = ev.patient.gestation_weeks
     if not ev.patient.pregnant or not ((sbp is not None and sbp >= 160) or (dbp is not None and dbp >= 110)):

@@ -25,13 +25,19 @@ from typing import Protocol, TypeVar
 from triage.evidence import Evidence, Finding
 from triage.scores.news2 import RESPONSES
 
-_EMERGENCY = ("hypertensive_emergency", "bp_adolescent_severe", "pregnancy_severe_hypertension")
-_URGENT = ("hypertensive_crisis", "bp_hearts_urgent", "pregnancy_hypertension")
+_EMERGENCY = (
+    "hypertensive_emergency",
+    "bp_adolescent_severe",
+    "pregnancy_severe_hypertension",
+    "postpartum_severe_hypertension",
+)
+_URGENT = ("hypertensive_crisis", "bp_hearts_urgent", "pregnancy_hypertension", "postpartum_hypertension")
 _HYPERGLYCAEMIA = ("glucose_hhs_range", "glucose_critical_high", "ketones_with_hyperglycaemia")
 HIGHER: dict[str, tuple[str, ...]] = {
     "hypertensive_crisis": _EMERGENCY,
     "bp_hearts_urgent": _EMERGENCY,
     "pregnancy_hypertension": _EMERGENCY,
+    "postpartum_hypertension": _EMERGENCY,
     **{lower: _EMERGENCY + _URGENT for lower in ("bp_grade_3", "bp_adolescent_stage_2", "bp_grade_1_2")},
     # a parameter scoring 3 is a red score: hourly urgent review, not the 4-6-hourly local
     # re-assessment of a total of 1-4 (RCP NEWS2 2017, Chart 3); not alert on ACVPU scores 3 and is

@@ -97,6 +97,17 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("sbp", 120, None), ("dbp", 90, None)],
         [("sbp", 139, None), ("dbp", 89, None)],
     ),
+    # within 6 weeks after birth, as in pregnancy (ACOG Committee Opinion 767)
+    "postpartum_hypertension": (
+        {"postpartum": True, "sex": "female"},
+        [("sbp", 140, None), ("dbp", 80, None)],
+        [("sbp", 139, None), ("dbp", 89, None)],
+    ),
+    "postpartum_severe_hypertension": (
+        {"postpartum": True, "sex": "female"},
+        [("sbp", 150, None), ("dbp", 110, None)],
+        [("sbp", 159, None), ("dbp", 109, None)],
+    ),
     "pregnancy_severe_hypertension": (
         {"pregnant": True, "sex": "female"},
         [("sbp", 160, None), ("dbp", 90, None)],
@@ -323,6 +334,8 @@ ACTIONS = {
     "bp_adolescent_stage_2": "refer to paediatric care within 1 week",
     "bp_adolescent_stage_1": "repeat the measurement within 1-2 weeks",
     "pregnancy_hypertension": "same-day obstetric assessment",
+    "postpartum_hypertension": "same-day obstetric assessment for postpartum pre-eclampsia",
+    "postpartum_severe_hypertension": "an obstetric emergency - confirm within 15 minutes; emergency transfer",
     "pregnancy_hyperglycaemia": "refer to antenatal care to confirm and manage it (non-emergency)",
     # it said to treat and re-check but not to refer, although the rule asks for an urgent referral
     # (WHO HEARTS-D Annex 3: urgent same-day referral for hypoglycaemia)
@@ -355,6 +368,8 @@ SHOWN = {
     "bp_adolescent_stage_2": "139/90 mmHg: AAP 2017 adolescent stage 2 range",
     "bp_adolescent_stage_1": "130/79 mmHg: AAP 2017 adolescent stage 1 range",
     "pregnancy_hypertension": "blood pressure 120/90 mmHg",
+    "postpartum_hypertension": "blood pressure 140/80 mmHg after birth (postpartum, within 6 weeks)",
+    "postpartum_severe_hypertension": "blood pressure 150/110 mmHg after birth (postpartum, within 6 weeks)",
     "pregnancy_hyperglycaemia": "fasting glucose 5.1 mmol/L in pregnancy at 26 weeks",
     "proteinuria_with_hypertension": "urine protein 1+",
     "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",

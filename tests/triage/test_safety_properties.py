@@ -113,6 +113,8 @@ AGE_LIMITS = [12, 13, 15, 16, 17, 18, 19, 64, 65]
 def _patients(draw: st.DrawFn) -> PatientContext:
     sex = draw(st.one_of(st.none(), st.sampled_from(["female", "male"])))
     pregnant = None if sex == "male" else draw(st.one_of(st.none(), st.booleans()))
+    # a birth in the last 6 weeks: a woman not pregnant now
+    postpartum = None if sex == "male" or pregnant else draw(st.one_of(st.none(), st.booleans()))
     years = draw(st.one_of(st.integers(0, 95), st.sampled_from(AGE_LIMITS)))
     how = draw(st.sampled_from(["none", "age", "age", "fraction", "birth_date"]))
     age: float | None = None
@@ -129,6 +131,7 @@ def _patients(draw: st.DrawFn) -> PatientContext:
         birth_date=born,
         sex=sex,
         pregnant=pregnant,
+        postpartum=postpartum,
         diabetes=draw(st.one_of(st.none(), st.booleans())),
         spo2_scale2=draw(st.booleans()),
         acute_symptoms=draw(st.one_of(st.none(), st.lists(st.sampled_from(ACUTE_SYMPTOMS), max_size=3))),
@@ -486,7 +489,16 @@ def test_every_model_risk_says_it_is_teaching_data(
 
 RED_FLAGS = sorted(r.name for r in RULES if r.red_flag)
 # the patient fields the generated patients vary
-PATIENT_FIELDS = {"age", "birth_date", "sex", "pregnant", "diabetes", "spo2_scale2", "acute_symptoms"}
+PATIENT_FIELDS = {
+    "age",
+    "birth_date",
+    "sex",
+    "pregnant",
+    "postpartum",
+    "diabetes",
+    "spo2_scale2",
+    "acute_symptoms",
+}
 
 
 @pytest.mark.parametrize("rule", RED_FLAGS)

@@ -1,4 +1,5 @@
-"""The blood-pressure rules: emergencies (with symptoms, in a child or adolescent, in pregnancy),
+"""The blood-pressure rules: emergencies (with symptoms, in a child or adolescent, in pregnancy or
+in the 6 weeks after birth),
 the crisis and HEARTS-D urgent ranges, the adult grades and the AAP 2017 adolescent stages. Which of
 them defers to which when several fire on one pressure: ``triage.rule_precedence``."""
 
@@ -60,6 +61,35 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
             f"blood pressure {shown} (>=140 and/or >=90): same-day obstetric assessment {why}",
         )
     return None
+
+
+POSTPARTUM_REF = (
+    "ACOG Committee Opinion 767, Obstet Gynecol 2019;133:e174 (postpartum); Hauspurg A, Jeyabalan A."
+    " Am J Obstet Gynecol 2022;226:S1211 (postpartum pre-eclampsia)"
+)
+
+
+def _after_birth(
+    sbp_cut: float, dbp_cut: float, action: str, recheck: int | None = None
+) -> Callable[[Evidence], Finding | None]:
+    """A pressure at ``sbp_cut`` and/or ``dbp_cut`` mmHg or more in the 6 weeks after a birth
+    (``patient.postpartum``): assessed as in pregnancy - ACOG 767 treats acute-onset severe
+    hypertension postpartum as in pregnancy, and pre-eclampsia presents up to 6 weeks after birth."""
+
+    def check(ev: Evidence) -> Finding | None:
+        sbp, dbp = ev.num("sbp"), ev.num("dbp")
+        if not ev.patient.postpartum:
+            return None
+        if not ((sbp is not None and sbp >= sbp_cut) or (dbp is not None and dbp >= dbp_cut)):
+            return None
+        return Finding(
+            {"sbp": sbp, "dbp": dbp, "postpartum": True},
+            f"blood pressure {pressures(ev)} mmHg after birth (postpartum, within 6 weeks)"
+            f" (>={sbp_cut:g} and/or >={dbp_cut:g}): {action}",
+            recheck,
+        )
+
+    return check
 
 
 BLOOD_PRESSURE: tuple[Rule, ...] = (
@@ -148,6 +178,35 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "BP >=160 and/or >=110 mmHg in pregnancy (severe hypertension)",
         "ACOG Committee Opinion 767, Obstet Gynecol 2019;133:e174; NICE NG133 (2019, 2023)",
         pregnancy_severe_hypertension,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "postpartum_hypertension",
+        U,
+        "BP >=140 and/or >=90 mmHg within 6 weeks after birth (postpartum)",
+        POSTPARTUM_REF,
+        _after_birth(
+            140,
+            90,
+            "same-day obstetric assessment for postpartum pre-eclampsia (urine protein, symptoms:"
+            " headache, visual disturbance)",
+        ),
+        red_flag=True,  # postpartum pre-eclampsia: as in pregnancy, never switched off or lowered
+        minimum=U,
+    ),
+    Rule(
+        "postpartum_severe_hypertension",
+        E,
+        "BP >=160 and/or >=110 mmHg within 6 weeks after birth (postpartum severe hypertension)",
+        POSTPARTUM_REF,
+        _after_birth(
+            160,
+            110,
+            "severe hypertension, an obstetric emergency - confirm within 15 minutes; emergency transfer"
+            " for treatment within 30-60 minutes",
+            15,
+        ),
         red_flag=True,
         minimum=U,
     ),

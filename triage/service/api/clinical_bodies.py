@@ -241,6 +241,12 @@ class PatientContextIn(_Body):
     on_antihypertensives: YesNo = None
     current_smoker: YesNo = None
     pregnant: YesNo = None
+    postpartum: Annotated[bool | None, JsonBoolean] = Field(
+        None,
+        description="Gave birth in the last 6 weeks (42 days): a blood pressure of 140 and/or 90 mmHg or"
+        " more is then a same-day obstetric assessment, 160 and/or 110 an emergency transfer, as in"
+        " pregnancy (ACOG Committee Opinion 767); not with pregnant true; null not known",
+    )
     waist_cm: Annotated[float | None, JsonNumber] = Field(None, ge=30, le=250)
     bmi: Annotated[float | None, JsonNumber] = Field(None, ge=8, le=90)
     height_cm: Annotated[float | None, JsonNumber] = Field(None, ge=40, le=250)

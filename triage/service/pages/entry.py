@@ -331,6 +331,7 @@ def assess_now(
     family_history_ascvd: Answer = "",
     known_ascvd: Answer = "",
     pregnant: Answer = "",
+    postpartum: Answer = "",
     gestation_weeks: Annotated[str, Form(max_length=32)] = "",
     acute_symptoms: Annotated[list[str] | None, Form()] = None,
     form_key: FormKey = "",
@@ -348,6 +349,7 @@ def assess_now(
         "family_history_ascvd": family_history_ascvd,
         "known_ascvd": known_ascvd,
         "pregnant": pregnant,
+        "postpartum": postpartum,
     }
     db = runtime_of(request).databases.get()
     stated = visit_history.stated(store.get_encounter(db, encounter_id))

@@ -180,6 +180,7 @@ HISTORY_QUESTIONS = (
     "family_history_ascvd",
     "known_ascvd",
     "pregnant",
+    "postpartum",
 )
 
 
