@@ -180,14 +180,25 @@ def _merged_labels(
     return labels
 
 
+def _risk_name(curve: pd.DataFrame) -> str:
+    """What each curve's ``>= r`` is over, as the key says it: the curve's ``risk_column``
+    (:func:`analytics.reports.simulate.labelled`; "risk >= 0.20" had not said which risk), ``risk
+    (none pooled)`` when the replay had none, ``risk`` for a curve that does not say."""
+    if "risk_column" not in curve:
+        return "risk"
+    named = curve["risk_column"].dropna()
+    return str(named.iloc[0]) if len(named) else "risk (none pooled)"
+
+
 def policy_figure(curve: pd.DataFrame, synthetic: bool | None) -> Figure:
     """Load shift in percentage points against sensitivity in %, each point labelled NEWS2>=n in
     its curve's colour where the label overlaps no other (:func:`place_point_labels`)."""
     fig, ax = plt.subplots(figsize=(7, 4.6))
     curves: list[tuple[list[tuple[int, tuple[float, float]]], str]] = []
+    name = _risk_name(curve)
     for risk, rows in curve.sort_values("news2_threshold", kind="stable").groupby("risk_threshold"):
         (line,) = ax.plot(
-            100 * rows["load_shift"], 100 * rows["sensitivity"], marker="o", label=f"risk >= {risk:.2f}"
+            100 * rows["load_shift"], 100 * rows["sensitivity"], marker="o", label=f"{name} >= {risk:.2f}"
         )
         points = [
             (int(row["news2_threshold"]), (100 * float(row["load_shift"]), 100 * float(row["sensitivity"])))
