@@ -105,7 +105,9 @@ def register(app: typer.Typer) -> None:
         wait: Annotated[
             float,
             typer.Option(
-                min=0, help="With --pty: seconds to wait for the gateway to open the port before sending."
+                min=0,
+                help="With --pty: seconds to pause before sending, for the gateway to open the port (the "
+                "whole pause: the simulator does not see when it opens).",
             ),
         ] = 0.0,
         json_output: Annotated[
