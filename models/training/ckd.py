@@ -206,20 +206,18 @@ RECIPE_1_0_0 = Recipe(
     code="models/training/ckd.py, models/training/pipeline.py",
 )
 
-#: 1.1.0's ages: the data's adults, trained on as scored (the card's population.ages)
-ADULTS = (19.0, 90.0)
-
 RECIPE = replace(
     RECIPE_1_0_0,
     version="1.1.0",
     # the card's title is 1.0.0's, as the staff pages' catalogues name the model (one per name); its
     # model.onnx was written with the first one (write-once), a card corrected in place
     onnx_title="Probability of chronic kidney disease (UCI CKD adults, logistic regression)",
-    population=Population(
-        description="400 hospital patients (ages 2-90), Apollo Hospitals, Karaikudi, India, 2015; 62% with CKD; "
-        "trained, held out and scored on its adults only, ages 19-90",
-        exclude_if=("ckd",),
-        ages=ADULTS,
+    # the same ages (the data's adults), now trained on as scored
+    population=RECIPE_1_0_0.population.model_copy(
+        update={
+            "description": "400 hospital patients (ages 2-90), Apollo Hospitals, Karaikudi, India, 2015; 62% with "
+            "CKD; trained, held out and scored on its adults only, ages 19-90"
+        }
     ),
     train_on_population=True,
     limitations=(

@@ -13,22 +13,14 @@ import pytest
 import models
 from models.calibration_plot import wilson_ci95
 from models.card_markdown import render_card
+from tests.models.test_ckd_card import FLAGS_NO as NEITHER
+from tests.models.test_ckd_card import PROFILE
 from triage.assessment import Disposition
 from triage.policy import load_policy
 from triage.riskmodels import load_model, load_models, read_card, read_registry
 
 FOLDER = models.MODELS_DIR / "ckd" / "1.1.0"
 OLD = models.MODELS_DIR / "ckd" / "1.0.0"
-PROFILE = {
-    "age": 55.0,
-    "dbp": 80.0,
-    "urine_sg": 1.02,
-    "urine_protein": 0.0,
-    "glucose_random": 6.0,
-    "creatinine": 88.0,
-    "hemoglobin": 135.0,
-}
-NEITHER = {"hypertension": 0.0, "diabetes": 0.0}
 _TRAINING = importlib.util.find_spec("sklearn") is not None and importlib.util.find_spec("ckd") is not None
 
 
