@@ -33,6 +33,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.audit_rows import RowsReport, verify_rows
 from referral.errors import ClinicError, ConflictError, IntegrityError, StorageError, UserInputError
+from referral.plurals import counted
 from referral.schema import create_private
 from referral.storage import free_bytes, storage_error
 
@@ -186,12 +187,12 @@ def removed_text(report: BackupReport) -> str:
     said = ""
     if report.removed:
         said += (
-            f"; removed {len(report.removed)} older automatic backup(s) of it there (database.upgrade_backups_kept):"
+            f"; removed {counted(len(report.removed), 'older automatic backups')} of it there (database.upgrade_backups_kept):"
             f" {', '.join(p.name for p in report.removed)}"
         )
     if report.not_removed:
         said += (
-            f"; could not remove {len(report.not_removed)} older automatic backup(s) of it there"
+            f"; could not remove {counted(len(report.not_removed), 'older automatic backups')} of it there"
             " (database.upgrade_backups_kept), left as they are:"
             f" {', '.join(f'{path} ({why})' for path, why in report.not_removed)} - remove"
             f" {'it' if len(report.not_removed) == 1 else 'them'} by hand"

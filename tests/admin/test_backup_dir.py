@@ -95,7 +95,7 @@ def test_the_text_names_the_backups_it_removed(tmp_path: Path, capsys: pytest.Ca
     assert main(["--config", str(config), "referrals", "migrate", "--db", str(log)]) == 0
     out = capsys.readouterr().out
     assert (
-        f"; removed 1 older automatic backup(s) of it there (database.upgrade_backups_kept): {automatic[0].name}"
+        f"; removed 1 older automatic backup of it there (database.upgrade_backups_kept): {automatic[0].name}"
     ) in out, out
     assert _backups(folder)[:2] == automatic[1:]
 
@@ -128,7 +128,7 @@ def test_serve_start_up_writes_it_there_and_says_what_it_removed(
     [line] = [r.getMessage() for r in caplog.records if "upgraded from schema 17" in r.getMessage()]
     assert f"`triage referrals restore --from {backup}`" in line, line
     assert (
-        f"removed 3 older automatic backup(s) of it there (database.upgrade_backups_kept): {automatic[0].name}, "
+        f"removed 3 older automatic backups of it there (database.upgrade_backups_kept): {automatic[0].name}, "
         in line
     )
     assert all(path.exists() for path in others)

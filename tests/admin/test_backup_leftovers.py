@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from referral import backup
+from referral.plurals import counted
 from tests.admin.test_backup_dir import _config
 from tests.referral.test_audit_rows_upgrade import _log_0017
 from tests.referral.test_storage import killed_at_fsync
@@ -51,10 +52,8 @@ def test_the_next_backup_names_what_a_killed_backup_left_and_never_one_being_wri
         os.utime(left, (hour_and_more_ago, hour_and_more_ago))
         said, listed = backed_up()
         assert listed == [str(left)]
-        assert said.startswith(f"note: 1 unfinished backup file(s) in {folder}, left by a backup killed"), (
-            said
-        )
-        assert f"{left.name}; no backup is in them - delete them: rm {left}\n" in said, said
+        assert said.startswith(f"note: 1 unfinished backup file in {folder}, left by a backup killed"), said
+        assert f"{left.name}; no backup is in it - delete it: rm {left}\n" in said, said
         assert written_now.name not in said
     finally:
         os.close(writer)
@@ -123,12 +122,14 @@ def test_verify_audit_names_what_a_killed_backup_or_restore_left(
         os.utime(old, (hour_and_more_ago, hour_and_more_ago))
     assert main(verify) == 0
     said = capsys.readouterr().err.splitlines()
-    assert said[0].startswith(f"note: 1 unfinished backup file(s) in {folder}, left by a backup killed"), said
-    assert said[0].endswith(f"{left.name}; no backup is in them - delete them: rm {left}"), said
+    assert said[0].startswith(f"note: 1 unfinished backup file in {folder}, left by a backup killed"), said
+    assert said[0].endswith(f"{left.name}; no backup is in it - delete it: rm {left}"), said
     assert said[1].startswith(
-        f"note: {len(restore_left)} unfinished backup file(s) in {log.parent}, left by a restore killed"
+        f"note: {counted(len(restore_left), 'unfinished backup files')} in {log.parent}, left by a restore killed"
     ), said
-    assert said[1].endswith(f" - delete them: rm {' '.join(str(p) for p in restore_left)}"), said
+    assert said[1].endswith(
+        f" - delete {'it' if len(restore_left) == 1 else 'them'}: rm {' '.join(str(p) for p in restore_left)}"
+    ), said
     assert main([*verify, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["unfinished_left"]
     assert listed == [str(left), *(str(p) for p in restore_left)]

@@ -46,7 +46,7 @@ def stuck(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
 
 def _why(kept: Path) -> str:
     return (
-        f"; could not remove 1 older automatic backup(s) of it there (database.upgrade_backups_kept),"
+        f"; could not remove 1 older automatic backup of it there (database.upgrade_backups_kept),"
         f" left as they are: {kept} (Operation not permitted) - remove it by hand"
     )
 
@@ -104,5 +104,5 @@ def test_a_command_upgrading_on_opening_logs_it(
     said = [r.getMessage() for r in caplog.records if r.name == "referral.backup"]
     assert said == [
         f"referral log {log} upgraded; its backup taken first is {_backups(kept.parent)[-1]}; removed 1 older"
-        f" automatic backup(s) of it there (database.upgrade_backups_kept): {removed.name}{_why(kept)}"
+        f" automatic backup of it there (database.upgrade_backups_kept): {removed.name}{_why(kept)}"
     ], said

@@ -30,7 +30,7 @@ def test_a_new_log_is_said_new_with_where_it_is(elsewhere: Path, capsys: pytest.
     assert out == (
         f"var/clinic.db: there was no referral log there; created a new, empty one"
         f" ({elsewhere / 'var' / 'clinic.db'}: a relative path is the working folder's), applied"
-        f" {len(MIGRATIONS._migrations)} migration(s) (up to {newest}) - right for a new clinic; to upgrade"
+        f" {len(MIGRATIONS._migrations)} migrations (up to {newest}) - right for a new clinic; to upgrade"
         " the clinic's log instead, give --db, or the settings the service runs with (--config, $TRIAGE_CONFIG)\n"
     ), out
     assert main(["referrals", "migrate"]) == 0  # the second time: the log is there

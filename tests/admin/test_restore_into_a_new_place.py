@@ -25,7 +25,7 @@ def test_a_restore_where_no_log_was_says_so_and_where(tmp_path: Path) -> None:
     assert said.returncode == 0, said.stderr
     assert said.stdout.startswith(
         f"var/clinic.db: there was no referral log there; restored from b.db into a new one"
-        f" ({tmp_path / 'var' / 'clinic.db'}: a relative path is the working folder's) (0 referral(s),"
+        f" ({tmp_path / 'var' / 'clinic.db'}: a relative path is the working folder's) (0 referrals,"
     ), said.stdout
     assert said.stdout.endswith(
         " - the service finds it only if its settings' database.path names it; to restore the log the"

@@ -44,7 +44,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_migrate_creates_and_is_repeatable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "new.db"  # in a folder that exists: a --db in a missing one is refused
     code, out, _ = run(capsys, "migrate", "--db", str(path))
-    assert code == 0 and f"applied {len(MIGRATIONS._migrations)} migration(s)" in out
+    assert code == 0 and f"applied {len(MIGRATIONS._migrations)} migrations" in out
     code, out, _ = run(capsys, "migrate", "--db", str(path), "--json")
     assert code == 0 and json.loads(out)["applied_now"] == []
 
@@ -122,7 +122,7 @@ def test_export_every_format(
         assert json.loads((out / "manifest.json").read_text())["tables"]["encounters"]["rows"] == 1
         assert "SYNTHETIC" in stdout
     else:
-        assert out.stat().st_size > 0 and "1 referral(s)" in stdout
+        assert out.stat().st_size > 0 and "1 referral as" in stdout
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl", "fhir"])
@@ -368,7 +368,7 @@ def test_export_json_says_what_was_written(
     log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
     """`export` had no --json while the other referral commands have it: a script could only parse
-    '...: 1 referral(s) as csv'. --json names the file, its referrals, bytes and sha256 (analytics:
+    '...: 1 referral as csv'. --json names the file, its referrals, bytes and sha256 (analytics:
     the folder and its manifest, each table's file, rows and sha256), with no progress lines."""
     out = tmp_path / ("out" if fmt == "analytics" else f"r.{fmt}")
     code, stdout, err = run(capsys, "export", "--format", fmt, "--out", str(out), "--db", str(log), "--json")

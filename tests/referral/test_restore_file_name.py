@@ -26,5 +26,5 @@ def test_a_backup_named_with_uri_characters_is_restored(
     _backed_up(capsys, log, backup)
     code, out, err = run(capsys, "restore", "--db", str(log), "--from", str(backup))
     assert code == 0, err
-    assert out.startswith(f"{log}: restored from {backup} (1 referral(s), audit chain intact"), out
+    assert out.startswith(f"{log}: restored from {backup} (1 referral, audit chain intact"), out
     assert sorted(p.name for p in folder.iterdir()) == [name]  # nothing else made beside it

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from referral import audit, facilities, referrals
 from referral.errors import SchemaTooNewError, StorageError
 from referral.migrations import MIGRATIONS
+from referral.plurals import counted
 from referral.records import ReferralIn
 from referral.schema import applied_migrations, connect
 
@@ -361,7 +362,7 @@ def test_restore_of_a_backup_from_an_older_version_migrates_it(
     assert code == 0, err
     names = [m.name for m in MIGRATIONS._migrations]
     pending = len(names) - names.index("0017_meter_operator_lists")
-    assert f"applied {pending} migration(s)" in out and "replaced log" not in out
+    assert f"applied {counted(pending, 'migrations')}" in out and "replaced log" not in out
     assert "0017_meter_operator_lists" in applied_migrations(connect(path))
 
 

@@ -98,7 +98,7 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     if created:
         echo(
             f"{path}: there was no referral log there; created a new, empty one{_working_folder_s(path)},"
-            f" applied {len(applied_now)} migration(s) (up to {applied_now[-1]}) - right for a new clinic; to"
+            f" applied {counted(len(applied_now), 'migrations')} (up to {applied_now[-1]}) - right for a new clinic; to"
             " upgrade the clinic's log instead, give --db, or the settings the service runs with (--config,"
             " $TRIAGE_CONFIG)"
         )
@@ -108,7 +108,9 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
             if kept
             else ""
         )
-        echo(f"{path}: applied {len(applied_now)} migration(s): {', '.join(applied_now)}{backed_up}")
+        echo(
+            f"{path}: applied {counted(len(applied_now), 'migrations')}: {', '.join(applied_now)}{backed_up}"
+        )
     else:
         echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
 
@@ -179,7 +181,7 @@ def export_command(
             }
         )
         return
-    echo(f"{out}: {count} referral(s) as {fmt}")
+    echo(f"{out}: {counted(count, 'referrals')} as {fmt}")
 
 
 def verify_audit(
@@ -274,10 +276,11 @@ def _say_unfinished(leftovers: list[Path], log: Path) -> None:
             for p in leftovers
             if p.parent == folder and p.name.startswith(f"{log.name}.partial") == (by == "a restore")
         ]
+        them = "it" if len(left) == 1 else "them"
         write(
-            f"note: {len(left)} unfinished backup file(s) in {folder}, left by {by} killed or cut off"
-            f" while writing (no process writes them; last written over {STALE_PARTIAL_AFTER_S // 3600} h"
-            f" ago): {', '.join(p.name for p in left)}; no backup is in them - delete them:"
+            f"note: {counted(len(left), 'unfinished backup files')} in {folder}, left by {by} killed or cut off"
+            f" while writing (no process writes {them}; last written over {STALE_PARTIAL_AFTER_S // 3600} h"
+            f" ago): {', '.join(p.name for p in left)}; no backup is in {them} - delete {them}:"
             f" rm {' '.join(shlex.quote(str(p)) for p in left)}",
             err=True,
         )
@@ -376,7 +379,7 @@ def backup_command(
     )
     if not as_json:
         echo(
-            f"{out}: backup of {report.referrals} referral(s), {report.bytes:,} bytes; integrity ok,"
+            f"{out}: backup of {counted(report.referrals, 'referrals')}, {report.bytes:,} bytes; integrity ok,"
             f" audit chain intact ({counted(chain.entries, 'entries')}), {_rows_text(report.rows) if report.rows else ''}"
         )
 
@@ -444,7 +447,7 @@ def restore_command(
         else ""
     )
     upgraded = (
-        f"; applied {len(applied)} migration(s) (no backup taken before the upgrade: {source} is the log as it"
+        f"; applied {counted(len(applied), 'migrations')} (no backup taken before the upgrade: {source} is the log as it"
         " was)"
         if applied
         else ""
@@ -456,7 +459,7 @@ def restore_command(
     )
     echo(
         f"{path}: {'there was no referral log there; ' if created else ''}{what}"
-        f" ({report.backup.referrals} referral(s), audit chain intact,"
+        f" ({counted(report.backup.referrals, 'referrals')}, audit chain intact,"
         f" {counted(report.backup.audit.entries, 'entries')}){upgraded}{kept}; recorded as audit entry {entry}"
         + (
             " - the service finds it only if its settings' database.path names it; to restore the log"
