@@ -40,12 +40,21 @@ def safe_next(path: str | None) -> str:
     return path
 
 
+#: how long the session cookie outlives the session: as long as ``app.js`` keeps what was typed (a
+#: draft, 12 h). The service ends the session at its limits; a browser that still shows it the dead
+#: cookie is told the session ended, and keeps the form. With the session's own lifetime the
+#: browser dropped the cookie at the 8 h limit itself, and the page then looked like nobody's: the
+#: login page said nothing and the form being typed was dropped.
+COOKIE_OUTLIVES_S = 12 * 3600
+
+
 def _set_session(request: Request, response: Response, rt: Runtime, sid: str) -> None:
-    """The session cookie: HttpOnly, SameSite=Strict, Secure as :func:`secure_cookie` says."""
+    """The session cookie: HttpOnly, SameSite=Strict, Secure as :func:`secure_cookie` says; kept by
+    the browser :data:`COOKIE_OUTLIVES_S` past the session's own limit."""
     response.set_cookie(
         SESSION_COOKIE,
         sid,
-        max_age=rt.settings.service.session_max_age_s,
+        max_age=rt.settings.service.session_max_age_s + COOKIE_OUTLIVES_S,
         httponly=True,
         samesite="strict",
         secure=secure_cookie(request),
