@@ -38,7 +38,8 @@ def _subgroup_auroc(g: SubgroupMetric) -> str:
     if not g.too_few_outcomes:
         return g.auroc_text
     few = min(g.events, g.n - g.events)
-    return f"{g.auroc_text} (only {few} {'events' if few == g.events else 'non-events'})"
+    what = "event" if few == g.events else "non-event"
+    return f"{g.auroc_text} (only {few} {what}{'' if few == 1 else 's'})"  # "only 1 event", not "1 events"
 
 
 def _no_sex_subgroups(card: ModelCard) -> str:

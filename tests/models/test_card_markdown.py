@@ -7,14 +7,14 @@ import pytest
 
 import models
 from models.card_markdown import render_card
-from tests.models.conftest import MODEL_NAMES
+from tests.models.conftest import SHIPPED
 from triage.riskmodels import read_card
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_calibration_is_a_table_of_the_held_out_quintiles(name: str) -> None:
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_calibration_is_a_table_of_the_held_out_quintiles(name: str, version: str) -> None:
     """It was one sentence ('predicted 0.3% vs observed 0.4% (n=250); ...'), no events, no table."""
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     lines = render_card(card).splitlines()
     start = lines.index(
         "| quintile of predicted risk | n | events | mean predicted | observed | observed 95% CI |"
@@ -29,9 +29,9 @@ def test_calibration_is_a_table_of_the_held_out_quintiles(name: str) -> None:
     assert "`triage models evaluate " + name + "`" in lines[start - 2]
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_the_threshold_table_says_where_its_operating_points_come_from(name: str) -> None:
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_the_threshold_table_says_where_its_operating_points_come_from(name: str, version: str) -> None:
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     text = render_card(card)
     m = card.metrics
     assert (
@@ -39,14 +39,14 @@ def test_the_threshold_table_says_where_its_operating_points_come_from(name: str
         "analogy, or a stated convention), not fitted to these data; sensitivity, specificity and PPV are measured on the held-out split "
         f"({m.n} rows, {m.events} events)"
     ) in " ".join(text.split())
-    assert (models.MODELS_DIR / name / "1.0.0" / "CARD.md").read_text(encoding="utf-8") == text
+    assert (models.MODELS_DIR / name / version / "CARD.md").read_text(encoding="utf-8") == text
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_the_inputs_table_says_what_each_missing_policy_does(name: str) -> None:
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_the_inputs_table_says_what_each_missing_policy_does(name: str, version: str) -> None:
     """'if missing: reject / impute_median' were bare policy names: the page did not say that a
     rejected input leaves the model unscored, nor where to see how often inputs were unknown."""
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     text = " ".join(render_card(card).split())
     assert (
         "If missing: `reject` - the model is not scored (band not_scored, naming the input); "
@@ -67,18 +67,19 @@ def _subgroup_rows(text: str) -> dict[str, list[str]]:
     return rows
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_a_subgroup_auroc_on_too_few_outcomes_is_marked_as_no_firm_estimate(name: str) -> None:
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_a_subgroup_auroc_on_too_few_outcomes_is_marked_as_no_firm_estimate(name: str, version: str) -> None:
     """The subgroup table gave every AUROC alike: diabetes 'age>=50 | 11 | 8 | 0.667' rests on 3
     women without diabetes, stroke10 'age<50 | 638 | 6 | 0.759' on 6 strokes; the page said neither
     what the rows are nor that such an AUROC is no estimate to sign off on."""
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     text = render_card(card)
     rows = _subgroup_rows(text)
     assert list(rows) == list(card.metrics.subgroups)
     for label, g in card.metrics.subgroups.items():
         few = min(g.events, g.n - g.events)
-        expected = f"{g.auroc_text} (only {few} {'events' if g.events == few else 'non-events'})"
+        what = "event" if g.events == few else "non-event"
+        expected = f"{g.auroc_text} (only {few} {what}{'' if few == 1 else 's'})"
         assert rows[label][2] == (expected if g.too_few_outcomes else g.auroc_text), label
     flat = " ".join(text.split())
     assert (
@@ -87,7 +88,7 @@ def test_a_subgroup_auroc_on_too_few_outcomes_is_marked_as_no_firm_estimate(name
     )
     if "sex_male" not in card.feature_names:  # diabetes: women only; ckd: the UCI data record no sex
         assert "No subgroups by sex: sex is not one of this model's inputs" in flat
-    assert (models.MODELS_DIR / name / "1.0.0" / "CARD.md").read_text(encoding="utf-8") == text
+    assert (models.MODELS_DIR / name / version / "CARD.md").read_text(encoding="utf-8") == text
 
 
 def test_the_diabetes_and_stroke_subgroups_named_in_the_test_are_the_few_ones() -> None:
@@ -95,17 +96,20 @@ def test_the_diabetes_and_stroke_subgroups_named_in_the_test_are_the_few_ones() 
     stroke = read_card(models.MODELS_DIR / "stroke10" / "1.0.0", "stroke10", "1.0.0")
     assert _subgroup_rows(render_card(diabetes))["age>=50"][:3] == ["11", "8", "0.667 (only 3 non-events)"]
     assert _subgroup_rows(render_card(stroke))["age<50"][:3] == ["638", "6", "0.759 (only 6 events)"]
+    # one is one: ckd 1.1.0's held-out adults under 40 hold 1 case ("only 1 events" before)
+    ckd = read_card(models.MODELS_DIR / "ckd" / "1.1.0", "ckd", "1.1.0")
+    assert _subgroup_rows(render_card(ckd))["age<40"][:3] == ["16", "1", "1.000 (only 1 event)"]
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_the_calibration_table_gives_each_quintiles_interval_and_a_plot(name: str) -> None:
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_the_calibration_table_gives_each_quintiles_interval_and_a_plot(name: str, version: str) -> None:
     """CARD.md's calibration was a table of five rates with no interval and no plot: the plot was
     only in `triage models evaluate`, which needs the training extra and the data wheels a clinic
     PC does not have. Now each quintile's observed rate has its Wilson 95% interval (as evaluate
     gives it) and a text plot under the table, on the scale evaluate uses."""
     from models.calibration_plot import plot_row, plot_top, wilson_ci95
 
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     lines = render_card(card).splitlines()
     start = lines.index(
         "| quintile of predicted risk | n | events | mean predicted | observed | observed 95% CI |"
@@ -120,7 +124,7 @@ def test_the_calibration_table_gives_each_quintiles_interval_and_a_plot(name: st
     for i, (b, ci) in enumerate(zip(bins, cis, strict=True), start=1):
         assert lines[plot + i] == f"{i:>8}  {plot_row(b.mean_predicted, b.observed_rate, ci, top)}"
     assert lines[plot + len(bins) + 1] == "```"
-    assert (models.MODELS_DIR / name / "1.0.0" / "CARD.md").read_text(encoding="utf-8") == render_card(card)
+    assert (models.MODELS_DIR / name / version / "CARD.md").read_text(encoding="utf-8") == render_card(card)
 
 
 def test_the_cvd10_plot_shows_its_top_quintile() -> None:
@@ -129,14 +133,14 @@ def test_the_cvd10_plot_shows_its_top_quintile() -> None:
     assert "| 5 | 250 | 56 | 22.9% | 22.4% | 17.7%-28.0% |" in text
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_the_inputs_table_says_what_its_ucum_units_mean(name: str) -> None:
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_the_inputs_table_says_what_its_ucum_units_mean(name: str, version: str) -> None:
     """The inputs table gave the contract's UCUM codes bare: age in 'a', flags in '{bool}', the
     dipstick grade in '1', specific gravity in '{SG}' - codes a clinician reviewing the card does
     not read as years, 0/1, an ordinal grade or a unitless ratio."""
     from models.card_markdown import PLAIN_UNITS, UNIT_WORDS
 
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     lines = render_card(card).splitlines()
     legend = next(line for line in lines if line.startswith("Units (UCUM codes): "))
     used = [u for u in dict.fromkeys(f.unit for f in card.features) if u not in PLAIN_UNITS]
