@@ -20,6 +20,7 @@ EXPECTED: dict[str, tuple[Disposition, str | None]] = {
     "local-care.json": (Disposition.local_care, None),
     "routine-referral.json": (Disposition.routine_referral, "rule"),
     "model-referral.json": (Disposition.routine_referral, "model"),
+    "secondary-prevention.json": (Disposition.local_care, None),
     "urgent-referral.json": (Disposition.urgent_referral, "rule"),
     "censored-corrected.json": (Disposition.urgent_referral, "rule"),
     "emergency-transfer.json": (Disposition.emergency_transfer, "rule"),
