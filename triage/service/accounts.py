@@ -218,6 +218,13 @@ class Accounts:
         token_max_age_days``); the token is returned once and stored as a digest."""
         if not label.strip():
             raise UserInputError("label: describe what the token is for (e.g. 'lab analyzer bridge')")
+        account = self.get(username)
+        if account is not None and account.disabled:  # (its token would be refused from the first use)
+            raise ConflictError(
+                f"username: the account {json_text(account.username)} is disabled, so a token for it"
+                f" would be refused; enable it first (POST /api/v1/users/{account.username}/enable); no"
+                " token was issued"
+            )
         token = new_api_token()
         lasts = timedelta(days=self.token_max_age_days if days is None else days)
         expires = (self.now() + lasts).isoformat(timespec="milliseconds")
@@ -300,6 +307,20 @@ class Accounts:
         row = users.find_token(self.db, token_digest(token))
         return row is not None and not self._expired(row["expires_at"], self._token_times()[0])
 
+    def _refuse_if_disabled(self, digest: str) -> None:
+        """A token not revoked whose account is disabled is refused saying so: "unknown or revoked"
+        sent its holder to ask for a new token, refused the same way."""
+        owner = self.db.conn.execute(
+            "SELECT t.username FROM api_tokens t JOIN users u ON u.username = t.username"
+            " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 1",
+            [digest],
+        ).fetchone()
+        if owner is not None:
+            raise NotAuthenticatedError(
+                f"the API token's account {json_text(owner[0])} is disabled; an administrator enables"
+                f" it again (POST /api/v1/users/{owner[0]}/enable)"
+            )
+
     def user_for_token(self, token: str) -> Account | None:
         """The account of a live token (``None``: unknown, revoked or its account disabled); an
         expired one is refused saying so. Its use is noted (``last_used_at``) at most once a minute:
@@ -307,6 +328,7 @@ class Accounts:
         digest = token_digest(token)
         row = users.find_token(self.db, digest)
         if row is None:
+            self._refuse_if_disabled(digest)
             return None
         said, before = self._token_times()
         if self._expired(row["expires_at"], said):
