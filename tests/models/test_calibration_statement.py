@@ -10,13 +10,13 @@ import pytest
 
 import models
 from models.card_markdown import render_card
-from tests.models.conftest import MODEL_NAMES
+from tests.models.conftest import SHIPPED
 from triage.riskmodels_cards import read_card
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_the_statement_gives_the_held_out_slope_and_intercept(name: str) -> None:
-    card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_the_statement_gives_the_held_out_slope_and_intercept(name: str, version: str) -> None:
+    card = read_card(models.MODELS_DIR / name / version, name, version)
     m = card.metrics
     assert card.calibration.startswith(
         "Not recalibrated: the probabilities are the logistic regression's own. "

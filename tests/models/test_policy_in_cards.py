@@ -66,11 +66,12 @@ def test_the_diabetes_card_says_the_built_in_policy_keeps_it_at_local_care() -> 
     assert said.startswith("The built-in policy keeps this model at local care ([models.diabetes] in "), said
 
 
-def test_the_ckd_cards_policy_sentence_is_written_from_the_policy() -> None:
+@pytest.mark.parametrize("version", ["1.0.0", "1.1.0"])
+def test_the_ckd_cards_policy_sentence_is_written_from_the_policy(version: str) -> None:
     """Its local-care sentence was handwritten ('[models.ckd] level = "local_care" ...') while the other
     three cards' are written by the training from the policy's values: a policy change would not have
     shown as a card ``train --check`` no longer reproduces."""
-    card = read_card(models.MODELS_DIR / "ckd" / "1.0.0", "ckd", "1.0.0")
+    card = read_card(models.MODELS_DIR / "ckd" / version, "ckd", version)
     assert load_policy().models.level_for("ckd") == "local_care", "the built-in policy this test reads"
     said = policy_limitation(
         "ckd",
@@ -78,5 +79,7 @@ def test_the_ckd_cards_policy_sentence_is_written_from_the_policy() -> None:
         "the published kidney stage (KDIGO: eGFR and ACR, the engine's rules) decides a kidney referral",
     )
     (limitation,) = [text for text in card.limitations if "built-in policy" in text]
-    assert limitation.startswith(said + " Under the earlier default "), limitation
+    # 1.0.0 notes the earlier default; 1.1.0 gives the reviewer's decision that it still may not refer
+    follows = " Under the earlier default " if version == "1.0.0" else " Reviewer's decision on referral "
+    assert limitation.startswith(said + follows), limitation
     assert f"- {limitation}" in render_card(card), "CARD.md shows it"
