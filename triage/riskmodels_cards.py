@@ -56,6 +56,14 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
     try:
         card = ModelCard.model_validate_json((path / "card.json").read_bytes())
     except FileNotFoundError:
+        if not path.is_dir():  # e.g. a registry.json upgraded without the version folder it names
+            raise model_refused(
+                name,
+                version,
+                "folder",
+                f"{path} does not exist, but {path.parent.parent / 'registry.json'} lists {name} {version}: copy "
+                "the version folder with the registry that names it (they ship together)",
+            ) from None
         raise model_refused(name, version, "card", f"{path / 'card.json'} does not exist") from None
     except ValidationError as exc:
         raise model_refused(

@@ -121,3 +121,33 @@ def test_show_help_and_examples_name_the_re_reviews_and_a_retired_version(
     assert code == 0 and "triage models train ckd --version 1.0.0 --check" in out
     code, out, _ = run(capsys, "models", "train", "ckd", "--version", "1.0.0", "--check", "--json")
     assert code == 0 and json.loads(out)["byte_for_byte"] is True
+
+
+def test_a_version_folder_missing_beside_its_registry_entry_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A models folder whose registry.json names ckd 1.1.0 without its folder (registry.json
+    upgraded, the new version folder not copied) was refused as '.../ckd/1.1.0/card.json does not
+    exist' by show, list, verify, evaluate and the service's loading - a file to restore, where the
+    whole version folder is missing."""
+    from triage.errors import ModelContractError
+    from triage.riskmodels import load_models
+
+    shutil.rmtree(model_dir / "ckd" / "1.1.0")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    expected = (
+        f"model ckd 1.1.0 refused (folder): {model_dir / 'ckd' / '1.1.0'} does not exist, but "
+        f"{model_dir / 'registry.json'} lists ckd 1.1.0: copy the version folder with the registry that "
+        "names it (they ship together)"
+    )
+    for argv in (["show", "ckd"], ["list"], ["evaluate", "ckd"]):
+        code, _, err = run(capsys, "models", *argv)
+        assert code == 1 and err.strip() == f"error: {expected}", argv
+    with pytest.raises(ModelContractError) as refused:
+        load_models(model_dir, ["ckd"])
+    assert str(refused.value) == expected
+    (model_dir / "ckd" / "1.0.0" / "card.json").unlink()  # a folder without its card: as before
+    code, _, err = run(capsys, "models", "show", "ckd", "--version", "1.0.0")
+    assert code == 1 and err.strip().endswith(
+        f"refused (card): {model_dir / 'ckd' / '1.0.0' / 'card.json'} does not exist"
+    )
