@@ -326,6 +326,13 @@ class RegistryEntry(_Strict):
             raise ValueError(f"active version {self.active} is not listed under versions")
         if self.versions[self.active].status != "active":
             raise ValueError(f"active version {self.active} has status {self.versions[self.active].status!r}")
+        # a version activated without the one before it retired (or made a candidate again)
+        others = [v for v, info in self.versions.items() if info.status == "active" and v != self.active]
+        if others:
+            raise ValueError(
+                f"version {others[0]} has status 'active' but the active version is {self.active}: set its status "
+                "to 'retired' (or 'candidate')"
+            )
         return self
 
 

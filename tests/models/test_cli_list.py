@@ -101,3 +101,21 @@ def test_printing_cards_does_not_import_onnxruntime(
     printed, _, loaded = result.stdout.rpartition("loaded: ")
     assert loaded == "[]\n"
     assert run(capsys, *argv) == (0, printed, "")
+
+
+def test_a_registry_with_a_second_active_version_is_refused(
+    capsys: pytest.CaptureFixture[str], model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Activating ckd 1.1.0 without retiring 1.0.0 (its status left 'active') was accepted: `models
+    list` printed two ckd versions with status 'active', one of them not the one the service loads."""
+    path = model_dir / "registry.json"
+    registry = json.loads(path.read_text(encoding="utf-8"))
+    registry["models"]["ckd"]["versions"]["1.0.0"]["status"] = "active"
+    path.write_text(json.dumps(registry), encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
+    code, out, err = run(capsys, "models", "list")
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"error: model registry {path} is invalid: models.ckd: version 1.0.0 has status 'active' but the "
+        "active version is 1.1.0: set its status to 'retired' (or 'candidate')"
+    )
