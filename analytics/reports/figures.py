@@ -26,6 +26,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analytics.reports.colour_classes import class_colour_bar, class_colours, colour_classes
 from analytics.reports.impact import MIN_MONTHS
+from referral.plurals import counted
 
 
 def _title(fig: Figure, text: str, synthetic: bool | None) -> None:
@@ -375,6 +376,11 @@ def _left_out(per_clinic: pd.DataFrame) -> str:
     status = per_clinic["status"]
     never = int((status == "never started").sum())
     short = int((status != "estimated").sum()) - never
-    parts = [f"{short} clinic(s) without {MIN_MONTHS} months on each side of its start"] if short else []
-    parts += [f"{never} clinic(s) that never started digital triage"] if never else []
+    its = "its" if short == 1 else "their"
+    parts = (
+        [f"{counted(short, 'clinics')} without {MIN_MONTHS} months on each side of {its} start"]
+        if short
+        else []
+    )
+    parts += [f"{counted(never, 'clinics')} that never started digital triage"] if never else []
     return " and ".join(parts)

@@ -36,6 +36,7 @@ from analytics.reports.sources import (
 )
 from analytics.reports.withheld import shown_value
 from referral.errors import json_text
+from referral.plurals import counted
 
 Progress = Callable[[str], None]
 
@@ -189,7 +190,7 @@ def pool(
     say = progress or (lambda _msg: None)
     con = connect(work, memory_limit)
     finder = SourceFinder(con, work)
-    say(f"checking {len(paths)} input path(s)")
+    say(f"checking {counted(len(paths), 'input paths')}")
     for path in paths:
         finder.add(path)
     finder.drop_double_exports()
@@ -198,7 +199,7 @@ def pool(
         reasons = "; ".join(f"{r.source}: {r.reason}" for r in rejections[:5]) or "no inputs"
         raise ReportInputError(f"no usable encounters table among the inputs ({reasons})")
     risk_columns = sorted({r for s in sources for r in s.risk_columns})
-    say(f"staging {len(sources)} encounters table(s)")
+    say(f"staging {counted(len(sources), 'encounters tables')}")
     for i, source in enumerate(sources):
         if source.fmt != "parquet":
             offset = 1 if source.fmt == "csv" else 0
@@ -261,9 +262,10 @@ def pool(
     if result.rows_pooled == 0:
         reasons = "; ".join(f"{r.source}: {r.reason}" for r in rejections[:5])
         raise ReportInputError(
-            f"no encounter rows left to report on: every row of {len(sources)} table(s) was rejected ({reasons})"
+            f"no encounter rows left to report on: every row of {counted(len(sources), 'tables')} was rejected"
+            f" ({reasons})"
         )
-    say(f"pooled {result.rows_pooled:,} encounter(s) from {len(sources)} table(s)")
+    say(f"pooled {counted(result.rows_pooled, 'encounters')} from {counted(len(sources), 'tables')}")
     result.facilities = _pool_facilities(con, sources, facilities_file, rejections)
     if result.facilities == 0:
         result.notes.append("no facility directory: network, map and capacity sections are empty")

@@ -239,8 +239,9 @@ def assemble(
     if unknown:
         notes.insert(
             0,
-            f"Provenance unknown: {len(unknown)} input table(s) came without a manifest, so nothing says"
-            f" whether they are real or SYNTHETIC data: {', '.join(unknown)}.",
+            f"Provenance unknown: {counted(len(unknown), 'input tables')} came without a manifest, so nothing"
+            f" says whether {'it is' if len(unknown) == 1 else 'they are'} real or SYNTHETIC data:"
+            f" {', '.join(unknown)}.",
         )
     if pooled.synthetic:
         notes.insert(0, "SYNTHETIC data: at least one input export is marked synthetic (teaching/test data).")
@@ -279,8 +280,9 @@ def source_line(pooled: Pool) -> str:
     ).fetchone() or (0, None, None)
     period = first if first == last else f"{first} to {last}"
     return (
-        f"Source: {counted(pooled.rows_pooled, 'encounters')} from {clinics} clinic(s), {period}, pooled from"
-        f" {len(pooled.sources)} {FORMAT_VERSION} input(s){provenance([s.synthetic for s in pooled.sources])}"
+        f"Source: {counted(pooled.rows_pooled, 'encounters')} from {counted(clinics, 'clinics')}, {period},"
+        f" pooled from {counted(len(pooled.sources), f'{FORMAT_VERSION} inputs')}"
+        f"{provenance([s.synthetic for s in pooled.sources])}"
         " by `triage report`"
     )
 
@@ -311,16 +313,18 @@ def directory_gap(absent: dict[str, list[str]], shown: int = 5) -> str | None:
     """One line on the facilities the directory lacks (a --facilities file of another region, or
     exports without their facilities table): their tier reads 'unknown' and their capacity, beds
     and location are missing, which the tables alone do not say."""
-    labels = {"clinics": "clinic(s)", "hospitals": "receiving hospital(s)"}
+    labels = {"clinics": "clinics", "hospitals": "receiving hospitals"}
     parts = []
     for kind, ids in absent.items():
         if ids:
             listed = ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
-            parts.append(f"{len(ids)} {labels[kind]} ({listed})")
+            parts.append(f"{counted(len(ids), labels[kind])} ({listed})")
     if not parts:
         return None
+    one = sum(len(ids) for ids in absent.values()) == 1
+    is_, its = ("is", "its") if one else ("are", "their")
     return (
-        f"facility directory: {' and '.join(parts)} are not in it, so their tier is 'unknown' and their"
+        f"facility directory: {' and '.join(parts)} {is_} not in it, so {its} tier is 'unknown' and {its}"
         " capacity, beds and location are missing (tier, load and network tables); give the region's"
         " directory with --facilities"
     )

@@ -12,8 +12,8 @@ from analytics.plotnotes import add_footer_line, add_source_line
 from analytics.reports.figures import h3_figure
 
 SOURCE = (
-    "Source: 200,000 encounters from 24 clinic(s), 2024-01 to 2025-12, pooled from 24"
-    " clinic-triage-analytics/1 input(s) by `triage report`"
+    "Source: 200,000 encounters from 24 clinics, 2024-01 to 2025-12, pooled from 24"
+    " clinic-triage-analytics/1 inputs by `triage report`"
 )
 
 

@@ -209,8 +209,8 @@ def imbalance(
         for banner in data_banners(report.synthetic, report.provenance_unknown):
             write(banner)
         write(
-            f"pooled {counted(s['rows_pooled'], 'encounters')} from {s['clinics']} clinic(s) in {s['regions']} region(s),"
-            f" {s['months']} month(s) [engine: {s['engine']}]"
+            f"pooled {counted(s['rows_pooled'], 'encounters')} from {counted(s['clinics'], 'clinics')} in"
+            f" {counted(s['regions'], 'regions')}, {counted(s['months'], 'months')} [engine: {s['engine']}]"
         )
         write(f"encounters pooled: {encounters_pooled(s)}")
         write(shares_line(s))

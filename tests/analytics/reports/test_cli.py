@@ -272,7 +272,8 @@ def test_a_bare_table_says_its_provenance_is_unknown_and_a_table_of_an_export_ke
     )
     page = (out / "report.html").read_text()
     assert (
-        page.count("PROVENANCE UNKNOWN - no manifest") == 2 and "Provenance unknown: 1 input table(s)" in page
+        page.count("PROVENANCE UNKNOWN - no manifest") == 2
+        and "Provenance unknown: 1 input table came" in page
     )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["synthetic"] is None and summary["provenance_unknown"] == [str(bare)]
@@ -507,11 +508,13 @@ def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
     err = capsys.readouterr().err
     clinic = export.name
     hospitals = sorted(pd.read_csv(out / "tables" / "network_edges.csv")["target"].unique())
-    assert err.startswith(f"warning: facility directory: 1 clinic(s) ({clinic}) and {len(hospitals)}")
+    assert err.startswith(
+        f"warning: facility directory: 1 clinic ({clinic}) and {len(hospitals)} receiving hospitals"
+    )
     assert "tier is 'unknown'" in err and err.count("\n") == 1
     summary = json.loads((out / "summary.json").read_text())
     assert summary["not_in_directory"] == {"clinics": [clinic], "hospitals": hospitals}
-    assert "facility directory: 1 clinic(s)" in (out / "report.html").read_text(encoding="utf-8")
+    assert f"facility directory: 1 clinic ({clinic})" in (out / "report.html").read_text(encoding="utf-8")
     # with the export's own directory nothing is missing and nothing is said
     assert main(["report", "imbalance", "-i", str(export), "-o", str(tmp_path / "ok"), "-q"]) == 0
     assert "warning" not in capsys.readouterr().err

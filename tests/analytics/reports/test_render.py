@@ -144,7 +144,7 @@ def test_h3_plot_is_in_points_and_says_which_clinics_are_left_out() -> None:
     assert "percentage points" in ax.get_xlabel()
     _, high = ax.get_xlim()
     assert high > 15  # 16 points, not 0.16
-    assert ax.get_title() == "not shown: 1 clinic(s) that never started digital triage (see the table)"
+    assert ax.get_title() == "not shown: 1 clinic that never started digital triage (see the table)"
 
 
 def test_h3_plot_names_each_reason_a_clinic_is_left_out() -> None:
@@ -165,8 +165,8 @@ def test_h3_plot_names_each_reason_a_clinic_is_left_out() -> None:
     )
     summary = pd.DataFrame({"method": ["pooled"], "effect": [0.15], "ci_low": [0.14], "ci_high": [0.16]})
     assert h3_figure(per_clinic, summary, True).axes[0].get_title() == (
-        "not shown: 1 clinic(s) without 3 months on each side of its start"
-        " and 2 clinic(s) that never started digital triage (see the table)"
+        "not shown: 1 clinic without 3 months on each side of its start"
+        " and 2 clinics that never started digital triage (see the table)"
     )
 
 
@@ -335,9 +335,9 @@ def test_every_plot_says_its_source_under_everything_it_draws(
     months = pd.read_csv(out / "tables" / "region_month.csv")["month"]
     sources = pd.read_csv(out / "tables" / "sources.csv")
     expected = (
-        f"Source: {summary['rows_pooled']:,} encounters from {summary['clinics']} clinic(s),"
+        f"Source: {summary['rows_pooled']:,} encounters from {summary['clinics']} clinics,"
         f" {months.min()} to {months.max()}, pooled from {len(sources)} clinic-triage-analytics/1"
-        " input(s), all SYNTHETIC (teaching/test data), by `triage report`"
+        " inputs, all SYNTHETIC (teaching/test data), by `triage report`"
     )  # a PNG passed on alone must say its data are SYNTHETIC, not only its title's tag
     assert len(drawn) == len(list((out / "plots").glob("*.png"))) == 6
     assert set(drawn.values()) == {(expected, True)}, drawn
