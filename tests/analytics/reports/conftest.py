@@ -8,10 +8,11 @@ import importlib.util
 import io
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from analytics.reports.generate import GeneratorSpec, generate
@@ -25,6 +26,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     out = tmp_path_factory.mktemp("generated") / "exports"
     truth = generate(SPEC, out)
     return out, truth
+
+
+def bare_table(
+    generated: tuple[Path, dict[str, Any]],
+    folder: Path,
+    rows: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame,
+) -> Path:
+    """The first generated clinic's encounters (``rows`` of them) as a bare table in ``folder``:
+    no manifest, no facilities table beside it (provenance unknown, no directory)."""
+    clinic = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    bare = folder / "encounters.parquet"
+    rows(pd.read_parquet(clinic / "encounters.parquet")).to_parquet(bare)
+    return bare
+
+
+def without_risk_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """NEWS2 and red flags alone: no risk model's probability pooled."""
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("risk_")])
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from referral.value_sets import RISK_MODELS_LABEL
+from tests.analytics.reports.conftest import bare_table, without_risk_columns
 from triage.cli import main
 
 
@@ -30,10 +30,7 @@ def test_a_report_without_a_risk_column_carries_no_label(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """NEWS2 and red flags alone: no model probability, nothing to label - in --json as in the file."""
-    clinic = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    frame = pd.read_parquet(clinic / "encounters.parquet")
-    bare = tmp_path / "encounters.parquet"
-    frame.drop(columns=[c for c in frame.columns if c.startswith("risk_")]).to_parquet(bare)
+    bare = bare_table(generated, tmp_path, without_risk_columns)
     out = tmp_path / "report"
     assert main(["report", "imbalance", "-i", str(bare), "-o", str(out), "--json", "-q"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from analytics.reports.render import NOT_IN_DIRECTORY
+from tests.analytics.reports.conftest import bare_table
 from triage.cli import main
 
 
@@ -36,9 +37,7 @@ def _page_table(page: str, section: str) -> pd.DataFrame:
 def test_values_of_facilities_not_in_the_directory_are_not_said_suppressed(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clinic = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    bare = tmp_path / "encounters.parquet"  # no manifest, no facilities table: no directory at all
-    pd.read_parquet(clinic / "encounters.parquet").to_parquet(bare)
+    bare = bare_table(generated, tmp_path)  # no manifest, no facilities table: no directory at all
     assert main(["report", "imbalance", "-i", str(bare), "-o", str(tmp_path / "r"), "-q"]) == 0
     capsys.readouterr()
     page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")

@@ -9,9 +9,9 @@ import html
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
+from tests.analytics.reports.conftest import bare_table
 from triage.cli import main
 
 
@@ -19,9 +19,7 @@ def test_a_one_encounter_pool_says_one_of_each(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clinic = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    rows = pd.read_parquet(clinic / "encounters.parquet")
-    one = tmp_path / "one.parquet"
-    rows[rows["referral_to"].isna()].head(1).to_parquet(one)  # kept local: no hospital
+    one = bare_table(generated, tmp_path, lambda rows: rows[rows["referral_to"].isna()].head(1))  # kept local
     assert main(["report", "imbalance", "-i", str(one), "-o", str(tmp_path / "r")]) == 0
     captured = capsys.readouterr()
     assert (

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from referral.value_sets import RISK_MODELS_LABEL
+from tests.analytics.reports.conftest import bare_table, without_risk_columns
 from triage.cli import main
 
 CAPTION = (
@@ -61,10 +62,7 @@ def test_simulates_policy_tables_say_their_risk_column_and_label(
 def test_a_curve_without_a_risk_column_says_so_and_carries_no_label(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clinic = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    frame = pd.read_parquet(clinic / "encounters.parquet")
-    bare = tmp_path / "encounters.parquet"
-    frame.drop(columns=[c for c in frame.columns if c.startswith("risk_")]).to_parquet(bare)
+    bare = bare_table(generated, tmp_path, without_risk_columns)
     args = ["report", "simulate", "-i", str(bare), "-t", "5:0.20", "-o", str(tmp_path / "s"), "-q"]
     assert main(args) == 0
     capsys.readouterr()

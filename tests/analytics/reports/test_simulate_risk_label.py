@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from analytics.reports.simulate import risk_column_note
 from referral.value_sets import RISK_MODELS_LABEL
+from tests.analytics.reports.conftest import bare_table, without_risk_columns
 from triage.cli import main
 
 Generated = tuple[Path, dict[str, Any]]
@@ -66,10 +66,7 @@ def test_a_replay_without_a_risk_column_carries_no_label(
     generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """NEWS2 and red flags alone: no model probability, nothing to label."""
-    clinic = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
-    frame = pd.read_parquet(clinic / "encounters.parquet")
-    bare = tmp_path / "encounters.parquet"
-    frame.drop(columns=[c for c in frame.columns if c.startswith("risk_")]).to_parquet(bare)
+    bare = bare_table(generated, tmp_path, without_risk_columns)
     plotted = _plot_texts(monkeypatch)
     args = ["report", "simulate", "-i", str(bare), "-t", "5:0.20", "-o", str(tmp_path / "s"), "-q"]
     assert main(args) == 0
