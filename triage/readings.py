@@ -91,21 +91,44 @@ def vitals_not_scored(
 def unasked(
     patient: PatientContext, values: Mapping[str, float | str], latest: Mapping[str, Observation]
 ) -> tuple[str, ...]:
-    """``("acute_symptoms",)`` when the pressure is 180 and/or 110 mmHg or more (13-17: 140 and/or
+    """What the pressure makes a question that was not answered (:func:`_pregnancy_unasked`: a
+    pregnancy or a recent birth, for a woman of reproductive age at 140 and/or 90 mmHg or more);
+    and ``"acute_symptoms"`` when the pressure is 180 and/or 110 mmHg or more (13-17: 140 and/or
     90, ``is_emergency_pressure``) and nobody recorded whether there are acute symptoms, or "none"
     (``[]``) was recorded before that pressure was measured (:func:`none_before`) - the answer was
     about the patient then (``hypertensive_emergency`` cannot tell an emergency from an urgency
     without them); else ``()``. A symptom recorded is not asked again: it counts until a clinician
     records ``[]`` (target-organ damage suspected in this visit is not cleared by time)."""
-    if patient.acute_symptoms:
-        return ()
     sbp, dbp = values.get("sbp"), values.get("dbp")
-    severe = is_emergency_pressure(
-        sbp if isinstance(sbp, float) else None, dbp if isinstance(dbp, float) else None, patient.age
-    )
+    systolic = sbp if isinstance(sbp, float) else None
+    diastolic = dbp if isinstance(dbp, float) else None
+    asked = _pregnancy_unasked(patient, systolic, diastolic)
+    if patient.acute_symptoms:
+        return asked
+    severe = is_emergency_pressure(systolic, diastolic, patient.age)
     if severe and (patient.acute_symptoms is None or none_before(patient, latest) is not None):
-        return ("acute_symptoms",)
-    return ()
+        return ("acute_symptoms", *asked)
+    return asked
+
+
+REPRODUCTIVE_AGES = (15, 49)
+"""Women of reproductive age (WHO: 15-49 years), asked about a pregnancy or a recent birth."""
+
+
+def _pregnancy_unasked(patient: PatientContext, sbp: float | None, dbp: float | None) -> tuple[str, ...]:
+    """``pregnant`` and ``postpartum`` where not recorded (``None``), for a woman (or a patient whose
+    sex is not recorded) of reproductive age (or age unknown) with a pressure of 140 and/or 90 mmHg
+    or more: in pregnancy and the 6 weeks after birth that pressure is a same-day obstetric
+    assessment and 160 and/or 110 an emergency transfer, where otherwise it is managed here or an
+    urgency - the answer changes the action, so it is asked, not taken as no."""
+    if patient.sex == "male" or patient.pregnant or patient.postpartum:
+        return ()
+    if not ((sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90)):
+        return ()
+    age = patient.age
+    if age is not None and not REPRODUCTIVE_AGES[0] <= age <= REPRODUCTIVE_AGES[1]:
+        return ()
+    return tuple(field for field in ("pregnant", "postpartum") if getattr(patient, field) is None)
 
 
 def answered_before(patient: PatientContext, when: datetime, tolerance: timedelta) -> None:
