@@ -6,11 +6,13 @@ shipped model, and so is the reviewer's decision that it may still not refer.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import models
+import triage
 from models.calibration_plot import wilson_ci95
 from models.card_markdown import render_card
 from tests.models.test_ckd_card import FLAGS_NO as NEITHER
@@ -59,6 +61,11 @@ def test_the_over_flagging_example_is_what_the_shipped_model_gives() -> None:
         in text
     )
     assert said[0].endswith("(medium)")
+    # the built-in policy's comment on [models.ckd] quotes the active model's figures, not 1.0.0's
+    policy = " ".join(
+        (Path(triage.__file__).parent / "policy_default.toml").read_text(encoding="utf-8").split()
+    )
+    assert f"high band ({said[1][:4]}, {said[2][:4]}; both {said[3][:4]})" in policy
     old = load_model(OLD, "ckd", "1.0.0")
     ages = (25.0, 55.0, 85.0)
     new_p = [model.predict(PROFILE | NEITHER | {"age": a}) for a in ages]
