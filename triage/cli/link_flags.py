@@ -23,6 +23,11 @@ PROTOCOLS = ("astm", "hl7", "line", "poct1a")
 
 def flag_profile(protocol: str, device_id: str) -> DeviceProfile:
     """A profile for flag-only use: no mapping table, so every result is shown but held."""
+    if protocol == "ble":  # found by its profile's [ble] table (address or name), not by a flag
+        raise UserInputError(
+            '--protocol "ble": a Bluetooth LE device is listened to through its profile, whose [ble] table'
+            " says how to find it: --profile FILE, or a bundled one (e.g. --profile ble-glucose_meter)"
+        )
     if protocol not in PROTOCOLS:
         raise UserInputError(f"--protocol {json_text(protocol)}: choose one of {', '.join(PROTOCOLS)}")
     data: dict[str, Any] = {"device_id": device_id, "protocol": protocol}

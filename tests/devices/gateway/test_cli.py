@@ -41,6 +41,11 @@ _CLOSED = free_port()
             ["devices", "listen", "--protocol", "fax", "--port", "/dev/null"],
             '--protocol "fax": choose one of',
         ),
+        (  # a BLE meter is found by its profile's [ble] table: said so, not "choose one of" without it
+            ["devices", "listen", "--protocol", "ble", "--tcp-listen", "127.0.0.1:0"],
+            '--protocol "ble": a Bluetooth LE device is listened to through its profile, whose [ble] table'
+            " says how to find it: --profile FILE, or a bundled one (e.g. --profile ble-glucose_meter)",
+        ),
         (["devices", "listen", "--protocol", "astm", "--port", "a", "--tcp-listen", "b:1"], "not both"),
         (["devices", "listen", "--protocol", "hl7", "--tcp-listen", "localhost"], "expected HOST:PORT"),
         (
