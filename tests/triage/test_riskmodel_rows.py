@@ -20,6 +20,8 @@ from triage.errors import ModelContractError
 from triage.patient import PatientContext
 from triage.phrases import AGE_OUTSIDE, DRIVERS, EXCLUDED, SCORED, SEX_MISMATCH, SEX_UNKNOWN
 from triage.riskfeatures import (
+    FIRST_EVENT_EXCLUDED,
+    FIRST_EVENT_MODELS,
     PATIENT_FEATURES,
     PATIENT_FIELDS,
     compile_features,
@@ -332,7 +334,10 @@ def _reference_not_applicable(model: RiskModel, patient: PatientContext) -> str 
         return SEX_UNKNOWN.format(sex=population.sex)
     if population.sex is not None and patient.sex != population.sex:
         return SEX_MISMATCH.format(sex=population.sex, patient_sex=patient.sex)
-    for flag in population.exclude_if:
+    # the models of a first cardiovascular event also leave out established ASCVD and pregnancy
+    # (triage.riskfeatures.FIRST_EVENT_MODELS), whatever their card's flags say
+    first_event = FIRST_EVENT_EXCLUDED if model.card.name in FIRST_EVENT_MODELS else ()
+    for flag in (*population.exclude_if, *first_event):
         if getattr(patient, flag, None) is True:
             return EXCLUDED.format(flag=flag)
     if population.ages is not None and patient.age is not None:
