@@ -135,7 +135,10 @@ def _accept_unit(
     two = ambiguous_capitals(device_unit, (entry.unit or "", *entry.device_units), protocol)
     if two is not None:  # "MU/L": mU/L or MU/L - the device's manual tells
         said, spelt = two
-        return f"{said}: once the site confirms it is, set {setting} in the profile", says("relabel", spelt)
+        return (
+            f"{said}: once the site confirms that it is {spelt} on this device, set {setting} in the profile",
+            says("relabel", spelt),
+        )
     same = next(
         (u for u in (entry.unit, *entry.device_units) if u and spelled(u) == spelled(device_unit)), None
     )

@@ -103,7 +103,7 @@ def test_ucum_case_insensitive_capitals_are_the_unit_listed_and_convert_as_it(
             "ML/MIN/{1.73_M2}",
             '"ML/MIN/{1.73_M2}" in R.5 is "mL/min/{1.73_m2}" in UCUM\'s case-insensitive form (M = milli)'
             ' but another unit case-sensitively (M = mega), so it is not taken as "mL/min/{1.73_m2}":'
-            ' once the site confirms it is, set [mapping."GFR/"] device_units = ["mL/min/{1.73_m2}",'
+            ' once the site confirms that it is mL/min/{1.73_m2} on this device, set [mapping."GFR/"] device_units = ["mL/min/{1.73_m2}",'
             ' "ML/MIN/{1.73_M2}"] in the profile',
         ),
         # neither UCUM form of mg/dL (Mg is a megagram case-sensitively): not taken either
