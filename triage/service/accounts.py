@@ -73,8 +73,14 @@ def audit_account(db: Database, action: str, username: str, data: dict[str, Any]
     )
 
 
+def account_name(username: str) -> str:
+    """The account a user name names: user names are stored in lower case, and found however they
+    are capitalised or spaced (``Nurse2``, `` nurse2 ``)."""
+    return username.strip().lower()
+
+
 def check_username(username: str) -> str:
-    name = username.strip().lower()
+    name = account_name(username)
     if not 2 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
         raise UserInputError(
             f'username {json_text(username)}: use 2-64 characters from a-z, 0-9, ".", "_" and "-"',
@@ -135,7 +141,7 @@ class Accounts:
         return _account(write(self.db, work))
 
     def authenticate(self, username: str, password: str) -> Account | None:
-        name = username.strip().lower()
+        name = account_name(username)
         row = self.db.conn.execute(
             "SELECT username, role, language, disabled, password_hash FROM users WHERE username = ?", [name]
         ).fetchone()
@@ -148,7 +154,7 @@ class Accounts:
         """Audit a refused login (``user.login_failed``): the account, or :data:`NO_SUCH_ACCOUNT`
         without what was typed; why (``wrong_password``, ``disabled``, ``no_such_account``) and from
         where. Throttled logins are not recorded one by one (the limit bounds these entries)."""
-        account = self.get(username.strip().lower())
+        account = self.get(account_name(username))
         why = "no_such_account" if account is None else "disabled" if account.disabled else "wrong_password"
         name = NO_SUCH_ACCOUNT if account is None else account.username
         actor = "anonymous" if account is None else account.username
@@ -165,7 +171,7 @@ class Accounts:
         password or a new one refused by a rule (:func:`check_password_strength`, or the same as the
         current one) changes nothing and is audited ``user.password_change_refused`` with ``why``.
         Returns how many other sessions ended."""
-        name = username.strip().lower()
+        name = account_name(username)
 
         def refused(why: str) -> None:
             data = {"client": client, "why": why}
@@ -218,6 +224,7 @@ class Accounts:
         token_max_age_days``); the token is returned once and stored as a digest."""
         if not label.strip():
             raise UserInputError("label: describe what the token is for (e.g. 'lab analyzer bridge')")
+        username = account_name(username)  # (as the other account routes find it: "Nurse2" was a 404)
         account = self.get(username)
         if account is not None and account.disabled:  # (its token would be refused from the first use)
             raise ConflictError(
@@ -247,7 +254,7 @@ class Accounts:
         """Disable an account (its sessions end and its API tokens are refused at once, audited
         ``user.disable``) or enable it again; an administrator cannot disable their own account
         (another administrator does it, so one is always left to undo it)."""
-        name = username.strip().lower()
+        name = account_name(username)
         if disabled and name == actor:
             raise ConflictError(
                 f"username {json_text(username)}: you cannot disable your own account; another"

@@ -13,6 +13,7 @@ from referral.records import FacilityIn
 from referral.transactions import write
 from triage.errors import json_text
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
+from triage.service.accounts import account_name
 from triage.service.api import etag, paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import DbDep, RuntimeDep
@@ -260,7 +261,7 @@ def create_token(body: TokenCreate, rt: RuntimeDep, who: Admin) -> TokenOut:
             body.username, body.label, actor=who.username, days=body.expires_in_days
         )
     expires = rt.accounts.expiry_of(token)
-    return TokenOut(username=body.username, label=body.label, token=token, expires_at=expires)
+    return TokenOut(username=account_name(body.username), label=body.label, token=token, expires_at=expires)
 
 
 @router.post("/users/{username}/disable", summary="Disable a staff account (logged out, tokens refused)")
