@@ -24,6 +24,18 @@ def _secondary_prevention(assessment: dict[str, Any]) -> None:
     assert "established_ascvd" in {r["rule"] for r in assessment["reasons"]}
 
 
+def answered_on_the_page(staff: Staff, encounter_id: int, **answers: str) -> tuple[str, dict[str, Any], str]:
+    """The visit's page as a nurse sees it before, then the history ``answers`` sent with "assess
+    now": (the page's HTML before, the visit's latest assessment after, the session's CSRF token)."""
+    page = f"/encounters/{encounter_id}"
+    csrf = staff.login(Role.nurse)
+    html = staff.client.get(page).text
+    sent = staff.client.post(f"{page}/assess", data={"csrf_token": csrf, **answers}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    latest = staff.client.get(f"/api/v1/encounters/{encounter_id}", headers=staff.bearer(Role.nurse)).json()
+    return html, latest["assessment"]["assessment"], csrf
+
+
 def test_the_api_takes_known_ascvd_in_the_context_and_the_document_says_what_it_means(staff: Staff) -> None:
     nurse = staff.bearer(Role.nurse)
     body = VISIT | {
@@ -58,15 +70,9 @@ def test_the_page_asks_it_in_both_languages_and_the_answer_is_used(staff: Staff)
     made = staff.client.post("/api/v1/assessments", json=no_history, headers=staff.bearer(Role.nurse)).json()
     assert _model(made["assessment"], "cvd10")["probability"] is not None
     page = f"/encounters/{made['encounter_id']}"
-    csrf = staff.login(Role.nurse)
-    html = staff.client.get(page).text
+    html, latest, csrf = answered_on_the_page(staff, made["encounter_id"], known_ascvd="yes")
     assert 'name="known_ascvd"' in html and "stroke or TIA, peripheral artery disease" in html
-    answered = {"csrf_token": csrf, "known_ascvd": "yes"}
-    assert staff.client.post(f"{page}/assess", data=answered, follow_redirects=False).status_code == 303
-    latest = staff.client.get(
-        f"/api/v1/encounters/{made['encounter_id']}", headers=staff.bearer(Role.nurse)
-    ).json()
-    _secondary_prevention(latest["assessment"]["assessment"])
+    _secondary_prevention(latest)
     html = staff.client.get(page).text
     shown = html.split('name="known_ascvd"')[1].split("</select>")[0]
     assert '<option value="yes" selected>' in shown, "the answer is shown on the next visit to the page"

@@ -5,6 +5,7 @@ pressure is assessed as in pregnancy (docs/assessment.md, "A pregnant patient" a
 from __future__ import annotations
 
 from tests.service.conftest import Staff, unspanned
+from tests.service.test_known_ascvd_history import answered_on_the_page
 from triage.service.auth import Role
 
 VISIT = {
@@ -31,13 +32,9 @@ def test_the_api_and_the_page_take_a_recent_birth(staff: Staff) -> None:
     plain = staff.client.post("/api/v1/assessments", json=other, headers=nurse).json()
     assert plain["assessment"]["disposition"] == "local_care"
     page = f"/encounters/{plain['encounter_id']}"
-    csrf = staff.login(Role.nurse)
-    html = staff.client.get(page).text
+    html, latest, csrf = answered_on_the_page(staff, plain["encounter_id"], postpartum="yes")
     assert 'name="postpartum"' in html and "Gave birth in the last 6 weeks" in html
-    answered = {"csrf_token": csrf, "postpartum": "yes"}
-    assert staff.client.post(f"{page}/assess", data=answered, follow_redirects=False).status_code == 303
-    latest = staff.client.get(f"/api/v1/encounters/{plain['encounter_id']}", headers=nurse).json()
-    assert latest["assessment"]["assessment"]["disposition"] == "urgent_referral"
+    assert latest["disposition"] == "urgent_referral"
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     html = staff.client.get(page).text
     text = unspanned(html)
