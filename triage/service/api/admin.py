@@ -80,7 +80,10 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     password: str = Field(min_length=10, max_length=200)
     role: Role
-    language: Literal["en", "zh"] = "zh"
+    language: Literal["en", "zh"] | None = Field(
+        None,
+        description="The language of the account's pages; absent or null: the clinic's `service.default_language`",
+    )
 
 
 class UserOut(BaseModel):
@@ -236,7 +239,11 @@ def create_user(body: UserCreate, rt: RuntimeDep, who: Admin) -> UserOut:
     """A user name already taken is a 409 naming ``username``."""
     with naming("username", ConflictError):
         account = rt.accounts.create(
-            body.username, body.password, body.role, body.language, actor=who.username
+            body.username,
+            body.password,
+            body.role,
+            body.language or rt.settings.service.default_language,  # (it was always "zh")
+            actor=who.username,
         )
     return UserOut.model_validate(account.public())
 
