@@ -130,13 +130,15 @@ def build(
 def _risk_column(pooled: Pool, risk_model: str | None) -> str | None:
     if risk_model is None:
         return pooled.risk_columns[0] if pooled.risk_columns else None
-    column = f"risk_{risk_model}"
-    if column not in pooled.risk_columns:
-        found = ", ".join(c.removeprefix("risk_") for c in pooled.risk_columns) or "none"
-        raise ReportInputError(
-            f"--risk-model {json_text(risk_model)}: not in the pooled exports (found: {found})"
-        )
-    return column
+    # the model's name (cvd10) or its column as every output names it (risk_cvd10): the column,
+    # copied from "risk column risk_cvd10", was refused as "not in the pooled exports (found: cvd10)"
+    for column in (f"risk_{risk_model}", risk_model):
+        if column in pooled.risk_columns:
+            return column
+    found = ", ".join(c.removeprefix("risk_") for c in pooled.risk_columns) or "none"
+    raise ReportInputError(
+        f"--risk-model {json_text(risk_model)}: not in the pooled exports (found: {found})"
+    )
 
 
 def assemble(

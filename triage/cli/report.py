@@ -55,7 +55,9 @@ EngineOption = Annotated[
 RiskOption = Annotated[
     str | None,
     typer.Option(
-        "--risk-model", help="Model whose risk column the policy replay uses (default: the first found)."
+        "--risk-model",
+        help="Model whose risk column the policy replay uses, by name (cvd10) or column (risk_cvd10);"
+        " default: the first found.",
     ),
 ]
 MemoryOption = Annotated[
