@@ -17,6 +17,7 @@ from models.calibration_plot import wilson_ci95
 from models.card_markdown import render_card
 from tests.models.test_ckd_card import FLAGS_NO as NEITHER
 from tests.models.test_ckd_card import PROFILE
+from tests.models.test_ckd_card import _limitation as limitation_of
 from triage.assessment import Disposition
 from triage.policy import load_policy
 from triage.riskmodels import load_model, load_models, read_card, read_registry
@@ -27,10 +28,7 @@ _TRAINING = importlib.util.find_spec("sklearn") is not None and importlib.util.f
 
 
 def _limitation(start: str) -> str:
-    card = read_card(FOLDER, "ckd", "1.1.0")
-    found = [text for text in card.limitations if text.startswith(start)]
-    assert len(found) == 1, card.limitations
-    return " ".join(found[0].split())
+    return limitation_of(start, "1.1.0")
 
 
 def test_1_1_0_is_active_and_1_0_0_retired_but_still_resolves() -> None:

@@ -35,8 +35,9 @@ PROFILE = {
 }
 
 
-def _limitation(start: str) -> str:
-    card = read_card(FOLDER, "ckd", "1.0.0")
+def _limitation(start: str, version: str = "1.0.0") -> str:
+    """The one limitation of ckd ``version``'s card that starts with ``start``, on one line."""
+    card = read_card(models.MODELS_DIR / "ckd" / version, "ckd", version)
     found = [text for text in card.limitations if text.startswith(start)]
     assert len(found) == 1, card.limitations
     return " ".join(found[0].split())
