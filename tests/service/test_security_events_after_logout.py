@@ -4,6 +4,7 @@ account was disabled, until the page was closed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,26 @@ import httpx
 from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role
+
+
+def stream_hears_no_event_after(
+    client: httpx.Client, base: str, admin: dict[str, str], act: Callable[[], object]
+) -> None:
+    """Open ``/events`` as ``client`` (its session or token), run ``act``, make a walk-in (an event
+    for every open stream): the stream ends without sending it."""
+    with client.stream("GET", "/events") as events:
+        assert events.status_code == 200
+        lines = events.iter_lines()
+        assert next(lines).startswith("retry:")  # the hello: the stream is open
+        act()
+        walk_in = httpx.post(f"{base}/api/v1/assessments", json=WALK_IN, headers=admin)
+        assert walk_in.status_code == 201, walk_in.text  # an event for every open stream
+        heard = []
+        for line in lines:  # to the end of the stream, or the event it should not send
+            heard.append(line)
+            if line.startswith("event: queue"):
+                break
+    assert not [line for line in heard if line.startswith("event: queue")], heard
 
 
 def test_a_disabled_accounts_open_stream_ends_before_the_next_event(
@@ -22,16 +43,5 @@ def test_a_disabled_accounts_open_stream_ends_before_the_next_event(
     with live_server(app) as base, httpx.Client(base_url=base, timeout=30) as nurse:
         assert nurse.post("/login", data={"username": "nurse", "password": PASSWORD}).status_code == 303
         assert SESSION_COOKIE in nurse.cookies
-        with nurse.stream("GET", "/events") as events:
-            assert events.status_code == 200
-            lines = events.iter_lines()
-            assert next(lines).startswith("retry:")  # the hello: the stream is open
-            assert httpx.post(f"{base}/api/v1/users/nurse/disable", headers=admin).status_code == 200
-            walk_in = httpx.post(f"{base}/api/v1/assessments", json=WALK_IN, headers=admin)
-            assert walk_in.status_code == 201  # an event for every open stream
-            heard = []
-            for line in lines:  # to the end of the stream, or the event it should not send
-                heard.append(line)
-                if line.startswith("event: queue"):
-                    break
-        assert not [line for line in heard if line.startswith("event: queue")], heard
+        disable = lambda: httpx.post(f"{base}/api/v1/users/nurse/disable", headers=admin).raise_for_status()  # noqa: E731
+        stream_hears_no_event_after(nurse, base, admin, disable)

@@ -14,43 +14,37 @@ service's clock is moved by the ``Accounts.now`` it reads (no sleeping)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.test_security_events_after_logout import stream_hears_no_event_after
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.security import token_digest
 
 
-def _stream_hears_no_event_after(client: httpx.Client, base: str, admin: dict[str, str], act: object) -> None:
-    """Open ``/events`` with ``client``'s token, run ``act``, make a walk-in (an event for every
-    open stream): the stream ends without sending it."""
-    with client.stream("GET", "/events") as events:
-        assert events.status_code == 200
-        lines = events.iter_lines()
-        assert next(lines).startswith("retry:")  # the hello: the stream is open
-        act()  # type: ignore[operator]
-        walk_in = httpx.post(f"{base}/api/v1/assessments", json=WALK_IN, headers=admin)
-        assert walk_in.status_code == 201, walk_in.text
-        heard = []
-        for line in lines:  # to the end of the stream, or the event it should not send
-            heard.append(line)
-            if line.startswith("event: queue"):
-                break
-    assert not [line for line in heard if line.startswith("event: queue")], heard
+@contextmanager
+def _service(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[tuple[Any, str, dict[str, str]]]:
+    """The seeded service on real uvicorn: the app, its base URL and the administrator's headers."""
+    tokens = copy_seeded(seeded, tmp_path)
+    app = create_app(make_settings(tmp_path))
+    with live_server(app) as base:
+        yield app, base, {"Authorization": f"Bearer {tokens[Role.admin]}"}
 
 
 def test_a_token_is_refused_from_its_expiry_to_the_millisecond(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
-    accounts = app.state.runtime.accounts
-    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
-    with live_server(app) as base, httpx.Client(base_url=base) as client:
+    with _service(tmp_path, seeded) as (app, base, admin), httpx.Client(base_url=base) as client:
+        accounts = app.state.runtime.accounts
         made = client.post(
             "/api/v1/tokens",
             json={"username": "integrator", "label": "lab bridge", "expires_in_days": 1},
@@ -73,15 +67,12 @@ def test_a_token_is_refused_from_its_expiry_to_the_millisecond(
 def test_a_tokens_open_stream_ends_when_it_expires_and_the_reconnection_is_told_so(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
-    accounts = app.state.runtime.accounts
-    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
-    with live_server(app) as base:
+    with _service(tmp_path, seeded) as (app, base, admin):
+        accounts = app.state.runtime.accounts
         short = accounts.issue_token("nurse", "ward screen", actor="admin", days=1)
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {short}"}) as nurse:
             later = lambda: datetime.now(UTC) + timedelta(days=2)  # noqa: E731
-            _stream_hears_no_event_after(nurse, base, admin, lambda: setattr(accounts, "now", later))
+            stream_hears_no_event_after(nurse, base, admin, lambda: setattr(accounts, "now", later))
             again = nurse.get("/events", headers={"Accept": "text/event-stream"})
             assert again.status_code == 401, again.text
             assert "the API token expired at " in again.text, again.text  # (the error page: a page's path)
@@ -90,14 +81,11 @@ def test_a_tokens_open_stream_ends_when_it_expires_and_the_reconnection_is_told_
 def test_a_revoked_tokens_open_stream_ends_before_the_next_event(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
-    admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
-    with live_server(app) as base:
+    with _service(tmp_path, seeded) as (app, base, admin):
         screen = app.state.runtime.accounts.issue_token("nurse", "ward screen", actor="admin")
         revoke = lambda: httpx.post(  # noqa: E731
             f"{base}/api/v1/tokens/revoke", json={"token": screen}, headers=admin
         ).raise_for_status()
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {screen}"}) as nurse:
-            _stream_hears_no_event_after(nurse, base, admin, revoke)
+            stream_hears_no_event_after(nurse, base, admin, revoke)
             assert nurse.get("/events").status_code == 401
