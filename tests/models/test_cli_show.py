@@ -151,3 +151,19 @@ def test_a_version_folder_missing_beside_its_registry_entry_is_named_as_such(
     assert code == 1 and err.strip().endswith(
         f"refused (card): {model_dir / 'ckd' / '1.0.0' / 'card.json'} does not exist"
     )
+
+
+def test_ckd_1_1_0s_card_corrected_the_day_it_was_approved_has_its_re_review() -> None:
+    """ckd 1.1.0 was approved with the title 'UCI CKD adults', then its card.json was corrected in
+    place to 1.0.0's title (the staff pages' name); its registry entry says so, as the 1.0.0s' do."""
+    import models
+    from models.card import Registry
+    from triage.riskmodels_cards import read_card
+
+    registry = Registry.model_validate_json((models.MODELS_DIR / "registry.json").read_bytes())
+    info = registry.models["ckd"].versions["1.1.0"]
+    (review,) = info.reviews
+    assert (info.date, review.date) == ("2026-12-06", "2026-12-06")
+    assert "its title is 1.0.0's again" in review.note and "not a clinical approval" in review.note
+    titles = {v: read_card(models.MODELS_DIR / "ckd" / v, "ckd", v).title for v in ("1.0.0", "1.1.0")}
+    assert titles["1.0.0"] == titles["1.1.0"]
