@@ -18,6 +18,7 @@ from referral import store
 from referral.patients import PatientMismatchError
 from referral.records import PatientIn
 from referral.store import AgeMismatchError
+from referral.transactions import write
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
 from triage.observation import Observation
 from triage.patient import MAX_GESTATION_WEEKS, MIN_GESTATION_WEEKS
@@ -76,21 +77,22 @@ def walk_in(
         return _walk_in_again(request, who, typed, errors)
     db = runtime_of(request).databases.get()
     clinic = clinic_dep(request)
-    try:
+    key, body = keyed(form_key, typed) or (None, None)
+
+    def register(db: Database) -> tuple[dict[str, object], bool]:
+        """The patient and the visit in one transaction: a visit refused (its key another
+        patient's, an age that differs, a busy log) registers no patient either."""
         clinic.register_patient(
             db, PatientIn(mrn=mrn.strip(), name=name.strip() or None, sex=sex), actor=who.username
         )
         # the patient's visit already open today is where the nurse goes on (no second visit)
         # the form sent again (its key) is answered the visit it opened
-        key, body = keyed(form_key, typed) or (None, None)
-        encounter, already_open = clinic.open_visit(
-            db,
-            mrn.strip(),
-            actor=who.username,
-            age_years=age,
-            key=key,
-            body_sha256=body,
+        return clinic.open_visit(
+            db, mrn.strip(), actor=who.username, age_years=age, key=key, body_sha256=body
         )
+
+    try:
+        encounter, already_open = write(db, register)
         if already_open:
             return stored(request, f"/encounters/{encounter['id']}", "walk_in_open")
     except PatientMismatchError as exc:  # the number is another patient's: beside it, nothing stored
