@@ -22,6 +22,7 @@ import pytest
 
 from referral.migrations import MIGRATIONS
 from tests.ports import free_port, port_said
+from tests.referral.test_cli_log_path import _as_pasted
 
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
@@ -333,7 +334,7 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
         f"referral log {old} upgraded from schema 17 (0017_meter_operator_lists) to schema"
         f" {len(MIGRATIONS._migrations)} ({newest}): applied {applied}; the previous version no longer"
         f" opens it - going back means the previous version and the backup taken before the upgrade,"
-        f" {backup} (`triage referrals restore --from {backup}`; docs/referral-log.md, 'Upgrading to a new"
+        f" {backup} (`{_as_pasted(environment())} referrals restore --from {backup}`; docs/referral-log.md, 'Upgrading to a new"
         " version')"
     ], text
     again = _serve_once(old, tmp_path, "second.log")

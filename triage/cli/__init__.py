@@ -26,6 +26,7 @@ from triage.cli import lazy
 from triage.cli.context import AppContext
 from triage.cli.help_examples import EXAMPLES, add_examples
 from triage.cli.output import echo, examples, guard_streams, write
+from triage.command_name import runnable
 from triage.errors import ClinicError, json_text
 
 
@@ -227,7 +228,8 @@ def _run(argv: list[str] | None) -> int:
     except ClinicError as exc:
         if debug:
             raise
-        echo(f"error: {exc}", err=True)  # may name stored or received text: escaped
+        # may name stored or received text: escaped; a command it suggests names the one that runs
+        echo(f"error: {runnable(str(exc))}", err=True)
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         # click turns Ctrl-C in a command into Abort; Ctrl-C while typer still built the commands (from

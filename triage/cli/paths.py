@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from triage.command_name import (
+    triage_command as triage_command,  # re-exported: the CLI's modules import it here
+)
 from triage.errors import UserInputError
 
 
@@ -113,16 +114,3 @@ def replace_earlier_outputs(
     partial.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(manifest)
     return EarlierOutputs(removed, changed)
-
-
-def triage_command() -> str:
-    """``triage`` as the user runs it from where this one was started: ``triage`` when the PATH finds
-    this one, else its path as it was started (``.venv/bin/triage``, as `make run` starts it: a fresh
-    clone's shell has no venv on its PATH, so a pasted ``triage ...`` was "command not found")."""
-    ran = Path(sys.argv[0])
-    if ran.name != "triage" or not ran.is_file():  # python -m triage, or within another program
-        return "triage"
-    found = shutil.which("triage")
-    if found is not None and Path(found).resolve() == ran.resolve():
-        return "triage"
-    return shlex.quote(str(ran))

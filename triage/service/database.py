@@ -23,6 +23,7 @@ from referral.backup import BackupReport, UpgradeBackups, UpgradeRefused, remove
 from referral.errors import ConfigError
 from referral.schema import applied_migrations, connect, upgrade
 from referral.storage import storage_error
+from triage.command_name import runnable
 from triage.errors import os_reason
 from triage.settings import DatabaseSettings
 
@@ -40,7 +41,7 @@ def changed_text(path: Path, before: list[str], applied: list[str], kept: Backup
             " first start; otherwise database.path does not name the clinic's log: stop the service"
             " and set it"
         )
-    return (
+    return runnable(
         f"referral log {where} upgraded from schema {len(before)} ({before[-1]}) to {now}: applied"
         f" {', '.join(applied)}; the previous version no longer opens it - going back means the previous"
         f" version and the backup taken before the upgrade, {kept and kept.path}"
@@ -144,7 +145,15 @@ class Databases:
         use, a full disk, a damaged log to keep and restore from the latest backup ...)."""
         explained = storage_error(exc, self.path)
         what = str(explained).removeprefix("referral log: ") if explained else None
-        return f"database.path {self.path}: {what or f'not a usable referral log (SQLite: {exc})'}"
+        if what is None and "not a database" in str(exc):  # not SQLite, or its first page overwritten
+            what = (
+                f"not a usable referral log (SQLite: {exc}) - the wrong file (check database.path in the"
+                " settings), or a damaged log: keep it as it is, and with the service stopped restore the"
+                f" latest backup (`triage referrals restore --from FILE --db"
+                f" {shlex.quote(str(self.path))}`)"
+            )
+        # a command it suggests names the triage that runs (the service's: not always on the PATH)
+        return runnable(f"database.path {self.path}: {what or f'not a usable referral log (SQLite: {exc})'}")
 
     def get(self) -> Database:
         db: Database | None = getattr(self._local, "db", None)
