@@ -48,7 +48,7 @@ response of the score's band) and ``{field:odds}`` (FINDRISC's "1 in 3", ``score
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,7 @@ from triage.scores import risk_shown
 from triage.service.clinic import observation_from_row
 from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import clock, local_time
+from triage.service.pages.phrase_field import PhraseField
 from triage.service.pages.rule_detail import DetailFields, missing_names, missing_note, number
 from triage.vocabulary import CONCEPTS
 
@@ -88,9 +89,6 @@ _SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         }.items()
     },
 }
-_KIDNEY_ESTIMATES = tuple(phrases.KIDNEY_ESTIMATE.values())
-# a not-scored reason as the engine writes it, or as a stored assessment holds its former wording
-_NOT_SCORED_REASONS = (*phrases.NOT_SCORED_REASONS, *phrases.STORED_NOT_SCORED_REASONS)
 _NAMED = re.compile(r"^([A-Za-z0-9_]+)")  # the name an item of a list starts with ("age +1.22", "bmi=27")
 # a reading as the engine shows it (``Observation.display_value``): "<op><number> <unit>", with
 # " (reported <op><number> <unit>)" when it was converted
@@ -99,7 +97,6 @@ _SHOWN = re.compile(
 )
 # ">= 7" is written "≥7" (a bound before a number), ">= threshold" keeps its space
 _LOWER_BOUND, _UPPER_BOUND = re.compile(r">= ?(?=[0-9])|>="), re.compile(r"<= ?(?=[0-9])|<=")
-_ODDS = re.compile(r"(?P<one>\d+) in (?P<of>\d+)")  # FINDRISC's "about 1 in 3"
 _FAILED = (KeyError, ValueError, IndexError, TypeError)
 # the engine's "; measured <time>[ to <time>]" at the end of a reason's detail (triage.readings.measured)
 _MEASURED = re.compile(r"; measured (?P<first>\S+)(?: to (?P<last>\S+))?$")
@@ -456,7 +453,7 @@ class EngineText:
                 continue
             try:
                 template = self.entry(f"engine.{candidate.key}")
-                return template.format_map({k: _PhraseField(self, v) for k, v in found.items()})
+                return template.format_map({k: PhraseField(self, v) for k, v in found.items()})
             except _FAILED:
                 return text
         return text
@@ -513,7 +510,7 @@ class EngineText:
             try:
                 key = f"score_detail.{name}.{candidate.key}"
                 template = self.text[key] if key in self.text else self.entry(f"score_detail.{candidate.key}")
-                fields = {k: _PhraseField(self, v, (name, score)) for k, v in found.items()}
+                fields = {k: PhraseField(self, v, (name, score)) for k, v in found.items()}
                 return template.format_map(fields) + self._why_missing(text[len(body) :])
             except _FAILED:
                 return text
@@ -524,68 +521,3 @@ class EngineText:
         ``triage.phrases.INCOMPLETE_NOTED``), as a clause after its detail; else empty."""
         note = missing_note(self, tail)
         return self.entry("list.clauses") + note if note else ""
-
-
-class _PhraseField:
-    """A matched phrase field: as matched, or converted by the format spec."""
-
-    def __init__(self, owner: EngineText, value: str, score: tuple[str, Mapping[str, Any]] | None = None):
-        self.owner, self.value, self.score = owner, value, score
-
-    def _band(self) -> str:
-        """The band of the score whose detail this field is in (``score.<name>.<band>``)."""
-        name, score = self.score or ("", {})
-        return self.owner.entry(f"score.{name}.{score.get('band')}")
-
-    def _response(self) -> str:
-        """The NEWS2 Chart 4 response and monitoring of the score's band."""
-        _, score = self.score or ("", {})
-        return self.owner.entry(f"detail.news2_response.{score.get('band')}")
-
-    def _odds(self) -> str:
-        """FINDRISC's "1 in 3" (``score_detail.odds``)."""
-        found = _ODDS.fullmatch(self.value)
-        if found is None:
-            raise ValueError(f"odds {self.value!r}")
-        return self.owner.entry("score_detail.odds").format(**found.groupdict())
-
-    def _estimates(self) -> str:
-        """Kidney's differing eGFRs ("laboratory 25, CKD-EPI 2021 from creatinine 30"), each by
-        ``engine.kidney_estimate_<key>``; ``ValueError`` for an item no phrase matches (the detail
-        is then shown as the engine wrote it, not half translated)."""
-        items = []
-        for item in self.value.split(", "):
-            for phrase in _KIDNEY_ESTIMATES:
-                found = phrase.match(item)
-                if found is not None:
-                    items.append(self.owner.entry(f"engine.{phrase.key}").format(**found))
-                    break
-            else:
-                raise ValueError(f"eGFR estimate {item!r}")
-        return self.owner.joined(items)
-
-    def __format__(self, spec: str) -> str:
-        owner, value = self.owner, self.value
-        converters: dict[str, Callable[[], str]] = {
-            "": lambda: value,
-            "codes": lambda: owner.joined([owner.label(c) for c in value.split(", ")]),
-            "label": lambda: owner.label(value),
-            "model": lambda: owner.model_name(value),
-            "named": lambda: owner.joined([owner.named_item(item) for item in value.split(", ")]),
-            "text": lambda: owner.entry(f"engine.value.{value}"),
-            "time": lambda: clock(value, clinic=owner.clinic),
-            "reason": lambda: owner.phrase(value, _NOT_SCORED_REASONS),
-            "clause": lambda: owner.phrase(value, phrases.CLAUSES),
-            "readings": lambda: owner.joined([owner.reading_item(item) for item in value.split(", ")]),
-            "news2": lambda: owner._score_detail("news2", {"detail": value}),
-            "ranges": lambda: owner.joined(
-                [owner.phrase(item, phrases.RANGE_ITEMS) for item in value.split(", ")]
-            ),
-            "estimates": self._estimates,
-            "explanation": lambda: owner.explanation(value),
-            "unit": lambda: owner.entry(f"score_detail.unit.{value}"),
-            "band": self._band,
-            "response": self._response,
-            "odds": self._odds,
-        }
-        return converters[spec]()
