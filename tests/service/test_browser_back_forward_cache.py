@@ -118,8 +118,11 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
     cached_browser: Any, desk: Desk
 ) -> None:
     """Sent while the service could not be reached (the browser's own error page came instead): it
-    may have been stored, so brought back by Back and sent again - changed or not - it carries the
-    key it was sent with, and the service answers the record it made or refuses other contents."""
+    may have been stored, so brought back by Back it says so - "No answer came for this form ...
+    Check whether it was recorded before sending it again.", as the form put back on a page served
+    again does; brought back from the cache it said nothing - and sent again, changed or not, it
+    carries the key it was sent with: the service answers the record it made or refuses other
+    contents."""
     page = _queue(cached_browser, desk, 768, "en")
     page.evaluate("window.__kept = true")
     keys: list[str] = []
@@ -140,6 +143,9 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
     page.wait_for_url(re.compile(r"^chrome-error:"), wait_until="commit")
     page.unroute("**/walk-ins")
     _back_from_the_cache(page)
+    # said, as on a page served again (app.js restore): it may have been stored, check first
+    note = page.locator("#walk-in form .notice.restored")
+    assert note.count() == 1 and note.inner_text() == catalogue("en")("draft.unanswered")
     page.locator("#walk-in input[name=name]").fill("Synthetic Down Corrected")
     with page.expect_navigation():
         page.locator("#walk-in button[type=submit]").click()

@@ -70,17 +70,22 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
 // as the form sent twice with different contents. A form brought back so, whose answer came (a page
 // of the service was shown since), gets a new key when what it sends differs from what was sent
 // with its key; sent unchanged it keeps it, and is answered what the first one stored, as pressing
-// Send twice is. Unanswered (the browser's own error page came), it keeps its key whatever it sends.
+// Send twice is. Unanswered (the browser's own error page came), it keeps its key whatever it sends,
+// and says it may have been recorded, as the form put back on a page served again does.
 (function () {
   var texts = document.body.dataset;
   var waiting = [];
-  var PENDING = "triage.unanswered";  // the key of the form this tab sent and no page answered yet
+  var PENDING = "triage.unanswered";  // the form this tab sent that no page answered yet
   try { window.sessionStorage.removeItem(PENDING); } catch (e) { /* no storage: as before */ }
   function contents(form, submitter) {  // what the form sends, but its key
     var sent = [];
     new FormData(form).forEach(function (value, name) { if (name !== "form_key") { sent.push([name, value]); } });
     if (submitter && submitter.name) { sent.push([submitter.name, submitter.value]); }
     return JSON.stringify(sent);
+  }
+  function sentAs(form) {  // the form's key, or its address when it has none
+    var key = form.elements.namedItem("form_key");
+    return key instanceof HTMLInputElement ? key.value : "action:" + form.getAttribute("action");
   }
   function newKey() {  // as pages/rendering.py form_key makes one: page- and 16 random bytes
     var bytes = new Uint8Array(16);
@@ -105,8 +110,8 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
       if (form.dataset.shownAgain && sent !== form.dataset.sentWith) { key.value = newKey(); }
       delete form.dataset.shownAgain;
       form.dataset.sentWith = sent;
-      try { window.sessionStorage.setItem(PENDING, key.value); } catch (e) { /* as before */ }
     }
+    try { window.sessionStorage.setItem(PENDING, sentAs(form)); } catch (e) { /* as before */ }
     form.dataset.sending = "1";
     form.setAttribute("aria-busy", "true");
     // unavailable to the eye and to a screen reader (faded, a busy cursor), still real buttons
@@ -134,8 +139,18 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
       release(form);
       var note = form.querySelector(".sending");
       if (note) { note.remove(); }
-      var key = form.elements.namedItem("form_key");
-      if (key instanceof HTMLInputElement && key.value !== pending) { form.dataset.shownAgain = "1"; }
+      if (sentAs(form) !== pending) {  // answered: a note that there was no answer is old news
+        if (form.elements.namedItem("form_key")) { form.dataset.shownAgain = "1"; }
+        var old = form.querySelector(".notice.restored");
+        if (old) { old.remove(); }
+      } else if (texts.unanswered && !form.querySelector(".notice.restored")) {
+        var said = document.createElement("p");
+        said.className = "notice restored";
+        said.setAttribute("role", "status");
+        said.textContent = texts.unanswered;
+        var heading = form.querySelector("h2, h3");
+        if (heading) { heading.insertAdjacentElement("afterend", said); } else { form.insertBefore(said, form.firstChild); }
+      }
     });
     waiting = [];
   });
