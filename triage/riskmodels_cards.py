@@ -8,15 +8,16 @@ print text. :mod:`triage.riskmodels` takes these from here and re-exports them.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from models.card import ModelCard, Registry
 from models.manifest import COVERED, MANIFEST, parse
-from triage.errors import ModelContractError, NotFoundError, validation_message
+from triage.errors import ClinicError, ModelContractError, NotFoundError, validation_message
 
-__all__ = ["check_manifest", "model_refused", "read_card", "read_registry"]
+__all__ = ["check_manifest", "model_refused", "read_card", "read_registry", "registered_titles"]
 
 
 def model_refused(name: str, version: str, check: str, detail: str) -> ModelContractError:
@@ -105,3 +106,23 @@ def check_manifest(path: Path, name: str, version: str, onnx_file: str) -> None:
                 "after the version was written; restore the shipped file (a correction is reviewed and "
                 f"written with its {MANIFEST} line, see docs/models.md)",
             )
+
+
+@lru_cache(maxsize=4)
+def registered_titles(directory: Path) -> dict[tuple[str, str], str]:
+    """The card title of every version ``directory``'s registry.json lists, by (name, version) -
+    retired ones too, so an assessment stored by a version no longer loaded (ckd 1.0.0) still names
+    its card. Read once per folder (the service loads its models once); a version whose card cannot
+    be read, or a folder without a registry, gives nothing."""
+    try:
+        registry = read_registry(directory)
+    except ClinicError:
+        return {}
+    titles = {}
+    for name, entry in registry.models.items():
+        for version in entry.versions:
+            try:
+                titles[name, version] = read_card(directory / name / version, name, version).title
+            except ClinicError:
+                continue
+    return titles

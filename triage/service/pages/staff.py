@@ -46,11 +46,16 @@ Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.nurse, Role.inte
 
 
 def _model_titles(request: Request) -> dict[tuple[str, str], str]:
-    """The loaded risk models' card titles by (name, version): the hover of a model's code on the
-    patient page (an assessment made by a version no longer loaded shows its code alone)."""
+    """The risk models' card titles by (name, version): the hover of a model's code on the patient
+    page - the loaded ones', and every other version their registry lists (a retired one, such as
+    ckd 1.0.0, that an assessment stored before 1.1.0 names; it showed its code alone)."""
+    from triage.riskmodels_cards import registered_titles
+
     clinic = runtime_of(request).extras.get("clinic")
     models = getattr(getattr(getattr(clinic, "engine", None), "models", None), "models", None) or {}
-    return {(name, model.version): model.card.title for name, model in models.items()}
+    folders = {model.path.parent.parent for model in models.values() if getattr(model, "path", None)}
+    registered = {key: title for folder in folders for key, title in registered_titles(folder).items()}
+    return registered | {(name, model.version): model.card.title for name, model in models.items()}
 
 
 def _referral_targets(request: Request) -> list[dict[str, Any]]:
