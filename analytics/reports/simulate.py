@@ -152,15 +152,16 @@ minus the published observed share did too)."""
 def published(curve: pd.DataFrame) -> pd.DataFrame:
     """The curve as the report publishes it: counts from 1 to 4 blank, with every rate built on one.
 
-    ``missed`` is ``confirmed - confirmed_referred`` and ``confirmed`` (one number for the whole
-    pool) stands in every row, so a blank ``missed`` was the difference of two published counts,
-    and a blank ``confirmed_referred`` likewise: each is blanked with the other (and the
-    sensitivity)."""
+    ``encounters`` and ``confirmed`` are pool totals, the key figures ``summary.json`` publishes
+    unsuppressed (:data:`analytics.reports.disclosure.POOL_TOTALS`): never blanked - a pool of 3
+    encounters had its ``encounters`` blank in every row beside ``"encounters": 3``, and with it
+    the referred share of a policy that refers no one. ``missed`` is ``confirmed -
+    confirmed_referred`` and ``confirmed`` stands in every row, so a blank ``missed`` was the
+    difference of two published counts, and a blank ``confirmed_referred`` likewise: each is
+    blanked with the other (and the sensitivity)."""
     from analytics.reports.suppress import suppress  # with pandas: not needed to parse --thresholds
 
-    out = suppress(
-        curve, ["encounters", "referred", "confirmed", "confirmed_referred", "missed"], CURVE_RATES
-    )
+    out = suppress(curve, ["referred", "confirmed_referred", "missed"], CURVE_RATES)
     either = out["missed"].isna() | out["confirmed_referred"].isna()
     for col in ("missed", "confirmed_referred", "sensitivity"):
         out["suppressed_cells"] += (either & out[col].notna()).astype("int64")
