@@ -24,6 +24,7 @@ from devices.results import (
     CLOCK_OLD,
     DELETE,
     IGNORED,
+    INCOMPLETE,
     NO_RESULT_STATUS,
     QUESTIONABLE,
     STATUS_TO_FINAL,
@@ -154,6 +155,16 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 "not_final",
                 "the device marked the result's validity questionable (ASTM status W): check it on the"
                 " device; sent again as final, it replaces this one",
+            )
+        )
+    elif INCOMPLETE in (stored.flags or "").split(","):
+        found.append(
+            (
+                "not_final",
+                "its message did not end complete (ASTM L record termination code T, E or R - the"
+                " sender or the receiver aborted, or an error -, no L record, or a transfer cut off),"
+                " so the result is stored preliminary whatever status the device gave it: check it on"
+                " the device; sent again in a complete message, it replaces this one",
             )
         )
     elif said := [NO_RESULT_SAID[f] for f in (stored.flags or "").split(",") if f in NO_RESULT_SAID]:
