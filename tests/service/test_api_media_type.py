@@ -8,6 +8,7 @@ wrong stays a 422. Real uvicorn on a real SQLite file; every answer checked agai
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 
@@ -121,3 +122,39 @@ def test_the_document_declares_the_415_and_its_accept_header(served: Served) -> 
             assert refused["headers"]["Accept"]["schema"] == {"type": "string"}, (method, path)
             assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
     assert bodies > 10
+
+
+def test_a_compressed_body_is_415_with_the_codings_taken(served: Served) -> None:
+    """``Content-Encoding: gzip`` (an EHR gateway compressing its requests) was read as the JSON's
+    own bytes: a 400 "body: not UTF-8 (byte 0x8b at offset 1)", which sent the integrator looking
+    at the charset; a coding the service does not undo whose bytes read as JSON would be stored.
+    Now a 415 ``unsupported_content_encoding`` naming ``header.Content-Encoding``, with
+    ``Accept-Encoding: identity`` (RFC 9110 15.5.16, 12.5.3), nothing stored."""
+    before = _stored(served)
+    plain = json.dumps({"mrn": "CE-1"}).encode()
+    for coding, body in (("gzip", gzip.compress(plain)), ("br", plain), ("gzip, identity", plain)):
+        answer = _send(
+            served,
+            "/api/v1/patients",
+            Role.nurse,
+            content=body,
+            headers={"Content-Type": "application/json", "Content-Encoding": coding},
+        )
+        assert answer.status_code == 415, (coding, answer.text)
+        refused = answer.json()
+        assert refused["code"] == "unsupported_content_encoding", refused
+        assert refused["fields"] == ["header.Content-Encoding"], refused
+        assert refused["error"].startswith(f"header.Content-Encoding: {coding} is not undone here;"), refused
+        assert answer.headers["Accept-Encoding"] == "identity", answer.headers
+    assert _stored(served) == before, "nothing stored"
+    made = _send(
+        served,
+        "/api/v1/patients",
+        Role.nurse,
+        content=plain,
+        headers={"Content-Type": "application/json", "Content-Encoding": "identity"},
+    )
+    assert made.status_code == 201, made.text
+    document = served.sync.document["paths"]["/api/v1/patients"]["post"]["responses"]["415"]
+    assert "unsupported_content_encoding" in document["description"]
+    assert "Accept-Encoding" in document["headers"], document

@@ -16,7 +16,12 @@ ACCEPT = {
     "Accept": {
         "description": f"The media type the body is taken in: {TAKEN} (with a 415 `unsupported_media_type`)",
         "schema": {"type": "string"},
-    }
+    },
+    "Accept-Encoding": {
+        "description": "The content codings a body is taken in: identity, uncompressed (with a 415"
+        " `unsupported_content_encoding`)",
+        "schema": {"type": "string"},
+    },
 }
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -31,7 +36,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "The body is not JSON by its Content-Type - `text/plain`, a form, none"
         " (`unsupported_media_type`: the `Accept` header names the type taken, application/json) -"
         " or its Content-Type declares a charset that is not known or not one of the web's"
-        " (`unsupported_charset`); send the JSON as UTF-8 with Content-Type: application/json"
+        " (`unsupported_charset`), or it is compressed (`unsupported_content_encoding`: a"
+        " Content-Encoding other than identity; `Accept-Encoding: identity`); send the JSON as"
+        " UTF-8 with Content-Type: application/json, uncompressed"
     )
     | {"headers": ACCEPT},
     409: error("Conflicts with stored state (transition, duplicate, idempotency)"),

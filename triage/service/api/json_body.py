@@ -189,7 +189,10 @@ class JsonRoute(APIRoute):
             for check in checks:
                 await check(reading)
             refuse_query(request, known, lists)
-            if body and takes_json:  # 415: a body that is not JSON (media_type)
+            if body and takes_json:  # 415: a compressed body, or one that is not JSON (media_type)
+                media_type.require_identity(
+                    request.headers.get("content-encoding"), request.method, request.url.path
+                )
                 media_type.require_json(request.headers.get("content-type"), request.method, request.url.path)
             if body:  # 415: a body in a charset it cannot read (a GET's stray Content-Type is let be)
                 charset.codec(request.headers.get("content-type"))

@@ -6,7 +6,9 @@ none is a 415 ``unsupported_media_type`` naming ``header.Content-Type``, with ``
 application/json`` saying what is taken (RFC 9110 15.5.16). It was a 422 ``invalid_input`` ("body:
 not read as JSON"), the status of JSON whose values are wrong, so a client could not tell a wrong
 request header from a wrong field. What is read as JSON is what FastAPI reads as JSON:
-``application/json`` and any ``application/*+json``, with or without parameters."""
+``application/json`` and any ``application/*+json``, with or without parameters. A body in a content
+coding (``Content-Encoding: gzip``) is a 415 ``unsupported_content_encoding`` with ``Accept-Encoding:
+identity``: the service reads bodies as they are sent."""
 
 from __future__ import annotations
 
@@ -25,6 +27,28 @@ class UnsupportedMediaType(HTTPException):
     reads ``code``; a 415 without one is a charset's, ``unsupported_charset``)."""
 
     code = "unsupported_media_type"
+
+
+class UnsupportedContentEncoding(UnsupportedMediaType):
+    """A 415 for a body in a content coding the service does not undo (``Content-Encoding``)."""
+
+    code = "unsupported_content_encoding"
+
+
+def require_identity(content_encoding: str | None, method: str, path: str) -> None:
+    """A 415 :class:`UnsupportedContentEncoding` unless the body is sent as it is (no
+    ``Content-Encoding``, or ``identity``), with ``Accept-Encoding: identity`` (RFC 9110 15.5.16,
+    12.5.3): a gzip body was read as the JSON's own bytes - a 400 "not UTF-8 (byte 0x8b ...)" that
+    sent the integrator to the charset - and one in a coding whose bytes read as JSON was stored."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    if all(coding == "identity" for coding in codings):
+        return
+    raise UnsupportedContentEncoding(
+        415,
+        f"header.Content-Encoding: {(content_encoding or '').strip()[:100]} is not undone here; send"
+        f" the body uncompressed, without Content-Encoding ({method} {path} takes it as it is)",
+        headers={"Accept-Encoding": "identity"},
+    )
 
 
 def is_json(content_type: str) -> bool:
