@@ -7,6 +7,9 @@ without a word."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.triage.conftest import NOW, ob
@@ -39,3 +42,22 @@ def test_nobody_else_is_asked(policy: Policy) -> None:
         (PatientContext(age=30, sex="female", postpartum=True), 150, 95),
     ):
         assert not _missing(policy, patient, sbp, dbp) & {"pregnant", "postpartum"}, patient
+
+
+def test_the_table_says_to_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from triage.cli import main
+
+    at = "2026-11-25T10:00:00+08:00"
+    readings = [
+        {"code": c, "value": v, "unit": "mmHg", "observed_at": at} for c, v in (("sbp", 150), ("dbp", 95))
+    ]
+    path = tmp_path / "case.json"
+    path.write_text(
+        json.dumps({"assessed_at": at, "patient": {"age": 30, "sex": "female"}, "observations": readings})
+    )
+    assert main(["assess", str(path), "--no-models", "--table"]) == 0
+    table = capsys.readouterr().out
+    assert (
+        "ask now:     patient.pregnant and patient.postpartum - in pregnancy or the 6 weeks after birth"
+        in table
+    )

@@ -204,6 +204,12 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
             f"ask now:     acute symptoms (patient.acute_symptoms: {named}) - with this pressure any one is a"
             " hypertensive emergency; record them ([] for none) and assess again"
         )
+    if asked := [f for f in ("pregnant", "postpartum") if f in a.missing_inputs]:  # readings.unasked
+        lines.append(
+            f"ask now:     {' and '.join(f'patient.{f}' for f in asked)} - in pregnancy or the 6 weeks"
+            " after birth this pressure is a same-day obstetric assessment (160/110: an emergency);"
+            " record the answer and assess again"
+        )
     for r in a.reasons:
         lines.append(f"  [{r.level.value:<18}] {r.rule}: {r.detail}")
     lines.append("scores:")
