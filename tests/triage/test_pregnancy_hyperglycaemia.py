@@ -40,6 +40,8 @@ def test_each_cut_point_in_pregnancy_on_both_sides(
     assert fired["disposition"] is Disposition.routine_referral
     assert "in pregnancy at 26 weeks: hyperglycaemia in pregnancy (WHO 2013" in reason.detail
     assert "refer to antenatal care" in reason.detail and reason.values["gestation_weeks"] == 26
+    # WHO 2013 diagnoses diabetes in pregnancy on a random glucose only with symptoms
+    assert "fasting >=7.0, or random >=11.1 with symptoms, diabetes in pregnancy" in reason.detail
     assert "pregnancy_hyperglycaemia" not in _rules(PREGNANT, policy, code, below, unit)["rules"]  # type: ignore[operator]
     not_pregnant = PREGNANT.model_copy(update={"pregnant": False, "gestation_weeks": None})
     assert "pregnancy_hyperglycaemia" not in _rules(not_pregnant, policy, code, at, unit)["rules"]  # type: ignore[operator]

@@ -11,8 +11,9 @@ PREGNANCY_GLUCOSE_REF = (
     "WHO 2013, Diagnostic criteria and classification of hyperglycaemia first detected in pregnancy"
     " (WHO/NMH/MND/13.2); ADA Standards of Care 2025 s2, s15"
 )
-# in pregnancy (WHO 2013): fasting 5.1-6.9 mmol/L is gestational diabetes, 7.0 or more or a random
-# 11.1 or more diabetes in pregnancy; HbA1c 6.5 % or more is diabetes (ADA s15, first visit); the
+# in pregnancy (WHO 2013): fasting 5.1-6.9 mmol/L is gestational diabetes, 7.0 or more - or a random
+# 11.1 or more with symptoms - diabetes in pregnancy (a random 11.1 without symptoms recorded is
+# referred too, to be confirmed there); HbA1c 6.5 % or more is diabetes (ADA s15, first visit); the
 # mg/dL member of each published pair is compared with a reading reported in mg/dL (IADPSG: 92)
 PREGNANCY_CUTS = (
     ("glucose_fasting", "fasting glucose", 5.1, "mg/dL", 92.0),
@@ -42,8 +43,9 @@ def _pregnancy_glucose(ev: Evidence) -> Finding | None:
     return Finding(
         values,
         f"{', '.join(met.values())} {when}: hyperglycaemia in pregnancy (WHO 2013: fasting >=5.1 mmol/L,"
-        " 92 mg/dL, is gestational diabetes; fasting >=7.0, random >=11.1 or HbA1c >=6.5 % diabetes in"
-        " pregnancy); refer to antenatal care to confirm and manage it (non-emergency)",
+        " 92 mg/dL, is gestational diabetes; fasting >=7.0, or random >=11.1 with symptoms, diabetes in"
+        " pregnancy; ADA 2025: HbA1c >=6.5 % diabetes); refer to antenatal care to confirm and manage it"
+        " (non-emergency)",
     )
 
 
