@@ -32,6 +32,7 @@ from analytics.ergm.network import (
 )
 from analytics.errors import NetworkInputError
 from referral.errors import UserInputError, json_text
+from referral.plurals import counted
 
 
 def read_csv_file(path: Path, what: str, error: type[UserInputError], **options: Any) -> pd.DataFrame:
@@ -146,10 +147,6 @@ def read_dyadic(path: Path, ids: list[str], nodes_file: str = "the nodes file") 
     return matrix_values(path, table, header, ids, nodes_file)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def header_row(path: Path) -> list[str]:
     """The header row as written (pandas renames a repeated header "R01" to "R01.1")."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -229,7 +226,7 @@ def matrix_values(
         if missing:
             raise error(
                 f"{path}: node {json_text(missing[0])} has no {where} in the matrix"
-                f" ({_count(len(rows), 'row')}, {_count(len(cols), 'column')}); {shape}"
+                f" ({counted(len(rows), 'rows')}, {counted(len(cols), 'columns')}); {shape}"
             )
     body = table.set_index(table.columns[0])
     body.index = rows

@@ -8,11 +8,19 @@ the plural without separators; this is the one, in the bottom layer both package
 
 from __future__ import annotations
 
+#: Plurals in ``-ies`` whose singular ends in ``-ie``, not ``-y`` (``1 tie``, not ``1 ty``).
+IE_SINGULARS = frozenset({"ties", "lies", "pies", "movies", "cookies", "calories"})
+
 
 def counted(number: int, plural: str) -> str:
-    """``1 entry``, ``2 entries``, ``1 facility``, ``20,000 encounters``: one log row had read
-    "1 patients" and a tiny pool "pooled 1 encounters". ``-ies`` becomes ``-y`` for one, else the
-    final ``s`` is dropped; thousands are separated with commas."""
+    """``1 entry``, ``2 entries``, ``1 facility``, ``1 tie``, ``20,000 encounters``: one log row had
+    read "1 patients" and a tiny pool "pooled 1 encounters". ``-ies`` becomes ``-y`` for one (but
+    :data:`IE_SINGULARS` drop the ``s``), else the final ``s`` is dropped; thousands are separated
+    with commas."""
     if number == 1:
-        plural = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+        last = plural.rsplit("_", 1)[-1].rsplit(" ", 1)[-1]
+        if plural.endswith("ies") and last not in IE_SINGULARS:
+            plural = plural[:-3] + "y"
+        else:
+            plural = plural.removesuffix("s")
     return f"{number:,} {plural}"

@@ -16,6 +16,7 @@ from scipy.special import expit, gammaln
 
 from analytics.ergm.terms import Statistic, dyad_blocks
 from analytics.errors import ConvergenceError
+from referral.plurals import counted
 
 Progress = Callable[[str, int, int], None]
 
@@ -171,8 +172,7 @@ def _how_much_data(y: np.ndarray, n_dyads: int, terms: int, directed: bool) -> s
     """The data a separated fit had, in words, so that too little of it shows (2 dyads for 2
     terms) - or which way to look when there is plenty."""
     ties = int(np.count_nonzero(y if directed else np.triu(y, 1)))
-    noun = "tie" if ties == 1 else "ties"
-    said = f"{n_dyads:,} dyads ({ties:,} {noun}) for {terms} {'term' if terms == 1 else 'terms'}"
+    said = f"{counted(n_dyads, 'dyads')} ({counted(ties, 'ties')}) for {counted(terms, 'terms')}"
     if n_dyads < 10 * terms:
         return f"{said}: not enough data for this model; fit fewer terms or a larger network"
     return f"{said}; look for a term that only tied (or only untied) dyads have"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from referral.plurals import counted
+
 #: Why an H3 estimate can be missing, per method (the data cannot identify it).
 NOT_ESTIMABLE = {
     "h3_its": "no clinic with 3 months before and after its start",
@@ -58,7 +60,7 @@ def h3_estimate(key: str, estimate: dict[str, Any] | None, planted: dict[str, An
     how close it comes to the effect `triage report generate` planted (``planted``, if known)."""
     if not estimate:
         return f"not estimable ({NOT_ESTIMABLE[key]})"
-    clinics = f"{estimate['clinics']} clinic{'' if estimate['clinics'] == 1 else 's'}"  # not "1 clinics"
+    clinics = counted(estimate["clinics"], "clinics")  # not "1 clinics"
     missing = estimate.get("ci_not_estimable")
     interval = (
         f"95% CI not estimable: {missing}"

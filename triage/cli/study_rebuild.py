@@ -11,6 +11,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError
+from referral.plurals import counted
 from triage.cli.analysis_options import BackendName, BackendOption, JsonOption, QuietOption, seed_option
 from triage.cli.output import examples, step_progress, write
 from triage.cli.paths import WRITTEN_MANIFEST, output_folder, replace_earlier_outputs
@@ -160,19 +161,15 @@ def rebuild_command(
         write(f"{check.hypothesis}: paper: {check.paper_says}; rebuild: {verdict} - {check.evidence}")
     if earlier.removed:
         write(
-            f"\nremoved {_count(earlier.removed)} an earlier rebuild wrote in {out} and this one did not"
+            f"\nremoved {counted(len(earlier.removed), 'files')} an earlier rebuild wrote in {out} and this one did not"
             f" ({WRITTEN_MANIFEST}): {_names(earlier.removed, out)}"
         )
     if earlier.changed:
         write(
-            f"\nleft {_count(earlier.changed)} an earlier rebuild wrote in {out}, not written by this one,"
+            f"\nleft {counted(len(earlier.changed), 'files')} an earlier rebuild wrote in {out}, not written by this one,"
             f" as they were changed since: {_names(earlier.changed, out)}"
         )
     write(f"\nreport: {result.report}")
-
-
-def _count(paths: list[Path]) -> str:
-    return "1 file" if len(paths) == 1 else f"{len(paths)} files"
 
 
 def _names(paths: list[Path], out: Path) -> str:
