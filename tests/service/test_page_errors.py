@@ -5,6 +5,7 @@ visit, on the page and on the API. Real service, real SQLite, forms with CSRF.""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -98,7 +99,8 @@ def _field_error(page: str, form: str, field: str) -> str:
     section = page.split(f'id="{form}-form"')[1].split("</form>")[0]
     control = section.split(f'name="{field}"')[1].split(">")[0]
     assert 'aria-invalid="true"' in control and "autofocus" in control, control
-    assert f'aria-describedby="{form}-{field}-error"' in control, control
+    # the error last among what describes the field (the close's reason: what closing does, first)
+    assert re.search(rf'aria-describedby="(?:[\w-]+ )*{form}-{field}-error"', control), control
     shown = section.split(f'<p class="field-error" id="{form}-{field}-error">')[1].split("</p>")[0]
     return shown.split("</span>", 1)[1].split('<span class="error-record">')[0].strip()
 
