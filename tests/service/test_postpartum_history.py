@@ -45,3 +45,19 @@ def test_the_api_and_the_page_take_a_recent_birth(staff: Staff) -> None:
     man = VISIT | {"patient": {"mrn": "MRN-BIRTH-3", "name": "Synthetic Patient", "sex": "male"}}
     his = staff.client.post("/api/v1/assessments", json=man, headers=nurse).json()
     assert 'name="postpartum"' not in staff.client.get(f"/encounters/{his['encounter_id']}").text
+
+
+def test_a_birth_and_a_pregnancy_together_are_refused_naming_both(staff: Staff) -> None:
+    nurse = staff.bearer(Role.nurse)
+    both = VISIT | {"context": {"pregnant": True, "postpartum": True}}
+    refused = staff.client.post("/api/v1/assessments", json=both, headers=nurse)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"].startswith("context.postpartum, context.pregnant: both true"), refused.text
+    made = staff.client.post(
+        "/api/v1/assessments", json=VISIT | {"context": {"pregnant": True}}, headers=nurse
+    )
+    later = {"context": {"postpartum": True}}  # joining the pregnancy the visit records: the engine's check
+    joined = staff.client.post(
+        f"/api/v1/encounters/{made.json()['encounter_id']}/assessments", json=later, headers=nurse
+    )
+    assert joined.status_code == 422 and "patient.postpartum, patient.pregnant: both true" in joined.text

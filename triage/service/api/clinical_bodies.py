@@ -299,6 +299,17 @@ class PatientContextIn(_Body):
         return data
 
     @model_validator(mode="after")
+    def _birth_or_pregnancy(self) -> PatientContextIn:
+        """``postpartum`` and ``pregnant`` both true in one body, named as the body names them (the
+        engine's own check says ``patient.``; with one stated earlier in the visit it refuses)."""
+        if self.postpartum and self.pregnant:
+            raise UserInputError(
+                "context.postpartum, context.pregnant: both true; a woman who gave birth in the last 6"
+                " weeks is postpartum (pregnant false), a pregnant one not postpartum"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _plausible_size(self) -> PatientContextIn:
         """A height and weight sent together whose BMI is implausible, named as the body names
         them (the engine's own check says ``patient.``); one joining a size stated earlier in the
