@@ -70,14 +70,17 @@ def record_restore(db: Database, report: RestoreReport, source: Path, actor: str
     )
 
 
-def restore(source: Path, target: Path, *, replace_newer: bool = False) -> RestoreReport:
+def restore(
+    source: Path, target: Path, *, replace_newer: bool = False, replace_damaged: bool = False
+) -> RestoreReport:
     """Put the backup ``source`` in place of the log ``target`` (stopped: no process may have it
     open). The backup is checked first and refused if SQLite finds it damaged, its audit chain
     is broken or its tables differ from it. A log holding audit entries the backup does not
     (written after it was taken, or another log's) is replaced only with ``replace_newer``
     (:func:`refuse_newer_log`). The log it replaces is moved aside with its ``-wal``
     and ``-shm`` (kept: they may be evidence) - a ``-wal`` left beside the restored file would be
-    replayed into it. Pending migrations are the caller's (``connect``)."""
+    replayed into it. A file SQLite cannot read as a referral log is replaced only with
+    ``replace_damaged`` (:func:`refuse_not_a_log`). Pending migrations are the caller's (``connect``)."""
     if source.is_dir():
         raise UserInputError(_a_folder(source))
     if not source.is_file():
@@ -91,6 +94,8 @@ def restore(source: Path, target: Path, *, replace_newer: bool = False) -> Resto
     try:
         checked = _check_backup(backup_db, source)
         if target.exists():
+            if not replace_damaged:
+                refuse_not_a_log(target)
             if not replace_newer:  # read as it is: the check below leaves it in rollback mode
                 refuse_newer_log(target, backup_db, source)
             _refuse_while_open(target)  # before copying: refused with nothing changed
@@ -138,6 +143,33 @@ def _a_folder(source: Path) -> str:
         )
     named = ", ".join(str(p) for p in found[:FOLDER_NAMED]) + (" ..." if len(found) > FOLDER_NAMED else "")
     return f"--from {source} is a folder; give the backup file in it: {named} (the newest first); nothing was changed"
+
+
+def refuse_not_a_log(target: Path) -> None:
+    """Refuse (``ConflictError``, nothing changed) to replace a file that SQLite cannot read as a
+    referral log - not a database at all, or one with no audit trail: a mistyped ``--db`` naming
+    another file (as root, any file of the system) was moved aside and replaced without a word. It
+    may also be the log damaged beyond reading, the reason to restore: then ``--replace-damaged``.
+    An empty file holds nothing to keep."""
+    if target.is_file() and target.stat().st_size == 0:
+        return
+    try:
+        found = _read_only(target)
+        try:
+            held = found.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'"
+            ).fetchone()
+        finally:
+            found.close()
+        problem = None if held else "SQLite reads it, but it holds no audit trail: not a referral log"
+    except sqlite3.DatabaseError as exc:
+        problem = f"SQLite cannot read it as a referral log ({exc})"
+    if problem is not None:
+        raise ConflictError(
+            f"--db {target}: {problem} - the wrong path (check --db), or a damaged log: to put the backup"
+            f" in its place all the same (the file is kept beside it as {target.name}.replaced-<time>),"
+            " give --replace-damaged; nothing was changed"
+        )
 
 
 def refuse_newer_log(target: Path, backup_db: sqlite3.Connection, source: Path) -> None:

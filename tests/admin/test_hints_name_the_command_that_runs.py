@@ -69,5 +69,5 @@ def test_the_service_says_what_to_do_with_a_file_that_is_not_a_log(tmp_path: Pat
     assert (
         "database.path clinic.db: not a usable referral log (SQLite: file is not a database) - the wrong file"
         " (check database.path in the settings), or a damaged log: keep it as it is, and with the service"
-        " stopped restore the latest backup (`.venv/bin/triage referrals restore --from FILE --db clinic.db`)"
+        " stopped restore the latest backup (`.venv/bin/triage referrals restore --from FILE --db clinic.db --replace-damaged`)"
     ) in said, said

@@ -25,7 +25,7 @@ def test_a_log_with_its_header_overwritten_says_what_to_do(tmp_path: Path, comma
     assert said.stderr == (
         "error: clinic.db: not a usable referral log (SQLite: file is not a database) - the wrong file"
         " (check --db, or database.path in the settings), or a damaged log: keep it as it is and restore"
-        " the latest backup (`triage referrals restore --from FILE --db clinic.db`)\n"
+        " the latest backup (`triage referrals restore --from FILE --db clinic.db --replace-damaged`)\n"
     ), said.stderr
     assert not (tmp_path / "b.db").exists()
 

@@ -419,11 +419,20 @@ def restore_command(
             " taken, or another log's): refused without it.",
         ),
     ] = False,
+    replace_damaged: Annotated[
+        bool,
+        typer.Option(
+            "--replace-damaged",
+            help="Replace a file at --db that SQLite cannot read as a referral log (a log damaged beyond"
+            " reading, kept beside it as <name>.replaced-<time>): refused without it, as the wrong path.",
+        ),
+    ] = False,
 ) -> None:
     """Put a checked backup in place of the log (stop the service and gateways first); the log it
     replaces is kept beside it as <name>.replaced-<time>, with its -wal and -shm. A log holding
     audit entries the backup does not - written after the backup was taken, or another log's - is
-    replaced only with --replace-newer (going back after a failed upgrade). A backup from an
+    replaced only with --replace-newer (going back after a failed upgrade); a file SQLite cannot read as
+    a referral log (the wrong path, or a log damaged beyond reading) only with --replace-damaged. A backup from an
     older version is upgraded then, with no second copy taken: --from is the log as it was. The
     restore is recorded in the restored log's audit trail (log.restore: the backup, its chain head,
     where the replaced log is kept; --json: audit_entry)."""
@@ -433,7 +442,7 @@ def restore_command(
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
     created = not path.exists()  # a new machine, or not the path the service uses
-    report = restore.restore(source, path, replace_newer=replace_newer)
+    report = restore.restore(source, path, replace_newer=replace_newer, replace_damaged=replace_damaged)
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
     applied = upgrade(restored, back_up=False, actor=cli_actor())[0]

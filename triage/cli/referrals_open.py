@@ -107,7 +107,7 @@ def _not_a_database(path: Path) -> str:
     return (
         " - the wrong file (check --db, or database.path in the settings), or a damaged log: keep it as"
         f" it is and restore the latest backup (`{triage_command()} referrals restore --from FILE --db"
-        f" {shlex.quote(str(path))}`)"
+        f" {shlex.quote(str(path))} --replace-damaged`)"
     )
 
 

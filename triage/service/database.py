@@ -150,7 +150,7 @@ class Databases:
                 f"not a usable referral log (SQLite: {exc}) - the wrong file (check database.path in the"
                 " settings), or a damaged log: keep it as it is, and with the service stopped restore the"
                 f" latest backup (`triage referrals restore --from FILE --db"
-                f" {shlex.quote(str(self.path))}`)"
+                f" {shlex.quote(str(self.path))} --replace-damaged`)"
             )
         # a command it suggests names the triage that runs (the service's: not always on the PATH)
         return runnable(f"database.path {self.path}: {what or f'not a usable referral log (SQLite: {exc})'}")

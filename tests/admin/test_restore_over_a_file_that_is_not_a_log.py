@@ -1,0 +1,72 @@
+"""`triage referrals restore --db PATH` put the backup in place of whatever file PATH named: a
+mistyped --db naming another program's database or a text file (as root, /etc/passwd: tried, the
+system's accounts file was replaced by a referral log) was moved aside and replaced without a word.
+Now a file SQLite cannot read as a referral log is replaced only with --replace-damaged (the damaged
+log the error for it suggests restoring); nothing is changed otherwise. Real files, real processes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli.running import run
+
+
+def _backup(folder: Path) -> None:
+    assert run(["referrals", "migrate", "--db", "clinic.db"], folder).returncode == 0
+    assert run(["referrals", "backup", "--db", "clinic.db", "--out", "latest.db"], folder).returncode == 0
+
+
+def _another_program_s(path: Path) -> None:
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE contacts (name TEXT)")
+    other.execute("INSERT INTO contacts VALUES ('someone')")
+    other.commit()
+    other.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (
+            lambda p: p.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8"),
+            "SQLite cannot read it as a referral log (file is not a database)",
+        ),
+        (_another_program_s, "SQLite reads it, but it holds no audit trail: not a referral log"),
+    ],
+    ids=["a text file", "another program's database"],
+)
+def test_a_file_that_is_not_a_referral_log_is_not_replaced(
+    tmp_path: Path, make: object, problem: str
+) -> None:
+    _backup(tmp_path)
+    target = tmp_path / "settings.db"
+    make(target)  # type: ignore[operator]
+    before = target.read_bytes()
+    said = run(["referrals", "restore", "--from", "latest.db", "--db", "settings.db"], tmp_path)
+    assert said.returncode == 1, said.stdout
+    assert said.stderr.startswith(f"error: --db settings.db: {problem}"), said.stderr
+    assert said.stderr.endswith(
+        " - the wrong path (check --db), or a damaged log: to put the backup in its place all the same (the"
+        " file is kept beside it as settings.db.replaced-<time>), give --replace-damaged; nothing was"
+        " changed\n"
+    ), said.stderr
+    assert target.read_bytes() == before
+    assert not list(tmp_path.glob("settings.db.*"))  # nothing moved aside, no copy left
+    forced = run(
+        ["referrals", "restore", "--from", "latest.db", "--db", "settings.db", "--replace-damaged"], tmp_path
+    )
+    assert forced.returncode == 0, forced.stderr
+    (kept,) = tmp_path.glob("settings.db.replaced-*")
+    assert kept.read_bytes() == before
+    assert run(["referrals", "verify-audit", "--db", "settings.db"], tmp_path).returncode == 0
+
+
+def test_a_referral_log_and_an_empty_file_are_replaced_as_before(tmp_path: Path) -> None:
+    _backup(tmp_path)
+    (tmp_path / "empty.db").touch()
+    for target in ("clinic.db", "empty.db"):
+        said = run(["referrals", "restore", "--from", "latest.db", "--db", target], tmp_path)
+        assert said.returncode == 0, said.stderr
