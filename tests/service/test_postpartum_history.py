@@ -61,3 +61,23 @@ def test_a_birth_and_a_pregnancy_together_are_refused_naming_both(staff: Staff) 
         f"/api/v1/encounters/{made.json()['encounter_id']}/assessments", json=later, headers=nurse
     )
     assert joined.status_code == 422 and "patient.postpartum, patient.pregnant: both true" in joined.text
+
+
+def test_the_page_says_a_birth_and_a_pregnancy_cannot_both_be_yes_in_the_nurses_language(
+    staff: Staff,
+) -> None:
+    nurse = staff.bearer(Role.nurse)
+    made = staff.client.post(
+        "/api/v1/assessments", json=VISIT | {"context": {"pregnant": True}}, headers=nurse
+    )
+    page = f"/encounters/{made.json()['encounter_id']}"
+    csrf = staff.login(Role.nurse)
+    staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
+    refused = staff.client.post(f"{page}/assess", data={"csrf_token": csrf, "postpartum": "yes"})
+    assert refused.status_code == 422
+    text = unspanned(refused.text)
+    assert "“近 6 周内分娩”和“怀孕”不能同时为“是”" in text and "both true" not in text, "said in Chinese"
+    field = refused.text.split('name="postpartum"')[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field, "beside the question"
+    answered = {"csrf_token": csrf, "postpartum": "yes", "pregnant": "no"}
+    assert staff.client.post(f"{page}/assess", data=answered, follow_redirects=False).status_code == 303

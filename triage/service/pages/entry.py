@@ -320,6 +320,22 @@ def gestation_answer(typed: str, pregnant: str, stated: Mapping[str, object]) ->
     return {forms.GESTATION: int(weeks)}
 
 
+def birth_and_pregnancy(answers: Mapping[str, str], stated: Mapping[str, object]) -> None:
+    """Refused, to be said beside "Gave birth in the last 6 weeks": a recent birth and a pregnancy
+    both "yes" - answered now, or one now and the other stated before and not changed (the engine
+    refuses the pair, ``triage.patient``; its English words came back on a Chinese page)."""
+
+    def now_or_before(question: str) -> bool | None:
+        answer = answers.get(question, "")
+        return _ANSWERS.get(answer) if answer else stated.get(question)  # type: ignore[return-value]
+
+    if now_or_before("postpartum") is True and now_or_before("pregnant") is True:
+        raise UserInputError(
+            "postpartum: a birth in the last 6 weeks and a pregnancy are both yes",
+            says="error.postpartum_pregnant",
+        )
+
+
 @router.post("/encounters/{encounter_id}/assess")
 def assess_now(
     request: Request,
@@ -371,6 +387,10 @@ def assess_now(
         context.update(gestation_answer(gestation_weeks, pregnant, stated))
     except UserInputError as exc:
         errors[forms.GESTATION] = field_error(who.language, exc, runtime_of(request).clock)
+    try:
+        birth_and_pregnancy(answers, stated)
+    except UserInputError as exc:
+        errors["postpartum"] = field_error(who.language, exc, runtime_of(request).clock)
     if errors:  # the form's order: the symptoms group, then the questions (the first bad one focused)
         typed = {symptoms.FIELD: ",".join(acute_symptoms or []), **answers, forms.GESTATION: gestation_weeks}
         return show_encounter(request, who, encounter_id, 422, {"assess": forms.FormState(typed, errors)})
