@@ -29,7 +29,9 @@ PSEUDONYM = re.compile(r"staff-[0-9a-f]{16}")
 
 class Sync:
     def __init__(self, base: str, tokens: dict[Role, str]) -> None:
-        self.client = httpx.Client(base_url=base)
+        self.client = httpx.Client(
+            base_url=base, timeout=60
+        )  # (the first /openapi.json builds the document: seconds on a loaded machine)
         self.tokens = tokens
         self.document = self.client.get("/openapi.json").json()
 
